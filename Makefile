@@ -1,0 +1,53 @@
+# Yanxiu — two commands: `make run` (set up + serve the demo on SQLite), `make test` (all tests).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export YANXIU_INSTANCE_PATH ?= $(CURDIR)/instance
+FLASK := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: install translations run serve test test-sqlite test-postgres test-fast bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -q -d portal/translations -f 2>/dev/null || true
+
+## make run: virtualenv, install, migrate, demo data, serve on http://127.0.0.1:5000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## make serve: production-style gunicorn (set SECRET_KEY, DATABASE_URL, YANXIU_ENV=production)
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --workers $${WORKERS:-4} --worker-class gthread --threads 4 --timeout 120 \
+		--bind $${BIND:-127.0.0.1:8000} wsgi:app
+
+## make test: the whole suite on SQLite, then again on a private PostgreSQL server
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	$(BIN)/python tests/support/pg_server.py -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make test-fast: SQLite only, no browser
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache

@@ -1,0 +1,67 @@
+"""师徒结对 Mentorship: a mentor and a mentee paired for a term. Weekly mutual lesson
+observation and a monthly discussion are logged as meeting records; the pairing can be
+marked held once ``min_meetings`` are logged; each mentee writes ``articles_per_term``
+articles before review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import Form, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.hookspecs import hookimpl
+from workflows import TransitionContext, WorkflowExtension
+
+
+class MentorshipForm(Form):
+    term = SelectField(
+        Text("学期", "Term"), choices=[("1", Text("第一学期", "Semester 1")), ("2", Text("第二学期", "Semester 2"))],
+        validators=[DataRequired()],
+    )
+    subject = StringField(Text("学科", "Subject"), validators=[DataRequired(), Length(max=50)])
+
+
+def pair_complete(ctx: TransitionContext) -> list[str]:
+    roles = [p.role for p in ctx.participants]
+    out = []
+    if "mentor" not in roles:
+        out.append("a mentor is required")
+    if "mentee" not in roles:
+        out.append("a mentee is required")
+    return out
+
+
+def meetings_logged(ctx: TransitionContext) -> list[str]:
+    need = int(ctx.settings.get("min_meetings", 4))
+    have = sum(1 for e in ctx.evidence if e.kind == "meeting_log")
+    return [] if have >= need else [f"meetings logged: {have}/{need}"]
+
+
+class Mentorship(ActivityType):
+    key = "mentorship"
+    name_zh = "师徒结对"
+    name_en = "Mentorship"
+    description_zh = "师徒结对一学期：每周互相听课，每月研讨一次，每学期两篇文章。"
+    description_en = "A mentor and mentee for a term: weekly mutual observation, a monthly discussion, two articles."
+    roles = {"mentee": Role("徒弟", "Mentee"), "mentor": Role("师傅", "Mentor")}
+    form = MentorshipForm
+    evidence_kinds = {
+        "meeting_log": EvidenceKind("活动记录", "Meeting log"),
+        "article": EvidenceKind("文章", "Article"),
+    }
+    default_settings = {"min_meetings": 4, "articles_per_term": 2, "mentor_multiplier": 1}
+
+    def required_evidence_for(self, role: str, settings: dict[str, Any]) -> dict[str, int]:
+        if role == "mentee":
+            return {"article": int(settings.get("articles_per_term", 2))}
+        return {}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(guards={"hold": (pair_complete, meetings_logged)})
+
+
+@hookimpl
+def portal_activity_types():
+    return [Mentorship()]

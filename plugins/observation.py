@@ -1,0 +1,67 @@
+"""教学观摩 / 听课评课 Observation lesson, the three-stage protocol (三段式研讨):
+
+1. before: the handbook (观摩手册) is ready at least ``handbook_days`` (2) days before;
+2. on the day, "2+1+1": two lessons, one topic report, one focused discussion;
+3. afterwards: every observer writes an evaluation (评课稿) before review.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from wtforms import Form, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.hookspecs import hookimpl
+from workflows import TransitionContext, WorkflowExtension
+
+
+class ObservationForm(Form):
+    subject = StringField(Text("学科", "Subject"), validators=[DataRequired(), Length(max=50)])
+    lesson_1 = StringField(Text("观摩课一", "Lesson 1"), validators=[Optional(), Length(max=200)])
+    lesson_2 = StringField(Text("观摩课二", "Lesson 2"), validators=[Optional(), Length(max=200)])
+    topic_report = StringField(Text("专题报告", "Topic report"), validators=[Optional(), Length(max=200)])
+    discussion_focus = TextAreaField(Text("研讨重点", "Discussion focus"), validators=[Optional(), Length(max=1000)])
+
+
+def handbook_ready(ctx: TransitionContext) -> list[str]:
+    days = int(ctx.settings.get("handbook_days", 2))
+    deadline = ctx.activity.starts_at - timedelta(days=days)
+    handbooks = [e for e in ctx.evidence if e.kind == "handbook"]
+    if not handbooks:
+        return [f"the observation handbook must be uploaded at least {days} days before the lessons"]
+    if min(e.uploaded_at for e in handbooks) > deadline:
+        return [f"the observation handbook was uploaded less than {days} days before the lessons"]
+    return []
+
+
+def two_plus_one_plus_one(ctx: TransitionContext) -> list[str]:
+    d = ctx.activity.details
+    missing = [name for name in ("lesson_1", "lesson_2", "topic_report", "discussion_focus") if not d.get(name)]
+    return [f"the 2+1+1 day is incomplete: {', '.join(missing)}"] if missing else []
+
+
+class Observation(ActivityType):
+    key = "observation"
+    name_zh = "教学观摩"
+    name_en = "Observation lesson"
+    description_zh = "三段式研讨：提前两天备好观摩手册；当天“2+1+1”；会后每位听课教师写评课稿。"
+    description_en = "Three-stage protocol: handbook 2 days ahead; the 2+1+1 day; an evaluation from every observer."
+    roles = {
+        "observer": Role("听课教师", "Observer"),
+        "lesson_teacher": Role("执教教师", "Lesson teacher"),
+        "speaker": Role("专题报告人", "Topic speaker"),
+    }
+    form = ObservationForm
+    evidence_kinds = {"handbook": EvidenceKind("观摩手册", "Observation handbook", written=False)}
+    required_evidence = {"observer": {"evaluation": 1}}
+    default_settings = {"handbook_days": 2, "lesson_teacher_multiplier": 2, "speaker_multiplier": 2}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(guards={"hold": (handbook_ready, two_plus_one_plus_one)})
+
+
+@hookimpl
+def portal_activity_types():
+    return [Observation()]

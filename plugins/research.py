@@ -1,0 +1,57 @@
+"""课题研究 Research project: a leader and members; stage reports along the way, and a
+final report before review; credited at conclusion (leader ×``leader_multiplier``)."""
+
+from __future__ import annotations
+
+from wtforms import Form, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.hookspecs import hookimpl
+from workflows import TransitionContext, WorkflowExtension
+
+LEVELS = [
+    ("school", Text("校级", "School")),
+    ("district", Text("区级", "District")),
+    ("city", Text("市级", "City")),
+    ("province", Text("省级", "Province")),
+]
+
+
+class ResearchForm(Form):
+    project_title = StringField(Text("课题名称", "Project title"), validators=[DataRequired(), Length(max=200)])
+    level = SelectField(Text("课题级别", "Level"), choices=LEVELS, validators=[DataRequired()])
+
+
+def has_leader(ctx: TransitionContext) -> list[str]:
+    return [] if ctx.participants_with_role("leader") else ["the project needs a leader"]
+
+
+def final_report(ctx: TransitionContext) -> list[str]:
+    leaders = {p.user_id for p in ctx.participants_with_role("leader")}
+    if any(e.kind == "final_report" and e.user_id in leaders for e in ctx.evidence):
+        return []
+    return ["the leader's final report (结题报告) is missing"]
+
+
+class Research(ActivityType):
+    key = "research"
+    name_zh = "课题研究"
+    name_en = "Research project"
+    description_zh = "课题组开展研究，提交阶段报告和结题报告，结题后认定学时。"
+    description_en = "A research project with stage reports and a final report; credited at conclusion."
+    roles = {"member": Role("课题组成员", "Member"), "leader": Role("课题负责人", "Leader")}
+    form = ResearchForm
+    evidence_kinds = {
+        "stage_report": EvidenceKind("阶段报告", "Stage report"),
+        "final_report": EvidenceKind("结题报告", "Final report"),
+    }
+    default_settings = {"leader_multiplier": 1.5}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(guards={"hold": (has_leader,), "approve": (final_report,)})
+
+
+@hookimpl
+def portal_activity_types():
+    return [Research()]

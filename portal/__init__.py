@@ -1,0 +1,68 @@
+"""Yanxiu (研修): the Flask core. ``create_app`` is the app factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import DEV_SECRET_KEY, DefaultConfig, InsecureConfiguration, from_environment
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``instance/config.py``, then the environment, then ``config``."""
+    instance_path = os.environ.get("YANXIU_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment())
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "yanxiu.db")
+    if app.config.get("PRODUCTION"):
+        if app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY) or len(str(app.config["SECRET_KEY"])) < 16:
+            raise InsecureConfiguration(
+                "YANXIU_ENV=production needs SECRET_KEY from the environment (16+ random characters)"
+            )
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    from portal import database, i18n
+    from portal.extensions import csrf, db, login_manager, migrate
+    from portal.registry import build_registry
+
+    db.init_app(app)
+    database.configure_engine(app)
+    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    registry = build_registry(app)
+    app.extensions["yanxiu.registry"] = registry
+    i18n.init_app(app, registry)
+
+    from portal import auth, cli
+
+    auth.init_app(app)
+    cli.init_app(app)
+    _register_interfaces(app)
+    return app
+
+
+def _register_interfaces(app: Flask) -> None:
+    """Blueprints: web pages, reports, audit and the JSON API; each package has ``init_app``."""
+    import importlib
+
+    for name in ("portal.web", "portal.reports", "portal.audit", "portal.api"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.init_app(app)

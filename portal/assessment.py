@@ -1,0 +1,62 @@
+"""The yearly assessment of one teacher: the facts, the verdict, and the seeds' default policy.
+
+The policy is the ``portal_assess_year`` hook; :func:`seed_policy` is the built-in default,
+registered like any plugin, so a district with other rules installs a plugin instead of
+editing the core (the first implementation returning a verdict wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+MET, SHORT, NOT_RECOGNISED, EXEMPT = "met", "short", "not_recognised", "exempt"
+STATUSES = (MET, SHORT, NOT_RECOGNISED, EXEMPT)
+
+RETIREMENT_AGE = {"F": 50, "M": 55}  # seeds: women 50, men 55, reached by 31 December
+
+
+@dataclass(frozen=True)
+class YearFacts:
+    """What the ledger and attendance say about one teacher in one school and year."""
+
+    user_id: int
+    school_year: str  # "2026-2027"
+    required_hours: Decimal
+    absence_limit_hours: Decimal
+    total_hours: Decimal
+    by_type: dict[str, Decimal] = field(default_factory=dict)
+    absent_hours: dict[int, Decimal] = field(default_factory=dict)  # semester → unexcused hours
+    excused_hours: dict[int, Decimal] = field(default_factory=dict)
+    gender: str | None = None
+    birth_date: date | None = None
+    exemption_reason: str | None = None  # set by the school admin
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: str  # one of STATUSES
+    reason: str = ""
+
+
+def reaches_retirement_age(gender: str | None, birth_date: date | None, school_year: str) -> bool:
+    """Women 50, men 55 by 31 December of the school year's first calendar year."""
+    if gender not in RETIREMENT_AGE or birth_date is None:
+        return False
+    first_year = int(school_year[:4])
+    return first_year - birth_date.year >= RETIREMENT_AGE[gender]
+
+
+def seed_policy(facts: YearFacts) -> Assessment:
+    """The rules of the source documents (seed 004 and the training plans)."""
+    if facts.exemption_reason:
+        return Assessment(EXEMPT, facts.exemption_reason)
+    if reaches_retirement_age(facts.gender, facts.birth_date, facts.school_year):
+        return Assessment(EXEMPT, "retirement_age")
+    for semester, hours in sorted(facts.absent_hours.items()):
+        if hours >= facts.absence_limit_hours:  # "5个学时以上": 以上 includes the number
+            return Assessment(NOT_RECOGNISED, f"absent_semester_{semester}")
+    if facts.total_hours >= facts.required_hours:
+        return Assessment(MET)
+    return Assessment(SHORT)

@@ -1,0 +1,27 @@
+"""Flask-Login wiring: the session carries ``user_id:session_version``, so logout-everywhere
+and a password change make every copy of an older session cookie stop working."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.extensions import db, login_manager
+from portal.models import User
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    try:
+        uid_text, version_text = token.split(":", 1)
+        uid, version = int(uid_text), int(version_text)
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"

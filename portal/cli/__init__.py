@@ -1,0 +1,12 @@
+"""``flask`` commands: schools, users, plugins, workflows, demo data."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.cli import demo, plugins, schools, users, workflow
+
+
+def init_app(app: Flask) -> None:
+    for module in (schools, users, plugins, workflow, demo):
+        module.register(app)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from portal.demo import DEMO_PASSWORD, STAFF, load_demo
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the invented DEMO school: staff of every role, activities of every type and state."""
+    school = load_demo()
+    click.echo(f"demo school {school.code} ready; password for every demo login: {DEMO_PASSWORD}")
+    click.echo("logins: " + ", ".join(u for u, *_ in STAFF) + ", district")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)

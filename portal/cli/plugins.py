@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.registry import registry
+
+group = AppGroup("plugins", help="Installed activity-type plugins.")
+
+
+@group.command("list")
+def list_() -> None:
+    """One line per activity type: key, zh name, plugin, version. Failures follow."""
+    reg = registry()
+    for key, r in reg.types.items():
+        info = reg.plugins.info.get(r.plugin)
+        version = info.version if info else ""
+        click.echo(f"{key}\t{r.type.name_zh}\t{r.plugin}\t{version}")
+    for failure in reg.plugins.failures:
+        click.echo(f"FAILED\t{failure.plugin}\t{failure.error}", err=True)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.cli.common import fail
+from portal.errors import DomainError
+from portal.services import access, schools
+
+group = AppGroup("school", help="Schools and the activity types they run.")
+
+
+@group.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+def create(code: str, name: str, timezone: str) -> None:
+    """Create a school."""
+    try:
+        school = schools.create_school(code, name, timezone)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"created school {school.code} ({school.name})")
+
+
+@group.command("enable")
+@click.argument("code")
+@click.argument("type_key")
+def enable(code: str, type_key: str) -> None:
+    """Enable an activity type for a school."""
+    try:
+        school = access.school_by_code(code)
+        schools.set_type(school, type_key, enabled=True)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"{code}: enabled {type_key}")
+
+
+@group.command("disable")
+@click.argument("code")
+@click.argument("type_key")
+def disable(code: str, type_key: str) -> None:
+    """Disable an activity type for a school (its activities stay readable)."""
+    try:
+        school = access.school_by_code(code)
+        schools.set_type(school, type_key, enabled=False)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"{code}: disabled {type_key}")
+
+
+@group.command("list")
+def list_() -> None:
+    """List schools with their enabled types."""
+    for school in schools.all_schools():
+        keys = " ".join(r.type.key for r in schools.enabled_types(school.id))
+        click.echo(f"{school.code}\t{school.name}\t{keys}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.cli.common import fail
+from portal.errors import DomainError, Invalid
+from portal.models import ROLES
+from portal.services import access, users
+
+group = AppGroup("user", help="People and their roles.")
+
+
+@group.command("create")
+@click.argument("username")
+@click.option("--school", "school_code", help="school code (not needed for district_admin)")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), required=True, help="repeatable")
+@click.option("--password", required=True)
+@click.option("--name", default="", help="display name")
+@click.option("--gender", type=click.Choice(["F", "M"]), default=None)
+@click.option("--birth-date", default=None, help="YYYY-MM-DD")
+def create(username, school_code, roles, password, name, gender, birth_date) -> None:
+    """Create a user with one or more roles in a school."""
+    try:
+        school = access.school_by_code(school_code) if school_code else None
+        born = None
+        if birth_date:
+            try:
+                born = date.fromisoformat(birth_date)
+            except ValueError:
+                raise Invalid("invalid birth date", {"birth_date": "use YYYY-MM-DD"}) from None
+        user = users.create_user(username, password, name, school, list(roles), gender, born)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"created user {user.username} (id {user.id}) roles: {', '.join(roles)}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

@@ -1,0 +1,82 @@
+"""The request's school and the viewer's roles in it (shared by every web blueprint).
+
+A person in two schools picks one with the school switcher; the choice lives in the
+session under ``school_id``. Every web query is scoped to :func:`current_school`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, g, session
+from flask_login import current_user, login_required
+
+from portal.models import School
+from portal.services import access
+
+
+def _load() -> None:
+    if "yanxiu_school" in g.__dict__:
+        return
+    g.yanxiu_school, g.yanxiu_roles, g.yanxiu_schools = None, frozenset(), []
+    if not current_user.is_authenticated:
+        return
+    schools = access.schools_of(current_user.id)
+    g.yanxiu_schools = schools
+    wanted = session.get("school_id")
+    chosen = next((s for s in schools if s[0].id == wanted), schools[0] if schools else None)
+    if chosen is not None:
+        g.yanxiu_school, g.yanxiu_roles = chosen[0], frozenset(chosen[1])
+        session["school_id"] = chosen[0].id
+    if access.is_district_admin(current_user.id):
+        g.yanxiu_roles = g.yanxiu_roles | {"district_admin"}
+
+
+def current_school() -> School | None:
+    _load()
+    return g.yanxiu_school
+
+
+def current_roles() -> frozenset[str]:
+    _load()
+    return g.yanxiu_roles
+
+
+def user_schools() -> list[tuple[School, list[str]]]:
+    _load()
+    return g.yanxiu_schools
+
+
+def switch_school(school_id: int) -> bool:
+    """Choose another of the user's schools; False if the user is not a member there."""
+    _load()
+    if any(s.id == school_id for s, _ in g.yanxiu_schools):
+        session["school_id"] = school_id
+        g.pop("yanxiu_school", None)
+        return True
+    return False
+
+
+def require_school() -> School:
+    school = current_school()
+    if school is None:
+        abort(403)
+    return school
+
+
+def roles_required(*roles: str) -> Callable:
+    """View decorator: logged in, and holding one of ``roles`` in the current school."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any):
+            if not current_roles() & set(roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

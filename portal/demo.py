@@ -1,0 +1,150 @@
+"""Demo data: an invented school ``DEMO`` with staff of every role and activities of every
+type in every state. All names are invented."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.models import Activity, Evidence, School, User
+from portal.registry import registry
+from portal.services import activities, schools, transitions, users
+from portal.timeutil import utcnow
+
+DEMO_PASSWORD = "yanxiu-demo"
+STAFF = [
+    # username, name, roles, gender, birth date
+    ("admin", "林晓雨", ["school_admin", "teacher"], "F", date(1980, 3, 2)),
+    ("reviewer", "周明轩", ["reviewer", "teacher"], "M", date(1978, 6, 12)),
+    ("organizer", "陈思远", ["organizer", "teacher"], "M", date(1985, 9, 30)),
+    ("teacher1", "王雅琴", ["teacher"], "F", date(1990, 1, 15)),
+    ("teacher2", "赵子涵", ["teacher"], "M", date(1992, 4, 8)),
+    ("teacher3", "孙嘉怡", ["teacher"], "F", date(1988, 11, 21)),
+    ("teacher4", "吴浩然", ["teacher"], "M", date(1995, 7, 3)),
+    ("teacher5", "郑佳慧", ["teacher"], "F", date(1975, 5, 19)),
+    ("teacher6", "何立新", ["teacher"], "M", date(1970, 2, 27)),
+]
+DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
+
+
+def _user(username: str) -> User:
+    return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def _details(key: str) -> dict:
+    return {
+        "lecture": {"topic": "新课标下的单元整体教学", "speaker_name": ""},
+        "observation": {
+            "subject": "语文",
+            "lesson_1": "《秋天的雨》",
+            "lesson_2": "《富饶的西沙群岛》",
+            "topic_report": "低年级阅读教学的策略",
+            "discussion_focus": "如何在课堂上落实语言运用",
+        },
+        "mentorship": {"term": "1", "subject": "数学"},
+        "research": {"project_title": "小学数学作业分层设计研究", "level": "district"},
+        "school_visit": {"destination": "实验小学", "purpose": "学习课后服务经验"},
+    }.get(key, {})
+
+
+def _roles(key: str) -> list[tuple[str, str]]:
+    reg = registry().get(key)
+    roles = list(reg.type.roles)
+    main, other = roles[0], roles[1] if len(roles) > 1 else roles[0]
+    return [("teacher1", other), ("teacher2", main), ("teacher3", main), ("teacher4", main)]
+
+
+def _evidence_for_approval(act: Activity, organizer: User) -> None:
+    reg = registry().get(act.type_key)
+    settings = schools.type_settings(act.school_id, act.type_key)
+    for p, u in activities.participants_with_users(act.id):
+        for kind, count in reg.type.required_evidence_for(p.role, settings).items():
+            for i in range(count):
+                activities.add_evidence(act, u, u.id, kind, f"{kind} {i + 1}", text="这次活动让我收获很多。" * 20)
+        if p.role == "leader" and act.type_key == "research":
+            activities.add_evidence(act, u, u.id, "final_report", "结题报告", text="结题报告正文。" * 30)
+    if act.type_key == "school_visit":
+        first = activities.participants_with_users(act.id)[0][1]
+        activities.add_evidence(act, organizer, first.id, "report_lesson", "汇报课", text="汇报课记录。" * 10)
+
+
+def _prepare_hold(act: Activity, organizer: User) -> None:
+    if act.type_key == "observation":
+        ev = activities.add_evidence(act, organizer, organizer.id, "handbook", "观摩手册", text="观摩手册内容。" * 20)
+        with write_transaction():
+            ev.uploaded_at = act.starts_at - timedelta(days=5)
+    if act.type_key == "mentorship":
+        for i in range(4):
+            activities.add_evidence(act, organizer, _user("teacher2").id, "meeting_log", f"第{i + 1}次研讨", text="研讨记录。" * 10)
+
+
+def load_demo(today: datetime | None = None) -> School:
+    """Create the DEMO school (idempotent: does nothing if it exists)."""
+    existing = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    school = schools.create_school("DEMO", "研修示范小学")
+    for key in registry().keys():
+        schools.set_type(school, key, enabled=True)
+    for username, name, roles, gender, born in STAFF:
+        users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born)
+    username, name, roles, gender, born = DISTRICT
+    users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
+    organizer, reviewer, admin = _user("organizer"), _user("reviewer"), _user("admin")
+    now = today or utcnow()
+    plan = [("planned", 10), ("held", -20), ("reviewed", -30), ("credited", -40), ("cancelled", 5)]
+    for key in list(registry().keys()):
+        if key not in {"lecture", "observation", "mentorship", "research", "school_visit"}:
+            continue
+        type_name = registry().get(key).type.name_zh
+        for state, offset in plan:
+            start = now + timedelta(days=offset)
+            act = activities.plan_activity(
+                school,
+                organizer,
+                key,
+                f"{type_name}：{_details(key).get('topic') or _details(key).get('project_title') or _details(key).get('destination') or _details(key).get('subject')}（{state}）",
+                start.isoformat(timespec="minutes") + "+00:00",
+                (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
+                "3",
+                [{"user_id": _user(u).id, "role": r} for u, r in _roles(key)],
+                _details(key),
+                location="学校报告厅",
+            )
+            if state == "planned":
+                continue
+            if state == "cancelled":
+                transitions.fire(act.id, school.id, organizer, "cancel", "时间冲突，改期")
+                continue
+            _prepare_hold(act, organizer)
+            rows = [
+                {"user_id": p.user_id, "attended_hours": "3", "absent_hours": "0", "excused_hours": "0"}
+                for p, _ in activities.participants_with_users(act.id)
+            ]
+            rows[-1] = {**rows[-1], "attended_hours": "2", "excused_hours": "1"}
+            activities.record_attendance(act, organizer, rows)
+            transitions.fire(act.id, school.id, organizer, "hold", "")
+            if state == "held":
+                continue
+            _evidence_for_approval(act, organizer)
+            transitions.fire(act.id, school.id, reviewer, "approve", "材料齐全")
+            if state == "reviewed":
+                continue
+            transitions.fire(act.id, school.id, reviewer, "credit", "")
+    return school
+
+
+def demo_counts() -> dict[str, int]:
+    from sqlalchemy import func
+
+    return {
+        "activities": db.session.scalar(select(func.count(Activity.id))) or 0,
+        "evidence": db.session.scalar(select(func.count(Evidence.id))) or 0,
+    }
+
+
+__all__ = ["DEMO_PASSWORD", "load_demo", "Decimal"]

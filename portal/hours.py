@@ -1,0 +1,44 @@
+"""Hours (学时) are exact decimals in steps of half an hour."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+
+HALF = Decimal("0.5")
+MAX_HOURS = Decimal("999.5")
+
+
+class BadHours(ValueError):
+    pass
+
+
+def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_HOURS) -> Decimal:
+    """Parse a number of hours: ≥ 0, ≤ ``maximum``, a multiple of 0.5. Raise :class:`BadHours`."""
+    if isinstance(value, bool) or value is None:
+        raise BadHours(f"{field}: a number of hours is required")
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise BadHours(f"{field}: {value!r} is not a number") from None
+    if not d.is_finite():
+        raise BadHours(f"{field}: {value!r} is not a number")
+    if d < 0:
+        raise BadHours(f"{field}: hours cannot be negative")
+    if d > maximum:
+        raise BadHours(f"{field}: at most {maximum} hours")
+    if d % HALF != 0:
+        raise BadHours(f"{field}: hours go in steps of 0.5")
+    return d.quantize(Decimal("0.1"))
+
+
+def floor_half(value: Decimal) -> Decimal:
+    """Round down to a whole half hour (credit rules with fractional multipliers)."""
+    return ((value / HALF).to_integral_value(rounding=ROUND_FLOOR) * HALF).quantize(Decimal("0.1"))
+
+
+def fmt(value: Decimal | float | int | None) -> str:
+    """12.0 → '12', 12.5 → '12.5'."""
+    if value is None:
+        return ""
+    d = Decimal(str(value)).quantize(Decimal("0.1"))
+    return f"{d:f}".removesuffix(".0")

@@ -1,0 +1,61 @@
+"""Languages: Simplified Chinese first (catalog under ``translations/zh_Hans_CN``), English.
+
+Message ids are English; the zh_Hans_CN catalog translates every one of them. The locale
+comes from the ``lang`` query argument (remembered in the session), then the user's
+choice, then Chinese.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from portal.extensions import babel
+
+SUPPORTED = ("zh_Hans_CN", "en")
+TRANSLATIONS = str(Path(__file__).resolve().parent / "translations")
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang") if request else None
+    if asked in SUPPORTED:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in SUPPORTED:
+        return session["lang"]
+    user = getattr(g, "_login_user", None)
+    if user is not None and getattr(user, "locale", None) in SUPPORTED:
+        return user.locale
+    return "zh_Hans_CN"
+
+
+def is_english() -> bool:
+    loc = get_locale()
+    return loc is not None and loc.language == "en"
+
+
+def lang_code() -> str:
+    """'en' or 'zh' for plugin labels (``ActivityType.name``)."""
+    return "en" if is_english() else "zh"
+
+
+def init_app(app: Flask, registry) -> None:
+    from portal.plugin_loader import call_each
+
+    dirs = [TRANSLATIONS]
+    for _plugin, result in call_each(registry.plugins, "portal_translation_dirs"):
+        dirs.extend(result)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["lang_code"] = lang_code
+
+
+def current_lang() -> str:
+    """'en' or 'zh'; outside a request, Chinese."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "zh"
+    return lang_code()

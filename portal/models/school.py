@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+# The school's rules (defaults from the seeds; each school may change its own).
+DEFAULT_SCHOOL_RULES: dict[str, Any] = {
+    "required_hours": 50,
+    "absence_limit_hours": 5,
+}
+
+
+class School(db.Model):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    def rule(self, key: str) -> Any:
+        return (self.rules or {}).get(key, DEFAULT_SCHOOL_RULES[key])
+
+
+class SchoolActivityType(db.Model):
+    """Which activity types a school has enabled, with the school's settings for each."""
+
+    __tablename__ = "school_activity_type"
+    __table_args__ = (UniqueConstraint("school_id", "type_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    type_key: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+SCHOOL_ROLES = ("teacher", "organizer", "reviewer", "school_admin")
+ROLES = (*SCHOOL_ROLES, "district_admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    gender: Mapped[str | None] = mapped_column(String(1))  # "F" or "M"; None when unknown
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout-everywhere / password change: sessions carrying an older value die.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+    def get_id(self) -> str:  # Flask-Login: the session carries id and version
+        return f"{self.id}:{self.session_version}"
+
+
+class Membership(db.Model):
+    """A role a user holds in a school (``school_id`` is NULL for a district admin)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "school_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
+
+
+class Exemption(db.Model):
+    """A school admin's exemption of a teacher from assessment for one school year."""
+
+    __tablename__ = "exemption"
+    __table_args__ = (UniqueConstraint("user_id", "school_id", "school_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

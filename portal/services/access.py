@@ -1,0 +1,85 @@
+"""Who holds which role where, and the scoping of every lookup to a school."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from portal.errors import Forbidden, NotFound
+from portal.extensions import db
+from portal.models import Activity, Membership, School, User
+from workflows.definition import OWNER, PARTICIPANT
+
+
+def school_roles(user_id: int, school_id: int) -> frozenset[str]:
+    rows = db.session.execute(
+        select(Membership.role).where(
+            Membership.user_id == user_id, Membership.school_id == school_id, Membership.active.is_(True)
+        )
+    ).scalars()
+    return frozenset(rows)
+
+
+def is_district_admin(user_id: int) -> bool:
+    return (
+        db.session.execute(
+            select(Membership.id).where(
+                Membership.user_id == user_id, Membership.role == "district_admin", Membership.active.is_(True)
+            )
+        ).first()
+        is not None
+    )
+
+
+def schools_of(user_id: int) -> list[tuple[School, list[str]]]:
+    """The schools a user belongs to, with their roles there (one query)."""
+    rows = db.session.execute(
+        select(School, Membership.role)
+        .join(Membership, Membership.school_id == School.id)
+        .where(Membership.user_id == user_id, Membership.active.is_(True))
+        .order_by(School.code, Membership.role)
+    ).all()
+    out: dict[int, tuple[School, list[str]]] = {}
+    for school, role in rows:
+        out.setdefault(school.id, (school, []))[1].append(role)
+    return list(out.values())
+
+
+def activity_roles(activity: Activity, user_id: int, roles: Iterable[str], participant_ids: Iterable[int]) -> frozenset[str]:
+    """School roles plus the relations ``owner`` and ``participant`` to this activity."""
+    out = set(roles)
+    if activity.organizer_id == user_id:
+        out.add(OWNER)
+    if user_id in set(participant_ids):
+        out.add(PARTICIPANT)
+    return frozenset(out)
+
+
+def school_by_code(code: str) -> School:
+    school = db.session.execute(select(School).where(School.code == code)).scalar_one_or_none()
+    if school is None:
+        raise NotFound(f"no school with code {code!r}")
+    return school
+
+
+def get_activity(activity_id: int, school_id: int) -> Activity:
+    """An activity of this school; another school's activity is 'not found', never 'forbidden'."""
+    act = db.session.get(Activity, activity_id)
+    if act is None or act.school_id != school_id:
+        raise NotFound("activity not found")
+    return act
+
+
+def get_member(user_id: int, school_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not school_roles(user_id, school_id):
+        raise NotFound("user not found")
+    return user
+
+
+def require_role(user_id: int, school_id: int, *roles: str) -> frozenset[str]:
+    have = school_roles(user_id, school_id)
+    if not have & set(roles):
+        raise Forbidden(f"requires role: {', '.join(roles)}")
+    return have

@@ -1,0 +1,65 @@
+"""Type-specific details: validated by the type's own WTForms form, for pages and API alike."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+
+
+def json_to_formdata(details: dict[str, Any]) -> MultiDict:
+    """Turn a JSON ``details`` object into form data, so the API goes through the same form."""
+    md: MultiDict = MultiDict()
+    for key, value in details.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            md.add(key, "y")
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                md.add(key, str(v))
+        else:
+            md.add(key, str(value))
+    return md
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def validate_details(form_cls: type[Form], formdata: MultiDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Run the type's form; return (clean JSON-ready data, errors by field)."""
+    form = form_cls(formdata=formdata)
+    known = {f.name for f in form}
+    errors: dict[str, list[str]] = {}
+    for key in formdata.keys():
+        if key not in known:
+            errors[key] = ["unknown field"]
+    if not form.validate():
+        for name, errs in form.errors.items():
+            errors[name] = [str(e) for e in errs]
+    data = {f.name: _jsonable(f.data) for f in form}
+    return data, errors
+
+
+def describe_form(form_cls: type[Form]) -> list[dict[str, Any]]:
+    """A JSON description of a type's form: name, type, required, choices, label."""
+    form = form_cls()
+    out = []
+    for f in form:
+        required = any(getattr(v, "field_flags", {}).get("required") for v in f.validators)
+        item: dict[str, Any] = {"name": f.name, "type": f.type, "required": bool(required), "label": str(f.label.text)}
+        choices = getattr(f, "choices", None)
+        if choices:
+            item["choices"] = [str(c[0]) for c in choices]
+        out.append(item)
+    return out

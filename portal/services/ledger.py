@@ -1,0 +1,110 @@
+"""Where hours are computed and credited: the append-only credit ledger.
+
+Only the ``credit`` transition writes credit entries (one per participant with hours to
+credit) and only ``revoke`` writes reversing ones. Nothing updates or deletes a ledger or
+transition-log row: the ORM refuses it (see :func:`protect_append_only`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from portal.activity_types import ActivityType
+from portal.models import Activity, CreditEntry, Participation, TransitionLog
+from portal.services.snapshots import activity_snapshot, participant_snapshot
+
+APPEND_ONLY = (CreditEntry, TransitionLog)
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+def credit_hours_for(
+    activity_type: ActivityType, act: Activity, p: Participation, settings: dict
+) -> Decimal:
+    """The hours a participant gets: the reviewer's adjustment if any, else the type's rule."""
+    if p.adjusted_hours is not None:
+        return p.adjusted_hours
+    return activity_type.credit_hours(participant_snapshot(p), activity_snapshot(act), settings)
+
+
+def post_credits(
+    s: Session, activity_type: ActivityType, act: Activity, parts: list[Participation], settings: dict, actor_id: int
+) -> dict[int, Decimal]:
+    """Write this round's credit entries; returns hours by user id."""
+    written: dict[int, Decimal] = {}
+    for p in parts:
+        hours = credit_hours_for(activity_type, act, p, settings)
+        if hours <= 0:
+            continue
+        s.add(
+            CreditEntry(
+                school_id=act.school_id,
+                user_id=p.user_id,
+                activity_id=act.id,
+                type_key=act.type_key,
+                role=p.role,
+                school_year=act.school_year,
+                semester=act.semester,
+                hours=hours,
+                kind="credit",
+                round=act.credit_round,
+                reason=p.adjust_reason or "",
+                created_by=actor_id,
+            )
+        )
+        written[p.user_id] = hours
+    return written
+
+
+def reverse_credits(s: Session, act: Activity, actor_id: int, reason: str) -> dict[int, Decimal]:
+    """Write a reversing entry for each credit entry of the activity's current round."""
+    entries = s.execute(
+        select(CreditEntry).where(
+            CreditEntry.activity_id == act.id, CreditEntry.round == act.credit_round, CreditEntry.kind == "credit"
+        )
+    ).scalars()
+    reversed_: dict[int, Decimal] = {}
+    for e in entries:
+        s.add(
+            CreditEntry(
+                school_id=e.school_id,
+                user_id=e.user_id,
+                activity_id=e.activity_id,
+                type_key=e.type_key,
+                role=e.role,
+                school_year=e.school_year,
+                semester=e.semester,
+                hours=-e.hours,
+                kind="reversal",
+                round=e.round,
+                reason=reason,
+                created_by=actor_id,
+            )
+        )
+        reversed_[e.user_id] = -e.hours
+    return reversed_
+
+
+def protect_append_only() -> None:
+    """Refuse any ORM update or delete of ledger and log rows (installed once at import)."""
+
+    @event.listens_for(Session, "before_flush")
+    def _no_changes(session, _ctx, _instances):
+        for obj in list(session.dirty) + list(session.deleted):
+            if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj)):
+                raise AppendOnlyViolation(f"{type(obj).__name__} rows are append-only")
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _no_bulk_changes(state):
+        if state.is_update or state.is_delete:
+            for mapper in state.all_mappers:
+                if mapper.class_ in APPEND_ONLY:
+                    raise AppendOnlyViolation(f"{mapper.class_.__name__} rows are append-only")
+
+
+protect_append_only()

@@ -1,0 +1,124 @@
+"""Schools, their rules, and which activity types each has enabled."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from portal.database import write_transaction
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.models import School, SchoolActivityType
+from portal.models.school import DEFAULT_SCHOOL_RULES
+from portal.registry import RegisteredType, registry
+
+
+def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> School:
+    fields: dict[str, str] = {}
+    code = (code or "").strip()
+    name = (name or "").strip()
+    if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
+        fields["code"] = "1–32 letters, digits, '-' or '_'"
+    if not name or len(name) > 200:
+        fields["name"] = "a name of 1–200 characters is required"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fields["timezone"] = f"unknown time zone {timezone!r}"
+    if not fields and db.session.execute(select(School.id).where(School.code == code)).first():
+        fields["code"] = f"a school with code {code!r} exists"
+    if fields:
+        raise Invalid("invalid school", fields)
+    with write_transaction() as s:
+        school = School(code=code, name=name, timezone=timezone, rules={})
+        s.add(school)
+    return school
+
+
+def update_rules(school: School, rules: dict[str, Any]) -> School:
+    fields: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for key, value in rules.items():
+        if key not in DEFAULT_SCHOOL_RULES:
+            fields[key] = "unknown rule"
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value > 1000:
+            fields[key] = "must be a number from 0 to 1000"
+        elif (value * 2) != int(value * 2):
+            fields[key] = "hours go in steps of 0.5"
+        else:
+            clean[key] = value
+    if fields:
+        raise Invalid("invalid rules", fields)
+    with write_transaction():
+        school.rules = {**(school.rules or {}), **clean}
+    return school
+
+
+def require_type(key: str) -> RegisteredType:
+    reg = registry().get(key)
+    if reg is None:
+        raise Invalid(f"unknown activity type {key!r}", {"type": f"unknown activity type {key!r}"})
+    return reg
+
+
+def type_row(school_id: int, key: str) -> SchoolActivityType | None:
+    return db.session.execute(
+        select(SchoolActivityType).where(SchoolActivityType.school_id == school_id, SchoolActivityType.type_key == key)
+    ).scalar_one_or_none()
+
+
+def set_type(
+    school: School, key: str, enabled: bool | None = None, settings: dict[str, Any] | None = None
+) -> SchoolActivityType:
+    """Enable/disable a type for a school and/or change the school's settings for it."""
+    reg = require_type(key)
+    if enabled is not None and not isinstance(enabled, bool):
+        raise Invalid("enabled must be true or false", {"enabled": "must be true or false"})
+    if settings is not None:
+        if not isinstance(settings, dict):
+            raise Invalid("settings must be an object", {"settings": "must be an object"})
+        errors = reg.type.validate_settings(settings)
+        if errors:
+            raise Invalid("invalid settings", {f"settings.{k}": v for k, v in errors.items()})
+    with write_transaction() as s:
+        row = type_row(school.id, key)
+        if row is None:
+            row = SchoolActivityType(school_id=school.id, type_key=key, enabled=bool(enabled), settings={})
+            s.add(row)
+        if enabled is not None:
+            row.enabled = enabled
+        if settings is not None:
+            row.settings = {**(row.settings or {}), **settings}
+    return row
+
+
+def enabled_types(school_id: int) -> list[RegisteredType]:
+    """The school's enabled types that are installed, in registry order."""
+    keys = set(
+        db.session.execute(
+            select(SchoolActivityType.type_key).where(
+                SchoolActivityType.school_id == school_id, SchoolActivityType.enabled.is_(True)
+            )
+        ).scalars()
+    )
+    return [r for k, r in registry().types.items() if k in keys]
+
+
+def type_settings(school_id: int, key: str) -> dict[str, Any]:
+    reg = registry().get(key)
+    row = type_row(school_id, key)
+    stored = row.settings if row else {}
+    return reg.type.settings_with_defaults(stored) if reg else dict(stored or {})
+
+
+def all_schools() -> list[School]:
+    return list(db.session.execute(select(School).order_by(School.code)).scalars())
+
+
+def get_school(school_id: int) -> School:
+    school = db.session.get(School, school_id)
+    if school is None:
+        raise NotFound("school not found")
+    return school

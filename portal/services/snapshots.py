@@ -1,0 +1,58 @@
+"""Rows → the plain snapshots guards and credit rules see (``workflows.context``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal.models import Activity, Evidence, Participation, User
+from workflows import ActivitySnapshot, EvidenceSnapshot, ParticipantSnapshot, TransitionContext
+
+
+def activity_snapshot(act: Activity, state: str | None = None) -> ActivitySnapshot:
+    return ActivitySnapshot(
+        id=act.id,
+        type_key=act.type_key,
+        state=state or act.state,
+        starts_at=act.starts_at,
+        ends_at=act.ends_at,
+        hours=act.hours,
+        organizer_id=act.organizer_id,
+        details=dict(act.details or {}),
+    )
+
+
+def participant_snapshot(p: Participation, user: User | None = None) -> ParticipantSnapshot:
+    return ParticipantSnapshot(
+        user_id=p.user_id,
+        role=p.role,
+        attended_hours=p.attended_hours,
+        absent_hours=p.absent_hours,
+        excused_hours=p.excused_hours,
+        name=user.display_name if user else "",
+    )
+
+
+def evidence_snapshot(e: Evidence) -> EvidenceSnapshot:
+    return EvidenceSnapshot(user_id=e.user_id, kind=e.kind, uploaded_at=e.uploaded_at, char_count=e.char_count)
+
+
+def context(
+    act: Activity,
+    people: list[tuple[Participation, User]],
+    evidence: list[Evidence],
+    settings: dict,
+    actor_id: int,
+    roles: frozenset[str],
+    now: datetime,
+    comment: str = "",
+) -> TransitionContext:
+    return TransitionContext(
+        activity=activity_snapshot(act),
+        participants=[participant_snapshot(p, u) for p, u in people],
+        evidence=[evidence_snapshot(e) for e in evidence],
+        settings=settings,
+        actor_id=actor_id,
+        actor_roles=roles,
+        now=now,
+        comment=comment or "",
+    )

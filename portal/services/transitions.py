@@ -1,0 +1,193 @@
+"""Firing a trigger: the check, the state change, the log row and the ledger, in one transaction.
+
+The activity row is updated only if its ``version`` is still the one read (SQLAlchemy's
+version counter), so of two concurrent triggers exactly one wins and the other is refused;
+the ledger's unique key backs that up. After the commit the ``portal_activity_transitioned``
+hook fires.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.database import write_transaction
+from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
+from portal.extensions import db
+from portal.hours import BadHours, parse_hours
+from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
+from portal.plugin_loader import call_each
+from portal.registry import registry
+from portal.services import access, schools
+from portal.services.activities import participants_with_users
+from portal.services.ledger import post_credits, reverse_credits
+from portal.services.snapshots import activity_snapshot, context
+from portal.timeutil import utcnow
+from workflows import GuardFailed, IllegalTransition, TriggerNotPermitted, UnknownTrigger
+from workflows.errors import CommentRequired
+
+log = logging.getLogger(__name__)
+COMMENT_MAX = 2000
+
+
+def allowed_triggers(act: Activity, user_id: int, participant_ids: list[int] | None = None) -> list[str]:
+    """The triggers this user may fire on the activity now (guards not evaluated)."""
+    reg = registry().get(act.type_key)
+    if reg is None:
+        return []
+    if participant_ids is None:
+        participant_ids = list(
+            db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
+        )
+    roles = access.activity_roles(act, user_id, access.school_roles(user_id, act.school_id), participant_ids)
+    return reg.engine.allowed_triggers(act.state, roles)
+
+
+def _parse_adjustments(raw: Any, participant_ids: set[int]) -> dict[int, Decimal]:
+    if raw in (None, {}):
+        return {}
+    if not isinstance(raw, dict):
+        raise Invalid("hours must be an object of user id → hours", {"hours": "must be an object"})
+    out: dict[int, Decimal] = {}
+    errors: dict[str, str] = {}
+    for key, value in raw.items():
+        try:
+            uid = int(key)
+        except (TypeError, ValueError):
+            errors[str(key)] = "not a user id"
+            continue
+        if uid not in participant_ids:
+            errors[str(key)] = "not a participant of this activity"
+            continue
+        try:
+            out[uid] = parse_hours(value, field=f"hours[{key}]")
+        except BadHours as exc:
+            errors[str(key)] = str(exc)
+    if errors:
+        raise Invalid("invalid hours", {"hours": errors})
+    return out
+
+
+def fire(
+    activity_id: int,
+    school_id: int,
+    actor: User,
+    trigger: Any,
+    comment: Any = "",
+    hours: Any = None,
+) -> Activity:
+    """Fire ``trigger`` on the activity as ``actor``. Raises a DomainError on any refusal;
+    then nothing has changed."""
+    if not isinstance(trigger, str) or not trigger:
+        raise Invalid("trigger is required", {"trigger": "required"})
+    if comment is None:
+        comment = ""
+    if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
+        raise Invalid("invalid comment", {"comment": f"text of at most {COMMENT_MAX} characters"})
+    school = db.session.get(School, school_id)
+    if school is None:
+        raise NotFound("school not found")
+    with write_transaction() as s:
+        act = s.get(Activity, activity_id)
+        if act is None or act.school_id != school_id:
+            raise NotFound("activity not found")
+        reg = registry().get(act.type_key)
+        if reg is None:
+            raise Conflict(f"activity type {act.type_key!r} is not installed; the activity is read-only")
+        people = participants_with_users(act.id)
+        parts = [p for p, _ in people]
+        evidence = list(s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars())
+        settings = schools.type_settings(school_id, act.type_key)
+        roles = access.activity_roles(
+            act, actor.id, access.school_roles(actor.id, school_id), [p.user_id for p in parts]
+        )
+        now = utcnow()
+        ctx = context(act, people, evidence, settings, actor.id, roles, now, comment)
+        from_state = act.state
+        try:
+            reg.engine.check(from_state, trigger, ctx)  # refusals before any parsing of payload
+        except UnknownTrigger as exc:
+            raise Invalid(str(exc), {"trigger": f"known triggers: {', '.join(exc.known)}"}) from None
+        except IllegalTransition as exc:
+            raise IllegalTransitionError(str(exc), allowed=exc.allowed, state=exc.state) from None
+        except TriggerNotPermitted as exc:
+            raise Forbidden(exc.reason) from None
+        except CommentRequired as exc:
+            raise Invalid(str(exc), {"comment": "a comment is required"}) from None
+        except GuardFailed as exc:
+            raise GuardFailedError(str(exc), missing=exc.missing) from None
+        adjustments = _parse_adjustments(hours, {p.user_id for p in parts})
+        if adjustments and trigger != "approve":
+            raise Invalid("hours may only be adjusted when approving", {"hours": "only with approve"})
+        if adjustments and not comment.strip():
+            raise Invalid("an adjustment of hours needs a reason", {"comment": "give the reason for the adjustment"})
+        to_state = reg.engine.fire(from_state, trigger, ctx)
+        act.state = to_state
+        act.updated_at = now  # always an UPDATE, so the version check runs
+        payload: dict[str, Any] = {}
+        if trigger == "approve" and adjustments:
+            for p in parts:
+                if p.user_id in adjustments:
+                    p.adjusted_hours = adjustments[p.user_id]
+                    p.adjust_reason = comment.strip()
+                    p.adjusted_by = actor.id
+            payload["adjusted"] = {str(k): str(v) for k, v in adjustments.items()}
+        elif trigger == "return":
+            for p in parts:
+                p.adjusted_hours = p.adjust_reason = p.adjusted_by = None
+        try:
+            s.flush()  # UPDATE … WHERE version = read version: a concurrent winner makes this fail
+            if trigger == "credit":
+                act.credit_round = (act.credit_round or 0) + 1
+                s.flush()
+                credited = post_credits(s, reg.type, act, parts, settings, actor.id)
+                payload["credited"] = {str(k): str(v) for k, v in credited.items()}
+            elif trigger == "revoke":
+                reversed_ = reverse_credits(s, act, actor.id, comment.strip())
+                payload["reversed"] = {str(k): str(v) for k, v in reversed_.items()}
+            s.add(
+                TransitionLog(
+                    activity_id=act.id,
+                    school_id=school_id,
+                    trigger=trigger,
+                    from_state=from_state,
+                    to_state=to_state,
+                    actor_id=actor.id,
+                    comment=comment.strip(),
+                    payload=payload,
+                    created_at=now,
+                )
+            )
+            s.flush()
+        except (StaleDataError, IntegrityError):
+            raise Conflict("the activity was changed by someone else; reload and try again") from None
+    snapshot = activity_snapshot(act)
+    call_each(
+        registry().plugins,
+        "portal_activity_transitioned",
+        activity=snapshot,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        actor_id=actor.id,
+        school_code=school.code,
+    )
+    return act
+
+
+def history(activity_id: int) -> list[tuple[TransitionLog, User]]:
+    return list(
+        db.session.execute(
+            select(TransitionLog, User)
+            .join(User, User.id == TransitionLog.actor_id)
+            .where(TransitionLog.activity_id == activity_id)
+            .order_by(TransitionLog.id)
+        ).tuples()
+    )
+
+

@@ -1,0 +1,61 @@
+"""Times: stored as naive UTC; parsed from ISO 8601; shown in the school's zone.
+
+School years run September to August (``2026-2027``); semester 1 is September–January,
+semester 2 February–August. Both are taken from the activity's *local* start date.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+
+class BadTime(ValueError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def parse_iso(value: str | datetime, tz: str) -> datetime:
+    """ISO 8601 text → naive UTC. A time without an offset is in zone ``tz``."""
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        if not isinstance(value, str) or not value.strip():
+            raise BadTime("expected an ISO 8601 date-time such as 2026-10-15T14:00")
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise BadTime(f"not an ISO 8601 date-time: {value!r}") from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=ZoneInfo(tz))
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def to_local(dt: datetime, tz: str) -> datetime:
+    return dt.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+
+
+def school_year_of(local_day: date) -> str:
+    start = local_day.year if local_day.month >= 9 else local_day.year - 1
+    return f"{start}-{start + 1}"
+
+
+def semester_of(local_day: date) -> int:
+    return 1 if local_day.month >= 9 or local_day.month == 1 else 2
+
+
+def valid_school_year(text: str) -> bool:
+    parts = text.split("-") if isinstance(text, str) else []
+    return (
+        len(parts) == 2
+        and all(p.isdigit() and len(p) == 4 for p in parts)
+        and int(parts[1]) == int(parts[0]) + 1
+    )
+
+
+def current_school_year(tz: str = "Asia/Shanghai") -> str:
+    return school_year_of(datetime.now(ZoneInfo(tz)).date())

@@ -1,0 +1,123 @@
+"""Shared fixtures.
+
+Every test gets a fresh database. SQLite (default): a copy of a template file built once by
+``flask db upgrade``. PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in
+its second run): the schema is migrated once and every table is truncated after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+
+PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def base_config(tmp: Path, uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+def _pg_uri() -> str:
+    uri = PG_URL
+    for prefix in ("postgresql://", "postgres://"):
+        if uri.startswith(prefix):
+            uri = "postgresql+psycopg://" + uri[len(prefix):]
+    return uri
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> str:
+    """Migrate an empty database once per session; return its URI (or file path for SQLite)."""
+    tmp = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        app = create_app(base_config(tmp, _pg_uri()))
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        return _pg_uri()
+    path = tmp / "template.db"
+    app = create_app(base_config(tmp, f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    return str(path)
+
+
+def _truncate_all(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def make_app(template_db, tmp_path) -> Iterator:
+    """Factory: ``make_app(**config)`` → a fresh app on a fresh database."""
+    made: list[Flask] = []
+
+    def factory(**overrides) -> Flask:
+        if PG_URL:
+            uri = template_db
+        else:
+            target = tmp_path / f"test{len(made)}.db"
+            shutil.copy(template_db, target)
+            uri = f"sqlite:///{target}"
+        cfg = base_config(tmp_path, uri)
+        cfg.update(overrides)
+        app = create_app(cfg)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+    if PG_URL and made:
+        _truncate_all(made[0])
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Iterator[Flask]:
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app):
+    """The invented DEMO school with staff, and activities of every type in every state."""
+    from portal.demo import load_demo
+
+    return load_demo()

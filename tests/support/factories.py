@@ -1,0 +1,84 @@
+"""Small builders for tests: a school with staff, an activity through its states."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Activity, School, User
+from portal.registry import registry
+from portal.services import activities, schools, transitions, users
+
+PASSWORD = "test-password-1"
+
+
+def school(code: str = "S1", types: tuple[str, ...] | None = None) -> School:
+    s = schools.create_school(code, f"测试学校{code}")
+    for key in types if types is not None else registry().keys():
+        schools.set_type(s, key, enabled=True)
+    return s
+
+
+def person(s: School | None, username: str, *roles: str, name: str = "", gender=None, birth_date=None) -> User:
+    existing = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if existing is not None:
+        for r in roles:
+            users.add_role(existing, s, r)
+        return existing
+    return users.create_user(username, PASSWORD, name or username, s, list(roles) or ["teacher"], gender, birth_date)
+
+
+def staff(s: School, prefix: str = "") -> dict[str, User]:
+    """organizer, reviewer, admin and four teachers."""
+    return {
+        "organizer": person(s, f"{prefix}org", "organizer", "teacher"),
+        "reviewer": person(s, f"{prefix}rev", "reviewer", "teacher"),
+        "admin": person(s, f"{prefix}adm", "school_admin"),
+        "t1": person(s, f"{prefix}t1", "teacher"),
+        "t2": person(s, f"{prefix}t2", "teacher"),
+        "t3": person(s, f"{prefix}t3", "teacher"),
+        "t4": person(s, f"{prefix}t4", "teacher"),
+    }
+
+
+def plan(
+    s: School,
+    organizer: User,
+    type_key: str,
+    people: list[tuple[User, str]],
+    details: dict | None = None,
+    hours: str = "3",
+    start: datetime | None = None,
+    title: str = "测试活动",
+) -> Activity:
+    start = start or datetime(2026, 10, 15, 14, 0)
+    return activities.plan_activity(
+        s,
+        organizer,
+        type_key,
+        title,
+        start.isoformat(timespec="minutes"),
+        (start + timedelta(hours=3)).isoformat(timespec="minutes"),
+        hours,
+        [{"user_id": u.id, "role": r} for u, r in people],
+        details or {},
+    )
+
+
+def attend(act: Activity, organizer: User, hours: dict[int, str] | None = None, absent: dict | None = None,
+           excused: dict | None = None) -> None:
+    rows = []
+    for p, _u in activities.participants_with_users(act.id):
+        rows.append({
+            "user_id": p.user_id,
+            "attended_hours": (hours or {}).get(p.user_id, str(act.hours)),
+            "absent_hours": (absent or {}).get(p.user_id, "0"),
+            "excused_hours": (excused or {}).get(p.user_id, "0"),
+        })
+    activities.record_attendance(act, organizer, rows)
+
+
+def fire(act: Activity, who: User, trigger: str, comment: str = "", hours=None) -> Activity:
+    return transitions.fire(act.id, act.school_id, who, trigger, comment, hours)

@@ -1,0 +1,136 @@
+"""The engine: one ``transitions`` machine per activity type, shared by every row.
+
+A row is bound to the machine only for the duration of a trigger, through a small proxy
+whose ``state`` starts as the row's state (``add_model(initial=...)``; without it transitions
+would reset the state to ``initial``). ``auto_transitions`` is off so no ``to_credited()``
+shortcut skips review. Checks run in this order, so the refusal says the most useful thing:
+
+1. the trigger is known to the type (:class:`UnknownTrigger`);
+2. it is legal from the current state, whoever fires it (:class:`IllegalTransition`);
+3. the caller's roles may fire it (:class:`TriggerNotPermitted`);
+4. a comment is given where one is required;
+5. every guard passes (:class:`GuardFailed`, listing what is missing).
+"""
+
+from __future__ import annotations
+
+from transitions import Machine
+from transitions import State as _MachineState
+from transitions.extensions import GraphMachine
+
+from workflows.context import TransitionContext
+from workflows.definition import OWNER, PARTICIPANT, Transition, WorkflowDefinition
+from workflows.errors import CommentRequired, GuardFailed, IllegalTransition, TriggerNotPermitted, UnknownTrigger
+
+
+class _Bound:
+    """Stand-in for a row while the machine runs a trigger on it."""
+
+    __slots__ = ("state", "__dict__")
+
+    def __init__(self, state: str):
+        self.state = state
+
+
+def _machine_kwargs(definition: WorkflowDefinition, lang: str | None = None) -> dict:
+    """Machine arguments; with ``lang`` ("zh"/"en") states and edges carry labels for diagrams."""
+
+    def label(obj) -> str:
+        return obj.label_zh if lang == "zh" else obj.label_en
+
+    def extra(obj, text: str) -> dict:
+        return {"label": text} if lang else {}
+
+    return dict(
+        model=None,
+        states=[{"name": s.name, **extra(s, label(s))} for s in definition.states],
+        transitions=[
+            {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest, **extra(t, f"{t.trigger}: {label(t)}")}
+            for t in definition.transitions
+        ],
+        initial=definition.initial,
+        auto_transitions=False,
+        send_event=True,
+    )
+
+
+class _LabelledState(_MachineState):
+    """A machine state carrying a display label (used only for diagrams)."""
+
+    def __init__(self, *args, label: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label = label
+
+
+class _DiagramMachine(GraphMachine):
+    state_cls = _LabelledState
+
+
+class WorkflowEngine:
+    """Fires triggers for one activity type. Build once, reuse for every row."""
+
+    def __init__(self, definition: WorkflowDefinition):
+        self.definition = definition
+        self._machine = Machine(**_machine_kwargs(definition))
+        self._by_trigger: dict[str, Transition] = {t.trigger: t for t in definition.transitions}
+
+    # -- questions -------------------------------------------------------------------------
+    def legal_triggers(self, state: str) -> list[str]:
+        """Triggers legal from ``state`` for somebody, in definition order."""
+        return [t.trigger for t in self.definition.transitions if state in t.sources]
+
+    def may_fire(self, trigger: str, roles: frozenset[str]) -> bool:
+        """Whether ``roles`` (school roles plus owner/participant) allow ``trigger``."""
+        t = self._by_trigger[trigger]
+        if t.independent and (OWNER in roles or PARTICIPANT in roles):
+            return False
+        return bool(t.roles & roles)
+
+    def allowed_triggers(self, state: str, roles: frozenset[str]) -> list[str]:
+        """Triggers this caller could fire now (guards not evaluated)."""
+        return [t for t in self.legal_triggers(state) if self.may_fire(t, roles)]
+
+    def check(self, state: str, trigger: str, ctx: TransitionContext) -> Transition:
+        """Raise the first refusal for ``trigger`` from ``state``; return the transition if none."""
+        t = self._by_trigger.get(trigger)
+        if t is None:
+            raise UnknownTrigger(trigger, list(self._by_trigger))
+        if state not in t.sources:
+            raise IllegalTransition(trigger, state, self.legal_triggers(state))
+        if not self.may_fire(trigger, ctx.actor_roles):
+            if t.independent and ctx.actor_roles & {OWNER, PARTICIPANT} and t.roles & ctx.actor_roles:
+                reason = f"{trigger!r} must be fired by someone who neither organized nor took part in the activity"
+            else:
+                reason = f"{trigger!r} may only be fired by: {', '.join(sorted(t.roles))}"
+            raise TriggerNotPermitted(trigger, reason)
+        if t.comment_required and not ctx.comment.strip():
+            raise CommentRequired(trigger)
+        missing: list[str] = []
+        for guard in self.definition.guards.get(trigger, ()):
+            missing.extend(guard(ctx))
+        if missing:
+            raise GuardFailed(trigger, missing)
+        return t
+
+    # -- action ----------------------------------------------------------------------------
+    def fire(self, state: str, trigger: str, ctx: TransitionContext) -> str:
+        """Check, then run the trigger through the shared machine; return the new state.
+
+        The caller persists the new state; nothing here touches storage.
+        """
+        self.check(state, trigger, ctx)
+        bound = _Bound(state)
+        self._machine.add_model(bound, initial=state)
+        try:
+            if not bound.trigger(trigger, ctx=ctx):  # type: ignore[attr-defined]
+                raise IllegalTransition(trigger, state, self.legal_triggers(state))
+            return bound.state
+        finally:
+            self._machine.remove_model(bound)
+
+    def mermaid(self, lang: str = "zh", current: str | None = None, title: str = "") -> str:
+        """The machine as Mermaid text, drawn by transitions' own diagram support."""
+        graph = _DiagramMachine(**_machine_kwargs(self.definition, lang), graph_engine="mermaid", title=title or " ")
+        proxy = _Bound(current or self.definition.initial)
+        graph.add_model(proxy, initial=proxy.state)
+        return proxy.get_graph().draw(None)  # type: ignore[attr-defined]

@@ -1,0 +1,66 @@
+"""Why a trigger was refused. The portal maps these to HTTP 409 / 403 / 422."""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base class of every refusal raised by the workflow engine."""
+
+    code = "workflow_error"
+
+
+class UnknownTrigger(WorkflowError):
+    """The trigger name is not part of this type's workflow at all."""
+
+    code = "unknown_trigger"
+
+    def __init__(self, trigger: str, known: list[str]):
+        self.trigger = trigger
+        self.known = known
+        super().__init__(f"unknown trigger {trigger!r}; known triggers: {', '.join(known)}")
+
+
+class IllegalTransition(WorkflowError):
+    """The trigger exists but cannot fire from the current state (whoever fires it)."""
+
+    code = "illegal_transition"
+
+    def __init__(self, trigger: str, state: str, allowed: list[str]):
+        self.trigger = trigger
+        self.state = state
+        self.allowed = allowed
+        super().__init__(
+            f"{trigger!r} is not allowed from state {state!r}; allowed: {', '.join(allowed) or 'none'}"
+        )
+
+
+class TriggerNotPermitted(WorkflowError):
+    """The trigger is legal now, but the caller's roles may not fire it."""
+
+    code = "forbidden"
+
+    def __init__(self, trigger: str, reason: str):
+        self.trigger = trigger
+        self.reason = reason
+        super().__init__(reason)
+
+
+class GuardFailed(WorkflowError):
+    """A guard refused the trigger; ``missing`` lists what has to be done first."""
+
+    code = "guard_failed"
+
+    def __init__(self, trigger: str, missing: list[str]):
+        self.trigger = trigger
+        self.missing = missing
+        super().__init__(f"{trigger!r} refused: " + "; ".join(missing))
+
+
+class CommentRequired(WorkflowError):
+    """The trigger needs a comment (return, revoke) and none was given."""
+
+    code = "invalid"
+
+    def __init__(self, trigger: str):
+        self.trigger = trigger
+        super().__init__(f"{trigger!r} needs a comment")

@@ -1,0 +1,67 @@
+"""How a plugin extends the core workflow: guards, extra states, extra transitions.
+
+A guard is a callable ``guard(ctx: TransitionContext) -> list[str]`` returning what is missing
+(empty list: the trigger may fire). Extra states sit between core states; the four core
+states and their meaning stay: an extension may re-route a core trigger's *sources* (so
+``hold`` can require a new ``prepared`` state first) but never its destination.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from workflows.context import TransitionContext
+from workflows.definition import CORE, CORE_STATE_NAMES, State, Transition, WorkflowDefinition
+
+Guard = Callable[[TransitionContext], list[str]]
+
+
+class WorkflowExtensionError(ValueError):
+    """An extension breaks the core workflow's rules."""
+
+
+@dataclass(frozen=True)
+class WorkflowExtension:
+    states: tuple[State, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    guards: dict[str, tuple[Guard, ...]] = field(default_factory=dict)
+
+
+def build_definition(
+    extension: WorkflowExtension | None = None,
+    base: WorkflowDefinition = CORE,
+    common_guards: dict[str, tuple[Guard, ...]] | None = None,
+) -> WorkflowDefinition:
+    """Merge an extension into the core definition, checking it keeps the core's meaning."""
+    ext = extension or WorkflowExtension()
+    states = list(base.states)
+    for s in ext.states:
+        if s.name in CORE_STATE_NAMES or any(x.name == s.name for x in states):
+            raise WorkflowExtensionError(f"state {s.name!r} already exists")
+        if not s.name.isidentifier() or not s.name.isascii():
+            raise WorkflowExtensionError(f"state name {s.name!r} must be an ASCII identifier")
+        states.append(s)
+    names = {s.name for s in states}
+    transitions = {t.trigger: t for t in base.transitions}
+    for t in ext.transitions:
+        if not t.trigger.isascii() or not t.trigger.replace("_", "a").isalnum():
+            raise WorkflowExtensionError(f"trigger name {t.trigger!r} must be an ASCII identifier")
+        unknown = [x for x in (*t.sources, t.dest) if x not in names]
+        if unknown:
+            raise WorkflowExtensionError(f"transition {t.trigger!r} names unknown states {unknown}")
+        core = transitions.get(t.trigger)
+        if core is not None and core.dest != t.dest:
+            raise WorkflowExtensionError(f"core trigger {t.trigger!r} must keep destination {core.dest!r}")
+        if core is None and t.dest in CORE_STATE_NAMES - {"planned", "held"}:
+            raise WorkflowExtensionError(
+                f"new trigger {t.trigger!r} may not lead into core state {t.dest!r}: only core triggers do"
+            )
+        transitions[t.trigger] = t
+    guards: dict[str, tuple[Guard, ...]] = {}
+    for source in (common_guards or {}, base.guards, ext.guards):
+        for trigger, gs in source.items():
+            if trigger not in transitions:
+                raise WorkflowExtensionError(f"guard for unknown trigger {trigger!r}")
+            guards[trigger] = guards.get(trigger, ()) + tuple(gs)
+    return WorkflowDefinition(states=tuple(states), transitions=tuple(transitions.values()), guards=guards)
