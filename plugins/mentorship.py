@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import Form, SelectField, StringField
+from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.activity_types import ActivityType, EvidenceKind, Role, Text
@@ -17,7 +17,8 @@ from workflows import TransitionContext, WorkflowExtension
 
 class MentorshipForm(Form):
     term = SelectField(
-        Text("学期", "Term"), choices=[("1", Text("第一学期", "Semester 1")), ("2", Text("第二学期", "Semester 2"))],
+        Text("学期", "Term"),
+        choices=[SelectChoice("1", Text("第一学期", "Semester 1")), SelectChoice("2", Text("第二学期", "Semester 2"))],
         validators=[DataRequired()],
     )
     subject = StringField(Text("学科", "Subject"), validators=[DataRequired(), Length(max=50)])

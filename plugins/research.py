@@ -3,7 +3,7 @@ final report before review; credited at conclusion (leader ×``leader_multiplier
 
 from __future__ import annotations
 
-from wtforms import Form, SelectField, StringField
+from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.activity_types import ActivityType, EvidenceKind, Role, Text
@@ -11,10 +11,10 @@ from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
 LEVELS = [
-    ("school", Text("校级", "School")),
-    ("district", Text("区级", "District")),
-    ("city", Text("市级", "City")),
-    ("province", Text("省级", "Province")),
+    SelectChoice("school", Text("校级", "School")),
+    SelectChoice("district", Text("区级", "District")),
+    SelectChoice("city", Text("市级", "City")),
+    SelectChoice("province", Text("省级", "Province")),
 ]
 
 

@@ -146,8 +146,9 @@ class ActivityType:
             value = details.get(f.name)
             if value in (None, ""):
                 continue
-            if hasattr(f, "choices") and f.choices:
-                value = dict((str(k), v) for k, v in f.choices).get(str(value), value)
+            if hasattr(f, "iter_choices"):
+                labels = {str(c[0]): c[1] for c in f.iter_choices()}
+                value = labels.get(str(value), value)
             out.append((str(f.label.text), str(value)))
         return out
 

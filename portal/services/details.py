@@ -58,8 +58,7 @@ def describe_form(form_cls: type[Form]) -> list[dict[str, Any]]:
     for f in form:
         required = any(getattr(v, "field_flags", {}).get("required") for v in f.validators)
         item: dict[str, Any] = {"name": f.name, "type": f.type, "required": bool(required), "label": str(f.label.text)}
-        choices = getattr(f, "choices", None)
-        if choices:
-            item["choices"] = [str(c[0]) for c in choices]
+        if hasattr(f, "iter_choices"):
+            item["choices"] = [str(c[0]) for c in f.iter_choices()]
         out.append(item)
     return out

@@ -1,0 +1,210 @@
+"""Bad input gets a clear error and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.hours import BadHours, floor_half, parse_hours
+from portal.models import Activity, CreditEntry, Evidence, Participation, TransitionLog
+from portal.services import activities, schools
+from tests.support import factories as f
+
+
+def counts() -> tuple:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Activity, Participation, Evidence, TransitionLog, CreditEntry)
+    )
+
+
+@pytest.fixture
+def world(app):
+    s = f.school(types=("lecture", "observation"))
+    return s, f.staff(s)
+
+
+@pytest.mark.parametrize("value", [-1, "-0.5", "abc", "NaN", "inf", None, True, "0.3", 1000, "1e400", [], {}])
+def test_hours_parser_refuses(value):
+    with pytest.raises(BadHours):
+        parse_hours(value)
+
+
+@pytest.mark.parametrize("value,expected", [(0, "0.0"), ("2.5", "2.5"), (3, "3.0"), ("999.5", "999.5")])
+def test_hours_parser_accepts_half_hours(value, expected):
+    assert str(parse_hours(value)) == expected
+
+
+def test_floor_half():
+    from decimal import Decimal
+
+    assert floor_half(Decimal("4.74")) == Decimal("4.5") and floor_half(Decimal("5")) == Decimal("5.0")
+
+
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"type_key": "nonexistent"}, "type"),
+        ({"type_key": "research"}, "type"),  # installed, but not enabled for this school
+        ({"title": ""}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"hours": "-2"}, "hours"),
+        ({"hours": "abc"}, "hours"),
+        ({"hours": "0"}, "hours"),
+        ({"hours": "1.25"}, "hours"),
+        ({"starts_at": "next tuesday"}, "starts_at"),
+        ({"ends_at": "2026-10-14T10:00"}, "ends_at"),
+        ({"participants": [{"user_id": "7", "role": "attendee"}]}, "participants"),
+        ({"participants": [{"user_id": 999999, "role": "attendee"}]}, "participants"),
+        ({"participants": "everyone"}, "participants"),
+        ({"details": {"topic": ""}}, "details"),
+        ({"details": {"topic": "ok", "color": "red"}}, "details"),
+    ],
+)
+def test_planning_refuses_bad_input_and_writes_nothing(world, changes, field):
+    s, p = world
+    args = dict(
+        type_key="lecture",
+        title="讲座",
+        starts_at="2026-10-15T14:00",
+        ends_at="2026-10-15T17:00",
+        hours="3",
+        participants=[{"user_id": p["t1"].id, "role": "attendee"}],
+        details={"topic": "单元教学"},
+    )
+    args.update(changes)
+    before = counts()
+    with pytest.raises(Invalid) as err:
+        activities.plan_activity(s, p["organizer"], **args)
+    assert field in err.value.fields, err.value.fields
+    assert counts() == before
+
+
+def test_participant_from_another_school_is_refused(world):
+    s, p = world
+    other = f.school("S2")
+    stranger = f.person(other, "stranger", "teacher")
+    with pytest.raises(Invalid, match="could not be planned"):
+        f.plan(s, p["organizer"], "lecture", [(stranger, "attendee")], {"topic": "x"})
+
+
+def test_teacher_cannot_plan(world):
+    from portal.errors import Forbidden
+
+    s, p = world
+    with pytest.raises(Forbidden):
+        f.plan(s, p["t1"], "lecture", [], {"topic": "x"})
+
+
+def test_attendance_is_all_or_nothing(world):
+    s, p = world
+    act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee"), (p["t2"], "attendee")], {"topic": "x"})
+    good = {"user_id": p["t1"].id, "attended_hours": "3"}
+    for bad in (
+        {"user_id": p["t2"].id, "attended_hours": "2", "absent_hours": "1", "excused_hours": "1"},  # 4 > 3
+        {"user_id": p["t2"].id, "attended_hours": "-1"},
+        {"user_id": p["t2"].id, "attended_hours": "x"},
+        {"user_id": 424242, "attended_hours": "1"},
+        {"user_id": p["t1"].id, "attended_hours": "1"},  # listed twice
+        "nonsense",
+    ):
+        with pytest.raises(Invalid):
+            activities.record_attendance(act, p["organizer"], [good, bad])
+        db.session.expire_all()
+        assert all(x.attended_hours is None for x, _ in activities.participants_with_users(act.id))
+    with pytest.raises(Invalid):
+        activities.record_attendance(act, p["organizer"], [])
+
+
+def test_disabling_a_type_refuses_new_activities_but_keeps_old(world):
+    s, p = world
+    act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
+    schools.set_type(s, "lecture", enabled=False)
+    with pytest.raises(Invalid, match="not enabled"):
+        f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
+    f.attend(act, p["organizer"])
+    f.fire(act, p["organizer"], "hold")  # existing activities carry on
+
+
+def test_type_settings_are_validated(world):
+    s, _ = world
+    with pytest.raises(Invalid) as err:
+        schools.set_type(s, "lecture", settings={"speaker_multiplier": "two", "colour": 1})
+    assert set(err.value.fields) == {"settings.speaker_multiplier", "settings.colour"}
+    with pytest.raises(Invalid):
+        schools.set_type(s, "no_such_type", enabled=True)
+    schools.set_type(s, "lecture", settings={"speaker_multiplier": 3})
+    assert schools.type_settings(s.id, "lecture")["speaker_multiplier"] == 3
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"kind": "poem", "text": "x"}, "kind"),
+        ({"kind": "reflection", "text": ""}, "text"),
+        ({"kind": "reflection", "text": None}, "text"),
+        ({"kind": "reflection", "filename": "a.exe", "data": b"MZ..."}, "file"),
+        ({"kind": "attachment", "filename": "a.pdf", "data": b"not a pdf"}, "file"),
+        ({"kind": "attachment", "filename": "a.pdf", "data": b""}, "file"),
+        ({"kind": "attachment", "filename": "a.txt", "data": "中文".encode("gbk")}, "file"),
+    ],
+)
+def test_evidence_refused(world, kwargs, field):
+    s, p = world
+    act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
+    before = counts()
+    with pytest.raises(Invalid) as err:
+        activities.add_evidence(act, p["t1"], p["t1"].id, **kwargs)
+    assert field in err.value.fields
+    assert counts() == before
+
+
+def test_evidence_file_too_large(make_app):
+    app = make_app(UPLOAD_MAX_BYTES=1024)
+    with app.app_context():
+        s = f.school(types=("lecture",))
+        p = f.staff(s)
+        act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
+        with pytest.raises(Invalid, match="too large"):
+            activities.add_evidence(act, p["t1"], p["t1"].id, "attachment", filename="a.pdf", data=b"%PDF-" + b"0" * 2000)
+        ev = activities.add_evidence(act, p["t1"], p["t1"].id, "attachment", filename="a.pdf", data=b"%PDF-1.4 ok")
+        path = activities.evidence_path(ev)
+        assert path.read_bytes() == b"%PDF-1.4 ok" and path.name != "a.pdf" and "static" not in str(path)
+
+
+def test_teacher_cannot_add_evidence_for_someone_else(world):
+    from portal.errors import Forbidden
+
+    s, p = world
+    act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee"), (p["t2"], "attendee")], {"topic": "x"})
+    with pytest.raises(Forbidden):
+        activities.add_evidence(act, p["t1"], p["t2"].id, "reflection", text="x")
+
+
+def test_ledger_rows_cannot_be_changed(world):
+    from portal.services.ledger import AppendOnlyViolation
+    from sqlalchemy import delete, update
+
+    s, p = world
+    act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
+    f.attend(act, p["organizer"])
+    f.fire(act, p["organizer"], "hold")
+    f.fire(act, p["reviewer"], "approve")
+    f.fire(act, p["reviewer"], "credit")
+    entry = db.session.scalars(select(CreditEntry)).one()
+    entry.hours = 99
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(AppendOnlyViolation):
+        db.session.execute(update(CreditEntry).values(hours=1))
+    with pytest.raises(AppendOnlyViolation):
+        db.session.execute(delete(TransitionLog))
+    db.session.rollback()
+    log = db.session.scalars(select(TransitionLog)).first()
+    db.session.delete(log)
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()

@@ -1,0 +1,75 @@
+"""The ``flask`` commands, through Click's runner (the same code path as the shell)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Activity, Membership, School, User
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_school_user_enable_list(app):
+    assert run(app, "school", "create", "S9", "第九小学").exit_code == 0
+    r = run(app, "user", "create", "lin", "--school", "S9", "--role", "organizer", "--role", "reviewer",
+            "--password", "long-password", "--name", "林老师")
+    assert r.exit_code == 0, r.output
+    user = db.session.scalar(select(User).where(User.username == "lin"))
+    roles = set(db.session.scalars(select(Membership.role).where(Membership.user_id == user.id)))
+    assert roles == {"organizer", "reviewer"} and user.display_name == "林老师"
+    assert run(app, "school", "enable", "S9", "lecture").exit_code == 0
+    out = run(app, "school", "list").output
+    assert "S9\t第九小学\tlecture" in out
+
+
+def test_bad_cli_arguments_change_nothing(app):
+    run(app, "school", "create", "S9", "第九小学")
+    before = db.session.scalar(select(func.count(User.id)))
+    cases = [
+        ("school", "create", "S9", "again"),  # duplicate
+        ("school", "create", "bad code!", "x"),
+        ("school", "enable", "S9", "nope"),
+        ("school", "enable", "NOSCHOOL", "lecture"),
+        ("user", "create", "x1", "--school", "S9", "--role", "king", "--password", "long-password"),
+        ("user", "create", "x2", "--school", "S9", "--role", "teacher", "--password", "short"),
+        ("user", "create", "x3", "--school", "NOSCHOOL", "--role", "teacher", "--password", "long-password"),
+        ("user", "create", "x4", "--school", "S9", "--role", "teacher", "--password", "long-password",
+         "--birth-date", "1990-13-45"),
+        ("workflow", "show", "nope"),
+    ]
+    for args in cases:
+        r = run(app, *args)
+        assert r.exit_code != 0, args
+        assert "Error" in r.output or "Usage" in r.output, (args, r.output)
+    assert db.session.scalar(select(func.count(User.id))) == before
+    assert db.session.scalar(select(func.count(School.id))) == 1
+
+
+def test_plugins_list_prints_the_five_keys(app):
+    out = run(app, "plugins", "list").output
+    keys = [line.split("\t")[0] for line in out.strip().splitlines()]
+    assert keys == ["lecture", "mentorship", "observation", "research", "school_visit"]
+    assert "lecture\t专题讲座\tlecture\t" in out
+
+
+def test_workflow_show_is_mermaid(app):
+    r = run(app, "workflow", "show", "observation", "--lang", "en", "--state", "held")
+    assert r.exit_code == 0
+    assert "stateDiagram-v2" in r.output and 'state "Held" as held' in r.output
+    assert "Class held s_active" in r.output
+
+
+def test_demo_has_every_type_in_every_state(app):
+    r = run(app, "demo")
+    assert r.exit_code == 0, r.output
+    pairs = set(db.session.execute(select(Activity.type_key, Activity.state)).all())
+    for key in ("lecture", "observation", "mentorship", "research", "school_visit"):
+        for state in ("planned", "held", "reviewed", "credited", "cancelled"):
+            assert (key, state) in pairs
+    roles = set(db.session.scalars(select(Membership.role)))
+    assert roles == {"teacher", "organizer", "reviewer", "school_admin", "district_admin"}
+    assert run(app, "demo").exit_code == 0  # idempotent
+    assert db.session.scalar(select(func.count(School.id))) == 1

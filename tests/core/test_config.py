@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.config import InsecureConfiguration
+from portal.timeutil import parse_iso, school_year_of, semester_of
+
+
+def test_environment_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment-123")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.db"
+    assert app.config["SECRET_KEY"] == "from-the-environment-123"
+
+
+def test_default_database_is_sqlite_in_instance(monkeypatch, tmp_path):
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/yanxiu.db"
+
+
+def test_instance_config_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    (tmp_path / "config.py").write_text("LOGIN_MAX_FAILURES = 9\n")
+    assert create_app().config["LOGIN_MAX_FAILURES"] == 9
+
+
+def test_production_refuses_default_secret(monkeypatch, tmp_path):
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("YANXIU_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(InsecureConfiguration):
+        create_app()
+
+
+def test_database_settings(app):
+    """SQLite: WAL, busy timeout, foreign keys. PostgreSQL: a UTF-8 database."""
+    from portal.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW server_encoding").scalar() == "UTF8"
+        return
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@pytest.mark.parametrize(
+    "text,utc",
+    [("2026-10-15T14:00", "2026-10-15 06:00:00"), ("2026-10-15T14:00+00:00", "2026-10-15 14:00:00"),
+     ("2026-10-15T14:00Z", "2026-10-15 14:00:00")],
+)
+def test_times_without_offset_are_school_local(text, utc):
+    assert str(parse_iso(text, "Asia/Shanghai")) == utc
+
+
+def test_school_year_and_semester():
+    from datetime import date
+
+    assert school_year_of(date(2026, 9, 1)) == "2026-2027" and school_year_of(date(2027, 8, 31)) == "2026-2027"
+    assert [semester_of(date(2026, m, 1)) for m in (9, 1)] == [1, 1]
+    assert [semester_of(date(2027, m, 1)) for m in (1, 2, 8)] == [1, 2, 2]
