@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d portal/translations -f 2>/dev/null || true
+	$(BIN)/pybabel -q compile -d portal/translations -f
 
 ## make run: virtualenv, install, migrate, demo data, serve on http://127.0.0.1:5000
 run: install

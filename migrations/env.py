@@ -1,3 +1,13 @@
+"""Alembic environment of Yanxiu.
+
+Plugins ship their tables as their own Alembic branch (``branch_labels``, ``depends_on`` the
+core revision) in the folders their ``portal_migration_dirs`` hook returns;
+``portal.plugin_assets`` adds those folders to ``version_locations`` before this file runs.
+With plugin branches there are several heads, so an upgrade to ``head`` (the Flask-Migrate
+default) is run as an upgrade to ``heads``: ``flask db upgrade`` applies the core and every
+installed plugin's revisions.
+"""
+
 import logging
 from logging.config import fileConfig
 
@@ -11,17 +21,12 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
@@ -51,6 +56,37 @@ def get_metadata():
     return target_db.metadata
 
 
+from portal.plugin_assets import core_tables_only as include_object  # noqa: E402
+
+
+def upgrade_to_all_heads():
+    """Context options turning ``upgrade head`` into ``upgrade heads`` when plugins add heads.
+
+    Flask-Migrate's ``upgrade`` targets ``head``, which Alembic refuses once a plugin branch
+    makes a second head; with several heads, an upgrade goes to every one of them.
+    """
+    opts = _command_options()
+    fn = opts.get("fn")
+    if opts.get("destination_rev") != "head" or fn is None or not fn.__qualname__.startswith("upgrade"):
+        return {}
+    script = context.script
+    if len(script.get_heads()) < 2:
+        return {}
+
+    def upgrade(rev, _context):
+        # Alembic's own upgrade step, with every head as the destination.
+        return script._upgrade_revs("heads", rev)
+
+    return {"fn": upgrade}
+
+
+def _command_options():
+    """Options the running ``alembic`` command gave this environment (its step ``fn``,
+    its raw ``destination_rev``); Alembic exposes them only on the environment object."""
+    proxy = getattr(context, "_proxy", None)
+    return getattr(proxy, "context_opts", None) or {}
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -65,7 +101,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_object=include_object, **upgrade_to_all_heads()
     )
 
     with context.begin_transaction():
@@ -100,7 +137,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **{"include_object": include_object, **conf_args, **upgrade_to_all_heads()}
         )
 
         with context.begin_transaction():

@@ -27,6 +27,10 @@ class Lecture(ActivityType):
     roles = {"attendee": Role("听讲教师", "Attendee"), "speaker": Role("主讲人", "Speaker")}
     form = LectureForm
     default_settings = {"speaker_multiplier": 2, "attendee_reflection": False}
+    settings_labels = {
+        "speaker_multiplier": Text("主讲人学时倍数", "Speaker hours multiplier"),
+        "attendee_reflection": Text("听讲教师须交反思", "Attendees must write a reflection"),
+    }
 
     def required_evidence_for(self, role: str, settings: dict[str, Any]) -> dict[str, int]:
         if role == "attendee" and settings.get("attendee_reflection"):

@@ -28,16 +28,16 @@ def pair_complete(ctx: TransitionContext) -> list[str]:
     roles = [p.role for p in ctx.participants]
     out = []
     if "mentor" not in roles:
-        out.append("a mentor is required")
+        out.append(Text("须有一位师傅", "a mentor is required"))
     if "mentee" not in roles:
-        out.append("a mentee is required")
+        out.append(Text("须有一位徒弟", "a mentee is required"))
     return out
 
 
 def meetings_logged(ctx: TransitionContext) -> list[str]:
     need = int(ctx.settings.get("min_meetings", 4))
     have = sum(1 for e in ctx.evidence if e.kind == "meeting_log")
-    return [] if have >= need else [f"meetings logged: {have}/{need}"]
+    return [] if have >= need else [Text(f"活动记录：{have}/{need} 次", f"meetings logged: {have}/{need}")]
 
 
 class Mentorship(ActivityType):
@@ -53,6 +53,11 @@ class Mentorship(ActivityType):
         "article": EvidenceKind("文章", "Article"),
     }
     default_settings = {"min_meetings": 4, "articles_per_term": 2, "mentor_multiplier": 1}
+    settings_labels = {
+        "min_meetings": Text("至少活动记录次数", "Minimum meetings logged"),
+        "articles_per_term": Text("徒弟每学期文章篇数", "Articles per mentee per term"),
+        "mentor_multiplier": Text("师傅学时倍数", "Mentor hours multiplier"),
+    }
 
     def required_evidence_for(self, role: str, settings: dict[str, Any]) -> dict[str, int]:
         if role == "mentee":

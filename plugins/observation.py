@@ -30,16 +30,24 @@ def handbook_ready(ctx: TransitionContext) -> list[str]:
     deadline = ctx.activity.starts_at - timedelta(days=days)
     handbooks = [e for e in ctx.evidence if e.kind == "handbook"]
     if not handbooks:
-        return [f"the observation handbook must be uploaded at least {days} days before the lessons"]
+        return [Text(f"须在观摩课前至少 {days} 天上传观摩手册",
+                     f"the observation handbook must be uploaded at least {days} days before the lessons")]
     if min(e.uploaded_at for e in handbooks) > deadline:
-        return [f"the observation handbook was uploaded less than {days} days before the lessons"]
+        return [Text(f"观摩手册上传时间距观摩课不足 {days} 天",
+                     f"the observation handbook was uploaded less than {days} days before the lessons")]
     return []
 
 
 def two_plus_one_plus_one(ctx: TransitionContext) -> list[str]:
     d = ctx.activity.details
+    fields = ObservationForm()
     missing = [name for name in ("lesson_1", "lesson_2", "topic_report", "discussion_focus") if not d.get(name)]
-    return [f"the 2+1+1 day is incomplete: {', '.join(missing)}"] if missing else []
+    if not missing:
+        return []
+    zh = "、".join(fields[n].label.text.zh for n in missing)
+    en = ", ".join(fields[n].label.text.en for n in missing)
+    return [Text(f"“2+1+1”活动未填写完整：{zh}（{', '.join(missing)}）",
+                 f"the 2+1+1 day is incomplete: {en} ({', '.join(missing)})")]
 
 
 class Observation(ActivityType):
@@ -57,6 +65,11 @@ class Observation(ActivityType):
     evidence_kinds = {"handbook": EvidenceKind("观摩手册", "Observation handbook", written=False)}
     required_evidence = {"observer": {"evaluation": 1}}
     default_settings = {"handbook_days": 2, "lesson_teacher_multiplier": 2, "speaker_multiplier": 2}
+    settings_labels = {
+        "handbook_days": Text("观摩手册提前天数", "Handbook ready, days before"),
+        "lesson_teacher_multiplier": Text("执教教师学时倍数", "Lesson teacher hours multiplier"),
+        "speaker_multiplier": Text("专题报告人学时倍数", "Topic speaker hours multiplier"),
+    }
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (handbook_ready, two_plus_one_plus_one)})

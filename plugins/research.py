@@ -24,14 +24,14 @@ class ResearchForm(Form):
 
 
 def has_leader(ctx: TransitionContext) -> list[str]:
-    return [] if ctx.participants_with_role("leader") else ["the project needs a leader"]
+    return [] if ctx.participants_with_role("leader") else [Text("课题须有一位负责人", "the project needs a leader")]
 
 
 def final_report(ctx: TransitionContext) -> list[str]:
     leaders = {p.user_id for p in ctx.participants_with_role("leader")}
     if any(e.kind == "final_report" and e.user_id in leaders for e in ctx.evidence):
         return []
-    return ["the leader's final report (结题报告) is missing"]
+    return [Text("缺少课题负责人的结题报告", "the leader's final report (结题报告) is missing")]
 
 
 class Research(ActivityType):
@@ -47,6 +47,7 @@ class Research(ActivityType):
         "final_report": EvidenceKind("结题报告", "Final report"),
     }
     default_settings = {"leader_multiplier": 1.5}
+    settings_labels = {"leader_multiplier": Text("课题负责人学时倍数", "Leader hours multiplier")}
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (has_leader,), "approve": (final_report,)})

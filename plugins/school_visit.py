@@ -19,7 +19,7 @@ class SchoolVisitForm(Form):
 def report_back_lesson(ctx: TransitionContext) -> list[str]:
     if any(e.kind == "report_lesson" for e in ctx.evidence):
         return []
-    return ["the report-back lesson (汇报课) has not been recorded"]
+    return [Text("尚未记录汇报课", "the report-back lesson (汇报课) has not been recorded")]
 
 
 class SchoolVisit(ActivityType):

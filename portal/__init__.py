@@ -45,10 +45,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     registry = build_registry(app)
     app.extensions["yanxiu.registry"] = registry
     i18n.init_app(app, registry)
+    from portal import plugin_assets
 
-    from portal import auth, cli
+    plugin_assets.init_app(app, registry)
+
+    from portal import auth, cli, security
 
     auth.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     _register_interfaces(app)
     return app
@@ -65,4 +69,6 @@ def _register_interfaces(app: Flask) -> None:
             if exc.name == name:
                 continue
             raise
-        module.init_app(app)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)

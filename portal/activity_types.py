@@ -75,6 +75,8 @@ class ActivityType:
     evidence_kinds: ClassVar[dict[str, EvidenceKind]] = {}
     #: Settings a school may change for this type, with their defaults (JSON values).
     default_settings: ClassVar[dict[str, Any]] = {}
+    #: zh/en labels of those settings for the school admin's page (the key is shown otherwise).
+    settings_labels: ClassVar[dict[str, Text]] = {}
     #: Role multipliers on attended hours used by the default credit rule.
     role_multipliers: ClassVar[dict[str, str]] = {}
 
@@ -100,6 +102,10 @@ class ActivityType:
         merged = dict(self.default_settings)
         merged.update({k: v for k, v in (school_settings or {}).items() if k in self.default_settings})
         return merged
+
+    def setting_label(self, name: str) -> str:
+        label = self.settings_labels.get(name)
+        return str(label) if label is not None else name
 
     def validate_settings(self, settings: dict[str, Any]) -> dict[str, str]:
         """Errors by setting name for a school's settings (unknown keys, wrong JSON types)."""
@@ -157,9 +163,12 @@ class ActivityType:
         return None
 
 
-def missing_evidence(ctx: TransitionContext, required: dict[str, dict[str, int]]) -> list[str]:
+def missing_evidence(
+    ctx: TransitionContext, required: dict[str, dict[str, int]], kinds: dict[str, EvidenceKind] | None = None
+) -> list[Text]:
     """Guard helper: which attending participants lack their required evidence."""
-    out: list[str] = []
+    kinds = kinds or COMMON_EVIDENCE_KINDS
+    out: list[Text] = []
     for p in ctx.participants:
         if not p.attended_hours:
             continue
@@ -167,7 +176,9 @@ def missing_evidence(ctx: TransitionContext, required: dict[str, dict[str, int]]
             have = len(ctx.evidence_of(p.user_id, kind))
             if have < count:
                 who = p.name or f"user {p.user_id}"
-                out.append(f"{who}: {kind} {have}/{count}")
+                label = kinds.get(kind)
+                zh, en = (label.label_zh, label.label_en) if label else (kind, kind)
+                out.append(Text(f"{who}：{zh} {have}/{count}（{kind}）", f"{who}: {en} {have}/{count} ({kind})"))
     return out
 
 

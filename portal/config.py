@@ -35,6 +35,9 @@ class DefaultConfig:
     # Rate limiting of logins
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # Reverse proxies in front of the app (nginx = 1): their X-Forwarded-For/-Proto are trusted,
+    # so login throttling counts the real client address, not the proxy's.
+    TRUSTED_PROXIES = 0
     # API tokens
     API_TOKEN_HOURS = 24 * 7
 
@@ -43,6 +46,7 @@ ENV_KEYS = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SECRET_KEY": "SECRET_KEY",
     "YANXIU_UPLOAD_FOLDER": "UPLOAD_FOLDER",
+    "YANXIU_TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
 
 

@@ -31,6 +31,14 @@ STAFF = [
 DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
 
 
+STATE_TAGS = {"planned": "筹备中", "held": "待审核", "reviewed": "待认定", "credited": "已认定", "cancelled": "已取消"}
+
+
+def _subject(key: str) -> str:
+    d = _details(key)
+    return d.get("topic") or d.get("project_title") or d.get("destination") or d.get("subject", "")
+
+
 def _user(username: str) -> User:
     return db.session.execute(select(User).where(User.username == username)).scalar_one()
 
@@ -107,7 +115,7 @@ def load_demo(today: datetime | None = None) -> School:
                 school,
                 organizer,
                 key,
-                f"{type_name}：{_details(key).get('topic') or _details(key).get('project_title') or _details(key).get('destination') or _details(key).get('subject')}（{state}）",
+                f"{type_name}：{_subject(key)}（{STATE_TAGS[state]}）",
                 start.isoformat(timespec="minutes") + "+00:00",
                 (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
                 "3",

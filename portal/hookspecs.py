@@ -135,7 +135,16 @@ def portal_migration_dirs() -> list[str]:
     ``depends_on`` the core's base revision; ``flask db upgrade`` applies the core and every
     installed plugin's branch (upgrade to ``heads``).
 
+    Called when the app is created; ``flask db`` commands add the folders to Alembic's
+    ``version_locations``.
+
     :returns: absolute paths of version folders.
+
+    Example::
+
+        @hookimpl
+        def portal_migration_dirs():
+            return [str(Path(__file__).parent / "migrations" / "versions")]
     """
 
 
@@ -144,9 +153,15 @@ def portal_translation_dirs() -> list[str]:
     """Return folders of gettext catalogs (``<dir>/<locale>/LC_MESSAGES/messages.mo``).
 
     They are added to Flask-Babel's translation directories, so a plugin translates its own
-    labels and templates.
+    labels and templates. Called when the app is created.
 
     :returns: absolute paths.
+
+    Example::
+
+        @hookimpl
+        def portal_translation_dirs():
+            return [str(Path(__file__).parent / "translations")]
     """
 
 
@@ -155,7 +170,14 @@ def portal_template_dirs() -> list[str]:
     """Return folders of Jinja templates this plugin renders (for page fragments).
 
     :returns: absolute paths; templates in them are found by name, so prefix them with
-        the plugin's key (``reading_club/notes.html``).
+        the plugin's key (``reading_club/notes.html``). They are searched after the core's
+        templates, so a plugin cannot replace a core template.
+
+    Example::
+
+        @hookimpl
+        def portal_template_dirs():
+            return [str(Path(__file__).parent / "templates")]
     """
 
 

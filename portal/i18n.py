@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
+from flask_babel import refresh as flask_babel_refresh
 
 from portal.extensions import babel
 
@@ -19,7 +20,14 @@ TRANSLATIONS = str(Path(__file__).resolve().parent / "translations")
 
 
 def select_locale() -> str:
-    asked = request.args.get("lang") if request else None
+    from flask import has_request_context
+
+    if not has_request_context():  # CLI, services called from tests: Chinese
+        return "zh_Hans_CN"
+    if request.path.startswith("/api/"):  # the API speaks English unless asked otherwise
+        best = request.accept_languages.best_match(["en", "zh-CN", "zh-Hans", "zh"], default="en")
+        return "en" if best == "en" else "zh_Hans_CN"
+    asked = request.args.get("lang")
     if asked in SUPPORTED:
         session["lang"] = asked
         return asked
@@ -49,6 +57,9 @@ def init_app(app: Flask, registry) -> None:
         dirs.extend(result)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel caches the locale on the app context; one context may serve several
+    # requests (tests, CLI), so each request chooses afresh.
+    app.before_request(flask_babel_refresh)
     app.jinja_env.globals["lang_code"] = lang_code
 
 

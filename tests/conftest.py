@@ -96,8 +96,9 @@ def make_app(template_db, tmp_path) -> Iterator:
     for app in made:
         with app.app_context():
             db.session.remove()
-    if PG_URL and made:
-        _truncate_all(made[0])
+    on_pg = [a for a in made if a.config["SQLALCHEMY_DATABASE_URI"] == template_db]  # not a test's own SQLite
+    if PG_URL and on_pg:
+        _truncate_all(on_pg[0])
     for app in made:
         with app.app_context():
             db.engine.dispose()

@@ -50,10 +50,10 @@ class GuardFailed(WorkflowError):
 
     code = "guard_failed"
 
-    def __init__(self, trigger: str, missing: list[str]):
+    def __init__(self, trigger: str, missing: list):
         self.trigger = trigger
         self.missing = missing
-        super().__init__(f"{trigger!r} refused: " + "; ".join(missing))
+        super().__init__(f"{trigger!r} refused: " + "; ".join(str(m) for m in missing))
 
 
 class CommentRequired(WorkflowError):

@@ -10,3 +10,9 @@ from portal.cli import demo, plugins, schools, users, workflow
 def init_app(app: Flask) -> None:
     for module in (schools, users, plugins, workflow, demo):
         module.register(app)
+    from portal.cli import backup
+
+    backup.register(app)
+    from portal.cli import credits as credits_cli
+
+    credits_cli.register(app)

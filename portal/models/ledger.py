@@ -45,6 +45,8 @@ class CreditEntry(db.Model):
         UniqueConstraint("activity_id", "user_id", "round", "kind"),
         Index("ix_credit_school_year_user", "school_id", "school_year", "user_id"),
         Index("ix_credit_user_year", "user_id", "school_year"),
+        # district-wide totals of one year (the district page, exports): no scan of other years
+        Index("ix_credit_year_school", "school_year", "school_id", "user_id", "type_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -57,7 +57,10 @@ class Exemption(db.Model):
     """A school admin's exemption of a teacher from assessment for one school year."""
 
     __tablename__ = "exemption"
-    __table_args__ = (UniqueConstraint("user_id", "school_id", "school_year"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "school_id", "school_year"),
+        Index("ix_exemption_school_year", "school_id", "school_year"),  # the school summary
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)

@@ -63,16 +63,23 @@ def school_by_code(code: str) -> School:
     return school
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column can hold; larger ones are simply not found
+
+
+def id_in_range(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def get_activity(activity_id: int, school_id: int) -> Activity:
     """An activity of this school; another school's activity is 'not found', never 'forbidden'."""
-    act = db.session.get(Activity, activity_id)
+    act = db.session.get(Activity, activity_id) if id_in_range(activity_id) else None
     if act is None or act.school_id != school_id:
         raise NotFound("activity not found")
     return act
 
 
 def get_member(user_id: int, school_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if id_in_range(user_id) else None
     if user is None or not school_roles(user_id, school_id):
         raise NotFound("user not found")
     return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,7 +44,10 @@ def update_rules(school: School, rules: dict[str, Any]) -> School:
     for key, value in rules.items():
         if key not in DEFAULT_SCHOOL_RULES:
             fields[key] = "unknown rule"
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value > 1000:
+        elif (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or value < 0 or value > 1000
+        ):
             fields[key] = "must be a number from 0 to 1000"
         elif (value * 2) != int(value * 2):
             fields[key] = "hours go in steps of 0.5"

@@ -120,7 +120,8 @@ def fire(
         except CommentRequired as exc:
             raise Invalid(str(exc), {"comment": "a comment is required"}) from None
         except GuardFailed as exc:
-            raise GuardFailedError(str(exc), missing=exc.missing) from None
+            # texts resolve in the viewer's language (zh/en objects from the guards)
+            raise GuardFailedError(str(exc), missing=[str(m) for m in exc.missing]) from None
         adjustments = _parse_adjustments(hours, {p.user_id for p in parts})
         if adjustments and trigger != "approve":
             raise Invalid("hours may only be adjusted when approving", {"hours": "only with approve"})
@@ -187,7 +188,7 @@ def history(activity_id: int) -> list[tuple[TransitionLog, User]]:
             .join(User, User.id == TransitionLog.actor_id)
             .where(TransitionLog.activity_id == activity_id)
             .order_by(TransitionLog.id)
-        ).tuples()
+        )
     )
 
 

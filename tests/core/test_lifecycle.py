@@ -60,13 +60,13 @@ def test_observation_three_stage_protocol(world):
     with pytest.raises(GuardFailedError) as err:
         f.fire(act, p["organizer"], "hold")
     missing = " ".join(err.value.extra["missing"])
-    assert "handbook" in missing and "discussion_focus" in missing
+    assert "观摩手册" in missing and "discussion_focus" in missing  # zh outside a request
     ev = activities.add_evidence(act, p["organizer"], p["organizer"].id, "handbook", "手册", text="手册" * 30)
     # uploaded one day before: too late
     from portal.database import write_transaction
     with write_transaction():
         ev.uploaded_at = act.starts_at - timedelta(days=1)
-    with pytest.raises(GuardFailedError, match="less than 2 days"):
+    with pytest.raises(GuardFailedError, match="不足 2 天"):
         f.fire(act, p["organizer"], "hold")
     with write_transaction():
         ev.uploaded_at = act.starts_at - timedelta(days=2)
@@ -74,7 +74,7 @@ def test_observation_three_stage_protocol(world):
     f.attend(act, p["organizer"])
     f.fire(act, p["organizer"], "hold")
     _evidence(act, [p["t2"]], "evaluation")
-    with pytest.raises(GuardFailedError, match="evaluation 0/1"):
+    with pytest.raises(GuardFailedError, match="评课稿 0/1"):
         f.fire(act, p["reviewer"], "approve")
     _evidence(act, [p["t3"]], "evaluation")
     f.fire(act, p["reviewer"], "approve")
@@ -88,14 +88,14 @@ def test_mentorship_needs_pair_meetings_and_articles(world):
     act = f.plan(s, p["organizer"], "mentorship", [(p["t1"], "mentor")], {"term": "1", "subject": "数学"}, hours="20")
     with pytest.raises(GuardFailedError) as err:
         f.fire(act, p["organizer"], "hold")
-    assert "a mentee is required" in err.value.extra["missing"]
-    assert "meetings logged: 0/4" in err.value.extra["missing"]
+    assert "须有一位徒弟" in err.value.extra["missing"]
+    assert "活动记录：0/4 次" in err.value.extra["missing"]
     activities.set_participants(act, p["organizer"], [{"user_id": p["t2"].id, "role": "mentee"}])
     _evidence(act, [p["t1"]], "meeting_log", 4)
     f.attend(act, p["organizer"])
     f.fire(act, p["organizer"], "hold")
     _evidence(act, [p["t2"]], "article", 1)
-    with pytest.raises(GuardFailedError, match="article 1/2"):
+    with pytest.raises(GuardFailedError, match="文章 1/2"):
         f.fire(act, p["reviewer"], "approve")
     _evidence(act, [p["t2"]], "article", 1)
     f.fire(act, p["reviewer"], "approve")
@@ -107,12 +107,12 @@ def test_research_final_report_and_leader_rule(world):
     s, p = world
     act = f.plan(s, p["organizer"], "research", [(p["t1"], "member"), (p["t2"], "member")],
                  {"project_title": "作业分层", "level": "school"}, hours="5")
-    with pytest.raises(GuardFailedError, match="needs a leader"):
+    with pytest.raises(GuardFailedError, match="须有一位负责人"):
         f.fire(act, p["organizer"], "hold")
     activities.set_participants(act, p["organizer"], [{"user_id": p["t1"].id, "role": "leader"}])
     f.attend(act, p["organizer"])
     f.fire(act, p["organizer"], "hold")
-    with pytest.raises(GuardFailedError, match="final report"):
+    with pytest.raises(GuardFailedError, match="结题报告"):
         f.fire(act, p["reviewer"], "approve")
     _evidence(act, [p["t1"]], "final_report")
     f.fire(act, p["reviewer"], "approve")

@@ -1,0 +1,535 @@
+"""Benchmark suite (``make bench``; not part of the pass/fail test run).
+
+Builds two SQLite databases with ``portal.datagen`` (1× and ``--factor``× as many schools,
+each of ``--teachers`` teachers), then for each:
+
+* serves the app with gunicorn on a loopback port and measures requests/s of the main pages
+  and of a bare endpoint of the same app, with the same client (``wrk`` when installed,
+  else a keep-alive ``http.client`` thread pool);
+* counts SQL statements per page (in process, Flask test client).
+
+Then, on a copy of the 1× database: transitions per second through the service layer (with
+the database), the workflow engine's own time per trigger, and an activity page request in
+process for comparison. Finally ``bench/export_bench.py`` (if present) is run and its output
+included. Everything is printed as one Markdown table; paste it into ``BENCHMARKS.md``.
+
+    python bench/run.py                       # 10 and 100 schools of 100 teachers, 2 years
+    python bench/run.py --schools 2 --duration 2   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ("bare", "teacher home", "school summary", "review queue", "activity page", "activities list", "district")
+GOALS = {
+    "teacher home": 0.25,
+    "school summary": 0.10,
+}
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def make_app(db_path: Path, instance: Path):
+    from bench.wsgi_bench import add_bench_routes
+    from portal import create_app
+
+    return add_bench_routes(
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "WTF_CSRF_ENABLED": False})
+    )
+
+
+def build_database(db_path: Path, schools: int, teachers: int, years: int, instance: Path) -> dict:
+    """Migrate and fill ``db_path`` unless a finished one is there; return what it holds."""
+    marker = db_path.with_suffix(".json")
+    if db_path.exists() and marker.exists():
+        return json.loads(marker.read_text())
+    db_path.unlink(missing_ok=True)
+    from flask_migrate import upgrade
+
+    from portal.datagen import generate, table_counts
+    from portal.extensions import db
+
+    app = make_app(db_path, instance)
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory, revision="heads")
+        report = generate(schools, teachers, years, seed=7)
+        info = {"seconds": round(report.seconds, 1), "rows": table_counts(), "schools": schools}
+        db.session.remove()
+        db.engine.dispose()
+    info["bytes"] = db_path.stat().st_size
+    marker.write_text(json.dumps(info))
+    return info
+
+
+@dataclass
+class Targets:
+    """Who views each page and which activity is shown (the first generated school)."""
+
+    teacher: str = "g0001-t008"
+    admin: str = "g0001-t001"
+    reviewer: str = "g0001-t002"
+    district: str = ""
+    activity_id: int = 0
+
+    def url(self, page: str) -> tuple[str | None, str]:
+        return {
+            "bare": (None, "/_bench/bare"),
+            "teacher home": (self.teacher, "/"),
+            "school summary": (self.admin, "/reports/summary"),
+            "review queue": (self.reviewer, "/review"),
+            "activity page": (self.admin, f"/activities/{self.activity_id}"),
+            "activities list": (self.admin, "/activities"),
+            "district": (self.district, "/district"),
+        }[page]
+
+
+def find_targets(app) -> Targets:
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Activity, Participation, School, User
+    from portal.services import users
+
+    with app.app_context():
+        school_id = db.session.execute(select(School.id).where(School.code == "G0001")).scalar_one()
+        busiest = db.session.execute(
+            select(Activity.id)
+            .join(Participation, Participation.activity_id == Activity.id)
+            .where(Activity.school_id == school_id, Activity.state == "credited")
+            .group_by(Activity.id)
+            .order_by(func.count(Participation.id).desc(), Activity.id)
+            .limit(1)
+        ).scalar_one()
+        district = db.session.execute(select(User.username).where(User.username == "bench-district")).scalar()
+        if district is None:
+            users.create_user("bench-district", "bench-password", "区教研员", None, ["district_admin"])
+        db.session.remove()
+    return Targets(activity_id=busiest, district="bench-district")
+
+
+# -- SQL statements per page ----------------------------------------------------------------
+
+
+def statements_per_page(app, targets: Targets) -> dict[str, int]:
+    from sqlalchemy import event
+
+    from portal.extensions import db
+    from portal.services import users
+
+    out: dict[str, int] = {}
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA)", statement, re.I):
+            seen.append(statement)
+
+    for page in PAGES:
+        who, url = targets.url(page)
+        client = app.test_client()
+        if who:
+            with app.app_context():
+                user = users.by_username(who)
+                with client.session_transaction() as sess:
+                    sess["_user_id"] = user.get_id()
+                    sess["_fresh"] = True
+        with app.app_context():
+            client.get(url)  # warm-up
+        event.listen(engine, "before_cursor_execute", count)
+        seen.clear()
+        with app.app_context():
+            response = client.get(url)
+        event.remove(engine, "before_cursor_execute", count)
+        out[page] = len(seen) if response.status_code == 200 else -response.status_code
+    return out
+
+
+def page_seconds_in_process(app, targets: Targets, page: str, n: int = 200) -> float:
+    from portal.services import users
+
+    who, url = targets.url(page)
+    client = app.test_client()
+    with app.app_context():
+        user = users.by_username(who)
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+    times = []
+    for _ in range(n):
+        with app.app_context():
+            t0 = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - t0)
+    return median(times)
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(db_path: Path, instance: Path, workers: int, threads: int) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "YANXIU_INSTANCE_PATH": str(instance),
+        "PYTHONPATH": str(ROOT),
+    }
+    cmd = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
+        "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "bench.wsgi_bench:app",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/_bench/bare")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or proc.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def session_cookie(host: str, username: str) -> str:
+    conn = http.client.HTTPConnection(host, timeout=10)
+    conn.request("GET", f"/_bench/login/{username}")
+    response = conn.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"login of {username} failed: {response.status}")
+    cookies = [v.split(";", 1)[0] for k, v in response.getheaders() if k.lower() == "set-cookie"]
+    return "; ".join(cookies)
+
+
+@dataclass
+class Rate:
+    rps: float
+    latency_ms: float
+    errors: int = 0
+
+
+def measure_wrk(host: str, path: str, cookie: str, duration: float, connections: int) -> Rate:
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*cmd, f"http://{host}{path}"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[lat.group(2)]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return Rate(rps, float(lat.group(1)) * scale, int(bad.group(1)) if bad else 0)
+
+
+def measure_python(host: str, path: str, cookie: str, duration: float, connections: int) -> Rate:
+    """The fallback client: ``connections`` keep-alive connections, one thread each."""
+    done, errors, latencies = [0], [0], []
+    lock = threading.Lock()
+    stop = time.perf_counter() + duration
+    headers = {"Cookie": cookie} if cookie else {}
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(host, timeout=30)
+        n = bad = 0
+        mine = []
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - t0)
+            n += 1
+            bad += response.status != 200
+        with lock:
+            done[0] += n
+            errors[0] += bad
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    t_start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t_start
+    return Rate(done[0] / elapsed, 1000 * sum(latencies) / max(1, len(latencies)), errors[0])
+
+
+def http_rates(host: str, targets: Targets, duration: float, connections: int) -> dict[str, Rate]:
+    measure = measure_wrk if shutil.which("wrk") else measure_python
+    cookies: dict[str, str] = {}
+    out: dict[str, Rate] = {}
+    for page in PAGES:
+        who, url = targets.url(page)
+        if who and who not in cookies:
+            cookies[who] = session_cookie(host, who)
+        measure(host, url, cookies.get(who, ""), 1, connections)  # warm every worker
+        out[page] = measure(host, url, cookies.get(who, ""), duration, connections)
+    return out
+
+
+# -- workflow --------------------------------------------------------------------------------
+
+
+def workflow_numbers(db_path: Path, instance: Path, targets: Targets, n: int = 200) -> dict[str, float]:
+    """Triggers through the service layer (database, log, ledger) and the engine alone."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Activity, Membership, User
+    from portal.registry import registry
+    from portal.services import activities, schools, transitions
+    from portal.services.snapshots import context
+    from portal.timeutil import utcnow
+
+    copy = db_path.with_name("workflow-copy.db")
+    copy.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(db_path)) as src, contextlib.closing(sqlite3.connect(copy)) as dst:
+        src.backup(dst)  # consistent even with a WAL file beside the database
+    app = make_app(copy, instance)
+    out: dict[str, float] = {}
+    with app.app_context():
+        planned = db.session.execute(
+            select(Activity.id, Activity.school_id, Activity.organizer_id).where(Activity.state == "planned").limit(n)
+        ).all()
+        db.session.remove()
+        t0 = time.perf_counter()
+        for act_id, school_id, organizer_id in planned:  # each as a request would: a fresh session
+            transitions.fire(act_id, school_id, db.session.get(User, organizer_id), "cancel", "改期")
+            db.session.remove()
+        out["cancel per s"] = len(planned) / (time.perf_counter() - t0)
+        credited = db.session.execute(
+            select(Activity.id, Activity.school_id, Activity.organizer_id).where(Activity.state == "credited").limit(n)
+        ).all()
+        reviewers: dict[int, list[int]] = {}
+        for sid, uid in db.session.execute(
+            select(Membership.school_id, Membership.user_id).where(Membership.role == "reviewer")
+        ).all():
+            reviewers.setdefault(sid, []).append(uid)
+        busy = {
+            act_id: set(ids)
+            for act_id, ids in _participants([a for a, _s, _o in credited]).items()
+        }
+        done = 0
+        t0 = time.perf_counter()
+        for act_id, school_id, organizer_id in credited:
+            taken = busy.get(act_id, set()) | {organizer_id}
+            actor = next((u for u in reviewers.get(school_id, []) if u not in taken), None)
+            if actor is None:
+                continue
+            transitions.fire(act_id, school_id, db.session.get(User, actor), "revoke", "复核")
+            db.session.remove()
+            done += 1
+        out["revoke per s"] = done / (time.perf_counter() - t0)
+        # the engine alone: check + fire on the shared machine, no database
+        act = db.session.get(Activity, targets.activity_id)
+        reg = registry().get(act.type_key)
+        people = activities.participants_with_users(act.id)
+        settings = schools.type_settings(act.school_id, act.type_key)
+        ctx = context(act, people, [], settings, act.organizer_id, frozenset({"owner", "organizer"}), utcnow())
+        engine = reg.engine
+        rounds = 5000
+        t0 = time.perf_counter()
+        for _ in range(rounds):
+            engine.fire("planned", "cancel", ctx)
+        out["engine us"] = 1e6 * (time.perf_counter() - t0) / rounds
+        db.session.remove()
+    main_app = make_app(db_path, instance)
+    out["activity page in-process ms"] = 1000 * page_seconds_in_process(main_app, targets, "activity page")
+    out["engine share"] = out["engine us"] / 1000 / out["activity page in-process ms"]
+    copy.unlink(missing_ok=True)
+    return out
+
+
+def _participants(activity_ids: list[int]) -> dict[int, list[int]]:
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Participation
+
+    out: dict[int, list[int]] = {}
+    for act_id, uid in db.session.execute(
+        select(Participation.activity_id, Participation.user_id).where(Participation.activity_id.in_(activity_ids))
+    ).all():
+        out.setdefault(act_id, []).append(uid)
+    return out
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+def export_numbers(rows: list[int] | None) -> str:
+    script = ROOT / "bench" / "export_bench.py"
+    if not script.exists():
+        return "(bench/export_bench.py not present)"
+    extra = [f"--rows={n}" for n in rows or []]
+    result = subprocess.run([sys.executable, str(script), *extra], cwd=ROOT, capture_output=True, text=True)
+    text = result.stdout.strip()
+    if result.returncode != 0:
+        text += f"\n(export_bench.py exited {result.returncode}: {result.stderr.strip()[-500:]})"
+    return text
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    mem = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) // 1024} MiB"
+    cpu = ""
+    with contextlib.suppress(OSError):
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+             if line.startswith("model name")),
+            "",
+        )
+    import sqlalchemy
+
+    return (
+        f"nproc {os.cpu_count()} ({cpu}), memory {mem}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}, {platform.platform()}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--schools", type=int, default=10, help="schools at 1× (default 10)")
+    ap.add_argument("--factor", type=int, default=10, help="the larger data set has this many times the schools")
+    ap.add_argument("--teachers", type=int, default=100)
+    ap.add_argument("--years", type=int, default=2)
+    ap.add_argument("--duration", type=float, default=5.0, help="seconds per HTTP measurement")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "yanxiu-bench"))
+    ap.add_argument("--fresh", action="store_true", help="regenerate the databases")
+    ap.add_argument("--no-http", action="store_true", help="skip the gunicorn measurements")
+    ap.add_argument("--export-rows", type=int, action="append",
+                    help="ledger rows for bench/export_bench.py (repeatable; default its own: 100k and 1M)")
+    ap.add_argument("--no-exports", action="store_true", help="skip bench/export_bench.py")
+    args = ap.parse_args(argv)
+
+    data = Path(args.data_dir)
+    if args.fresh and data.exists():
+        shutil.rmtree(data)
+    instance = data / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
+    scales = {"1×": args.schools, f"{args.factor}×": args.schools * args.factor}
+    info, stmts, rates, inproc = {}, {}, {}, {}
+    targets = Targets()
+    for label, n_schools in scales.items():
+        db_path = data / f"s{n_schools}-t{args.teachers}-y{args.years}.db"
+        print(f"[{label}] data: {n_schools} schools × {args.teachers} teachers × {args.years} years …", file=sys.stderr)
+        info[label] = build_database(db_path, n_schools, args.teachers, args.years, instance)
+        app = make_app(db_path, instance)
+        targets = find_targets(app)
+        stmts[label] = statements_per_page(app, targets)
+        inproc[label] = {p: 1000 * page_seconds_in_process(app, targets, p, n=30) for p in PAGES if p != "bare"}
+        if not args.no_http:
+            print(f"[{label}] HTTP …", file=sys.stderr)
+            with gunicorn(db_path, instance, args.workers, args.threads) as host:
+                rates[label] = http_rates(host, targets, args.duration, args.connections)
+        if label == "1×":
+            print("[1×] workflow …", file=sys.stderr)
+            wf = workflow_numbers(db_path, instance, targets)
+    print("[exports] …", file=sys.stderr)
+    exports = "(skipped)" if args.no_exports else export_numbers(args.export_rows)
+
+    one, big = scales
+    lines = [f"Machine: {machine()}", ""]
+    lines.append("| data | schools | teachers | activities | participations | ledger rows | DB size | generated in |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label in scales:
+        r = info[label]["rows"]
+        lines.append(
+            f"| {label} | {info[label]['schools']:,} | {r['user_account']:,} | {r['activity']:,} | "
+            f"{r['participation']:,} | {r['credit_entry']:,} | {info[label]['bytes'] / 2**20:.0f} MiB | "
+            f"{info[label]['seconds']} s |"
+        )
+    lines.append("")
+    head = "| page | SQL 1× | SQL 10× | in-process 1× | in-process 10× |"
+    sep = "|---|---:|---:|---:|---:|"
+    if rates:
+        head += f" req/s 1× | vs bare 1× | req/s {big} | vs bare {big} | cost {big} / 1× | latency 1× | goal |"
+        sep += "---:|---:|---:|---:|---:|---:|---|"
+    lines += [head.replace("10×", big), sep]
+    for page in PAGES:
+        ms = [f"{inproc[k][page]:.1f} ms" if page in inproc[k] else "–" for k in (one, big)]
+        row = f"| {page} | {stmts[one][page]} | {stmts[big][page]} | {ms[0]} | {ms[1]} |"
+        if rates:
+            a, b = rates[one][page], rates[big][page]
+            bare_a, bare_b = rates[one]["bare"].rps, rates[big]["bare"].rps
+            goal = ""
+            if page in GOALS:
+                ok = a.rps / bare_a >= GOALS[page]
+                goal = f"≥ {GOALS[page]:.0%} of bare: {'met' if ok else 'missed'}"
+            errors = f" ({a.errors + b.errors} errors)" if a.errors + b.errors else ""
+            cost = f"{a.rps / b.rps:.2f}" if b.rps else "–"
+            row += (
+                f" {a.rps:,.0f}{errors} | {a.rps / bare_a:.0%} | {b.rps:,.0f} | {b.rps / bare_b:.0%} | "
+                f"{cost} | {a.latency_ms:.1f} ms | {goal} |"
+            )
+        lines.append(row)
+    lines += [
+        "",
+        "| workflow (1× data) | value |",
+        "|---|---:|",
+        f"| cancel through the service (DB write, log row) | {wf['cancel per s']:,.0f} /s |",
+        f"| revoke through the service (DB write, reversal rows, log row) | {wf['revoke per s']:,.0f} /s |",
+        f"| `WorkflowEngine.fire` alone | {wf['engine us']:.1f} µs |",
+        f"| activity page, in process (median) | {wf['activity page in-process ms']:.2f} ms |",
+        f"| engine share of an activity page request | {wf['engine share']:.2%} (goal < 5%) |",
+        "",
+        "Exports (bench/export_bench.py):",
+        "",
+        exports,
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""The reading club's rules, tested without the portal's database: guards and credit rules
+see plain snapshots, so a plugin's own tests need only ``workflows`` and the type itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from werkzeug.datastructures import MultiDict
+from workflows import ActivitySnapshot, EvidenceSnapshot, ParticipantSnapshot, TransitionContext, build_definition
+from workflows.engine import WorkflowEngine
+from workflows.errors import GuardFailed
+
+import yanxiu_reading_club
+from yanxiu_reading_club.reading_club import ReadingClub, ReadingClubForm
+
+START = datetime(2026, 10, 15, 6, 0)
+
+
+def ctx(evidence=(), settings=None, participants=None) -> TransitionContext:
+    activity = ActivitySnapshot(7, "reading_club", "planned", START, START, Decimal("2"), 1, {"book_title": "x"})
+    people = participants or [
+        ParticipantSnapshot(11, "member", Decimal("2"), name="甲"),
+        ParticipantSnapshot(12, "leader", Decimal("2"), name="乙"),
+    ]
+    return TransitionContext(
+        activity=activity,
+        participants=people,
+        evidence=[EvidenceSnapshot(uid, kind, START, chars) for uid, kind, chars in evidence],
+        settings=ReadingClub().settings_with_defaults(settings),
+        actor_id=1,
+        actor_roles=frozenset({"owner", "organizer"}),
+        now=START,
+    )
+
+
+def test_hold_is_refused_until_every_member_has_written_enough():
+    club = ReadingClub(logged_chars=lambda activity_id: {11: 4_000} if activity_id == 7 else {})
+    c = ctx(evidence=[(11, "reading_notes", 5_999), (12, "reading_notes", 10_000), (12, "reflection", 50_000)])
+    assert club.notes_complete(c) == ["甲: reading notes 9999 of 10000 characters"]
+
+    c = ctx(evidence=[(11, "reading_notes", 6_000), (12, "reading_notes", 10_000)])
+    assert club.notes_complete(c) == []
+
+
+def test_the_threshold_is_the_school_setting():
+    club = ReadingClub(logged_chars=lambda _id: {})
+    c = ctx(evidence=[(11, "reading_notes", 3_000), (12, "reading_notes", 2_999)], settings={"chars_per_year": 3_000})
+    assert club.notes_complete(c) == ["乙: reading notes 2999 of 3000 characters"]
+
+
+def test_the_guard_is_part_of_the_workflow():
+    club = ReadingClub(logged_chars=lambda _id: {})
+    engine = WorkflowEngine(build_definition(club.workflow()))
+    try:
+        engine.fire("planned", "hold", ctx())
+    except GuardFailed as exc:
+        assert len(exc.missing) == 2
+    else:  # pragma: no cover - the assertion below documents the failure
+        raise AssertionError("hold should have been refused")
+    done = ctx(evidence=[(11, "reading_notes", 10_000), (12, "reading_notes", 10_000)])
+    assert engine.fire("planned", "hold", done) == "held"
+
+
+def test_credit_rule_attended_times_role_plus_reading_hours():
+    club = ReadingClub()
+    settings = club.settings_with_defaults({})
+    act = ctx().activity
+    member = ParticipantSnapshot(11, "member", Decimal("2"))
+    leader = ParticipantSnapshot(12, "leader", Decimal("1.5"))
+    absent = ParticipantSnapshot(13, "member", Decimal("0"))
+    assert club.credit_hours(member, act, settings) == Decimal("4")  # 2 + 2
+    assert club.credit_hours(leader, act, settings) == Decimal("5")  # 1.5 × 2 + 2
+    assert club.credit_hours(absent, act, settings) == Decimal("0")
+    assert club.credit_hours(member, act, {**settings, "reading_hours": 0.7}) == Decimal("2.5")
+
+
+def test_form_requires_a_book():
+    assert not ReadingClubForm(MultiDict({})).validate()
+    form = ReadingClubForm(MultiDict({"book_title": "给教师的建议"}))
+    assert form.validate(), form.errors
+
+
+def test_hooks_return_existing_folders():
+    for hook in (yanxiu_reading_club.portal_migration_dirs, yanxiu_reading_club.portal_template_dirs,
+                 yanxiu_reading_club.portal_translation_dirs):
+        [folder] = hook()
+        assert __import__("os").path.isdir(folder), folder
+    [catalogs] = yanxiu_reading_club.portal_translation_dirs()
+    assert __import__("os").path.exists(f"{catalogs}/zh_Hans_CN/LC_MESSAGES/messages.mo")

@@ -1,0 +1,21 @@
+"""JSON API v1 under ``/api/v1``: thin views over the same services the pages use.
+
+Every route declares its OpenAPI operation next to it (``portal.api.spec.operation``); the
+document at ``/api/v1/openapi.json`` is assembled from the URL map and those declarations.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.api.blueprint import bp
+from portal.api.errors import init_error_handling
+
+
+def init_app(app: Flask) -> None:
+    from portal.api import views_activities, views_auth, views_school  # noqa: F401  (routes)
+    from portal.extensions import csrf
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    init_error_handling(app)

@@ -1,0 +1,84 @@
+"""Who is calling (bearer token) and in which school (the user's own, or ``X-School``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import g, request
+
+from portal.errors import Forbidden, Invalid, NotFound
+from portal.models import ApiToken, School, User
+from portal.services import access, tokens
+
+
+SCHOOL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User
+    token: ApiToken
+
+
+@dataclass(frozen=True)
+class SchoolContext:
+    school: School
+    roles: frozenset[str]  # school roles, plus ``district_admin`` for a district admin
+
+    def require(self, *roles: str) -> None:
+        if not self.roles & set(roles):
+            raise Forbidden(f"requires role: {', '.join(roles)}")
+
+
+def authenticate() -> Caller:
+    """Check ``Authorization: Bearer …`` and remember the caller for this request."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise tokens.Unauthenticated("send Authorization: Bearer <token> (see POST /api/v1/auth/token)")
+    row, user = tokens.authenticate(raw.strip())
+    g.api_caller = Caller(user, row)
+    return g.api_caller
+
+
+def forget_request_state() -> None:
+    g.pop("api_caller", None)
+    g.pop("api_school", None)
+
+
+def caller() -> Caller:
+    return g.api_caller
+
+
+def school_context() -> SchoolContext:
+    """The school this request acts in. A school the caller does not belong to is 'not found'."""
+    if "api_school" in g:
+        return g.api_school
+    user = caller().user
+    code = request.headers.get("X-School")
+    if code is None:
+        code = request.args.get("school")
+    if code is not None and not SCHOOL_CODE.match(code):
+        raise Invalid("invalid school code", {"X-School": "1–32 letters, digits, '-' or '_'"})
+    memberships = access.schools_of(user.id)
+    district = access.is_district_admin(user.id)
+    extra = {"district_admin"} if district else set()
+    if code is not None:
+        chosen = next(((s, r) for s, r in memberships if s.code == code), None)
+        if chosen is not None:
+            ctx = SchoolContext(chosen[0], frozenset(chosen[1]) | extra)
+        elif district:
+            ctx = SchoolContext(access.school_by_code(code), frozenset(extra))
+        else:
+            raise NotFound(f"no school with code {code!r}")
+    elif len(memberships) == 1:
+        ctx = SchoolContext(memberships[0][0], frozenset(memberships[0][1]) | extra)
+    else:
+        choices = ", ".join(s.code for s, _ in memberships) or "any school code"
+        raise Invalid(
+            "name the school with the X-School header or the school query parameter",
+            {"X-School": f"required: one of {choices}"},
+        )
+    g.api_school = ctx
+    return ctx

@@ -1,0 +1,214 @@
+"""The audit trail of one school: its transition log and its credit ledger, filtered.
+
+Both records are append-only; this module only reads them, always scoped to one school.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, School, TransitionLog, User
+from portal.timeutil import parse_iso, to_local
+
+VIEWS = ("transitions", "ledger")
+LEDGER_KINDS = ("credit", "reversal")
+PAGE_SIZE = 100
+TEXT_FILTER_MAX = 64
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the admin asked for; every field optional. Dates are the school's local days."""
+
+    view: str = "transitions"
+    date_from: date | None = None
+    date_to: date | None = None
+    activity_id: int | None = None
+    person: str = ""  # a username: the actor (transitions) or the teacher credited (ledger)
+    trigger: str = ""  # transitions only
+    kind: str = ""  # ledger only: credit / reversal
+    page: int = 1
+
+
+def _parse_date(raw: str, name: str, errors: dict[str, str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "a date such as 2026-10-15"
+        return None
+
+
+def _parse_positive_int(raw: str, name: str, errors: dict[str, str]) -> int | None:
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or int(raw) < 1:
+        errors[name] = "a positive whole number"
+        return None
+    return int(raw)
+
+
+def parse_filter(args: Mapping[str, str]) -> AuditFilter:
+    """Read the filter from query arguments; raises :class:`Invalid` naming each bad field."""
+    errors: dict[str, str] = {}
+    view = (args.get("view") or "transitions").strip()
+    if view not in VIEWS:
+        errors["view"] = f"one of: {', '.join(VIEWS)}"
+        view = "transitions"
+    date_from = _parse_date((args.get("from") or "").strip(), "from", errors)
+    date_to = _parse_date((args.get("to") or "").strip(), "to", errors)
+    if date_from and date_to and date_to < date_from:
+        errors["to"] = "must not be before 'from'"
+    activity_id = _parse_positive_int((args.get("activity") or "").strip(), "activity", errors)
+    page = _parse_positive_int((args.get("page") or "").strip(), "page", errors) or 1
+    texts = {}
+    for name in ("person", "trigger", "kind"):
+        value = (args.get(name) or "").strip()
+        if len(value) > TEXT_FILTER_MAX:
+            errors[name] = f"at most {TEXT_FILTER_MAX} characters"
+            value = ""
+        texts[name] = value
+    if texts["kind"] and texts["kind"] not in LEDGER_KINDS:
+        errors["kind"] = f"one of: {', '.join(LEDGER_KINDS)}"
+    if errors:
+        raise Invalid("invalid audit filter", errors)
+    return AuditFilter(view, date_from, date_to, activity_id, texts["person"], texts["trigger"], texts["kind"], page)
+
+
+def _utc_bounds(school: School, flt: AuditFilter) -> tuple[datetime | None, datetime | None]:
+    """The filter's local days as a half-open UTC interval."""
+    start = parse_iso(datetime.combine(flt.date_from, time.min), school.timezone) if flt.date_from else None
+    end = (
+        parse_iso(datetime.combine(flt.date_to + timedelta(days=1), time.min), school.timezone)
+        if flt.date_to
+        else None
+    )
+    return start, end
+
+
+def _transitions_query(school: School, flt: AuditFilter) -> Select:
+    actor = aliased(User)
+    q = (
+        select(TransitionLog, Activity, actor)
+        .join(Activity, Activity.id == TransitionLog.activity_id)
+        .join(actor, actor.id == TransitionLog.actor_id)
+        .where(TransitionLog.school_id == school.id, Activity.school_id == school.id)
+    )
+    start, end = _utc_bounds(school, flt)
+    if start:
+        q = q.where(TransitionLog.created_at >= start)
+    if end:
+        q = q.where(TransitionLog.created_at < end)
+    if flt.activity_id:
+        q = q.where(TransitionLog.activity_id == flt.activity_id)
+    if flt.person:
+        q = q.where(actor.username == flt.person)
+    if flt.trigger:
+        q = q.where(TransitionLog.trigger == flt.trigger)
+    return q.order_by(TransitionLog.created_at.desc(), TransitionLog.id.desc())
+
+
+def _ledger_query(school: School, flt: AuditFilter) -> Select:
+    teacher, author = aliased(User), aliased(User)
+    q = (
+        select(CreditEntry, Activity, teacher, author)
+        .join(Activity, Activity.id == CreditEntry.activity_id)
+        .join(teacher, teacher.id == CreditEntry.user_id)
+        .join(author, author.id == CreditEntry.created_by)
+        .where(CreditEntry.school_id == school.id, Activity.school_id == school.id)
+    )
+    start, end = _utc_bounds(school, flt)
+    if start:
+        q = q.where(CreditEntry.created_at >= start)
+    if end:
+        q = q.where(CreditEntry.created_at < end)
+    if flt.activity_id:
+        q = q.where(CreditEntry.activity_id == flt.activity_id)
+    if flt.person:
+        q = q.where(teacher.username == flt.person)
+    if flt.kind:
+        q = q.where(CreditEntry.kind == flt.kind)
+    return q.order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc())
+
+
+def _local_text(school: School, dt: datetime) -> str:
+    return to_local(dt, school.timezone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _transition_row(school: School, log: TransitionLog, act: Activity, actor: User) -> dict[str, Any]:
+    return {
+        "time": _local_text(school, log.created_at),
+        "activity_id": act.id,
+        "activity_title": act.title,
+        "type_key": act.type_key,
+        "trigger": log.trigger,
+        "from_state": log.from_state,
+        "to_state": log.to_state,
+        "actor_username": actor.username,
+        "actor_name": actor.display_name,
+        "comment": log.comment or "",
+    }
+
+
+def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, author: User) -> dict[str, Any]:
+    return {
+        "time": _local_text(school, e.created_at),
+        "activity_id": act.id,
+        "activity_title": act.title,
+        "type_key": e.type_key,
+        "teacher_username": teacher.username,
+        "teacher_name": teacher.display_name,
+        "role": e.role,
+        "school_year": e.school_year,
+        "semester": e.semester,
+        "hours": str(e.hours),
+        "kind": e.kind,
+        "round": e.round,
+        "reason": e.reason or "",
+        "created_by": author.username,
+    }
+
+
+def _rows(school: School, flt: AuditFilter, q: Select) -> Iterator[dict[str, Any]]:
+    for row in db.session.execute(q):
+        if flt.view == "ledger":
+            yield _ledger_row(school, *row)
+        else:
+            yield _transition_row(school, *row)
+
+
+def _query(school: School, flt: AuditFilter) -> Select:
+    return _ledger_query(school, flt) if flt.view == "ledger" else _transitions_query(school, flt)
+
+
+def page(school: School, flt: AuditFilter) -> tuple[list[dict[str, Any]], bool]:
+    """One page of rows, newest first, and whether another page follows."""
+    q = _query(school, flt).limit(PAGE_SIZE + 1).offset((flt.page - 1) * PAGE_SIZE)
+    rows = list(_rows(school, flt, q))
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def all_rows(school: School, flt: AuditFilter) -> Iterator[dict[str, Any]]:
+    """Every matching row, newest first, read in batches (for the CSV export)."""
+    q = _query(school, flt).execution_options(yield_per=500)
+    yield from _rows(school, flt, q)
+
+
+def triggers_used(school: School) -> list[str]:
+    """The triggers present in the school's log (for the filter's choices)."""
+    return list(
+        db.session.execute(
+            select(TransitionLog.trigger).where(TransitionLog.school_id == school.id).distinct().order_by(
+                TransitionLog.trigger
+            )
+        ).scalars()
+    )

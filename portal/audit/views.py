@@ -1,0 +1,70 @@
+"""``/admin/audit`` (page) and ``/admin/audit.csv`` (export): school admins only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from werkzeug.utils import secure_filename
+
+from portal.audit import csv_export, service
+from portal.current import require_school, roles_required
+from portal.errors import Invalid
+
+bp = Blueprint("audit", __name__)
+
+FALLBACK_LAYOUT = "audit/_layout.html"
+
+
+def _layout() -> str:
+    """The web pages' ``base.html`` when present, else a minimal stand-alone layout."""
+    try:
+        current_app.jinja_env.get_template("base.html")
+    except Exception:  # TemplateNotFound, or a base that cannot load yet
+        return FALLBACK_LAYOUT
+    return "base.html"
+
+
+@bp.get("/admin/audit")
+@roles_required("school_admin")
+def log():
+    school = require_school()
+    errors: dict[str, str] = {}
+    try:
+        flt = service.parse_filter(request.args)
+    except Invalid as exc:
+        errors = {k: str(v) for k, v in exc.fields.items()}
+        flt = service.AuditFilter()
+    rows, has_more = ([], False) if errors else service.page(school, flt)
+    body = render_template(
+        "audit/index.html",
+        layout=_layout(),
+        school=school,
+        flt=flt,
+        args=request.args,
+        errors=errors,
+        rows=rows,
+        has_more=has_more,
+        columns=csv_export.columns_for(flt.view),
+        triggers=service.triggers_used(school),
+        kinds=service.LEDGER_KINDS,
+    )
+    return body, (422 if errors else 200)
+
+
+@bp.get("/admin/audit.csv")
+@roles_required("school_admin")
+def export():
+    school = require_school()
+    try:
+        flt = service.parse_filter(request.args)
+    except Invalid as exc:
+        lines = [f"{k}: {v}" for k, v in exc.fields.items()]
+        return Response(_("Invalid audit filter") + "\n" + "\n".join(lines) + "\n", 422, mimetype="text/plain")
+    filename = secure_filename(f"audit-{flt.view}-{school.code}.csv") or "audit.csv"
+    response = Response(
+        stream_with_context(csv_export.csv_lines(flt.view, service.all_rows(school, flt))),
+        mimetype="text/csv",
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

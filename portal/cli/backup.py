@@ -1,0 +1,80 @@
+"""``flask backup --output FILE``: a consistent copy of the SQLite database.
+
+Uses SQLite's online backup API, so the copy is a consistent snapshot even while the
+portal is serving and writing. PostgreSQL is backed up with its own tools (``pg_dump``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+class BackupRefused(click.ClickException):
+    """The database cannot be backed up by this command (not SQLite, or a bad target)."""
+
+
+def sqlite_database_path() -> Path:
+    """The file of the app's SQLite database; refuses for other databases."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise BackupRefused(
+            f"flask backup copies SQLite databases only; this portal uses {url.get_backend_name()}. "
+            "Back up PostgreSQL with pg_dump, e.g.: pg_dump --format=custom --file yanxiu.dump \"$DATABASE_URL\""
+        )
+    if url.database in (None, "", ":memory:"):
+        raise BackupRefused("the database is in memory; there is no file to back up")
+    return Path(url.database)
+
+
+def backup_sqlite(source: Path, target: Path) -> int:
+    """Copy ``source`` to ``target`` with the online backup API; returns the number of pages."""
+    src = sqlite3.connect(source)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+            pages = dst.execute("PRAGMA page_count").fetchone()[0]
+            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            if check != "ok":
+                raise BackupRefused(f"the copy failed its integrity check: {check}")
+            return int(pages)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+@click.command("backup")
+@click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write the copy to (must not exist yet).")
+@with_appcontext
+def backup_command(output: Path) -> None:
+    """Write a consistent copy of the SQLite database to FILE (safe while the portal runs)."""
+    source = sqlite_database_path()
+    if not source.exists():
+        raise BackupRefused(f"database file {source} does not exist")
+    output = output.expanduser().resolve()
+    if output.exists():
+        raise BackupRefused(f"{output} already exists; choose a new file name")
+    if output == source.resolve():
+        raise BackupRefused("the output must not be the database itself")
+    if not output.parent.is_dir():
+        raise BackupRefused(f"directory {output.parent} does not exist")
+    tmp = output.with_name(output.name + ".partial")
+    try:
+        pages = backup_sqlite(source, tmp)
+        tmp.rename(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(f"backup written to {output} ({pages} pages, {output.stat().st_size} bytes)")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(backup_command)

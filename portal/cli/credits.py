@@ -1,0 +1,104 @@
+"""``flask credits export`` (one school) and ``flask credits export-district`` (every school).
+
+The file is written next to its destination under a temporary name and renamed at the end,
+so a failed export leaves no file behind (and never a half-written one).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.cli.common import fail
+from portal.errors import DomainError
+from portal.reports import exports
+from portal.services import access, credits
+
+group = AppGroup("credits", help="Credit reports: school summary and district exports.")
+FORMATS = ("csv", "xlsx")
+
+
+def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
+    try:
+        year = credits.parse_year(year)
+    except DomainError as exc:
+        fail(exc)
+    if fmt not in FORMATS:
+        raise click.ClickException(f"unknown format {fmt!r}: choose csv or xlsx")
+    target = Path(output)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise click.ClickException(f"{output} is a directory; give a file name")
+    if not folder.is_dir():
+        raise click.ClickException(f"cannot write {output}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise click.ClickException(f"cannot write {output}: folder {folder} is not writable")
+    return year, target
+
+
+def _write_atomically(target: Path, write: Callable[[IO[bytes]], None]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _write_csv(chunks) -> Callable[[IO[bytes]], None]:
+    def write(fh: IO[bytes]) -> None:
+        for chunk in chunks:
+            fh.write(chunk)
+
+    return write
+
+
+@group.command("export")
+@click.option("--school", "code", required=True, help="School code.")
+@click.option("--year", required=True, help="School year, e.g. 2026-2027.")
+@click.option("--format", "fmt", default="xlsx", show_default=True, help="csv or xlsx.")
+@click.option("--output", required=True, help="File to write.")
+@click.option("--lang", default="zh", show_default=True, help="Column headings: zh or en.")
+def export(code: str, year: str, fmt: str, output: str, lang: str) -> None:
+    """Export one school's hours summary (学时汇总表) for a school year."""
+    year, target = _check_args(year, fmt, output)
+    try:
+        school = access.school_by_code(code)
+    except DomainError as exc:
+        fail(exc)
+    if fmt == "csv":
+        _write_atomically(target, _write_csv(exports.stream_summary_csv(school, year, lang)))
+    else:
+        data = exports.summary_xlsx(school, year, lang)
+        _write_atomically(target, lambda fh: fh.write(data))
+    click.echo(f"wrote {target} ({school.code}, {year}, {fmt})")
+
+
+@group.command("export-district")
+@click.option("--year", required=True, help="School year, e.g. 2026-2027.")
+@click.option("--format", "fmt", default="xlsx", show_default=True, help="csv or xlsx.")
+@click.option("--output", required=True, help="File to write.")
+@click.option("--lang", default="zh", show_default=True, help="Column headings: zh or en.")
+@click.option("--ledger", is_flag=True, help="Every ledger line instead of one row per teacher.")
+def export_district(year: str, fmt: str, output: str, lang: str, ledger: bool) -> None:
+    """Export every school's summary (or ledger lines) for a school year, streamed."""
+    year, target = _check_args(year, fmt, output)
+    if fmt == "csv":
+        _write_atomically(target, _write_csv(exports.stream_district_csv(year, lang, ledger=ledger)))
+    else:
+        _write_atomically(target, lambda fh: exports.district_xlsx(year, fh, lang, ledger=ledger))
+    click.echo(f"wrote {target} (district, {year}, {fmt})")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

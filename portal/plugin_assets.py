@@ -1,0 +1,98 @@
+"""What plugins ship besides code: Jinja template folders and Alembic revision folders.
+
+* ``portal_template_dirs``: the folders are appended to the app's Jinja loader through a
+  :class:`jinja2.ChoiceLoader`, core templates first, so a plugin's
+  ``reading_club/fragment.html`` is found by ``render_template`` but can never shadow a core
+  template of the same name.
+* ``portal_migration_dirs``: the folders are added to Alembic's ``version_locations`` when a
+  ``flask db`` command builds its configuration (a Flask-Migrate ``configure`` callback), so
+  ``flask db upgrade`` applies the core and every installed plugin's branch (``migrations/env.py``
+  upgrades to ``heads``).
+
+Translation folders (``portal_translation_dirs``) are wired in :mod:`portal.i18n`.
+A plugin whose hook raises is reported in ``registry().plugins.failures`` and skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from portal.plugin_loader import call_each
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from portal.registry import TypeRegistry
+
+TEMPLATE_DIRS_KEY = "yanxiu.plugin_template_dirs"
+MIGRATION_DIRS_KEY = "yanxiu.plugin_migration_dirs"
+
+
+def _existing_dirs(registry: TypeRegistry, hook_name: str) -> list[str]:
+    """Absolute folders returned by every plugin's ``hook_name``; a non-folder is a failure."""
+    out: list[str] = []
+    for plugin, result in call_each(registry.plugins, hook_name):
+        items = [result] if isinstance(result, (str, os.PathLike)) else result
+        try:
+            paths = [Path(p) for p in items]
+        except TypeError:
+            registry.plugins.fail(plugin, f"{hook_name} returned {result!r}, not a list of folders")
+            continue
+        for path in paths:
+            if not path.is_dir():
+                registry.plugins.fail(plugin, f"{hook_name}: {str(path)!r} is not a folder")
+                continue
+            resolved = str(path.resolve())
+            if resolved not in out:
+                out.append(resolved)
+    return out
+
+
+def init_app(app: Flask, registry: TypeRegistry) -> None:
+    """Add plugin template folders to Jinja and remember plugin migration folders."""
+    templates = _existing_dirs(registry, "portal_template_dirs")
+    app.extensions[TEMPLATE_DIRS_KEY] = templates
+    if templates:
+        loaders = [app.jinja_loader] if app.jinja_loader is not None else []
+        app.jinja_loader = ChoiceLoader([*loaders, FileSystemLoader(templates)])
+    app.extensions[MIGRATION_DIRS_KEY] = _existing_dirs(registry, "portal_migration_dirs")
+    _register_alembic_callback()
+
+
+def version_locations(config: Config) -> list[str]:
+    """The core's ``versions`` folder followed by the current app's plugin folders."""
+    core = os.path.join(config.get_main_option("script_location") or "", "versions")
+    plugin_dirs = current_app.extensions.get(MIGRATION_DIRS_KEY, [])
+    return [core, *[d for d in plugin_dirs if d != core]]
+
+
+def add_plugin_version_locations(config: Config) -> Config:
+    """Flask-Migrate ``configure`` callback: point Alembic at core + plugin revision folders."""
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(version_locations(config)).replace("%", "%%"))
+    return config
+
+
+def _register_alembic_callback() -> None:
+    # The Migrate object is process-wide; the callback reads the *current* app's folders,
+    # so registering it once serves every app.
+    from portal.extensions import migrate
+
+    if add_plugin_version_locations not in migrate.configure_callbacks:
+        migrate.configure(add_plugin_version_locations)
+
+
+def core_tables_only(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic ``include_object``: autogenerate compares only the core's tables; a plugin's
+    tables live in the plugin's own migration branch."""
+    from portal.extensions import db
+
+    if not reflected or compare_to is not None:
+        return True
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table is None or table in db.metadata.tables

@@ -1,0 +1,330 @@
+"""Exports of the credit ledger: school summary, district summary and ledger lines, and the
+certification form of one activity, as CSV (UTF-8 with BOM, for Excel) and XLSX.
+
+Everything is a row generator (header first) fed to one CSV writer and one XLSX writer, so
+memory stays flat: district rows are produced school by school, ledger lines come from a
+streamed Core query (``yield_per``), and XLSX uses openpyxl's write-only mode, moving on to
+a new sheet when one reaches Excel's 1,048,576 rows.
+
+A text cell starting with ``=``, ``+``, ``-`` or ``@`` is always text, never a formula
+(CSV: prefixed with ``'``; XLSX: the cell's type is set to string).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.hours import fmt
+from portal.models import Activity, CreditEntry, School, User
+from portal.registry import registry
+from portal.reports.labels import KIND, heading, norm_lang, pick, reason_label, status_label
+from portal.services import credits
+from portal.timeutil import to_local
+
+XLSX_MAX_ROWS = 1_048_576
+FORMULA_START = ("=", "+", "-", "@")
+CSV_CHUNK_ROWS = 500
+LEDGER_BATCH = 2000
+BOM = "\ufeff"
+
+Row = list[Any]
+
+
+# -- cell safety -----------------------------------------------------------------------------
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_cell(value: object) -> str:
+    """A CSV field: hours as '12.5', text that a spreadsheet would run prefixed with '."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return fmt(value)
+    text = str(value)
+    return "'" + text if is_formula_like(text) else text
+
+
+def _xlsx_value(ws: Worksheet, value: object) -> object:
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if is_formula_like(value):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"  # openpyxl would store '=…' as a formula
+            return cell
+    return value
+
+
+# -- writers ---------------------------------------------------------------------------------
+
+
+def stream_csv(rows: Iterable[Row]) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM; the header goes out at once, then chunks of rows."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    buf.write(BOM)
+    for n, row in enumerate(rows):
+        writer.writerow([csv_cell(v) for v in row])
+        if n % CSV_CHUNK_ROWS == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    if buf.tell():
+        yield buf.getvalue().encode("utf-8")
+
+
+def write_xlsx(
+    rows: Iterable[Row], out: str | IO[bytes], sheet_title: str, max_rows: int = XLSX_MAX_ROWS,
+    widths: dict[str, float] | None = None,
+) -> int:
+    """Write rows (header first) in write-only mode; past ``max_rows`` a sheet is continued on
+    a new one headed ``<title> (2)`` with the header repeated. Returns the data rows written."""
+    wb = Workbook(write_only=True)
+    it = iter(rows)
+    header = next(it)
+    bold = Font(bold=True)
+
+    def new_sheet(n: int) -> Worksheet:
+        ws = wb.create_sheet(sheet_title if n == 1 else f"{sheet_title} ({n})")
+        for col, width in (widths or {}).items():
+            ws.column_dimensions[col].width = width
+        ws.freeze_panes = "A2"
+        cells = []
+        for v in header:
+            c = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", str(v)))
+            c.data_type, c.font = "s", bold
+            cells.append(c)
+        ws.append(cells)
+        return ws
+
+    sheet_no, ws, in_sheet, written = 1, new_sheet(1), 1, 0
+    for row in it:
+        if in_sheet >= max_rows:
+            sheet_no += 1
+            ws, in_sheet = new_sheet(sheet_no), 1
+        ws.append([_xlsx_value(ws, v) for v in row])
+        in_sheet += 1
+        written += 1
+    wb.save(out)
+    return written
+
+
+def _xlsx_bytes(rows: Iterable[Row], sheet_title: str, **kw: Any) -> bytes:
+    out = io.BytesIO()
+    write_xlsx(rows, out, sheet_title, **kw)
+    return out.getvalue()
+
+
+# -- summary rows ----------------------------------------------------------------------------
+
+
+def _type_label(key: str, lang: str) -> str:
+    reg = registry().get(key)
+    return reg.type.name(norm_lang(lang)) if reg else key
+
+
+def _summary_header(keys: list[str], lang: str) -> Row:
+    return [
+        heading("username", lang),
+        heading("name", lang),
+        *(_type_label(k, lang) for k in keys),
+        heading("total", lang),
+        heading("required", lang),
+        heading("absent_1", lang),
+        heading("absent_2", lang),
+        heading("status", lang),
+        heading("note", lang),
+    ]
+
+
+def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str) -> Row:
+    f, a = ty.facts, ty.assessment
+    return [
+        ty.user.username,
+        ty.user.display_name,
+        *(f.by_type.get(k, credits.ZERO) for k in keys),
+        f.total_hours,
+        f.required_hours,
+        f.absent_hours.get(1, credits.ZERO),
+        f.absent_hours.get(2, credits.ZERO),
+        status_label(a.status, lang),
+        reason_label(a.reason, lang),
+    ]
+
+
+def summary_rows(school: School, year: str, lang: str = "zh") -> Iterator[Row]:
+    """学时汇总表 of one school and year: header, then one row per teacher."""
+    keys = credits.type_keys_for_year(year, school.id)
+    yield _summary_header(keys, lang)
+    for ty in credits.school_summary(school, year):
+        yield _summary_line(ty, keys, lang)
+
+
+def stream_summary_csv(school: School, year: str, lang: str = "zh") -> Iterator[bytes]:
+    return stream_csv(summary_rows(school, year, lang))
+
+
+def summary_xlsx(school: School, year: str, lang: str = "zh") -> bytes:
+    return _xlsx_bytes(summary_rows(school, year, lang), f"{heading('summary', lang)} {year}",
+                       widths={"A": 14, "B": 12})
+
+
+# -- district --------------------------------------------------------------------------------
+
+
+def _all_schools() -> list[School]:
+    return list(db.session.execute(select(School).order_by(School.code)).scalars())
+
+
+def district_rows(year: str, lang: str = "zh") -> Iterator[Row]:
+    """Every school's summary, one school at a time (memory bounded by the largest school)."""
+    keys = credits.type_keys_for_year(year)
+    yield [heading("school_code", lang), heading("school", lang), *_summary_header(keys, lang)]
+    for school in _all_schools():
+        for ty in credits.school_summary(school, year):
+            yield [school.code, school.name, *_summary_line(ty, keys, lang)]
+        db.session.expunge_all()  # drop the school's objects before the next one
+
+
+def ledger_rows(year: str, lang: str = "zh", school_id: int | None = None) -> Iterator[Row]:
+    """Every ledger line of the year (credits and reversals), streamed from the database."""
+    lang = norm_lang(lang)
+    yield [heading(k, lang) for k in (
+        "school_code", "school", "year", "semester", "username", "name", "activity_id", "activity",
+        "type", "role", "hours", "kind", "remark", "date",
+    )]
+    q = (
+        select(
+            School.code, School.name, School.timezone, CreditEntry.school_year, CreditEntry.semester,
+            User.username, User.display_name, CreditEntry.activity_id, Activity.title, CreditEntry.type_key,
+            CreditEntry.role, CreditEntry.hours, CreditEntry.kind, CreditEntry.reason, CreditEntry.created_at,
+        )
+        .join(School, School.id == CreditEntry.school_id)
+        .join(User, User.id == CreditEntry.user_id)
+        .join(Activity, Activity.id == CreditEntry.activity_id)
+        .where(CreditEntry.school_year == year)
+        .order_by(School.code, CreditEntry.id)
+        .execution_options(yield_per=LEDGER_BATCH)
+    )
+    if school_id is not None:
+        q = q.where(CreditEntry.school_id == school_id)
+    types: dict[str, tuple[str, Any]] = {}
+    kinds = {k: pick(v, lang) for k, v in KIND.items()}
+    for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
+         created) in db.session.execute(q):
+        if key not in types:
+            reg = registry().get(key)
+            types[key] = (reg.type.name(lang), reg.type) if reg else (key, None)
+        label, atype = types[key]
+        yield [
+            code, name, sy, sem, username, display, act_id, title, label,
+            atype.role_label(role, lang) if atype else role,
+            hours, kinds.get(kind, kind), reason,
+            local_day(created, tz),
+        ]
+
+
+def local_day(value: datetime | None, tz: str) -> str:
+    return "" if value is None else to_local(value, tz).date().isoformat()
+
+
+def stream_district_csv(year: str, lang: str = "zh", *, ledger: bool = False) -> Iterator[bytes]:
+    """The district summary (or, with ``ledger``, every ledger line) as streamed CSV."""
+    return stream_csv(ledger_rows(year, lang) if ledger else district_rows(year, lang))
+
+
+def district_xlsx(
+    year: str, path_or_stream: str | IO[bytes], lang: str = "zh", *, ledger: bool = False,
+    max_rows: int = XLSX_MAX_ROWS,
+) -> int:
+    """Write the district summary (or ledger lines) to an XLSX file; returns data rows."""
+    rows = ledger_rows(year, lang) if ledger else district_rows(year, lang)
+    title = f"{heading('ledger' if ledger else 'summary', lang)} {year}"
+    return write_xlsx(rows, path_or_stream, title, max_rows=max_rows, widths={"B": 20})
+
+
+# -- the certification form ------------------------------------------------------------------
+
+
+def certificate_table(cert: credits.Certificate, lang: str = "zh") -> Iterator[Row]:
+    """Header, then one row per participant (no., name, username, role, attended, credited, remark)."""
+    reg = registry().get(cert.activity.type_key)
+    yield [heading(k, lang) for k in ("no", "name", "username", "role", "attended", "credited", "remark")]
+    for n, line in enumerate(cert.lines, 1):
+        role = reg.type.role_label(line.role, norm_lang(lang)) if reg else line.role
+        yield [n, line.user.display_name, line.user.username, role, line.attended_hours, line.hours, line.remark]
+
+
+def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
+    """学分认定表 of a credited activity as a printable (A4) XLSX workbook."""
+    cert = credits.certificate(activity.id, activity.school_id)
+    tz = cert.school.timezone
+    wb = Workbook()
+    ws = wb.active
+    ws.title = heading("certificate", lang)[:31]
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for col, width in zip("ABCDEFG", (6, 14, 14, 14, 10, 10, 30), strict=True):
+        ws.column_dimensions[col].width = width
+    bold = Font(bold=True)
+
+    def put(row: int, col: int, value: object, font: Font | None = None) -> None:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell = ws.cell(row=row, column=col, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        if font is not None:
+            cell.font = font
+
+    put(1, 1, f"{cert.school.name} {heading('certificate', lang)}", Font(bold=True, size=14))
+    act = cert.activity
+    block = [
+        ("activity", act.title),
+        ("type", _type_label(act.type_key, lang)),
+        ("year", f"{act.school_year} / {act.semester}"),
+        ("activity_date", local_day(act.starts_at, tz)),
+        ("planned_hours", act.hours),
+    ]
+    r = 3
+    for key, value in block:
+        put(r, 1, heading(key, lang), bold)
+        put(r, 3, value)
+        r += 1
+    r += 1
+    for i, row in enumerate(certificate_table(cert, lang)):
+        for c, value in enumerate(row, 1):
+            put(r, c, value, bold if i == 0 else None)
+        r += 1
+    r += 1
+    footer = [
+        ("total_credited", cert.total_hours),
+        ("reviewer", cert.reviewer.display_name if cert.reviewer else ""),
+        ("approved_at", local_day(cert.approved_at, tz)),
+        ("posted_by", cert.posted_by.display_name if cert.posted_by else ""),
+        ("credited_at", local_day(cert.credited_at, tz)),
+    ]
+    for key, value in footer:
+        put(r, 1, heading(key, lang), bold)
+        put(r, 3, value)
+        r += 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,258 @@
+"""Pages and downloads of blueprint ``reports``. Views parse, call a service, render."""
+
+from __future__ import annotations
+
+import tempfile
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import default_exceptions
+
+from portal.current import current_roles, current_school, require_school, roles_required
+from portal.errors import DomainError, Invalid
+from portal.hours import fmt
+from portal.i18n import lang_code
+from portal.registry import registry
+from portal.reports import exports
+from portal.models import School
+from portal.services import access, credits, exemptions, schools
+from portal.timeutil import current_school_year
+
+bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
+
+FALLBACK_LAYOUT = "reports/_layout.html"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+STAFF = ("school_admin", "reviewer")
+SCHOOL_ROLES = ("teacher", "organizer", "reviewer", "school_admin")
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    """A service's refusal becomes the portal's error page of that status (404 for another
+    school's object, 403, 409, 422)."""
+    http = default_exceptions.get(exc.status, default_exceptions[400])
+    return current_app.handle_http_exception(http(description=exc.message))
+
+
+@bp.app_template_filter("report_hours")
+def _hours_filter(value) -> str:
+    return fmt(value)
+
+
+@bp.app_template_global("report_day")
+def _report_day(value, tz: str) -> str:
+    """A stored UTC time as the school's local date (YYYY-MM-DD)."""
+    return exports.local_day(value, tz)
+
+
+def _layout() -> str:
+    """The web pages' ``base.html`` when present, else a minimal stand-alone layout."""
+    try:
+        current_app.jinja_env.get_template("base.html")
+    except Exception:  # TemplateNotFound, or a base that cannot load yet
+        return FALLBACK_LAYOUT
+    return "base.html"
+
+
+def _year(school_tz: str) -> str:
+    return credits.parse_year(request.args.get("year"), current_school_year(school_tz))
+
+
+def _headings_lang() -> str:
+    """Exports have Chinese headings unless ``?headings=en``."""
+    return "en" if request.args.get("headings") == "en" else "zh"
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
+def _type_names() -> dict[str, str]:
+    lang = lang_code()
+    return {key: reg.type.name(lang) for key, reg in registry().types.items()}
+
+
+# -- 学时汇总表 -------------------------------------------------------------------------------
+
+
+def _summary_school() -> School | None:
+    """The school whose summary is asked for: the current school, or for a district admin
+    the one named by ``?school=CODE`` (None: the district admin has still to pick one)."""
+    code = request.args.get("school")
+    if "district_admin" in current_roles() and (code or current_school() is None):
+        return access.school_by_code(code) if code else None
+    return require_school()
+
+
+def _summary_args(school: School, year: str) -> dict[str, str]:
+    args = {"year": year}
+    if request.args.get("school"):
+        args["school"] = school.code
+    return args
+
+
+@bp.get("/reports/summary")
+@roles_required(*STAFF, "district_admin")
+def summary():
+    school = _summary_school()
+    if school is None:
+        return render_template(
+            "reports/pick_school.html", layout=_layout(), district_schools=schools.all_schools(),
+            year=credits.parse_year(request.args.get("year")),
+        )
+    year = _year(school.timezone)
+    return render_template(
+        "reports/summary.html",
+        layout=_layout(),
+        school=school,
+        year=year,
+        link_args=_summary_args(school, year),
+        keys=credits.type_keys_for_year(year, school.id),
+        type_names=_type_names(),
+        rows=credits.school_summary(school, year),
+    )
+
+
+@bp.get("/reports/summary.csv")
+@roles_required(*STAFF, "district_admin")
+def summary_csv():
+    school = _summary_school() or require_school()
+    year = _year(school.timezone)
+    body = stream_with_context(exports.stream_summary_csv(school, year, _headings_lang()))
+    return Response(body, mimetype=CSV, headers=_attachment(f"summary-{school.code}-{year}.csv"))
+
+
+@bp.get("/reports/summary.xlsx")
+@roles_required(*STAFF, "district_admin")
+def summary_xlsx():
+    school = _summary_school() or require_school()
+    year = _year(school.timezone)
+    data = exports.summary_xlsx(school, year, _headings_lang())
+    return Response(data, mimetype=XLSX, headers=_attachment(f"summary-{school.code}-{year}.xlsx"))
+
+
+# -- 学分认定表 -------------------------------------------------------------------------------
+
+
+@bp.get("/activities/<int:activity_id>/certificate")
+@roles_required("school_admin", "reviewer", "organizer")
+def certificate(activity_id: int):
+    school = require_school()
+    cert = credits.certificate(activity_id, school.id)
+    reg = registry().get(cert.activity.type_key)
+    lang = lang_code()
+    return render_template(
+        "reports/certificate.html",
+        layout=_layout(),
+        cert=cert,
+        type_name=reg.type.name(lang) if reg else cert.activity.type_key,
+        role_label=(lambda role: reg.type.role_label(role, lang)) if reg else (lambda role: role),
+        tz=school.timezone,
+    )
+
+
+@bp.get("/activities/<int:activity_id>/certificate.xlsx")
+@roles_required("school_admin", "reviewer", "organizer")
+def certificate_xlsx(activity_id: int):
+    school = require_school()
+    act = access.get_activity(activity_id, school.id)
+    data = exports.certificate_xlsx(act, _headings_lang())
+    return Response(data, mimetype=XLSX, headers=_attachment(f"certificate-{act.id}.xlsx"))
+
+
+# -- 成长档案 ---------------------------------------------------------------------------------
+
+
+@bp.get("/teachers/<int:user_id>/record")
+@roles_required(*SCHOOL_ROLES)
+def teacher_record(user_id: int):
+    school = require_school()
+    teacher = credits.viewable_teacher(current_user.id, user_id, school)
+    return render_template(
+        "reports/teacher_record.html",
+        layout=_layout(),
+        school=school,
+        teacher=teacher,
+        years=credits.teacher_record(teacher, school),
+        type_names=_type_names(),
+        tz=school.timezone,
+    )
+
+
+# -- district -------------------------------------------------------------------------------
+
+
+@bp.get("/district/export.csv")
+@roles_required("district_admin")
+def district_export():
+    year = credits.parse_year(request.args.get("year"))
+    ledger = request.args.get("ledger") == "1"
+    body = stream_with_context(exports.stream_district_csv(year, _headings_lang(), ledger=ledger))
+    name = f"district-{'ledger' if ledger else 'summary'}-{year}.csv"
+    return Response(body, mimetype=CSV, headers=_attachment(name))
+
+
+@bp.get("/district/export.xlsx")
+@roles_required("district_admin")
+def district_export_xlsx():
+    year = credits.parse_year(request.args.get("year"))
+    ledger = request.args.get("ledger") == "1"
+    spool = tempfile.TemporaryFile()  # write-only XLSX is assembled on disk, not in memory
+    exports.district_xlsx(year, spool, _headings_lang(), ledger=ledger)
+    spool.seek(0)
+    name = f"district-{'ledger' if ledger else 'summary'}-{year}.xlsx"
+    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+
+
+# -- exemptions -----------------------------------------------------------------------------
+
+
+@bp.route("/admin/exemptions", methods=["GET", "POST"])
+@roles_required("school_admin")
+def exemptions_page():
+    school = require_school()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        year = form.get("year", "")
+        try:
+            user_id = int(form.get("user_id", ""))
+        except ValueError:
+            user_id = None
+        try:
+            if form.get("action") == "clear":
+                exemptions.clear_exemption(school, current_user, user_id, year)
+                flash(_("The exemption was removed."), "success")
+            else:
+                exemptions.set_exemption(school, current_user, user_id, year, form.get("reason"))
+                flash(_("The exemption was saved."), "success")
+            return redirect(url_for("reports.exemptions_page", year=year))
+        except Invalid as exc:
+            errors = {k: str(v) for k, v in exc.fields.items()}
+        shown_year = year if not errors.get("year") else current_school_year(school.timezone)
+    else:
+        shown_year = _year(school.timezone)
+    body = render_template(
+        "reports/exemptions.html",
+        layout=_layout(),
+        school=school,
+        year=shown_year,
+        rows=exemptions.list_exemptions(school, shown_year),
+        teachers=credits.school_teachers(school.id),
+        errors=errors,
+        form=request.form,
+    )
+    return body, (422 if errors else 200)

@@ -1,0 +1,91 @@
+"""Exemptions from the yearly assessment, set by a school admin for one teacher and year.
+
+The seeds exempt teachers near retirement automatically (see :mod:`portal.assessment`); an
+exemption here covers everything else a school decides (long illness, secondment …) and
+always carries its reason, which the summary shows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.database import write_transaction
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.models import Exemption, School, User
+from portal.services import access
+from portal.services.credits import parse_year
+from portal.timeutil import utcnow
+
+REASON_MAX = 500
+ADMIN = "school_admin"
+
+
+def _target(school: School, user_id: object) -> User:
+    if isinstance(user_id, bool) or not isinstance(user_id, int):
+        raise Invalid("choose a teacher", {"user_id": "must be a teacher of this school"})
+    return access.get_member(user_id, school.id)
+
+
+def list_exemptions(school: School, year: str) -> list[tuple[Exemption, User]]:
+    return list(
+        db.session.execute(
+            select(Exemption, User)
+            .join(User, User.id == Exemption.user_id)
+            .where(Exemption.school_id == school.id, Exemption.school_year == year)
+            .order_by(User.display_name, User.id)
+        ).all()
+    )
+
+
+def set_exemption(school: School, actor: User, user_id: object, year: object, reason: object) -> Exemption:
+    """Exempt a teacher of the school for a year (replacing the reason of an earlier one)."""
+    access.require_role(actor.id, school.id, ADMIN)
+    fields: dict[str, str] = {}
+    year_text = ""
+    if year in (None, ""):
+        fields["year"] = "a school year is required"
+    else:
+        try:
+            year_text = parse_year(year)
+        except Invalid as exc:
+            fields.update(exc.fields)
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        fields["reason"] = "a reason is required"
+    elif len(text) > REASON_MAX:
+        fields["reason"] = f"at most {REASON_MAX} characters"
+    target = _target(school, user_id)
+    if fields:
+        raise Invalid("the exemption was not saved", fields)
+    with write_transaction() as s:
+        row = s.execute(
+            select(Exemption).where(
+                Exemption.school_id == school.id, Exemption.user_id == target.id, Exemption.school_year == year_text
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            row = Exemption(user_id=target.id, school_id=school.id, school_year=year_text, reason=text,
+                            created_by=actor.id, created_at=utcnow())
+            s.add(row)
+        else:
+            row.reason, row.created_by, row.created_at = text, actor.id, utcnow()
+    return row
+
+
+def clear_exemption(school: School, actor: User, user_id: object, year: object) -> None:
+    """Remove a teacher's exemption for a year; 'not found' if there is none."""
+    access.require_role(actor.id, school.id, ADMIN)
+    year_text = parse_year(year) if year not in (None, "") else None
+    if year_text is None:
+        raise Invalid("a school year is required", {"year": "a school year is required"})
+    target = _target(school, user_id)
+    with write_transaction() as s:
+        row = s.execute(
+            select(Exemption).where(
+                Exemption.school_id == school.id, Exemption.user_id == target.id, Exemption.school_year == year_text
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFound("no exemption for this teacher and year")
+        s.delete(row)

@@ -1,0 +1,216 @@
+"""Staff of a school: listing, deactivation, and importing a roster from CSV or XLSX.
+
+A roster import is two steps: :func:`parse_roster` checks every row and reports the bad
+ones without writing anything; :func:`import_roster` writes the good rows in one
+transaction (all or nothing) once the admin confirms.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, update
+
+from portal.database import write_transaction
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.models import SCHOOL_ROLES, Membership, School, User
+from portal.services import users
+
+ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
+ROSTER_MAX_ROWS = 2000
+ROSTER_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class StaffMember:
+    user: User
+    roles: list[str]
+    active: bool
+
+
+def list_staff(school_id: int) -> list[StaffMember]:
+    """Everyone with a membership in the school, with their roles (one query)."""
+    rows = db.session.execute(
+        select(User, Membership.role, Membership.active)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school_id)
+        .order_by(User.username, Membership.role)
+    ).all()
+    out: dict[int, StaffMember] = {}
+    for user, role, active in rows:
+        m = out.setdefault(user.id, StaffMember(user, [], False))
+        if active:
+            m.roles.append(role)
+            m.active = True
+    return list(out.values())
+
+
+def deactivate(school: School, user_id: int, actor_id: int) -> int:
+    """End every role of the person in this school (their history stays). Returns rows changed."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise Invalid("user id must be an integer", {"user_id": "must be an integer"})
+    if user_id == actor_id:
+        raise Invalid("you cannot deactivate yourself", {"user_id": "you cannot deactivate yourself"})
+    exists = db.session.execute(
+        select(Membership.id).where(Membership.school_id == school.id, Membership.user_id == user_id)
+    ).first()
+    if exists is None:
+        raise NotFound("user not found")
+    with write_transaction() as s:
+        result = s.execute(
+            update(Membership)
+            .where(Membership.school_id == school.id, Membership.user_id == user_id, Membership.active.is_(True))
+            .values(active=False)
+        )
+    return result.rowcount or 0
+
+
+@dataclass
+class RosterRow:
+    line: int
+    username: str
+    name: str
+    roles: list[str]
+    gender: str | None
+    birth_date: date | None
+    password: str
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RosterPreview:
+    rows: list[RosterRow]
+    problems: list[str] = field(default_factory=list)  # problems with the file itself
+
+    @property
+    def good(self) -> list[RosterRow]:
+        return [r for r in self.rows if not r.errors]
+
+    @property
+    def bad(self) -> list[RosterRow]:
+        return [r for r in self.rows if r.errors]
+
+
+def _read_table(filename: str, data: bytes) -> list[list[str]]:
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise Invalid("not a readable XLSX file", {"file": f"not a readable XLSX file ({type(exc).__name__})"}) from None
+        sheet = wb.worksheets[0]
+        out = []
+        for row in sheet.iter_rows(values_only=True):
+            out.append(["" if v is None else (v.date().isoformat() if hasattr(v, "date") and hasattr(v, "hour") else str(v)) for v in row])
+        wb.close()
+        return out
+    if name.endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise Invalid("the CSV file is not UTF-8 or GB18030 text", {"file": "not UTF-8 or GB18030 text"}) from None
+        return [list(r) for r in csv.reader(io.StringIO(text))]
+    raise Invalid("roster must be a .csv or .xlsx file", {"file": "use a .csv or .xlsx file"})
+
+
+def _parse_date(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    return date.fromisoformat(text[:10])
+
+
+def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
+    """Check a roster file; nothing is written. Raises Invalid only if the file is unusable."""
+    if not data:
+        raise Invalid("the file is empty", {"file": "the file is empty"})
+    if len(data) > ROSTER_MAX_BYTES:
+        raise Invalid("the file is too large", {"file": f"at most {ROSTER_MAX_BYTES // (1024 * 1024)} MB"})
+    table = [r for r in _read_table(filename, data) if any(str(c).strip() for c in r)]
+    if not table:
+        raise Invalid("the file has no rows", {"file": "the file has no rows"})
+    header = [str(c).strip().lower() for c in table[0]]
+    missing = [c for c in ("username", "password") if c not in header]
+    if missing:
+        raise Invalid("missing columns", {"file": "missing columns: " + ", ".join(missing)})
+    if len(table) - 1 > ROSTER_MAX_ROWS:
+        raise Invalid("too many rows", {"file": f"at most {ROSTER_MAX_ROWS} rows"})
+    col = {name: header.index(name) for name in ROSTER_COLUMNS if name in header}
+    existing = set(db.session.execute(select(User.username)).scalars())
+    seen: set[str] = set()
+    rows: list[RosterRow] = []
+    for i, raw in enumerate(table[1:], start=2):
+        def cell(name: str) -> str:
+            j = col.get(name)
+            return str(raw[j]).strip() if j is not None and j < len(raw) else ""
+
+        errors: list[str] = []
+        username = cell("username")
+        roles = [r.strip() for r in cell("roles").replace(";", ",").replace("，", ",").split(",") if r.strip()] or ["teacher"]
+        bad_roles = [r for r in roles if r not in SCHOOL_ROLES]
+        if bad_roles:
+            errors.append("unknown roles: " + ", ".join(bad_roles))
+        gender = cell("gender").upper() or None
+        if gender not in (None, "F", "M"):
+            errors.append("gender must be F or M")
+        try:
+            born = _parse_date(cell("birth_date"))
+        except ValueError:
+            born = None
+            errors.append("birth_date must be YYYY-MM-DD")
+        if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
+            errors.append("username: 1–64 letters, digits, '.', '_' or '-'")
+        elif username in existing:
+            errors.append(f"username {username!r} is taken")
+        elif username in seen:
+            errors.append(f"username {username!r} appears twice in the file")
+        seen.add(username)
+        password = cell("password")
+        if (err := users.validate_password(password)) is not None:
+            errors.append(f"password: {err}")
+        name = cell("name")
+        if len(name) > 100:
+            errors.append("name: at most 100 characters")
+        rows.append(RosterRow(i, username, name, roles, gender, born, password, errors))
+    return RosterPreview(rows)
+
+
+def import_roster(school: School, filename: str, data: bytes, skip_bad: bool = False) -> tuple[list[User], RosterPreview]:
+    """Create the accounts of the roster's rows, checked again now, in one transaction.
+
+    With bad rows, nothing is written unless ``skip_bad`` (the admin confirmed importing
+    only the good rows). Returns the new users and the preview they came from.
+    """
+    preview = parse_roster(school, filename, data)
+    if preview.bad and not skip_bad:
+        raise Invalid(
+            "the roster has bad rows; nothing was imported",
+            {"rows": {str(r.line): r.errors for r in preview.bad}},
+        )
+    if not preview.good:
+        raise Invalid("the roster has no good rows", {"file": "no row can be imported"})
+    created: list[User] = []
+    with write_transaction() as s:
+        for r in preview.good:
+            user = User(
+                username=r.username,
+                display_name=r.name or r.username,
+                password_hash=users.hash_password(r.password),
+                gender=r.gender,
+                birth_date=r.birth_date,
+            )
+            s.add(user)
+            s.flush()
+            for role in dict.fromkeys(r.roles):
+                s.add(Membership(user_id=user.id, school_id=school.id, role=role))
+            created.append(user)
+    return created, preview

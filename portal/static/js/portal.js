@@ -1,0 +1,27 @@
+// Yanxiu: small progressive enhancements (no inline scripts: the CSP forbids them).
+document.addEventListener("DOMContentLoaded", function () {
+  // "Select all" boxes: data-select-all="name of the checkboxes"
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var name = box.getAttribute("data-select-all");
+      document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (b) {
+        b.checked = box.checked;
+      });
+    });
+  });
+  // Buttons that need a confirmation: data-confirm="question"
+  document.querySelectorAll("[data-confirm]").forEach(function (el) {
+    el.addEventListener("click", function (ev) {
+      if (!window.confirm(el.getAttribute("data-confirm"))) { ev.preventDefault(); }
+    });
+  });
+  // Attendance: "everyone attended fully" fills each row
+  document.querySelectorAll("[data-fill-attendance]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var hours = btn.getAttribute("data-fill-attendance");
+      document.querySelectorAll("input[data-attended]").forEach(function (input) {
+        input.value = hours;
+      });
+    });
+  });
+});

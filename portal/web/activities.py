@@ -1,0 +1,375 @@
+"""Activities: the list, planning (core fields + the type's own form), the activity page,
+triggers, attendance and evidence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wtforms import SelectChoice
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from portal.current import require_school, roles_required
+from portal.errors import GuardFailedError, IllegalTransitionError, Invalid
+from portal.extensions import db
+from portal.i18n import lang_code
+from portal.models import Evidence, User
+from portal.registry import registry
+from portal.services import access, activities, overview, schools, transitions
+from portal.services.snapshots import context
+from portal.timeutil import utcnow
+from portal.web import diagram
+from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
+from portal.web.messages import tr
+from workflows.definition import CORE
+
+bp = Blueprint("activities", __name__)
+DETAILS_PREFIX = "details-"
+PLANNERS = ("organizer", "school_admin")
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/activities")
+@login_required
+def index():
+    school = require_school()
+    f = overview.ActivityFilters(
+        type_key=request.args.get("type", ""),
+        state=request.args.get("state", ""),
+        school_year=request.args.get("year", ""),
+        semester=_int_arg("semester"),
+        organizer_id=_int_arg("organizer"),
+    )
+    page = max(1, _int_arg("page") or 1)
+    pagination = overview.list_activities(school.id, f, page)
+    organizers = overview.organizers(school.id)
+    return render_template(
+        "activities/index.html",
+        pagination=pagination,
+        filters=f,
+        type_keys=sorted({*registry().keys()}),
+        states=[s.name for s in CORE.states],
+        years=overview.school_years(school.id),
+        organizers=organizers,
+        organizer_names={u.id: u.display_name for u in organizers},
+    )
+
+
+@bp.route("/activities/new")
+@roles_required(*PLANNERS)
+def choose_type():
+    school = require_school()
+    return render_template("activities/choose_type.html", types=schools.enabled_types(school.id))
+
+
+def _participant_input(members) -> tuple[list[dict], dict[int, str]]:
+    """The participants chosen on the form: ``role-<user id>`` = a role of the type."""
+    chosen: list[dict] = []
+    kept: dict[int, str] = {}
+    for u in members:
+        role = request.form.get(f"role-{u.id}", "")
+        if role:
+            kept[u.id] = role
+            chosen.append({"user_id": u.id, "role": role})
+    return chosen, kept
+
+
+@bp.route("/activities/new/<type_key>", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def new(type_key: str):
+    school = require_school()
+    reg = next((r for r in schools.enabled_types(school.id) if r.type.key == type_key), None)
+    if reg is None:
+        abort(404)
+    form = ActivityForm()
+    details_form = reg.type.form(formdata=request.form if request.method == "POST" else None, prefix=DETAILS_PREFIX)
+    members = overview.members(school.id)
+    chosen_roles: dict[int, str] = {}
+    other_errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        people, chosen_roles = _participant_input(members)
+        details = MultiDict(
+            [(k[len(DETAILS_PREFIX):], v) for k, v in request.form.items(multi=True) if k.startswith(DETAILS_PREFIX)]
+        )
+        try:
+            act = activities.plan_activity(
+                school,
+                current_user._get_current_object(),
+                type_key,
+                form.title.data or "",
+                form.starts_at.data or "",
+                form.ends_at.data or "",
+                form.hours.data or "",
+                people,
+                details,
+                location=form.location.data or "",
+            )
+        except Invalid as exc:
+            status = 422
+            detail_errors = exc.fields.pop("details", None)
+            if isinstance(detail_errors, dict):
+                for name, errs in detail_errors.items():
+                    if name in details_form._fields:
+                        details_form[name].errors = [tr(e) for e in errs]
+                    else:
+                        other_errors.append(f"{name}: {tr(errs)}")
+            participant_errors = exc.fields.pop("participants", None)
+            if participant_errors:
+                other_errors.append(tr(participant_errors))
+            for name, msg in exc.fields.items():
+                if name in form._fields:
+                    form[name].errors = [tr(msg)]
+                else:
+                    other_errors.append(tr(msg))
+        else:
+            flash(_("The activity has been planned."), "success")
+            return redirect(url_for("activities.show", activity_id=act.id))
+    return render_template(
+        "activities/new.html",
+        reg=reg,
+        form=form,
+        details_form=details_form,
+        members=members,
+        chosen_roles=chosen_roles,
+        other_errors=other_errors,
+    ), status
+
+
+def _load(activity_id: int):
+    school = require_school()
+    return school, access.get_activity(activity_id, school.id)
+
+
+def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200):
+    reg = registry().get(act.type_key)
+    people = activities.participants_with_users(act.id)
+    evidence = activities.evidence_of(act.id)
+    participant_ids = [p.user_id for p, _u in people]
+    me = current_user.id
+    roles = access.school_roles(me, school.id)
+    allowed = transitions.allowed_triggers(act, me, participant_ids) if reg else []
+    organizer = db.session.get(User, act.organizer_id)
+    can_organize = reg is not None and (act.organizer_id == me or "school_admin" in roles)
+    open_ = act.state not in activities.OPEN_STATES_CLOSED
+    fragment = details = None
+    settings = {}
+    if reg is not None:
+        settings = schools.type_settings(school.id, act.type_key)
+        details = reg.type.render_details(act.details or {}, lang_code())
+        ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids), utcnow())
+        fragment = reg.type.page_fragment(ctx, lang_code())
+    if evidence_form is None and reg is not None and open_:
+        evidence_form = _evidence_form(act, reg, people, can_organize)
+    if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
+        evidence_form = None
+    names = {u.id: u for _p, u in people}
+    if organizer is not None:
+        names[organizer.id] = organizer
+    dia = diagram.build(reg.engine.definition if reg else CORE, act.state, lang_code())
+    return render_template(
+        "activities/show.html",
+        act=act,
+        reg=reg,
+        people=people,
+        evidence=evidence,
+        names=names,
+        organizer=organizer,
+        history=transitions.history(act.id),
+        allowed=allowed,
+        comment_required={t.trigger for t in (reg.engine.definition.transitions if reg else ()) if t.comment_required},
+        details=details,
+        fragment=fragment,
+        diagram=dia,
+        trigger_form=trigger_form or TriggerForm(formdata=None),
+        evidence_form=evidence_form,
+        trigger_error=trigger_error,
+        missing=missing or [],
+        can_organize=can_organize and open_,
+        credit_hours=_would_get(reg, act, people, settings),
+    ), status
+
+
+def _would_get(reg, act, people, settings) -> dict[int, Decimal]:
+    if reg is None:
+        return {}
+    from portal.services.ledger import credit_hours_for
+
+    return {p.user_id: credit_hours_for(reg.type, act, p, settings) for p, _u in people}
+
+
+def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> EvidenceForm:
+    form = EvidenceForm(formdata=formdata) if formdata is not None else EvidenceForm(formdata=None)
+    me = current_user.id
+    if can_organize:
+        choices = [(u.id, u.display_name) for _p, u in people]
+        if act.organizer_id not in {c[0] for c in choices}:
+            organizer = db.session.get(User, act.organizer_id)
+            if organizer is not None:
+                choices.insert(0, (organizer.id, organizer.display_name + " · " + _("organizer")))
+    else:
+        choices = [(u.id, u.display_name) for _p, u in people if u.id == me]
+    form.user_id.choices = [SelectChoice(v, label) for v, label in choices]
+    lang = lang_code()
+    form.kind.choices = [
+        SelectChoice(k, v.label_en if lang == "en" else v.label_zh) for k, v in reg.type.all_evidence_kinds().items()
+    ]
+    if formdata is None and choices and any(c[0] == me for c in choices):
+        form.user_id.data = me
+    return form
+
+
+@bp.route("/activities/<int:activity_id>")
+@login_required
+def show(activity_id: int):
+    school, act = _load(activity_id)
+    return _page(act, school)
+
+
+@bp.route("/activities/<int:activity_id>/trigger", methods=["POST"])
+@login_required
+def trigger(activity_id: int):
+    school, act = _load(activity_id)
+    form = TriggerForm()
+    name = request.form.get("trigger", "")
+    try:
+        transitions.fire(act.id, school.id, current_user._get_current_object(), name, form.comment.data or "")
+    except GuardFailedError as exc:
+        db.session.rollback()
+        return _page(act, school, trigger_form=form, trigger_error=_("This step cannot be taken yet:"),
+                     missing=exc.extra.get("missing", []), status=422)
+    except (Invalid, IllegalTransitionError) as exc:
+        db.session.rollback()
+        if isinstance(exc, Invalid) and "comment" in exc.fields:
+            form.comment.errors = [tr(exc.fields["comment"])]
+        return _page(act, school, trigger_form=form, trigger_error=tr(exc.message), status=exc.status)
+    flash(_("Done: %(step)s.", step=_trigger_label(act.type_key, name)), "success")
+    return redirect(url_for("activities.show", activity_id=act.id))
+
+
+def _trigger_label(type_key: str, trigger: str) -> str:
+    from portal.web.helpers import trigger_label
+
+    return trigger_label(trigger, type_key)
+
+
+@bp.route("/activities/<int:activity_id>/evidence", methods=["POST"])
+@login_required
+def add_evidence(activity_id: int):
+    school, act = _load(activity_id)
+    reg = schools.require_type(act.type_key)
+    people = activities.participants_with_users(act.id)
+    roles = access.school_roles(current_user.id, school.id)
+    can_organize = act.organizer_id == current_user.id or "school_admin" in roles
+    form = _evidence_form(act, reg, people, can_organize, formdata=request.form)
+    upload = request.files.get("file")
+    data = filename = None
+    if upload is not None and upload.filename:
+        filename = upload.filename
+        data = upload.read()
+    try:
+        user_id = int(request.form.get("user_id", current_user.id))
+    except ValueError:
+        user_id = current_user.id
+    try:
+        activities.add_evidence(
+            act,
+            current_user._get_current_object(),
+            user_id,
+            request.form.get("kind", ""),
+            title=form.title.data or "",
+            text=form.text.data or None,
+            filename=filename,
+            data=data,
+        )
+    except Invalid as exc:
+        db.session.rollback()
+        leftover = apply_errors(form, Invalid(exc.message, {k: tr(v) for k, v in exc.fields.items()}))
+        return _page(act, school, evidence_form=form, trigger_error=tr(exc.message) + (": " + "; ".join(leftover) if leftover else ""), status=422)
+    flash(_("The evidence has been saved."), "success")
+    return redirect(url_for("activities.show", activity_id=act.id) + "#evidence")
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@login_required
+def evidence_file(evidence_id: int):
+    school = require_school()
+    ev = db.session.get(Evidence, evidence_id)
+    if ev is None:
+        abort(404)
+    access.get_activity(ev.activity_id, school.id)  # another school's evidence: 404
+    path = activities.evidence_path(ev)
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(
+        path, mimetype=ev.content_type or "application/octet-stream", as_attachment=True,
+        download_name=ev.filename or path.name,
+    )
+
+
+@bp.route("/activities/<int:activity_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(activity_id: int):
+    school, act = _load(activity_id)
+    people = activities.participants_with_users(act.id)  # one query for every participant
+    form = TriggerForm()  # only for the CSRF token
+    values: dict[int, dict[str, str]] = {}
+    errors: dict[int, dict[str, str]] = {}
+    general: str | None = None
+    status = 200
+    if request.method == "POST":
+        rows = []
+        for p, _u in people:
+            row = {
+                "user_id": p.user_id,
+                "attended_hours": request.form.get(f"attended-{p.user_id}", "").strip(),
+                "absent_hours": request.form.get(f"absent-{p.user_id}", "").strip() or "0",
+                "excused_hours": request.form.get(f"excused-{p.user_id}", "").strip() or "0",
+            }
+            rows.append(row)
+            values[p.user_id] = {k: str(v) for k, v in row.items()}
+        try:
+            activities.record_attendance(act, current_user._get_current_object(), rows)
+        except Invalid as exc:
+            db.session.rollback()
+            status = 422
+            general = tr(exc.message)
+            per_row = exc.fields.get("attendance")
+            if isinstance(per_row, dict):
+                for index, err in per_row.items():
+                    try:
+                        uid = rows[int(index)]["user_id"]
+                    except (ValueError, IndexError):
+                        continue
+                    errors[uid] = {k: tr(v) for k, v in err.items()} if isinstance(err, dict) else {"attended_hours": tr(err)}
+        else:
+            flash(_("Attendance has been saved."), "success")
+            return redirect(url_for("activities.show", activity_id=act.id))
+    else:
+        can = act.organizer_id == current_user.id or "school_admin" in access.school_roles(current_user.id, school.id)
+        if not can:
+            abort(403)
+        for p, _u in people:
+            values[p.user_id] = {
+                "attended_hours": _plain(p.attended_hours),
+                "absent_hours": _plain(p.absent_hours),
+                "excused_hours": _plain(p.excused_hours),
+            }
+    return render_template(
+        "activities/attendance.html", act=act, people=people, values=values, errors=errors, general=general, form=form,
+        closed=act.state in activities.OPEN_STATES_CLOSED,
+    ), status
+
+
+def _plain(value) -> str:
+    from portal.hours import fmt
+
+    return fmt(value) if value is not None else ""

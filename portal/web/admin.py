@@ -1,0 +1,261 @@
+"""School admin pages: activity types and their settings, the school's rules, staff
+(add, deactivate, import a roster) and the installed plugins."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+from typing import Any
+
+from wtforms import SelectChoice
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.current import require_school, roles_required
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.models import SCHOOL_ROLES
+from portal.registry import registry
+from portal.services import schools, staff, users
+from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
+from portal.web.messages import tr
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ADMIN = "school_admin"
+
+
+# -- activity types ---------------------------------------------------------------------------
+
+def _setting_value(default: Any, raw: str | None) -> tuple[Any, str | None]:
+    """Form text → the JSON value a setting holds (its default's type), or an error."""
+    if isinstance(default, bool):
+        return raw is not None, None
+    if isinstance(default, (int, float)):
+        text = (raw or "").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return text, _("Enter a number.")
+        if isinstance(default, int) and number.is_integer():
+            return int(number), None
+        return number, None
+    return (raw or ""), None
+
+
+def _types_page(errors: dict[str, dict[str, str]] | None = None, typed: dict[str, dict[str, Any]] | None = None, status: int = 200):
+    school = require_school()
+    rows = []
+    for key, reg in registry().types.items():
+        row = schools.type_row(school.id, key)
+        settings = schools.type_settings(school.id, key)
+        if typed and key in typed:
+            settings = {**settings, **typed[key]}
+        rows.append((reg, bool(row and row.enabled), settings))
+    return render_template("admin/types.html", rows=rows, errors=errors or {}, form=ConfirmForm()), status
+
+
+@bp.route("/types")
+@roles_required(ADMIN)
+def types():
+    return _types_page()
+
+
+@bp.route("/types/<key>", methods=["POST"])
+@roles_required(ADMIN)
+def set_type(key: str):
+    school = require_school()
+    reg = registry().get(key)
+    if reg is None:
+        abort(404)
+    settings: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, default in reg.type.default_settings.items():
+        value, error = _setting_value(default, request.form.get(f"setting-{name}"))
+        settings[name] = value
+        if error:
+            errors[name] = error
+    if errors:
+        return _types_page({key: errors}, {key: settings}, 422)
+    try:
+        schools.set_type(school, key, enabled="enabled" in request.form, settings=settings)
+    except Invalid as exc:
+        db.session.rollback()
+        field_errors = {k.removeprefix("settings."): tr(v) for k, v in exc.fields.items()}
+        return _types_page({key: field_errors}, {key: settings}, 422)
+    flash(_("Saved: %(type)s.", type=reg.type.name("en" if _is_en() else "zh")), "success")
+    return redirect(url_for("admin.types") + f"#type-{key}")
+
+
+def _is_en() -> bool:
+    from portal.i18n import is_english
+
+    return is_english()
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+@bp.route("/rules", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def rules():
+    school = require_school()
+    form = RulesForm()
+    status = 200
+    if request.method == "GET":
+        form.required_hours.data = str(school.rule("required_hours"))
+        form.absence_limit_hours.data = str(school.rule("absence_limit_hours"))
+    else:
+        values: dict[str, Any] = {}
+        for field in (form.required_hours, form.absence_limit_hours):
+            try:
+                number = float((field.data or "").strip())
+                values[field.name] = int(number) if number.is_integer() else number
+            except ValueError:
+                field.errors = [_("Enter a number.")]
+        if not form.required_hours.errors and not form.absence_limit_hours.errors:
+            try:
+                schools.update_rules(school, values)
+            except Invalid as exc:
+                db.session.rollback()
+                for name, msg in exc.fields.items():
+                    if name in form._fields:
+                        form[name].errors = [tr(msg)]
+            else:
+                flash(_("The school's rules have been saved."), "success")
+                return redirect(url_for("admin.rules"))
+        status = 422
+    return render_template("admin/rules.html", form=form, school=school), status
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+def _role_choices() -> list[tuple[str, str]]:
+    labels = {
+        "teacher": _("Teacher"),
+        "organizer": _("Organizer"),
+        "reviewer": _("Reviewer"),
+        "school_admin": _("School admin"),
+    }
+    return [(r, labels.get(r, r)) for r in SCHOOL_ROLES]
+
+
+def _staff_page(form: StaffForm, status: int = 200):
+    school = require_school()
+    return render_template(
+        "admin/staff.html", staff=staff.list_staff(school.id), form=form, confirm=ConfirmForm(),
+        role_labels=dict(_role_choices()),
+    ), status
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def staff_list():
+    school = require_school()
+    form = StaffForm()
+    form.roles.choices = [SelectChoice(v, label) for v, label in _role_choices()]
+    if request.method == "GET":
+        form.roles.data = ["teacher"]
+        return _staff_page(form)
+    born = None
+    text = (form.birth_date.data or "").strip()
+    if text:
+        try:
+            born = date.fromisoformat(text)
+        except ValueError:
+            form.birth_date.errors = [_("Use the form YYYY-MM-DD.")]
+            return _staff_page(form, 422)
+    try:
+        users.create_user(
+            form.username.data or "",
+            form.password.data or "",
+            form.name.data or "",
+            school,
+            form.roles.data or [],
+            form.gender.data or None,
+            born,
+        )
+    except Invalid as exc:
+        db.session.rollback()
+        for name, msg in exc.fields.items():
+            target = {"role": "roles", "school": "roles"}.get(name, name)
+            if target in form._fields:
+                form[target].errors = [tr(msg)]
+        return _staff_page(form, 422)
+    flash(_("%(name)s has been added.", name=form.name.data or form.username.data), "success")
+    return redirect(url_for("admin.staff_list"))
+
+
+@bp.route("/staff/<int:user_id>/deactivate", methods=["POST"])
+@roles_required(ADMIN)
+def deactivate(user_id: int):
+    school = require_school()
+    try:
+        staff.deactivate(school, user_id, current_user.id)
+    except Invalid as exc:
+        db.session.rollback()
+        flash(tr(exc.fields.get("user_id", exc.message)), "danger")
+    else:
+        flash(_("The person has been deactivated in this school."), "success")
+    return redirect(url_for("admin.staff_list"))
+
+
+@bp.route("/staff/import", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def roster():
+    school = require_school()
+    form = RosterForm()
+    if request.method == "GET":
+        return render_template("admin/roster.html", form=form, preview=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        form.file.errors = [_("Choose a CSV or XLSX file.")]
+        return render_template("admin/roster.html", form=form, preview=None), 422
+    data = upload.read()
+    try:
+        preview = staff.parse_roster(school, upload.filename, data)
+    except Invalid as exc:
+        form.file.errors = [tr(exc.fields.get("file", exc.message))]
+        return render_template("admin/roster.html", form=form, preview=None), 422
+    return render_template(
+        "admin/roster.html",
+        form=form,
+        preview=preview,
+        confirm=ConfirmForm(),
+        payload=base64.b64encode(data).decode("ascii"),
+        filename=upload.filename,
+        tr=tr,
+    )
+
+
+@bp.route("/staff/import/confirm", methods=["POST"])
+@roles_required(ADMIN)
+def roster_confirm():
+    """Write the previewed roster; the file travels in the form, so no server state is kept."""
+    school = require_school()
+    filename = request.form.get("filename", "")
+    try:
+        data = base64.b64decode(request.form.get("payload", ""), validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+    try:
+        created, preview = staff.import_roster(school, filename, data, skip_bad=True)
+    except Invalid as exc:
+        db.session.rollback()
+        flash(tr(exc.fields.get("file", exc.message)), "danger")
+        return redirect(url_for("admin.roster"))
+    flash(_("%(n)s people imported.", n=len(created)), "success")
+    if preview.bad:
+        flash(_("%(n)s rows were skipped.", n=len(preview.bad)), "warning")
+    return redirect(url_for("admin.staff_list"))
+
+
+# -- plugins --------------------------------------------------------------------------------
+
+@bp.route("/plugins")
+@roles_required(ADMIN)
+def plugins():
+    reg = registry()
+    return render_template(
+        "admin/plugins.html", types=list(reg.types.values()), info=reg.plugins.info, failures=reg.plugins.failures
+    )

@@ -1,0 +1,134 @@
+"""Login, logout, password change, the school switcher and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.current import switch_school
+from portal.errors import Invalid
+from portal.i18n import SUPPORTED
+from portal.services import access, login_guard, users
+from portal.web.forms import LoginForm, PasswordForm
+from portal.web.messages import tr
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths: never send someone to another site after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user) -> str:
+    """The person's home page: district admins without a school go to the district table."""
+    if access.is_district_admin(user.id) and not access.schools_of(user.id):
+        return url_for("district.overview")
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_for(current_user))
+    status = 200
+    if form.validate_on_submit():
+        address = request.remote_addr or "unknown"
+        try:
+            user = login_guard.authenticate(form.username.data, form.password.data, address)
+        except login_guard.LoginLocked:
+            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+            form.password.errors = [
+                _("Too many failed logins. Try again in %(minutes)s minutes.", minutes=minutes)
+            ]
+            return render_template("auth/login.html", form=form), 429
+        if user is None:
+            form.password.errors = [_("Wrong username or password.")]
+            status = 401
+        else:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    users.bump_session_version(current_user._get_current_object())
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not users.verify_password(user, form.current.data):
+            form.current.errors = [_("The current password is wrong.")]
+            status = 422
+        elif form.password.data != form.confirm.data:
+            form.confirm.errors = [_("The two new passwords differ.")]
+            status = 422
+        else:
+            try:
+                users.set_password(user, form.password.data)
+            except Invalid as exc:
+                form.password.errors = [tr(exc.fields.get("password", exc.message))]
+                status = 422
+            else:
+                login_user(user)  # this session carries the new version; every other one ends
+                flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+                return redirect(url_for("home.index"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/school/<int:school_id>", methods=["POST"])
+@login_required
+def school(school_id: int):
+    if not switch_school(school_id):
+        abort(404)
+    return redirect(url_for("home.index"))
+
+
+def _back() -> str:
+    ref = request.referrer or ""
+    parts = urlsplit(ref)
+    if parts.netloc and parts.netloc != request.host:
+        return url_for("home.index")
+    path = parts.path or url_for("home.index")
+    return path + (f"?{parts.query}" if parts.query and "lang=" not in parts.query else "")
+
+
+@bp.route("/lang/<code>")
+def lang(code: str):
+    aliases = {"zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh-CN": "zh_Hans_CN"}
+    code = aliases.get(code, code)
+    if code not in SUPPORTED:
+        abort(404)
+    session["lang"] = code
+    return redirect(_back())

@@ -1,0 +1,74 @@
+"""Error pages (403, 404, 500 …) in the portal's look and language, and domain errors
+raised by a service during a page request."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.errors import DomainError, Forbidden, NotFound
+from portal.web.messages import tr
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Not allowed"),
+        409: _("Conflict"),
+        413: _("The upload is too large"),
+        422: _("The input could not be used"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
+    }
+
+
+def _explanations() -> dict[int, str]:
+    return {
+        403: _("Your role in this school does not allow this page."),
+        404: _("There is no such page in your school."),
+        413: _("The file is larger than the portal accepts."),
+        500: _("The portal could not finish this request. Nothing was changed; please try again."),
+    }
+
+
+def render_error(status: int, message: str | None = None):
+    title = _titles().get(status, _("Error"))
+    text = message or _explanations().get(status, "")
+    return render_template("errors/error.html", status=status, title=title, message=text), status
+
+
+def _wants_page() -> bool:
+    return not request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(400, _("The form has expired. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not _wants_page() or exc.code is None or exc.code < 400:
+            return exc
+        return render_error(exc.code)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        if not _wants_page():
+            return exc.to_dict(), exc.status
+        if isinstance(exc, NotFound):
+            return render_error(404)
+        if isinstance(exc, Forbidden):
+            return render_error(403, tr(exc.message))
+        if request.method == "POST" and request.referrer:
+            flash(tr(exc.message), "danger")
+            return redirect(request.referrer)
+        return render_error(exc.status, tr(exc.message))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return render_error(500)

@@ -1,0 +1,104 @@
+"""The portal's own forms (Flask-WTF: CSRF on). Rules stay in the services; these forms
+only carry and re-display what the user typed, plus the errors the services report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.errors import Invalid
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+
+
+class ActivityForm(FlaskForm):
+    """The core fields of every activity; the type's own form is rendered beside it."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    starts_at = StringField(_l("Starts"), validators=[DataRequired()], render_kw={"type": "datetime-local"})
+    ends_at = StringField(_l("Ends"), validators=[DataRequired()], render_kw={"type": "datetime-local"})
+    hours = StringField(_l("Hours"), validators=[DataRequired()], render_kw={"inputmode": "decimal"})
+    location = StringField(_l("Location"), validators=[Length(max=200)])
+
+
+class EvidenceForm(FlaskForm):
+    user_id = SelectField(_l("For"), coerce=int)
+    kind = SelectField(_l("Kind"))
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    text = TextAreaField(_l("Written text"))
+    file = FileField(_l("File"))
+
+
+class TriggerForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+
+
+class RulesForm(FlaskForm):
+    required_hours = StringField(_l("Required hours per school year"), render_kw={"inputmode": "decimal"})
+    absence_limit_hours = StringField(
+        _l("Unexcused absence (hours per semester) at which the year is not recognised"),
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StaffForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[Length(max=100)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
+    roles = MultiCheckboxField(_l("Roles"))
+    gender = SelectField(_l("Gender"), choices=[SelectChoice("", "—"), SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))])
+    birth_date = StringField(_l("Birth date"), render_kw={"type": "date"})
+
+
+class RosterForm(FlaskForm):
+    file = FileField(_l("Roster file (CSV or XLSX)"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for buttons: only the CSRF token."""
+
+
+class TypeToggleForm(FlaskForm):
+    enabled = BooleanField(_l("Enabled"))
+
+
+def apply_errors(form: Any, error: Invalid, aliases: dict[str, str] | None = None) -> list[str]:
+    """Put a service's field errors beside the form's fields; return the ones with no field."""
+    leftover: list[str] = []
+    for name, message in error.fields.items():
+        target = (aliases or {}).get(name, name)
+        messages = message if isinstance(message, list) else [message]
+        field = form[target] if target in getattr(form, "_fields", {}) else None
+        if field is None:
+            leftover.extend(f"{name}: {m}" for m in messages)
+        else:
+            field.errors = list(field.errors or []) + [str(m) for m in messages]
+    return leftover

@@ -1,0 +1,33 @@
+"""The teacher's home page: this year's hours against the requirement, by type, what is
+waiting on them, and their credited entries."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.current import current_roles, current_school
+from portal.services import credits, overview
+from portal.timeutil import current_school_year, valid_school_year
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    school = current_school()
+    if school is None:
+        if "district_admin" in current_roles():
+            return redirect(url_for("district.overview"))
+        return render_template("home/no_school.html")
+    year = request.args.get("year", "")
+    if not valid_school_year(year):
+        year = current_school_year(school.timezone)
+    user = current_user._get_current_object()
+    record = credits.teacher_year(user, school, year)
+    entries = credits.entries_for(user.id, school.id, year)
+    waiting = overview.waiting_on(user.id, school.id)
+    return render_template(
+        "home/index.html", record=record, entries=entries, waiting=waiting, year=year, school=school
+    )

@@ -1,0 +1,71 @@
+"""The OpenAPI document is built from the code: it and the URL map cannot drift apart."""
+
+from __future__ import annotations
+
+import schemathesis
+
+from portal.api.spec import API_PREFIX, api_rules, openapi_path, operation_of
+
+
+def _documented(doc: dict) -> set[tuple[str, str]]:
+    return {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+
+
+def test_every_api_rule_is_documented_and_every_documented_path_is_a_rule(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    rules = {(openapi_path(rule)[0], method) for rule, method, _view in api_rules(app)}
+    assert rules, "the API registered no rules"
+    assert rules == _documented(doc)
+    assert all(path.startswith(API_PREFIX + "/") for path, _ in rules)
+
+
+def test_every_api_view_declares_its_operation(app):
+    undeclared = [rule for rule, _method, view in api_rules(app) if operation_of(view) is None]
+    assert undeclared == []
+
+
+def test_contract_paths_are_all_there(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    expected = {
+        ("/api/v1/auth/token", "POST"),
+        ("/api/v1/auth/token", "DELETE"),
+        ("/api/v1/me", "GET"),
+        ("/api/v1/activity-types", "GET"),
+        ("/api/v1/activity-types/{key}", "PUT"),
+        ("/api/v1/activities", "GET"),
+        ("/api/v1/activities", "POST"),
+        ("/api/v1/activities/{activity_id}", "GET"),
+        ("/api/v1/activities/{activity_id}/attendance", "PUT"),
+        ("/api/v1/activities/{activity_id}/evidence", "POST"),
+        ("/api/v1/activities/{activity_id}/transitions", "POST"),
+        ("/api/v1/activities/{activity_id}/history", "GET"),
+        ("/api/v1/users/{user_id}/credits", "GET"),
+        ("/api/v1/reports/credits", "GET"),
+        ("/api/v1/openapi.json", "GET"),
+    }
+    assert _documented(doc) == expected
+
+
+def test_document_is_valid_openapi_and_public(app, client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    doc = response.get_json()
+    assert doc["openapi"].startswith("3.1")
+    schemathesis.openapi.from_dict(doc)  # raises on an invalid document
+    ops = doc["paths"]
+    assert ops["/api/v1/auth/token"]["post"]["security"] == []
+    assert ops["/api/v1/me"]["get"]["security"] == [{"bearerAuth": []}]
+    # the school can be named by header or query on school-scoped operations
+    names = {p["name"] for p in ops["/api/v1/activities"]["get"]["parameters"]}
+    assert {"X-School", "school", "state", "type", "year", "page"} <= names
+    # error responses are documented where they can happen
+    transitions = ops["/api/v1/activities/{activity_id}/transitions"]["post"]["responses"]
+    assert {"200", "400", "401", "403", "404", "409", "422"} <= set(transitions)
+    assert set(ops["/api/v1/openapi.json"]["get"]["responses"]) == {"200"}
+
+
+def test_path_conversion():
+    assert openapi_path("/api/v1/activities/<int:activity_id>/history")[0] == "/api/v1/activities/{activity_id}/history"
+    path, params = openapi_path("/api/v1/activity-types/<key>")
+    assert path == "/api/v1/activity-types/{key}"
+    assert params[0]["name"] == "key" and params[0]["schema"]["type"] == "string"

@@ -1,0 +1,103 @@
+"""A phone (375×667, zh-CN): every main page of every role fits the screen, with no console
+error, page error or 5xx; pages a role must not see answer 403/404 in the portal's look."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 667}
+NAV_LINKS = "nav a.nav-link[href], nav a.dropdown-item[href]"
+NOT_PAGES = ("/logout", "/lang/")  # actions, not pages
+
+
+def _nav_paths(session) -> list[str]:
+    """Same-site pages the navigation offers this person (what they can reach by tapping)."""
+    hrefs = session.page.locator(NAV_LINKS).evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    paths = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        if href.startswith("#") or parts.netloc or any(parts.path.startswith(p) for p in NOT_PAGES):
+            continue
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+
+
+def _visit_all(session, role: str, paths: list[str]) -> list[str]:
+    seen = []
+    for path in paths:
+        session.goto(path)
+        assert session.page.evaluate("() => document.documentElement.lang") == "zh-CN", path
+        session.assert_fits_width(f"{role} {path}")
+        session.screenshot(f"phone-{role}-{_slug(path)}")
+        session.assert_no_problems()
+        seen.append(path)
+    return seen
+
+
+def test_every_main_page_fits_a_phone_for_every_role(browse, live_server):
+    held = live_server.activity_id("lecture", "held")
+    credited = live_server.activity_id("observation", "credited")
+    planned = live_server.activity_id("lecture", "planned")
+    extra = {
+        "teacher1": [f"/activities/{held}", f"/activities/{credited}", "/password"],
+        "organizer": ["/activities/new/lecture", "/activities/new/observation", f"/activities/{planned}",
+                      f"/activities/{planned}/attendance", f"/activities/{held}"],
+        "reviewer": [f"/activities/{held}", f"/activities/{credited}"],
+        "admin": ["/admin/staff/import"],
+        "district": [],
+    }
+    must_reach = {
+        "teacher1": {"/", "/activities"},
+        "organizer": {"/", "/activities", "/activities/new"},
+        "reviewer": {"/", "/activities", "/review"},
+        "admin": {"/", "/activities", "/activities/new", "/admin/types", "/admin/rules", "/admin/staff"},
+        "district": {"/district"},
+    }
+    anonymous = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    _visit_all(anonymous, "anonymous", ["/login"])
+    for role, pages in extra.items():
+        s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+        s.login(role)
+        s.assert_fits_width(f"{role} landing page")
+        nav = _nav_paths(s)
+        assert must_reach[role] <= set(nav) | {urlsplit(s.page.url).path}, (role, nav)
+        # the collapsed menu opens on a phone and still fits
+        toggle = s.page.get_by_test_id("nav-toggle")
+        expect(toggle).to_be_visible()
+        toggle.click()
+        expect(s.page.locator("#nav-main")).to_be_visible()
+        s.assert_fits_width(f"{role} open menu")
+        s.screenshot(f"phone-{role}-menu", full_page=False)
+        _visit_all(s, role, nav + [p for p in pages if p not in nav])
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        ("teacher1", "/review", 403),
+        ("teacher1", "/admin/types", 403),
+        ("teacher1", "/activities/new", 403),
+        ("teacher1", "/district", 403),
+        ("organizer", "/activities/999999", 404),
+    ],
+)
+def test_forbidden_pages_answer_in_the_portal_look(browse, role, path, status):
+    s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True)
+    s.login(role)
+    s.ignore_console(f"status of {status}")  # Chromium logs the refused document itself
+    s.goto(path, expect_status=status)
+    expect(s.page.get_by_test_id("navbar")).to_be_visible()
+    expect(s.page.get_by_test_id("main")).to_contain_text(str(status))
+    s.assert_fits_width(f"{role} {path}")

@@ -1,0 +1,120 @@
+"""Builders for the credit tests: an activity of any built-in type taken to ``credited``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, School, User
+from portal.services import activities
+from tests.support import factories as f
+
+DETAILS = {
+    "lecture": {"topic": "单元整体教学"},
+    "observation": {
+        "subject": "语文",
+        "lesson_1": "第一课",
+        "lesson_2": "第二课",
+        "topic_report": "阅读教学",
+        "discussion_focus": "语言运用",
+    },
+    "mentorship": {"term": "1", "subject": "数学"},
+    "research": {"project_title": "作业分层设计", "level": "school"},
+    "school_visit": {"destination": "实验小学"},
+}
+TEXT = "这次活动让我收获很多。" * 5
+
+
+def D(value: str) -> Decimal:
+    return Decimal(value)
+
+
+def prepare_hold(act: Activity, organizer: User, people: list[tuple[User, str]]) -> None:
+    """What each built-in type's ``hold`` guards ask for."""
+    if act.type_key == "observation":
+        ev = activities.add_evidence(act, organizer, organizer.id, "handbook", "观摩手册", text=TEXT)
+        with write_transaction():
+            ev.uploaded_at = act.starts_at - timedelta(days=5)
+    if act.type_key == "mentorship":
+        mentee = next(u for u, r in people if r == "mentee")
+        for i in range(4):
+            activities.add_evidence(act, organizer, mentee.id, "meeting_log", f"研讨{i}", text=TEXT)
+
+
+def prepare_approve(act: Activity, organizer: User, people: list[tuple[User, str]]) -> None:
+    """What each built-in type's ``approve`` guards ask for (required evidence and more)."""
+    from portal.registry import registry
+    from portal.services import schools
+
+    reg = registry().get(act.type_key)
+    settings = schools.type_settings(act.school_id, act.type_key)
+    for u, role in people:
+        for kind, count in reg.type.required_evidence_for(role, settings).items():
+            for i in range(count):
+                activities.add_evidence(act, u, u.id, kind, f"{kind}{i}", text=TEXT)
+        if act.type_key == "research" and role == "leader":
+            activities.add_evidence(act, u, u.id, "final_report", "结题报告", text=TEXT)
+    if act.type_key == "school_visit":
+        activities.add_evidence(act, organizer, people[0][0].id, "report_lesson", "汇报课", text=TEXT)
+
+
+def credited(
+    school: School,
+    staff: dict[str, User],
+    type_key: str,
+    people: list[tuple[User, str]],
+    hours: str = "3",
+    attended: dict[int, str] | None = None,
+    absent: dict[int, str] | None = None,
+    excused: dict[int, str] | None = None,
+    start: datetime | None = None,
+    adjust: dict[int, str] | None = None,
+    adjust_reason: str = "",
+    title: str = "测试活动",
+    until: str = "credited",
+) -> Activity:
+    """Plan, hold, approve (with optional adjustments) and credit an activity."""
+    org, rev = staff["organizer"], staff["reviewer"]
+    act = f.plan(school, org, type_key, people, DETAILS[type_key], hours=hours, start=start, title=title)
+    prepare_hold(act, org, people)
+    f.attend(act, org, attended, absent, excused)
+    f.fire(act, org, "hold")
+    if until == "held":
+        return act
+    prepare_approve(act, org, people)
+    f.fire(act, rev, "approve", adjust_reason or "材料齐全", hours=adjust)
+    if until == "reviewed":
+        return act
+    return f.fire(act, rev, "credit")
+
+
+def ledger_total(user_id: int, school_id: int | None = None, year: str | None = None) -> Decimal:
+    q = select(func.coalesce(func.sum(CreditEntry.hours), 0)).where(CreditEntry.user_id == user_id)
+    if school_id is not None:
+        q = q.where(CreditEntry.school_id == school_id)
+    if year is not None:
+        q = q.where(CreditEntry.school_year == year)
+    return Decimal(str(db.session.scalar(q))).quantize(Decimal("0.1"))
+
+
+def login(client: FlaskClient, user: User, school: School | None = None) -> FlaskClient:
+    """Log ``user`` in through Flask-Login's session keys (the login page is another area).
+
+    The ``app`` fixture keeps one app context open, so requests share ``g``: forget the
+    previous request's user and school there too."""
+    for key in ("_login_user", "yanxiu_school", "yanxiu_roles", "yanxiu_schools"):
+        g.pop(key, None)
+    client.delete_cookie("remember_token")
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        if school is not None:
+            sess["school_id"] = school.id
+    return client

@@ -1,0 +1,107 @@
+"""``flask credits export`` and ``flask credits export-district``."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.credits.helpers import credited
+
+YEAR = "2026-2027"
+
+
+@pytest.fixture
+def runner(app, s1, staff):
+    credited(s1, staff, "lecture", [(staff["t1"], "speaker"), (staff["t2"], "attendee")], hours="3")
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outdir(tmp_path):
+    """An empty folder for the exported files (tmp_path also holds the test database)."""
+    path = tmp_path / "out"
+    path.mkdir()
+    return path
+
+
+def test_export_csv_and_xlsx(runner, outdir):
+    out = outdir / "s1.csv"
+    r = runner.invoke(args=["credits", "export", "--school", "S1", "--year", YEAR, "--format", "csv", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    totals = {row[0]: row[rows[0].index("合计学时")] for row in rows[1:]}
+    assert (totals["t1"], totals["t2"]) == ("6", "3")
+    out = outdir / "s1.xlsx"
+    r = runner.invoke(args=["credits", "export", "--school", "S1", "--year", YEAR, "--format", "xlsx", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    ws = load_workbook(out).worksheets[0]
+    assert ws.cell(1, 1).value == "账号" and ws.max_row == 7
+    assert sorted(p.name for p in outdir.iterdir()) == ["s1.csv", "s1.xlsx"]
+
+
+def test_export_district(runner, outdir):
+    out = outdir / "d.xlsx"
+    r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "xlsx", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    assert load_workbook(out).worksheets[0].cell(2, 1).value == "S1"
+    out = outdir / "d.csv"
+    r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "csv", "--output", str(out),
+                            "--ledger"])
+    assert r.exit_code == 0, r.output
+    assert len(out.read_bytes().decode("utf-8-sig").splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--school", "NOPE", "--year", YEAR, "--format", "csv"], "no school with code 'NOPE'"),
+        (["--school", "S1", "--year", "2026-2028", "--format", "csv"], "not a school year"),
+        (["--school", "S1", "--year", YEAR, "--format", "pdf"], "unknown format 'pdf'"),
+    ],
+)
+def test_bad_arguments_fail_and_leave_no_file(runner, outdir, args, message):
+    out = outdir / "out.file"
+    r = runner.invoke(args=["credits", "export", *args, "--output", str(out)])
+    assert r.exit_code != 0
+    assert message in r.output
+    assert list(outdir.iterdir()) == []
+
+
+def test_unwritable_path_fails(runner, outdir):
+    missing = outdir / "no-such-folder" / "out.csv"
+    r = runner.invoke(args=["credits", "export", "--school", "S1", "--year", YEAR, "--format", "csv",
+                            "--output", str(missing)])
+    assert r.exit_code != 0 and "does not exist" in r.output
+    r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "csv", "--output", str(outdir)])
+    assert r.exit_code != 0 and "is a directory" in r.output
+    locked = outdir / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "xlsx",
+                                "--output", str(locked / "d.xlsx")])
+        import os
+
+        if os.access(locked, os.W_OK):  # running as root: the folder is writable after all
+            assert r.exit_code == 0
+        else:
+            assert r.exit_code != 0 and "not writable" in r.output
+            assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_failing_export_leaves_no_partial_file(runner, outdir, monkeypatch):
+    from portal.reports import exports
+
+    def broken(*_a, **_k):
+        yield b"\xef\xbb\xbfheader\r\n"
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(exports, "stream_district_csv", broken)
+    out = outdir / "d.csv"
+    r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "csv", "--output", str(out)])
+    assert r.exit_code != 0
+    assert list(outdir.iterdir()) == []

@@ -1,0 +1,209 @@
+"""Exports read back with csv and openpyxl and compared with the ledger."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.reports import exports
+from portal.services import credits
+from tests.credits.conftest import BUILTIN
+from tests.credits.helpers import D, credited, ledger_total
+from tests.support import factories as f
+
+YEAR = "2026-2027"
+EVIL = "=cmd|' /C calc'!A0"
+
+
+def _csv(chunks) -> list[list[str]]:
+    data = b"".join(chunks)
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def ledger(s1, staff):
+    """t1: lecture speaker 6 + research leader 4.5 = 10.5; t2: attendee 3 + member 3 = 6;
+    t3: attendee 3, then revoked (0) with 5 unexcused hours; t4 nothing."""
+    t1, t2, t3 = staff["t1"], staff["t2"], staff["t3"]
+    credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee")], hours="3")
+    credited(s1, staff, "research", [(t1, "leader"), (t2, "member")], hours="3")
+    act = credited(s1, staff, "lecture", [(t3, "attendee"), (t2, "attendee")], hours="8",
+                   attended={t3.id: "3", t2.id: "0"}, absent={t3.id: "5"}, excused={t2.id: "8"})
+    f.fire(act, staff["reviewer"], "revoke", "出勤有误")
+    return s1
+
+
+def _by_user(rows: list[list], key: int = 0) -> dict[str, dict[str, object]]:
+    header = rows[0]
+    return {r[key]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+
+
+def _type_headings() -> list[str]:
+    from portal.registry import registry
+
+    return [registry().get(k).type.name_zh for k in registry().keys() if k in BUILTIN]
+
+
+def test_summary_csv_matches_the_ledger(ledger, staff):
+    rows = _csv(exports.stream_summary_csv(ledger, YEAR))
+    assert rows[0] == ["账号", "姓名", *_type_headings(), "合计学时", "应修学时",
+                       "第一学期无故缺勤学时", "第二学期无故缺勤学时", "考核结果", "说明"]
+    assert sorted(_type_headings()) == sorted(["专题讲座", "教学观摩", "师徒结对", "课题研究", "参观考察"])
+    by_user = _by_user(rows)
+    t1 = by_user["t1"]
+    assert (t1["专题讲座"], t1["课题研究"], t1["教学观摩"], t1["合计学时"], t1["应修学时"]) == ("6", "4.5", "0", "10.5", "50")
+    assert (t1["考核结果"], t1["说明"]) == ("未达标", "")
+    t2 = by_user["t2"]
+    assert (t2["专题讲座"], t2["课题研究"], t2["合计学时"], t2["第一学期无故缺勤学时"]) == ("3", "3", "6", "0")
+    t3 = by_user["t3"]
+    assert (t3["专题讲座"], t3["合计学时"], t3["第一学期无故缺勤学时"], t3["第二学期无故缺勤学时"]) == ("0", "0", "5", "0")
+    assert (t3["考核结果"], t3["说明"]) == ("不予认定", "第一学期无故缺勤达到上限")
+    assert sorted(by_user) == ["org", "rev", "t1", "t2", "t3", "t4"]
+    for username, user in (("t1", staff["t1"]), ("t2", staff["t2"]), ("t3", staff["t3"]), ("t4", staff["t4"])):
+        assert Decimal(by_user[username]["合计学时"]) == ledger_total(user.id, ledger.id, YEAR)
+
+
+def test_summary_csv_in_english(ledger):
+    rows = _csv(exports.stream_summary_csv(ledger, YEAR, lang="en"))
+    assert rows[0][:2] == ["Username", "Name"] and "Lecture" in rows[0] and "Research project" in rows[0]
+    assert rows[0][-2:] == ["Status", "Note"]
+    assert _by_user(rows)["t1"]["Status"] == "Short"
+    assert _by_user(rows)["t3"]["Note"] == "Unexcused absence limit reached in semester 1"
+
+
+def test_summary_xlsx_matches_the_csv(ledger):
+    wb = load_workbook(io.BytesIO(exports.summary_xlsx(ledger, YEAR)))
+    ws = wb.worksheets[0]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    csv_rows = _csv(exports.stream_summary_csv(ledger, YEAR))
+    assert values[0] == csv_rows[0]
+    t1 = _by_user(values)["t1"]
+    assert (t1["专题讲座"], t1["课题研究"], t1["教学观摩"], t1["合计学时"]) == (6, 4.5, 0, 10.5)
+    assert len(values) == len(csv_rows)
+
+
+def test_formula_like_names_stay_text(s1, staff):
+    evil = f.person(s1, "evil", "teacher", name=EVIL)
+    plus = f.person(s1, "plus", "teacher", name="+1 800 555")
+    at = f.person(s1, "at", "teacher", name="@SUM(A1)")
+    minus = f.person(s1, "minus", "teacher", name="-2+3")
+    credited(s1, staff, "lecture", [(evil, "attendee"), (plus, "attendee"), (at, "attendee"), (minus, "attendee")],
+             hours="2", title="=HYPERLINK(\"http://x\")")
+    rows = _csv(exports.stream_summary_csv(s1, YEAR))
+    names = {r[0]: r[1] for r in rows[1:]}
+    assert names["evil"] == "'" + EVIL
+    assert (names["plus"], names["at"], names["minus"]) == ("'+1 800 555", "'@SUM(A1)", "'-2+3")
+
+    ws = load_workbook(io.BytesIO(exports.summary_xlsx(s1, YEAR))).worksheets[0]
+    cells = {row[0].value: row[1] for row in ws.iter_rows(min_row=2)}
+    assert cells["evil"].value == EVIL and cells["evil"].data_type == "s"
+    assert cells["plus"].value == "+1 800 555" and cells["plus"].data_type == "s"
+    assert cells["at"].value == "@SUM(A1)"
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+
+    path = io.BytesIO()
+    exports.district_xlsx(YEAR, path, ledger=True)
+    ws = load_workbook(io.BytesIO(path.getvalue())).worksheets[0]
+    titles = {c.value for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    assert "=HYPERLINK(\"http://x\")" in titles
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+
+
+def test_district_export_every_school(ledger, staff):
+    s2 = f.school("S2", types=("lecture",))  # its summary has a lecture column only
+    staff2 = f.staff(s2, prefix="b")
+    credited(s2, staff2, "lecture", [(staff2["t1"], "speaker")], hours="4")
+    rows = _csv(exports.stream_district_csv(YEAR))
+    assert rows[0][:4] == ["学校代码", "学校", "账号", "姓名"]
+    header = rows[0]
+    by_key = {(r[0], r[2]): dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert len(rows) - 1 == 12  # six teachers in each school
+    assert by_key[("S1", "t1")]["合计学时"] == "10.5"
+    assert by_key[("S2", "bt1")]["专题讲座"] == "8" and by_key[("S2", "bt1")]["合计学时"] == "8"
+    assert by_key[("S2", "bt1")]["学校"] == "测试学校S2"
+    assert [r[0] for r in rows[1:]] == ["S1"] * 6 + ["S2"] * 6
+
+    out = io.BytesIO()
+    assert exports.district_xlsx(YEAR, out) == 12
+    values = [list(v) for v in load_workbook(io.BytesIO(out.getvalue())).worksheets[0].iter_rows(values_only=True)]
+    assert values[0] == header
+    cells = {(r[0], r[2]): dict(zip(header, r, strict=True)) for r in values[1:]}
+    assert cells[("S1", "t1")]["合计学时"] == 10.5 and cells[("S2", "bt1")]["专题讲座"] == 8
+
+
+def test_district_ledger_lines_match_the_ledger(ledger, staff):
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import CreditEntry
+
+    rows = _csv(exports.stream_district_csv(YEAR, ledger=True))
+    assert rows[0] == ["学校代码", "学校", "学年", "学期", "账号", "姓名", "活动编号", "活动名称", "活动类型", "角色",
+                       "学时", "类别", "备注", "日期"]
+    assert len(rows) - 1 == db.session.scalar(select(func.count(CreditEntry.id))) == 6
+    total = sum((Decimal(r[10]) for r in rows[1:]), Decimal(0))
+    assert total == D("16.5")
+    reversal = [r for r in rows[1:] if r[11] == "撤销"]
+    assert [(r[4], r[10], r[12], r[9]) for r in reversal] == [("t3", "-3", "出勤有误", "听讲教师")]
+
+
+def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(ledger):
+    out = io.BytesIO()
+    written = exports.district_xlsx(YEAR, out, ledger=True, max_rows=4)  # header + 3 rows a sheet
+    assert written == 6
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    assert wb.sheetnames == [f"学时明细 {YEAR}", f"学时明细 {YEAR} (2)"]
+    sheets = [list(ws.iter_rows(values_only=True)) for ws in wb.worksheets]
+    assert [len(s) for s in sheets] == [4, 4]
+    assert sheets[0][0] == sheets[1][0]
+    assert exports.XLSX_MAX_ROWS == 1_048_576
+
+
+def test_csv_is_streamed_in_chunks(ledger):
+    chunks = list(exports.stream_district_csv(YEAR, ledger=True))
+    assert chunks[0].startswith(b"\xef\xbb\xbf")
+    assert chunks[0].decode("utf-8-sig").startswith("学校代码,")
+    assert len(chunks) == 2  # header at once, then the rows
+
+
+def test_certificate_xlsx(ledger, staff):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Activity
+
+    act = db.session.execute(select(Activity).where(Activity.type_key == "research")).scalar_one()
+    ws = load_workbook(io.BytesIO(exports.certificate_xlsx(act))).worksheets[0]
+    values = [[c for c in r if c is not None] for r in ws.iter_rows(values_only=True)]
+    values = [r for r in values if r]
+    assert values[0] == ["测试学校S1 学分认定表"]
+    assert ["序号", "姓名", "账号", "角色", "实到学时", "认定学时", "备注"] in values
+    assert [1, "t1", "t1", "课题负责人", 3, 4.5] in values
+    assert [2, "t2", "t2", "课题组成员", 3, 3] in values
+    assert ["认定学时合计", 7.5] in values
+    assert ["审核人", "rev"] in values
+    assert int(ws.page_setup.paperSize) == 9  # A4
+
+
+def test_certificate_of_an_uncredited_activity_is_refused(s1, staff):
+    from portal.errors import Conflict
+
+    act = credited(s1, staff, "lecture", [(staff["t1"], "attendee")], until="reviewed")
+    with pytest.raises(Conflict):
+        credits.certificate(act.id, s1.id)
+    with pytest.raises(Conflict):
+        exports.certificate_xlsx(act)
+
+
+def test_another_schools_activity_is_not_found(ledger, staff):
+    from portal.errors import NotFound
+
+    s2 = f.school("S2")
+    act = credited(s2, f.staff(s2, prefix="b"), "lecture", [(f.person(s2, "x1", "teacher"), "attendee")])
+    with pytest.raises(NotFound):
+        credits.certificate(act.id, ledger.id)

@@ -1,0 +1,192 @@
+"""The report pages and downloads: content, roles, scoping to the current school."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.services import exemptions
+from tests.credits.helpers import credited, login
+from tests.support import factories as f
+
+YEAR = "2026-2027"
+
+
+@pytest.fixture
+def world(s1, staff):
+    """S1 with a credited lecture (t1 speaker 6, t2 attendee 3) and a second school S2."""
+    act = credited(s1, staff, "lecture", [(staff["t1"], "speaker"), (staff["t2"], "attendee")], hours="3",
+                   title="新课标讲座")
+    s2 = f.school("S2", types=("lecture",))
+    staff2 = f.staff(s2, prefix="b")
+    act2 = credited(s2, staff2, "lecture", [(staff2["t1"], "attendee")], hours="2")
+    district = f.person(None, "district", "district_admin")
+    return {"s1": s1, "staff": staff, "act": act, "s2": s2, "staff2": staff2, "act2": act2, "district": district}
+
+
+def test_summary_page(client, world):
+    login(client, world["staff"]["reviewer"])
+    r = client.get(f"/reports/summary?year={YEAR}")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'data-user="t1"' in html and 'data-user="bt1"' not in html
+    assert "reports/static/reports.css" in html
+    assert f"/reports/summary.csv?year={YEAR}" in html and f"/reports/summary.xlsx?year={YEAR}" in html
+    assert "style=" not in html.split('id="summary"')[1]  # CSP: no inline styles in the report
+
+
+def test_summary_downloads(client, world):
+    login(client, world["staff"]["admin"])
+    r = client.get(f"/reports/summary.csv?year={YEAR}")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))
+    assert rows[0][:2] == ["账号", "姓名"]
+    totals = {row[0]: row[rows[0].index("合计学时")] for row in rows[1:]}
+    assert (totals["t1"], totals["t2"], totals["t3"]) == ("6", "3", "0")
+    r = client.get(f"/reports/summary.csv?year={YEAR}&headings=en")
+    assert r.get_data().decode("utf-8-sig").startswith("Username,Name")
+    r = client.get(f"/reports/summary.xlsx?year={YEAR}")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.data)).worksheets[0]
+    assert ws.cell(1, 1).value == "账号"
+
+
+def test_summary_bad_year_is_422(client, world):
+    login(client, world["staff"]["admin"])
+    assert client.get("/reports/summary?year=2026-2028").status_code == 422
+    assert client.get("/reports/summary.csv?year=abc").status_code == 422
+
+
+def test_summary_needs_staff_role(client, world):
+    login(client, world["staff"]["t1"])
+    assert client.get("/reports/summary").status_code == 403
+    assert client.get("/reports/summary.csv").status_code == 403
+    client.get("/logout")
+    anon = client.application.test_client()
+    assert anon.get("/reports/summary").status_code in (302, 401, 403)
+
+
+def test_district_admin_sees_any_school_summary(client, world):
+    login(client, world["district"])
+    r = client.get(f"/reports/summary?year={YEAR}")
+    assert r.status_code == 200 and "summary?school=S2" in r.get_data(as_text=True).replace("&amp;", "&")
+    r = client.get(f"/reports/summary?school=S2&year={YEAR}")
+    assert r.status_code == 200 and 'data-user="bt1"' in r.get_data(as_text=True)
+    assert client.get(f"/reports/summary?school=NOPE&year={YEAR}").status_code == 404
+    r = client.get(f"/reports/summary.csv?school=S2&year={YEAR}")
+    assert "bt1" in r.get_data().decode("utf-8-sig")
+
+
+def test_certificate_page_and_xlsx(client, world):
+    act = world["act"]
+    login(client, world["staff"]["reviewer"])
+    r = client.get(f"/activities/{act.id}/certificate")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "新课标讲座" in html and 'data-user="t1"' in html and 'data-user="t2"' in html
+    assert "reports/static/reports.css" in html and "<script" not in html.split('class="report')[1]
+    r = client.get(f"/activities/{act.id}/certificate.xlsx")
+    assert r.status_code == 200
+    values = [v for row in load_workbook(io.BytesIO(r.data)).worksheets[0].iter_rows(values_only=True) for v in row]
+    assert "认定学时合计" in values and 9 in values
+
+
+def test_certificate_of_another_school_is_404(client, world):
+    login(client, world["staff"]["reviewer"])
+    assert client.get(f"/activities/{world['act2'].id}/certificate").status_code == 404
+    assert client.get(f"/activities/{world['act2'].id}/certificate.xlsx").status_code == 404
+    assert client.get("/activities/99999/certificate").status_code == 404
+
+
+def test_certificate_before_credit_is_409(client, world):
+    s1, staff = world["s1"], world["staff"]
+    act = credited(s1, staff, "lecture", [(staff["t3"], "attendee")], until="reviewed")
+    login(client, staff["reviewer"])
+    assert client.get(f"/activities/{act.id}/certificate").status_code == 409
+
+
+def test_print_stylesheet_is_served_with_a4(client, world):
+    r = client.get("/reports/static/reports.css")
+    assert r.status_code == 200
+    css = r.get_data(as_text=True)
+    assert "@page" in css and "A4" in css and "@media print" in css
+
+
+def test_teacher_record(client, world):
+    staff = world["staff"]
+    t1 = staff["t1"]
+    login(client, t1)
+    r = client.get(f"/teachers/{t1.id}/record")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'data-year="2026-2027"' in html and "新课标讲座" in html
+    assert client.get(f"/teachers/{staff['t2'].id}/record").status_code == 403
+    assert client.get(f"/teachers/{world['staff2']['t1'].id}/record").status_code == 404
+
+
+def test_staff_see_their_schools_records_only(client, world):
+    staff = world["staff"]
+    for who in ("admin", "reviewer"):
+        login(client, staff[who])
+        assert client.get(f"/teachers/{staff['t2'].id}/record").status_code == 200
+        assert client.get(f"/teachers/{world['staff2']['t1'].id}/record").status_code == 404
+    login(client, staff["organizer"])
+    assert client.get(f"/teachers/{staff['t2'].id}/record").status_code == 403
+
+
+def test_district_export_streams_every_school(client, world):
+    login(client, world["district"])
+    r = client.get(f"/district/export.csv?year={YEAR}")
+    assert r.status_code == 200 and r.is_streamed
+    rows = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))
+    assert {row[0] for row in rows[1:]} == {"S1", "S2"}
+    r = client.get(f"/district/export.csv?year={YEAR}&ledger=1")
+    rows = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"))))
+    assert len(rows) == 1 + 3
+    r = client.get(f"/district/export.xlsx?year={YEAR}")
+    assert r.status_code == 200
+    assert load_workbook(io.BytesIO(r.data)).worksheets[0].max_row == 1 + 12
+
+
+def test_district_export_is_for_the_district_admin_only(client, world):
+    login(client, world["staff"]["admin"])
+    assert client.get(f"/district/export.csv?year={YEAR}").status_code == 403
+    login(client, world["district"])
+    assert client.get("/district/export.csv?year=2026").status_code == 422
+
+
+def test_exemptions_page(client, world):
+    s1, staff = world["s1"], world["staff"]
+    t3 = staff["t3"]
+    login(client, staff["admin"])
+    assert client.get(f"/admin/exemptions?year={YEAR}").status_code == 200
+    r = client.post("/admin/exemptions", data={"action": "set", "user_id": t3.id, "year": YEAR, "reason": "产假"})
+    assert r.status_code == 302
+    assert [(e.reason, u.id) for e, u in exemptions.list_exemptions(s1, YEAR)] == [("产假", t3.id)]
+    page = client.get(f"/admin/exemptions?year={YEAR}").get_data(as_text=True)
+    assert "产假" in page and 'data-user="t3"' in page
+    summary = client.get(f"/reports/summary.csv?year={YEAR}").get_data().decode("utf-8-sig")
+    row = next(r for r in csv.reader(io.StringIO(summary)) if r[0] == "t3")
+    assert row[-2:] == ["免于考核", "产假"]
+
+    r = client.post("/admin/exemptions", data={"action": "set", "user_id": t3.id, "year": "2026-2028", "reason": ""})
+    assert r.status_code == 422
+    r = client.post("/admin/exemptions", data={"action": "set", "user_id": world["staff2"]["t1"].id, "year": YEAR,
+                                               "reason": "x"})
+    assert r.status_code == 404
+    r = client.post("/admin/exemptions", data={"action": "clear", "user_id": t3.id, "year": YEAR})
+    assert r.status_code == 302
+    assert exemptions.list_exemptions(s1, YEAR) == []
+
+
+def test_exemptions_page_is_for_school_admins(client, world):
+    login(client, world["staff"]["reviewer"])
+    assert client.get("/admin/exemptions").status_code == 403
+    r = client.post("/admin/exemptions", data={"action": "set", "user_id": world["staff"]["t1"].id, "year": YEAR,
+                                               "reason": "x"})
+    assert r.status_code == 403
+    assert exemptions.list_exemptions(world["s1"], YEAR) == []

@@ -1,0 +1,151 @@
+"""Fixtures of the performance tests: a statement counter on the app's engine, generated
+schools, and a logged-in test client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, raiseload
+
+from portal.extensions import db
+from portal.models import Activity, Participation, School, User
+
+TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.IGNORECASE)
+
+
+@dataclass
+class QueryCounter:
+    """SQL statements sent to the database while :meth:`counting` is active.
+
+    ``count`` leaves out transaction control (``BEGIN``, ``COMMIT`` …): the figure is the
+    number of queries a page or service runs.
+    """
+
+    statements: list[str] = field(default_factory=list)
+    active: bool = False
+
+    def __call__(self, _conn, _cursor, statement, _params, _context, executemany) -> None:
+        if self.active:
+            self.statements.append(statement)
+
+    @property
+    def queries(self) -> list[str]:
+        return [s for s in self.statements if not TRANSACTION_CONTROL.match(s)]
+
+    @property
+    def count(self) -> int:
+        return len(self.queries)
+
+    @contextmanager
+    def counting(self) -> Iterator[QueryCounter]:
+        self.statements.clear()
+        self.active = True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+    def count_except(self, pattern: str) -> int:
+        """Queries not matching ``pattern`` (a regular expression searched in the SQL)."""
+        return sum(1 for q in self.queries if not re.search(pattern, q))
+
+    def report(self) -> str:
+        return "\n".join(f"{i + 1}. {q.strip()[:300]}" for i, q in enumerate(self.queries))
+
+
+@pytest.fixture
+def queries(app: Flask) -> Iterator[QueryCounter]:
+    """Counts statements on ``db.engine``; every ORM query meanwhile raises on a lazy load."""
+    counter = QueryCounter()
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+
+    def no_lazy_loads(state) -> None:
+        if counter.active and state.is_select:
+            state.statement = state.statement.options(raiseload("*"))
+
+    event.listen(Session, "do_orm_execute", no_lazy_loads)
+    yield counter
+    event.remove(Session, "do_orm_execute", no_lazy_loads)
+    event.remove(engine, "before_cursor_execute", counter)
+
+
+def login(client: FlaskClient, user: User, school_id: int | None = None) -> FlaskClient:
+    """Log ``user`` in by session (as Flask-Login would after a password check)."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        if school_id is not None:
+            sess["school_id"] = school_id
+    return client
+
+
+def user_by_name(username: str) -> User:
+    return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
+@pytest.fixture
+def generated(app: Flask) -> Callable:
+    """``generated(teachers=10, years=1)`` → the school codes of freshly generated schools."""
+    from portal.datagen import generate
+
+    def make(schools: int = 1, teachers: int = 10, years: int = 1, seed: int = 0) -> list[str]:
+        report = generate(schools, teachers, years, seed=seed)
+        db.session.remove()
+        return report.school_codes
+
+    return make
+
+
+@dataclass
+class Site:
+    """A generated school and the people the pages are viewed as."""
+
+    school: School
+    admin: User  # school admin and teacher
+    reviewer: User
+    teacher: User
+    busiest: Activity  # the credited activity with the most participants
+
+
+def site(code: str) -> Site:
+    school = db.session.execute(select(School).where(School.code == code)).scalar_one()
+    busiest_id = db.session.execute(
+        select(Activity.id)
+        .join(Participation, Participation.activity_id == Activity.id)
+        .where(Activity.school_id == school.id, Activity.state == "credited")
+        .group_by(Activity.id)
+        .order_by(func.count(Participation.id).desc(), Activity.id)
+        .limit(1)
+    ).scalar_one()
+    prefix = code.lower()
+    return Site(
+        school,
+        user_by_name(f"{prefix}-t001"),
+        user_by_name(f"{prefix}-t002"),
+        user_by_name(f"{prefix}-t008"),
+        db.session.get(Activity, busiest_id),
+    )
+
+
+@pytest.fixture
+def sizes(generated) -> Callable[[Callable[[Site], object]], tuple[int, int, int]]:
+    """``sizes(measure)`` → statements for the 10-teacher school, for the same school once
+    a 100-teacher school has been added, and for the 100-teacher school."""
+
+    def run(measure: Callable[[Site], int]) -> tuple[int, int, int]:
+        [small_code] = generated(teachers=10, years=1, seed=1)
+        small = measure(site(small_code))
+        [big_code] = generated(teachers=100, years=1, seed=2)
+        small_again = measure(site(small_code))
+        big = measure(site(big_code))
+        return small, small_again, big
+
+    return run

@@ -1,0 +1,143 @@
+"""The district data generator writes data the rules could have written."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portal.datagen import generate, table_counts
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, Membership, Participation, School, TransitionLog, User
+from portal.registry import registry
+from portal.services import credits, schools, transitions
+from portal.services.ledger import credit_hours_for
+from portal.timeutil import school_year_of, semester_of, to_local
+from workflows.definition import CORE_STATES
+
+
+def test_every_type_in_every_state(app, generated):
+    generated(teachers=10, years=2)
+    seen = set(db.session.execute(select(Activity.type_key, Activity.state).distinct()).all())
+    for key in registry().keys():
+        for state in CORE_STATES:
+            assert (key, state.name) in seen, (key, state.name)
+
+
+def test_volumes_grow_with_teachers_and_years(app):
+    small = generate(1, 10, 1, seed=1).rows
+    big = generate(1, 40, 2, seed=1).rows
+    assert big["user_account"] == 40 and small["user_account"] == 10
+    assert big["participation"] > 3 * small["participation"]
+    assert big["credit_entry"] > 2 * small["credit_entry"]
+    assert table_counts()["user_account"] == 50
+    assert db.session.scalar(select(func.count(School.id))) == 2
+
+
+def test_ledger_follows_each_types_credit_rule(app, generated):
+    generated(teachers=12, years=2)
+    acts = {a.id: a for a in db.session.execute(select(Activity)).scalars()}
+    parts = defaultdict(list)
+    for p in db.session.execute(select(Participation)).scalars():
+        parts[p.activity_id].append(p)
+    ledger = defaultdict(lambda: defaultdict(Decimal))  # (activity, round, kind) -> user -> hours
+    for e in db.session.execute(select(CreditEntry)).scalars():
+        act = acts[e.activity_id]
+        assert (e.school_id, e.school_year, e.semester, e.type_key) == (
+            act.school_id, act.school_year, act.semester, act.type_key)
+        assert 1 <= e.round <= act.credit_round
+        ledger[(e.activity_id, e.round, e.kind)][e.user_id] += e.hours
+    credited_rounds = 0
+    for act in acts.values():
+        if act.credit_round == 0:
+            assert not any(k[0] == act.id for k in ledger), f"activity {act.id} never credited has ledger rows"
+            continue
+        reg = registry().get(act.type_key)
+        settings = schools.type_settings(act.school_id, act.type_key)
+        expected = {p.user_id: credit_hours_for(reg.type, act, p, settings) for p in parts[act.id]}
+        expected = {u: h for u, h in expected.items() if h > 0}
+        for r in range(1, act.credit_round + 1):
+            credited_rounds += 1
+            assert dict(ledger[(act.id, r, "credit")]) == expected
+        reversed_ = dict(ledger.get((act.id, act.credit_round, "reversal"), {}))
+        if act.state == "credited":
+            assert reversed_ == {}  # the current round stands
+        else:  # revoked: the last round is reversed exactly
+            assert act.state == "reviewed"
+            assert reversed_ == {u: -h for u, h in expected.items()}
+    assert credited_rounds > 10
+
+
+def test_years_semesters_and_logs_are_consistent(app, generated):
+    generated(teachers=10, years=3)
+    logs = defaultdict(list)
+    for log in db.session.execute(select(TransitionLog).order_by(TransitionLog.id)).scalars():
+        logs[log.activity_id].append(log)
+    for act in db.session.execute(select(Activity)).scalars():
+        day = to_local(act.starts_at, "Asia/Shanghai").date()
+        assert act.school_year == school_year_of(day) and act.semester == semester_of(day)
+        chain = logs[act.id]
+        assert act.version == 1 + len(chain)
+        state = "planned"
+        for log in chain:
+            assert log.from_state == state
+            state = log.to_state
+        assert state == act.state
+        participant_ids = set(
+            db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
+        )
+        for log in chain:
+            if log.trigger in ("approve", "credit", "revoke"):  # separation of duties
+                assert log.actor_id not in participant_ids and log.actor_id != act.organizer_id
+        if act.state in ("held", "reviewed", "credited"):
+            assert all(p is not None for p in db.session.execute(
+                select(Participation.attended_hours).where(Participation.activity_id == act.id)).scalars())
+
+
+def test_summary_totals_equal_the_ledger(app, generated):
+    [code] = generated(teachers=15, years=1)
+    school = db.session.execute(select(School).where(School.code == code)).scalar_one()
+    year = db.session.scalar(
+        select(CreditEntry.school_year).group_by(CreditEntry.school_year).order_by(func.count().desc()).limit(1))
+    rows = credits.school_summary(school, year)
+    assert len(rows) == 15
+    ledger_total = db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.school_year == year))
+    assert sum((r.facts.total_hours for r in rows), Decimal("0")) == Decimal(str(ledger_total)).quantize(Decimal("0.1"))
+
+
+def test_generated_activities_go_on_through_the_real_services(app, generated):
+    [code] = generated(teachers=10, years=1)
+    school = db.session.execute(select(School).where(School.code == code)).scalar_one()
+    reviewer = db.session.execute(select(User).where(User.username == f"{code.lower()}-t002")).scalar_one()
+    assert db.session.execute(select(Membership.id).where(
+        Membership.user_id == reviewer.id, Membership.role == "reviewer")).first()
+    act = db.session.execute(
+        select(Activity).where(Activity.state == "credited", Activity.school_id == school.id)
+        .where(~Activity.id.in_(select(Participation.activity_id).where(Participation.user_id == reviewer.id)))
+        .where(Activity.organizer_id != reviewer.id).limit(1)
+    ).scalar_one()
+    before = db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.activity_id == act.id))
+    assert before > 0
+    transitions.fire(act.id, school.id, reviewer, "revoke", "复核")
+    after = db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.activity_id == act.id))
+    assert after == 0
+    planned = db.session.execute(
+        select(Activity).where(Activity.state == "planned", Activity.school_id == school.id).limit(1)).scalar_one()
+    organizer = db.session.get(User, planned.organizer_id)
+    assert transitions.fire(planned.id, school.id, organizer, "cancel", "改期").state == "cancelled"
+
+
+def test_flask_demo_generates_schools_and_plain_demo_still_loads(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--schools", "2", "--teachers", "5", "--years", "1"])
+    assert result.exit_code == 0, result.output
+    assert "G0001" in result.output and "G0002" in result.output
+    again = runner.invoke(args=["demo", "--schools", "1", "--teachers", "5"])
+    assert "G0003" in again.output  # codes never collide
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "DEMO" in result.output
+    bad = runner.invoke(args=["demo", "--schools", "1", "--teachers", "2"])
+    assert bad.exit_code != 0 and "teachers" in bad.output
+    codes = list(db.session.execute(select(School.code).order_by(School.code)).scalars())
+    assert codes == ["DEMO", "G0001", "G0002", "G0003"]

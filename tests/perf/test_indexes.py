@@ -1,0 +1,81 @@
+"""Every filter the main pages use has an index: the query plan of each page's statements,
+on a SQLite database of its own (plans are per engine; this one is always available),
+searches the big tables by index instead of scanning them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import event
+
+from portal.datagen import generate
+from portal.extensions import db
+from tests.perf.conftest import Site, login, site
+
+BIG_TABLES = ("activity", "participation", "evidence", "credit_entry", "transition_log", "exemption", "membership")
+PAGES = {
+    "teacher home": ("teacher", lambda s: "/"),
+    "school summary": ("admin", lambda s: "/reports/summary"),
+    "review queue": ("reviewer", lambda s: "/review"),
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}"),
+    "activities list": ("admin", lambda s: "/activities"),
+}
+
+
+@pytest.fixture
+def sqlite_app(make_app, tmp_path) -> Iterator[Flask]:
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'plans.db'}")
+    with app.app_context():
+        upgrade(revision="heads")
+        yield app
+
+
+def full_scans(statements: list[tuple[str, tuple]]) -> list[str]:
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        out = []
+        for sql, params in statements:
+            for row in cur.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall():
+                detail = row[-1]
+                m = re.match(r"SCAN (\w+)(.*)", detail)
+                if m and m.group(1) in BIG_TABLES and "INDEX" not in m.group(2):
+                    out.append(f"{detail}: {' '.join(sql.split())[:200]}")
+        return out
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_queries_search_by_index(sqlite_app, page):
+    app = sqlite_app
+    generate(3, 12, 1, seed=5)
+    db.session.remove()
+    s: Site = site("G0002")
+    who, url = PAGES[page]
+    client = login(app.test_client(), getattr(s, who), s.school.id)
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.app_context():
+            assert client.get(url(s)).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) >= 3
+    assert full_scans(seen) == []
+
+
+def test_the_plan_check_sees_a_missing_index(sqlite_app):
+    generate(1, 5, 1)
+    sql = "SELECT id FROM credit_entry WHERE reason = ?"  # no index on reason
+    assert full_scans([(sql, ("x",))]) != []
+    assert full_scans([("SELECT id FROM credit_entry WHERE user_id = ? AND school_year = ?", (1, "2026-2027"))]) == []

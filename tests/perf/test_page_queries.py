@@ -1,0 +1,52 @@
+"""Query-count guard on the main pages: each runs a fixed number of SQL statements (≤ 8 is
+the goal), the same for a school of 10 teachers as for one of 100, and again for the small
+school once the database holds ten times the rows. Lazy loads raise while counting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from portal.registry import registry
+
+from tests.perf.conftest import QueryCounter, login
+from tests.perf.conftest import Site
+
+PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
+    # name: (who views it, the URL, statements pinned today apart from per-type settings
+    # lookups, how many lists on the page read the settings)
+    "teacher home": ("teacher", lambda s: "/", 9, 1),
+    "school summary": ("admin", lambda s: "/reports/summary", 9, 1),
+    "review queue": ("reviewer", lambda s: "/review", 11, 2),  # two queues: held, reviewed
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 10, 1),
+    "activities list": ("admin", lambda s: "/activities", 7, 1),
+}
+SETTINGS_LOOKUP = r"FROM school_activity_type\s+WHERE school_activity_type.school_id = \S+ AND school_activity_type.type_key"
+
+
+def page_queries(app, queries: QueryCounter, site: Site, who: str, url: str) -> tuple[int, int]:
+    """Statements of one GET of ``url`` as ``who``. Each request runs in an app context of its
+    own, as under a server: the test's long-lived context would share ``g`` (and with it the
+    cached current school) between requests."""
+    client = login(app.test_client(), getattr(site, who), site.school.id)
+    with app.app_context():
+        warm = client.get(url)  # first-request work (template compilation) is not the page's
+    with app.app_context(), queries.counting():
+        response = client.get(url)
+    assert warm.status_code == response.status_code == 200, (url, warm.status_code, response.status_code)
+    rest = queries.count_except(SETTINGS_LOOKUP)
+    return rest, queries.count - rest
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_runs_the_same_statements_at_10_and_100_teachers(app, queries, sizes, page):
+    """The same statements whatever the size; the pinned count may only go down. Each type's
+    school settings are read once per request and type present on the page (up to one query
+    per installed type, never per row): counted apart, bounded by the number of types."""
+    who, url, pinned, lists = PAGES[page]
+    result = sizes(lambda s: page_queries(app, queries, s, who, url(s)))
+    rest = {r for r, _ in result}
+    assert len(rest) == 1, (page, result, queries.report())
+    assert rest.pop() <= pinned, (page, result, queries.report())
+    assert all(lookups <= lists * len(registry().keys()) for _, lookups in result), (page, result)

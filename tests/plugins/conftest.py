@@ -1,0 +1,55 @@
+"""Fixtures for plugin tests: the reading-club example installed into this environment."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import inspect, text
+
+from portal.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "reading-club"
+
+
+def _has_entry_point(name: str) -> bool:
+    return any(ep.name == name for ep in entry_points(group="portal.plugins"))
+
+
+@pytest.fixture(scope="session")
+def reading_club_installed() -> str:
+    """``pip install -e examples/reading-club`` unless it is already installed; the package
+    stays installed (the shared environment is not uninstalled from)."""
+    if not _has_entry_point("reading_club"):
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "-e", str(EXAMPLE)],
+            check=True,
+        )
+        importlib.invalidate_caches()
+    if importlib.util.find_spec("yanxiu_reading_club") is None:
+        # An editable install is wired up by a .pth file read at interpreter start-up.
+        sys.path.insert(0, str(EXAMPLE))
+        importlib.invalidate_caches()
+    assert _has_entry_point("reading_club"), "the reading_club entry point is not visible"
+    return "reading_club"
+
+
+@pytest.fixture
+def rc_app(reading_club_installed, make_app) -> Iterator[Flask]:
+    """An app with the reading club loaded, its database upgraded to every head."""
+    app = make_app()
+    with app.app_context():
+        upgrade()  # applies the plugin's branch if the template database predates the install
+        assert "reading_club_note" in inspect(db.engine).get_table_names()
+        with db.engine.begin() as conn:  # PostgreSQL shares one database between tests
+            conn.execute(text("DELETE FROM reading_club_note"))
+        yield app

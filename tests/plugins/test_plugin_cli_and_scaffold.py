@@ -1,0 +1,94 @@
+"""``flask plugins list`` with and without the example, and ``flask plugins new`` end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portal.scaffold import PluginNames, ScaffoldError, create_plugin
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def flask(args: list[str], instance: Path, allowlist: list[str] | None = None, cwd: Path = ROOT):
+    """Run ``flask --app wsgi …`` in a fresh interpreter, as an operator would."""
+    instance.mkdir(parents=True, exist_ok=True)
+    if allowlist is not None:
+        (instance / "config.py").write_text(f"PLUGINS_ALLOWLIST = {allowlist!r}\n", encoding="utf-8")
+    env = {**os.environ, "YANXIU_INSTANCE_PATH": str(instance), "FLASK_APP": str(ROOT / "wsgi.py")}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def listed_keys(stdout: str) -> list[str]:
+    return [line.split("\t")[0] for line in stdout.splitlines() if "\t" in line]
+
+
+def test_plugins_list_shows_the_example_when_installed_and_not_when_switched_off(reading_club_installed, tmp_path):
+    shown = flask(["plugins", "list"], tmp_path / "all")
+    assert shown.returncode == 0, shown.stderr
+    line = next(x for x in shown.stdout.splitlines() if x.startswith("reading_club\t"))
+    assert line.split("\t") == ["reading_club", "读书会", "reading_club", "1.0.0"]
+
+    off = flask(["plugins", "list"], tmp_path / "off", allowlist=["lecture", "observation"])
+    assert off.returncode == 0, off.stderr
+    assert listed_keys(off.stdout) == ["lecture", "observation"]
+
+
+def test_scaffold_refuses_bad_names_and_non_empty_folders(tmp_path):
+    for bad in ("", "X", "9lives", "with space", "读书会", "a" * 41):
+        with pytest.raises(ScaffoldError):
+            create_plugin(bad, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("mine")
+    with pytest.raises(ScaffoldError):
+        create_plugin("lesson_study", tmp_path / "taken")
+    assert [p.name for p in (tmp_path / "taken").iterdir()] == ["keep.txt"]
+    assert PluginNames.from_name("Lesson-Study") == PluginNames(
+        "lesson_study", "yanxiu_lesson_study", "yanxiu-lesson-study", "LessonStudy"
+    )
+
+
+@pytest.fixture
+def scaffolded(tmp_path):
+    """``flask plugins new`` into tmp, installed into this environment; uninstalled afterwards."""
+    target = tmp_path / "yanxiu-online-forum"
+    made = flask(["plugins", "new", "online_forum", "--output", str(target)], tmp_path / "instance")
+    assert made.returncode == 0, made.stderr
+    assert "created" in made.stdout
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", str(target)], check=True, timeout=300)
+    try:
+        yield target
+    finally:
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", "yanxiu-online-forum"], check=True)
+
+
+def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(scaffolded, tmp_path):
+    files = sorted(
+        str(p.relative_to(scaffolded)) for p in scaffolded.rglob("*") if p.is_file() and ".egg-info" not in str(p)
+    )
+    assert files == [
+        "README.md",
+        "pyproject.toml",
+        "tests/test_online_forum.py",
+        "yanxiu_online_forum/__init__.py",
+        "yanxiu_online_forum/templates/online_forum/fragment.html",
+    ]
+    assert '[project.entry-points."portal.plugins"]\nonline_forum = "yanxiu_online_forum"' in (
+        scaffolded / "pyproject.toml"
+    ).read_text()
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=scaffolded,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "4 passed" in run.stdout
+
+    listed = flask(["plugins", "list"], tmp_path / "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "online_forum" in listed_keys(listed.stdout)
+    assert "FAILED" not in listed.stderr

@@ -1,0 +1,179 @@
+"""The audit page and CSV, the append-only records (ORM and database), and ``flask backup``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from portal.extensions import db
+from portal.models import CreditEntry, TransitionLog
+from portal.services.ledger import AppendOnlyViolation
+from tests.production.helpers import login_as
+from tests.support import factories as f
+
+
+@pytest.fixture
+def credited(app):
+    """School AU with one credited lecture (2 attendees) and a second school's credited lecture."""
+    s = f.school("AU")
+    people = f.staff(s, "au")
+    act = f.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee"), (people["t2"], "attendee")],
+                 {"topic": "审计"}, title="审计讲座甲")
+    f.fire(act, people["organizer"], "hold")
+    f.attend(act, people["organizer"])
+    f.fire(act, people["reviewer"], "approve")
+    f.fire(act, people["reviewer"], "credit", comment="=HYPERLINK(\"http://evil\")")
+    other = f.school("AV")
+    op = f.staff(other, "av")
+    oact = f.plan(other, op["organizer"], "lecture", [(op["t1"], "attendee")], {"topic": "乙"},
+                  title="另一学校讲座乙")
+    f.fire(oact, op["organizer"], "hold")
+    f.attend(oact, op["organizer"])
+    f.fire(oact, op["reviewer"], "approve")
+    f.fire(oact, op["reviewer"], "credit")
+    return s, people, act, other
+
+
+def test_audit_page_lists_only_this_schools_log_and_ledger(app, client, credited):
+    s, people, act, _other = credited
+    login_as(client, people["admin"])
+    r = client.get("/admin/audit")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert "审计讲座甲" in body and "credit" in body and "approve" in body
+    assert "另一学校讲座乙" not in body
+    r = client.get("/admin/audit?view=ledger&person=aut1")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "aut1" in body and "aut2" not in body
+
+
+def test_audit_is_for_school_admins_only(app, client, credited):
+    _s, people, _act, _other = credited
+    for who in ("reviewer", "organizer", "t1"):
+        login_as(client, people[who])
+        assert client.get("/admin/audit").status_code == 403
+        assert client.get("/admin/audit.csv").status_code == 403
+
+
+def test_audit_filter_rejects_bad_input_clearly(app, client, credited):
+    _s, people, _act, _other = credited
+    login_as(client, people["admin"])
+    for query in ("view=nope", "from=yesterday", "activity=-3", "activity=1e9", "page=0", "kind=bonus",
+                  "from=2026-10-02&to=2026-10-01", "person=" + "x" * 65):
+        r = client.get("/admin/audit?" + query)
+        assert r.status_code == 422, query
+        assert client.get("/admin/audit.csv?" + query).status_code == 422, query
+
+
+def _csv(client, query: str) -> list[list[str]]:
+    r = client.get("/admin/audit.csv?" + query)
+    assert r.status_code == 200
+    assert r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    data = r.get_data(as_text=True)
+    assert data.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(data.lstrip("\ufeff"))))
+
+
+def test_audit_csv_exports_log_and_ledger(app, client, credited):
+    s, people, act, _other = credited
+    login_as(client, people["admin"])
+    log = _csv(client, "view=transitions")
+    assert len(log) == 1 + 3  # header + hold, approve, credit
+    triggers = {row[4] for row in log[1:]}
+    assert triggers == {"hold", "approve", "credit"}
+    comment = next(row[9] for row in log[1:] if row[4] == "credit")
+    assert comment.startswith("'=")  # a formula in a comment is not run by a spreadsheet
+    ledger = _csv(client, "view=ledger")
+    assert len(ledger) == 1 + 2
+    assert {row[4] for row in ledger[1:]} == {"aut1", "aut2"}
+    assert all(row[9] == str(act.hours) and row[10] == "credit" for row in ledger[1:])
+    only_one = _csv(client, f"view=ledger&person=aut2&activity={act.id}")
+    assert len(only_one) == 2
+    none = _csv(client, "view=transitions&from=2000-01-01&to=2000-01-02")
+    assert len(none) == 1
+
+
+def test_orm_refuses_changes_to_ledger_and_log(app, credited):
+    entry = db.session.execute(select(CreditEntry)).scalars().first()
+    entry.hours = entry.hours + 10
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+    log = db.session.execute(select(TransitionLog)).scalars().first()
+    db.session.delete(log)
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(AppendOnlyViolation):
+        db.session.execute(update(CreditEntry).values(hours=0))
+    db.session.rollback()
+    with pytest.raises(AppendOnlyViolation):
+        db.session.execute(delete(TransitionLog))
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE credit_entry SET hours = 99",
+        "DELETE FROM credit_entry",
+        "UPDATE transition_log SET comment = 'rewritten'",
+        "DELETE FROM transition_log",
+    ],
+)
+def test_database_refuses_changes_to_ledger_and_log(app, credited, statement):
+    """Even raw SQL past the ORM is refused by the triggers of the append-only migration."""
+    before = (
+        db.session.execute(text("SELECT count(*), sum(hours) FROM credit_entry")).one(),
+        db.session.execute(text("SELECT count(*) FROM transition_log")).scalar_one(),
+    )
+    db.session.remove()
+    with db.engine.connect() as conn:
+        with pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(statement))
+        conn.rollback()
+    after = (
+        db.session.execute(text("SELECT count(*), sum(hours) FROM credit_entry")).one(),
+        db.session.execute(text("SELECT count(*) FROM transition_log")).scalar_one(),
+    )
+    assert after == before
+
+
+def test_backup_writes_a_consistent_copy(app, credited, tmp_path):
+    if db.engine.dialect.name != "sqlite":
+        result = app.test_cli_runner().invoke(args=["backup", "--output", str(tmp_path / "x.db")])
+        assert result.exit_code != 0 and "pg_dump" in result.output
+        assert not (tmp_path / "x.db").exists()
+        return
+    db.session.remove()
+    target = tmp_path / "copy.db"
+    result = app.test_cli_runner().invoke(args=["backup", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "backup written" in result.output
+    copy = sqlite3.connect(target)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        titles = {r[0] for r in copy.execute("SELECT title FROM activity")}
+        assert {"审计讲座甲", "另一学校讲座乙"} <= titles
+        assert copy.execute("SELECT count(*) FROM credit_entry").fetchone()[0] == 3
+    finally:
+        copy.close()
+    again = app.test_cli_runner().invoke(args=["backup", "--output", str(target)])
+    assert again.exit_code != 0 and "already exists" in again.output
+    missing_dir = app.test_cli_runner().invoke(args=["backup", "--output", str(tmp_path / "no" / "x.db")])
+    assert missing_dir.exit_code != 0 and "does not exist" in missing_dir.output
+
+
+def test_backup_refuses_postgresql_and_points_to_pg_dump(make_app, tmp_path):
+    """The refusal is decided from the URL: no server is contacted."""
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = app.test_cli_runner().invoke(args=["backup", "--output", str(tmp_path / "x.db")])
+    assert result.exit_code != 0
+    assert "pg_dump" in result.output
+    assert not (tmp_path / "x.db").exists()

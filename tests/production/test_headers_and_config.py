@@ -1,0 +1,146 @@
+"""Security headers, cookie flags and the production configuration."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal import create_app
+from portal.config import DEV_SECRET_KEY, InsecureConfiguration
+from portal.extensions import db
+from portal.models import Activity, User
+from portal.security import CONTENT_SECURITY_POLICY
+from portal.services import users
+from tests.production.helpers import login_as
+from tests.support import factories as f
+
+EXPECTED_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+
+def test_csp_is_the_agreed_policy():
+    assert CONTENT_SECURITY_POLICY == EXPECTED_CSP
+
+
+def test_every_response_carries_the_security_headers(app, client):
+    s = f.school("H1")
+    admin = f.person(s, "h1adm", "school_admin")
+    login_as(client, admin)
+    for path in ("/admin/audit", "/no-such-page"):
+        r = client.get(path)
+        assert r.headers["Content-Security-Policy"] == EXPECTED_CSP, path
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in r.headers  # not in development
+
+
+def test_hsts_only_in_production(make_app):
+    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment")
+    r = app.test_client().get("/no-such-page")
+    assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_production_refuses_the_default_secret_key(make_app):
+    with pytest.raises(InsecureConfiguration):
+        make_app(PRODUCTION=True, SECRET_KEY=DEV_SECRET_KEY)
+    with pytest.raises(InsecureConfiguration):
+        make_app(PRODUCTION=True, SECRET_KEY="short")
+
+
+def test_production_from_environment_needs_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("YANXIU_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path / "instance"))
+    with pytest.raises(InsecureConfiguration, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+    assert app.config["PRODUCTION"] is True
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _set_cookie_headers(response) -> list[str]:
+    return [v for k, v in response.headers.items() if k.lower() == "set-cookie"]
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_session_cookie_flags(make_app, production):
+    cfg = {"PRODUCTION": production, "SECRET_KEY": "a-real-secret-from-the-environment"} if production else {}
+    app = make_app(**cfg)
+    with app.app_context():
+        s = f.school("CK")
+        user = f.person(s, "ckuser", "school_admin")
+        client = app.test_client()
+        login_as(client, user)
+        r = client.get("/admin/audit")  # touches the session, so the cookie is re-issued
+        cookies = [c for c in _set_cookie_headers(r) if c.startswith(app.config["SESSION_COOKIE_NAME"] + "=")]
+        assert cookies, "the session cookie was not set"
+        flags = cookies[-1].lower()
+        assert "httponly" in flags
+        assert "samesite=lax" in flags
+        assert ("secure" in [p.strip() for p in flags.split(";")]) is production
+
+
+def test_production_passwords_are_hashed_with_scrypt(make_app):
+    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment", PASSWORD_HASH_METHOD="scrypt")
+    with app.app_context():
+        s = f.school("PW")
+        user = users.create_user("pwuser", "long-enough-password", "测试", s, ["teacher"])
+        assert user.password_hash.startswith("scrypt:")
+        assert "long-enough-password" not in user.password_hash
+        assert users.verify_password(user, "long-enough-password")
+        assert not users.verify_password(user, "wrong-password!")
+
+
+INLINE_PATTERNS = {
+    "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", re.I),
+    "<style> element": re.compile(r"<style[\s>]", re.I),
+    "style= attribute": re.compile(r"\sstyle\s*=", re.I),
+    "on…= handler": re.compile(r"\son[a-z]+\s*=\s*[\"']", re.I),
+    "javascript: URL": re.compile(r"javascript:", re.I),
+    "external URL": re.compile(r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//""", re.I),
+}
+
+
+def test_pages_satisfy_the_csp(make_app, record_property):
+    """Every page a school admin can open keeps to the CSP: no inline code or style, no CDN."""
+    from portal.demo import load_demo
+
+    app = make_app()
+    with app.app_context():
+        load_demo()
+        admin_id = users.by_username("admin").id
+        activity_ids = [a.id for a in db.session.execute(select(Activity).limit(12)).scalars()]
+    pages = 0
+    problems = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.endpoint == "static" or rule.rule.startswith("/api/"):
+            continue
+        if set(rule.arguments) - {"activity_id"}:
+            continue
+        for aid in activity_ids if rule.arguments else [None]:
+            with app.test_request_context():
+                url = app.url_for(rule.endpoint, **({"activity_id": aid} if aid else {}))
+            with app.app_context():
+                client = login_as(app.test_client(), db.session.get(User, admin_id))
+            r = client.get(url)
+            if r.mimetype != "text/html" or r.status_code != 200:
+                continue
+            pages += 1
+            html = r.get_data(as_text=True)
+            for what, pattern in INLINE_PATTERNS.items():
+                if pattern.search(html):
+                    problems.append(f"{url}: {what}: {pattern.search(html).group(0)[:80]!r}")
+    record_property("figure", f"CSP check: {pages} pages, {len(problems)} violations")
+    assert pages >= 5
+    assert not problems, "\n".join(problems)

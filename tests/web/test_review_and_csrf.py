@@ -1,0 +1,51 @@
+"""Bulk review with a report per activity; forms carry CSRF tokens when CSRF is on."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.demo import DEMO_PASSWORD, load_demo
+from portal.extensions import db
+from portal.models import Activity
+
+
+def test_bulk_approve_reports_each_activity(site, as_user):
+    with site.app_context():
+        held = dict(db.session.execute(select(Activity.id, Activity.type_key).where(Activity.state == "held")).all())
+    assert len(held) >= 5
+    reviewer = as_user("reviewer")
+    queue = reviewer.get("/review").get_data(as_text=True)
+    positions = [queue.index(f'data-testid="queue-item-{i}"') for i in sorted(held)]
+    assert positions == sorted(positions)  # oldest first (demo activities share a start; id breaks ties)
+    r = reviewer.post("/review/bulk", data={"action": "approve", "ids": [str(i) for i in held]}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    with site.app_context():
+        states = dict(db.session.execute(select(Activity.id, Activity.state).where(Activity.id.in_(held))).all())
+    approved = [i for i, s in states.items() if s == "reviewed"]
+    refused = [i for i, s in states.items() if s == "held"]
+    assert approved and refused  # the observation lacks its evaluations, for instance
+    assert html.count('data-testid="flash-success"') == len(approved)
+    assert html.count('data-testid="flash-danger"') == len(refused)
+    assert f"{len(approved)} / {len(held)}" in html or f"已完成 {len(approved)} / {len(held)} 项活动" in html
+
+
+def test_review_queue_is_for_reviewers_only(as_user):
+    assert as_user("teacher1").get("/review").status_code == 403
+    assert as_user("organizer").post("/review/bulk", data={"action": "approve", "ids": ["1"]}).status_code == 403
+
+
+def test_csrf_tokens_are_in_the_forms(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        load_demo()
+    c = app.test_client()
+    html = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    r = c.post("/login", data={"username": "teacher1", "password": DEMO_PASSWORD})
+    assert r.status_code == 400 and 'data-testid="error-page"' in r.get_data(as_text=True)
+    r = c.post("/login", data={"username": "teacher1", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
+    home = c.get("/").get_data(as_text=True)
+    assert 'name="csrf_token"' in home  # the logout form
