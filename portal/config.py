@@ -33,7 +33,9 @@ class DefaultConfig:
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     UPLOAD_FOLDER: str | None = None  # defaults to instance/uploads
     # Rate limiting of logins
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # per account
+    # Per address: higher, since a whole school may share one NAT address.
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_LOCK_MINUTES = 15
     # Reverse proxies in front of the app (nginx = 1): their X-Forwarded-For/-Proto are trusted,
     # so login throttling counts the real client address, not the proxy's.

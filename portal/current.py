@@ -23,14 +23,14 @@ def _load() -> None:
     g.yanxiu_school, g.yanxiu_roles, g.yanxiu_schools = None, frozenset(), []
     if not current_user.is_authenticated:
         return
-    schools = access.schools_of(current_user.id)
+    schools, district = access.schools_and_district_role(current_user.id)  # one query
     g.yanxiu_schools = schools
     wanted = session.get("school_id")
     chosen = next((s for s in schools if s[0].id == wanted), schools[0] if schools else None)
     if chosen is not None:
         g.yanxiu_school, g.yanxiu_roles = chosen[0], frozenset(chosen[1])
         session["school_id"] = chosen[0].id
-    if access.is_district_admin(current_user.id):
+    if district:
         g.yanxiu_roles = g.yanxiu_roles | {"district_admin"}
 
 

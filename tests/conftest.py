@@ -36,11 +36,27 @@ def base_config(tmp: Path, uri: str) -> dict:
 
 
 def _pg_uri() -> str:
+    """The PostgreSQL URL for this test process: one database per xdist worker, so parallel
+    workers never truncate each other's tables."""
     uri = PG_URL
     for prefix in ("postgresql://", "postgres://"):
         if uri.startswith(prefix):
             uri = "postgresql+psycopg://" + uri[len(prefix):]
-    return uri
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return uri
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(uri)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -32,18 +32,28 @@ def is_district_admin(user_id: int) -> bool:
     )
 
 
-def schools_of(user_id: int) -> list[tuple[School, list[str]]]:
-    """The schools a user belongs to, with their roles there (one query)."""
+def schools_and_district_role(user_id: int) -> tuple[list[tuple[School, list[str]]], bool]:
+    """The schools a user belongs to with their roles there, and whether they are a district
+    admin (one query)."""
     rows = db.session.execute(
-        select(School, Membership.role)
-        .join(Membership, Membership.school_id == School.id)
+        select(Membership.role, School)
+        .outerjoin(School, Membership.school_id == School.id)
         .where(Membership.user_id == user_id, Membership.active.is_(True))
         .order_by(School.code, Membership.role)
     ).all()
     out: dict[int, tuple[School, list[str]]] = {}
-    for school, role in rows:
+    district = False
+    for role, school in rows:
+        if school is None:
+            district = district or role == "district_admin"
+            continue
         out.setdefault(school.id, (school, []))[1].append(role)
-    return list(out.values())
+    return list(out.values()), district
+
+
+def schools_of(user_id: int) -> list[tuple[School, list[str]]]:
+    """The schools a user belongs to, with their roles there (one query)."""
+    return schools_and_district_role(user_id)[0]
 
 
 def activity_roles(activity: Activity, user_id: int, roles: Iterable[str], participant_ids: Iterable[int]) -> frozenset[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, Numeric, String, cast, func, literal, null, or_, select, union_all
 
 from portal.assessment import Assessment, YearFacts
 from portal.errors import Conflict, Invalid
@@ -121,10 +121,49 @@ def _exemptions(school_id: int, year: str, user_ids: list[int] | None) -> dict[i
 
 
 def teacher_year(user: User, school: School, year: str) -> TeacherYear:
-    ids = [user.id]
-    return _facts_for(
-        school, year, [user], _by_type(school.id, year, ids), _absences(school.id, year, ids), _exemptions(school.id, year, ids)
-    )[0]
+    """One teacher's year: ledger by type, absences by semester and any exemption, read in
+    a single UNION ALL query (the teacher's home page runs it on every visit)."""
+    uid = user.id
+    by_type = select(
+        literal("t", String).label("kind"),
+        CreditEntry.type_key.label("key"),
+        cast(null(), Integer).label("semester"),
+        func.sum(CreditEntry.hours).label("a"),
+        cast(null(), Numeric).label("b"),
+    ).where(CreditEntry.school_id == school.id, CreditEntry.school_year == year, CreditEntry.user_id == uid)
+    by_type = by_type.group_by(CreditEntry.type_key)
+    absences = (
+        select(
+            literal("a", String),
+            cast(null(), String),
+            Activity.semester,
+            func.sum(Participation.absent_hours),
+            func.sum(Participation.excused_hours),
+        )
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(
+            Participation.user_id == uid,
+            Activity.school_id == school.id,
+            Activity.school_year == year,
+            Activity.state.in_(CONFIRMED_STATES),
+        )
+        .group_by(Activity.semester)
+    )
+    exemption = select(
+        literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
+        cast(null(), Numeric),
+    ).where(Exemption.user_id == uid, Exemption.school_id == school.id, Exemption.school_year == year)
+    types: dict[int, dict[str, Decimal]] = {}
+    absent: dict[int, dict[int, tuple]] = {}
+    exempt: dict[int, str] = {}
+    for kind, key, semester, a, b in db.session.execute(union_all(by_type, absences, exemption)):
+        if kind == "t":
+            types.setdefault(uid, {})[key] = _dec(a)
+        elif kind == "a":
+            absent.setdefault(uid, {})[semester] = (a, b)
+        else:
+            exempt[uid] = key
+    return _facts_for(school, year, [user], types, absent, exempt)[0]
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

@@ -1,9 +1,10 @@
 """Throttling of password guessing: failed logins counted per username and per address.
 
 Failures live in the ``login_attempt`` table, so every worker and machine sees the same
-count. After ``LOGIN_MAX_FAILURES`` failures within ``LOGIN_LOCK_MINUTES`` (for the
-username, or from the address) further attempts are refused, even with the right password.
-A successful login clears the username's failures.
+count. After ``LOGIN_MAX_FAILURES`` failures for a username, or
+``LOGIN_MAX_FAILURES_PER_ADDRESS`` from one address (higher: a school often shares one NAT
+address), within ``LOGIN_LOCK_MINUTES``, further attempts are refused, even with the right
+password. A successful login is never counted and clears the username's failures.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def _norm(username: str) -> str:
 def is_locked(username: str, address: str) -> bool:
     """Whether the username or the address has used up its failures in the window."""
     limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    addr_limit = int(current_app.config.get("LOGIN_MAX_FAILURES_PER_ADDRESS") or limit)
     since = _window_start()
     by_user, by_addr = db.session.execute(
         select(
@@ -43,7 +45,7 @@ def is_locked(username: str, address: str) -> bool:
             or_(LoginAttempt.username == _norm(username), LoginAttempt.address == address),
         )
     ).one()
-    return by_user >= limit or by_addr >= limit
+    return by_user >= limit or by_addr >= addr_limit
 
 
 def record_failure(username: str, address: str) -> None:

@@ -119,14 +119,12 @@ def waiting_on(user_id: int, school_id: int) -> list[Waiting]:
         .group_by(Evidence.activity_id, Evidence.kind)
     ):
         have[(act_id, kind)] = n
-    settings_cache: dict[str, dict[str, Any]] = {}
+    settings_cache = schools.all_type_settings(school_id)
     out: list[Waiting] = []
     for p, act in rows:
         reg = registry().get(act.type_key)
         if reg is None:
             continue
-        if act.type_key not in settings_cache:
-            settings_cache[act.type_key] = schools.type_settings(school_id, act.type_key)
         need = reg.type.required_evidence_for(p.role, settings_cache[act.type_key])
         missing = {k: n - have.get((act.id, k), 0) for k, n in need.items() if have.get((act.id, k), 0) < n}
         if missing:
@@ -152,12 +150,14 @@ class QueueItem:
     activity_evidence: list[Evidence] = field(default_factory=list)  # the organizer's own files
 
 
-def review_queue(school_id: int, state: str = "held") -> list[QueueItem]:
-    """Every activity of the school in ``state``, oldest first, with evidence and hours (4 queries)."""
+def review_queue(school_id: int, state: str | tuple[str, ...] = "held") -> list[QueueItem]:
+    """Every activity of the school in ``state`` (one or several), oldest first, with evidence
+    and hours (5 queries)."""
+    states = (state,) if isinstance(state, str) else tuple(state)
     acts = list(
         db.session.execute(
             select(Activity)
-            .where(Activity.school_id == school_id, Activity.state == state)
+            .where(Activity.school_id == school_id, Activity.state.in_(states))
             .order_by(Activity.starts_at, Activity.id)
         ).scalars()
     )
@@ -176,12 +176,10 @@ def review_queue(school_id: int, state: str = "held") -> list[QueueItem]:
     for e in db.session.execute(select(Evidence).where(Evidence.activity_id.in_(ids)).order_by(Evidence.id)).scalars():
         evidence[(e.activity_id, e.user_id)].append(e)
     organizers_ = users_by_id({a.organizer_id for a in acts})
-    settings_cache: dict[str, dict[str, Any]] = {}
+    settings_cache = schools.all_type_settings(school_id)
     out: list[QueueItem] = []
     for act in acts:
         reg = registry().get(act.type_key)
-        if reg is not None and act.type_key not in settings_cache:
-            settings_cache[act.type_key] = schools.type_settings(school_id, act.type_key)
         people = []
         participant_ids = set()
         for p, u in parts.get(act.id, []):

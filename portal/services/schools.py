@@ -117,6 +117,18 @@ def type_settings(school_id: int, key: str) -> dict[str, Any]:
     return reg.type.settings_with_defaults(stored) if reg else dict(stored or {})
 
 
+def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
+    """Every installed type's settings for a school, defaults filled in (one query)."""
+    stored = dict(
+        db.session.execute(
+            select(SchoolActivityType.type_key, SchoolActivityType.settings).where(
+                SchoolActivityType.school_id == school_id
+            )
+        ).all()
+    )
+    return {key: r.type.settings_with_defaults(stored.get(key)) for key, r in registry().types.items()}
+
+
 def all_schools() -> list[School]:
     return list(db.session.execute(select(School).order_by(School.code)).scalars())
 

@@ -35,7 +35,12 @@ log = logging.getLogger(__name__)
 COMMENT_MAX = 2000
 
 
-def allowed_triggers(act: Activity, user_id: int, participant_ids: list[int] | None = None) -> list[str]:
+def allowed_triggers(
+    act: Activity,
+    user_id: int,
+    participant_ids: list[int] | None = None,
+    school_roles: frozenset[str] | None = None,
+) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated)."""
     reg = registry().get(act.type_key)
     if reg is None:
@@ -44,7 +49,9 @@ def allowed_triggers(act: Activity, user_id: int, participant_ids: list[int] | N
         participant_ids = list(
             db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
         )
-    roles = access.activity_roles(act, user_id, access.school_roles(user_id, act.school_id), participant_ids)
+    if school_roles is None:
+        school_roles = access.school_roles(user_id, act.school_id)
+    roles = access.activity_roles(act, user_id, school_roles, participant_ids)
     return reg.engine.allowed_triggers(act.state, roles)
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from portal.current import require_school, roles_required
+from portal.current import current_roles, require_school, roles_required
 from portal.errors import GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
@@ -155,9 +155,11 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     evidence = activities.evidence_of(act.id)
     participant_ids = [p.user_id for p, _u in people]
     me = current_user.id
-    roles = access.school_roles(me, school.id)
-    allowed = transitions.allowed_triggers(act, me, participant_ids) if reg else []
-    organizer = db.session.get(User, act.organizer_id)
+    roles = current_roles() - {"district_admin"}  # the viewer's roles in this school (already loaded)
+    allowed = transitions.allowed_triggers(act, me, participant_ids, roles) if reg else []
+    organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
+        User, act.organizer_id
+    )
     can_organize = reg is not None and (act.organizer_id == me or "school_admin" in roles)
     open_ = act.state not in activities.OPEN_STATES_CLOSED
     fragment = details = None

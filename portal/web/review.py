@@ -12,7 +12,7 @@ from portal.current import require_school, roles_required
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
-from portal.services import overview, transitions
+from portal.services import access, overview, transitions
 from portal.web.forms import ConfirmForm
 from portal.web.messages import tr
 
@@ -23,10 +23,11 @@ bp = Blueprint("review", __name__)
 @roles_required("reviewer")
 def queue():
     school = require_school()
+    items = overview.review_queue(school.id, ("held", "reviewed"))
     return render_template(
         "review/queue.html",
-        held=overview.review_queue(school.id, "held"),
-        reviewed=overview.review_queue(school.id, "reviewed"),
+        held=[i for i in items if i.activity.state == "held"],
+        reviewed=[i for i in items if i.activity.state == "reviewed"],
         form=ConfirmForm(),
     )
 
@@ -74,6 +75,7 @@ def _adjustments() -> dict[str, str]:
 @bp.route("/review/<int:activity_id>", methods=["POST"])
 @roles_required("reviewer")
 def decide(activity_id: int):
+    access.get_activity(activity_id, require_school().id)  # another school's activity: 404
     action = request.form.get("action", "")
     comment = request.form.get("comment", "")
     if action not in ("approve", "return", "credit"):

@@ -200,7 +200,7 @@ def test_behind_a_trusted_proxy_the_client_address_is_counted(make_app):
     with app.app_context():
         s = f.school("PX")
         f.person(s, "pxhappy", "teacher")
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     for i in range(limit):
         assert _login_from(app, "203.0.113.9", f"guess{i}", "wrong-password").status_code == 401
     assert _login_from(app, "203.0.113.9", "pxhappy").status_code == 429  # the guesser's address is locked
@@ -210,7 +210,21 @@ def test_behind_a_trusted_proxy_the_client_address_is_counted(make_app):
 def test_without_a_trusted_proxy_forwarded_headers_are_ignored(make_app):
     """A guesser cannot dodge the address lock by inventing X-Forwarded-For values."""
     app = make_app()
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     for i in range(limit):
         assert _login_from(app, f"10.9.9.{i}", f"guess{i}", "wrong-password").status_code == 401
     assert _login_from(app, "10.9.9.200", "another-guess", "wrong-password").status_code == 429
+
+
+def test_a_school_behind_one_nat_address_is_not_locked_out_by_one_teachers_typos(make_app):
+    """Failures per address have a higher limit than per account: the whole school shares it."""
+    app = make_app()
+    with app.app_context():
+        s = f.school("NAT")
+        f.person(s, "typist", "teacher")
+        f.person(s, "colleague", "teacher")
+    per_account = app.config["LOGIN_MAX_FAILURES"]
+    for i in range(per_account):
+        assert _login_from(app, "192.0.2.50", "typist", "wrong-password").status_code == 401
+    assert _login_from(app, "192.0.2.50", "typist").status_code == 429  # that account is locked
+    assert _login_from(app, "192.0.2.50", "colleague").status_code == 302  # the school is not

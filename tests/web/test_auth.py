@@ -75,7 +75,7 @@ def test_a_success_is_never_throttled_and_clears_the_failures(make_app):
 
 
 def test_failures_from_one_address_lock_that_address(make_app):
-    app = _site(make_app, LOGIN_MAX_FAILURES=3)
+    app = _site(make_app, LOGIN_MAX_FAILURES=3, LOGIN_MAX_FAILURES_PER_ADDRESS=3)
     c = app.test_client()
     for name in ("ghost1", "ghost2", "ghost3"):
         login(c, name, "whatever-1")

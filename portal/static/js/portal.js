@@ -25,3 +25,14 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+// Workflow diagram: kept at a readable size; when it is wider than the screen, start the
+// sideways scroll at the current state and show the "swipe" hint.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-workflow-scroll]").forEach(function (box) {
+    var svg = box.querySelector("svg[data-focus-x]");
+    if (!svg || box.scrollWidth <= box.clientWidth + 1) { return; }
+    box.classList.add("is-scrollable");
+    var focus = parseFloat(svg.getAttribute("data-focus-x")) || 0;
+    box.scrollLeft = Math.max(0, focus - box.clientWidth / 2);
+  });
+});
