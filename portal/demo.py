@@ -102,7 +102,7 @@ def load_demo(today: datetime | None = None) -> School:
         users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born)
     username, name, roles, gender, born = DISTRICT
     users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
-    organizer, reviewer, admin = _user("organizer"), _user("reviewer"), _user("admin")
+    organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
     plan = [("planned", 10), ("held", -20), ("reviewed", -30), ("credited", -40), ("cancelled", 5)]
     for key in list(registry().keys()):

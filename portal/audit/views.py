@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
@@ -12,16 +12,7 @@ from portal.errors import Invalid
 
 bp = Blueprint("audit", __name__)
 
-FALLBACK_LAYOUT = "audit/_layout.html"
 
-
-def _layout() -> str:
-    """The web pages' ``base.html`` when present, else a minimal stand-alone layout."""
-    try:
-        current_app.jinja_env.get_template("base.html")
-    except Exception:  # TemplateNotFound, or a base that cannot load yet
-        return FALLBACK_LAYOUT
-    return "base.html"
 
 
 @bp.get("/admin/audit")
@@ -37,7 +28,6 @@ def log():
     rows, has_more = ([], False) if errors else service.page(school, flt)
     body = render_template(
         "audit/index.html",
-        layout=_layout(),
         school=school,
         flt=flt,
         args=request.args,

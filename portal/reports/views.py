@@ -32,7 +32,6 @@ from portal.timeutil import current_school_year
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
-FALLBACK_LAYOUT = "reports/_layout.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 STAFF = ("school_admin", "reviewer")
@@ -57,14 +56,6 @@ def _report_day(value, tz: str) -> str:
     """A stored UTC time as the school's local date (YYYY-MM-DD)."""
     return exports.local_day(value, tz)
 
-
-def _layout() -> str:
-    """The web pages' ``base.html`` when present, else a minimal stand-alone layout."""
-    try:
-        current_app.jinja_env.get_template("base.html")
-    except Exception:  # TemplateNotFound, or a base that cannot load yet
-        return FALLBACK_LAYOUT
-    return "base.html"
 
 
 def _year(school_tz: str) -> str:
@@ -110,13 +101,12 @@ def summary():
     school = _summary_school()
     if school is None:
         return render_template(
-            "reports/pick_school.html", layout=_layout(), district_schools=schools.all_schools(),
+            "reports/pick_school.html", district_schools=schools.all_schools(),
             year=credits.parse_year(request.args.get("year")),
         )
     year = _year(school.timezone)
     return render_template(
         "reports/summary.html",
-        layout=_layout(),
         school=school,
         year=year,
         link_args=_summary_args(school, year),
@@ -156,7 +146,6 @@ def certificate(activity_id: int):
     lang = lang_code()
     return render_template(
         "reports/certificate.html",
-        layout=_layout(),
         cert=cert,
         type_name=reg.type.name(lang) if reg else cert.activity.type_key,
         role_label=(lambda role: reg.type.role_label(role, lang)) if reg else (lambda role: role),
@@ -183,7 +172,6 @@ def teacher_record(user_id: int):
     teacher = credits.viewable_teacher(current_user.id, user_id, school)
     return render_template(
         "reports/teacher_record.html",
-        layout=_layout(),
         school=school,
         teacher=teacher,
         years=credits.teacher_record(teacher, school),
@@ -247,7 +235,6 @@ def exemptions_page():
         shown_year = _year(school.timezone)
     body = render_template(
         "reports/exemptions.html",
-        layout=_layout(),
         school=school,
         year=shown_year,
         rows=exemptions.list_exemptions(school, shown_year),

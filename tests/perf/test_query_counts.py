@@ -13,7 +13,6 @@ from sqlalchemy.orm import RelationshipProperty
 
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Participation, School, User
-from portal.registry import registry
 from portal.services import credits, overview, transitions
 from portal.timeutil import current_school_year
 from tests.perf.conftest import QueryCounter

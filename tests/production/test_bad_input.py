@@ -14,11 +14,10 @@ import math
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
-from portal.models import Activity, School, User
+from portal.models import Activity, User
 from portal.services import tokens
 from tests.production.helpers import login_as, row_counts
 from tests.support import factories as f
