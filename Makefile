@@ -7,7 +7,7 @@ export YANXIU_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install translations run serve test test-sqlite test-postgres test-fast bench clean
+.PHONY: install test-deps translations run serve test test-sqlite test-postgres test-fast bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) translations
+
+# The out-of-tree example plugin, installed before pytest starts so every test process
+# (pytest-xdist workers included) can import it; its tests check it is found by entry point.
+EXAMPLE_STAMP := $(VENV)/.example-installed
+$(EXAMPLE_STAMP): $(STAMP) examples/reading-club/pyproject.toml
+	$(BIN)/python -m pip install -q -e examples/reading-club
+	touch $(EXAMPLE_STAMP)
+
+test-deps: install $(EXAMPLE_STAMP)
 
 translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d portal/translations -f
@@ -36,14 +45,14 @@ serve: install
 ## make test: the whole suite on SQLite, then again on a private PostgreSQL server
 test: test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: test-deps
 	$(BIN)/python tests/support/pg_server.py -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make test-fast: SQLite only, no browser
-test-fast: install
+test-fast: test-deps
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 bench: install

@@ -26,7 +26,8 @@ def test_builtins_come_from_entry_points(app):
     for key in BUILTINS:
         info = reg.plugins.info[reg.types[key].plugin]
         assert info.distribution == "yanxiu" and info.module == f"plugins.{key}"
-    assert reg.plugins.failures == []
+    # (other test processes may be installing throwaway plugins: only ours must be clean)
+    assert [x for x in reg.plugins.failures if x.plugin in BUILTINS] == []
 
 
 def test_one_plugin_manager_per_app(make_app):
@@ -95,8 +96,8 @@ def test_plugin_that_fails_to_import_is_reported_by_name(dist_on_path, make_app,
         app = make_app()
     reg = app.extensions["yanxiu.registry"]
     assert builtin_keys(reg) == BUILTINS  # the portal still runs
-    (failure,) = reg.plugins.failures
-    assert failure.plugin == "yx_broken" and "missing dependency: numpy" in failure.error
+    (failure,) = [x for x in reg.plugins.failures if x.plugin == "yx_broken"]
+    assert "missing dependency: numpy" in failure.error
     assert "yx_broken" in caplog.text
     result = app.test_cli_runner().invoke(args=["plugins", "list"])
     assert "FAILED\tyx_broken" in result.output
@@ -116,8 +117,8 @@ def test_duplicate_key_is_refused_naming_both_plugins(make_app):
     app = make_app(EXTRA_PLUGINS=[("dup", Dup())])
     reg = app.extensions["yanxiu.registry"]
     assert reg.types["lecture"].plugin == "lecture"
-    (failure,) = reg.plugins.failures
-    assert failure.plugin == "dup" and "'lecture'" in failure.error and "already provided by plugin 'lecture'" in failure.error
+    (failure,) = [x for x in reg.plugins.failures if x.plugin == "dup"]
+    assert "'lecture'" in failure.error and "already provided by plugin 'lecture'" in failure.error
 
 
 def test_hook_that_raises_and_bad_returns_are_reported(make_app):
