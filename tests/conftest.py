@@ -138,3 +138,31 @@ def demo(app):
     from portal.demo import load_demo
 
     return load_demo()
+
+
+# -- figures measured by the tests ---------------------------------------------------------
+# Tests send figures as user properties ("figure" lines, schemathesis counts); they travel in
+# the reports, so these hooks (here, where the xdist controller loads them) print them.
+_FIGURES: list[str] = []
+_FUZZ = {"requests": 0, "server_errors": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == "figure":
+            _FIGURES.append(str(value))
+        elif name in ("schemathesis_requests", "schemathesis_server_errors"):
+            _FUZZ[name.removeprefix("schemathesis_")] += int(value)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    lines = list(_FIGURES)
+    if _FUZZ["requests"]:
+        lines.append(f"schemathesis: {_FUZZ['requests']} requests, {_FUZZ['server_errors']} server errors")
+    if lines:
+        terminalreporter.section("figures measured by the tests")
+        for line in lines:
+            terminalreporter.write_line(line)
+

@@ -53,20 +53,3 @@ def as_user(client, demo):
     return get
 
 
-_fuzz_totals = {"requests": 0, "server_errors": 0}
-
-
-def pytest_runtest_logreport(report) -> None:
-    """Collect the schemathesis counts (sent as user properties, so xdist forwards them)."""
-    if report.when != "call":
-        return
-    for name, value in report.user_properties:
-        if name in ("schemathesis_requests", "schemathesis_server_errors"):
-            _fuzz_totals[name.removeprefix("schemathesis_")] += int(value)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if _fuzz_totals["requests"]:
-        terminalreporter.write_line(
-            f"schemathesis: {_fuzz_totals['requests']} requests, {_fuzz_totals['server_errors']} server errors"
-        )

@@ -172,7 +172,7 @@ class BrowserSession:
     def assert_no_external_urls(self, label: str) -> None:
         """No link, asset or form target on the page points to another host (school intranets)."""
         found = self.page.evaluate(
-            """(origin) => [...document.querySelectorAll('[src],[href],[action],[srcset]')]
+            r"""(origin) => [...document.querySelectorAll('[src],[href],[action],[srcset]')]
                 .flatMap(e => ['src', 'href', 'action', 'srcset'].map(a => e.getAttribute(a)))
                 .filter(u => u && /^(https?:)?\/\//i.test(u.trim()) && !u.trim().startsWith(origin))""",
             self.server.url,
