@@ -25,7 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
+from sqlalchemy import Numeric, select, type_coerce
 
 from portal.extensions import db
 from portal.hours import fmt
@@ -65,15 +65,20 @@ def csv_cell(value: object) -> str:
         return ""
     if kind is int:
         return str(value)
-    if kind is Decimal:
+    if kind is Decimal or kind is float:
         return _fmt_hours(value)
     text = str(value)
     return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
 @lru_cache(maxsize=4096)
-def _fmt_hours(value: Decimal) -> str:
+def _fmt_hours(value: Decimal | float) -> str:
     return fmt(value)
+
+
+# Ledger hours read as the driver's floats (exact for half hours), skipping the per-row
+# Decimal conversion of the model's column type in million-row exports.
+RAW_HOURS = Numeric(8, 1, asdecimal=False)
 
 
 def _xlsx_value(ws: Worksheet, value: object) -> object:
@@ -228,7 +233,8 @@ def ledger_rows(year: str, lang: str = "zh", school_id: int | None = None) -> It
         select(
             School.code, School.name, School.timezone, CreditEntry.school_year, CreditEntry.semester,
             User.username, User.display_name, CreditEntry.activity_id, Activity.title, CreditEntry.type_key,
-            CreditEntry.role, CreditEntry.hours, CreditEntry.kind, CreditEntry.reason, CreditEntry.created_at,
+            CreditEntry.role, type_coerce(CreditEntry.hours, RAW_HOURS), CreditEntry.kind, CreditEntry.reason,
+            CreditEntry.created_at,
         )
         .join(School, School.id == CreditEntry.school_id)
         .join(User, User.id == CreditEntry.user_id)
