@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from functools import lru_cache
+from itertools import islice
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -99,14 +100,16 @@ def stream_csv(rows: Iterable[Row]) -> Iterator[bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write(BOM)
-    for n, row in enumerate(rows):
-        writer.writerow(list(map(csv_cell, row)))
-        if n % CSV_CHUNK_ROWS == 0:
-            yield buf.getvalue().encode("utf-8")
-            buf.seek(0)
-            buf.truncate()
-    if buf.tell():
+    rows = iter(rows)
+    writer.writerows([list(map(csv_cell, row)) for row in islice(rows, 1)])  # the header at once
+    while True:
         yield buf.getvalue().encode("utf-8")
+        buf.seek(0)
+        buf.truncate()
+        batch = [list(map(csv_cell, row)) for row in islice(rows, CSV_CHUNK_ROWS)]
+        if not batch:
+            return
+        writer.writerows(batch)
 
 
 def write_xlsx(
@@ -240,7 +243,8 @@ def ledger_rows(year: str, lang: str = "zh", school_id: int | None = None) -> It
         .join(User, User.id == CreditEntry.user_id)
         .join(Activity, Activity.id == CreditEntry.activity_id)
         .where(CreditEntry.school_year == year)
-        .order_by(School.code, CreditEntry.id)
+        # index order (ix_credit_year_school): no sort, so rows stream as soon as they are read
+        .order_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, CreditEntry.id)
         .execution_options(yield_per=LEDGER_BATCH)
     )
     if school_id is not None:
