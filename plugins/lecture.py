@@ -32,6 +32,9 @@ class Lecture(ActivityType):
         "attendee_reflection": Text("听讲教师须交反思", "Attendees must write a reflection"),
     }
 
+    def sample_details(self) -> dict[str, Any]:
+        return {"topic": "新课标下的单元整体教学", "speaker_name": ""}
+
     def required_evidence_for(self, role: str, settings: dict[str, Any]) -> dict[str, int]:
         if role == "attendee" and settings.get("attendee_reflection"):
             return {"reflection": 1}

@@ -10,7 +10,7 @@ from typing import Any
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -66,6 +66,12 @@ class Mentorship(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (pair_complete, meetings_logged)})
+
+    def sample_details(self) -> dict[str, str]:
+        return {"term": "1", "subject": "数学"}
+
+    def sample_evidence(self) -> list[SampleEvidence]:
+        return [SampleEvidence("meeting_log", "hold", role="mentee", count=4, first_only=True)]
 
 
 @hookimpl

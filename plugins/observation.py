@@ -12,7 +12,7 @@ from datetime import timedelta
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -73,6 +73,18 @@ class Observation(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (handbook_ready, two_plus_one_plus_one)})
+
+    def sample_details(self) -> dict[str, str]:
+        return {
+            "subject": "语文",
+            "lesson_1": "《秋天的雨》",
+            "lesson_2": "《富饶的西沙群岛》",
+            "topic_report": "低年级阅读教学的策略",
+            "discussion_focus": "如何在课堂上落实语言运用",
+        }
+
+    def sample_evidence(self) -> list[SampleEvidence]:
+        return [SampleEvidence("handbook", "hold", days_before_start=5)]
 
 
 @hookimpl

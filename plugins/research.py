@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -51,6 +51,12 @@ class Research(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (has_leader,), "approve": (final_report,)})
+
+    def sample_details(self) -> dict[str, str]:
+        return {"project_title": "小学数学作业分层设计研究", "level": "district"}
+
+    def sample_evidence(self) -> list[SampleEvidence]:
+        return [SampleEvidence("final_report", "approve", role="leader")]
 
 
 @hookimpl

@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -38,6 +38,12 @@ class SchoolVisit(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"approve": (report_back_lesson,)})
+
+    def sample_details(self) -> dict[str, str]:
+        return {"destination": "实验小学", "purpose": "学习课后服务经验"}
+
+    def sample_evidence(self) -> list[SampleEvidence]:
+        return [SampleEvidence("report_lesson", "approve", role="leader", first_only=True)]
 
 
 @hookimpl

@@ -40,6 +40,18 @@ class EvidenceKind:
     written: bool = True  # a written piece may be typed in; otherwise a file is expected
 
 
+@dataclass(frozen=True)
+class SampleEvidence:
+    """Evidence the demo data (``flask demo``) adds so that the type's own guards pass."""
+
+    kind: str
+    stage: str  # "hold" or "approve": added before that trigger
+    role: str | None = None  # every participant in this role; None: the organizer
+    count: int = 1
+    first_only: bool = False  # only the first participant in the role
+    days_before_start: int | None = None  # backdate the upload (a handbook due ahead of time)
+
+
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.
 COMMON_EVIDENCE_KINDS: dict[str, EvidenceKind] = {
     "reflection": EvidenceKind("教学反思", "Reflection"),
@@ -157,6 +169,16 @@ class ActivityType:
                 value = labels.get(str(value), value)
             out.append((str(f.label.text), str(value)))
         return out
+
+    # -- demo data --------------------------------------------------------------------
+    def sample_details(self) -> dict[str, Any] | None:
+        """Example values of the type's own fields for the demo school; None leaves the type
+        out of the demo activities."""
+        return None
+
+    def sample_evidence(self) -> list[SampleEvidence]:
+        """Evidence beyond ``required_evidence_for`` that the type's guards need in the demo."""
+        return []
 
     def page_fragment(self, ctx: TransitionContext, locale: str | None) -> str | None:
         """Optional HTML (already escaped/safe) shown on the activity page under the details."""

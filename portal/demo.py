@@ -4,7 +4,6 @@ type in every state. All names are invented."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -34,29 +33,13 @@ DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
 STATE_TAGS = {"planned": "筹备中", "held": "待审核", "reviewed": "待认定", "credited": "已认定", "cancelled": "已取消"}
 
 
-def _subject(key: str) -> str:
-    d = _details(key)
-    return d.get("topic") or d.get("project_title") or d.get("destination") or d.get("subject", "")
+def _subject(details: dict) -> str:
+    """A short subject for a demo title: the first text value of the type's sample details."""
+    return next((v for v in details.values() if isinstance(v, str) and len(v) > 1), "")
 
 
 def _user(username: str) -> User:
     return db.session.execute(select(User).where(User.username == username)).scalar_one()
-
-
-def _details(key: str) -> dict:
-    return {
-        "lecture": {"topic": "新课标下的单元整体教学", "speaker_name": ""},
-        "observation": {
-            "subject": "语文",
-            "lesson_1": "《秋天的雨》",
-            "lesson_2": "《富饶的西沙群岛》",
-            "topic_report": "低年级阅读教学的策略",
-            "discussion_focus": "如何在课堂上落实语言运用",
-        },
-        "mentorship": {"term": "1", "subject": "数学"},
-        "research": {"project_title": "小学数学作业分层设计研究", "level": "district"},
-        "school_visit": {"destination": "实验小学", "purpose": "学习课后服务经验"},
-    }.get(key, {})
 
 
 def _roles(key: str) -> list[tuple[str, str]]:
@@ -66,28 +49,30 @@ def _roles(key: str) -> list[tuple[str, str]]:
     return [("teacher1", other), ("teacher2", main), ("teacher3", main), ("teacher4", main)]
 
 
-def _evidence_for_approval(act: Activity, organizer: User) -> None:
+TEXT = "这次活动让我收获很多。" * 20
+
+
+def _add_evidence(act: Activity, organizer: User, stage: str) -> None:
+    """Evidence so the type's guards pass before ``stage``: what each role must provide
+    (``required_evidence_for``, before approval) and the type's own ``sample_evidence``."""
     reg = registry().get(act.type_key)
-    settings = schools.type_settings(act.school_id, act.type_key)
-    for p, u in activities.participants_with_users(act.id):
-        for kind, count in reg.type.required_evidence_for(p.role, settings).items():
-            for i in range(count):
-                activities.add_evidence(act, u, u.id, kind, f"{kind} {i + 1}", text="这次活动让我收获很多。" * 20)
-        if p.role == "leader" and act.type_key == "research":
-            activities.add_evidence(act, u, u.id, "final_report", "结题报告", text="结题报告正文。" * 30)
-    if act.type_key == "school_visit":
-        first = activities.participants_with_users(act.id)[0][1]
-        activities.add_evidence(act, organizer, first.id, "report_lesson", "汇报课", text="汇报课记录。" * 10)
-
-
-def _prepare_hold(act: Activity, organizer: User) -> None:
-    if act.type_key == "observation":
-        ev = activities.add_evidence(act, organizer, organizer.id, "handbook", "观摩手册", text="观摩手册内容。" * 20)
-        with write_transaction():
-            ev.uploaded_at = act.starts_at - timedelta(days=5)
-    if act.type_key == "mentorship":
-        for i in range(4):
-            activities.add_evidence(act, organizer, _user("teacher2").id, "meeting_log", f"第{i + 1}次研讨", text="研讨记录。" * 10)
+    people = activities.participants_with_users(act.id)
+    if stage == "approve":
+        settings = schools.type_settings(act.school_id, act.type_key)
+        for p, u in people:
+            for kind, count in reg.type.required_evidence_for(p.role, settings).items():
+                for i in range(count):
+                    activities.add_evidence(act, u, u.id, kind, f"{kind} {i + 1}", text=TEXT)
+    for sample in reg.type.sample_evidence():
+        if sample.stage != stage:
+            continue
+        owners = [u for p, u in people if p.role == sample.role] if sample.role else [organizer]
+        for owner in owners[:1] if sample.first_only else owners:
+            for i in range(sample.count):
+                ev = activities.add_evidence(act, organizer, owner.id, sample.kind, f"{sample.kind} {i + 1}", text=TEXT)
+                if sample.days_before_start is not None:
+                    with write_transaction():
+                        ev.uploaded_at = act.starts_at - timedelta(days=sample.days_before_start)
 
 
 def load_demo(today: datetime | None = None) -> School:
@@ -105,22 +90,23 @@ def load_demo(today: datetime | None = None) -> School:
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
     plan = [("planned", 10), ("held", -20), ("reviewed", -30), ("credited", -40), ("cancelled", 5)]
-    for key in list(registry().keys()):
-        if key not in {"lecture", "observation", "mentorship", "research", "school_visit"}:
+    for key, reg in registry().types.items():
+        details = reg.type.sample_details()
+        if details is None:  # the type offers no demo data
             continue
-        type_name = registry().get(key).type.name_zh
+        type_name = reg.type.name_zh
         for state, offset in plan:
             start = now + timedelta(days=offset)
             act = activities.plan_activity(
                 school,
                 organizer,
                 key,
-                f"{type_name}：{_subject(key)}（{STATE_TAGS[state]}）",
+                f"{type_name}：{_subject(details)}（{STATE_TAGS[state]}）",
                 start.isoformat(timespec="minutes") + "+00:00",
                 (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
                 "3",
                 [{"user_id": _user(u).id, "role": r} for u, r in _roles(key)],
-                _details(key),
+                details,
                 location="学校报告厅",
             )
             if state == "planned":
@@ -128,7 +114,7 @@ def load_demo(today: datetime | None = None) -> School:
             if state == "cancelled":
                 transitions.fire(act.id, school.id, organizer, "cancel", "时间冲突，改期")
                 continue
-            _prepare_hold(act, organizer)
+            _add_evidence(act, organizer, "hold")
             rows = [
                 {"user_id": p.user_id, "attended_hours": "3", "absent_hours": "0", "excused_hours": "0"}
                 for p, _ in activities.participants_with_users(act.id)
@@ -138,7 +124,7 @@ def load_demo(today: datetime | None = None) -> School:
             transitions.fire(act.id, school.id, organizer, "hold", "")
             if state == "held":
                 continue
-            _evidence_for_approval(act, organizer)
+            _add_evidence(act, organizer, "approve")
             transitions.fire(act.id, school.id, reviewer, "approve", "材料齐全")
             if state == "reviewed":
                 continue
@@ -155,4 +141,4 @@ def demo_counts() -> dict[str, int]:
     }
 
 
-__all__ = ["DEMO_PASSWORD", "load_demo", "Decimal"]
+__all__ = ["DEMO_PASSWORD", "load_demo"]
