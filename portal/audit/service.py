@@ -95,6 +95,20 @@ def _utc_bounds(school: School, flt: AuditFilter) -> tuple[datetime | None, date
     return start, end
 
 
+def _common_filters(q: Select, school: School, flt: AuditFilter, table: Any, person: Any) -> Select:
+    """Date range (school-local days), activity and person: shared by the log and the ledger."""
+    start, end = _utc_bounds(school, flt)
+    if start:
+        q = q.where(table.created_at >= start)
+    if end:
+        q = q.where(table.created_at < end)
+    if flt.activity_id:
+        q = q.where(table.activity_id == flt.activity_id)
+    if flt.person:
+        q = q.where(person.username == flt.person)
+    return q
+
+
 def _transitions_query(school: School, flt: AuditFilter) -> Select:
     actor = aliased(User)
     q = (
@@ -103,15 +117,7 @@ def _transitions_query(school: School, flt: AuditFilter) -> Select:
         .join(actor, actor.id == TransitionLog.actor_id)
         .where(TransitionLog.school_id == school.id, Activity.school_id == school.id)
     )
-    start, end = _utc_bounds(school, flt)
-    if start:
-        q = q.where(TransitionLog.created_at >= start)
-    if end:
-        q = q.where(TransitionLog.created_at < end)
-    if flt.activity_id:
-        q = q.where(TransitionLog.activity_id == flt.activity_id)
-    if flt.person:
-        q = q.where(actor.username == flt.person)
+    q = _common_filters(q, school, flt, TransitionLog, actor)
     if flt.trigger:
         q = q.where(TransitionLog.trigger == flt.trigger)
     return q.order_by(TransitionLog.created_at.desc(), TransitionLog.id.desc())
@@ -126,15 +132,7 @@ def _ledger_query(school: School, flt: AuditFilter) -> Select:
         .join(author, author.id == CreditEntry.created_by)
         .where(CreditEntry.school_id == school.id, Activity.school_id == school.id)
     )
-    start, end = _utc_bounds(school, flt)
-    if start:
-        q = q.where(CreditEntry.created_at >= start)
-    if end:
-        q = q.where(CreditEntry.created_at < end)
-    if flt.activity_id:
-        q = q.where(CreditEntry.activity_id == flt.activity_id)
-    if flt.person:
-        q = q.where(teacher.username == flt.person)
+    q = _common_filters(q, school, flt, CreditEntry, teacher)
     if flt.kind:
         q = q.where(CreditEntry.kind == flt.kind)
     return q.order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc())
