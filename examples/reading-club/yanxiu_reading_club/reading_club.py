@@ -66,6 +66,11 @@ class ReadingClub(ActivityType):
     roles = {"member": Role("成员", "Member"), "leader": Role("领读人", "Reading leader")}
     form = ReadingClubForm
     default_settings = {"chars_per_year": DEFAULT_CHARS_PER_YEAR, "reading_hours": 2, "leader_multiplier": 2}
+    settings_labels = {
+        "chars_per_year": Text("每学年读书笔记字数", "Reading-note characters per year"),
+        "reading_hours": Text("读书另计学时", "Extra hours for the reading"),
+        "leader_multiplier": Text("领读人学时倍数", "Leader hours multiplier"),
+    }
 
     def __init__(self, logged_chars: LoggedChars | None = None):
         #: Where handwritten-note totals come from; tests pass a dict-backed function.
