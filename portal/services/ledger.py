@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from portal.activity_types import ActivityType
@@ -35,29 +35,32 @@ def credit_hours_for(
 def post_credits(
     s: Session, activity_type: ActivityType, act: Activity, parts: list[Participation], settings: dict, actor_id: int
 ) -> dict[int, Decimal]:
-    """Write this round's credit entries; returns hours by user id."""
+    """Write this round's credit entries in one INSERT; returns hours by user id."""
     written: dict[int, Decimal] = {}
+    rows = []
     for p in parts:
         hours = credit_hours_for(activity_type, act, p, settings)
         if hours <= 0:
             continue
-        s.add(
-            CreditEntry(
-                school_id=act.school_id,
-                user_id=p.user_id,
-                activity_id=act.id,
-                type_key=act.type_key,
-                role=p.role,
-                school_year=act.school_year,
-                semester=act.semester,
-                hours=hours,
-                kind="credit",
-                round=act.credit_round,
-                reason=p.adjust_reason or "",
-                created_by=actor_id,
-            )
+        rows.append(
+            {
+                "school_id": act.school_id,
+                "user_id": p.user_id,
+                "activity_id": act.id,
+                "type_key": act.type_key,
+                "role": p.role,
+                "school_year": act.school_year,
+                "semester": act.semester,
+                "hours": hours,
+                "kind": "credit",
+                "round": act.credit_round,
+                "reason": p.adjust_reason or "",
+                "created_by": actor_id,
+            }
         )
         written[p.user_id] = hours
+    if rows:
+        s.execute(insert(CreditEntry), rows)
     return written
 
 
