@@ -29,6 +29,16 @@ class Invalid(DomainError):
         self.fields = fields or {}
 
 
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_attempts"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -16,23 +16,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.database import write_transaction
-from portal.errors import DomainError
+from portal.errors import TooManyAttempts, Unauthenticated
 from portal.extensions import db
 from portal.models import ApiToken, User
 from portal.services import login_guard
 from portal.timeutil import utcnow
 
 TOKEN_BYTES = 32
-
-
-class Unauthenticated(DomainError):
-    status = 401
-    code = "unauthenticated"
-
-
-class TooManyAttempts(DomainError):
-    status = 429
-    code = "too_many_attempts"
 
 
 @dataclass(frozen=True)
