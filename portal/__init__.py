@@ -45,9 +45,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     registry = build_registry(app)
     app.extensions["yanxiu.registry"] = registry
     i18n.init_app(app, registry)
-    from portal import plugin_assets
+    from portal import page_cache, plugin_assets
 
     plugin_assets.init_app(app, registry)
+    page_cache.init_app(app, registry.plugins.manager.get_plugins())
 
     from portal import auth, cli, security
 

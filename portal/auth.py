@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.extensions import db, login_manager
+from portal.current import remember_memberships
+from portal.extensions import login_manager
 from portal.models import User
+from portal.services import access
 
 
 @login_manager.user_loader
@@ -16,9 +18,10 @@ def load_user(token: str) -> User | None:
         uid, version = int(uid_text), int(version_text)
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, uid)
+    user, schools, district = access.user_with_schools(uid)
     if user is None or not user.active or user.session_version != version:
         return None
+    remember_memberships(user.id, schools, district)
     return user
 
 

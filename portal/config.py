@@ -40,6 +40,8 @@ class DefaultConfig:
     # Reverse proxies in front of the app (nginx = 1): their X-Forwarded-For/-Proto are trusted,
     # so login throttling counts the real client address, not the proxy's.
     TRUSTED_PROXIES = 0
+    # Cached page parts (portal.page_cache): CACHE_TYPE, CACHE_DIR (default instance/cache),
+    # CACHE_DEFAULT_TIMEOUT and CACHE_THRESHOLD are Flask-Caching's; "NullCache" turns it off.
     # API tokens
     API_TOKEN_HOURS = 24 * 7
 
@@ -49,6 +51,9 @@ ENV_KEYS = {
     "SECRET_KEY": "SECRET_KEY",
     "YANXIU_UPLOAD_FOLDER": "UPLOAD_FOLDER",
     "YANXIU_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "YANXIU_CACHE_TYPE": "CACHE_TYPE",
+    "YANXIU_CACHE_DIR": "CACHE_DIR",
+    "YANXIU_CACHE_REDIS_URL": "CACHE_REDIS_URL",
 }
 
 

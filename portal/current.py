@@ -23,15 +23,25 @@ def _load() -> None:
     g.yanxiu_school, g.yanxiu_roles, g.yanxiu_schools = None, frozenset(), []
     if not current_user.is_authenticated:
         return
-    schools, district = access.schools_and_district_role(current_user.id)  # one query
+    known = g.pop("yanxiu_memberships", None)
+    if known is not None and known[0] == current_user.id:  # read with the user at login load
+        schools, district = known[1], known[2]
+    else:  # e.g. an API token user: one query
+        schools, district = access.schools_and_district_role(current_user.id)
     g.yanxiu_schools = schools
     wanted = session.get("school_id")
     chosen = next((s for s in schools if s[0].id == wanted), schools[0] if schools else None)
     if chosen is not None:
         g.yanxiu_school, g.yanxiu_roles = chosen[0], frozenset(chosen[1])
-        session["school_id"] = chosen[0].id
+        if wanted != chosen[0].id:  # an unchanged session is not signed and sent again
+            session["school_id"] = chosen[0].id
     if district:
         g.yanxiu_roles = g.yanxiu_roles | {"district_admin"}
+
+
+def remember_memberships(user_id: int, schools: access.SchoolRoles, district: bool) -> None:
+    """Keep what the login loader read with the user, so :func:`_load` needs no query."""
+    g.yanxiu_memberships = (user_id, schools, district)
 
 
 def current_school() -> School | None:

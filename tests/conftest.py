@@ -31,6 +31,7 @@ def base_config(tmp: Path, uri: str) -> dict:
         "SECRET_KEY": "test-secret-key-0123456789",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "CACHE_DIR": str(tmp / "cache"),
         "WTF_CSRF_ENABLED": False,
     }
 

@@ -16,3 +16,6 @@ def init_app(app: Flask) -> None:
     from portal.cli import credits as credits_cli
 
     credits_cli.register(app)
+    from portal.cli import cache as cache_cli
+
+    cache_cli.register(app)

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, UniqueConstraint
+import secrets
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -25,6 +27,12 @@ class School(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A new random stamp, set by database triggers whenever anything the school's pages show
+    # changes (migration 3b9d0c4e2f61). Cached pages are keyed on it (``portal.page_cache``).
+    # Random, not a counter: after a database is restored or rebuilt, old stamps do not recur.
+    data_version: Mapped[int] = mapped_column(
+        BigInteger, default=lambda: secrets.randbits(62), server_default=text("0")
+    )
 
     def rule(self, key: str) -> Any:
         return (self.rules or {}).get(key, DEFAULT_SCHOOL_RULES[key])

@@ -24,9 +24,10 @@ from portal.current import current_roles, current_school, require_school, roles_
 from portal.errors import DomainError, Invalid
 from portal.hours import fmt
 from portal.i18n import lang_code
+from portal.models import School
+from portal.page_cache import cached_part
 from portal.registry import registry
 from portal.reports import exports
-from portal.models import School
 from portal.services import access, credits, exemptions, schools
 from portal.timeutil import current_school_year
 
@@ -105,15 +106,22 @@ def summary():
             year=credits.parse_year(request.args.get("year")),
         )
     year = _year(school.timezone)
-    return render_template(
-        "reports/summary.html",
-        school=school,
-        year=year,
-        link_args=_summary_args(school, year),
-        keys=credits.type_keys_for_year(year, school.id),
-        type_names=_type_names(),
-        rows=credits.school_summary(school, year),
-    )
+    link_args = _summary_args(school, year)
+
+    def render_table() -> str:
+        return render_template(
+            "reports/_summary_body.html",
+            school=school,
+            year=year,
+            link_args=link_args,
+            keys=credits.type_keys_for_year(year, school.id),
+            type_names=_type_names(),
+            rows=credits.school_summary(school, year),
+        )
+
+    parts = (year, sorted(link_args.items()), request.script_root)
+    body = cached_part("summary", school, parts, render_table)
+    return render_template("reports/summary.html", school=school, year=year, body=body)
 
 
 @bp.get("/reports/summary.csv")

@@ -32,7 +32,10 @@ def is_district_admin(user_id: int) -> bool:
     )
 
 
-def schools_and_district_role(user_id: int) -> tuple[list[tuple[School, list[str]]], bool]:
+SchoolRoles = list[tuple[School, list[str]]]
+
+
+def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, bool]:
     """The schools a user belongs to with their roles there, and whether they are a district
     admin (one query)."""
     rows = db.session.execute(
@@ -41,6 +44,26 @@ def schools_and_district_role(user_id: int) -> tuple[list[tuple[School, list[str
         .where(Membership.user_id == user_id, Membership.active.is_(True))
         .order_by(School.code, Membership.role)
     ).all()
+    return _group_roles(rows)
+
+
+def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, bool]:
+    """A user with their schools, roles and district role, in one query: what every page
+    of a logged-in user needs first (the login loader runs it)."""
+    rows = db.session.execute(
+        select(User, Membership.role, School)
+        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
+        .outerjoin(School, Membership.school_id == School.id)
+        .where(User.id == user_id)
+        .order_by(School.code, Membership.role)
+    ).all()
+    if not rows:
+        return None, [], False
+    schools, district = _group_roles([(role, school) for _user, role, school in rows if role is not None])
+    return rows[0][0], schools, district
+
+
+def _group_roles(rows: Iterable[tuple[str, School | None]]) -> tuple[SchoolRoles, bool]:
     out: dict[int, tuple[School, list[str]]] = {}
     district = False
     for role, school in rows:

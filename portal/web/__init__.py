@@ -23,5 +23,5 @@ def _fresh_request_state() -> None:
     """
     from flask import g
 
-    for key in ("_login_user", "yanxiu_school", "yanxiu_roles", "yanxiu_schools"):
+    for key in ("_login_user", "yanxiu_school", "yanxiu_roles", "yanxiu_schools", "yanxiu_memberships"):
         g.pop(key, None)

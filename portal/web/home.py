@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.current import current_roles, current_school
+from portal.page_cache import cached_part
 from portal.services import credits, overview
 from portal.timeutil import current_school_year, valid_school_year
 
@@ -25,9 +26,16 @@ def index():
     if not valid_school_year(year):
         year = current_school_year(school.timezone)
     user = current_user._get_current_object()
-    record = credits.teacher_year(user, school, year)
-    entries = credits.entries_for(user.id, school.id, year)
-    waiting = overview.waiting_on(user.id, school.id)
-    return render_template(
-        "home/index.html", record=record, entries=entries, waiting=waiting, year=year, school=school
-    )
+
+    def render_body() -> str:
+        return render_template(
+            "home/_body.html",
+            record=credits.teacher_year(user, school, year),
+            entries=credits.entries_for(user.id, school.id, year),
+            waiting=overview.waiting_on(user.id, school.id),
+            year=year,
+            viewer_id=user.id,
+        )
+
+    body = cached_part("home", school, (user.id, year, request.script_root), render_body)
+    return render_template("home/index.html", body=body)

@@ -108,7 +108,7 @@ def login(client: FlaskClient, user: User, school: School | None = None) -> Flas
 
     The ``app`` fixture keeps one app context open, so requests share ``g``: forget the
     previous request's user and school there too."""
-    for key in ("_login_user", "yanxiu_school", "yanxiu_roles", "yanxiu_schools"):
+    for key in ("_login_user", "yanxiu_school", "yanxiu_roles", "yanxiu_schools", "yanxiu_memberships"):
         g.pop(key, None)
     client.delete_cookie("remember_token")
     with client.session_transaction() as sess:

@@ -1,0 +1,139 @@
+"""school data version: a new random stamp on every change a school's pages show
+
+Cached pages (teacher home, school summary) are keyed on ``school.data_version``. Triggers,
+not application code, raise it, so no write path can forget to: the ORM, Core bulk inserts,
+the CLI, a plugin or a console session all invalidate alike. ``user_account`` raises the
+version of every school the user belongs to, and only for the columns pages show (a login
+or a password change does not empty a school's cache).
+
+Revision ID: 3b9d0c4e2f61
+Revises: 78e6ab0c9588
+Create Date: 2026-11-22 16:45:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "3b9d0c4e2f61"
+down_revision = "78e6ab0c9588"
+branch_labels = None
+depends_on = None
+
+# table → the school(s) a row belongs to, with ``R`` standing for NEW or OLD
+SCHOOL_OF = {
+    "school_activity_type": "R.school_id",
+    "activity": "R.school_id",
+    "participation": "(SELECT a.school_id FROM activity a WHERE a.id = R.activity_id)",
+    "evidence": "(SELECT a.school_id FROM activity a WHERE a.id = R.activity_id)",
+    "credit_entry": "R.school_id",
+    "exemption": "R.school_id",
+    "membership": "R.school_id",
+}
+USER_COLUMNS = ("username", "display_name", "active", "gender", "birth_date")  # what pages and assessment read
+SCHOOL_COLUMNS = ("code", "name", "timezone", "rules")
+EVENTS = ("INSERT", "UPDATE", "DELETE")
+
+
+def _stamp() -> str:
+    """A random 62-bit number (random, not +1: a restored backup must not reuse stamps)."""
+    if op.get_bind().dialect.name == "postgresql":
+        return "floor(random() * 4611686018427387903)::bigint"
+    return "(random() & 4611686018427387903)"
+
+
+def _bump(where: str) -> str:
+    return f"UPDATE school SET data_version = {_stamp()} WHERE {where};"
+
+
+def _user_schools(r: str) -> str:
+    return f"id IN (SELECT m.school_id FROM membership m WHERE m.user_id = {r}.id)"
+
+
+def upgrade():
+    op.add_column("school", sa.Column("data_version", sa.BigInteger(), server_default=sa.text("0"), nullable=False))
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        _sqlite_up()
+    elif dialect == "postgresql":
+        _postgres_up()
+
+
+def _sqlite_up():
+    for table, school in SCHOOL_OF.items():
+        for event in EVENTS:
+            rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}[event]
+            where = " OR ".join(f"id = {school.replace('R.', r + '.')}" for r in rows)
+            op.execute(
+                f"CREATE TRIGGER data_version_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN {_bump(where)} END"
+            )
+    op.execute(
+        f"CREATE TRIGGER data_version_user_account_update AFTER UPDATE OF {', '.join(USER_COLUMNS)} "
+        f"ON user_account BEGIN {_bump(_user_schools('NEW'))} END"
+    )
+    op.execute(
+        f"CREATE TRIGGER data_version_school_update AFTER UPDATE OF {', '.join(SCHOOL_COLUMNS)} "
+        f"ON school BEGIN {_bump('id = NEW.id')} END"
+    )
+
+
+def _postgres_up():
+    for table, school in SCHOOL_OF.items():
+        op.execute(
+            f"""
+            CREATE FUNCTION data_version_{table}() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP <> 'INSERT' THEN {_bump('id = ' + school.replace('R.', 'OLD.'))} END IF;
+                IF TG_OP <> 'DELETE' THEN {_bump('id = ' + school.replace('R.', 'NEW.'))} END IF;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            f"CREATE TRIGGER data_version_{table} AFTER {' OR '.join(EVENTS)} ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION data_version_{table}()"
+        )
+    op.execute(
+        f"""
+        CREATE FUNCTION data_version_user_account() RETURNS trigger AS $$
+        BEGIN
+            {_bump(_user_schools('NEW'))}
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """
+    )
+    op.execute(
+        f"CREATE TRIGGER data_version_user_account AFTER UPDATE OF {', '.join(USER_COLUMNS)} ON user_account "
+        "FOR EACH ROW EXECUTE FUNCTION data_version_user_account()"
+    )
+    op.execute(
+        f"""
+        CREATE FUNCTION data_version_school() RETURNS trigger AS $$
+        BEGIN
+            NEW.data_version := {_stamp()};
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql
+        """
+    )
+    op.execute(
+        f"CREATE TRIGGER data_version_school BEFORE UPDATE OF {', '.join(SCHOOL_COLUMNS)} ON school "
+        "FOR EACH ROW EXECUTE FUNCTION data_version_school()"
+    )
+
+
+def downgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for table in SCHOOL_OF:
+            for event in EVENTS:
+                op.execute(f"DROP TRIGGER IF EXISTS data_version_{table}_{event.lower()}")
+        op.execute("DROP TRIGGER IF EXISTS data_version_user_account_update")
+        op.execute("DROP TRIGGER IF EXISTS data_version_school_update")
+    elif dialect == "postgresql":
+        for table in (*SCHOOL_OF, "user_account", "school"):
+            op.execute(f"DROP TRIGGER IF EXISTS data_version_{table} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS data_version_{table}()")
+    with op.batch_alter_table("school") as batch:
+        batch.drop_column("data_version")

@@ -1,0 +1,100 @@
+"""Rendered page parts cached under the data stamp of their school.
+
+A school's pages are read far more often than its data changes: a teacher checks their
+hours many times between two credits. The expensive part of such a page (the body of the
+teacher home, the school summary table) is rendered once and kept in a Flask-Caching
+backend under a key that holds everything the part depends on:
+
+* the school's ``data_version`` stamp, which database triggers replace whenever anything
+  the school's pages show changes (ledger, activities, participations, evidence, settings,
+  exemptions, memberships, teachers' names; migration ``3b9d0c4e2f61``). The stamp is read
+  with the school in the request's first query, so a cached part is never older than the
+  database, whichever process or machine wrote it;
+* the school's id and creation time (a rebuilt database never meets old entries);
+* the page, the viewer and the arguments the caller passes (year, language...);
+* the build: installed plugins and the modification times of the code and templates, so a
+  deploy never serves parts rendered by the previous code.
+
+Invalidation is therefore never needed, only expiry. The backend is configuration: the
+default ``FileSystemCache`` in ``instance/cache`` is shared by the gunicorn workers of one
+machine; several machines set ``CACHE_TYPE = "RedisCache"`` (or leave the file cache per
+machine: still correct, only colder); ``CACHE_TYPE = "NullCache"`` turns caching off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from portal.extensions import cache
+from portal.i18n import lang_code
+from portal.models import School
+
+BUILD_KEY = "yanxiu.build"
+STATS_KEY = "yanxiu.page_cache_stats"
+CODE_SUFFIXES = (".py", ".html", ".mo")
+
+
+def init_app(app: Flask, plugin_objects: list[object]) -> None:
+    app.config.setdefault("CACHE_TYPE", "FileSystemCache")
+    app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
+    app.config.setdefault("CACHE_THRESHOLD", 20000)
+    cache.init_app(app)
+    app.extensions[BUILD_KEY] = build_id(plugin_objects)
+    app.extensions[STATS_KEY] = Counter()
+
+
+def build_id(plugin_objects: list[object]) -> str:
+    """A digest of the code that renders pages: the core packages and every loaded plugin's
+    package (file names, sizes and modification times)."""
+    roots = {Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "workflows"}
+    for obj in plugin_objects:
+        module = sys.modules.get(getattr(obj, "__module__", "") or "") if not hasattr(obj, "__file__") else obj
+        path = getattr(module, "__file__", None)
+        if path:
+            roots.add(Path(path).resolve().parent)
+    digest = hashlib.sha256()
+    for root in sorted(roots):
+        for dirpath, _dirs, files in sorted(os.walk(root)):
+            for name in sorted(files):
+                if name.endswith(CODE_SUFFIXES):
+                    st = os.stat(os.path.join(dirpath, name))
+                    digest.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_part(page: str, school: School, parts: tuple[object, ...], render: Callable[[], str]) -> Markup:
+    """The HTML ``render()`` returns, from the cache when this school's data has not changed
+    since it was rendered for the same ``page`` and ``parts``."""
+    key = "|".join(
+        map(
+            str,
+            (
+                page,
+                current_app.extensions[BUILD_KEY],
+                school.id,
+                school.created_at.isoformat() if school.created_at else "",
+                school.data_version,
+                lang_code(),
+                *parts,
+            ),
+        )
+    )
+    key = "page:" + hashlib.sha256(key.encode()).hexdigest()
+    stats = current_app.extensions[STATS_KEY]
+    html = cache.get(key)
+    if html is None:
+        stats["miss"] += 1
+        html = str(render())
+        cache.set(key, html)
+    else:
+        stats["hit"] += 1
+    return Markup(html)

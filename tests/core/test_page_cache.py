@@ -1,0 +1,229 @@
+"""Cached page parts (portal/page_cache.py) and the school data stamp they are keyed on.
+
+The stamp is raised by database triggers (migration 3b9d0c4e2f61); these tests write through
+the services, the ORM, Core and raw SQL, and check that every change a cached page shows
+gives the school a new stamp, that nothing else does, and that the pages show the change on
+the very next request, also when another app (another worker) wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.models import School, User
+from portal.page_cache import STATS_KEY, build_id
+from portal.services import activities, exemptions, schools, users
+from tests.credits.helpers import TEXT, credited, login
+from tests.support import factories as f
+
+# Tables whose rows no cached part shows; every other table must raise the stamp.
+NOT_SHOWN = {
+    "transition_log": "the activity row written with it raises the stamp",
+    "api_token": "security, not shown",
+    "login_attempt": "security, not shown",
+    "school": "raises its own stamp (checked below)",
+    "user_account": "raises the stamps of the user's schools (checked below)",
+}
+
+
+def stamp(school: School) -> int:
+    db.session.expire_all()
+    return db.session.execute(select(School.data_version).where(School.id == school.id)).scalar_one()
+
+
+def total_on_home(client) -> str:
+    html = client.get("/").get_data(as_text=True)
+    return re.search(r'data-testid="hours-total">([^<]*)<', html).group(1)
+
+
+@pytest.fixture
+def two_schools(app):
+    a, b = f.school("A1"), f.school("B1")
+    return a, b, f.staff(a), f.staff(b, "b")
+
+
+def trigger_tables() -> set[str]:
+    if db.engine.dialect.name == "sqlite":
+        rows = db.session.execute(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data_version_%'"))
+    else:
+        rows = db.session.execute(
+            text("SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE 'data_version_%'")
+        )
+    return set(rows.scalars())
+
+
+def test_every_table_a_page_shows_raises_the_stamp(app):
+    core = {t.name for t in db.metadata.sorted_tables} & set(inspect(db.engine).get_table_names())
+    missing = core - trigger_tables() - (NOT_SHOWN.keys() - {"school", "user_account"})
+    assert not missing, f"tables without data_version triggers: {sorted(missing)}"
+
+
+def test_a_credited_activity_gives_its_school_a_new_stamp_and_no_other(app, two_schools):
+    a, b, staff_a, _staff_b = two_schools
+    before_a, before_b = stamp(a), stamp(b)
+    credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")])
+    assert stamp(a) != before_a
+    assert stamp(b) == before_b
+
+
+def test_each_kind_of_change_raises_the_stamp(app, two_schools):
+    a, b, staff_a, _ = two_schools
+    act = credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], until="held")
+    t1 = staff_a["t1"]
+    changes = {
+        "participation update (raw SQL)": lambda: written(
+            lambda: db.session.execute(text("UPDATE participation SET absent_hours = 1 WHERE activity_id = :a"), {"a": act.id})
+        ),
+        "activity title (ORM)": lambda: written(lambda: setattr(db.session.get(type(act), act.id), "title", "新的标题")),
+        "type settings (service)": lambda: schools.set_type(a, "lecture", enabled=False),
+        "school rules (service)": lambda: schools.update_rules(a, {"required_hours": 40}),
+        "teacher's name (ORM)": lambda: written(lambda: setattr(db.session.get(User, t1.id), "display_name", "新名字")),
+        "teacher's birth date (raw SQL)": lambda: written(
+            lambda: db.session.execute(text("UPDATE user_account SET birth_date = '1970-01-01' WHERE id = :u"), {"u": t1.id})
+        ),
+        "membership (service)": lambda: users.add_role(db.session.get(User, t1.id), a, "organizer"),
+        "evidence upload (service)": lambda: activities.add_evidence(act, t1, t1.id, "reflection", "反思", text=TEXT),
+        "evidence delete (raw SQL)": lambda: written(
+            lambda: db.session.execute(text("DELETE FROM evidence WHERE activity_id = :a"), {"a": act.id})
+        ),
+    }
+    for name, change in changes.items():
+        before, other = stamp(a), stamp(b)
+        change()
+        assert stamp(a) != before, name
+        assert stamp(b) == other, name
+
+
+def written(change) -> None:
+    with write_transaction():
+        change()
+
+
+def test_exemption_raises_the_stamp(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    before = stamp(a)
+    exemptions.set_exemption(a, staff_a["admin"], staff_a["t2"].id, "2026-2027", "病假")
+    assert stamp(a) != before
+
+
+def test_logins_and_password_changes_keep_the_stamp(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    before = stamp(a)
+    with write_transaction():
+        user = db.session.get(User, staff_a["t1"].id)
+        user.session_version += 1
+        user.locale = "en"
+        user.password_hash = "x"
+    assert stamp(a) == before
+
+
+def test_home_shows_a_credit_on_the_next_request(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    client = login(app.test_client(), staff_a["t1"], a)
+    assert total_on_home(client) == "0"
+    assert total_on_home(client) == "0"
+    stats = app.extensions[STATS_KEY]
+    hits = stats["hit"]
+    assert total_on_home(client) == "0"
+    assert stats["hit"] == hits + 1  # the body came from the cache
+    credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="3")
+    login(client, staff_a["t1"], a)
+    assert total_on_home(client) == "3"
+
+
+def test_a_change_written_by_another_worker_is_seen(make_app, tmp_path):
+    """Two apps on one database and one cache folder, as two gunicorn workers: a change made
+    through one (here raw SQL, as a console would) is on the other's next page."""
+    from tests.support import factories
+
+    cache_dir = str(tmp_path / "shared-cache")
+    reader = make_app(CACHE_DIR=cache_dir)
+    with reader.app_context():
+        a = factories.school("W1")
+        staff = factories.staff(a)
+        act = credited(a, staff, "lecture", [(staff["t1"], "attendee")], hours="2")
+        client = login(reader.test_client(), staff["t1"], a)
+        assert total_on_home(client) == "2"
+        assert total_on_home(client) == "2"
+        uri, act_id = reader.config["SQLALCHEMY_DATABASE_URI"], act.id
+        t1, school = staff["t1"], a
+    writer = make_app(CACHE_DIR=cache_dir, SQLALCHEMY_DATABASE_URI=uri)
+    with writer.app_context():
+        from portal.services import transitions
+
+        transitions.fire(act_id, school.id, db.session.get(User, staff["reviewer"].id), "revoke", "重复登记")
+    with reader.app_context():
+        client = login(reader.test_client(), t1, school)
+        assert total_on_home(client) == "0"
+
+
+def test_summary_shows_a_renamed_teacher(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    client = login(app.test_client(), staff_a["admin"], a)
+    assert "新名字" not in client.get("/reports/summary").get_data(as_text=True)
+    with write_transaction():
+        db.session.get(User, staff_a["t3"].id).display_name = "新名字"
+    login(client, staff_a["admin"], a)
+    assert "新名字" in client.get("/reports/summary").get_data(as_text=True)
+
+
+def test_each_viewer_and_language_has_its_own_part(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="3")
+    one = login(app.test_client(), staff_a["t1"], a)
+    assert total_on_home(one) == "3"
+    other = login(app.test_client(), staff_a["t2"], a)
+    assert total_on_home(other) == "0"
+    zh = one.get("/").get_data(as_text=True)
+    en = one.get("/?lang=en").get_data(as_text=True)
+    assert "我的学时" in zh and "My training hours" in en and "我的学时" not in en
+
+
+@pytest.mark.filterwarnings("ignore:Flask-Caching.*NullCache")
+def test_a_null_cache_serves_the_same_page(make_app):
+    app = make_app(CACHE_TYPE="NullCache")
+    with app.app_context():
+        a = f.school("N1")
+        staff = f.staff(a)
+        credited(a, staff, "lecture", [(staff["t1"], "attendee")], hours="1.5")
+        client = login(app.test_client(), staff["t1"], a)
+        assert total_on_home(client) == total_on_home(client) == "1.5"
+        assert app.extensions[STATS_KEY]["hit"] == 0
+
+
+def test_the_build_id_changes_with_the_code(tmp_path):
+    import importlib.util
+    import os
+
+    pkg = tmp_path / "some_plugin"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("X = 1\n")
+    (pkg / "page.html").write_text("<p>one</p>\n")
+    spec = importlib.util.spec_from_file_location("some_plugin", pkg / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    first = build_id([module])
+    assert build_id([module]) == first
+    (pkg / "page.html").write_text("<p>two, longer</p>\n")
+    os.utime(pkg / "page.html", ns=(1, 1))
+    assert build_id([module]) != first
+
+
+def test_cache_clear_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["cache", "clear"])
+    assert result.exit_code == 0 and "cleared" in result.output
+
+
+def test_hours_on_the_home_page_are_decimal_exact(app, two_schools):
+    """A cached part keeps the half hours exactly as rendered."""
+    a, _b, staff_a, _ = two_schools
+    credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="2.5")
+    client = login(app.test_client(), staff_a["t1"], a)
+    assert total_on_home(client) == total_on_home(client) == str(Decimal("2.5"))
