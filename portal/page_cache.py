@@ -15,6 +15,10 @@ backend under a key that holds everything the part depends on:
 * the build: installed plugins and the modification times of the code and templates, so a
   deploy never serves parts rendered by the previous code.
 
+The navigation bar of every page is cached the same way (``{% cache %}`` in ``base.html``,
+Flask-Caching's Jinja extension) under :func:`nav_key`: everything it shows is already in
+hand after the login query (name, schools, roles, language), so it needs no stamp.
+
 Invalidation is therefore never needed, only expiry. The backend is configuration: the
 default ``FileSystemCache`` in ``instance/cache`` is shared by the gunicorn workers of one
 machine; several machines set ``CACHE_TYPE = "RedisCache"`` (or leave the file cache per
@@ -30,7 +34,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, session
+from flask_login import current_user
 from markupsafe import Markup
 
 from portal.extensions import cache
@@ -69,6 +74,26 @@ def build_id(plugin_objects: list[object]) -> str:
                     st = os.stat(os.path.join(dirpath, name))
                     digest.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def nav_key() -> str:
+    """The key of the navigation bar: who is logged in (name, schools with their roles, the
+    school chosen, the session's CSRF secret for the forms in the menu), the language, the
+    build and the URL root."""
+    from portal.current import current_roles, current_school, user_schools
+
+    parts: tuple[object, ...] = (current_app.extensions[BUILD_KEY], lang_code(), request.script_root)
+    if current_user.is_authenticated:
+        school = current_school()
+        parts += (
+            current_user.get_id(),
+            current_user.display_name,
+            session.get("csrf_token"),
+            school.id if school else None,
+            sorted(current_roles()),
+            [(s.id, s.code, s.name, roles) for s, roles in user_schools()],
+        )
+    return "nav:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def cached_part(page: str, school: School, parts: tuple[object, ...], render: Callable[[], str]) -> Markup:

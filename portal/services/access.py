@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
@@ -47,16 +47,21 @@ def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, bool]:
     return _group_roles(rows)
 
 
+# Built once: this runs on every request of a logged-in user, and building the statement
+# costs more than running it.
+_USER_WITH_SCHOOLS = (
+    select(User, Membership.role, School)
+    .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
+    .outerjoin(School, Membership.school_id == School.id)
+    .where(User.id == bindparam("user_id"))
+    .order_by(School.code, Membership.role)
+)
+
+
 def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, bool]:
     """A user with their schools, roles and district role, in one query: what every page
     of a logged-in user needs first (the login loader runs it)."""
-    rows = db.session.execute(
-        select(User, Membership.role, School)
-        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
-        .outerjoin(School, Membership.school_id == School.id)
-        .where(User.id == user_id)
-        .order_by(School.code, Membership.role)
-    ).all()
+    rows = db.session.execute(_USER_WITH_SCHOOLS, {"user_id": user_id}).all()
     if not rows:
         return None, [], False
     schools, district = _group_roles([(role, school) for _user, role, school in rows if role is not None])

@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 from portal.current import current_roles, current_school, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
+from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.timeutil import to_local
 from workflows.definition import CORE
@@ -130,5 +131,6 @@ def init_app(app: Flask) -> None:
         current_school=current_school,
         current_roles=current_roles,
         user_schools=user_schools,
+        nav_key=nav_key,
     )
     app.jinja_env.filters["hours"] = fmt

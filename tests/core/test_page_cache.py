@@ -227,3 +227,63 @@ def test_hours_on_the_home_page_are_decimal_exact(app, two_schools):
     credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="2.5")
     client = login(app.test_client(), staff_a["t1"], a)
     assert total_on_home(client) == total_on_home(client) == str(Decimal("2.5"))
+
+
+# -- the navigation bar ------------------------------------------------------------------------
+
+
+def test_nav_shows_a_new_role_and_a_new_name_on_the_next_request(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    t1 = staff_a["t1"]
+    client = login(app.test_client(), t1, a)
+    first = client.get("/").get_data(as_text=True)
+    assert 'data-testid="nav-review"' not in first
+    assert client.get("/").get_data(as_text=True) == first  # the nav (and body) from the cache
+    users.add_role(db.session.get(User, t1.id), a, "reviewer")
+    with write_transaction():
+        db.session.get(User, t1.id).display_name = "改了名字"
+    login(client, t1, a)
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-testid="nav-review"' in page
+    assert re.search(r'data-testid="user-menu">改了名字<', page)
+
+
+def test_the_logout_form_of_a_cached_nav_still_works(make_app, monkeypatch):
+    """The nav's forms carry a CSRF token; a nav from the cache must carry a valid one.
+    Each request has an app context of its own (as under a server), so nothing is kept on
+    ``g`` between them."""
+    from portal.extensions import cache
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        a = f.school("C1")
+        client = login(app.test_client(), f.staff(a)["t1"], a)
+    nav_hits = []
+    real_get = cache.get
+
+    def get(key):
+        value = real_get(key)
+        if "nav" in key:
+            nav_hits.append(value is not None)
+        return value
+
+    monkeypatch.setattr(cache, "get", get)
+    for _ in range(3):
+        with app.app_context():
+            page = client.get("/").get_data(as_text=True)
+    assert nav_hits[-1] is True  # the last page's nav came from the cache
+    token = re.search(r'action="/logout">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page).group(1)
+    with app.app_context():
+        assert client.post("/logout", data={}).status_code == 400
+    with app.app_context():
+        done = client.post("/logout", data={"csrf_token": token})
+    assert done.status_code == 302 and "/login" in done.headers["Location"]
+
+
+def test_nav_of_one_user_is_not_served_to_another(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    one = login(app.test_client(), staff_a["t1"], a)
+    one.get("/")
+    two = login(app.test_client(), staff_a["t2"], a)
+    page = two.get("/").get_data(as_text=True)
+    assert 'data-testid="user-menu">t2<' in page
