@@ -467,7 +467,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--years", type=int, default=2)
     ap.add_argument("--duration", type=float, default=5.0, help="seconds per HTTP measurement")
     ap.add_argument("--connections", type=int, default=8)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument(
+        "--workers", type=int, default=1,
+        help="gunicorn workers (default 1: with several, which worker holds wrk's keep-alive "
+        "connections changes from run to run and the ratios swing by 2-3x)",
+    )
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--repeats", type=int, default=3, help="HTTP runs per page; the median is reported")
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "yanxiu-bench"))

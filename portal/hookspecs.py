@@ -109,6 +109,10 @@ def portal_assess_year(facts: YearFacts) -> Assessment | None:
     age rule, school exemptions) is registered first and so is called last. Return
     ``None`` to leave the decision to the next implementation.
 
+    Decide from ``facts`` (and the plugin's own code) only: the teacher home and the school
+    summary are cached until the school's data changes (``portal/page_cache.py``), so an
+    answer that read other tables could be shown after those tables changed.
+
     :param facts: totals from the ledger and attendance for one teacher, school and year.
     :returns: an Assessment, or None.
 
