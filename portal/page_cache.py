@@ -15,6 +15,9 @@ backend under a key that holds everything the part depends on:
 * the build: installed plugins and the modification times of the code and templates, so a
   deploy never serves parts rendered by the previous code.
 
+The district table keeps one row of figures per school the same way
+(:func:`cached_per_school`): after a credit in one school only that school is recomputed.
+
 The navigation bar of every page is cached the same way (``{% cache %}`` in ``base.html``,
 Flask-Caching's Jinja extension) under :func:`nav_key`: everything it shows is already in
 hand after the login query (name, schools, roles, language), so it needs no stamp.
@@ -33,6 +36,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, current_app, request, session
 from flask_login import current_user
@@ -45,6 +49,7 @@ from portal.models import School
 BUILD_KEY = "yanxiu.build"
 STATS_KEY = "yanxiu.page_cache_stats"
 CODE_SUFFIXES = (".py", ".html", ".mo")
+T = TypeVar("T")
 
 
 def init_app(app: Flask, plugin_objects: list[object]) -> None:
@@ -96,24 +101,24 @@ def nav_key() -> str:
     return "nav:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def school_key(kind: str, school: School, parts: tuple[object, ...], per_language: bool = True) -> str:
+    """The cache key of something computed from one school's data."""
+    fields = (
+        kind,
+        current_app.extensions[BUILD_KEY],
+        school.id,
+        school.created_at.isoformat() if school.created_at else "",
+        school.data_version,
+        lang_code() if per_language else "",
+        *parts,
+    )
+    return f"{kind}:" + hashlib.sha256("|".join(map(str, fields)).encode()).hexdigest()
+
+
 def cached_part(page: str, school: School, parts: tuple[object, ...], render: Callable[[], str]) -> Markup:
     """The HTML ``render()`` returns, from the cache when this school's data has not changed
     since it was rendered for the same ``page`` and ``parts``."""
-    key = "|".join(
-        map(
-            str,
-            (
-                page,
-                current_app.extensions[BUILD_KEY],
-                school.id,
-                school.created_at.isoformat() if school.created_at else "",
-                school.data_version,
-                lang_code(),
-                *parts,
-            ),
-        )
-    )
-    key = "page:" + hashlib.sha256(key.encode()).hexdigest()
+    key = school_key(page, school, parts)
     stats = current_app.extensions[STATS_KEY]
     html = cache.get(key)
     if html is None:
@@ -123,3 +128,24 @@ def cached_part(page: str, school: School, parts: tuple[object, ...], render: Ca
     else:
         stats["hit"] += 1
     return Markup(html)
+
+
+def cached_per_school(
+    kind: str, schools: list[School], parts: tuple[object, ...], compute: Callable[[list[School]], dict[int, T]]
+) -> dict[int, T]:
+    """Figures of many schools (school id → value), each cached under its own school's stamp:
+    ``compute`` is called once, with only the schools whose data changed since (or all of
+    them, the first time). A district page thus recomputes one school after a credit there,
+    not the whole district. Values must pickle."""
+    keys = {s.id: school_key(kind, s, parts, per_language=False) for s in schools}
+    found = cache.get_dict(*keys.values()) if keys else {}
+    out = {sid: found[key] for sid, key in keys.items() if found.get(key) is not None}
+    missing = [s for s in schools if s.id not in out]
+    stats = current_app.extensions[STATS_KEY]
+    stats["hit"] += len(out)
+    if missing:
+        stats["miss"] += len(missing)
+        fresh = compute(missing)
+        cache.set_many({keys[sid]: value for sid, value in fresh.items()})
+        out.update(fresh)
+    return out

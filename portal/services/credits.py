@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, String, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, Numeric, String, bindparam, cast, func, literal, null, or_, select, union_all
 
 from portal.assessment import Assessment, YearFacts
 from portal.errors import Conflict, Invalid
@@ -120,17 +120,17 @@ def _exemptions(school_id: int, year: str, user_ids: list[int] | None) -> dict[i
     return dict(db.session.execute(q).all())
 
 
-def teacher_year(user: User, school: School, year: str) -> TeacherYear:
-    """One teacher's year: ledger by type, absences by semester and any exemption, read in
-    a single UNION ALL query (the teacher's home page runs it on every visit)."""
-    uid = user.id
+def _teacher_year_statement():
+    """The UNION ALL behind :func:`teacher_year`, with ``uid``, ``school_id`` and ``year``
+    as bound parameters (built once: building it costs more than running it)."""
+    uid, school_id, year = bindparam("uid"), bindparam("school_id"), bindparam("year")
     by_type = select(
         literal("t", String).label("kind"),
         CreditEntry.type_key.label("key"),
         cast(null(), Integer).label("semester"),
         func.sum(CreditEntry.hours).label("a"),
         cast(null(), Numeric).label("b"),
-    ).where(CreditEntry.school_id == school.id, CreditEntry.school_year == year, CreditEntry.user_id == uid)
+    ).where(CreditEntry.school_id == school_id, CreditEntry.school_year == year, CreditEntry.user_id == uid)
     by_type = by_type.group_by(CreditEntry.type_key)
     absences = (
         select(
@@ -143,7 +143,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
         .join(Activity, Activity.id == Participation.activity_id)
         .where(
             Participation.user_id == uid,
-            Activity.school_id == school.id,
+            Activity.school_id == school_id,
             Activity.school_year == year,
             Activity.state.in_(CONFIRMED_STATES),
         )
@@ -152,11 +152,22 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     exemption = select(
         literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric),
-    ).where(Exemption.user_id == uid, Exemption.school_id == school.id, Exemption.school_year == year)
+    ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
+    return union_all(by_type, absences, exemption)
+
+
+_TEACHER_YEAR = _teacher_year_statement()
+
+
+def teacher_year(user: User, school: School, year: str) -> TeacherYear:
+    """One teacher's year: ledger by type, absences by semester and any exemption, read in
+    a single UNION ALL query (the teacher's home page runs it on every visit)."""
+    uid = user.id
     types: dict[int, dict[str, Decimal]] = {}
     absent: dict[int, dict[int, tuple]] = {}
     exempt: dict[int, str] = {}
-    for kind, key, semester, a, b in db.session.execute(union_all(by_type, absences, exemption)):
+    params = {"uid": uid, "school_id": school.id, "year": year}
+    for kind, key, semester, a, b in db.session.execute(_TEACHER_YEAR, params):
         if kind == "t":
             types.setdefault(uid, {})[key] = _dec(a)
         elif kind == "a":

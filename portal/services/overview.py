@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.assessment import EXEMPT, MET, YearFacts
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Evidence, Exemption, Membership, Participation, School, User
+from portal.page_cache import cached_per_school
 from portal.registry import registry
 from portal.services import credits, schools
 from portal.services.ledger import credit_hours_for
@@ -208,27 +209,43 @@ class SchoolRow:
 def district_overview(year: str) -> list[SchoolRow]:
     """One row per school: staff, teachers on track (met or exempt), hours credited in ``year``.
 
-    Totals come from GROUP BY queries over all schools at once; the assessment policy (a
-    hook) then runs per teacher in Python.
+    Each school's figures are cached under its data stamp (``portal.page_cache``); only the
+    schools whose data changed since are computed again, together, by
+    :func:`_district_figures`.
     """
     all_schools = schools.all_schools()
+    figures = cached_per_school("district-row", all_schools, (year,), lambda changed: _district_figures(changed, year))
+    return [SchoolRow(s, *figures[s.id]) for s in all_schools]
+
+
+def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, int, int, Decimal]]:
+    """(staff, teachers, on track, hours) of each school of ``subset``.
+
+    Totals come from GROUP BY queries over the schools at once (five queries, however many);
+    the assessment policy (a hook) then runs per teacher in Python.
+    """
+    ids = [s.id for s in subset]
+
+    def only(column):
+        return column.in_(ids)
+
     staff_count = dict(
         db.session.execute(
             select(Membership.school_id, func.count(func.distinct(Membership.user_id)))
-            .where(Membership.active.is_(True), Membership.school_id.is_not(None))
+            .where(Membership.active.is_(True), only(Membership.school_id))
             .group_by(Membership.school_id)
         ).all()
     )
     teachers = db.session.execute(
         select(Membership.school_id, User)
         .join(User, User.id == Membership.user_id)
-        .where(Membership.role == "teacher", Membership.active.is_(True), Membership.school_id.is_not(None))
+        .where(Membership.role == "teacher", Membership.active.is_(True), only(Membership.school_id))
     ).all()
     by_type: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)
     school_hours: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for sid, uid, key, total in db.session.execute(
         select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
-        .where(CreditEntry.school_year == year)
+        .where(CreditEntry.school_year == year, only(CreditEntry.school_id))
         .group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
     ):
         value = credits._dec(total)
@@ -238,17 +255,19 @@ def district_overview(year: str) -> list[SchoolRow]:
     for sid, uid, sem, absent in db.session.execute(
         select(Activity.school_id, Participation.user_id, Activity.semester, func.sum(Participation.absent_hours))
         .join(Activity, Activity.id == Participation.activity_id)
-        .where(Activity.school_year == year, Activity.state.in_(credits.CONFIRMED_STATES))
+        .where(Activity.school_year == year, Activity.state.in_(credits.CONFIRMED_STATES), only(Activity.school_id))
         .group_by(Activity.school_id, Participation.user_id, Activity.semester)
     ):
         absences[(sid, uid)][sem] = credits._dec(absent)
     exemptions = {
         (sid, uid): reason
         for sid, uid, reason in db.session.execute(
-            select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(Exemption.school_year == year)
+            select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
+                Exemption.school_year == year, only(Exemption.school_id)
+            )
         )
     }
-    by_school = {s.id: s for s in all_schools}
+    by_school = {s.id: s for s in subset}
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for sid, user in teachers:
         school = by_school[sid]
@@ -268,8 +287,7 @@ def district_overview(year: str) -> list[SchoolRow]:
         counts[sid][0] += 1
         if credits.assess(facts).status in (MET, EXEMPT):
             counts[sid][1] += 1
-    return [
-        SchoolRow(s, staff_count.get(s.id, 0), counts[s.id][0], counts[s.id][1], school_hours.get(s.id, ZERO))
-        for s in all_schools
-    ]
-
+    return {
+        s.id: (staff_count.get(s.id, 0), counts[s.id][0], counts[s.id][1], school_hours.get(s.id, ZERO))
+        for s in subset
+    }

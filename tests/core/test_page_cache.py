@@ -287,3 +287,33 @@ def test_nav_of_one_user_is_not_served_to_another(app, two_schools):
     two = login(app.test_client(), staff_a["t2"], a)
     page = two.get("/").get_data(as_text=True)
     assert 'data-testid="user-menu">t2<' in page
+
+
+# -- the district table: one cached row per school ------------------------------------------------
+
+
+def test_district_recomputes_only_the_school_that_changed(app, two_schools):
+    from portal.services import overview
+    from portal.timeutil import current_school_year
+
+    a, _b, staff_a, _ = two_schools
+    year = current_school_year()
+    stats = app.extensions[STATS_KEY]
+    first = {r.school.code: r for r in overview.district_overview(year)}
+    assert first["A1"].hours == 0
+    hits, misses = stats["hit"], stats["miss"]
+    credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="3")
+    db.session.expire_all()
+    second = {r.school.code: r for r in overview.district_overview(year)}
+    assert second["A1"].hours == Decimal("3") and second["B1"].hours == first["B1"].hours
+    assert (stats["hit"] - hits, stats["miss"] - misses) == (1, 1)  # B1 from the cache, A1 computed
+
+
+def test_district_page_shows_a_credit_on_the_next_request(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    district = f.person(None, "qu", "district_admin")
+    client = login(app.test_client(), district)
+    assert 'data-testid="hours-A1">0<' in client.get("/district").get_data(as_text=True)
+    credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="2.5")
+    login(client, district)
+    assert 'data-testid="hours-A1">2.5<' in client.get("/district").get_data(as_text=True)
