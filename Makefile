@@ -7,7 +7,7 @@ export YANXIU_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install test-deps translations run serve test test-sqlite test-postgres test-fast bench clean
+.PHONY: install test-deps translations run serve test test-sqlite test-postgres test-fast bench bench-postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ test-fast: test-deps
 
 bench: install
 	$(BIN)/python bench/run.py
+
+## make bench-postgres: the page and workflow figures on a private PostgreSQL server
+bench-postgres: install
+	$(BIN)/python tests/support/pg_server.py -- sh -c '$(BIN)/python bench/run.py --no-exports --postgres "$$YANXIU_TEST_DATABASE_URL"'
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

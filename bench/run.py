@@ -50,7 +50,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGES = ("bare", "teacher home", "school summary", "review queue", "activity page", "activities list", "district")
-COLD = {"teacher home (cache off)": "teacher home", "school summary (cache off)": "school summary"}
+COLD = {
+    "teacher home (cache off)": "teacher home",
+    "school summary (cache off)": "school summary",
+    "district (cache off)": "district",
+}
 ALL_PAGES = (*PAGES, *COLD)
 GOALS = {
     "teacher home": 0.25,
@@ -61,35 +65,102 @@ GOALS = {
 # -- data ------------------------------------------------------------------------------------
 
 
-def make_app(db_path: Path, instance: Path, cache: bool = True):
+@dataclass
+class Store:
+    """Where the benchmark databases live: SQLite files in the data folder, or databases on a
+    PostgreSQL server (``--postgres URL``, e.g. the private server of
+    ``tests/support/pg_server.py``: ``make bench-postgres``)."""
+
+    folder: Path
+    postgres: str | None = None
+
+    def uri(self, name: str) -> str:
+        if self.postgres is None:
+            return f"sqlite:///{self.folder / name}.db"
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.postgres).set(drivername="postgresql+psycopg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    def exists(self, name: str) -> bool:
+        if self.postgres is None:
+            return (self.folder / f"{name}.db").exists()
+        return bool(self._admin(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"))
+
+    def drop(self, name: str) -> None:
+        if self.postgres is None:
+            for suffix in (".db", ".db-wal", ".db-shm"):
+                (self.folder / f"{name}{suffix}").unlink(missing_ok=True)
+        else:
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def create(self, name: str) -> None:
+        if self.postgres is not None:
+            self._admin(f'CREATE DATABASE "{name}"')
+
+    def copy(self, name: str, target: str) -> None:
+        """A consistent copy (SQLite's backup API; PostgreSQL's ``CREATE DATABASE … TEMPLATE``)."""
+        self.drop(target)
+        if self.postgres is None:
+            with contextlib.closing(sqlite3.connect(self.folder / f"{name}.db")) as src, contextlib.closing(
+                sqlite3.connect(self.folder / f"{target}.db")
+            ) as dst:
+                src.backup(dst)  # consistent even with a WAL file beside the database
+        else:
+            self._admin(f'CREATE DATABASE "{target}" TEMPLATE "{name}"')
+
+    def size(self, name: str) -> int:
+        if self.postgres is None:
+            return (self.folder / f"{name}.db").stat().st_size
+        return int(self._admin(f"SELECT pg_database_size('{name}')")[0][0])
+
+    def describe(self) -> str:
+        if self.postgres is None:
+            return f"SQLite {sqlite3.sqlite_version}"
+        return "PostgreSQL " + str(self._admin("SHOW server_version")[0][0])
+
+    def _admin(self, sql: str) -> list:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.uri("postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                result = conn.execute(text(sql))
+                return result.all() if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+
+def make_app(uri: str, instance: Path, cache: bool = True):
     from bench.wsgi_bench import add_bench_routes
     from portal import create_app
 
-    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "WTF_CSRF_ENABLED": False}
+    config = {"SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False}
     if not cache:
         config["CACHE_TYPE"] = "NullCache"
     return add_bench_routes(create_app(config))
 
 
-def build_database(db_path: Path, schools: int, teachers: int, years: int, instance: Path) -> dict:
-    """Migrate and fill ``db_path`` unless a finished one is there; return what it holds."""
-    marker = db_path.with_suffix(".json")
-    if db_path.exists() and marker.exists():
+def build_database(store: Store, name: str, schools: int, teachers: int, years: int, instance: Path) -> dict:
+    """Migrate and fill database ``name`` unless a finished one is there; return what it holds."""
+    marker = store.folder / f"{name}{'-pg' if store.postgres else ''}.json"
+    if store.exists(name) and marker.exists():
         return json.loads(marker.read_text())
-    db_path.unlink(missing_ok=True)
+    store.drop(name)
+    store.create(name)
     from flask_migrate import upgrade
 
     from portal.datagen import generate, table_counts
     from portal.extensions import db
 
-    app = make_app(db_path, instance)
+    app = make_app(store.uri(name), instance)
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory, revision="heads")
         report = generate(schools, teachers, years, seed=7)
         info = {"seconds": round(report.seconds, 1), "rows": table_counts(), "schools": schools}
         db.session.remove()
         db.engine.dispose()
-    info["bytes"] = db_path.stat().st_size
+    info["bytes"] = store.size(name)
     marker.write_text(json.dumps(info))
     return info
 
@@ -208,11 +279,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(db_path: Path, instance: Path, workers: int, threads: int, cache: bool = True) -> Iterator[str]:
+def gunicorn(uri: str, instance: Path, workers: int, threads: int, cache: bool = True) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": uri,
         "YANXIU_INSTANCE_PATH": str(instance),
         "PYTHONPATH": str(ROOT),
     }
@@ -336,7 +407,7 @@ def http_rates(
 # -- workflow --------------------------------------------------------------------------------
 
 
-def workflow_numbers(db_path: Path, instance: Path, targets: Targets, n: int = 200) -> dict[str, float]:
+def workflow_numbers(store: Store, name: str, instance: Path, targets: Targets, n: int = 200) -> dict[str, float]:
     """Triggers through the service layer (database, log, ledger) and the engine alone."""
     from sqlalchemy import select
 
@@ -347,11 +418,9 @@ def workflow_numbers(db_path: Path, instance: Path, targets: Targets, n: int = 2
     from portal.services.snapshots import context
     from portal.timeutil import utcnow
 
-    copy = db_path.with_name("workflow-copy.db")
-    copy.unlink(missing_ok=True)
-    with contextlib.closing(sqlite3.connect(db_path)) as src, contextlib.closing(sqlite3.connect(copy)) as dst:
-        src.backup(dst)  # consistent even with a WAL file beside the database
-    app = make_app(copy, instance)
+    copy = "workflow_copy"
+    store.copy(name, copy)
+    app = make_app(store.uri(copy), instance)
     out: dict[str, float] = {}
     with app.app_context():
         planned = db.session.execute(
@@ -399,10 +468,11 @@ def workflow_numbers(db_path: Path, instance: Path, targets: Targets, n: int = 2
             engine.fire("planned", "cancel", ctx)
         out["engine us"] = 1e6 * (time.perf_counter() - t0) / rounds
         db.session.remove()
-    main_app = make_app(db_path, instance)
+        db.engine.dispose()
+    main_app = make_app(store.uri(name), instance)
     out["activity page in-process ms"] = 1000 * page_seconds_in_process(main_app, targets, "activity page")
     out["engine share"] = out["engine us"] / 1000 / out["activity page in-process ms"]
-    copy.unlink(missing_ok=True)
+    store.drop(copy)
     return out
 
 
@@ -480,6 +550,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--export-rows", type=int, action="append",
                     help="ledger rows for bench/export_bench.py (repeatable; default its own: 100k and 1M)")
     ap.add_argument("--no-exports", action="store_true", help="skip bench/export_bench.py")
+    ap.add_argument(
+        "--postgres", metavar="URL",
+        help="a PostgreSQL server (postgresql://user@host:port/any): the databases are created there "
+        "instead of SQLite files (make bench-postgres starts a private server)",
+    )
     args = ap.parse_args(argv)
 
     data = Path(args.data_dir)
@@ -488,35 +563,42 @@ def main(argv: list[str] | None = None) -> int:
     instance = data / "instance"
     instance.mkdir(parents=True, exist_ok=True)
     os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
+    store = Store(data, args.postgres)
     scales = {"1×": args.schools, f"{args.factor}×": args.schools * args.factor}
     info, stmts, rates, inproc = {}, {}, {}, {}
     targets = Targets()
     for label, n_schools in scales.items():
-        db_path = data / f"s{n_schools}-t{args.teachers}-y{args.years}.db"
+        name = f"s{n_schools}-t{args.teachers}-y{args.years}".replace("-", "_")
         print(f"[{label}] data: {n_schools} schools × {args.teachers} teachers × {args.years} years …", file=sys.stderr)
-        info[label] = build_database(db_path, n_schools, args.teachers, args.years, instance)
+        info[label] = build_database(store, name, n_schools, args.teachers, args.years, instance)
+        uri = store.uri(name)
         shutil.rmtree(instance / "cache", ignore_errors=True)
-        app, cold_app = make_app(db_path, instance), make_app(db_path, instance, cache=False)
+        app, cold_app = make_app(uri, instance), make_app(uri, instance, cache=False)
         targets = find_targets(app)
         stmts[label] = {**statements_per_page(app, targets), **statements_per_page(cold_app, targets, tuple(COLD))}
         inproc[label] = {p: 1000 * page_seconds_in_process(app, targets, p, n=30) for p in PAGES if p != "bare"}
         inproc[label].update({p: 1000 * page_seconds_in_process(cold_app, targets, p, n=30) for p in COLD})
         if not args.no_http:
             print(f"[{label}] HTTP …", file=sys.stderr)
-            with gunicorn(db_path, instance, args.workers, args.threads) as host:
+            with gunicorn(uri, instance, args.workers, args.threads) as host:
                 rates[label] = http_rates(host, targets, args.duration, args.connections, PAGES, args.repeats)
-            with gunicorn(db_path, instance, args.workers, args.threads, cache=False) as host:
+            with gunicorn(uri, instance, args.workers, args.threads, cache=False) as host:
                 cold = http_rates(host, targets, args.duration, args.connections, ("bare", *COLD), args.repeats)
             rates[label].update({p: cold[p] for p in COLD})
             rates[label]["bare (cache-off server)"] = cold["bare"]
+        for a in (app, cold_app):  # close their pooled connections (PostgreSQL copies need none open)
+            with a.app_context():
+                from portal.extensions import db
+
+                db.engine.dispose()
         if label == "1×":
             print("[1×] workflow …", file=sys.stderr)
-            wf = workflow_numbers(db_path, instance, targets)
+            wf = workflow_numbers(store, name, instance, targets)
     print("[exports] …", file=sys.stderr)
     exports = "(skipped)" if args.no_exports else export_numbers(args.export_rows)
 
     one, big = scales
-    lines = [f"Machine: {machine()}", ""]
+    lines = [f"Machine: {machine()}", f"Database: {store.describe()}", ""]
     lines.append("| data | schools | teachers | activities | participations | ledger rows | DB size | generated in |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label in scales:
