@@ -77,13 +77,29 @@ def _sqlite_up():
 
 
 def _postgres_up():
+    # Once per transaction and school: PostgreSQL keeps every version of a row updated in an
+    # open transaction, so stamping per row would make a bulk insert quadratic. Readers only
+    # see committed data, so one new stamp per writing transaction is enough.
+    op.execute(
+        f"""
+        CREATE FUNCTION data_version_stamp(sid bigint) RETURNS void AS $$
+        BEGIN
+            IF sid IS NULL OR current_setting('yanxiu.stamped_' || sid, true) = '1' THEN
+                RETURN;
+            END IF;
+            UPDATE school SET data_version = {_stamp()} WHERE id = sid;
+            PERFORM set_config('yanxiu.stamped_' || sid, '1', true);
+        END;
+        $$ LANGUAGE plpgsql
+        """
+    )
     for table, school in SCHOOL_OF.items():
         op.execute(
             f"""
             CREATE FUNCTION data_version_{table}() RETURNS trigger AS $$
             BEGIN
-                IF TG_OP <> 'INSERT' THEN {_bump('id = ' + school.replace('R.', 'OLD.'))} END IF;
-                IF TG_OP <> 'DELETE' THEN {_bump('id = ' + school.replace('R.', 'NEW.'))} END IF;
+                IF TG_OP <> 'INSERT' THEN PERFORM data_version_stamp({school.replace('R.', 'OLD.')}); END IF;
+                IF TG_OP <> 'DELETE' THEN PERFORM data_version_stamp({school.replace('R.', 'NEW.')}); END IF;
                 RETURN NULL;
             END;
             $$ LANGUAGE plpgsql
@@ -94,10 +110,10 @@ def _postgres_up():
             f"FOR EACH ROW EXECUTE FUNCTION data_version_{table}()"
         )
     op.execute(
-        f"""
+        """
         CREATE FUNCTION data_version_user_account() RETURNS trigger AS $$
         BEGIN
-            {_bump(_user_schools('NEW'))}
+            PERFORM data_version_stamp(m.school_id) FROM membership m WHERE m.user_id = NEW.id;
             RETURN NULL;
         END;
         $$ LANGUAGE plpgsql
@@ -135,5 +151,6 @@ def downgrade():
         for table in (*SCHOOL_OF, "user_account", "school"):
             op.execute(f"DROP TRIGGER IF EXISTS data_version_{table} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS data_version_{table}()")
+        op.execute("DROP FUNCTION IF EXISTS data_version_stamp(bigint)")
     with op.batch_alter_table("school") as batch:
         batch.drop_column("data_version")
