@@ -64,20 +64,21 @@ def init_app(app: Flask, plugin_objects: list[object]) -> None:
 
 def build_id(plugin_objects: list[object]) -> str:
     """A digest of the code that renders pages: the core packages and every loaded plugin's
-    package (file names, sizes and modification times)."""
-    roots = {Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "workflows"}
+    package, or its module file when it is a single module (names, sizes, modification times)."""
+    here = Path(__file__).resolve().parent
+    roots = {here, here.parent / "workflows"}
     for obj in plugin_objects:
-        module = sys.modules.get(getattr(obj, "__module__", "") or "") if not hasattr(obj, "__file__") else obj
+        module = obj if hasattr(obj, "__file__") else sys.modules.get(getattr(obj, "__module__", "") or "")
         path = getattr(module, "__file__", None)
         if path:
-            roots.add(Path(path).resolve().parent)
+            file = Path(path).resolve()
+            roots.add(file.parent if file.name == "__init__.py" else file)
     digest = hashlib.sha256()
     for root in sorted(roots):
-        for dirpath, _dirs, files in sorted(os.walk(root)):
-            for name in sorted(files):
-                if name.endswith(CODE_SUFFIXES):
-                    st = os.stat(os.path.join(dirpath, name))
-                    digest.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in CODE_SUFFIXES)
+        for file in files:
+            st = file.stat()
+            digest.update(f"{file}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -317,3 +317,21 @@ def test_district_page_shows_a_credit_on_the_next_request(app, two_schools):
     credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="2.5")
     login(client, district)
     assert 'data-testid="hours-A1">2.5<' in client.get("/district").get_data(as_text=True)
+
+
+def test_a_single_module_plugin_hashes_its_own_file_only(tmp_path):
+    """A plugin that is one module in site-packages must not make start-up walk site-packages."""
+    import importlib.util
+    import os
+
+    (tmp_path / "neighbour.py").write_text("Y = 1\n")
+    (tmp_path / "single_plugin.py").write_text("X = 1\n")
+    spec = importlib.util.spec_from_file_location("single_plugin", tmp_path / "single_plugin.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    first = build_id([module])
+    (tmp_path / "neighbour.py").write_text("Y = 2, 3\n")
+    assert build_id([module]) == first
+    (tmp_path / "single_plugin.py").write_text("X = 2, 3\n")
+    os.utime(tmp_path / "single_plugin.py", ns=(1, 1))
+    assert build_id([module]) != first
