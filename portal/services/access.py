@@ -48,13 +48,15 @@ def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, bool]:
 
 
 # Built once: this runs on every request of a logged-in user, and building the statement
-# costs more than running it.
+# costs more than running it. ``populate_existing``: the schools' data stamps (which key the
+# page cache) are always as the database has them, even in a session that read them before.
 _USER_WITH_SCHOOLS = (
     select(User, Membership.role, School)
     .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
     .outerjoin(School, Membership.school_id == School.id)
     .where(User.id == bindparam("user_id"))
     .order_by(School.code, Membership.role)
+    .execution_options(populate_existing=True)
 )
 
 

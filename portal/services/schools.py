@@ -130,7 +130,9 @@ def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
 
 
 def all_schools() -> list[School]:
-    return list(db.session.execute(select(School).order_by(School.code)).scalars())
+    """Every school, read afresh (their data stamps key the district page's cache)."""
+    q = select(School).order_by(School.code).execution_options(populate_existing=True)
+    return list(db.session.execute(q).scalars())
 
 
 def get_school(school_id: int) -> School:
