@@ -219,7 +219,6 @@ def statements_per_page(app, targets: Targets, pages: tuple[str, ...] = PAGES) -
     from sqlalchemy import event
 
     from portal.extensions import db
-    from portal.services import users
 
     out: dict[str, int] = {}
     with app.app_context():
@@ -232,13 +231,7 @@ def statements_per_page(app, targets: Targets, pages: tuple[str, ...] = PAGES) -
 
     for page in pages:
         who, url = targets.url(page)
-        client = app.test_client()
-        if who:
-            with app.app_context():
-                user = users.by_username(who)
-                with client.session_transaction() as sess:
-                    sess["_user_id"] = user.get_id()
-                    sess["_fresh"] = True
+        client = client_of(app, who)
         with app.app_context():
             client.get(url)  # warm-up
         event.listen(engine, "before_cursor_execute", count)
@@ -250,16 +243,23 @@ def statements_per_page(app, targets: Targets, pages: tuple[str, ...] = PAGES) -
     return out
 
 
-def page_seconds_in_process(app, targets: Targets, page: str, n: int = 200) -> float:
+def client_of(app, username: str | None):
+    """A test client logged in as ``username`` (none: anonymous), without the login form."""
     from portal.services import users
 
-    who, url = targets.url(page)
     client = app.test_client()
-    with app.app_context():
-        user = users.by_username(who)
-        with client.session_transaction() as sess:
-            sess["_user_id"] = user.get_id()
-            sess["_fresh"] = True
+    if username:
+        with app.app_context():
+            user = users.by_username(username)
+            with client.session_transaction() as sess:
+                sess["_user_id"] = user.get_id()
+                sess["_fresh"] = True
+    return client
+
+
+def page_seconds_in_process(app, targets: Targets, page: str, n: int = 200) -> float:
+    who, url = targets.url(page)
+    client = client_of(app, who)
     times = []
     for _ in range(n):
         with app.app_context():

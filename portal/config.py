@@ -76,3 +76,7 @@ def from_environment() -> dict[str, Any]:
 
 class InsecureConfiguration(RuntimeError):
     """The app was asked to run in production with development settings."""
+
+
+class BadConfiguration(RuntimeError):
+    """A setting names something that cannot be used (a cache backend, a folder...)."""

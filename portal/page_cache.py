@@ -42,6 +42,7 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal.config import BadConfiguration
 from portal.extensions import cache
 from portal.i18n import lang_code
 from portal.models import School
@@ -57,7 +58,15 @@ def init_app(app: Flask, plugin_objects: list[object]) -> None:
     app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
     app.config.setdefault("CACHE_THRESHOLD", 20000)
-    cache.init_app(app)
+    try:
+        cache.init_app(app)
+    except (ImportError, OSError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]  # werkzeug's is long
+        raise BadConfiguration(
+            f"page cache: CACHE_TYPE={app.config['CACHE_TYPE']!r} with CACHE_DIR={app.config['CACHE_DIR']!r} "
+            f"cannot be used ({reason}). Set YANXIU_CACHE_TYPE to a Flask-Caching backend "
+            "(FileSystemCache, RedisCache, NullCache…) and YANXIU_CACHE_DIR to a writable folder."
+        ) from None
     app.extensions[BUILD_KEY] = build_id(plugin_objects)
     app.extensions[STATS_KEY] = Counter()
 

@@ -27,6 +27,14 @@ def _target(school: School, user_id: object) -> User:
     return access.get_member(user_id, school.id)
 
 
+def _existing(school: School, target: User, year: str) -> Exemption | None:
+    return db.session.execute(
+        select(Exemption).where(
+            Exemption.school_id == school.id, Exemption.user_id == target.id, Exemption.school_year == year
+        )
+    ).scalar_one_or_none()
+
+
 def list_exemptions(school: School, year: str) -> list[tuple[Exemption, User]]:
     return list(
         db.session.execute(
@@ -59,11 +67,7 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
     if fields:
         raise Invalid("the exemption was not saved", fields)
     with write_transaction() as s:
-        row = s.execute(
-            select(Exemption).where(
-                Exemption.school_id == school.id, Exemption.user_id == target.id, Exemption.school_year == year_text
-            )
-        ).scalar_one_or_none()
+        row = _existing(school, target, year_text)
         if row is None:
             row = Exemption(user_id=target.id, school_id=school.id, school_year=year_text, reason=text,
                             created_by=actor.id, created_at=utcnow())
@@ -81,11 +85,7 @@ def clear_exemption(school: School, actor: User, user_id: object, year: object) 
         raise Invalid("a school year is required", {"year": "a school year is required"})
     target = _target(school, user_id)
     with write_transaction() as s:
-        row = s.execute(
-            select(Exemption).where(
-                Exemption.school_id == school.id, Exemption.user_id == target.id, Exemption.school_year == year_text
-            )
-        ).scalar_one_or_none()
+        row = _existing(school, target, year_text)
         if row is None:
             raise NotFound("no exemption for this teacher and year")
         s.delete(row)

@@ -8,6 +8,8 @@ the very next request, also when another app (another worker) wrote it.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 from decimal import Decimal
 
@@ -197,17 +199,20 @@ def test_a_null_cache_serves_the_same_page(make_app):
         assert app.extensions[STATS_KEY]["hit"] == 0
 
 
-def test_the_build_id_changes_with_the_code(tmp_path):
-    import importlib.util
-    import os
+def module_from(path, name: str):
+    """Import the file at ``path`` as module ``name`` (a plugin the build id must cover)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
+
+def test_the_build_id_changes_with_the_code(tmp_path):
     pkg = tmp_path / "some_plugin"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("X = 1\n")
     (pkg / "page.html").write_text("<p>one</p>\n")
-    spec = importlib.util.spec_from_file_location("some_plugin", pkg / "__init__.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = module_from(pkg / "__init__.py", "some_plugin")
     first = build_id([module])
     assert build_id([module]) == first
     (pkg / "page.html").write_text("<p>two, longer</p>\n")
@@ -215,10 +220,17 @@ def test_the_build_id_changes_with_the_code(tmp_path):
     assert build_id([module]) != first
 
 
-def test_cache_clear_command(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["cache", "clear"])
+def test_cache_clear_command_empties_the_cache(app, two_schools):
+    a, _b, staff_a, _ = two_schools
+    client = login(app.test_client(), staff_a["t1"], a)
+    client.get("/")
+    stats = app.extensions[STATS_KEY]
+    hits, misses = stats["hit"], stats["miss"]
+    result = app.test_cli_runner().invoke(args=["cache", "clear"])
     assert result.exit_code == 0 and "cleared" in result.output
+    login(client, staff_a["t1"], a)
+    client.get("/")
+    assert (stats["hit"], stats["miss"]) == (hits, misses + 1)  # rendered again, not found
 
 
 def test_hours_on_the_home_page_are_decimal_exact(app, two_schools):
@@ -320,17 +332,22 @@ def test_district_page_shows_a_credit_on_the_next_request(app, two_schools):
 
 def test_a_single_module_plugin_hashes_its_own_file_only(tmp_path):
     """A plugin that is one module in site-packages must not make start-up walk site-packages."""
-    import importlib.util
-    import os
-
     (tmp_path / "neighbour.py").write_text("Y = 1\n")
     (tmp_path / "single_plugin.py").write_text("X = 1\n")
-    spec = importlib.util.spec_from_file_location("single_plugin", tmp_path / "single_plugin.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = module_from(tmp_path / "single_plugin.py", "single_plugin")
     first = build_id([module])
     (tmp_path / "neighbour.py").write_text("Y = 2, 3\n")
     assert build_id([module]) == first
     (tmp_path / "single_plugin.py").write_text("X = 2, 3\n")
     os.utime(tmp_path / "single_plugin.py", ns=(1, 1))
     assert build_id([module]) != first
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"), [("CACHE_TYPE", "NoSuchBackend"), ("CACHE_DIR", "/proc/no-such-folder/cache")]
+)
+def test_an_unusable_cache_setting_is_refused_clearly(make_app, setting, value):
+    from portal.config import BadConfiguration
+
+    with pytest.raises(BadConfiguration, match=f"page cache: .*{value}.*YANXIU_CACHE_TYPE"):
+        make_app(**{setting: value})

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import Activity, CreditEntry, School, User
 from portal.services import activities
 from tests.support import factories as f
+from tests.support.sessions import log_in
 
 DETAILS = {
     "lecture": {"topic": "单元整体教学"},
@@ -113,8 +114,4 @@ def login(client: FlaskClient, user: User, school: School | None = None) -> Flas
     client.delete_cookie("remember_token")
     with client.session_transaction() as sess:
         sess.clear()
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        if school is not None:
-            sess["school_id"] = school.id
-    return client
+    return log_in(client, user, school.id if school is not None else None)

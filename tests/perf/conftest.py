@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, raiseload
 
 from portal.extensions import db
 from portal.models import Activity, Participation, School, User
+from tests.support.sessions import log_in
 
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.IGNORECASE)
 
@@ -77,14 +77,7 @@ def queries(app: Flask) -> Iterator[QueryCounter]:
     event.remove(engine, "before_cursor_execute", counter)
 
 
-def login(client: FlaskClient, user: User, school_id: int | None = None) -> FlaskClient:
-    """Log ``user`` in by session (as Flask-Login would after a password check)."""
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        if school_id is not None:
-            sess["school_id"] = school_id
-    return client
+login = log_in  # the name these tests use
 
 
 def user_by_name(username: str) -> User:

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import User
+from tests.support.sessions import log_in
 
-
-def login_as(client: FlaskClient, user: User, school_id: int | None = None) -> FlaskClient:
-    """Put ``user`` in the client's session the way Flask-Login does after a real login."""
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        if school_id is not None:
-            sess["school_id"] = school_id
-    return client
+login_as = log_in  # the name these tests use
 
 
 def row_counts() -> dict[str, int]:
