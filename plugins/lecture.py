@@ -9,7 +9,7 @@ from typing import Any
 from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, Role, Text
+from portal.activity_types import ActivityType, Role, Setting, Text
 from portal.hookspecs import hookimpl
 
 
@@ -26,10 +26,9 @@ class Lecture(ActivityType):
     description_en = "A talk by an expert or a leading teacher for the staff."
     roles = {"attendee": Role("听讲教师", "Attendee"), "speaker": Role("主讲人", "Speaker")}
     form = LectureForm
-    default_settings = {"speaker_multiplier": 2, "attendee_reflection": False}
-    settings_labels = {
-        "speaker_multiplier": Text("主讲人学时倍数", "Speaker hours multiplier"),
-        "attendee_reflection": Text("听讲教师须交反思", "Attendees must write a reflection"),
+    declared_settings = {
+        "speaker_multiplier": Setting(2, 0, 10, Text("主讲人学时倍数", "Speaker hours multiplier")),
+        "attendee_reflection": Setting(False, label=Text("听讲教师须交反思", "Attendees must write a reflection")),
     }
 
     def sample_details(self) -> dict[str, Any]:

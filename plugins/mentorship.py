@@ -10,7 +10,7 @@ from typing import Any
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Setting, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -52,11 +52,10 @@ class Mentorship(ActivityType):
         "meeting_log": EvidenceKind("活动记录", "Meeting log"),
         "article": EvidenceKind("文章", "Article"),
     }
-    default_settings = {"min_meetings": 4, "articles_per_term": 2, "mentor_multiplier": 1}
-    settings_labels = {
-        "min_meetings": Text("至少活动记录次数", "Minimum meetings logged"),
-        "articles_per_term": Text("徒弟每学期文章篇数", "Articles per mentee per term"),
-        "mentor_multiplier": Text("师傅学时倍数", "Mentor hours multiplier"),
+    declared_settings = {
+        "min_meetings": Setting(4, 0, 100, Text("至少活动记录次数", "Minimum meetings logged"), integer=True),
+        "articles_per_term": Setting(2, 0, 20, Text("徒弟每学期文章篇数", "Articles per mentee per term"), integer=True),
+        "mentor_multiplier": Setting(1, 0, 10, Text("师傅学时倍数", "Mentor hours multiplier")),
     }
 
     def required_evidence_for(self, role: str, settings: dict[str, Any]) -> dict[str, int]:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Setting, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -64,11 +64,10 @@ class Observation(ActivityType):
     form = ObservationForm
     evidence_kinds = {"handbook": EvidenceKind("观摩手册", "Observation handbook", written=False)}
     required_evidence = {"observer": {"evaluation": 1}}
-    default_settings = {"handbook_days": 2, "lesson_teacher_multiplier": 2, "speaker_multiplier": 2}
-    settings_labels = {
-        "handbook_days": Text("观摩手册提前天数", "Handbook ready, days before"),
-        "lesson_teacher_multiplier": Text("执教教师学时倍数", "Lesson teacher hours multiplier"),
-        "speaker_multiplier": Text("专题报告人学时倍数", "Topic speaker hours multiplier"),
+    declared_settings = {
+        "handbook_days": Setting(2, 0, 60, Text("观摩手册提前天数", "Handbook ready, days before"), integer=True),
+        "lesson_teacher_multiplier": Setting(2, 0, 10, Text("执教教师学时倍数", "Lesson teacher hours multiplier")),
+        "speaker_multiplier": Setting(2, 0, 10, Text("专题报告人学时倍数", "Topic speaker hours multiplier")),
     }
 
     def workflow(self) -> WorkflowExtension:

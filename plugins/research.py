@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Setting, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -46,8 +46,7 @@ class Research(ActivityType):
         "stage_report": EvidenceKind("阶段报告", "Stage report"),
         "final_report": EvidenceKind("结题报告", "Final report"),
     }
-    default_settings = {"leader_multiplier": 1.5}
-    settings_labels = {"leader_multiplier": Text("课题负责人学时倍数", "Leader hours multiplier")}
+    declared_settings = {"leader_multiplier": Setting(1.5, 0, 10, Text("课题负责人学时倍数", "Leader hours multiplier"))}
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (has_leader,), "approve": (final_report,)})

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -52,6 +53,124 @@ class SampleEvidence:
     days_before_start: int | None = None  # backdate the upload (a handbook due ahead of time)
 
 
+#: The range a number setting gets when its type declares none (and the default fits in it).
+DEFAULT_SETTING_MINIMUM = 0
+DEFAULT_SETTING_MAXIMUM = 1000
+DEFAULT_SETTING_MAX_LENGTH = 200
+
+
+def _plain(number: float) -> str:
+    """10.0 → '10', 1.5 → '1.5' (ranges in messages)."""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting a school may change for an activity type: its default, range and label.
+
+    ``Setting(2, 0, 10, Text("主讲人学时倍数", "Speaker hours multiplier"))``. The JSON type is the
+    default's: ``bool`` → true or false; ``int``/``float`` → a finite number from ``minimum`` to
+    ``maximum`` (whole numbers only with ``integer=True``); ``str`` → text of at most
+    ``max_length`` characters. A number without a range gets 0 to 1000 (widened to take in the
+    default). The school admin's page, ``PUT /api/v1/activity-types/<key>`` and the OpenAPI
+    document all use :meth:`check` and :meth:`json_schema`.
+    """
+
+    default: bool | int | float | str
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    label: Text | None = None
+    integer: bool = False
+    max_length: int = DEFAULT_SETTING_MAX_LENGTH
+
+    def __post_init__(self) -> None:
+        d = self.default
+        if not isinstance(d, (bool, int, float, str, list, dict)):
+            raise TypeError(f"a setting's default must be a JSON value, not {d!r}")
+        if self.is_number:
+            if not math.isfinite(d):
+                raise ValueError(f"a setting's default must be finite, not {d!r}")
+            lo, hi = self.bounds
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo <= d <= hi):
+                raise ValueError(f"default {d!r} is outside the range {lo!r}..{hi!r}")
+            if self.integer and not float(d).is_integer():
+                raise ValueError(f"default {d!r} of a whole-number setting is not whole")
+        elif self.minimum is not None or self.maximum is not None or self.integer:
+            raise ValueError("only a number setting has a range")
+
+    @classmethod
+    def inferred(cls, default: Any, label: Text | None = None) -> Setting:
+        """The declaration of a setting a type gives only in ``default_settings`` (contract 1.0)."""
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and math.isfinite(default):
+            lo = min(DEFAULT_SETTING_MINIMUM, default)
+            hi = max(DEFAULT_SETTING_MAXIMUM, default)
+            return cls(default, lo, hi, label)
+        if isinstance(default, str):
+            return cls(default, label=label, max_length=max(DEFAULT_SETTING_MAX_LENGTH, len(default)))
+        return cls(default, label=label)
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.default, (int, float)) and not isinstance(self.default, bool)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(minimum, maximum) of a number setting, the safe defaults filled in."""
+        lo = DEFAULT_SETTING_MINIMUM if self.minimum is None else self.minimum
+        hi = self.maximum
+        if hi is None:
+            hi = max(DEFAULT_SETTING_MAXIMUM, self.default) if self.is_number else DEFAULT_SETTING_MAXIMUM
+        return lo, hi
+
+    def check(self, value: Any) -> str | None:
+        """Why ``value`` (a JSON value) cannot be this setting, in English; None if it can."""
+        if isinstance(self.default, bool):
+            return None if isinstance(value, bool) else "must be true or false"
+        if self.is_number:
+            lo, hi = self.bounds
+            what = "a whole number" if self.integer else "a number"
+            message = f"must be {what} from {_plain(lo)} to {_plain(hi)}"
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return message
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond any float
+                return message
+            if not math.isfinite(number) or not lo <= value <= hi:
+                return message
+            if self.integer and not number.is_integer():
+                return message
+            return None
+        if isinstance(self.default, (list, dict)):  # contract 1.0 allowed any JSON value
+            return None if isinstance(value, type(self.default)) else "must be " + (
+                "a list" if isinstance(self.default, list) else "an object")
+        if not isinstance(value, str):
+            return "must be text"
+        if "\x00" in value:
+            return "must not contain NUL characters"
+        if len(value) > self.max_length:
+            return f"at most {self.max_length} characters"
+        return None
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the values :meth:`check` accepts (for the OpenAPI document)."""
+        out: dict[str, Any]
+        if isinstance(self.default, bool):
+            out = {"type": "boolean"}
+        elif self.is_number:
+            lo, hi = self.bounds
+            out = {"type": "integer" if self.integer else "number", "minimum": lo, "maximum": hi}
+        elif isinstance(self.default, (list, dict)):
+            out = {"type": "array" if isinstance(self.default, list) else "object"}
+        else:
+            out = {"type": "string", "maxLength": self.max_length, "pattern": "^[^\\x00]*$"}
+        out["default"] = self.default
+        if self.label is not None:
+            out["title"] = self.label.en
+            out["description"] = f"{self.label.zh} / {self.label.en}"
+        return out
+
+
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.
 COMMON_EVIDENCE_KINDS: dict[str, EvidenceKind] = {
     "reflection": EvidenceKind("教学反思", "Reflection"),
@@ -85,10 +204,14 @@ class ActivityType:
     required_evidence: ClassVar[dict[str, dict[str, int]]] = {}
     #: Extra evidence kinds this type uses (beyond COMMON_EVIDENCE_KINDS).
     evidence_kinds: ClassVar[dict[str, EvidenceKind]] = {}
-    #: Settings a school may change for this type, with their defaults (JSON values).
+    #: Settings a school may change for this type, with their defaults (JSON values). Filled in
+    #: from ``declared_settings`` when a type declares its settings there.
     default_settings: ClassVar[dict[str, Any]] = {}
     #: zh/en labels of those settings for the school admin's page (the key is shown otherwise).
     settings_labels: ClassVar[dict[str, Text]] = {}
+    #: The settings with their type, range and label: name → :class:`Setting`. A setting only in
+    #: ``default_settings`` gets :meth:`Setting.inferred` (numbers 0 to 1000).
+    declared_settings: ClassVar[dict[str, Setting]] = {}
     #: Role multipliers on attended hours used by the default credit rule.
     role_multipliers: ClassVar[dict[str, str]] = {}
 
@@ -110,9 +233,37 @@ class ActivityType:
         return next(iter(self.roles))
 
     # -- settings ---------------------------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A type that declares ``declared_settings`` gets ``default_settings`` and
+        ``settings_labels`` from them, so older code reading those keeps working."""
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("declared_settings")
+        if declared:
+            cls.default_settings = {**cls.default_settings, **{k: s.default for k, s in declared.items()}}
+            labels = {k: s.label for k, s in declared.items() if s.label is not None}
+            cls.settings_labels = {**cls.settings_labels, **labels}
+
+    def setting_declarations(self) -> dict[str, Setting]:
+        """Every setting of the type (the keys of ``default_settings``) with its declaration."""
+        declared: dict[str, Setting] = {}
+        for klass in reversed(type(self).__mro__):
+            declared.update(klass.__dict__.get("declared_settings") or {})
+        declared.update(self.__dict__.get("declared_settings") or {})
+        return {
+            key: declared.get(key) or Setting.inferred(default, self.settings_labels.get(key))
+            for key, default in self.default_settings.items()
+        }
+
     def settings_with_defaults(self, school_settings: dict[str, Any] | None) -> dict[str, Any]:
+        """The school's settings over the defaults. A stored value the declaration refuses (a
+        range narrowed since, a value written past the validator) falls back to the default."""
         merged = dict(self.default_settings)
-        merged.update({k: v for k, v in (school_settings or {}).items() if k in self.default_settings})
+        declarations = self.setting_declarations()
+        stored = school_settings if isinstance(school_settings, dict) else {}
+        for key, value in stored.items():
+            spec = declarations.get(key)
+            if spec is not None and spec.check(value) is None:
+                merged[key] = value
         return merged
 
     def setting_label(self, name: str) -> str:
@@ -120,22 +271,26 @@ class ActivityType:
         return str(label) if label is not None else name
 
     def validate_settings(self, settings: dict[str, Any]) -> dict[str, str]:
-        """Errors by setting name for a school's settings (unknown keys, wrong JSON types)."""
+        """Errors by setting name for a school's settings: unknown keys, wrong JSON types, numbers
+        that are not finite or out of the declared range (English; pages translate them)."""
+        if not isinstance(settings, dict):
+            return {"settings": "must be an object"}
+        declarations = self.setting_declarations()
         errors: dict[str, str] = {}
         for key, value in settings.items():
-            if key not in self.default_settings:
-                errors[key] = "unknown setting"
-                continue
-            default = self.default_settings[key]
-            if isinstance(default, bool):
-                if not isinstance(value, bool):
-                    errors[key] = "must be true or false"
-            elif isinstance(default, (int, float)):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    errors[key] = "must be a number ≥ 0"
-            elif isinstance(default, str) and not isinstance(value, str):
-                errors[key] = "must be text"
+            spec = declarations.get(key)
+            error = "unknown setting" if spec is None else spec.check(value)
+            if error:
+                errors[str(key)] = error
         return errors
+
+    def settings_json_schema(self) -> dict[str, Any]:
+        """JSON Schema of a (partial) settings object: the declared keys only, each in range."""
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: spec.json_schema() for k, spec in self.setting_declarations().items()},
+        }
 
     # -- rules ------------------------------------------------------------------------
     def credit_hours(

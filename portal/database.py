@@ -3,11 +3,18 @@
 SQLite (the embedded default) runs in WAL mode with a busy timeout and foreign keys on.
 A write transaction begins with ``BEGIN IMMEDIATE`` so concurrent writers wait for the lock
 instead of failing with "database is locked" when a read transaction tries to upgrade.
+
+The SQLite file (and its ``-wal``/``-shm`` companions, which SQLite creates with the
+database file's mode) is readable by its owner and group only: the app creates it with mode
+0640 before SQLite first opens it (so ``flask db upgrade`` on a new install makes it so) and
+takes the bits for others away from an existing one.
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,6 +26,29 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("yanxiu_write_intent", default=False)
+SQLITE_FILE_MODE = 0o640
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def _private_sqlite_file(path: str) -> None:
+    """Create the database file with :data:`SQLITE_FILE_MODE` if it does not exist yet, and
+    narrow an existing file (or companion) that grants more. A folder that does not exist or
+    a file owned by someone else is left for SQLite to report."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE)
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    else:
+        os.close(fd)
+    for name in (path + suffix for suffix in SQLITE_COMPANIONS):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+            if mode & ~SQLITE_FILE_MODE:
+                os.chmod(name, mode & SQLITE_FILE_MODE)
+        except OSError:
+            continue
 
 
 def configure_engine(app: Flask) -> None:
@@ -27,6 +57,9 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    if database not in (None, "", ":memory:") and not database.startswith("file:"):
+        _private_sqlite_file(database)
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from portal.assessment import Assessment, YearFacts
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"  # 1.1: activity_types.Setting, ActivityType.declared_settings
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

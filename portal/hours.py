@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal
 
 HALF = Decimal("0.5")
 MAX_HOURS = Decimal("999.5")
@@ -13,22 +13,39 @@ class BadHours(ValueError):
 
 
 def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_HOURS) -> Decimal:
-    """Parse a number of hours: ≥ 0, ≤ ``maximum``, a multiple of 0.5. Raise :class:`BadHours`."""
+    """Parse a number of hours: ≥ 0, ≤ ``maximum``, a multiple of 0.5. Raise :class:`BadHours`.
+
+    Infinity, NaN (a JSON ``1e400`` arrives as a float infinity), numbers too large for any
+    column and numbers too small to be a half hour are refused, never overflowed or rounded.
+    """
     if isinstance(value, bool) or value is None:
         raise BadHours(f"{field}: a number of hours is required")
+    if not isinstance(value, (str, int, float, Decimal)):
+        raise BadHours(f"{field}: {_shown(value)} is not a number")
     try:
         d = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise BadHours(f"{field}: {value!r} is not a number") from None
+    except (ArithmeticError, ValueError):  # InvalidOperation; an int too long to print
+        raise BadHours(f"{field}: {_shown(value)} is not a number") from None
     if not d.is_finite():
-        raise BadHours(f"{field}: {value!r} is not a number")
+        raise BadHours(f"{field}: {_shown(value)} is not a number")
     if d < 0:
         raise BadHours(f"{field}: hours cannot be negative")
     if d > maximum:
         raise BadHours(f"{field}: at most {maximum} hours")
+    if d != 0 and d.adjusted() < -1:  # below 0.1: never a half-hour step (and 1e-999999 would round to 0)
+        raise BadHours(f"{field}: hours go in steps of 0.5")
     if d % HALF != 0:
         raise BadHours(f"{field}: hours go in steps of 0.5")
     return d.quantize(Decimal("0.1"))
+
+
+def _shown(value: object) -> str:
+    """The value as a message repeats it: short, whatever it is."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python prints
+        text = "the value"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def floor_half(value: Decimal) -> Decimal:

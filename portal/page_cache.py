@@ -20,7 +20,13 @@ The district table keeps one row of figures per school the same way
 
 The navigation bar of every page is cached the same way (``{% cache %}`` in ``base.html``,
 Flask-Caching's Jinja extension) under :func:`nav_key`: everything it shows is already in
-hand after the login query (name, schools, roles, language), so it needs no stamp.
+hand after the login query (name, schools, roles, language), so it needs no stamp. Its
+forms (log out, switch school) need the session's CSRF token, a per-session secret that
+must never be cached: the cached markup holds :data:`CSRF_SLOT` instead, and
+:func:`fill_csrf_slots` (a filter around the cache tag) puts this session's token in after
+the lookup. A bar cached for one session thus works, and leaks nothing, in any other
+session of the same person. Cached page parts must not contain per-session secrets either
+(:func:`cached_part` refuses to store a part with a CSRF field).
 
 Invalidation is therefore never needed, only expiry. The backend is configuration: the
 default ``FileSystemCache`` in ``instance/cache`` is shared by the gunicorn workers of one
@@ -38,9 +44,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.config import BadConfiguration
 from portal.extensions import cache
@@ -51,6 +57,10 @@ BUILD_KEY = "yanxiu.build"
 STATS_KEY = "yanxiu.page_cache_stats"
 CODE_SUFFIXES = (".py", ".html", ".mo")
 T = TypeVar("T")
+# Stands for the CSRF token in cached markup. Escaped text can never contain it (its "<"
+# would be "&lt;"), so only a template can put it there.
+CSRF_SLOT = Markup("<!--yanxiu-csrf-slot-->")
+CSRF_FIELD = 'name="csrf_token"'
 
 
 def init_app(app: Flask, plugin_objects: list[object]) -> None:
@@ -69,6 +79,19 @@ def init_app(app: Flask, plugin_objects: list[object]) -> None:
         ) from None
     app.extensions[BUILD_KEY] = build_id(plugin_objects)
     app.extensions[STATS_KEY] = Counter()
+    app.jinja_env.globals["csrf_slot"] = CSRF_SLOT
+    app.jinja_env.filters["fill_csrf_slots"] = fill_csrf_slots
+
+
+def fill_csrf_slots(html: str) -> Markup:
+    """``html`` with every :data:`CSRF_SLOT` replaced by this session's CSRF token (made, and
+    kept in the session, on first use, as ``csrf_token()`` does)."""
+    text = str(html)
+    if CSRF_SLOT not in text:
+        return Markup(text)
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup(text.replace(CSRF_SLOT, str(escape(generate_csrf()))))
 
 
 def build_id(plugin_objects: list[object]) -> str:
@@ -93,8 +116,8 @@ def build_id(plugin_objects: list[object]) -> str:
 
 def nav_key() -> str:
     """The key of the navigation bar: who is logged in (name, schools with their roles, the
-    school chosen, the session's CSRF secret for the forms in the menu), the language, the
-    build and the URL root."""
+    school chosen), the language, the build and the URL root. Nothing of the session: the
+    bar's forms get their CSRF token after the lookup (:func:`fill_csrf_slots`)."""
     from portal.current import current_roles, current_school, user_schools
 
     parts: tuple[object, ...] = (current_app.extensions[BUILD_KEY], lang_code(), request.script_root)
@@ -103,7 +126,6 @@ def nav_key() -> str:
         parts += (
             current_user.get_id(),
             current_user.display_name,
-            session.get("csrf_token"),
             school.id if school else None,
             sorted(current_roles()),
             [(s.id, s.code, s.name, roles) for s, roles in user_schools()],
@@ -134,6 +156,8 @@ def cached_part(page: str, school: School, parts: tuple[object, ...], render: Ca
     if html is None:
         stats["miss"] += 1
         html = str(render())
+        if CSRF_FIELD in html:
+            raise RuntimeError(f"cached part {page!r} contains a form with a CSRF token; render forms outside it")
         cache.set(key, html)
     else:
         stats["hit"] += 1

@@ -14,6 +14,7 @@ from portal.activity_types import ActivityType
 from portal.guards import core_guards
 from portal.plugin_loader import LoadedPlugins, call_each, load_plugins
 from workflows import WorkflowEngine, build_definition
+from workflows.definition import CORE, Phase, State, WorkflowDefinition
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,35 @@ class TypeRegistry:
     def keys(self) -> list[str]:
         return list(self.types)
 
+    def definition(self, key: str | None) -> WorkflowDefinition:
+        """The workflow of type ``key``; the core's for a type that is not installed."""
+        reg = self.types.get(key) if key else None
+        return reg.engine.definition if reg else CORE
+
+    def phase(self, key: str | None, state: str) -> Phase:
+        """What ``state`` of an activity of type ``key`` means to the core."""
+        definition = self.definition(key)
+        if any(s.name == state for s in definition.states):
+            return definition.phase(state)
+        return CORE.phase(state)
+
+    def states_in(self, *phases: Phase) -> list[str]:
+        """Every state name, of any installed type, in one of ``phases`` (for SQL filters that
+        span types, e.g. the absences that count)."""
+        names: dict[str, None] = {s: None for s in CORE.states_in(*phases)}
+        for reg in self.types.values():
+            names.update({s: None for s in reg.engine.definition.states_in(*phases)})
+        return list(names)
+
+    def all_states(self) -> list[State]:
+        """Every state of every installed type once, in phase order (the activity filter)."""
+        seen: dict[str, State] = {s.name: s for s in CORE.ordered_states()}
+        for reg in self.types.values():
+            for st in reg.engine.definition.ordered_states():
+                seen.setdefault(st.name, st)
+        order = list(Phase)
+        return sorted(seen.values(), key=lambda st: order.index(st.phase))
+
     def collect(self) -> None:
         for plugin_name, result in call_each(self.plugins, "portal_activity_types"):
             for t in result if isinstance(result, (list, tuple)) else [result]:
@@ -65,6 +95,16 @@ class TypeRegistry:
         except Exception as exc:
             self.plugins.fail(plugin_name, f"workflow of type {key!r} is invalid: {type(exc).__name__}: {exc}")
             return
+        for st in definition.states:  # a state name means one phase across the portal
+            other = next((r for r in self.types.values() if r.engine.definition.phase(st.name) != st.phase
+                          and any(x.name == st.name for x in r.engine.definition.states)), None)
+            if other is not None:
+                self.plugins.fail(
+                    plugin_name,
+                    f"state {st.name!r} of type {key!r} has phase {st.phase.value!r}, but type "
+                    f"{other.type.key!r} already uses it with phase {other.engine.definition.phase(st.name).value!r}",
+                )
+                return
         self.types[key] = RegisteredType(t, plugin_name, engine)
 
 

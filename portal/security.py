@@ -3,15 +3,24 @@
 The Content-Security-Policy allows only this origin: no inline scripts or styles, no CDN,
 no framing. Pages must keep to it (assets under ``/static``, images may be ``data:`` URIs).
 HSTS is sent only in production, where the portal is served over HTTPS.
+
+Nothing but static assets may be kept by a browser or a proxy: every other response (signed-in
+pages, API answers, downloads, and the anonymous pages too, whose forms carry the session's
+CSRF token) carries ``Cache-Control: no-store``, so a shared computer or a caching proxy keeps
+no copy of someone's hours, evidence or token. A view may instead send
+``private, no-cache`` (a download revalidated on every use); anything weaker is replaced.
+Static assets (``static`` and any blueprint's ``*.static``) keep their own caching.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1
+# The largest id: id columns are 32-bit ``integer`` on PostgreSQL. A larger id in a URL, a
+# query argument or a form is simply not found. The one definition; import it from here.
+MAX_ID = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -34,6 +43,7 @@ BASE_HEADERS: dict[str, str] = {
 }
 
 HSTS = "max-age=31536000; includeSubDomains"
+NO_STORE = "no-store"
 
 
 def security_headers(production: bool) -> dict[str, str]:
@@ -44,6 +54,19 @@ def security_headers(production: bool) -> dict[str, str]:
     return headers
 
 
+def is_static_endpoint(endpoint: str | None) -> bool:
+    return endpoint == "static" or (endpoint or "").endswith(".static")
+
+
+def cache_control(current: str | None) -> str:
+    """The Cache-Control a non-static response leaves with: ``no-store`` unless the view
+    already asked for ``no-store`` or for ``private, no-cache``."""
+    directives = {d.split("=", 1)[0].strip().lower() for d in (current or "").split(",")}
+    if "no-store" in directives or {"private", "no-cache"} <= directives:
+        return current or NO_STORE
+    return NO_STORE
+
+
 class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` that no database column can overflow: larger numbers are a plain 404."""
 
@@ -52,8 +75,11 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
+    from portal import input_guard
+
     # Before the blueprints are registered, so every ``<int:…>`` rule uses it.
     app.url_map.converters["int"] = BoundedIntConverter
+    input_guard.init_app(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
@@ -63,4 +89,7 @@ def init_app(app: Flask) -> None:
     def _add_security_headers(response: Response) -> Response:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        if not is_static_endpoint(request.endpoint):
+            response.headers["Cache-Control"] = cache_control(response.headers.get("Cache-Control"))
+            response.headers.pop("Expires", None)
         return response

@@ -2,6 +2,10 @@
 
 School years run September to August (``2026-2027``); semester 1 is September–January,
 semester 2 February–August. Both are taken from the activity's *local* start date.
+
+Parsed text must name a year from ``MIN_YEAR`` to ``MAX_YEAR``: training activities happen in
+this century, and a date such as ``0001-01-01`` or ``9999-12-31`` would overflow on the way
+to UTC or give a school year no column holds.
 """
 
 from __future__ import annotations
@@ -9,9 +13,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+MIN_YEAR = 2000
+MAX_YEAR = 2099
+YEAR_RANGE_MESSAGE = f"the date must be in the years {MIN_YEAR}–{MAX_YEAR}"
+
 
 class BadTime(ValueError):
     pass
+
+
+def year_in_range(year: int) -> bool:
+    return MIN_YEAR <= year <= MAX_YEAR
 
 
 def utcnow() -> datetime:
@@ -19,7 +31,11 @@ def utcnow() -> datetime:
 
 
 def parse_iso(value: str | datetime, tz: str) -> datetime:
-    """ISO 8601 text → naive UTC. A time without an offset is in zone ``tz``."""
+    """ISO 8601 text → naive UTC. A time without an offset is in zone ``tz``.
+
+    Text must name a year from ``MIN_YEAR`` to ``MAX_YEAR`` (:class:`BadTime` otherwise); a
+    ``datetime`` given by the code is converted as it is.
+    """
     if isinstance(value, datetime):
         dt = value
     else:
@@ -29,10 +45,15 @@ def parse_iso(value: str | datetime, tz: str) -> datetime:
         try:
             dt = datetime.fromisoformat(text)
         except ValueError as exc:
-            raise BadTime(f"not an ISO 8601 date-time: {value!r}") from exc
+            raise BadTime(f"not an ISO 8601 date-time: {value[:40]!r}") from exc
+        if not year_in_range(dt.year):
+            raise BadTime(YEAR_RANGE_MESSAGE)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(tz))
-    return dt.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return dt.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise BadTime(YEAR_RANGE_MESSAGE) from None
 
 
 def to_local(dt: datetime, tz: str) -> datetime:

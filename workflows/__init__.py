@@ -8,7 +8,14 @@ transaction and writes the log and ledger rows.
 from workflows.context import ActivitySnapshot, EvidenceSnapshot, ParticipantSnapshot, TransitionContext
 from workflows.definition import CORE_STATES, CORE_TRANSITIONS, State, Transition, WorkflowDefinition
 from workflows.engine import WorkflowEngine
-from workflows.errors import GuardFailed, IllegalTransition, TriggerNotPermitted, UnknownTrigger, WorkflowError
+from workflows.errors import (
+    GuardFailed,
+    IllegalTransition,
+    NotStarted,
+    TriggerNotPermitted,
+    UnknownTrigger,
+    WorkflowError,
+)
 from workflows.extension import Guard, WorkflowExtension, build_definition
 
 __all__ = [
@@ -19,6 +26,7 @@ __all__ = [
     "Guard",
     "GuardFailed",
     "IllegalTransition",
+    "NotStarted",
     "ParticipantSnapshot",
     "State",
     "Transition",

@@ -8,15 +8,55 @@ the labels carry the zh/en text.
 Roles named in ``Transition.roles`` are either a school role (``teacher``, ``organizer``,
 ``reviewer``, ``school_admin``) or a relation to the activity: ``owner`` (its organizer) and
 ``participant``. ``independent`` transitions may not be fired by the activity's owner or a
-participant (separation of duties).
+participant (separation of duties). When nobody holding ``roles`` in the school is
+independent of the activity (the school's only reviewer took part), ``stand_in_roles`` may
+fire it instead — still only someone independent — and the portal notes it in the history.
+A transition marked ``not_before_start`` is refused before the activity's start: nothing is
+held, and so nothing credited, before it happened.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 PLANNED, HELD, REVIEWED, CREDITED, CANCELLED = "planned", "held", "reviewed", "credited", "cancelled"
 OWNER, PARTICIPANT = "owner", "participant"
+#: Who a transition may name in ``roles``: a school role or a relation to the activity.
+SCHOOL_ROLES = frozenset({"teacher", "organizer", "reviewer", "school_admin"})
+ACTOR_ROLES = SCHOOL_ROLES | {OWNER, PARTICIPANT}
+#: Relation the portal adds to an actor's roles when no holder of a transition's ``roles`` in
+#: the school is independent of the activity (see ``Transition.stand_in_roles``).
+NO_INDEPENDENT_HOLDER = "no_independent_holder"
+
+
+class Phase(str, Enum):
+    """What a state means to the core. Services, the review queue, filters, the diagram and
+    the history ask a state's phase, never its name, so a state a plugin adds is handled
+    everywhere once it declares its phase. Listed in the order an activity goes through them."""
+
+    OPEN = "open"  # planned: attendance and evidence editable
+    AWAITING_REVIEW = "awaiting_review"  # held: still editable, in the reviewer's queue
+    CONFIRMED = "confirmed"  # reviewed: frozen; its absences count for the year
+    CREDITED = "credited"  # credits posted to the ledger
+    CLOSED = "closed"  # cancelled: nothing more happens
+
+    @property
+    def editable(self) -> bool:
+        """Attendance, participants and evidence may still change."""
+        return self in (Phase.OPEN, Phase.AWAITING_REVIEW)
+
+    @property
+    def counts_for_absence(self) -> bool:
+        """A reviewer confirmed the attendance: its unexcused absence counts for the year."""
+        return self in (Phase.CONFIRMED, Phase.CREDITED)
+
+    @property
+    def in_review_queue(self) -> bool:
+        return self in (Phase.AWAITING_REVIEW, Phase.CONFIRMED)
+
+
+PHASE_ORDER: tuple[Phase, ...] = tuple(Phase)
 
 
 @dataclass(frozen=True)
@@ -25,6 +65,7 @@ class State:
     label_zh: str
     label_en: str
     final: bool = False
+    phase: Phase = Phase.OPEN
 
 
 @dataclass(frozen=True)
@@ -37,6 +78,20 @@ class Transition:
     label_en: str
     comment_required: bool = False
     independent: bool = False
+    stand_in_roles: frozenset[str] = frozenset()
+    not_before_start: bool = False
+    # what the trigger does, as the portal's services read it
+    #: The trigger also fires from every state a plugin adds in these phases (``cancel`` from
+    #: any open state, ``return`` from any state awaiting review or confirmed).
+    from_phases: tuple[Phase, ...] = ()
+    posts_credits: bool = False  # writes this round's ledger entries
+    reverses_credits: bool = False  # writes reversing ledger entries
+    adjusts_hours: bool = False  # may carry the reviewer's adjusted hours
+    clears_adjustments: bool = False  # forgets earlier adjustments (a return for rework)
+
+    @property
+    def needs_comment(self) -> bool:
+        return self.comment_required
 
 
 @dataclass(frozen=True)
@@ -62,26 +117,71 @@ class WorkflowDefinition:
     def triggers(self) -> list[str]:
         return [t.trigger for t in self.transitions]
 
+    def phase(self, state: str) -> Phase:
+        """The phase of ``state``; an unknown state (a plugin since removed) counts as closed."""
+        for s in self.states:
+            if s.name == state:
+                return s.phase
+        return Phase.CLOSED
+
+    def states_in(self, *phases: Phase) -> list[str]:
+        return [s.name for s in self.states if s.phase in phases]
+
+    def ordered_states(self) -> list[State]:
+        """States in phase order (a plugin's state after the core states of its phase)."""
+        return sorted(self.states, key=lambda s: PHASE_ORDER.index(s.phase))
+
 
 CORE_STATES: tuple[State, ...] = (
-    State(PLANNED, "已计划", "Planned"),
-    State(HELD, "已举行", "Held"),
-    State(REVIEWED, "已审核", "Reviewed"),
-    State(CREDITED, "已认定学时", "Credited"),
-    State(CANCELLED, "已取消", "Cancelled", final=True),
+    State(PLANNED, "已计划", "Planned", phase=Phase.OPEN),
+    State(HELD, "已举行", "Held", phase=Phase.AWAITING_REVIEW),
+    State(REVIEWED, "已审核", "Reviewed", phase=Phase.CONFIRMED),
+    State(CREDITED, "已认定学时", "Credited", phase=Phase.CREDITED),
+    State(CANCELLED, "已取消", "Cancelled", final=True, phase=Phase.CLOSED),
 )
 
 _ORGANIZE = frozenset({OWNER, "school_admin"})
 _REVIEW = frozenset({"reviewer"})
+_STAND_IN = frozenset({"school_admin"})  # when every reviewer of the school took part
 
 CORE_TRANSITIONS: tuple[Transition, ...] = (
-    Transition("hold", (PLANNED,), HELD, _ORGANIZE, "标记为已举行", "Mark held"),
-    Transition("cancel", (PLANNED,), CANCELLED, _ORGANIZE, "取消", "Cancel"),
-    Transition("approve", (HELD,), REVIEWED, _REVIEW, "审核通过", "Approve", independent=True),
+    Transition("hold", (PLANNED,), HELD, _ORGANIZE, "标记为已举行", "Mark held", not_before_start=True),
+    Transition("cancel", (PLANNED,), CANCELLED, _ORGANIZE, "取消", "Cancel", from_phases=(Phase.OPEN,)),
     Transition(
-        "return", (HELD, REVIEWED), HELD, _REVIEW, "退回修改", "Return", comment_required=True, independent=True
+        "approve",
+        (HELD,),
+        REVIEWED,
+        _REVIEW,
+        "审核通过",
+        "Approve",
+        independent=True,
+        stand_in_roles=_STAND_IN,
+        adjusts_hours=True,
     ),
-    Transition("credit", (REVIEWED,), CREDITED, _REVIEW, "认定学时", "Post credits", independent=True),
+    Transition(
+        "return",
+        (HELD, REVIEWED),
+        HELD,
+        _REVIEW,
+        "退回修改",
+        "Return",
+        comment_required=True,
+        independent=True,
+        stand_in_roles=_STAND_IN,
+        clears_adjustments=True,
+        from_phases=(Phase.AWAITING_REVIEW, Phase.CONFIRMED),
+    ),
+    Transition(
+        "credit",
+        (REVIEWED,),
+        CREDITED,
+        _REVIEW,
+        "认定学时",
+        "Post credits",
+        independent=True,
+        stand_in_roles=_STAND_IN,
+        posts_credits=True,
+    ),
     Transition(
         "revoke",
         (CREDITED,),
@@ -91,6 +191,7 @@ CORE_TRANSITIONS: tuple[Transition, ...] = (
         "Revoke credits",
         comment_required=True,
         independent=True,
+        reverses_credits=True,
     ),
 )
 

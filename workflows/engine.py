@@ -8,8 +8,9 @@ shortcut skips review. Checks run in this order, so the refusal says the most us
 1. the trigger is known to the type (:class:`UnknownTrigger`);
 2. it is legal from the current state, whoever fires it (:class:`IllegalTransition`);
 3. the caller's roles may fire it (:class:`TriggerNotPermitted`);
-4. a comment is given where one is required;
-5. every guard passes (:class:`GuardFailed`, listing what is missing).
+4. the activity has started, where the trigger says so (:class:`NotStarted`);
+5. a comment is given where one is required;
+6. every guard passes (:class:`GuardFailed`, listing what is missing).
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from transitions import State as _MachineState
 from transitions.extensions import GraphMachine
 
 from workflows.context import TransitionContext
-from workflows.definition import OWNER, PARTICIPANT, Transition, WorkflowDefinition
-from workflows.errors import CommentRequired, GuardFailed, IllegalTransition, TriggerNotPermitted, UnknownTrigger
+from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, Transition, WorkflowDefinition
+from workflows.errors import (
+    CommentRequired,
+    GuardFailed,
+    IllegalTransition,
+    NotStarted,
+    TriggerNotPermitted,
+    UnknownTrigger,
+)
 
 
 class _Bound:
@@ -43,7 +51,7 @@ def _machine_kwargs(definition: WorkflowDefinition, lang: str | None = None) -> 
 
     return dict(
         model=None,
-        states=[{"name": s.name, **extra(s, label(s))} for s in definition.states],
+        states=[{"name": s.name, **extra(s, label(s))} for s in definition.ordered_states()],
         transitions=[
             {"trigger": t.trigger, "source": list(t.sources), "dest": t.dest, **extra(t, f"{t.trigger}: {label(t)}")}
             for t in definition.transitions
@@ -80,11 +88,24 @@ class WorkflowEngine:
         return [t.trigger for t in self.definition.transitions if state in t.sources]
 
     def may_fire(self, trigger: str, roles: frozenset[str]) -> bool:
-        """Whether ``roles`` (school roles plus owner/participant) allow ``trigger``."""
+        """Whether ``roles`` (school roles plus the relations owner/participant and
+        no_independent_holder) allow ``trigger``."""
         t = self._by_trigger[trigger]
         if t.independent and (OWNER in roles or PARTICIPANT in roles):
             return False
-        return bool(t.roles & roles)
+        return bool(t.roles & roles) or self.stands_in(trigger, roles)
+
+    def stands_in(self, trigger: str, roles: frozenset[str]) -> bool:
+        """Whether ``roles`` may fire ``trigger`` only as a stand-in: none of the trigger's own
+        roles, one of its ``stand_in_roles``, and nobody in the school holding its roles is
+        independent of the activity."""
+        t = self._by_trigger[trigger]
+        return (
+            not (t.roles & roles)
+            and bool(t.stand_in_roles & roles)
+            and NO_INDEPENDENT_HOLDER in roles
+            and not (OWNER in roles or PARTICIPANT in roles)
+        )
 
     def allowed_triggers(self, state: str, roles: frozenset[str]) -> list[str]:
         """Triggers this caller could fire now (guards not evaluated)."""
@@ -103,6 +124,8 @@ class WorkflowEngine:
             else:
                 reason = f"{trigger!r} may only be fired by: {', '.join(sorted(t.roles))}"
             raise TriggerNotPermitted(trigger, reason)
+        if t.not_before_start and ctx.now < ctx.activity.starts_at:
+            raise NotStarted(trigger, ctx.activity.starts_at)
         if t.comment_required and not ctx.comment.strip():
             raise CommentRequired(trigger)
         missing: list[str] = []

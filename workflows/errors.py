@@ -64,3 +64,15 @@ class CommentRequired(WorkflowError):
     def __init__(self, trigger: str):
         self.trigger = trigger
         super().__init__(f"{trigger!r} needs a comment")
+
+
+class NotStarted(WorkflowError):
+    """The trigger may not fire before the activity's start (``hold``: nothing is held, and so
+    nothing credited, before it happened)."""
+
+    code = "not_started"
+
+    def __init__(self, trigger: str, starts_at):
+        self.trigger = trigger
+        self.starts_at = starts_at  # UTC, naive
+        super().__init__(f"{trigger!r} is not possible before the activity starts")

@@ -9,10 +9,10 @@ states and their meaning stay: an extension may re-route a core trigger's *sourc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from workflows.context import TransitionContext
-from workflows.definition import CORE, CORE_STATE_NAMES, State, Transition, WorkflowDefinition
+from workflows.definition import ACTOR_ROLES, CORE, CORE_STATE_NAMES, State, Transition, WorkflowDefinition
 
 Guard = Callable[[TransitionContext], list[str]]
 
@@ -47,6 +47,11 @@ def build_definition(
     for t in ext.transitions:
         if not t.trigger.isascii() or not t.trigger.replace("_", "a").isalnum():
             raise WorkflowExtensionError(f"trigger name {t.trigger!r} must be an ASCII identifier")
+        strangers = sorted(set(t.roles | t.stand_in_roles) - ACTOR_ROLES)
+        if strangers:
+            raise WorkflowExtensionError(
+                f"transition {t.trigger!r} names unknown roles {strangers}; known: {', '.join(sorted(ACTOR_ROLES))}"
+            )
         unknown = [x for x in (*t.sources, t.dest) if x not in names]
         if unknown:
             raise WorkflowExtensionError(f"transition {t.trigger!r} names unknown states {unknown}")
@@ -57,7 +62,29 @@ def build_definition(
             raise WorkflowExtensionError(
                 f"new trigger {t.trigger!r} may not lead into core state {t.dest!r}: only core triggers do"
             )
+        if core is not None:  # a re-routed core trigger keeps the core's safeguards and effects
+            t = replace(
+                t,
+                independent=t.independent or core.independent,
+                comment_required=t.comment_required or core.comment_required,
+                not_before_start=t.not_before_start or core.not_before_start,
+                stand_in_roles=t.stand_in_roles or core.stand_in_roles,
+                posts_credits=core.posts_credits,
+                reverses_credits=core.reverses_credits,
+                adjusts_hours=core.adjusts_hours,
+                clears_adjustments=core.clears_adjustments,
+                from_phases=t.from_phases or core.from_phases,
+            )
+        else:  # only core triggers touch the ledger or the hours
+            t = replace(t, posts_credits=False, reverses_credits=False, adjusts_hours=False)
         transitions[t.trigger] = t
+    rerouted = {t.trigger for t in ext.transitions}
+    added = [s for s in states if s.name not in CORE_STATE_NAMES]
+    for trigger, t in list(transitions.items()):
+        if t.from_phases and trigger not in rerouted:  # cancel / return cover added states by phase
+            extra = tuple(s.name for s in added if s.phase in t.from_phases and s.name not in t.sources)
+            if extra:
+                transitions[trigger] = replace(t, sources=t.sources + extra)
     guards: dict[str, tuple[Guard, ...]] = {}
     for source in (common_guards or {}, base.guards, ext.guards):
         for trigger, gs in source.items():

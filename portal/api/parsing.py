@@ -5,6 +5,7 @@ JSON Schema. A body that is not JSON is 400 ``invalid``; JSON that breaks the sc
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -13,6 +14,7 @@ from flask import request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from portal import input_guard
 from portal.api import schemas
 from portal.api.spec import SCHOOL_PARAMS, Operation, Param
 from portal.errors import DomainError, Invalid
@@ -34,8 +36,7 @@ def _validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(root)
 
 
-def _field_name(path: list[Any]) -> str:
-    return ".".join(str(p) for p in path) or "body"
+_field_name = input_guard.field_name
 
 
 def _messages(error: ValidationError) -> dict[str, str]:
@@ -46,29 +47,38 @@ def _messages(error: ValidationError) -> dict[str, str]:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = set((error.schema or {}).get("properties", {}))
         return {_field_name([*path, k]): "unknown field" for k in error.instance if k not in known}
+    if isinstance(error.schema, dict) and isinstance(error.schema.get("x-error"), str):
+        return {_field_name(path): error.schema["x-error"]}  # the schema's own words (a long enum)
     return {_field_name(path): error.message[:300]}
 
 
-def _nul_fields(value: Any, path: list[Any]) -> dict[str, str]:
-    """Text with NUL characters, which no database column takes (PostgreSQL refuses them)."""
+def _number_problems(value: Any, path: list[Any]) -> dict[str, str]:
+    """Numbers that are not finite: a JSON number too large for a float (``1e400``) is parsed
+    as infinity, which no column stores and no schema check survives."""
     out: dict[str, str] = {}
-    if isinstance(value, str):
-        if "\x00" in value:
-            out[_field_name(path)] = "must not contain NUL characters"
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            out.update(_nul_fields(k, [*path, "(key)"]))
-            out.update(_nul_fields(v, [*path, k]))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out.update(_nul_fields(v, [*path, i]))
+    stack: list[tuple[Any, list[Any]]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            out.setdefault(_field_name(where), "must be a finite number")
+        elif isinstance(item, dict):
+            stack.extend((v, [*where, k]) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, [*where, i]) for i, v in enumerate(item))
     return out
 
 
 def validate(value: Any, schema: dict[str, Any], what: str = "request") -> Any:
-    """Raise :class:`Invalid` (422) with per-field messages unless ``value`` fits ``schema``."""
+    """Raise :class:`Invalid` (422) with per-field messages unless ``value`` fits ``schema``.
+
+    Text that cannot be stored (NUL, unpaired surrogates) and numbers that are not finite are
+    refused first; a value with a non-finite number is not checked against the schema at all.
+    """
+    fields: dict[str, str] = input_guard.text_problems(value, [])
+    numbers = _number_problems(value, [])
+    if numbers:
+        raise Invalid(f"the {what} is not valid", {**fields, **numbers})
     validator = _validator(json.dumps(schema, sort_keys=True))
-    fields: dict[str, str] = _nul_fields(value, [])
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
         for name, message in _messages(error).items():
             fields.setdefault(name, message)
@@ -81,13 +91,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent. JSON does not tell ``288.0`` from ``288`` (nor
+    does JSON Schema's ``integer``), so a whole one is read as an integer, as the services expect."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
+
+
 def json_body(schema: dict[str, Any]) -> Any:
     """The request's JSON body, validated against ``schema``."""
     if not request.is_json:
         raise MalformedBody("send a JSON body with Content-Type: application/json", {"body": "not JSON"})
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_number)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedBody("the body is not valid JSON", {"body": str(exc)[:200]}) from None
     return validate(data, schema, "request body")
@@ -139,8 +156,8 @@ def multipart_form(schema: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         fields.update(exc.fields)
     if upload is None or not upload.filename:
         fields["file"] = "required"
-    elif "\x00" in upload.filename:
-        fields["file"] = "the file name must not contain NUL characters"
+    elif input_guard.text_problem(upload.filename):
+        fields["file"] = f"the file name {input_guard.text_problem(upload.filename)}"
     if fields:
         raise Invalid("the form is not valid", fields)
     return values, upload

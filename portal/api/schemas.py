@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_ID = 2**31 - 1
+from portal.security import MAX_ID
+from portal.timeutil import MAX_YEAR, MIN_YEAR
 
 API_DESCRIPTION = """\
 JSON API of the Yanxiu school-based teacher training portal.
@@ -20,6 +21,11 @@ JSON API of the Yanxiu school-based teacher training portal.
 * **Times** are ISO 8601; a time without an offset is in the school's time zone. Responses give
   times with their offset.
 * **Hours** are JSON numbers in steps of 0.5 (`1.5`, `3`); strings such as `"3"` are refused.
+* **Text** may not contain NUL characters, nor unpaired surrogates (not Unicode text; I-JSON).
+* **Exact schemas**: the request schemas are built from the installed activity types and their
+  workflow (types, roles, details fields, settings and their ranges, triggers, evidence kinds). Rules
+  no JSON Schema can state (an end before the start, a user who is not a participant, a type's
+  guards) are listed per operation in `x-data-rules`, with the message a refusal gives.
 * **Errors** are always `{"error": CODE, "message": TEXT, ...}`: `invalid` (400 malformed body,
   422 with per-field `fields`), `unauthenticated` (401), `forbidden` (403), `not_found` (404, also
   for another school's objects), `illegal_transition` (409 with `allowed`, checked before
@@ -39,10 +45,24 @@ DATETIME_TEXT = {
     "type": "string",
     "minLength": 1,
     "maxLength": 64,
+    # the shape the request parser holds a time to; the document publishes the exact form
+    # (``DATETIME_EXACT``: years 2000–2099, real calendar dates), the services check the rest
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$",
     "description": "ISO 8601 date-time; without an offset it is in the school's time zone",
     "examples": ["2026-10-15T14:00"],
 }
-SCHOOL_YEAR = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$", "examples": ["2026-2027"]}
+#: Every school year an activity can fall in: activities are dated 2000–2099 (``portal.timeutil``),
+#: and January–August 2000 belongs to 1999-2000. A pattern cannot say "consecutive years", so the
+#: years are listed; the request parser holds every ``year`` parameter to this list.
+SCHOOL_YEARS = [f"{y}-{y + 1}" for y in range(MIN_YEAR - 1, MAX_YEAR + 1)]
+SCHOOL_YEAR = {
+    "type": "string",
+    "pattern": "^[0-9]{4}-[0-9]{4}$",
+    "enum": SCHOOL_YEARS,
+    "description": f"A school year: two consecutive years, {SCHOOL_YEARS[0]} to {SCHOOL_YEARS[-1]}",
+    "examples": ["2026-2027"],
+    "x-error": f"a school year such as 2026-2027 (two consecutive years, {SCHOOL_YEARS[0]} to {SCHOOL_YEARS[-1]})",
+}
 NULLABLE_HOURS = {"type": ["number", "null"]}
 
 COMPONENTS: dict[str, Any] = {

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Flask
 
-from portal.api import schemas
+from portal.api import schemas, typed_schemas
+from portal.security import MAX_ID
 
 API_PREFIX = "/api/v1"
 ATTR = "_api_operation"
-MAX_ID = 2**31 - 1
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed request (the body is not JSON, or not the expected multipart form)",
@@ -78,6 +78,9 @@ class Operation:
     school: bool = True  # acts in a school: takes X-School / ?school
     errors: tuple[int, ...] = ()
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The path parameter ``key`` names an activity type and the body depends on it: the document
+    #: lists one path per installed type, each with the body component ``<per_type_body>_<key>``.
+    per_type_body: str | None = None
 
     def all_errors(self, has_path_params: bool) -> list[int]:
         codes = set(self.errors)
@@ -180,8 +183,19 @@ def _operation_object(op: Operation, method: str, endpoint: str, path_params: li
     return out
 
 
+def _per_type(op: Operation, path: str, params: list[dict[str, Any]], types: list[str]):
+    """(path, path parameters, operation, type key) for each installed type of a per-type operation."""
+    for key in types:
+        concrete = path.replace("{key}", key)
+        body = schemas.ref(typed_schemas.update_component(key))
+        yield concrete, [p for p in params if p["name"] != "key"], replace(op, body=body), key
+
+
 def build_document(app: Flask) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every API rule in ``app.url_map``."""
+    """The OpenAPI 3.1 document of every API rule in ``app.url_map``, its request schemas made
+    exact for the installed activity types and their workflow (``portal.api.typed_schemas``)."""
+    reg = app.extensions["yanxiu.registry"]
+    types = {key: r.type for key, r in reg.types.items()}
     paths: dict[str, dict[str, Any]] = {}
     for rule_text, method, view in api_rules(app):
         op = operation_of(view)
@@ -189,7 +203,18 @@ def build_document(app: Flask) -> dict[str, Any]:
             continue  # an undocumented rule: the drift test names it
         path, params = openapi_path(rule_text)
         endpoint = next(r.endpoint for r in app.url_map.iter_rules() if r.rule == rule_text and method in (r.methods or ()))
-        paths.setdefault(path, {})[method.lower()] = _operation_object(op, method, endpoint, params)
+        if op.per_type_body:
+            for concrete, own_params, typed_op, key in _per_type(op, path, params, list(types)):
+                obj = _operation_object(typed_op, method, endpoint, own_params)
+                obj["operationId"] += f"_{key}"
+                obj["x-path-template"] = path
+                paths.setdefault(concrete, {})[method.lower()] = obj
+            continue
+        obj = _operation_object(op, method, endpoint, params)
+        rules = typed_schemas.DATA_RULES.get(obj["operationId"])
+        if rules:
+            obj["x-data-rules"] = rules
+        paths.setdefault(path, {})[method.lower()] = obj
     return {
         "openapi": "3.1.0",
         "info": {
@@ -199,7 +224,9 @@ def build_document(app: Flask) -> dict[str, Any]:
         },
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": schemas.COMPONENTS,
+            "schemas": typed_schemas.document_components(
+                types, [r.engine.definition for r in reg.types.values()]
+            ),
             "responses": {
                 f"E{code}": json_response(text, schemas.ref("Error")) for code, text in sorted(ERROR_DESCRIPTIONS.items())
             },

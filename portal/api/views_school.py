@@ -11,7 +11,7 @@ from portal.api.schemas import SCHOOL_YEAR, ref
 from portal.api.spec import MAX_ID, Param, json_response, operation
 from portal.errors import Invalid, NotFound
 from portal.registry import registry
-from portal.services import access, credits, schools
+from portal.services import credits, schools
 from portal.timeutil import current_school_year, valid_school_year
 
 REPORT_ROLES = ("reviewer", "school_admin", "district_admin")
@@ -52,7 +52,11 @@ def list_activity_types() -> Response:
 @operation(
     summary="Enable or disable a type for the school and/or change its settings (school admin)",
     tag="school",
+    description="Settings the type does not declare, values of another JSON type, numbers that are not "
+    "finite or outside the declared range are refused (422); the document lists one path per installed "
+    "type with its settings, their types and ranges.",
     body=ref("ActivityTypeUpdate"),
+    per_type_body="ActivityTypeUpdate",
     responses={200: json_response("The type as the school now has it", ref("ActivityType"))},
     errors=(403,),
 )
@@ -80,9 +84,7 @@ def user_credits(user_id: int) -> Response:
     q = parsing.query((YEAR_PARAM,))
     if user_id > MAX_ID:
         raise NotFound("user not found")
-    user = access.get_member(user_id, ctx.school.id)
-    if user.id != caller().user.id:
-        ctx.require(*REPORT_ROLES)
+    user = credits.viewable_teacher(caller().user.id, user_id, ctx.school, ctx.roles)
     year = _year(q.get("year"), ctx.school.timezone)
     ty = credits.teacher_year(user, ctx.school, year)
     entries = [

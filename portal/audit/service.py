@@ -16,7 +16,8 @@ from sqlalchemy.orm import aliased
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, School, TransitionLog, User
-from portal.timeutil import parse_iso, to_local
+from portal.security import MAX_ID
+from portal.timeutil import parse_iso, to_local, year_in_range
 
 VIEWS = ("transitions", "ledger")
 LEDGER_KINDS = ("credit", "reversal")
@@ -42,16 +43,20 @@ def _parse_date(raw: str, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors[name] = "a date such as 2026-10-15"
         return None
+    if not year_in_range(day.year):  # 0001-01-01 would overflow on the way to UTC
+        errors[name] = "a date such as 2026-10-15"
+        return None
+    return day
 
 
 def _parse_positive_int(raw: str, name: str, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not 1 <= int(raw) <= MAX_ID:
         errors[name] = "a positive whole number"
         return None
     return int(raw)

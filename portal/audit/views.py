@@ -9,6 +9,7 @@ from werkzeug.utils import secure_filename
 from portal.audit import csv_export, service
 from portal.current import require_school, roles_required
 from portal.errors import Invalid
+from portal.web.helpers import link_args
 
 bp = Blueprint("audit", __name__)
 
@@ -30,7 +31,7 @@ def log():
         "audit/index.html",
         school=school,
         flt=flt,
-        args=request.args,
+        args=link_args(),  # the query, less names that would break url_for
         errors=errors,
         rows=rows,
         has_more=has_more,

@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import default_exceptions
 
+from portal import policy
 from portal.current import current_roles, current_school, require_school, roles_required
-from portal.errors import DomainError, Invalid
+from portal.errors import DomainError, Forbidden, Invalid
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.models import School
@@ -30,6 +31,7 @@ from portal.registry import registry
 from portal.reports import exports
 from portal.services import access, credits, exemptions, schools
 from portal.timeutil import current_school_year
+from portal.web.messages import tr
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
@@ -146,7 +148,7 @@ def summary_xlsx():
 
 
 @bp.get("/activities/<int:activity_id>/certificate")
-@roles_required("school_admin", "reviewer", "organizer")
+@roles_required(*policy.CERTIFICATE_READERS)
 def certificate(activity_id: int):
     school = require_school()
     cert = credits.certificate(activity_id, school.id)
@@ -162,7 +164,7 @@ def certificate(activity_id: int):
 
 
 @bp.get("/activities/<int:activity_id>/certificate.xlsx")
-@roles_required("school_admin", "reviewer", "organizer")
+@roles_required(*policy.CERTIFICATE_READERS)
 def certificate_xlsx(activity_id: int):
     school = require_school()
     act = access.get_activity(activity_id, school.id)
@@ -174,10 +176,10 @@ def certificate_xlsx(activity_id: int):
 
 
 @bp.get("/teachers/<int:user_id>/record")
-@roles_required(*SCHOOL_ROLES)
+@roles_required(*SCHOOL_ROLES, "district_admin")
 def teacher_record(user_id: int):
-    school = require_school()
-    teacher = credits.viewable_teacher(current_user.id, user_id, school)
+    school = _summary_school() or require_school()
+    teacher = credits.viewable_teacher(current_user.id, user_id, school, current_roles())
     return render_template(
         "reports/teacher_record.html",
         school=school,
@@ -237,7 +239,9 @@ def exemptions_page():
                 flash(_("The exemption was saved."), "success")
             return redirect(url_for("reports.exemptions_page", year=year))
         except Invalid as exc:
-            errors = {k: str(v) for k, v in exc.fields.items()}
+            errors = {k: tr(v) for k, v in exc.fields.items()}
+        except Forbidden as exc:  # e.g. one's own exemption: said beside the teacher field
+            errors = {"user_id": tr(exc.message)}
         shown_year = year if not errors.get("year") else current_school_year(school.timezone)
     else:
         shown_year = _year(school.timezone)
@@ -246,7 +250,7 @@ def exemptions_page():
         school=school,
         year=shown_year,
         rows=exemptions.list_exemptions(school, shown_year),
-        teachers=credits.school_teachers(school.id),
+        teachers=[t for t in credits.school_teachers(school.id) if policy.may_exempt(current_user.id, t.id, current_roles())],
         errors=errors,
         form=request.form,
     )

@@ -9,7 +9,8 @@ from sqlalchemy import bindparam, select
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.models import Activity, Membership, School, User
-from workflows.definition import OWNER, PARTICIPANT
+from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
+from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
 
 
 def school_roles(user_id: int, school_id: int) -> frozenset[str]:
@@ -86,14 +87,47 @@ def schools_of(user_id: int) -> list[tuple[School, list[str]]]:
     return schools_and_district_role(user_id)[0]
 
 
-def activity_roles(activity: Activity, user_id: int, roles: Iterable[str], participant_ids: Iterable[int]) -> frozenset[str]:
-    """School roles plus the relations ``owner`` and ``participant`` to this activity."""
+def activity_roles(
+    activity: Activity,
+    user_id: int,
+    roles: Iterable[str],
+    participant_ids: Iterable[int],
+    definition: WorkflowDefinition | None = None,
+) -> frozenset[str]:
+    """School roles plus the relations ``owner`` and ``participant`` to this activity, and,
+    given the type's workflow ``definition``, ``no_independent_holder`` when the actor may stand
+    in for the school's reviewers because none of them is independent of the activity."""
     out = set(roles)
+    people = set(participant_ids)
     if activity.organizer_id == user_id:
         out.add(OWNER)
-    if user_id in set(participant_ids):
+    if user_id in people:
         out.add(PARTICIPANT)
+    if definition is not None and OWNER not in out and PARTICIPANT not in out:
+        stand_in = [t for t in definition.transitions if t.stand_in_roles & out and not t.roles & out]
+        if stand_in:
+            holders = frozenset().union(*(t.roles for t in stand_in))
+            if not _independent_holder_exists(activity, holders, people | {activity.organizer_id}):
+                out.add(NO_INDEPENDENT_HOLDER)
     return frozenset(out)
+
+
+def _independent_holder_exists(activity: Activity, roles: frozenset[str], involved: set[int]) -> bool:
+    """Whether an active member of the activity's school holds one of ``roles`` and neither
+    organised nor took part in it."""
+    row = db.session.execute(
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.school_id == activity.school_id,
+            Membership.role.in_(sorted(roles)),
+            Membership.active.is_(True),
+            User.active.is_(True),
+            Membership.user_id.not_in(sorted(involved)),
+        )
+        .limit(1)
+    ).first()
+    return row is not None
 
 
 def school_by_code(code: str) -> School:
@@ -103,7 +137,6 @@ def school_by_code(code: str) -> School:
     return school
 
 
-MAX_ID = 2**63 - 1  # the largest id a database column can hold; larger ones are simply not found
 
 
 def id_in_range(value: object) -> bool:

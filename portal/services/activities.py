@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.database import write_transaction
+from portal.details_json import json_type_errors
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
@@ -29,7 +31,6 @@ from portal.services import access, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.timeutil import BadTime, parse_iso, school_year_of, semester_of, to_local, utcnow
 
-OPEN_STATES_CLOSED = frozenset({"reviewed", "credited", "cancelled"})
 PLANNERS = ("organizer", "school_admin")
 TITLE_MAX = 200
 
@@ -144,6 +145,8 @@ def plan_activity(
         clean = {}
     else:
         clean, derrs = validate_details(reg.type.form, formdata)
+        if isinstance(details, dict):  # JSON: a number or an object is no text (portal.details_json)
+            derrs = {**derrs, **json_type_errors(reg.type.form, details)}
         if derrs:
             fields["details"] = derrs
     if fields:
@@ -173,8 +176,27 @@ def plan_activity(
 
 
 def _require_open(act: Activity, what: str) -> None:
-    if act.state in OPEN_STATES_CLOSED:
+    """Attendance, participants and evidence change only while the state's phase is editable."""
+    if not schools.registry().phase(act.type_key, act.state).editable:
         raise Conflict(f"{what} cannot change once the activity is {act.state}", state=act.state)
+
+
+def has_started(act: Activity) -> bool:
+    """Whether the activity's start has passed (attendance and ``hold`` wait for it)."""
+    return utcnow() >= act.starts_at
+
+
+def _require_started(act: Activity, what: str) -> None:
+    """Nobody attended what has not begun: refused before the start, named in the school's time."""
+    if not has_started(act):
+        school = db.session.get(School, act.school_id)
+        tz = school.timezone if school else "UTC"
+        start = to_local(act.starts_at, tz).strftime("%Y-%m-%d %H:%M")
+        raise Conflict(
+            f"{what} can be recorded once the activity has started: it starts at {start} ({tz})",
+            state=act.state,
+            starts_at=start,
+        )
 
 
 def _require_organizer(act: Activity, user_id: int) -> None:
@@ -229,6 +251,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     """
     _require_organizer(act, actor.id)
     _require_open(act, "attendance")
+    _require_started(act, "attendance")
     if not isinstance(rows, list) or not rows:
         raise Invalid("attendance must be a non-empty list", {"attendance": "must be a non-empty list"})
     parts = {
@@ -293,11 +316,26 @@ TEXT_MAX = 100_000
 def upload_folder() -> Path:
     folder = current_app.config.get("UPLOAD_FOLDER") or os.path.join(current_app.instance_path, "uploads")
     path = Path(folder)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)  # evidence: the portal's user only
     return path
 
 
+FILENAME_MAX = 255  # Evidence.filename is String(255)
+# Bidirectional controls make "gpj.exe" look like "exe.jpg" (U+202E); no file name needs them.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _check_file_name(filename: str) -> None:
+    """A file name the portal keeps and shows: ≤ 255 characters, no control characters
+    (C0/C1, bidirectional controls) and no unpaired surrogates."""
+    if len(filename) > FILENAME_MAX:
+        raise Invalid("file name too long", {"file": f"the file name is longer than {FILENAME_MAX} characters"})
+    if any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in filename):
+        raise Invalid("file name not allowed", {"file": "the file name contains control characters"})
+
+
 def _check_file(filename: str, data: bytes) -> tuple[str, str]:
+    _check_file_name(filename or "")
     ext = os.path.splitext(filename or "")[1].lower()
     if ext not in ALLOWED_UPLOADS:
         raise Invalid("file type not allowed", {"file": f"allowed types: {', '.join(sorted(ALLOWED_UPLOADS))}"})
@@ -369,7 +407,10 @@ def add_evidence(
     char_count = len("".join((text or "").split())) if has_text else 0
     path = upload_folder() / stored if stored else None
     if path is not None:
-        path.write_bytes(data)
+        with os.fdopen(  # a new file (generated name), readable by the portal only: 0600
+            os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
+        ) as fh:
+            fh.write(data)
     try:
         with write_transaction() as s:
             ev = Evidence(

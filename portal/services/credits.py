@@ -2,7 +2,7 @@
 
 A teacher's hours for a school and year are ``SUM(credit_entry.hours)`` (reversals are
 negative). Unexcused absence per semester comes from attendance of activities that a
-reviewer has confirmed (states ``reviewed`` and ``credited``).
+reviewer has confirmed (states whose phase counts for absence: ``workflows.definition.Phase``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, String, bindparam, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, Numeric, String, bindparam, cast, func, literal, null, select, union_all
 
 from portal.assessment import Assessment, YearFacts
-from portal.errors import Conflict, Invalid
+from portal import policy
+from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.models import (
     Activity,
@@ -29,9 +30,14 @@ from portal.models import (
 from portal.registry import registry
 from portal.services import access
 from portal.timeutil import current_school_year, valid_school_year
+from workflows.definition import Phase
 
-CONFIRMED_STATES = ("reviewed", "credited")
 ZERO = Decimal("0")
+
+
+def _confirmed_states() -> list[str]:
+    """States whose attendance a reviewer has confirmed: their unexcused absence counts."""
+    return registry().states_in(*(p for p in Phase if p.counts_for_absence))
 
 
 def _dec(v) -> Decimal:
@@ -50,74 +56,99 @@ def assess(facts: YearFacts) -> Assessment:
     return result if isinstance(result, Assessment) else Assessment("short")
 
 
-def _facts_for(
-    school: School, year: str, users: list[User], by_type: dict, absences: dict, exemptions: dict
-) -> list[TeacherYear]:
-    required = _dec(school.rule("required_hours"))
-    limit = _dec(school.rule("absence_limit_hours"))
-    out = []
-    for u in users:
-        types = {k: _dec(v) for k, v in by_type.get(u.id, {}).items()}
-        absent = {sem: _dec(a) for sem, (a, _e) in absences.get(u.id, {}).items()}
-        excused = {sem: _dec(e) for sem, (_a, e) in absences.get(u.id, {}).items()}
-        facts = YearFacts(
-            user_id=u.id,
-            school_year=year,
-            required_hours=required,
-            absence_limit_hours=limit,
-            total_hours=sum(types.values(), ZERO),
-            by_type=types,
-            absent_hours=absent,
-            excused_hours=excused,
-            gender=u.gender,
-            birth_date=u.birth_date,
-            exemption_reason=exemptions.get(u.id),
-        )
-        out.append(TeacherYear(u, facts, assess(facts)))
-    return out
-
-
-def _by_type(school_id: int, year: str, user_ids: list[int] | None) -> dict[int, dict[str, Decimal]]:
-    q = (
-        select(CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
-        .where(CreditEntry.school_id == school_id, CreditEntry.school_year == year)
-        .group_by(CreditEntry.user_id, CreditEntry.type_key)
+def _facts(
+    school: School,
+    year: str,
+    user: User,
+    types: dict[str, Decimal],
+    absences: dict[int, tuple],
+    exemption: str | None,
+) -> TeacherYear:
+    """The one place a teacher's :class:`YearFacts` are put together and assessed: every page,
+    export and API answer (school, district, teacher) goes through here."""
+    facts = YearFacts(
+        user_id=user.id,
+        school_year=year,
+        required_hours=_dec(school.rule("required_hours")),
+        absence_limit_hours=_dec(school.rule("absence_limit_hours")),
+        total_hours=sum((_dec(v) for v in types.values()), ZERO),
+        by_type={k: _dec(v) for k, v in types.items()},
+        absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
+        excused_hours={sem: _dec(e) for sem, (_a, e) in absences.items()},
+        gender=user.gender,
+        birth_date=user.birth_date,
+        exemption_reason=exemption,
     )
-    if user_ids is not None:
-        q = q.where(CreditEntry.user_id.in_(user_ids))
-    out: dict[int, dict[str, Decimal]] = {}
-    for uid, key, total in db.session.execute(q):
-        out.setdefault(uid, {})[key] = _dec(total)
-    return out
+    return TeacherYear(user, facts, assess(facts))
 
 
-def _absences(school_id: int, year: str, user_ids: list[int] | None) -> dict[int, dict[int, tuple]]:
-    q = (
+def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]:
+    """Every teacher's year in each of ``schools_`` (by school id, teachers by name): ledger by
+    type, unexcused and excused absence by semester, exemptions, assessed by the policy hook.
+
+    Four queries whatever the number of schools; :func:`school_summary` and the district's
+    figures both use it, so a teacher's status is the same on every page.
+    """
+    ids = [s.id for s in schools_]
+    out: dict[int, list[TeacherYear]] = {sid: [] for sid in ids}
+    if not ids:
+        return out
+    by_type: dict[tuple[int, int], dict[str, Decimal]] = {}
+    for sid, uid, key, total in db.session.execute(
+        select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
+        .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year)
+        .group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
+    ):
+        by_type.setdefault((sid, uid), {})[key] = total
+    absences: dict[tuple[int, int], dict[int, tuple]] = {}
+    for sid, uid, sem, absent, excused in db.session.execute(
         select(
+            Activity.school_id,
             Participation.user_id,
             Activity.semester,
             func.sum(Participation.absent_hours),
             func.sum(Participation.excused_hours),
         )
         .join(Activity, Activity.id == Participation.activity_id)
-        .where(Activity.school_id == school_id, Activity.school_year == year, Activity.state.in_(CONFIRMED_STATES))
-        .group_by(Participation.user_id, Activity.semester)
-    )
-    if user_ids is not None:
-        q = q.where(Participation.user_id.in_(user_ids))
-    out: dict[int, dict[int, tuple]] = {}
-    for uid, sem, absent, excused in db.session.execute(q):
-        out.setdefault(uid, {})[sem] = (absent, excused)
+        .where(Activity.school_id.in_(ids), Activity.school_year == year, Activity.state.in_(_confirmed_states()))
+        .group_by(Activity.school_id, Participation.user_id, Activity.semester)
+    ):
+        absences.setdefault((sid, uid), {})[sem] = (absent, excused)
+    exemptions = {
+        (sid, uid): reason
+        for sid, uid, reason in db.session.execute(
+            select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
+                Exemption.school_id.in_(ids), Exemption.school_year == year
+            )
+        )
+    }
+    by_id = {s.id: s for s in schools_}
+    for sid, user in _teachers_of(ids, year):
+        key = (sid, user.id)
+        out[sid].append(
+            _facts(by_id[sid], year, user, by_type.get(key, {}), absences.get(key, {}), exemptions.get(key))
+        )
     return out
 
 
-def _exemptions(school_id: int, year: str, user_ids: list[int] | None) -> dict[int, str]:
-    q = select(Exemption.user_id, Exemption.reason).where(
-        Exemption.school_id == school_id, Exemption.school_year == year
+def _teachers_of(school_ids: list[int], year: str | None) -> list[tuple[int, User]]:
+    """(school id, user) of each school's active teachers and, with ``year``, anyone credited
+    there that year (a teacher who has since left still appears on that year's summary)."""
+    teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
+        Membership.school_id.in_(school_ids), Membership.role == "teacher", Membership.active.is_(True)
     )
-    if user_ids is not None:
-        q = q.where(Exemption.user_id.in_(user_ids))
-    return dict(db.session.execute(q).all())
+    if year is not None:
+        credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
+            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
+        )
+        teaching = teaching.union(credited)
+    people = teaching.subquery()
+    rows = db.session.execute(
+        select(people.c.sid, User)
+        .join(User, User.id == people.c.uid)
+        .order_by(people.c.sid, User.display_name, User.id)
+    ).all()
+    return [(sid, user) for sid, user in rows]
 
 
 def _teacher_year_statement():
@@ -145,7 +176,7 @@ def _teacher_year_statement():
             Participation.user_id == uid,
             Activity.school_id == school_id,
             Activity.school_year == year,
-            Activity.state.in_(CONFIRMED_STATES),
+            Activity.state.in_(bindparam("confirmed", expanding=True)),
         )
         .group_by(Activity.semester)
     )
@@ -162,42 +193,28 @@ _TEACHER_YEAR = _teacher_year_statement()
 def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester and any exemption, read in
     a single UNION ALL query (the teacher's home page runs it on every visit)."""
-    uid = user.id
-    types: dict[int, dict[str, Decimal]] = {}
-    absent: dict[int, dict[int, tuple]] = {}
-    exempt: dict[int, str] = {}
-    params = {"uid": uid, "school_id": school.id, "year": year}
+    types: dict[str, Decimal] = {}
+    absent: dict[int, tuple] = {}
+    exemption: str | None = None
+    params = {"uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states()}
     for kind, key, semester, a, b in db.session.execute(_TEACHER_YEAR, params):
         if kind == "t":
-            types.setdefault(uid, {})[key] = _dec(a)
+            types[key] = a
         elif kind == "a":
-            absent.setdefault(uid, {})[semester] = (a, b)
+            absent[semester] = (a, b)
         else:
-            exempt[uid] = key
-    return _facts_for(school, year, [user], types, absent, exempt)[0]
+            exemption = key
+    return _facts(school, year, user, types, absent, exemption)
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:
-    """The school's active teachers; with ``year``, also anyone credited there that year
-    (a teacher who has since left still appears on that year's summary)."""
-    is_teacher = select(Membership.user_id).where(
-        Membership.school_id == school_id, Membership.role == "teacher", Membership.active.is_(True)
-    )
-    cond = User.id.in_(is_teacher)
-    if year is not None:
-        credited = select(CreditEntry.user_id).where(
-            CreditEntry.school_id == school_id, CreditEntry.school_year == year
-        )
-        cond = or_(cond, User.id.in_(credited))
-    return list(db.session.execute(select(User).where(cond).order_by(User.display_name, User.id)).scalars())
+    """The school's active teachers; with ``year``, also anyone credited there that year."""
+    return [user for _sid, user in _teachers_of([school_id], year)]
 
 
 def school_summary(school: School, year: str) -> list[TeacherYear]:
-    """One row per teacher of the school: hours by type, total, status (four queries)."""
-    users = school_teachers(school.id, year)
-    return _facts_for(
-        school, year, users, _by_type(school.id, year, None), _absences(school.id, year, None), _exemptions(school.id, year, None)
-    )
+    """One row per teacher of the school: hours by type, total, status."""
+    return year_rows([school], year)[school.id]
 
 
 def entries_for(user_id: int, school_id: int | None = None, year: str | None = None) -> list[tuple[CreditEntry, Activity]]:
@@ -255,12 +272,12 @@ class RecordYear:
     entries: list[tuple[CreditEntry, Activity]] = field(default_factory=list)
 
 
-def viewable_teacher(viewer_id: int, user_id: int, school: School) -> User:
-    """The teacher whose record ``viewer`` asks for: themselves, or (school admin, reviewer)
-    any member of the school. Someone outside the school is 'not found'."""
+def viewable_teacher(viewer_id: int, user_id: int, school: School, viewer_roles: frozenset[str]) -> User:
+    """The teacher whose record ``viewer`` asks for (:func:`portal.policy.may_read_record`).
+    Someone outside the school is 'not found'."""
     target = access.get_member(user_id, school.id)
-    if viewer_id != user_id:
-        access.require_role(viewer_id, school.id, "school_admin", "reviewer")
+    if not policy.may_read_record(viewer_id, user_id, viewer_roles):
+        raise Forbidden("only the teacher, a reviewer, a school admin or the district may read this record")
     return target
 
 
@@ -315,7 +332,7 @@ def _last_log(activity_id: int, trigger: str) -> tuple[TransitionLog, User] | No
 def certificate(activity_id: int, school_id: int) -> Certificate:
     """The credit certification form of a credited activity of this school."""
     act = access.get_activity(activity_id, school_id)
-    if act.state != "credited":
+    if registry().phase(act.type_key, act.state) is not Phase.CREDITED:
         raise Conflict("credits of this activity have not been posted", state=act.state)
     school = db.session.get(School, school_id)
     net = dict(

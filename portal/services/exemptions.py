@@ -13,6 +13,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.models import Exemption, School, User
+from portal import policy
 from portal.services import access
 from portal.services.credits import parse_year
 from portal.timeutil import utcnow
@@ -64,6 +65,7 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
     elif len(text) > REASON_MAX:
         fields["reason"] = f"at most {REASON_MAX} characters"
     target = _target(school, user_id)
+    policy.require_not_self(actor.id, target.id)
     if fields:
         raise Invalid("the exemption was not saved", fields)
     with write_transaction() as s:
@@ -84,6 +86,7 @@ def clear_exemption(school: School, actor: User, user_id: object, year: object) 
     if year_text is None:
         raise Invalid("a school year is required", {"year": "a school year is required"})
     target = _target(school, user_id)
+    policy.require_not_self(actor.id, target.id)
     with write_transaction() as s:
         row = _existing(school, target, year_text)
         if row is None:

@@ -13,8 +13,11 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from portal.activity_types import ActivityType
+from portal.errors import Conflict
+from portal.hours import fmt
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
 from portal.services.snapshots import activity_snapshot, participant_snapshot
+from workflows import ParticipantSnapshot
 
 APPEND_ONLY = (CreditEntry, TransitionLog)
 
@@ -32,6 +35,17 @@ def credit_hours_for(
     return activity_type.credit_hours(participant_snapshot(p), activity_snapshot(act), settings)
 
 
+def credit_ceiling(activity_type: ActivityType, act: Activity, p: Participation, settings: dict) -> Decimal:
+    """The most a reviewer may credit this participant: what the type's credit rule gives the
+    participant's role for full attendance of the activity (never less than 0).
+
+    A reviewer may lower anyone's hours to any value ≥ 0, and raise them only up to this, so no
+    adjustment can credit more than the activity could ever give (an absent teacher included).
+    """
+    full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours)
+    return max(activity_type.credit_hours(full, activity_snapshot(act), settings), Decimal("0"))
+
+
 def post_credits(
     s: Session, activity_type: ActivityType, act: Activity, parts: list[Participation], settings: dict, actor_id: int
 ) -> dict[int, Decimal]:
@@ -42,6 +56,13 @@ def post_credits(
         hours = credit_hours_for(activity_type, act, p, settings)
         if hours <= 0:
             continue
+        ceiling = credit_ceiling(activity_type, act, p, settings)
+        if hours > ceiling:  # the school lowered the rule after approval: decide again
+            raise Conflict(
+                f"user {p.user_id}: {fmt(hours)} hours are more than the credit rule now allows "
+                f"(at most {fmt(ceiling)}); return the activity and approve it again",
+                maximum=str(ceiling),
+            )
         rows.append(
             {
                 "school_id": act.school_id,

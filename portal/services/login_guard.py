@@ -5,22 +5,42 @@ count. After ``LOGIN_MAX_FAILURES`` failures for a username, or
 ``LOGIN_MAX_FAILURES_PER_ADDRESS`` from one address (higher: a school often shares one NAT
 address), within ``LOGIN_LOCK_MINUTES``, further attempts are refused, even with the right
 password. A successful login is never counted and clears the username's failures.
+
+Checking and counting are one atomic step (:func:`admit`): in one write transaction,
+serialised per username and per address, the attempts in the window are counted and, if
+there is room, this attempt is recorded *before* its password is checked. Simultaneous
+guesses therefore queue for the count instead of all reading the same old one, and at most
+the limit of passwords is ever checked in a window. The recorded attempt is the failure if
+the password is wrong; a success deletes it with the username's other failures. (While a
+password is being checked its attempt counts, so a burst of more simultaneous logins than
+the limit, from one username or one address, sees the excess refused until they finish.)
+
+The serialisation: on SQLite the write transaction begins with ``BEGIN IMMEDIATE`` (one
+writer at a time); on PostgreSQL two transaction-scoped advisory locks keyed on the username
+and on the address (always taken in that order, so two logins never wait for each other in
+a cycle) are held until the transaction commits.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy.orm import Session
 
-from portal.database import write_transaction
+from portal.database import is_sqlite, write_transaction
 from portal.extensions import db
 from portal.models import LoginAttempt, User
 from portal.services import users
 from portal.timeutil import utcnow
 
 USERNAME_MAX = 64
+ADDRESS_MAX = 64
+# First keys of pg_advisory_xact_lock(int, int): one space for usernames, one for addresses.
+_LOCK_USERNAME = 7_301
+_LOCK_ADDRESS = 7_302
 
 
 def _window_start():
@@ -31,26 +51,61 @@ def _norm(username: str) -> str:
     return (username or "").strip()[:USERNAME_MAX]
 
 
-def is_locked(username: str, address: str) -> bool:
-    """Whether the username or the address has used up its failures in the window."""
-    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
-    addr_limit = int(current_app.config.get("LOGIN_MAX_FAILURES_PER_ADDRESS") or limit)
-    since = _window_start()
-    by_user, by_addr = db.session.execute(
+def _addr(address: str) -> str:
+    return (address or "")[:ADDRESS_MAX]
+
+
+class LoginLocked(Exception):
+    """Too many failures: refuse without checking the password."""
+
+
+def _serialise(s: Session, username: str, address: str) -> None:
+    """Make concurrent admissions of the same username or address take turns (PostgreSQL;
+    SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time)."""
+    if is_sqlite():
+        return
+    lock = text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), hashtext(:key))")
+    s.execute(lock, {"space": _LOCK_USERNAME, "key": username})
+    s.execute(lock, {"space": _LOCK_ADDRESS, "key": address})
+
+
+def _counts(s: Session, username: str, address: str) -> tuple[int, int]:
+    by_user, by_addr = s.execute(
         select(
-            func.count().filter(LoginAttempt.username == _norm(username)),
+            func.count().filter(LoginAttempt.username == username),
             func.count().filter(LoginAttempt.address == address),
         ).where(
-            LoginAttempt.created_at >= since,
-            or_(LoginAttempt.username == _norm(username), LoginAttempt.address == address),
+            LoginAttempt.created_at >= _window_start(),
+            or_(LoginAttempt.username == username, LoginAttempt.address == address),
         )
     ).one()
+    return int(by_user), int(by_addr)
+
+
+def _limits() -> tuple[int, int]:
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    return limit, int(current_app.config.get("LOGIN_MAX_FAILURES_PER_ADDRESS") or limit)
+
+
+def is_locked(username: str, address: str) -> bool:
+    """Whether the username or the address has used up its failures in the window (a plain
+    read, for display; a login goes through :func:`admit`)."""
+    limit, addr_limit = _limits()
+    by_user, by_addr = _counts(db.session(), _norm(username), _addr(address))
     return by_user >= limit or by_addr >= addr_limit
 
 
-def record_failure(username: str, address: str) -> None:
+def admit(username: str, address: str) -> None:
+    """Check the lock and record this attempt, atomically. Raises :class:`LoginLocked`
+    (recording nothing) when the username or the address has no attempts left."""
+    name, addr = _norm(username), _addr(address)
+    limit, addr_limit = _limits()
     with write_transaction() as s:
-        s.add(LoginAttempt(username=_norm(username), address=(address or "")[:64], created_at=utcnow()))
+        _serialise(s, name, addr)
+        by_user, by_addr = _counts(s, name, addr)
+        if by_user >= limit or by_addr >= addr_limit:
+            raise LoginLocked()
+        s.add(LoginAttempt(username=name, address=addr, created_at=utcnow()))
 
 
 def clear(username: str) -> None:
@@ -58,8 +113,22 @@ def clear(username: str) -> None:
         s.execute(delete(LoginAttempt).where(LoginAttempt.username == _norm(username)))
 
 
-class LoginLocked(Exception):
-    """Too many failures: refuse without checking the password."""
+@dataclass(frozen=True)
+class Verified:
+    user: User
+    password_hash: str  # the hash the password matched, to detect a change made since
+
+
+def verify(username: str, password: str, address: str) -> Verified | None:
+    """The active user whose password matches (with the hash it matched), or None (the
+    attempt stays counted as a failure). Raises :class:`LoginLocked` while locked out."""
+    admit(username, address)
+    user = users.by_username(_norm(username))
+    if user is None or not user.active or not users.verify_password(user, password or ""):
+        return None
+    matched = user.password_hash  # read before clear() commits and expires the object
+    clear(username)
+    return Verified(user, matched)
 
 
 def authenticate(username: str, password: str, address: str) -> User | None:
@@ -67,11 +136,5 @@ def authenticate(username: str, password: str, address: str) -> User | None:
 
     Raises :class:`LoginLocked` while the username or address is locked out.
     """
-    if is_locked(username, address):
-        raise LoginLocked()
-    user = users.by_username(_norm(username))
-    if user is None or not user.active or not users.verify_password(user, password or ""):
-        record_failure(username, address)
-        return None
-    clear(username)
-    return user
+    verified = verify(username, password, address)
+    return verified.user if verified is not None else None

@@ -9,15 +9,17 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal.assessment import EXEMPT, MET, YearFacts
+from portal.assessment import EXEMPT, MET, STATUSES
+from workflows.definition import Phase
+
+EDITABLE = tuple(p for p in Phase if p.editable)
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, Evidence, Exemption, Membership, Participation, School, User
+from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.page_cache import cached_per_school
 from portal.registry import registry
 from portal.services import credits, schools
-from portal.services.ledger import credit_hours_for
+from portal.services.ledger import credit_ceiling, credit_hours_for
 
-CLOSED_STATES = ("reviewed", "credited", "cancelled")
 ZERO = Decimal("0")
 
 
@@ -106,7 +108,7 @@ def waiting_on(user_id: int, school_id: int) -> list[Waiting]:
         .where(
             Participation.user_id == user_id,
             Activity.school_id == school_id,
-            Activity.state.not_in(CLOSED_STATES),
+            Activity.state.in_(registry().states_in(*EDITABLE)),
         )
         .order_by(Activity.starts_at)
     ).all()
@@ -140,6 +142,7 @@ class QueueParticipant:
     user: User
     would_get: Decimal | None  # None when the type is not installed
     evidence: list[Evidence] = field(default_factory=list)
+    max_hours: Decimal | None = None  # the most an adjustment may credit (full attendance)
 
 
 @dataclass
@@ -148,12 +151,14 @@ class QueueItem:
     participants: list[QueueParticipant]
     organizer: User | None
     activity_evidence: list[Evidence] = field(default_factory=list)  # the organizer's own files
+    allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
+    own: bool = False  # the viewer organised or took part: someone else decides
 
 
-def review_queue(school_id: int, state: str | tuple[str, ...] = "held") -> list[QueueItem]:
-    """Every activity of the school in ``state`` (one or several), oldest first, with evidence
-    and hours (5 queries)."""
-    states = (state,) if isinstance(state, str) else tuple(state)
+def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REVIEW,)) -> list[QueueItem]:
+    """Every activity of the school in a state of ``phases``, oldest first, with evidence and
+    hours (5 queries)."""
+    states = registry().states_in(*phases)
     acts = list(
         db.session.execute(
             select(Activity)
@@ -184,8 +189,12 @@ def review_queue(school_id: int, state: str | tuple[str, ...] = "held") -> list[
         participant_ids = set()
         for p, u in parts.get(act.id, []):
             participant_ids.add(u.id)
-            hours = credit_hours_for(reg.type, act, p, settings_cache[act.type_key]) if reg else None
-            people.append(QueueParticipant(p, u, hours, evidence.get((act.id, u.id), [])))
+            hours = ceiling = None
+            if reg is not None:
+                settings = settings_cache[act.type_key]
+                hours = credit_hours_for(reg.type, act, p, settings)
+                ceiling = credit_ceiling(reg.type, act, p, settings)
+            people.append(QueueParticipant(p, u, hours, evidence.get((act.id, u.id), []), ceiling))
         own = [] if act.organizer_id in participant_ids else evidence.get((act.id, act.organizer_id), [])
         out.append(QueueItem(act, people, organizers_.get(act.organizer_id), own))
     return out
@@ -195,19 +204,31 @@ def review_queue(school_id: int, state: str | tuple[str, ...] = "held") -> list[
 
 @dataclass
 class SchoolRow:
+    """A school's line on the district page: every teacher counted once under their status."""
+
     school: School
     staff: int
     teachers: int
-    on_track: int
+    by_status: dict[str, int]  # met / short / not_recognised / exempt → teachers
     hours: Decimal
 
     @property
-    def on_track_share(self) -> float:
-        return self.on_track / self.teachers if self.teachers else 0.0
+    def assessed(self) -> int:
+        """Teachers whose year is assessed (the exempt are not)."""
+        return self.teachers - self.by_status.get(EXEMPT, 0)
+
+    @property
+    def met(self) -> int:
+        return self.by_status.get(MET, 0)
+
+    @property
+    def met_share(self) -> float:
+        """Share of the assessed teachers who met the requirement (exempt teachers left out)."""
+        return self.met / self.assessed if self.assessed else 0.0
 
 
 def district_overview(year: str) -> list[SchoolRow]:
-    """One row per school: staff, teachers on track (met or exempt), hours credited in ``year``.
+    """One row per school: staff, teachers by status, hours credited in ``year``.
 
     Each school's figures are cached under its data stamp (``portal.page_cache``); only the
     schools whose data changed since are computed again, together, by
@@ -218,76 +239,22 @@ def district_overview(year: str) -> list[SchoolRow]:
     return [SchoolRow(s, *figures[s.id]) for s in all_schools]
 
 
-def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, int, int, Decimal]]:
-    """(staff, teachers, on track, hours) of each school of ``subset``.
-
-    Totals come from GROUP BY queries over the schools at once (five queries, however many);
-    the assessment policy (a hook) then runs per teacher in Python.
-    """
+def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, int, dict[str, int], Decimal]]:
+    """(staff, teachers, teachers by status, hours) of each school of ``subset``, from the same
+    teacher years as the school's own summary (:func:`credits.year_rows`)."""
     ids = [s.id for s in subset]
-
-    def only(column):
-        return column.in_(ids)
-
     staff_count = dict(
         db.session.execute(
             select(Membership.school_id, func.count(func.distinct(Membership.user_id)))
-            .where(Membership.active.is_(True), only(Membership.school_id))
+            .where(Membership.active.is_(True), Membership.school_id.in_(ids))
             .group_by(Membership.school_id)
         ).all()
     )
-    teachers = db.session.execute(
-        select(Membership.school_id, User)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.role == "teacher", Membership.active.is_(True), only(Membership.school_id))
-    ).all()
-    by_type: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(dict)
-    school_hours: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for sid, uid, key, total in db.session.execute(
-        select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
-        .where(CreditEntry.school_year == year, only(CreditEntry.school_id))
-        .group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
-    ):
-        value = credits._dec(total)
-        by_type[(sid, uid)][key] = value
-        school_hours[sid] += value
-    absences: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)
-    for sid, uid, sem, absent in db.session.execute(
-        select(Activity.school_id, Participation.user_id, Activity.semester, func.sum(Participation.absent_hours))
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(Activity.school_year == year, Activity.state.in_(credits.CONFIRMED_STATES), only(Activity.school_id))
-        .group_by(Activity.school_id, Participation.user_id, Activity.semester)
-    ):
-        absences[(sid, uid)][sem] = credits._dec(absent)
-    exemptions = {
-        (sid, uid): reason
-        for sid, uid, reason in db.session.execute(
-            select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
-                Exemption.school_year == year, only(Exemption.school_id)
-            )
-        )
-    }
-    by_school = {s.id: s for s in subset}
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for sid, user in teachers:
-        school = by_school[sid]
-        types = by_type.get((sid, user.id), {})
-        facts = YearFacts(
-            user_id=user.id,
-            school_year=year,
-            required_hours=credits._dec(school.rule("required_hours")),
-            absence_limit_hours=credits._dec(school.rule("absence_limit_hours")),
-            total_hours=sum(types.values(), ZERO),
-            by_type=types,
-            absent_hours=absences.get((sid, user.id), {}),
-            gender=user.gender,
-            birth_date=user.birth_date,
-            exemption_reason=exemptions.get((sid, user.id)),
-        )
-        counts[sid][0] += 1
-        if credits.assess(facts).status in (MET, EXEMPT):
-            counts[sid][1] += 1
-    return {
-        s.id: (staff_count.get(s.id, 0), counts[s.id][0], counts[s.id][1], school_hours.get(s.id, ZERO))
-        for s in subset
-    }
+    out: dict[int, tuple[int, int, dict[str, int], Decimal]] = {}
+    for sid, rows in credits.year_rows(subset, year).items():
+        by_status = {status: 0 for status in STATUSES}
+        for ty in rows:
+            by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
+        hours = sum((ty.facts.total_hours for ty in rows), ZERO)
+        out[sid] = (staff_count.get(sid, 0), len(rows), by_status, hours)
+    return out

@@ -94,7 +94,11 @@ def set_type(
         if enabled is not None:
             row.enabled = enabled
         if settings is not None:
-            row.settings = {**(row.settings or {}), **settings}
+            # values stored before a range was narrowed (or past this validator) are dropped:
+            # they would fall back to the default anyway (``settings_with_defaults``)
+            stored = row.settings if isinstance(row.settings, dict) else {}
+            kept = {k: v for k, v in stored.items() if not reg.type.validate_settings({k: v})}
+            row.settings = {**kept, **settings}
     return row
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.models import SCHOOL_ROLES, Membership, School, User
-from portal.services import users
+from portal.services import tokens, users
 
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
@@ -50,7 +51,11 @@ def list_staff(school_id: int) -> list[StaffMember]:
 
 
 def deactivate(school: School, user_id: int, actor_id: int) -> int:
-    """End every role of the person in this school (their history stays). Returns rows changed."""
+    """End every role of the person in this school (their history stays). Returns rows changed.
+
+    Every API token of the person is revoked in the same transaction (a token is the
+    person's, not the school's, so it goes even if they still belong to another school).
+    Giving them a role again later does not bring a revoked token back."""
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         raise Invalid("user id must be an integer", {"user_id": "must be an integer"})
     if user_id == actor_id:
@@ -66,6 +71,7 @@ def deactivate(school: School, user_id: int, actor_id: int) -> int:
             .where(Membership.school_id == school.id, Membership.user_id == user_id, Membership.active.is_(True))
             .values(active=False)
         )
+        tokens.revoke_all_in(s, user_id)
     return result.rowcount or 0
 
 
@@ -146,6 +152,12 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         raise Invalid("too many rows", {"file": f"at most {ROSTER_MAX_ROWS} rows"})
     col = {name: header.index(name) for name in ROSTER_COLUMNS if name in header}
     existing = set(db.session.execute(select(User.username)).scalars())
+    # usernames of this school's people (past or present): the only ones named as taken
+    ours = set(
+        db.session.execute(
+            select(User.username).join(Membership, Membership.user_id == User.id).where(Membership.school_id == school.id)
+        ).scalars()
+    )
     seen: set[str] = set()
     rows: list[RosterRow] = []
     for i, raw in enumerate(table[1:], start=2):
@@ -170,7 +182,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
             errors.append("username: 1–64 letters, digits, '.', '_' or '-'")
         elif username in existing:
-            errors.append(f"username {username!r} is taken")
+            errors.append(f"username {username!r} is taken" if username in ours else users.USERNAME_UNAVAILABLE)
         elif username in seen:
             errors.append(f"username {username!r} appears twice in the file")
         seen.add(username)
@@ -199,18 +211,21 @@ def import_roster(school: School, filename: str, data: bytes, skip_bad: bool = F
     if not preview.good:
         raise Invalid("the roster has no good rows", {"file": "no row can be imported"})
     created: list[User] = []
-    with write_transaction() as s:
-        for r in preview.good:
-            user = User(
-                username=r.username,
-                display_name=r.name or r.username,
-                password_hash=users.hash_password(r.password),
-                gender=r.gender,
-                birth_date=r.birth_date,
-            )
-            s.add(user)
-            s.flush()
-            for role in dict.fromkeys(r.roles):
-                s.add(Membership(user_id=user.id, school_id=school.id, role=role))
-            created.append(user)
+    try:
+        with write_transaction() as s:
+            for r in preview.good:
+                user = User(
+                    username=r.username,
+                    display_name=r.name or r.username,
+                    password_hash=users.hash_password(r.password),
+                    gender=r.gender,
+                    birth_date=r.birth_date,
+                )
+                s.add(user)
+                s.flush()
+                for role in dict.fromkeys(r.roles):
+                    s.add(Membership(user_id=user.id, school_id=school.id, role=role))
+                created.append(user)
+    except IntegrityError:  # a username of the file was created meanwhile: nothing was written
+        raise Invalid("the roster has bad rows; nothing was imported", {"file": users.USERNAME_UNAVAILABLE}) from None
     return created, preview

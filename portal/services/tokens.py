@@ -3,6 +3,12 @@
 Only the SHA-256 hash of a token is stored, so a copy of the database gives nobody a working
 token. A token expires after ``API_TOKEN_HOURS`` and can be revoked at any time. Logins
 are throttled by ``portal.services.login_guard``, exactly like the login page.
+
+Every token of a person is revoked, in the same transaction, when their password changes
+(:func:`portal.services.users.set_password`) or a school admin deactivates them
+(:func:`portal.services.staff.deactivate`); a revoked token never comes back, whatever
+happens to the account later. A token is only issued if the password it was asked with is
+still the person's password when the token row is written (see :func:`issue`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
 
 from portal.database import write_transaction
 from portal.errors import TooManyAttempts, Unauthenticated
@@ -35,12 +43,25 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def issue(user: User) -> IssuedToken:
-    """A new token for ``user``, valid for ``API_TOKEN_HOURS``."""
+def issue(user: User, password_hash: str | None = None) -> IssuedToken:
+    """A new token for ``user``, valid for ``API_TOKEN_HOURS``.
+
+    ``password_hash`` is the hash the caller's password was checked against. The user's row
+    is locked and read again in the transaction that writes the token: if the password was
+    changed (and the person's tokens revoked) since the check, no token is issued. Without
+    this, a login racing a password change could mint a token from the old password that the
+    change's revocation never saw.
+    """
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
     hours = float(current_app.config.get("API_TOKEN_HOURS", 24 * 7))
     with write_transaction() as s:
+        if password_hash is not None:
+            current = s.execute(
+                select(User.password_hash, User.active).where(User.id == user.id).with_for_update()
+            ).one_or_none()
+            if current is None or not current.active or current.password_hash != password_hash:
+                raise Unauthenticated("wrong username or password")
         row = ApiToken(
             user_id=user.id, token_hash=hash_token(raw), created_at=now, expires_at=now + timedelta(hours=hours)
         )
@@ -52,12 +73,12 @@ def login(username: str, password: str, address: str = "") -> IssuedToken:
     """Check the credentials (throttled like the login page) and issue a token. Raises
     :class:`Unauthenticated` (never saying which of the two was wrong) or :class:`TooManyAttempts`."""
     try:
-        user = login_guard.authenticate(username, password, address)
+        verified = login_guard.verify(username, password, address)
     except login_guard.LoginLocked:
         raise TooManyAttempts("too many failed logins; try again later") from None
-    if user is None:
+    if verified is None:
         raise Unauthenticated("wrong username or password")
-    return issue(user)
+    return issue(verified.user, verified.password_hash)
 
 
 def authenticate(raw: str) -> tuple[ApiToken, User]:
@@ -80,12 +101,19 @@ def revoke(row: ApiToken) -> None:
         row.revoked = True
 
 
+def revoke_all_in(s: Session, user_id: int) -> int:
+    """Revoke every live token of the user inside the caller's open write transaction, so the
+    revocation commits (or rolls back) with the change that calls for it. Returns how many."""
+    result: CursorResult = s.execute(  # type: ignore[assignment]  # an UPDATE's result has rowcount
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+        .values(revoked=True)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
 def revoke_all(user: User) -> int:
-    """Revoke every live token of ``user`` (e.g. after a password change); returns how many."""
+    """Revoke every live token of ``user`` in a transaction of its own; returns how many."""
     with write_transaction() as s:
-        rows = list(
-            s.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))).scalars()
-        )
-        for row in rows:
-            row.revoked = True
-    return len(rows)
+        return revoke_all_in(s, user.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -19,16 +20,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.database import write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
-from portal.hours import BadHours, parse_hours
+from portal.hours import BadHours, fmt, parse_hours
 from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
 from portal.plugin_loader import call_each
 from portal.registry import registry
 from portal.services import access, schools
 from portal.services.activities import participants_with_users
-from portal.services.ledger import post_credits, reverse_credits
+from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
-from portal.timeutil import utcnow
-from workflows import GuardFailed, IllegalTransition, TriggerNotPermitted, UnknownTrigger
+from portal.timeutil import to_local, utcnow
+from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.errors import CommentRequired
 
 log = logging.getLogger(__name__)
@@ -51,33 +52,54 @@ def allowed_triggers(
         )
     if school_roles is None:
         school_roles = access.school_roles(user_id, act.school_id)
-    roles = access.activity_roles(act, user_id, school_roles, participant_ids)
+    roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition)
     return reg.engine.allowed_triggers(act.state, roles)
 
 
-def _parse_adjustments(raw: Any, participant_ids: set[int]) -> dict[int, Decimal]:
+def _parse_adjustments(
+    raw: Any, parts: list[Participation], ceiling: Callable[[Participation], Decimal]
+) -> dict[int, Decimal]:
+    """The reviewer's adjusted hours by user id: any value from 0 up to ``ceiling`` of the
+    participant (the credit rule for full attendance). Beyond it: refused, with the maximum."""
     if raw in (None, {}):
         return {}
     if not isinstance(raw, dict):
         raise Invalid("hours must be an object of user id → hours", {"hours": "must be an object"})
+    by_id = {p.user_id: p for p in parts}
     out: dict[int, Decimal] = {}
     errors: dict[str, str] = {}
+    above: list[str] = []
     for key, value in raw.items():
         try:
             uid = int(key)
         except (TypeError, ValueError):
             errors[str(key)] = "not a user id"
             continue
-        if uid not in participant_ids:
+        if uid not in by_id:
             errors[str(key)] = "not a participant of this activity"
             continue
         try:
-            out[uid] = parse_hours(value, field=f"hours[{key}]")
+            hours = parse_hours(value, field=f"hours[{key}]")
         except BadHours as exc:
             errors[str(key)] = str(exc)
+            continue
+        limit = ceiling(by_id[uid])
+        if hours > limit:
+            errors[str(key)] = f"at most {fmt(limit)} hours"
+            above.append(f"user {uid}: at most {fmt(limit)} hours")
+            continue
+        out[uid] = hours
+    if above and len(above) == len(errors):
+        raise Invalid(
+            "hours above what the credit rule gives for full attendance: " + "; ".join(above), {"hours": errors}
+        )
     if errors:
         raise Invalid("invalid hours", {"hours": errors})
     return out
+
+
+def _starts_local(act: Activity, tz: str) -> str:
+    return to_local(act.starts_at, tz).strftime("%Y-%m-%d %H:%M")
 
 
 def fire(
@@ -111,7 +133,7 @@ def fire(
         evidence = list(s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars())
         settings = schools.type_settings(school_id, act.type_key)
         roles = access.activity_roles(
-            act, actor.id, access.school_roles(actor.id, school_id), [p.user_id for p in parts]
+            act, actor.id, access.school_roles(actor.id, school_id), [p.user_id for p in parts], reg.engine.definition
         )
         now = utcnow()
         ctx = context(act, people, evidence, settings, actor.id, roles, now, comment)
@@ -124,13 +146,23 @@ def fire(
             raise IllegalTransitionError(str(exc), allowed=exc.allowed, state=exc.state) from None
         except TriggerNotPermitted as exc:
             raise Forbidden(exc.reason) from None
+        except NotStarted:
+            raise Conflict(
+                f"the activity has not started yet: it starts at {_starts_local(act, school.timezone)} "
+                f"({school.timezone})",
+                state=from_state,
+                starts_at=_starts_local(act, school.timezone),
+            ) from None
         except CommentRequired as exc:
             raise Invalid(str(exc), {"comment": "a comment is required"}) from None
         except GuardFailed as exc:
             # texts resolve in the viewer's language (zh/en objects from the guards)
             raise GuardFailedError(str(exc), missing=[str(m) for m in exc.missing]) from None
-        adjustments = _parse_adjustments(hours, {p.user_id for p in parts})
-        if adjustments and trigger != "approve":
+        adjustments = _parse_adjustments(
+            hours, parts, lambda p: credit_ceiling(reg.type, act, p, settings)
+        )
+        step = reg.engine.definition.transition(trigger)
+        if adjustments and not step.adjusts_hours:
             raise Invalid("hours may only be adjusted when approving", {"hours": "only with approve"})
         if adjustments and not comment.strip():
             raise Invalid("an adjustment of hours needs a reason", {"comment": "give the reason for the adjustment"})
@@ -138,24 +170,26 @@ def fire(
         act.state = to_state
         act.updated_at = now  # always an UPDATE, so the version check runs
         payload: dict[str, Any] = {}
-        if trigger == "approve" and adjustments:
+        if reg.engine.stands_in(trigger, roles):
+            payload["stand_in"] = "no_independent_reviewer"  # the history says so
+        if step.adjusts_hours and adjustments:
             for p in parts:
                 if p.user_id in adjustments:
                     p.adjusted_hours = adjustments[p.user_id]
                     p.adjust_reason = comment.strip()
                     p.adjusted_by = actor.id
             payload["adjusted"] = {str(k): str(v) for k, v in adjustments.items()}
-        elif trigger == "return":
+        elif step.clears_adjustments:
             for p in parts:
                 p.adjusted_hours = p.adjust_reason = p.adjusted_by = None
         try:
             s.flush()  # UPDATE … WHERE version = read version: a concurrent winner makes this fail
-            if trigger == "credit":
+            if step.posts_credits:
                 act.credit_round = (act.credit_round or 0) + 1
                 s.flush()
                 credited = post_credits(s, reg.type, act, parts, settings, actor.id)
                 payload["credited"] = {str(k): str(v) for k, v in credited.items()}
-            elif trigger == "revoke":
+            elif step.reverses_credits:
                 reversed_ = reverse_credits(s, act, actor.id, comment.strip())
                 payload["reversed"] = {str(k): str(v) for k, v in reversed_.items()}
             s.add(

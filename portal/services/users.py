@@ -1,10 +1,18 @@
-"""People: accounts, roles in schools, passwords."""
+"""People: accounts, roles in schools, passwords.
+
+Usernames are unique across the whole district, but a school admin only ever learns about
+their own school: a username already used by someone of the admin's school is reported as
+taken (the admin sees that person on the staff page anyway); any other unavailable username
+(used in another school, by a district admin, or lost to a simultaneous creation) gets one
+neutral message, :data:`USERNAME_UNAVAILABLE`, that names no school and no person.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.database import write_transaction
@@ -13,6 +21,7 @@ from portal.extensions import db
 from portal.models import ROLES, Membership, School, User
 
 MIN_PASSWORD = 8
+USERNAME_UNAVAILABLE = "this username cannot be used; choose another"
 
 
 def hash_password(password: str) -> str:
@@ -33,6 +42,23 @@ def validate_password(password: str) -> str | None:
     return None
 
 
+def username_taken(username: str, school: School | None) -> str | None:
+    """Why ``username`` cannot be given to a new person of ``school`` (None: it is free).
+
+    A username of someone with a membership (past or present) in ``school`` is "taken";
+    one used anywhere else gets :data:`USERNAME_UNAVAILABLE`, so creating people in one
+    school never confirms who exists in another.
+    """
+    owner = db.session.execute(select(User.id).where(User.username == username)).scalar_one_or_none()
+    if owner is None:
+        return None
+    if school is not None and db.session.execute(
+        select(Membership.id).where(Membership.user_id == owner, Membership.school_id == school.id).limit(1)
+    ).first():
+        return f"username {username!r} is taken"
+    return USERNAME_UNAVAILABLE
+
+
 def create_user(
     username: str,
     password: str,
@@ -46,8 +72,8 @@ def create_user(
     username = (username or "").strip()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         fields["username"] = "1–64 letters, digits, '.', '_' or '-'"
-    elif db.session.execute(select(User.id).where(User.username == username)).first():
-        fields["username"] = f"username {username!r} is taken"
+    elif (taken := username_taken(username, school)) is not None:
+        fields["username"] = taken
     if (err := validate_password(password)) is not None:
         fields["password"] = err
     if len(display_name or "") > 100:
@@ -61,18 +87,24 @@ def create_user(
         fields["school"] = "a school is required for school roles"
     if fields:
         raise Invalid("invalid user", fields)
-    with write_transaction() as s:
-        user = User(
-            username=username,
-            display_name=(display_name or username).strip(),
-            password_hash=hash_password(password),
-            gender=gender,
-            birth_date=birth_date,
-        )
-        s.add(user)
-        s.flush()
-        for role in dict.fromkeys(roles):
-            s.add(Membership(user_id=user.id, school_id=None if role == "district_admin" else school.id, role=role))
+    try:
+        with write_transaction() as s:
+            user = User(
+                username=username,
+                display_name=(display_name or username).strip(),
+                password_hash=hash_password(password),
+                gender=gender,
+                birth_date=birth_date,
+            )
+            s.add(user)
+            s.flush()
+            for role in dict.fromkeys(roles):
+                s.add(Membership(user_id=user.id, school_id=None if role == "district_admin" else school.id, role=role))
+    except IntegrityError:
+        if by_username(username) is None:
+            raise
+        # the same username was created at the same moment by someone else
+        raise Invalid("invalid user", {"username": USERNAME_UNAVAILABLE}) from None
     return user
 
 
@@ -94,11 +126,19 @@ def add_role(user: User, school: School | None, role: str) -> Membership:
 
 
 def set_password(user: User, password: str) -> None:
+    """Change the password. In the same transaction every other session of the person stops
+    working (their version is bumped) and every API token of theirs is revoked: whoever held
+    the old password keeps nothing it gave them. Every way of changing a password (the
+    password page, an API or an admin's reset) goes through here."""
+    from portal.services import tokens  # tokens → login_guard → users: import on use
+
     if (err := validate_password(password)) is not None:
         raise Invalid("invalid password", {"password": err})
-    with write_transaction():
-        user.password_hash = hash_password(password)
+    new_hash = hash_password(password)  # slow: before the write lock, not under it
+    with write_transaction() as s:
+        user.password_hash = new_hash
         user.session_version = (user.session_version or 1) + 1  # other sessions stop working
+        tokens.revoke_all_in(s, user.id)
 
 
 def bump_session_version(user: User) -> None:

@@ -12,11 +12,12 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from portal.current import current_roles, require_school, roles_required
-from portal.errors import GuardFailedError, IllegalTransitionError, Invalid
+from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
 from portal.models import Evidence, User
 from portal.registry import registry
+from portal.security import MAX_ID
 from portal.services import access, activities, overview, schools, transitions
 from portal.services.snapshots import context
 from portal.timeutil import utcnow
@@ -30,11 +31,17 @@ DETAILS_PREFIX = "details-"
 PLANNERS = ("organizer", "school_admin")
 
 
-def _int_arg(name: str) -> int | None:
+NO_MATCH = -1  # a filter value no row has: an id or semester out of any column's range shows nothing
+
+
+def _int_arg(name: str, out_of_range: int = NO_MATCH) -> int | None:
+    """A whole-number query argument; None when absent or not a number, ``out_of_range`` when
+    it is beyond any id (so ``?organizer=99999999999999999999999`` finds nothing)."""
     try:
-        return int(request.args.get(name, ""))
+        value = int(request.args.get(name, ""))
     except ValueError:
         return None
+    return value if -MAX_ID <= value <= MAX_ID else out_of_range
 
 
 @bp.route("/activities")
@@ -48,7 +55,7 @@ def index():
         semester=_int_arg("semester"),
         organizer_id=_int_arg("organizer"),
     )
-    page = max(1, _int_arg("page") or 1)
+    page = max(1, _int_arg("page", out_of_range=MAX_ID) or 1)  # far past the last page: an empty one
     pagination = overview.list_activities(school.id, f, page)
     organizers = overview.organizers(school.id)
     return render_template(
@@ -56,7 +63,7 @@ def index():
         pagination=pagination,
         filters=f,
         type_keys=sorted({*registry().keys()}),
-        states=[s.name for s in CORE.states],
+        states=[s.name for s in registry().all_states()],
         years=overview.school_years(school.id),
         organizers=organizers,
         organizer_names={u.id: u.display_name for u in organizers},
@@ -161,7 +168,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         User, act.organizer_id
     )
     can_organize = reg is not None and (act.organizer_id == me or "school_admin" in roles)
-    open_ = act.state not in activities.OPEN_STATES_CLOSED
+    open_ = registry().phase(act.type_key, act.state).editable
     fragment = details = None
     settings = {}
     if reg is not None:
@@ -196,6 +203,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         trigger_error=trigger_error,
         missing=missing or [],
         can_organize=can_organize and open_,
+        started=activities.has_started(act),
         credit_hours=_would_get(reg, act, people, settings),
     ), status
 
@@ -340,6 +348,9 @@ def attendance(activity_id: int):
             values[p.user_id] = {k: str(v) for k, v in row.items()}
         try:
             activities.record_attendance(act, current_user._get_current_object(), rows)
+        except Conflict as exc:  # e.g. the activity has not started yet
+            db.session.rollback()
+            status, general = exc.status, tr(exc.message)
         except Invalid as exc:
             db.session.rollback()
             status = 422
@@ -367,7 +378,8 @@ def attendance(activity_id: int):
             }
     return render_template(
         "activities/attendance.html", act=act, people=people, values=values, errors=errors, general=general, form=form,
-        closed=act.state in activities.OPEN_STATES_CLOSED,
+        closed=not registry().phase(act.type_key, act.state).editable,
+        not_started=not activities.has_started(act),
     ), status
 
 

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.activity_types import Setting
 from portal.current import require_school, roles_required
 from portal.errors import Invalid
 from portal.extensions import db
@@ -28,17 +29,18 @@ ADMIN = "school_admin"
 
 # -- activity types ---------------------------------------------------------------------------
 
-def _setting_value(default: Any, raw: str | None) -> tuple[Any, str | None]:
-    """Form text → the JSON value a setting holds (its default's type), or an error."""
-    if isinstance(default, bool):
+def _setting_value(spec: Setting, raw: str | None) -> tuple[Any, str | None]:
+    """Form text → the JSON value a setting holds (its declared type), or an error. The range
+    is checked afterwards by the one validator, ``ActivityType.validate_settings``."""
+    if isinstance(spec.default, bool):
         return raw is not None, None
-    if isinstance(default, (int, float)):
+    if spec.is_number:
         text = (raw or "").strip()
         try:
             number = float(text)
         except ValueError:
             return text, _("Enter a number.")
-        if isinstance(default, int) and number.is_integer():
+        if number.is_integer() and (spec.integer or isinstance(spec.default, int)) and abs(number) < 2**53:
             return int(number), None
         return number, None
     return (raw or ""), None
@@ -71,8 +73,8 @@ def set_type(key: str):
         abort(404)
     settings: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for name, default in reg.type.default_settings.items():
-        value, error = _setting_value(default, request.form.get(f"setting-{name}"))
+    for name, spec in reg.type.setting_declarations().items():
+        value, error = _setting_value(spec, request.form.get(f"setting-{name}"))
         settings[name] = value
         if error:
             errors[name] = error

@@ -1,6 +1,6 @@
 """The workflow of a type as an SVG drawn on the server, with the current state marked.
 
-States sit in a row in definition order; a transition to the next state is a straight
+States sit in a row in phase order (``WorkflowDefinition.ordered_states``); a transition to the next state is a straight
 arrow with its label above it in the gap, any other is an arc (forward above the row,
 backward below it, shorter arcs on inner lanes). Boxes and gaps are sized from the label
 texts, so no label ever lies over a box; the SVG keeps this natural size and the page
@@ -75,9 +75,10 @@ class _Link:
 
 def build(definition: WorkflowDefinition, current: str | None, lang: str) -> Diagram:
     en = lang == "en"
-    order = [s.name for s in definition.states]
+    states = definition.ordered_states()  # phase order: a plugin's state sits where it means
+    order = [s.name for s in states]
     index = {name: i for i, name in enumerate(order)}
-    state_labels = [s.label_en if en else s.label_zh for s in definition.states]
+    state_labels = [s.label_en if en else s.label_zh for s in states]
     links = [
         _Link(t.trigger, t.label_en if en else t.label_zh, index[src], index[t.dest])
         for t in definition.transitions
@@ -133,6 +134,6 @@ def build(definition: WorkflowDefinition, current: str | None, lang: str) -> Dia
 
     height = bottom + (reach(len(downs) - 1) + LABEL_SPACE + EDGE_FONT + 4 if downs else 0) + PAD
     boxes = [
-        Box(s.name, state_labels[i], left(i), s.name == current) for i, s in enumerate(definition.states)
+        Box(s.name, state_labels[i], left(i), s.name == current) for i, s in enumerate(states)
     ]
     return Diagram(width, height, boxes, edges, box_w=box_w, top=top)

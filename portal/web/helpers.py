@@ -7,15 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from portal import policy
 from portal.current import current_roles, current_school, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.timeutil import to_local
-from workflows.definition import CORE
+from workflows.definition import CORE, Phase
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:
@@ -39,12 +41,12 @@ def _definition(type_key: str | None):
 
 
 def state_label(state: str, type_key: str | None = None) -> str:
+    """A state's label in the viewer's language; without a type, any installed type's."""
     try:
         s = _definition(type_key).state(state)
     except KeyError:
-        try:
-            s = CORE.state(state)
-        except KeyError:
+        s = next((x for x in registry().all_states() if x.name == state), None)
+        if s is None:
             return state
     return s.label_en if lang_code() == "en" else s.label_zh
 
@@ -81,22 +83,37 @@ def local_time(dt: datetime | None, with_time: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
-STATE_BADGES = {
-    "planned": "text-bg-secondary",
-    "held": "text-bg-warning",
-    "reviewed": "text-bg-info",
-    "credited": "text-bg-success",
-    "cancelled": "text-bg-light",
+PHASE_BADGES = {
+    Phase.OPEN: "text-bg-secondary",
+    Phase.AWAITING_REVIEW: "text-bg-warning",
+    Phase.CONFIRMED: "text-bg-info",
+    Phase.CREDITED: "text-bg-success",
+    Phase.CLOSED: "text-bg-light",
 }
 
 
-def state_badge(state: str) -> str:
-    return STATE_BADGES.get(state, "text-bg-primary")
+def state_badge(state: str, type_key: str | None = None) -> str:
+    """The badge colour of a state: its phase's, so a plugin's state is coloured too."""
+    return PHASE_BADGES[registry().phase(type_key, state)]
+
+
+def phase_of(state: str, type_key: str | None = None) -> str:
+    """The phase name of a state, for templates (``phase_of(act.state, act.type_key) == 'credited'``)."""
+    return registry().phase(type_key, state).value
+
+
+def link_args() -> MultiDict:
+    """The current query arguments a link may repeat: not those named like ``url_for``'s own
+    parameters (``endpoint``, ``_method`` …) or like a part of the URL, so that
+    ``?endpoint=x`` cannot break a page's links."""
+    view_args = request.view_args or {}
+    return MultiDict([(k, v) for k, v in request.args.items(multi=True)
+                      if k != "endpoint" and not k.startswith("_") and k not in view_args])
 
 
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments changed (pagination, filters)."""
-    args = request.args.to_dict()
+    args = link_args().to_dict()
     for k, v in changes.items():
         if v is None:
             args.pop(k, None)
@@ -119,6 +136,7 @@ def percent(part: Any, whole: Any) -> int:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         nav_url=nav_url,
+        policy=policy,
         type_name=type_name,
         state_label=state_label,
         trigger_label=trigger_label,
@@ -126,6 +144,7 @@ def init_app(app: Flask) -> None:
         evidence_kind_label=evidence_kind_label,
         local_time=local_time,
         state_badge=state_badge,
+        phase_of=phase_of,
         url_with=url_with,
         percent=percent,
         current_school=current_school,

@@ -8,13 +8,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.current import require_school, roles_required
+from portal.current import current_roles, require_school, roles_required
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
+from portal.registry import registry
+from portal.security import MAX_ID
 from portal.services import access, overview, transitions
+from portal.services.activities import participants_with_users
 from portal.web.forms import ConfirmForm
 from portal.web.messages import tr
+from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
 
@@ -23,13 +27,27 @@ bp = Blueprint("review", __name__)
 @roles_required("reviewer")
 def queue():
     school = require_school()
-    items = overview.review_queue(school.id, ("held", "reviewed"))
+    items = overview.review_queue(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    me, roles = current_user.id, current_roles() - {"district_admin"}
+    for item in items:
+        people = [qp.user.id for qp in item.participants]
+        item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
+        item.own = me == item.activity.organizer_id or me in people
+    phase = registry().phase
     return render_template(
         "review/queue.html",
-        held=[i for i in items if i.activity.state == "held"],
-        reviewed=[i for i in items if i.activity.state == "reviewed"],
+        held=[i for i in items if phase(i.activity.type_key, i.activity.state) is Phase.AWAITING_REVIEW],
+        reviewed=[i for i in items if phase(i.activity.type_key, i.activity.state) is Phase.CONFIRMED],
         form=ConfirmForm(),
+        adjusting=_triggers_where(lambda t: t.adjusts_hours),
+        commenting=_triggers_where(lambda t: t.comment_required),
     )
+
+
+def _triggers_where(test) -> set[str]:
+    """Trigger names of any installed type whose transition passes ``test`` (button styles)."""
+    reg = registry()
+    return {t.trigger for key in [None, *reg.keys()] for t in reg.definition(key).transitions if test(t)}
 
 
 def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None = None) -> str | None:
@@ -42,10 +60,19 @@ def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None 
         return "; ".join(tr(m) for m in exc.extra.get("missing", [])) or tr(exc.message)
     except DomainError as exc:
         db.session.rollback()
-        if "comment" in getattr(exc, "fields", {}):
-            return tr(exc.fields["comment"])
+        fields = getattr(exc, "fields", {})
+        if "comment" in fields:
+            return tr(fields["comment"])
+        if isinstance(fields.get("hours"), dict):
+            return _hours_errors(activity_id, fields["hours"])
         return tr(exc.message)
     return None
+
+
+def _hours_errors(activity_id: int, errors: dict[str, str]) -> str:
+    """Refused adjustments by participant name, e.g. "赵子涵：最多 4 学时"."""
+    names = {str(p.user_id): u.display_name for p, u in participants_with_users(activity_id)}
+    return "; ".join(f"{names.get(uid, uid)}: {tr(msg)}" for uid, msg in errors.items())
 
 
 def _adjustments() -> dict[str, str]:
@@ -75,19 +102,28 @@ def _adjustments() -> dict[str, str]:
 @bp.route("/review/<int:activity_id>", methods=["POST"])
 @roles_required("reviewer")
 def decide(activity_id: int):
-    access.get_activity(activity_id, require_school().id)  # another school's activity: 404
+    act = access.get_activity(activity_id, require_school().id)  # another school's activity: 404
     action = request.form.get("action", "")
     comment = request.form.get("comment", "")
-    if action not in ("approve", "return", "credit"):
+    step = _step(act.type_key, action)
+    if step is None:
         flash(_("Choose approve, return or post credits."), "danger")
         return redirect(url_for("review.queue"))
-    hours = _adjustments() if action == "approve" else {}
+    hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours)
     if error:
         flash(_("Activity %(id)s: %(error)s", id=activity_id, error=error), "danger")
     else:
         flash(_("Activity %(id)s: done.", id=activity_id), "success")
     return redirect(url_for("review.queue") + (f"#activity-{activity_id}" if error else ""))
+
+
+def _step(type_key: str, trigger: str) -> Transition | None:
+    """The transition ``trigger`` of the type's workflow, or None if it has no such trigger."""
+    try:
+        return registry().definition(type_key).transition(trigger)
+    except KeyError:
+        return None
 
 
 @bp.route("/review/bulk", methods=["POST"])
@@ -100,9 +136,11 @@ def bulk():
     ids = []
     for raw in request.form.getlist("ids"):
         try:
-            ids.append(int(raw))
+            activity_id = int(raw)
         except ValueError:
             continue
+        if -MAX_ID <= activity_id <= MAX_ID:  # beyond any id: no such activity, like a non-number
+            ids.append(activity_id)
     if not ids:
         flash(_("Select at least one activity."), "warning")
         return redirect(url_for("review.queue"))

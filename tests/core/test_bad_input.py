@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,6 +12,7 @@ from portal.extensions import db
 from portal.hours import BadHours, floor_half, parse_hours
 from portal.models import Activity, CreditEntry, Evidence, Participation, TransitionLog
 from portal.services import activities, schools
+from portal.timeutil import BadTime, parse_iso
 from tests.support import factories as f
 
 
@@ -26,10 +29,42 @@ def world(app):
     return s, f.staff(s)
 
 
-@pytest.mark.parametrize("value", [-1, "-0.5", "abc", "NaN", "inf", None, True, "0.3", 1000, "1e400", [], {}])
+@pytest.mark.parametrize("value", [-1, "-0.5", "abc", "NaN", "inf", None, True, "0.3", 1000, "1e400", [], {},
+                                   float("inf"), float("-inf"), float("nan"), json.loads("1e400"), 10**400,
+                                   "1e999999999999", "-1e999999999999", "1e-999999999999", "sNaN", b"3"])
 def test_hours_parser_refuses(value):
     with pytest.raises(BadHours):
         parse_hours(value)
+
+
+def test_hours_parser_refuses_an_int_too_long_to_print():
+    with pytest.raises(BadHours, match="not a number"):
+        parse_hours(10**5000)
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:59", "0001-01-01T00:00", "0001-01-01T00:00+14:00",
+                                  "1999-12-31T23:59", "2100-01-01T00:00", "9999-12-31T23:59:59-23:59"])
+def test_times_outside_2000_to_2099_are_refused(text):
+    with pytest.raises(BadTime, match="2000–2099"):
+        parse_iso(text, "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("text,utc", [("2000-01-01T00:00", "1999-12-31T16:00"), ("2099-12-31T23:59", "2099-12-31T15:59"),
+                                      ("2026-10-15T14:00+00:00", "2026-10-15T14:00")])
+def test_times_at_the_ends_of_the_range_are_accepted(text, utc):
+    assert parse_iso(text, "Asia/Shanghai").isoformat(timespec="minutes") == utc
+
+
+def test_text_problems_name_every_bad_string():
+    from portal.input_guard import text_problems
+
+    value = {"a": "ok", "b": ["x", "y\x00"], "c\ud800": 1, "d": {"e": "\udfff"}}
+    assert text_problems(value, []) == {
+        "b.1": "must not contain NUL characters",
+        "(key)": "must not contain invalid Unicode (unpaired surrogates)",
+        "d.e": "must not contain invalid Unicode (unpaired surrogates)",
+    }
+    assert text_problems({"fine": ["中文", "tab\tnew\nline", 1.5]}, []) == {}
 
 
 @pytest.mark.parametrize("value,expected", [(0, "0.0"), ("2.5", "2.5"), (3, "3.0"), ("999.5", "999.5")])
@@ -46,6 +81,10 @@ def test_floor_half():
 @pytest.mark.parametrize(
     "changes,field",
     [
+        ({"starts_at": "9999-12-31T23:59", "ends_at": "9999-12-31T23:59"}, "starts_at"),
+        ({"starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T03:00"}, "starts_at"),
+        ({"ends_at": "9999-12-31T23:59"}, "ends_at"),
+        ({"hours": float("inf")}, "hours"),
         ({"type_key": "nonexistent"}, "type"),
         ({"type_key": "research"}, "type"),  # installed, but not enabled for this school
         ({"title": ""}, "title"),
@@ -149,6 +188,12 @@ def test_type_settings_are_validated(world):
         ({"kind": "attachment", "filename": "a.pdf", "data": b"not a pdf"}, "file"),
         ({"kind": "attachment", "filename": "a.pdf", "data": b""}, "file"),
         ({"kind": "attachment", "filename": "a.txt", "data": "中文".encode("gbk")}, "file"),
+        ({"kind": "attachment", "filename": "x" * 252 + ".pdf", "data": b"%PDF-1.4"}, "file"),
+        ({"kind": "attachment", "filename": "invoice\u202eexe.pdf", "data": b"%PDF-1.4"}, "file"),
+        ({"kind": "attachment", "filename": "a\u2067b.pdf", "data": b"%PDF-1.4"}, "file"),
+        ({"kind": "attachment", "filename": "a\u200eb.pdf", "data": b"%PDF-1.4"}, "file"),
+        ({"kind": "attachment", "filename": "a\x1bb.pdf", "data": b"%PDF-1.4"}, "file"),
+        ({"kind": "attachment", "filename": "a\ud800b.pdf", "data": b"%PDF-1.4"}, "file"),
     ],
 )
 def test_evidence_refused(world, kwargs, field):

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import Activity, CreditEntry, Participation, School, User
 from portal.services import credits, overview, transitions
 from portal.timeutil import current_school_year
+from workflows.definition import Phase
 from tests.perf.conftest import QueryCounter
 
 MAX_PAGE_QUERIES = 8  # the issue's goal for every main page
@@ -85,7 +86,7 @@ def test_review_queue_waiting_list_and_activity_list_are_flat(app, queries, size
     one query (``schools.all_type_settings``), whatever types the list holds."""
     types = 0  # no per-type settings lookups remain
     for base, measure in (
-        (5, lambda s: overview.review_queue(s.school.id, ("held", "reviewed"))),
+        (5, lambda s: overview.review_queue(s.school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))),
         (3, lambda s: overview.waiting_on(s.teacher.id, s.school.id)),
         (2, lambda s: overview.list_activities(s.school.id, overview.ActivityFilters(), page=1).items),
     ):

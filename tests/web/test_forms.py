@@ -63,9 +63,11 @@ def test_plan_shows_only_enabled_types(site, as_user):
 
 def test_attendance_errors_beside_each_field(site, as_user):
     with site.app_context():
-        act = db.session.execute(select(Activity).where(Activity.state == "planned", Activity.type_key == "lecture")).scalar_one()
+        act = db.session.execute(select(Activity).where(Activity.state == "held", Activity.type_key == "lecture")).scalar_one()
         act_id = act.id
         people = db.session.execute(select(Participation.user_id).where(Participation.activity_id == act_id)).scalars().all()
+        before = db.session.execute(
+            select(Participation.attended_hours).where(Participation.activity_id == act_id)).scalars().all()
     c = as_user("organizer")
     page = c.get(f"/activities/{act_id}/attendance")
     assert page.status_code == 200
@@ -78,8 +80,8 @@ def test_attendance_errors_beside_each_field(site, as_user):
     assert 'value="abc"' in html and 'data-testid="error-attended-teacher1"' in html
     assert 'data-testid="error-attended-teacher2"' in html and "超过了本活动的 3 学时" in html
     with site.app_context():
-        assert all(p is None for p in db.session.execute(
-            select(Participation.attended_hours).where(Participation.activity_id == act_id)).scalars())
+        assert db.session.execute(
+            select(Participation.attended_hours).where(Participation.activity_id == act_id)).scalars().all() == before
     assert as_user("teacher1").get(f"/activities/{act_id}/attendance").status_code == 403
 
 
@@ -146,6 +148,18 @@ def test_trigger_without_comment_shows_the_error_and_guard_items(site, as_user):
     assert r.status_code == 422
     assert 'data-testid="error-comment"' in r.get_data(as_text=True)
     organizer = as_user("organizer")
+    r = organizer.post(f"/activities/{planned}/trigger", data={"trigger": "hold", "comment": "保留的意见"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409 and "活动尚未开始：开始时间为" in html  # the demo's planned activity is ahead
+    with site.app_context():  # the activity has begun: now the guard speaks
+        from datetime import timedelta
+
+        from portal.database import write_transaction
+        from portal.timeutil import utcnow
+
+        with write_transaction():
+            act = db.session.get(Activity, planned)
+            act.starts_at, act.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
     r = organizer.post(f"/activities/{planned}/trigger", data={"trigger": "hold", "comment": "保留的意见"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and 'data-testid="guard-missing"' in html and "保留的意见" in html

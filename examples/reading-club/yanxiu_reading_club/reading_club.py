@@ -12,7 +12,7 @@ from markupsafe import Markup
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, Role, Text
+from portal.activity_types import ActivityType, Role, Setting, Text
 from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, WorkflowExtension
 
 NOTES_KIND = "reading_notes"
@@ -65,11 +65,12 @@ class ReadingClub(ActivityType):
     description_en = "Teachers read a book together and keep reading notes: 10,000 characters a year each."
     roles = {"member": Role("成员", "Member"), "leader": Role("领读人", "Reading leader")}
     form = ReadingClubForm
-    default_settings = {"chars_per_year": DEFAULT_CHARS_PER_YEAR, "reading_hours": 2, "leader_multiplier": 2}
-    settings_labels = {
-        "chars_per_year": Text("每学年读书笔记字数", "Reading-note characters per year"),
-        "reading_hours": Text("读书另计学时", "Extra hours for the reading"),
-        "leader_multiplier": Text("领读人学时倍数", "Leader hours multiplier"),
+    declared_settings = {
+        "chars_per_year": Setting(
+            DEFAULT_CHARS_PER_YEAR, 0, 100_000, Text("每学年读书笔记字数", "Reading-note characters per year"), integer=True
+        ),
+        "reading_hours": Setting(2, 0, 50, Text("读书另计学时", "Extra hours for the reading")),
+        "leader_multiplier": Setting(2, 0, 10, Text("领读人学时倍数", "Leader hours multiplier")),
     }
 
     def __init__(self, logged_chars: LoggedChars | None = None):

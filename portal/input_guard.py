@@ -1,0 +1,161 @@
+"""The request-level input guard: text no database column can store never reaches a view.
+
+A NUL character (PostgreSQL refuses it in text columns) or an unpaired surrogate (not
+encodable as UTF-8) in a query argument, a URL part, a form field (name or value), an
+uploaded file's name or a string of a JSON body, and a query string or urlencoded form that
+is not UTF-8 once its %-escapes are decoded (``%ED%A0%80`` is a surrogate), are refused
+before any view runs: a page answers 400 with a clear message, the JSON API answers
+``invalid`` — 422 with per-field messages, 400 for an undecodable query string or form.
+
+The API's request parser (``portal.api.parsing``) applies the same check to the values it
+reads, so its rule holds even where this guard is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import ImmutableMultiDict
+
+from portal.errors import DomainError, Invalid
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+NUL_MESSAGE = "must not contain NUL characters"
+SURROGATE_MESSAGE = "must not contain invalid Unicode (unpaired surrogates)"
+MAX_REPORTED = 20  # fields named in one refusal
+
+
+class UndecodableRequest(DomainError):
+    """The query string is not UTF-8 (400 ``invalid``)."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, fields: dict[str, Any] | None = None):
+        super().__init__(message, fields=fields or {})
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None."""
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    return NUL_MESSAGE if found.group() == "\x00" else SURROGATE_MESSAGE
+
+
+def field_name(path: list[Any]) -> str:
+    """``["participants", 0, "role"]`` → ``participants.0.role`` (the API's field names)."""
+    return ".".join(str(p) for p in path) or "body"
+
+
+def text_problems(value: Any, path: list[Any]) -> dict[str, str]:
+    """Per-field messages for every string (keys included) in a JSON-like value that cannot be stored."""
+    out: dict[str, str] = {}
+    stack: list[tuple[Any, list[Any]]] = [(value, path)]
+    while stack and len(out) < MAX_REPORTED:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                out.setdefault(field_name(where), problem)
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                stack.append((k, [*where, "(key)"]))
+                stack.append((v, [*where, k]))
+        elif isinstance(item, list):
+            stack.extend((v, [*where, i]) for i, v in enumerate(item))
+    return out
+
+
+def _shown(name: str) -> str:
+    """A field name fit to repeat in a message (it may itself be the bad text)."""
+    return _UNSTORABLE.sub("?", name)[:64] or "(empty)"
+
+
+def _pairs_problems(pairs: Any, what: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        problem = (text_problem(key) if isinstance(key, str) else None) or (
+            text_problem(value) if isinstance(value, str) else None)
+        if problem:
+            out.setdefault(_shown(key or "") + what, problem)
+        if len(out) >= MAX_REPORTED:
+            break
+    return out
+
+
+def _json_problems() -> dict[str, str]:
+    try:
+        data = json.loads(request.get_data(cache=True).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return {}  # not JSON: the view says so
+    return text_problems(data, [])
+
+
+def request_problems() -> dict[str, str]:
+    """Field → message for everything in this request that cannot be stored as text.
+
+    Raises :class:`UndecodableRequest` when the query string is not UTF-8.
+    """
+    if not _utf8_when_unquoted(request.query_string):
+        request.__dict__["args"] = ImmutableMultiDict()  # the error page reads ``args`` too
+        raise UndecodableRequest("the query string is not valid UTF-8", {"query": "not UTF-8"})
+    problems = _pairs_problems(request.args.items(multi=True))
+    problems.update(_pairs_problems((request.view_args or {}).items()))
+    if request.mimetype == "application/x-www-form-urlencoded" and not _utf8_when_unquoted(request.get_data(cache=True)):
+        raise UndecodableRequest("the form is not valid UTF-8", {"body": "not UTF-8"})
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        problems.update(_pairs_problems(request.form.items(multi=True)))
+        files = [(key, upload.filename or "") for key, upload in request.files.items(multi=True)]
+        problems.update({name: f"the file name {message}" for name, message in _pairs_problems(files).items()})
+    elif request.is_json:
+        problems.update(_json_problems())
+    return problems
+
+
+def _utf8_when_unquoted(raw: bytes) -> bool:
+    """Whether urlencoded ``raw`` is UTF-8 once its %-escapes are decoded. (Werkzeug keeps an
+    escape that is not UTF-8, such as ``%ED%A0%80`` — a surrogate — as literal text.)"""
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def check_request():
+    """``before_request``: refuse the request when it holds text that cannot be stored."""
+    try:
+        problems = request_problems()
+    except UndecodableRequest:
+        if _is_api():
+            raise
+        return _refused()
+    if not problems:
+        return None
+    if _is_api():
+        raise Invalid("the request contains text that cannot be stored", problems)
+    return _refused()
+
+
+def _refused():
+    from portal.web.errors import render_error
+
+    return render_error(
+        400,
+        _("The request contains characters the portal cannot accept (a NUL character or invalid Unicode). "
+          "Nothing was changed."),
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(check_request)

@@ -1,0 +1,344 @@
+"""Numbers the portal certifies are bounded, dated, never self-decided and the same everywhere.
+
+Each test pins a hole found from outside: an adjustment above what the activity can give, an
+activity held (and so credited) before it took place, a school admin exempting themselves,
+the district counting exempt teachers as "met", and a record the API showed but the page hid.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.extensions import db
+from portal.hookspecs import hookimpl
+from portal.models import Activity, CreditEntry, Exemption, Participation, TransitionLog
+from portal.services import credits, exemptions, overview, schools, tokens
+from portal.timeutil import to_local, utcnow
+from tests.credits.helpers import D, credited, login, prepare_approve, prepare_hold
+from tests.support import factories as f
+
+YEAR = "2026-2027"
+
+
+def _log_count(act_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(TransitionLog).where(TransitionLog.activity_id == act_id))
+
+
+def _adjusted(act_id: int) -> dict[int, object]:
+    return dict(
+        db.session.execute(
+            select(Participation.user_id, Participation.adjusted_hours).where(Participation.activity_id == act_id)
+        ).all()
+    )
+
+
+# -- adjustments are bounded by the credit rule for full attendance ------------------------------
+
+
+@pytest.fixture
+def held_lecture(s1, staff):
+    """A 2-hour lecture, held: t1 speaker (rule: 2 × attended), t2 attended, t3 absent."""
+    t1, t2, t3 = staff["t1"], staff["t2"], staff["t3"]
+    return credited(
+        s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee"), (t3, "attendee")], hours="2",
+        attended={t3.id: "0"}, absent={t3.id: "2"}, until="held",
+    )
+
+
+def test_an_adjustment_above_full_attendance_is_refused_with_the_maximum(s1, staff, held_lecture):
+    act, rev, t2, t3 = held_lecture, staff["reviewer"], staff["t2"], staff["t3"]
+    logs = _log_count(act.id)
+    for uid, hours, maximum in ((t2.id, "999.5", "2"), (t3.id, "50", "2"), (staff["t1"].id, "4.5", "4")):
+        with pytest.raises(Invalid) as err:
+            f.fire(act, rev, "approve", "补记学时", hours={str(uid): hours})
+        assert f"at most {maximum} hours" in err.value.message
+        assert err.value.fields["hours"] == {str(uid): f"at most {maximum} hours"}
+        db.session.rollback()
+    act = db.session.get(Activity, act.id)
+    assert act.state == "held" and _log_count(act.id) == logs
+    assert all(v is None for v in _adjusted(act.id).values())
+
+
+def test_an_adjustment_may_lower_to_zero_and_raise_up_to_full_attendance(s1, staff, held_lecture):
+    act, rev, t1, t2, t3 = held_lecture, staff["reviewer"], staff["t1"], staff["t2"], staff["t3"]
+    prepare_approve(act, staff["organizer"], [(t1, "speaker"), (t2, "attendee"), (t3, "attendee")])
+    f.fire(act, rev, "approve", "补课后认定", hours={str(t1.id): "4", str(t2.id): "0", str(t3.id): "2"})
+    f.fire(act, rev, "credit")
+    got = dict(db.session.execute(select(CreditEntry.user_id, CreditEntry.hours).where(CreditEntry.activity_id == act.id)).all())
+    assert got == {t1.id: D("4"), t3.id: D("2")}  # 0 h writes no entry
+
+
+def test_credit_is_refused_when_the_rule_was_lowered_after_approval(s1, staff, held_lecture):
+    act, rev, t1 = held_lecture, staff["reviewer"], staff["t1"]
+    prepare_approve(act, staff["organizer"], [(t1, "speaker")])
+    f.fire(act, rev, "approve", "主讲准备充分", hours={str(t1.id): "4"})
+    schools.set_type(s1, "lecture", enabled=True, settings={"speaker_multiplier": 1})
+    with pytest.raises(Conflict) as err:
+        f.fire(act, rev, "credit")
+    assert "at most 2" in err.value.message
+    db.session.rollback()
+    assert db.session.get(Activity, act.id).state == "reviewed"
+    assert db.session.scalar(select(func.count()).select_from(CreditEntry).where(CreditEntry.activity_id == act.id)) == 0
+
+
+def test_the_api_refuses_an_adjustment_above_the_rule_with_422(app, s1, staff, held_lecture):
+    act, t2 = held_lecture, staff["t2"]
+    token = tokens.issue(staff["reviewer"]).token
+    r = app.test_client().post(
+        f"/api/v1/activities/{act.id}/transitions",
+        json={"trigger": "approve", "comment": "补记", "hours": {str(t2.id): 999.5}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 422
+    body = r.get_json()
+    assert "at most 2 hours" in body["message"] and body["fields"]["hours"] == {str(t2.id): "at most 2 hours"}
+    assert db.session.get(Activity, act.id).state == "held"
+
+
+def test_the_review_form_refuses_an_adjustment_above_the_rule_beside_the_name(app, client, s1, staff, held_lecture):
+    act, t3 = held_lecture, staff["t3"]
+    login(client, staff["reviewer"])
+    page = client.get("/review").get_data(as_text=True)
+    assert f'name="hours-{t3.id}"' in page and 'data-max="2"' in page and "最多 2" in page
+    r = client.post(
+        f"/review/{act.id}",
+        data={"action": "approve", "comment": "补记", f"hours-{t3.id}": "50", f"would-{t3.id}": "0"},
+        follow_redirects=True,
+    )
+    html = r.get_data(as_text=True)
+    assert f"{t3.display_name}: 最多 2 学时" in html
+    assert db.session.get(Activity, act.id).state == "held" and _adjusted(act.id)[t3.id] is None
+
+
+# -- nothing is held, attended or credited before it happened ---------------------------------
+
+
+def test_hold_and_attendance_are_refused_before_the_start_with_the_local_start(app, s1, staff):
+    org, t1 = staff["organizer"], staff["t1"]
+    start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+    act = f.plan(s1, org, "lecture", [(t1, "attendee")], {"topic": "尚未举行"}, hours="2", start=start)
+    local = to_local(act.starts_at, s1.timezone).strftime("%Y-%m-%d %H:%M")
+    with pytest.raises(Conflict) as err:
+        f.fire(act, org, "hold")
+    assert local in err.value.message and s1.timezone in err.value.message
+    db.session.rollback()
+    with pytest.raises(Conflict) as err:
+        f.attend(act, org)
+    assert local in err.value.message
+    db.session.rollback()
+    act = db.session.get(Activity, act.id)
+    assert act.state == "planned" and _log_count(act.id) == 0
+    assert db.session.scalar(select(Participation.attended_hours).where(Participation.activity_id == act.id)) is None
+    # the page says it in Chinese, the API answers 409 with the start
+    login(client := app.test_client(), org)
+    html = client.post(f"/activities/{act.id}/trigger", data={"trigger": "hold"}).get_data(as_text=True)
+    assert f"活动尚未开始：开始时间为 {local}" in html
+    token = tokens.issue(org).token
+    r = app.test_client().post(
+        f"/api/v1/activities/{act.id}/transitions", json={"trigger": "hold"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert r.status_code == 409 and r.get_json()["starts_at"] == local
+
+
+def test_a_plugin_rerouting_hold_keeps_the_start_check():
+    from workflows import State, Transition, WorkflowExtension, build_definition
+
+    ext = WorkflowExtension(
+        states=(State("prepared", "已准备", "Prepared"),),
+        transitions=(
+            Transition("prepare", ("planned",), "prepared", frozenset({"owner"}), "准备", "Prepare"),
+            Transition("hold", ("prepared",), "held", frozenset({"owner"}), "举行", "Hold"),
+        ),
+    )
+    assert build_definition(ext).transition("hold").not_before_start
+
+
+def test_a_credited_activity_was_approved_after_it_was_held_and_held_after_it_started(s1, staff):
+    act = credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="2")
+    logs = {log.trigger: log.created_at for log in db.session.execute(
+        select(TransitionLog).where(TransitionLog.activity_id == act.id)).scalars()}
+    assert act.starts_at <= logs["hold"] <= logs["approve"] <= logs["credit"]
+
+
+# -- nobody decides about their own hours ------------------------------------------------------
+
+
+def test_a_school_admin_cannot_exempt_themselves(app, s1, staff):
+    admin = f.person(s1, "adm", "teacher")  # the school admin teaches too
+    with pytest.raises(Forbidden):
+        exemptions.set_exemption(s1, admin, admin.id, YEAR, "自己免考核")
+    db.session.rollback()
+    client = app.test_client()
+    login(client, admin)
+    r = client.post("/admin/exemptions", data={"user_id": str(admin.id), "year": YEAR, "reason": "自己免考核"})
+    assert r.status_code in (403, 422)
+    assert "任何人不能决定自己的学时" in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Exemption)) == 0
+    # another admin may; and the first may not clear their own exemption either
+    other = f.person(s1, "adm2", "school_admin")
+    exemptions.set_exemption(s1, other, admin.id, YEAR, "借调外校")
+    with pytest.raises(Forbidden):
+        exemptions.clear_exemption(s1, admin, admin.id, YEAR)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Exemption)) == 1
+
+
+@pytest.fixture
+def lone_reviewer_took_part(s1, staff):
+    """The school's only reviewer attended a held lecture."""
+    rev = staff["reviewer"]
+    act = f.plan(s1, staff["organizer"], "lecture", [(rev, "attendee"), (staff["t1"], "attendee")], {"topic": "全员"},
+                 hours="2")
+    prepare_hold(act, staff["organizer"], [])
+    f.attend(act, staff["organizer"])
+    f.fire(act, staff["organizer"], "hold")
+    return act
+
+
+def test_when_every_reviewer_took_part_the_school_admin_stands_in_and_the_history_says_so(
+    app, s1, staff, lone_reviewer_took_part
+):
+    act, rev, admin = lone_reviewer_took_part, staff["reviewer"], staff["admin"]
+    with pytest.raises(Forbidden):
+        f.fire(act, rev, "approve", "我也参加了")
+    db.session.rollback()
+    client = app.test_client()
+    login(client, admin)
+    page = client.get(f"/activities/{act.id}").get_data(as_text=True)
+    assert 'value="approve"' in page
+    f.fire(act, admin, "approve", "审核人参加了活动，由管理员审核")
+    log = db.session.execute(
+        select(TransitionLog).where(TransitionLog.activity_id == act.id, TransitionLog.trigger == "approve")
+    ).scalar_one()
+    assert log.actor_id == admin.id and log.payload["stand_in"] == "no_independent_reviewer"
+    f.fire(act, admin, "credit")
+    html = client.get(f"/activities/{act.id}").get_data(as_text=True)
+    assert html.count('data-testid="timeline-stand-in"') == 2 and "由学校管理员代为决定" in html
+
+
+def test_the_school_admin_may_not_stand_in_while_an_independent_reviewer_exists(s1, staff, lone_reviewer_took_part):
+    f.person(s1, "rev2", "reviewer")
+    with pytest.raises(Forbidden):
+        f.fire(lone_reviewer_took_part, staff["admin"], "approve", "越权")
+    db.session.rollback()
+    assert db.session.get(Activity, lone_reviewer_took_part.id).state == "held"
+
+
+def test_a_stand_in_admin_who_took_part_is_refused_too(s1, staff):
+    admin = f.person(s1, "adm", "teacher")
+    act = f.plan(s1, staff["organizer"], "lecture", [(staff["reviewer"], "attendee"), (admin, "attendee")],
+                 {"topic": "全员"}, hours="2")
+    f.attend(act, staff["organizer"])
+    f.fire(act, staff["organizer"], "hold")
+    with pytest.raises(Forbidden):
+        f.fire(act, admin, "approve", "我也参加了")
+
+
+# -- one assessment everywhere ------------------------------------------------------------------
+
+
+def test_the_district_counts_exempt_teachers_apart_and_never_as_met(app, s1, staff):
+    district = f.person(None, "district", "district_admin")
+    for who in ("t1", "t2"):
+        exemptions.set_exemption(s1, staff["admin"], staff[who].id, YEAR, "病假")
+    row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
+    summary = credits.school_summary(s1, YEAR)
+    by_status: dict[str, int] = {}
+    for ty in summary:
+        by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
+    assert row.by_status == {**{s: 0 for s in ("met", "short", "not_recognised", "exempt")}, **by_status}
+    assert row.met == 0 and row.by_status["exempt"] == 2 and row.met_share == 0.0
+    assert row.assessed == row.teachers - 2
+    client = app.test_client()
+    login(client, district)
+    html = client.get(f"/district?year={YEAR}").get_data(as_text=True)
+    assert f'data-testid="met-{s1.code}"' in html
+    cell = html.split(f'data-testid="met-{s1.code}"')[1].split("</td>")[0]
+    assert f"0 / {row.assessed} (0%)" in cell
+    assert f'data-testid="exempt-{s1.code}">2<' in html
+
+
+class ExcusedCountsPolicy:
+    """A district policy that reads excused hours (the seeds' policy ignores them)."""
+
+    @hookimpl
+    def portal_assess_year(self, facts):
+        from portal.assessment import Assessment
+
+        return Assessment("short", "excused") if sum(facts.excused_hours.values()) else None
+
+
+def test_the_district_passes_excused_hours_to_the_policy_like_the_school_pages(make_app):
+    app = make_app(EXTRA_PLUGINS=[("excused_policy", ExcusedCountsPolicy())])
+    with app.app_context():
+        s1 = f.school("S1", types=("lecture",))
+        staff = f.staff(s1)
+        t1 = staff["t1"]
+        credited(s1, staff, "lecture", [(t1, "attendee")], hours="60")
+        credited(s1, staff, "lecture", [(t1, "attendee")], hours="2", attended={t1.id: "0"}, excused={t1.id: "2"})
+        assert credits.teacher_year(t1, s1, YEAR).assessment.status == "short"
+        row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
+        summary = credits.school_summary(s1, YEAR)
+        assert row.by_status["short"] == sum(1 for ty in summary if ty.assessment.status == "short")
+        assert row.by_status["met"] == 0  # t1 has 60 hours, but the district's policy saw the excused ones
+
+
+def test_every_view_of_a_teacher_year_agrees(s1, staff):
+    t1, t2 = staff["t1"], staff["t2"]
+    credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee")], hours="3",
+             attended={t2.id: "1"}, absent={t2.id: "1"}, excused={t2.id: "1"})
+    exemptions.set_exemption(s1, staff["admin"], staff["t3"].id, YEAR, "借调")
+    summary = {ty.user.id: ty for ty in credits.school_summary(s1, YEAR)}
+    for uid, ty in summary.items():
+        one = credits.teacher_year(ty.user, s1, YEAR)
+        assert one.facts == ty.facts and one.assessment == ty.assessment
+
+
+# -- who may read a record: one rule for the page and the API, and no links that answer 403 -----
+
+
+def test_the_district_reads_a_teacher_record_on_the_page_and_by_api(app, s1, staff):
+    district = f.person(None, "district", "district_admin")
+    t1 = staff["t1"]
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="2")
+    client = app.test_client()
+    login(client, district)
+    summary = client.get(f"/reports/summary?school={s1.code}&year={YEAR}").get_data(as_text=True)
+    link = f"/teachers/{t1.id}/record?school={s1.code}"
+    assert link in summary
+    assert client.get(link).status_code == 200
+    token = tokens.issue(district).token
+    r = app.test_client().get(
+        f"/api/v1/users/{t1.id}/credits", headers={"Authorization": f"Bearer {token}", "X-School": s1.code}
+    )
+    assert r.status_code == 200
+
+
+def test_a_teacher_reads_only_their_own_record_on_the_page_and_by_api(app, s1, staff):
+    t1, t2 = staff["t1"], staff["t2"]
+    client = app.test_client()
+    login(client, t1)
+    assert client.get(f"/teachers/{t1.id}/record").status_code == 200
+    assert client.get(f"/teachers/{t2.id}/record").status_code == 403
+    token = tokens.issue(t1).token
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get(f"/api/v1/users/{t1.id}/credits", headers=headers).status_code == 200
+    assert app.test_client().get(f"/api/v1/users/{t2.id}/credits", headers=headers).status_code == 403
+
+
+def test_a_teacher_sees_no_certificate_link_they_cannot_open(app, s1, staff):
+    t1 = staff["t1"]
+    act = credited(s1, staff, "lecture", [(t1, "attendee")], hours="2")
+    client = app.test_client()
+    login(client, t1)
+    html = client.get(f"/activities/{act.id}").get_data(as_text=True)
+    assert 'data-testid="certificate-link"' not in html
+    assert client.get(f"/activities/{act.id}/certificate").status_code == 403
+    login(client, staff["reviewer"])
+    html = client.get(f"/activities/{act.id}").get_data(as_text=True)
+    assert 'data-testid="certificate-link"' in html
+    assert client.get(f"/activities/{act.id}/certificate").status_code == 200

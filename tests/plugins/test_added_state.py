@@ -1,0 +1,127 @@
+"""A state a plugin adds declares its phase and is then handled everywhere, with no core edit:
+the review queue, the activity filter, the diagram (in phase order), ``return`` and ``cancel``,
+the teacher's to-do list, the absences that count and the reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.activity_types import ActivityType, Role
+from portal.hookspecs import hookimpl
+from portal.models import Activity
+from portal.services import credits
+from portal.timeutil import utcnow
+from portal.web import diagram
+from tests.credits.helpers import login
+from tests.support import factories as f
+from workflows import State, Transition, WorkflowExtension, build_definition
+from workflows.definition import Phase
+from workflows.extension import WorkflowExtensionError
+
+
+class Reflective(ActivityType):
+    key = "reflective"
+    name_zh, name_en = "反思课", "Reflective lesson"
+    roles = {"member": Role("成员", "Member")}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(
+            states=(State("reflected", "已反思", "Reflected", phase=Phase.AWAITING_REVIEW),),
+            transitions=(
+                Transition("reflect", ("held",), "reflected", frozenset({"owner"}), "完成反思", "Reflect"),
+                Transition("approve", ("reflected",), "reviewed", frozenset({"reviewer"}), "审核通过", "Approve",
+                           independent=True),
+            ),
+        )
+
+
+class ReflectivePlugin:
+    @hookimpl
+    def portal_activity_types(self):
+        return [Reflective()]
+
+
+@pytest.fixture
+def world(make_app):
+    app = make_app(EXTRA_PLUGINS=[("reflective", ReflectivePlugin())])
+    with app.app_context():
+        s1 = f.school("S1", types=("lecture", "reflective"))
+        staff = f.staff(s1)
+        start = utcnow() - timedelta(days=2)
+        act = f.plan(s1, staff["organizer"], "reflective", [(staff["t1"], "member"), (staff["t2"], "member")],
+                     hours="2", start=start)
+        f.attend(act, staff["organizer"], absent={staff["t2"].id: "2"}, hours={staff["t2"].id: "0"})
+        f.fire(act, staff["organizer"], "hold")
+        yield app, s1, staff, act.id
+
+
+def test_the_definition_places_the_added_state_and_covers_it_with_return_and_cancel():
+    d = build_definition(Reflective().workflow())
+    assert [s.name for s in d.ordered_states()] == ["planned", "held", "reflected", "reviewed", "credited", "cancelled"]
+    assert "reflected" in d.transition("return").sources
+    assert d.transition("approve").adjusts_hours and d.transition("approve").stand_in_roles
+    assert not d.transition("reflect").posts_credits
+    opened = build_definition(WorkflowExtension(states=(State("prepared", "已准备", "Prepared"),)))
+    assert "prepared" in opened.transition("cancel").sources and "prepared" not in opened.transition("return").sources
+
+
+def test_a_new_trigger_cannot_touch_the_ledger_and_unknown_roles_are_named():
+    sneaky = WorkflowExtension(
+        states=(State("extra", "额外", "Extra", phase=Phase.CONFIRMED),),
+        transitions=(Transition("bonus", ("held",), "extra", frozenset({"owner"}), "奖励", "Bonus",
+                                posts_credits=True, adjusts_hours=True),),
+    )
+    t = build_definition(sneaky).transition("bonus")
+    assert not t.posts_credits and not t.adjusts_hours
+    typo = WorkflowExtension(transitions=(
+        Transition("nudge", ("held",), "held", frozenset({"reviewers"}), "提醒", "Nudge"),))
+    with pytest.raises(WorkflowExtensionError, match="unknown roles \\['reviewers'\\]"):
+        build_definition(typo)
+
+
+def test_the_added_state_goes_through_the_pages(world):
+    app, s1, staff, act_id = world
+    client = app.test_client()
+    login(client, staff["reviewer"])
+    queue = client.get("/review").get_data(as_text=True)
+    assert f'data-testid="queue-item-{act_id}"' in queue  # held: awaiting review (return is possible)
+    with app.app_context():
+        act = f.fire(_act(act_id), staff["organizer"], "reflect")
+        assert act.state == "reflected"
+    queue = client.get("/review").get_data(as_text=True)
+    assert f'data-testid="queue-item-{act_id}"' in queue
+    html = client.get("/activities?state=reflected").get_data(as_text=True)
+    assert '<option value="reflected" selected>已反思</option>' in html and "反思课" in html
+    with app.app_context():
+        dia = diagram.build(_reg(app).engine.definition, "reflected", "zh")
+        assert [b.name for b in dia.boxes][-3:] == ["reviewed", "credited", "cancelled"]
+        f.fire(_act(act_id), staff["reviewer"], "return", "请补充反思")
+        assert _act(act_id).state == "held"
+        f.fire(_act(act_id), staff["organizer"], "reflect")
+    r = client.post(f"/review/{act_id}", data={"action": "approve", "comment": "通过"}, follow_redirects=True)
+    assert r.status_code == 200
+    with app.app_context():
+        assert _act(act_id).state == "reviewed"
+        facts = credits.teacher_year(staff["t2"], s1, _act(act_id).school_year).facts
+        assert sum(facts.absent_hours.values()) == 2  # reviewed: the absence counts
+    r = client.post(f"/review/{act_id}", data={"action": "credit"}, follow_redirects=True)
+    with app.app_context():
+        assert _act(act_id).state == "credited"
+        assert credits.teacher_year(staff["t1"], s1, _act(act_id).school_year).facts.total_hours == 2
+    timeline = client.get(f"/activities/{act_id}").get_data(as_text=True)
+    assert "完成反思" in timeline and "已反思" in timeline
+
+
+def _act(act_id: int) -> Activity:
+    from portal.extensions import db
+
+    return db.session.execute(select(Activity).where(Activity.id == act_id)).scalar_one()
+
+
+def _reg(app):
+    from portal.registry import registry
+
+    return registry().get("reflective")
