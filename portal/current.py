@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, g, session
 from flask_login import current_user, login_required
 
+from portal import policy
 from portal.models import School
 from portal.services import access
 
@@ -74,6 +75,34 @@ def require_school() -> School:
     if school is None:
         abort(403)
     return school
+
+
+def current_actor() -> policy.Actor:
+    """The viewer as the policy sees them: their id and roles in the current school."""
+    return policy.Actor.of(current_user.id, current_roles())
+
+
+def may(question: str, *args: Any) -> bool:
+    """Ask the policy in a template: ``may('organise', act)`` → ``policy.may_organise``."""
+    if not current_user.is_authenticated:
+        return False
+    return bool(getattr(policy, f"may_{question}")(current_actor(), *args))
+
+
+def allowed(check: Callable[[policy.Actor], bool]) -> Callable:
+    """View decorator: logged in, and ``check(actor)`` of :mod:`portal.policy` says yes."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any):
+            if not check(current_actor()):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def roles_required(*roles: str) -> Callable:

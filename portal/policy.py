@@ -1,42 +1,129 @@
-"""Who may do what to whom: one function per question, asked by services (which enforce)
-and by views, templates and the API (which show or hide).
+"""Who may do what: one function per question, asked by services (which enforce) and by
+views, templates and the API (which show or hide).
 
-Separation of duties: nobody decides about their own hours. The workflow definition says
-which roles fire which trigger (``workflows/definition.py``, ``independent`` transitions
-exclude the activity's organiser and participants); the questions about people — reading a
-record, exempting — live here.
+Each ``may_*`` takes an :class:`Actor` — a person and their roles in the school at hand — and
+the thing acted on, and answers True or False; :func:`require` turns a False into
+:class:`~portal.errors.Forbidden`. Which role fires which workflow trigger (approve, adjust,
+credit, revoke …) is part of the workflow definition (``workflows/definition.py``), where
+``independent`` transitions exclude the activity's organiser and participants.
+
+Separation of duties: nobody decides about their own hours — their own approval, adjustment,
+credit, revoke (the workflow), or exemption (here).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 from portal.errors import Forbidden
 
-#: Roles that may read any teacher's record (成长档案) and year in a school they can see.
-RECORD_READERS = frozenset({"school_admin", "reviewer", "district_admin"})
-#: Roles that may read an activity's credit certification form (学分认定表).
-CERTIFICATE_READERS = frozenset({"school_admin", "reviewer", "organizer", "district_admin"})
-#: Roles that may exempt a teacher from the year's assessment.
-EXEMPTERS = frozenset({"school_admin"})
+TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN, DISTRICT_ADMIN = (
+    "teacher",
+    "organizer",
+    "reviewer",
+    "school_admin",
+    "district_admin",
+)
 
 
-def may_read_record(viewer_id: int, teacher_id: int, roles: Iterable[str]) -> bool:
-    """A teacher reads their own record; school admins, reviewers and the district read anyone's
-    (the same rule for the record page, the home's link and ``GET /api/v1/users/<id>/credits``)."""
-    return viewer_id == teacher_id or bool(RECORD_READERS & set(roles))
+class _HasOrganizer(Protocol):
+    organizer_id: int
 
 
-def may_read_certificate(roles: Iterable[str]) -> bool:
-    return bool(CERTIFICATE_READERS & set(roles))
+@dataclass(frozen=True)
+class Actor:
+    """A person acting in one school: their id and roles there (``district_admin`` added for a
+    district admin). ``system`` is the operator at the command line or the demo loader."""
+
+    user_id: int
+    roles: frozenset[str]
+    system: bool = False
+
+    @classmethod
+    def of(cls, user_id: int, roles: Iterable[str]) -> Actor:
+        return cls(user_id, frozenset(roles))
+
+    def has(self, *roles: str) -> bool:
+        return self.system or bool(self.roles & set(roles))
 
 
-def may_exempt(actor_id: int, teacher_id: int, roles: Iterable[str]) -> bool:
-    """A school admin exempts others, never themselves."""
-    return actor_id != teacher_id and bool(EXEMPTERS & set(roles))
+#: The operator: ``flask`` commands and the demo loader act with every right.
+SYSTEM = Actor(0, frozenset(), system=True)
+
+
+def require(allowed: bool, message: str = "you may not do this") -> None:
+    """Enforce an answer of this module."""
+    if not allowed:
+        raise Forbidden(message)
+
+
+# -- activities --------------------------------------------------------------------------------
+
+
+def may_plan(actor: Actor) -> bool:
+    """Plan an activity (教研组长 or the training office)."""
+    return actor.has(ORGANIZER, SCHOOL_ADMIN)
+
+
+def may_organise(actor: Actor, activity: _HasOrganizer) -> bool:
+    """Change an activity's participants, attendance and the organiser's evidence: its own
+    organiser or a school admin."""
+    return activity.organizer_id == actor.user_id or actor.has(SCHOOL_ADMIN)
+
+
+def may_record_attendance(actor: Actor, activity: _HasOrganizer) -> bool:
+    return may_organise(actor, activity)
+
+
+def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int) -> bool:
+    """Upload evidence: a participant their own, the organiser for anyone."""
+    return for_user_id == actor.user_id or may_organise(actor, activity)
+
+
+def may_review(actor: Actor) -> bool:
+    """Work the review queue (the workflow decides each trigger)."""
+    return actor.has(REVIEWER)
+
+
+# -- records and reports -----------------------------------------------------------------------
+
+
+def may_read_record(actor: Actor, teacher_id: int) -> bool:
+    """A teacher reads their own record; school admins, reviewers and the district anyone's —
+    the same rule for the record page, its links and ``GET /api/v1/users/<id>/credits``."""
+    return actor.user_id == teacher_id or actor.has(SCHOOL_ADMIN, REVIEWER, DISTRICT_ADMIN)
+
+
+def may_read_certificate(actor: Actor) -> bool:
+    """The 学分认定表 of an activity."""
+    return actor.has(SCHOOL_ADMIN, REVIEWER, ORGANIZER, DISTRICT_ADMIN)
+
+
+def may_export(actor: Actor) -> bool:
+    """The school's 学时汇总表 (page, CSV, XLSX, API)."""
+    return actor.has(SCHOOL_ADMIN, REVIEWER, DISTRICT_ADMIN)
+
+
+def may_view_district(actor: Actor) -> bool:
+    return actor.has(DISTRICT_ADMIN)
+
+
+# -- administration ----------------------------------------------------------------------------
+
+
+def may_administer(actor: Actor) -> bool:
+    """The school's activity types, rules, staff, roster, exemptions page and audit trail."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_exempt(actor: Actor, teacher_id: int) -> bool:
+    """A school admin exempts others from the year's assessment, never themselves."""
+    return actor.user_id != teacher_id and actor.has(SCHOOL_ADMIN)
 
 
 def require_not_self(actor_id: int, subject_id: int) -> None:
-    """Refuse a decision about the actor's own hours (exemption, approval, adjustment, revoke)."""
+    """Refuse a decision about the actor's own hours."""
     if actor_id == subject_id:
         raise Forbidden("nobody may decide about their own hours; another school admin must do this")

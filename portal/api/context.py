@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import g, request
 
+from portal import policy
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.models import ApiToken, School, User
 from portal.services import access, tokens
@@ -29,6 +31,14 @@ class SchoolContext:
     def require(self, *roles: str) -> None:
         if not self.roles & set(roles):
             raise Forbidden(f"requires role: {', '.join(roles)}")
+
+    def actor(self, user_id: int) -> policy.Actor:
+        """The caller as :mod:`portal.policy` sees them in this school."""
+        return policy.Actor.of(user_id, self.roles)
+
+    def allow(self, check: Callable[[policy.Actor], bool], user_id: int, message: str) -> None:
+        """Enforce a question of :mod:`portal.policy` for the caller."""
+        policy.require(check(self.actor(user_id)), message)
 
 
 def authenticate() -> Caller:

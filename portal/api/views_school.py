@@ -84,7 +84,7 @@ def user_credits(user_id: int) -> Response:
     q = parsing.query((YEAR_PARAM,))
     if user_id > MAX_ID:
         raise NotFound("user not found")
-    user = credits.viewable_teacher(caller().user.id, user_id, ctx.school, ctx.roles)
+    user = credits.viewable_teacher(ctx.actor(caller().user.id), user_id, ctx.school)
     year = _year(q.get("year"), ctx.school.timezone)
     ty = credits.teacher_year(user, ctx.school, year)
     entries = [

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
 from portal.audit import csv_export, service
-from portal.current import require_school, roles_required
+from portal import policy
+from portal.current import require_school, allowed
 from portal.errors import Invalid
 from portal.web.helpers import link_args
 
@@ -17,7 +18,7 @@ bp = Blueprint("audit", __name__)
 
 
 @bp.get("/admin/audit")
-@roles_required("school_admin")
+@allowed(policy.may_administer)
 def log():
     school = require_school()
     errors: dict[str, str] = {}
@@ -43,7 +44,7 @@ def log():
 
 
 @bp.get("/admin/audit.csv")
-@roles_required("school_admin")
+@allowed(policy.may_administer)
 def export():
     school = require_school()
     try:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import bindparam, select
 
+from portal import policy
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.models import Activity, Membership, School, User
@@ -156,6 +157,11 @@ def get_member(user_id: int, school_id: int) -> User:
     if user is None or not school_roles(user_id, school_id):
         raise NotFound("user not found")
     return user
+
+
+def actor(user_id: int, school_id: int) -> policy.Actor:
+    """``user_id`` as :mod:`portal.policy` sees them in the school (one query)."""
+    return policy.Actor.of(user_id, school_roles(user_id, school_id))
 
 
 def require_role(user_id: int, school_id: int, *roles: str) -> frozenset[str]:

@@ -23,15 +23,15 @@ from werkzeug.datastructures import MultiDict
 
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
-from portal.errors import Conflict, Forbidden, Invalid, NotFound
+from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.models import Activity, Evidence, Membership, Participation, School, User
+from portal import policy
 from portal.services import access, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.timeutil import BadTime, parse_iso, school_year_of, semester_of, to_local, utcnow
 
-PLANNERS = ("organizer", "school_admin")
 TITLE_MAX = 200
 
 
@@ -99,7 +99,7 @@ def plan_activity(
     organizer_id: int | None = None,
 ) -> Activity:
     """Create an activity in state ``planned``. All input is checked before anything is written."""
-    access.require_role(organizer.id, school.id, *PLANNERS)
+    policy.require(policy.may_plan(access.actor(organizer.id, school.id)), "only an organizer or a school admin may plan")
     fields: dict[str, Any] = {}
     reg = schools.registry().get(type_key) if isinstance(type_key, str) else None
     if reg is None:
@@ -200,8 +200,10 @@ def _require_started(act: Activity, what: str) -> None:
 
 
 def _require_organizer(act: Activity, user_id: int) -> None:
-    if act.organizer_id != user_id and "school_admin" not in access.school_roles(user_id, act.school_id):
-        raise Forbidden("only the activity's organizer or a school admin may do this")
+    policy.require(
+        policy.may_organise(access.actor(user_id, act.school_id), act),
+        "only the activity's organizer or a school admin may do this",
+    )
 
 
 def set_participants(act: Activity, actor: User, participants: Any) -> None:
@@ -375,10 +377,9 @@ def add_evidence(
     fields: dict[str, str] = {}
     if isinstance(uid, bool) or not isinstance(uid, int):
         raise Invalid("user_id must be an integer", {"user_id": "must be an integer"})
-    roles = access.school_roles(actor.id, act.school_id)
-    is_organizer = act.organizer_id == actor.id or "school_admin" in roles
-    if uid != actor.id and not is_organizer:
-        raise Forbidden("you may only add your own evidence")
+    policy.require(
+        policy.may_add_evidence(access.actor(actor.id, act.school_id), act, uid), "you may only add your own evidence"
+    )
     participant_ids = set(
         db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
     )

@@ -272,11 +272,11 @@ class RecordYear:
     entries: list[tuple[CreditEntry, Activity]] = field(default_factory=list)
 
 
-def viewable_teacher(viewer_id: int, user_id: int, school: School, viewer_roles: frozenset[str]) -> User:
+def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User:
     """The teacher whose record ``viewer`` asks for (:func:`portal.policy.may_read_record`).
     Someone outside the school is 'not found'."""
     target = access.get_member(user_id, school.id)
-    if not policy.may_read_record(viewer_id, user_id, viewer_roles):
+    if not policy.may_read_record(viewer, user_id):
         raise Forbidden("only the teacher, a reviewer, a school admin or the district may read this record")
     return target
 

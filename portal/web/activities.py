@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from portal.current import current_roles, require_school, roles_required
+from portal import policy
+from portal.current import current_roles, require_school, allowed
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
@@ -28,7 +29,6 @@ from workflows.definition import CORE
 
 bp = Blueprint("activities", __name__)
 DETAILS_PREFIX = "details-"
-PLANNERS = ("organizer", "school_admin")
 
 
 NO_MATCH = -1  # a filter value no row has: an id or semester out of any column's range shows nothing
@@ -71,7 +71,7 @@ def index():
 
 
 @bp.route("/activities/new")
-@roles_required(*PLANNERS)
+@allowed(policy.may_plan)
 def choose_type():
     school = require_school()
     return render_template("activities/choose_type.html", types=schools.enabled_types(school.id))
@@ -90,7 +90,7 @@ def _participant_input(members) -> tuple[list[dict], dict[int, str]]:
 
 
 @bp.route("/activities/new/<type_key>", methods=["GET", "POST"])
-@roles_required(*PLANNERS)
+@allowed(policy.may_plan)
 def new(type_key: str):
     school = require_school()
     reg = next((r for r in schools.enabled_types(school.id) if r.type.key == type_key), None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from portal.current import roles_required
+from portal import policy
+from portal.current import allowed
 from portal.services import overview as overview_service
 from portal.timeutil import current_school_year, valid_school_year
 
@@ -12,7 +13,7 @@ bp = Blueprint("district", __name__)
 
 
 @bp.route("/district")
-@roles_required("district_admin")
+@allowed(policy.may_view_district)
 def overview():
     year = request.args.get("year", "")
     if not valid_school_year(year):

@@ -10,8 +10,7 @@ from flask import Flask, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from portal import policy
-from portal.current import current_roles, current_school, user_schools
+from portal.current import current_roles, current_school, may, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.page_cache import nav_key
@@ -136,7 +135,7 @@ def percent(part: Any, whole: Any) -> int:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         nav_url=nav_url,
-        policy=policy,
+        may=may,
         type_name=type_name,
         state_label=state_label,
         trigger_label=trigger_label,

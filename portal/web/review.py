@@ -8,7 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.current import current_roles, require_school, roles_required
+from portal import policy
+from portal.current import allowed, current_roles, require_school
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
@@ -24,7 +25,7 @@ bp = Blueprint("review", __name__)
 
 
 @bp.route("/review")
-@roles_required("reviewer")
+@allowed(policy.may_review)
 def queue():
     school = require_school()
     items = overview.review_queue(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
@@ -100,7 +101,7 @@ def _adjustments() -> dict[str, str]:
 
 
 @bp.route("/review/<int:activity_id>", methods=["POST"])
-@roles_required("reviewer")
+@allowed(policy.may_review)
 def decide(activity_id: int):
     act = access.get_activity(activity_id, require_school().id)  # another school's activity: 404
     action = request.form.get("action", "")
@@ -127,7 +128,7 @@ def _step(type_key: str, trigger: str) -> Transition | None:
 
 
 @bp.route("/review/bulk", methods=["POST"])
-@roles_required("reviewer")
+@allowed(policy.may_review)
 def bulk():
     action = request.form.get("action", "")
     if action not in ("approve", "credit"):

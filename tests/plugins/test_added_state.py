@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from portal.activity_types import ActivityType, Role
 from portal.hookspecs import hookimpl
-from portal.models import Activity
+from portal.extensions import db
+from portal.models import Activity, School, User
+from portal.registry import registry
 from portal.services import credits
 from portal.timeutil import utcnow
 from portal.web import diagram
-from tests.credits.helpers import login
+from tests.support.sessions import log_in
 from tests.support import factories as f
 from workflows import State, Transition, WorkflowExtension, build_definition
 from workflows.definition import Phase
@@ -46,6 +48,8 @@ class ReflectivePlugin:
 
 @pytest.fixture
 def world(make_app):
+    """An app with the plugin, a held reflective lesson (t2 absent); ids only, so every request
+    and check below runs in its own app context as in production."""
     app = make_app(EXTRA_PLUGINS=[("reflective", ReflectivePlugin())])
     with app.app_context():
         s1 = f.school("S1", types=("lecture", "reflective"))
@@ -55,7 +59,8 @@ def world(make_app):
                      hours="2", start=start)
         f.attend(act, staff["organizer"], absent={staff["t2"].id: "2"}, hours={staff["t2"].id: "0"})
         f.fire(act, staff["organizer"], "hold")
-        yield app, s1, staff, act.id
+        ids = {name: u.id for name, u in staff.items()}
+        return app, s1.id, ids, act.id
 
 
 def test_the_definition_places_the_added_state_and_covers_it_with_return_and_cancel():
@@ -83,45 +88,47 @@ def test_a_new_trigger_cannot_touch_the_ledger_and_unknown_roles_are_named():
 
 
 def test_the_added_state_goes_through_the_pages(world):
-    app, s1, staff, act_id = world
+    app, school_id, ids, act_id = world
     client = app.test_client()
-    login(client, staff["reviewer"])
+    log_in(client, _user(app, ids["reviewer"]))
     queue = client.get("/review").get_data(as_text=True)
     assert f'data-testid="queue-item-{act_id}"' in queue  # held: awaiting review (return is possible)
     with app.app_context():
-        act = f.fire(_act(act_id), staff["organizer"], "reflect")
-        assert act.state == "reflected"
+        assert f.fire(_act(act_id), _user(app, ids["organizer"]), "reflect").state == "reflected"
     queue = client.get("/review").get_data(as_text=True)
     assert f'data-testid="queue-item-{act_id}"' in queue
     html = client.get("/activities?state=reflected").get_data(as_text=True)
     assert '<option value="reflected" selected>已反思</option>' in html and "反思课" in html
     with app.app_context():
-        dia = diagram.build(_reg(app).engine.definition, "reflected", "zh")
+        dia = diagram.build(registry().get("reflective").engine.definition, "reflected", "zh")
         assert [b.name for b in dia.boxes][-3:] == ["reviewed", "credited", "cancelled"]
-        f.fire(_act(act_id), staff["reviewer"], "return", "请补充反思")
+        f.fire(_act(act_id), _user(app, ids["reviewer"]), "return", "请补充反思")
         assert _act(act_id).state == "held"
-        f.fire(_act(act_id), staff["organizer"], "reflect")
+        f.fire(_act(act_id), _user(app, ids["organizer"]), "reflect")
     r = client.post(f"/review/{act_id}", data={"action": "approve", "comment": "通过"}, follow_redirects=True)
     assert r.status_code == 200
     with app.app_context():
-        assert _act(act_id).state == "reviewed"
-        facts = credits.teacher_year(staff["t2"], s1, _act(act_id).school_year).facts
+        act = _act(act_id)
+        assert act.state == "reviewed"
+        school = db.session.get(School, school_id)
+        facts = credits.teacher_year(_user(app, ids["t2"]), school, act.school_year).facts
         assert sum(facts.absent_hours.values()) == 2  # reviewed: the absence counts
-    r = client.post(f"/review/{act_id}", data={"action": "credit"}, follow_redirects=True)
+    client.post(f"/review/{act_id}", data={"action": "credit"}, follow_redirects=True)
     with app.app_context():
-        assert _act(act_id).state == "credited"
-        assert credits.teacher_year(staff["t1"], s1, _act(act_id).school_year).facts.total_hours == 2
+        act = _act(act_id)
+        assert act.state == "credited"
+        school = db.session.get(School, school_id)
+        assert credits.teacher_year(_user(app, ids["t1"]), school, act.school_year).facts.total_hours == 2
     timeline = client.get(f"/activities/{act_id}").get_data(as_text=True)
     assert "完成反思" in timeline and "已反思" in timeline
 
 
+def _user(app, user_id: int) -> User:
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        db.session.expunge(user)
+        return user
+
+
 def _act(act_id: int) -> Activity:
-    from portal.extensions import db
-
     return db.session.execute(select(Activity).where(Activity.id == act_id)).scalar_one()
-
-
-def _reg(app):
-    from portal.registry import registry
-
-    return registry().get("reflective")
