@@ -103,19 +103,3 @@ def allowed(check: Callable[[policy.Actor], bool]) -> Callable:
         return wrapper
 
     return decorate
-
-
-def roles_required(*roles: str) -> Callable:
-    """View decorator: logged in, and holding one of ``roles`` in the current school."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapper(*args: Any, **kwargs: Any):
-            if not current_roles() & set(roles):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorate

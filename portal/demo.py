@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from portal import policy
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.models import Activity, Evidence, School, User
@@ -82,7 +83,7 @@ def load_demo(today: datetime | None = None) -> School:
         return existing
     school = schools.create_school("DEMO", "研修示范小学")
     for key in registry().keys():
-        schools.set_type(school, key, enabled=True)
+        schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
     for username, name, roles, gender, born in STAFF:
         users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born)
     username, name, roles, gender, born = DISTRICT

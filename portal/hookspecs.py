@@ -14,8 +14,23 @@ module (or object) whose functions are marked with :data:`hookimpl`::
     def portal_activity_types():
         return [ReadingClub()]
 
-Rules (pluggy's): implementations take any *subset* of the arguments below, by name; the
-portal always calls hooks with keyword arguments; the last registered plugin is called first.
+Rules: implementations take any *subset* of the arguments below, by name (pluggy's rule);
+the portal always calls hooks with keyword arguments. A plugin whose hook name is not one of
+this contract's (``portal_template_dir`` for ``portal_template_dirs``) is refused at load
+(pluggy's ``check_pending``) and reported with the nearest hook name. Hook wrappers are refused.
+
+Order: plugins are *registered* built-ins first (``plugins.*`` of the portal's distribution, by
+entry-point name), then third-party plugins (by distribution name, then entry-point name),
+then ``EXTRA_PLUGINS`` objects; the seeds' default assessment policy comes before them all.
+Every hook is called in that registration order — the first registered plugin first
+(``tryfirst``/``trylast`` move an implementation to the front/back) — except
+``portal_assess_year``, which is ``firstresult`` and called in pluggy's order: the *last*
+registered plugin is asked first, so a policy plugin overrides the default. An activity type
+key always belongs to the first registered plugin that provides it.
+
+A hook that raises is reported with its plugin's name (log, ``flask plugins list``,
+``/admin/plugins``) and never reaches the user as an error page.
+
 The built-in types in ``plugins/`` use exactly these hooks and nothing else.
 
 Contract version: :data:`CONTRACT_VERSION`. A new optional hook or argument is a minor bump;
@@ -49,9 +64,12 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def portal_activity_types() -> list[ActivityType]:
     """Return the activity types this plugin provides.
 
-    Called once when the app is created. Each item is an instance of a subclass of
-    :class:`portal.activity_types.ActivityType`; its ``key`` must be unique across every
-    installed plugin (a duplicate is refused and reported with both plugins' names).
+    Called once when the app is created, in registration order. Each item is an instance of
+    a subclass of :class:`portal.activity_types.ActivityType`; its ``key`` must be unique
+    across every installed plugin. A key already provided stays with the plugin registered
+    first (built-ins before third parties, whatever the entry points are called); the
+    newcomer is refused as a whole and reported with both plugins' names. A plugin whose
+    hook raises, or any of whose types is refused, contributes nothing.
 
     :returns: a list of activity types (may be empty).
 
@@ -74,9 +92,9 @@ def portal_activity_transitioned(
 ) -> None:
     """Called after a transition has been committed (state, log row and ledger entries).
 
-    Use it for notifications or to feed another system. It runs after the commit, so it
-    cannot undo the transition; an exception here is logged with the plugin's name and
-    does not reach the user.
+    Use it for notifications or to feed another system. It runs after the commit, in
+    registration order, so it cannot undo the transition; an exception here is logged with
+    the plugin's name and does not reach the user.
 
     :param activity: the activity as it is after the transition.
     :param trigger: the trigger fired (``hold``, ``approve``, ``credit`` …).
@@ -105,9 +123,12 @@ def portal_assess_year(facts: YearFacts) -> Assessment | None:
     ``not_recognised``, ``exempt``).
 
     The first implementation to return an :class:`~portal.assessment.Assessment` wins; the
-    built-in default (the seeds' rules: 50 hours, the 5-hour absence rule, the retirement
-    age rule, school exemptions) is registered first and so is called last. Return
-    ``None`` to leave the decision to the next implementation.
+    last registered plugin is asked first, and the built-in default (the seeds' rules: 50
+    hours, the 5-hour absence rule, the retirement age rule, school exemptions) is
+    registered first and so is asked last. Return ``None`` to leave the decision to the
+    next implementation. An implementation that raises, or returns anything but an
+    Assessment with one of the four statuses, is reported with its plugin's name and the
+    next implementation decides (ultimately the default).
 
     Decide from ``facts`` (and the plugin's own code) only: the teacher home and the school
     summary are cached until the school's data changes (``portal/page_cache.py``), so an

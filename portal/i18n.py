@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
-from flask_babel import refresh as flask_babel_refresh
 
 from portal.extensions import babel
 
@@ -57,9 +56,6 @@ def init_app(app: Flask, registry) -> None:
         dirs.extend(result)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale)
-    # Flask-Babel caches the locale on the app context; one context may serve several
-    # requests (tests, CLI), so each request chooses afresh.
-    app.before_request(flask_babel_refresh)
     app.jinja_env.globals["lang_code"] = lang_code
 
 

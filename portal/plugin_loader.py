@@ -1,16 +1,30 @@
 """Where a plugin is loaded: entry points → one pluggy PluginManager per app.
 
 Every plugin, built-in or third-party, is found through the entry-point group
-``portal.plugins``. A plugin that fails to import, or whose hook raises while the types are
-collected, is left out and reported (log, ``flask plugins list``, the admin page) with its
-name; the portal keeps running without it.
+``portal.plugins``. They are registered in a fixed order that never depends on what an entry
+point is called:
+
+1. the seeds' default assessment policy (``yanxiu.default_policy``);
+2. the built-in plugins (entry points of the portal's own distribution whose module is under
+   ``plugins.``), by entry-point name;
+3. third-party plugins, by distribution name, then entry-point name;
+4. ``EXTRA_PLUGINS`` objects (tests, embedding apps), in the order given.
+
+That order is the *registration order*: the registry gives an activity type key to the first
+plugin in it that provides the key, and :func:`call_each` calls implementations in it. A plugin
+that fails to import, implements a hook the contract does not have (a misspelling such as
+``portal_template_dir``), or is refused while its types are collected is unregistered: it
+contributes nothing, and is reported (log, ``flask plugins list``, the admin page) with its
+name; the portal keeps running without it. A hook that raises while the portal serves a
+request is reported the same way, and the request goes on without that plugin's answer.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pluggy
@@ -19,6 +33,51 @@ from portal import assessment, hookspecs
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "portal.plugins"
+PORTAL_DISTRIBUTION = "yanxiu"  # the portal's own distribution: its ``plugins.*`` entry points are built-ins
+BUILTIN_PACKAGE = "plugins"
+DEFAULT_POLICY = "yanxiu.default_policy"
+MAX_FAILURES = 200  # failures kept for the pages; later ones (a hook failing on every request) are only logged
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction; it is translated where it is shown
+    (:meth:`PluginFailure.text`)."""
+    return message
+
+
+# Every failure message, English msgid with named placeholders (docs/plugins.md lists them).
+M_IMPORT = N_("failed to load from %(target)s: %(error)s")
+M_REGISTER = N_("failed to register: %(error)s")
+M_SAME_NAME = N_(
+    "entry point name '%(plugin)s' of distribution '%(dist)s' is already taken by plugin '%(plugin)s' "
+    "of distribution '%(other)s', which keeps it; this one was not loaded"
+)
+M_UNKNOWN_HOOK = N_(
+    "unknown hook '%(hook)s' in plugin '%(plugin)s' (did you mean '%(suggestion)s'?); the plugin was not loaded"
+)
+M_UNKNOWN_HOOK_NO_MATCH = N_(
+    "unknown hook '%(hook)s' in plugin '%(plugin)s' (the contract has no hook of a similar name); "
+    "the plugin was not loaded"
+)
+M_WRAPPER = N_(
+    "hook %(hook)s of plugin '%(plugin)s' is a wrapper, which the portal does not support; the plugin was not loaded"
+)
+M_HOOK_RAISED = N_("hook %(hook)s raised %(error)s")
+M_TYPES_RAISED = N_("hook portal_activity_types raised %(error)s; the plugin was not loaded")
+M_NOT_A_TYPE = N_("portal_activity_types returned %(value)s, not an ActivityType; the plugin was not loaded")
+M_BAD_KEY = N_("activity type key %(key)s must be an ASCII identifier; the plugin was not loaded")
+M_DUPLICATE = N_(
+    "duplicate activity type key '%(key)s' in plugin '%(plugin)s': already provided by plugin '%(first)s', "
+    "which keeps it; '%(plugin)s' was not loaded"
+)
+M_BAD_WORKFLOW = N_("workflow of type '%(key)s' is invalid: %(error)s; the plugin was not loaded")
+M_PHASE = N_(
+    "state '%(state)s' of type '%(key)s' has phase '%(phase)s', but type '%(other)s' already uses it with "
+    "phase '%(other_phase)s'; the plugin was not loaded"
+)
+M_ASSESS_RAISED = N_("hook portal_assess_year raised %(error)s; the next policy decided instead")
+M_ASSESS_BAD = N_("portal_assess_year returned %(value)s, not an Assessment; the next policy decided instead")
+M_FRAGMENT = N_("page_fragment of activity type '%(key)s' raised %(error)s; the page showed a notice instead")
 
 
 @dataclass
@@ -31,19 +90,61 @@ class PluginInfo:
 
 @dataclass
 class PluginFailure:
+    """One failure of one plugin. ``error`` is the English text (log, CLI, API);
+    :meth:`text` is the same in the viewer's language."""
+
     plugin: str
     error: str
+    message: str = ""  # the msgid ``error`` was made from ("" when the text is not translatable)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        if not self.message:
+            return self.error
+        from flask_babel import gettext
+
+        try:
+            return gettext(self.message, **self.params)
+        except (KeyError, ValueError, TypeError):  # a translation whose placeholders were mangled
+            return self.error
 
 
 @dataclass
 class LoadedPlugins:
     manager: pluggy.PluginManager
-    info: dict[str, PluginInfo] = field(default_factory=dict)
+    info: dict[str, PluginInfo] = field(default_factory=dict)  # registered plugins, in registration order
     failures: list[PluginFailure] = field(default_factory=list)
 
-    def fail(self, plugin: str, error: str) -> None:
-        log.error("plugin %s: %s", plugin, error)
-        self.failures.append(PluginFailure(plugin, error))
+    def fail(self, plugin: str, message: str, exc: BaseException | None = None, /, **params: Any) -> PluginFailure:
+        """Report a failure of ``plugin``: logged (with the traceback of ``exc``) as
+        ``plugin <name>: <error>`` and kept for the pages. ``message`` is an English msgid with
+        ``%(name)s`` placeholders filled from ``params`` (or a plain text without them)."""
+        error = message % params if params else message
+        failure = PluginFailure(plugin, error, message if params else "", dict(params))
+        log.error("plugin %s: %s", plugin, error, exc_info=exc)
+        known = any(f.plugin == plugin and f.error == error for f in self.failures)
+        if not known and len(self.failures) < MAX_FAILURES:
+            self.failures.append(failure)
+        return failure
+
+    def refuse(self, plugin: str, message: str, /, **params: Any) -> None:
+        """Report ``plugin`` as failed and unregister it, so it contributes nothing."""
+        self.fail(plugin, message, **params)
+        self.unregister(plugin)
+
+    def unregister(self, plugin: str) -> None:
+        if self.manager.has_plugin(plugin):
+            self.manager.unregister(name=plugin)
+        self.info.pop(plugin, None)
+
+    def rank(self) -> dict[str, int]:
+        """Plugin name → position in the registration order."""
+        return {name: i for i, name in enumerate(self.info)}
+
+
+def describe(exc: BaseException) -> str:
+    """``ExceptionType: message``, as failures show an exception."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 class _DefaultPolicy:
@@ -54,12 +155,92 @@ class _DefaultPolicy:
         return assessment.seed_policy(facts)
 
 
+def _distribution(ep: EntryPoint) -> tuple[str, str]:
+    dist = ep.dist
+    if dist is None:
+        return "", ""
+    return dist.metadata["Name"] or "", dist.version or ""
+
+
+def _canonical(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def is_builtin(ep: EntryPoint) -> bool:
+    """An entry point of the portal's own distribution naming a module under ``plugins.``."""
+    return _canonical(_distribution(ep)[0]) == PORTAL_DISTRIBUTION and ep.module.startswith(BUILTIN_PACKAGE + ".")
+
+
+def registration_order(eps) -> list[EntryPoint]:
+    """Built-ins by entry-point name, then third parties by distribution name, then entry-point
+    name: a plugin's place never depends on how its entry point sorts against a built-in's."""
+
+    def key(ep: EntryPoint) -> tuple:
+        if is_builtin(ep):
+            return (0, "", ep.name, ep.value)
+        return (1, _canonical(_distribution(ep)[0]), ep.name, ep.value)
+
+    return sorted(eps, key=key)
+
+
+def hook_names() -> list[str]:
+    return hookspecs.all_hook_names()
+
+
+def _hook_problems(pm: pluggy.PluginManager, plugin: object, name: str) -> list[tuple[str, dict[str, Any]]]:
+    """What is wrong with the hooks of a plugin just registered: hooks the contract does not
+    have (pluggy's own check, :meth:`PluginManager.check_pending`) and wrappers."""
+    problems: list[tuple[str, dict[str, Any]]] = []
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        # Every plugin registered before passed this check: the unknown hooks are the newcomer's.
+        for caller in pm.get_hookcallers(plugin) or []:
+            if caller.has_spec():
+                continue
+            if not any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls()):
+                continue
+            close = difflib.get_close_matches(caller.name, hook_names(), n=1, cutoff=0.6)
+            if close:
+                problems.append((M_UNKNOWN_HOOK, {"hook": caller.name, "plugin": name, "suggestion": close[0]}))
+            else:
+                problems.append((M_UNKNOWN_HOOK_NO_MATCH, {"hook": caller.name, "plugin": name}))
+        if not problems:  # not the newcomer's after all: report pluggy's own words
+            problems.append((M_REGISTER, {"error": describe(exc)}))
+    for caller in pm.get_hookcallers(plugin) or []:
+        if any(i.plugin is plugin and (i.hookwrapper or i.wrapper) for i in caller.get_hookimpls()):
+            problems.append((M_WRAPPER, {"hook": caller.name, "plugin": name}))
+    return problems
+
+
+def _register(loaded: LoadedPlugins, name: str, plugin: object, info: PluginInfo, failed: str,
+              target: str = "") -> bool:
+    """Register ``plugin`` as ``name`` and check its hooks; a plugin with a problem is
+    reported and unregistered. ``failed`` is the message for a refusal by pluggy itself
+    (e.g. an implementation asking for an argument its hook does not have)."""
+    pm = loaded.manager
+    try:
+        pm.register(plugin, name=name)
+    except Exception as exc:
+        loaded.fail(name, failed, exc, target=target, error=describe(exc))
+        return False
+    problems = _hook_problems(pm, plugin, name)
+    if problems:
+        pm.unregister(plugin=plugin, name=name)
+        for message, params in problems:
+            loaded.fail(name, message, **params)
+        return False
+    loaded.info[name] = info
+    return True
+
+
 def load_plugins(
     allowlist: tuple[str, ...] | list[str] | None = None,
     extra: list[tuple[str, Any]] | None = None,
     use_entry_points: bool = True,
 ) -> LoadedPlugins:
-    """Build a plugin manager: the default policy, then entry points, then ``extra`` objects.
+    """Build a plugin manager: the default policy, then entry points (built-ins first), then
+    ``extra`` objects — the registration order described in the module's docstring.
 
     :param allowlist: entry-point names to load; None loads every installed plugin.
     :param extra: (name, plugin object) pairs registered directly (tests, embedding apps).
@@ -67,46 +248,98 @@ def load_plugins(
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     loaded = LoadedPlugins(manager=pm)
-    pm.register(_DefaultPolicy(), name="yanxiu.default_policy")
-    loaded.info["yanxiu.default_policy"] = PluginInfo("yanxiu.default_policy", "yanxiu", "", __name__)
+    pm.register(_DefaultPolicy(), name=DEFAULT_POLICY)
+    loaded.info[DEFAULT_POLICY] = PluginInfo(DEFAULT_POLICY, "yanxiu", "", __name__)
     if use_entry_points:
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        seen: dict[str, str] = {}  # entry-point name → its distribution
+        for ep in registration_order(entry_points(group=ENTRY_POINT_GROUP)):
             if allowlist is not None and ep.name not in allowlist:
                 continue
-            if pm.has_plugin(ep.name) or ep.name in {f.plugin for f in loaded.failures}:
+            dist, version = _distribution(ep)
+            if ep.name in seen:
+                if _canonical(seen[ep.name]) != _canonical(dist):
+                    loaded.fail(ep.name, M_SAME_NAME, plugin=ep.name, dist=dist, other=seen[ep.name])
                 continue
+            seen[ep.name] = dist
             try:
                 plugin = ep.load()
-                pm.register(plugin, name=ep.name)
             except Exception as exc:  # a broken plugin must not take the portal down
-                loaded.fail(ep.name, f"failed to load from {ep.value}: {type(exc).__name__}: {exc}")
+                loaded.fail(ep.name, M_IMPORT, exc, target=ep.value, error=describe(exc))
                 continue
-            dist = ep.dist
-            loaded.info[ep.name] = PluginInfo(
-                ep.name, dist.metadata["Name"] if dist else "", dist.version if dist else "", ep.value
-            )
+            _register(loaded, ep.name, plugin, PluginInfo(ep.name, dist, version, ep.value), M_IMPORT, ep.value)
     for name, plugin in extra or []:
-        try:
-            pm.register(plugin, name=name)
-        except Exception as exc:
-            loaded.fail(name, f"failed to register: {type(exc).__name__}: {exc}")
-            continue
-        loaded.info[name] = PluginInfo(name, "", "", getattr(plugin, "__name__", type(plugin).__name__))
+        module = getattr(plugin, "__name__", type(plugin).__name__)
+        _register(loaded, name, plugin, PluginInfo(name, "", "", module), M_REGISTER)
     return loaded
 
 
+def in_registration_order(loaded: LoadedPlugins, hook_name: str) -> list[pluggy.HookImpl]:
+    """The implementations of a hook in registration order (``tryfirst`` ones first,
+    ``trylast`` ones last)."""
+    rank = loaded.rank()
+    impls = getattr(loaded.manager.hook, hook_name).get_hookimpls()
+    return sorted(impls, key=lambda i: (0 if i.tryfirst else 2 if i.trylast else 1, rank.get(i.plugin_name, len(rank))))
+
+
+def call_one(loaded: LoadedPlugins, impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
+    """Call one implementation with the arguments it asks for."""
+    return impl.function(**{k: kwargs[k] for k in impl.argnames})
+
+
 def call_each(loaded: LoadedPlugins, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call every implementation of a hook on its own, so one that raises is reported with
-    its plugin's name and the others still answer. Returns (plugin name, result) pairs."""
-    caller = getattr(loaded.manager.hook, hook_name)
+    """Call every implementation of a hook on its own, in registration order, so one that
+    raises is reported with its plugin's name and the others still answer. Returns
+    (plugin name, result) pairs."""
     out: list[tuple[str, Any]] = []
-    for impl in caller.get_hookimpls():  # registration order
+    for impl in in_registration_order(loaded, hook_name):
         try:
-            args = {k: kwargs[k] for k in impl.argnames}
-            result = impl.function(**args)
+            result = call_one(loaded, impl, kwargs)
         except Exception as exc:
-            loaded.fail(impl.plugin_name, f"hook {hook_name} raised {type(exc).__name__}: {exc}")
+            loaded.fail(impl.plugin_name, M_HOOK_RAISED, exc, hook=hook_name, error=describe(exc))
+            recover_session()
             continue
         if result is not None:
             out.append((impl.plugin_name, result))
     return out
+
+
+def assess_year(loaded: LoadedPlugins, facts: assessment.YearFacts) -> assessment.Assessment:
+    """``portal_assess_year`` as pluggy would call it (``firstresult``: the last registered
+    plugin is asked first, the default policy last), except that an implementation that raises
+    or answers something other than an :class:`~portal.assessment.Assessment` is reported with
+    its plugin's name and the next one decides (ultimately the seeds' default policy)."""
+    caller = loaded.manager.hook.portal_assess_year
+    for impl in reversed(caller.get_hookimpls()):  # pluggy's own call order
+        try:
+            result = call_one(loaded, impl, {"facts": facts})
+        except Exception as exc:
+            loaded.fail(impl.plugin_name, M_ASSESS_RAISED, exc, error=describe(exc))
+            recover_session()
+            continue
+        if result is None:
+            continue
+        if isinstance(result, assessment.Assessment) and result.status in assessment.STATUSES:
+            return result
+        loaded.fail(impl.plugin_name, M_ASSESS_BAD, value=repr(result)[:200])
+    # Only reached if the default policy itself was unregistered or failed: refuse to guess.
+    raise RuntimeError("no assessment policy answered (see the plugin failures)")
+
+
+def recover_session() -> None:
+    """After a plugin's code failed mid-request: if it left the database transaction unusable
+    (PostgreSQL refuses every statement after an error until a rollback), roll it back so the
+    rest of the request works. A request's own uncommitted writes never reach here: hooks are
+    called after commits or while reading."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.extensions import db
+
+    try:
+        db.session.execute(select(1))
+    except SQLAlchemyError:
+        db.session.rollback()

@@ -12,7 +12,18 @@ from flask import Flask, current_app
 
 from portal.activity_types import ActivityType
 from portal.guards import core_guards
-from portal.plugin_loader import LoadedPlugins, call_each, load_plugins
+from portal.plugin_loader import (
+    M_BAD_KEY,
+    M_BAD_WORKFLOW,
+    M_DUPLICATE,
+    M_NOT_A_TYPE,
+    M_PHASE,
+    M_TYPES_RAISED,
+    LoadedPlugins,
+    call_one,
+    describe,
+    load_plugins,
+)
 from workflows import WorkflowEngine, build_definition
 from workflows.definition import CORE, Phase, State, WorkflowDefinition
 
@@ -24,6 +35,13 @@ class RegisteredType:
     type: ActivityType
     plugin: str
     engine: WorkflowEngine
+
+    def page_fragment(self, ctx, locale: str | None):
+        """The type's page fragment; if it raises, a notice naming the plugin instead (the
+        error is logged and listed with the plugin's name)."""
+        from portal.web.plugin_fragment import page_fragment
+
+        return page_fragment(self, ctx, locale)
 
 
 @dataclass
@@ -71,41 +89,57 @@ class TypeRegistry:
         return sorted(seen.values(), key=lambda st: order.index(st.phase))
 
     def collect(self) -> None:
-        for plugin_name, result in call_each(self.plugins, "portal_activity_types"):
-            for t in result if isinstance(result, (list, tuple)) else [result]:
-                self._add(plugin_name, t)
+        """Ask every plugin for its types, in registration order (built-ins first; see
+        :mod:`portal.plugin_loader`), so a key stays with the first plugin that provides it
+        whatever the plugins are called. A plugin is taken whole or not at all: if its hook
+        raises or any of its types is refused (a duplicate key, a bad key or workflow), it is
+        reported with both names where two plugins are involved, and unregistered."""
+        rank = self.plugins.rank()
+        impls = sorted(self.plugins.manager.hook.portal_activity_types.get_hookimpls(),
+                       key=lambda i: rank.get(i.plugin_name, len(rank)))  # tryfirst cannot jump the queue
+        for impl in impls:
+            plugin_name = impl.plugin_name
+            try:
+                result = call_one(self.plugins, impl, {})
+            except Exception as exc:
+                self.plugins.fail(plugin_name, M_TYPES_RAISED, exc, error=describe(exc))
+                self.plugins.unregister(plugin_name)
+                continue
+            items = result if isinstance(result, (list, tuple)) else [] if result is None else [result]
+            accepted: dict[str, RegisteredType] = {}
+            for t in items:
+                refusal = self._check(plugin_name, t, accepted)
+                if isinstance(refusal, tuple):
+                    self.plugins.fail(plugin_name, refusal[0], **refusal[1])
+                    self.plugins.unregister(plugin_name)
+                    break
+                accepted[refusal.type.key] = refusal
+            else:
+                self.types.update(accepted)
 
-    def _add(self, plugin_name: str, t: object) -> None:
+    def _check(self, plugin_name: str, t: object, accepted: dict[str, RegisteredType]):
+        """The type ``t`` ready to register, or why it is refused (a msgid and its values)."""
         if not isinstance(t, ActivityType):
-            self.plugins.fail(plugin_name, f"portal_activity_types returned {t!r}, not an ActivityType")
-            return
+            return M_NOT_A_TYPE, {"value": repr(t)[:200]}
         key = getattr(t, "key", None)
         if not isinstance(key, str) or not key.isidentifier() or not key.isascii():
-            self.plugins.fail(plugin_name, f"activity type key {key!r} must be an ASCII identifier")
-            return
-        if key in self.types:
-            first = self.types[key].plugin
-            self.plugins.fail(
-                plugin_name, f"duplicate activity type key {key!r}: already provided by plugin {first!r}"
-            )
-            return
+            return M_BAD_KEY, {"key": repr(key)[:100]}
+        if key in self.types or key in accepted:
+            first = self.types[key].plugin if key in self.types else plugin_name
+            return M_DUPLICATE, {"key": key, "plugin": plugin_name, "first": first}
         try:
             definition = build_definition(t.workflow(), common_guards=core_guards(t))
             engine = WorkflowEngine(definition)
         except Exception as exc:
-            self.plugins.fail(plugin_name, f"workflow of type {key!r} is invalid: {type(exc).__name__}: {exc}")
-            return
+            return M_BAD_WORKFLOW, {"key": key, "error": describe(exc)}
         for st in definition.states:  # a state name means one phase across the portal
-            other = next((r for r in self.types.values() if r.engine.definition.phase(st.name) != st.phase
-                          and any(x.name == st.name for x in r.engine.definition.states)), None)
+            other = next((r for r in [*self.types.values(), *accepted.values()]
+                          if any(x.name == st.name for x in r.engine.definition.states)
+                          and r.engine.definition.phase(st.name) != st.phase), None)
             if other is not None:
-                self.plugins.fail(
-                    plugin_name,
-                    f"state {st.name!r} of type {key!r} has phase {st.phase.value!r}, but type "
-                    f"{other.type.key!r} already uses it with phase {other.engine.definition.phase(st.name).value!r}",
-                )
-                return
-        self.types[key] = RegisteredType(t, plugin_name, engine)
+                return M_PHASE, {"state": st.name, "key": key, "phase": st.phase.value, "other": other.type.key,
+                                 "other_phase": other.engine.definition.phase(st.name).value}
+        return RegisteredType(t, plugin_name, engine)
 
 
 def build_registry(app: Flask, extra_plugins=None) -> TypeRegistry:

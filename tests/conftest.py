@@ -1,27 +1,45 @@
 """Shared fixtures.
 
-Every test gets a fresh database. SQLite (default): a copy of a template file built once by
-``flask db upgrade``. PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in
-its second run): the schema is migrated once and every table is truncated after each test.
+Every test gets databases of its own, copied from templates built once per test session (once
+per pytest-xdist worker): one migrated by ``flask db upgrade`` and left empty, and one with the
+DEMO school loaded as well (``make_app(demo=True)``, the ``demo`` fixture, the page tests'
+``site``). The demo is dated relative to now (activities from 40 days ago to 10 days ahead),
+which a session-long template keeps true.
+
+* SQLite (default): the template file is copied, and so is the upload folder the demo wrote.
+* PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in its second run): every
+  app gets ``CREATE DATABASE … TEMPLATE …`` of its own, dropped after the test.
+
+A test client's every request runs as in production, in an app context of its own, even when
+the test holds one around it (the ``app`` fixture does, so that tests can call services):
+see :class:`OwnContextClient`.
 """
 
 from __future__ import annotations
 
+import contextvars
+import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
 
 from portal import create_app
 from portal.extensions import db
 
 PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
 FAST_HASH = "pbkdf2:sha256:1000"
+# What the demo template was built with: a demo app may not change them.
+DEMO_FIXED = ("SQLALCHEMY_DATABASE_URI", "EXTRA_PLUGINS", "PLUGINS_ALLOWLIST", "PASSWORD_HASH_METHOD")
 
 
 def base_config(tmp: Path, uri: str) -> dict:
@@ -36,108 +54,206 @@ def base_config(tmp: Path, uri: str) -> dict:
     }
 
 
-def _pg_uri() -> str:
-    """The PostgreSQL URL for this test process: one database per xdist worker, so parallel
-    workers never truncate each other's tables."""
-    uri = PG_URL
-    for prefix in ("postgresql://", "postgres://"):
-        if uri.startswith(prefix):
-            uri = "postgresql+psycopg://" + uri[len(prefix):]
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        return uri
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in production.
 
-    base = make_url(uri)
-    name = f"{base.database}_{worker}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    The request runs in an empty :class:`contextvars.Context`, so Flask pushes a fresh app
+    context (its own ``g``, its own database session) even when the test holds one around the
+    call. Before it, the test's own session (if the test holds this app's context) ends its
+    transaction, committing what the test did, as another process would have: the request
+    sees the test's data, and the test's next read sees the request's.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        _finish_test_transaction(self.application)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:  # the rest of the body is made in the request's context too
+            response.response = _RunIn(context, response.response)
+        return response
+
+
+class _RunIn:
+    """An iterable whose every step (and closing) runs in ``context``."""
+
+    def __init__(self, context: contextvars.Context, iterable: Any) -> None:
+        self.context, self.iterator, self.iterable = context, iter(iterable), iterable
+
+    def __iter__(self) -> _RunIn:
+        return self
+
+    def __next__(self) -> Any:
+        return self.context.run(next, self.iterator)
+
+    def close(self) -> None:
+        close = getattr(self.iterable, "close", None)
+        if close is not None:
+            self.context.run(close)
+
+
+def _finish_test_transaction(app: Flask) -> None:
+    if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        return
+    session = db.session()
+    if session.in_transaction():
+        if session.is_active:
+            session.commit()
+        else:  # a failed flush the test has not rolled back
+            session.rollback()
+
+
+@dataclass(frozen=True)
+class Template:
+    uri: str  # SQLite: the file's path; PostgreSQL: the database name
+    uploads: Path  # the upload folder it was built with
+
+
+def _sqlalchemy_url(url: str) -> URL:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    return make_url(url)
+
+
+class Templates:
+    """This test process's template databases, built on first use, and copies of them."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.built: dict[str, Template] = {}
+        self.serial = itertools.count()
+        self.worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.pg = _sqlalchemy_url(PG_URL) if PG_URL else None
+        self._admin: Engine | None = None
+
+    # -- PostgreSQL ---------------------------------------------------------------------
+    def admin(self) -> Engine:
+        assert self.pg is not None
+        if self._admin is None:
+            self._admin = create_engine(self.pg, isolation_level="AUTOCOMMIT")
+        return self._admin
+
+    def pg_name(self, suffix: str) -> str:
+        assert self.pg is not None
+        return f"{self.pg.database}_{self.worker}_{suffix}"
+
+    def pg_uri(self, name: str) -> str:
+        assert self.pg is not None
+        return self.pg.set(database=name).render_as_string(hide_password=False)
+
+    def create_database(self, name: str, template: str | None = None) -> None:
+        with self.admin().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            source = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{source}'))
+
+    def drop_databases(self, names: list[str]) -> None:
+        if not names:
+            return
+        with self.admin().connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    # -- templates ----------------------------------------------------------------------
+    def get(self, kind: str) -> Template:
+        if kind not in self.built:
+            self.built[kind] = self._build_empty() if kind == "empty" else self._build_demo()
+        return self.built[kind]
+
+    def _build(self, kind: str, source: Template | None, fill: Callable[[], object]) -> Template:
+        folder = self.tmp / kind
+        folder.mkdir()
+        if self.pg is not None:
+            name = self.pg_name(kind)
+            self.create_database(name, source.uri if source else None)
+            uri, where = self.pg_uri(name), name
+        else:
+            where = str(folder / f"{kind}.db")
+            if source is not None:
+                shutil.copy(source.uri, where)
+            uri = f"sqlite:///{where}"
+        if source is not None and source.uploads.is_dir():
+            shutil.copytree(source.uploads, folder / "uploads", dirs_exist_ok=True)
+        app = create_app(base_config(folder, uri))
+        with app.app_context():
+            fill()
+            db.session.remove()
+            db.engine.dispose()  # SQLite checkpoints its WAL into the file; PostgreSQL: no session left
+        if self.pg is None:
+            assert not Path(f"{where}-wal").exists(), "the template's WAL was not checkpointed"
+        return Template(where, folder / "uploads")
+
+    def _build_empty(self) -> Template:
+        return self._build("empty", None, upgrade)
+
+    def _build_demo(self) -> Template:
+        from portal.demo import load_demo
+
+        return self._build("demo", self.get("empty"), load_demo)
+
+    def copy(self, kind: str, tmp: Path, created: list[str]) -> str:
+        """A new database copied from the ``kind`` template; its upload files go to ``tmp/uploads``."""
+        template = self.get(kind)
+        n = next(self.serial)
+        if template.uploads.is_dir():
+            shutil.copytree(template.uploads, tmp / "uploads", dirs_exist_ok=True)
+        if self.pg is not None:
+            name = self.pg_name(str(n))
+            created.append(name)
+            self.create_database(name, template.uri)
+            return self.pg_uri(name)
+        target = tmp / f"test{n}.db"
+        shutil.copy(template.uri, target)
+        return f"sqlite:///{target}"
+
+    def close(self) -> None:
+        if self.pg is not None and self._admin is not None:
+            self.drop_databases([t.uri for t in reversed(list(self.built.values()))])
+            self._admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> str:
-    """Migrate an empty database once per session; return its URI (or file path for SQLite)."""
-    tmp = tmp_path_factory.mktemp("template")
-    if PG_URL:
-        app = create_app(base_config(tmp, _pg_uri()))
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            upgrade()
-            db.session.remove()
-            db.engine.dispose()
-        return _pg_uri()
-    path = tmp / "template.db"
-    app = create_app(base_config(tmp, f"sqlite:///{path}"))
-    with app.app_context():
-        upgrade()
-        db.session.remove()
-        db.engine.dispose()
-    return str(path)
-
-
-def _truncate_all(app: Flask) -> None:
-    """Empty every table. The append-only tables refuse TRUNCATE (migration 5d8a2f61c0e4), so
-    their TRUNCATE triggers are switched off inside this one transaction only: the table owner
-    may, and no other connection ever sees them off (ALTER TABLE locks the table until commit)."""
-    with app.app_context():
-        db.session.remove()
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            guards = conn.execute(
-                text(
-                    "SELECT quote_ident(c.relname), quote_ident(t.tgname) FROM pg_trigger t "
-                    "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE NOT t.tgisinternal AND (t.tgtype & 32) <> 0 AND n.nspname = current_schema()"
-                )
-            ).all()  # tgtype bit 5: a TRUNCATE trigger
-            for table, trigger in guards:
-                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            for table, trigger in guards:
-                conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
+def templates(tmp_path_factory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.close()
 
 
 @pytest.fixture
-def make_app(template_db, tmp_path) -> Iterator:
-    """Factory: ``make_app(**config)`` → a fresh app on a fresh database."""
+def make_app(templates, tmp_path) -> Iterator[Callable[..., Flask]]:
+    """Factory: ``make_app(**config)`` → a fresh app on a fresh database; with ``demo=True``
+    the database (and upload folder) holds the DEMO school. Apps of one test share the upload
+    and cache folders, not their databases (unless given the same SQLALCHEMY_DATABASE_URI)."""
     made: list[Flask] = []
+    created: list[str] = []  # PostgreSQL databases to drop
 
-    def factory(**overrides) -> Flask:
-        if PG_URL:
-            uri = template_db
-        else:
-            target = tmp_path / f"test{len(made)}.db"
-            shutil.copy(template_db, target)
-            uri = f"sqlite:///{target}"
-        cfg = base_config(tmp_path, uri)
+    def factory(demo: bool = False, **overrides: Any) -> Flask:
+        if demo and set(overrides) & set(DEMO_FIXED):
+            raise ValueError(f"the demo template is built with the default {', '.join(DEMO_FIXED)}")
+        cfg = base_config(tmp_path, "")
+        if "SQLALCHEMY_DATABASE_URI" not in overrides:
+            cfg["SQLALCHEMY_DATABASE_URI"] = templates.copy("demo" if demo else "empty", tmp_path, created)
         cfg.update(overrides)
         app = create_app(cfg)
+        app.test_client_class = OwnContextClient
         made.append(app)
         return app
 
-    yield factory
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-    on_pg = [a for a in made if a.config["SQLALCHEMY_DATABASE_URI"] == template_db]  # not a test's own SQLite
-    if PG_URL and on_pg:
-        _truncate_all(on_pg[0])
-    for app in made:
-        with app.app_context():
-            db.engine.dispose()
+    try:
+        yield factory
+    finally:
+        for app in made:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        templates.drop_databases(created)
 
 
 @pytest.fixture
-def app(make_app) -> Iterator[Flask]:
-    app = make_app()
+def app(make_app, request) -> Iterator[Flask]:
+    """A fresh app (with the DEMO school when the test uses ``demo``) and an app context held
+    for the test's own calls to services; its test clients' requests run in their own."""
+    app = make_app(demo="demo" in request.fixturenames)
     with app.app_context():
         yield app
 
@@ -149,10 +265,11 @@ def client(app):
 
 @pytest.fixture
 def demo(app):
-    """The invented DEMO school with staff, and activities of every type in every state."""
+    """The invented DEMO school with staff, and activities of every type in every state (the
+    ``app`` fixture's database is a copy of the demo template when a test asks for this)."""
     from portal.demo import load_demo
 
-    return load_demo()
+    return load_demo()  # finds the school
 
 
 # -- figures measured by the tests ---------------------------------------------------------

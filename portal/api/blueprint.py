@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from portal.api.context import authenticate, forget_request_state
+from portal.api.context import authenticate
 from portal.api.parsing import reject_unknown_query
 from portal.api.spec import API_PREFIX, operation_of
 
@@ -13,7 +13,6 @@ bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 @bp.before_request
 def _authenticate() -> None:
-    forget_request_state()  # an app context (and its ``g``) may outlive one request, e.g. in tests
     view = current_app.view_functions.get(request.endpoint or "")
     op = operation_of(view) if view else None
     if op is None or op.auth:

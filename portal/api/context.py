@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from portal import policy
-from portal.errors import Forbidden, Invalid, NotFound
+from portal.errors import Invalid, NotFound
 from portal.models import ApiToken, School, User
 from portal.services import access, tokens
 
@@ -27,10 +27,6 @@ class Caller:
 class SchoolContext:
     school: School
     roles: frozenset[str]  # school roles, plus ``district_admin`` for a district admin
-
-    def require(self, *roles: str) -> None:
-        if not self.roles & set(roles):
-            raise Forbidden(f"requires role: {', '.join(roles)}")
 
     def actor(self, user_id: int) -> policy.Actor:
         """The caller as :mod:`portal.policy` sees them in this school."""
@@ -50,11 +46,6 @@ def authenticate() -> Caller:
     row, user = tokens.authenticate(raw.strip())
     g.api_caller = Caller(user, row)
     return g.api_caller
-
-
-def forget_request_state() -> None:
-    g.pop("api_caller", None)
-    g.pop("api_school", None)
 
 
 def caller() -> Caller:

@@ -11,7 +11,7 @@ from portal.api.schemas import COMPONENTS, SCHOOL_YEAR, ref
 from portal.api.spec import MAX_ID, Param, json_response, operation
 from portal.errors import NotFound
 from portal.models import Activity
-from portal.services import access, activities, transitions
+from portal.services import access, activities, overview, transitions
 
 ACTIVITY = json_response("The activity, its participants, evidence and the caller's allowed triggers", ref("Activity"))
 LIST_PARAMS = (
@@ -45,9 +45,11 @@ def list_activities() -> Response:
     ctx = school_context()
     q = parsing.query(LIST_PARAMS)
     page, per_page = q.get("page", 1), q.get("per_page", 20)
-    rows, total = activities.list_activities(
-        ctx.school.id, q.get("state"), q.get("type"), q.get("year"), page, per_page
+    filters = overview.ActivityFilters(
+        type_key=q.get("type") or "", state=q.get("state") or "", school_year=q.get("year") or ""
     )
+    found = overview.list_activities(ctx.school.id, filters, page, per_page)
+    rows, total = found.items, found.total or 0
     return jsonify(
         {
             "items": [serialize.activity_summary(a, ctx.school) for a in rows],

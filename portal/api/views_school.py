@@ -6,15 +6,15 @@ from flask import Response, jsonify, request, stream_with_context
 
 from portal.api import parsing, serialize
 from portal.api.blueprint import bp
+from portal import policy
 from portal.api.context import caller, school_context
 from portal.api.schemas import SCHOOL_YEAR, ref
 from portal.api.spec import MAX_ID, Param, json_response, operation
-from portal.errors import Invalid, NotFound
+from portal.errors import NotFound
 from portal.registry import registry
 from portal.services import credits, schools
-from portal.timeutil import current_school_year, valid_school_year
+from portal.timeutil import current_school_year
 
-REPORT_ROLES = ("reviewer", "school_admin", "district_admin")
 YEAR_PARAM = Param("year", SCHOOL_YEAR, "School year, e.g. 2026-2027 (default: the current one)")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -24,11 +24,7 @@ def _locale() -> str:
 
 
 def _year(value: str | None, tz: str) -> str:
-    if value is None:
-        return current_school_year(tz)
-    if not valid_school_year(value):
-        raise Invalid("invalid school year", {"year": "a school year such as 2026-2027"})
-    return value
+    return credits.parse_year(value, current_school_year(tz))
 
 
 @bp.get("/activity-types")
@@ -65,8 +61,8 @@ def update_activity_type(key: str) -> Response:
     if registry().get(key) is None:
         raise NotFound(f"no activity type {key!r} is installed")
     data = parsing.json_body(ref("ActivityTypeUpdate"))
-    ctx.require("school_admin")
-    row = schools.set_type(ctx.school, key, data.get("enabled"), data.get("settings"))
+    ctx.allow(policy.may_administer, caller().user.id, "requires role: school_admin")
+    row = schools.set_type(ctx.school, key, data.get("enabled"), data.get("settings"), by=ctx.actor(caller().user.id))
     return jsonify(serialize.activity_type(key, row.enabled, schools.type_settings(ctx.school.id, key), _locale()))
 
 
@@ -116,7 +112,7 @@ FORMAT_PARAM = Param("format", {"type": "string", "enum": ["json", "csv", "xlsx"
 def credit_report() -> Response:
     ctx = school_context()
     q = parsing.query((YEAR_PARAM, FORMAT_PARAM))
-    ctx.require(*REPORT_ROLES)
+    ctx.allow(policy.may_export, caller().user.id, "requires role: reviewer, school_admin, district_admin")
     year = _year(q.get("year"), ctx.school.timezone)
     fmt = q.get("format", "json")
     if fmt != "json":

@@ -1,13 +1,14 @@
-"""The audit CSV: UTF-8 with a byte-order mark (so Excel shows Chinese), formula-safe cells."""
+"""The audit CSV's columns; written by :func:`portal.reports.exports.stream_csv` like every export."""
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+
+from portal.reports.exports import stream_csv
 
 TRANSITION_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("time", _l("Time")),
@@ -39,39 +40,12 @@ LEDGER_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("created_by", _l("Recorded by")),
 )
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def columns_for(view: str) -> tuple[tuple[str, Any], ...]:
     return LEDGER_COLUMNS if view == "ledger" else TRANSITION_COLUMNS
 
 
-def csv_lines(view: str, rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """The CSV text, one line at a time (so a long export streams)."""
+def csv_lines(view: str, rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """The CSV, streamed by the exports' one writer (BOM, formula-safe text, hours as numbers)."""
     columns = columns_for(view)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-
-    def take() -> str:
-        out = buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-        return out
-
-    writer.writerow([str(label) for _key, label in columns])
-    yield "\ufeff" + take()
-    for row in rows:
-        cells = []
-        for key, _label in columns:
-            value = row[key]
-            # Hours are numbers (may be negative): only free text is guarded.
-            cells.append(value if key == "hours" else safe_cell(value))
-        writer.writerow(cells)
-        yield take()
+    table = ([row[key] for key, _label in columns] for row in rows)
+    yield from stream_csv(itertools.chain([[str(label) for _key, label in columns]], table))

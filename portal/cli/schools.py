@@ -4,6 +4,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal import policy
 from portal.cli.common import fail
 from portal.errors import DomainError
 from portal.services import access, schools
@@ -31,7 +32,7 @@ def enable(code: str, type_key: str) -> None:
     """Enable an activity type for a school."""
     try:
         school = access.school_by_code(code)
-        schools.set_type(school, type_key, enabled=True)
+        schools.set_type(school, type_key, enabled=True, by=policy.SYSTEM)
     except DomainError as exc:
         fail(exc)
     click.echo(f"{code}: enabled {type_key}")
@@ -44,7 +45,7 @@ def disable(code: str, type_key: str) -> None:
     """Disable an activity type for a school (its activities stay readable)."""
     try:
         school = access.school_by_code(code)
-        schools.set_type(school, type_key, enabled=False)
+        schools.set_type(school, type_key, enabled=False, by=policy.SYSTEM)
     except DomainError as exc:
         fail(exc)
     click.echo(f"{code}: disabled {type_key}")

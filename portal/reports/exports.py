@@ -37,7 +37,7 @@ from portal.services import credits
 from portal.timeutil import to_local
 
 XLSX_MAX_ROWS = 1_048_576
-FORMULA_START = ("=", "+", "-", "@")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
 CSV_CHUNK_ROWS = 500
 LEDGER_BATCH = 2000
 BOM = "\ufeff"

@@ -463,28 +463,3 @@ def evidence_of(activity_id: int) -> list[Evidence]:
             select(Evidence).where(Evidence.activity_id == activity_id).order_by(Evidence.uploaded_at, Evidence.id)
         ).scalars()
     )
-
-
-def list_activities(
-    school_id: int,
-    state: str | None = None,
-    type_key: str | None = None,
-    school_year: str | None = None,
-    page: int = 1,
-    per_page: int = 20,
-) -> tuple[list[Activity], int]:
-    """One page of the school's activities (newest first) and the total count, filtered."""
-    from sqlalchemy import func
-
-    q = select(Activity).where(Activity.school_id == school_id)
-    if state:
-        q = q.where(Activity.state == state)
-    if type_key:
-        q = q.where(Activity.type_key == type_key)
-    if school_year:
-        q = q.where(Activity.school_year == school_year)
-    total = db.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.session.execute(
-        q.order_by(Activity.starts_at.desc(), Activity.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).scalars()
-    return list(rows), int(total)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -38,7 +39,9 @@ def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> Scho
     return school
 
 
-def update_rules(school: School, rules: dict[str, Any]) -> School:
+def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> School:
+    """Change the school's rules (required hours, absence limit); a school admin's decision."""
+    policy.require(policy.may_administer(by), "only a school admin may change this")
     fields: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key, value in rules.items():
@@ -74,9 +77,15 @@ def type_row(school_id: int, key: str) -> SchoolActivityType | None:
 
 
 def set_type(
-    school: School, key: str, enabled: bool | None = None, settings: dict[str, Any] | None = None
+    school: School,
+    key: str,
+    enabled: bool | None = None,
+    settings: dict[str, Any] | None = None,
+    *,
+    by: policy.Actor,
 ) -> SchoolActivityType:
     """Enable/disable a type for a school and/or change the school's settings for it."""
+    policy.require(policy.may_administer(by), "only a school admin may change this")
     reg = require_type(key)
     if enabled is not None and not isinstance(enabled, bool):
         raise Invalid("enabled must be true or false", {"enabled": "must be true or false"})

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -50,15 +51,16 @@ def list_staff(school_id: int) -> list[StaffMember]:
     return list(out.values())
 
 
-def deactivate(school: School, user_id: int, actor_id: int) -> int:
+def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
     """End every role of the person in this school (their history stays). Returns rows changed.
 
     Every API token of the person is revoked in the same transaction (a token is the
     person's, not the school's, so it goes even if they still belong to another school).
     Giving them a role again later does not bring a revoked token back."""
+    policy.require(policy.may_administer(by), "only a school admin may change this")
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         raise Invalid("user id must be an integer", {"user_id": "must be an integer"})
-    if user_id == actor_id:
+    if user_id == by.user_id:
         raise Invalid("you cannot deactivate yourself", {"user_id": "you cannot deactivate yourself"})
     exists = db.session.execute(
         select(Membership.id).where(Membership.school_id == school.id, Membership.user_id == user_id)
@@ -196,12 +198,15 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     return RosterPreview(rows)
 
 
-def import_roster(school: School, filename: str, data: bytes, skip_bad: bool = False) -> tuple[list[User], RosterPreview]:
+def import_roster(
+    school: School, filename: str, data: bytes, skip_bad: bool = False, *, by: policy.Actor
+) -> tuple[list[User], RosterPreview]:
     """Create the accounts of the roster's rows, checked again now, in one transaction.
 
     With bad rows, nothing is written unless ``skip_bad`` (the admin confirmed importing
     only the good rows). Returns the new users and the preview they came from.
     """
+    policy.require(policy.may_administer(by), "only a school admin may change this")
     preview = parse_roster(school, filename, data)
     if preview.bad and not skip_bad:
         raise Invalid(

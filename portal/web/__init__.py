@@ -12,16 +12,3 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     errors.init_app(app)
     helpers.init_app(app)
-    app.before_request(_fresh_request_state)
-
-
-def _fresh_request_state() -> None:
-    """Forget the user and school cached on ``g`` by an earlier request.
-
-    In production every request has its own app context; a test that holds one app
-    context around several requests would otherwise see the first request's user.
-    """
-    from flask import g
-
-    for key in ("_login_user", "yanxiu_school", "yanxiu_roles", "yanxiu_schools", "yanxiu_memberships"):
-        g.pop(key, None)

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
-from portal.current import current_roles, require_school, allowed
+from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
@@ -167,7 +167,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
         User, act.organizer_id
     )
-    can_organize = reg is not None and (act.organizer_id == me or "school_admin" in roles)
+    can_organize = reg is not None and policy.may_organise(current_actor(), act)
     open_ = registry().phase(act.type_key, act.state).editable
     fragment = details = None
     settings = {}
@@ -175,7 +175,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         settings = schools.type_settings(school.id, act.type_key)
         details = reg.type.render_details(act.details or {}, lang_code())
         ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids), utcnow())
-        fragment = reg.type.page_fragment(ctx, lang_code())
+        fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
     if evidence_form is None and reg is not None and open_:
         evidence_form = _evidence_form(act, reg, people, can_organize)
     if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
@@ -277,8 +277,7 @@ def add_evidence(activity_id: int):
     school, act = _load(activity_id)
     reg = schools.require_type(act.type_key)
     people = activities.participants_with_users(act.id)
-    roles = access.school_roles(current_user.id, school.id)
-    can_organize = act.organizer_id == current_user.id or "school_admin" in roles
+    can_organize = policy.may_organise(current_actor(), act)
     form = _evidence_form(act, reg, people, can_organize, formdata=request.form)
     upload = request.files.get("file")
     data = filename = None
@@ -367,8 +366,7 @@ def attendance(activity_id: int):
             flash(_("Attendance has been saved."), "success")
             return redirect(url_for("activities.show", activity_id=act.id))
     else:
-        can = act.organizer_id == current_user.id or "school_admin" in access.school_roles(current_user.id, school.id)
-        if not can:
+        if not policy.may_record_attendance(current_actor(), act):
             abort(403)
         for p, _u in people:
             values[p.user_id] = {

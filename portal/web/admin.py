@@ -11,10 +11,10 @@ from typing import Any
 from wtforms import SelectChoice
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from portal.activity_types import Setting
-from portal.current import require_school, roles_required
+from portal import policy
+from portal.current import allowed, current_actor, require_school
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import SCHOOL_ROLES
@@ -24,7 +24,6 @@ from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
 from portal.web.messages import tr
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ADMIN = "school_admin"
 
 
 # -- activity types ---------------------------------------------------------------------------
@@ -59,13 +58,13 @@ def _types_page(errors: dict[str, dict[str, str]] | None = None, typed: dict[str
 
 
 @bp.route("/types")
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def types():
     return _types_page()
 
 
 @bp.route("/types/<key>", methods=["POST"])
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def set_type(key: str):
     school = require_school()
     reg = registry().get(key)
@@ -81,7 +80,7 @@ def set_type(key: str):
     if errors:
         return _types_page({key: errors}, {key: settings}, 422)
     try:
-        schools.set_type(school, key, enabled="enabled" in request.form, settings=settings)
+        schools.set_type(school, key, enabled="enabled" in request.form, settings=settings, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
         field_errors = {k.removeprefix("settings."): tr(v) for k, v in exc.fields.items()}
@@ -99,7 +98,7 @@ def _is_en() -> bool:
 # -- rules ----------------------------------------------------------------------------------
 
 @bp.route("/rules", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def rules():
     school = require_school()
     form = RulesForm()
@@ -117,7 +116,7 @@ def rules():
                 field.errors = [_("Enter a number.")]
         if not form.required_hours.errors and not form.absence_limit_hours.errors:
             try:
-                schools.update_rules(school, values)
+                schools.update_rules(school, values, by=current_actor())
             except Invalid as exc:
                 db.session.rollback()
                 for name, msg in exc.fields.items():
@@ -151,7 +150,7 @@ def _staff_page(form: StaffForm, status: int = 200):
 
 
 @bp.route("/staff", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def staff_list():
     school = require_school()
     form = StaffForm()
@@ -189,11 +188,11 @@ def staff_list():
 
 
 @bp.route("/staff/<int:user_id>/deactivate", methods=["POST"])
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def deactivate(user_id: int):
     school = require_school()
     try:
-        staff.deactivate(school, user_id, current_user.id)
+        staff.deactivate(school, user_id, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
         flash(tr(exc.fields.get("user_id", exc.message)), "danger")
@@ -203,7 +202,7 @@ def deactivate(user_id: int):
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def roster():
     school = require_school()
     form = RosterForm()
@@ -231,7 +230,7 @@ def roster():
 
 
 @bp.route("/staff/import/confirm", methods=["POST"])
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def roster_confirm():
     """Write the previewed roster; the file travels in the form, so no server state is kept."""
     school = require_school()
@@ -241,7 +240,7 @@ def roster_confirm():
     except (binascii.Error, ValueError):
         abort(400)
     try:
-        created, preview = staff.import_roster(school, filename, data, skip_bad=True)
+        created, preview = staff.import_roster(school, filename, data, skip_bad=True, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
         flash(tr(exc.fields.get("file", exc.message)), "danger")
@@ -255,7 +254,7 @@ def roster_confirm():
 # -- plugins --------------------------------------------------------------------------------
 
 @bp.route("/plugins")
-@roles_required(ADMIN)
+@allowed(policy.may_administer)
 def plugins():
     reg = registry()
     return render_template(

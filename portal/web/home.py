@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from portal.current import current_roles, current_school
 from portal.page_cache import cached_part
 from portal.services import credits, overview
-from portal.timeutil import current_school_year, valid_school_year
+from portal.timeutil import current_school_year
 
 bp = Blueprint("home", __name__)
 
@@ -22,9 +22,7 @@ def index():
         if "district_admin" in current_roles():
             return redirect(url_for("district.overview"))
         return render_template("home/no_school.html")
-    year = request.args.get("year", "")
-    if not valid_school_year(year):
-        year = current_school_year(school.timezone)
+    year = credits.parse_year(request.args.get("year"), current_school_year(school.timezone))
     user = current_user._get_current_object()
 
     def render_body() -> str:

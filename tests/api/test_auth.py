@@ -51,11 +51,8 @@ def test_token_request_body_is_checked(client, demo):
 
 
 def test_repeated_failures_lock_the_account_out(make_app):
-    app = make_app(LOGIN_MAX_FAILURES=3)
+    app = make_app(demo=True, LOGIN_MAX_FAILURES=3)
     with app.app_context():
-        from portal.demo import load_demo
-
-        load_demo()
         client = app.test_client()
         for _ in range(3):
             assert client.post("/api/v1/auth/token", json={"username": "teacher2", "password": "bad"}).status_code == 401

@@ -41,7 +41,6 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from portal.demo import load_demo
 from portal.extensions import db
 from portal.models import User
 from portal.services import tokens
@@ -125,7 +124,7 @@ def _dialect(app) -> str:
 @pytest.fixture
 def live_api(make_app):
     """The app with the demo school, served over HTTP on 127.0.0.1 by a threaded werkzeug server."""
-    app = make_app()
+    app = make_app(demo=True)
     fuzz_stats.reset()
     DECLARED.clear()
 
@@ -135,7 +134,6 @@ def live_api(make_app):
         return response
 
     with app.app_context():
-        load_demo()
         admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
         admin_id, token = admin.id, tokens.issue(admin).token
         db.session.remove()

@@ -1,7 +1,7 @@
 """Real-browser fixtures: the app served on 127.0.0.1 in a thread, Debian's Chromium driven by
 Playwright for Python.
 
-* ``live_server`` — a fresh app on its own SQLite file (real CSRF), demo data loaded, served by
+* ``live_server`` — a fresh app on its own copy of the demo database (real CSRF), served by
   werkzeug in a thread; shut down after the test.
 * ``chromium`` — one Chromium per test session, launched from ``/usr/bin/chromium`` (never a
   downloaded browser). Missing Chromium is a failure, not a skip.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,8 +38,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 DEMO_PASSWORD = "yanxiu-demo"
 TIMEOUT_MS = 15_000
-PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
-FAST_HASH = "pbkdf2:sha256:1000"
 
 
 @dataclass
@@ -66,50 +63,11 @@ class LiveServer:
         return found
 
 
-@pytest.fixture(scope="session")
-def demo_db_file(template_db, tmp_path_factory) -> Path | None:
-    """SQLite: the migrated template with the DEMO school loaded once per session (each test
-    copies it, which is much faster than loading the demo again). PostgreSQL: None."""
-    if PG_URL:
-        return None
-    from portal import create_app
-    from portal.demo import load_demo
-    from portal.extensions import db
-
-    tmp = tmp_path_factory.mktemp("browser-demo")
-    target = tmp / "demo.db"
-    shutil.copy(template_db, target)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}",
-            "SECRET_KEY": "browser-demo-template-key",
-            "PASSWORD_HASH_METHOD": FAST_HASH,
-            "UPLOAD_FOLDER": str(tmp / "uploads"),
-        }
-    )
-    with app.app_context():
-        load_demo()
-        db.session.remove()
-        db.engine.dispose()
-    return target
-
-
 @pytest.fixture
-def live_server(make_app, demo_db_file, tmp_path) -> Iterator[LiveServer]:
-    """A fresh app with the DEMO school and real CSRF, served on a free port of 127.0.0.1."""
-    from portal.demo import load_demo
-    from portal.extensions import db
-
-    if demo_db_file is not None:
-        copy = tmp_path / "live.db"
-        shutil.copy(demo_db_file, copy)
-        app = make_app(WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{copy}")
-    else:
-        app = make_app(WTF_CSRF_ENABLED=True)
-        with app.app_context():
-            load_demo()
-            db.session.remove()
+def live_server(make_app) -> Iterator[LiveServer]:
+    """A fresh app with the DEMO school (a copy of the session's demo database) and real CSRF,
+    served on a free port of 127.0.0.1."""
+    app = make_app(demo=True, WTF_CSRF_ENABLED=True)
     request_log = logging.getLogger("werkzeug")
     level = request_log.level
     request_log.setLevel(logging.WARNING)  # one line per request would drown a failure report

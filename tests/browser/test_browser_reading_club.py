@@ -22,12 +22,13 @@ def _plan(live_server) -> int:
     import yanxiu_reading_club  # noqa: F401  (a clear ImportError if the example is not installed)
 
     from portal.extensions import db
+    from portal.policy import SYSTEM
     from portal.services import access, activities, schools
     from portal.services.users import by_username
 
     with live_server.app.app_context():
         school = access.school_by_code("DEMO")
-        schools.set_type(school, "reading_club", enabled=True, settings={"chars_per_year": NEED})
+        schools.set_type(school, "reading_club", enabled=True, settings={"chars_per_year": NEED}, by=SYSTEM)
         organizer, t1, t2 = (by_username(u) for u in ("organizer", "teacher1", "teacher2"))
         start = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=14, minute=0, second=0, microsecond=0)
         act = activities.plan_activity(

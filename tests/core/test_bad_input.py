@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from portal.policy import SYSTEM
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import BadHours, floor_half, parse_hours
@@ -160,7 +161,7 @@ def test_attendance_is_all_or_nothing(world):
 def test_disabling_a_type_refuses_new_activities_but_keeps_old(world):
     s, p = world
     act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
-    schools.set_type(s, "lecture", enabled=False)
+    schools.set_type(s, "lecture", enabled=False, by=SYSTEM)
     with pytest.raises(Invalid, match="not enabled"):
         f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
     f.attend(act, p["organizer"])
@@ -170,11 +171,11 @@ def test_disabling_a_type_refuses_new_activities_but_keeps_old(world):
 def test_type_settings_are_validated(world):
     s, _ = world
     with pytest.raises(Invalid) as err:
-        schools.set_type(s, "lecture", settings={"speaker_multiplier": "two", "colour": 1})
+        schools.set_type(s, "lecture", settings={"speaker_multiplier": "two", "colour": 1}, by=SYSTEM)
     assert set(err.value.fields) == {"settings.speaker_multiplier", "settings.colour"}
     with pytest.raises(Invalid):
-        schools.set_type(s, "no_such_type", enabled=True)
-    schools.set_type(s, "lecture", settings={"speaker_multiplier": 3})
+        schools.set_type(s, "no_such_type", enabled=True, by=SYSTEM)
+    schools.set_type(s, "lecture", settings={"speaker_multiplier": 3}, by=SYSTEM)
     assert schools.type_settings(s.id, "lecture")["speaker_multiplier"] == 3
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import inspect, select, text
 
+from portal.policy import SYSTEM
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.models import School, User
@@ -83,8 +84,8 @@ def test_each_kind_of_change_raises_the_stamp(app, two_schools):
             lambda: db.session.execute(text("UPDATE participation SET absent_hours = 1 WHERE activity_id = :a"), {"a": act.id})
         ),
         "activity title (ORM)": lambda: written(lambda: setattr(db.session.get(type(act), act.id), "title", "新的标题")),
-        "type settings (service)": lambda: schools.set_type(a, "lecture", enabled=False),
-        "school rules (service)": lambda: schools.update_rules(a, {"required_hours": 40}),
+        "type settings (service)": lambda: schools.set_type(a, "lecture", enabled=False, by=SYSTEM),
+        "school rules (service)": lambda: schools.update_rules(a, {"required_hours": 40}, by=SYSTEM),
         "teacher's name (ORM)": lambda: written(lambda: setattr(db.session.get(User, t1.id), "display_name", "新名字")),
         "teacher's birth date (raw SQL)": lambda: written(
             lambda: db.session.execute(text("UPDATE user_account SET birth_date = '1970-01-01' WHERE id = :u"), {"u": t1.id})

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -105,12 +104,8 @@ def ledger_total(user_id: int, school_id: int | None = None, year: str | None = 
 
 
 def login(client: FlaskClient, user: User, school: School | None = None) -> FlaskClient:
-    """Log ``user`` in through Flask-Login's session keys (the login page is another area).
-
-    The ``app`` fixture keeps one app context open, so requests share ``g``: forget the
-    previous request's user and school there too."""
-    for key in ("_login_user", "yanxiu_school", "yanxiu_roles", "yanxiu_schools", "yanxiu_memberships"):
-        g.pop(key, None)
+    """Log ``user`` in through Flask-Login's session keys (the login page is another area),
+    instead of whoever the client was logged in as."""
     client.delete_cookie("remember_token")
     with client.session_transaction() as sess:
         sess.clear()

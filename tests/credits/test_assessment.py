@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from portal.policy import SYSTEM
 from portal.assessment import Assessment
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.hookspecs import hookimpl
@@ -95,7 +96,7 @@ def test_required_hours_boundary(s1, staff, hours, status):
 def test_school_required_hours_rule(s1, staff):
     from portal.services import schools
 
-    schools.update_rules(s1, {"required_hours": 60})
+    schools.update_rules(s1, {"required_hours": 60}, by=SYSTEM)
     _credit_hours(s1, staff, staff["t1"], "55")
     assert _status(staff["t1"], s1).status == "short"
     assert credits.teacher_year(staff["t1"], s1, YEAR).facts.required_hours == D("60")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from portal.policy import SYSTEM
 from portal.extensions import db
 from portal.models import CreditEntry, Participation, TransitionLog
 from portal.services import credits
@@ -56,7 +57,7 @@ def test_research_leader_floor_on_whole_hours(s1, staff):
 def test_school_setting_changes_the_multiplier(s1, staff):
     from portal.services import schools
 
-    schools.set_type(s1, "lecture", enabled=True, settings={"speaker_multiplier": 3})
+    schools.set_type(s1, "lecture", enabled=True, settings={"speaker_multiplier": 3}, by=SYSTEM)
     act = credited(s1, staff, "lecture", [(staff["t1"], "speaker"), (staff["t2"], "attendee")], hours="2")
     assert _entries(act.id) == {(staff["t1"].id, "credit"): D("6"), (staff["t2"].id, "credit"): D("2")}
 

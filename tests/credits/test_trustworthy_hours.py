@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.policy import SYSTEM
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hookspecs import hookimpl
@@ -76,7 +77,7 @@ def test_credit_is_refused_when_the_rule_was_lowered_after_approval(s1, staff, h
     act, rev, t1 = held_lecture, staff["reviewer"], staff["t1"]
     prepare_approve(act, staff["organizer"], [(t1, "speaker")])
     f.fire(act, rev, "approve", "主讲准备充分", hours={str(t1.id): "4"})
-    schools.set_type(s1, "lecture", enabled=True, settings={"speaker_multiplier": 1})
+    schools.set_type(s1, "lecture", enabled=True, settings={"speaker_multiplier": 1}, by=SYSTEM)
     with pytest.raises(Conflict) as err:
         f.fire(act, rev, "credit")
     assert "at most 2" in err.value.message

@@ -56,7 +56,10 @@ def test_a_duplicate_type_key_is_refused_with_both_plugins_named(make_app):
     with app.app_context():
         assert registry().get("lecture").plugin == "lecture"
         assert registry().get("lecture").type.name_zh == "专题讲座"
-        assert failures()["copycat"] == "duplicate activity type key 'lecture': already provided by plugin 'lecture'"
+        assert failures()["copycat"] == (
+            "duplicate activity type key 'lecture' in plugin 'copycat': already provided by plugin 'lecture', "
+            "which keeps it; 'copycat' was not loaded"
+        )
 
 
 def test_the_allowlist_switches_plugins_off(make_app):

@@ -9,6 +9,7 @@ import pytest
 from flask_babel import refresh
 from sqlalchemy import func, select
 
+from portal.policy import SYSTEM
 from portal.extensions import db
 
 from portal.errors import GuardFailedError
@@ -83,7 +84,7 @@ def test_lifecycle_through_the_services(rc_app):
 def test_the_threshold_is_the_schools_setting(rc_app):
     s = f.school("RC2", types=("reading_club",))
     people = f.staff(s)
-    schools.set_type(s, "reading_club", settings={"chars_per_year": 100})
+    schools.set_type(s, "reading_club", settings={"chars_per_year": 100}, by=SYSTEM)
     act = _club(s, people)
     f.attend(act, people["organizer"])
     activities.add_evidence(act, people["t1"], people["t1"].id, "reading_notes", text="读" * 100)

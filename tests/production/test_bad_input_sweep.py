@@ -49,7 +49,6 @@ from portal.demo import load_demo
 from portal.extensions import db
 from portal.models import User
 from portal.services import tokens
-from tests.conftest import _truncate_all  # empties a PostgreSQL database, append-only tables too
 from tests.support.sessions import log_in
 
 ROLES = (None, "teacher1", "district", "organizer", "reviewer", "admin")  # None: anonymous
@@ -401,14 +400,10 @@ def _json_with(body: Any, literal: str) -> bytes:
 
 
 def _fresh_demo(make_app) -> tuple[Flask, dict[str, Any]]:
-    """An app on freshly loaded demo data (on PostgreSQL every app shares one database)."""
-    app = make_app()
+    """An app on a fresh copy of the demo data."""
+    app = make_app(demo=True)
     with app.app_context():
-        postgres = db.engine.dialect.name == "postgresql"
-    if postgres:
-        _truncate_all(app)
-    with app.app_context():
-        school = load_demo()
+        school = load_demo()  # finds the school
         users = {u.username: u.id for u in db.session.scalars(select(User))}
         ctx = {"school": school.id, "users": users}
         db.session.remove()

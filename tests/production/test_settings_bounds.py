@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
+from portal.policy import SYSTEM
 from portal.activity_types import ActivityType, Role, Setting, Text
 from portal.extensions import db
 from portal.hookspecs import hookimpl
@@ -257,7 +258,7 @@ def test_a_bad_stored_setting_falls_back_to_the_default_on_the_page_and_in_the_c
     )
     assert {uid: Decimal(str(h)) for uid, h in hours.items()} == {speaker: Decimal("6"), attendee: Decimal("3")}
     # saving the type again drops the bad stored value instead of carrying it along
-    schools.set_type(db.session.get(School, school_id), "lecture", settings={"attendee_reflection": True})
+    schools.set_type(db.session.get(School, school_id), "lecture", settings={"attendee_reflection": True}, by=SYSTEM)
     assert _stored(school_id, "lecture") == {"attendee_reflection": True}
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from portal.policy import SYSTEM
 from portal.extensions import db
 from portal.models import Activity, School, User
 from portal.registry import registry
@@ -17,7 +18,7 @@ PASSWORD = "test-password-1"
 def school(code: str = "S1", types: tuple[str, ...] | None = None) -> School:
     s = schools.create_school(code, f"测试学校{code}")
     for key in types if types is not None else registry().keys():
-        schools.set_type(s, key, enabled=True)
+        schools.set_type(s, key, enabled=True, by=SYSTEM)
     return s
 
 

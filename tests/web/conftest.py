@@ -1,19 +1,19 @@
 """Fixtures for the page tests.
 
-``site`` is an app with the demo school whose requests each run in their own app context
-(no outer context is held), as in production, so nothing cached on ``g`` or in the
-session's identity map leaks from one request to the next.
+``site`` is an app on a copy of the session's demo database (the DEMO school); no outer app
+context is held, and every request runs in its own (``OwnContextClient``), as in production,
+so nothing cached on ``g`` or in a session's identity map leaks from one request to the next.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.demo import DEMO_PASSWORD, load_demo
+from portal.demo import DEMO_PASSWORD
 
 
 def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD, follow: bool = False):
@@ -21,11 +21,8 @@ def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD, fol
 
 
 @pytest.fixture
-def site(make_app) -> Iterator[Flask]:
-    app = make_app()
-    with app.app_context():
-        load_demo()
-    yield app
+def site(make_app) -> Flask:
+    return make_app(demo=True)
 
 
 @pytest.fixture

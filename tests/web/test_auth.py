@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal.demo import DEMO_PASSWORD, load_demo
+from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import LoginAttempt
 
@@ -15,10 +15,7 @@ def login(client, username: str, password: str = DEMO_PASSWORD):
 
 
 def _site(make_app, **config):
-    app = make_app(**config)
-    with app.app_context():
-        load_demo()
-    return app
+    return make_app(demo=True, **config)
 
 
 def test_login_lands_on_the_persons_home(site):

@@ -7,6 +7,7 @@ import io
 
 from sqlalchemy import func, select
 
+from portal.policy import SYSTEM
 from portal.extensions import db
 from portal.models import Activity, Evidence, Participation, School, SchoolActivityType, User
 
@@ -53,7 +54,7 @@ def test_plan_shows_only_enabled_types(site, as_user):
         from portal.services import schools
 
         school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
-        schools.set_type(school, "research", enabled=False)
+        schools.set_type(school, "research", enabled=False, by=SYSTEM)
     c = as_user("organizer")
     html = c.get("/activities/new").get_data(as_text=True)
     assert 'data-testid="type-lecture"' in html and 'data-testid="type-research"' not in html

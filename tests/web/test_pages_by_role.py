@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from portal.policy import SYSTEM
 from portal.extensions import db
 from portal.models import Activity, Evidence, School
 
@@ -77,7 +78,7 @@ def test_another_schools_activity_is_404(site, as_user):
 
     with site.app_context():
         other = schools.create_school("OTHER", "另一所学校")
-        schools.set_type(other, "lecture", enabled=True)
+        schools.set_type(other, "lecture", enabled=True, by=SYSTEM)
         org = users.create_user("other_org", "password-123", "外校组长", other, ["organizer", "teacher"])
         act = activities.plan_activity(other, org, "lecture", "外校讲座", "2026-10-01T09:00", "2026-10-01T10:00", "1",
                                        [], {"topic": "x"})

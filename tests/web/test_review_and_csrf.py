@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from portal.demo import DEMO_PASSWORD, load_demo
+from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import Activity
 
@@ -37,9 +37,7 @@ def test_review_queue_is_for_reviewers_only(as_user):
 
 
 def test_csrf_tokens_are_in_the_forms(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        load_demo()
+    app = make_app(demo=True, WTF_CSRF_ENABLED=True)
     c = app.test_client()
     html = c.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)

@@ -1,0 +1,25 @@
+"""A type's page fragment, shown on the activity page; a fragment that raises is replaced by a
+notice naming its plugin, and the error is logged with that name (never a 500)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from portal.plugin_loader import M_FRAGMENT, describe, recover_session
+from portal.registry import RegisteredType, registry
+
+NOTICE = Markup('<div class="alert alert-warning mb-0" role="alert" data-testid="plugin-fragment-failed">{}</div>')
+
+
+def page_fragment(reg: RegisteredType, ctx, locale: str):
+    """``reg.type.page_fragment(ctx, locale)``, or the notice if it raises."""
+    try:
+        return reg.type.page_fragment(ctx, locale)
+    except Exception as exc:
+        registry().plugins.fail(reg.plugin, M_FRAGMENT, exc, key=reg.type.key, error=describe(exc))
+        recover_session()
+        return NOTICE.format(
+            _("The plugin %(plugin)s could not show its part of this page. The error has been logged.",
+              plugin=reg.plugin)
+        )
