@@ -7,7 +7,7 @@ export YANXIU_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install test-deps translations run serve test test-sqlite test-postgres test-fast bench bench-postgres clean
+.PHONY: install test-deps translations run serve lint test test-sqlite test-postgres test-fast bench bench-postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,14 @@ serve: install
 	$(BIN)/gunicorn --workers $${WORKERS:-4} --worker-class gthread --threads 4 --timeout 120 \
 		--bind $${BIND:-127.0.0.1:8000} wsgi:app
 
-## make test: the whole suite on SQLite, then again on a private PostgreSQL server
-test: test-sqlite test-postgres
+## make lint: ruff (style, imports, likely bugs) and mypy (types) over the code and the tests
+LINTED := portal plugins workflows tests bench examples
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy
+
+## make test: lint, then the whole suite on SQLite, then again on a private PostgreSQL server
+test: lint test-sqlite test-postgres
 
 test-sqlite: test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -16,7 +16,6 @@ from portal.extensions import csrf
 from portal.services import users
 
 
-
 def add_bench_routes(app: Flask) -> Flask:
     @app.get("/_bench/bare")
     def bare() -> str:

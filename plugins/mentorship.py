@@ -24,9 +24,9 @@ class MentorshipForm(Form):
     subject = StringField(Text("学科", "Subject"), validators=[DataRequired(), Length(max=50)])
 
 
-def pair_complete(ctx: TransitionContext) -> list[str]:
+def pair_complete(ctx: TransitionContext) -> list[Text]:
     roles = [p.role for p in ctx.participants]
-    out = []
+    out: list[Text] = []
     if "mentor" not in roles:
         out.append(Text("须有一位师傅", "a mentor is required"))
     if "mentee" not in roles:
@@ -34,7 +34,7 @@ def pair_complete(ctx: TransitionContext) -> list[str]:
     return out
 
 
-def meetings_logged(ctx: TransitionContext) -> list[str]:
+def meetings_logged(ctx: TransitionContext) -> list[Text]:
     need = int(ctx.settings.get("min_meetings", 4))
     have = sum(1 for e in ctx.evidence if e.kind == "meeting_log")
     return [] if have >= need else [Text(f"活动记录：{have}/{need} 次", f"meetings logged: {have}/{need}")]

@@ -25,7 +25,7 @@ class ObservationForm(Form):
     discussion_focus = TextAreaField(Text("研讨重点", "Discussion focus"), validators=[Optional(), Length(max=1000)])
 
 
-def handbook_ready(ctx: TransitionContext) -> list[str]:
+def handbook_ready(ctx: TransitionContext) -> list[Text]:
     days = int(ctx.settings.get("handbook_days", 2))
     deadline = ctx.activity.starts_at - timedelta(days=days)
     handbooks = [e for e in ctx.evidence if e.kind == "handbook"]
@@ -38,7 +38,7 @@ def handbook_ready(ctx: TransitionContext) -> list[str]:
     return []
 
 
-def two_plus_one_plus_one(ctx: TransitionContext) -> list[str]:
+def two_plus_one_plus_one(ctx: TransitionContext) -> list[Text]:
     d = ctx.activity.details
     fields = ObservationForm()
     missing = [name for name in ("lesson_1", "lesson_2", "topic_report", "discussion_focus") if not d.get(name)]

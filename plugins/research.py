@@ -23,11 +23,11 @@ class ResearchForm(Form):
     level = SelectField(Text("课题级别", "Level"), choices=LEVELS, validators=[DataRequired()])
 
 
-def has_leader(ctx: TransitionContext) -> list[str]:
+def has_leader(ctx: TransitionContext) -> list[Text]:
     return [] if ctx.participants_with_role("leader") else [Text("课题须有一位负责人", "the project needs a leader")]
 
 
-def final_report(ctx: TransitionContext) -> list[str]:
+def final_report(ctx: TransitionContext) -> list[Text]:
     leaders = {p.user_id for p in ctx.participants_with_role("leader")}
     if any(e.kind == "final_report" and e.user_id in leaders for e in ctx.evidence):
         return []

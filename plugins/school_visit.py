@@ -16,7 +16,7 @@ class SchoolVisitForm(Form):
     purpose = TextAreaField(Text("考察目的", "Purpose"), validators=[Optional(), Length(max=1000)])
 
 
-def report_back_lesson(ctx: TransitionContext) -> list[str]:
+def report_back_lesson(ctx: TransitionContext) -> list[Text]:
     if any(e.kind == "report_lesson" for e in ctx.evidence):
         return []
     return [Text("尚未记录汇报课", "the report-back lesson (汇报课) has not been recorded")]

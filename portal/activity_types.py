@@ -24,6 +24,7 @@ from wtforms import Form
 
 from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, WorkflowExtension
 from portal.hours import floor_half
+from portal.messages import Msg, msg
 
 
 @dataclass(frozen=True)
@@ -122,14 +123,14 @@ class Setting:
             hi = max(DEFAULT_SETTING_MAXIMUM, self.default) if self.is_number else DEFAULT_SETTING_MAXIMUM
         return lo, hi
 
-    def check(self, value: Any) -> str | None:
-        """Why ``value`` (a JSON value) cannot be this setting, in English; None if it can."""
+    def check(self, value: Any) -> Msg | None:
+        """Why ``value`` (a JSON value) cannot be this setting (a message code); None if it can."""
         if isinstance(self.default, bool):
-            return None if isinstance(value, bool) else "must be true or false"
+            return None if isinstance(value, bool) else msg("must_be_bool")
         if self.is_number:
             lo, hi = self.bounds
-            what = "a whole number" if self.integer else "a number"
-            message = f"must be {what} from {_plain(lo)} to {_plain(hi)}"
+            code = "settings.whole_range" if self.integer else "settings.number_range"
+            message = msg(code, low=_plain(lo), high=_plain(hi))
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return message
             try:
@@ -142,14 +143,14 @@ class Setting:
                 return message
             return None
         if isinstance(self.default, (list, dict)):  # contract 1.0 allowed any JSON value
-            return None if isinstance(value, type(self.default)) else "must be " + (
-                "a list" if isinstance(self.default, list) else "an object")
+            return None if isinstance(value, type(self.default)) else msg(
+                "settings.list" if isinstance(self.default, list) else "must_be_object")
         if not isinstance(value, str):
-            return "must be text"
+            return msg("evidence.must_be_text")
         if "\x00" in value:
-            return "must not contain NUL characters"
+            return msg("text.nul")
         if len(value) > self.max_length:
-            return f"at most {self.max_length} characters"
+            return msg("at_most_chars", n=self.max_length)
         return None
 
     def json_schema(self) -> dict[str, Any]:
@@ -270,16 +271,17 @@ class ActivityType:
         label = self.settings_labels.get(name)
         return str(label) if label is not None else name
 
-    def validate_settings(self, settings: dict[str, Any]) -> dict[str, str]:
+    def validate_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Errors by setting name for a school's settings: unknown keys, wrong JSON types, numbers
-        that are not finite or out of the declared range (English; pages translate them)."""
+        that are not finite or out of the declared range (message codes of ``portal.messages``;
+        an override may return plain text or ``Text`` too)."""
         if not isinstance(settings, dict):
-            return {"settings": "must be an object"}
+            return {"settings": msg("must_be_object")}
         declarations = self.setting_declarations()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         for key, value in settings.items():
             spec = declarations.get(key)
-            error = "unknown setting" if spec is None else spec.check(value)
+            error = msg("settings.unknown") if spec is None else spec.check(value)
             if error:
                 errors[str(key)] = error
         return errors

@@ -53,7 +53,10 @@ from portal.services.users import hash_password
 from portal.timeutil import parse_iso, school_year_of, semester_of, to_local, utcnow
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔汤"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔汤"
+)
 GIVEN = "子晓雨思嘉明文欣宇浩佳静婷俊杰怡涵轩泽瑞雅梦晨博志海安春秋云丽华芳敏军平伟刚毅宁悦琳颖彤诗慧清远航皓然若楠一心诚立新"
 PLACES = ["城东", "城西", "育才", "启明", "新华", "光明", "红星", "阳光", "文昌", "德馨", "滨江", "青山", "桃李", "朝阳", "求真"]
 LEVELS = ["小学", "实验小学", "中学", "初级中学", "九年一贯制学校"]
@@ -284,7 +287,7 @@ class DistrictGenerator:
             return "held" if self.rng.random() < 0.8 else "planned"
         if age < timedelta(days=21):
             return self.rng.choice(("held", "reviewed", "reviewed", "credited"))
-        names, weights = zip(*PAST_FATES)
+        names, weights = zip(*PAST_FATES, strict=True)
         return self.rng.choices(names, weights)[0]
 
     def _start(self, first_year: int, year_index: int) -> datetime:
@@ -330,7 +333,7 @@ class DistrictGenerator:
                     size = min(len(pool), max(profile.min_group, min(profile.max_group, round(share * len(pool)))))
                     main_role, *other_roles = list(reg.type.roles)
                     people = rng.sample(pool, min(len(pool), size + len(other_roles)))
-                    roles = [(u, r) for u, r in zip(people, other_roles)]
+                    roles = [(u, r) for u, r in zip(people, other_roles, strict=False)]  # a small pool: fewer
                     roles += [(u, main_role) for u in people[len(other_roles) :]]
                     local_day = to_local(start, "Asia/Shanghai").date()
                     fate = fate_wanted or self._fate(start)
@@ -361,7 +364,7 @@ class DistrictGenerator:
         evidence: list[dict[str, Any]] = []
         logs: list[dict[str, Any]] = []
         ledger: list[dict[str, Any]] = []
-        for act_id, (row, roles, fate, reg, reviewer) in zip(ids, planned):
+        for act_id, (row, roles, fate, reg, reviewer) in zip(ids, planned, strict=True):
             steps = FATE_STEPS[fate]
             attended = any(s[0] == "hold" for s in steps)
             snapshot = ActivitySnapshot(

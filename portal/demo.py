@@ -44,7 +44,7 @@ def _user(username: str) -> User:
 
 
 def _roles(key: str) -> list[tuple[str, str]]:
-    reg = registry().get(key)
+    reg = registry().types[key]
     roles = list(reg.type.roles)
     main, other = roles[0], roles[1] if len(roles) > 1 else roles[0]
     return [("teacher1", other), ("teacher2", main), ("teacher3", main), ("teacher4", main)]
@@ -56,7 +56,7 @@ TEXT = "这次活动让我收获很多。" * 20
 def _add_evidence(act: Activity, organizer: User, stage: str) -> None:
     """Evidence so the type's guards pass before ``stage``: what each role must provide
     (``required_evidence_for``, before approval) and the type's own ``sample_evidence``."""
-    reg = registry().get(act.type_key)
+    reg = registry().types[act.type_key]
     people = activities.participants_with_users(act.id)
     if stage == "approve":
         settings = schools.type_settings(act.school_id, act.type_key)

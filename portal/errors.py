@@ -1,4 +1,9 @@
-"""Domain errors: what a service raises, with the HTTP status and code the API reports."""
+"""Domain errors: what a service raises, with the HTTP status and code the API reports.
+
+The message is a coded :class:`portal.messages.Msg` (plain text is still accepted from plugins
+and older code): ``exc.message`` is its English text, ``tr(exc)`` the viewer's language, and
+:meth:`DomainError.to_dict` renders message and field messages in the language asked for.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,17 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, **extra: Any):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Any, **extra: Any):
+        self.msg = message  # a Msg, or plain text
+        self.message = message.english if hasattr(message, "english") else str(message)
+        super().__init__(self.message)
         self.extra = extra
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message, **self.extra}
+    def to_dict(self, locale: str = "en") -> dict[str, Any]:
+        from portal.messages import in_language
+
+        text = self.msg.render(locale) if hasattr(self.msg, "render") else self.message
+        return {"error": self.code, "message": text, **in_language(self.extra, locale)}
 
 
 class Invalid(DomainError):
@@ -24,7 +33,7 @@ class Invalid(DomainError):
     status = 422
     code = "invalid"
 
-    def __init__(self, message: str, fields: dict[str, Any] | None = None):
+    def __init__(self, message: Any, fields: dict[str, Any] | None = None):
         super().__init__(message, fields=fields or {})
         self.fields = fields or {}
 

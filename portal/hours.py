@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
+from portal.messages import Msg, msg
 
 HALF = Decimal("0.5")
 MAX_HOURS = Decimal("999.5")
 
 
 class BadHours(ValueError):
-    pass
+    """Refused hours; ``msg`` says why (a code of :mod:`portal.messages`)."""
+
+    def __init__(self, message: Msg):
+        self.msg = message
+        super().__init__(message.english)
 
 
 def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_HOURS) -> Decimal:
@@ -19,23 +24,23 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
     column and numbers too small to be a half hour are refused, never overflowed or rounded.
     """
     if isinstance(value, bool) or value is None:
-        raise BadHours(f"{field}: a number of hours is required")
+        raise BadHours(msg("hours.required"))
     if not isinstance(value, (str, int, float, Decimal)):
-        raise BadHours(f"{field}: {_shown(value)} is not a number")
+        raise BadHours(msg("hours.not_number", value=_shown(value)))
     try:
         d = Decimal(str(value).strip())
     except (ArithmeticError, ValueError):  # InvalidOperation; an int too long to print
-        raise BadHours(f"{field}: {_shown(value)} is not a number") from None
+        raise BadHours(msg("hours.not_number", value=_shown(value))) from None
     if not d.is_finite():
-        raise BadHours(f"{field}: {_shown(value)} is not a number")
+        raise BadHours(msg("hours.not_number", value=_shown(value)))
     if d < 0:
-        raise BadHours(f"{field}: hours cannot be negative")
+        raise BadHours(msg("hours.negative"))
     if d > maximum:
-        raise BadHours(f"{field}: at most {maximum} hours")
+        raise BadHours(msg("hours.at_most", n=fmt(maximum)))
     if d != 0 and d.adjusted() < -1:  # below 0.1: never a half-hour step (and 1e-999999 would round to 0)
-        raise BadHours(f"{field}: hours go in steps of 0.5")
+        raise BadHours(msg("hours.steps"))
     if d % HALF != 0:
-        raise BadHours(f"{field}: hours go in steps of 0.5")
+        raise BadHours(msg("hours.steps"))
     return d.quantize(Decimal("0.1"))
 
 

@@ -40,7 +40,7 @@ import hashlib
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -63,7 +63,7 @@ CSRF_SLOT = Markup("<!--yanxiu-csrf-slot-->")
 CSRF_FIELD = 'name="csrf_token"'
 
 
-def init_app(app: Flask, plugin_objects: list[object]) -> None:
+def init_app(app: Flask, plugin_objects: Iterable[object]) -> None:
     app.config.setdefault("CACHE_TYPE", "FileSystemCache")
     app.config.setdefault("CACHE_DIR", os.path.join(app.instance_path, "cache"))
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
@@ -94,7 +94,7 @@ def fill_csrf_slots(html: str) -> Markup:
     return Markup(text.replace(CSRF_SLOT, str(escape(generate_csrf()))))
 
 
-def build_id(plugin_objects: list[object]) -> str:
+def build_id(plugin_objects: Iterable[object]) -> str:
     """A digest of the code that renders pages: the core packages and every loaded plugin's
     package, or its module file when it is a single module (names, sizes, modification times)."""
     here = Path(__file__).resolve().parent

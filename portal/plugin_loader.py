@@ -116,20 +116,20 @@ class LoadedPlugins:
     failures: list[PluginFailure] = field(default_factory=list)
 
     def fail(self, plugin: str, message: str, exc: BaseException | None = None, /, **params: Any) -> PluginFailure:
-        """Report a failure of ``plugin``: logged (with the traceback of ``exc``) as
-        ``plugin <name>: <error>`` and kept for the pages. ``message`` is an English msgid with
-        ``%(name)s`` placeholders filled from ``params`` (or a plain text without them)."""
+        """Report a failure of ``plugin``: logged as ``plugin <name>: <error>`` (with the
+        traceback of ``exc`` the first time) and kept for the pages. ``message`` is an English
+        msgid with ``%(name)s`` placeholders filled from ``params`` (or a plain text without them)."""
         error = message % params if params else message
         failure = PluginFailure(plugin, error, message if params else "", dict(params))
-        log.error("plugin %s: %s", plugin, error, exc_info=exc)
         known = any(f.plugin == plugin and f.error == error for f in self.failures)
+        log.error("plugin %s: %s", plugin, error, exc_info=None if known else exc)
         if not known and len(self.failures) < MAX_FAILURES:
             self.failures.append(failure)
         return failure
 
-    def refuse(self, plugin: str, message: str, /, **params: Any) -> None:
+    def refuse(self, plugin: str, message: str, exc: BaseException | None = None, /, **params: Any) -> None:
         """Report ``plugin`` as failed and unregister it, so it contributes nothing."""
-        self.fail(plugin, message, **params)
+        self.fail(plugin, message, exc, **params)
         self.unregister(plugin)
 
     def unregister(self, plugin: str) -> None:
@@ -143,8 +143,12 @@ class LoadedPlugins:
 
 
 def describe(exc: BaseException) -> str:
-    """``ExceptionType: message``, as failures show an exception."""
-    return f"{type(exc).__name__}: {exc}"
+    """``ExceptionType: message``, as failures show an exception: on one line, at most 300
+    characters (a database error adds its SQL and a link; the log has the whole of it)."""
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:299] + "…"
+    return f"{type(exc).__name__}: {text}"
 
 
 class _DefaultPolicy:
@@ -183,10 +187,6 @@ def registration_order(eps) -> list[EntryPoint]:
     return sorted(eps, key=key)
 
 
-def hook_names() -> list[str]:
-    return hookspecs.all_hook_names()
-
-
 def _hook_problems(pm: pluggy.PluginManager, plugin: object, name: str) -> list[tuple[str, dict[str, Any]]]:
     """What is wrong with the hooks of a plugin just registered: hooks the contract does not
     have (pluggy's own check, :meth:`PluginManager.check_pending`) and wrappers."""
@@ -200,7 +200,7 @@ def _hook_problems(pm: pluggy.PluginManager, plugin: object, name: str) -> list[
                 continue
             if not any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls()):
                 continue
-            close = difflib.get_close_matches(caller.name, hook_names(), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(caller.name, hookspecs.all_hook_names(), n=1, cutoff=0.6)
             if close:
                 problems.append((M_UNKNOWN_HOOK, {"hook": caller.name, "plugin": name, "suggestion": close[0]}))
             else:
@@ -223,6 +223,8 @@ def _register(loaded: LoadedPlugins, name: str, plugin: object, info: PluginInfo
         pm.register(plugin, name=name)
     except Exception as exc:
         loaded.fail(name, failed, exc, target=target, error=describe(exc))
+        if pm.get_plugin(name) is plugin:  # an older pluggy keeps the hooks it added before the refused one
+            pm.unregister(plugin=plugin, name=name)
         return False
     problems = _hook_problems(pm, plugin, name)
     if problems:
@@ -281,7 +283,7 @@ def in_registration_order(loaded: LoadedPlugins, hook_name: str) -> list[pluggy.
     return sorted(impls, key=lambda i: (0 if i.tryfirst else 2 if i.trylast else 1, rank.get(i.plugin_name, len(rank))))
 
 
-def call_one(loaded: LoadedPlugins, impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
+def call_one(impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
     """Call one implementation with the arguments it asks for."""
     return impl.function(**{k: kwargs[k] for k in impl.argnames})
 
@@ -293,7 +295,7 @@ def call_each(loaded: LoadedPlugins, hook_name: str, **kwargs: Any) -> list[tupl
     out: list[tuple[str, Any]] = []
     for impl in in_registration_order(loaded, hook_name):
         try:
-            result = call_one(loaded, impl, kwargs)
+            result = call_one(impl, kwargs)
         except Exception as exc:
             loaded.fail(impl.plugin_name, M_HOOK_RAISED, exc, hook=hook_name, error=describe(exc))
             recover_session()
@@ -311,7 +313,7 @@ def assess_year(loaded: LoadedPlugins, facts: assessment.YearFacts) -> assessmen
     caller = loaded.manager.hook.portal_assess_year
     for impl in reversed(caller.get_hookimpls()):  # pluggy's own call order
         try:
-            result = call_one(loaded, impl, {"facts": facts})
+            result = call_one(impl, {"facts": facts})
         except Exception as exc:
             loaded.fail(impl.plugin_name, M_ASSESS_RAISED, exc, error=describe(exc))
             recover_session()

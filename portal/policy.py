@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from portal.errors import Forbidden
+from portal.messages import msg
 
 TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN, DISTRICT_ADMIN = (
     "teacher",
@@ -53,10 +54,10 @@ class Actor:
 SYSTEM = Actor(0, frozenset(), system=True)
 
 
-def require(allowed: bool, message: str = "you may not do this") -> None:
-    """Enforce an answer of this module."""
+def require(allowed: bool, code: str = "forbidden", **params: object) -> None:
+    """Enforce an answer of this module; refused with the catalogue's message ``code``."""
     if not allowed:
-        raise Forbidden(message)
+        raise Forbidden(msg(code, **params))
 
 
 # -- activities --------------------------------------------------------------------------------
@@ -126,4 +127,4 @@ def may_exempt(actor: Actor, teacher_id: int) -> bool:
 def require_not_self(actor_id: int, subject_id: int) -> None:
     """Refuse a decision about the actor's own hours."""
     if actor_id == subject_id:
-        raise Forbidden("nobody may decide about their own hours; another school admin must do this")
+        raise Forbidden(msg("policy.not_self"))

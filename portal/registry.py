@@ -100,18 +100,16 @@ class TypeRegistry:
         for impl in impls:
             plugin_name = impl.plugin_name
             try:
-                result = call_one(self.plugins, impl, {})
+                result = call_one(impl, {})
             except Exception as exc:
-                self.plugins.fail(plugin_name, M_TYPES_RAISED, exc, error=describe(exc))
-                self.plugins.unregister(plugin_name)
+                self.plugins.refuse(plugin_name, M_TYPES_RAISED, exc, error=describe(exc))
                 continue
             items = result if isinstance(result, (list, tuple)) else [] if result is None else [result]
             accepted: dict[str, RegisteredType] = {}
             for t in items:
                 refusal = self._check(plugin_name, t, accepted)
                 if isinstance(refusal, tuple):
-                    self.plugins.fail(plugin_name, refusal[0], **refusal[1])
-                    self.plugins.unregister(plugin_name)
+                    self.plugins.refuse(plugin_name, refusal[0], **refusal[1])
                     break
                 accepted[refusal.type.key] = refusal
             else:

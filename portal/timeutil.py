@@ -12,14 +12,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+from portal.messages import Msg, msg
 
 MIN_YEAR = 2000
 MAX_YEAR = 2099
-YEAR_RANGE_MESSAGE = f"the date must be in the years {MIN_YEAR}–{MAX_YEAR}"
-
-
 class BadTime(ValueError):
-    pass
+    """A refused date or time; ``msg`` says why (a code of :mod:`portal.messages`)."""
+
+    def __init__(self, message: Msg):
+        self.msg = message
+        super().__init__(message.english)
+
+
+def _year_range() -> Msg:
+    return msg("time.year_range", low=MIN_YEAR, high=MAX_YEAR)
 
 
 def year_in_range(year: int) -> bool:
@@ -40,20 +46,20 @@ def parse_iso(value: str | datetime, tz: str) -> datetime:
         dt = value
     else:
         if not isinstance(value, str) or not value.strip():
-            raise BadTime("expected an ISO 8601 date-time such as 2026-10-15T14:00")
+            raise BadTime(msg("time.expected"))
         text = value.strip().replace("Z", "+00:00")
         try:
             dt = datetime.fromisoformat(text)
         except ValueError as exc:
-            raise BadTime(f"not an ISO 8601 date-time: {value[:40]!r}") from exc
+            raise BadTime(msg("time.not_iso", value=repr(value[:40]))) from exc
         if not year_in_range(dt.year):
-            raise BadTime(YEAR_RANGE_MESSAGE)
+            raise BadTime(_year_range())
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(tz))
     try:
         return dt.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
-        raise BadTime(YEAR_RANGE_MESSAGE) from None
+        raise BadTime(_year_range()) from None
 
 
 def to_local(dt: datetime, tz: str) -> datetime:

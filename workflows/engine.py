@@ -128,7 +128,7 @@ class WorkflowEngine:
             raise NotStarted(trigger, ctx.activity.starts_at)
         if t.comment_required and not ctx.comment.strip():
             raise CommentRequired(trigger)
-        missing: list[str] = []
+        missing: list[object] = []
         for guard in self.definition.guards.get(trigger, ()):
             missing.extend(guard(ctx))
         if missing:

@@ -8,13 +8,14 @@ states and their meaning stay: an extension may re-route a core trigger's *sourc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from workflows.context import TransitionContext
 from workflows.definition import ACTOR_ROLES, CORE, CORE_STATE_NAMES, State, Transition, WorkflowDefinition
 
-Guard = Callable[[TransitionContext], list[str]]
+# A guard returns what is still missing, each shown with str(): texts, or a plugin's zh/en Text.
+Guard = Callable[[TransitionContext], Sequence[object]]
 
 
 class WorkflowExtensionError(ValueError):

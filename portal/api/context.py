@@ -12,6 +12,7 @@ from portal import policy
 from portal.errors import Invalid, NotFound
 from portal.models import ApiToken, School, User
 from portal.services import access, tokens
+from portal.messages import msg
 
 
 SCHOOL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -32,9 +33,9 @@ class SchoolContext:
         """The caller as :mod:`portal.policy` sees them in this school."""
         return policy.Actor.of(user_id, self.roles)
 
-    def allow(self, check: Callable[[policy.Actor], bool], user_id: int, message: str) -> None:
-        """Enforce a question of :mod:`portal.policy` for the caller."""
-        policy.require(check(self.actor(user_id)), message)
+    def allow(self, check: Callable[[policy.Actor], bool], user_id: int, *roles: str) -> None:
+        """Enforce a question of :mod:`portal.policy` for the caller (refused naming ``roles``)."""
+        policy.require(check(self.actor(user_id)), "policy.requires_role", roles=", ".join(roles))
 
 
 def authenticate() -> Caller:
@@ -42,7 +43,7 @@ def authenticate() -> Caller:
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        raise tokens.Unauthenticated("send Authorization: Bearer <token> (see POST /api/v1/auth/token)")
+        raise tokens.Unauthenticated(msg("token.send"))
     row, user = tokens.authenticate(raw.strip())
     g.api_caller = Caller(user, row)
     return g.api_caller
@@ -61,7 +62,7 @@ def school_context() -> SchoolContext:
     if code is None:
         code = request.args.get("school")
     if code is not None and not SCHOOL_CODE.match(code):
-        raise Invalid("invalid school code", {"X-School": "1–32 letters, digits, '-' or '_'"})
+        raise Invalid(msg("school.code_invalid"), {"X-School": msg("school.code_format")})
     memberships = access.schools_of(user.id)
     district = access.is_district_admin(user.id)
     extra = {"district_admin"} if district else set()
@@ -72,14 +73,14 @@ def school_context() -> SchoolContext:
         elif district:
             ctx = SchoolContext(access.school_by_code(code), frozenset(extra))
         else:
-            raise NotFound(f"no school with code {code!r}")
+            raise NotFound(msg("school.no_code", code=repr(code)))
     elif len(memberships) == 1:
         ctx = SchoolContext(memberships[0][0], frozenset(memberships[0][1]) | extra)
     else:
         choices = ", ".join(s.code for s, _ in memberships) or "any school code"
         raise Invalid(
-            "name the school with the X-School header or the school query parameter",
-            {"X-School": f"required: one of {choices}"},
+            msg("school.name_it"),
+            {"X-School": msg("school.one_of", choices=choices)},
         )
     g.api_school = ctx
     return ctx

@@ -12,8 +12,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.http import HTTP_STATUS_CODES
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.api.blueprint import bp
 from portal.api.spec import API_PREFIX
@@ -50,9 +51,16 @@ def _http_error(exc: HTTPException) -> Response:
     return response
 
 
+def _locale() -> str:
+    """The language of API messages: the request's (``Accept-Language``, English by default;
+    see ``portal.i18n.select_locale``)."""
+    locale = get_locale()
+    return str(locale) if locale is not None else "en"
+
+
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError) -> Response:
-    response = jsonify(exc.to_dict())
+    response = jsonify(exc.to_dict(_locale()))
     response.status_code = exc.status
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="yanxiu"'

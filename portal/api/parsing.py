@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from flask import request
@@ -30,7 +30,7 @@ class MalformedBody(DomainError):
         super().__init__(message, fields=fields or {})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(schema_json: str) -> Draft202012Validator:
     root = {"components": {"schemas": schemas.COMPONENTS}, **json.loads(schema_json)}
     return Draft202012Validator(root)

@@ -99,7 +99,7 @@ def history_entry(row: TransitionLog, actor: User, school: School) -> dict[str, 
 
 
 def activity_type(key: str, enabled: bool, settings: dict[str, Any], locale: str | None) -> dict[str, Any]:
-    t = registry().get(key).type
+    t = registry().types[key].type
     return {
         "key": key,
         "name": t.name(locale),

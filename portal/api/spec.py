@@ -130,9 +130,8 @@ def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
 
     def repl(m: re.Match) -> str:
         conv = m.group("conv")
-        params.append(
-            {"name": m.group("name"), "in": "path", "required": True, "schema": dict(_CONVERTER_SCHEMAS.get(conv, _CONVERTER_SCHEMAS[None]))}
-        )
+        schema = dict(_CONVERTER_SCHEMAS.get(conv, _CONVERTER_SCHEMAS[None]))
+        params.append({"name": m.group("name"), "in": "path", "required": True, "schema": schema})
         return "{" + m.group("name") + "}"
 
     return _CONVERTER.sub(repl, rule), params

@@ -12,6 +12,7 @@ from portal.api.spec import MAX_ID, Param, json_response, operation
 from portal.errors import NotFound
 from portal.models import Activity
 from portal.services import access, activities, overview, transitions
+from portal.messages import msg
 
 ACTIVITY = json_response("The activity, its participants, evidence and the caller's allowed triggers", ref("Activity"))
 LIST_PARAMS = (
@@ -25,7 +26,7 @@ LIST_PARAMS = (
 
 def _activity(activity_id: int, ctx: SchoolContext) -> Activity:
     if activity_id > MAX_ID:
-        raise NotFound("activity not found")
+        raise NotFound(msg("activity.not_found"))
     return access.get_activity(activity_id, ctx.school.id)
 
 

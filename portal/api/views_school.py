@@ -14,6 +14,7 @@ from portal.errors import NotFound
 from portal.registry import registry
 from portal.services import credits, schools
 from portal.timeutil import current_school_year
+from portal.messages import msg
 
 YEAR_PARAM = Param("year", SCHOOL_YEAR, "School year, e.g. 2026-2027 (default: the current one)")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,9 +60,9 @@ def list_activity_types() -> Response:
 def update_activity_type(key: str) -> Response:
     ctx = school_context()
     if registry().get(key) is None:
-        raise NotFound(f"no activity type {key!r} is installed")
+        raise NotFound(msg("type.not_installed_api", key=repr(key)))
     data = parsing.json_body(ref("ActivityTypeUpdate"))
-    ctx.allow(policy.may_administer, caller().user.id, "requires role: school_admin")
+    ctx.allow(policy.may_administer, caller().user.id, "school_admin")
     row = schools.set_type(ctx.school, key, data.get("enabled"), data.get("settings"), by=ctx.actor(caller().user.id))
     return jsonify(serialize.activity_type(key, row.enabled, schools.type_settings(ctx.school.id, key), _locale()))
 
@@ -79,7 +80,7 @@ def user_credits(user_id: int) -> Response:
     ctx = school_context()
     q = parsing.query((YEAR_PARAM,))
     if user_id > MAX_ID:
-        raise NotFound("user not found")
+        raise NotFound(msg("user.not_found"))
     user = credits.viewable_teacher(ctx.actor(caller().user.id), user_id, ctx.school)
     year = _year(q.get("year"), ctx.school.timezone)
     ty = credits.teacher_year(user, ctx.school, year)
@@ -112,7 +113,7 @@ FORMAT_PARAM = Param("format", {"type": "string", "enum": ["json", "csv", "xlsx"
 def credit_report() -> Response:
     ctx = school_context()
     q = parsing.query((YEAR_PARAM, FORMAT_PARAM))
-    ctx.allow(policy.may_export, caller().user.id, "requires role: reviewer, school_admin, district_admin")
+    ctx.allow(policy.may_export, caller().user.id, "reviewer", "school_admin", "district_admin")
     year = _year(q.get("year"), ctx.school.timezone)
     fmt = q.get("format", "json")
     if fmt != "json":

@@ -6,9 +6,9 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from portal.audit import csv_export, service
 from portal import policy
-from portal.current import require_school, allowed
+from portal.audit import csv_export, service
+from portal.current import allowed, require_school
 from portal.errors import Invalid
 from portal.web.helpers import link_args
 

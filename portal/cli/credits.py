@@ -43,7 +43,7 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
     return year, target
 
 
-def _write_atomically(target: Path, write: Callable[[IO[bytes]], None]) -> None:
+def _write_atomically(target: Path, write: Callable[[IO[bytes]], object]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

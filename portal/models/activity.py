@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import HoursType
 from portal.timeutil import utcnow
 
 
-class Activity(db.Model):
+class Activity(Model):
     __tablename__ = "activity"
     __table_args__ = (
         Index("ix_activity_school_state", "school_id", "state", "starts_at"),
@@ -48,7 +48,7 @@ class Activity(db.Model):
     )
 
 
-class Participation(db.Model):
+class Participation(Model):
     """A teacher's part in an activity: role and attendance (attended / absent / excused)."""
 
     __tablename__ = "participation"
@@ -68,7 +68,7 @@ class Participation(db.Model):
     activity: Mapped[Activity] = relationship(back_populates="participations", lazy="raise")
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """An uploaded file or a written piece (reflection, evaluation, report, …)."""
 
     __tablename__ = "evidence"

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import HoursType
 from portal.timeutil import utcnow
 
 
-class TransitionLog(db.Model):
+class TransitionLog(Model):
     __tablename__ = "transition_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +33,7 @@ class TransitionLog(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class CreditEntry(db.Model):
+class CreditEntry(Model):
     """One line of the credit ledger: hours credited (or reversed) to one teacher.
 
     ``(activity_id, user_id, round, kind)`` is unique: one credit round of an activity can

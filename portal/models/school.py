@@ -1,14 +1,13 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
-
-import secrets
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 # The school's rules (defaults from the seeds; each school may change its own).
@@ -18,7 +17,7 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
 }
 
 
-class School(db.Model):
+class School(Model):
     __tablename__ = "school"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +37,7 @@ class School(db.Model):
         return (self.rules or {}).get(key, DEFAULT_SCHOOL_RULES[key])
 
 
-class SchoolActivityType(db.Model):
+class SchoolActivityType(Model):
     """Which activity types a school has enabled, with the school's settings for each."""
 
     __tablename__ = "school_activity_type"

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API, stored as a SHA-256 hash."""
 
     __tablename__ = "api_token"
@@ -22,7 +22,7 @@ class ApiToken(db.Model):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Failed logins, counted per account and per address, shared by every worker."""
 
     __tablename__ = "login_attempt"

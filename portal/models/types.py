@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Numeric
 from sqlalchemy.types import TypeDecorator
 
+
 class HoursType(TypeDecorator):
     """Numeric hours that always come back as ``Decimal`` (SQLite returns floats)."""
 

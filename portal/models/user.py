@@ -6,14 +6,14 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.timeutil import utcnow
 
 SCHOOL_ROLES = ("teacher", "organizer", "reviewer", "school_admin")
 ROLES = (*SCHOOL_ROLES, "district_admin")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +38,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A role a user holds in a school (``school_id`` is NULL for a district admin)."""
 
     __tablename__ = "membership"
@@ -53,7 +53,7 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
 
 
-class Exemption(db.Model):
+class Exemption(Model):
     """A school admin's exemption of a teacher from assessment for one school year."""
 
     __tablename__ = "exemption"

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import lru_cache
-from itertools import islice
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
+from itertools import islice
 from typing import IO, Any
 
 from openpyxl import Workbook

@@ -31,7 +31,7 @@ from portal.registry import registry
 from portal.reports import exports
 from portal.services import access, credits, exemptions, schools
 from portal.timeutil import current_school_year
-from portal.web.messages import tr
+from portal.messages import tr
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
@@ -44,7 +44,7 @@ def _domain_error(exc: DomainError):
     """A service's refusal becomes the portal's error page of that status (404 for another
     school's object, 403, 409, 422)."""
     http = default_exceptions.get(exc.status, default_exceptions[400])
-    return current_app.handle_http_exception(http(description=exc.message))
+    return current_app.handle_http_exception(http(description=tr(exc)))
 
 
 @bp.app_template_filter("report_hours")
@@ -239,7 +239,7 @@ def exemptions_page():
         except Invalid as exc:
             errors = {k: tr(v) for k, v in exc.fields.items()}
         except Forbidden as exc:  # e.g. one's own exemption: said beside the teacher field
-            errors = {"user_id": tr(exc.message)}
+            errors = {"user_id": tr(exc)}
         shown_year = year if not errors.get("year") else current_school_year(school.timezone)
     else:
         shown_year = _year(school.timezone)

@@ -11,6 +11,7 @@ from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.models import Activity, Membership, School, User
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
+from portal.messages import msg
 from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
 
 
@@ -134,7 +135,7 @@ def _independent_holder_exists(activity: Activity, roles: frozenset[str], involv
 def school_by_code(code: str) -> School:
     school = db.session.execute(select(School).where(School.code == code)).scalar_one_or_none()
     if school is None:
-        raise NotFound(f"no school with code {code!r}")
+        raise NotFound(msg("school.no_code", code=repr(code)))
     return school
 
 
@@ -148,14 +149,14 @@ def get_activity(activity_id: int, school_id: int) -> Activity:
     """An activity of this school; another school's activity is 'not found', never 'forbidden'."""
     act = db.session.get(Activity, activity_id) if id_in_range(activity_id) else None
     if act is None or act.school_id != school_id:
-        raise NotFound("activity not found")
+        raise NotFound(msg("activity.not_found"))
     return act
 
 
 def get_member(user_id: int, school_id: int) -> User:
     user = db.session.get(User, user_id) if id_in_range(user_id) else None
     if user is None or not school_roles(user_id, school_id):
-        raise NotFound("user not found")
+        raise NotFound(msg("user.not_found"))
     return user
 
 
@@ -167,5 +168,5 @@ def actor(user_id: int, school_id: int) -> policy.Actor:
 def require_role(user_id: int, school_id: int, *roles: str) -> frozenset[str]:
     have = school_roles(user_id, school_id)
     if not have & set(roles):
-        raise Forbidden(f"requires role: {', '.join(roles)}")
+        raise Forbidden(msg("policy.requires_role", roles=", ".join(roles)))
     return have

@@ -25,12 +25,14 @@ from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
-from portal.hours import BadHours, parse_hours
+from portal.activity_types import Text
+from portal.hours import BadHours, fmt, parse_hours
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal import policy
 from portal.services import access, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.timeutil import BadTime, parse_iso, school_year_of, semester_of, to_local, utcnow
+from portal.messages import Msg, msg
 
 TITLE_MAX = 200
 
@@ -47,7 +49,7 @@ def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[
     if raw is None:
         return out, errors
     if not isinstance(raw, list):
-        return out, ["participants must be a list"]
+        return out, [msg("participants.not_list")]
     seen: set[int] = set()
     for i, item in enumerate(raw):
         if isinstance(item, dict):
@@ -55,16 +57,16 @@ def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[
         elif isinstance(item, (tuple, list)) and len(item) == 2:
             uid, role = item
         else:
-            errors.append(f"#{i + 1}: expected {{user_id, role}}")
+            errors.append(msg("participants.shape", n=i + 1))
             continue
         if isinstance(uid, bool) or not isinstance(uid, int):
-            errors.append(f"#{i + 1}: user_id must be an integer")
+            errors.append(msg("participants.user_id", n=i + 1))
             continue
         if role not in type_roles:
-            errors.append(f"#{i + 1}: role must be one of {', '.join(type_roles)}")
+            errors.append(msg("participants.role", n=i + 1, roles=", ".join(type_roles)))
             continue
         if uid in seen:
-            errors.append(f"#{i + 1}: user {uid} is listed twice")
+            errors.append(msg("participants.twice", n=i + 1, user=uid))
             continue
         seen.add(uid)
         out.append(ParticipantInput(uid, role))
@@ -99,35 +101,35 @@ def plan_activity(
     organizer_id: int | None = None,
 ) -> Activity:
     """Create an activity in state ``planned``. All input is checked before anything is written."""
-    policy.require(policy.may_plan(access.actor(organizer.id, school.id)), "only an organizer or a school admin may plan")
+    policy.require(policy.may_plan(access.actor(organizer.id, school.id)), "policy.plan")
     fields: dict[str, Any] = {}
     reg = schools.registry().get(type_key) if isinstance(type_key, str) else None
     if reg is None:
-        raise Invalid(f"unknown activity type {type_key!r}", {"type": "unknown activity type"})
+        raise Invalid(msg("type.unknown", key=repr(type_key)), {"type": msg("type.unknown_field")})
     if reg not in schools.enabled_types(school.id):
-        raise Invalid(f"activity type {type_key!r} is not enabled for this school", {"type": "not enabled"})
+        raise Invalid(msg("type.not_enabled", key=repr(type_key)), {"type": msg("type.not_enabled_field")})
     title = (title or "").strip() if isinstance(title, str) else ""
     if not title or len(title) > TITLE_MAX:
-        fields["title"] = f"a title of 1–{TITLE_MAX} characters is required"
+        fields["title"] = msg("plan.title", n=TITLE_MAX)
     if not isinstance(location, str) or len(location) > 200:
-        fields["location"] = "at most 200 characters"
+        fields["location"] = msg("at_most_chars", n=200)
     start = end = None
     try:
         start = parse_iso(starts_at, school.timezone)
     except BadTime as exc:
-        fields["starts_at"] = str(exc)
+        fields["starts_at"] = exc.msg
     try:
         end = parse_iso(ends_at, school.timezone)
     except BadTime as exc:
-        fields["ends_at"] = str(exc)
+        fields["ends_at"] = exc.msg
     if start and end and end < start:
-        fields["ends_at"] = "must not be before the start"
+        fields["ends_at"] = msg("plan.end_before_start")
     try:
         h = parse_hours(hours)
         if h == 0:
-            fields["hours"] = "must be more than 0"
+            fields["hours"] = msg("plan.hours_zero")
     except BadHours as exc:
-        fields["hours"] = str(exc)
+        fields["hours"] = exc.msg
     people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
     if perrs:
         fields["participants"] = perrs
@@ -135,13 +137,13 @@ def plan_activity(
         members = _members(school.id, [p.user_id for p in people])
         strangers = [p.user_id for p in people if p.user_id not in members]
         if strangers:
-            fields["participants"] = [f"user {u} is not a member of this school" for u in strangers]
+            fields["participants"] = [msg("plan.not_member", user=u) for u in strangers]
     owner_id = organizer_id or organizer.id
     if owner_id != organizer.id and not _members(school.id, [owner_id]):
-        fields["organizer_id"] = "not a member of this school"
+        fields["organizer_id"] = msg("plan.organizer_not_member")
     formdata = details if isinstance(details, MultiDict) else json_to_formdata(details or {})
     if details is not None and not isinstance(details, (dict, MultiDict)):
-        fields["details"] = "must be an object"
+        fields["details"] = msg("details.must_be_object")
         clean = {}
     else:
         clean, derrs = validate_details(reg.type.form, formdata)
@@ -150,7 +152,7 @@ def plan_activity(
         if derrs:
             fields["details"] = derrs
     if fields:
-        raise Invalid("the activity could not be planned", fields)
+        raise Invalid(msg("plan.refused"), fields)
     local_day = to_local(start, school.timezone).date()
     with write_transaction() as s:
         act = Activity(
@@ -175,10 +177,17 @@ def plan_activity(
     return act
 
 
+def _state_text(act: Activity) -> Text:
+    """The activity's state label in both languages (a message parameter)."""
+    state = schools.registry().definition(act.type_key).states
+    found = next((s for s in state if s.name == act.state), None)
+    return Text(found.label_zh, found.label_en) if found else Text(act.state, act.state)
+
+
 def _require_open(act: Activity, what: str) -> None:
     """Attendance, participants and evidence change only while the state's phase is editable."""
     if not schools.registry().phase(act.type_key, act.state).editable:
-        raise Conflict(f"{what} cannot change once the activity is {act.state}", state=act.state)
+        raise Conflict(msg("activity.frozen", state=_state_text(act)), state=act.state)
 
 
 def has_started(act: Activity) -> bool:
@@ -193,7 +202,7 @@ def _require_started(act: Activity, what: str) -> None:
         tz = school.timezone if school else "UTC"
         start = to_local(act.starts_at, tz).strftime("%Y-%m-%d %H:%M")
         raise Conflict(
-            f"{what} can be recorded once the activity has started: it starts at {start} ({tz})",
+            msg("attendance.not_started", start=start),
             state=act.state,
             starts_at=start,
         )
@@ -202,7 +211,7 @@ def _require_started(act: Activity, what: str) -> None:
 def _require_organizer(act: Activity, user_id: int) -> None:
     policy.require(
         policy.may_organise(access.actor(user_id, act.school_id), act),
-        "only the activity's organizer or a school admin may do this",
+        "policy.organise",
     )
 
 
@@ -213,11 +222,11 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
     reg = schools.require_type(act.type_key)
     people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
     if perrs:
-        raise Invalid("invalid participants", {"participants": perrs})
+        raise Invalid(msg("participants.invalid"), {"participants": perrs})
     members = _members(act.school_id, [p.user_id for p in people])
     strangers = [p.user_id for p in people if p.user_id not in members]
     if strangers:
-        raise Invalid("invalid participants", {"participants": [f"user {u} is not a member" for u in strangers]})
+        raise Invalid(msg("participants.invalid"), {"participants": [msg("plan.not_member", user=u) for u in strangers]})
     with write_transaction() as s:
         existing = {
             p.user_id: p
@@ -239,9 +248,9 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
             select(Participation).where(Participation.activity_id == act.id, Participation.user_id == user_id)
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("participant not found")
+            raise NotFound(msg("participant.not_found"))
         if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id, Evidence.user_id == user_id)).first():
-            raise Conflict("this participant has evidence; keep them and record their absence instead")
+            raise Conflict(msg("participants.has_evidence"))
         s.delete(row)
 
 
@@ -255,7 +264,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     _require_open(act, "attendance")
     _require_started(act, "attendance")
     if not isinstance(rows, list) or not rows:
-        raise Invalid("attendance must be a non-empty list", {"attendance": "must be a non-empty list"})
+        raise Invalid(msg("attendance.not_list"), {"attendance": msg("attendance.not_list")})
     parts = {
         p.user_id: p
         for p in db.session.execute(select(Participation).where(Participation.activity_id == act.id)).scalars()
@@ -266,32 +275,32 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     for i, row in enumerate(rows):
         key = f"{i}"
         if not isinstance(row, dict):
-            errors[key] = "expected an object"
+            errors[key] = msg("attendance.object")
             continue
         uid = row.get("user_id")
         if isinstance(uid, bool) or not isinstance(uid, int) or uid not in parts:
-            errors[key] = {"user_id": "not a participant of this activity"}
+            errors[key] = {"user_id": msg("attendance.not_participant")}
             continue
         if uid in seen:
-            errors[key] = {"user_id": "listed twice"}
+            errors[key] = {"user_id": msg("attendance.twice")}
             continue
         seen.add(uid)
-        rerr: dict[str, str] = {}
+        rerr: dict[str, Msg] = {}
         vals: dict[str, Decimal] = {}
         for name, default in (("attended_hours", None), ("absent_hours", 0), ("excused_hours", 0)):
             value = row.get(name, default)
             try:
                 vals[name] = parse_hours(value, field=name, maximum=act.hours)
             except BadHours as exc:
-                rerr[name] = str(exc)
+                rerr[name] = exc.msg
         if not rerr and sum(vals.values()) > act.hours:
-            rerr["attended_hours"] = f"attended, absent and excused hours together exceed the activity's {act.hours}"
+            rerr["attended_hours"] = msg("attendance.exceeds", n=fmt(act.hours))
         if rerr:
             errors[key] = rerr
             continue
         parsed.append((parts[uid], vals["attended_hours"], vals["absent_hours"], vals["excused_hours"]))
     if errors:
-        raise Invalid("attendance was not saved", {"attendance": errors})
+        raise Invalid(msg("attendance.refused"), {"attendance": errors})
     with write_transaction():
         for p, attended, absent, excused in parsed:
             p.attended_hours, p.absent_hours, p.excused_hours = attended, absent, excused
@@ -331,29 +340,29 @@ def _check_file_name(filename: str) -> None:
     """A file name the portal keeps and shows: ≤ 255 characters, no control characters
     (C0/C1, bidirectional controls) and no unpaired surrogates."""
     if len(filename) > FILENAME_MAX:
-        raise Invalid("file name too long", {"file": f"the file name is longer than {FILENAME_MAX} characters"})
+        raise Invalid(msg("file.name_too_long"), {"file": msg("file.name_too_long_field", n=FILENAME_MAX)})
     if any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in filename):
-        raise Invalid("file name not allowed", {"file": "the file name contains control characters"})
+        raise Invalid(msg("file.name_not_allowed"), {"file": msg("file.name_controls")})
 
 
 def _check_file(filename: str, data: bytes) -> tuple[str, str]:
     _check_file_name(filename or "")
     ext = os.path.splitext(filename or "")[1].lower()
     if ext not in ALLOWED_UPLOADS:
-        raise Invalid("file type not allowed", {"file": f"allowed types: {', '.join(sorted(ALLOWED_UPLOADS))}"})
+        raise Invalid(msg("file.type"), {"file": msg("file.types", types=", ".join(sorted(ALLOWED_UPLOADS)))})
     limit = int(current_app.config["UPLOAD_MAX_BYTES"])
     if len(data) > limit:
-        raise Invalid("file too large", {"file": f"at most {limit // (1024 * 1024)} MB"})
+        raise Invalid(msg("file.too_large"), {"file": msg("file.at_most_mb", n=limit // (1024 * 1024))})
     if not data:
-        raise Invalid("empty file", {"file": "the file is empty"})
+        raise Invalid(msg("file.empty"), {"file": msg("file.empty_field")})
     magics, ctype = ALLOWED_UPLOADS[ext]
     if magics and not any(data.startswith(m) for m in magics):
-        raise Invalid("file content does not match its type", {"file": f"this is not a real {ext} file"})
+        raise Invalid(msg("file.mismatch"), {"file": msg("file.not_real", ext=ext)})
     if ext == ".txt":
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            raise Invalid("text file is not UTF-8", {"file": "text files must be UTF-8"}) from None
+            raise Invalid(msg("file.not_utf8"), {"file": msg("file.not_utf8_field")}) from None
     return ext, ctype
 
 
@@ -376,29 +385,29 @@ def add_evidence(
     uid = actor.id if user_id is None else user_id
     fields: dict[str, str] = {}
     if isinstance(uid, bool) or not isinstance(uid, int):
-        raise Invalid("user_id must be an integer", {"user_id": "must be an integer"})
+        raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
     policy.require(
-        policy.may_add_evidence(access.actor(actor.id, act.school_id), act, uid), "you may only add your own evidence"
+        policy.may_add_evidence(access.actor(actor.id, act.school_id), act, uid), "policy.own_evidence"
     )
     participant_ids = set(
         db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
     )
     if uid not in participant_ids and uid != act.organizer_id:
-        raise Invalid("not a participant", {"user_id": "not a participant of this activity"})
+        raise Invalid(msg("evidence.not_participant"), {"user_id": msg("attendance.not_participant")})
     kinds = reg.type.all_evidence_kinds()
     if kind not in kinds:
-        fields["kind"] = f"kinds: {', '.join(kinds)}"
+        fields["kind"] = msg("evidence.kinds", kinds=", ".join(kinds))
     if not isinstance(title, str) or len(title) > 200:
-        fields["title"] = "at most 200 characters"
+        fields["title"] = msg("at_most_chars", n=200)
     has_text = isinstance(text, str) and text.strip() != ""
     if text is not None and not isinstance(text, str):
-        fields["text"] = "must be text"
+        fields["text"] = msg("evidence.must_be_text")
     if not has_text and data is None:
-        fields["text"] = "write the text or attach a file"
+        fields["text"] = msg("evidence.text_or_file")
     if has_text and len(text) > TEXT_MAX:
-        fields["text"] = f"at most {TEXT_MAX} characters"
+        fields["text"] = msg("at_most_chars", n=TEXT_MAX)
     if fields:
-        raise Invalid("evidence was not saved", fields)
+        raise Invalid(msg("evidence.refused"), fields)
     stored = ctype = None
     size = 0
     if data is not None:

@@ -31,6 +31,7 @@ from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access
 from portal.timeutil import current_school_year, valid_school_year
+from portal.messages import msg
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
@@ -242,8 +243,8 @@ def parse_year(value: object, default: str | None = None) -> str:
         return default or current_school_year()
     if not isinstance(value, str) or not valid_school_year(value.strip()):
         raise Invalid(
-            f"not a school year: {value!r} (expected two consecutive years, e.g. 2026-2027)",
-            {"year": "expected two consecutive years, e.g. 2026-2027"},
+            msg("year.invalid", value=repr(value)),
+            {"year": msg("year.invalid_field")},
         )
     return value.strip()
 
@@ -279,7 +280,7 @@ def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User
     Someone outside the school is 'not found'."""
     target = access.get_member(user_id, school.id)
     if not policy.may_read_record(viewer, user_id):
-        raise Forbidden("only the teacher, a reviewer, a school admin or the district may read this record")
+        raise Forbidden(msg("policy.read_record"))
     return target
 
 
@@ -335,7 +336,7 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
     """The credit certification form of a credited activity of this school."""
     act = access.get_activity(activity_id, school_id)
     if registry().phase(act.type_key, act.state) is not Phase.CREDITED:
-        raise Conflict("credits of this activity have not been posted", state=act.state)
+        raise Conflict(msg("certificate.not_posted"), state=act.state)
     school = db.session.get(School, school_id)
     net = dict(
         db.session.execute(

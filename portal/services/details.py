@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
+from portal.messages import msg
 
 
 def json_to_formdata(details: dict[str, Any]) -> MultiDict:
@@ -43,12 +45,26 @@ def validate_details(form_cls: type[Form], formdata: MultiDict) -> tuple[dict[st
     errors: dict[str, list[str]] = {}
     for key in formdata.keys():
         if key not in known:
-            errors[key] = ["unknown field"]
+            errors[key] = [msg("details.unknown_field")]
     if not form.validate():
         for name, errs in form.errors.items():
-            errors[name] = [str(e) for e in errs]
+            errors[name] = [_coded(str(e)) for e in errs]
     data = {f.name: _jsonable(f.data) for f in form}
     return data, errors
+
+
+_LONGER = re.compile(r"^Field cannot be longer than (\d+) characters?\.$")
+_BETWEEN = re.compile(r"^Field must be between (\d+) and (\d+) characters long\.$")
+
+
+def _coded(error: str) -> Any:
+    """A WTForms message as the catalogue's: its fixed texts are msgids already
+    (``portal.messages.FORM_TEXTS``); its length messages carry a number."""
+    if m := _LONGER.match(error):
+        return msg("at_most_chars", n=int(m.group(1)))
+    if m := _BETWEEN.match(error):
+        return msg("between_chars", low=int(m.group(1)), high=int(m.group(2)))
+    return error
 
 
 def describe_form(form_cls: type[Form]) -> list[dict[str, Any]]:

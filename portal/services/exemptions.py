@@ -17,13 +17,14 @@ from portal import policy
 from portal.services import access
 from portal.services.credits import parse_year
 from portal.timeutil import utcnow
+from portal.messages import msg
 
 REASON_MAX = 500
 
 
 def _target(school: School, user_id: object) -> User:
     if isinstance(user_id, bool) or not isinstance(user_id, int):
-        raise Invalid("choose a teacher", {"user_id": "must be a teacher of this school"})
+        raise Invalid(msg("exemption.choose_teacher"), {"user_id": msg("exemption.teacher_field")})
     return access.get_member(user_id, school.id)
 
 
@@ -49,11 +50,11 @@ def list_exemptions(school: School, year: str) -> list[tuple[Exemption, User]]:
 def set_exemption(school: School, actor: User, user_id: object, year: object, reason: object) -> Exemption:
     """Exempt a teacher of the school for a year (replacing the reason of an earlier one)."""
     who = access.actor(actor.id, school.id)
-    policy.require(policy.may_administer(who), "only a school admin may exempt a teacher")
+    policy.require(policy.may_administer(who), "policy.exempt_admin_only")
     fields: dict[str, str] = {}
     year_text = ""
     if year in (None, ""):
-        fields["year"] = "a school year is required"
+        fields["year"] = msg("year.required")
     else:
         try:
             year_text = parse_year(year)
@@ -61,13 +62,13 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
             fields.update(exc.fields)
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        fields["reason"] = "a reason is required"
+        fields["reason"] = msg("exemption.reason_required")
     elif len(text) > REASON_MAX:
-        fields["reason"] = f"at most {REASON_MAX} characters"
+        fields["reason"] = msg("at_most_chars", n=REASON_MAX)
     target = _target(school, user_id)
     policy.require_not_self(actor.id, target.id)  # may_exempt: never one's own year
     if fields:
-        raise Invalid("the exemption was not saved", fields)
+        raise Invalid(msg("exemption.refused"), fields)
     with write_transaction() as s:
         row = _existing(school, target, year_text)
         if row is None:
@@ -81,14 +82,14 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
 
 def clear_exemption(school: School, actor: User, user_id: object, year: object) -> None:
     """Remove a teacher's exemption for a year; 'not found' if there is none."""
-    policy.require(policy.may_administer(access.actor(actor.id, school.id)), "only a school admin may exempt a teacher")
+    policy.require(policy.may_administer(access.actor(actor.id, school.id)), "policy.exempt_admin_only")
     year_text = parse_year(year) if year not in (None, "") else None
     if year_text is None:
-        raise Invalid("a school year is required", {"year": "a school year is required"})
+        raise Invalid(msg("year.required"), {"year": msg("year.required")})
     target = _target(school, user_id)
     policy.require_not_self(actor.id, target.id)
     with write_transaction() as s:
         row = _existing(school, target, year_text)
         if row is None:
-            raise NotFound("no exemption for this teacher and year")
+            raise NotFound(msg("exemption.not_found"))
         s.delete(row)

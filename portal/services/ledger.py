@@ -17,6 +17,7 @@ from portal.errors import Conflict
 from portal.hours import fmt
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
 from portal.services.snapshots import activity_snapshot, participant_snapshot
+from portal.messages import msg
 from workflows import ParticipantSnapshot
 
 APPEND_ONLY = (CreditEntry, TransitionLog)
@@ -59,8 +60,8 @@ def post_credits(
         ceiling = credit_ceiling(activity_type, act, p, settings)
         if hours > ceiling:  # the school lowered the rule after approval: decide again
             raise Conflict(
-                f"user {p.user_id}: {fmt(hours)} hours are more than the credit rule now allows "
-                f"(at most {fmt(ceiling)}); return the activity and approve it again",
+                msg("hours.rule_lowered", hours=fmt(hours), n=fmt(ceiling)),
+                user_id=p.user_id,
                 maximum=str(ceiling),
             )
         rows.append(

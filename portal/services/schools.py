@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import School, SchoolActivityType
 from portal.models.school import DEFAULT_SCHOOL_RULES
 from portal.registry import RegisteredType, registry
+from portal.messages import msg
 
 
 def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> School:
@@ -41,23 +42,23 @@ def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> Scho
 
 def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> School:
     """Change the school's rules (required hours, absence limit); a school admin's decision."""
-    policy.require(policy.may_administer(by), "only a school admin may change this")
+    policy.require(policy.may_administer(by), "policy.admin_only")
     fields: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key, value in rules.items():
         if key not in DEFAULT_SCHOOL_RULES:
-            fields[key] = "unknown rule"
+            fields[key] = msg("rules.unknown")
         elif (
             isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
             or value < 0 or value > 1000
         ):
-            fields[key] = "must be a number from 0 to 1000"
+            fields[key] = msg("rules.range")
         elif (value * 2) != int(value * 2):
-            fields[key] = "hours go in steps of 0.5"
+            fields[key] = msg("hours.steps")
         else:
             clean[key] = value
     if fields:
-        raise Invalid("invalid rules", fields)
+        raise Invalid(msg("rules.invalid"), fields)
     with write_transaction():
         school.rules = {**(school.rules or {}), **clean}
     return school
@@ -66,7 +67,7 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
 def require_type(key: str) -> RegisteredType:
     reg = registry().get(key)
     if reg is None:
-        raise Invalid(f"unknown activity type {key!r}", {"type": f"unknown activity type {key!r}"})
+        raise Invalid(msg("type.unknown", key=repr(key)), {"type": msg("type.unknown", key=repr(key))})
     return reg
 
 
@@ -85,16 +86,16 @@ def set_type(
     by: policy.Actor,
 ) -> SchoolActivityType:
     """Enable/disable a type for a school and/or change the school's settings for it."""
-    policy.require(policy.may_administer(by), "only a school admin may change this")
+    policy.require(policy.may_administer(by), "policy.admin_only")
     reg = require_type(key)
     if enabled is not None and not isinstance(enabled, bool):
-        raise Invalid("enabled must be true or false", {"enabled": "must be true or false"})
+        raise Invalid(msg("enabled.invalid"), {"enabled": msg("must_be_bool")})
     if settings is not None:
         if not isinstance(settings, dict):
-            raise Invalid("settings must be an object", {"settings": "must be an object"})
+            raise Invalid(msg("settings.must_be_object"), {"settings": msg("must_be_object")})
         errors = reg.type.validate_settings(settings)
         if errors:
-            raise Invalid("invalid settings", {f"settings.{k}": v for k, v in errors.items()})
+            raise Invalid(msg("settings.invalid"), {f"settings.{k}": v for k, v in errors.items()})
     with write_transaction() as s:
         row = type_row(school.id, key)
         if row is None:
@@ -151,5 +152,5 @@ def all_schools() -> list[School]:
 def get_school(school_id: int) -> School:
     school = db.session.get(School, school_id)
     if school is None:
-        raise NotFound("school not found")
+        raise NotFound(msg("school.not_found"))
     return school

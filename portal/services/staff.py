@@ -21,6 +21,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.models import SCHOOL_ROLES, Membership, School, User
 from portal.services import tokens, users
+from portal.messages import msg
 
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
@@ -57,16 +58,16 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
     Every API token of the person is revoked in the same transaction (a token is the
     person's, not the school's, so it goes even if they still belong to another school).
     Giving them a role again later does not bring a revoked token back."""
-    policy.require(policy.may_administer(by), "only a school admin may change this")
+    policy.require(policy.may_administer(by), "policy.admin_only")
     if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise Invalid("user id must be an integer", {"user_id": "must be an integer"})
+        raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
     if user_id == by.user_id:
-        raise Invalid("you cannot deactivate yourself", {"user_id": "you cannot deactivate yourself"})
+        raise Invalid(msg("staff.self"), {"user_id": msg("staff.self")})
     exists = db.session.execute(
         select(Membership.id).where(Membership.school_id == school.id, Membership.user_id == user_id)
     ).first()
     if exists is None:
-        raise NotFound("user not found")
+        raise NotFound(msg("user.not_found"))
     with write_transaction() as s:
         result = s.execute(
             update(Membership)
@@ -110,8 +111,8 @@ def _read_table(filename: str, data: bytes) -> list[list[str]]:
 
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise Invalid("not a readable XLSX file", {"file": f"not a readable XLSX file ({type(exc).__name__})"}) from None
+        except Exception:  # openpyxl raises many kinds for a broken file
+            raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
         sheet = wb.worksheets[0]
         out = []
         for row in sheet.iter_rows(values_only=True):
@@ -125,9 +126,9 @@ def _read_table(filename: str, data: bytes) -> list[list[str]]:
             try:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
-                raise Invalid("the CSV file is not UTF-8 or GB18030 text", {"file": "not UTF-8 or GB18030 text"}) from None
+                raise Invalid(msg("roster.encoding"), {"file": msg("roster.encoding_field")}) from None
         return [list(r) for r in csv.reader(io.StringIO(text))]
-    raise Invalid("roster must be a .csv or .xlsx file", {"file": "use a .csv or .xlsx file"})
+    raise Invalid(msg("roster.kind"), {"file": msg("roster.kind_field")})
 
 
 def _parse_date(text: str) -> date | None:
@@ -140,18 +141,18 @@ def _parse_date(text: str) -> date | None:
 def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     """Check a roster file; nothing is written. Raises Invalid only if the file is unusable."""
     if not data:
-        raise Invalid("the file is empty", {"file": "the file is empty"})
+        raise Invalid(msg("roster.empty"), {"file": msg("roster.empty")})
     if len(data) > ROSTER_MAX_BYTES:
-        raise Invalid("the file is too large", {"file": f"at most {ROSTER_MAX_BYTES // (1024 * 1024)} MB"})
+        raise Invalid(msg("roster.too_large"), {"file": msg("file.at_most_mb", n=ROSTER_MAX_BYTES // (1024 * 1024))})
     table = [r for r in _read_table(filename, data) if any(str(c).strip() for c in r)]
     if not table:
-        raise Invalid("the file has no rows", {"file": "the file has no rows"})
+        raise Invalid(msg("roster.no_rows"), {"file": msg("roster.no_rows")})
     header = [str(c).strip().lower() for c in table[0]]
     missing = [c for c in ("username", "password") if c not in header]
     if missing:
-        raise Invalid("missing columns", {"file": "missing columns: " + ", ".join(missing)})
+        raise Invalid(msg("roster.missing_columns"), {"file": msg("roster.missing_columns_field", columns=", ".join(missing))})
     if len(table) - 1 > ROSTER_MAX_ROWS:
-        raise Invalid("too many rows", {"file": f"at most {ROSTER_MAX_ROWS} rows"})
+        raise Invalid(msg("roster.too_many_rows"), {"file": msg("roster.at_most_rows", n=ROSTER_MAX_ROWS)})
     col = {name: header.index(name) for name in ROSTER_COLUMNS if name in header}
     existing = set(db.session.execute(select(User.username)).scalars())
     # usernames of this school's people (past or present): the only ones named as taken
@@ -172,28 +173,28 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         roles = [r.strip() for r in cell("roles").replace(";", ",").replace("，", ",").split(",") if r.strip()] or ["teacher"]
         bad_roles = [r for r in roles if r not in SCHOOL_ROLES]
         if bad_roles:
-            errors.append("unknown roles: " + ", ".join(bad_roles))
+            errors.append(msg("roster.unknown_roles", roles=", ".join(bad_roles)))
         gender = cell("gender").upper() or None
         if gender not in (None, "F", "M"):
-            errors.append("gender must be F or M")
+            errors.append(msg("roster.gender"))
         try:
             born = _parse_date(cell("birth_date"))
         except ValueError:
             born = None
-            errors.append("birth_date must be YYYY-MM-DD")
+            errors.append(msg("roster.birth_date"))
         if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
-            errors.append("username: 1–64 letters, digits, '.', '_' or '-'")
+            errors.append(msg("roster.username"))
         elif username in existing:
-            errors.append(f"username {username!r} is taken" if username in ours else users.USERNAME_UNAVAILABLE)
+            errors.append(msg("user.username_taken", name=repr(username)) if username in ours else users.USERNAME_UNAVAILABLE)
         elif username in seen:
-            errors.append(f"username {username!r} appears twice in the file")
+            errors.append(msg("roster.twice", name=repr(username)))
         seen.add(username)
         password = cell("password")
         if (err := users.validate_password(password)) is not None:
-            errors.append(f"password: {err}")
+            errors.append(msg("roster.password", problem=err))
         name = cell("name")
         if len(name) > 100:
-            errors.append("name: at most 100 characters")
+            errors.append(msg("roster.name"))
         rows.append(RosterRow(i, username, name, roles, gender, born, password, errors))
     return RosterPreview(rows)
 
@@ -206,15 +207,15 @@ def import_roster(
     With bad rows, nothing is written unless ``skip_bad`` (the admin confirmed importing
     only the good rows). Returns the new users and the preview they came from.
     """
-    policy.require(policy.may_administer(by), "only a school admin may change this")
+    policy.require(policy.may_administer(by), "policy.admin_only")
     preview = parse_roster(school, filename, data)
     if preview.bad and not skip_bad:
         raise Invalid(
-            "the roster has bad rows; nothing was imported",
+            msg("roster.bad_rows"),
             {"rows": {str(r.line): r.errors for r in preview.bad}},
         )
     if not preview.good:
-        raise Invalid("the roster has no good rows", {"file": "no row can be imported"})
+        raise Invalid(msg("roster.no_good_rows"), {"file": msg("roster.no_row")})
     created: list[User] = []
     try:
         with write_transaction() as s:
@@ -232,5 +233,5 @@ def import_roster(
                     s.add(Membership(user_id=user.id, school_id=school.id, role=role))
                 created.append(user)
     except IntegrityError:  # a username of the file was created meanwhile: nothing was written
-        raise Invalid("the roster has bad rows; nothing was imported", {"file": users.USERNAME_UNAVAILABLE}) from None
+        raise Invalid(msg("roster.bad_rows"), {"file": users.USERNAME_UNAVAILABLE}) from None
     return created, preview

@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.models import ApiToken, User
 from portal.services import login_guard
 from portal.timeutil import utcnow
+from portal.messages import msg
 
 TOKEN_BYTES = 32
 
@@ -61,7 +62,7 @@ def issue(user: User, password_hash: str | None = None) -> IssuedToken:
                 select(User.password_hash, User.active).where(User.id == user.id).with_for_update()
             ).one_or_none()
             if current is None or not current.active or current.password_hash != password_hash:
-                raise Unauthenticated("wrong username or password")
+                raise Unauthenticated(msg("login.wrong"))
         row = ApiToken(
             user_id=user.id, token_hash=hash_token(raw), created_at=now, expires_at=now + timedelta(hours=hours)
         )
@@ -75,24 +76,24 @@ def login(username: str, password: str, address: str = "") -> IssuedToken:
     try:
         verified = login_guard.verify(username, password, address)
     except login_guard.LoginLocked:
-        raise TooManyAttempts("too many failed logins; try again later") from None
+        raise TooManyAttempts(msg("login.locked")) from None
     if verified is None:
-        raise Unauthenticated("wrong username or password")
+        raise Unauthenticated(msg("login.wrong"))
     return issue(verified.user, verified.password_hash)
 
 
 def authenticate(raw: str) -> tuple[ApiToken, User]:
     """The token row and its user for a presented token, or :class:`Unauthenticated`."""
     if not raw or len(raw) > 512:
-        raise Unauthenticated("a valid bearer token is required")
+        raise Unauthenticated(msg("token.required"))
     row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))).scalar_one_or_none()
     if row is None or row.revoked:
-        raise Unauthenticated("the token is not valid (unknown or revoked)")
+        raise Unauthenticated(msg("token.invalid"))
     if row.expires_at <= utcnow():
-        raise Unauthenticated("the token has expired")
+        raise Unauthenticated(msg("token.expired"))
     user = db.session.get(User, row.user_id)
     if user is None or not user.active:
-        raise Unauthenticated("the account is not active")
+        raise Unauthenticated(msg("token.inactive"))
     return row, user
 
 

@@ -29,7 +29,9 @@ from portal.services.activities import participants_with_users
 from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import to_local, utcnow
+from portal.messages import Joined, Msg, msg, role_labels
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
+from workflows.definition import OWNER, PARTICIPANT
 from workflows.errors import CommentRequired
 
 log = logging.getLogger(__name__)
@@ -64,38 +66,59 @@ def _parse_adjustments(
     if raw in (None, {}):
         return {}
     if not isinstance(raw, dict):
-        raise Invalid("hours must be an object of user id → hours", {"hours": "must be an object"})
+        raise Invalid(msg("hours.object"), {"hours": msg("must_be_object")})
     by_id = {p.user_id: p for p in parts}
     out: dict[int, Decimal] = {}
-    errors: dict[str, str] = {}
-    above: list[str] = []
+    errors: dict[str, Msg] = {}
+    above: list[Msg] = []
     for key, value in raw.items():
         try:
             uid = int(key)
         except (TypeError, ValueError):
-            errors[str(key)] = "not a user id"
+            errors[str(key)] = msg("hours.not_user")
             continue
         if uid not in by_id:
-            errors[str(key)] = "not a participant of this activity"
+            errors[str(key)] = msg("attendance.not_participant")
             continue
         try:
             hours = parse_hours(value, field=f"hours[{key}]")
         except BadHours as exc:
-            errors[str(key)] = str(exc)
+            errors[str(key)] = exc.msg
             continue
         limit = ceiling(by_id[uid])
         if hours > limit:
-            errors[str(key)] = f"at most {fmt(limit)} hours"
-            above.append(f"user {uid}: at most {fmt(limit)} hours")
+            errors[str(key)] = msg("hours.at_most", n=fmt(limit))
+            above.append(msg("hours.user_at_most", user=uid, n=fmt(limit)))
             continue
         out[uid] = hours
     if above and len(above) == len(errors):
-        raise Invalid(
-            "hours above what the credit rule gives for full attendance: " + "; ".join(above), {"hours": errors}
-        )
+        raise Invalid(msg("hours.above_rule_max", detail=Joined(above)), {"hours": errors})
     if errors:
-        raise Invalid("invalid hours", {"hours": errors})
+        raise Invalid(msg("hours.invalid"), {"hours": errors})
     return out
+
+
+def _label(reg: Any, state: str) -> Any:
+    """A state's zh/en label (a message parameter)."""
+    from portal.activity_types import Text
+
+    found = next((s for s in reg.engine.definition.states if s.name == state), None)
+    return Text(found.label_zh, found.label_en) if found else state
+
+
+def _step_label(reg: Any, trigger: str) -> Any:
+    """A trigger's zh/en label (a message parameter)."""
+    from portal.activity_types import Text
+
+    try:
+        t = reg.engine.definition.transition(trigger)
+    except KeyError:
+        return trigger
+    return Text(t.label_zh, t.label_en)
+
+
+def _step_labels(reg: Any, triggers: list[str]) -> Joined:
+    return Joined([_step_label(reg, t) for t in triggers], ", ")
 
 
 def _starts_local(act: Activity, tz: str) -> str:
@@ -113,21 +136,21 @@ def fire(
     """Fire ``trigger`` on the activity as ``actor``. Raises a DomainError on any refusal;
     then nothing has changed."""
     if not isinstance(trigger, str) or not trigger:
-        raise Invalid("trigger is required", {"trigger": "required"})
+        raise Invalid(msg("trigger.required"), {"trigger": msg("trigger.required_field")})
     if comment is None:
         comment = ""
     if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
-        raise Invalid("invalid comment", {"comment": f"text of at most {COMMENT_MAX} characters"})
+        raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=COMMENT_MAX)})
     school = db.session.get(School, school_id)
     if school is None:
-        raise NotFound("school not found")
+        raise NotFound(msg("school.not_found"))
     with write_transaction() as s:
         act = s.get(Activity, activity_id)
         if act is None or act.school_id != school_id:
-            raise NotFound("activity not found")
+            raise NotFound(msg("activity.not_found"))
         reg = registry().get(act.type_key)
         if reg is None:
-            raise Conflict(f"activity type {act.type_key!r} is not installed; the activity is read-only")
+            raise Conflict(msg("type.not_installed", key=repr(act.type_key)))
         people = participants_with_users(act.id)
         parts = [p for p, _ in people]
         evidence = list(s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars())
@@ -141,31 +164,46 @@ def fire(
         try:
             reg.engine.check(from_state, trigger, ctx)  # refusals before any parsing of payload
         except UnknownTrigger as exc:
-            raise Invalid(str(exc), {"trigger": f"known triggers: {', '.join(exc.known)}"}) from None
-        except IllegalTransition as exc:
-            raise IllegalTransitionError(str(exc), allowed=exc.allowed, state=exc.state) from None
-        except TriggerNotPermitted as exc:
-            raise Forbidden(exc.reason) from None
-        except NotStarted:
-            raise Conflict(
-                f"the activity has not started yet: it starts at {_starts_local(act, school.timezone)} "
-                f"({school.timezone})",
-                state=from_state,
-                starts_at=_starts_local(act, school.timezone),
+            known = _step_labels(reg, exc.known)
+            raise Invalid(
+                msg("trigger.unknown", trigger=repr(trigger), known=known), {"trigger": msg("trigger.known", known=known)}
             ) from None
-        except CommentRequired as exc:
-            raise Invalid(str(exc), {"comment": "a comment is required"}) from None
-        except GuardFailed as exc:
-            # texts resolve in the viewer's language (zh/en objects from the guards)
-            raise GuardFailedError(str(exc), missing=[str(m) for m in exc.missing]) from None
+        except IllegalTransition as exc:
+            raise IllegalTransitionError(
+                msg("trigger.illegal", trigger=_step_label(reg, trigger), state=_label(reg, exc.state),
+                    allowed=_step_labels(reg, exc.allowed) if exc.allowed else msg("none")),
+                allowed=exc.allowed,
+                state=exc.state,
+            ) from None
+        except TriggerNotPermitted:
+            step = reg.engine.definition.transition(trigger)
+            if step.independent and roles & {OWNER, PARTICIPANT} and (step.roles | step.stand_in_roles) & roles:
+                raise Forbidden(msg("trigger.independent", trigger=_step_label(reg, trigger))) from None
+            raise Forbidden(
+                msg("trigger.roles", trigger=_step_label(reg, trigger), roles=role_labels(sorted(step.roles)))
+            ) from None
+        except NotStarted:
+            start = _starts_local(act, school.timezone)
+            raise Conflict(
+                msg("activity.not_started", start=start), state=from_state, starts_at=start
+            ) from None
+        except CommentRequired:
+            raise Invalid(
+                msg("trigger.comment", trigger=_step_label(reg, trigger)), {"comment": msg("trigger.comment_field")}
+            ) from None
+        except GuardFailed as exc:  # what is missing: the guards' zh/en texts
+            raise GuardFailedError(
+                msg("trigger.guard", trigger=_step_label(reg, trigger), missing=Joined(exc.missing)),
+                missing=[str(m) for m in exc.missing],  # in the request's language
+            ) from None
         adjustments = _parse_adjustments(
             hours, parts, lambda p: credit_ceiling(reg.type, act, p, settings)
         )
         step = reg.engine.definition.transition(trigger)
         if adjustments and not step.adjusts_hours:
-            raise Invalid("hours may only be adjusted when approving", {"hours": "only with approve"})
+            raise Invalid(msg("hours.only_when_adjusting"), {"hours": msg("hours.only_with_approve")})
         if adjustments and not comment.strip():
-            raise Invalid("an adjustment of hours needs a reason", {"comment": "give the reason for the adjustment"})
+            raise Invalid(msg("hours.reason_required"), {"comment": msg("hours.reason_field")})
         to_state = reg.engine.fire(from_state, trigger, ctx)
         act.state = to_state
         act.updated_at = now  # always an UPDATE, so the version check runs
@@ -207,7 +245,7 @@ def fire(
             )
             s.flush()
         except (StaleDataError, IntegrityError):
-            raise Conflict("the activity was changed by someone else; reload and try again") from None
+            raise Conflict(msg("trigger.stale")) from None
     snapshot = activity_snapshot(act)
     call_each(
         registry().plugins,

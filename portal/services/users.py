@@ -19,9 +19,10 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import ROLES, Membership, School, User
+from portal.messages import Msg, msg
 
 MIN_PASSWORD = 8
-USERNAME_UNAVAILABLE = "this username cannot be used; choose another"
+USERNAME_UNAVAILABLE = msg("user.username_unavailable")
 
 
 def hash_password(password: str) -> str:
@@ -34,15 +35,15 @@ def verify_password(user: User, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
-def validate_password(password: str) -> str | None:
+def validate_password(password: str) -> Msg | None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        return f"at least {MIN_PASSWORD} characters"
+        return msg("at_least_chars", n=MIN_PASSWORD)
     if len(password) > 200:
-        return "at most 200 characters"
+        return msg("at_most_chars", n=200)
     return None
 
 
-def username_taken(username: str, school: School | None) -> str | None:
+def username_taken(username: str, school: School | None) -> Msg | None:
     """Why ``username`` cannot be given to a new person of ``school`` (None: it is free).
 
     A username of someone with a membership (past or present) in ``school`` is "taken";
@@ -55,7 +56,7 @@ def username_taken(username: str, school: School | None) -> str | None:
     if school is not None and db.session.execute(
         select(Membership.id).where(Membership.user_id == owner, Membership.school_id == school.id).limit(1)
     ).first():
-        return f"username {username!r} is taken"
+        return msg("user.username_taken", name=repr(username))
     return USERNAME_UNAVAILABLE
 
 
@@ -68,25 +69,25 @@ def create_user(
     gender: str | None = None,
     birth_date: date | None = None,
 ) -> User:
-    fields: dict[str, str] = {}
+    fields: dict[str, Msg] = {}
     username = (username or "").strip()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
-        fields["username"] = "1–64 letters, digits, '.', '_' or '-'"
+        fields["username"] = msg("user.username_format")
     elif (taken := username_taken(username, school)) is not None:
         fields["username"] = taken
     if (err := validate_password(password)) is not None:
         fields["password"] = err
     if len(display_name or "") > 100:
-        fields["name"] = "at most 100 characters"
+        fields["name"] = msg("at_most_chars", n=100)
     if gender not in (None, "F", "M"):
-        fields["gender"] = "F or M"
+        fields["gender"] = msg("user.gender")
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
-        fields["role"] = f"roles are {', '.join(ROLES)}"
+        fields["role"] = msg("roles_are", roles=", ".join(ROLES))
     if school is None and any(r != "district_admin" for r in roles):
-        fields["school"] = "a school is required for school roles"
+        fields["school"] = msg("user.school_required")
     if fields:
-        raise Invalid("invalid user", fields)
+        raise Invalid(msg("user.invalid"), fields)
     try:
         with write_transaction() as s:
             user = User(
@@ -104,13 +105,13 @@ def create_user(
         if by_username(username) is None:
             raise
         # the same username was created at the same moment by someone else
-        raise Invalid("invalid user", {"username": USERNAME_UNAVAILABLE}) from None
+        raise Invalid(msg("user.invalid"), {"username": USERNAME_UNAVAILABLE}) from None
     return user
 
 
 def add_role(user: User, school: School | None, role: str) -> Membership:
     if role not in ROLES:
-        raise Invalid("unknown role", {"role": f"roles are {', '.join(ROLES)}"})
+        raise Invalid(msg("unknown_role"), {"role": msg("roles_are", roles=", ".join(ROLES))})
     with write_transaction() as s:
         school_id = None if role == "district_admin" else school.id if school else None
         m = s.execute(
@@ -133,7 +134,7 @@ def set_password(user: User, password: str) -> None:
     from portal.services import tokens  # tokens → login_guard → users: import on use
 
     if (err := validate_password(password)) is not None:
-        raise Invalid("invalid password", {"password": err})
+        raise Invalid(msg("password.invalid"), {"password": err})
     new_hash = hash_password(password)  # slow: before the write lock, not under it
     with write_transaction() as s:
         user.password_hash = new_hash

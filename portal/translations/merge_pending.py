@@ -72,7 +72,7 @@ def merge(force: bool = False) -> list[str]:
             message.flags.discard("fuzzy")
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=0, omit_header=False, sort_output=True, include_previous=False)
-    return [m.id for m in catalog if m.id and not m.string]
+    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and not m.string]  # plural: singular id
 
 
 def compile_() -> None:

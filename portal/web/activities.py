@@ -24,7 +24,7 @@ from portal.services.snapshots import context
 from portal.timeutil import utcnow
 from portal.web import diagram
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
-from portal.web.messages import tr
+from portal.messages import tr
 from workflows.definition import CORE
 
 bp = Blueprint("activities", __name__)
@@ -260,7 +260,7 @@ def trigger(activity_id: int):
         db.session.rollback()
         if isinstance(exc, Invalid) and "comment" in exc.fields:
             form.comment.errors = [tr(exc.fields["comment"])]
-        return _page(act, school, trigger_form=form, trigger_error=tr(exc.message), status=exc.status)
+        return _page(act, school, trigger_form=form, trigger_error=tr(exc), status=exc.status)
     flash(_("Done: %(step)s.", step=_trigger_label(act.type_key, name)), "success")
     return redirect(url_for("activities.show", activity_id=act.id))
 
@@ -301,8 +301,8 @@ def add_evidence(activity_id: int):
         )
     except Invalid as exc:
         db.session.rollback()
-        leftover = apply_errors(form, Invalid(exc.message, {k: tr(v) for k, v in exc.fields.items()}))
-        return _page(act, school, evidence_form=form, trigger_error=tr(exc.message) + (": " + "; ".join(leftover) if leftover else ""), status=422)
+        leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
+        return _page(act, school, evidence_form=form, trigger_error=tr(exc) + (": " + "; ".join(leftover) if leftover else ""), status=422)
     flash(_("The evidence has been saved."), "success")
     return redirect(url_for("activities.show", activity_id=act.id) + "#evidence")
 
@@ -349,11 +349,11 @@ def attendance(activity_id: int):
             activities.record_attendance(act, current_user._get_current_object(), rows)
         except Conflict as exc:  # e.g. the activity has not started yet
             db.session.rollback()
-            status, general = exc.status, tr(exc.message)
+            status, general = exc.status, tr(exc)
         except Invalid as exc:
             db.session.rollback()
             status = 422
-            general = tr(exc.message)
+            general = tr(exc)
             per_row = exc.fields.get("attendance")
             if isinstance(per_row, dict):
                 for index, err in per_row.items():

@@ -21,7 +21,7 @@ from portal.models import SCHOOL_ROLES
 from portal.registry import registry
 from portal.services import schools, staff, users
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
-from portal.web.messages import tr
+from portal.messages import tr
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -195,7 +195,7 @@ def deactivate(user_id: int):
         staff.deactivate(school, user_id, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
-        flash(tr(exc.fields.get("user_id", exc.message)), "danger")
+        flash(tr(exc.fields.get("user_id", exc.msg)), "danger")
     else:
         flash(_("The person has been deactivated in this school."), "success")
     return redirect(url_for("admin.staff_list"))
@@ -216,7 +216,7 @@ def roster():
     try:
         preview = staff.parse_roster(school, upload.filename, data)
     except Invalid as exc:
-        form.file.errors = [tr(exc.fields.get("file", exc.message))]
+        form.file.errors = [tr(exc.fields.get("file", exc.msg))]
         return render_template("admin/roster.html", form=form, preview=None), 422
     return render_template(
         "admin/roster.html",
@@ -243,7 +243,7 @@ def roster_confirm():
         created, preview = staff.import_roster(school, filename, data, skip_bad=True, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
-        flash(tr(exc.fields.get("file", exc.message)), "danger")
+        flash(tr(exc.fields.get("file", exc.msg)), "danger")
         return redirect(url_for("admin.roster"))
     flash(_("%(n)s people imported.", n=len(created)), "success")
     if preview.bad:

@@ -13,7 +13,7 @@ from portal.errors import Invalid
 from portal.i18n import SUPPORTED
 from portal.services import access, login_guard, users
 from portal.web.forms import LoginForm, PasswordForm
-from portal.web.messages import tr
+from portal.messages import tr
 
 bp = Blueprint("auth", __name__)
 
@@ -96,7 +96,7 @@ def password():
             try:
                 users.set_password(user, form.password.data)
             except Invalid as exc:
-                form.password.errors = [tr(exc.fields.get("password", exc.message))]
+                form.password.errors = [tr(exc.fields.get("password", exc.msg))]
                 status = 422
             else:
                 login_user(user)  # this session carries the new version; every other one ends

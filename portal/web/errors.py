@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.errors import DomainError, Forbidden, NotFound
-from portal.web.messages import tr
+from portal.messages import tr
 
 
 def _titles() -> dict[int, str]:
@@ -63,11 +63,11 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, NotFound):
             return render_error(404)
         if isinstance(exc, Forbidden):
-            return render_error(403, tr(exc.message))
+            return render_error(403, tr(exc))
         if request.method == "POST" and request.referrer:
-            flash(tr(exc.message), "danger")
+            flash(tr(exc), "danger")
             return redirect(request.referrer)
-        return render_error(exc.status, tr(exc.message))
+        return render_error(exc.status, tr(exc))
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -74,7 +74,9 @@ class StaffForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=100)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired()])
     roles = MultiCheckboxField(_l("Roles"))
-    gender = SelectField(_l("Gender"), choices=[SelectChoice("", "—"), SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))])
+    gender = SelectField(
+        _l("Gender"), choices=[SelectChoice("", "—"), SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))]
+    )
     birth_date = StringField(_l("Birth date"), render_kw={"type": "date"})
 
 

@@ -118,6 +118,7 @@ def url_with(**changes: Any) -> str:
             args.pop(k, None)
         else:
             args[k] = v
+    assert request.endpoint is not None  # a routed request
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 

@@ -18,7 +18,7 @@ from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
 from portal.web.forms import ConfirmForm
-from portal.web.messages import tr
+from portal.messages import tr
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -58,7 +58,7 @@ def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None 
         transitions.fire(activity_id, school.id, current_user._get_current_object(), trigger, comment, hours or None)
     except GuardFailedError as exc:
         db.session.rollback()
-        return "; ".join(tr(m) for m in exc.extra.get("missing", [])) or tr(exc.message)
+        return "; ".join(tr(m) for m in exc.extra.get("missing", [])) or tr(exc)
     except DomainError as exc:
         db.session.rollback()
         fields = getattr(exc, "fields", {})
@@ -66,7 +66,7 @@ def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None 
             return tr(fields["comment"])
         if isinstance(fields.get("hours"), dict):
             return _hours_errors(activity_id, fields["hours"])
-        return tr(exc.message)
+        return tr(exc)
     return None
 
 

@@ -41,9 +41,11 @@ def test_the_diagram_scrolls_at_a_readable_size_on_a_phone(browse, live_server, 
     box = s.page.get_by_test_id("diagram-state-credited").bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"]
     labels = s.page.locator(".workflow-svg .edge-label").evaluate_all(
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height, t: e.textContent}; })")
+        "els => els.map(e => { const r = e.getBoundingClientRect(); "
+        "return {x: r.x, y: r.y, width: r.width, height: r.height, t: e.textContent}; })")
     states = s.page.locator(".workflow-svg .state rect").evaluate_all(
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; })")
+        "els => els.map(e => { const r = e.getBoundingClientRect(); "
+        "return {x: r.x, y: r.y, width: r.width, height: r.height}; })")
     for label in labels:
         for rect in states:
             assert not _overlaps(label, rect), f"label {label['t']} lies over a state box"

@@ -19,12 +19,12 @@ NEED = 200  # the school's setting for this test (the default is 10,000 characte
 
 
 def _plan(live_server) -> int:
-    import yanxiu_reading_club  # noqa: F401  (a clear ImportError if the example is not installed)
-
     from portal.extensions import db
     from portal.policy import SYSTEM
     from portal.services import access, activities, schools
     from portal.services.users import by_username
+
+    import yanxiu_reading_club  # noqa: F401  (a clear ImportError if the example is not installed)
 
     with live_server.app.app_context():
         school = access.school_by_code("DEMO")

@@ -7,11 +7,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from portal.policy import SYSTEM
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import BadHours, floor_half, parse_hours
 from portal.models import Activity, CreditEntry, Evidence, Participation, TransitionLog
+from portal.policy import SYSTEM
 from portal.services import activities, schools
 from portal.timeutil import BadTime, parse_iso
 from tests.support import factories as f
@@ -230,8 +230,9 @@ def test_teacher_cannot_add_evidence_for_someone_else(world):
 
 
 def test_ledger_rows_cannot_be_changed(world):
-    from portal.services.ledger import AppendOnlyViolation
     from sqlalchemy import delete, update
+
+    from portal.services.ledger import AppendOnlyViolation
 
     s, p = world
     act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})

@@ -16,11 +16,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import inspect, select, text
 
-from portal.policy import SYSTEM
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.models import School, User
 from portal.page_cache import STATS_KEY, build_id
+from portal.policy import SYSTEM
 from portal.services import activities, exemptions, schools, users
 from tests.credits.helpers import TEXT, credited, login
 from tests.support import factories as f
@@ -53,7 +53,9 @@ def two_schools(app):
 
 def trigger_tables() -> set[str]:
     if db.engine.dialect.name == "sqlite":
-        rows = db.session.execute(text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data_version_%'"))
+        rows = db.session.execute(
+            text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data_version_%'")
+        )
     else:
         rows = db.session.execute(
             text("SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE 'data_version_%'")

@@ -152,9 +152,9 @@ def test_hook_that_raises_and_bad_returns_are_reported(make_app):
 
 
 def test_type_whose_plugin_is_gone_stays_readable(make_app):
-    from tests.support import factories as f
-    from portal.services import access, transitions
     from portal.errors import Conflict
+    from portal.services import access, transitions
+    from tests.support import factories as f
 
     app = make_app()
     with app.app_context():
@@ -164,8 +164,8 @@ def test_type_whose_plugin_is_gone_stays_readable(make_app):
         act_id, school_id, organizer_id = act.id, s.id, p["organizer"].id
     app2 = make_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], PLUGINS_ALLOWLIST=("lecture",))
     with app2.app_context():
-        from portal.models import User
         from portal.extensions import db
+        from portal.models import User
 
         act = access.get_activity(act_id, school_id)
         assert act.type_key == "research" and act.title == "测试活动"

@@ -4,7 +4,6 @@ import pytest
 
 from tests.support import factories as f
 
-
 BUILTIN = ("lecture", "observation", "mentorship", "research", "school_visit")
 
 

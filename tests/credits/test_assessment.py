@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
-from portal.policy import SYSTEM
 from portal.assessment import Assessment
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.hookspecs import hookimpl
+from portal.policy import SYSTEM
 from portal.services import credits, exemptions
 from tests.credits.helpers import D, credited
 from tests.support import factories as f

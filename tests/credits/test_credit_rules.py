@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.policy import SYSTEM
 from portal.extensions import db
 from portal.models import CreditEntry, Participation, TransitionLog
+from portal.policy import SYSTEM
 from portal.services import credits
 from tests.credits.helpers import D, credited, ledger_total
 
@@ -42,7 +42,8 @@ def test_credit_per_role(s1, staff, type_key, roles, attended, expected):
     teachers = [staff["t1"], staff["t2"], staff["t3"], staff["t4"]]
     people = list(zip(teachers, roles, strict=False))
     hours = max(attended, key=Decimal)
-    act = credited(s1, staff, type_key, people, hours=hours, attended={u.id: a for (u, _), a in zip(people, attended, strict=True)})
+    attended_by = {u.id: a for (u, _), a in zip(people, attended, strict=True)}
+    act = credited(s1, staff, type_key, people, hours=hours, attended=attended_by)
     got = _entries(act.id)
     assert got == {(u.id, "credit"): D(e) for (u, _), e in zip(people, expected, strict=True)}
     for (u, _), e in zip(people, expected, strict=True):

@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.policy import SYSTEM
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hookspecs import hookimpl
 from portal.models import Activity, CreditEntry, Exemption, Participation, TransitionLog
+from portal.policy import SYSTEM
 from portal.services import credits, exemptions, overview, schools, tokens
 from portal.timeutil import to_local, utcnow
 from tests.credits.helpers import D, credited, login, prepare_approve, prepare_hold
@@ -57,7 +57,7 @@ def test_an_adjustment_above_full_attendance_is_refused_with_the_maximum(s1, sta
         with pytest.raises(Invalid) as err:
             f.fire(act, rev, "approve", "补记学时", hours={str(uid): hours})
         assert f"at most {maximum} hours" in err.value.message
-        assert err.value.fields["hours"] == {str(uid): f"at most {maximum} hours"}
+        assert {k: v.english for k, v in err.value.fields["hours"].items()} == {str(uid): f"at most {maximum} hours"}
         db.session.rollback()
     act = db.session.get(Activity, act.id)
     assert act.state == "held" and _log_count(act.id) == logs
@@ -125,7 +125,7 @@ def test_hold_and_attendance_are_refused_before_the_start_with_the_local_start(a
     local = to_local(act.starts_at, s1.timezone).strftime("%Y-%m-%d %H:%M")
     with pytest.raises(Conflict) as err:
         f.fire(act, org, "hold")
-    assert local in err.value.message and s1.timezone in err.value.message
+    assert local in err.value.message  # in the school's time
     db.session.rollback()
     with pytest.raises(Conflict) as err:
         f.attend(act, org)
@@ -294,7 +294,7 @@ def test_every_view_of_a_teacher_year_agrees(s1, staff):
              attended={t2.id: "1"}, absent={t2.id: "1"}, excused={t2.id: "1"})
     exemptions.set_exemption(s1, staff["admin"], staff["t3"].id, YEAR, "借调")
     summary = {ty.user.id: ty for ty in credits.school_summary(s1, YEAR)}
-    for uid, ty in summary.items():
+    for ty in summary.values():
         one = credits.teacher_year(ty.user, s1, YEAR)
         assert one.facts == ty.facts and one.assessment == ty.assessment
 

@@ -15,8 +15,8 @@ from portal.extensions import db
 from portal.models import Activity, CreditEntry, Participation, School, User
 from portal.services import credits, overview, transitions
 from portal.timeutil import current_school_year
-from workflows.definition import Phase
 from tests.perf.conftest import QueryCounter
+from workflows.definition import Phase
 
 MAX_PAGE_QUERIES = 8  # the goal for every main page
 
@@ -128,7 +128,7 @@ def test_posting_credits_is_flat_in_the_number_of_participants(app, queries, gen
                 User.id.not_in(select(Participation.user_id).where(Participation.activity_id == act_id)),
             )
         ).scalars().first()
-        count(queries, lambda: transitions.fire(act_id, act.school_id, reviewer, "credit", ""))
+        count(queries, lambda: transitions.fire(act_id, act.school_id, reviewer, "credit", ""))  # noqa: B023
         entries = [q for q in queries.queries if q.lstrip().startswith("INSERT INTO credit_entry")]
         others = [q for q in queries.queries if not q.lstrip().startswith("INSERT INTO credit_entry")]
         written = db.session.scalar(select(func.count()).select_from(CreditEntry).where(CreditEntry.activity_id == act_id))

@@ -32,6 +32,7 @@ from tests.plugins.plugin_throwaway import ProvidesType
 from tests.support import factories as f
 from tests.support.sessions import log_in
 from workflows import Transition, WorkflowExtension
+from workflows.definition import ACTOR_ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -210,7 +211,7 @@ def failures() -> dict[str, str]:
 
 
 def _chinese_text_of(html: str, testid: str) -> str:
-    m = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</', html, re.S)
+    m = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</', html, re.DOTALL)
     assert m, html[:3000]
     return m.group(1)
 
@@ -235,8 +236,7 @@ def test_a_duplicate_key_from_an_entry_point_sorting_first_never_takes_over_the_
         ids = {k: u.id for k, u in p.items()}
         act_id, school_id = act.id, s.id
 
-    site_packages.install("yx-impostor", "yx_impostor", IMPOSTOR, entry_point="aaa_dup")  # sorts before "lecture"
-    assert "aaa_dup" < "lecture"
+    site_packages.install("yx-impostor", "yx_impostor", IMPOSTOR, entry_point="aaa_dup")  # "aaa_dup" < "lecture"
     app = make_app(SQLALCHEMY_DATABASE_URI=first.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         reg = registry()
@@ -315,16 +315,19 @@ def test_third_party_plugins_keep_a_key_in_distribution_order_not_entry_point_or
         assert list(registry().keys())[:5] == ["lecture", "mentorship", "observation", "research", "school_visit"]
 
 
+SQUAT_MESSAGE = (
+    "entry point name 'lecture' of distribution 'yx-squatter' is already taken by plugin 'lecture' "
+    "of distribution 'yanxiu', which keeps it; this one was not loaded"
+)
+
+
 def test_an_entry_point_name_taken_by_a_builtin_is_reported(site_packages, make_app):
     site_packages.install("yx-squatter", "yx_squatter", IMPOSTOR, entry_point="lecture")
     app = make_app()
     with app.app_context():
         assert registry().get("lecture").type.name_zh == "专题讲座"
         assert registry().plugins.info["lecture"].module == "plugins.lecture"
-        assert failures()["lecture"] == (
-            "entry point name 'lecture' of distribution 'yx-squatter' is already taken by plugin 'lecture' "
-            "of distribution 'yanxiu', which keeps it; this one was not loaded"
-        )
+        assert failures()["lecture"] == SQUAT_MESSAGE
 
 
 # -- 2. a misspelled hook is reported -----------------------------------------------------
@@ -352,6 +355,20 @@ def test_a_misspelled_template_hook_refuses_the_plugin_naming_the_nearest_hook(s
     assert client.get("/activities").status_code == 200
 
 
+FORGOTTEN_MESSAGE = (
+    "unknown hook 'portal_activity_type' in plugin 'yx_forgotten' (did you mean 'portal_activity_types'?); "
+    "the plugin was not loaded"
+)
+NO_MATCH_MESSAGE = (
+    "unknown hook 'portal_frobnicate' in plugin 'strange' (the contract has no hook of a similar name); "
+    "the plugin was not loaded"
+)
+WRAPPER_MESSAGE = (
+    "hook portal_assess_year of plugin 'wraps' is a wrapper, which the portal does not support; "
+    "the plugin was not loaded"
+)
+
+
 def test_a_misspelled_types_hook_is_reported_and_an_unknown_name_without_a_near_one_too(site_packages, make_app):
     site_packages.install("yx-forgotten", "yx_forgotten", TYPO_ACTIVITY_TYPE)
 
@@ -366,16 +383,10 @@ def test_a_misspelled_types_hook_is_reported_and_an_unknown_name_without_a_near_
 
     app = make_app(EXTRA_PLUGINS=[("strange", Strange())])
     with app.app_context():
-        assert failures()["yx_forgotten"] == (
-            "unknown hook 'portal_activity_type' in plugin 'yx_forgotten' (did you mean 'portal_activity_types'?); "
-            "the plugin was not loaded"
-        )
-        assert failures()["strange"] == (
-            "unknown hook 'portal_frobnicate' in plugin 'strange' (the contract has no hook of a similar name); "
-            "the plugin was not loaded"
-        )
+        assert failures()["yx_forgotten"] == FORGOTTEN_MESSAGE
+        assert failures()["strange"] == NO_MATCH_MESSAGE
         assert registry().get("strange") is None and registry().get("forgotten") is None
-        assert "lecture" in registry().keys()
+        assert "lecture" in registry().types
 
 
 def test_an_optional_hook_of_a_later_contract_is_allowed(make_app):
@@ -402,16 +413,21 @@ def test_a_hook_wrapper_is_refused(make_app):
 
     app = make_app(EXTRA_PLUGINS=[("wraps", Wraps())])
     with app.app_context():
-        assert failures()["wraps"] == (
-            "hook portal_assess_year of plugin 'wraps' is a wrapper, which the portal does not support; "
-            "the plugin was not loaded"
-        )
+        assert failures()["wraps"] == WRAPPER_MESSAGE
 
 
 # -- 3. request-time failures name the plugin, never 500 ----------------------------------
 
 NOTICE_ZH = "插件 yx_fragile 未能显示本页中由它提供的内容，错误已记入日志。"
 NOTICE_EN = "The plugin yx_fragile could not show its part of this page. The error has been logged."
+FRAGMENT_MESSAGE = (
+    "page_fragment of activity type 'fragile' raised RuntimeError: fragment exploded; the page showed a notice instead"
+)
+NOTIFIER_MESSAGE = "hook portal_activity_transitioned raised ConnectionError: district feed unreachable during hold of activity "
+ASSESS_RAISED_MESSAGE = (
+    "hook portal_assess_year raised ZeroDivisionError: district formula divided by zero; the next policy decided instead"
+)
+ASSESS_BAD_MESSAGE = "portal_assess_year returned 'met', not an Assessment; the next policy decided instead"
 
 
 def test_a_page_fragment_that_raises_shows_a_notice_naming_the_plugin(site_packages, make_app, plugin_log):
@@ -434,13 +450,10 @@ def test_a_page_fragment_that_raises_shows_a_notice_naming_the_plugin(site_packa
     en = client.get(f"/activities/{act_id}?lang=en").get_data(as_text=True)
     assert _chinese_text_of(en, "plugin-fragment-failed") == NOTICE_EN
     records = [r for r in plugin_log.records if r.name == "portal.plugin_loader" and r.levelno == logging.ERROR]
-    assert records and records[0].getMessage() == (
-        "plugin yx_fragile: page_fragment of activity type 'fragile' raised RuntimeError: fragment exploded; "
-        "the page showed a notice instead"
-    )
+    assert records and records[0].getMessage() == f"plugin yx_fragile: {FRAGMENT_MESSAGE}"
     assert records[0].exc_info is not None  # with the traceback
     with app.app_context():
-        assert "page_fragment of activity type 'fragile' raised RuntimeError" in failures()["yx_fragile"]
+        assert failures()["yx_fragile"] == FRAGMENT_MESSAGE
         assert len([x for x in registry().plugins.failures if x.plugin == "yx_fragile"]) == 1  # not one per view
 
 
@@ -475,11 +488,8 @@ def test_a_transition_hook_that_raises_names_the_plugin_and_the_transition_stand
     assert client.get(r.headers["Location"]).status_code == 200
     with app.app_context():
         assert db.session.get(Activity, act_id).state == "held"
-        assert failures()["yx_notifier"] == (
-            f"hook portal_activity_transitioned raised ConnectionError: district feed unreachable during hold of "
-            f"activity {act_id}"
-        )
-    assert f"plugin yx_notifier: hook portal_activity_transitioned raised ConnectionError" in plugin_log.text
+        assert failures()["yx_notifier"] == f"{NOTIFIER_MESSAGE}{act_id}"
+    assert "plugin yx_notifier: hook portal_activity_transitioned raised ConnectionError" in plugin_log.text
 
 
 class BrokenPolicy:
@@ -502,10 +512,7 @@ def test_an_assessment_policy_that_raises_falls_back_to_the_next_and_is_reported
     app = make_app(EXTRA_PLUGINS=[("district", BrokenPolicy())])
     with app.app_context():
         assert credits.assess(facts) == Assessment("short")  # the seeds' default decided
-        assert failures()["district"] == (
-            "hook portal_assess_year raised ZeroDivisionError: district formula divided by zero; "
-            "the next policy decided instead"
-        )
+        assert failures()["district"] == ASSESS_RAISED_MESSAGE
         s = f.school("AS")
         p = f.staff(s)
         school_id, teacher, admin = s.id, p["t1"].id, p["admin"].id
@@ -520,9 +527,7 @@ def test_an_assessment_policy_answering_nonsense_is_not_turned_into_a_verdict(ma
     app = make_app(EXTRA_PLUGINS=[("nonsense", NonsensePolicy())])
     with app.app_context():
         assert credits.assess(facts) == Assessment("met")  # was silently "short"
-        assert failures()["nonsense"] == (
-            "portal_assess_year returned 'met', not an Assessment; the next policy decided instead"
-        )
+        assert failures()["nonsense"] == ASSESS_BAD_MESSAGE
 
 
 # -- 4. hooks run in the documented order ------------------------------------------------
@@ -575,7 +580,13 @@ def test_hooks_run_in_registration_order_and_the_policy_in_reverse(site_packages
 # -- 5. a workflow extension naming an unknown role -----------------------------------------
 
 
-def test_a_workflow_naming_an_unknown_actor_role_is_refused_with_the_types_name(make_app):
+WORKFLOW_MESSAGE = (
+    "workflow of type 'peer_review' is invalid: WorkflowExtensionError: transition 'hold' names unknown roles "
+    f"['reviewers']; known: {', '.join(sorted(ACTOR_ROLES))}; the plugin was not loaded"
+)
+
+
+def test_a_workflow_naming_an_unknown_actor_role_is_refused_with_the_types_name(make_app, plugin_log):
     class Reviewed(ActivityType):
         key = "peer_review"
         name_zh, name_en = "同行评议", "Peer review"
@@ -594,13 +605,10 @@ def test_a_workflow_naming_an_unknown_actor_role_is_refused_with_the_types_name(
     app = make_app(EXTRA_PLUGINS=[("peer_review", Plugin())])
     with app.app_context():
         assert registry().get("peer_review") is None
-        error = failures()["peer_review"]
-        assert error.startswith(
-            "workflow of type 'peer_review' is invalid: WorkflowExtensionError: transition 'hold' names unknown "
-            "roles ['reviewers']; known: "
-        )
-        assert error.endswith("; the plugin was not loaded")
+        assert failures()["peer_review"] == WORKFLOW_MESSAGE
         assert not registry().plugins.manager.has_plugin("peer_review")
+        assert "lecture" in registry().types
+    assert f"plugin peer_review: {WORKFLOW_MESSAGE}" in plugin_log.text
 
 
 # -- 5. everything at once: the portal stays healthy -----------------------------------------
@@ -619,7 +627,7 @@ def test_every_broken_plugin_at_once_is_named_and_a_lecture_goes_through_its_who
         assert failures()["aaa_dup"] == DUP_MESSAGE
         assert failures()["yx_typo"] == TYPO_MESSAGE
         assert registry().get("lecture").type.name_zh == "专题讲座"
-        assert {"lecture", "fragile"} <= set(registry().keys()) and "typo_talk" not in registry().keys()
+        assert {"lecture", "fragile"} <= set(registry().types) and "typo_talk" not in registry().types
         s = f.school("ALL")
         p = f.staff(s)
         fragile = f.plan(s, p["organizer"], "fragile", [(p["t1"], "member")])
@@ -667,3 +675,37 @@ def test_every_broken_plugin_at_once_is_named_and_a_lecture_goes_through_its_who
     out = app.test_cli_runner().invoke(args=["plugins", "list"]).output
     assert f"FAILED\taaa_dup\t{DUP_MESSAGE}" in out and f"FAILED\tyx_typo\t{TYPO_MESSAGE}" in out
     assert "fragile\t易碎讲座\tyx_fragile\t0.1" in out
+
+
+def test_the_guide_quotes_every_message_exactly():
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = guide.split("## 10. Mistakes and the messages they produce", 1)[1].split("\n## ", 1)[0]
+    for message in (DUP_MESSAGE, SQUAT_MESSAGE, TYPO_MESSAGE, FORGOTTEN_MESSAGE, NO_MATCH_MESSAGE, WRAPPER_MESSAGE,
+                    FRAGMENT_MESSAGE, NOTIFIER_MESSAGE, ASSESS_RAISED_MESSAGE, ASSESS_BAD_MESSAGE, WORKFLOW_MESSAGE):
+        assert f"\n{message}" in section, message
+    assert NOTICE_ZH.replace("yx_fragile", "NAME") in guide and NOTICE_EN.replace("yx_fragile", "NAME") in " ".join(
+        guide.split())
+
+
+def test_a_plugin_pluggy_refuses_halfway_contributes_nothing(make_app):
+    """pluggy adds a plugin's hooks one by one and stops at one whose arguments are not the
+    hook's: none of the plugin's hooks may stay behind (pluggy 1.7 cleans up itself; the loader
+    makes sure for older versions, which the portal's ``pluggy>=1.3`` allows)."""
+
+    class HalfValid:
+        @hookimpl
+        def portal_activity_types(self):  # added first (pluggy goes through dir() in order)
+            return [ProvidesType("half_valid").portal_activity_types()[0]]
+
+        @hookimpl
+        def portal_assess_year(self, fact):  # the argument is called "facts"
+            return None
+
+    app = make_app(EXTRA_PLUGINS=[("half_valid", HalfValid())])
+    with app.app_context():
+        assert failures()["half_valid"].startswith(
+            "failed to register: PluginValidationError: Plugin 'half_valid' for hook 'portal_assess_year' "
+            "hookimpl definition: portal_assess_year(fact) Argument(s) {'fact'} are declared in the hookimpl"
+        )
+        assert registry().get("half_valid") is None
+        assert not registry().plugins.manager.has_plugin("half_valid")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,15 @@ from portal.scaffold import PluginNames, ScaffoldError, create_plugin
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def flask(args: list[str], instance: Path, allowlist: list[str] | None = None, cwd: Path = ROOT):
+def flask(args: list[str], instance: Path, allowlist: list[str] | None = None, cwd: Path = ROOT,
+          python: str = sys.executable):
     """Run ``flask --app wsgi …`` in a fresh interpreter, as an operator would."""
     instance.mkdir(parents=True, exist_ok=True)
     if allowlist is not None:
         (instance / "config.py").write_text(f"PLUGINS_ALLOWLIST = {allowlist!r}\n", encoding="utf-8")
     env = {**os.environ, "YANXIU_INSTANCE_PATH": str(instance), "FLASK_APP": str(ROOT / "wsgi.py")}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([python, "-m", "flask", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -55,21 +57,36 @@ def test_scaffold_refuses_bad_names_and_non_empty_folders(tmp_path):
     )
 
 
+def throwaway_venv(path: Path) -> str:
+    """A virtualenv at ``path`` that sees this environment's packages (Yanxiu, pytest, pip…)
+    after its own: a ``.pth`` file adds them with ``site.addsitedir``, which also runs their
+    ``.pth`` files (the editable installs). What is installed into it never reaches this
+    environment. Returns its interpreter."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, timeout=120)
+    python = str(path / "bin" / "python")
+    own = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    ours = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+    lines = "".join(f"import site; site.addsitedir({p!r})\n" for p in ours)
+    Path(own, "yanxiu_test_parent_env.pth").write_text(lines, encoding="utf-8")
+    return python
+
+
 @pytest.fixture
-def scaffolded(tmp_path):
-    """``flask plugins new`` into tmp, installed into this environment; uninstalled afterwards."""
+def scaffolded(tmp_path) -> tuple[Path, str]:
+    """``flask plugins new`` into tmp, installed (``--no-deps``) into a throwaway virtualenv;
+    this environment is left untouched. Returns the plugin's folder and that interpreter."""
     target = tmp_path / "yanxiu-online-forum"
     made = flask(["plugins", "new", "online_forum", "--output", str(target)], tmp_path / "instance")
     assert made.returncode == 0, made.stderr
     assert "created" in made.stdout
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", str(target)], check=True, timeout=300)
-    try:
-        yield target
-    finally:
-        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", "yanxiu-online-forum"], check=True)
+    python = throwaway_venv(tmp_path / "venv")
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(target)], check=True, timeout=300)
+    return target, python
 
 
 def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(scaffolded, tmp_path):
+    scaffolded, python = scaffolded
     files = sorted(
         str(p.relative_to(scaffolded)) for p in scaffolded.rglob("*") if p.is_file() and ".egg-info" not in str(p)
     )
@@ -83,12 +100,16 @@ def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(sc
     assert '[project.entry-points."portal.plugins"]\nonline_forum = "yanxiu_online_forum"' in (
         scaffolded / "pyproject.toml"
     ).read_text()
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=scaffolded,
+    run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=scaffolded,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "4 passed" in run.stdout
 
-    listed = flask(["plugins", "list"], tmp_path / "list")
+    listed = flask(["plugins", "list"], tmp_path / "list", python=python)
     assert listed.returncode == 0, listed.stderr
     assert "online_forum" in listed_keys(listed.stdout)
     assert "FAILED" not in listed.stderr
+    # this environment never had it
+    here = flask(["plugins", "list"], tmp_path / "here")
+    assert here.returncode == 0, here.stderr
+    assert "online_forum" not in listed_keys(here.stdout)

@@ -224,7 +224,7 @@ def test_a_school_behind_one_nat_address_is_not_locked_out_by_one_teachers_typos
         f.person(s, "typist", "teacher")
         f.person(s, "colleague", "teacher")
     per_account = app.config["LOGIN_MAX_FAILURES"]
-    for i in range(per_account):
+    for _ in range(per_account):
         assert _login_from(app, "192.0.2.50", "typist", "wrong-password").status_code == 401
     assert _login_from(app, "192.0.2.50", "typist").status_code == 429  # that account is locked
     assert _login_from(app, "192.0.2.50", "colleague").status_code == 302  # the school is not

@@ -336,7 +336,7 @@ def test_roster_import_and_the_service_do_not_confirm_a_username_of_another_scho
         assert refused.value.fields == {"username": users.USERNAME_UNAVAILABLE}
         rows = staff.parse_roster(b, "roster.csv", roster.encode()).rows
         assert [r.errors for r in rows[:2]] == [[users.USERNAME_UNAVAILABLE]] * 2
-        assert rows[2].errors == ["username 'bob.b' is taken"]
+        assert [e.english for e in rows[2].errors] == ["username 'bob.b' is taken"]
 
 
 # -- 5. no-store on everything but static assets; private evidence files and database ----------

@@ -17,11 +17,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from portal.policy import SYSTEM
 from portal.activity_types import ActivityType, Role, Setting, Text
 from portal.extensions import db
 from portal.hookspecs import hookimpl
 from portal.models import Activity, CreditEntry, School, User
+from portal.policy import SYSTEM
 from portal.registry import registry
 from portal.services import schools
 from tests.production.helpers import login_as
@@ -107,8 +107,8 @@ def test_a_type_without_declarations_gets_a_safe_range(make_app):
             {"member_multiplier": float("inf"), "goal": 1e6, "strict": 1, "note": 3, "other": 1}
         )
         assert set(errors) == {"member_multiplier", "goal", "strict", "note", "other"}
-        assert errors["other"] == "unknown setting"
-        assert errors["member_multiplier"] == "must be a number from 0 to 1000"
+        assert errors["other"].english == "unknown setting"
+        assert errors["member_multiplier"].english == "must be a number from 0 to 1000"
         assert t.settings_json_schema()["properties"]["goal"]["maximum"] == 5000
 
 
@@ -145,7 +145,7 @@ def test_api_refuses_non_finite_out_of_range_mistyped_and_unknown_settings(app, 
         before = _stored(school_id, key)
         for name, spec in t.setting_declarations().items():
             for raw in _bad_json_values(spec):
-                body = '{"settings": {"%s": %s}}' % (name, raw)
+                body = f'{{"settings": {{"{name}": {raw}}}}}'
                 r = client.put(f"/api/v1/activity-types/{key}", data=body, headers=headers)
                 assert r.status_code == 422, (key, name, raw, r.status_code, r.get_data(as_text=True))
                 fields = r.get_json()["fields"]

@@ -44,7 +44,9 @@ def tenants(walk_app):
 
 def _build():
     a = build_tenant("ISA", "aa", "甲校AAA")
-    super_a = f.person(db.session.get(School, a.school.id), "aasuper", "school_admin", "reviewer", "organizer", "teacher", name="甲校全能")
+    super_a = f.person(
+        db.session.get(School, a.school.id), "aasuper", "school_admin", "reviewer", "organizer", "teacher", name="甲校全能"
+    )
     super_a = SimpleNamespace(id=super_a.id)
     b = build_tenant("ISB", "bzq", B_MARKER)
     db.session.remove()

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.policy import SYSTEM
 from portal.extensions import db
 from portal.models import Activity, School, User
+from portal.policy import SYSTEM
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
 

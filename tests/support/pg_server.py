@@ -53,7 +53,8 @@ def main() -> int:
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     subprocess.run([*prefix, initdb, "-D", data, "-U", "yanxiu", "--auth=trust", "-E", "UTF8", "--no-sync"],
                    check=True, stdout=subprocess.DEVNULL, env=env)
-    opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    opts = (f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200")
     subprocess.run([*prefix, pg_ctl, "-D", data, "-o", opts, "-l", os.path.join(tmp, "log"), "-w", "start"],
                    check=True, stdout=subprocess.DEVNULL, env=env)
     try:

@@ -27,11 +27,11 @@ def _check(diagram: Diagram) -> None:
         name = diagram.edges[i].trigger
         assert 0 <= lab[0] and lab[2] <= diagram.width, f"{name} label leaves the drawing sideways"
         assert 0 <= lab[1] and lab[3] <= diagram.height, f"{name} label leaves the drawing vertically"
-        for box, b in zip(boxes, diagram.boxes):
+        for box, b in zip(boxes, diagram.boxes, strict=True):
             assert not _overlap(lab, box), f"{name} label lies over the {b.name} box"
         for j in range(i + 1, len(labels)):
             assert not _overlap(lab, labels[j]), f"{name} label overlaps {diagram.edges[j].trigger}"
-    for a, b in zip(diagram.boxes, diagram.boxes[1:]):
+    for a, b in zip(diagram.boxes, diagram.boxes[1:], strict=False):
         assert a.x + diagram.box_w < b.x
     for b in diagram.boxes:
         label_w = text_width(b.label, 14)

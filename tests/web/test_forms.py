@@ -7,9 +7,9 @@ import io
 
 from sqlalchemy import func, select
 
-from portal.policy import SYSTEM
 from portal.extensions import db
 from portal.models import Activity, Evidence, Participation, School, SchoolActivityType, User
+from portal.policy import SYSTEM
 
 
 def _count(site, model) -> int:
@@ -110,7 +110,9 @@ def test_attendance_for_sixty_people_in_one_form(site, as_user):
 
 def test_evidence_refused_with_a_clear_message(site, as_user):
     with site.app_context():
-        act_id = db.session.execute(select(Activity.id).where(Activity.state == "held", Activity.type_key == "lecture")).scalar_one()
+        act_id = db.session.execute(
+            select(Activity.id).where(Activity.state == "held", Activity.type_key == "lecture")
+        ).scalar_one()
     t1 = _user_id(site, "teacher1")
     c = as_user("teacher1")
     before = _count(site, Evidence)
@@ -142,8 +144,9 @@ def test_evidence_refused_with_a_clear_message(site, as_user):
 
 def test_trigger_without_comment_shows_the_error_and_guard_items(site, as_user):
     with site.app_context():
-        held_obs = db.session.execute(select(Activity.id).where(Activity.state == "held", Activity.type_key == "observation")).scalar_one()
-        planned = db.session.execute(select(Activity.id).where(Activity.state == "planned", Activity.type_key == "observation")).scalar_one()
+        obs = select(Activity.id).where(Activity.type_key == "observation")
+        held_obs = db.session.execute(obs.where(Activity.state == "held")).scalar_one()
+        planned = db.session.execute(obs.where(Activity.state == "planned")).scalar_one()
     reviewer = as_user("reviewer")
     r = reviewer.post(f"/activities/{held_obs}/trigger", data={"trigger": "return", "comment": ""})
     assert r.status_code == 422
@@ -240,7 +243,7 @@ def test_attendance_page_queries_do_not_grow_with_participants(site, as_user):
         seen: list[str] = []
 
         def count(conn, cursor, statement, *args):
-            seen.append(statement)
+            seen.append(statement)  # noqa: B023 - listened to in this iteration only
 
         event.listen(engine, "before_cursor_execute", count)
         try:

@@ -30,7 +30,10 @@ def test_lecture_from_plan_to_credited_hours(site, as_user):
     before = _hours_on_home(teacher)
 
     # the school asks lecture attendees for a reflection
-    r = admin.post("/admin/types/lecture", data={"enabled": "y", "setting-speaker_multiplier": "2", "setting-attendee_reflection": "y"})
+    r = admin.post(
+        "/admin/types/lecture",
+        data={"enabled": "y", "setting-speaker_multiplier": "2", "setting-attendee_reflection": "y"},
+    )
     assert r.status_code == 302
 
     r = organizer.post(

@@ -44,7 +44,9 @@ def test_some_absence_is_listed_per_semester_with_the_limit(site, as_user):
     assert 'data-testid="not-recognised"' not in html
 
 
-@pytest.mark.parametrize("lang, words", [("en", "Your hours for this school year are not recognised."), ("zh_Hans_CN", "本学年学时不予认定。")])
+@pytest.mark.parametrize(
+    "lang, words", [("en", "Your hours for this school year are not recognised."), ("zh_Hans_CN", "本学年学时不予认定。")]
+)
 def test_reaching_the_limit_is_shown_prominently(site, as_user, lang, words):
     _set_absence(site, "5")
     client = as_user("teacher1")

@@ -7,7 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
-from workflows import ActivitySnapshot, EvidenceSnapshot, ParticipantSnapshot, TransitionContext, build_definition
+
+from workflows import (
+    ActivitySnapshot,
+    EvidenceSnapshot,
+    ParticipantSnapshot,
+    TransitionContext,
+    build_definition,
+)
 from workflows.engine import WorkflowEngine
 from workflows.errors import GuardFailed
 

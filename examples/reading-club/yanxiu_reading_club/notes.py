@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+)
 
 from portal.extensions import db
 
@@ -65,7 +77,7 @@ def log_note(
         fields["char_count"] = f"a whole number from 1 to {CHARS_MAX}"
     if fields:
         raise InvalidNote(fields)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     db.session.execute(
         insert(reading_club_note).values(
             activity_id=activity_id,

@@ -1,0 +1,333 @@
+"""What a person reads when something is refused: one catalogue of message codes.
+
+A service refuses with a code and parameters — ``Invalid(msg("hours.above_rule_max", max="4"))``
+— never with a sentence. The code's English text below is the gettext msgid; its Chinese lives
+in ``translations/zh_Hans_CN`` like every other text of the portal. Pages show a message in the
+viewer's language (:func:`tr`), the API in the language ``Accept-Language`` asks for (English by
+default), exports and the CLI in the language they are given (``force_locale``).
+
+``tests/core/test_messages.py`` proves that every code has both texts and that the Chinese pages
+show no English service message. Plugins keep their labels and guard messages as
+:class:`portal.activity_types.Text` (zh/en pairs), which :func:`tr` renders the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import has_app_context
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+#: code → English text (the msgid); ``%(name)s`` placeholders take the parameters.
+TEXTS: dict[str, Any] = {
+    # -- generic -------------------------------------------------------------------------
+    "forbidden": _l("you may not do this"),
+    "must_be_integer": _l("must be an integer"),
+    "must_be_object": _l("must be an object"),
+    "must_be_bool": _l("must be true or false"),
+    "at_most_chars": _l("at most %(n)s characters"),
+    "between_chars": _l("%(low)s to %(high)s characters"),
+    "unknown_role": _l("unknown role"),
+    "roles_are": _l("roles are %(roles)s"),
+    # -- who may do what -------------------------------------------------------------------
+    "policy.admin_only": _l("only a school admin may change this"),
+    "policy.exempt_admin_only": _l("only a school admin may exempt a teacher"),
+    "policy.plan": _l("only an organizer or a school admin may plan"),
+    "policy.organise": _l("only the activity's organizer or a school admin may do this"),
+    "policy.own_evidence": _l("you may only add your own evidence"),
+    "policy.not_self": _l("nobody may decide about their own hours; another school admin must do this"),
+    "policy.read_record": _l("only the teacher, a reviewer, a school admin or the district may read this record"),
+    "policy.requires_role": _l("requires role: %(roles)s"),
+    # -- lookups -------------------------------------------------------------------------------
+    "activity.not_found": _l("activity not found"),
+    "user.not_found": _l("user not found"),
+    "school.not_found": _l("school not found"),
+    "school.no_code": _l("no school with code %(code)s"),
+    "participant.not_found": _l("participant not found"),
+    "type.unknown": _l("unknown activity type %(key)s"),
+    "type.unknown_field": _l("unknown activity type"),
+    "type.not_enabled": _l("activity type %(key)s is not enabled for this school"),
+    "type.not_enabled_field": _l("not enabled"),
+    "type.not_installed": _l("activity type %(key)s is not installed; the activity is read-only"),
+    # -- planning ------------------------------------------------------------------------------
+    "plan.refused": _l("the activity could not be planned"),
+    "plan.title": _l("a title of 1–%(n)s characters is required"),
+    "plan.end_before_start": _l("must not be before the start"),
+    "plan.hours_zero": _l("must be more than 0"),
+    "plan.not_member": _l("user %(user)s is not a member of this school"),
+    "plan.organizer_not_member": _l("not a member of this school"),
+    "participants.invalid": _l("invalid participants"),
+    "participants.not_list": _l("participants must be a list"),
+    "participants.shape": _l("#%(n)s: expected {user_id, role}"),
+    "participants.user_id": _l("#%(n)s: user_id must be an integer"),
+    "participants.role": _l("#%(n)s: role must be one of %(roles)s"),
+    "participants.twice": _l("#%(n)s: user %(user)s is listed twice"),
+    "participants.has_evidence": _l("this participant has evidence; keep them and record their absence instead"),
+    "details.must_be_object": _l("must be an object"),
+    # -- the activity's life -------------------------------------------------------------------
+    "activity.frozen": _l("this can no longer change: the activity is %(state)s"),
+    "activity.not_started": _l("the activity has not started yet: it starts at %(start)s (school time)"),
+    "attendance.not_started": _l(
+        "attendance can be recorded once the activity has started: it starts at %(start)s (school time)"
+    ),
+    "attendance.not_list": _l("attendance must be a non-empty list"),
+    "attendance.refused": _l("attendance was not saved"),
+    "attendance.object": _l("expected an object"),
+    "attendance.not_participant": _l("not a participant of this activity"),
+    "attendance.twice": _l("listed twice"),
+    "attendance.exceeds": _l("attended, absent and excused hours together exceed the activity's %(n)s hours"),
+    "trigger.required": _l("trigger is required"),
+    "trigger.required_field": _l("required"),
+    "trigger.unknown": _l("unknown trigger %(trigger)s; known triggers: %(known)s"),
+    "trigger.known": _l("known triggers: %(known)s"),
+    "trigger.illegal": _l("%(trigger)s is not allowed from state %(state)s; allowed: %(allowed)s"),
+    "trigger.roles": _l("%(trigger)s may only be fired by: %(roles)s"),
+    "trigger.independent": _l(
+        "%(trigger)s must be fired by someone who neither organized nor took part in the activity"
+    ),
+    "trigger.comment": _l("%(trigger)s needs a comment"),
+    "trigger.comment_field": _l("a comment is required"),
+    "trigger.guard": _l("%(trigger)s refused: %(missing)s"),
+    "none": _l("none"),
+    "trigger.stale": _l("the activity was changed by someone else; reload and try again"),
+    "comment.invalid": _l("invalid comment"),
+    "comment.length": _l("text of at most %(n)s characters"),
+    # -- hours ---------------------------------------------------------------------------------
+    "hours.required": _l("a number of hours is required"),
+    "hours.not_number": _l("%(value)s is not a number"),
+    "hours.negative": _l("hours cannot be negative"),
+    "hours.at_most": _l("at most %(n)s hours"),
+    "hours.steps": _l("hours go in steps of 0.5"),
+    "hours.object": _l("hours must be an object of user id → hours"),
+    "hours.not_user": _l("not a user id"),
+    "hours.invalid": _l("invalid hours"),
+    "hours.user_at_most": _l("user %(user)s: at most %(n)s hours"),
+    "hours.above_rule_max": _l("hours above what the credit rule gives for full attendance: %(detail)s"),
+    "hours.only_when_adjusting": _l("hours may only be adjusted when approving"),
+    "hours.only_with_approve": _l("only with approve"),
+    "hours.reason_required": _l("an adjustment of hours needs a reason"),
+    "hours.reason_field": _l("give the reason for the adjustment"),
+    "hours.rule_lowered": _l(
+        "%(hours)s hours are more than the credit rule now allows (at most %(n)s); "
+        "return the activity and approve it again"
+    ),
+    # -- dates and years -------------------------------------------------------------------------
+    "year.invalid": _l("not a school year: %(value)s (expected two consecutive years, e.g. 2026-2027)"),
+    "year.invalid_field": _l("expected two consecutive years, e.g. 2026-2027"),
+    "year.required": _l("a school year is required"),
+    "time.expected": _l("expected an ISO 8601 date-time such as 2026-10-15T14:00"),
+    "time.not_iso": _l("not an ISO 8601 date-time: %(value)s"),
+    "time.year_range": _l("the date must be in the years %(low)s–%(high)s"),
+    "certificate.not_posted": _l("credits of this activity have not been posted"),
+    # -- evidence --------------------------------------------------------------------------------
+    "evidence.refused": _l("evidence was not saved"),
+    "evidence.not_participant": _l("not a participant"),
+    "evidence.kinds": _l("kinds: %(kinds)s"),
+    "evidence.text_or_file": _l("write the text or attach a file"),
+    "evidence.must_be_text": _l("must be text"),
+    "file.name_too_long": _l("file name too long"),
+    "file.name_too_long_field": _l("the file name is longer than %(n)s characters"),
+    "file.name_not_allowed": _l("file name not allowed"),
+    "file.name_controls": _l("the file name contains control characters"),
+    "file.type": _l("file type not allowed"),
+    "file.types": _l("allowed types: %(types)s"),
+    "file.too_large": _l("file too large"),
+    "file.at_most_mb": _l("at most %(n)s MB"),
+    "file.empty": _l("empty file"),
+    "file.empty_field": _l("the file is empty"),
+    "file.mismatch": _l("file content does not match its type"),
+    "file.not_real": _l("this is not a real %(ext)s file"),
+    "file.not_utf8": _l("text file is not UTF-8"),
+    "file.not_utf8_field": _l("text files must be UTF-8"),
+    # -- exemptions ------------------------------------------------------------------------------
+    "exemption.choose_teacher": _l("choose a teacher"),
+    "exemption.teacher_field": _l("must be a teacher of this school"),
+    "exemption.refused": _l("the exemption was not saved"),
+    "exemption.reason_required": _l("a reason is required"),
+    "exemption.not_found": _l("no exemption for this teacher and year"),
+    # -- schools, types, settings ----------------------------------------------------------------
+    "rules.invalid": _l("invalid rules"),
+    "rules.unknown": _l("unknown rule"),
+    "rules.range": _l("must be a number from 0 to 1000"),
+    "settings.invalid": _l("invalid settings"),
+    "settings.must_be_object": _l("settings must be an object"),
+    "settings.unknown": _l("unknown setting"),
+    "settings.number_range": _l("must be a number from %(low)s to %(high)s"),
+    "settings.whole_range": _l("must be a whole number from %(low)s to %(high)s"),
+    "settings.list": _l("must be a list"),
+    "text.nul": _l("must not contain NUL characters"),
+    "details.unknown_field": _l("unknown field"),
+    "enabled.invalid": _l("enabled must be true or false"),
+    # -- staff and roster ------------------------------------------------------------------------
+    "staff.user_id": _l("user id must be an integer"),
+    "staff.self": _l("you cannot deactivate yourself"),
+    "roster.xlsx": _l("not a readable XLSX file"),
+    "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),
+    "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
+    "roster.kind": _l("roster must be a .csv or .xlsx file"),
+    "roster.kind_field": _l("use a .csv or .xlsx file"),
+    "roster.empty": _l("the file is empty"),
+    "roster.too_large": _l("the file is too large"),
+    "roster.no_rows": _l("the file has no rows"),
+    "roster.missing_columns": _l("missing columns"),
+    "roster.missing_columns_field": _l("missing columns: %(columns)s"),
+    "roster.too_many_rows": _l("too many rows"),
+    "roster.at_most_rows": _l("at most %(n)s rows"),
+    "roster.bad_rows": _l("the roster has bad rows; nothing was imported"),
+    "roster.no_good_rows": _l("the roster has no good rows"),
+    "roster.no_row": _l("no row can be imported"),
+    # -- accounts and tokens ---------------------------------------------------------------------
+    "user.invalid": _l("invalid user"),
+    "user.username_format": _l("1–64 letters, digits, '.', '_' or '-'"),
+    "user.username_taken": _l("username %(name)s is taken"),
+    "user.username_unavailable": _l("this username cannot be used; choose another"),
+    "user.gender": _l("F or M"),
+    "user.school_required": _l("a school is required for school roles"),
+    "at_least_chars": _l("at least %(n)s characters"),
+    "roster.unknown_roles": _l("unknown roles: %(roles)s"),
+    "roster.gender": _l("gender must be F or M"),
+    "roster.birth_date": _l("birth_date must be YYYY-MM-DD"),
+    "roster.username": _l("username: 1–64 letters, digits, '.', '_' or '-'"),
+    "roster.twice": _l("username %(name)s appears twice in the file"),
+    "roster.password": _l("password: %(problem)s"),
+    "roster.name": _l("name: at most 100 characters"),
+    "password.invalid": _l("invalid password"),
+    "login.wrong": _l("wrong username or password"),
+    "login.locked": _l("too many failed logins; try again later"),
+    "token.required": _l("a valid bearer token is required"),
+    "token.invalid": _l("the token is not valid (unknown or revoked)"),
+    "token.expired": _l("the token has expired"),
+    "token.inactive": _l("the account is not active"),
+    "token.send": _l("send Authorization: Bearer <token> (see POST /api/v1/auth/token)"),
+    "school.code_invalid": _l("invalid school code"),
+    "school.code_format": _l("1–32 letters, digits, '-' or '_'"),
+    "school.name_it": _l("name the school with the X-School header or the school query parameter"),
+    "school.one_of": _l("required: one of %(choices)s"),
+    "type.not_installed_api": _l("no activity type %(key)s is installed"),
+}
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A refusal or field error: a code of :data:`TEXTS` and its parameters. ``str()`` gives
+    the text in the current language; :attr:`english` the text for logs and the API's default."""
+
+    code: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def render(self, locale: str | None = None) -> str:
+        if locale is not None and has_app_context():
+            with force_locale(locale):
+                return self.render()
+        values = {k: v if isinstance(v, (str, int, float)) else tr(v) for k, v in self.params}
+        template = TEXTS[self.code]
+        msgid = template._args[0] if hasattr(template, "_args") else str(template)
+        if not has_app_context():
+            return msgid % values if values else msgid
+        return gettext(msgid, **values) if values else gettext(msgid)
+
+    @property
+    def english(self) -> str:
+        return self.render("en")
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(self.render()))
+
+
+class Joined:
+    """Several messages as one parameter, joined with "; " in the reader's language."""
+
+    def __init__(self, items: Any, separator: str = "; "):
+        self.items = list(items)
+        self.separator = separator
+
+    def __str__(self) -> str:
+        return self.separator.join(tr(m) for m in self.items)
+
+
+#: School roles and relations to an activity, as a refusal names them.
+ROLE_TEXTS: dict[str, Any] = {
+    "teacher": _l("teacher"),
+    "organizer": _l("organizer"),
+    "reviewer": _l("reviewer"),
+    "school_admin": _l("school admin"),
+    "district_admin": _l("district admin"),
+    "owner": _l("the activity's organizer"),
+    "participant": _l("a participant"),
+}
+
+
+class _Roles:
+    def __init__(self, roles: list[str]):
+        self.roles = roles
+
+    def __str__(self) -> str:
+        return ", ".join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
+
+
+def role_labels(roles: list[str]) -> Any:
+    """Role names as a message parameter: labels in the reader's language."""
+    return _Roles(list(roles))
+
+
+def msg(code: str, /, **params: Any) -> Msg:
+    """The message ``code`` with ``params`` (checked against the catalogue at once)."""
+    if code not in TEXTS:
+        raise KeyError(f"unknown message code {code!r}")
+    return Msg(code, tuple(sorted(params.items())))
+
+
+def tr(message: Any) -> str:
+    """Any message in the viewer's language: a :class:`Msg`, a refusal (its message), a plugin's
+    ``Text``, a list or dict of them, or plain text (looked up as a msgid, e.g. WTForms')."""
+    from portal.errors import DomainError
+
+    if isinstance(message, DomainError):
+        return tr(message.msg)
+    if isinstance(message, Msg):
+        return message.render()
+    if isinstance(message, (list, tuple)):
+        return "; ".join(tr(m) for m in message)
+    if isinstance(message, Mapping):
+        return "; ".join(f"{k}: {tr(v)}" for k, v in message.items())
+    if isinstance(message, str) and has_app_context():
+        return gettext(message) if message else message
+    return str(message)
+
+
+def in_language(value: Any, locale: str) -> Any:
+    """``value`` with every message (a :class:`Msg` or a plugin's ``Text``, nested in dicts and
+    lists) rendered in ``locale``: what the API puts in an error body."""
+    if not has_app_context():
+        return _rendered(value)
+    with force_locale(locale):
+        return _rendered(value)
+
+
+def _rendered(value: Any) -> Any:
+    if isinstance(value, Msg):
+        return value.render()
+    if isinstance(value, Mapping):
+        return {k: _rendered(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rendered(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # a plugin's Text, a lazy string
+
+
+# WTForms' own messages, as the types' detail forms report them (looked up by :func:`tr`).
+FORM_TEXTS = (
+    _l("This field is required."),
+    _l("Not a valid choice."),
+    _l("Invalid input."),
+    _l("unknown field"),
+)
