@@ -324,6 +324,107 @@ def _rendered(value: Any) -> Any:
     return str(value)  # a plugin's Text, a lazy string
 
 
+# -- labels of the forms and exports ---------------------------------------------------------
+# A label with a context (``_pl``) is translated with ``pgettext``: the export heading "Status"
+# (考核结果) is not the screen's "Status" (状态).
+
+
+def _pl(context: str, text: str) -> tuple[str, str]:
+    """Mark a label with its context for extraction; translated by :func:`label`."""
+    return (context, text)
+
+
+HEADINGS: dict[str, tuple[str, str]] = {
+    "school_code": _pl("export", "School code"),
+    "school": _pl("export", "School"),
+    "year": _pl("export", "School year"),
+    "username": _pl("export", "Username"),
+    "name": _pl("export", "Name"),
+    "total": _pl("export", "Total hours"),
+    "required": _pl("export", "Required hours"),
+    "absent_1": _pl("export", "Unexcused absence, semester 1"),
+    "absent_2": _pl("export", "Unexcused absence, semester 2"),
+    "status": _pl("export", "Status"),
+    "note": _pl("export", "Note"),
+    "semester": _pl("export", "Semester"),
+    "activity_id": _pl("export", "Activity no."),
+    "activity": _pl("export", "Activity"),
+    "type": _pl("export", "Type"),
+    "role": _pl("export", "Role"),
+    "hours": _pl("export", "Hours"),
+    "kind": _pl("export", "Kind"),
+    "remark": _pl("export", "Remark"),
+    "date": _pl("export", "Date"),
+    "no": _pl("export", "No."),
+    "attended": _pl("export", "Hours attended"),
+    "credited": _pl("export", "Hours credited"),
+    "certificate": _pl("export", "Credit certification form"),
+    "activity_date": _pl("export", "Held on"),
+    "planned_hours": _pl("export", "Planned hours"),
+    "reviewer": _pl("export", "Reviewer"),
+    "approved_at": _pl("export", "Approved on"),
+    "posted_by": _pl("export", "Credits posted by"),
+    "credited_at": _pl("export", "Credited on"),
+    "total_credited": _pl("export", "Total hours credited"),
+    "summary": _pl("export", "Summary"),
+    "ledger": _pl("export", "Ledger"),
+}
+
+#: A year's assessment status: its words and its colour, the same on every page and export.
+STATUSES: dict[str, tuple[str, str]] = {
+    "met": _pl("status", "Met"),
+    "short": _pl("status", "Short"),
+    "not_recognised": _pl("status", "Not recognised"),
+    "exempt": _pl("status", "Exempt"),
+}
+STATUS_STYLES = {"met": "success", "short": "warning", "not_recognised": "danger", "exempt": "secondary"}
+
+REASONS: dict[str, tuple[str, str]] = {
+    "retirement_age": _pl("assessment reason", "Near retirement (women 50, men 55 by 31 December): not assessed"),
+    "absent_semester_1": _pl("assessment reason", "Unexcused absence limit reached in semester 1"),
+    "absent_semester_2": _pl("assessment reason", "Unexcused absence limit reached in semester 2"),
+}
+
+KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}
+
+
+def norm_lang(lang: str | None) -> str:
+    """'en' or 'zh' from any spelling of the two languages."""
+    return "en" if (lang or "").lower().startswith("en") else "zh"
+
+
+def label(entry: tuple[str, str], lang: str | None = None) -> str:
+    """A labelled entry in ``lang`` ("zh"/"en"; the viewer's language when None)."""
+    from flask_babel import pgettext
+
+    context, text = entry
+    if not has_app_context():
+        return text
+    if lang is None:
+        return pgettext(context, text)
+    key = (context, text, norm_lang(lang))
+    if key not in _LABELS:  # exports ask per row: one catalogue look-up per label and language
+        with force_locale("en" if key[2] == "en" else "zh_Hans_CN"):
+            _LABELS[key] = pgettext(context, text)
+    return _LABELS[key]
+
+
+_LABELS: dict[tuple[str, str, str], str] = {}
+
+
+def heading(key: str, lang: str | None = None) -> str:
+    return label(HEADINGS[key], lang)
+
+
+def status_label(status: str, lang: str | None = None) -> str:
+    return label(STATUSES[status], lang) if status in STATUSES else status
+
+
+def reason_label(reason: str, lang: str | None = None) -> str:
+    """A policy's reason code in words; a school admin's exemption reason as written."""
+    return label(REASONS[reason], lang) if reason in REASONS else reason
+
+
 # WTForms' own messages, as the types' detail forms report them (looked up by :func:`tr`).
 FORM_TEXTS = (
     _l("This field is required."),

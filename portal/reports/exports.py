@@ -32,7 +32,7 @@ from portal.extensions import db
 from portal.hours import fmt
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
-from portal.reports.labels import KIND, heading, norm_lang, pick, reason_label, status_label
+from portal.messages import KINDS, heading, label, norm_lang, reason_label, status_label
 from portal.services import credits
 from portal.timeutil import to_local
 
@@ -250,19 +250,19 @@ def ledger_rows(year: str, lang: str = "zh", school_id: int | None = None) -> It
     if school_id is not None:
         q = q.where(CreditEntry.school_id == school_id)
     types: dict[str, tuple[str, Any]] = {}
-    kinds = {k: pick(v, lang) for k, v in KIND.items()}
+    kinds = {k: label(v, lang) for k, v in KINDS.items()}
     roles: dict[tuple[str, str], str] = {}
     for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
          created) in db.session.connection().execute(q):  # Core rows, streamed
         if key not in types:
             reg = registry().get(key)
             types[key] = (reg.type.name(lang), reg.type) if reg else (key, None)
-        label, atype = types[key]
+        type_label, atype = types[key]
         role_key = (key, role)
         if role_key not in roles:
             roles[role_key] = atype.role_label(role, lang) if atype else role
         yield [
-            code, name, sy, sem, username, display, act_id, title, label,
+            code, name, sy, sem, username, display, act_id, title, type_label,
             roles[role_key],
             hours, kinds.get(kind, kind), reason,
             local_day(created, tz),

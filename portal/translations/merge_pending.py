@@ -1,5 +1,6 @@
 """Rebuild the Simplified Chinese catalog: extract every msgid, update the .po, fill in the
-translations helpers dropped in ``pending/*.json`` ({"English msgid": "中文"}), compile.
+translations helpers dropped in ``pending/*.json`` ({"English msgid": "中文"}; a msgid with a
+context is written "context\u0004msgid"), compile.
 
 Run from the repository root::
 
@@ -36,7 +37,7 @@ def pybabel(*args: str) -> None:
 
 
 def extract() -> None:
-    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "_pl:1c,2", "--no-location", "--sort-output",
             "-o", str(POT), "portal", "plugins")
 
 
@@ -67,8 +68,9 @@ def merge(force: bool = False) -> list[str]:
     for message in catalog:
         if not message.id or isinstance(message.id, tuple):
             continue
-        if message.id in table and (force or not message.string or message.fuzzy):
-            message.string = table[message.id]
+        key = f"{message.context}\x04{message.id}" if message.context else message.id  # gettext's own joiner
+        if key in table and (force or not message.string or message.fuzzy):
+            message.string = table[key]
             message.flags.discard("fuzzy")
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=0, omit_header=False, sort_output=True, include_previous=False)

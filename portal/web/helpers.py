@@ -10,6 +10,7 @@ from flask import Flask, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from portal import messages
 from portal.current import current_roles, current_school, may, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
@@ -137,6 +138,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         nav_url=nav_url,
         may=may,
+        status_label=messages.status_label,
+        reason_label=messages.reason_label,
+        status_style=lambda status: messages.STATUS_STYLES.get(status, "light"),
         type_name=type_name,
         state_label=state_label,
         trigger_label=trigger_label,
