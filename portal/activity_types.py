@@ -384,10 +384,14 @@ class Text:
         return str(escape(str(self)))
 
     def __eq__(self, other: object) -> bool:
-        return str(self) == str(other)
+        """Equal to a ``Text`` with the same two texts, in any language (never to a plain string:
+        no hash could agree with both of its texts)."""
+        if not isinstance(other, Text):
+            return NotImplemented
+        return (self.zh, self.en) == (other.zh, other.en)
 
     def __hash__(self) -> int:
-        return hash(self.zh)
+        return hash((self.zh, self.en))
 
     def __len__(self) -> int:
         return len(str(self))

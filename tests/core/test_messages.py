@@ -105,3 +105,13 @@ def test_the_refusals_of_every_trigger_read_in_chinese(make_app):
 def test_msg_is_a_value():
     assert msg("hours.at_most", n="4") == Msg("hours.at_most", (("n", "4"),))
     assert len({msg("hours.at_most", n="4"), msg("hours.at_most", n="4")}) == 1
+
+
+def test_a_plugin_text_equals_by_both_texts_and_hashes_alike(app):
+    from portal.activity_types import Text
+
+    a, b = Text("主题", "Topic"), Text("主题", "Topic")
+    with app.test_request_context("/?lang=en"):
+        assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+        assert a != Text("主题", "Theme") and a != Text("题目", "Topic")
+        assert a != "Topic" and a != "主题"  # a plain string has one text: never equal
