@@ -1,6 +1,6 @@
 """Benchmark suite (``make bench``; not part of the pass/fail test run).
 
-Builds two SQLite databases with ``portal.datagen`` (1× and ``--factor``× as many schools,
+Builds two SQLite databases with ``bench/datagen.py`` (1× and ``--factor``× as many schools,
 each of ``--teachers`` teachers), then for each:
 
 * serves the app with gunicorn on a loopback port and measures requests/s of the main pages
@@ -150,7 +150,7 @@ def build_database(store: Store, name: str, schools: int, teachers: int, years: 
     store.create(name)
     from flask_migrate import upgrade
 
-    from portal.datagen import generate, table_counts
+    from bench.datagen import generate, table_counts
     from portal.extensions import db
 
     app = make_app(store.uri(name), instance)

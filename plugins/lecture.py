@@ -9,7 +9,7 @@ from typing import Any
 from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, Role, Setting, Text
+from portal.activity_types import ActivityType, Role, SampleProfile, Setting, Text
 from portal.hookspecs import hookimpl
 
 
@@ -30,6 +30,9 @@ class Lecture(ActivityType):
         "speaker_multiplier": Setting(2, 0, 10, Text("主讲人学时倍数", "Speaker hours multiplier")),
         "attendee_reflection": Setting(False, label=Text("听讲教师须交反思", "Attendees must write a reflection")),
     }
+
+    def sample_profile(self) -> SampleProfile:
+        return SampleProfile(16, (0.3, 0.6), (2, 3), min_group=8, max_group=80)  # volumes from the seeds' plans
 
     def sample_details(self) -> dict[str, Any]:
         return {"topic": "新课标下的单元整体教学", "speaker_name": ""}

@@ -10,7 +10,7 @@ from typing import Any
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Setting, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, SampleProfile, Setting, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -65,6 +65,9 @@ class Mentorship(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (pair_complete, meetings_logged)})
+
+    def sample_profile(self) -> SampleProfile:
+        return SampleProfile(25, (0.01, 0.01), (10, 16), min_group=1, max_group=1)  # volumes from the seeds' plans
 
     def sample_details(self) -> dict[str, str]:
         return {"term": "1", "subject": "数学"}

@@ -12,7 +12,7 @@ from datetime import timedelta
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Setting, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, SampleProfile, Setting, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -72,6 +72,9 @@ class Observation(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (handbook_ready, two_plus_one_plus_one)})
+
+    def sample_profile(self) -> SampleProfile:
+        return SampleProfile(50, (0.08, 0.15), (3, 4), min_group=4, max_group=20)  # volumes from the seeds' plans
 
     def sample_details(self) -> dict[str, str]:
         return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Setting, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, SampleProfile, Setting, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -50,6 +50,9 @@ class Research(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (has_leader,), "approve": (final_report,)})
+
+    def sample_profile(self) -> SampleProfile:
+        return SampleProfile(10, (0.04, 0.08), (20, 30), min_group=3, max_group=10)  # volumes from the seeds' plans
 
     def sample_details(self) -> dict[str, str]:
         return {"project_title": "小学数学作业分层设计研究", "level": "district"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, Text
+from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, SampleProfile, Text
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 
@@ -38,6 +38,9 @@ class SchoolVisit(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"approve": (report_back_lesson,)})
+
+    def sample_profile(self) -> SampleProfile:
+        return SampleProfile(20, (0.03, 0.08), (6, 8), min_group=2, max_group=10)  # volumes from the seeds' plans
 
     def sample_details(self) -> dict[str, str]:
         return {"destination": "实验小学", "purpose": "学习课后服务经验"}

@@ -56,6 +56,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     _register_interfaces(app)
+    from portal import plugin_doors
+
+    plugin_doors.init_app(app, registry)  # plugins' own pages (/x/<name>) and flask commands
     return app
 
 

@@ -172,6 +172,18 @@ class Setting:
         return out
 
 
+@dataclass(frozen=True)
+class SampleProfile:
+    """How often a format runs in a school year and how big it is, for generated district
+    data (``bench/datagen.py``): realistic volumes only, behaviour always comes from the type."""
+
+    per_100_teachers: float  # activities per school year in a school of 100 teachers
+    group: tuple[float, float]  # share of the staff in the main role (min, max)
+    hours: tuple[float, float]  # the activity's hours (min, max), rounded to half hours
+    min_group: int = 2
+    max_group: int = 60
+
+
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.
 COMMON_EVIDENCE_KINDS: dict[str, EvidenceKind] = {
     "reflection": EvidenceKind("教学反思", "Reflection"),
@@ -331,6 +343,10 @@ class ActivityType:
     def sample_details(self) -> dict[str, Any] | None:
         """Example values of the type's own fields for the demo school; None leaves the type
         out of the demo activities."""
+        return None
+
+    def sample_profile(self) -> SampleProfile | None:
+        """Volumes of this format in generated district data; None: a modest default."""
         return None
 
     def sample_evidence(self) -> list[SampleEvidence]:

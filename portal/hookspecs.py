@@ -45,10 +45,15 @@ import pluggy
 
 if TYPE_CHECKING:
     from portal.activity_types import ActivityType
+    import click
+    from flask import Blueprint
+
     from portal.assessment import Assessment, YearFacts
+    from portal.facade import Portal
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.1"  # 1.1: activity_types.Setting, ActivityType.declared_settings
+CONTRACT_VERSION = "1.2"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+# 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -203,6 +208,73 @@ def portal_template_dirs() -> list[str]:
         @hookimpl
         def portal_template_dirs():
             return [str(Path(__file__).parent / "templates")]
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Doors: a plugin's own pages and commands (contract 1.2)
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def portal_register_routes(portal: Portal) -> Blueprint | list[Blueprint] | None:
+    """Return the Flask blueprints of this plugin's own pages.
+
+    The core mounts them at ``/x/<plugin name>`` (the plugin's registered name, its entry-point
+    name), inside a blueprint of its own named ``x_<plugin name>``: a rule ``/notes`` of a
+    blueprint ``notes`` of plugin ``lesson_study`` answers ``/x/lesson_study/notes``, endpoint
+    ``x_lesson_study.notes.<view>``. A plugin cannot leave that prefix or clash with another's.
+    Every route there requires a signed-in person; CSRF protection, the layout (extend
+    ``base.html``), error pages and security headers are the portal's. Scope what you show to
+    ``portal.require_school()`` / ``portal.activity(id)`` (404 for another school's) and ask
+    ``portal.policy`` who may do what. Called once when the app is created. A hook that raises
+    or returns something else is reported with the plugin's name; the portal starts without
+    those pages.
+
+    :param portal: the plugin's :class:`portal.facade.Portal` (session, school, actor, policy,
+        phases, settings, ``tr``/``msg``).
+    :returns: a Blueprint, a list of them, or None.
+
+    Example::
+
+        @hookimpl
+        def portal_register_routes(portal):
+            bp = Blueprint("notes", __name__, template_folder="templates")
+
+            @bp.get("/activities/<int:activity_id>/notes")
+            def notes(activity_id):
+                act = portal.activity(activity_id)   # 404 unless of the viewer's school
+                return render_template("lesson_study/notes.html", act=act)
+
+            return bp
+    """
+
+
+@hookspec
+def portal_register_commands(cli: click.Group, portal: Portal) -> None:
+    """Add ``click`` commands to the ``flask`` command group (like datasette's ``register_commands``).
+
+    Put them in a group named after the plugin (``flask lesson-study …``). A plugin that would
+    replace a command already there is reported and that command is left as it was; a hook that
+    raises is reported and its commands are not added. Commands run in an app context
+    (``@with_appcontext`` is the default of ``app.cli``), as the operator.
+
+    :param cli: the app's ``flask`` command group (``app.cli``).
+    :param portal: the plugin's :class:`portal.facade.Portal`.
+    :returns: nothing.
+
+    Example::
+
+        @hookimpl
+        def portal_register_commands(cli, portal):
+            @cli.group("lesson-study")
+            def group():  # 同课异构 lesson study
+                pass
+
+            @group.command("notes")
+            @click.argument("activity_id", type=int)
+            def notes(activity_id):
+                click.echo(activity_id)
     """
 
 

@@ -87,7 +87,7 @@ def user_by_name(username: str) -> User:
 @pytest.fixture
 def generated(app: Flask) -> Callable:
     """``generated(teachers=10, years=1)`` → the school codes of freshly generated schools."""
-    from portal.datagen import generate
+    from bench.datagen import generate
 
     def make(schools: int = 1, teachers: int = 10, years: int = 1, seed: int = 0) -> list[str]:
         report = generate(schools, teachers, years, seed=seed)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
-from portal.datagen import generate, table_counts
+from bench.datagen import generate, main, table_counts
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Membership, Participation, School, TransitionLog, User
 from portal.registry import registry
@@ -128,16 +129,33 @@ def test_generated_activities_go_on_through_the_real_services(app, generated):
     assert transitions.fire(planned.id, school.id, organizer, "cancel", "改期").state == "cancelled"
 
 
-def test_flask_demo_generates_schools_and_plain_demo_still_loads(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "--schools", "2", "--teachers", "5", "--years", "1"])
-    assert result.exit_code == 0, result.output
-    assert "G0001" in result.output and "G0002" in result.output
-    again = runner.invoke(args=["demo", "--schools", "1", "--teachers", "5"])
-    assert "G0003" in again.output  # codes never collide
-    result = runner.invoke(args=["demo"])
+def test_the_generator_script_adds_schools_and_plain_demo_still_loads(app, capsys):
+    assert main(["--schools", "2", "--teachers", "5", "--years", "1"], app=app) == 0
+    out = capsys.readouterr().out
+    assert "G0001" in out and "G0002" in out
+    main(["--schools", "1", "--teachers", "5"], app=app)
+    assert "G0003" in capsys.readouterr().out  # codes never collide
+    result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0 and "DEMO" in result.output
-    bad = runner.invoke(args=["demo", "--schools", "1", "--teachers", "2"])
-    assert bad.exit_code != 0 and "teachers" in bad.output
+    with pytest.raises(SystemExit):
+        main(["--schools", "1", "--teachers", "2"], app=app)
+    assert "at least 4" in capsys.readouterr().err
     codes = list(db.session.execute(select(School.code).order_by(School.code)).scalars())
     assert codes == ["DEMO", "G0001", "G0002", "G0003"]
+
+
+def test_fates_follow_each_types_own_workflow():
+    """The generator asks the workflow definition for the way to each fate, so a type's own
+    states are gone through (no list of trigger names of its own)."""
+    from bench.datagen import fate_steps
+    from tests.plugins.test_added_state import Reflective
+    from workflows import build_definition
+    from workflows.definition import CORE
+
+    core = [t.trigger for t in fate_steps(CORE, "recredited")]
+    assert core == ["hold", "approve", "credit", "revoke", "credit"]
+    reflective = build_definition(Reflective().workflow())
+    assert [t.trigger for t in fate_steps(reflective, "credited")] == ["hold", "reflect", "approve", "credit"]
+    assert [t.dest for t in fate_steps(reflective, "held")] == ["held"]
+    assert [t.trigger for t in fate_steps(reflective, "cancelled")] == ["cancel"]
+    assert fate_steps(reflective, "planned") == ()

@@ -12,7 +12,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import event
 
-from portal.datagen import generate
+from bench.datagen import generate
 from portal.extensions import db
 from tests.perf.conftest import Site, login, site
 

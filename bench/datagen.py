@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, insert, select
 from wtforms import SelectField
 
-from portal.activity_types import ActivityType
+from portal.activity_types import ActivityType, SampleProfile
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.hours import floor_half
@@ -52,6 +52,7 @@ from portal.services.details import json_to_formdata, validate_details
 from portal.services.users import hash_password
 from portal.timeutil import parse_iso, school_year_of, semester_of, to_local, utcnow
 from workflows import ActivitySnapshot, ParticipantSnapshot
+from workflows.definition import OWNER, Phase, Transition, WorkflowDefinition
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
@@ -81,28 +82,7 @@ SUBJECTS = ["语文", "数学", "英语", "科学", "道德与法治", "音乐",
 EVIDENCE_TEXT = "本次活动围绕课堂教学中的真实问题展开研讨，我对照自己的教学实践进行了反思，并形成了改进计划。"
 
 
-@dataclass(frozen=True)
-class Profile:
-    """How often a format runs in a school year and how big it is (realistic volumes only;
-    behaviour always comes from the type itself)."""
-
-    per_100_teachers: float  # activities per school year in a school of 100 teachers
-    group: tuple[float, float]  # share of the staff in the main role (min, max)
-    hours: tuple[float, float]  # the activity's hours (min, max), rounded to half hours
-    min_group: int = 2
-    max_group: int = 60
-
-
-# Volumes from the seeds' plans: a lecture for much of the staff about twice a month,
-# observation lessons for a teaching group, term-long pairs, a few projects and visits.
-PROFILES: dict[str, Profile] = {
-    "lecture": Profile(16, (0.3, 0.6), (2, 3), min_group=8, max_group=80),
-    "observation": Profile(50, (0.08, 0.15), (3, 4), min_group=4, max_group=20),
-    "mentorship": Profile(25, (0.01, 0.01), (10, 16), min_group=1, max_group=1),
-    "research": Profile(10, (0.04, 0.08), (20, 30), min_group=3, max_group=10),
-    "school_visit": Profile(20, (0.03, 0.08), (6, 8), min_group=2, max_group=10),
-}
-DEFAULT_PROFILE = Profile(10, (0.05, 0.1), (2, 4))
+DEFAULT_PROFILE = SampleProfile(10, (0.05, 0.1), (2, 4))
 
 #: The fate of a past activity (once old enough): weights. ``revoked`` ends ``reviewed`` with
 #: a credit and its reversal; ``recredited`` was revoked and credited again (round 2).
@@ -115,27 +95,53 @@ PAST_FATES: tuple[tuple[str, int], ...] = (
     ("recredited", 3),
 )
 COVERAGE_FATES = ("cancelled", "held", "reviewed", "credited", "revoked", "recredited")
-# trigger sequence of each fate: (trigger, from, to)
-FATE_STEPS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "planned": (),
-    "cancelled": (("cancel", "planned", "cancelled"),),
-    "held": (("hold", "planned", "held"),),
-    "reviewed": (("hold", "planned", "held"), ("approve", "held", "reviewed")),
-    "credited": (("hold", "planned", "held"), ("approve", "held", "reviewed"), ("credit", "reviewed", "credited")),
-    "revoked": (
-        ("hold", "planned", "held"),
-        ("approve", "held", "reviewed"),
-        ("credit", "reviewed", "credited"),
-        ("revoke", "credited", "reviewed"),
-    ),
-    "recredited": (
-        ("hold", "planned", "held"),
-        ("approve", "held", "reviewed"),
-        ("credit", "reviewed", "credited"),
-        ("revoke", "credited", "reviewed"),
-        ("credit", "reviewed", "credited"),
-    ),
+#: The phase each fate ends in (``revoked`` and ``recredited`` go through credited first).
+FATE_PHASES: dict[str, Phase | None] = {
+    "planned": None,
+    "cancelled": Phase.CLOSED,
+    "held": Phase.AWAITING_REVIEW,
+    "reviewed": Phase.CONFIRMED,
+    "credited": Phase.CREDITED,
+    "revoked": Phase.CREDITED,
+    "recredited": Phase.CREDITED,
 }
+
+
+def fate_steps(definition: WorkflowDefinition, fate: str) -> tuple[Transition, ...]:
+    """The transitions an activity of this workflow takes to meet ``fate``, asked of the
+    definition (a type's own states and triggers included): the shortest way forward to a state
+    of the fate's phase; then, for ``revoked``, the trigger that reverses credits, and for
+    ``recredited`` the one that posts them again."""
+    goal = FATE_PHASES[fate]
+    if goal is None:
+        return ()
+    forward = [
+        t for t in definition.transitions
+        if not t.clears_adjustments and not t.reverses_credits
+        and (definition.phase(t.dest) is not Phase.CLOSED or goal is Phase.CLOSED)
+    ]
+    paths: dict[str, tuple[Transition, ...]] = {definition.initial: ()}
+    queue = [definition.initial]
+    steps: tuple[Transition, ...] | None = None
+    while queue and steps is None:
+        state = queue.pop(0)
+        for t in forward:
+            if state in t.sources and t.dest not in paths:
+                paths[t.dest] = paths[state] + (t,)
+                if definition.phase(t.dest) is goal:
+                    steps = paths[t.dest]
+                    break
+                queue.append(t.dest)
+    if steps is None:
+        raise ValueError(f"no way to {fate!r} in this workflow")
+    if fate in ("revoked", "recredited"):
+        revoke = next(t for t in definition.transitions if t.reverses_credits and steps[-1].dest in t.sources)
+        steps += (revoke,)
+    if fate == "recredited":
+        steps += (next(t for t in definition.transitions if t.posts_credits and steps[-1].dest in t.sources),)
+    return steps
+
+
 TABLES: tuple[type, ...] = (
     School,
     SchoolActivityType,
@@ -311,7 +317,7 @@ class DistrictGenerator:
         planned: list[tuple[dict[str, Any], list[tuple[int, str]], str, RegisteredType, int]] = []
         for y in range(self.years):
             for reg in self.types:
-                profile = PROFILES.get(reg.type.key, DEFAULT_PROFILE)
+                profile = reg.type.sample_profile() or DEFAULT_PROFILE
                 count = max(1, round(profile.per_100_teachers * self.teachers / 100))
                 forced: list[str] = []
                 if y == 0:  # every type in every state, whatever the size and the date
@@ -337,6 +343,7 @@ class DistrictGenerator:
                     roles += [(u, main_role) for u in people[len(other_roles) :]]
                     local_day = to_local(start, "Asia/Shanghai").date()
                     fate = fate_wanted or self._fate(start)
+                    steps = fate_steps(reg.engine.definition, fate)
                     row = {
                         "school_id": school_id,
                         "type_key": reg.type.key,
@@ -347,16 +354,16 @@ class DistrictGenerator:
                         "hours": hours,
                         "school_year": school_year_of(local_day),
                         "semester": semester_of(local_day),
-                        "state": FATE_STEPS[fate][-1][2] if FATE_STEPS[fate] else "planned",
-                        "version": 1 + len(FATE_STEPS[fate]),
-                        "credit_round": sum(1 for step in FATE_STEPS[fate] if step[0] == "credit"),
+                        "state": steps[-1].dest if steps else reg.engine.definition.initial,
+                        "version": 1 + len(steps),
+                        "credit_round": sum(1 for t in steps if t.posts_credits),
                         "details": _details(reg.type, rng),
                         "location": rng.choice(("学校报告厅", "录播教室", "会议室", "多功能厅")),
                         "created_at": start - timedelta(days=14),
                         "updated_at": start,
                     }
                     assert reviewer in reviewers
-                    planned.append((row, roles, fate, reg, reviewer))
+                    planned.append((row, roles, steps, reg, reviewer))
         ids = _insert_returning_ids(conn, Activity.__table__, [p[0] for p in planned])
         self.report.rows["activity"] += len(ids)
         settings = {r.type.key: r.type.settings_with_defaults({}) for r in self.types}
@@ -364,9 +371,9 @@ class DistrictGenerator:
         evidence: list[dict[str, Any]] = []
         logs: list[dict[str, Any]] = []
         ledger: list[dict[str, Any]] = []
-        for act_id, (row, roles, fate, reg, reviewer) in zip(ids, planned, strict=True):
-            steps = FATE_STEPS[fate]
-            attended = any(s[0] == "hold" for s in steps)
+        for act_id, (row, roles, steps, reg, reviewer) in zip(ids, planned, strict=True):
+            definition = reg.engine.definition
+            attended = any(definition.phase(t.dest) not in (Phase.OPEN, Phase.CLOSED) for t in steps)
             snapshot = ActivitySnapshot(
                 id=act_id,
                 type_key=row["type_key"],
@@ -401,31 +408,32 @@ class DistrictGenerator:
                         "adjusted_by": None,
                     }
                 )
-                if any(s[0] == "approve" for s in steps) and attended_hours:
+                if any(t.adjusts_hours for t in steps) and attended_hours:
                     for kind, count in reg.type.required_evidence_for(role, settings[reg.type.key]).items():
                         for i in range(count):
                             evidence.append(self._evidence(act_id, user_id, kind, i, row["ends_at"]))
-                if any(s[0] == "credit" for s in steps):
+                if any(t.posts_credits for t in steps):
                     snap = ParticipantSnapshot(user_id, role, attended_hours, absent, excused)
                     hours = reg.type.credit_hours(snap, snapshot, settings[reg.type.key])
                     if hours > 0:
                         credits.append((user_id, role, hours))
             when = row["ends_at"]
             credit_round = 0
-            for trigger, from_state, to_state in steps:
+            from_state = definition.initial
+            for t in steps:
                 when = min(self.now, when + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8)))
-                actor = row["organizer_id"] if trigger in ("hold", "cancel") else reviewer
-                if trigger == "cancel":
+                actor = row["organizer_id"] if OWNER in t.roles else reviewer
+                if definition.phase(t.dest) is Phase.CLOSED:  # cancelled before it took place
                     when = row["created_at"] + timedelta(days=1)
                 payload: dict[str, Any] = {}
-                if trigger == "credit":
+                if t.posts_credits:
                     credit_round += 1
                     payload["credited"] = {str(u): str(h) for u, _r, h in credits}
                     ledger += [
                         self._entry(row, act_id, u, r, h, "credit", credit_round, "", reviewer, when)
                         for u, r, h in credits
                     ]
-                elif trigger == "revoke":
+                elif t.reverses_credits:
                     payload["reversed"] = {str(u): str(-h) for u, _r, h in credits}
                     ledger += [
                         self._entry(row, act_id, u, r, -h, "reversal", credit_round, "学时核定有误", reviewer, when)
@@ -435,15 +443,16 @@ class DistrictGenerator:
                     {
                         "activity_id": act_id,
                         "school_id": school_id,
-                        "trigger": trigger,
+                        "trigger": t.trigger,
                         "from_state": from_state,
-                        "to_state": to_state,
+                        "to_state": t.dest,
                         "actor_id": actor,
-                        "comment": "学时核定有误" if trigger == "revoke" else "",
+                        "comment": "学时核定有误" if t.comment_required else "",
                         "payload": payload,
                         "created_at": when,
                     }
                 )
+                from_state = t.dest
         for table, rows in (
             (Participation.__table__, parts),
             (Evidence.__table__, evidence),
@@ -533,4 +542,45 @@ def table_counts() -> dict[str, int]:
     return {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) or 0 for m in TABLES}
 
 
-__all__: Sequence[str] = ("DistrictGenerator", "GenReport", "PROFILES", "generate", "table_counts")
+__all__: Sequence[str] = ("DistrictGenerator", "GenReport", "fate_steps", "generate", "table_counts")
+
+
+def main(argv: list[str] | None = None, app: Any = None) -> int:
+    """``python bench/datagen.py --schools N [--teachers M] [--years Y] [--seed S]``: generate
+    district-scale data into the database of ``DATABASE_URL`` (or the instance's SQLite)."""
+    import argparse
+
+    def at_least(low: int):
+        def parse(text: str) -> int:
+            value = int(text)
+            if value < low:
+                raise argparse.ArgumentTypeError(f"at least {low}")
+            return value
+
+        return parse
+
+    ap = argparse.ArgumentParser(description="Generate invented schools at district scale.")
+    ap.add_argument("--schools", type=at_least(1), required=True, help="how many schools")
+    ap.add_argument("--teachers", type=at_least(4), default=100, help="teachers per school (default 100)")
+    ap.add_argument("--years", type=at_least(1), default=1, help="school years of history (default 1)")
+    ap.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
+    args = ap.parse_args(argv)
+    if app is None:
+        from portal import create_app
+
+        app = create_app()
+    with app.app_context():
+        report = generate(args.schools, args.teachers, args.years, seed=args.seed)
+        first, last = report.school_codes[0], report.school_codes[-1]
+    print(f"generated {report.summary()}")
+    print(f"schools {first}…{last}; logins {first.lower()}-t001 (school admin), -t002/-t003 (reviewers), "
+          f"-t004… (organizers, then teachers); password yanxiu-demo")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""The doors a format needs: a plugin's own pages (``portal_register_routes``) and its own
+``flask`` commands (``portal_register_commands``), both given a :class:`portal.facade.Portal`.
+
+Pages: every blueprint a plugin returns is mounted inside a blueprint the core makes for that
+plugin, at ``/x/<plugin name>`` and under the endpoint name ``x_<plugin name>.<blueprint name>``,
+so its URLs can neither leave that prefix nor clash with the core's or another plugin's. Every
+route there requires a signed-in person (the core checks it before the plugin's view runs); the
+portal's CSRF protection, layout (``base.html``), error pages and security headers apply as to
+any page.
+
+Commands: the hook receives the ``flask`` command group (``app.cli``); a plugin that would
+replace a command already there is refused and reported, and the command stays as it was.
+
+A hook that raises, or returns something else than blueprints, is reported with the plugin's
+name like any other plugin failure (log, ``flask plugins list``, ``/admin/plugins``); the
+portal starts without that plugin's pages or commands.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from portal.facade import ROUTE_ROOT, Portal
+from portal.plugin_loader import N_, describe, in_registration_order
+from portal.registry import TypeRegistry
+
+M_ROUTES_BAD = N_("portal_register_routes of plugin '%(plugin)s' returned %(value)s, not a Blueprint; "
+                  "its pages were not added")
+M_ROUTES_FAILED = N_("the pages of plugin '%(plugin)s' could not be added: %(error)s")
+M_ROUTES_NAME = N_("plugin name '%(plugin)s' cannot be used in a URL; its pages were not added")
+M_COMMAND_TAKEN = N_("command '%(command)s' of plugin '%(plugin)s' would replace an existing command; "
+                     "it was not added")
+M_HOOK_RAISED = N_("hook %(hook)s raised %(error)s")
+
+URL_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+
+
+def facade(app: Flask, plugin: str) -> Portal:
+    """The one :class:`Portal` object of ``plugin`` in ``app``."""
+    made: dict[str, Portal] = app.extensions.setdefault("yanxiu.facades", {})
+    if plugin not in made:
+        made[plugin] = Portal(app, plugin)
+    return made[plugin]
+
+
+def endpoint_prefix(plugin: str) -> str:
+    """The blueprint name the core mounts a plugin's blueprints in (``x_<name>``)."""
+    return "x_" + re.sub(r"[^A-Za-z0-9_]", "_", plugin)
+
+
+def _require_login() -> Any:
+    from flask_login import current_user
+
+    from portal.extensions import login_manager
+
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def register_routes(app: Flask, registry: TypeRegistry) -> None:
+    loaded = registry.plugins
+    for impl in in_registration_order(loaded, "portal_register_routes"):
+        plugin = impl.plugin_name
+        try:
+            result = impl.function(**{k: {"portal": facade(app, plugin)}[k] for k in impl.argnames})
+        except Exception as exc:
+            loaded.fail(plugin, M_HOOK_RAISED, exc, hook="portal_register_routes", error=describe(exc))
+            continue
+        items = [] if result is None else list(result) if isinstance(result, (list, tuple)) else [result]
+        bad = next((b for b in items if not isinstance(b, Blueprint)), None)
+        if bad is not None:
+            loaded.fail(plugin, M_ROUTES_BAD, plugin=plugin, value=repr(bad)[:200])
+            continue
+        if not items:
+            continue
+        if not URL_SAFE.match(plugin):
+            loaded.fail(plugin, M_ROUTES_NAME, plugin=plugin)
+            continue
+        names = [bp.name for bp in items]
+        if len(set(names)) != len(names):
+            loaded.fail(plugin, M_ROUTES_FAILED, plugin=plugin,
+                        error=f"two blueprints are named {sorted(n for n in names if names.count(n) > 1)[0]!r}")
+            continue
+        outer = Blueprint(endpoint_prefix(plugin), f"yanxiu.plugin.{plugin}", url_prefix=f"{ROUTE_ROOT}/{plugin}")
+        outer.before_request(_require_login)
+        for bp in items:
+            outer.register_blueprint(bp)
+        try:
+            app.register_blueprint(outer)
+        except Exception as exc:  # a rule Werkzeug refuses …
+            loaded.fail(plugin, M_ROUTES_FAILED, exc, plugin=plugin, error=describe(exc))
+
+
+def register_commands(app: Flask, registry: TypeRegistry) -> None:
+    loaded = registry.plugins
+    cli = app.cli
+    for impl in in_registration_order(loaded, "portal_register_commands"):
+        plugin = impl.plugin_name
+        before = dict(cli.commands)
+        kwargs = {"cli": cli, "portal": facade(app, plugin)}
+        try:
+            impl.function(**{k: kwargs[k] for k in impl.argnames})
+        except Exception as exc:
+            cli.commands.clear()
+            cli.commands.update(before)
+            loaded.fail(plugin, M_HOOK_RAISED, exc, hook="portal_register_commands", error=describe(exc))
+            continue
+        replaced = sorted(n for n, c in before.items() if cli.commands.get(n) is not c)
+        for name in replaced:
+            cli.commands[name] = before[name]
+            loaded.fail(plugin, M_COMMAND_TAKEN, command=name, plugin=plugin)
+
+
+def init_app(app: Flask, registry: TypeRegistry) -> None:
+    register_routes(app, registry)
+    register_commands(app, registry)
