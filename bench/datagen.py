@@ -115,25 +115,7 @@ def fate_steps(definition: WorkflowDefinition, fate: str) -> tuple[Transition, .
     goal = FATE_PHASES[fate]
     if goal is None:
         return ()
-    forward = [
-        t for t in definition.transitions
-        if not t.clears_adjustments and not t.reverses_credits
-        and (definition.phase(t.dest) is not Phase.CLOSED or goal is Phase.CLOSED)
-    ]
-    paths: dict[str, tuple[Transition, ...]] = {definition.initial: ()}
-    queue = [definition.initial]
-    steps: tuple[Transition, ...] | None = None
-    while queue and steps is None:
-        state = queue.pop(0)
-        for t in forward:
-            if state in t.sources and t.dest not in paths:
-                paths[t.dest] = paths[state] + (t,)
-                if definition.phase(t.dest) is goal:
-                    steps = paths[t.dest]
-                    break
-                queue.append(t.dest)
-    if steps is None:
-        raise ValueError(f"no way to {fate!r} in this workflow")
+    steps = definition.way_to(goal)
     if fate in ("revoked", "recredited"):
         revoke = next(t for t in definition.transitions if t.reverses_credits and steps[-1].dest in t.sources)
         steps += (revoke,)

@@ -14,6 +14,7 @@ from portal.models import Activity, Evidence, School, User
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
 from portal.timeutil import utcnow
+from workflows.definition import OWNER, Phase, Transition
 
 DEMO_PASSWORD = "yanxiu-demo"
 STAFF = [
@@ -31,7 +32,14 @@ STAFF = [
 DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
 
 
-STATE_TAGS = {"planned": "筹备中", "held": "待审核", "reviewed": "待认定", "credited": "已认定", "cancelled": "已取消"}
+# One demo activity of each type in each phase: how far along it is, and when it starts (days).
+DEMO_PHASES: tuple[tuple[Phase, str, int], ...] = (
+    (Phase.OPEN, "筹备中", 10),
+    (Phase.AWAITING_REVIEW, "待审核", -20),
+    (Phase.CONFIRMED, "待认定", -30),
+    (Phase.CREDITED, "已认定", -40),
+    (Phase.CLOSED, "已取消", 5),
+)
 
 
 def _subject(details: dict) -> str:
@@ -53,12 +61,13 @@ def _roles(key: str) -> list[tuple[str, str]]:
 TEXT = "这次活动让我收获很多。" * 20
 
 
-def _add_evidence(act: Activity, organizer: User, stage: str) -> None:
-    """Evidence so the type's guards pass before ``stage``: what each role must provide
-    (``required_evidence_for``, before approval) and the type's own ``sample_evidence``."""
+def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
+    """Evidence so the type's guards pass before ``step``: what each role must provide
+    (``required_evidence_for``, before the approval) and the type's own ``sample_evidence``."""
     reg = registry().types[act.type_key]
     people = activities.participants_with_users(act.id)
-    if stage == "approve":
+    stage = step.trigger
+    if step.adjusts_hours:  # the reviewer's approval: required evidence is checked there
         settings = schools.type_settings(act.school_id, act.type_key)
         for p, u in people:
             for kind, count in reg.type.required_evidence_for(p.role, settings).items():
@@ -90,19 +99,19 @@ def load_demo(today: datetime | None = None) -> School:
     users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
-    plan = [("planned", 10), ("held", -20), ("reviewed", -30), ("credited", -40), ("cancelled", 5)]
     for key, reg in registry().types.items():
         details = reg.type.sample_details()
         if details is None:  # the type offers no demo data
             continue
         type_name = reg.type.name_zh
-        for state, offset in plan:
+        definition = reg.engine.definition
+        for phase, tag, offset in DEMO_PHASES:
             start = now + timedelta(days=offset)
             act = activities.plan_activity(
                 school,
                 organizer,
                 key,
-                f"{type_name}：{_subject(details)}（{STATE_TAGS[state]}）",
+                f"{type_name}：{_subject(details)}（{tag}）",
                 start.isoformat(timespec="minutes") + "+00:00",
                 (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
                 "3",
@@ -110,26 +119,20 @@ def load_demo(today: datetime | None = None) -> School:
                 details,
                 location="学校报告厅",
             )
-            if state == "planned":
-                continue
-            if state == "cancelled":
-                transitions.fire(act.id, school.id, organizer, "cancel", "时间冲突，改期")
-                continue
-            _add_evidence(act, organizer, "hold")
-            rows = [
-                {"user_id": p.user_id, "attended_hours": "3", "absent_hours": "0", "excused_hours": "0"}
-                for p, _ in activities.participants_with_users(act.id)
-            ]
-            rows[-1] = {**rows[-1], "attended_hours": "2", "excused_hours": "1"}
-            activities.record_attendance(act, organizer, rows)
-            transitions.fire(act.id, school.id, organizer, "hold", "")
-            if state == "held":
-                continue
-            _add_evidence(act, organizer, "approve")
-            transitions.fire(act.id, school.id, reviewer, "approve", "材料齐全")
-            if state == "reviewed":
-                continue
-            transitions.fire(act.id, school.id, reviewer, "credit", "")
+            for step in definition.way_to(phase):  # the type's own workflow, its own states too
+                if definition.phase(step.dest) is Phase.CLOSED:
+                    transitions.fire(act.id, school.id, organizer, step.trigger, "时间冲突，改期")
+                    continue
+                _add_evidence(act, organizer, step)  # what the type's guards ask before it
+                if step.not_before_start:  # held: the attendance first
+                    rows = [
+                        {"user_id": p.user_id, "attended_hours": "3", "absent_hours": "0", "excused_hours": "0"}
+                        for p, _ in activities.participants_with_users(act.id)
+                    ]
+                    rows[-1] = {**rows[-1], "attended_hours": "2", "excused_hours": "1"}
+                    activities.record_attendance(act, organizer, rows)
+                actor = organizer if OWNER in step.roles else reviewer
+                transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
     return school
 
 

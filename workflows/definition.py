@@ -127,6 +127,30 @@ class WorkflowDefinition:
     def states_in(self, *phases: Phase) -> list[str]:
         return [s.name for s in self.states if s.phase in phases]
 
+    def way_to(self, goal: Phase, start: str | None = None) -> tuple[Transition, ...]:
+        """The shortest way forward from ``start`` (the initial state) to a state of ``goal``:
+        no return for rework, no reversal, no cancelling unless the goal is closed. What the demo
+        and generated data follow, so a type's own states are gone through too."""
+        origin = start or self.initial
+        if self.phase(origin) is goal:
+            return ()
+        forward = [
+            t for t in self.transitions
+            if not t.clears_adjustments and not t.reverses_credits
+            and (self.phase(t.dest) is not Phase.CLOSED or goal is Phase.CLOSED)
+        ]
+        paths: dict[str, tuple[Transition, ...]] = {origin: ()}
+        queue = [origin]
+        while queue:
+            state = queue.pop(0)
+            for t in forward:
+                if state in t.sources and t.dest not in paths:
+                    paths[t.dest] = paths[state] + (t,)
+                    if self.phase(t.dest) is goal:
+                        return paths[t.dest]
+                    queue.append(t.dest)
+        raise ValueError(f"no way to a state of phase {goal.value!r}")
+
     def ordered_states(self) -> list[State]:
         """States in phase order (a plugin's state after the core states of its phase)."""
         return sorted(self.states, key=lambda s: PHASE_ORDER.index(s.phase))
