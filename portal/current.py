@@ -31,13 +31,15 @@ def _load() -> None:
         schools, district = access.schools_and_district_role(current_user.id)
     g.yanxiu_schools = schools
     wanted = session.get("school_id")
-    chosen = next((s for s in schools if s[0].id == wanted), schools[0] if schools else None)
+    chosen = access.school_in_context(schools, district, school_id=wanted)
+    if chosen is None and schools:  # none chosen yet (or no longer theirs): their first school
+        chosen = access.school_in_context(schools, district, school_id=schools[0][0].id)
     if chosen is not None:
-        g.yanxiu_school, g.yanxiu_roles = chosen[0], frozenset(chosen[1])
+        g.yanxiu_school, g.yanxiu_roles = chosen
         if wanted != chosen[0].id:  # an unchanged session is not signed and sent again
             session["school_id"] = chosen[0].id
-    if district:
-        g.yanxiu_roles = g.yanxiu_roles | {"district_admin"}
+    elif district:
+        g.yanxiu_roles = frozenset({"district_admin"})
 
 
 def remember_memberships(user_id: int, schools: access.SchoolRoles, district: bool) -> None:

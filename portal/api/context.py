@@ -63,19 +63,14 @@ def school_context() -> SchoolContext:
         code = request.args.get("school")
     if code is not None and not SCHOOL_CODE.match(code):
         raise Invalid(msg("school.code_invalid"), {"X-School": msg("school.code_format")})
-    memberships = access.schools_of(user.id)
-    district = access.is_district_admin(user.id)
-    extra = {"district_admin"} if district else set()
+    memberships, district = access.schools_and_district_role(user.id)
+    if code is None and len(memberships) == 1:
+        code = memberships[0][0].code
     if code is not None:
-        chosen = next(((s, r) for s, r in memberships if s.code == code), None)
-        if chosen is not None:
-            ctx = SchoolContext(chosen[0], frozenset(chosen[1]) | extra)
-        elif district:
-            ctx = SchoolContext(access.school_by_code(code), frozenset(extra))
-        else:
+        chosen = access.school_in_context(memberships, district, code=code)
+        if chosen is None:
             raise NotFound(msg("school.no_code", code=repr(code)))
-    elif len(memberships) == 1:
-        ctx = SchoolContext(memberships[0][0], frozenset(memberships[0][1]) | extra)
+        ctx = SchoolContext(*chosen)
     else:
         choices = ", ".join(s.code for s, _ in memberships) or "any school code"
         raise Invalid(

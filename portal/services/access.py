@@ -84,6 +84,22 @@ def _group_roles(rows: Iterable[tuple[str, School | None]]) -> tuple[SchoolRoles
     return list(out.values()), district
 
 
+def school_in_context(
+    schools: SchoolRoles, district: bool, *, school_id: int | None = None, code: str | None = None
+) -> tuple[School, frozenset[str]] | None:
+    """The school a request acts in and the person's roles there — the one rule for the pages
+    (school chosen by id in the session) and the API (``X-School`` code): one of the person's
+    schools, or for a district admin any school named by code; ``district_admin`` is added to a
+    district admin's roles. None when the school named is not theirs."""
+    extra = {"district_admin"} if district else set()
+    for school, roles in schools:
+        if (school_id is not None and school.id == school_id) or (code is not None and school.code == code):
+            return school, frozenset(roles) | extra
+    if district and code is not None:
+        return school_by_code(code), frozenset(extra)
+    return None
+
+
 def schools_of(user_id: int) -> list[tuple[School, list[str]]]:
     """The schools a user belongs to, with their roles there (one query)."""
     return schools_and_district_role(user_id)[0]
