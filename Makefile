@@ -25,7 +25,12 @@ $(EXAMPLE_STAMP): $(STAMP) examples/reading-club/pyproject.toml
 	$(BIN)/python -m pip install -q -e examples/reading-club
 	touch $(EXAMPLE_STAMP)
 
-test-deps: install $(EXAMPLE_STAMP)
+LESSON_STUDY_STAMP := $(VENV)/.example-lesson-study-installed
+$(LESSON_STUDY_STAMP): $(STAMP) examples/lesson-study/pyproject.toml
+	$(BIN)/python -m pip install -q -e examples/lesson-study
+	touch $(LESSON_STUDY_STAMP)
+
+test-deps: install $(EXAMPLE_STAMP) $(LESSON_STUDY_STAMP)
 
 translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d portal/translations -f

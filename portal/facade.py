@@ -23,6 +23,8 @@ from portal import policy
 from workflows import ActivitySnapshot, ParticipantSnapshot
 from workflows.definition import Phase
 
+_Phase = Phase
+
 #: Every route a plugin registers lives under ``/x/<plugin name>``.
 ROUTE_ROOT = "/x"
 
@@ -127,7 +129,7 @@ class Portal:
         abort(404)
 
     # -- the registry, settings, words --------------------------------------------------
-    def phase(self, type_key: str | None, state: str) -> Phase:
+    def phase(self, type_key: str | None, state: str) -> _Phase:
         """What ``state`` of an activity of type ``type_key`` means to the core (open, awaiting
         review, confirmed, credited, closed)."""
         from portal.registry import registry

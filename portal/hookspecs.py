@@ -44,10 +44,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from portal.activity_types import ActivityType
     import click
     from flask import Blueprint
 
+    from portal.activity_types import ActivityType
     from portal.assessment import Assessment, YearFacts
     from portal.facade import Portal
     from workflows import ActivitySnapshot

@@ -75,19 +75,20 @@ def register_routes(app: Flask, registry: TypeRegistry) -> None:
         if bad is not None:
             loaded.fail(plugin, M_ROUTES_BAD, plugin=plugin, value=repr(bad)[:200])
             continue
-        if not items:
+        blueprints: list[Blueprint] = [b for b in items if isinstance(b, Blueprint)]
+        if not blueprints:
             continue
         if not URL_SAFE.match(plugin):
             loaded.fail(plugin, M_ROUTES_NAME, plugin=plugin)
             continue
-        names = [bp.name for bp in items]
+        names = [bp.name for bp in blueprints]
         if len(set(names)) != len(names):
             loaded.fail(plugin, M_ROUTES_FAILED, plugin=plugin,
                         error=f"two blueprints are named {sorted(n for n in names if names.count(n) > 1)[0]!r}")
             continue
         outer = Blueprint(endpoint_prefix(plugin), f"yanxiu.plugin.{plugin}", url_prefix=f"{ROUTE_ROOT}/{plugin}")
         outer.before_request(_require_login)
-        for bp in items:
+        for bp in blueprints:
             outer.register_blueprint(bp)
         try:
             app.register_blueprint(outer)

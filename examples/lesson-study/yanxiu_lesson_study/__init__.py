@@ -14,7 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from portal.hookspecs import CONTRACT_VERSION, hookimpl
-
 from yanxiu_lesson_study.lesson_study import LessonStudy
 
 if tuple(int(x) for x in CONTRACT_VERSION.split(".")) < (1, 2) or CONTRACT_VERSION.split(".")[0] != "1":
