@@ -10,7 +10,15 @@ from typing import Any
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, SampleProfile, Setting, Text
+from portal.activity_types import (
+    ActivityType,
+    EvidenceKind,
+    Role,
+    SampleEvidence,
+    SampleProfile,
+    Setting,
+    Text,
+)
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 

@@ -12,7 +12,15 @@ from datetime import timedelta
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, SampleEvidence, SampleProfile, Setting, Text
+from portal.activity_types import (
+    ActivityType,
+    EvidenceKind,
+    Role,
+    SampleEvidence,
+    SampleProfile,
+    Setting,
+    Text,
+)
 from portal.hookspecs import hookimpl
 from workflows import TransitionContext, WorkflowExtension
 

@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 
 from wtforms import Form
 
-from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, WorkflowExtension
 from portal.hours import floor_half
 from portal.messages import Msg, msg
+from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, WorkflowExtension
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class Setting:
         d = self.default
         if not isinstance(d, (bool, int, float, str, list, dict)):
             raise TypeError(f"a setting's default must be a JSON value, not {d!r}")
-        if self.is_number:
+        if isinstance(d, (int, float)) and not isinstance(d, bool):  # is_number
             if not math.isfinite(d):
                 raise ValueError(f"a setting's default must be finite, not {d!r}")
             lo, hi = self.bounds
@@ -120,7 +120,11 @@ class Setting:
         lo = DEFAULT_SETTING_MINIMUM if self.minimum is None else self.minimum
         hi = self.maximum
         if hi is None:
-            hi = max(DEFAULT_SETTING_MAXIMUM, self.default) if self.is_number else DEFAULT_SETTING_MAXIMUM
+            d = self.default
+            if isinstance(d, (int, float)) and not isinstance(d, bool):  # is_number
+                hi = max(DEFAULT_SETTING_MAXIMUM, d)
+            else:
+                hi = DEFAULT_SETTING_MAXIMUM
         return lo, hi
 
     def check(self, value: Any) -> Msg | None:

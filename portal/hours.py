@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
+
 from portal.messages import Msg, msg
 
 HALF = Decimal("0.5")

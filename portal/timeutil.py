@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
 from portal.messages import Msg, msg
 
 MIN_YEAR = 2000

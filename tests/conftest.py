@@ -310,6 +310,13 @@ def demo(app):
     return load_demo()  # finds the school
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The ``slow`` end-to-end runs first (a stable sort keeps every other order): pytest-xdist
+    deals the first tests round-robin, so they start at once on different workers instead of
+    one of them ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # -- figures measured by the tests ---------------------------------------------------------
 # Tests send figures as user properties ("figure" lines, schemathesis counts); they travel in
 # the reports, so these hooks (here, where the xdist controller loads them) print them.

@@ -10,10 +10,9 @@ from flask import g, request
 
 from portal import policy
 from portal.errors import Invalid, NotFound
+from portal.messages import msg
 from portal.models import ApiToken, School, User
 from portal.services import access, tokens
-from portal.messages import msg
-
 
 SCHOOL_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 

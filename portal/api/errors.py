@@ -46,8 +46,9 @@ def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     code = HTTP_CODES.get(status, "server_error" if status >= 500 else "error")
     response = error_response(status, code, exc.description or exc.name)
-    if status == 405 and getattr(exc, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    methods = getattr(exc, "valid_methods", None)  # a MethodNotAllowed's
+    if status == 405 and methods:
+        response.headers["Allow"] = ", ".join(methods)
     return response
 
 

@@ -10,9 +10,9 @@ from portal.api.context import SchoolContext, caller, school_context
 from portal.api.schemas import COMPONENTS, SCHOOL_YEAR, ref
 from portal.api.spec import MAX_ID, Param, json_response, operation
 from portal.errors import NotFound
+from portal.messages import msg
 from portal.models import Activity
 from portal.services import access, activities, overview, transitions
-from portal.messages import msg
 
 ACTIVITY = json_response("The activity, its participants, evidence and the caller's allowed triggers", ref("Activity"))
 LIST_PARAMS = (

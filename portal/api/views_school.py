@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request, stream_with_context
 
+from portal import policy
 from portal.api import parsing, serialize
 from portal.api.blueprint import bp
-from portal import policy
 from portal.api.context import caller, school_context
 from portal.api.schemas import SCHOOL_YEAR, ref
 from portal.api.spec import MAX_ID, Param, json_response, operation
 from portal.errors import NotFound
+from portal.messages import msg
 from portal.registry import registry
 from portal.services import credits, schools
 from portal.timeutil import current_school_year
-from portal.messages import msg
 
 YEAR_PARAM = Param("year", SCHOOL_YEAR, "School year, e.g. 2026-2027 (default: the current one)")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -30,9 +30,9 @@ from sqlalchemy import Numeric, select, type_coerce
 
 from portal.extensions import db
 from portal.hours import fmt
+from portal.messages import KINDS, heading, label, norm_lang, reason_label, status_label
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
-from portal.messages import KINDS, heading, label, norm_lang, reason_label, status_label
 from portal.services import credits
 from portal.timeutil import to_local
 
@@ -59,9 +59,9 @@ def csv_cell(value: object) -> str:
     """A CSV field: hours as '12.5', text that a spreadsheet would run prefixed with '.
 
     Called for every cell of million-row exports, so the common types go first."""
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return "'" + value if value[:1] in _FORMULA_FIRST else value
+    kind = type(value)
     if value is None:
         return ""
     if kind is int:

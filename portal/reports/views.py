@@ -25,13 +25,13 @@ from portal.current import allowed, current_actor, current_school, require_schoo
 from portal.errors import DomainError, Forbidden, Invalid
 from portal.hours import fmt
 from portal.i18n import lang_code
+from portal.messages import tr
 from portal.models import School
 from portal.page_cache import cached_part
 from portal.registry import registry
 from portal.reports import exports
 from portal.services import access, credits, exemptions, schools
 from portal.timeutil import current_school_year
-from portal.messages import tr
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 

@@ -9,9 +9,9 @@ from sqlalchemy import bindparam, select
 from portal import policy
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
+from portal.messages import msg
 from portal.models import Activity, Membership, School, User
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
-from portal.messages import msg
 from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
 
 

@@ -21,18 +21,18 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal import policy
+from portal.activity_types import Text
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
-from portal.activity_types import Text
 from portal.hours import BadHours, fmt, parse_hours
+from portal.messages import Msg, msg
 from portal.models import Activity, Evidence, Membership, Participation, School, User
-from portal import policy
 from portal.services import access, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.timeutil import BadTime, parse_iso, school_year_of, semester_of, to_local, utcnow
-from portal.messages import Msg, msg
 
 TITLE_MAX = 200
 
@@ -43,8 +43,8 @@ class ParticipantInput:
     role: str
 
 
-def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[list[ParticipantInput], list[str]]:
-    errors: list[str] = []
+def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[list[ParticipantInput], list[Msg]]:
+    errors: list[Msg] = []
     out: list[ParticipantInput] = []
     if raw is None:
         return out, errors
@@ -153,6 +153,7 @@ def plan_activity(
             fields["details"] = derrs
     if fields:
         raise Invalid(msg("plan.refused"), fields)
+    assert start is not None  # parsed, or a field error was raised above
     local_day = to_local(start, school.timezone).date()
     with write_transaction() as s:
         act = Activity(
@@ -383,7 +384,7 @@ def add_evidence(
     reg = schools.require_type(act.type_key)
     _require_open(act, "evidence")
     uid = actor.id if user_id is None else user_id
-    fields: dict[str, str] = {}
+    fields: dict[str, Msg] = {}
     if isinstance(uid, bool) or not isinstance(uid, int):
         raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
     policy.require(
@@ -404,7 +405,7 @@ def add_evidence(
         fields["text"] = msg("evidence.must_be_text")
     if not has_text and data is None:
         fields["text"] = msg("evidence.text_or_file")
-    if has_text and len(text) > TEXT_MAX:
+    if has_text and len(text or "") > TEXT_MAX:
         fields["text"] = msg("at_most_chars", n=TEXT_MAX)
     if fields:
         raise Invalid(msg("evidence.refused"), fields)
@@ -416,7 +417,7 @@ def add_evidence(
         size = len(data)
     char_count = len("".join((text or "").split())) if has_text else 0
     path = upload_folder() / stored if stored else None
-    if path is not None:
+    if path is not None and data is not None:  # a file came
         with os.fdopen(  # a new file (generated name), readable by the portal only: 0600
             os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
         ) as fh:

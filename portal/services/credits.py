@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from sqlalchemy import Integer, Numeric, String, bindparam, cast, func, literal, null, select, union_all
 
-from portal.assessment import Assessment, YearFacts
 from portal import policy
+from portal.assessment import Assessment, YearFacts
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
+from portal.messages import msg
 from portal.models import (
     Activity,
     CreditEntry,
@@ -31,7 +32,6 @@ from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access
 from portal.timeutil import current_school_year, valid_school_year
-from portal.messages import msg
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
@@ -127,9 +127,9 @@ def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]
     }
     by_id = {s.id: s for s in schools_}
     for sid, user in _teachers_of(ids, year):
-        key = (sid, user.id)
+        who = (sid, user.id)
         out[sid].append(
-            _facts(by_id[sid], year, user, by_type.get(key, {}), absences.get(key, {}), exemptions.get(key))
+            _facts(by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who))
         )
     return out
 
@@ -144,8 +144,9 @@ def _teachers_of(school_ids: list[int], year: str | None) -> list[tuple[int, Use
         credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
             CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
         )
-        teaching = teaching.union(credited)
-    people = teaching.subquery()
+        people = teaching.union(credited).subquery()
+    else:
+        people = teaching.subquery()
     rows = db.session.execute(
         select(people.c.sid, User)
         .join(User, User.id == people.c.uid)
@@ -337,7 +338,7 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
     act = access.get_activity(activity_id, school_id)
     if registry().phase(act.type_key, act.state) is not Phase.CREDITED:
         raise Conflict(msg("certificate.not_posted"), state=act.state)
-    school = db.session.get(School, school_id)
+    school = db.session.get_one(School, school_id)
     net = dict(
         db.session.execute(
             select(CreditEntry.user_id, func.sum(CreditEntry.hours))

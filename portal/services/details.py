@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
+
 from portal.messages import msg
 
 
@@ -38,11 +39,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def validate_details(form_cls: type[Form], formdata: MultiDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def validate_details(form_cls: type[Form], formdata: MultiDict) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """Run the type's form; return (clean JSON-ready data, errors by field)."""
     form = form_cls(formdata=formdata)
     known = {f.name for f in form}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Any]] = {}
     for key in formdata.keys():
         if key not in known:
             errors[key] = [msg("details.unknown_field")]

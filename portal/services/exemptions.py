@@ -7,17 +7,19 @@ always carries its reason, which the summary shows.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
+from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
+from portal.messages import msg
 from portal.models import Exemption, School, User
-from portal import policy
 from portal.services import access
 from portal.services.credits import parse_year
 from portal.timeutil import utcnow
-from portal.messages import msg
 
 REASON_MAX = 500
 
@@ -51,7 +53,7 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
     """Exempt a teacher of the school for a year (replacing the reason of an earlier one)."""
     who = access.actor(actor.id, school.id)
     policy.require(policy.may_administer(who), "policy.exempt_admin_only")
-    fields: dict[str, str] = {}
+    fields: dict[str, Any] = {}
     year_text = ""
     if year in (None, ""):
         fields["year"] = msg("year.required")

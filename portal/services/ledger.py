@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from portal.activity_types import ActivityType
 from portal.errors import Conflict
 from portal.hours import fmt
+from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
 from portal.services.snapshots import activity_snapshot, participant_snapshot
-from portal.messages import msg
 from workflows import ParticipantSnapshot
 
 APPEND_ONLY = (CreditEntry, TransitionLog)

@@ -10,16 +10,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.assessment import EXEMPT, MET, STATUSES
-from workflows.definition import Phase
-
-EDITABLE = tuple(p for p in Phase if p.editable)
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.page_cache import cached_per_school
 from portal.registry import registry
 from portal.services import credits, schools
 from portal.services.ledger import credit_ceiling, credit_hours_for
+from workflows.definition import Phase
 
+EDITABLE = tuple(p for p in Phase if p.editable)
 ZERO = Decimal("0")
 
 

@@ -12,10 +12,10 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
+from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
 from portal.models.school import DEFAULT_SCHOOL_RULES
 from portal.registry import RegisteredType, registry
-from portal.messages import msg
 
 
 def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> School:
@@ -43,7 +43,7 @@ def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> Scho
 def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> School:
     """Change the school's rules (required hours, absence limit); a school admin's decision."""
     policy.require(policy.may_administer(by), "policy.admin_only")
-    fields: dict[str, str] = {}
+    fields: dict[str, Msg] = {}
     clean: dict[str, Any] = {}
     for key, value in rules.items():
         if key not in DEFAULT_SCHOOL_RULES:
@@ -133,7 +133,7 @@ def type_settings(school_id: int, key: str) -> dict[str, Any]:
 
 def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     """Every installed type's settings for a school, defaults filled in (one query)."""
-    stored = dict(
+    stored: dict[str, dict[str, Any]] = dict(
         db.session.execute(
             select(SchoolActivityType.type_key, SchoolActivityType.settings).where(
                 SchoolActivityType.school_id == school_id

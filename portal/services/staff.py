@@ -11,17 +11,19 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
+from portal.messages import Msg, msg
 from portal.models import SCHOOL_ROLES, Membership, School, User
 from portal.services import tokens, users
-from portal.messages import msg
 
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
@@ -75,7 +77,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
             .values(active=False)
         )
         tokens.revoke_all_in(s, user_id)
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
 
 
 @dataclass
@@ -87,7 +89,7 @@ class RosterRow:
     gender: str | None
     birth_date: date | None
     password: str
-    errors: list[str] = field(default_factory=list)
+    errors: list[Msg] = field(default_factory=list)
 
 
 @dataclass
@@ -116,7 +118,10 @@ def _read_table(filename: str, data: bytes) -> list[list[str]]:
         sheet = wb.worksheets[0]
         out = []
         for row in sheet.iter_rows(values_only=True):
-            out.append(["" if v is None else (v.date().isoformat() if hasattr(v, "date") and hasattr(v, "hour") else str(v)) for v in row])
+            out.append(
+                ["" if v is None else (v.date().isoformat() if hasattr(v, "date") and hasattr(v, "hour") else str(v))
+                 for v in row]
+            )
         wb.close()
         return out
     if name.endswith(".csv"):
@@ -164,11 +169,11 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     seen: set[str] = set()
     rows: list[RosterRow] = []
     for i, raw in enumerate(table[1:], start=2):
-        def cell(name: str) -> str:
+        def cell(name: str, raw: list[str] = raw) -> str:  # bound to this row
             j = col.get(name)
             return str(raw[j]).strip() if j is not None and j < len(raw) else ""
 
-        errors: list[str] = []
+        errors: list[Msg] = []
         username = cell("username")
         roles = [r.strip() for r in cell("roles").replace(";", ",").replace("，", ",").split(",") if r.strip()] or ["teacher"]
         bad_roles = [r for r in roles if r not in SCHOOL_ROLES]

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from portal.database import write_transaction
 from portal.errors import TooManyAttempts, Unauthenticated
 from portal.extensions import db
+from portal.messages import msg
 from portal.models import ApiToken, User
 from portal.services import login_guard
 from portal.timeutil import utcnow
-from portal.messages import msg
 
 TOKEN_BYTES = 32
 

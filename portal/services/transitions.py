@@ -9,8 +9,8 @@ hook fires.
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from portal.database import write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
+from portal.messages import Joined, Msg, msg, role_labels
 from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
 from portal.plugin_loader import call_each
 from portal.registry import registry
@@ -29,7 +30,6 @@ from portal.services.activities import participants_with_users
 from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import to_local, utcnow
-from portal.messages import Joined, Msg, msg, role_labels
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.definition import OWNER, PARTICIPANT
 from workflows.errors import CommentRequired

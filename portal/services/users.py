@@ -18,8 +18,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import ROLES, Membership, School, User
 from portal.messages import Msg, msg
+from portal.models import ROLES, Membership, School, User
 
 MIN_PASSWORD = 8
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
@@ -100,7 +100,8 @@ def create_user(
             s.add(user)
             s.flush()
             for role in dict.fromkeys(roles):
-                s.add(Membership(user_id=user.id, school_id=None if role == "district_admin" else school.id, role=role))
+                school_id = None if role == "district_admin" or school is None else school.id  # checked above
+                s.add(Membership(user_id=user.id, school_id=school_id, role=role))
     except IntegrityError:
         if by_username(username) is None:
             raise

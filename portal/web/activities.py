@@ -4,18 +4,20 @@ triggers, attendance and evidence."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from wtforms import SelectChoice
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
 
 from portal import policy
 from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
+from portal.messages import tr
 from portal.models import Evidence, User
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -24,7 +26,6 @@ from portal.services.snapshots import context
 from portal.timeutil import utcnow
 from portal.web import diagram
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
-from portal.messages import tr
 from workflows.definition import CORE
 
 bp = Blueprint("activities", __name__)
@@ -302,7 +303,8 @@ def add_evidence(activity_id: int):
     except Invalid as exc:
         db.session.rollback()
         leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
-        return _page(act, school, evidence_form=form, trigger_error=tr(exc) + (": " + "; ".join(leftover) if leftover else ""), status=422)
+        trigger_error = tr(exc) + (": " + "; ".join(leftover) if leftover else "")
+        return _page(act, school, evidence_form=form, trigger_error=trigger_error, status=422)
     flash(_("The evidence has been saved."), "success")
     return redirect(url_for("activities.show", activity_id=act.id) + "#evidence")
 
@@ -335,7 +337,7 @@ def attendance(activity_id: int):
     general: str | None = None
     status = 200
     if request.method == "POST":
-        rows = []
+        rows: list[dict[str, Any]] = []
         for p, _u in people:
             row = {
                 "user_id": p.user_id,

@@ -8,20 +8,20 @@ import binascii
 from datetime import date
 from typing import Any
 
-from wtforms import SelectChoice
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
-from portal.activity_types import Setting
 from portal import policy
+from portal.activity_types import Setting
 from portal.current import allowed, current_actor, require_school
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.messages import tr
 from portal.models import SCHOOL_ROLES
 from portal.registry import registry
 from portal.services import schools, staff, users
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
-from portal.messages import tr
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -45,7 +45,9 @@ def _setting_value(spec: Setting, raw: str | None) -> tuple[Any, str | None]:
     return (raw or ""), None
 
 
-def _types_page(errors: dict[str, dict[str, str]] | None = None, typed: dict[str, dict[str, Any]] | None = None, status: int = 200):
+def _types_page(
+    errors: dict[str, dict[str, str]] | None = None, typed: dict[str, dict[str, Any]] | None = None, status: int = 200
+):
     school = require_school()
     rows = []
     for key, reg in registry().types.items():

@@ -11,9 +11,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.current import switch_school
 from portal.errors import Invalid
 from portal.i18n import SUPPORTED
+from portal.messages import tr
 from portal.services import access, login_guard, users
 from portal.web.forms import LoginForm, PasswordForm
-from portal.messages import tr
 
 bp = Blueprint("auth", __name__)
 

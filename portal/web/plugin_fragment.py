@@ -12,7 +12,7 @@ from portal.registry import RegisteredType, registry
 NOTICE = Markup('<div class="alert alert-warning mb-0" role="alert" data-testid="plugin-fragment-failed">{}</div>')
 
 
-def page_fragment(reg: RegisteredType, ctx, locale: str):
+def page_fragment(reg: RegisteredType, ctx, locale: str | None):
     """``reg.type.page_fragment(ctx, locale)``, or the notice if it raises."""
     try:
         return reg.type.page_fragment(ctx, locale)

@@ -13,12 +13,12 @@ from portal.current import allowed, current_roles, require_school
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
+from portal.messages import tr
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
 from portal.web.forms import ConfirmForm
-from portal.messages import tr
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)

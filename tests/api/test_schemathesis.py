@@ -138,7 +138,7 @@ def live_api(make_app):
         admin_id, token = admin.id, tokens.issue(admin).token
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="schemathesis-live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="schemathesis-live-server", daemon=True)
     thread.start()
     try:
         yield app, f"http://127.0.0.1:{server.server_port}", admin_id, token
@@ -148,6 +148,7 @@ def live_api(make_app):
         server.server_close()
 
 
+@pytest.mark.slow
 def test_schemathesis_live_server_no_server_error_and_no_schema_valid_input_refused(live_api, record_property):
     app, base, admin_id, token = live_api
     schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json", timeout=30)

@@ -72,7 +72,8 @@ def live_server(make_app) -> Iterator[LiveServer]:
     level = request_log.level
     request_log.setLevel(logging.WARNING)  # one line per request would drown a failure report
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # a short poll: shutdown() waits for the loop to notice (half a second by default)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="live-server", daemon=True)
     thread.start()
     try:
         yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")

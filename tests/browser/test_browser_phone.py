@@ -46,6 +46,7 @@ def _visit_all(session, role: str, paths: list[str]) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_every_main_page_fits_a_phone_for_every_role(browse, live_server):
     held = live_server.activity_id("lecture", "held")
     credited = live_server.activity_id("observation", "credited")

@@ -157,14 +157,14 @@ def test_a_change_written_by_another_worker_is_seen(make_app, tmp_path):
         assert total_on_home(client) == "2"
         assert total_on_home(client) == "2"
         uri, act_id = reader.config["SQLALCHEMY_DATABASE_URI"], act.id
-        t1, school = staff["t1"], a
+        school_id, t1_id, reviewer_id = a.id, staff["t1"].id, staff["reviewer"].id  # objects end with the context
     writer = make_app(CACHE_DIR=cache_dir, SQLALCHEMY_DATABASE_URI=uri)
     with writer.app_context():
         from portal.services import transitions
 
-        transitions.fire(act_id, school.id, db.session.get(User, staff["reviewer"].id), "revoke", "重复登记")
+        transitions.fire(act_id, school_id, db.session.get(User, reviewer_id), "revoke", "重复登记")
     with reader.app_context():
-        client = login(reader.test_client(), t1, school)
+        client = login(reader.test_client(), db.session.get(User, t1_id), db.session.get(School, school_id))
         assert total_on_home(client) == "0"
 
 

@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from portal.activity_types import ActivityType, Role
-from portal.hookspecs import hookimpl
 from portal.extensions import db
+from portal.hookspecs import hookimpl
 from portal.models import Activity, School, User
 from portal.registry import registry
 from portal.services import credits
 from portal.timeutil import utcnow
 from portal.web import diagram
-from tests.support.sessions import log_in
 from tests.support import factories as f
+from tests.support.sessions import log_in
 from workflows import State, Transition, WorkflowExtension, build_definition
 from workflows.definition import Phase
 from workflows.extension import WorkflowExtensionError

@@ -9,11 +9,10 @@ import pytest
 from flask_babel import refresh
 from sqlalchemy import func, select
 
-from portal.policy import SYSTEM
-from portal.extensions import db
-
 from portal.errors import GuardFailedError
+from portal.extensions import db
 from portal.models import CreditEntry
+from portal.policy import SYSTEM
 from portal.registry import registry
 from portal.services import activities, schools
 from tests.support import factories as f

@@ -39,6 +39,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
+import pytest
 from flask import Flask, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -567,6 +568,7 @@ def _sweep_api_operation(sweep: Sweep, app: Flask, rule: Rule, method: str, doc:
             go(at=_path(rule, {**values, name: bad}), body=base_body)
 
 
+@pytest.mark.slow
 def test_bad_input_sweep(make_app, record_property):
     sweep = Sweep()
     found = Found()

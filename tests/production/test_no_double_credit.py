@@ -93,7 +93,7 @@ def test_twenty_simultaneous_credits_write_one_set_of_entries(app, record_proper
     server = None
     if via_http:
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
         token = _api_token(base, "dcrev")
 
