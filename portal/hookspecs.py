@@ -112,7 +112,7 @@ def portal_activity_transitioned(
 
         @hookimpl
         def portal_activity_transitioned(activity, trigger, to_state):
-            if to_state == "credited":
+            if trigger == "credit":  # core trigger names are part of the contract
                 notify_district(activity.id)
     """
 

@@ -207,6 +207,23 @@ TEXTS: dict[str, Any] = {
     "school.name_it": _l("name the school with the X-School header or the school query parameter"),
     "school.one_of": _l("required: one of %(choices)s"),
     "type.not_installed_api": _l("no activity type %(key)s is installed"),
+    # -- command line (shown in English, the language of shells and logs) ------------------------
+    "cli.unknown_type": _l("unknown activity type %(key)s; installed: %(installed)s"),
+    "cli.unknown_state": _l("unknown state %(state)s"),
+    "cli.unknown_format": _l("unknown format %(format)s: choose %(choices)s"),
+    "cli.output_is_dir": _l("%(output)s is a directory; give a file name"),
+    "cli.folder_missing": _l("cannot write %(output)s: folder %(folder)s does not exist"),
+    "cli.folder_not_writable": _l("cannot write %(output)s: folder %(folder)s is not writable"),
+    "backup.not_sqlite": _l(
+        "flask backup copies SQLite databases only; this portal uses %(backend)s. Back up PostgreSQL with "
+        "pg_dump, e.g.: pg_dump --format=custom --file yanxiu.dump \"$DATABASE_URL\""
+    ),
+    "backup.in_memory": _l("the database is in memory; there is no file to back up"),
+    "backup.integrity": _l("the copy failed its integrity check: %(check)s"),
+    "backup.no_database_file": _l("database file %(path)s does not exist"),
+    "backup.exists": _l("%(output)s already exists; choose a new file name"),
+    "backup.onto_itself": _l("the output must not be the database itself"),
+    "backup.no_directory": _l("directory %(path)s does not exist"),
 }
 
 
