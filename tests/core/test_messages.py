@@ -70,36 +70,33 @@ def _english_fragments() -> list[str]:
     return out
 
 
-def test_the_refusals_of_every_trigger_read_in_chinese(make_app):
+@pytest.mark.parametrize("username", ["teacher1", "organizer", "reviewer", "admin"])
+def test_the_refusals_of_every_trigger_read_in_chinese(make_app, username):
     """Fire every trigger of every type on a demo activity in every state, as each role, through
     the page: whatever is refused is said in Chinese, with no English service message."""
-    from portal.demo import load_demo
-
-    app = make_app()
+    app = make_app(demo=True)
     with app.app_context():
-        load_demo()
         acts = [(a.id, a.type_key, a.state) for a in db.session.execute(select(Activity)).scalars()]
         triggers = {key: reg.engine.definition.triggers for key, reg in registry().types.items()}
     fragments = _english_fragments()
     refused = 0
     seen_states: set[tuple[str, str]] = set()
-    for username in ("teacher1", "organizer", "reviewer", "admin"):
-        client = app.test_client()
-        assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
-        for act_id, key, state in acts:
-            if (username, key, state) in seen_states:
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
+    for act_id, key, state in acts:
+        if (key, state) in seen_states:
+            continue
+        seen_states.add((key, state))
+        for trigger in triggers[key]:
+            r = client.post(f"/activities/{act_id}/trigger", data={"trigger": trigger, "comment": ""})
+            if r.status_code < 400:
                 continue
-            seen_states.add((username, key, state))
-            for trigger in triggers[key]:
-                r = client.post(f"/activities/{act_id}/trigger", data={"trigger": trigger, "comment": ""})
-                if r.status_code < 400:
-                    continue
-                refused += 1
-                page = re.sub(r"<[^>]+>", " ", r.get_data(as_text=True).split("<main", 1)[-1])
-                english = [f for f in fragments if f in page]
-                assert not english, (username, key, state, trigger, english)
-                assert CJK.search(page)
-    assert refused > 100
+            refused += 1
+            page = re.sub(r"<[^>]+>", " ", r.get_data(as_text=True).split("<main", 1)[-1])
+            english = [f for f in fragments if f in page]
+            assert not english, (username, key, state, trigger, english)
+            assert CJK.search(page)
+    assert refused > 20
 
 
 def test_msg_is_a_value():
