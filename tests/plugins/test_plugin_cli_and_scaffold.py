@@ -146,7 +146,7 @@ def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(sc
     run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=scaffolded,
                          env=outside_env(), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "4 passed" in run.stdout
+    assert "6 passed" in run.stdout
 
     listed = flask(["plugins", "list"], tmp_path / "list", python=python)
     assert listed.returncode == 0, listed.stderr
