@@ -8,8 +8,7 @@ from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.activity_types import ActivityType, Role, Setting, Text
-from workflows import State, Transition, TransitionContext, WorkflowExtension
-from workflows.definition import Phase
+from workflows import Phase, State, Transition, TransitionContext, WorkflowExtension
 
 
 class LessonStudyForm(Form):
