@@ -25,8 +25,9 @@ then ``EXTRA_PLUGINS`` objects; the seeds' default assessment policy comes befor
 Every hook is called in that registration order — the first registered plugin first
 (``tryfirst``/``trylast`` move an implementation to the front/back) — except
 ``portal_assess_year``, which is ``firstresult`` and called in pluggy's order: the *last*
-registered plugin is asked first, so a policy plugin overrides the default. An activity type
-key always belongs to the first registered plugin that provides it.
+registered plugin is asked first, so a policy plugin overrides the default — and
+``portal_transition_data``, which is asked only of the plugin that provides the activity's
+type. An activity type key always belongs to the first registered plugin that provides it.
 
 A hook that raises is reported with its plugin's name (log, ``flask plugins list``,
 ``/admin/plugins``) and never reaches the user as an error page.
