@@ -36,7 +36,7 @@ def new(name: str, output: Path | None) -> None:
         f"change the Chinese name: name_zh in {target / names.package / '__init__.py'} is the placeholder "
         f"{placeholder!r}, which every page would show"
     )
-    click.echo(f"next: pip install -e {target} && (cd {target} && pytest) && flask --app wsgi plugins list")
+    click.echo(f"next: pip install -e {target} && (cd {target} && pytest) && flask --app portal plugins list")
 
 
 @click.group("plugins")

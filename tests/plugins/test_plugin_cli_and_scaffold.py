@@ -148,8 +148,12 @@ def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(sc
     assert run.returncode == 0, run.stdout + run.stderr
     assert "6 passed" in run.stdout
 
-    listed = flask(["plugins", "list"], tmp_path / "list", python=python)
+    listed = subprocess.run(  # as the README says, from outside the checkout
+        [python, "-m", "flask", "--app", "portal", "plugins", "list"], cwd=scaffolded,
+        env={**outside_env(), "YANXIU_INSTANCE_PATH": str(tmp_path / "list")}, capture_output=True, text=True,
+        timeout=120)
     assert listed.returncode == 0, listed.stderr
+    assert "online_forum\t【待改名】online_forum\tonline_forum\t0.1.0" in listed.stdout
     assert "online_forum" in listed_keys(listed.stdout)
     assert "FAILED" not in listed.stderr
     # this environment never had it
