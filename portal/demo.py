@@ -51,7 +51,8 @@ def _user(username: str) -> User:
     return db.session.execute(select(User).where(User.username == username)).scalar_one()
 
 
-def _roles(key: str) -> list[tuple[str, str]]:
+def demo_roles(key: str) -> list[tuple[str, str]]:
+    """Who takes part in a demo activity of type ``key``, in which of its roles (username, role)."""
     reg = registry().types[key]
     roles = list(reg.type.roles)
     main, other = roles[0], roles[1] if len(roles) > 1 else roles[0]
@@ -85,11 +86,8 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
                         ev.uploaded_at = act.starts_at - timedelta(days=sample.days_before_start)
 
 
-def load_demo(today: datetime | None = None) -> School:
-    """Create the DEMO school (idempotent: does nothing if it exists)."""
-    existing = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one_or_none()
-    if existing is not None:
-        return existing
+def demo_school() -> School:
+    """The DEMO school with every installed type enabled and its staff (no activities)."""
     school = schools.create_school("DEMO", "研修示范小学")
     for key in registry().keys():
         schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
@@ -97,6 +95,15 @@ def load_demo(today: datetime | None = None) -> School:
         users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born)
     username, name, roles, gender, born = DISTRICT
     users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
+    return school
+
+
+def load_demo(today: datetime | None = None) -> School:
+    """Create the DEMO school (idempotent: does nothing if it exists)."""
+    existing = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    school = demo_school()
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
     for key, reg in registry().types.items():
@@ -115,7 +122,7 @@ def load_demo(today: datetime | None = None) -> School:
                 start.isoformat(timespec="minutes") + "+00:00",
                 (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
                 "3",
-                [{"user_id": _user(u).id, "role": r} for u, r in _roles(key)],
+                [{"user_id": _user(u).id, "role": r} for u, r in demo_roles(key)],
                 details,
                 location="学校报告厅",
             )

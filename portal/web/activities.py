@@ -19,12 +19,13 @@ from portal.extensions import db
 from portal.i18n import lang_code
 from portal.messages import tr
 from portal.models import Evidence, User
+from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, overview, schools, transitions
 from portal.services.snapshots import context
 from portal.timeutil import utcnow
-from portal.web import diagram
+from portal.web import diagram, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from workflows.definition import CORE
 
@@ -175,8 +176,13 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if reg is not None:
         settings = schools.type_settings(school.id, act.type_key)
         details = reg.type.render_details(act.details or {}, lang_code())
-        ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids), utcnow())
-        fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
+        try:
+            ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids),
+                          utcnow())
+        except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
+            fragment = plugin_fragment.notice(exc.plugin)
+        else:
+            fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
     if evidence_form is None and reg is not None and open_:
         evidence_form = _evidence_form(act, reg, people, can_organize)
     if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
