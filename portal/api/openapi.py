@@ -103,7 +103,7 @@ def operation(
     codes = set(errors) | ({401} if not public else set()) | ({404, 422} if school else set())
     codes |= {400, 413, 422} if (json or form) else set()
     codes |= {422} if query else set()
-    query = query or (models.SchoolQuery if school else None)
+    query = query or (models.SchoolQuery if school else models.NoQuery)
 
     def decorate(view: Callable) -> Callable:
         declared = api.validate(
@@ -172,23 +172,15 @@ def document(app: Flask) -> dict[str, Any]:
     doc = copy.deepcopy(api.spec)
     doc.pop("tags", None)
     doc.pop("security", None)
-    views = app.view_functions
-    for rule in app.url_map.iter_rules():
-        path = rule.rule
-        view = declared(views[rule.endpoint])
-        if view is None:
-            continue
-        spectree_path = next((p for p in doc["paths"] if _same_path(p, path)), None)
-        for method, op in doc["paths"].get(spectree_path, {}).items():
-            if method.upper() in (rule.methods or ()):
-                _finish_operation(op, view, spectree_path or path)
     reg = app.extensions["yanxiu.registry"]
     types = {key: r.type for key, r in reg.types.items()}
-    for ops in doc["paths"].values():
+    for path, ops in doc["paths"].items():
         for op in ops.values():
-            rules = typed_schemas.DATA_RULES.get(op["operationId"])
-            if rules:
-                op["x-data-rules"] = rules
+            view = declared(app.view_functions[f"api.{op['operationId']}"])
+            assert view is not None  # spectree documents only the views declared with operation()
+            _finish_operation(op, view, path)
+            if op["operationId"] in typed_schemas.DATA_RULES:
+                op["x-data-rules"] = typed_schemas.DATA_RULES[op["operationId"]]
     _per_type(doc["paths"], list(types))
     doc["paths"] = dict(sorted(doc["paths"].items()))
     for model in (models.SchoolSummary,):  # in a response of several media types, which spectree cannot declare
@@ -208,8 +200,3 @@ def document(app: Flask) -> dict[str, Any]:
     }
     return doc
 
-
-def _same_path(documented: str, rule: str) -> bool:
-    from portal.api.spec import openapi_path
-
-    return documented == openapi_path(rule)[0]

@@ -67,6 +67,11 @@ def check_body(json_model: Any, form_model: Any) -> None:
     numbers = _not_finite(data, [])
     if numbers:
         raise Invalid(msg("api.body_invalid"), numbers)
+    if not data and not isinstance(data, dict):  # spectree reads null, [], 0, false and "" as {}
+        try:
+            json_model.model_validate(data)
+        except ValidationError as err:
+            raise invalid(err, json_model) from None
 
 
 #: pydantic error type → (message code, the error context value it names)
