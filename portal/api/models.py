@@ -192,16 +192,15 @@ class NoQuery(Query):
 
 
 class ActivityListQuery(SchoolQuery):
-    state: Annotated[str, _text(pattern="^[a-z_]{1,32}$")] = Field("", description="Only activities in this state")
-    type: Annotated[str, _text(pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = Field(
-        "", description="Only activities of this type")
-    year: SchoolYear = Field("", description="Only activities of this school year")
+    state: Annotated[str, _text(pattern="^[a-z_]{1,32}$")] = absent("Only activities in this state")
+    type: Annotated[str, _text(pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = absent("Only activities of this type")
+    year: SchoolYear = absent("Only activities of this school year")
     page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1")
     per_page: int = Field(20, ge=1, le=100, description="Items per page (default 20)")
 
 
 class YearQuery(SchoolQuery):
-    year: SchoolYear = Field("", description="School year, e.g. 2026-2027 (default: the current one)")
+    year: SchoolYear = absent("School year, e.g. 2026-2027 (default: the current one)")
 
 
 class ReportQuery(YearQuery):

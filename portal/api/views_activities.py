@@ -48,7 +48,7 @@ def list_activities() -> ActivityPage:
     """The school's activities, newest first, one page at a time"""
     ctx = school_context()
     q = parsed(ActivityListQuery, "query")
-    filters = overview.ActivityFilters(type_key=q.type, state=q.state, school_year=q.year)
+    filters = overview.ActivityFilters(type_key=q.type or "", state=q.state or "", school_year=q.year or "")
     found = overview.list_activities(ctx.school.id, filters, q.page, q.per_page)
     total = found.total or 0
     return ActivityPage(

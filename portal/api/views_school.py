@@ -39,8 +39,8 @@ def _locale() -> str:
     return request.accept_languages.best_match(["zh", "en"]) or "zh"
 
 
-def _year(value: str, tz: str) -> str:
-    return credits.parse_year(value or None, current_school_year(tz))
+def _year(value: str | None, tz: str) -> str:
+    return credits.parse_year(value, current_school_year(tz))
 
 
 @bp.get("/activity-types")
