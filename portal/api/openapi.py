@@ -77,9 +77,11 @@ class Declared:
 
     errors: tuple[int, ...]
     public: bool
+    school: bool
     json: type | None
     form: type | None
     content: dict[str, Any] | None
+    finds: Callable[..., Any] | None  # looks up the path's object (404) before the body is read
 
 
 def operation(
@@ -95,11 +97,14 @@ def operation(
     school: bool = True,
     errors: tuple[int, ...] = (),
     other_content: dict[str, Any] | None = None,
+    finds: Callable[..., Any] | None = None,
 ) -> Callable[[Callable], Callable]:
     """Declare a view's operation: its success status, response model and description, its
     request models, and the errors it can give beyond those its kind implies (a token: 401; a
     school: 404 and 422; a body: 400, 413, 422; a query: 422). ``school`` views also take the
-    ``X-School`` header and the ``school`` query parameter."""
+    ``X-School`` header and the ``school`` query parameter. The school, then ``finds`` (given the
+    path's parameters), are resolved before the request is validated: another school's object is
+    404 whatever the body."""
     codes = set(errors) | ({401} if not public else set()) | ({404, 422} if school else set())
     codes |= {400, 413, 422} if (json or form) else set()
     codes |= {422} if query else set()
@@ -116,7 +121,7 @@ def operation(
             security={} if public else {"bearerAuth": []},
             operation_id=view.__name__,
         )(view)
-        setattr(declared, ATTR, Declared(tuple(sorted(codes)), public, json, form, other_content))
+        setattr(declared, ATTR, Declared(tuple(sorted(codes)), public, school, json, form, other_content, finds))
         return declared
 
     return decorate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from portal.api.blueprint import bp
 from portal.api.context import SchoolContext, caller, parsed, school_context
@@ -30,10 +30,13 @@ from portal.services import access, activities, overview, transitions
 ACTIVITY = "The activity, its participants, evidence and the caller's allowed triggers"
 
 
-def _activity(activity_id: int, ctx: SchoolContext) -> ActivityRow:
-    if activity_id > MAX_ID:
-        raise NotFound(msg("activity.not_found"))
-    return access.get_activity(activity_id, ctx.school.id)
+def _activity(activity_id: int, ctx: SchoolContext | None = None) -> ActivityRow:
+    """The activity of the path, in the request's school (looked up once per request)."""
+    if "api_activity" not in g:
+        if activity_id > MAX_ID:
+            raise NotFound(msg("activity.not_found"))
+        g.api_activity = access.get_activity(activity_id, (ctx or school_context()).school.id)
+    return g.api_activity
 
 
 def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
@@ -72,7 +75,7 @@ def create_activity() -> tuple[Activity, int, dict[str, str]]:
 
 
 @bp.get("/activities/<int:activity_id>")
-@operation(200, Activity, ACTIVITY)
+@operation(200, Activity, ACTIVITY, finds=_activity)
 def get_activity(activity_id: int) -> Activity:
     """One activity"""
     ctx = school_context()
@@ -80,7 +83,7 @@ def get_activity(activity_id: int) -> Activity:
 
 
 @bp.put("/activities/<int:activity_id>/attendance")
-@operation(200, Activity, ACTIVITY, json=Attendance, errors=(403, 409))
+@operation(200, Activity, ACTIVITY, json=Attendance, errors=(403, 409), finds=_activity)
 def put_attendance(activity_id: int) -> Activity:
     """Record attended, unexcused absent and excused hours (organizer or school admin), all or nothing
 
@@ -93,7 +96,8 @@ def put_attendance(activity_id: int) -> Activity:
 
 
 @bp.post("/activities/<int:activity_id>/evidence")
-@operation(201, Evidence, "The evidence", json=EvidenceText, form=EvidenceUpload, errors=(403, 409))
+@operation(201, Evidence, "The evidence", json=EvidenceText, form=EvidenceUpload, errors=(403, 409),
+           finds=_activity)
 def add_evidence(activity_id: int) -> tuple[Evidence, int]:
     """Add evidence: a file (multipart) or a written piece (JSON)
 
@@ -114,7 +118,7 @@ def add_evidence(activity_id: int) -> tuple[Evidence, int]:
 
 
 @bp.post("/activities/<int:activity_id>/transitions")
-@operation(200, Activity, ACTIVITY, json=TransitionRequest, errors=(403, 409))
+@operation(200, Activity, ACTIVITY, json=TransitionRequest, errors=(403, 409), finds=_activity)
 def fire_transition(activity_id: int) -> Activity:
     """Fire a workflow trigger (hold, cancel, approve, return, credit, revoke, or a type's own)
 
@@ -129,7 +133,7 @@ def fire_transition(activity_id: int) -> Activity:
 
 
 @bp.get("/activities/<int:activity_id>/history")
-@operation(200, History, "Transition log")
+@operation(200, History, "Transition log", finds=_activity)
 def get_history(activity_id: int) -> History:
     """The activity's transition log, oldest first"""
     ctx = school_context()

@@ -55,9 +55,14 @@ def list_activity_types() -> ActivityTypes:
     ])
 
 
+def _installed(key: str) -> None:
+    if registry().get(key) is None:
+        raise NotFound(msg("type.not_installed_api", key=repr(key)))
+
+
 @bp.put("/activity-types/<key>")
 @operation(200, ActivityType, "The type as the school now has it", json=ActivityTypeUpdate, tag="school",
-           errors=(403,))
+           errors=(403,), finds=_installed)
 def update_activity_type(key: str) -> ActivityType:
     """Enable or disable a type for the school and/or change its settings (school admin)
 
@@ -65,8 +70,6 @@ def update_activity_type(key: str) -> ActivityType:
     declared range are refused (422); the document lists one path per installed type with its settings, their types and
     ranges."""
     ctx = school_context()
-    if registry().get(key) is None:
-        raise NotFound(msg("type.not_installed_api", key=repr(key)))
     data = parsed(ActivityTypeUpdate)
     ctx.allow(policy.may_administer, caller().user.id, "school_admin")
     row = schools.set_type(ctx.school, key, data.enabled, data.settings, by=ctx.actor(caller().user.id))
