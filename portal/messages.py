@@ -226,6 +226,55 @@ TEXTS: dict[str, Any] = {
     "backup.exists": _l("%(output)s already exists; choose a new file name"),
     "backup.onto_itself": _l("the output must not be the database itself"),
     "backup.no_directory": _l("directory %(path)s does not exist"),
+    # -- the API's input layer (portal/api/validation.py) and the input guard ------------------
+    "api.body_invalid": _l("the request body is not valid"),
+    "api.query_invalid": _l("the query string is not valid"),
+    "api.form_invalid": _l("the form is not valid"),
+    "api.send_json": _l("send a JSON body with Content-Type: application/json"),
+    "api.send_multipart": _l("send multipart/form-data"),
+    "api.bad_json": _l("the body is not valid JSON"),
+    "api.not_json": _l("not JSON"),
+    "api.not_multipart": _l("not multipart/form-data"),
+    "api.required": _l("required"),
+    "api.unknown_field": _l("unknown field"),
+    "api.unknown_query": _l("unknown query parameter"),
+    "api.must_be_text": _l("must be text"),
+    "api.must_be_number": _l("must be a number"),
+    "api.must_be_list": _l("must be a list"),
+    "api.finite": _l("must be a finite number"),
+    "api.at_least_chars": _l("at least %(n)s characters"),
+    "api.at_least_items": _l("at least %(n)s items"),
+    "api.at_most_items": _l("at most %(n)s items"),
+    "api.at_least": _l("must be at least %(n)s"),
+    "api.more_than": _l("must be more than %(n)s"),
+    "api.at_most": _l("must be at most %(n)s"),
+    "api.less_than": _l("must be less than %(n)s"),
+    "api.multiple_of": _l("must be a multiple of %(n)s"),
+    "api.pattern": _l("does not have the expected form"),
+    "api.one_of": _l("must be one of %(values)s"),
+    "api.not_valid": _l("is not valid"),
+    "api.school_year": _l("a school year such as 2026-2027 (two consecutive years, %(first)s to %(last)s)"),
+    "api.http_400": _l("the request is not valid"),
+    "api.http_401": _l("a valid bearer token is required"),
+    "api.http_403": _l("you may not do this"),
+    "api.http_404": _l("not found"),
+    "api.http_405": _l("this method is not allowed here"),
+    "api.http_409": _l("the request conflicts with the current state"),
+    "api.http_413": _l("the request body is too large"),
+    "api.http_415": _l("this content type is not supported"),
+    "api.http_429": _l("too many attempts; try again later"),
+    "api.http_500": _l("something went wrong on the server"),
+    "guard.nul": _l("must not contain NUL characters"),
+    "guard.surrogate": _l("must not contain invalid Unicode (unpaired surrogates)"),
+    "guard.file_name": _l("the file name %(problem)s"),
+    "guard.request": _l("the request contains text that cannot be stored"),
+    "guard.query_utf8": _l("the query string is not valid UTF-8"),
+    "guard.form_utf8": _l("the form is not valid UTF-8"),
+    "guard.not_utf8": _l("not UTF-8"),
+    "guard.page": _l(
+        "The request contains characters the portal cannot accept (a NUL character or invalid Unicode). "
+        "Nothing was changed."
+    ),
 }
 
 
@@ -251,6 +300,18 @@ class Msg:
     @property
     def english(self) -> str:
         return self.render("en")
+
+    def __eq__(self, other: object) -> bool:
+        """The same code and parameters; or, against plain text, its English text (what code
+        and tests written before the codes compare with). :meth:`__hash__` agrees with both."""
+        if isinstance(other, Msg):
+            return (self.code, self.params) == (other.code, other.params)
+        if isinstance(other, str):
+            return self.english == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.english)
 
     def __str__(self) -> str:
         return self.render()
