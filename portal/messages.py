@@ -207,6 +207,14 @@ TEXTS: dict[str, Any] = {
     "school.name_it": _l("name the school with the X-School header or the school query parameter"),
     "school.one_of": _l("required: one of %(choices)s"),
     "type.not_installed_api": _l("no activity type %(key)s is installed"),
+    # -- printed forms ---------------------------------------------------------------------------
+    "paper.school_year": _l("school year %(first)s–%(second)s"),
+    "paper.semester_1": _l("first semester"),
+    "paper.semester_2": _l("second semester"),
+    "paper.remark_excused": _l("excused absence (leave) %(hours)s h"),
+    "paper.remark_absent": _l("unexcused absence %(hours)s h"),
+    "paper.verify_hint": _l("To check this document, scan the QR code or open %(url)s"),
+    "paper.verify_unknown": _l("no document with this verification code was issued by this portal"),
 }
 
 
@@ -368,6 +376,19 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "total_credited": _pl("export", "Total hours credited"),
     "summary": _pl("export", "Summary"),
     "ledger": _pl("export", "Ledger"),
+    "term": _pl("export", "School year and semester"),
+    "signature": _pl("export", "Signature"),
+    "organizer": _pl("export", "Organizer"),
+    "made_by": _pl("export", "Prepared by"),
+    "checked_by": _pl("export", "Checked by"),
+    "school_seal": _pl("export", "School seal"),
+    "sign_date": _pl("export", "Date"),
+    "record": _pl("export", "Certificate of training hours"),
+    "teacher": _pl("export", "Teacher"),
+    "assessment": _pl("export", "Assessment"),
+    "verification_code": _pl("export", "Verification code"),
+    "activities": _pl("export", "Credited activities"),
+    "page": _pl("export", "Page"),
 }
 
 #: A year's assessment status: its words and its colour, the same on every page and export.
@@ -410,6 +431,22 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
 
 
 _LABELS: dict[tuple[str, str, str], str] = {}
+
+
+def in_lang(message: Msg, lang: str | None = None) -> str:
+    """A message in ``lang`` ("zh"/"en"; the viewer's language when None)."""
+    if lang is None:
+        return message.render()
+    return message.render("en" if norm_lang(lang) == "en" else "zh_Hans_CN")
+
+
+def school_year_text(year: str, semester: int | None = None, lang: str | None = None) -> str:
+    """``2026-2027`` (and semester 1) as a form writes it: 2026—2027学年 第一学期."""
+    first, _sep, second = year.partition("-")
+    text = in_lang(msg("paper.school_year", first=first, second=second), lang)
+    if semester in (1, 2):
+        text += " " + in_lang(msg(f"paper.semester_{semester}"), lang)
+    return text
 
 
 def heading(key: str, lang: str | None = None) -> str:

@@ -182,7 +182,7 @@ def test_certificate_xlsx(ledger, staff):
     values = [[c for c in r if c is not None] for r in ws.iter_rows(values_only=True)]
     values = [r for r in values if r]
     assert values[0] == ["测试学校S1 学分认定表"]
-    assert ["序号", "姓名", "账号", "角色", "实到学时", "认定学时", "备注"] in values
+    assert ["序号", "姓名", "账号", "角色", "实到学时", "认定学时", "备注", "签名"] in values
     assert [1, "t1", "t1", "课题负责人", 3, 4.5] in values
     assert [2, "t2", "t2", "课题组成员", 3, 3] in values
     assert ["认定学时合计", 7.5] in values
