@@ -164,6 +164,9 @@ TEXTS: dict[str, Any] = {
     # -- staff and roster ------------------------------------------------------------------------
     "staff.user_id": _l("user id must be an integer"),
     "staff.self": _l("you cannot deactivate yourself"),
+    "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
+    "staff.roles_refused": _l("the roles were not changed"),
+    "staff.roles_choose": _l("choose at least one role"),
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),
     "roster.encoding_field": _l("not UTF-8 or GB18030 text"),

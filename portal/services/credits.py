@@ -32,6 +32,7 @@ from portal.models import (
 from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access
+from portal.sorting import pinyin_key
 from portal.timeutil import current_school_year, valid_school_year
 from workflows.definition import Phase
 
@@ -153,7 +154,7 @@ def _teachers_of(school_ids: list[int], year: str | None) -> list[tuple[int, Use
         .join(User, User.id == people.c.uid)
         .order_by(people.c.sid, User.display_name, User.id)
     ).all()
-    return [(sid, user) for sid, user in rows]
+    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
 
 def _teacher_year_statement():
@@ -369,6 +370,7 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
         .where(Participation.activity_id == act.id)
         .order_by(Participation.role, User.display_name, User.id)
     ).all()
+    people = sorted(people, key=lambda pu: (pu[0].role, pinyin_key(pu[1].display_name)))
     lines = [
         CertificateLine(u, p.role, p.attended_hours, net.get(u.id, ZERO), p.adjust_reason or "",
                         _dec(p.absent_hours), _dec(p.excused_hours))

@@ -21,9 +21,10 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, role_labels
 from portal.models import SCHOOL_ROLES, Membership, School, User
 from portal.services import tokens, users
+from portal.sorting import by_pinyin
 
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
@@ -51,7 +52,7 @@ def list_staff(school_id: int) -> list[StaffMember]:
         if active:
             m.roles.append(role)
             m.active = True
-    return list(out.values())
+    return by_pinyin(out.values(), lambda m: m.user.display_name)
 
 
 def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
@@ -78,6 +79,35 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
         )
         tokens.revoke_all_in(s, user_id)
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
+
+
+def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Actor) -> list[str]:
+    """Give a person of the school exactly ``roles`` there (at least one school role): missing
+    memberships are added or switched back on, the others switched off; history stays.
+    Nobody changes their own roles (an admin cannot lock themselves out by a slip)."""
+    policy.require(policy.may_administer(by), "policy.admin_only")
+    wanted = sorted(set(roles or []), key=lambda r: SCHOOL_ROLES.index(r) if r in SCHOOL_ROLES else 99)
+    if not wanted or any(r not in SCHOOL_ROLES for r in wanted):
+        field_msg = msg("staff.roles_choose") if not wanted else msg("roles_are", roles=role_labels(list(SCHOOL_ROLES)))
+        raise Invalid(msg("staff.roles_refused"), {"roles": field_msg})
+    if user_id == by.user_id:
+        raise Invalid(msg("staff.self_roles"), {"roles": msg("staff.self_roles")})
+    existing = {
+        m.role: m
+        for m in db.session.execute(
+            select(Membership).where(Membership.school_id == school.id, Membership.user_id == user_id)
+        ).scalars()
+    }
+    if not existing:
+        raise NotFound(msg("user.not_found"))
+    with write_transaction() as s:
+        for role in SCHOOL_ROLES:
+            m = existing.get(role)
+            if role in wanted and m is None:
+                s.add(Membership(user_id=user_id, school_id=school.id, role=role, active=True))
+            elif m is not None:
+                m.active = role in wanted
+    return wanted
 
 
 @dataclass

@@ -22,6 +22,7 @@ from portal.models import SCHOOL_ROLES
 from portal.registry import registry
 from portal.services import schools, staff, users
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
+from portal.web.helpers import flash_at
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -201,6 +202,21 @@ def deactivate(user_id: int):
     else:
         flash(_("The person has been deactivated in this school."), "success")
     return redirect(url_for("admin.staff_list"))
+
+
+@bp.route("/staff/<int:user_id>/roles", methods=["POST"])
+@allowed(policy.may_administer)
+def set_roles(user_id: int):
+    """Change an existing person's roles; a refusal is shown beside that person's row."""
+    school = require_school()
+    try:
+        staff.set_roles(school, user_id, request.form.getlist("roles"), by=current_actor())
+    except Invalid as exc:
+        db.session.rollback()
+        flash_at(f"staff-row-{user_id}", tr(exc.fields.get("roles", exc.msg)), "danger")
+    else:
+        flash_at(f"staff-row-{user_id}", _("The roles have been changed."), "success")
+    return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])
