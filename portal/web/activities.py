@@ -238,9 +238,13 @@ def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> Evide
     return form
 
 
-@bp.route("/activities/<int:activity_id>")
+@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
 @login_required
 def show(activity_id: int):
+    """The activity; a step (trigger) is posted here too, so that a refusal is shown in place,
+    beside the buttons, with the activity's own address kept in the address bar."""
+    if request.method == "POST":
+        return trigger(activity_id)
     school, act = _load(activity_id)
     return _page(act, school)
 
@@ -257,7 +261,7 @@ def trigger(activity_id: int):
         db.session.rollback()
         return _page(act, school, trigger_form=form, trigger_error=_("This step cannot be taken yet:"),
                      missing=exc.extra.get("missing", []), status=422)
-    except (Invalid, IllegalTransitionError) as exc:
+    except (Invalid, IllegalTransitionError, Conflict) as exc:
         db.session.rollback()
         if isinstance(exc, Invalid) and "comment" in exc.fields:
             form.comment.errors = [tr(exc.fields["comment"])]
