@@ -412,6 +412,15 @@ REASONS: dict[str, tuple[str, str]] = {
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}
 
 
+#: One Chinese word for each idea, on every page, export and printed form: the catalogue's
+#: translations use the term on the left and never its synonyms on the right
+#: (``tests/core/test_messages.py`` checks every translation).
+ZH_TERMS: dict[str, tuple[str, ...]] = {
+    "未请假缺席": ("无故缺勤", "无故缺席", "旷会"),
+    "免于考核": ("免考核",),
+}
+
+
 def norm_lang(lang: str | None) -> str:
     """'en' or 'zh' from any spelling of the two languages."""
     return "en" if (lang or "").lower().startswith("en") else "zh"
