@@ -17,7 +17,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, School, TransitionLog, User
 from portal.security import MAX_ID
-from portal.timeutil import parse_iso, to_local, year_in_range
+from portal.timeutil import parse_day, parse_iso, to_local
 
 VIEWS = ("transitions", "ledger")
 LEDGER_KINDS = ("credit", "reversal")
@@ -42,14 +42,9 @@ class AuditFilter:
 def _parse_date(raw: str, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
+    day = parse_day(raw)  # 2026-10-15 or 2026年10月15日; years outside the portal's range refused
+    if day is None:
         errors[name] = "a date such as 2026-10-15"
-        return None
-    if not year_in_range(day.year):  # 0001-01-01 would overflow on the way to UTC
-        errors[name] = "a date such as 2026-10-15"
-        return None
     return day
 
 

@@ -23,7 +23,7 @@ from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, overview, schools, transitions
 from portal.services.snapshots import context
-from portal.timeutil import utcnow
+from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from workflows.definition import CORE
@@ -114,8 +114,8 @@ def new(type_key: str):
                 current_user._get_current_object(),
                 type_key,
                 form.title.data or "",
-                form.starts_at.data or "",
-                form.ends_at.data or "",
+                iso_local_text(form.starts_at.data or ""),
+                iso_local_text(form.ends_at.data or ""),
                 form.hours.data or "",
                 people,
                 details,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,6 +20,7 @@ from portal.messages import tr
 from portal.models import SCHOOL_ROLES
 from portal.registry import registry
 from portal.services import schools, staff, users
+from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
 from portal.web.helpers import flash_at
 
@@ -164,10 +164,9 @@ def staff_list():
     born = None
     text = (form.birth_date.data or "").strip()
     if text:
-        try:
-            born = date.fromisoformat(text)
-        except ValueError:
-            form.birth_date.errors = [_("Use the form YYYY-MM-DD.")]
+        born = parse_day(text, BIRTH_YEARS)
+        if born is None:
+            form.birth_date.errors = [_("Write a date such as 2026-12-04 or 2026年12月4日.")]
             return _staff_page(form, 422)
     try:
         users.create_user(
@@ -244,6 +243,7 @@ def roster():
         payload=base64.b64encode(data).decode("ascii"),
         filename=upload.filename,
         tr=tr,
+        role_labels=dict(_role_choices()),
     )
 
 
@@ -266,6 +266,10 @@ def roster_confirm():
     flash(_("%(n)s people imported.", n=len(created)), "success")
     if preview.bad:
         flash(_("%(n)s rows were skipped.", n=len(preview.bad)), "warning")
+    generated = [r for r in preview.good if r.generated]
+    if generated:  # shown once, never stored in clear: no redirect, and not cached
+        body = render_template("admin/roster.html", form=RosterForm(), preview=None, generated=generated)
+        return body, 200, {"Cache-Control": "no-store"}
     return redirect(url_for("admin.staff_list"))
 
 
