@@ -61,11 +61,9 @@ def _roles(key: str) -> list[tuple[str, str]]:
 TEXT = "这次活动让我收获很多。" * 20
 
 
-def _title(act: Activity, kind: str, i: int, count: int) -> str:
-    """A title a teacher would write: 《活动》反思（2）, never the kind's key."""
-    label = registry().types[act.type_key].type.all_evidence_kinds().get(kind)
-    name = label.label_zh if label else ""
-    return f"《{act.title}》{name}" + (f"（{i + 1}）" if count > 1 else "")
+def _title(act: Activity, _kind: str, i: int, count: int) -> str:
+    """A title a teacher would write (《活动》, 《活动》（2）), never the kind's key."""
+    return f"《{act.title}》" + (f"（{i + 1}）" if count > 1 else "")
 
 
 def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:

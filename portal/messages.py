@@ -282,7 +282,8 @@ class _Roles:
         self.roles = roles
 
     def __str__(self) -> str:
-        return ", ".join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
+        separator = gettext(", ") if has_app_context() else ", "  # 、 in Chinese
+        return separator.join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
 
 
 def role_labels(roles: list[str]) -> Any:

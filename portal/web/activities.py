@@ -17,7 +17,7 @@ from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
-from portal.messages import tr
+from portal.messages import role_labels, tr
 from portal.models import Evidence, User
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -184,7 +184,12 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     names = {u.id: u for _p, u in people}
     if organizer is not None:
         names[organizer.id] = organizer
-    dia = diagram.build(reg.engine.definition if reg else CORE, act.state, lang_code())
+    definition = reg.engine.definition if reg else CORE
+    dia = diagram.build(definition, act.state, lang_code())
+    next_steps = [
+        (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
+        for t in definition.transitions if act.state in t.sources
+    ]
     return render_template(
         "activities/show.html",
         act=act,
@@ -194,6 +199,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         names=names,
         organizer=organizer,
         history=transitions.history(act.id),
+        next_steps=next_steps,
         allowed=allowed,
         comment_required={t.trigger for t in (reg.engine.definition.transitions if reg else ()) if t.comment_required},
         details=details,

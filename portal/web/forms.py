@@ -83,7 +83,7 @@ class StaffForm(FlaskForm):
     gender = SelectField(
         _l("Gender"), choices=[SelectChoice("", "—"), SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))]
     )
-    birth_date = StringField(_l("Birth date"), render_kw=DATE_INPUT)
+    birth_date = StringField(_l("Birth date"), render_kw={**DATE_INPUT, "placeholder": "1980-05-01"})
 
 
 class RosterForm(FlaskForm):

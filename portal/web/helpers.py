@@ -164,6 +164,7 @@ def messages_at(anchor: str | None = None) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         messages_at=messages_at,
+        school_year_text=messages.school_year_text,
         nav_url=nav_url,
         may=may,
         status_label=messages.status_label,
