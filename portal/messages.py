@@ -211,6 +211,12 @@ TEXTS: dict[str, Any] = {
     "school.name_it": _l("name the school with the X-School header or the school query parameter"),
     "school.one_of": _l("required: one of %(choices)s"),
     "type.not_installed_api": _l("no activity type %(key)s is installed"),
+    # -- the audit trail's filter -----------------------------------------------------------------
+    "audit.invalid": _l("invalid audit filter"),
+    "audit.date": _l("a date such as 2026-10-15 or 2026年10月15日"),
+    "audit.positive": _l("a positive whole number"),
+    "audit.one_of": _l("one of: %(choices)s"),
+    "audit.to_before_from": _l("must not be before the start date"),
     # -- printed forms ---------------------------------------------------------------------------
     "paper.school_year": _l("school year %(first)s–%(second)s"),
     "paper.semester_1": _l("first semester"),

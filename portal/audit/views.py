@@ -66,6 +66,8 @@ def log():
         triggers=service.triggers_used(school),
         kinds=service.LEDGER_KINDS,
         shown=shown,
+        field_labels={"from": _("From"), "to": _("To"), "activity": _("Activity ID"), "person": _("Login"),
+                      "trigger": _("Action"), "kind": _("Entry"), "view": _("View"), "page": _("Page")},
         kind_label=kind_label,
         trigger_label=helpers.trigger_label,
     )

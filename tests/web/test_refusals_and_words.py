@@ -76,3 +76,11 @@ def test_no_english_codes_on_chinese_pages(site, as_user):
     for code in ("handbook 1", "meeting_log 1", "reflection 1", "(handbook"):
         assert code not in queue
     assert "/activities/" in queue and "《" in queue  # the demo's evidence has titles in words
+
+
+def test_audit_filter_errors_in_words(as_user):
+    r = as_user("admin").get("/admin/audit?from=yesterday&activity=-3")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "请写成 2026-10-15 或 2026年10月15日" in html and "请填正整数" in html
+    assert "a date such" not in html and "<code>from</code>" not in html
