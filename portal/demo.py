@@ -62,6 +62,11 @@ def demo_roles(key: str) -> list[tuple[str, str]]:
 TEXT = "这次活动让我收获很多。" * 20
 
 
+def _title(act: Activity, _kind: str, i: int, count: int) -> str:
+    """A title a teacher would write (《活动》, 《活动》（2）), never the kind's key."""
+    return f"《{act.title}》" + (f"（{i + 1}）" if count > 1 else "")
+
+
 def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
     """Evidence so the type's guards pass before ``step``: what each role must provide
     (``required_evidence_for``, before the approval) and the type's own ``sample_evidence``."""
@@ -73,14 +78,15 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
         for p, u in people:
             for kind, count in reg.type.required_evidence_for(p.role, settings).items():
                 for i in range(count):
-                    activities.add_evidence(act, u, u.id, kind, f"{kind} {i + 1}", text=TEXT)
+                    activities.add_evidence(act, u, u.id, kind, _title(act, kind, i, count), text=TEXT)
     for sample in reg.type.sample_evidence():
         if sample.stage != stage:
             continue
         owners = [u for p, u in people if p.role == sample.role] if sample.role else [organizer]
         for owner in owners[:1] if sample.first_only else owners:
             for i in range(sample.count):
-                ev = activities.add_evidence(act, organizer, owner.id, sample.kind, f"{sample.kind} {i + 1}", text=TEXT)
+                title = _title(act, sample.kind, i, sample.count)
+                ev = activities.add_evidence(act, organizer, owner.id, sample.kind, title, text=TEXT)
                 if sample.days_before_start is not None:
                     with write_transaction():
                         ev.uploaded_at = act.starts_at - timedelta(days=sample.days_before_start)

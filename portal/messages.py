@@ -166,6 +166,9 @@ TEXTS: dict[str, Any] = {
     # -- staff and roster ------------------------------------------------------------------------
     "staff.user_id": _l("user id must be an integer"),
     "staff.self": _l("you cannot deactivate yourself"),
+    "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
+    "staff.roles_refused": _l("the roles were not changed"),
+    "staff.roles_choose": _l("choose at least one role"),
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),
     "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
@@ -190,8 +193,9 @@ TEXTS: dict[str, Any] = {
     "user.school_required": _l("a school is required for school roles"),
     "at_least_chars": _l("at least %(n)s characters"),
     "roster.unknown_roles": _l("unknown roles: %(roles)s"),
-    "roster.gender": _l("gender must be F or M"),
-    "roster.birth_date": _l("birth_date must be YYYY-MM-DD"),
+    "roster.gender": _l("gender must be M (男) or F (女)"),
+    "roster.birth_date": _l("birth date: write a date such as 1970-05-01 or 1970年5月1日"),
+    "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
     "roster.username": _l("username: 1–64 letters, digits, '.', '_' or '-'"),
     "roster.twice": _l("username %(name)s appears twice in the file"),
     "roster.password": _l("password: %(problem)s"),
@@ -275,6 +279,20 @@ TEXTS: dict[str, Any] = {
         "The request contains characters the portal cannot accept (a NUL character or invalid Unicode). "
         "Nothing was changed."
     ),
+    # -- the audit trail's filter -----------------------------------------------------------------
+    "audit.invalid": _l("invalid audit filter"),
+    "audit.date": _l("a date such as 2026-10-15 or 2026年10月15日"),
+    "audit.positive": _l("a positive whole number"),
+    "audit.one_of": _l("one of: %(choices)s"),
+    "audit.to_before_from": _l("must not be before the start date"),
+    # -- printed forms ---------------------------------------------------------------------------
+    "paper.school_year": _l("school year %(first)s–%(second)s"),
+    "paper.semester_1": _l("first semester"),
+    "paper.semester_2": _l("second semester"),
+    "paper.remark_excused": _l("excused absence (leave) %(hours)s h"),
+    "paper.remark_absent": _l("unexcused absence %(hours)s h"),
+    "paper.verify_hint": _l("To check this document, scan the QR code or open %(url)s"),
+    "paper.verify_unknown": _l("no document with this verification code was issued by this portal"),
 }
 
 
@@ -350,7 +368,8 @@ class _Roles:
         self.roles = roles
 
     def __str__(self) -> str:
-        return ", ".join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
+        separator = gettext(", ") if has_app_context() else ", "  # 、 in Chinese
+        return separator.join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
 
 
 def role_labels(roles: list[str]) -> Any:
@@ -448,6 +467,19 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "total_credited": _pl("export", "Total hours credited"),
     "summary": _pl("export", "Summary"),
     "ledger": _pl("export", "Ledger"),
+    "term": _pl("export", "School year and semester"),
+    "signature": _pl("export", "Signature"),
+    "organizer": _pl("export", "Organizer"),
+    "made_by": _pl("export", "Prepared by"),
+    "checked_by": _pl("export", "Checked by"),
+    "school_seal": _pl("export", "School seal"),
+    "sign_date": _pl("export", "Date"),
+    "record": _pl("export", "Certificate of training hours"),
+    "teacher": _pl("export", "Teacher"),
+    "assessment": _pl("export", "Assessment"),
+    "verification_code": _pl("export", "Verification code"),
+    "activities": _pl("export", "Credited activities"),
+    "page": _pl("export", "Page"),
 }
 
 #: A year's assessment status: its words and its colour, the same on every page and export.
@@ -466,6 +498,15 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}
+
+
+#: One Chinese word for each idea, on every page, export and printed form: the catalogue's
+#: translations use the term on the left and never its synonyms on the right
+#: (``tests/core/test_messages.py`` checks every translation).
+ZH_TERMS: dict[str, tuple[str, ...]] = {
+    "未请假缺席": ("无故缺勤", "无故缺席", "旷会"),
+    "免于考核": ("免考核",),
+}
 
 
 def norm_lang(lang: str | None) -> str:
@@ -490,6 +531,22 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
 
 
 _LABELS: dict[tuple[str, str, str], str] = {}
+
+
+def in_lang(message: Msg, lang: str | None = None) -> str:
+    """A message in ``lang`` ("zh"/"en"; the viewer's language when None)."""
+    if lang is None:
+        return message.render()
+    return message.render("en" if norm_lang(lang) == "en" else "zh_Hans_CN")
+
+
+def school_year_text(year: str, semester: int | None = None, lang: str | None = None) -> str:
+    """``2026-2027`` (and semester 1) as a form writes it: 2026—2027学年 第一学期."""
+    first, _sep, second = year.partition("-")
+    text = in_lang(msg("paper.school_year", first=first, second=second), lang)
+    if semester in (1, 2):
+        text += " " + in_lang(msg(f"paper.semester_{semester}"), lang)
+    return text
 
 
 def heading(key: str, lang: str | None = None) -> str:

@@ -1,6 +1,7 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
+from portal.models.document import IssuedDocument
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
@@ -14,6 +15,7 @@ __all__ = [
     "CreditEntry",
     "Evidence",
     "Exemption",
+    "IssuedDocument",
     "LoginAttempt",
     "Membership",
     "Participation",

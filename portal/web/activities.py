@@ -17,14 +17,14 @@ from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
-from portal.messages import tr
+from portal.messages import role_labels, tr
 from portal.models import Evidence, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, overview, schools, transitions
 from portal.services.snapshots import context
-from portal.timeutil import utcnow
+from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from workflows.definition import CORE
@@ -115,8 +115,8 @@ def new(type_key: str):
                 current_user._get_current_object(),
                 type_key,
                 form.title.data or "",
-                form.starts_at.data or "",
-                form.ends_at.data or "",
+                iso_local_text(form.starts_at.data or ""),
+                iso_local_text(form.ends_at.data or ""),
                 form.hours.data or "",
                 people,
                 details,
@@ -190,7 +190,12 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     names = {u.id: u for _p, u in people}
     if organizer is not None:
         names[organizer.id] = organizer
-    dia = diagram.build(reg.engine.definition if reg else CORE, act.state, lang_code())
+    definition = reg.engine.definition if reg else CORE
+    dia = diagram.build(definition, act.state, lang_code())
+    next_steps = [
+        (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
+        for t in definition.transitions if act.state in t.sources
+    ]
     return render_template(
         "activities/show.html",
         act=act,
@@ -200,6 +205,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         names=names,
         organizer=organizer,
         history=transitions.history(act.id),
+        next_steps=next_steps,
         allowed=allowed,
         comment_required={t.trigger for t in (reg.engine.definition.transitions if reg else ()) if t.comment_required},
         details=details,
@@ -244,9 +250,13 @@ def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> Evide
     return form
 
 
-@bp.route("/activities/<int:activity_id>")
+@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
 @login_required
 def show(activity_id: int):
+    """The activity; a step (trigger) is posted here too, so that a refusal is shown in place,
+    beside the buttons, with the activity's own address kept in the address bar."""
+    if request.method == "POST":
+        return trigger(activity_id)
     school, act = _load(activity_id)
     return _page(act, school)
 
@@ -263,7 +273,7 @@ def trigger(activity_id: int):
         db.session.rollback()
         return _page(act, school, trigger_form=form, trigger_error=_("This step cannot be taken yet:"),
                      missing=exc.extra.get("missing", []), status=422)
-    except (Invalid, IllegalTransitionError) as exc:
+    except (Invalid, IllegalTransitionError, Conflict) as exc:
         db.session.rollback()
         if isinstance(exc, Invalid) and "comment" in exc.fields:
             form.comment.errors = [tr(exc.fields["comment"])]

@@ -112,3 +112,25 @@ def test_a_plugin_text_equals_by_both_texts_and_hashes_alike(app):
         assert a == b and hash(a) == hash(b) and len({a, b}) == 1
         assert a != Text("主题", "Theme") and a != Text("题目", "Topic")
         assert a != "Topic" and a != "主题"  # a plain string has one text: never equal
+
+
+def test_one_chinese_term_for_each_idea():
+    """未请假缺席 (never 无故缺勤), 免于考核 (never 免考核): every translation of the catalogue,
+    so screens, exports and printed forms say the same thing."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from portal.messages import ZH_TERMS
+
+    po = Path(__file__).resolve().parents[2] / "portal/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale="zh_Hans_CN")
+    offending = [
+        (m.id, m.string) for m in catalog
+        if m.id and isinstance(m.string, str)
+        and any(syn in m.string for syns in ZH_TERMS.values() for syn in syns)
+    ]
+    assert offending == []
+    used = " ".join(m.string for m in catalog if isinstance(m.string, str))
+    assert all(term in used for term in ZH_TERMS)
