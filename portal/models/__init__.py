@@ -1,7 +1,9 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
+from portal.models.checkin import CalendarFeed, CheckIn
 from portal.models.ledger import CreditEntry, TransitionLog
+from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
@@ -11,11 +13,16 @@ __all__ = [
     "SCHOOL_ROLES",
     "Activity",
     "ApiToken",
+    "CalendarFeed",
+    "CheckIn",
     "CreditEntry",
     "Evidence",
     "Exemption",
     "LoginAttempt",
     "Membership",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationSetting",
     "Participation",
     "School",
     "SchoolActivityType",
