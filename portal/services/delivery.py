@@ -53,6 +53,7 @@ class Outgoing:
     text: str
     url: str
     created_at: datetime
+    footer: str = ""  # email only: where to change the settings, in the person's language
 
 
 def quiet_until(school: School | None, now: datetime) -> datetime | None:
@@ -79,12 +80,60 @@ def _locale(user: User) -> str:
 
 
 def outgoing(n: Notification, user: User, school: School | None) -> Outgoing:
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
     base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    with force_locale(_locale(user)):  # once for the text and the footer
+        text = notifications.text(n).render()
+        footer = _("Notification settings: %(url)s", url=base + "/notifications/settings")
     return Outgoing(
         id=n.id, key=n.key, kind=n.kind, user_id=user.id, username=user.username, display_name=user.display_name,
-        school_code=school.code if school else None, text=notifications.text(n).render(_locale(user)),
-        url=base + (n.link or "/notifications"), created_at=n.created_at,
+        school_code=school.code if school else None, text=text, url=base + (n.link or "/notifications"),
+        created_at=n.created_at, footer=footer,
     )
+
+
+class Mailer:
+    """One SMTP connection for a batch of messages, opened on first use, reopened once if the
+    server dropped it; any other failure closes it and is raised."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        cfg = current_app.config
+        host, port = str(cfg["MAIL_SERVER"]), int(cfg.get("MAIL_PORT") or 25)
+        timeout = float(cfg.get("MAIL_TIMEOUT") or 10)
+        smtp = (smtplib.SMTP_SSL if cfg.get("MAIL_USE_SSL") else smtplib.SMTP)(host, port, timeout=timeout)
+        if cfg.get("MAIL_USE_TLS") and not cfg.get("MAIL_USE_SSL"):
+            smtp.starttls()
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(str(cfg["MAIL_USERNAME"]), str(cfg.get("MAIL_PASSWORD") or ""))
+        return smtp
+
+    def send(self, message: EmailMessage) -> None:
+        for attempt in (1, 2):
+            if self.smtp is None:
+                self.smtp = self._open()
+            try:
+                self.smtp.send_message(message)
+                return
+            except smtplib.SMTPServerDisconnected:
+                self.smtp = None
+                if attempt == 2:
+                    raise
+            except Exception:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+            self.smtp = None
 
 
 @jobs.job("notifications.deliver", retries=10, retry_delay=60)
@@ -93,7 +142,28 @@ def deliver(notification_id: int) -> None:
     deliver_now(notification_id, utcnow())
 
 
-def deliver_now(notification_id: int, now: datetime) -> list[str]:
+@jobs.job("notifications.deliver_many", retries=0)
+def deliver_many(notification_ids: list[int]) -> list[int]:
+    """A batch (what writing notifications queues): one SMTP connection for all of them; each
+    one that fails goes back to the queue on its own as ``notifications.deliver`` (retried
+    every minute), so one bad address or a server that is down delays only what it touches."""
+    mailer = Mailer()
+    failed: list[int] = []
+    try:
+        for nid in notification_ids:
+            try:
+                deliver_now(nid, utcnow(), mailer)
+            except DeliveryFailed:
+                failed.append(nid)
+    finally:
+        mailer.close()
+    delay = current_app.config.get("JOBS_RETRY_DELAY")
+    for nid in failed:
+        jobs.enqueue("notifications.deliver", nid, eta=utcnow() + timedelta(seconds=60 if delay is None else int(delay)))
+    return failed
+
+
+def deliver_now(notification_id: int, now: datetime, mailer: Mailer | None = None) -> list[str]:
     """Deliver on every channel not yet delivered; returns the channels sent now. Raises
     :class:`DeliveryFailed` (after sending what it could) when a channel failed."""
     n = db.session.get(Notification, notification_id)
@@ -107,16 +177,17 @@ def deliver_now(notification_id: int, now: datetime) -> list[str]:
     if held is not None:
         jobs.enqueue("notifications.deliver", notification_id, eta=held)
         return []
-    out = outgoing(n, user, school)
+    out = outgoing(n, user, school)  # everything read now: commits below expire the rows
     sent: list[str] = []
     failed: list[str] = []
     prefs = notifications.setting(user.id)
+    address = prefs.email
     if current_app.config.get("MAIL_SERVER") and notifications.wants_email(prefs, n.kind):
-        _channel(n.id, EMAIL, lambda: send_email(prefs.email, out, user), sent, failed)
+        _channel(out.id, EMAIL, lambda: send_email(address, out, mailer), sent, failed)
     for plugin, call in _hook_calls(out):
-        _channel(n.id, f"hook:{plugin}", call, sent, failed)
+        _channel(out.id, f"hook:{plugin}", call, sent, failed)
     if failed:
-        raise DeliveryFailed(f"notification {n.id}: {', '.join(failed)} failed; retried later")
+        raise DeliveryFailed(f"notification {out.id}: {', '.join(failed)} failed; retried later")
     return sent
 
 
@@ -156,11 +227,9 @@ def delivered(nid: int) -> dict[str, datetime | None]:
     ).all())
 
 
-def send_email(to: str, out: Outgoing, user: User) -> None:
-    """One message through the configured SMTP server (``MAIL_*``)."""
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
+def send_email(to: str, out: Outgoing, mailer: Mailer | None = None) -> None:
+    """One message through the configured SMTP server (``MAIL_*``), on ``mailer``'s connection
+    when given."""
     cfg = current_app.config
     message = EmailMessage()
     message["From"] = str(cfg.get("MAIL_DEFAULT_SENDER") or "yanxiu@localhost")
@@ -168,19 +237,15 @@ def send_email(to: str, out: Outgoing, user: User) -> None:
     message["Subject"] = out.text[:150]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"yanxiu-notification-{out.id}")
-    with force_locale(_locale(user)):
-        footer = _("Notification settings: %(url)s", url=str(cfg.get("PUBLIC_URL") or "").rstrip("/")
-                   + "/notifications/settings")
-    message.set_content(f"{out.display_name}:\n\n{out.text}\n\n{out.url}\n\n-- \n{footer}\n")
-    host, port = str(cfg["MAIL_SERVER"]), int(cfg.get("MAIL_PORT") or 25)
-    timeout = float(cfg.get("MAIL_TIMEOUT") or 10)
-    smtp_class = smtplib.SMTP_SSL if cfg.get("MAIL_USE_SSL") else smtplib.SMTP
-    with smtp_class(host, port, timeout=timeout) as smtp:
-        if cfg.get("MAIL_USE_TLS") and not cfg.get("MAIL_USE_SSL"):
-            smtp.starttls()
-        if cfg.get("MAIL_USERNAME"):
-            smtp.login(str(cfg["MAIL_USERNAME"]), str(cfg.get("MAIL_PASSWORD") or ""))
-        smtp.send_message(message)
+    message.set_content(f"{out.display_name}:\n\n{out.text}\n\n{out.url}\n\n-- \n{out.footer}\n")
+    if mailer is not None:
+        mailer.send(message)
+        return
+    own = Mailer()
+    try:
+        own.send(message)
+    finally:
+        own.close()
 
 
 def _hook_calls(out: Outgoing) -> list[tuple[str, Any]]:

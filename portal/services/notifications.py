@@ -35,6 +35,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "absence_warning": ("notify.absence_warning", "notify.kind.absence_warning"),
 }
 PAGE_SIZE = 50
+DELIVERY_BATCH = 50  # notifications per delivery job
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
@@ -106,8 +107,8 @@ def notify_many(items: Sequence[NewNotification]) -> list[int]:
                     ids.append(row.id)
             except IntegrityError:
                 continue
-    for nid in ids:
-        jobs.enqueue("notifications.deliver", nid)
+    for start in range(0, len(ids), DELIVERY_BATCH):  # one job per batch: one queue write, one SMTP connection
+        jobs.enqueue("notifications.deliver_many", ids[start : start + DELIVERY_BATCH])
     return ids
 
 
