@@ -60,6 +60,9 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "yanxiu@localhost"
     MAIL_TIMEOUT = 10  # seconds; a server that does not answer makes the job retry later
+    # Long exports run as jobs (portal/services/export_jobs.py): files kept this long, then deleted
+    EXPORT_KEEP_HOURS = 24
+    EXPORT_FOLDER: str | None = None  # default instance/exports
     # The address people reach the portal at: links in email and calendar feeds.
     PUBLIC_URL = "http://127.0.0.1:5000"
 

@@ -184,6 +184,9 @@ TEXTS: dict[str, Any] = {
     "checkin.already": _l("you checked in at %(time)s"),
     # -- calendar feeds --------------------------------------------------------------------------
     "calendar.scope_invalid": _l("unknown calendar"),
+    # -- exports as jobs -------------------------------------------------------------------------
+    "export.kind_invalid": _l("unknown export"),
+    "export.not_found": _l("export not found"),
     "settings.invalid": _l("invalid settings"),
     "settings.must_be_object": _l("settings must be an object"),
     "settings.unknown": _l("unknown setting"),

@@ -1,4 +1,5 @@
-"""reach people: notifications (in-app, email settings, deliveries), QR check-in, calendar feeds
+"""reach people: notifications (in-app, email settings, deliveries), QR check-in, calendar feeds,
+long exports as jobs
 
 Revision ID: a7c3e91d5b20
 Revises: 5d8a2f61c0e4
@@ -84,9 +85,32 @@ def upgrade():
         sa.UniqueConstraint("token_hash", name=op.f("uq_calendar_feed_token_hash")),
         sa.UniqueConstraint("user_id", "scope", name=op.f("uq_calendar_feed_user_id_scope")),
     )
+    op.create_table(
+        "export_job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("year", sa.String(length=9), nullable=False),
+        sa.Column("lang", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("done_rows", sa.Integer(), nullable=False),
+        sa.Column("total_rows", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=64), nullable=True),
+        sa.Column("download_name", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["school_id"], ["school.id"], name=op.f("fk_export_job_school_id_school")),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_export_job_user_id_user_account")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_export_job")),
+    )
+    op.create_index(op.f("ix_export_job_user_id"), "export_job", ["user_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f("ix_export_job_user_id"), table_name="export_job")
+    op.drop_table("export_job")
     op.drop_table("calendar_feed")
     op.drop_index(op.f("ix_check_in_activity_id"), table_name="check_in")
     op.drop_table("check_in")

@@ -1,7 +1,7 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
-from portal.models.checkin import CalendarFeed, CheckIn
+from portal.models.checkin import CalendarFeed, CheckIn, ExportJob
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
@@ -18,6 +18,7 @@ __all__ = [
     "CreditEntry",
     "Evidence",
     "Exemption",
+    "ExportJob",
     "LoginAttempt",
     "Membership",
     "Notification",

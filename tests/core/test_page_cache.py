@@ -38,6 +38,7 @@ NOT_SHOWN = {
     "notification_setting": "the person's own settings page, not cached",
     "check_in": "the check-in screen and attendance page, not cached",
     "calendar_feed": "security, not shown",
+    "export_job": "the requester's progress page, not cached",
 }
 
 
