@@ -13,8 +13,8 @@ from markupsafe import Markup
 from pypinyin import lazy_pinyin
 
 from portal import policy
-from portal.current import current_actor, require_school
-from portal.errors import DomainError
+from portal.current import current_actor, require_school, user_schools
+from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.messages import tr
 from portal.models import Activity, School
@@ -81,8 +81,8 @@ def sheet(activity_id: int):
                            checked=service.checked_in(act.id))
 
 
-def _refusal(exc: DomainError, act: Activity | None = None):
-    return render_template("checkin/refused.html", message=tr(exc), act=act), exc.status
+def _refusal(exc: DomainError, act: Activity | None = None, status: int | None = None):
+    return render_template("checkin/refused.html", message=tr(exc), act=act), status or exc.status
 
 
 @bp.route("/checkin/<int:activity_id>/<code>")
@@ -92,9 +92,13 @@ def scan(activity_id: int, code: str):
     act = db.session.get(Activity, activity_id) if access.id_in_range(activity_id) else None
     if act is None:
         abort(404)
+    if current_user.is_authenticated and all(s.id != act.school_id for s, _roles in user_schools()):
+        abort(404)  # another school's activity: not found, as everywhere
     now = utcnow()
     try:
         service.verify_code(act.id, code, now)
+    except Invalid as exc:  # forged or garbled: no such code
+        return _refusal(exc, status=404)
     except DomainError as exc:
         return _refusal(exc)
     session[SESSION_KEY] = {"a": act.id, "t": int(now.replace(tzinfo=UTC).timestamp())}

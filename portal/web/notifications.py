@@ -41,9 +41,9 @@ def read():
         return redirect(url_for("notifications.index"))
     raw = request.form.getlist("id")
     if raw:
-        ids = [int(x) for x in raw if x.isdigit() and len(x) < 10]
+        ids = [int(x) for x in raw if x.isascii() and x.isdigit() and len(x) < 10]
         notifications.mark_read(current_user.id, ids)
-    else:
+    elif request.form.get("all") == "1":  # the "mark all as read" button; an empty post changes nothing
         notifications.mark_read(current_user.id)
     target = request.form.get("next", "")
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -61,6 +61,8 @@ def settings():
     if request.method == "GET":
         form.email.data = row.email
         form.email_kinds.data = [k for k in notifications.KINDS if k not in (row.email_off or [])]
+    elif "email" not in request.form:  # not this form's post: nothing changes
+        status = 422
     elif form.validate_on_submit():
         try:
             notifications.save_setting(current_user.id, form.email.data, request.form.getlist("email_kinds"))

@@ -203,7 +203,9 @@ def test_the_nav_shows_the_unread_count_and_marking_read_updates_it(make_app):
     page = client.get("/").get_data(as_text=True)  # the cached bar is keyed on the count
     assert f'data-testid="unread-count">{len(mine) - 1}<' in page
     client.post("/notifications/read", data={"id": ["abc", "99999999999", "-1"]})  # ignored, no error
-    client.post("/notifications/read", data={})
+    client.post("/notifications/read", data={})  # an empty post: nothing
+    assert f'data-testid="unread-count">{len(mine) - 1}<' in client.get("/").get_data(as_text=True)
+    client.post("/notifications/read", data={"all": "1"})
     page = client.get("/").get_data(as_text=True)
     assert 'data-testid="unread-count"' not in page
     with app.app_context():
