@@ -146,6 +146,9 @@ def load_demo(today: datetime | None = None) -> School:
                     activities.record_attendance(act, organizer, rows)
                 actor = organizer if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+    from portal import demo_reach
+
+    demo_reach.load(school, now)  # notifications, the check-in screen
     return school
 
 

@@ -53,11 +53,12 @@ if TYPE_CHECKING:
     from portal.activity_types import ActivityType
     from portal.assessment import Assessment, YearFacts
     from portal.facade import Portal
+    from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.3"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.4"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
-# 1.3: portal_transition_data, TransitionContext.data
+# 1.3: portal_transition_data, TransitionContext.data; 1.4: portal_notify
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -145,6 +146,31 @@ def portal_transition_data(activity_type: str, activity: ActivitySnapshot, porta
         @hookimpl
         def portal_transition_data(activity, portal):
             return {"logged_chars": logged_chars(portal.session, activity.id)}
+    """
+
+
+@hookspec
+def portal_notify(notification: Outgoing, portal: Portal) -> None:
+    """Deliver a notification somewhere else (WeCom, DingTalk, an SMS gateway …).
+
+    Called by the background worker, once per notification and plugin, after the school's
+    quiet hours, beside email. Raise to say "not delivered, try again later": the job is
+    retried and only the plugins that have not delivered yet are called again (each plugin's
+    delivery is recorded, so a retried job never delivers twice through the same plugin).
+
+    :param notification: what to say and to whom: ``id``, ``key`` (unique, usable as an
+        idempotency key on the other side), ``kind`` (``tomorrow``, ``evidence_due``,
+        ``approved``, ``returned``, ``credited``, ``revoked``, ``absence_warning``),
+        ``user_id``, ``username``, ``display_name``, ``school_code``, ``text`` (in the
+        person's language), ``url`` (full link into the portal) and ``created_at`` (UTC).
+    :param portal: the portal facade of this plugin (settings, session, phases).
+
+    Example::
+
+        @hookimpl
+        def portal_notify(notification):
+            requests.post(WEBHOOK, json={"msgtype": "text", "text": {"content": notification.text}},
+                          timeout=5).raise_for_status()
     """
 
 

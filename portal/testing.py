@@ -74,6 +74,9 @@ def base_config(tmp: Path, uri: str) -> dict[str, Any]:
         "UPLOAD_FOLDER": str(tmp / "uploads"),
         "CACHE_DIR": str(tmp / "cache"),
         "WTF_CSRF_ENABLED": False,
+        # jobs wait in memory for a worker that tests about something else never start;
+        # tests/reach run the real worker on a real queue
+        "JOBS_STORAGE": "memory",
     }
 
 

@@ -2,7 +2,9 @@
 
 from portal.models.activity import Activity, Evidence, Participation
 from portal.models.document import IssuedDocument
+from portal.models.checkin import CalendarFeed, CheckIn, ExportJob
 from portal.models.ledger import CreditEntry, TransitionLog
+from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
@@ -12,12 +14,18 @@ __all__ = [
     "SCHOOL_ROLES",
     "Activity",
     "ApiToken",
+    "CalendarFeed",
+    "CheckIn",
     "CreditEntry",
     "Evidence",
     "Exemption",
     "IssuedDocument",
+    "ExportJob",
     "LoginAttempt",
     "Membership",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationSetting",
     "Participation",
     "School",
     "SchoolActivityType",

@@ -234,20 +234,20 @@ def fire(
             elif step.reverses_credits:
                 reversed_ = reverse_credits(s, act, actor.id, comment.strip())
                 payload["reversed"] = {str(k): str(v) for k, v in reversed_.items()}
-            s.add(
-                TransitionLog(
-                    activity_id=act.id,
-                    school_id=school_id,
-                    trigger=trigger,
-                    from_state=from_state,
-                    to_state=to_state,
-                    actor_id=actor.id,
-                    comment=comment.strip(),
-                    payload=payload,
-                    created_at=now,
-                )
+            log_row = TransitionLog(
+                activity_id=act.id,
+                school_id=school_id,
+                trigger=trigger,
+                from_state=from_state,
+                to_state=to_state,
+                actor_id=actor.id,
+                comment=comment.strip(),
+                payload=payload,
+                created_at=now,
             )
+            s.add(log_row)
             s.flush()
+            log_id = log_row.id
         except (StaleDataError, IntegrityError):
             raise Conflict(msg("trigger.stale")) from None
     snapshot = activity_snapshot(act)
@@ -261,6 +261,9 @@ def fire(
         actor_id=actor.id,
         school_code=school.code,
     )
+    from portal.services import reminders
+
+    reminders.transition_committed(log_id)  # review decisions notify people (a job)
     return act
 
 

@@ -22,7 +22,7 @@ from portal.models import Evidence, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, activities, overview, schools, transitions
+from portal.services import access, activities, checkin, overview, schools, transitions
 from portal.services.snapshots import context
 from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram, plugin_fragment
@@ -347,6 +347,7 @@ def evidence_file(evidence_id: int):
 def attendance(activity_id: int):
     school, act = _load(activity_id)
     people = activities.participants_with_users(act.id)  # one query for every participant
+    checked = checkin.checked_in(act.id)  # QR check-ins, shown beside the record
     form = TriggerForm()  # only for the CSRF token
     values: dict[int, dict[str, str]] = {}
     errors: dict[int, dict[str, str]] = {}
@@ -387,13 +388,16 @@ def attendance(activity_id: int):
         if not policy.may_record_attendance(current_actor(), act):
             abort(403)
         for p, _u in people:
+            # nothing recorded yet and checked in by QR: offer full attendance, for the organizer to confirm
+            attended = act.hours if p.attended_hours is None and p.user_id in checked else p.attended_hours
             values[p.user_id] = {
-                "attended_hours": _plain(p.attended_hours),
+                "attended_hours": _plain(attended),
                 "absent_hours": _plain(p.absent_hours),
                 "excused_hours": _plain(p.excused_hours),
             }
     return render_template(
         "activities/attendance.html", act=act, people=people, values=values, errors=errors, general=general, form=form,
+        checked=checked,
         closed=not registry().phase(act.type_key, act.state).editable,
         not_started=not activities.has_started(act),
     ), status

@@ -107,17 +107,19 @@ def rules():
     form = RulesForm()
     status = 200
     if request.method == "GET":
-        form.required_hours.data = str(school.rule("required_hours"))
-        form.absence_limit_hours.data = str(school.rule("absence_limit_hours"))
+        for field in form.rule_fields():
+            field.data = str(school.rule(field.name))
     else:
         values: dict[str, Any] = {}
-        for field in (form.required_hours, form.absence_limit_hours):
+        for field in form.rule_fields():
+            if field.name not in request.form:  # a form without the field leaves the rule as it is
+                continue
             try:
                 number = float((field.data or "").strip())
                 values[field.name] = int(number) if number.is_integer() else number
             except ValueError:
                 field.errors = [_("Enter a number.")]
-        if not form.required_hours.errors and not form.absence_limit_hours.errors:
+        if not any(field.errors for field in form.rule_fields()):
             try:
                 schools.update_rules(school, values, by=current_actor())
             except Invalid as exc:

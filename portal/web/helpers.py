@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
 from portal import messages
-from portal.current import current_roles, current_school, may, user_schools
+from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.page_cache import nav_key
@@ -184,5 +184,6 @@ def init_app(app: Flask) -> None:
         current_roles=current_roles,
         user_schools=user_schools,
         nav_key=nav_key,
+        unread_notifications=unread_notifications,
     )
     app.jinja_env.filters["hours"] = fmt
