@@ -4,6 +4,7 @@ from portal.models.activity import Activity, Evidence, Participation
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
+from portal.models.teacher_year import TeacherYearRow
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Participation",
     "School",
     "SchoolActivityType",
+    "TeacherYearRow",
     "TransitionLog",
     "User",
 ]

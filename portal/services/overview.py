@@ -10,13 +10,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal.assessment import EXEMPT, MET, STATUSES
+from portal.assessment import EXEMPT, MET
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, keyset
 from portal.registry import registry
-from portal.services import credits, schools
+from portal.services import schools
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from workflows.definition import Phase
 
@@ -326,8 +326,11 @@ def district_page(year: str, after: str | None = None, before: str | None = None
 
 
 def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, int, dict[str, int], Decimal]]:
-    """(staff, teachers, teachers by status, hours) of each school of ``subset``, from the same
+    """(staff, teachers, teachers by status, hours) of each school of ``subset``: a GROUP BY
+    over the stored teacher-year rows (``services.teacher_years``), which hold the same
     teacher years as the school's own summary (:func:`credits.year_rows`)."""
+    from portal.services import teacher_years
+
     ids = [s.id for s in subset]
     staff_count = dict(
         db.session.execute(
@@ -336,11 +339,5 @@ def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, i
             .group_by(Membership.school_id)
         ).all()
     )
-    out: dict[int, tuple[int, int, dict[str, int], Decimal]] = {}
-    for sid, rows in credits.year_rows(subset, year).items():
-        by_status = {status: 0 for status in STATUSES}
-        for ty in rows:
-            by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
-        hours = sum((ty.facts.total_hours for ty in rows), ZERO)
-        out[sid] = (staff_count.get(sid, 0), len(rows), by_status, hours)
-    return out
+    counts = teacher_years.counts_by_school(year, subset)
+    return {sid: (staff_count.get(sid, 0), *counts[sid]) for sid in ids}

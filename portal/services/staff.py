@@ -23,7 +23,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import SCHOOL_ROLES, Membership, School, User
-from portal.services import tokens, users
+from portal.services import teacher_years, tokens, users
 
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
@@ -105,6 +105,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
             .values(active=False)
         )
         tokens.revoke_all_in(s, user_id)
+        teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing was credited
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
 
 
@@ -265,6 +266,9 @@ def import_roster(
                 for role in dict.fromkeys(r.roles):
                     s.add(Membership(user_id=user.id, school_id=school.id, role=role))
                 created.append(user)
+            s.flush()
+            teacher_years.refresh_people(school.id, [u.id for u, r in zip(created, preview.good, strict=True)
+                                                     if "teacher" in r.roles])
     except IntegrityError:  # a username of the file was created meanwhile: nothing was written
         raise Invalid(msg("roster.bad_rows"), {"file": users.USERNAME_UNAVAILABLE}) from None
     return created, preview

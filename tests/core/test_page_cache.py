@@ -30,6 +30,7 @@ NOT_SHOWN = {
     "transition_log": "the activity row written with it raises the stamp",
     "api_token": "security, not shown",
     "login_attempt": "security, not shown",
+    "teacher_year": "derived rows, written in the transaction of a change that raises the stamp",
     "school": "raises its own stamp (checked below)",
     "user_account": "raises the stamps of the user's schools (checked below)",
 }

@@ -129,7 +129,7 @@ PAGED: dict[str, tuple[str, str, str]] = {
     "district": ("district", "/district", "district-pager-next"),
 }
 #: Pinned statements (first page and the next): the login query, then the page's own.
-PINNED = {"review queue": 7, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 3, "district": 7}
+PINNED = {"review queue": 7, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 3, "district": 4}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:
