@@ -402,8 +402,10 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
     context, text = entry
     if not has_app_context():
         return text
-    if lang is None:
-        return pgettext(context, text)
+    if lang is None:  # the viewer's language: pages ask per row (summary statuses and reasons)
+        from portal.i18n import lang_code
+
+        lang = lang_code()
     key = (context, text, norm_lang(lang))
     if key not in _LABELS:  # exports ask per row: one catalogue look-up per label and language
         with force_locale("en" if key[2] == "en" else "zh_Hans_CN"):
