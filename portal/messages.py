@@ -117,6 +117,8 @@ TEXTS: dict[str, Any] = {
         "return the activity and approve it again"
     ),
     # -- dates and years -------------------------------------------------------------------------
+    "paging.bad_cursor": _l("this page link is broken; start again from the first page"),
+    "paging.bad_cursor_field": _l("not a position in this list"),
     "year.invalid": _l("not a school year: %(value)s (expected two consecutive years, e.g. 2026-2027)"),
     "year.invalid_field": _l("expected two consecutive years, e.g. 2026-2027"),
     "year.required": _l("a school year is required"),
@@ -556,8 +558,10 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
     context, text = entry
     if not has_app_context():
         return text
-    if lang is None:
-        return pgettext(context, text)
+    if lang is None:  # the viewer's language: pages ask per row (summary statuses and reasons)
+        from portal.i18n import lang_code
+
+        lang = lang_code()
     key = (context, text, norm_lang(lang))
     if key not in _LABELS:  # exports ask per row: one catalogue look-up per label and language
         with force_locale("en" if key[2] == "en" else "zh_Hans_CN"):

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
+from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
@@ -37,7 +38,8 @@ class AuditFilter:
     person: str = ""  # a username: the actor (transitions) or the teacher credited (ledger)
     trigger: str = ""  # transitions only
     kind: str = ""  # ledger only: credit / reversal
-    page: int = 1
+    after: str = ""  # keyset cursors (portal.paging): the page after / before this row
+    before: str = ""
 
 
 def _parse_date(raw: str, name: str, errors: dict[str, Msg]) -> date | None:
@@ -70,7 +72,14 @@ def parse_filter(args: Mapping[str, str]) -> AuditFilter:
     if date_from and date_to and date_to < date_from:
         errors["to"] = msg("audit.to_before_from")
     activity_id = _parse_positive_int((args.get("activity") or "").strip(), "activity", errors)
-    page = _parse_positive_int((args.get("page") or "").strip(), "page", errors) or 1
+    cursors = {}
+    for name in ("after", "before"):
+        cursors[name] = (args.get(name) or "").strip()
+        try:
+            paging.decode(cursors[name], CURSOR_KEYS, name)
+        except Invalid as exc:
+            errors[name] = exc.fields[name]
+            cursors[name] = ""
     texts = {}
     for name in ("person", "trigger", "kind"):
         value = (args.get(name) or "").strip()
@@ -82,7 +91,8 @@ def parse_filter(args: Mapping[str, str]) -> AuditFilter:
         errors["kind"] = msg("audit.one_of", choices=", ".join(LEDGER_KINDS))
     if errors:
         raise Invalid(msg("audit.invalid"), errors)
-    return AuditFilter(view, date_from, date_to, activity_id, texts["person"], texts["trigger"], texts["kind"], page)
+    return AuditFilter(view, date_from, date_to, activity_id, texts["person"], texts["trigger"], texts["kind"],
+                       cursors["after"], cursors["before"])
 
 
 def _utc_bounds(school: School, flt: AuditFilter) -> tuple[datetime | None, datetime | None]:
@@ -177,23 +187,39 @@ def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, au
     }
 
 
+def _row(school: School, flt: AuditFilter, row: Any) -> dict[str, Any]:
+    return _ledger_row(school, *row) if flt.view == "ledger" else _transition_row(school, *row)
+
+
 def _rows(school: School, flt: AuditFilter, q: Select) -> Iterator[dict[str, Any]]:
     for row in db.session.execute(q):
-        if flt.view == "ledger":
-            yield _ledger_row(school, *row)
-        else:
-            yield _transition_row(school, *row)
+        yield _row(school, flt, row)
 
 
 def _query(school: School, flt: AuditFilter) -> Select:
     return _ledger_query(school, flt) if flt.view == "ledger" else _transitions_query(school, flt)
 
 
-def page(school: School, flt: AuditFilter) -> tuple[list[dict[str, Any]], bool]:
-    """One page of rows, newest first, and whether another page follows."""
-    q = _query(school, flt).limit(PAGE_SIZE + 1).offset((flt.page - 1) * PAGE_SIZE)
-    rows = list(_rows(school, flt, q))
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+#: Both views sort newest first by (created_at, id); a cursor holds those two values.
+CURSOR_KEYS = (paging.Key(None, datetime, True), paging.Key(None, int, True))
+
+
+def page(school: School, flt: AuditFilter) -> paging.Page[dict[str, Any]]:
+    """One page of rows, newest first, by keyset on (created_at, id): the log only grows, and
+    an offset would read every newer row again to reach an old page."""
+    table = CreditEntry if flt.view == "ledger" else TransitionLog
+    keys = [paging.Key(table.created_at, datetime, True), paging.Key(table.id, int, True)]
+    found = paging.keyset(
+        lambda q: list(db.session.execute(q).all()),
+        _query(school, flt).order_by(None),
+        keys,
+        lambda row: (row[0].created_at, row[0].id),
+        after=flt.after or None,
+        before=flt.before or None,
+        size=PAGE_SIZE,
+    )
+    rows = [_row(school, flt, r) for r in found.items]
+    return paging.Page(rows, found.next, found.prev, found.moved)
 
 
 def all_rows(school: School, flt: AuditFilter) -> Iterator[dict[str, Any]]:

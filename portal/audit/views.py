@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from portal import policy
+from portal import paging, policy
 from portal.audit import csv_export, service
 from portal.current import allowed, require_school
 from portal.errors import Invalid
@@ -53,15 +53,15 @@ def log():
     except Invalid as exc:
         errors = {k: str(v) for k, v in exc.fields.items()}
         flt = service.AuditFilter()
-    rows, has_more = ([], False) if errors else service.page(school, flt)
+    found = paging.Page([], None, None) if errors else service.page(school, flt)
     body = render_template(
         "audit/index.html",
         school=school,
         flt=flt,
         args=link_args(),  # the query, less names that would break url_for
         errors=errors,
-        rows=rows,
-        has_more=has_more,
+        rows=found.items,
+        found=found,
         columns=csv_export.columns_for(flt.view),
         triggers=service.triggers_used(school),
         kinds=service.LEDGER_KINDS,

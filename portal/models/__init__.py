@@ -7,6 +7,7 @@ from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
+from portal.models.teacher_year import TeacherYearRow
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Participation",
     "School",
     "SchoolActivityType",
+    "TeacherYearRow",
     "TransitionLog",
     "User",
 ]

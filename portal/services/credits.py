@@ -7,6 +7,7 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -87,48 +88,63 @@ def _facts(
     return TeacherYear(user, facts, assess(facts))
 
 
-def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]:
+def year_rows(
+    schools_: list[School], year: str, user_ids: Collection[int] | None = None
+) -> dict[int, list[TeacherYear]]:
     """Every teacher's year in each of ``schools_`` (by school id, teachers by name): ledger by
     type, unexcused and excused absence by semester, exemptions, assessed by the policy hook.
+    With ``user_ids``, only those teachers (the ones a change touched).
 
-    Four queries whatever the number of schools; :func:`school_summary` and the district's
-    figures both use it, so a teacher's status is the same on every page.
+    Four queries whatever the number of schools; :func:`school_summary`, the district's
+    figures and the stored teacher-year rows (``services.teacher_years``) all use it, so a
+    teacher's status is the same on every page.
     """
     ids = [s.id for s in schools_]
     out: dict[int, list[TeacherYear]] = {sid: [] for sid in ids}
-    if not ids:
+    if not ids or (user_ids is not None and not user_ids):
         return out
+    people = None if user_ids is None else sorted(set(user_ids))
+
+    def only(q, column):
+        return q if people is None else q.where(column.in_(people))
+
     by_type: dict[tuple[int, int], dict[str, Decimal]] = {}
     for sid, uid, key, total in db.session.execute(
-        select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
-        .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year)
+        only(select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
+             .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year), CreditEntry.user_id)
         .group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
     ):
         by_type.setdefault((sid, uid), {})[key] = total
     absences: dict[tuple[int, int], dict[int, tuple]] = {}
     for sid, uid, sem, absent, excused in db.session.execute(
-        select(
-            Activity.school_id,
+        only(
+            select(
+                Activity.school_id,
+                Participation.user_id,
+                Activity.semester,
+                func.sum(Participation.absent_hours),
+                func.sum(Participation.excused_hours),
+            )
+            .join(Activity, Activity.id == Participation.activity_id)
+            .where(Activity.school_id.in_(ids), Activity.school_year == year, Activity.state.in_(_confirmed_states())),
             Participation.user_id,
-            Activity.semester,
-            func.sum(Participation.absent_hours),
-            func.sum(Participation.excused_hours),
         )
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(Activity.school_id.in_(ids), Activity.school_year == year, Activity.state.in_(_confirmed_states()))
         .group_by(Activity.school_id, Participation.user_id, Activity.semester)
     ):
         absences.setdefault((sid, uid), {})[sem] = (absent, excused)
     exemptions = {
         (sid, uid): reason
         for sid, uid, reason in db.session.execute(
-            select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
-                Exemption.school_id.in_(ids), Exemption.school_year == year
+            only(
+                select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
+                    Exemption.school_id.in_(ids), Exemption.school_year == year
+                ),
+                Exemption.user_id,
             )
         )
     }
     by_id = {s.id: s for s in schools_}
-    for sid, user in _teachers_of(ids, year):
+    for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
             _facts(by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who))
@@ -136,16 +152,23 @@ def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]
     return out
 
 
-def _teachers_of(school_ids: list[int], year: str | None) -> list[tuple[int, User]]:
+def _teachers_of(
+    school_ids: list[int], year: str | None, user_ids: list[int] | None = None
+) -> list[tuple[int, User]]:
     """(school id, user) of each school's active teachers and, with ``year``, anyone credited
-    there that year (a teacher who has since left still appears on that year's summary)."""
+    there that year (a teacher who has since left still appears on that year's summary);
+    with ``user_ids``, only those people."""
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
         Membership.school_id.in_(school_ids), Membership.role == "teacher", Membership.active.is_(True)
     )
+    if user_ids is not None:
+        teaching = teaching.where(Membership.user_id.in_(user_ids))
     if year is not None:
         credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
             CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
         )
+        if user_ids is not None:
+            credited = credited.where(CreditEntry.user_id.in_(user_ids))
         people = teaching.union(credited).subquery()
     else:
         people = teaching.subquery()

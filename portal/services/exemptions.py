@@ -17,7 +17,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Exemption, School, User
-from portal.services import access
+from portal.services import access, teacher_years
 from portal.services.credits import parse_year
 from portal.sorting import by_pinyin
 from portal.timeutil import utcnow
@@ -79,6 +79,8 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
             s.add(row)
         else:
             row.reason, row.created_by, row.created_at = text, actor.id, utcnow()
+        s.flush()
+        teacher_years.refresh(school, year_text, [target.id])
     return row
 
 
@@ -95,3 +97,5 @@ def clear_exemption(school: School, actor: User, user_id: object, year: object) 
         if row is None:
             raise NotFound(msg("exemption.not_found"))
         s.delete(row)
+        s.flush()
+        teacher_years.refresh(school, year_text, [target.id])

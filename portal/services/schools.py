@@ -65,8 +65,12 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             clean[key] = value
     if fields:
         raise Invalid(msg("rules.invalid"), fields)
-    with write_transaction():
+    with write_transaction() as s:
         school.rules = {**(school.rules or {}), **clean}
+        s.flush()
+        from portal.services import teacher_years  # teacher_years → credits → schools
+
+        teacher_years.refresh_people(school.id)  # every teacher's verdict may change
     return school
 
 

@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
-from portal import policy
+from portal import paging, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg, role_labels
 from portal.models import SCHOOL_ROLES, Membership, School, User
-from portal.services import tokens, users
+from portal.services import teacher_years, tokens, users
 from portal.sorting import by_pinyin
 from portal.timeutil import BIRTH_YEARS, parse_day
 
@@ -48,6 +48,10 @@ def list_staff(school_id: int) -> list[StaffMember]:
         .where(Membership.school_id == school_id)
         .order_by(User.username, Membership.role)
     ).all()
+    return _members(rows)
+
+
+def _members(rows) -> list[StaffMember]:
     out: dict[int, StaffMember] = {}
     for user, role, active in rows:
         m = out.setdefault(user.id, StaffMember(user, [], False))
@@ -55,6 +59,30 @@ def list_staff(school_id: int) -> list[StaffMember]:
             m.roles.append(role)
             m.active = True
     return by_pinyin(out.values(), lambda m: m.user.display_name)
+
+
+STAFF_PAGE_SIZE = 50
+STAFF_KEYS = (paging.Key(User.username, str),)
+
+
+def staff_page(
+    school_id: int, after: str | None = None, before: str | None = None, size: int | None = None
+) -> paging.Page[StaffMember]:
+    """A page of the school's staff by username (keyset: a district roster can hold thousands),
+    with their roles: two queries."""
+    people = select(User).where(User.id.in_(select(Membership.user_id).where(Membership.school_id == school_id)))
+    found = paging.keyset(
+        lambda q: list(db.session.execute(q).scalars()), people, STAFF_KEYS, lambda u: (u.username,),
+        after=after, before=before, size=size or STAFF_PAGE_SIZE,
+    )
+    ids = [u.id for u in found.items]
+    rows = db.session.execute(
+        select(User, Membership.role, Membership.active)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school_id, User.id.in_(ids))
+        .order_by(User.username, Membership.role)
+    ).all() if ids else []
+    return paging.Page(_members(rows), found.next, found.prev, found.moved)
 
 
 def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
@@ -80,6 +108,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
             .values(active=False)
         )
         tokens.revoke_all_in(s, user_id)
+        teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing was credited
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
 
 
@@ -318,6 +347,9 @@ def import_roster(
                 for role in dict.fromkeys(r.roles):
                     s.add(Membership(user_id=user.id, school_id=school.id, role=role))
                 created.append(user)
+            s.flush()
+            teacher_years.refresh_people(school.id, [u.id for u, r in zip(created, preview.good, strict=True)
+                                                     if "teacher" in r.roles])
     except IntegrityError:  # a username of the file was created meanwhile: nothing was written
         raise Invalid(msg("roster.bad_rows"), {"file": users.USERNAME_UNAVAILABLE}) from None
     return created, preview

@@ -26,13 +26,13 @@ from portal.models import Activity, Evidence, Participation, School, TransitionL
 from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import call_each
 from portal.registry import registry
-from portal.services import access, schools
+from portal.services import access, schools, teacher_years
 from portal.services.activities import participants_with_users
 from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
-from workflows.definition import OWNER, PARTICIPANT
+from workflows.definition import OWNER, PARTICIPANT, Transition
 from workflows.errors import CommentRequired
 
 log = logging.getLogger(__name__)
@@ -248,6 +248,8 @@ def fire(
             s.add(log_row)
             s.flush()
             log_id = log_row.id
+            if _moves_teacher_years(reg, step, from_state, to_state):
+                teacher_years.refresh(school, act.school_year, [p.user_id for p in parts])
         except (StaleDataError, IntegrityError):
             raise Conflict(msg("trigger.stale")) from None
     snapshot = activity_snapshot(act)
@@ -265,6 +267,15 @@ def fire(
 
     reminders.transition_committed(log_id)  # review decisions notify people (a job)
     return act
+
+
+def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: str) -> bool:
+    """Whether a trigger changes its participants' years: it writes ledger rows, or their
+    absence starts or stops counting (the phase's ``counts_for_absence`` changes)."""
+    if step.posts_credits or step.reverses_credits:
+        return True
+    phase = registry().phase
+    return phase(reg.type.key, from_state).counts_for_absence != phase(reg.type.key, to_state).counts_for_absence
 
 
 def history(activity_id: int) -> list[tuple[TransitionLog, User]]:

@@ -57,8 +57,7 @@ def index():
         semester=_int_arg("semester"),
         organizer_id=_int_arg("organizer"),
     )
-    page = max(1, _int_arg("page", out_of_range=MAX_ID) or 1)  # far past the last page: an empty one
-    pagination = overview.list_activities(school.id, f, page)
+    pagination = overview.activities_page(school.id, f, request.args.get("after"), request.args.get("before"))
     organizers = overview.organizers(school.id)
     return render_template(
         "activities/index.html",

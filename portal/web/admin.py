@@ -149,7 +149,9 @@ def _role_choices() -> list[tuple[str, str]]:
 def _staff_page(form: StaffForm, status: int = 200):
     school = require_school()
     return render_template(
-        "admin/staff.html", staff=staff.list_staff(school.id), form=form, confirm=ConfirmForm(),
+        "admin/staff.html", staff_page=(found := staff.staff_page(school.id, request.args.get("after"),
+                                                                  request.args.get("before"))),
+        staff=found.items, form=form, confirm=ConfirmForm(),
         role_labels=dict(_role_choices()),
     ), status
 

@@ -16,5 +16,5 @@ bp = Blueprint("district", __name__)
 @allowed(policy.may_view_district)
 def overview():
     year = credits.parse_year(request.args.get("year"))  # a bad year: 422 with the reason
-    rows = overview_service.district_overview(year)
-    return render_template("district/overview.html", rows=rows, year=year)
+    found = overview_service.district_page(year, request.args.get("after"), request.args.get("before"))
+    return render_template("district/overview.html", rows=found.items, found=found, year=year)

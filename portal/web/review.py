@@ -30,18 +30,27 @@ bp = Blueprint("review", __name__)
 @bp.route("/review")
 @allowed(policy.may_review)
 def queue():
+    """Two sections, each a page of a fixed number of activities oldest first (keyset links:
+    ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
+    of both come from one GROUP BY."""
     school = require_school()
-    items = overview.review_queue(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    held = overview.review_page(school.id, Phase.AWAITING_REVIEW, request.args.get("after"), request.args.get("before"))
+    reviewed = overview.review_page(school.id, Phase.CONFIRMED, request.args.get("rafter"), request.args.get("rbefore"))
+    counts = overview.queue_counts(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    items = overview.queue_items(school.id, held.items + reviewed.items)
     me, roles = current_user.id, current_roles() - {"district_admin"}
     for item in items:
         people = [qp.user.id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
-    phase = registry().phase
     return render_template(
         "review/queue.html",
-        held=[i for i in items if phase(i.activity.type_key, i.activity.state) is Phase.AWAITING_REVIEW],
-        reviewed=[i for i in items if phase(i.activity.type_key, i.activity.state) is Phase.CONFIRMED],
+        held=items[: len(held.items)],
+        reviewed=items[len(held.items) :],
+        held_page=held,
+        reviewed_page=reviewed,
+        held_count=counts[Phase.AWAITING_REVIEW],
+        reviewed_count=counts[Phase.CONFIRMED],
         form=ConfirmForm(),
         adjusting=_triggers_where(lambda t: t.adjusts_hours),
         commenting=_triggers_where(lambda t: t.comment_required),

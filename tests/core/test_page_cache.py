@@ -31,6 +31,7 @@ NOT_SHOWN = {
     "api_token": "security, not shown",
     "login_attempt": "security, not shown",
     "issued_document": "only the verification page reads it, and that page is never cached",
+    "teacher_year": "derived rows, written in the transaction of a change that raises the stamp",
     "school": "raises its own stamp (checked below)",
     "user_account": "raises the stamps of the user's schools (checked below)",
     # per person, never on a cached part: the nav's unread count is read with the login query
