@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, School, User
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
-from portal.timeutil import utcnow
+from portal.timeutil import school_year_of, to_local, utcnow
 from workflows.definition import OWNER, Phase, Transition
 
 DEMO_PASSWORD = "yanxiu-demo"
@@ -59,6 +59,18 @@ def _roles(key: str) -> list[tuple[str, str]]:
 
 
 TEXT = "这次活动让我收获很多。" * 20
+#: Who declares the demo's self-declared activities, phase by phase (teacher1: one awaiting
+#: review, one credited).
+DECLARERS = ("teacher2", "teacher1", "teacher3", "teacher1", "teacher4")
+
+
+def _declared_start(now: datetime, offset: int, tz: str) -> datetime:
+    """A past start for a declaration, at most ``|offset|`` days ago and inside the current
+    school year (a declaration is of finished training of this year)."""
+    local_today = to_local(now, tz).date()
+    year_start = date(int(school_year_of(local_today)[:4]), 9, 1)
+    days = min(abs(offset) + 1, (local_today - year_start).days)
+    return now - timedelta(days=max(days, 0), hours=4)
 
 
 def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
@@ -105,33 +117,38 @@ def load_demo(today: datetime | None = None) -> School:
             continue
         type_name = reg.type.name_zh
         definition = reg.engine.definition
-        for phase, tag, offset in DEMO_PHASES:
+        declared = reg.type.self_declared
+        for index, (phase, tag, offset) in enumerate(DEMO_PHASES):
             start = now + timedelta(days=offset)
+            planner = organizer
+            if declared:  # a teacher's own finished training: in the past, this school year
+                planner = _user(DECLARERS[index % len(DECLARERS)])
+                start = _declared_start(now, offset, school.timezone)
             act = activities.plan_activity(
                 school,
-                organizer,
+                planner,
                 key,
                 f"{type_name}：{_subject(details)}（{tag}）",
                 start.isoformat(timespec="minutes") + "+00:00",
                 (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
                 "3",
-                [{"user_id": _user(u).id, "role": r} for u, r in _roles(key)],
+                None if declared else [{"user_id": _user(u).id, "role": r} for u, r in _roles(key)],
                 details,
-                location="学校报告厅",
+                location="" if declared else "学校报告厅",
             )
             for step in definition.way_to(phase):  # the type's own workflow, its own states too
                 if definition.phase(step.dest) is Phase.CLOSED:
-                    transitions.fire(act.id, school.id, organizer, step.trigger, "时间冲突，改期")
+                    transitions.fire(act.id, school.id, planner, step.trigger, "时间冲突，改期")
                     continue
-                _add_evidence(act, organizer, step)  # what the type's guards ask before it
-                if step.not_before_start:  # held: the attendance first
+                _add_evidence(act, planner, step)  # what the type's guards ask before it
+                if step.not_before_start and not declared:  # held: the attendance first
                     rows = [
                         {"user_id": p.user_id, "attended_hours": "3", "absent_hours": "0", "excused_hours": "0"}
                         for p, _ in activities.participants_with_users(act.id)
                     ]
                     rows[-1] = {**rows[-1], "attended_hours": "2", "excused_hours": "1"}
                     activities.record_attendance(act, organizer, rows)
-                actor = organizer if OWNER in step.roles else reviewer
+                actor = planner if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
     return school
 

@@ -207,6 +207,11 @@ TEXTS: dict[str, Any] = {
     "school.name_it": _l("name the school with the X-School header or the school query parameter"),
     "school.one_of": _l("required: one of %(choices)s"),
     "type.not_installed_api": _l("no activity type %(key)s is installed"),
+    # -- the teacher's year: declared hours, writing quotas (issue 15) -------------------------
+    "policy.declare": _l("only a teacher of this school may declare their own training"),
+    "declared.no_participants": _l("a declaration is the declaring teacher's own: it has no other participants"),
+    "declared.own_only": _l("you may only declare your own training"),
+    "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),
 }
 
 

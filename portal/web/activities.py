@@ -71,11 +71,17 @@ def index():
     )
 
 
+def plannable_types(school_id: int) -> list:
+    """The school's enabled types the viewer may plan (or, self-declared, declare)."""
+    actor = current_actor()
+    return [r for r in schools.enabled_types(school_id) if policy.may_plan_type(actor, r.type.self_declared)]
+
+
 @bp.route("/activities/new")
-@allowed(policy.may_plan)
+@allowed(policy.may_plan_or_declare)
 def choose_type():
     school = require_school()
-    return render_template("activities/choose_type.html", types=schools.enabled_types(school.id))
+    return render_template("activities/choose_type.html", types=plannable_types(school.id))
 
 
 def _participant_input(members) -> tuple[list[dict], dict[int, str]]:
@@ -91,18 +97,22 @@ def _participant_input(members) -> tuple[list[dict], dict[int, str]]:
 
 
 @bp.route("/activities/new/<type_key>", methods=["GET", "POST"])
-@allowed(policy.may_plan)
+@allowed(policy.may_plan_or_declare)
 def new(type_key: str):
     school = require_school()
     reg = next((r for r in schools.enabled_types(school.id) if r.type.key == type_key), None)
     if reg is None:
         abort(404)
+    if not policy.may_plan_type(current_actor(), reg.type.self_declared):
+        abort(403)
     form = ActivityForm()
     details_form = reg.type.form(formdata=request.form if request.method == "POST" else None, prefix=DETAILS_PREFIX)
     members = overview.members(school.id)
     chosen_roles: dict[int, str] = {}
     other_errors: list[str] = []
     status = 200
+    if reg.type.self_declared:  # the declarer alone: no participants to choose
+        members = []
     if request.method == "POST":
         people, chosen_roles = _participant_input(members)
         details = MultiDict(

@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.current import current_roles, current_school
+from portal import policy
+from portal.current import current_actor, current_roles, current_school
 from portal.page_cache import cached_part
-from portal.services import credits, overview
+from portal.services import credits, overview, schools
 from portal.timeutil import current_school_year
 
 bp = Blueprint("home", __name__)
@@ -26,8 +27,10 @@ def index():
     user = current_user._get_current_object()
 
     def render_body() -> str:
+        actor = current_actor()
         return render_template(
             "home/_body.html",
+            declare_types=[r for r in schools.enabled_types(school.id) if r.type.self_declared and policy.may_declare(actor)],
             record=credits.teacher_year(user, school, year),
             entries=credits.entries_for(user.id, school.id, year),
             waiting=overview.waiting_on(user.id, school.id),
