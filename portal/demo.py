@@ -150,7 +150,24 @@ def load_demo(today: datetime | None = None) -> School:
                     activities.record_attendance(act, organizer, rows)
                 actor = planner if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+    _demo_writing(school)
     return school
+
+
+#: teacher1's own writing: reading notes of a book and two reflections (the quotas show progress).
+DEMO_WRITING = (
+    ("reading_notes", "《给教师的建议》", "苏霍姆林斯基提醒我们，教师的时间从读书中来。" * 60),
+    ("reflection", "", "今天的阅读课上，学生提问比预想的多，我应当留出更多讨论的时间。" * 5),
+    ("reflection", "", "单元整体教学需要先理清大概念，再设计学习任务。" * 5),
+)
+
+
+def _demo_writing(school: School) -> None:
+    from portal.services import writing
+
+    teacher = _user("teacher1")
+    for kind, title, text in DEMO_WRITING:
+        writing.add_writing(school, teacher, kind, title, text)
 
 
 def demo_counts() -> dict[str, int]:

@@ -212,6 +212,12 @@ TEXTS: dict[str, Any] = {
     "declared.no_participants": _l("a declaration is the declaring teacher's own: it has no other participants"),
     "declared.own_only": _l("you may only declare your own training"),
     "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),
+    "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),
+    "writing.refused": _l("the writing was not saved"),
+    "writing.kind": _l("must be one of %(kinds)s"),
+    "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
+    "writing.text_or_file": _l("type the text or upload a file, not both"),
+    "writing.txt_only": _l("upload the text as a UTF-8 .txt file, or paste it"),
 }
 
 
@@ -388,6 +394,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "retirement_age": _pl("assessment reason", "Near retirement (women 50, men 55 by 31 December): not assessed"),
     "absent_semester_1": _pl("assessment reason", "Unexcused absence limit reached in semester 1"),
     "absent_semester_2": _pl("assessment reason", "Unexcused absence limit reached in semester 2"),
+    "quota_reading_notes": _pl("assessment reason", "Writing quota not met: reading notes"),
+    "quota_paper": _pl("assessment reason", "Writing quota not met: paper or teaching essay"),
+    "quota_reflections": _pl("assessment reason", "Writing quota not met: teaching reflections"),
+    "quota_books": _pl("assessment reason", "Writing quota not met: books read"),
 }
 
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}

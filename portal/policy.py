@@ -98,6 +98,11 @@ def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int) ->
     return for_user_id == actor.user_id or may_organise(actor, activity)
 
 
+def may_add_own_writing(actor: Actor) -> bool:
+    """Add reading notes, a paper or a reflection to one's own record (a teacher)."""
+    return actor.has(TEACHER)
+
+
 def may_review(actor: Actor) -> bool:
     """Work the review queue (the workflow decides each trigger)."""
     return actor.has(REVIEWER)

@@ -5,6 +5,7 @@ from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
+from portal.models.writing import OwnWriting
 
 __all__ = [
     "ROLES",
@@ -16,6 +17,7 @@ __all__ = [
     "Exemption",
     "LoginAttempt",
     "Membership",
+    "OwnWriting",
     "Participation",
     "School",
     "SchoolActivityType",

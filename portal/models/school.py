@@ -14,6 +14,14 @@ from portal.timeutil import utcnow
 DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     "required_hours": 50,
     "absence_limit_hours": 5,
+    # the teacher's year (declared in portal/school_rules.py with their ranges and labels)
+    "absence_warning_hours": 3,  # warn before the limit voids the year
+    "reading_notes_chars": 10000,  # seed 000: 读书笔记10000字 a year
+    "paper_chars": 3000,  # seed 000: 一篇3000字的论文或教学心得 a year
+    "papers_per_year": 1,
+    "reflections_per_semester": 5,
+    "books_per_semester": 1,
+    "quotas_decide": False,  # an unmet writing quota makes the year "short"
 }
 
 

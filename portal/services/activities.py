@@ -32,6 +32,7 @@ from portal.messages import Msg, msg
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.services import access, schools
 from portal.services.details import json_to_formdata, validate_details
+from portal.textcount import chinese_count
 from portal.timeutil import BadTime, parse_iso, school_year_of, semester_of, to_local, utcnow
 
 TITLE_MAX = 200
@@ -456,7 +457,7 @@ def add_evidence(
         ext, ctype = _check_file(filename or "", data)
         stored = uuid.uuid4().hex + ext
         size = len(data)
-    char_count = len("".join((text or "").split())) if has_text else 0
+    char_count = chinese_count(text) if has_text else 0  # as Chinese readers count (portal.textcount)
     path = upload_folder() / stored if stored else None
     if path is not None and data is not None:  # a file came
         with os.fdopen(  # a new file (generated name), readable by the portal only: 0600

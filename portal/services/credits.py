@@ -30,7 +30,7 @@ from portal.models import (
 )
 from portal.plugin_loader import assess_year
 from portal.registry import registry
-from portal.services import access
+from portal.services import access, quotas
 from portal.timeutil import current_school_year, valid_school_year
 from workflows.definition import Phase
 
@@ -66,6 +66,7 @@ def _facts(
     types: dict[str, Decimal],
     absences: dict[int, tuple],
     exemption: str | None,
+    writing: list[quotas.Piece] | None = None,
 ) -> TeacherYear:
     """The one place a teacher's :class:`YearFacts` are put together and assessed: every page,
     export and API answer (school, district, teacher) goes through here."""
@@ -81,6 +82,8 @@ def _facts(
         gender=user.gender,
         birth_date=user.birth_date,
         exemption_reason=exemption,
+        quotas=quotas.quota_facts(school, writing or []),
+        quotas_decide=bool(school.rule("quotas_decide")),
     )
     return TeacherYear(user, facts, assess(facts))
 
@@ -89,7 +92,7 @@ def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]
     """Every teacher's year in each of ``schools_`` (by school id, teachers by name): ledger by
     type, unexcused and excused absence by semester, exemptions, assessed by the policy hook.
 
-    Four queries whatever the number of schools; :func:`school_summary` and the district's
+    Five queries whatever the number of schools (the fifth: writing for the quotas); :func:`school_summary` and the district's
     figures both use it, so a teacher's status is the same on every page.
     """
     ids = [s.id for s in schools_]
@@ -125,11 +128,15 @@ def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]
             )
         )
     }
+    writing = quotas.writing_of(ids, year)
     by_id = {s.id: s for s in schools_}
     for sid, user in _teachers_of(ids, year):
         who = (sid, user.id)
         out[sid].append(
-            _facts(by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who))
+            _facts(
+                by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
+                writing.get(who, []),
+            )
         )
     return out
 
@@ -208,7 +215,8 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             absent[semester] = (a, b)
         else:
             exemption = key
-    return _facts(school, year, user, types, absent, exemption)
+    writing = quotas.writing_of([school.id], year, user.id).get((school.id, user.id), [])
+    return _facts(school, year, user, types, absent, exemption, writing)
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

@@ -30,6 +30,7 @@ def index():
         actor = current_actor()
         return render_template(
             "home/_body.html",
+            behind=(),
             declare_types=[r for r in schools.enabled_types(school.id) if r.type.self_declared and policy.may_declare(actor)],
             record=credits.teacher_year(user, school, year),
             entries=credits.entries_for(user.id, school.id, year),
