@@ -49,6 +49,7 @@ class YearFacts:
     gender: str | None = None
     birth_date: date | None = None
     exemption_reason: str | None = None  # set by the school admin
+    absence_warning_hours: Decimal = Decimal("0")  # the school warns at this much absence (0: never)
     quotas: tuple[QuotaFact, ...] = ()  # the school's writing quotas (those with a target)
     quotas_decide: bool = False  # the school's rule: an unmet quota makes the year short
 

@@ -69,8 +69,8 @@ def _declared_start(now: datetime, offset: int, tz: str) -> datetime:
     school year (a declaration is of finished training of this year)."""
     local_today = to_local(now, tz).date()
     year_start = date(int(school_year_of(local_today)[:4]), 9, 1)
-    days = min(abs(offset) + 1, (local_today - year_start).days)
-    return now - timedelta(days=max(days, 0), hours=4)
+    days = max(min(abs(offset), (local_today - year_start).days), 0)
+    return now - timedelta(days=days, hours=0 if days else 4)  # as the other demo activities, unless today
 
 
 def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
@@ -111,6 +111,7 @@ def load_demo(today: datetime | None = None) -> School:
     users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
+    absent_once = False
     for key, reg in registry().types.items():
         details = reg.type.sample_details()
         if details is None:  # the type offers no demo data
@@ -147,6 +148,14 @@ def load_demo(today: datetime | None = None) -> School:
                         for p, _ in activities.participants_with_users(act.id)
                     ]
                     rows[-1] = {**rows[-1], "attended_hours": "2", "excused_hours": "1"}
+                    if not absent_once and definition.phase(act.state) is Phase.OPEN and phase is Phase.CONFIRMED:
+                        # teacher1 missed one activity without leave: 3 of the 5 hours, the warning
+                        absent_once = True
+                        rows = [
+                            {**r, "attended_hours": "0", "absent_hours": "3", "excused_hours": "0"}
+                            if r["user_id"] == _user("teacher1").id else r
+                            for r in rows
+                        ]
                     activities.record_attendance(act, organizer, rows)
                 actor = planner if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")

@@ -1,5 +1,5 @@
-"""The teacher's year: their own writing and the writing quotas (and, in the same answer, the
-forecast and warnings the teacher home shows). Self-declared hours (学时申报) need no route of
+"""The teacher's year: their own writing and the writing quotas, and the outlook (forecast and
+warnings) the teacher home shows. Self-declared hours (学时申报) need no route of
 their own: ``POST /api/v1/activities`` with a self-declared type plans one for the caller."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from portal.api.schemas import SCHOOL_YEAR
 from portal.api.spec import Param, json_response, operation
 from portal.assessment import QuotaFact
 from portal.models import OwnWriting
-from portal.services import credits, writing
+from portal.services import credits, forecast, overview, schools, writing
 from portal.services.quotas import WRITTEN_KINDS
-from portal.timeutil import current_school_year
+from portal.timeutil import current_school_year, to_local, utcnow
 
 YEAR_PARAM = Param("year", SCHOOL_YEAR, "School year, e.g. 2026-2027 (default: the current one)")
 
@@ -115,3 +115,84 @@ def add_my_writing() -> Response:
     response = jsonify(piece_json(piece))
     response.status_code = 201
     return response
+
+
+WARNING = {
+    "type": "object",
+    "required": ["kind", "semester", "severe"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["absence", "quota"]},
+        "semester": {"type": "integer"},
+        "hours": {"type": "number", "description": "unexcused absence in the semester (absence)"},
+        "limit": {"type": "number", "description": "the school's absence limit (absence)"},
+        "severe": {"type": "boolean", "description": "the limit is reached: the year is not recognised"},
+        "quota": QUOTA,
+    },
+}
+OUTLOOK = {
+    "type": "object",
+    "required": ["year", "needed", "pending_hours", "beyond_planned", "outlook", "pending", "warnings"],
+    "properties": {
+        "year": {"type": "string"},
+        "needed": {"type": "number", "description": "hours still needed for the requirement"},
+        "pending_hours": {"type": "number", "description": "what the caller's open activities would bring"},
+        "beyond_planned": {"type": "number", "description": "hours to find in activities not planned yet"},
+        "outlook": {"type": "string", "enum": ["met", "on_track", "needs_more", "unreachable", "not_assessed"]},
+        "pending": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["activity_id", "title", "type", "state", "hours"],
+                "properties": {
+                    "activity_id": {"type": "integer"}, "title": {"type": "string"}, "type": {"type": "string"},
+                    "state": {"type": "string"}, "hours": {"type": "number"},
+                },
+            },
+        },
+        "warnings": {"type": "array", "items": WARNING},
+    },
+}
+
+
+def warning_json(w: forecast.YearWarning) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": w.kind, "semester": w.semester, "severe": w.severe}
+    if w.kind == "absence":
+        out.update(hours=float(w.hours), limit=float(w.limit))
+    if w.quota is not None:
+        out["quota"] = quota_json(w.quota)
+    return out
+
+
+@bp.get("/me/outlook")
+@operation(
+    summary="The caller's outlook for a school year: hours still needed, what their open activities would "
+    "bring, whether the target is reachable, and warnings (absence at the school's threshold, quotas behind)",
+    tag="year",
+    query=(YEAR_PARAM,),
+    responses={200: json_response("The outlook", OUTLOOK)},
+)
+def my_outlook() -> Response:
+    ctx = school_context()
+    q = parsing.query((YEAR_PARAM,))
+    user = caller().user
+    year = credits.parse_year(q.get("year"), current_school_year(ctx.school.timezone))
+    today = to_local(utcnow(), ctx.school.timezone).date()
+    ty = credits.teacher_year(user, ctx.school, year)
+    rows = overview.participations(user.id, ctx.school.id, forecast.PENDING_PHASES)
+    pending = forecast.pending_activities(rows, schools.all_type_settings(ctx.school.id), year)
+    fc = forecast.forecast(ty.facts, ty.assessment.status, pending, today)
+    return jsonify(
+        {
+            "year": year,
+            "needed": float(fc.needed),
+            "pending_hours": float(fc.pending_hours),
+            "beyond_planned": float(fc.beyond_planned),
+            "outlook": fc.outlook,
+            "pending": [
+                {"activity_id": p.activity.id, "title": p.activity.title, "type": p.activity.type_key,
+                 "state": p.activity.state, "hours": float(p.hours)}
+                for p in fc.pending
+            ],
+            "warnings": [warning_json(w) for w in forecast.warnings(ty.facts, today)],
+        }
+    )

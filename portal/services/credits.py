@@ -75,6 +75,7 @@ def _facts(
         school_year=year,
         required_hours=_dec(school.rule("required_hours")),
         absence_limit_hours=_dec(school.rule("absence_limit_hours")),
+        absence_warning_hours=_dec(school.rule("absence_warning_hours")),
         total_hours=sum((_dec(v) for v in types.values()), ZERO),
         by_type={k: _dec(v) for k, v in types.items()},
         absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
