@@ -187,8 +187,12 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         details = reg.type.render_details(act.details or {}, lang_code())
         ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids), utcnow())
         fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
+    # what the viewer still has to hand in: the same function as the home's to-do list
+    mine = [(p, act) for p, _u in people if p.user_id == me]
+    todo = overview.waiting_on(me, school.id, mine, {act.type_key: settings}) if reg is not None and mine else []
+    todo_missing = todo[0].missing if todo else {}
     if evidence_form is None and reg is not None and open_:
-        evidence_form = _evidence_form(act, reg, people, can_organize)
+        evidence_form = _evidence_form(act, reg, people, can_organize, default_kind=next(iter(todo_missing), None))
     if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
         evidence_form = None
     names = {u.id: u for _p, u in people}
@@ -216,6 +220,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         can_organize=can_organize and open_,
         started=activities.has_started(act),
         credit_hours=_would_get(reg, act, people, settings),
+        todo_missing=todo_missing,
     ), status
 
 
@@ -227,7 +232,8 @@ def _would_get(reg, act, people, settings) -> dict[int, Decimal]:
     return {p.user_id: credit_hours_for(reg.type, act, p, settings) for p, _u in people}
 
 
-def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> EvidenceForm:
+def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:
+    """The upload form; its kind defaults to the evidence the viewer still has to hand in."""
     form = EvidenceForm(formdata=formdata) if formdata is not None else EvidenceForm(formdata=None)
     me = current_user.id
     if can_organize:
@@ -245,6 +251,8 @@ def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> Evide
     ]
     if formdata is None and choices and any(c[0] == me for c in choices):
         form.user_id.data = me
+    if formdata is None and default_kind is not None:
+        form.kind.data = default_kind
     return form
 
 
