@@ -52,8 +52,9 @@ if TYPE_CHECKING:
     from portal.facade import Portal
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.2"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
-# 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal
+CONTRACT_VERSION = "1.3"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+# 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
+# 1.3: ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
