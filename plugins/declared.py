@@ -88,6 +88,18 @@ class DeclaredTraining(ActivityType):
         "max_hours_per_day": Setting(8, 0.5, 24, Text("每天学时上限", "Most hours per day of training")),
     }
 
+    plan_rules = (
+        {"field": "ends_at", "message": "^must not be after today",
+         "rule": "declared training: finished (not in the future)"},
+        {"field": "starts_at", "message": r"^must be in this school year",
+         "rule": "declared training: in the current school year"},
+        {"field": "ends_at", "message": r"^must be in this school year", "rule": "declared training: in the current school year"},
+        {"field": "hours", "message": r"^at most [\d.]+ hours (per declaration|for \d+ day)",
+         "rule": "declared training: at most the school's ceiling per declaration and per day"},
+        {"field": "participants", "message": "^a declaration is the declaring teacher's own",
+         "rule": "declared training: no participant but the declaring teacher"},
+    )
+
     def check_plan(self, plan: PlanFacts, settings: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, Any] = {}
         if plan.ends_on > plan.today:

@@ -250,6 +250,10 @@ class ActivityType:
     #: participants or records attendance. Review, crediting and separation of duties are the
     #: workflow's, as for every type (the declarer is owner and participant, so never decides).
     self_declared: ClassVar[bool] = False
+    #: What :meth:`check_plan` (and, for a self-declared type, the core) may refuse in a request
+    #: the JSON Schema accepts, for the OpenAPI document's ``x-data-rules`` of ``POST
+    #: /api/v1/activities``: ``{"field", "message" (a regular expression of the English text), "rule"}``.
+    plan_rules: ClassVar[tuple[dict[str, str], ...]] = ()
 
     # -- naming -----------------------------------------------------------------------
     def name(self, locale: str | None) -> str:

@@ -211,6 +211,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             continue
         obj = _operation_object(op, method, endpoint, params)
         rules = typed_schemas.DATA_RULES.get(obj["operationId"])
+        if obj["operationId"] == "create_activity":  # and each installed type's own checks (check_plan)
+            rules = [*(rules or []), *(r for t in types.values() for r in t.plan_rules)]
         if rules:
             obj["x-data-rules"] = rules
         paths.setdefault(path, {})[method.lower()] = obj

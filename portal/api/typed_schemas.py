@@ -323,6 +323,10 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
          "xlsx, pptx, doc, UTF-8 txt), is not empty, is within the size limit, and its name has no control characters"},
     ],
+    "add_my_writing": [  # portal/api/views_year.py
+        {"field": "title", "message": r"^a title of 1–\d+ characters is required",
+         "rule": "reading notes name their book, a paper its title (a reflection may have none)"},
+    ],
     "fire_transition": [
         {"error": "guard_failed", "rule": "the activity type's guards (evidence, attendance …) pass"},
         {"field": "hours", "message": r"^(not a participant of this activity|at most [\d.]+ hours)$",

@@ -13,9 +13,11 @@ from portal.api.blueprint import bp
 from portal.api.context import caller, school_context
 from portal.api.schemas import SCHOOL_YEAR
 from portal.api.spec import Param, json_response, operation
+from portal.api.typed_schemas import text
 from portal.assessment import QuotaFact
 from portal.models import OwnWriting
 from portal.services import credits, forecast, overview, schools, writing
+from portal.services.activities import TEXT_MAX
 from portal.services.quotas import WRITTEN_KINDS
 from portal.timeutil import current_school_year, to_local, utcnow
 
@@ -52,8 +54,8 @@ WRITING_BODY = {
     "required": ["kind", "text"],
     "properties": {
         "kind": {"type": "string", "enum": list(WRITTEN_KINDS)},
-        "title": {"type": "string", "maxLength": writing.TITLE_MAX, "description": "the book, for reading notes"},
-        "text": {"type": "string", "minLength": 1, "maxLength": 100_000},
+        "title": {**text(writing.TITLE_MAX), "description": "the book, for reading notes"},
+        "text": text(TEXT_MAX, nonblank=True),
     },
 }
 YEAR_ANSWER = {
