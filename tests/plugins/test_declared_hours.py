@@ -185,6 +185,8 @@ def test_web_pages_declare_and_refuse_bad_input(app, client, s1, staff):
     assert act.organizer_id == t1.id and act.type_key == KEY
     page = client.get(f"/activities/{act.id}?lang=en")
     assert "Submit the declaration" in page.text and "Certificate" in page.text
+    assert 'data-testid="attendance-link"' not in page.text  # the declaration is the attendance
+    assert client.post(f"/activities/{act.id}/attendance", data={f"attended-{t1.id}": "1"}).status_code == 409
 
 
 def test_api_declares_with_the_generic_activity_endpoint(app, client, s1, staff):
