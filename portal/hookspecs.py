@@ -25,8 +25,9 @@ then ``EXTRA_PLUGINS`` objects; the seeds' default assessment policy comes befor
 Every hook is called in that registration order — the first registered plugin first
 (``tryfirst``/``trylast`` move an implementation to the front/back) — except
 ``portal_assess_year``, which is ``firstresult`` and called in pluggy's order: the *last*
-registered plugin is asked first, so a policy plugin overrides the default. An activity type
-key always belongs to the first registered plugin that provides it.
+registered plugin is asked first, so a policy plugin overrides the default — and
+``portal_transition_data``, which is asked only of the plugin that provides the activity's
+type. An activity type key always belongs to the first registered plugin that provides it.
 
 A hook that raises is reported with its plugin's name (log, ``flask plugins list``,
 ``/admin/plugins``) and never reaches the user as an error page.
@@ -44,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import click
     from flask import Blueprint
 
@@ -54,7 +57,8 @@ if TYPE_CHECKING:
 
 CONTRACT_VERSION = "1.3"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
-# 1.3: ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas
+# 1.3: portal_transition_data, TransitionContext.data;
+#      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -113,8 +117,35 @@ def portal_activity_transitioned(
 
         @hookimpl
         def portal_activity_transitioned(activity, trigger, to_state):
-            if to_state == "credited":
+            if trigger == "credit":  # core trigger names are part of the contract
                 notify_district(activity.id)
+    """
+
+
+@hookspec
+def portal_transition_data(activity_type: str, activity: ActivitySnapshot, portal: Portal) -> Mapping[str, Any] | None:
+    """Supply the data of your own tables that your type's guards and page fragment need.
+
+    Called whenever the portal builds a :class:`workflows.TransitionContext` for an activity of
+    a type *this plugin provides* (other plugins are not asked): before the guards run when a
+    trigger is fired — in the same database transaction, so the guards judge exactly what the
+    transition commits — and for the activity page's fragment. What it returns becomes
+    ``ctx.data``, a read-only mapping; return immutable values (numbers, tuples, frozen
+    dataclasses). Guards then read ``ctx.data`` and never query the database themselves, so
+    they stay plain functions tested on plain snapshots. Read through ``portal.session``; write
+    nothing. A hook that raises is reported with the plugin's name and the trigger is refused
+    (nothing changes), the page shows the fragment's notice instead.
+
+    :param activity_type: the activity's type key (a plugin may provide several types).
+    :param activity: the activity as it is before the trigger.
+    :param portal: the plugin's :class:`portal.facade.Portal`.
+    :returns: a mapping of names to values, or None for nothing.
+
+    Example::
+
+        @hookimpl
+        def portal_transition_data(activity, portal):
+            return {"logged_chars": logged_chars(portal.session, activity.id)}
     """
 
 

@@ -4,14 +4,14 @@ A row changes what the teacher home and the school summary show, so it raises th
 data stamp like every other such table (see 3b9d0c4e2f61).
 
 Revision ID: a15e0f7c2d31
-Revises: 5d8a2f61c0e4
+Revises: e1a7c3d9b524
 Create Date: 2026-12-01 13:05:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "a15e0f7c2d31"
-down_revision = "5d8a2f61c0e4"
+down_revision = "e1a7c3d9b524"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,8 @@
 """JSON API v1 under ``/api/v1``: thin views over the same services the pages use.
 
-Every route declares its OpenAPI operation next to it (``portal.api.spec.operation``); the
-document at ``/api/v1/openapi.json`` is assembled from the URL map and those declarations.
+Every view declares its operation next to it (``portal.api.openapi.operation``) with the
+pydantic models of ``portal.api.models``; spectree validates requests against them and
+generates the document at ``/api/v1/openapi.json`` from them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from portal.api.errors import init_error_handling
 
 
 def init_app(app: Flask) -> None:
-    from portal.api import views_activities, views_auth, views_school, views_year  # noqa: F401  (routes)
+    from portal.api import views_activities, views_auth, views_school, views_writing  # noqa: F401  (routes)
     from portal.extensions import csrf
 
     csrf.exempt(bp)

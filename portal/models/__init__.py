@@ -1,6 +1,7 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
+from portal.models.document import IssuedDocument
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
@@ -15,6 +16,7 @@ __all__ = [
     "CreditEntry",
     "Evidence",
     "Exemption",
+    "IssuedDocument",
     "LoginAttempt",
     "Membership",
     "OwnWriting",

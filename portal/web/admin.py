@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -22,7 +21,9 @@ from portal.models import SCHOOL_ROLES
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
 from portal.services import schools, staff, users
+from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
+from portal.web.helpers import flash_at
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -187,10 +188,9 @@ def staff_list():
     born = None
     text = (form.birth_date.data or "").strip()
     if text:
-        try:
-            born = date.fromisoformat(text)
-        except ValueError:
-            form.birth_date.errors = [_("Use the form YYYY-MM-DD.")]
+        born = parse_day(text, BIRTH_YEARS)
+        if born is None:
+            form.birth_date.errors = [_("Write a date such as 2026-12-04 or 2026年12月4日.")]
             return _staff_page(form, 422)
     try:
         users.create_user(
@@ -227,6 +227,21 @@ def deactivate(user_id: int):
     return redirect(url_for("admin.staff_list"))
 
 
+@bp.route("/staff/<int:user_id>/roles", methods=["POST"])
+@allowed(policy.may_administer)
+def set_roles(user_id: int):
+    """Change an existing person's roles; a refusal is shown beside that person's row."""
+    school = require_school()
+    try:
+        staff.set_roles(school, user_id, request.form.getlist("roles"), by=current_actor())
+    except Invalid as exc:
+        db.session.rollback()
+        flash_at(f"staff-row-{user_id}", tr(exc.fields.get("roles", exc.msg)), "danger")
+    else:
+        flash_at(f"staff-row-{user_id}", _("The roles have been changed."), "success")
+    return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
+
+
 @bp.route("/staff/import", methods=["GET", "POST"])
 @allowed(policy.may_administer)
 def roster():
@@ -252,6 +267,7 @@ def roster():
         payload=base64.b64encode(data).decode("ascii"),
         filename=upload.filename,
         tr=tr,
+        role_labels=dict(_role_choices()),
     )
 
 
@@ -274,6 +290,10 @@ def roster_confirm():
     flash(_("%(n)s people imported.", n=len(created)), "success")
     if preview.bad:
         flash(_("%(n)s rows were skipped.", n=len(preview.bad)), "warning")
+    generated = [r for r in preview.good if r.generated]
+    if generated:  # shown once, never stored in clear: no redirect, and not cached
+        body = render_template("admin/roster.html", form=RosterForm(), preview=None, generated=generated)
+        return body, 200, {"Cache-Control": "no-store"}
     return redirect(url_for("admin.staff_list"))
 
 

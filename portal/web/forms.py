@@ -34,12 +34,18 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
 
 
+DATETIME_INPUT = {"type": "text", "placeholder": "2026-12-04 14:00", "autocomplete": "off", "data-date-input": "datetime"}
+DATE_INPUT = {"type": "text", "placeholder": "2026-12-04", "autocomplete": "off", "data-date-input": "date"}
+
+
 class ActivityForm(FlaskForm):
     """The core fields of every activity; the type's own form is rendered beside it."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_at = StringField(_l("Starts"), validators=[DataRequired()], render_kw={"type": "datetime-local"})
-    ends_at = StringField(_l("Ends"), validators=[DataRequired()], render_kw={"type": "datetime-local"})
+    # text, not the browser's datetime-local: it shows dates in the browser's locale (12/04/2026);
+    # 2026-12-04 14:00 and 2026年12月4日 14:00 are both accepted (timeutil.iso_local_text)
+    starts_at = StringField(_l("Starts"), validators=[DataRequired()], render_kw=DATETIME_INPUT)
+    ends_at = StringField(_l("Ends"), validators=[DataRequired()], render_kw=DATETIME_INPUT)
     hours = StringField(_l("Hours"), validators=[DataRequired()], render_kw={"inputmode": "decimal"})
     location = StringField(_l("Location"), validators=[Length(max=200)])
 
@@ -77,7 +83,7 @@ class StaffForm(FlaskForm):
     gender = SelectField(
         _l("Gender"), choices=[SelectChoice("", "—"), SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))]
     )
-    birth_date = StringField(_l("Birth date"), render_kw={"type": "date"})
+    birth_date = StringField(_l("Birth date"), render_kw={**DATE_INPUT, "placeholder": "1980-05-01"})
 
 
 class RosterForm(FlaskForm):

@@ -30,6 +30,7 @@ NOT_SHOWN = {
     "transition_log": "the activity row written with it raises the stamp",
     "api_token": "security, not shown",
     "login_attempt": "security, not shown",
+    "issued_document": "only the verification page reads it, and that page is never cached",
     "school": "raises its own stamp (checked below)",
     "user_account": "raises the stamps of the user's schools (checked below)",
 }
