@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -188,6 +189,19 @@ class SampleProfile:
     max_group: int = 60
 
 
+@dataclass(frozen=True)
+class PlanFacts:
+    """What a type may check about an activity being planned (:meth:`ActivityType.check_plan`):
+    its dates in the school's time, its hours, and today's date and school year there."""
+
+    starts_on: date
+    ends_on: date
+    hours: Decimal
+    school_year: str  # the school year of ``starts_on``
+    today: date
+    current_school_year: str
+
+
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.
 COMMON_EVIDENCE_KINDS: dict[str, EvidenceKind] = {
     "reflection": EvidenceKind("教学反思", "Reflection"),
@@ -231,6 +245,15 @@ class ActivityType:
     declared_settings: ClassVar[dict[str, Setting]] = {}
     #: Role multipliers on attended hours used by the default credit rule.
     role_multipliers: ClassVar[dict[str, str]] = {}
+    #: A self-declared type (学时申报): any teacher of the school plans one for themselves and is
+    #: its organiser and only participant, in the first role, attending its hours; nobody adds
+    #: participants or records attendance. Review, crediting and separation of duties are the
+    #: workflow's, as for every type (the declarer is owner and participant, so never decides).
+    self_declared: ClassVar[bool] = False
+    #: What :meth:`check_plan` (and, for a self-declared type, the core) may refuse in a request
+    #: the JSON Schema accepts, for the OpenAPI document's ``x-data-rules`` of ``POST
+    #: /api/v1/activities``: ``{"field", "message" (a regular expression of the English text), "rule"}``.
+    plan_rules: ClassVar[tuple[dict[str, str], ...]] = ()
 
     # -- naming -----------------------------------------------------------------------
     def name(self, locale: str | None) -> str:
@@ -320,6 +343,11 @@ class ActivityType:
         attended = participant.attended_hours or Decimal("0")
         raw = settings.get(f"{participant.role}_multiplier", self.role_multipliers.get(participant.role, "1"))
         return floor_half(attended * Decimal(str(raw)))
+
+    def check_plan(self, plan: PlanFacts, settings: dict[str, Any]) -> dict[str, Any]:
+        """Errors by core field (``starts_at``, ``ends_at``, ``hours``) of an activity being
+        planned, beyond the core's own checks: each a ``Text`` or a message code. Default: none."""
+        return {}
 
     def workflow(self) -> WorkflowExtension:
         """Guards, extra states and transitions this type adds to the core workflow."""

@@ -18,6 +18,23 @@ RETIREMENT_AGE = {"F": 50, "M": 55}  # seeds: women 50, men 55, reached by 31 De
 
 
 @dataclass(frozen=True)
+class QuotaFact:
+    """One writing quota of the year (``semester`` 0) or of a semester: done against target.
+
+    ``unit`` is ``chars`` (characters as Chinese readers count them) or ``pieces``."""
+
+    key: str  # reading_notes / paper / reflections / books
+    semester: int
+    done: int
+    target: int
+    unit: str = "pieces"
+
+    @property
+    def met(self) -> bool:
+        return self.done >= self.target
+
+
+@dataclass(frozen=True)
 class YearFacts:
     """What the ledger and attendance say about one teacher in one school and year."""
 
@@ -32,6 +49,13 @@ class YearFacts:
     gender: str | None = None
     birth_date: date | None = None
     exemption_reason: str | None = None  # set by the school admin
+    absence_warning_hours: Decimal = Decimal("0")  # the school warns at this much absence (0: never)
+    quotas: tuple[QuotaFact, ...] = ()  # the school's writing quotas (those with a target)
+    quotas_decide: bool = False  # the school's rule: an unmet quota makes the year short
+
+    @property
+    def unmet_quotas(self) -> list[QuotaFact]:
+        return [q for q in self.quotas if not q.met]
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,8 @@ def seed_policy(facts: YearFacts) -> Assessment:
     for semester, hours in sorted(facts.absent_hours.items()):
         if hours >= facts.absence_limit_hours:  # "5个学时以上": 以上 includes the number
             return Assessment(NOT_RECOGNISED, f"absent_semester_{semester}")
-    if facts.total_hours >= facts.required_hours:
-        return Assessment(MET)
-    return Assessment(SHORT)
+    if facts.total_hours < facts.required_hours:
+        return Assessment(SHORT)
+    if facts.quotas_decide and facts.unmet_quotas:  # the school counts its writing quotas
+        return Assessment(SHORT, f"quota_{facts.unmet_quotas[0].key}")
+    return Assessment(MET)

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, School, User
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
-from portal.timeutil import utcnow
+from portal.timeutil import school_year_of, to_local, utcnow
 from workflows.definition import OWNER, Phase, Transition
 
 DEMO_PASSWORD = "yanxiu-demo"
@@ -60,6 +60,18 @@ def demo_roles(key: str) -> list[tuple[str, str]]:
 
 
 TEXT = "这次活动让我收获很多。" * 20
+#: Who declares the demo's self-declared activities, phase by phase (teacher1: one awaiting
+#: review, one credited).
+DECLARERS = ("teacher2", "teacher1", "teacher3", "teacher1", "teacher4")
+
+
+def _declared_start(now: datetime, offset: int, tz: str) -> datetime:
+    """A past start for a declaration, at most ``|offset|`` days ago and inside the current
+    school year (a declaration is of finished training of this year)."""
+    local_today = to_local(now, tz).date()
+    year_start = date(int(school_year_of(local_today)[:4]), 9, 1)
+    days = max(min(abs(offset), (local_today - year_start).days), 0)
+    return now - timedelta(days=days, hours=0 if days else 4)  # as the other demo activities, unless today
 
 
 def _title(act: Activity, _kind: str, i: int, count: int) -> str:
@@ -112,44 +124,75 @@ def load_demo(today: datetime | None = None) -> School:
     school = demo_school()
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
+    absent_once = False
     for key, reg in registry().types.items():
         details = reg.type.sample_details()
         if details is None:  # the type offers no demo data
             continue
         type_name = reg.type.name_zh
         definition = reg.engine.definition
-        for phase, tag, offset in DEMO_PHASES:
+        declared = reg.type.self_declared
+        for index, (phase, tag, offset) in enumerate(DEMO_PHASES):
             start = now + timedelta(days=offset)
+            planner = organizer
+            if declared:  # a teacher's own finished training: in the past, this school year
+                planner = _user(DECLARERS[index % len(DECLARERS)])
+                start = _declared_start(now, offset, school.timezone)
             act = activities.plan_activity(
                 school,
-                organizer,
+                planner,
                 key,
                 f"{type_name}：{_subject(details)}（{tag}）",
                 start.isoformat(timespec="minutes") + "+00:00",
                 (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
                 "3",
-                [{"user_id": _user(u).id, "role": r} for u, r in demo_roles(key)],
+                None if declared else [{"user_id": _user(u).id, "role": r} for u, r in demo_roles(key)],
                 details,
-                location="学校报告厅",
+                location="" if declared else "学校报告厅",
             )
             for step in definition.way_to(phase):  # the type's own workflow, its own states too
                 if definition.phase(step.dest) is Phase.CLOSED:
-                    transitions.fire(act.id, school.id, organizer, step.trigger, "时间冲突，改期")
+                    transitions.fire(act.id, school.id, planner, step.trigger, "时间冲突，改期")
                     continue
-                _add_evidence(act, organizer, step)  # what the type's guards ask before it
-                if step.not_before_start:  # held: the attendance first
+                _add_evidence(act, planner, step)  # what the type's guards ask before it
+                if step.not_before_start and not declared:  # held: the attendance first
                     rows = [
                         {"user_id": p.user_id, "attended_hours": "3", "absent_hours": "0", "excused_hours": "0"}
                         for p, _ in activities.participants_with_users(act.id)
                     ]
                     rows[-1] = {**rows[-1], "attended_hours": "2", "excused_hours": "1"}
+                    if not absent_once and definition.phase(act.state) is Phase.OPEN and phase is Phase.CONFIRMED:
+                        # teacher1 missed one activity without leave: 3 of the 5 hours, the warning
+                        absent_once = True
+                        rows = [
+                            {**r, "attended_hours": "0", "absent_hours": "3", "excused_hours": "0"}
+                            if r["user_id"] == _user("teacher1").id else r
+                            for r in rows
+                        ]
                     activities.record_attendance(act, organizer, rows)
-                actor = organizer if OWNER in step.roles else reviewer
+                actor = planner if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+    _demo_writing(school)
     from portal import demo_reach
 
     demo_reach.load(school, now)  # notifications, the check-in screen
     return school
+
+
+#: teacher1's own writing: reading notes of a book and two reflections (the quotas show progress).
+DEMO_WRITING = (
+    ("reading_notes", "《给教师的建议》", "苏霍姆林斯基提醒我们，教师的时间从读书中来。" * 60),
+    ("reflection", "", "今天的阅读课上，学生提问比预想的多，我应当留出更多讨论的时间。" * 5),
+    ("reflection", "", "单元整体教学需要先理清大概念，再设计学习任务。" * 5),
+)
+
+
+def _demo_writing(school: School) -> None:
+    from portal.services import writing
+
+    teacher = _user("teacher1")
+    for kind, title, text in DEMO_WRITING:
+        writing.add_writing(school, teacher, kind, title, text)
 
 
 def demo_counts() -> dict[str, int]:

@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 
 CONTRACT_VERSION = "1.4"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
-# 1.3: portal_transition_data, TransitionContext.data; 1.4: portal_notify
+# 1.3: portal_transition_data, TransitionContext.data;
+#      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

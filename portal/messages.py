@@ -250,6 +250,17 @@ TEXTS: dict[str, Any] = {
     "school.name_it": _l("name the school with the X-School header or the school query parameter"),
     "school.one_of": _l("required: one of %(choices)s"),
     "type.not_installed_api": _l("no activity type %(key)s is installed"),
+    # -- the teacher's year: declared hours, writing quotas (issue 15) -------------------------
+    "policy.declare": _l("only a teacher of this school may declare their own training"),
+    "declared.no_participants": _l("a declaration is the declaring teacher's own: it has no other participants"),
+    "declared.own_only": _l("you may only declare your own training"),
+    "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),
+    "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),
+    "writing.refused": _l("the writing was not saved"),
+    "writing.kind": _l("must be one of %(kinds)s"),
+    "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
+    "writing.text_or_file": _l("type the text or upload a file, not both"),
+    "writing.txt_only": _l("upload the text as a UTF-8 .txt file, or paste it"),
     # -- command line (shown in English, the language of shells and logs) ------------------------
     "cli.unknown_type": _l("unknown activity type %(key)s; installed: %(installed)s"),
     "cli.unknown_state": _l("unknown state %(state)s"),
@@ -532,6 +543,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "retirement_age": _pl("assessment reason", "Near retirement (women 50, men 55 by 31 December): not assessed"),
     "absent_semester_1": _pl("assessment reason", "Unexcused absence limit reached in semester 1"),
     "absent_semester_2": _pl("assessment reason", "Unexcused absence limit reached in semester 2"),
+    "quota_reading_notes": _pl("assessment reason", "Writing quota not met: reading notes"),
+    "quota_paper": _pl("assessment reason", "Writing quota not met: paper or teaching essay"),
+    "quota_reflections": _pl("assessment reason", "Writing quota not met: teaching reflections"),
+    "quota_books": _pl("assessment reason", "Writing quota not met: books read"),
 }
 
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}

@@ -68,6 +68,21 @@ def may_plan(actor: Actor) -> bool:
     return actor.has(ORGANIZER, SCHOOL_ADMIN)
 
 
+def may_declare(actor: Actor) -> bool:
+    """Declare one's own outside training (学时申报: a self-declared type): any teacher."""
+    return actor.has(TEACHER)
+
+
+def may_plan_or_declare(actor: Actor) -> bool:
+    """Reach the page that lists the types one may plan or declare."""
+    return may_plan(actor) or may_declare(actor)
+
+
+def may_plan_type(actor: Actor, self_declared: bool) -> bool:
+    """Plan an activity of a type: a self-declared type is every teacher's, the others the planners'."""
+    return may_declare(actor) if self_declared else may_plan(actor)
+
+
 def may_organise(actor: Actor, activity: _HasOrganizer) -> bool:
     """Change an activity's participants, attendance and the organiser's evidence: its own
     organiser or a school admin."""
@@ -81,6 +96,11 @@ def may_record_attendance(actor: Actor, activity: _HasOrganizer) -> bool:
 def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int) -> bool:
     """Upload evidence: a participant their own, the organiser for anyone."""
     return for_user_id == actor.user_id or may_organise(actor, activity)
+
+
+def may_add_own_writing(actor: Actor) -> bool:
+    """Add reading notes, a paper or a reflection to one's own record (a teacher)."""
+    return actor.has(TEACHER)
 
 
 def may_review(actor: Actor) -> bool:

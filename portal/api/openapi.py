@@ -184,8 +184,11 @@ def document(app: Flask) -> dict[str, Any]:
             view = declared(app.view_functions[f"api.{op['operationId']}"])
             assert view is not None  # spectree documents only the views declared with operation()
             _finish_operation(op, view, path)
-            if op["operationId"] in typed_schemas.DATA_RULES:
-                op["x-data-rules"] = typed_schemas.DATA_RULES[op["operationId"]]
+            rules = list(typed_schemas.DATA_RULES.get(op["operationId"], []))
+            if op["operationId"] == "create_activity":  # and each installed type's own checks (check_plan)
+                rules += [r for t in types.values() for r in t.plan_rules]
+            if rules:
+                op["x-data-rules"] = rules
     _per_type(doc["paths"], list(types))
     doc["paths"] = dict(sorted(doc["paths"].items()))
     for model in (models.SchoolSummary,):  # in a response of several media types, which spectree cannot declare

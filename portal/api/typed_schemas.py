@@ -14,6 +14,7 @@ is accepted (unless a rule on stored data refuses it, listed in the operation's
 * ``POST …/transitions``: one variant per trigger of the installed workflows, a comment where
   the trigger needs one, adjusted hours only where the trigger takes them (with a reason);
 * evidence kinds: every kind an installed type uses;
+* ``POST /me/writing``: the text of a teacher's own writing, storable and not blank;
 * text: no NUL characters (the input guard refuses them anywhere), and non-blank where the
   services strip and require text; times: the exact ISO 8601 form the API takes, with real
   calendar dates in 2000–2099.
@@ -295,7 +296,10 @@ def document_components(generated: dict[str, Any], types: dict[str, Any], defini
     # other form fields are ignored, but their names and values are text like any other
     comps["EvidenceUpload"]["propertyNames"] = {"pattern": TEXT_PATTERN}
     comps["EvidenceUpload"]["additionalProperties"] = {"type": "string", "description": "ignored"}
-    for name in ("TokenRequest", "AttendanceRow", "EvidenceText", "EvidenceUpload", "TransitionRequest",
+    # a teacher's own writing: its text is stripped and required like evidence text
+    writing = comps["WritingCreate"]["properties"]
+    writing["text"] = text(writing["text"]["maxLength"], nonblank=True)
+    for name in ("TokenRequest", "AttendanceRow", "EvidenceText", "EvidenceUpload", "TransitionRequest", "WritingCreate",
                  *(n for n in comps if n.startswith(("ActivityCreate", "ActivityTypeUpdate_")))):
         storable(comps[name])
     return comps
@@ -329,6 +333,10 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "kind", "message": "^kinds: .*$", "rule": "the kind is one the activity's type uses"},
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
          "xlsx, pptx, doc, UTF-8 txt), is not empty, is within the size limit, and its name has no control characters"},
+    ],
+    "add_my_writing": [  # portal/api/views_writing.py
+        {"field": "title", "message": r"^a title of 1–\d+ characters is required",
+         "rule": "reading notes name their book, a paper its title (a reflection may have none)"},
     ],
     "fire_transition": [
         {"error": "guard_failed", "rule": "the activity type's guards (evidence, attendance …) pass"},

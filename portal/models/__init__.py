@@ -9,6 +9,7 @@ from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.teacher_year import TeacherYearRow
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
+from portal.models.writing import OwnWriting
 
 __all__ = [
     "ROLES",
@@ -27,6 +28,7 @@ __all__ = [
     "Notification",
     "NotificationDelivery",
     "NotificationSetting",
+    "OwnWriting",
     "Participation",
     "School",
     "SchoolActivityType",

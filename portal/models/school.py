@@ -22,13 +22,13 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     # QR check-in opens this many minutes before the start and closes this many after it
     "checkin_opens_minutes": 30,
     "checkin_closes_minutes": 30,
-}
-#: Rules other than hours: (lowest, highest), whole numbers. Hours rules: 0–1000 in half hours.
-RULE_BOUNDS: dict[str, tuple[int, int]] = {
-    "quiet_hours_start": (0, 23),
-    "quiet_hours_end": (0, 23),
-    "checkin_opens_minutes": (0, 24 * 60),
-    "checkin_closes_minutes": (0, 24 * 60),
+    # the teacher's year (declared in portal/school_rules.py with their ranges and labels)
+    "reading_notes_chars": 10000,  # seed 000: 读书笔记10000字 a year
+    "paper_chars": 3000,  # seed 000: 一篇3000字的论文或教学心得 a year
+    "papers_per_year": 1,
+    "reflections_per_semester": 5,
+    "books_per_semester": 1,
+    "quotas_decide": False,  # an unmet writing quota makes the year "short"
 }
 
 

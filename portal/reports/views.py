@@ -30,8 +30,8 @@ from portal.models import School
 from portal.page_cache import cached_part
 from portal.registry import registry
 from portal.reports import exports
-from portal.services import access, credits, exemptions, schools
-from portal.timeutil import current_school_year
+from portal.services import access, credits, exemptions, forecast, schools
+from portal.timeutil import current_school_year, to_local, utcnow
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
@@ -108,6 +108,8 @@ def summary():
     year = _year(school.timezone)
     link_args = _summary_args(school, year)
 
+    today = to_local(utcnow(), school.timezone).date()
+
     def render_table() -> str:
         return render_template(
             "reports/_summary_body.html",
@@ -117,9 +119,10 @@ def summary():
             keys=credits.type_keys_for_year(year, school.id),
             type_names=_type_names(),
             rows=credits.school_summary(school, year),
+            row_warnings=lambda facts: forecast.warnings(facts, today),
         )
 
-    parts = (year, sorted(link_args.items()), request.script_root)
+    parts = (year, sorted(link_args.items()), today.isoformat(), request.script_root)  # warnings move with the date
     body = cached_part("summary", school, parts, render_table)
     return render_template("reports/summary.html", school=school, year=year, body=body)
 

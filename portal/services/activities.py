@@ -22,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
-from portal.activity_types import Text
+from portal.activity_types import ActivityType, PlanFacts, Text
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
@@ -33,6 +33,7 @@ from portal.models import Activity, Evidence, Membership, Participation, School,
 from portal.services import access, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.sorting import by_pinyin
+from portal.textcount import chinese_count
 from portal.timeutil import BadTime, parse_iso, school_year_of, semester_of, to_local, utcnow
 
 TITLE_MAX = 200
@@ -101,14 +102,25 @@ def plan_activity(
     location: str = "",
     organizer_id: int | None = None,
 ) -> Activity:
-    """Create an activity in state ``planned``. All input is checked before anything is written."""
-    policy.require(policy.may_plan(access.actor(organizer.id, school.id)), "policy.plan")
-    fields: dict[str, Any] = {}
+    """Create an activity in state ``planned``. All input is checked before anything is written.
+
+    A self-declared type (``ActivityType.self_declared``) is planned by a teacher for
+    themselves: they are organiser and only participant, attending its hours."""
+    who = access.actor(organizer.id, school.id)
     reg = schools.registry().get(type_key) if isinstance(type_key, str) else None
+    declared = reg is not None and reg.type.self_declared
+    policy.require(policy.may_plan_type(who, declared), "policy.declare" if declared else "policy.plan")
+    fields: dict[str, Any] = {}
     if reg is None:
         raise Invalid(msg("type.unknown", key=repr(type_key)), {"type": msg("type.unknown_field")})
     if reg not in schools.enabled_types(school.id):
         raise Invalid(msg("type.not_enabled", key=repr(type_key)), {"type": msg("type.not_enabled_field")})
+    if declared:
+        if participants:
+            fields["participants"] = msg("declared.no_participants")
+        if organizer_id not in (None, organizer.id):
+            fields["organizer_id"] = msg("declared.own_only")
+        participants, organizer_id = [{"user_id": organizer.id, "role": reg.type.default_role}], organizer.id
     title = (title or "").strip() if isinstance(title, str) else ""
     if not title or len(title) > TITLE_MAX:
         fields["title"] = msg("plan.title", n=TITLE_MAX)
@@ -125,12 +137,15 @@ def plan_activity(
         fields["ends_at"] = exc.msg
     if start and end and end < start:
         fields["ends_at"] = msg("plan.end_before_start")
+    h: Decimal | None = None
     try:
         h = parse_hours(hours)
         if h == 0:
             fields["hours"] = msg("plan.hours_zero")
     except BadHours as exc:
         fields["hours"] = exc.msg
+    if start and end and h and not fields.keys() & {"starts_at", "ends_at", "hours"}:
+        fields.update(_type_plan_errors(reg.type, school, start, end, h))
     people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
     if perrs:
         fields["participants"] = perrs
@@ -174,9 +189,33 @@ def plan_activity(
         )
         s.add(act)
         s.flush()
-        for p in people:
-            s.add(Participation(activity_id=act.id, user_id=p.user_id, role=p.role))
+        for p in people:  # a self-declared activity's declarer attends its hours
+            s.add(Participation(activity_id=act.id, user_id=p.user_id, role=p.role, attended_hours=h if declared else None))
     return act
+
+
+def _type_plan_errors(
+    activity_type: ActivityType, school: School, start: datetime, end: datetime, hours: Decimal
+) -> dict[str, Any]:
+    """The type's own checks of the planned dates and hours (``ActivityType.check_plan``)."""
+    starts_on = to_local(start, school.timezone).date()
+    today = to_local(utcnow(), school.timezone).date()
+    plan = PlanFacts(
+        starts_on=starts_on,
+        ends_on=to_local(end, school.timezone).date(),
+        hours=hours,
+        school_year=school_year_of(starts_on),
+        today=today,
+        current_school_year=school_year_of(today),
+    )
+    return activity_type.check_plan(plan, schools.type_settings(school.id, activity_type.key))
+
+
+def require_shared(act: Activity) -> None:
+    """Participants and attendance of a self-declared activity are fixed at its declaration."""
+    reg = schools.registry().get(act.type_key)
+    if reg is not None and reg.type.self_declared:
+        raise Conflict(msg("declared.fixed"))
 
 
 def _state_text(act: Activity) -> Text:
@@ -220,6 +259,7 @@ def _require_organizer(act: Activity, user_id: int) -> None:
 def set_participants(act: Activity, actor: User, participants: Any) -> None:
     """Add participants or change their role (existing attendance is kept)."""
     _require_organizer(act, actor.id)
+    require_shared(act)
     _require_open(act, "participants")
     reg = schools.require_type(act.type_key)
     people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
@@ -244,6 +284,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
 
 def remove_participant(act: Activity, actor: User, user_id: int) -> None:
     _require_organizer(act, actor.id)
+    require_shared(act)
     _require_open(act, "participants")
     with write_transaction() as s:
         row = s.execute(
@@ -263,6 +304,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     excused default to 0). The three together are at most the activity's hours.
     """
     _require_organizer(act, actor.id)
+    require_shared(act)
     _require_open(act, "attendance")
     _require_started(act, "attendance")
     if not isinstance(rows, list) or not rows:
@@ -416,7 +458,7 @@ def add_evidence(
         ext, ctype = _check_file(filename or "", data)
         stored = uuid.uuid4().hex + ext
         size = len(data)
-    char_count = len("".join((text or "").split())) if has_text else 0
+    char_count = chinese_count(text) if has_text else 0  # as Chinese readers count (portal.textcount)
     path = upload_folder() / stored if stored else None
     if path is not None and data is not None:  # a file came
         with os.fdopen(  # a new file (generated name), readable by the portal only: 0600

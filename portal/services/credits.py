@@ -32,7 +32,7 @@ from portal.models import (
 )
 from portal.plugin_loader import assess_year
 from portal.registry import registry
-from portal.services import access
+from portal.services import access, quotas
 from portal.sorting import pinyin_key
 from portal.timeutil import current_school_year, valid_school_year
 from workflows.definition import Phase
@@ -69,6 +69,7 @@ def _facts(
     types: dict[str, Decimal],
     absences: dict[int, tuple],
     exemption: str | None,
+    writing: list[quotas.Piece] | None = None,
 ) -> TeacherYear:
     """The one place a teacher's :class:`YearFacts` are put together and assessed: every page,
     export and API answer (school, district, teacher) goes through here."""
@@ -77,6 +78,7 @@ def _facts(
         school_year=year,
         required_hours=_dec(school.rule("required_hours")),
         absence_limit_hours=_dec(school.rule("absence_limit_hours")),
+        absence_warning_hours=_dec(school.rule("absence_warning_hours")),
         total_hours=sum((_dec(v) for v in types.values()), ZERO),
         by_type={k: _dec(v) for k, v in types.items()},
         absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
@@ -84,6 +86,8 @@ def _facts(
         gender=user.gender,
         birth_date=user.birth_date,
         exemption_reason=exemption,
+        quotas=quotas.quota_facts(school, writing or []),
+        quotas_decide=bool(school.rule("quotas_decide")),
     )
     return TeacherYear(user, facts, assess(facts))
 
@@ -95,9 +99,9 @@ def year_rows(
     type, unexcused and excused absence by semester, exemptions, assessed by the policy hook.
     With ``user_ids``, only those teachers (the ones a change touched).
 
-    Four queries whatever the number of schools; :func:`school_summary`, the district's
-    figures and the stored teacher-year rows (``services.teacher_years``) all use it, so a
-    teacher's status is the same on every page.
+    Five queries whatever the number of schools (the fifth: writing for the quotas);
+    :func:`school_summary`, the district's figures and the stored teacher-year rows
+    (``services.teacher_years``) all use it, so a teacher's status is the same on every page.
     """
     ids = [s.id for s in schools_]
     out: dict[int, list[TeacherYear]] = {sid: [] for sid in ids}
@@ -143,11 +147,15 @@ def year_rows(
             )
         )
     }
+    writing = quotas.writing_of(ids, year)
     by_id = {s.id: s for s in schools_}
     for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
-            _facts(by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who))
+            _facts(
+                by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
+                writing.get(who, []),
+            )
         )
     return out
 
@@ -233,7 +241,8 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             absent[semester] = (a, b)
         else:
             exemption = key
-    return _facts(school, year, user, types, absent, exemption)
+    writing = quotas.writing_of([school.id], year, user.id).get((school.id, user.id), [])
+    return _facts(school, year, user, types, absent, exemption, writing)
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

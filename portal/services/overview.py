@@ -130,18 +130,35 @@ class Waiting:
     missing: dict[str, int]  # evidence kind → how many more
 
 
-def waiting_on(user_id: int, school_id: int) -> list[Waiting]:
-    """Open activities the user takes part in where their required evidence is missing."""
-    rows = db.session.execute(
-        select(Participation, Activity)
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(
-            Participation.user_id == user_id,
-            Activity.school_id == school_id,
-            Activity.state.in_(registry().states_in(*EDITABLE)),
-        )
-        .order_by(Activity.starts_at)
-    ).all()
+def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE) -> list[tuple[Participation, Activity]]:
+    """The user's part in the school's activities whose state is in one of ``phases``, by start."""
+    return [
+        (p, a)
+        for p, a in db.session.execute(
+            select(Participation, Activity)
+            .join(Activity, Activity.id == Participation.activity_id)
+            .where(
+                Participation.user_id == user_id,
+                Activity.school_id == school_id,
+                Activity.state.in_(registry().states_in(*phases)),
+            )
+            .order_by(Activity.starts_at, Activity.id)
+        ).all()
+    ]
+
+
+def waiting_on(
+    user_id: int,
+    school_id: int,
+    rows: list[tuple[Participation, Activity]] | None = None,
+    settings: dict[str, dict] | None = None,
+) -> list[Waiting]:
+    """Open activities the user takes part in where their required evidence is missing
+    (``rows``: the user's participations if already read; those not editable are skipped)."""
+    if rows is None:
+        rows = participations(user_id, school_id)
+    editable = set(registry().states_in(*EDITABLE))
+    rows = [(p, a) for p, a in rows if a.state in editable]
     if not rows:
         return []
     have: dict[tuple[int, str], int] = {}
@@ -151,7 +168,7 @@ def waiting_on(user_id: int, school_id: int) -> list[Waiting]:
         .group_by(Evidence.activity_id, Evidence.kind)
     ):
         have[(act_id, kind)] = n
-    settings_cache = schools.all_type_settings(school_id)
+    settings_cache = settings if settings is not None else schools.all_type_settings(school_id)
     out: list[Waiting] = []
     for p, act in rows:
         reg = registry().get(act.type_key)

@@ -6,9 +6,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.web import activities, admin, auth, district, errors, helpers, home, review
+    from portal.web import activities, admin, auth, district, errors, helpers, home, review, writing
 
-    for bp in (auth.bp, home.bp, activities.bp, review.bp, admin.bp, district.bp):
+    for bp in (auth.bp, home.bp, activities.bp, review.bp, admin.bp, district.bp, writing.bp):
         app.register_blueprint(bp)
     from portal.web import calendar, checkin, export_jobs, notifications
 

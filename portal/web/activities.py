@@ -71,11 +71,17 @@ def index():
     )
 
 
+def plannable_types(school_id: int) -> list:
+    """The school's enabled types the viewer may plan (or, self-declared, declare)."""
+    actor = current_actor()
+    return [r for r in schools.enabled_types(school_id) if policy.may_plan_type(actor, r.type.self_declared)]
+
+
 @bp.route("/activities/new")
-@allowed(policy.may_plan)
+@allowed(policy.may_plan_or_declare)
 def choose_type():
     school = require_school()
-    return render_template("activities/choose_type.html", types=schools.enabled_types(school.id))
+    return render_template("activities/choose_type.html", types=plannable_types(school.id))
 
 
 def _participant_input(members) -> tuple[list[dict], dict[int, str]]:
@@ -91,18 +97,22 @@ def _participant_input(members) -> tuple[list[dict], dict[int, str]]:
 
 
 @bp.route("/activities/new/<type_key>", methods=["GET", "POST"])
-@allowed(policy.may_plan)
+@allowed(policy.may_plan_or_declare)
 def new(type_key: str):
     school = require_school()
     reg = next((r for r in schools.enabled_types(school.id) if r.type.key == type_key), None)
     if reg is None:
         abort(404)
+    if not policy.may_plan_type(current_actor(), reg.type.self_declared):
+        abort(403)
     form = ActivityForm()
     details_form = reg.type.form(formdata=request.form if request.method == "POST" else None, prefix=DETAILS_PREFIX)
     members = overview.members(school.id)
     chosen_roles: dict[int, str] = {}
     other_errors: list[str] = []
     status = 200
+    if reg.type.self_declared:  # the declarer alone: no participants to choose
+        members = []
     if request.method == "POST":
         people, chosen_roles = _participant_input(members)
         details = MultiDict(
@@ -182,8 +192,12 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
             fragment = plugin_fragment.notice(exc.plugin)
         else:
             fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
+    # what the viewer still has to hand in: the same function as the home's to-do list
+    mine = [(p, act) for p, _u in people if p.user_id == me]
+    todo = overview.waiting_on(me, school.id, mine, {act.type_key: settings}) if reg is not None and mine else []
+    todo_missing = todo[0].missing if todo else {}
     if evidence_form is None and reg is not None and open_:
-        evidence_form = _evidence_form(act, reg, people, can_organize)
+        evidence_form = _evidence_form(act, reg, people, can_organize, default_kind=next(iter(todo_missing), None))
     if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
         evidence_form = None
     names = {u.id: u for _p, u in people}
@@ -217,6 +231,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         can_organize=can_organize and open_,
         started=activities.has_started(act),
         credit_hours=_would_get(reg, act, people, settings),
+        todo_missing=todo_missing,
     ), status
 
 
@@ -228,7 +243,8 @@ def _would_get(reg, act, people, settings) -> dict[int, Decimal]:
     return {p.user_id: credit_hours_for(reg.type, act, p, settings) for p, _u in people}
 
 
-def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> EvidenceForm:
+def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:
+    """The upload form; its kind defaults to the evidence the viewer still has to hand in."""
     form = EvidenceForm(formdata=formdata) if formdata is not None else EvidenceForm(formdata=None)
     me = current_user.id
     if can_organize:
@@ -246,6 +262,8 @@ def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> Evide
     ]
     if formdata is None and choices and any(c[0] == me for c in choices):
         form.user_id.data = me
+    if formdata is None and default_kind is not None:
+        form.kind.data = default_kind
     return form
 
 

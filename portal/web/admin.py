@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms import SelectChoice
+from wtforms import BooleanField, SelectChoice, StringField
 
 from portal import policy
 from portal.activity_types import Setting
@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.messages import tr
 from portal.models import SCHOOL_ROLES
 from portal.registry import registry
+from portal.school_rules import SCHOOL_RULES
 from portal.services import schools, staff, users
 from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
@@ -100,26 +101,49 @@ def _is_en() -> bool:
 
 # -- rules ----------------------------------------------------------------------------------
 
+def rules_form() -> RulesForm:
+    """The rules form: its two hour fields, then every other declared school rule
+    (``portal.school_rules``), a number as text, a switch as a checkbox."""
+
+    class Form(RulesForm):
+        pass
+
+    for key, spec in SCHOOL_RULES.items():
+        if key in RulesForm.__dict__:
+            continue
+        if spec.is_number:
+            setattr(Form, key, StringField(spec.label, render_kw={"inputmode": "numeric" if spec.integer else "decimal"}))
+        else:
+            setattr(Form, key, BooleanField(spec.label))
+    return Form()
+
+
 @bp.route("/rules", methods=["GET", "POST"])
 @allowed(policy.may_administer)
 def rules():
     school = require_school()
-    form = RulesForm()
+    form = rules_form()
     status = 200
+    numbers = [f for f in form if f.name in SCHOOL_RULES and SCHOOL_RULES[f.name].is_number]
+    switches = [f for f in form if f.name in SCHOOL_RULES and not SCHOOL_RULES[f.name].is_number]
     if request.method == "GET":
-        for field in form.rule_fields():
-            field.data = str(school.rule(field.name))
+        for f in numbers:
+            f.data = str(school.rule(f.name))
+        for f in switches:
+            f.data = bool(school.rule(f.name))
     else:
-        values: dict[str, Any] = {}
-        for field in form.rule_fields():
+        values: dict[str, Any] = {f.name: bool(f.data) for f in switches}
+        for field in numbers:
             if field.name not in request.form:  # a form without the field leaves the rule as it is
                 continue
+            if field.name not in RulesForm.__dict__ and not (field.data or "").strip():
+                continue  # a rule left empty keeps its value
             try:
                 number = float((field.data or "").strip())
                 values[field.name] = int(number) if number.is_integer() else number
-            except ValueError:
+            except (ValueError, OverflowError):
                 field.errors = [_("Enter a number.")]
-        if not any(field.errors for field in form.rule_fields()):
+        if not any(f.errors for f in numbers):
             try:
                 schools.update_rules(school, values, by=current_actor())
             except Invalid as exc:

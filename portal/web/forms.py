@@ -68,19 +68,6 @@ class RulesForm(FlaskForm):
         _l("Unexcused absence (hours per semester) at which the year is not recognised"),
         render_kw={"inputmode": "decimal"},
     )
-    absence_warning_hours = StringField(
-        _l("Warn a teacher when unexcused absence in a semester reaches (hours)"), render_kw={"inputmode": "decimal"}
-    )
-    quiet_hours_start = StringField(_l("Quiet hours start (hour, 0–23): no email from then"),
-                                    render_kw={"inputmode": "numeric"})
-    quiet_hours_end = StringField(_l("Quiet hours end (hour, 0–23)"), render_kw={"inputmode": "numeric"})
-    checkin_opens_minutes = StringField(_l("QR check-in opens (minutes before the start)"),
-                                        render_kw={"inputmode": "numeric"})
-    checkin_closes_minutes = StringField(_l("QR check-in closes (minutes after the start)"),
-                                         render_kw={"inputmode": "numeric"})
-
-    def rule_fields(self) -> list[Any]:
-        return [f for f in self if f.name != "csrf_token"]
 
 
 class MultiCheckboxField(SelectMultipleField):

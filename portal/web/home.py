@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from portal import policy
 from portal.current import current_actor, current_school
 from portal.page_cache import cached_part
-from portal.services import credits, overview
-from portal.timeutil import current_school_year
+from portal.services import credits, forecast, overview, schools
+from portal.timeutil import current_school_year, to_local, utcnow
 
 bp = Blueprint("home", __name__)
 
@@ -26,15 +26,27 @@ def index():
     year = credits.parse_year(request.args.get("year"), current_school_year(school.timezone))
     user = current_user._get_current_object()
 
+    today = to_local(utcnow(), school.timezone).date()
+
     def render_body() -> str:
+        actor = current_actor()
+        record = credits.teacher_year(user, school, year)
+        rows = overview.participations(user.id, school.id, forecast.PENDING_PHASES)
+        settings = schools.all_type_settings(school.id)
+        pending = forecast.pending_activities(rows, settings, year)
         return render_template(
             "home/_body.html",
-            record=credits.teacher_year(user, school, year),
+            behind=forecast.behind(record.facts, today),
+            warnings=forecast.warnings(record.facts, today),
+            outlook=forecast.forecast(record.facts, record.assessment.status, pending, today),
+            declare_types=[r for r in schools.enabled_types(school.id) if r.type.self_declared and policy.may_declare(actor)],
+            record=record,
             entries=credits.entries_for(user.id, school.id, year),
-            waiting=overview.waiting_on(user.id, school.id),
+            waiting=overview.waiting_on(user.id, school.id, rows, settings),
             year=year,
             viewer_id=user.id,
         )
 
-    body = cached_part("home", school, (user.id, year, request.script_root), render_body)
+    # keyed on the day too: what is behind schedule changes with the date
+    body = cached_part("home", school, (user.id, year, today.isoformat(), request.script_root), render_body)
     return render_template("home/index.html", body=body)

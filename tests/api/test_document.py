@@ -45,6 +45,9 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/activities/{activity_id}/history", "GET"),
         ("/api/v1/users/{user_id}/credits", "GET"),
         ("/api/v1/reports/credits", "GET"),
+        ("/api/v1/me/writing", "GET"),  # the teacher's year (views_writing.py)
+        ("/api/v1/me/writing", "POST"),
+        ("/api/v1/me/outlook", "GET"),
         ("/api/v1/openapi.json", "GET"),
     }
     assert _documented(doc) == expected

@@ -12,7 +12,7 @@ import pytest
 from portal.activity_types import ActivityType, Role
 from portal.hookspecs import hookimpl
 
-BUILTINS = ["lecture", "mentorship", "observation", "research", "school_visit"]
+BUILTINS = ["lecture", "mentorship", "observation", "research", "school_visit", "declared"]
 
 
 def builtin_keys(reg) -> list[str]:

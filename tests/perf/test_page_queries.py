@@ -19,8 +19,8 @@ from tests.perf.conftest import QueryCounter, Site, login
 PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # name: (who views it, the URL, statements pinned today apart from per-type settings
     # lookups, how many lists on the page read the settings)
-    "teacher home": ("teacher", lambda s: "/", 6, 1),
-    "school summary": ("admin", lambda s: "/reports/summary", 7, 1),
+    "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the self-declared types offered
+    "school summary": ("admin", lambda s: "/reports/summary", 8, 1),  # +writing quotas
     "review queue": ("reviewer", lambda s: "/review", 7, 1),  # a page of each section, counts by GROUP BY
     "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 6, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT

@@ -52,10 +52,10 @@ def test_the_counter_sees_lazy_loads_as_errors(app, queries, generated):
 # -- services ------------------------------------------------------------------------------
 
 
-def test_school_summary_is_four_queries_whatever_the_size(app, queries, sizes):
+def test_school_summary_is_five_queries_whatever_the_size(app, queries, sizes):
     year = current_school_year()
     result = sizes(lambda s: count(queries, lambda: credits.school_summary(s.school, year)))
-    assert result[0] <= 4 and len(set(result)) == 1, result
+    assert result[0] <= 5 and len(set(result)) == 1, result  # the fifth: writing for the quotas
 
 
 def test_teacher_year_is_flat(app, queries, sizes):
@@ -102,7 +102,7 @@ def test_district_overview_is_flat_in_the_number_of_schools(app, queries, genera
     one = count(queries, lambda: overview.district_overview(year))
     generated(schools=4, teachers=10)
     five = count(queries, lambda: overview.district_overview(year))
-    assert one == five <= 6, (one, five)
+    assert one == five <= 7, (one, five)
     warm = count(queries, lambda: overview.district_overview(year))
     assert warm == 1, queries.report()  # every school's row from the cache: only the school list
 

@@ -1,0 +1,163 @@
+"""学时申报 Declared training: hours a teacher earned at training the school did not organise
+(district or city training, an online course, 自学), declared by the teacher with the certificate.
+
+The teacher is the activity's organiser and only participant (``self_declared``): they declare
+title, organiser, dates, hours and category, upload the certificate, and submit (the core
+``hold``, relabelled). A reviewer approves (may lower the hours, with a reason — the core
+``approve``), returns it with a comment, or refuses it (``refuse``, with a reason); the approved
+hours are posted to the ledger by the core ``credit`` like any activity's, its source the
+declaration. Approve, return, refuse and credit are ``independent``: the declarer never decides
+about their own declaration, even when they are a reviewer too.
+
+Bounds (``check_plan``): more than 0 and at most the school's ceiling per declaration (setting
+``max_hours``) and per day of the training (``max_hours_per_day``); dates inside the current
+school year and not in the future.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from wtforms import Form, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.activity_types import (
+    ActivityType,
+    EvidenceKind,
+    PlanFacts,
+    Role,
+    SampleEvidence,
+    SampleProfile,
+    Setting,
+    Text,
+    missing_evidence,
+)
+from portal.hookspecs import hookimpl
+from workflows import TransitionContext, WorkflowExtension
+from workflows.definition import HELD, OWNER, PLANNED, Phase, State, Transition
+
+KEY = "declared"
+DECLARANT = "declarant"
+CERTIFICATE = "certificate"
+REFUSED = "refused"
+
+#: Where the training came from (category), zh/en.
+CATEGORIES: dict[str, Text] = {
+    "district": Text("区县级培训", "District training"),
+    "city": Text("市级培训", "City training"),
+    "province": Text("省级及以上培训", "Provincial or national training"),
+    "online": Text("网络课程", "Online course"),
+    "self_study": Text("自学", "Self-study"),
+    "other": Text("其他", "Other"),
+}
+
+
+class DeclaredForm(Form):
+    provider = StringField(Text("主办单位", "Organised by"), validators=[DataRequired(), Length(max=100)])
+    category = SelectField(
+        Text("培训类别", "Category"),
+        choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()],
+        validators=[DataRequired()],
+    )
+    certificate_no = StringField(Text("证书编号（如有）", "Certificate number (if any)"), validators=[Optional(), Length(max=64)])
+
+
+def certificate_uploaded(ctx: TransitionContext) -> list[Text]:
+    """The declaration is submitted with its certificate."""
+    missing = missing_evidence(ctx, {DECLARANT: {CERTIFICATE: 1}}, DeclaredTraining.evidence_kinds)
+    return [Text(f"缺少材料：{m.zh}", f"evidence missing: {m.en}") for m in missing]
+
+
+class DeclaredTraining(ActivityType):
+    key = KEY
+    name_zh = "学时申报"
+    name_en = "Declared training"
+    description_zh = "校外培训、网络课程或自学：教师本人申报学时并上传证书，审核通过后计入学时。"
+    description_en = (
+        "Training outside the school, an online course or self-study: the teacher declares the hours"
+        " with the certificate; approved hours are credited."
+    )
+    roles = {DECLARANT: Role("申报教师", "Declaring teacher")}
+    form = DeclaredForm
+    self_declared = True
+    evidence_kinds = {CERTIFICATE: EvidenceKind("培训证书", "Certificate", written=False)}
+    required_evidence = {DECLARANT: {CERTIFICATE: 1}}
+    declared_settings = {
+        "max_hours": Setting(40, 0.5, 200, Text("单次申报学时上限", "Most hours per declaration")),
+        "max_hours_per_day": Setting(8, 0.5, 24, Text("每天学时上限", "Most hours per day of training")),
+    }
+
+    plan_rules = (
+        {"field": "ends_at", "message": "^must not be after today",
+         "rule": "declared training: finished (not in the future)"},
+        {"field": "starts_at", "message": r"^must be in this school year",
+         "rule": "declared training: in the current school year"},
+        {"field": "ends_at", "message": r"^must be in this school year", "rule": "declared training: in the current school year"},
+        {"field": "hours", "message": r"^at most [\d.]+ hours (per declaration|for \d+ day)",
+         "rule": "declared training: at most the school's ceiling per declaration and per day"},
+        {"field": "participants", "message": "^a declaration is the declaring teacher's own",
+         "rule": "declared training: no participant but the declaring teacher"},
+    )
+
+    def check_plan(self, plan: PlanFacts, settings: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        if plan.ends_on > plan.today:
+            errors["ends_at"] = Text(
+                "不能晚于今天：只能申报已完成的培训", "must not be after today: declare training you have finished"
+            )
+        if plan.school_year != plan.current_school_year:
+            errors["starts_at"] = Text(
+                f"须在本学年（{plan.current_school_year}）内", f"must be in this school year ({plan.current_school_year})"
+            )
+        elif plan.ends_on.year * 12 + plan.ends_on.month > int(plan.school_year[5:]) * 12 + 8:
+            errors["ends_at"] = Text(
+                f"须在本学年（{plan.current_school_year}）内", f"must be in this school year ({plan.current_school_year})"
+            )
+        most = Decimal(str(settings.get("max_hours", 40)))
+        days = (plan.ends_on - plan.starts_on).days + 1
+        per_day = Decimal(str(settings.get("max_hours_per_day", 8))) * days
+        if plan.hours > most:
+            errors["hours"] = Text(
+                f"每次申报至多 {most.normalize():f} 学时", f"at most {most.normalize():f} hours per declaration"
+            )
+        elif plan.hours > per_day:
+            errors["hours"] = Text(
+                f"{days} 天的培训至多 {per_day.normalize():f} 学时",
+                f"at most {per_day.normalize():f} hours for {days} day(s) of training",
+            )
+        return errors
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(
+            states=(State(REFUSED, "未通过", "Refused", final=True, phase=Phase.CLOSED),),
+            transitions=(
+                Transition("hold", (PLANNED,), HELD, frozenset({OWNER}), "提交申报", "Submit the declaration"),
+                Transition(
+                    "refuse",
+                    (HELD,),
+                    REFUSED,
+                    frozenset({"reviewer"}),
+                    "不予认定",
+                    "Refuse",
+                    comment_required=True,
+                    independent=True,
+                    stand_in_roles=frozenset({"school_admin"}),
+                ),
+            ),
+            guards={"hold": (certificate_uploaded,)},
+        )
+
+    def sample_details(self) -> dict[str, Any]:
+        return {"provider": "区教师进修学校", "category": "district", "certificate_no": ""}
+
+    def sample_profile(self) -> SampleProfile:
+        return SampleProfile(30, (0.2, 0.3), (4, 16), min_group=1, max_group=1)
+
+    def sample_evidence(self) -> list[SampleEvidence]:
+        return [SampleEvidence(CERTIFICATE, "hold", role=DECLARANT)]
+
+
+@hookimpl
+def portal_activity_types():
+    return [DeclaredTraining()]

@@ -1,0 +1,75 @@
+"""The teacher's year: their own writing and the writing quotas, and the outlook (forecast and
+warnings) the teacher home shows. Self-declared hours (学时申报) need no route of
+their own: ``POST /api/v1/activities`` with a self-declared type plans one for the caller."""
+
+from __future__ import annotations
+
+from portal.api.blueprint import bp
+from portal.api.context import caller, parsed, school_context
+from portal.api.models import YearQuery
+from portal.api.models_writing import (
+    Outlook,
+    OutlookWarning,
+    PendingActivity,
+    Piece,
+    Quota,
+    WritingCreate,
+    YearWriting,
+)
+from portal.api.openapi import operation
+from portal.services import credits, forecast, overview, schools, writing
+from portal.timeutil import current_school_year, to_local, utcnow
+
+
+def _year(value: str | None, tz: str) -> str:
+    return credits.parse_year(value, current_school_year(tz))
+
+
+@bp.get("/me/writing")
+@operation(200, YearWriting, "Quotas and writing", query=YearQuery, tag="year")
+def my_writing() -> YearWriting:
+    """The caller's writing quotas and own writing for a school year"""
+    ctx = school_context()
+    q = parsed(YearQuery, "query")
+    user = caller().user
+    year = _year(q.year, ctx.school.timezone)
+    ty = credits.teacher_year(user, ctx.school, year)
+    return YearWriting(
+        year=year,
+        quotas=[Quota.of(x) for x in ty.facts.quotas],
+        writing=[Piece.of(p) for p in writing.writing_list(ctx.school, user.id, year)],
+    )
+
+
+@bp.post("/me/writing")
+@operation(201, Piece, "The piece, counted", json=WritingCreate, tag="year", errors=(403,))
+def add_my_writing() -> tuple[Piece, int]:
+    """Add reading notes, a paper or a reflection to the caller's own record (a teacher)"""
+    ctx = school_context()
+    data = parsed(WritingCreate)
+    piece = writing.add_writing(ctx.school, caller().user, data.kind, data.title, data.text)
+    return Piece.of(piece), 201
+
+
+@bp.get("/me/outlook")
+@operation(200, Outlook, "The outlook", query=YearQuery, tag="year")
+def my_outlook() -> Outlook:
+    """The caller's outlook for a school year
+
+    Hours still needed, what their open activities would bring, whether the target is reachable, and warnings
+    (absence at the school's threshold, quotas behind)."""
+    ctx = school_context()
+    q = parsed(YearQuery, "query")
+    user = caller().user
+    year = _year(q.year, ctx.school.timezone)
+    today = to_local(utcnow(), ctx.school.timezone).date()
+    ty = credits.teacher_year(user, ctx.school, year)
+    rows = overview.participations(user.id, ctx.school.id, forecast.PENDING_PHASES)
+    pending = forecast.pending_activities(rows, schools.all_type_settings(ctx.school.id), year)
+    fc = forecast.forecast(ty.facts, ty.assessment.status, pending, today)
+    return Outlook(
+        year=year, needed=float(fc.needed), pending_hours=float(fc.pending_hours),
+        beyond_planned=float(fc.beyond_planned), outlook=fc.outlook,  # type: ignore[arg-type]
+        pending=[PendingActivity.of(p) for p in fc.pending],
+        warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today)],
+    )

@@ -1,0 +1,88 @@
+"""The school's rules, declared like an activity type's settings (:class:`Setting`): default
+(``DEFAULT_SCHOOL_RULES``, from the seeds), range and label. The admin's rules page, the
+service that saves them and the assessment facts all read these declarations."""
+
+from __future__ import annotations
+
+from portal.activity_types import Setting, Text
+from portal.models.school import DEFAULT_SCHOOL_RULES
+
+D = DEFAULT_SCHOOL_RULES
+
+#: Rules counted in hours: half-hour steps, like every number of hours.
+HOUR_RULES = ("required_hours", "absence_limit_hours", "absence_warning_hours")
+
+SCHOOL_RULES: dict[str, Setting] = {
+    "required_hours": Setting(
+        D["required_hours"], 0, 1000, Text("每学年须完成学时", "Required hours per school year")
+    ),
+    "absence_limit_hours": Setting(
+        D["absence_limit_hours"],
+        0,
+        1000,
+        Text(
+            "学期无故缺席达到此学时即不予认定",
+            "Unexcused absence (hours per semester) at which the year is not recognised",
+        ),
+    ),
+    "absence_warning_hours": Setting(
+        D["absence_warning_hours"],
+        0,
+        1000,
+        Text(
+            "学期无故缺席达到此学时即提醒",
+            "Unexcused absence (hours per semester) at which the teacher is warned",
+        ),
+    ),
+    "quiet_hours_start": Setting(
+        D["quiet_hours_start"], 0, 23,
+        Text("免打扰开始时间（0–23 时）：此后不发邮件", "Quiet hours start (hour, 0–23): no email from then"),
+        integer=True,
+    ),
+    "quiet_hours_end": Setting(
+        D["quiet_hours_end"], 0, 23, Text("免打扰结束时间（0–23 时）", "Quiet hours end (hour, 0–23)"), integer=True
+    ),
+    "checkin_opens_minutes": Setting(
+        D["checkin_opens_minutes"], 0, 24 * 60,
+        Text("扫码签到开始（开始前多少分钟）", "QR check-in opens (minutes before the start)"), integer=True,
+    ),
+    "checkin_closes_minutes": Setting(
+        D["checkin_closes_minutes"], 0, 24 * 60,
+        Text("扫码签到截止（开始后多少分钟）", "QR check-in closes (minutes after the start)"), integer=True,
+    ),
+    "reading_notes_chars": Setting(
+        D["reading_notes_chars"],
+        0,
+        1_000_000,
+        Text("每学年读书笔记字数", "Reading notes per school year (characters)"),
+        integer=True,
+    ),
+    "paper_chars": Setting(
+        D["paper_chars"],
+        0,
+        100_000,
+        Text("论文或教学心得最少字数", "Least characters of a paper or teaching essay"),
+        integer=True,
+    ),
+    "papers_per_year": Setting(
+        D["papers_per_year"],
+        0,
+        20,
+        Text("每学年论文或教学心得篇数", "Papers or teaching essays per school year"),
+        integer=True,
+    ),
+    "reflections_per_semester": Setting(
+        D["reflections_per_semester"],
+        0,
+        100,
+        Text("每学期教学反思篇数", "Teaching reflections per semester"),
+        integer=True,
+    ),
+    "books_per_semester": Setting(
+        D["books_per_semester"], 0, 20, Text("每学期读书本数", "Books read per semester"), integer=True
+    ),
+    "quotas_decide": Setting(
+        D["quotas_decide"],
+        label=Text("未完成写作任务的学年评为“未达标”", "An unmet writing quota makes the year short"),
+    ),
+}

@@ -1,0 +1,137 @@
+"""What lies ahead in a teacher's year: the hours still needed, what the activities they are
+already in would bring, whether the target is still reachable, and the warnings a school admin
+and the teacher should see in time (absence nearing the limit, writing quotas behind schedule).
+
+Warnings come from the teacher's :class:`~portal.assessment.YearFacts` alone (the one
+teacher-year builder, ``credits._facts``), so the home and the school summary agree; the
+forecast adds the teacher's open activities, valued by each type's credit rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts
+from portal.models import Activity, Participation
+from portal.registry import registry
+from portal.services.ledger import credit_ceiling, credit_hours_for
+from workflows.definition import Phase
+
+ZERO = Decimal("0")
+#: Phases of an activity whose hours are still to come: planned, held, reviewed but not credited.
+PENDING_PHASES = (Phase.OPEN, Phase.AWAITING_REVIEW, Phase.CONFIRMED)
+
+
+def year_bounds(school_year: str) -> tuple[date, date]:
+    first = int(school_year[:4])
+    return date(first, 9, 1), date(first + 1, 8, 31)
+
+
+def period_bounds(school_year: str, semester: int) -> tuple[date, date]:
+    """The school year (semester 0), semester 1 (September–January) or 2 (February–August)."""
+    start, end = year_bounds(school_year)
+    if semester == 1:
+        return start, date(start.year + 1, 1, 31)
+    if semester == 2:
+        return date(start.year + 1, 2, 1), end
+    return start, end
+
+
+@dataclass(frozen=True)
+class YearWarning:
+    """``absence`` (semester, hours, limit) or ``quota`` (the quota that is behind)."""
+
+    kind: str
+    semester: int = 0
+    hours: Decimal = ZERO
+    limit: Decimal = ZERO
+    quota: QuotaFact | None = None
+    severe: bool = False  # the absence limit is reached: the year is not recognised
+
+
+def expected_by(q: QuotaFact, school_year: str, today: date) -> int:
+    """How much of quota ``q`` should be done by ``today``: its target spread evenly over its
+    period (nothing before the period starts, all of it once it is over)."""
+    start, end = period_bounds(school_year, q.semester)
+    if today < start:
+        return 0
+    if today >= end:
+        return q.target
+    share = Decimal((today - start).days) / Decimal((end - start).days + 1)
+    return int(share * q.target)
+
+
+def behind(facts: YearFacts, today: date) -> list[QuotaFact]:
+    """The quotas behind schedule on ``today``."""
+    return [q for q in facts.quotas if not q.met and q.done < expected_by(q, facts.school_year, today)]
+
+
+def warnings(facts: YearFacts, today: date) -> list[YearWarning]:
+    """What the teacher and the school admin should act on now."""
+    out: list[YearWarning] = []
+    threshold = facts.absence_warning_hours
+    for semester, hours in sorted(facts.absent_hours.items()):
+        if threshold > 0 and hours >= threshold or hours >= facts.absence_limit_hours > 0:
+            out.append(
+                YearWarning("absence", semester, hours, facts.absence_limit_hours, severe=hours >= facts.absence_limit_hours)
+            )
+    out.extend(YearWarning("quota", q.semester, quota=q) for q in behind(facts, today))
+    return out
+
+
+@dataclass(frozen=True)
+class PendingActivity:
+    activity: Activity
+    role: str
+    hours: Decimal  # what it would bring: the type's credit rule (full attendance until recorded)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    needed: Decimal  # hours still needed for the requirement (0 once met)
+    pending: list[PendingActivity]
+    outlook: str  # met / on_track / needs_more / unreachable / not_assessed
+    beyond_planned: Decimal  # hours to find in activities not planned yet
+
+    @property
+    def pending_hours(self) -> Decimal:
+        return sum((p.hours for p in self.pending), ZERO)
+
+
+def pending_activities(
+    rows: list[tuple[Participation, Activity]], settings: dict[str, dict], school_year: str
+) -> list[PendingActivity]:
+    """Of the teacher's participations (``overview.participations`` in ``PENDING_PHASES``), those
+    of ``school_year``, each with the hours it would bring."""
+    out: list[PendingActivity] = []
+    for p, act in rows:
+        reg = registry().get(act.type_key)
+        if reg is None or act.school_year != school_year:
+            continue
+        recorded = p.attended_hours is not None or p.adjusted_hours is not None
+        rule = credit_hours_for if recorded else credit_ceiling
+        out.append(PendingActivity(act, p.role, rule(reg.type, act, p, settings[act.type_key])))
+    return out
+
+
+def forecast(facts: YearFacts, status: str, pending: list[PendingActivity], today: date) -> Forecast:
+    """Whether the requirement is met, on track with what is planned, needs more, or out of reach
+    (the absence rule voided the year, or the year is over)."""
+    needed = max(facts.required_hours - facts.total_hours, ZERO)
+    coming = sum((p.hours for p in pending), ZERO)
+    beyond = max(needed - coming, ZERO)
+    if status == EXEMPT:
+        outlook = "not_assessed"
+    elif status == NOT_RECOGNISED:
+        outlook = "unreachable"
+    elif status == MET or needed == 0:
+        outlook = "met"
+    elif beyond == 0:
+        outlook = "on_track"
+    elif today > year_bounds(facts.school_year)[1]:
+        outlook = "unreachable"
+    else:
+        outlook = "needs_more"
+    return Forecast(needed, pending, outlook, beyond)

@@ -1,0 +1,132 @@
+"""Forecast and warnings: hours still needed and what planned activities would bring, the absence
+warning at the school's threshold (before the limit voids the year), quotas behind schedule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from portal.assessment import QuotaFact, YearFacts
+from portal.policy import SYSTEM
+from portal.services import forecast, schools
+from portal.timeutil import school_year_of, to_local, utcnow
+from tests.credits.helpers import credited
+from tests.support import factories as f
+from tests.support.sessions import log_in
+
+YEAR = "2026-2027"
+
+
+def facts(**kw) -> YearFacts:
+    base = dict(
+        user_id=1, school_year=YEAR, required_hours=Decimal("50"), absence_limit_hours=Decimal("5"),
+        absence_warning_hours=Decimal("3"), total_hours=Decimal("0"),
+    )
+    return YearFacts(**{**base, **kw})
+
+
+@pytest.mark.parametrize(
+    ("absent", "kinds", "severe"),
+    [("0", [], False), ("2.5", [], False), ("3", ["absence"], False), ("4.5", ["absence"], False),
+     ("5", ["absence"], True), ("6", ["absence"], True)],
+)
+def test_absence_warning_at_the_threshold(absent, kinds, severe):
+    ws = forecast.warnings(facts(absent_hours={1: Decimal(absent)}), date(2026, 12, 1))
+    assert [w.kind for w in ws] == kinds
+    assert all(w.severe is severe and w.semester == 1 and w.hours == Decimal(absent) for w in ws)
+
+
+def test_a_threshold_of_zero_warns_only_at_the_limit():
+    f0 = facts(absence_warning_hours=Decimal("0"), absent_hours={2: Decimal("4.5")})
+    assert forecast.warnings(f0, date(2027, 3, 1)) == []
+    assert [w.severe for w in forecast.warnings(facts(absence_warning_hours=Decimal("0"), absent_hours={2: Decimal("5")}),
+                                                date(2027, 3, 1))] == [True]
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [(date(2026, 8, 31), 0), (date(2026, 9, 1), 0), (date(2027, 3, 2), 4986), (date(2027, 8, 31), 10000),
+     (date(2027, 9, 30), 10000)],
+)
+def test_year_quota_expected_by_a_date(today, expected):
+    q = QuotaFact("reading_notes", 0, 0, 10000, "chars")
+    assert forecast.expected_by(q, YEAR, today) == expected
+
+
+def test_semester_quotas_are_behind_only_in_their_semester():
+    r1, r2 = QuotaFact("reflections", 1, 2, 5), QuotaFact("reflections", 2, 0, 5)
+    f1 = facts(quotas=(r1, r2))
+    assert forecast.behind(f1, date(2026, 10, 1)) == []  # 2 of 5 by October: ahead
+    assert forecast.behind(f1, date(2027, 1, 20)) == [r1]  # 2 of 5 near the end of semester 1
+    assert forecast.behind(f1, date(2027, 3, 1)) == [r1]  # semester 2 just began: nothing due yet
+    assert forecast.behind(f1, date(2027, 4, 15)) == [r1, r2]  # semester 1 is over, semester 2 under way
+    assert forecast.behind(facts(quotas=(QuotaFact("reflections", 1, 5, 5),)), date(2027, 1, 31)) == []
+
+
+@pytest.mark.parametrize(
+    ("total", "pending", "status", "today", "outlook", "beyond"),
+    [
+        ("50", [], "met", date(2027, 1, 1), "met", "0"),
+        ("40", ["6", "4"], "short", date(2027, 1, 1), "on_track", "0"),
+        ("40", ["6"], "short", date(2027, 1, 1), "needs_more", "4"),
+        ("40", ["6"], "short", date(2027, 9, 1), "unreachable", "4"),
+        ("40", ["20"], "not_recognised", date(2027, 1, 1), "unreachable", "0"),
+        ("0", [], "exempt", date(2027, 1, 1), "not_assessed", "50"),
+    ],
+)
+def test_outlook(total, pending, status, today, outlook, beyond):
+    items = [forecast.PendingActivity(None, "attendee", Decimal(h)) for h in pending]  # type: ignore[arg-type]
+    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, today)
+    assert (fc.outlook, fc.beyond_planned) == (outlook, Decimal(beyond))
+    assert fc.needed == max(Decimal("50") - Decimal(total), Decimal("0"))
+
+
+def local_start(days_ago: int) -> datetime:
+    """A local start ``days_ago`` days ago (ahead when negative), kept inside the current school year."""
+    today = to_local(utcnow(), "Asia/Shanghai").date()
+    first = date(int(school_year_of(today)[:4]), 9, 1)
+    day = max(first, today - timedelta(days=days_ago))
+    return datetime(day.year, day.month, day.day, 0, 30)
+
+
+def test_home_and_summary_show_forecast_and_warnings(app, client, s1, staff):
+    t1, t2 = staff["t1"], staff["t2"]
+    schools.update_rules(s1, {"required_hours": 10}, by=SYSTEM)
+    credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="4", start=local_start(3),
+             attended={t1.id: "1", t2.id: "4"}, absent={t1.id: "3"})  # t1: 3 of the 5 hours, unexcused
+    lecture = f.plan(s1, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "未来"}, hours="6",
+                     start=local_start(-7))
+    log_in(client, t1, s1.id)
+    home = client.get("/?lang=en").text
+    assert 'data-testid="warning-absence"' in home and "3 hours of unexcused absence" in home
+    assert f'data-testid="pending-{lecture.id}"' in home and "+6 hours" in home
+    assert 'data-outlook="needs_more"' in home and "so 3 more hours must come" in home  # 1 + 6 of 10
+    zh = client.get("/?lang=zh_Hans_CN").text
+    assert "无故缺席" in zh and "Act now" not in zh
+    log_in(client, staff["admin"], s1.id)
+    summary = client.get("/reports/summary?lang=en").text
+    t1_cell = summary.split('data-testid="warnings-t1"')[1].split("</td>")[0]
+    t2_cell = summary.split('data-testid="warnings-t2"')[1].split("</td>")[0]
+    assert 'data-warning="absence"' in t1_cell and 'data-warning="absence"' not in t2_cell
+    schools.update_rules(s1, {"absence_warning_hours": 3.5}, by=SYSTEM)  # the school's threshold moves
+    log_in(client, t1, s1.id)
+    assert 'data-testid="warning-absence"' not in client.get("/?lang=en").text
+
+
+def test_api_outlook(app, client, s1, staff):
+    t1 = staff["t1"]
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="4", start=local_start(3),
+             attended={t1.id: "0.5"}, absent={t1.id: "3.5"})
+    lecture = f.plan(s1, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "未来"}, hours="6",
+                     start=local_start(-7))
+    token = client.post("/api/v1/auth/token", json={"username": "t1", "password": f.PASSWORD}).get_json()["token"]
+    got = client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert got["needed"] == 49.5 and got["pending_hours"] == 6 and got["outlook"] == "needs_more"
+    assert got["pending"] == [{"activity_id": lecture.id, "title": "测试活动", "type": "lecture", "state": "planned",
+                               "hours": 6.0}]
+    assert [(w["kind"], w["hours"], w["severe"]) for w in got["warnings"] if w["kind"] == "absence"] == [
+        ("absence", 3.5, False)]
+    bad = client.get("/api/v1/me/outlook?year=2026", headers={"Authorization": f"Bearer {token}"})
+    assert bad.status_code == 422

@@ -1,0 +1,164 @@
+"""Writing quotas: characters counted as Chinese readers count them, from written evidence and the
+teacher's own writing; school rules with ranges; the assessment may count them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Forbidden, Invalid
+from portal.extensions import db
+from portal.models import OwnWriting, School
+from portal.policy import SYSTEM
+from portal.services import activities, credits, schools, writing
+from portal.textcount import chinese_count
+from portal.timeutil import current_school_year
+from tests.credits.helpers import credited
+from tests.support import factories as f
+from tests.support.sessions import log_in
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("读书笔记", 4),
+        ("读书，笔记。", 4),  # punctuation is not counted
+        ("  读 书\n笔\t记  ", 4),  # nor white space
+        ("《给教师的建议》读后感", 9),
+        ("Hello world 你好", 4),  # a Latin word is one, like Word's 字数
+        ("2026年9月", 4),  # a number is one
+        ("ゆっくり読む", 6),  # kana and kanji one each
+        ("——！？……", 0),
+        ("", 0),
+        (None, 0),
+    ],
+)
+def test_chinese_count(text, n):
+    assert chinese_count(text) == n
+
+
+def test_count_is_not_bytes():
+    text = "教师的时间从读书中来"
+    assert chinese_count(text) == 10 and len(text.encode("utf-8")) == 30
+
+
+def year_quotas(user, school) -> dict[tuple[str, int], tuple[int, int]]:
+    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
+    return {(q.key, q.semester): (q.done, q.target) for q in facts.quotas}
+
+
+def test_quotas_count_evidence_and_own_writing(s1, staff):
+    t1 = staff["t1"]
+    q = year_quotas(t1, s1)
+    assert q[("reading_notes", 0)] == (0, 10000) and q[("paper", 0)] == (0, 1)
+    assert q[("reflections", 1)] == (0, 5) and q[("books", 2)] == (0, 1)
+    notes = "教师的时间从读书中来，" * 600  # 6,000 characters and 600 commas not counted
+    writing.add_writing(s1, t1, "reading_notes", "《给教师的建议》", notes)
+    writing.add_writing(s1, t1, "paper", "大单元教学初探", "论" * 2999)  # one short of a paper
+    act = f.plan(s1, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "阅读"})
+    activities.add_evidence(act, t1, t1.id, "reading_notes", "《给教师的建议》", text="读" * 4000)
+    activities.add_evidence(act, t1, t1.id, "reflection", "反思", text="这节课学生参与度高。")
+    q = year_quotas(t1, s1)
+    assert q[("reading_notes", 0)] == (10000, 10000)
+    assert q[("paper", 0)] == (0, 1)
+    assert q[("reflections", act.semester)] == (1, 5)
+    assert q[("books", act.semester)][0] == 1  # the same book in both places counts once
+    writing.add_writing(s1, t1, "paper", "大单元教学初探", "论" * 3000)
+    assert year_quotas(t1, s1)[("paper", 0)] == (1, 1)
+
+
+def test_an_unmet_quota_makes_the_year_short_only_when_the_school_says_so(s1, staff):
+    t1 = staff["t1"]
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="50")  # 2026-10-15: school year 2026-2027
+    year = "2026-2027"
+    ty = credits.teacher_year(t1, s1, year)
+    assert ty.assessment.status == "met" and ty.facts.unmet_quotas
+    schools.update_rules(s1, {"quotas_decide": True}, by=SYSTEM)
+    ty = credits.teacher_year(t1, s1, year)
+    assert (ty.assessment.status, ty.assessment.reason) == ("short", "quota_reading_notes")
+    schools.update_rules(s1, {k: 0 for k in ("reading_notes_chars", "papers_per_year", "reflections_per_semester",
+                                             "books_per_semester")}, by=SYSTEM)
+    ty = credits.teacher_year(t1, s1, year)
+    assert ty.facts.quotas == () and ty.assessment.status == "met"
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"reading_notes_chars": -1},
+        {"reading_notes_chars": 1.5},
+        {"reading_notes_chars": "10000"},
+        {"papers_per_year": True},
+        {"books_per_semester": 21},
+        {"quotas_decide": "yes"},
+        {"absence_warning_hours": 2.3},
+        {"no_such_rule": 1},
+        {"reflections_per_semester": 1e400},
+    ],
+)
+def test_bad_rules_change_nothing(s1, rules):
+    before = dict(s1.rules or {})
+    with pytest.raises(Invalid):
+        schools.update_rules(s1, {"reading_notes_chars": 8000, **rules}, by=SYSTEM)
+    db.session.rollback()
+    assert dict(db.session.get(School, s1.id).rules or {}) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "title", "text", "field"),
+    [
+        ("diary", "x", "正文", "kind"),
+        ("reading_notes", "", "正文", "title"),  # the book is named
+        ("paper", "题" * 201, "正文", "title"),
+        ("reflection", "", "   ", "text"),
+        ("reflection", "", "坏\x00字", "text"),
+        ("reflection", "", 12, "text"),
+    ],
+)
+def test_bad_writing_changes_nothing(s1, staff, kind, title, text, field):
+    with pytest.raises(Invalid) as err:
+        writing.add_writing(s1, staff["t1"], kind, title, text)
+    assert field in err.value.fields
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == 0
+
+
+def test_only_a_teacher_adds_own_writing(s1, staff):
+    with pytest.raises(Forbidden):
+        writing.add_writing(s1, staff["admin"], "reflection", "", "反思")  # admin only, no teacher role
+
+
+def test_pages_and_api(app, client, s1, staff):
+    t1 = staff["t1"]
+    log_in(client, t1, s1.id)
+    ok = client.post("/writing", data={"kind": "reading_notes", "title": "《论语》", "text": "学而时习之，不亦说乎。"})
+    assert ok.status_code == 302
+    page = client.get("/writing")
+    assert "《论语》" in page.text and 'data-done="9"' in page.text
+    pdf = {"kind": "paper", "title": "论文", "file": (io.BytesIO(b"%PDF-1"), "a.pdf")}
+    bad = client.post("/writing", data=pdf, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "UTF-8" in bad.text
+    txt = {"kind": "reflection", "title": "", "file": (io.BytesIO("反思：课堂节奏".encode()), "r.txt")}
+    txt = client.post("/writing", data=txt, content_type="multipart/form-data")
+    assert txt.status_code == 302
+    home = client.get("/")
+    assert 'data-testid="quota-reading_notes-0"' in home.text
+    assert "9 of 10,000 characters" in client.get("/?lang=en").text
+    token = client.post("/api/v1/auth/token", json={"username": "t1", "password": f.PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    r = client.post("/api/v1/me/writing", json={"kind": "reflection", "text": "今天的课很好。"}, headers=headers)
+    assert r.status_code == 201 and r.get_json()["char_count"] == 6
+    r = client.post("/api/v1/me/writing", json={"kind": "reflection", "text": ""}, headers=headers)
+    assert r.status_code == 422
+    got = client.get("/api/v1/me/writing", headers=headers).get_json()
+    assert {q["key"] for q in got["quotas"]} == {"reading_notes", "paper", "reflections", "books"}
+    assert len(got["writing"]) == 3
+    log_in(client, staff["admin"], s1.id)
+    summary = client.get("/reports/summary")
+    assert 'data-testid="quota-head-reading_notes-0"' in summary.text
+    r = client.post("/admin/rules", data={"required_hours": "50", "absence_limit_hours": "5", "absence_warning_hours": "3",
+                                          "reading_notes_chars": "8000", "paper_chars": "3000", "papers_per_year": "1",
+                                          "reflections_per_semester": "-4", "books_per_semester": "1"})
+    assert r.status_code == 422
+    assert db.session.get(School, s1.id).rule("reading_notes_chars") == 10000

@@ -1,0 +1,211 @@
+"""学时申报: a teacher declares outside training; a reviewer approves (maybe lower), returns or
+refuses; approved hours reach the ledger. Bounded, never self-approved, bad input changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Conflict, Forbidden, GuardFailedError, Invalid
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, Participation
+from portal.services import activities, transitions
+from portal.timeutil import school_year_of, to_local, utcnow
+from tests.support import factories as f
+from tests.support.sessions import log_in
+
+KEY = "declared"
+DETAILS = {"provider": "区教师进修学校", "category": "district"}
+
+
+def past_start(days: int = 5) -> datetime:
+    """A local start ``days`` ago, kept inside the current school year."""
+    today = to_local(utcnow(), "Asia/Shanghai").date()
+    first = date(int(school_year_of(today)[:4]), 9, 1)
+    day = max(first, today - timedelta(days=days))
+    return datetime(day.year, day.month, day.day, 0, 30)
+
+
+@pytest.fixture
+def s1(app):
+    return f.school("S1", types=("lecture", KEY))
+
+
+@pytest.fixture
+def staff(s1):
+    out = f.staff(s1)
+    out["rev2"] = f.person(s1, "rev2", "reviewer", "teacher")
+    return out
+
+
+def declare(school, who, hours="6", start=None, days=1, details=None, participants=None, **kw):
+    start = start or past_start()
+    end = start + timedelta(days=days - 1, hours=8)
+    return activities.plan_activity(
+        school, who, KEY, "区级骨干教师培训", start.isoformat(timespec="minutes"),
+        end.isoformat(timespec="minutes"), hours, participants, DETAILS if details is None else details, **kw,
+    )
+
+
+def certificate(act, who):
+    return activities.add_evidence(act, who, who.id, "certificate", "结业证书", filename="cert.pdf", data=b"%PDF-1.4 x")
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_teacher_declares_and_a_reviewer_approves_lower_with_reason(s1, staff):
+    t1, rev = staff["t1"], staff["reviewer"]
+    act = declare(s1, t1, hours="6")
+    assert act.organizer_id == t1.id and act.state == "planned"
+    parts = db.session.execute(select(Participation).where(Participation.activity_id == act.id)).scalars().all()
+    assert [(p.user_id, p.role, p.attended_hours) for p in parts] == [(t1.id, "declarant", Decimal("6.0"))]
+    with pytest.raises(GuardFailedError):  # submitted with its certificate only
+        f.fire(act, t1, "hold")
+    certificate(act, t1)
+    f.fire(act, t1, "hold")
+    with pytest.raises(Invalid):  # lowering needs a reason
+        f.fire(act, rev, "approve", "", hours={str(t1.id): "4"})
+    with pytest.raises(Invalid):  # never above what was declared
+        f.fire(act, rev, "approve", "证书学时为8", hours={str(t1.id): "8"})
+    f.fire(act, rev, "approve", "证书注明4学时", hours={str(t1.id): "4"})
+    f.fire(act, rev, "credit")
+    entries = db.session.execute(select(CreditEntry).where(CreditEntry.activity_id == act.id)).scalars().all()
+    assert [(e.user_id, e.type_key, e.hours, e.reason) for e in entries] == [(t1.id, KEY, Decimal("4.0"), "证书注明4学时")]
+
+
+def test_the_declarer_never_decides_even_as_a_reviewer(s1, staff):
+    rev, rev2 = staff["reviewer"], staff["rev2"]
+    act = declare(s1, rev)  # a reviewer declares their own training
+    certificate(act, rev)
+    f.fire(act, rev, "hold")
+    for trigger, comment in (("approve", "好"), ("return", "补材料"), ("refuse", "不符合")):
+        with pytest.raises(Forbidden):
+            f.fire(act, rev, trigger, comment)
+    assert "approve" not in transitions.allowed_triggers(act, rev.id)
+    f.fire(act, rev2, "approve", "材料齐全")
+    with pytest.raises(Forbidden):
+        f.fire(act, rev, "credit")
+    f.fire(act, rev2, "credit")
+    assert db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.user_id == rev.id)) == Decimal("6.0")
+
+
+def test_return_and_refuse(s1, staff):
+    t1, rev = staff["t1"], staff["reviewer"]
+    act = declare(s1, t1)
+    certificate(act, t1)
+    f.fire(act, t1, "hold")
+    f.fire(act, rev, "return", "证书不清晰，请重新上传")
+    assert act.state == "held"
+    certificate(act, t1)  # still open for the teacher's evidence
+    with pytest.raises(Invalid):
+        f.fire(act, rev, "refuse", "")  # a refusal says why
+    f.fire(act, rev, "refuse", "非教育类培训，不予认定")
+    assert db.session.get(Activity, act.id).state == "refused"
+    assert count(CreditEntry) == 0
+    with pytest.raises(Conflict):
+        certificate(act, t1)
+
+
+@pytest.mark.parametrize(
+    ("hours", "days", "start_shift", "field"),
+    [
+        ("0", 1, 0, "hours"),
+        ("-2", 1, 0, "hours"),
+        ("0.3", 1, 0, "hours"),
+        ("41", 6, 0, "hours"),  # above the school's ceiling per declaration (40)
+        ("9", 1, 0, "hours"),  # above 8 hours a day
+        ("abc", 1, 0, "hours"),
+        ("1e400", 1, 0, "hours"),
+        ("4", 1, 3, "ends_at"),  # in the future
+        ("4", 1, 400, "starts_at"),  # last school year
+    ],
+)
+def test_bounds_refused_and_nothing_written(s1, staff, hours, days, start_shift, field):
+    t1 = staff["t1"]
+    before = count(Activity), count(Participation)
+    if start_shift > 300:
+        start = past_start(0) - timedelta(days=start_shift)
+    elif start_shift:
+        start = datetime.combine(to_local(utcnow(), "Asia/Shanghai").date() + timedelta(days=start_shift), datetime.min.time())
+    else:
+        start = past_start(days + 2)
+    with pytest.raises(Invalid) as err:
+        declare(s1, t1, hours=hours, days=days, start=start)
+    assert field in err.value.fields
+    assert (count(Activity), count(Participation)) == before
+
+
+def test_only_ones_own_and_alone(s1, staff):
+    t1, t2 = staff["t1"], staff["t2"]
+    with pytest.raises(Invalid) as err:
+        declare(s1, t1, participants=[{"user_id": t2.id, "role": "declarant"}])
+    assert "participants" in err.value.fields
+    with pytest.raises(Invalid) as err:
+        declare(s1, t1, organizer_id=t2.id)
+    assert "organizer_id" in err.value.fields
+    with pytest.raises(Invalid) as err:
+        declare(s1, t1, details={"provider": "", "category": "nonsense"})
+    assert "details" in err.value.fields
+    act = declare(s1, t1)
+    with pytest.raises(Conflict):
+        activities.set_participants(act, t1, [{"user_id": t2.id, "role": "declarant"}])
+    with pytest.raises(Conflict):
+        activities.record_attendance(act, t1, [{"user_id": t1.id, "attended_hours": "1", "absent_hours": "5"}])
+    with pytest.raises(Forbidden):  # a teacher still plans no other type
+        f.plan(s1, t1, "lecture", [(t2, "attendee")], {"topic": "x"})
+
+
+def test_web_pages_declare_and_refuse_bad_input(app, client, s1, staff):
+    t1 = staff["t1"]
+    log_in(client, t1, s1.id)
+    page = client.get("/activities/new")
+    assert page.status_code == 200
+    assert 'data-testid="type-declared"' in page.text and 'data-testid="type-lecture"' not in page.text
+    assert client.get("/activities/new/lecture").status_code == 403
+    form = client.get("/activities/new/declared")
+    assert 'data-testid="participants"' not in form.text and "学时申报" in form.text
+    start = past_start()
+    data = {
+        "title": "市级班主任培训", "starts_at": start.isoformat(timespec="minutes"),
+        "ends_at": (start + timedelta(hours=6)).isoformat(timespec="minutes"), "hours": "50",
+        "details-provider": "市教育学院", "details-category": "city",
+    }
+    before = count(Activity)
+    bad = client.post("/activities/new/declared", data=data)
+    assert bad.status_code == 422 and "每次申报至多 40 学时" in bad.text
+    assert count(Activity) == before
+    ok = client.post("/activities/new/declared", data={**data, "hours": "6"})
+    assert ok.status_code == 302
+    act = db.session.execute(select(Activity).order_by(Activity.id.desc())).scalars().first()
+    assert act.organizer_id == t1.id and act.type_key == KEY
+    page = client.get(f"/activities/{act.id}?lang=en")
+    assert "Submit the declaration" in page.text and "Certificate" in page.text
+    assert 'data-testid="attendance-link"' not in page.text  # the declaration is the attendance
+    assert client.post(f"/activities/{act.id}/attendance", data={f"attended-{t1.id}": "1"}).status_code == 409
+
+
+def test_api_declares_with_the_generic_activity_endpoint(app, client, s1, staff):
+    from tests.support.factories import PASSWORD
+
+    token = client.post("/api/v1/auth/token", json={"username": "t1", "password": PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    start = past_start()
+    body = {
+        "type": KEY, "title": "网络课程：大单元设计", "starts_at": start.isoformat(timespec="minutes") + "+08:00",
+        "ends_at": (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+08:00", "hours": 4,
+        "details": {"provider": "国家中小学智慧教育平台", "category": "online"},
+    }
+    before = count(Activity)
+    r = client.post("/api/v1/activities", json={**body, "hours": 500}, headers=headers)
+    assert r.status_code == 422 and "hours" in r.get_json()["fields"]
+    r = client.post("/api/v1/activities", json={**body, "participants": [{"user_id": staff["t2"].id}]}, headers=headers)
+    assert r.status_code == 422 and "participants" in r.get_json()["fields"]
+    assert count(Activity) == before
+    r = client.post("/api/v1/activities", json=body, headers=headers)
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["organizer_id"] == staff["t1"].id

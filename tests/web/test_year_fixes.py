@@ -1,0 +1,67 @@
+"""Fixes from the walk through the teacher's year: per-type bars against the target, the growth
+record's activity dates and bar, the upload form's default kind, and the activity page agreeing
+with the home's to-do list (one function decides what is still to do)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, User
+from portal.services import overview
+from portal.timeutil import to_local
+
+
+def _me(site, username: str = "teacher1") -> User:
+    with site.app_context():
+        return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def test_type_bars_scale_to_the_target(site, as_user):
+    html = as_user("teacher1").get("/?lang=en").get_data(as_text=True)
+    chart = html.split('data-testid="by-type-chart"')[1].split("</ul>")[0]
+    widths = [int(w) for w in re.findall(r'class="bar-type" x="0" y="0" width="(\d+)"', chart)]
+    hours = [float(h) for h in re.findall(r"<span>([\d.]+)</span></div>", chart)]
+    assert widths and len(widths) == len(hours)
+    assert widths == [int(h / 50 * 100) for h in hours]  # the requirement is 50 hours
+    assert 100 not in widths  # the largest type no longer fills the bar
+
+
+def test_growth_record_shows_activity_dates_and_a_bar(site, as_user):
+    me = _me(site)
+    with site.app_context():
+        entry, act = db.session.execute(
+            select(CreditEntry, Activity).join(Activity, Activity.id == CreditEntry.activity_id)
+            .where(CreditEntry.user_id == me.id).order_by(CreditEntry.id)
+        ).first()
+        held_on = to_local(act.starts_at, "Asia/Shanghai").strftime("%Y-%m-%d")
+        credited_on = to_local(entry.created_at, "Asia/Shanghai").strftime("%Y-%m-%d")
+    assert held_on != credited_on  # the demo credits activities held weeks ago
+    html = as_user("teacher1").get(f"/teachers/{me.id}/record?lang=en").get_data(as_text=True)
+    cell = html.split(f'data-testid="record-date-{entry.id}">')[1].split("<")[0]
+    assert cell == held_on and "Activity date" in html
+    assert re.search(r'data-testid="record-bar-\d{4}-\d{4}" data-percent="\d+"', html)
+
+
+def test_activity_page_agrees_with_the_home_todo_list_and_the_form_asks_for_it(site, as_user):
+    me = _me(site)
+    client = as_user("teacher1")
+    with site.app_context():
+        school_id = db.session.execute(select(Activity.school_id)).scalars().first()
+        waiting = {w.activity.id: w.missing for w in overview.waiting_on(me.id, school_id)}
+        mine = [a for p, a in overview.participations(me.id, school_id)]
+    assert waiting, "the demo leaves teacher1 something to hand in"
+    home = client.get("/?lang=en").get_data(as_text=True)
+    for act in mine:
+        page = client.get(f"/activities/{act.id}?lang=en").get_data(as_text=True)
+        if act.id in waiting:
+            assert f'data-testid="waiting-{act.id}"' in home
+            assert 'data-testid="todo-missing"' in page and 'data-testid="no-triggers"' not in page
+            kind = next(iter(waiting[act.id]))
+            select_html = page.split('data-testid="evidence-kind"')[1].split("</select>")[0]
+            assert re.search(rf'<option selected value="{kind}">|<option value="{kind}" selected', select_html), select_html
+        else:
+            assert f'data-testid="waiting-{act.id}"' not in home
+            assert 'data-testid="todo-missing"' not in page
