@@ -21,7 +21,7 @@ SCHOOL_RULES: dict[str, Setting] = {
         0,
         1000,
         Text(
-            "学期无故缺席达到此学时即不予认定",
+            "学期未请假缺席达到此学时即不予认定",
             "Unexcused absence (hours per semester) at which the year is not recognised",
         ),
     ),
@@ -30,7 +30,7 @@ SCHOOL_RULES: dict[str, Setting] = {
         0,
         1000,
         Text(
-            "学期无故缺席达到此学时即提醒",
+            "学期未请假缺席达到此学时即提醒",
             "Unexcused absence (hours per semester) at which the teacher is warned",
         ),
     ),
