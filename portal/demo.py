@@ -133,6 +133,9 @@ def load_demo(today: datetime | None = None) -> School:
                     activities.record_attendance(act, organizer, rows)
                 actor = organizer if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+    from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
+
+    demo_year.load(school, now)
     return school
 
 

@@ -5,6 +5,7 @@ from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
+from portal.models.year import DevelopmentPlan, GroupMember, Signup, SignupWindow, TeachingGroup
 
 __all__ = [
     "ROLES",
@@ -12,13 +13,18 @@ __all__ = [
     "Activity",
     "ApiToken",
     "CreditEntry",
+    "DevelopmentPlan",
     "Evidence",
     "Exemption",
+    "GroupMember",
     "LoginAttempt",
     "Membership",
     "Participation",
     "School",
     "SchoolActivityType",
+    "Signup",
+    "SignupWindow",
+    "TeachingGroup",
     "TransitionLog",
     "User",
 ]

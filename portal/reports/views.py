@@ -121,7 +121,16 @@ def summary():
 
     parts = (year, sorted(link_args.items()), request.script_root)
     body = cached_part("summary", school, parts, render_table)
-    return render_template("reports/summary.html", school=school, year=year, body=body)
+    group_body = cached_part("summary-groups", school, parts, lambda: _render_groups(school, year))
+    return render_template("reports/summary.html", school=school, year=year, body=body, group_body=group_body)
+
+
+def _render_groups(school: School, year: str) -> str:
+    """Per teaching group: teachers, hours and statuses, from the same teacher-year rows."""
+    from portal.services import groups
+
+    stats = groups.group_stats(school.id, credits.school_summary(school, year))
+    return render_template("reports/_groups.html", stats=stats, year=year) if stats else ""
 
 
 @bp.get("/reports/summary.csv")

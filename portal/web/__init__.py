@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.web import activities, admin, auth, district, errors, helpers, home, review
+    from portal.web import activities, admin, auth, district, errors, helpers, home, review, year
 
     for bp in (auth.bp, home.bp, activities.bp, review.bp, admin.bp, district.bp):
         app.register_blueprint(bp)
+    year.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)
