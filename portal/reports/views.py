@@ -109,6 +109,7 @@ def summary():
     link_args = _summary_args(school, year)
 
     def render_table() -> str:
+        rows = credits.school_summary(school, year)
         return render_template(
             "reports/_summary_body.html",
             school=school,
@@ -116,20 +117,19 @@ def summary():
             link_args=link_args,
             keys=credits.type_keys_for_year(year, school.id),
             type_names=_type_names(),
-            rows=credits.school_summary(school, year),
-        )
+            rows=rows,
+        ) + _render_groups(school.id, year, rows)
 
     parts = (year, sorted(link_args.items()), request.script_root)
     body = cached_part("summary", school, parts, render_table)
-    group_body = cached_part("summary-groups", school, parts, lambda: _render_groups(school, year))
-    return render_template("reports/summary.html", school=school, year=year, body=body, group_body=group_body)
+    return render_template("reports/summary.html", school=school, year=year, body=body)
 
 
-def _render_groups(school: School, year: str) -> str:
-    """Per teaching group: teachers, hours and statuses, from the same teacher-year rows."""
+def _render_groups(school_id: int, year: str, rows: list) -> str:
+    """Per teaching group (教研组): teachers, hours and statuses, from the same teacher-year rows."""
     from portal.services import groups
 
-    stats = groups.group_stats(school.id, credits.school_summary(school, year))
+    stats = groups.group_stats(school_id, rows)
     return render_template("reports/_groups.html", stats=stats, year=year) if stats else ""
 
 

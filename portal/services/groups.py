@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import aliased
 
 from portal import policy
 from portal.database import write_transaction
@@ -219,22 +220,25 @@ class GroupStats:
 def group_stats(school_id: int, rows: list) -> list[GroupStats]:
     """Per group: its teachers in ``rows`` (``credits.school_summary``: the one teacher-year
     builder), their hours and how many are met / short / not recognised / exempt. A teacher
-    in two groups counts in both."""
-    views = school_groups(school_id)
+    in two groups counts in both. One query: groups, their members and their leaders."""
+    leader = aliased(User)
+    found: dict[int, GroupStats] = {}
     by_user = {r.user.id: r for r in rows}
-    out = []
-    for v in views:
-        stats = GroupStats(v.group, v.leader)
-        for u in v.members:
-            r = by_user.get(u.id)
-            if r is None:
-                continue
-            stats.teachers += 1
-            stats.hours += r.facts.total_hours
-            status = r.assessment.status
-            stats.statuses[status] = stats.statuses.get(status, 0) + 1
-        out.append(stats)
-    return out
+    for group, member_id, boss in db.session.execute(
+        select(TeachingGroup, GroupMember.user_id, leader)
+        .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
+        .outerjoin(leader, leader.id == TeachingGroup.leader_id)
+        .where(TeachingGroup.school_id == school_id)
+    ):
+        stats = found.setdefault(group.id, GroupStats(group, boss))
+        r = by_user.get(member_id) if member_id is not None else None
+        if r is None:
+            continue
+        stats.teachers += 1
+        stats.hours += r.facts.total_hours
+        status = r.assessment.status
+        stats.statuses[status] = stats.statuses.get(status, 0) + 1
+    return sorted(found.values(), key=lambda g: pinyin_key(g.group.name))
 
 
 def member_count(group_id: int) -> int:

@@ -217,19 +217,17 @@ def view(act: Activity, viewer_id: int) -> SignupView | None:
     window = window_of(act.id)
     if window is None:
         return None
-    rows = list(
+    rows = list(  # everyone who ever signed up: the viewer's own row may be a withdrawal
         db.session.execute(
             select(Signup, User)
             .join(User, User.id == Signup.user_id)
-            .where(Signup.activity_id == act.id, Signup.status != WITHDRAWN)
+            .where(Signup.activity_id == act.id)
             .order_by(Signup.signed_at, Signup.id)
         )
     )
     seats = sorted(((r, u) for r, u in rows if r.status == SEAT), key=lambda p: pinyin_key(p[1].display_name))
     waiting = [(r, u) for r, u in rows if r.status == WAITING]
-    mine = db.session.execute(
-        select(Signup).where(Signup.activity_id == act.id, Signup.user_id == viewer_id)
-    ).scalar_one_or_none()
+    mine = next((r for r, _u in rows if r.user_id == viewer_id), None)
     position = next((i + 1 for i, (r, _u) in enumerate(waiting) if r.user_id == viewer_id), None)
     closed = window.confirmed_at is not None or utcnow() >= window.closes_at or utcnow() >= act.starts_at
     return SignupView(window, seats, waiting, mine, position, closed)

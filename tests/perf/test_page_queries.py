@@ -19,10 +19,10 @@ from tests.perf.conftest import QueryCounter, Site, login
 PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # name: (who views it, the URL, statements pinned today apart from per-type settings
     # lookups, how many lists on the page read the settings)
-    "teacher home": ("teacher", lambda s: "/", 6, 1),
-    "school summary": ("admin", lambda s: "/reports/summary", 7, 1),
+    "teacher home": ("teacher", lambda s: "/", 7, 1),  # 7th: the teacher's development plan
+    "school summary": ("admin", lambda s: "/reports/summary", 8, 1),  # 8th: the teaching groups' figures
     "review queue": ("reviewer", lambda s: "/review", 6, 1),  # held and reviewed in one pass
-    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 6, 1),
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 7, 1),  # 7th: is it open for sign-up?
     "activities list": ("admin", lambda s: "/activities", 5, 1),
 }
 # Pages whose body is a cached part: statements on a warm cache (the user with their
