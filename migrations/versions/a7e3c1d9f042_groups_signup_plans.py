@@ -4,7 +4,7 @@ The new tables raise their school's data stamp like the others (revision ``3b9d0
 the teacher home shows the plan, the activity page the sign-up, the summary the groups.
 
 Revision ID: a7e3c1d9f042
-Revises: 5d8a2f61c0e4
+Revises: a7c3e91d5b20
 Create Date: 2026-12-01 12:40:00
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 import portal.models.types
 
 revision = "a7e3c1d9f042"
-down_revision = "5d8a2f61c0e4"
+down_revision = "a7c3e91d5b20"
 branch_labels = None
 depends_on = None
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import aliased
 
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.messages import Msg, msg
 from portal.models import Activity, CreditEntry, School, TransitionLog, User
 from portal.security import MAX_ID
-from portal.timeutil import parse_iso, to_local, year_in_range
+from portal.timeutil import parse_day, parse_iso, to_local
 
 VIEWS = ("transitions", "ledger")
 LEDGER_KINDS = ("credit", "reversal")
@@ -39,53 +40,48 @@ class AuditFilter:
     page: int = 1
 
 
-def _parse_date(raw: str, name: str, errors: dict[str, str]) -> date | None:
+def _parse_date(raw: str, name: str, errors: dict[str, Msg]) -> date | None:
     if not raw:
         return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "a date such as 2026-10-15"
-        return None
-    if not year_in_range(day.year):  # 0001-01-01 would overflow on the way to UTC
-        errors[name] = "a date such as 2026-10-15"
-        return None
+    day = parse_day(raw)  # 2026-10-15 or 2026年10月15日; years outside the portal's range refused
+    if day is None:
+        errors[name] = msg("audit.date")
     return day
 
 
-def _parse_positive_int(raw: str, name: str, errors: dict[str, str]) -> int | None:
+def _parse_positive_int(raw: str, name: str, errors: dict[str, Msg]) -> int | None:
     if not raw:
         return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not 1 <= int(raw) <= MAX_ID:
-        errors[name] = "a positive whole number"
+        errors[name] = msg("audit.positive")
         return None
     return int(raw)
 
 
 def parse_filter(args: Mapping[str, str]) -> AuditFilter:
     """Read the filter from query arguments; raises :class:`Invalid` naming each bad field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Msg] = {}
     view = (args.get("view") or "transitions").strip()
     if view not in VIEWS:
-        errors["view"] = f"one of: {', '.join(VIEWS)}"
+        errors["view"] = msg("audit.one_of", choices=", ".join(VIEWS))
         view = "transitions"
     date_from = _parse_date((args.get("from") or "").strip(), "from", errors)
     date_to = _parse_date((args.get("to") or "").strip(), "to", errors)
     if date_from and date_to and date_to < date_from:
-        errors["to"] = "must not be before 'from'"
+        errors["to"] = msg("audit.to_before_from")
     activity_id = _parse_positive_int((args.get("activity") or "").strip(), "activity", errors)
     page = _parse_positive_int((args.get("page") or "").strip(), "page", errors) or 1
     texts = {}
     for name in ("person", "trigger", "kind"):
         value = (args.get(name) or "").strip()
         if len(value) > TEXT_FILTER_MAX:
-            errors[name] = f"at most {TEXT_FILTER_MAX} characters"
+            errors[name] = msg("at_most_chars", n=TEXT_FILTER_MAX)
             value = ""
         texts[name] = value
     if texts["kind"] and texts["kind"] not in LEDGER_KINDS:
-        errors["kind"] = f"one of: {', '.join(LEDGER_KINDS)}"
+        errors["kind"] = msg("audit.one_of", choices=", ".join(LEDGER_KINDS))
     if errors:
-        raise Invalid("invalid audit filter", errors)
+        raise Invalid(msg("audit.invalid"), errors)
     return AuditFilter(view, date_from, date_to, activity_id, texts["person"], texts["trigger"], texts["kind"], page)
 
 

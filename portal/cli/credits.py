@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.cli.common import fail
+from portal.cli.common import fail, refuse
 from portal.errors import DomainError
 from portal.reports import exports
 from portal.services import access, credits
@@ -31,15 +31,15 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
     except DomainError as exc:
         fail(exc)
     if fmt not in FORMATS:
-        raise click.ClickException(f"unknown format {fmt!r}: choose csv or xlsx")
+        refuse("cli.unknown_format", format=repr(fmt), choices=" or ".join(FORMATS))
     target = Path(output)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
-        raise click.ClickException(f"{output} is a directory; give a file name")
+        refuse("cli.output_is_dir", output=output)
     if not folder.is_dir():
-        raise click.ClickException(f"cannot write {output}: folder {folder} does not exist")
+        refuse("cli.folder_missing", output=output, folder=str(folder))
     if not os.access(folder, os.W_OK):
-        raise click.ClickException(f"cannot write {output}: folder {folder} is not writable")
+        refuse("cli.folder_not_writable", output=output, folder=str(folder))
     return year, target
 
 

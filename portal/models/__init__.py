@@ -1,7 +1,10 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
+from portal.models.checkin import CalendarFeed, CheckIn, ExportJob
+from portal.models.document import IssuedDocument
 from portal.models.ledger import CreditEntry, TransitionLog
+from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
@@ -12,13 +15,20 @@ __all__ = [
     "SCHOOL_ROLES",
     "Activity",
     "ApiToken",
+    "CalendarFeed",
+    "CheckIn",
     "CreditEntry",
     "DevelopmentPlan",
     "Evidence",
     "Exemption",
     "GroupMember",
+    "IssuedDocument",
+    "ExportJob",
     "LoginAttempt",
     "Membership",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationSetting",
     "Participation",
     "School",
     "SchoolActivityType",

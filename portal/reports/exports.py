@@ -24,13 +24,13 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Numeric, select, type_coerce
 
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import KINDS, heading, label, norm_lang, reason_label, status_label
+from portal.messages import KINDS, heading, label, norm_lang, reason_label, school_year_text, status_label
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
 from portal.services import credits
@@ -298,12 +298,14 @@ def district_xlsx(
 
 
 def certificate_table(cert: credits.Certificate, lang: str = "zh") -> Iterator[Row]:
-    """Header, then one row per participant (no., name, username, role, attended, credited, remark)."""
+    """Header, then one row per participant (no., name, username, role, attended, credited,
+    remark, and an empty cell for the signature)."""
     reg = registry().get(cert.activity.type_key)
-    yield [heading(k, lang) for k in ("no", "name", "username", "role", "attended", "credited", "remark")]
+    yield [heading(k, lang) for k in ("no", "name", "username", "role", "attended", "credited", "remark", "signature")]
     for n, line in enumerate(cert.lines, 1):
         role = reg.type.role_label(line.role, norm_lang(lang)) if reg else line.role
-        yield [n, line.user.display_name, line.user.username, role, line.attended_hours, line.hours, line.remark]
+        yield [n, line.user.display_name, line.user.username, role, line.attended_hours, line.hours,
+               line.remarks(lang), ""]
 
 
 def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
@@ -317,9 +319,12 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for col, width in zip("ABCDEFG", (6, 14, 14, 14, 10, 10, 30), strict=True):
+    for col, width in zip("ABCDEFGH", (6, 12, 12, 12, 9, 9, 26, 14), strict=True):
         ws.column_dimensions[col].width = width
     bold = Font(bold=True)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    line_below = Border(bottom=thin)
 
     def put(row: int, col: int, value: object, font: Font | None = None) -> None:
         if isinstance(value, str):
@@ -335,7 +340,7 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     block = [
         ("activity", act.title),
         ("type", _type_label(act.type_key, lang)),
-        ("year", f"{act.school_year} / {act.semester}"),
+        ("term", school_year_text(act.school_year, act.semester, lang)),
         ("activity_date", local_day(act.starts_at, tz)),
         ("planned_hours", act.hours),
     ]
@@ -348,6 +353,10 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     for i, row in enumerate(certificate_table(cert, lang)):
         for c, value in enumerate(row, 1):
             put(r, c, value, bold if i == 0 else None)
+            ws.cell(row=r, column=c).border = box
+            ws.cell(row=r, column=c).alignment = Alignment(vertical="center", wrap_text=c == 7)
+        if i:
+            ws.row_dimensions[r].height = 26  # room for a signature
         r += 1
     r += 1
     footer = [
@@ -361,6 +370,15 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
         put(r, 1, heading(key, lang), bold)
         put(r, 3, value)
         r += 1
+    r += 1
+    for key in ("reviewer", "posted_by", "school_seal"):  # signature rows: a label, then a line to sign on
+        put(r, 1, heading(key, lang), bold)
+        put(r, 5, heading("sign_date", lang), bold)
+        for c in (2, 3, 4, 6, 7):
+            ws.cell(row=r, column=c).border = line_below
+        ws.row_dimensions[r].height = 48 if key == "school_seal" else 30
+        r += 1
+    ws.print_area = f"A1:H{r}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
@@ -53,8 +54,14 @@ def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, bool]:
 # Built once: this runs on every request of a logged-in user, and building the statement
 # costs more than running it. ``populate_existing``: the schools' data stamps (which key the
 # page cache) are always as the database has them, even in a session that read them before.
+def _unread() -> Any:
+    from portal.services.notifications import unread_count_column
+
+    return unread_count_column(User.id).label("unread")
+
+
 _USER_WITH_SCHOOLS = (
-    select(User, Membership.role, School)
+    select(User, Membership.role, School, _unread())
     .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
     .outerjoin(School, Membership.school_id == School.id)
     .where(User.id == bindparam("user_id"))
@@ -63,14 +70,15 @@ _USER_WITH_SCHOOLS = (
 )
 
 
-def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, bool]:
-    """A user with their schools, roles and district role, in one query: what every page
-    of a logged-in user needs first (the login loader runs it)."""
+def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, bool, int]:
+    """A user with their schools, roles and district role, and how many notifications they
+    have not read, in one query: what every page of a logged-in user needs first (the login
+    loader runs it)."""
     rows = db.session.execute(_USER_WITH_SCHOOLS, {"user_id": user_id}).all()
     if not rows:
-        return None, [], False
-    schools, district = _group_roles([(role, school) for _user, role, school in rows if role is not None])
-    return rows[0][0], schools, district
+        return None, [], False, 0
+    schools, district = _group_roles([(role, school) for _user, role, school, _n in rows if role is not None])
+    return rows[0][0], schools, district, int(rows[0][3] or 0)
 
 
 def _group_roles(rows: Iterable[tuple[str, School | None]]) -> tuple[SchoolRoles, bool]:

@@ -17,7 +17,8 @@ from portal import policy
 from portal.assessment import Assessment, YearFacts
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
-from portal.messages import msg
+from portal.hours import fmt
+from portal.messages import in_lang, msg
 from portal.models import (
     Activity,
     CreditEntry,
@@ -31,6 +32,7 @@ from portal.models import (
 from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access
+from portal.sorting import pinyin_key
 from portal.timeutil import current_school_year, valid_school_year
 from workflows.definition import Phase
 
@@ -152,7 +154,7 @@ def _teachers_of(school_ids: list[int], year: str | None) -> list[tuple[int, Use
         .join(User, User.id == people.c.uid)
         .order_by(people.c.sid, User.display_name, User.id)
     ).all()
-    return [(sid, user) for sid, user in rows]
+    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
 
 def _teacher_year_statement():
@@ -305,6 +307,18 @@ class CertificateLine:
     attended_hours: Decimal | None
     hours: Decimal  # net credited hours from the ledger
     remark: str  # the reviewer's adjustment reason, if any
+    absent_hours: Decimal = ZERO  # unexcused
+    excused_hours: Decimal = ZERO  # 请假
+
+    def remarks(self, lang: str | None = None) -> str:
+        """备注 as the form prints it: the adjustment reason, then any absence (请假 / 缺席) with
+        its hours, so that a teacher credited 0 h is never left without a word."""
+        parts = [self.remark] if self.remark else []
+        if self.excused_hours:
+            parts.append(in_lang(msg("paper.remark_excused", hours=fmt(self.excused_hours)), lang))
+        if self.absent_hours:
+            parts.append(in_lang(msg("paper.remark_absent", hours=fmt(self.absent_hours)), lang))
+        return "; ".join(parts)
 
 
 @dataclass
@@ -333,27 +347,34 @@ def _last_log(activity_id: int, trigger: str) -> tuple[TransitionLog, User] | No
     return None if row is None else (row[0], row[1])
 
 
+def activity_net_hours(activity_id: int) -> dict[int, Decimal]:
+    """Each teacher's net hours from one activity's ledger lines (credits less reversals)."""
+    rows = db.session.execute(
+        select(CreditEntry.user_id, func.sum(CreditEntry.hours))
+        .where(CreditEntry.activity_id == activity_id)
+        .group_by(CreditEntry.user_id)
+    ).all()
+    return {uid: _dec(total) for uid, total in rows}
+
+
 def certificate(activity_id: int, school_id: int) -> Certificate:
     """The credit certification form of a credited activity of this school."""
     act = access.get_activity(activity_id, school_id)
     if registry().phase(act.type_key, act.state) is not Phase.CREDITED:
         raise Conflict(msg("certificate.not_posted"), state=act.state)
     school = db.session.get_one(School, school_id)
-    net = dict(
-        db.session.execute(
-            select(CreditEntry.user_id, func.sum(CreditEntry.hours))
-            .where(CreditEntry.activity_id == act.id)
-            .group_by(CreditEntry.user_id)
-        ).all()
-    )
+    net = activity_net_hours(act.id)
     people = db.session.execute(
         select(Participation, User)
         .join(User, User.id == Participation.user_id)
         .where(Participation.activity_id == act.id)
         .order_by(Participation.role, User.display_name, User.id)
     ).all()
+    people = sorted(people, key=lambda pu: (pu[0].role, pinyin_key(pu[1].display_name)))
     lines = [
-        CertificateLine(u, p.role, p.attended_hours, _dec(net.get(u.id)), p.adjust_reason or "") for p, u in people
+        CertificateLine(u, p.role, p.attended_hours, net.get(u.id, ZERO), p.adjust_reason or "",
+                        _dec(p.absent_hours), _dec(p.excused_hours))
+        for p, u in people
     ]
     approved = _last_log(act.id, "approve")
     posted = _last_log(act.id, "credit")

@@ -17,9 +17,9 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import GroupMember, Membership, School, TeachingGroup, User
-from portal.pinyin import by_pinyin, pinyin_key
 from portal.security import MAX_ID
 from portal.services import access
+from portal.sorting import by_pinyin, pinyin_key
 
 NAME_MAX = 50
 EVERYONE = "all"

@@ -16,6 +16,7 @@ from portal.page_cache import cached_per_school
 from portal.registry import registry
 from portal.services import credits, schools
 from portal.services.ledger import credit_ceiling, credit_hours_for
+from portal.sorting import by_pinyin
 from workflows.definition import Phase
 
 EDITABLE = tuple(p for p in Phase if p.editable)
@@ -59,18 +60,19 @@ def school_years(school_id: int) -> list[str]:
 
 
 def organizers(school_id: int) -> list[User]:
-    return list(
+    return by_pinyin(
         db.session.execute(
             select(User)
             .where(User.id.in_(select(Activity.organizer_id).where(Activity.school_id == school_id)))
-            .order_by(User.display_name)
-        ).scalars()
+            .order_by(User.id)
+        ).scalars(),
+        lambda u: u.display_name,
     )
 
 
 def members(school_id: int) -> list[User]:
     """Active members of the school (anyone who may take part in an activity)."""
-    return list(
+    return by_pinyin(
         db.session.execute(
             select(User)
             .where(
@@ -79,8 +81,9 @@ def members(school_id: int) -> list[User]:
                     select(Membership.user_id).where(Membership.school_id == school_id, Membership.active.is_(True))
                 ),
             )
-            .order_by(User.username)
-        ).scalars()
+            .order_by(User.id)
+        ).scalars(),
+        lambda u: u.display_name,
     )
 
 

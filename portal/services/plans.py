@@ -25,8 +25,8 @@ from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Msg, msg
 from portal.models import DevelopmentPlan, School, User
-from portal.pinyin import pinyin_key
 from portal.services import access, credits, schools
+from portal.sorting import pinyin_key
 from portal.timeutil import utcnow
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"

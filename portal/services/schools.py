@@ -14,7 +14,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
-from portal.models.school import DEFAULT_SCHOOL_RULES
+from portal.models.school import DEFAULT_SCHOOL_RULES, RULE_BOUNDS
 from portal.registry import RegisteredType, registry
 
 
@@ -53,6 +53,12 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             or value < 0 or value > 1000
         ):
             fields[key] = msg("rules.range")
+        elif key in RULE_BOUNDS:
+            low, high = RULE_BOUNDS[key]
+            if not low <= value <= high or value != int(value):
+                fields[key] = msg("rules.whole_range", low=low, high=high)
+            else:
+                clean[key] = int(value)
         elif (value * 2) != int(value * 2):
             fields[key] = msg("hours.steps")
         else:

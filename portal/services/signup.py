@@ -20,9 +20,9 @@ from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, Participation, School, Signup, SignupWindow, User
-from portal.pinyin import pinyin_key
 from portal.registry import registry
 from portal.services import access, schools
+from portal.sorting import pinyin_key
 from portal.timeutil import BadTime, parse_iso, to_local, utcnow
 
 SEAT, WAITING, WITHDRAWN = "seat", "waiting", "withdrawn"

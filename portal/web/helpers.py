@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
 from portal import messages
-from portal.current import current_roles, current_school, may, user_schools
+from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.page_cache import nav_key
@@ -134,8 +134,37 @@ def percent(part: Any, whole: Any) -> int:
     return max(0, min(100, round(100 * p / w)))
 
 
+FLASH_AT = "yx_flash_at"
+
+
+def flash_at(anchor: str, message: str, category: str = "danger") -> None:
+    """A message shown beside the action it answers (the element ``id=anchor``), not at the
+    top of the page: the view redirects back to ``#anchor`` and the template asks
+    :func:`messages_at` there. Messages no template claimed are shown at the top as usual."""
+    from flask import session
+
+    session[FLASH_AT] = [*session.get(FLASH_AT, []), [anchor, category, message]]
+
+
+def messages_at(anchor: str | None = None) -> list[tuple[str, str]]:
+    """(category, message) pairs waiting for ``anchor`` (None: all the rest), taken once."""
+    from flask import session
+
+    waiting = session.get(FLASH_AT) or []
+    mine = [(c, m) for a, c, m in waiting if anchor is None or a == anchor]
+    if mine:
+        rest = [w for w in waiting if anchor is not None and w[0] != anchor]
+        if rest:
+            session[FLASH_AT] = rest
+        else:
+            session.pop(FLASH_AT, None)
+    return mine
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        messages_at=messages_at,
+        school_year_text=messages.school_year_text,
         nav_url=nav_url,
         may=may,
         status_label=messages.status_label,
@@ -155,5 +184,6 @@ def init_app(app: Flask) -> None:
         current_roles=current_roles,
         user_schools=user_schools,
         nav_key=nav_key,
+        unread_notifications=unread_notifications,
     )
     app.jinja_env.filters["hours"] = fmt

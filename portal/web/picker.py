@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from portal.models import User
-from portal.pinyin import by_pinyin
 from portal.services import groups
 from portal.services.groups import EVERYONE
+from portal.sorting import by_pinyin
 
 
 @dataclass(frozen=True)

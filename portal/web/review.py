@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal import policy
 from portal.current import allowed, current_roles, require_school
@@ -14,11 +15,13 @@ from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.messages import tr
+from portal.models import Activity
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
 from portal.web.forms import ConfirmForm
+from portal.web.helpers import flash_at
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -112,11 +115,16 @@ def decide(activity_id: int):
         return redirect(url_for("review.queue"))
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours)
+    _report(act.id, act.title, error)
+    return redirect(url_for("review.queue", _anchor=f"activity-{activity_id}" if error else None))
+
+
+def _report(activity_id: int, title: str, error: str | None) -> None:
+    """A refusal beside the activity's card, in words; a success at the top, by title."""
     if error:
-        flash(_("Activity %(id)s: %(error)s", id=activity_id, error=error), "danger")
+        flash_at(f"activity-{activity_id}", error, "danger")
     else:
-        flash(_("Activity %(id)s: done.", id=activity_id), "success")
-    return redirect(url_for("review.queue") + (f"#activity-{activity_id}" if error else ""))
+        flash(_("“%(title)s”: done.", title=title), "success")
 
 
 def _step(type_key: str, trigger: str) -> Transition | None:
@@ -146,12 +154,14 @@ def bulk():
         flash(_("Select at least one activity."), "warning")
         return redirect(url_for("review.queue"))
     done = 0
+    titles = dict(
+        db.session.execute(
+            select(Activity.id, Activity.title).where(Activity.id.in_(ids), Activity.school_id == require_school().id)
+        ).all()
+    )
     for activity_id in dict.fromkeys(ids):
         error = _fire(activity_id, action)
-        if error:
-            flash(_("Activity %(id)s: %(error)s", id=activity_id, error=error), "danger")
-        else:
-            done += 1
-            flash(_("Activity %(id)s: done.", id=activity_id), "success")
+        _report(activity_id, titles.get(activity_id, ""), error)
+        done += 0 if error else 1
     flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
     return redirect(url_for("review.queue"))

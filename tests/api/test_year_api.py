@@ -95,6 +95,10 @@ def test_plans_through_the_api(as_user):
     rev = as_user("reviewer")
     assert rev.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "return"}).status_code == 422
     assert rev.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "maybe"}).status_code == 422
+    bad = rev.get("/api/v1/plans?status=maybe")
+    assert bad.status_code == 422 and bad.get_json()["message"] == "the query string is not valid"
+    assert set(bad.get_json()["fields"]) == {"status"}
+    assert rev.post("/api/v1/plans/2147483648/decision", json={"decision": "nope"}).status_code == 404  # before the body
     waiting = rev.get("/api/v1/plans?status=submitted").get_json()
     assert [p["user"]["username"] for p in waiting] == ["teacher2"]
     r = rev.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "approve", "comment": "好"})
