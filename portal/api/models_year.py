@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, cast, get_args
 
-from pydantic import Field, RootModel, StringConstraints, WithJsonSchema
+from pydantic import BeforeValidator, Field, RootModel, StringConstraints, WithJsonSchema
 
-from portal.api.models import Body, DateTimeText, Id, Out, YearQuery, absent, local_time
+from portal.api.models import Body, DateTimeText, Id, Out, YearQuery, _whole, absent, local_time
 from portal.api.typed_schemas import DATETIME_EXACT, text
 from portal.models import Activity as ActivityRow
 from portal.models import DevelopmentPlan, School, User
@@ -47,7 +47,7 @@ class GroupBody(Body):
 
 
 class SignupBody(Body):
-    capacity: Annotated[int, Field(ge=1, le=signup.MAX_CAPACITY)]
+    capacity: Annotated[int, Field(strict=True, ge=1, le=signup.MAX_CAPACITY), BeforeValidator(_whole)]
     closes_at: ClosesAt
 
 
