@@ -173,6 +173,9 @@ def load_demo(today: datetime | None = None) -> School:
                 actor = planner if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
     _demo_writing(school)
+    from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
+
+    demo_year.load(school, now)
     from portal import demo_reach
 
     demo_reach.load(school, now)  # notifications, the check-in screen

@@ -153,3 +153,46 @@ def require_not_self(actor_id: int, subject_id: int) -> None:
     """Refuse a decision about the actor's own hours."""
     if actor_id == subject_id:
         raise Forbidden(msg("policy.not_self"))
+
+
+# -- the teacher's year: groups, sign-up, personal plans ----------------------------------------
+
+
+def may_manage_groups(actor: Actor) -> bool:
+    """Create and rename teaching groups (教研组), set their members and leader."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_sign_up(actor: Actor) -> bool:
+    """Sign up for (or withdraw from) an activity open for sign-up: a teacher of the school."""
+    return actor.has(TEACHER)
+
+
+def may_run_signup(actor: Actor, activity: _HasOrganizer) -> bool:
+    """Open an activity for sign-up and confirm its list: whoever organises the activity."""
+    return may_organise(actor, activity)
+
+
+def may_write_plan(actor: Actor, teacher_id: int) -> bool:
+    """A personal development plan is written by the teacher themself, in their own words."""
+    return actor.user_id == teacher_id and actor.has(TEACHER)
+
+
+def may_read_plan(actor: Actor, teacher_id: int) -> bool:
+    """The same readers as the teacher's record."""
+    return may_read_record(actor, teacher_id)
+
+
+def may_decide_plan(actor: Actor, teacher_id: int) -> bool:
+    """Sign off (同意) or return (退回) a plan: a school admin or a reviewer, never the
+    teacher themself."""
+    return actor.user_id != teacher_id and actor.has(SCHOOL_ADMIN, REVIEWER)
+
+
+def may_review_plans(actor: Actor) -> bool:
+    """The list of the school's plans awaiting sign-off."""
+    return actor.has(SCHOOL_ADMIN, REVIEWER)
+
+
+def may_set_plan_deadline(actor: Actor) -> bool:
+    return actor.has(SCHOOL_ADMIN)

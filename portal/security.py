@@ -67,11 +67,29 @@ def cache_control(current: str | None) -> str:
     return NO_STORE
 
 
+def _digits_at_most(limit: int) -> str:
+    """A regex of the decimal numbers 0…``limit`` (no sign, no leading zeros beyond its length)."""
+    text = str(limit)
+    parts = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - i - 1
+            parts.append(text[:i] + f"[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that no database column can overflow: larger numbers are a plain 404."""
+    """``<int:…>`` that no database column can overflow: larger numbers are a plain 404.
+
+    The bound is in the pattern, not only in the conversion: werkzeug notes a rule's methods
+    before it converts, so a number too large for ``PUT /x/<int:id>`` would otherwise answer
+    405 naming the ``GET`` of the same path instead of 404."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
         super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+        if not fixed_digits and not signed and max is None:
+            self.regex = _digits_at_most(MAX_ID)
 
 
 def init_app(app: Flask) -> None:

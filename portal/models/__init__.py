@@ -10,6 +10,7 @@ from portal.models.security import ApiToken, LoginAttempt
 from portal.models.teacher_year import TeacherYearRow
 from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
 from portal.models.writing import OwnWriting
+from portal.models.year import DevelopmentPlan, GroupMember, Signup, SignupWindow, TeachingGroup
 
 __all__ = [
     "ROLES",
@@ -19,8 +20,10 @@ __all__ = [
     "CalendarFeed",
     "CheckIn",
     "CreditEntry",
+    "DevelopmentPlan",
     "Evidence",
     "Exemption",
+    "GroupMember",
     "IssuedDocument",
     "ExportJob",
     "LoginAttempt",
@@ -33,6 +36,9 @@ __all__ = [
     "School",
     "SchoolActivityType",
     "TeacherYearRow",
+    "Signup",
+    "SignupWindow",
+    "TeachingGroup",
     "TransitionLog",
     "User",
 ]

@@ -111,20 +111,29 @@ def summary():
     today = to_local(utcnow(), school.timezone).date()
 
     def render_table() -> str:
+        rows = credits.school_summary(school, year)
         return render_template(
             "reports/_summary_body.html",
             school=school,
             year=year,
             link_args=link_args,
-            keys=credits.type_keys_for_year(year, school.id),
+            keys=credits.type_keys_for_year(year, school.id, rows),
             type_names=_type_names(),
-            rows=credits.school_summary(school, year),
+            rows=rows,
             row_warnings=lambda facts: forecast.warnings(facts, today),
-        )
+        ) + _render_groups(school.id, year, rows)
 
     parts = (year, sorted(link_args.items()), today.isoformat(), request.script_root)  # warnings move with the date
     body = cached_part("summary", school, parts, render_table)
     return render_template("reports/summary.html", school=school, year=year, body=body)
+
+
+def _render_groups(school_id: int, year: str, rows: list) -> str:
+    """Per teaching group (教研组): teachers, hours and statuses, from the same teacher-year rows."""
+    from portal.services import groups
+
+    stats = groups.group_stats(school_id, rows)
+    return render_template("reports/_groups.html", stats=stats, year=year) if stats else ""
 
 
 @bp.get("/reports/summary.csv")

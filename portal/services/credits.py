@@ -284,19 +284,24 @@ def parse_year(value: object, default: str | None = None) -> str:
     return value.strip()
 
 
-def type_keys_for_year(year: str, school_id: int | None = None) -> list[str]:
+def type_keys_for_year(year: str, school_id: int | None = None, rows: list[TeacherYear] | None = None) -> list[str]:
     """Columns of a summary: the school's enabled types (every installed type for the
-    district), then any other type with entries that year (disabled or uninstalled)."""
+    district), then any other type with entries that year (disabled or uninstalled). Given the
+    summary's ``rows``, the other types are read from their facts instead of the ledger."""
     if school_id is None:
         keys = registry().keys()
     else:
         from portal.services.schools import enabled_types
 
         keys = [reg.type.key for reg in enabled_types(school_id)]
-    q = select(CreditEntry.type_key).where(CreditEntry.school_year == year).distinct()
-    if school_id is not None:
-        q = q.where(CreditEntry.school_id == school_id)
-    extra = sorted(k for k in db.session.execute(q).scalars() if k not in keys)
+    if rows is not None:
+        found: set[str] = {k for row in rows for k in row.facts.by_type}
+    else:
+        q = select(CreditEntry.type_key).where(CreditEntry.school_year == year).distinct()
+        if school_id is not None:
+            q = q.where(CreditEntry.school_id == school_id)
+        found = set(db.session.execute(q).scalars())
+    extra = sorted(k for k in found if k not in keys)
     return [*keys, *extra]
 
 

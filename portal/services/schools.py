@@ -142,6 +142,23 @@ def type_settings(school_id: int, key: str) -> dict[str, Any]:
     return reg.type.settings_with_defaults(stored) if reg else dict(stored or {})
 
 
+def settings_and_enabled(school_id: int) -> tuple[dict[str, dict[str, Any]], list[RegisteredType]]:
+    """:func:`all_type_settings` and :func:`enabled_types` from one query (the teacher home
+    needs both)."""
+    rows = db.session.execute(
+        select(SchoolActivityType.type_key, SchoolActivityType.settings, SchoolActivityType.enabled).where(
+            SchoolActivityType.school_id == school_id
+        )
+    ).all()
+    stored = {key: settings for key, settings, _on in rows}
+    on = {key for key, _settings, enabled in rows if enabled}
+    types = registry().types
+    return (
+        {key: r.type.settings_with_defaults(stored.get(key)) for key, r in types.items()},
+        [r for k, r in types.items() if k in on],
+    )
+
+
 def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     """Every installed type's settings for a school, defaults filled in (one query)."""
     stored: dict[str, dict[str, Any]] = dict(

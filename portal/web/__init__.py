@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.web import activities, admin, auth, district, errors, helpers, home, review, writing
+    from portal.web import activities, admin, auth, district, errors, helpers, home, review, writing, year
 
     for bp in (auth.bp, home.bp, activities.bp, review.bp, admin.bp, district.bp, writing.bp):
         app.register_blueprint(bp)
+    year.init_app(app)
     from portal.web import calendar, checkin, export_jobs, notifications
 
     for bp in (notifications.bp, checkin.bp, calendar.bp, export_jobs.bp):

@@ -17,15 +17,16 @@ from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
+from portal.messages import msg as coded
 from portal.messages import role_labels, tr
 from portal.models import Evidence, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, activities, checkin, overview, schools, transitions
+from portal.services import access, activities, checkin, groups, overview, schools, transitions
 from portal.services.snapshots import context
 from portal.timeutil import iso_local_text, utcnow
-from portal.web import diagram, plugin_fragment
+from portal.web import diagram, picker, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from workflows.definition import CORE
 
@@ -84,16 +85,25 @@ def choose_type():
     return render_template("activities/choose_type.html", types=plannable_types(school.id))
 
 
-def _participant_input(members) -> tuple[list[dict], dict[int, str]]:
-    """The participants chosen on the form: ``role-<user id>`` = a role of the type."""
-    chosen: list[dict] = []
-    kept: dict[int, str] = {}
+def _participant_input(school_id: int, members, roles, default_role: str) -> tuple[list[dict], dict[str, list[str]], list]:
+    """The participants chosen on the form: per role of the type, one searchable list of
+    "the whole school", groups and people (``people-<role>``: ``all``, ``g:<id>``, ``u:<id>``).
+    Someone chosen for a special role (e.g. speaker) keeps it over the default role. The older
+    one-select-per-person fields ``role-<user id>`` are still read."""
+    chosen: dict[str, list[str]] = {role: request.form.getlist(f"people-{role}") for role in roles}
+    picked: dict[int, str] = {}
+    errors: list = []
+    for role in sorted(roles, key=lambda r: r == default_role):  # the default role last
+        ids, errs = groups.audience_ids(school_id, chosen[role])
+        errors.extend(errs)
+        for uid in ids:
+            picked.setdefault(uid, role)
     for u in members:
         role = request.form.get(f"role-{u.id}", "")
         if role:
-            kept[u.id] = role
-            chosen.append({"user_id": u.id, "role": role})
-    return chosen, kept
+            picked[u.id] = role
+            chosen.setdefault(role, []).append(f"u:{u.id}")
+    return [{"user_id": uid, "role": role} for uid, role in picked.items()], chosen, errors
 
 
 @bp.route("/activities/new/<type_key>", methods=["GET", "POST"])
@@ -108,17 +118,21 @@ def new(type_key: str):
     form = ActivityForm()
     details_form = reg.type.form(formdata=request.form if request.method == "POST" else None, prefix=DETAILS_PREFIX)
     members = overview.members(school.id)
-    chosen_roles: dict[int, str] = {}
+    chosen: dict[str, list[str]] = {}
     other_errors: list[str] = []
     status = 200
     if reg.type.self_declared:  # the declarer alone: no participants to choose
         members = []
     if request.method == "POST":
-        people, chosen_roles = _participant_input(members)
+        people, chosen, audience_errors = _participant_input(
+            school.id, members, list(reg.type.roles), reg.type.default_role
+        )
         details = MultiDict(
             [(k[len(DETAILS_PREFIX):], v) for k, v in request.form.items(multi=True) if k.startswith(DETAILS_PREFIX)]
         )
         try:
+            if audience_errors:
+                raise Invalid(coded("audience.refused"), {"participants": audience_errors})
             act = activities.plan_activity(
                 school,
                 current_user._get_current_object(),
@@ -156,8 +170,8 @@ def new(type_key: str):
         reg=reg,
         form=form,
         details_form=details_form,
-        members=members,
-        chosen_roles=chosen_roles,
+        picker=picker.options(school.id, members),
+        chosen=chosen,
         other_errors=other_errors,
     ), status
 

@@ -32,14 +32,14 @@ def index():
         actor = current_actor()
         record = credits.teacher_year(user, school, year)
         rows = overview.participations(user.id, school.id, forecast.PENDING_PHASES)
-        settings = schools.all_type_settings(school.id)
+        settings, enabled = schools.settings_and_enabled(school.id)
         pending = forecast.pending_activities(rows, settings, year)
         return render_template(
             "home/_body.html",
             behind=forecast.behind(record.facts, today),
             warnings=forecast.warnings(record.facts, today),
             outlook=forecast.forecast(record.facts, record.assessment.status, pending, today),
-            declare_types=[r for r in schools.enabled_types(school.id) if r.type.self_declared and policy.may_declare(actor)],
+            declare_types=[r for r in enabled if r.type.self_declared and policy.may_declare(actor)],
             record=record,
             entries=credits.entries_for(user.id, school.id, year),
             waiting=overview.waiting_on(user.id, school.id, rows, settings),

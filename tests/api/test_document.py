@@ -49,6 +49,22 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/me/writing", "POST"),
         ("/api/v1/me/outlook", "GET"),
         ("/api/v1/openapi.json", "GET"),
+        # the teacher's year (portal/api/views_year.py)
+        ("/api/v1/groups", "GET"),
+        ("/api/v1/groups", "POST"),
+        ("/api/v1/groups/{group_id}", "PUT"),
+        ("/api/v1/groups/{group_id}", "DELETE"),
+        ("/api/v1/activities/{activity_id}/signup", "GET"),
+        ("/api/v1/activities/{activity_id}/signup", "PUT"),
+        ("/api/v1/activities/{activity_id}/signup/me", "POST"),
+        ("/api/v1/activities/{activity_id}/signup/me", "DELETE"),
+        ("/api/v1/activities/{activity_id}/signup/confirm", "POST"),
+        ("/api/v1/plans", "GET"),
+        ("/api/v1/plans/me", "GET"),
+        ("/api/v1/plans/me", "PUT"),
+        ("/api/v1/plans/{plan_id}", "GET"),
+        ("/api/v1/plans/{plan_id}/decision", "POST"),
+        ("/api/v1/plans/deadline", "PUT"),
     }
     assert _documented(doc) == expected
 

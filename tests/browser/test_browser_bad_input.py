@@ -55,8 +55,10 @@ def test_plan_form_shows_errors_beside_fields_and_keeps_the_input(browse, live_s
     page.get_by_test_id("field-hours").fill("2.3")  # not in steps of 0.5
     page.get_by_test_id("field-location").fill("三楼会议室")
     page.get_by_test_id("field-details-speaker_name").fill("校外专家甲")  # topic left empty
-    page.get_by_test_id("role-teacher3").select_option("attendee")
-    page.get_by_test_id("role-teacher4").select_option("speaker")
+    page.get_by_test_id("picker-filter-attendee").fill("sjy")  # 孙嘉怡 by pinyin initials
+    expect(page.get_by_test_id("pick-attendee-teacher1")).to_be_hidden()
+    page.get_by_test_id("pick-attendee-teacher3").check()
+    page.get_by_test_id("pick-speaker-teacher4").check()
     s.ignore_console("status of 422")
     _submit(page, "activity-submit")
     assert page.url.endswith("/activities/new/lecture"), page.url
@@ -71,9 +73,9 @@ def test_plan_form_shows_errors_beside_fields_and_keeps_the_input(browse, live_s
     expect(page.get_by_test_id("field-hours")).to_have_value("2.3")
     expect(page.get_by_test_id("field-location")).to_have_value("三楼会议室")
     expect(page.get_by_test_id("field-details-speaker_name")).to_have_value("校外专家甲")
-    expect(page.get_by_test_id("role-teacher3")).to_have_value("attendee")
-    expect(page.get_by_test_id("role-teacher4")).to_have_value("speaker")
-    expect(page.get_by_test_id("role-teacher1")).to_have_value("")
+    expect(page.get_by_test_id("pick-attendee-teacher3")).to_be_checked()
+    expect(page.get_by_test_id("pick-speaker-teacher4")).to_be_checked()
+    expect(page.get_by_test_id("pick-attendee-teacher1")).not_to_be_checked()
     s.screenshot("zh-plan-lecture-errors")
     assert _count_activities(live_server) == before
 

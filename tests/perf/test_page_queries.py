@@ -19,10 +19,10 @@ from tests.perf.conftest import QueryCounter, Site, login
 PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # name: (who views it, the URL, statements pinned today apart from per-type settings
     # lookups, how many lists on the page read the settings)
-    "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the self-declared types offered
-    "school summary": ("admin", lambda s: "/reports/summary", 8, 1),  # +writing quotas
+    "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the plan
+    "school summary": ("admin", lambda s: "/reports/summary", 8, 1),  # +quotas, +groups; columns from the rows
     "review queue": ("reviewer", lambda s: "/review", 7, 1),  # a page of each section, counts by GROUP BY
-    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 6, 1),
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 7, 1),  # 7th: is it open for sign-up?
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
 }
 # Pages whose body is a cached part: statements on a warm cache (the user with their

@@ -4,6 +4,7 @@ changes nothing."""
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -28,7 +29,7 @@ def test_plan_form_errors_keep_input(site, as_user):
     before = _count(site, Activity)
     r = c.post("/activities/new/observation", data={
         "title": "保留的标题", "starts_at": "2026-11-02T09:00", "ends_at": "2026-11-01T09:00", "hours": "1.3",
-        "location": "三楼", "details-subject": "", "details-lesson_1": "《观潮》", f"role-{t1}": "observer",
+        "location": "三楼", "details-subject": "", "details-lesson_1": "《观潮》", "people-observer": [f"u:{t1}"],
     })
     assert r.status_code == 422
     html = r.get_data(as_text=True)
@@ -36,7 +37,7 @@ def test_plan_form_errors_keep_input(site, as_user):
     assert 'data-testid="error-hours"' in html and "学时以 0.5 为单位" in html
     assert 'data-testid="error-ends_at"' in html and "不能早于开始时间" in html
     assert 'data-testid="error-details-subject"' in html and "此项必填" in html
-    assert '<option value="observer" selected>' in html  # the participant's role is kept
+    assert re.search(rf'name="people-observer" value="u:{t1}"[^>]*checked', html)  # the participant's role is kept
     assert _count(site, Activity) == before
 
 

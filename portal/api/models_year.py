@@ -1,0 +1,183 @@
+"""The wire format of the teacher's year (``portal.api.views_year``): teaching groups, sign-up,
+personal development plans. The request models check the shapes; each field's document schema
+is the exact one (``WithJsonSchema``: no NUL, not blank where the services strip, real times),
+and the services check the rest with their own coded messages (``x-data-rules``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, cast, get_args
+
+from pydantic import BeforeValidator, Field, RootModel, StringConstraints, WithJsonSchema
+
+from portal.api.models import Body, DateTimeText, Id, Out, YearQuery, _whole, absent, local_time
+from portal.api.typed_schemas import DATETIME_EXACT, text
+from portal.models import Activity as ActivityRow
+from portal.models import DevelopmentPlan, School, User
+from portal.services import credits, groups, plans, signup
+
+PlanStatus = Literal["draft", "submitted", "approved", "returned"]
+MySignup = Literal["seat", "waiting", "withdrawn"]
+assert set(get_args(PlanStatus)) == set(plans.STATUS_LABELS), "the API's statuses are the service's"
+
+
+PlanHours = Annotated[float, Field(ge=0, le=300, multiple_of=0.5, allow_inf_nan=False,
+                                   description="Hours in steps of 0.5")]
+# each string: the shape checked here, the exact schema (storable, not blank) in the document
+GroupName = Annotated[str, StringConstraints(min_length=1, max_length=groups.NAME_MAX),
+                      WithJsonSchema(text(groups.NAME_MAX, nonblank=True))]
+Goals = Annotated[str, StringConstraints(min_length=1, max_length=plans.GOALS_MAX),
+                  WithJsonSchema(text(plans.GOALS_MAX, nonblank=True))]
+StudyLine = Annotated[str, StringConstraints(max_length=plans.STUDIES_LINE_MAX),
+                      WithJsonSchema(text(plans.STUDIES_LINE_MAX))]
+Comment = Annotated[str, StringConstraints(max_length=plans.COMMENT_MAX), WithJsonSchema(text(plans.COMMENT_MAX))]
+ClosesAt = Annotated[DateTimeText, WithJsonSchema({
+    **DATETIME_EXACT, "description": "Before the activity starts and not past; school time without an offset"})]
+Day = Annotated[str, StringConstraints(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+                Field(description="A date within the school year", examples=["2026-10-31"])]
+
+
+# -- requests -------------------------------------------------------------------------------------
+
+
+class GroupBody(Body):
+    name: GroupName
+    leader_id: Id | None = Field(None, description="A member holding the organizer role (教研组长); joins the group")
+    member_ids: Annotated[list[Id], Field(max_length=2000)] = absent(
+        "The whole list of members (replaces the old one)")
+
+
+class SignupBody(Body):
+    capacity: Annotated[int, Field(strict=True, ge=1, le=signup.MAX_CAPACITY), BeforeValidator(_whole)]
+    closes_at: ClosesAt
+
+
+class PlanBody(Body):
+    goals: Goals
+    studies: Annotated[list[StudyLine], Field(max_length=plans.STUDIES_LINES)] = absent()
+    target_hours: PlanHours = absent("At least the school's requirement (the default)")
+    type_targets: Annotated[dict[str, PlanHours], Field(max_length=64)] = absent(
+        "Activity type key → hours; together at most target_hours")
+    submit: bool = Field(False, description="Hand the plan in for sign-off (default: keep it a draft)")
+
+
+class DecisionBody(Body):
+    decision: Literal["approve", "return"]
+    comment: Comment = Field("", description="Required to return")
+
+
+class DeadlineBody(Body):
+    deadline: Day
+
+
+class PlanListQuery(YearQuery):
+    status: PlanStatus = absent("Only plans in this status")
+
+
+# -- responses ------------------------------------------------------------------------------------
+
+
+class UserBrief(Out):
+    id: int
+    username: str
+    name: str
+
+    @classmethod
+    def of(cls, u: User) -> UserBrief:
+        return cls(id=u.id, username=u.username, name=u.display_name)
+
+
+class GroupOut(Out):
+    id: int
+    name: str
+    leader_id: int | None
+    members: list[UserBrief]
+
+    @classmethod
+    def of(cls, view: groups.GroupView) -> GroupOut:
+        return cls(id=view.group.id, name=view.group.name, leader_id=view.group.leader_id,
+                   members=[UserBrief.of(u) for u in view.members])
+
+    @classmethod
+    def one(cls, group_id: int, school_id: int) -> GroupOut:
+        return cls.of(next(v for v in groups.school_groups(school_id) if v.group.id == group_id))
+
+
+class Groups(RootModel[list[GroupOut]]):
+    pass
+
+
+class SignupEntry(UserBrief):
+    status: Literal["seat", "waiting"]
+    signed_at: str
+
+
+class SignupOut(Out):
+    activity_id: int
+    capacity: int
+    closes_at: str
+    closed: bool
+    confirmed_at: str | None
+    free: int
+    seats: list[SignupEntry]
+    waiting: list[SignupEntry] = Field(description="In order: the first moves up first")
+    mine: MySignup | None
+    position: int | None = Field(description="The caller's place on the waiting list")
+
+    @classmethod
+    def of(cls, act: ActivityRow, view: signup.SignupView, school: School) -> SignupOut:
+        def entry(row: Any, u: User) -> SignupEntry:
+            return SignupEntry(id=u.id, username=u.username, name=u.display_name, status=row.status,
+                               signed_at=local_time(row.signed_at, school))
+
+        w = view.window
+        return cls(
+            activity_id=act.id, capacity=w.capacity, closes_at=local_time(w.closes_at, school), closed=view.is_closed,
+            confirmed_at=local_time(w.confirmed_at, school) if w.confirmed_at else None, free=view.free,
+            seats=[entry(r, u) for r, u in view.seats], waiting=[entry(r, u) for r, u in view.waiting],
+            mine=cast(MySignup, view.mine.status) if view.mine else None, position=view.position,
+        )
+
+
+class PlanLine(Out):
+    type: str | None
+    planned: float
+    done: float
+
+
+class PlanOut(Out):
+    id: int
+    user: UserBrief
+    school_year: str
+    goals: str
+    studies: list[str]
+    target_hours: float
+    type_targets: dict[str, float]
+    status: PlanStatus
+    comment: str
+    decided_by: int | None
+    deadline: str = Field(json_schema_extra={"format": "date"})
+    progress: list[PlanLine] = Field(
+        description="Planned against done (done: the ledger's hours, as on every page); type null is the total")
+
+    @classmethod
+    def of(cls, plan: DevelopmentPlan, teacher: User, school: School) -> PlanOut:
+        record = credits.teacher_year(teacher, school, plan.school_year)
+        return cls(
+            id=plan.id, user=UserBrief.of(teacher), school_year=plan.school_year, goals=plan.goals,
+            studies=[line for line in (plan.studies or "").splitlines() if line],
+            target_hours=float(plan.target_hours), type_targets={k: float(v) for k, v in (plan.type_targets or {}).items()},
+            status=cast(PlanStatus, plan.status), comment=plan.comment or "", decided_by=plan.decided_by,
+            deadline=plans.deadline(school, plan.school_year).isoformat(),
+            progress=[PlanLine(type=line.key, planned=float(line.planned), done=float(line.done))
+                      for line in plans.against(plan, record)],
+        )
+
+
+class Plans(RootModel[list[PlanOut]]):
+    pass
+
+
+class DeadlineOut(Out):
+    school_year: str
+    deadline: str = Field(json_schema_extra={"format": "date"})
+

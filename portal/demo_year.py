@@ -1,0 +1,74 @@
+"""Demo data of the teacher's year: two teaching groups, an activity open for sign-up with a
+waiting list, and teacher1's development plan (signed off by the reviewer). Invented people."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from portal import policy
+from portal.extensions import db
+from portal.models import Activity, School, User
+from portal.registry import registry
+from portal.services import access, activities, groups, plans, signup
+from portal.timeutil import school_year_of
+
+GROUPS = (("语文组", "organizer", ("teacher1", "teacher2", "teacher3")), ("数学组", None, ("teacher4", "teacher5", "teacher6")))
+SIGNUP_TITLE = "专题讲座：课堂提问的设计（报名中）"
+SEATS = ("teacher2", "teacher3", "teacher4")
+WAITING = ("teacher5", "teacher6")
+
+
+def _user(username: str) -> User:
+    return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def load(school: School, now: datetime) -> None:
+    for name, leader, members in GROUPS:
+        groups.save_group(
+            school, name, _user(leader).id if leader else None, [_user(u).id for u in members], by=policy.SYSTEM
+        )
+    _signup_activity(school, now)
+    _plan(school, now)
+
+
+def _signup_activity(school: School, now: datetime) -> Activity | None:
+    key = "lecture" if "lecture" in registry().types else next(iter(registry().types), None)
+    if key is None:
+        return None
+    reg = registry().types[key]
+    details = reg.type.sample_details() or {}
+    organizer = _user("organizer")
+    start = now + timedelta(days=14)
+    act = activities.plan_activity(
+        school, organizer, key, SIGNUP_TITLE,
+        start.isoformat(timespec="minutes") + "+00:00",
+        (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00",
+        "2", [], details, location="学校报告厅",
+    )
+    closes = (now + timedelta(days=7)).isoformat(timespec="minutes") + "+00:00"
+    signup.open_signup(act, len(SEATS), closes, by=access.actor(organizer.id, school.id), tz=school.timezone)
+    for username in (*SEATS, *WAITING):
+        person = _user(username)
+        signup.sign_up(act, person, by=access.actor(person.id, school.id))
+    return act
+
+
+def _plan(school: School, now: datetime) -> None:
+    today = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(school.timezone)).date()
+    year = school_year_of(today)
+    last = plans.year_bounds(year)[1]
+    plans.set_deadline(school, year, min(last, max(plans.deadline(school, year), today + timedelta(days=30))).isoformat(),
+                       by=policy.SYSTEM)
+    teacher = _user("teacher1")
+    plan = plans.save(
+        school, teacher, year,
+        "提高课堂提问的有效性，每月至少听课两节并写评课稿；尝试一次同课异构，学期末上一节汇报课。",
+        "《给教师的建议》（苏霍姆林斯基）\n《课堂提问的艺术》\n整本书阅读教学",
+        "60", {k: v for k, v in (("lecture", "20"), ("observation", "20"), ("research", "10")) if k in registry().types},
+        by=access.actor(teacher.id, school.id), submit=True,
+    )
+    reviewer = _user("reviewer")
+    plans.decide(plan, "approve", "目标具体，可行。", by=access.actor(reviewer.id, school.id))

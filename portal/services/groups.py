@@ -1,0 +1,245 @@
+"""Teaching groups (教研组): a school's groups, their members and leader, and the audience
+of an activity chosen as "the whole school", a group or single people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import aliased
+
+from portal import policy
+from portal.database import write_transaction
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.messages import Msg, msg
+from portal.models import GroupMember, Membership, School, TeachingGroup, User
+from portal.security import MAX_ID
+from portal.services import access
+from portal.sorting import by_pinyin, pinyin_key
+
+NAME_MAX = 50
+EVERYONE = "all"
+
+
+@dataclass
+class GroupView:
+    group: TeachingGroup
+    leader: User | None
+    members: list[User]
+
+
+def _require(by: policy.Actor) -> None:
+    policy.require(policy.may_manage_groups(by), "policy.groups")
+
+
+def school_groups(school_id: int) -> list[GroupView]:
+    """The school's groups by pinyin of their names, members by pinyin (two queries)."""
+    groups = list(db.session.execute(select(TeachingGroup).where(TeachingGroup.school_id == school_id)).scalars())
+    people: dict[int, list[User]] = {g.id: [] for g in groups}
+    if groups:
+        for gid, user in db.session.execute(
+            select(GroupMember.group_id, User)
+            .join(User, User.id == GroupMember.user_id)
+            .where(GroupMember.group_id.in_(list(people)))
+        ):
+            people[gid].append(user)
+    names = {u.id: u for members in people.values() for u in members}
+    leaders = [g.leader_id for g in groups if g.leader_id and g.leader_id not in names]
+    if leaders:
+        names.update({u.id: u for u in db.session.execute(select(User).where(User.id.in_(leaders))).scalars()})
+    out = [
+        GroupView(g, names.get(g.leader_id) if g.leader_id else None, by_pinyin(people[g.id], lambda u: u.display_name))
+        for g in groups
+    ]
+    return sorted(out, key=lambda v: pinyin_key(v.group.name))
+
+
+def get_group(group_id: object, school_id: int) -> TeachingGroup:
+    if not access.id_in_range(group_id):
+        raise NotFound(msg("group.not_found"))
+    row = db.session.get(TeachingGroup, group_id)
+    if row is None or row.school_id != school_id:
+        raise NotFound(msg("group.not_found"))
+    return row
+
+
+def _school_members(school_id: int, ids: Iterable[int]) -> set[int]:
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    return set(
+        db.session.execute(
+            select(Membership.user_id).where(
+                Membership.school_id == school_id, Membership.user_id.in_(wanted), Membership.active.is_(True)
+            )
+        ).scalars()
+    )
+
+
+def _check(
+    school: School, name: object, leader_id: object, member_ids: object, group_id: int | None
+) -> tuple[str, int | None, list[int]]:
+    fields: dict[str, Any] = {}
+    clean = name.strip() if isinstance(name, str) else ""
+    if not clean or len(clean) > NAME_MAX:
+        fields["name"] = msg("group.name", n=NAME_MAX)
+    else:
+        taken = db.session.execute(
+            select(TeachingGroup.id).where(TeachingGroup.school_id == school.id, TeachingGroup.name == clean)
+        ).scalar_one_or_none()
+        if taken is not None and taken != group_id:
+            fields["name"] = msg("group.name_taken", name=clean)
+    members: list[int] = []
+    if member_ids is None:
+        member_ids = []
+    if not isinstance(member_ids, list) or any(
+        isinstance(u, bool) or not isinstance(u, int) or not 1 <= u <= MAX_ID for u in member_ids
+    ):
+        fields["member_ids"] = msg("group.members_list")
+    else:
+        members = list(dict.fromkeys(member_ids))
+        strangers = sorted(set(members) - _school_members(school.id, members))
+        if strangers:
+            fields["member_ids"] = [msg("plan.not_member", user=u) for u in strangers]
+    leader: int | None = None
+    if leader_id not in (None, ""):
+        if isinstance(leader_id, bool) or not isinstance(leader_id, int) or not 1 <= leader_id <= MAX_ID:
+            fields["leader_id"] = msg("must_be_integer")
+        elif "organizer" not in access.school_roles(leader_id, school.id):
+            fields["leader_id"] = msg("group.leader_not_organizer")
+        else:
+            leader = leader_id
+            if leader not in members:
+                members.append(leader)  # the 教研组长 belongs to the group
+    if fields:
+        raise Invalid(msg("group.refused"), fields)
+    return clean, leader, members
+
+
+def save_group(
+    school: School,
+    name: object,
+    leader_id: object = None,
+    member_ids: object = None,
+    *,
+    by: policy.Actor,
+    group: TeachingGroup | None = None,
+) -> TeachingGroup:
+    """Create a group, or rename it and set its leader and members (the whole list), all or nothing."""
+    _require(by)
+    clean, leader, members = _check(school, name, leader_id, member_ids, group.id if group else None)
+    with write_transaction() as s:
+        if group is None:
+            group = TeachingGroup(school_id=school.id, name=clean, leader_id=leader)
+            s.add(group)
+            s.flush()
+        else:
+            group.name, group.leader_id = clean, leader
+            s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+        for uid in members:
+            s.add(GroupMember(group_id=group.id, user_id=uid))
+    return group
+
+
+def delete_group(group: TeachingGroup, *, by: policy.Actor) -> None:
+    _require(by)
+    with write_transaction() as s:
+        s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+        s.delete(group)
+
+
+# -- the audience of an activity ----------------------------------------------------------
+
+
+def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]:
+    """User ids for picker choices: ``all`` (every active member), ``g:<group id>`` or
+    ``u:<user id>``; in the order given, each person once. Unknown choices are errors."""
+    if not isinstance(choices, list):
+        return [], [msg("audience.bad", value=repr(choices)[:40])]
+    errors: list[Msg] = []
+    out: list[int] = []
+    groups: list[int] = []
+    people: list[int] = []
+    everyone = False
+    for raw in choices:
+        text = raw if isinstance(raw, str) else ""
+        kind, _, rest = text.partition(":")
+        if text == EVERYONE:
+            everyone = True
+        elif kind in ("g", "u") and rest.isdigit() and len(rest) <= 12 and 1 <= int(rest) <= MAX_ID:
+            (groups if kind == "g" else people).append(int(rest))
+        else:
+            errors.append(msg("audience.bad", value=repr(raw)[:40]))
+    if everyone:
+        out.extend(
+            db.session.execute(
+                select(Membership.user_id)
+                .where(Membership.school_id == school_id, Membership.active.is_(True))
+                .distinct()
+                .order_by(Membership.user_id)
+            ).scalars()
+        )
+    if groups:
+        known = set(
+            db.session.execute(
+                select(TeachingGroup.id).where(TeachingGroup.id.in_(groups), TeachingGroup.school_id == school_id)
+            ).scalars()
+        )
+        errors.extend(msg("audience.bad", value=f"g:{g}") for g in groups if g not in known)
+        out.extend(
+            db.session.execute(
+                select(GroupMember.user_id).where(GroupMember.group_id.in_(known)).order_by(GroupMember.user_id)
+            ).scalars()
+        )
+    members = _school_members(school_id, people)
+    errors.extend(msg("plan.not_member", user=u) for u in people if u not in members)
+    out.extend(u for u in people if u in members)
+    return list(dict.fromkeys(out)), errors
+
+
+# -- group statistics for the school summary ----------------------------------------------
+
+
+@dataclass
+class GroupStats:
+    group: TeachingGroup
+    leader: User | None
+    teachers: int = 0
+    hours: Decimal = Decimal("0")
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def average(self) -> Decimal:
+        return (self.hours / self.teachers).quantize(Decimal("0.1")) if self.teachers else Decimal("0")
+
+
+def group_stats(school_id: int, rows: list) -> list[GroupStats]:
+    """Per group: its teachers in ``rows`` (``credits.school_summary``: the one teacher-year
+    builder), their hours and how many are met / short / not recognised / exempt. A teacher
+    in two groups counts in both. One query: groups, their members and their leaders."""
+    leader = aliased(User)
+    found: dict[int, GroupStats] = {}
+    by_user = {r.user.id: r for r in rows}
+    for group, member_id, boss in db.session.execute(
+        select(TeachingGroup, GroupMember.user_id, leader)
+        .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
+        .outerjoin(leader, leader.id == TeachingGroup.leader_id)
+        .where(TeachingGroup.school_id == school_id)
+    ):
+        stats = found.setdefault(group.id, GroupStats(group, boss))
+        r = by_user.get(member_id) if member_id is not None else None
+        if r is None:
+            continue
+        stats.teachers += 1
+        stats.hours += r.facts.total_hours
+        status = r.assessment.status
+        stats.statuses[status] = stats.statuses.get(status, 0) + 1
+    return sorted(found.values(), key=lambda g: pinyin_key(g.group.name))
+
+
+def member_count(group_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(GroupMember.group_id == group_id)) or 0

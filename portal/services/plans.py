@@ -1,0 +1,271 @@
+"""Personal development plans (个人发展计划): per teacher and school year, the teacher's goals
+in their own words, target hours (in all and per activity type), the books and topics they
+will study; written before the school's deadline, signed off (同意) or returned (退回) by a
+school admin or a reviewer — never by the teacher — and set against what happened.
+
+What happened is always :func:`portal.services.credits.teacher_year`'s figures: hours are
+never computed a second way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal import policy
+from portal.database import write_transaction
+from portal.errors import Conflict, Invalid, NotFound
+from portal.extensions import db
+from portal.hours import BadHours, fmt, parse_hours
+from portal.messages import Msg, msg
+from portal.models import DevelopmentPlan, School, User
+from portal.services import access, credits, schools
+from portal.sorting import pinyin_key
+from portal.timeutil import utcnow
+
+DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
+STATUS_LABELS: dict[str, Any] = {
+    DRAFT: _l("draft"),
+    SUBMITTED: _l("awaiting sign-off"),
+    APPROVED: _l("approved"),
+    RETURNED: _l("returned"),
+}
+STATUS_STYLES = {DRAFT: "secondary", SUBMITTED: "info", APPROVED: "success", RETURNED: "warning"}
+EDITABLE = (DRAFT, RETURNED)
+GOALS_MAX = 2000
+STUDIES_LINES, STUDIES_LINE_MAX = 30, 200
+COMMENT_MAX = 2000
+TARGET_MAX = Decimal("300")
+DEADLINE_KEY = "plan_deadlines"  # school.rules: {"2026-2027": "2026-10-31"}
+DEFAULT_DEADLINE = (10, 31)  # the plan is written early in the year (September–October)
+
+
+def year_bounds(year: str) -> tuple[date, date]:
+    start = int(year[:4])
+    return date(start, 9, 1), date(start + 1, 8, 31)
+
+
+def deadline(school: School, year: str) -> date:
+    """The school's deadline for the year's plans (31 October unless the school set one)."""
+    text = ((school.rules or {}).get(DEADLINE_KEY) or {}).get(year)
+    if isinstance(text, str):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return date(int(year[:4]), *DEFAULT_DEADLINE)
+
+
+def set_deadline(school: School, year: object, value: object, *, by: policy.Actor) -> date:
+    """A school admin sets the deadline: a date within the school year."""
+    policy.require(policy.may_set_plan_deadline(by), "policy.admin_only")
+    year = credits.parse_year(year)
+    first, last = year_bounds(year)
+    try:
+        day = date.fromisoformat(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise Invalid(msg("plan.save_refused"), {"deadline": msg("plan.deadline_date")})
+    if not first <= day <= last:
+        raise Invalid(
+            msg("plan.save_refused"),
+            {"deadline": msg("plan.deadline_outside_year", year=year, start=first.isoformat(), end=last.isoformat())},
+        )
+    with write_transaction():
+        rules = dict(school.rules or {})
+        rules[DEADLINE_KEY] = {**(rules.get(DEADLINE_KEY) or {}), year: day.isoformat()}
+        school.rules = rules
+    return day
+
+
+def _today(school: School) -> date:
+    return datetime.now(ZoneInfo(school.timezone)).date()
+
+
+def plan_of(school_id: int, user_id: int, year: str) -> DevelopmentPlan | None:
+    return db.session.execute(
+        select(DevelopmentPlan).where(
+            DevelopmentPlan.school_id == school_id,
+            DevelopmentPlan.user_id == user_id,
+            DevelopmentPlan.school_year == year,
+        )
+    ).scalar_one_or_none()
+
+
+def get_plan(plan_id: object, school_id: int) -> DevelopmentPlan:
+    row = db.session.get(DevelopmentPlan, plan_id) if access.id_in_range(plan_id) else None
+    if row is None or row.school_id != school_id:
+        raise NotFound(msg("plan.not_found"))
+    return row
+
+
+def readable_plan(plan_id: object, school_id: int, by: policy.Actor) -> DevelopmentPlan:
+    plan = get_plan(plan_id, school_id)
+    policy.require(policy.may_read_plan(by, plan.user_id), "policy.read_plan")
+    return plan
+
+
+def _studies(value: object) -> tuple[str, Msg | None]:
+    if value is None:
+        return "", None
+    lines = [line.strip() for line in value.splitlines() if line.strip()] if isinstance(value, str) else None
+    if lines is None or len(lines) > STUDIES_LINES or any(len(line) > STUDIES_LINE_MAX for line in lines):
+        return "", msg("plan.studies", n=STUDIES_LINES, m=STUDIES_LINE_MAX)
+    return "\n".join(lines), None
+
+
+def _targets(school: School, target: object, per_type: object) -> tuple[Decimal, dict[str, str], dict[str, Any]]:
+    fields: dict[str, Any] = {}
+    required = Decimal(str(school.rule("required_hours")))
+    total = required
+    if target not in (None, ""):
+        try:
+            total = parse_hours(target, field="target_hours", maximum=TARGET_MAX)
+        except BadHours as exc:
+            fields["target_hours"] = exc.msg
+    if "target_hours" not in fields and total < required:
+        fields["target_hours"] = msg("plan.target_below_required", n=fmt(required))
+    clean: dict[str, str] = {}
+    if per_type is None:
+        per_type = {}
+    if not isinstance(per_type, dict):
+        fields["type_targets"] = msg("must_be_object")
+        return total, clean, fields
+    enabled = {r.type.key for r in schools.enabled_types(school.id)}
+    errors: dict[str, Msg] = {}
+    for key, value in per_type.items():
+        if key not in enabled:
+            errors[str(key)[:64]] = msg("plan.type_unknown", key=repr(key)[:66])
+            continue
+        if value in (None, ""):
+            continue
+        try:
+            hours = parse_hours(value, field=key, maximum=TARGET_MAX)
+        except BadHours as exc:
+            errors[key] = exc.msg
+            continue
+        if hours:
+            clean[key] = fmt(hours)
+    if errors:
+        fields["type_targets"] = errors
+    elif "target_hours" not in fields:
+        planned = sum((Decimal(v) for v in clean.values()), Decimal("0"))
+        if planned > total:
+            fields["type_targets"] = msg("plan.type_sum", sum=fmt(planned), n=fmt(total))
+    return total, clean, fields
+
+
+def save(
+    school: School,
+    teacher: User,
+    year: object,
+    goals: object,
+    studies: object = "",
+    target_hours: object = None,
+    type_targets: object = None,
+    *,
+    by: policy.Actor,
+    submit: bool = False,
+) -> DevelopmentPlan:
+    """Write (and with ``submit``, hand in) the teacher's plan for ``year``, all or nothing.
+
+    A draft or a returned plan may change; a plan awaiting sign-off or signed off may not.
+    After the deadline only a returned plan may be revised."""
+    policy.require(policy.may_write_plan(by, teacher.id), "policy.write_plan")
+    year = credits.parse_year(year)
+    plan = plan_of(school.id, teacher.id, year)
+    if plan is not None and plan.status not in EDITABLE:
+        raise Conflict(msg("plan.locked", status=STATUS_LABELS[plan.status]), status=plan.status)
+    due = deadline(school, year)
+    if _today(school) > due and (plan is None or plan.status != RETURNED):
+        raise Conflict(msg("plan.deadline_passed", date=due.isoformat()))
+    fields: dict[str, Any] = {}
+    text = goals.strip() if isinstance(goals, str) else ""
+    if not text or len(text) > GOALS_MAX:
+        fields["goals"] = msg("plan.goals", n=GOALS_MAX)
+    study_text, study_error = _studies(studies)
+    if study_error:
+        fields["studies"] = study_error
+    total, per_type, target_errors = _targets(school, target_hours, type_targets)
+    fields.update(target_errors)
+    if fields:
+        raise Invalid(msg("plan.save_refused"), fields)
+    with write_transaction() as s:
+        if plan is None:
+            plan = DevelopmentPlan(school_id=school.id, user_id=teacher.id, school_year=year, status=DRAFT, comment="")
+            s.add(plan)
+        plan.goals, plan.studies, plan.target_hours, plan.type_targets = text, study_text, total, per_type
+        plan.updated_at = utcnow()
+        if submit:
+            plan.status, plan.submitted_at = SUBMITTED, utcnow()
+    return plan
+
+
+def decide(plan: DevelopmentPlan, decision: object, comment: object = "", *, by: policy.Actor) -> DevelopmentPlan:
+    """Sign off (``approve``) or return (``return``, with a comment) a submitted plan."""
+    policy.require(policy.may_decide_plan(by, plan.user_id), "policy.decide_plan")
+    fields: dict[str, Msg] = {}
+    if decision not in ("approve", "return"):
+        fields["decision"] = msg("plan.decision")
+    note = comment.strip() if isinstance(comment, str) else ""
+    if comment is not None and not isinstance(comment, str):
+        fields["comment"] = msg("at_most_chars", n=COMMENT_MAX)
+    elif len(note) > COMMENT_MAX:
+        fields["comment"] = msg("at_most_chars", n=COMMENT_MAX)
+    elif decision == "return" and not note:
+        fields["comment"] = msg("plan.comment_required")
+    if fields:
+        raise Invalid(msg("plan.save_refused"), fields)
+    with write_transaction() as s:
+        current = s.execute(
+            select(DevelopmentPlan).where(DevelopmentPlan.id == plan.id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+        if current.status != SUBMITTED:
+            raise Conflict(msg("plan.not_submitted"), status=current.status)
+        current.status = APPROVED if decision == "approve" else RETURNED
+        current.decided_by, current.decided_at, current.comment = by.user_id, utcnow(), note
+    return current
+
+
+def school_plans(school_id: int, year: str) -> list[tuple[DevelopmentPlan, User]]:
+    """The year's plans of the school, awaiting sign-off first, then by pinyin of the name."""
+    rows = list(
+        db.session.execute(
+            select(DevelopmentPlan, User)
+            .join(User, User.id == DevelopmentPlan.user_id)
+            .where(DevelopmentPlan.school_id == school_id, DevelopmentPlan.school_year == year)
+        )
+    )
+    return sorted(rows, key=lambda r: (r[0].status != SUBMITTED, pinyin_key(r[1].display_name)))
+
+
+@dataclass
+class PlanLine:
+    key: str | None  # an activity type, None for the total
+    planned: Decimal
+    done: Decimal
+
+    @property
+    def percent(self) -> int:
+        if not self.planned:
+            return 100 if self.done else 0
+        return min(100, int(self.done * 100 / self.planned))
+
+
+def against(plan: DevelopmentPlan, record: credits.TeacherYear) -> list[PlanLine]:
+    """Planned vs done: the total, then each type planned or done (done from the one
+    teacher-year builder, ``credits.teacher_year`` / ``year_rows``)."""
+    facts = record.facts
+    planned = {k: Decimal(v) for k, v in (plan.type_targets or {}).items()}
+    lines = [PlanLine(None, plan.target_hours, facts.total_hours)]
+    for key in sorted(set(planned) | set(facts.by_type)):
+        lines.append(PlanLine(key, planned.get(key, Decimal("0")), facts.by_type.get(key, Decimal("0"))))
+    return lines

@@ -1,0 +1,237 @@
+"""Sign-up (报名) for an activity: a capacity, a closing time, a waiting list that moves up
+by itself when someone withdraws, and the organiser's confirmation.
+
+Every change of an activity's sign-up first locks its :class:`SignupWindow` row
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's write transactions begin ``IMMEDIATE`` and
+so run one at a time), then counts the seats: two withdrawals at once promote two different
+waiting people, and a seat is never given twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from portal import policy
+from portal.database import write_transaction
+from portal.errors import Conflict, Invalid
+from portal.extensions import db
+from portal.messages import msg
+from portal.models import Activity, Participation, School, Signup, SignupWindow, User
+from portal.registry import registry
+from portal.services import access, schools
+from portal.sorting import pinyin_key
+from portal.timeutil import BadTime, parse_iso, to_local, utcnow
+
+SEAT, WAITING, WITHDRAWN = "seat", "waiting", "withdrawn"
+MAX_CAPACITY = 1000
+
+
+@dataclass
+class SignupView:
+    """What the activity page and the API show of a sign-up."""
+
+    window: SignupWindow
+    seats: list[tuple[Signup, User]]
+    waiting: list[tuple[Signup, User]]
+    mine: Signup | None
+    position: int | None  # the viewer's place on the waiting list (1 = next)
+    is_closed: bool
+
+    @property
+    def free(self) -> int:
+        return max(0, self.window.capacity - len(self.seats))
+
+
+def _school_time(act: Activity, when: datetime) -> str:
+    school = db.session.get(School, act.school_id)
+    return to_local(when, school.timezone if school else "UTC").strftime("%Y-%m-%d %H:%M")
+
+
+def window_of(activity_id: int) -> SignupWindow | None:
+    return db.session.get(SignupWindow, activity_id)
+
+
+def _locked_window(s, act: Activity) -> SignupWindow:
+    window = s.execute(
+        select(SignupWindow)
+        .where(SignupWindow.activity_id == act.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if window is None:
+        raise Conflict(msg("signup.not_open"))
+    return window
+
+
+def _seats(s, activity_id: int) -> int:
+    return s.scalar(select(func.count()).where(Signup.activity_id == activity_id, Signup.status == SEAT)) or 0
+
+
+def _promote(s, activity_id: int, free: int) -> None:
+    """Give ``free`` seats to the first on the waiting list (by sign-up time)."""
+    if free <= 0:
+        return
+    for row in s.execute(
+        select(Signup)
+        .where(Signup.activity_id == activity_id, Signup.status == WAITING)
+        .order_by(Signup.signed_at, Signup.id)
+        .limit(free)
+        .with_for_update()
+    ).scalars():
+        row.status, row.changed_at = SEAT, utcnow()
+
+
+def _require_before_start(act: Activity) -> None:
+    if not registry().phase(act.type_key, act.state).editable:
+        raise Conflict(msg("signup.not_open"), state=act.state)
+    if utcnow() >= act.starts_at:
+        raise Conflict(msg("signup.started"))
+
+
+def open_signup(act: Activity, capacity: object, closes_at: object, *, by: policy.Actor, tz: str) -> SignupWindow:
+    """Open an activity for sign-up, or change the capacity and closing time of an open one
+    (not below the seats already given; more seats move the waiting list up)."""
+    policy.require(policy.may_run_signup(by, act), "policy.run_signup")
+    _require_before_start(act)
+    fields = {}
+    if isinstance(capacity, str) and capacity.strip().isdigit() and len(capacity.strip()) < 7:
+        capacity = int(capacity.strip())
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        fields["capacity"] = msg("signup.capacity", n=MAX_CAPACITY)
+    closes: datetime | None = None
+    try:
+        closes = parse_iso(closes_at if isinstance(closes_at, (str, datetime)) else "", tz)
+    except BadTime as exc:
+        fields["closes_at"] = exc.msg
+    if closes is not None:
+        if closes >= act.starts_at:
+            fields["closes_at"] = msg("signup.closes_after_start", start=_school_time(act, act.starts_at))
+        elif closes <= utcnow():
+            fields["closes_at"] = msg("signup.closes_past")
+    if fields:
+        raise Invalid(msg("signup.refused"), fields)
+    assert isinstance(capacity, int) and closes is not None
+    with write_transaction() as s:
+        window = s.execute(
+            select(SignupWindow).where(SignupWindow.activity_id == act.id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if window is None:
+            window = SignupWindow(activity_id=act.id, capacity=capacity, closes_at=closes, created_by=by.user_id)
+            s.add(window)
+            return window
+        if window.confirmed_at is not None:
+            raise Conflict(msg("signup.confirmed"))
+        seats = _seats(s, act.id)
+        if capacity < seats:
+            raise Invalid(msg("signup.refused"), {"capacity": msg("signup.capacity_below_seats", n=seats)})
+        window.capacity, window.closes_at = capacity, closes
+        _promote(s, act.id, capacity - seats)
+    return window
+
+
+def _check_open(act: Activity, window: SignupWindow) -> None:
+    if window.confirmed_at is not None:
+        raise Conflict(msg("signup.confirmed"))
+    if utcnow() >= act.starts_at:
+        raise Conflict(msg("signup.started"))
+
+
+def sign_up(act: Activity, user: User, *, by: policy.Actor) -> Signup:
+    """Sign ``user`` (the caller) up: a seat while there is one, else the end of the waiting list."""
+    policy.require(by.user_id == user.id and policy.may_sign_up(by), "policy.sign_up")
+    with write_transaction() as s:
+        window = _locked_window(s, act)
+        _check_open(act, window)
+        if utcnow() >= window.closes_at:
+            raise Conflict(msg("signup.closed", time=_school_time(act, window.closes_at)))
+        if s.execute(
+            select(Participation.id).where(Participation.activity_id == act.id, Participation.user_id == user.id)
+        ).first():
+            raise Conflict(msg("signup.participant"))
+        row = s.execute(
+            select(Signup).where(Signup.activity_id == act.id, Signup.user_id == user.id)
+        ).scalar_one_or_none()
+        if row is not None and row.status != WITHDRAWN:
+            raise Conflict(msg("signup.twice"))
+        status = SEAT if _seats(s, act.id) < window.capacity else WAITING
+        now = utcnow()
+        if row is None:
+            row = Signup(activity_id=act.id, user_id=user.id, status=status, signed_at=now, changed_at=now)
+            s.add(row)
+        else:  # signing up again after withdrawing: the end of the queue
+            row.status, row.signed_at, row.changed_at = status, now, now
+    return row
+
+
+def withdraw(act: Activity, user: User, *, by: policy.Actor) -> None:
+    """Withdraw ``user`` (the caller); a freed seat goes to the first on the waiting list."""
+    policy.require(by.user_id == user.id and policy.may_sign_up(by), "policy.sign_up")
+    with write_transaction() as s:
+        window = _locked_window(s, act)
+        _check_open(act, window)
+        row = s.execute(
+            select(Signup)
+            .where(Signup.activity_id == act.id, Signup.user_id == user.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+        if row is None or row.status == WITHDRAWN:
+            raise Conflict(msg("signup.not_signed_up"))
+        had_seat = row.status == SEAT
+        row.status, row.changed_at = WITHDRAWN, utcnow()
+        s.flush()
+        if had_seat:
+            _promote(s, act.id, window.capacity - _seats(s, act.id))
+
+
+def confirm(act: Activity, *, by: policy.Actor) -> int:
+    """The organiser confirms the list: seat holders become participants (the type's default
+    role) and the list is closed. Returns how many were added."""
+    policy.require(policy.may_run_signup(by, act), "policy.run_signup")
+    _require_before_start(act)
+    reg = schools.require_type(act.type_key)
+    added = 0
+    with write_transaction() as s:
+        window = _locked_window(s, act)
+        if window.confirmed_at is not None:
+            raise Conflict(msg("signup.confirmed"))
+        already = set(
+            s.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
+        )
+        for uid in s.execute(
+            select(Signup.user_id).where(Signup.activity_id == act.id, Signup.status == SEAT).order_by(Signup.signed_at)
+        ).scalars():
+            if uid not in already:
+                s.add(Participation(activity_id=act.id, user_id=uid, role=reg.type.default_role))
+                added += 1
+        window.confirmed_at, window.confirmed_by = utcnow(), by.user_id
+    return added
+
+
+def view(act: Activity, viewer_id: int) -> SignupView | None:
+    """The sign-up of an activity as its page shows it (None: not open for sign-up)."""
+    window = window_of(act.id)
+    if window is None:
+        return None
+    rows = list(  # everyone who ever signed up: the viewer's own row may be a withdrawal
+        db.session.execute(
+            select(Signup, User)
+            .join(User, User.id == Signup.user_id)
+            .where(Signup.activity_id == act.id)
+            .order_by(Signup.signed_at, Signup.id)
+        )
+    )
+    seats = sorted(((r, u) for r, u in rows if r.status == SEAT), key=lambda p: pinyin_key(p[1].display_name))
+    waiting = [(r, u) for r, u in rows if r.status == WAITING]
+    mine = next((r for r, _u in rows if r.user_id == viewer_id), None)
+    position = next((i + 1 for i, (r, _u) in enumerate(waiting) if r.user_id == viewer_id), None)
+    closed = window.confirmed_at is not None or utcnow() >= window.closes_at or utcnow() >= act.starts_at
+    return SignupView(window, seats, waiting, mine, position, closed)
+
+
+def actor_for(user_id: int, school_id: int) -> policy.Actor:
+    return access.actor(user_id, school_id)

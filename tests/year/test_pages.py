@@ -1,0 +1,159 @@
+"""The pages of the teacher's year on the demo school, in Chinese and English: groups (admin),
+the participant picker, sign-up on the activity page, plans (teacher, sign-off, home, record)
+and the groups in the school summary. Bad input answers 422 with a clear message and changes
+nothing."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from portal.demo_year import SIGNUP_TITLE
+from portal.extensions import db
+from portal.models import Activity, DevelopmentPlan, Participation, Signup, TeachingGroup, User
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_WORDS = re.compile(r"\b(seat|waiting|plan|group|sign)", re.I)
+
+
+def _ids(site, *usernames):
+    with site.app_context():
+        return {u: db.session.execute(select(User.id).where(User.username == u)).scalar_one() for u in usernames}
+
+
+def _one(site, stmt):
+    with site.app_context():
+        return db.session.execute(stmt).scalar()
+
+
+def _signup_activity(site) -> int:
+    return _one(site, select(Activity.id).where(Activity.title == SIGNUP_TITLE))
+
+
+def test_the_home_shows_teacher1s_plan_against_the_ledger(site, as_user):
+    c = as_user("teacher1")
+    zh = c.get("/").get_data(as_text=True)
+    assert 'data-testid="home-plan"' in zh and "已同意" in zh and 'data-testid="plan-line-total"' in zh
+    en = c.get("/?lang=en").get_data(as_text=True)
+    assert "My development plan" in en and "approved" in en
+    page = c.get("/plan").get_data(as_text=True)
+    assert "提高课堂提问的有效性" in page and "《给教师的建议》" in page and 'data-testid="plan-form"' not in page
+    uid = _ids(site, "teacher1")["teacher1"]
+    record = c.get(f"/teachers/{uid}/record").get_data(as_text=True)
+    assert 'data-testid="record-plan-' in record
+
+
+def test_a_teacher_writes_a_plan_bad_input_first(site, as_user):
+    c = as_user("teacher2")
+    assert 'data-testid="plan-form"' in c.get("/plan").get_data(as_text=True)
+    r = c.post("/plan", data={"goals": "多听课", "target_hours": "20", "type-lecture": "x", "action": "submit"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "不得少于学校要求的 50 学时" in html and "多听课" in html
+    assert _one(site, select(func.count(DevelopmentPlan.id))) == 1  # teacher1's only
+    r = c.post("/plan", data={"goals": "多听课", "target_hours": "55", "type-lecture": "10", "action": "submit"})
+    assert r.status_code == 302
+    assert _one(site, select(DevelopmentPlan.status).where(DevelopmentPlan.target_hours == 55)) == "submitted"
+
+
+def test_the_reviewer_returns_with_a_comment_and_approves(site, as_user):
+    as_user("teacher3").post("/plan", data={"goals": "读两本书", "target_hours": "50", "action": "submit"})
+    plan_id = _one(site, select(DevelopmentPlan.id).where(DevelopmentPlan.goals == "读两本书"))
+    rev = as_user("reviewer")
+    listing = rev.get("/plans").get_data(as_text=True)
+    assert "待审阅" in listing and f"/plans/{plan_id}" in listing
+    r = rev.post(f"/plans/{plan_id}", data={"decision": "return", "comment": ""})
+    assert r.status_code == 422 and "请写明退回的理由" in r.get_data(as_text=True)
+    assert rev.post(f"/plans/{plan_id}", data={"decision": "return", "comment": "请写具体目标"}).status_code == 302
+    t = as_user("teacher3")
+    assert "请写具体目标" in t.get("/").get_data(as_text=True)
+    t.post("/plan", data={"goals": "读两本书，每月写一篇读书笔记", "target_hours": "50", "action": "submit"})
+    assert rev.post(f"/plans/{plan_id}", data={"decision": "approve"}).status_code == 302
+    assert _one(site, select(DevelopmentPlan.status).where(DevelopmentPlan.id == plan_id)) == "approved"
+    # a teacher neither sees the list nor decides
+    assert t.get("/plans").status_code == 403
+    assert as_user("teacher4").get(f"/plans/{plan_id}").status_code == 403
+
+
+def test_the_admin_sets_a_deadline_within_the_school_year(site, as_user):
+    a = as_user("admin")
+    r = a.post("/plans/deadline", data={"deadline": "1999-01-01"})
+    assert r.status_code == 422 and "学年之内" in r.get_data(as_text=True)
+    assert as_user("reviewer").post("/plans/deadline", data={"deadline": "1999-01-01"}).status_code == 403
+
+
+def test_groups_admin_bad_input_then_a_group(site, as_user):
+    a = as_user("admin")
+    ids = _ids(site, "teacher1", "teacher4", "organizer")
+    before = _one(site, select(func.count(TeachingGroup.id)))
+    for data, field in (
+        ({"name": ""}, "error-name"),
+        ({"name": "语文组"}, "error-name"),  # taken
+        ({"name": "英语组", "leader_id": str(ids["teacher1"])}, "error-leader_id"),  # not an organizer
+        ({"name": "英语组", "members": ["u:99999"]}, "error-member_ids"),
+    ):
+        r = a.post("/admin/groups", data=data)
+        assert r.status_code == 422 and f'data-testid="{field}"' in r.get_data(as_text=True), data
+    assert _one(site, select(func.count(TeachingGroup.id))) == before
+    r = a.post("/admin/groups", data={"name": "英语组", "leader_id": str(ids["organizer"]),
+                                      "members": [f"u:{ids['teacher1']}", f"u:{ids['teacher4']}"]})
+    assert r.status_code == 302
+    page = a.get("/admin/groups?lang=en").get_data(as_text=True)
+    assert "英语组" in page and "Teaching groups" in page
+    assert as_user("teacher1").get("/admin/groups").status_code == 403
+
+
+def test_planning_picks_a_group_the_whole_school_or_people(site, as_user):
+    c = as_user("organizer")
+    form = c.get("/activities/new/lecture").get_data(as_text=True)
+    assert 'data-testid="picker-attendee"' in form and 'value="all"' in form and "语文组" in form
+    group = _one(site, select(TeachingGroup.id).where(TeachingGroup.name == "数学组"))
+    ids = _ids(site, "teacher1", "teacher4", "teacher5", "teacher6")
+    base = {"title": "按组安排", "starts_at": "2026-10-20T14:00", "ends_at": "2026-10-20T16:00", "hours": "2",
+            "details-topic": "分组"}
+    r = c.post("/activities/new/lecture", data={**base, "people-attendee": ["g:999999"]})
+    assert r.status_code == 422
+    assert _one(site, select(func.count(Activity.id)).where(Activity.title == "按组安排")) == 0
+    r = c.post("/activities/new/lecture", data={**base, "people-attendee": [f"g:{group}"],
+                                                "people-speaker": [f"u:{ids['teacher4']}", f"u:{ids['teacher1']}"]})
+    assert r.status_code == 302
+    act = _one(site, select(Activity.id).where(Activity.title == "按组安排"))
+    with site.app_context():
+        roles = dict(db.session.execute(
+            select(Participation.user_id, Participation.role).where(Participation.activity_id == act)).all())
+    assert roles == {ids["teacher4"]: "speaker", ids["teacher1"]: "speaker", ids["teacher5"]: "attendee",
+                     ids["teacher6"]: "attendee"}
+    r = c.post("/activities/new/lecture", data={**base, "title": "全校", "people-attendee": ["all"]})
+    assert r.status_code == 302
+    everyone = _one(site, select(func.count(Participation.id)).join(Activity).where(Activity.title == "全校"))
+    assert everyone >= 9
+
+
+def test_sign_up_on_the_activity_page(site, as_user):
+    act = _signup_activity(site)
+    t1 = as_user("teacher1")
+    page = t1.get(f"/activities/{act}").get_data(as_text=True)
+    assert 'data-testid="signup"' in page and "候补 2 人" in page and 'data-testid="signup-join"' in page
+    assert not ENGLISH_WORDS.search(re.sub(r"<[^>]+>", " ", page.split('id="signup"')[1].split("</section>")[0]))
+    assert t1.post(f"/activities/{act}/signup/join").status_code == 302
+    page = t1.get(f"/activities/{act}").get_data(as_text=True)
+    assert "你在候补名单第 3 位" in page
+    r = t1.post(f"/activities/{act}/signup/join", follow_redirects=True)
+    assert "你已经报过名了" in r.get_data(as_text=True)  # twice: a clear message, nothing changes
+    assert as_user("teacher2").post(f"/activities/{act}/signup/withdraw").status_code == 302
+    t5 = _ids(site, "teacher5")["teacher5"]
+    assert _one(site, select(Signup.status).where(Signup.activity_id == act, Signup.user_id == t5)) == "seat"
+    en = as_user("teacher5").get(f"/activities/{act}?lang=en").get_data(as_text=True)
+    assert "You have a seat." in en
+    org = as_user("organizer")
+    r = org.post(f"/activities/{act}/signup", data={"capacity": "0", "closes_at": "2020-01-01T00:00"},
+                 follow_redirects=True)
+    assert "名额须为 1 至 1000 人" in r.get_data(as_text=True)
+    assert org.post(f"/activities/{act}/signup/confirm").status_code == 302
+    assert _one(site, select(func.count(Participation.id)).where(Participation.activity_id == act)) == 3
+
+
+def test_the_summary_shows_the_groups(site, as_user):
+    html = as_user("admin").get("/reports/summary").get_data(as_text=True)
+    assert 'data-testid="group-stats"' in html and "语文组" in html and "数学组" in html
+    assert "Teaching groups" in as_user("admin").get("/reports/summary?lang=en").get_data(as_text=True)

@@ -1,0 +1,227 @@
+"""Sign-up (报名): capacity, closing time, waiting list moving up, the organiser's confirmation;
+bad input changes nothing; concurrent withdrawals promote each waiting person exactly once
+(PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set: row locks; SQLite otherwise)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Conflict, DomainError, Forbidden, Invalid
+from portal.extensions import db
+from portal.models import Participation, Signup, SignupWindow, User
+from portal.services import access, signup
+from portal.timeutil import utcnow
+from tests.support import factories as f
+from tests.year.helpers import actor, closes_in, future_activity, school_with_teachers
+
+
+def _statuses(activity_id: int) -> dict[str, str]:
+    rows = db.session.execute(
+        select(User.username, Signup.status).join(User, User.id == Signup.user_id).where(Signup.activity_id == activity_id)
+    )
+    return dict(rows.all())
+
+
+def _open(capacity=2):
+    s, p, ts = school_with_teachers("SU", 6)
+    act = future_activity(s, p["organizer"])
+    signup.open_signup(act, capacity, closes_in(7), by=actor(p["organizer"], s), tz=s.timezone)
+    return s, p, ts, act
+
+
+def test_seats_then_waiting_list_then_promotion_in_order(app):
+    s, p, ts, act = _open(capacity=2)
+    for t in ts[:5]:
+        signup.sign_up(act, t, by=actor(t, s))
+    st = _statuses(act.id)
+    assert [st[t.username] for t in ts[:5]] == ["seat", "seat", "waiting", "waiting", "waiting"]
+    view = signup.view(act, ts[3].id)
+    assert view is not None and view.position == 2 and view.free == 0
+    signup.withdraw(act, ts[0], by=actor(ts[0], s))  # a seat frees: the first waiting moves up
+    st = _statuses(act.id)
+    assert st[ts[0].username] == "withdrawn" and st[ts[2].username] == "seat" and st[ts[3].username] == "waiting"
+    signup.withdraw(act, ts[4], by=actor(ts[4], s))  # a waiting person leaves: no seat changes hands
+    st = _statuses(act.id)
+    assert st[ts[3].username] == "waiting" and sum(v == "seat" for v in st.values()) == 2
+    signup.sign_up(act, ts[0], by=actor(ts[0], s))  # back again: the end of the queue
+    assert signup.view(act, ts[0].id).position == 2
+
+
+def test_confirmation_makes_participants_and_closes_the_list(app):
+    s, p, ts, act = _open(capacity=2)
+    for t in ts[:3]:
+        signup.sign_up(act, t, by=actor(t, s))
+    with pytest.raises(Forbidden):
+        signup.confirm(act, by=actor(ts[0], s))  # a teacher does not run the sign-up
+    assert signup.confirm(act, by=actor(p["organizer"], s)) == 2
+    parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
+    assert parts == {ts[0].id, ts[1].id}
+    for step in (lambda: signup.withdraw(act, ts[0], by=actor(ts[0], s)),
+                 lambda: signup.sign_up(act, ts[4], by=actor(ts[4], s)),
+                 lambda: signup.confirm(act, by=actor(p["organizer"], s))):
+        with pytest.raises(Conflict) as exc:
+            step()
+        assert exc.value.msg.code == "signup.confirmed"
+
+
+def test_signing_up_twice_after_closing_and_when_not_open_change_nothing(app):
+    s, p, ts, act = _open(capacity=1)
+    signup.sign_up(act, ts[0], by=actor(ts[0], s))
+    before = _statuses(act.id)
+    with pytest.raises(Conflict) as exc:
+        signup.sign_up(act, ts[0], by=actor(ts[0], s))
+    assert exc.value.msg.code == "signup.twice" and _statuses(act.id) == before
+    with pytest.raises(Forbidden):  # nobody signs up someone else
+        signup.sign_up(act, ts[1], by=actor(ts[0], s))
+    window = db.session.get(SignupWindow, act.id)
+    window.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        signup.sign_up(act, ts[1], by=actor(ts[1], s))
+    assert exc.value.msg.code == "signup.closed" and _statuses(act.id) == before
+    other = future_activity(s, p["organizer"])
+    with pytest.raises(Conflict) as exc:
+        signup.sign_up(other, ts[1], by=actor(ts[1], s))
+    assert exc.value.msg.code == "signup.not_open"
+    with pytest.raises(Conflict) as exc:
+        signup.withdraw(other, ts[1], by=actor(ts[1], s))
+    assert exc.value.msg.code == "signup.not_open"
+
+
+@pytest.mark.parametrize(
+    ("capacity", "closes", "field"),
+    [
+        (0, 7, "capacity"),
+        (-1, 7, "capacity"),
+        ("x", 7, "capacity"),
+        (10**6, 7, "capacity"),
+        (True, 7, "capacity"),
+        (3, 30, "closes_at"),  # after the start
+        (3, -1, "closes_at"),  # already passed
+        (3, None, "closes_at"),
+    ],
+)
+def test_bad_sign_up_settings_are_refused_and_change_nothing(app, capacity, closes, field):
+    s, p, _ts = school_with_teachers("SB", 0)
+    act = future_activity(s, p["organizer"])
+    when = closes_in(closes) if closes is not None else "not a time"
+    with pytest.raises(Invalid) as exc:
+        signup.open_signup(act, capacity, when, by=actor(p["organizer"], s), tz=s.timezone)
+    assert field in exc.value.fields
+    assert db.session.get(SignupWindow, act.id) is None
+
+
+def test_capacity_can_grow_not_shrink_below_seats_and_growing_promotes(app):
+    s, p, ts, act = _open(capacity=1)
+    for t in ts[:3]:
+        signup.sign_up(act, t, by=actor(t, s))
+    with pytest.raises(Forbidden):
+        signup.open_signup(act, 5, closes_in(7), by=actor(ts[0], s), tz=s.timezone)
+    signup.open_signup(act, 2, closes_in(6), by=actor(p["organizer"], s), tz=s.timezone)
+    assert _statuses(act.id)[ts[1].username] == "seat"
+    with pytest.raises(Invalid) as exc:
+        signup.open_signup(act, 1, closes_in(6), by=actor(p["organizer"], s), tz=s.timezone)
+    assert "capacity" in exc.value.fields and db.session.get(SignupWindow, act.id).capacity == 2
+
+
+def test_a_participant_cannot_also_sign_up(app):
+    s, p, ts, act = _open(capacity=3)
+    db.session.add(Participation(activity_id=act.id, user_id=ts[0].id, role="attendee"))
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        signup.sign_up(act, ts[0], by=actor(ts[0], s))
+    assert exc.value.msg.code == "signup.participant"
+
+
+def _in_thread(app, barrier, step, school_id, activity_id, user_id, out):
+    with app.app_context():
+        try:
+            act = access.get_activity(activity_id, school_id)
+            user = db.session.get(User, user_id)
+            who = access.actor(user_id, school_id)
+            barrier.wait()
+            (signup.withdraw if step == "withdraw" else signup.sign_up)(act, user, by=who)
+            out.append(200)
+        except DomainError as exc:
+            out.append(exc.status)
+        finally:
+            db.session.remove()
+
+
+def _all_at_once(app, steps: list[tuple[str, int]], school_id: int, activity_id: int) -> list[int]:
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(len(steps))
+    out: list[int] = []
+    threads = [
+        threading.Thread(target=_in_thread, args=(app, barrier, step, school_id, activity_id, uid, out))
+        for step, uid in steps
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return out
+
+
+@pytest.fixture
+def slow_seat_count(monkeypatch):
+    """Counting the seats is slowed down so that, without the lock on the sign-up row, the
+    transactions would overlap between counting and writing (and give a seat twice)."""
+    count_seats = signup._seats
+
+    def slow_count(s, activity_id):
+        n = count_seats(s, activity_id)
+        time.sleep(0.05)
+        return n
+
+    monkeypatch.setattr(signup, "_seats", slow_count)
+
+
+def _seat_ids(activity_id: int) -> list[int]:
+    return list(
+        db.session.execute(
+            select(Signup.user_id).where(Signup.activity_id == activity_id, Signup.status == "seat")
+        ).scalars()
+    )
+
+
+def test_concurrent_withdrawals_promote_each_waiting_person_once(app, slow_seat_count):
+    """8 seat holders withdraw at the same moment: the first 8 of 12 waiting get the seats,
+    in order, nobody twice, and the seats never exceed the capacity."""
+    s, p, ts, act = _open(capacity=8)
+    people = [*ts, *(f.person(s, f"suw{i:02d}", "teacher") for i in range(14))]
+    for t in people:
+        signup.sign_up(act, t, by=actor(t, s))
+    holder_ids = [t.id for t in people[:8]]
+    waiting_ids = [t.id for t in people[8:]]
+    activity_id = act.id
+    out = _all_at_once(app, [("withdraw", uid) for uid in holder_ids], s.id, activity_id)
+    assert out == [200] * len(holder_ids)
+    seats = _seat_ids(activity_id)
+    assert len(seats) == 8 == len(set(seats))
+    assert set(seats) == set(waiting_ids[:8])
+    still = db.session.scalar(select(func.count()).where(Signup.activity_id == activity_id, Signup.status == "waiting"))
+    assert still == len(waiting_ids) - 8
+
+
+def test_concurrent_sign_ups_and_withdrawals_never_exceed_the_capacity(app, slow_seat_count):
+    """12 sign up and 2 seat holders withdraw at the same moment, with 3 seats left: in the
+    end exactly the capacity holds seats, and whoever waits is behind every seat holder."""
+    s, p, ts, act = _open(capacity=5)
+    for t in ts[:2]:
+        signup.sign_up(act, t, by=actor(t, s))
+    newcomers = [f.person(s, f"suc{i:02d}", "teacher") for i in range(12)]
+    steps = [("sign_up", t.id) for t in newcomers] + [("withdraw", t.id) for t in ts[:2]]
+    activity_id = act.id
+    out = _all_at_once(app, steps, s.id, activity_id)
+    assert out == [200] * len(steps)
+    seats = _seat_ids(activity_id)
+    assert len(seats) == 5 == len(set(seats))
+    rows = db.session.execute(select(Signup).where(Signup.activity_id == activity_id, Signup.status == "waiting")).scalars()
+    assert len(list(rows)) == 7
