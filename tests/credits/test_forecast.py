@@ -104,7 +104,7 @@ def test_home_and_summary_show_forecast_and_warnings(app, client, s1, staff):
     assert f'data-testid="pending-{lecture.id}"' in home and "+6 hours" in home
     assert 'data-outlook="needs_more"' in home and "so 3 more hours must come" in home  # 1 + 6 of 10
     zh = client.get("/?lang=zh_Hans_CN").text
-    assert "无故缺席" in zh and "Act now" not in zh
+    assert "未请假缺席" in zh and "Act now" not in zh
     log_in(client, staff["admin"], s1.id)
     summary = client.get("/reports/summary?lang=en").text
     t1_cell = summary.split('data-testid="warnings-t1"')[1].split("</td>")[0]
