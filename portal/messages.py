@@ -41,6 +41,30 @@ TEXTS: dict[str, Any] = {
     "policy.not_self": _l("nobody may decide about their own hours; another school admin must do this"),
     "policy.read_record": _l("only the teacher, a reviewer, a school admin or the district may read this record"),
     "policy.requires_role": _l("requires role: %(roles)s"),
+    "policy.district_only": _l("only the district may do this"),
+    "policy.submit_admin_only": _l("only a school admin may submit the school year to the district"),
+    "policy.decide_submission": _l("only a district reviewer may accept or return a submission"),
+    "policy.reopen_year": _l("only the district may reopen an accepted school year"),
+    # -- the year submitted to the district, and its lock ----------------------------------------
+    "year.locked": _l(
+        "the school year %(year)s was accepted by the district and is locked; ask the district to reopen it"
+    ),
+    "submission.not_found": _l("submission not found"),
+    "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),
+    "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),
+    "submission.not_pending": _l("this submission is not waiting for a decision"),
+    "submission.not_accepted": _l("only an accepted school year can be reopened"),
+    "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
+    "submission.reason_required": _l("a reason is required to reopen a school year"),
+    "submission.reason_field": _l("the reason, for the audit log"),
+    "submission.period_year": _l("the district collects whole school years: submit without a semester"),
+    "submission.period_semester": _l("the district collects semesters: choose semester 1 or 2"),
+    "submission.semester_field": _l("1 or 2"),
+    "submission.teacher_unknown": _l("teacher %(user)s is not in this submission"),
+    "submission.decision_invalid": _l("the decision could not be recorded"),
+    "district.not_found": _l("district not found"),
+    "district.invalid": _l("invalid district"),
+    "district.code_taken": _l("a district with code %(code)s exists"),
     # -- lookups -------------------------------------------------------------------------------
     "activity.not_found": _l("activity not found"),
     "user.not_found": _l("user not found"),
@@ -260,6 +284,7 @@ ROLE_TEXTS: dict[str, Any] = {
     "reviewer": _l("reviewer"),
     "school_admin": _l("school admin"),
     "district_admin": _l("district admin"),
+    "district_reviewer": _l("district reviewer"),
     "owner": _l("the activity's organizer"),
     "participant": _l("a participant"),
 }

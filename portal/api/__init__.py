@@ -13,7 +13,7 @@ from portal.api.errors import init_error_handling
 
 
 def init_app(app: Flask) -> None:
-    from portal.api import views_activities, views_auth, views_school  # noqa: F401  (routes)
+    from portal.api import views_activities, views_auth, views_district, views_school  # noqa: F401  (routes)
     from portal.extensions import csrf
 
     csrf.exempt(bp)

@@ -1,17 +1,20 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
+from portal.models.district import District, SubmissionEvent, YearLock, YearSubmission
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
-from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
+from portal.models.user import DISTRICT_ROLES, ROLES, SCHOOL_ROLES, Exemption, Membership, User
 
 __all__ = [
+    "DISTRICT_ROLES",
     "ROLES",
     "SCHOOL_ROLES",
     "Activity",
     "ApiToken",
     "CreditEntry",
+    "District",
     "Evidence",
     "Exemption",
     "LoginAttempt",
@@ -19,6 +22,9 @@ __all__ = [
     "Participation",
     "School",
     "SchoolActivityType",
+    "SubmissionEvent",
     "TransitionLog",
     "User",
+    "YearLock",
+    "YearSubmission",
 ]

@@ -4,8 +4,19 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Connection,
+    DateTime,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from portal.extensions import Model
 from portal.timeutil import utcnow
@@ -26,6 +37,10 @@ class School(Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The district the school belongs to (a tenant); a school created without one joins the
+    # deployment's default district (:func:`default_district_id`). The column is nullable only
+    # because SQLite cannot add a NOT NULL foreign key to a table with rows; nothing writes NULL.
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True, nullable=True)
     # A new random stamp, set by database triggers whenever anything the school's pages show
     # changes (migration 3b9d0c4e2f61). Cached pages are keyed on it (``portal.page_cache``).
     # Random, not a counter: after a database is restored or rebuilt, old stamps do not recur.
@@ -48,3 +63,26 @@ class SchoolActivityType(Model):
     type_key: Mapped[str] = mapped_column(String(64))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def default_district_id(connection: Connection) -> int:
+    """The deployment's default district (code ``DEFAULT``, else the first), created if there is
+    none: where schools and district staff created without a district belong."""
+    from portal.models.district import DEFAULT_DISTRICT_CODE
+
+    found = connection.execute(
+        text("SELECT id FROM district ORDER BY CASE WHEN code = :code THEN 0 ELSE 1 END, id LIMIT 1"),
+        {"code": DEFAULT_DISTRICT_CODE},
+    ).scalar()
+    if found is None:
+        found = connection.execute(
+            text("INSERT INTO district (code, name, settings, created_at) VALUES (:code, :name, '{}', :now) RETURNING id"),
+            {"code": DEFAULT_DISTRICT_CODE, "name": "默认区", "now": utcnow()},
+        ).scalar_one()
+    return int(found)
+
+
+@event.listens_for(School, "before_insert")
+def _school_joins_default_district(_mapper: Mapper, connection: Connection, target: School) -> None:
+    if target.district_id is None:
+        target.district_id = default_district_id(connection)

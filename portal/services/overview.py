@@ -226,14 +226,14 @@ class SchoolRow:
         return self.met / self.assessed if self.assessed else 0.0
 
 
-def district_overview(year: str) -> list[SchoolRow]:
+def district_overview(year: str, district_id: int | None = None) -> list[SchoolRow]:
     """One row per school: staff, teachers by status, hours credited in ``year``.
 
     Each school's figures are cached under its data stamp (``portal.page_cache``); only the
     schools whose data changed since are computed again, together, by
     :func:`_district_figures`.
     """
-    all_schools = schools.all_schools()
+    all_schools = schools.all_schools(district_id)
     figures = cached_per_school("district-row", all_schools, (year,), lambda changed: _district_figures(changed, year))
     return [SchoolRow(s, *figures[s.id]) for s in all_schools]
 

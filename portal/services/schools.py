@@ -18,7 +18,7 @@ from portal.models.school import DEFAULT_SCHOOL_RULES
 from portal.registry import RegisteredType, registry
 
 
-def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> School:
+def create_school(code: str, name: str, timezone: str = "Asia/Shanghai", district_id: int | None = None) -> School:
     fields: dict[str, str] = {}
     code = (code or "").strip()
     name = (name or "").strip()
@@ -35,7 +35,7 @@ def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> Scho
     if fields:
         raise Invalid("invalid school", fields)
     with write_transaction() as s:
-        school = School(code=code, name=name, timezone=timezone, rules={})
+        school = School(code=code, name=name, timezone=timezone, rules={}, district_id=district_id)
         s.add(school)
     return school
 
@@ -143,9 +143,12 @@ def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     return {key: r.type.settings_with_defaults(stored.get(key)) for key, r in registry().types.items()}
 
 
-def all_schools() -> list[School]:
-    """Every school, read afresh (their data stamps key the district page's cache)."""
+def all_schools(district_id: int | None = None) -> list[School]:
+    """Every school (of one district), read afresh (their data stamps key the district page's
+    cache)."""
     q = select(School).order_by(School.code).execution_options(populate_existing=True)
+    if district_id is not None:
+        q = q.where(School.district_id == district_id)
     return list(db.session.execute(q).scalars())
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.current import current_roles, current_school
+from portal.current import current_district, current_school
 from portal.page_cache import cached_part
 from portal.services import credits, overview
 from portal.timeutil import current_school_year
@@ -19,7 +19,7 @@ bp = Blueprint("home", __name__)
 def index():
     school = current_school()
     if school is None:
-        if "district_admin" in current_roles():
+        if current_district() is not None:
             return redirect(url_for("district.overview"))
         return render_template("home/no_school.html")
     year = credits.parse_year(request.args.get("year"), current_school_year(school.timezone))

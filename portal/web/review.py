@@ -14,6 +14,7 @@ from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.messages import tr
+from portal.models import DISTRICT_ROLES
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, overview, transitions
@@ -29,7 +30,7 @@ bp = Blueprint("review", __name__)
 def queue():
     school = require_school()
     items = overview.review_queue(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
-    me, roles = current_user.id, current_roles() - {"district_admin"}
+    me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
     for item in items:
         people = [qp.user.id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)

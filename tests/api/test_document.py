@@ -46,6 +46,13 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/users/{user_id}/credits", "GET"),
         ("/api/v1/reports/credits", "GET"),
         ("/api/v1/openapi.json", "GET"),
+        ("/api/v1/district/schools", "GET"),
+        ("/api/v1/district/submissions", "GET"),
+        ("/api/v1/district/submissions/{submission_id}", "GET"),
+        ("/api/v1/district/submissions/{submission_id}/decision", "POST"),
+        ("/api/v1/district/submissions/{submission_id}/reopen", "POST"),
+        ("/api/v1/submissions", "GET"),
+        ("/api/v1/submissions", "POST"),
     }
     assert _documented(doc) == expected
 

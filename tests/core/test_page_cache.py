@@ -32,6 +32,10 @@ NOT_SHOWN = {
     "login_attempt": "security, not shown",
     "school": "raises its own stamp (checked below)",
     "user_account": "raises the stamps of the user's schools (checked below)",
+    "district": "district pages are not cached by school stamp; the school's figures do not depend on it",
+    "year_submission": "submission pages are rendered afresh (never cached)",
+    "submission_event": "submission pages are rendered afresh (never cached)",
+    "year_lock": "locks refuse writes; no cached page shows them",
 }
 
 
