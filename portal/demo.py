@@ -104,7 +104,6 @@ def load_demo(today: datetime | None = None) -> School:
         if details is None:  # the type offers no demo data
             continue
         type_name = reg.type.name_zh
-        definition = reg.engine.definition
         for phase, tag, offset in DEMO_PHASES:
             start = now + timedelta(days=offset)
             act = activities.plan_activity(
@@ -119,21 +118,28 @@ def load_demo(today: datetime | None = None) -> School:
                 details,
                 location="学校报告厅",
             )
-            for step in definition.way_to(phase):  # the type's own workflow, its own states too
-                if definition.phase(step.dest) is Phase.CLOSED:
-                    transitions.fire(act.id, school.id, organizer, step.trigger, "时间冲突，改期")
-                    continue
-                _add_evidence(act, organizer, step)  # what the type's guards ask before it
-                if step.not_before_start:  # held: the attendance first
-                    rows = [
-                        {"user_id": p.user_id, "attended_hours": "3", "absent_hours": "0", "excused_hours": "0"}
-                        for p, _ in activities.participants_with_users(act.id)
-                    ]
-                    rows[-1] = {**rows[-1], "attended_hours": "2", "excused_hours": "1"}
-                    activities.record_attendance(act, organizer, rows)
-                actor = organizer if OWNER in step.roles else reviewer
-                transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+            walk(act, organizer, reviewer, phase)
     return school
+
+
+def walk(act: Activity, organizer: User, reviewer: User, phase: Phase) -> None:
+    """Take a demo activity along its type's workflow to ``phase`` (its own states too), with
+    the evidence and attendance each step's guards ask for."""
+    definition = registry().types[act.type_key].engine.definition
+    for step in definition.way_to(phase):
+        if definition.phase(step.dest) is Phase.CLOSED:
+            transitions.fire(act.id, act.school_id, organizer, step.trigger, "时间冲突，改期")
+            continue
+        _add_evidence(act, organizer, step)  # what the type's guards ask before it
+        if step.not_before_start:  # held: the attendance first
+            rows = [
+                {"user_id": p.user_id, "attended_hours": str(act.hours), "absent_hours": "0", "excused_hours": "0"}
+                for p, _ in activities.participants_with_users(act.id)
+            ]
+            rows[-1] = {**rows[-1], "attended_hours": str(act.hours - 1), "excused_hours": "1"}
+            activities.record_attendance(act, organizer, rows)
+        actor = organizer if OWNER in step.roles else reviewer
+        transitions.fire(act.id, act.school_id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
 
 
 def demo_counts() -> dict[str, int]:
