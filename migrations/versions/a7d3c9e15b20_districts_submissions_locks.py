@@ -63,6 +63,7 @@ def upgrade():
     for table in ("school", "membership"):
         _add_district_column(table)
     op.create_index("ix_school_district_id", "school", ["district_id"], unique=False)
+    op.add_column("school", sa.Column("district_rules", sa.JSON(), nullable=True))
     op.create_index("ix_membership_district_id", "membership", ["district_id"], unique=False)
     op.execute("UPDATE school SET district_id = (SELECT MIN(id) FROM district)")
     op.execute(
@@ -136,6 +137,43 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("school_id", "school_year", "semester"),
     )
+    op.create_table(
+        "school_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("district_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("school_year", sa.String(length=9), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("aims", sa.Text(), nullable=False),
+        sa.Column("target_hours", sa.Numeric(precision=8, scale=1, asdecimal=False), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("updated_by", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("submitted_at", sa.DateTime(), nullable=True),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["decided_by"], ["user_account.id"]),
+        sa.ForeignKeyConstraint(["district_id"], ["district.id"]),
+        sa.ForeignKeyConstraint(["school_id"], ["school.id"]),
+        sa.ForeignKeyConstraint(["updated_by"], ["user_account.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("school_id", "school_year"),
+    )
+    op.create_index("ix_school_plan_district", "school_plan", ["district_id", "school_year", "status"], unique=False)
+    op.create_table(
+        "plan_line",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("type_key", sa.String(length=64), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("planned_hours", sa.Numeric(precision=8, scale=1, asdecimal=False), nullable=False),
+        sa.Column("responsible", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["school_plan.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_plan_line_plan_id", "plan_line", ["plan_id"], unique=False)
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _sqlite_triggers()
@@ -236,6 +274,10 @@ def downgrade():
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
         for event in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS submission_event_no_{event} ON submission_event")
+    op.drop_index("ix_plan_line_plan_id", table_name="plan_line")
+    op.drop_table("plan_line")
+    op.drop_index("ix_school_plan_district", table_name="school_plan")
+    op.drop_table("school_plan")
     op.drop_table("year_lock")
     op.drop_index("ix_submission_event_submission_id", table_name="submission_event")
     op.drop_index("ix_submission_event_school", table_name="submission_event")
@@ -247,6 +289,7 @@ def downgrade():
         batch.drop_index("ix_membership_district_id")
         batch.drop_column("district_id")
     with op.batch_alter_table("school") as batch:
+        batch.drop_column("district_rules")
         batch.drop_index("ix_school_district_id")
         batch.drop_column("district_id")
     op.drop_table("district")

@@ -16,6 +16,7 @@ from portal.api.blueprint import bp
 from portal.api.context import caller, school_context
 from portal.api.schemas import SCHOOL_YEAR
 from portal.api.spec import MAX_ID, Param, json_response, operation
+from portal.api.typed_schemas import storable, text
 from portal.errors import Forbidden, NotFound
 from portal.hours import fmt
 from portal.messages import msg
@@ -24,7 +25,7 @@ from portal.services import access, credits, submissions
 from portal.services import overview as overview_service
 
 _HOURS = {"type": "string", "pattern": "^-?[0-9]+(\\.5)?$", "description": "hours, in steps of 0.5"}
-_COMMENT = {"type": "string", "maxLength": submissions.COMMENT_MAX}
+_COMMENT = text(submissions.COMMENT_MAX)
 TEACHER_ROW = {
     "type": "object",
     "properties": {
@@ -91,7 +92,7 @@ REOPEN = {
     "type": "object",
     "additionalProperties": False,
     "required": ["reason"],
-    "properties": {"reason": {**_COMMENT, "minLength": 1}},
+    "properties": {"reason": text(submissions.COMMENT_MAX, nonblank=True)},
 }
 SUBMIT = {
     "type": "object",
@@ -268,3 +269,316 @@ def school_submit() -> tuple[Response, int]:
     ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
     sub = submissions.submit(ctx.school, data["year"], data.get("semester"), by=ctx.actor(caller().user.id))
     return _one(sub), 201
+
+
+MONTH_DAYS = [f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 32)
+              if d <= (29 if m == 2 else 30 if m in (4, 6, 9, 11) else 31)]
+SETTINGS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "required_hours": {"type": ["number", "null"], "minimum": 0, "maximum": 1000, "multipleOf": 0.5,
+                           "description": "schools may require more, never less (null: none set)"},
+        "absence_limit_hours": {"type": ["number", "null"], "minimum": 0, "maximum": 1000, "multipleOf": 0.5,
+                                "description": "schools may allow less absence, never more (null: none set)"},
+        "submission_period": {"type": "string", "enum": ["year", "semester"]},
+        "plan_deadline": {"type": "string", "enum": MONTH_DAYS},
+    },
+}
+DISTRICT = json_response("The district and its settings", {
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "settings": {"type": "object"}},
+})
+NEW_SCHOOL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code", "name", "admin_username", "admin_password"],
+    "properties": {
+        "code": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
+        "name": text(200, nonblank=True),
+        "admin_username": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+        "admin_name": text(100),
+        "admin_password": text(200, min_length=8),
+    },
+}
+TYPE_SWITCH = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["enabled"],
+    "properties": {"enabled": {"type": "boolean"}},
+}
+
+
+def _district_json(d: Any) -> Response:
+    return jsonify({"code": d.code, "name": d.name, "settings": d.settings or {}})
+
+
+@bp.put("/district/settings")
+@operation(
+    summary="The district's defaults: required hours, absence limit, submission period, plan deadline (district admin)",
+    tag="district",
+    school=False,
+    body=SETTINGS,
+    responses={200: DISTRICT},
+    errors=(403,),
+)
+def district_settings() -> Response:
+    from portal.services import districts
+
+    seat = _seat()
+    data = parsing.json_body(SETTINGS)
+    return _district_json(districts.update_settings(districts.get_district(seat.district_id), data, by=_actor(seat)))
+
+
+@bp.post("/district/schools")
+@operation(
+    summary="Create a school of the district with its first school admin (district admin)",
+    tag="district",
+    school=False,
+    body=NEW_SCHOOL,
+    responses={201: json_response("The school", {"type": "object", "properties": {
+        "school": {"type": "string"}, "name": {"type": "string"}, "admin": {"type": "string"}}})},
+    errors=(403,),
+)
+def district_create_school() -> tuple[Response, int]:
+    from portal.services import districts
+
+    seat = _seat()
+    data = parsing.json_body(NEW_SCHOOL)
+    school, admin = districts.create_school_with_admin(
+        districts.get_district(seat.district_id), data["code"], data["name"], data["admin_username"],
+        data.get("admin_name", ""), data["admin_password"], by=_actor(seat))
+    return jsonify({"school": school.code, "name": school.name, "admin": admin.username}), 201
+
+
+@bp.put("/district/activity-types/<key>")
+@operation(
+    summary="Enable or disable an activity type in every school of the district (district admin)",
+    tag="district",
+    school=False,
+    body=TYPE_SWITCH,
+    responses={200: DISTRICT},
+    errors=(403,),
+)
+def district_type(key: str) -> Response:
+    from portal.registry import registry
+    from portal.services import districts
+
+    seat = _seat()
+    data = parsing.json_body(TYPE_SWITCH)
+    if registry().get(key) is None:
+        raise NotFound(msg("type.not_installed_api", key=repr(key)))
+    district = districts.get_district(seat.district_id)
+    districts.enable_type(district, key, data["enabled"], by=_actor(seat))
+    return _district_json(district)
+
+
+DASH_PARAMS = (YEAR_PARAM, Param("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "Page of schools"))
+EXPORT_PARAMS = (YEAR_PARAM, Param("format", {"type": "string", "enum": ["csv", "xlsx"]}, "csv (default) or xlsx"))
+
+
+@bp.get("/district/dashboard")
+@operation(
+    summary="The district dashboard's figures: submissions by status, hours by type, shares per school (paged)",
+    tag="district",
+    school=False,
+    query=DASH_PARAMS,
+    responses={200: json_response("The figures", {"type": "object", "properties": {
+        "year": {"type": "string"}, "page": {"type": "integer"}, "pages": {"type": "integer"},
+        "total_schools": {"type": "integer"},
+        "by_status": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "hours_by_type": {"type": "object", "additionalProperties": _HOURS},
+        "schools": {"type": "array", "items": {"type": "object"}}}})},
+    errors=(403,),
+)
+def district_dashboard() -> Response:
+    from portal.services import dashboard
+
+    seat = _seat()
+    policy.require(policy.may_view_district(_actor(seat)), "policy.district_only")
+    q = parsing.query(DASH_PARAMS)
+    d = dashboard.dashboard(seat.district_id, credits.parse_year(q.get("year")), q.get("page", 1))
+    return jsonify({
+        "year": d.year, "page": d.page, "pages": d.pages, "total_schools": d.total_schools, "by_status": d.by_status,
+        "hours_by_type": {k: fmt(h) for k, h in d.hours_by_type},
+        "schools": [{"school": r.school.code, "name": r.school.name,
+                     "status": r.submission.status if r.submission else None, "shares": dict(r.shares)}
+                    for r in d.schools],
+    })
+
+
+@bp.get("/district/submitted")
+@operation(
+    summary="The figures every school submitted for a year, with each row's accepted/locked state: CSV "
+    "(a row per teacher) or XLSX (a summary sheet and a sheet per school)",
+    tag="district",
+    school=False,
+    query=EXPORT_PARAMS,
+    responses={200: {"description": "The export", "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}}}}},
+    errors=(403,),
+)
+def district_submitted() -> Response:
+    import io
+
+    from flask import request, stream_with_context
+
+    from portal.reports import district_exports
+
+    seat = _seat()
+    policy.require(policy.may_view_district(_actor(seat)), "policy.district_only")
+    q = parsing.query(EXPORT_PARAMS)
+    year = credits.parse_year(q.get("year"))
+    lang = request.accept_languages.best_match(["zh", "en"]) or "zh"
+    name = f"district-submitted-{year}.{q.get('format', 'csv')}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if q.get("format") == "xlsx":
+        out = io.BytesIO()
+        district_exports.write_workbook(seat.district_id, year, out, lang)
+        return Response(out.getvalue(), headers=headers,
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    body = stream_with_context(district_exports.stream_csv_rows(seat.district_id, year, lang))
+    return Response(body, mimetype="text/csv", headers=headers)
+
+
+PLAN_LINE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["type", "month", "title", "hours"],
+    "properties": {
+        "type": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+                 "description": "an installed activity type (another: 404)"},
+        "month": {"type": "integer", "minimum": 1, "maximum": 12},
+        "title": text(200, nonblank=True),
+        "hours": {"type": "number", "minimum": 0, "maximum": 1000, "multipleOf": 0.5},
+        "responsible": text(100),
+    },
+}
+PLAN_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["year", "lines"],
+    "properties": {
+        "year": SCHOOL_YEAR,
+        "aims": text(4000),
+        "target_hours": {"type": "number", "minimum": 0, "maximum": 1000, "multipleOf": 0.5},
+        "lines": {"type": "array", "maxItems": 200, "items": PLAN_LINE},
+    },
+}
+PLAN = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "school": {"type": "string"}, "year": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "submitted", "returned", "accepted"]},
+        "late": {"type": "boolean"}, "aims": {"type": "string"}, "target_hours": _HOURS,
+        "comment": {"type": "string"}, "lines": {"type": "array", "items": {"type": "object"}},
+        "planned_vs_held": {"type": "array", "items": {"type": "object"}},
+    },
+}
+PLAN_YEAR = {"type": "object", "additionalProperties": False, "required": ["year"], "properties": {"year": SCHOOL_YEAR}}
+PLAN_DECISION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["decision"],
+    "properties": {"decision": {"type": "string", "enum": ["accept", "return"]}, "comment": _COMMENT},
+}
+
+
+def _plan_json(plan: Any, code: str) -> Response:
+    from portal.services import plans
+
+    grid = plans.planned_vs_held(plan)
+    return jsonify({
+        "id": plan.id, "school": code, "year": plan.school_year, "status": plan.status, "late": plan.late,
+        "aims": plan.aims, "target_hours": fmt(plan.target_hours), "comment": plan.comment,
+        "lines": [{"type": ln.type_key, "month": ln.month, "title": ln.title, "hours": fmt(ln.planned_hours),
+                   "responsible": ln.responsible} for ln in plans.lines_of(plan.id)],
+        "planned_vs_held": [{"type": k, "month": m, "planned": c.planned, "planned_hours": fmt(c.planned_hours),
+                             "held": c.held, "held_hours": fmt(c.held_hours)} for (k, m), c in sorted(grid.items())],
+    })
+
+
+@bp.get("/plan")
+@operation(
+    summary="The school's annual plan for a year, with planned against held by type and month (school admin)",
+    tag="district",
+    query=(YEAR_PARAM,),
+    responses={200: json_response("The plan", PLAN)},
+    errors=(403,),
+)
+def school_plan_get() -> Response:
+    from portal.services import plans
+
+    ctx = school_context()
+    ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
+    q = parsing.query((YEAR_PARAM,))
+    plan = plans.get_plan(ctx.school.id, credits.parse_year(q.get("year")))
+    if plan is None:
+        raise NotFound(msg("plan.not_found"))
+    return _plan_json(plan, ctx.school.code)
+
+
+@bp.put("/plan")
+@operation(
+    summary="Write the school's annual plan for a year while it is a draft or returned (school admin)",
+    tag="district",
+    body=PLAN_BODY,
+    responses={200: json_response("The plan", PLAN)},
+    errors=(403, 409),
+)
+def school_plan_put() -> Response:
+    from portal.services import plans
+
+    ctx = school_context()
+    data = parsing.json_body(PLAN_BODY)
+    ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
+    plan = plans.save_plan(ctx.school, data["year"], data.get("aims", ""), data.get("target_hours", 0),
+                           data["lines"], by=ctx.actor(caller().user.id))
+    return _plan_json(plan, ctx.school.code)
+
+
+@bp.post("/plan/submit")
+@operation(
+    summary="Send the school's annual plan to the district (marked late after the district's deadline)",
+    tag="district",
+    body=PLAN_YEAR,
+    responses={200: json_response("The plan", PLAN)},
+    errors=(403, 409),
+)
+def school_plan_submit() -> Response:
+    from portal.services import plans
+
+    ctx = school_context()
+    data = parsing.json_body(PLAN_YEAR)
+    ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
+    return _plan_json(plans.submit_plan(ctx.school, data["year"], by=ctx.actor(caller().user.id)), ctx.school.code)
+
+
+@bp.post("/district/plans/<int:plan_id>/decision")
+@operation(
+    summary="Accept a school's annual plan or return it with a comment (district staff)",
+    tag="district",
+    school=False,
+    body=PLAN_DECISION,
+    responses={200: json_response("The plan", PLAN)},
+    errors=(403, 409),
+)
+def district_plan_decide(plan_id: int) -> Response:
+    from portal.extensions import db
+    from portal.models import School
+    from portal.services import plans
+
+    seat = _seat()
+    data = parsing.json_body(PLAN_DECISION)
+    if plan_id > MAX_ID:
+        raise NotFound(msg("plan.not_found"))
+    plan = plans.decide_plan(plan_id, data["decision"] == "accept", data.get("comment", ""), by=_actor(seat),
+                             district_id=seat.district_id)
+    return _plan_json(plan, db.session.get_one(School, plan.school_id).code)
+
+
+for _schema in (DECISION, REOPEN, SUBMIT, SETTINGS, NEW_SCHOOL, TYPE_SWITCH, PLAN_LINE, PLAN_BODY, PLAN_YEAR,
+                PLAN_DECISION):
+    storable(_schema)  # no NUL in any text (the input guard refuses it before the view)

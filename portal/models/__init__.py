@@ -1,7 +1,7 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
-from portal.models.district import District, SubmissionEvent, YearLock, YearSubmission
+from portal.models.district import District, PlanLine, SchoolPlan, SubmissionEvent, YearLock, YearSubmission
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
@@ -20,8 +20,10 @@ __all__ = [
     "LoginAttempt",
     "Membership",
     "Participation",
+    "PlanLine",
     "School",
     "SchoolActivityType",
+    "SchoolPlan",
     "SubmissionEvent",
     "TransitionLog",
     "User",

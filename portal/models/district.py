@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -126,3 +127,44 @@ class YearLock(Model):
     submission_id: Mapped[int] = mapped_column(ForeignKey("year_submission.id"))
     locked_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     locked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SchoolPlan(Model):
+    """The school's annual plan (年度校本研修计划) for a school year: aims, target hours and the
+    planned activities (:class:`PlanLine`), sent to the district by its deadline. ``status``:
+    draft, submitted, returned, accepted."""
+
+    __tablename__ = "school_plan"
+    __table_args__ = (
+        UniqueConstraint("school_id", "school_year"),
+        Index("ix_school_plan_district", "district_id", "school_year", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    school_year: Mapped[str] = mapped_column(String(9))
+    status: Mapped[str] = mapped_column(String(16))
+    aims: Mapped[str] = mapped_column(Text, default="")
+    target_hours: Mapped[Decimal] = mapped_column(HoursType, default=Decimal("0"))
+    comment: Mapped[str] = mapped_column(Text, default="")  # the district's, on a return
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # submitted after the district's deadline
+    updated_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PlanLine(Model):
+    """A planned activity of a school plan: its type, month, planned hours and who is responsible."""
+
+    __tablename__ = "plan_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("school_plan.id"), index=True)
+    type_key: Mapped[str] = mapped_column(String(64))
+    month: Mapped[int] = mapped_column(Integer)  # 1–12
+    title: Mapped[str] = mapped_column(String(200))
+    planned_hours: Mapped[Decimal] = mapped_column(HoursType)
+    responsible: Mapped[str] = mapped_column(String(100), default="")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,23 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     "required_hours": 50,
     "absence_limit_hours": 5,
 }
+#: Rules a district may set for its schools: a school may be stricter, never more lenient —
+#: raise the required hours (``RAISE_ONLY``), lower the absence limit.
+RAISE_ONLY = ("required_hours",)
+
+
+def district_rule(district_rules: dict[str, Any] | None, key: str) -> Any:
+    """The district's own setting of a school rule (None: the district set none)."""
+    if not district_rules or key not in DEFAULT_SCHOOL_RULES:
+        return None
+    return district_rules.get(key)
+
+
+def rules_of_district(settings: Any) -> dict[str, Any]:
+    """The school rules among a district's settings (what its schools copy)."""
+    if isinstance(settings, str):  # a JSON column read through text SQL on SQLite
+        settings = json.loads(settings or "{}")
+    return {k: v for k, v in (settings or {}).items() if k in DEFAULT_SCHOOL_RULES and v is not None}
 
 
 class School(Model):
@@ -48,8 +66,21 @@ class School(Model):
         BigInteger, default=lambda: secrets.randbits(62), server_default=text("0")
     )
 
+    # The district's own settings of school rules, as the school sees them (written by the
+    # district's settings service and at the school's creation): they bound the school's rules
+    # without a join or a query wherever a rule is read.
+    district_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
     def rule(self, key: str) -> Any:
-        return (self.rules or {}).get(key, DEFAULT_SCHOOL_RULES[key])
+        """The school's rule: its own value, else the district's, else the seeds' default —
+        never less strict than the district set (required hours at least the district's,
+        the absence limit at most the district's)."""
+        own = (self.rules or {}).get(key)
+        floor = district_rule(self.district_rules, key)
+        value = own if own is not None else floor if floor is not None else DEFAULT_SCHOOL_RULES[key]
+        if floor is None:
+            return value
+        return max(value, floor) if key in RAISE_ONLY else min(value, floor)
 
 
 class SchoolActivityType(Model):
@@ -86,3 +117,7 @@ def default_district_id(connection: Connection) -> int:
 def _school_joins_default_district(_mapper: Mapper, connection: Connection, target: School) -> None:
     if target.district_id is None:
         target.district_id = default_district_id(connection)
+    if target.district_rules is None:
+        settings = connection.execute(text("SELECT settings FROM district WHERE id = :id"),
+                                      {"id": target.district_id}).scalar()
+        target.district_rules = rules_of_district(settings)

@@ -12,9 +12,10 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
+from portal.hours import fmt
 from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
-from portal.models.school import DEFAULT_SCHOOL_RULES
+from portal.models.school import DEFAULT_SCHOOL_RULES, RAISE_ONLY, district_rule
 from portal.registry import RegisteredType, registry
 
 
@@ -55,6 +56,8 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             fields[key] = msg("rules.range")
         elif (value * 2) != int(value * 2):
             fields[key] = msg("hours.steps")
+        elif (refusal := _below_district(school, key, value)) is not None:
+            fields[key] = refusal
         else:
             clean[key] = value
     if fields:
@@ -62,6 +65,18 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
     with write_transaction():
         school.rules = {**(school.rules or {}), **clean}
     return school
+
+
+def _below_district(school: School, key: str, value: float) -> Msg | None:
+    """A school may be stricter than its district, never more lenient."""
+    floor = district_rule(school.district_rules, key)
+    if floor is None:
+        return None
+    if key in RAISE_ONLY and value < floor:
+        return msg("rules.below_district", n=fmt(floor))
+    if key not in RAISE_ONLY and value > floor:
+        return msg("rules.above_district", n=fmt(floor))
+    return None
 
 
 def require_type(key: str) -> RegisteredType:

@@ -38,14 +38,15 @@ def period(district: District, semester: Any) -> int:
     """The part of the year a submission covers: ``WHOLE_YEAR`` (0), or semester 1 or 2 when
     the district collects semesters (its ``submission_period`` setting)."""
     by_semester = district.setting("submission_period") == "semester"
+    if semester not in (None, "", 0, "0", 1, 2, "1", "2") or isinstance(semester, bool):
+        raise Invalid(msg("submission.period_semester"), {"semester": msg("submission.semester_field")})
+    # a period the district does not collect: the district's setting decides (a conflict)
     if semester in (None, "", 0, "0"):
         if by_semester:
-            raise Invalid(msg("submission.period_semester"), {"semester": msg("submission.semester_field")})
+            raise Conflict(msg("submission.period_semester"), submission_period="semester")
         return WHOLE_YEAR
     if not by_semester:
-        raise Invalid(msg("submission.period_year"), {"semester": msg("submission.period_year")})
-    if semester not in (1, 2, "1", "2"):
-        raise Invalid(msg("submission.period_semester"), {"semester": msg("submission.semester_field")})
+        raise Conflict(msg("submission.period_year"), submission_period="year")
     return int(semester)
 
 

@@ -4,18 +4,35 @@ evidence), accept / return / reopen; and the school admin's page to submit the y
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import tempfile
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal import policy
 from portal.current import allowed, current_actor, current_district, require_school
-from portal.errors import DomainError
+from portal.errors import DomainError, Invalid
 from portal.extensions import db
-from portal.messages import tr
+from portal.hours import fmt
+from portal.i18n import lang_code
+from portal.messages import msg, tr
 from portal.models import Evidence, School
 from portal.registry import registry
-from portal.services import access, credits, districts, submissions
+from portal.reports import district_exports
+from portal.services import access, credits, districts, plans, schools, submissions
+from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
 from portal.timeutil import current_school_year
@@ -164,7 +181,8 @@ def school_submission():
     year = credits.parse_year(request.values.get("year"), current_school_year(school.timezone))
     district = districts.get_district(school.district_id)
     if request.method == "POST":
-        try:
+        try:  # the year is named on the form: a post without it submits nothing
+            year = credits.parse_year(request.form.get("year") or "-")
             submissions.submit(school, year, request.form.get("semester") or None, by=current_actor())
         except DomainError as exc:
             db.session.rollback()
@@ -184,3 +202,179 @@ def school_submission():
 @allowed(policy.may_submit_year)
 def school_frozen_summary(submission_id: int):
     return _xlsx(submissions.get_for_school(submission_id, require_school().id))
+
+
+# -- the district admin: defaults, schools and their admins, types district-wide -------------------
+
+
+def _refused(exc: DomainError) -> None:
+    """Nothing was changed: say why, with each field's reason."""
+    db.session.rollback()
+    fields = getattr(exc, "fields", {}) or {}
+    flash("; ".join([tr(exc), *(f"{k}: {tr(v)}" for k, v in fields.items())]), "danger")
+
+
+def _number(raw: str | None) -> float | str | None:
+    """A form's number (empty: None, the district sets none); text that is no number is passed on
+    for the service to refuse with its message."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+@bp.route("/district/settings", methods=["GET", "POST"])
+@allowed(policy.may_administer_district)
+def settings():
+    district = districts.get_district(_district_id())
+    status = 200
+    if request.method == "POST":
+        form = request.form.get("form", "")
+        try:
+            if form == "defaults":
+                districts.update_settings(district, {
+                    "required_hours": _number(request.form.get("required_hours")),
+                    "absence_limit_hours": _number(request.form.get("absence_limit_hours")),
+                    "submission_period": request.form.get("submission_period", ""),
+                    "plan_deadline": request.form.get("plan_deadline", ""),
+                }, by=current_actor())
+            elif form == "school":
+                districts.create_school_with_admin(
+                    district, request.form.get("code", ""), request.form.get("name", ""),
+                    request.form.get("admin_username", ""), request.form.get("admin_name", ""),
+                    request.form.get("admin_password", ""), by=current_actor())
+            elif form == "type":
+                districts.enable_type(district, request.form.get("type_key", ""),
+                                      request.form.get("enabled") == "1", by=current_actor())
+            else:
+                abort(400)
+        except DomainError as exc:
+            _refused(exc)
+            status = 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("district.settings"), 303)
+    enabled = set((district.settings or {}).get("enabled_types", []))
+    return render_template(
+        "district/settings.html", district=district, enabled=enabled, types=list(registry().types.values()),
+        schools=schools.all_schools(district.id),
+    ), status
+
+
+# -- the dashboard and the export of what the schools submitted -----------------------------------
+
+
+@bp.route("/district/dashboard")
+@allowed(policy.may_view_district)
+def dashboard():
+    year = credits.parse_year(request.args.get("year"))
+    d = dashboard_service.dashboard(_district_id(), year, _page_arg())
+    names = _type_names()
+    hours_items = [(names.get(k, k), float(h), fmt(h)) for k, h in d.hours_by_type]
+    return render_template("district/dashboard.html", d=d, hours_items=hours_items)
+
+
+@bp.route("/district/submitted.xlsx")
+@allowed(policy.may_view_district)
+def accepted_xlsx():
+    year = credits.parse_year(request.args.get("year"))
+    spool = tempfile.TemporaryFile()  # one sheet per school: assembled on disk, not in memory
+    district_exports.write_workbook(_district_id(), year, spool, lang_code())
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=f"district-submitted-{year}.xlsx",
+                     max_age=0)
+
+
+@bp.route("/district/submitted.csv")
+@allowed(policy.may_view_district)
+def accepted_csv():
+    year = credits.parse_year(request.args.get("year"))
+    body = stream_with_context(district_exports.stream_csv_rows(_district_id(), year, lang_code()))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="district-submitted-{year}.csv"', "Cache-Control": "no-store"})
+
+
+# -- the school's annual plan (年度校本研修计划) -------------------------------------------------
+
+PLAN_ROWS = 12  # empty rows offered on the form beyond the plan's own
+
+
+def _plan_lines_from_form() -> list[dict[str, str]]:
+    """The form's rows (``type-N``, ``month-N``, ``title-N``, ``hours-N``, ``responsible-N``);
+    a row left empty is no line."""
+    lines = []
+    for n in range(LINES_MAX_FORM):
+        row = {k: request.form.get(f"{k}-{n}", "").strip() for k in ("type", "month", "title", "hours", "responsible")}
+        if not row["title"] and not row["hours"]:
+            continue
+        lines.append(row)
+    return lines
+
+
+LINES_MAX_FORM = 200
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+@allowed(policy.may_submit_year)
+def school_plan():
+    school = require_school()
+    year = credits.parse_year(request.values.get("year"), plans.next_year(school.timezone))
+    status = 200
+    if request.method == "POST":
+        try:  # the year is named on the form: a post without it saves nothing
+            year = credits.parse_year(request.form.get("year") or "-")
+            plans.save_plan(school, year, request.form.get("aims", ""), request.form.get("target_hours", ""),
+                            _plan_lines_from_form(), by=current_actor())
+            if request.form.get("action") == "submit":
+                plans.submit_plan(school, year, by=current_actor())
+        except DomainError as exc:
+            _refused(exc)
+            status = 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("district.school_plan", year=year), 303)
+    plan = plans.get_plan(school.id, year)
+    lines = plans.lines_of(plan.id) if plan else []
+    district = districts.get_district(school.district_id)
+    return render_template(
+        "district/plan.html", school=school, year=year, plan=plan, lines=lines, blank=PLAN_ROWS,
+        types=list(registry().types), months=plans.MONTHS, deadline=plans.deadline(district, year),
+        editable=plan is None or plan.status in plans.EDITABLE,
+        grid=plans.planned_vs_held(plan) if plan else {}, district_view=False,
+    ), status
+
+
+@bp.route("/district/plans")
+@allowed(policy.may_view_district)
+def district_plans():
+    year = credits.parse_year(request.args.get("year"), plans.next_year("Asia/Shanghai"))
+    return render_template("district/plans.html", rows=plans.district_plans(_district_id(), year), year=year)
+
+
+@bp.route("/district/plans/<int:plan_id>", methods=["GET", "POST"])
+@allowed(policy.may_view_district)
+def district_plan(plan_id: int):
+    plan = plans.get_for_district(plan_id, _district_id())
+    if request.method == "POST":
+        decision = request.form.get("decision", "")
+        try:
+            if decision not in ("accept", "return"):
+                raise Invalid(msg("submission.decision_invalid"), {"decision": msg("submission.decision_invalid")})
+            plans.decide_plan(plan.id, decision == "accept", request.form.get("comment", ""),
+                              by=current_actor(), district_id=_district_id())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(tr(exc), "danger")
+        else:
+            flash(_("Saved."), "success")
+        return redirect(url_for("district.district_plan", plan_id=plan.id), 303)
+    school = db.session.get_one(School, plan.school_id)
+    district = districts.get_district(plan.district_id)
+    return render_template(
+        "district/plan.html", school=school, year=plan.school_year, plan=plan, lines=plans.lines_of(plan.id),
+        blank=0, types=list(registry().types), months=plans.MONTHS, deadline=plans.deadline(district, plan.school_year),
+        editable=False, grid=plans.planned_vs_held(plan), district_view=True,
+    )

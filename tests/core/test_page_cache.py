@@ -36,6 +36,8 @@ NOT_SHOWN = {
     "year_submission": "submission pages are rendered afresh (never cached)",
     "submission_event": "submission pages are rendered afresh (never cached)",
     "year_lock": "locks refuse writes; no cached page shows them",
+    "school_plan": "plan pages are rendered afresh (never cached)",
+    "plan_line": "plan pages are rendered afresh (never cached)",
 }
 
 

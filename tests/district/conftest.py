@@ -34,16 +34,9 @@ class World:
 def world(app) -> World:
     d1 = districts.create_district("D1", "第一区")
     d2 = districts.create_district("D2", "第二区", {"required_hours": 60})
-    s1 = f.school("S1", types=BUILTIN)
-    s1.district_id = d1.id
-    s2 = f.school("S2", types=BUILTIN)
-    t1 = f.school("T1", types=BUILTIN)
-    from portal.database import write_transaction
-
-    with write_transaction():
-        s1.district_id = d1.id
-        s2.district_id = d1.id
-        t1.district_id = d2.id
+    s1 = districts.move_school(f.school("S1", types=BUILTIN), d1)
+    s2 = districts.move_school(f.school("S2", types=BUILTIN), d1)
+    t1 = districts.move_school(f.school("T1", types=BUILTIN), d2)
     staff = f.staff(s1)
     f.staff(t1, prefix="t")
     from portal.services import users

@@ -42,8 +42,10 @@ def test_only_a_school_admin_submits_and_only_once_at_a_time(world):
         submissions.submit(world.s1, YEAR, by=_admin(world))
     with pytest.raises(Invalid):
         submissions.submit(world.s1, "2026", by=_admin(world))
-    with pytest.raises(Invalid):  # the district collects whole years
+    with pytest.raises(Conflict):  # the district collects whole years
         submissions.submit(world.s1, YEAR, 1, by=_admin(world))
+    with pytest.raises(Invalid):
+        submissions.submit(world.s1, YEAR, 3, by=_admin(world))
 
 
 def test_return_needs_a_comment_and_the_school_resubmits(world):
