@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, School, User
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
-from portal.timeutil import utcnow
+from portal.timeutil import current_school_year, utcnow
 from workflows.definition import OWNER, Phase, Transition
 
 DEMO_PASSWORD = "yanxiu-demo"
@@ -30,6 +30,7 @@ STAFF = [
     ("teacher6", "何立新", ["teacher"], "M", date(1970, 2, 27)),
 ]
 DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
+DISTRICT_REVIEWER = ("dreviewer", "钱静怡", ["district_reviewer"], "F", date(1979, 10, 6))  # 区教师发展中心
 
 
 # One demo activity of each type in each phase: how far along it is, and when it starts (days).
@@ -95,8 +96,8 @@ def load_demo(today: datetime | None = None) -> School:
         schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
     for username, name, roles, gender, born in STAFF:
         users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born)
-    username, name, roles, gender, born = DISTRICT
-    users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
+    for username, name, roles, gender, born in (DISTRICT, DISTRICT_REVIEWER):
+        users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
     for key, reg in registry().types.items():
@@ -119,7 +120,25 @@ def load_demo(today: datetime | None = None) -> School:
                 location="学校报告厅",
             )
             walk(act, organizer, reviewer, phase)
+    _plan_and_submission(school)
     return school
+
+
+def _plan_and_submission(school: School) -> None:
+    """The DEMO school's annual plan of this year (sent to the district) and this year's figures
+    submitted to the district, waiting for its reviewer."""
+    from portal.services import access, plans, submissions
+
+    admin = access.actor(_user("admin").id, school.id)
+    year = current_school_year(school.timezone)
+    lines = [
+        {"type": key, "month": month, "title": f"{registry().types[key].type.name_zh}（{month}月）", "hours": "3",
+         "responsible": "教科室"}
+        for key, month in zip(registry().keys(), (10, 11, 12, 3, 4, 5), strict=False)
+    ]
+    plans.save_plan(school, year, "聚焦课堂教学改进，提升作业设计与命题能力。", "50", lines, by=admin)
+    plans.submit_plan(school, year, by=admin)
+    submissions.submit(school, year, by=admin)
 
 
 def walk(act: Activity, organizer: User, reviewer: User, phase: Phase) -> None:

@@ -70,8 +70,8 @@ def load_district_demo() -> None:
         with write_transaction():
             with_name.name = "研修示范区"
     username, name, gender, born = REVIEWER
-    reviewer = users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born,
-                                 district_id=default.id)
+    reviewer = users.by_username(username) or users.create_user(
+        username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=default.id)
     year = current_school_year()
     for code, name, stage, people in SCHOOLS:
         school, staff = _school(code, name, default.id, people)

@@ -14,7 +14,7 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
     stages = dict(db.session.execute(
         select(School.code, YearSubmission.status).join(School, School.id == YearSubmission.school_id)
     ).all())
-    assert stages == {"EAST1": "submitted", "WEST1": "returned", "NORTH1": "accepted", "SOUTH1": "submitted"}
+    assert stages == {"DEMO": "submitted", "EAST1": "submitted", "WEST1": "returned", "NORTH1": "accepted", "SOUTH1": "submitted"}
     assert db.session.execute(select(YearLock)).scalar_one().school_id == db.session.execute(
         select(School.id).where(School.code == "NORTH1")).scalar_one()
     districts = dict(db.session.execute(select(School.code, School.district_id)).all())
