@@ -127,7 +127,7 @@ def load_demo(today: datetime | None = None) -> School:
 def _plan_and_submission(school: School) -> None:
     """The DEMO school's annual plan of this year (sent to the district) and this year's figures
     submitted to the district, waiting for its reviewer."""
-    from portal.services import access, plans, submissions
+    from portal.services import access, school_plans, submissions
 
     admin = access.actor(_user("admin").id, school.id)
     year = current_school_year(school.timezone)
@@ -136,8 +136,8 @@ def _plan_and_submission(school: School) -> None:
          "responsible": "教科室"}
         for key, month in zip(registry().keys(), (10, 11, 12, 3, 4, 5), strict=False)
     ]
-    plans.save_plan(school, year, "聚焦课堂教学改进，提升作业设计与命题能力。", "50", lines, by=admin)
-    plans.submit_plan(school, year, by=admin)
+    school_plans.save_plan(school, year, "聚焦课堂教学改进，提升作业设计与命题能力。", "50", lines, by=admin)
+    school_plans.submit_plan(school, year, by=admin)
     submissions.submit(school, year, by=admin)
 
 

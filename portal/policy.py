@@ -132,6 +132,16 @@ def may_reopen_year(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
+def may_write_school_plan(actor: Actor) -> bool:
+    """Write the school's annual plan (年度校本研修计划) and send it to the district."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_decide_school_plan(actor: Actor) -> bool:
+    """Accept a school's annual plan or return it with a comment (district staff)."""
+    return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
 def may_administer_district(actor: Actor) -> bool:
     """The district's defaults, its schools and their admins, types enabled district-wide."""
     return actor.has(DISTRICT_ADMIN)

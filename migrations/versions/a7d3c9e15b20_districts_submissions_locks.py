@@ -162,7 +162,7 @@ def upgrade():
     )
     op.create_index("ix_school_plan_district", "school_plan", ["district_id", "school_year", "status"], unique=False)
     op.create_table(
-        "plan_line",
+        "school_plan_line",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("type_key", sa.String(length=64), nullable=False),
@@ -173,7 +173,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["plan_id"], ["school_plan.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_plan_line_plan_id", "plan_line", ["plan_id"], unique=False)
+    op.create_index("ix_school_plan_line_plan_id", "school_plan_line", ["plan_id"], unique=False)
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         _sqlite_triggers()
@@ -274,8 +274,8 @@ def downgrade():
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
         for event in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS submission_event_no_{event} ON submission_event")
-    op.drop_index("ix_plan_line_plan_id", table_name="plan_line")
-    op.drop_table("plan_line")
+    op.drop_index("ix_school_plan_line_plan_id", table_name="school_plan_line")
+    op.drop_table("school_plan_line")
     op.drop_index("ix_school_plan_district", table_name="school_plan")
     op.drop_table("school_plan")
     op.drop_table("year_lock")

@@ -487,20 +487,20 @@ PLAN_DECISION = {
 
 
 def _plan_json(plan: Any, code: str) -> Response:
-    from portal.services import plans
+    from portal.services import school_plans
 
-    grid = plans.planned_vs_held(plan)
+    grid = school_plans.planned_vs_held(plan)
     return jsonify({
         "id": plan.id, "school": code, "year": plan.school_year, "status": plan.status, "late": plan.late,
         "aims": plan.aims, "target_hours": fmt(plan.target_hours), "comment": plan.comment,
         "lines": [{"type": ln.type_key, "month": ln.month, "title": ln.title, "hours": fmt(ln.planned_hours),
-                   "responsible": ln.responsible} for ln in plans.lines_of(plan.id)],
+                   "responsible": ln.responsible} for ln in school_plans.lines_of(plan.id)],
         "planned_vs_held": [{"type": k, "month": m, "planned": c.planned, "planned_hours": fmt(c.planned_hours),
                              "held": c.held, "held_hours": fmt(c.held_hours)} for (k, m), c in sorted(grid.items())],
     })
 
 
-@bp.get("/plan")
+@bp.get("/school-plan")
 @operation(
     summary="The school's annual plan for a year, with planned against held by type and month (school admin)",
     tag="district",
@@ -509,18 +509,18 @@ def _plan_json(plan: Any, code: str) -> Response:
     errors=(403,),
 )
 def school_plan_get() -> Response:
-    from portal.services import plans
+    from portal.services import school_plans
 
     ctx = school_context()
     ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
     q = parsing.query((YEAR_PARAM,))
-    plan = plans.get_plan(ctx.school.id, credits.parse_year(q.get("year")))
+    plan = school_plans.get_plan(ctx.school.id, credits.parse_year(q.get("year")))
     if plan is None:
-        raise NotFound(msg("plan.not_found"))
+        raise NotFound(msg("school_plan.not_found"))
     return _plan_json(plan, ctx.school.code)
 
 
-@bp.put("/plan")
+@bp.put("/school-plan")
 @operation(
     summary="Write the school's annual plan for a year while it is a draft or returned (school admin)",
     tag="district",
@@ -529,17 +529,17 @@ def school_plan_get() -> Response:
     errors=(403, 409),
 )
 def school_plan_put() -> Response:
-    from portal.services import plans
+    from portal.services import school_plans
 
     ctx = school_context()
     data = parsing.json_body(PLAN_BODY)
     ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
-    plan = plans.save_plan(ctx.school, data["year"], data.get("aims", ""), data.get("target_hours", 0),
+    plan = school_plans.save_plan(ctx.school, data["year"], data.get("aims", ""), data.get("target_hours", 0),
                            data["lines"], by=ctx.actor(caller().user.id))
     return _plan_json(plan, ctx.school.code)
 
 
-@bp.post("/plan/submit")
+@bp.post("/school-plan/submit")
 @operation(
     summary="Send the school's annual plan to the district (marked late after the district's deadline)",
     tag="district",
@@ -548,15 +548,15 @@ def school_plan_put() -> Response:
     errors=(403, 409),
 )
 def school_plan_submit() -> Response:
-    from portal.services import plans
+    from portal.services import school_plans
 
     ctx = school_context()
     data = parsing.json_body(PLAN_YEAR)
     ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
-    return _plan_json(plans.submit_plan(ctx.school, data["year"], by=ctx.actor(caller().user.id)), ctx.school.code)
+    return _plan_json(school_plans.submit_plan(ctx.school, data["year"], by=ctx.actor(caller().user.id)), ctx.school.code)
 
 
-@bp.post("/district/plans/<int:plan_id>/decision")
+@bp.post("/school-plans/<int:plan_id>/decision")
 @operation(
     summary="Accept a school's annual plan or return it with a comment (district staff)",
     tag="district",
@@ -568,13 +568,13 @@ def school_plan_submit() -> Response:
 def district_plan_decide(plan_id: int) -> Response:
     from portal.extensions import db
     from portal.models import School
-    from portal.services import plans
+    from portal.services import school_plans
 
     seat = _seat()
     data = parsing.json_body(PLAN_DECISION)
     if plan_id > MAX_ID:
-        raise NotFound(msg("plan.not_found"))
-    plan = plans.decide_plan(plan_id, data["decision"] == "accept", data.get("comment", ""), by=_actor(seat),
+        raise NotFound(msg("school_plan.not_found"))
+    plan = school_plans.decide_plan(plan_id, data["decision"] == "accept", data.get("comment", ""), by=_actor(seat),
                              district_id=seat.district_id)
     return _plan_json(plan, db.session.get_one(School, plan.school_id).code)
 

@@ -1,7 +1,14 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
-from portal.models.district import District, PlanLine, SchoolPlan, SubmissionEvent, YearLock, YearSubmission
+from portal.models.district import (
+    District,
+    SchoolPlan,
+    SchoolPlanLine,
+    SubmissionEvent,
+    YearLock,
+    YearSubmission,
+)
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
@@ -20,7 +27,7 @@ __all__ = [
     "LoginAttempt",
     "Membership",
     "Participation",
-    "PlanLine",
+    "SchoolPlanLine",
     "School",
     "SchoolActivityType",
     "SchoolPlan",

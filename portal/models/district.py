@@ -131,7 +131,7 @@ class YearLock(Model):
 
 class SchoolPlan(Model):
     """The school's annual plan (年度校本研修计划) for a school year: aims, target hours and the
-    planned activities (:class:`PlanLine`), sent to the district by its deadline. ``status``:
+    planned activities (:class:`SchoolPlanLine`), sent to the district by its deadline. ``status``:
     draft, submitted, returned, accepted."""
 
     __tablename__ = "school_plan"
@@ -156,10 +156,10 @@ class SchoolPlan(Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class PlanLine(Model):
+class SchoolPlanLine(Model):
     """A planned activity of a school plan: its type, month, planned hours and who is responsible."""
 
-    __tablename__ = "plan_line"
+    __tablename__ = "school_plan_line"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("school_plan.id"), index=True)

@@ -31,7 +31,7 @@ from portal.messages import msg, tr
 from portal.models import Evidence, School
 from portal.registry import registry
 from portal.reports import district_exports
-from portal.services import access, credits, districts, plans, schools, submissions
+from portal.services import access, credits, districts, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
@@ -317,64 +317,65 @@ def _plan_lines_from_form() -> list[dict[str, str]]:
 LINES_MAX_FORM = 200
 
 
-@bp.route("/plan", methods=["GET", "POST"])
-@allowed(policy.may_submit_year)
+@bp.route("/school-plan", methods=["GET", "POST"])
+@allowed(policy.may_write_school_plan)
 def school_plan():
     school = require_school()
-    year = credits.parse_year(request.values.get("year"), plans.next_year(school.timezone))
+    year = credits.parse_year(request.values.get("year"), school_plans.next_year(school.timezone))
     status = 200
     if request.method == "POST":
         try:  # the year is named on the form: a post without it saves nothing
             year = credits.parse_year(request.form.get("year") or "-")
-            plans.save_plan(school, year, request.form.get("aims", ""), request.form.get("target_hours", ""),
+            school_plans.save_plan(school, year, request.form.get("aims", ""), request.form.get("target_hours", ""),
                             _plan_lines_from_form(), by=current_actor())
             if request.form.get("action") == "submit":
-                plans.submit_plan(school, year, by=current_actor())
+                school_plans.submit_plan(school, year, by=current_actor())
         except DomainError as exc:
             _refused(exc)
             status = 422
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("district.school_plan", year=year), 303)
-    plan = plans.get_plan(school.id, year)
-    lines = plans.lines_of(plan.id) if plan else []
+    plan = school_plans.get_plan(school.id, year)
+    lines = school_plans.lines_of(plan.id) if plan else []
     district = districts.get_district(school.district_id)
     return render_template(
-        "district/plan.html", school=school, year=year, plan=plan, lines=lines, blank=PLAN_ROWS,
-        types=list(registry().types), months=plans.MONTHS, deadline=plans.deadline(district, year),
-        editable=plan is None or plan.status in plans.EDITABLE,
-        grid=plans.planned_vs_held(plan) if plan else {}, district_view=False,
+        "school_plan/plan.html", school=school, year=year, plan=plan, lines=lines, blank=PLAN_ROWS,
+        types=list(registry().types), months=school_plans.MONTHS, deadline=school_plans.deadline(district, year),
+        editable=plan is None or plan.status in school_plans.EDITABLE,
+        grid=school_plans.planned_vs_held(plan) if plan else {}, district_view=False,
     ), status
 
 
 @bp.route("/district/plans")
 @allowed(policy.may_view_district)
-def district_plans():
-    year = credits.parse_year(request.args.get("year"), plans.next_year("Asia/Shanghai"))
-    return render_template("district/plans.html", rows=plans.district_plans(_district_id(), year), year=year)
+def school_plan_list():
+    year = credits.parse_year(request.args.get("year"), school_plans.next_year("Asia/Shanghai"))
+    return render_template("school_plan/list.html", rows=school_plans.district_school_plans(_district_id(), year), year=year)
 
 
 @bp.route("/district/plans/<int:plan_id>", methods=["GET", "POST"])
-@allowed(policy.may_view_district)
-def district_plan(plan_id: int):
-    plan = plans.get_for_district(plan_id, _district_id())
+@allowed(policy.may_decide_school_plan)
+def school_plan_review(plan_id: int):
+    plan = school_plans.get_for_district(plan_id, _district_id())
     if request.method == "POST":
         decision = request.form.get("decision", "")
         try:
             if decision not in ("accept", "return"):
                 raise Invalid(msg("submission.decision_invalid"), {"decision": msg("submission.decision_invalid")})
-            plans.decide_plan(plan.id, decision == "accept", request.form.get("comment", ""),
+            school_plans.decide_plan(plan.id, decision == "accept", request.form.get("comment", ""),
                               by=current_actor(), district_id=_district_id())
         except DomainError as exc:
             db.session.rollback()
             flash(tr(exc), "danger")
         else:
             flash(_("Saved."), "success")
-        return redirect(url_for("district.district_plan", plan_id=plan.id), 303)
+        return redirect(url_for("district.school_plan_review", plan_id=plan.id), 303)
     school = db.session.get_one(School, plan.school_id)
     district = districts.get_district(plan.district_id)
     return render_template(
-        "district/plan.html", school=school, year=plan.school_year, plan=plan, lines=plans.lines_of(plan.id),
-        blank=0, types=list(registry().types), months=plans.MONTHS, deadline=plans.deadline(district, plan.school_year),
-        editable=False, grid=plans.planned_vs_held(plan), district_view=True,
+        "school_plan/plan.html", school=school, year=plan.school_year, plan=plan, lines=school_plans.lines_of(plan.id),
+        blank=0, types=list(registry().types), months=school_plans.MONTHS,
+        deadline=school_plans.deadline(district, plan.school_year),
+        editable=False, grid=school_plans.planned_vs_held(plan), district_view=True,
     )

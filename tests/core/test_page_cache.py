@@ -37,7 +37,7 @@ NOT_SHOWN = {
     "submission_event": "submission pages are rendered afresh (never cached)",
     "year_lock": "locks refuse writes; no cached page shows them",
     "school_plan": "plan pages are rendered afresh (never cached)",
-    "plan_line": "plan pages are rendered afresh (never cached)",
+    "school_plan_line": "plan pages are rendered afresh (never cached)",
 }
 
 

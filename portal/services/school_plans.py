@@ -19,7 +19,7 @@ from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.messages import Msg, msg
-from portal.models import Activity, District, PlanLine, School, SchoolPlan
+from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
 from portal.services import access, credits
 from portal.timeutil import current_school_year, to_local, utcnow
@@ -46,14 +46,14 @@ def get_plan(school_id: int, year: str) -> SchoolPlan | None:
     ).scalar_one_or_none()
 
 
-def lines_of(plan_id: int) -> list[PlanLine]:
+def lines_of(plan_id: int) -> list[SchoolPlanLine]:
     return list(db.session.execute(
-        select(PlanLine).where(PlanLine.plan_id == plan_id).order_by(PlanLine.id)).scalars())
+        select(SchoolPlanLine).where(SchoolPlanLine.plan_id == plan_id).order_by(SchoolPlanLine.id)).scalars())
 
 
 def _lines(raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or len(raw) > LINES_MAX:
-        raise Invalid(msg("plan.lines_invalid"), {"lines": msg("plan.lines_list", n=LINES_MAX)})
+        raise Invalid(msg("school_plan.lines_invalid"), {"lines": msg("school_plan.lines_list", n=LINES_MAX)})
     out: list[dict[str, Any]] = []
     errors: dict[str, Any] = {}
     for i, row in enumerate(raw):
@@ -70,7 +70,7 @@ def _lines(raw: Any) -> list[dict[str, Any]]:
         if isinstance(month, str) and month.isdigit():
             month = int(month)
         if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-            err["month"] = msg("plan.month")
+            err["month"] = msg("school_plan.month")
         title = row.get("title")
         if not isinstance(title, str) or not title.strip() or len(title) > TITLE_MAX:
             err["title"] = msg("between_chars", low=1, high=TITLE_MAX)
@@ -88,13 +88,13 @@ def _lines(raw: Any) -> list[dict[str, Any]]:
         out.append({"type_key": key, "month": month, "title": cast(str, title).strip(),
                     "planned_hours": hours, "responsible": cast(str, responsible).strip()})
     if errors:
-        raise Invalid(msg("plan.lines_invalid"), {"lines": errors})
+        raise Invalid(msg("school_plan.lines_invalid"), {"lines": errors})
     return out
 
 
 def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: Any, *, by: policy.Actor) -> SchoolPlan:
     """Write (or rewrite) the school's plan for ``year`` while it is a draft or returned."""
-    policy.require(policy.may_submit_year(by), "policy.submit_admin_only")
+    policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
     year_text = credits.parse_year(year)
     fields: dict[str, Any] = {}
     if not isinstance(aims, str) or len(aims) > AIMS_MAX:
@@ -105,22 +105,22 @@ def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: An
     except BadHours as exc:
         fields["target_hours"] = exc.msg
     if fields:
-        raise Invalid(msg("plan.invalid"), fields)
+        raise Invalid(msg("school_plan.invalid"), fields)
     clean = _lines(lines)
     now = utcnow()
     with write_transaction() as s:
         plan = get_plan(school.id, year_text)
         if plan is not None and plan.status not in EDITABLE:
-            raise Conflict(msg("plan.not_editable"), status=plan.status)
+            raise Conflict(msg("school_plan.not_editable"), status=plan.status)
         if plan is None:
             plan = SchoolPlan(district_id=school.district_id, school_id=school.id, school_year=year_text, status=DRAFT,
                               comment="", late=False, updated_by=by.user_id)
             s.add(plan)
         plan.aims, plan.target_hours, plan.updated_by, plan.updated_at = cast(str, aims).strip(), target, by.user_id, now
         s.flush()
-        s.execute(delete(PlanLine).where(PlanLine.plan_id == plan.id))
+        s.execute(delete(SchoolPlanLine).where(SchoolPlanLine.plan_id == plan.id))
         if clean:
-            s.add_all(PlanLine(plan_id=plan.id, **line) for line in clean)
+            s.add_all(SchoolPlanLine(plan_id=plan.id, **line) for line in clean)
     return plan
 
 
@@ -133,13 +133,13 @@ def deadline(district: District, year: str) -> date:
 
 def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
     """Send the plan to the district (marked late after the district's deadline)."""
-    policy.require(policy.may_submit_year(by), "policy.submit_admin_only")
+    policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
     year_text = credits.parse_year(year)
     plan = get_plan(school.id, year_text)
     if plan is None:
-        raise NotFound(msg("plan.not_found"))
+        raise NotFound(msg("school_plan.not_found"))
     if not lines_of(plan.id):  # the plan's state, not the request, is wrong
-        raise Conflict(msg("plan.empty"), status=plan.status)
+        raise Conflict(msg("school_plan.empty"), status=plan.status)
     district = db.session.get_one(District, school.district_id)
     now = utcnow()
     with write_transaction() as s:
@@ -150,7 +150,7 @@ def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
             .execution_options(synchronize_session=False)
         )).rowcount
         if done != 1:
-            raise Conflict(msg("plan.not_editable"), status=plan.status)
+            raise Conflict(msg("school_plan.not_editable"), status=plan.status)
     db.session.refresh(plan)
     return plan
 
@@ -158,13 +158,13 @@ def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
 def get_for_district(plan_id: Any, district_id: int) -> SchoolPlan:
     plan = db.session.get(SchoolPlan, plan_id) if access.id_in_range(plan_id) else None
     if plan is None or plan.district_id != district_id:
-        raise NotFound(msg("plan.not_found"))
+        raise NotFound(msg("school_plan.not_found"))
     return plan
 
 
 def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Actor, district_id: int) -> SchoolPlan:
     """Accept a submitted plan or return it with a comment (district reviewer or admin)."""
-    policy.require(policy.may_view_district(by), "policy.district_only")
+    policy.require(policy.may_decide_school_plan(by), "policy.district_only")
     plan = get_for_district(plan_id, district_id)
     if comment is None:
         comment = ""
@@ -186,7 +186,7 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
     return plan
 
 
-def district_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:
+def district_school_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:
     """Every school of the district with its plan of the year (two queries)."""
     schools = list(db.session.execute(
         select(School).where(School.district_id == district_id).order_by(School.code)).scalars())
@@ -208,9 +208,9 @@ def planned_vs_held(plan: SchoolPlan) -> dict[tuple[str, int], Cell]:
     reviewed or credited, by the month they started): two aggregate queries."""
     out: dict[tuple[str, int], Cell] = {}
     for key, month, n, hours in db.session.execute(
-        select(PlanLine.type_key, PlanLine.month, func.count(), func.sum(PlanLine.planned_hours))
-        .where(PlanLine.plan_id == plan.id)
-        .group_by(PlanLine.type_key, PlanLine.month)
+        select(SchoolPlanLine.type_key, SchoolPlanLine.month, func.count(), func.sum(SchoolPlanLine.planned_hours))
+        .where(SchoolPlanLine.plan_id == plan.id)
+        .group_by(SchoolPlanLine.type_key, SchoolPlanLine.month)
     ):
         cell = out.setdefault((key, int(month)), Cell())
         cell.planned, cell.planned_hours = int(n), Decimal(str(hours or 0))

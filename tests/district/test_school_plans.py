@@ -10,7 +10,7 @@ from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.models import SchoolPlan
 from portal.policy import Actor
-from portal.services import access, plans
+from portal.services import access, school_plans
 from tests.credits.helpers import login
 from tests.district.conftest import YEAR
 
@@ -30,46 +30,46 @@ def _rev(world, who=None) -> Actor:
 
 
 def test_plan_submit_return_resubmit_accept(world):
-    plan = plans.save_plan(world.s1, YEAR, "提升作业设计能力", "50", LINES, by=_admin(world))
-    assert plan.status == "draft" and len(plans.lines_of(plan.id)) == 3
-    plans.submit_plan(world.s1, YEAR, by=_admin(world))
+    plan = school_plans.save_plan(world.s1, YEAR, "提升作业设计能力", "50", LINES, by=_admin(world))
+    assert plan.status == "draft" and len(school_plans.lines_of(plan.id)) == 3
+    school_plans.submit_plan(world.s1, YEAR, by=_admin(world))
     assert plan.status == "submitted" and plan.late is True  # 2026-06-30 has passed
     with pytest.raises(Conflict):
-        plans.save_plan(world.s1, YEAR, "改", "50", LINES, by=_admin(world))
+        school_plans.save_plan(world.s1, YEAR, "改", "50", LINES, by=_admin(world))
     with pytest.raises(Invalid):
-        plans.decide_plan(plan.id, False, "", by=_rev(world), district_id=world.d1.id)
+        school_plans.decide_plan(plan.id, False, "", by=_rev(world), district_id=world.d1.id)
     with pytest.raises(NotFound):
-        plans.decide_plan(plan.id, True, by=_rev(world, world.reviewer2), district_id=world.d2.id)
-    plans.decide_plan(plan.id, False, "请补充师徒结对安排", by=_rev(world), district_id=world.d1.id)
-    plans.save_plan(world.s1, YEAR, "提升作业设计能力", "50", LINES[:2], by=_admin(world))
-    plans.submit_plan(world.s1, YEAR, by=_admin(world))
-    done = plans.decide_plan(plan.id, True, by=_rev(world), district_id=world.d1.id)
+        school_plans.decide_plan(plan.id, True, by=_rev(world, world.reviewer2), district_id=world.d2.id)
+    school_plans.decide_plan(plan.id, False, "请补充师徒结对安排", by=_rev(world), district_id=world.d1.id)
+    school_plans.save_plan(world.s1, YEAR, "提升作业设计能力", "50", LINES[:2], by=_admin(world))
+    school_plans.submit_plan(world.s1, YEAR, by=_admin(world))
+    done = school_plans.decide_plan(plan.id, True, by=_rev(world), district_id=world.d1.id)
     assert done.status == "accepted"
 
 
 def test_bad_plans_are_refused_and_change_nothing(world):
     with pytest.raises(Forbidden):
-        plans.save_plan(world.s1, YEAR, "", "50", LINES, by=access.actor(world.staff["t1"].id, world.s1.id))
+        school_plans.save_plan(world.s1, YEAR, "", "50", LINES, by=access.actor(world.staff["t1"].id, world.s1.id))
     with pytest.raises(NotFound):
-        plans.save_plan(world.s1, YEAR, "", "50", [{"type": "nope", "month": 10, "title": "x", "hours": "1"}],
+        school_plans.save_plan(world.s1, YEAR, "", "50", [{"type": "nope", "month": 10, "title": "x", "hours": "1"}],
                         by=_admin(world))
     for bad in ([{"type": "lecture", "month": 13, "title": "x", "hours": "1"}],
                 [{"type": "lecture", "month": 10, "title": "", "hours": "1"}],
                 [{"type": "lecture", "month": 10, "title": "x", "hours": "1.3"}],
                 "not a list"):
         with pytest.raises(Invalid):
-            plans.save_plan(world.s1, YEAR, "", "50", bad, by=_admin(world))
+            school_plans.save_plan(world.s1, YEAR, "", "50", bad, by=_admin(world))
     with pytest.raises(Invalid):
-        plans.save_plan(world.s1, YEAR, "", "lots", LINES, by=_admin(world))
+        school_plans.save_plan(world.s1, YEAR, "", "lots", LINES, by=_admin(world))
     assert db.session.execute(select(SchoolPlan)).first() is None
-    plans.save_plan(world.s1, YEAR, "", "50", [], by=_admin(world))
+    school_plans.save_plan(world.s1, YEAR, "", "50", [], by=_admin(world))
     with pytest.raises(Conflict):  # nothing planned
-        plans.submit_plan(world.s1, YEAR, by=_admin(world))
+        school_plans.submit_plan(world.s1, YEAR, by=_admin(world))
 
 
 def test_planned_against_held_by_type_and_month(world):
-    plan = plans.save_plan(world.s1, YEAR, "", "50", LINES, by=_admin(world))
-    grid = plans.planned_vs_held(plan)
+    plan = school_plans.save_plan(world.s1, YEAR, "", "50", LINES, by=_admin(world))
+    grid = school_plans.planned_vs_held(plan)
     # the world's two lectures started 2026-10-15 (one credited, one held)
     assert grid[("lecture", 10)].planned == 1 and grid[("lecture", 10)].held == 2
     assert grid[("observation", 11)].planned == 1 and grid[("observation", 11)].held == 0
@@ -79,13 +79,13 @@ def test_the_plan_pages(app, world):
     school = login(app.test_client(), world.staff["admin"], world.s1)
     data = {"year": YEAR, "aims": "目标", "target_hours": "50", "action": "submit",
             "type-0": "lecture", "month-0": "10", "title-0": "讲座", "hours-0": "3", "responsible-0": "教科室"}
-    assert school.post("/plan", data={**data, "hours-0": "x"}).status_code == 422
-    assert school.post("/plan", data=data).status_code == 303
-    page = school.get(f"/plan?year={YEAR}").get_data(as_text=True)
-    assert 'data-testid="plan-grid"' in page and 'data-testid="plan-form"' not in page
+    assert school.post("/school-plan", data={**data, "hours-0": "x"}).status_code == 422
+    assert school.post("/school-plan", data=data).status_code == 303
+    page = school.get(f"/school-plan?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="school-plan-grid"' in page and 'data-testid="school-plan-form"' not in page
     reviewer = login(app.test_client(), world.reviewer1)
     listing = reviewer.get(f"/district/plans?year={YEAR}").get_data(as_text=True)
-    assert 'data-testid="plan-row-S1"' in listing and "plan-row-T1" not in listing
+    assert 'data-testid="school-plan-row-S1"' in listing and "school-plan-row-T1" not in listing
     plan_id = db.session.execute(select(SchoolPlan.id)).scalar_one()
     reviewer.post(f"/district/plans/{plan_id}", data={"decision": "accept"})
     db.session.expire_all()
@@ -102,13 +102,13 @@ def test_the_plan_through_the_api(app, world):
     rev = {"Authorization": f"Bearer {tokens.issue(world.reviewer1).token}"}
     body = {"year": YEAR, "aims": "目标", "target_hours": 50,
             "lines": [{"type": "lecture", "month": 10, "title": "讲座", "hours": 3}]}
-    assert client.put("/api/v1/plan", json={**body, "lines": [{"type": "lecture"}]}, headers=admin).status_code == 422
-    plan = client.put("/api/v1/plan", json=body, headers=admin).get_json()
+    assert client.put("/api/v1/school-plan", json={**body, "lines": [{"type": "lecture"}]}, headers=admin).status_code == 422
+    plan = client.put("/api/v1/school-plan", json=body, headers=admin).get_json()
     assert plan["status"] == "draft" and plan["planned_vs_held"][0]["held"] == 2
-    assert client.post("/api/v1/plan/submit", json={"year": YEAR}, headers=admin).get_json()["status"] == "submitted"
-    r = client.post(f"/api/v1/district/plans/{plan['id']}/decision", json={"decision": "return", "comment": "补充"},
+    assert client.post("/api/v1/school-plan/submit", json={"year": YEAR}, headers=admin).get_json()["status"] == "submitted"
+    r = client.post(f"/api/v1/school-plans/{plan['id']}/decision", json={"decision": "return", "comment": "补充"},
                     headers=rev)
     assert r.get_json()["status"] == "returned"
     other = {"Authorization": f"Bearer {tokens.issue(world.reviewer2).token}"}
-    r = client.post(f"/api/v1/district/plans/{plan['id']}/decision", json={"decision": "accept"}, headers=other)
+    r = client.post(f"/api/v1/school-plans/{plan['id']}/decision", json={"decision": "accept"}, headers=other)
     assert r.status_code == 404
