@@ -35,15 +35,19 @@ test-deps: install $(EXAMPLE_STAMP) $(LESSON_STUDY_STAMP)
 translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d portal/translations -f
 
-## make run: virtualenv, install, migrate, demo data, serve on http://127.0.0.1:5000
+## make run: virtualenv, install, migrate, demo data, serve on http://127.0.0.1:5000 with the
+## background worker (email, reminders) beside it; Ctrl-C stops both
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## make serve: production-style gunicorn (set SECRET_KEY, DATABASE_URL, YANXIU_ENV=production)
+## make serve: production-style gunicorn (set SECRET_KEY, DATABASE_URL, YANXIU_ENV=production) and
+## one job worker for this machine (in production run each under systemd: README, Deploying)
 serve: install
 	$(FLASK) db upgrade
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers $${WORKERS:-4} --worker-class gthread --threads 4 --timeout 120 \
 		--bind $${BIND:-127.0.0.1:8000} wsgi:app
 

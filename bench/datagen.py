@@ -49,6 +49,7 @@ from portal.models import (
 )
 from portal.models.school import default_district_id
 from portal.registry import RegisteredType, registry
+from portal.services import teacher_years
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.users import hash_password
 from portal.timeutil import parse_iso, school_year_of, semester_of, to_local, utcnow
@@ -484,6 +485,15 @@ class DistrictGenerator:
             "created_at": when,
         }
 
+    def _year_rows(self, school_id: int) -> None:
+        """The school's stored teacher-year rows, by the same upkeep the services run."""
+        school = db.session.get_one(School, school_id)
+        years = db.session.execute(
+            select(Activity.school_year).where(Activity.school_id == school_id).distinct()
+        ).scalars()
+        for year in sorted(set(years)):
+            self.report.rows["teacher_year"] += teacher_years.refresh(school, year)
+
     # -- entry point ----------------------------------------------------------------------
     def run(self, schools: int) -> GenReport:
         started = time.perf_counter()
@@ -499,6 +509,7 @@ class DistrictGenerator:
                 school_id = self._school(conn, code)
                 staff = self._staff(conn, school_id, code)
                 self._fill_school(conn, school_id, staff)
+                self._year_rows(school_id)
             self.report.school_codes.append(code)
         self.report.seconds = time.perf_counter() - started
         return self.report

@@ -124,11 +124,15 @@ def measure(name: str, run) -> None:
         rows = run(lambda: first or first.append(time.perf_counter() - start))
     total = time.perf_counter() - start
     ttfb = f"{first[0] * 1000:8.1f} ms" if first else "   (at end)"
-    print(f"  {name:<28} rows {rows:>9,}  time {total:7.2f} s  first byte {ttfb}  peak +{mem.growth_mib:7.1f} MiB",
+    print(f"  {name:<42} rows {rows:>9,}  time {total:7.2f} s  first byte {ttfb}  peak +{mem.growth_mib:7.1f} MiB",
           flush=True)
 
 
-def run_size(rows: int, workdir: Path) -> None:
+XLSX_ORDER = ("openpyxl", "xlsxwriter", "xlsxwriter", "openpyxl")
+ENGINES = {"openpyxl": "openpyxl write-only", "xlsxwriter": "XlsxWriter constant_memory"}
+
+
+def run_size(rows: int, workdir: Path, once: bool = False) -> None:
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -164,16 +168,18 @@ def run_size(rows: int, workdir: Path) -> None:
 
             return run
 
-        def xlsx_to(path: Path, ledger: bool):
+        def xlsx_to(path: Path, ledger: bool, engine: str | None = None):
             def run(_on_first):
-                n = exports.district_xlsx(YEAR, str(path), ledger=ledger)
+                n = exports.district_xlsx(YEAR, str(path), ledger=ledger, engine=engine)
                 db.session.remove()
                 return n
 
             return run
 
         measure("ledger CSV", csv_to(workdir / "ledger.csv", True))
-        measure("ledger XLSX", xlsx_to(workdir / "ledger.xlsx", True))
+        # both XLSX writers side by side, twice in the order A B B A (the CPU may be shared)
+        for engine in XLSX_ORDER[: 2 if once else 4]:
+            measure(f"ledger XLSX ({ENGINES[engine]})", xlsx_to(workdir / f"ledger-{engine}.xlsx", True, engine))
         measure("summary CSV (per teacher)", csv_to(workdir / "summary.csv", False))
         measure("summary XLSX (per teacher)", xlsx_to(workdir / "summary.xlsx", False))
         db.session.remove()
@@ -183,10 +189,11 @@ def run_size(rows: int, workdir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, action="append", help="ledger rows (repeatable); default 100k and 1M")
+    parser.add_argument("--once", action="store_true", help="each XLSX writer once (default: twice, A B B A)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="yanxiu-bench-") as tmp:
         for rows in args.rows or [100_000, 1_000_000]:
-            run_size(rows, Path(tmp))
+            run_size(rows, Path(tmp), args.once)
 
 
 if __name__ == "__main__":

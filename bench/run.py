@@ -346,7 +346,11 @@ def gunicorn(uri: str, instance: Path, workers: int, threads: int, cache: bool =
         yield f"127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # requests still queued (a slow page): stop it now
+            proc.kill()
+            proc.wait()
 
 
 def session_cookie(host: str, username: str) -> str:

@@ -59,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal import plugin_doors
 
     plugin_doors.init_app(app, registry)  # plugins' own pages (/x/<name>) and flask commands
+    from portal import jobs
+
+    jobs.init_app(app)  # the background queue (huey) and its jobs; `flask worker`
     return app
 
 

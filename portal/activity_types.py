@@ -377,7 +377,8 @@ def missing_evidence(
                 who = p.name or f"user {p.user_id}"
                 label = kinds.get(kind)
                 zh, en = (label.label_zh, label.label_en) if label else (kind, kind)
-                out.append(Text(f"{who}：{zh} {have}/{count}（{kind}）", f"{who}: {en} {have}/{count} ({kind})"))
+                # in words, without the kind's key: "赵子涵：文章 0/2"
+                out.append(Text(f"{who}：{zh} {have}/{count}", f"{who}: {en} {have}/{count}"))
     return out
 
 

@@ -18,10 +18,10 @@ def load_user(token: str) -> User | None:
         uid, version = int(uid_text), int(version_text)
     except (ValueError, AttributeError):
         return None
-    user, schools, district = access.user_with_schools(uid)
+    user, schools, district, unread = access.user_with_schools(uid)
     if user is None or not user.active or user.session_version != version:
         return None
-    remember_memberships(user.id, schools, district)
+    remember_memberships(user.id, schools, district, unread)
     return user
 
 

@@ -44,6 +44,27 @@ class DefaultConfig:
     # CACHE_DEFAULT_TIMEOUT and CACHE_THRESHOLD are Flask-Caching's; "NullCache" turns it off.
     # API tokens
     API_TOKEN_HOURS = 24 * 7
+    # Background jobs (portal/jobs.py, huey): "sqlite" (file JOBS_SQLITE_PATH, default
+    # instance/jobs.db: one machine), "redis" (JOBS_REDIS_URL: several machines) or "memory".
+    JOBS_STORAGE = "sqlite"
+    JOBS_SQLITE_PATH: str | None = None
+    JOBS_REDIS_URL: str | None = None
+    JOBS_IMMEDIATE = False  # run every job in the caller, at once (no worker)
+    JOBS_WORKERS = 2
+    # Email (portal/services/delivery.py): no MAIL_SERVER, no email (notifications stay in-app).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "yanxiu@localhost"
+    MAIL_TIMEOUT = 10  # seconds; a server that does not answer makes the job retry later
+    # Long exports run as jobs (portal/services/export_jobs.py): files kept this long, then deleted
+    EXPORT_KEEP_HOURS = 24
+    EXPORT_FOLDER: str | None = None  # default instance/exports
+    # The address people reach the portal at: links in email and calendar feeds.
+    PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 ENV_KEYS = {
@@ -54,6 +75,15 @@ ENV_KEYS = {
     "YANXIU_CACHE_TYPE": "CACHE_TYPE",
     "YANXIU_CACHE_DIR": "CACHE_DIR",
     "YANXIU_CACHE_REDIS_URL": "CACHE_REDIS_URL",
+    "YANXIU_JOBS_STORAGE": "JOBS_STORAGE",
+    "YANXIU_JOBS_SQLITE_PATH": "JOBS_SQLITE_PATH",
+    "YANXIU_JOBS_REDIS_URL": "JOBS_REDIS_URL",
+    "YANXIU_MAIL_SERVER": "MAIL_SERVER",
+    "YANXIU_MAIL_PORT": "MAIL_PORT",
+    "YANXIU_MAIL_USERNAME": "MAIL_USERNAME",
+    "YANXIU_MAIL_PASSWORD": "MAIL_PASSWORD",
+    "YANXIU_MAIL_SENDER": "MAIL_DEFAULT_SENDER",
+    "YANXIU_PUBLIC_URL": "PUBLIC_URL",
 }
 
 

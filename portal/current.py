@@ -42,9 +42,25 @@ def _load() -> None:
         g.yanxiu_roles = district.roles
 
 
-def remember_memberships(user_id: int, schools: access.SchoolRoles, district: access.DistrictSeat | None) -> None:
+def remember_memberships(
+    user_id: int, schools: access.SchoolRoles, district: access.DistrictSeat | None, unread: int = 0
+) -> None:
     """Keep what the login loader read with the user, so :func:`_load` needs no query."""
     g.yanxiu_memberships = (user_id, schools, district)
+    g.yanxiu_unread = (user_id, unread)
+
+
+def unread_notifications() -> int:
+    """How many notifications the viewer has not read (read with the login query)."""
+    if not current_user.is_authenticated:
+        return 0
+    known = g.get("yanxiu_unread")
+    if known is not None and known[0] == current_user.id:
+        return int(known[1])
+    from portal.services.notifications import unread_count
+
+    g.yanxiu_unread = (current_user.id, unread_count(current_user.id))
+    return int(g.yanxiu_unread[1])
 
 
 def current_school() -> School | None:

@@ -52,7 +52,8 @@ def _user(username: str) -> User:
     return db.session.execute(select(User).where(User.username == username)).scalar_one()
 
 
-def _roles(key: str) -> list[tuple[str, str]]:
+def demo_roles(key: str) -> list[tuple[str, str]]:
+    """Who takes part in a demo activity of type ``key``, in which of its roles (username, role)."""
     reg = registry().types[key]
     roles = list(reg.type.roles)
     main, other = roles[0], roles[1] if len(roles) > 1 else roles[0]
@@ -60,6 +61,11 @@ def _roles(key: str) -> list[tuple[str, str]]:
 
 
 TEXT = "这次活动让我收获很多。" * 20
+
+
+def _title(act: Activity, _kind: str, i: int, count: int) -> str:
+    """A title a teacher would write (《活动》, 《活动》（2）), never the kind's key."""
+    return f"《{act.title}》" + (f"（{i + 1}）" if count > 1 else "")
 
 
 def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
@@ -73,24 +79,22 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
         for p, u in people:
             for kind, count in reg.type.required_evidence_for(p.role, settings).items():
                 for i in range(count):
-                    activities.add_evidence(act, u, u.id, kind, f"{kind} {i + 1}", text=TEXT)
+                    activities.add_evidence(act, u, u.id, kind, _title(act, kind, i, count), text=TEXT)
     for sample in reg.type.sample_evidence():
         if sample.stage != stage:
             continue
         owners = [u for p, u in people if p.role == sample.role] if sample.role else [organizer]
         for owner in owners[:1] if sample.first_only else owners:
             for i in range(sample.count):
-                ev = activities.add_evidence(act, organizer, owner.id, sample.kind, f"{sample.kind} {i + 1}", text=TEXT)
+                title = _title(act, sample.kind, i, sample.count)
+                ev = activities.add_evidence(act, organizer, owner.id, sample.kind, title, text=TEXT)
                 if sample.days_before_start is not None:
                     with write_transaction():
                         ev.uploaded_at = act.starts_at - timedelta(days=sample.days_before_start)
 
 
-def load_demo(today: datetime | None = None) -> School:
-    """Create the DEMO school (idempotent: does nothing if it exists)."""
-    existing = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one_or_none()
-    if existing is not None:
-        return existing
+def demo_school() -> School:
+    """The DEMO school with every installed type enabled and its staff (no activities)."""
     school = schools.create_school("DEMO", "研修示范小学")
     for key in registry().keys():
         schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
@@ -98,6 +102,15 @@ def load_demo(today: datetime | None = None) -> School:
         users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born)
     for username, name, roles, gender, born in (DISTRICT, DISTRICT_REVIEWER):
         users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
+    return school
+
+
+def load_demo(today: datetime | None = None) -> School:
+    """Create the DEMO school (idempotent: does nothing if it exists)."""
+    existing = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    school = demo_school()
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
     for key, reg in registry().types.items():
@@ -115,12 +128,15 @@ def load_demo(today: datetime | None = None) -> School:
                 start.isoformat(timespec="minutes") + "+00:00",
                 (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
                 "3",
-                [{"user_id": _user(u).id, "role": r} for u, r in _roles(key)],
+                [{"user_id": _user(u).id, "role": r} for u, r in demo_roles(key)],
                 details,
                 location="学校报告厅",
             )
             walk(act, organizer, reviewer, phase)
     _plan_and_submission(school)
+    from portal import demo_reach
+
+    demo_reach.load(school, now)  # notifications, the check-in screen
     return school
 
 

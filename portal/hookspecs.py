@@ -25,8 +25,9 @@ then ``EXTRA_PLUGINS`` objects; the seeds' default assessment policy comes befor
 Every hook is called in that registration order — the first registered plugin first
 (``tryfirst``/``trylast`` move an implementation to the front/back) — except
 ``portal_assess_year``, which is ``firstresult`` and called in pluggy's order: the *last*
-registered plugin is asked first, so a policy plugin overrides the default. An activity type
-key always belongs to the first registered plugin that provides it.
+registered plugin is asked first, so a policy plugin overrides the default — and
+``portal_transition_data``, which is asked only of the plugin that provides the activity's
+type. An activity type key always belongs to the first registered plugin that provides it.
 
 A hook that raises is reported with its plugin's name (log, ``flask plugins list``,
 ``/admin/plugins``) and never reaches the user as an error page.
@@ -44,16 +45,20 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import click
     from flask import Blueprint
 
     from portal.activity_types import ActivityType
     from portal.assessment import Assessment, YearFacts
     from portal.facade import Portal
+    from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.2"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
-# 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal
+CONTRACT_VERSION = "1.4"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+# 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
+# 1.3: portal_transition_data, TransitionContext.data; 1.4: portal_notify
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -112,8 +117,60 @@ def portal_activity_transitioned(
 
         @hookimpl
         def portal_activity_transitioned(activity, trigger, to_state):
-            if to_state == "credited":
+            if trigger == "credit":  # core trigger names are part of the contract
                 notify_district(activity.id)
+    """
+
+
+@hookspec
+def portal_transition_data(activity_type: str, activity: ActivitySnapshot, portal: Portal) -> Mapping[str, Any] | None:
+    """Supply the data of your own tables that your type's guards and page fragment need.
+
+    Called whenever the portal builds a :class:`workflows.TransitionContext` for an activity of
+    a type *this plugin provides* (other plugins are not asked): before the guards run when a
+    trigger is fired — in the same database transaction, so the guards judge exactly what the
+    transition commits — and for the activity page's fragment. What it returns becomes
+    ``ctx.data``, a read-only mapping; return immutable values (numbers, tuples, frozen
+    dataclasses). Guards then read ``ctx.data`` and never query the database themselves, so
+    they stay plain functions tested on plain snapshots. Read through ``portal.session``; write
+    nothing. A hook that raises is reported with the plugin's name and the trigger is refused
+    (nothing changes), the page shows the fragment's notice instead.
+
+    :param activity_type: the activity's type key (a plugin may provide several types).
+    :param activity: the activity as it is before the trigger.
+    :param portal: the plugin's :class:`portal.facade.Portal`.
+    :returns: a mapping of names to values, or None for nothing.
+
+    Example::
+
+        @hookimpl
+        def portal_transition_data(activity, portal):
+            return {"logged_chars": logged_chars(portal.session, activity.id)}
+    """
+
+
+@hookspec
+def portal_notify(notification: Outgoing, portal: Portal) -> None:
+    """Deliver a notification somewhere else (WeCom, DingTalk, an SMS gateway …).
+
+    Called by the background worker, once per notification and plugin, after the school's
+    quiet hours, beside email. Raise to say "not delivered, try again later": the job is
+    retried and only the plugins that have not delivered yet are called again (each plugin's
+    delivery is recorded, so a retried job never delivers twice through the same plugin).
+
+    :param notification: what to say and to whom: ``id``, ``key`` (unique, usable as an
+        idempotency key on the other side), ``kind`` (``tomorrow``, ``evidence_due``,
+        ``approved``, ``returned``, ``credited``, ``revoked``, ``absence_warning``),
+        ``user_id``, ``username``, ``display_name``, ``school_code``, ``text`` (in the
+        person's language), ``url`` (full link into the portal) and ``created_at`` (UTC).
+    :param portal: the portal facade of this plugin (settings, session, phases).
+
+    Example::
+
+        @hookimpl
+        def portal_notify(notification):
+            requests.post(WEBHOOK, json={"msgtype": "text", "text": {"content": notification.text}},
+                          timeout=5).raise_for_status()
     """
 
 

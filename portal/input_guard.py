@@ -7,8 +7,8 @@ is not UTF-8 once its %-escapes are decoded (``%ED%A0%80`` is a surrogate), are 
 before any view runs: a page answers 400 with a clear message, the JSON API answers
 ``invalid`` — 422 with per-field messages, 400 for an undecodable query string or form.
 
-The API's request parser (``portal.api.parsing``) applies the same check to the values it
-reads, so its rule holds even where this guard is not installed.
+Refusals are coded messages (``portal.messages``): the API renders them in the language
+``Accept-Language`` asks for, a page in the viewer's.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
-from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
 
 from portal.errors import DomainError, Invalid
+from portal.messages import Msg, msg, tr
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-NUL_MESSAGE = "must not contain NUL characters"
-SURROGATE_MESSAGE = "must not contain invalid Unicode (unpaired surrogates)"
+NUL_MESSAGE = msg("guard.nul")
+SURROGATE_MESSAGE = msg("guard.surrogate")
 MAX_REPORTED = 20  # fields named in one refusal
 
 
@@ -36,11 +36,11 @@ class UndecodableRequest(DomainError):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, fields: dict[str, Any] | None = None):
+    def __init__(self, message: Any, fields: dict[str, Any] | None = None):
         super().__init__(message, fields=fields or {})
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str) -> Msg | None:
     """Why ``value`` cannot be stored as text, or None."""
     found = _UNSTORABLE.search(value)
     if found is None:
@@ -53,9 +53,9 @@ def field_name(path: list[Any]) -> str:
     return ".".join(str(p) for p in path) or "body"
 
 
-def text_problems(value: Any, path: list[Any]) -> dict[str, str]:
+def text_problems(value: Any, path: list[Any]) -> dict[str, Msg]:
     """Per-field messages for every string (keys included) in a JSON-like value that cannot be stored."""
-    out: dict[str, str] = {}
+    out: dict[str, Msg] = {}
     stack: list[tuple[Any, list[Any]]] = [(value, path)]
     while stack and len(out) < MAX_REPORTED:
         item, where = stack.pop()
@@ -77,8 +77,8 @@ def _shown(name: str) -> str:
     return _UNSTORABLE.sub("?", name)[:64] or "(empty)"
 
 
-def _pairs_problems(pairs: Any, what: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
+def _pairs_problems(pairs: Any, what: str = "") -> dict[str, Msg]:
+    out: dict[str, Msg] = {}
     for key, value in pairs:
         problem = (text_problem(key) if isinstance(key, str) else None) or (
             text_problem(value) if isinstance(value, str) else None)
@@ -89,7 +89,7 @@ def _pairs_problems(pairs: Any, what: str = "") -> dict[str, str]:
     return out
 
 
-def _json_problems() -> dict[str, str]:
+def _json_problems() -> dict[str, Msg]:
     try:
         data = json.loads(request.get_data(cache=True).decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -97,22 +97,22 @@ def _json_problems() -> dict[str, str]:
     return text_problems(data, [])
 
 
-def request_problems() -> dict[str, str]:
+def request_problems() -> dict[str, Msg]:
     """Field → message for everything in this request that cannot be stored as text.
 
     Raises :class:`UndecodableRequest` when the query string is not UTF-8.
     """
     if not _utf8_when_unquoted(request.query_string):
         request.__dict__["args"] = ImmutableMultiDict()  # the error page reads ``args`` too
-        raise UndecodableRequest("the query string is not valid UTF-8", {"query": "not UTF-8"})
+        raise UndecodableRequest(msg("guard.query_utf8"), {"query": msg("guard.not_utf8")})
     problems = _pairs_problems(request.args.items(multi=True))
     problems.update(_pairs_problems((request.view_args or {}).items()))
     if request.mimetype == "application/x-www-form-urlencoded" and not _utf8_when_unquoted(request.get_data(cache=True)):
-        raise UndecodableRequest("the form is not valid UTF-8", {"body": "not UTF-8"})
+        raise UndecodableRequest(msg("guard.form_utf8"), {"body": msg("guard.not_utf8")})
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         problems.update(_pairs_problems(request.form.items(multi=True)))
         files = [(key, upload.filename or "") for key, upload in request.files.items(multi=True)]
-        problems.update({name: f"the file name {message}" for name, message in _pairs_problems(files).items()})
+        problems.update({name: msg("guard.file_name", problem=problem) for name, problem in _pairs_problems(files).items()})
     elif request.is_json:
         problems.update(_json_problems())
     return problems
@@ -143,18 +143,14 @@ def check_request():
     if not problems:
         return None
     if _is_api():
-        raise Invalid("the request contains text that cannot be stored", problems)
+        raise Invalid(msg("guard.request"), problems)
     return _refused()
 
 
 def _refused():
     from portal.web.errors import render_error
 
-    return render_error(
-        400,
-        _("The request contains characters the portal cannot accept (a NUL character or invalid Unicode). "
-          "Nothing was changed."),
-    )
+    return render_error(400, tr(msg("guard.page")))
 
 
 def init_app(app: Flask) -> None:

@@ -89,6 +89,8 @@ TEXTS: dict[str, Any] = {
     "type.not_enabled": _l("activity type %(key)s is not enabled for this school"),
     "type.not_enabled_field": _l("not enabled"),
     "type.not_installed": _l("activity type %(key)s is not installed; the activity is read-only"),
+    "plugin.data_failed": _l("the plugin %(plugin)s could not supply the data this step needs; "
+                             "the error has been logged and nothing was changed"),
     # -- planning ------------------------------------------------------------------------------
     "plan.refused": _l("the activity could not be planned"),
     "plan.title": _l("a title of 1–%(n)s characters is required"),
@@ -152,6 +154,8 @@ TEXTS: dict[str, Any] = {
         "return the activity and approve it again"
     ),
     # -- dates and years -------------------------------------------------------------------------
+    "paging.bad_cursor": _l("this page link is broken; start again from the first page"),
+    "paging.bad_cursor_field": _l("not a position in this list"),
     "year.invalid": _l("not a school year: %(value)s (expected two consecutive years, e.g. 2026-2027)"),
     "year.invalid_field": _l("expected two consecutive years, e.g. 2026-2027"),
     "year.required": _l("a school year is required"),
@@ -189,6 +193,41 @@ TEXTS: dict[str, Any] = {
     "rules.invalid": _l("invalid rules"),
     "rules.unknown": _l("unknown rule"),
     "rules.range": _l("must be a number from 0 to 1000"),
+    "rules.whole_range": _l("must be a whole number from %(low)s to %(high)s"),
+    # -- notifications -------------------------------------------------------------------------
+    "notify.tomorrow": _l("%(title)s is tomorrow at %(time)s %(location)s"),
+    "notify.evidence_due": _l("%(title)s: please hand in %(kinds)s"),
+    "notify.approved": _l("%(title)s was approved by the reviewer"),
+    "notify.returned": _l("%(title)s was returned for rework: %(comment)s"),
+    "notify.credited": _l("The hours of %(title)s have been credited"),
+    "notify.revoked": _l("The credited hours of %(title)s were revoked: %(comment)s"),
+    "notify.absence_warning": _l(
+        "Unexcused absence in semester %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count"
+    ),
+    "notify.unknown": _l("A notification"),
+    "notify.kind.tomorrow": _l("An activity I am in is tomorrow"),
+    "notify.kind.evidence_due": _l("Evidence I still owe"),
+    "notify.kind.approved": _l("An activity was approved"),
+    "notify.kind.returned": _l("An activity was returned for rework"),
+    "notify.kind.credited": _l("Hours were credited"),
+    "notify.kind.revoked": _l("Credited hours were revoked"),
+    "notify.kind.absence_warning": _l("My unexcused absence nears the limit"),
+    "notify.email_invalid": _l("enter an email address such as name@school.cn, or leave it empty"),
+    "notify.kinds_invalid": _l("unknown kind of notification"),
+    "notify.settings_invalid": _l("the notification settings were not saved"),
+    # -- QR check-in -----------------------------------------------------------------------------
+    "checkin.code_invalid": _l("this check-in code is not valid; scan the code on the screen again"),
+    "checkin.code_expired": _l("this check-in code has expired; scan the code on the screen again"),
+    "checkin.not_open_yet": _l("check-in opens at %(time)s (school time)"),
+    "checkin.closed": _l("check-in closed at %(time)s (school time); ask the organizer to record your attendance"),
+    "checkin.not_participant": _l("you are not a participant of this activity; ask the organizer to add you"),
+    "checkin.not_open_state": _l("this activity is no longer open for check-in"),
+    "checkin.already": _l("you checked in at %(time)s"),
+    # -- calendar feeds --------------------------------------------------------------------------
+    "calendar.scope_invalid": _l("unknown calendar"),
+    # -- exports as jobs -------------------------------------------------------------------------
+    "export.kind_invalid": _l("unknown export"),
+    "export.not_found": _l("export not found"),
     "settings.invalid": _l("invalid settings"),
     "settings.must_be_object": _l("settings must be an object"),
     "settings.unknown": _l("unknown setting"),
@@ -201,6 +240,9 @@ TEXTS: dict[str, Any] = {
     # -- staff and roster ------------------------------------------------------------------------
     "staff.user_id": _l("user id must be an integer"),
     "staff.self": _l("you cannot deactivate yourself"),
+    "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
+    "staff.roles_refused": _l("the roles were not changed"),
+    "staff.roles_choose": _l("choose at least one role"),
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),
     "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
@@ -225,8 +267,9 @@ TEXTS: dict[str, Any] = {
     "user.school_required": _l("a school is required for school roles"),
     "at_least_chars": _l("at least %(n)s characters"),
     "roster.unknown_roles": _l("unknown roles: %(roles)s"),
-    "roster.gender": _l("gender must be F or M"),
-    "roster.birth_date": _l("birth_date must be YYYY-MM-DD"),
+    "roster.gender": _l("gender must be M (男) or F (女)"),
+    "roster.birth_date": _l("birth date: write a date such as 1970-05-01 or 1970年5月1日"),
+    "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
     "roster.username": _l("username: 1–64 letters, digits, '.', '_' or '-'"),
     "roster.twice": _l("username %(name)s appears twice in the file"),
     "roster.password": _l("password: %(problem)s"),
@@ -244,6 +287,86 @@ TEXTS: dict[str, Any] = {
     "school.name_it": _l("name the school with the X-School header or the school query parameter"),
     "school.one_of": _l("required: one of %(choices)s"),
     "type.not_installed_api": _l("no activity type %(key)s is installed"),
+    # -- command line (shown in English, the language of shells and logs) ------------------------
+    "cli.unknown_type": _l("unknown activity type %(key)s; installed: %(installed)s"),
+    "cli.unknown_state": _l("unknown state %(state)s"),
+    "cli.unknown_format": _l("unknown format %(format)s: choose %(choices)s"),
+    "cli.output_is_dir": _l("%(output)s is a directory; give a file name"),
+    "cli.folder_missing": _l("cannot write %(output)s: folder %(folder)s does not exist"),
+    "cli.folder_not_writable": _l("cannot write %(output)s: folder %(folder)s is not writable"),
+    "backup.not_sqlite": _l(
+        "flask backup copies SQLite databases only; this portal uses %(backend)s. Back up PostgreSQL with "
+        "pg_dump, e.g.: pg_dump --format=custom --file yanxiu.dump \"$DATABASE_URL\""
+    ),
+    "backup.in_memory": _l("the database is in memory; there is no file to back up"),
+    "backup.integrity": _l("the copy failed its integrity check: %(check)s"),
+    "backup.no_database_file": _l("database file %(path)s does not exist"),
+    "backup.exists": _l("%(output)s already exists; choose a new file name"),
+    "backup.onto_itself": _l("the output must not be the database itself"),
+    "backup.no_directory": _l("directory %(path)s does not exist"),
+    # -- the API's input layer (portal/api/validation.py) and the input guard ------------------
+    "api.body_invalid": _l("the request body is not valid"),
+    "api.query_invalid": _l("the query string is not valid"),
+    "api.form_invalid": _l("the form is not valid"),
+    "api.send_json": _l("send a JSON body with Content-Type: application/json"),
+    "api.send_multipart": _l("send multipart/form-data"),
+    "api.bad_json": _l("the body is not valid JSON"),
+    "api.not_json": _l("not JSON"),
+    "api.not_multipart": _l("not multipart/form-data"),
+    "api.required": _l("required"),
+    "api.unknown_field": _l("unknown field"),
+    "api.unknown_query": _l("unknown query parameter"),
+    "api.must_be_text": _l("must be text"),
+    "api.must_be_number": _l("must be a number"),
+    "api.must_be_list": _l("must be a list"),
+    "api.finite": _l("must be a finite number"),
+    "api.at_least_chars": _l("at least %(n)s characters"),
+    "api.at_least_items": _l("at least %(n)s items"),
+    "api.at_most_items": _l("at most %(n)s items"),
+    "api.at_least": _l("must be at least %(n)s"),
+    "api.more_than": _l("must be more than %(n)s"),
+    "api.at_most": _l("must be at most %(n)s"),
+    "api.less_than": _l("must be less than %(n)s"),
+    "api.multiple_of": _l("must be a multiple of %(n)s"),
+    "api.pattern": _l("does not have the expected form"),
+    "api.one_of": _l("must be one of %(values)s"),
+    "api.not_valid": _l("is not valid"),
+    "api.school_year": _l("a school year such as 2026-2027 (two consecutive years, %(first)s to %(last)s)"),
+    "api.http_400": _l("the request is not valid"),
+    "api.http_401": _l("a valid bearer token is required"),
+    "api.http_403": _l("you may not do this"),
+    "api.http_404": _l("not found"),
+    "api.http_405": _l("this method is not allowed here"),
+    "api.http_409": _l("the request conflicts with the current state"),
+    "api.http_413": _l("the request body is too large"),
+    "api.http_415": _l("this content type is not supported"),
+    "api.http_429": _l("too many attempts; try again later"),
+    "api.http_500": _l("something went wrong on the server"),
+    "guard.nul": _l("must not contain NUL characters"),
+    "guard.surrogate": _l("must not contain invalid Unicode (unpaired surrogates)"),
+    "guard.file_name": _l("the file name %(problem)s"),
+    "guard.request": _l("the request contains text that cannot be stored"),
+    "guard.query_utf8": _l("the query string is not valid UTF-8"),
+    "guard.form_utf8": _l("the form is not valid UTF-8"),
+    "guard.not_utf8": _l("not UTF-8"),
+    "guard.page": _l(
+        "The request contains characters the portal cannot accept (a NUL character or invalid Unicode). "
+        "Nothing was changed."
+    ),
+    # -- the audit trail's filter -----------------------------------------------------------------
+    "audit.invalid": _l("invalid audit filter"),
+    "audit.date": _l("a date such as 2026-10-15 or 2026年10月15日"),
+    "audit.positive": _l("a positive whole number"),
+    "audit.one_of": _l("one of: %(choices)s"),
+    "audit.to_before_from": _l("must not be before the start date"),
+    # -- printed forms ---------------------------------------------------------------------------
+    "paper.school_year": _l("school year %(first)s–%(second)s"),
+    "paper.semester_1": _l("first semester"),
+    "paper.semester_2": _l("second semester"),
+    "paper.remark_excused": _l("excused absence (leave) %(hours)s h"),
+    "paper.remark_absent": _l("unexcused absence %(hours)s h"),
+    "paper.verify_hint": _l("To check this document, scan the QR code or open %(url)s"),
+    "paper.verify_unknown": _l("no document with this verification code was issued by this portal"),
 }
 
 
@@ -269,6 +392,18 @@ class Msg:
     @property
     def english(self) -> str:
         return self.render("en")
+
+    def __eq__(self, other: object) -> bool:
+        """The same code and parameters; or, against plain text, its English text (what code
+        and tests written before the codes compare with). :meth:`__hash__` agrees with both."""
+        if isinstance(other, Msg):
+            return (self.code, self.params) == (other.code, other.params)
+        if isinstance(other, str):
+            return self.english == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.english)
 
     def __str__(self) -> str:
         return self.render()
@@ -308,7 +443,8 @@ class _Roles:
         self.roles = roles
 
     def __str__(self) -> str:
-        return ", ".join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
+        separator = gettext(", ") if has_app_context() else ", "  # 、 in Chinese
+        return separator.join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
 
 
 def role_labels(roles: list[str]) -> Any:
@@ -406,6 +542,19 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "total_credited": _pl("export", "Total hours credited"),
     "summary": _pl("export", "Summary"),
     "ledger": _pl("export", "Ledger"),
+    "term": _pl("export", "School year and semester"),
+    "signature": _pl("export", "Signature"),
+    "organizer": _pl("export", "Organizer"),
+    "made_by": _pl("export", "Prepared by"),
+    "checked_by": _pl("export", "Checked by"),
+    "school_seal": _pl("export", "School seal"),
+    "sign_date": _pl("export", "Date"),
+    "record": _pl("export", "Certificate of training hours"),
+    "teacher": _pl("export", "Teacher"),
+    "assessment": _pl("export", "Assessment"),
+    "verification_code": _pl("export", "Verification code"),
+    "activities": _pl("export", "Credited activities"),
+    "page": _pl("export", "Page"),
 }
 
 #: A year's assessment status: its words and its colour, the same on every page and export.
@@ -426,6 +575,15 @@ REASONS: dict[str, tuple[str, str]] = {
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}
 
 
+#: One Chinese word for each idea, on every page, export and printed form: the catalogue's
+#: translations use the term on the left and never its synonyms on the right
+#: (``tests/core/test_messages.py`` checks every translation).
+ZH_TERMS: dict[str, tuple[str, ...]] = {
+    "未请假缺席": ("无故缺勤", "无故缺席", "旷会"),
+    "免于考核": ("免考核",),
+}
+
+
 def norm_lang(lang: str | None) -> str:
     """'en' or 'zh' from any spelling of the two languages."""
     return "en" if (lang or "").lower().startswith("en") else "zh"
@@ -438,8 +596,10 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
     context, text = entry
     if not has_app_context():
         return text
-    if lang is None:
-        return pgettext(context, text)
+    if lang is None:  # the viewer's language: pages ask per row (summary statuses and reasons)
+        from portal.i18n import lang_code
+
+        lang = lang_code()
     key = (context, text, norm_lang(lang))
     if key not in _LABELS:  # exports ask per row: one catalogue look-up per label and language
         with force_locale("en" if key[2] == "en" else "zh_Hans_CN"):
@@ -448,6 +608,22 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
 
 
 _LABELS: dict[tuple[str, str, str], str] = {}
+
+
+def in_lang(message: Msg, lang: str | None = None) -> str:
+    """A message in ``lang`` ("zh"/"en"; the viewer's language when None)."""
+    if lang is None:
+        return message.render()
+    return message.render("en" if norm_lang(lang) == "en" else "zh_Hans_CN")
+
+
+def school_year_text(year: str, semester: int | None = None, lang: str | None = None) -> str:
+    """``2026-2027`` (and semester 1) as a form writes it: 2026—2027学年 第一学期."""
+    first, _sep, second = year.partition("-")
+    text = in_lang(msg("paper.school_year", first=first, second=second), lang)
+    if semester in (1, 2):
+        text += " " + in_lang(msg(f"paper.semester_{semester}"), lang)
+    return text
 
 
 def heading(key: str, lang: str | None = None) -> str:

@@ -20,7 +20,8 @@ The district table keeps one row of figures per school the same way
 
 The navigation bar of every page is cached the same way (``{% cache %}`` in ``base.html``,
 Flask-Caching's Jinja extension) under :func:`nav_key`: everything it shows is already in
-hand after the login query (name, schools, roles, language), so it needs no stamp. Its
+hand after the login query (name, schools, roles, language, unread notifications), so it
+needs no stamp. Its
 forms (log out, switch school) need the session's CSRF token, a per-session secret that
 must never be cached: the cached markup holds :data:`CSRF_SLOT` instead, and
 :func:`fill_csrf_slots` (a filter around the cache tag) puts this session's token in after
@@ -118,7 +119,7 @@ def nav_key() -> str:
     """The key of the navigation bar: who is logged in (name, schools with their roles, the
     school chosen), the language, the build and the URL root. Nothing of the session: the
     bar's forms get their CSRF token after the lookup (:func:`fill_csrf_slots`)."""
-    from portal.current import current_roles, current_school, user_schools
+    from portal.current import current_roles, current_school, unread_notifications, user_schools
 
     parts: tuple[object, ...] = (current_app.extensions[BUILD_KEY], lang_code(), request.script_root)
     if current_user.is_authenticated:
@@ -129,6 +130,7 @@ def nav_key() -> str:
             school.id if school else None,
             sorted(current_roles()),
             [(s.id, s.code, s.name, roles) for s, roles in user_schools()],
+            unread_notifications(),  # the bell's badge
         )
     return "nav:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -200,9 +200,9 @@ def _hook_problems(pm: pluggy.PluginManager, plugin: object, name: str) -> list[
                 continue
             if not any(i.plugin is plugin and not i.optionalhook for i in caller.get_hookimpls()):
                 continue
-            close = difflib.get_close_matches(caller.name, hookspecs.all_hook_names(), n=1, cutoff=0.6)
+            close = _nearest_hook(caller.name)
             if close:
-                problems.append((M_UNKNOWN_HOOK, {"hook": caller.name, "plugin": name, "suggestion": close[0]}))
+                problems.append((M_UNKNOWN_HOOK, {"hook": caller.name, "plugin": name, "suggestion": close}))
             else:
                 problems.append((M_UNKNOWN_HOOK_NO_MATCH, {"hook": caller.name, "plugin": name}))
         if not problems:  # not the newcomer's after all: report pluggy's own words
@@ -273,6 +273,15 @@ def load_plugins(
         module = getattr(plugin, "__name__", type(plugin).__name__)
         _register(loaded, name, plugin, PluginInfo(name, "", "", module), M_REGISTER)
     return loaded
+
+
+def _nearest_hook(name: str) -> str | None:
+    """The contract's hook nearest to ``name``, compared without the shared ``portal_`` prefix
+    (which alone would make any two names look alike), or None."""
+    prefix = hookspecs.PROJECT_NAME + "_"
+    hooks = {h.removeprefix(prefix): h for h in hookspecs.all_hook_names()}
+    close = difflib.get_close_matches(name.removeprefix(prefix), list(hooks), n=1, cutoff=0.6)
+    return hooks[close[0]] if close else None
 
 
 def in_registration_order(loaded: LoadedPlugins, hook_name: str) -> list[pluggy.HookImpl]:

@@ -147,6 +147,11 @@ def may_administer_district(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN)
 
 
+def may_subscribe_school_calendar(actor: Actor) -> bool:
+    """A calendar feed of every activity of the school: its staff."""
+    return actor.has(TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN)
+
+
 # -- administration ----------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ to UTC or give a school year no column holds.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -87,3 +88,54 @@ def valid_school_year(text: str) -> bool:
 
 def current_school_year(tz: str = "Asia/Shanghai") -> str:
     return school_year_of(datetime.now(ZoneInfo(tz)).date())
+
+
+# -- dates as people write them ----------------------------------------------------------------
+
+_DAY = re.compile(
+    r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
+    r"(?:(?:\s*T\s*|\s+|(?<=日))(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*分?)?\s*$"
+)
+
+
+def _parts(text: object) -> tuple[int, int, int, int | None, int | None] | None:
+    if not isinstance(text, str):
+        return None
+    m = _DAY.match(text)
+    if m is None:
+        return None
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    return year, month, day, (int(m[4]) if m[4] else None), (int(m[5]) if m[5] else None)
+
+
+BIRTH_YEARS = (1900, MAX_YEAR)
+
+
+def parse_day(text: object, years: tuple[int, int] = (MIN_YEAR, MAX_YEAR)) -> date | None:
+    """A calendar day as a Chinese user writes it — ``2026-12-04``, ``2026/12/4``,
+    ``2026.12.4``, ``2026年12月4日`` — or None if it is no such day (or outside ``years``:
+    by default those of training activities; :data:`BIRTH_YEARS` for a birth date)."""
+    parts = _parts(text)
+    if parts is None or parts[3] is not None:
+        return None
+    try:
+        day = date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return None
+    return day if years[0] <= day.year <= years[1] else None
+
+
+def iso_local_text(text: str) -> str:
+    """A date and time as written on a form (``2026年12月4日 14:00``, ``2026/12/4 14:00``,
+    ``2026-12-04T14:00``) as ISO text for :func:`parse_iso`; anything else unchanged, so
+    that :func:`parse_iso` refuses it with its own message."""
+    parts = _parts(text)
+    if parts is None or parts[3] is None or parts[4] is None:
+        return text
+    year, month, day, hour, minute = parts
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}"
+
+
+def form_day(value: date | None) -> str:
+    """How a form shows a day: 2026-12-04 (the same whatever the browser's locale)."""
+    return "" if value is None else value.isoformat()

@@ -17,7 +17,6 @@ see :class:`OwnContextClient`.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import itertools
 import os
@@ -28,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, current_app, has_app_context
-from flask.testing import FlaskClient
+from flask import Flask
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
@@ -38,64 +36,11 @@ from sqlalchemy.engine import URL, make_url
 
 from portal import create_app
 from portal.extensions import db
+from portal.testing import OwnContextClient, base_config
 
 PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
-FAST_HASH = "pbkdf2:sha256:1000"
 # What the demo template was built with: a demo app may not change them.
 DEMO_FIXED = ("SQLALCHEMY_DATABASE_URI", "EXTRA_PLUGINS", "PLUGINS_ALLOWLIST", "PASSWORD_HASH_METHOD")
-
-
-def base_config(tmp: Path, uri: str) -> dict:
-    return {
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "SECRET_KEY": "test-secret-key-0123456789",
-        "PASSWORD_HASH_METHOD": FAST_HASH,
-        "UPLOAD_FOLDER": str(tmp / "uploads"),
-        "CACHE_DIR": str(tmp / "cache"),
-        "WTF_CSRF_ENABLED": False,
-    }
-
-
-class OwnContextClient(FlaskClient):
-    """A test client whose every request runs in an app context of its own, as in production.
-
-    The request runs in an empty :class:`contextvars.Context`, so Flask pushes a fresh app
-    context (its own ``g``, its own database session) even when the test holds one around the
-    call. Before it, the test's own session (if the test holds this app's context) ends its
-    transaction, committing what the test did, as another process would have: the request
-    sees the test's data, and the test's next read sees the request's.
-    """
-
-    def open(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        _finish_test_transaction(self.application)
-        context = contextvars.Context()
-        response = context.run(super().open, *args, **kwargs)
-        # The body (streamed or not) is made now, in the request's context, which then ends and
-        # gives its database connection back even if the test never reads the body; the test
-        # still reads it chunk by chunk.
-        response.response = iter(context.run(_drain, response.response))
-        return response
-
-
-def _drain(body: Any) -> list[bytes]:
-    try:
-        return list(body)
-    finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-
-
-def _finish_test_transaction(app: Flask) -> None:
-    if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
-        return
-    session = db.session()
-    if session.in_transaction():
-        if session.is_active:
-            session.commit()
-        else:  # a failed flush the test has not rolled back
-            session.rollback()
 
 
 class SharedBytecode(BytecodeCache):

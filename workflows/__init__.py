@@ -6,7 +6,7 @@ transaction and writes the log and ledger rows.
 """
 
 from workflows.context import ActivitySnapshot, EvidenceSnapshot, ParticipantSnapshot, TransitionContext
-from workflows.definition import CORE_STATES, CORE_TRANSITIONS, State, Transition, WorkflowDefinition
+from workflows.definition import CORE_STATES, CORE_TRANSITIONS, Phase, State, Transition, WorkflowDefinition
 from workflows.engine import WorkflowEngine
 from workflows.errors import (
     GuardFailed,
@@ -28,6 +28,7 @@ __all__ = [
     "IllegalTransition",
     "NotStarted",
     "ParticipantSnapshot",
+    "Phase",
     "State",
     "Transition",
     "TransitionContext",

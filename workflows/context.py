@@ -6,10 +6,15 @@ same whatever stores the data and can be tested without a database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
+
+#: ``TransitionContext.data`` of a type whose plugin supplies nothing.
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,9 @@ class TransitionContext:
     actor_roles: frozenset[str]
     now: datetime  # UTC, naive
     comment: str = ""
+    #: What the type's plugin supplied for its guards (hook ``portal_transition_data``), read-only;
+    #: read before the guards run, in the same transaction, so a guard never queries the database.
+    data: Mapping[str, Any] = field(default_factory=lambda: NO_DATA)
 
     def evidence_of(self, user_id: int, kind: str) -> list[EvidenceSnapshot]:
         return [e for e in self.evidence if e.user_id == user_id and e.kind == kind]

@@ -10,14 +10,14 @@
   services refuse first with a translated message (``year.locked``); these are the backstop.
 
 Revision ID: a7d3c9e15b20
-Revises: 5d8a2f61c0e4
+Revises: a7e3f1c2d9b8
 Create Date: 2026-12-01 12:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "a7d3c9e15b20"
-down_revision = "5d8a2f61c0e4"
+down_revision = "a7e3f1c2d9b8"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,8 @@
 """JSON API v1 under ``/api/v1``: thin views over the same services the pages use.
 
-Every route declares its OpenAPI operation next to it (``portal.api.spec.operation``); the
-document at ``/api/v1/openapi.json`` is assembled from the URL map and those declarations.
+Every view declares its operation next to it (``portal.api.openapi.operation``) with the
+pydantic models of ``portal.api.models``; spectree validates requests against them and
+generates the document at ``/api/v1/openapi.json`` from them.
 """
 
 from __future__ import annotations

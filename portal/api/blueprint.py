@@ -1,21 +1,29 @@
-"""The API blueprint and the check that runs before every API view: the bearer token."""
+"""The API blueprint and what runs before every API view: the bearer token, the school and the
+path's object (404 first, as before any body is read), then the body's form (JSON or multipart,
+well-formed). spectree then validates against the view's models."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
-from portal.api.context import authenticate
-from portal.api.parsing import reject_unknown_query
-from portal.api.spec import API_PREFIX, operation_of
+from portal.api.context import authenticate, school_context
+from portal.api.openapi import API_PREFIX, declared
+from portal.api.validation import check_body
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 
 @bp.before_request
 def _authenticate() -> None:
+    for name in ("api_school", "api_activity"):  # what a view looks up once per request
+        g.pop(name, None)
     view = current_app.view_functions.get(request.endpoint or "")
-    op = operation_of(view) if view else None
-    if op is None or op.auth:
+    op = declared(view) if view is not None else None
+    if op is None or not op.public:
         authenticate()
-    if op is not None:
-        reject_unknown_query(op)
+    if op is not None and op.school:
+        school_context()
+    if op is not None and op.finds is not None:
+        op.finds(**(request.view_args or {}))
+    if op is not None and (op.json or op.form):
+        check_body(op.json, op.form)

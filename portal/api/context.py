@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import g, request
 
@@ -78,3 +79,13 @@ def school_context() -> SchoolContext:
         )
     g.api_school = ctx
     return ctx
+
+
+T = TypeVar("T")
+
+
+def parsed(model: type[T], part: str = "json") -> T:
+    """The request's ``part`` (json, form, query) as spectree validated it against ``model``."""
+    value = getattr(request.context, part)  # type: ignore[attr-defined]
+    assert isinstance(value, model), (model, value)
+    return value

@@ -14,11 +14,11 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException, InternalServerError
-from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.api.blueprint import bp
-from portal.api.spec import API_PREFIX
+from portal.api.openapi import API_PREFIX
 from portal.errors import DomainError
+from portal.messages import TEXTS, msg
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,16 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
     return response
 
 
+def _http_message(status: int) -> str:
+    """The status's coded message (``api.http_<status>``) in the language asked for."""
+    code = f"api.http_{status}" if f"api.http_{status}" in TEXTS else ("api.http_500" if status >= 500 else "api.http_400")
+    return msg(code).render(_locale())
+
+
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     code = HTTP_CODES.get(status, "server_error" if status >= 500 else "error")
-    response = error_response(status, code, exc.description or exc.name)
+    response = error_response(status, code, _http_message(status))
     methods = getattr(exc, "valid_methods", None)  # a MethodNotAllowed's
     if status == 405 and methods:
         response.headers["Allow"] = ", ".join(methods)
@@ -90,7 +96,7 @@ def init_error_handling(app: Flask) -> None:
             return response
         status = response.status_code
         code = HTTP_CODES.get(status, "server_error" if status >= 500 else "error")
-        out = error_response(status, code, HTTP_STATUS_CODES.get(status, "Error"))
+        out = error_response(status, code, _http_message(status))
         for name in ("Allow", "Retry-After", "WWW-Authenticate"):
             if name in response.headers:
                 out.headers[name] = response.headers[name]

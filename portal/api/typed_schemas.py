@@ -1,8 +1,8 @@
 """The exact request schemas of the OpenAPI document, built from the installed activity types
 and their workflow whenever the document is asked for.
 
-``portal.api.schemas.COMPONENTS`` holds the shapes the request parser checks first (and that
-do not depend on what is installed); the services check the rest with their own messages. The
+The models of ``portal.api.models`` hold the shapes spectree checks first (and that do not
+depend on what is installed); the services check the rest with their own messages. The
 document publishes what the server as a whole accepts, so that a request valid by the document
 is accepted (unless a rule on stored data refuses it, listed in the operation's
 ``x-data-rules``) and a request the document calls invalid is refused:
@@ -27,9 +27,13 @@ from typing import Any
 from wtforms import Form
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.api.schemas import COMPONENTS, ref
 from portal.details_json import field_kind
 from portal.timeutil import MAX_YEAR, MIN_YEAR
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
 
 # -- text -------------------------------------------------------------------------------------
 
@@ -173,23 +177,23 @@ def details_schema(form_cls: type[Form]) -> dict[str, Any]:
 
 # -- the document's components ------------------------------------------------------------------
 
-def _participants(roles: list[str]) -> dict[str, Any]:
-    base = copy.deepcopy(COMPONENTS["ActivityCreate"]["properties"]["participants"])
-    item = copy.deepcopy(COMPONENTS["ParticipantInput"])
+def _participants(comps: dict[str, Any], roles: list[str]) -> dict[str, Any]:
+    base = copy.deepcopy(comps["ActivityCreate"]["properties"]["participants"])
+    item = copy.deepcopy(comps["ParticipantInput"])
     item["properties"]["role"] = {"type": "string", "enum": roles, "description": "default: the type's first role"}
     base["items"] = item
     return base
 
 
-def _activity_create(key: str, activity_type: Any) -> dict[str, Any]:
-    out = copy.deepcopy(COMPONENTS["ActivityCreate"])
+def _activity_create(comps: dict[str, Any], key: str, activity_type: Any) -> dict[str, Any]:
+    out = copy.deepcopy(comps["ActivityCreate"])
     props = out["properties"]
     props["type"] = {"const": key}
     props["title"] = text(200, nonblank=True)
     props["starts_at"] = copy.deepcopy(DATETIME_EXACT)
     props["ends_at"] = {**copy.deepcopy(DATETIME_EXACT), "description": "not before `starts_at`"}
     props["location"] = text(200)
-    props["participants"] = _participants(list(activity_type.roles))
+    props["participants"] = _participants(comps, list(activity_type.roles))
     props["details"] = details_schema(activity_type.form)
     if props["details"].get("required"):
         out["required"] = [*out["required"], "details"]
@@ -208,10 +212,12 @@ def _triggers(definitions: list[Any]) -> dict[str, dict[str, bool]]:
     return out
 
 
-def _transition_variants(trigger: str, needs: dict[str, bool]) -> list[dict[str, Any]]:
-    base = COMPONENTS["TransitionRequest"]
+def _transition_variants(base: dict[str, Any], trigger: str, needs: dict[str, bool]) -> list[dict[str, Any]]:
     comment_max = base["properties"]["comment"]["maxLength"]
-    hours = copy.deepcopy(base["properties"]["hours"])
+    raw = base["properties"]["hours"]  # pydantic: {"patternProperties": {user id pattern: hours}}
+    ((user_id, hours_value),) = raw["patternProperties"].items()
+    hours = {"type": "object", "description": raw.get("description", ""), "propertyNames": {"pattern": user_id},
+             "additionalProperties": copy.deepcopy(hours_value)}
 
     def variant(comment: dict[str, Any], hours_schema: dict[str, Any], required: list[str]) -> dict[str, Any]:
         return {
@@ -244,15 +250,15 @@ def update_component(key: str) -> str:
     return f"ActivityTypeUpdate_{key}"
 
 
-def document_components(types: dict[str, Any], definitions: list[Any]) -> dict[str, Any]:
-    """``COMPONENTS`` made exact for the installed types (``key → ActivityType``) and their
-    workflow definitions."""
-    comps = copy.deepcopy(COMPONENTS)
+def document_components(generated: dict[str, Any], types: dict[str, Any], definitions: list[Any]) -> dict[str, Any]:
+    """The models' schemas (as spectree generated them) made exact for the installed types
+    (``key → ActivityType``) and their workflow definitions."""
+    comps = copy.deepcopy(generated)
     # planning: one variant per type
     if types:
         names = {key: f"ActivityCreate_{key}" for key in types}
         for key, t in types.items():
-            comps[names[key]] = _activity_create(key, t)
+            comps[names[key]] = _activity_create(comps, key, t)
         comps["ActivityCreate"] = {
             "oneOf": [ref(name) for name in names.values()],
             "discriminator": {"propertyName": "type", "mapping": {k: ref(n)["$ref"] for k, n in names.items()}},
@@ -273,7 +279,8 @@ def document_components(types: dict[str, Any], definitions: list[Any]) -> dict[s
         }
     comps.pop("ActivityTypeUpdate", None)  # only the per-type bodies are documented
     # triggers
-    variants = [v for trig, needs in _triggers(definitions).items() for v in _transition_variants(trig, needs)]
+    base = comps["TransitionRequest"]
+    variants = [v for trig, needs in _triggers(definitions).items() for v in _transition_variants(base, trig, needs)]
     comps["TransitionRequest"] = {
         "anyOf": variants or [{"not": {}}],
         "description": "One variant per trigger of the installed workflows (a trigger taking hours has two: "
@@ -282,7 +289,7 @@ def document_components(types: dict[str, Any], definitions: list[Any]) -> dict[s
     # evidence
     kinds = _kinds(list(types.values()))
     comps["EvidenceText"]["properties"]["kind"] = {"type": "string", "enum": kinds}
-    comps["EvidenceText"]["properties"]["text"] = text(COMPONENTS["EvidenceText"]["properties"]["text"]["maxLength"],
+    comps["EvidenceText"]["properties"]["text"] = text(comps["EvidenceText"]["properties"]["text"]["maxLength"],
                                                        nonblank=True)
     comps["EvidenceUpload"]["properties"]["kind"] = {"type": "string", "enum": kinds}
     # other form fields are ignored, but their names and values are text like any other

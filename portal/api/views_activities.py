@@ -2,173 +2,140 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import g, request
 
-from portal.api import parsing, serialize
 from portal.api.blueprint import bp
-from portal.api.context import SchoolContext, caller, school_context
-from portal.api.schemas import COMPONENTS, SCHOOL_YEAR, ref
-from portal.api.spec import MAX_ID, Param, json_response, operation
-from portal.errors import NotFound
+from portal.api.context import SchoolContext, caller, parsed, school_context
+from portal.api.models import (
+    Activity,
+    ActivityCreate,
+    ActivityListQuery,
+    ActivityPage,
+    ActivitySummary,
+    Attendance,
+    Evidence,
+    EvidenceText,
+    EvidenceUpload,
+    History,
+    HistoryEntry,
+    TransitionRequest,
+)
+from portal.api.openapi import operation
+from portal.errors import Invalid, NotFound
 from portal.messages import msg
-from portal.models import Activity
+from portal.models import Activity as ActivityRow
+from portal.security import MAX_ID
 from portal.services import access, activities, overview, transitions
 
-ACTIVITY = json_response("The activity, its participants, evidence and the caller's allowed triggers", ref("Activity"))
-LIST_PARAMS = (
-    Param("state", {"type": "string", "pattern": "^[a-z_]{1,32}$"}, "Only activities in this state"),
-    Param("type", {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"}, "Only activities of this type"),
-    Param("year", SCHOOL_YEAR, "Only activities of this school year"),
-    Param("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "Page number, from 1"),
-    Param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page (default 20)"),
-)
+ACTIVITY = "The activity, its participants, evidence and the caller's allowed triggers"
 
 
-def _activity(activity_id: int, ctx: SchoolContext) -> Activity:
-    if activity_id > MAX_ID:
-        raise NotFound(msg("activity.not_found"))
-    return access.get_activity(activity_id, ctx.school.id)
+def _activity(activity_id: int, ctx: SchoolContext | None = None) -> ActivityRow:
+    """The activity of the path, in the request's school (looked up once per request)."""
+    if "api_activity" not in g:
+        if activity_id > MAX_ID:
+            raise NotFound(msg("activity.not_found"))
+        g.api_activity = access.get_activity(activity_id, (ctx or school_context()).school.id)
+    return g.api_activity
 
 
-def _detail(act: Activity, ctx: SchoolContext) -> dict:
+def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
     people = activities.participants_with_users(act.id)
     allowed = transitions.allowed_triggers(act, caller().user.id, [p.user_id for p, _ in people])
-    return serialize.activity_detail(act, ctx.school, people, activities.evidence_of(act.id), allowed)
+    return Activity.detail(act, ctx.school, people, activities.evidence_of(act.id), allowed)
 
 
 @bp.get("/activities")
-@operation(
-    summary="The school's activities, newest first, one page at a time",
-    query=LIST_PARAMS,
-    responses={200: json_response("A page of activities", ref("ActivityPage"))},
-)
-def list_activities() -> Response:
+@operation(200, ActivityPage, "A page of activities", query=ActivityListQuery)
+def list_activities() -> ActivityPage:
+    """The school's activities, newest first, one page at a time"""
     ctx = school_context()
-    q = parsing.query(LIST_PARAMS)
-    page, per_page = q.get("page", 1), q.get("per_page", 20)
-    filters = overview.ActivityFilters(
-        type_key=q.get("type") or "", state=q.get("state") or "", school_year=q.get("year") or ""
-    )
-    found = overview.list_activities(ctx.school.id, filters, page, per_page)
-    rows, total = found.items, found.total or 0
-    return jsonify(
-        {
-            "items": [serialize.activity_summary(a, ctx.school) for a in rows],
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": (total + per_page - 1) // per_page,
-        }
+    q = parsed(ActivityListQuery, "query")
+    filters = overview.ActivityFilters(type_key=q.type or "", state=q.state or "", school_year=q.year or "")
+    found = overview.list_activities(ctx.school.id, filters, q.page, q.per_page)
+    total = found.total or 0
+    return ActivityPage(
+        items=[ActivitySummary.of(a, ctx.school) for a in found.items], page=q.page, per_page=q.per_page,
+        total=total, pages=(total + q.per_page - 1) // q.per_page,
     )
 
 
 @bp.post("/activities")
-@operation(
-    summary="Plan an activity (organizer or school admin); `details` are checked by the type's own form",
-    body=ref("ActivityCreate"),
-    responses={201: json_response("The planned activity", ref("Activity"))},
-    errors=(403,),
-)
-def create_activity() -> Response:
+@operation(201, Activity, "The planned activity", json=ActivityCreate, errors=(403,))
+def create_activity() -> tuple[Activity, int, dict[str, str]]:
+    """Plan an activity (organizer or school admin); `details` are checked by the type's own form"""
     ctx = school_context()
-    data = parsing.json_body(ref("ActivityCreate"))
+    data = parsed(ActivityCreate)
+    participants = None if data.participants is None else [p.model_dump(exclude_unset=True) for p in data.participants]
     act = activities.plan_activity(
-        ctx.school,
-        caller().user,
-        data["type"],
-        data["title"],
-        data["starts_at"],
-        data["ends_at"],
-        data["hours"],
-        data.get("participants"),
-        data.get("details", {}),
-        location=data.get("location", ""),
+        ctx.school, caller().user, data.type, data.title, data.starts_at, data.ends_at, data.hours,
+        participants, data.details, location=data.location,
     )
-    response = jsonify(_detail(act, ctx))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/activities/{act.id}"
-    return response
+    return _detail(act, ctx), 201, {"Location": f"/api/v1/activities/{act.id}"}
 
 
 @bp.get("/activities/<int:activity_id>")
-@operation(summary="One activity", responses={200: ACTIVITY})
-def get_activity(activity_id: int) -> Response:
+@operation(200, Activity, ACTIVITY, finds=_activity)
+def get_activity(activity_id: int) -> Activity:
+    """One activity"""
     ctx = school_context()
-    return jsonify(_detail(_activity(activity_id, ctx), ctx))
+    return _detail(_activity(activity_id, ctx), ctx)
 
 
 @bp.put("/activities/<int:activity_id>/attendance")
-@operation(
-    summary="Record attended, unexcused absent and excused hours (organizer or school admin), all or nothing",
-    description="The three hours of a row together are at most the activity's hours.",
-    body=ref("Attendance"),
-    responses={200: ACTIVITY},
-    errors=(403, 409),
-)
-def put_attendance(activity_id: int) -> Response:
+@operation(200, Activity, ACTIVITY, json=Attendance, errors=(403, 409), finds=_activity)
+def put_attendance(activity_id: int) -> Activity:
+    """Record attended, unexcused absent and excused hours (organizer or school admin), all or nothing
+
+    The three hours of a row together are at most the activity's hours."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
-    rows = parsing.json_body(ref("Attendance"))
+    rows = [row.model_dump(exclude_unset=True) for row in parsed(Attendance).root]
     activities.record_attendance(act, caller().user, rows)
-    return jsonify(_detail(act, ctx))
+    return _detail(act, ctx)
 
 
 @bp.post("/activities/<int:activity_id>/evidence")
-@operation(
-    summary="Add evidence: a file (multipart) or a written piece (JSON)",
-    description="A participant adds their own; the organizer or a school admin may add for anyone "
-    "(`user_id`, default the caller).",
-    body=ref("EvidenceText"),
-    multipart=ref("EvidenceUpload"),
-    responses={201: json_response("The evidence", ref("Evidence"))},
-    errors=(403, 409),
-)
-def add_evidence(activity_id: int) -> Response:
+@operation(201, Evidence, "The evidence", json=EvidenceText, form=EvidenceUpload, errors=(403, 409),
+           finds=_activity)
+def add_evidence(activity_id: int) -> tuple[Evidence, int]:
+    """Add evidence: a file (multipart) or a written piece (JSON)
+
+    A participant adds their own; the organizer or a school admin may add for anyone (`user_id`, default the caller)."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
     if request.mimetype == "multipart/form-data":
-        form, upload = parsing.multipart_form(COMPONENTS["EvidenceUpload"])
-        ev = activities.add_evidence(
-            act, caller().user, form.get("user_id"), form["kind"], form.get("title", ""),
-            filename=upload.filename, data=upload.read(),
-        )
+        form = parsed(EvidenceUpload, "form")
+        upload = form.file
+        if not getattr(upload, "filename", None) or not hasattr(upload, "read"):
+            raise Invalid(msg("api.form_invalid"), {"file": msg("api.required")})
+        ev = activities.add_evidence(act, caller().user, form.user_id, form.kind, form.title,
+                                     filename=upload.filename, data=upload.read())
     else:
-        data = parsing.json_body(ref("EvidenceText"))
-        ev = activities.add_evidence(
-            act, caller().user, data.get("user_id"), data["kind"], data.get("title", ""), text=data["text"]
-        )
-    response = jsonify(serialize.evidence(ev, ctx.school))
-    response.status_code = 201
-    return response
+        data = parsed(EvidenceText)
+        ev = activities.add_evidence(act, caller().user, data.user_id, data.kind, data.title, text=data.text)
+    return Evidence.of(ev, ctx.school), 201
 
 
 @bp.post("/activities/<int:activity_id>/transitions")
-@operation(
-    summary="Fire a workflow trigger (hold, cancel, approve, return, credit, revoke, or a type's own)",
-    description="An illegal trigger for the current state is 409 `illegal_transition` with the `allowed` "
-    "triggers, whoever sends it; then the caller's roles are checked (403), the comment (422), and the "
-    "type's guards (422 `guard_failed` with `missing`). `hours` adjusts a participant's credited hours "
-    "when approving, with the reason in `comment`.",
-    body=ref("TransitionRequest"),
-    responses={200: ACTIVITY},
-    errors=(403, 409),
-)
-def fire_transition(activity_id: int) -> Response:
+@operation(200, Activity, ACTIVITY, json=TransitionRequest, errors=(403, 409), finds=_activity)
+def fire_transition(activity_id: int) -> Activity:
+    """Fire a workflow trigger (hold, cancel, approve, return, credit, revoke, or a type's own)
+
+    An illegal trigger for the current state is 409 `illegal_transition` with the `allowed` triggers, whoever sends
+    it; then the caller's roles are checked (403), the comment (422), and the type's guards (422 `guard_failed` with
+    `missing`). `hours` adjusts a participant's credited hours when approving, with the reason in `comment`."""
     ctx = school_context()
     _activity(activity_id, ctx)
-    data = parsing.json_body(ref("TransitionRequest"))
-    act = transitions.fire(
-        activity_id, ctx.school.id, caller().user, data["trigger"], data.get("comment", ""), data.get("hours")
-    )
-    return jsonify(_detail(act, ctx))
+    data = parsed(TransitionRequest)
+    act = transitions.fire(activity_id, ctx.school.id, caller().user, data.trigger, data.comment, data.hours)
+    return _detail(act, ctx)
 
 
 @bp.get("/activities/<int:activity_id>/history")
-@operation(
-    summary="The activity's transition log, oldest first",
-    responses={200: json_response("Transition log", {"type": "array", "items": ref("HistoryEntry")})},
-)
-def get_history(activity_id: int) -> Response:
+@operation(200, History, "Transition log", finds=_activity)
+def get_history(activity_id: int) -> History:
+    """The activity's transition log, oldest first"""
     ctx = school_context()
     act = _activity(activity_id, ctx)
-    return jsonify([serialize.history_entry(row, actor, ctx.school) for row, actor in transitions.history(act.id)])
+    return History([HistoryEntry.of(row, actor, ctx.school) for row, actor in transitions.history(act.id)])

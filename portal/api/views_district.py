@@ -159,7 +159,7 @@ def district_schools() -> Response:
     return jsonify([
         {"school": r.school.code, "name": r.school.name, "staff": r.staff, "teachers": r.teachers,
          "by_status": r.by_status, "hours": fmt(r.hours)}
-        for r in overview_service.district_overview(year, seat.district_id)
+        for r in overview_service.district_overview(year, district_id=seat.district_id)
     ])
 
 

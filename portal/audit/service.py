@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
+from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.messages import Msg, msg
 from portal.models import Activity, CreditEntry, School, TransitionLog, User
 from portal.security import MAX_ID
-from portal.timeutil import parse_iso, to_local, year_in_range
+from portal.timeutil import parse_day, parse_iso, to_local
 
 VIEWS = ("transitions", "ledger")
 LEDGER_KINDS = ("credit", "reversal")
@@ -36,57 +38,61 @@ class AuditFilter:
     person: str = ""  # a username: the actor (transitions) or the teacher credited (ledger)
     trigger: str = ""  # transitions only
     kind: str = ""  # ledger only: credit / reversal
-    page: int = 1
+    after: str = ""  # keyset cursors (portal.paging): the page after / before this row
+    before: str = ""
 
 
-def _parse_date(raw: str, name: str, errors: dict[str, str]) -> date | None:
+def _parse_date(raw: str, name: str, errors: dict[str, Msg]) -> date | None:
     if not raw:
         return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "a date such as 2026-10-15"
-        return None
-    if not year_in_range(day.year):  # 0001-01-01 would overflow on the way to UTC
-        errors[name] = "a date such as 2026-10-15"
-        return None
+    day = parse_day(raw)  # 2026-10-15 or 2026年10月15日; years outside the portal's range refused
+    if day is None:
+        errors[name] = msg("audit.date")
     return day
 
 
-def _parse_positive_int(raw: str, name: str, errors: dict[str, str]) -> int | None:
+def _parse_positive_int(raw: str, name: str, errors: dict[str, Msg]) -> int | None:
     if not raw:
         return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not 1 <= int(raw) <= MAX_ID:
-        errors[name] = "a positive whole number"
+        errors[name] = msg("audit.positive")
         return None
     return int(raw)
 
 
 def parse_filter(args: Mapping[str, str]) -> AuditFilter:
     """Read the filter from query arguments; raises :class:`Invalid` naming each bad field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Msg] = {}
     view = (args.get("view") or "transitions").strip()
     if view not in VIEWS:
-        errors["view"] = f"one of: {', '.join(VIEWS)}"
+        errors["view"] = msg("audit.one_of", choices=", ".join(VIEWS))
         view = "transitions"
     date_from = _parse_date((args.get("from") or "").strip(), "from", errors)
     date_to = _parse_date((args.get("to") or "").strip(), "to", errors)
     if date_from and date_to and date_to < date_from:
-        errors["to"] = "must not be before 'from'"
+        errors["to"] = msg("audit.to_before_from")
     activity_id = _parse_positive_int((args.get("activity") or "").strip(), "activity", errors)
-    page = _parse_positive_int((args.get("page") or "").strip(), "page", errors) or 1
+    cursors = {}
+    for name in ("after", "before"):
+        cursors[name] = (args.get(name) or "").strip()
+        try:
+            paging.decode(cursors[name], CURSOR_KEYS, name)
+        except Invalid as exc:
+            errors[name] = exc.fields[name]
+            cursors[name] = ""
     texts = {}
     for name in ("person", "trigger", "kind"):
         value = (args.get(name) or "").strip()
         if len(value) > TEXT_FILTER_MAX:
-            errors[name] = f"at most {TEXT_FILTER_MAX} characters"
+            errors[name] = msg("at_most_chars", n=TEXT_FILTER_MAX)
             value = ""
         texts[name] = value
     if texts["kind"] and texts["kind"] not in LEDGER_KINDS:
-        errors["kind"] = f"one of: {', '.join(LEDGER_KINDS)}"
+        errors["kind"] = msg("audit.one_of", choices=", ".join(LEDGER_KINDS))
     if errors:
-        raise Invalid("invalid audit filter", errors)
-    return AuditFilter(view, date_from, date_to, activity_id, texts["person"], texts["trigger"], texts["kind"], page)
+        raise Invalid(msg("audit.invalid"), errors)
+    return AuditFilter(view, date_from, date_to, activity_id, texts["person"], texts["trigger"], texts["kind"],
+                       cursors["after"], cursors["before"])
 
 
 def _utc_bounds(school: School, flt: AuditFilter) -> tuple[datetime | None, datetime | None]:
@@ -181,23 +187,39 @@ def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, au
     }
 
 
+def _row(school: School, flt: AuditFilter, row: Any) -> dict[str, Any]:
+    return _ledger_row(school, *row) if flt.view == "ledger" else _transition_row(school, *row)
+
+
 def _rows(school: School, flt: AuditFilter, q: Select) -> Iterator[dict[str, Any]]:
     for row in db.session.execute(q):
-        if flt.view == "ledger":
-            yield _ledger_row(school, *row)
-        else:
-            yield _transition_row(school, *row)
+        yield _row(school, flt, row)
 
 
 def _query(school: School, flt: AuditFilter) -> Select:
     return _ledger_query(school, flt) if flt.view == "ledger" else _transitions_query(school, flt)
 
 
-def page(school: School, flt: AuditFilter) -> tuple[list[dict[str, Any]], bool]:
-    """One page of rows, newest first, and whether another page follows."""
-    q = _query(school, flt).limit(PAGE_SIZE + 1).offset((flt.page - 1) * PAGE_SIZE)
-    rows = list(_rows(school, flt, q))
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+#: Both views sort newest first by (created_at, id); a cursor holds those two values.
+CURSOR_KEYS = (paging.Key(None, datetime, True), paging.Key(None, int, True))
+
+
+def page(school: School, flt: AuditFilter) -> paging.Page[dict[str, Any]]:
+    """One page of rows, newest first, by keyset on (created_at, id): the log only grows, and
+    an offset would read every newer row again to reach an old page."""
+    table = CreditEntry if flt.view == "ledger" else TransitionLog
+    keys = [paging.Key(table.created_at, datetime, True), paging.Key(table.id, int, True)]
+    found = paging.keyset(
+        lambda q: list(db.session.execute(q).all()),
+        _query(school, flt).order_by(None),
+        keys,
+        lambda row: (row[0].created_at, row[0].id),
+        after=flt.after or None,
+        before=flt.before or None,
+        size=PAGE_SIZE,
+    )
+    rows = [_row(school, flt, r) for r in found.items]
+    return paging.Page(rows, found.next, found.prev, found.moved)
 
 
 def all_rows(school: School, flt: AuditFilter) -> Iterator[dict[str, Any]]:

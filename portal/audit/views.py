@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from portal import policy
+from portal import paging, policy
 from portal.audit import csv_export, service
 from portal.current import allowed, require_school
 from portal.errors import Invalid
+from portal.messages import KINDS, label
+from portal.web import helpers
 from portal.web.helpers import link_args
 
 bp = Blueprint("audit", __name__)
+
+
+def shown(row: dict[str, Any], key: str) -> Any:
+    """A cell as the page shows it: types, actions, states, roles and entry kinds in words
+    (the CSV export keeps the codes, for scripts)."""
+    value = row[key]
+    type_key = row.get("type_key", "")
+    if key == "type_key":
+        return helpers.type_name(value)
+    if key == "trigger":
+        return helpers.trigger_label(value, type_key)
+    if key in ("from_state", "to_state"):
+        return helpers.state_label(value, type_key)
+    if key == "role":
+        return helpers.role_label(value, type_key)
+    if key == "kind":
+        return kind_label(value)
+    return value
+
+
+def kind_label(kind: str) -> str:
+    return label(KINDS[kind]) if kind in KINDS else kind
 
 
 
@@ -27,18 +53,23 @@ def log():
     except Invalid as exc:
         errors = {k: str(v) for k, v in exc.fields.items()}
         flt = service.AuditFilter()
-    rows, has_more = ([], False) if errors else service.page(school, flt)
+    found = paging.Page([], None, None) if errors else service.page(school, flt)
     body = render_template(
         "audit/index.html",
         school=school,
         flt=flt,
         args=link_args(),  # the query, less names that would break url_for
         errors=errors,
-        rows=rows,
-        has_more=has_more,
+        rows=found.items,
+        found=found,
         columns=csv_export.columns_for(flt.view),
         triggers=service.triggers_used(school),
         kinds=service.LEDGER_KINDS,
+        shown=shown,
+        field_labels={"from": _("From"), "to": _("To"), "activity": _("Activity ID"), "person": _("Login"),
+                      "trigger": _("Action"), "kind": _("Entry"), "view": _("View"), "page": _("Page")},
+        kind_label=kind_label,
+        trigger_label=helpers.trigger_label,
     )
     return body, (422 if errors else 200)
 

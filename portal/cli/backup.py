@@ -8,28 +8,30 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.extensions import db
+from portal.messages import msg
 
 
 class BackupRefused(click.ClickException):
     """The database cannot be backed up by this command (not SQLite, or a bad target)."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        super().__init__(msg(code, **params).english)
 
 
 def sqlite_database_path() -> Path:
     """The file of the app's SQLite database; refuses for other databases."""
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
-        raise BackupRefused(
-            f"flask backup copies SQLite databases only; this portal uses {url.get_backend_name()}. "
-            "Back up PostgreSQL with pg_dump, e.g.: pg_dump --format=custom --file yanxiu.dump \"$DATABASE_URL\""
-        )
+        raise BackupRefused("backup.not_sqlite", backend=url.get_backend_name())
     if url.database in (None, "", ":memory:"):
-        raise BackupRefused("the database is in memory; there is no file to back up")
+        raise BackupRefused("backup.in_memory")
     return Path(url.database)
 
 
@@ -43,7 +45,7 @@ def backup_sqlite(source: Path, target: Path) -> int:
             pages = dst.execute("PRAGMA page_count").fetchone()[0]
             check = dst.execute("PRAGMA integrity_check").fetchone()[0]
             if check != "ok":
-                raise BackupRefused(f"the copy failed its integrity check: {check}")
+                raise BackupRefused("backup.integrity", check=str(check))
             return int(pages)
         finally:
             dst.close()
@@ -59,14 +61,14 @@ def backup_command(output: Path) -> None:
     """Write a consistent copy of the SQLite database to FILE (safe while the portal runs)."""
     source = sqlite_database_path()
     if not source.exists():
-        raise BackupRefused(f"database file {source} does not exist")
+        raise BackupRefused("backup.no_database_file", path=str(source))
     output = output.expanduser().resolve()
     if output.exists():
-        raise BackupRefused(f"{output} already exists; choose a new file name")
+        raise BackupRefused("backup.exists", output=str(output))
     if output == source.resolve():
-        raise BackupRefused("the output must not be the database itself")
+        raise BackupRefused("backup.onto_itself")
     if not output.parent.is_dir():
-        raise BackupRefused(f"directory {output.parent} does not exist")
+        raise BackupRefused("backup.no_directory", path=str(output.parent))
     tmp = output.with_name(output.name + ".partial")
     try:
         pages = backup_sqlite(source, tmp)

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import click
 
 from portal.errors import DomainError
+from portal.messages import msg
+
+
+def refuse(code: str, /, **params: Any) -> NoReturn:
+    """Stop the command with the catalogue message ``code``, in English (shells and logs)."""
+    raise click.ClickException(msg(code, **params).english)
 
 
 def fail(exc: DomainError) -> None:

@@ -1,4 +1,5 @@
-"""``flask credits export`` (one school) and ``flask credits export-district`` (every school).
+"""``flask credits export`` (one school), ``flask credits export-district`` (every school) and
+``flask credits rebuild-year-rows`` (the stored teacher-year rows, from scratch).
 
 The file is written next to its destination under a temporary name and renamed at the end,
 so a failed export leaves no file behind (and never a half-written one).
@@ -16,10 +17,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.cli.common import fail
+from portal.cli.common import fail, refuse
+from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.reports import exports
-from portal.services import access, credits
+from portal.services import access, credits, teacher_years
 
 group = AppGroup("credits", help="Credit reports: school summary and district exports.")
 FORMATS = ("csv", "xlsx")
@@ -31,15 +33,15 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
     except DomainError as exc:
         fail(exc)
     if fmt not in FORMATS:
-        raise click.ClickException(f"unknown format {fmt!r}: choose csv or xlsx")
+        refuse("cli.unknown_format", format=repr(fmt), choices=" or ".join(FORMATS))
     target = Path(output)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
-        raise click.ClickException(f"{output} is a directory; give a file name")
+        refuse("cli.output_is_dir", output=output)
     if not folder.is_dir():
-        raise click.ClickException(f"cannot write {output}: folder {folder} does not exist")
+        refuse("cli.folder_missing", output=output, folder=str(folder))
     if not os.access(folder, os.W_OK):
-        raise click.ClickException(f"cannot write {output}: folder {folder} is not writable")
+        refuse("cli.folder_not_writable", output=output, folder=str(folder))
     return year, target
 
 
@@ -98,6 +100,23 @@ def export_district(year: str, fmt: str, output: str, lang: str, ledger: bool) -
     else:
         _write_atomically(target, lambda fh: exports.district_xlsx(year, fh, lang, ledger=ledger))
     click.echo(f"wrote {target} (district, {year}, {fmt})")
+
+
+@group.command("rebuild-year-rows")
+@click.option("--year", "years", multiple=True, help="School year, e.g. 2026-2027 (repeatable; default every "
+              "year with data and the current one).")
+def rebuild_year_rows(years: tuple[str, ...]) -> None:
+    """Compute every stored teacher-year row again from the ledger, attendance and exemptions
+    (after an upgrade, or after installing a policy plugin): all or nothing."""
+    chosen = []
+    for year in years:
+        try:
+            chosen.append(credits.parse_year(year))
+        except DomainError as exc:
+            fail(exc)
+    with write_transaction():
+        written = teacher_years.rebuild(chosen or None)
+    click.echo(f"rebuilt {written} teacher-year rows")
 
 
 def register(app: Flask) -> None:

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from portal.registry import registry
-from portal.scaffold import PluginNames, ScaffoldError, create_plugin
+from portal.scaffold.cli import new
 
 group = AppGroup("plugins", help="Installed activity-type plugins.")
 
@@ -24,23 +22,7 @@ def list_() -> None:
         click.echo(f"FAILED\t{failure.plugin}\t{failure.error}", err=True)
 
 
-@group.command("new")
-@click.argument("name")
-@click.option(
-    "--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Folder to write into (default: ./yanxiu-NAME).",
-)
-def new(name: str, output: Path | None) -> None:
-    """Write a working plugin package skeleton for a new activity type NAME (e.g. lesson_study)."""
-    try:
-        names = PluginNames.from_name(name)
-        target = output or Path.cwd() / names.distribution
-        written = create_plugin(name, target)
-    except ScaffoldError as exc:
-        raise click.UsageError(str(exc)) from None
-    for path in written:
-        click.echo(f"created {path}")
-    click.echo(f"next: pip install -e {target} && (cd {target} && pytest) && flask plugins list")
+group.add_command(new)  # the same command as the console script `yanxiu plugins new`
 
 
 def register(app: Flask) -> None:

@@ -4,6 +4,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal.cli.common import refuse
 from portal.registry import registry
 
 group = AppGroup("workflow", help="Activity workflows.")
@@ -17,9 +18,9 @@ def show(type_key: str, lang: str, state: str | None) -> None:
     """Print the type's state machine as Mermaid text."""
     r = registry().get(type_key)
     if r is None:
-        raise click.ClickException(f"unknown activity type {type_key!r}; installed: {', '.join(registry().keys())}")
+        refuse("cli.unknown_type", key=repr(type_key), installed=", ".join(registry().keys()))
     if state is not None and state not in {s.name for s in r.engine.definition.states}:
-        raise click.ClickException(f"unknown state {state!r}")
+        refuse("cli.unknown_state", state=repr(state))
     click.echo(r.engine.mermaid(lang=lang, current=state, title=r.type.name(lang)))
 
 

@@ -1,6 +1,7 @@
 """The domain model. Every table has a ``school_id`` path so queries can be scoped to a school."""
 
 from portal.models.activity import Activity, Evidence, Participation
+from portal.models.checkin import CalendarFeed, CheckIn, ExportJob
 from portal.models.district import (
     District,
     SchoolPlan,
@@ -9,9 +10,12 @@ from portal.models.district import (
     YearLock,
     YearSubmission,
 )
+from portal.models.document import IssuedDocument
 from portal.models.ledger import CreditEntry, TransitionLog
+from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
+from portal.models.teacher_year import TeacherYearRow
 from portal.models.user import DISTRICT_ROLES, ROLES, SCHOOL_ROLES, Exemption, Membership, User
 
 __all__ = [
@@ -20,18 +24,26 @@ __all__ = [
     "SCHOOL_ROLES",
     "Activity",
     "ApiToken",
+    "CalendarFeed",
+    "CheckIn",
     "CreditEntry",
     "District",
     "Evidence",
     "Exemption",
+    "IssuedDocument",
+    "ExportJob",
     "LoginAttempt",
     "Membership",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationSetting",
     "Participation",
     "SchoolPlanLine",
     "School",
     "SchoolActivityType",
     "SchoolPlan",
     "SubmissionEvent",
+    "TeacherYearRow",
     "TransitionLog",
     "User",
     "YearLock",

@@ -31,7 +31,8 @@ class Activity(Model):
     hours: Mapped[Decimal] = mapped_column(HoursType)
     school_year: Mapped[str] = mapped_column(String(9))
     semester: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(32), default="planned")
+    # No default: a new activity starts in its workflow's initial state (services/activities.py).
+    state: Mapped[str] = mapped_column(String(32))
     # Bumped by every transition; a transition updates the row only if the version it read
     # is still current, so two concurrent triggers cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -26,6 +26,21 @@ from portal.timeutil import utcnow
 DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     "required_hours": 50,
     "absence_limit_hours": 5,
+    # warn a teacher when unexcused absence in a semester reaches this (hours)
+    "absence_warning_hours": 3,
+    # no email or plugin message from this local hour until that one (equal: none)
+    "quiet_hours_start": 22,
+    "quiet_hours_end": 7,
+    # QR check-in opens this many minutes before the start and closes this many after it
+    "checkin_opens_minutes": 30,
+    "checkin_closes_minutes": 30,
+}
+#: Rules other than hours: (lowest, highest), whole numbers. Hours rules: 0–1000 in half hours.
+RULE_BOUNDS: dict[str, tuple[int, int]] = {
+    "quiet_hours_start": (0, 23),
+    "quiet_hours_end": (0, 23),
+    "checkin_opens_minutes": (0, 24 * 60),
+    "checkin_closes_minutes": (0, 24 * 60),
 }
 #: Rules a district may set for its schools: a school may be stricter, never more lenient —
 #: raise the required hours (``RAISE_ONLY``), lower the absence limit.

@@ -7,6 +7,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from portal.reports import paper_views  # noqa: F401  (its routes join the blueprint)
     from portal.reports.views import bp
 
     app.register_blueprint(bp)

@@ -3,7 +3,7 @@ certification form of one activity, as CSV (UTF-8 with BOM, for Excel) and XLSX.
 
 Everything is a row generator (header first) fed to one CSV writer and one XLSX writer, so
 memory stays flat: district rows are produced school by school, ledger lines come from a
-streamed Core query (``yield_per``), and XLSX uses openpyxl's write-only mode, moving on to
+streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory mode, moving on to
 a new sheet when one reaches Excel's 1,048,576 rows.
 
 A text cell starting with ``=``, ``+``, ``-`` or ``@`` is always text, never a formula
@@ -21,16 +21,17 @@ from functools import lru_cache
 from itertools import islice
 from typing import IO, Any
 
+import xlsxwriter
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Numeric, select, type_coerce
 
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import KINDS, heading, label, norm_lang, reason_label, status_label
+from portal.messages import KINDS, heading, label, norm_lang, reason_label, school_year_text, status_label
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
 from portal.services import credits
@@ -114,10 +115,78 @@ def stream_csv(rows: Iterable[Row]) -> Iterator[bytes]:
 
 def write_xlsx(
     rows: Iterable[Row], out: str | IO[bytes], sheet_title: str, max_rows: int = XLSX_MAX_ROWS,
-    widths: dict[str, float] | None = None,
+    widths: dict[str, float] | None = None, engine: str | None = None,
 ) -> int:
-    """Write rows (header first) in write-only mode; past ``max_rows`` a sheet is continued on
-    a new one headed ``<title> (2)`` with the header repeated. Returns the data rows written."""
+    """Write rows (header first); past ``max_rows`` a sheet is continued on a new one headed
+    ``<title> (2)`` with the header repeated. Returns the data rows written.
+
+    ``engine`` (default :data:`XLSX_ENGINE`): ``xlsxwriter`` (constant-memory mode: each row
+    goes to a temporary file as it is written) or ``openpyxl`` (write-only mode). Both keep
+    memory flat; XlsxWriter writes the 1M-row ledger several times faster (BENCHMARKS.md)."""
+    if (engine or XLSX_ENGINE) == "openpyxl":
+        return _write_xlsx_openpyxl(rows, out, sheet_title, max_rows, widths)
+    return _write_xlsx_xlsxwriter(rows, out, sheet_title, max_rows, widths)
+
+
+XLSX_ENGINE = "xlsxwriter"
+
+
+def _write_xlsx_xlsxwriter(
+    rows: Iterable[Row], out: str | IO[bytes], sheet_title: str, max_rows: int, widths: dict[str, float] | None
+) -> int:
+    # constant_memory: rows are written out in order and forgotten; strings are inline.
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
+                                   "strings_to_formulas": False, "strings_to_urls": False})
+    it = iter(rows)
+    header = [ILLEGAL_CHARACTERS_RE.sub("", str(v)) for v in next(it)]
+    bold = wb.add_format({"bold": True})
+
+    def new_sheet(n: int) -> Any:
+        ws = wb.add_worksheet(sheet_title if n == 1 else f"{sheet_title} ({n})")
+        for col, width in (widths or {}).items():
+            ws.set_column(f"{col}:{col}", width)
+        ws.freeze_panes(1, 0)
+        for c, v in enumerate(header):
+            ws.write_string(0, c, v, bold)
+        return ws
+
+    def put(ws: Any, r: int, row: Row) -> None:
+        put_string, put_number = ws.write_string, ws.write_number
+        for c, v in enumerate(row):
+            kind = type(v)
+            if kind is str:  # always text, never a formula or a link
+                put_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", v) if _has_illegal(v) else v)
+            elif kind is int or kind is float or kind is Decimal:
+                put_number(r, c, v)
+            elif v is not None:
+                ws.write(r, c, v if kind is bool else str(v))
+
+    written = _into_sheets(it, max_rows, new_sheet, put)
+    wb.close()
+    return written
+
+
+def _into_sheets(it: Iterator[Row], max_rows: int, new_sheet: Any, put: Any) -> int:
+    """Rows into sheets of at most ``max_rows`` (header included), a new sheet after each."""
+    sheet_no, ws, in_sheet, written = 1, new_sheet(1), 1, 0
+    for row in it:
+        if in_sheet >= max_rows:
+            sheet_no += 1
+            ws, in_sheet = new_sheet(sheet_no), 1
+        put(ws, in_sheet, row)
+        in_sheet += 1
+        written += 1
+    return written
+
+
+def _has_illegal(text: str) -> bool:
+    """Control characters XLSX cannot hold (rare: the regex runs only when one is there)."""
+    return not text.isprintable() and ILLEGAL_CHARACTERS_RE.search(text) is not None
+
+
+def _write_xlsx_openpyxl(
+    rows: Iterable[Row], out: str | IO[bytes], sheet_title: str, max_rows: int, widths: dict[str, float] | None
+) -> int:
     wb = Workbook(write_only=True)
     it = iter(rows)
     header = next(it)
@@ -136,14 +205,7 @@ def write_xlsx(
         ws.append(cells)
         return ws
 
-    sheet_no, ws, in_sheet, written = 1, new_sheet(1), 1, 0
-    for row in it:
-        if in_sheet >= max_rows:
-            sheet_no += 1
-            ws, in_sheet = new_sheet(sheet_no), 1
-        ws.append([_xlsx_value(ws, v) for v in row])
-        in_sheet += 1
-        written += 1
+    written = _into_sheets(it, max_rows, new_sheet, lambda ws, _r, row: ws.append([_xlsx_value(ws, v) for v in row]))
     wb.save(out)
     return written
 
@@ -302,24 +364,26 @@ def stream_district_csv(
 
 def district_xlsx(
     year: str, path_or_stream: str | IO[bytes], lang: str = "zh", *, ledger: bool = False,
-    max_rows: int = XLSX_MAX_ROWS, district_id: int | None = None,
+    max_rows: int = XLSX_MAX_ROWS, district_id: int | None = None, engine: str | None = None,
 ) -> int:
     """Write the district summary (or ledger lines) to an XLSX file; returns data rows."""
     rows = ledger_rows(year, lang, district_id=district_id) if ledger else district_rows(year, lang, district_id)
     title = f"{heading('ledger' if ledger else 'summary', lang)} {year}"
-    return write_xlsx(rows, path_or_stream, title, max_rows=max_rows, widths={"B": 20})
+    return write_xlsx(rows, path_or_stream, title, max_rows=max_rows, widths={"B": 20}, engine=engine)
 
 
 # -- the certification form ------------------------------------------------------------------
 
 
 def certificate_table(cert: credits.Certificate, lang: str = "zh") -> Iterator[Row]:
-    """Header, then one row per participant (no., name, username, role, attended, credited, remark)."""
+    """Header, then one row per participant (no., name, username, role, attended, credited,
+    remark, and an empty cell for the signature)."""
     reg = registry().get(cert.activity.type_key)
-    yield [heading(k, lang) for k in ("no", "name", "username", "role", "attended", "credited", "remark")]
+    yield [heading(k, lang) for k in ("no", "name", "username", "role", "attended", "credited", "remark", "signature")]
     for n, line in enumerate(cert.lines, 1):
         role = reg.type.role_label(line.role, norm_lang(lang)) if reg else line.role
-        yield [n, line.user.display_name, line.user.username, role, line.attended_hours, line.hours, line.remark]
+        yield [n, line.user.display_name, line.user.username, role, line.attended_hours, line.hours,
+               line.remarks(lang), ""]
 
 
 def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
@@ -333,9 +397,12 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for col, width in zip("ABCDEFG", (6, 14, 14, 14, 10, 10, 30), strict=True):
+    for col, width in zip("ABCDEFGH", (6, 12, 12, 12, 9, 9, 26, 14), strict=True):
         ws.column_dimensions[col].width = width
     bold = Font(bold=True)
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    line_below = Border(bottom=thin)
 
     def put(row: int, col: int, value: object, font: Font | None = None) -> None:
         if isinstance(value, str):
@@ -351,7 +418,7 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     block = [
         ("activity", act.title),
         ("type", _type_label(act.type_key, lang)),
-        ("year", f"{act.school_year} / {act.semester}"),
+        ("term", school_year_text(act.school_year, act.semester, lang)),
         ("activity_date", local_day(act.starts_at, tz)),
         ("planned_hours", act.hours),
     ]
@@ -364,6 +431,10 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     for i, row in enumerate(certificate_table(cert, lang)):
         for c, value in enumerate(row, 1):
             put(r, c, value, bold if i == 0 else None)
+            ws.cell(row=r, column=c).border = box
+            ws.cell(row=r, column=c).alignment = Alignment(vertical="center", wrap_text=c == 7)
+        if i:
+            ws.row_dimensions[r].height = 26  # room for a signature
         r += 1
     r += 1
     footer = [
@@ -377,6 +448,15 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
         put(r, 1, heading(key, lang), bold)
         put(r, 3, value)
         r += 1
+    r += 1
+    for key in ("reviewer", "posted_by", "school_seal"):  # signature rows: a label, then a line to sign on
+        put(r, 1, heading(key, lang), bold)
+        put(r, 5, heading("sign_date", lang), bold)
+        for c in (2, 3, 4, 6, 7):
+            ws.cell(row=r, column=c).border = line_below
+        ws.row_dimensions[r].height = 48 if key == "school_seal" else 30
+        r += 1
+    ws.print_area = f"A1:H{r}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -26,7 +26,7 @@ from portal.current import allowed, current_actor, current_district, current_sch
 from portal.errors import DomainError, Forbidden, Invalid
 from portal.hours import fmt
 from portal.i18n import lang_code
-from portal.messages import tr
+from portal.messages import heading, school_year_text, tr
 from portal.models import School
 from portal.page_cache import cached_part
 from portal.registry import registry
@@ -168,6 +168,8 @@ def certificate(activity_id: int):
         type_name=reg.type.name(lang) if reg else cert.activity.type_key,
         role_label=(lambda role: reg.type.role_label(role, lang)) if reg else (lambda role: role),
         tz=school.timezone,
+        term=school_year_text(cert.activity.school_year, cert.activity.semester),
+        heading=heading,
     )
 
 

@@ -1,4 +1,4 @@
-"""``flask plugins new NAME``: write a working plugin package skeleton.
+"""``yanxiu plugins new NAME`` (or ``flask plugins new NAME``): write a working plugin package skeleton.
 
 The files under ``template/`` are :class:`string.Template` texts (``$key``, ``$package``, …);
 ``package/`` becomes the Python package and ``package/templates/`` its Jinja folder.
@@ -15,6 +15,9 @@ from portal.hookspecs import CONTRACT_VERSION
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+#: The generated type's Chinese name: shown on every page until the author changes it (the
+#: generated README, the command's output and a comment beside it say so).
+NAME_ZH_PLACEHOLDER = Template("【待改名】$key")
 
 
 class ScaffoldError(ValueError):
@@ -46,6 +49,7 @@ def _substitutions(names: PluginNames) -> dict[str, str]:
         "class_name": names.class_name,
         "contract_version": CONTRACT_VERSION,
         "contract_major": CONTRACT_VERSION.split(".")[0],
+        "name_zh_placeholder": NAME_ZH_PLACEHOLDER.substitute(key=names.key),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
@@ -86,8 +87,14 @@ def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, DistrictSeat |
 # Built once: this runs on every request of a logged-in user, and building the statement
 # costs more than running it. ``populate_existing``: the schools' data stamps (which key the
 # page cache) are always as the database has them, even in a session that read them before.
+def _unread() -> Any:
+    from portal.services.notifications import unread_count_column
+
+    return unread_count_column(User.id).label("unread")
+
+
 _USER_WITH_SCHOOLS = (
-    select(User, Membership.role, School, Membership.district_id)
+    select(User, Membership.role, School, Membership.district_id, _unread())
     .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
     .outerjoin(School, Membership.school_id == School.id)
     .where(User.id == bindparam("user_id"))
@@ -96,14 +103,17 @@ _USER_WITH_SCHOOLS = (
 )
 
 
-def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, DistrictSeat | None]:
-    """A user with their schools, roles and district seat, in one query: what every page
-    of a logged-in user needs first (the login loader runs it)."""
+def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, DistrictSeat | None, int]:
+    """A user with their schools, roles and district seat, and how many notifications they
+    have not read, in one query: what every page of a logged-in user needs first (the login
+    loader runs it)."""
     rows = db.session.execute(_USER_WITH_SCHOOLS, {"user_id": user_id}).all()
     if not rows:
-        return None, [], None
-    schools, district = _group_roles([(role, school, did) for _user, role, school, did in rows if role is not None])
-    return rows[0][0], schools, district
+        return None, [], None, 0
+    schools, district = _group_roles(
+        [(role, school, did) for _user, role, school, did, _n in rows if role is not None]
+    )
+    return rows[0][0], schools, district, int(rows[0][4] or 0)
 
 
 def _group_roles(rows: Iterable[tuple[str, School | None, int | None]]) -> tuple[SchoolRoles, DistrictSeat | None]:

@@ -32,6 +32,7 @@ from portal.messages import Msg, msg
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
+from portal.sorting import by_pinyin
 from portal.timeutil import BadTime, parse_iso, school_year_of, semester_of, to_local, utcnow
 
 TITLE_MAX = 200
@@ -458,14 +459,14 @@ def file_digest(data: bytes) -> str:
 
 
 def participants_with_users(activity_id: int) -> list[tuple[Participation, User]]:
-    return list(
-        db.session.execute(
-            select(Participation, User)
-            .join(User, User.id == Participation.user_id)
-            .where(Participation.activity_id == activity_id)
-            .order_by(Participation.id)
-        )
+    """Participants and their accounts, by pinyin of the name."""
+    rows = db.session.execute(
+        select(Participation, User)
+        .join(User, User.id == Participation.user_id)
+        .where(Participation.activity_id == activity_id)
+        .order_by(Participation.id)
     )
+    return by_pinyin(((p, u) for p, u in rows), lambda row: row[1].display_name)
 
 
 def evidence_of(activity_id: int) -> list[Evidence]:

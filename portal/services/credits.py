@@ -7,6 +7,7 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +18,8 @@ from portal import policy
 from portal.assessment import Assessment, YearFacts
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
-from portal.messages import msg
+from portal.hours import fmt
+from portal.messages import in_lang, msg
 from portal.models import (
     Activity,
     CreditEntry,
@@ -31,6 +33,7 @@ from portal.models import (
 from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access
+from portal.sorting import pinyin_key
 from portal.timeutil import current_school_year, valid_school_year
 from workflows.definition import Phase
 
@@ -85,48 +88,63 @@ def _facts(
     return TeacherYear(user, facts, assess(facts))
 
 
-def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]:
+def year_rows(
+    schools_: list[School], year: str, user_ids: Collection[int] | None = None
+) -> dict[int, list[TeacherYear]]:
     """Every teacher's year in each of ``schools_`` (by school id, teachers by name): ledger by
     type, unexcused and excused absence by semester, exemptions, assessed by the policy hook.
+    With ``user_ids``, only those teachers (the ones a change touched).
 
-    Four queries whatever the number of schools; :func:`school_summary` and the district's
-    figures both use it, so a teacher's status is the same on every page.
+    Four queries whatever the number of schools; :func:`school_summary`, the district's
+    figures and the stored teacher-year rows (``services.teacher_years``) all use it, so a
+    teacher's status is the same on every page.
     """
     ids = [s.id for s in schools_]
     out: dict[int, list[TeacherYear]] = {sid: [] for sid in ids}
-    if not ids:
+    if not ids or (user_ids is not None and not user_ids):
         return out
+    people = None if user_ids is None else sorted(set(user_ids))
+
+    def only(q, column):
+        return q if people is None else q.where(column.in_(people))
+
     by_type: dict[tuple[int, int], dict[str, Decimal]] = {}
     for sid, uid, key, total in db.session.execute(
-        select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
-        .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year)
+        only(select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
+             .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year), CreditEntry.user_id)
         .group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
     ):
         by_type.setdefault((sid, uid), {})[key] = total
     absences: dict[tuple[int, int], dict[int, tuple]] = {}
     for sid, uid, sem, absent, excused in db.session.execute(
-        select(
-            Activity.school_id,
+        only(
+            select(
+                Activity.school_id,
+                Participation.user_id,
+                Activity.semester,
+                func.sum(Participation.absent_hours),
+                func.sum(Participation.excused_hours),
+            )
+            .join(Activity, Activity.id == Participation.activity_id)
+            .where(Activity.school_id.in_(ids), Activity.school_year == year, Activity.state.in_(_confirmed_states())),
             Participation.user_id,
-            Activity.semester,
-            func.sum(Participation.absent_hours),
-            func.sum(Participation.excused_hours),
         )
-        .join(Activity, Activity.id == Participation.activity_id)
-        .where(Activity.school_id.in_(ids), Activity.school_year == year, Activity.state.in_(_confirmed_states()))
         .group_by(Activity.school_id, Participation.user_id, Activity.semester)
     ):
         absences.setdefault((sid, uid), {})[sem] = (absent, excused)
     exemptions = {
         (sid, uid): reason
         for sid, uid, reason in db.session.execute(
-            select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
-                Exemption.school_id.in_(ids), Exemption.school_year == year
+            only(
+                select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
+                    Exemption.school_id.in_(ids), Exemption.school_year == year
+                ),
+                Exemption.user_id,
             )
         )
     }
     by_id = {s.id: s for s in schools_}
-    for sid, user in _teachers_of(ids, year):
+    for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
             _facts(by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who))
@@ -134,16 +152,23 @@ def year_rows(schools_: list[School], year: str) -> dict[int, list[TeacherYear]]
     return out
 
 
-def _teachers_of(school_ids: list[int], year: str | None) -> list[tuple[int, User]]:
+def _teachers_of(
+    school_ids: list[int], year: str | None, user_ids: list[int] | None = None
+) -> list[tuple[int, User]]:
     """(school id, user) of each school's active teachers and, with ``year``, anyone credited
-    there that year (a teacher who has since left still appears on that year's summary)."""
+    there that year (a teacher who has since left still appears on that year's summary);
+    with ``user_ids``, only those people."""
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
         Membership.school_id.in_(school_ids), Membership.role == "teacher", Membership.active.is_(True)
     )
+    if user_ids is not None:
+        teaching = teaching.where(Membership.user_id.in_(user_ids))
     if year is not None:
         credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
             CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
         )
+        if user_ids is not None:
+            credited = credited.where(CreditEntry.user_id.in_(user_ids))
         people = teaching.union(credited).subquery()
     else:
         people = teaching.subquery()
@@ -152,7 +177,7 @@ def _teachers_of(school_ids: list[int], year: str | None) -> list[tuple[int, Use
         .join(User, User.id == people.c.uid)
         .order_by(people.c.sid, User.display_name, User.id)
     ).all()
-    return [(sid, user) for sid, user in rows]
+    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
 
 def _teacher_year_statement():
@@ -305,6 +330,18 @@ class CertificateLine:
     attended_hours: Decimal | None
     hours: Decimal  # net credited hours from the ledger
     remark: str  # the reviewer's adjustment reason, if any
+    absent_hours: Decimal = ZERO  # unexcused
+    excused_hours: Decimal = ZERO  # 请假
+
+    def remarks(self, lang: str | None = None) -> str:
+        """备注 as the form prints it: the adjustment reason, then any absence (请假 / 缺席) with
+        its hours, so that a teacher credited 0 h is never left without a word."""
+        parts = [self.remark] if self.remark else []
+        if self.excused_hours:
+            parts.append(in_lang(msg("paper.remark_excused", hours=fmt(self.excused_hours)), lang))
+        if self.absent_hours:
+            parts.append(in_lang(msg("paper.remark_absent", hours=fmt(self.absent_hours)), lang))
+        return "; ".join(parts)
 
 
 @dataclass
@@ -333,27 +370,34 @@ def _last_log(activity_id: int, trigger: str) -> tuple[TransitionLog, User] | No
     return None if row is None else (row[0], row[1])
 
 
+def activity_net_hours(activity_id: int) -> dict[int, Decimal]:
+    """Each teacher's net hours from one activity's ledger lines (credits less reversals)."""
+    rows = db.session.execute(
+        select(CreditEntry.user_id, func.sum(CreditEntry.hours))
+        .where(CreditEntry.activity_id == activity_id)
+        .group_by(CreditEntry.user_id)
+    ).all()
+    return {uid: _dec(total) for uid, total in rows}
+
+
 def certificate(activity_id: int, school_id: int) -> Certificate:
     """The credit certification form of a credited activity of this school."""
     act = access.get_activity(activity_id, school_id)
     if registry().phase(act.type_key, act.state) is not Phase.CREDITED:
         raise Conflict(msg("certificate.not_posted"), state=act.state)
     school = db.session.get_one(School, school_id)
-    net = dict(
-        db.session.execute(
-            select(CreditEntry.user_id, func.sum(CreditEntry.hours))
-            .where(CreditEntry.activity_id == act.id)
-            .group_by(CreditEntry.user_id)
-        ).all()
-    )
+    net = activity_net_hours(act.id)
     people = db.session.execute(
         select(Participation, User)
         .join(User, User.id == Participation.user_id)
         .where(Participation.activity_id == act.id)
         .order_by(Participation.role, User.display_name, User.id)
     ).all()
+    people = sorted(people, key=lambda pu: (pu[0].role, pinyin_key(pu[1].display_name)))
     lines = [
-        CertificateLine(u, p.role, p.attended_hours, _dec(net.get(u.id)), p.adjust_reason or "") for p, u in people
+        CertificateLine(u, p.role, p.attended_hours, net.get(u.id, ZERO), p.adjust_reason or "",
+                        _dec(p.absent_hours), _dec(p.excused_hours))
+        for p, u in people
     ]
     approved = _last_log(act.id, "approve")
     posted = _last_log(act.id, "credit")

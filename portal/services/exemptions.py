@@ -17,8 +17,9 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Exemption, School, User
-from portal.services import access, locks
+from portal.services import access, locks, teacher_years
 from portal.services.credits import parse_year
+from portal.sorting import by_pinyin
 from portal.timeutil import utcnow
 
 REASON_MAX = 500
@@ -39,14 +40,13 @@ def _existing(school: School, target: User, year: str) -> Exemption | None:
 
 
 def list_exemptions(school: School, year: str) -> list[tuple[Exemption, User]]:
-    return list(
-        db.session.execute(
-            select(Exemption, User)
-            .join(User, User.id == Exemption.user_id)
-            .where(Exemption.school_id == school.id, Exemption.school_year == year)
-            .order_by(User.display_name, User.id)
-        ).all()
-    )
+    rows = db.session.execute(
+        select(Exemption, User)
+        .join(User, User.id == Exemption.user_id)
+        .where(Exemption.school_id == school.id, Exemption.school_year == year)
+        .order_by(User.id)
+    ).all()
+    return by_pinyin(((ex, user) for ex, user in rows), lambda row: row[1].display_name)
 
 
 def set_exemption(school: School, actor: User, user_id: object, year: object, reason: object) -> Exemption:
@@ -80,6 +80,8 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
             s.add(row)
         else:
             row.reason, row.created_by, row.created_at = text, actor.id, utcnow()
+        s.flush()
+        teacher_years.refresh(school, year_text, [target.id])
     return row
 
 
@@ -97,3 +99,5 @@ def clear_exemption(school: School, actor: User, user_id: object, year: object) 
         if row is None:
             raise NotFound(msg("exemption.not_found"))
         s.delete(row)
+        s.flush()
+        teacher_years.refresh(school, year_text, [target.id])

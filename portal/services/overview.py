@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal.assessment import EXEMPT, MET, STATUSES
+from portal.assessment import EXEMPT, MET
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.page_cache import cached_per_school
+from portal.paging import Key, Page, keyset
 from portal.registry import registry
-from portal.services import credits, schools
+from portal.services import schools
 from portal.services.ledger import credit_ceiling, credit_hours_for
+from portal.sorting import by_pinyin
 from workflows.definition import Phase
 
 EDITABLE = tuple(p for p in Phase if p.editable)
@@ -33,8 +36,7 @@ class ActivityFilters:
     organizer_id: int | None = None
 
 
-def list_activities(school_id: int, f: ActivityFilters, page: int = 1, per_page: int = 20):
-    """A page of the school's activities, newest first (a Flask-SQLAlchemy Pagination)."""
+def _activity_query(school_id: int, f: ActivityFilters):
     q = select(Activity).where(Activity.school_id == school_id)
     if f.type_key:
         q = q.where(Activity.type_key == f.type_key)
@@ -46,8 +48,35 @@ def list_activities(school_id: int, f: ActivityFilters, page: int = 1, per_page:
         q = q.where(Activity.semester == f.semester)
     if f.organizer_id:
         q = q.where(Activity.organizer_id == f.organizer_id)
-    q = q.order_by(Activity.starts_at.desc(), Activity.id.desc())
+    return q
+
+
+def list_activities(school_id: int, f: ActivityFilters, page: int = 1, per_page: int = 20):
+    """A page of the school's activities, newest first (a Flask-SQLAlchemy Pagination: the
+    API's numbered pages)."""
+    q = _activity_query(school_id, f).order_by(Activity.starts_at.desc(), Activity.id.desc())
     return db.paginate(q, page=page, per_page=per_page, error_out=False)
+
+
+ACTIVITY_KEYS = (Key(Activity.starts_at, datetime, descending=True), Key(Activity.id, int, descending=True))
+ACTIVITY_PAGE_SIZE = 20
+
+
+def activities_page(
+    school_id: int, f: ActivityFilters, after: str | None = None, before: str | None = None,
+    size: int | None = None,
+) -> Page[Activity]:
+    """A page of the school's activities, newest first, by keyset (one query, no COUNT):
+    the web list, however many years of history the school keeps."""
+    return keyset(
+        lambda q: list(db.session.execute(q).scalars()),
+        _activity_query(school_id, f),
+        ACTIVITY_KEYS,
+        lambda a: (a.starts_at, a.id),
+        after=after,
+        before=before,
+        size=size or ACTIVITY_PAGE_SIZE,
+    )
 
 
 def school_years(school_id: int) -> list[str]:
@@ -59,18 +88,19 @@ def school_years(school_id: int) -> list[str]:
 
 
 def organizers(school_id: int) -> list[User]:
-    return list(
+    return by_pinyin(
         db.session.execute(
             select(User)
             .where(User.id.in_(select(Activity.organizer_id).where(Activity.school_id == school_id)))
-            .order_by(User.display_name)
-        ).scalars()
+            .order_by(User.id)
+        ).scalars(),
+        lambda u: u.display_name,
     )
 
 
 def members(school_id: int) -> list[User]:
     """Active members of the school (anyone who may take part in an activity)."""
-    return list(
+    return by_pinyin(
         db.session.execute(
             select(User)
             .where(
@@ -79,8 +109,9 @@ def members(school_id: int) -> list[User]:
                     select(Membership.user_id).where(Membership.school_id == school_id, Membership.active.is_(True))
                 ),
             )
-            .order_by(User.username)
-        ).scalars()
+            .order_by(User.id)
+        ).scalars(),
+        lambda u: u.display_name,
     )
 
 
@@ -154,20 +185,65 @@ class QueueItem:
     own: bool = False  # the viewer organised or took part: someone else decides
 
 
+REVIEW_PAGE_SIZE = 10  # activities per section of the review queue (each may list 60 people)
+QUEUE_KEYS = (Key(Activity.starts_at, datetime), Key(Activity.id, int))  # oldest first
+
+
 def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REVIEW,)) -> list[QueueItem]:
     """Every activity of the school in a state of ``phases``, oldest first, with evidence and
-    hours (5 queries)."""
+    hours (4 queries). Pages use :func:`review_page` (a fixed number of activities)."""
     states = registry().states_in(*phases)
-    acts = list(
-        db.session.execute(
-            select(Activity)
-            .where(Activity.school_id == school_id, Activity.state.in_(states))
-            .order_by(Activity.starts_at, Activity.id)
-        ).scalars()
+    rows = db.session.execute(_queue_query(school_id, states).order_by(Activity.starts_at, Activity.id)).all()
+    return queue_items(school_id, [(a, u) for a, u in rows])
+
+
+def _queue_query(school_id: int, states: list[str]):
+    """Activities of the school in ``states`` with their organizer (outer join: one query)."""
+    return (
+        select(Activity, User)
+        .outerjoin(User, User.id == Activity.organizer_id)
+        .where(Activity.school_id == school_id, Activity.state.in_(states))
     )
+
+
+def review_page(
+    school_id: int, phase: Phase, after: str | None = None, before: str | None = None, size: int | None = None
+) -> Page[tuple[Activity, User | None]]:
+    """One page of the activities of ``phase``, oldest first (keyset on start and id: the
+    backlog can grow without the page getting slower). Items are (activity, organizer)."""
+    return keyset(
+        lambda q: [(a, u) for a, u in db.session.execute(q).all()],
+        _queue_query(school_id, registry().states_in(phase)),
+        QUEUE_KEYS,
+        lambda row: (row[0].starts_at, row[0].id),
+        after=after,
+        before=before,
+        size=size or REVIEW_PAGE_SIZE,
+    )
+
+
+def queue_counts(school_id: int, phases: tuple[Phase, ...]) -> dict[Phase, int]:
+    """How many activities of the school wait in each phase: one GROUP BY over the states."""
+    states = registry().states_in(*phases)
+    out = dict.fromkeys(phases, 0)
+    rows = db.session.execute(
+        select(Activity.type_key, Activity.state, func.count())
+        .where(Activity.school_id == school_id, Activity.state.in_(states))
+        .group_by(Activity.type_key, Activity.state)
+    ).all()
+    for type_key, state, n in rows:
+        phase = registry().phase(type_key, state)
+        if phase in out:
+            out[phase] += n
+    return out
+
+
+def queue_items(school_id: int, acts: list[tuple[Activity, User | None]]) -> list[QueueItem]:
+    """Queue items for these activities (with their organizers): participants, evidence and
+    the hours each would get, in three queries whatever the number of activities."""
     if not acts:
         return []
-    ids = [a.id for a in acts]
+    ids = [a.id for a, _u in acts]
     parts: dict[int, list[tuple[Participation, User]]] = defaultdict(list)
     for p, u in db.session.execute(
         select(Participation, User)
@@ -179,10 +255,9 @@ def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REV
     evidence: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
     for e in db.session.execute(select(Evidence).where(Evidence.activity_id.in_(ids)).order_by(Evidence.id)).scalars():
         evidence[(e.activity_id, e.user_id)].append(e)
-    organizers_ = users_by_id({a.organizer_id for a in acts})
     settings_cache = schools.all_type_settings(school_id)
     out: list[QueueItem] = []
-    for act in acts:
+    for act, organizer in acts:
         reg = registry().get(act.type_key)
         people = []
         participant_ids = set()
@@ -195,7 +270,7 @@ def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REV
                 ceiling = credit_ceiling(reg.type, act, p, settings)
             people.append(QueueParticipant(p, u, hours, evidence.get((act.id, u.id), []), ceiling))
         own = [] if act.organizer_id in participant_ids else evidence.get((act.id, act.organizer_id), [])
-        out.append(QueueItem(act, people, organizers_.get(act.organizer_id), own))
+        out.append(QueueItem(act, people, organizer, own))
     return out
 
 
@@ -226,21 +301,41 @@ class SchoolRow:
         return self.met / self.assessed if self.assessed else 0.0
 
 
-def district_overview(year: str, district_id: int | None = None) -> list[SchoolRow]:
-    """One row per school: staff, teachers by status, hours credited in ``year``.
+def district_overview(year: str, subset: list[School] | None = None, district_id: int | None = None) -> list[SchoolRow]:
+    """One row per school (of ``subset``, else every school of ``district_id``, else every
+    school): staff, teachers by status, hours credited in ``year``.
 
     Each school's figures are cached under its data stamp (``portal.page_cache``); only the
     schools whose data changed since are computed again, together, by
     :func:`_district_figures`.
     """
-    all_schools = schools.all_schools(district_id)
-    figures = cached_per_school("district-row", all_schools, (year,), lambda changed: _district_figures(changed, year))
-    return [SchoolRow(s, *figures[s.id]) for s in all_schools]
+    chosen = schools.all_schools(district_id) if subset is None else subset
+    figures = cached_per_school("district-row", chosen, (year,), lambda changed: _district_figures(changed, year))
+    return [SchoolRow(s, *figures[s.id]) for s in chosen]
+
+
+DISTRICT_PAGE_SIZE = 50
+SCHOOL_KEYS = (Key(School.code, str),)
+
+
+def district_page(year: str, after: str | None = None, before: str | None = None,
+                  size: int | None = None, district_id: int | None = None) -> Page[SchoolRow]:
+    """A page of the district table, schools by code (keyset: a district has a thousand), of
+    ``district_id`` only when given (districts are tenants)."""
+    query = select(School) if district_id is None else select(School).where(School.district_id == district_id)
+    found = keyset(
+        lambda q: list(db.session.execute(q.execution_options(populate_existing=True)).scalars()),
+        query, SCHOOL_KEYS, lambda school: (school.code,), after=after, before=before, size=size or DISTRICT_PAGE_SIZE,
+    )
+    return Page(district_overview(year, found.items), found.next, found.prev, found.moved)
 
 
 def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, int, dict[str, int], Decimal]]:
-    """(staff, teachers, teachers by status, hours) of each school of ``subset``, from the same
+    """(staff, teachers, teachers by status, hours) of each school of ``subset``: a GROUP BY
+    over the stored teacher-year rows (``services.teacher_years``), which hold the same
     teacher years as the school's own summary (:func:`credits.year_rows`)."""
+    from portal.services import teacher_years
+
     ids = [s.id for s in subset]
     staff_count = dict(
         db.session.execute(
@@ -249,11 +344,5 @@ def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, i
             .group_by(Membership.school_id)
         ).all()
     )
-    out: dict[int, tuple[int, int, dict[str, int], Decimal]] = {}
-    for sid, rows in credits.year_rows(subset, year).items():
-        by_status = {status: 0 for status in STATUSES}
-        for ty in rows:
-            by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
-        hours = sum((ty.facts.total_hours for ty in rows), ZERO)
-        out[sid] = (staff_count.get(sid, 0), len(rows), by_status, hours)
-    return out
+    counts = teacher_years.counts_by_school(year, subset)
+    return {sid: (staff_count.get(sid, 0), *counts[sid]) for sid in ids}

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
-from portal.models.school import DEFAULT_SCHOOL_RULES, RAISE_ONLY, district_rule
+from portal.models.school import DEFAULT_SCHOOL_RULES, RAISE_ONLY, RULE_BOUNDS, district_rule
 from portal.registry import RegisteredType, registry
 
 
@@ -54,6 +54,12 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             or value < 0 or value > 1000
         ):
             fields[key] = msg("rules.range")
+        elif key in RULE_BOUNDS:
+            low, high = RULE_BOUNDS[key]
+            if not low <= value <= high or value != int(value):
+                fields[key] = msg("rules.whole_range", low=low, high=high)
+            else:
+                clean[key] = int(value)
         elif (value * 2) != int(value * 2):
             fields[key] = msg("hours.steps")
         elif (refusal := _below_district(school, key, value)) is not None:
@@ -62,8 +68,12 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             clean[key] = value
     if fields:
         raise Invalid(msg("rules.invalid"), fields)
-    with write_transaction():
+    with write_transaction() as s:
         school.rules = {**(school.rules or {}), **clean}
+        s.flush()
+        from portal.services import teacher_years  # teacher_years → credits → schools
+
+        teacher_years.refresh_people(school.id)  # every teacher's verdict may change
     return school
 
 

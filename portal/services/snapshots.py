@@ -46,8 +46,14 @@ def context(
     now: datetime,
     comment: str = "",
 ) -> TransitionContext:
+    """The context guards and the page fragment see: snapshots of the rows, and ``data``, what the
+    type's plugin supplies (``portal_transition_data``; raises
+    :class:`portal.plugin_data.PluginDataUnavailable` if it fails)."""
+    from portal.plugin_data import transition_data
+
+    activity = activity_snapshot(act)
     return TransitionContext(
-        activity=activity_snapshot(act),
+        activity=activity,
         participants=[participant_snapshot(p, u) for p, u in people],
         evidence=[evidence_snapshot(e) for e in evidence],
         settings=settings,
@@ -55,4 +61,5 @@ def context(
         actor_roles=roles,
         now=now,
         comment=comment or "",
+        data=transition_data(activity),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
@@ -17,13 +18,15 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
-from portal import policy
+from portal import paging, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, role_labels
 from portal.models import SCHOOL_ROLES, Membership, School, User
-from portal.services import tokens, users
+from portal.services import teacher_years, tokens, users
+from portal.sorting import by_pinyin
+from portal.timeutil import BIRTH_YEARS, parse_day
 
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
@@ -45,13 +48,41 @@ def list_staff(school_id: int) -> list[StaffMember]:
         .where(Membership.school_id == school_id)
         .order_by(User.username, Membership.role)
     ).all()
+    return _members(rows)
+
+
+def _members(rows) -> list[StaffMember]:
     out: dict[int, StaffMember] = {}
     for user, role, active in rows:
         m = out.setdefault(user.id, StaffMember(user, [], False))
         if active:
             m.roles.append(role)
             m.active = True
-    return list(out.values())
+    return by_pinyin(out.values(), lambda m: m.user.display_name)
+
+
+STAFF_PAGE_SIZE = 50
+STAFF_KEYS = (paging.Key(User.username, str),)
+
+
+def staff_page(
+    school_id: int, after: str | None = None, before: str | None = None, size: int | None = None
+) -> paging.Page[StaffMember]:
+    """A page of the school's staff by username (keyset: a district roster can hold thousands),
+    with their roles: two queries."""
+    people = select(User).where(User.id.in_(select(Membership.user_id).where(Membership.school_id == school_id)))
+    found = paging.keyset(
+        lambda q: list(db.session.execute(q).scalars()), people, STAFF_KEYS, lambda u: (u.username,),
+        after=after, before=before, size=size or STAFF_PAGE_SIZE,
+    )
+    ids = [u.id for u in found.items]
+    rows = db.session.execute(
+        select(User, Membership.role, Membership.active)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school_id, User.id.in_(ids))
+        .order_by(User.username, Membership.role)
+    ).all() if ids else []
+    return paging.Page(_members(rows), found.next, found.prev, found.moved)
 
 
 def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
@@ -77,7 +108,43 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
             .values(active=False)
         )
         tokens.revoke_all_in(s, user_id)
+        teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing was credited
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
+
+
+def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Actor) -> list[str]:
+    """Give a person of the school exactly ``roles`` there (at least one school role): missing
+    memberships are added or switched back on, the others switched off; history stays.
+    Nobody changes their own roles (an admin cannot lock themselves out by a slip)."""
+    policy.require(policy.may_administer(by), "policy.admin_only")
+    wanted = sorted(set(roles or []), key=lambda r: SCHOOL_ROLES.index(r) if r in SCHOOL_ROLES else 99)
+    if not wanted or any(r not in SCHOOL_ROLES for r in wanted):
+        field_msg = msg("staff.roles_choose") if not wanted else msg("roles_are", roles=role_labels(list(SCHOOL_ROLES)))
+        raise Invalid(msg("staff.roles_refused"), {"roles": field_msg})
+    if user_id == by.user_id:
+        raise Invalid(msg("staff.self_roles"), {"roles": msg("staff.self_roles")})
+    existing = {
+        m.role: m
+        for m in db.session.execute(
+            select(Membership).where(Membership.school_id == school.id, Membership.user_id == user_id)
+        ).scalars()
+    }
+    if not existing:
+        raise NotFound(msg("user.not_found"))
+    with write_transaction() as s:
+        for role in SCHOOL_ROLES:
+            m = existing.get(role)
+            if role in wanted and m is None:
+                s.add(Membership(user_id=user_id, school_id=school.id, role=role, active=True))
+            elif m is not None:
+                m.active = role in wanted
+    return wanted
+
+
+def initial_password() -> str:
+    """An initial password for a sheet without one: 12 characters, easy to read out."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
 
 
 @dataclass
@@ -90,6 +157,7 @@ class RosterRow:
     birth_date: date | None
     password: str
     errors: list[Msg] = field(default_factory=list)
+    generated: bool = False  # the password was drawn at import (the sheet had none)
 
 
 @dataclass
@@ -136,11 +204,37 @@ def _read_table(filename: str, data: bytes) -> list[list[str]]:
     raise Invalid(msg("roster.kind"), {"file": msg("roster.kind_field")})
 
 
-def _parse_date(text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    return date.fromisoformat(text[:10])
+#: Column headings a school's own sheet may use, English or Chinese (lower-cased), by column.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "username": ("username", "login", "用户名", "账号", "帐号", "登录名", "工号"),
+    "name": ("name", "姓名", "名字"),
+    "roles": ("roles", "role", "角色", "身份"),
+    "gender": ("gender", "sex", "性别"),
+    "birth_date": ("birth_date", "birthday", "birth date", "出生日期", "出生年月日", "生日"),
+    "password": ("password", "密码", "初始密码"),
+}
+#: Role and gender values as a Chinese sheet writes them.
+ROLE_ALIASES = {
+    "教师": "teacher", "老师": "teacher", "教研组长": "organizer", "组织者": "organizer", "活动组织者": "organizer",
+    "审核人": "reviewer", "审核": "reviewer", "培训领导小组": "reviewer", "学校管理员": "school_admin",
+    "管理员": "school_admin", "校本培训办公室": "school_admin",
+}
+GENDER_ALIASES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
+
+
+def _column(heading: str) -> str | None:
+    text = heading.strip().lower().replace("（", "(").split("(")[0].strip()
+    return next((col for col, names in HEADER_ALIASES.items() if text in names), None)
+
+
+def _letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the spreadsheet's column letter."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(65 + rest) + out
+    return out
 
 
 def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
@@ -152,13 +246,14 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     table = [r for r in _read_table(filename, data) if any(str(c).strip() for c in r)]
     if not table:
         raise Invalid(msg("roster.no_rows"), {"file": msg("roster.no_rows")})
-    header = [str(c).strip().lower() for c in table[0]]
-    missing = [c for c in ("username", "password") if c not in header]
+    header = [_column(str(c)) for c in table[0]]
+    missing = [c for c in ("username",) if c not in header]
     if missing:
         raise Invalid(msg("roster.missing_columns"), {"file": msg("roster.missing_columns_field", columns=", ".join(missing))})
     if len(table) - 1 > ROSTER_MAX_ROWS:
         raise Invalid(msg("roster.too_many_rows"), {"file": msg("roster.at_most_rows", n=ROSTER_MAX_ROWS)})
     col = {name: header.index(name) for name in ROSTER_COLUMNS if name in header}
+    titles = {name: str(table[0][j]).strip() for name, j in col.items()}
     existing = set(db.session.execute(select(User.username)).scalars())
     # usernames of this school's people (past or present): the only ones named as taken
     ours = set(
@@ -174,32 +269,44 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             return str(raw[j]).strip() if j is not None and j < len(raw) else ""
 
         errors: list[Msg] = []
+
+        def fault(name: str, problem: Msg, line: int = i, errors: list[Msg] = errors) -> None:
+            """A problem named by its cell (E5) and the column's heading in the file."""
+            j = col.get(name)
+            where = f"{_letter(j)}{line}" if j is not None else str(line)
+            errors.append(msg("roster.at_cell", cell=where, column=titles.get(name, name), problem=problem))
+
         username = cell("username")
-        roles = [r.strip() for r in cell("roles").replace(";", ",").replace("，", ",").split(",") if r.strip()] or ["teacher"]
-        bad_roles = [r for r in roles if r not in SCHOOL_ROLES]
+        separated = cell("roles")
+        for sep in (";", "；", "，", "、", "/"):
+            separated = separated.replace(sep, ",")
+        written = [r.strip() for r in separated.split(",") if r.strip()]
+        roles = [ROLE_ALIASES.get(r, r.lower()) for r in written] or ["teacher"]
+        bad_roles = [w for w, r in zip(written, roles, strict=False) if r not in SCHOOL_ROLES]
         if bad_roles:
-            errors.append(msg("roster.unknown_roles", roles=", ".join(bad_roles)))
-        gender = cell("gender").upper() or None
-        if gender not in (None, "F", "M"):
-            errors.append(msg("roster.gender"))
-        try:
-            born = _parse_date(cell("birth_date"))
-        except ValueError:
-            born = None
-            errors.append(msg("roster.birth_date"))
+            fault("roles", msg("roster.unknown_roles", roles=", ".join(bad_roles)))
+        gender_text = cell("gender")
+        gender = GENDER_ALIASES.get(gender_text.upper()) if gender_text else None
+        if gender_text and gender is None:
+            fault("gender", msg("roster.gender"))
+        born = None
+        if cell("birth_date"):
+            born = parse_day(cell("birth_date"), BIRTH_YEARS)
+            if born is None:
+                fault("birth_date", msg("roster.birth_date"))
         if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
-            errors.append(msg("roster.username"))
+            fault("username", msg("roster.username"))
         elif username in existing:
-            errors.append(msg("user.username_taken", name=repr(username)) if username in ours else users.USERNAME_UNAVAILABLE)
+            fault("username", msg("user.username_taken", name=repr(username)) if username in ours else users.USERNAME_UNAVAILABLE)
         elif username in seen:
-            errors.append(msg("roster.twice", name=repr(username)))
+            fault("username", msg("roster.twice", name=repr(username)))
         seen.add(username)
-        password = cell("password")
-        if (err := users.validate_password(password)) is not None:
-            errors.append(msg("roster.password", problem=err))
+        password = cell("password")  # none: an initial password is drawn at import and shown once
+        if password and (err := users.validate_password(password)) is not None:
+            fault("password", msg("roster.password", problem=err))
         name = cell("name")
         if len(name) > 100:
-            errors.append(msg("roster.name"))
+            fault("name", msg("roster.name"))
         rows.append(RosterRow(i, username, name, roles, gender, born, password, errors))
     return RosterPreview(rows)
 
@@ -225,6 +332,9 @@ def import_roster(
     try:
         with write_transaction() as s:
             for r in preview.good:
+                if not r.password:
+                    r.password = initial_password()
+                    r.generated = True
                 user = User(
                     username=r.username,
                     display_name=r.name or r.username,
@@ -237,6 +347,9 @@ def import_roster(
                 for role in dict.fromkeys(r.roles):
                     s.add(Membership(user_id=user.id, school_id=school.id, role=role))
                 created.append(user)
+            s.flush()
+            teacher_years.refresh_people(school.id, [u.id for u, r in zip(created, preview.good, strict=True)
+                                                     if "teacher" in r.roles])
     except IntegrityError:  # a username of the file was created meanwhile: nothing was written
         raise Invalid(msg("roster.bad_rows"), {"file": users.USERNAME_UNAVAILABLE}) from None
     return created, preview

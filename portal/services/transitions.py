@@ -23,15 +23,16 @@ from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Joined, Msg, msg, role_labels
 from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
+from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import call_each
 from portal.registry import registry
-from portal.services import access, locks, schools
+from portal.services import access, locks, schools, teacher_years
 from portal.services.activities import participants_with_users
 from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
-from workflows.definition import OWNER, PARTICIPANT
+from workflows.definition import OWNER, PARTICIPANT, Transition
 from workflows.errors import CommentRequired
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,10 @@ def fire(
             act, actor.id, access.school_roles(actor.id, school_id), [p.user_id for p in parts], reg.engine.definition
         )
         now = utcnow()
-        ctx = context(act, people, evidence, settings, actor.id, roles, now, comment)
+        try:
+            ctx = context(act, people, evidence, settings, actor.id, roles, now, comment)
+        except PluginDataUnavailable as exc:  # reported with the plugin's name
+            raise Conflict(msg("plugin.data_failed", plugin=exc.plugin)) from None
         from_state = act.state
         try:
             reg.engine.check(from_state, trigger, ctx)  # refusals before any parsing of payload
@@ -232,20 +236,22 @@ def fire(
             elif step.reverses_credits:
                 reversed_ = reverse_credits(s, act, actor.id, comment.strip())
                 payload["reversed"] = {str(k): str(v) for k, v in reversed_.items()}
-            s.add(
-                TransitionLog(
-                    activity_id=act.id,
-                    school_id=school_id,
-                    trigger=trigger,
-                    from_state=from_state,
-                    to_state=to_state,
-                    actor_id=actor.id,
-                    comment=comment.strip(),
-                    payload=payload,
-                    created_at=now,
-                )
+            log_row = TransitionLog(
+                activity_id=act.id,
+                school_id=school_id,
+                trigger=trigger,
+                from_state=from_state,
+                to_state=to_state,
+                actor_id=actor.id,
+                comment=comment.strip(),
+                payload=payload,
+                created_at=now,
             )
+            s.add(log_row)
             s.flush()
+            log_id = log_row.id
+            if _moves_teacher_years(reg, step, from_state, to_state):
+                teacher_years.refresh(school, act.school_year, [p.user_id for p in parts])
         except (StaleDataError, IntegrityError):
             raise Conflict(msg("trigger.stale")) from None
     snapshot = activity_snapshot(act)
@@ -259,7 +265,19 @@ def fire(
         actor_id=actor.id,
         school_code=school.code,
     )
+    from portal.services import reminders
+
+    reminders.transition_committed(log_id)  # review decisions notify people (a job)
     return act
+
+
+def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: str) -> bool:
+    """Whether a trigger changes its participants' years: it writes ledger rows, or their
+    absence starts or stops counting (the phase's ``counts_for_absence`` changes)."""
+    if step.posts_credits or step.reverses_credits:
+        return True
+    phase = registry().phase
+    return phase(reg.type.key, from_state).counts_for_absence != phase(reg.type.key, to_state).counts_for_absence
 
 
 def history(activity_id: int) -> list[tuple[TransitionLog, User]]:

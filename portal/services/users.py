@@ -107,6 +107,9 @@ def create_user(
                 school_id = None if district or school is None else school.id  # checked above
                 s.add(Membership(user_id=user.id, school_id=school_id, role=role,
                                  district_id=district_id if district else None))
+            if school is not None and "teacher" in roles:
+                s.flush()
+                _teacher_joined(school.id, user.id)
     except IntegrityError:
         if by_username(username) is None:
             raise
@@ -130,7 +133,17 @@ def add_role(user: User, school: School | None, role: str, district_id: int | No
                            district_id=district_id if role in DISTRICT_ROLES else None)
             s.add(m)
         m.active = True
+        if role == "teacher" and school_id is not None:
+            s.flush()
+            _teacher_joined(school_id, user.id)
     return m
+
+
+def _teacher_joined(school_id: int, user_id: int) -> None:
+    """A teacher's stored years in the school (``services.teacher_years``) follow their role."""
+    from portal.services import teacher_years  # teacher_years → credits → access → users
+
+    teacher_years.refresh_people(school_id, [user_id])
 
 
 def set_password(user: User, password: str) -> None:

@@ -10,5 +10,9 @@ def init_app(app: Flask) -> None:
 
     for bp in (auth.bp, home.bp, activities.bp, review.bp, admin.bp, district.bp):
         app.register_blueprint(bp)
+    from portal.web import calendar, checkin, export_jobs, notifications
+
+    for bp in (notifications.bp, checkin.bp, calendar.bp, export_jobs.bp):
+        app.register_blueprint(bp)
     errors.init_app(app)
     helpers.init_app(app)

@@ -17,14 +17,15 @@ from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
 from portal.i18n import lang_code
-from portal.messages import tr
+from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
+from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, activities, overview, schools, transitions
+from portal.services import access, activities, checkin, overview, schools, transitions
 from portal.services.snapshots import context
-from portal.timeutil import utcnow
-from portal.web import diagram
+from portal.timeutil import iso_local_text, utcnow
+from portal.web import diagram, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from workflows.definition import CORE
 
@@ -56,8 +57,7 @@ def index():
         semester=_int_arg("semester"),
         organizer_id=_int_arg("organizer"),
     )
-    page = max(1, _int_arg("page", out_of_range=MAX_ID) or 1)  # far past the last page: an empty one
-    pagination = overview.list_activities(school.id, f, page)
+    pagination = overview.activities_page(school.id, f, request.args.get("after"), request.args.get("before"))
     organizers = overview.organizers(school.id)
     return render_template(
         "activities/index.html",
@@ -114,8 +114,8 @@ def new(type_key: str):
                 current_user._get_current_object(),
                 type_key,
                 form.title.data or "",
-                form.starts_at.data or "",
-                form.ends_at.data or "",
+                iso_local_text(form.starts_at.data or ""),
+                iso_local_text(form.ends_at.data or ""),
                 form.hours.data or "",
                 people,
                 details,
@@ -175,8 +175,13 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if reg is not None:
         settings = schools.type_settings(school.id, act.type_key)
         details = reg.type.render_details(act.details or {}, lang_code())
-        ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids), utcnow())
-        fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
+        try:
+            ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids),
+                          utcnow())
+        except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
+            fragment = plugin_fragment.notice(exc.plugin)
+        else:
+            fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
     if evidence_form is None and reg is not None and open_:
         evidence_form = _evidence_form(act, reg, people, can_organize)
     if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
@@ -184,7 +189,12 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     names = {u.id: u for _p, u in people}
     if organizer is not None:
         names[organizer.id] = organizer
-    dia = diagram.build(reg.engine.definition if reg else CORE, act.state, lang_code())
+    definition = reg.engine.definition if reg else CORE
+    dia = diagram.build(definition, act.state, lang_code())
+    next_steps = [
+        (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
+        for t in definition.transitions if act.state in t.sources
+    ]
     return render_template(
         "activities/show.html",
         act=act,
@@ -194,6 +204,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         names=names,
         organizer=organizer,
         history=transitions.history(act.id),
+        next_steps=next_steps,
         allowed=allowed,
         comment_required={t.trigger for t in (reg.engine.definition.transitions if reg else ()) if t.comment_required},
         details=details,
@@ -238,9 +249,13 @@ def _evidence_form(act, reg, people, can_organize: bool, formdata=None) -> Evide
     return form
 
 
-@bp.route("/activities/<int:activity_id>")
+@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
 @login_required
 def show(activity_id: int):
+    """The activity; a step (trigger) is posted here too, so that a refusal is shown in place,
+    beside the buttons, with the activity's own address kept in the address bar."""
+    if request.method == "POST":
+        return trigger(activity_id)
     school, act = _load(activity_id)
     return _page(act, school)
 
@@ -257,7 +272,7 @@ def trigger(activity_id: int):
         db.session.rollback()
         return _page(act, school, trigger_form=form, trigger_error=_("This step cannot be taken yet:"),
                      missing=exc.extra.get("missing", []), status=422)
-    except (Invalid, IllegalTransitionError) as exc:
+    except (Invalid, IllegalTransitionError, Conflict) as exc:
         db.session.rollback()
         if isinstance(exc, Invalid) and "comment" in exc.fields:
             form.comment.errors = [tr(exc.fields["comment"])]
@@ -331,6 +346,7 @@ def evidence_file(evidence_id: int):
 def attendance(activity_id: int):
     school, act = _load(activity_id)
     people = activities.participants_with_users(act.id)  # one query for every participant
+    checked = checkin.checked_in(act.id)  # QR check-ins, shown beside the record
     form = TriggerForm()  # only for the CSRF token
     values: dict[int, dict[str, str]] = {}
     errors: dict[int, dict[str, str]] = {}
@@ -371,13 +387,16 @@ def attendance(activity_id: int):
         if not policy.may_record_attendance(current_actor(), act):
             abort(403)
         for p, _u in people:
+            # nothing recorded yet and checked in by QR: offer full attendance, for the organizer to confirm
+            attended = act.hours if p.attended_hours is None and p.user_id in checked else p.attended_hours
             values[p.user_id] = {
-                "attended_hours": _plain(p.attended_hours),
+                "attended_hours": _plain(attended),
                 "absent_hours": _plain(p.absent_hours),
                 "excused_hours": _plain(p.excused_hours),
             }
     return render_template(
         "activities/attendance.html", act=act, people=people, values=values, errors=errors, general=general, form=form,
+        checked=checked,
         closed=not registry().phase(act.type_key, act.state).editable,
         not_started=not activities.has_started(act),
     ), status

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,7 +20,9 @@ from portal.messages import tr
 from portal.models import SCHOOL_ROLES
 from portal.registry import registry
 from portal.services import schools, staff, users
+from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
+from portal.web.helpers import flash_at
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -106,17 +107,19 @@ def rules():
     form = RulesForm()
     status = 200
     if request.method == "GET":
-        form.required_hours.data = str(school.rule("required_hours"))
-        form.absence_limit_hours.data = str(school.rule("absence_limit_hours"))
+        for field in form.rule_fields():
+            field.data = str(school.rule(field.name))
     else:
         values: dict[str, Any] = {}
-        for field in (form.required_hours, form.absence_limit_hours):
+        for field in form.rule_fields():
+            if field.name not in request.form:  # a form without the field leaves the rule as it is
+                continue
             try:
                 number = float((field.data or "").strip())
                 values[field.name] = int(number) if number.is_integer() else number
             except ValueError:
                 field.errors = [_("Enter a number.")]
-        if not form.required_hours.errors and not form.absence_limit_hours.errors:
+        if not any(field.errors for field in form.rule_fields()):
             try:
                 schools.update_rules(school, values, by=current_actor())
             except Invalid as exc:
@@ -146,7 +149,9 @@ def _role_choices() -> list[tuple[str, str]]:
 def _staff_page(form: StaffForm, status: int = 200):
     school = require_school()
     return render_template(
-        "admin/staff.html", staff=staff.list_staff(school.id), form=form, confirm=ConfirmForm(),
+        "admin/staff.html", staff_page=(found := staff.staff_page(school.id, request.args.get("after"),
+                                                                  request.args.get("before"))),
+        staff=found.items, form=form, confirm=ConfirmForm(),
         role_labels=dict(_role_choices()),
     ), status
 
@@ -163,10 +168,9 @@ def staff_list():
     born = None
     text = (form.birth_date.data or "").strip()
     if text:
-        try:
-            born = date.fromisoformat(text)
-        except ValueError:
-            form.birth_date.errors = [_("Use the form YYYY-MM-DD.")]
+        born = parse_day(text, BIRTH_YEARS)
+        if born is None:
+            form.birth_date.errors = [_("Write a date such as 2026-12-04 or 2026年12月4日.")]
             return _staff_page(form, 422)
     try:
         users.create_user(
@@ -203,6 +207,21 @@ def deactivate(user_id: int):
     return redirect(url_for("admin.staff_list"))
 
 
+@bp.route("/staff/<int:user_id>/roles", methods=["POST"])
+@allowed(policy.may_administer)
+def set_roles(user_id: int):
+    """Change an existing person's roles; a refusal is shown beside that person's row."""
+    school = require_school()
+    try:
+        staff.set_roles(school, user_id, request.form.getlist("roles"), by=current_actor())
+    except Invalid as exc:
+        db.session.rollback()
+        flash_at(f"staff-row-{user_id}", tr(exc.fields.get("roles", exc.msg)), "danger")
+    else:
+        flash_at(f"staff-row-{user_id}", _("The roles have been changed."), "success")
+    return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
+
+
 @bp.route("/staff/import", methods=["GET", "POST"])
 @allowed(policy.may_administer)
 def roster():
@@ -228,6 +247,7 @@ def roster():
         payload=base64.b64encode(data).decode("ascii"),
         filename=upload.filename,
         tr=tr,
+        role_labels=dict(_role_choices()),
     )
 
 
@@ -250,6 +270,10 @@ def roster_confirm():
     flash(_("%(n)s people imported.", n=len(created)), "success")
     if preview.bad:
         flash(_("%(n)s rows were skipped.", n=len(preview.bad)), "warning")
+    generated = [r for r in preview.good if r.generated]
+    if generated:  # shown once, never stored in clear: no redirect, and not cached
+        body = render_template("admin/roster.html", form=RosterForm(), preview=None, generated=generated)
+        return body, 200, {"Cache-Control": "no-store"}
     return redirect(url_for("admin.staff_list"))
 
 

@@ -55,10 +55,9 @@ def login():
             form.password.errors = [_("Wrong username or password.")]
             status = 401
         else:
-            lang = session.get("lang")
+            kept = {k: session[k] for k in ("lang", "checkin_scan") if k in session}  # a QR scan survives login
             session.clear()
-            if lang:
-                session["lang"] = lang
+            session.update(kept)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
     elif request.method == "POST":

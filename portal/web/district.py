@@ -64,8 +64,9 @@ def _type_names() -> dict[str, str]:
 @allowed(policy.may_view_district)
 def overview():
     year = credits.parse_year(request.args.get("year"))  # a bad year: 422 with the reason
-    rows = overview_service.district_overview(year, _district_id())
-    return render_template("district/overview.html", rows=rows, year=year)
+    found = overview_service.district_page(year, request.args.get("after"), request.args.get("before"),
+                                          district_id=_district_id())
+    return render_template("district/overview.html", rows=found.items, found=found, year=year)
 
 
 # -- the district's queue of submissions ---------------------------------------------------------

@@ -34,12 +34,18 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
 
 
+DATETIME_INPUT = {"type": "text", "placeholder": "2026-12-04 14:00", "autocomplete": "off", "data-date-input": "datetime"}
+DATE_INPUT = {"type": "text", "placeholder": "2026-12-04", "autocomplete": "off", "data-date-input": "date"}
+
+
 class ActivityForm(FlaskForm):
     """The core fields of every activity; the type's own form is rendered beside it."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    starts_at = StringField(_l("Starts"), validators=[DataRequired()], render_kw={"type": "datetime-local"})
-    ends_at = StringField(_l("Ends"), validators=[DataRequired()], render_kw={"type": "datetime-local"})
+    # text, not the browser's datetime-local: it shows dates in the browser's locale (12/04/2026);
+    # 2026-12-04 14:00 and 2026年12月4日 14:00 are both accepted (timeutil.iso_local_text)
+    starts_at = StringField(_l("Starts"), validators=[DataRequired()], render_kw=DATETIME_INPUT)
+    ends_at = StringField(_l("Ends"), validators=[DataRequired()], render_kw=DATETIME_INPUT)
     hours = StringField(_l("Hours"), validators=[DataRequired()], render_kw={"inputmode": "decimal"})
     location = StringField(_l("Location"), validators=[Length(max=200)])
 
@@ -62,6 +68,19 @@ class RulesForm(FlaskForm):
         _l("Unexcused absence (hours per semester) at which the year is not recognised"),
         render_kw={"inputmode": "decimal"},
     )
+    absence_warning_hours = StringField(
+        _l("Warn a teacher when unexcused absence in a semester reaches (hours)"), render_kw={"inputmode": "decimal"}
+    )
+    quiet_hours_start = StringField(_l("Quiet hours start (hour, 0–23): no email from then"),
+                                    render_kw={"inputmode": "numeric"})
+    quiet_hours_end = StringField(_l("Quiet hours end (hour, 0–23)"), render_kw={"inputmode": "numeric"})
+    checkin_opens_minutes = StringField(_l("QR check-in opens (minutes before the start)"),
+                                        render_kw={"inputmode": "numeric"})
+    checkin_closes_minutes = StringField(_l("QR check-in closes (minutes after the start)"),
+                                         render_kw={"inputmode": "numeric"})
+
+    def rule_fields(self) -> list[Any]:
+        return [f for f in self if f.name != "csrf_token"]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -77,7 +96,7 @@ class StaffForm(FlaskForm):
     gender = SelectField(
         _l("Gender"), choices=[SelectChoice("", "—"), SelectChoice("F", _l("Female")), SelectChoice("M", _l("Male"))]
     )
-    birth_date = StringField(_l("Birth date"), render_kw={"type": "date"})
+    birth_date = StringField(_l("Birth date"), render_kw={**DATE_INPUT, "placeholder": "1980-05-01"})
 
 
 class RosterForm(FlaskForm):

@@ -3,6 +3,7 @@ roles in the viewer's language, hours and local times."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
 from portal import messages
-from portal.current import current_roles, current_school, may, user_schools
+from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.page_cache import nav_key
@@ -134,8 +135,50 @@ def percent(part: Any, whole: Any) -> int:
     return max(0, min(100, round(100 * p / w)))
 
 
+FLASH_AT = "yx_flash_at"
+
+
+def flash_at(anchor: str, message: str, category: str = "danger") -> None:
+    """A message shown beside the action it answers (the element ``id=anchor``), not at the
+    top of the page: the view redirects back to ``#anchor`` and the template asks
+    :func:`messages_at` there. Messages no template claimed are shown at the top as usual."""
+    from flask import session
+
+    session[FLASH_AT] = [*session.get(FLASH_AT, []), [anchor, category, message]]
+
+
+def messages_at(anchor: str | None = None) -> list[tuple[str, str]]:
+    """(category, message) pairs waiting for ``anchor`` (None: all the rest), taken once."""
+    from flask import session
+
+    waiting = session.get(FLASH_AT) or []
+    mine = [(c, m) for a, c, m in waiting if anchor is None or a == anchor]
+    if mine:
+        rest = [w for w in waiting if anchor is not None and w[0] != anchor]
+        if rest:
+            session[FLASH_AT] = rest
+        else:
+            session.pop(FLASH_AT, None)
+    return mine
+
+
+ID_MARK = 2_147_483_629  # a number no real id of a link reaches (ids stop at MAX_ID)
+
+
+def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
+    """``url_for(endpoint, name=<id>, **values)`` for many ids: built once, then filled in.
+
+    A table of a hundred teachers linking each to their record called ``url_for`` a hundred
+    times (routing is slow); the URLs differ only by the id."""
+    args: dict[str, Any] = {**values, name: ID_MARK}
+    head, _mark, tail = url_for(endpoint, **args).partition(str(ID_MARK))
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        messages_at=messages_at,
+        school_year_text=messages.school_year_text,
         nav_url=nav_url,
         may=may,
         status_label=messages.status_label,
@@ -150,10 +193,12 @@ def init_app(app: Flask) -> None:
         state_badge=state_badge,
         phase_of=phase_of,
         url_with=url_with,
+        id_url=id_url,
         percent=percent,
         current_school=current_school,
         current_roles=current_roles,
         user_schools=user_schools,
         nav_key=nav_key,
+        unread_notifications=unread_notifications,
     )
     app.jinja_env.filters["hours"] = fmt

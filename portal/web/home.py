@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.current import current_district, current_school
+from portal import policy
+from portal.current import current_actor, current_school
 from portal.page_cache import cached_part
 from portal.services import credits, overview
 from portal.timeutil import current_school_year
@@ -19,7 +20,7 @@ bp = Blueprint("home", __name__)
 def index():
     school = current_school()
     if school is None:
-        if current_district() is not None:
+        if policy.may_view_district(current_actor()):
             return redirect(url_for("district.overview"))
         return render_template("home/no_school.html")
     year = credits.parse_year(request.args.get("year"), current_school_year(school.timezone))

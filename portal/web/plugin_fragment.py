@@ -19,7 +19,11 @@ def page_fragment(reg: RegisteredType, ctx, locale: str | None):
     except Exception as exc:
         registry().plugins.fail(reg.plugin, M_FRAGMENT, exc, key=reg.type.key, error=describe(exc))
         recover_session()
-        return NOTICE.format(
-            _("The plugin %(plugin)s could not show its part of this page. The error has been logged.",
-              plugin=reg.plugin)
-        )
+        return notice(reg.plugin)
+
+
+def notice(plugin: str) -> Markup:
+    """What the page shows in place of a plugin's part that failed (already reported)."""
+    return NOTICE.format(
+        _("The plugin %(plugin)s could not show its part of this page. The error has been logged.", plugin=plugin)
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal import policy
 from portal.current import allowed, current_roles, require_school
@@ -14,12 +15,13 @@ from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.messages import tr
-from portal.models import DISTRICT_ROLES
+from portal.models import DISTRICT_ROLES, Activity
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
 from portal.web.forms import ConfirmForm
+from portal.web.helpers import flash_at
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -28,18 +30,27 @@ bp = Blueprint("review", __name__)
 @bp.route("/review")
 @allowed(policy.may_review)
 def queue():
+    """Two sections, each a page of a fixed number of activities oldest first (keyset links:
+    ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
+    of both come from one GROUP BY."""
     school = require_school()
-    items = overview.review_queue(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    held = overview.review_page(school.id, Phase.AWAITING_REVIEW, request.args.get("after"), request.args.get("before"))
+    reviewed = overview.review_page(school.id, Phase.CONFIRMED, request.args.get("rafter"), request.args.get("rbefore"))
+    counts = overview.queue_counts(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    items = overview.queue_items(school.id, held.items + reviewed.items)
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
     for item in items:
         people = [qp.user.id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
-    phase = registry().phase
     return render_template(
         "review/queue.html",
-        held=[i for i in items if phase(i.activity.type_key, i.activity.state) is Phase.AWAITING_REVIEW],
-        reviewed=[i for i in items if phase(i.activity.type_key, i.activity.state) is Phase.CONFIRMED],
+        held=items[: len(held.items)],
+        reviewed=items[len(held.items) :],
+        held_page=held,
+        reviewed_page=reviewed,
+        held_count=counts[Phase.AWAITING_REVIEW],
+        reviewed_count=counts[Phase.CONFIRMED],
         form=ConfirmForm(),
         adjusting=_triggers_where(lambda t: t.adjusts_hours),
         commenting=_triggers_where(lambda t: t.comment_required),
@@ -113,11 +124,16 @@ def decide(activity_id: int):
         return redirect(url_for("review.queue"))
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours)
+    _report(act.id, act.title, error)
+    return redirect(url_for("review.queue", _anchor=f"activity-{activity_id}" if error else None))
+
+
+def _report(activity_id: int, title: str, error: str | None) -> None:
+    """A refusal beside the activity's card, in words; a success at the top, by title."""
     if error:
-        flash(_("Activity %(id)s: %(error)s", id=activity_id, error=error), "danger")
+        flash_at(f"activity-{activity_id}", error, "danger")
     else:
-        flash(_("Activity %(id)s: done.", id=activity_id), "success")
-    return redirect(url_for("review.queue") + (f"#activity-{activity_id}" if error else ""))
+        flash(_("“%(title)s”: done.", title=title), "success")
 
 
 def _step(type_key: str, trigger: str) -> Transition | None:
@@ -147,12 +163,14 @@ def bulk():
         flash(_("Select at least one activity."), "warning")
         return redirect(url_for("review.queue"))
     done = 0
+    titles = dict(
+        db.session.execute(
+            select(Activity.id, Activity.title).where(Activity.id.in_(ids), Activity.school_id == require_school().id)
+        ).all()
+    )
     for activity_id in dict.fromkeys(ids):
         error = _fire(activity_id, action)
-        if error:
-            flash(_("Activity %(id)s: %(error)s", id=activity_id, error=error), "danger")
-        else:
-            done += 1
-            flash(_("Activity %(id)s: done.", id=activity_id), "success")
+        _report(activity_id, titles.get(activity_id, ""), error)
+        done += 0 if error else 1
     flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
     return redirect(url_for("review.queue"))

@@ -28,7 +28,12 @@ def test_the_diagram_scrolls_at_a_readable_size_on_a_phone(browse, live_server, 
     s.login("reviewer", lang="en" if lang == "en" else None)
     s.goto(f"/activities/{credited}")
     s.assert_fits_width("activity page")
+    # the state and the next step are text; the diagram is folded until asked for
+    expect(s.page.get_by_test_id("workflow-now")).to_be_visible()
+    expect(s.page.get_by_test_id("workflow-diagram")).to_be_hidden()
+    s.page.get_by_test_id("workflow-details").locator("summary").click()
     svg = s.page.get_by_test_id("workflow-diagram")
+    expect(svg).to_be_visible()
     natural = float(svg.get_attribute("width"))
     assert svg.bounding_box()["width"] == pytest.approx(natural, abs=1)  # not shrunk to the screen
     sizes = s.page.locator(".workflow-svg .edge-label").evaluate_all(

@@ -30,6 +30,8 @@ NOT_SHOWN = {
     "transition_log": "the activity row written with it raises the stamp",
     "api_token": "security, not shown",
     "login_attempt": "security, not shown",
+    "issued_document": "only the verification page reads it, and that page is never cached",
+    "teacher_year": "derived rows, written in the transaction of a change that raises the stamp",
     "school": "raises its own stamp (checked below)",
     "user_account": "raises the stamps of the user's schools (checked below)",
     "district": "district pages are not cached by school stamp; the school's figures do not depend on it",
@@ -38,6 +40,13 @@ NOT_SHOWN = {
     "year_lock": "locks refuse writes; no cached page shows them",
     "school_plan": "plan pages are rendered afresh (never cached)",
     "school_plan_line": "plan pages are rendered afresh (never cached)",
+    # per person, never on a cached part: the nav's unread count is read with the login query
+    "notification": "the unread count keys the cached nav (nav_key)",
+    "notification_delivery": "not shown",
+    "notification_setting": "the person's own settings page, not cached",
+    "check_in": "the check-in screen and attendance page, not cached",
+    "calendar_feed": "security, not shown",
+    "export_job": "the requester's progress page, not cached",
 }
 
 

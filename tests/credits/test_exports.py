@@ -52,17 +52,17 @@ def _type_headings() -> list[str]:
 def test_summary_csv_matches_the_ledger(ledger, staff):
     rows = _csv(exports.stream_summary_csv(ledger, YEAR))
     assert rows[0] == ["账号", "姓名", *_type_headings(), "合计学时", "应修学时",
-                       "第一学期无故缺勤学时", "第二学期无故缺勤学时", "考核结果", "说明"]
+                       "第一学期未请假缺席学时", "第二学期未请假缺席学时", "考核结果", "说明"]
     assert sorted(_type_headings()) == sorted(["专题讲座", "教学观摩", "师徒结对", "课题研究", "参观考察"])
     by_user = _by_user(rows)
     t1 = by_user["t1"]
     assert (t1["专题讲座"], t1["课题研究"], t1["教学观摩"], t1["合计学时"], t1["应修学时"]) == ("6", "4.5", "0", "10.5", "50")
     assert (t1["考核结果"], t1["说明"]) == ("未达标", "")
     t2 = by_user["t2"]
-    assert (t2["专题讲座"], t2["课题研究"], t2["合计学时"], t2["第一学期无故缺勤学时"]) == ("3", "3", "6", "0")
+    assert (t2["专题讲座"], t2["课题研究"], t2["合计学时"], t2["第一学期未请假缺席学时"]) == ("3", "3", "6", "0")
     t3 = by_user["t3"]
-    assert (t3["专题讲座"], t3["合计学时"], t3["第一学期无故缺勤学时"], t3["第二学期无故缺勤学时"]) == ("0", "0", "5", "0")
-    assert (t3["考核结果"], t3["说明"]) == ("不予认定", "第一学期无故缺勤达到上限")
+    assert (t3["专题讲座"], t3["合计学时"], t3["第一学期未请假缺席学时"], t3["第二学期未请假缺席学时"]) == ("0", "0", "5", "0")
+    assert (t3["考核结果"], t3["说明"]) == ("不予认定", "第一学期未请假缺席达到上限")
     assert sorted(by_user) == ["org", "rev", "t1", "t2", "t3", "t4"]
     for username, user in (("t1", staff["t1"]), ("t2", staff["t2"]), ("t3", staff["t3"]), ("t4", staff["t4"])):
         assert Decimal(by_user[username]["合计学时"]) == ledger_total(user.id, ledger.id, YEAR)
@@ -182,7 +182,7 @@ def test_certificate_xlsx(ledger, staff):
     values = [[c for c in r if c is not None] for r in ws.iter_rows(values_only=True)]
     values = [r for r in values if r]
     assert values[0] == ["测试学校S1 学分认定表"]
-    assert ["序号", "姓名", "账号", "角色", "实到学时", "认定学时", "备注"] in values
+    assert ["序号", "姓名", "账号", "角色", "实到学时", "认定学时", "备注", "签名"] in values
     assert [1, "t1", "t1", "课题负责人", 3, 4.5] in values
     assert [2, "t2", "t2", "课题组成员", 3, 3] in values
     assert ["认定学时合计", 7.5] in values

@@ -89,6 +89,7 @@ def test_review_queue_waiting_list_and_activity_list_are_flat(app, queries, size
         (5, lambda s: overview.review_queue(s.school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))),
         (3, lambda s: overview.waiting_on(s.teacher.id, s.school.id)),
         (2, lambda s: overview.list_activities(s.school.id, overview.ActivityFilters(), page=1).items),
+        (1, lambda s: overview.activities_page(s.school.id, overview.ActivityFilters()).items),
     ):
         result = sizes(lambda s, m=measure: count_split(queries, lambda: m(s)))
         assert len({rest for rest, _ in result}) == 1 and result[0][0] <= base, (result, queries.report())

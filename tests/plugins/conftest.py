@@ -1,4 +1,4 @@
-"""Fixtures for plugin tests: the reading-club example installed into this environment."""
+"""Fixtures for plugin tests: the reading-club and lesson-study examples installed into this environment."""
 
 from __future__ import annotations
 
@@ -52,4 +52,18 @@ def rc_app(reading_club_installed, make_app) -> Iterator[Flask]:
         assert "reading_club_note" in inspect(db.engine).get_table_names()
         with db.engine.begin() as conn:  # PostgreSQL shares one database between tests
             conn.execute(text("DELETE FROM reading_club_note"))
+        yield app
+
+
+@pytest.fixture
+def ls_app(make_app) -> Iterator[Flask]:
+    """An app with the lesson-study example loaded from its entry point (``make test-deps``
+    installs it), its database upgraded to every head."""
+    assert _has_entry_point("lesson_study"), "pip install -e examples/lesson-study first (make test does)"
+    app = make_app()
+    with app.app_context():
+        upgrade()  # the plugin's branch, if the template database predates the install
+        assert "lesson_study_note" in inspect(db.engine).get_table_names()
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM lesson_study_note"))
         yield app

@@ -360,7 +360,7 @@ FORGOTTEN_MESSAGE = (
     "the plugin was not loaded"
 )
 NO_MATCH_MESSAGE = (
-    "unknown hook 'portal_frobnicate' in plugin 'strange' (the contract has no hook of a similar name); "
+    "unknown hook 'portal_frobnicate_widgets' in plugin 'strange' (the contract has no hook of a similar name); "
     "the plugin was not loaded"
 )
 WRAPPER_MESSAGE = (
@@ -374,7 +374,7 @@ def test_a_misspelled_types_hook_is_reported_and_an_unknown_name_without_a_near_
 
     class Strange:
         @hookimpl
-        def portal_frobnicate(self):
+        def portal_frobnicate_widgets(self):
             return 1
 
         @hookimpl

@@ -73,17 +73,56 @@ def throwaway_venv(path: Path) -> str:
     return python
 
 
+@pytest.fixture(scope="session")
+def throwaway_python(tmp_path_factory) -> str:
+    """One throwaway virtualenv per test session (see :func:`throwaway_venv`)."""
+    return throwaway_venv(tmp_path_factory.mktemp("venv") / "venv")
+
+
+def outside_env() -> dict[str, str]:
+    """The environment of a plugin author's shell: no app, no instance, no checkout on the path."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("FLASK_APP", "YANXIU_INSTANCE_PATH", "DATABASE_URL", "PYTHONPATH")
+           and not k.startswith(("PYTEST_", "YANXIU_TEST"))}
+    return env
+
+
+def yanxiu_script() -> str:
+    """The ``yanxiu`` console script this environment installed with the portal."""
+    script = Path(sys.executable).parent / "yanxiu"
+    assert script.exists(), "the yanxiu console script is missing: run make test-deps"
+    return str(script)
+
+
 @pytest.fixture
-def scaffolded(tmp_path) -> tuple[Path, str]:
-    """``flask plugins new`` into tmp, installed (``--no-deps``) into a throwaway virtualenv;
-    this environment is left untouched. Returns the plugin's folder and that interpreter."""
-    target = tmp_path / "yanxiu-online-forum"
-    made = flask(["plugins", "new", "online_forum", "--output", str(target)], tmp_path / "instance")
+def scaffolded(tmp_path, throwaway_python) -> tuple[Path, str]:
+    """``yanxiu plugins new`` run in an empty folder outside the checkout, installed
+    (``--no-deps``) into a throwaway virtualenv; this environment is left untouched. Returns
+    the plugin's folder and that interpreter."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    made = subprocess.run([yanxiu_script(), "plugins", "new", "online_forum"], cwd=empty, env=outside_env(),
+                          capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
-    assert "created" in made.stdout
-    python = throwaway_venv(tmp_path / "venv")
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(target)], check=True, timeout=300)
-    return target, python
+    target = empty / "yanxiu-online-forum"
+    assert f"created {target / 'README.md'}" in made.stdout
+    assert "【待改名】online_forum" in made.stdout  # the author is told to change the placeholder
+    subprocess.run([throwaway_python, "-m", "pip", "install", "-q", "--no-deps", "-e", str(target)],
+                   check=True, timeout=300, env=outside_env())
+    return target, throwaway_python
+
+
+def test_the_console_script_refuses_a_bad_name_and_needs_no_app(tmp_path):
+    bad = subprocess.run([yanxiu_script(), "plugins", "new", "9lives"], cwd=tmp_path, env=outside_env(),
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "a plugin name is 2–40 lowercase ASCII letters" in bad.stderr
+    assert list(tmp_path.iterdir()) == []
+    into = tmp_path / "elsewhere"
+    ok = subprocess.run([yanxiu_script(), "plugins", "new", "lesson_study", "--dir", str(into)], cwd=tmp_path,
+                        env=outside_env(), capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert (into / "yanxiu_lesson_study" / "__init__.py").exists()
+    assert not (tmp_path / "instance").exists()  # no app was made
 
 
 def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(scaffolded, tmp_path):
@@ -101,13 +140,20 @@ def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(sc
     assert '[project.entry-points."portal.plugins"]\nonline_forum = "yanxiu_online_forum"' in (
         scaffolded / "pyproject.toml"
     ).read_text()
+    placeholder = 'name_zh = "【待改名】online_forum"'
+    assert placeholder in (scaffolded / "yanxiu_online_forum" / "__init__.py").read_text()
+    assert "`【待改名】online_forum`" in (scaffolded / "README.md").read_text()
     run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=scaffolded,
-                         capture_output=True, text=True, timeout=300)
+                         env=outside_env(), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "4 passed" in run.stdout
+    assert "6 passed" in run.stdout
 
-    listed = flask(["plugins", "list"], tmp_path / "list", python=python)
+    listed = subprocess.run(  # as the README says, from outside the checkout
+        [python, "-m", "flask", "--app", "portal", "plugins", "list"], cwd=scaffolded,
+        env={**outside_env(), "YANXIU_INSTANCE_PATH": str(tmp_path / "list")}, capture_output=True, text=True,
+        timeout=120)
     assert listed.returncode == 0, listed.stderr
+    assert "online_forum\t【待改名】online_forum\tonline_forum\t0.1.0" in listed.stdout
     assert "online_forum" in listed_keys(listed.stdout)
     assert "FAILED" not in listed.stderr
     # this environment never had it

@@ -55,17 +55,17 @@ def test_lifecycle_through_the_services(rc_app):
 
     # typed notes (core evidence, counted by the core) and handwritten notebooks (plugin table)
     activities.add_evidence(act, t1, t1.id, "reading_notes", "第一章", text="读" * 6_000)
-    log_note(act.id, t1.id, "给教师的建议", 3_999, logged_by=org.id)
+    log_note(db.session, act.id, t1.id, "给教师的建议", 3_999, logged_by=org.id)
     activities.add_evidence(act, t2, t2.id, "reading_notes", "全书", text="书" * 10_000)
     with pytest.raises(GuardFailedError) as refused:
         f.fire(act, org, "hold")
     assert refused.value.extra["missing"] == ["t1: reading notes 9999 of 10000 characters"]
 
     with pytest.raises(InvalidNote) as bad:
-        log_note(act.id, t1.id, "", 0, logged_by=org.id)
+        log_note(db.session, act.id, t1.id, "", 0, logged_by=org.id)
     assert set(bad.value.fields) == {"book", "char_count"}
 
-    log_note(act.id, t1.id, "给教师的建议", 1, logged_by=org.id)
+    log_note(db.session, act.id, t1.id, "给教师的建议", 1, logged_by=org.id)
     assert f.fire(act, org, "hold").state == "held"
     assert f.fire(act, rev, "approve").state == "reviewed"
     assert f.fire(act, rev, "credit").state == "credited"
@@ -103,7 +103,7 @@ def test_the_activity_page_shows_the_plugins_fragment_in_chinese_and_english(rc_
     s = f.school("RCW", types=("reading_club",))
     people = f.staff(s)
     act = _club(s, people)
-    log_note(act.id, people["t1"].id, "教育漫话", 2_500, logged_by=people["organizer"].id)
+    log_note(db.session, act.id, people["t1"].id, "教育漫话", 2_500, logged_by=people["organizer"].id)
     client = rc_app.test_client()
     _login(client, people["organizer"].username)
 

@@ -63,7 +63,7 @@ def test_audit_is_for_school_admins_only(app, client, credited):
 def test_audit_filter_rejects_bad_input_clearly(app, client, credited):
     _s, people, _act, _other = credited
     login_as(client, people["admin"])
-    for query in ("view=nope", "from=yesterday", "activity=-3", "activity=1e9", "page=0", "kind=bonus",
+    for query in ("view=nope", "from=yesterday", "activity=-3", "activity=1e9", "after=0", "kind=bonus",
                   "from=2026-10-02&to=2026-10-01", "person=" + "x" * 65):
         r = client.get("/admin/audit?" + query)
         assert r.status_code == 422, query

@@ -22,7 +22,9 @@ from portal.services import tokens
 from tests.production.helpers import login_as, row_counts
 from tests.support import factories as f
 
-UNCOUNTED = {"login_attempt", "api_token"}
+# teacher_year: derived rows; a deactivation (a POST that needs no fields, so garbage is no refusal)
+# rightly drops the departed teacher's row of a year where they earned nothing.
+UNCOUNTED = {"login_attempt", "api_token", "teacher_year"}
 RAW_BODIES: list[bytes] = [b"\xff\xfe\xfa\x00garbage", b"{", b"[]", b"null", b'"text"', b"123", b"{}", b'{"zzz": 1}',
                            b'{"hours": NaN}', b'{"hours": Infinity}', b"[" * 5000 + b"]" * 5000]
 WRONG_FOR_TYPE: dict[str, list[Any]] = {
@@ -390,19 +392,21 @@ def test_ids_beyond_32_bits_in_web_urls_are_not_found(sweep_app, world, path, bi
 
 def test_one_max_id_everywhere():
     """The URL converter, the services, the API schemas and the OpenAPI document share one bound."""
+    from pydantic import TypeAdapter
+
     from portal import security
-    from portal.api import schemas, spec
+    from portal.api import models, spec
     from portal.services import access
 
     assert security.MAX_ID == 2**31 - 1
-    assert access.MAX_ID is security.MAX_ID and schemas.MAX_ID is security.MAX_ID and spec.MAX_ID is security.MAX_ID
-    assert schemas.ID["maximum"] == security.MAX_ID
+    assert access.MAX_ID is security.MAX_ID and models.MAX_ID is security.MAX_ID and spec.MAX_ID is security.MAX_ID
+    assert TypeAdapter(models.Id).json_schema()["maximum"] == security.MAX_ID
     assert not access.id_in_range(2**31) and access.id_in_range(2**31 - 1)
 
 
 @pytest.mark.parametrize("query", ["organizer=99999999999999999999999", "organizer=3000000000", "organizer=-3000000000",
-                                   "semester=99999999999999999999999", "page=99999999999999999999999",
-                                   f"page={2**62}", "semester=2147483648&organizer=2147483648&page=2147483648"])
+                                   "semester=99999999999999999999999",
+                                   "semester=2147483648&organizer=2147483648"])
 def test_huge_numbers_in_list_filters_find_nothing(sweep_app, world, query):
     r = _client(sweep_app, world["sweeper"], world["school"]).get(f"/activities?{query}&lang=en")
     assert r.status_code == 200, query
@@ -425,7 +429,7 @@ def test_huge_ids_in_bulk_review_are_no_activity(sweep_app, world, ids):
 
 def test_audit_filter_with_huge_activity_or_far_dates_is_refused(sweep_app, world):
     client = _client(sweep_app, world["sweeper"], world["school"])
-    for query in ("activity=999999999999", f"activity={2**31}", "from=0001-01-01", "to=9999-12-31", "page=999999999999"):
+    for query in ("activity=999999999999", f"activity={2**31}", "from=0001-01-01", "to=9999-12-31", "after=999999999999"):
         r = client.get(f"/admin/audit?{query}")
         assert r.status_code == 422, query
     assert client.get(f"/admin/audit?activity={world['held']}&from=2026-01-01&to=2026-12-31").status_code == 200

@@ -50,7 +50,6 @@ from portal.demo import load_demo
 from portal.extensions import db
 from portal.models import User
 from portal.services import tokens
-from tests.support.sessions import log_in
 
 ROLES = (None, "teacher1", "district", "dreviewer", "organizer", "reviewer", "admin")  # None: anonymous
 HOSTILE = ("a\x00b", str(2**31), str(2**63), str(10**23), "-1", "x" * 10_000, "\ud800", "1e400")
@@ -412,12 +411,22 @@ def _fresh_demo(make_app) -> tuple[Flask, dict[str, Any]]:
 
 
 def _client_factory(app: Flask, ctx: dict[str, Any], role: str | None):
+    """A fresh client per request (a POST may log out or change the session), logged in with
+    the session cookie ``tests.support.sessions.log_in`` writes, signed directly: no request context per request.
+    The user's id is read each time: it carries the session version a password change bumps."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    cookies: dict[str, str] = {}
+
     def make():
         client = app.test_client()
         if role is None:
             return client
         with app.app_context():
-            log_in(client, db.session.get(User, ctx["users"][role]), ctx["school"])
+            user_id = db.session.get(User, ctx["users"][role]).get_id()
+            db.session.remove()
+        if user_id not in cookies:
+            cookies[user_id] = serializer.dumps({"_user_id": user_id, "_fresh": True, "school_id": ctx["school"]})
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookies[user_id])
         return client
 
     return make

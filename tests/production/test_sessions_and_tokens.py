@@ -326,7 +326,9 @@ def test_roster_import_and_the_service_do_not_confirm_a_username_of_another_scho
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     errors = {line: re.findall(rf'data-testid="roster-error-{line}">([^<]*)<', html) for line in (2, 3, 4, 5)}
-    assert errors == {2: [NEUTRAL_ZH], 3: [NEUTRAL_ZH], 4: ["用户名 &#39;bob.b&#39; 已被使用"], 5: []}
+    # each problem is named by its cell and the column's heading in the file
+    assert errors == {2: [f"A2 单元格（username）：{NEUTRAL_ZH}"], 3: [f"A3 单元格（username）：{NEUTRAL_ZH}"],
+                      4: ["A4 单元格（username）：用户名 &#39;bob.b&#39; 已被使用"], 5: []}
     assert "甲校的老师" not in html and "测试学校UA" not in html
     # the rule lives in the services, so every caller (page, import, API, CLI) gets it
     with app.app_context():
@@ -335,8 +337,9 @@ def test_roster_import_and_the_service_do_not_confirm_a_username_of_another_scho
             users.create_user("alice.a", "password-123", "甲", b, ["teacher"])
         assert refused.value.fields == {"username": users.USERNAME_UNAVAILABLE}
         rows = staff.parse_roster(b, "roster.csv", roster.encode()).rows
-        assert [r.errors for r in rows[:2]] == [[users.USERNAME_UNAVAILABLE]] * 2
-        assert [e.english for e in rows[2].errors] == ["username 'bob.b' is taken"]
+        neutral = users.USERNAME_UNAVAILABLE.english
+        assert [[e.english for e in r.errors] for r in rows[:2]] == [[f"cell A{n} (username): {neutral}"] for n in (2, 3)]
+        assert [e.english for e in rows[2].errors] == ["cell A4 (username): username 'bob.b' is taken"]
 
 
 # -- 5. no-store on everything but static assets; private evidence files and database ----------

@@ -4,12 +4,13 @@ only then may a reviewer approve."""
 
 from __future__ import annotations
 
+from flask import url_for
+from markupsafe import Markup
 from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.activity_types import ActivityType, Role, Setting, Text
-from workflows import State, Transition, TransitionContext, WorkflowExtension
-from workflows.definition import Phase
+from workflows import Phase, State, Transition, TransitionContext, WorkflowExtension
 
 
 class LessonStudyForm(Form):
@@ -42,6 +43,15 @@ class LessonStudy(ActivityType):
         "teacher_a_multiplier": Setting(2, 0, 10, Text("执教教师甲学时倍数", "Teacher A hours multiplier")),
         "teacher_b_multiplier": Setting(2, 0, 10, Text("执教教师乙学时倍数", "Teacher B hours multiplier")),
     }
+
+    def page_fragment(self, ctx: TransitionContext, locale: str | None) -> str | None:
+        """On the activity page: the way to this plugin's own notes page."""
+        if ctx.activity.id is None:
+            return None
+        label = "Observation notes" if (locale or "").startswith("en") else "观课笔记"
+        url = url_for("x_lesson_study.notes.notes", activity_id=ctx.activity.id)
+        return Markup('<p class="plugin-fragment" id="lesson-study-fragment">'
+                      '<a href="{}" data-testid="lesson-study-notes-link">{}</a></p>').format(url, label)
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(

@@ -1,5 +1,6 @@
 """The reading club's rules, tested without the portal's database: guards and credit rules
-see plain snapshots, so a plugin's own tests need only ``workflows`` and the type itself."""
+see plain snapshots (and ``ctx.data``, what the plugin's ``portal_transition_data`` hook
+supplies), so a plugin's own tests need only ``workflows`` and the type itself."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from yanxiu_reading_club.reading_club import ReadingClub, ReadingClubForm
 START = datetime(2026, 10, 15, 6, 0)
 
 
-def ctx(evidence=(), settings=None, participants=None) -> TransitionContext:
+def ctx(evidence=(), settings=None, participants=None, logged=None) -> TransitionContext:
     activity = ActivitySnapshot(7, "reading_club", "planned", START, START, Decimal("2"), 1, {"book_title": "x"})
     people = participants or [
         ParticipantSnapshot(11, "member", Decimal("2"), name="甲"),
@@ -38,26 +39,28 @@ def ctx(evidence=(), settings=None, participants=None) -> TransitionContext:
         actor_id=1,
         actor_roles=frozenset({"owner", "organizer"}),
         now=START,
+        data={"logged_chars": logged or {}},
     )
 
 
 def test_hold_is_refused_until_every_member_has_written_enough():
-    club = ReadingClub(logged_chars=lambda activity_id: {11: 4_000} if activity_id == 7 else {})
-    c = ctx(evidence=[(11, "reading_notes", 5_999), (12, "reading_notes", 10_000), (12, "reflection", 50_000)])
+    club = ReadingClub()
+    c = ctx(evidence=[(11, "reading_notes", 5_999), (12, "reading_notes", 10_000), (12, "reflection", 50_000)],
+            logged={11: 4_000, 99: 10_000})  # 99 is no member
     assert club.notes_complete(c) == ["甲: reading notes 9999 of 10000 characters"]
 
-    c = ctx(evidence=[(11, "reading_notes", 6_000), (12, "reading_notes", 10_000)])
+    c = ctx(evidence=[(11, "reading_notes", 6_000), (12, "reading_notes", 10_000)], logged={11: 4_000})
     assert club.notes_complete(c) == []
 
 
 def test_the_threshold_is_the_school_setting():
-    club = ReadingClub(logged_chars=lambda _id: {})
+    club = ReadingClub()
     c = ctx(evidence=[(11, "reading_notes", 3_000), (12, "reading_notes", 2_999)], settings={"chars_per_year": 3_000})
     assert club.notes_complete(c) == ["乙: reading notes 2999 of 3000 characters"]
 
 
 def test_the_guard_is_part_of_the_workflow():
-    club = ReadingClub(logged_chars=lambda _id: {})
+    club = ReadingClub()
     engine = WorkflowEngine(build_definition(club.workflow()))
     try:
         engine.fire("planned", "hold", ctx())
@@ -95,3 +98,4 @@ def test_hooks_return_existing_folders():
         assert __import__("os").path.isdir(folder), folder
     [catalogs] = yanxiu_reading_club.portal_translation_dirs()
     assert __import__("os").path.exists(f"{catalogs}/zh_Hans_CN/LC_MESSAGES/messages.mo")
+

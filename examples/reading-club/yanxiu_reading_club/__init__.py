@@ -4,7 +4,9 @@ Members log reading notes; the club may be marked held only once every member ha
 the school's yearly number of characters (default 10,000, from the seeds). Notes come from
 two places: typed notes uploaded as ``reading_notes`` evidence on the activity page or the
 API, and handwritten notebooks counted by the organizer into this plugin's own table
-(:func:`yanxiu_reading_club.notes.log_note`).
+(:func:`yanxiu_reading_club.notes.log_note`). The guard reads the handwritten totals from
+``ctx.data``, which ``portal_transition_data`` below fills through the facade before the
+guard runs: the guard itself never touches the database.
 
 The portal finds this module through the ``portal.plugins`` entry point in ``pyproject.toml``
 and calls the hooks below; nothing else of the portal is touched.
@@ -13,11 +15,16 @@ and calls the hooks below; nothing else of the portal is touched.
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
-from portal.hookspecs import hookimpl
+from portal.hookspecs import CONTRACT_VERSION, hookimpl
 
+from yanxiu_reading_club.notes import logged_chars, notes_of
 from yanxiu_reading_club.reading_club import ReadingClub
 from yanxiu_reading_club.translations_build import compiled_catalogs
+
+if CONTRACT_VERSION.split(".")[0] != "1" or int(CONTRACT_VERSION.split(".")[1]) < 3:
+    raise ImportError(f"written for plugin contract 1.3+ (1.x), the portal has {CONTRACT_VERSION}")
 
 __version__ = "1.0.0"
 HERE = Path(__file__).resolve().parent
@@ -26,6 +33,17 @@ HERE = Path(__file__).resolve().parent
 @hookimpl
 def portal_activity_types() -> list[ReadingClub]:
     return [ReadingClub()]
+
+
+@hookimpl
+def portal_transition_data(activity, portal):
+    """What the guard and the page need of this plugin's table, read in the portal's transaction."""
+    if activity.id is None:
+        return None
+    return {
+        "logged_chars": MappingProxyType(logged_chars(portal.session, activity.id)),
+        "notes": MappingProxyType(notes_of(portal.session, activity.id)),
+    }
 
 
 @hookimpl

@@ -3,6 +3,8 @@
 The table lives in its own :class:`~sqlalchemy.MetaData` (not the portal's), is created by
 this plugin's Alembic branch (``migrations/versions``), and is written only through
 :func:`log_note`. Rows are keyed by activity, which the portal already scopes to one school.
+Every function takes the SQLAlchemy session it works in: the portal's, from the facade
+(``portal.session``), so this module imports nothing of the portal.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-
-from portal.extensions import db
+from sqlalchemy.orm import Session
 
 BOOK_MAX = 200
 CHARS_MAX = 200_000
@@ -63,7 +64,8 @@ class Note:
 
 
 def log_note(
-    activity_id: int, user_id: int, book: str, char_count: int, logged_by: int, read_on: date | None = None
+    session: Session, activity_id: int, user_id: int, book: str, char_count: int, logged_by: int,
+    read_on: date | None = None,
 ) -> None:
     """Record a handwritten note of ``char_count`` characters for a member, in one commit.
 
@@ -78,7 +80,7 @@ def log_note(
     if fields:
         raise InvalidNote(fields)
     now = datetime.now(UTC).replace(tzinfo=None)
-    db.session.execute(
+    session.execute(
         insert(reading_club_note).values(
             activity_id=activity_id,
             user_id=user_id,
@@ -89,12 +91,12 @@ def log_note(
             logged_at=now,
         )
     )
-    db.session.commit()
+    session.commit()
 
 
-def logged_chars(activity_id: int) -> dict[int, int]:
+def logged_chars(session: Session, activity_id: int) -> dict[int, int]:
     """Characters of handwritten notes per member of one activity."""
-    rows = db.session.execute(
+    rows = session.execute(
         select(reading_club_note.c.user_id, func.sum(reading_club_note.c.char_count))
         .where(reading_club_note.c.activity_id == activity_id)
         .group_by(reading_club_note.c.user_id)
@@ -102,13 +104,14 @@ def logged_chars(activity_id: int) -> dict[int, int]:
     return {uid: int(total or 0) for uid, total in rows}
 
 
-def notes_of(activity_id: int) -> dict[int, list[Note]]:
+def notes_of(session: Session, activity_id: int) -> dict[int, tuple[Note, ...]]:
+    """The handwritten notes of one activity, per member, oldest first."""
     out: dict[int, list[Note]] = defaultdict(list)
-    rows = db.session.execute(
+    rows = session.execute(
         select(reading_club_note)
         .where(reading_club_note.c.activity_id == activity_id)
         .order_by(reading_club_note.c.read_on, reading_club_note.c.id)
     )
     for r in rows.mappings():
         out[r["user_id"]].append(Note(r["user_id"], r["book"], r["char_count"], r["read_on"]))
-    return dict(out)
+    return {uid: tuple(notes) for uid, notes in out.items()}

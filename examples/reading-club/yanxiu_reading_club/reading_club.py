@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -18,7 +18,6 @@ from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, 
 NOTES_KIND = "reading_notes"
 DEFAULT_CHARS_PER_YEAR = 10_000  # seeds: 读书笔记每年一万字
 
-LoggedChars = Callable[[int], dict[int, int]]
 
 
 class ReadingClubForm(Form):
@@ -34,22 +33,17 @@ def _(msgid: str, **values: Any) -> str:
     return gettext(msgid, **values) if has_request_context() else msgid % values
 
 
-def _db_logged_chars(activity_id: int) -> dict[int, int]:
-    from yanxiu_reading_club.notes import logged_chars
-
-    return logged_chars(activity_id)
-
-
-def chars_by_member(ctx: TransitionContext, logged: LoggedChars) -> dict[int, int]:
-    """Typed notes (``reading_notes`` evidence) plus handwritten notes from the plugin's table."""
+def chars_by_member(ctx: TransitionContext) -> dict[int, int]:
+    """Typed notes (``reading_notes`` evidence) plus handwritten notes from the plugin's table,
+    which the portal put in ``ctx.data`` (hook ``portal_transition_data``): no database here."""
     totals = {p.user_id: 0 for p in ctx.participants}
     for e in ctx.evidence:
         if e.kind == NOTES_KIND and e.user_id in totals:
             totals[e.user_id] += e.char_count
-    if ctx.activity.id is not None:
-        for uid, chars in logged(ctx.activity.id).items():
-            if uid in totals:
-                totals[uid] += chars
+    logged: Mapping[int, int] = ctx.data.get("logged_chars", {})
+    for uid, chars in logged.items():
+        if uid in totals:
+            totals[uid] += chars
     return totals
 
 
@@ -73,15 +67,11 @@ class ReadingClub(ActivityType):
         "leader_multiplier": Setting(2, 0, 10, Text("领读人学时倍数", "Leader hours multiplier")),
     }
 
-    def __init__(self, logged_chars: LoggedChars | None = None):
-        #: Where handwritten-note totals come from; tests pass a dict-backed function.
-        self.logged_chars: LoggedChars = logged_chars or _db_logged_chars
-
     # -- guard ----------------------------------------------------------------------------
     def notes_complete(self, ctx: TransitionContext) -> list[str]:
         """``hold`` guard: every participant has written the school's yearly characters."""
         need = int(ctx.settings.get("chars_per_year", DEFAULT_CHARS_PER_YEAR))
-        totals = chars_by_member(ctx, self.logged_chars)
+        totals = chars_by_member(ctx)
         missing = []
         for p in ctx.participants:
             have = totals.get(p.user_id, 0)
@@ -110,11 +100,9 @@ class ReadingClub(ActivityType):
 
     # -- page -----------------------------------------------------------------------------
     def page_fragment(self, ctx: TransitionContext, locale: str | None) -> str | None:
-        from yanxiu_reading_club.notes import notes_of
-
         need = int(ctx.settings.get("chars_per_year", DEFAULT_CHARS_PER_YEAR))
-        totals = chars_by_member(ctx, self.logged_chars)
-        handwritten = notes_of(ctx.activity.id) if ctx.activity.id is not None else {}
+        totals = chars_by_member(ctx)
+        handwritten = ctx.data.get("notes", {})
         rows = [
             {
                 "name": p.name or f"#{p.user_id}",

@@ -28,11 +28,16 @@ document.addEventListener("DOMContentLoaded", function () {
 // Workflow diagram: kept at a readable size; when it is wider than the screen, start the
 // sideways scroll at the current state and show the "swipe" hint.
 document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("[data-workflow-scroll]").forEach(function (box) {
+  function focusWorkflow(box) {
     var svg = box.querySelector("svg[data-focus-x]");
     if (!svg || box.scrollWidth <= box.clientWidth + 1) { return; }
     box.classList.add("is-scrollable");
     var focus = parseFloat(svg.getAttribute("data-focus-x")) || 0;
     box.scrollLeft = Math.max(0, focus - box.clientWidth / 2);
+  }
+  document.querySelectorAll("[data-workflow-scroll]").forEach(function (box) {
+    focusWorkflow(box);
+    var folded = box.closest("details");  // the diagram is folded: centre it when opened
+    if (folded) { folded.addEventListener("toggle", function () { if (folded.open) { focusWorkflow(box); } }); }
   });
 });

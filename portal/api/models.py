@@ -1,0 +1,486 @@
+"""The API's wire format, declared once as pydantic models: spectree validates requests against
+them and builds the OpenAPI document from them (``portal.api.openapi``); the response models
+turn rows into JSON (``from_row``).
+
+Request bodies are strict JSON (``"3"`` is not a number, ``"yes"`` not a boolean, unknown keys
+refused); query strings and multipart fields are text, so their models convert. The services
+check the rest (types, roles, a type's details form …) with their own coded messages; the
+document makes the installed types' rules exact (``portal.api.typed_schemas``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    WithJsonSchema,
+    model_serializer,
+)
+from pydantic_core import PydanticCustomError
+
+from portal.models import Activity as ActivityRow
+from portal.models import Evidence as EvidenceRow
+from portal.models import Participation, School, TransitionLog, User
+from portal.registry import registry
+from portal.security import MAX_ID
+from portal.services.credits import TeacherYear
+from portal.services.details import describe_form
+from portal.timeutil import MAX_YEAR, MIN_YEAR, to_local
+
+
+def _whole(value: Any) -> Any:
+    """JSON does not tell ``288.0`` from ``288`` (nor does JSON Schema's ``integer``)."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53 else value
+
+
+def _text(low: int = 0, high: int | None = None, pattern: str | None = None) -> Any:
+    return StringConstraints(min_length=low or None, max_length=high, pattern=pattern)
+
+
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID), BeforeValidator(_whole)]
+Hours = Annotated[float, Field(ge=0, le=999.5, multiple_of=0.5, allow_inf_nan=False)]
+PositiveHours = Annotated[float, Field(gt=0, le=999.5, multiple_of=0.5, allow_inf_nan=False)]
+TextId = Annotated[str, _text(1, 64)]
+DateTimeText = Annotated[
+    str,
+    # the shape the API holds a time to; the document publishes the exact form (years 2000–2099,
+    # real calendar dates: ``typed_schemas.DATETIME_EXACT``), the services check the rest
+    _text(1, 64, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"),
+    Field(description="ISO 8601 date-time; without an offset it is in the school's time zone",
+          examples=["2026-10-15T14:00"]),
+]
+#: Every school year an activity can fall in: activities are dated 2000–2099, and January–August
+#: 2000 belongs to 1999-2000. A pattern cannot say "consecutive years", so the years are listed.
+SCHOOL_YEARS = [f"{y}-{y + 1}" for y in range(MIN_YEAR - 1, MAX_YEAR + 1)]
+
+
+def _school_year(value: str) -> str:
+    if value not in SCHOOL_YEARS:
+        raise PydanticCustomError("school_year", "not a school year")
+    return value
+
+
+SchoolYear = Annotated[
+    str,
+    WithJsonSchema({
+        "type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$", "enum": SCHOOL_YEARS,
+        "description": f"A school year: two consecutive years, {SCHOOL_YEARS[0]} to {SCHOOL_YEARS[-1]}",
+        "examples": ["2026-2027"],
+    }),
+    AfterValidator(_school_year),
+]
+SchoolCode = Annotated[str, _text(1, 32, "^[A-Za-z0-9_-]+$")]
+FileField = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary",
+                                           "description": "pdf, png, jpg, docx, xlsx, pptx, doc or UTF-8 txt"})]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def absent(description: str | None = None, **kw: Any) -> Any:
+    """An optional field that is ``None`` when not given; an explicit ``null`` is refused like
+    any other wrong type (the document does not offer it)."""
+    return Field(None, validate_default=False, description=description, json_schema_extra=_no_default, **kw)
+
+
+
+class Body(BaseModel):
+    """A JSON request body: strict types, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Parameters(BaseModel):
+    """Query or header parameters: the document lists them one by one."""
+
+
+class Query(Parameters):
+    """Query parameters (text, converted); ``school`` names the school on school-scoped operations."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """A response body; an optional field that was not given is left out (not ``null``)."""
+
+    @model_serializer(mode="wrap")
+    def _leave_out_absent(self, handler: SerializerFunctionWrapHandler):
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k in self.model_fields_set}
+
+
+# -- requests -------------------------------------------------------------------------------------
+
+
+class TokenRequest(Body):
+    username: Annotated[str, _text(1, 64)]
+    password: Annotated[str, _text(1, 200)]
+
+
+class ActivityTypeUpdate(Body):
+    enabled: bool = absent()
+    settings: dict[str, Any] = absent()
+
+
+class ParticipantInput(Body):
+    user_id: Id
+    role: Annotated[str, _text(1, 32)] = absent()
+
+
+class ActivityCreate(Body):
+    type: TextId
+    title: Annotated[str, _text(1, 200)]
+    starts_at: DateTimeText
+    ends_at: DateTimeText
+    hours: PositiveHours
+    location: Annotated[str, _text(0, 200)] = ""
+    participants: Annotated[list[ParticipantInput], Field(max_length=2000)] = absent()
+    details: dict[str, Any] = Field({}, description="the type's own fields, validated by its form")
+
+
+class AttendanceRow(Body):
+    user_id: Id
+    attended_hours: Hours
+    absent_hours: Hours = absent()
+    excused_hours: Hours = absent()
+
+
+class Attendance(RootModel[Annotated[list[AttendanceRow], Field(min_length=1, max_length=2000)]]):
+    pass
+
+
+class EvidenceText(Body):
+    user_id: Id = absent()
+    kind: TextId
+    title: Annotated[str, _text(0, 200)] = ""
+    text: Annotated[str, _text(1, 100_000)]
+
+
+class EvidenceUpload(BaseModel):
+    """A multipart form: its fields are text (``user_id`` converted); other fields are ignored."""
+
+    file: FileField
+    kind: TextId
+    user_id: Annotated[int, Field(ge=1, le=MAX_ID)] = absent()
+    title: Annotated[str, _text(0, 200)] = ""
+
+
+class TransitionRequest(Body):
+    trigger: TextId
+    comment: Annotated[str, _text(0, 2000)] = ""
+    hours: dict[Annotated[str, _text(pattern="^[1-9][0-9]{0,9}$")], Hours] = absent(
+        description="approve only: user id → adjusted hours (needs a comment giving the reason)")
+
+
+class SchoolQuery(Query):
+    school: SchoolCode = absent("Code of the school to act in (alternative to the `X-School` header).")
+
+
+class NoQuery(Query):
+    pass
+
+
+class ActivityListQuery(SchoolQuery):
+    state: Annotated[str, _text(pattern="^[a-z_]{1,32}$")] = absent("Only activities in this state")
+    type: Annotated[str, _text(pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$")] = absent("Only activities of this type")
+    year: SchoolYear = absent("Only activities of this school year")
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1")
+    per_page: int = Field(20, ge=1, le=100, description="Items per page (default 20)")
+
+
+class YearQuery(SchoolQuery):
+    year: SchoolYear = absent("School year, e.g. 2026-2027 (default: the current one)")
+
+
+class ReportQuery(YearQuery):
+    format: Literal["json", "csv", "xlsx"] = Field("json", description="json (default), csv or xlsx")
+
+
+class SchoolHeaders(Parameters):
+    x_school: SchoolCode = absent(
+        alias="X-School", description="Code of the school to act in; needed only by a user who belongs to several schools "
+        "(a district admin may name any school). Same as the `school` query parameter.")
+
+
+# -- responses ------------------------------------------------------------------------------------
+
+
+def _hours(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def local_time(value: datetime, school: School) -> str:
+    return to_local(value, school.timezone).isoformat(timespec="seconds")
+
+
+class Error(Out):
+    error: str
+    message: str
+    fields: dict[str, Any] = absent("per-field messages (code `invalid`)")
+    allowed: list[str] = absent("triggers allowed now")
+    missing: list[str] = absent("what a guard misses")
+
+
+class Token(Out):
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_at: str
+
+    @classmethod
+    def issued(cls, token: str, expires_at: datetime) -> Token:
+        return cls(token=token, expires_at=expires_at.replace(tzinfo=UTC).isoformat(timespec="seconds"))
+
+
+class MeSchool(Out):
+    code: str
+    name: str
+    roles: list[str]
+
+
+class Me(Out):
+    id: int
+    username: str
+    name: str
+    district_admin: bool
+    schools: list[MeSchool]
+
+
+class FormField(Out):
+    name: str
+    type: str
+    required: bool
+    label: str = absent()
+    choices: list[str] = absent()
+
+
+class RoleOut(Out):
+    key: str
+    name_zh: str
+    name_en: str
+
+
+class ActivityType(Out):
+    key: str
+    name: str
+    name_zh: str
+    name_en: str
+    roles: list[RoleOut]
+    fields: list[FormField]
+    evidence_kinds: list[str]
+    enabled: bool
+    settings: dict[str, Any]
+
+    @classmethod
+    def of(cls, key: str, enabled: bool, settings: dict[str, Any], locale: str | None) -> ActivityType:
+        t = registry().types[key].type
+        return cls(
+            key=key, name=t.name(locale), name_zh=t.name_zh, name_en=t.name_en,
+            roles=[RoleOut(key=k, name_zh=r.label_zh, name_en=r.label_en) for k, r in t.roles.items()],
+            fields=[FormField.model_validate(f) for f in describe_form(t.form)],
+            evidence_kinds=list(t.all_evidence_kinds()), enabled=enabled, settings=settings,
+        )
+
+
+class Participant(Out):
+    user_id: int
+    name: str
+    role: str
+    attended_hours: float | None
+    absent_hours: float
+    excused_hours: float
+    adjusted_hours: float | None
+    adjust_reason: str | None
+
+    @classmethod
+    def of(cls, p: Participation, user: User) -> Participant:
+        return cls(
+            user_id=p.user_id, name=user.display_name, role=p.role, attended_hours=_hours(p.attended_hours),
+            absent_hours=_hours(p.absent_hours) or 0.0, excused_hours=_hours(p.excused_hours) or 0.0,
+            adjusted_hours=_hours(p.adjusted_hours), adjust_reason=p.adjust_reason,
+        )
+
+
+class Evidence(Out):
+    id: int
+    user_id: int
+    kind: str
+    title: str
+    char_count: int
+    filename: str | None
+    content_type: str | None
+    size: int
+    uploaded_by: int
+    uploaded_at: str
+
+    @classmethod
+    def of(cls, ev: EvidenceRow, school: School) -> Evidence:
+        return cls(
+            id=ev.id, user_id=ev.user_id, kind=ev.kind, title=ev.title or "", char_count=ev.char_count or 0,
+            filename=ev.filename, content_type=ev.content_type, size=ev.size or 0, uploaded_by=ev.uploaded_by,
+            uploaded_at=local_time(ev.uploaded_at, school),
+        )
+
+
+class ActivitySummary(Out):
+    id: int
+    type: str
+    title: str
+    state: str
+    starts_at: str
+    ends_at: str
+    hours: float
+    school_year: str
+    semester: int
+    location: str
+    organizer_id: int
+    details: dict[str, Any]
+
+    @classmethod
+    def summary(cls, act: ActivityRow, school: School) -> dict[str, Any]:
+        return {
+            "id": act.id, "type": act.type_key, "title": act.title, "state": act.state,
+            "starts_at": local_time(act.starts_at, school), "ends_at": local_time(act.ends_at, school),
+            "hours": float(act.hours), "school_year": act.school_year, "semester": act.semester,
+            "location": act.location or "", "organizer_id": act.organizer_id, "details": dict(act.details or {}),
+        }
+
+    @classmethod
+    def of(cls, act: ActivityRow, school: School) -> ActivitySummary:
+        return cls(**cls.summary(act, school))
+
+
+class Activity(ActivitySummary):
+    participants: list[Participant]
+    allowed_triggers: list[str]
+    evidence: list[Evidence]
+
+    @classmethod
+    def detail(cls, act: ActivityRow, school: School, people: list[tuple[Participation, User]],
+               evidence_rows: list[EvidenceRow], allowed: list[str]) -> Activity:
+        return cls(
+            **cls.summary(act, school), participants=[Participant.of(p, u) for p, u in people],
+            allowed_triggers=allowed, evidence=[Evidence.of(e, school) for e in evidence_rows],
+        )
+
+
+class ActivityPage(Out):
+    items: list[ActivitySummary]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class Actor(Out):
+    id: int
+    name: str
+
+
+class HistoryEntry(Out):
+    id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    actor: Actor
+    comment: str
+    payload: dict[str, Any]
+    created_at: str
+
+    @classmethod
+    def of(cls, row: TransitionLog, actor: User, school: School) -> HistoryEntry:
+        return cls(
+            id=row.id, trigger=row.trigger, from_state=row.from_state, to_state=row.to_state,
+            actor=Actor(id=actor.id, name=actor.display_name), comment=row.comment or "",
+            payload=dict(row.payload or {}), created_at=local_time(row.created_at, school),
+        )
+
+
+class History(RootModel[list[HistoryEntry]]):
+    pass
+
+
+class ActivityTypes(RootModel[list[ActivityType]]):
+    pass
+
+
+class CreditLine(Out):
+    activity_id: int
+    activity_title: str
+    type: str
+    role: str
+    semester: int
+    hours: float
+    kind: Literal["credit", "reversal"]
+    reason: str
+    created_at: str
+
+    @classmethod
+    def of(cls, entry: Any, act: ActivityRow, school: School) -> CreditLine:
+        return cls(
+            activity_id=act.id, activity_title=act.title, type=entry.type_key, role=entry.role,
+            semester=entry.semester, hours=float(entry.hours), kind=entry.kind, reason=entry.reason or "",
+            created_at=local_time(entry.created_at, school),
+        )
+
+
+def _semesters(values: dict[int, Decimal]) -> dict[str, float]:
+    out = {"1": 0.0, "2": 0.0}
+    for sem, v in values.items():
+        out[str(sem)] = float(v)
+    return out
+
+
+def teacher_year(ty: TeacherYear) -> dict[str, Any]:
+    f = ty.facts
+    return {
+        "user_id": ty.user.id, "year": f.school_year, "required_hours": float(f.required_hours),
+        "total_hours": float(f.total_hours), "by_type": {k: float(v) for k, v in sorted(f.by_type.items())},
+        "absent_hours": _semesters(f.absent_hours), "excused_hours": _semesters(f.excused_hours),
+        "status": ty.assessment.status, "reason": ty.assessment.reason,
+    }
+
+
+class TeacherHours(Out):
+    """A teacher's year, as :func:`teacher_year` gives it."""
+
+    user_id: int
+    total_hours: float
+    by_type: dict[str, float]
+    absent_hours: dict[str, float]
+    excused_hours: dict[str, float]
+    status: str
+    reason: str
+
+
+class UserCredits(TeacherHours):
+    year: str
+    required_hours: float
+    status: Literal["met", "short", "not_recognised", "exempt"]
+    entries: list[CreditLine]
+
+
+class TeacherRow(TeacherHours):
+    username: str
+    name: str
+
+
+class SchoolSummary(Out):
+    school: str
+    year: str
+    required_hours: float
+    teachers: list[TeacherRow]
+
+
+class Document(RootModel[dict[str, Any]]):
+    """The OpenAPI document itself."""

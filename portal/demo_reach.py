@@ -1,0 +1,53 @@
+"""Demo data for reaching people: the notifications the demo's history would have sent (review
+decisions, evidence due, absence), written at once rather than left to a worker, and a lecture
+starting a quarter of an hour after the demo is loaded, so its QR check-in screen is live, with
+two teachers already checked in."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.models import CheckIn, School, TransitionLog, User
+from portal.registry import registry
+from portal.services import activities, reminders
+
+CHECKIN_TITLE = "专题讲座：课堂提问的艺术（今日签到）"
+
+
+def _user(username: str) -> User:
+    return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def checkin_activity(school: School, now: datetime) -> None:
+    reg = registry().get("lecture")
+    if reg is None:
+        return
+    start = now + timedelta(minutes=15)
+    roles = list(reg.type.roles)
+    attendee = roles[1] if len(roles) > 1 else roles[0]
+    people = [("teacher1", attendee), ("teacher2", attendee), ("teacher3", attendee), ("teacher5", attendee),
+              ("teacher6", attendee), ("reviewer", roles[0])]
+    act = activities.plan_activity(
+        school, _user("organizer"), "lecture", CHECKIN_TITLE,
+        start.isoformat(timespec="minutes") + "+00:00",
+        (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00", "2",
+        [{"user_id": _user(u).id, "role": r} for u, r in people], reg.type.sample_details() or {},
+        location="学校报告厅",
+    )
+    with write_transaction() as s:
+        for username, minutes in (("teacher2", 4), ("teacher3", 2)):
+            s.add(CheckIn(activity_id=act.id, user_id=_user(username).id, checked_in_at=now - timedelta(minutes=minutes)))
+
+
+def load(school: School, now: datetime) -> None:
+    checkin_activity(school, now)
+    for log_id in db.session.execute(
+        select(TransitionLog.id).where(TransitionLog.school_id == school.id).order_by(TransitionLog.id)
+    ).scalars().all():
+        reminders.review_decision(log_id)  # idempotent: the queued jobs will find them written
+    reminders.remind_evidence(now)
+    reminders.remind_absence(now)

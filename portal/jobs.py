@@ -1,0 +1,189 @@
+"""Background jobs on a real queue: huey.
+
+Why huey: its SQLite storage needs nothing installed (one file beside the database, shared by
+the web processes and the worker of one machine), its Redis storage serves several machines with
+the same code, and it has retries with a delay and periodic (crontab) tasks built in, which is
+all the portal asks of a queue: email, reminders and long exports.
+
+Configuration (``portal/config.py``): ``JOBS_STORAGE`` is ``"sqlite"`` (default, file
+``JOBS_SQLITE_PATH``, default ``instance/jobs.db``), ``"redis"`` (``JOBS_REDIS_URL``) or
+``"memory"`` (one process only); ``JOBS_IMMEDIATE`` runs each job at once in the caller (tests
+about something else). The worker is ``flask --app wsgi worker`` (``make run`` starts it beside
+the web server; one per machine under systemd in production).
+
+A job is a plain function declared with :func:`job` (or :func:`periodic`) in a module listed in
+:data:`JOB_MODULES`; it runs inside an app context of the app that queued it, with its own
+database session. Jobs must be idempotent: huey retries a job that raised, and a worker may
+die half-way. :func:`enqueue` never waits for the job, only for the queue's write.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
+from huey.consumer import Consumer
+
+from portal.config import BadConfiguration
+
+log = logging.getLogger(__name__)
+EXTENSION = "yanxiu.jobs"
+#: Modules that declare jobs; imported when the app is made, so every process knows every job.
+JOB_MODULES = ("portal.services.delivery", "portal.services.reminders", "portal.services.export_jobs")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: Callable[..., Any]
+    retries: int = 0
+    retry_delay: int = 0
+    schedule: dict[str, str] | None = None  # crontab fields for a periodic job
+
+
+_SPECS: dict[str, JobSpec] = {}
+
+
+def job(name: str, *, retries: int = 8, retry_delay: int = 30) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare ``func`` as the job ``name`` (retried ``retries`` times, ``retry_delay`` seconds
+    apart, when it raises)."""
+
+    def declare(func: Callable[..., Any]) -> Callable[..., Any]:
+        _SPECS[name] = JobSpec(name, func, retries, retry_delay)
+        return func
+
+    return declare
+
+
+def periodic(name: str, **cron: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a periodic job run by the worker's scheduler (``minute="0"``, ``hour="*/1"`` …,
+    huey's crontab fields, in UTC)."""
+
+    def declare(func: Callable[..., Any]) -> Callable[..., Any]:
+        _SPECS[name] = JobSpec(name, func, retries=2, retry_delay=60, schedule=cron)
+        return func
+
+    return declare
+
+
+@dataclass
+class Jobs:
+    """The app's queue and its jobs (``app.extensions["yanxiu.jobs"]``)."""
+
+    huey: Huey
+    tasks: dict[str, TaskWrapper] = field(default_factory=dict)
+
+
+def _make_huey(app: Flask) -> Huey:
+    cfg = app.config
+    kind = str(cfg.get("JOBS_STORAGE") or "sqlite").lower()
+    immediate = bool(cfg.get("JOBS_IMMEDIATE"))
+    name = str(cfg.get("JOBS_NAME") or "yanxiu")
+    if kind == "sqlite":
+        path = cfg.get("JOBS_SQLITE_PATH") or os.path.join(app.instance_path, "jobs.db")
+        return SqliteHuey(name, filename=str(path), immediate=immediate, utc=True)
+    if kind == "redis":
+        url = cfg.get("JOBS_REDIS_URL")
+        if not url:
+            raise BadConfiguration("JOBS_STORAGE=redis needs JOBS_REDIS_URL (YANXIU_JOBS_REDIS_URL)")
+        return RedisHuey(name, url=str(url), immediate=immediate, utc=True)
+    if kind == "memory":
+        return MemoryHuey(name, immediate=immediate, utc=True)
+    raise BadConfiguration(f"JOBS_STORAGE={kind!r}: use sqlite, redis or memory")
+
+
+def _in_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            return func(*args, **kwargs)
+
+    run.__name__ = func.__name__
+    return run
+
+
+def init_app(app: Flask) -> None:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    huey = _make_huey(app)
+    jobs = Jobs(huey)
+    for spec in _SPECS.values():
+        jobs.tasks[spec.name] = _register(app, huey, spec)
+    app.extensions[EXTENSION] = jobs
+    app.cli.add_command(worker_command)
+    for module in JOB_MODULES:
+        register_cli = getattr(importlib.import_module(module), "register", None)
+        if register_cli is not None:
+            register_cli(app)
+
+
+def _register(app: Flask, huey: Huey, spec: JobSpec) -> TaskWrapper:
+    run = _in_context(app, spec.func)
+    override = app.config.get("JOBS_RETRY_DELAY")  # seconds between tries, for every job (tests: short)
+    delay = spec.retry_delay if override is None else int(override)
+    if spec.schedule is not None:
+        return huey.periodic_task(crontab(**spec.schedule), retries=spec.retries, retry_delay=delay,
+                                  name=spec.name)(run)
+    return huey.task(retries=spec.retries, retry_delay=delay, name=spec.name)(run)
+
+
+def register(app: Flask, spec: JobSpec) -> TaskWrapper:
+    """Add a job to a running app's queue (tests and plugins declare theirs with this)."""
+    jobs: Jobs = app.extensions[EXTENSION]
+    jobs.tasks[spec.name] = _register(app, jobs.huey, spec)
+    return jobs.tasks[spec.name]
+
+
+def queue(app: Flask | None = None) -> Jobs:
+    return (app or current_app).extensions[EXTENSION]
+
+
+def enqueue(name: str, *args: Any, eta: datetime | None = None) -> None:
+    """Queue the job ``name``; with ``eta`` (naive UTC), not before then. Never runs it here
+    (except in immediate mode)."""
+    task = queue().tasks[name]
+    if eta is None:
+        task(*args)
+    else:
+        task.schedule(args=args, eta=eta)
+
+
+@contextmanager
+def running_worker(app: Flask, workers: int = 2) -> Iterator[Consumer]:
+    """The real huey consumer of ``app``'s queue, in this process (threads) while the block
+    runs; stopped gracefully after. Its signal handlers are put back afterwards."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    consumer = queue(app).huey.create_consumer(workers=workers, worker_type="thread", initial_delay=0.05,
+                                                backoff=1.2, max_delay=0.2, check_worker_health=False)
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+@click.command("worker")
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="Worker threads (JOBS_WORKERS).")
+def worker_command(workers: int | None) -> None:
+    """Run the background job worker (email, reminders, exports) until stopped (Ctrl-C, SIGTERM)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs = queue(app)
+    if jobs.huey.immediate:
+        raise click.UsageError("JOBS_IMMEDIATE is on: jobs already run in the web process; no worker needed")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    count = workers or int(app.config.get("JOBS_WORKERS") or 2)
+    consumer = jobs.huey.create_consumer(workers=count, worker_type="thread")
+    click.echo(f"worker: {count} threads, jobs: {', '.join(sorted(jobs.tasks))}")
+    consumer.run()

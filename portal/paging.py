@@ -1,0 +1,142 @@
+"""Keyset paging: a page of a sorted list read as "the next N rows after this one".
+
+An offset (``LIMIT 20 OFFSET 4000``) makes the database read and skip every row before the
+page, so deep pages of a growing list (audit log, review backlog, a district's schools) get
+slower and slower; a keyset (``WHERE (starts_at, id) > (:last_starts_at, :last_id)``) reads
+only the page, through the index of the sort, however deep. The price: links go to the next
+and previous page (and back to the first), not to page 17.
+
+The position in a link is a *cursor*: the sort values of the row at the page's edge, as text
+(``2026-10-09T06:00:00~4182``). A cursor that is not one (hand-edited, truncated) is refused
+with a clear message and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote, unquote
+
+from sqlalchemy import Select, and_, or_
+
+from portal.errors import Invalid
+from portal.messages import msg
+from portal.security import MAX_ID
+
+T = TypeVar("T")
+SEP = "~"
+CURSOR_MAX = 200  # characters: a cursor is a few sort values, never more
+
+
+def _parse_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_ID <= value <= MAX_ID:
+        raise ValueError(text)
+    return value
+
+
+def _parse_datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _parse_text(text: str) -> str:
+    if not text or any(ord(c) < 32 for c in text):
+        raise ValueError(text)
+    return unquote(text, errors="strict")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return quote(value, safe="")  # a ``~`` in a name cannot split the cursor
+    return str(value)
+
+
+#: How each kind of sort value is read back from a cursor.
+PARSERS: dict[type, Callable[[str], Any]] = {int: _parse_int, datetime: _parse_datetime, str: _parse_text}
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of the sort: the column, the Python type of its values, and its direction."""
+
+    column: Any
+    kind: type
+    descending: bool = False
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page: its rows, and the cursors of the pages after and before it (None: none)."""
+
+    items: list[T]
+    next: str | None
+    prev: str | None
+    moved: bool = False  # reached through a cursor (a link back to the first page helps)
+
+
+def encode(values: Sequence[Any]) -> str:
+    return SEP.join(_show(v) for v in values)
+
+
+def decode(text: str | None, keys: Sequence[Key], field: str = "after") -> tuple | None:
+    """The sort values of a cursor; None for no cursor; :class:`Invalid` for a broken one."""
+    if text is None or text == "":
+        return None
+    parts = text.split(SEP) if len(text) <= CURSOR_MAX else []
+    try:
+        if len(parts) != len(keys):
+            raise ValueError(text)
+        return tuple(PARSERS[k.kind](p) for k, p in zip(keys, parts, strict=True))
+    except (ValueError, OverflowError, UnicodeError):
+        raise Invalid(msg("paging.bad_cursor"), {field: msg("paging.bad_cursor_field")}) from None
+
+
+def _beyond(keys: Sequence[Key], values: tuple, forward: bool) -> Any:
+    """Rows strictly past ``values`` in the sort (``forward``) or strictly before it. Written
+    as OR of ANDs, not a row comparison, so mixed directions work on SQLite and PostgreSQL."""
+    clauses = []
+    for i, key in enumerate(keys):
+        later = key.descending != forward  # ascending forward: greater; descending forward: less
+        step = key.column > values[i] if later else key.column < values[i]
+        clauses.append(and_(*(k.column == values[j] for j, k in enumerate(keys[:i])), step))
+    return or_(*clauses)
+
+
+def keyset(
+    run: Callable[[Select], list[T]],
+    query: Select,
+    keys: Sequence[Key],
+    values_of: Callable[[T], tuple],
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 20,
+) -> Page[T]:
+    """A page of ``query`` sorted by ``keys``: the first, the one after cursor ``after`` or
+    the one before cursor ``before``. ``run`` executes a statement and returns its rows;
+    ``values_of`` gives a row's sort values. One statement (size + 1 rows, to know whether
+    another page follows)."""
+    start, end = decode(after, keys, "after"), decode(before, keys, "before")
+    backwards = end is not None and start is None
+    order = [(k.column.desc() if k.descending != backwards else k.column.asc()) for k in keys]
+    q = query
+    if start is not None:
+        q = q.where(_beyond(keys, start, True))
+    elif end is not None:
+        q = q.where(_beyond(keys, end, False))
+    rows = run(q.order_by(*order).limit(size + 1))
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    moved = start is not None or end is not None
+    if not rows:
+        return Page([], None, None, moved)
+    first, last = encode(values_of(rows[0])), encode(values_of(rows[-1]))
+    if backwards:
+        return Page(rows, last, first if more else None, moved)
+    return Page(rows, last if more else None, first if start is not None else None, moved)

@@ -1,0 +1,67 @@
+"""The data a plugin declares its guards need (hook ``portal_transition_data``, contract 1.3).
+
+When the portal builds a :class:`workflows.TransitionContext` for an activity, it asks the
+plugin that provides the activity's type — that plugin only — for the data of its own tables
+its guards and page fragment read, and puts the answer in ``ctx.data`` as a read-only mapping.
+In a transition this happens inside the write transaction, before the guards run, so a guard
+judges exactly what is committed and never reads the database behind the snapshot.
+
+A hook that raises, or answers something other than a mapping, is reported with the plugin's
+name; :class:`PluginDataUnavailable` then refuses the trigger (nothing changes) or replaces the
+page fragment by its notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from flask import current_app
+
+from portal.plugin_loader import N_, call_one, describe, in_registration_order, recover_session
+from portal.registry import registry
+from workflows import ActivitySnapshot
+from workflows.context import NO_DATA
+
+HOOK = "portal_transition_data"
+M_DATA_RAISED = N_("hook portal_transition_data raised %(error)s; the step was refused and nothing changed")
+M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)s, not a mapping; "
+                "the step was refused and nothing changed")
+
+
+class PluginDataUnavailable(Exception):
+    """The plugin of the activity's type could not supply its data (already reported)."""
+
+    def __init__(self, plugin: str) -> None:
+        super().__init__(plugin)
+        self.plugin = plugin
+
+
+def transition_data(activity: ActivitySnapshot) -> Mapping[str, Any]:
+    """``ctx.data`` for ``activity``: what its type's plugin supplies (read-only), or nothing."""
+    from portal.plugin_doors import facade
+
+    reg = registry().get(activity.type_key)
+    if reg is None:
+        return NO_DATA
+    loaded = registry().plugins
+    impls = [i for i in in_registration_order(loaded, HOOK) if i.plugin_name == reg.plugin]
+    if not impls:
+        return NO_DATA
+    data: dict[str, Any] = {}
+    kwargs = {"activity_type": activity.type_key, "activity": activity, "portal": facade(current_app, reg.plugin)}
+    for impl in impls:
+        try:
+            result = call_one(impl, kwargs)
+        except Exception as exc:
+            loaded.fail(reg.plugin, M_DATA_RAISED, exc, error=describe(exc))
+            recover_session()
+            raise PluginDataUnavailable(reg.plugin) from exc
+        if result is None:
+            continue
+        if not isinstance(result, Mapping):
+            loaded.fail(reg.plugin, M_DATA_BAD, plugin=reg.plugin, value=repr(result)[:200])
+            raise PluginDataUnavailable(reg.plugin)
+        data.update(result)
+    return MappingProxyType(data)

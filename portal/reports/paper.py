@@ -1,0 +1,131 @@
+"""The printed forms as PDF: 学分认定表 (one activity), 学时汇总表 (a school's year) and a
+teacher's 学时证明 (one teacher's year), and all 学分认定表 of a year as one ZIP.
+
+Each PDF is issued: a verification code is drawn and stored (its digest, with a snapshot of
+the hours printed) before the document is rendered, so ``/verify/<code>`` can later say the
+paper is genuine, what it certified, and whether the ledger has changed since.
+Every figure comes from :mod:`portal.services.credits`; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.hours import fmt
+from portal.i18n import lang_code
+from portal.messages import KINDS, heading, in_lang, label, msg, reason_label, school_year_text, status_label
+from portal.models import Activity, School, User
+from portal.registry import registry
+from portal.reports.pdf import render_pdf, verification_block
+from portal.services import credits, verification
+from workflows.definition import Phase
+
+
+def _type_names(lang: str) -> dict[str, str]:
+    return {key: reg.type.name(lang) for key, reg in registry().types.items()}
+
+
+def _common(code: str, lang: str) -> dict[str, Any]:
+    v = verification_block(code)
+    return {
+        "v": v, "lang": lang, "heading": heading, "status_label": status_label, "reason_label": reason_label,
+        "kind_label": lambda kind: label(KINDS[kind]) if kind in KINDS else kind,
+        "verify_hint": in_lang(msg("paper.verify_hint", url=v["url"]), lang),
+    }
+
+
+def _line(user: User, hours: Any) -> dict[str, Any]:
+    return {"user_id": user.id, "name": user.display_name, "hours": fmt(hours) or "0"}
+
+
+# -- 学分认定表 ---------------------------------------------------------------------------------
+
+
+def certificate_pdf(activity_id: int, school: School, issued_by: int) -> bytes:
+    """学分认定表 of one credited activity (refused with Conflict before it is credited)."""
+    cert = credits.certificate(activity_id, school.id)
+    act = cert.activity
+    lang = lang_code()
+    reg = registry().get(act.type_key)
+    type_name = reg.type.name(lang) if reg else act.type_key
+    organizer = db.session.get(User, act.organizer_id)
+    content = {
+        "title": act.title, "type": type_name, "total": fmt(cert.total_hours) or "0",
+        "lines": [_line(line.user, line.hours) for line in cert.lines],
+    }
+    code = verification.issue("certificate", school, act.school_year, issued_by, content, activity_id=act.id)
+    return render_pdf(
+        "paper/certificate.html", cert=cert, type_name=type_name, tz=school.timezone,
+        term=school_year_text(act.school_year, act.semester, lang),
+        organizer_name=organizer.display_name if organizer else "",
+        role_label=(lambda role: reg.type.role_label(role, lang)) if reg else (lambda role: role),
+        **_common(code, lang),
+    )
+
+
+def credited_activities(school: School, year: str) -> list[Activity]:
+    """The school's activities of ``year`` whose credits are posted, by date."""
+    states = registry().states_in(Phase.CREDITED)
+    return list(db.session.execute(
+        select(Activity)
+        .where(Activity.school_id == school.id, Activity.school_year == year, Activity.state.in_(states))
+        .order_by(Activity.starts_at, Activity.id)
+    ).scalars())
+
+
+def certificates_zip(school: School, year: str, issued_by: int) -> bytes:
+    """Every 学分认定表 of the year, one PDF each (``<date>-<id>.pdf``), in one ZIP."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for act in credited_activities(school, year):
+            day = act.starts_at.date().isoformat()
+            zf.writestr(f"{day}-{act.id}.pdf", certificate_pdf(act.id, school, issued_by))
+    return out.getvalue()
+
+
+# -- 学时汇总表 ---------------------------------------------------------------------------------
+
+
+def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
+    """学时汇总表 of a school's year: A4 landscape, header on every page, signatures at the end."""
+    lang = lang_code()
+    rows = credits.school_summary(school, year)
+    content = {"title": school.name, "lines": [_line(ty.user, ty.facts.total_hours) for ty in rows]}
+    code = verification.issue("summary", school, year, issued_by, content)
+    return render_pdf(
+        "paper/summary.html", school=school, rows=rows, keys=credits.type_keys_for_year(year, school.id),
+        type_names=_type_names(lang), term=school_year_text(year, None, lang), summary_title=_("Hours summary"),
+        **_common(code, lang),
+    )
+
+
+# -- 学时证明 ------------------------------------------------------------------------------------
+
+
+def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:
+    """A teacher's 学时证明 for one year: credited activities, totals, the assessment."""
+    lang = lang_code()
+    ty = credits.teacher_year(teacher, school, year)
+    entries = credits.entries_for(teacher.id, school.id, year)
+    content = {"title": teacher.display_name, "status": ty.assessment.status,
+               "lines": [_line(teacher, ty.facts.total_hours)]}
+    code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id)
+    return render_pdf(
+        "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
+        type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
+    )
+
+
+#: What each kind of document is called on the verification page.
+DOCUMENT_NAMES: dict[str, Callable[[], str]] = {
+    "certificate": lambda: heading("certificate"),
+    "summary": lambda: _("Hours summary"),
+    "record": lambda: heading("record"),
+}

@@ -1,0 +1,86 @@
+"""Downloads of the printed forms (PDF, ZIP) and the public verification page ``/verify``.
+
+Routes of blueprint ``reports`` (registered by :func:`portal.reports.init_app`)."""
+
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from portal import policy
+from portal.current import allowed, current_actor, require_school
+from portal.extensions import db
+from portal.messages import msg, school_year_text, tr
+from portal.models import School, User
+from portal.reports import paper
+from portal.reports.views import _attachment, _summary_school, _year, bp
+from portal.services import credits, verification
+
+PDF = "application/pdf"
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype=PDF, headers=_attachment(name))
+
+
+@bp.get("/activities/<int:activity_id>/certificate.pdf")
+@allowed(policy.may_read_certificate)
+def certificate_pdf(activity_id: int):
+    school = require_school()
+    data = paper.certificate_pdf(activity_id, school, current_actor().user_id)
+    return _pdf(data, f"certificate-{activity_id}.pdf")
+
+
+@bp.get("/reports/certificates.zip")
+@allowed(policy.may_export)
+def certificates_zip():
+    school = require_school()
+    year = _year(school.timezone)
+    data = paper.certificates_zip(school, year, current_actor().user_id)
+    return Response(data, mimetype="application/zip", headers=_attachment(f"certificates-{school.code}-{year}.zip"))
+
+
+@bp.get("/reports/summary.pdf")
+@allowed(policy.may_export)
+def summary_pdf():
+    school = _summary_school() or require_school()
+    year = _year(school.timezone)
+    return _pdf(paper.summary_pdf(school, year, current_actor().user_id), f"summary-{school.code}-{year}.pdf")
+
+
+@bp.get("/teachers/<int:user_id>/record.pdf")
+@login_required
+def record_pdf(user_id: int):
+    school = _summary_school() or require_school()
+    teacher = credits.viewable_teacher(current_actor(), user_id, school)
+    year = _year(school.timezone)
+    data = paper.record_pdf(teacher, school, year, current_actor().user_id)
+    return _pdf(data, f"record-{teacher.username}-{year}.pdf")
+
+
+# -- verification (no login) -------------------------------------------------------------------
+
+
+@bp.get("/verify")
+def verify_form():
+    """A code typed in by hand: on to its page (the page itself answers unknown codes)."""
+    code = (request.args.get("code") or "").strip()
+    if code:
+        return redirect(url_for("reports.verify", code=verification.normalise(code) or code[:64]))
+    return render_template("reports/verify_form.html")
+
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    doc = verification.find(code)
+    if doc is None:
+        body = render_template("reports/verify_unknown.html", message=tr(msg("paper.verify_unknown")))
+        return body, 404, {"Cache-Control": "no-store"}
+    school = db.session.get_one(School, doc.school_id)
+    issuer = db.session.get(User, doc.issued_by)
+    body = render_template(
+        "reports/verify.html", doc=doc, school=school, issuer=issuer,
+        document_name=paper.DOCUMENT_NAMES[doc.kind](), term=school_year_text(doc.school_year),
+        changes=verification.changes(doc), tz=school.timezone,
+    )
+    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

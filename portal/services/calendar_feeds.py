@@ -1,0 +1,156 @@
+"""Calendar feeds (iCalendar, RFC 5545, through the ``icalendar`` library) behind secret URLs.
+
+A person has at most one feed per scope: ``me`` (the activities they organize or take part in)
+and ``school:<id>`` (every activity of a school they belong to). The URL carries a random token;
+only its SHA-256 is stored, so the URL is shown once, when it is made; making it again replaces
+the token and the old URL stops working at once. A feed also stops when its owner is
+deactivated or leaves the school. Times are written in the school's time zone with its
+VTIMEZONE, which Outlook, Apple and Android calendars all read; a cancelled activity stays in the
+feed as ``STATUS:CANCELLED`` so subscribed calendars drop it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from icalendar import Calendar, Event
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import policy
+from portal.database import write_transaction
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.messages import msg
+from portal.models import Activity, CalendarFeed, Participation, School, User
+from portal.registry import registry
+from portal.services import access
+from portal.timeutil import utcnow
+from workflows.definition import Phase
+
+PERSONAL = "me"
+HISTORY_DAYS = 400  # a school year and a little: older activities leave the feed
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PRODID = "-//Yanxiu//school-based training//ZH"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def school_scope(school_id: int) -> str:
+    return f"school:{school_id}"
+
+
+def _school_of(scope: str) -> int | None:
+    if scope.startswith("school:") and scope[7:].isdigit():
+        return int(scope[7:])
+    return None
+
+
+def regenerate(user: User, scope: str, actor: policy.Actor) -> str:
+    """A new secret URL token for the person's feed of ``scope`` (the old one stops working)."""
+    school_id = _school_of(scope)
+    if scope != PERSONAL and (school_id is None or not policy.may_subscribe_school_calendar(actor)):
+        raise Invalid(msg("calendar.scope_invalid"), {"scope": msg("calendar.scope_invalid")})
+    token = secrets.token_urlsafe(24)
+    for _attempt in range(3):
+        try:
+            with write_transaction() as s:
+                row = s.execute(
+                    select(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.scope == scope)
+                ).scalar_one_or_none()
+                if row is None:
+                    s.add(CalendarFeed(user_id=user.id, scope=scope, token_hash=_hash(token), created_at=utcnow()))
+                else:
+                    row.token_hash, row.created_at = _hash(token), utcnow()
+            return token
+        except IntegrityError:  # the same person twice at once: try again
+            token = secrets.token_urlsafe(24)
+    raise RuntimeError("could not store a calendar token")
+
+
+def feeds_of(user_id: int) -> dict[str, CalendarFeed]:
+    return {f.scope: f for f in db.session.execute(select(CalendarFeed).where(CalendarFeed.user_id == user_id)).scalars()}
+
+
+def resolve(token: str) -> tuple[CalendarFeed, User, School | None] | None:
+    """The feed a URL token opens, or None (unknown, replaced, owner gone or out of the school)."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        return None
+    feed = db.session.execute(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token))).scalar_one_or_none()
+    if feed is None:
+        return None
+    user = db.session.get(User, feed.user_id)
+    if user is None or not user.active:
+        return None
+    school_id = _school_of(feed.scope)
+    if school_id is None:
+        return feed, user, None
+    school = db.session.get(School, school_id)
+    if school is None or not policy.may_subscribe_school_calendar(access.actor(user.id, school_id)):
+        return None
+    return feed, user, school
+
+
+def _activities(user: User, school: School | None, now: datetime) -> list[tuple[Activity, str]]:
+    since = now - timedelta(days=HISTORY_DAYS)
+    q = select(Activity, School.timezone).join(School, School.id == Activity.school_id).where(Activity.starts_at >= since)
+    if school is not None:
+        q = q.where(Activity.school_id == school.id)
+    else:
+        mine = select(Participation.activity_id).where(Participation.user_id == user.id)
+        q = q.where(or_(Activity.organizer_id == user.id, Activity.id.in_(mine)))
+    return [(a, tz) for a, tz in db.session.execute(q.order_by(Activity.starts_at, Activity.id))]
+
+
+def build(user: User, school: School | None, now: datetime | None = None, lang: str = "zh") -> bytes:
+    """The iCalendar text of a feed: the person's activities, or the school's."""
+    now = now or utcnow()
+    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    zone_name = school.timezone if school is not None else _personal_zone(user)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    name = f"{school.name} · 研修活动" if school is not None else f"{user.display_name} · 研修活动"
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", zone_name)
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for act, tz in _activities(user, school, now):
+        zone = ZoneInfo(tz)
+        reg = registry().get(act.type_key)
+        event = Event()
+        event.add("uid", f"activity-{act.id}@{_host(base)}")
+        event.add("dtstamp", (act.updated_at or now).replace(tzinfo=ZoneInfo("UTC")))
+        event.add("dtstart", act.starts_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone))
+        event.add("dtend", act.ends_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone))
+        event.add("summary", act.title)
+        if act.location:
+            event.add("location", act.location)
+        kind = reg.type.name_zh if reg else act.type_key
+        event.add("description", f"{kind} · {act.hours} 学时\n{base}/activities/{act.id}")
+        event.add("url", f"{base}/activities/{act.id}")
+        event.add("sequence", max(0, int(act.version or 1) - 1))
+        closed = registry().phase(act.type_key, act.state) is Phase.CLOSED
+        event.add("status", "CANCELLED" if closed else "CONFIRMED")
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _personal_zone(user: User) -> str:
+    schools = access.schools_of(user.id)
+    return schools[0][0].timezone if schools else str(current_app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def _host(base: str) -> str:
+    host = re.sub(r"^[a-z]+://", "", base).split("/")[0].split(":")[0]
+    return host or "yanxiu"

@@ -1,0 +1,199 @@
+"""Notifications: written once per idempotency key, read in the app, delivered by jobs.
+
+A notification is stored with a message code's parameters, not a sentence: the centre shows it
+in the reader's language, email goes out in the person's language. Writing one queues its
+delivery (``portal.services.delivery``); the web request that caused it never waits for email.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal import jobs
+from portal.database import write_transaction
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.messages import Msg, msg
+from portal.models import Notification, NotificationSetting
+from portal.timeutil import utcnow
+
+#: Kinds of notification → their message code (text) and label code (preferences page).
+KINDS: dict[str, tuple[str, str]] = {
+    "tomorrow": ("notify.tomorrow", "notify.kind.tomorrow"),
+    "evidence_due": ("notify.evidence_due", "notify.kind.evidence_due"),
+    "approved": ("notify.approved", "notify.kind.approved"),
+    "returned": ("notify.returned", "notify.kind.returned"),
+    "credited": ("notify.credited", "notify.kind.credited"),
+    "revoked": ("notify.revoked", "notify.kind.revoked"),
+    "absence_warning": ("notify.absence_warning", "notify.kind.absence_warning"),
+}
+PAGE_SIZE = 50
+DELIVERY_BATCH = 50  # notifications per delivery job
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    user_id: int
+    kind: str
+    key: str
+    params: dict[str, Any]
+    link: str = ""
+    school_id: int | None = None
+
+
+def _param(value: Any) -> Any:
+    """A stored parameter as a message parameter: ``{"zh": …, "en": …}`` is a zh/en text,
+    a list is joined in the reader's language."""
+    from portal.activity_types import Text
+    from portal.messages import Joined
+
+    if isinstance(value, dict) and set(value) == {"zh", "en"}:
+        return Text(str(value["zh"]), str(value["en"]))
+    if isinstance(value, list):
+        return Joined([_param(v) for v in value], "、")
+    return value
+
+
+def text(n: Notification) -> Msg:
+    """What the notification says, as a message of the catalogue."""
+    code = KINDS.get(n.kind, ("notify.unknown", ""))[0]
+    return msg(code, **{k: _param(v) for k, v in (n.params or {}).items()})
+
+
+def kind_label(kind: str) -> Msg:
+    return msg(KINDS[kind][1])
+
+
+def notify_many(items: Sequence[NewNotification]) -> list[int]:
+    """Write the notifications whose key is new and queue their delivery; returns the new ids.
+    Running it again with the same keys (a retried job) writes and sends nothing."""
+    if not items:
+        return []
+    for item in items:
+        if item.kind not in KINDS:
+            raise ValueError(f"unknown notification kind {item.kind!r}")
+    keys = [i.key for i in items]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing.update(
+            db.session.execute(select(Notification.key).where(Notification.key.in_(keys[start : start + 500]))).scalars()
+        )
+    fresh = [i for i in {i.key: i for i in items}.values() if i.key not in existing]
+    if not fresh:
+        return []
+    try:
+        with write_transaction() as s:
+            rows = [_row(i) for i in fresh]
+            s.add_all(rows)
+            s.flush()
+            ids = [r.id for r in rows]
+    except IntegrityError:  # a concurrent job wrote some of them: one by one, skipping those
+        ids = []
+        for item in fresh:
+            try:
+                with write_transaction() as s:
+                    row = _row(item)
+                    s.add(row)
+                    s.flush()
+                    ids.append(row.id)
+            except IntegrityError:
+                continue
+    for start in range(0, len(ids), DELIVERY_BATCH):  # one job per batch: one queue write, one SMTP connection
+        jobs.enqueue("notifications.deliver_many", ids[start : start + DELIVERY_BATCH])
+    return ids
+
+
+def _row(item: NewNotification) -> Notification:
+    return Notification(
+        key=item.key[:200], user_id=item.user_id, school_id=item.school_id, kind=item.kind,
+        params=item.params, link=item.link[:300], created_at=utcnow(),
+    )
+
+
+def unread_count(user_id: int) -> int:
+    return int(
+        db.session.execute(
+            select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        ).scalar_one()
+    )
+
+
+def unread_count_column(user_id_column: Any) -> Any:
+    """A correlated count of a person's unread notifications, for the login query (the
+    navigation bar's badge needs no query of its own)."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id_column, Notification.read_at.is_(None))
+        .correlate_except(Notification)
+        .scalar_subquery()
+    )
+
+
+def for_user(user_id: int, limit: int = PAGE_SIZE) -> list[Notification]:
+    """The person's latest notifications, newest first."""
+    return list(
+        db.session.execute(
+            select(Notification).where(Notification.user_id == user_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+        ).scalars()
+    )
+
+
+def mark_read(user_id: int, ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
+    """Mark the person's notifications read (``ids``, or all); someone else's ids are ignored.
+    Returns how many changed."""
+    stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if ids is not None:
+        wanted = [i for i in ids if isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31]
+        if not wanted:
+            return 0
+        stmt = stmt.where(Notification.id.in_(wanted))
+    with write_transaction() as s:
+        result = s.execute(stmt.values(read_at=now or utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- a person's choices ---------------------------------------------------------------------
+
+
+def setting(user_id: int) -> NotificationSetting:
+    """The person's email settings (defaults: no address yet, every kind by email)."""
+    row = db.session.get(NotificationSetting, user_id)
+    return row if row is not None else NotificationSetting(user_id=user_id, email="", email_off=[])
+
+
+def wants_email(row: NotificationSetting, kind: str) -> bool:
+    return bool(row.email) and kind not in (row.email_off or [])
+
+
+def save_setting(user_id: int, email: Any, email_kinds: Any) -> NotificationSetting:
+    """Save the person's own address and the kinds they want by email (all or nothing)."""
+    if email is None:
+        email = ""
+    fields: dict[str, Msg] = {}
+    if not isinstance(email, str) or len(email.strip()) > EMAIL_MAX or "\x00" in email:
+        fields["email"] = msg("notify.email_invalid")
+    elif email.strip() and not _EMAIL.match(email.strip()):
+        fields["email"] = msg("notify.email_invalid")
+    if not isinstance(email_kinds, (list, tuple, set)) or any(k not in KINDS for k in email_kinds):
+        fields["email_kinds"] = msg("notify.kinds_invalid")
+    if fields:
+        raise Invalid(msg("notify.settings_invalid"), fields)
+    assert isinstance(email, str)
+    off = sorted(k for k in KINDS if k not in set(email_kinds))
+    with write_transaction() as s:
+        row = s.get(NotificationSetting, user_id)
+        if row is None:
+            row = NotificationSetting(user_id=user_id)
+            s.add(row)
+        row.email, row.email_off, row.updated_at = email.strip(), off, utcnow()
+    return row

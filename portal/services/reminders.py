@@ -1,0 +1,211 @@
+"""What the portal tells people on its own: jobs that find who to notify.
+
+* after a review decision is committed (approved, returned with the comment, credited,
+  revoked): the organizer and the participants, except the person who decided;
+* hourly: everyone in an activity that starts tomorrow (the school's local date);
+* hourly: participants of an ended, still open activity who lack evidence their type requires
+  (``ActivityType.required_evidence_for``);
+* daily: teachers whose unexcused absence in a semester reached the school's warning threshold
+  (``absence_warning_hours``) or its limit, from the one teacher-year builder
+  (``credits.year_rows``).
+
+Each notification has an idempotency key, so running a job twice (a retry, two workers, the
+``flask reminders run`` command) notifies nobody twice. Each function takes ``now`` (naive
+UTC) from its caller, so tests pass the clock instead of changing it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal import jobs
+from portal.extensions import db
+from portal.hours import fmt
+from portal.models import Activity, Evidence, Participation, School, TransitionLog
+from portal.registry import registry
+from portal.services.notifications import NewNotification, notify_many
+from portal.timeutil import current_school_year, to_local, utcnow
+from workflows.definition import Phase, WorkflowDefinition
+
+EVIDENCE_LOOKBACK_DAYS = 30
+
+
+def transition_committed(log_id: int) -> None:
+    """Called by the transition service after its commit: queue the decision's notifications."""
+    jobs.enqueue("notifications.review_decision", log_id)
+
+
+def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str, to_state: str) -> str | None:
+    """Which review decision a transition is, asked of the workflow definition."""
+    try:
+        step = definition.transition(trigger)
+    except KeyError:
+        return None
+    if step.posts_credits:
+        return "credited"
+    if step.reverses_credits:
+        return "revoked"
+    if step.clears_adjustments:
+        return "returned"
+    if definition.phase(to_state) is Phase.CONFIRMED and definition.phase(from_state) is Phase.AWAITING_REVIEW:
+        return "approved"
+    return None
+
+
+def _link(act: Activity) -> str:
+    return f"/activities/{act.id}"
+
+
+def _people(act: Activity) -> list[tuple[int, str]]:
+    """(user id, role) of the participants, and the organizer (role ``""``) if not one."""
+    rows = [(uid, role) for uid, role in db.session.execute(
+        select(Participation.user_id, Participation.role).where(Participation.activity_id == act.id)
+    )]
+    if act.organizer_id not in {uid for uid, _ in rows}:
+        rows.append((act.organizer_id, ""))
+    return rows
+
+
+@jobs.job("notifications.review_decision")
+def review_decision(log_id: int) -> list[int]:
+    log = db.session.get(TransitionLog, log_id)
+    if log is None:
+        return []
+    act = db.session.get(Activity, log.activity_id)
+    if act is None:
+        return []
+    kind = decision_kind(registry().definition(act.type_key), log.trigger, log.from_state, log.to_state)
+    if kind is None:
+        return []
+    params = {"title": act.title, "comment": log.comment or ""}
+    return notify_many([
+        NewNotification(uid, kind, f"{kind}:{log.id}:{uid}", params, _link(act), act.school_id)
+        for uid, _role in _people(act) if uid != log.actor_id
+    ])
+
+
+# -- periodic ---------------------------------------------------------------------------------
+
+
+@jobs.periodic("reminders.hourly", minute="7")
+def hourly() -> None:
+    now = utcnow()
+    remind_tomorrow(now)
+    remind_evidence(now)
+
+
+@jobs.periodic("reminders.daily", minute="17", hour="0")  # 08:17 in China
+def daily() -> None:
+    remind_absence(utcnow())
+
+
+def remind_tomorrow(now: datetime) -> list[int]:
+    """Everyone in an open activity that starts tomorrow, by the school's calendar."""
+    open_states = registry().states_in(Phase.OPEN)
+    rows = db.session.execute(
+        select(Activity, School.timezone).join(School, School.id == Activity.school_id).where(
+            Activity.state.in_(open_states), Activity.starts_at > now, Activity.starts_at < now + timedelta(hours=49)
+        )
+    ).all()
+    items: list[NewNotification] = []
+    for act, tz in rows:
+        start = to_local(act.starts_at, tz)
+        if start.date() != to_local(now, tz).date() + timedelta(days=1):
+            continue
+        params = {"title": act.title, "time": start.strftime("%H:%M"), "location": act.location or ""}
+        items += [
+            NewNotification(uid, "tomorrow", f"tomorrow:{act.id}:{uid}", params, _link(act), act.school_id)
+            for uid, _role in _people(act)
+        ]
+    return notify_many(items)
+
+
+def remind_evidence(now: datetime) -> list[int]:
+    """Participants of an ended activity still open for evidence who lack what their role
+    requires (told once per activity)."""
+    from portal.services import schools
+
+    editable = registry().states_in(*(p for p in Phase if p.editable))
+    acts = db.session.execute(
+        select(Activity).where(
+            Activity.state.in_(editable), Activity.ends_at <= now,
+            Activity.ends_at > now - timedelta(days=EVIDENCE_LOOKBACK_DAYS),
+        ).order_by(Activity.id)
+    ).scalars().all()
+    items: list[NewNotification] = []
+    for act in acts:
+        reg = registry().get(act.type_key)
+        if reg is None:
+            continue
+        settings = schools.type_settings(act.school_id, act.type_key)
+        have = Counter((uid, kind) for uid, kind in db.session.execute(
+            select(Evidence.user_id, Evidence.kind).where(Evidence.activity_id == act.id)
+        ))
+        labels = reg.type.all_evidence_kinds()
+        for uid, role in _people(act):
+            if not role:
+                continue
+            missing = [k for k, n in reg.type.required_evidence_for(role, settings).items() if have[(uid, k)] < n]
+            if not missing:
+                continue
+            kinds = [
+                {"zh": labels[k].label_zh, "en": labels[k].label_en} if k in labels else {"zh": k, "en": k}
+                for k in missing
+            ]
+            items.append(NewNotification(uid, "evidence_due", f"evidence:{act.id}:{uid}",
+                                         {"title": act.title, "kinds": kinds}, _link(act) + "#evidence",
+                                         act.school_id))
+    return notify_many(items)
+
+
+def remind_absence(now: datetime) -> list[int]:
+    """Teachers whose unexcused absence in a semester reached the warning threshold (once) or
+    the limit (once more), from the teacher-year rows every page uses."""
+    from portal.assessment import EXEMPT
+    from portal.services import credits, schools
+
+    items: list[NewNotification] = []
+    for school in schools.all_schools():
+        year = current_school_year(school.timezone)
+        warn = Decimal(str(school.rule("absence_warning_hours")))
+        for row in credits.year_rows([school], year)[school.id]:
+            if row.assessment.status == EXEMPT:
+                continue
+            limit = row.facts.absence_limit_hours
+            for semester, hours in sorted(row.facts.absent_hours.items()):
+                if hours < warn and hours < limit:
+                    continue
+                level = "limit" if hours >= limit else "warn"
+                items.append(NewNotification(
+                    row.user.id, "absence_warning", f"absence:{school.id}:{year}:{semester}:{row.user.id}:{level}",
+                    {"semester": semester, "hours": fmt(hours), "limit": fmt(limit)}, "/", school.id,
+                ))
+    return notify_many(items)
+
+
+# -- the command --------------------------------------------------------------------------------
+
+group = AppGroup("reminders", help="Notifications the portal sends on its own (the worker runs them too).")
+
+
+@group.command("run")
+def run_command() -> None:
+    """Find and queue every reminder due now (activities tomorrow, evidence due, absence)."""
+    now = utcnow()
+    counts = {
+        "tomorrow": len(remind_tomorrow(now)),
+        "evidence_due": len(remind_evidence(now)),
+        "absence_warning": len(remind_absence(now)),
+    }
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

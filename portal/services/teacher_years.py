@@ -1,0 +1,174 @@
+"""Upkeep of the stored teacher-year rows (``portal.models.TeacherYearRow``).
+
+A row is what :func:`portal.services.credits.year_rows` says about one teacher, school and
+year — hours by type, absence per semester, exemption, the assess hook's verdict — written
+in the transaction of the change that moved it: credits and reversals and changes of phase
+that make absence count (``transitions``), attendance (``activities``), exemptions, school
+rules, and who teaches where. Only the teachers a change touches are assessed again.
+
+One invariant keeps counts right: for a school and year there are either no rows at all or a
+row for every teacher :func:`credits.year_rows` lists. The first write of a school's year
+therefore fills the whole school; readers fall back to computing a school and year with no
+rows (:func:`counts_by_school`). ``flask credits rebuild-year-rows`` rebuilds everything
+from scratch (after installing a policy plugin, for example).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, literal, select, union
+
+from portal.assessment import STATUSES
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, Exemption, School, TeacherYearRow, YearLock
+from portal.models.district import WHOLE_YEAR
+from portal.services import credits
+from portal.timeutil import current_school_year, utcnow
+
+ZERO = Decimal("0")
+REBUILD_BATCH = 50  # schools per year_rows call in a rebuild
+
+
+def _values(school_id: int, year: str, ty: credits.TeacherYear) -> dict:
+    f = ty.facts
+    return {
+        "school_id": school_id,
+        "school_year": year,
+        "user_id": f.user_id,
+        "total_hours": f.total_hours,
+        "by_type": {k: str(v) for k, v in sorted(f.by_type.items())},
+        "absent_hours": {str(k): str(v) for k, v in sorted(f.absent_hours.items())},
+        "excused_hours": {str(k): str(v) for k, v in sorted(f.excused_hours.items())},
+        "exemption_reason": f.exemption_reason,
+        "status": ty.assessment.status,
+        "reason": ty.assessment.reason or "",
+        "updated_at": utcnow(),
+    }
+
+
+def refresh(school: School, year: str, user_ids: Collection[int] | None = None) -> int:
+    """Compute and store the rows of these teachers (None: every teacher of the school) for
+    ``year``, in the caller's transaction. A fixed number of statements whatever the number
+    of teachers: one check, the builder's four reads, one DELETE, one INSERT."""
+    if user_ids is not None:
+        if not user_ids:
+            return 0
+        has_rows = db.session.execute(
+            select(TeacherYearRow.user_id)
+            .where(TeacherYearRow.school_id == school.id, TeacherYearRow.school_year == year)
+            .limit(1)
+        ).first()
+        if has_rows is None:
+            user_ids = None  # the school's first row of the year: every teacher's, or none
+    built = credits.year_rows([school], year, user_ids)[school.id]
+    gone = delete(TeacherYearRow).where(TeacherYearRow.school_id == school.id, TeacherYearRow.school_year == year)
+    if user_ids is not None:
+        gone = gone.where(TeacherYearRow.user_id.in_(sorted(set(user_ids))))
+    db.session.execute(gone)
+    if built:
+        db.session.execute(insert(TeacherYearRow), [_values(school.id, year, ty) for ty in built])
+    return len(built)
+
+
+def years_of(school_id: int) -> list[str]:
+    """School years the school has rows for, and the current one, less the years the district
+    accepted whole: a locked year keeps its rows as accepted (nothing that moves them is
+    allowed there), so a later change of rules or staff leaves them alone. One query."""
+    school = db.session.get(School, school_id)
+    found = db.session.execute(
+        union(
+            select(TeacherYearRow.school_year, literal(False).label("locked"))
+            .where(TeacherYearRow.school_id == school_id),
+            select(YearLock.school_year, literal(True).label("locked"))
+            .where(YearLock.school_id == school_id, YearLock.semester == WHOLE_YEAR),
+        )
+    ).all()
+    locked = {year for year, is_lock in found if is_lock}
+    stored = {year for year, is_lock in found if not is_lock}
+    return sorted({*stored, current_school_year(school.timezone if school else "Asia/Shanghai")} - locked)
+
+
+def refresh_people(school_id: int, user_ids: Collection[int] | None = None) -> None:
+    """Every stored year of the school (and the current one) for these people: a change of
+    rules, roles, names or birth dates moves every year, not one."""
+    school = db.session.get_one(School, school_id)
+    for year in years_of(school_id):
+        refresh(school, year, user_ids)
+
+
+def refresh_user(user_id: int, school_ids: Iterable[int]) -> None:
+    for sid in school_ids:
+        refresh_people(sid, [user_id])
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, dict[str, int], Decimal]]:
+    """(teachers, teachers by status, hours) of each school of ``subset`` for ``year``: one
+    GROUP BY school, status over the stored rows, the same statement at 10 schools or 1,000.
+    A school without rows for the year (nothing written since it began) is computed by the
+    same builder instead, read only."""
+    ids = [s.id for s in subset]
+    out: dict[int, tuple[int, dict[str, int], Decimal]] = {}
+    if not ids:
+        return out
+    for sid, status, n, hours in db.session.execute(
+        select(TeacherYearRow.school_id, TeacherYearRow.status, func.count(), func.sum(TeacherYearRow.total_hours))
+        .where(TeacherYearRow.school_year == year, TeacherYearRow.school_id.in_(ids))
+        .group_by(TeacherYearRow.school_id, TeacherYearRow.status)
+    ):
+        teachers, by_status, total = out.get(sid, (0, dict.fromkeys(STATUSES, 0), ZERO))
+        by_status[status] = by_status.get(status, 0) + n
+        out[sid] = (teachers + n, by_status, total + Decimal(str(hours or 0)).quantize(Decimal("0.1")))
+    missing = [s for s in subset if s.id not in out]
+    if missing:
+        for sid, rows in credits.year_rows(missing, year).items():
+            by_status = dict.fromkeys(STATUSES, 0)
+            for ty in rows:
+                by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
+            out[sid] = (len(rows), by_status, sum((ty.facts.total_hours for ty in rows), ZERO))
+    return out
+
+
+# -- rebuilding ----------------------------------------------------------------------------
+
+
+def data_years() -> list[str]:
+    """Every school year with ledger entries, activities or exemptions, and the current one."""
+    found: set[str] = {current_school_year()}
+    for column in (CreditEntry.school_year, Activity.school_year, Exemption.school_year):
+        found.update(db.session.execute(select(column).distinct()).scalars())
+    return sorted(found)
+
+
+def rebuild(years: list[str] | None = None) -> int:
+    """Delete and compute again every row of ``years`` (default: :func:`data_years`), every
+    school, in batches of schools; the caller commits. Returns the rows written."""
+    schools = list(db.session.execute(select(School).order_by(School.id)).scalars())
+    written = 0
+    for year in years or data_years():
+        db.session.execute(delete(TeacherYearRow).where(TeacherYearRow.school_year == year))
+        for i in range(0, len(schools), REBUILD_BATCH):
+            batch = schools[i : i + REBUILD_BATCH]
+            rows = [
+                _values(sid, year, ty) for sid, tys in credits.year_rows(batch, year).items() for ty in tys
+            ]
+            if rows:
+                db.session.execute(insert(TeacherYearRow), rows)
+            written += len(rows)
+    return written
+
+
+def stored(year: str | None = None) -> list[tuple]:
+    """Every stored row as comparable values (the rebuild test compares them)."""
+    q = select(TeacherYearRow).order_by(TeacherYearRow.school_id, TeacherYearRow.school_year, TeacherYearRow.user_id)
+    if year is not None:
+        q = q.where(TeacherYearRow.school_year == year)
+    return [
+        (r.school_id, r.school_year, r.user_id, r.total_hours, r.by_type, r.absent_hours, r.excused_hours,
+         r.exemption_reason, r.status, r.reason)
+        for r in db.session.execute(q).scalars()
+    ]

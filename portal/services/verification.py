@@ -1,0 +1,104 @@
+"""Verification codes of printed documents: issue one per PDF, find it again, say what changed.
+
+A code is 160 random bits (``secrets``) written in base32 (32 letters and digits, printed in
+groups of four). It names nothing: the database keeps only its SHA-256 digest, and the row it
+leads to holds the snapshot of what the document certified. Anyone holding the paper can open
+``/verify/<code>`` without logging in; nobody can guess a code or learn one from the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.models import IssuedDocument, School, User
+from portal.services import credits
+
+CODE_BYTES = 20  # 160 bits
+CODE_LENGTH = 32  # base32 letters of CODE_BYTES
+_CODE = re.compile(r"^[A-Z2-7]{32}$")
+KINDS = ("certificate", "summary", "record")
+
+
+def new_code() -> str:
+    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii")
+
+
+def normalise(text: str) -> str | None:
+    """A code as typed or scanned (any case, dashes or spaces between groups), or None."""
+    code = re.sub(r"[\s-]", "", text or "").upper()
+    return code if _CODE.match(code) else None
+
+
+def digest(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def grouped(code: str) -> str:
+    """``ABCD-EFGH-…``: how the code is printed, easy to read aloud and type."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def issue(
+    kind: str, school: School, year: str, issued_by: int, content: dict[str, Any], *,
+    activity_id: int | None = None, user_id: int | None = None,
+) -> str:
+    """Record a document about to be printed; returns its (only) copy of the code."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    code = new_code()
+    with write_transaction() as session:
+        session.add(IssuedDocument(
+            code_hash=digest(code), school_id=school.id, kind=kind, school_year=year,
+            activity_id=activity_id, user_id=user_id, issued_by=issued_by, content=content,
+        ))
+    return code
+
+
+def find(text: str) -> IssuedDocument | None:
+    code = normalise(text)
+    if code is None:
+        return None
+    return db.session.execute(select(IssuedDocument).where(IssuedDocument.code_hash == digest(code))).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Change:
+    """A teacher whose hours differ from what the document printed (revoked or re-credited)."""
+
+    name: str
+    printed: Decimal
+    now: Decimal
+
+
+def current_hours(doc: IssuedDocument) -> dict[int, Decimal]:
+    """What the ledger says now, in the terms the document printed: the activity's net hours
+    per teacher (a certificate) or the year's totals (a summary or a record)."""
+    if doc.kind == "certificate" and doc.activity_id is not None:
+        return credits.activity_net_hours(doc.activity_id)
+    school = db.session.get_one(School, doc.school_id)
+    if doc.kind == "record" and doc.user_id is not None:
+        teacher = db.session.get_one(User, doc.user_id)
+        return {teacher.id: credits.teacher_year(teacher, school, doc.school_year).facts.total_hours}
+    return {ty.user.id: ty.facts.total_hours for ty in credits.school_summary(school, doc.school_year)}
+
+
+def changes(doc: IssuedDocument) -> list[Change]:
+    """Lines of the document whose hours the ledger no longer agrees with."""
+    now = current_hours(doc)
+    out = []
+    for line in doc.content.get("lines", []):
+        printed = Decimal(str(line["hours"]))
+        current = now.get(int(line["user_id"]), credits.ZERO)
+        if current != printed:
+            out.append(Change(str(line["name"]), printed, current))
+    return out

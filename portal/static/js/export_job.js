@@ -1,0 +1,23 @@
+// A long export's page: ask the server for its progress every two seconds until it is done.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.querySelector("[data-testid=export-job]");
+  if (!box) { return; }
+  var url = box.getAttribute("data-state-url");
+  var bar = box.querySelector("[data-testid=export-progress]");
+  var link = box.querySelector("[data-testid=export-download]");
+  function refresh() {
+    fetch(url, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (s) {
+      if (!s) { return; }
+      bar.value = s.percent;
+      bar.textContent = s.percent + "%";
+      box.querySelector("[data-export-rows]").textContent = s.done_rows;
+      box.querySelector("[data-export-total]").textContent = s.total_rows;
+      box.setAttribute("data-status", s.status);
+      box.querySelector("[data-testid=export-failed]").hidden = s.status !== "failed";
+      box.querySelector("[data-testid=export-expired]").hidden = s.status !== "expired";
+      if (s.ready) { link.href = s.url; link.hidden = false; }
+      if (s.status !== "done" && s.status !== "expired") { window.setTimeout(refresh, 2000); }
+    }).catch(function () { window.setTimeout(refresh, 5000); });
+  }
+  if (box.getAttribute("data-status") !== "done") { window.setTimeout(refresh, 1000); }
+});

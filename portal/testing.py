@@ -1,0 +1,367 @@
+"""pytest fixtures for plugin authors, installed with the portal (entry point ``pytest11``: ``yanxiu``).
+
+A plugin's own tests get a real portal, with no checkout and no ``-p tests.conftest``::
+
+    # pyproject.toml of the plugin
+    [tool.pytest.ini_options]
+    yanxiu_plugin = "online_forum"        # the entry-point name of the plugin under test
+
+    # tests/test_online_forum.py
+    def test_hold(yanxiu_plan, yanxiu_attend, yanxiu_fire, yanxiu_client):
+        act = yanxiu_plan()                                  # of the plugin's first type
+        yanxiu_attend(act)
+        assert yanxiu_fire(act, "hold", as_="organizer").state == "held"
+        assert yanxiu_client("teacher").get(f"/activities/{act.id}").status_code == 200
+
+**No clash with a project's own fixtures**: every fixture here is named ``yanxiu_…`` and none is
+``autouse``, so a test that asks for none of them gets nothing from this module (the portal's own
+``tests/conftest.py`` has ``app``, ``client``, ``make_app`` … and is untouched by it).
+``-p no:yanxiu`` switches the module off.
+
+The fixtures:
+
+* ``yanxiu_plugin``: the plugin under test (ini ``yanxiu_plugin``, option ``--yanxiu-plugin``, or
+  override the fixture).
+* ``yanxiu_app``: an app on a temporary SQLite database, migrated to every head (the core and each
+  installed plugin's branch), holding the invented DEMO school with every installed type enabled
+  and its staff (``portal.demo``), and an app context for the test's own calls. The database is
+  built once per test session and copied for each test. The test fails at once, with the
+  portal's message, if the plugin did not load.
+* ``yanxiu_people``: the demo staff by role (``teacher``, ``organizer``, ``reviewer``,
+  ``school_admin``) and by username (``teacher1`` … ``teacher6``).
+* ``yanxiu_client(role)``: a test client signed in as that person, in the demo school; each
+  request runs in its own app context, as in production.
+* ``yanxiu_plan(...)``, ``yanxiu_attend(activity)``, ``yanxiu_evidence(...)`` and
+  ``yanxiu_fire(activity, trigger, as_=role)``: the portal's own services, as the person named,
+  with its permission checks, guards and ledger; they return ``workflows.ActivitySnapshot``\\ s.
+  A refusal raises :class:`DomainError` (``GuardFailedError`` with ``.extra["missing"]`` for a
+  guard).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, current_app, has_app_context
+from flask.testing import FlaskClient
+
+from portal.errors import DomainError, GuardFailedError
+from workflows import ActivitySnapshot
+
+__all__ = ["DomainError", "GuardFailedError", "OwnContextClient", "base_config", "log_in"]
+
+FAST_HASH = "pbkdf2:sha256:1000"
+#: Who ``as_="teacher"`` … is: usernames of the demo staff (``portal.demo.STAFF``).
+ROLE_USERS = {"teacher": "teacher1", "organizer": "organizer", "reviewer": "reviewer", "school_admin": "admin"}
+
+
+def base_config(tmp: Path, uri: str) -> dict[str, Any]:
+    """Configuration of an app under test: its database, folders in ``tmp``, fast password hashes,
+    no CSRF tokens needed in form posts."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SECRET_KEY": "test-secret-key-0123456789",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "CACHE_DIR": str(tmp / "cache"),
+        "WTF_CSRF_ENABLED": False,
+        # jobs wait in memory for a worker that tests about something else never start;
+        # tests/reach run the real worker on a real queue
+        "JOBS_STORAGE": "memory",
+    }
+
+
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in production.
+
+    The request runs in an empty :class:`contextvars.Context`, so Flask pushes a fresh app
+    context (its own ``g``, its own database session) even when the test holds one around the
+    call. Before it, the test's own session (if the test holds this app's context) ends its
+    transaction, committing what the test did, as another process would have: the request
+    sees the test's data, and the test's next read sees the request's.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        _finish_test_transaction(self.application)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        # The body (streamed or not) is made now, in the request's context, which then ends and
+        # gives its database connection back even if the test never reads the body; the test
+        # still reads it chunk by chunk.
+        response.response = iter(context.run(_drain, response.response))
+        return response
+
+
+def _drain(body: Any) -> list[bytes]:
+    try:
+        return list(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def _finish_test_transaction(app: Flask) -> None:
+    from portal.extensions import db
+
+    if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        return
+    session = db.session()
+    if session.in_transaction():
+        if session.is_active:
+            session.commit()
+        else:  # a failed flush the test has not rolled back
+            session.rollback()
+
+
+def log_in(client: FlaskClient, user: Any, school_id: int | None = None) -> FlaskClient:
+    """Put ``user`` in the client's session the way Flask-Login does after a real login,
+    optionally with the school chosen (the login page has tests of its own)."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        if school_id is not None:
+            sess["school_id"] = school_id
+    return client
+
+
+# -- the app ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _instance(path: Path) -> Iterator[None]:
+    """Apps made inside read no ``instance/config.py`` of the shell they run in."""
+    before = os.environ.get("YANXIU_INSTANCE_PATH")
+    os.environ["YANXIU_INSTANCE_PATH"] = str(path)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("YANXIU_INSTANCE_PATH", None)
+        else:
+            os.environ["YANXIU_INSTANCE_PATH"] = before
+
+
+def make_test_app(tmp: Path, uri: str) -> Flask:
+    """An app on ``uri`` with its folders in ``tmp``, whose test clients are :class:`OwnContextClient`."""
+    from portal import create_app
+
+    with _instance(tmp / "instance"):
+        app = create_app(base_config(tmp, uri))
+    app.test_client_class = OwnContextClient
+    return app
+
+
+def _build_demo_database(folder: Path) -> Path:
+    from flask_migrate import upgrade
+
+    from portal.demo import demo_school
+    from portal.extensions import db
+
+    path = folder / "yanxiu-demo.db"
+    app = make_test_app(folder, f"sqlite:///{path}")
+    with app.app_context():
+        upgrade()  # the core and every installed plugin's branch
+        demo_school()
+        db.session.remove()
+        db.engine.dispose()  # SQLite checkpoints its WAL into the file
+    return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("yanxiu_plugin", "entry-point name of the Yanxiu plugin under test (yanxiu_* fixtures)", default="")
+    parser.addoption("--yanxiu-plugin", default=None, help="entry-point name of the Yanxiu plugin under test")
+
+
+@pytest.fixture
+def yanxiu_plugin(request: pytest.FixtureRequest) -> str:
+    """The plugin under test: ``--yanxiu-plugin``, else the ini option ``yanxiu_plugin``."""
+    name = request.config.getoption("--yanxiu-plugin") or request.config.getini("yanxiu_plugin")
+    if not name:
+        pytest.fail('set yanxiu_plugin = "<entry-point name>" in [tool.pytest.ini_options] '
+                    "(or override the yanxiu_plugin fixture)", pytrace=False)
+    return str(name)
+
+
+@pytest.fixture(scope="session")
+def yanxiu_demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the demo school, built once per test session."""
+    return _build_demo_database(tmp_path_factory.mktemp("yanxiu-demo"))
+
+
+@pytest.fixture
+def yanxiu_app(yanxiu_plugin: str, yanxiu_demo_database: Path, tmp_path: Path) -> Iterator[Flask]:
+    """A fresh app on a copy of the demo database, with an app context held for the test."""
+    from portal.extensions import db
+    from portal.registry import registry
+
+    path = tmp_path / "yanxiu.db"
+    shutil.copy(yanxiu_demo_database, path)
+    app = make_test_app(tmp_path, f"sqlite:///{path}")
+    with app.app_context():
+        loaded = registry().plugins
+        failed = [f.error for f in loaded.failures if f.plugin == yanxiu_plugin]
+        if failed:
+            pytest.fail(f"plugin {yanxiu_plugin!r} did not load: {'; '.join(failed)}", pytrace=False)
+        if yanxiu_plugin not in loaded.info:
+            pytest.fail(f"plugin {yanxiu_plugin!r} is not installed (pip install -e . in its folder)", pytrace=False)
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def yanxiu_school(yanxiu_app: Flask) -> Any:
+    """The demo school (``.id``, ``.code``, ``.name``)."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import School
+
+    return db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+
+
+@pytest.fixture
+def yanxiu_people(yanxiu_app: Flask) -> dict[str, Any]:
+    """The demo staff: by role (``teacher``, ``organizer``, ``reviewer``, ``school_admin``) and by
+    username (``teacher1`` … ``teacher6``, ``organizer``, ``reviewer``, ``admin``)."""
+    from sqlalchemy import select
+
+    from portal.demo import STAFF
+    from portal.extensions import db
+    from portal.models import User
+
+    names = [s[0] for s in STAFF]
+    people = {u.username: u for u in db.session.execute(select(User).where(User.username.in_(names))).scalars()}
+    return {**people, **{role: people[username] for role, username in ROLE_USERS.items()}}
+
+
+@pytest.fixture
+def yanxiu_client(yanxiu_app: Flask, yanxiu_people: dict[str, Any], yanxiu_school: Any) -> Callable[[str], FlaskClient]:
+    """``yanxiu_client("reviewer")``: a test client signed in as that person (a role or a username)."""
+
+    def client(who: str) -> FlaskClient:
+        return log_in(yanxiu_app.test_client(), _person(yanxiu_people, who), yanxiu_school.id)
+
+    return client
+
+
+def _person(people: dict[str, Any], who: str) -> Any:
+    if who not in people:
+        raise KeyError(f"no demo person {who!r}; one of {', '.join(sorted(people))}")
+    return people[who]
+
+
+def _activity_id(activity: Any) -> int:
+    return activity if isinstance(activity, int) else activity.id
+
+
+def _row(activity: Any) -> Any:
+    """The activity's row, read afresh (what the services wrote since)."""
+    from portal.extensions import db
+    from portal.models import Activity
+
+    db.session.expire_all()
+    act = db.session.get(Activity, _activity_id(activity))
+    if act is None:
+        raise LookupError(f"no activity {_activity_id(activity)}")
+    return act
+
+
+def _snapshot(activity_id: int) -> ActivitySnapshot:
+    from portal.services.snapshots import activity_snapshot
+
+    return activity_snapshot(_row(activity_id))
+
+
+@pytest.fixture
+def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school: Any) -> Callable[..., ActivitySnapshot]:
+    """``yanxiu_plan(type_key=None, participants=None, details=None, hours="2", starts_at=None)``:
+    plan an activity as the organizer; the plugin's first type by default, with demo participants in
+    its roles (``participants``: ``[(person, role), …]``), the type's ``sample_details()``, starting
+    two days ago (so it can be held at once)."""
+    from portal.demo import demo_roles
+    from portal.registry import registry
+    from portal.services import activities
+
+    def plan(type_key: str | None = None, participants: list[tuple[str, str]] | None = None,
+             details: dict[str, Any] | None = None, hours: str = "2", starts_at: datetime | None = None,
+             title: str = "插件测试活动") -> ActivitySnapshot:
+        if type_key is None:
+            ours = [k for k, r in registry().types.items() if r.plugin == yanxiu_plugin]
+            if not ours:
+                raise LookupError(f"plugin {yanxiu_plugin!r} provides no activity type")
+            type_key = ours[0]
+        start = starts_at or datetime.now().replace(microsecond=0, second=0) - timedelta(days=2)
+        people = participants if participants is not None else demo_roles(type_key)
+        try:
+            act = activities.plan_activity(
+                yanxiu_school, yanxiu_people["organizer"], type_key, title,
+                start.isoformat(timespec="minutes"), (start + timedelta(hours=2)).isoformat(timespec="minutes"), hours,
+                [{"user_id": _person(yanxiu_people, who).id, "role": role} for who, role in people],
+                details if details is not None else registry().types[type_key].type.sample_details() or {},
+            )
+        except DomainError as exc:  # say which field, not only "could not be planned"
+            if not exc.extra.get("fields"):
+                raise
+            raise DomainError(f"{exc.message}: {exc.to_dict()['fields']}", **exc.extra) from None
+        return _snapshot(act.id)
+
+    return plan
+
+
+@pytest.fixture
+def yanxiu_attend(yanxiu_people: dict[str, Any]) -> Callable[..., ActivitySnapshot]:
+    """``yanxiu_attend(activity, hours=None, as_="organizer")``: every participant attended the
+    activity's hours (or ``hours``: ``{person: "1.5"}``)."""
+    from portal.services import activities
+
+    def attend(activity: Any, hours: dict[str, str] | None = None, as_: str = "organizer") -> ActivitySnapshot:
+        act = _row(activity)
+        by_id = {_person(yanxiu_people, who).id: h for who, h in (hours or {}).items()}
+        rows = [{"user_id": p.user_id, "attended_hours": by_id.get(p.user_id, str(act.hours))}
+                for p, _u in activities.participants_with_users(act.id)]
+        activities.record_attendance(act, _person(yanxiu_people, as_), rows)
+        return _snapshot(act.id)
+
+    return attend
+
+
+@pytest.fixture
+def yanxiu_evidence(yanxiu_people: dict[str, Any]) -> Callable[..., None]:
+    """``yanxiu_evidence(activity, kind, text, as_="teacher", owner=None)``: add a written piece of
+    evidence of ``kind`` (for ``owner``, by default the person adding it)."""
+    from portal.services import activities
+
+    def add(activity: Any, kind: str, text: str, as_: str = "teacher", owner: str | None = None) -> None:
+        act = _row(activity)
+        by = _person(yanxiu_people, as_)
+        owner_id = _person(yanxiu_people, owner).id if owner else by.id
+        activities.add_evidence(act, by, owner_id, kind, kind, text=text)
+
+    return add
+
+
+@pytest.fixture
+def yanxiu_fire(yanxiu_people: dict[str, Any], yanxiu_school: Any) -> Callable[..., ActivitySnapshot]:
+    """``yanxiu_fire(activity, trigger, as_="organizer", comment="")``: fire the trigger through the
+    portal's service (permissions, guards, log, ledger, hooks) and return the activity after it."""
+    from portal.services import transitions
+
+    def fire(activity: Any, trigger: str, as_: str = "organizer", comment: str = "") -> ActivitySnapshot:
+        act_id = _activity_id(activity)
+        transitions.fire(act_id, yanxiu_school.id, _person(yanxiu_people, as_), trigger, comment)
+        return _snapshot(act_id)
+
+    return fire

@@ -1,0 +1,69 @@
+"""Long exports as jobs: ask for one (the district workbook), watch its progress bar, download
+the file while it is kept — only the person who asked, in the school they asked in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal import policy
+from portal.current import allowed, current_actor, current_school
+from portal.errors import DomainError
+from portal.models import ExportJob
+from portal.reports.views import XLSX, _headings_lang
+from portal.services import credits, export_jobs
+from portal.timeutil import utcnow
+from portal.web.forms import ConfirmForm
+
+bp = Blueprint("export_jobs", __name__)
+
+
+def _state(row: ExportJob) -> dict:
+    percent = 100 if row.status == "done" else (
+        min(99, round(100 * row.done_rows / row.total_rows)) if row.total_rows else 0)
+    ready = export_jobs.file_of(row, utcnow()) is not None
+    return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows, "percent": percent,
+            "ready": ready, "url": url_for("export_jobs.download", job_id=row.id) if ready else ""}
+
+
+def _mine(job_id: int) -> ExportJob:
+    school = current_school()
+    try:
+        return export_jobs.get_for(job_id, current_user.id, school.id if school else None)
+    except DomainError:
+        abort(404)
+
+
+@bp.post("/district/export-job")
+@allowed(policy.may_view_district)
+def start():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    year = credits.parse_year(request.form.get("year"))
+    kind = "district_ledger" if request.form.get("ledger") == "1" else "district_summary"
+    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, _headings_lang())
+    return redirect(url_for("export_jobs.show", job_id=row.id))
+
+
+@bp.get("/exports/<int:job_id>")
+@login_required
+def show(job_id: int):
+    row = _mine(job_id)
+    return render_template("exports/job.html", row=row, state=_state(row))
+
+
+@bp.get("/exports/<int:job_id>.json")
+@login_required
+def state(job_id: int):
+    return jsonify(_state(_mine(job_id)))
+
+
+@bp.get("/exports/<int:job_id>/file")
+@login_required
+def download(job_id: int):
+    row = _mine(job_id)
+    path = export_jobs.file_of(row, utcnow())
+    if path is None:
+        abort(410 if row.status in ("done", "expired") else 404)
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=row.download_name, max_age=0)

@@ -1,0 +1,79 @@
+"""The notification centre: the person's notifications, marking them read, and their email
+settings (address, which kinds by email). Everyone sees only their own."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.messages import tr
+from portal.services import notifications
+from portal.web.forms import ConfirmForm, MultiCheckboxField
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+class SettingsForm(FlaskForm):
+    email = StringField(_l("Email address for notifications"), render_kw={"inputmode": "email", "type": "email"})
+    email_kinds = MultiCheckboxField(_l("Send me an email when"))
+
+
+@bp.route("")
+@login_required
+def index():
+    items = notifications.for_user(current_user.id)
+    return render_template(
+        "notifications/index.html", items=[(n, notifications.text(n)) for n in items], form=ConfirmForm()
+    )
+
+
+@bp.route("/read", methods=["POST"])
+@login_required
+def read():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("notifications.index"))
+    raw = request.form.getlist("id")
+    if raw:
+        ids = [int(x) for x in raw if x.isascii() and x.isdigit() and len(x) < 10]
+        notifications.mark_read(current_user.id, ids)
+    elif request.form.get("all") == "1":  # the "mark all as read" button; an empty post changes nothing
+        notifications.mark_read(current_user.id)
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return redirect(target)
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = SettingsForm()
+    form.email_kinds.choices = [(k, tr(notifications.kind_label(k))) for k in notifications.KINDS]
+    row = notifications.setting(current_user.id)
+    status = 200
+    if request.method == "GET":
+        form.email.data = row.email
+        form.email_kinds.data = [k for k in notifications.KINDS if k not in (row.email_off or [])]
+    elif "email" not in request.form:  # not this form's post: nothing changes
+        status = 422
+    elif form.validate_on_submit():
+        try:
+            notifications.save_setting(current_user.id, form.email.data, request.form.getlist("email_kinds"))
+        except Invalid as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                form[name].errors = [tr(message)]
+            status = 422
+        else:
+            flash(_("Your notification settings have been saved."), "success")
+            return redirect(url_for("notifications.settings"))
+    else:
+        status = 422
+    return render_template("notifications/settings.html", form=form), status

@@ -1,0 +1,64 @@
+"""The API's input layer refuses with coded messages (``portal.messages``), in the language
+``Accept-Language`` asks for: English by default, Chinese when asked; the field names and error
+codes are the same in both."""
+
+from __future__ import annotations
+
+import re
+
+from tests.api.conftest import login
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+def _both(send) -> tuple[dict, dict]:
+    en, zh = send({}), send(ZH)
+    assert en.status_code == zh.status_code and en.get_json()["error"] == zh.get_json()["error"]
+    return en.get_json(), zh.get_json()
+
+
+def _leaves(value) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [str(value)]
+
+
+def _chinese(body: dict) -> bool:
+    return all(CJK.search(text) for text in [body["message"], *_leaves(body.get("fields", {}))])
+
+
+def test_body_model_refusals_in_english_and_chinese(client, demo):
+    en, zh = _both(lambda h: client.post("/api/v1/auth/token", json={"username": "t1", "extra": 1}, headers=h))
+    assert en["fields"] == {"password": "required", "extra": "unknown field"}
+    assert en["message"] == "the request body is not valid"
+    assert set(zh["fields"]) == {"password", "extra"} and _chinese(zh)
+
+
+def test_malformed_body_nul_and_unknown_query_in_chinese(client, demo):
+    api = login(client, "organizer")
+    en, zh = _both(lambda h: api.post("/api/v1/activities", data=b'{"type": NaN}', content_type="application/json",
+                                      headers=h))
+    assert en["fields"] == {"body": "not JSON"} and _chinese(zh)
+    en, zh = _both(lambda h: client.post("/api/v1/auth/token", json={"username": "t\x00", "password": "x"},
+                                         headers=h))
+    assert en["fields"] == {"username": "must not contain NUL characters"} and _chinese(zh)
+    en, zh = _both(lambda h: api.get("/api/v1/activities?stat=held&per_page=1000", headers=h))
+    assert en["fields"] == {"stat": "unknown query parameter", "per_page": "must be at most 100"}
+    assert _chinese(zh) and "100" in zh["fields"]["per_page"]
+    en, zh = _both(lambda h: api.get("/api/v1/activities?year=2026-2030", headers=h))
+    assert "two consecutive years" in en["fields"]["year"] and _chinese(zh) and "1999-2000" in zh["fields"]["year"]
+
+
+def test_typed_fields_and_http_errors_in_chinese(client, demo):
+    api = login(client, "organizer")
+    body = {"type": "lecture", "title": "讲座", "starts_at": "2026-10-15T14:00", "ends_at": "2026-10-15T16:00",
+            "hours": "2", "participants": [{"user_id": 1, "role": 5}]}
+    en, zh = _both(lambda h: api.post("/api/v1/activities", json=body, headers=h))
+    assert en["fields"] == {"hours": "must be a number", "participants.0.role": "must be text"} and _chinese(zh)
+    en, zh = _both(lambda h: client.get("/api/v1/no-such-thing", headers=h))
+    assert en == {"error": "not_found", "message": "not found"} and _chinese(zh)
+    en, zh = _both(lambda h: client.patch("/api/v1/me", headers=h))
+    assert en["error"] == "method_not_allowed" and _chinese(zh)

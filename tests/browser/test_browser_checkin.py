@@ -1,0 +1,84 @@
+"""QR check-in in real Chromium: the organizer's screen (its script fetches the rotating code and
+the count), a teacher on a phone (375×667) opening the scanned link, logging in, confirming with
+one tap; the screen's count goes up by itself. An expired code gets a clear Chinese answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from portal.demo_reach import CHECKIN_TITLE
+from portal.extensions import db
+from portal.models import Activity
+from portal.services import checkin
+from portal.timeutil import utcnow
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 375, "height": 667}
+
+
+def _checkin_activity(live_server) -> int:
+    with live_server.app.app_context():
+        found = db.session.execute(select(Activity.id).where(Activity.title == CHECKIN_TITLE)).scalar_one()
+        db.session.remove()
+    return found
+
+
+def test_a_teacher_checks_in_on_a_phone_and_the_screen_counts_them(browse, live_server):
+    act_id = _checkin_activity(live_server)
+    screen = browse()
+    screen.login("organizer")
+    screen.goto(f"/activities/{act_id}")
+    screen.page.get_by_test_id("checkin-screen-link").click()
+    expect(screen.page.get_by_test_id("checkin-qr").locator("svg")).to_be_visible()
+    expect(screen.page.get_by_test_id("checkin-count")).to_have_text("2")
+    # the screen's script has fetched the current code (what the QR encodes)
+    expect(screen.page.get_by_test_id("checkin-screen")).to_have_attribute(
+        "data-code-url", re.compile(rf"/checkin/{act_id}/\d+\.[0-9a-f]+$"))
+    code_url = screen.page.get_by_test_id("checkin-screen").get_attribute("data-code-url")
+    assert code_url and urlsplit(code_url).path.startswith(f"/checkin/{act_id}/")
+    screen.screenshot("checkin-screen")
+
+    phone = browse(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto(urlsplit(code_url).path, expect_status=200)  # the scan: on to the login page
+    assert "/login" in phone.page.url
+    phone.page.fill("input[name=username]", "teacher1")
+    phone.page.fill("input[name=password]", "yanxiu-demo")
+    with phone.page.expect_navigation(wait_until="load"):
+        phone.page.locator("form [type=submit]").first.click()
+    submit = phone.page.get_by_test_id("checkin-submit")
+    expect(submit).to_contain_text("王雅琴")
+    phone.assert_fits_width("check-in confirm")
+    submit.tap()
+    expect(phone.page.get_by_test_id("checkin-done")).to_contain_text("签到成功")
+    phone.assert_fits_width("checked in")
+    phone.screenshot("checkin-phone-done")
+    expect(screen.page.get_by_test_id("checkin-count")).to_have_text("3", timeout=15_000)  # by itself
+
+
+def test_an_expired_code_is_refused_in_chinese_on_a_phone(browse, live_server):
+    act_id = _checkin_activity(live_server)
+    with live_server.app.app_context():
+        old = checkin.make_code(act_id, utcnow() - timedelta(minutes=2))
+    phone = browse(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.login("teacher1")
+    phone.ignore_console("409")
+    phone.goto(f"/checkin/{act_id}/{old}", expect_status=409)
+    expect(phone.page.get_by_test_id("checkin-refused")).to_contain_text("签到码已过期")
+    phone.assert_fits_width("expired code")
+
+
+def test_the_sign_in_sheet_prints_without_the_navigation(browse, live_server):
+    act_id = _checkin_activity(live_server)
+    session = browse()
+    session.login("organizer")
+    session.goto(f"/activities/{act_id}/sign-in-sheet")
+    session.page.emulate_media(media="print")
+    expect(session.page.get_by_test_id("navbar")).to_be_hidden()
+    expect(session.page.get_by_test_id("print-sheet")).to_be_hidden()
+    expect(session.page.locator("th.sheet-signature")).to_have_text("签名")

@@ -1,0 +1,193 @@
+"""Paper and screen in a real Chromium (zh-CN).
+
+* Each printable form (学分认定表, 学时汇总表, 成长档案) printed by Chromium itself to PDF
+  (``page.pdf``, print media) and read back: page count, every row and column heading in the
+  text, the CJK font embedded. The portal's own PDFs (WeasyPrint) are fetched through the
+  page's download buttons and verified at ``/verify/<code>`` with no login.
+* Screenshots of every main page at 1366×768 and 375×667 into ``test-artifacts/screenshots/``;
+  on the phone the summary keeps 合计 and 状态 on screen and an activity page says its state
+  and next step in words before the (folded) diagram.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.browser.conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 375, "height": 667}
+CODE = re.compile(r"[A-Z2-7]{4}(?:-[A-Z2-7]{4}){7}")
+
+
+# Chromium's PDFs map some glyphs to radicals (⽰ for 示, ⻆ for 角): read them as the characters
+RADICALS = str.maketrans("⻆⻅⻓⻔⻋⻚⻢⻝⻬⻰⻄⻩⻘⻛⻜⻦⻥⻨⻤", "角见长门车页马食齐龙西黄青风飞鸟鱼麦鬼")
+
+
+def _chars(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(RADICALS)
+
+
+def _read(data: bytes, name: str) -> tuple[PdfReader, str]:
+    assert data.startswith(b"%PDF-"), name
+    target = SCREENSHOTS.parent / "paper" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    reader = PdfReader(io.BytesIO(data))
+    return reader, _chars("\n".join(p.extract_text() for p in reader.pages))
+
+
+def _cjk_embedded(reader: PdfReader, type3: bool = False) -> bool:
+    """The Noto CJK font is embedded (a FontFile of a font named …CJK…). Chromium (Skia)
+    embeds the glyphs of the CFF collection as Type3 glyph programs instead: with ``type3``,
+    those count when the text extracted is Chinese."""
+    for page in reader.pages:
+        for ref in page["/Resources"].get_object().get("/Font", {}).values():
+            font = ref.get_object()
+            if type3 and font.get("/Subtype") == "/Type3" and font.get("/CharProcs"):
+                if re.search(r"[\u4e00-\u9fff]", page.extract_text()):
+                    return True
+            if "CJK" not in str(font.get("/BaseFont", "")):
+                continue
+            for desc in [font, *(d.get_object() for d in font.get("/DescendantFonts", []))]:
+                fd = desc.get("/FontDescriptor")
+                if fd is not None and any(k in fd.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    return True
+    return False
+
+
+def _visible_names(session, selector: str) -> list[str]:
+    return session.page.locator(selector).evaluate_all("els => els.map(e => e.textContent.trim())")
+
+
+def test_chromium_prints_each_form(browse, live_server):
+    credited = live_server.activity_id("observation", "credited")
+    s = browse(locale="zh-CN", viewport=DESKTOP)
+    s.login("admin")
+    forms = [
+        (f"/activities/{credited}/certificate", "certificate", False,
+         ["序号", "姓名", "角色", "实到学时", "认定学时", "备注", "签名", "2026—2027学年第一学期"],
+         "#participants tbody td:nth-child(2)"),
+        ("/reports/summary", "summary", True,
+         ["姓名", "合计", "应修", "状态", "说明"], "#summary tbody td.name-cell"),
+    ]
+    for path, name, landscape, headings, names_selector in forms:
+        s.goto(path)
+        names = _visible_names(s, names_selector)
+        assert names, name
+        s.page.emulate_media(media="print")
+        pdf = s.page.pdf(format="A4", landscape=landscape, print_background=True)
+        s.page.emulate_media(media="screen")
+        reader, text = _read(pdf, f"chromium-{name}.pdf")
+        assert 1 <= len(reader.pages) <= 3, (name, len(reader.pages))
+        flat = text.replace(" ", "").replace("\n", "")
+        for heading in headings:
+            assert heading in flat, (name, heading)
+        for person in names:
+            assert person.replace(" ", "") in flat, (name, person)  # nothing clipped at the right edge
+        assert _cjk_embedded(reader, type3=True), name
+    # the teacher's record: printed from their own page
+    t = browse(locale="zh-CN", viewport=DESKTOP)
+    t.login("teacher1")
+    t.goto("/")
+    record = t.page.locator("a[href*='/record']").first.get_attribute("href")
+    t.goto(record)
+    t.page.emulate_media(media="print")
+    reader, text = _read(t.page.pdf(format="A4"), "chromium-record.pdf")
+    assert _cjk_embedded(reader, type3=True) and "合计" in text.replace(" ", "")
+
+
+def test_portal_pdfs_download_and_verify(browse, live_server):
+    credited = live_server.activity_id("observation", "credited")
+    s = browse(locale="zh-CN", viewport=DESKTOP)
+    s.login("admin")
+    s.goto(f"/activities/{credited}/certificate")
+    href = s.page.get_by_test_id("certificate-pdf").get_attribute("href")
+    r = s.page.request.get(live_server(href))
+    assert r.status == 200 and r.headers["content-type"] == "application/pdf"
+    reader, text = _read(r.body(), "portal-certificate.pdf")
+    assert len(reader.pages) == 1 and _cjk_embedded(reader)
+    code = CODE.search(text.replace(" ", "")).group(0)
+    s.goto("/reports/summary")
+    r = s.page.request.get(live_server(s.page.get_by_test_id("summary-pdf").get_attribute("href")))
+    reader, _text = _read(r.body(), "portal-summary.pdf")
+    assert float(reader.pages[0].mediabox.width) > float(reader.pages[0].mediabox.height)
+    r = s.page.request.get(live_server(s.page.get_by_test_id("certificates-zip").get_attribute("href")))
+    assert r.status == 200 and r.body()[:2] == b"PK"
+    # anyone holding the paper: no login
+    anyone = browse(locale="zh-CN", viewport=PHONE, is_mobile=True)
+    anyone.goto(f"/verify/{code.replace('-', '')}")
+    expect(anyone.page.get_by_test_id("verify-genuine")).to_be_visible()
+    anyone.assert_fits_width("verify page")
+    anyone.screenshot("main-phone-anonymous-verify")
+    anyone.ignore_console("404")
+    anyone.goto("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", expect_status=404)
+    expect(anyone.page.get_by_test_id("verify-unknown")).to_be_visible()
+    anyone.goto("/verify")
+    anyone.page.fill("#code", code.lower())
+    with anyone.page.expect_navigation():
+        anyone.page.locator("form [type=submit]").click()
+    expect(anyone.page.get_by_test_id("verify-genuine")).to_be_visible()
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+
+
+def test_screenshots_of_every_main_page(browse, live_server):
+    held = live_server.activity_id("lecture", "held")
+    credited = live_server.activity_id("observation", "credited")
+    pages = {
+        "teacher1": ["/", "/activities", f"/activities/{held}"],
+        "organizer": ["/activities/new/lecture", f"/activities/{held}"],
+        "reviewer": ["/review", f"/activities/{credited}"],
+        "admin": ["/reports/summary", f"/activities/{credited}/certificate", "/admin/staff", "/admin/types",
+                  "/admin/staff/import", "/admin/audit", "/admin/exemptions", "/admin/rules"],
+        "district": ["/district"],
+    }
+    for size, viewport, options in (("desktop", DESKTOP, {}), ("phone", PHONE, {"is_mobile": True, "has_touch": True})):
+        for role, paths in pages.items():
+            s = browse(locale="zh-CN", viewport=viewport, **options)
+            s.login(role)
+            for path in paths:
+                s.goto(path)
+                s.assert_fits_width(f"{size} {role} {path}")
+                s.screenshot(f"main-{size}-{role}-{_slug(path)}")
+            s.assert_no_problems()
+    assert len(list(SCREENSHOTS.glob("main-desktop-*.png"))) >= 15
+    assert len(list(SCREENSHOTS.glob("main-phone-*.png"))) >= 15
+
+
+def test_phone_summary_keeps_total_and_status_on_screen(browse):
+    s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    s.login("admin")
+    s.goto("/reports/summary")
+    s.assert_fits_width("summary")
+    row = s.page.locator("#summary tbody tr").first
+    for cell in (row.locator("td.total"), row.locator("td.status-cell")):
+        expect(cell).to_be_visible()
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 0.5
+    assert s.page.locator("#summary").evaluate("t => t.closest('.table-responsive').scrollWidth") <= PHONE["width"]
+
+
+def test_phone_activity_page_says_state_and_next_step_first(browse, live_server):
+    held = live_server.activity_id("lecture", "held")
+    s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    s.login("reviewer")
+    s.goto(f"/activities/{held}")
+    now = s.page.get_by_test_id("workflow-now")
+    expect(now).to_contain_text("已举行")
+    expect(s.page.get_by_test_id("workflow-next")).to_contain_text("（")
+    expect(s.page.get_by_test_id("workflow-diagram")).to_be_hidden()
+    assert now.bounding_box()["y"] < s.page.get_by_test_id("workflow-details").bounding_box()["y"]
+    timeline = s.page.get_by_test_id("timeline").inner_text()
+    assert not re.search(r"(\S+) → \1", timeline), timeline

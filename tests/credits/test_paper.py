@@ -1,0 +1,208 @@
+"""The printed forms (WeasyPrint PDFs) read back with pypdf, and the verification page.
+
+Each PDF: page count, every row and column heading in the extracted text (nothing cut),
+the Noto CJK font embedded, a verification code that ``/verify/<code>`` answers without a
+login, and that later says when hours were revoked.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from portal.models import IssuedDocument
+from portal.reports import exports
+from portal.services import exemptions, verification
+from tests.credits.helpers import credited, login
+from tests.support import factories as f
+
+YEAR = "2026-2027"
+CODE = re.compile(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})")
+# 何立新 is the name the issue saw broken one character per line
+NAMES = ["何立新", "吴晓燕", "周建国", "孙丽华"]
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "paper"
+
+
+def _pdf(data: bytes, name: str | None = None) -> tuple[PdfReader, str]:
+    """The PDF read back (and kept under test-artifacts/paper/ for a person to look at)."""
+    assert data.startswith(b"%PDF-")
+    if name:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / name).write_bytes(data)
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _embedded_fonts(reader: PdfReader) -> set[str]:
+    """Base names of the fonts whose program is embedded in the PDF (FontFile, 2 or 3)."""
+    names = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            for desc in [font, *(d.get_object() for d in font.get("/DescendantFonts", []))]:
+                fd = desc.get("/FontDescriptor")
+                if fd is not None and any(k in fd.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    names.add(str(font["/BaseFont"]))
+    return names
+
+
+def _assert_cjk_embedded(reader: PdfReader) -> None:
+    fonts = _embedded_fonts(reader)
+    assert any("NotoSansCJK" in n.replace("-", "") or "Noto-Sans-CJK" in n for n in fonts), fonts
+
+
+def _code(text: str) -> str:
+    found = CODE.search(text.replace(" ", ""))
+    assert found, "no verification code printed"
+    return found.group(1)
+
+
+@pytest.fixture
+def world(s1, staff):
+    """A lecture: t1 speaker, t2 attendee on leave (请假 3 h), t3 absent without leave 3 h."""
+    t1, t2, t3 = staff["t1"], staff["t2"], staff["t3"]
+    for user, name in zip((t1, t2, t3, staff["t4"]), NAMES, strict=True):
+        user.display_name = name
+    act = credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee"), (t3, "attendee")], hours="3",
+                   attended={t1.id: "3", t2.id: "0", t3.id: "0"}, excused={t2.id: "3"}, absent={t3.id: "3"},
+                   title="新课标专题讲座")
+    return {"act": act}
+
+
+def test_certificate_pdf(client, world, staff, s1):
+    login(client, staff["admin"], s1)
+    r = client.get(f"/activities/{world['act'].id}/certificate.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    reader, text = _pdf(r.data, "certificate.pdf")
+    assert len(reader.pages) == 1
+    _assert_cjk_embedded(reader)
+    for heading in ("序号", "姓名", "角色", "实到学时", "认定学时", "备注", "签名", "审核人", "学校盖章", "日期"):
+        assert heading in text, heading
+    for name in NAMES[:3]:
+        assert name in text
+    assert "2026—2027学年 第一学期" in text
+    assert "请假 3 学时" in text and "未请假缺席 3 学时" in text
+    assert "2026-2027 / 1" not in text
+
+
+def test_certificate_pdf_verifies_and_then_shows_the_revocation(client, world, staff, s1):
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf").data)
+    code = _code(text)
+    assert f"/verify/{code.replace('-', '')}" in text.replace(" ", "").replace("\n", "")
+    anonymous = client.application.test_client()
+    page = anonymous.get(f"/verify/{code.replace('-', '')}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="verify-genuine"' in html and "新课标专题讲座" in html and "何立新" in html
+    assert 'data-testid="verify-unchanged"' in html
+    # typed by hand, lower case with the dashes: the same document
+    assert anonymous.get(f"/verify/{code.lower()}").status_code == 200
+    f.fire(world["act"], staff["reviewer"], "revoke", "出勤有误")
+    html = anonymous.get(f"/verify/{code.replace('-', '')}").get_data(as_text=True)
+    assert 'data-testid="verify-changed"' in html and "何立新" in html.split('data-testid="verify-changed"')[1]
+
+
+def test_codes_are_unguessable_and_stored_as_a_digest(client, world, staff, s1):
+    login(client, staff["admin"], s1)
+    codes = {_code(_pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf").data)[1]) for _ in range(3)}
+    assert len(codes) == 3  # a new code for every issued copy
+    from portal.extensions import db
+
+    stored = {d.code_hash for d in db.session.query(IssuedDocument)}
+    for code in codes:
+        plain = code.replace("-", "")
+        assert len(plain) * 5 >= 160  # base32: 5 bits a character
+        assert plain not in stored and verification.digest(plain) in stored
+    anonymous = client.application.test_client()
+    for bad in ("A" * 32, "nonsense", "1" * 40):
+        r = anonymous.get(f"/verify/{bad}")
+        assert r.status_code == 404
+        assert 'data-testid="verify-unknown"' in r.get_data(as_text=True)
+
+
+def test_summary_pdf_landscape_many_rows_per_page(client, s1, staff):
+    # 64 teachers, a third of them exempt (a long note), one credited activity for everyone
+    people = [f.person(s1, f"p{i:02d}", "teacher", name=f"{NAMES[i % 4]}{i:02d}") for i in range(64)]
+    admin = staff["admin"]
+    for p in people[::3]:
+        exemptions.set_exemption(s1, admin, p.id, YEAR, "临近退休，经学校培训领导小组研究同意免于考核")
+    old = f.person(s1, "old", "teacher", name="欧阳建国", gender="F", birth_date=date(1970, 5, 1))
+    credited(s1, staff, "lecture", [(p, "attendee") for p in people[:20]] + [(old, "attendee")], hours="2")
+    login(client, staff["reviewer"], s1)
+    r = client.get(f"/reports/summary.pdf?year={YEAR}")
+    assert r.status_code == 200
+    reader, text = _pdf(r.data, "summary.pdf")
+    box = reader.pages[0].mediabox
+    assert float(box.width) > float(box.height)  # landscape
+    rows = 64 + 1 + 7  # the people, 欧阳建国, the staff fixture
+    assert len(reader.pages) <= -(-rows // 30)  # 30+ rows a page, the signatures included
+    numbered = re.compile(r"^(\d+) \S", re.M)  # a row starts with its number
+    assert [len(numbered.findall(page.extract_text())) >= 30 for page in reader.pages[:-1]] == [True] * (len(reader.pages) - 1)
+    for page in reader.pages:  # the header on every page; the signatures never alone on a page
+        assert numbered.search(page.extract_text())
+        assert "合计学时" in page.extract_text() and "考核结果" in page.extract_text()
+    for p in people:
+        assert p.display_name in text  # never broken one character per line
+    assert "欧阳建国" in text
+    for heading in ("姓名", "专题讲座", "应修学时", "说明", "制表人", "审核人", "学校盖章", "日期"):
+        assert heading in text, heading
+    last = reader.pages[-1].extract_text()
+    assert "制表人" in last and "学校盖章" in last
+    _assert_cjk_embedded(reader)
+    _code(text)
+
+
+def test_record_pdf(client, world, staff, s1):
+    login(client, staff["t1"], s1)
+    r = client.get(f"/teachers/{staff['t1'].id}/record.pdf?year={YEAR}")
+    assert r.status_code == 200
+    reader, text = _pdf(r.data, "record.pdf")
+    assert len(reader.pages) == 1
+    _assert_cjk_embedded(reader)
+    for heading in ("学时证明", "何立新", "新课标专题讲座", "专题讲座", "合计学时", "应修学时", "考核结果", "学校盖章"):
+        assert heading in text, heading
+    assert "2026-10-15" in text and "2026—2027学年" in text
+    code = _code(text).replace("-", "")
+    html = client.application.test_client().get(f"/verify/{code}").get_data(as_text=True)
+    assert "何立新" in html and "6" in html
+    # someone else's record: refused like the page
+    assert client.get(f"/teachers/{staff['t2'].id}/record.pdf?year={YEAR}").status_code == 403
+
+
+def test_certificates_zip(client, world, staff, s1):
+    credited(s1, staff, "research", [(staff["t1"], "leader")], hours="2", title="课题")
+    login(client, staff["admin"], s1)
+    r = client.get(f"/reports/certificates.zip?year={YEAR}")
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.data)) as zf:
+        names = zf.namelist()
+        assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
+        texts = [_pdf(zf.read(n))[1] for n in names]
+    assert any("新课标专题讲座" in t for t in texts) and any("课题" in t for t in texts)
+    assert client.get("/reports/certificates.zip?year=2026-2028").status_code == 422
+
+
+def test_teacher_may_not_print_certificates(client, world, staff, s1):
+    login(client, staff["t1"], s1)
+    assert client.get(f"/activities/{world['act'].id}/certificate.pdf").status_code == 403
+    assert client.get(f"/reports/certificates.zip?year={YEAR}").status_code == 403
+    assert client.get(f"/reports/summary.pdf?year={YEAR}").status_code == 403
+
+
+def test_certificate_xlsx_has_signature_rows_and_remarks(world):
+    ws = load_workbook(io.BytesIO(exports.certificate_xlsx(world["act"]))).worksheets[0]
+    values = [c for r in ws.iter_rows(values_only=True) for c in r if isinstance(c, str)]
+    assert "2026—2027学年 第一学期" in values
+    assert any("请假 3 学时" in v for v in values) and any("未请假缺席 3 学时" in v for v in values)
+    assert "签名" in values and "学校盖章" in values

@@ -1,0 +1,73 @@
+"""The pytest fixtures the portal installs for plugin authors (``portal.testing``, entry point
+``pytest11``), used here on the lesson-study example as its author would: they load without a
+checkout's conftest, never clash with this suite's own fixtures, and go through the real services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+import portal.testing
+from portal.extensions import db
+from portal.models import CreditEntry
+from portal.testing import GuardFailedError
+
+LESSON = {"lesson": "朱自清《背影》"}
+
+
+@pytest.fixture
+def yanxiu_plugin() -> str:
+    return "lesson_study"
+
+
+def test_the_module_is_a_pytest_plugin_whose_fixtures_all_start_with_yanxiu(pytestconfig):
+    assert pytestconfig.pluginmanager.get_plugin("yanxiu") is portal.testing  # from the entry point
+    markers = {name: value._fixture_function_marker for name, value in vars(portal.testing).items()
+               if type(value).__name__ == "FixtureFunctionDefinition"}
+    assert {"yanxiu_app", "yanxiu_client", "yanxiu_fire", "yanxiu_plan"} <= set(markers)
+    assert all(name.startswith("yanxiu_") for name in markers), sorted(markers)
+    assert not [name for name, marker in markers.items() if marker.autouse]
+
+
+def test_a_lesson_study_goes_through_the_real_services(yanxiu_plan, yanxiu_attend, yanxiu_fire, yanxiu_people):
+    act = yanxiu_plan(details=LESSON)  # demo participants: teacher1 as teacher_a, three observers
+    assert (act.type_key, act.state) == ("lesson_study", "planned")
+    yanxiu_attend(act)
+    with pytest.raises(GuardFailedError) as refused:
+        yanxiu_fire(act, "hold")
+    assert refused.value.extra["missing"] == ["同课异构需要两位执教教师，缺少：执教教师乙"]
+    with pytest.raises(portal.testing.DomainError, match="lesson"):  # what was refused, by field
+        yanxiu_plan()  # no sample_details: the lesson is missing
+    with pytest.raises(portal.testing.DomainError):  # the policy: a teacher may not hold it
+        yanxiu_fire(act, "hold", as_="teacher")
+
+    act = yanxiu_plan(participants=[("teacher1", "teacher_a"), ("teacher2", "teacher_b"), ("teacher3", "observer")],
+                      details=LESSON)
+    yanxiu_attend(act, hours={"teacher3": "1"})
+    assert yanxiu_fire(act, "hold").state == "held"
+    assert yanxiu_fire(act, "reflect").state == "reflected"
+    assert yanxiu_fire(act, "approve", as_="reviewer").state == "reviewed"
+    assert yanxiu_fire(act, "credit", as_="reviewer").state == "credited"
+    hours = dict(db.session.execute(select(CreditEntry.user_id, func.sum(CreditEntry.hours))
+                                    .where(CreditEntry.activity_id == act.id).group_by(CreditEntry.user_id)).all())
+    people = yanxiu_people
+    assert hours == {people["teacher1"].id: Decimal("4"), people["teacher2"].id: Decimal("4"),
+                     people["teacher3"].id: Decimal("1")}
+
+
+def test_clients_are_signed_in_per_role(yanxiu_client, yanxiu_plan, yanxiu_evidence):
+    act = yanxiu_plan(details=LESSON)
+    yanxiu_evidence(act, "reflection", "这次同课异构让我收获很多。", as_="teacher")
+    for role in ("teacher", "organizer", "reviewer", "school_admin"):
+        page = yanxiu_client(role).get(f"/activities/{act.id}")
+        assert page.status_code == 200, role
+    assert yanxiu_client("teacher").get("/review").status_code == 403  # a teacher is not a reviewer
+    assert yanxiu_client("reviewer").get("/review").status_code == 200
+    notes = yanxiu_client("teacher").get(f"/x/lesson_study/activities/{act.id}/notes")
+    assert notes.status_code == 200 and 'data-testid="note-form"' in notes.get_data(as_text=True)
+
+
+def test_this_suites_own_fixtures_are_untouched(app, client):
+    assert client.get("/login").status_code == 200  # tests/conftest.py's app and client

@@ -1,0 +1,108 @@
+"""Calendar feeds: a person's and a school's activities as iCalendar (parsed back with the
+``icalendar`` library), in the school's time zone, behind a secret URL that can be replaced
+(the old one stops), and that stops when its owner leaves the school."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import Activity, Membership
+from portal.services import calendar_feeds as feeds
+from tests.reach.helpers import school, user
+from tests.support.sessions import log_in
+
+
+def _make(client, scope: str) -> str:
+    r = client.post("/calendar", data={"scope": scope})
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    html = r.get_data(as_text=True)
+    found = re.search(r'value="([^"]+)" data-testid="feed-url"', html)
+    assert found, html[:2000]
+    return urlsplit(found.group(1)).path
+
+
+def _parse(client, path: str) -> Calendar:
+    r = client.get(path)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/calendar")
+    return Calendar.from_ical(r.get_data())
+
+
+def test_a_teachers_feed_has_their_activities_in_the_schools_time_zone(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = user("teacher1")
+        client = log_in(app.test_client(), teacher, school().id)
+        theirs = db.session.execute(select(Activity).where(Activity.id.in_(
+            select(Activity.id).join(Activity.participations).where(Activity.participations.any(user_id=teacher.id))
+        ))).scalars().all()
+        titles = {a.title: a for a in theirs}
+    path = _make(client, "me")
+    anonymous = app.test_client()  # a calendar app: no session
+    cal = _parse(anonymous, path)
+    events = cal.walk("VEVENT")
+    assert {str(e["SUMMARY"]) for e in events} == set(titles)
+    assert [str(z["TZID"]) for z in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
+    assert str(cal["X-WR-TIMEZONE"]) == "Asia/Shanghai"
+    one = events[0]
+    start = one.decoded("DTSTART")
+    act = titles[str(one["SUMMARY"])]
+    assert start.tzinfo is not None and start.utcoffset() == timedelta(hours=8)
+    assert start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None) == act.starts_at
+    assert str(one["UID"]).startswith(f"activity-{act.id}@")
+    cancelled = [e for e in events if str(e["STATUS"]) == "CANCELLED"]
+    assert len(cancelled) == 5  # the demo's cancelled activity of each type stays, marked cancelled
+
+
+def test_the_school_feed_has_every_activity_and_replacing_the_address_stops_the_old_one(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        client = log_in(app.test_client(), user("teacher5"), school().id)
+        total = db.session.execute(select(Activity.id)).scalars().all()
+    first = _make(client, f"school:{_school_id(app)}")
+    assert len(_parse(app.test_client(), first).walk("VEVENT")) == len(total)
+    page = client.get("/calendar").get_data(as_text=True)
+    assert 'data-testid="feed-exists"' in page and first not in page  # shown once only
+    second = _make(client, f"school:{_school_id(app)}")
+    assert second != first
+    assert app.test_client().get(first).status_code == 404
+    assert app.test_client().get(second).status_code == 200
+    mine = _make(client, "me")  # the personal feed is a separate address
+    assert len(_parse(app.test_client(), mine).walk("VEVENT")) == 1  # only the check-in demo lecture
+
+
+def _school_id(app) -> int:
+    with app.app_context():
+        return school().id
+
+
+def test_guessed_foreign_or_bad_feed_urls_are_not_found(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = log_in(app.test_client(), user("teacher1"), school().id)
+    for bad in ("/calendar/short.ics", "/calendar/" + "A" * 32 + ".ics", "/calendar/%00%00.ics",
+                "/calendar/" + "a" * 200 + ".ics", "/calendar/..%2Fetc.ics"):
+        assert app.test_client().get(bad).status_code in (400, 404), bad  # NUL: refused by the input guard
+    assert teacher.post("/calendar", data={"scope": "school:999999"}).status_code == 422  # not their school
+    assert teacher.post("/calendar", data={"scope": "everyone"}).status_code == 422
+    with app.app_context():
+        assert feeds.feeds_of(user("teacher1").id) == {}
+
+
+def test_a_feed_stops_when_its_owner_leaves_the_school(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = user("teacher2")
+        client = log_in(app.test_client(), teacher, school().id)
+    path = _make(client, f"school:{_school_id(app)}")
+    assert app.test_client().get(path).status_code == 200
+    with app.app_context():
+        db.session.execute(update(Membership).where(Membership.user_id == user("teacher2").id).values(active=False))
+        db.session.commit()
+    assert app.test_client().get(path).status_code == 404

@@ -1,0 +1,229 @@
+"""QR check-in: rotating codes (HMAC over the activity and a 30 s window) tested with an explicit
+clock, the check-in window of the school's rules, only the person themselves and only a
+participant, the flow from scan to login to confirmation, and check-ins on the attendance page
+and the printable sign-in sheet."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.demo_reach import CHECKIN_TITLE
+from portal.errors import Conflict, Forbidden, Invalid
+from portal.extensions import db
+from portal.models import CheckIn, Participation
+from portal.policy import SYSTEM
+from portal.services import checkin, schools
+from portal.timeutil import to_local, utcnow
+from tests.reach.helpers import activity, school, user
+from tests.support.sessions import log_in
+from workflows.definition import Phase
+
+T0 = datetime.fromtimestamp(60_000_000 * 30, UTC).replace(tzinfo=None)  # the start of a 30 s window
+
+
+def _today(db_session=db):
+    from portal.models import Activity
+
+    return db.session.execute(select(Activity).where(Activity.title == CHECKIN_TITLE)).scalar_one()
+
+
+def count_checkins(act_id: int) -> int:
+    db.session.commit()
+    return db.session.execute(select(func.count(CheckIn.id)).where(CheckIn.activity_id == act_id)).scalar_one()
+
+
+# -- codes, with the clock passed in ----------------------------------------------------------
+
+
+def test_a_code_works_in_its_window_and_the_next_then_expires(app):
+    code = checkin.make_code(7, T0)
+    assert checkin.make_code(7, T0 + timedelta(seconds=29)) == code  # the same for 30 s
+    assert checkin.make_code(7, T0 + timedelta(seconds=30)) != code  # then the screen shows a new one
+    for later in (0, 29, 30, 59):
+        assert checkin.verify_code(7, code, T0 + timedelta(seconds=later)) == checkin.window_of(T0)
+    with pytest.raises(Conflict) as expired:
+        checkin.verify_code(7, code, T0 + timedelta(seconds=60))  # a photo sent on: dead within a minute
+    assert expired.value.msg.code == "checkin.code_expired"
+    assert checkin.seconds_left(T0) == 30 and checkin.seconds_left(T0 + timedelta(seconds=25)) == 5
+
+
+@pytest.mark.parametrize("bad", [
+    "", "abc", "1.2.3", "x.y", "9" * 13 + ".abc", None, 12, "٣٤.abc", "60000000.0000000000000000000000",
+])
+def test_forged_or_garbled_codes_are_refused(app, bad):
+    with pytest.raises(Invalid) as refused:
+        checkin.verify_code(7, bad, T0)
+    assert refused.value.msg.code == "checkin.code_invalid"
+
+
+def test_a_code_names_one_activity_and_cannot_come_from_the_future(app):
+    with pytest.raises(Invalid):
+        checkin.verify_code(8, checkin.make_code(7, T0), T0)  # another activity's code
+    with pytest.raises(Invalid):
+        checkin.verify_code(7, checkin.make_code(7, T0 + timedelta(minutes=5)), T0)
+    other = app.config["SECRET_KEY"]
+    code = checkin.make_code(7, T0)
+    app.config["SECRET_KEY"] = "another-secret-key-0123456789"
+    try:
+        with pytest.raises(Invalid):  # made with another key: forged
+            checkin.verify_code(7, code, T0)
+    finally:
+        app.config["SECRET_KEY"] = other
+
+
+# -- the window and who may check in ---------------------------------------------------------
+
+
+def test_check_in_opens_and_closes_by_the_schools_rules(app, demo):
+    act = _today()
+    start = act.starts_at
+    with pytest.raises(Conflict) as early:
+        checkin.require_open(act, demo, start - timedelta(minutes=31))
+    local_open = to_local(start - timedelta(minutes=30), demo.timezone).strftime("%H:%M")
+    assert early.value.msg.code == "checkin.not_open_yet" and local_open in early.value.msg.english
+    checkin.require_open(act, demo, start - timedelta(minutes=30))
+    checkin.require_open(act, demo, start + timedelta(minutes=30))
+    with pytest.raises(Conflict) as late:
+        checkin.require_open(act, demo, start + timedelta(minutes=31))
+    assert late.value.msg.code == "checkin.closed"
+    schools.update_rules(demo, {"checkin_opens_minutes": 60, "checkin_closes_minutes": 10}, by=SYSTEM)
+    checkin.require_open(act, demo, start - timedelta(minutes=45))
+    with pytest.raises(Conflict):
+        checkin.require_open(act, demo, start + timedelta(minutes=11))
+
+
+def test_bad_window_rules_are_refused_and_change_nothing(app, demo):
+    for bad in ({"checkin_opens_minutes": -1}, {"checkin_closes_minutes": 2000}, {"quiet_hours_start": 24},
+                {"quiet_hours_end": 6.5}, {"checkin_opens_minutes": "30"}):
+        with pytest.raises(Invalid):
+            schools.update_rules(demo, bad, by=SYSTEM)
+    db.session.rollback()
+    assert demo.rule("checkin_opens_minutes") == 30 and demo.rule("quiet_hours_start") == 22
+
+
+def test_only_a_participant_checks_in_once_while_open(app, demo):
+    act = _today()
+    now = act.starts_at - timedelta(minutes=5)
+    first = checkin.check_in(act, user("teacher1"), now - timedelta(seconds=20), now)
+    again = checkin.check_in(act, user("teacher1"), now, now + timedelta(minutes=1))
+    assert again.id == first.id and count_checkins(act.id) == 3  # with the demo's two
+    with pytest.raises(Forbidden) as stranger:
+        checkin.check_in(act, user("teacher4"), now, now)  # not in the activity
+    assert stranger.value.msg.code == "checkin.not_participant"
+    with pytest.raises(Conflict):  # a scan kept too long before confirming
+        checkin.check_in(act, user("teacher5"), now - timedelta(minutes=6), now)
+    with pytest.raises(Conflict) as future:  # a future session: the window is not open yet
+        checkin.check_in(act, user("teacher5"), act.starts_at - timedelta(days=1), act.starts_at - timedelta(days=1))
+    assert future.value.msg.code == "checkin.not_open_yet"
+    held = activity("lecture", Phase.AWAITING_REVIEW)
+    member = db.session.execute(select(Participation).where(Participation.activity_id == held.id)).scalars().first()
+    with pytest.raises(Conflict) as closed:  # no longer open: attendance is the organizer's now
+        checkin.check_in(held, db.session.get(type(user("teacher1")), member.user_id), held.starts_at, held.starts_at)
+    assert closed.value.msg.code == "checkin.not_open_state"
+    assert count_checkins(act.id) == 3
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+def _screen_code(client, act_id: int) -> str:
+    state = client.get(f"/activities/{act_id}/checkin/screen.json").get_json()
+    assert state["open"] is True and "<svg" in state["svg"]
+    path = urlsplit(state["url"]).path
+    assert path.startswith(f"/checkin/{act_id}/")
+    return path
+
+
+def test_scan_log_in_confirm_marks_the_person_present(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        act = _today()
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+    screen = organizer.get(f"/activities/{act.id}/checkin/screen").get_data(as_text=True)
+    assert 'data-testid="checkin-count">2<' in screen and "<svg" in screen
+    phone = app.test_client()  # not logged in
+    scanned = phone.get(_screen_code(organizer, act.id))
+    assert scanned.status_code == 302 and scanned.headers["Location"].endswith(f"/checkin/{act.id}")
+    to_login = phone.get(f"/checkin/{act.id}")
+    assert to_login.status_code == 302 and "/login" in to_login.headers["Location"]
+    logged = phone.post("/login?next=" + f"/checkin/{act.id}", data={"username": "teacher1", "password": "yanxiu-demo"})
+    assert logged.status_code == 302 and logged.headers["Location"].endswith(f"/checkin/{act.id}")
+    page = phone.get(f"/checkin/{act.id}").get_data(as_text=True)
+    assert 'data-testid="checkin-submit"' in page and "王雅琴" in page
+    done = phone.post(f"/checkin/{act.id}")
+    assert done.status_code == 200 and 'data-testid="checkin-done"' in done.get_data(as_text=True)
+    assert organizer.get(f"/activities/{act.id}/checkin/screen.json").get_json()["count"] == 3
+    again = phone.get(f"/checkin/{act.id}").get_data(as_text=True)
+    assert 'data-testid="checkin-done"' in again  # and no second row
+    with app.app_context():
+        assert count_checkins(act.id) == 3
+
+
+def test_expired_forged_or_foreign_scans_are_refused_clearly_and_change_nothing(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        act = _today()
+        old = checkin.make_code(act.id, utcnow() - timedelta(seconds=90))
+        teacher = log_in(app.test_client(), user("teacher1"), school().id)
+        stranger = log_in(app.test_client(), user("teacher4"), school().id)
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+    r = teacher.get(f"/checkin/{act.id}/{old}")
+    assert r.status_code == 409 and "签到码已过期" in r.get_data(as_text=True)
+    r = teacher.get(f"/checkin/{act.id}/{old[:-2]}zz")
+    assert r.status_code == 404 and "签到码无效" in r.get_data(as_text=True)  # forged: no such code
+    assert teacher.get("/checkin/99999999999/1.abc").status_code == 404
+    r = teacher.get(f"/checkin/{act.id}")  # no scan in this browser: asked to scan
+    assert r.status_code == 200 and 'data-testid="checkin-need-scan"' in r.get_data(as_text=True)
+    assert teacher.post(f"/checkin/{act.id}").status_code == 200  # nothing to confirm
+    code = _screen_code(organizer, act.id)
+    stranger.get(code)
+    r = stranger.get(f"/checkin/{act.id}")
+    assert r.status_code == 403 and "你不是本活动的参与者" in r.get_data(as_text=True)
+    assert stranger.post(f"/checkin/{act.id}").status_code == 403
+    assert teacher.get(f"/activities/{act.id}/checkin/screen").status_code == 403  # not theirs to show
+    assert teacher.get(f"/activities/{act.id}/sign-in-sheet").status_code == 403
+    with app.app_context():
+        assert count_checkins(act.id) == 2
+
+
+def test_attendance_shows_check_ins_and_the_organizers_correction(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        act = _today()
+        act.starts_at = utcnow() - timedelta(minutes=20)  # it has begun: attendance may be recorded
+        act.ends_at = act.starts_at + timedelta(hours=2)
+        db.session.commit()
+        act_id = act.id
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+        ids = {u: user(u).id for u in ("teacher1", "teacher2", "teacher3", "teacher5", "teacher6", "reviewer")}
+    page = organizer.get(f"/activities/{act_id}/attendance").get_data(as_text=True)
+    assert re.search(r'data-testid="checked-in-teacher2">\d{4}-', page)
+    assert 'data-testid="checked-in-teacher1">—' in page
+    assert re.search(rf'name="attended-{ids["teacher2"]}"\s+value="2"', page)  # offered: full hours
+    assert re.search(rf'name="attended-{ids["teacher1"]}"\s+value=""', page)
+    form = {f"attended-{uid}": "2" for uid in ids.values()}
+    form[f"attended-{ids['teacher3']}"] = "0"  # checked in, but the organizer saw them leave
+    form[f"absent-{ids['teacher3']}"] = "2"
+    assert organizer.post(f"/activities/{act_id}/attendance", data=form).status_code == 302
+    page = organizer.get(f"/activities/{act_id}/attendance").get_data(as_text=True)
+    row = page.split('data-testid="checked-in-teacher3">', 1)[1].split("</td>", 1)[0]
+    assert "未到" in row or "recorded absent" in row or "记为缺席" in row
+    with app.app_context():
+        assert count_checkins(act_id) == 2  # the check-ins stay beside the record
+
+
+def test_the_sign_in_sheet_lists_everyone_by_pinyin_with_a_signature_column(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        act = _today()
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+    html = organizer.get(f"/activities/{act.id}/sign-in-sheet").get_data(as_text=True)
+    assert "签到表" in html and "签名" in html and html.count('class="sheet-signature"') == 7
+    order = re.findall(r'data-testid="sheet-row-(\w+)"', html)
+    # 何立新 He, 孙嘉怡 Sun, 王雅琴 Wang, 赵子涵 Zhao, 郑佳慧 Zheng, 周明轩 Zhou
+    assert order == ["teacher6", "teacher3", "teacher1", "teacher2", "teacher5", "reviewer"]

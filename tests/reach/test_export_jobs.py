@@ -1,0 +1,55 @@
+"""Long exports as jobs: the district ledger workbook written by the real worker with its
+progress in the database, downloadable only by the person who asked, and deleted after its
+time (then 410)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import CreditEntry, ExportJob
+from portal.services import export_jobs
+from portal.timeutil import current_school_year, utcnow
+from tests.reach.conftest import queued_config, wait_for
+from tests.reach.helpers import user
+from tests.support.sessions import log_in
+
+
+def test_the_worker_writes_the_ledger_workbook_for_the_one_who_asked(make_app, tmp_path):
+    from portal import jobs
+
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        year = current_school_year()
+        lines = db.session.execute(select(func.count(CreditEntry.id)).where(CreditEntry.school_year == year)).scalar_one()
+        district = log_in(app.test_client(), user("district"))
+        other = log_in(app.test_client(), user("admin"))
+    r = district.post("/district/export-job", data={"year": year, "ledger": "1"})
+    assert r.status_code == 302
+    page_url = r.headers["Location"]
+    job_id = int(page_url.rstrip("/").split("/")[-1])
+    page = district.get(page_url).get_data(as_text=True)
+    assert 'data-status="queued"' in page and 'data-testid="export-progress"' in page
+    assert district.get(f"/exports/{job_id}/file").status_code == 404  # not ready
+    with jobs.running_worker(app):
+        wait_for(lambda: district.get(f"/exports/{job_id}.json").get_json()["status"] == "done")
+    state = district.get(f"/exports/{job_id}.json").get_json()
+    assert state["percent"] == 100 and state["done_rows"] == lines and state["ready"]
+    download = district.get(state["url"])
+    assert download.status_code == 200
+    sheet = load_workbook(io.BytesIO(download.get_data()), read_only=True).worksheets[0]
+    assert len(list(sheet.iter_rows(values_only=True))) == lines + 1  # the header and every line
+    assert other.get(f"/exports/{job_id}").status_code == 404  # nobody else
+    assert other.get(f"/exports/{job_id}/file").status_code == 404
+    assert other.post("/district/export-job", data={"year": year, "ledger": "1"}).status_code == 403
+    with app.app_context():
+        assert export_jobs.remove_expired(utcnow()) == 0
+        assert export_jobs.remove_expired(utcnow() + timedelta(hours=25)) == 1
+        row = db.session.get(ExportJob, job_id)
+        assert row.status == "expired" and not (export_jobs.folder() / row.stored_name).exists()
+    assert district.get(f"/exports/{job_id}/file").status_code == 410
+    assert district.get("/exports/99999999999").status_code == 404

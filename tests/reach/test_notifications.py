@@ -1,0 +1,234 @@
+"""Notifications: review decisions, reminders and absence warnings reach people in the app and
+by email (a real local SMTP server, the real worker); retried jobs send nothing twice; an SMTP
+server that is down delays email without the web request waiting; quiet hours hold email."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from portal import jobs
+from portal.extensions import db
+from portal.models import Evidence, Notification, Participation, TransitionLog
+from portal.services import notifications, reminders, transitions
+from portal.services.delivery import DeliveryFailed, deliver_now, delivered, quiet_until
+from portal.timeutil import to_local, utcnow
+from tests.reach.conftest import wait_for
+from tests.reach.helpers import activity, notes, school, user
+from tests.support.sessions import log_in
+from workflows.definition import Phase
+
+NOON_UTC = datetime(2026, 12, 1, 4, 0)  # 12:00 in Shanghai: outside the default quiet hours
+
+
+def _return_held_lecture(comment: str = "请补充听课反思") -> int:
+    act = activity("lecture", Phase.AWAITING_REVIEW)
+    transitions.fire(act.id, school().id, user("reviewer"), "return", comment)
+    return db.session.execute(
+        select(TransitionLog.id).where(TransitionLog.activity_id == act.id).order_by(TransitionLog.id.desc())
+    ).scalars().first()
+
+
+def test_a_returned_activity_reaches_organizer_and_participants_by_app_and_email(queued_app, smtp, worker):
+    notifications.save_setting(user("teacher2").id, "wang@school.test", list(notifications.KINDS))
+    notifications.save_setting(user("organizer").id, "chen@school.test", list(notifications.KINDS))
+    _return_held_lecture()
+    wait_for(lambda: len(smtp.inbox.messages) >= 2)
+    returned = notes("returned")
+    names = sorted(user_id for user_id in (n.user_id for n in returned))
+    expected = sorted(user(u).id for u in ("organizer", "teacher1", "teacher2", "teacher3", "teacher4"))
+    assert names == expected  # the reviewer who decided is not told
+    [mail] = smtp.inbox.to("wang@school.test")
+    subject = str(mail["Subject"])
+    body = mail.get_content()
+    assert "请补充听课反思" in body and "被退回修改" in body and "赵子涵" in body  # in Chinese, the default
+    assert "https://yanxiu.test/activities/" in body and "被退回修改" in subject
+    assert subject
+    assert len(smtp.inbox.to("chen@school.test")) == 1
+
+
+def test_a_retried_job_sends_nothing_twice(queued_app, smtp):
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    log_id = _return_held_lecture()
+    first = reminders.review_decision(log_id)
+    assert len(first) == 5
+    assert reminders.review_decision(log_id) == []  # the job run again: no new notification
+    mine = [n for n in notes("returned", "teacher1")]
+    assert len(mine) == 1
+    assert deliver_now(mine[0].id, NOON_UTC) == ["email"]
+    assert deliver_now(mine[0].id, NOON_UTC) == []  # retried: already sent
+    assert len(smtp.inbox.to("t1@school.test")) == 1
+    assert delivered(mine[0].id)["email"] is not None
+
+
+def test_smtp_down_fails_the_job_keeps_nothing_claimed_and_a_retry_sends_once(queued_app, smtp):
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    reminders.review_decision(_return_held_lecture())
+    [note] = notes("returned", "teacher1")
+    smtp.stop()
+    with pytest.raises(DeliveryFailed):
+        deliver_now(note.id, NOON_UTC)
+    assert delivered(note.id) == {}  # the claim was given back: a retry will send
+    smtp.start()
+    assert deliver_now(note.id, NOON_UTC) == ["email"]
+    assert len(smtp.inbox.to("t1@school.test")) == 1
+
+
+def test_the_request_never_waits_for_smtp_and_the_worker_retries_until_it_is_back(make_app, tmp_path, smtp):
+    from tests.reach.conftest import queued_config
+
+    app = make_app(demo=True, **{**queued_config(tmp_path, smtp.port), "JOBS_RETRY_DELAY": 1})
+    smtp.stop()
+    with app.app_context():
+        notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+        act = activity("lecture", Phase.AWAITING_REVIEW)
+        reviewer = user("reviewer")
+        client = log_in(app.test_client(), reviewer, school().id)
+        response = client.post(f"/activities/{act.id}/trigger", data={"trigger": "return", "comment": "补充材料"})
+        assert response.status_code == 302  # answered while SMTP is down: the job is queued
+        assert jobs.queue(app).huey.pending_count() >= 1 and notes("returned") == []
+        with jobs.running_worker(app):
+            wait_for(lambda: notes("returned", "teacher1"))
+            [note] = notes("returned", "teacher1")
+            # the delivery job failed (SMTP down) and is waiting for its retry
+            wait_for(lambda: jobs.queue(app).huey.scheduled_count() >= 1)
+            assert smtp.inbox.messages == []
+            smtp.start()
+            wait_for(lambda: smtp.inbox.to("t1@school.test"))
+            wait_for(lambda: db.session.commit() or delivered(note.id).get("email"))
+        assert len(smtp.inbox.to("t1@school.test")) == 1
+
+
+def test_quiet_hours_hold_email_until_they_end(queued_app, smtp):
+    demo = school()
+    assert (demo.rule("quiet_hours_start"), demo.rule("quiet_hours_end")) == (22, 7)
+    night = datetime(2026, 12, 1, 15, 30)  # 23:30 in Shanghai
+    assert quiet_until(demo, night) == datetime(2026, 12, 1, 23, 0)  # 07:00 the next morning
+    assert quiet_until(demo, datetime(2026, 12, 1, 22, 59)) == datetime(2026, 12, 1, 23, 0)  # 06:59
+    assert quiet_until(demo, datetime(2026, 12, 1, 23, 0)) is None  # 07:00
+    assert quiet_until(demo, NOON_UTC) is None
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    reminders.review_decision(_return_held_lecture())
+    [note] = notes("returned", "teacher1")
+    huey = jobs.queue(queued_app).huey
+    assert deliver_now(note.id, night) == []
+    held = [t for t in huey.pending() if t.name == "notifications.deliver" and t.args == (note.id,) and t.eta]
+    assert [t.eta for t in held] == [datetime(2026, 12, 1, 23, 0)]  # queued again for 07:00
+    assert smtp.inbox.messages == [] and delivered(note.id) == {}
+
+
+def test_a_kind_switched_off_is_not_emailed_but_stays_in_the_app(queued_app, smtp):
+    kinds = [k for k in notifications.KINDS if k != "returned"]
+    notifications.save_setting(user("teacher1").id, "t1@school.test", kinds)
+    reminders.review_decision(_return_held_lecture())
+    [note] = notes("returned", "teacher1")
+    assert deliver_now(note.id, NOON_UTC) == []
+    assert smtp.inbox.messages == [] and note.read_at is None
+
+
+def test_activity_tomorrow_is_told_once_by_the_schools_calendar(queued_app):
+    act = activity("lecture", Phase.OPEN)
+    day_before = act.starts_at - timedelta(days=1)
+    assert reminders.remind_tomorrow(act.starts_at - timedelta(days=3)) == []
+    made = reminders.remind_tomorrow(day_before)
+    mine = [n for n in notes("tomorrow") if n.params["title"] == act.title]
+    assert sorted(n.id for n in mine) == sorted(i for i in made if i in {n.id for n in mine})
+    assert len(mine) == 5  # four participants and the organizer
+    assert reminders.remind_tomorrow(day_before + timedelta(hours=1)) == []  # the next hourly run
+    [n] = [n for n in notes("tomorrow", "teacher1") if n.params["title"] == act.title]
+    assert n.params["time"] == to_local(act.starts_at, "Asia/Shanghai").strftime("%H:%M")
+    assert str(notifications.text(n)).startswith(act.title)
+
+
+def test_evidence_due_names_what_each_participant_still_owes(queued_app):
+    act = activity("observation", Phase.AWAITING_REVIEW)
+    observers = [p for p in db.session.execute(select(Participation).where(Participation.activity_id == act.id)).scalars()
+                 if p.role == "observer"]
+    assert observers
+    demo_told = [n for n in notes("evidence_due") if n.params["title"] == act.title]
+    assert sorted(n.user_id for n in demo_told) == sorted(p.user_id for p in observers)  # the demo's run
+    db.session.execute(delete(Notification).where(Notification.id.in_([n.id for n in demo_told])))
+    # one observer hands in the evaluation: they are not reminded
+    db.session.add(Evidence(activity_id=act.id, user_id=observers[0].user_id, kind="evaluation", title="评课稿",
+                            text="x" * 50, char_count=50, uploaded_by=observers[0].user_id))
+    db.session.commit()
+    reminders.remind_evidence(utcnow())
+    due = [n for n in notes("evidence_due") if n.params["title"] == act.title]
+    assert sorted(n.user_id for n in due) == sorted(p.user_id for p in observers[1:])
+    assert [k["zh"] for k in due[0].params["kinds"]] == ["评课稿"]
+    assert "评课稿" in str(notifications.text(due[0]))
+    assert reminders.remind_evidence(utcnow()) == []
+
+
+def test_absence_warning_at_the_threshold_and_again_at_the_limit(queued_app):
+    act = activity("lecture", Phase.CONFIRMED)
+    teacher = user("teacher3")
+
+    def absent(hours: str) -> None:
+        db.session.execute(update(Participation).where(
+            Participation.activity_id == act.id, Participation.user_id == teacher.id
+        ).values(absent_hours=Decimal(hours), attended_hours=Decimal("0")))
+        db.session.commit()
+
+    absent("2")
+    assert [n for n in notes("absence_warning", "teacher3")] == []
+    reminders.remind_absence(utcnow())
+    assert notes("absence_warning", "teacher3") == []  # below the school's warning threshold (3)
+    absent("3")
+    reminders.remind_absence(utcnow())
+    [warn] = notes("absence_warning", "teacher3")
+    assert warn.params["hours"] == "3" and warn.params["limit"] == "5"
+    reminders.remind_absence(utcnow())
+    assert len(notes("absence_warning", "teacher3")) == 1
+    db.session.execute(update(Participation).where(Participation.activity_id == act.id,
+                                                   Participation.user_id == teacher.id).values(absent_hours=Decimal("3")))
+    db.session.commit()
+
+
+def test_the_nav_shows_the_unread_count_and_marking_read_updates_it(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = user("teacher1")
+        mine = notes(username="teacher1")
+        assert len(mine) >= 2
+        client = log_in(app.test_client(), teacher, school().id)
+    page = client.get("/").get_data(as_text=True)
+    assert f'data-testid="unread-count">{len(mine)}<' in page
+    listing = client.get("/notifications").get_data(as_text=True)
+    assert f'data-testid="notification-{mine[0].id}"' in listing and 'data-unread="1"' in listing
+    assert client.post("/notifications/read", data={"id": str(mine[0].id)}).status_code == 302
+    page = client.get("/").get_data(as_text=True)  # the cached bar is keyed on the count
+    assert f'data-testid="unread-count">{len(mine) - 1}<' in page
+    client.post("/notifications/read", data={"id": ["abc", "99999999999", "-1"]})  # ignored, no error
+    client.post("/notifications/read", data={})  # an empty post: nothing
+    assert f'data-testid="unread-count">{len(mine) - 1}<' in client.get("/").get_data(as_text=True)
+    client.post("/notifications/read", data={"all": "1"})
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-testid="unread-count"' not in page
+    with app.app_context():
+        assert all(n.read_at is not None for n in notes(username="teacher1"))
+        assert any(n.read_at is None for n in notes(username="teacher2"))  # others' untouched
+
+
+def test_email_settings_page_refuses_a_bad_address_and_saves_a_good_one(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = user("teacher1")
+        client = log_in(app.test_client(), teacher, school().id)
+    page = client.get("/notifications/settings")
+    assert page.status_code == 200 and "settings-kind-tomorrow" in page.get_data(as_text=True)
+    bad = client.post("/notifications/settings", data={"email": "not an address", "email_kinds": ["tomorrow"]})
+    assert bad.status_code == 422 and 'data-testid="error-email"' in bad.get_data(as_text=True)
+    bad = client.post("/notifications/settings", data={"email": "a@b.cn", "email_kinds": ["nonsense"]})
+    assert bad.status_code == 422
+    with app.app_context():
+        assert notifications.setting(teacher.id).email == ""
+    ok = client.post("/notifications/settings", data={"email": " wang@school.cn ", "email_kinds": ["tomorrow", "returned"]})
+    assert ok.status_code == 302
+    with app.app_context():
+        row = notifications.setting(teacher.id)
+        assert row.email == "wang@school.cn"
+        assert notifications.wants_email(row, "returned") and not notifications.wants_email(row, "credited")

@@ -1,0 +1,70 @@
+"""Dates as a Chinese user writes them (2026-12-04 or 2026年12月4日), whatever the browser's
+locale: the forms use text inputs (no datetime-local, which shows 12/04/2026 in en-US) and the
+server reads both spellings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Activity, User
+from portal.timeutil import BIRTH_YEARS, iso_local_text, parse_day
+
+
+@pytest.mark.parametrize("text", ["2026-12-04", "2026/12/4", "2026.12.04", "2026年12月4日", " 2026 年 12 月 4 日 "])
+def test_days_written_several_ways(text):
+    assert parse_day(text) == date(2026, 12, 4)
+
+
+@pytest.mark.parametrize("text", ["", "2026-13-01", "2026年2月30日", "04/12/2026", "1970-05-01", "明天", None, 20261204])
+def test_not_a_day(text):
+    assert parse_day(text) is None
+
+
+def test_birth_dates_reach_back():
+    assert parse_day("1970年5月1日", BIRTH_YEARS) == date(1970, 5, 1)
+
+
+@pytest.mark.parametrize("text", ["2026年12月4日 14:00", "2026-12-04 14:00", "2026/12/4 14:00", "2026-12-04T14:00",
+                                  "2026年12月4日14时00分"])
+def test_date_and_time(text):
+    assert iso_local_text(text) == "2026-12-04T14:00"
+
+
+def test_plan_form_takes_chinese_dates(site, as_user):
+    c = as_user("organizer")
+    page = c.get("/activities/new/lecture").get_data(as_text=True)
+    assert 'type="datetime-local"' not in page and 'placeholder="2026-12-04 14:00"' in page
+    with site.app_context():
+        t5 = db.session.execute(select(User.id).where(User.username == "teacher5")).scalar_one()
+    r = c.post("/activities/new/lecture", data={
+        "title": "日期测试讲座", "starts_at": "2026年12月4日 14:00", "ends_at": "2026/12/4 16:00", "hours": "2",
+        "details-topic": "作业设计", f"role-{t5}": "attendee",
+    })
+    assert r.status_code == 302, r.get_data(as_text=True)[-3000:]
+    with site.app_context():
+        act = db.session.execute(select(Activity).where(Activity.title == "日期测试讲座")).scalar_one()
+        assert (act.starts_at.month, act.starts_at.day, act.starts_at.hour) == (12, 4, 6)  # 14:00 in Shanghai
+    r = c.post("/activities/new/lecture", data={"title": "坏日期", "starts_at": "12月4日下午", "ends_at": "", "hours": "2"})
+    assert r.status_code == 422 and 'data-testid="error-starts_at"' in r.get_data(as_text=True)
+
+
+def test_staff_birth_date_and_audit_filter(site, as_user):
+    c = as_user("admin")
+    page = c.get("/admin/staff").get_data(as_text=True)
+    assert 'type="date"' not in page
+    r = c.post("/admin/staff", data={"username": "date.person", "name": "日期人", "password": "password-123",
+                                     "gender": "F", "birth_date": "1976年3月8日", "roles": ["teacher"]})
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    with site.app_context():
+        born = db.session.execute(select(User.birth_date).where(User.username == "date.person")).scalar_one()
+    assert born == date(1976, 3, 8)
+    r = c.post("/admin/staff", data={"username": "date.bad", "name": "坏", "password": "password-123",
+                                     "birth_date": "3/8/1976", "roles": ["teacher"]})
+    assert r.status_code == 422 and "2026年12月4日" in r.get_data(as_text=True)
+    audit = c.get("/admin/audit?from=2026年1月1日&to=2099-12-31")
+    assert audit.status_code == 200 and 'type="date"' not in audit.get_data(as_text=True)
+    assert c.get("/admin/audit?from=2026年13月1日").status_code == 422

@@ -1,0 +1,86 @@
+"""What a school user reads: refusals beside the action, in words, with the page's own URL
+kept; no English codes (type keys, triggers, states, evidence kinds) on Chinese pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Activity
+from portal.timeutil import utcnow
+
+CODE_IN_BRACKETS = re.compile(r"[（(](?:article|reflection|evaluation|handbook|meeting_log|report|[a-z_]{4,})[)）]")
+ASCII_WORD = re.compile(r"[A-Za-z_]{4,}")
+
+
+def _cells(html: str, column: str) -> list[str]:
+    return re.findall(rf'<td class="col-{column}">([^<]*)</td>', html)
+
+
+def test_a_refused_step_is_shown_in_place_beside_the_buttons(site, as_user):
+    with site.app_context():
+        act_id = db.session.execute(
+            select(Activity.id).where(Activity.state == "planned", Activity.starts_at > utcnow() + timedelta(days=1))
+        ).scalars().first()
+    c = as_user("organizer")
+    page = c.get(f"/activities/{act_id}").get_data(as_text=True)
+    assert f'action="/activities/{act_id}#actions"' in page and f"/activities/{act_id}/trigger" not in page
+    r = c.post(f"/activities/{act_id}", data={"trigger": "hold", "comment": ""})
+    assert r.status_code in (409, 422)  # rendered in place: the address stays /activities/<id>
+    html = r.get_data(as_text=True)
+    assert 'id="actions"' in html, html[-3000:]
+    actions = html.split(' id="actions"')[1].split("</section>")[0]
+    assert 'data-testid="trigger-error"' in actions
+    error = actions.split('data-testid="trigger-error"')[1].split("</div>")[0]
+    assert not ASCII_WORD.search(re.sub(r"<[^>]+>", "", error)), error
+
+
+def test_review_refusals_sit_on_the_card_in_words(site, as_user):
+    with site.app_context():
+        held = list(db.session.execute(select(Activity.id).where(Activity.state == "held")).scalars())
+    reviewer = as_user("reviewer")
+    r = reviewer.post("/review/bulk", data={"action": "approve", "ids": [str(i) for i in held]})
+    assert r.status_code == 302
+    html = reviewer.get("/review").get_data(as_text=True)
+    with site.app_context():
+        refused = list(db.session.execute(
+            select(Activity.id).where(Activity.id.in_(held), Activity.state == "held")).scalars())
+    assert refused
+    for act_id in refused:
+        card = html.split(f'id="activity-{act_id}"')[1].split('class="card mb-3"')[0]
+        assert 'data-testid="flash-danger"' in card
+        message = card.split('data-testid="flash-danger"')[1].split("</div>")[0]
+        assert not CODE_IN_BRACKETS.search(message), message
+        assert f"活动 {act_id}" not in message and str(act_id) not in re.sub(r"\d+/\d+", "", message)
+    # one refusal, by its own decide form: back at the card, anchored
+    r = reviewer.post(f"/review/{refused[0]}", data={"action": "approve"})
+    assert r.headers["Location"].endswith(f"/review#activity-{refused[0]}")
+
+
+def test_no_english_codes_on_chinese_pages(site, as_user):
+    admin = as_user("admin")
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    for column in ("type_key", "trigger", "from_state", "to_state"):
+        cells = _cells(html, column)
+        assert cells, column
+        assert not any(ASCII_WORD.search(c) for c in cells), (column, cells[:5])
+    ledger = admin.get("/admin/audit?view=ledger").get_data(as_text=True)
+    assert not any(ASCII_WORD.search(c) for c in _cells(ledger, "kind") + _cells(ledger, "role"))
+    types = admin.get("/admin/types").get_data(as_text=True)
+    for key in ("lecture", "mentorship", "observation"):
+        assert f">{key}<" not in types
+    queue = as_user("reviewer").get("/review").get_data(as_text=True)
+    for code in ("handbook 1", "meeting_log 1", "reflection 1", "(handbook"):
+        assert code not in queue
+    assert "/activities/" in queue and "《" in queue  # the demo's evidence has titles in words
+
+
+def test_audit_filter_errors_in_words(as_user):
+    r = as_user("admin").get("/admin/audit?from=yesterday&activity=-3")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "请写成 2026-10-15 或 2026年10月15日" in html and "请填正整数" in html
+    assert "a date such" not in html and "<code>from</code>" not in html

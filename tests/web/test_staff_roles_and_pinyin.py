@@ -1,0 +1,71 @@
+"""Staff: an admin changes an existing person's roles (the answer beside that person's row),
+and every list of people is in pinyin order (何 he, 孙 sun, 吴 wu, 周 zhou), not code point."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Membership, User
+from portal.services import credits, staff
+from portal.sorting import by_pinyin, pinyin_key
+from tests.support import factories as f
+
+
+def _roles(site, username: str) -> set[str]:
+    with site.app_context():
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+        return set(db.session.execute(
+            select(Membership.role).where(Membership.user_id == user.id, Membership.active.is_(True))
+        ).scalars())
+
+
+def _id(site, username: str) -> int:
+    with site.app_context():
+        return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
+
+
+def test_admin_changes_roles_and_reads_the_answer_beside_the_row(site, as_user):
+    c = as_user("admin")
+    uid = _id(site, "teacher1")
+    r = c.post(f"/admin/staff/{uid}/roles", data={"roles": ["teacher", "organizer"]})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/admin/staff#staff-row-{uid}")
+    assert _roles(site, "teacher1") == {"teacher", "organizer"}
+    html = c.get("/admin/staff").get_data(as_text=True)
+    row = html.split(f'id="staff-row-{uid}"')[1].split("</tr>")[0]
+    assert 'data-testid="roles-success"' in row
+    # back to teacher only; the organizer membership is switched off, not deleted
+    c.post(f"/admin/staff/{uid}/roles", data={"roles": ["teacher"]})
+    assert _roles(site, "teacher1") == {"teacher"}
+    # no role at all, an unknown role, one's own roles: refused in words beside the row, nothing changed
+    for data, target in (({}, uid), ({"roles": ["boss"]}, uid), ({"roles": ["teacher"]}, _id(site, "admin"))):
+        c.post(f"/admin/staff/{target}/roles", data=data)
+        html = c.get("/admin/staff").get_data(as_text=True)
+        row = html.split(f'id="staff-row-{target}"')[1].split("</tr>")[0]
+        assert 'data-testid="roles-danger"' in row
+        assert "boss" not in row and "roles" not in row.split('data-testid="roles-danger"')[1].split("</div>")[0]
+    assert _roles(site, "teacher1") == {"teacher"}
+    assert "school_admin" in _roles(site, "admin")
+
+
+def test_teacher_may_not_change_roles(site, as_user):
+    r = as_user("teacher2").post(f"/admin/staff/{_id(site, 'teacher1')}/roles", data={"roles": ["school_admin"]})
+    assert r.status_code == 403
+    assert _roles(site, "teacher1") == {"teacher"}
+
+
+def test_pinyin_order():
+    names = ["周建国", "孙丽华", "吴晓燕", "何立新", "安然"]
+    assert sorted(names) != by_pinyin(names, str)  # code point order is not the reader's order
+    assert by_pinyin(names, str) == ["安然", "何立新", "孙丽华", "吴晓燕", "周建国"]
+    assert pinyin_key("Zhang Wei") < pinyin_key("张伟x")
+
+
+def test_lists_of_people_in_pinyin_order(app):
+    s = f.school("PY", types=("lecture",))
+    for i, name in enumerate(["周建国", "孙丽华", "吴晓燕", "何立新"]):
+        f.person(s, f"py{i}", "teacher", name=name)
+    expected = ["何立新", "孙丽华", "吴晓燕", "周建国"]
+    assert [u.display_name for u in credits.school_teachers(s.id)] == expected
+    assert [m.user.display_name for m in staff.list_staff(s.id)] == expected
+    assert [ty.user.display_name for ty in credits.school_summary(s, "2026-2027")] == expected
