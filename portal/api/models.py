@@ -111,6 +111,17 @@ class Query(Parameters):
     model_config = ConfigDict(extra="forbid")
 
 
+def subclasses(base: type[BaseModel]) -> list[type[BaseModel]]:
+    """Every model derived from ``base``, wherever declared (``models_<area>`` modules too)."""
+    out: list[type[BaseModel]] = []
+    stack = list(base.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        out.append(cls)
+        stack.extend(cls.__subclasses__())
+    return out
+
+
 class Out(BaseModel):
     """A response body; an optional field that was not given is left out (not ``null``)."""
 

@@ -191,7 +191,7 @@ def document(app: Flask) -> dict[str, Any]:
     for model in (models.SchoolSummary,):  # in a response of several media types, which spectree cannot declare
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
         doc["components"]["schemas"].update({**schema.pop("$defs", {}), model.__name__: schema})
-    for name in [n for n, m in vars(models).items() if isinstance(m, type) and issubclass(m, models.Parameters)]:
+    for name in [m.__name__ for m in models.subclasses(models.Parameters)]:
         doc["components"]["schemas"].pop(name, None)  # spectree lists them as parameters
     doc["components"]["schemas"] = typed_schemas.document_components(
         doc["components"]["schemas"], types, [r.engine.definition for r in reg.types.values()]

@@ -145,4 +145,6 @@ def refuse(req: Request, _resp: Any, error: Exception | None, _instance: Any, _a
     if not isinstance(error, ValidationError):
         return
     model = getattr(models, str(error.title), None)
+    if model is None:  # a query model of an area's own module (``models_<area>``)
+        model = next((m for m in models.subclasses(models.Query) if m.__name__ == str(error.title)), None)
     raise invalid(error, model if isinstance(model, type) and issubclass(model, BaseModel) else None)
