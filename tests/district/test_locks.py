@@ -109,3 +109,28 @@ def test_the_cli_is_refused_too(app, world, locked):
     assert r.exit_code == 0, r.output
     r = runner.invoke(args=["activity", "fire", str(world.act.id), "revoke", "--comment", "命令行", "--as", "rev"])
     assert r.exit_code == 0, r.output
+
+
+def _stored_rows(world) -> dict[int, tuple]:
+    from portal.services import teacher_years
+
+    return {row[2]: row for row in teacher_years.stored(YEAR) if row[0] == world.s1.id}
+
+
+def test_teacher_year_rows_of_a_locked_year_stay_as_accepted(world, locked):
+    """The stored teacher-year rows (``teacher_years``) of a year the district accepted do not
+    move when the school's rules change; once reopened, the same change is kept up as usual."""
+    from portal.services import schools
+
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    t1 = world.staff["t1"].id
+    before = _stored_rows(world)
+    assert before[t1][8] == "short"  # 4 hours credited, the requirement is higher
+    schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
+    db.session.commit()
+    assert _stored_rows(world) == before
+    assert {row["user_id"]: row["status"] for row in locked.rows}[t1] == "short"  # the frozen snapshot too
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
+    db.session.commit()
+    assert _stored_rows(world)[t1][8] == "met"
