@@ -47,6 +47,7 @@ from portal.models import (
     TransitionLog,
     User,
 )
+from portal.models.school import default_district_id
 from portal.registry import RegisteredType, registry
 from portal.services import teacher_years
 from portal.services.details import json_to_formdata, validate_details
@@ -228,7 +229,8 @@ class DistrictGenerator:
         [school_id] = _insert_returning_ids(
             conn,
             School.__table__,
-            [{"code": code, "name": name, "timezone": "Asia/Shanghai", "rules": {}, "created_at": self.now}],
+            [{"code": code, "name": name, "timezone": "Asia/Shanghai", "rules": {}, "created_at": self.now,
+              "district_id": default_district_id(conn), "district_rules": {}}],
         )
         _insert(
             conn,

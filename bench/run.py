@@ -49,7 +49,8 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = ("bare", "teacher home", "school summary", "review queue", "activity page", "activities list", "district")
+PAGES = ("bare", "teacher home", "school summary", "review queue", "activity page", "activities list", "district",
+         "district dashboard", "submissions queue")
 COLD = {
     "teacher home (cache off)": "teacher home",
     "school summary (cache off)": "school summary",
@@ -173,6 +174,7 @@ class Targets:
     admin: str = "g0001-t001"
     reviewer: str = "g0001-t002"
     district: str = ""
+    district_reviewer: str = ""
     activity_id: int = 0
 
     def url(self, page: str) -> tuple[str | None, str]:
@@ -185,6 +187,8 @@ class Targets:
             "activity page": (self.admin, f"/activities/{self.activity_id}"),
             "activities list": (self.admin, "/activities"),
             "district": (self.district, "/district"),
+            "district dashboard": (self.district, "/district/dashboard"),
+            "submissions queue": (self.district_reviewer, "/district/submissions"),
         }[page]
 
 
@@ -208,8 +212,39 @@ def find_targets(app) -> Targets:
         district = db.session.execute(select(User.username).where(User.username == "bench-district")).scalar()
         if district is None:
             users.create_user("bench-district", "bench-password", "区教研员", None, ["district_admin"])
+        if users.by_username("bench-dreviewer") is None:
+            users.create_user("bench-dreviewer", "bench-password", "区审核员", None, ["district_reviewer"])
+        _submitted_years()
         db.session.remove()
-    return Targets(activity_id=busiest, district="bench-district")
+    return Targets(activity_id=busiest, district="bench-district", district_reviewer="bench-dreviewer")
+
+
+def _submitted_years() -> None:
+    """Every generated school has submitted the current year (its figures as the queue and the
+    dashboard read them: aggregate columns; the frozen teacher rows are left empty here)."""
+    from decimal import Decimal
+
+    from sqlalchemy import func, insert, select
+
+    from portal.database import write_transaction
+    from portal.extensions import db
+    from portal.models import Membership, School, YearSubmission
+    from portal.timeutil import current_school_year, utcnow
+
+    if db.session.scalar(select(func.count(YearSubmission.id))):
+        return
+    year = current_school_year()
+    admin = db.session.execute(select(Membership.user_id).where(Membership.role == "school_admin")).scalars().first()
+    schools = db.session.execute(select(School.id, School.district_id)).all()
+    now = utcnow()
+    with write_transaction() as s:
+        s.execute(insert(YearSubmission), [
+            {"district_id": did, "school_id": sid, "school_year": year, "semester": 0, "round": 1,
+             "status": "submitted", "teachers": 100, "met": 60, "short": 30, "not_recognised": 5, "exempt": 5,
+             "total_hours": Decimal("5000"), "by_type": {}, "rows": [], "summary_xlsx": b"", "comment": "",
+             "teacher_comments": {}, "submitted_by": admin, "submitted_at": now}
+            for sid, did in schools
+        ])
 
 
 # -- SQL statements per page ----------------------------------------------------------------

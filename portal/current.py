@@ -21,7 +21,7 @@ from portal.services import access
 def _load() -> None:
     if "yanxiu_school" in g.__dict__:
         return
-    g.yanxiu_school, g.yanxiu_roles, g.yanxiu_schools = None, frozenset(), []
+    g.yanxiu_school, g.yanxiu_roles, g.yanxiu_schools, g.yanxiu_district = None, frozenset(), [], None
     if not current_user.is_authenticated:
         return
     known = g.pop("yanxiu_memberships", None)
@@ -29,7 +29,7 @@ def _load() -> None:
         schools, district = known[1], known[2]
     else:  # e.g. an API token user: one query
         schools, district = access.schools_and_district_role(current_user.id)
-    g.yanxiu_schools = schools
+    g.yanxiu_schools, g.yanxiu_district = schools, district
     wanted = session.get("school_id")
     chosen = access.school_in_context(schools, district, school_id=wanted)
     if chosen is None and schools:  # none chosen yet (or no longer theirs): their first school
@@ -39,10 +39,12 @@ def _load() -> None:
         if wanted != chosen[0].id:  # an unchanged session is not signed and sent again
             session["school_id"] = chosen[0].id
     elif district:
-        g.yanxiu_roles = frozenset({"district_admin"})
+        g.yanxiu_roles = district.roles
 
 
-def remember_memberships(user_id: int, schools: access.SchoolRoles, district: bool, unread: int = 0) -> None:
+def remember_memberships(
+    user_id: int, schools: access.SchoolRoles, district: access.DistrictSeat | None, unread: int = 0
+) -> None:
     """Keep what the login loader read with the user, so :func:`_load` needs no query."""
     g.yanxiu_memberships = (user_id, schools, district)
     g.yanxiu_unread = (user_id, unread)
@@ -69,6 +71,12 @@ def current_school() -> School | None:
 def current_roles() -> frozenset[str]:
     _load()
     return g.yanxiu_roles
+
+
+def current_district() -> access.DistrictSeat | None:
+    """The viewer's district and district roles (None: they hold none)."""
+    _load()
+    return g.yanxiu_district
 
 
 def user_schools() -> list[tuple[School, list[str]]]:

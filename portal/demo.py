@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, School, User
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
-from portal.timeutil import school_year_of, to_local, utcnow
+from portal.timeutil import current_school_year, school_year_of, to_local, utcnow
 from workflows.definition import OWNER, Phase, Transition
 
 DEMO_PASSWORD = "yanxiu-demo"
@@ -30,6 +30,7 @@ STAFF = [
     ("teacher6", "何立新", ["teacher"], "M", date(1970, 2, 27)),
 ]
 DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
+DISTRICT_REVIEWER = ("dreviewer", "钱静怡", ["district_reviewer"], "F", date(1979, 10, 6))  # 区教师发展中心
 
 
 # One demo activity of each type in each phase: how far along it is, and when it starts (days).
@@ -111,8 +112,8 @@ def demo_school() -> School:
         schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
     for username, name, roles, gender, born in STAFF:
         users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born)
-    username, name, roles, gender, born = DISTRICT
-    users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
+    for username, name, roles, gender, born in (DISTRICT, DISTRICT_REVIEWER):
+        users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
     return school
 
 
@@ -176,6 +177,7 @@ def load_demo(today: datetime | None = None) -> School:
     from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
 
     demo_year.load(school, now)
+    _plan_and_submission(school)  # after every change of the year: the submission freezes it
     from portal import demo_reach
 
     demo_reach.load(school, now)  # notifications, the check-in screen
@@ -196,6 +198,43 @@ def _demo_writing(school: School) -> None:
     teacher = _user("teacher1")
     for kind, title, text in DEMO_WRITING:
         writing.add_writing(school, teacher, kind, title, text)
+
+
+def _plan_and_submission(school: School) -> None:
+    """The DEMO school's annual plan of this year (sent to the district) and this year's figures
+    submitted to the district, waiting for its reviewer."""
+    from portal.services import access, school_plans, submissions
+
+    admin = access.actor(_user("admin").id, school.id)
+    year = current_school_year(school.timezone)
+    lines = [
+        {"type": key, "month": month, "title": f"{registry().types[key].type.name_zh}（{month}月）", "hours": "3",
+         "responsible": "教科室"}
+        for key, month in zip(registry().keys(), (10, 11, 12, 3, 4, 5), strict=False)
+    ]
+    school_plans.save_plan(school, year, "聚焦课堂教学改进，提升作业设计与命题能力。", "50", lines, by=admin)
+    school_plans.submit_plan(school, year, by=admin)
+    submissions.submit(school, year, by=admin)
+
+
+def walk(act: Activity, organizer: User, reviewer: User, phase: Phase) -> None:
+    """Take a demo activity along its type's workflow to ``phase`` (its own states too), with
+    the evidence and attendance each step's guards ask for."""
+    definition = registry().types[act.type_key].engine.definition
+    for step in definition.way_to(phase):
+        if definition.phase(step.dest) is Phase.CLOSED:
+            transitions.fire(act.id, act.school_id, organizer, step.trigger, "时间冲突，改期")
+            continue
+        _add_evidence(act, organizer, step)  # what the type's guards ask before it
+        if step.not_before_start:  # held: the attendance first
+            rows = [
+                {"user_id": p.user_id, "attended_hours": str(act.hours), "absent_hours": "0", "excused_hours": "0"}
+                for p, _ in activities.participants_with_users(act.id)
+            ]
+            rows[-1] = {**rows[-1], "attended_hours": str(act.hours - 1), "excused_hours": "1"}
+            activities.record_attendance(act, organizer, rows)
+        actor = organizer if OWNER in step.roles else reviewer
+        transitions.fire(act.id, act.school_id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
 
 
 def demo_counts() -> dict[str, int]:

@@ -20,12 +20,13 @@ from typing import Protocol
 from portal.errors import Forbidden
 from portal.messages import msg
 
-TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN, DISTRICT_ADMIN = (
+TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN, DISTRICT_ADMIN, DISTRICT_REVIEWER = (
     "teacher",
     "organizer",
     "reviewer",
     "school_admin",
     "district_admin",
+    "district_reviewer",  # 进修学校 / 教师发展中心: reviews the schools' submitted years
 )
 
 
@@ -114,20 +115,55 @@ def may_review(actor: Actor) -> bool:
 def may_read_record(actor: Actor, teacher_id: int) -> bool:
     """A teacher reads their own record; school admins, reviewers and the district anyone's —
     the same rule for the record page, its links and ``GET /api/v1/users/<id>/credits``."""
-    return actor.user_id == teacher_id or actor.has(SCHOOL_ADMIN, REVIEWER, DISTRICT_ADMIN)
+    return actor.user_id == teacher_id or actor.has(SCHOOL_ADMIN, REVIEWER, DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
 def may_read_certificate(actor: Actor) -> bool:
     """The 学分认定表 of an activity."""
-    return actor.has(SCHOOL_ADMIN, REVIEWER, ORGANIZER, DISTRICT_ADMIN)
+    return actor.has(SCHOOL_ADMIN, REVIEWER, ORGANIZER, DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
 def may_export(actor: Actor) -> bool:
     """The school's 学时汇总表 (page, CSV, XLSX, API)."""
-    return actor.has(SCHOOL_ADMIN, REVIEWER, DISTRICT_ADMIN)
+    return actor.has(SCHOOL_ADMIN, REVIEWER, DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
 def may_view_district(actor: Actor) -> bool:
+    """The district's pages: its schools, submissions, dashboard and exports (scoped to the
+    actor's own district by the services)."""
+    return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
+# -- the year submitted to the district --------------------------------------------------------
+
+
+def may_submit_year(actor: Actor) -> bool:
+    """Submit the school year (or semester) to the district, and submit it again after a return."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_decide_submission(actor: Actor) -> bool:
+    """Accept a submitted year (which locks it) or return it with comments."""
+    return actor.has(DISTRICT_REVIEWER)
+
+
+def may_reopen_year(actor: Actor) -> bool:
+    """Reopen an accepted, locked year (always with a reason)."""
+    return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
+def may_write_school_plan(actor: Actor) -> bool:
+    """Write the school's annual plan (年度校本研修计划) and send it to the district."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_decide_school_plan(actor: Actor) -> bool:
+    """Accept a school's annual plan or return it with a comment (district staff)."""
+    return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
+def may_administer_district(actor: Actor) -> bool:
+    """The district's defaults, its schools and their admins, types enabled district-wide."""
     return actor.has(DISTRICT_ADMIN)
 
 

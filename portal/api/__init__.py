@@ -14,7 +14,14 @@ from portal.api.errors import init_error_handling
 
 
 def init_app(app: Flask) -> None:
-    from portal.api import views_activities, views_auth, views_school, views_writing, views_year  # noqa: F401  (routes)
+    from portal.api import (  # noqa: F401  (routes)
+        views_activities,
+        views_auth,
+        views_district,
+        views_school,
+        views_writing,
+        views_year,
+    )
     from portal.extensions import csrf
 
     csrf.exempt(bp)

@@ -19,3 +19,6 @@ def init_app(app: Flask) -> None:
     from portal.cli import cache as cache_cli
 
     cache_cli.register(app)
+    from portal.cli import district as district_cli
+
+    district_cli.register(app)

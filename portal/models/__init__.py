@@ -2,17 +2,26 @@
 
 from portal.models.activity import Activity, Evidence, Participation
 from portal.models.checkin import CalendarFeed, CheckIn, ExportJob
+from portal.models.district import (
+    District,
+    SchoolPlan,
+    SchoolPlanLine,
+    SubmissionEvent,
+    YearLock,
+    YearSubmission,
+)
 from portal.models.document import IssuedDocument
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.teacher_year import TeacherYearRow
-from portal.models.user import ROLES, SCHOOL_ROLES, Exemption, Membership, User
+from portal.models.user import DISTRICT_ROLES, ROLES, SCHOOL_ROLES, Exemption, Membership, User
 from portal.models.writing import OwnWriting
 from portal.models.year import DevelopmentPlan, GroupMember, Signup, SignupWindow, TeachingGroup
 
 __all__ = [
+    "DISTRICT_ROLES",
     "ROLES",
     "SCHOOL_ROLES",
     "Activity",
@@ -21,6 +30,7 @@ __all__ = [
     "CheckIn",
     "CreditEntry",
     "DevelopmentPlan",
+    "District",
     "Evidence",
     "Exemption",
     "GroupMember",
@@ -33,12 +43,17 @@ __all__ = [
     "NotificationSetting",
     "OwnWriting",
     "Participation",
+    "SchoolPlanLine",
     "School",
     "SchoolActivityType",
+    "SchoolPlan",
+    "SubmissionEvent",
     "TeacherYearRow",
     "Signup",
     "SignupWindow",
     "TeachingGroup",
     "TransitionLog",
     "User",
+    "YearLock",
+    "YearSubmission",
 ]

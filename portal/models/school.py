@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Connection,
+    DateTime,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from portal.extensions import Model
 from portal.timeutil import utcnow
@@ -30,6 +42,23 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     "books_per_semester": 1,
     "quotas_decide": False,  # an unmet writing quota makes the year "short"
 }
+#: Rules a district may set for its schools: a school may be stricter, never more lenient —
+#: raise the required hours (``RAISE_ONLY``), lower the absence limit.
+RAISE_ONLY = ("required_hours",)
+
+
+def district_rule(district_rules: dict[str, Any] | None, key: str) -> Any:
+    """The district's own setting of a school rule (None: the district set none)."""
+    if not district_rules or key not in DEFAULT_SCHOOL_RULES:
+        return None
+    return district_rules.get(key)
+
+
+def rules_of_district(settings: Any) -> dict[str, Any]:
+    """The school rules among a district's settings (what its schools copy)."""
+    if isinstance(settings, str):  # a JSON column read through text SQL on SQLite
+        settings = json.loads(settings or "{}")
+    return {k: v for k, v in (settings or {}).items() if k in DEFAULT_SCHOOL_RULES and v is not None}
 
 
 class School(Model):
@@ -41,6 +70,10 @@ class School(Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The district the school belongs to (a tenant); a school created without one joins the
+    # deployment's default district (:func:`default_district_id`). The column is nullable only
+    # because SQLite cannot add a NOT NULL foreign key to a table with rows; nothing writes NULL.
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True, nullable=True)
     # A new random stamp, set by database triggers whenever anything the school's pages show
     # changes (migration 3b9d0c4e2f61). Cached pages are keyed on it (``portal.page_cache``).
     # Random, not a counter: after a database is restored or rebuilt, old stamps do not recur.
@@ -48,8 +81,21 @@ class School(Model):
         BigInteger, default=lambda: secrets.randbits(62), server_default=text("0")
     )
 
+    # The district's own settings of school rules, as the school sees them (written by the
+    # district's settings service and at the school's creation): they bound the school's rules
+    # without a join or a query wherever a rule is read.
+    district_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
     def rule(self, key: str) -> Any:
-        return (self.rules or {}).get(key, DEFAULT_SCHOOL_RULES[key])
+        """The school's rule: its own value, else the district's, else the seeds' default —
+        never less strict than the district set (required hours at least the district's,
+        the absence limit at most the district's)."""
+        own = (self.rules or {}).get(key)
+        floor = district_rule(self.district_rules, key)
+        value = own if own is not None else floor if floor is not None else DEFAULT_SCHOOL_RULES[key]
+        if floor is None:
+            return value
+        return max(value, floor) if key in RAISE_ONLY else min(value, floor)
 
 
 class SchoolActivityType(Model):
@@ -63,3 +109,30 @@ class SchoolActivityType(Model):
     type_key: Mapped[str] = mapped_column(String(64))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def default_district_id(connection: Connection) -> int:
+    """The deployment's default district (code ``DEFAULT``, else the first), created if there is
+    none: where schools and district staff created without a district belong."""
+    from portal.models.district import DEFAULT_DISTRICT_CODE
+
+    found = connection.execute(
+        text("SELECT id FROM district ORDER BY CASE WHEN code = :code THEN 0 ELSE 1 END, id LIMIT 1"),
+        {"code": DEFAULT_DISTRICT_CODE},
+    ).scalar()
+    if found is None:
+        found = connection.execute(
+            text("INSERT INTO district (code, name, settings, created_at) VALUES (:code, :name, '{}', :now) RETURNING id"),
+            {"code": DEFAULT_DISTRICT_CODE, "name": "默认区", "now": utcnow()},
+        ).scalar_one()
+    return int(found)
+
+
+@event.listens_for(School, "before_insert")
+def _school_joins_default_district(_mapper: Mapper, connection: Connection, target: School) -> None:
+    if target.district_id is None:
+        target.district_id = default_district_id(connection)
+    if target.district_rules is None:
+        settings = connection.execute(text("SELECT settings FROM district WHERE id = :id"),
+                                      {"id": target.district_id}).scalar()
+        target.district_rules = rules_of_district(settings)

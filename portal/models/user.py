@@ -3,14 +3,28 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from portal.extensions import Model
 from portal.timeutil import utcnow
 
 SCHOOL_ROLES = ("teacher", "organizer", "reviewer", "school_admin")
-ROLES = (*SCHOOL_ROLES, "district_admin")
+#: Roles held in a district (区教育局, 进修学校 / 教师发展中心), not in a school.
+DISTRICT_ROLES = ("district_admin", "district_reviewer")
+ROLES = (*SCHOOL_ROLES, *DISTRICT_ROLES)
 
 
 class User(UserMixin, Model):
@@ -39,7 +53,7 @@ class User(UserMixin, Model):
 
 
 class Membership(Model):
-    """A role a user holds in a school (``school_id`` is NULL for a district admin)."""
+    """A role a user holds in a school, or (``school_id`` NULL, ``district_id`` set) in a district."""
 
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("user_id", "school_id", "role"),)
@@ -47,10 +61,20 @@ class Membership(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
+
+
+@event.listens_for(Membership, "before_insert")
+def _district_role_in_default_district(_mapper: Mapper, connection: Connection, target: Membership) -> None:
+    """A district role given without a district is held in the deployment's default district."""
+    if target.role in DISTRICT_ROLES and target.district_id is None:
+        from portal.models.school import default_district_id
+
+        target.district_id = default_district_id(connection)
 
 
 class Exemption(Model):

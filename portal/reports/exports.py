@@ -253,11 +253,14 @@ def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str) -> Row:
     ]
 
 
-def summary_rows(school: School, year: str, lang: str = "zh") -> Iterator[Row]:
-    """学时汇总表 of one school and year: header, then one row per teacher."""
+def summary_rows(
+    school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None
+) -> Iterator[Row]:
+    """学时汇总表 of one school and year: header, then one row per teacher (of
+    ``teacher_years`` when the caller has them already, as a submission to the district does)."""
     keys = credits.type_keys_for_year(year, school.id)
     yield _summary_header(keys, lang)
-    for ty in credits.school_summary(school, year):
+    for ty in credits.school_summary(school, year) if teacher_years is None else teacher_years:
         yield _summary_line(ty, keys, lang)
 
 
@@ -265,29 +268,37 @@ def stream_summary_csv(school: School, year: str, lang: str = "zh") -> Iterator[
     return stream_csv(summary_rows(school, year, lang))
 
 
-def summary_xlsx(school: School, year: str, lang: str = "zh") -> bytes:
-    return _xlsx_bytes(summary_rows(school, year, lang), f"{heading('summary', lang)} {year}",
+def summary_xlsx(
+    school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None
+) -> bytes:
+    return _xlsx_bytes(summary_rows(school, year, lang, teacher_years), f"{heading('summary', lang)} {year}",
                        widths={"A": 14, "B": 12})
 
 
 # -- district --------------------------------------------------------------------------------
 
 
-def _all_schools() -> list[School]:
-    return list(db.session.execute(select(School).order_by(School.code)).scalars())
+def _all_schools(district_id: int | None = None) -> list[School]:
+    q = select(School).order_by(School.code)
+    if district_id is not None:
+        q = q.where(School.district_id == district_id)
+    return list(db.session.execute(q).scalars())
 
 
-def district_rows(year: str, lang: str = "zh") -> Iterator[Row]:
-    """Every school's summary, one school at a time (memory bounded by the largest school)."""
+def district_rows(year: str, lang: str = "zh", district_id: int | None = None) -> Iterator[Row]:
+    """Every school's summary (of one district, or of all at the command line), one school at a
+    time (memory bounded by the largest school)."""
     keys = credits.type_keys_for_year(year)
     yield [heading("school_code", lang), heading("school", lang), *_summary_header(keys, lang)]
-    for school in _all_schools():
+    for school in _all_schools(district_id):
         for ty in credits.school_summary(school, year):
             yield [school.code, school.name, *_summary_line(ty, keys, lang)]
         db.session.expunge_all()  # drop the school's objects before the next one
 
 
-def ledger_rows(year: str, lang: str = "zh", school_id: int | None = None) -> Iterator[Row]:
+def ledger_rows(
+    year: str, lang: str = "zh", school_id: int | None = None, district_id: int | None = None
+) -> Iterator[Row]:
     """Every ledger line of the year (credits and reversals), streamed from the database."""
     lang = norm_lang(lang)
     yield [heading(k, lang) for k in (
@@ -311,6 +322,8 @@ def ledger_rows(year: str, lang: str = "zh", school_id: int | None = None) -> It
     )
     if school_id is not None:
         q = q.where(CreditEntry.school_id == school_id)
+    if district_id is not None:
+        q = q.where(School.district_id == district_id)
     types: dict[str, tuple[str, Any]] = {}
     kinds = {k: label(v, lang) for k, v in KINDS.items()}
     roles: dict[tuple[str, str], str] = {}
@@ -341,17 +354,20 @@ def _local_day(value: datetime, tz: str) -> str:
     return to_local(value, tz).date().isoformat()
 
 
-def stream_district_csv(year: str, lang: str = "zh", *, ledger: bool = False) -> Iterator[bytes]:
+def stream_district_csv(
+    year: str, lang: str = "zh", *, ledger: bool = False, district_id: int | None = None
+) -> Iterator[bytes]:
     """The district summary (or, with ``ledger``, every ledger line) as streamed CSV."""
-    return stream_csv(ledger_rows(year, lang) if ledger else district_rows(year, lang))
+    rows = ledger_rows(year, lang, district_id=district_id) if ledger else district_rows(year, lang, district_id)
+    return stream_csv(rows)
 
 
 def district_xlsx(
     year: str, path_or_stream: str | IO[bytes], lang: str = "zh", *, ledger: bool = False,
-    max_rows: int = XLSX_MAX_ROWS, engine: str | None = None,
+    max_rows: int = XLSX_MAX_ROWS, district_id: int | None = None, engine: str | None = None,
 ) -> int:
     """Write the district summary (or ledger lines) to an XLSX file; returns data rows."""
-    rows = ledger_rows(year, lang) if ledger else district_rows(year, lang)
+    rows = ledger_rows(year, lang, district_id=district_id) if ledger else district_rows(year, lang, district_id)
     title = f"{heading('ledger' if ledger else 'summary', lang)} {year}"
     return write_xlsx(rows, path_or_stream, title, max_rows=max_rows, widths={"B": 20}, engine=engine)
 

@@ -7,6 +7,7 @@ import tempfile
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -21,7 +22,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import default_exceptions
 
 from portal import policy
-from portal.current import allowed, current_actor, current_school, require_school
+from portal.current import allowed, current_actor, current_district, current_school, require_school
 from portal.errors import DomainError, Forbidden, Invalid
 from portal.hours import fmt
 from portal.i18n import lang_code
@@ -30,7 +31,7 @@ from portal.models import School
 from portal.page_cache import cached_part
 from portal.registry import registry
 from portal.reports import exports
-from portal.services import access, credits, exemptions, forecast, schools
+from portal.services import access, credits, districts, exemptions, forecast, schools
 from portal.timeutil import current_school_year, to_local, utcnow
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
@@ -80,12 +81,21 @@ def _type_names() -> dict[str, str]:
 # -- 学时汇总表 -------------------------------------------------------------------------------
 
 
+def _seat_district() -> int:
+    """The viewer's district (the views asking are for district staff only)."""
+    seat = current_district()
+    if seat is None:
+        abort(403)
+    return seat.district_id
+
+
 def _summary_school() -> School | None:
     """The school whose summary is asked for: the current school, or for a district admin
     the one named by ``?school=CODE`` (None: the district admin has still to pick one)."""
     code = request.args.get("school")
-    if policy.may_view_district(current_actor()) and (code or current_school() is None):
-        return access.school_by_code(code) if code else None
+    seat = current_district()
+    if seat is not None and policy.may_view_district(current_actor()) and (code or current_school() is None):
+        return districts.school_by_code(seat.district_id, code) if code else None
     return require_school()
 
 
@@ -102,7 +112,7 @@ def summary():
     school = _summary_school()
     if school is None:
         return render_template(
-            "reports/pick_school.html", district_schools=schools.all_schools(),
+            "reports/pick_school.html", district_schools=schools.all_schools(_seat_district()),
             year=credits.parse_year(request.args.get("year")),
         )
     year = _year(school.timezone)
@@ -210,7 +220,9 @@ def teacher_record(user_id: int):
 def district_export():
     year = credits.parse_year(request.args.get("year"))
     ledger = request.args.get("ledger") == "1"
-    body = stream_with_context(exports.stream_district_csv(year, _headings_lang(), ledger=ledger))
+    body = stream_with_context(
+        exports.stream_district_csv(year, _headings_lang(), ledger=ledger, district_id=_seat_district())
+    )
     name = f"district-{'ledger' if ledger else 'summary'}-{year}.csv"
     return Response(body, mimetype=CSV, headers=_attachment(name))
 
@@ -221,7 +233,7 @@ def district_export_xlsx():
     year = credits.parse_year(request.args.get("year"))
     ledger = request.args.get("ledger") == "1"
     spool = tempfile.TemporaryFile()  # write-only XLSX is assembled on disk, not in memory
-    exports.district_xlsx(year, spool, _headings_lang(), ledger=ledger)
+    exports.district_xlsx(year, spool, _headings_lang(), ledger=ledger, district_id=_seat_district())
     spool.seek(0)
     name = f"district-{'ledger' if ledger else 'summary'}-{year}.xlsx"
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)

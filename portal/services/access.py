@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -11,7 +12,7 @@ from portal import policy
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import Activity, Membership, School, User
+from portal.models import DISTRICT_ROLES, Activity, Membership, School, User
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
 from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
 
@@ -36,19 +37,51 @@ def is_district_admin(user_id: int) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class DistrictSeat:
+    """The district a person works for and their district roles there (district admin,
+    district reviewer). Every district page and query is scoped to ``district_id``: districts
+    are tenants, and nobody of one district sees a school of another."""
+
+    district_id: int
+    roles: frozenset[str]
+
+
+def district_seat(user_id: int) -> DistrictSeat | None:
+    """The person's district and district roles (None: they hold none)."""
+    rows = db.session.execute(
+        select(Membership.role, Membership.district_id).where(
+            Membership.user_id == user_id,
+            Membership.active.is_(True),
+            Membership.school_id.is_(None),
+            Membership.role.in_(DISTRICT_ROLES),
+        ).order_by(Membership.district_id)
+    ).all()
+    return _seat([(role, did) for role, did in rows])
+
+
+def _seat(rows: list[tuple[str, int | None]]) -> DistrictSeat | None:
+    """One district (the first by id, should a person hold roles in two)."""
+    held = [(did, role) for role, did in rows if role in DISTRICT_ROLES and did is not None]
+    if not held:
+        return None
+    first = min(did for did, _ in held)
+    return DistrictSeat(first, frozenset(role for did, role in held if did == first))
+
+
 SchoolRoles = list[tuple[School, list[str]]]
 
 
-def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, bool]:
-    """The schools a user belongs to with their roles there, and whether they are a district
-    admin (one query)."""
+def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, DistrictSeat | None]:
+    """The schools a user belongs to with their roles there, and their district seat, if any
+    (one query)."""
     rows = db.session.execute(
-        select(Membership.role, School)
+        select(Membership.role, School, Membership.district_id)
         .outerjoin(School, Membership.school_id == School.id)
         .where(Membership.user_id == user_id, Membership.active.is_(True))
         .order_by(School.code, Membership.role)
     ).all()
-    return _group_roles(rows)
+    return _group_roles([(role, school, did) for role, school, did in rows])
 
 
 # Built once: this runs on every request of a logged-in user, and building the statement
@@ -61,7 +94,7 @@ def _unread() -> Any:
 
 
 _USER_WITH_SCHOOLS = (
-    select(User, Membership.role, School, _unread())
+    select(User, Membership.role, School, Membership.district_id, _unread())
     .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
     .outerjoin(School, Membership.school_id == School.id)
     .where(User.id == bindparam("user_id"))
@@ -70,41 +103,46 @@ _USER_WITH_SCHOOLS = (
 )
 
 
-def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, bool, int]:
-    """A user with their schools, roles and district role, and how many notifications they
+def user_with_schools(user_id: int) -> tuple[User | None, SchoolRoles, DistrictSeat | None, int]:
+    """A user with their schools, roles and district seat, and how many notifications they
     have not read, in one query: what every page of a logged-in user needs first (the login
     loader runs it)."""
     rows = db.session.execute(_USER_WITH_SCHOOLS, {"user_id": user_id}).all()
     if not rows:
-        return None, [], False, 0
-    schools, district = _group_roles([(role, school) for _user, role, school, _n in rows if role is not None])
-    return rows[0][0], schools, district, int(rows[0][3] or 0)
+        return None, [], None, 0
+    schools, district = _group_roles(
+        [(role, school, did) for _user, role, school, did, _n in rows if role is not None]
+    )
+    return rows[0][0], schools, district, int(rows[0][4] or 0)
 
 
-def _group_roles(rows: Iterable[tuple[str, School | None]]) -> tuple[SchoolRoles, bool]:
+def _group_roles(rows: Iterable[tuple[str, School | None, int | None]]) -> tuple[SchoolRoles, DistrictSeat | None]:
     out: dict[int, tuple[School, list[str]]] = {}
-    district = False
-    for role, school in rows:
+    district_rows: list[tuple[str, int | None]] = []
+    for role, school, did in rows:
         if school is None:
-            district = district or role == "district_admin"
+            district_rows.append((role, did))
             continue
         out.setdefault(school.id, (school, []))[1].append(role)
-    return list(out.values()), district
+    return list(out.values()), _seat(district_rows)
 
 
 def school_in_context(
-    schools: SchoolRoles, district: bool, *, school_id: int | None = None, code: str | None = None
+    schools: SchoolRoles, district: DistrictSeat | None, *, school_id: int | None = None, code: str | None = None
 ) -> tuple[School, frozenset[str]] | None:
     """The school a request acts in and the person's roles there — the one rule for the pages
     (school chosen by id in the session) and the API (``X-School`` code): one of the person's
-    schools, or for a district admin any school named by code; ``district_admin`` is added to a
-    district admin's roles. None when the school named is not theirs."""
-    extra = {"district_admin"} if district else set()
+    schools, or for district staff any school of their district named by code; their district
+    roles are added. None when the school named is not theirs (another district's included)."""
+    extra = district.roles if district else frozenset()
     for school, roles in schools:
         if (school_id is not None and school.id == school_id) or (code is not None and school.code == code):
             return school, frozenset(roles) | extra
     if district and code is not None:
-        return school_by_code(code), frozenset(extra)
+        school = school_by_code(code)
+        if school.district_id != district.district_id:
+            raise NotFound(msg("school.no_code", code=repr(code)))
+        return school, extra
     return None
 
 

@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Msg, msg
 from portal.models import Activity, Evidence, Membership, Participation, School, User
-from portal.services import access, schools
+from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.sorting import by_pinyin
 from portal.textcount import chinese_count
@@ -307,6 +307,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     require_shared(act)
     _require_open(act, "attendance")
     _require_started(act, "attendance")
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)
     if not isinstance(rows, list) or not rows:
         raise Invalid(msg("attendance.not_list"), {"attendance": msg("attendance.not_list")})
     parts = {

@@ -17,7 +17,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Exemption, School, User
-from portal.services import access, teacher_years
+from portal.services import access, locks, teacher_years
 from portal.services.credits import parse_year
 from portal.sorting import by_pinyin
 from portal.timeutil import utcnow
@@ -71,6 +71,7 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
     policy.require_not_self(actor.id, target.id)  # may_exempt: never one's own year
     if fields:
         raise Invalid(msg("exemption.refused"), fields)
+    locks.require_unlocked(school.id, year_text)
     with write_transaction() as s:
         row = _existing(school, target, year_text)
         if row is None:
@@ -92,6 +93,7 @@ def clear_exemption(school: School, actor: User, user_id: object, year: object) 
         raise Invalid(msg("year.required"), {"year": msg("year.required")})
     target = _target(school, user_id)
     policy.require_not_self(actor.id, target.id)
+    locks.require_unlocked(school.id, year_text)
     with write_transaction() as s:
         row = _existing(school, target, year_text)
         if row is None:

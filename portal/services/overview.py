@@ -318,15 +318,15 @@ class SchoolRow:
         return self.met / self.assessed if self.assessed else 0.0
 
 
-def district_overview(year: str, subset: list[School] | None = None) -> list[SchoolRow]:
-    """One row per school (of ``subset``, else every school): staff, teachers by status, hours
-    credited in ``year``.
+def district_overview(year: str, subset: list[School] | None = None, district_id: int | None = None) -> list[SchoolRow]:
+    """One row per school (of ``subset``, else every school of ``district_id``, else every
+    school): staff, teachers by status, hours credited in ``year``.
 
     Each school's figures are cached under its data stamp (``portal.page_cache``); only the
     schools whose data changed since are computed again, together, by
     :func:`_district_figures`.
     """
-    chosen = schools.all_schools() if subset is None else subset
+    chosen = schools.all_schools(district_id) if subset is None else subset
     figures = cached_per_school("district-row", chosen, (year,), lambda changed: _district_figures(changed, year))
     return [SchoolRow(s, *figures[s.id]) for s in chosen]
 
@@ -336,11 +336,13 @@ SCHOOL_KEYS = (Key(School.code, str),)
 
 
 def district_page(year: str, after: str | None = None, before: str | None = None,
-                  size: int | None = None) -> Page[SchoolRow]:
-    """A page of the district table, schools by code (keyset: a district has a thousand)."""
+                  size: int | None = None, district_id: int | None = None) -> Page[SchoolRow]:
+    """A page of the district table, schools by code (keyset: a district has a thousand), of
+    ``district_id`` only when given (districts are tenants)."""
+    query = select(School) if district_id is None else select(School).where(School.district_id == district_id)
     found = keyset(
         lambda q: list(db.session.execute(q.execution_options(populate_existing=True)).scalars()),
-        select(School), SCHOOL_KEYS, lambda school: (school.code,), after=after, before=before, size=size or DISTRICT_PAGE_SIZE,
+        query, SCHOOL_KEYS, lambda school: (school.code,), after=after, before=before, size=size or DISTRICT_PAGE_SIZE,
     )
     return Page(district_overview(year, found.items), found.next, found.prev, found.moved)
 

@@ -12,12 +12,14 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import msg
+from portal.hours import fmt
+from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
+from portal.models.school import RAISE_ONLY, district_rule
 from portal.registry import RegisteredType, registry
 
 
-def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> School:
+def create_school(code: str, name: str, timezone: str = "Asia/Shanghai", district_id: int | None = None) -> School:
     fields: dict[str, str] = {}
     code = (code or "").strip()
     name = (name or "").strip()
@@ -34,7 +36,7 @@ def create_school(code: str, name: str, timezone: str = "Asia/Shanghai") -> Scho
     if fields:
         raise Invalid("invalid school", fields)
     with write_transaction() as s:
-        school = School(code=code, name=name, timezone=timezone, rules={})
+        school = School(code=code, name=name, timezone=timezone, rules={}, district_id=district_id)
         s.add(school)
     return school
 
@@ -62,6 +64,8 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             fields[key] = msg("hours.steps")
         elif spec.check(value) is not None:
             fields[key] = spec.check(value)
+        elif (refusal := _below_district(school, key, value)) is not None:
+            fields[key] = refusal
         else:
             clean[key] = value
     if fields:
@@ -73,6 +77,18 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
 
         teacher_years.refresh_people(school.id)  # every teacher's verdict may change
     return school
+
+
+def _below_district(school: School, key: str, value: float) -> Msg | None:
+    """A school may be stricter than its district, never more lenient."""
+    floor = district_rule(school.district_rules, key)
+    if floor is None:
+        return None
+    if key in RAISE_ONLY and value < floor:
+        return msg("rules.below_district", n=fmt(floor))
+    if key not in RAISE_ONLY and value > floor:
+        return msg("rules.above_district", n=fmt(floor))
+    return None
 
 
 def require_type(key: str) -> RegisteredType:
@@ -171,9 +187,12 @@ def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     return {key: r.type.settings_with_defaults(stored.get(key)) for key, r in registry().types.items()}
 
 
-def all_schools() -> list[School]:
-    """Every school, read afresh (their data stamps key the district page's cache)."""
+def all_schools(district_id: int | None = None) -> list[School]:
+    """Every school (of one district), read afresh (their data stamps key the district page's
+    cache)."""
     q = select(School).order_by(School.code).execution_options(populate_existing=True)
+    if district_id is not None:
+        q = q.where(School.district_id == district_id)
     return list(db.session.execute(q).scalars())
 
 

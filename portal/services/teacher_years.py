@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal, select, union
 
 from portal.assessment import STATUSES
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, Exemption, School, TeacherYearRow
+from portal.models import Activity, CreditEntry, Exemption, School, TeacherYearRow, YearLock
+from portal.models.district import WHOLE_YEAR
 from portal.services import credits
 from portal.timeutil import current_school_year, utcnow
 
@@ -72,12 +73,21 @@ def refresh(school: School, year: str, user_ids: Collection[int] | None = None) 
 
 
 def years_of(school_id: int) -> list[str]:
-    """School years the school has rows for, and the current one."""
+    """School years the school has rows for, and the current one, less the years the district
+    accepted whole: a locked year keeps its rows as accepted (nothing that moves them is
+    allowed there), so a later change of rules or staff leaves them alone. One query."""
     school = db.session.get(School, school_id)
-    stored = db.session.execute(
-        select(TeacherYearRow.school_year).where(TeacherYearRow.school_id == school_id).distinct()
-    ).scalars()
-    return sorted({*stored, current_school_year(school.timezone if school else "Asia/Shanghai")})
+    found = db.session.execute(
+        union(
+            select(TeacherYearRow.school_year, literal(False).label("locked"))
+            .where(TeacherYearRow.school_id == school_id),
+            select(YearLock.school_year, literal(True).label("locked"))
+            .where(YearLock.school_id == school_id, YearLock.semester == WHOLE_YEAR),
+        )
+    ).all()
+    locked = {year for year, is_lock in found if is_lock}
+    stored = {year for year, is_lock in found if not is_lock}
+    return sorted({*stored, current_school_year(school.timezone if school else "Asia/Shanghai")} - locked)
 
 
 def refresh_people(school_id: int, user_ids: Collection[int] | None = None) -> None:

@@ -26,7 +26,7 @@ from portal.models import Activity, Evidence, Participation, School, TransitionL
 from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import call_each
 from portal.registry import registry
-from portal.services import access, schools, teacher_years
+from portal.services import access, locks, schools, teacher_years
 from portal.services.activities import participants_with_users
 from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
@@ -204,6 +204,8 @@ def fire(
             hours, parts, lambda p: credit_ceiling(reg.type, act, p, settings)
         )
         step = reg.engine.definition.transition(trigger)
+        if step.posts_credits or step.reverses_credits:  # the ledger of an accepted year is frozen
+            locks.require_unlocked(act.school_id, act.school_year, act.semester)
         if adjustments and not step.adjusts_hours:
             raise Invalid(msg("hours.only_when_adjusting"), {"hours": msg("hours.only_with_approve")})
         if adjustments and not comment.strip():

@@ -19,7 +19,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
-from portal.models import ROLES, Membership, School, User
+from portal.models import DISTRICT_ROLES, ROLES, Membership, School, User
 
 MIN_PASSWORD = 8
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
@@ -68,7 +68,10 @@ def create_user(
     roles: list[str] | tuple[str, ...] = ("teacher",),
     gender: str | None = None,
     birth_date: date | None = None,
+    district_id: int | None = None,
 ) -> User:
+    """A new user with ``roles`` in ``school`` (district roles in ``district_id``, by default the
+    deployment's default district)."""
     fields: dict[str, Msg] = {}
     username = (username or "").strip()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
@@ -84,7 +87,7 @@ def create_user(
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         fields["role"] = msg("roles_are", roles=", ".join(ROLES))
-    if school is None and any(r != "district_admin" for r in roles):
+    if school is None and any(r not in DISTRICT_ROLES for r in roles):
         fields["school"] = msg("user.school_required")
     if fields:
         raise Invalid(msg("user.invalid"), fields)
@@ -100,8 +103,10 @@ def create_user(
             s.add(user)
             s.flush()
             for role in dict.fromkeys(roles):
-                school_id = None if role == "district_admin" or school is None else school.id  # checked above
-                s.add(Membership(user_id=user.id, school_id=school_id, role=role))
+                district = role in DISTRICT_ROLES
+                school_id = None if district or school is None else school.id  # checked above
+                s.add(Membership(user_id=user.id, school_id=school_id, role=role,
+                                 district_id=district_id if district else None))
             if school is not None and "teacher" in roles:
                 s.flush()
                 _teacher_joined(school.id, user.id)
@@ -113,18 +118,19 @@ def create_user(
     return user
 
 
-def add_role(user: User, school: School | None, role: str) -> Membership:
+def add_role(user: User, school: School | None, role: str, district_id: int | None = None) -> Membership:
     if role not in ROLES:
         raise Invalid(msg("unknown_role"), {"role": msg("roles_are", roles=", ".join(ROLES))})
     with write_transaction() as s:
-        school_id = None if role == "district_admin" else school.id if school else None
+        school_id = None if role in DISTRICT_ROLES else school.id if school else None
         m = s.execute(
             select(Membership).where(
                 Membership.user_id == user.id, Membership.school_id == school_id, Membership.role == role
             )
         ).scalar_one_or_none()
         if m is None:
-            m = Membership(user_id=user.id, school_id=school_id, role=role)
+            m = Membership(user_id=user.id, school_id=school_id, role=role,
+                           district_id=district_id if role in DISTRICT_ROLES else None)
             s.add(m)
         m.active = True
         if role == "teacher" and school_id is not None:

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.i18n import lang_code
 from portal.messages import msg as coded
 from portal.messages import role_labels, tr
-from portal.models import Evidence, User
+from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -187,7 +187,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     evidence = activities.evidence_of(act.id)
     participant_ids = [p.user_id for p, _u in people]
     me = current_user.id
-    roles = current_roles() - {"district_admin"}  # the viewer's roles in this school (already loaded)
+    roles = current_roles() - set(DISTRICT_ROLES)  # the viewer's roles in this school (already loaded)
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles) if reg else []
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
         User, act.organizer_id

@@ -29,8 +29,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user) -> str:
-    """The person's home page: district admins without a school go to the district table."""
-    if access.is_district_admin(user.id) and not access.schools_of(user.id):
+    """The person's home page: district staff without a school go to the district table."""
+    if access.district_seat(user.id) is not None and not access.schools_of(user.id):
         return url_for("district.overview")
     return url_for("home.index")
 

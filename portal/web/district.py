@@ -1,20 +1,382 @@
-"""The district admin's table of schools."""
+"""The district's pages: its schools, the queue of submitted school years, a submission with
+every teacher's frozen figures (read-only drill into a teacher's record and an activity's
+evidence), accept / return / reopen; and the school admin's page to submit the year."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import tempfile
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from portal import policy
-from portal.current import allowed
-from portal.services import credits
+from portal.current import allowed, current_actor, current_district, require_school
+from portal.errors import DomainError, Invalid
+from portal.extensions import db
+from portal.hours import fmt
+from portal.i18n import lang_code
+from portal.messages import msg, tr
+from portal.models import Evidence, School
+from portal.registry import registry
+from portal.reports import district_exports
+from portal.services import access, credits, districts, school_plans, schools, submissions
+from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
+from portal.services.activities import participants_with_users
+from portal.timeutil import current_school_year
+from portal.web.helpers import type_name
 
 bp = Blueprint("district", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _district_id() -> int:
+    seat = current_district()
+    if seat is None:
+        abort(403)
+    return seat.district_id
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        return 1
+    return int(raw)
+
+
+def _type_names() -> dict[str, str]:
+    return {key: type_name(key) for key in registry().types}
 
 
 @bp.route("/district")
 @allowed(policy.may_view_district)
 def overview():
     year = credits.parse_year(request.args.get("year"))  # a bad year: 422 with the reason
-    found = overview_service.district_page(year, request.args.get("after"), request.args.get("before"))
+    found = overview_service.district_page(year, request.args.get("after"), request.args.get("before"),
+                                          district_id=_district_id())
     return render_template("district/overview.html", rows=found.items, found=found, year=year)
+
+
+# -- the district's queue of submissions ---------------------------------------------------------
+
+
+@bp.route("/district/submissions")
+@allowed(policy.may_view_district)
+def queue():
+    status = request.args.get("status") or submissions.SUBMITTED
+    if status not in submissions.STATUSES:
+        status = submissions.SUBMITTED
+    year = credits.parse_year(request.args.get("year"), "") if request.args.get("year") else None
+    page = submissions.queue(_district_id(), status, _page_arg(), year=year)
+    return render_template("district/queue.html", page=page, status=status, year=year or "")
+
+
+@bp.route("/district/submissions/<int:submission_id>")
+@allowed(policy.may_view_district)
+def submission(submission_id: int):
+    sub = submissions.get(submission_id, _district_id())
+    school = db.session.get_one(School, sub.school_id)
+    return render_template(
+        "district/submission.html", sub=sub, school=school, events=submissions.events(sub),
+        type_names=_type_names(), type_keys=sorted(sub.by_type), district_view=True,
+    )
+
+
+def _decided(submission_id: int, action) -> ResponseReturnValue:
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        fields = getattr(exc, "fields", {}) or {}
+        detail = "; ".join(tr(v) for v in fields.values() if not isinstance(v, dict))
+        flash(tr(exc) + (f" ({detail})" if detail and detail != tr(exc) else ""), "danger")
+        return redirect(url_for("district.submission", submission_id=submission_id), 303)
+    flash(_("Saved."), "success")
+    return redirect(url_for("district.submission", submission_id=submission_id), 303)
+
+
+@bp.route("/district/submissions/<int:submission_id>/decide", methods=["POST"])
+@allowed(policy.may_view_district)
+def decide(submission_id: int):
+    decision = request.form.get("decision", "")
+    if decision not in ("accept", "return"):
+        flash(_("Choose accept or return."), "danger")
+        return redirect(url_for("district.submission", submission_id=submission_id), 303)
+    per_teacher = {
+        key[len("teacher-"):]: value for key, value in request.form.items() if key.startswith("teacher-") and value.strip()
+    }
+    return _decided(submission_id, lambda: submissions.decide(
+        submission_id, decision == "accept", request.form.get("comment", ""), per_teacher,
+        by=current_actor(), district_id=_district_id(),
+    ))
+
+
+@bp.route("/district/submissions/<int:submission_id>/reopen", methods=["POST"])
+@allowed(policy.may_view_district)
+def reopen(submission_id: int):
+    return _decided(submission_id, lambda: submissions.reopen(
+        submission_id, request.form.get("reason", ""), by=current_actor(), district_id=_district_id()
+    ))
+
+
+@bp.route("/district/submissions/<int:submission_id>/summary.xlsx")
+@allowed(policy.may_view_district)
+def frozen_summary(submission_id: int):
+    sub = submissions.get(submission_id, _district_id())
+    return _xlsx(sub)
+
+
+def _xlsx(sub) -> Response:
+    school = db.session.get_one(School, sub.school_id)
+    name = f"submitted-{school.code}-{sub.school_year}-r{sub.round}.xlsx"
+    return Response(sub.summary_xlsx, mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/district/submissions/<int:submission_id>/teachers/<int:user_id>")
+@allowed(policy.may_view_district)
+def teacher(submission_id: int, user_id: int):
+    """A teacher's frozen figures and the ledger lines behind them (read-only)."""
+    sub = submissions.get(submission_id, _district_id())
+    row = submissions.frozen_row(sub, user_id)
+    entries = credits.entries_for(user_id, sub.school_id, sub.school_year)
+    school = db.session.get_one(School, sub.school_id)
+    return render_template("district/teacher.html", sub=sub, row=row, entries=entries, school=school,
+                           type_names=_type_names())
+
+
+@bp.route("/district/submissions/<int:submission_id>/activities/<int:activity_id>")
+@allowed(policy.may_view_district)
+def activity(submission_id: int, activity_id: int):
+    """An activity of the submitting school with its attendance and evidence (read-only)."""
+    sub = submissions.get(submission_id, _district_id())
+    act = access.get_activity(activity_id, sub.school_id)
+    people = participants_with_users(act.id)
+    evidence = list(db.session.execute(
+        db.select(Evidence).where(Evidence.activity_id == act.id).order_by(Evidence.id)).scalars())
+    names = {u.id: u.display_name for _p, u in people}
+    return render_template("district/activity.html", sub=sub, act=act, people=people, evidence=evidence,
+                           names=names, type_name=type_name(act.type_key),
+                           school=db.session.get_one(School, sub.school_id))
+
+
+# -- the school admin submits the year -------------------------------------------------------
+
+
+@bp.route("/submission", methods=["GET", "POST"])
+@allowed(policy.may_submit_year)
+def school_submission():
+    school = require_school()
+    year = credits.parse_year(request.values.get("year"), current_school_year(school.timezone))
+    district = districts.get_district(school.district_id)
+    if request.method == "POST":
+        try:  # the year is named on the form: a post without it submits nothing
+            year = credits.parse_year(request.form.get("year") or "-")
+            submissions.submit(school, year, request.form.get("semester") or None, by=current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(tr(exc), "danger")
+        else:
+            flash(_("Submitted to the district."), "success")
+        return redirect(url_for("district.school_submission", year=year), 303)
+    rounds = submissions.rounds(school.id, year)
+    return render_template(
+        "district/school_submission.html", school=school, year=year, rounds=rounds, district=district,
+        events=submissions.events(rounds[0]) if rounds else [], type_names=_type_names(),
+        by_semester=district.setting("submission_period") == "semester",
+    )
+
+
+@bp.route("/submission/<int:submission_id>/summary.xlsx")
+@allowed(policy.may_submit_year)
+def school_frozen_summary(submission_id: int):
+    return _xlsx(submissions.get_for_school(submission_id, require_school().id))
+
+
+# -- the district admin: defaults, schools and their admins, types district-wide -------------------
+
+
+def _refused(exc: DomainError) -> None:
+    """Nothing was changed: say why, with each field's reason."""
+    db.session.rollback()
+    fields = getattr(exc, "fields", {}) or {}
+    flash("; ".join([tr(exc), *(f"{k}: {tr(v)}" for k, v in fields.items())]), "danger")
+
+
+def _number(raw: str | None) -> float | str | None:
+    """A form's number (empty: None, the district sets none); text that is no number is passed on
+    for the service to refuse with its message."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+@bp.route("/district/settings", methods=["GET", "POST"])
+@allowed(policy.may_administer_district)
+def settings():
+    district = districts.get_district(_district_id())
+    status = 200
+    if request.method == "POST":
+        form = request.form.get("form", "")
+        try:
+            if form == "defaults":
+                districts.update_settings(district, {
+                    "required_hours": _number(request.form.get("required_hours")),
+                    "absence_limit_hours": _number(request.form.get("absence_limit_hours")),
+                    "submission_period": request.form.get("submission_period", ""),
+                    "plan_deadline": request.form.get("plan_deadline", ""),
+                }, by=current_actor())
+            elif form == "school":
+                districts.create_school_with_admin(
+                    district, request.form.get("code", ""), request.form.get("name", ""),
+                    request.form.get("admin_username", ""), request.form.get("admin_name", ""),
+                    request.form.get("admin_password", ""), by=current_actor())
+            elif form == "type":
+                districts.enable_type(district, request.form.get("type_key", ""),
+                                      request.form.get("enabled") == "1", by=current_actor())
+            else:
+                abort(400)
+        except DomainError as exc:
+            _refused(exc)
+            status = 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("district.settings"), 303)
+    enabled = set((district.settings or {}).get("enabled_types", []))
+    return render_template(
+        "district/settings.html", district=district, enabled=enabled, types=list(registry().types.values()),
+        schools=schools.all_schools(district.id),
+    ), status
+
+
+# -- the dashboard and the export of what the schools submitted -----------------------------------
+
+
+@bp.route("/district/dashboard")
+@allowed(policy.may_view_district)
+def dashboard():
+    year = credits.parse_year(request.args.get("year"))
+    d = dashboard_service.dashboard(_district_id(), year, _page_arg())
+    names = _type_names()
+    hours_items = [(names.get(k, k), float(h), fmt(h)) for k, h in d.hours_by_type]
+    return render_template("district/dashboard.html", d=d, hours_items=hours_items)
+
+
+@bp.route("/district/submitted.xlsx")
+@allowed(policy.may_view_district)
+def accepted_xlsx():
+    year = credits.parse_year(request.args.get("year"))
+    spool = tempfile.TemporaryFile()  # one sheet per school: assembled on disk, not in memory
+    district_exports.write_workbook(_district_id(), year, spool, lang_code())
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=f"district-submitted-{year}.xlsx",
+                     max_age=0)
+
+
+@bp.route("/district/submitted.csv")
+@allowed(policy.may_view_district)
+def accepted_csv():
+    year = credits.parse_year(request.args.get("year"))
+    body = stream_with_context(district_exports.stream_csv_rows(_district_id(), year, lang_code()))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="district-submitted-{year}.csv"', "Cache-Control": "no-store"})
+
+
+# -- the school's annual plan (年度校本研修计划) -------------------------------------------------
+
+PLAN_ROWS = 12  # empty rows offered on the form beyond the plan's own
+
+
+def _plan_lines_from_form() -> list[dict[str, str]]:
+    """The form's rows (``type-N``, ``month-N``, ``title-N``, ``hours-N``, ``responsible-N``);
+    a row left empty is no line."""
+    lines = []
+    for n in range(LINES_MAX_FORM):
+        row = {k: request.form.get(f"{k}-{n}", "").strip() for k in ("type", "month", "title", "hours", "responsible")}
+        if not row["title"] and not row["hours"]:
+            continue
+        lines.append(row)
+    return lines
+
+
+LINES_MAX_FORM = 200
+
+
+@bp.route("/school-plan", methods=["GET", "POST"])
+@allowed(policy.may_write_school_plan)
+def school_plan():
+    school = require_school()
+    year = credits.parse_year(request.values.get("year"), school_plans.next_year(school.timezone))
+    status = 200
+    if request.method == "POST":
+        try:  # the year is named on the form: a post without it saves nothing
+            year = credits.parse_year(request.form.get("year") or "-")
+            school_plans.save_plan(school, year, request.form.get("aims", ""), request.form.get("target_hours", ""),
+                            _plan_lines_from_form(), by=current_actor())
+            if request.form.get("action") == "submit":
+                school_plans.submit_plan(school, year, by=current_actor())
+        except DomainError as exc:
+            _refused(exc)
+            status = 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("district.school_plan", year=year), 303)
+    plan = school_plans.get_plan(school.id, year)
+    lines = school_plans.lines_of(plan.id) if plan else []
+    district = districts.get_district(school.district_id)
+    return render_template(
+        "school_plan/plan.html", school=school, year=year, plan=plan, lines=lines, blank=PLAN_ROWS,
+        types=list(registry().types), months=school_plans.MONTHS, deadline=school_plans.deadline(district, year),
+        editable=plan is None or plan.status in school_plans.EDITABLE,
+        grid=school_plans.planned_vs_held(plan) if plan else {}, district_view=False,
+    ), status
+
+
+@bp.route("/district/plans")
+@allowed(policy.may_view_district)
+def school_plan_list():
+    year = credits.parse_year(request.args.get("year"), school_plans.next_year("Asia/Shanghai"))
+    return render_template("school_plan/list.html", rows=school_plans.district_school_plans(_district_id(), year), year=year)
+
+
+@bp.route("/district/plans/<int:plan_id>", methods=["GET", "POST"])
+@allowed(policy.may_decide_school_plan)
+def school_plan_review(plan_id: int):
+    plan = school_plans.get_for_district(plan_id, _district_id())
+    if request.method == "POST":
+        decision = request.form.get("decision", "")
+        try:
+            if decision not in ("accept", "return"):
+                raise Invalid(msg("submission.decision_invalid"), {"decision": msg("submission.decision_invalid")})
+            school_plans.decide_plan(plan.id, decision == "accept", request.form.get("comment", ""),
+                              by=current_actor(), district_id=_district_id())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(tr(exc), "danger")
+        else:
+            flash(_("Saved."), "success")
+        return redirect(url_for("district.school_plan_review", plan_id=plan.id), 303)
+    school = db.session.get_one(School, plan.school_id)
+    district = districts.get_district(plan.district_id)
+    return render_template(
+        "school_plan/plan.html", school=school, year=plan.school_year, plan=plan, lines=school_plans.lines_of(plan.id),
+        blank=0, types=list(registry().types), months=school_plans.MONTHS,
+        deadline=school_plans.deadline(district, plan.school_year),
+        editable=False, grid=school_plans.planned_vs_held(plan), district_view=True,
+    )

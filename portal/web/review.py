@@ -15,7 +15,7 @@ from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.messages import tr
-from portal.models import Activity
+from portal.models import DISTRICT_ROLES, Activity
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, overview, transitions
@@ -38,7 +38,7 @@ def queue():
     reviewed = overview.review_page(school.id, Phase.CONFIRMED, request.args.get("rafter"), request.args.get("rbefore"))
     counts = overview.queue_counts(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
     items = overview.queue_items(school.id, held.items + reviewed.items)
-    me, roles = current_user.id, current_roles() - {"district_admin"}
+    me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
     for item in items:
         people = [qp.user.id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)

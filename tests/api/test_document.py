@@ -65,6 +65,22 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/plans/{plan_id}", "GET"),
         ("/api/v1/plans/{plan_id}/decision", "POST"),
         ("/api/v1/plans/deadline", "PUT"),
+        ("/api/v1/district/schools", "GET"),
+        ("/api/v1/district/schools", "POST"),
+        ("/api/v1/district/dashboard", "GET"),
+        ("/api/v1/school-plan", "GET"),
+        ("/api/v1/school-plan", "PUT"),
+        ("/api/v1/school-plan/submit", "POST"),
+        ("/api/v1/school-plans/{plan_id}/decision", "POST"),
+        ("/api/v1/district/submitted", "GET"),
+        ("/api/v1/district/settings", "PUT"),
+        ("/api/v1/district/activity-types/{key}", "PUT"),
+        ("/api/v1/district/submissions", "GET"),
+        ("/api/v1/district/submissions/{submission_id}", "GET"),
+        ("/api/v1/district/submissions/{submission_id}/decision", "POST"),
+        ("/api/v1/district/submissions/{submission_id}/reopen", "POST"),
+        ("/api/v1/submissions", "GET"),
+        ("/api/v1/submissions", "POST"),
     }
     assert _documented(doc) == expected
 

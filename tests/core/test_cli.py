@@ -73,6 +73,6 @@ def test_demo_has_every_type_in_every_state(app):
         for state in ("planned", "held", "reviewed", "credited", "cancelled"):
             assert (key, state) in pairs
     roles = set(db.session.scalars(select(Membership.role)))
-    assert roles == {"teacher", "organizer", "reviewer", "school_admin", "district_admin"}
+    assert roles == {"teacher", "organizer", "reviewer", "school_admin", "district_admin", "district_reviewer"}
     assert run(app, "demo").exit_code == 0  # idempotent
-    assert db.session.scalar(select(func.count(School.id))) == 1
+    assert db.session.scalar(select(func.count(School.id))) == 5  # DEMO and the demo district's schools

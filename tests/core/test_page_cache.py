@@ -34,6 +34,12 @@ NOT_SHOWN = {
     "teacher_year": "derived rows, written in the transaction of a change that raises the stamp",
     "school": "raises its own stamp (checked below)",
     "user_account": "raises the stamps of the user's schools (checked below)",
+    "district": "district pages are not cached by school stamp; the school's figures do not depend on it",
+    "year_submission": "submission pages are rendered afresh (never cached)",
+    "submission_event": "submission pages are rendered afresh (never cached)",
+    "year_lock": "locks refuse writes; no cached page shows them",
+    "school_plan": "plan pages are rendered afresh (never cached)",
+    "school_plan_line": "plan pages are rendered afresh (never cached)",
     # per person, never on a cached part: the nav's unread count is read with the login query
     "notification": "the unread count keys the cached nav (nav_key)",
     "notification_delivery": "not shown",

@@ -51,7 +51,7 @@ from portal.extensions import db
 from portal.models import User
 from portal.services import tokens
 
-ROLES = (None, "teacher1", "district", "organizer", "reviewer", "admin")  # None: anonymous
+ROLES = (None, "teacher1", "district", "dreviewer", "organizer", "reviewer", "admin")  # None: anonymous
 HOSTILE = ("a\x00b", str(2**31), str(2**63), str(10**23), "-1", "x" * 10_000, "\ud800", "1e400")
 HOSTILE_URL_INTS = (2**31, 2**63, 10**23, -1)
 HOSTILE_URL_TEXT = ("a\x00b", "x" * 10_000, "\ud800")

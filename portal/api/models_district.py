@@ -1,0 +1,303 @@
+"""The wire format of the district's API (``portal.api.views_district``): its schools, the
+queue of submitted school years, decisions, the district's settings, and the school's annual
+plan. The request models check the shapes; each string's document schema is the exact one
+(``WithJsonSchema``: no NUL, not blank where the services strip), and the services check the
+rest with their own coded messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, RootModel, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from portal.api.models import Body, Out, Query, SchoolCode, SchoolYear, _whole, absent
+from portal.api.typed_schemas import text
+from portal.hours import fmt
+from portal.models import SchoolPlan, YearSubmission
+from portal.services import school_plans, submissions
+from portal.services.dashboard import Dashboard
+from portal.services.overview import SchoolRow
+
+SubmissionStatus = Literal["submitted", "returned", "accepted", "reopened"]
+assert set(SubmissionStatus.__args__) == set(submissions.STATUSES), "the API's statuses are the service's"  # type: ignore[attr-defined]
+
+
+# each string: the shape checked here, the exact schema (storable, not blank) in the document
+Comment = Annotated[str, StringConstraints(max_length=submissions.COMMENT_MAX),
+                    WithJsonSchema(text(submissions.COMMENT_MAX))]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=submissions.COMMENT_MAX),
+                   WithJsonSchema(text(submissions.COMMENT_MAX, nonblank=True))]
+SchoolName = Annotated[str, StringConstraints(min_length=1, max_length=200), WithJsonSchema(text(200, nonblank=True))]
+PersonName = Annotated[str, StringConstraints(max_length=100), WithJsonSchema(text(100))]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=200), WithJsonSchema(text(200, min_length=8))]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=school_plans.TITLE_MAX),
+                  WithJsonSchema(text(school_plans.TITLE_MAX, nonblank=True))]
+Responsible = Annotated[str, StringConstraints(max_length=school_plans.RESPONSIBLE_MAX),
+                        WithJsonSchema(text(school_plans.RESPONSIBLE_MAX))]
+Aims = Annotated[str, StringConstraints(max_length=school_plans.AIMS_MAX), WithJsonSchema(text(school_plans.AIMS_MAX))]
+DistrictHours = Annotated[float, Field(ge=0, le=1000, multiple_of=0.5, allow_inf_nan=False,
+                                       description="Hours in steps of 0.5")]
+#: Every day of a year as ``MM-DD`` (29 February included): the plan deadline's month and day.
+MONTH_DAYS = [f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 32)
+              if d <= (29 if m == 2 else 30 if m in (4, 6, 9, 11) else 31)]
+
+
+def _month_day(value: str) -> str:
+    if value not in MONTH_DAYS:
+        raise PydanticCustomError("month_day", "not a day of the year")
+    return value
+
+
+MonthDay = Annotated[str, WithJsonSchema({"type": "string", "enum": MONTH_DAYS,
+                                          "description": "A day of the year as MM-DD, e.g. 06-30"}),
+                     AfterValidator(_month_day)]
+
+
+
+Month = Annotated[int, Field(strict=True, ge=1, le=12), BeforeValidator(_whole)]
+Semester = Annotated[Literal[1, 2], BeforeValidator(_whole)]
+TypeKey = Annotated[str, StringConstraints(pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$"),
+                    Field(description="An installed activity type (another: 404)")]
+
+
+# -- requests -------------------------------------------------------------------------------------
+
+
+class DistrictYearQuery(Query):
+    year: SchoolYear = absent("School year, e.g. 2026-2027 (default: the current one)")
+
+
+class QueueQuery(DistrictYearQuery):
+    year: SchoolYear = absent("Only this school year")
+    status: SubmissionStatus = absent("Submissions in this status (default submitted)")
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1")
+    per_page: int = Field(submissions.PER_PAGE, ge=1, le=100, description="Items per page (default 20)")
+
+
+class DashboardQuery(DistrictYearQuery):
+    page: int = Field(1, ge=1, le=1_000_000, description="Page of schools")
+
+
+class SubmittedQuery(DistrictYearQuery):
+    format: Literal["csv", "xlsx"] = Field("csv", description="csv (default) or xlsx")
+
+
+class SubmissionDecision(Body):
+    decision: Literal["accept", "return"]
+    comment: Comment = ""
+    teacher_comments: dict[str, Comment] = absent("user id → what the school must correct for that teacher")
+
+
+class Reopen(Body):
+    reason: Reason
+
+
+class YearSubmit(Body):
+    year: SchoolYear
+    semester: Semester = absent("1 or 2, if the district collects semesters")
+
+
+class DistrictSettings(Body):
+    required_hours: DistrictHours | None = absent("schools may require more, never less (null: none set)")
+    absence_limit_hours: DistrictHours | None = absent("schools may allow less absence, never more (null: none set)")
+    submission_period: Literal["year", "semester"] = absent()
+    plan_deadline: MonthDay = absent()
+
+
+class NewSchool(Body):
+    code: SchoolCode
+    name: SchoolName
+    admin_username: Annotated[str, StringConstraints(pattern="^[A-Za-z0-9._-]{1,64}$")]
+    admin_name: PersonName = ""
+    admin_password: Password
+
+
+class TypeSwitch(Body):
+    enabled: bool
+
+
+class SchoolPlanLineIn(Body):
+    type: TypeKey
+    month: Month
+    title: Title
+    hours: DistrictHours
+    responsible: Responsible = absent()
+
+
+class SchoolPlanBody(Body):
+    year: SchoolYear
+    aims: Aims = ""
+    target_hours: DistrictHours = 0
+    lines: Annotated[list[SchoolPlanLineIn], Field(max_length=school_plans.LINES_MAX)]
+
+
+class SchoolPlanYear(Body):
+    year: SchoolYear
+
+
+class SchoolPlanDecision(Body):
+    decision: Literal["accept", "return"]
+    comment: Comment = ""
+
+
+# -- responses ------------------------------------------------------------------------------------
+
+
+def _utc(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat() + "Z"
+
+
+class SchoolFigures(Out):
+    school: str
+    name: str
+    staff: int
+    teachers: int
+    by_status: dict[str, int]
+    hours: str = Field(description="hours, in steps of 0.5")
+
+    @classmethod
+    def of(cls, r: SchoolRow) -> SchoolFigures:
+        return cls(school=r.school.code, name=r.school.name, staff=r.staff, teachers=r.teachers,
+                   by_status=dict(r.by_status), hours=fmt(r.hours))
+
+
+class DistrictSchools(RootModel[list[SchoolFigures]]):
+    pass
+
+
+class Submission(Out):
+    id: int
+    school: str = Field(description="school code")
+    school_name: str
+    year: str
+    semester: int = Field(description="0: the whole school year; 1 or 2: a semester")
+    round: int
+    status: SubmissionStatus
+    locked: bool
+    teachers: int
+    met: int
+    short: int
+    not_recognised: int
+    exempt: int
+    total_hours: float
+    by_type: dict[str, Any]
+    comment: str
+    teacher_comments: dict[str, Any]
+    submitted_at: str
+    decided_at: str | None
+    rows: list[dict[str, Any]] = absent("every teacher's frozen figures (one submission only)")
+
+    @classmethod
+    def of(cls, sub: YearSubmission, code: str, name: str, rows: bool = False) -> Submission:
+        out = cls(
+            id=sub.id, school=code, school_name=name, year=sub.school_year, semester=sub.semester,
+            round=sub.round, status=sub.status, locked=sub.status == submissions.ACCEPTED,  # type: ignore[arg-type]
+            teachers=sub.teachers, met=sub.met, short=sub.short, not_recognised=sub.not_recognised,
+            exempt=sub.exempt, total_hours=float(sub.total_hours), by_type=dict(sub.by_type or {}),
+            comment=sub.comment or "", teacher_comments=dict(sub.teacher_comments or {}),
+            submitted_at=_utc(sub.submitted_at) or "", decided_at=_utc(sub.decided_at),
+        )
+        if rows:
+            out.rows = list(sub.rows or [])
+        return out
+
+
+class Submissions(RootModel[list[Submission]]):
+    pass
+
+
+class SubmissionPage(Out):
+    items: list[Submission]
+    page: int
+    pages: int
+    total: int
+    counts: dict[str, int]
+
+
+class DistrictOut(Out):
+    code: str
+    name: str
+    settings: dict[str, Any]
+
+    @classmethod
+    def of(cls, d: Any) -> DistrictOut:
+        return cls(code=d.code, name=d.name, settings=dict(d.settings or {}))
+
+
+class CreatedSchool(Out):
+    school: str
+    name: str
+    admin: str
+
+
+class DashboardSchool(Out):
+    school: str
+    name: str
+    status: SubmissionStatus | None
+    shares: dict[str, Any]
+
+
+class DistrictDashboard(Out):
+    year: str
+    page: int
+    pages: int
+    total_schools: int
+    by_status: dict[str, int]
+    hours_by_type: dict[str, str]
+    schools: list[DashboardSchool]
+
+    @classmethod
+    def of(cls, d: Dashboard) -> DistrictDashboard:
+        return cls(
+            year=d.year, page=d.page, pages=d.pages, total_schools=d.total_schools, by_status=dict(d.by_status),
+            hours_by_type={k: fmt(h) for k, h in d.hours_by_type},
+            schools=[DashboardSchool(school=r.school.code, name=r.school.name,
+                                     status=r.submission.status if r.submission else None,  # type: ignore[arg-type]
+                                     shares=dict(r.shares)) for r in d.schools],
+        )
+
+
+class SchoolPlanLineOut(Out):
+    type: str
+    month: int
+    title: str
+    hours: str
+    responsible: str
+
+
+class PlannedHeld(Out):
+    type: str
+    month: int
+    planned: int
+    planned_hours: str
+    held: int
+    held_hours: str
+
+
+class SchoolPlanOut(Out):
+    id: int
+    school: str
+    year: str
+    status: Literal["draft", "submitted", "returned", "accepted"]
+    late: bool
+    aims: str
+    target_hours: str
+    comment: str
+    lines: list[SchoolPlanLineOut]
+    planned_vs_held: list[PlannedHeld]
+
+    @classmethod
+    def of(cls, plan: SchoolPlan, code: str) -> SchoolPlanOut:
+        grid = school_plans.planned_vs_held(plan)
+        return cls(
+            id=plan.id, school=code, year=plan.school_year, status=plan.status,  # type: ignore[arg-type]
+            late=bool(plan.late), aims=plan.aims or "", target_hours=fmt(plan.target_hours),
+            comment=plan.comment or "",
+            lines=[SchoolPlanLineOut(type=ln.type_key, month=ln.month, title=ln.title, hours=fmt(ln.planned_hours),
+                                  responsible=ln.responsible or "") for ln in school_plans.lines_of(plan.id)],
+            planned_vs_held=[PlannedHeld(type=k, month=m, planned=c.planned, planned_hours=fmt(c.planned_hours),
+                                         held=c.held, held_hours=fmt(c.held_hours))
+                             for (k, m), c in sorted(grid.items())],
+        )

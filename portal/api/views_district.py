@@ -1,0 +1,324 @@
+"""The district's API: its schools, the queue of submitted school years, a submission's frozen
+figures, accept / return / reopen, the district's settings, dashboard and export; the school
+admin's submission of the year and the school's annual plan.
+
+District operations act in the caller's own district (no ``X-School``): the caller's district
+seat is checked (403) and a submission, plan or school of another district is 'not found' (404),
+both before the body is read. The wire format is ``portal.api.models_district``."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Response, request, stream_with_context
+
+from portal import policy
+from portal.api.blueprint import bp
+from portal.api.context import caller, parsed, school_context
+from portal.api.models import YearQuery
+from portal.api.models_district import (
+    CreatedSchool,
+    DashboardQuery,
+    DistrictDashboard,
+    DistrictOut,
+    DistrictSchools,
+    DistrictSettings,
+    DistrictYearQuery,
+    NewSchool,
+    QueueQuery,
+    Reopen,
+    SchoolFigures,
+    SchoolPlanBody,
+    SchoolPlanDecision,
+    SchoolPlanOut,
+    SchoolPlanYear,
+    Submission,
+    SubmissionDecision,
+    SubmissionPage,
+    Submissions,
+    SubmittedQuery,
+    TypeSwitch,
+    YearSubmit,
+)
+from portal.api.openapi import operation
+from portal.errors import Forbidden, NotFound
+from portal.extensions import db
+from portal.messages import msg
+from portal.models import School, YearSubmission
+from portal.registry import registry
+from portal.security import MAX_ID
+from portal.services import access, credits, dashboard, districts, school_plans, submissions
+from portal.services import overview as overview_service
+
+TAG = "district"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_CONTENT = {"text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}}
+SUBMISSION = "The submission with every teacher's frozen figures"
+PLAN = "The plan, with planned against held by type and month"
+
+
+# -- what every district operation looks up first (before the body is read) -------------------------
+
+
+def _seat(**_path: object) -> access.DistrictSeat:
+    """The caller's district seat (403 without one)."""
+    seat = access.district_seat(caller().user.id)
+    if seat is None:
+        raise Forbidden(msg("policy.district_only"))
+    return seat
+
+
+def _viewer(**_path: object) -> access.DistrictSeat:
+    """The caller's seat, for the pages every district person may read."""
+    seat = _seat()
+    policy.require(policy.may_view_district(_actor(seat)), "policy.district_only")
+    return seat
+
+
+def _actor(seat: access.DistrictSeat) -> policy.Actor:
+    return policy.Actor.of(caller().user.id, seat.roles)
+
+
+def _submission(submission_id: int) -> YearSubmission:
+    """The path's submission, of the caller's district (another district's: 404)."""
+    seat = _seat()
+    if submission_id > MAX_ID:
+        raise NotFound(msg("submission.not_found"))
+    return submissions.get(submission_id, seat.district_id)
+
+
+def _viewed_submission(submission_id: int) -> YearSubmission:
+    _viewer()
+    return _submission(submission_id)
+
+
+def _plan_of_district(plan_id: int) -> None:
+    seat = _seat()
+    if plan_id > MAX_ID:
+        raise NotFound(msg("school_plan.not_found"))
+    school_plans.get_for_district(plan_id, seat.district_id)
+
+
+def _installed(key: str) -> None:
+    _seat()
+    if registry().get(key) is None:
+        raise NotFound(msg("type.not_installed_api", key=repr(key)))
+
+
+def _one(sub: YearSubmission) -> Submission:
+    school = db.session.get_one(School, sub.school_id)
+    return Submission.of(sub, school.code, school.name, rows=True)
+
+
+def _lang() -> str:
+    return request.accept_languages.best_match(["zh", "en"]) or "zh"
+
+
+# -- the district's schools and queue ---------------------------------------------------------------
+
+
+@bp.get("/district/schools")
+@operation(200, DistrictSchools, "One row per school", query=DistrictYearQuery, tag=TAG, school=False,
+           errors=(403,), finds=_viewer)
+def district_schools() -> DistrictSchools:
+    """The schools of the caller's district with their figures for a year (district staff)"""
+    seat = _viewer()
+    year = credits.parse_year(parsed(DistrictYearQuery, "query").year)
+    return DistrictSchools([SchoolFigures.of(r) for r in overview_service.district_overview(
+        year, district_id=seat.district_id)])
+
+
+@bp.get("/district/submissions")
+@operation(200, SubmissionPage, "A page of submissions", query=QueueQuery, tag=TAG, school=False,
+           errors=(403,), finds=_viewer)
+def district_queue() -> SubmissionPage:
+    """The district's queue of submitted school years, oldest first, one page at a time (district staff)"""
+    seat = _viewer()
+    q = parsed(QueueQuery, "query")
+    page = submissions.queue(seat.district_id, q.status or submissions.SUBMITTED, q.page, q.per_page, year=q.year)
+    return SubmissionPage(
+        items=[Submission.of(r.submission, r.school.code, r.school.name) for r in page.rows],
+        page=page.page, pages=page.pages, total=page.total, counts=dict(page.counts),
+    )
+
+
+@bp.get("/district/submissions/<int:submission_id>")
+@operation(200, Submission, SUBMISSION, tag=TAG, school=False, errors=(403,), finds=_viewed_submission)
+def district_submission(submission_id: int) -> Submission:
+    """A submission with every teacher's frozen figures (district staff)"""
+    return _one(_viewed_submission(submission_id))
+
+
+@bp.post("/district/submissions/<int:submission_id>/decision")
+@operation(200, Submission, "The submission as decided", json=SubmissionDecision, tag=TAG, school=False,
+           errors=(403, 409), finds=_submission)
+def district_decide(submission_id: int) -> Submission:
+    """Accept (locks the school year) or return a submission with comments (district reviewer)
+
+    A return needs a comment for the school or for at least one teacher. A submission already decided is refused
+    with 409."""
+    seat = _seat()
+    data = parsed(SubmissionDecision)
+    sub = submissions.decide(submission_id, data.decision == "accept", data.comment, data.teacher_comments,
+                             by=_actor(seat), district_id=seat.district_id)
+    return _one(sub)
+
+
+@bp.post("/district/submissions/<int:submission_id>/reopen")
+@operation(200, Submission, "The submission, reopened", json=Reopen, tag=TAG, school=False,
+           errors=(403, 409), finds=_submission)
+def district_reopen(submission_id: int) -> Submission:
+    """Reopen an accepted (locked) school year, with a reason for the audit log (district staff)"""
+    seat = _seat()
+    return _one(submissions.reopen(submission_id, parsed(Reopen).reason, by=_actor(seat),
+                                   district_id=seat.district_id))
+
+
+# -- the school submits its year ------------------------------------------------------------------------
+
+
+@bp.get("/submissions")
+@operation(200, Submissions, "The rounds", query=YearQuery, tag=TAG, errors=(403,))
+def school_submissions() -> Submissions:
+    """The school's submissions of a year to the district, newest round first (school admin)"""
+    ctx = school_context()
+    ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
+    year = credits.parse_year(parsed(YearQuery, "query").year)
+    return Submissions([Submission.of(s, ctx.school.code, ctx.school.name)
+                        for s in submissions.rounds(ctx.school.id, year)])
+
+
+@bp.post("/submissions")
+@operation(201, Submission, SUBMISSION, json=YearSubmit, tag=TAG, errors=(403, 409))
+def school_submit() -> tuple[Submission, int]:
+    """Submit the school year (or a semester, if the district collects semesters) to the district (school admin)
+
+    Freezes every teacher's hours by type, absence and assessment with the credit summary, in one transaction.
+    Refused with 409 while a submission waits or after the district accepted."""
+    ctx = school_context()
+    data = parsed(YearSubmit)
+    ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
+    sub = submissions.submit(ctx.school, data.year, data.semester, by=ctx.actor(caller().user.id))
+    return _one(sub), 201
+
+
+# -- the district admin -----------------------------------------------------------------------------------
+
+
+@bp.put("/district/settings")
+@operation(200, DistrictOut, "The district and its settings", json=DistrictSettings, tag=TAG, school=False,
+           errors=(403,), finds=_seat)
+def district_settings() -> DistrictOut:
+    """The district's defaults: required hours, absence limit, submission period, plan deadline (district admin)"""
+    seat = _seat()
+    data = parsed(DistrictSettings).model_dump(exclude_unset=True)
+    return DistrictOut.of(districts.update_settings(districts.get_district(seat.district_id), data, by=_actor(seat)))
+
+
+@bp.post("/district/schools")
+@operation(201, CreatedSchool, "The school", json=NewSchool, tag=TAG, school=False, errors=(403,), finds=_seat)
+def district_create_school() -> tuple[CreatedSchool, int]:
+    """Create a school of the district with its first school admin (district admin)"""
+    seat = _seat()
+    data = parsed(NewSchool)
+    school, admin = districts.create_school_with_admin(
+        districts.get_district(seat.district_id), data.code, data.name, data.admin_username, data.admin_name,
+        data.admin_password, by=_actor(seat))
+    return CreatedSchool(school=school.code, name=school.name, admin=admin.username), 201
+
+
+@bp.put("/district/activity-types/<key>")
+@operation(200, DistrictOut, "The district and its settings", json=TypeSwitch, tag=TAG, school=False,
+           errors=(403,), finds=_installed)
+def district_type(key: str) -> DistrictOut:
+    """Enable or disable an activity type in every school of the district (district admin)"""
+    seat = _seat()
+    district = districts.get_district(seat.district_id)
+    districts.enable_type(district, key, parsed(TypeSwitch).enabled, by=_actor(seat))
+    return DistrictOut.of(district)
+
+
+# -- dashboard and export ----------------------------------------------------------------------------------
+
+
+@bp.get("/district/dashboard")
+@operation(200, DistrictDashboard, "The figures", query=DashboardQuery, tag=TAG, school=False, errors=(403,),
+           finds=_viewer)
+def district_dashboard() -> DistrictDashboard:
+    """The district dashboard's figures: submissions by status, hours by type, shares per school (paged)"""
+    seat = _viewer()
+    q = parsed(DashboardQuery, "query")
+    return DistrictDashboard.of(dashboard.dashboard(seat.district_id, credits.parse_year(q.year), q.page))
+
+
+@bp.get("/district/submitted")
+@operation(200, None, "The export", query=SubmittedQuery, tag=TAG, school=False, errors=(403,), finds=_viewer,
+           other_content=EXPORT_CONTENT)
+def district_submitted() -> Response:
+    """The figures every school submitted for a year, with each row's accepted/locked state
+
+    CSV (a row per teacher) or XLSX (a summary sheet and a sheet per school)."""
+    from portal.reports import district_exports
+
+    seat = _viewer()
+    q = parsed(SubmittedQuery, "query")
+    year = credits.parse_year(q.year)
+    lang = _lang()
+    name = f"district-submitted-{year}.{q.format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if q.format == "xlsx":
+        out = io.BytesIO()
+        district_exports.write_workbook(seat.district_id, year, out, lang)
+        return Response(out.getvalue(), headers=headers, mimetype=XLSX)
+    body = stream_with_context(district_exports.stream_csv_rows(seat.district_id, year, lang))
+    return Response(body, mimetype="text/csv", headers=headers)
+
+
+# -- the school's annual plan (年度校本研修计划) ------------------------------------------------------------
+
+
+@bp.get("/school-plan")
+@operation(200, SchoolPlanOut, PLAN, query=YearQuery, tag=TAG, errors=(403,))
+def school_plan_get() -> SchoolPlanOut:
+    """The school's annual plan for a year, with planned against held by type and month (school admin)"""
+    ctx = school_context()
+    ctx.allow(policy.may_write_school_plan, caller().user.id, "school_admin")
+    plan = school_plans.get_plan(ctx.school.id, credits.parse_year(parsed(YearQuery, "query").year))
+    if plan is None:
+        raise NotFound(msg("school_plan.not_found"))
+    return SchoolPlanOut.of(plan, ctx.school.code)
+
+
+@bp.put("/school-plan")
+@operation(200, SchoolPlanOut, PLAN, json=SchoolPlanBody, tag=TAG, errors=(403, 409))
+def school_plan_put() -> SchoolPlanOut:
+    """Write the school's annual plan for a year while it is a draft or returned (school admin)"""
+    ctx = school_context()
+    data = parsed(SchoolPlanBody)
+    ctx.allow(policy.may_write_school_plan, caller().user.id, "school_admin")
+    lines = [line.model_dump(exclude_unset=True) for line in data.lines]
+    plan = school_plans.save_plan(ctx.school, data.year, data.aims, data.target_hours, lines,
+                                  by=ctx.actor(caller().user.id))
+    return SchoolPlanOut.of(plan, ctx.school.code)
+
+
+@bp.post("/school-plan/submit")
+@operation(200, SchoolPlanOut, PLAN, json=SchoolPlanYear, tag=TAG, errors=(403, 409))
+def school_plan_submit() -> SchoolPlanOut:
+    """Send the school's annual plan to the district (marked late after the district's deadline)"""
+    ctx = school_context()
+    data = parsed(SchoolPlanYear)
+    ctx.allow(policy.may_write_school_plan, caller().user.id, "school_admin")
+    return SchoolPlanOut.of(school_plans.submit_plan(ctx.school, data.year, by=ctx.actor(caller().user.id)), ctx.school.code)
+
+
+@bp.post("/school-plans/<int:plan_id>/decision")
+@operation(200, SchoolPlanOut, PLAN, json=SchoolPlanDecision, tag=TAG, school=False, errors=(403, 409),
+           finds=_plan_of_district)
+def school_plan_decide(plan_id: int) -> SchoolPlanOut:
+    """Accept a school's annual plan or return it with a comment (district staff)"""
+    seat = _seat()
+    data = parsed(SchoolPlanDecision)
+    plan = school_plans.decide_plan(plan_id, data.decision == "accept", data.comment, by=_actor(seat),
+                                    district_id=seat.district_id)
+    return SchoolPlanOut.of(plan, db.session.get_one(School, plan.school_id).code)

@@ -1,0 +1,93 @@
+"""Demo data of the district level (``flask demo`` loads it after the DEMO school): more schools
+of the default district at every stage of the year's submission — submitted (waiting for the
+district), returned with comments, accepted and locked — a district reviewer, and a second
+district with a school of its own and its own reviewer (districts are tenants). Invented people."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal import policy
+from portal.demo import DEMO_PASSWORD, walk
+from portal.extensions import db
+from portal.models import District, School, User
+from portal.models.district import DEFAULT_DISTRICT_CODE
+from portal.registry import registry
+from portal.services import access, activities, districts, schools, submissions, users
+from portal.timeutil import current_school_year, utcnow
+from workflows.definition import Phase
+
+REVIEWER = ("dreviewer", "钱静怡", "F", date(1979, 10, 6))  # 区教师发展中心
+OTHER_REVIEWER = ("dreviewer2", "冯志强", "M", date(1974, 3, 14))
+
+# code, name, stage, teachers' names (the first is the school admin)
+SCHOOLS = (
+    ("EAST1", "东城实验小学", "submitted", ("罗文博", "韩雪梅", "唐俊杰", "曹思琪")),
+    ("WEST1", "西湖路中学", "returned", ("许志宏", "邓雨桐", "冯晓东", "彭美玲")),
+    ("NORTH1", "北苑第二小学", "accepted", ("蒋文涛", "沈梦瑶", "杜宇航", "叶婉清")),
+)
+OTHER = ("SOUTH1", "南山区第一小学", ("马建国", "朱丽娟", "胡天佑"))
+
+
+def _school(code: str, name: str, district_id: int, people: tuple[str, ...]) -> tuple[School, list[User]]:
+    school = schools.create_school(code, name, district_id=district_id)
+    for key in ("lecture", "observation"):
+        if registry().get(key) is not None:
+            schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
+    staff = []
+    for i, person in enumerate(people):
+        roles = ["school_admin", "organizer", "teacher"] if i == 0 else ["reviewer", "teacher"] if i == 1 else ["teacher"]
+        staff.append(users.create_user(f"{code.lower()}.t{i}", DEMO_PASSWORD, person, school, roles,
+                                       "F" if i % 2 else "M", date(1984 + i, 5, 1)))
+    return school, staff
+
+
+def _credited_lecture(school: School, staff: list[User], days_ago: int, hours: str) -> None:
+    if registry().get("lecture") is None:
+        return
+    start = utcnow() - timedelta(days=days_ago)
+    act = activities.plan_activity(
+        school, staff[0], "lecture", f"专题讲座：{school.name}校本研修（{days_ago}天前）",
+        start.isoformat(timespec="minutes") + "+00:00",
+        (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
+        hours, [{"user_id": u.id, "role": "attendee"} for u in staff[2:]] + [{"user_id": staff[0].id, "role": "speaker"}],
+        registry().types["lecture"].type.sample_details() or {}, location="多功能厅",
+    )
+    walk(act, staff[0], staff[1], Phase.CREDITED)
+
+
+def load_district_demo() -> None:
+    """Idempotent: does nothing if the demo district's schools exist."""
+    if db.session.execute(select(School.id).where(School.code == SCHOOLS[0][0])).first():
+        return
+    default = db.session.execute(select(District).where(District.code == DEFAULT_DISTRICT_CODE)).scalar_one()
+    with_name = districts.get_district(default.id)
+    if with_name.name == "默认区":
+        from portal.database import write_transaction
+
+        with write_transaction():
+            with_name.name = "研修示范区"
+    username, name, gender, born = REVIEWER
+    reviewer = users.by_username(username) or users.create_user(
+        username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=default.id)
+    year = current_school_year()
+    for code, name, stage, people in SCHOOLS:
+        school, staff = _school(code, name, default.id, people)
+        _credited_lecture(school, staff, 25, "3")
+        _credited_lecture(school, staff, 12, "2")
+        admin = access.actor(staff[0].id, school.id)
+        sub = submissions.submit(school, year, by=admin)
+        seat = policy.Actor.of(reviewer.id, ["district_reviewer"])
+        if stage == "returned":
+            submissions.decide(sub.id, False, "请核对两位教师的请假记录后重新报送。",
+                               {str(staff[3].id): "缺少12月讲座的签到，请补录。"}, by=seat, district_id=default.id)
+        elif stage == "accepted":
+            submissions.decide(sub.id, True, "数据完整，予以认定。", by=seat, district_id=default.id)
+    other = districts.create_district("NANSHAN", "南山区")
+    school, staff = _school(OTHER[0], OTHER[1], other.id, OTHER[2])
+    _credited_lecture(school, staff, 20, "3")
+    submissions.submit(school, year, by=access.actor(staff[0].id, school.id))
+    username, name, gender, born = OTHER_REVIEWER
+    users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=other.id)

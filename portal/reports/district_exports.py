@@ -1,0 +1,130 @@
+"""The district's export of the figures its schools submitted: one workbook (a summary sheet,
+then a sheet per school with every teacher's frozen row) and one CSV (a row per teacher), each
+row saying whether the school's year is accepted and locked. Read from the submissions (what
+the district reviewed), a school at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.hours import fmt
+from portal.messages import _pl, heading, label, status_label
+from portal.models import School, YearSubmission
+from portal.reports.exports import _xlsx_value, stream_csv
+from portal.services.dashboard import latest_rounds
+
+#: The export's words for a school's state (context "export").
+STATES = {
+    "accepted": _pl("export", "Accepted, locked"),
+    "submitted": _pl("export", "Submitted, not yet accepted"),
+    "returned": _pl("export", "Returned to the school"),
+    "reopened": _pl("export", "Reopened"),
+    "none": _pl("export", "Not submitted"),
+}
+_HEAD = {
+    "state": _pl("export", "State"),
+    "locked": _pl("export", "Locked"),
+    "teachers": _pl("export", "Teachers"),
+    "met": _pl("status", "Met"),
+    "short": _pl("status", "Short"),
+    "not_recognised": _pl("status", "Not recognised"),
+    "exempt": _pl("status", "Exempt"),
+    "round": _pl("export", "Round"),
+}
+YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
+
+
+def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None]]:
+    """Each school of the district with its latest submission of the year (two queries)."""
+    schools = list(db.session.execute(
+        select(School).where(School.district_id == district_id).order_by(School.code)).scalars())
+    latest = {
+        s.school_id: s for s in db.session.execute(
+            select(YearSubmission).where(YearSubmission.id.in_(latest_rounds(district_id, year)))).scalars()
+    }
+    for school in schools:
+        yield school, latest.get(school.id)
+
+
+def _state(sub: YearSubmission | None, lang: str) -> tuple[str, str]:
+    status = sub.status if sub else "none"
+    return label(STATES[status], lang), label(YES_NO[status == "accepted"], lang)
+
+
+def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:
+    yield [heading("school_code", lang), heading("school", lang), heading("year", lang), label(_HEAD["state"], lang),
+           label(_HEAD["locked"], lang), label(_HEAD["round"], lang), label(_HEAD["teachers"], lang),
+           *(label(_HEAD[k], lang) for k in ("met", "short", "not_recognised", "exempt")), heading("total", lang)]
+    for school, sub in _schools(district_id, year):
+        state, locked = _state(sub, lang)
+        if sub is None:
+            yield [school.code, school.name, year, state, locked, "", "", "", "", "", "", ""]
+            continue
+        yield [school.code, school.name, year, state, locked, sub.round, sub.teachers, sub.met, sub.short,
+               sub.not_recognised, sub.exempt, fmt(sub.total_hours)]
+
+
+def _teacher_header(lang: str) -> list[str]:
+    return [heading("username", lang), heading("name", lang), heading("total", lang), heading("required", lang),
+            heading("absent_1", lang), heading("absent_2", lang), heading("status", lang)]
+
+
+def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
+    absent = row.get("absent", {})
+    return [row["username"], row["name"], row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"),
+            status_label(row["status"], lang)]
+
+
+def teacher_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:
+    """A row per teacher of every submitted school, with the school's state and lock."""
+    yield [heading("school_code", lang), heading("school", lang), label(_HEAD["state"], lang),
+           label(_HEAD["locked"], lang), *_teacher_header(lang)]
+    for school, sub in _schools(district_id, year):
+        if sub is None:
+            continue
+        state, locked = _state(sub, lang)
+        for row in sub.rows:
+            yield [school.code, school.name, state, locked, *_teacher_line(row, lang)]
+
+
+def stream_csv_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[bytes]:
+    return stream_csv(teacher_rows(district_id, year, lang))
+
+
+def write_workbook(district_id: int, year: str, out: str | IO[bytes], lang: str = "zh") -> int:
+    """A summary sheet, then one sheet per school (its code) with its teachers as submitted;
+    returns the number of school sheets."""
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def sheet(title: str, rows: Iterator[list[Any]]) -> None:
+        ws = wb.create_sheet(title[:31])
+        ws.freeze_panes = "A2"
+        header = next(rows)
+        cells = []
+        for v in header:
+            c = WriteOnlyCell(ws, value=str(v))
+            c.data_type, c.font = "s", bold
+            cells.append(c)
+        ws.append(cells)
+        for row in rows:
+            ws.append([_xlsx_value(ws, v) for v in row])
+
+    sheet(f"{heading('summary', lang)} {year}", summary_rows(district_id, year, lang))
+    n = 0
+    for school, sub in _schools(district_id, year):
+        if sub is None:
+            continue
+        state, locked = _state(sub, lang)
+        head = [*_teacher_header(lang), label(_HEAD["state"], lang), label(_HEAD["locked"], lang)]
+        sheet(school.code, iter([head, *([*_teacher_line(r, lang), state, locked] for r in sub.rows)]))
+        n += 1
+    wb.save(out)
+    return n

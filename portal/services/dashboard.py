@@ -1,0 +1,93 @@
+"""The district dashboard: figures of the district's schools for one year, each from one SQL
+aggregate (the statement count is flat in the number of schools; schools are paged).
+
+Status shares come from each school's latest submission of the year (the frozen figures the
+district reviews); hours by type from the ledger, summed in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import CreditEntry, School, YearSubmission
+from portal.services import submissions
+
+PER_PAGE = 25
+ZERO = Decimal("0")
+
+
+@dataclass
+class SchoolShare:
+    school: School
+    submission: YearSubmission | None  # the latest round of the year (None: not submitted)
+
+    @property
+    def shares(self) -> list[tuple[str, int]]:
+        s = self.submission
+        if s is None:
+            return []
+        return [("met", s.met), ("short", s.short), ("not_recognised", s.not_recognised), ("exempt", s.exempt)]
+
+
+@dataclass
+class Dashboard:
+    year: str
+    schools: list[SchoolShare]
+    page: int
+    pages: int
+    total_schools: int
+    by_status: dict[str, int]  # submission status (latest rounds) → schools; "none": not submitted
+    hours_by_type: list[tuple[str, Decimal]]  # largest first
+
+
+def latest_rounds(district_id: int, year: str):
+    """The id of each school's latest submission of ``year`` (a subquery)."""
+    return (
+        select(func.max(YearSubmission.id))
+        .where(YearSubmission.district_id == district_id, YearSubmission.school_year == year)
+        .group_by(YearSubmission.school_id)
+    )
+
+
+def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE) -> Dashboard:
+    """Five statements whatever the number of schools and teachers."""
+    pager = db.paginate(
+        select(School).where(School.district_id == district_id).order_by(School.code),
+        page=page, per_page=per_page, error_out=False, count=True,
+    )
+    schools = list(pager.items)
+    latest = {}
+    if schools:
+        latest = {
+            s.school_id: s
+            for s in db.session.execute(
+                select(YearSubmission).where(
+                    YearSubmission.id.in_(latest_rounds(district_id, year)),
+                    YearSubmission.school_id.in_([s.id for s in schools]),
+                )
+            ).scalars()
+        }
+    by_status = {st: 0 for st in submissions.STATUSES}
+    for status, n in db.session.execute(
+        select(YearSubmission.status, func.count())
+        .where(YearSubmission.id.in_(latest_rounds(district_id, year)))
+        .group_by(YearSubmission.status)
+    ):
+        by_status[status] = int(n)
+    total = pager.total or 0
+    by_status["none"] = max(total - sum(by_status.values()), 0)
+    hours = [
+        (key, Decimal(str(h or 0)))
+        for key, h in db.session.execute(
+            select(CreditEntry.type_key, func.sum(CreditEntry.hours))
+            .join(School, School.id == CreditEntry.school_id)
+            .where(School.district_id == district_id, CreditEntry.school_year == year)
+            .group_by(CreditEntry.type_key)
+            .order_by(func.sum(CreditEntry.hours).desc())
+        )
+    ]
+    return Dashboard(year, [SchoolShare(s, latest.get(s.id)) for s in schools], pager.page, pager.pages or 1,
+                     total, by_status, hours)

@@ -1,0 +1,181 @@
+"""Districts as tenants: the schools of a district, looked up only within it.
+
+A district user names schools by code or id; a school of another district is 'not found'
+(never 'forbidden': one district does not learn another's schools).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from portal import policy
+from portal.database import write_transaction
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.messages import msg
+from portal.models import District, School, User
+from portal.models.school import rules_of_district
+from portal.registry import registry
+from portal.services import access
+
+
+def get_district(district_id: int) -> District:
+    district = db.session.get(District, district_id)
+    if district is None:
+        raise NotFound(msg("district.not_found"))
+    return district
+
+
+def school_by_code(district_id: int, code: Any) -> School:
+    """The district's school with this code (another district's is not found)."""
+    school = None
+    if isinstance(code, str) and 0 < len(code) <= 32:
+        school = db.session.execute(
+            select(School).where(School.code == code, School.district_id == district_id)
+        ).scalar_one_or_none()
+    if school is None:
+        raise NotFound(msg("school.no_code", code=repr(code)[:40]))
+    return school
+
+
+def school_by_id(district_id: int, school_id: Any) -> School:
+    school = db.session.get(School, school_id) if access.id_in_range(school_id) else None
+    if school is None or school.district_id != district_id:
+        raise NotFound(msg("school.not_found"))
+    return school
+
+
+def create_district(code: str, name: str, settings: dict[str, Any] | None = None) -> District:
+    """A new district (the operator's command, the demo, the tests)."""
+    code, name = (code or "").strip(), (name or "").strip()
+    fields: dict[str, Any] = {}
+    if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
+        fields["code"] = msg("school.code_format")
+    if not name or len(name) > 200:
+        fields["name"] = msg("between_chars", low=1, high=200)
+    if not fields and db.session.execute(select(District.id).where(District.code == code)).first():
+        fields["code"] = msg("district.code_taken", code=code)
+    if fields:
+        raise Invalid(msg("district.invalid"), fields)
+    with write_transaction() as s:
+        district = District(code=code, name=name, settings=dict(settings or {}))
+        s.add(district)
+    return district
+
+
+# -- the district admin's decisions -----------------------------------------------------------
+
+SETTING_KEYS = ("required_hours", "absence_limit_hours", "submission_period", "plan_deadline")
+
+
+def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in SETTING_KEYS:
+            fields[key] = msg("district.setting_unknown")
+        elif key in ("required_hours", "absence_limit_hours"):
+            if value in (None, ""):
+                clean[key] = None  # the district sets no minimum: each school decides
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or not 0 <= value <= 1000:
+                fields[key] = msg("rules.range")
+            elif value * 2 != int(value * 2):
+                fields[key] = msg("hours.steps")
+            else:
+                clean[key] = value
+        elif key == "submission_period":
+            if value not in ("year", "semester"):
+                fields[key] = msg("district.period")
+            else:
+                clean[key] = value
+        elif not isinstance(value, str) or not _month_day(value):
+            fields[key] = msg("district.deadline")
+        else:
+            clean[key] = value
+    if fields:
+        raise Invalid(msg("district.settings_invalid"), fields)
+    return clean
+
+
+def _month_day(value: str) -> bool:
+    try:
+        date.fromisoformat(f"2024-{value}")  # a leap year: 02-29 is a day of some year
+    except ValueError:
+        return False
+    return len(value) == 5
+
+
+def update_settings(district: District, values: Any, *, by: policy.Actor) -> District:
+    """The district's defaults: required hours and absence limit its schools may tighten but
+    not loosen, whether schools submit years or semesters, the annual plan's deadline. Every
+    school's cached pages are renewed (their rules may have changed)."""
+    policy.require(policy.may_administer_district(by), "policy.district_only")
+    if not isinstance(values, dict):
+        raise Invalid(msg("district.settings_invalid"), {"settings": msg("must_be_object")})
+    clean = _clean_settings(values)
+    with write_transaction() as s:
+        merged = {**(district.settings or {}), **clean}
+        district.settings = {k: v for k, v in merged.items() if v is not None}
+        s.execute(  # the schools' copy of the district's rules; their cached pages are renewed
+            update(School)
+            .where(School.district_id == district.id)
+            .values(district_rules=rules_of_district(district.settings), data_version=School.data_version + 1)
+            .execution_options(synchronize_session="fetch")
+        )
+    return district
+
+
+def create_school_with_admin(
+    district: District, code: Any, name: Any, admin_username: Any, admin_name: Any, password: Any, *,
+    by: policy.Actor,
+) -> tuple[School, User]:
+    """A new school of the district with the types the district enables and its first school
+    admin; all or nothing."""
+    from portal.services import schools, users
+
+    policy.require(policy.may_administer_district(by), "policy.district_only")
+    texts = [v if isinstance(v, str) else "" for v in (code, name, admin_username, admin_name, password)]
+    school = schools.create_school(texts[0], texts[1], district_id=district.id)
+    try:
+        admin = users.create_user(texts[2], texts[4], texts[3], school, ["school_admin", "teacher"])
+    except Invalid:
+        with write_transaction() as s:  # no school without its admin
+            s.delete(school)
+        raise
+    for key in district.settings.get("enabled_types", []) if district.settings else []:
+        if registry().get(key) is not None:
+            schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
+    return school, admin
+
+
+def enable_type(district: District, key: Any, enabled: Any, *, by: policy.Actor) -> int:
+    """Enable (or disable) an activity type in every school of the district, and for schools
+    created later; returns the number of schools."""
+    from portal.services import schools
+
+    policy.require(policy.may_administer_district(by), "policy.district_only")
+    reg = schools.require_type(key if isinstance(key, str) else "")
+    if not isinstance(enabled, bool):
+        raise Invalid(msg("enabled.invalid"), {"enabled": msg("must_be_bool")})
+    members = list(db.session.execute(select(School).where(School.district_id == district.id)).scalars())
+    for school in members:
+        schools.set_type(school, reg.type.key, enabled=enabled, by=policy.SYSTEM)
+    keys = [k for k in (district.settings or {}).get("enabled_types", []) if k != reg.type.key]
+    with write_transaction():
+        district.settings = {**(district.settings or {}), "enabled_types": keys + ([reg.type.key] if enabled else [])}
+    return len(members)
+
+
+def move_school(school: School, district: District) -> School:
+    """Put a school in another district (the operator's decision): it takes that district's
+    rules, and its cached pages are renewed."""
+    with write_transaction():
+        school.district_id = district.id
+        school.district_rules = rules_of_district(district.settings)
+        school.data_version = (school.data_version or 0) + 1
+    return school

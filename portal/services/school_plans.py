@@ -1,0 +1,227 @@
+"""The school's annual plan (年度校本研修计划): written by the school admin — aims, target hours,
+planned activities by type and month with who is responsible — submitted to the district by its
+deadline (June by default, the district's ``plan_deadline``), accepted or returned with a comment;
+and the accepted plan against what the school held, by type and month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, extract, func, select, update
+
+from portal import policy
+from portal.database import write_transaction
+from portal.errors import Conflict, Invalid, NotFound
+from portal.extensions import db
+from portal.hours import BadHours, parse_hours
+from portal.messages import Msg, msg
+from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
+from portal.registry import registry
+from portal.services import access, credits
+from portal.timeutil import current_school_year, to_local, utcnow
+from workflows.definition import Phase
+
+DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
+EDITABLE = (DRAFT, RETURNED)
+AIMS_MAX, LINES_MAX, TITLE_MAX, RESPONSIBLE_MAX = 4000, 200, 200, 100
+#: School-year order of months: September first.
+MONTHS = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)
+
+
+def next_year(tz: str) -> str:
+    """The school year a plan is written for by default: the coming one from March (plans go to
+    the district in June), else the current one."""
+    current = current_school_year(tz)
+    start = int(current[:4])
+    return f"{start + 1}-{start + 2}" if to_local(utcnow(), tz).month in (3, 4, 5, 6, 7, 8) else current
+
+
+def get_plan(school_id: int, year: str) -> SchoolPlan | None:
+    return db.session.execute(
+        select(SchoolPlan).where(SchoolPlan.school_id == school_id, SchoolPlan.school_year == year)
+    ).scalar_one_or_none()
+
+
+def lines_of(plan_id: int) -> list[SchoolPlanLine]:
+    return list(db.session.execute(
+        select(SchoolPlanLine).where(SchoolPlanLine.plan_id == plan_id).order_by(SchoolPlanLine.id)).scalars())
+
+
+def _lines(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list) or len(raw) > LINES_MAX:
+        raise Invalid(msg("school_plan.lines_invalid"), {"lines": msg("school_plan.lines_list", n=LINES_MAX)})
+    out: list[dict[str, Any]] = []
+    errors: dict[str, Any] = {}
+    for i, row in enumerate(raw):
+        if not isinstance(row, dict):
+            errors[str(i)] = msg("must_be_object")
+            continue
+        err: dict[str, Msg] = {}
+        key = row.get("type")
+        if not isinstance(key, str):
+            err["type"] = msg("type.unknown_field")
+        elif registry().get(key) is None:
+            raise NotFound(msg("type.unknown", key=repr(key[:64])))
+        month = row.get("month")
+        if isinstance(month, str) and month.isdigit():
+            month = int(month)
+        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+            err["month"] = msg("school_plan.month")
+        title = row.get("title")
+        if not isinstance(title, str) or not title.strip() or len(title) > TITLE_MAX:
+            err["title"] = msg("between_chars", low=1, high=TITLE_MAX)
+        responsible = row.get("responsible", "")
+        if not isinstance(responsible, str) or len(responsible) > RESPONSIBLE_MAX:
+            err["responsible"] = msg("at_most_chars", n=RESPONSIBLE_MAX)
+        hours = Decimal("0")
+        try:
+            hours = parse_hours(row.get("hours"), field="hours", maximum=Decimal("1000"))
+        except BadHours as exc:
+            err["hours"] = exc.msg
+        if err:
+            errors[str(i)] = err
+            continue
+        out.append({"type_key": key, "month": month, "title": cast(str, title).strip(),
+                    "planned_hours": hours, "responsible": cast(str, responsible).strip()})
+    if errors:
+        raise Invalid(msg("school_plan.lines_invalid"), {"lines": errors})
+    return out
+
+
+def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: Any, *, by: policy.Actor) -> SchoolPlan:
+    """Write (or rewrite) the school's plan for ``year`` while it is a draft or returned."""
+    policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
+    year_text = credits.parse_year(year)
+    fields: dict[str, Any] = {}
+    if not isinstance(aims, str) or len(aims) > AIMS_MAX:
+        fields["aims"] = msg("at_most_chars", n=AIMS_MAX)
+    target = Decimal("0")
+    try:
+        target = parse_hours(target_hours, field="target_hours", maximum=Decimal("1000"))
+    except BadHours as exc:
+        fields["target_hours"] = exc.msg
+    if fields:
+        raise Invalid(msg("school_plan.invalid"), fields)
+    clean = _lines(lines)
+    now = utcnow()
+    with write_transaction() as s:
+        plan = get_plan(school.id, year_text)
+        if plan is not None and plan.status not in EDITABLE:
+            raise Conflict(msg("school_plan.not_editable"), status=plan.status)
+        if plan is None:
+            plan = SchoolPlan(district_id=school.district_id, school_id=school.id, school_year=year_text, status=DRAFT,
+                              comment="", late=False, updated_by=by.user_id)
+            s.add(plan)
+        plan.aims, plan.target_hours, plan.updated_by, plan.updated_at = cast(str, aims).strip(), target, by.user_id, now
+        s.flush()
+        s.execute(delete(SchoolPlanLine).where(SchoolPlanLine.plan_id == plan.id))
+        if clean:
+            s.add_all(SchoolPlanLine(plan_id=plan.id, **line) for line in clean)
+    return plan
+
+
+def deadline(district: District, year: str) -> date:
+    """The district's deadline for the plan of ``year``: its month-day in the year the school
+    year starts (30 June by default)."""
+    month, day = (int(x) for x in str(district.setting("plan_deadline")).split("-"))
+    return date(int(year[:4]), month, day)
+
+
+def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
+    """Send the plan to the district (marked late after the district's deadline)."""
+    policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
+    year_text = credits.parse_year(year)
+    plan = get_plan(school.id, year_text)
+    if plan is None:
+        raise NotFound(msg("school_plan.not_found"))
+    if not lines_of(plan.id):  # the plan's state, not the request, is wrong
+        raise Conflict(msg("school_plan.empty"), status=plan.status)
+    district = db.session.get_one(District, school.district_id)
+    now = utcnow()
+    with write_transaction() as s:
+        done = cast(CursorResult, s.execute(
+            update(SchoolPlan)
+            .where(SchoolPlan.id == plan.id, SchoolPlan.status.in_(EDITABLE))
+            .values(status=SUBMITTED, submitted_at=now, late=now.date() > deadline(district, year_text))
+            .execution_options(synchronize_session=False)
+        )).rowcount
+        if done != 1:
+            raise Conflict(msg("school_plan.not_editable"), status=plan.status)
+    db.session.refresh(plan)
+    return plan
+
+
+def get_for_district(plan_id: Any, district_id: int) -> SchoolPlan:
+    plan = db.session.get(SchoolPlan, plan_id) if access.id_in_range(plan_id) else None
+    if plan is None or plan.district_id != district_id:
+        raise NotFound(msg("school_plan.not_found"))
+    return plan
+
+
+def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Actor, district_id: int) -> SchoolPlan:
+    """Accept a submitted plan or return it with a comment (district reviewer or admin)."""
+    policy.require(policy.may_decide_school_plan(by), "policy.district_only")
+    plan = get_for_district(plan_id, district_id)
+    if comment is None:
+        comment = ""
+    if not isinstance(comment, str) or len(comment) > 2000:
+        raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=2000)})
+    if not accept and not comment.strip():
+        raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
+    with write_transaction() as s:
+        done = cast(CursorResult, s.execute(
+            update(SchoolPlan)
+            .where(SchoolPlan.id == plan.id, SchoolPlan.status == SUBMITTED)
+            .values(status=ACCEPTED if accept else RETURNED, comment=comment.strip(), decided_by=by.user_id,
+                    decided_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )).rowcount
+        if done != 1:
+            raise Conflict(msg("submission.not_pending"), status=plan.status)
+    db.session.refresh(plan)
+    return plan
+
+
+def district_school_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:
+    """Every school of the district with its plan of the year (two queries)."""
+    schools = list(db.session.execute(
+        select(School).where(School.district_id == district_id).order_by(School.code)).scalars())
+    plans = {p.school_id: p for p in db.session.execute(
+        select(SchoolPlan).where(SchoolPlan.district_id == district_id, SchoolPlan.school_year == year)).scalars()}
+    return [(s, plans.get(s.id)) for s in schools]
+
+
+@dataclass
+class Cell:
+    planned: int = 0
+    planned_hours: Decimal = Decimal("0")
+    held: int = 0
+    held_hours: Decimal = Decimal("0")
+
+
+def planned_vs_held(plan: SchoolPlan) -> dict[tuple[str, int], Cell]:
+    """(type, month) → planned activities and hours against activities the school held (held,
+    reviewed or credited, by the month they started): two aggregate queries."""
+    out: dict[tuple[str, int], Cell] = {}
+    for key, month, n, hours in db.session.execute(
+        select(SchoolPlanLine.type_key, SchoolPlanLine.month, func.count(), func.sum(SchoolPlanLine.planned_hours))
+        .where(SchoolPlanLine.plan_id == plan.id)
+        .group_by(SchoolPlanLine.type_key, SchoolPlanLine.month)
+    ):
+        cell = out.setdefault((key, int(month)), Cell())
+        cell.planned, cell.planned_hours = int(n), Decimal(str(hours or 0))
+    held_states = registry().states_in(Phase.AWAITING_REVIEW, Phase.CONFIRMED, Phase.CREDITED)
+    month_of = extract("month", Activity.starts_at)
+    for key, month, n, hours in db.session.execute(
+        select(Activity.type_key, month_of, func.count(), func.sum(Activity.hours))
+        .where(Activity.school_id == plan.school_id, Activity.school_year == plan.school_year,
+               Activity.state.in_(held_states))
+        .group_by(Activity.type_key, month_of)
+    ):
+        cell = out.setdefault((key, int(month)), Cell())
+        cell.held, cell.held_hours = int(n), Decimal(str(hours or 0))
+    return out

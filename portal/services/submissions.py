@@ -1,0 +1,348 @@
+"""The school year a school submits to its district (汇总上交), the district's review of it, and
+the lock an accepted year puts on the school's records.
+
+submit (school admin) → return with comments (district reviewer; per teacher or for the whole
+school) → the school corrects and submits again (the next round) → accept (locks the year) →
+reopen with a reason (district). Each step writes a :class:`SubmissionEvent`, the audit log of
+submissions. A submission freezes every teacher's figures from :func:`credits.year_rows` (the one
+teacher-year builder) and the 学时汇总表 they make, read in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, select, update
+
+from portal import policy
+from portal.database import is_sqlite, write_transaction
+from portal.errors import Conflict, Invalid, NotFound
+from portal.extensions import db
+from portal.hours import fmt
+from portal.messages import Msg, msg
+from portal.models import District, School, SubmissionEvent, User, YearLock, YearSubmission
+from portal.models.district import WHOLE_YEAR
+from portal.services import access, credits
+from portal.timeutil import utcnow
+
+SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
+STATUSES = (SUBMITTED, RETURNED, ACCEPTED, REOPENED)
+COMMENT_MAX = 2000
+PER_PAGE = 20
+ZERO = Decimal("0")
+
+
+def period(district: District, semester: Any) -> int:
+    """The part of the year a submission covers: ``WHOLE_YEAR`` (0), or semester 1 or 2 when
+    the district collects semesters (its ``submission_period`` setting)."""
+    by_semester = district.setting("submission_period") == "semester"
+    if semester not in (None, "", 0, "0", 1, 2, "1", "2") or isinstance(semester, bool):
+        raise Invalid(msg("submission.period_semester"), {"semester": msg("submission.semester_field")})
+    # a period the district does not collect: the district's setting decides (a conflict)
+    if semester in (None, "", 0, "0"):
+        if by_semester:
+            raise Conflict(msg("submission.period_semester"), submission_period="semester")
+        return WHOLE_YEAR
+    if not by_semester:
+        raise Conflict(msg("submission.period_year"), submission_period="year")
+    return int(semester)
+
+
+def _comment(value: Any, field: str = "comment") -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > COMMENT_MAX:
+        raise Invalid(msg("comment.invalid"), {field: msg("comment.length", n=COMMENT_MAX)})
+    return value.strip()
+
+
+def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
+    """A teacher's year as the submission keeps it (hours as text: exact half hours)."""
+    f, a = ty.facts, ty.assessment
+    return {
+        "user_id": ty.user.id,
+        "username": ty.user.username,
+        "name": ty.user.display_name,
+        "by_type": {k: fmt(v) for k, v in sorted(f.by_type.items())},
+        "total": fmt(f.total_hours),
+        "required": fmt(f.required_hours),
+        "absent": {str(k): fmt(v) for k, v in sorted(f.absent_hours.items())},
+        "excused": {str(k): fmt(v) for k, v in sorted(f.excused_hours.items())},
+        "status": a.status,
+        "reason": a.reason or "",
+    }
+
+
+def latest(school_id: int, school_year: str, semester: int) -> YearSubmission | None:
+    return db.session.execute(
+        select(YearSubmission)
+        .where(
+            YearSubmission.school_id == school_id,
+            YearSubmission.school_year == school_year,
+            YearSubmission.semester == semester,
+        )
+        .order_by(YearSubmission.round.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor) -> YearSubmission:
+    """Freeze the school's year and send it to the district, in one transaction: every
+    teacher's hours by type, absence, assessment, and the 学时汇总表 made from the same rows."""
+    policy.require(policy.may_submit_year(by), "policy.submit_admin_only")
+    year_text = credits.parse_year(year)
+    district = db.session.get_one(District, school.district_id)
+    sem = period(district, semester)
+    session = db.session()
+    if session.in_transaction() and not is_sqlite():
+        session.commit()  # the snapshot's transaction starts below, as REPEATABLE READ
+    with write_transaction() as s:
+        if not is_sqlite():  # every read of the snapshot sees one state of the database
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        last = latest(school.id, year_text, sem)
+        if last is not None and last.status == SUBMITTED:
+            raise Conflict(msg("submission.pending", year=year_text), status=last.status)
+        if last is not None and last.status == ACCEPTED:
+            raise Conflict(msg("submission.already_accepted", year=year_text), status=last.status)
+        from portal.reports import exports  # reports → services: imported on use
+
+        rows = credits.year_rows([school], year_text)[school.id]
+        counts = {status: 0 for status in ("met", "short", "not_recognised", "exempt")}
+        by_type: dict[str, Decimal] = {}
+        for ty in rows:
+            counts[ty.assessment.status] = counts.get(ty.assessment.status, 0) + 1
+            for key, hours in ty.facts.by_type.items():
+                by_type[key] = by_type.get(key, ZERO) + hours
+        now = utcnow()
+        sub = YearSubmission(
+            district_id=district.id,
+            school_id=school.id,
+            school_year=year_text,
+            semester=sem,
+            round=(last.round + 1) if last else 1,
+            status=SUBMITTED,
+            teachers=len(rows),
+            met=counts["met"],
+            short=counts["short"],
+            not_recognised=counts["not_recognised"],
+            exempt=counts["exempt"],
+            total_hours=sum((ty.facts.total_hours for ty in rows), ZERO),
+            by_type={k: fmt(v) for k, v in sorted(by_type.items())},
+            rows=[_frozen_row(ty) for ty in rows],
+            summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows),
+            comment="",
+            teacher_comments={},
+            submitted_by=by.user_id,
+            submitted_at=now,
+        )
+        s.add(sub)
+        s.flush()
+        _event(s, sub, "submit", by.user_id, "", {"round": sub.round}, now)
+    return sub
+
+
+def _event(s: Any, sub: YearSubmission, action: str, actor_id: int, comment: str, payload: dict, now: Any) -> None:
+    s.add(
+        SubmissionEvent(
+            submission_id=sub.id,
+            district_id=sub.district_id,
+            school_id=sub.school_id,
+            action=action,
+            actor_id=actor_id,
+            comment=comment,
+            payload=payload,
+            created_at=now,
+        )
+    )
+
+
+def _owned(submission_id: Any, column: str, owner: int) -> YearSubmission:
+    sub = db.session.get(YearSubmission, submission_id) if access.id_in_range(submission_id) else None
+    if sub is None or getattr(sub, column) != owner:
+        raise NotFound(msg("submission.not_found"))
+    return sub
+
+
+def get(submission_id: Any, district_id: int) -> YearSubmission:
+    """A submission to this district; another district's is 'not found'."""
+    return _owned(submission_id, "district_id", district_id)
+
+
+def get_for_school(submission_id: Any, school_id: int) -> YearSubmission:
+    """A submission of this school; another school's is 'not found'."""
+    return _owned(submission_id, "school_id", school_id)
+
+
+def _teacher_comments(sub: YearSubmission, raw: Any) -> dict[str, str]:
+    if raw in (None, {}):
+        return {}
+    if not isinstance(raw, dict):
+        raise Invalid(msg("submission.decision_invalid"), {"teacher_comments": msg("must_be_object")})
+    known = {str(r["user_id"]) for r in sub.rows}
+    out: dict[str, str] = {}
+    errors: dict[str, Msg] = {}
+    for key, value in raw.items():
+        if str(key) not in known:
+            errors[str(key)] = msg("submission.teacher_unknown", user=str(key)[:20])
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str) or len(value) > COMMENT_MAX:
+            errors[str(key)] = msg("comment.length", n=COMMENT_MAX)
+            continue
+        out[str(key)] = value.strip()
+    if errors:
+        raise Invalid(msg("submission.decision_invalid"), {"teacher_comments": errors})
+    return out
+
+
+def decide(
+    submission_id: Any, accept: bool, comment: Any = "", teacher_comments: Any = None, *, by: policy.Actor,
+    district_id: int,
+) -> YearSubmission:
+    """Accept (the year is locked) or return (a comment for the school or for at least one
+    teacher) a submission waiting for the district."""
+    policy.require(policy.may_decide_submission(by), "policy.decide_submission")
+    sub = get(submission_id, district_id)
+    text = _comment(comment)
+    per_teacher = _teacher_comments(sub, teacher_comments)
+    if not accept and not text and not per_teacher:
+        raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
+    now = utcnow()
+    with write_transaction() as s:
+        status = ACCEPTED if accept else RETURNED
+        done = cast(CursorResult, s.execute(  # only one decision wins, whatever races
+            update(YearSubmission)
+            .where(YearSubmission.id == sub.id, YearSubmission.status == SUBMITTED)
+            .values(status=status, comment=text, teacher_comments=per_teacher, decided_by=by.user_id, decided_at=now)
+            .execution_options(synchronize_session=False)
+        )).rowcount
+        if done != 1:
+            raise Conflict(msg("submission.not_pending"), status=sub.status)
+        if accept:
+            s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
+                           submission_id=sub.id, locked_by=by.user_id, locked_at=now))
+        _event(s, sub, "accept" if accept else "return", by.user_id, text,
+               {"teacher_comments": per_teacher} if per_teacher else {}, now)
+    db.session.refresh(sub)
+    return sub
+
+
+def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: int) -> YearSubmission:
+    """Unlock an accepted year so the school can correct it (and submit it again); the reason
+    goes into the audit log."""
+    policy.require(policy.may_reopen_year(by), "policy.reopen_year")
+    sub = get(submission_id, district_id)
+    text = _comment(reason, "reason")
+    if not text:
+        raise Invalid(msg("submission.reason_required"), {"reason": msg("submission.reason_field")})
+    now = utcnow()
+    with write_transaction() as s:
+        done = cast(CursorResult, s.execute(
+            update(YearSubmission)
+            .where(YearSubmission.id == sub.id, YearSubmission.status == ACCEPTED)
+            .values(status=REOPENED)
+            .execution_options(synchronize_session=False)
+        )).rowcount
+        if done != 1:
+            raise Conflict(msg("submission.not_accepted"), status=sub.status)
+        s.execute(delete(YearLock).where(YearLock.submission_id == sub.id))
+        _event(s, sub, "reopen", by.user_id, text, {}, now)
+    db.session.refresh(sub)
+    return sub
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    submission: YearSubmission
+    school: School
+
+    @property
+    def assessed(self) -> int:
+        return self.submission.teachers - self.submission.exempt
+
+    @property
+    def met_share(self) -> float:
+        return self.submission.met / self.assessed if self.assessed else 0.0
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    page: int
+    pages: int
+    total: int
+    counts: dict[str, int]  # status → submissions (latest rounds) in the district
+
+
+def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: int = PER_PAGE,
+          year: str | None = None) -> QueuePage:
+    """A page of the district's submissions in ``status``, oldest first, with their frozen
+    figures: three queries whatever the number of schools (a page, its schools, the counts)."""
+    if status not in STATUSES:
+        raise Invalid(msg("submission.decision_invalid"), {"status": msg("roles_are", roles=", ".join(STATUSES))})
+    where = [YearSubmission.district_id == district_id]
+    if year:
+        where.append(YearSubmission.school_year == year)
+    q = select(YearSubmission).where(*where, YearSubmission.status == status)
+    q = q.order_by(YearSubmission.submitted_at, YearSubmission.id)
+    pager = db.paginate(q, page=page, per_page=per_page, error_out=False, count=True)
+    subs = list(pager.items)
+    by_id = {}
+    if subs:
+        by_id = {
+            s.id: s
+            for s in db.session.execute(select(School).where(School.id.in_({x.school_id for x in subs}))).scalars()
+        }
+    counts = dict(
+        db.session.execute(
+            select(YearSubmission.status, func.count()).where(*where).group_by(YearSubmission.status)
+        ).all()
+    )
+    return QueuePage(
+        [QueueRow(x, by_id[x.school_id]) for x in subs],
+        pager.page,
+        pager.pages or 1,
+        pager.total or 0,
+        {st: int(counts.get(st, 0)) for st in STATUSES},
+    )
+
+
+def events(submission: YearSubmission) -> list[tuple[SubmissionEvent, User]]:
+    """Every step of this school year's submissions (all rounds), oldest first."""
+    return list(
+        db.session.execute(
+            select(SubmissionEvent, User)
+            .join(User, User.id == SubmissionEvent.actor_id)
+            .join(YearSubmission, YearSubmission.id == SubmissionEvent.submission_id)
+            .where(
+                YearSubmission.school_id == submission.school_id,
+                YearSubmission.school_year == submission.school_year,
+                YearSubmission.semester == submission.semester,
+            )
+            .order_by(SubmissionEvent.id)
+        ).all()
+    )
+
+
+def rounds(school_id: int, school_year: str) -> list[YearSubmission]:
+    """The school's submissions of a year, newest first."""
+    return list(
+        db.session.execute(
+            select(YearSubmission)
+            .where(YearSubmission.school_id == school_id, YearSubmission.school_year == school_year)
+            .order_by(YearSubmission.semester, YearSubmission.round.desc())
+        ).scalars()
+    )
+
+
+def frozen_row(sub: YearSubmission, user_id: int) -> dict[str, Any]:
+    row = next((r for r in sub.rows if r.get("user_id") == user_id), None)
+    if row is None:
+        raise NotFound(msg("user.not_found"))
+    return row

@@ -1,0 +1,72 @@
+"""The district reviewer's day in a real Chromium, at phone width: the queue, a school's frozen
+figures, a teacher's record, a return with comments; the school corrects and submits again; the
+reviewer accepts and the year is locked."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def district_demo(live_server):
+    from portal.demo_district import load_district_demo
+    from portal.extensions import db
+
+    with live_server.app.app_context():
+        load_district_demo()
+        db.session.remove()
+    return live_server
+
+
+def test_the_district_reviewers_day(district_demo, browse):
+    reviewer = browse(viewport=PHONE)
+    reviewer.login("dreviewer")
+    page = reviewer.page
+    assert page.url.endswith("/district")
+    reviewer.assert_fits_width("district schools")
+    page.get_by_test_id("tab-queue").click()
+    expect(page.get_by_test_id("queue-row-EAST1")).to_be_visible()
+    expect(page.get_by_test_id("queue-row-WEST1")).to_have_count(0)  # returned: another tab
+    expect(page.get_by_test_id("queue-row-SOUTH1")).to_have_count(0)  # another district
+    reviewer.assert_fits_width("queue")
+    page.get_by_test_id("open-EAST1").click()
+    expect(page.get_by_test_id("submission-status")).to_have_text("已报送")
+    expect(page.get_by_test_id("frozen-row-east1.t3")).to_be_visible()
+    reviewer.assert_fits_width("submission")
+    page.get_by_test_id("teacher-east1.t3").click()
+    expect(page.get_by_test_id("teacher-total")).to_have_text("5")
+    page.go_back()
+    page.get_by_test_id("comment-east1.t3").fill("请补录11月讲座的请假条。")
+    page.get_by_test_id("decide-comment").fill("请核对后重新报送。")
+    page.get_by_test_id("return").click()
+    expect(page.get_by_test_id("submission-status")).to_have_text("已退回")
+    expect(page.get_by_test_id("teacher-comment-east1.t3")).to_have_text("请补录11月讲座的请假条。")
+
+    school = browse(viewport=PHONE)
+    school.login("east1.t0")
+    school.goto("/submission")
+    expect(school.page.get_by_test_id("return-comment")).to_have_text("请核对后重新报送。")
+    school.assert_fits_width("school submission")
+    school.page.get_by_test_id("submit-year").click()
+    expect(school.page.get_by_test_id("submission-status")).to_have_text("已报送")
+
+    reviewer.goto("/district/submissions")
+    page.get_by_test_id("open-EAST1").click()
+    expect(page.get_by_test_id("submission-title")).to_contain_text("东城实验小学")
+    page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("submission-status")).to_have_text("已通过，已锁定")
+    expect(page.get_by_test_id("event-accept")).to_be_visible()
+    reviewer.screenshot("district-reviewer-accepted")
+
+    school.goto("/submission")
+    expect(school.page.get_by_test_id("locked-note")).to_be_visible()
+    reviewer.goto("/district/submissions?status=accepted&lang=en")
+    expect(page.get_by_test_id("queue-row-EAST1")).to_be_visible()
+    expect(page.get_by_test_id("status-tab-accepted")).to_contain_text("Accepted, locked")
+    reviewer.assert_no_problems()
+    school.assert_no_problems()

@@ -1,0 +1,136 @@
+"""An accepted year is locked: the services refuse (``year.locked``) and so does the database,
+whoever writes (a console, a plugin, the CLI) — on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import DBAPIError
+
+from portal.errors import Conflict
+from portal.extensions import db
+from portal.models import CreditEntry
+from portal.policy import Actor
+from portal.services import access, exemptions, submissions
+from tests.credits.helpers import ledger_total
+from tests.district.conftest import YEAR
+from tests.support import factories as f
+
+
+@pytest.fixture
+def locked(world):
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
+    db.session.commit()
+    return sub
+
+
+def _refused_as_locked(call) -> None:
+    with pytest.raises(Conflict) as info:
+        call()
+    assert info.value.msg.code == "year.locked"
+    db.session.rollback()
+
+
+def test_revoke_and_credit_are_refused(world, locked):
+    t1 = world.staff["t1"]
+    before = ledger_total(t1.id, world.s1.id, YEAR)
+    _refused_as_locked(lambda: f.fire(world.act, world.staff["reviewer"], "revoke", "错误"))
+    from tests.credits.helpers import prepare_approve
+
+    prepare_approve(world.held, world.staff["organizer"], [(world.staff["t3"], "attendee")])
+    f.fire(world.held, world.staff["reviewer"], "approve", "材料齐全")  # the ledger does not move
+    _refused_as_locked(lambda: f.fire(world.held, world.staff["reviewer"], "credit"))
+    assert ledger_total(t1.id, world.s1.id, YEAR) == before
+    assert ledger_total(world.staff["t3"].id, world.s1.id, YEAR) == 0
+
+
+def test_attendance_and_exemptions_are_refused(world, locked):
+    org = world.staff["organizer"]
+    act = f.plan(world.s1, org, "lecture", [(world.staff["t4"], "attendee")], {"topic": "锁定后"},
+                 start=datetime(2026, 11, 3, 14, 0))
+    _refused_as_locked(lambda: f.attend(act, org))
+    admin = world.staff["admin"]
+    _refused_as_locked(lambda: exemptions.set_exemption(world.s1, admin, world.staff["t4"].id, YEAR, "病假"))
+    _refused_as_locked(lambda: exemptions.clear_exemption(world.s1, admin, world.staff["t4"].id, YEAR))
+
+
+def test_other_schools_and_years_stay_open(world, locked):
+    act = f.plan(world.s1, world.staff["organizer"], "lecture", [(world.staff["t4"], "attendee")],
+                 {"topic": "下一年"}, start=datetime(2025, 11, 3, 14, 0))  # 2025-2026
+    f.attend(act, world.staff["organizer"])
+    exemptions.set_exemption(world.s1, world.staff["admin"], world.staff["t4"].id, "2025-2026", "病假")
+
+
+def test_reopen_unlocks(world, locked):
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    f.fire(world.act, world.staff["reviewer"], "revoke", "更正错误")
+    assert ledger_total(world.staff["t1"].id, world.s1.id, YEAR) == 0
+
+
+def _console(app):
+    """Another connection to the same database, as a console or script would have."""
+    return create_engine(app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql://", "postgresql+psycopg://"))
+
+
+def test_the_database_refuses_ledger_attendance_and_exemption_writes(app, world, locked):
+    t1 = world.staff["t1"]
+    entry = db.session.execute(select(CreditEntry).where(CreditEntry.user_id == t1.id)).scalars().first()
+    engine = _console(app)
+    try:
+        statements = [
+            ("INSERT INTO credit_entry (school_id, user_id, activity_id, type_key, role, school_year, semester, hours, "
+             "kind, round, reason, created_by, created_at) VALUES (:s, :u, :a, 'lecture', 'attendee', :y, 1, -4, "
+             "'reversal', 1, 'console', :u, CURRENT_TIMESTAMP)",
+             {"s": world.s1.id, "u": t1.id, "a": entry.activity_id, "y": YEAR}),
+            ("UPDATE participation SET absent_hours = 4, attended_hours = 0 WHERE activity_id = :a",
+             {"a": world.act.id}),
+            ("INSERT INTO exemption (user_id, school_id, school_year, reason, created_by, created_at) "
+             "VALUES (:u, :s, :y, 'console', :u, CURRENT_TIMESTAMP)", {"u": t1.id, "s": world.s1.id, "y": YEAR}),
+        ]
+        for sql, params in statements:
+            with pytest.raises(DBAPIError) as info, engine.begin() as conn:
+                conn.execute(text(sql), params)
+            assert "locked" in str(info.value)
+        with engine.begin() as conn:  # another year of the same school is open
+            conn.execute(text(statements[0][0]), {**statements[0][1], "y": "2025-2026"})
+    finally:
+        engine.dispose()
+    assert ledger_total(t1.id, world.s1.id, YEAR) == 4
+
+
+def test_the_cli_is_refused_too(app, world, locked):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["activity", "fire", str(world.act.id), "revoke", "--comment", "命令行", "--as", "rev"])
+    assert r.exit_code != 0 and "locked" in r.output
+    r = runner.invoke(args=["district", "reopen", str(locked.id), "--reason", "命令行更正", "--as", "adm.d1"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(args=["activity", "fire", str(world.act.id), "revoke", "--comment", "命令行", "--as", "rev"])
+    assert r.exit_code == 0, r.output
+
+
+def _stored_rows(world) -> dict[int, tuple]:
+    from portal.services import teacher_years
+
+    return {row[2]: row for row in teacher_years.stored(YEAR) if row[0] == world.s1.id}
+
+
+def test_teacher_year_rows_of_a_locked_year_stay_as_accepted(world, locked):
+    """The stored teacher-year rows (``teacher_years``) of a year the district accepted do not
+    move when the school's rules change; once reopened, the same change is kept up as usual."""
+    from portal.services import schools
+
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    t1 = world.staff["t1"].id
+    before = _stored_rows(world)
+    assert before[t1][8] == "short"  # 4 hours credited, the requirement is higher
+    schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
+    db.session.commit()
+    assert _stored_rows(world) == before
+    assert {row["user_id"]: row["status"] for row in locked.rows}[t1] == "short"  # the frozen snapshot too
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
+    db.session.commit()
+    assert _stored_rows(world)[t1][8] == "met"

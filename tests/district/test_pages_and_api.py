@@ -1,0 +1,113 @@
+"""The district's pages and API: the reviewer's day, and districts as tenants (a district user of
+one district sees no school of another, on the pages and through the API)."""
+
+from __future__ import annotations
+
+from portal.services import tokens
+from tests.credits.helpers import login
+from tests.district.conftest import YEAR
+
+
+def _bearer(user) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.issue(user).token}"}
+
+
+def test_reviewer_day_on_the_pages(app, world):
+    school_admin = login(app.test_client(), world.staff["admin"], world.s1)
+    r = school_admin.post("/submission", data={"year": YEAR})
+    assert r.status_code == 303
+    page = school_admin.get(f"/submission?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="frozen-row-t1"' in page
+
+    reviewer = login(app.test_client(), world.reviewer1)
+    queue = reviewer.get("/district/submissions").get_data(as_text=True)
+    assert 'data-testid="queue-row-S1"' in queue and "T1" not in queue
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission
+
+    sub_id = db.session.execute(select(YearSubmission.id)).scalar_one()
+    detail = reviewer.get(f"/district/submissions/{sub_id}").get_data(as_text=True)
+    assert 'data-testid="decide-form"' in detail
+    t1 = world.staff["t1"]
+    drill = reviewer.get(f"/district/submissions/{sub_id}/teachers/{t1.id}").get_data(as_text=True)
+    assert 'data-testid="teacher-total">4<' in drill
+    assert reviewer.get(f"/district/submissions/{sub_id}/activities/{world.act.id}").status_code == 200
+    assert reviewer.get(f"/district/submissions/{sub_id}/summary.xlsx").data[:2] == b"PK"
+    # return without a comment: refused, nothing changes
+    r = reviewer.post(f"/district/submissions/{sub_id}/decide", data={"decision": "return"})
+    assert r.status_code == 303
+    assert db.session.get(YearSubmission, sub_id).status == "submitted"
+    r = reviewer.post(f"/district/submissions/{sub_id}/decide",
+                      data={"decision": "return", f"teacher-{world.staff['t3'].id}": "请补学时"})
+    db.session.expire_all()
+    assert db.session.get(YearSubmission, sub_id).status == "returned"
+    page = school_admin.get(f"/submission?year={YEAR}").get_data(as_text=True)
+    assert "请补学时" in page and 'data-testid="submit-form"' in page
+    school_admin.post("/submission", data={"year": YEAR})
+    second = db.session.execute(select(YearSubmission.id).where(YearSubmission.round == 2)).scalar_one()
+    reviewer.post(f"/district/submissions/{second}/decide", data={"decision": "accept"})
+    db.session.expire_all()
+    assert db.session.get(YearSubmission, second).status == "accepted"
+    assert 'data-testid="locked-note"' in school_admin.get(f"/submission?year={YEAR}").get_data(as_text=True)
+
+
+def test_a_district_user_sees_no_school_of_another_district_on_the_pages(app, world):
+    other = login(app.test_client(), world.reviewer2)
+    html = other.get(f"/district?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="district-row-T1"' in html and "district-row-S1" not in html
+    assert other.get(f"/reports/summary?school=S1&year={YEAR}").status_code == 404
+    mine = login(app.test_client(), world.reviewer1)
+    assert mine.get(f"/reports/summary?school=S1&year={YEAR}").status_code == 200
+    assert mine.get(f"/reports/summary?school=T1&year={YEAR}").status_code == 404
+    csv = mine.get(f"/district/export.csv?year={YEAR}").get_data(as_text=True)
+    assert "S1" in csv and "T1" not in csv
+
+
+def test_a_district_user_sees_no_school_of_another_district_through_the_api(app, world):
+    client = app.test_client()
+    other = _bearer(world.reviewer2)
+    r = client.get(f"/api/v1/reports/credits?year={YEAR}", headers={**other, "X-School": "S1"})
+    assert r.status_code == 404
+    r = client.get(f"/api/v1/district/schools?year={YEAR}", headers=other)
+    assert [row["school"] for row in r.get_json()] == ["T1"]
+    admin = {**_bearer(world.staff["admin"]), "X-School": "S1"}
+    r = client.post("/api/v1/submissions", json={"year": YEAR}, headers=admin)
+    assert r.status_code == 201, r.get_json()
+    sub_id = r.get_json()["id"]
+    assert client.get(f"/api/v1/district/submissions/{sub_id}", headers=other).status_code == 404
+    r = client.post(f"/api/v1/district/submissions/{sub_id}/decision", json={"decision": "accept"}, headers=other)
+    assert r.status_code == 404
+    assert client.get("/api/v1/district/submissions", headers=other).get_json()["total"] == 0
+
+
+def test_submit_return_resubmit_accept_reopen_through_the_api(app, world):
+    client = app.test_client()
+    admin = {**_bearer(world.staff["admin"]), "X-School": "S1"}
+    rev = _bearer(world.reviewer1)
+    dadmin = _bearer(world.admin1)
+    sub = client.post("/api/v1/submissions", json={"year": YEAR}, headers=admin).get_json()
+    assert client.post("/api/v1/submissions", json={"year": YEAR}, headers=admin).status_code == 409
+    queue = client.get("/api/v1/district/submissions", headers=rev).get_json()
+    assert [i["school"] for i in queue["items"]] == ["S1"] and queue["counts"]["submitted"] == 1
+    r = client.post(f"/api/v1/district/submissions/{sub['id']}/decision", json={"decision": "return"}, headers=rev)
+    assert r.status_code == 422
+    r = client.post(f"/api/v1/district/submissions/{sub['id']}/decision",
+                    json={"decision": "return", "comment": "请核对"}, headers=rev)
+    assert r.get_json()["status"] == "returned"
+    sub2 = client.post("/api/v1/submissions", json={"year": YEAR}, headers=admin).get_json()
+    assert sub2["round"] == 2
+    r = client.post(f"/api/v1/district/submissions/{sub2['id']}/decision", json={"decision": "accept"}, headers=dadmin)
+    assert r.status_code == 403  # a district admin does not decide
+    r = client.post(f"/api/v1/district/submissions/{sub2['id']}/decision", json={"decision": "accept"}, headers=rev)
+    assert r.get_json()["locked"] is True
+    r = client.post(f"/api/v1/activities/{world.act.id}/transitions", json={"trigger": "revoke", "comment": "x"},
+                    headers={**_bearer(world.staff["reviewer"]), "X-School": "S1"})
+    assert r.status_code == 409 and "locked" in r.get_json()["message"]
+    r = client.post(f"/api/v1/district/submissions/{sub2['id']}/reopen", json={"reason": ""}, headers=dadmin)
+    assert r.status_code == 422
+    r = client.post(f"/api/v1/district/submissions/{sub2['id']}/reopen", json={"reason": "更正"}, headers=dadmin)
+    assert r.get_json()["status"] == "reopened"
+    rounds = client.get(f"/api/v1/submissions?year={YEAR}", headers=admin).get_json()
+    assert [x["round"] for x in rounds] == [2, 1]

@@ -1,0 +1,100 @@
+"""Submission of the year → return → resubmit → accept (locked) → reopen, and the refusals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
+from portal.extensions import db
+from portal.models import SubmissionEvent, YearLock
+from portal.policy import Actor
+from portal.services import access, submissions
+from tests.district.conftest import YEAR
+
+
+def _admin(world) -> Actor:
+    return access.actor(world.staff["admin"].id, world.s1.id)
+
+
+def _reviewer(world, who=None) -> Actor:
+    return Actor.of((who or world.reviewer1).id, ["district_reviewer"])
+
+
+def test_submit_freezes_every_teacher_from_the_one_builder(world):
+    sub = submissions.submit(world.s1, YEAR, by=_admin(world))
+    assert sub.status == "submitted" and sub.round == 1 and sub.district_id == world.d1.id
+    rows = {r["username"]: r for r in sub.rows}
+    assert rows["t1"]["total"] == "4" and rows["t1"]["by_type"] == {"lecture": "4"}
+    assert rows["t3"]["total"] == "0" and rows["t3"]["status"] == "short"
+    assert sub.total_hours == Decimal("8") and sub.teachers == len(sub.rows)
+    assert sub.summary_xlsx[:2] == b"PK"  # the 学时汇总表 as submitted
+    assert [e.action for e in db.session.execute(select(SubmissionEvent)).scalars()] == ["submit"]
+
+
+def test_only_a_school_admin_submits_and_only_once_at_a_time(world):
+    with pytest.raises(Forbidden):
+        submissions.submit(world.s1, YEAR, by=access.actor(world.staff["t1"].id, world.s1.id))
+    submissions.submit(world.s1, YEAR, by=_admin(world))
+    with pytest.raises(Conflict):
+        submissions.submit(world.s1, YEAR, by=_admin(world))
+    with pytest.raises(Invalid):
+        submissions.submit(world.s1, "2026", by=_admin(world))
+    with pytest.raises(Conflict):  # the district collects whole years
+        submissions.submit(world.s1, YEAR, 1, by=_admin(world))
+    with pytest.raises(Invalid):
+        submissions.submit(world.s1, YEAR, 3, by=_admin(world))
+
+
+def test_return_needs_a_comment_and_the_school_resubmits(world):
+    sub = submissions.submit(world.s1, YEAR, by=_admin(world))
+    with pytest.raises(Invalid):
+        submissions.decide(sub.id, False, "  ", by=_reviewer(world), district_id=world.d1.id)
+    with pytest.raises(Invalid):  # a teacher not in the submission
+        submissions.decide(sub.id, False, "", {"999999": "x"}, by=_reviewer(world), district_id=world.d1.id)
+    t3 = str(world.staff["t3"].id)
+    done = submissions.decide(sub.id, False, "", {t3: "缺少学时"}, by=_reviewer(world), district_id=world.d1.id)
+    assert done.status == "returned" and done.teacher_comments == {t3: "缺少学时"}
+    with pytest.raises(Conflict):  # decided already
+        submissions.decide(sub.id, True, by=_reviewer(world), district_id=world.d1.id)
+    again = submissions.submit(world.s1, YEAR, by=_admin(world))
+    assert again.round == 2 and again.status == "submitted"
+
+
+def test_a_district_admin_does_not_decide_and_another_district_sees_nothing(world):
+    sub = submissions.submit(world.s1, YEAR, by=_admin(world))
+    with pytest.raises(Forbidden):
+        submissions.decide(sub.id, True, by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    with pytest.raises(NotFound):
+        submissions.decide(sub.id, True, by=_reviewer(world, world.reviewer2), district_id=world.d2.id)
+    assert submissions.queue(world.d2.id).total == 0
+    assert [r.school.code for r in submissions.queue(world.d1.id).rows] == ["S1"]
+
+
+def test_accept_locks_and_reopen_needs_a_reason(world):
+    sub = submissions.submit(world.s1, YEAR, by=_admin(world))
+    submissions.decide(sub.id, True, "好", by=_reviewer(world), district_id=world.d1.id)
+    assert db.session.execute(select(YearLock)).scalar_one().school_id == world.s1.id
+    with pytest.raises(Conflict):
+        submissions.submit(world.s1, YEAR, by=_admin(world))
+    with pytest.raises(Invalid):
+        submissions.reopen(sub.id, "", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    done = submissions.reopen(sub.id, "更正学时", by=Actor.of(world.admin1.id, ["district_admin"]),
+                              district_id=world.d1.id)
+    assert done.status == "reopened" and db.session.execute(select(YearLock)).first() is None
+    actions = [e.action for e in db.session.execute(select(SubmissionEvent).order_by(SubmissionEvent.id)).scalars()]
+    assert actions == ["submit", "accept", "reopen"]
+    with pytest.raises(Conflict):
+        submissions.reopen(sub.id, "再来", by=_reviewer(world), district_id=world.d1.id)
+    assert submissions.submit(world.s1, YEAR, by=_admin(world)).round == 2
+
+
+def test_the_queue_is_paged_and_counts_by_status(world):
+    for school in (world.s1, world.s2):
+        submissions.submit(school, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    page = submissions.queue(world.d1.id, per_page=1)
+    assert page.total == 2 and page.pages == 2 and len(page.rows) == 1 and page.counts["submitted"] == 2
+    with pytest.raises(Invalid):
+        submissions.queue(world.d1.id, "nonsense")

@@ -1,0 +1,39 @@
+"""The district's queue of submissions and its dashboard run the same statements for one school
+as for many: paged, aggregated in SQL, no loop over schools or teachers that queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import District, School
+from portal.policy import Actor
+from portal.services import dashboard, submissions, users
+from portal.timeutil import current_school_year
+from tests.perf.test_query_counts import count
+
+
+def _submit_all(admin_id: int) -> None:
+    year = current_school_year()
+    for school in db.session.execute(select(School).order_by(School.id)).scalars():
+        if submissions.latest(school.id, year, 0) is None:
+            submissions.submit(school, year, by=Actor.of(admin_id, ["school_admin"]))
+
+
+def test_queue_and_dashboard_are_flat_in_the_number_of_schools(app, queries, generated, record_property):
+    year = current_school_year()
+    [first] = generated(schools=1, teachers=10)
+    school = db.session.execute(select(School).where(School.code == first)).scalar_one()
+    admin_id = users.create_user("perf.admin", "perf-password-1", "校管理员", school, ["school_admin"]).id
+    district_id = db.session.execute(select(District.id)).scalars().first()
+    _submit_all(admin_id)
+    queue_one = count(queries, lambda: submissions.queue(district_id, year=year))
+    dash_one = count(queries, lambda: dashboard.dashboard(district_id, year))
+    generated(schools=6, teachers=10, seed=1)
+    _submit_all(admin_id)
+    queue_many = count(queries, lambda: submissions.queue(district_id, year=year))
+    dash_many = count(queries, lambda: dashboard.dashboard(district_id, year))
+    assert submissions.queue(district_id, year=year).total >= 7
+    record_property("figure", f"district queue: {queue_many} statements, dashboard: {dash_many} (1 and 7 schools)")
+    assert queue_one == queue_many <= 4, (queue_one, queue_many, queries.report())
+    assert dash_one == dash_many <= 6, (dash_one, dash_many, queries.report())
