@@ -25,8 +25,21 @@ assert set(SubmissionStatus.__args__) == set(submissions.STATUSES), "the API's s
 
 
 # each string: the shape checked here, the exact schema (storable, not blank) in the document
+#: A teacher's user id as a JSON object key.
+USER_ID_KEY = r"^[1-9][0-9]{0,9}$"
+UserIdKey = Annotated[str, StringConstraints(pattern=USER_ID_KEY)]
 Comment = Annotated[str, StringConstraints(max_length=submissions.COMMENT_MAX),
                     WithJsonSchema(text(submissions.COMMENT_MAX))]
+#: Per-teacher comments: only user ids as keys (a closed object in the document too).
+TeacherComments = Annotated[
+    dict[UserIdKey, "Comment"],
+    WithJsonSchema({
+        "type": "object",
+        "patternProperties": {USER_ID_KEY: {"type": "string", "maxLength": submissions.COMMENT_MAX,
+                                                    "pattern": "^[^\\x00]*$"}},
+        "additionalProperties": False,
+    }),
+]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=submissions.COMMENT_MAX),
                    WithJsonSchema(text(submissions.COMMENT_MAX, nonblank=True))]
 SchoolName = Annotated[str, StringConstraints(min_length=1, max_length=200), WithJsonSchema(text(200, nonblank=True))]
@@ -87,7 +100,7 @@ class SubmittedQuery(DistrictYearQuery):
 class SubmissionDecision(Body):
     decision: Literal["accept", "return"]
     comment: Comment = ""
-    teacher_comments: dict[str, Comment] = absent("user id → what the school must correct for that teacher")
+    teacher_comments: TeacherComments = absent("user id → what the school must correct for that teacher")
 
 
 class Reopen(Body):
