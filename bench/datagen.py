@@ -464,7 +464,7 @@ class DistrictGenerator:
                         "adjusted_by": None,
                     }
                 )
-                if any(t.adjusts_hours for t in steps) and attended_hours:
+                if attended and attended_hours:  # handed in once it took place, before review
                     for kind, count in reg.type.required_evidence_for(role, settings[reg.type.key]).items():
                         for i in range(count):
                             evidence.append(self._evidence(act_id, user_id, kind, i, row["ends_at"]))
