@@ -96,12 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-time", type=int, default=90, help="seconds per run, logins included (default 90)")
     ap.add_argument("--spawn-rate", type=float, default=10, help="users started per second (default 10)")
     ap.add_argument("--plan-schools", type=int, default=20, help="schools whose people one run uses (default 20)")
+    ap.add_argument("--plan-offset", type=int, default=0,
+                    help="schools to pass over before the first run's slice (ones an earlier run acted on)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "yanxiu-bench"))
     args = ap.parse_args(argv)
     counts = [int(n) for n in args.users.split(",")]
-    if args.plan_schools * len(counts) > args.schools:
+    if args.plan_offset + args.plan_schools * len(counts) > args.schools:
         ap.error("--plan-schools × runs is more than --schools")
 
     data = Path(args.data_dir)
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, users in enumerate(counts):
             plan = out / f"plan-u{users}.json"
             with app.app_context():
-                write_plan(plan, i * args.plan_schools, args.plan_schools)
+                write_plan(plan, args.plan_offset + i * args.plan_schools, args.plan_schools)
             load = os.getloadavg()
             since = datetime.utcnow()
             rows, wall = locust(host, plan, users, args.spawn_rate, args.run_time, out)
