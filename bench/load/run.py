@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--postgres", required=True, metavar="URL", help="postgresql://user@host:port/any")
     ap.add_argument("--schools", type=int, default=1000, help="generated schools (default 1000)")
-    ap.add_argument("--users", default="50,100,150,200", help="Locust user counts, one run each (default 50,100,150,200)")
+    ap.add_argument("--users", default="60,120,180,240", help="Locust user counts, one run each (default 60,120,180,240)")
     ap.add_argument("--run-time", type=int, default=90, help="seconds per run, logins included (default 90)")
     ap.add_argument("--spawn-rate", type=float, default=10, help="users started per second (default 10)")
     ap.add_argument("--plan-schools", type=int, default=20, help="schools whose people one run uses (default 20)")
