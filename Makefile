@@ -7,7 +7,7 @@ export YANXIU_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install test-deps translations run serve lint test test-sqlite test-postgres test-fast bench bench-postgres clean
+.PHONY: install test-deps translations run serve lint test test-sqlite test-postgres test-fast bench bench-postgres bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ bench: install
 ## make bench-postgres: the page and workflow figures on a private PostgreSQL server
 bench-postgres: install
 	$(BIN)/python tests/support/pg_server.py -- sh -c '$(BIN)/python bench/run.py --no-exports --postgres "$$YANXIU_TEST_DATABASE_URL"'
+
+## make bench-load: a district's morning with Locust (bench/load/): 1,000 generated schools on a
+## private PostgreSQL server, gunicorn 2 workers × 4 threads, several user counts, p50/p95/p99 per
+## page; other sizes with LOAD_ARGS, e.g. LOAD_ARGS="--schools 100 --users 10,20 --run-time 30"
+bench-load: install
+	$(BIN)/python tests/support/pg_server.py -- sh -c '$(BIN)/python bench/load/run.py --postgres "$$YANXIU_TEST_DATABASE_URL" $(LOAD_ARGS)'
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

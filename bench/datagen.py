@@ -1,9 +1,13 @@
 """District-scale data generator: schools full of invented teachers, a few school years of
 activities of every type in every state, attendance, evidence, transition logs and ledger rows.
 
-Fast because every table is filled with Core bulk inserts (one ``executemany`` per table and
-school), never the ORM one row at a time; consistent because every figure comes from the
-same rules the services apply:
+Fast because rows are never written one at a time: ids are handed out up front (a block of
+the table's sequence on PostgreSQL), the rows of a batch of schools are buffered per table and
+written in one go — ``COPY … FROM STDIN`` on PostgreSQL (psycopg's ``cursor.copy``), one
+multi-row ``executemany`` elsewhere — and the teacher-year rows of the batch are built by the
+one builder (``credits.year_rows``) in one call. 1,000 schools × 100 teachers take minutes
+(``BENCHMARKS.md``). Consistent because every figure comes from the same rules the services
+apply:
 
 * school year and semester are taken from the activity's local start date (``timeutil``);
 * hours credited come from each type's own credit rule, asked through the registry, with
@@ -23,13 +27,13 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import JSON, Connection, Table, func, insert, select, text
 from wtforms import SelectField
 
 from portal.activity_types import ActivityType, SampleProfile
@@ -44,6 +48,7 @@ from portal.models import (
     Participation,
     School,
     SchoolActivityType,
+    TeacherYearRow,
     TransitionLog,
     User,
 )
@@ -84,6 +89,7 @@ SUBJECTS = ["语文", "数学", "英语", "科学", "道德与法治", "音乐",
 EVIDENCE_TEXT = "本次活动围绕课堂教学中的真实问题展开研讨，我对照自己的教学实践进行了反思，并形成了改进计划。"
 
 
+DETAIL_VARIANTS = 24  # checked sets of details kept per type
 DEFAULT_PROFILE = SampleProfile(10, (0.05, 0.1), (2, 4))
 
 #: The fate of a past activity (once old enough): weights. ``revoked`` ends ``reviewed`` with
@@ -186,16 +192,72 @@ def _details(t: ActivityType, rng: random.Random) -> dict[str, Any]:
     return clean
 
 
-def _insert_returning_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    if not rows:
-        return []
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(stmt, rows).scalars())
+class RowSink:
+    """Buffers generated rows per table and writes them in one go per batch of schools.
+
+    Ids are handed out before the rows are written, so a batch needs no ``RETURNING``: on
+    PostgreSQL a block of the table's own sequence (one statement), elsewhere the next free
+    numbers (the generator is the only writer). :meth:`flush` writes the tables in the order
+    of :data:`TABLES` (foreign keys first): ``COPY`` on PostgreSQL, a multi-row ``INSERT``
+    otherwise.
+    """
+
+    def __init__(self, postgres: bool):
+        self.postgres = postgres
+        self.buffers: dict[str, list[dict[str, Any]]] = {}
+        self._next: dict[str, int] = {}
+
+    def ids(self, conn: Connection, table: Table, n: int) -> list[int]:
+        if n <= 0:
+            return []
+        if self.postgres:
+            q = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+            return list(conn.execute(q, {"t": table.name, "n": n}).scalars())
+        if table.name not in self._next:
+            self._next[table.name] = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
+        first = self._next[table.name]
+        self._next[table.name] = first + n
+        return list(range(first, first + n))
+
+    def add(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        self.buffers.setdefault(table.name, []).extend(rows)
+
+    def add_with_ids(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+        ids = self.ids(conn, table, len(rows))
+        for row, id_ in zip(rows, ids, strict=True):
+            row["id"] = id_
+        self.add(table, rows)
+        return ids
+
+    def flush(self, conn: Connection) -> Counter:
+        """Write every buffered row; returns rows written per table."""
+        written: Counter = Counter()
+        for model in (*TABLES, TeacherYearRow):
+            table = model.__table__
+            rows = self.buffers.pop(table.name, [])
+            if not rows:
+                continue
+            if self.postgres:
+                _copy(conn, table, rows)
+            else:
+                conn.execute(insert(table), rows)
+            written[table.name] += len(rows)
+        assert not self.buffers, f"tables outside TABLES: {sorted(self.buffers)}"
+        return written
 
 
-def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(table), rows)
+def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``COPY table (columns) FROM STDIN`` through psycopg; JSON columns sent as JSON text."""
+    from psycopg.types.json import Json
+
+    columns = list(rows[0])
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([Json(row[c]) if c in as_json else row[c] for c in columns])
 
 
 class DistrictGenerator:
@@ -209,6 +271,8 @@ class DistrictGenerator:
         password: str = "yanxiu-demo",
         prefix: str = "G",
         today: datetime | None = None,
+        batch: int = 20,
+        progress: Callable[[int, float], None] | None = None,
     ):
         if teachers < 4:
             raise ValueError("a generated school needs at least 4 teachers (admin, reviewers, organizer)")
@@ -222,22 +286,24 @@ class DistrictGenerator:
         self.password_hash = hash_password(password)  # hashed once: scrypt per user would take hours
         self.types: list[RegisteredType] = list(registry().types.values())
         self.report = GenReport()
+        self.batch = max(1, batch)  # schools per transaction (and per COPY of each table)
+        self.progress = progress  # called with (schools done, seconds) after each batch
+        self.sink = RowSink(postgres=False)
+        self._detail_pool: dict[str, list[dict[str, Any]]] = {}
 
     # -- people ---------------------------------------------------------------------------
     def _school(self, conn: Connection, code: str) -> int:
         name = f"{self.rng.choice(PLACES)}{self.rng.choice(LEVELS)}"
-        [school_id] = _insert_returning_ids(
+        [school_id] = self.sink.add_with_ids(
             conn,
             School.__table__,
             [{"code": code, "name": name, "timezone": "Asia/Shanghai", "rules": {}, "created_at": self.now,
               "district_id": default_district_id(conn), "district_rules": {}}],
         )
-        _insert(
-            conn,
+        self.sink.add(
             SchoolActivityType.__table__,
             [{"school_id": school_id, "type_key": r.type.key, "enabled": True, "settings": {}} for r in self.types],
         )
-        self.report.rows["school"] += 1
         return school_id
 
     def _staff(self, conn: Connection, school_id: int, code: str) -> _Staff:
@@ -258,15 +324,13 @@ class DistrictGenerator:
                     "created_at": self.now,
                 }
             )
-        ids = _insert_returning_ids(conn, User.__table__, users)
+        ids = self.sink.add_with_ids(conn, User.__table__, users)
         staff = _Staff(teachers=ids, admin=ids[0], reviewers=ids[1:3], organizers=ids[3 : max(4, len(ids) // 15)])
         extra = {staff.admin: "school_admin", **{u: "reviewer" for u in staff.reviewers}}
         extra.update({u: "organizer" for u in staff.organizers})
         memberships = [{"user_id": u, "school_id": school_id, "role": "teacher", "active": True} for u in ids]
         memberships += [{"user_id": u, "school_id": school_id, "role": r, "active": True} for u, r in extra.items()]
-        _insert(conn, Membership.__table__, memberships)
-        self.report.rows["user_account"] += len(ids)
-        self.report.rows["membership"] += len(memberships)
+        self.sink.add(Membership.__table__, memberships)
         return staff
 
     # -- activities -----------------------------------------------------------------------
@@ -289,6 +353,14 @@ class DistrictGenerator:
             day += timedelta(days=1)
         local = datetime(day.year, day.month, day.day, self.rng.choice((9, 14, 15)), 0)
         return parse_iso(local, "Asia/Shanghai")
+
+    def _details(self, t: ActivityType) -> dict[str, Any]:
+        """One of a few checked sets of details per type: checking each activity's with the
+        type's form again took a quarter of the generator's time."""
+        pool = self._detail_pool.get(t.key)
+        if pool is None:
+            pool = self._detail_pool[t.key] = [_details(t, self.rng) for _ in range(DETAIL_VARIANTS)]
+        return dict(self.rng.choice(pool))
 
     def _school_year_plan(self, n_years: int) -> int:
         """The first calendar year of the oldest generated school year."""
@@ -342,15 +414,16 @@ class DistrictGenerator:
                         "state": steps[-1].dest if steps else reg.engine.definition.initial,
                         "version": 1 + len(steps),
                         "credit_round": sum(1 for t in steps if t.posts_credits),
-                        "details": _details(reg.type, rng),
+                        "details": self._details(reg.type),
                         "location": rng.choice(("学校报告厅", "录播教室", "会议室", "多功能厅")),
-                        "created_at": start - timedelta(days=14),
-                        "updated_at": start,
+                        # nothing dated after the generator's "now" (an activity starting in a
+                        # fortnight was entered today at the latest)
+                        "created_at": min(start - timedelta(days=14), self.now - timedelta(hours=1)),
+                        "updated_at": min(start, self.now),
                     }
                     assert reviewer in reviewers
                     planned.append((row, roles, steps, reg, reviewer))
-        ids = _insert_returning_ids(conn, Activity.__table__, [p[0] for p in planned])
-        self.report.rows["activity"] += len(ids)
+        ids = self.sink.add_with_ids(conn, Activity.__table__, [p[0] for p in planned])
         settings = {r.type.key: r.type.settings_with_defaults({}) for r in self.types}
         parts: list[dict[str, Any]] = []
         evidence: list[dict[str, Any]] = []
@@ -393,7 +466,7 @@ class DistrictGenerator:
                         "adjusted_by": None,
                     }
                 )
-                if any(t.adjusts_hours for t in steps) and attended_hours:
+                if attended and attended_hours:  # handed in once it took place, before review
                     for kind, count in reg.type.required_evidence_for(role, settings[reg.type.key]).items():
                         for i in range(count):
                             evidence.append(self._evidence(act_id, user_id, kind, i, row["ends_at"]))
@@ -409,7 +482,7 @@ class DistrictGenerator:
                 when = min(self.now, when + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8)))
                 actor = row["organizer_id"] if OWNER in t.roles else reviewer
                 if definition.phase(t.dest) is Phase.CLOSED:  # cancelled before it took place
-                    when = row["created_at"] + timedelta(days=1)
+                    when = min(self.now, row["created_at"] + timedelta(days=1))
                 payload: dict[str, Any] = {}
                 if t.posts_credits:
                     credit_round += 1
@@ -444,8 +517,7 @@ class DistrictGenerator:
             (TransitionLog.__table__, logs),
             (CreditEntry.__table__, ledger),
         ):
-            _insert(conn, table, rows)
-            self.report.rows[table.name] += len(rows)
+            self.sink.add(table, rows)
 
     def _evidence(self, act_id: int, user_id: int, kind: str, i: int, after: datetime) -> dict[str, Any]:
         text = EVIDENCE_TEXT * self.rng.randint(2, 6)
@@ -485,32 +557,45 @@ class DistrictGenerator:
             "created_at": when,
         }
 
-    def _year_rows(self, school_id: int) -> None:
-        """The school's stored teacher-year rows, by the same upkeep the services run."""
-        school = db.session.get_one(School, school_id)
+    def _year_rows(self, conn: Connection, school_ids: list[int]) -> None:
+        """The batch's teacher-year rows, built by the one builder for all its schools at once
+        (``teacher_years.built_rows``: the rows ``flask credits rebuild-year-rows`` writes)."""
+        batch = list(db.session.execute(select(School).where(School.id.in_(school_ids)).order_by(School.id)).scalars())
         years = db.session.execute(
-            select(Activity.school_year).where(Activity.school_id == school_id).distinct()
+            select(Activity.school_year).where(Activity.school_id.in_(school_ids)).distinct()
         ).scalars()
         for year in sorted(set(years)):
-            self.report.rows["teacher_year"] += teacher_years.refresh(school, year)
+            self.sink.add(TeacherYearRow.__table__, teacher_years.built_rows(batch, year))
 
     # -- entry point ----------------------------------------------------------------------
     def run(self, schools: int) -> GenReport:
         started = time.perf_counter()
         taken = set(db.session.execute(select(School.code).where(School.code.like(f"{self.prefix}%"))).scalars())
+        self.sink = RowSink(db.session.get_bind().dialect.name == "postgresql")
         number = 0
-        for _ in range(schools):
-            number += 1
-            while f"{self.prefix}{number:04d}" in taken:
-                number += 1
-            code = f"{self.prefix}{number:04d}"
+        done = 0
+        while done < schools:
+            codes: list[str] = []
             with write_transaction() as s:
                 conn = s.connection()
-                school_id = self._school(conn, code)
-                staff = self._staff(conn, school_id, code)
-                self._fill_school(conn, school_id, staff)
-                self._year_rows(school_id)
-            self.report.school_codes.append(code)
+                ids: list[int] = []
+                for _ in range(min(self.batch, schools - done)):
+                    number += 1
+                    while f"{self.prefix}{number:04d}" in taken:
+                        number += 1
+                    code = f"{self.prefix}{number:04d}"
+                    school_id = self._school(conn, code)
+                    staff = self._staff(conn, school_id, code)
+                    self._fill_school(conn, school_id, staff)
+                    ids.append(school_id)
+                    codes.append(code)
+                self.report.rows.update(self.sink.flush(conn))
+                self._year_rows(conn, ids)
+                self.report.rows.update(self.sink.flush(conn))
+            done += len(codes)
+            self.report.school_codes += codes
+            if self.progress:
+                self.progress(done, time.perf_counter() - started)
         self.report.seconds = time.perf_counter() - started
         return self.report
 
@@ -524,12 +609,14 @@ def generate(
     password: str = "yanxiu-demo",
     prefix: str = "G",
     today: datetime | None = None,
+    batch: int = 20,
+    progress: Callable[[int, float], None] | None = None,
 ) -> GenReport:
     """Add ``schools`` generated schools of ``teachers`` teachers with ``years`` school years
     of history (ending with the current one). Codes are ``G0001``…; logins ``g0001-t001``…
     (``-t001`` is the school admin, ``-t002``/``-t003`` reviewers, then organizers), all with
-    ``password``."""
-    return DistrictGenerator(teachers, years, seed, password, prefix, today).run(schools)
+    ``password``. ``batch`` schools are written per transaction."""
+    return DistrictGenerator(teachers, years, seed, password, prefix, today, batch, progress).run(schools)
 
 
 def table_counts() -> dict[str, int]:
@@ -559,13 +646,21 @@ def main(argv: list[str] | None = None, app: Any = None) -> int:
     ap.add_argument("--teachers", type=at_least(4), default=100, help="teachers per school (default 100)")
     ap.add_argument("--years", type=at_least(1), default=1, help="school years of history (default 1)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
+    ap.add_argument("--batch", type=at_least(1), default=20, help="schools per transaction (default 20)")
+    ap.add_argument("--progress", action="store_true", help="print a line after each batch")
     args = ap.parse_args(argv)
     if app is None:
         from portal import create_app
 
         app = create_app()
     with app.app_context():
-        report = generate(args.schools, args.teachers, args.years, seed=args.seed)
+        def progress(done: int, seconds: float) -> None:
+            print(f"{done:,} schools in {seconds:.1f} s", flush=True)
+
+        report = generate(
+            args.schools, args.teachers, args.years, seed=args.seed, batch=args.batch,
+            progress=progress if args.progress else None,
+        )
         first, last = report.school_codes[0], report.school_codes[-1]
     print(f"generated {report.summary()}")
     print(f"schools {first}…{last}; logins {first.lower()}-t001 (school admin), -t002/-t003 (reviewers), "

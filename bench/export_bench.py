@@ -3,6 +3,8 @@
     /tmp/venv0/bin/python bench/export_bench.py                  # 100k and 1,000,000 rows, SQLite
     /tmp/venv0/bin/python bench/export_bench.py --rows 100000    # one size only
     DATABASE_URL=postgresql://… python bench/export_bench.py --rows 100000   # PostgreSQL (empties it!)
+    python bench/export_bench.py --rows 1000000 --workdir DIR --fill-only     # fill now …
+    python bench/export_bench.py --rows 1000000 --workdir DIR --engine xlsxwriter --once  # … measure later
 
 For each size it fills a fresh database with that many credit-ledger rows (bulk inserts through
 SQLAlchemy Core: schools of 100 teachers, one entry per teacher and activity), then writes
@@ -132,7 +134,9 @@ XLSX_ORDER = ("openpyxl", "xlsxwriter", "xlsxwriter", "openpyxl")
 ENGINES = {"openpyxl": "openpyxl write-only", "xlsxwriter": "XlsxWriter constant_memory"}
 
 
-def run_size(rows: int, workdir: Path, once: bool = False) -> None:
+def run_size(
+    rows: int, workdir: Path, once: bool = False, engines: list[str] | None = None, fill_only: bool = False
+) -> None:
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -151,9 +155,21 @@ def run_size(rows: int, workdir: Path, once: bool = False) -> None:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
-        t0 = time.perf_counter()
-        fill(db, rows)
-        print(f"{rows:,} ledger rows on {db.engine.dialect.name}: filled in {time.perf_counter() - t0:.1f} s", flush=True)
+        from sqlalchemy import func, select
+
+        from portal.models import CreditEntry
+
+        if not url and db.session.scalar(select(func.count(CreditEntry.id))) == rows:
+            print(f"{rows:,} ledger rows on {db.engine.dialect.name}: filled before (--workdir)", flush=True)
+        else:
+            t0 = time.perf_counter()
+            fill(db, rows)
+            print(f"{rows:,} ledger rows on {db.engine.dialect.name}: filled in {time.perf_counter() - t0:.1f} s",
+                  flush=True)
+        db.session.remove()
+        if fill_only:
+            db.engine.dispose()
+            return
 
         def csv_to(path: Path, ledger: bool):
             def run(on_first):
@@ -178,7 +194,8 @@ def run_size(rows: int, workdir: Path, once: bool = False) -> None:
 
         measure("ledger CSV", csv_to(workdir / "ledger.csv", True))
         # both XLSX writers side by side, twice in the order A B B A (the CPU may be shared)
-        for engine in XLSX_ORDER[: 2 if once else 4]:
+        order = [e for e in XLSX_ORDER if e in engines] if engines else list(XLSX_ORDER)
+        for engine in order[: len(order) // 2 if once else len(order)]:
             measure(f"ledger XLSX ({ENGINES[engine]})", xlsx_to(workdir / f"ledger-{engine}.xlsx", True, engine))
         measure("summary CSV (per teacher)", csv_to(workdir / "summary.csv", False))
         measure("summary XLSX (per teacher)", xlsx_to(workdir / "summary.xlsx", False))
@@ -190,10 +207,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, action="append", help="ledger rows (repeatable); default 100k and 1M")
     parser.add_argument("--once", action="store_true", help="each XLSX writer once (default: twice, A B B A)")
+    parser.add_argument("--engine", action="append", choices=sorted(ENGINES),
+                        help="XLSX writer to measure (repeatable; default both)")
+    parser.add_argument("--workdir", help="keep the SQLite databases here and reuse a filled one "
+                        "(fill ahead of time, measure later)")
+    parser.add_argument("--fill-only", action="store_true", help="fill the databases of --workdir, measure nothing")
     args = parser.parse_args()
+    if args.fill_only and not args.workdir:
+        parser.error("--fill-only needs --workdir")
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="yanxiu-bench-") as tmp:
         for rows in args.rows or [100_000, 1_000_000]:
-            run_size(rows, Path(tmp), args.once)
+            run_size(rows, Path(args.workdir or tmp), args.once, args.engine, args.fill_only)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,12 @@ def _values(school_id: int, year: str, ty: credits.TeacherYear) -> dict:
     }
 
 
+def built_rows(schools: list[School], year: str) -> list[dict]:
+    """The rows of every teacher of ``schools`` for ``year``, as the one builder computes
+    them (rebuilds and the district data generator write these)."""
+    return [_values(sid, year, ty) for sid, tys in credits.year_rows(schools, year).items() for ty in tys]
+
+
 def refresh(school: School, year: str, user_ids: Collection[int] | None = None) -> int:
     """Compute and store the rows of these teachers (None: every teacher of the school) for
     ``year``, in the caller's transaction. A fixed number of statements whatever the number
@@ -153,9 +159,7 @@ def rebuild(years: list[str] | None = None) -> int:
         db.session.execute(delete(TeacherYearRow).where(TeacherYearRow.school_year == year))
         for i in range(0, len(schools), REBUILD_BATCH):
             batch = schools[i : i + REBUILD_BATCH]
-            rows = [
-                _values(sid, year, ty) for sid, tys in credits.year_rows(batch, year).items() for ty in tys
-            ]
+            rows = built_rows(batch, year)
             if rows:
                 db.session.execute(insert(TeacherYearRow), rows)
             written += len(rows)

@@ -12,9 +12,9 @@ from bench.datagen import generate, main, table_counts
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Membership, Participation, School, TransitionLog, User
 from portal.registry import registry
-from portal.services import credits, schools, transitions
+from portal.services import credits, schools, teacher_years, transitions
 from portal.services.ledger import credit_hours_for
-from portal.timeutil import school_year_of, semester_of, to_local
+from portal.timeutil import school_year_of, semester_of, to_local, utcnow
 from workflows.definition import CORE_STATES
 
 
@@ -143,6 +143,54 @@ def test_the_generator_script_adds_schools_and_plain_demo_still_loads(app, capsy
     codes = list(db.session.execute(select(School.code).order_by(School.code)).scalars())
     demo_district = ["EAST1", "NORTH1", "SOUTH1", "WEST1"]  # flask demo's district schools
     assert codes == sorted(["DEMO", *demo_district, "G0001", "G0002", "G0003"])
+
+
+def test_teacher_year_rows_equal_a_rebuild_from_scratch(app):
+    """The rows the generator writes in bulk (several schools per batch, ids handed out up
+    front, COPY on PostgreSQL) are the rows ``flask credits rebuild-year-rows`` computes, and
+    the pages' own reads agree with them."""
+    report = generate(5, 8, 2, seed=3, batch=2)  # batches of 2, 2 and 1 schools
+    assert report.rows["teacher_year"] == len(teacher_years.stored())
+    now = utcnow()  # nothing generated is dated in the future (a load run counts what it wrote since)
+    for column in (TransitionLog.created_at, Activity.created_at, Activity.updated_at, CreditEntry.created_at):
+        assert db.session.scalar(select(func.max(column))) <= now
+    generate(1, 6, 1, seed=4, batch=4)  # a second run continues the ids after the first
+    kept = teacher_years.stored()
+    years = {row[1] for row in kept}
+    assert len(years) >= 2
+    teachers = dict(db.session.execute(
+        select(Membership.school_id, func.count()).where(Membership.role == "teacher").group_by(Membership.school_id)
+    ).all())
+    per_school_year = defaultdict(int)
+    for row in kept:
+        per_school_year[(row[0], row[1])] += 1
+    assert set(per_school_year.values()) <= set(teachers.values())
+    assert all(n == teachers[sid] for (sid, _year), n in per_school_year.items())  # whole schools
+    result = app.test_cli_runner().invoke(args=["credits", "rebuild-year-rows"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    rebuilt = teacher_years.stored()
+    assert rebuilt == kept
+    school = db.session.execute(select(School).where(School.code == report.school_codes[0])).scalar_one()
+    year = max(years)
+    ledger = {  # the ledger itself, summed in SQL, against the stored totals
+        uid: Decimal(str(h)).quantize(Decimal("0.1")) for uid, h in db.session.execute(
+            select(CreditEntry.user_id, func.sum(CreditEntry.hours)).where(
+                CreditEntry.school_id == school.id, CreditEntry.school_year == year).group_by(CreditEntry.user_id))
+    }
+    stored_totals = {row[2]: row[3] for row in kept if row[0] == school.id and row[1] == year}
+    assert {u: h for u, h in stored_totals.items() if h} == {u: h for u, h in ledger.items() if h}
+
+
+def test_ids_follow_the_tables_own_counters(app):
+    """Ids are handed out before the rows are written: whatever is inserted afterwards the
+    usual way gets the next free id (on PostgreSQL the sequence moved on with the COPY)."""
+    generate(1, 5, 1, seed=5)
+    top = db.session.scalar(select(func.max(User.id)))
+    user = User(username="after-the-generator", display_name="后来者", password_hash="x")
+    db.session.add(user)
+    db.session.commit()
+    assert user.id > top
 
 
 def test_fates_follow_each_types_own_workflow():

@@ -1,0 +1,1 @@
+"""Mixed load with Locust: a district's morning against gunicorn (``make bench-load``)."""

@@ -1,0 +1,152 @@
+"""``make bench-load``: a district's morning with Locust against gunicorn on PostgreSQL.
+
+Builds (once) a database of ``--schools`` generated schools × 100 teachers × 1 school year on
+the PostgreSQL server of ``--postgres`` (``make bench-load`` starts a private one), serves it
+with gunicorn (``--workers`` × ``--threads``, gthread, as ``make serve`` does), and for each
+user count of ``--users`` runs ``bench/load/locustfile.py`` headless for ``--run-time``
+seconds. Each run acts on a fresh slice of schools (``bench/load/plan.py``), so writes that
+an earlier run made (approvals, credits) do not leave a later one without work. Prints, per
+run, requests/s and p50/p95/p99 per page, the error count, and how many review decisions
+reached the database; the highest rate whose overall p95 is ≤ 250 ms with no error is named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import Store, build_database, gunicorn, make_app  # noqa: E402
+
+P95_GOAL_MS = 250
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+def locust(host: str, plan: Path, users: int, spawn_rate: float, run_time: int, out: Path) -> tuple[list[dict], float]:
+    """One headless Locust run: the rows of its ``_stats.csv`` (one per page, then
+    Aggregated) and the seconds measured (from the moment every user had logged in)."""
+    prefix = out / f"u{users}"
+    cmd = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
+        "-u", str(users), "-r", str(spawn_rate), "--run-time", f"{run_time}s", "--stop-timeout", "10",
+        "--host", f"http://{host}", "--csv", str(prefix), "--loglevel", "WARNING",
+    ]
+    # Locust exits 1 when a request failed: the failures are in the figures, not a crash.
+    env = {**os.environ, "YANXIU_LOAD_PLAN": str(plan), "YANXIU_LOAD_MARK": str(prefix) + ".mark"}
+    started = time.time()
+    proc = subprocess.run(cmd, env=env, cwd=ROOT)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"locust stopped with {proc.returncode}")
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    mark = Path(f"{prefix}.mark")
+    measured = started + run_time - float(mark.read_text()) if mark.exists() else 0.0
+    return rows, measured
+
+
+def decisions_since(app, since: datetime) -> dict[str, int]:
+    """Transitions the run's reviewers got through (the rest were refused by a guard)."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import TransitionLog
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(TransitionLog.trigger, func.count()).where(TransitionLog.created_at >= since)
+            .group_by(TransitionLog.trigger)
+        ).all()
+        db.session.remove()
+        return {trigger: n for trigger, n in rows}
+
+
+def table(users: int, rows: list[dict], wall: float, decisions: dict[str, int]) -> str:
+    lines = [
+        f"**{users} users** ({wall:.0f} s measured, after every login; review decisions written: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(decisions.items())) or "none") + ")",
+        "",
+        "| page | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if not int(r["Request Count"]):
+            continue  # the login pages: every login was before the statistics were reset
+        lines.append(
+            f"| {r['Name'] if r['Name'] != 'Aggregated' else '**all**'} | {int(r['Request Count']):,} | "
+            f"{r['Failure Count']} | {float(r['Requests/s']):.1f} | {r['50%']} | {r['95%']} | {r['99%']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--postgres", required=True, metavar="URL", help="postgresql://user@host:port/any")
+    ap.add_argument("--schools", type=int, default=1000, help="generated schools (default 1000)")
+    ap.add_argument("--users", default="60,120,180,240", help="Locust user counts, one run each (default 60,120,180,240)")
+    ap.add_argument("--run-time", type=int, default=90, help="seconds per run, logins included (default 90)")
+    ap.add_argument("--spawn-rate", type=float, default=10, help="users started per second (default 10)")
+    ap.add_argument("--plan-schools", type=int, default=20, help="schools whose people one run uses (default 20)")
+    ap.add_argument("--plan-offset", type=int, default=0,
+                    help="schools to pass over before the first run's slice (ones an earlier run acted on)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "yanxiu-bench"))
+    args = ap.parse_args(argv)
+    counts = [int(n) for n in args.users.split(",")]
+    if args.plan_offset + args.plan_schools * len(counts) > args.schools:
+        ap.error("--plan-schools × runs is more than --schools")
+
+    data = Path(args.data_dir)
+    instance = data / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
+    store = Store(data, args.postgres)
+    name = f"load_s{args.schools}_t100_y1"
+    print(f"data: {args.schools} schools × 100 teachers × 1 year on {store.describe()} …", file=sys.stderr)
+    info = build_database(store, name, args.schools, 100, 1, instance)
+    print(f"data: {json.dumps(info)}", file=sys.stderr)
+    uri = store.uri(name)
+    app = make_app(uri, instance)
+    out = data / f"load-{datetime.now():%Y%m%d-%H%M%S}"
+    out.mkdir(parents=True)
+    from bench.load.plan import write_plan
+
+    reports = []
+    best: tuple[float, int] | None = None
+    with gunicorn(uri, instance, args.workers, args.threads) as host:
+        for i, users in enumerate(counts):
+            plan = out / f"plan-u{users}.json"
+            with app.app_context():
+                write_plan(plan, args.plan_offset + i * args.plan_schools, args.plan_schools)
+            load = os.getloadavg()
+            since = datetime.utcnow()
+            rows, wall = locust(host, plan, users, args.spawn_rate, args.run_time, out)
+            total = next(r for r in rows if r["Name"] == "Aggregated")
+            report = table(users, rows, wall, decisions_since(app, since))
+            report += f"\n\nload average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            reports.append(report)
+            print(report + "\n", flush=True)
+            if int(total["Failure Count"]) == 0 and float(total["95%"]) <= P95_GOAL_MS:
+                rate = float(total["Requests/s"])
+                best = max(best or (0.0, 0), (rate, users))
+    print(f"data: {json.dumps(info)}")
+    if best:
+        print(f"highest rate with p95 ≤ {P95_GOAL_MS} ms and no error: {best[0]:.1f} req/s ({best[1]} users)")
+    else:
+        print(f"no run had p95 ≤ {P95_GOAL_MS} ms with no error")
+    print(f"Locust CSV files: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
