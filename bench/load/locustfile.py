@@ -80,6 +80,11 @@ def form_fields(html: str, prefixes: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _why(r: Any) -> str:
+    """The status, or for status 0 the connection error behind it (reset, timeout …)."""
+    return f"{r.status_code}" if r.status_code else f"0: {type(r.error).__name__}: {r.error}"[:200]
+
+
 class Person(HttpUser):
     """Someone of the district: logs in once, then works with a pause between pages."""
 
@@ -105,13 +110,13 @@ class Person(HttpUser):
     def page(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True) as r:
             if r.status_code != 200:
-                r.failure(f"{r.status_code}")
+                r.failure(_why(r))
             return r.text
 
     def submit(self, url: str, data: dict[str, str], name: str) -> None:
         with self.client.post(url, data=data, name=name, allow_redirects=False, catch_response=True) as r:
             if r.status_code != 302:
-                r.failure(f"{r.status_code}")
+                r.failure(_why(r))
 
 
 class Teacher(Person):
@@ -152,6 +157,8 @@ class Organizer(Person):
         self.turn += 1
         self.page(f"/activities/{act}", "activity page")
         html = self.page(f"/activities/{act}/attendance", "attendance form")
+        if "csrf_token" not in html:  # the page failed (counted)
+            return
         fields = form_fields(html, ("attended-", "absent-", "excused-"))
         fields["csrf_token"] = csrf_token(html)
         self.submit(f"/activities/{act}/attendance", fields, "attendance save")
@@ -173,7 +180,7 @@ class Reviewer(Person):
     @task
     def review(self) -> None:
         html = self.page("/review", "review queue")
-        if not self.todo:
+        if not self.todo or "csrf_token" not in html:  # nothing left, or the page failed (counted)
             return
         act, action = self.todo.popleft()
         self.submit(f"/review/{act}", {"csrf_token": csrf_token(html), "action": action}, f"review {action}")
@@ -191,4 +198,4 @@ class SchoolAdmin(Person):
     def export(self) -> None:
         with self.client.get("/reports/summary.xlsx", name="summary XLSX export", catch_response=True) as r:
             if r.status_code != 200 or not r.content.startswith(b"PK"):
-                r.failure(f"{r.status_code}")
+                r.failure(_why(r))
