@@ -21,7 +21,7 @@ from portal.hours import BadHours, parse_hours
 from portal.messages import Msg, msg
 from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
-from portal.services import access, credits
+from portal.services import access, credits, submissions
 from portal.timeutil import current_school_year, to_local, utcnow
 from workflows.definition import Phase
 
@@ -142,15 +142,22 @@ def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
         raise Conflict(msg("school_plan.empty"), status=plan.status)
     district = db.session.get_one(District, school.district_id)
     now = utcnow()
+    late = now.date() > deadline(district, year_text)
+    return _move(plan, EDITABLE, "school_plan.not_editable", status=SUBMITTED, submitted_at=now, late=late)
+
+
+def _move(plan: SchoolPlan, from_statuses: tuple[str, ...], refusal: str, **values: Any) -> SchoolPlan:
+    """Change the plan only if it is still in one of ``from_statuses`` (a concurrent decision
+    loses with 409 ``refusal``), then read it back."""
     with write_transaction() as s:
         done = cast(CursorResult, s.execute(
             update(SchoolPlan)
-            .where(SchoolPlan.id == plan.id, SchoolPlan.status.in_(EDITABLE))
-            .values(status=SUBMITTED, submitted_at=now, late=now.date() > deadline(district, year_text))
+            .where(SchoolPlan.id == plan.id, SchoolPlan.status.in_(from_statuses))
+            .values(**values)
             .execution_options(synchronize_session=False)
         )).rowcount
         if done != 1:
-            raise Conflict(msg("school_plan.not_editable"), status=plan.status)
+            raise Conflict(msg(refusal), status=plan.status)
     db.session.refresh(plan)
     return plan
 
@@ -168,22 +175,12 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
     plan = get_for_district(plan_id, district_id)
     if comment is None:
         comment = ""
-    if not isinstance(comment, str) or len(comment) > 2000:
-        raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=2000)})
+    if not isinstance(comment, str) or len(comment) > submissions.COMMENT_MAX:
+        raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=submissions.COMMENT_MAX)})
     if not accept and not comment.strip():
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
-    with write_transaction() as s:
-        done = cast(CursorResult, s.execute(
-            update(SchoolPlan)
-            .where(SchoolPlan.id == plan.id, SchoolPlan.status == SUBMITTED)
-            .values(status=ACCEPTED if accept else RETURNED, comment=comment.strip(), decided_by=by.user_id,
-                    decided_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )).rowcount
-        if done != 1:
-            raise Conflict(msg("submission.not_pending"), status=plan.status)
-    db.session.refresh(plan)
-    return plan
+    return _move(plan, (SUBMITTED,), "submission.not_pending", status=ACCEPTED if accept else RETURNED,
+                 comment=comment.strip(), decided_by=by.user_id, decided_at=utcnow())
 
 
 def district_school_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:
