@@ -78,6 +78,11 @@ TEXTS: dict[str, Any] = {
     "district.setting_unknown": _l("unknown setting"),
     "district.invalid": _l("invalid district"),
     "district.code_taken": _l("a district with code %(code)s exists"),
+    "school.invalid": _l("invalid school"),
+    "cli.birth_date": _l("use YYYY-MM-DD"),
+    "school.name_length": _l("a name of 1–200 characters is required"),
+    "school.timezone_unknown": _l("unknown time zone %(timezone)s"),
+    "school.code_taken": _l("a school with code %(code)s exists"),
     # -- lookups -------------------------------------------------------------------------------
     "activity.not_found": _l("activity not found"),
     "user.not_found": _l("user not found"),
@@ -490,6 +495,15 @@ ROLE_TEXTS: dict[str, Any] = {
 }
 
 
+#: The school roles as a choice or a column names them (capitalised in English).
+ROLE_NAMES: dict[str, Any] = {
+    "teacher": _l("Teacher"),
+    "organizer": _l("Organizer"),
+    "reviewer": _l("Reviewer"),
+    "school_admin": _l("School admin"),
+}
+
+
 class _Roles:
     def __init__(self, roles: list[str]):
         self.roles = roles
@@ -618,6 +632,49 @@ STATUSES: dict[str, tuple[str, str]] = {
 }
 STATUS_STYLES = {"met": "success", "short": "warning", "not_recognised": "danger", "exempt": "secondary"}
 
+#: The records that are not activities — a teacher's plan, the school's annual plan, a year
+#: submitted to the district — and the district's actions on a submission: the words and colours
+#: of their statuses (the statuses themselves are their services' constants).
+RECORD_STATUSES: dict[str, dict[str, tuple[str, str]]] = {
+    "plan": {
+        "draft": _pl("personal plan", "draft"),
+        "submitted": _pl("personal plan", "awaiting sign-off"),
+        "approved": _pl("personal plan", "approved"),
+        "returned": _pl("personal plan", "returned"),
+    },
+    "school_plan": {
+        "draft": _pl("plan", "Draft"),
+        "submitted": _pl("plan", "Sent to the district"),
+        "returned": _pl("plan", "Returned"),
+        "accepted": _pl("plan", "Accepted"),
+    },
+    "submission": {
+        "submitted": _pl("submission", "Submitted"),
+        "returned": _pl("submission", "Returned"),
+        "accepted": _pl("submission", "Accepted, locked"),
+        "reopened": _pl("submission", "Reopened"),
+        "none": _pl("submission", "Not submitted yet"),
+    },
+    "submission_export": {  # a school's state in the district's workbook
+        "accepted": _pl("export", "Accepted, locked"),
+        "submitted": _pl("export", "Submitted, not yet accepted"),
+        "returned": _pl("export", "Returned to the school"),
+        "reopened": _pl("export", "Reopened"),
+        "none": _pl("export", "Not submitted"),
+    },
+    "submission_event": {
+        "submit": _pl("submission event", "Submitted"),
+        "return": _pl("submission event", "Returned"),
+        "accept": _pl("submission event", "Accepted and locked"),
+        "reopen": _pl("submission event", "Reopened"),
+    },
+}
+RECORD_STYLES: dict[str, dict[str, str]] = {
+    "plan": {"draft": "secondary", "submitted": "info", "approved": "success", "returned": "warning"},
+    "school_plan": {"draft": "secondary", "submitted": "info", "returned": "warning", "accepted": "success"},
+    "submission": {"submitted": "primary", "returned": "warning", "accepted": "success", "reopened": "secondary"},
+}
+
 REASONS: dict[str, tuple[str, str]] = {
     "retirement_age": _pl("assessment reason", "Near retirement (women 50, men 55 by 31 December): not assessed"),
     "absent_semester_1": _pl("assessment reason", "Unexcused absence limit reached in semester 1"),
@@ -688,6 +745,27 @@ def heading(key: str, lang: str | None = None) -> str:
 
 def status_label(status: str, lang: str | None = None) -> str:
     return label(STATUSES[status], lang) if status in STATUSES else status
+
+
+def record_status(kind: str, status: str, lang: str | None = None) -> str:
+    """The words of a plan's or a submission's status (``kind`` a key of :data:`RECORD_STATUSES`)."""
+    words = RECORD_STATUSES[kind]
+    return label(words[status], lang) if status in words else status
+
+
+@dataclass(frozen=True)
+class RecordStatus:
+    """A record's status as a message parameter: its words in the reader's language."""
+
+    kind: str
+    status: str
+
+    def __str__(self) -> str:
+        return record_status(self.kind, self.status)
+
+
+def record_style(kind: str, status: str) -> str:
+    return RECORD_STYLES.get(kind, {}).get(status, "secondary")
 
 
 def reason_label(reason: str, lang: str | None = None) -> str:

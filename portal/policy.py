@@ -13,20 +13,20 @@ credit, revoke (the workflow), or exemption (here).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from portal.errors import Forbidden
 from portal.messages import msg
-
-TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN, DISTRICT_ADMIN, DISTRICT_REVIEWER = (
-    "teacher",
-    "organizer",
-    "reviewer",
-    "school_admin",
-    "district_admin",
-    "district_reviewer",  # 进修学校 / 教师发展中心: reviews the schools' submitted years
+from portal.models.user import (  # DISTRICT_REVIEWER: 进修学校 / 教师发展中心, reviews submitted years
+    DISTRICT_ADMIN,
+    DISTRICT_REVIEWER,
+    ORGANIZER,
+    REVIEWER,
+    ROLES,
+    SCHOOL_ADMIN,
+    TEACHER,
 )
 
 
@@ -53,6 +53,12 @@ class Actor:
 
 #: The operator: ``flask`` commands and the demo loader act with every right.
 SYSTEM = Actor(0, frozenset(), system=True)
+
+
+def roles_for(check: Callable[[Actor], bool]) -> list[str]:
+    """The roles that answer ``check`` (a question about the actor alone) with yes, in the
+    order of :data:`~portal.models.user.ROLES`: what a refusal names, asked of the rule itself."""
+    return [role for role in ROLES if check(Actor(0, frozenset({role})))]
 
 
 def require(allowed: bool, code: str = "forbidden", **params: object) -> None:
@@ -197,6 +203,11 @@ def require_not_self(actor_id: int, subject_id: int) -> None:
 def may_manage_groups(actor: Actor) -> bool:
     """Create and rename teaching groups (教研组), set their members and leader."""
     return actor.has(SCHOOL_ADMIN)
+
+
+def may_lead_group(actor: Actor) -> bool:
+    """Lead a teaching group (教研组长): an organiser of the school."""
+    return ORGANIZER in actor.roles
 
 
 def may_sign_up(actor: Actor) -> bool:

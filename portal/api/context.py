@@ -11,7 +11,7 @@ from flask import g, request
 
 from portal import policy
 from portal.errors import Invalid, NotFound
-from portal.messages import msg
+from portal.messages import msg, role_labels
 from portal.models import ApiToken, School, User
 from portal.services import access, tokens
 
@@ -33,9 +33,11 @@ class SchoolContext:
         """The caller as :mod:`portal.policy` sees them in this school."""
         return policy.Actor.of(user_id, self.roles)
 
-    def allow(self, check: Callable[[policy.Actor], bool], user_id: int, *roles: str) -> None:
-        """Enforce a question of :mod:`portal.policy` for the caller (refused naming ``roles``)."""
-        policy.require(check(self.actor(user_id)), "policy.requires_role", roles=", ".join(roles))
+    def allow(self, check: Callable[[policy.Actor], bool], user_id: int) -> None:
+        """Enforce a question of :mod:`portal.policy` for the caller (refused naming the roles
+        the policy answers yes for, in the reader's words)."""
+        policy.require(check(self.actor(user_id)), "policy.requires_role",
+                       roles=role_labels(policy.roles_for(check)))
 
 
 def authenticate() -> Caller:

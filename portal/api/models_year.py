@@ -17,7 +17,7 @@ from portal.services import credits, groups, plans, signup
 
 PlanStatus = Literal["draft", "submitted", "approved", "returned"]
 MySignup = Literal["seat", "waiting", "withdrawn"]
-assert set(get_args(PlanStatus)) == set(plans.STATUS_LABELS), "the API's statuses are the service's"
+assert set(get_args(PlanStatus)) == set(plans.STATUSES), "the API's statuses are the service's"
 
 
 PlanHours = Annotated[float, Field(ge=0, le=300, multiple_of=0.5, allow_inf_nan=False,

@@ -182,7 +182,7 @@ def district_reopen(submission_id: int) -> Submission:
 def school_submissions() -> Submissions:
     """The school's submissions of a year to the district, newest round first (school admin)"""
     ctx = school_context()
-    ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
+    ctx.allow(policy.may_submit_year, caller().user.id)
     year = credits.parse_year(parsed(YearQuery, "query").year)
     return Submissions([Submission.of(s, ctx.school.code, ctx.school.name)
                         for s in submissions.rounds(ctx.school.id, year)])
@@ -197,7 +197,7 @@ def school_submit() -> tuple[Submission, int]:
     Refused with 409 while a submission waits or after the district accepted."""
     ctx = school_context()
     data = parsed(YearSubmit)
-    ctx.allow(policy.may_submit_year, caller().user.id, "school_admin")
+    ctx.allow(policy.may_submit_year, caller().user.id)
     sub = submissions.submit(ctx.school, data.year, data.semester, by=ctx.actor(caller().user.id))
     return _one(sub), 201
 
@@ -282,7 +282,7 @@ def district_submitted() -> Response:
 def school_plan_get() -> SchoolPlanOut:
     """The school's annual plan for a year, with planned against held by type and month (school admin)"""
     ctx = school_context()
-    ctx.allow(policy.may_write_school_plan, caller().user.id, "school_admin")
+    ctx.allow(policy.may_write_school_plan, caller().user.id)
     plan = school_plans.get_plan(ctx.school.id, credits.parse_year(parsed(YearQuery, "query").year))
     if plan is None:
         raise NotFound(msg("school_plan.not_found"))
@@ -295,7 +295,7 @@ def school_plan_put() -> SchoolPlanOut:
     """Write the school's annual plan for a year while it is a draft or returned (school admin)"""
     ctx = school_context()
     data = parsed(SchoolPlanBody)
-    ctx.allow(policy.may_write_school_plan, caller().user.id, "school_admin")
+    ctx.allow(policy.may_write_school_plan, caller().user.id)
     lines = [line.model_dump(exclude_unset=True) for line in data.lines]
     plan = school_plans.save_plan(ctx.school, data.year, data.aims, data.target_hours, lines,
                                   by=ctx.actor(caller().user.id))
@@ -308,7 +308,7 @@ def school_plan_submit() -> SchoolPlanOut:
     """Send the school's annual plan to the district (marked late after the district's deadline)"""
     ctx = school_context()
     data = parsed(SchoolPlanYear)
-    ctx.allow(policy.may_write_school_plan, caller().user.id, "school_admin")
+    ctx.allow(policy.may_write_school_plan, caller().user.id)
     return SchoolPlanOut.of(school_plans.submit_plan(ctx.school, data.year, by=ctx.actor(caller().user.id)), ctx.school.code)
 
 

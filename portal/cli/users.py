@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from portal.cli.common import fail
 from portal.errors import DomainError, Invalid
+from portal.messages import msg
 from portal.models import ROLES
 from portal.services import access, users
 
@@ -31,7 +32,7 @@ def create(username, school_code, roles, password, name, gender, birth_date) -> 
             try:
                 born = date.fromisoformat(birth_date)
             except ValueError:
-                raise Invalid("invalid birth date", {"birth_date": "use YYYY-MM-DD"}) from None
+                raise Invalid(msg("user.invalid"), {"birth_date": msg("cli.birth_date")}) from None
         user = users.create_user(username, password, name, school, list(roles), gender, born)
     except DomainError as exc:
         fail(exc)

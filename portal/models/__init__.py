@@ -16,12 +16,31 @@ from portal.models.notification import Notification, NotificationDelivery, Notif
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.teacher_year import TeacherYearRow
-from portal.models.user import DISTRICT_ROLES, ROLES, SCHOOL_ROLES, Exemption, Membership, User
+from portal.models.user import (
+    DISTRICT_ADMIN,
+    DISTRICT_REVIEWER,
+    DISTRICT_ROLES,
+    ORGANIZER,
+    REVIEWER,
+    ROLES,
+    SCHOOL_ADMIN,
+    SCHOOL_ROLES,
+    TEACHER,
+    Exemption,
+    Membership,
+    User,
+)
 from portal.models.writing import OwnWriting
 from portal.models.year import DevelopmentPlan, GroupMember, Signup, SignupWindow, TeachingGroup
 
 __all__ = [
+    "DISTRICT_ADMIN",
+    "DISTRICT_REVIEWER",
     "DISTRICT_ROLES",
+    "ORGANIZER",
+    "REVIEWER",
+    "SCHOOL_ADMIN",
+    "TEACHER",
     "ROLES",
     "SCHOOL_ROLES",
     "Activity",

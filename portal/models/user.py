@@ -21,9 +21,13 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from portal.extensions import Model
 from portal.timeutil import utcnow
 
-SCHOOL_ROLES = ("teacher", "organizer", "reviewer", "school_admin")
+#: The roles a membership holds: the one list of their names (who may do what with them is
+#: :mod:`portal.policy`'s question; their words are the catalogue's ``ROLE_TEXTS``).
+TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN = "teacher", "organizer", "reviewer", "school_admin"
+DISTRICT_ADMIN, DISTRICT_REVIEWER = "district_admin", "district_reviewer"
+SCHOOL_ROLES = (TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN)
 #: Roles held in a district (区教育局, 进修学校 / 教师发展中心), not in a school.
-DISTRICT_ROLES = ("district_admin", "district_reviewer")
+DISTRICT_ROLES = (DISTRICT_ADMIN, DISTRICT_REVIEWER)
 ROLES = (*SCHOOL_ROLES, *DISTRICT_ROLES)
 
 

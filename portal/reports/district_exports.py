@@ -15,19 +15,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import _pl, heading, label, status_label
+from portal.messages import _pl, heading, label, record_status, status_label
 from portal.models import School, YearSubmission
 from portal.reports.exports import _xlsx_value, stream_csv
+from portal.services import submissions
 from portal.services.dashboard import latest_rounds
 
-#: The export's words for a school's state (context "export").
-STATES = {
-    "accepted": _pl("export", "Accepted, locked"),
-    "submitted": _pl("export", "Submitted, not yet accepted"),
-    "returned": _pl("export", "Returned to the school"),
-    "reopened": _pl("export", "Reopened"),
-    "none": _pl("export", "Not submitted"),
-}
 _HEAD = {
     "state": _pl("export", "State"),
     "locked": _pl("export", "Locked"),
@@ -55,7 +48,7 @@ def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmissi
 
 def _state(sub: YearSubmission | None, lang: str) -> tuple[str, str]:
     status = sub.status if sub else "none"
-    return label(STATES[status], lang), label(YES_NO[status == "accepted"], lang)
+    return record_status("submission_export", status, lang), label(YES_NO[status == submissions.ACCEPTED], lang)
 
 
 def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:

@@ -12,7 +12,7 @@ from portal import policy
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import DISTRICT_ROLES, Activity, Membership, School, User
+from portal.models import DISTRICT_ADMIN, DISTRICT_ROLES, Activity, Membership, School, User
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
 from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
 
@@ -30,7 +30,7 @@ def is_district_admin(user_id: int) -> bool:
     return (
         db.session.execute(
             select(Membership.id).where(
-                Membership.user_id == user_id, Membership.role == "district_admin", Membership.active.is_(True)
+                Membership.user_id == user_id, Membership.role == DISTRICT_ADMIN, Membership.active.is_(True)
             )
         ).first()
         is not None

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import in_lang, msg
 from portal.models import (
+    TEACHER,
     Activity,
     CreditEntry,
     Exemption,
@@ -167,7 +168,7 @@ def _teachers_of(
     there that year (a teacher who has since left still appears on that year's summary);
     with ``user_ids``, only those people."""
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
-        Membership.school_id.in_(school_ids), Membership.role == "teacher", Membership.active.is_(True)
+        Membership.school_id.in_(school_ids), Membership.role == TEACHER, Membership.active.is_(True)
     )
     if user_ids is not None:
         teaching = teaching.where(Membership.user_id.in_(user_ids))

@@ -17,7 +17,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import District, School, User
+from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
 from portal.models.school import rules_of_district
 from portal.registry import registry
 from portal.services import access
@@ -142,7 +142,7 @@ def create_school_with_admin(
     texts = [v if isinstance(v, str) else "" for v in (code, name, admin_username, admin_name, password)]
     school = schools.create_school(texts[0], texts[1], district_id=district.id)
     try:
-        admin = users.create_user(texts[2], texts[4], texts[3], school, ["school_admin", "teacher"])
+        admin = users.create_user(texts[2], texts[4], texts[3], school, [SCHOOL_ADMIN, TEACHER])
     except Invalid:
         with write_transaction() as s:  # no school without its admin
             s.delete(school)

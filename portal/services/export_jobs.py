@@ -19,7 +19,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import heading, msg
-from portal.models import CreditEntry, ExportJob, Membership
+from portal.models import TEACHER, CreditEntry, ExportJob, Membership
 from portal.timeutil import utcnow
 
 KINDS = ("district_summary", "district_ledger")
@@ -91,7 +91,7 @@ def run(job_id: int) -> None:
         rows = exports.ledger_rows(year, lang)
     else:
         total = db.session.execute(  # about one line per teacher (the bar is capped at 100 %)
-            select(func.count(Membership.id)).where(Membership.role == "teacher", Membership.active.is_(True),
+            select(func.count(Membership.id)).where(Membership.role == TEACHER, Membership.active.is_(True),
                                                     Membership.school_id.is_not(None))).scalar_one()
         rows = exports.district_rows(year, lang)
     db.session.commit()

@@ -109,7 +109,7 @@ def _check(
     if leader_id not in (None, ""):
         if isinstance(leader_id, bool) or not isinstance(leader_id, int) or not 1 <= leader_id <= MAX_ID:
             fields["leader_id"] = msg("must_be_integer")
-        elif "organizer" not in access.school_roles(leader_id, school.id):
+        elif not policy.may_lead_group(policy.Actor.of(leader_id, access.school_roles(leader_id, school.id))):
             fields["leader_id"] = msg("group.leader_not_organizer")
         else:
             leader = leader_id

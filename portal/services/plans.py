@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import policy
@@ -23,20 +22,14 @@ from portal.database import write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
-from portal.messages import Msg, msg
+from portal.messages import Msg, RecordStatus, msg
 from portal.models import DevelopmentPlan, School, User
 from portal.services import access, credits, schools
 from portal.sorting import pinyin_key
 from portal.timeutil import utcnow
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
-STATUS_LABELS: dict[str, Any] = {
-    DRAFT: _l("draft"),
-    SUBMITTED: _l("awaiting sign-off"),
-    APPROVED: _l("approved"),
-    RETURNED: _l("returned"),
-}
-STATUS_STYLES = {DRAFT: "secondary", SUBMITTED: "info", APPROVED: "success", RETURNED: "warning"}
+STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED)  # words and colours: messages.RECORD_STATUSES["plan"]
 EDITABLE = (DRAFT, RETURNED)
 GOALS_MAX = 2000
 STUDIES_LINES, STUDIES_LINE_MAX = 30, 200
@@ -182,7 +175,7 @@ def save(
     year = credits.parse_year(year)
     plan = plan_of(school.id, teacher.id, year)
     if plan is not None and plan.status not in EDITABLE:
-        raise Conflict(msg("plan.locked", status=STATUS_LABELS[plan.status]), status=plan.status)
+        raise Conflict(msg("plan.locked", status=RecordStatus("plan", plan.status)), status=plan.status)
     due = deadline(school, year)
     if _today(school) > due and (plan is None or plan.status != RETURNED):
         raise Conflict(msg("plan.deadline_passed", date=due.isoformat()))

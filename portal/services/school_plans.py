@@ -26,6 +26,7 @@ from portal.timeutil import current_school_year, to_local, utcnow
 from workflows.definition import Phase
 
 DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
+STATUSES = (DRAFT, SUBMITTED, RETURNED, ACCEPTED)  # words and colours: messages.RECORD_STATUSES["school_plan"]
 EDITABLE = (DRAFT, RETURNED)
 AIMS_MAX, LINES_MAX, TITLE_MAX, RESPONSIBLE_MAX = 4000, 200, 200, 100
 #: School-year order of months: September first.

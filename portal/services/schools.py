@@ -20,21 +20,21 @@ from portal.registry import RegisteredType, registry
 
 
 def create_school(code: str, name: str, timezone: str = "Asia/Shanghai", district_id: int | None = None) -> School:
-    fields: dict[str, str] = {}
+    fields: dict[str, Msg] = {}
     code = (code or "").strip()
     name = (name or "").strip()
     if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
-        fields["code"] = "1–32 letters, digits, '-' or '_'"
+        fields["code"] = msg("school.code_format")
     if not name or len(name) > 200:
-        fields["name"] = "a name of 1–200 characters is required"
+        fields["name"] = msg("school.name_length")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        fields["timezone"] = f"unknown time zone {timezone!r}"
+        fields["timezone"] = msg("school.timezone_unknown", timezone=timezone)
     if not fields and db.session.execute(select(School.id).where(School.code == code)).first():
-        fields["code"] = f"a school with code {code!r} exists"
+        fields["code"] = msg("school.code_taken", code=code)
     if fields:
-        raise Invalid("invalid school", fields)
+        raise Invalid(msg("school.invalid"), fields)
     with write_transaction() as s:
         school = School(code=code, name=name, timezone=timezone, rules={}, district_id=district_id)
         s.add(school)

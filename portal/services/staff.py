@@ -23,7 +23,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg, role_labels
-from portal.models import SCHOOL_ROLES, Membership, School, User
+from portal.models import SCHOOL_ROLES, TEACHER, Membership, School, User
 from portal.services import teacher_years, tokens, users
 from portal.sorting import pinyin_key
 from portal.timeutil import BIRTH_YEARS, parse_day
@@ -296,7 +296,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         for sep in (";", "；", "，", "、", "/"):
             separated = separated.replace(sep, ",")
         written = [r.strip() for r in separated.split(",") if r.strip()]
-        roles = [ROLE_ALIASES.get(r, r.lower()) for r in written] or ["teacher"]
+        roles = [ROLE_ALIASES.get(r, r.lower()) for r in written] or [TEACHER]
         bad_roles = [w for w, r in zip(written, roles, strict=False) if r not in SCHOOL_ROLES]
         if bad_roles:
             fault("roles", msg("roster.unknown_roles", roles=", ".join(bad_roles)))
@@ -364,7 +364,7 @@ def import_roster(
                 created.append(user)
             s.flush()
             teacher_years.refresh_people(school.id, [u.id for u, r in zip(created, preview.good, strict=True)
-                                                     if "teacher" in r.roles])
+                                                     if TEACHER in r.roles])
     except IntegrityError:  # a username of the file was created meanwhile: nothing was written
         raise Invalid(msg("roster.bad_rows"), {"file": users.USERNAME_UNAVAILABLE}) from None
     return created, preview

@@ -19,7 +19,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
-from portal.models import DISTRICT_ROLES, ROLES, Membership, School, User
+from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, User
 
 MIN_PASSWORD = 8
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
@@ -65,7 +65,7 @@ def create_user(
     password: str,
     display_name: str = "",
     school: School | None = None,
-    roles: list[str] | tuple[str, ...] = ("teacher",),
+    roles: list[str] | tuple[str, ...] = (TEACHER,),
     gender: str | None = None,
     birth_date: date | None = None,
     district_id: int | None = None,
@@ -107,7 +107,7 @@ def create_user(
                 school_id = None if district or school is None else school.id  # checked above
                 s.add(Membership(user_id=user.id, school_id=school_id, role=role,
                                  district_id=district_id if district else None))
-            if school is not None and "teacher" in roles:
+            if school is not None and TEACHER in roles:
                 s.flush()
                 _teacher_joined(school.id, user.id)
     except IntegrityError:
@@ -133,7 +133,7 @@ def add_role(user: User, school: School | None, role: str, district_id: int | No
                            district_id=district_id if role in DISTRICT_ROLES else None)
             s.add(m)
         m.active = True
-        if role == "teacher" and school_id is not None:
+        if role == TEACHER and school_id is not None:
             s.flush()
             _teacher_joined(school_id, user.id)
     return m

@@ -16,8 +16,8 @@ from portal.activity_types import Setting
 from portal.current import allowed, current_actor, require_school
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.messages import tr
-from portal.models import SCHOOL_ROLES
+from portal.messages import ROLE_NAMES, tr
+from portal.models import SCHOOL_ROLES, TEACHER
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
 from portal.services import schools, staff, users
@@ -161,13 +161,7 @@ def rules():
 # -- staff ----------------------------------------------------------------------------------
 
 def _role_choices() -> list[tuple[str, str]]:
-    labels = {
-        "teacher": _("Teacher"),
-        "organizer": _("Organizer"),
-        "reviewer": _("Reviewer"),
-        "school_admin": _("School admin"),
-    }
-    return [(r, labels.get(r, r)) for r in SCHOOL_ROLES]
+    return [(r, str(ROLE_NAMES[r])) for r in SCHOOL_ROLES]
 
 
 def _staff_page(form: StaffForm, status: int = 200):
@@ -187,7 +181,7 @@ def staff_list():
     form = StaffForm()
     form.roles.choices = [SelectChoice(v, label) for v, label in _role_choices()]
     if request.method == "GET":
-        form.roles.data = ["teacher"]
+        form.roles.data = [TEACHER]
         return _staff_page(form)
     born = None
     text = (form.birth_date.data or "").strip()

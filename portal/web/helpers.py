@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
@@ -17,6 +18,7 @@ from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.page_cache import nav_key
 from portal.registry import registry
+from portal.services import plans, school_plans, submissions
 from portal.timeutil import to_local
 from workflows.definition import CORE, Phase
 
@@ -175,6 +177,13 @@ def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     return lambda value: f"{head}{int(value)}{tail}"
 
 
+def _statuses(service: ModuleType) -> SimpleNamespace:
+    """A record's statuses for templates to compare with (``plan.status == PLAN.RETURNED``):
+    the service's upper-case string constants, ``ALL`` its ordered statuses and ``EDITABLE``."""
+    values = {k: v for k, v in vars(service).items() if k.isupper() and isinstance(v, str) and v in service.STATUSES}
+    return SimpleNamespace(**values, ALL=service.STATUSES, EDITABLE=getattr(service, "EDITABLE", ()))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         messages_at=messages_at,
@@ -184,6 +193,11 @@ def init_app(app: Flask) -> None:
         status_label=messages.status_label,
         reason_label=messages.reason_label,
         status_style=lambda status: messages.STATUS_STYLES.get(status, "light"),
+        record_status=messages.record_status,
+        record_style=messages.record_style,
+        PLAN=_statuses(plans),
+        SCHOOL_PLAN=_statuses(school_plans),
+        SUBMISSION=_statuses(submissions),
         type_name=type_name,
         state_label=state_label,
         trigger_label=trigger_label,

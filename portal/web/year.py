@@ -37,7 +37,7 @@ def _ids(values: list[str]) -> list[Any]:
 
 def _groups_page(school, form_values=None, errors=None, editing=None, status=200):
     members = overview.members(school.id)
-    organizers = [u for u in members if "organizer" in access.school_roles(u.id, school.id)]
+    organizers = [u for u in members if policy.may_lead_group(policy.Actor.of(u.id, access.school_roles(u.id, school.id)))]
     return render_template(
         "year/groups.html",
         views=groups.school_groups(school.id),
@@ -329,4 +329,3 @@ def init_app(app: Flask) -> None:
     app.add_template_global(plan_for, "plan_for")
     app.add_template_global(plans.against, "plan_against")
     app.add_template_global(school_time, "school_time")
-    app.jinja_env.globals.update(plan_status_labels=plans.STATUS_LABELS, plan_status_styles=plans.STATUS_STYLES)
