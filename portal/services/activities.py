@@ -137,6 +137,10 @@ def plan_activity(
         fields["ends_at"] = exc.msg
     if start and end and end < start:
         fields["ends_at"] = msg("plan.end_before_start")
+    if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
+        day = to_local(start, school.timezone).date()
+        if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
+            fields["starts_at"] = msg("year.locked", year=school_year_of(day))
     h: Decimal | None = None
     try:
         h = parse_hours(hours)
@@ -261,6 +265,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
     _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     reg = schools.require_type(act.type_key)
     people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
     if perrs:
@@ -286,6 +291,7 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
     _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     with write_transaction() as s:
         row = s.execute(
             select(Participation).where(Participation.activity_id == act.id, Participation.user_id == user_id)

@@ -23,7 +23,7 @@ from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, activities, checkin, groups, overview, schools, transitions
+from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
 from portal.services.snapshots import context
 from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_fragment
@@ -243,6 +243,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         trigger_error=trigger_error,
         missing=missing or [],
         can_organize=can_organize and open_,
+        year_locked=tr(coded("year.locked", year=act.school_year))
+        if locks.is_locked(act.school_id, act.school_year, act.semester) else "",
         started=activities.has_started(act),
         credit_hours=_would_get(reg, act, people, settings),
         todo_missing=todo_missing,
