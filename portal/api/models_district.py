@@ -273,6 +273,8 @@ class DistrictDashboard(Out):
 
 
 class SchoolPlanLineOut(Out):
+    id: int = Field(description="pass it as `plan_line_id` when planning an activity from this line")
+    activities: int = Field(description="activities planned from this line")
     type: str
     month: int
     title: str
@@ -304,12 +306,14 @@ class SchoolPlanOut(Out):
     @classmethod
     def of(cls, plan: SchoolPlan, code: str) -> SchoolPlanOut:
         grid = school_plans.planned_vs_held(plan)
+        per_line = school_plans.activities_per_line(plan.id)
         return cls(
             id=plan.id, school=code, year=plan.school_year, status=plan.status,  # type: ignore[arg-type]
             late=bool(plan.late), aims=plan.aims or "", target_hours=fmt(plan.target_hours),
             comment=plan.comment or "",
-            lines=[SchoolPlanLineOut(type=ln.type_key, month=ln.month, title=ln.title, hours=fmt(ln.planned_hours),
-                                  responsible=ln.responsible or "") for ln in school_plans.lines_of(plan.id)],
+            lines=[SchoolPlanLineOut(id=ln.id, activities=per_line.get(ln.id, 0), type=ln.type_key, month=ln.month,
+                                     title=ln.title, hours=fmt(ln.planned_hours), responsible=ln.responsible or "")
+                   for ln in school_plans.lines_of(plan.id)],
             planned_vs_held=[PlannedHeld(type=k, month=m, planned=c.planned, planned_hours=fmt(c.planned_hours),
                                          held=c.held, held_hours=fmt(c.held_hours))
                              for (k, m), c in sorted(grid.items())],

@@ -345,6 +345,10 @@ def school_plan():
         types=list(registry().types), months=school_plans.MONTHS, deadline=school_plans.deadline(district, year),
         editable=plan is None or plan.status in school_plans.EDITABLE,
         grid=school_plans.planned_vs_held(plan) if plan else {}, district_view=False,
+        from_lines=plan is not None and plan.status in school_plans.PLANNABLE
+        and policy.may_plan_type(current_actor(), False),
+        per_line=school_plans.activities_per_line(plan.id) if plan else {},
+        enabled={r.type.key for r in schools.enabled_types(school.id)},
     ), status
 
 
