@@ -633,6 +633,21 @@ REASONS: dict[str, tuple[str, str]] = {
 
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}
 
+#: The steps of a school year's submission to the district, as the school's audit log names them.
+SUBMISSION_EVENTS: dict[str, tuple[str, str]] = {
+    "submit": _pl("submission event", "Submitted to the district"),
+    "return": _pl("submission event", "Returned by the district"),
+    "accept": _pl("submission event", "Accepted and locked by the district"),
+    "reopen": _pl("submission event", "Reopened by the district"),
+}
+#: A submission's status, in the audit log's from/to columns.
+SUBMISSION_STATUSES: dict[str, tuple[str, str]] = {
+    "submitted": _pl("submission", "Submitted"),
+    "returned": _pl("submission", "Returned"),
+    "accepted": _pl("submission", "Accepted, locked"),
+    "reopened": _pl("submission", "Reopened"),
+}
+
 
 #: One Chinese word for each idea, on every page, export and printed form: the catalogue's
 #: translations use the term on the left and never its synonyms on the right
