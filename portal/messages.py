@@ -209,6 +209,7 @@ TEXTS: dict[str, Any] = {
     "certificate.not_posted": _l("credits of this activity have not been posted"),
     # -- evidence --------------------------------------------------------------------------------
     "evidence.refused": _l("evidence was not saved"),
+    "evidence.not_found": _l("evidence not found"),
     "evidence.not_participant": _l("not a participant"),
     "evidence.kinds": _l("kinds: %(kinds)s"),
     "evidence.text_or_file": _l("write the text or attach a file"),

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from portal import policy
 from portal.current import allowed, current_actor, current_district, require_school
+from portal.downloads import evidence_response
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -31,7 +32,7 @@ from portal.messages import msg, tr
 from portal.models import Evidence, School
 from portal.registry import registry
 from portal.reports import district_exports
-from portal.services import access, credits, districts, school_plans, schools, submissions
+from portal.services import credits, districts, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
@@ -162,7 +163,7 @@ def teacher(submission_id: int, user_id: int):
 def activity(submission_id: int, activity_id: int):
     """An activity of the submitting school with its attendance and evidence (read-only)."""
     sub = submissions.get(submission_id, _district_id())
-    act = access.get_activity(activity_id, sub.school_id)
+    act = submissions.activity_of(sub, activity_id)  # of the submitted year only
     people = participants_with_users(act.id)
     evidence = list(db.session.execute(
         db.select(Evidence).where(Evidence.activity_id == act.id).order_by(Evidence.id)).scalars())
@@ -170,6 +171,16 @@ def activity(submission_id: int, activity_id: int):
     return render_template("district/activity.html", sub=sub, act=act, people=people, evidence=evidence,
                            names=names, type_name=type_name(act.type_key),
                            school=db.session.get_one(School, sub.school_id))
+
+
+@bp.route("/district/submissions/<int:submission_id>/evidence/<int:evidence_id>")
+@allowed(policy.may_view_district)
+def evidence(submission_id: int, evidence_id: int) -> Response:
+    """A piece of evidence of the submitted year, as the school holds it (read-only): the file,
+    or a written piece as text. Another district's, another school's or another year's: 404."""
+    sub = submissions.get(submission_id, _district_id())
+    ev, _act = submissions.evidence_of(sub, evidence_id)
+    return evidence_response(ev)
 
 
 # -- the school admin submits the year -------------------------------------------------------
