@@ -16,6 +16,7 @@ from portal.api.models import Body, Out, Query, SchoolCode, SchoolYear, _whole, 
 from portal.api.typed_schemas import text
 from portal.hours import fmt
 from portal.models import SchoolPlan, YearSubmission
+from portal.school_rules import SCHOOL_RULES
 from portal.services import school_plans, submissions
 from portal.services.dashboard import Dashboard
 from portal.services.overview import SchoolRow
@@ -112,11 +113,31 @@ class YearSubmit(Body):
     semester: Semester = absent("1 or 2, if the district collects semesters")
 
 
+def _most(key: str) -> int:
+    """The most a writing quota may ask (the school rule's declared range)."""
+    return int(SCHOOL_RULES[key].bounds[1])
+
+
+# A district's minimum of a writing quota: a whole number in the school rule's range.
+ReadingChars = Annotated[int, Field(strict=True, ge=0, le=_most("reading_notes_chars"))]
+Papers = Annotated[int, Field(strict=True, ge=0, le=_most("papers_per_year"))]
+Reflections = Annotated[int, Field(strict=True, ge=0, le=_most("reflections_per_semester"))]
+Books = Annotated[int, Field(strict=True, ge=0, le=_most("books_per_semester"))]
+
+
 class DistrictSettings(Body):
     required_hours: DistrictHours | None = absent("schools may require more, never less (null: none set)")
     absence_limit_hours: DistrictHours | None = absent("schools may allow less absence, never more (null: none set)")
     submission_period: Literal["year", "semester"] = absent()
     plan_deadline: MonthDay = absent()
+    reading_notes_chars: ReadingChars | None = absent(
+        "least reading-note characters a year schools may ask (more, never less; null: none set)")
+    papers_per_year: Papers | None = absent(
+        "least papers or teaching essays a year (null: none set)")
+    reflections_per_semester: Reflections | None = absent(
+        "least teaching reflections a semester (null: none set)")
+    books_per_semester: Books | None = absent(
+        "least books read a semester (null: none set)")
 
 
 class NewSchool(Body):

@@ -22,7 +22,16 @@ from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import Msg, msg
-from portal.models import Activity, District, Evidence, School, SubmissionEvent, User, YearLock, YearSubmission
+from portal.models import (
+    Activity,
+    District,
+    Evidence,
+    School,
+    SubmissionEvent,
+    User,
+    YearLock,
+    YearSubmission,
+)
 from portal.models.district import WHOLE_YEAR
 from portal.services import access, credits
 from portal.timeutil import utcnow
@@ -72,6 +81,9 @@ def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
         "excused": {str(k): fmt(v) for k, v in sorted(f.excused_hours.items())},
         "status": a.status,
         "reason": a.reason or "",
+        # the writing quotas as they stood (done against the target then in force)
+        "quotas": [{"key": q.key, "semester": q.semester, "done": q.done, "target": q.target, "unit": q.unit,
+                    "met": q.met} for q in f.quotas],
     }
 
 

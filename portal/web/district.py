@@ -30,8 +30,10 @@ from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import msg, tr
 from portal.models import Evidence, School
+from portal.models.school import DISTRICT_QUOTAS
 from portal.registry import registry
 from portal.reports import district_exports
+from portal.school_rules import SCHOOL_RULES
 from portal.services import credits, districts, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
@@ -238,6 +240,15 @@ def _number(raw: str | None) -> float | str | None:
         return raw
 
 
+def _whole(raw: str | None) -> int | str | None:
+    """A form's whole number (empty: None, the district sets none); other text is passed on
+    for the service to refuse with its message."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else raw
+
+
 @bp.route("/district/settings", methods=["GET", "POST"])
 @allowed(policy.may_administer_district)
 def settings():
@@ -252,6 +263,7 @@ def settings():
                     "absence_limit_hours": _number(request.form.get("absence_limit_hours")),
                     "submission_period": request.form.get("submission_period", ""),
                     "plan_deadline": request.form.get("plan_deadline", ""),
+                    **{key: _whole(request.form.get(key)) for key in DISTRICT_QUOTAS},
                 }, by=current_actor())
             elif form == "school":
                 districts.create_school_with_admin(
@@ -272,6 +284,7 @@ def settings():
     enabled = set((district.settings or {}).get("enabled_types", []))
     return render_template(
         "district/settings.html", district=district, enabled=enabled, types=list(registry().types.values()),
+        quotas=[(key, SCHOOL_RULES[key]) for key in DISTRICT_QUOTAS],
         schools=schools.all_schools(district.id),
     ), status
 
