@@ -273,6 +273,16 @@ class DashboardSchool(Out):
     shares: dict[str, Any]
 
 
+class BehindPlan(Out):
+    school: str = Field(description="school code")
+    name: str
+    planned: int = Field(description="activities of the accepted plan in the months begun so far")
+    planned_hours: str
+    held: int = Field(description="activities held (held, reviewed or credited) in the year")
+    held_hours: str
+    behind_hours: str
+
+
 class DistrictDashboard(Out):
     year: str
     page: int
@@ -281,6 +291,7 @@ class DistrictDashboard(Out):
     by_status: dict[str, int]
     hours_by_type: dict[str, str]
     schools: list[DashboardSchool]
+    behind_plan: list[BehindPlan] = Field(description="the schools furthest behind their accepted plan, first")
 
     @classmethod
     def of(cls, d: Dashboard) -> DistrictDashboard:
@@ -290,6 +301,9 @@ class DistrictDashboard(Out):
             schools=[DashboardSchool(school=r.school.code, name=r.school.name,
                                      status=r.submission.status if r.submission else None,  # type: ignore[arg-type]
                                      shares=dict(r.shares)) for r in d.schools],
+            behind_plan=[BehindPlan(school=b.school.code, name=b.school.name, planned=b.planned,
+                                    planned_hours=fmt(b.planned_hours), held=b.held, held_hours=fmt(b.held_hours),
+                                    behind_hours=fmt(b.gap_hours)) for b in d.behind],
         )
 
 

@@ -267,3 +267,61 @@ def first_day(year: str, month: int) -> date:
     calendar year)."""
     start = int(year[:4])
     return date(start if month >= 9 else start + 1, month, 1)
+
+
+def months_begun(year: str, today: date) -> list[int]:
+    """The months of school year ``year`` that have begun by ``today`` (all of them once the
+    year is over, none before it starts)."""
+    return [m for m in MONTHS if first_day(year, m) <= today]
+
+
+@dataclass
+class Behind:
+    """A school's accepted plan up to today against what it held (held, reviewed or credited)."""
+
+    school: School
+    planned: int
+    planned_hours: Decimal
+    held: int
+    held_hours: Decimal
+
+    @property
+    def gap_hours(self) -> Decimal:
+        return max(self.planned_hours - self.held_hours, Decimal("0"))
+
+
+def behind_plan(district_id: int, year: str, today: date, limit: int = 10) -> list[Behind]:
+    """The district's schools furthest behind their accepted plan: planned hours of the months
+    begun by ``today`` less the hours of activities held in the year, largest gap first. One
+    statement (two grouped subqueries joined to the schools), whatever the number of schools."""
+    months = months_begun(year, today)
+    if not months:
+        return []
+    planned = (
+        select(SchoolPlan.school_id.label("school_id"), func.count(SchoolPlanLine.id).label("n"),
+               func.sum(SchoolPlanLine.planned_hours).label("hours"))
+        .join(SchoolPlanLine, SchoolPlanLine.plan_id == SchoolPlan.id)
+        .where(SchoolPlan.district_id == district_id, SchoolPlan.school_year == year, SchoolPlan.status == ACCEPTED,
+               SchoolPlanLine.month.in_(months))
+        .group_by(SchoolPlan.school_id)
+        .subquery()
+    )
+    held_states = registry().states_in(Phase.AWAITING_REVIEW, Phase.CONFIRMED, Phase.CREDITED)
+    held = (
+        select(Activity.school_id.label("school_id"), func.count(Activity.id).label("n"),
+               func.sum(Activity.hours).label("hours"))
+        .join(planned, planned.c.school_id == Activity.school_id)
+        .where(Activity.school_year == year, Activity.state.in_(held_states))
+        .group_by(Activity.school_id)
+        .subquery()
+    )
+    held_hours = func.coalesce(held.c.hours, 0)
+    rows = db.session.execute(
+        select(School, planned.c.n, planned.c.hours, func.coalesce(held.c.n, 0), held_hours)
+        .join(planned, planned.c.school_id == School.id)
+        .outerjoin(held, held.c.school_id == School.id)
+        .order_by((planned.c.hours - held_hours).desc(), School.code)
+        .limit(limit)
+    ).all()
+    return [Behind(school, int(n), Decimal(str(ph or 0)), int(hn), Decimal(str(hh or 0)))
+            for school, n, ph, hn, hh in rows]
