@@ -5,7 +5,7 @@ The rows are still kept up while the year is open, and reopen → change → acc
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -172,3 +172,24 @@ def test_cli_rebuild_keeps_a_locked_year_and_cli_triggers_are_refused(app, world
     assert r.exit_code != 0 and "locked" in r.output
     assert db.session.execute(select(func.count()).select_from(Participation).where(
         Participation.activity_id == world.held.id)).scalar_one() == 1
+
+
+def test_a_signup_list_of_a_locked_year_is_not_confirmed(app, world):
+    """The organiser's confirmation adds participants: refused once the year is locked, and the
+    activity page says why where the button was."""
+    from portal.services import signup
+    from portal.timeutil import utcnow
+    from tests.year.helpers import closes_in
+
+    org, t4 = world.staff["organizer"], world.staff["t4"]
+    start = utcnow().replace(microsecond=0) + timedelta(days=3)
+    act = f.plan(world.s1, org, "lecture", [], {"topic": "报名"}, start=start)
+    if act.school_year != YEAR:
+        pytest.skip("the next days are in another school year")
+    signup.open_signup(act, 5, closes_in(2), by=access.actor(org.id, world.s1.id), tz=world.s1.timezone)
+    signup.sign_up(act, t4, by=access.actor(t4.id, world.s1.id))
+    _accept(world)
+    _refused_as_locked(lambda: signup.confirm(act, by=access.actor(org.id, world.s1.id)))
+    assert _roster(act.id) == {}
+    page = login(app.test_client(), org, world.s1).get(f"/activities/{act.id}").get_data(as_text=True)
+    assert 'data-testid="signup-year-locked"' in page and 'data-testid="signup-confirm"' not in page
