@@ -114,5 +114,7 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     op.drop_index("ix_activity_plan_line_id", table_name="activity")
-    with op.batch_alter_table("activity") as batch:
-        batch.drop_column("plan_line_id")
+    if dialect == "sqlite":  # in place (SQLite 3.35+): copying the table would trip its triggers
+        op.execute("ALTER TABLE activity DROP COLUMN plan_line_id")
+    else:
+        op.drop_column("activity", "plan_line_id")
