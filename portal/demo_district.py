@@ -1,22 +1,25 @@
 """Demo data of the district level (``flask demo`` loads it after the DEMO school): more schools
 of the default district at every stage of the year's submission — submitted (waiting for the
-district), returned with comments, accepted and locked — a district reviewer, and a second
-district with a school of its own and its own reviewer (districts are tenants). Invented people."""
+district), returned with comments, accepted and locked — each with an accepted annual plan its
+lectures were planned from (one line never held: the dashboard shows the school behind its plan),
+written evidence the reviewer can open, the district's minimum writing quotas, a district
+reviewer, and a second district with a school of its own and its own reviewer (districts are
+tenants). Invented people."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from portal import policy
-from portal.demo import DEMO_PASSWORD, walk
+from portal.demo import DEMO_PASSWORD, DISTRICT, walk
 from portal.extensions import db
 from portal.models import District, School, User
 from portal.models.district import DEFAULT_DISTRICT_CODE
 from portal.registry import registry
-from portal.services import access, activities, districts, schools, submissions, users
-from portal.timeutil import current_school_year, utcnow
+from portal.services import access, activities, districts, school_plans, schools, submissions, users
+from portal.timeutil import current_school_year, school_year_of, to_local, utcnow
 from workflows.definition import Phase
 
 REVIEWER = ("dreviewer", "钱静怡", "F", date(1979, 10, 6))  # 区教师发展中心
@@ -44,18 +47,50 @@ def _school(code: str, name: str, district_id: int, people: tuple[str, ...]) -> 
     return school, staff
 
 
-def _credited_lecture(school: School, staff: list[User], days_ago: int, hours: str) -> None:
+def _start(days_ago: int) -> datetime:
+    return utcnow() - timedelta(days=days_ago)
+
+
+def _credited_lecture(school: School, staff: list[User], days_ago: int, hours: str,
+                      plan_line_id: int | None = None) -> None:
     if registry().get("lecture") is None:
         return
-    start = utcnow() - timedelta(days=days_ago)
+    start = _start(days_ago)
     act = activities.plan_activity(
         school, staff[0], "lecture", f"专题讲座：{school.name}校本研修（{days_ago}天前）",
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
         hours, [{"user_id": u.id, "role": "attendee"} for u in staff[2:]] + [{"user_id": staff[0].id, "role": "speaker"}],
-        registry().types["lecture"].type.sample_details() or {}, location="多功能厅",
+        registry().types["lecture"].type.sample_details() or {}, location="多功能厅", plan_line_id=plan_line_id,
     )
+    activities.add_evidence(act, staff[2], staff[2].id, "reflection", "讲座反思",
+                            text="听了这次讲座，我重新设计了单元作业，分层布置，学生完成率明显提高。")
     walk(act, staff[0], staff[1], Phase.CREDITED)
+
+
+def _accepted_plan(school: School, staff: list[User], reviewer: User, year: str, district_id: int) -> dict[int, int]:
+    """The school's annual plan for the year, sent and accepted: a lecture in the month of each
+    demo lecture (held from the plan line), one more a month earlier that was never held (the
+    school is behind its plan), and two later in the year. Returns day offset → plan line id."""
+    if registry().get("lecture") is None:
+        return {}
+    tz = school.timezone
+    months = {days: to_local(_start(days), tz).month for days in (25, 12)}
+    earlier = to_local(_start(45), tz).month
+    lines = [{"type": "lecture", "month": m, "title": f"{m}月专题讲座（{days}天前）", "hours": "3" if days == 25 else "2",
+              "responsible": "教科室"} for days, m in months.items()]
+    lines.append({"type": "lecture", "month": earlier, "title": f"{earlier}月读书分享会", "hours": "4",
+                  "responsible": "教研组长"})
+    lines += [{"type": "lecture", "month": m, "title": f"{m}月专题讲座", "hours": "3", "responsible": "教科室"}
+              for m in (3, 5)]
+    admin = access.actor(staff[0].id, school.id)
+    plan = school_plans.save_plan(school, year, "提升作业设计与课堂评价能力；每位教师全年完成 50 学时。", "50", lines, by=admin)
+    school_plans.submit_plan(school, year, by=admin)
+    school_plans.decide_plan(plan.id, True, "计划可行，同意实施。", by=policy.Actor.of(reviewer.id, ["district_reviewer"]),
+                             district_id=district_id)
+    by_title = {line.title: line.id for line in school_plans.lines_of(plan.id)}
+    return {days: by_title[f"{m}月专题讲座（{days}天前）"] for days, m in months.items()
+            if school_year_of(to_local(_start(days), tz).date()) == year}
 
 
 def load_district_demo() -> None:
@@ -73,10 +108,14 @@ def load_district_demo() -> None:
     reviewer = users.by_username(username) or users.create_user(
         username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=default.id)
     year = current_school_year()
+    district_admin = users.by_username(DISTRICT[0])  # sets the district's minimum writing quotas
+    districts.update_settings(default, {"reading_notes_chars": 10000, "reflections_per_semester": 5},
+                              by=policy.Actor.of(district_admin.id, DISTRICT[2]) if district_admin else policy.SYSTEM)
     for code, name, stage, people in SCHOOLS:
         school, staff = _school(code, name, default.id, people)
-        _credited_lecture(school, staff, 25, "3")
-        _credited_lecture(school, staff, 12, "2")
+        from_plan = _accepted_plan(school, staff, reviewer, year, default.id)
+        _credited_lecture(school, staff, 25, "3", from_plan.get(25))
+        _credited_lecture(school, staff, 12, "2", from_plan.get(12))
         admin = access.actor(staff[0].id, school.id)
         sub = submissions.submit(school, year, by=admin)
         seat = policy.Actor.of(reviewer.id, ["district_reviewer"])

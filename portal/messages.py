@@ -70,6 +70,9 @@ TEXTS: dict[str, Any] = {
     "school_plan.not_editable": _l("the plan was sent to the district and cannot be changed now"),
     "school_plan.not_found": _l("no plan for this school year yet"),
     "school_plan.empty": _l("plan at least one activity before sending the plan"),
+    "school_plan.line_not_found": _l("no such line in this school's annual plan"),
+    "school_plan.line_type": _l("this line of the plan is for another activity type"),
+    "school_plan.line_year": _l("this line of the plan is for the school year %(year)s: choose a date in it"),
     "rules.below_district": _l("the district requires at least %(n)s; a school may raise it, not lower it"),
     "rules.above_district": _l("the district's limit is %(n)s; a school may lower it, not raise it"),
     "district.settings_invalid": _l("the district's settings could not be saved"),
@@ -211,6 +214,7 @@ TEXTS: dict[str, Any] = {
     "certificate.not_posted": _l("credits of this activity have not been posted"),
     # -- evidence --------------------------------------------------------------------------------
     "evidence.refused": _l("evidence was not saved"),
+    "evidence.not_found": _l("evidence not found"),
     "evidence.not_participant": _l("not a participant"),
     "evidence.kinds": _l("kinds: %(kinds)s"),
     "evidence.text_or_file": _l("write the text or attach a file"),
@@ -686,6 +690,21 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}
+
+#: The steps of a school year's submission to the district, as the school's audit log names them.
+SUBMISSION_EVENTS: dict[str, tuple[str, str]] = {
+    "submit": _pl("submission event", "Submitted to the district"),
+    "return": _pl("submission event", "Returned by the district"),
+    "accept": _pl("submission event", "Accepted and locked by the district"),
+    "reopen": _pl("submission event", "Reopened by the district"),
+}
+#: A submission's status, in the audit log's from/to columns.
+SUBMISSION_STATUSES: dict[str, tuple[str, str]] = {
+    "submitted": _pl("submission", "Submitted"),
+    "returned": _pl("submission", "Returned"),
+    "accepted": _pl("submission", "Accepted, locked"),
+    "reopened": _pl("submission", "Reopened"),
+}
 
 
 #: One Chinese word for each idea, on every page, export and printed form: the catalogue's

@@ -158,6 +158,8 @@ class ActivityCreate(Body):
     location: Annotated[str, _text(0, 200)] = ""
     participants: Annotated[list[ParticipantInput], Field(max_length=2000)] = absent()
     details: dict[str, Any] = Field({}, description="the type's own fields, validated by its form")
+    plan_line_id: Id = absent("the line of the school's annual plan this activity carries out (a line of another "
+                              "school: 404; its type and school year must be the activity's)")
 
 
 class AttendanceRow(Body):
@@ -375,12 +377,16 @@ class Activity(ActivitySummary):
     participants: list[Participant]
     allowed_triggers: list[str]
     evidence: list[Evidence]
+    plan_line_id: int | None = Field(None, description="the annual-plan line it was planned from (left out: none)")
 
     @classmethod
     def detail(cls, act: ActivityRow, school: School, people: list[tuple[Participation, User]],
                evidence_rows: list[EvidenceRow], allowed: list[str]) -> Activity:
+        fields: dict[str, Any] = cls.summary(act, school)
+        if act.plan_line_id:  # left out when none
+            fields["plan_line_id"] = act.plan_line_id
         return cls(
-            **cls.summary(act, school), participants=[Participant.of(p, u) for p, u in people],
+            **fields, participants=[Participant.of(p, u) for p, u in people],
             allowed_triggers=allowed, evidence=[Evidence.of(e, school) for e in evidence_rows],
         )
 

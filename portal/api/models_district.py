@@ -16,6 +16,7 @@ from portal.api.models import Body, Out, Query, SchoolCode, SchoolYear, _whole, 
 from portal.api.typed_schemas import text
 from portal.hours import fmt
 from portal.models import SchoolPlan, YearSubmission
+from portal.school_rules import SCHOOL_RULES
 from portal.services import school_plans, submissions
 from portal.services.dashboard import Dashboard
 from portal.services.overview import SchoolRow
@@ -112,11 +113,31 @@ class YearSubmit(Body):
     semester: Semester = absent("1 or 2, if the district collects semesters")
 
 
+def _most(key: str) -> int:
+    """The most a writing quota may ask (the school rule's declared range)."""
+    return int(SCHOOL_RULES[key].bounds[1])
+
+
+# A district's minimum of a writing quota: a whole number in the school rule's range.
+ReadingChars = Annotated[int, Field(strict=True, ge=0, le=_most("reading_notes_chars"))]
+Papers = Annotated[int, Field(strict=True, ge=0, le=_most("papers_per_year"))]
+Reflections = Annotated[int, Field(strict=True, ge=0, le=_most("reflections_per_semester"))]
+Books = Annotated[int, Field(strict=True, ge=0, le=_most("books_per_semester"))]
+
+
 class DistrictSettings(Body):
     required_hours: DistrictHours | None = absent("schools may require more, never less (null: none set)")
     absence_limit_hours: DistrictHours | None = absent("schools may allow less absence, never more (null: none set)")
     submission_period: Literal["year", "semester"] = absent()
     plan_deadline: MonthDay = absent()
+    reading_notes_chars: ReadingChars | None = absent(
+        "least reading-note characters a year schools may ask (more, never less; null: none set)")
+    papers_per_year: Papers | None = absent(
+        "least papers or teaching essays a year (null: none set)")
+    reflections_per_semester: Reflections | None = absent(
+        "least teaching reflections a semester (null: none set)")
+    books_per_semester: Books | None = absent(
+        "least books read a semester (null: none set)")
 
 
 class NewSchool(Body):
@@ -252,6 +273,16 @@ class DashboardSchool(Out):
     shares: dict[str, Any]
 
 
+class BehindPlan(Out):
+    school: str = Field(description="school code")
+    name: str
+    planned: int = Field(description="activities of the accepted plan in the months begun so far")
+    planned_hours: str
+    held: int = Field(description="activities held (held, reviewed or credited) in the year")
+    held_hours: str
+    behind_hours: str
+
+
 class DistrictDashboard(Out):
     year: str
     page: int
@@ -260,6 +291,7 @@ class DistrictDashboard(Out):
     by_status: dict[str, int]
     hours_by_type: dict[str, str]
     schools: list[DashboardSchool]
+    behind_plan: list[BehindPlan] = Field(description="the schools furthest behind their accepted plan, first")
 
     @classmethod
     def of(cls, d: Dashboard) -> DistrictDashboard:
@@ -269,10 +301,15 @@ class DistrictDashboard(Out):
             schools=[DashboardSchool(school=r.school.code, name=r.school.name,
                                      status=r.submission.status if r.submission else None,  # type: ignore[arg-type]
                                      shares=dict(r.shares)) for r in d.schools],
+            behind_plan=[BehindPlan(school=b.school.code, name=b.school.name, planned=b.planned,
+                                    planned_hours=fmt(b.planned_hours), held=b.held, held_hours=fmt(b.held_hours),
+                                    behind_hours=fmt(b.gap_hours)) for b in d.behind],
         )
 
 
 class SchoolPlanLineOut(Out):
+    id: int = Field(description="pass it as `plan_line_id` when planning an activity from this line")
+    activities: int = Field(description="activities planned from this line")
     type: str
     month: int
     title: str
@@ -304,12 +341,14 @@ class SchoolPlanOut(Out):
     @classmethod
     def of(cls, plan: SchoolPlan, code: str) -> SchoolPlanOut:
         grid = school_plans.planned_vs_held(plan)
+        per_line = school_plans.activities_per_line(plan.id)
         return cls(
             id=plan.id, school=code, year=plan.school_year, status=plan.status,  # type: ignore[arg-type]
             late=bool(plan.late), aims=plan.aims or "", target_hours=fmt(plan.target_hours),
             comment=plan.comment or "",
-            lines=[SchoolPlanLineOut(type=ln.type_key, month=ln.month, title=ln.title, hours=fmt(ln.planned_hours),
-                                  responsible=ln.responsible or "") for ln in school_plans.lines_of(plan.id)],
+            lines=[SchoolPlanLineOut(id=ln.id, activities=per_line.get(ln.id, 0), type=ln.type_key, month=ln.month,
+                                     title=ln.title, hours=fmt(ln.planned_hours), responsible=ln.responsible or "")
+                   for ln in school_plans.lines_of(plan.id)],
             planned_vs_held=[PlannedHeld(type=k, month=m, planned=c.planned, planned_hours=fmt(c.planned_hours),
                                          held=c.held, held_hours=fmt(c.held_hours))
                              for (k, m), c in sorted(grid.items())],

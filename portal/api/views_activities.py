@@ -61,7 +61,7 @@ def list_activities() -> ActivityPage:
 
 
 @bp.post("/activities")
-@operation(201, Activity, "The planned activity", json=ActivityCreate, errors=(403,))
+@operation(201, Activity, "The planned activity", json=ActivityCreate, errors=(403, 404))
 def create_activity() -> tuple[Activity, int, dict[str, str]]:
     """Plan an activity (organizer or school admin); `details` are checked by the type's own form"""
     ctx = school_context()
@@ -69,7 +69,7 @@ def create_activity() -> tuple[Activity, int, dict[str, str]]:
     participants = None if data.participants is None else [p.model_dump(exclude_unset=True) for p in data.participants]
     act = activities.plan_activity(
         ctx.school, caller().user, data.type, data.title, data.starts_at, data.ends_at, data.hours,
-        participants, data.details, location=data.location,
+        participants, data.details, location=data.location, plan_line_id=data.plan_line_id,
     )
     return _detail(act, ctx), 201, {"Location": f"/api/v1/activities/{act.id}"}
 

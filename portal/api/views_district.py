@@ -15,7 +15,7 @@ from flask import Response, request, stream_with_context
 from portal import policy
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
-from portal.api.models import YearQuery
+from portal.api.models import Activity, YearQuery
 from portal.api.models_district import (
     CreatedSchool,
     DashboardQuery,
@@ -41,17 +41,20 @@ from portal.api.models_district import (
     YearSubmit,
 )
 from portal.api.openapi import operation
+from portal.downloads import evidence_response
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import School, YearSubmission
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, credits, dashboard, districts, school_plans, submissions
+from portal.services import access, activities, credits, dashboard, districts, school_plans, submissions
 from portal.services import overview as overview_service
 
 TAG = "district"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EVIDENCE_CONTENT = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                    "text/plain": {"schema": {"type": "string"}}}
 EXPORT_CONTENT = {"text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}}
 SUBMISSION = "The submission with every teacher's frozen figures"
 PLAN = "The plan, with planned against held by type and month"
@@ -147,6 +150,40 @@ def district_queue() -> SubmissionPage:
 def district_submission(submission_id: int) -> Submission:
     """A submission with every teacher's frozen figures (district staff)"""
     return _one(_viewed_submission(submission_id))
+
+
+def _submitted_activity(submission_id: int, activity_id: int) -> None:
+    submissions.activity_of(_viewed_submission(submission_id), activity_id)
+
+
+def _submitted_evidence(submission_id: int, evidence_id: int) -> None:
+    submissions.evidence_of(_viewed_submission(submission_id), evidence_id)
+
+
+@bp.get("/district/submissions/<int:submission_id>/activities/<int:activity_id>")
+@operation(200, Activity, "The activity, its attendance and evidence (no triggers: read-only)", tag=TAG,
+           school=False, errors=(403,), finds=_submitted_activity)
+def district_submitted_activity(submission_id: int, activity_id: int) -> Activity:
+    """An activity of the submitted school year, read-only (district staff)
+
+    Another district's submission, another school's activity or another year's: 404. Each
+    piece of evidence downloads from `/district/submissions/{submission_id}/evidence/{id}`."""
+    sub = _viewed_submission(submission_id)
+    act = submissions.activity_of(sub, activity_id)
+    school = db.session.get_one(School, sub.school_id)
+    people = activities.participants_with_users(act.id)
+    return Activity.detail(act, school, people, activities.evidence_of(act.id), [])
+
+
+@bp.get("/district/submissions/<int:submission_id>/evidence/<int:evidence_id>")
+@operation(200, None, "The file (or a written piece as text)", tag=TAG, school=False, errors=(403,),
+           finds=_submitted_evidence, other_content=EVIDENCE_CONTENT)
+def district_submitted_evidence(submission_id: int, evidence_id: int) -> Response:
+    """A piece of evidence of the submitted school year, as uploaded (district staff, read-only)
+
+    Another district's submission, another school's or another year's evidence: 404."""
+    ev, _act = submissions.evidence_of(_viewed_submission(submission_id), evidence_id)
+    return evidence_response(ev)
 
 
 @bp.post("/district/submissions/<int:submission_id>/decision")

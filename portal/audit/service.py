@@ -6,18 +6,18 @@ Both records are append-only; this module only reads them, always scoped to one 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Integer, Select, String, case, cast, literal, null, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
-from portal.models import Activity, CreditEntry, School, TransitionLog, User
+from portal.models import Activity, CreditEntry, School, SubmissionEvent, TransitionLog, User, YearSubmission
 from portal.security import MAX_ID
 from portal.timeutil import parse_day, parse_iso, to_local
 
@@ -120,20 +120,6 @@ def _common_filters(q: Select, school: School, flt: AuditFilter, table: Any, per
     return q
 
 
-def _transitions_query(school: School, flt: AuditFilter) -> Select:
-    actor = aliased(User)
-    q = (
-        select(TransitionLog, Activity, actor)
-        .join(Activity, Activity.id == TransitionLog.activity_id)
-        .join(actor, actor.id == TransitionLog.actor_id)
-        .where(TransitionLog.school_id == school.id, Activity.school_id == school.id)
-    )
-    q = _common_filters(q, school, flt, TransitionLog, actor)
-    if flt.trigger:
-        q = q.where(TransitionLog.trigger == flt.trigger)
-    return q.order_by(TransitionLog.created_at.desc(), TransitionLog.id.desc())
-
-
 def _ledger_query(school: School, flt: AuditFilter) -> Select:
     teacher, author = aliased(User), aliased(User)
     q = (
@@ -151,21 +137,6 @@ def _ledger_query(school: School, flt: AuditFilter) -> Select:
 
 def _local_text(school: School, dt: datetime) -> str:
     return to_local(dt, school.timezone).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _transition_row(school: School, log: TransitionLog, act: Activity, actor: User) -> dict[str, Any]:
-    return {
-        "time": _local_text(school, log.created_at),
-        "activity_id": act.id,
-        "activity_title": act.title,
-        "type_key": act.type_key,
-        "trigger": log.trigger,
-        "from_state": log.from_state,
-        "to_state": log.to_state,
-        "actor_username": actor.username,
-        "actor_name": actor.display_name,
-        "comment": log.comment or "",
-    }
 
 
 def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, author: User) -> dict[str, Any]:
@@ -187,53 +158,159 @@ def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, au
     }
 
 
-def _row(school: School, flt: AuditFilter, row: Any) -> dict[str, Any]:
-    return _ledger_row(school, *row) if flt.view == "ledger" else _transition_row(school, *row)
-
-
-def _rows(school: School, flt: AuditFilter, q: Select) -> Iterator[dict[str, Any]]:
+def _rows(school: School, q: Select) -> Iterator[dict[str, Any]]:
     for row in db.session.execute(q):
-        yield _row(school, flt, row)
-
-
-def _query(school: School, flt: AuditFilter) -> Select:
-    return _ledger_query(school, flt) if flt.view == "ledger" else _transitions_query(school, flt)
+        yield _ledger_row(school, *row)
 
 
 #: Both views sort newest first by (created_at, id); a cursor holds those two values.
 CURSOR_KEYS = (paging.Key(None, datetime, True), paging.Key(None, int, True))
 
 
+#: The transitions view interleaves the school's submission events (submitted, returned,
+#: accepted and locked, reopened) with the activities' transitions: both are numbered into one
+#: sort key, a transition's id times two and an event's times two plus one, so a page is one
+#: keyset over their union and its cursors are what they were, (time, number).
+EVENT_PREFIX = "submission."
+EVENT_STEPS: dict[str, tuple[str, str]] = {
+    "submit": ("", "submitted"), "return": ("submitted", "returned"),
+    "accept": ("submitted", "accepted"), "reopen": ("accepted", "reopened"),
+}
+
+
+def _transition_side(school: School, flt: AuditFilter) -> Select:
+    actor = aliased(User)
+    q = (
+        select(
+            TransitionLog.created_at.label("created_at"), (TransitionLog.id * 2).label("uid"),
+            Activity.id.label("activity_id"), Activity.title.label("activity_title"), Activity.type_key.label("type_key"),
+            TransitionLog.trigger.label("trigger"), TransitionLog.from_state.label("from_state"),
+            TransitionLog.to_state.label("to_state"), actor.username.label("actor_username"),
+            actor.display_name.label("actor_name"), TransitionLog.comment.label("comment"),
+            literal("", String).label("year"), literal(0, Integer).label("semester"), literal(0, Integer).label("round"),
+        )
+        .join(Activity, Activity.id == TransitionLog.activity_id)
+        .join(actor, actor.id == TransitionLog.actor_id)
+        .where(TransitionLog.school_id == school.id, Activity.school_id == school.id)
+    )
+    q = _common_filters(q, school, flt, TransitionLog, actor)
+    return q.where(TransitionLog.trigger == flt.trigger) if flt.trigger else q
+
+
+def _event_side(school: School, flt: AuditFilter) -> Select | None:
+    """The school's submission events the filter keeps (None: none; they belong to no activity),
+    in the transitions' columns: the action ``submission.<step>``, the submission's status
+    before and after, the district's comment or reason."""
+    if flt.activity_id or (flt.trigger and not flt.trigger.startswith(EVENT_PREFIX)):
+        return None
+    actor = aliased(User)
+    step = SubmissionEvent.action
+    q = (
+        select(
+            SubmissionEvent.created_at.label("created_at"), (SubmissionEvent.id * 2 + 1).label("uid"),
+            cast(null(), Integer).label("activity_id"), literal("", String).label("activity_title"),
+            literal("", String).label("type_key"), (literal(EVENT_PREFIX, String) + step).label("trigger"),
+            case(*((step == k, v[0]) for k, v in EVENT_STEPS.items()), else_="").label("from_state"),
+            case(*((step == k, v[1]) for k, v in EVENT_STEPS.items()), else_="").label("to_state"),
+            actor.username.label("actor_username"), actor.display_name.label("actor_name"),
+            SubmissionEvent.comment.label("comment"), YearSubmission.school_year.label("year"),
+            YearSubmission.semester.label("semester"), YearSubmission.round.label("round"),
+        )
+        .join(YearSubmission, YearSubmission.id == SubmissionEvent.submission_id)
+        .join(actor, actor.id == SubmissionEvent.actor_id)
+        .where(SubmissionEvent.school_id == school.id)
+    )
+    q = _common_filters(q, school, flt, SubmissionEvent, actor)
+    if flt.trigger:
+        q = q.where(SubmissionEvent.action == flt.trigger[len(EVENT_PREFIX):])
+    return q
+
+
+def _log_page(school: School, flt: AuditFilter, size: int) -> paging.Page[dict[str, Any]]:
+    """A page of transitions and submission events, newest first: one statement, a keyset
+    over the union of both."""
+    parts = [] if flt.trigger.startswith(EVENT_PREFIX) else [_transition_side(school, flt)]
+    events = _event_side(school, flt)
+    if events is not None:
+        parts.append(events)
+    if not parts:
+        return paging.Page([], None, None)
+    both = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    found = paging.keyset(
+        lambda q: list(db.session.execute(q).all()),
+        select(both),
+        [paging.Key(both.c.created_at, datetime, True), paging.Key(both.c.uid, int, True)],
+        lambda row: (row.created_at, row.uid),
+        after=flt.after or None,
+        before=flt.before or None,
+        size=size,
+    )
+    return paging.Page([_log_row(school, r) for r in found.items], found.next, found.prev, found.moved)
+
+
+def _log_row(school: School, r: Any) -> dict[str, Any]:
+    row = {
+        "time": _local_text(school, r.created_at),
+        "activity_id": r.activity_id if r.activity_id is not None else "",
+        "activity_title": r.activity_title,
+        "type_key": r.type_key,
+        "trigger": r.trigger,
+        "from_state": r.from_state,
+        "to_state": r.to_state,
+        "actor_username": r.actor_username,
+        "actor_name": r.actor_name,
+        "comment": r.comment or "",
+    }
+    if r.uid % 2:  # a submission event: its year, semester and round (the page says them in words)
+        part = f"/{r.semester}" if r.semester else ""
+        row["activity_title"] = f"{r.year}{part} r{r.round}"
+        row["event"] = {"year": r.year, "semester": r.semester, "round": r.round}
+    return row
+
+
 def page(school: School, flt: AuditFilter) -> paging.Page[dict[str, Any]]:
     """One page of rows, newest first, by keyset on (created_at, id): the log only grows, and
     an offset would read every newer row again to reach an old page."""
-    table = CreditEntry if flt.view == "ledger" else TransitionLog
+    if flt.view != "ledger":
+        return _log_page(school, flt, PAGE_SIZE)
+    table = CreditEntry
     keys = [paging.Key(table.created_at, datetime, True), paging.Key(table.id, int, True)]
     found = paging.keyset(
         lambda q: list(db.session.execute(q).all()),
-        _query(school, flt).order_by(None),
+        _ledger_query(school, flt).order_by(None),
         keys,
         lambda row: (row[0].created_at, row[0].id),
         after=flt.after or None,
         before=flt.before or None,
         size=PAGE_SIZE,
     )
-    rows = [_row(school, flt, r) for r in found.items]
+    rows = [_ledger_row(school, *r) for r in found.items]
     return paging.Page(rows, found.next, found.prev, found.moved)
 
 
 def all_rows(school: School, flt: AuditFilter) -> Iterator[dict[str, Any]]:
     """Every matching row, newest first, read in batches (for the CSV export)."""
-    q = _query(school, flt).execution_options(yield_per=500)
-    yield from _rows(school, flt, q)
+    if flt.view != "ledger":  # transitions and submission events: page after page
+        cursor = flt.after
+        while True:
+            found = _log_page(school, replace(flt, after=cursor, before=""), EXPORT_BATCH)
+            yield from found.items
+            if found.next is None:
+                return
+            cursor = found.next
+    q = _ledger_query(school, flt).execution_options(yield_per=500)
+    yield from _rows(school, q)
+
+
+EXPORT_BATCH = 500
 
 
 def triggers_used(school: School) -> list[str]:
-    """The triggers present in the school's log (for the filter's choices)."""
-    return list(
-        db.session.execute(
-            select(TransitionLog.trigger).where(TransitionLog.school_id == school.id).distinct().order_by(
-                TransitionLog.trigger
-            )
-        ).scalars()
-    )
+    """The triggers present in the school's log, then its submission steps (the filter's
+    choices): one statement."""
+    found = set(db.session.execute(union(
+        select(TransitionLog.trigger).where(TransitionLog.school_id == school.id),
+        select(literal(EVENT_PREFIX, String) + SubmissionEvent.action).where(SubmissionEvent.school_id == school.id),
+    )).scalars())
+    return sorted(t for t in found if not t.startswith(EVENT_PREFIX)) + [
+        f"{EVENT_PREFIX}{step}" for step in EVENT_STEPS if f"{EVENT_PREFIX}{step}" in found]

@@ -12,7 +12,7 @@ from portal import paging, policy
 from portal.audit import csv_export, service
 from portal.current import allowed, require_school
 from portal.errors import Invalid
-from portal.messages import KINDS, label
+from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES, label
 from portal.web import helpers
 from portal.web.helpers import link_args
 
@@ -23,6 +23,8 @@ def shown(row: dict[str, Any], key: str) -> Any:
     """A cell as the page shows it: types, actions, states, roles and entry kinds in words
     (the CSV export keeps the codes, for scripts)."""
     value = row[key]
+    if row.get("event"):
+        return _event_cell(row, key)
     type_key = row.get("type_key", "")
     if key == "type_key":
         return helpers.type_name(value)
@@ -39,6 +41,29 @@ def shown(row: dict[str, Any], key: str) -> Any:
 
 def kind_label(kind: str) -> str:
     return label(KINDS[kind]) if kind in KINDS else kind
+
+
+def _event_cell(row: dict[str, Any], key: str) -> Any:
+    """A submission event's cell in words: the step, the submission's statuses, the year."""
+    value = row[key]
+    if key == "trigger":
+        return trigger_text(value)
+    if key in ("from_state", "to_state"):
+        return label(SUBMISSION_STATUSES[value]) if value in SUBMISSION_STATUSES else value
+    if key == "activity_title":
+        e = row["event"]
+        year = e["year"] if not e["semester"] else _("%(year)s, semester %(semester)s", year=e["year"],
+                                                         semester=e["semester"])
+        return _("Submission of %(year)s, round %(round)s", year=year, round=e["round"])
+    return value
+
+
+def trigger_text(trigger: str) -> str:
+    """An action of the filter or a row: a submission step or a workflow trigger, in words."""
+    step = trigger.removeprefix(service.EVENT_PREFIX)
+    if trigger.startswith(service.EVENT_PREFIX) and step in SUBMISSION_EVENTS:
+        return label(SUBMISSION_EVENTS[step])
+    return helpers.trigger_label(trigger)
 
 
 
@@ -69,7 +94,7 @@ def log():
         field_labels={"from": _("From"), "to": _("To"), "activity": _("Activity ID"), "person": _("Login"),
                       "trigger": _("Action"), "kind": _("Entry"), "view": _("View"), "page": _("Page")},
         kind_label=kind_label,
-        trigger_label=helpers.trigger_label,
+        trigger_label=trigger_text,
     )
     return body, (422 if errors else 200)
 

@@ -39,6 +39,11 @@ class Activity(Model):
     credit_round: Mapped[int] = mapped_column(Integer, default=0)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     location: Mapped[str] = mapped_column(String(200), default="")
+    # The school-plan line the activity was planned from (``school_plans.planned_vs_held``
+    # counts it there); a line dropped from a rewritten plan leaves it unlinked.
+    plan_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("school_plan_line.id"), index=True, nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -40,6 +40,11 @@ DEFAULT_DISTRICT_SETTINGS: dict[str, Any] = {
     "absence_limit_hours": 5,
     "submission_period": "year",  # "year" or "semester"
     "plan_deadline": "06-30",  # month-day of the school annual plan's deadline
+    # the district's minimum writing quotas (None: each school decides; see school.DISTRICT_QUOTAS)
+    "reading_notes_chars": None,
+    "papers_per_year": None,
+    "reflections_per_semester": None,
+    "books_per_semester": None,
 }
 
 #: ``YearLock.semester`` / ``YearSubmission.semester`` of a whole-year submission.

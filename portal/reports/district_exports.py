@@ -32,6 +32,13 @@ _HEAD = {
     "round": _pl("export", "Round"),
 }
 YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
+_QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
+QUOTAS = {
+    "reading_notes": _pl("export quota", "Reading notes (characters)"),
+    "paper": _pl("export quota", "Papers or teaching essays"),
+    "reflections": _pl("export quota", "Reflections, semester %(n)s"),
+    "books": _pl("export quota", "Books, semester %(n)s"),
+}
 
 
 def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None]]:
@@ -66,13 +73,23 @@ def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
 
 def _teacher_header(lang: str) -> list[str]:
     return [heading("username", lang), heading("name", lang), heading("total", lang), heading("required", lang),
-            heading("absent_1", lang), heading("absent_2", lang), heading("status", lang)]
+            heading("absent_1", lang), heading("absent_2", lang), heading("status", lang), label(_QUOTA_HEAD, lang)]
 
 
 def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
     absent = row.get("absent", {})
     return [row["username"], row["name"], row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"),
-            status_label(row["status"], lang)]
+            status_label(row["status"], lang), quota_text(row.get("quotas") or [], lang)]
+
+
+def quota_text(quotas: list[dict[str, Any]], lang: str) -> str:
+    """The frozen writing quotas in one cell: "读书笔记（字） 8000/10000；…" (an unmet one marked)."""
+    parts = []
+    for q in quotas:
+        words = QUOTAS.get(q.get("key", ""))
+        name = label(words, lang) % {"n": q.get("semester")} if words else str(q.get("key"))
+        parts.append(f"{name} {q.get('done')}/{q.get('target')}{'' if q.get('met') else ' ✗'}")
+    return ("; " if lang == "en" else "；").join(parts)
 
 
 def teacher_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:

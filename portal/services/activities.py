@@ -29,7 +29,16 @@ from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Msg, msg
-from portal.models import Activity, Evidence, Membership, Participation, School, User
+from portal.models import (
+    Activity,
+    Evidence,
+    Membership,
+    Participation,
+    School,
+    SchoolPlan,
+    SchoolPlanLine,
+    User,
+)
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.sorting import by_pinyin
@@ -101,11 +110,14 @@ def plan_activity(
     details: dict[str, Any] | MultiDict | None = None,
     location: str = "",
     organizer_id: int | None = None,
+    plan_line_id: Any = None,
 ) -> Activity:
     """Create an activity in state ``planned``. All input is checked before anything is written.
 
     A self-declared type (``ActivityType.self_declared``) is planned by a teacher for
-    themselves: they are organiser and only participant, attending its hours."""
+    themselves: they are organiser and only participant, attending its hours. ``plan_line_id``:
+    the line of the school's annual plan it carries out (another school's line is not found;
+    the line's type and school year must be the activity's)."""
     who = access.actor(organizer.id, school.id)
     reg = schools.registry().get(type_key) if isinstance(type_key, str) else None
     declared = reg is not None and reg.type.self_declared
@@ -137,6 +149,10 @@ def plan_activity(
         fields["ends_at"] = exc.msg
     if start and end and end < start:
         fields["ends_at"] = msg("plan.end_before_start")
+    if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
+        day = to_local(start, school.timezone).date()
+        if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
+            fields["starts_at"] = msg("year.locked", year=school_year_of(day))
     h: Decimal | None = None
     try:
         h = parse_hours(hours)
@@ -167,6 +183,13 @@ def plan_activity(
             derrs = {**derrs, **json_type_errors(reg.type.form, details)}
         if derrs:
             fields["details"] = derrs
+    line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
+    if line is not None and start is not None and "starts_at" not in fields:
+        line_year = line_school_year(line)
+        if line.type_key != type_key:
+            fields["plan_line_id"] = msg("school_plan.line_type")
+        elif school_year_of(to_local(start, school.timezone).date()) != line_year:
+            fields["starts_at"] = msg("school_plan.line_year", year=line_year)
     if fields:
         raise Invalid(msg("plan.refused"), fields)
     assert start is not None  # parsed, or a field error was raised above
@@ -186,12 +209,31 @@ def plan_activity(
             credit_round=0,
             details=clean,
             location=location.strip(),
+            plan_line_id=line.id if line is not None else None,
         )
         s.add(act)
         s.flush()
         for p in people:  # a self-declared activity's declarer attends its hours
             s.add(Participation(activity_id=act.id, user_id=p.user_id, role=p.role, attended_hours=h if declared else None))
     return act
+
+
+def plan_line(school_id: int, line_id: Any) -> SchoolPlanLine:
+    """A line of one of the school's annual plans; another school's (or none) is not found."""
+    found = None
+    if access.id_in_range(line_id):
+        found = db.session.execute(
+            select(SchoolPlanLine)
+            .join(SchoolPlan, SchoolPlan.id == SchoolPlanLine.plan_id)
+            .where(SchoolPlanLine.id == line_id, SchoolPlan.school_id == school_id)
+        ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(msg("school_plan.line_not_found"))
+    return found
+
+
+def line_school_year(line: SchoolPlanLine) -> str:
+    return db.session.execute(select(SchoolPlan.school_year).where(SchoolPlan.id == line.plan_id)).scalar_one()
 
 
 def _type_plan_errors(
@@ -261,6 +303,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
     _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     reg = schools.require_type(act.type_key)
     people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
     if perrs:
@@ -286,6 +329,7 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
     _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     with write_transaction() as s:
         row = s.execute(
             select(Participation).where(Participation.activity_id == act.id, Participation.user_id == user_id)

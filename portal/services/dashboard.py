@@ -2,20 +2,24 @@
 aggregate (the statement count is flat in the number of schools; schools are paged).
 
 Status shares come from each school's latest submission of the year (the frozen figures the
-district reviews); hours by type from the ledger, summed in the database."""
+district reviews); hours by type from the ledger, summed in the database; the schools furthest
+behind their accepted annual plan from one grouped statement (``school_plans.behind_plan``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import CreditEntry, School, YearSubmission
-from portal.services import submissions
+from portal.services import school_plans, submissions
+from portal.timeutil import utcnow
 
 PER_PAGE = 25
+BEHIND_SHOWN = 10  # schools in the "behind their plan" chart
 ZERO = Decimal("0")
 
 
@@ -41,6 +45,7 @@ class Dashboard:
     total_schools: int
     by_status: dict[str, int]  # submission status (latest rounds) → schools; "none": not submitted
     hours_by_type: list[tuple[str, Decimal]]  # largest first
+    behind: list[school_plans.Behind]  # schools furthest behind their accepted plan, up to today
 
 
 def latest_rounds(district_id: int, year: str):
@@ -52,8 +57,9 @@ def latest_rounds(district_id: int, year: str):
     )
 
 
-def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE) -> Dashboard:
-    """Five statements whatever the number of schools and teachers."""
+def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE,
+              today: date | None = None) -> Dashboard:
+    """Six statements whatever the number of schools and teachers."""
     pager = db.paginate(
         select(School).where(School.district_id == district_id).order_by(School.code),
         page=page, per_page=per_page, error_out=False, count=True,
@@ -89,5 +95,6 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
             .order_by(func.sum(CreditEntry.hours).desc())
         )
     ]
+    behind = school_plans.behind_plan(district_id, year, today or utcnow().date(), BEHIND_SHOWN)
     return Dashboard(year, [SchoolShare(s, latest.get(s.id)) for s in schools], pager.page, pager.pages or 1,
-                     total, by_status, hours)
+                     total, by_status, hours, behind)

@@ -18,8 +18,9 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
-from portal.models.school import rules_of_district
+from portal.models.school import DISTRICT_QUOTAS, rules_of_district
 from portal.registry import registry
+from portal.school_rules import SCHOOL_RULES
 from portal.services import access
 
 
@@ -69,7 +70,7 @@ def create_district(code: str, name: str, settings: dict[str, Any] | None = None
 
 # -- the district admin's decisions -----------------------------------------------------------
 
-SETTING_KEYS = ("required_hours", "absence_limit_hours", "submission_period", "plan_deadline")
+SETTING_KEYS = ("required_hours", "absence_limit_hours", "submission_period", "plan_deadline", *DISTRICT_QUOTAS)
 
 
 def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +89,12 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
                 fields[key] = msg("hours.steps")
             else:
                 clean[key] = value
+        elif key in DISTRICT_QUOTAS:  # a minimum in the school rule's own range (None: none)
+            refusal = None if value in (None, "") else SCHOOL_RULES[key].check(value)
+            if refusal is not None:
+                fields[key] = refusal
+            else:
+                clean[key] = None if value in (None, "") else int(value)
         elif key == "submission_period":
             if value not in ("year", "semester"):
                 fields[key] = msg("district.period")
@@ -111,8 +118,8 @@ def _month_day(value: str) -> bool:
 
 
 def update_settings(district: District, values: Any, *, by: policy.Actor) -> District:
-    """The district's defaults: required hours and absence limit its schools may tighten but
-    not loosen, whether schools submit years or semesters, the annual plan's deadline. Every
+    """The district's defaults: required hours, absence limit and minimum writing quotas its
+    schools may tighten but not loosen, whether schools submit years or semesters, the annual plan's deadline. Every
     school's cached pages are renewed (their rules may have changed)."""
     policy.require(policy.may_administer_district(by), "policy.district_only")
     if not isinstance(values, dict):

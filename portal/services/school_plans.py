@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, extract, func, select, update
+from sqlalchemy.orm import aliased
 
 from portal import policy
 from portal.database import write_transaction
@@ -28,6 +29,8 @@ from workflows.definition import Phase
 DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
 STATUSES = (DRAFT, SUBMITTED, RETURNED, ACCEPTED)  # words and colours: messages.RECORD_STATUSES["school_plan"]
 EDITABLE = (DRAFT, RETURNED)
+#: A plan whose lines activities are planned from (its page offers "plan from this line").
+PLANNABLE = (DRAFT, ACCEPTED)
 AIMS_MAX, LINES_MAX, TITLE_MAX, RESPONSIBLE_MAX = 4000, 200, 200, 100
 #: School-year order of months: September first.
 MONTHS = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)
@@ -119,10 +122,31 @@ def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: An
             s.add(plan)
         plan.aims, plan.target_hours, plan.updated_by, plan.updated_at = cast(str, aims).strip(), target, by.user_id, now
         s.flush()
-        s.execute(delete(SchoolPlanLine).where(SchoolPlanLine.plan_id == plan.id))
-        if clean:
-            s.add_all(SchoolPlanLine(plan_id=plan.id, **line) for line in clean)
+        _replace_lines(s, plan.id, clean)
     return plan
+
+
+def _replace_lines(s: Any, plan_id: int, clean: list[dict[str, Any]]) -> None:
+    """The plan's lines become ``clean``. A line kept (same type, month and title) keeps its id,
+    so the activities planned from it stay linked; a line dropped unlinks its activities."""
+    old = list(s.execute(select(SchoolPlanLine).where(SchoolPlanLine.plan_id == plan_id)).scalars())
+    free: dict[tuple[str, int, str], list[SchoolPlanLine]] = {}
+    for row in old:
+        free.setdefault((row.type_key, row.month, row.title), []).append(row)
+    reused: set[int] = set()
+    for line in clean:
+        same = free.get((line["type_key"], line["month"], line["title"]))
+        if same:
+            row = same.pop(0)
+            row.planned_hours, row.responsible = line["planned_hours"], line["responsible"]
+            reused.add(row.id)
+        else:
+            s.add(SchoolPlanLine(plan_id=plan_id, **line))
+    dropped = [row.id for row in old if row.id not in reused]
+    if dropped:
+        s.execute(update(Activity).where(Activity.plan_line_id.in_(dropped)).values(plan_line_id=None)
+                  .execution_options(synchronize_session=False))
+        s.execute(delete(SchoolPlanLine).where(SchoolPlanLine.id.in_(dropped)))
 
 
 def deadline(district: District, year: str) -> date:
@@ -213,13 +237,92 @@ def planned_vs_held(plan: SchoolPlan) -> dict[tuple[str, int], Cell]:
         cell = out.setdefault((key, int(month)), Cell())
         cell.planned, cell.planned_hours = int(n), Decimal(str(hours or 0))
     held_states = registry().states_in(Phase.AWAITING_REVIEW, Phase.CONFIRMED, Phase.CREDITED)
-    month_of = extract("month", Activity.starts_at)
+    # an activity planned from a line of this plan counts in that line's cell, whenever it was held
+    line = aliased(SchoolPlanLine)
+    key_of = func.coalesce(line.type_key, Activity.type_key)
+    month_of = func.coalesce(line.month, extract("month", Activity.starts_at))
     for key, month, n, hours in db.session.execute(
-        select(Activity.type_key, month_of, func.count(), func.sum(Activity.hours))
+        select(key_of, month_of, func.count(), func.sum(Activity.hours))
+        .outerjoin(line, (line.id == Activity.plan_line_id) & (line.plan_id == plan.id))
         .where(Activity.school_id == plan.school_id, Activity.school_year == plan.school_year,
                Activity.state.in_(held_states))
-        .group_by(Activity.type_key, month_of)
+        .group_by(key_of, month_of)
     ):
         cell = out.setdefault((key, int(month)), Cell())
         cell.held, cell.held_hours = int(n), Decimal(str(hours or 0))
     return out
+
+
+def activities_per_line(plan_id: int) -> dict[int, int]:
+    """Line id → activities planned from it (any state): one GROUP BY."""
+    return {int(line_id or 0): int(n) for line_id, n in db.session.execute(
+        select(Activity.plan_line_id, func.count())
+        .join(SchoolPlanLine, SchoolPlanLine.id == Activity.plan_line_id)
+        .where(SchoolPlanLine.plan_id == plan_id)
+        .group_by(Activity.plan_line_id)
+    )}
+
+
+def first_day(year: str, month: int) -> date:
+    """The first day of ``month`` in school year ``year`` (September–December: its first
+    calendar year)."""
+    start = int(year[:4])
+    return date(start if month >= 9 else start + 1, month, 1)
+
+
+def months_begun(year: str, today: date) -> list[int]:
+    """The months of school year ``year`` that have begun by ``today`` (all of them once the
+    year is over, none before it starts)."""
+    return [m for m in MONTHS if first_day(year, m) <= today]
+
+
+@dataclass
+class Behind:
+    """A school's accepted plan up to today against what it held (held, reviewed or credited)."""
+
+    school: School
+    planned: int
+    planned_hours: Decimal
+    held: int
+    held_hours: Decimal
+
+    @property
+    def gap_hours(self) -> Decimal:
+        return max(self.planned_hours - self.held_hours, Decimal("0"))
+
+
+def behind_plan(district_id: int, year: str, today: date, limit: int = 10) -> list[Behind]:
+    """The district's schools furthest behind their accepted plan: planned hours of the months
+    begun by ``today`` less the hours of activities held in the year, largest gap first. One
+    statement (two grouped subqueries joined to the schools), whatever the number of schools."""
+    months = months_begun(year, today)
+    if not months:
+        return []
+    planned = (
+        select(SchoolPlan.school_id.label("school_id"), func.count(SchoolPlanLine.id).label("n"),
+               func.sum(SchoolPlanLine.planned_hours).label("hours"))
+        .join(SchoolPlanLine, SchoolPlanLine.plan_id == SchoolPlan.id)
+        .where(SchoolPlan.district_id == district_id, SchoolPlan.school_year == year, SchoolPlan.status == ACCEPTED,
+               SchoolPlanLine.month.in_(months))
+        .group_by(SchoolPlan.school_id)
+        .subquery()
+    )
+    held_states = registry().states_in(Phase.AWAITING_REVIEW, Phase.CONFIRMED, Phase.CREDITED)
+    held = (
+        select(Activity.school_id.label("school_id"), func.count(Activity.id).label("n"),
+               func.sum(Activity.hours).label("hours"))
+        .join(planned, planned.c.school_id == Activity.school_id)
+        .where(Activity.school_year == year, Activity.state.in_(held_states))
+        .group_by(Activity.school_id)
+        .subquery()
+    )
+    held_hours = func.coalesce(held.c.hours, 0)
+    rows = db.session.execute(
+        select(School, planned.c.n, planned.c.hours, func.coalesce(held.c.n, 0), held_hours)
+        .join(planned, planned.c.school_id == School.id)
+        .outerjoin(held, held.c.school_id == School.id)
+        .order_by((planned.c.hours - held_hours).desc(), School.code)
+        .limit(limit)
+    ).all()
+    return [Behind(school, int(n), Decimal(str(ph or 0)), int(hn), Decimal(str(hh or 0)))
+            for school, n, ph, hn, hh in rows]

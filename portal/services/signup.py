@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, Participation, School, Signup, SignupWindow, User
 from portal.registry import registry
-from portal.services import access, schools
+from portal.services import access, locks, schools
 from portal.sorting import pinyin_key
 from portal.timeutil import BadTime, parse_iso, to_local, utcnow
 
@@ -193,6 +193,7 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
     role) and the list is closed. Returns how many were added."""
     policy.require(policy.may_run_signup(by, act), "policy.run_signup")
     _require_before_start(act)
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     reg = schools.require_type(act.type_key)
     added = 0
     with write_transaction() as s:

@@ -22,7 +22,16 @@ from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import Msg, msg
-from portal.models import District, School, SubmissionEvent, User, YearLock, YearSubmission
+from portal.models import (
+    Activity,
+    District,
+    Evidence,
+    School,
+    SubmissionEvent,
+    User,
+    YearLock,
+    YearSubmission,
+)
 from portal.models.district import WHOLE_YEAR
 from portal.services import access, credits
 from portal.timeutil import utcnow
@@ -72,6 +81,9 @@ def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
         "excused": {str(k): fmt(v) for k, v in sorted(f.excused_hours.items())},
         "status": a.status,
         "reason": a.reason or "",
+        # the writing quotas as they stood (done against the target then in force)
+        "quotas": [{"key": q.key, "semester": q.semester, "done": q.done, "target": q.target, "unit": q.unit,
+                    "met": q.met} for q in f.quotas],
     }
 
 
@@ -346,3 +358,27 @@ def frozen_row(sub: YearSubmission, user_id: int) -> dict[str, Any]:
     if row is None:
         raise NotFound(msg("user.not_found"))
     return row
+
+
+# -- the reviewer's drill-in: the submitted year's activities and their evidence, read-only --------
+
+
+def activity_of(sub: YearSubmission, activity_id: Any) -> Activity:
+    """An activity of the submitted school year (or semester) of the submitting school; any
+    other is 'not found' — a district reads only what was submitted to it."""
+    act = db.session.get(Activity, activity_id) if access.id_in_range(activity_id) else None
+    if (act is None or act.school_id != sub.school_id or act.school_year != sub.school_year
+            or (sub.semester != WHOLE_YEAR and act.semester != sub.semester)):
+        raise NotFound(msg("activity.not_found"))
+    return act
+
+
+def evidence_of(sub: YearSubmission, evidence_id: Any) -> tuple[Evidence, Activity]:
+    """A piece of evidence of an activity of the submitted year (see :func:`activity_of`)."""
+    ev = db.session.get(Evidence, evidence_id) if access.id_in_range(evidence_id) else None
+    if ev is None:
+        raise NotFound(msg("evidence.not_found"))
+    try:
+        return ev, activity_of(sub, ev.activity_id)
+    except NotFound:
+        raise NotFound(msg("evidence.not_found")) from None

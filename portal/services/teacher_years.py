@@ -152,11 +152,19 @@ def data_years() -> list[str]:
 
 def rebuild(years: list[str] | None = None) -> int:
     """Delete and compute again every row of ``years`` (default: :func:`data_years`), every
-    school, in batches of schools; the caller commits. Returns the rows written."""
-    schools = list(db.session.execute(select(School).order_by(School.id)).scalars())
+    school, in batches of schools; the caller commits. Returns the rows written. A school year
+    the district accepted whole keeps its rows as accepted (the database refuses to touch
+    them, see :func:`years_of`)."""
+    every = list(db.session.execute(select(School).order_by(School.id)).scalars())
     written = 0
     for year in years or data_years():
-        db.session.execute(delete(TeacherYearRow).where(TeacherYearRow.school_year == year))
+        locked = set(db.session.execute(
+            select(YearLock.school_id).where(YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)).scalars())
+        schools = [s for s in every if s.id not in locked]
+        gone = delete(TeacherYearRow).where(TeacherYearRow.school_year == year)
+        if locked:
+            gone = gone.where(TeacherYearRow.school_id.not_in(sorted(locked)))
+        db.session.execute(gone)
         for i in range(0, len(schools), REBUILD_BATCH):
             batch = schools[i : i + REBUILD_BATCH]
             rows = built_rows(batch, year)

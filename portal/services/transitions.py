@@ -204,13 +204,15 @@ def fire(
             hours, parts, lambda p: credit_ceiling(reg.type, act, p, settings)
         )
         step = reg.engine.definition.transition(trigger)
-        if step.posts_credits or step.reverses_credits:  # the ledger of an accepted year is frozen
-            locks.require_unlocked(act.school_id, act.school_year, act.semester)
         if adjustments and not step.adjusts_hours:
             raise Invalid(msg("hours.only_when_adjusting"), {"hours": msg("hours.only_with_approve")})
         if adjustments and not comment.strip():
             raise Invalid(msg("hours.reason_required"), {"comment": msg("hours.reason_field")})
         to_state = reg.engine.fire(from_state, trigger, ctx)
+        # the ledger and the figures of an accepted year are frozen (credits, reversals, and
+        # absence starting or stopping to count)
+        if _moves_teacher_years(reg, step, from_state, to_state):
+            locks.require_unlocked(act.school_id, act.school_year, act.semester)
         act.state = to_state
         act.updated_at = now  # always an UPDATE, so the version check runs
         payload: dict[str, Any] = {}

@@ -23,7 +23,7 @@ from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, activities, checkin, groups, overview, schools, transitions
+from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
 from portal.services.snapshots import context
 from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_fragment
@@ -115,7 +115,11 @@ def new(type_key: str):
         abort(404)
     if not policy.may_plan_type(current_actor(), reg.type.self_declared):
         abort(403)
-    form = ActivityForm()
+    line_raw = request.values.get("plan_line_id") or request.args.get("plan_line") or ""
+    line = activities.plan_line(school.id, _id_or_text(line_raw)) if line_raw else None  # another school's: 404
+    if line is not None and line.type_key != type_key:
+        abort(404)
+    form = ActivityForm(data=_from_plan_line(line) if line and request.method == "GET" else None)
     details_form = reg.type.form(formdata=request.form if request.method == "POST" else None, prefix=DETAILS_PREFIX)
     members = overview.members(school.id)
     chosen: dict[str, list[str]] = {}
@@ -144,6 +148,7 @@ def new(type_key: str):
                 people,
                 details,
                 location=form.location.data or "",
+                plan_line_id=line.id if line is not None else None,
             )
         except Invalid as exc:
             status = 422
@@ -173,7 +178,28 @@ def new(type_key: str):
         picker=picker.options(school.id, members),
         chosen=chosen,
         other_errors=other_errors,
+        plan_line=line,
     ), status
+
+
+def _id_or_text(raw: str) -> int | str:
+    """An id from a form or query (digits), else the text itself: the service refuses it."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else raw
+
+
+def _from_plan_line(line: Any) -> dict[str, str]:
+    """The planning form filled from a line of the school's annual plan: its title and planned
+    hours, on the 15th of its month at 14:00 (a date in that month; the planner adjusts it)."""
+    from datetime import datetime, timedelta
+
+    from portal.hours import fmt
+    from portal.services import school_plans
+
+    day = school_plans.first_day(activities.line_school_year(line), line.month).replace(day=15)
+    start = datetime.combine(day, datetime.min.time()).replace(hour=14)
+    end = start + timedelta(minutes=int(max(line.planned_hours, 1) * 60))
+    return {"title": line.title, "starts_at": start.strftime("%Y-%m-%d %H:%M"),
+            "ends_at": end.strftime("%Y-%m-%d %H:%M"), "hours": fmt(line.planned_hours) if line.planned_hours else ""}
 
 
 def _load(activity_id: int):
@@ -243,6 +269,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         trigger_error=trigger_error,
         missing=missing or [],
         can_organize=can_organize and open_,
+        year_locked=tr(coded("year.locked", year=act.school_year))
+        if locks.is_locked(act.school_id, act.school_year, act.semester) else "",
         started=activities.has_started(act),
         credit_hours=_would_get(reg, act, people, settings),
         todo_missing=todo_missing,

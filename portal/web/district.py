@@ -23,15 +23,18 @@ from flask_babel import gettext as _
 
 from portal import policy
 from portal.current import allowed, current_actor, current_district, require_school
+from portal.downloads import evidence_response
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import msg, tr
 from portal.models import Evidence, School
+from portal.models.school import DISTRICT_QUOTAS
 from portal.registry import registry
 from portal.reports import district_exports
-from portal.services import access, credits, districts, school_plans, schools, submissions
+from portal.school_rules import SCHOOL_RULES
+from portal.services import credits, districts, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
@@ -162,7 +165,7 @@ def teacher(submission_id: int, user_id: int):
 def activity(submission_id: int, activity_id: int):
     """An activity of the submitting school with its attendance and evidence (read-only)."""
     sub = submissions.get(submission_id, _district_id())
-    act = access.get_activity(activity_id, sub.school_id)
+    act = submissions.activity_of(sub, activity_id)  # of the submitted year only
     people = participants_with_users(act.id)
     evidence = list(db.session.execute(
         db.select(Evidence).where(Evidence.activity_id == act.id).order_by(Evidence.id)).scalars())
@@ -170,6 +173,16 @@ def activity(submission_id: int, activity_id: int):
     return render_template("district/activity.html", sub=sub, act=act, people=people, evidence=evidence,
                            names=names, type_name=type_name(act.type_key),
                            school=db.session.get_one(School, sub.school_id))
+
+
+@bp.route("/district/submissions/<int:submission_id>/evidence/<int:evidence_id>")
+@allowed(policy.may_view_district)
+def evidence(submission_id: int, evidence_id: int) -> Response:
+    """A piece of evidence of the submitted year, as the school holds it (read-only): the file,
+    or a written piece as text. Another district's, another school's or another year's: 404."""
+    sub = submissions.get(submission_id, _district_id())
+    ev, _act = submissions.evidence_of(sub, evidence_id)
+    return evidence_response(ev)
 
 
 # -- the school admin submits the year -------------------------------------------------------
@@ -227,6 +240,15 @@ def _number(raw: str | None) -> float | str | None:
         return raw
 
 
+def _whole(raw: str | None) -> int | str | None:
+    """A form's whole number (empty: None, the district sets none); other text is passed on
+    for the service to refuse with its message."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else raw
+
+
 @bp.route("/district/settings", methods=["GET", "POST"])
 @allowed(policy.may_administer_district)
 def settings():
@@ -241,6 +263,7 @@ def settings():
                     "absence_limit_hours": _number(request.form.get("absence_limit_hours")),
                     "submission_period": request.form.get("submission_period", ""),
                     "plan_deadline": request.form.get("plan_deadline", ""),
+                    **{key: _whole(request.form.get(key)) for key in DISTRICT_QUOTAS},
                 }, by=current_actor())
             elif form == "school":
                 districts.create_school_with_admin(
@@ -261,6 +284,7 @@ def settings():
     enabled = set((district.settings or {}).get("enabled_types", []))
     return render_template(
         "district/settings.html", district=district, enabled=enabled, types=list(registry().types.values()),
+        quotas=[(key, SCHOOL_RULES[key]) for key in DISTRICT_QUOTAS],
         schools=schools.all_schools(district.id),
     ), status
 
@@ -345,6 +369,10 @@ def school_plan():
         types=list(registry().types), months=school_plans.MONTHS, deadline=school_plans.deadline(district, year),
         editable=plan is None or plan.status in school_plans.EDITABLE,
         grid=school_plans.planned_vs_held(plan) if plan else {}, district_view=False,
+        from_lines=plan is not None and plan.status in school_plans.PLANNABLE
+        and policy.may_plan_type(current_actor(), False),
+        per_line=school_plans.activities_per_line(plan.id) if plan else {},
+        enabled={r.type.key for r in schools.enabled_types(school.id)},
     ), status
 
 

@@ -17,6 +17,25 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
     assert stages == {"DEMO": "submitted", "EAST1": "submitted", "WEST1": "returned", "NORTH1": "accepted", "SOUTH1": "submitted"}
     assert db.session.execute(select(YearLock)).scalar_one().school_id == db.session.execute(
         select(School.id).where(School.code == "NORTH1")).scalar_one()
+    # what issue 16's open points added: plans with activities planned from their lines, the
+    # schools behind their plan, the district's quotas frozen in the submissions
+    from portal.models import Activity, District, SchoolPlan
+    from portal.services import dashboard, school_plans
+    from portal.timeutil import current_school_year
+
+    year = current_school_year()
+    plans = db.session.execute(select(SchoolPlan).join(School, School.id == SchoolPlan.school_id).where(
+        SchoolPlan.school_year == year, School.code.in_(("EAST1", "WEST1", "NORTH1")))).scalars().all()
+    assert {p.status for p in plans} == {"accepted"} and len(plans) == 3
+    linked = db.session.execute(select(Activity.id).where(Activity.plan_line_id.is_not(None))).all()
+    assert linked  # (both demo lectures may fall in last school year on the first days of September)
+    district = db.session.execute(select(District).where(District.code == "DEFAULT")).scalar_one()
+    assert district.settings["reading_notes_chars"] == 10000
+    assert [b.school.code for b in dashboard.dashboard(district.id, year).behind]
+    assert all(p.school_id for p in plans) and school_plans.activities_per_line(plans[0].id)
+    sub = db.session.execute(select(YearSubmission).join(School, School.id == YearSubmission.school_id)
+                             .where(School.code == "EAST1")).scalar_one()
+    assert all(r["quotas"] for r in sub.rows)
     districts = dict(db.session.execute(select(School.code, School.district_id)).all())
     assert districts["SOUTH1"] != districts["DEMO"] == districts["EAST1"]
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # idempotent

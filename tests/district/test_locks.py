@@ -41,17 +41,15 @@ def test_revoke_and_credit_are_refused(world, locked):
     from tests.credits.helpers import prepare_approve
 
     prepare_approve(world.held, world.staff["organizer"], [(world.staff["t3"], "attendee")])
-    f.fire(world.held, world.staff["reviewer"], "approve", "材料齐全")  # the ledger does not move
-    _refused_as_locked(lambda: f.fire(world.held, world.staff["reviewer"], "credit"))
+    # approving confirms attendance: its absence would start counting for the accepted year
+    _refused_as_locked(lambda: f.fire(world.held, world.staff["reviewer"], "approve", "材料齐全"))
     assert ledger_total(t1.id, world.s1.id, YEAR) == before
     assert ledger_total(world.staff["t3"].id, world.s1.id, YEAR) == 0
 
 
 def test_attendance_and_exemptions_are_refused(world, locked):
     org = world.staff["organizer"]
-    act = f.plan(world.s1, org, "lecture", [(world.staff["t4"], "attendee")], {"topic": "锁定后"},
-                 start=datetime(2026, 11, 3, 14, 0))
-    _refused_as_locked(lambda: f.attend(act, org))
+    _refused_as_locked(lambda: f.attend(world.held, org))  # planned and held before the lock
     admin = world.staff["admin"]
     _refused_as_locked(lambda: exemptions.set_exemption(world.s1, admin, world.staff["t4"].id, YEAR, "病假"))
     _refused_as_locked(lambda: exemptions.clear_exemption(world.s1, admin, world.staff["t4"].id, YEAR))

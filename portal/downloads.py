@@ -1,0 +1,33 @@
+"""An evidence file as a download, for the pages and the API alike."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response
+from werkzeug.utils import secure_filename
+
+from portal.errors import NotFound
+from portal.messages import msg
+from portal.models import Evidence
+from portal.services.activities import evidence_path
+
+
+def evidence_response(ev: Evidence) -> Response:
+    """The evidence's file as an attachment (never shown inline: an upload is not trusted), or
+    its written text as a .txt file; 404 when it has neither (a file gone from the disk)."""
+    path = evidence_path(ev)
+    if path is not None and path.exists():  # read whole (uploads are bounded): the API checks the response
+        name = ev.filename or path.name
+        return Response(path.read_bytes(), mimetype=ev.content_type or "application/octet-stream", headers={
+            "Content-Disposition": _attachment(name), "Cache-Control": "no-store"})
+    if ev.text is None:
+        raise NotFound(msg("evidence.not_found"))
+    return Response(ev.text, mimetype="text/plain; charset=utf-8", headers={
+        "Content-Disposition": _attachment(f"evidence-{ev.id}.txt"), "Cache-Control": "no-store"})
+
+
+def _attachment(name: str) -> str:
+    """``Content-Disposition`` for any file name: an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    fallback = secure_filename(name) or "evidence"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
