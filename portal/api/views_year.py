@@ -130,10 +130,11 @@ def _signup(act: Activity, ctx: SchoolContext, user_id: int) -> SignupOut:
     view = signup.view(act, user_id)
     if view is None:
         raise NotFound(msg("signup.not_open"))
-    return SignupOut.of(act, view, ctx.school)
+    show = policy.may_see_signup_withdrawals(ctx.actor(user_id), act)
+    return SignupOut.of(act, view, ctx.school, show_withdrawn=show)
 
 
-SIGNUP = "The sign-up: seats, the waiting list in order, the caller's place"
+SIGNUP = "The sign-up: seats, the waiting list in order, who withdrew (its organizer), the caller's place"
 
 
 @bp.get("/activities/<int:activity_id>/signup")
