@@ -109,7 +109,7 @@ def test_nobody_else_finds_a_piece(school):
         writing.own_piece(other_school, piece.id, access.actor(staff["t1"].id, other_school.id))
 
 
-def test_a_locked_year_refuses_corrections_and_deletion(world):  # noqa: F811
+def test_a_locked_year_refuses_corrections_and_deletion(world, client):  # noqa: F811
     from portal.policy import Actor
     from tests.district.conftest import YEAR
 
@@ -131,6 +131,17 @@ def test_a_locked_year_refuses_corrections_and_deletion(world):  # noqa: F811
         db.session.rollback()
     assert _row(piece.id) == before
     assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == 1
+    log_in(client, t1, s1.id)
+    page = client.get("/writing").text
+    assert 'data-testid="writing-locked"' in page and f'data-testid="writing-edit-{piece.id}"' not in page
+    r = client.post(f"/writing/{piece.id}/edit", data={"kind": "paper", "title": "论文", "text": "论" * 10})
+    assert r.status_code == 409 and "锁定" in r.text and _row(piece.id) == before
+    r = client.post(f"/writing/{piece.id}/delete", follow_redirects=True)
+    assert r.status_code == 200 and _row(piece.id) == before
+    api = client.put(f"/api/v1/me/writing/{piece.id}", json={"kind": "paper", "title": "论文", "text": "论"},
+                     headers={"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
+                         "username": t1.username, "password": f.PASSWORD}).get_json()["token"], "X-School": s1.code})
+    assert api.status_code == 409 and api.get_json()["error"] == "conflict" and _row(piece.id) == before
 
 
 def test_pages_correct_and_delete(app, client, school):
