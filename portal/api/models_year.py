@@ -119,6 +119,28 @@ class WithdrawnEntry(UserBrief):
     promoted_at: str | None = Field(description="When they had moved up from the waiting list, before withdrawing")
 
 
+class MySignupRow(Out):
+    activity_id: int
+    title: str
+    status: MySignup
+    signed_at: str
+    promoted_at: str | None = Field(description="When the caller moved up from the waiting list (school time)")
+    withdrawn_at: str | None = Field(description="When the caller withdrew (school time), if withdrawn")
+
+    @classmethod
+    def of(cls, row: Any, act: ActivityRow, school: School) -> MySignupRow:
+        return cls(
+            activity_id=act.id, title=act.title, status=cast(MySignup, row.status),
+            signed_at=local_time(row.signed_at, school),
+            promoted_at=local_time(row.promoted_at, school) if row.promoted_at else None,
+            withdrawn_at=local_time(row.changed_at, school) if row.status == signup.WITHDRAWN else None,
+        )
+
+
+class MySignups(RootModel[list[MySignupRow]]):
+    pass
+
+
 class SignupOut(Out):
     activity_id: int
     capacity: int

@@ -18,6 +18,8 @@ from portal.api.models_year import (
     GroupBody,
     GroupOut,
     Groups,
+    MySignupRow,
+    MySignups,
     PlanBody,
     PlanListQuery,
     PlanOut,
@@ -189,6 +191,15 @@ def confirm_signup(activity_id: int) -> SignupOut:
     act = _activity(activity_id, ctx)
     signup.confirm(act, by=who)
     return _signup(act, ctx, user.id)
+
+
+@bp.get("/me/signups")
+@operation(200, MySignups, "The caller's sign-ups, the latest change first", query=YearQuery, tag="year")
+def my_signups() -> MySignups:
+    """The caller's own sign-ups of a school year: seats, waiting, and withdrawn (with when)"""
+    ctx, user, _who_ = _who()
+    year = _year(parsed(YearQuery, "query").year, ctx)
+    return MySignups([MySignupRow.of(r, a, ctx.school) for r, a in signup.signups_of(user.id, ctx.school.id, year)])
 
 
 # -- personal development plans ---------------------------------------------------------------

@@ -240,5 +240,19 @@ def view(act: Activity, viewer_id: int) -> SignupView | None:
     return SignupView(window, seats, waiting, mine, position, closed, withdrawn)
 
 
+def signups_of(user_id: int, school_id: int, school_year: str) -> list[tuple[Signup, Activity]]:
+    """A teacher's own sign-ups for the school's activities of a year, withdrawn ones too
+    (``changed_at`` is when), the latest change first: one query."""
+    return [
+        (row, act)
+        for row, act in db.session.execute(
+            select(Signup, Activity)
+            .join(Activity, Activity.id == Signup.activity_id)
+            .where(Signup.user_id == user_id, Activity.school_id == school_id, Activity.school_year == school_year)
+            .order_by(Signup.changed_at.desc(), Signup.id.desc())
+        )
+    ]
+
+
 def actor_for(user_id: int, school_id: int) -> policy.Actor:
     return access.actor(user_id, school_id)

@@ -27,3 +27,14 @@ def test_withdrawals_in_the_api(as_user):
     doc = as_user("teacher2").get("/api/v1/openapi.json").get_json()
     props = doc["components"]["schemas"]["SignupOut"]["properties"]
     assert {"withdrawn", "withdrawn_at"} <= set(props)
+
+
+def test_my_sign_ups_in_the_api(as_user):
+    act = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+    mine = as_user("teacher1").get("/api/v1/me/signups").get_json()
+    row = next(r for r in mine if r["activity_id"] == act)
+    assert row["status"] == "withdrawn" and row["withdrawn_at"] >= row["signed_at"] and row["promoted_at"] is None
+    t4 = next(r for r in as_user("teacher4").get("/api/v1/me/signups").get_json() if r["activity_id"] == act)
+    assert t4["status"] == "seat" and t4["promoted_at"] and t4["withdrawn_at"] is None
+    assert as_user("teacher1").get("/api/v1/me/signups?year=2020-2021").get_json() == []
+    assert as_user("teacher1").get("/api/v1/me/signups?year=2026").status_code == 422

@@ -59,3 +59,19 @@ def test_the_page_lists_withdrawals_for_the_organizer_and_admin_only(site, as_us
     mine = _section(as_user("teacher1").get(f"/activities/{act}").get_data(as_text=True))
     assert 'data-testid="signup-mine"' in mine and "您已于" in mine and "退出报名" in mine
     assert 'data-testid="signup-withdrawn-list"' not in mine
+
+
+def test_a_teacher_lists_their_own_sign_ups(site, as_user):
+    with site.app_context():
+        act = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+    t1 = as_user("teacher1")
+    assert 'data-testid="my-signups-link"' in t1.get("/").get_data(as_text=True)
+    page = t1.get("/signups").get_data(as_text=True)
+    assert f'data-testid="my-signup-{act}" data-status="withdrawn"' in page
+    assert "已退出" in page and 'data-testid="my-signup-withdrawn-at"' in page and "我的报名" in page
+    assert not CJK_FREE_ENGLISH.search(re.sub(r"<[^>]+>", " ", page.split("<main")[-1]))
+    t4 = as_user("teacher4").get("/signups?lang=en").get_data(as_text=True)
+    assert f'data-testid="my-signup-{act}" data-status="seat"' in t4 and "moved up from the waiting list" in t4
+    assert 'data-testid="my-signups-none"' in as_user("teacher5").get("/signups?year=2020-2021").get_data(as_text=True)
+    assert as_user("teacher1").get("/signups?year=2026").status_code == 404  # not a school year
+    assert as_user("district").get("/signups").status_code in (302, 403)
