@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Response
 
+from portal.api import typed_schemas
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
 from portal.api.models import YearQuery
@@ -51,6 +52,13 @@ def add_my_writing() -> tuple[Piece, int]:
     data = parsed(WritingCreate)
     piece = writing.add_writing(ctx.school, caller().user, data.kind, data.title, data.text)
     return Piece.of(piece), 201
+
+
+#: A correction is checked like a new piece (``writing._checked``): the same declared rules.
+typed_schemas.DATA_RULES["edit_my_writing"] = [
+    *typed_schemas.DATA_RULES["add_my_writing"],
+    {"field": "text", "message": "^write the text or attach a file$", "rule": "the text is not only white space"},
+]
 
 
 def _mine(piece_id: int) -> None:

@@ -190,6 +190,10 @@ def test_api_correct_and_delete(app, client, school):
                 {**body, "title": "书" * 201}, {**body, "extra": 1}, {"kind": "reading_notes"}):
         r = client.put(url, json=bad, headers=mine)
         assert r.status_code == 422, bad
+    blank = client.put(url, json={**body, "text": "  \n "}, headers=mine)
+    assert blank.status_code == 422 and blank.get_json()["fields"]["text"] == "write the text or attach a file"
+    rules = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/me/writing/{piece_id}"]["put"]
+    assert {r["field"] for r in rules["x-data-rules"]} == {"title", "text"}
     assert _row(piece.id)[2] == "读" * 500
     r = client.put(url, json=body, headers={**mine, "Accept-Language": "zh"})
     assert r.status_code == 200 and r.get_json()["char_count"] == 900 and r.get_json()["updated_at"]
