@@ -205,3 +205,28 @@ def test_api_correct_and_delete(app, client, school):
     assert got["writing"] == [] and next(q["done"] for q in got["quotas"] if q["key"] == "reading_notes") == 0
     doc = client.get("/api/v1/openapi.json").get_json()
     assert {"put", "delete"} <= set(doc["paths"]["/api/v1/me/writing/{piece_id}"])
+
+
+def test_a_file_replaces_the_text(app, client, school):
+    import io
+
+    s, staff = school
+    t1 = staff["t1"]
+    piece = writing.add_writing(s, t1, "paper", "初稿", "论" * 10)
+    log_in(client, t1, s.id)
+    url = f"/writing/{piece.id}/edit"
+    bad = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO("论".encode()), "paper.docx")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and _row(piece.id)[1:4] == ("初稿", "论" * 10, 10)
+    both = client.post(url, data={"kind": "paper", "title": "定稿", "text": "又写",
+                                  "file": (io.BytesIO("论".encode()), "paper.txt")}, content_type="multipart/form-data")
+    assert both.status_code == 422 and _row(piece.id)[1] == "初稿"
+    not_utf8 = client.post(url, data={"kind": "paper", "title": "定稿",
+                                      "file": (io.BytesIO("论文".encode("gb18030")), "paper.txt")},
+                           content_type="multipart/form-data")
+    assert not_utf8.status_code == 422 and _row(piece.id)[1] == "初稿"
+    ok = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO(("论" * 3000).encode()), "p.txt")},
+                     content_type="multipart/form-data")
+    assert ok.status_code == 302 and _row(piece.id)[1:4] == ("定稿", "论" * 3000, 3000)
+    facts = credits.teacher_year(t1, s, current_school_year(s.timezone)).facts
+    assert next(q.done for q in facts.quotas if q.key == "paper") == 1
