@@ -82,7 +82,7 @@ def index():
     ), status
 
 
-@bp.route("/writing/<int:piece_id>/edit", methods=["GET", "POST"])
+@bp.route("/writing/<int:piece_id>", methods=["GET", "POST"])
 @allowed(policy.may_add_own_writing)
 def edit(piece_id: int):
     """Correct a piece: its author only (anyone else's is not found), not in a locked year."""

@@ -134,7 +134,7 @@ def test_a_locked_year_refuses_corrections_and_deletion(world, client):  # noqa:
     log_in(client, t1, s1.id)
     page = client.get("/writing").text
     assert 'data-testid="writing-locked"' in page and f'data-testid="writing-edit-{piece.id}"' not in page
-    r = client.post(f"/writing/{piece.id}/edit", data={"kind": "paper", "title": "论文", "text": "论" * 10})
+    r = client.post(f"/writing/{piece.id}", data={"kind": "paper", "title": "论文", "text": "论" * 10})
     assert r.status_code == 409 and "锁定" in r.text and _row(piece.id) == before
     r = client.post(f"/writing/{piece.id}/delete", follow_redirects=True)
     assert r.status_code == 200 and _row(piece.id) == before
@@ -150,19 +150,19 @@ def test_pages_correct_and_delete(app, client, school):
     piece = writing.add_writing(s, t1, "reading_notes", "书", "读" * 500)
     pid = piece.id
     log_in(client, t2, s.id)
-    assert client.get(f"/writing/{pid}/edit").status_code == 404  # another person's: not found
+    assert client.get(f"/writing/{pid}").status_code == 404  # another person's: not found
     assert client.post(f"/writing/{pid}/delete").status_code == 404
     log_in(client, t1, s.id)
     page = client.get("/writing").text
     assert f'data-testid="writing-edit-{pid}"' in page and f'data-testid="writing-delete-{pid}"' in page
-    form = client.get(f"/writing/{pid}/edit")
+    form = client.get(f"/writing/{pid}")
     assert form.status_code == 200 and "读" * 500 in form.text and "修改文字" in form.text
-    bad = client.post(f"/writing/{pid}/edit", data={"kind": "reading_notes", "title": "书", "text": ""})
+    bad = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书", "text": ""})
     assert bad.status_code == 422 and 'data-testid="writing-error"' in bad.text
     assert "Invalid" not in bad.text and _row(pid)[2] == "读" * 500
-    wrong = client.post(f"/writing/{pid}/edit", data={"kind": "diary", "title": "书", "text": "读书"})
+    wrong = client.post(f"/writing/{pid}", data={"kind": "diary", "title": "书", "text": "读书"})
     assert wrong.status_code == 422 and _row(pid)[0] == "reading_notes"
-    ok = client.post(f"/writing/{pid}/edit", data={"kind": "reading_notes", "title": "书（改）", "text": "读" * 700})
+    ok = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书（改）", "text": "读" * 700})
     assert ok.status_code == 302 and _row(pid)[1:4] == ("书（改）", "读" * 700, 700)
     page = client.get("/writing?lang=en").text
     assert 'data-testid="writing-edited"' in page and "700 of 10,000 characters" in page
@@ -214,7 +214,7 @@ def test_a_file_replaces_the_text(app, client, school):
     t1 = staff["t1"]
     piece = writing.add_writing(s, t1, "paper", "初稿", "论" * 10)
     log_in(client, t1, s.id)
-    url = f"/writing/{piece.id}/edit"
+    url = f"/writing/{piece.id}"
     bad = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO("论".encode()), "paper.docx")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and _row(piece.id)[1:4] == ("初稿", "论" * 10, 10)
