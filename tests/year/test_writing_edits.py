@@ -160,6 +160,8 @@ def test_pages_correct_and_delete(app, client, school):
     bad = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书", "text": ""})
     assert bad.status_code == 422 and 'data-testid="writing-error"' in bad.text
     assert "Invalid" not in bad.text and _row(pid)[2] == "读" * 500
+    nul = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书\x00", "text": "读书"})
+    assert nul.status_code in (400, 422) and _row(pid)[1] == "书"
     wrong = client.post(f"/writing/{pid}", data={"kind": "diary", "title": "书", "text": "读书"})
     assert wrong.status_code == 422 and _row(pid)[0] == "reading_notes"
     ok = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书（改）", "text": "读" * 700})
@@ -187,7 +189,8 @@ def test_api_correct_and_delete(app, client, school):
     assert client.delete(url, headers=theirs).status_code == 404
     assert client.put("/api/v1/me/writing/999999", json=body, headers=mine).status_code == 404
     for bad in ({**body, "text": ""}, {**body, "text": "读" * (TEXT_MAX + 1)}, {**body, "kind": "diary"},
-                {**body, "title": "书" * 201}, {**body, "extra": 1}, {"kind": "reading_notes"}):
+                {**body, "title": "书" * 201}, {**body, "extra": 1}, {"kind": "reading_notes"},
+                {**body, "title": "书\x00"}, {**body, "text": "读\x00"}):  # PostgreSQL refuses NUL: never reaches it
         r = client.put(url, json=bad, headers=mine)
         assert r.status_code == 422, bad
     blank = client.put(url, json={**body, "text": "  \n "}, headers=mine)
