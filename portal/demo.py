@@ -192,11 +192,18 @@ DEMO_WRITING = (
 )
 
 
+#: teacher1's first draft of the reading notes, with a typo in the title and two thirds of the
+#: text; corrected afterwards (``writing.edit_writing``) into the first piece of DEMO_WRITING.
+DEMO_DRAFT = ("reading_notes", "给教师的建意", "苏霍姆林斯基提醒我们，教师的时间从读书中来。" * 40)
+
+
 def _demo_writing(school: School) -> None:
-    from portal.services import writing
+    from portal.services import access, writing
 
     teacher = _user("teacher1")
-    for kind, title, text in DEMO_WRITING:
+    draft = writing.add_writing(school, teacher, *DEMO_DRAFT)
+    writing.edit_writing(school, draft, *DEMO_WRITING[0], by=access.actor(teacher.id, school.id))
+    for kind, title, text in DEMO_WRITING[1:]:
         writing.add_writing(school, teacher, kind, title, text)
 
 

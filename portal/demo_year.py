@@ -1,5 +1,6 @@
 """Demo data of the teacher's year: two teaching groups, an activity open for sign-up with a
-waiting list, and teacher1's development plan (signed off by the reviewer). Invented people."""
+waiting list (teacher1 withdrew, teacher4 moved up), and teacher1's development plan (signed
+off by the reviewer). Invented people."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ GROUPS = (("语文组", "organizer", ("teacher1", "teacher2", "teacher3")), ("�
 SIGNUP_TITLE = "专题讲座：课堂提问的设计（报名中）"
 SEATS = ("teacher2", "teacher3", "teacher4")
 WAITING = ("teacher5", "teacher6")
+WITHDRAWS = "teacher1"
 
 
 def _user(username: str) -> User:
@@ -50,9 +52,13 @@ def _signup_activity(school: School, now: datetime) -> Activity | None:
     )
     closes = (now + timedelta(days=7)).isoformat(timespec="minutes") + "+00:00"
     signup.open_signup(act, len(SEATS), closes, by=access.actor(organizer.id, school.id), tz=school.timezone)
-    for username in (*SEATS, *WAITING):
+    # teacher1 takes the last seat, then withdraws: the first waiting (teacher4) moves up, and the
+    # organizer's list shows the withdrawal and the promotion
+    for username in (*SEATS[:-1], WITHDRAWS, *SEATS[-1:], *WAITING):
         person = _user(username)
         signup.sign_up(act, person, by=access.actor(person.id, school.id))
+    leaver = _user(WITHDRAWS)
+    signup.withdraw(act, leaver, by=access.actor(leaver.id, school.id))
     return act
 
 

@@ -348,6 +348,8 @@ TEXTS: dict[str, Any] = {
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
     "writing.text_or_file": _l("type the text or upload a file, not both"),
     "writing.txt_only": _l("upload the text as a UTF-8 .txt file, or paste it"),
+    "writing.not_found": _l("no such writing of yours"),
+    "policy.own_writing_change": _l("only its author may change or delete this writing"),
     # -- command line (shown in English, the language of shells and logs) ------------------------
     "cli.unknown_type": _l("unknown activity type %(key)s; installed: %(installed)s"),
     "cli.unknown_state": _l("unknown state %(state)s"),
@@ -625,6 +627,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "verification_code": _pl("export", "Verification code"),
     "activities": _pl("export", "Credited activities"),
     "page": _pl("export", "Page"),
+    "warnings": _pl("export", "Warnings"),
 }
 
 #: A year's assessment status: its words and its colour, the same on every page and export.

@@ -34,6 +34,10 @@ class _HasOrganizer(Protocol):
     organizer_id: int
 
 
+class _HasAuthor(Protocol):
+    user_id: int
+
+
 @dataclass(frozen=True)
 class Actor:
     """A person acting in one school: their id and roles there (``district_admin`` added for a
@@ -108,6 +112,11 @@ def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int) ->
 def may_add_own_writing(actor: Actor) -> bool:
     """Add reading notes, a paper or a reflection to one's own record (a teacher)."""
     return actor.has(TEACHER)
+
+
+def may_change_own_writing(actor: Actor, piece: _HasAuthor) -> bool:
+    """Correct or delete a piece of one's own writing: its author alone, while a teacher."""
+    return actor.user_id == piece.user_id and actor.has(TEACHER)
 
 
 def may_review(actor: Actor) -> bool:
@@ -218,6 +227,12 @@ def may_sign_up(actor: Actor) -> bool:
 def may_run_signup(actor: Actor, activity: _HasOrganizer) -> bool:
     """Open an activity for sign-up and confirm its list: whoever organises the activity."""
     return may_organise(actor, activity)
+
+
+def may_see_signup_withdrawals(actor: Actor, activity: _HasOrganizer) -> bool:
+    """See who withdrew from an activity's sign-up, and when: whoever runs it (a teacher sees
+    only their own withdrawal)."""
+    return may_run_signup(actor, activity)
 
 
 def may_write_plan(actor: Actor, teacher_id: int) -> bool:

@@ -28,11 +28,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from portal.assessment import QuotaFact
 from portal.models import Activity as ActivityRow
 from portal.models import Evidence as EvidenceRow
 from portal.models import Participation, School, TransitionLog, User
 from portal.registry import registry
 from portal.security import MAX_ID
+from portal.services import forecast
 from portal.services.credits import TeacherYear
 from portal.services.details import describe_form
 from portal.timeutil import MAX_YEAR, MIN_YEAR, to_local
@@ -487,9 +489,42 @@ class UserCredits(TeacherHours):
     entries: list[CreditLine]
 
 
+class Quota(Out):
+    key: str = Field(description="reading_notes, paper, reflections or books")
+    semester: int = Field(description="0 for a quota of the whole year")
+    done: int
+    target: int
+    unit: Literal["chars", "pieces"]
+    met: bool
+
+    @classmethod
+    def of(cls, q: QuotaFact) -> Quota:
+        return cls(key=q.key, semester=q.semester, done=q.done, target=q.target, unit=q.unit, met=q.met)  # type: ignore[arg-type]
+
+
+class OutlookWarning(Out):
+    kind: Literal["absence", "quota"]
+    semester: int
+    hours: float = absent("unexcused absence in the semester (absence)")
+    limit: float = absent("the school's absence limit (absence)")
+    severe: bool = Field(description="the limit is reached: the year is not recognised")
+    quota: Quota | None = absent("the quota that is behind (quota)")
+
+    @classmethod
+    def of(cls, w: forecast.YearWarning) -> OutlookWarning:
+        extra: dict[str, Any] = {}
+        if w.kind == "absence":
+            extra.update(hours=float(w.hours), limit=float(w.limit))
+        if w.quota is not None:
+            extra["quota"] = Quota.of(w.quota)
+        return cls(kind=w.kind, semester=w.semester, severe=w.severe, **extra)  # type: ignore[arg-type]
+
+
 class TeacherRow(TeacherHours):
     username: str
     name: str
+    quotas: list[Quota] = Field(description="the school's writing quotas, as the summary page shows them")
+    warnings: list[OutlookWarning] = Field(description="the teacher's warnings today, as the summary page shows them")
 
 
 class SchoolSummary(Out):

@@ -3,13 +3,12 @@ writing quotas and the outlook, as pydantic models like those of ``portal.api.mo
 
 from __future__ import annotations
 
-from datetime import UTC
-from typing import Annotated, Any, Literal, get_args
+from datetime import UTC, datetime
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StringConstraints
 
-from portal.api.models import Body, Out, absent
-from portal.assessment import QuotaFact
+from portal.api.models import Body, Out, OutlookWarning, Quota
 from portal.models import OwnWriting
 from portal.services import forecast
 from portal.services.activities import TEXT_MAX
@@ -33,17 +32,8 @@ class WritingCreate(Body):
 # -- responses ------------------------------------------------------------------------------------
 
 
-class Quota(Out):
-    key: str = Field(description="reading_notes, paper, reflections or books")
-    semester: int = Field(description="0 for a quota of the whole year")
-    done: int
-    target: int
-    unit: Literal["chars", "pieces"]
-    met: bool
-
-    @classmethod
-    def of(cls, q: QuotaFact) -> Quota:
-        return cls(key=q.key, semester=q.semester, done=q.done, target=q.target, unit=q.unit, met=q.met)  # type: ignore[arg-type]
+def _utc(value: datetime) -> str:
+    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
 class Piece(Out):
@@ -54,13 +44,14 @@ class Piece(Out):
     school_year: str
     semester: int
     created_at: str = Field(description="when it was added (UTC)")
+    updated_at: str | None = Field(description="when its author last corrected it (UTC)")
 
     @classmethod
     def of(cls, p: OwnWriting) -> Piece:
         return cls(
             id=p.id, kind=p.kind, title=p.title, char_count=p.char_count,  # type: ignore[arg-type]
             school_year=p.school_year, semester=p.semester,
-            created_at=p.created_at.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z"),
+            created_at=_utc(p.created_at), updated_at=_utc(p.updated_at) if p.updated_at else None,
         )
 
 
@@ -81,24 +72,6 @@ class PendingActivity(Out):
     def of(cls, p: forecast.PendingActivity) -> PendingActivity:
         a = p.activity
         return cls(activity_id=a.id, title=a.title, type=a.type_key, state=a.state, hours=float(p.hours))
-
-
-class OutlookWarning(Out):
-    kind: Literal["absence", "quota"]
-    semester: int
-    hours: float = absent("unexcused absence in the semester (absence)")
-    limit: float = absent("the school's absence limit (absence)")
-    severe: bool = Field(description="the limit is reached: the year is not recognised")
-    quota: Quota | None = absent("the quota that is behind (quota)")
-
-    @classmethod
-    def of(cls, w: forecast.YearWarning) -> OutlookWarning:
-        extra: dict[str, Any] = {}
-        if w.kind == "absence":
-            extra.update(hours=float(w.hours), limit=float(w.limit))
-        if w.quota is not None:
-            extra["quota"] = Quota.of(w.quota)
-        return cls(kind=w.kind, semester=w.semester, severe=w.severe, **extra)  # type: ignore[arg-type]
 
 
 class Outlook(Out):

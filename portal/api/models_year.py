@@ -5,6 +5,7 @@ and the services check the rest with their own coded messages (``x-data-rules``)
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import BeforeValidator, Field, RootModel, StringConstraints, WithJsonSchema
@@ -109,6 +110,35 @@ class Groups(RootModel[list[GroupOut]]):
 class SignupEntry(UserBrief):
     status: Literal["seat", "waiting"]
     signed_at: str
+    promoted_at: str | None = Field(description="When a seat came from the waiting list (school time)")
+
+
+class WithdrawnEntry(UserBrief):
+    signed_at: str
+    withdrawn_at: str = Field(description="When they withdrew (school time)")
+    promoted_at: str | None = Field(description="When they had moved up from the waiting list, before withdrawing")
+
+
+class MySignupRow(Out):
+    activity_id: int
+    title: str
+    status: MySignup
+    signed_at: str
+    promoted_at: str | None = Field(description="When the caller moved up from the waiting list (school time)")
+    withdrawn_at: str | None = Field(description="When the caller withdrew (school time), if withdrawn")
+
+    @classmethod
+    def of(cls, row: Any, act: ActivityRow, school: School) -> MySignupRow:
+        return cls(
+            activity_id=act.id, title=act.title, status=cast(MySignup, row.status),
+            signed_at=local_time(row.signed_at, school),
+            promoted_at=local_time(row.promoted_at, school) if row.promoted_at else None,
+            withdrawn_at=local_time(row.changed_at, school) if row.status == signup.WITHDRAWN else None,
+        )
+
+
+class MySignups(RootModel[list[MySignupRow]]):
+    pass
 
 
 class SignupOut(Out):
@@ -120,21 +150,34 @@ class SignupOut(Out):
     free: int
     seats: list[SignupEntry]
     waiting: list[SignupEntry] = Field(description="In order: the first moves up first")
+    withdrawn: list[WithdrawnEntry] | None = Field(
+        description="Who withdrew, latest first: for the activity's organizer and the school admin (null for others)")
     mine: MySignup | None
+    withdrawn_at: str | None = Field(description="When the caller withdrew, if ``mine`` is withdrawn")
     position: int | None = Field(description="The caller's place on the waiting list")
 
     @classmethod
-    def of(cls, act: ActivityRow, view: signup.SignupView, school: School) -> SignupOut:
+    def of(cls, act: ActivityRow, view: signup.SignupView, school: School, *, show_withdrawn: bool = False) -> SignupOut:
+        def at(value: datetime | None) -> str | None:
+            return local_time(value, school) if value else None
+
         def entry(row: Any, u: User) -> SignupEntry:
             return SignupEntry(id=u.id, username=u.username, name=u.display_name, status=row.status,
-                               signed_at=local_time(row.signed_at, school))
+                               signed_at=local_time(row.signed_at, school), promoted_at=at(row.promoted_at))
+
+        def gone(row: Any, u: User) -> WithdrawnEntry:
+            return WithdrawnEntry(id=u.id, username=u.username, name=u.display_name,
+                                  signed_at=local_time(row.signed_at, school),
+                                  withdrawn_at=local_time(row.changed_at, school), promoted_at=at(row.promoted_at))
 
         w = view.window
         return cls(
             activity_id=act.id, capacity=w.capacity, closes_at=local_time(w.closes_at, school), closed=view.is_closed,
             confirmed_at=local_time(w.confirmed_at, school) if w.confirmed_at else None, free=view.free,
             seats=[entry(r, u) for r, u in view.seats], waiting=[entry(r, u) for r, u in view.waiting],
+            withdrawn=[gone(r, u) for r, u in view.withdrawn] if show_withdrawn else None,
             mine=cast(MySignup, view.mine.status) if view.mine else None, position=view.position,
+            withdrawn_at=at(view.mine.changed_at) if view.mine and view.mine.status == signup.WITHDRAWN else None,
         )
 
 

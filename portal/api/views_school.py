@@ -12,6 +12,8 @@ from portal.api.models import (
     ActivityTypes,
     ActivityTypeUpdate,
     CreditLine,
+    OutlookWarning,
+    Quota,
     ReportQuery,
     SchoolSummary,
     TeacherRow,
@@ -24,8 +26,8 @@ from portal.errors import NotFound
 from portal.messages import msg
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import credits, schools
-from portal.timeutil import current_school_year
+from portal.services import credits, forecast, schools
+from portal.timeutil import current_school_year, to_local, utcnow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT_CONTENT = {
@@ -97,7 +99,10 @@ def user_credits(user_id: int) -> UserCredits:
 @operation(200, None, "One row per teacher", query=ReportQuery, tag="credits", errors=(403,),
            other_content=REPORT_CONTENT)
 def credit_report() -> Response:
-    """The school's credit summary for a year (reviewer, school admin, district admin)"""
+    """The school's credit summary for a year (reviewer, school admin, district admin)
+
+    Each teacher's row carries the writing quotas and today's warnings of the summary page; the CSV and XLSX
+    (``format``) have them as columns, headed in the language ``Accept-Language`` asks for."""
     ctx = school_context()
     q = parsed(ReportQuery, "query")
     ctx.allow(policy.may_export, caller().user.id)
@@ -111,9 +116,12 @@ def credit_report() -> Response:
             body = stream_with_context(exports.stream_summary_csv(ctx.school, year, _locale()))
             return Response(body, mimetype="text/csv", headers=headers)
         return Response(exports.summary_xlsx(ctx.school, year, _locale()), mimetype=XLSX, headers=headers)
+    today = to_local(utcnow(), ctx.school.timezone).date()  # the warnings of today, as the summary page
     summary = SchoolSummary(
         school=ctx.school.code, year=year, required_hours=float(ctx.school.rule("required_hours")),
-        teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name, **teacher_year(ty))
+        teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name, **teacher_year(ty),
+                             quotas=[Quota.of(q) for q in ty.facts.quotas],
+                             warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today)])
                   for ty in credits.school_summary(ctx.school, year)],
     )
     return jsonify(summary.model_dump(exclude_unset=True))  # one of three formats: spectree leaves it as it is

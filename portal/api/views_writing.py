@@ -4,6 +4,9 @@ their own: ``POST /api/v1/activities`` with a self-declared type plans one for t
 
 from __future__ import annotations
 
+from flask import Response
+
+from portal.api import typed_schemas
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
 from portal.api.models import YearQuery
@@ -49,6 +52,45 @@ def add_my_writing() -> tuple[Piece, int]:
     data = parsed(WritingCreate)
     piece = writing.add_writing(ctx.school, caller().user, data.kind, data.title, data.text)
     return Piece.of(piece), 201
+
+
+#: A correction is checked like a new piece (``writing._checked``): the same declared rules.
+typed_schemas.DATA_RULES["edit_my_writing"] = [
+    *typed_schemas.DATA_RULES["add_my_writing"],
+    {"field": "text", "message": "^write the text or attach a file$", "rule": "the text is not only white space"},
+]
+
+
+def _mine(piece_id: int) -> None:
+    """Another person's piece (or none): 404 before the body is read."""
+    ctx = school_context()
+    writing.own_piece(ctx.school, piece_id, ctx.actor(caller().user.id))
+
+
+@bp.put("/me/writing/<int:piece_id>")
+@operation(200, Piece, "The piece as corrected, counted again", json=WritingCreate, tag="year",
+           errors=(403, 409), finds=_mine)
+def edit_my_writing(piece_id: int) -> Piece:
+    """Correct a piece of the caller's own writing: its kind, title and text (its author)
+
+    The quotas follow at once. Another person's piece is 404; a year the district accepted (locked) is 409."""
+    ctx = school_context()
+    data = parsed(WritingCreate)
+    who = ctx.actor(caller().user.id)
+    piece = writing.own_piece(ctx.school, piece_id, who)
+    return Piece.of(writing.edit_writing(ctx.school, piece, data.kind, data.title, data.text, by=who))
+
+
+@bp.delete("/me/writing/<int:piece_id>")
+@operation(204, None, "No content", tag="year", errors=(403, 409), finds=_mine)
+def delete_my_writing(piece_id: int) -> Response:
+    """Delete a piece of the caller's own writing for good (its author)
+
+    The quotas follow at once. Another person's piece is 404; a year the district accepted (locked) is 409."""
+    ctx = school_context()
+    who = ctx.actor(caller().user.id)
+    writing.delete_writing(ctx.school, writing.own_piece(ctx.school, piece_id, who), by=who)
+    return Response(status=204)
 
 
 @bp.get("/me/outlook")

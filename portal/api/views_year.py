@@ -18,6 +18,8 @@ from portal.api.models_year import (
     GroupBody,
     GroupOut,
     Groups,
+    MySignupRow,
+    MySignups,
     PlanBody,
     PlanListQuery,
     PlanOut,
@@ -130,10 +132,11 @@ def _signup(act: Activity, ctx: SchoolContext, user_id: int) -> SignupOut:
     view = signup.view(act, user_id)
     if view is None:
         raise NotFound(msg("signup.not_open"))
-    return SignupOut.of(act, view, ctx.school)
+    show = policy.may_see_signup_withdrawals(ctx.actor(user_id), act)
+    return SignupOut.of(act, view, ctx.school, show_withdrawn=show)
 
 
-SIGNUP = "The sign-up: seats, the waiting list in order, the caller's place"
+SIGNUP = "The sign-up: seats, the waiting list in order, who withdrew (its organizer), the caller's place"
 
 
 @bp.get("/activities/<int:activity_id>/signup")
@@ -188,6 +191,15 @@ def confirm_signup(activity_id: int) -> SignupOut:
     act = _activity(activity_id, ctx)
     signup.confirm(act, by=who)
     return _signup(act, ctx, user.id)
+
+
+@bp.get("/me/signups")
+@operation(200, MySignups, "The caller's sign-ups, the latest change first", query=YearQuery, tag="year")
+def my_signups() -> MySignups:
+    """The caller's own sign-ups of a school year: seats, waiting, and withdrawn (with when)"""
+    ctx, user, _who_ = _who()
+    year = _year(parsed(YearQuery, "query").year, ctx)
+    return MySignups([MySignupRow.of(r, a, ctx.school) for r, a in signup.signups_of(user.id, ctx.school.id, year)])
 
 
 # -- personal development plans ---------------------------------------------------------------

@@ -26,3 +26,4 @@ class OwnWriting(Model):
     text: Mapped[str] = mapped_column(Text)
     char_count: Mapped[int] = mapped_column(Integer)  # portal.textcount.chinese_count
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)  # last corrected by its author

@@ -67,7 +67,8 @@ class Signup(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     signed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # the last change of status
+    promoted_at: Mapped[datetime | None] = mapped_column(DateTime)  # moved up from the waiting list
 
 
 class DevelopmentPlan(Model):

@@ -34,8 +34,9 @@ from portal.hours import fmt
 from portal.messages import KINDS, heading, label, norm_lang, reason_label, school_year_text, status_label
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
-from portal.services import credits
-from portal.timeutil import to_local
+from portal.services import credits, forecast
+from portal.timeutil import to_local, utcnow
+from portal.year_texts import quota_amount, quota_label, warnings_text
 
 XLSX_MAX_ROWS = 1_048_576
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
@@ -257,11 +258,21 @@ def summary_rows(
     school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None
 ) -> Iterator[Row]:
     """学时汇总表 of one school and year: header, then one row per teacher (of
-    ``teacher_years`` when the caller has them already, as a submission to the district does)."""
+    ``teacher_years`` when the caller has them already, as a submission to the district does).
+
+    After the hours, the columns of the summary page: each writing quota's progress and the
+    teacher's warnings today (school time), in the words of :mod:`portal.year_texts`."""
     keys = credits.type_keys_for_year(year, school.id)
-    yield _summary_header(keys, lang)
-    for ty in credits.school_summary(school, year) if teacher_years is None else teacher_years:
-        yield _summary_line(ty, keys, lang)
+    rows = credits.school_summary(school, year) if teacher_years is None else teacher_years
+    quota_heads = rows[0].facts.quotas if rows else ()  # the school's quotas: the same for every teacher
+    today = to_local(utcnow(), school.timezone).date()
+    yield [*_summary_header(keys, lang), *(quota_label(q, lang) for q in quota_heads), heading("warnings", lang)]
+    for ty in rows:
+        yield [
+            *_summary_line(ty, keys, lang),
+            *(quota_amount(q, lang) for q in ty.facts.quotas),
+            warnings_text(forecast.warnings(ty.facts, today), lang),
+        ]
 
 
 def stream_summary_csv(school: School, year: str, lang: str = "zh") -> Iterator[bytes]:

@@ -9,7 +9,7 @@ waiting people, and a seat is never given twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -39,6 +39,8 @@ class SignupView:
     mine: Signup | None
     position: int | None  # the viewer's place on the waiting list (1 = next)
     is_closed: bool
+    #: who withdrew, latest first (``changed_at`` is when); the organiser's and school admin's view
+    withdrawn: list[tuple[Signup, User]] = field(default_factory=list)
 
     @property
     def free(self) -> int:
@@ -81,7 +83,8 @@ def _promote(s, activity_id: int, free: int) -> None:
         .limit(free)
         .with_for_update()
     ).scalars():
-        row.status, row.changed_at = SEAT, utcnow()
+        now = utcnow()
+        row.status, row.changed_at, row.promoted_at = SEAT, now, now
 
 
 def _require_before_start(act: Activity) -> None:
@@ -163,7 +166,7 @@ def sign_up(act: Activity, user: User, *, by: policy.Actor) -> Signup:
             row = Signup(activity_id=act.id, user_id=user.id, status=status, signed_at=now, changed_at=now)
             s.add(row)
         else:  # signing up again after withdrawing: the end of the queue
-            row.status, row.signed_at, row.changed_at = status, now, now
+            row.status, row.signed_at, row.changed_at, row.promoted_at = status, now, now, None
     return row
 
 
@@ -214,7 +217,9 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
 
 
 def view(act: Activity, viewer_id: int) -> SignupView | None:
-    """The sign-up of an activity as its page shows it (None: not open for sign-up)."""
+    """The sign-up of an activity as its page shows it (None: not open for sign-up). Who
+    withdrew is there for the views to show to those who run the sign-up
+    (:func:`portal.policy.may_run_signup`); a teacher sees their own withdrawal in ``mine``."""
     window = window_of(act.id)
     if window is None:
         return None
@@ -231,7 +236,23 @@ def view(act: Activity, viewer_id: int) -> SignupView | None:
     mine = next((r for r, _u in rows if r.user_id == viewer_id), None)
     position = next((i + 1 for i, (r, _u) in enumerate(waiting) if r.user_id == viewer_id), None)
     closed = window.confirmed_at is not None or utcnow() >= window.closes_at or utcnow() >= act.starts_at
-    return SignupView(window, seats, waiting, mine, position, closed)
+    withdrawn = sorted(((r, u) for r, u in rows if r.status == WITHDRAWN), key=lambda p: (p[0].changed_at, p[0].id),
+                       reverse=True)
+    return SignupView(window, seats, waiting, mine, position, closed, withdrawn)
+
+
+def signups_of(user_id: int, school_id: int, school_year: str) -> list[tuple[Signup, Activity]]:
+    """A teacher's own sign-ups for the school's activities of a year, withdrawn ones too
+    (``changed_at`` is when), the latest change first: one query."""
+    return [
+        (row, act)
+        for row, act in db.session.execute(
+            select(Signup, Activity)
+            .join(Activity, Activity.id == Signup.activity_id)
+            .where(Signup.user_id == user_id, Activity.school_id == school_id, Activity.school_year == school_year)
+            .order_by(Signup.changed_at.desc(), Signup.id.desc())
+        )
+    ]
 
 
 def actor_for(user_id: int, school_id: int) -> policy.Actor:

@@ -1,5 +1,12 @@
 """A teacher's own writing, attached to no activity: reading notes, a paper or teaching essay,
-a reflection — typed in, or a UTF-8 ``.txt`` file — counted for the writing quotas."""
+a reflection — typed in, or a UTF-8 ``.txt`` file — counted for the writing quotas.
+
+Its author may correct or delete a piece. Deleting is for good (a real DELETE, not a flag):
+the writing is the teacher's own material, not a record the school keeps — nothing refers to
+it, the quotas are counted from the rows there are (a flag would have every reader filter it),
+and once the district accepts a year (:mod:`portal.services.locks`) nothing in it changes.
+Every change stores the teacher-year row again in the same transaction (an unmet quota may
+make a year short)."""
 
 from __future__ import annotations
 
@@ -10,11 +17,12 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.database import write_transaction
-from portal.errors import Invalid
+from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import OwnWriting, School, User
-from portal.services import access
+from portal.security import MAX_ID
+from portal.services import access, locks, teacher_years
 from portal.services.activities import TEXT_MAX
 from portal.services.quotas import WRITTEN_KINDS
 from portal.textcount import chinese_count
@@ -23,11 +31,9 @@ from portal.timeutil import school_year_of, semester_of, to_local, utcnow
 TITLE_MAX = 200
 
 
-def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = None,
-                filename: str | None = None, data: bytes | None = None) -> OwnWriting:
-    """Add a piece to the teacher's own record (this school year and semester, in the school's
-    time). All input is checked before anything is written."""
-    policy.require(policy.may_add_own_writing(access.actor(user.id, school.id)), "policy.own_writing")
+def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes | None) -> tuple[str, str, str]:
+    """The kind, title and text of a piece (typed in, or a UTF-8 .txt file), or :class:`Invalid`
+    with every field's error: nothing is written before all of it is right."""
     fields: dict[str, Any] = {}
     if kind not in WRITTEN_KINDS:
         fields["kind"] = msg("writing.kind", kinds=", ".join(WRITTEN_KINDS))
@@ -55,14 +61,65 @@ def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = N
             fields["text"] = msg("text.nul")
     if fields:
         raise Invalid(msg("writing.refused"), fields)
+    return kind, title or "", text
+
+
+def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = None,
+                filename: str | None = None, data: bytes | None = None) -> OwnWriting:
+    """Add a piece to the teacher's own record (this school year and semester, in the school's
+    time). All input is checked before anything is written; a year the district accepted
+    (locked) takes no more."""
+    policy.require(policy.may_add_own_writing(access.actor(user.id, school.id)), "policy.own_writing")
+    kind, title, text = _checked(kind, title, text, filename, data)
     today = to_local(utcnow(), school.timezone).date()
+    year, semester = school_year_of(today), semester_of(today)
+    locks.require_unlocked(school.id, year, semester)
     with write_transaction() as s:
         piece = OwnWriting(
-            school_id=school.id, user_id=user.id, school_year=school_year_of(today), semester=semester_of(today),
-            kind=kind, title=title or "", text=text, char_count=chinese_count(text), created_at=utcnow(),
+            school_id=school.id, user_id=user.id, school_year=year, semester=semester,
+            kind=kind, title=title, text=text, char_count=chinese_count(text), created_at=utcnow(),
         )
         s.add(piece)
+        s.flush()
+        teacher_years.refresh(school, year, [user.id])  # the verdict may count the quotas
     return piece
+
+
+def own_piece(school: School, piece_id: object, by: policy.Actor) -> OwnWriting:
+    """The caller's own piece ``piece_id``; anyone else's (or none) is not found: a teacher's
+    writing is theirs alone, and its existence is not told to others."""
+    piece = None
+    if isinstance(piece_id, int) and not isinstance(piece_id, bool) and 1 <= piece_id <= MAX_ID:
+        piece = db.session.get(OwnWriting, piece_id)
+    if piece is None or piece.school_id != school.id or not policy.may_change_own_writing(by, piece):
+        raise NotFound(msg("writing.not_found"))
+    return piece
+
+
+def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text: Any = None,
+                 filename: str | None = None, data: bytes | None = None, *, by: policy.Actor) -> OwnWriting:
+    """Correct a piece's kind, title and text (or replace the text by a file); it keeps its
+    school year and semester. Only its author, and not in a locked year."""
+    policy.require(policy.may_change_own_writing(by, piece), "policy.own_writing_change")
+    kind, title, text = _checked(kind, title, text, filename, data)
+    locks.require_unlocked(school.id, piece.school_year, piece.semester)
+    with write_transaction():
+        piece.kind, piece.title, piece.text = kind, title, text
+        piece.char_count, piece.updated_at = chinese_count(text), utcnow()
+        teacher_years.refresh(school, piece.school_year, [piece.user_id])
+    return piece
+
+
+def delete_writing(school: School, piece: OwnWriting, *, by: policy.Actor) -> None:
+    """Delete a piece for good (see ``docs``: own writing is the teacher's material, not a
+    record of the school; what the district accepted is locked and cannot be deleted)."""
+    policy.require(policy.may_change_own_writing(by, piece), "policy.own_writing_change")
+    locks.require_unlocked(school.id, piece.school_year, piece.semester)
+    year, user_id = piece.school_year, piece.user_id
+    with write_transaction() as s:
+        s.delete(piece)
+        s.flush()
+        teacher_years.refresh(school, year, [user_id])
 
 
 def writing_list(school: School, user_id: int, year: str) -> list[OwnWriting]:

@@ -12,7 +12,7 @@ from flask import Flask, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from portal import messages
+from portal import messages, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
@@ -214,5 +214,8 @@ def init_app(app: Flask) -> None:
         user_schools=user_schools,
         nav_key=nav_key,
         unread_notifications=unread_notifications,
+        year_quota_label=year_texts.quota_label,
+        year_quota_amount=year_texts.quota_amount,
+        year_warning_text=year_texts.warning_text,
     )
     app.jinja_env.filters["hours"] = fmt

@@ -1,9 +1,10 @@
 """A teacher's own writing (读书笔记, 论文/教学心得, 教学反思) that belongs to no activity: the
-list for this school year and the form to add a piece; counted for the writing quotas."""
+list for this school year, the form to add a piece, and its author's corrections and deletion;
+counted for the writing quotas."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,13 +12,13 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, SelectChoice, SelectField, StringField, TextAreaField
 
 from portal import policy
-from portal.current import allowed, require_school
-from portal.errors import Invalid
+from portal.current import allowed, current_actor, require_school
+from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.messages import tr
-from portal.services import credits, writing
+from portal.services import credits, locks, writing
 from portal.timeutil import current_school_year
-from portal.web.forms import apply_errors
+from portal.web.forms import ConfirmForm, apply_errors
 
 bp = Blueprint("writing", __name__)
 
@@ -35,6 +36,20 @@ class WritingForm(FlaskForm):
     file = FileField(_l("Or a UTF-8 .txt file"))
 
 
+def _upload() -> tuple[str | None, bytes | None]:
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return upload.filename, upload.read()
+    return None, None
+
+
+def _refused(form: WritingForm, exc: Invalid) -> str:
+    """The service's field errors beside the fields; the rest in the alert."""
+    db.session.rollback()
+    leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
+    return tr(exc) + (": " + "; ".join(leftover) if leftover else "")
+
+
 @bp.route("/writing", methods=["GET", "POST"])
 @allowed(policy.may_add_own_writing)
 def index():
@@ -47,18 +62,15 @@ def index():
     status = 200
     error = None
     if request.method == "POST":
-        upload = request.files.get("file")
-        data = filename = None
-        if upload is not None and upload.filename:
-            filename, data = upload.filename, upload.read()
+        filename, data = _upload()
         try:
             writing.add_writing(school, user, form.kind.data, form.title.data or "", form.text.data or None,
                                 filename, data)
         except Invalid as exc:
+            error, status = _refused(form, exc), 422
+        except Conflict as exc:  # the year is locked
             db.session.rollback()
-            leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
-            error = tr(exc) + (": " + "; ".join(leftover) if leftover else "")
-            status = 422
+            error, status = tr(exc), 409
         else:
             flash(_("Your writing has been saved."), "success")
             return redirect(url_for("writing.index"))
@@ -66,4 +78,52 @@ def index():
     return render_template(
         "home/writing.html", form=form, error=error, year=year, facts=ty.facts,
         pieces=writing.writing_list(school, user.id, year), kind_labels=KIND_LABELS,
+        locked=locks.is_locked(school.id, year), confirm_form=ConfirmForm(),
     ), status
+
+
+@bp.route("/writing/<int:piece_id>", methods=["GET", "POST"])
+@allowed(policy.may_add_own_writing)
+def edit(piece_id: int):
+    """Correct a piece: its author only (anyone else's is not found), not in a locked year."""
+    school = require_school()
+    who = current_actor()
+    piece = writing.own_piece(school, piece_id, who)
+    form = WritingForm(obj=piece if request.method == "GET" else None)
+    error, status = None, 200
+    if request.method == "POST":
+        filename, data = _upload()
+        try:
+            writing.edit_writing(school, piece, form.kind.data, form.title.data or "", form.text.data or None,
+                                 filename, data, by=who)
+        except Invalid as exc:
+            error, status = _refused(form, exc), 422
+        except Conflict as exc:
+            db.session.rollback()
+            error, status = tr(exc), 409
+        else:
+            flash(_("Your corrections have been saved."), "success")
+            return redirect(url_for("writing.index", year=piece.school_year))
+    return render_template(
+        "home/writing_edit.html", form=form, piece=piece, error=error, kind_labels=KIND_LABELS,
+        locked=locks.is_locked(school.id, piece.school_year, piece.semester),
+    ), status
+
+
+@bp.route("/writing/<int:piece_id>/delete", methods=["POST"])
+@allowed(policy.may_add_own_writing)
+def delete(piece_id: int):
+    school = require_school()
+    who = current_actor()
+    piece = writing.own_piece(school, piece_id, who)
+    year = piece.school_year
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        writing.delete_writing(school, piece, by=who)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(tr(exc), "danger")
+    else:
+        flash(_("The writing was deleted."), "success")
+    return redirect(url_for("writing.index", year=year))

@@ -174,6 +174,16 @@ def signup_confirm(activity_id: int):
     return _signup_step(activity_id, "confirm")
 
 
+@bp.route("/signups", methods=["GET"])
+@allowed(policy.may_sign_up)
+def my_signups():
+    """The teacher's own sign-ups of a school year: seats, waiting, and withdrawn (when)."""
+    school = require_school()
+    year = _year_arg(school)
+    rows = signup.signups_of(current_user.id, school.id, year)
+    return render_template("year/my_signups.html", year=year, rows=rows)
+
+
 # -- personal development plans -------------------------------------------------------------
 
 

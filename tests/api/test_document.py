@@ -47,6 +47,9 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/reports/credits", "GET"),
         ("/api/v1/me/writing", "GET"),  # the teacher's year (views_writing.py)
         ("/api/v1/me/writing", "POST"),
+        ("/api/v1/me/writing/{piece_id}", "PUT"),  # its author corrects or deletes a piece
+        ("/api/v1/me/writing/{piece_id}", "DELETE"),
+        ("/api/v1/me/signups", "GET"),  # the caller's own sign-ups, withdrawn ones too
         ("/api/v1/me/outlook", "GET"),
         ("/api/v1/openapi.json", "GET"),
         # the teacher's year (portal/api/views_year.py)

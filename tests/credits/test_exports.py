@@ -52,7 +52,9 @@ def _type_headings() -> list[str]:
 def test_summary_csv_matches_the_ledger(ledger, staff):
     rows = _csv(exports.stream_summary_csv(ledger, YEAR))
     assert rows[0] == ["账号", "姓名", *_type_headings(), "合计学时", "应修学时",
-                       "第一学期未请假缺席学时", "第二学期未请假缺席学时", "考核结果", "说明"]
+                       "第一学期未请假缺席学时", "第二学期未请假缺席学时", "考核结果", "说明",
+                       "读书笔记", "论文或教学心得", "第1学期教学反思", "第1学期读书", "第2学期教学反思", "第2学期读书",
+                       "提醒"]
     assert sorted(_type_headings()) == sorted(["专题讲座", "教学观摩", "师徒结对", "课题研究", "参观考察"])
     by_user = _by_user(rows)
     t1 = by_user["t1"]
@@ -71,7 +73,7 @@ def test_summary_csv_matches_the_ledger(ledger, staff):
 def test_summary_csv_in_english(ledger):
     rows = _csv(exports.stream_summary_csv(ledger, YEAR, lang="en"))
     assert rows[0][:2] == ["Username", "Name"] and "Lecture" in rows[0] and "Research project" in rows[0]
-    assert rows[0][-2:] == ["Status", "Note"]
+    assert rows[0][-9:-7] == ["Status", "Note"] and rows[0][-1] == "Warnings"
     assert _by_user(rows)["t1"]["Status"] == "Short"
     assert _by_user(rows)["t3"]["Note"] == "Unexcused absence limit reached in semester 1"
 

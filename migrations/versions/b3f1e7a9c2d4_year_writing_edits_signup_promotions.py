@@ -1,0 +1,32 @@
+"""the teacher's year: when a teacher last corrected their own writing, and when a sign-up was
+promoted from the waiting list
+
+``own_writing.updated_at``: set when its author corrects a piece (a deleted piece is gone).
+``signup.promoted_at``: set when a waiting sign-up is given a freed seat, so the organizer's
+list of withdrawals can say who moved up. Rows from before this revision that moved up (a seat
+changed after it was signed for) take that change's time.
+
+Revision ID: b3f1e7a9c2d4
+Revises: a7d3c9e15b20
+Create Date: 2026-12-01 15:30:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b3f1e7a9c2d4"
+down_revision = "a7d3c9e15b20"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("own_writing", sa.Column("updated_at", sa.DateTime(), nullable=True))
+    op.add_column("signup", sa.Column("promoted_at", sa.DateTime(), nullable=True))
+    op.execute("UPDATE signup SET promoted_at = changed_at WHERE status = 'seat' AND changed_at > signed_at")
+
+
+def downgrade():
+    with op.batch_alter_table("signup") as batch:
+        batch.drop_column("promoted_at")
+    with op.batch_alter_table("own_writing") as batch:
+        batch.drop_column("updated_at")

@@ -1,0 +1,70 @@
+"""The words of a teacher's writing quotas and warnings, in one place for every reader: the
+teacher home, the school summary page (``home/_quotas.html``, ``home/_warnings.html``) and the
+学时汇总表 exports (``portal.reports.exports``) call these, so they say the same thing.
+
+``lang`` is "zh" or "en" (exports are given theirs); None is the viewer's language (pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import has_app_context
+from flask_babel import force_locale, gettext
+
+from portal.assessment import QuotaFact
+from portal.hours import fmt
+from portal.messages import norm_lang
+
+
+def _in(lang: str | None, say: Callable[[], str]) -> str:
+    if lang is None or not has_app_context():
+        return say()
+    with force_locale("en" if norm_lang(lang) == "en" else "zh_Hans_CN"):
+        return say()
+
+
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def quota_label(q: QuotaFact, lang: str | None = None) -> str:
+    """读书笔记, 论文或教学心得, 第1学期教学反思 …"""
+    sayings: dict[str, Callable[[], str]] = {
+        "reading_notes": lambda: gettext("Reading notes"),
+        "paper": lambda: gettext("Paper or teaching essay"),
+        "reflections": lambda: gettext("Teaching reflections, semester %(n)s", n=q.semester),
+        "books": lambda: gettext("Books read, semester %(n)s", n=q.semester),
+    }
+    say = sayings.get(q.key)
+    return _in(lang, say) if say else q.key
+
+
+def quota_amount(q: QuotaFact, lang: str | None = None) -> str:
+    """Done against target: "6,200 / 10,000 字" (characters) or "3 / 5" (pieces)."""
+    done, target = _number(q.done), _number(q.target)
+    if q.unit == "chars":
+        return _in(lang, lambda: gettext("%(done)s of %(target)s characters", done=done, target=target))
+    return _in(lang, lambda: gettext("%(done)s of %(target)s", done=done, target=target))
+
+
+def warning_text(w: Any, lang: str | None = None) -> str:
+    """A :class:`portal.services.forecast.YearWarning` in words."""
+    if w.kind == "absence":
+        n, h, limit = w.semester, fmt(w.hours), fmt(w.limit)
+        if w.severe:
+            return _in(lang, lambda: gettext(
+                "Semester %(n)s: %(h)s hours of unexcused absence reached the limit of %(limit)s hours.",
+                n=n, h=h, limit=limit))
+        return _in(lang, lambda: gettext(
+            "Semester %(n)s: %(h)s hours of unexcused absence; at %(limit)s hours none of this year's hours count.",
+            n=n, h=h, limit=limit))
+    label, amount = quota_label(w.quota, lang), quota_amount(w.quota, lang)
+    return _in(lang, lambda: gettext("%(quota)s is behind schedule (%(amount)s).", quota=label, amount=amount))
+
+
+def warnings_text(ws: list[Any], lang: str | None = None) -> str:
+    """Several warnings in one cell of an export, one a line (a warning's own words may hold
+    a semicolon)."""
+    return "\n".join(warning_text(w, lang) for w in ws)

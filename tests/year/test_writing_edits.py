@@ -1,0 +1,235 @@
+"""A teacher corrects or deletes their own writing (no activity's): only its author, never in
+a year the district accepted; bad input changes nothing; the quotas follow at once, on the
+page and in the API."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Conflict, Invalid, NotFound
+from portal.extensions import db
+from portal.models import OwnWriting, TeacherYearRow
+from portal.policy import SYSTEM
+from portal.services import access, credits, schools, submissions, writing
+from portal.services.activities import TEXT_MAX
+from portal.timeutil import current_school_year
+from tests.district.conftest import world  # noqa: F401 (fixture)
+from tests.support import factories as f
+from tests.support.sessions import log_in
+
+
+def _notes_done(user, school) -> int:
+    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
+    return next(q.done for q in facts.quotas if q.key == "reading_notes")
+
+
+def _row(piece_id: int) -> tuple:
+    p = db.session.get(OwnWriting, piece_id)
+    db.session.refresh(p)
+    return (p.kind, p.title, p.text, p.char_count, p.updated_at)
+
+
+@pytest.fixture
+def school(app):
+    s = f.school("W1")
+    return s, f.staff(s)
+
+
+def test_author_corrects_and_deletes_and_quotas_follow(school):
+    s, staff = school
+    t1 = staff["t1"]
+    who = access.actor(t1.id, s.id)
+    piece = writing.add_writing(s, t1, "reading_notes", "《给教师的建议》", "读" * 6200)
+    assert _notes_done(t1, s) == 6200
+    edited = writing.edit_writing(s, writing.own_piece(s, piece.id, who), "reading_notes", "《给教师的建议》（修订）",
+                                  "读" * 8000, by=who)
+    assert edited.char_count == 8000 and edited.updated_at is not None and _notes_done(t1, s) == 8000
+    writing.edit_writing(s, piece, "paper", "大单元教学初探", "论" * 3000, by=who)  # the kind was wrong
+    assert _notes_done(t1, s) == 0
+    facts = credits.teacher_year(t1, s, current_school_year(s.timezone)).facts
+    assert next(q.done for q in facts.quotas if q.key == "paper") == 1
+    writing.delete_writing(s, piece, by=who)
+    assert db.session.get(OwnWriting, piece.id) is None  # deleted for good
+    assert next(q.done for q in credits.teacher_year(t1, s, current_school_year(s.timezone)).facts.quotas
+                if q.key == "paper") == 0
+
+
+def test_the_stored_year_row_follows_when_quotas_decide(school):
+    s, staff = school
+    t1 = staff["t1"]
+    who = access.actor(t1.id, s.id)
+    schools.update_rules(s, {"quotas_decide": True, "required_hours": 0}, by=SYSTEM)
+    year = current_school_year(s.timezone)
+    piece = writing.add_writing(s, t1, "reading_notes", "书", "读" * 10000)
+
+    def stored_reason() -> str:
+        return db.session.execute(select(TeacherYearRow.reason).where(
+            TeacherYearRow.user_id == t1.id, TeacherYearRow.school_year == year)).scalar_one()
+
+    assert stored_reason() != "quota_reading_notes"
+    writing.edit_writing(s, piece, "reading_notes", "书", "读" * 100, by=who)
+    assert stored_reason() == "quota_reading_notes"  # in the same transaction as the correction
+
+
+@pytest.mark.parametrize(
+    ("kind", "title", "text", "field"),
+    [
+        ("reading_notes", "书", "", "text"),
+        ("reading_notes", "书", "   \n ", "text"),
+        ("reading_notes", "书", "读" * (TEXT_MAX + 1), "text"),
+        ("reading_notes", "书" * 201, "读书", "title"),
+        ("reading_notes", "", "读书", "title"),
+        ("diary", "书", "读书", "kind"),
+        ("reading_notes", "书", "读\x00书", "text"),
+    ],
+)
+def test_bad_corrections_change_nothing(school, kind, title, text, field):
+    s, staff = school
+    t1 = staff["t1"]
+    piece = writing.add_writing(s, t1, "reading_notes", "书", "读书笔记")
+    before = _row(piece.id)
+    with pytest.raises(Invalid) as info:
+        writing.edit_writing(s, piece, kind, title, text, by=access.actor(t1.id, s.id))
+    db.session.rollback()
+    assert field in info.value.fields and _row(piece.id) == before
+
+
+def test_nobody_else_finds_a_piece(school):
+    s, staff = school
+    piece = writing.add_writing(s, staff["t1"], "reading_notes", "书", "读书笔记")
+    for other in (staff["t2"], staff["admin"], staff["reviewer"]):
+        with pytest.raises(NotFound):
+            writing.own_piece(s, piece.id, access.actor(other.id, s.id))
+    for bad in (0, -1, 2**40, "1", None, True):
+        with pytest.raises(NotFound):
+            writing.own_piece(s, bad, access.actor(staff["t1"].id, s.id))
+    other_school = f.school("W2")
+    with pytest.raises(NotFound):
+        writing.own_piece(other_school, piece.id, access.actor(staff["t1"].id, other_school.id))
+
+
+def test_a_locked_year_refuses_corrections_and_deletion(world, client):  # noqa: F811
+    from portal.policy import Actor
+    from tests.district.conftest import YEAR
+
+    s1, t1 = world.s1, world.staff["t1"]
+    who = access.actor(t1.id, s1.id)
+    if current_school_year(s1.timezone) != YEAR:
+        pytest.skip("the district fixtures' year is not the current one")
+    piece = writing.add_writing(s1, t1, "reading_notes", "书", "读书笔记")
+    sub = submissions.submit(s1, YEAR, by=access.actor(world.staff["admin"].id, s1.id))
+    submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
+    db.session.commit()
+    before = _row(piece.id)
+    for change in (lambda: writing.edit_writing(s1, piece, "paper", "论文", "论" * 10, by=who),
+                   lambda: writing.delete_writing(s1, piece, by=who),
+                   lambda: writing.add_writing(s1, t1, "reading_notes", "书", "又一篇")):
+        with pytest.raises(Conflict) as info:
+            change()
+        assert info.value.msg.code == "year.locked"
+        db.session.rollback()
+    assert _row(piece.id) == before
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == 1
+    log_in(client, t1, s1.id)
+    page = client.get("/writing").text
+    assert 'data-testid="writing-locked"' in page and f'data-testid="writing-edit-{piece.id}"' not in page
+    r = client.post(f"/writing/{piece.id}", data={"kind": "paper", "title": "论文", "text": "论" * 10})
+    assert r.status_code == 409 and "锁定" in r.text and _row(piece.id) == before
+    r = client.post(f"/writing/{piece.id}/delete", follow_redirects=True)
+    assert r.status_code == 200 and _row(piece.id) == before
+    api = client.put(f"/api/v1/me/writing/{piece.id}", json={"kind": "paper", "title": "论文", "text": "论"},
+                     headers={"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
+                         "username": t1.username, "password": f.PASSWORD}).get_json()["token"], "X-School": s1.code})
+    assert api.status_code == 409 and api.get_json()["error"] == "conflict" and _row(piece.id) == before
+
+
+def test_pages_correct_and_delete(app, client, school):
+    s, staff = school
+    t1, t2 = staff["t1"], staff["t2"]
+    piece = writing.add_writing(s, t1, "reading_notes", "书", "读" * 500)
+    pid = piece.id
+    log_in(client, t2, s.id)
+    assert client.get(f"/writing/{pid}").status_code == 404  # another person's: not found
+    assert client.post(f"/writing/{pid}/delete").status_code == 404
+    log_in(client, t1, s.id)
+    page = client.get("/writing").text
+    assert f'data-testid="writing-edit-{pid}"' in page and f'data-testid="writing-delete-{pid}"' in page
+    form = client.get(f"/writing/{pid}")
+    assert form.status_code == 200 and "读" * 500 in form.text and "修改文字" in form.text
+    bad = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书", "text": ""})
+    assert bad.status_code == 422 and 'data-testid="writing-error"' in bad.text
+    assert "Invalid" not in bad.text and _row(pid)[2] == "读" * 500
+    nul = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书\x00", "text": "读书"})
+    assert nul.status_code in (400, 422) and _row(pid)[1] == "书"
+    wrong = client.post(f"/writing/{pid}", data={"kind": "diary", "title": "书", "text": "读书"})
+    assert wrong.status_code == 422 and _row(pid)[0] == "reading_notes"
+    ok = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书（改）", "text": "读" * 700})
+    assert ok.status_code == 302 and _row(pid)[1:4] == ("书（改）", "读" * 700, 700)
+    page = client.get("/writing?lang=en").text
+    assert 'data-testid="writing-edited"' in page and "700 of 10,000 characters" in page
+    assert client.post(f"/writing/{pid}/delete").status_code == 302
+    assert db.session.get(OwnWriting, pid) is None
+    assert "0 of 10,000 characters" in client.get("/writing?lang=en").text
+
+
+def test_api_correct_and_delete(app, client, school):
+    s, staff = school
+    t1 = staff["t1"]
+    piece = writing.add_writing(s, t1, "reading_notes", "书", "读" * 500)
+
+    def auth(username):
+        token = client.post("/api/v1/auth/token", json={"username": username, "password": f.PASSWORD}).get_json()
+        return {"Authorization": f"Bearer {token['token']}", "X-School": s.code}
+
+    mine, theirs = auth(t1.username), auth(staff["t2"].username)
+    url = f"/api/v1/me/writing/{piece.id}"
+    body = {"kind": "reading_notes", "title": "书", "text": "读" * 900}
+    assert client.put(url, json=body, headers=theirs).status_code == 404
+    assert client.delete(url, headers=theirs).status_code == 404
+    assert client.put("/api/v1/me/writing/999999", json=body, headers=mine).status_code == 404
+    for bad in ({**body, "text": ""}, {**body, "text": "读" * (TEXT_MAX + 1)}, {**body, "kind": "diary"},
+                {**body, "title": "书" * 201}, {**body, "extra": 1}, {"kind": "reading_notes"},
+                {**body, "title": "书\x00"}, {**body, "text": "读\x00"}):  # PostgreSQL refuses NUL: never reaches it
+        r = client.put(url, json=bad, headers=mine)
+        assert r.status_code == 422, bad
+    blank = client.put(url, json={**body, "text": "  \n "}, headers=mine)
+    assert blank.status_code == 422 and blank.get_json()["fields"]["text"] == "write the text or attach a file"
+    rules = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/me/writing/{piece_id}"]["put"]
+    assert {r["field"] for r in rules["x-data-rules"]} == {"title", "text"}
+    assert _row(piece.id)[2] == "读" * 500
+    r = client.put(url, json=body, headers={**mine, "Accept-Language": "zh"})
+    assert r.status_code == 200 and r.get_json()["char_count"] == 900 and r.get_json()["updated_at"]
+    got = client.get("/api/v1/me/writing", headers=mine).get_json()
+    assert next(q["done"] for q in got["quotas"] if q["key"] == "reading_notes") == 900
+    assert client.delete(url, headers=mine).status_code == 204
+    assert client.delete(url, headers=mine).status_code == 404
+    got = client.get("/api/v1/me/writing", headers=mine).get_json()
+    assert got["writing"] == [] and next(q["done"] for q in got["quotas"] if q["key"] == "reading_notes") == 0
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert {"put", "delete"} <= set(doc["paths"]["/api/v1/me/writing/{piece_id}"])
+
+
+def test_a_file_replaces_the_text(app, client, school):
+    import io
+
+    s, staff = school
+    t1 = staff["t1"]
+    piece = writing.add_writing(s, t1, "paper", "初稿", "论" * 10)
+    log_in(client, t1, s.id)
+    url = f"/writing/{piece.id}"
+    bad = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO("论".encode()), "paper.docx")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and _row(piece.id)[1:4] == ("初稿", "论" * 10, 10)
+    both = client.post(url, data={"kind": "paper", "title": "定稿", "text": "又写",
+                                  "file": (io.BytesIO("论".encode()), "paper.txt")}, content_type="multipart/form-data")
+    assert both.status_code == 422 and _row(piece.id)[1] == "初稿"
+    not_utf8 = client.post(url, data={"kind": "paper", "title": "定稿",
+                                      "file": (io.BytesIO("论文".encode("gb18030")), "paper.txt")},
+                           content_type="multipart/form-data")
+    assert not_utf8.status_code == 422 and _row(piece.id)[1] == "初稿"
+    ok = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO(("论" * 3000).encode()), "p.txt")},
+                     content_type="multipart/form-data")
+    assert ok.status_code == 302 and _row(piece.id)[1:4] == ("定稿", "论" * 3000, 3000)
+    facts = credits.teacher_year(t1, s, current_school_year(s.timezone)).facts
+    assert next(q.done for q in facts.quotas if q.key == "paper") == 1
