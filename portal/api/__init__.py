@@ -16,6 +16,7 @@ from portal.api.errors import init_error_handling
 def init_app(app: Flask) -> None:
     from portal.api import (  # noqa: F401  (routes)
         views_activities,
+        views_announcements,
         views_auth,
         views_district,
         views_school,

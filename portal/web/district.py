@@ -31,7 +31,7 @@ from portal.messages import msg, tr
 from portal.models import Evidence, School
 from portal.registry import registry
 from portal.reports import district_exports
-from portal.services import access, credits, districts, school_plans, schools, submissions
+from portal.services import access, announcements, credits, districts, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
@@ -275,7 +275,8 @@ def dashboard():
     d = dashboard_service.dashboard(_district_id(), year, _page_arg())
     names = _type_names()
     hours_items = [(names.get(k, k), float(h), fmt(h)) for k, h in d.hours_by_type]
-    return render_template("district/dashboard.html", d=d, hours_items=hours_items)
+    return render_template("district/dashboard.html", d=d, hours_items=hours_items,
+                           deadlines=announcements.upcoming(_district_id()))
 
 
 @bp.route("/district/submitted.xlsx")
