@@ -1,9 +1,11 @@
-"""deadline announcements by the district
+"""deadline announcements by the district; what an export job exports
 
 * ``deadline_announcement``: a deadline the district announces (title, date, note, audience:
   the school admins or all staff of its schools), shown on the district dashboard and the school
   admins' home, in calendar feeds, and told by notification when announced and 7 and 1 days
   before.
+* ``export_job.params``: the district, the school and the format (XLSX / CSV) of an export run as
+  a job (any export above ``EXPORT_JOB_THRESHOLD`` rows).
 
 Revision ID: c4e8a2d6f913
 Revises: a7d3c9e15b20
@@ -37,8 +39,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deadline_announcement")),
     )
     op.create_index("ix_deadline_announcement_district_due", "deadline_announcement", ["district_id", "due_on"])
+    op.add_column("export_job", sa.Column("params", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("export_job") as batch:
+        batch.drop_column("params")
     op.drop_index("ix_deadline_announcement_district_due", table_name="deadline_announcement")
     op.drop_table("deadline_announcement")

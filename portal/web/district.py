@@ -36,6 +36,7 @@ from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
 from portal.timeutil import current_school_year
+from portal.web.export_jobs import long_export
 from portal.web.helpers import type_name
 
 bp = Blueprint("district", __name__)
@@ -283,6 +284,8 @@ def dashboard():
 @allowed(policy.may_view_district)
 def accepted_xlsx():
     year = credits.parse_year(request.args.get("year"))
+    if (queued := long_export("district_submitted", year, "xlsx", district_id=_district_id())) is not None:
+        return queued
     spool = tempfile.TemporaryFile()  # one sheet per school: assembled on disk, not in memory
     district_exports.write_workbook(_district_id(), year, spool, lang_code())
     spool.seek(0)
@@ -294,6 +297,8 @@ def accepted_xlsx():
 @allowed(policy.may_view_district)
 def accepted_csv():
     year = credits.parse_year(request.args.get("year"))
+    if (queued := long_export("district_submitted", year, "csv", district_id=_district_id())) is not None:
+        return queued
     body = stream_with_context(district_exports.stream_csv_rows(_district_id(), year, lang_code()))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="district-submitted-{year}.csv"', "Cache-Control": "no-store"})
