@@ -106,3 +106,10 @@ def test_district_decisions_reach_the_school_admins_by_app_and_email(queued_app,
                                                                  SubmissionEvent.action != "submit")).scalars().all()
     assert all(district_notices.submission_job(e) == [] for e in events)  # the jobs again: nobody twice
     assert len(smtp.inbox.to("admin@school.test")) == 3
+
+
+def test_the_reminders_command_runs_the_deadline_and_quota_reminders_too(queued_app):
+    out = queued_app.test_cli_runner().invoke(args=["reminders", "run"])
+    assert out.exit_code == 0, out.output
+    for kind in ("tomorrow", "deadline_due", "plan_deadline", "quota_behind"):
+        assert f"{kind}: " in out.output
