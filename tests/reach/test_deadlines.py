@@ -137,13 +137,13 @@ def test_the_api_announces_changes_and_withdraws_in_the_own_district_only(make_a
 
 def test_announced_deadlines_reach_people_by_app_and_email_and_remind_once(queued_app, smtp, worker):
     def _mails(address: str) -> list:  # the worker may run the hourly reminders meanwhile: only these
-        return [m for m in smtp.inbox.to(address) if "学时汇总上报" in m.get_content()]
+        return [m for m in smtp.inbox.to(address) if "寒假研修总结报送" in m.get_content()]
 
     no_quiet_hours()
     notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
     notifications.save_setting(user("admin").id, "admin@school.test", list(notifications.KINDS))
-    due = announcements.district_today() + timedelta(days=20)
-    row = announcements.announce(_district_id(), "学时汇总上报", due.isoformat(), "请各校按时报送", "all_staff",
+    due = announcements.district_today() + timedelta(days=23)  # not the demo's days
+    row = announcements.announce(_district_id(), "寒假研修总结报送", due.isoformat(), "请各校按时报送", "all_staff",
                                  by=_admin())
     wait_for(lambda: _mails("t1@school.test") and _mails("admin@school.test"))
     [mail] = _mails("t1@school.test")

@@ -83,8 +83,11 @@ def test_district_decisions_reach_the_school_admins_by_app_and_email(queued_app,
     client = log_in(queued_app.test_client(), reviewer)
     r = client.post(f"/district/plans/{plan.id}", data={"decision": "return", "comment": "请补充师徒结对安排"})
     assert r.status_code == 303
-    wait_for(lambda: smtp.inbox.to("admin@school.test"))
-    [mail] = smtp.inbox.to("admin@school.test")
+    def from_district() -> list:  # the worker may run the hourly reminders meanwhile: only the district's
+        return [m for m in smtp.inbox.to("admin@school.test") if "区里" in m.get_content()]
+
+    wait_for(from_district)
+    [mail] = from_district()
     assert "请补充师徒结对安排" in mail.get_content() and "年度研修计划" in mail.get_content()
     [returned] = notes("school_plan_returned", "admin")
     assert returned.link == "/school-plan"
@@ -94,7 +97,7 @@ def test_district_decisions_reach_the_school_admins_by_app_and_email(queued_app,
     seat = Actor.of(reviewer.id, ["district_reviewer"])
     submissions.decide(sub.id, True, "数据完整", by=seat, district_id=demo.district_id)
     submissions.reopen(sub.id, "第二学期补录一次讲座", by=seat, district_id=demo.district_id)
-    wait_for(lambda: len(smtp.inbox.to("admin@school.test")) == 3)
+    wait_for(lambda: len(from_district()) == 3)
     wait_for(lambda: notes("submission_reopened", "admin"))
     [accepted] = notes("submission_accepted", "admin")
     [reopened] = notes("submission_reopened", "admin")
@@ -105,7 +108,7 @@ def test_district_decisions_reach_the_school_admins_by_app_and_email(queued_app,
     events = db.session.execute(select(SubmissionEvent.id).where(SubmissionEvent.submission_id == sub.id,
                                                                  SubmissionEvent.action != "submit")).scalars().all()
     assert all(district_notices.submission_job(e) == [] for e in events)  # the jobs again: nobody twice
-    assert len(smtp.inbox.to("admin@school.test")) == 3
+    assert len(from_district()) == 3
 
 
 def test_the_reminders_command_runs_the_deadline_and_quota_reminders_too(queued_app):
