@@ -295,6 +295,7 @@ TEXTS: dict[str, Any] = {
     # -- exports as jobs -------------------------------------------------------------------------
     "export.kind_invalid": _l("unknown export"),
     "export.not_found": _l("export not found"),
+    "export.not_ready": _l("the file is not ready, or no longer kept: see the export's state"),
     "settings.invalid": _l("invalid settings"),
     "settings.must_be_object": _l("settings must be an object"),
     "settings.unknown": _l("unknown setting"),

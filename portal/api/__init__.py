@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         views_announcements,
         views_auth,
         views_district,
+        views_exports,
         views_school,
         views_writing,
         views_year,

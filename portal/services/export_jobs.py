@@ -132,6 +132,13 @@ def file_of(row: ExportJob, now: datetime) -> Path | None:
     return path if path.exists() else None
 
 
+def percent(row: ExportJob) -> int:
+    """The progress bar's share: 100 once done, else below it (the row count is an estimate)."""
+    if row.status == "done":
+        return 100
+    return min(99, round(100 * row.done_rows / row.total_rows)) if row.total_rows else 0
+
+
 def format_of(row: ExportJob) -> str:
     return str((row.params or {}).get("format") or "xlsx")
 

@@ -21,10 +21,9 @@ bp = Blueprint("export_jobs", __name__)
 
 
 def _state(row: ExportJob) -> dict:
-    percent = 100 if row.status == "done" else (
-        min(99, round(100 * row.done_rows / row.total_rows)) if row.total_rows else 0)
     ready = export_jobs.file_of(row, utcnow()) is not None
-    return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows, "percent": percent,
+    return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows,
+            "percent": export_jobs.percent(row),
             "ready": ready, "url": url_for("export_jobs.download", job_id=row.id) if ready else ""}
 
 

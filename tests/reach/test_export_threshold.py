@@ -110,3 +110,44 @@ def test_a_bad_threshold_is_refused_with_a_clear_message(app):
         export_jobs.threshold()
     app.config["EXPORT_JOB_THRESHOLD"] = "20_000"  # as written in instance/config.py or the environment
     assert export_jobs.threshold() == 20000
+
+
+def test_the_api_answers_202_with_the_job_above_the_threshold_and_the_file_when_done(app):
+    from portal.services import tokens
+
+    year = current_school_year()
+    demo = school()
+    teachers = export_jobs.count_rows("school_summary", year, school_id=demo.id)
+    submitted = export_jobs.count_rows("district_submitted", year, district_id=int(demo.district_id))
+    admin_h = {"Authorization": f"Bearer {tokens.issue(user('admin')).token}", "X-School": "DEMO"}
+    district_h = {"Authorization": f"Bearer {tokens.issue(user('district')).token}"}
+    teacher_h = {"Authorization": f"Bearer {tokens.issue(user('teacher1')).token}", "X-School": "DEMO"}
+    db.session.commit()
+    client = app.test_client()
+    app.config["EXPORT_JOB_THRESHOLD"] = teachers
+    direct = client.get(f"/api/v1/reports/credits?year={year}&format=csv", headers=admin_h)
+    assert direct.status_code == 200 and direct.mimetype == "text/csv"
+    app.config["EXPORT_JOB_THRESHOLD"] = teachers - 1
+    r = client.get(f"/api/v1/reports/credits?year={year}&format=xlsx", headers=admin_h)
+    assert r.status_code == 202, r.get_data(as_text=True)[:300]
+    job = r.get_json()
+    assert job["status"] == "queued" and job["ready"] is False and "file_url" not in job
+    assert client.get(job["state_url"] + "/file", headers=admin_h).status_code == 409  # not ready
+    assert client.get(job["state_url"], headers=teacher_h).status_code == 404  # someone else's
+    assert client.get(job["state_url"], headers=district_h).status_code == 404
+    app.config["EXPORT_JOB_THRESHOLD"] = submitted - 1
+    queued = client.get(f"/api/v1/district/submitted?year={year}&format=csv", headers=district_h)
+    assert queued.status_code == 202
+    with jobs.running_worker(app):
+        wait_for(lambda: client.get(job["state_url"], headers=admin_h).get_json()["status"] == "done")
+        wait_for(lambda: client.get(queued.get_json()["state_url"], headers=district_h).get_json()["ready"])
+    state = client.get(job["state_url"], headers=admin_h).get_json()
+    assert state["percent"] == 100 and state["file_url"] == job["state_url"] + "/file"
+    book = client.get(state["file_url"], headers=admin_h)
+    assert book.status_code == 200 and book.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(book.get_data()), read_only=True).worksheets[0]
+    assert len(list(sheet.iter_rows(values_only=True))) == teachers + 1
+    lines = client.get(queued.get_json()["state_url"] + "/file", headers=district_h)
+    assert lines.mimetype == "text/csv"
+    assert len(list(csv.reader(io.StringIO(lines.get_data().decode("utf-8-sig"))))) == submitted + 1
+    assert client.get("/api/v1/exports/99999999999", headers=admin_h).status_code == 404
