@@ -116,3 +116,16 @@ def test_the_reminders_command_runs_the_deadline_and_quota_reminders_too(queued_
     assert out.exit_code == 0, out.output
     for kind in ("tomorrow", "deadline_due", "plan_deadline", "quota_behind"):
         assert f"{kind}: " in out.output
+
+
+def test_the_demo_shows_the_district_decisions_to_the_schools_admins(make_app):
+    from portal.demo_district import load_district_demo
+
+    app = make_app(demo=True)
+    with app.app_context():
+        load_district_demo()
+        [returned] = notes("submission_returned", "west1.t0")  # WEST1 was returned
+        assert "请核对两位教师的请假记录" in str(notifications.text(returned))
+        assert notes("submission_accepted", "north1.t0")
+        assert notes("submission_returned", "east1.t0") == []  # still waiting
+        assert {n.kind for n in notes(username="admin")} >= {"deadline_announced", "deadline_due"}
