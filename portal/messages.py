@@ -256,6 +256,9 @@ TEXTS: dict[str, Any] = {
     "notify.plan_deadline": _l(
         "Your personal development plan for %(year)s is due on %(date)s, in %(days)s days, and has not been sent"
     ),
+    "notify.school_plan_deadline": _l(
+        "The school's annual plan for %(year)s is due to the district on %(date)s, in %(days)s days, and has not been sent"
+    ),
     "notify.quota_behind": _l("%(quota)s is behind schedule: %(done)s of %(target)s done, %(expected)s expected by now"),
     "notify.school_plan_accepted": _l("The district accepted the school's annual plan for %(year)s"),
     "notify.school_plan_returned": _l("The district returned the school's annual plan for %(year)s: %(comment)s"),
@@ -273,6 +276,7 @@ TEXTS: dict[str, Any] = {
     "notify.kind.deadline_announced": _l("The district announced a deadline"),
     "notify.kind.deadline_due": _l("A district deadline is near"),
     "notify.kind.plan_deadline": _l("My personal plan is due and not sent"),
+    "notify.kind.school_plan_deadline": _l("The school's annual plan is due and not sent"),
     "notify.kind.quota_behind": _l("A writing quota is behind schedule"),
     "notify.kind.school_plan_accepted": _l("The district accepted the school's annual plan"),
     "notify.kind.school_plan_returned": _l("The district returned the school's annual plan"),

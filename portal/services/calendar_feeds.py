@@ -27,7 +27,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import Activity, CalendarFeed, Participation, School, User
+from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
 from portal.services import access
 from portal.timeutil import current_school_year, utcnow
@@ -150,9 +150,10 @@ def build(user: User, school: School | None, now: datetime | None = None, lang: 
 
 def _deadline_events(user: User, school: School | None, base: str, now: datetime) -> list[Event]:
     """All-day events for the deadlines of the feed: the school's personal-plan deadline (for a
-    teacher, or every member in the school feed) and the district's announced deadlines that
-    concern the person — each once, with a UID that stays when the day moves."""
-    from portal.services import announcements, plans
+    teacher, or every member in the school feed), for a school admin the district's deadline for
+    the school's annual plan, and the district's announced deadlines that concern the person —
+    each once, with a UID that stays when the day moves."""
+    from portal.services import announcements, plans, school_plans
 
     host = _host(base)
     places = [(school, access.school_roles(user.id, school.id))] if school is not None else [
@@ -164,6 +165,12 @@ def _deadline_events(user: User, school: School | None, base: str, now: datetime
             due = plans.deadline(place, year)
             uid = f"plan-deadline-{place.id}-{year}@{host}"
             events[uid] = _all_day(uid, due, "个人发展计划截止", f"{place.name} · {year}", f"{base}/plan", now)
+        if policy.SCHOOL_ADMIN in roles and place.district_id is not None:  # the annual plan, to the district
+            plan_year = school_plans.next_year(place.timezone)
+            due = school_plans.deadline(db.session.get_one(District, place.district_id), plan_year)
+            uid = f"school-plan-deadline-{place.id}-{plan_year}@{host}"
+            events[uid] = _all_day(uid, due, "年度研修计划报送截止", f"{place.name} · {plan_year}", f"{base}/school-plan",
+                                   now)
         for row in announcements.for_school_member(place, roles):
             uid = f"deadline-{row.id}@{host}"
             events[uid] = _all_day(uid, row.due_on, f"截止：{row.title}", row.note or "", f"{base}/", row.updated_at)

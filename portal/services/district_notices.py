@@ -2,7 +2,8 @@
 
 * a deadline the district announced: when announced (or changed), and 7 and 1 days before;
 * the school's personal-plan deadline (``plans.deadline``): 7 and 1 days before, to teachers
-  whose plan is not sent;
+  whose plan is not sent; the district's deadline for the school's annual plan, to the admins of
+  a school that has not sent it;
 * a writing quota behind schedule (``forecast.behind``, the judgement the home page shows): at
   most once per quota and month;
 * the district's decision on the school's annual plan (accept / return) and on its submitted
@@ -133,6 +134,36 @@ def remind_plan_deadline(now: datetime) -> list[int]:
     return notify_many(items)
 
 
+def remind_school_plan_deadline(now: datetime) -> list[int]:
+    """The admins of schools whose annual plan is not sent, 7 and 1 days before the district's
+    deadline for it (``school_plans.deadline``)."""
+    from portal.models import District, SchoolPlan
+    from portal.services import school_plans, schools
+
+    items: list[NewNotification] = []
+    for school in schools.all_schools():
+        if school.district_id is None:
+            continue
+        year = school_plans.next_year(school.timezone)
+        due = school_plans.deadline(db.session.get_one(District, school.district_id), year)
+        level = reminder_level((due - to_local(now, school.timezone).date()).days)
+        if level is None:
+            continue
+        sent = db.session.execute(select(SchoolPlan.id).where(
+            SchoolPlan.school_id == school.id, SchoolPlan.school_year == year,
+            SchoolPlan.status.in_((school_plans.SUBMITTED, school_plans.ACCEPTED)))).first()
+        if sent is not None:
+            continue
+        params = {"year": year, "date": due.isoformat(), "days": (due - to_local(now, school.timezone).date()).days}
+        items += [
+            NewNotification(uid, "school_plan_deadline",
+                            f"school_plan_deadline:{school.id}:{year}:{due.isoformat()}:{level}:{uid}", params,
+                            SCHOOL_PLAN_LINK, school.id)
+            for uid in school_admins(school.id)
+        ]
+    return notify_many(items)
+
+
 # -- writing quotas behind schedule ---------------------------------------------------------------
 
 
@@ -239,5 +270,6 @@ def run_all(now: datetime) -> dict[str, int]:
     return {
         "deadline_due": len(remind_deadlines(now)),
         "plan_deadline": len(remind_plan_deadline(now)),
+        "school_plan_deadline": len(remind_school_plan_deadline(now)),
         "quota_behind": len(remind_quotas(now)),
     }

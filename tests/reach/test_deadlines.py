@@ -206,6 +206,12 @@ def test_calendar_feeds_have_the_deadlines_as_all_day_events(make_app):
     assert plan.decoded("DTSTART") == plan_due
     admin_feed = {str(e["UID"]).split("@")[0] for e in _feed(admin, "me").walk("VEVENT")}
     assert f"deadline-{admins}" in admin_feed and f"deadline-{everyone}" in admin_feed
+    with app.app_context():
+        from portal.services import school_plans
+
+        plan_year = school_plans.next_year(demo.timezone)
+    assert f"school-plan-deadline-{demo.id}-{plan_year}" in admin_feed  # the annual plan, for the school admin
+    assert not any(uid.startswith("school-plan-deadline-") for uid in mine)  # not for a teacher
     school_feed = {str(e["UID"]).split("@")[0] for e in _feed(teacher, f"school:{demo.id}").walk("VEVENT")}
     assert f"plan-deadline-{demo.id}-{year}" in school_feed and f"deadline-{everyone}" in school_feed
     assert f"deadline-{admins}" not in school_feed  # the subscriber is a teacher

@@ -47,6 +47,30 @@ def test_the_plan_deadline_reaches_teachers_whose_plan_is_not_sent_seven_and_one
     assert district_notices.remind_plan_deadline(_at(due)) == []  # the day itself: nothing more
 
 
+def test_the_annual_plan_deadline_reaches_the_admins_of_a_school_that_has_not_sent_it(queued_app):
+    from sqlalchemy import update
+
+    from portal.models import District
+    from portal.services import school_plans
+
+    demo = school()
+    year = school_plans.next_year(demo.timezone)
+    due = school_plans.deadline(db.session.get_one(District, demo.district_id), year)
+    week_before = _at(due - timedelta(days=7))
+    plan = school_plans.get_plan(demo.id, year)
+    if plan is not None and plan.status in ("submitted", "accepted"):  # the demo sent it: nobody is told
+        assert district_notices.remind_school_plan_deadline(week_before) == []
+        db.session.execute(update(SchoolPlan).where(SchoolPlan.id == plan.id).values(status="returned"))
+        db.session.commit()
+    made = district_notices.remind_school_plan_deadline(week_before)
+    told = [n for n in notes("school_plan_deadline") if n.id in made]
+    assert {n.user_id for n in told} == set(district_notices.school_admins(demo.id)) == {user("admin").id}
+    assert told[0].params == {"year": year, "date": due.isoformat(), "days": 7}
+    assert "年度研修计划" in str(notifications.text(told[0]))
+    assert district_notices.remind_school_plan_deadline(week_before) == []
+    assert len(district_notices.remind_school_plan_deadline(_at(due - timedelta(days=1)))) == 1
+
+
 def test_a_quota_behind_schedule_is_told_once_a_month(queued_app):
     demo = school()
     year = current_school_year(demo.timezone)
@@ -114,7 +138,7 @@ def test_district_decisions_reach_the_school_admins_by_app_and_email(queued_app,
 def test_the_reminders_command_runs_the_deadline_and_quota_reminders_too(queued_app):
     out = queued_app.test_cli_runner().invoke(args=["reminders", "run"])
     assert out.exit_code == 0, out.output
-    for kind in ("tomorrow", "deadline_due", "plan_deadline", "quota_behind"):
+    for kind in ("tomorrow", "deadline_due", "plan_deadline", "school_plan_deadline", "quota_behind"):
         assert f"{kind}: " in out.output
 
 
