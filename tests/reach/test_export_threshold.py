@@ -62,6 +62,8 @@ def test_each_export_is_direct_at_the_threshold_and_a_job_above_it(app):
     pages = {
         "summary.xlsx": _both_sides(app, admin, f"/reports/summary.xlsx?year={year}", teachers),
         "summary.csv": _both_sides(app, admin, f"/reports/summary.csv?year={year}", teachers),
+        "school-by-district.xlsx": _both_sides(app, district, f"/reports/summary.xlsx?year={year}&school=DEMO",
+                                               teachers),
         "district.csv": _both_sides(app, district, f"/district/export.csv?year={year}", district_teachers),
         "ledger.csv": _both_sides(app, district, f"/district/export.csv?year={year}&ledger=1", lines),
         "ledger.xlsx": _both_sides(app, district, f"/district/export.xlsx?year={year}&ledger=1", lines),
@@ -71,13 +73,14 @@ def test_each_export_is_direct_at_the_threshold_and_a_job_above_it(app):
     app.config["EXPORT_JOB_THRESHOLD"] = 10**9  # the direct downloads to compare with
     direct_ledger = district.get(f"/district/export.csv?year={year}&ledger=1").get_data()
     with jobs.running_worker(app):
-        files = {name: _done(admin if name.startswith("summary") else district, page) for name, page in pages.items()}
+        files = {name: _done(admin if name.startswith("summary.") else district, page) for name, page in pages.items()}
     ledger = list(csv.reader(io.StringIO(files["ledger.csv"].decode("utf-8-sig"))))
     assert len(ledger) == lines + 1 and files["ledger.csv"] == direct_ledger  # the same file either way
     sheet = load_workbook(io.BytesIO(files["ledger.xlsx"]), read_only=True).worksheets[0]
     assert len(list(sheet.iter_rows(values_only=True))) == lines + 1
-    summary = load_workbook(io.BytesIO(files["summary.xlsx"]), read_only=True).worksheets[0]
-    assert len(list(summary.iter_rows(values_only=True))) == teachers + 1
+    for name in ("summary.xlsx", "school-by-district.xlsx"):
+        summary = load_workbook(io.BytesIO(files[name]), read_only=True).worksheets[0]
+        assert len(list(summary.iter_rows(values_only=True))) == teachers + 1
     assert len(list(csv.reader(io.StringIO(files["summary.csv"].decode("utf-8-sig"))))) == teachers + 1
     assert len(list(csv.reader(io.StringIO(files["submitted.csv"].decode("utf-8-sig"))))) == submitted + 1
     book = load_workbook(io.BytesIO(files["submitted.xlsx"]), read_only=True)
