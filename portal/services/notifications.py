@@ -38,6 +38,12 @@ KINDS: dict[str, tuple[str, str]] = {
         "school_plan_returned", "submission_accepted", "submission_returned", "submission_reopened",
     )},
 }
+#: Kinds sent to the school's admins only (the district's decisions, the annual plan's deadline):
+#: offered on the settings page to those ``policy.may_hear_for_the_school`` allows.
+FOR_SCHOOL_ADMINS = frozenset({
+    "school_plan_deadline", "school_plan_accepted", "school_plan_returned", "submission_accepted",
+    "submission_returned", "submission_reopened",
+})
 PAGE_SIZE = 50
 DELIVERY_BATCH = 50  # notifications per delivery job
 EMAIL_MAX = 254

@@ -153,3 +153,23 @@ def test_the_demo_shows_the_district_decisions_to_the_schools_admins(make_app):
         assert notes("submission_accepted", "north1.t0")
         assert notes("submission_returned", "east1.t0") == []  # still waiting
         assert {n.kind for n in notes(username="admin")} >= {"deadline_announced", "deadline_due"}
+
+
+def test_the_settings_page_offers_the_schools_notices_to_its_admins_only(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = log_in(app.test_client(), user("teacher1"), school().id)
+        admin_user = user("admin")
+        admin = log_in(app.test_client(), admin_user, school().id)
+    page = teacher.get("/notifications/settings").get_data(as_text=True)
+    assert "settings-kind-deadline_due" in page and "settings-kind-submission_returned" not in page
+    page = admin.get("/notifications/settings").get_data(as_text=True)
+    assert "settings-kind-submission_returned" in page
+    # the admin switches one off; a teacher's save keeps the kinds it was not offered as they were
+    kinds = [k for k in notifications.KINDS if k != "submission_reopened"]
+    assert admin.post("/notifications/settings", data={"email": "a@school.cn", "email_kinds": kinds}).status_code == 302
+    offered = [k for k in notifications.KINDS if k not in notifications.FOR_SCHOOL_ADMINS]
+    assert teacher.post("/notifications/settings", data={"email": "t@school.cn", "email_kinds": offered}).status_code == 302
+    with app.app_context():
+        assert notifications.setting(admin_user.id).email_off == ["submission_reopened"]
+        assert notifications.setting(user("teacher1").id).email_off == []
