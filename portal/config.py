@@ -62,6 +62,8 @@ class DefaultConfig:
     MAIL_TIMEOUT = 10  # seconds; a server that does not answer makes the job retry later
     # Long exports run as jobs (portal/services/export_jobs.py): files kept this long, then deleted
     EXPORT_KEEP_HOURS = 24
+    #: an export of more rows than this (one SQL COUNT) runs as a job with a progress page
+    EXPORT_JOB_THRESHOLD = 20_000
     EXPORT_FOLDER: str | None = None  # default instance/exports
     # The address people reach the portal at: links in email and calendar feeds.
     PUBLIC_URL = "http://127.0.0.1:5000"
@@ -84,6 +86,7 @@ ENV_KEYS = {
     "YANXIU_MAIL_PASSWORD": "MAIL_PASSWORD",
     "YANXIU_MAIL_SENDER": "MAIL_DEFAULT_SENDER",
     "YANXIU_PUBLIC_URL": "PUBLIC_URL",
+    "YANXIU_EXPORT_JOB_THRESHOLD": "EXPORT_JOB_THRESHOLD",
 }
 
 

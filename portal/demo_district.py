@@ -130,3 +130,16 @@ def load_district_demo() -> None:
     submissions.submit(school, year, by=access.actor(staff[0].id, school.id))
     username, name, gender, born = OTHER_REVIEWER
     users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=other.id)
+    _decision_notifications()
+
+
+def _decision_notifications() -> None:
+    """The district's decisions as their schools' admins were told (written at once, not left
+    to a worker): the returned school's admin and the accepted one's see them in the centre."""
+    from portal.models import SubmissionEvent
+    from portal.services import district_notices
+
+    for event_id in db.session.execute(
+        select(SubmissionEvent.id).where(SubmissionEvent.action.in_(("accept", "return"))).order_by(SubmissionEvent.id)
+    ).scalars().all():
+        district_notices.submission_job(event_id)  # idempotent: the queued job finds them written

@@ -1,7 +1,8 @@
 """Demo data for reaching people: the notifications the demo's history would have sent (review
 decisions, evidence due, absence), written at once rather than left to a worker, and a lecture
 starting a quarter of an hour after the demo is loaded, so its QR check-in screen is live, with
-two teachers already checked in."""
+two teachers already checked in; the district's announced deadlines and the reminders of the
+school's own deadlines and writing quotas."""
 
 from __future__ import annotations
 
@@ -51,3 +52,28 @@ def load(school: School, now: datetime) -> None:
         reminders.review_decision(log_id)  # idempotent: the queued jobs will find them written
     reminders.remind_evidence(now)
     reminders.remind_absence(now)
+    deadlines(school, now)
+
+
+#: The district's announced deadlines in the demo: one for all staff, one for the school admins.
+DEADLINES = (
+    ("学年学时汇总上报", 20, "请各校核对教师学时后，在平台上报送本学年学时汇总表。", "all_staff"),
+    ("下学年年度校本研修计划报送", 5, "", "school_admins"),
+)
+
+
+def deadlines(school: School, now: datetime) -> None:
+    """The district admin's deadlines, with the notifications they made (at once, not left to a
+    worker), and the reminders of the school's own deadlines and quotas due now."""
+    from portal import policy
+    from portal.services import announcements, district_notices
+
+    if school.district_id is None:
+        return
+    district_admin = policy.Actor.of(_user("district").id, [policy.DISTRICT_ADMIN])
+    today = announcements.district_today(now)
+    for title, days, note, audience in DEADLINES:
+        row = announcements.announce(school.district_id, title, today + timedelta(days=days), note, audience,
+                                     by=district_admin)
+        district_notices.deadline_announced(row.id)
+    district_notices.run_all(now)

@@ -45,6 +45,7 @@ TEXTS: dict[str, Any] = {
     "policy.submit_admin_only": _l("only a school admin may submit the school year to the district"),
     "policy.decide_submission": _l("only a district reviewer may accept or return a submission"),
     "policy.reopen_year": _l("only the district may reopen an accepted school year"),
+    "policy.district_admin_only": _l("only the district admin may do this"),
     # -- the year submitted to the district, and its lock ----------------------------------------
     "year.locked": _l(
         "the school year %(year)s was accepted by the district and is locked; ask the district to reopen it"
@@ -86,6 +87,11 @@ TEXTS: dict[str, Any] = {
     "school.name_length": _l("a name of 1–200 characters is required"),
     "school.timezone_unknown": _l("unknown time zone %(timezone)s"),
     "school.code_taken": _l("a school with code %(code)s exists"),
+    "announcement.invalid": _l("the deadline could not be saved"),
+    "announcement.date": _l("a date such as 2027-06-30"),
+    "announcement.past": _l("the day has passed: choose %(today)s or later"),
+    "announcement.audience": _l("the school admins or all staff"),
+    "announcement.not_found": _l("deadline not found"),
     # -- lookups -------------------------------------------------------------------------------
     "activity.not_found": _l("activity not found"),
     "user.not_found": _l("user not found"),
@@ -254,6 +260,20 @@ TEXTS: dict[str, Any] = {
     "notify.absence_warning": _l(
         "Unexcused absence in semester %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count"
     ),
+    "notify.deadline_announced": _l("The district set a deadline: %(title)s, due %(date)s. %(note)s"),
+    "notify.deadline_due": _l("%(title)s is due on %(date)s, in %(days)s days"),
+    "notify.plan_deadline": _l(
+        "Your personal development plan for %(year)s is due on %(date)s, in %(days)s days, and has not been sent"
+    ),
+    "notify.school_plan_deadline": _l(
+        "The school's annual plan for %(year)s is due to the district on %(date)s, in %(days)s days, and has not been sent"
+    ),
+    "notify.quota_behind": _l("%(quota)s is behind schedule: %(done)s of %(target)s done, %(expected)s expected by now"),
+    "notify.school_plan_accepted": _l("The district accepted the school's annual plan for %(year)s"),
+    "notify.school_plan_returned": _l("The district returned the school's annual plan for %(year)s: %(comment)s"),
+    "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),
+    "notify.submission_returned": _l("The district returned the school's submission of %(year)s: %(comment)s"),
+    "notify.submission_reopened": _l("The district reopened the school's year %(year)s: %(comment)s"),
     "notify.unknown": _l("A notification"),
     "notify.kind.tomorrow": _l("An activity I am in is tomorrow"),
     "notify.kind.evidence_due": _l("Evidence I still owe"),
@@ -262,6 +282,16 @@ TEXTS: dict[str, Any] = {
     "notify.kind.credited": _l("Hours were credited"),
     "notify.kind.revoked": _l("Credited hours were revoked"),
     "notify.kind.absence_warning": _l("My unexcused absence nears the limit"),
+    "notify.kind.deadline_announced": _l("The district announced a deadline"),
+    "notify.kind.deadline_due": _l("A district deadline is near"),
+    "notify.kind.plan_deadline": _l("My personal plan is due and not sent"),
+    "notify.kind.school_plan_deadline": _l("The school's annual plan is due and not sent"),
+    "notify.kind.quota_behind": _l("A writing quota is behind schedule"),
+    "notify.kind.school_plan_accepted": _l("The district accepted the school's annual plan"),
+    "notify.kind.school_plan_returned": _l("The district returned the school's annual plan"),
+    "notify.kind.submission_accepted": _l("The district accepted the school's year"),
+    "notify.kind.submission_returned": _l("The district returned the school's year"),
+    "notify.kind.submission_reopened": _l("The district reopened the school's year"),
     "notify.email_invalid": _l("enter an email address such as name@school.cn, or leave it empty"),
     "notify.kinds_invalid": _l("unknown kind of notification"),
     "notify.settings_invalid": _l("the notification settings were not saved"),
@@ -278,6 +308,7 @@ TEXTS: dict[str, Any] = {
     # -- exports as jobs -------------------------------------------------------------------------
     "export.kind_invalid": _l("unknown export"),
     "export.not_found": _l("export not found"),
+    "export.not_ready": _l("the file is not ready, or no longer kept: see the export's state"),
     "settings.invalid": _l("invalid settings"),
     "settings.must_be_object": _l("settings must be an object"),
     "settings.unknown": _l("unknown setting"),

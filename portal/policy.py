@@ -182,6 +182,18 @@ def may_administer_district(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN)
 
 
+def may_announce_deadlines(actor: Actor) -> bool:
+    """Announce, change or withdraw a deadline for the district's schools (the district admin,
+    in their own district: the services scope it)."""
+    return actor.has(DISTRICT_ADMIN)
+
+
+def may_hear_for_the_school(actor: Actor) -> bool:
+    """Be told what the district decided about the school (its annual plan, its submitted year)
+    and when the annual plan is due: the school's admins."""
+    return actor.has(SCHOOL_ADMIN)
+
+
 def may_subscribe_school_calendar(actor: Actor) -> bool:
     """A calendar feed of every activity of the school: its staff."""
     return actor.has(TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN)

@@ -16,8 +16,10 @@ from portal.api.errors import init_error_handling
 def init_app(app: Flask) -> None:
     from portal.api import (  # noqa: F401  (routes)
         views_activities,
+        views_announcements,
         views_auth,
         views_district,
+        views_exports,
         views_school,
         views_writing,
         views_year,

@@ -98,13 +98,14 @@ def operation(
     errors: tuple[int, ...] = (),
     other_content: dict[str, Any] | None = None,
     finds: Callable[..., Any] | None = None,
+    queued: type | None = None,
 ) -> Callable[[Callable], Callable]:
     """Declare a view's operation: its success status, response model and description, its
     request models, and the errors it can give beyond those its kind implies (a token: 401; a
     school: 404 and 422; a body: 400, 413, 422; a query: 422). ``school`` views also take the
     ``X-School`` header and the ``school`` query parameter. The school, then ``finds`` (given the
     path's parameters), are resolved before the request is validated: another school's object is
-    404 whatever the body."""
+    404 whatever the body. ``queued``: the model of a 202 answer (an export queued as a job)."""
     codes = set(errors) | ({401} if not public else set()) | ({404, 422} if school else set())
     codes |= {400, 413, 422} if (json or form) else set()
     codes |= {422} if query else set()
@@ -116,7 +117,9 @@ def operation(
             json=json,
             form=form,
             headers=models.SchoolHeaders if school else None,
-            resp=Response(**{f"HTTP_{ok}": (out, described)}),
+            resp=Response(**{f"HTTP_{ok}": (out, described)},
+                          **({"HTTP_202": (queued, "Queued as a job: more rows than EXPORT_JOB_THRESHOLD")}
+                             if queued else {})),
             tags=[tag],
             security={} if public else {"bearerAuth": []},
             operation_id=view.__name__,
@@ -148,7 +151,7 @@ def _finish_operation(op: dict[str, Any], view: Declared, path: str) -> None:
     codes = set(view.errors) | ({404} if "{" in path else set())
     responses = {s: r for s, r in op["responses"].items() if int(s) < 400}
     for s, r in responses.items():
-        if view.content and int(s) < 300:
+        if view.content and int(s) < 300 and s != "202":  # 202: a queued export's state, JSON only
             r["content"] = {**r.get("content", {}), **view.content}
         if "content" not in r and int(s) == 204:
             r["description"] = "No content"

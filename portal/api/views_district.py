@@ -40,6 +40,7 @@ from portal.api.models_district import (
     TypeSwitch,
     YearSubmit,
 )
+from portal.api.models_exports import ExportJobOut
 from portal.api.openapi import operation
 from portal.downloads import evidence_response
 from portal.errors import Forbidden, NotFound
@@ -290,17 +291,23 @@ def district_dashboard() -> DistrictDashboard:
 
 @bp.get("/district/submitted")
 @operation(200, None, "The export", query=SubmittedQuery, tag=TAG, school=False, errors=(403,), finds=_viewer,
-           other_content=EXPORT_CONTENT)
-def district_submitted() -> Response:
+           other_content=EXPORT_CONTENT, queued=ExportJobOut)
+def district_submitted() -> Response | tuple[ExportJobOut, int]:
     """The figures every school submitted for a year, with each row's accepted/locked state
 
-    CSV (a row per teacher) or XLSX (a summary sheet and a sheet per school)."""
+    CSV (a row per teacher) or XLSX (a summary sheet and a sheet per school). More teachers than
+    ``EXPORT_JOB_THRESHOLD``: queued as a job, 202 with its state."""
     from portal.reports import district_exports
+    from portal.services import export_jobs
 
     seat = _viewer()
     q = parsed(SubmittedQuery, "query")
     year = credits.parse_year(q.year)
     lang = _lang()
+    if export_jobs.is_long(export_jobs.DISTRICT_SUBMITTED, year, district_id=seat.district_id):
+        job = export_jobs.request_export(caller().user.id, _actor(seat), export_jobs.DISTRICT_SUBMITTED, year, lang,
+                                         fmt=q.format, district_id=seat.district_id)
+        return ExportJobOut.of(job), 202
     name = f"district-submitted-{year}.{q.format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     if q.format == "xlsx":

@@ -21,6 +21,7 @@ from portal.api.models import (
     YearQuery,
     teacher_year,
 )
+from portal.api.models_exports import ExportJobOut
 from portal.api.openapi import operation
 from portal.errors import NotFound
 from portal.messages import msg
@@ -97,18 +98,25 @@ def user_credits(user_id: int) -> UserCredits:
 
 @bp.get("/reports/credits")
 @operation(200, None, "One row per teacher", query=ReportQuery, tag="credits", errors=(403,),
-           other_content=REPORT_CONTENT)
-def credit_report() -> Response:
+           other_content=REPORT_CONTENT, queued=ExportJobOut)
+def credit_report() -> Response | tuple[ExportJobOut, int]:
     """The school's credit summary for a year (reviewer, school admin, district admin)
 
     Each teacher's row carries the writing quotas and today's warnings of the summary page; the CSV and XLSX
-    (``format``) have them as columns, headed in the language ``Accept-Language`` asks for."""
+    (``format``) have them as columns, headed in the language ``Accept-Language`` asks for. A CSV or XLSX of more teachers than ``EXPORT_JOB_THRESHOLD`` is queued as a job: 202 with its state."""
     ctx = school_context()
     q = parsed(ReportQuery, "query")
     ctx.allow(policy.may_export, caller().user.id)
     year = _year(q.year, ctx.school.timezone)
     if q.format != "json":
         from portal.reports import exports  # the same files as the report pages
+        from portal.services import export_jobs
+
+        if export_jobs.is_long(export_jobs.SCHOOL_SUMMARY, year, school_id=ctx.school.id):
+            uid = caller().user.id
+            job = export_jobs.request_export(uid, ctx.actor(uid), export_jobs.SCHOOL_SUMMARY, year, _locale(),
+                                             fmt=q.format, school=ctx.school, asked_in=ctx.school.id)
+            return ExportJobOut.of(job), 202
 
         name = f"summary-{ctx.school.code}-{year}.{q.format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}

@@ -3,6 +3,7 @@
 from portal.models.activity import Activity, Evidence, Participation
 from portal.models.checkin import CalendarFeed, CheckIn, ExportJob
 from portal.models.district import (
+    DeadlineAnnouncement,
     District,
     SchoolPlan,
     SchoolPlanLine,
@@ -48,6 +49,7 @@ __all__ = [
     "CalendarFeed",
     "CheckIn",
     "CreditEntry",
+    "DeadlineAnnouncement",
     "DevelopmentPlan",
     "District",
     "Evidence",

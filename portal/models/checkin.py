@@ -4,8 +4,9 @@ long exports run as jobs: the rows that reach people outside a page."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
@@ -60,3 +61,6 @@ class ExportJob(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: what to export beyond kind and year: ``district_id``, ``school_id`` (the school summarised),
+    #: ``format`` (xlsx / csv); checked when asked, read by the worker
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -9,13 +9,14 @@ exemption change of that school year.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -173,3 +174,23 @@ class SchoolPlanLine(Model):
     title: Mapped[str] = mapped_column(String(200))
     planned_hours: Mapped[Decimal] = mapped_column(HoursType)
     responsible: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DeadlineAnnouncement(Model):
+    """A deadline the district announces to its schools (title, date, note): shown on the district
+    dashboard and the school admins' home, in the calendar feeds of the people it concerns, and
+    told to them when announced and 7 and 1 days before. ``audience``: ``school_admins`` or
+    ``all_staff`` (everyone with a role in a school of the district)."""
+
+    __tablename__ = "deadline_announcement"
+    __table_args__ = (Index("ix_deadline_announcement_district_due", "district_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -71,6 +72,13 @@ def _headings_lang() -> str:
 
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
+def _long(kind: str, year: str, fmt: str, **target: Any) -> Any:
+    """The progress page of this export queued as a job, if it is long (else None)."""
+    from portal.web.export_jobs import long_export  # that module reads this one's helpers
+
+    return long_export(kind, year, fmt, **target)
 
 
 def _type_names() -> dict[str, str]:
@@ -151,6 +159,8 @@ def _render_groups(school_id: int, year: str, rows: list) -> str:
 def summary_csv():
     school = _summary_school() or require_school()
     year = _year(school.timezone)
+    if (queued := _long("school_summary", year, "csv", school=school)) is not None:
+        return queued
     body = stream_with_context(exports.stream_summary_csv(school, year, _headings_lang()))
     return Response(body, mimetype=CSV, headers=_attachment(f"summary-{school.code}-{year}.csv"))
 
@@ -160,6 +170,8 @@ def summary_csv():
 def summary_xlsx():
     school = _summary_school() or require_school()
     year = _year(school.timezone)
+    if (queued := _long("school_summary", year, "xlsx", school=school)) is not None:
+        return queued
     data = exports.summary_xlsx(school, year, _headings_lang())
     return Response(data, mimetype=XLSX, headers=_attachment(f"summary-{school.code}-{year}.xlsx"))
 
@@ -220,6 +232,9 @@ def teacher_record(user_id: int):
 def district_export():
     year = credits.parse_year(request.args.get("year"))
     ledger = request.args.get("ledger") == "1"
+    kind = "district_ledger" if ledger else "district_summary"
+    if (queued := _long(kind, year, "csv", district_id=_seat_district())) is not None:
+        return queued
     body = stream_with_context(
         exports.stream_district_csv(year, _headings_lang(), ledger=ledger, district_id=_seat_district())
     )
@@ -232,6 +247,9 @@ def district_export():
 def district_export_xlsx():
     year = credits.parse_year(request.args.get("year"))
     ledger = request.args.get("ledger") == "1"
+    kind = "district_ledger" if ledger else "district_summary"
+    if (queued := _long(kind, year, "xlsx", district_id=_seat_district())) is not None:
+        return queued
     spool = tempfile.TemporaryFile()  # write-only XLSX is assembled on disk, not in memory
     exports.district_xlsx(year, spool, _headings_lang(), ledger=ledger, district_id=_seat_district())
     spool.seek(0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -27,10 +27,10 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import Activity, CalendarFeed, Participation, School, User
+from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
 from portal.services import access
-from portal.timeutil import utcnow
+from portal.timeutil import current_school_year, utcnow
 from workflows.definition import Phase
 
 PERSONAL = "me"
@@ -142,8 +142,53 @@ def build(user: User, school: School | None, now: datetime | None = None, lang: 
         closed = registry().phase(act.type_key, act.state) is Phase.CLOSED
         event.add("status", "CANCELLED" if closed else "CONFIRMED")
         cal.add_component(event)
+    for event in _deadline_events(user, school, base, now):
+        cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def _deadline_events(user: User, school: School | None, base: str, now: datetime) -> list[Event]:
+    """All-day events for the deadlines of the feed: the school's personal-plan deadline (for a
+    teacher, or every member in the school feed), for a school admin the district's deadline for
+    the school's annual plan, and the district's announced deadlines that concern the person —
+    each once, with a UID that stays when the day moves."""
+    from portal.services import announcements, plans, school_plans
+
+    host = _host(base)
+    places = [(school, access.school_roles(user.id, school.id))] if school is not None else [
+        (s, frozenset(roles)) for s, roles in access.schools_of(user.id)]
+    events: dict[str, Event] = {}
+    for place, roles in places:
+        year = current_school_year(place.timezone)
+        if school is not None or policy.TEACHER in roles:
+            due = plans.deadline(place, year)
+            uid = f"plan-deadline-{place.id}-{year}@{host}"
+            events[uid] = _all_day(uid, due, "个人发展计划截止", f"{place.name} · {year}", f"{base}/plan", now)
+        if policy.SCHOOL_ADMIN in roles and place.district_id is not None:  # the annual plan, to the district
+            plan_year = school_plans.next_year(place.timezone)
+            due = school_plans.deadline(db.session.get_one(District, place.district_id), plan_year)
+            uid = f"school-plan-deadline-{place.id}-{plan_year}@{host}"
+            events[uid] = _all_day(uid, due, "年度研修计划报送截止", f"{place.name} · {plan_year}", f"{base}/school-plan",
+                                   now)
+        for row in announcements.for_school_member(place, roles):
+            uid = f"deadline-{row.id}@{host}"
+            events[uid] = _all_day(uid, row.due_on, f"截止：{row.title}", row.note or "", f"{base}/", row.updated_at)
+    return list(events.values())
+
+
+def _all_day(uid: str, day: date, summary: str, description: str, url: str, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp.replace(tzinfo=ZoneInfo("UTC")))
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    if description:
+        event.add("description", description)
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")  # a deadline does not make the person busy
+    return event
 
 
 def _personal_zone(user: User) -> str:

@@ -1,6 +1,8 @@
-"""Long exports as jobs: the district workbook (summary or every ledger line) written by the
-worker, with its progress in the database, kept ``EXPORT_KEEP_HOURS`` for the person who asked
-(and the school they asked in) and then deleted. Short exports stay direct downloads."""
+"""Long exports as jobs: any export — the school's summary, the district summary or ledger
+(CSV or XLSX), the district workbook of submitted figures — whose rows, counted with one SQL
+COUNT, are more than ``EXPORT_JOB_THRESHOLD`` is written by the worker with its progress in the
+database, kept ``EXPORT_KEEP_HOURS`` for the person who asked (and the school they asked in)
+and then deleted. Shorter exports stay direct downloads."""
 
 from __future__ import annotations
 
@@ -15,15 +17,21 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from portal import jobs, policy
+from portal.config import BadConfiguration
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import heading, msg
-from portal.models import TEACHER, CreditEntry, ExportJob, Membership
+from portal.models import TEACHER, CreditEntry, ExportJob, Membership, School, YearSubmission
 from portal.timeutil import utcnow
 
-KINDS = ("district_summary", "district_ledger")
+#: kind → (what it exports, who may ask)
+SCHOOL_SUMMARY, DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED = (
+    "school_summary", "district_summary", "district_ledger", "district_submitted")
+KINDS = (SCHOOL_SUMMARY, DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED)
+FORMATS = ("xlsx", "csv")
 PROGRESS_EVERY = 2000  # rows between two progress writes
+DEFAULT_THRESHOLD = 20_000
 
 
 def folder() -> Path:
@@ -32,15 +40,76 @@ def folder() -> Path:
     return path
 
 
-def request_export(user_id: int, actor: policy.Actor, kind: str, year: str, lang: str) -> ExportJob:
-    """Queue a district export for ``user_id`` (who must see the district)."""
-    policy.require(policy.may_view_district(actor))
+def threshold() -> int:
+    """Rows above which an export runs as a job (``EXPORT_JOB_THRESHOLD``)."""
+    raw = current_app.config.get("EXPORT_JOB_THRESHOLD", DEFAULT_THRESHOLD)
+    try:
+        value = int(str(raw).replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise BadConfiguration(f"EXPORT_JOB_THRESHOLD={raw!r}: a whole number of rows, 0 or more")
+    return value
+
+
+def count_rows(kind: str, year: str, *, school_id: int | None = None, district_id: int | None = None) -> int:
+    """How many data rows the export has, in one statement: a teacher per line for the summaries,
+    a ledger line each for the ledger, each submitted teacher for the workbook."""
+    if kind == DISTRICT_SUBMITTED and district_id is not None:  # the teachers of each school's latest round
+        from portal.services.dashboard import latest_rounds
+
+        return int(db.session.execute(select(func.coalesce(func.sum(YearSubmission.teachers), 0)).where(
+            YearSubmission.id.in_(latest_rounds(district_id, year)))).scalar_one())
+    if kind == DISTRICT_LEDGER:
+        q = select(func.count(CreditEntry.id)).where(CreditEntry.school_year == year)
+        if district_id is not None:
+            q = q.join(School, School.id == CreditEntry.school_id).where(School.district_id == district_id)
+    else:
+        q = select(func.count(func.distinct(Membership.user_id))).where(
+            Membership.role == TEACHER, Membership.active.is_(True), Membership.school_id.is_not(None))
+        if kind == SCHOOL_SUMMARY:
+            q = q.where(Membership.school_id == school_id)
+        elif district_id is not None:
+            q = q.join(School, School.id == Membership.school_id).where(School.district_id == district_id)
+    return int(db.session.execute(q).scalar_one() or 0)
+
+
+def is_long(kind: str, year: str, *, school_id: int | None = None, district_id: int | None = None) -> bool:
+    """Whether this export goes to the worker (more rows than the threshold)."""
+    return count_rows(kind, year, school_id=school_id, district_id=district_id) > threshold()
+
+
+def _download_name(kind: str, year: str, fmt: str, school: School | None) -> str:
+    if kind == SCHOOL_SUMMARY and school is not None:
+        return f"summary-{school.code}-{year}.{fmt}"
+    if kind == DISTRICT_SUBMITTED:
+        return f"district-submitted-{year}.{fmt}"
+    return f"district-{kind.split('_')[1]}-{year}.{fmt}"
+
+
+def request_export(user_id: int, actor: policy.Actor, kind: str, year: str, lang: str, *, fmt: str = "xlsx",
+                   district_id: int | None = None, school: School | None = None,
+                   asked_in: int | None = None) -> ExportJob:
+    """Queue an export for ``user_id``: a district's (district staff, ``district_id``) or a
+    school's summary (``school``; whoever may export it). ``asked_in``: the school the person
+    asked in (None for district staff), the only one the file can be fetched in."""
     if kind not in KINDS:
         raise Invalid(msg("export.kind_invalid"), {"kind": msg("export.kind_invalid")})
+    if fmt not in FORMATS:
+        raise Invalid(msg("export.kind_invalid"), {"format": msg("export.kind_invalid")})
+    if kind == SCHOOL_SUMMARY:
+        policy.require(policy.may_export(actor))
+        if school is None:
+            raise NotFound(msg("school.not_found"))
+    else:
+        policy.require(policy.may_view_district(actor))
+        if district_id is None:
+            raise NotFound(msg("district.not_found"))
+    params = {"district_id": district_id, "school_id": school.id if school is not None else None, "format": fmt}
     with write_transaction() as s:
-        row = ExportJob(user_id=user_id, school_id=None, kind=kind, year=year, lang=lang, status="queued",
-                        done_rows=0, total_rows=0, created_at=utcnow(),
-                        download_name=f"district-{kind.split('_')[1]}-{year}.xlsx")
+        row = ExportJob(user_id=user_id, school_id=asked_in, kind=kind, year=year, lang=lang, status="queued",
+                        done_rows=0, total_rows=0, created_at=utcnow(), params=params,
+                        download_name=_download_name(kind, year, fmt, school))
         s.add(row)
         s.flush()
         job_id = row.id
@@ -63,6 +132,17 @@ def file_of(row: ExportJob, now: datetime) -> Path | None:
     return path if path.exists() else None
 
 
+def percent(row: ExportJob) -> int:
+    """The progress bar's share: 100 once done, else below it (the row count is an estimate)."""
+    if row.status == "done":
+        return 100
+    return min(99, round(100 * row.done_rows / row.total_rows)) if row.total_rows else 0
+
+
+def format_of(row: ExportJob) -> str:
+    return str((row.params or {}).get("format") or "xlsx")
+
+
 def _progress(job_id: int, **values: Any) -> None:
     """Written on a connection of its own: the export's read cursor stays open meanwhile."""
     with db.engine.begin() as conn:
@@ -78,37 +158,68 @@ def _counted(rows: Iterable[list[Any]], job_id: int) -> Iterator[list[Any]]:
             _progress(job_id, done_rows=done)
 
 
+def _rows(kind: str, year: str, lang: str, school_id: int | None, district_id: int | None) -> Iterator[list[Any]]:
+    from portal.reports import district_exports, exports
+
+    if kind == SCHOOL_SUMMARY:
+        return exports.summary_rows(db.session.get_one(School, school_id), year, lang)
+    if kind == DISTRICT_LEDGER:
+        return exports.ledger_rows(year, lang, district_id=district_id)
+    if kind == DISTRICT_SUBMITTED:
+        assert district_id is not None
+        return district_exports.teacher_rows(district_id, year, lang)
+    return exports.district_rows(year, lang, district_id)
+
+
+def _write(kind: str, fmt: str, rows: Iterator[list[Any]], target: Path, year: str, lang: str,
+           district_id: int | None) -> int:
+    from portal.reports import district_exports, exports
+
+    if fmt == "csv":
+        written = -1
+        with open(target, "wb") as out:
+            def tally() -> Iterator[list[Any]]:
+                nonlocal written
+                for row in rows:
+                    written += 1
+                    yield row
+            for chunk in exports.stream_csv(tally()):
+                out.write(chunk)
+        return max(written, 0)
+    if kind == DISTRICT_SUBMITTED:  # a summary sheet and a sheet per school: its own writer, no row count
+        assert district_id is not None
+        district_exports.write_workbook(district_id, year, str(target), lang)
+        return -1
+    heading_key = {DISTRICT_LEDGER: "ledger"}.get(kind, "summary")
+    return exports.write_xlsx(rows, str(target), f"{heading(heading_key, lang)} {year}", widths={"B": 20})
+
+
 @jobs.job("exports.run", retries=2, retry_delay=60)
 def run(job_id: int) -> None:
-    from portal.reports import exports
-
     row = db.session.get(ExportJob, job_id)
     if row is None or row.status == "done":
         return
-    kind, year, lang = row.kind, row.year, row.lang
-    if kind == "district_ledger":
-        total = db.session.execute(select(func.count(CreditEntry.id)).where(CreditEntry.school_year == year)).scalar_one()
-        rows = exports.ledger_rows(year, lang)
-    else:
-        total = db.session.execute(  # about one line per teacher (the bar is capped at 100 %)
-            select(func.count(Membership.id)).where(Membership.role == TEACHER, Membership.active.is_(True),
-                                                    Membership.school_id.is_not(None))).scalar_one()
-        rows = exports.district_rows(year, lang)
+    params = row.params or {}
+    kind, year, lang, fmt = row.kind, row.year, row.lang, format_of(row)
+    school_id, district_id = params.get("school_id"), params.get("district_id")
+    total = count_rows(kind, year, school_id=school_id, district_id=district_id)
+    rows = _rows(kind, year, lang, school_id, district_id)
     db.session.commit()
-    _progress(job_id, status="running", total_rows=int(total or 0), done_rows=0)
-    name = secrets.token_hex(16) + ".xlsx"
+    _progress(job_id, status="running", total_rows=total, done_rows=0)
+    name = secrets.token_hex(16) + "." + fmt
     target = folder() / name
-    title = f"{heading('ledger' if kind == 'district_ledger' else 'summary', lang)} {year}"
     try:
-        written = exports.write_xlsx(_counted(rows, job_id), str(target), title, widths={"B": 20})
+        written = _write(kind, fmt, _counted(rows, job_id), target, year, lang, district_id)
     except Exception:
         target.unlink(missing_ok=True)
         _progress(job_id, status="failed")
         raise
+    if written < 0:
+        written = total
     os.chmod(target, 0o600)
     now = utcnow()
     keep = int(current_app.config.get("EXPORT_KEEP_HOURS") or 24)
-    _progress(job_id, status="done", done_rows=written, total_rows=max(written, int(total or 0)), stored_name=name,
+    _progress(job_id, status="done", done_rows=written, total_rows=max(written, total), stored_name=name,
               finished_at=now, expires_at=now + timedelta(hours=keep))
 
 

@@ -33,7 +33,17 @@ KINDS: dict[str, tuple[str, str]] = {
     "credited": ("notify.credited", "notify.kind.credited"),
     "revoked": ("notify.revoked", "notify.kind.revoked"),
     "absence_warning": ("notify.absence_warning", "notify.kind.absence_warning"),
+    **{k: (f"notify.{k}", f"notify.kind.{k}") for k in (
+        "deadline_announced", "deadline_due", "plan_deadline", "school_plan_deadline", "quota_behind", "school_plan_accepted",
+        "school_plan_returned", "submission_accepted", "submission_returned", "submission_reopened",
+    )},
 }
+#: Kinds sent to the school's admins only (the district's decisions, the annual plan's deadline):
+#: offered on the settings page to those ``policy.may_hear_for_the_school`` allows.
+FOR_SCHOOL_ADMINS = frozenset({
+    "school_plan_deadline", "school_plan_accepted", "school_plan_returned", "submission_accepted",
+    "submission_returned", "submission_reopened",
+})
 PAGE_SIZE = 50
 DELIVERY_BATCH = 50  # notifications per delivery job
 EMAIL_MAX = 254

@@ -197,13 +197,17 @@ group = AppGroup("reminders", help="Notifications the portal sends on its own (t
 
 @group.command("run")
 def run_command() -> None:
-    """Find and queue every reminder due now (activities tomorrow, evidence due, absence)."""
+    """Find and queue every reminder due now (activities tomorrow, evidence due, absence,
+    deadlines, quotas behind)."""
     now = utcnow()
     counts = {
         "tomorrow": len(remind_tomorrow(now)),
         "evidence_due": len(remind_evidence(now)),
         "absence_warning": len(remind_absence(now)),
     }
+    from portal.services import district_notices  # deadlines and quotas (their own daily job)
+
+    counts.update(district_notices.run_all(now))
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 

@@ -22,7 +22,7 @@ from portal.hours import BadHours, parse_hours
 from portal.messages import Msg, msg
 from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
-from portal.services import access, credits, submissions
+from portal.services import access, credits, district_notices, submissions
 from portal.timeutil import current_school_year, to_local, utcnow
 from workflows.definition import Phase
 
@@ -204,8 +204,11 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
         raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=submissions.COMMENT_MAX)})
     if not accept and not comment.strip():
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
-    return _move(plan, (SUBMITTED,), "submission.not_pending", status=ACCEPTED if accept else RETURNED,
-                 comment=comment.strip(), decided_by=by.user_id, decided_at=utcnow())
+    now = utcnow()
+    plan = _move(plan, (SUBMITTED,), "submission.not_pending", status=ACCEPTED if accept else RETURNED,
+                 comment=comment.strip(), decided_by=by.user_id, decided_at=now)
+    district_notices.school_plan_decided(plan.id, plan.status, plan.comment, now)  # after the commit
+    return plan
 
 
 def district_school_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:

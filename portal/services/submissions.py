@@ -33,7 +33,7 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.district import WHOLE_YEAR
-from portal.services import access, credits
+from portal.services import access, credits, district_notices
 from portal.timeutil import utcnow
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
@@ -155,19 +155,21 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     return sub
 
 
-def _event(s: Any, sub: YearSubmission, action: str, actor_id: int, comment: str, payload: dict, now: Any) -> None:
-    s.add(
-        SubmissionEvent(
-            submission_id=sub.id,
-            district_id=sub.district_id,
-            school_id=sub.school_id,
-            action=action,
-            actor_id=actor_id,
-            comment=comment,
-            payload=payload,
-            created_at=now,
-        )
+def _event(s: Any, sub: YearSubmission, action: str, actor_id: int, comment: str, payload: dict, now: Any) -> int:
+    """Write the audit row; returns its id (the decision's notifications are keyed by it)."""
+    row = SubmissionEvent(
+        submission_id=sub.id,
+        district_id=sub.district_id,
+        school_id=sub.school_id,
+        action=action,
+        actor_id=actor_id,
+        comment=comment,
+        payload=payload,
+        created_at=now,
     )
+    s.add(row)
+    s.flush()
+    return int(row.id)
 
 
 def _owned(submission_id: Any, column: str, owner: int) -> YearSubmission:
@@ -236,8 +238,9 @@ def decide(
         if accept:
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
                            submission_id=sub.id, locked_by=by.user_id, locked_at=now))
-        _event(s, sub, "accept" if accept else "return", by.user_id, text,
-               {"teacher_comments": per_teacher} if per_teacher else {}, now)
+        event_id = _event(s, sub, "accept" if accept else "return", by.user_id, text,
+                          {"teacher_comments": per_teacher} if per_teacher else {}, now)
+    district_notices.submission_event(event_id)  # after the commit
     db.session.refresh(sub)
     return sub
 
@@ -261,7 +264,8 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         if done != 1:
             raise Conflict(msg("submission.not_accepted"), status=sub.status)
         s.execute(delete(YearLock).where(YearLock.submission_id == sub.id))
-        _event(s, sub, "reopen", by.user_id, text, {}, now)
+        event_id = _event(s, sub, "reopen", by.user_id, text, {}, now)
+    district_notices.submission_event(event_id)  # after the commit
     db.session.refresh(sub)
     return sub
 

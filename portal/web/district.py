@@ -34,11 +34,12 @@ from portal.models.school import DISTRICT_QUOTAS
 from portal.registry import registry
 from portal.reports import district_exports
 from portal.school_rules import SCHOOL_RULES
-from portal.services import credits, districts, school_plans, schools, submissions
+from portal.services import announcements, credits, districts, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
 from portal.timeutil import current_school_year
+from portal.web.export_jobs import long_export
 from portal.web.helpers import type_name
 
 bp = Blueprint("district", __name__)
@@ -299,13 +300,16 @@ def dashboard():
     d = dashboard_service.dashboard(_district_id(), year, _page_arg())
     names = _type_names()
     hours_items = [(names.get(k, k), float(h), fmt(h)) for k, h in d.hours_by_type]
-    return render_template("district/dashboard.html", d=d, hours_items=hours_items)
+    return render_template("district/dashboard.html", d=d, hours_items=hours_items,
+                           deadlines=announcements.upcoming(_district_id()))
 
 
 @bp.route("/district/submitted.xlsx")
 @allowed(policy.may_view_district)
 def accepted_xlsx():
     year = credits.parse_year(request.args.get("year"))
+    if (queued := long_export("district_submitted", year, "xlsx", district_id=_district_id())) is not None:
+        return queued
     spool = tempfile.TemporaryFile()  # one sheet per school: assembled on disk, not in memory
     district_exports.write_workbook(_district_id(), year, spool, lang_code())
     spool.seek(0)
@@ -317,6 +321,8 @@ def accepted_xlsx():
 @allowed(policy.may_view_district)
 def accepted_csv():
     year = credits.parse_year(request.args.get("year"))
+    if (queued := long_export("district_submitted", year, "csv", district_id=_district_id())) is not None:
+        return queued
     body = stream_with_context(district_exports.stream_csv_rows(_district_id(), year, lang_code()))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="district-submitted-{year}.csv"', "Cache-Control": "no-store"})

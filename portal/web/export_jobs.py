@@ -1,16 +1,18 @@
-"""Long exports as jobs: ask for one (the district workbook), watch its progress bar, download
+"""Long exports as jobs: ask for one (the district workbook), or be sent here by any export whose
+rows are above ``EXPORT_JOB_THRESHOLD`` (:func:`long_export`); watch its progress bar, download
 the file while it is kept — only the person who asked, in the school they asked in."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.current import allowed, current_actor, current_school
+from portal.current import allowed, current_actor, current_district, current_school
 from portal.errors import DomainError
-from portal.models import ExportJob
-from portal.reports.views import XLSX, _headings_lang
+from portal.models import ExportJob, School
+from portal.reports.views import CSV, XLSX, _headings_lang
 from portal.services import credits, export_jobs
 from portal.timeutil import utcnow
 from portal.web.forms import ConfirmForm
@@ -19,10 +21,9 @@ bp = Blueprint("export_jobs", __name__)
 
 
 def _state(row: ExportJob) -> dict:
-    percent = 100 if row.status == "done" else (
-        min(99, round(100 * row.done_rows / row.total_rows)) if row.total_rows else 0)
     ready = export_jobs.file_of(row, utcnow()) is not None
-    return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows, "percent": percent,
+    return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows,
+            "percent": export_jobs.percent(row),
             "ready": ready, "url": url_for("export_jobs.download", job_id=row.id) if ready else ""}
 
 
@@ -41,9 +42,26 @@ def start():
     if not form.validate_on_submit():
         abort(400)
     year = credits.parse_year(request.form.get("year"))
-    kind = "district_ledger" if request.form.get("ledger") == "1" else "district_summary"
-    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, _headings_lang())
+    kind = export_jobs.DISTRICT_LEDGER if request.form.get("ledger") == "1" else export_jobs.DISTRICT_SUMMARY
+    seat = current_district()
+    if seat is None:
+        abort(403)
+    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, _headings_lang(),
+                                     district_id=seat.district_id)
     return redirect(url_for("export_jobs.show", job_id=row.id))
+
+
+def long_export(kind: str, year: str, fmt: str, *, district_id: int | None = None,
+                school: School | None = None) -> ResponseReturnValue | None:
+    """If the export has more rows than ``EXPORT_JOB_THRESHOLD``: queue it and answer with its
+    progress page (303); else None and the view sends the file itself."""
+    if not export_jobs.is_long(kind, year, school_id=school.id if school else None, district_id=district_id):
+        return None
+    asked_in = current_school()
+    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, _headings_lang(), fmt=fmt,
+                                     district_id=district_id, school=school,
+                                     asked_in=asked_in.id if asked_in is not None else None)
+    return redirect(url_for("export_jobs.show", job_id=row.id), 303)
 
 
 @bp.get("/exports/<int:job_id>")
@@ -66,4 +84,5 @@ def download(job_id: int):
     path = export_jobs.file_of(row, utcnow())
     if path is None:
         abort(410 if row.status in ("done", "expired") else 404)
-    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=row.download_name, max_age=0)
+    mimetype = CSV if export_jobs.format_of(row) == "csv" else XLSX
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=row.download_name, max_age=0)

@@ -7,9 +7,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.current import current_actor, current_school
+from portal.current import current_actor, current_roles, current_school
 from portal.page_cache import cached_part
-from portal.services import credits, forecast, overview, schools
+from portal.services import announcements, credits, forecast, overview, schools
 from portal.timeutil import current_school_year, to_local, utcnow
 
 bp = Blueprint("home", __name__)
@@ -49,4 +49,5 @@ def index():
 
     # keyed on the day too: what is behind schedule changes with the date
     body = cached_part("home", school, (user.id, year, today.isoformat(), request.script_root), render_body)
-    return render_template("home/index.html", body=body)
+    deadlines = announcements.for_school_member(school, current_roles())  # outside the cached body: not school data
+    return render_template("home/index.html", body=body, deadlines=deadlines)

@@ -10,6 +10,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
+from portal import policy
+from portal.current import current_actor
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import tr
@@ -55,17 +57,21 @@ def read():
 @login_required
 def settings():
     form = SettingsForm()
-    form.email_kinds.choices = [(k, tr(notifications.kind_label(k))) for k in notifications.KINDS]
+    offered = [k for k in notifications.KINDS
+               if k not in notifications.FOR_SCHOOL_ADMINS or policy.may_hear_for_the_school(current_actor())]
+    form.email_kinds.choices = [(k, tr(notifications.kind_label(k))) for k in offered]
     row = notifications.setting(current_user.id)
+    # kinds not offered here keep their setting (a school admin of another school keeps theirs)
+    kept = [k for k in notifications.KINDS if k not in offered and k not in (row.email_off or [])]
     status = 200
     if request.method == "GET":
         form.email.data = row.email
-        form.email_kinds.data = [k for k in notifications.KINDS if k not in (row.email_off or [])]
+        form.email_kinds.data = [k for k in offered if k not in (row.email_off or [])]
     elif "email" not in request.form:  # not this form's post: nothing changes
         status = 422
     elif form.validate_on_submit():
         try:
-            notifications.save_setting(current_user.id, form.email.data, request.form.getlist("email_kinds"))
+            notifications.save_setting(current_user.id, form.email.data, request.form.getlist("email_kinds") + kept)
         except Invalid as exc:
             db.session.rollback()
             for name, message in exc.fields.items():

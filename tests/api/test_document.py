@@ -82,6 +82,12 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/district/submissions/{submission_id}", "GET"),
         ("/api/v1/district/submissions/{submission_id}/decision", "POST"),
         ("/api/v1/district/submissions/{submission_id}/reopen", "POST"),
+        ("/api/v1/district/deadlines", "GET"),
+        ("/api/v1/district/deadlines", "POST"),
+        ("/api/v1/district/deadlines/{announcement_id}", "PUT"),
+        ("/api/v1/district/deadlines/{announcement_id}", "DELETE"),
+        ("/api/v1/exports/{job_id}", "GET"),
+        ("/api/v1/exports/{job_id}/file", "GET"),
         ("/api/v1/submissions", "GET"),
         ("/api/v1/submissions", "POST"),
     }

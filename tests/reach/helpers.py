@@ -35,3 +35,12 @@ def notes(kind: str | None = None, username: str | None = None) -> list[Notifica
     if username:
         q = q.where(Notification.user_id == user(username).id)
     return list(db.session.execute(q.execution_options(populate_existing=True)).scalars())
+
+
+def no_quiet_hours() -> None:
+    """The worker delivers at the wall clock's time: a run at night in Shanghai would fall in
+    the demo school's quiet hours (22–07) and hold the email. Equal hours: no quiet hours."""
+    from portal.policy import SYSTEM
+    from portal.services import schools
+
+    schools.update_rules(school(), {"quiet_hours_start": 0, "quiet_hours_end": 0}, by=SYSTEM)

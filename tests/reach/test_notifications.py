@@ -13,22 +13,17 @@ from sqlalchemy import delete, select, update
 from portal import jobs
 from portal.extensions import db
 from portal.models import Evidence, Notification, Participation, TransitionLog
-from portal.policy import SYSTEM
-from portal.services import notifications, reminders, schools, transitions
+from portal.services import notifications, reminders, transitions
 from portal.services.delivery import DeliveryFailed, deliver_now, delivered, quiet_until
 from portal.timeutil import to_local, utcnow
 from tests.reach.conftest import wait_for
-from tests.reach.helpers import activity, notes, school, user
+from tests.reach.helpers import activity, no_quiet_hours, notes, school, user
 from tests.support.sessions import log_in
 from workflows.definition import Phase
 
 NOON_UTC = datetime(2026, 12, 1, 4, 0)  # 12:00 in Shanghai: outside the default quiet hours
 
 
-def _no_quiet_hours() -> None:
-    """The worker delivers at the wall clock's time: a run at night in Shanghai would fall in
-    the default quiet hours (22–07) and hold the email. Equal hours: no quiet hours."""
-    schools.update_rules(school(), {"quiet_hours_start": 0, "quiet_hours_end": 0}, by=SYSTEM)
 
 
 def _return_held_lecture(comment: str = "请补充听课反思") -> int:
@@ -40,7 +35,7 @@ def _return_held_lecture(comment: str = "请补充听课反思") -> int:
 
 
 def test_a_returned_activity_reaches_organizer_and_participants_by_app_and_email(queued_app, smtp, worker):
-    _no_quiet_hours()
+    no_quiet_hours()
     notifications.save_setting(user("teacher2").id, "wang@school.test", list(notifications.KINDS))
     notifications.save_setting(user("organizer").id, "chen@school.test", list(notifications.KINDS))
     _return_held_lecture()
@@ -91,7 +86,7 @@ def test_the_request_never_waits_for_smtp_and_the_worker_retries_until_it_is_bac
     app = make_app(demo=True, **{**queued_config(tmp_path, smtp.port), "JOBS_RETRY_DELAY": 1})
     smtp.stop()
     with app.app_context():
-        _no_quiet_hours()
+        no_quiet_hours()
         notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
         act = activity("lecture", Phase.AWAITING_REVIEW)
         reviewer = user("reviewer")

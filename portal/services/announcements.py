@@ -1,0 +1,146 @@
+"""Deadlines the district announces to its schools (issue 16: "announce deadlines").
+
+The district admin announces a deadline — a title, a day, an optional note — for the school
+admins of its schools or for all their staff; only the district admin edits or removes it, and
+only in their own district. Announcing queues a notification to everyone it concerns (after the
+commit, like review decisions); :mod:`portal.services.district_notices` reminds them 7 and 1
+days before, and the calendar feeds show it as an all-day event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import jobs, policy
+from portal.database import write_transaction
+from portal.errors import Invalid, NotFound
+from portal.extensions import db
+from portal.messages import Msg, msg
+from portal.models import DeadlineAnnouncement, Membership, School, User
+from portal.services import access
+from portal.timeutil import parse_day, to_local, utcnow
+
+SCHOOL_ADMINS, ALL_STAFF = "school_admins", "all_staff"
+AUDIENCES = (SCHOOL_ADMINS, ALL_STAFF)
+TITLE_MAX, NOTE_MAX = 200, 2000
+#: Announcements stay on the pages this many days after their day.
+SHOWN_AFTER_DAYS = 7
+
+
+def district_today(now: datetime | None = None) -> date:
+    """Today in the deployment's time zone (a district spans one time zone)."""
+    return to_local(now or utcnow(), str(current_app.config.get("DEFAULT_TIMEZONE") or "Asia/Shanghai")).date()
+
+
+def _clean(title: Any, due_on: Any, note: Any, audience: Any, today: date) -> dict[str, Any]:
+    fields: dict[str, Msg] = {}
+    if not isinstance(title, str) or not title.strip() or len(title.strip()) > TITLE_MAX or "\x00" in title:
+        fields["title"] = msg("between_chars", low=1, high=TITLE_MAX)
+    day = due_on if isinstance(due_on, date) else parse_day(due_on)
+    if day is None:
+        fields["due_on"] = msg("announcement.date")
+    elif day < today:
+        fields["due_on"] = msg("announcement.past", today=today.isoformat())
+    if note is None:
+        note = ""
+    if not isinstance(note, str) or len(note) > NOTE_MAX or "\x00" in note:
+        fields["note"] = msg("at_most_chars", n=NOTE_MAX)
+    if audience not in AUDIENCES:
+        fields["audience"] = msg("announcement.audience")
+    if fields:
+        raise Invalid(msg("announcement.invalid"), fields)
+    return {"title": title.strip(), "due_on": day, "note": note.strip(), "audience": audience}
+
+
+def announce(district_id: int, title: Any, due_on: Any, note: Any = "", audience: Any = ALL_STAFF, *,
+             by: policy.Actor) -> DeadlineAnnouncement:
+    """Announce a deadline to the district's schools; everyone it concerns is told (a job)."""
+    policy.require(policy.may_announce_deadlines(by), "policy.district_admin_only")
+    values = _clean(title, due_on, note, audience, district_today())
+    now = utcnow()
+    with write_transaction() as s:
+        row = DeadlineAnnouncement(district_id=district_id, created_by=by.user_id, created_at=now, updated_at=now,
+                                   **values)
+        s.add(row)
+        s.flush()
+        row_id = row.id
+    jobs.enqueue("notifications.deadline_announced", row_id)
+    return row
+
+
+def get(announcement_id: Any, district_id: int) -> DeadlineAnnouncement:
+    """An announcement of ``district_id`` (another district's: not found)."""
+    row = db.session.get(DeadlineAnnouncement, announcement_id) if access.id_in_range(announcement_id) else None
+    if row is None or row.district_id != district_id:
+        raise NotFound(msg("announcement.not_found"))
+    return row
+
+
+def update(announcement_id: Any, title: Any, due_on: Any, note: Any, audience: Any, *, by: policy.Actor,
+           district_id: int) -> DeadlineAnnouncement:
+    """Change an announcement (a new day or audience: the reminders follow it, the people newly
+    concerned are told)."""
+    policy.require(policy.may_announce_deadlines(by), "policy.district_admin_only")
+    row = get(announcement_id, district_id)
+    values = _clean(title, due_on, note, audience, district_today())
+    with write_transaction():
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+    jobs.enqueue("notifications.deadline_announced", row.id)
+    return row
+
+
+def remove(announcement_id: Any, *, by: policy.Actor, district_id: int) -> None:
+    """Withdraw an announcement: it leaves the pages, the feeds and the reminders."""
+    policy.require(policy.may_announce_deadlines(by), "policy.district_admin_only")
+    row = get(announcement_id, district_id)
+    with write_transaction() as s:
+        s.delete(row)
+
+
+def of_district(district_id: int, since: date | None = None) -> list[DeadlineAnnouncement]:
+    """The district's announcements due from ``since`` on (all when None), soonest first."""
+    q = select(DeadlineAnnouncement).where(DeadlineAnnouncement.district_id == district_id)
+    if since is not None:
+        q = q.where(DeadlineAnnouncement.due_on >= since)
+    return list(db.session.execute(q.order_by(DeadlineAnnouncement.due_on, DeadlineAnnouncement.id)).scalars())
+
+
+def upcoming(district_id: int) -> list[DeadlineAnnouncement]:
+    """What the pages show: announcements not more than a week past."""
+    return of_district(district_id, district_today() - timedelta(days=SHOWN_AFTER_DAYS))
+
+
+def concerns(row: DeadlineAnnouncement, roles: frozenset[str] | set[str]) -> bool:
+    """Whether an announcement is for someone with ``roles`` in a school of its district."""
+    return bool(roles) and (row.audience == ALL_STAFF or policy.SCHOOL_ADMIN in roles)
+
+
+def for_school_member(school: School, roles: frozenset[str] | set[str]) -> list[DeadlineAnnouncement]:
+    """The upcoming announcements of the school's district that concern a person with ``roles``."""
+    if school.district_id is None:
+        return []
+    return [a for a in upcoming(school.district_id) if concerns(a, roles)]
+
+
+def audience_of(row: DeadlineAnnouncement) -> list[tuple[int, int]]:
+    """(user id, school id) of the active people an announcement concerns (one school each)."""
+    q = (
+        select(Membership.user_id, Membership.school_id)
+        .join(School, School.id == Membership.school_id)
+        .join(User, User.id == Membership.user_id)
+        .where(School.district_id == row.district_id, Membership.active.is_(True), User.active.is_(True))
+        .order_by(Membership.user_id, Membership.school_id)
+    )
+    if row.audience == SCHOOL_ADMINS:
+        q = q.where(Membership.role == policy.SCHOOL_ADMIN)
+    out: dict[int, int] = {}
+    for uid, sid in db.session.execute(q):
+        if sid is not None:
+            out.setdefault(uid, sid)
+    return sorted(out.items())

@@ -1,0 +1,275 @@
+"""Notifications about deadlines and the district's decisions (issue 17 point 3).
+
+* a deadline the district announced: when announced (or changed), and 7 and 1 days before;
+* the school's personal-plan deadline (``plans.deadline``): 7 and 1 days before, to teachers
+  whose plan is not sent; the district's deadline for the school's annual plan, to the admins of
+  a school that has not sent it;
+* a writing quota behind schedule (``forecast.behind``, the judgement the home page shows): at
+  most once per quota and month;
+* the district's decision on the school's annual plan (accept / return) and on its submitted
+  year (accept / return / reopen): to the school's admins, queued by the service after its commit.
+
+Every notification has an idempotency key (``notifications.notify_many``), so a job run twice
+tells nobody twice; each function takes ``now`` (naive UTC) from its caller.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import jobs
+from portal.assessment import EXEMPT, QuotaFact
+from portal.extensions import db
+from portal.models import DeadlineAnnouncement, DevelopmentPlan, Membership, SubmissionEvent, User
+from portal.policy import SCHOOL_ADMIN, TEACHER
+from portal.services.notifications import NewNotification, notify_many
+from portal.timeutil import current_school_year, to_local, utcnow
+
+#: Reminders this many days before a deadline (and the range the 7-day one covers, in case a
+#: daily run was missed).
+SOON, LAST = 7, 1
+SCHOOL_PLAN_LINK, SUBMISSION_LINK, PLAN_LINK = "/school-plan", "/submission", "/plan"
+
+
+def _zh_en(text: str, **params: Any) -> dict[str, str]:
+    """A catalogue text in both languages, stored in a notification's parameters."""
+    out = {}
+    for lang, locale in (("zh", "zh_Hans_CN"), ("en", "en")):
+        with force_locale(locale):
+            out[lang] = _(text, **params)
+    return out
+
+
+def reminder_level(days_left: int) -> int | None:
+    """Which reminder is due ``days_left`` days before a deadline: 7 (2–7 days), 1 (the day
+    before), else none."""
+    if days_left == LAST:
+        return LAST
+    if LAST < days_left <= SOON:
+        return SOON
+    return None
+
+
+# -- deadlines announced by the district --------------------------------------------------------
+
+
+@jobs.job("notifications.deadline_announced")
+def deadline_announced(announcement_id: int) -> list[int]:
+    """Everyone the announcement concerns, once per announcement, day and audience."""
+    from portal.services import announcements
+
+    row = db.session.get(DeadlineAnnouncement, announcement_id)
+    if row is None:
+        return []
+    params = _deadline_params(row)
+    key = f"deadline:{row.id}:{row.due_on.isoformat()}"
+    return notify_many([
+        NewNotification(uid, "deadline_announced", f"{key}:new:{uid}", params, "/", sid)
+        for uid, sid in announcements.audience_of(row)
+    ])
+
+
+def _deadline_params(row: DeadlineAnnouncement) -> dict[str, Any]:
+    return {"title": row.title, "date": row.due_on.isoformat(), "note": row.note or ""}
+
+
+def remind_deadlines(now: datetime) -> list[int]:
+    """7 and 1 days before each announced deadline, everyone it concerns."""
+    from portal.services import announcements
+
+    today = announcements.district_today(now)
+    rows = db.session.execute(
+        select(DeadlineAnnouncement).where(DeadlineAnnouncement.due_on > today,
+                                           DeadlineAnnouncement.due_on <= today + timedelta(days=SOON))
+    ).scalars().all()
+    items: list[NewNotification] = []
+    for row in rows:
+        days = (row.due_on - today).days
+        level = reminder_level(days)
+        if level is None:
+            continue
+        params = {**_deadline_params(row), "days": days}
+        key = f"deadline:{row.id}:{row.due_on.isoformat()}:{level}"
+        items += [NewNotification(uid, "deadline_due", f"{key}:{uid}", params, "/", sid)
+                  for uid, sid in announcements.audience_of(row)]
+    return notify_many(items)
+
+
+# -- the school's own deadline: personal plans ----------------------------------------------------
+
+
+def remind_plan_deadline(now: datetime) -> list[int]:
+    """Teachers whose personal plan for the year is not sent, 7 and 1 days before the school's
+    deadline."""
+    from portal.services import plans, schools
+
+    items: list[NewNotification] = []
+    for school in schools.all_schools():
+        today = to_local(now, school.timezone).date()
+        year = current_school_year(school.timezone)
+        due = plans.deadline(school, year)
+        days = (due - today).days
+        level = reminder_level(days)
+        if level is None:
+            continue
+        sent = select(DevelopmentPlan.user_id).where(
+            DevelopmentPlan.school_id == school.id, DevelopmentPlan.school_year == year,
+            DevelopmentPlan.status.in_((plans.SUBMITTED, plans.APPROVED)))
+        teachers = db.session.execute(
+            select(Membership.user_id).join(User, User.id == Membership.user_id).where(
+                Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(True),
+                User.active.is_(True), Membership.user_id.not_in(sent))
+        ).scalars().all()
+        params = {"year": year, "date": due.isoformat(), "days": days}
+        items += [
+            NewNotification(uid, "plan_deadline", f"plan_deadline:{school.id}:{year}:{due.isoformat()}:{level}:{uid}",
+                            params, PLAN_LINK, school.id)
+            for uid in sorted(set(teachers))
+        ]
+    return notify_many(items)
+
+
+def remind_school_plan_deadline(now: datetime) -> list[int]:
+    """The admins of schools whose annual plan is not sent, 7 and 1 days before the district's
+    deadline for it (``school_plans.deadline``)."""
+    from portal.models import District, SchoolPlan
+    from portal.services import school_plans, schools
+
+    items: list[NewNotification] = []
+    for school in schools.all_schools():
+        if school.district_id is None:
+            continue
+        year = school_plans.next_year(school.timezone)
+        due = school_plans.deadline(db.session.get_one(District, school.district_id), year)
+        level = reminder_level((due - to_local(now, school.timezone).date()).days)
+        if level is None:
+            continue
+        sent = db.session.execute(select(SchoolPlan.id).where(
+            SchoolPlan.school_id == school.id, SchoolPlan.school_year == year,
+            SchoolPlan.status.in_((school_plans.SUBMITTED, school_plans.ACCEPTED)))).first()
+        if sent is not None:
+            continue
+        params = {"year": year, "date": due.isoformat(), "days": (due - to_local(now, school.timezone).date()).days}
+        items += [
+            NewNotification(uid, "school_plan_deadline",
+                            f"school_plan_deadline:{school.id}:{year}:{due.isoformat()}:{level}:{uid}", params,
+                            SCHOOL_PLAN_LINK, school.id)
+            for uid in school_admins(school.id)
+        ]
+    return notify_many(items)
+
+
+# -- writing quotas behind schedule ---------------------------------------------------------------
+
+
+def quota_label(q: QuotaFact) -> dict[str, str]:
+    """The quota's name as the home page writes it, in both languages."""
+    if q.key == "reading_notes":
+        return _zh_en("Reading notes")
+    if q.key == "paper":
+        return _zh_en("Paper or teaching essay")
+    if q.key == "reflections":
+        return _zh_en("Teaching reflections, semester %(n)s", n=q.semester)
+    if q.key == "books":
+        return _zh_en("Books read, semester %(n)s", n=q.semester)
+    return {"zh": q.key, "en": q.key}
+
+
+def remind_quotas(now: datetime) -> list[int]:
+    """Each teacher whose writing quota is behind schedule (the home page's judgement), at most
+    once per quota and month."""
+    from portal.services import credits, forecast, schools
+
+    items: list[NewNotification] = []
+    for school in schools.all_schools():
+        today = to_local(now, school.timezone).date()
+        year = current_school_year(school.timezone)
+        month = today.strftime("%Y-%m")
+        for row in credits.year_rows([school], year)[school.id]:
+            if row.assessment.status == EXEMPT:
+                continue
+            for q in forecast.behind(row.facts, today):
+                expected = forecast.expected_by(q, year, today)
+                items.append(NewNotification(
+                    row.user.id, "quota_behind", f"quota:{school.id}:{year}:{q.key}:{q.semester}:{month}:{row.user.id}",
+                    {"quota": quota_label(q), "done": q.done, "target": q.target, "expected": expected},
+                    "/writing", school.id,
+                ))
+    return notify_many(items)
+
+
+# -- the district's decisions, to the school's admins ---------------------------------------------
+
+
+def school_admins(school_id: int) -> list[int]:
+    return sorted(set(db.session.execute(
+        select(Membership.user_id).join(User, User.id == Membership.user_id).where(
+            Membership.school_id == school_id, Membership.role == SCHOOL_ADMIN, Membership.active.is_(True),
+            User.active.is_(True))
+    ).scalars()))
+
+
+def school_plan_decided(plan_id: int, status: str, comment: str, decided_at: datetime) -> None:
+    """Called by ``school_plans.decide_plan`` after its commit."""
+    jobs.enqueue("notifications.school_plan_decided", plan_id, status, comment, decided_at.isoformat())
+
+
+@jobs.job("notifications.school_plan_decided")
+def school_plan_job(plan_id: int, status: str, comment: str, decided_at: str) -> list[int]:
+    from portal.models import SchoolPlan
+
+    plan = db.session.get(SchoolPlan, plan_id)
+    kind = {"accepted": "school_plan_accepted", "returned": "school_plan_returned"}.get(status)
+    if plan is None or kind is None:
+        return []
+    params = {"year": plan.school_year, "comment": comment}
+    return notify_many([
+        NewNotification(uid, kind, f"school_plan:{plan.id}:{status}:{decided_at}:{uid}", params, SCHOOL_PLAN_LINK,
+                        plan.school_id)
+        for uid in school_admins(plan.school_id)
+    ])
+
+
+def submission_event(event_id: int) -> None:
+    """Called by ``submissions.decide`` / ``reopen`` after their commit."""
+    jobs.enqueue("notifications.submission_event", event_id)
+
+
+@jobs.job("notifications.submission_event")
+def submission_job(event_id: int) -> list[int]:
+    from portal.models import YearSubmission
+
+    event = db.session.get(SubmissionEvent, event_id)
+    kind = {"accept": "submission_accepted", "return": "submission_returned",
+            "reopen": "submission_reopened"}.get(event.action if event else "")
+    if event is None or kind is None:
+        return []
+    sub = db.session.get_one(YearSubmission, event.submission_id)
+    year = sub.school_year if not sub.semester else f"{sub.school_year} ({sub.semester})"
+    params = {"year": year, "comment": event.comment or ""}
+    return notify_many([
+        NewNotification(uid, kind, f"submission:{event.id}:{uid}", params, SUBMISSION_LINK, event.school_id)
+        for uid in school_admins(event.school_id) if uid != event.actor_id
+    ])
+
+
+# -- periodic ---------------------------------------------------------------------------------------
+
+
+@jobs.periodic("reminders.deadlines", minute="27", hour="0")  # 08:27 in China
+def daily() -> None:
+    run_all(utcnow())
+
+
+def run_all(now: datetime) -> dict[str, int]:
+    return {
+        "deadline_due": len(remind_deadlines(now)),
+        "plan_deadline": len(remind_plan_deadline(now)),
+        "school_plan_deadline": len(remind_school_plan_deadline(now)),
+        "quota_behind": len(remind_quotas(now)),
+    }

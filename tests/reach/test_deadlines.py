@@ -1,0 +1,225 @@
+"""Deadlines the district announces: the district admin's page and API (refusals change nothing,
+only the district admin of the same district edits or withdraws), the dashboard and the homes
+of the people concerned, notifications when announced and 7 and 1 days before (the real worker
+and SMTP; a second run tells nobody twice), and all-day events in the calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import DeadlineAnnouncement
+from portal.policy import Actor
+from portal.services import (
+    announcements,
+    calendar_feeds,
+    district_notices,
+    districts,
+    notifications,
+    plans,
+    tokens,
+)
+from portal.services import users as users_service
+from portal.timeutil import current_school_year
+from tests.reach.conftest import wait_for
+from tests.reach.helpers import no_quiet_hours, notes, school, user
+from tests.support.sessions import log_in
+
+
+def _admin() -> Actor:
+    return Actor.of(user("district").id, ["district_admin"])
+
+
+def _district_id() -> int:
+    return int(school().district_id)
+
+
+def _count() -> int:
+    db.session.commit()
+    return int(db.session.execute(select(func.count(DeadlineAnnouncement.id))).scalar_one())
+
+
+def _soon(days: int = 30) -> str:
+    return (announcements.district_today() + timedelta(days=days)).isoformat()
+
+
+def _bearer(username: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.issue(user(username)).token}"}
+
+
+def test_the_district_admin_announces_on_the_page_and_the_schools_see_it(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        district = log_in(app.test_client(), user("district"))
+        reviewer = log_in(app.test_client(), user("dreviewer"))
+        admin = log_in(app.test_client(), user("admin"), school().id)
+        teacher = log_in(app.test_client(), user("teacher1"), school().id)
+        before = _count()
+        for bad in ({"title": "", "due_on": _soon(), "audience": "all_staff"},
+                    {"title": "学时汇总上报", "due_on": "2026-02-30", "audience": "all_staff"},
+                    {"title": "学时汇总上报", "due_on": "2020-01-01", "audience": "all_staff"},
+                    {"title": "学时汇总上报", "due_on": _soon(), "audience": "everyone"},
+                    {"title": "x" * 201, "due_on": _soon(), "audience": "all_staff"}):
+            r = district.post("/district/deadlines", data=bad)
+            assert r.status_code == 422 and 'data-testid="deadline-error"' in r.get_data(as_text=True)
+            assert "the deadline could not be saved" not in r.get_data(as_text=True)  # Chinese page
+        assert _count() == before
+        assert reviewer.post("/district/deadlines", data={"title": "x", "due_on": _soon(),
+                                                          "audience": "all_staff"}).status_code == 403
+        assert teacher.get("/district/deadlines").status_code == 403
+        r = district.post("/district/deadlines", data={"title": "学时汇总上报", "due_on": _soon(), "note": "请各校按时报送",
+                                                       "audience": "all_staff"})
+        assert r.status_code == 303
+        r = district.post("/district/deadlines", data={"title": "年度研修计划", "due_on": _soon(40),
+                                                       "audience": "school_admins"})
+        assert r.status_code == 303 and _count() == before + 2
+        rows = announcements.of_district(_district_id())
+        everyone, admins_only = rows[-2], rows[-1]
+        gone = admins_only.id
+        assert 'data-testid="district-deadlines"' in district.get("/district/dashboard").get_data(as_text=True)
+        listing = reviewer.get("/district/deadlines").get_data(as_text=True)  # staff read, do not change
+        assert f'data-testid="deadline-{everyone.id}"' in listing and 'data-testid="deadline-edit"' not in listing
+        home = admin.get("/").get_data(as_text=True)
+        assert f'district-deadline-{everyone.id}"' in home and f'district-deadline-{admins_only.id}"' in home
+        home = teacher.get("/").get_data(as_text=True)
+        assert f'district-deadline-{everyone.id}"' in home and f'district-deadline-{admins_only.id}"' not in home
+        # change and withdraw: the district admin only
+        assert reviewer.post(f"/district/deadlines/{everyone.id}/delete").status_code == 403
+        r = district.post(f"/district/deadlines/{everyone.id}", data={"title": "学时汇总上报（延期）", "due_on": _soon(35),
+                                                                      "audience": "all_staff"})
+        assert r.status_code == 303
+        db.session.expire_all()
+        assert announcements.get(everyone.id, _district_id()).title == "学时汇总上报（延期）"
+        assert district.post(f"/district/deadlines/{gone}/delete").status_code == 303
+        assert _count() == before + 1
+        assert district.post(f"/district/deadlines/{gone}/delete").status_code == 404
+
+
+def test_the_api_announces_changes_and_withdraws_in_the_own_district_only(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        other = districts.create_district("OTHER9", "另一区")
+        users_service.create_user("adm.other", "demo-password-1", "外区管理员", None, ["district_admin"],
+                                  district_id=other.id)
+        admin_h, reviewer_h, other_h = _bearer("district"), _bearer("dreviewer"), _bearer("adm.other")
+        teacher_h = {**_bearer("teacher1"), "X-School": "DEMO"}
+        db.session.commit()
+        client = app.test_client()
+        before = _count()
+        body = {"title": "学时汇总上报", "due_on": _soon(), "note": "", "audience": "all_staff"}
+        for bad in ({**body, "due_on": "2026-13-01"}, {**body, "due_on": "2020-01-01"}, {**body, "audience": "all"},
+                    {**body, "title": " "}, {**body, "extra": 1}, {**body, "due_on": 20270101}):
+            r = client.post("/api/v1/district/deadlines", json=bad, headers=admin_h)
+            assert r.status_code == 422, (bad, r.get_json())
+        assert client.post("/api/v1/district/deadlines", json=body, headers=reviewer_h).status_code == 403
+        assert client.post("/api/v1/district/deadlines", json=body, headers=teacher_h).status_code == 403
+        assert _count() == before
+        r = client.post("/api/v1/district/deadlines", json=body, headers=admin_h)
+        assert r.status_code == 201, r.get_json()
+        made = r.get_json()
+        assert made["due_on"] == body["due_on"] and made["audience"] == "all_staff"
+        listed = client.get("/api/v1/district/deadlines", headers=reviewer_h).get_json()["items"]
+        assert made["id"] in [i["id"] for i in listed]
+        assert client.get("/api/v1/district/deadlines", headers=other_h).get_json()["items"] == []
+        path = f"/api/v1/district/deadlines/{made['id']}"
+        assert client.put(path, json={**body, "title": "外区"}, headers=other_h).status_code == 404
+        assert client.delete(path, headers=other_h).status_code == 404
+        assert client.delete(path, headers=reviewer_h).status_code == 403
+        r = client.put(path, json={**body, "due_on": _soon(10)}, headers=admin_h)
+        assert r.status_code == 200 and r.get_json()["due_on"] == _soon(10)
+        assert client.delete(path, headers=admin_h).status_code == 204
+        assert client.delete(path, headers=admin_h).status_code == 404
+        assert _count() == before
+
+
+def test_announced_deadlines_reach_people_by_app_and_email_and_remind_once(queued_app, smtp, worker):
+    def _mails(address: str) -> list:  # the worker may run the hourly reminders meanwhile: only these
+        return [m for m in smtp.inbox.to(address) if "寒假研修总结报送" in m.get_content()]
+
+    no_quiet_hours()
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    notifications.save_setting(user("admin").id, "admin@school.test", list(notifications.KINDS))
+    due = announcements.district_today() + timedelta(days=23)  # not the demo's days
+    row = announcements.announce(_district_id(), "寒假研修总结报送", due.isoformat(), "请各校按时报送", "all_staff",
+                                 by=_admin())
+    wait_for(lambda: _mails("t1@school.test") and _mails("admin@school.test"))
+    [mail] = _mails("t1@school.test")
+    assert due.isoformat() in mail.get_content()
+    told = [n for n in notes("deadline_announced") if n.key.startswith(f"deadline:{row.id}:")]
+    assert user("teacher1").id in {n.user_id for n in told} and user("district").id not in {n.user_id for n in told}
+    assert district_notices.deadline_announced(row.id) == []  # the job again: nobody twice
+    # seven days before (08:27 in Shanghai), once; the day before, once more
+    week_before = datetime.combine(due - timedelta(days=7), datetime.min.time()) + timedelta(minutes=27)
+
+    def reminded(now: datetime) -> list:  # this deadline's reminders (the demo's deadlines have their own)
+        made = set(district_notices.remind_deadlines(now))
+        return [n for n in notes("deadline_due") if n.id in made and n.key.startswith(f"deadline:{row.id}:")]
+
+    assert {n.user_id for n in reminded(week_before)} == {n.user_id for n in told}
+    assert reminded(week_before) == []
+    assert reminded(week_before + timedelta(days=1)) == []  # 6 days: the 7-day one was sent
+    last = reminded(week_before + timedelta(days=6))
+    assert len(last) == len(told)
+    [n_last] = [n for n in last if n.user_id == user("teacher1").id]
+    assert n_last.params["days"] == 1 and "1" in str(notifications.text(n_last))
+    wait_for(lambda: len(_mails("t1@school.test")) == 3)
+
+
+def test_a_deadline_for_school_admins_is_not_sent_to_teachers(queued_app):
+    row = announcements.announce(_district_id(), "年度研修计划", _soon(), "", "school_admins", by=_admin())
+    made = district_notices.deadline_announced(row.id)
+    told = {n.user_id for n in notes("deadline_announced") if n.id in made}
+    assert district_notices.deadline_announced(row.id) == []
+    assert told == {user("admin").id}
+
+
+def _feed(client, scope: str) -> Calendar:
+    import re
+    from urllib.parse import urlsplit
+
+    html = client.post("/calendar", data={"scope": scope}).get_data(as_text=True)
+    path = urlsplit(re.search(r'value="([^"]+)" data-testid="feed-url"', html).group(1)).path
+    return Calendar.from_ical(client.application.test_client().get(path).get_data())
+
+
+def test_calendar_feeds_have_the_deadlines_as_all_day_events(make_app):
+    app = make_app(demo=True)
+    with app.app_context():
+        demo = school()
+        year = current_school_year(demo.timezone)
+        everyone = announcements.announce(_district_id(), "学时汇总上报", _soon(), "请按时报送", "all_staff", by=_admin()).id
+        admins = announcements.announce(_district_id(), "年度研修计划", _soon(40), "", "school_admins", by=_admin()).id
+        teacher = log_in(app.test_client(), user("teacher1"), demo.id)
+        admin = log_in(app.test_client(), user("admin"), demo.id)
+        plan_due = plans.deadline(demo, year)
+    mine = {str(e["UID"]).split("@")[0]: e for e in _feed(teacher, "me").walk("VEVENT")}
+    assert f"deadline-{everyone}" in mine and f"deadline-{admins}" not in mine
+    event = mine[f"deadline-{everyone}"]
+    assert event.decoded("DTSTART") == date.fromisoformat(_soon_in(app, 30))
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(days=1)
+    assert not isinstance(event.decoded("DTSTART"), datetime)  # all day
+    assert str(event["SUMMARY"]).endswith("学时汇总上报") and str(event["TRANSP"]) == "TRANSPARENT"
+    plan = mine[f"plan-deadline-{demo.id}-{year}"]
+    assert plan.decoded("DTSTART") == plan_due
+    admin_feed = {str(e["UID"]).split("@")[0] for e in _feed(admin, "me").walk("VEVENT")}
+    assert f"deadline-{admins}" in admin_feed and f"deadline-{everyone}" in admin_feed
+    with app.app_context():
+        from portal.services import school_plans
+
+        plan_year = school_plans.next_year(demo.timezone)
+    assert f"school-plan-deadline-{demo.id}-{plan_year}" in admin_feed  # the annual plan, for the school admin
+    assert not any(uid.startswith("school-plan-deadline-") for uid in mine)  # not for a teacher
+    school_feed = {str(e["UID"]).split("@")[0] for e in _feed(teacher, f"school:{demo.id}").walk("VEVENT")}
+    assert f"plan-deadline-{demo.id}-{year}" in school_feed and f"deadline-{everyone}" in school_feed
+    assert f"deadline-{admins}" not in school_feed  # the subscriber is a teacher
+    with app.app_context():  # a feed asked twice has the same UIDs (calendars update, not duplicate)
+        again = Calendar.from_ical(calendar_feeds.build(user("teacher1"), None))
+        assert {str(e["UID"]).split("@")[0] for e in again.walk("VEVENT")} == set(mine)
+
+
+def _soon_in(app, days: int) -> str:
+    with app.app_context():
+        return _soon(days)
