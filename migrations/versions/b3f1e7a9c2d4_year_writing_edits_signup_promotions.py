@@ -7,14 +7,14 @@ list of withdrawals can say who moved up. Rows from before this revision that mo
 changed after it was signed for) take that change's time.
 
 Revision ID: b3f1e7a9c2d4
-Revises: a7d3c9e15b20
+Revises: b3e8d1f4a620
 Create Date: 2026-12-01 15:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "b3f1e7a9c2d4"
-down_revision = "a7d3c9e15b20"
+down_revision = "b3e8d1f4a620"
 branch_labels = None
 depends_on = None
 

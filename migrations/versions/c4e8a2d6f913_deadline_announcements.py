@@ -8,14 +8,14 @@
   a job (any export above ``EXPORT_JOB_THRESHOLD`` rows).
 
 Revision ID: c4e8a2d6f913
-Revises: a7d3c9e15b20
+Revises: b3f1e7a9c2d4
 Create Date: 2026-12-01 15:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "c4e8a2d6f913"
-down_revision = "a7d3c9e15b20"
+down_revision = "b3f1e7a9c2d4"
 branch_labels = None
 depends_on = None
 

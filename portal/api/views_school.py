@@ -103,7 +103,8 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
     """The school's credit summary for a year (reviewer, school admin, district admin)
 
     Each teacher's row carries the writing quotas and today's warnings of the summary page; the CSV and XLSX
-    (``format``) have them as columns, headed in the language ``Accept-Language`` asks for. A CSV or XLSX of more teachers than ``EXPORT_JOB_THRESHOLD`` is queued as a job: 202 with its state."""
+    (``format``) have them as columns, headed in the language ``Accept-Language`` asks for. A CSV or XLSX of
+    more teachers than ``EXPORT_JOB_THRESHOLD`` is queued as a job: 202 with its state."""
     ctx = school_context()
     q = parsed(ReportQuery, "query")
     ctx.allow(policy.may_export, caller().user.id)
