@@ -7,7 +7,7 @@ teacher home, the school summary page (``home/_quotas.html``, ``home/_warnings.h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import has_app_context
@@ -29,8 +29,17 @@ def _number(n: int) -> str:
     return f"{n:,}"
 
 
-def quota_label(q: QuotaFact, lang: str | None = None) -> str:
+def as_fact(q: QuotaFact | Mapping[str, Any]) -> QuotaFact:
+    """A quota as computed, or as frozen in a submission (a JSON object of the same fields)."""
+    if isinstance(q, QuotaFact):
+        return q
+    return QuotaFact(str(q.get("key", "")), int(q.get("semester") or 0), int(q.get("done") or 0),
+                     int(q.get("target") or 0), str(q.get("unit") or "pieces"))
+
+
+def quota_label(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
     """读书笔记, 论文或教学心得, 第1学期教学反思 …"""
+    q = as_fact(q)
     sayings: dict[str, Callable[[], str]] = {
         "reading_notes": lambda: gettext("Reading notes"),
         "paper": lambda: gettext("Paper or teaching essay"),
@@ -41,8 +50,9 @@ def quota_label(q: QuotaFact, lang: str | None = None) -> str:
     return _in(lang, say) if say else q.key
 
 
-def quota_amount(q: QuotaFact, lang: str | None = None) -> str:
+def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
     """Done against target: "6,200 / 10,000 字" (characters) or "3 / 5" (pieces)."""
+    q = as_fact(q)
     done, target = _number(q.done), _number(q.target)
     if q.unit == "chars":
         return _in(lang, lambda: gettext("%(done)s of %(target)s characters", done=done, target=target))

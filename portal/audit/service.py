@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import Activity, CreditEntry, School, SubmissionEvent, TransitionLog, User, YearSubmission
 from portal.security import MAX_ID
+from portal.services import submissions
 from portal.timeutil import parse_day, parse_iso, to_local
 
 VIEWS = ("transitions", "ledger")
@@ -173,8 +174,8 @@ CURSOR_KEYS = (paging.Key(None, datetime, True), paging.Key(None, int, True))
 #: keyset over their union and its cursors are what they were, (time, number).
 EVENT_PREFIX = "submission."
 EVENT_STEPS: dict[str, tuple[str, str]] = {
-    "submit": ("", "submitted"), "return": ("submitted", "returned"),
-    "accept": ("submitted", "accepted"), "reopen": ("accepted", "reopened"),
+    "submit": ("", submissions.SUBMITTED), "return": (submissions.SUBMITTED, submissions.RETURNED),
+    "accept": (submissions.SUBMITTED, submissions.ACCEPTED), "reopen": (submissions.ACCEPTED, submissions.REOPENED),
 }
 
 

@@ -20,6 +20,7 @@ from portal.models import School, YearSubmission
 from portal.reports.exports import _xlsx_value, stream_csv
 from portal.services import submissions
 from portal.services.dashboard import latest_rounds
+from portal.year_texts import as_fact, quota_amount, quota_label
 
 _HEAD = {
     "state": _pl("export", "State"),
@@ -33,12 +34,6 @@ _HEAD = {
 }
 YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
 _QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
-QUOTAS = {
-    "reading_notes": _pl("export quota", "Reading notes (characters)"),
-    "paper": _pl("export quota", "Papers or teaching essays"),
-    "reflections": _pl("export quota", "Reflections, semester %(n)s"),
-    "books": _pl("export quota", "Books, semester %(n)s"),
-}
 
 
 def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None]]:
@@ -83,12 +78,10 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
 
 
 def quota_text(quotas: list[dict[str, Any]], lang: str) -> str:
-    """The frozen writing quotas in one cell: "读书笔记（字） 8000/10000；…" (an unmet one marked)."""
-    parts = []
-    for q in quotas:
-        words = QUOTAS.get(q.get("key", ""))
-        name = label(words, lang) % {"n": q.get("semester")} if words else str(q.get("key"))
-        parts.append(f"{name} {q.get('done')}/{q.get('target')}{'' if q.get('met') else ' ✗'}")
+    """The frozen writing quotas in one cell, in the words of the summary (``portal.year_texts``):
+    "读书笔记 8,000 / 10,000 字；…" (an unmet one marked)."""
+    facts = [as_fact(q) for q in quotas]
+    parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met else ' ✗'}" for q in facts]
     return ("; " if lang == "en" else "；").join(parts)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 
 from portal import jobs, policy
 from portal.database import write_transaction
@@ -29,6 +30,13 @@ AUDIENCES = (SCHOOL_ADMINS, ALL_STAFF)
 TITLE_MAX, NOTE_MAX = 200, 2000
 #: Announcements stay on the pages this many days after their day.
 SHOWN_AFTER_DAYS = 7
+
+
+def _touch_schools(district_id: int) -> None:
+    """The homes of the district's schools show its announcements inside their cached part:
+    moving the schools' data stamp (as a change of district rules does) renders them again."""
+    db.session.execute(sql_update(School).where(School.district_id == district_id)
+                       .values(data_version=School.data_version + 1))
 
 
 def district_today(now: datetime | None = None) -> date:
@@ -68,6 +76,7 @@ def announce(district_id: int, title: Any, due_on: Any, note: Any = "", audience
         s.add(row)
         s.flush()
         row_id = row.id
+        _touch_schools(district_id)
     jobs.enqueue("notifications.deadline_announced", row_id)
     return row
 
@@ -91,6 +100,7 @@ def update(announcement_id: Any, title: Any, due_on: Any, note: Any, audience: A
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = utcnow()
+        _touch_schools(district_id)
     jobs.enqueue("notifications.deadline_announced", row.id)
     return row
 
@@ -101,6 +111,7 @@ def remove(announcement_id: Any, *, by: policy.Actor, district_id: int) -> None:
     row = get(announcement_id, district_id)
     with write_transaction() as s:
         s.delete(row)
+        _touch_schools(district_id)
 
 
 def of_district(district_id: int, since: date | None = None) -> list[DeadlineAnnouncement]:

@@ -22,7 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import jobs
+from portal import jobs, year_texts
 from portal.assessment import EXEMPT, QuotaFact
 from portal.extensions import db
 from portal.models import DeadlineAnnouncement, DevelopmentPlan, Membership, SubmissionEvent, User
@@ -168,16 +168,8 @@ def remind_school_plan_deadline(now: datetime) -> list[int]:
 
 
 def quota_label(q: QuotaFact) -> dict[str, str]:
-    """The quota's name as the home page writes it, in both languages."""
-    if q.key == "reading_notes":
-        return _zh_en("Reading notes")
-    if q.key == "paper":
-        return _zh_en("Paper or teaching essay")
-    if q.key == "reflections":
-        return _zh_en("Teaching reflections, semester %(n)s", n=q.semester)
-    if q.key == "books":
-        return _zh_en("Books read, semester %(n)s", n=q.semester)
-    return {"zh": q.key, "en": q.key}
+    """The quota's name as the home page writes it (``portal.year_texts``), in both languages."""
+    return {"zh": year_texts.quota_label(q, "zh"), "en": year_texts.quota_label(q, "en")}
 
 
 def remind_quotas(now: datetime) -> list[int]:
@@ -222,9 +214,10 @@ def school_plan_decided(plan_id: int, status: str, comment: str, decided_at: dat
 @jobs.job("notifications.school_plan_decided")
 def school_plan_job(plan_id: int, status: str, comment: str, decided_at: str) -> list[int]:
     from portal.models import SchoolPlan
+    from portal.services import school_plans
 
     plan = db.session.get(SchoolPlan, plan_id)
-    kind = {"accepted": "school_plan_accepted", "returned": "school_plan_returned"}.get(status)
+    kind = {school_plans.ACCEPTED: "school_plan_accepted", school_plans.RETURNED: "school_plan_returned"}.get(status)
     if plan is None or kind is None:
         return []
     params = {"year": plan.school_year, "comment": comment}

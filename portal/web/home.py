@@ -45,9 +45,9 @@ def index():
             waiting=overview.waiting_on(user.id, school.id, rows, settings),
             year=year,
             viewer_id=user.id,
+            deadlines=announcements.for_school_member(school, current_roles()),
         )
 
     # keyed on the day too: what is behind schedule changes with the date
     body = cached_part("home", school, (user.id, year, today.isoformat(), request.script_root), render_body)
-    deadlines = announcements.for_school_member(school, current_roles())  # outside the cached body: not school data
-    return render_template("home/index.html", body=body, deadlines=deadlines)
+    return render_template("home/index.html", body=body)

@@ -82,6 +82,8 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/district/submissions/{submission_id}", "GET"),
         ("/api/v1/district/submissions/{submission_id}/decision", "POST"),
         ("/api/v1/district/submissions/{submission_id}/reopen", "POST"),
+        ("/api/v1/district/submissions/{submission_id}/activities/{activity_id}", "GET"),
+        ("/api/v1/district/submissions/{submission_id}/evidence/{evidence_id}", "GET"),
         ("/api/v1/district/deadlines", "GET"),
         ("/api/v1/district/deadlines", "POST"),
         ("/api/v1/district/deadlines/{announcement_id}", "PUT"),

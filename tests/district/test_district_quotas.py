@@ -111,7 +111,7 @@ def test_the_drill_in_and_the_exports_show_the_quotas(app, world, submitted, lan
     head = rows[0]
     column = head.index("写作任务（完成/要求）" if lang == "zh" else "Writing quotas (done/target)")
     line = next(r for r in rows[1:] if r[4] == "t3")
-    assert ("读书笔记（字） 3000/12000 ✗" if lang == "zh" else "Reading notes (characters) 3000/12000 ✗") in line[column]
+    assert ("读书笔记 3,000 / 12,000 字 ✗" if lang == "zh" else "Reading notes 3,000 of 12,000 characters ✗") in line[column]
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(reviewer.get(f"/district/submitted.xlsx?year={YEAR}&lang={lang}").data))
