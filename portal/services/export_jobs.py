@@ -1,6 +1,7 @@
-"""Long exports as jobs: the district workbook (summary or every ledger line) written by the
-worker, with its progress in the database, kept ``EXPORT_KEEP_HOURS`` for the person who asked
-(and the school they asked in) and then deleted. Short exports stay direct downloads."""
+"""Long exports as jobs: the district workbook (summary or every ledger line) and all 学分认定表
+of a school's year (a ZIP of PDFs or one merged PDF) written by the worker, with their progress
+in the database, kept ``EXPORT_KEEP_HOURS`` for the person who asked (and the school they asked
+in) and then deleted. Short exports stay direct downloads."""
 
 from __future__ import annotations
 
@@ -12,17 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from portal import jobs, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import heading, msg
-from portal.models import CreditEntry, ExportJob, Membership
+from portal.messages import heading, locale_of, msg, norm_lang
+from portal.models import CreditEntry, ExportJob, Membership, School
 from portal.timeutil import utcnow
 
-KINDS = ("district_summary", "district_ledger")
+DISTRICT_KINDS = ("district_summary", "district_ledger")
+#: all 学分认定表 of a school's year, by the format asked for
+CERTIFICATE_KINDS = {"zip": "certificates_zip", "pdf": "certificates_pdf"}
+KINDS = (*DISTRICT_KINDS, *CERTIFICATE_KINDS.values())
+#: what a job's file is, by the end of its download name
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+    "pdf": "application/pdf",
+}
 PROGRESS_EVERY = 2000  # rows between two progress writes
 
 
@@ -35,17 +46,42 @@ def folder() -> Path:
 def request_export(user_id: int, actor: policy.Actor, kind: str, year: str, lang: str) -> ExportJob:
     """Queue a district export for ``user_id`` (who must see the district)."""
     policy.require(policy.may_view_district(actor))
-    if kind not in KINDS:
+    if kind not in DISTRICT_KINDS:
         raise Invalid(msg("export.kind_invalid"), {"kind": msg("export.kind_invalid")})
+    return _queue(ExportJob(user_id=user_id, school_id=None, kind=kind, year=year, lang=lang, total_rows=0,
+                            download_name=f"district-{kind.split('_')[1]}-{year}.xlsx"))
+
+
+def _queue(row: ExportJob) -> ExportJob:
+    """Store the asked-for export and hand it to the worker."""
+    row.status, row.done_rows, row.created_at = "queued", 0, utcnow()
     with write_transaction() as s:
-        row = ExportJob(user_id=user_id, school_id=None, kind=kind, year=year, lang=lang, status="queued",
-                        done_rows=0, total_rows=0, created_at=utcnow(),
-                        download_name=f"district-{kind.split('_')[1]}-{year}.xlsx")
         s.add(row)
         s.flush()
         job_id = row.id
     jobs.enqueue("exports.run", job_id)
     return row
+
+
+def request_certificates(user_id: int, actor: policy.Actor, school: School, year: str, fmt: str,
+                         lang: str) -> ExportJob:
+    """Queue all 学分认定表 of the school's ``year`` as one ZIP (``fmt="zip"``) or one merged PDF
+    (``"pdf"``), printed in ``lang``; refused when the year has no credited activity."""
+    from portal.reports import paper
+
+    policy.require(policy.may_export(actor))
+    kind = CERTIFICATE_KINDS.get(fmt)
+    if kind is None:
+        raise Invalid(msg("export.kind_invalid"), {"format": msg("export.kind_invalid")})
+    count = len(paper.credited_activities(school, year))
+    if not count:
+        raise Invalid(msg("export.no_certificates"), {"year": msg("export.no_certificates")})
+    return _queue(ExportJob(user_id=user_id, school_id=school.id, kind=kind, year=year, lang=norm_lang(lang),
+                            total_rows=count, download_name=f"certificates-{school.code}-{year}.{fmt}"))
+
+
+def mimetype(row: ExportJob) -> str:
+    return MIMETYPES.get(row.download_name.rpartition(".")[2], "application/octet-stream")
 
 
 def get_for(job_id: int, user_id: int, school_id: int | None) -> ExportJob:
@@ -86,6 +122,9 @@ def run(job_id: int) -> None:
     if row is None or row.status == "done":
         return
     kind, year, lang = row.kind, row.year, row.lang
+    if kind in CERTIFICATE_KINDS.values():
+        _certificates(row)
+        return
     if kind == "district_ledger":
         total = db.session.execute(select(func.count(CreditEntry.id)).where(CreditEntry.school_year == year)).scalar_one()
         rows = exports.ledger_rows(year, lang)
@@ -105,11 +144,42 @@ def run(job_id: int) -> None:
         target.unlink(missing_ok=True)
         _progress(job_id, status="failed")
         raise
+    _finish(job_id, target, done_rows=written, total_rows=max(written, int(total or 0)))
+
+
+def _finish(job_id: int, target: Path, **counts: int) -> None:
+    """The file is written: readable by the portal only, kept ``EXPORT_KEEP_HOURS``."""
     os.chmod(target, 0o600)
     now = utcnow()
     keep = int(current_app.config.get("EXPORT_KEEP_HOURS") or 24)
-    _progress(job_id, status="done", done_rows=written, total_rows=max(written, int(total or 0)), stored_name=name,
-              finished_at=now, expires_at=now + timedelta(hours=keep))
+    _progress(job_id, status="done", stored_name=target.name, finished_at=now, expires_at=now + timedelta(hours=keep),
+              **counts)
+
+
+def _certificates(row: ExportJob) -> None:
+    """All 学分认定表 of the year, each issued (its own verification code) to the person who
+    asked, printed as that person would print one: in their language, with the portal's
+    public address (``PUBLIC_URL``) in the codes' links — the worker has no request of its own."""
+    from portal.reports import paper
+
+    job_id, year, fmt = row.id, row.year, row.download_name.rpartition(".")[2]
+    school = db.session.get_one(School, row.school_id)
+    issued_by = row.user_id
+    total = len(paper.credited_activities(school, year))
+    db.session.commit()
+    _progress(job_id, status="running", total_rows=total, done_rows=0)
+    target = folder() / (secrets.token_hex(16) + "." + fmt)
+    base = str(current_app.config.get("PUBLIC_URL") or "http://localhost").rstrip("/")
+    make = paper.certificates_zip if fmt == "zip" else paper.certificates_merged_pdf
+    try:
+        with current_app.test_request_context("/", base_url=base), force_locale(locale_of(row.lang)):
+            data = make(school, year, issued_by, lambda n: _progress(job_id, done_rows=n))
+        target.write_bytes(data)
+    except Exception:
+        target.unlink(missing_ok=True)
+        _progress(job_id, status="failed")
+        raise
+    _finish(job_id, target, done_rows=total, total_rows=total)
 
 
 @jobs.periodic("exports.cleanup", minute="37")

@@ -1,19 +1,27 @@
-"""Long exports as jobs: ask for one (the district workbook), watch its progress bar, download
-the file while it is kept — only the person who asked, in the school they asked in."""
+"""Long exports as jobs: ask for one (the district workbook, all 学分认定表 of a school's year),
+watch its progress bar, download the file while it is kept — only the person who asked, in
+the school they asked in."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.current import allowed, current_actor, current_school
-from portal.errors import DomainError
+from portal.current import allowed, current_actor, current_school, require_school
+from portal.errors import DomainError, Invalid
+from portal.i18n import lang_code
+from portal.messages import tr
 from portal.models import ExportJob
-from portal.reports.views import XLSX, _headings_lang
+from portal.reports.views import _headings_lang
 from portal.services import credits, export_jobs
 from portal.timeutil import utcnow
 from portal.web.forms import ConfirmForm
+from portal.web.helpers import flash_at
+
+#: where the summary page offers all 学分认定表 of the year (refusals are shown there)
+CERTIFICATES_ANCHOR = "certificates-job"
 
 bp = Blueprint("export_jobs", __name__)
 
@@ -46,11 +54,30 @@ def start():
     return redirect(url_for("export_jobs.show", job_id=row.id))
 
 
+@bp.post("/reports/certificates-job")
+@allowed(policy.may_export)
+def start_certificates():
+    """All 学分认定表 of the year as a ZIP or one merged PDF, prepared by the worker."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    school = require_school()
+    year = credits.parse_year(request.form.get("year"))
+    try:
+        row = export_jobs.request_certificates(current_user.id, current_actor(), school, year,
+                                               request.form.get("format", ""), lang_code())
+    except Invalid as exc:
+        flash_at(CERTIFICATES_ANCHOR, tr(exc), "danger")
+        return redirect(url_for("reports.summary", year=year, _anchor=CERTIFICATES_ANCHOR))
+    return redirect(url_for("export_jobs.show", job_id=row.id))
+
+
 @bp.get("/exports/<int:job_id>")
 @login_required
 def show(job_id: int):
     row = _mine(job_id)
-    return render_template("exports/job.html", row=row, state=_state(row))
+    unit = _("forms") if row.kind in export_jobs.CERTIFICATE_KINDS.values() else _("rows")
+    return render_template("exports/job.html", row=row, state=_state(row), unit=unit)
 
 
 @bp.get("/exports/<int:job_id>.json")
@@ -66,4 +93,4 @@ def download(job_id: int):
     path = export_jobs.file_of(row, utcnow())
     if path is None:
         abort(410 if row.status in ("done", "expired") else 404)
-    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=row.download_name, max_age=0)
+    return send_file(path, mimetype=export_jobs.mimetype(row), as_attachment=True, download_name=row.download_name, max_age=0)
