@@ -16,7 +16,7 @@ from portal.models.notification import Notification, NotificationDelivery, Notif
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.teacher_year import TeacherYearRow
-from portal.models.user import DISTRICT_ROLES, ROLES, SCHOOL_ROLES, Exemption, Membership, User
+from portal.models.user import DISTRICT_ROLES, ROLES, SCHOOL_ROLES, Exemption, Membership, StaffChange, User
 from portal.models.writing import OwnWriting
 from portal.models.year import DevelopmentPlan, GroupMember, Signup, SignupWindow, TeachingGroup
 
@@ -50,6 +50,7 @@ __all__ = [
     "SubmissionEvent",
     "TeacherYearRow",
     "Signup",
+    "StaffChange",
     "SignupWindow",
     "TeachingGroup",
     "TransitionLog",
