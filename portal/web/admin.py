@@ -173,12 +173,11 @@ def _role_choices() -> list[tuple[str, str]]:
 def _staff_page(form: StaffForm, status: int = 200):
     school = require_school()
     found = staff.staff_page(school.id, request.args.get("after"), request.args.get("before"))
+    school_groups, member_groups = groups.staff_groups(school.id, [m.user.id for m in found.items])
     return render_template(
         "admin/staff.html", staff_page=found,
         staff=found.items, form=form, confirm=ConfirmForm(),
-        role_labels=dict(_role_choices()),
-        groups=groups.group_choices(school.id),
-        member_groups=groups.groups_of(school.id, [m.user.id for m in found.items]),
+        role_labels=dict(_role_choices()), groups=school_groups, member_groups=member_groups,
     ), status
 
 

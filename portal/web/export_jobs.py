@@ -12,7 +12,7 @@ from portal import policy
 from portal.current import allowed, current_actor, current_school, require_school
 from portal.errors import DomainError, Invalid
 from portal.i18n import lang_code
-from portal.messages import tr
+from portal.messages import school_year_text, tr
 from portal.models import ExportJob
 from portal.reports.views import _headings_lang
 from portal.services import credits, export_jobs
@@ -77,7 +77,18 @@ def start_certificates():
 def show(job_id: int):
     row = _mine(job_id)
     unit = _("forms") if row.kind in export_jobs.CERTIFICATE_KINDS.values() else _("rows")
-    return render_template("exports/job.html", row=row, state=_state(row), unit=unit)
+    return render_template("exports/job.html", row=row, state=_state(row), unit=unit,
+                           title=f"{_title(row.kind)} · {school_year_text(row.year)}")
+
+
+def _title(kind: str) -> str:
+    """What the export is, in words (its file name is shown below it)."""
+    return {
+        "district_summary": _("District summary (XLSX)"),
+        "district_ledger": _("Every ledger line (XLSX)"),
+        "certificates_pdf": _("All credit certification forms (one PDF)"),
+        "certificates_zip": _("All credit certification forms (ZIP)"),
+    }.get(kind, _("Export"))
 
 
 @bp.get("/exports/<int:job_id>.json")

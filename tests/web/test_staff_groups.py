@@ -68,6 +68,18 @@ def test_admin_changes_a_persons_groups_beside_the_row_and_it_is_audited(site, a
     with site.app_context():
         last = db.session.execute(select(StaffChange).order_by(StaffChange.id.desc())).scalars().first()
         assert (last.what, last.before, last.after) == ("roles", ["teacher"], ["organizer", "teacher"])
+    # the audit trail shows them in words, filtered by the person changed; the CSV too
+    page = c.get("/admin/audit?view=staff&person=teacher1")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    table = html.split('class="table table-sm table-striped')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 3  # the heading row and three changes
+    assert "数学组、语文组" in table and "组织者、教师" in table and "教研组" in table and "admin" in table
+    assert "organizer" not in table.replace("data-label", "")
+    assert "没有符合条件的记录" in c.get("/admin/audit?view=staff&person=teacher2").get_data(as_text=True)
+    csv = c.get("/admin/audit.csv?view=staff").get_data(as_text=True)
+    assert csv.splitlines()[0].lstrip("\ufeff").startswith("时间,登录名,姓名,变更,变更前,变更后,操作人")
+    assert len(csv.strip().splitlines()) == 1 + 3
 
 
 def test_bad_group_choices_are_refused_beside_the_row_and_change_nothing(site, as_user):
