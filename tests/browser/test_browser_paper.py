@@ -163,7 +163,8 @@ def test_screenshots_of_every_main_page(browse, live_server):
         "organizer": ["/activities/new/lecture", f"/activities/{held}"],
         "reviewer": ["/review", f"/activities/{credited}"],
         "admin": ["/reports/summary", f"/activities/{credited}/certificate", "/admin/staff", "/admin/types",
-                  "/admin/staff/import", "/admin/audit", "/admin/exemptions", "/admin/rules", "/admin/groups",
+                  "/admin/staff/import", "/admin/audit", "/admin/audit?view=staff", "/admin/exemptions", "/admin/rules",
+                  "/admin/groups",
                   "/school-plan", f"/activities/{planned}/checkin/screen"],
         "district": ["/district", "/district/dashboard"],
     }
