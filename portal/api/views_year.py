@@ -132,8 +132,13 @@ def delete_group(group_id: int) -> Response:
     return Response(status=204)
 
 
+def _person(user_id: int) -> None:
+    groups.school_person(school_context().school.id, user_id)  # another school's person: 404 before the body
+
+
 @bp.put("/users/<int:user_id>/groups")
-@operation(200, PersonGroupsOut, "The person's groups", json=PersonGroupsBody, tag="year", errors=(403,))
+@operation(200, PersonGroupsOut, "The person's groups", json=PersonGroupsBody, tag="year", errors=(403,),
+           finds=_person)
 def put_person_groups(user_id: int) -> PersonGroupsOut:
     """Put a person of the school in exactly these teaching groups (school admin)
 

@@ -182,6 +182,18 @@ def staff_groups(school_id: int, user_ids: Iterable[int]) -> tuple[list[Teaching
     return sorted(found.values(), key=lambda g: pinyin_key(g.name)), mine
 
 
+def school_person(school_id: int, user_id: int) -> tuple[User, bool]:
+    """A person who is or was in the school, and whether they are active there; anybody else
+    (another school's person, no such id) is "not found"."""
+    held = db.session.execute(
+        select(Membership.active).where(Membership.school_id == school_id, Membership.user_id == user_id)
+    ).scalars().all() if access.id_in_range(user_id) else []
+    person = db.session.get(User, user_id) if held else None
+    if person is None:
+        raise NotFound(msg("user.not_found"))
+    return person, any(held)
+
+
 def set_person_groups(school: School, user_id: object, group_ids: object, *, by: policy.Actor) -> list[int]:
     """Put an active person of the school in exactly the groups ``group_ids`` (the staff
     page's choice and ``PUT /api/v1/users/<id>/groups``): added to the new ones, taken out of
@@ -191,17 +203,12 @@ def set_person_groups(school: School, user_id: object, group_ids: object, *, by:
     _require(by)
     if isinstance(user_id, bool) or not isinstance(user_id, int) or not 1 <= user_id <= MAX_ID:
         raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
+    person, active = school_person(school.id, user_id)  # another school's person: not found, whatever the rest
     if not isinstance(group_ids, list) or any(
         isinstance(g, bool) or not isinstance(g, int) or not 1 <= g <= MAX_ID for g in group_ids
     ):
         raise Invalid(msg("group.person_refused"), {"group_ids": msg("group.ids_list")})
-    person = db.session.get(User, user_id)
-    held = db.session.execute(
-        select(Membership.active).where(Membership.school_id == school.id, Membership.user_id == user_id)
-    ).scalars().all()
-    if person is None or not held:
-        raise NotFound(msg("user.not_found"))
-    if not any(held):
+    if not active:
         raise Invalid(msg("group.person_refused"), {"user_id": msg("group.person_inactive", name=person.display_name)})
     wanted = list(dict.fromkeys(group_ids))
     ours = {g.id: g for g in group_choices(school.id)}

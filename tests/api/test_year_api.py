@@ -155,3 +155,14 @@ def test_a_persons_groups_through_the_api(as_user):
     db.session.commit()
     assert (db.session.scalar(select(func.count()).select_from(GroupMember)),
             db.session.scalar(select(func.count(StaffChange.id)))) == before
+
+
+def test_another_schools_person_is_not_found_before_the_body(as_user):
+    """``PUT /api/v1/users/<id>/groups`` with another school's person: 404 whatever the body."""
+    from tests.support import factories as f
+
+    stranger = f.person(f.school("S2"), "s2person", "teacher").id
+    db.session.commit()
+    a = as_user("admin")
+    for body in ({"group_ids": []}, {"group_ids": ["x"]}, {}):
+        assert a.put(f"/api/v1/users/{stranger}/groups", json=body).status_code == 404

@@ -113,6 +113,7 @@ def test_bad_group_choices_are_refused_beside_the_row_and_change_nothing(site, a
     assert _groups(site, "teacher1") == {"语文组"} and _groups(site, "organizer") == {"语文组"}
     # another school's person: not found; a teacher may not change groups at all
     assert c.post(f"/admin/staff/{stranger}/groups", data={"group_ids": [str(chinese)]}).status_code == 404
+    assert c.post(f"/admin/staff/{stranger}/groups", data={"group_ids": ["abc"]}).status_code == 404
     assert as_user("teacher1").post(f"/admin/staff/{uid}/groups", data={"group_ids": [str(maths)]}).status_code == 403
     assert _counts(site) == before
     # a deactivated person's row offers no group editor
