@@ -177,6 +177,9 @@ def load_demo(today: datetime | None = None) -> School:
     from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
 
     demo_year.load(school, now)
+    from portal import demo_staff  # a change of groups (and its undoing) in the staff audit log
+
+    demo_staff.load(school)
     _plan_and_submission(school)  # after every change of the year: the submission freezes it
     from portal import demo_reach
 

@@ -133,6 +133,11 @@ TEXTS: dict[str, Any] = {
     "group.name_taken": _l("the school already has a group named %(name)s"),
     "group.leader_not_organizer": _l("the leader must hold the organizer role (give it on the staff page)"),
     "group.members_list": _l("members must be a list of user ids"),
+    "group.person_refused": _l("the groups were not changed"),
+    "group.ids_list": _l("groups must be a list of teaching group ids"),
+    "group.not_of_school": _l("teaching group %(group)s is not a group of this school"),
+    "group.person_inactive": _l("%(name)s is deactivated in this school; give them a role again before changing their groups"),
+    "group.leader_stays": _l("%(name)s leads %(group)s; choose another leader on that group's page first"),
     "audience.refused": _l("the participants could not be chosen"),
     "audience.bad": _l("unknown choice %(value)s"),
     "signup.not_open": _l("this activity is not open for sign-up"),
@@ -309,6 +314,8 @@ TEXTS: dict[str, Any] = {
     "export.kind_invalid": _l("unknown export"),
     "export.not_found": _l("export not found"),
     "export.not_ready": _l("the file is not ready, or no longer kept: see the export's state"),
+    "export.no_certificates": _l(
+        "no activity of this school year has its credits posted yet: there is no credit certification form to print"),
     "settings.invalid": _l("invalid settings"),
     "settings.must_be_object": _l("settings must be an object"),
     "settings.unknown": _l("unknown setting"),
@@ -755,6 +762,11 @@ def norm_lang(lang: str | None) -> str:
     return "en" if (lang or "").lower().startswith("en") else "zh"
 
 
+def locale_of(lang: str | None) -> str:
+    """The catalogue's locale (``force_locale``) of a language spelt any way."""
+    return "en" if norm_lang(lang) == "en" else "zh_Hans_CN"
+
+
 def label(entry: tuple[str, str], lang: str | None = None) -> str:
     """A labelled entry in ``lang`` ("zh"/"en"; the viewer's language when None)."""
     from flask_babel import pgettext
@@ -768,7 +780,7 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
         lang = lang_code()
     key = (context, text, norm_lang(lang))
     if key not in _LABELS:  # exports ask per row: one catalogue look-up per label and language
-        with force_locale("en" if key[2] == "en" else "zh_Hans_CN"):
+        with force_locale(locale_of(key[2])):
             _LABELS[key] = pgettext(context, text)
     return _LABELS[key]
 
@@ -780,7 +792,7 @@ def in_lang(message: Msg, lang: str | None = None) -> str:
     """A message in ``lang`` ("zh"/"en"; the viewer's language when None)."""
     if lang is None:
         return message.render()
-    return message.render("en" if norm_lang(lang) == "en" else "zh_Hans_CN")
+    return message.render(locale_of(lang))
 
 
 def school_year_text(year: str, semester: int | None = None, lang: str | None = None) -> str:

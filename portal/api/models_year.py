@@ -47,6 +47,11 @@ class GroupBody(Body):
         "The whole list of members (replaces the old one)")
 
 
+class PersonGroupsBody(Body):
+    group_ids: Annotated[list[Id], Field(max_length=500, description="The whole list of the person's teaching groups "
+                                                                     "in this school (replaces the old one)")]
+
+
 class SignupBody(Body):
     capacity: Annotated[int, Field(strict=True, ge=1, le=signup.MAX_CAPACITY), BeforeValidator(_whole)]
     closes_at: ClosesAt
@@ -105,6 +110,21 @@ class GroupOut(Out):
 
 class Groups(RootModel[list[GroupOut]]):
     pass
+
+
+class GroupBrief(Out):
+    id: int
+    name: str
+
+
+class PersonGroupsOut(Out):
+    user_id: int
+    groups: list[GroupBrief] = Field(description="By pinyin of the names")
+
+    @classmethod
+    def of(cls, user_id: int, group_ids: list[int], school_id: int) -> PersonGroupsOut:
+        names = {g.id: g.name for g in groups.group_choices(school_id)}
+        return cls(user_id=user_id, groups=[GroupBrief(id=g, name=names[g]) for g in group_ids])
 
 
 class SignupEntry(UserBrief):

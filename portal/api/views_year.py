@@ -20,6 +20,8 @@ from portal.api.models_year import (
     Groups,
     MySignupRow,
     MySignups,
+    PersonGroupsBody,
+    PersonGroupsOut,
     PlanBody,
     PlanListQuery,
     PlanOut,
@@ -57,6 +59,13 @@ _HOURS_RULES = [
 typed_schemas.DATA_RULES.update({
     "create_group": _GROUP_RULES,
     "update_group": _GROUP_RULES,
+    "put_person_groups": [
+        {"field": "group_ids", "message": r"^teaching group \d+ is not a group of this school$",
+         "rule": "every group is one of the school's"},
+        {"field": "group_ids", "message": " leads .*; choose another leader on that group's page first$",
+         "rule": "a group's leader stays in it"},
+        {"field": "user_id", "message": " is deactivated in this school; ", "rule": "the person is active in the school"},
+    ],
     "put_signup": [
         {"field": "closes_at", "message": "^sign-up must close before the activity starts", "rule": "`closes_at` is "
          "before the activity starts"},
@@ -123,6 +132,24 @@ def delete_group(group_id: int) -> Response:
     policy.require(policy.may_manage_groups(who), "policy.groups")
     groups.delete_group(groups.get_group(group_id, ctx.school.id), by=who)
     return Response(status=204)
+
+
+def _person(user_id: int) -> None:
+    groups.school_person(school_context().school.id, user_id)  # another school's person: 404 before the body
+
+
+@bp.put("/users/<int:user_id>/groups")
+@operation(200, PersonGroupsOut, "The person's groups", json=PersonGroupsBody, tag="year", errors=(403,),
+           finds=_person)
+def put_person_groups(user_id: int) -> PersonGroupsOut:
+    """Put a person of the school in exactly these teaching groups (school admin)
+
+    The same rule as the staff page: only the school's own groups, only an active person, and
+    a group's leader stays in it; the change is written to the staff audit log."""
+    ctx, _user_, who = _who()
+    data = parsed(PersonGroupsBody)
+    now = groups.set_person_groups(ctx.school, user_id, data.group_ids, by=who)
+    return PersonGroupsOut.of(user_id, now, ctx.school.id)
 
 
 # -- sign-up ------------------------------------------------------------------------------------

@@ -40,8 +40,19 @@ LEDGER_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("created_by", _l("Recorded by")),
 )
 
+STAFF_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("time", _l("Time")),
+    ("person_username", _l("Login")),
+    ("person_name", _l("Name")),
+    ("what", _l("Change")),
+    ("before", _l("Before")),
+    ("after", _l("After")),
+    ("changed_by", _l("Changed by")),
+)
+
+
 def columns_for(view: str) -> tuple[tuple[str, Any], ...]:
-    return LEDGER_COLUMNS if view == "ledger" else TRANSITION_COLUMNS
+    return {"ledger": LEDGER_COLUMNS, "staff": STAFF_COLUMNS}.get(view, TRANSITION_COLUMNS)
 
 
 def csv_lines(view: str, rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:

@@ -1,6 +1,7 @@
-"""The audit trail of one school: its transition log and its credit ledger, filtered.
+"""The audit trail of one school: its transition log, its credit ledger and its staff changes
+(roles and teaching groups, :mod:`portal.services.staff_log`), filtered.
 
-Both records are append-only; this module only reads them, always scoped to one school.
+All three records are append-only; this module only reads them, always scoped to one school.
 """
 
 from __future__ import annotations
@@ -10,19 +11,31 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Integer, Select, String, case, cast, literal, null, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.messages import Msg, msg
-from portal.models import Activity, CreditEntry, School, SubmissionEvent, TransitionLog, User, YearSubmission
+from portal.messages import Msg, msg, role_labels
+from portal.models import (
+    Activity,
+    CreditEntry,
+    School,
+    StaffChange,
+    SubmissionEvent,
+    TeachingGroup,
+    TransitionLog,
+    User,
+    YearSubmission,
+)
 from portal.security import MAX_ID
 from portal.services import submissions
+from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, parse_iso, to_local
 
-VIEWS = ("transitions", "ledger")
+VIEWS = ("transitions", "ledger", "staff")
 LEDGER_KINDS = ("credit", "reversal")
 PAGE_SIZE = 100
 TEXT_FILTER_MAX = 64
@@ -108,13 +121,14 @@ def _utc_bounds(school: School, flt: AuditFilter) -> tuple[datetime | None, date
 
 
 def _common_filters(q: Select, school: School, flt: AuditFilter, table: Any, person: Any) -> Select:
-    """Date range (school-local days), activity and person: shared by the log and the ledger."""
+    """Date range (school-local days), activity (where the record has one) and person: shared by
+    the log, the ledger and the staff changes."""
     start, end = _utc_bounds(school, flt)
     if start:
         q = q.where(table.created_at >= start)
     if end:
         q = q.where(table.created_at < end)
-    if flt.activity_id:
+    if flt.activity_id and hasattr(table, "activity_id"):
         q = q.where(table.activity_id == flt.activity_id)
     if flt.person:
         q = q.where(person.username == flt.person)
@@ -134,6 +148,18 @@ def _ledger_query(school: School, flt: AuditFilter) -> Select:
     if flt.kind:
         q = q.where(CreditEntry.kind == flt.kind)
     return q.order_by(CreditEntry.created_at.desc(), CreditEntry.id.desc())
+
+
+def _staff_query(school: School, flt: AuditFilter) -> Select:
+    """Staff changes: the date range and the person changed (no activity, action or entry)."""
+    person, author = aliased(User), aliased(User)
+    q = (
+        select(StaffChange, person, author)
+        .join(person, person.id == StaffChange.user_id)
+        .outerjoin(author, author.id == StaffChange.changed_by)
+        .where(StaffChange.school_id == school.id)
+    )
+    return _common_filters(q, school, flt, StaffChange, person).order_by(StaffChange.created_at.desc(), StaffChange.id.desc())
 
 
 def _local_text(school: School, dt: datetime) -> str:
@@ -159,9 +185,52 @@ def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, au
     }
 
 
-def _rows(school: School, q: Select) -> Iterator[dict[str, Any]]:
+def _staff_row(school: School, names: dict[int, str], change: StaffChange, person: User,
+               author: User | None) -> dict[str, Any]:
+    """Roles and groups in words: role labels, group names (a deleted group by its number)."""
+    if change.what == "roles":
+        before, after = str(role_labels(change.before)), str(role_labels(change.after))
+    else:
+        before, after = (gettext(", ").join(sorted((names.get(g, f"#{g}") for g in ids), key=pinyin_key))
+                         for ids in (change.before, change.after))
+    return {
+        "time": _local_text(school, change.created_at),
+        "person_username": person.username,
+        "person_name": person.display_name,
+        "what": change.what,
+        "before": before,
+        "after": after,
+        "changed_by": author.username if author else "",
+    }
+
+
+def _group_names(school: School, flt: AuditFilter) -> dict[int, str]:
+    """The school's group names, read once for a page of staff changes."""
+    if flt.view != "staff":
+        return {}
+    rows = db.session.execute(select(TeachingGroup.id, TeachingGroup.name).where(TeachingGroup.school_id == school.id))
+    return {gid: name for gid, name in rows}
+
+
+def _row(school: School, flt: AuditFilter, row: Any, names: dict[int, str]) -> dict[str, Any]:
+    if flt.view == "staff":
+        return _staff_row(school, names, *row)
+    return _ledger_row(school, *row)
+
+
+def _rows(school: School, flt: AuditFilter, q: Select) -> Iterator[dict[str, Any]]:
+    names = _group_names(school, flt)
     for row in db.session.execute(q):
-        yield _ledger_row(school, *row)
+        yield _row(school, flt, row, names)
+
+
+def _query(school: School, flt: AuditFilter) -> Select:
+    """The ledger's or the staff changes' rows (the transitions view is :func:`_log_page`'s)."""
+    return _staff_query(school, flt) if flt.view == "staff" else _ledger_query(school, flt)
+
+
+#: the table each view pages through
+_TABLES: dict[str, Any] = {"transitions": TransitionLog, "ledger": CreditEntry, "staff": StaffChange}
 
 
 #: Both views sort newest first by (created_at, id); a cursor holds those two values.
@@ -272,26 +341,27 @@ def _log_row(school: School, r: Any) -> dict[str, Any]:
 def page(school: School, flt: AuditFilter) -> paging.Page[dict[str, Any]]:
     """One page of rows, newest first, by keyset on (created_at, id): the log only grows, and
     an offset would read every newer row again to reach an old page."""
-    if flt.view != "ledger":
+    if flt.view == "transitions":
         return _log_page(school, flt, PAGE_SIZE)
-    table = CreditEntry
+    table = _TABLES[flt.view]
     keys = [paging.Key(table.created_at, datetime, True), paging.Key(table.id, int, True)]
     found = paging.keyset(
         lambda q: list(db.session.execute(q).all()),
-        _ledger_query(school, flt).order_by(None),
+        _query(school, flt).order_by(None),
         keys,
         lambda row: (row[0].created_at, row[0].id),
         after=flt.after or None,
         before=flt.before or None,
         size=PAGE_SIZE,
     )
-    rows = [_ledger_row(school, *r) for r in found.items]
+    names = _group_names(school, flt)
+    rows = [_row(school, flt, r, names) for r in found.items]
     return paging.Page(rows, found.next, found.prev, found.moved)
 
 
 def all_rows(school: School, flt: AuditFilter) -> Iterator[dict[str, Any]]:
     """Every matching row, newest first, read in batches (for the CSV export)."""
-    if flt.view != "ledger":  # transitions and submission events: page after page
+    if flt.view == "transitions":  # transitions and submission events: page after page
         cursor = flt.after
         while True:
             found = _log_page(school, replace(flt, after=cursor, before=""), EXPORT_BATCH)
@@ -299,8 +369,8 @@ def all_rows(school: School, flt: AuditFilter) -> Iterator[dict[str, Any]]:
             if found.next is None:
                 return
             cursor = found.next
-    q = _ledger_query(school, flt).execution_options(yield_per=500)
-    yield from _rows(school, q)
+    q = _query(school, flt).execution_options(yield_per=500)
+    yield from _rows(school, flt, q)
 
 
 EXPORT_BATCH = 500

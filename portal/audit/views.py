@@ -36,6 +36,8 @@ def shown(row: dict[str, Any], key: str) -> Any:
         return helpers.role_label(value, type_key)
     if key == "kind":
         return kind_label(value)
+    if key == "what":
+        return _("Roles") if value == "roles" else _("Teaching groups")
     return value
 
 

@@ -29,6 +29,7 @@ from portal.models.user import (
     TEACHER,
     Exemption,
     Membership,
+    StaffChange,
     User,
 )
 from portal.models.writing import OwnWriting
@@ -71,6 +72,7 @@ __all__ = [
     "SubmissionEvent",
     "TeacherYearRow",
     "Signup",
+    "StaffChange",
     "SignupWindow",
     "TeachingGroup",
     "TransitionLog",

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     Connection,
     Date,
@@ -96,4 +97,22 @@ class Exemption(Model):
     school_year: Mapped[str] = mapped_column(String(9))
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class StaffChange(Model):
+    """The audit log of what a school admin changed about a person of the school: their
+    roles or their teaching groups, before and after (lists of role keys or group ids), who
+    changed them (None: the operator at the command line) and when. Rows are only ever added."""
+
+    __tablename__ = "staff_change"
+    __table_args__ = (Index("ix_staff_change_school_time", "school_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: the operator (CLI)
+    what: Mapped[str] = mapped_column(String(16))  # "roles" or "groups"
+    before: Mapped[list] = mapped_column(JSON, default=list)
+    after: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

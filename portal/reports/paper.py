@@ -1,5 +1,6 @@
 """The printed forms as PDF: 学分认定表 (one activity), 学时汇总表 (a school's year) and a
-teacher's 学时证明 (one teacher's year), and all 学分认定表 of a year as one ZIP.
+teacher's 学时证明 (one teacher's year), and all 学分认定表 of a year as one ZIP or one
+merged PDF (as a background job: :mod:`portal.services.export_jobs`).
 
 Each PDF is issued: a verification code is drawn and stored (its digest, with a snapshot of
 the hours printed) before the document is rendered, so ``/verify/<code>`` can later say the
@@ -12,7 +13,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,9 +24,12 @@ from portal.i18n import lang_code
 from portal.messages import KINDS, heading, in_lang, label, msg, reason_label, school_year_text, status_label
 from portal.models import Activity, School, User
 from portal.registry import registry
-from portal.reports.pdf import render_pdf, verification_block
+from portal.reports.pdf import merged_pdf, render_document, render_pdf, verification_block
 from portal.services import credits, verification
 from workflows.definition import Phase
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 
 def _type_names(lang: str) -> dict[str, str]:
@@ -48,8 +52,8 @@ def _line(user: User, hours: Any) -> dict[str, Any]:
 # -- 学分认定表 ---------------------------------------------------------------------------------
 
 
-def certificate_pdf(activity_id: int, school: School, issued_by: int) -> bytes:
-    """学分认定表 of one credited activity (refused with Conflict before it is credited)."""
+def certificate_document(activity_id: int, school: School, issued_by: int) -> Document:
+    """学分认定表 of one credited activity, laid out (refused with Conflict before it is credited)."""
     cert = credits.certificate(activity_id, school.id)
     act = cert.activity
     lang = lang_code()
@@ -61,13 +65,17 @@ def certificate_pdf(activity_id: int, school: School, issued_by: int) -> bytes:
         "lines": [_line(line.user, line.hours) for line in cert.lines],
     }
     code = verification.issue("certificate", school, act.school_year, issued_by, content, activity_id=act.id)
-    return render_pdf(
+    return render_document(
         "paper/certificate.html", cert=cert, type_name=type_name, tz=school.timezone,
         term=school_year_text(act.school_year, act.semester, lang),
         organizer_name=organizer.display_name if organizer else "",
         role_label=(lambda role: reg.type.role_label(role, lang)) if reg else (lambda role: role),
         **_common(code, lang),
     )
+
+
+def certificate_pdf(activity_id: int, school: School, issued_by: int) -> bytes:
+    return certificate_document(activity_id, school, issued_by).write_pdf()
 
 
 def credited_activities(school: School, year: str) -> list[Activity]:
@@ -80,14 +88,30 @@ def credited_activities(school: School, year: str) -> list[Activity]:
     ).scalars())
 
 
-def certificates_zip(school: School, year: str, issued_by: int) -> bytes:
-    """Every 学分认定表 of the year, one PDF each (``<date>-<id>.pdf``), in one ZIP."""
+def certificates_zip(school: School, year: str, issued_by: int, done: Callable[[int], None] | None = None) -> bytes:
+    """Every 学分认定表 of the year, one PDF each (``<date>-<id>.pdf``), in one ZIP;
+    ``done(n)`` is told after each form (a job's progress)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for act in credited_activities(school, year):
+        for n, act in enumerate(credited_activities(school, year), start=1):
             day = act.starts_at.date().isoformat()
             zf.writestr(f"{day}-{act.id}.pdf", certificate_pdf(act.id, school, issued_by))
+            if done is not None:
+                done(n)
     return out.getvalue()
+
+
+def certificates_merged_pdf(
+    school: School, year: str, issued_by: int, done: Callable[[int], None] | None = None
+) -> bytes:
+    """Every 学分认定表 of the year in one PDF, by date: each form starts on a new page and
+    keeps its own page numbers, verification code and QR (each one is issued, as when printed alone)."""
+    documents = []
+    for n, act in enumerate(credited_activities(school, year), start=1):
+        documents.append(certificate_document(act.id, school, issued_by))
+        if done is not None:
+            done(n)
+    return merged_pdf(documents)
 
 
 # -- 学时汇总表 ---------------------------------------------------------------------------------

@@ -9,14 +9,18 @@ embedded as a subset in every PDF.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from flask import render_template, url_for
 
 from portal.services import verification
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 CSS_PATH = Path(__file__).resolve().parent / "static" / "paper.css"
 
@@ -37,10 +41,23 @@ def verification_block(code: str) -> dict[str, str]:
     return {"code": verification.grouped(code), "url": url, "qr": qr_svg(url)}
 
 
-def render_pdf(template: str, **context: Any) -> bytes:
+def render_document(template: str, **context: Any) -> Document:
+    """The laid-out form (its pages), before it is written: forms can be printed alone or merged."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     html = render_template(template, paper_css=paper_css(), **context)
     # only data: URLs (the QR code): a form never reaches the network or the file system
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).render()
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    return render_document(template, **context).write_pdf()
+
+
+def merged_pdf(documents: Sequence[Document]) -> bytes:
+    """One PDF of several laid-out forms, each starting on a new page with its own page
+    numbers, footer code and QR (WeasyPrint copies the pages; nothing is laid out again)."""
+    if not documents:
+        raise ValueError("nothing to merge")
+    return documents[0].copy([page for doc in documents for page in doc.pages]).write_pdf()

@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import default_exceptions
 
 from portal import policy
@@ -37,6 +38,8 @@ from portal.timeutil import current_school_year, to_local, utcnow
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
+#: where the summary body (cached for everyone) takes the per-session form of all 学分认定表
+CERTIFICATES_SLOT = "<!-- certificates-job -->"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
@@ -143,6 +146,9 @@ def summary():
 
     parts = (year, sorted(link_args.items()), today.isoformat(), request.script_root)  # warnings move with the date
     body = cached_part("summary", school, parts, render_table)
+    if CERTIFICATES_SLOT in body:  # per session: its CSRF token and the refusals beside the form
+        fragment = render_template("reports/_certificates_job.html", year=year)
+        body = Markup(str(body).replace(CERTIFICATES_SLOT, fragment, 1))  # noqa: S704 (both our templates)
     return render_template("reports/summary.html", school=school, year=year, body=body)
 
 

@@ -1,8 +1,9 @@
 """Long exports as jobs: any export — the school's summary, the district summary or ledger
 (CSV or XLSX), the district workbook of submitted figures — whose rows, counted with one SQL
-COUNT, are more than ``EXPORT_JOB_THRESHOLD`` is written by the worker with its progress in the
-database, kept ``EXPORT_KEEP_HOURS`` for the person who asked (and the school they asked in)
-and then deleted. Shorter exports stay direct downloads."""
+COUNT, are more than ``EXPORT_JOB_THRESHOLD``, and all 学分认定表 of a school's year (a ZIP of
+PDFs or one merged PDF) are written by the worker with their progress in the database, kept
+``EXPORT_KEEP_HOURS`` for the person who asked (and the school they asked in) and then deleted.
+Shorter exports stay direct downloads."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from portal import jobs, policy
@@ -21,7 +23,7 @@ from portal.config import BadConfiguration
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import heading, msg
+from portal.messages import heading, locale_of, msg, norm_lang
 from portal.models import TEACHER, CreditEntry, ExportJob, Membership, School, YearSubmission
 from portal.timeutil import utcnow
 
@@ -30,6 +32,15 @@ SCHOOL_SUMMARY, DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED = (
     "school_summary", "district_summary", "district_ledger", "district_submitted")
 KINDS = (SCHOOL_SUMMARY, DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED)
 FORMATS = ("xlsx", "csv")
+#: all 学分认定表 of a school's year, by the format asked for
+CERTIFICATE_KINDS = {"zip": "certificates_zip", "pdf": "certificates_pdf"}
+#: what a job's file is, by the end of its download name
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "zip": "application/zip",
+    "pdf": "application/pdf",
+}
 PROGRESS_EVERY = 2000  # rows between two progress writes
 DEFAULT_THRESHOLD = 20_000
 
@@ -106,15 +117,40 @@ def request_export(user_id: int, actor: policy.Actor, kind: str, year: str, lang
         if district_id is None:
             raise NotFound(msg("district.not_found"))
     params = {"district_id": district_id, "school_id": school.id if school is not None else None, "format": fmt}
+    return _queue(ExportJob(user_id=user_id, school_id=asked_in, kind=kind, year=year, lang=lang, total_rows=0,
+                            params=params, download_name=_download_name(kind, year, fmt, school)))
+
+
+def _queue(row: ExportJob) -> ExportJob:
+    """Store the asked-for export and hand it to the worker."""
+    row.status, row.done_rows, row.created_at = "queued", 0, utcnow()
     with write_transaction() as s:
-        row = ExportJob(user_id=user_id, school_id=asked_in, kind=kind, year=year, lang=lang, status="queued",
-                        done_rows=0, total_rows=0, created_at=utcnow(), params=params,
-                        download_name=_download_name(kind, year, fmt, school))
         s.add(row)
         s.flush()
         job_id = row.id
     jobs.enqueue("exports.run", job_id)
     return row
+
+
+def request_certificates(user_id: int, actor: policy.Actor, school: School, year: str, fmt: str,
+                         lang: str) -> ExportJob:
+    """Queue all 学分认定表 of the school's ``year`` as one ZIP (``fmt="zip"``) or one merged PDF
+    (``"pdf"``), printed in ``lang``; refused when the year has no credited activity."""
+    from portal.reports import paper
+
+    policy.require(policy.may_export(actor))
+    kind = CERTIFICATE_KINDS.get(fmt)
+    if kind is None:
+        raise Invalid(msg("export.kind_invalid"), {"format": msg("export.kind_invalid")})
+    count = len(paper.credited_activities(school, year))
+    if not count:
+        raise Invalid(msg("export.no_certificates"), {"year": msg("export.no_certificates")})
+    return _queue(ExportJob(user_id=user_id, school_id=school.id, kind=kind, year=year, lang=norm_lang(lang),
+                            total_rows=count, download_name=f"certificates-{school.code}-{year}.{fmt}"))
+
+
+def mimetype(row: ExportJob) -> str:
+    return MIMETYPES.get(row.download_name.rpartition(".")[2], "application/octet-stream")
 
 
 def get_for(job_id: int, user_id: int, school_id: int | None) -> ExportJob:
@@ -199,6 +235,9 @@ def run(job_id: int) -> None:
     row = db.session.get(ExportJob, job_id)
     if row is None or row.status == "done":
         return
+    if row.kind in CERTIFICATE_KINDS.values():
+        _certificates(row)
+        return
     params = row.params or {}
     kind, year, lang, fmt = row.kind, row.year, row.lang, format_of(row)
     school_id, district_id = params.get("school_id"), params.get("district_id")
@@ -216,11 +255,42 @@ def run(job_id: int) -> None:
         raise
     if written < 0:
         written = total
+    _finish(job_id, target, done_rows=written, total_rows=max(written, total))
+
+
+def _finish(job_id: int, target: Path, **counts: int) -> None:
+    """The file is written: readable by the portal only, kept ``EXPORT_KEEP_HOURS``."""
     os.chmod(target, 0o600)
     now = utcnow()
     keep = int(current_app.config.get("EXPORT_KEEP_HOURS") or 24)
-    _progress(job_id, status="done", done_rows=written, total_rows=max(written, total), stored_name=name,
-              finished_at=now, expires_at=now + timedelta(hours=keep))
+    _progress(job_id, status="done", stored_name=target.name, finished_at=now, expires_at=now + timedelta(hours=keep),
+              **counts)
+
+
+def _certificates(row: ExportJob) -> None:
+    """All 学分认定表 of the year, each issued (its own verification code) to the person who
+    asked, printed as that person would print one: in their language, with the portal's
+    public address (``PUBLIC_URL``) in the codes' links — the worker has no request of its own."""
+    from portal.reports import paper
+
+    job_id, year, fmt = row.id, row.year, row.download_name.rpartition(".")[2]
+    school = db.session.get_one(School, row.school_id)
+    issued_by = row.user_id
+    total = len(paper.credited_activities(school, year))
+    db.session.commit()
+    _progress(job_id, status="running", total_rows=total, done_rows=0)
+    target = folder() / (secrets.token_hex(16) + "." + fmt)
+    base = str(current_app.config.get("PUBLIC_URL") or "http://localhost").rstrip("/")
+    make = paper.certificates_zip if fmt == "zip" else paper.certificates_merged_pdf
+    try:
+        with current_app.test_request_context("/", base_url=base), force_locale(locale_of(row.lang)):
+            data = make(school, year, issued_by, lambda n: _progress(job_id, done_rows=n))
+        target.write_bytes(data)
+    except Exception:
+        target.unlink(missing_ok=True)
+        _progress(job_id, status="failed")
+        raise
+    _finish(job_id, target, done_rows=total, total_rows=total)
 
 
 @jobs.periodic("exports.cleanup", minute="37")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import aliased
 
 from portal import policy
@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import GroupMember, Membership, School, TeachingGroup, User
 from portal.security import MAX_ID
-from portal.services import access
+from portal.services import access, staff_log
 from portal.sorting import by_pinyin, pinyin_key
 
 NAME_MAX = 50
@@ -143,6 +143,93 @@ def save_group(
         for uid in members:
             s.add(GroupMember(group_id=group.id, user_id=uid))
     return group
+
+
+def group_choices(school_id: int) -> list[TeachingGroup]:
+    """The school's groups by pinyin of their names (one query): what a person may be put in."""
+    rows = db.session.execute(select(TeachingGroup).where(TeachingGroup.school_id == school_id)).scalars()
+    return sorted(rows, key=lambda g: pinyin_key(g.name))
+
+
+def groups_of(school_id: int, user_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each person's groups in the school (ids), for a page of people: one query."""
+    wanted = list(set(user_ids))
+    out: dict[int, list[int]] = {uid: [] for uid in wanted}
+    if wanted:
+        for uid, gid in db.session.execute(
+            select(GroupMember.user_id, GroupMember.group_id)
+            .join(TeachingGroup, TeachingGroup.id == GroupMember.group_id)
+            .where(TeachingGroup.school_id == school_id, GroupMember.user_id.in_(wanted))
+        ):
+            out[uid].append(gid)
+    return out
+
+
+def staff_groups(school_id: int, user_ids: Iterable[int]) -> tuple[list[TeachingGroup], dict[int, list[int]]]:
+    """The staff page's groups: the school's groups by pinyin, and the groups (ids) of each
+    person on the page, in one query."""
+    wanted = list(set(user_ids))
+    found: dict[int, TeachingGroup] = {}
+    mine: dict[int, list[int]] = {uid: [] for uid in wanted}
+    for group, uid in db.session.execute(
+        select(TeachingGroup, GroupMember.user_id)
+        .outerjoin(GroupMember, and_(GroupMember.group_id == TeachingGroup.id, GroupMember.user_id.in_(wanted)))
+        .where(TeachingGroup.school_id == school_id)
+    ):
+        found[group.id] = group
+        if uid is not None:
+            mine[uid].append(group.id)
+    return sorted(found.values(), key=lambda g: pinyin_key(g.name)), mine
+
+
+def school_person(school_id: int, user_id: int) -> tuple[User, bool]:
+    """A person who is or was in the school, and whether they are active there; anybody else
+    (another school's person, no such id) is "not found"."""
+    held = db.session.execute(
+        select(Membership.active).where(Membership.school_id == school_id, Membership.user_id == user_id)
+    ).scalars().all() if access.id_in_range(user_id) else []
+    person = db.session.get(User, user_id) if held else None
+    if person is None:
+        raise NotFound(msg("user.not_found"))
+    return person, any(held)
+
+
+def set_person_groups(school: School, user_id: object, group_ids: object, *, by: policy.Actor) -> list[int]:
+    """Put an active person of the school in exactly the groups ``group_ids`` (the staff
+    page's choice and ``PUT /api/v1/users/<id>/groups``): added to the new ones, taken out of
+    the others, all or nothing, written to the staff audit log. A group of another school, a
+    deactivated person, or leaving a group the person leads is refused and changes nothing.
+    Returns the person's groups (ids) now."""
+    _require(by)
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 1 <= user_id <= MAX_ID:
+        raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
+    person, active = school_person(school.id, user_id)  # another school's person: not found, whatever the rest
+    if not isinstance(group_ids, list) or any(
+        isinstance(g, bool) or not isinstance(g, int) or not 1 <= g <= MAX_ID for g in group_ids
+    ):
+        raise Invalid(msg("group.person_refused"), {"group_ids": msg("group.ids_list")})
+    if not active:
+        raise Invalid(msg("group.person_refused"), {"user_id": msg("group.person_inactive", name=person.display_name)})
+    wanted = list(dict.fromkeys(group_ids))
+    ours = {g.id: g for g in group_choices(school.id)}
+    strangers = [g for g in wanted if g not in ours]
+    if strangers:
+        raise Invalid(msg("group.person_refused"),
+                      {"group_ids": [msg("group.not_of_school", group=g) for g in strangers]})
+    before = groups_of(school.id, [user_id])[user_id]
+    led = [ours[g] for g in before if g not in wanted and ours[g].leader_id == user_id]
+    if led:
+        raise Invalid(msg("group.person_refused"),
+                      {"group_ids": [msg("group.leader_stays", name=person.display_name, group=g.name) for g in led]})
+    with write_transaction() as s:
+        gone = [g for g in before if g not in wanted]
+        if gone:
+            s.execute(delete(GroupMember).where(GroupMember.user_id == user_id, GroupMember.group_id.in_(gone)))
+        for gid in wanted:
+            if gid not in before:
+                s.add(GroupMember(group_id=gid, user_id=user_id))
+        staff_log.record(s, school.id, user_id, by, "groups", before, wanted)
+    return sorted(wanted, key=lambda g: pinyin_key(ours[g].name))
 
 
 def delete_group(group: TeachingGroup, *, by: policy.Actor) -> None:

@@ -24,7 +24,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg, role_labels
 from portal.models import SCHOOL_ROLES, TEACHER, Membership, School, User
-from portal.services import teacher_years, tokens, users
+from portal.services import staff_log, teacher_years, tokens, users
 from portal.sorting import pinyin_key
 from portal.timeutil import BIRTH_YEARS, parse_day
 
@@ -129,7 +129,8 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
 
 def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Actor) -> list[str]:
     """Give a person of the school exactly ``roles`` there (at least one school role): missing
-    memberships are added or switched back on, the others switched off; history stays.
+    memberships are added or switched back on, the others switched off; history stays, and the
+    change is written to the staff audit log (:mod:`portal.services.staff_log`).
     Nobody changes their own roles (an admin cannot lock themselves out by a slip)."""
     policy.require(policy.may_administer(by), "policy.admin_only")
     wanted = sorted(set(roles or []), key=lambda r: SCHOOL_ROLES.index(r) if r in SCHOOL_ROLES else 99)
@@ -146,7 +147,9 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
     }
     if not existing:
         raise NotFound(msg("user.not_found"))
+    before = [m.role for m in existing.values() if m.active]
     with write_transaction() as s:
+        staff_log.record(s, school.id, user_id, by, "roles", before, wanted)
         for role in SCHOOL_ROLES:
             m = existing.get(role)
             if role in wanted and m is None:

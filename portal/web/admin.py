@@ -20,7 +20,7 @@ from portal.messages import ROLE_NAMES, tr
 from portal.models import SCHOOL_ROLES, TEACHER
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
-from portal.services import schools, staff, users
+from portal.services import groups, schools, staff, users
 from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
 from portal.web.helpers import flash_at
@@ -166,11 +166,12 @@ def _role_choices() -> list[tuple[str, str]]:
 
 def _staff_page(form: StaffForm, status: int = 200):
     school = require_school()
+    found = staff.staff_page(school.id, request.args.get("after"), request.args.get("before"))
+    school_groups, member_groups = groups.staff_groups(school.id, [m.user.id for m in found.items])
     return render_template(
-        "admin/staff.html", staff_page=(found := staff.staff_page(school.id, request.args.get("after"),
-                                                                  request.args.get("before"))),
+        "admin/staff.html", staff_page=found,
         staff=found.items, form=form, confirm=ConfirmForm(),
-        role_labels=dict(_role_choices()),
+        role_labels=dict(_role_choices()), groups=school_groups, member_groups=member_groups,
     ), status
 
 
@@ -237,6 +238,25 @@ def set_roles(user_id: int):
         flash_at(f"staff-row-{user_id}", tr(exc.fields.get("roles", exc.msg)), "danger")
     else:
         flash_at(f"staff-row-{user_id}", _("The roles have been changed."), "success")
+    return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
+
+
+@bp.route("/staff/<int:user_id>/groups", methods=["POST"])
+@allowed(policy.may_manage_groups)
+def set_groups(user_id: int):
+    """Put an existing person in the school's teaching groups chosen; a refusal is shown
+    beside that person's row."""
+    school = require_school()
+    chosen = [int(v) if v.isascii() and v.isdigit() and len(v) <= 12 else v for v in request.form.getlist("group_ids")]
+    try:
+        groups.set_person_groups(school, user_id, chosen, by=current_actor())
+    except Invalid as exc:
+        db.session.rollback()
+        problem = exc.fields.get("group_ids") or exc.fields.get("user_id") or exc.msg
+        problems = problem if isinstance(problem, list) else [problem]
+        flash_at(f"staff-row-{user_id}", _("; ").join(tr(p) for p in problems), "danger")
+    else:
+        flash_at(f"staff-row-{user_id}", _("The groups have been changed."), "success")
     return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
 
 

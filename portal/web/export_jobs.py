@@ -1,21 +1,29 @@
-"""Long exports as jobs: ask for one (the district workbook), or be sent here by any export whose
-rows are above ``EXPORT_JOB_THRESHOLD`` (:func:`long_export`); watch its progress bar, download
-the file while it is kept — only the person who asked, in the school they asked in."""
+"""Long exports as jobs: ask for one (the district workbook, all 学分认定表 of a school's year),
+or be sent here by any export whose rows are above ``EXPORT_JOB_THRESHOLD`` (:func:`long_export`);
+watch its progress bar, download the file while it is kept — only the person who asked, in the
+school they asked in."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.current import allowed, current_actor, current_district, current_school
-from portal.errors import DomainError
+from portal.current import allowed, current_actor, current_district, current_school, require_school
+from portal.errors import DomainError, Invalid
+from portal.i18n import lang_code
+from portal.messages import school_year_text, tr
 from portal.models import ExportJob, School
-from portal.reports.views import CSV, XLSX, _headings_lang
+from portal.reports.views import _headings_lang
 from portal.services import credits, export_jobs
 from portal.timeutil import utcnow
 from portal.web.forms import ConfirmForm
+from portal.web.helpers import flash_at
+
+#: where the summary page offers all 学分认定表 of the year (refusals are shown there)
+CERTIFICATES_ANCHOR = "certificates-job"
 
 bp = Blueprint("export_jobs", __name__)
 
@@ -64,11 +72,41 @@ def long_export(kind: str, year: str, fmt: str, *, district_id: int | None = Non
     return redirect(url_for("export_jobs.show", job_id=row.id), 303)
 
 
+@bp.post("/reports/certificates-job")
+@allowed(policy.may_export)
+def start_certificates():
+    """All 学分认定表 of the year as a ZIP or one merged PDF, prepared by the worker."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    school = require_school()
+    year = credits.parse_year(request.form.get("year"))
+    try:
+        row = export_jobs.request_certificates(current_user.id, current_actor(), school, year,
+                                               request.form.get("format", ""), lang_code())
+    except Invalid as exc:
+        flash_at(CERTIFICATES_ANCHOR, tr(exc), "danger")
+        return redirect(url_for("reports.summary", year=year, _anchor=CERTIFICATES_ANCHOR))
+    return redirect(url_for("export_jobs.show", job_id=row.id))
+
+
 @bp.get("/exports/<int:job_id>")
 @login_required
 def show(job_id: int):
     row = _mine(job_id)
-    return render_template("exports/job.html", row=row, state=_state(row))
+    unit = _("forms") if row.kind in export_jobs.CERTIFICATE_KINDS.values() else _("rows")
+    return render_template("exports/job.html", row=row, state=_state(row), unit=unit,
+                           title=f"{_title(row.kind)} · {school_year_text(row.year)}")
+
+
+def _title(kind: str) -> str:
+    """What the export is, in words (its file name is shown below it)."""
+    return {
+        "district_summary": _("District summary (XLSX)"),
+        "district_ledger": _("Every ledger line (XLSX)"),
+        "certificates_pdf": _("All credit certification forms (one PDF)"),
+        "certificates_zip": _("All credit certification forms (ZIP)"),
+    }.get(kind, _("Export"))
 
 
 @bp.get("/exports/<int:job_id>.json")
@@ -84,5 +122,4 @@ def download(job_id: int):
     path = export_jobs.file_of(row, utcnow())
     if path is None:
         abort(410 if row.status in ("done", "expired") else 404)
-    mimetype = CSV if export_jobs.format_of(row) == "csv" else XLSX
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=row.download_name, max_age=0)
+    return send_file(path, mimetype=export_jobs.mimetype(row), as_attachment=True, download_name=row.download_name, max_age=0)

@@ -57,6 +57,7 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/groups", "POST"),
         ("/api/v1/groups/{group_id}", "PUT"),
         ("/api/v1/groups/{group_id}", "DELETE"),
+        ("/api/v1/users/{user_id}/groups", "PUT"),
         ("/api/v1/activities/{activity_id}/signup", "GET"),
         ("/api/v1/activities/{activity_id}/signup", "PUT"),
         ("/api/v1/activities/{activity_id}/signup/me", "POST"),

@@ -115,3 +115,54 @@ def test_the_deadline_through_the_api(as_user):
     r = a.put("/api/v1/plans/deadline?year=2026-2027", json={"deadline": "2026-10-15"})
     assert r.status_code == 200 and r.get_json() == {"school_year": "2026-2027", "deadline": "2026-10-15"}
     assert as_user("reviewer").put("/api/v1/plans/deadline", json={"deadline": "2026-10-15"}).status_code == 403
+
+
+def test_a_persons_groups_through_the_api(as_user):
+    """``PUT /api/v1/users/<id>/groups``: the staff page's rule (services.groups), audited."""
+    from portal.models import GroupMember, School, StaffChange
+    from portal.policy import SYSTEM
+    from portal.services import groups, staff
+    from tests.support import factories as f
+
+    a, t = as_user("admin"), as_user("teacher1")
+    t1, t2, org = (_id(User, username=n) for n in ("teacher1", "teacher2", "organizer"))
+    chinese, maths = _id(TeachingGroup, name="语文组"), _id(TeachingGroup, name="数学组")
+    r = a.put(f"/api/v1/users/{t1}/groups", json={"group_ids": [chinese, maths]})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json() == {"user_id": t1, "groups": [{"id": maths, "name": "数学组"}, {"id": chinese, "name": "语文组"}]}
+    assert db.session.scalar(select(func.count(StaffChange.id)).where(StaffChange.user_id == t1)) == 1
+    other = f.school("S2")
+    foreign = groups.save_group(other, "英语组", by=SYSTEM).id
+    stranger = f.person(other, "s2teacher", "teacher").id
+    staff.deactivate(db.session.execute(select(School).where(School.code == "DEMO")).scalar_one(), t2, by=SYSTEM)
+    db.session.commit()
+    before = (db.session.scalar(select(func.count()).select_from(GroupMember)),
+              db.session.scalar(select(func.count(StaffChange.id))))
+    zh = {"Accept-Language": "zh-CN"}
+    for user_id, body, field, words in (
+        (t1, {"group_ids": [foreign]}, "group_ids", f"教研组 {foreign} 不是本校的教研组"),
+        (t2, {"group_ids": [maths]}, "user_id", "在本校已停用"),
+        (org, {"group_ids": [maths]}, "group_ids", "是语文组的组长"),
+    ):
+        r = a.put(f"/api/v1/users/{user_id}/groups", json=body, headers=zh)
+        assert r.status_code == 422 and field in r.get_json()["fields"], r.get_json()
+        assert words in str(r.get_json()["fields"][field])
+    assert a.put(f"/api/v1/users/{t1}/groups", json={"group_ids": ["x"]}).status_code == 422
+    assert a.put(f"/api/v1/users/{t1}/groups", json={}).status_code == 422
+    assert a.put(f"/api/v1/users/{stranger}/groups", json={"group_ids": []}).status_code == 404
+    assert a.put("/api/v1/users/99999999/groups", json={"group_ids": []}).status_code == 404
+    assert t.put(f"/api/v1/users/{t1}/groups", json={"group_ids": []}).status_code == 403
+    db.session.commit()
+    assert (db.session.scalar(select(func.count()).select_from(GroupMember)),
+            db.session.scalar(select(func.count(StaffChange.id)))) == before
+
+
+def test_another_schools_person_is_not_found_before_the_body(as_user):
+    """``PUT /api/v1/users/<id>/groups`` with another school's person: 404 whatever the body."""
+    from tests.support import factories as f
+
+    stranger = f.person(f.school("S2"), "s2person", "teacher").id
+    db.session.commit()
+    a = as_user("admin")
+    for body in ({"group_ids": []}, {"group_ids": ["x"]}, {}):
+        assert a.put(f"/api/v1/users/{stranger}/groups", json=body).status_code == 404

@@ -62,6 +62,18 @@ class LiveServer:
         assert found is not None, f"the demo has no {type_key} activity in state {state}"
         return found
 
+    def user_id(self, username: str) -> int:
+        """The demo person's id."""
+        from sqlalchemy import select
+
+        from portal.extensions import db
+        from portal.models import User
+
+        with self.app.app_context():
+            found = db.session.execute(select(User.id).where(User.username == username)).scalar_one()
+            db.session.remove()
+        return found
+
 
 @pytest.fixture
 def live_server(make_app) -> Iterator[LiveServer]:

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from portal import jobs
 from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
@@ -120,8 +121,16 @@ def test_portal_pdfs_download_and_verify(browse, live_server):
     r = s.page.request.get(live_server(s.page.get_by_test_id("summary-pdf").get_attribute("href")))
     reader, _text = _read(r.body(), "portal-summary.pdf")
     assert float(reader.pages[0].mediabox.width) > float(reader.pages[0].mediabox.height)
-    r = s.page.request.get(live_server(s.page.get_by_test_id("certificates-zip").get_attribute("href")))
-    assert r.status == 200 and r.body()[:2] == b"PK"
+    # all 学分认定表 of the year as one PDF, prepared by the real worker behind the progress page
+    with s.page.expect_navigation():
+        s.page.get_by_test_id("certificates-pdf").click()
+    with jobs.running_worker(live_server.app):
+        expect(s.page.get_by_test_id("export-download")).to_be_visible(timeout=60_000)
+    s.screenshot("main-desktop-admin-export-job")
+    r = s.page.request.get(live_server(s.page.get_by_test_id("export-download").get_attribute("href")))
+    assert r.status == 200 and r.headers["content-type"] == "application/pdf"
+    reader, text = _read(r.body(), "portal-certificates-merged.pdf")
+    assert len(set(CODE.findall(text.replace(" ", "")))) >= 2 and _cjk_embedded(reader)
     # anyone holding the paper: no login
     anyone = browse(locale="zh-CN", viewport=PHONE, is_mobile=True)
     anyone.goto(f"/verify/{code.replace('-', '')}")
@@ -144,14 +153,20 @@ def _slug(path: str) -> str:
 
 def test_screenshots_of_every_main_page(browse, live_server):
     held = live_server.activity_id("lecture", "held")
+    planned = live_server.activity_id("lecture", "planned")
     credited = live_server.activity_id("observation", "credited")
+    teacher1 = live_server.user_id("teacher1")
     pages = {
-        "teacher1": ["/", "/activities", f"/activities/{held}"],
+        # 成长档案 (the teacher's record), notifications, check-in (before the scan)
+        "teacher1": ["/", "/activities", f"/activities/{held}", f"/teachers/{teacher1}/record", "/notifications",
+                     f"/checkin/{planned}"],
         "organizer": ["/activities/new/lecture", f"/activities/{held}"],
         "reviewer": ["/review", f"/activities/{credited}"],
         "admin": ["/reports/summary", f"/activities/{credited}/certificate", "/admin/staff", "/admin/types",
-                  "/admin/staff/import", "/admin/audit", "/admin/exemptions", "/admin/rules"],
-        "district": ["/district"],
+                  "/admin/staff/import", "/admin/audit", "/admin/audit?view=staff", "/admin/exemptions", "/admin/rules",
+                  "/admin/groups",
+                  "/school-plan", f"/activities/{planned}/checkin/screen"],
+        "district": ["/district", "/district/dashboard"],
     }
     for size, viewport, options in (("desktop", DESKTOP, {}), ("phone", PHONE, {"is_mobile": True, "has_touch": True})):
         for role, paths in pages.items():

@@ -47,6 +47,7 @@ NOT_SHOWN = {
     "check_in": "the check-in screen and attendance page, not cached",
     "calendar_feed": "security, not shown",
     "export_job": "the requester's progress page, not cached",
+    "staff_change": "the audit log of roles and groups; the membership rows it records raise the stamp",
 }
 
 

@@ -128,8 +128,9 @@ PAGED: dict[str, tuple[str, str, str]] = {
     "staff list": ("admin", "/admin/staff", "staff-pager-next"),
     "district": ("district", "/district", "district-pager-next"),
 }
-#: Pinned statements (first page and the next): the login query, then the page's own.
-PINNED = {"review queue": 7, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 3, "district": 4}
+#: Pinned statements (first page and the next): the login query, then the page's own (the staff
+#: list: its people, their roles, and the school's groups with the page's people in them).
+PINNED = {"review queue": 7, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:

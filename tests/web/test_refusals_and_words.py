@@ -17,7 +17,7 @@ ASCII_WORD = re.compile(r"[A-Za-z_]{4,}")
 
 
 def _cells(html: str, column: str) -> list[str]:
-    return re.findall(rf'<td class="col-{column}">([^<]*)</td>', html)
+    return re.findall(rf'<td class="col-{column}"[^>]*>([^<]*)</td>', html)  # data-label: the phone's card
 
 
 def test_a_refused_step_is_shown_in_place_beside_the_buttons(site, as_user):

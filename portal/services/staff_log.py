@@ -1,0 +1,38 @@
+"""The audit log of staff changes (:class:`~portal.models.StaffChange`): a person's roles or
+teaching groups as a school admin changed them — before, after, by whom, when. Written in the
+transaction of the change itself, only when something changed; never updated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import policy
+from portal.extensions import db
+from portal.models import StaffChange
+
+WHAT = ("roles", "groups")
+
+
+def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str,
+           before: Iterable[object], after: Iterable[object]) -> StaffChange | None:
+    """Add the change to ``s`` (the change's own transaction); None when nothing changed."""
+    if what not in WHAT:
+        raise ValueError(what)
+    old, new = sorted(set(before), key=str), sorted(set(after), key=str)
+    if old == new:
+        return None
+    row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None if by.system else by.user_id, what=what,
+                      before=old, after=new)
+    s.add(row)
+    return row
+
+
+def changes_of(school_id: int, user_id: int) -> list[StaffChange]:
+    """A person's changes in the school, newest first."""
+    return list(db.session.execute(
+        select(StaffChange).where(StaffChange.school_id == school_id, StaffChange.user_id == user_id)
+        .order_by(StaffChange.created_at.desc(), StaffChange.id.desc())
+    ).scalars())

@@ -1,0 +1,119 @@
+"""All 学分认定表 of a year as a background job: one merged PDF (each form on pages of its own,
+each with its own verification code, every code verifying) or a ZIP, written by the real huey
+worker, downloadable only by the person who asked in their school; another school's admin gets 404."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from pypdf import PdfReader
+
+from portal import jobs
+from portal.extensions import db
+from portal.models import ExportJob
+from portal.reports import paper
+from portal.timeutil import current_school_year
+from tests.credits.test_paper import ARTIFACTS, _assert_cjk_embedded
+from tests.reach.conftest import queued_config, wait_for
+from tests.reach.helpers import school, user
+from tests.support import factories as f
+from tests.support.sessions import log_in
+
+CODE = re.compile(r"[A-Z2-7]{4}(?:-[A-Z2-7]{4}){7}")
+
+
+def _pages(data: bytes) -> list[str]:
+    assert data.startswith(b"%PDF-")
+    return [page.extract_text().replace(" ", "") for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def _codes(text: str) -> list[str]:
+    return list(dict.fromkeys(CODE.findall(text)))
+
+
+def _run(app, client, year: str, fmt: str) -> tuple[int, bytes]:
+    r = client.post("/reports/certificates-job", data={"year": year, "format": fmt})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    page = client.get(f"/exports/{job_id}").get_data(as_text=True)
+    assert 'data-status="queued"' in page
+    with jobs.running_worker(app):
+        wait_for(lambda: client.get(f"/exports/{job_id}.json").get_json()["status"] == "done", timeout=120)
+    state = client.get(f"/exports/{job_id}.json").get_json()
+    assert state["percent"] == 100 and state["ready"] and state["done_rows"] == state["total_rows"]
+    download = client.get(state["url"])
+    assert download.status_code == 200
+    assert download.mimetype == {"pdf": "application/pdf", "zip": "application/zip"}[fmt]
+    return job_id, download.get_data()
+
+
+def test_one_merged_pdf_of_every_certificate_by_the_worker(make_app, tmp_path):
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        year = current_school_year()
+        acts = [(a.id, a.title) for a in paper.credited_activities(school(), year)]
+        titles = [title for _id, title in acts]
+        admin = log_in(app.test_client(), user("admin"))
+        s2 = f.school("S2")
+        stranger = log_in(app.test_client(), f.person(s2, "admin2", "school_admin"), s2.id)
+        db.session.commit()
+    assert len(acts) >= 2  # the demo credits several activities
+    singles = [_pages(admin.get(f"/activities/{act_id}/certificate.pdf").get_data()) for act_id, _title in acts]
+
+    job_id, data = _run(app, admin, year, "pdf")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "certificates-merged.pdf").write_bytes(data)  # for a person to look at
+    _assert_cjk_embedded(PdfReader(io.BytesIO(data)))
+    pages = _pages(data)
+    assert len(pages) == sum(len(s) for s in singles)
+    # every form starts on a page of its own: each page carries exactly one form's code (footer)
+    per_page = [_codes(p) for p in pages]
+    assert all(len(c) == 1 for c in per_page), per_page
+    starts = [i for i, c in enumerate(per_page) if i == 0 or c != per_page[i - 1]]
+    assert [len(s) for s in singles] == [b - a for a, b in zip(starts, [*starts[1:], len(pages)], strict=True)]
+    codes = [per_page[i][0] for i in starts]
+    assert len(set(codes)) == len(acts)
+    anyone = app.test_client()
+    for code, title, first in zip(codes, titles, starts, strict=True):
+        assert title.replace(" ", "") in pages[first]
+        html = anyone.get(f"/verify/{code.replace('-', '')}").get_data(as_text=True)
+        assert 'data-testid="verify-genuine"' in html and title in html
+        assert "https://yanxiu.test/verify/" in "".join(pages).replace("\n", "")  # the portal's public address
+    # only the person who asked, in the school they asked in
+    assert stranger.get(f"/exports/{job_id}").status_code == 404
+    assert stranger.get(f"/exports/{job_id}/file").status_code == 404
+    assert stranger.get(f"/exports/{job_id}.json").status_code == 404
+    with app.app_context():
+        reviewer = log_in(app.test_client(), user("reviewer"))
+    assert reviewer.get(f"/exports/{job_id}/file").status_code == 404
+    with app.app_context():
+        row = db.session.get(ExportJob, job_id)
+        assert row.kind == "certificates_pdf" and row.expires_at is not None
+
+
+def test_the_zip_by_the_worker_and_refusals(make_app, tmp_path):
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        year = current_school_year()
+        count = len(paper.credited_activities(school(), year))
+        admin = log_in(app.test_client(), user("admin"))
+        teacher = log_in(app.test_client(), user("teacher1"))
+    _job_id, data = _run(app, admin, year, "zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        assert len(names) == count and all(n.endswith(".pdf") for n in names)
+        assert all(len(_codes("".join(_pages(zf.read(n))))) == 1 for n in names)
+    with app.app_context():
+        before = db.session.query(ExportJob).count()
+    # a year without credited activities: refused beside the buttons, nothing queued
+    r = admin.post("/reports/certificates-job", data={"year": "2030-2031", "format": "pdf"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("#certificates-job")
+    page = admin.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="certificates-job-danger"' in page and "学分认定表" in page
+    assert admin.post("/reports/certificates-job", data={"year": year, "format": "docx"}).status_code == 302
+    assert admin.post("/reports/certificates-job", data={"year": "2026-2028", "format": "pdf"}).status_code == 422
+    assert teacher.post("/reports/certificates-job", data={"year": year, "format": "pdf"}).status_code == 403
+    with app.app_context():
+        assert db.session.query(ExportJob).count() == before

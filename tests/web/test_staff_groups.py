@@ -1,0 +1,121 @@
+"""Staff: an admin changes an existing person's teaching groups from the staff page, through
+``services.groups`` (the one way), policy-checked and written to the staff audit log like a
+role change; a group of another school, a deactivated person, a group the person leads or a
+garbled choice is refused in words beside the row and changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import GroupMember, School, StaffChange, TeachingGroup, User
+from portal.policy import SYSTEM
+from portal.services import groups, staff
+from tests.support import factories as f
+
+
+def _id(site, model, **where) -> int:
+    with site.app_context():
+        stmt = select(model.id)
+        for k, v in where.items():
+            stmt = stmt.where(getattr(model, k) == v)
+        return db.session.execute(stmt).scalar_one()
+
+
+def _groups(site, username: str) -> set[str]:
+    with site.app_context():
+        return set(db.session.execute(
+            select(TeachingGroup.name).join(GroupMember, GroupMember.group_id == TeachingGroup.id)
+            .join(User, User.id == GroupMember.user_id).where(User.username == username)
+        ).scalars())
+
+
+def _counts(site) -> tuple[int, int]:
+    with site.app_context():
+        return (db.session.scalar(select(func.count()).select_from(GroupMember)) or 0,
+                db.session.scalar(select(func.count(StaffChange.id))) or 0)
+
+
+def _row(client, uid: int) -> str:
+    html = client.get("/admin/staff").get_data(as_text=True)
+    return html.split(f'id="staff-row-{uid}"')[1].split("</tr>")[0]
+
+
+def test_admin_changes_a_persons_groups_beside_the_row_and_it_is_audited(site, as_user):
+    c = as_user("admin")
+    uid, admin_id = _id(site, User, username="teacher1"), _id(site, User, username="admin")
+    chinese, maths = _id(site, TeachingGroup, name="语文组"), _id(site, TeachingGroup, name="数学组")
+    row = _row(c, uid)
+    assert 'data-testid="groups-teacher1"' in row and "修改教研组" in row
+    assert f'value="{chinese}" checked' in row and f'value="{maths}">' in row
+    r = c.post(f"/admin/staff/{uid}/groups", data={"group_ids": [str(maths), str(chinese)]})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/admin/staff#staff-row-{uid}")
+    assert _groups(site, "teacher1") == {"语文组", "数学组"}
+    row = _row(c, uid)
+    assert 'data-testid="roles-success"' in row and "教研组已修改" in row
+    assert "数学组、语文组" in row  # by pinyin, joined the Chinese way
+    c.post(f"/admin/staff/{uid}/groups", data={})  # every box unticked: in no group
+    assert _groups(site, "teacher1") == set()
+    with site.app_context():
+        log = db.session.execute(select(StaffChange).where(StaffChange.user_id == uid)
+                                 .order_by(StaffChange.id)).scalars().all()
+        assert [(e.what, e.before, e.after, e.changed_by) for e in log] == [
+            ("groups", [chinese], sorted([chinese, maths], key=str), admin_id),
+            ("groups", sorted([chinese, maths], key=str), [], admin_id),
+        ]
+    # a role change is written to the same log
+    c.post(f"/admin/staff/{uid}/roles", data={"roles": ["teacher", "organizer"]})
+    with site.app_context():
+        last = db.session.execute(select(StaffChange).order_by(StaffChange.id.desc())).scalars().first()
+        assert (last.what, last.before, last.after) == ("roles", ["teacher"], ["organizer", "teacher"])
+    # the audit trail shows them in words, filtered by the person changed; the CSV too
+    page = c.get("/admin/audit?view=staff&person=teacher1")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    table = html.split('class="table table-sm table-striped')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 3  # the heading row and three changes
+    assert "数学组、语文组" in table and "组织者、教师" in table and "教研组" in table and "admin" in table
+    assert "organizer" not in table.replace("data-label", "")
+    assert "没有符合条件的记录" in c.get("/admin/audit?view=staff&person=teacher3").get_data(as_text=True)
+    csv = c.get("/admin/audit.csv?view=staff&person=teacher1").get_data(as_text=True)
+    assert csv.splitlines()[0].lstrip("\ufeff").startswith("时间,登录名,姓名,变更,变更前,变更后,操作人")
+    assert len(csv.strip().splitlines()) == 1 + 3
+    # the demo's own change of 赵子涵's groups, and its undoing
+    demo = c.get("/admin/audit?view=staff&person=teacher2").get_data(as_text=True)
+    assert demo.count("赵子涵") >= 2 and "数学组、语文组" in demo
+
+
+def test_bad_group_choices_are_refused_beside_the_row_and_change_nothing(site, as_user):
+    c = as_user("admin")
+    uid, t2, org = (_id(site, User, username=n) for n in ("teacher1", "teacher2", "organizer"))
+    chinese, maths = _id(site, TeachingGroup, name="语文组"), _id(site, TeachingGroup, name="数学组")
+    with site.app_context():
+        other = f.school("S2")
+        foreign = groups.save_group(other, "英语组", by=SYSTEM).id
+        stranger = f.person(other, "s2teacher", "teacher").id
+        demo = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        staff.deactivate(demo, t2, by=SYSTEM)
+    before = _counts(site)
+    for target, data, words in (
+        (uid, {"group_ids": [str(foreign)]}, f"教研组 {foreign} 不是本校的教研组"),
+        (uid, {"group_ids": ["abc"]}, "教研组须为教研组编号的列表"),
+        (uid, {"group_ids": ["99999999999999"]}, "教研组须为教研组编号的列表"),
+        (t2, {"group_ids": [str(maths)]}, "在本校已停用"),
+        (org, {"group_ids": [str(maths)]}, "是语文组的组长"),  # leaving the group they lead
+    ):
+        r = c.post(f"/admin/staff/{target}/groups", data=data)
+        assert r.status_code == 302
+        row = _row(c, target)
+        refusal = row.split('data-testid="roles-danger"')[1].split("</div>")[0]
+        assert words in refusal, refusal
+        assert "group" not in refusal and "None" not in refusal  # no codes, no English
+    assert _counts(site) == before
+    assert _groups(site, "teacher1") == {"语文组"} and _groups(site, "organizer") == {"语文组"}
+    # another school's person: not found; a teacher may not change groups at all
+    assert c.post(f"/admin/staff/{stranger}/groups", data={"group_ids": [str(chinese)]}).status_code == 404
+    assert c.post(f"/admin/staff/{stranger}/groups", data={"group_ids": ["abc"]}).status_code == 404
+    assert as_user("teacher1").post(f"/admin/staff/{uid}/groups", data={"group_ids": [str(maths)]}).status_code == 403
+    assert _counts(site) == before
+    # a deactivated person's row offers no group editor
+    assert 'data-testid="groups-teacher2"' not in _row(c, t2)
+
