@@ -3,8 +3,9 @@ certification form of one activity, as CSV (UTF-8 with BOM, for Excel) and XLSX.
 
 Everything is a row generator (header first) fed to one CSV writer and one XLSX writer, so
 memory stays flat: district rows are produced school by school, ledger lines come from a
-streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory mode, moving on to
-a new sheet when one reaches Excel's 1,048,576 rows.
+streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory mode (data rows
+written as whole rows of XML: :mod:`portal.reports.xlsx_rows`), moving on to a new sheet when one
+reaches Excel's 1,048,576 rows.
 
 A text cell starting with ``=``, ``+``, ``-`` or ``@`` is always text, never a formula
 (CSV: prefixed with ``'``; XLSX: the cell's type is set to string).
