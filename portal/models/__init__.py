@@ -15,7 +15,7 @@ from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
-from portal.models.teacher_year import TeacherYearRow
+from portal.models.teacher_year import SchoolYearTypeHours, TeacherYearRow
 from portal.models.user import DISTRICT_ROLES, ROLES, SCHOOL_ROLES, Exemption, Membership, User
 from portal.models.writing import OwnWriting
 from portal.models.year import DevelopmentPlan, GroupMember, Signup, SignupWindow, TeachingGroup
@@ -48,6 +48,7 @@ __all__ = [
     "SchoolActivityType",
     "SchoolPlan",
     "SubmissionEvent",
+    "SchoolYearTypeHours",
     "TeacherYearRow",
     "Signup",
     "SignupWindow",
