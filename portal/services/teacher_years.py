@@ -16,6 +16,10 @@ With the rows, each school's year of ``school_year_type_hours`` (hours by activi
 sum of the rows' ``by_type``: :func:`type_hours_rows`) is rewritten, so the district's chart
 counts the same teachers' hours as the summaries and submissions, from schools × types rows.
 A year the district accepted whole keeps its rows, and so its type totals, as accepted.
+
+Two writers in one school never refresh at once: every change that moves rows first writes a
+row the ``data_version`` trigger stamps on the school, and the school's row stays locked to
+the other writer until commit (PostgreSQL; SQLite has one writer at a time).
 """
 
 from __future__ import annotations
