@@ -7,7 +7,7 @@ export YANXIU_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install test-deps translations run serve lint test test-sqlite test-postgres test-fast bench bench-postgres bench-load clean
+.PHONY: install test-deps translations run serve lint test test-sqlite test-postgres test-fast bench bench-postgres bench-load bench-district clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,8 +80,16 @@ bench-postgres: install
 ## make bench-load: a district's morning with Locust (bench/load/): 1,000 generated schools on a
 ## private PostgreSQL server, gunicorn 2 workers × 4 threads, several user counts, p50/p95/p99 per
 ## page; other sizes with LOAD_ARGS, e.g. LOAD_ARGS="--schools 100 --users 10,20 --run-time 30"
+## The private server's files stay in LOAD_PGDATA, so the next run reuses the generated schools
+## (bench/load/run.py --rebuild to generate them again; rm -rf the folder to free the disk)
+LOAD_PGDATA ?= /tmp/yanxiu-bench/pgdata
 bench-load: install
-	$(BIN)/python tests/support/pg_server.py -- sh -c '$(BIN)/python bench/load/run.py --postgres "$$YANXIU_TEST_DATABASE_URL" $(LOAD_ARGS)'
+	$(BIN)/python tests/support/pg_server.py --keep-data $(LOAD_PGDATA) -- sh -c '$(BIN)/python bench/load/run.py --postgres "$$YANXIU_TEST_DATABASE_URL" $(LOAD_ARGS)'
+
+## make bench-district: the district dashboard, submissions queue and schools table at 100 and
+## 1,000 schools (bench/district_bench.py), on the kept server of bench-load (same data)
+bench-district: install
+	$(BIN)/python tests/support/pg_server.py --keep-data $(LOAD_PGDATA) -- sh -c '$(BIN)/python bench/district_bench.py --postgres "$$YANXIU_TEST_DATABASE_URL" $(DISTRICT_ARGS)'
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

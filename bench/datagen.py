@@ -48,6 +48,7 @@ from portal.models import (
     Participation,
     School,
     SchoolActivityType,
+    SchoolYearTypeHours,
     TeacherYearRow,
     TransitionLog,
     User,
@@ -232,7 +233,7 @@ class RowSink:
     def flush(self, conn: Connection) -> Counter:
         """Write every buffered row; returns rows written per table."""
         written: Counter = Counter()
-        for model in (*TABLES, TeacherYearRow):
+        for model in (*TABLES, TeacherYearRow, SchoolYearTypeHours):
             table = model.__table__
             rows = self.buffers.pop(table.name, [])
             if not rows:
@@ -559,13 +560,16 @@ class DistrictGenerator:
 
     def _year_rows(self, conn: Connection, school_ids: list[int]) -> None:
         """The batch's teacher-year rows, built by the one builder for all its schools at once
-        (``teacher_years.built_rows``: the rows ``flask credits rebuild-year-rows`` writes)."""
+        (``teacher_years.built_rows``: the rows ``flask credits rebuild-year-rows`` writes), and
+        the type totals summed from them (``teacher_years.type_hours_rows``, likewise)."""
         batch = list(db.session.execute(select(School).where(School.id.in_(school_ids)).order_by(School.id)).scalars())
         years = db.session.execute(
             select(Activity.school_year).where(Activity.school_id.in_(school_ids)).distinct()
         ).scalars()
         for year in sorted(set(years)):
-            self.sink.add(TeacherYearRow.__table__, teacher_years.built_rows(batch, year))
+            rows = teacher_years.built_rows(batch, year)
+            self.sink.add(TeacherYearRow.__table__, rows)
+            self.sink.add(SchoolYearTypeHours.__table__, teacher_years.type_hours_rows(rows))
 
     # -- entry point ----------------------------------------------------------------------
     def run(self, schools: int) -> GenReport:

@@ -10,8 +10,10 @@ For each size it fills a fresh database with that many credit-ledger rows (bulk 
 SQLAlchemy Core: schools of 100 teachers, one entry per teacher and activity), then writes
 the district ledger export (one line per ledger row) and the district summary (one line per
 teacher) as CSV and XLSX, and reports the wall time, the time to the first byte (CSV: the
-first chunk a streamed response would send) and the peak memory growth of the process while
-exporting (peak RSS from /proc, reset before each export; tracemalloc where that is unavailable).
+first chunk a streamed response would send), the CPU time of the process (the machine may be
+shared: wall time then says more about the others), the 1-minute load average after, and the
+peak memory growth of the process while exporting (peak RSS from /proc, reset before each
+export; tracemalloc where that is unavailable).
 """
 
 from __future__ import annotations
@@ -120,18 +122,23 @@ def fill(db, rows: int) -> None:
 
 
 def measure(name: str, run) -> None:
+    """Wall time, CPU time of this process (user + system: what the export itself cost, whatever
+    else shares the machine), time to the first byte and peak memory growth."""
     first: list[float] = []
     start = time.perf_counter()
+    cpu = time.process_time()
     with PeakMemory() as mem:
         rows = run(lambda: first or first.append(time.perf_counter() - start))
     total = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     ttfb = f"{first[0] * 1000:8.1f} ms" if first else "   (at end)"
-    print(f"  {name:<42} rows {rows:>9,}  time {total:7.2f} s  first byte {ttfb}  peak +{mem.growth_mib:7.1f} MiB",
-          flush=True)
+    print(f"  {name:<42} rows {rows:>9,}  time {total:7.2f} s  cpu {cpu:7.2f} s  first byte {ttfb}  "
+          f"peak +{mem.growth_mib:7.1f} MiB  load {os.getloadavg()[0]:.2f}", flush=True)
 
 
-XLSX_ORDER = ("openpyxl", "xlsxwriter", "xlsxwriter", "openpyxl")
-ENGINES = {"openpyxl": "openpyxl write-only", "xlsxwriter": "XlsxWriter constant_memory"}
+XLSX_DEFAULT = ["xlsxwriter-cells", "xlsxwriter"]  # before and after the whole-row writer
+ENGINES = {"openpyxl": "openpyxl write-only", "xlsxwriter-cells": "XlsxWriter, cell by cell",
+           "xlsxwriter": "XlsxWriter, whole rows"}
 
 
 def run_size(
@@ -193,9 +200,9 @@ def run_size(
             return run
 
         measure("ledger CSV", csv_to(workdir / "ledger.csv", True))
-        # both XLSX writers side by side, twice in the order A B B A (the CPU may be shared)
-        order = [e for e in XLSX_ORDER if e in engines] if engines else list(XLSX_ORDER)
-        for engine in order[: len(order) // 2 if once else len(order)]:
+        # the XLSX writers side by side, twice in the order A B B A (the CPU may be shared)
+        chosen = list(dict.fromkeys(engines or XLSX_DEFAULT))
+        for engine in chosen if once else chosen + chosen[::-1]:
             measure(f"ledger XLSX ({ENGINES[engine]})", xlsx_to(workdir / f"ledger-{engine}.xlsx", True, engine))
         measure("summary CSV (per teacher)", csv_to(workdir / "summary.csv", False))
         measure("summary XLSX (per teacher)", xlsx_to(workdir / "summary.xlsx", False))
@@ -208,7 +215,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, action="append", help="ledger rows (repeatable); default 100k and 1M")
     parser.add_argument("--once", action="store_true", help="each XLSX writer once (default: twice, A B B A)")
     parser.add_argument("--engine", action="append", choices=sorted(ENGINES),
-                        help="XLSX writer to measure (repeatable; default both)")
+                        help="XLSX writer to measure (repeatable; default: XlsxWriter cell by cell and whole rows)")
     parser.add_argument("--workdir", help="keep the SQLite databases here and reuse a filled one "
                         "(fill ahead of time, measure later)")
     parser.add_argument("--fill-only", action="store_true", help="fill the databases of --workdir, measure nothing")

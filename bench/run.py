@@ -314,7 +314,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(uri: str, instance: Path, workers: int, threads: int, cache: bool = True) -> Iterator[str]:
+def gunicorn(
+    uri: str, instance: Path, workers: int, threads: int, cache: bool = True, keep_alive: int | None = None
+) -> Iterator[str]:
+    """gunicorn serving the app on a free port; ``keep_alive``: seconds an idle client
+    connection stays open (gunicorn's default is 2)."""
     port = free_port()
     env = {
         **os.environ,
@@ -327,6 +331,7 @@ def gunicorn(uri: str, instance: Path, workers: int, threads: int, cache: bool =
     cmd = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
         "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        *(["--keep-alive", str(keep_alive)] if keep_alive is not None else []),
         "bench.wsgi_bench:app",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)

@@ -45,7 +45,7 @@ def build_plan(first: int, count: int, password: str = "yanxiu-demo") -> dict[st
     held_states = registry().states_in(Phase.AWAITING_REVIEW)
     reviewed_states = registry().states_in(Phase.CONFIRMED)
     acts = db.session.execute(
-        select(Activity.id, Activity.school_id, Activity.organizer_id, Activity.state)
+        select(Activity.id, Activity.school_id, Activity.organizer_id, Activity.state, Activity.type_key)
         .where(Activity.school_id.in_(ids), Activity.state.in_(held_states + reviewed_states))
         .order_by(Activity.id)
     ).all()
@@ -74,7 +74,7 @@ def build_plan(first: int, count: int, password: str = "yanxiu-demo") -> dict[st
             held_seen[act.school_id] += 1
             if held_seen[act.school_id] % 2 and free:  # every other held activity to a reviewer
                 approve[free[0]].append(act.id)
-            else:
+            elif not fixed_attendance(act.type_key):  # a self-declared activity's attendance is fixed
                 organizing[act.organizer_id].append(act.id)
         elif approvers.get(act.id) in free:
             credit[approvers[act.id]].append(act.id)
@@ -93,6 +93,12 @@ def build_plan(first: int, count: int, password: str = "yanxiu-demo") -> dict[st
         ],
         "admins": [{"username": names[u]} for u, rs in sorted(roles.items()) if "school_admin" in rs],
     }
+
+
+def fixed_attendance(type_key: str) -> bool:
+    """Attendance of this type cannot be recorded again (self-declared: fixed at declaration)."""
+    reg = registry().get(type_key)
+    return reg is None or bool(reg.type.self_declared)
 
 
 def write_plan(path: Path, first: int, count: int) -> dict[str, Any]:

@@ -8,6 +8,13 @@ seconds. Each run acts on a fresh slice of schools (``bench/load/plan.py``), so 
 an earlier run made (approvals, credits) do not leave a later one without work. Prints, per
 run, requests/s and p50/p95/p99 per page, the error count, and how many review decisions
 reached the database; the highest rate whose overall p95 is ≤ 250 ms with no error is named.
+
+The generated database is kept on the server (and, with ``make bench-load``, the server's data
+directory too: ``tests/support/pg_server.py --keep-data``), so a later run starts at once; it
+remembers which slices of schools earlier runs acted on and starts after them (``--plan-offset``
+overrides; ``--rebuild`` generates the data again). gunicorn keeps idle client connections
+open for ``--keep-alive`` seconds (75, longer than a Locust user's pause: its default of 2 s
+closed connections that a user was about to reuse).
 """
 
 from __future__ import annotations
@@ -88,6 +95,25 @@ def table(users: int, rows: list[dict], wall: float, decisions: dict[str, int]) 
     return "\n".join(lines)
 
 
+class UsedSlices:
+    """How many generated schools (in plan order) load runs on a kept database have acted on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def next(self) -> int:
+        try:
+            return int(json.loads(self.path.read_text())["next"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    def mark(self, end: int) -> None:
+        self.path.write_text(json.dumps({"next": max(end, self.next())}))
+
+    def reset(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--postgres", required=True, metavar="URL", help="postgresql://user@host:port/any")
@@ -96,15 +122,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-time", type=int, default=90, help="seconds per run, logins included (default 90)")
     ap.add_argument("--spawn-rate", type=float, default=10, help="users started per second (default 10)")
     ap.add_argument("--plan-schools", type=int, default=20, help="schools whose people one run uses (default 20)")
-    ap.add_argument("--plan-offset", type=int, default=0,
-                    help="schools to pass over before the first run's slice (ones an earlier run acted on)")
+    ap.add_argument("--plan-offset", type=int, default=None,
+                    help="schools to pass over before the first run's slice (default: those earlier runs on "
+                    "the kept database acted on)")
+    ap.add_argument("--rebuild", action="store_true", help="generate the database again even if one is kept")
+    ap.add_argument("--keep-alive", type=int, default=75,
+                    help="seconds gunicorn keeps an idle connection open (default 75)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "yanxiu-bench"))
     args = ap.parse_args(argv)
     counts = [int(n) for n in args.users.split(",")]
-    if args.plan_offset + args.plan_schools * len(counts) > args.schools:
-        ap.error("--plan-schools × runs is more than --schools")
 
     data = Path(args.data_dir)
     instance = data / "instance"
@@ -112,22 +140,40 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
     store = Store(data, args.postgres)
     name = f"load_s{args.schools}_t100_y1"
-    print(f"data: {args.schools} schools × 100 teachers × 1 year on {store.describe()} …", file=sys.stderr)
+    used = UsedSlices(data / f"{name}-slices.json")
+    if args.rebuild:
+        store.drop(name)
+    kept = store.exists(name) and not args.rebuild
+    offset = args.plan_offset if args.plan_offset is not None else (used.next() if kept else 0)
+    if offset + args.plan_schools * len(counts) > args.schools:
+        ap.error(f"--plan-schools × runs from school {offset} is more than --schools"
+                 + (" (earlier runs used the rest: --rebuild)" if kept and args.plan_offset is None else ""))
+    print(f"data: {args.schools} schools × 100 teachers × 1 year on {store.describe()}"
+          f"{' (kept: reused)' if kept else ''}; runs act on schools from no. {offset + 1} …", file=sys.stderr)
     info = build_database(store, name, args.schools, 100, 1, instance)
+    if not kept:
+        used.reset()
     print(f"data: {json.dumps(info)}", file=sys.stderr)
     uri = store.uri(name)
     app = make_app(uri, instance)
+    if kept:  # a database kept from an older checkout gets this one's migrations
+        from flask_migrate import upgrade
+
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory, revision="heads")
     out = data / f"load-{datetime.now():%Y%m%d-%H%M%S}"
     out.mkdir(parents=True)
     from bench.load.plan import write_plan
 
     reports = []
     best: tuple[float, int] | None = None
-    with gunicorn(uri, instance, args.workers, args.threads) as host:
+    with gunicorn(uri, instance, args.workers, args.threads, keep_alive=args.keep_alive) as host:
         for i, users in enumerate(counts):
             plan = out / f"plan-u{users}.json"
+            start = offset + i * args.plan_schools
             with app.app_context():
-                write_plan(plan, args.plan_offset + i * args.plan_schools, args.plan_schools)
+                write_plan(plan, start, args.plan_schools)
+            used.mark(start + args.plan_schools)
             load = os.getloadavg()
             since = datetime.utcnow()
             rows, wall = locust(host, plan, users, args.spawn_rate, args.run_time, out)

@@ -16,7 +16,7 @@ from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
-from portal.models.teacher_year import TeacherYearRow
+from portal.models.teacher_year import SchoolYearTypeHours, TeacherYearRow
 from portal.models.user import (
     DISTRICT_ADMIN,
     DISTRICT_REVIEWER,
@@ -70,6 +70,7 @@ __all__ = [
     "SchoolActivityType",
     "SchoolPlan",
     "SubmissionEvent",
+    "SchoolYearTypeHours",
     "TeacherYearRow",
     "Signup",
     "StaffChange",

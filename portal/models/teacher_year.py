@@ -34,3 +34,17 @@ class TeacherYearRow(Model):
     status: Mapped[str] = mapped_column(String(20))  # the assess hook's verdict
     reason: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SchoolYearTypeHours(Model):
+    """A school's hours of one activity type in one year: the sum of its teacher-year rows'
+    ``by_type`` (teachers' hours only, the figures of the 学时汇总表 and the submissions),
+    rewritten with them, so the district's chart sums at most schools × types rows."""
+
+    __tablename__ = "school_year_type_hours"
+    __table_args__ = (Index("ix_school_year_type_hours_year", "school_year", "school_id"),)
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    school_year: Mapped[str] = mapped_column(String(9), primary_key=True)
+    type_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(HoursType)

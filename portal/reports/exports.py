@@ -3,8 +3,9 @@ certification form of one activity, as CSV (UTF-8 with BOM, for Excel) and XLSX.
 
 Everything is a row generator (header first) fed to one CSV writer and one XLSX writer, so
 memory stays flat: district rows are produced school by school, ledger lines come from a
-streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory mode, moving on to
-a new sheet when one reaches Excel's 1,048,576 rows.
+streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory mode (data rows
+written as whole rows of XML: :mod:`portal.reports.xlsx_rows`), moving on to a new sheet when one
+reaches Excel's 1,048,576 rows.
 
 A text cell starting with ``=``, ``+``, ``-`` or ``@`` is always text, never a formula
 (CSV: prefixed with ``'``; XLSX: the cell's type is set to string).
@@ -34,6 +35,7 @@ from portal.hours import fmt
 from portal.messages import KINDS, heading, label, norm_lang, reason_label, school_year_text, status_label
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
+from portal.reports.xlsx_rows import SheetRows
 from portal.services import credits, forecast
 from portal.timeutil import to_local, utcnow
 from portal.year_texts import quota_amount, quota_label, warnings_text
@@ -122,18 +124,22 @@ def write_xlsx(
     ``<title> (2)`` with the header repeated. Returns the data rows written.
 
     ``engine`` (default :data:`XLSX_ENGINE`): ``xlsxwriter`` (constant-memory mode: each row
-    goes to a temporary file as it is written) or ``openpyxl`` (write-only mode). Both keep
-    memory flat; XlsxWriter writes the 1M-row ledger several times faster (BENCHMARKS.md)."""
-    if (engine or XLSX_ENGINE) == "openpyxl":
+    goes to a temporary file as it is written; data rows as whole rows of XML, see
+    :mod:`portal.reports.xlsx_rows`), ``xlsxwriter-cells`` (the same, every cell through
+    XlsxWriter's own path: the benchmark's "before") or ``openpyxl`` (write-only mode). All keep
+    memory flat; the first is the fastest by far (BENCHMARKS.md)."""
+    engine = engine or XLSX_ENGINE
+    if engine == "openpyxl":
         return _write_xlsx_openpyxl(rows, out, sheet_title, max_rows, widths)
-    return _write_xlsx_xlsxwriter(rows, out, sheet_title, max_rows, widths)
+    return _write_xlsx_xlsxwriter(rows, out, sheet_title, max_rows, widths, whole_rows=engine != "xlsxwriter-cells")
 
 
 XLSX_ENGINE = "xlsxwriter"
 
 
 def _write_xlsx_xlsxwriter(
-    rows: Iterable[Row], out: str | IO[bytes], sheet_title: str, max_rows: int, widths: dict[str, float] | None
+    rows: Iterable[Row], out: str | IO[bytes], sheet_title: str, max_rows: int, widths: dict[str, float] | None,
+    whole_rows: bool = True,
 ) -> int:
     # constant_memory: rows are written out in order and forgotten; strings are inline.
     wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
@@ -142,27 +148,34 @@ def _write_xlsx_xlsxwriter(
     header = [ILLEGAL_CHARACTERS_RE.sub("", str(v)) for v in next(it)]
     bold = wb.add_format({"bold": True})
 
-    def new_sheet(n: int) -> Any:
+    sheets: list[SheetRows] = []
+
+    def new_sheet(n: int) -> SheetRows:
         ws = wb.add_worksheet(sheet_title if n == 1 else f"{sheet_title} ({n})")
         for col, width in (widths or {}).items():
             ws.set_column(f"{col}:{col}", width)
         ws.freeze_panes(1, 0)
         for c, v in enumerate(header):
             ws.write_string(0, c, v, bold)
-        return ws
+        sheets.append(SheetRows(ws, put_cells, _clean_text))
+        return sheets[-1]
 
-    def put(ws: Any, r: int, row: Row) -> None:
+    def put_cells(ws: Any, r: int, row: Row) -> None:
+        """XlsxWriter's own path, cell by cell (rows the fast path does not take)."""
         put_string, put_number = ws.write_string, ws.write_number
         for c, v in enumerate(row):
             kind = type(v)
             if kind is str:  # always text, never a formula or a link
-                put_string(r, c, ILLEGAL_CHARACTERS_RE.sub("", v) if _has_illegal(v) else v)
+                put_string(r, c, _clean_text(v))
             elif kind is int or kind is float or kind is Decimal:
                 put_number(r, c, v)
             elif v is not None:
                 ws.write(r, c, v if kind is bool else str(v))
 
+    put = (lambda sheet, r, row: sheet.put(r, row)) if whole_rows else (lambda sheet, r, row: sheet._slow(r, row))
     written = _into_sheets(it, max_rows, new_sheet, put)
+    for sheet in sheets:
+        sheet.finish()
     wb.close()
     return written
 
@@ -178,6 +191,11 @@ def _into_sheets(it: Iterator[Row], max_rows: int, new_sheet: Any, put: Any) -> 
         in_sheet += 1
         written += 1
     return written
+
+
+def _clean_text(text: str) -> str:
+    """The text without the control characters XLSX cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text) if _has_illegal(text) else text
 
 
 def _has_illegal(text: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Bundle
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
@@ -546,13 +547,32 @@ def file_digest(data: bytes) -> str:
 
 def participants_with_users(activity_id: int) -> list[tuple[Participation, User]]:
     """Participants and their accounts, by pinyin of the name."""
+    return _participants(select(Participation, User), activity_id)
+
+
+def _participants(query: Any, activity_id: int) -> list[Any]:
     rows = db.session.execute(
-        select(Participation, User)
-        .join(User, User.id == Participation.user_id)
+        query.join(User, User.id == Participation.user_id)
         .where(Participation.activity_id == activity_id)
         .order_by(Participation.id)
     )
     return by_pinyin(((p, u) for p, u in rows), lambda row: row[1].display_name)
+
+
+# What a page showing participants reads: the attribute names of Participation and User, as rows
+_PARTICIPANT: Bundle[Any] = Bundle(
+    "p", Participation.id, Participation.activity_id, Participation.user_id, Participation.role,
+    Participation.attended_hours, Participation.absent_hours, Participation.excused_hours,
+    Participation.adjusted_hours, Participation.adjust_reason, Participation.adjusted_by,
+)
+_NAME: Bundle[Any] = Bundle("u", User.id, User.username, User.display_name)
+
+
+def participant_rows(activity_id: int) -> list[tuple[Any, Any]]:
+    """Participants and their names as read-only rows (the attributes of
+    :func:`participants_with_users`' objects, but only id, username and display name of the
+    account), by pinyin of the name: for pages that show them, without building ORM objects."""
+    return _participants(select(_PARTICIPANT, _NAME).select_from(Participation), activity_id)
 
 
 def evidence_of(activity_id: int) -> list[Evidence]:

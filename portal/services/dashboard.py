@@ -2,8 +2,11 @@
 aggregate (the statement count is flat in the number of schools; schools are paged).
 
 Status shares come from each school's latest submission of the year (the frozen figures the
-district reviews); hours by type from the ledger, summed in the database; the schools furthest
-behind their accepted annual plan from one grouped statement (``school_plans.behind_plan``)."""
+district reviews); hours by type from the schools' stored type totals
+(``school_year_type_hours``, kept with the teacher-year rows by ``teacher_years.refresh``):
+teachers' hours, the same figures as the 学时汇总表, the exports and the submissions, summed
+over at most schools × types rows instead of the ledger; the schools furthest behind their
+accepted annual plan from one grouped statement (``school_plans.behind_plan``)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import CreditEntry, School, YearSubmission
+from portal.models import School, SchoolYearTypeHours, YearSubmission
 from portal.services import school_plans, submissions
 from portal.timeutil import utcnow
 
@@ -88,11 +91,11 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     hours = [
         (key, Decimal(str(h or 0)))
         for key, h in db.session.execute(
-            select(CreditEntry.type_key, func.sum(CreditEntry.hours))
-            .join(School, School.id == CreditEntry.school_id)
-            .where(School.district_id == district_id, CreditEntry.school_year == year)
-            .group_by(CreditEntry.type_key)
-            .order_by(func.sum(CreditEntry.hours).desc())
+            select(SchoolYearTypeHours.type_key, func.sum(SchoolYearTypeHours.hours))
+            .join(School, School.id == SchoolYearTypeHours.school_id)
+            .where(School.district_id == district_id, SchoolYearTypeHours.school_year == year)
+            .group_by(SchoolYearTypeHours.type_key)
+            .order_by(func.sum(SchoolYearTypeHours.hours).desc(), SchoolYearTypeHours.type_key)
         )
     ]
     behind = school_plans.behind_plan(district_id, year, today or utcnow().date(), BEHIND_SHOWN)

@@ -18,7 +18,7 @@ from portal.hours import fmt
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
 from portal.services.snapshots import activity_snapshot, participant_snapshot
-from workflows import ParticipantSnapshot
+from workflows import ActivitySnapshot, ParticipantSnapshot
 
 APPEND_ONLY = (CreditEntry, TransitionLog)
 
@@ -28,12 +28,14 @@ class AppendOnlyViolation(RuntimeError):
 
 
 def credit_hours_for(
-    activity_type: ActivityType, act: Activity, p: Participation, settings: dict
+    activity_type: ActivityType, act: Activity, p: Participation, settings: dict,
+    snapshot: ActivitySnapshot | None = None,
 ) -> Decimal:
-    """The hours a participant gets: the reviewer's adjustment if any, else the type's rule."""
+    """The hours a participant gets: the reviewer's adjustment if any, else the type's rule
+    (``snapshot``: the activity's, when the caller asks for every participant of it)."""
     if p.adjusted_hours is not None:
         return p.adjusted_hours
-    return activity_type.credit_hours(participant_snapshot(p), activity_snapshot(act), settings)
+    return activity_type.credit_hours(participant_snapshot(p), snapshot or activity_snapshot(act), settings)
 
 
 def credit_ceiling(activity_type: ActivityType, act: Activity, p: Participation, settings: dict) -> Decimal:

@@ -11,18 +11,36 @@ row for every teacher :func:`credits.year_rows` lists. The first write of a scho
 therefore fills the whole school; readers fall back to computing a school and year with no
 rows (:func:`counts_by_school`). ``flask credits rebuild-year-rows`` rebuilds everything
 from scratch (after installing a policy plugin, for example).
+
+With the rows, each school's year of ``school_year_type_hours`` (hours by activity type, the
+sum of the rows' ``by_type``: :func:`type_hours_rows`) is rewritten, so the district's chart
+counts the same teachers' hours as the summaries and submissions, from schools × types rows.
+A year the district accepted whole keeps its rows, and so its type totals, as accepted.
+
+Two writers in one school never refresh at once: every change that moves rows first writes a
+row the ``data_version`` trigger stamps on the school, and the school's row stays locked to
+the other writer until commit (PostgreSQL; SQLite has one writer at a time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select, union
 
 from portal.assessment import STATUSES
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, Exemption, School, TeacherYearRow, YearLock
+from portal.models import (
+    Activity,
+    CreditEntry,
+    Exemption,
+    School,
+    SchoolYearTypeHours,
+    TeacherYearRow,
+    YearLock,
+)
 from portal.models.district import WHOLE_YEAR
 from portal.services import credits
 from portal.timeutil import current_school_year, utcnow
@@ -54,10 +72,48 @@ def built_rows(schools: list[School], year: str) -> list[dict]:
     return [_values(sid, year, ty) for sid, tys in credits.year_rows(schools, year).items() for ty in tys]
 
 
+def type_hours_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """The ``school_year_type_hours`` rows of teacher-year rows (mappings with ``school_id``,
+    ``school_year`` and ``by_type``): their hours summed per school, year and type. The one
+    computation of that table: upkeep, rebuild and the data generator all call it."""
+    sums: dict[tuple[int, str, str], Decimal] = {}
+    for row in rows:
+        for key, hours in row["by_type"].items():
+            at = (row["school_id"], row["school_year"], key)
+            sums[at] = sums.get(at, ZERO) + Decimal(str(hours))
+    return [
+        {"school_id": sid, "school_year": year, "type_key": key, "hours": hours}
+        for (sid, year, key), hours in sorted(sums.items())
+        if hours
+    ]
+
+
+def _write_type_hours(school_ids: Collection[int], year: str, rows: Iterable[Mapping[str, Any]] | None) -> None:
+    """Rewrite the type totals of ``school_ids`` for ``year`` from their teacher-year rows
+    (None: read the stored ones). One DELETE, one INSERT (and one read)."""
+    if rows is None:
+        rows = [
+            dict(r)
+            for r in db.session.execute(
+                select(TeacherYearRow.school_id, TeacherYearRow.school_year, TeacherYearRow.by_type)
+                .where(TeacherYearRow.school_year == year, TeacherYearRow.school_id.in_(sorted(school_ids)))
+            ).mappings()
+        ]
+    totals = type_hours_rows(rows)
+    db.session.execute(
+        delete(SchoolYearTypeHours).where(
+            SchoolYearTypeHours.school_year == year, SchoolYearTypeHours.school_id.in_(sorted(school_ids))
+        )
+    )
+    if totals:
+        db.session.execute(insert(SchoolYearTypeHours), totals)
+
+
 def refresh(school: School, year: str, user_ids: Collection[int] | None = None) -> int:
     """Compute and store the rows of these teachers (None: every teacher of the school) for
-    ``year``, in the caller's transaction. A fixed number of statements whatever the number
-    of teachers: one check, the builder's four reads, one DELETE, one INSERT."""
+    ``year``, and the school's type totals of the year, in the caller's transaction. A fixed
+    number of statements whatever the number of teachers: one check, the builder's four
+    reads, one DELETE, one INSERT; for the totals one read, one DELETE, one INSERT."""
     if user_ids is not None:
         if not user_ids:
             return 0
@@ -73,8 +129,11 @@ def refresh(school: School, year: str, user_ids: Collection[int] | None = None) 
     if user_ids is not None:
         gone = gone.where(TeacherYearRow.user_id.in_(sorted(set(user_ids))))
     db.session.execute(gone)
-    if built:
-        db.session.execute(insert(TeacherYearRow), [_values(school.id, year, ty) for ty in built])
+    values = [_values(school.id, year, ty) for ty in built]
+    if values:
+        db.session.execute(insert(TeacherYearRow), values)
+    # every teacher's row was just built (None) or only some: then the others are read back
+    _write_type_hours([school.id], year, values if user_ids is None else None)
     return len(built)
 
 
@@ -150,28 +209,50 @@ def data_years() -> list[str]:
     return sorted(found)
 
 
+def _accepted(year: str) -> set[int]:
+    """Schools whose ``year`` the district accepted whole: their rows stay as accepted, whatever
+    a rebuild would compute today (the database refuses to write them, see :func:`years_of`)."""
+    return set(
+        db.session.execute(
+            select(YearLock.school_id).where(YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+        ).scalars()
+    )
+
+
 def rebuild(years: list[str] | None = None) -> int:
-    """Delete and compute again every row of ``years`` (default: :func:`data_years`), every
-    school, in batches of schools; the caller commits. Returns the rows written. A school year
-    the district accepted whole keeps its rows as accepted (the database refuses to touch
-    them, see :func:`years_of`)."""
-    every = list(db.session.execute(select(School).order_by(School.id)).scalars())
+    """Delete and compute again every row of ``years`` (default: :func:`data_years`) and the
+    type totals, every school, in batches of schools; the caller commits. The rows of a year
+    the district accepted are kept (their totals are summed again from them). Returns the
+    rows written."""
+    schools = list(db.session.execute(select(School).order_by(School.id)).scalars())
     written = 0
     for year in years or data_years():
-        locked = set(db.session.execute(
-            select(YearLock.school_id).where(YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)).scalars())
-        schools = [s for s in every if s.id not in locked]
-        gone = delete(TeacherYearRow).where(TeacherYearRow.school_year == year)
-        if locked:
-            gone = gone.where(TeacherYearRow.school_id.not_in(sorted(locked)))
-        db.session.execute(gone)
+        kept = _accepted(year)
+        db.session.execute(
+            delete(TeacherYearRow).where(TeacherYearRow.school_year == year, TeacherYearRow.school_id.not_in(kept))
+        )
+        if kept:
+            _write_type_hours(kept, year, None)
         for i in range(0, len(schools), REBUILD_BATCH):
-            batch = schools[i : i + REBUILD_BATCH]
+            batch = [s for s in schools[i : i + REBUILD_BATCH] if s.id not in kept]
+            if not batch:
+                continue
             rows = built_rows(batch, year)
             if rows:
                 db.session.execute(insert(TeacherYearRow), rows)
+            _write_type_hours([s.id for s in batch], year, rows)
             written += len(rows)
     return written
+
+
+def stored_type_hours(year: str | None = None) -> list[tuple]:
+    """Every stored type total as comparable values (the rebuild tests compare them)."""
+    q = select(SchoolYearTypeHours).order_by(
+        SchoolYearTypeHours.school_id, SchoolYearTypeHours.school_year, SchoolYearTypeHours.type_key
+    )
+    if year is not None:
+        q = q.where(SchoolYearTypeHours.school_year == year)
+    return [(r.school_id, r.school_year, r.type_key, r.hours) for r in db.session.execute(q).scalars()]
 
 
 def stored(year: str | None = None) -> list[tuple]:

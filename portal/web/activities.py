@@ -28,6 +28,7 @@ from portal.services.snapshots import context
 from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
+from portal.web.helpers import role_label
 from workflows.definition import CORE
 
 bp = Blueprint("activities", __name__)
@@ -209,7 +210,7 @@ def _load(activity_id: int):
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200):
     reg = registry().get(act.type_key)
-    people = activities.participants_with_users(act.id)
+    people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
     participant_ids = [p.user_id for p, _u in people]
     me = current_user.id
@@ -273,6 +274,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         if locks.is_locked(act.school_id, act.school_year, act.semester) else "",
         started=activities.has_started(act),
         credit_hours=_would_get(reg, act, people, settings),
+        role_names={role: role_label(role, act.type_key) for role in {p.role for p, _u in people}},
         todo_missing=todo_missing,
     ), status
 
@@ -281,8 +283,10 @@ def _would_get(reg, act, people, settings) -> dict[int, Decimal]:
     if reg is None:
         return {}
     from portal.services.ledger import credit_hours_for
+    from portal.services.snapshots import activity_snapshot
 
-    return {p.user_id: credit_hours_for(reg.type, act, p, settings) for p, _u in people}
+    snapshot = activity_snapshot(act)  # once for the page, not once per participant
+    return {p.user_id: credit_hours_for(reg.type, act, p, settings, snapshot) for p, _u in people}
 
 
 def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import School, YearLock, YearSubmission
+from portal.services import dashboard
 
 
 def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
@@ -20,7 +21,7 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
     # what issue 16's open points added: plans with activities planned from their lines, the
     # schools behind their plan, the district's quotas frozen in the submissions
     from portal.models import Activity, District, SchoolPlan
-    from portal.services import dashboard, school_plans
+    from portal.services import school_plans
     from portal.timeutil import current_school_year
 
     year = current_school_year()
@@ -38,4 +39,10 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
     assert all(r["quotas"] for r in sub.rows)
     districts = dict(db.session.execute(select(School.code, School.district_id)).all())
     assert districts["SOUTH1"] != districts["DEMO"] == districts["EAST1"]
+    # the district chart's hours by type (the schools' kept type totals) show in every district
+    for district_id, year in db.session.execute(
+        select(School.district_id, YearSubmission.school_year).join(School, School.id == YearSubmission.school_id)
+        .distinct()
+    ).all():
+        assert dashboard.dashboard(district_id, year).hours_by_type, (district_id, year)
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # idempotent

@@ -132,3 +132,28 @@ def test_teacher_year_rows_of_a_locked_year_stay_as_accepted(world, locked):
     schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
     db.session.commit()
     assert _stored_rows(world)[t1][8] == "met"
+
+
+def test_a_rebuild_keeps_the_rows_and_type_totals_of_a_locked_year(world, locked):
+    """``flask credits rebuild-year-rows`` after a change of rules (a policy plugin installed,
+    say) leaves a year the district accepted as accepted: its teacher-year rows and the
+    school's type totals (the district chart's figures), refilled from those rows if the
+    table of totals was emptied (as after its migration)."""
+    from portal.models import SchoolYearTypeHours
+    from portal.services import schools, teacher_years
+
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    t1 = world.staff["t1"].id
+    before = _stored_rows(world)
+    types_before = [r for r in teacher_years.stored_type_hours(YEAR) if r[0] == world.s1.id]
+    assert types_before and sum(r[3] for r in types_before) == sum(r[3] for r in before.values())
+    schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
+    db.session.execute(SchoolYearTypeHours.__table__.delete())
+    teacher_years.rebuild([YEAR])
+    db.session.commit()
+    assert _stored_rows(world) == before and before[t1][8] == "short"
+    assert [r for r in teacher_years.stored_type_hours(YEAR) if r[0] == world.s1.id] == types_before
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    teacher_years.rebuild([YEAR])
+    db.session.commit()
+    assert _stored_rows(world)[t1][8] == "met"  # reopened: computed again under today's rules

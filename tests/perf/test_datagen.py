@@ -148,14 +148,16 @@ def test_the_generator_script_adds_schools_and_plain_demo_still_loads(app, capsy
 def test_teacher_year_rows_equal_a_rebuild_from_scratch(app):
     """The rows the generator writes in bulk (several schools per batch, ids handed out up
     front, COPY on PostgreSQL) are the rows ``flask credits rebuild-year-rows`` computes, and
-    the pages' own reads agree with them."""
+    the pages' own reads agree with them; so are the schools' type totals (the district chart's)."""
     report = generate(5, 8, 2, seed=3, batch=2)  # batches of 2, 2 and 1 schools
     assert report.rows["teacher_year"] == len(teacher_years.stored())
+    assert report.rows["school_year_type_hours"] == len(teacher_years.stored_type_hours()) > 0
     now = utcnow()  # nothing generated is dated in the future (a load run counts what it wrote since)
     for column in (TransitionLog.created_at, Activity.created_at, Activity.updated_at, CreditEntry.created_at):
         assert db.session.scalar(select(func.max(column))) <= now
     generate(1, 6, 1, seed=4, batch=4)  # a second run continues the ids after the first
     kept = teacher_years.stored()
+    kept_types = teacher_years.stored_type_hours()
     years = {row[1] for row in kept}
     assert len(years) >= 2
     teachers = dict(db.session.execute(
@@ -171,6 +173,7 @@ def test_teacher_year_rows_equal_a_rebuild_from_scratch(app):
     db.session.remove()
     rebuilt = teacher_years.stored()
     assert rebuilt == kept
+    assert teacher_years.stored_type_hours() == kept_types
     school = db.session.execute(select(School).where(School.code == report.school_codes[0])).scalar_one()
     year = max(years)
     ledger = {  # the ledger itself, summed in SQL, against the stored totals

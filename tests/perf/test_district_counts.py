@@ -1,14 +1,18 @@
 """The district's queue of submissions and its dashboard run the same statements for one school
-as for many: paged, aggregated in SQL, no loop over schools or teachers that queries."""
+as for many: paged, aggregated in SQL, no loop over schools or teachers that queries. The
+dashboard's hours by type are summed from the schools' type totals (not the ledger) and equal
+the teachers' hours of the stored teacher-year rows."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import District, School
 from portal.policy import Actor
-from portal.services import dashboard, submissions, users
+from portal.services import dashboard, submissions, teacher_years, users
 from portal.timeutil import current_school_year
 from tests.perf.test_query_counts import count
 
@@ -58,3 +62,14 @@ def test_queue_and_dashboard_are_flat_in_the_number_of_schools(app, queries, gen
     record_property("figure", f"district queue: {queue_many} statements, dashboard: {dash_many} (1 and 7 schools)")
     assert queue_one == queue_many <= 4, (queue_one, queue_many, queries.report())
     assert dash_one == dash_many <= 6, (dash_one, dash_many, queries.report())  # the behind-plan chart included
+    assert any("FROM school_year_type_hours" in q for q in queries.queries), queries.report()
+    assert not any("credit_entry" in q for q in queries.queries), queries.report()
+    in_district = set(db.session.execute(select(School.id).where(School.district_id == district_id)).scalars())
+    summed: dict[str, Decimal] = {}
+    for row in teacher_years.stored(year):
+        if row[0] in in_district:
+            for key, hours in row[4].items():
+                summed[key] = summed.get(key, Decimal("0")) + Decimal(hours)
+    chart = dashboard.dashboard(district_id, year).hours_by_type
+    assert len(chart) > 1 and dict(chart) == {k: v for k, v in summed.items() if v}
+    assert [h for _, h in chart] == sorted((h for _, h in chart), reverse=True)
