@@ -40,9 +40,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_deadline_announcement_district_due", "deadline_announcement", ["district_id", "due_on"])
     op.add_column("export_job", sa.Column("params", sa.JSON(), nullable=True))
+    op.add_column("school", sa.Column("district_deadlines", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("school") as batch:
+        batch.drop_column("district_deadlines")
     with op.batch_alter_table("export_job") as batch:
         batch.drop_column("params")
     op.drop_index("ix_deadline_announcement_district_due", table_name="deadline_announcement")

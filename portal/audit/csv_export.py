@@ -44,7 +44,7 @@ STAFF_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("time", _l("Time")),
     ("person_username", _l("Login")),
     ("person_name", _l("Name")),
-    ("what", _l("Change")),
+    ("what", _l("What changed")),
     ("before", _l("Before")),
     ("after", _l("After")),
     ("changed_by", _l("Changed by")),

@@ -88,6 +88,10 @@ class School(Model):
     # district's settings service and at the school's creation): they bound the school's rules
     # without a join or a query wherever a rule is read.
     district_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The district's announced deadlines not yet a week past, as the school's people see them
+    # (copied by ``services.announcements`` whenever the district announces, changes or
+    # withdraws one): the home shows them without a query of its own.
+    district_deadlines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     def rule(self, key: str) -> Any:
         """The school's rule: its own value, else the district's, else the seeds' default —
@@ -139,3 +143,7 @@ def _school_joins_default_district(_mapper: Mapper, connection: Connection, targ
         settings = connection.execute(text("SELECT settings FROM district WHERE id = :id"),
                                       {"id": target.district_id}).scalar()
         target.district_rules = rules_of_district(settings)
+    if target.district_deadlines is None:  # the district's announcements, as its other schools hold them
+        copy = connection.execute(text("SELECT district_deadlines FROM school WHERE district_id = :id "
+                                       "AND district_deadlines IS NOT NULL LIMIT 1"), {"id": target.district_id}).scalar()
+        target.district_deadlines = json.loads(copy) if isinstance(copy, str) else copy

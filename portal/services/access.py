@@ -215,6 +215,19 @@ def get_activity(activity_id: int, school_id: int) -> Activity:
     return act
 
 
+def get_activity_and_lock(activity_id: int, school_id: int) -> tuple[Activity, bool]:
+    """:func:`get_activity` and whether its year (or semester) is locked, in one statement."""
+    from portal.services import locks
+
+    found = db.session.execute(
+        select(Activity, locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester))
+        .where(Activity.id == activity_id)
+    ).first() if id_in_range(activity_id) else None
+    if found is None or found[0].school_id != school_id:
+        raise NotFound(msg("activity.not_found"))
+    return found[0], bool(found[1])
+
+
 def get_member(user_id: int, school_id: int) -> User:
     user = db.session.get(User, user_id) if id_in_range(user_id) else None
     if user is None or not school_roles(user_id, school_id):

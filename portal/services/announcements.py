@@ -9,6 +9,7 @@ days before, and the calendar feeds show it as an all-day event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,11 +33,19 @@ TITLE_MAX, NOTE_MAX = 200, 2000
 SHOWN_AFTER_DAYS = 7
 
 
-def _touch_schools(district_id: int) -> None:
-    """The homes of the district's schools show its announcements inside their cached part:
-    moving the schools' data stamp (as a change of district rules does) renders them again."""
+def copy_to_schools(district_id: int) -> None:
+    """Copy the district's shown announcements to its schools (``School.district_deadlines``,
+    as its rules are copied: the home reads them from the school it already loaded) and move
+    the schools' data stamp, so the homes' cached parts are rendered again."""
+    db.session.flush()
+    shown = [
+        {"id": a.id, "title": a.title, "due_on": a.due_on.isoformat(), "note": a.note, "audience": a.audience,
+         "updated_at": a.updated_at.isoformat()}
+        for a in upcoming(district_id)
+    ]
     db.session.execute(sql_update(School).where(School.district_id == district_id)
-                       .values(data_version=School.data_version + 1))
+                       .values(district_deadlines=shown, data_version=School.data_version + 1)
+                       .execution_options(synchronize_session="fetch"))
 
 
 def district_today(now: datetime | None = None) -> date:
@@ -76,7 +85,7 @@ def announce(district_id: int, title: Any, due_on: Any, note: Any = "", audience
         s.add(row)
         s.flush()
         row_id = row.id
-        _touch_schools(district_id)
+        copy_to_schools(district_id)
     jobs.enqueue("notifications.deadline_announced", row_id)
     return row
 
@@ -100,7 +109,7 @@ def update(announcement_id: Any, title: Any, due_on: Any, note: Any, audience: A
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = utcnow()
-        _touch_schools(district_id)
+        copy_to_schools(district_id)
     jobs.enqueue("notifications.deadline_announced", row.id)
     return row
 
@@ -111,7 +120,7 @@ def remove(announcement_id: Any, *, by: policy.Actor, district_id: int) -> None:
     row = get(announcement_id, district_id)
     with write_transaction() as s:
         s.delete(row)
-        _touch_schools(district_id)
+        copy_to_schools(district_id)
 
 
 def of_district(district_id: int, since: date | None = None) -> list[DeadlineAnnouncement]:
@@ -127,16 +136,30 @@ def upcoming(district_id: int) -> list[DeadlineAnnouncement]:
     return of_district(district_id, district_today() - timedelta(days=SHOWN_AFTER_DAYS))
 
 
-def concerns(row: DeadlineAnnouncement, roles: frozenset[str] | set[str]) -> bool:
+def concerns(row: DeadlineAnnouncement | Shown, roles: frozenset[str] | set[str]) -> bool:
     """Whether an announcement is for someone with ``roles`` in a school of its district."""
     return bool(roles) and (row.audience == ALL_STAFF or policy.SCHOOL_ADMIN in roles)
 
 
-def for_school_member(school: School, roles: frozenset[str] | set[str]) -> list[DeadlineAnnouncement]:
-    """The upcoming announcements of the school's district that concern a person with ``roles``."""
-    if school.district_id is None:
-        return []
-    return [a for a in upcoming(school.district_id) if concerns(a, roles)]
+@dataclass(frozen=True)
+class Shown:
+    """An announcement as the school's copy holds it (what a home shows)."""
+
+    id: int
+    title: str
+    due_on: date
+    note: str
+    audience: str
+    updated_at: datetime
+
+
+def for_school_member(school: School, roles: frozenset[str] | set[str]) -> list[Shown]:
+    """The upcoming announcements of the school's district that concern a person with ``roles``,
+    from the school's copy (no query)."""
+    since = district_today() - timedelta(days=SHOWN_AFTER_DAYS)
+    shown = [Shown(int(a["id"]), str(a["title"]), date.fromisoformat(a["due_on"]), str(a.get("note") or ""),
+                   str(a["audience"]), datetime.fromisoformat(a["updated_at"])) for a in school.district_deadlines or ()]
+    return [a for a in shown if a.due_on >= since and concerns(a, roles)]
 
 
 def audience_of(row: DeadlineAnnouncement) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
 from portal.models.school import DISTRICT_QUOTAS, rules_of_district
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
-from portal.services import access
+from portal.services import access, announcements
 
 
 def get_district(district_id: int) -> District:
@@ -185,4 +185,5 @@ def move_school(school: School, district: District) -> School:
         school.district_id = district.id
         school.district_rules = rules_of_district(district.settings)
         school.data_version = (school.data_version or 0) + 1
+        announcements.copy_to_schools(district.id)  # and the new district's announcements
     return school

@@ -7,13 +7,23 @@ migration ``a7d3c9e15b20`` refuse the same writes from anywhere else.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import YearLock
 from portal.models.district import WHOLE_YEAR
+
+
+def locked_clause(school_id: Any, school_year: Any, semester: Any) -> ColumnElement[bool]:
+    """:func:`is_locked` as a SQL expression over columns (or values), to read a lock along with
+    the row it concerns in the same statement (an activity: locked by a lock of its semester or
+    of its whole year)."""
+    return exists().where(YearLock.school_id == school_id, YearLock.school_year == school_year,
+                          or_(YearLock.semester == WHOLE_YEAR, YearLock.semester == semester))
 
 
 def is_locked(school_id: int, school_year: str, semester: int | None = None) -> bool:

@@ -208,7 +208,8 @@ def _load(activity_id: int):
     return school, access.get_activity(activity_id, school.id)
 
 
-def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200):
+def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
+          locked: bool | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -271,7 +272,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         missing=missing or [],
         can_organize=can_organize and open_,
         year_locked=tr(coded("year.locked", year=act.school_year))
-        if locks.is_locked(act.school_id, act.school_year, act.semester) else "",
+        if (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked) else "",
         started=activities.has_started(act),
         credit_hours=_would_get(reg, act, people, settings),
         role_names={role: role_label(role, act.type_key) for role in {p.role for p, _u in people}},
@@ -320,8 +321,9 @@ def show(activity_id: int):
     beside the buttons, with the activity's own address kept in the address bar."""
     if request.method == "POST":
         return trigger(activity_id)
-    school, act = _load(activity_id)
-    return _page(act, school)
+    school = require_school()
+    act, locked = access.get_activity_and_lock(activity_id, school.id)  # one statement for both
+    return _page(act, school, locked=locked)
 
 
 @bp.route("/activities/<int:activity_id>/trigger", methods=["POST"])

@@ -48,6 +48,8 @@ NOT_SHOWN = {
     "calendar_feed": "security, not shown",
     "export_job": "the requester's progress page, not cached",
     "staff_change": "the audit log of roles and groups; the membership rows it records raise the stamp",
+    "deadline_announcement": "shown in the home's cached part: announcing moves the stamps of its district's schools",
+    "school_year_type_hours": "derived totals, written in the transaction of a change that raises the stamp",
 }
 
 

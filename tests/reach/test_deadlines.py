@@ -96,6 +96,10 @@ def test_the_district_admin_announces_on_the_page_and_the_schools_see_it(make_ap
         assert district.post(f"/district/deadlines/{gone}/delete").status_code == 303
         assert _count() == before + 1
         assert district.post(f"/district/deadlines/{gone}/delete").status_code == 404
+        # the homes were cached before the change: they show it at once, the withdrawn one gone
+        home = teacher.get("/").get_data(as_text=True)
+        assert "学时汇总上报（延期）" in home
+        assert f'district-deadline-{gone}"' not in admin.get("/").get_data(as_text=True)
 
 
 def test_the_api_announces_changes_and_withdraws_in_the_own_district_only(make_app):
