@@ -175,7 +175,25 @@ class BrowserSession:
         widths = self.page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]"
         )
-        assert widths[0] <= widths[1], f"{label}: page is {widths[0]}px wide on a {widths[1]}px screen"
+        if widths[0] > widths[1]:  # name the elements that stick out (not clipped by a scrolling box)
+            wide = self.page.evaluate(
+                """(w) => {
+                  const clipped = (e) => {
+                    for (let a = e.parentElement; a; a = a.parentElement) {
+                      if (['auto', 'hidden', 'scroll', 'clip'].includes(getComputedStyle(a).overflowX)
+                          && a.getBoundingClientRect().right <= w + 1) return true;
+                    }
+                    return false;
+                  };
+                  return [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > w + 1 && !clipped(e))
+                    .slice(0, 5)
+                    .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`
+                              + `[${e.dataset.testid || ''}] right=${Math.round(e.getBoundingClientRect().right)}`);
+                }""",
+                widths[1],
+            )
+            raise AssertionError(f"{label}: page is {widths[0]}px wide on a {widths[1]}px screen: {wide}")
 
     def assert_no_problems(self) -> None:
         problems, self.problems[:] = list(self.problems), []

@@ -9,7 +9,7 @@ teacher's home page then shows the new hours (checked against the ledger as well
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -145,10 +145,12 @@ def _run_lecture_flow(browse, live_server, labels: Labels) -> None:
     expect(page.get_by_test_id("type-lecture")).to_contain_text(labels.type_name)
     _shot(org, labels, "plan-choose-type")
     _submit(page, page.get_by_test_id("type-lecture"))
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    # it took place this morning or, before 03:10, last night: attendance needs it started
+    ends = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0) - timedelta(minutes=10)
+    starts = ends - timedelta(hours=3)
     page.get_by_test_id("field-title").fill(labels.title)
-    page.get_by_test_id("field-starts_at").fill(f"{today}T08:00")
-    page.get_by_test_id("field-ends_at").fill(f"{today}T11:00")
+    page.get_by_test_id("field-starts_at").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_test_id("field-ends_at").fill(ends.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_test_id("field-hours").fill("3")
     page.get_by_test_id("field-location").fill("学校报告厅")
     page.get_by_test_id("field-details-topic").fill(labels.title)

@@ -30,7 +30,8 @@ def _plan(live_server) -> int:
         school = access.school_by_code("DEMO")
         schools.set_type(school, "reading_club", enabled=True, settings={"chars_per_year": NEED}, by=SYSTEM)
         organizer, t1, t2 = (by_username(u) for u in ("organizer", "teacher1", "teacher2"))
-        start = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=14, minute=0, second=0, microsecond=0)
+        # started two hours ago, whatever the time of day (attendance needs it started)
+        start = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0) - timedelta(hours=2, minutes=10)
         act = activities.plan_activity(
             school, organizer, "reading_club", TITLE,
             start.isoformat(), (start + timedelta(hours=2)).isoformat(), 2,
