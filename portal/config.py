@@ -64,6 +64,8 @@ class DefaultConfig:
     EXPORT_KEEP_HOURS = 24
     #: an export of more rows than this (one SQL COUNT) runs as a job with a progress page
     EXPORT_JOB_THRESHOLD = 20_000
+    #: all 学分认定表 of a year as one ZIP: more forms than this (each a PDF rendered) run as a job
+    CERTIFICATE_JOB_THRESHOLD = 20
     EXPORT_FOLDER: str | None = None  # default instance/exports
     # The address people reach the portal at: links in email and calendar feeds.
     PUBLIC_URL = "http://127.0.0.1:5000"
@@ -87,6 +89,7 @@ ENV_KEYS = {
     "YANXIU_MAIL_SENDER": "MAIL_DEFAULT_SENDER",
     "YANXIU_PUBLIC_URL": "PUBLIC_URL",
     "YANXIU_EXPORT_JOB_THRESHOLD": "EXPORT_JOB_THRESHOLD",
+    "YANXIU_CERTIFICATE_JOB_THRESHOLD": "CERTIFICATE_JOB_THRESHOLD",
 }
 
 

@@ -5,16 +5,17 @@ Routes of blueprint ``reports`` (registered by :func:`portal.reports.init_app`).
 from __future__ import annotations
 
 from flask import Response, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from portal import policy
 from portal.current import allowed, current_actor, require_school
 from portal.extensions import db
+from portal.i18n import lang_code
 from portal.messages import msg, school_year_text, tr
 from portal.models import School, User
 from portal.reports import paper
 from portal.reports.views import _attachment, _summary_school, _year, bp
-from portal.services import credits, verification
+from portal.services import credits, export_jobs, verification
 
 PDF = "application/pdf"
 
@@ -34,8 +35,13 @@ def certificate_pdf(activity_id: int):
 @bp.get("/reports/certificates.zip")
 @allowed(policy.may_export)
 def certificates_zip():
+    """All 学分认定表 of the year as one ZIP: made here for a few forms, by the worker (303 to
+    its progress page) for more than ``CERTIFICATE_JOB_THRESHOLD``."""
     school = require_school()
     year = _year(school.timezone)
+    if len(paper.credited_activities(school, year)) > export_jobs.threshold("CERTIFICATE_JOB_THRESHOLD"):
+        row = export_jobs.request_certificates(current_user.id, current_actor(), school, year, "zip", lang_code())
+        return redirect(url_for("export_jobs.show", job_id=row.id), 303)
     data = paper.certificates_zip(school, year, current_actor().user_id)
     return Response(data, mimetype="application/zip", headers=_attachment(f"certificates-{school.code}-{year}.zip"))
 

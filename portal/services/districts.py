@@ -18,7 +18,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
-from portal.models.school import DISTRICT_QUOTAS, rules_of_district
+from portal.models.school import DEFAULT_SCHOOL_RULES, DISTRICT_QUOTAS, rules_of_district
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
 from portal.services import access, announcements
@@ -120,7 +120,9 @@ def _month_day(value: str) -> bool:
 def update_settings(district: District, values: Any, *, by: policy.Actor) -> District:
     """The district's defaults: required hours, absence limit and minimum writing quotas its
     schools may tighten but not loosen, whether schools submit years or semesters, the annual plan's deadline. Every
-    school's cached pages are renewed (their rules may have changed)."""
+    school's cached pages are renewed (their rules may have changed), and its teachers' stored
+    years computed again in the same transaction, as a school's own rule change does: the
+    district's figures (the teacher-year rows) follow the new minimum at once."""
     policy.require(policy.may_administer_district(by), "policy.district_only")
     if not isinstance(values, dict):
         raise Invalid(msg("district.settings_invalid"), {"settings": msg("must_be_object")})
@@ -134,6 +136,11 @@ def update_settings(district: District, values: Any, *, by: policy.Actor) -> Dis
             .values(district_rules=rules_of_district(district.settings), data_version=School.data_version + 1)
             .execution_options(synchronize_session="fetch")
         )
+        if set(clean) & set(DEFAULT_SCHOOL_RULES):  # a rule a verdict depends on (not a deadline)
+            from portal.services import teacher_years  # teacher_years → credits → access
+
+            for school_id in s.execute(select(School.id).where(School.district_id == district.id)).scalars().all():
+                teacher_years.refresh_people(school_id)
     return district
 
 

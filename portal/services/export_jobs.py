@@ -51,15 +51,16 @@ def folder() -> Path:
     return path
 
 
-def threshold() -> int:
-    """Rows above which an export runs as a job (``EXPORT_JOB_THRESHOLD``)."""
-    raw = current_app.config.get("EXPORT_JOB_THRESHOLD", DEFAULT_THRESHOLD)
+def threshold(setting: str = "EXPORT_JOB_THRESHOLD") -> int:
+    """Rows (``EXPORT_JOB_THRESHOLD``) or forms (``CERTIFICATE_JOB_THRESHOLD``) above which an
+    export runs as a job."""
+    raw = current_app.config.get(setting, DEFAULT_THRESHOLD if setting == "EXPORT_JOB_THRESHOLD" else 20)
     try:
         value = int(str(raw).replace("_", ""))
     except ValueError:
         value = -1
     if value < 0:
-        raise BadConfiguration(f"EXPORT_JOB_THRESHOLD={raw!r}: a whole number of rows, 0 or more")
+        raise BadConfiguration(f"{setting}={raw!r}: a whole number, 0 or more")
     return value
 
 

@@ -98,3 +98,29 @@ def test_district_defaults_and_schools_through_the_api(app, world):
     assert client.put("/api/v1/district/settings", json={"required_hours": 70}, headers=rev).status_code == 403
     r = client.put("/api/v1/district/settings", json={"required_hours": 60}, headers=admin)
     assert r.status_code == 403  # a school admin holds no district role
+
+
+def test_the_stored_years_follow_a_new_district_minimum_at_once(world):
+    """The district's figures read the teacher-year rows: tightening the district's absence
+    limit recomputes them in the same transaction (as a school's own rule change does), and they
+    are the rows a rebuild gives."""
+    from portal.models import TeacherYearRow
+    from portal.services import teacher_years
+    from tests.credits.helpers import credited
+
+    t4 = world.staff["t4"]
+    credited(world.s1, world.staff, "lecture", [(t4, "attendee")], hours="3", attended={t4.id: "0"},
+             absent={t4.id: "3"}, title="缺席的讲座")  # 3 h unexcused: under the default limit of 5
+
+    def status() -> str:
+        db.session.expire_all()
+        return db.session.execute(select(TeacherYearRow.status).where(
+            TeacherYearRow.user_id == t4.id, TeacherYearRow.school_year == YEAR)).scalar_one()
+
+    assert status() != "not_recognised"
+    districts.update_settings(world.d1, {"absence_limit_hours": 3}, by=_dadmin(world))
+    assert status() == "not_recognised"  # at once, not at the next change in the school
+    maintained = teacher_years.stored(YEAR)
+    teacher_years.rebuild([YEAR])
+    db.session.commit()
+    assert teacher_years.stored(YEAR) == maintained

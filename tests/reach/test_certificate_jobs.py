@@ -8,12 +8,15 @@ import io
 import re
 import zipfile
 
+import pytest
 from pypdf import PdfReader
 
 from portal import jobs
+from portal.config import BadConfiguration
 from portal.extensions import db
 from portal.models import ExportJob
 from portal.reports import paper
+from portal.services import export_jobs
 from portal.timeutil import current_school_year
 from tests.credits.test_paper import ARTIFACTS, _assert_cjk_embedded
 from tests.reach.conftest import queued_config, wait_for
@@ -117,3 +120,32 @@ def test_the_zip_by_the_worker_and_refusals(make_app, tmp_path):
     assert teacher.post("/reports/certificates-job", data={"year": year, "format": "pdf"}).status_code == 403
     with app.app_context():
         assert db.session.query(ExportJob).count() == before
+
+
+def test_the_direct_zip_link_becomes_a_job_above_its_threshold(make_app, tmp_path):
+    """``GET /reports/certificates.zip`` (the link scripts use) makes the ZIP itself for up to
+    ``CERTIFICATE_JOB_THRESHOLD`` forms; above it, the worker makes it (303 to the progress
+    page) and the file has the same forms."""
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        year = current_school_year()
+        count = len(paper.credited_activities(school(), year))
+        admin = log_in(app.test_client(), user("admin"))
+    assert count >= 1
+    app.config["CERTIFICATE_JOB_THRESHOLD"] = count
+    direct = admin.get(f"/reports/certificates.zip?year={year}")
+    assert direct.status_code == 200 and direct.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(direct.get_data())) as zf:
+        assert len(zf.namelist()) == count
+    app.config["CERTIFICATE_JOB_THRESHOLD"] = count - 1
+    queued = admin.get(f"/reports/certificates.zip?year={year}")
+    assert queued.status_code == 303 and "/exports/" in queued.headers["Location"]
+    job_id = int(queued.headers["Location"].rstrip("/").split("/")[-1])
+    with jobs.running_worker(app):
+        wait_for(lambda: admin.get(f"/exports/{job_id}.json").get_json()["status"] == "done", timeout=120)
+    state = admin.get(f"/exports/{job_id}.json").get_json()
+    with zipfile.ZipFile(io.BytesIO(admin.get(state["url"]).get_data())) as zf:
+        assert len(zf.namelist()) == count
+    app.config["CERTIFICATE_JOB_THRESHOLD"] = "many"
+    with app.app_context(), pytest.raises(BadConfiguration, match="CERTIFICATE_JOB_THRESHOLD"):
+        export_jobs.threshold("CERTIFICATE_JOB_THRESHOLD")
