@@ -26,7 +26,7 @@ from portal.messages import Msg, RecordStatus, msg
 from portal.models import DevelopmentPlan, School, User
 from portal.services import access, credits, schools
 from portal.sorting import pinyin_key
-from portal.timeutil import utcnow
+from portal.timeutil import parse_day, utcnow
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
 STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED)  # words and colours: messages.RECORD_STATUSES["plan"]
@@ -60,10 +60,7 @@ def set_deadline(school: School, year: object, value: object, *, by: policy.Acto
     policy.require(policy.may_set_plan_deadline(by), "policy.admin_only")
     year = credits.parse_year(year)
     first, last = year_bounds(year)
-    try:
-        day = date.fromisoformat(value.strip()) if isinstance(value, str) else None
-    except ValueError:
-        day = None
+    day = parse_day(value)  # 2026-10-31 or 2026年10月31日, as a Chinese user writes it
     if day is None:
         raise Invalid(msg("plan.save_refused"), {"deadline": msg("plan.deadline_date")})
     if not first <= day <= last:

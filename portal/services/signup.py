@@ -23,7 +23,7 @@ from portal.models import Activity, Participation, School, Signup, SignupWindow,
 from portal.registry import registry
 from portal.services import access, locks, schools
 from portal.sorting import pinyin_key
-from portal.timeutil import BadTime, parse_iso, to_local, utcnow
+from portal.timeutil import BadTime, iso_local_text, parse_iso, to_local, utcnow
 
 SEAT, WAITING, WITHDRAWN = "seat", "waiting", "withdrawn"
 MAX_CAPACITY = 1000
@@ -106,7 +106,8 @@ def open_signup(act: Activity, capacity: object, closes_at: object, *, by: polic
         fields["capacity"] = msg("signup.capacity", n=MAX_CAPACITY)
     closes: datetime | None = None
     try:
-        closes = parse_iso(closes_at if isinstance(closes_at, (str, datetime)) else "", tz)
+        closes = parse_iso(iso_local_text(closes_at) if isinstance(closes_at, str)  # 2026年12月4日 14:00 too
+                           else closes_at if isinstance(closes_at, datetime) else "", tz)
     except BadTime as exc:
         fields["closes_at"] = exc.msg
     if closes is not None:

@@ -597,8 +597,9 @@ def test_bad_input_sweep(make_app, record_property):
         # stable: the routes that delete go last of all (DELETE last of a route's methods), so the
         # example row each uses is still there for the routes that change it
         ordered.sort(key=lambda r: r.rule.endswith("/delete") or "DELETE" in (r.methods or ()))
+        first_unlinked = next((r for r in ordered if r in unlinked), None)
         for rule in ordered:
-            if unlinked and rule is unlinked[0]:  # what the requests so far made (an uploaded file) may be linked now
+            if rule is first_unlinked:  # what the requests so far made (an uploaded file) may be linked now
                 crawl(app, client_for, found, lambda c, m, p, **kw: sweep.send(c, m, p, who="crawl", **kw))
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}, key=lambda m: (m == "DELETE", m)):
                 if rule.rule.startswith("/api/"):

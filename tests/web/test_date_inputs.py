@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, User
+from portal.models import Activity, School, User
 from portal.timeutil import BIRTH_YEARS, iso_local_text, parse_day
 
 
@@ -68,3 +68,38 @@ def test_staff_birth_date_and_audit_filter(site, as_user):
     audit = c.get("/admin/audit?from=2026年1月1日&to=2099-12-31")
     assert audit.status_code == 200 and 'type="date"' not in audit.get_data(as_text=True)
     assert c.get("/admin/audit?from=2026年13月1日").status_code == 422
+
+
+def test_no_form_uses_the_browsers_own_date_inputs():
+    """type="date" / "datetime-local" show 12/04/2026 in an English browser: every form of the
+    core and the built-in plugins uses a text input read by the server in both spellings."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = [f"{p.relative_to(root)}:{n}" for folder in ("portal/templates", "plugins")
+             for p in sorted((root / folder).rglob("*.html"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if 'type="date"' in line or "datetime-local" in line]
+    assert found == []
+
+
+def test_plan_deadline_and_signup_closing_take_chinese_dates(site):
+    from datetime import timedelta
+
+    from portal.models import SignupWindow
+    from portal.policy import SYSTEM
+    from portal.services import plans, signup
+    from portal.timeutil import current_school_year, to_local
+
+    with site.app_context():
+        window = db.session.execute(select(SignupWindow)).scalars().first()
+        act = db.session.get(Activity, window.activity_id)
+        school = db.session.get(School, act.school_id)
+        year = current_school_year(school.timezone)
+        last = plans.year_bounds(year)[1]
+        assert plans.set_deadline(school, year, f"{last.year}年{last.month}月{last.day}日", by=SYSTEM) == last
+        day = to_local(act.starts_at, school.timezone).date() - timedelta(days=1)
+        signup.open_signup(act, window.capacity, f"{day.year}年{day.month}月{day.day}日 09:30", by=SYSTEM,
+                           tz=school.timezone)
+        closes = to_local(db.session.get(SignupWindow, act.id).closes_at, school.timezone)
+        assert (closes.date(), closes.hour, closes.minute) == (day, 9, 30)
