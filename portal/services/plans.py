@@ -60,7 +60,7 @@ def set_deadline(school: School, year: object, value: object, *, by: policy.Acto
     policy.require(policy.may_set_plan_deadline(by), "policy.admin_only")
     year = credits.parse_year(year)
     first, last = year_bounds(year)
-    day = parse_day(value)  # 2026-10-31 or 2026年10月31日, as a Chinese user writes it
+    day = parse_day(value, (1, 9999))  # 2026-10-31 or 2026年10月31日; a real day outside the year: below
     if day is None:
         raise Invalid(msg("plan.save_refused"), {"deadline": msg("plan.deadline_date")})
     if not first <= day <= last:
