@@ -263,3 +263,15 @@ def browse(chromium: Browser, live_server: LiveServer) -> Iterator[Callable[...,
     problems = [p for p in problems if not any(u in p for u in external)]
     assert not external, "pages asked for external URLs: " + ", ".join(sorted(set(external)))
     assert not problems, "browser reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def district_demo(live_server):
+    """The live server with the demo district: schools in every stage of submission (demo_district)."""
+    from portal.demo_district import load_district_demo
+    from portal.extensions import db
+
+    with live_server.app.app_context():
+        load_district_demo()
+        db.session.remove()
+    return live_server

@@ -12,17 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def district_demo(live_server):
-    from portal.demo_district import load_district_demo
-    from portal.extensions import db
-
-    with live_server.app.app_context():
-        load_district_demo()
-        db.session.remove()
-    return live_server
-
-
 def test_the_district_reviewers_day(district_demo, browse):
     reviewer = browse(viewport=PHONE)
     reviewer.login("dreviewer")
