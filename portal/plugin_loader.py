@@ -163,7 +163,18 @@ def _distribution(ep: EntryPoint) -> tuple[str, str]:
     dist = ep.dist
     if dist is None:
         return "", ""
-    return dist.metadata["Name"] or "", dist.version or ""
+    folder = getattr(dist, "_path", None)  # the .dist-info folder: its name holds the version
+    if folder is None:
+        return dist.metadata["Name"] or "", dist.version or ""
+    # Read once per process and folder: parsing the metadata file was most of the loader's time,
+    # and every app of a process (each test's) loads the plugins again.
+    known = _INSTALLED.get(str(folder))
+    if known is None:
+        known = _INSTALLED[str(folder)] = (dist.metadata["Name"] or "", dist.version or "")
+    return known
+
+
+_INSTALLED: dict[str, tuple[str, str]] = {}
 
 
 def _canonical(name: str) -> str:

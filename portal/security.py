@@ -14,6 +14,8 @@ Static assets (``static`` and any blueprint's ``*.static``) keep their own cachi
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -67,6 +69,7 @@ def cache_control(current: str | None) -> str:
     return NO_STORE
 
 
+@functools.cache  # one regex per bound, not one per ``<int:…>`` rule of every app
 def _digits_at_most(limit: int) -> str:
     """A regex of the decimal numbers 0…``limit`` (no sign, no leading zeros beyond its length)."""
     text = str(limit)

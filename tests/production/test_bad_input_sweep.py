@@ -30,6 +30,7 @@ counts). Routes no page links to (an uploaded file) are swept last, after a seco
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import re
@@ -311,7 +312,8 @@ def _one_per_group(names: list[str]) -> list[str]:
 
 
 class Sweep:
-    def __init__(self) -> None:
+    def __init__(self, probe_only: bool = False) -> None:
+        self.probe_only = probe_only  # send each route its valid base request only (who gets past the checks)
         self.requests = 0
         self.failures: list[str] = []
         self.with_fields: set[tuple[str, str]] = set()  # (rule, method) that have fields or parameters
@@ -480,6 +482,8 @@ def _sweep_web(sweep: Sweep, app: Flask, rule: Rule, method: str, found: Found, 
             sweep.with_fields.add((rule.rule, method))
         if reached and (names or multipart):
             sweep.fuzzed.add((rule.rule, method))
+        if sweep.probe_only:
+            continue
         if reached:
             for name in _one_per_group(names):
                 for bad in HOSTILE:
@@ -496,6 +500,8 @@ def _sweep_web(sweep: Sweep, app: Flask, rule: Rule, method: str, found: Found, 
             go(path, [], query=[(n, "1") for n in (*URL_FOR_NAMES, *rule.arguments)])
             for bad in HOSTILE_URL_TEXT:
                 go(path, [], query=[(bad, "1")])
+    if sweep.probe_only:
+        return
     base_values = examples[0]
     for name in rule.arguments:
         is_int = isinstance(rule._converters.get(name), IntegerConverter)
@@ -547,6 +553,8 @@ def _sweep_api_operation(sweep: Sweep, app: Flask, rule: Rule, method: str, doc:
         sweep.with_fields.add((rule.rule, method))
         if reached:
             sweep.fuzzed.add((rule.rule, method))
+    if sweep.probe_only:
+        return
     for name in query_names:
         for bad in HOSTILE if reached else HOSTILE[:1]:
             go(query=[(name, bad)], body=base_body)
@@ -577,43 +585,87 @@ def _sweep_api_operation(sweep: Sweep, app: Flask, rule: Rule, method: str, doc:
             go(at=_path(rule, {**values, name: bad}), body=base_body)
 
 
-@pytest.mark.slow
-def test_bad_input_sweep(make_app, record_property):
-    sweep = Sweep()
-    found = Found()
+# -- the tests: one sweep per role (run side by side), and the check that each route was reached --
+
+
+_DISCOVERY: list[tuple[Found, Sweep]] = []  # this process's crawl of the demo by every role
+
+
+def _discovered(make_app) -> tuple[Found, Sweep]:
+    """What every role's crawl of the demo found (a copy: a sweep adds what its own requests make
+    linkable) and the crawl's own requests. Crawled once per test process: the demo is the same
+    copy of one template every time, so are its ids."""
+    if not _DISCOVERY:
+        sweep, found = Sweep(), Found()
+        app, ctx = _fresh_demo(make_app)
+        for role in ROLES:  # discover with every role's pages before the first hostile request
+            crawl(app, _client_factory(app, ctx, role), found,
+                  lambda c, m, p, **kw: sweep.send(c, m, p, who="crawl", **kw))
+        _DISCOVERY.append((found, sweep))
+    found, crawled = _DISCOVERY[0]
+    return copy.deepcopy(found), crawled
+
+
+def _sweep_as(role: str | None, make_app, found: Found, sweep: Sweep) -> set[tuple[str, str]]:
+    """Every rule and method of the map as ``role`` on a fresh copy of the demo; the (rule,
+    method) pairs swept. With ``sweep.probe_only`` each gets its valid base request only."""
     app, ctx = _fresh_demo(make_app)
-    for role in ROLES:  # discover with every role's pages before the first hostile request
-        crawl(app, _client_factory(app, ctx, role), found, lambda c, m, p, **kw: sweep.send(c, m, p, who="crawl", **kw))
     rules = sorted((r for r in app.url_map.iter_rules() if not _is_static(r)), key=lambda r: (r.rule, r.endpoint))
-    methods = {(r.rule, m) for r in rules for m in (r.methods or set()) - {"HEAD", "OPTIONS"}}
+    client_for = _client_factory(app, ctx, role)
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    unlinked = [r for r in rules if r.arguments and not found.examples.get(r.endpoint)]
+    ordered = [r for r in rules if r not in unlinked] + unlinked
+    # stable: the routes that delete go last of all (DELETE last of a route's methods), so the
+    # example row each uses is still there for the routes that change it
+    ordered.sort(key=lambda r: r.rule.endswith("/delete") or "DELETE" in (r.methods or ()))
+    first_unlinked = next((r for r in ordered if r in unlinked), None)
     swept: set[tuple[str, str]] = set()
-    for index, role in enumerate(ROLES):
-        if index:
-            app, ctx = _fresh_demo(make_app)
-        client_for = _client_factory(app, ctx, role)
-        doc = app.test_client().get("/api/v1/openapi.json").get_json()
-        unlinked = [r for r in rules if r.arguments and not found.examples.get(r.endpoint)]
-        ordered = [r for r in rules if r not in unlinked] + unlinked
-        # stable: the routes that delete go last of all (DELETE last of a route's methods), so the
-        # example row each uses is still there for the routes that change it
-        ordered.sort(key=lambda r: r.rule.endswith("/delete") or "DELETE" in (r.methods or ()))
-        first_unlinked = next((r for r in ordered if r in unlinked), None)
-        for rule in ordered:
-            if rule is first_unlinked:  # what the requests so far made (an uploaded file) may be linked now
-                crawl(app, client_for, found, lambda c, m, p, **kw: sweep.send(c, m, p, who="crawl", **kw))
-            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}, key=lambda m: (m == "DELETE", m)):
-                if rule.rule.startswith("/api/"):
-                    token = None  # a new one per route: DELETE /api/v1/auth/token revokes it
-                    if role is not None:
-                        with app.app_context():
-                            token = tokens.issue(db.session.get(User, ctx["users"][role])).token
-                    _sweep_api(sweep, app, rule, method, found, doc, ctx, token, client_for, role or "")
-                else:
-                    _sweep_web(sweep, app, rule, method, found, client_for, role or "")
-                swept.add((rule.rule, method))
-    record_property("figure", f"bad-input sweep: {sweep.requests} requests, {len(sweep.failures)} server errors")
-    assert swept == methods  # every rule and method of the map
+    for rule in ordered:
+        if rule is first_unlinked and not sweep.probe_only:  # what the requests so far made (an upload) may be linked now
+            crawl(app, client_for, found, lambda c, m, p, **kw: sweep.send(c, m, p, who="crawl", **kw))
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}, key=lambda m: (m == "DELETE", m)):
+            if rule.rule.startswith("/api/"):
+                token = None  # a new one per route: DELETE /api/v1/auth/token revokes it
+                if role is not None:
+                    with app.app_context():
+                        token = tokens.issue(db.session.get(User, ctx["users"][role])).token
+                _sweep_api(sweep, app, rule, method, found, doc, ctx, token, client_for, role or "")
+            else:
+                _sweep_web(sweep, app, rule, method, found, client_for, role or "")
+            swept.add((rule.rule, method))
+    return swept
+
+
+def _map_methods(make_app) -> set[tuple[str, str]]:
+    app = make_app()
+    return {(r.rule, m) for r in app.url_map.iter_rules() if not _is_static(r)
+            for m in (r.methods or set()) - {"HEAD", "OPTIONS"}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role or "anonymous")
+def test_bad_input_sweep(make_app, record_property, role):
+    found, crawled = _discovered(make_app)
+    assert not crawled.failures, "the crawl met server errors:\n" + "\n".join(crawled.failures[:40])
     assert found.pages > 30 and len(found.forms) >= 10  # the crawl found the site and its forms
-    assert sweep.requests > 3000
-    assert sweep.with_fields - sweep.fuzzed == set(), "never reached past the role checks"
+    sweep = Sweep()
+    swept = _sweep_as(role, make_app, found, sweep)
+    record_property("figure", f"bad-input sweep as {role or 'anonymous'}: {sweep.requests} requests, "
+                              f"{len(sweep.failures)} server errors")
+    assert swept == _map_methods(make_app)  # every rule and method of the map
+    assert sweep.requests > 1000
     assert not sweep.failures, f"{len(sweep.failures)} server errors:\n" + "\n".join(sweep.failures[:40])
+
+
+@pytest.mark.slow
+def test_every_route_with_fields_gets_past_the_role_checks_for_some_role(make_app):
+    """The sweep of a route's fields is only worth something past the role checks: for every
+    route that reads fields or parameters, some role's valid base request gets there (the
+    per-role sweeps send the same base requests first, in the same order)."""
+    found, _crawled = _discovered(make_app)
+    probe = Sweep(probe_only=True)
+    for role in ROLES:
+        _sweep_as(role, make_app, copy.deepcopy(found), probe)
+    assert probe.with_fields, "no route with fields was found"
+    assert probe.with_fields - probe.fuzzed == set(), "never reached past the role checks"
+    assert not probe.failures, "\n".join(probe.failures[:40])
