@@ -6,6 +6,12 @@ DEMO school loaded as well (``make_app(demo=True)``, the ``demo`` fixture, the p
 ``site``). The demo is dated relative to now (activities from 40 days ago to 10 days ahead),
 which a session-long template keeps true.
 
+A test's own data is prepared the same way: a ``prepared`` fixture returns a builder (a function
+that makes the data through the services and returns their ids); the ``app`` fixture's database
+is then a copy of a template that builder filled once per test process, and
+``make_app.facts(builder)`` returns the ids (``tests/district/conftest.py``, for example). A
+builder must not depend on the test: every test that uses it gets the same data.
+
 * SQLite (default): the template file is copied, and so is the upload folder the demo wrote.
 * PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in its second run): every
   app gets ``CREATE DATABASE … TEMPLATE …`` of its own, dropped after the test.
@@ -88,6 +94,17 @@ BYTECODE = SharedBytecode()
 class Template:
     uri: str  # SQLite: the file's path; PostgreSQL: the database name
     uploads: Path  # the upload folder it was built with
+    facts: Any = None  # what a prepared template's builder returned (ids of what it made)
+
+
+#: A builder of prepared data: runs once per test process in an app context on a copy of the
+#: empty database, through the services, and returns plain facts (ids) the tests look up again.
+Builder = Callable[[], Any]
+
+
+def _kind(build: Builder) -> str:
+    """A template's short name for a builder (PostgreSQL database names are at most 63 bytes)."""
+    return "p" + hashlib.sha256(f"{build.__module__}.{build.__qualname__}".encode()).hexdigest()[:10]
 
 
 def _sqlalchemy_url(url: str) -> URL:
@@ -137,9 +154,12 @@ class Templates:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     # -- templates ----------------------------------------------------------------------
-    def get(self, kind: str) -> Template:
+    def get(self, kind: str, build: Builder | None = None) -> Template:
         if kind not in self.built:
-            self.built[kind] = self._build_empty() if kind == "empty" else self._build_demo()
+            if build is not None:
+                self.built[kind] = self._build(kind, self.get("empty"), build)
+            else:
+                self.built[kind] = self._build_empty() if kind == "empty" else self._build_demo()
         return self.built[kind]
 
     def _build(self, kind: str, source: Template | None, fill: Callable[[], object]) -> Template:
@@ -158,12 +178,13 @@ class Templates:
             shutil.copytree(source.uploads, folder / "uploads", dirs_exist_ok=True)
         app = create_app(base_config(folder, uri))
         with app.app_context():
-            fill()
+            facts = fill()
+            db.session.commit()  # a builder through the services has committed; this makes sure
             db.session.remove()
             db.engine.dispose()  # SQLite checkpoints its WAL into the file; PostgreSQL: no session left
         if self.pg is None:
             assert not Path(f"{where}-wal").exists(), "the template's WAL was not checkpointed"
-        return Template(where, folder / "uploads")
+        return Template(where, folder / "uploads", facts)
 
     def _build_empty(self) -> Template:
         return self._build("empty", None, upgrade)
@@ -171,11 +192,11 @@ class Templates:
     def _build_demo(self) -> Template:
         from portal.demo import load_demo
 
-        return self._build("demo", self.get("empty"), load_demo)
+        return self._build("demo", self.get("empty"), lambda: load_demo() and None)  # facts: none
 
-    def copy(self, kind: str, tmp: Path, created: list[str]) -> str:
+    def copy(self, kind: str, tmp: Path, created: list[str], build: Builder | None = None) -> str:
         """A new database copied from the ``kind`` template; its upload files go to ``tmp/uploads``."""
-        template = self.get(kind)
+        template = self.get(kind, build)
         n = next(self.serial)
         if template.uploads.is_dir():
             shutil.copytree(template.uploads, tmp / "uploads", dirs_exist_ok=True)
@@ -201,42 +222,63 @@ def templates(tmp_path_factory) -> Iterator[Templates]:
     made.close()
 
 
-@pytest.fixture
-def make_app(templates, tmp_path) -> Iterator[Callable[..., Flask]]:
-    """Factory: ``make_app(**config)`` → a fresh app on a fresh database; with ``demo=True``
-    the database (and upload folder) holds the DEMO school. Apps of one test share the upload
-    and cache folders, not their databases (unless given the same SQLALCHEMY_DATABASE_URI)."""
-    made: list[Flask] = []
-    created: list[str] = []  # PostgreSQL databases to drop
+class AppMaker:
+    """The ``make_app`` fixture: ``make_app(**config)`` → a fresh app on a fresh database; with
+    ``demo=True`` the database (and upload folder) holds the DEMO school; with
+    ``prepared=build`` it holds what ``build`` made (built once per test process, copied for
+    each test: a fixture's data made through the services is paid for once, not per test), and
+    ``make_app.facts(build)`` is what ``build`` returned. Apps of one test share the upload and
+    cache folders, not their databases (unless given the same SQLALCHEMY_DATABASE_URI)."""
 
-    def factory(demo: bool = False, **overrides: Any) -> Flask:
-        if demo and set(overrides) & set(DEMO_FIXED):
-            raise ValueError(f"the demo template is built with the default {', '.join(DEMO_FIXED)}")
-        cfg = base_config(tmp_path, "")
+    def __init__(self, templates: Templates, tmp_path: Path) -> None:
+        self.templates, self.tmp_path = templates, tmp_path
+        self.made: list[Flask] = []
+        self.created: list[str] = []  # PostgreSQL databases to drop
+
+    def facts(self, build: Builder) -> Any:
+        return self.templates.get(_kind(build), build).facts
+
+    def __call__(self, demo: bool = False, prepared: Builder | None = None, **overrides: Any) -> Flask:
+        if (demo or prepared) and set(overrides) & set(DEMO_FIXED):
+            raise ValueError(f"prepared data is built with the default {', '.join(DEMO_FIXED)}")
+        if demo and prepared:
+            raise ValueError("demo or prepared data, not both")
+        cfg = base_config(self.tmp_path, "")
         if "SQLALCHEMY_DATABASE_URI" not in overrides:
-            cfg["SQLALCHEMY_DATABASE_URI"] = templates.copy("demo" if demo else "empty", tmp_path, created)
+            kind = _kind(prepared) if prepared else "demo" if demo else "empty"
+            cfg["SQLALCHEMY_DATABASE_URI"] = self.templates.copy(kind, self.tmp_path, self.created, prepared)
         cfg.update(overrides)
         app = create_app(cfg)
         app.test_client_class = OwnContextClient
         app.jinja_env.bytecode_cache = BYTECODE
-        made.append(app)
+        self.made.append(app)
         return app
 
-    try:
-        yield factory
-    finally:
-        for app in made:
+    def close(self) -> None:
+        for app in self.made:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        templates.drop_databases(created)
+        self.templates.drop_databases(self.created)
+
+
+@pytest.fixture
+def make_app(templates, tmp_path) -> Iterator[AppMaker]:
+    """See :class:`AppMaker`."""
+    maker = AppMaker(templates, tmp_path)
+    try:
+        yield maker
+    finally:
+        maker.close()
 
 
 @pytest.fixture
 def app(make_app, request) -> Iterator[Flask]:
-    """A fresh app (with the DEMO school when the test uses ``demo``) and an app context held
-    for the test's own calls to services; its test clients' requests run in their own."""
-    app = make_app(demo="demo" in request.fixturenames)
+    """A fresh app (with the DEMO school when the test uses ``demo``; with what the test's
+    ``prepared`` fixture, a builder, makes when it uses one) and an app context held for the
+    test's own calls to services; its test clients' requests run in their own."""
+    build = request.getfixturevalue("prepared") if "prepared" in request.fixturenames else None
+    app = make_app(demo="demo" in request.fixturenames, prepared=build)
     with app.app_context():
         yield app
 

@@ -8,6 +8,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from portal.extensions import db
+from portal.models import School, User
 from portal.services import users
 from tests.api.conftest import ApiClient, login
 from tests.support import factories
@@ -16,11 +18,27 @@ from tests.support.factories import PASSWORD
 START, END = "2026-10-15T14:00", "2026-10-15T17:00"
 
 
-@pytest.fixture
-def world(client, app):
-    """School S1 (staff org, rev, adm, t1–t4) and school S2 (staff b-prefixed), with API clients."""
+def _build_world() -> dict:
+    """School S1 (staff org, rev, adm, t1–t4) and school S2 (staff b-prefixed): their ids."""
     s1, s2 = factories.school("S1"), factories.school("S2")
     staff, other = factories.staff(s1), factories.staff(s2, prefix="b")
+    return {"s1": s1.id, "s2": s2.id, "staff": {k: u.id for k, u in staff.items()},
+            "other": {k: u.id for k, u in other.items()}}
+
+
+@pytest.fixture
+def prepared():
+    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
+    return _build_world
+
+
+@pytest.fixture
+def world(client, app, make_app, prepared):
+    """School S1 (staff org, rev, adm, t1–t4) and school S2 (staff b-prefixed), with API clients."""
+    ids = make_app.facts(prepared)
+    s1, s2 = db.session.get(School, ids["s1"]), db.session.get(School, ids["s2"])
+    staff = {k: db.session.get(User, uid) for k, uid in ids["staff"].items()}
+    other = {k: db.session.get(User, uid) for k, uid in ids["other"].items()}
 
     class World:
         school, school2, people, people2 = s1, s2, staff, other

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from portal.extensions import db
 from portal.models import Activity, District, School, User
 from portal.services import districts
 from tests.credits.helpers import credited
@@ -30,8 +32,9 @@ class World:
     held: Activity  # a held lecture of S1 (attendance recorded, not reviewed)
 
 
-@pytest.fixture
-def world(app) -> World:
+def _build_world() -> dict[str, Any]:
+    """The two districts, their schools and staff, a credited and a held lecture of S1 (built
+    once per test process; each test gets a copy): their ids."""
     d1 = districts.create_district("D1", "第一区")
     d2 = districts.create_district("D2", "第二区", {"required_hours": 60})
     s1 = districts.move_school(f.school("S1", types=BUILTIN), d1)
@@ -47,4 +50,22 @@ def world(app) -> World:
     people = [(staff["t1"], "attendee"), (staff["t2"], "attendee")]
     act = credited(s1, staff, "lecture", people, hours="4")
     held = credited(s1, staff, "lecture", [(staff["t3"], "attendee")], hours="2", until="held", title="待审活动")
-    return World(d1, d2, s1, s2, t1, staff, reviewer1, admin1, reviewer2, act, held)
+    return {"d1": d1.id, "d2": d2.id, "s1": s1.id, "s2": s2.id, "t1": t1.id,
+            "staff": {name: u.id for name, u in staff.items()}, "reviewer1": reviewer1.id, "admin1": admin1.id,
+            "reviewer2": reviewer2.id, "act": act.id, "held": held.id}
+
+
+@pytest.fixture
+def prepared():
+    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
+    return _build_world
+
+
+@pytest.fixture
+def world(app, make_app, prepared) -> World:
+    ids = make_app.facts(prepared)
+    get = db.session.get
+    return World(get(District, ids["d1"]), get(District, ids["d2"]), get(School, ids["s1"]), get(School, ids["s2"]),
+                 get(School, ids["t1"]), {name: get(User, uid) for name, uid in ids["staff"].items()},
+                 get(User, ids["reviewer1"]), get(User, ids["admin1"]), get(User, ids["reviewer2"]),
+                 get(Activity, ids["act"]), get(Activity, ids["held"]))

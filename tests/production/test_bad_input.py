@@ -41,23 +41,28 @@ def _counts() -> dict[str, int]:
     return {k: v for k, v in row_counts().items() if k not in UNCOUNTED}
 
 
+def _build_world() -> dict[str, Any]:
+    """A school with staff, a held lecture with attendance and the sweeper's own planned one
+    (built once per test process; every test gets a copy)."""
+    s = f.school("BI")
+    p = f.staff(s, "bi")
+    sweeper = f.person(s, "bisweep", "school_admin", "reviewer", "organizer", "teacher")
+    held = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee"), (p["t2"], "attendee")], {"topic": "x"})
+    f.fire(held, p["organizer"], "hold")
+    f.attend(held, p["organizer"])
+    own = f.plan(s, sweeper, "lecture", [(p["t1"], "attendee")], {"topic": "y"})
+    return {"school": s.id, "code": s.code, "sweeper": sweeper.id, "held": held.id, "own": own.id,
+            "t1": p["t1"].id, "t2": p["t2"].id}
+
+
 @pytest.fixture
 def sweep_app(make_app):
-    return make_app()
+    return make_app(prepared=_build_world)
 
 
 @pytest.fixture
-def world(sweep_app):
-    with sweep_app.app_context():
-        s = f.school("BI")
-        p = f.staff(s, "bi")
-        sweeper = f.person(s, "bisweep", "school_admin", "reviewer", "organizer", "teacher")
-        held = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee"), (p["t2"], "attendee")], {"topic": "x"})
-        f.fire(held, p["organizer"], "hold")
-        f.attend(held, p["organizer"])
-        own = f.plan(s, sweeper, "lecture", [(p["t1"], "attendee")], {"topic": "y"})
-        return {"school": s.id, "code": s.code, "sweeper": sweeper.id, "held": held.id, "own": own.id,
-                "t1": p["t1"].id, "t2": p["t2"].id}
+def world(sweep_app, make_app):
+    return dict(make_app.facts(_build_world))
 
 
 def _resolve(schema: dict, doc: dict) -> dict:
