@@ -8,23 +8,43 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from portal.extensions import db
+from portal.models import Activity, School, User
 from portal.services import exemptions
+from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import credited, login
 from tests.support import factories as f
 
 YEAR = "2026-2027"
 
 
-@pytest.fixture
-def world(s1, staff):
-    """S1 with a credited lecture (t1 speaker 6, t2 attendee 3) and a second school S2."""
+def _build_world() -> dict:
+    """S1 with a credited lecture (t1 speaker 6, t2 attendee 3) and a second school S2: ids."""
+    facts = build_school_and_staff()
+    s1 = db.session.get(School, facts["s1"])
+    staff = {k: db.session.get(User, uid) for k, uid in facts["staff"].items()}
     act = credited(s1, staff, "lecture", [(staff["t1"], "speaker"), (staff["t2"], "attendee")], hours="3",
                    title="新课标讲座")
     s2 = f.school("S2", types=("lecture",))
     staff2 = f.staff(s2, prefix="b")
     act2 = credited(s2, staff2, "lecture", [(staff2["t1"], "attendee")], hours="2")
     district = f.person(None, "district", "district_admin")
-    return {"s1": s1, "staff": staff, "act": act, "s2": s2, "staff2": staff2, "act2": act2, "district": district}
+    return {**facts, "act": act.id, "s2": s2.id, "staff2": {k: u.id for k, u in staff2.items()}, "act2": act2.id,
+            "district": district.id}
+
+
+@pytest.fixture
+def prepared():
+    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
+    return _build_world
+
+
+@pytest.fixture
+def world(s1, staff, make_app, prepared):
+    ids, get = make_app.facts(prepared), db.session.get
+    return {"s1": s1, "staff": staff, "act": get(Activity, ids["act"]), "s2": get(School, ids["s2"]),
+            "staff2": {k: get(User, uid) for k, uid in ids["staff2"].items()}, "act2": get(Activity, ids["act2"]),
+            "district": get(User, ids["district"])}
 
 
 def test_summary_page(client, world):

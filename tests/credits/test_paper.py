@@ -17,9 +17,11 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from portal.models import IssuedDocument
+from portal.extensions import db
+from portal.models import Activity, IssuedDocument, School, User
 from portal.reports import exports
 from portal.services import exemptions, verification
+from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import credited, login
 from tests.support import factories as f
 
@@ -67,16 +69,29 @@ def _code(text: str) -> str:
     return found.group(1)
 
 
-@pytest.fixture
-def world(s1, staff):
-    """A lecture: t1 speaker, t2 attendee on leave (请假 3 h), t3 absent without leave 3 h."""
+def _build_world() -> dict:
+    """A lecture: t1 speaker, t2 attendee on leave (请假 3 h), t3 absent without leave 3 h: ids."""
+    facts = build_school_and_staff()
+    s1 = db.session.get(School, facts["s1"])
+    staff = {k: db.session.get(User, uid) for k, uid in facts["staff"].items()}
     t1, t2, t3 = staff["t1"], staff["t2"], staff["t3"]
     for user, name in zip((t1, t2, t3, staff["t4"]), NAMES, strict=True):
         user.display_name = name
     act = credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee"), (t3, "attendee")], hours="3",
                    attended={t1.id: "3", t2.id: "0", t3.id: "0"}, excused={t2.id: "3"}, absent={t3.id: "3"},
                    title="新课标专题讲座")
-    return {"act": act}
+    return {**facts, "act": act.id}
+
+
+@pytest.fixture
+def prepared(request):
+    """The ``app`` fixture's database: the lecture's world for the tests that use it, else S1 and staff."""
+    return _build_world if "world" in request.fixturenames else build_school_and_staff
+
+
+@pytest.fixture
+def world(s1, staff, make_app, prepared):
+    return {"act": db.session.get(Activity, make_app.facts(prepared)["act"])}
 
 
 def test_certificate_pdf(client, world, staff, s1):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
-from portal.models import DevelopmentPlan, School
+from portal.models import DevelopmentPlan, School, User
 from portal.services import credits, plans
 from portal.timeutil import current_school_year
 from tests.support import factories as f
@@ -21,13 +21,26 @@ from tests.year.helpers import actor
 GOALS = "提高课堂提问的有效性。"
 
 
-@pytest.fixture
-def sch(app):
+def _build_school() -> dict:
+    """School PL, its staff and this school year's plan deadline (its last day): ids."""
     s = f.school("PL")
     p = f.staff(s, "pl")
     year = current_school_year(s.timezone)
     plans.set_deadline(s, year, plans.year_bounds(year)[1].isoformat(), by=actor(p["admin"], s))
-    return s, p, year
+    return {"school": s.id, "staff": {k: u.id for k, u in p.items()}, "year": year}
+
+
+@pytest.fixture
+def prepared():
+    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
+    return _build_school
+
+
+@pytest.fixture
+def sch(app, make_app, prepared):
+    ids = make_app.facts(prepared)
+    staff = {k: db.session.get(User, uid) for k, uid in ids["staff"].items()}
+    return db.session.get(School, ids["school"]), staff, ids["year"]
 
 
 def _count() -> int:
