@@ -14,7 +14,7 @@ from portal.policy import SYSTEM
 from portal.services import access, credits, schools, submissions, writing
 from portal.services.activities import TEXT_MAX
 from portal.timeutil import current_school_year
-from tests.district.conftest import world  # noqa: F401 (fixture)
+from tests.district.conftest import prepared, world  # noqa: F401 (fixtures)
 from tests.support import factories as f
 from tests.support.sessions import log_in
 
