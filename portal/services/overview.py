@@ -4,11 +4,14 @@ queue, and the district table. Each is a fixed number of queries, whatever the s
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Bundle
 
 from portal.assessment import EXEMPT, MET
 from portal.extensions import db
@@ -17,7 +20,10 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import schools
+from portal.services.activities import _NAME as PARTICIPANT_NAME
+from portal.services.activities import _PARTICIPANT as PARTICIPANT_ROW
 from portal.services.ledger import credit_ceiling, credit_hours_for
+from portal.services.snapshots import activity_snapshot
 from portal.sorting import by_pinyin
 from workflows.definition import Phase
 
@@ -185,10 +191,14 @@ def waiting_on(
 
 @dataclass
 class QueueParticipant:
-    participation: Participation
-    user: User
+    """A participant as the queue shows them: ``participation`` and ``user`` are read-only rows
+    with the attributes of :class:`Participation` and of the account's id, username and
+    display name (``portal.services.activities.participant_rows``), not ORM objects."""
+
+    participation: Any
+    user: Any
     would_get: Decimal | None  # None when the type is not installed
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: list[Any] = field(default_factory=list)  # rows of QUEUE_EVIDENCE
     max_hours: Decimal | None = None  # the most an adjustment may credit (full attendance)
 
 
@@ -197,11 +207,16 @@ class QueueItem:
     activity: Activity
     participants: list[QueueParticipant]
     organizer: User | None
-    activity_evidence: list[Evidence] = field(default_factory=list)  # the organizer's own files
+    activity_evidence: list[Any] = field(default_factory=list)  # the organizer's own files (QUEUE_EVIDENCE rows)
     allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
     own: bool = False  # the viewer organised or took part: someone else decides
 
 
+# What the queue shows of a piece of evidence (its text, file name and link), as rows
+QUEUE_EVIDENCE: Bundle[Any] = Bundle(
+    "e", Evidence.id, Evidence.activity_id, Evidence.user_id, Evidence.kind, Evidence.title, Evidence.text,
+    Evidence.stored_name, Evidence.filename,
+)
 REVIEW_PAGE_SIZE = 10  # activities per section of the review queue (each may list 60 people)
 QUEUE_KEYS = (Key(Activity.starts_at, datetime), Key(Activity.id, int))  # oldest first
 
@@ -255,36 +270,49 @@ def queue_counts(school_id: int, phases: tuple[Phase, ...]) -> dict[Phase, int]:
     return out
 
 
-def queue_items(school_id: int, acts: list[tuple[Activity, User | None]]) -> list[QueueItem]:
-    """Queue items for these activities (with their organizers): participants, evidence and
-    the hours each would get, in three queries whatever the number of activities."""
+def queue_items(
+    school_id: int, acts: list[tuple[Activity, User | None]], detailed: Collection[int] | None = None
+) -> list[QueueItem]:
+    """Queue items for these activities (with their organizers): participants and the hours
+    each would get, and for the activities in ``detailed`` (default: all) their evidence and
+    the most each participant may be credited; in three queries whatever the number of
+    activities. Participants and evidence are read as rows (the queue only shows them), and
+    the activity's snapshot is taken once for all its participants."""
     if not acts:
         return []
     ids = [a.id for a, _u in acts]
-    parts: dict[int, list[tuple[Participation, User]]] = defaultdict(list)
+    shown = set(ids) if detailed is None else set(detailed) & set(ids)
+    parts: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
     for p, u in db.session.execute(
-        select(Participation, User)
+        select(PARTICIPANT_ROW, PARTICIPANT_NAME)
+        .select_from(Participation)
         .join(User, User.id == Participation.user_id)
         .where(Participation.activity_id.in_(ids))
         .order_by(Participation.id)
     ):
         parts[p.activity_id].append((p, u))
-    evidence: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
-    for e in db.session.execute(select(Evidence).where(Evidence.activity_id.in_(ids)).order_by(Evidence.id)).scalars():
-        evidence[(e.activity_id, e.user_id)].append(e)
+    evidence: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    if shown:
+        for (e,) in db.session.execute(
+            select(QUEUE_EVIDENCE).where(Evidence.activity_id.in_(sorted(shown))).order_by(Evidence.id)
+        ):
+            evidence[(e.activity_id, e.user_id)].append(e)
     settings_cache = schools.all_type_settings(school_id)
     out: list[QueueItem] = []
     for act, organizer in acts:
         reg = registry().get(act.type_key)
+        detail = act.id in shown
         people = []
         participant_ids = set()
+        settings = settings_cache[act.type_key] if reg is not None else {}
+        snapshot = activity_snapshot(act) if reg is not None else None
         for p, u in parts.get(act.id, []):
             participant_ids.add(u.id)
             hours = ceiling = None
             if reg is not None:
-                settings = settings_cache[act.type_key]
-                hours = credit_hours_for(reg.type, act, p, settings)
-                ceiling = credit_ceiling(reg.type, act, p, settings)
+                hours = credit_hours_for(reg.type, act, p, settings, snapshot)
+                if detail:
+                    ceiling = credit_ceiling(reg.type, act, p, settings, snapshot)
             people.append(QueueParticipant(p, u, hours, evidence.get((act.id, u.id), []), ceiling))
         own = [] if act.organizer_id in participant_ids else evidence.get((act.id, act.organizer_id), [])
         out.append(QueueItem(act, people, organizer, own))

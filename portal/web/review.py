@@ -21,7 +21,7 @@ from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
 from portal.web.forms import ConfirmForm
-from portal.web.helpers import flash_at
+from portal.web.helpers import evidence_kind_label, flash_at, id_url, role_label
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -37,16 +37,18 @@ def queue():
     held = overview.review_page(school.id, Phase.AWAITING_REVIEW, request.args.get("after"), request.args.get("before"))
     reviewed = overview.review_page(school.id, Phase.CONFIRMED, request.args.get("rafter"), request.args.get("rbefore"))
     counts = overview.queue_counts(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
-    items = overview.queue_items(school.id, held.items + reviewed.items)
+    # the reviewed section shows counts and totals only: evidence and ceilings for the held
+    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items])
+    held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
-    for item in items:
+    for item in held_items:
         people = [qp.user.id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
     return render_template(
         "review/queue.html",
-        held=items[: len(held.items)],
-        reviewed=items[len(held.items) :],
+        held=held_items,
+        reviewed=reviewed_items,
         held_page=held,
         reviewed_page=reviewed,
         held_count=counts[Phase.AWAITING_REVIEW],
@@ -54,7 +56,29 @@ def queue():
         form=ConfirmForm(),
         adjusting=_triggers_where(lambda t: t.adjusts_hours),
         commenting=_triggers_where(lambda t: t.comment_required),
+        labels=_labels(held_items),
+        evidence_url=id_url("activities.evidence_file", "evidence_id"),
     )
+
+
+def _labels(items: list[overview.QueueItem]) -> dict[str, dict[str, dict[str, str]]]:
+    """Role and evidence-kind labels by type of the shown participants and evidence, looked up
+    once per page rather than once per row (``labels[type_key]["roles"][role]``)."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for item in items:
+        key = item.activity.type_key
+        mine = out.setdefault(key, {"roles": {}, "kinds": {}})
+        for qp in item.participants:
+            role = qp.participation.role
+            if role not in mine["roles"]:
+                mine["roles"][role] = role_label(role, key)
+            for e in qp.evidence:
+                if e.kind not in mine["kinds"]:
+                    mine["kinds"][e.kind] = evidence_kind_label(e.kind, key)
+        for e in item.activity_evidence:
+            if e.kind not in mine["kinds"]:
+                mine["kinds"][e.kind] = evidence_kind_label(e.kind, key)
+    return out
 
 
 def _triggers_where(test) -> set[str]:
