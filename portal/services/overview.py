@@ -10,8 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Bundle
+from sqlalchemy import bindparam, func, select
 
 from portal.assessment import EXEMPT, MET
 from portal.extensions import db
@@ -20,8 +19,6 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import schools
-from portal.services.activities import _NAME as PARTICIPANT_NAME
-from portal.services.activities import _PARTICIPANT as PARTICIPANT_ROW
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from portal.services.snapshots import activity_snapshot
 from portal.sorting import by_pinyin
@@ -191,12 +188,11 @@ def waiting_on(
 
 @dataclass
 class QueueParticipant:
-    """A participant as the queue shows them: ``participation`` and ``user`` are read-only rows
-    with the attributes of :class:`Participation` and of the account's id, username and
-    display name (``portal.services.activities.participant_rows``), not ORM objects."""
+    """A participant as the queue shows them. ``person`` is a read-only row of QUEUE_PERSON
+    (the participation's attributes the hours rule reads, and the account's username and
+    display name), not ORM objects: the queue lists hundreds."""
 
-    participation: Any
-    user: Any
+    person: Any
     would_get: Decimal | None  # None when the type is not installed
     evidence: list[Any] = field(default_factory=list)  # rows of QUEUE_EVIDENCE
     max_hours: Decimal | None = None  # the most an adjustment may credit (full attendance)
@@ -211,11 +207,32 @@ class QueueItem:
     allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
     own: bool = False  # the viewer organised or took part: someone else decides
 
+    @property
+    def would_get_total(self) -> Decimal:
+        """The hours crediting would post for the whole activity."""
+        return sum((qp.would_get for qp in self.participants if qp.would_get), ZERO)
 
-# What the queue shows of a piece of evidence (its text, file name and link), as rows
-QUEUE_EVIDENCE: Bundle[Any] = Bundle(
-    "e", Evidence.id, Evidence.activity_id, Evidence.user_id, Evidence.kind, Evidence.title, Evidence.text,
-    Evidence.stored_name, Evidence.filename,
+
+# What the queue reads of a participant (what the hours rule sees: ``participant_snapshot``,
+# ``credit_hours_for``; and the name shown) and of a piece of evidence (its text, file name and
+# link), as plain rows of the activities ``ids``: built once, not on every request
+QUEUE_PEOPLE = (
+    select(
+        Participation.activity_id, Participation.user_id, Participation.role, Participation.attended_hours,
+        Participation.absent_hours, Participation.excused_hours, Participation.adjusted_hours,
+        User.username, User.display_name,
+    )
+    .join(User, User.id == Participation.user_id)
+    .where(Participation.activity_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Participation.id)
+)
+QUEUE_EVIDENCE = (
+    select(
+        Evidence.id, Evidence.activity_id, Evidence.user_id, Evidence.kind, Evidence.title, Evidence.text,
+        Evidence.stored_name, Evidence.filename,
+    )
+    .where(Evidence.activity_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Evidence.id)
 )
 REVIEW_PAGE_SIZE = 10  # activities per section of the review queue (each may list 60 people)
 QUEUE_KEYS = (Key(Activity.starts_at, datetime), Key(Activity.id, int))  # oldest first
@@ -282,20 +299,14 @@ def queue_items(
         return []
     ids = [a.id for a, _u in acts]
     shown = set(ids) if detailed is None else set(detailed) & set(ids)
-    parts: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
-    for p, u in db.session.execute(
-        select(PARTICIPANT_ROW, PARTICIPANT_NAME)
-        .select_from(Participation)
-        .join(User, User.id == Participation.user_id)
-        .where(Participation.activity_id.in_(ids))
-        .order_by(Participation.id)
-    ):
-        parts[p.activity_id].append((p, u))
+    # plain rows through the session's connection (same transaction): no ORM objects to build
+    conn = db.session.connection()
+    parts: dict[int, list[Any]] = defaultdict(list)
+    for p in conn.execute(QUEUE_PEOPLE, {"ids": ids}).all():
+        parts[p.activity_id].append(p)
     evidence: dict[tuple[int, int], list[Any]] = defaultdict(list)
     if shown:
-        for (e,) in db.session.execute(
-            select(QUEUE_EVIDENCE).where(Evidence.activity_id.in_(sorted(shown))).order_by(Evidence.id)
-        ):
+        for e in conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all():
             evidence[(e.activity_id, e.user_id)].append(e)
     settings_cache = schools.all_type_settings(school_id)
     out: list[QueueItem] = []
@@ -306,14 +317,14 @@ def queue_items(
         participant_ids = set()
         settings = settings_cache[act.type_key] if reg is not None else {}
         snapshot = activity_snapshot(act) if reg is not None else None
-        for p, u in parts.get(act.id, []):
-            participant_ids.add(u.id)
+        for p in parts.get(act.id, []):
+            participant_ids.add(p.user_id)
             hours = ceiling = None
             if reg is not None:
                 hours = credit_hours_for(reg.type, act, p, settings, snapshot)
                 if detail:
                     ceiling = credit_ceiling(reg.type, act, p, settings, snapshot)
-            people.append(QueueParticipant(p, u, hours, evidence.get((act.id, u.id), []), ceiling))
+            people.append(QueueParticipant(p, hours, evidence.get((act.id, p.user_id), []) if detail else [], ceiling))
         own = [] if act.organizer_id in participant_ids else evidence.get((act.id, act.organizer_id), [])
         out.append(QueueItem(act, people, organizer, own))
     return out
