@@ -188,7 +188,7 @@ def waiting_on(
 
 @dataclass
 class QueueParticipant:
-    """A participant as the queue shows them. ``person`` is a read-only row of QUEUE_PERSON
+    """A participant as the queue shows them. ``person`` is a read-only row of QUEUE_PEOPLE
     (the participation's attributes the hours rule reads, and the account's username and
     display name), not ORM objects: the queue lists hundreds."""
 
