@@ -248,7 +248,6 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if organizer is not None:
         names[organizer.id] = organizer
     definition = reg.engine.definition if reg else CORE
-    dia = diagram.build(definition, act.state, lang_code())
     next_steps = [
         (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
         for t in definition.transitions if act.state in t.sources
@@ -267,7 +266,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         comment_required={t.trigger for t in (reg.engine.definition.transitions if reg else ()) if t.comment_required},
         details=details,
         fragment=fragment,
-        diagram=dia,
+        diagram_svg=diagram.svg(definition, act.state),
         trigger_form=trigger_form or TriggerForm(formdata=None),
         evidence_form=evidence_form,
         trigger_error=trigger_error,
