@@ -38,15 +38,19 @@ def credit_hours_for(
     return activity_type.credit_hours(participant_snapshot(p), snapshot or activity_snapshot(act), settings)
 
 
-def credit_ceiling(activity_type: ActivityType, act: Activity, p: Participation, settings: dict) -> Decimal:
+def credit_ceiling(
+    activity_type: ActivityType, act: Activity, p: Participation, settings: dict,
+    snapshot: ActivitySnapshot | None = None,
+) -> Decimal:
     """The most a reviewer may credit this participant: what the type's credit rule gives the
-    participant's role for full attendance of the activity (never less than 0).
+    participant's role for full attendance of the activity (never less than 0; ``snapshot``:
+    the activity's, when the caller asks for every participant of it).
 
     A reviewer may lower anyone's hours to any value ≥ 0, and raise them only up to this, so no
     adjustment can credit more than the activity could ever give (an absent teacher included).
     """
     full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours)
-    return max(activity_type.credit_hours(full, activity_snapshot(act), settings), Decimal("0"))
+    return max(activity_type.credit_hours(full, snapshot or activity_snapshot(act), settings), Decimal("0"))
 
 
 def post_credits(

@@ -4,7 +4,7 @@ triggers, attendance and evidence."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from portal import policy
 from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
 from portal.extensions import db
+from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import msg as coded
 from portal.messages import role_labels, tr
@@ -217,6 +218,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     me = current_user.id
     roles = current_roles() - set(DISTRICT_ROLES)  # the viewer's roles in this school (already loaded)
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles) if reg else []
+    history = transitions.history(act.id)  # first: the organizer is usually among its actors (no query for them)
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
         User, act.organizer_id
     )
@@ -246,7 +248,6 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if organizer is not None:
         names[organizer.id] = organizer
     definition = reg.engine.definition if reg else CORE
-    dia = diagram.build(definition, act.state, lang_code())
     next_steps = [
         (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
         for t in definition.transitions if act.state in t.sources
@@ -259,13 +260,13 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         evidence=evidence,
         names=names,
         organizer=organizer,
-        history=transitions.history(act.id),
+        history=history,
         next_steps=next_steps,
         allowed=allowed,
         comment_required={t.trigger for t in (reg.engine.definition.transitions if reg else ()) if t.comment_required},
         details=details,
         fragment=fragment,
-        diagram=dia,
+        diagram_svg=diagram.svg(definition, act.state),
         trigger_form=trigger_form or TriggerForm(formdata=None),
         evidence_form=evidence_form,
         trigger_error=trigger_error,
@@ -274,10 +275,37 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         year_locked=tr(coded("year.locked", year=act.school_year))
         if (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked) else "",
         started=activities.has_started(act),
-        credit_hours=_would_get(reg, act, people, settings),
-        role_names={role: role_label(role, act.type_key) for role in {p.role for p, _u in people}},
+        lines=_lines(act, people, _would_get(reg, act, people, settings)),
         todo_missing=todo_missing,
     ), status
+
+
+class ParticipantLine(NamedTuple):
+    """A row of the participant table as shown (hours written out, the role in words)."""
+
+    username: str
+    name: str
+    role: str
+    attended: str  # '—' when not recorded yet
+    absent: str
+    excused: str
+    would_get: str  # '' when the type is not installed
+    adjusted: str | None  # the reason when a reviewer adjusted the hours, else None
+
+
+def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
+    """The participant table's cells, written out here: each role's words once per page, not
+    once per row, and the template only places them (a page lists 60 people)."""
+    roles = {role: role_label(role, act.type_key) for role in {p.role for p, _u in people}}
+    return [
+        ParticipantLine(
+            u.username, u.display_name, roles[p.role],
+            fmt(p.attended_hours) if p.attended_hours is not None else "—", fmt(p.absent_hours), fmt(p.excused_hours),
+            fmt(would_get[p.user_id]) if p.user_id in would_get else "",
+            (p.adjust_reason or "") if p.adjusted_hours is not None else None,
+        )
+        for p, u in people
+    ]
 
 
 def _would_get(reg, act, people, settings) -> dict[int, Decimal]:

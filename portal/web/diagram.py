@@ -12,6 +12,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from flask import current_app
+from markupsafe import Markup
+
+from portal.i18n import lang_code
 from workflows.definition import WorkflowDefinition
 
 STATE_FONT, EDGE_FONT = 14, 12  # px, as in portal.css
@@ -137,3 +141,30 @@ def build(definition: WorkflowDefinition, current: str | None, lang: str) -> Dia
         Box(s.name, state_labels[i], left(i), s.name == current) for i, s in enumerate(states)
     ]
     return Diagram(width, height, boxes, edges, box_w=box_w, top=top)
+
+
+_SVG_KEPT = 512  # (workflow, state, language) drawings kept; a school has a few types of ~8 states
+_svgs: dict[tuple[int, str | None, str], tuple[WorkflowDefinition, Markup]] = {}
+
+
+def svg(definition: WorkflowDefinition, current: str | None) -> Markup:
+    """The drawing as the activity page shows it (``activities/_diagram.html``) in the viewer's
+    language, drawn once per workflow, state and language: a pure function of the type's code,
+    not of the viewer or the activity's data, so later pages reuse it instead of laying out and
+    rendering some thirty SVG elements again. Keyed by the definition's identity (its guards
+    make it unhashable), the definition kept beside the drawing so that a key is never a
+    recycled id."""
+    lang = lang_code()  # the labels' language and the template's gettext: the same locale
+    key = (id(definition), current, lang)
+    kept = _svgs.get(key)
+    if kept is not None and kept[0] is definition:
+        return kept[1]
+    drawing = Markup(
+        current_app.jinja_env.get_template("activities/_diagram.html").render(
+            diagram=build(definition, current, lang), state=current
+        )
+    )
+    if len(_svgs) >= _SVG_KEPT:
+        _svgs.clear()
+    _svgs[key] = (definition, drawing)
+    return drawing

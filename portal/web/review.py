@@ -4,7 +4,9 @@ post credits for reviewed activities."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +23,15 @@ from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
 from portal.web.forms import ConfirmForm
-from portal.web.helpers import flash_at
+from portal.web.helpers import (
+    FLASH_AT,
+    evidence_kind_label,
+    flash_at,
+    id_url,
+    role_label,
+    trigger_label,
+    type_name,
+)
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -37,16 +47,18 @@ def queue():
     held = overview.review_page(school.id, Phase.AWAITING_REVIEW, request.args.get("after"), request.args.get("before"))
     reviewed = overview.review_page(school.id, Phase.CONFIRMED, request.args.get("rafter"), request.args.get("rbefore"))
     counts = overview.queue_counts(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
-    items = overview.queue_items(school.id, held.items + reviewed.items)
+    # the reviewed section shows counts and totals only: evidence and ceilings for the held
+    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items])
+    held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
-    for item in items:
-        people = [qp.user.id for qp in item.participants]
+    for item in held_items:
+        people = [qp.person.user_id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
     return render_template(
         "review/queue.html",
-        held=items[: len(held.items)],
-        reviewed=items[len(held.items) :],
+        held=held_items,
+        reviewed=reviewed_items,
         held_page=held,
         reviewed_page=reviewed,
         held_count=counts[Phase.AWAITING_REVIEW],
@@ -54,7 +66,43 @@ def queue():
         form=ConfirmForm(),
         adjusting=_triggers_where(lambda t: t.adjusts_hours),
         commenting=_triggers_where(lambda t: t.comment_required),
+        labels=_labels(held_items, reviewed_items),
+        flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
+        evidence_url=id_url("activities.evidence_file", "evidence_id"),
     )
+
+
+def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
+    """The words of the page by activity type, looked up once per page rather than once per
+    row or button: ``name`` of the type, ``triggers`` (labels of the buttons shown), ``roles``
+    and ``kinds`` (evidence) of the held activities' participants."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def of(key: str) -> dict[str, Any]:
+        if key not in out:
+            out[key] = {"name": type_name(key), "triggers": {}, "roles": {}, "kinds": {}}
+        return out[key]
+
+    for item in held:
+        key = item.activity.type_key
+        mine = of(key)
+        for t in item.allowed:
+            if t not in mine["triggers"]:
+                mine["triggers"][t] = trigger_label(t, key)
+        evidence = list(item.activity_evidence)
+        for qp in item.participants:
+            role = qp.person.role
+            if role not in mine["roles"]:
+                mine["roles"][role] = role_label(role, key)
+            evidence += qp.evidence
+        for e in evidence:
+            if e.kind not in mine["kinds"]:
+                mine["kinds"][e.kind] = evidence_kind_label(e.kind, key)
+    for item in reviewed:
+        mine = of(item.activity.type_key)
+        if "credit" not in mine["triggers"]:
+            mine["triggers"]["credit"] = trigger_label("credit", item.activity.type_key)
+    return out
 
 
 def _triggers_where(test) -> set[str]:

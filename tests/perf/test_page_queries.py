@@ -22,7 +22,8 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the plan
     "school summary": ("admin", lambda s: "/reports/summary", 8, 1),  # +quotas, +groups; columns from the rows
     "review queue": ("reviewer", lambda s: "/review", 7, 1),  # a page of each section, counts by GROUP BY
-    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 7, 1),  # 7th: is it open for sign-up?
+    # 6: the organizer comes with the history (they planned it); 6th: is it open for sign-up?
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 6, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
 }
 # Pages whose body is a cached part: statements on a warm cache (the user with their

@@ -1,0 +1,87 @@
+"""The review queue cold: activities, participants and evidence read as rows (no ORM objects), one
+activity snapshot per activity (not one per participant, twice), and the hours of a row the
+same as the ledger's rule gives the participant's object; the reviewed section (counts and
+totals) reads no evidence and works out no ceilings."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Activity, Evidence, Participation, User
+from portal.registry import registry
+from portal.services import ledger, overview, schools, snapshots
+from portal.services.ledger import credit_ceiling, credit_hours_for
+from tests.perf.conftest import site
+from workflows.definition import Phase
+
+
+@pytest.fixture
+def queue(app, generated):
+    """(school id, the held and reviewed activities with their organizers) of a generated school."""
+    [code] = generated(teachers=30, years=1, seed=4)
+    s = site(code)
+    db.session.expunge_all()  # the pages below read rows: nothing of theirs may be in the session
+    held = overview.review_page(s.school.id, Phase.AWAITING_REVIEW).items
+    reviewed = overview.review_page(s.school.id, Phase.CONFIRMED).items
+    assert held and reviewed
+    return s.school.id, held, reviewed
+
+
+def test_rows_not_objects_and_one_snapshot_per_activity(queue, queries, monkeypatch):
+    school_id, held, reviewed = queue
+    taken = []
+    real = snapshots.activity_snapshot
+    for module in (overview, ledger):  # the queue's own, and the rule's when no snapshot is given
+        monkeypatch.setattr(module, "activity_snapshot", lambda act, *a: taken.append(act.id) or real(act, *a))
+    with queries.counting():
+        items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
+    assert queries.count == 3  # participants, evidence of the held, the school's type settings
+    loaded = {type(obj) for obj in db.session.identity_map.values()}
+    assert not loaded & {Activity, Participation, Evidence}  # rows: nothing built for hundreds of people
+    assert sorted(taken) == sorted(a.id for a, _u in held + reviewed)  # once per activity
+    assert sum(len(i.participants) for i in items) > len(items) * 2
+
+
+def test_hours_and_ceilings_are_the_ledgers(queue):
+    """Each row gets what ``credit_hours_for``/``credit_ceiling`` give the participant's ORM
+    object: one rule; the held section has evidence and ceilings, the reviewed only hours."""
+    school_id, held, reviewed = queue
+    items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
+    settings = schools.all_type_settings(school_id)
+    held_ids = {a.id for a, _u in held}
+    evidence_seen = 0
+    for item in items:
+        act = item.activity
+        rule = registry().get(act.type_key).type
+        parts = {p.user_id: p for p in db.session.execute(
+            select(Participation).where(Participation.activity_id == act.id)).scalars()}
+        assert sorted(qp.person.user_id for qp in item.participants) == sorted(parts)
+        for qp in item.participants:
+            p = parts[qp.person.user_id]
+            assert qp.would_get == credit_hours_for(rule, act, p, settings[act.type_key])
+            assert qp.person.role == p.role and qp.person.attended_hours == p.attended_hours
+            name = db.session.execute(select(User.display_name).where(User.id == p.user_id)).scalar_one()
+            assert qp.person.display_name == name
+            if act.id in held_ids:
+                assert qp.max_hours == credit_ceiling(rule, act, p, settings[act.type_key])
+                stored = db.session.execute(select(Evidence.id).where(
+                    Evidence.activity_id == act.id, Evidence.user_id == p.user_id).order_by(Evidence.id)).scalars()
+                assert [e.id for e in qp.evidence] == list(stored)
+                evidence_seen += len(qp.evidence)
+            else:
+                assert qp.max_hours is None and qp.evidence == []
+        assert item.would_get_total == sum((qp.would_get for qp in item.participants if qp.would_get), 0)
+    assert evidence_seen > 0
+
+
+def test_every_activity_detailed_by_default(queue):
+    """Without ``detailed`` (``review_queue``) every activity has its evidence and ceilings."""
+    school_id, held, reviewed = queue
+    everything = overview.queue_items(school_id, held + reviewed)
+    assert all(qp.max_hours is not None for item in everything for qp in item.participants)
+    by_id = {i.activity.id: i for i in overview.review_queue(school_id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))}
+    for item in everything:
+        assert [(qp.person.user_id, qp.would_get) for qp in item.participants] == [
+            (qp.person.user_id, qp.would_get) for qp in by_id[item.activity.id].participants]
