@@ -7,10 +7,11 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Integer, Numeric, String, bindparam, cast, func, literal, null, select, union_all
 
@@ -31,6 +32,7 @@ from portal.models import (
     TransitionLog,
     User,
 )
+from portal.once import once_each
 from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access, quotas
@@ -64,7 +66,7 @@ def assess(facts: YearFacts) -> Assessment:
 
 
 def _facts(
-    school: School,
+    rule: Callable[[str], Any],
     year: str,
     user: User,
     types: dict[str, Decimal],
@@ -73,13 +75,14 @@ def _facts(
     writing: list[quotas.Piece] | None = None,
 ) -> TeacherYear:
     """The one place a teacher's :class:`YearFacts` are put together and assessed: every page,
-    export and API answer (school, district, teacher) goes through here."""
+    export and API answer (school, district, teacher) goes through here. ``rule`` reads the
+    school's rules (:meth:`School.rule`, read once per school: :func:`_rules_of`)."""
     facts = YearFacts(
         user_id=user.id,
         school_year=year,
-        required_hours=_dec(school.rule("required_hours")),
-        absence_limit_hours=_dec(school.rule("absence_limit_hours")),
-        absence_warning_hours=_dec(school.rule("absence_warning_hours")),
+        required_hours=_dec(rule("required_hours")),
+        absence_limit_hours=_dec(rule("absence_limit_hours")),
+        absence_warning_hours=_dec(rule("absence_warning_hours")),
         total_hours=sum((_dec(v) for v in types.values()), ZERO),
         by_type={k: _dec(v) for k, v in types.items()},
         absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
@@ -87,10 +90,16 @@ def _facts(
         gender=user.gender,
         birth_date=user.birth_date,
         exemption_reason=exemption,
-        quotas=quotas.quota_facts(school, writing or []),
-        quotas_decide=bool(school.rule("quotas_decide")),
+        quotas=quotas.quota_facts(rule, writing or []),
+        quotas_decide=bool(rule("quotas_decide")),
     )
     return TeacherYear(user, facts, assess(facts))
+
+
+def _rules_of(school: School) -> Callable[[str], Any]:
+    """The school's rules, each worked out once (a summary reads every rule for every teacher:
+    :meth:`School.rule` merges the school's, the district's and the default values each time)."""
+    return once_each(school.rule)
 
 
 def year_rows(
@@ -149,12 +158,12 @@ def year_rows(
         )
     }
     writing = quotas.writing_of(ids, year)
-    by_id = {s.id: s for s in schools_}
+    rules = {s.id: _rules_of(s) for s in schools_}
     for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
             _facts(
-                by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
+                rules[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
                 writing.get(who, []),
             )
         )
@@ -243,7 +252,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
         else:
             exemption = key
     writing = quotas.writing_of([school.id], year, user.id).get((school.id, user.id), [])
-    return _facts(school, year, user, types, absent, exemption, writing)
+    return _facts(_rules_of(school), year, user, types, absent, exemption, writing)
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

@@ -10,13 +10,15 @@ semester. A quota whose target the school set to 0 is off.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, union_all
 
 from portal.assessment import QuotaFact
 from portal.extensions import db
-from portal.models import Activity, Evidence, OwnWriting, School
+from portal.models import Activity, Evidence, OwnWriting
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
 WRITTEN_KINDS = (READING_NOTES, PAPER, REFLECTION)
@@ -91,9 +93,9 @@ def writing_of(
     return out
 
 
-def quota_facts(school: School, pieces: list[Piece]) -> tuple[QuotaFact, ...]:
-    """The school's quotas against one teacher's writing (quotas with a target of 0 are off)."""
-    rule = school.rule
+def quota_facts(rule: Callable[[str], Any], pieces: list[Piece]) -> tuple[QuotaFact, ...]:
+    """The school's quotas (``rule``: its :meth:`School.rule`) against one teacher's writing
+    (quotas with a target of 0 are off)."""
     out: list[QuotaFact] = []
     if rule("reading_notes_chars"):
         done = sum(p.chars for p in pieces if p.kind == READING_NOTES)

@@ -16,6 +16,7 @@ from portal import messages, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
+from portal.once import once_each
 from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.services import plans, school_plans, submissions
@@ -208,6 +209,7 @@ def init_app(app: Flask) -> None:
         phase_of=phase_of,
         url_with=url_with,
         id_url=id_url,
+        once_each=once_each,
         percent=percent,
         current_school=current_school,
         current_roles=current_roles,
