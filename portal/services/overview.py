@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.assessment import EXEMPT, MET
 from portal.extensions import db
@@ -130,21 +130,23 @@ class Waiting:
     missing: dict[str, int]  # evidence kind → how many more
 
 
+# Built once (the teacher home asks on every visit; building it cost more than running it).
+_PARTICIPATIONS = (
+    select(Participation, Activity)
+    .join(Activity, Activity.id == Participation.activity_id)
+    .where(
+        Participation.user_id == bindparam("user_id"),
+        Activity.school_id == bindparam("school_id"),
+        Activity.state.in_(bindparam("states", expanding=True)),
+    )
+    .order_by(Activity.starts_at, Activity.id)
+)
+
+
 def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE) -> list[tuple[Participation, Activity]]:
     """The user's part in the school's activities whose state is in one of ``phases``, by start."""
-    return [
-        (p, a)
-        for p, a in db.session.execute(
-            select(Participation, Activity)
-            .join(Activity, Activity.id == Participation.activity_id)
-            .where(
-                Participation.user_id == user_id,
-                Activity.school_id == school_id,
-                Activity.state.in_(registry().states_in(*phases)),
-            )
-            .order_by(Activity.starts_at, Activity.id)
-        ).all()
-    ]
+    params = {"user_id": user_id, "school_id": school_id, "states": list(registry().states_in(*phases))}
+    return [(p, a) for p, a in db.session.execute(_PARTICIPATIONS, params).all()]
 
 
 def waiting_on(
