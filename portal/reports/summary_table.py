@@ -28,12 +28,21 @@ from portal.services.credits import TeacherYear
 ZERO = Decimal("0")
 
 
-@dataclass(frozen=True)
-class QuotaCell:
-    met: bool
-    label: str
-    key: str  # "reflections-1": the quota and its semester
-    amount: str
+# The cells repeated across a row (a column per type, per quota) come joined into one string a
+# row, each distinct cell made once; the rest of the row is the template's
+# (``reports/_summary_body.html``).
+
+
+def _type_cell(label: str, hours: str) -> Markup:
+    """A type column's cell (label for the narrow layout, hours)."""
+    return Markup(f'<td class="num type-cell" data-label="{escape(label)}">{escape(hours)}</td>')  # noqa: S704 (escaped)
+
+
+def _quota_cell(q: QuotaFact) -> Markup:
+    """A quota column's cell: done against target, red while not met."""
+    label, amount = escape(year_texts.quota_label(q)), escape(year_texts.quota_amount(q))
+    met = "" if q.met else " text-danger"
+    return Markup(f'<td class="num{met}" data-label="{label}" data-quota="{escape(q.key)}-{q.semester}">{amount}</td>')  # noqa: S704
 
 
 @dataclass(frozen=True)
@@ -43,20 +52,20 @@ class WarningCell:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SummaryLine:
     """One teacher's row, every cell as shown."""
 
     user_id: int
     username: str
     name: str
-    hours: list[tuple[Markup, str]]  # (column label, hours) by type, in the order of the columns
+    type_cells: Markup  # the hours by type, in the order of the type columns
     total: str
     required: str
     status: str  # the status code (its badge is the template's)
     reason: str  # in words
     absent: tuple[str, str]  # semester 1, semester 2
-    quotas: list[QuotaCell]
+    quota_cells: Markup
     warnings: list[WarningCell]
 
 
@@ -72,14 +81,16 @@ def summary_lines(
     """The rows of :func:`portal.services.credits.school_summary` as the page shows them (type
     columns ``keys``, headed ``type_names``), with the warnings of ``today``
     (:func:`portal.services.forecast.warnings`)."""
-    labels = [escape(type_names.get(key, key)) for key in keys]
+    columns = [(key, type_names.get(key, key)) for key in keys]
     hours = once_each(fmt)
     reason = once_each(reason_label)
 
-    def quota_cell(q: QuotaFact) -> QuotaCell:
-        return QuotaCell(q.met, year_texts.quota_label(q), f"{q.key}-{q.semester}", year_texts.quota_amount(q))
+    def type_cell(at: tuple[int, Decimal]) -> Markup:
+        return _type_cell(columns[at[0]][1], hours(at[1]))
 
-    quota = once_each(quota_cell)
+    type_cells = once_each(type_cell)
+    quota_cell = once_each(_quota_cell)
+
     def warning_cell(w: forecast.YearWarning) -> WarningCell:
         return WarningCell(w.kind, w.severe, year_texts.warning_text(w))
 
@@ -92,13 +103,13 @@ def summary_lines(
                 user_id=row.user.id,
                 username=row.user.username,
                 name=row.user.display_name,
-                hours=[(label, hours(by_type.get(key, ZERO))) for label, key in zip(labels, keys, strict=True)],
+                type_cells=Markup("".join([type_cells((i, by_type.get(key, ZERO))) for i, (key, _l) in enumerate(columns)])),  # noqa: S704
                 total=hours(f.total_hours),
                 required=hours(f.required_hours),
                 status=row.assessment.status,
                 reason=reason(row.assessment.reason),
                 absent=(hours(f.absent_hours.get(1, ZERO)), hours(f.absent_hours.get(2, ZERO))),
-                quotas=[quota(q) for q in f.quotas],
+                quota_cells=Markup("".join([quota_cell(q) for q in f.quotas])),  # noqa: S704 (cells made above)
                 warnings=[warning(w) for w in forecast.warnings(f, today)],
             )
         )

@@ -11,12 +11,25 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from functools import cache
 
-from sqlalchemy import Integer, Numeric, String, bindparam, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from portal import policy
-from portal.assessment import Assessment, YearFacts
+from portal.assessment import Assessment, QuotaFact, YearFacts
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -65,8 +78,33 @@ def assess(facts: YearFacts) -> Assessment:
     return assess_year(registry().plugins, facts)
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """A school's rules as the teacher-year builder reads them, worked out once per school (a
+    summary reads them for every teacher: :meth:`School.rule` merges the school's, the
+    district's and the default values each time), and its quotas once per distinct writing
+    (most teachers' writing is alike: none yet)."""
+
+    required: Decimal
+    absence_limit: Decimal
+    absence_warning: Decimal
+    quotas_decide: bool
+    quotas: Callable[[tuple[quotas.Piece, ...]], tuple[QuotaFact, ...]]
+
+
+def _rules_of(school: School) -> _Rules:
+    rule = once_each(school.rule)
+    return _Rules(
+        required=_dec(rule("required_hours")),
+        absence_limit=_dec(rule("absence_limit_hours")),
+        absence_warning=_dec(rule("absence_warning_hours")),
+        quotas_decide=bool(rule("quotas_decide")),
+        quotas=once_each(lambda pieces: quotas.quota_facts(rule, pieces)),
+    )
+
+
 def _facts(
-    rule: Callable[[str], Any],
+    rules: _Rules,
     year: str,
     user: User,
     types: dict[str, Decimal],
@@ -75,31 +113,68 @@ def _facts(
     writing: list[quotas.Piece] | None = None,
 ) -> TeacherYear:
     """The one place a teacher's :class:`YearFacts` are put together and assessed: every page,
-    export and API answer (school, district, teacher) goes through here. ``rule`` reads the
-    school's rules (:meth:`School.rule`, read once per school: :func:`_rules_of`)."""
+    export and API answer (school, district, teacher) goes through here. ``rules``: the
+    school's (:func:`_rules_of`)."""
+    by_type = {k: _dec(v) for k, v in types.items()}
     facts = YearFacts(
         user_id=user.id,
         school_year=year,
-        required_hours=_dec(rule("required_hours")),
-        absence_limit_hours=_dec(rule("absence_limit_hours")),
-        absence_warning_hours=_dec(rule("absence_warning_hours")),
-        total_hours=sum((_dec(v) for v in types.values()), ZERO),
-        by_type={k: _dec(v) for k, v in types.items()},
+        required_hours=rules.required,
+        absence_limit_hours=rules.absence_limit,
+        absence_warning_hours=rules.absence_warning,
+        total_hours=sum(by_type.values(), ZERO),
+        by_type=by_type,
         absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
         excused_hours={sem: _dec(e) for sem, (_a, e) in absences.items()},
         gender=user.gender,
         birth_date=user.birth_date,
         exemption_reason=exemption,
-        quotas=quotas.quota_facts(rule, writing or []),
-        quotas_decide=bool(rule("quotas_decide")),
+        quotas=rules.quotas(tuple(writing or ())),
+        quotas_decide=rules.quotas_decide,
     )
     return TeacherYear(user, facts, assess(facts))
 
 
-def _rules_of(school: School) -> Callable[[str], Any]:
-    """The school's rules, each worked out once (a summary reads every rule for every teacher:
-    :meth:`School.rule` merges the school's, the district's and the default values each time)."""
-    return once_each(school.rule)
+@cache
+def _year_statements(some_people: bool) -> tuple[Select, Select, Select]:
+    """The ledger by type, the absences and the exemptions of :func:`year_rows`, with the
+    schools (``ids``), the ``year``, the ``confirmed`` states and, when ``some_people``, the
+    ``people`` as bound parameters: built once (building them cost more than running them)."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    year: BindParameter[str] = bindparam("year")
+
+    people: BindParameter[list[int]] = bindparam("people", expanding=True)
+
+    def only(q: Select, column) -> Select:
+        return q.where(column.in_(people)) if some_people else q
+
+    by_type = only(
+        select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
+        .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year), CreditEntry.user_id
+    ).group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
+    absences = only(
+        select(
+            Activity.school_id,
+            Participation.user_id,
+            Activity.semester,
+            func.sum(Participation.absent_hours),
+            func.sum(Participation.excused_hours),
+        )
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(
+            Activity.school_id.in_(ids),
+            Activity.school_year == year,
+            Activity.state.in_(bindparam("confirmed", expanding=True)),
+        ),
+        Participation.user_id,
+    ).group_by(Activity.school_id, Participation.user_id, Activity.semester)
+    exemptions = only(
+        select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
+            Exemption.school_id.in_(ids), Exemption.school_year == year
+        ),
+        Exemption.user_id,
+    )
+    return by_type, absences, exemptions
 
 
 def year_rows(
@@ -118,45 +193,18 @@ def year_rows(
     if not ids or (user_ids is not None and not user_ids):
         return out
     people = None if user_ids is None else sorted(set(user_ids))
-
-    def only(q, column):
-        return q if people is None else q.where(column.in_(people))
+    by_type_q, absences_q, exemptions_q = _year_statements(people is not None)
+    params = {"ids": ids, "year": year, "people": people, "confirmed": _confirmed_states()}
+    if people is None:
+        del params["people"]
 
     by_type: dict[tuple[int, int], dict[str, Decimal]] = {}
-    for sid, uid, key, total in db.session.execute(
-        only(select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
-             .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year), CreditEntry.user_id)
-        .group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
-    ):
+    for sid, uid, key, total in db.session.execute(by_type_q, params):
         by_type.setdefault((sid, uid), {})[key] = total
     absences: dict[tuple[int, int], dict[int, tuple]] = {}
-    for sid, uid, sem, absent, excused in db.session.execute(
-        only(
-            select(
-                Activity.school_id,
-                Participation.user_id,
-                Activity.semester,
-                func.sum(Participation.absent_hours),
-                func.sum(Participation.excused_hours),
-            )
-            .join(Activity, Activity.id == Participation.activity_id)
-            .where(Activity.school_id.in_(ids), Activity.school_year == year, Activity.state.in_(_confirmed_states())),
-            Participation.user_id,
-        )
-        .group_by(Activity.school_id, Participation.user_id, Activity.semester)
-    ):
+    for sid, uid, sem, absent, excused in db.session.execute(absences_q, params):
         absences.setdefault((sid, uid), {})[sem] = (absent, excused)
-    exemptions = {
-        (sid, uid): reason
-        for sid, uid, reason in db.session.execute(
-            only(
-                select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
-                    Exemption.school_id.in_(ids), Exemption.school_year == year
-                ),
-                Exemption.user_id,
-            )
-        )
-    }
+    exemptions = {(sid, uid): reason for sid, uid, reason in db.session.execute(exemptions_q, params)}
     writing = quotas.writing_of(ids, year)
     rules = {s.id: _rules_of(s) for s in schools_}
     for sid, user in _teachers_of(ids, year, people):
@@ -176,26 +224,36 @@ def _teachers_of(
     """(school id, user) of each school's active teachers and, with ``year``, anyone credited
     there that year (a teacher who has since left still appears on that year's summary);
     with ``user_ids``, only those people."""
+    params: dict[str, object] = {"school_ids": school_ids}
+    if year is not None:
+        params["year"] = year
+    if user_ids is not None:
+        params["user_ids"] = user_ids
+    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None), params).all()
+    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
+
+
+@cache
+def _teachers_statement(credited_too: bool, some_people: bool) -> Select:
+    """The statement of :func:`_teachers_of` with ``school_ids`` (and ``year``, ``user_ids``) as
+    bound parameters, built once per shape."""
+    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+    user_ids: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
         Membership.school_id.in_(school_ids), Membership.role == TEACHER, Membership.active.is_(True)
     )
-    if user_ids is not None:
+    if some_people:
         teaching = teaching.where(Membership.user_id.in_(user_ids))
-    if year is not None:
+    if credited_too:
         credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
-            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
+            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == bindparam("year")
         )
-        if user_ids is not None:
+        if some_people:
             credited = credited.where(CreditEntry.user_id.in_(user_ids))
         people = teaching.union(credited).subquery()
     else:
         people = teaching.subquery()
-    rows = db.session.execute(
-        select(people.c.sid, User)
-        .join(User, User.id == people.c.uid)
-        .order_by(people.c.sid, User.display_name, User.id)
-    ).all()
-    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
+    return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)
 
 
 def _teacher_year_statement():

@@ -10,7 +10,7 @@ semester. A quota whose target the school set to 0 is off.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +105,7 @@ def writing_of(
     return out
 
 
-def quota_facts(rule: Callable[[str], Any], pieces: list[Piece]) -> tuple[QuotaFact, ...]:
+def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[QuotaFact, ...]:
     """The school's quotas (``rule``: its :meth:`School.rule`) against one teacher's writing
     (quotas with a target of 0 are off)."""
     out: list[QuotaFact] = []
