@@ -12,20 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-def once_each(compute: Callable[[K], V]) -> Callable[[K], V]:
-    """``compute`` remembered per (hashable) argument while the returned function is kept.
+def once_each(compute: Callable[..., V]) -> Callable[..., V]:
+    """``compute`` remembered per (hashable) arguments while the returned function is kept.
     Templates have it as ``once_each`` (``{% set badge = once_each(status_badge) %}``)."""
-    known: dict[K, V] = {}
+    known: dict[tuple[Hashable, ...], V] = {}
 
-    def lookup(value: K) -> V:
+    def lookup(*args: Hashable) -> V:
         try:
-            return known[value]
+            return known[args]
         except KeyError:
-            known[value] = result = compute(value)
+            known[args] = result = compute(*args)
             return result
 
     return lookup
