@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     Integer,
     Numeric,
+    Row,
     Select,
     String,
     bindparam,
@@ -323,9 +325,9 @@ def school_summary(school: School, year: str) -> list[TeacherYear]:
     return year_rows([school], year)[school.id]
 
 
-def entries_for(user_id: int, school_id: int | None = None, year: str | None = None) -> list[tuple[CreditEntry, Activity]]:
+def _entries(user_id: int, school_id: int | None, year: str | None, *columns: Any) -> Select:
     q = (
-        select(CreditEntry, Activity)
+        select(*columns)
         .join(Activity, Activity.id == CreditEntry.activity_id)
         .where(CreditEntry.user_id == user_id)
         .order_by(CreditEntry.school_year.desc(), CreditEntry.created_at, CreditEntry.id)
@@ -334,7 +336,21 @@ def entries_for(user_id: int, school_id: int | None = None, year: str | None = N
         q = q.where(CreditEntry.school_id == school_id)
     if year is not None:
         q = q.where(CreditEntry.school_year == year)
-    return list(db.session.execute(q))
+    return q
+
+
+def entries_for(user_id: int, school_id: int | None = None, year: str | None = None) -> list[tuple[CreditEntry, Activity]]:
+    """A teacher's ledger entries with their activities, oldest year last."""
+    return list(db.session.execute(_entries(user_id, school_id, year, CreditEntry, Activity)))
+
+
+def entry_lines(user_id: int, school_id: int, year: str) -> list[Row]:
+    """The entries of :func:`entries_for` as the teacher home lists them, as plain rows: the
+    entry's ``id``, ``kind``, ``type_key``, ``hours``, ``created_at``, its ``activity_id`` and
+    ``title`` (a home with a year of entries loaded them whole, activities' details and all)."""
+    columns = (CreditEntry.id, CreditEntry.kind, CreditEntry.type_key, CreditEntry.hours, CreditEntry.created_at,
+               CreditEntry.activity_id, Activity.title)
+    return list(db.session.execute(_entries(user_id, school_id, year, *columns)).all())
 
 
 # -- school years ---------------------------------------------------------------------------
