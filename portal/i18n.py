@@ -62,7 +62,12 @@ class RequestDomain(Domain):
 
 
 def is_english() -> bool:
-    loc = get_locale()
+    # the locale flask-babel already chose for this request, without its lookups (pages ask
+    # for every label); the first ask of a request chooses it
+    ctx = g.get("_flask_babel") if has_app_context() else None
+    loc = ctx.__dict__.get("babel_locale") if ctx is not None else None
+    if loc is None:
+        loc = get_locale()
     return loc is not None and loc.language == "en"
 
 
