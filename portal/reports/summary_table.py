@@ -1,20 +1,22 @@
-"""The school summary's table (学时汇总表 page) in the words and figures its cells show, each
-distinct value put into words once per page.
+"""The rows of the school summary's table (学时汇总表 page), made once per distinct value.
 
 A school of a hundred teachers makes a table of thousands of cells but only a handful of
 distinct statuses, quota labels, quota amounts and hour figures. Formatting each cell on its
-own (a catalogue look-up per quota label, a Decimal rounded per figure, a macro per badge)
-cost most of the page's time; here every distinct value is formatted once, by the same
-functions the exports and the teacher home use (:mod:`portal.year_texts`, :func:`fmt`,
-:mod:`portal.messages`), so the words stay the same everywhere.
+own in the template (a catalogue look-up per quota label, a Decimal rounded per figure, a
+macro per badge, an escape per value) cost most of the page's time; here every distinct cell
+is made once, by the same functions the exports and the teacher home use
+(:mod:`portal.year_texts`, :func:`fmt`, :mod:`portal.messages`, the ``status_badge`` macro),
+so the words stay the same everywhere, and each teacher's row is one string. The table
+around the rows (headings, links, the empty case) stays in ``reports/_summary_body.html``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from portal import year_texts
@@ -26,11 +28,6 @@ from portal.services import forecast
 from portal.services.credits import TeacherYear
 
 ZERO = Decimal("0")
-
-
-# The cells repeated across a row (a column per type, per quota) come joined into one string a
-# row, each distinct cell made once; the rest of the row is the template's
-# (``reports/_summary_body.html``).
 
 
 def _type_cell(label: str, hours: str) -> Markup:
@@ -45,28 +42,35 @@ def _quota_cell(q: QuotaFact) -> Markup:
     return Markup(f'<td class="num{met}" data-label="{label}" data-quota="{escape(q.key)}-{q.semester}">{amount}</td>')  # noqa: S704
 
 
-@dataclass(frozen=True)
-class WarningCell:
-    kind: str
-    severe: bool
-    text: str
+# One teacher's row, as the template wrote it (the loop's own line breaks included).
+_ROW = (
+    '\n      <tr data-user="{user}">\n'
+    '        <td class="name-cell"><a href="{url}">{name}</a></td>\n'
+    "        {types}\n"
+    '        <td class="num total" data-label="{l_total}">{total}</td>\n'
+    '        <td class="num" data-label="{l_required}">{required}</td>\n'
+    '        <td class="status-cell" data-label="{l_status}">{badge}</td>\n'
+    '        <td class="note-cell" data-label="{l_note}">{reason}</td>\n'
+    '        <td class="num" data-label="{l_absence}">{absent1} / {absent2}</td>\n'
+    "        {quotas}\n"
+    '        <td class="warnings" data-label="{l_warnings}" data-testid="warnings-{user}">{warnings}</td>\n'
+    "      </tr>\n      "
+)
 
 
-@dataclass(slots=True)
-class SummaryLine:
-    """One teacher's row, every cell as shown."""
+def _warning_badge(w: forecast.YearWarning) -> str:
+    """A warning's badge, in the teacher home's words for it (:func:`year_texts.warning_text`)."""
+    tone = "text-bg-danger" if w.severe else "text-bg-warning"
+    return (f'<span class="badge {tone} text-wrap text-start d-inline-block mb-1" data-warning="{escape(w.kind)}">'
+            f"{escape(year_texts.warning_text(w))}</span> ")
 
-    user_id: int
-    username: str
-    name: str
-    type_cells: Markup  # the hours by type, in the order of the type columns
-    total: str
-    required: str
-    status: str  # the status code (its badge is the template's)
-    reason: str  # in words
-    absent: tuple[str, str]  # semester 1, semester 2
-    quota_cells: Markup
-    warnings: list[WarningCell]
+
+def _column_labels() -> dict[str, Markup]:
+    """The narrow layout's cell labels, as the table's headings say them (trusted catalogue
+    text, as the template's ``_()`` gives it)."""
+    say = {"l_total": "Total", "l_required": "Required", "l_status": "Status", "l_note": "Note",
+           "l_absence": "Unexcused absence (semester 1 / 2)", "l_warnings": "Warnings"}
+    return {k: Markup(gettext(v)) for k, v in say.items()}  # noqa: S704 (our catalogue)
 
 
 def quota_heads(rows: list[TeacherYear]) -> list[tuple[str, str]]:
@@ -76,41 +80,39 @@ def quota_heads(rows: list[TeacherYear]) -> list[tuple[str, str]]:
 
 
 def summary_lines(
-    rows: list[TeacherYear], keys: list[str], type_names: dict[str, str], today: date
-) -> list[SummaryLine]:
-    """The rows of :func:`portal.services.credits.school_summary` as the page shows them (type
-    columns ``keys``, headed ``type_names``), with the warnings of ``today``
-    (:func:`portal.services.forecast.warnings`)."""
+    rows: list[TeacherYear], keys: list[str], type_names: dict[str, str], today: date,
+    record_url: Callable[[int], str], status_badge: Callable[[str], str],
+) -> list[Markup]:
+    """The rows of :func:`portal.services.credits.school_summary` as the page shows them, one
+    string a teacher: type columns ``keys`` headed ``type_names``, the warnings of ``today``
+    (:func:`portal.services.forecast.warnings`), names linked by ``record_url(user id)``,
+    statuses shown by the ``status_badge`` macro."""
     columns = [(key, type_names.get(key, key)) for key in keys]
     hours = once_each(fmt)
     reason = once_each(reason_label)
+    badge = once_each(status_badge)
 
-    def type_cell(at: tuple[int, Decimal]) -> Markup:
-        return _type_cell(columns[at[0]][1], hours(at[1]))
+    def type_cell(at: int, value: Decimal) -> Markup:
+        return _type_cell(columns[at][1], hours(value))
 
-    type_cells = once_each(type_cell)
-    quota_cell = once_each(_quota_cell)
-
-    def warning_cell(w: forecast.YearWarning) -> WarningCell:
-        return WarningCell(w.kind, w.severe, year_texts.warning_text(w))
-
-    warning = once_each(warning_cell)
+    type_cells, quota_cell, warning = once_each(type_cell), once_each(_quota_cell), once_each(_warning_badge)
+    labels = _column_labels()
     lines = []
     for row in rows:
-        f, by_type = row.facts, row.facts.by_type
-        lines.append(
-            SummaryLine(
-                user_id=row.user.id,
-                username=row.user.username,
-                name=row.user.display_name,
-                type_cells=Markup("".join([type_cells((i, by_type.get(key, ZERO))) for i, (key, _l) in enumerate(columns)])),  # noqa: S704
-                total=hours(f.total_hours),
-                required=hours(f.required_hours),
-                status=row.assessment.status,
-                reason=reason(row.assessment.reason),
-                absent=(hours(f.absent_hours.get(1, ZERO)), hours(f.absent_hours.get(2, ZERO))),
-                quota_cells=Markup("".join([quota_cell(q) for q in f.quotas])),  # noqa: S704 (cells made above)
-                warnings=[warning(w) for w in forecast.warnings(f, today)],
-            )
-        )
+        f, by_type, user = row.facts, row.facts.by_type, row.user
+        lines.append(Markup(_ROW.format(  # noqa: S704 (every value escaped or made above)
+            user=escape(user.username),
+            url=escape(record_url(user.id)),
+            name=escape(user.display_name),
+            types="".join([type_cells(i, by_type.get(key, ZERO)) for i, (key, _l) in enumerate(columns)]),
+            total=escape(hours(f.total_hours)),
+            required=escape(hours(f.required_hours)),
+            badge=badge(row.assessment.status),
+            reason=escape(reason(row.assessment.reason)),
+            absent1=escape(hours(f.absent_hours.get(1, ZERO))),
+            absent2=escape(hours(f.absent_hours.get(2, ZERO))),
+            quotas="".join([quota_cell(q) for q in f.quotas]),
+            warnings="".join([warning(w) for w in forecast.warnings(f, today)]),
+            **labels,
+        )))
     return lines

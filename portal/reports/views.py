@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -35,6 +36,7 @@ from portal.registry import registry
 from portal.reports import exports, summary_table
 from portal.services import access, credits, districts, exemptions, schools
 from portal.timeutil import current_school_year, to_local, utcnow
+from portal.web.helpers import id_url
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
@@ -142,7 +144,11 @@ def summary():
             link_args=link_args,
             keys=keys,
             type_names=type_names,
-            lines=summary_table.summary_lines(rows, keys, type_names, today),
+            lines=summary_table.summary_lines(
+                rows, keys, type_names, today,
+                record_url=id_url("reports.teacher_record", "user_id", school=link_args.get("school")),
+                status_badge=get_template_attribute("reports/_macros.html", "status_badge"),
+            ),
             quota_heads=summary_table.quota_heads(rows),
         ) + _render_groups(school.id, year, rows)
 
