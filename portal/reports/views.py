@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -32,9 +33,10 @@ from portal.messages import heading, school_year_text, tr
 from portal.models import School
 from portal.page_cache import cached_part
 from portal.registry import registry
-from portal.reports import exports
-from portal.services import access, credits, districts, exemptions, forecast, schools
+from portal.reports import exports, summary_table
+from portal.services import access, credits, districts, exemptions, schools
 from portal.timeutil import current_school_year, to_local, utcnow
+from portal.web.helpers import id_url
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
@@ -133,15 +135,21 @@ def summary():
 
     def render_table() -> str:
         rows = credits.school_summary(school, year)
+        keys = credits.type_keys_for_year(year, school.id, rows)
+        type_names = _type_names()
         return render_template(
             "reports/_summary_body.html",
             school=school,
             year=year,
             link_args=link_args,
-            keys=credits.type_keys_for_year(year, school.id, rows),
-            type_names=_type_names(),
-            rows=rows,
-            row_warnings=lambda facts: forecast.warnings(facts, today),
+            keys=keys,
+            type_names=type_names,
+            lines=summary_table.summary_lines(
+                rows, keys, type_names, today,
+                record_url=id_url("reports.teacher_record", "user_id", school=link_args.get("school")),
+                status_badge=get_template_attribute("reports/_macros.html", "status_badge"),
+            ),
+            quota_heads=summary_table.quota_heads(rows),
         ) + _render_groups(school.id, year, rows)
 
     parts = (year, sorted(link_args.items()), today.isoformat(), request.script_root)  # warnings move with the date

@@ -7,15 +7,31 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Integer, Numeric, String, bindparam, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Numeric,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from portal import policy
-from portal.assessment import Assessment, YearFacts
+from portal.assessment import Assessment, QuotaFact, YearFacts
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -31,6 +47,7 @@ from portal.models import (
     TransitionLog,
     User,
 )
+from portal.once import once_each
 from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access, quotas
@@ -63,8 +80,33 @@ def assess(facts: YearFacts) -> Assessment:
     return assess_year(registry().plugins, facts)
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """A school's rules as the teacher-year builder reads them, worked out once per school (a
+    summary reads them for every teacher: :meth:`School.rule` merges the school's, the
+    district's and the default values each time), and its quotas once per distinct writing
+    (most teachers' writing is alike: none yet)."""
+
+    required: Decimal
+    absence_limit: Decimal
+    absence_warning: Decimal
+    quotas_decide: bool
+    quotas: Callable[[tuple[quotas.Piece, ...]], tuple[QuotaFact, ...]]
+
+
+def _rules_of(school: School) -> _Rules:
+    rule = once_each(school.rule)
+    return _Rules(
+        required=_dec(rule("required_hours")),
+        absence_limit=_dec(rule("absence_limit_hours")),
+        absence_warning=_dec(rule("absence_warning_hours")),
+        quotas_decide=bool(rule("quotas_decide")),
+        quotas=once_each(lambda pieces: quotas.quota_facts(rule, pieces)),
+    )
+
+
 def _facts(
-    school: School,
+    rules: _Rules,
     year: str,
     user: User,
     types: dict[str, Decimal],
@@ -73,24 +115,68 @@ def _facts(
     writing: list[quotas.Piece] | None = None,
 ) -> TeacherYear:
     """The one place a teacher's :class:`YearFacts` are put together and assessed: every page,
-    export and API answer (school, district, teacher) goes through here."""
+    export and API answer (school, district, teacher) goes through here. ``rules``: the
+    school's (:func:`_rules_of`)."""
+    by_type = {k: _dec(v) for k, v in types.items()}
     facts = YearFacts(
         user_id=user.id,
         school_year=year,
-        required_hours=_dec(school.rule("required_hours")),
-        absence_limit_hours=_dec(school.rule("absence_limit_hours")),
-        absence_warning_hours=_dec(school.rule("absence_warning_hours")),
-        total_hours=sum((_dec(v) for v in types.values()), ZERO),
-        by_type={k: _dec(v) for k, v in types.items()},
+        required_hours=rules.required,
+        absence_limit_hours=rules.absence_limit,
+        absence_warning_hours=rules.absence_warning,
+        total_hours=sum(by_type.values(), ZERO),
+        by_type=by_type,
         absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
         excused_hours={sem: _dec(e) for sem, (_a, e) in absences.items()},
         gender=user.gender,
         birth_date=user.birth_date,
         exemption_reason=exemption,
-        quotas=quotas.quota_facts(school, writing or []),
-        quotas_decide=bool(school.rule("quotas_decide")),
+        quotas=rules.quotas(tuple(writing or ())),
+        quotas_decide=rules.quotas_decide,
     )
     return TeacherYear(user, facts, assess(facts))
+
+
+@cache
+def _year_statements(some_people: bool) -> tuple[Select, Select, Select]:
+    """The ledger by type, the absences and the exemptions of :func:`year_rows`, with the
+    schools (``ids``), the ``year``, the ``confirmed`` states and, when ``some_people``, the
+    ``people`` as bound parameters: built once (building them cost more than running them)."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    year: BindParameter[str] = bindparam("year")
+
+    people: BindParameter[list[int]] = bindparam("people", expanding=True)
+
+    def only(q: Select, column) -> Select:
+        return q.where(column.in_(people)) if some_people else q
+
+    by_type = only(
+        select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
+        .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year), CreditEntry.user_id
+    ).group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
+    absences = only(
+        select(
+            Activity.school_id,
+            Participation.user_id,
+            Activity.semester,
+            func.sum(Participation.absent_hours),
+            func.sum(Participation.excused_hours),
+        )
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(
+            Activity.school_id.in_(ids),
+            Activity.school_year == year,
+            Activity.state.in_(bindparam("confirmed", expanding=True)),
+        ),
+        Participation.user_id,
+    ).group_by(Activity.school_id, Participation.user_id, Activity.semester)
+    exemptions = only(
+        select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
+            Exemption.school_id.in_(ids), Exemption.school_year == year
+        ),
+        Exemption.user_id,
+    )
+    return by_type, absences, exemptions
 
 
 def year_rows(
@@ -109,52 +195,25 @@ def year_rows(
     if not ids or (user_ids is not None and not user_ids):
         return out
     people = None if user_ids is None else sorted(set(user_ids))
-
-    def only(q, column):
-        return q if people is None else q.where(column.in_(people))
+    by_type_q, absences_q, exemptions_q = _year_statements(people is not None)
+    params = {"ids": ids, "year": year, "people": people, "confirmed": _confirmed_states()}
+    if people is None:
+        del params["people"]
 
     by_type: dict[tuple[int, int], dict[str, Decimal]] = {}
-    for sid, uid, key, total in db.session.execute(
-        only(select(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, func.sum(CreditEntry.hours))
-             .where(CreditEntry.school_id.in_(ids), CreditEntry.school_year == year), CreditEntry.user_id)
-        .group_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key)
-    ):
+    for sid, uid, key, total in db.session.execute(by_type_q, params):
         by_type.setdefault((sid, uid), {})[key] = total
     absences: dict[tuple[int, int], dict[int, tuple]] = {}
-    for sid, uid, sem, absent, excused in db.session.execute(
-        only(
-            select(
-                Activity.school_id,
-                Participation.user_id,
-                Activity.semester,
-                func.sum(Participation.absent_hours),
-                func.sum(Participation.excused_hours),
-            )
-            .join(Activity, Activity.id == Participation.activity_id)
-            .where(Activity.school_id.in_(ids), Activity.school_year == year, Activity.state.in_(_confirmed_states())),
-            Participation.user_id,
-        )
-        .group_by(Activity.school_id, Participation.user_id, Activity.semester)
-    ):
+    for sid, uid, sem, absent, excused in db.session.execute(absences_q, params):
         absences.setdefault((sid, uid), {})[sem] = (absent, excused)
-    exemptions = {
-        (sid, uid): reason
-        for sid, uid, reason in db.session.execute(
-            only(
-                select(Exemption.school_id, Exemption.user_id, Exemption.reason).where(
-                    Exemption.school_id.in_(ids), Exemption.school_year == year
-                ),
-                Exemption.user_id,
-            )
-        )
-    }
+    exemptions = {(sid, uid): reason for sid, uid, reason in db.session.execute(exemptions_q, params)}
     writing = quotas.writing_of(ids, year)
-    by_id = {s.id: s for s in schools_}
+    rules = {s.id: _rules_of(s) for s in schools_}
     for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
             _facts(
-                by_id[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
+                rules[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
                 writing.get(who, []),
             )
         )
@@ -167,26 +226,36 @@ def _teachers_of(
     """(school id, user) of each school's active teachers and, with ``year``, anyone credited
     there that year (a teacher who has since left still appears on that year's summary);
     with ``user_ids``, only those people."""
+    params: dict[str, object] = {"school_ids": school_ids}
+    if year is not None:
+        params["year"] = year
+    if user_ids is not None:
+        params["user_ids"] = user_ids
+    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None), params).all()
+    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
+
+
+@cache
+def _teachers_statement(credited_too: bool, some_people: bool) -> Select:
+    """The statement of :func:`_teachers_of` with ``school_ids`` (and ``year``, ``user_ids``) as
+    bound parameters, built once per shape."""
+    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+    user_ids: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
         Membership.school_id.in_(school_ids), Membership.role == TEACHER, Membership.active.is_(True)
     )
-    if user_ids is not None:
+    if some_people:
         teaching = teaching.where(Membership.user_id.in_(user_ids))
-    if year is not None:
+    if credited_too:
         credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
-            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
+            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == bindparam("year")
         )
-        if user_ids is not None:
+        if some_people:
             credited = credited.where(CreditEntry.user_id.in_(user_ids))
         people = teaching.union(credited).subquery()
     else:
         people = teaching.subquery()
-    rows = db.session.execute(
-        select(people.c.sid, User)
-        .join(User, User.id == people.c.uid)
-        .order_by(people.c.sid, User.display_name, User.id)
-    ).all()
-    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
+    return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)
 
 
 def _teacher_year_statement():
@@ -243,7 +312,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
         else:
             exemption = key
     writing = quotas.writing_of([school.id], year, user.id).get((school.id, user.id), [])
-    return _facts(school, year, user, types, absent, exemption, writing)
+    return _facts(_rules_of(school), year, user, types, absent, exemption, writing)
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:
@@ -256,9 +325,9 @@ def school_summary(school: School, year: str) -> list[TeacherYear]:
     return year_rows([school], year)[school.id]
 
 
-def entries_for(user_id: int, school_id: int | None = None, year: str | None = None) -> list[tuple[CreditEntry, Activity]]:
+def _entries(user_id: int, school_id: int | None, year: str | None, *columns: Any) -> Select:
     q = (
-        select(CreditEntry, Activity)
+        select(*columns)
         .join(Activity, Activity.id == CreditEntry.activity_id)
         .where(CreditEntry.user_id == user_id)
         .order_by(CreditEntry.school_year.desc(), CreditEntry.created_at, CreditEntry.id)
@@ -267,7 +336,21 @@ def entries_for(user_id: int, school_id: int | None = None, year: str | None = N
         q = q.where(CreditEntry.school_id == school_id)
     if year is not None:
         q = q.where(CreditEntry.school_year == year)
-    return list(db.session.execute(q))
+    return q
+
+
+def entries_for(user_id: int, school_id: int | None = None, year: str | None = None) -> list[tuple[CreditEntry, Activity]]:
+    """A teacher's ledger entries with their activities, oldest year last."""
+    return list(db.session.execute(_entries(user_id, school_id, year, CreditEntry, Activity)))
+
+
+def entry_lines(user_id: int, school_id: int, year: str) -> list[Row]:
+    """The entries of :func:`entries_for` as the teacher home lists them, as plain rows: the
+    entry's ``id``, ``kind``, ``type_key``, ``hours``, ``created_at``, its ``activity_id`` and
+    ``title`` (a home with a year of entries loaded them whole, activities' details and all)."""
+    columns = (CreditEntry.id, CreditEntry.kind, CreditEntry.type_key, CreditEntry.hours, CreditEntry.created_at,
+               CreditEntry.activity_id, Activity.title)
+    return list(db.session.execute(_entries(user_id, school_id, year, *columns)).all())
 
 
 # -- school years ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts
 from portal.models import Activity, Participation
@@ -54,13 +55,20 @@ class YearWarning:
 def expected_by(q: QuotaFact, school_year: str, today: date) -> int:
     """How much of quota ``q`` should be done by ``today``: its target spread evenly over its
     period (nothing before the period starts, all of it once it is over)."""
-    start, end = period_bounds(school_year, q.semester)
+    return _expected(q.semester, q.target, school_year, today)
+
+
+@lru_cache(maxsize=4096)
+def _expected(semester: int, target: int, school_year: str, today: date) -> int:
+    """:func:`expected_by` of its values (a pure function, asked for each teacher's quotas of a
+    summary: the same few answers)."""
+    start, end = period_bounds(school_year, semester)
     if today < start:
         return 0
     if today >= end:
-        return q.target
+        return target
     share = Decimal((today - start).days) / Decimal((end - start).days + 1)
-    return int(share * q.target)
+    return int(share * target)
 
 
 def behind(facts: YearFacts, today: date) -> list[QuotaFact]:

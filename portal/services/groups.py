@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import aliased
 
 from portal import policy
@@ -304,19 +304,23 @@ class GroupStats:
         return (self.hours / self.teachers).quantize(Decimal("0.1")) if self.teachers else Decimal("0")
 
 
+_LEADER = aliased(User)
+# Built once (the school summary asks on every visit; building it cost more than running it).
+_GROUP_MEMBERS = (
+    select(TeachingGroup, GroupMember.user_id, _LEADER)
+    .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
+    .outerjoin(_LEADER, _LEADER.id == TeachingGroup.leader_id)
+    .where(TeachingGroup.school_id == bindparam("school_id"))
+)
+
+
 def group_stats(school_id: int, rows: list) -> list[GroupStats]:
     """Per group: its teachers in ``rows`` (``credits.school_summary``: the one teacher-year
     builder), their hours and how many are met / short / not recognised / exempt. A teacher
     in two groups counts in both. One query: groups, their members and their leaders."""
-    leader = aliased(User)
     found: dict[int, GroupStats] = {}
     by_user = {r.user.id: r for r in rows}
-    for group, member_id, boss in db.session.execute(
-        select(TeachingGroup, GroupMember.user_id, leader)
-        .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
-        .outerjoin(leader, leader.id == TeachingGroup.leader_id)
-        .where(TeachingGroup.school_id == school_id)
-    ):
+    for group, member_id, boss in db.session.execute(_GROUP_MEMBERS, {"school_id": school_id}):
         stats = found.setdefault(group.id, GroupStats(group, boss))
         r = by_user.get(member_id) if member_id is not None else None
         if r is None:

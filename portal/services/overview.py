@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from portal.assessment import EXEMPT, MET
 from portal.extensions import db
@@ -39,8 +39,9 @@ class ActivityFilters:
     organizer_id: int | None = None
 
 
-def _activity_query(school_id: int, f: ActivityFilters):
-    q = select(Activity).where(Activity.school_id == school_id)
+def _activity_query(school_id: int, f: ActivityFilters, *columns: Any):
+    """The school's activities that pass ``f``: entities, or only ``columns``."""
+    q = (select(*columns) if columns else select(Activity)).where(Activity.school_id == school_id)
     if f.type_key:
         q = q.where(Activity.type_key == f.type_key)
     if f.state:
@@ -65,15 +66,23 @@ ACTIVITY_KEYS = (Key(Activity.starts_at, datetime, descending=True), Key(Activit
 ACTIVITY_PAGE_SIZE = 20
 
 
+#: What the web list shows of an activity: plain rows of these, not entities (a page of twenty
+#: activities loaded whole, with their JSON details, cost more than the rest of the query).
+ACTIVITY_LIST_COLUMNS = (
+    Activity.id, Activity.title, Activity.type_key, Activity.state, Activity.starts_at, Activity.hours,
+    Activity.organizer_id,
+)
+
+
 def activities_page(
     school_id: int, f: ActivityFilters, after: str | None = None, before: str | None = None,
     size: int | None = None,
-) -> Page[Activity]:
-    """A page of the school's activities, newest first, by keyset (one query, no COUNT):
-    the web list, however many years of history the school keeps."""
+) -> Page[Row]:
+    """A page of the school's activities (:data:`ACTIVITY_LIST_COLUMNS`), newest first, by
+    keyset (one query, no COUNT): the web list, however many years of history the school keeps."""
     return keyset(
-        lambda q: list(db.session.execute(q).scalars()),
-        _activity_query(school_id, f),
+        lambda q: list(db.session.execute(q).all()),
+        _activity_query(school_id, f, *ACTIVITY_LIST_COLUMNS),
         ACTIVITY_KEYS,
         lambda a: (a.starts_at, a.id),
         after=after,
@@ -90,13 +99,15 @@ def school_years(school_id: int) -> list[str]:
     )
 
 
-def organizers(school_id: int) -> list[User]:
+def organizers(school_id: int) -> list[Row]:
+    """(id, display name) of everyone who organised an activity of the school, by pinyin: the
+    activity list's filter (plain rows: only the two are shown)."""
     return by_pinyin(
         db.session.execute(
-            select(User)
+            select(User.id, User.display_name)
             .where(User.id.in_(select(Activity.organizer_id).where(Activity.school_id == school_id)))
             .order_by(User.id)
-        ).scalars(),
+        ).all(),
         lambda u: u.display_name,
     )
 
@@ -133,21 +144,23 @@ class Waiting:
     missing: dict[str, int]  # evidence kind → how many more
 
 
+# Built once (the teacher home asks on every visit; building it cost more than running it).
+_PARTICIPATIONS = (
+    select(Participation, Activity)
+    .join(Activity, Activity.id == Participation.activity_id)
+    .where(
+        Participation.user_id == bindparam("user_id"),
+        Activity.school_id == bindparam("school_id"),
+        Activity.state.in_(bindparam("states", expanding=True)),
+    )
+    .order_by(Activity.starts_at, Activity.id)
+)
+
+
 def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE) -> list[tuple[Participation, Activity]]:
     """The user's part in the school's activities whose state is in one of ``phases``, by start."""
-    return [
-        (p, a)
-        for p, a in db.session.execute(
-            select(Participation, Activity)
-            .join(Activity, Activity.id == Participation.activity_id)
-            .where(
-                Participation.user_id == user_id,
-                Activity.school_id == school_id,
-                Activity.state.in_(registry().states_in(*phases)),
-            )
-            .order_by(Activity.starts_at, Activity.id)
-        ).all()
-    ]
+    params = {"user_id": user_id, "school_id": school_id, "states": list(registry().states_in(*phases))}
+    return [(p, a) for p, a in db.session.execute(_PARTICIPATIONS, params).all()]
 
 
 def waiting_on(

@@ -10,13 +10,15 @@ semester. A quota whose target the school set to 0 is off.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import BindParameter, Select, bindparam, func, select, union_all
 
 from portal.assessment import QuotaFact
 from portal.extensions import db
-from portal.models import Activity, Evidence, OwnWriting, School
+from portal.models import Activity, Evidence, OwnWriting
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
 WRITTEN_KINDS = (READING_NOTES, PAPER, REFLECTION)
@@ -36,7 +38,13 @@ class Piece:
     longest: int
 
 
-def _pieces(school_ids: list[int], year: str, user_id: int | None = None):
+def _pieces_statement(one_teacher: bool) -> Select:
+    """Writing pieces grouped by school, teacher, kind, semester and title, of the schools
+    ``school_ids`` (expanding) and ``year`` (and ``user_id`` when ``one_teacher``), as bound
+    parameters: built once, because building it cost more than running it (the teacher home
+    and the summary ask on every visit)."""
+    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+    year: BindParameter[str] = bindparam("year")
     evidence = (
         select(
             Activity.school_id.label("sid"),
@@ -59,9 +67,9 @@ def _pieces(school_ids: list[int], year: str, user_id: int | None = None):
         OwnWriting.title,
         OwnWriting.char_count,
     ).where(OwnWriting.school_id.in_(school_ids), OwnWriting.school_year == year)
-    if user_id is not None:
-        evidence = evidence.where(Evidence.user_id == user_id)
-        own = own.where(OwnWriting.user_id == user_id)
+    if one_teacher:
+        evidence = evidence.where(Evidence.user_id == bindparam("user_id"))
+        own = own.where(OwnWriting.user_id == bindparam("user_id"))
     u = union_all(evidence, own).subquery()
     return select(
         u.c.sid,
@@ -75,6 +83,9 @@ def _pieces(school_ids: list[int], year: str, user_id: int | None = None):
     ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title)
 
 
+_PIECES = {False: _pieces_statement(False), True: _pieces_statement(True)}
+
+
 def writing_of(
     school_ids: list[int], year: str, user_id: int | None = None
 ) -> dict[tuple[int, int], list[Piece]]:
@@ -82,8 +93,11 @@ def writing_of(
     out: dict[tuple[int, int], list[Piece]] = defaultdict(list)
     if not school_ids:
         return out
+    params: dict[str, object] = {"school_ids": list(school_ids), "year": year}
+    if user_id is not None:
+        params["user_id"] = user_id
     for sid, uid, kind, semester, title, n, chars, longest in db.session.execute(
-        _pieces(school_ids, year, user_id)
+        _PIECES[user_id is not None], params
     ):
         out[(sid, uid)].append(
             Piece(kind, semester, (title or "").strip(), n, int(chars or 0), int(longest or 0))
@@ -91,9 +105,9 @@ def writing_of(
     return out
 
 
-def quota_facts(school: School, pieces: list[Piece]) -> tuple[QuotaFact, ...]:
-    """The school's quotas against one teacher's writing (quotas with a target of 0 are off)."""
-    rule = school.rule
+def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[QuotaFact, ...]:
+    """The school's quotas (``rule``: its :meth:`School.rule`) against one teacher's writing
+    (quotas with a target of 0 are off)."""
     out: list[QuotaFact] = []
     if rule("reading_notes_chars"):
         done = sum(p.chars for p in pieces if p.kind == READING_NOTES)

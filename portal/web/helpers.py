@@ -16,11 +16,30 @@ from portal import messages, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.i18n import lang_code
+from portal.once import once_each
 from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.services import plans, school_plans, submissions
 from portal.timeutil import to_local
 from workflows.definition import CORE, Phase
+
+LINKS = "yanxiu.links"
+LINKS_KEPT = 4096
+
+
+def site_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)`` for the links every page repeats (the layout's assets
+    and navigation): a URL depends only on the app's routes and the request's script root, so
+    it is built once per app and script root, not on every page."""
+    known: dict[tuple, str] = current_app.extensions.setdefault(LINKS, {})
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    try:
+        return known[key]
+    except KeyError:
+        if len(known) >= LINKS_KEPT:  # links with ids (a teacher's record) are many: start again
+            known.clear()
+        known[key] = url = url_for(endpoint, **values)
+        return url
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:
@@ -28,7 +47,7 @@ def nav_url(endpoint: str, **values: Any) -> str | None:
     if endpoint not in current_app.view_functions:
         return None
     try:
-        return url_for(endpoint, **values)
+        return site_url(endpoint, **values)
     except BuildError:
         return None
 
@@ -189,6 +208,7 @@ def init_app(app: Flask) -> None:
         messages_at=messages_at,
         school_year_text=messages.school_year_text,
         nav_url=nav_url,
+        site_url=site_url,
         may=may,
         status_label=messages.status_label,
         reason_label=messages.reason_label,
@@ -208,6 +228,7 @@ def init_app(app: Flask) -> None:
         phase_of=phase_of,
         url_with=url_with,
         id_url=id_url,
+        once_each=once_each,
         percent=percent,
         current_school=current_school,
         current_roles=current_roles,

@@ -41,7 +41,7 @@ def index():
             outlook=forecast.forecast(record.facts, record.assessment.status, pending, today),
             declare_types=[r for r in enabled if r.type.self_declared and policy.may_declare(actor)],
             record=record,
-            entries=credits.entries_for(user.id, school.id, year),
+            entries=credits.entry_lines(user.id, school.id, year),
             waiting=overview.waiting_on(user.id, school.id, rows, settings),
             year=year,
             viewer_id=user.id,
