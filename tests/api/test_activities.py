@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from portal.models import School, User
+from portal.models import School
 from portal.services import users
 from tests.api.conftest import ApiClient, login
 from tests.support import factories
@@ -22,8 +22,7 @@ def _build_world() -> dict:
     """School S1 (staff org, rev, adm, t1–t4) and school S2 (staff b-prefixed): their ids."""
     s1, s2 = factories.school("S1"), factories.school("S2")
     staff, other = factories.staff(s1), factories.staff(s2, prefix="b")
-    return {"s1": s1.id, "s2": s2.id, "staff": {k: u.id for k, u in staff.items()},
-            "other": {k: u.id for k, u in other.items()}}
+    return {"s1": s1.id, "s2": s2.id, "staff": factories.ids(staff), "other": factories.ids(other)}
 
 
 @pytest.fixture
@@ -37,8 +36,7 @@ def world(client, app, make_app, prepared):
     """School S1 (staff org, rev, adm, t1–t4) and school S2 (staff b-prefixed), with API clients."""
     ids = make_app.facts(prepared)
     s1, s2 = db.session.get(School, ids["s1"]), db.session.get(School, ids["s2"])
-    staff = {k: db.session.get(User, uid) for k, uid in ids["staff"].items()}
-    other = {k: db.session.get(User, uid) for k, uid in ids["other"].items()}
+    staff, other = factories.people_of(ids["staff"]), factories.people_of(ids["other"])
 
     class World:
         school, school2, people, people2 = s1, s2, staff, other

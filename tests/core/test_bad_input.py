@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import BadHours, floor_half, parse_hours
-from portal.models import Activity, CreditEntry, Evidence, Participation, School, TransitionLog, User
+from portal.models import Activity, CreditEntry, Evidence, Participation, School, TransitionLog
 from portal.policy import SYSTEM
 from portal.services import activities, schools
 from portal.timeutil import BadTime, parse_iso
@@ -26,7 +26,7 @@ def counts() -> tuple:
 
 def _build_world() -> dict:
     s = f.school(types=("lecture", "observation"))
-    return {"school": s.id, "staff": {k: u.id for k, u in f.staff(s).items()}}
+    return {"school": s.id, "staff": f.ids(f.staff(s))}
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def prepared():
 @pytest.fixture
 def world(app, make_app, prepared):
     ids = make_app.facts(prepared)
-    return db.session.get(School, ids["school"]), {k: db.session.get(User, u) for k, u in ids["staff"].items()}
+    return db.session.get(School, ids["school"]), f.people_of(ids["staff"])
 
 
 @pytest.mark.parametrize("value", [-1, "-0.5", "abc", "NaN", "inf", None, True, "0.3", 1000, "1e400", [], {},

@@ -22,7 +22,7 @@ def build_school() -> dict[str, Any]:
 def build_school_and_staff() -> dict[str, Any]:
     """S1 and its staff (``tests.support.factories.staff``)."""
     s1 = f.school("S1", types=BUILTIN)
-    return {"s1": s1.id, "staff": {name: u.id for name, u in f.staff(s1).items()}}
+    return {"s1": s1.id, "staff": f.ids(f.staff(s1))}
 
 
 @pytest.fixture
@@ -38,4 +38,4 @@ def s1(app, make_app, prepared) -> School:
 
 @pytest.fixture
 def staff(s1, make_app, prepared) -> dict[str, User]:
-    return {name: db.session.get(User, uid) for name, uid in make_app.facts(prepared)["staff"].items()}
+    return f.people_of(make_app.facts(prepared)["staff"])

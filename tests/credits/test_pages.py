@@ -22,14 +22,14 @@ def _build_world() -> dict:
     """S1 with a credited lecture (t1 speaker 6, t2 attendee 3) and a second school S2: ids."""
     facts = build_school_and_staff()
     s1 = db.session.get(School, facts["s1"])
-    staff = {k: db.session.get(User, uid) for k, uid in facts["staff"].items()}
+    staff = f.people_of(facts["staff"])
     act = credited(s1, staff, "lecture", [(staff["t1"], "speaker"), (staff["t2"], "attendee")], hours="3",
                    title="新课标讲座")
     s2 = f.school("S2", types=("lecture",))
     staff2 = f.staff(s2, prefix="b")
     act2 = credited(s2, staff2, "lecture", [(staff2["t1"], "attendee")], hours="2")
     district = f.person(None, "district", "district_admin")
-    return {**facts, "act": act.id, "s2": s2.id, "staff2": {k: u.id for k, u in staff2.items()}, "act2": act2.id,
+    return {**facts, "act": act.id, "s2": s2.id, "staff2": f.ids(staff2), "act2": act2.id,
             "district": district.id}
 
 
@@ -43,7 +43,7 @@ def prepared():
 def world(s1, staff, make_app, prepared):
     ids, get = make_app.facts(prepared), db.session.get
     return {"s1": s1, "staff": staff, "act": get(Activity, ids["act"]), "s2": get(School, ids["s2"]),
-            "staff2": {k: get(User, uid) for k, uid in ids["staff2"].items()}, "act2": get(Activity, ids["act2"]),
+            "staff2": f.people_of(ids["staff2"]), "act2": get(Activity, ids["act2"]),
             "district": get(User, ids["district"])}
 
 

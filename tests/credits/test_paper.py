@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from portal.extensions import db
-from portal.models import Activity, IssuedDocument, School, User
+from portal.models import Activity, IssuedDocument, School
 from portal.reports import exports
 from portal.services import exemptions, verification
 from tests.credits.conftest import build_school_and_staff
@@ -73,7 +73,7 @@ def _build_world() -> dict:
     """A lecture: t1 speaker, t2 attendee on leave (请假 3 h), t3 absent without leave 3 h: ids."""
     facts = build_school_and_staff()
     s1 = db.session.get(School, facts["s1"])
-    staff = {k: db.session.get(User, uid) for k, uid in facts["staff"].items()}
+    staff = f.people_of(facts["staff"])
     t1, t2, t3 = staff["t1"], staff["t2"], staff["t3"]
     for user, name in zip((t1, t2, t3, staff["t4"]), NAMES, strict=True):
         user.display_name = name

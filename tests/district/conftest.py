@@ -51,7 +51,7 @@ def _build_world() -> dict[str, Any]:
     act = credited(s1, staff, "lecture", people, hours="4")
     held = credited(s1, staff, "lecture", [(staff["t3"], "attendee")], hours="2", until="held", title="待审活动")
     return {"d1": d1.id, "d2": d2.id, "s1": s1.id, "s2": s2.id, "t1": t1.id,
-            "staff": {name: u.id for name, u in staff.items()}, "reviewer1": reviewer1.id, "admin1": admin1.id,
+            "staff": f.ids(staff), "reviewer1": reviewer1.id, "admin1": admin1.id,
             "reviewer2": reviewer2.id, "act": act.id, "held": held.id}
 
 
@@ -66,6 +66,6 @@ def world(app, make_app, prepared) -> World:
     ids = make_app.facts(prepared)
     get = db.session.get
     return World(get(District, ids["d1"]), get(District, ids["d2"]), get(School, ids["s1"]), get(School, ids["s2"]),
-                 get(School, ids["t1"]), {name: get(User, uid) for name, uid in ids["staff"].items()},
+                 get(School, ids["t1"]), f.people_of(ids["staff"]),
                  get(User, ids["reviewer1"]), get(User, ids["admin1"]), get(User, ids["reviewer2"]),
                  get(Activity, ids["act"]), get(Activity, ids["held"]))

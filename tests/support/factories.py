@@ -44,6 +44,16 @@ def staff(s: School, prefix: str = "") -> dict[str, User]:
     }
 
 
+def ids(people: dict[str, User]) -> dict[str, int]:
+    """People by key → their ids: what a prepared-data builder returns (``tests/conftest.py``)."""
+    return {key: u.id for key, u in people.items()}
+
+
+def people_of(user_ids: dict[str, int]) -> dict[str, User]:
+    """Ids by key → the people, loaded in the test's session (the inverse of :func:`ids`)."""
+    return {key: db.session.get(User, uid) for key, uid in user_ids.items()}
+
+
 def plan(
     s: School,
     organizer: User,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
-from portal.models import DevelopmentPlan, School, User
+from portal.models import DevelopmentPlan, School
 from portal.services import credits, plans
 from portal.timeutil import current_school_year
 from tests.support import factories as f
@@ -27,7 +27,7 @@ def _build_school() -> dict:
     p = f.staff(s, "pl")
     year = current_school_year(s.timezone)
     plans.set_deadline(s, year, plans.year_bounds(year)[1].isoformat(), by=actor(p["admin"], s))
-    return {"school": s.id, "staff": {k: u.id for k, u in p.items()}, "year": year}
+    return {"school": s.id, "staff": f.ids(p), "year": year}
 
 
 @pytest.fixture
@@ -39,8 +39,7 @@ def prepared():
 @pytest.fixture
 def sch(app, make_app, prepared):
     ids = make_app.facts(prepared)
-    staff = {k: db.session.get(User, uid) for k, uid in ids["staff"].items()}
-    return db.session.get(School, ids["school"]), staff, ids["year"]
+    return db.session.get(School, ids["school"]), f.people_of(ids["staff"]), ids["year"]
 
 
 def _count() -> int:
