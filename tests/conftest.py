@@ -11,6 +11,7 @@ that makes the data through the services and returns their ids); the ``app`` fix
 is then a copy of a template that builder filled once per test process, and
 ``make_app.facts(builder)`` returns the ids (``tests/district/conftest.py``, for example). A
 builder must not depend on the test: every test that uses it gets the same data.
+``tests.support.prepared.prepared_by(builder)`` makes such a fixture.
 
 * SQLite (default): the template file is copied, and so is the upload folder the demo wrote.
 * PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in its second run): every

@@ -14,6 +14,7 @@ from portal.services import users
 from tests.api.conftest import ApiClient, login
 from tests.support import factories
 from tests.support.factories import PASSWORD
+from tests.support.prepared import prepared_by
 
 START, END = "2026-10-15T14:00", "2026-10-15T17:00"
 
@@ -25,10 +26,7 @@ def _build_world() -> dict:
     return {"s1": s1.id, "s2": s2.id, "staff": factories.ids(staff), "other": factories.ids(other)}
 
 
-@pytest.fixture
-def prepared():
-    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
-    return _build_world
+prepared = prepared_by(_build_world)
 
 
 @pytest.fixture

@@ -171,6 +171,8 @@ def test_screenshots_of_every_main_page(browse, live_server, size):
         "district": ["/district", "/district/dashboard"],
     }
     viewport, options = (DESKTOP, {}) if size == "desktop" else (PHONE, {"is_mobile": True, "has_touch": True})
+    for old in SCREENSHOTS.glob(f"main-{size}-*.png"):  # count this run's pictures, not an earlier run's
+        old.unlink()
     for role, paths in pages.items():
         s = browse(locale="zh-CN", viewport=viewport, **options)
         s.login(role)

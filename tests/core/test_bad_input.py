@@ -15,6 +15,7 @@ from portal.policy import SYSTEM
 from portal.services import activities, schools
 from portal.timeutil import BadTime, parse_iso
 from tests.support import factories as f
+from tests.support.prepared import prepared_by
 
 
 def counts() -> tuple:
@@ -29,10 +30,7 @@ def _build_world() -> dict:
     return {"school": s.id, "staff": f.ids(f.staff(s))}
 
 
-@pytest.fixture
-def prepared():
-    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
-    return _build_world
+prepared = prepared_by(_build_world)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from portal.services import exemptions
 from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import credited, login
 from tests.support import factories as f
+from tests.support.prepared import prepared_by
 
 YEAR = "2026-2027"
 
@@ -33,10 +34,7 @@ def _build_world() -> dict:
             "district": district.id}
 
 
-@pytest.fixture
-def prepared():
-    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
-    return _build_world
+prepared = prepared_by(_build_world)
 
 
 @pytest.fixture

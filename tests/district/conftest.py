@@ -12,6 +12,7 @@ from portal.models import Activity, District, School, User
 from portal.services import districts
 from tests.credits.helpers import credited
 from tests.support import factories as f
+from tests.support.prepared import prepared_by
 
 BUILTIN = ("lecture", "observation", "mentorship", "research", "school_visit")
 YEAR = "2026-2027"
@@ -55,10 +56,7 @@ def _build_world() -> dict[str, Any]:
             "reviewer2": reviewer2.id, "act": act.id, "held": held.id}
 
 
-@pytest.fixture
-def prepared():
-    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
-    return _build_world
+prepared = prepared_by(_build_world)
 
 
 @pytest.fixture

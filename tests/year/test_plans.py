@@ -16,6 +16,7 @@ from portal.models import DevelopmentPlan, School
 from portal.services import credits, plans
 from portal.timeutil import current_school_year
 from tests.support import factories as f
+from tests.support.prepared import prepared_by
 from tests.year.helpers import actor
 
 GOALS = "提高课堂提问的有效性。"
@@ -30,10 +31,7 @@ def _build_school() -> dict:
     return {"school": s.id, "staff": f.ids(p), "year": year}
 
 
-@pytest.fixture
-def prepared():
-    """The ``app`` fixture's database holds what this builds (see ``tests/conftest.py``)."""
-    return _build_school
+prepared = prepared_by(_build_school)
 
 
 @pytest.fixture
