@@ -21,6 +21,7 @@ from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.services import plans, school_plans, submissions
 from portal.timeutil import to_local
+from portal.web import picker
 from workflows.definition import CORE, Phase
 
 LINKS = "yanxiu.links"
@@ -238,5 +239,6 @@ def init_app(app: Flask) -> None:
         year_quota_label=year_texts.quota_label,
         year_quota_amount=year_texts.quota_amount,
         year_warning_text=year_texts.warning_text,
+        picker_rows=picker.rows,
     )
     app.jinja_env.filters["hours"] = fmt

@@ -1,5 +1,6 @@
 """Pages obey the Content-Security-Policy ``default-src 'self'`` and the intranet rule:
-no inline scripts, styles or event handlers, no external URL, every asset served locally."""
+no inline scripts, styles or event handlers, no external URL, every asset served locally;
+and each page's title is plain words."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ STYLE_TAG = re.compile(r"<style[\s>]", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
 EXTERNAL = re.compile(r"(?:src|href|action)\s*=\s*[\"']?(?:https?:)?//", re.I)
 ASSET = re.compile(r"(?:src|href)=\"(/static/[^\"]+)\"")
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 
 def _pages(site) -> list[tuple[str, str]]:
@@ -47,6 +49,8 @@ def test_no_inline_code_and_no_external_urls(site, as_user):
             assert not HANDLER.search(lang_html), (url, HANDLER.search(lang_html))
             assert not EXTERNAL.search(lang_html), (url, EXTERNAL.search(lang_html))
             assets.update(ASSET.findall(lang_html))
+            title = TITLE.search(lang_html)  # plain words: a tag there is shown as text in the tab
+            assert title is not None and "<" not in title.group(1), (url, title and title.group(1))
     assert {"/static/vendor/bootstrap.min.css", "/static/vendor/bootstrap.bundle.min.js", "/static/js/portal.js",
             "/static/css/portal.css"} <= assets
     c = site.test_client()
