@@ -26,10 +26,10 @@ from werkzeug.exceptions import default_exceptions
 
 from portal import policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
-from portal.errors import DomainError, Forbidden, Invalid
+from portal.errors import DomainError, Forbidden, Invalid, NotFound
 from portal.hours import fmt
 from portal.i18n import lang_code
-from portal.messages import heading, school_year_text, tr
+from portal.messages import heading, msg, school_year_text, tr
 from portal.models import School
 from portal.page_cache import cached_part
 from portal.registry import registry
@@ -104,12 +104,16 @@ def _seat_district() -> int:
 
 def _summary_school() -> School | None:
     """The school whose summary is asked for: the current school, or for a district admin
-    the one named by ``?school=CODE`` (None: the district admin has still to pick one)."""
+    the one named by ``?school=CODE`` (None: the district admin has still to pick one). Anyone
+    else naming a school other than their own is answered 404, as for a school not there."""
     code = request.args.get("school")
     seat = current_district()
     if seat is not None and policy.may_view_district(current_actor()) and (code or current_school() is None):
         return districts.school_by_code(seat.district_id, code) if code else None
-    return require_school()
+    school = require_school()
+    if code and code != school.code:  # a school's own people name no other school: not found, not ignored
+        raise NotFound(msg("school.no_code", code=repr(code)[:40]))
+    return school
 
 
 def _summary_args(school: School, year: str) -> dict[str, str]:

@@ -67,6 +67,24 @@ def test_a_district_user_sees_no_school_of_another_district_on_the_pages(app, wo
     assert "S1" in csv and "T1" not in csv
 
 
+def test_a_school_member_naming_another_school_is_answered_not_found_not_their_own(app, world):
+    """``?school=`` picks a school for the district only: the school's own people may name their
+    own school, and any other code (a neighbour, another district's, garbage) is a 404, never
+    silently their own school's figures under another's name."""
+    admin = login(app.test_client(), world.staff["admin"], world.s1)
+    t1 = world.staff["t1"]
+    for url in ("/reports/summary", "/reports/summary.csv", "/reports/summary.pdf",
+                f"/teachers/{t1.id}/record", f"/teachers/{t1.id}/record.pdf"):
+        assert admin.get(f"{url}?school=S1&year={YEAR}").status_code == 200, url
+        for code in ("S2", "T1", "-1", "x" * 200):
+            r = admin.get(f"{url}?school={code}&year={YEAR}")
+            assert r.status_code == 404, (url, code)
+            assert t1.display_name not in r.get_data(as_text=True), (url, code)  # no figures of S1
+    teacher = login(app.test_client(), t1, world.s1)
+    assert teacher.get(f"/teachers/{t1.id}/record?school=S1&year={YEAR}").status_code == 200
+    assert teacher.get(f"/teachers/{t1.id}/record?school=S2&year={YEAR}").status_code == 404
+
+
 def test_a_district_user_sees_no_school_of_another_district_through_the_api(app, world):
     client = app.test_client()
     other = _bearer(world.reviewer2)
