@@ -12,7 +12,7 @@ around the rows (headings, links, the empty case) stays in ``reports/_summary_bo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ from portal.hours import fmt
 from portal.messages import reason_label
 from portal.once import once_each
 from portal.services import forecast
-from portal.services.credits import TeacherYear
+from portal.services.credits import SummaryRow
 
 ZERO = Decimal("0")
 
@@ -73,14 +73,14 @@ def _column_labels() -> dict[str, Markup]:
     return {k: Markup(gettext(v)) for k, v in say.items()}  # noqa: S704 (our catalogue)
 
 
-def quota_heads(rows: list[TeacherYear]) -> list[tuple[str, str]]:
+def quota_heads(rows: Sequence[SummaryRow]) -> list[tuple[str, str]]:
     """(quota and semester, label) of the quota columns: the first teacher's quotas (every
     teacher of a school has the same quotas)."""
     return [(f"{q.key}-{q.semester}", year_texts.quota_label(q)) for q in (rows[0].facts.quotas if rows else ())]
 
 
 def summary_lines(
-    rows: list[TeacherYear], keys: list[str], type_names: dict[str, str], today: date,
+    rows: Sequence[SummaryRow], keys: list[str], type_names: dict[str, str], today: date,
     record_url: Callable[[int], str], status_badge: Callable[[str], str],
 ) -> list[Markup]:
     """The rows of :func:`portal.services.credits.school_summary` as the page shows them, one

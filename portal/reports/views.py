@@ -34,7 +34,7 @@ from portal.models import School
 from portal.page_cache import cached_part
 from portal.registry import registry
 from portal.reports import exports, summary_table
-from portal.services import access, credits, districts, exemptions, schools
+from portal.services import access, credits, districts, exemptions, schools, teacher_years
 from portal.timeutil import current_school_year, to_local, utcnow
 from portal.web.helpers import id_url
 
@@ -134,7 +134,8 @@ def summary():
     today = to_local(utcnow(), school.timezone).date()
 
     def render_table() -> str:
-        rows = credits.school_summary(school, year)
+        stored = teacher_years.summary_rows(school, year)  # the stored rows, else computed now
+        rows: list[credits.SummaryRow] = [*credits.school_summary(school, year)] if stored is None else [*stored]
         keys = credits.type_keys_for_year(year, school.id, rows)
         type_names = _type_names()
         return render_template(
@@ -160,7 +161,7 @@ def summary():
     return render_template("reports/summary.html", school=school, year=year, body=body)
 
 
-def _render_groups(school_id: int, year: str, rows: list) -> str:
+def _render_groups(school_id: int, year: str, rows: list[credits.SummaryRow]) -> str:
     """Per teaching group (教研组): teachers, hours and statuses, from the same teacher-year rows."""
     from portal.services import groups
 

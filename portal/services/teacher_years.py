@@ -28,7 +28,7 @@ from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, union
+from sqlalchemy import BindParameter, Select, bindparam, delete, func, insert, literal, select, union
 
 from portal.assessment import STATUSES
 from portal.extensions import db
@@ -39,6 +39,7 @@ from portal.models import (
     School,
     SchoolYearTypeHours,
     TeacherYearRow,
+    User,
     YearLock,
 )
 from portal.models.district import WHOLE_YEAR
@@ -196,6 +197,38 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
                 by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
             out[sid] = (len(rows), by_status, sum((ty.facts.total_hours for ty in rows), ZERO))
     return out
+
+
+def _summary_statement() -> Select:
+    """The stored rows of a school's year with their teachers' columns (``school_id``, ``year``
+    bound), none when the district accepted the year whole (:func:`summary_rows`). Built once."""
+    school_id: BindParameter[int] = bindparam("school_id")
+    year: BindParameter[str] = bindparam("year")
+    accepted = select(YearLock.school_id).where(
+        YearLock.school_id == school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR
+    )
+    return (
+        select(
+            User.id, User.username, User.display_name, User.gender, User.birth_date,
+            TeacherYearRow.by_type, TeacherYearRow.absent_hours, TeacherYearRow.excused_hours,
+            TeacherYearRow.exemption_reason, TeacherYearRow.status, TeacherYearRow.reason,
+        )
+        .join(User, User.id == TeacherYearRow.user_id)
+        .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year, ~accepted.exists())
+    )
+
+
+_SUMMARY_ROWS = _summary_statement()
+
+
+def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
+    """The school summary's rows read from the stored rows (:func:`credits.stored_years`): the
+    builder's figures without aggregating the ledger and attendance again, the verdict as the
+    policy hook gave it. None when there are none to read — the year has no rows yet, or the
+    district accepted it whole (its rows stay as accepted while the page has always shown the
+    year as computed today): then :func:`credits.school_summary` computes it. Two queries."""
+    rows = db.session.execute(_SUMMARY_ROWS, {"school_id": school.id, "year": year}).all()
+    return credits.stored_years(school, year, rows) if rows else None
 
 
 # -- rebuilding ----------------------------------------------------------------------------
