@@ -7,6 +7,7 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -139,12 +140,13 @@ def _year_facts(
     absences: dict[int, tuple],
     exemption: str | None,
     writing: list[quotas.Piece] | None = None,
+    dec: Callable[[Any], Decimal] = _dec,
 ) -> YearFacts:
     """The one place a teacher's :class:`YearFacts` are put together: every page, export and
     API answer (school, district, teacher) goes through here, from the ledger
     (:func:`_facts`) or from a stored teacher-year row (:func:`stored_years`). ``rules``: the
-    school's (:func:`_rules_of`)."""
-    by_type = {k: _dec(v) for k, v in types.items()}
+    school's (:func:`_rules_of`); ``dec``: :func:`_dec`, or a page's memory of it."""
+    by_type = {k: dec(v) for k, v in types.items()}
     return YearFacts(
         user_id=user.id,
         school_year=year,
@@ -153,8 +155,8 @@ def _year_facts(
         absence_warning_hours=rules.absence_warning,
         total_hours=sum(by_type.values(), ZERO),
         by_type=by_type,
-        absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
-        excused_hours={sem: _dec(e) for sem, (_a, e) in absences.items()},
+        absent_hours={sem: dec(a) for sem, (a, _e) in absences.items()},
+        excused_hours={sem: dec(e) for sem, (_a, e) in absences.items()},
         gender=user.gender,
         birth_date=user.birth_date,
         exemption_reason=exemption,
@@ -368,18 +370,21 @@ def school_summary(school: School, year: str) -> list[TeacherYear]:
 def stored_years(school: School, year: str, rows: Collection[Row]) -> list[StoredYear]:
     """The school's teacher-year rows for ``year`` (``teacher_years.summary_rows``: each the
     teacher's ``id``, ``username``, ``display_name``, ``gender``, ``birth_date``, then the
-    row's ``by_type``, ``absent_hours``, ``excused_hours``, ``exemption_reason``, ``status`` and
-    ``reason``) as :func:`school_summary` would give them, teachers in the same order: the
-    facts put together by :func:`_year_facts` with the school's rules and writing of today,
-    the stored verdict. One query (the writing)."""
+    row's ``by_type``, ``absent_hours`` and ``excused_hours`` as JSON text, its
+    ``exemption_reason``, ``status`` and ``reason``) as :func:`school_summary` would give them,
+    teachers in the same order: the facts put together by :func:`_year_facts` with the
+    school's rules and writing of today, the stored verdict. One query (the writing). Alike
+    texts and hour figures (most teachers' absences: none) are read once each."""
     rules = _rules_of(school)
     writing = quotas.writing_of([school.id], year)
-    verdict = once_each(Assessment)
+    verdict, read, dec = once_each(Assessment), once_each(json.loads), once_each(_dec)
     out = []
     for uid, username, name, gender, birth, types, absent, excused, exemption, status, reason in rows:
         person = Person(uid, username, name, gender, birth)
-        absences = {int(sem): (hours, excused.get(sem)) for sem, hours in absent.items()}
-        facts = _year_facts(rules, year, person, types, absences, exemption, writing.get((school.id, uid), []))
+        absences = {int(sem): (hours, read(excused).get(sem)) for sem, hours in read(absent).items()}
+        facts = _year_facts(
+            rules, year, person, read(types), absences, exemption, writing.get((school.id, uid), []), dec
+        )
         out.append(StoredYear(person, facts, verdict(status, reason)))
     out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))
     return out

@@ -28,7 +28,19 @@ from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, delete, func, insert, literal, select, union
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+)
 
 from portal.assessment import STATUSES
 from portal.extensions import db
@@ -210,7 +222,9 @@ def _summary_statement() -> Select:
     return (
         select(
             User.id, User.username, User.display_name, User.gender, User.birth_date,
-            TeacherYearRow.by_type, TeacherYearRow.absent_hours, TeacherYearRow.excused_hours,
+            # as their JSON text: most teachers' absences are alike, read once each (stored_years)
+            cast(TeacherYearRow.by_type, String), cast(TeacherYearRow.absent_hours, String),
+            cast(TeacherYearRow.excused_hours, String),
             TeacherYearRow.exemption_reason, TeacherYearRow.status, TeacherYearRow.reason,
         )
         .join(User, User.id == TeacherYearRow.user_id)
