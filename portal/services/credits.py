@@ -88,9 +88,8 @@ class Person(NamedTuple):
 
 @dataclass(frozen=True)
 class StoredYear:
-    """A teacher's year as its stored teacher-year row holds it (:func:`stored_years`): the same
-    facts as :class:`TeacherYear`'s and the verdict the policy hook gave when the row was
-    written (as the district's counts read it)."""
+    """A teacher's year read from its stored teacher-year row (:func:`stored_years`): the same
+    facts and verdict as :class:`TeacherYear`'s, the teacher as plain columns."""
 
     user: Person
     facts: YearFacts
@@ -370,22 +369,23 @@ def school_summary(school: School, year: str) -> list[TeacherYear]:
 def stored_years(school: School, year: str, rows: Collection[Row]) -> list[StoredYear]:
     """The school's teacher-year rows for ``year`` (``teacher_years.summary_rows``: each the
     teacher's ``id``, ``username``, ``display_name``, ``gender``, ``birth_date``, then the
-    row's ``by_type``, ``absent_hours`` and ``excused_hours`` as JSON text, its
-    ``exemption_reason``, ``status`` and ``reason``) as :func:`school_summary` would give them,
-    teachers in the same order: the facts put together by :func:`_year_facts` with the
-    school's rules and writing of today, the stored verdict. One query (the writing). Alike
-    texts and hour figures (most teachers' absences: none) are read once each."""
+    row's ``by_type``, ``absent_hours`` and ``excused_hours`` as JSON text and its
+    ``exemption_reason``) as :func:`school_summary` gives them, teachers in the same order: the
+    facts put together by :func:`_year_facts` with the school's rules and writing of today,
+    assessed by the policy hook (as the exports are, a policy plugin installed since the rows
+    were written included). One query (the writing). Alike texts and hour figures (most
+    teachers' absences: none) are read once each."""
     rules = _rules_of(school)
     writing = quotas.writing_of([school.id], year)
-    verdict, read, dec = once_each(Assessment), once_each(json.loads), once_each(_dec)
+    read, dec = once_each(json.loads), once_each(_dec)
     out = []
-    for uid, username, name, gender, birth, types, absent, excused, exemption, status, reason in rows:
+    for uid, username, name, gender, birth, types, absent, excused, exemption in rows:
         person = Person(uid, username, name, gender, birth)
         absences = {int(sem): (hours, read(excused).get(sem)) for sem, hours in read(absent).items()}
         facts = _year_facts(
             rules, year, person, read(types), absences, exemption, writing.get((school.id, uid), []), dec
         )
-        out.append(StoredYear(person, facts, verdict(status, reason)))
+        out.append(StoredYear(person, facts, assess(facts)))
     out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))
     return out
 

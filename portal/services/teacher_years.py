@@ -225,7 +225,7 @@ def _summary_statement() -> Select:
             # as their JSON text: most teachers' absences are alike, read once each (stored_years)
             cast(TeacherYearRow.by_type, String), cast(TeacherYearRow.absent_hours, String),
             cast(TeacherYearRow.excused_hours, String),
-            TeacherYearRow.exemption_reason, TeacherYearRow.status, TeacherYearRow.reason,
+            TeacherYearRow.exemption_reason,
         )
         .join(User, User.id == TeacherYearRow.user_id)
         .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year, ~accepted.exists())
@@ -237,8 +237,8 @@ _SUMMARY_ROWS = _summary_statement()
 
 def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
     """The school summary's rows read from the stored rows (:func:`credits.stored_years`): the
-    builder's figures without aggregating the ledger and attendance again, the verdict as the
-    policy hook gave it. None when there are none to read — the year has no rows yet, or the
+    builder's figures without aggregating the ledger and attendance again, each assessed by
+    the policy hook. None when there are none to read — the year has no rows yet, or the
     district accepted it whole (its rows stay as accepted while the page has always shown the
     year as computed today): then :func:`credits.school_summary` computes it. Two queries."""
     rows = db.session.execute(_SUMMARY_ROWS, {"school_id": school.id, "year": year}).all()
