@@ -9,8 +9,9 @@ rules, and who teaches where. Only the teachers a change touches are assessed ag
 One invariant keeps counts right: for a school and year there are either no rows at all or a
 row for every teacher :func:`credits.year_rows` lists. The first write of a school's year
 therefore fills the whole school; readers fall back to computing a school and year with no
-rows (:func:`counts_by_school`). ``flask credits rebuild-year-rows`` rebuilds everything
-from scratch (after installing a policy plugin, for example).
+rows (:func:`counts_by_school`; :func:`summary_rows`, the school summary page). ``flask
+credits rebuild-year-rows`` rebuilds everything from scratch (after installing a policy
+plugin, for example).
 
 With the rows, each school's year of ``school_year_type_hours`` (hours by activity type, the
 sum of the rows' ``by_type``: :func:`type_hours_rows`) is rewritten, so the district's chart
