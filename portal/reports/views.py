@@ -31,17 +31,19 @@ from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import heading, school_year_text, tr
 from portal.models import School
-from portal.page_cache import cached_part
+from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
 from portal.reports import exports, summary_table
 from portal.services import access, credits, districts, exemptions, schools, teacher_years
 from portal.timeutil import current_school_year, to_local, utcnow
-from portal.web.helpers import id_url
+from portal.web.helpers import id_url, messages_at
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
 #: where the summary body (cached for everyone) takes the per-session form of all 学分认定表
 CERTIFICATES_SLOT = "<!-- certificates-job -->"
+CERTIFICATES_FORMS = "yanxiu.certificates-forms"  # the form without its token, by language, root and year
+FORMS_KEPT = 64
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
@@ -162,7 +164,27 @@ def summary():
     # written by the page's template between the body's two parts, the long one not copied again
     head = Markup(str.__getitem__(body, slice(at)))  # noqa: S704 (the cached part is our template's)
     tail = _Made(str.__getitem__(body, slice(at + len(CERTIFICATES_SLOT), None)))
-    return render_template("reports/summary.html", school=school, year=year, head=head, tail=tail)
+    return render_template(
+        "reports/summary.html", school=school, year=year, head=head, form=_certificates_form(year), tail=tail
+    )
+
+
+def _certificates_form(year: str) -> Markup:
+    """The form asking for all 学分认定表 of ``year``, with this session's CSRF token and the
+    refusals shown beside it. Without refusals (nearly always) the form is the same for every
+    viewer of a language and URL root: rendered once per app and year, and its token filled in
+    on each request (:func:`portal.page_cache.fill_csrf_slots`, as for the navigation bar)."""
+    messages = messages_at("certificates-job")
+    if messages or current_app.jinja_env.auto_reload:
+        return fill_csrf_slots(render_template("reports/_certificates_job.html", year=year, messages=messages))
+    kept: dict[tuple[str, str, str], str] = current_app.extensions.setdefault(CERTIFICATES_FORMS, {})
+    key = (lang_code(), request.script_root, year)
+    form = kept.get(key)
+    if form is None:
+        if len(kept) >= FORMS_KEPT:  # years typed by hand are many: start again
+            kept.clear()
+        kept[key] = form = render_template("reports/_certificates_job.html", year=year, messages=())
+    return fill_csrf_slots(form)
 
 
 class _Made:

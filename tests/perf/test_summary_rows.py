@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import cache, db
 from portal.models import School, TeacherYearRow, YearLock, YearSubmission
+from portal.reports.views import CERTIFICATES_FORMS
 from portal.services import credits, exemptions, schools, teacher_years, users
 from portal.services.access import actor as actor_of
 from portal.timeutil import current_school_year
@@ -85,3 +86,18 @@ def test_a_year_without_rows_or_accepted_whole_is_computed(app, generated):
     db.session.add(YearLock(school_id=school.id, school_year=year, submission_id=sub.id, locked_by=admin.id))
     db.session.commit()
     assert teacher_years.summary_rows(school, year) is None  # kept as accepted: the builder shows today's
+
+
+def test_the_kept_certificates_form_gets_each_sessions_token(app, generated):
+    [code] = generated(teachers=6, years=1, seed=34)
+    school, admin = _school(code), users.by_username(f"{code.lower()}-t001")
+    tokens = []
+    for _ in range(2):  # two sessions: the second page's form is the one kept from the first
+        client = login(app.test_client(), admin, school.id)
+        with app.app_context():
+            page = client.get("/reports/summary").data
+        assert b"yanxiu-csrf-slot" not in page
+        form = page[page.index(b'data-testid="certificates-job"'):]
+        tokens.append(re.search(rb'name="csrf_token" value="([^"]+)"', form).group(1))
+    assert tokens[0] != tokens[1]
+    assert app.extensions[CERTIFICATES_FORMS]  # the form was kept, and used for the second
