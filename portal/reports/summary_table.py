@@ -12,7 +12,7 @@ around the rows (headings, links, the empty case) stays in ``reports/_summary_bo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -20,12 +20,12 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from portal import year_texts
-from portal.assessment import QuotaFact
+from portal.assessment import QuotaFact, YearFacts
 from portal.hours import fmt
 from portal.messages import reason_label
 from portal.once import once_each
 from portal.services import forecast
-from portal.services.credits import TeacherYear
+from portal.services.credits import SummaryRow
 
 ZERO = Decimal("0")
 
@@ -73,46 +73,85 @@ def _column_labels() -> dict[str, Markup]:
     return {k: Markup(gettext(v)) for k, v in say.items()}  # noqa: S704 (our catalogue)
 
 
-def quota_heads(rows: list[TeacherYear]) -> list[tuple[str, str]]:
+def quota_heads(rows: Sequence[SummaryRow]) -> list[tuple[str, str]]:
     """(quota and semester, label) of the quota columns: the first teacher's quotas (every
     teacher of a school has the same quotas)."""
     return [(f"{q.key}-{q.semester}", year_texts.quota_label(q)) for q in (rows[0].facts.quotas if rows else ())]
 
 
+def _row_format(labels: dict[str, Markup]) -> str:
+    """:data:`_ROW` with what is the same on every row of a page filled in (the cell labels),
+    ready for ``str.format`` of the rest."""
+    fixed = {k: str(v).replace("{", "{{").replace("}", "}}") for k, v in labels.items()}
+    return _ROW.format_map(_Keep(fixed))
+
+
+class _Keep(dict):
+    """A ``format_map`` mapping that writes every field it lacks back as it was (``{user}``)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def summary_lines(
-    rows: list[TeacherYear], keys: list[str], type_names: dict[str, str], today: date,
+    rows: Sequence[SummaryRow], keys: list[str], type_names: dict[str, str], today: date,
     record_url: Callable[[int], str], status_badge: Callable[[str], str],
 ) -> list[Markup]:
     """The rows of :func:`portal.services.credits.school_summary` as the page shows them, one
     string a teacher: type columns ``keys`` headed ``type_names``, the warnings of ``today``
     (:func:`portal.services.forecast.warnings`), names linked by ``record_url(user id)``,
-    statuses shown by the ``status_badge`` macro."""
+    statuses shown by the ``status_badge`` macro. Most teachers have no hours of most types:
+    those cells are made once a page, every other cell once per distinct value."""
     columns = [(key, type_names.get(key, key)) for key in keys]
-    hours = once_each(fmt)
-    reason = once_each(reason_label)
+    column_of = {key: at for at, (key, _l) in enumerate(columns)}
+    hours = once_each(lambda value: escape(fmt(value)))
+    reason = once_each(lambda code: escape(reason_label(code)))
     badge = once_each(status_badge)
 
     def type_cell(at: int, value: Decimal) -> Markup:
-        return _type_cell(columns[at][1], hours(value))
+        return _type_cell(columns[at][1], fmt(value))
 
     type_cells, quota_cell, warning = once_each(type_cell), once_each(_quota_cell), once_each(_warning_badge)
-    labels = _column_labels()
+    no_hours = [type_cells(at, ZERO) for at in range(len(columns))]
+    # teachers whose writing is alike share one tuple of quotas (``credits._Rules.quotas``):
+    # their quota cells and warnings are made once, by the tuple's identity (rows keep it alive)
+    made_quotas: dict[int, str] = {}
+    made_warnings: dict[tuple, str] = {}
+
+    def quota_cells(quotas: tuple[QuotaFact, ...]) -> str:
+        if id(quotas) not in made_quotas:
+            made_quotas[id(quotas)] = "".join([quota_cell(q) for q in quotas])
+        return made_quotas[id(quotas)]
+
+    def warnings(f: YearFacts) -> str:
+        # what forecast.warnings reads of the facts besides the quotas: year, absence and its rules
+        key = (id(f.quotas), f.school_year, f.absence_warning_hours, f.absence_limit_hours, *f.absent_hours.items())
+        if key not in made_warnings:
+            made_warnings[key] = "".join([warning(w) for w in forecast.warnings(f, today)])
+        return made_warnings[key]
+
+    row_format = _row_format(_column_labels())
     lines = []
     for row in rows:
-        f, by_type, user = row.facts, row.facts.by_type, row.user
-        lines.append(Markup(_ROW.format(  # noqa: S704 (every value escaped or made above)
+        f, user = row.facts, row.user
+        cells = no_hours.copy()
+        for key, value in f.by_type.items():
+            at = column_of.get(key)
+            if at is not None:
+                cells[at] = type_cells(at, value)
+        absent = f.absent_hours
+        lines.append(Markup(row_format.format(  # noqa: S704 (every value escaped or made above)
             user=escape(user.username),
             url=escape(record_url(user.id)),
             name=escape(user.display_name),
-            types="".join([type_cells(i, by_type.get(key, ZERO)) for i, (key, _l) in enumerate(columns)]),
-            total=escape(hours(f.total_hours)),
-            required=escape(hours(f.required_hours)),
+            types="".join(cells),
+            total=hours(f.total_hours),
+            required=hours(f.required_hours),
             badge=badge(row.assessment.status),
-            reason=escape(reason(row.assessment.reason)),
-            absent1=escape(hours(f.absent_hours.get(1, ZERO))),
-            absent2=escape(hours(f.absent_hours.get(2, ZERO))),
-            quotas="".join([quota_cell(q) for q in f.quotas]),
-            warnings="".join([warning(w) for w in forecast.warnings(f, today)]),
-            **labels,
+            reason=reason(row.assessment.reason),
+            absent1=hours(absent.get(1, ZERO)),
+            absent2=hours(absent.get(2, ZERO)),
+            quotas=quota_cells(f.quotas),
+            warnings=warnings(f),
         )))
     return lines

@@ -31,17 +31,19 @@ from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import heading, msg, school_year_text, tr
 from portal.models import School
-from portal.page_cache import cached_part
+from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
 from portal.reports import exports, summary_table
-from portal.services import access, credits, districts, exemptions, schools
+from portal.services import access, credits, districts, exemptions, schools, teacher_years
 from portal.timeutil import current_school_year, to_local, utcnow
-from portal.web.helpers import id_url
+from portal.web.helpers import id_url, messages_at
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports/static")
 
 #: where the summary body (cached for everyone) takes the per-session form of all 学分认定表
 CERTIFICATES_SLOT = "<!-- certificates-job -->"
+CERTIFICATES_FORMS = "yanxiu.certificates-forms"  # the form without its token, by language, root and year
+FORMS_KEPT = 64
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 
@@ -138,7 +140,8 @@ def summary():
     today = to_local(utcnow(), school.timezone).date()
 
     def render_table() -> str:
-        rows = credits.school_summary(school, year)
+        stored = teacher_years.summary_rows(school, year)  # the stored rows, else computed now
+        rows: list[credits.SummaryRow] = [*credits.school_summary(school, year)] if stored is None else [*stored]
         keys = credits.type_keys_for_year(year, school.id, rows)
         type_names = _type_names()
         return render_template(
@@ -158,13 +161,50 @@ def summary():
 
     parts = (year, sorted(link_args.items()), today.isoformat(), request.script_root)  # warnings move with the date
     body = cached_part("summary", school, parts, render_table)
-    if CERTIFICATES_SLOT in body:  # per session: its CSRF token and the refusals beside the form
-        fragment = render_template("reports/_certificates_job.html", year=year)
-        body = Markup(str(body).replace(CERTIFICATES_SLOT, fragment, 1))  # noqa: S704 (both our templates)
-    return render_template("reports/summary.html", school=school, year=year, body=body)
+    at = body.find(CERTIFICATES_SLOT)
+    if at < 0:
+        return render_template("reports/summary.html", school=school, year=year, body=body)
+    # the form goes where the slot is (per session: its CSRF token and the refusals beside it),
+    # written by the page's template between the body's two parts, the long one not copied again
+    head = Markup(str.__getitem__(body, slice(at)))  # noqa: S704 (the cached part is our template's)
+    tail = _Made(str.__getitem__(body, slice(at + len(CERTIFICATES_SLOT), None)))
+    return render_template(
+        "reports/summary.html", school=school, year=year, head=head, form=_certificates_form(year), tail=tail
+    )
 
 
-def _render_groups(school_id: int, year: str, rows: list) -> str:
+def _certificates_form(year: str) -> Markup:
+    """The form asking for all 学分认定表 of ``year``, with this session's CSRF token and the
+    refusals shown beside it. Without refusals (nearly always) the form is the same for every
+    viewer of a language and URL root: rendered once per app and year, and its token filled in
+    on each request (:func:`portal.page_cache.fill_csrf_slots`, as for the navigation bar)."""
+    messages = messages_at("certificates-job")
+    if messages or current_app.jinja_env.auto_reload:
+        return fill_csrf_slots(render_template("reports/_certificates_job.html", year=year, messages=messages))
+    kept: dict[tuple[str, str, str], str] = current_app.extensions.setdefault(CERTIFICATES_FORMS, {})
+    key = (lang_code(), request.script_root, year)
+    form = kept.get(key)
+    if form is None:
+        if len(kept) >= FORMS_KEPT:  # years typed by hand are many: start again
+            kept.clear()
+        kept[key] = form = render_template("reports/_certificates_job.html", year=year, messages=())
+    return fill_csrf_slots(form)
+
+
+class _Made:
+    """Markup already made (the cached summary's rows), handed to a template as it is: a
+    ``Markup`` of a 200 kB page is copied again each time it is made or escaped."""
+
+    __slots__ = ("html",)
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+
+    def __html__(self) -> str:
+        return self.html
+
+
+def _render_groups(school_id: int, year: str, rows: list[credits.SummaryRow]) -> str:
     """Per teaching group (教研组): teachers, hours and statuses, from the same teacher-year rows."""
     from portal.services import groups
 

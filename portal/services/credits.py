@@ -7,12 +7,13 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import json
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -74,6 +75,31 @@ class TeacherYear:
     assessment: Assessment
 
 
+class Person(NamedTuple):
+    """The columns of a teacher that a summary shows and the assessment reads, as plain values
+    (a hundred ORM users cost more than the rest of a summary's reading)."""
+
+    id: int
+    username: str
+    display_name: str
+    gender: str | None
+    birth_date: date | None
+
+
+@dataclass(frozen=True)
+class StoredYear:
+    """A teacher's year read from its stored teacher-year row (:func:`stored_years`): the same
+    facts and verdict as :class:`TeacherYear`'s, the teacher as plain columns."""
+
+    user: Person
+    facts: YearFacts
+    assessment: Assessment
+
+
+#: a row of a school summary, from the ledger or from the stored rows
+SummaryRow = TeacherYear | StoredYear
+
+
 def assess(facts: YearFacts) -> Assessment:
     """The ``portal_assess_year`` verdict; a policy plugin that raises or answers nonsense is
     reported with its name and the next policy decides (ultimately the seeds' default)."""
@@ -105,6 +131,39 @@ def _rules_of(school: School) -> _Rules:
     )
 
 
+def _year_facts(
+    rules: _Rules,
+    year: str,
+    user: User | Person,
+    types: dict[str, Any],
+    absences: dict[int, tuple],
+    exemption: str | None,
+    writing: list[quotas.Piece] | None = None,
+    dec: Callable[[Any], Decimal] = _dec,
+) -> YearFacts:
+    """The one place a teacher's :class:`YearFacts` are put together: every page, export and
+    API answer (school, district, teacher) goes through here, from the ledger
+    (:func:`_facts`) or from a stored teacher-year row (:func:`stored_years`). ``rules``: the
+    school's (:func:`_rules_of`); ``dec``: :func:`_dec`, or a page's memory of it."""
+    by_type = {k: dec(v) for k, v in types.items()}
+    return YearFacts(
+        user_id=user.id,
+        school_year=year,
+        required_hours=rules.required,
+        absence_limit_hours=rules.absence_limit,
+        absence_warning_hours=rules.absence_warning,
+        total_hours=sum(by_type.values(), ZERO),
+        by_type=by_type,
+        absent_hours={sem: dec(a) for sem, (a, _e) in absences.items()},
+        excused_hours={sem: dec(e) for sem, (_a, e) in absences.items()},
+        gender=user.gender,
+        birth_date=user.birth_date,
+        exemption_reason=exemption,
+        quotas=rules.quotas(tuple(writing or ())),
+        quotas_decide=rules.quotas_decide,
+    )
+
+
 def _facts(
     rules: _Rules,
     year: str,
@@ -114,26 +173,8 @@ def _facts(
     exemption: str | None,
     writing: list[quotas.Piece] | None = None,
 ) -> TeacherYear:
-    """The one place a teacher's :class:`YearFacts` are put together and assessed: every page,
-    export and API answer (school, district, teacher) goes through here. ``rules``: the
-    school's (:func:`_rules_of`)."""
-    by_type = {k: _dec(v) for k, v in types.items()}
-    facts = YearFacts(
-        user_id=user.id,
-        school_year=year,
-        required_hours=rules.required,
-        absence_limit_hours=rules.absence_limit,
-        absence_warning_hours=rules.absence_warning,
-        total_hours=sum(by_type.values(), ZERO),
-        by_type=by_type,
-        absent_hours={sem: _dec(a) for sem, (a, _e) in absences.items()},
-        excused_hours={sem: _dec(e) for sem, (_a, e) in absences.items()},
-        gender=user.gender,
-        birth_date=user.birth_date,
-        exemption_reason=exemption,
-        quotas=rules.quotas(tuple(writing or ())),
-        quotas_decide=rules.quotas_decide,
-    )
+    """A teacher's year from the ledger (:func:`_year_facts`), assessed by the policy hook."""
+    facts = _year_facts(rules, year, user, types, absences, exemption, writing)
     return TeacherYear(user, facts, assess(facts))
 
 
@@ -325,6 +366,30 @@ def school_summary(school: School, year: str) -> list[TeacherYear]:
     return year_rows([school], year)[school.id]
 
 
+def stored_years(school: School, year: str, rows: Collection[Row]) -> list[StoredYear]:
+    """The school's teacher-year rows for ``year`` (``teacher_years.summary_rows``: each the
+    teacher's ``id``, ``username``, ``display_name``, ``gender``, ``birth_date``, then the
+    row's ``by_type``, ``absent_hours`` and ``excused_hours`` as JSON text and its
+    ``exemption_reason``) as :func:`school_summary` gives them, teachers in the same order: the
+    facts put together by :func:`_year_facts` with the school's rules and writing of today,
+    assessed by the policy hook (as the exports are, a policy plugin installed since the rows
+    were written included). One query (the writing). Alike texts and hour figures (most
+    teachers' absences: none) are read once each."""
+    rules = _rules_of(school)
+    writing = quotas.writing_of([school.id], year)
+    read, dec = once_each(json.loads), once_each(_dec)
+    out = []
+    for uid, username, name, gender, birth, types, absent, excused, exemption in rows:
+        person = Person(uid, username, name, gender, birth)
+        absences = {int(sem): (hours, read(excused).get(sem)) for sem, hours in read(absent).items()}
+        facts = _year_facts(
+            rules, year, person, read(types), absences, exemption, writing.get((school.id, uid), []), dec
+        )
+        out.append(StoredYear(person, facts, assess(facts)))
+    out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))
+    return out
+
+
 def _entries(user_id: int, school_id: int | None, year: str | None, *columns: Any) -> Select:
     q = (
         select(*columns)
@@ -368,7 +433,9 @@ def parse_year(value: object, default: str | None = None) -> str:
     return value.strip()
 
 
-def type_keys_for_year(year: str, school_id: int | None = None, rows: list[TeacherYear] | None = None) -> list[str]:
+def type_keys_for_year(
+    year: str, school_id: int | None = None, rows: Sequence[SummaryRow] | None = None
+) -> list[str]:
     """Columns of a summary: the school's enabled types (every installed type for the
     district), then any other type with entries that year (disabled or uninstalled). Given the
     summary's ``rows``, the other types are read from their facts instead of the ledger."""

@@ -9,8 +9,9 @@ rules, and who teaches where. Only the teachers a change touches are assessed ag
 One invariant keeps counts right: for a school and year there are either no rows at all or a
 row for every teacher :func:`credits.year_rows` lists. The first write of a school's year
 therefore fills the whole school; readers fall back to computing a school and year with no
-rows (:func:`counts_by_school`). ``flask credits rebuild-year-rows`` rebuilds everything
-from scratch (after installing a policy plugin, for example).
+rows (:func:`counts_by_school`; :func:`summary_rows`, the school summary page). ``flask
+credits rebuild-year-rows`` rebuilds everything from scratch (after installing a policy
+plugin, for example).
 
 With the rows, each school's year of ``school_year_type_hours`` (hours by activity type, the
 sum of the rows' ``by_type``: :func:`type_hours_rows`) is rewritten, so the district's chart
@@ -28,7 +29,19 @@ from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, union
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+)
 
 from portal.assessment import STATUSES
 from portal.extensions import db
@@ -39,6 +52,7 @@ from portal.models import (
     School,
     SchoolYearTypeHours,
     TeacherYearRow,
+    User,
     YearLock,
 )
 from portal.models.district import WHOLE_YEAR
@@ -196,6 +210,40 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
                 by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
             out[sid] = (len(rows), by_status, sum((ty.facts.total_hours for ty in rows), ZERO))
     return out
+
+
+def _summary_statement() -> Select:
+    """The stored rows of a school's year with their teachers' columns (``school_id``, ``year``
+    bound), none when the district accepted the year whole (:func:`summary_rows`). Built once."""
+    school_id: BindParameter[int] = bindparam("school_id")
+    year: BindParameter[str] = bindparam("year")
+    accepted = select(YearLock.school_id).where(
+        YearLock.school_id == school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR
+    )
+    return (
+        select(
+            User.id, User.username, User.display_name, User.gender, User.birth_date,
+            # as their JSON text: most teachers' absences are alike, read once each (stored_years)
+            cast(TeacherYearRow.by_type, String), cast(TeacherYearRow.absent_hours, String),
+            cast(TeacherYearRow.excused_hours, String),
+            TeacherYearRow.exemption_reason,
+        )
+        .join(User, User.id == TeacherYearRow.user_id)
+        .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year, ~accepted.exists())
+    )
+
+
+_SUMMARY_ROWS = _summary_statement()
+
+
+def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
+    """The school summary's rows read from the stored rows (:func:`credits.stored_years`): the
+    builder's figures without aggregating the ledger and attendance again, each assessed by
+    the policy hook. None when there are none to read — the year has no rows yet, or the
+    district accepted it whole (its rows stay as accepted while the page has always shown the
+    year as computed today): then :func:`credits.school_summary` computes it. Two queries."""
+    rows = db.session.execute(_SUMMARY_ROWS, {"school_id": school.id, "year": year}).all()
+    return credits.stored_years(school, year, rows) if rows else None
 
 
 # -- rebuilding ----------------------------------------------------------------------------

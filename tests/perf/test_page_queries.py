@@ -20,7 +20,7 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # name: (who views it, the URL, statements pinned today apart from per-type settings
     # lookups, how many lists on the page read the settings)
     "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the plan
-    "school summary": ("admin", lambda s: "/reports/summary", 8, 1),  # +quotas, +groups; columns from the rows
+    "school summary": ("admin", lambda s: "/reports/summary", 5, 1),  # the stored rows, writing, groups; columns from the rows
     "review queue": ("reviewer", lambda s: "/review", 7, 1),  # a page of each section, counts by GROUP BY
     # 6: the organizer comes with the history (they planned it); 6th: is it open for sign-up?
     "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 6, 1),
