@@ -19,7 +19,7 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import schools
-from portal.services.ledger import credit_ceiling, credit_hours_for
+from portal.services.ledger import credit_ceiling_each, credit_hours_each
 from portal.services.snapshots import activity_snapshot
 from portal.sorting import by_pinyin
 from workflows.definition import Phase
@@ -333,19 +333,21 @@ def queue_items(
     for act, organizer_name in acts:
         reg = registry().get(act.type_key)
         detail = act.id in shown
-        people = []
-        participant_ids = set()
-        settings = settings_cache[act.type_key] if reg is not None else {}
-        snapshot = activity_snapshot(act) if reg is not None else None
-        for p in parts.get(act.id, []):
-            participant_ids.add(p.user_id)
-            hours = ceiling = None
-            if reg is not None:
-                hours = credit_hours_for(reg.type, act, p, settings, snapshot)
-                if detail:
-                    ceiling = credit_ceiling(reg.type, act, p, settings, snapshot)
-            people.append(QueueParticipant(p, hours, evidence.get((act.id, p.user_id), []) if detail else [], ceiling))
-        own = [] if act.organizer_id in participant_ids else evidence.get((act.id, act.organizer_id), [])
+        rows = parts.get(act.id, [])
+        hours: list[Decimal | None] = [None] * len(rows)
+        ceilings: list[Decimal | None] = [None] * len(rows)
+        if reg is not None:  # the rule asked once per distinct participant, not once per row
+            settings = settings_cache[act.type_key]
+            snapshot = activity_snapshot(act)
+            hours = list(credit_hours_each(reg.type, act, rows, settings, snapshot))
+            if detail:
+                ceilings = list(credit_ceiling_each(reg.type, act, rows, settings, snapshot))
+        if detail:
+            people = [QueueParticipant(p, h, evidence.get((act.id, p.user_id), []), c)
+                      for p, h, c in zip(rows, hours, ceilings, strict=True)]
+        else:
+            people = [QueueParticipant(p, h) for p, h in zip(rows, hours, strict=True)]
+        own = [] if any(p.user_id == act.organizer_id for p in rows) else evidence.get((act.id, act.organizer_id), [])
         out.append(QueueItem(act, people, organizer_name, own))
     return out
 

@@ -311,11 +311,10 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
 def _would_get(reg, act, people, settings) -> dict[int, Decimal]:
     if reg is None:
         return {}
-    from portal.services.ledger import credit_hours_for
-    from portal.services.snapshots import activity_snapshot
+    from portal.services.ledger import credit_hours_each
 
-    snapshot = activity_snapshot(act)  # once for the page, not once per participant
-    return {p.user_id: credit_hours_for(reg.type, act, p, settings, snapshot) for p, _u in people}
+    parts = [p for p, _u in people]  # the rule asked once per distinct participant, not once per row
+    return dict(zip((p.user_id for p in parts), credit_hours_each(reg.type, act, parts, settings), strict=True))
 
 
 def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:

@@ -32,6 +32,7 @@ from portal.web.helpers import (
     trigger_label,
     type_name,
 )
+from portal.web.queue_rows import people_rows
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -69,6 +70,7 @@ def queue():
         labels=_labels(held_items, reviewed_items),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         evidence_url=id_url("activities.evidence_file", "evidence_id"),
+        people_rows=people_rows,
     )
 
 
