@@ -85,3 +85,22 @@ def test_every_activity_detailed_by_default(queue):
     for item in everything:
         assert [(qp.person.user_id, qp.would_get) for qp in item.participants] == [
             (qp.person.user_id, qp.would_get) for qp in by_id[item.activity.id].participants]
+
+
+def test_rows_as_named_tuples_and_statements_built_once(queue):
+    """The tuples' fields are the statements' columns, in order (``_make`` reads by position);
+    the activities' and counts' statements are built once per set of states, with the school a
+    bound parameter (a second school's page gets its own activities from the same statement)."""
+    assert list(overview.QUEUE_PEOPLE.selected_columns.keys()) == list(overview.QueuePerson._fields)
+    assert list(overview.QUEUE_EVIDENCE.selected_columns.keys()) == list(overview.QueueEvidence._fields)
+    states = tuple(registry().states_in(Phase.AWAITING_REVIEW))
+    assert overview._queue_query(states) is overview._queue_query(states)
+    assert overview._counts_query(states) is overview._counts_query(states)
+    school_id, held, _reviewed = queue
+    items = overview.queue_items(school_id, held)
+    assert all(isinstance(qp.person, overview.QueuePerson) for i in items for qp in i.participants)
+    assert {a.school_id for a, _u in held} == {school_id}
+    assert overview.queue_counts(school_id, (Phase.AWAITING_REVIEW,))[Phase.AWAITING_REVIEW] >= len(held)
+    nobody = school_id + 10_000  # no such school: the bound school, not the first one asked for
+    assert overview.review_page(nobody, Phase.AWAITING_REVIEW).items == []
+    assert overview.queue_counts(nobody, (Phase.AWAITING_REVIEW,)) == {Phase.AWAITING_REVIEW: 0}
