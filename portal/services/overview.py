@@ -20,6 +20,7 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import schools
+from portal.services.activities import PARTICIPANTS_OF, NameRow, ParticipantRow, participant_pairs
 from portal.services.ledger import credit_ceiling_each, credit_hours_each
 from portal.services.snapshots import activity_snapshot
 from portal.sorting import by_pinyin
@@ -200,25 +201,8 @@ def waiting_on(
 
 # -- review queue ---------------------------------------------------------------------------
 
-class QueuePerson(NamedTuple):
-    """A row of QUEUE_PEOPLE: the participation's attributes the hours rule reads, and the
-    account's username and display name. A plain tuple, not the statement's row: the queue
-    reads these attributes of hundreds of people several times each (the rule, the page), and a
-    tuple's attribute costs a tenth of a SQLAlchemy row's."""
-
-    activity_id: int
-    user_id: int
-    role: str
-    attended_hours: Decimal | None
-    absent_hours: Decimal
-    excused_hours: Decimal
-    adjusted_hours: Decimal | None
-    username: str
-    display_name: str
-
-
 class QueueEvidence(NamedTuple):
-    """A row of QUEUE_EVIDENCE (a plain tuple, as :class:`QueuePerson`)."""
+    """A row of QUEUE_EVIDENCE, as a plain tuple (as ``activities.participant_pairs``)."""
 
     id: int
     activity_id: int
@@ -232,10 +216,12 @@ class QueueEvidence(NamedTuple):
 
 @dataclass
 class QueueParticipant:
-    """A participant as the queue shows them (``person``: not ORM objects, the queue lists
-    hundreds)."""
+    """A participant as the queue shows them: their participation (``person``: the attributes
+    the hours rule reads) and account (username and name), plain tuples, not ORM objects: the
+    queue lists hundreds."""
 
-    person: QueuePerson
+    person: ParticipantRow
+    account: NameRow
     would_get: Decimal | None  # None when the type is not installed
     evidence: list[QueueEvidence] = field(default_factory=list)
     max_hours: Decimal | None = None  # the most an adjustment may credit (full attendance)
@@ -256,19 +242,9 @@ class QueueItem:
         return sum((qp.would_get for qp in self.participants if qp.would_get), ZERO)
 
 
-# What the queue reads of a participant (what the hours rule sees: ``participant_snapshot``,
-# ``credit_hours_for``; and the name shown) and of a piece of evidence (its text, file name and
-# link), as plain rows of the activities ``ids``: built once, not on every request
-QUEUE_PEOPLE = (
-    select(
-        Participation.activity_id, Participation.user_id, Participation.role, Participation.attended_hours,
-        Participation.absent_hours, Participation.excused_hours, Participation.adjusted_hours,
-        User.username, User.display_name,
-    )
-    .join(User, User.id == Participation.user_id)
-    .where(Participation.activity_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Participation.id)
-)
+# What the queue reads of a piece of evidence (its text, file name and link), as plain rows of
+# the activities ``ids``: built once, not on every request (its participants:
+# ``activities.PARTICIPANTS_OF``)
 QUEUE_EVIDENCE = (
     select(
         Evidence.id, Evidence.activity_id, Evidence.user_id, Evidence.kind, Evidence.title, Evidence.text,
@@ -363,9 +339,9 @@ def queue_items(
     shown = set(ids) if detailed is None else set(detailed) & set(ids)
     # plain rows through the session's connection (same transaction): no ORM objects to build
     conn = db.session.connection()
-    parts: dict[int, list[QueuePerson]] = defaultdict(list)
-    for p in map(QueuePerson._make, conn.execute(QUEUE_PEOPLE, {"ids": ids}).all()):
-        parts[p.activity_id].append(p)
+    parts: dict[int, list[tuple[ParticipantRow, NameRow]]] = defaultdict(list)
+    for pair in participant_pairs(conn.execute(PARTICIPANTS_OF, {"ids": ids}).all()):
+        parts[pair[0].activity_id].append(pair)
     evidence: dict[tuple[int, int], list[QueueEvidence]] = defaultdict(list)
     if shown:
         for e in map(QueueEvidence._make, conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all()):
@@ -375,7 +351,8 @@ def queue_items(
     for act, organizer_name in acts:
         reg = registry().get(act.type_key)
         detail = act.id in shown
-        rows = parts.get(act.id, [])
+        pairs = parts.get(act.id, [])
+        rows = [p for p, _u in pairs]
         hours: list[Decimal | None] = [None] * len(rows)
         ceilings: list[Decimal | None] = [None] * len(rows)
         if reg is not None:  # the rule asked once per distinct participant, not once per row
@@ -385,10 +362,10 @@ def queue_items(
             if detail:
                 ceilings = list(credit_ceiling_each(reg.type, act, rows, settings, snapshot))
         if detail:
-            people = [QueueParticipant(p, h, evidence.get((act.id, p.user_id), []), c)
-                      for p, h, c in zip(rows, hours, ceilings, strict=True)]
+            people = [QueueParticipant(p, u, h, evidence.get((act.id, p.user_id), []), c)
+                      for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
         else:
-            people = [QueueParticipant(p, h) for p, h in zip(rows, hours, strict=True)]
+            people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
         own = [] if any(p.user_id == act.organizer_id for p in rows) else evidence.get((act.id, act.organizer_id), [])
         out.append(QueueItem(act, people, organizer_name, own))
     return out

@@ -21,6 +21,7 @@ from portal.i18n import lang_code
 from portal.messages import msg as coded
 from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
+from portal.once import once_each
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -30,6 +31,7 @@ from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
+from portal.web.participant_table import line_rows
 from workflows.definition import CORE
 
 bp = Blueprint("activities", __name__)
@@ -276,6 +278,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         if (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked) else "",
         started=activities.has_started(act),
         lines=_lines(act, people, _would_get(reg, act, people, settings)),
+        line_rows=line_rows,
         todo_missing=todo_missing,
     ), status
 
@@ -297,11 +300,12 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
     """The participant table's cells, written out here: each role's words once per page, not
     once per row, and the template only places them (a page lists 60 people)."""
     roles = {role: role_label(role, act.type_key) for role in {p.role for p, _u in people}}
+    hours = once_each(fmt)  # a handful of distinct figures
     return [
         ParticipantLine(
             u.username, u.display_name, roles[p.role],
-            fmt(p.attended_hours) if p.attended_hours is not None else "—", fmt(p.absent_hours), fmt(p.excused_hours),
-            fmt(would_get[p.user_id]) if p.user_id in would_get else "",
+            hours(p.attended_hours) if p.attended_hours is not None else "—", hours(p.absent_hours),
+            hours(p.excused_hours), hours(would_get[p.user_id]) if p.user_id in would_get else "",
             (p.adjust_reason or "") if p.adjusted_hours is not None else None,
         )
         for p, u in people

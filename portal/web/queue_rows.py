@@ -61,7 +61,7 @@ def people_rows(
     out = []
     for qp in item.participants:
         p = qp.person
-        username, name = escape(p.username), escape(p.display_name)
+        username, name = escape(qp.account.username), escape(qp.account.display_name)
         attended = fmt(p.attended_hours) if p.attended_hours is not None else "—"
         evidence = (
             "".join(_evidence(e, kinds, evidence_url) for e in qp.evidence)

@@ -15,12 +15,13 @@ from markupsafe import Markup
 from portal.services.overview import QueueItem, QueueParticipant
 from portal.web.queue_rows import people_rows
 
-# The template's loop as it was before the rows moved to Python (review/queue.html, people_table).
+# The template's loop as it was before the rows moved to Python (review/queue.html, people_table; the
+# names read from the participant's account).
 REFERENCE = """{%- set aid = item.activity.id %}{% set roles = labels['roles'] %}{% set kinds = labels['kinds'] -%}
   {% for qp in item.participants %}
-  {% set p = qp.person %}
-  <tr data-testid="queue-participant-{{ aid }}-{{ p.username }}">
-    <td class="text-nowrap stack-name">{{ p.display_name }}</td>
+  {% set p = qp.person %}{% set u = qp.account %}
+  <tr data-testid="queue-participant-{{ aid }}-{{ u.username }}">
+    <td class="text-nowrap stack-name">{{ u.display_name }}</td>
     <td class="text-nowrap stack-role">{{ roles[p.role] }}</td>
     <td class="text-end text-nowrap" data-label="{{ tx['attended'] }}">{{ p.attended_hours|hours if p.attended_hours is not none else '—' }}</td>
     <td class="stack-full" data-label="{{ tx['evidence'] }}">
@@ -36,7 +37,7 @@ REFERENCE = """{%- set aid = item.activity.id %}{% set roles = labels['roles'] %
       {% if editable and qp.would_get is not none %}{% set would = qp.would_get|hours %}
       <input type="hidden" name="would-{{ p.user_id }}" value="{{ would }}">
       <input class="form-control form-control-sm hours-input" name="hours-{{ p.user_id }}" value="{{ would }}" inputmode="decimal"
-             aria-label="{{ tx['hours'] }}: {{ p.display_name }}" data-testid="hours-{{ aid }}-{{ p.username }}"
+             aria-label="{{ tx['hours'] }}: {{ u.display_name }}" data-testid="hours-{{ aid }}-{{ u.username }}"
              {% if qp.max_hours is not none %}{% set most = qp.max_hours|hours %}data-max="{{ most }}" aria-describedby="max-{{ aid }}-{{ p.user_id }}"{% endif %}>
       {% if qp.max_hours is not none %}<div class="form-text" id="max-{{ aid }}-{{ p.user_id }}">{{ tx['at_most']|replace('\u2063N\u2063', most) }}</div>{% endif %}
       {% else %}{{ qp.would_get|hours if qp.would_get is not none else '—' }}{% endif %}
@@ -48,10 +49,15 @@ REFERENCE = """{%- set aid = item.activity.id %}{% set roles = labels['roles'] %
 @dataclass
 class Row:
     user_id: int
-    username: str
-    display_name: str
     role: str
     attended_hours: Decimal | None
+
+
+@dataclass
+class Account:
+    id: int
+    username: str
+    display_name: str
 
 
 @dataclass
@@ -72,14 +78,14 @@ class Act:
 def _item() -> QueueItem:
     D = Decimal
     people = [
-        QueueParticipant(Row(1, "t<1>", "赵 & <b>子涵</b>", "speaker", D("3")), D("6"), [], D("6")),
-        QueueParticipant(Row(2, "t2", "钱\"一\"", "attendee", None), D("0"), [
+        QueueParticipant(Row(1, "speaker", D("3")), Account(1, "t<1>", "赵 & <b>子涵</b>"), D("6"), [], D("6")),
+        QueueParticipant(Row(2, "attendee", None), Account(2, "t2", "钱\"一\""), D("0"), [
             Ev(7, "reflection", "心得 <一>", "正文 & 'more'", None, None),
             Ev(8, "slides", None, None, "abc.pdf", "课件 <1>.pdf"),
             Ev(9, "reflection", "", "", "x", "plain.txt"),
         ], None),
-        QueueParticipant(Row(3, "t3", "孙三", "attendee", D("2.5")), None, [Ev(10, "slides")], D("3")),
-        QueueParticipant(Row(4, "t4", "李四", "odd&role", D("1")), D("1.5"), [], D("12.5")),
+        QueueParticipant(Row(3, "attendee", D("2.5")), Account(3, "t3", "孙三"), None, [Ev(10, "slides")], D("3")),
+        QueueParticipant(Row(4, "odd&role", D("1")), Account(4, "t4", "李四"), D("1.5"), [], D("12.5")),
     ]
     return QueueItem(Act(), people, "组织者")
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Activity, Evidence, Participation, User
 from portal.registry import registry
-from portal.services import ledger, overview, schools, snapshots
+from portal.services import activities, ledger, overview, schools, snapshots
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from tests.perf.conftest import site
 from workflows.definition import Phase
@@ -63,7 +63,7 @@ def test_hours_and_ceilings_are_the_ledgers(queue):
             assert qp.would_get == credit_hours_for(rule, act, p, settings[act.type_key])
             assert qp.person.role == p.role and qp.person.attended_hours == p.attended_hours
             name = db.session.execute(select(User.display_name).where(User.id == p.user_id)).scalar_one()
-            assert qp.person.display_name == name
+            assert qp.account.display_name == name
             if act.id in held_ids:
                 assert qp.max_hours == credit_ceiling(rule, act, p, settings[act.type_key])
                 stored = db.session.execute(select(Evidence.id).where(
@@ -91,14 +91,17 @@ def test_rows_as_named_tuples_and_statements_built_once(queue):
     """The tuples' fields are the statements' columns, in order (``_make`` reads by position);
     the activities' and counts' statements are built once per set of states, with the school a
     bound parameter (a second school's page gets its own activities from the same statement)."""
-    assert list(overview.QUEUE_PEOPLE.selected_columns.keys()) == list(overview.QueuePerson._fields)
+    for statement in (activities.PARTICIPANTS_OF, activities._PARTICIPANT_ROWS):
+        assert [c.name for c in statement.selected_columns] == [*activities.ParticipantRow._fields,
+                                                               *activities.NameRow._fields]
     assert list(overview.QUEUE_EVIDENCE.selected_columns.keys()) == list(overview.QueueEvidence._fields)
     states = tuple(registry().states_in(Phase.AWAITING_REVIEW))
     assert overview._queue_query(states) is overview._queue_query(states)
     assert overview._counts_query(states) is overview._counts_query(states)
     school_id, held, _reviewed = queue
     items = overview.queue_items(school_id, held)
-    assert all(isinstance(qp.person, overview.QueuePerson) for i in items for qp in i.participants)
+    assert all(isinstance(qp.person, activities.ParticipantRow) and isinstance(qp.account, activities.NameRow)
+               and qp.person.user_id == qp.account.id for i in items for qp in i.participants)
     assert {a.school_id for a, _u in held} == {school_id}
     assert overview.queue_counts(school_id, (Phase.AWAITING_REVIEW,))[Phase.AWAITING_REVIEW] >= len(held)
     nobody = school_id + 10_000  # no such school: the bound school, not the first one asked for
