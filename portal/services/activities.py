@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, type_coerce
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
@@ -40,6 +40,8 @@ from portal.models import (
     SchoolPlanLine,
     User,
 )
+from portal.models.types import HoursType
+from portal.once import once_each
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.sorting import by_pinyin
@@ -582,14 +584,29 @@ class NameRow(NamedTuple):
     display_name: str
 
 
+def _as_driver_gives(column: Any) -> Any:
+    """An hours column as the driver gives it (``HoursType``'s ``impl``): ``participant_pairs``
+    makes it the Decimal ``HoursType`` makes, once per distinct value (sixty people have a
+    handful of figures; each conversion parses and rounds a Decimal)."""
+    return type_coerce(column, HoursType.impl).label(column.key)
+
+
+def _hours(raw: Any) -> Any:  # Decimal, or None where the column allows it
+    return _HOURS.process_result_value(raw, None)
+
+
+_HOURS = HoursType()
+
+
 def _participants_where(where: Any) -> Select:
     """Participants (the columns of :class:`ParticipantRow`, then of :class:`NameRow`) of the
     activities ``where`` picks, in the order they were added."""
     return (
         select(
             Participation.id, Participation.activity_id, Participation.user_id, Participation.role,
-            Participation.attended_hours, Participation.absent_hours, Participation.excused_hours,
-            Participation.adjusted_hours, Participation.adjust_reason, Participation.adjusted_by,
+            *(_as_driver_gives(c) for c in (Participation.attended_hours, Participation.absent_hours,
+                                             Participation.excused_hours, Participation.adjusted_hours)),
+            Participation.adjust_reason, Participation.adjusted_by,
             User.id, User.username, User.display_name,
         )
         .join(User, User.id == Participation.user_id)
@@ -602,14 +619,19 @@ def _participants_where(where: Any) -> Select:
 # (expanding ``ids``: the review queue's)
 _PARTICIPANT_ROWS = _participants_where(Participation.activity_id == bindparam("activity_id"))
 PARTICIPANTS_OF = _participants_where(Participation.activity_id.in_(bindparam("ids", expanding=True)))
-_SPLIT = len(ParticipantRow._fields)
 
 
 def participant_pairs(rows: Iterable[Any]) -> list[tuple[ParticipantRow, NameRow]]:
     """Result rows of those statements as (participation, account) pairs of plain tuples: a
     page reads their attributes several times each (the hours rule, the table), and a tuple's
-    attribute costs a tenth of a result row's."""
-    return [(ParticipantRow._make(r[:_SPLIT]), NameRow._make(r[_SPLIT:])) for r in map(tuple, rows)]
+    attribute costs a tenth of a result row's. Hours are made Decimals as the column type makes
+    them, once per distinct value."""
+    hours = once_each(_hours)
+    return [
+        (ParticipantRow(r[0], r[1], r[2], r[3], hours(r[4]), hours(r[5]), hours(r[6]), hours(r[7]), r[8], r[9]),
+         NameRow(r[10], r[11], r[12]))
+        for r in rows
+    ]
 
 
 def participant_rows(activity_id: int) -> list[tuple[Any, Any]]:
