@@ -235,6 +235,7 @@ class QueueItem:
     activity_evidence: list[QueueEvidence] = field(default_factory=list)  # the organizer's own files
     allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
     own: bool = False  # the viewer organised or took part: someone else decides
+    adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
 
     @property
     def would_get_total(self) -> Decimal:

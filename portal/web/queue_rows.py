@@ -17,6 +17,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from portal.hours import fmt
+from portal.once import once_each
 
 MARK = "\u2063N\u2063"  # where ``tx['at_most']`` takes the figure (the template's placeholder)
 
@@ -30,16 +31,17 @@ def _evidence(e: Any, kinds: Mapping[str, str], evidence_url: Callable[[int], st
             f"        {text}\n        {link}\n      </details>\n      ")
 
 
-def _hours(qp: Any, aid: int, username: str, name: str, editable: bool, tx: Mapping[str, str]) -> str:
+def _hours(qp: Any, aid: int, username: str, name: str, editable: bool, words: Mapping[str, str],
+           figure: Callable[[Any], str]) -> str:
     """The hours cell: the figure, or (when the reviewer may adjust) the inputs and the ceiling."""
     if not (editable and qp.would_get is not None):
-        return fmt(qp.would_get) if qp.would_get is not None else "—"
-    uid, would, label = qp.person.user_id, fmt(qp.would_get), tx["hours"]
+        return figure(qp.would_get) if qp.would_get is not None else "—"
+    uid, would, label = qp.person.user_id, figure(qp.would_get), words["hours"]
     limit = note = ""
     if qp.max_hours is not None:
-        most = fmt(qp.max_hours)
+        most = figure(qp.max_hours)
         limit = f'data-max="{most}" aria-describedby="max-{aid}-{uid}"'
-        note = f'<div class="form-text" id="max-{aid}-{uid}">{tx["at_most"].replace(MARK, most)}</div>'
+        note = f'<div class="form-text" id="max-{aid}-{uid}">{words["at_most"].replace(MARK, most)}</div>'
     return (
         f'\n      <input type="hidden" name="would-{uid}" value="{would}">\n'
         f'      <input class="form-control form-control-sm hours-input" name="hours-{uid}" value="{would}"'
@@ -57,12 +59,16 @@ def people_rows(
     words (``review._labels``); ``evidence_url`` an evidence file's link by id."""
     aid = int(item.activity.id)
     roles, kinds = labels["roles"], labels["kinds"]
-    attended_label, evidence_label, hours_label, none = tx["attended"], tx["evidence"], tx["hours"], tx["none"]
+    # the catalogue's words as plain text (they are trusted: no Markup operations per row), and
+    # each distinct figure written once (fmt: digits, nothing to escape)
+    words = {key: str(tx[key]) for key in ("attended", "evidence", "hours", "none", "at_most")}
+    figure = once_each(fmt)
+    attended_label, evidence_label, hours_label, none = words["attended"], words["evidence"], words["hours"], words["none"]
     out = []
     for qp in item.participants:
         p = qp.person
         username, name = escape(qp.account.username), escape(qp.account.display_name)
-        attended = fmt(p.attended_hours) if p.attended_hours is not None else "—"
+        attended = figure(p.attended_hours) if p.attended_hours is not None else "—"
         evidence = (
             "".join(_evidence(e, kinds, evidence_url) for e in qp.evidence)
             if qp.evidence else f'<span class="text-muted small">{none}</span>'
@@ -73,7 +79,7 @@ def people_rows(
             f'    <td class="text-nowrap stack-role">{escape(roles[p.role])}</td>\n'
             f'    <td class="text-end text-nowrap" data-label="{attended_label}">{attended}</td>\n'
             f'    <td class="stack-full" data-label="{evidence_label}">\n      {evidence}\n    </td>\n'
-            f'    <td data-label="{hours_label}">\n      {_hours(qp, aid, username, name, editable, tx)}\n    </td>\n'
+            f'    <td data-label="{hours_label}">\n      {_hours(qp, aid, username, name, editable, words, figure)}\n    </td>\n'
             "  </tr>\n  "
         )
     return Markup("".join(out))  # noqa: S704 (escaped above; tx is the template's translated text)
