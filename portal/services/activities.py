@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select, type_coerce
+from sqlalchemy import Select, bindparam, func, literal_column, null, select, type_coerce, union_all
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
@@ -619,6 +619,34 @@ def _participants_where(where: Any) -> Select:
 # (expanding ``ids``: the review queue's)
 _PARTICIPANT_ROWS = _participants_where(Participation.activity_id == bindparam("activity_id"))
 PARTICIPANTS_OF = _participants_where(Participation.activity_id.in_(bindparam("ids", expanding=True)))
+
+
+# The review queue's: the activities ``ids`` one participant a row (as PARTICIPANTS_OF, then
+# ``n`` = 1), and the activities ``grouped`` only counted, for a section that shows totals: a row
+# per distinct role and hours (``n`` people; no person: ``id``, ``user_id`` and the account NULL)
+_COUNTED = select(
+    null(), Participation.activity_id, null(), Participation.role,
+    *(_as_driver_gives(c) for c in (Participation.attended_hours, Participation.absent_hours,
+                                     Participation.excused_hours, Participation.adjusted_hours)),
+    null(), null(), null(), null(), null(), func.count(),
+).where(Participation.activity_id.in_(bindparam("grouped", expanding=True))).group_by(
+    Participation.activity_id, Participation.role, Participation.attended_hours, Participation.absent_hours,
+    Participation.excused_hours, Participation.adjusted_hours,
+)
+PARTICIPANTS_OR_COUNTS = union_all(
+    PARTICIPANTS_OF.order_by(None).add_columns(literal_column("1")), _COUNTED
+).order_by(literal_column("1"))
+
+
+def participant_groups(rows: Iterable[Any]) -> list[tuple[ParticipantRow, int]]:
+    """The counted rows of PARTICIPANTS_OR_COUNTS: (a participant row without a person, how many
+    people it stands for); hours as :func:`participant_pairs` makes them."""
+    hours = once_each(_hours)
+    return [
+        (ParticipantRow._make((None, r[1], None, r[3], hours(r[4]), hours(r[5]), hours(r[6]), hours(r[7]), None, None)),
+         int(r[13]))
+        for r in rows
+    ]
 
 
 def participant_pairs(rows: Iterable[Any]) -> list[tuple[ParticipantRow, NameRow]]:

@@ -56,7 +56,7 @@ def credit_ceiling(
 
 
 
-def _core_rule(activity_type: ActivityType) -> bool:
+def rule_ignores_identity(activity_type: ActivityType) -> bool:
     """Whether the type credits by the core rule (:meth:`ActivityType.credit_hours`), which
     reads a participant's role and hours, never who they are: then two participants alike but
     for their user id get the same hours. A type with its own rule may read anything."""
@@ -71,7 +71,7 @@ def credit_hours_each(
     attributes), in order, for a page that lists them all: under the core rule it is asked once
     per distinct role and hours (a list of sixty has a handful), any other rule once per person."""
     snapshot = snapshot or activity_snapshot(act)
-    if not _core_rule(activity_type):
+    if not rule_ignores_identity(activity_type):
         return [credit_hours_for(activity_type, act, p, settings, snapshot) for p in people]
     known: dict[tuple[Any, ...], Decimal] = {}
     out: list[Decimal] = []
@@ -94,7 +94,7 @@ def credit_ceiling_each(
     """:func:`credit_ceiling` of each of ``people``, in order: under the core rule asked once
     per role (full attendance is the same for everyone), any other rule once per person."""
     snapshot = snapshot or activity_snapshot(act)
-    if not _core_rule(activity_type):
+    if not rule_ignores_identity(activity_type):
         return [credit_ceiling(activity_type, act, p, settings, snapshot) for p in people]
     known: dict[str, Decimal] = {}
     out: list[Decimal] = []

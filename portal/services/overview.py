@@ -20,8 +20,14 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import schools
-from portal.services.activities import PARTICIPANTS_OF, NameRow, ParticipantRow, participant_pairs
-from portal.services.ledger import credit_ceiling_each, credit_hours_each
+from portal.services.activities import (
+    PARTICIPANTS_OR_COUNTS,
+    NameRow,
+    ParticipantRow,
+    participant_groups,
+    participant_pairs,
+)
+from portal.services.ledger import credit_ceiling_each, credit_hours_each, rule_ignores_identity
 from portal.services.snapshots import activity_snapshot
 from portal.sorting import by_pinyin
 from workflows.definition import Phase
@@ -236,11 +242,19 @@ class QueueItem:
     allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
     own: bool = False  # the viewer organised or took part: someone else decides
     adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
+    counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
 
     @property
     def would_get_total(self) -> Decimal:
         """The hours crediting would post for the whole activity."""
+        if self.counted is not None:
+            return self.counted[1]
         return sum((qp.would_get for qp in self.participants if qp.would_get), ZERO)
+
+    @property
+    def size(self) -> int:
+        """How many people take part."""
+        return self.counted[0] if self.counted is not None else len(self.participants)
 
 
 # What the queue reads of a piece of evidence (its text, file name and link), as plain rows of
@@ -329,20 +343,32 @@ def queue_items(
     school_id: int, acts: list[tuple[Any, str | None]], detailed: Collection[int] | None = None
 ) -> list[QueueItem]:
     """Queue items for these activities (rows of ``_queue_query`` with their organizer's
-    name, as :func:`review_page` gives them): participants and the hours
-    each would get, and for the activities in ``detailed`` (default: all) their evidence and
-    the most each participant may be credited; in three queries whatever the number of
-    activities. Participants and evidence are read as rows (the queue only shows them), and
-    the activity's snapshot is taken once for all its participants."""
+    name, as :func:`review_page` gives them): participants and the hours each would get, and
+    for the activities in ``detailed`` (default: all) their evidence and the most each
+    participant may be credited; the others (a section that shows counts and totals) are only
+    counted (``QueueItem.counted``, no ``participants``) when their type's rule gives alike
+    participants alike hours (``ledger.rule_ignores_identity``): one row per distinct role and
+    hours instead of one per person. In three queries whatever the number of activities.
+    Participants and evidence are read as rows (the queue only shows them), and the activity's
+    snapshot is taken once for all its participants."""
     if not acts:
         return []
     ids = [a.id for a, _u in acts]
     shown = set(ids) if detailed is None else set(detailed) & set(ids)
+    grouped = {a.id for a, _u in acts if a.id not in shown and _countable(a.type_key)}
     # plain rows through the session's connection (same transaction): no ORM objects to build
     conn = db.session.connection()
     parts: dict[int, list[tuple[ParticipantRow, NameRow]]] = defaultdict(list)
-    for pair in participant_pairs(conn.execute(PARTICIPANTS_OF, {"ids": ids}).all()):
+    groups: dict[int, list[tuple[ParticipantRow, int]]] = defaultdict(list)
+    rows = conn.execute(PARTICIPANTS_OR_COUNTS, {"ids": [i for i in ids if i not in grouped], "grouped": sorted(grouped)})
+    one_by_one: list[Any] = []
+    counted: list[Any] = []
+    for r in rows:
+        (counted if r[0] is None else one_by_one).append(r)
+    for pair in participant_pairs(one_by_one):
         parts[pair[0].activity_id].append(pair)
+    for group in participant_groups(counted):
+        groups[group[0].activity_id].append(group)
     evidence: dict[tuple[int, int], list[QueueEvidence]] = defaultdict(list)
     if shown:
         for e in map(QueueEvidence._make, conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all()):
@@ -351,25 +377,40 @@ def queue_items(
     out: list[QueueItem] = []
     for act, organizer_name in acts:
         reg = registry().get(act.type_key)
+        if act.id in grouped and reg is not None:
+            alike = groups.get(act.id, [])
+            figures = credit_hours_each(reg.type, act, [g for g, _n in alike], settings_cache[act.type_key],
+                                        activity_snapshot(act))
+            total = sum((h * n for (_g, n), h in zip(alike, figures, strict=True) if h), ZERO)
+            out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total)))
+            continue
         detail = act.id in shown
         pairs = parts.get(act.id, [])
-        rows = [p for p, _u in pairs]
-        hours: list[Decimal | None] = [None] * len(rows)
-        ceilings: list[Decimal | None] = [None] * len(rows)
+        people_rows = [p for p, _u in pairs]
+        hours: list[Decimal | None] = [None] * len(pairs)
+        ceilings: list[Decimal | None] = [None] * len(pairs)
         if reg is not None:  # the rule asked once per distinct participant, not once per row
             settings = settings_cache[act.type_key]
             snapshot = activity_snapshot(act)
-            hours = list(credit_hours_each(reg.type, act, rows, settings, snapshot))
+            hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot))
             if detail:
-                ceilings = list(credit_ceiling_each(reg.type, act, rows, settings, snapshot))
+                ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot))
         if detail:
             people = [QueueParticipant(p, u, h, evidence.get((act.id, p.user_id), []), c)
                       for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
         else:
             people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
-        own = [] if any(p.user_id == act.organizer_id for p in rows) else evidence.get((act.id, act.organizer_id), [])
+        own = [] if any(p.user_id == act.organizer_id for p in people_rows) else evidence.get(
+            (act.id, act.organizer_id), [])
         out.append(QueueItem(act, people, organizer_name, own))
     return out
+
+
+def _countable(type_key: str) -> bool:
+    """Whether an activity of this type may be counted rather than listed (its type installed,
+    its rule giving alike participants alike hours)."""
+    reg = registry().get(type_key)
+    return reg is not None and rule_ignores_identity(reg.type)
 
 
 # -- district -------------------------------------------------------------------------------

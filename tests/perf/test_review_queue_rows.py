@@ -41,12 +41,17 @@ def test_rows_not_objects_and_one_snapshot_per_activity(queue, queries, monkeypa
     loaded = {type(obj) for obj in db.session.identity_map.values()}
     assert not loaded & {Activity, Participation, Evidence}  # rows: nothing built for hundreds of people
     assert sorted(taken) == sorted(a.id for a, _u in held + reviewed)  # once per activity
-    assert sum(len(i.participants) for i in items) > len(items) * 2
+    assert sum(i.size for i in items) > len(items) * 2
 
 
-def test_hours_and_ceilings_are_the_ledgers(queue):
+@pytest.mark.parametrize("counted", [True, False])
+def test_hours_and_ceilings_are_the_ledgers(queue, monkeypatch, counted):
     """Each row gets what ``credit_hours_for``/``credit_ceiling`` give the participant's ORM
-    object: one rule; the held section has evidence and ceilings, the reviewed only hours."""
+    object: one rule; the held section has evidence and ceilings; the reviewed section, under a
+    rule that gives alike participants alike hours, only the number of people and the total the
+    rule gives them one by one (``counted``), else its participants with their hours."""
+    if not counted:  # a type with its own rule (it may read who the participant is)
+        monkeypatch.setattr(overview, "rule_ignores_identity", lambda _type: False)
     school_id, held, reviewed = queue
     items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
     settings = schools.all_type_settings(school_id)
@@ -57,6 +62,13 @@ def test_hours_and_ceilings_are_the_ledgers(queue):
         rule = registry().get(act.type_key).type
         parts = {p.user_id: p for p in db.session.execute(
             select(Participation).where(Participation.activity_id == act.id)).scalars()}
+        assert item.size == len(parts)
+        if counted and act.id not in held_ids:
+            each = [credit_hours_for(rule, act, p, settings[act.type_key]) for p in parts.values()]
+            assert item.participants == [] and item.counted == (len(parts), sum((h for h in each if h), 0))
+            assert item.would_get_total == item.counted[1]
+            continue
+        assert item.counted is None
         assert sorted(qp.person.user_id for qp in item.participants) == sorted(parts)
         for qp in item.participants:
             p = parts[qp.person.user_id]
