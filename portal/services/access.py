@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from portal import policy
 from portal.errors import Forbidden, NotFound
@@ -217,15 +218,24 @@ def get_activity(activity_id: int, school_id: int) -> Activity:
 
 def get_activity_and_lock(activity_id: int, school_id: int) -> tuple[Activity, bool]:
     """:func:`get_activity` and whether its year (or semester) is locked, in one statement."""
-    from portal.services import locks
-
     found = db.session.execute(
-        select(Activity, locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester))
-        .where(Activity.id == activity_id)
+        _activity_and_lock(), {"activity_id": activity_id}
     ).first() if id_in_range(activity_id) else None
     if found is None or found[0].school_id != school_id:
         raise NotFound(msg("activity.not_found"))
     return found[0], bool(found[1])
+
+
+@functools.cache
+def _activity_and_lock() -> Select[Activity, bool]:
+    """The statement of :func:`get_activity_and_lock` (bound ``activity_id``), built once: the
+    activity page asks it on every view, and building it (a lock's EXISTS) cost about as much
+    as running it."""
+    from portal.services import locks
+
+    return select(Activity, locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester)).where(
+        Activity.id == bindparam("activity_id")
+    )
 
 
 def get_member(user_id: int, school_id: int) -> User:

@@ -671,9 +671,11 @@ def participant_rows(activity_id: int) -> list[tuple[Any, Any]]:
     return by_pinyin(participant_pairs(rows), lambda row: row[1].display_name)
 
 
+# An activity's evidence (bound ``activity_id``), oldest first: built once, not on every page
+_EVIDENCE_OF = (
+    select(Evidence).where(Evidence.activity_id == bindparam("activity_id")).order_by(Evidence.uploaded_at, Evidence.id)
+)
+
+
 def evidence_of(activity_id: int) -> list[Evidence]:
-    return list(
-        db.session.execute(
-            select(Evidence).where(Evidence.activity_id == activity_id).order_by(Evidence.uploaded_at, Evidence.id)
-        ).scalars()
-    )
+    return list(db.session.execute(_EVIDENCE_OF, {"activity_id": activity_id}).scalars())
