@@ -360,7 +360,9 @@ def queue_items(
     conn = db.session.connection()
     parts: dict[int, list[tuple[ParticipantRow, NameRow]]] = defaultdict(list)
     groups: dict[int, list[tuple[ParticipantRow, int]]] = defaultdict(list)
-    rows = conn.execute(PARTICIPANTS_OR_COUNTS, {"ids": [i for i in ids if i not in grouped], "grouped": sorted(grouped)})
+    rows = conn.execute(
+        PARTICIPANTS_OR_COUNTS, {"ids": [i for i in ids if i not in grouped], "grouped": sorted(grouped)}
+    ).all()
     one_by_one: list[Any] = []
     counted: list[Any] = []
     for r in rows:
