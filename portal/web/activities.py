@@ -212,7 +212,7 @@ def _load(activity_id: int):
 
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
-          locked: bool | None = None):
+          locked: bool | None = None, signup: bool | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -280,6 +280,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         lines=_lines(act, people, _would_get(reg, act, people, settings)),
         line_rows=line_rows,
         todo_missing=todo_missing,
+        has_signup=signup,  # False: no sign-up window (None: not known, the panel asks)
     ), status
 
 
@@ -353,8 +354,8 @@ def show(activity_id: int):
     if request.method == "POST":
         return trigger(activity_id)
     school = require_school()
-    act, locked = access.get_activity_and_lock(activity_id, school.id)  # one statement for both
-    return _page(act, school, locked=locked)
+    act, locked, signup = access.get_activity_and_lock(activity_id, school.id)  # one statement for the three
+    return _page(act, school, locked=locked, signup=signup)
 
 
 @bp.route("/activities/<int:activity_id>/trigger", methods=["POST"])
