@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, exists, select
 
 from portal import policy
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import DISTRICT_ADMIN, DISTRICT_ROLES, Activity, Membership, School, User
+from portal.models import DISTRICT_ADMIN, DISTRICT_ROLES, Activity, Membership, School, SignupWindow, User
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
 from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
 
@@ -215,17 +216,38 @@ def get_activity(activity_id: int, school_id: int) -> Activity:
     return act
 
 
-def get_activity_and_lock(activity_id: int, school_id: int) -> tuple[Activity, bool]:
-    """:func:`get_activity` and whether its year (or semester) is locked, in one statement."""
-    from portal.services import locks
+class ActivityFacts(NamedTuple):
+    """An activity with what its page asks of it first."""
 
+    activity: Activity
+    locked: bool  # its year (or semester) is locked
+    signup: bool  # it has a sign-up window (open or confirmed)
+
+
+def get_activity_and_lock(activity_id: int, school_id: int) -> ActivityFacts:
+    """:func:`get_activity`, whether its year (or semester) is locked and whether it has a
+    sign-up window, in one statement (the activity page asks all three of every activity; most
+    have no sign-up, and reading the window on its own cost more than the page's rows)."""
     found = db.session.execute(
-        select(Activity, locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester))
-        .where(Activity.id == activity_id)
+        _activity_and_lock(), {"activity_id": activity_id}
     ).first() if id_in_range(activity_id) else None
     if found is None or found[0].school_id != school_id:
         raise NotFound(msg("activity.not_found"))
-    return found[0], bool(found[1])
+    return ActivityFacts(found[0], bool(found[1]), bool(found[2]))
+
+
+@functools.cache
+def _activity_and_lock() -> Select[Activity, bool, bool]:
+    """The statement of :func:`get_activity_and_lock` (bound ``activity_id``), built once: the
+    activity page asks it on every view, and building it (two EXISTS) cost about as much as
+    running it."""
+    from portal.services import locks
+
+    return select(
+        Activity,
+        locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
+        exists().where(SignupWindow.activity_id == Activity.id),
+    ).where(Activity.id == bindparam("activity_id"))
 
 
 def get_member(user_id: int, school_id: int) -> User:

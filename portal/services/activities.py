@@ -11,15 +11,15 @@ import hashlib
 import os
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Bundle
+from sqlalchemy import Select, bindparam, func, literal_column, null, select, type_coerce, union_all
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
@@ -40,6 +40,8 @@ from portal.models import (
     SchoolPlanLine,
     User,
 )
+from portal.models.types import HoursType
+from portal.once import once_each
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.sorting import by_pinyin
@@ -559,25 +561,121 @@ def _participants(query: Any, activity_id: int) -> list[Any]:
     return by_pinyin(((p, u) for p, u in rows), lambda row: row[1].display_name)
 
 
-# What a page showing participants reads: the attribute names of Participation and User, as rows
-_PARTICIPANT: Bundle[Any] = Bundle(
-    "p", Participation.id, Participation.activity_id, Participation.user_id, Participation.role,
-    Participation.attended_hours, Participation.absent_hours, Participation.excused_hours,
-    Participation.adjusted_hours, Participation.adjust_reason, Participation.adjusted_by,
+class ParticipantRow(NamedTuple):
+    """What a page showing participants reads of a participation (its attribute names)."""
+
+    id: int
+    activity_id: int
+    user_id: int
+    role: str
+    attended_hours: Decimal | None
+    absent_hours: Decimal
+    excused_hours: Decimal
+    adjusted_hours: Decimal | None
+    adjust_reason: str | None
+    adjusted_by: int | None
+
+
+class NameRow(NamedTuple):
+    """What it reads of the participant's account."""
+
+    id: int
+    username: str
+    display_name: str
+
+
+def _as_driver_gives(column: Any) -> Any:
+    """An hours column as the driver gives it (``HoursType``'s ``impl``): ``participant_pairs``
+    makes it the Decimal ``HoursType`` makes, once per distinct value (sixty people have a
+    handful of figures; each conversion parses and rounds a Decimal)."""
+    return type_coerce(column, HoursType.impl).label(column.key)
+
+
+def _hours(raw: Any) -> Any:  # Decimal, or None where the column allows it
+    return _HOURS.process_result_value(raw, None)
+
+
+_HOURS = HoursType()
+
+
+def _participants_where(where: Any) -> Select:
+    """Participants (the columns of :class:`ParticipantRow`, then of :class:`NameRow`) of the
+    activities ``where`` picks, in the order they were added."""
+    return (
+        select(
+            Participation.id, Participation.activity_id, Participation.user_id, Participation.role,
+            *(_as_driver_gives(c) for c in (Participation.attended_hours, Participation.absent_hours,
+                                             Participation.excused_hours, Participation.adjusted_hours)),
+            Participation.adjust_reason, Participation.adjusted_by,
+            User.id, User.username, User.display_name,
+        )
+        .join(User, User.id == Participation.user_id)
+        .where(where)
+        .order_by(Participation.id)
+    )
+
+
+# Built once, not on every page: one activity's (bound ``activity_id``), several activities'
+# (expanding ``ids``: the review queue's)
+_PARTICIPANT_ROWS = _participants_where(Participation.activity_id == bindparam("activity_id"))
+PARTICIPANTS_OF = _participants_where(Participation.activity_id.in_(bindparam("ids", expanding=True)))
+
+
+# The review queue's: the activities ``ids`` one participant a row (as PARTICIPANTS_OF, then
+# ``n`` = 1), and the activities ``grouped`` only counted, for a section that shows totals: a row
+# per distinct role and hours (``n`` people; no person: ``id``, ``user_id`` and the account NULL)
+_COUNTED = select(
+    null(), Participation.activity_id, null(), Participation.role,
+    *(_as_driver_gives(c) for c in (Participation.attended_hours, Participation.absent_hours,
+                                     Participation.excused_hours, Participation.adjusted_hours)),
+    null(), null(), null(), null(), null(), func.count(),
+).where(Participation.activity_id.in_(bindparam("grouped", expanding=True))).group_by(
+    Participation.activity_id, Participation.role, Participation.attended_hours, Participation.absent_hours,
+    Participation.excused_hours, Participation.adjusted_hours,
 )
-_NAME: Bundle[Any] = Bundle("u", User.id, User.username, User.display_name)
+PARTICIPANTS_OR_COUNTS = union_all(
+    PARTICIPANTS_OF.order_by(None).add_columns(literal_column("1")), _COUNTED
+).order_by(literal_column("1"))
+
+
+def participant_groups(rows: Iterable[Any]) -> list[tuple[ParticipantRow, int]]:
+    """The counted rows of PARTICIPANTS_OR_COUNTS: (a participant row without a person, how many
+    people it stands for); hours as :func:`participant_pairs` makes them."""
+    hours = once_each(_hours)
+    return [
+        (ParticipantRow._make((None, r[1], None, r[3], hours(r[4]), hours(r[5]), hours(r[6]), hours(r[7]), None, None)),
+         int(r[13]))
+        for r in rows
+    ]
+
+
+def participant_pairs(rows: Iterable[Any]) -> list[tuple[ParticipantRow, NameRow]]:
+    """Result rows of those statements as (participation, account) pairs of plain tuples: a
+    page reads their attributes several times each (the hours rule, the table), and a tuple's
+    attribute costs a tenth of a result row's. Hours are made Decimals as the column type makes
+    them, once per distinct value."""
+    hours = once_each(_hours)
+    return [
+        (ParticipantRow(r[0], r[1], r[2], r[3], hours(r[4]), hours(r[5]), hours(r[6]), hours(r[7]), r[8], r[9]),
+         NameRow(r[10], r[11], r[12]))
+        for r in rows
+    ]
 
 
 def participant_rows(activity_id: int) -> list[tuple[Any, Any]]:
-    """Participants and their names as read-only rows (the attributes of
-    :func:`participants_with_users`' objects, but only id, username and display name of the
-    account), by pinyin of the name: for pages that show them, without building ORM objects."""
-    return _participants(select(_PARTICIPANT, _NAME).select_from(Participation), activity_id)
+    """Participants and their names as read-only rows (``(ParticipantRow, NameRow)``: the
+    attributes of :func:`participants_with_users`' objects, but only id, username and display
+    name of the account), by pinyin of the name: for pages that show them, without building
+    ORM objects; through the session's connection."""
+    rows = db.session.connection().execute(_PARTICIPANT_ROWS, {"activity_id": activity_id}).all()
+    return by_pinyin(participant_pairs(rows), lambda row: row[1].display_name)
+
+
+# An activity's evidence (bound ``activity_id``), oldest first: built once, not on every page
+_EVIDENCE_OF = (
+    select(Evidence).where(Evidence.activity_id == bindparam("activity_id")).order_by(Evidence.uploaded_at, Evidence.id)
+)
 
 
 def evidence_of(activity_id: int) -> list[Evidence]:
-    return list(
-        db.session.execute(
-            select(Evidence).where(Evidence.activity_id == activity_id).order_by(Evidence.uploaded_at, Evidence.id)
-        ).scalars()
-    )
+    return list(db.session.execute(_EVIDENCE_OF, {"activity_id": activity_id}).scalars())

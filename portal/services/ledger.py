@@ -7,7 +7,9 @@ transition-log row: the ORM refuses it (see :func:`protect_append_only`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
@@ -52,6 +54,56 @@ def credit_ceiling(
     full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours)
     return max(activity_type.credit_hours(full, snapshot or activity_snapshot(act), settings), Decimal("0"))
 
+
+
+def rule_ignores_identity(activity_type: ActivityType) -> bool:
+    """Whether the type credits by the core rule (:meth:`ActivityType.credit_hours`), which
+    reads a participant's role and hours, never who they are: then two participants alike but
+    for their user id get the same hours. A type with its own rule may read anything."""
+    return type(activity_type).credit_hours is ActivityType.credit_hours and "credit_hours" not in vars(activity_type)
+
+
+def credit_hours_each(
+    activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
+    snapshot: ActivitySnapshot | None = None,
+) -> list[Decimal]:
+    """:func:`credit_hours_for` of each of ``people`` (participations, or rows with their
+    attributes), in order, for a page that lists them all: under the core rule it is asked once
+    per distinct role and hours (a list of sixty has a handful), any other rule once per person."""
+    snapshot = snapshot or activity_snapshot(act)
+    if not rule_ignores_identity(activity_type):
+        return [credit_hours_for(activity_type, act, p, settings, snapshot) for p in people]
+    known: dict[tuple[Any, ...], Decimal] = {}
+    out: list[Decimal] = []
+    for p in people:
+        if p.adjusted_hours is not None:
+            out.append(p.adjusted_hours)
+            continue
+        key = (p.role, p.attended_hours, p.absent_hours, p.excused_hours)
+        hours = known.get(key)
+        if hours is None:
+            hours = known[key] = credit_hours_for(activity_type, act, p, settings, snapshot)
+        out.append(hours)
+    return out
+
+
+def credit_ceiling_each(
+    activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
+    snapshot: ActivitySnapshot | None = None,
+) -> list[Decimal]:
+    """:func:`credit_ceiling` of each of ``people``, in order: under the core rule asked once
+    per role (full attendance is the same for everyone), any other rule once per person."""
+    snapshot = snapshot or activity_snapshot(act)
+    if not rule_ignores_identity(activity_type):
+        return [credit_ceiling(activity_type, act, p, settings, snapshot) for p in people]
+    known: dict[str, Decimal] = {}
+    out: list[Decimal] = []
+    for p in people:
+        ceiling = known.get(p.role)
+        if ceiling is None:
+            ceiling = known[p.role] = credit_ceiling(activity_type, act, p, settings, snapshot)
+        out.append(ceiling)
+    return out
 
 def post_credits(
     s: Session, activity_type: ActivityType, act: Activity, parts: list[Participation], settings: dict, actor_id: int

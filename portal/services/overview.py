@@ -3,14 +3,15 @@ queue, and the district table. Each is a fixed number of queries, whatever the s
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 
 from portal.assessment import EXEMPT, MET
 from portal.extensions import db
@@ -19,7 +20,14 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import schools
-from portal.services.ledger import credit_ceiling, credit_hours_for
+from portal.services.activities import (
+    PARTICIPANTS_OR_COUNTS,
+    NameRow,
+    ParticipantRow,
+    participant_groups,
+    participant_pairs,
+)
+from portal.services.ledger import credit_ceiling_each, credit_hours_each, rule_ignores_identity
 from portal.services.snapshots import activity_snapshot
 from portal.sorting import by_pinyin
 from workflows.definition import Phase
@@ -199,15 +207,29 @@ def waiting_on(
 
 # -- review queue ---------------------------------------------------------------------------
 
+class QueueEvidence(NamedTuple):
+    """A row of QUEUE_EVIDENCE, as a plain tuple (as ``activities.participant_pairs``)."""
+
+    id: int
+    activity_id: int
+    user_id: int
+    kind: str
+    title: str | None
+    text: str | None
+    stored_name: str | None
+    filename: str | None
+
+
 @dataclass
 class QueueParticipant:
-    """A participant as the queue shows them. ``person`` is a read-only row of QUEUE_PEOPLE
-    (the participation's attributes the hours rule reads, and the account's username and
-    display name), not ORM objects: the queue lists hundreds."""
+    """A participant as the queue shows them: their participation (``person``: the attributes
+    the hours rule reads) and account (username and name), plain tuples, not ORM objects: the
+    queue lists hundreds."""
 
-    person: Any
+    person: ParticipantRow
+    account: NameRow
     would_get: Decimal | None  # None when the type is not installed
-    evidence: list[Any] = field(default_factory=list)  # rows of QUEUE_EVIDENCE
+    evidence: list[QueueEvidence] = field(default_factory=list)
     max_hours: Decimal | None = None  # the most an adjustment may credit (full attendance)
 
 
@@ -216,29 +238,28 @@ class QueueItem:
     activity: Any  # a read-only row with the attributes of Activity (``_queue_query``)
     participants: list[QueueParticipant]
     organizer_name: str | None  # None: the organizer's account is gone
-    activity_evidence: list[Any] = field(default_factory=list)  # the organizer's own files (QUEUE_EVIDENCE rows)
+    activity_evidence: list[QueueEvidence] = field(default_factory=list)  # the organizer's own files
     allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
     own: bool = False  # the viewer organised or took part: someone else decides
+    adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
+    counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
 
     @property
     def would_get_total(self) -> Decimal:
         """The hours crediting would post for the whole activity."""
+        if self.counted is not None:
+            return self.counted[1]
         return sum((qp.would_get for qp in self.participants if qp.would_get), ZERO)
 
+    @property
+    def size(self) -> int:
+        """How many people take part."""
+        return self.counted[0] if self.counted is not None else len(self.participants)
 
-# What the queue reads of a participant (what the hours rule sees: ``participant_snapshot``,
-# ``credit_hours_for``; and the name shown) and of a piece of evidence (its text, file name and
-# link), as plain rows of the activities ``ids``: built once, not on every request
-QUEUE_PEOPLE = (
-    select(
-        Participation.activity_id, Participation.user_id, Participation.role, Participation.attended_hours,
-        Participation.absent_hours, Participation.excused_hours, Participation.adjusted_hours,
-        User.username, User.display_name,
-    )
-    .join(User, User.id == Participation.user_id)
-    .where(Participation.activity_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Participation.id)
-)
+
+# What the queue reads of a piece of evidence (its text, file name and link), as plain rows of
+# the activities ``ids``: built once, not on every request (its participants:
+# ``activities.PARTICIPANTS_OF``)
 QUEUE_EVIDENCE = (
     select(
         Evidence.id, Evidence.activity_id, Evidence.user_id, Evidence.kind, Evidence.title, Evidence.text,
@@ -256,20 +277,23 @@ def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REV
     hours (4 queries). Pages use :func:`review_page` (a fixed number of activities)."""
     states = registry().states_in(*phases)
     rows = db.session.connection().execute(
-        _queue_query(school_id, states).order_by(Activity.starts_at, Activity.id)
+        _queue_query(tuple(states)).order_by(Activity.starts_at, Activity.id), {"queue_school": school_id}
     ).all()
     return queue_items(school_id, [(row, row.organizer_name) for row in rows])
 
 
-def _queue_query(school_id: int, states: list[str]):
-    """Activities of the school in ``states`` with their organizer's name (outer join: one
-    query), as plain rows: every column of the activity by its attribute name (what the
-    queue, its snapshot and ``allowed_triggers`` read), then ``organizer_name``. The queue
-    only shows them; building ORM objects took four times as long as the statement."""
+@functools.cache
+def _queue_query(states: tuple[str, ...]) -> Select[Any]:
+    """Activities of the school (bound parameter ``queue_school``) in ``states`` with their
+    organizer's name (outer join: one query), as plain rows: every column of the activity by
+    its attribute name (what the queue, its snapshot and ``allowed_triggers`` read), then
+    ``organizer_name``. The queue only shows them; building ORM objects took four times as
+    long as the statement. Built once per set of states (they come from the installed types'
+    code), not on every request: building it cost about as much as running it."""
     return (
         select(*Activity.__table__.columns, User.display_name.label("organizer_name"))
         .outerjoin(User, User.id == Activity.organizer_id)
-        .where(Activity.school_id == school_id, Activity.state.in_(states))
+        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(states))
     )
 
 
@@ -280,8 +304,9 @@ def review_page(
     backlog can grow without the page getting slower). Items are (activity, organizer's name):
     the activity a read-only row with the attributes of :class:`Activity`."""
     return keyset(
-        lambda q: [(row, row.organizer_name) for row in db.session.connection().execute(q).all()],
-        _queue_query(school_id, registry().states_in(phase)),
+        lambda q: [(row, row.organizer_name)
+                   for row in db.session.connection().execute(q, {"queue_school": school_id}).all()],
+        _queue_query(tuple(registry().states_in(phase))),
         QUEUE_KEYS,
         lambda row: (row[0].starts_at, row[0].id),
         after=after,
@@ -290,14 +315,22 @@ def review_page(
     )
 
 
+@functools.cache
+def _counts_query(states: tuple[str, ...]) -> Select[str, str, int]:
+    """How many activities of the school (``queue_school``) are in each of ``states``, by type:
+    built once per set of states, as :func:`_queue_query`."""
+    return (
+        select(Activity.type_key, Activity.state, func.count())
+        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(states))
+        .group_by(Activity.type_key, Activity.state)
+    )
+
+
 def queue_counts(school_id: int, phases: tuple[Phase, ...]) -> dict[Phase, int]:
     """How many activities of the school wait in each phase: one GROUP BY over the states."""
-    states = registry().states_in(*phases)
     out = dict.fromkeys(phases, 0)
-    rows = db.session.execute(
-        select(Activity.type_key, Activity.state, func.count())
-        .where(Activity.school_id == school_id, Activity.state.in_(states))
-        .group_by(Activity.type_key, Activity.state)
+    rows = db.session.connection().execute(
+        _counts_query(tuple(registry().states_in(*phases))), {"queue_school": school_id}
     ).all()
     for type_key, state, n in rows:
         phase = registry().phase(type_key, state)
@@ -310,44 +343,76 @@ def queue_items(
     school_id: int, acts: list[tuple[Any, str | None]], detailed: Collection[int] | None = None
 ) -> list[QueueItem]:
     """Queue items for these activities (rows of ``_queue_query`` with their organizer's
-    name, as :func:`review_page` gives them): participants and the hours
-    each would get, and for the activities in ``detailed`` (default: all) their evidence and
-    the most each participant may be credited; in three queries whatever the number of
-    activities. Participants and evidence are read as rows (the queue only shows them), and
-    the activity's snapshot is taken once for all its participants."""
+    name, as :func:`review_page` gives them): participants and the hours each would get, and
+    for the activities in ``detailed`` (default: all) their evidence and the most each
+    participant may be credited; the others (a section that shows counts and totals) are only
+    counted (``QueueItem.counted``, no ``participants``) when their type's rule gives alike
+    participants alike hours (``ledger.rule_ignores_identity``): one row per distinct role and
+    hours instead of one per person. In three queries whatever the number of activities.
+    Participants and evidence are read as rows (the queue only shows them), and the activity's
+    snapshot is taken once for all its participants."""
     if not acts:
         return []
     ids = [a.id for a, _u in acts]
     shown = set(ids) if detailed is None else set(detailed) & set(ids)
+    grouped = {a.id for a, _u in acts if a.id not in shown and _countable(a.type_key)}
     # plain rows through the session's connection (same transaction): no ORM objects to build
     conn = db.session.connection()
-    parts: dict[int, list[Any]] = defaultdict(list)
-    for p in conn.execute(QUEUE_PEOPLE, {"ids": ids}).all():
-        parts[p.activity_id].append(p)
-    evidence: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    parts: dict[int, list[tuple[ParticipantRow, NameRow]]] = defaultdict(list)
+    groups: dict[int, list[tuple[ParticipantRow, int]]] = defaultdict(list)
+    rows = conn.execute(
+        PARTICIPANTS_OR_COUNTS, {"ids": [i for i in ids if i not in grouped], "grouped": sorted(grouped)}
+    ).all()
+    one_by_one: list[Any] = []
+    counted: list[Any] = []
+    for r in rows:
+        (counted if r[0] is None else one_by_one).append(r)
+    for pair in participant_pairs(one_by_one):
+        parts[pair[0].activity_id].append(pair)
+    for group in participant_groups(counted):
+        groups[group[0].activity_id].append(group)
+    evidence: dict[tuple[int, int], list[QueueEvidence]] = defaultdict(list)
     if shown:
-        for e in conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all():
+        for e in map(QueueEvidence._make, conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all()):
             evidence[(e.activity_id, e.user_id)].append(e)
     settings_cache = schools.all_type_settings(school_id)
     out: list[QueueItem] = []
     for act, organizer_name in acts:
         reg = registry().get(act.type_key)
+        if act.id in grouped and reg is not None:
+            alike = groups.get(act.id, [])
+            figures = credit_hours_each(reg.type, act, [g for g, _n in alike], settings_cache[act.type_key],
+                                        activity_snapshot(act))
+            total = sum((h * n for (_g, n), h in zip(alike, figures, strict=True) if h), ZERO)
+            out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total)))
+            continue
         detail = act.id in shown
-        people = []
-        participant_ids = set()
-        settings = settings_cache[act.type_key] if reg is not None else {}
-        snapshot = activity_snapshot(act) if reg is not None else None
-        for p in parts.get(act.id, []):
-            participant_ids.add(p.user_id)
-            hours = ceiling = None
-            if reg is not None:
-                hours = credit_hours_for(reg.type, act, p, settings, snapshot)
-                if detail:
-                    ceiling = credit_ceiling(reg.type, act, p, settings, snapshot)
-            people.append(QueueParticipant(p, hours, evidence.get((act.id, p.user_id), []) if detail else [], ceiling))
-        own = [] if act.organizer_id in participant_ids else evidence.get((act.id, act.organizer_id), [])
+        pairs = parts.get(act.id, [])
+        people_rows = [p for p, _u in pairs]
+        hours: list[Decimal | None] = [None] * len(pairs)
+        ceilings: list[Decimal | None] = [None] * len(pairs)
+        if reg is not None:  # the rule asked once per distinct participant, not once per row
+            settings = settings_cache[act.type_key]
+            snapshot = activity_snapshot(act)
+            hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot))
+            if detail:
+                ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot))
+        if detail:
+            people = [QueueParticipant(p, u, h, evidence.get((act.id, p.user_id), []), c)
+                      for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
+        else:
+            people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
+        own = [] if any(p.user_id == act.organizer_id for p in people_rows) else evidence.get(
+            (act.id, act.organizer_id), [])
         out.append(QueueItem(act, people, organizer_name, own))
     return out
+
+
+def _countable(type_key: str) -> bool:
+    """Whether an activity of this type may be counted rather than listed (its type installed,
+    its rule giving alike participants alike hours)."""
+    reg = registry().get(type_key)
+    return reg is not None and rule_ignores_identity(reg.type)
 
 
 # -- district -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import policy
 from portal.database import write_transaction
@@ -98,10 +98,14 @@ def require_type(key: str) -> RegisteredType:
     return reg
 
 
+# A school's row of a type (bound ``school_id``, ``type_key``): built once, not on every page
+_TYPE_ROW = select(SchoolActivityType).where(
+    SchoolActivityType.school_id == bindparam("school_id"), SchoolActivityType.type_key == bindparam("type_key")
+)
+
+
 def type_row(school_id: int, key: str) -> SchoolActivityType | None:
-    return db.session.execute(
-        select(SchoolActivityType).where(SchoolActivityType.school_id == school_id, SchoolActivityType.type_key == key)
-    ).scalar_one_or_none()
+    return db.session.execute(_TYPE_ROW, {"school_id": school_id, "type_key": key}).scalar_one_or_none()
 
 
 def set_type(
@@ -175,15 +179,15 @@ def settings_and_enabled(school_id: int) -> tuple[dict[str, dict[str, Any]], lis
     )
 
 
+# A school's stored settings by type (bound ``school_id``): built once, not on every page
+_ALL_SETTINGS = select(SchoolActivityType.type_key, SchoolActivityType.settings).where(
+    SchoolActivityType.school_id == bindparam("school_id")
+)
+
+
 def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     """Every installed type's settings for a school, defaults filled in (one query)."""
-    stored: dict[str, dict[str, Any]] = dict(
-        db.session.execute(
-            select(SchoolActivityType.type_key, SchoolActivityType.settings).where(
-                SchoolActivityType.school_id == school_id
-            )
-        ).all()
-    )
+    stored: dict[str, dict[str, Any]] = dict(db.session.execute(_ALL_SETTINGS, {"school_id": school_id}).all())
     return {key: r.type.settings_with_defaults(stored.get(key)) for key, r in registry().types.items()}
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -282,14 +282,16 @@ def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: 
     return phase(reg.type.key, from_state).counts_for_absence != phase(reg.type.key, to_state).counts_for_absence
 
 
+# An activity's steps with who took them (bound ``activity_id``): built once, not on every page
+_HISTORY = (
+    select(TransitionLog, User)
+    .join(User, User.id == TransitionLog.actor_id)
+    .where(TransitionLog.activity_id == bindparam("activity_id"))
+    .order_by(TransitionLog.id)
+)
+
+
 def history(activity_id: int) -> list[tuple[TransitionLog, User]]:
-    return list(
-        db.session.execute(
-            select(TransitionLog, User)
-            .join(User, User.id == TransitionLog.actor_id)
-            .where(TransitionLog.activity_id == activity_id)
-            .order_by(TransitionLog.id)
-        )
-    )
+    return [(log, actor) for log, actor in db.session.execute(_HISTORY, {"activity_id": activity_id})]
 
 

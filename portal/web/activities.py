@@ -21,6 +21,7 @@ from portal.i18n import lang_code
 from portal.messages import msg as coded
 from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
+from portal.once import once_each
 from portal.plugin_data import PluginDataUnavailable
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -30,6 +31,7 @@ from portal.timeutil import iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
+from portal.web.participant_table import line_rows
 from workflows.definition import CORE
 
 bp = Blueprint("activities", __name__)
@@ -210,7 +212,7 @@ def _load(activity_id: int):
 
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
-          locked: bool | None = None):
+          locked: bool | None = None, signup: bool | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -276,7 +278,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         if (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked) else "",
         started=activities.has_started(act),
         lines=_lines(act, people, _would_get(reg, act, people, settings)),
+        line_rows=line_rows,
         todo_missing=todo_missing,
+        has_signup=signup,  # False: no sign-up window (None: not known, the panel asks)
     ), status
 
 
@@ -297,11 +301,12 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
     """The participant table's cells, written out here: each role's words once per page, not
     once per row, and the template only places them (a page lists 60 people)."""
     roles = {role: role_label(role, act.type_key) for role in {p.role for p, _u in people}}
+    hours = once_each(fmt)  # a handful of distinct figures
     return [
         ParticipantLine(
             u.username, u.display_name, roles[p.role],
-            fmt(p.attended_hours) if p.attended_hours is not None else "—", fmt(p.absent_hours), fmt(p.excused_hours),
-            fmt(would_get[p.user_id]) if p.user_id in would_get else "",
+            hours(p.attended_hours) if p.attended_hours is not None else "—", hours(p.absent_hours),
+            hours(p.excused_hours), hours(would_get[p.user_id]) if p.user_id in would_get else "",
             (p.adjust_reason or "") if p.adjusted_hours is not None else None,
         )
         for p, u in people
@@ -311,11 +316,10 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
 def _would_get(reg, act, people, settings) -> dict[int, Decimal]:
     if reg is None:
         return {}
-    from portal.services.ledger import credit_hours_for
-    from portal.services.snapshots import activity_snapshot
+    from portal.services.ledger import credit_hours_each
 
-    snapshot = activity_snapshot(act)  # once for the page, not once per participant
-    return {p.user_id: credit_hours_for(reg.type, act, p, settings, snapshot) for p, _u in people}
+    parts = [p for p, _u in people]  # the rule asked once per distinct participant, not once per row
+    return dict(zip((p.user_id for p in parts), credit_hours_each(reg.type, act, parts, settings), strict=True))
 
 
 def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:
@@ -350,8 +354,8 @@ def show(activity_id: int):
     if request.method == "POST":
         return trigger(activity_id)
     school = require_school()
-    act, locked = access.get_activity_and_lock(activity_id, school.id)  # one statement for both
-    return _page(act, school, locked=locked)
+    act, locked, signup = access.get_activity_and_lock(activity_id, school.id)  # one statement for the three
+    return _page(act, school, locked=locked, signup=signup)
 
 
 @bp.route("/activities/<int:activity_id>/trigger", methods=["POST"])

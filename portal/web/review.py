@@ -32,6 +32,7 @@ from portal.web.helpers import (
     trigger_label,
     type_name,
 )
+from portal.web.queue_rows import people_rows
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -51,10 +52,12 @@ def queue():
     items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items])
     held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
+    adjusting = _triggers_where(lambda t: t.adjusts_hours)
     for item in held_items:
         people = [qp.person.user_id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
+        item.adjustable = any(t in adjusting for t in item.allowed)
     return render_template(
         "review/queue.html",
         held=held_items,
@@ -64,11 +67,12 @@ def queue():
         held_count=counts[Phase.AWAITING_REVIEW],
         reviewed_count=counts[Phase.CONFIRMED],
         form=ConfirmForm(),
-        adjusting=_triggers_where(lambda t: t.adjusts_hours),
+        adjusting=adjusting,
         commenting=_triggers_where(lambda t: t.comment_required),
         labels=_labels(held_items, reviewed_items),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         evidence_url=id_url("activities.evidence_file", "evidence_id"),
+        people_rows=people_rows,
     )
 
 

@@ -22,8 +22,9 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the plan
     "school summary": ("admin", lambda s: "/reports/summary", 5, 1),  # the stored rows, writing, groups; columns from the rows
     "review queue": ("reviewer", lambda s: "/review", 7, 1),  # a page of each section, counts by GROUP BY
-    # 6: the organizer comes with the history (they planned it); 6th: is it open for sign-up?
-    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 6, 1),
+    # 5: the organizer comes with the history (they planned it); whether it is open for sign-up
+    # with the activity and its lock (the window read only when there is one)
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 5, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
 }
 # Pages whose body is a cached part: statements on a warm cache (the user with their

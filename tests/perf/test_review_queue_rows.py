@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Activity, Evidence, Participation, User
 from portal.registry import registry
-from portal.services import ledger, overview, schools, snapshots
+from portal.services import activities, ledger, overview, schools, snapshots
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from tests.perf.conftest import site
 from workflows.definition import Phase
@@ -41,12 +41,17 @@ def test_rows_not_objects_and_one_snapshot_per_activity(queue, queries, monkeypa
     loaded = {type(obj) for obj in db.session.identity_map.values()}
     assert not loaded & {Activity, Participation, Evidence}  # rows: nothing built for hundreds of people
     assert sorted(taken) == sorted(a.id for a, _u in held + reviewed)  # once per activity
-    assert sum(len(i.participants) for i in items) > len(items) * 2
+    assert sum(i.size for i in items) > len(items) * 2
 
 
-def test_hours_and_ceilings_are_the_ledgers(queue):
+@pytest.mark.parametrize("counted", [True, False])
+def test_hours_and_ceilings_are_the_ledgers(queue, monkeypatch, counted):
     """Each row gets what ``credit_hours_for``/``credit_ceiling`` give the participant's ORM
-    object: one rule; the held section has evidence and ceilings, the reviewed only hours."""
+    object: one rule; the held section has evidence and ceilings; the reviewed section, under a
+    rule that gives alike participants alike hours, only the number of people and the total the
+    rule gives them one by one (``counted``), else its participants with their hours."""
+    if not counted:  # a type with its own rule (it may read who the participant is)
+        monkeypatch.setattr(overview, "rule_ignores_identity", lambda _type: False)
     school_id, held, reviewed = queue
     items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
     settings = schools.all_type_settings(school_id)
@@ -57,13 +62,20 @@ def test_hours_and_ceilings_are_the_ledgers(queue):
         rule = registry().get(act.type_key).type
         parts = {p.user_id: p for p in db.session.execute(
             select(Participation).where(Participation.activity_id == act.id)).scalars()}
+        assert item.size == len(parts)
+        if counted and act.id not in held_ids:
+            each = [credit_hours_for(rule, act, p, settings[act.type_key]) for p in parts.values()]
+            assert item.participants == [] and item.counted == (len(parts), sum((h for h in each if h), 0))
+            assert item.would_get_total == item.counted[1]
+            continue
+        assert item.counted is None
         assert sorted(qp.person.user_id for qp in item.participants) == sorted(parts)
         for qp in item.participants:
             p = parts[qp.person.user_id]
             assert qp.would_get == credit_hours_for(rule, act, p, settings[act.type_key])
             assert qp.person.role == p.role and qp.person.attended_hours == p.attended_hours
             name = db.session.execute(select(User.display_name).where(User.id == p.user_id)).scalar_one()
-            assert qp.person.display_name == name
+            assert qp.account.display_name == name
             if act.id in held_ids:
                 assert qp.max_hours == credit_ceiling(rule, act, p, settings[act.type_key])
                 stored = db.session.execute(select(Evidence.id).where(
@@ -85,3 +97,25 @@ def test_every_activity_detailed_by_default(queue):
     for item in everything:
         assert [(qp.person.user_id, qp.would_get) for qp in item.participants] == [
             (qp.person.user_id, qp.would_get) for qp in by_id[item.activity.id].participants]
+
+
+def test_rows_as_named_tuples_and_statements_built_once(queue):
+    """The tuples' fields are the statements' columns, in order (``_make`` reads by position);
+    the activities' and counts' statements are built once per set of states, with the school a
+    bound parameter (a second school's page gets its own activities from the same statement)."""
+    for statement in (activities.PARTICIPANTS_OF, activities._PARTICIPANT_ROWS):
+        assert [c.name for c in statement.selected_columns] == [*activities.ParticipantRow._fields,
+                                                               *activities.NameRow._fields]
+    assert list(overview.QUEUE_EVIDENCE.selected_columns.keys()) == list(overview.QueueEvidence._fields)
+    states = tuple(registry().states_in(Phase.AWAITING_REVIEW))
+    assert overview._queue_query(states) is overview._queue_query(states)
+    assert overview._counts_query(states) is overview._counts_query(states)
+    school_id, held, _reviewed = queue
+    items = overview.queue_items(school_id, held)
+    assert all(isinstance(qp.person, activities.ParticipantRow) and isinstance(qp.account, activities.NameRow)
+               and qp.person.user_id == qp.account.id for i in items for qp in i.participants)
+    assert {a.school_id for a, _u in held} == {school_id}
+    assert overview.queue_counts(school_id, (Phase.AWAITING_REVIEW,))[Phase.AWAITING_REVIEW] >= len(held)
+    nobody = school_id + 10_000  # no such school: the bound school, not the first one asked for
+    assert overview.review_page(nobody, Phase.AWAITING_REVIEW).items == []
+    assert overview.queue_counts(nobody, (Phase.AWAITING_REVIEW,)) == {Phase.AWAITING_REVIEW: 0}
