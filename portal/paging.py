@@ -106,6 +106,26 @@ def _beyond(keys: Sequence[Key], values: tuple, forward: bool) -> Any:
     return or_(*clauses)
 
 
+# The statement of a first page, per query object, direction and size: the pages that list a
+# growing backlog (the review queue) pass the same prebuilt query on every request, and making
+# its ordered, limited copy again (and the copy's cache key) cost as much as running it.
+_FIRST_PAGES: dict[tuple[int, bool, int], tuple[Select, tuple[tuple[int, bool], ...], Select]] = {}
+_FIRST_PAGES_KEPT = 256
+
+
+def _first_page(query: Select, keys: Sequence[Key], backwards: bool, size: int) -> Select:
+    sort = tuple((id(k.column), k.descending) for k in keys)
+    kept = _FIRST_PAGES.get((id(query), backwards, size))
+    if kept is not None and kept[0] is query and kept[1] == sort:  # the id of a query gone may be reused
+        return kept[2]
+    order = [(k.column.desc() if k.descending != backwards else k.column.asc()) for k in keys]
+    statement = query.order_by(*order).limit(size + 1)
+    if len(_FIRST_PAGES) >= _FIRST_PAGES_KEPT:  # queries built per request: start again
+        _FIRST_PAGES.clear()
+    _FIRST_PAGES[(id(query), backwards, size)] = (query, sort, statement)
+    return statement
+
+
 def keyset(
     run: Callable[[Select], list[T]],
     query: Select,
@@ -122,13 +142,12 @@ def keyset(
     another page follows)."""
     start, end = decode(after, keys, "after"), decode(before, keys, "before")
     backwards = end is not None and start is None
-    order = [(k.column.desc() if k.descending != backwards else k.column.asc()) for k in keys]
-    q = query
+    statement = _first_page(query, keys, backwards, size)
     if start is not None:
-        q = q.where(_beyond(keys, start, True))
+        statement = statement.where(_beyond(keys, start, True))
     elif end is not None:
-        q = q.where(_beyond(keys, end, False))
-    rows = run(q.order_by(*order).limit(size + 1))
+        statement = statement.where(_beyond(keys, end, False))
+    rows = run(statement)
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -196,3 +196,31 @@ def test_queue_counts_come_from_one_group_by(app, queries, generated):
     # the log and memberships exist, so the audit and staff pages have rows to page
     assert db.session.scalar(select(func.count()).select_from(TransitionLog)) > 4
     assert db.session.scalar(select(func.count()).select_from(Membership)) > 4
+
+
+def test_a_prebuilt_query_gets_its_first_page_statement_once_and_cursors_still_move(app, generated):
+    """The first page of a query passed again is the statement made the first time (ordering and
+    limiting a large select again cost as much as running it); a cursor's page is its own."""
+    generated(teachers=10, years=1, seed=6)
+    query = select(Activity.id, Activity.starts_at)
+    keys = (paging.Key(Activity.starts_at, paging.datetime), paging.Key(Activity.id, int))
+    seen = []
+
+    def edge(row):
+        return row.starts_at, row.id
+
+    def run(statement):
+        seen.append(statement)
+        return list(db.session.execute(statement).all())
+
+    first = paging.keyset(run, query, keys, edge, size=5)
+    again = paging.keyset(run, query, keys, edge, size=5)
+    assert seen[0] is seen[1] and first.items == again.items and first.next
+    other = paging.keyset(run, select(Activity.id, Activity.starts_at), keys, edge, size=5)
+    assert seen[2] is not seen[0] and other.items == first.items  # another query object: its own
+    second = paging.keyset(run, query, keys, edge, after=first.next, size=5)
+    assert second.items and not set(second.items) & set(first.items)
+    both = first.items + second.items
+    assert [edge(r) for r in both] == sorted(edge(r) for r in both)
+    back = paging.keyset(run, query, keys, edge, before=second.prev, size=5)
+    assert back.items == first.items
