@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import policy
 from portal.database import write_transaction
@@ -79,14 +79,17 @@ def _today(school: School) -> date:
     return datetime.now(ZoneInfo(school.timezone)).date()
 
 
+# A teacher's plan of a school and year (bound): built once, the home page asks on every visit
+_PLAN_OF = select(DevelopmentPlan).where(
+    DevelopmentPlan.school_id == bindparam("school_id"),
+    DevelopmentPlan.user_id == bindparam("user_id"),
+    DevelopmentPlan.school_year == bindparam("year"),
+)
+
+
 def plan_of(school_id: int, user_id: int, year: str) -> DevelopmentPlan | None:
-    return db.session.execute(
-        select(DevelopmentPlan).where(
-            DevelopmentPlan.school_id == school_id,
-            DevelopmentPlan.user_id == user_id,
-            DevelopmentPlan.school_year == year,
-        )
-    ).scalar_one_or_none()
+    params = {"school_id": school_id, "user_id": user_id, "year": year}
+    return db.session.execute(_PLAN_OF, params).scalar_one_or_none()
 
 
 def get_plan(plan_id: object, school_id: int) -> DevelopmentPlan:

@@ -162,14 +162,16 @@ def type_settings(school_id: int, key: str) -> dict[str, Any]:
     return reg.type.settings_with_defaults(stored) if reg else dict(stored or {})
 
 
+# A school's stored settings and switches by type (bound ``school_id``): built once
+_SETTINGS_AND_ENABLED = select(
+    SchoolActivityType.type_key, SchoolActivityType.settings, SchoolActivityType.enabled
+).where(SchoolActivityType.school_id == bindparam("school_id"))
+
+
 def settings_and_enabled(school_id: int) -> tuple[dict[str, dict[str, Any]], list[RegisteredType]]:
     """:func:`all_type_settings` and :func:`enabled_types` from one query (the teacher home
     needs both)."""
-    rows = db.session.execute(
-        select(SchoolActivityType.type_key, SchoolActivityType.settings, SchoolActivityType.enabled).where(
-            SchoolActivityType.school_id == school_id
-        )
-    ).all()
+    rows = db.session.execute(_SETTINGS_AND_ENABLED, {"school_id": school_id}).all()
     stored = {key: settings for key, settings, _on in rows}
     on = {key for key, _settings, enabled in rows if enabled}
     types = registry().types
