@@ -390,7 +390,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     return out
 
 
-def _entries(user_id: int, school_id: int | None, year: str | None, *columns: Any) -> Select:
+def _entries(user_id: Any, school_id: Any, year: Any, *columns: Any) -> Select:
     q = (
         select(*columns)
         .join(Activity, Activity.id == CreditEntry.activity_id)
@@ -409,13 +409,21 @@ def entries_for(user_id: int, school_id: int | None = None, year: str | None = N
     return list(db.session.execute(_entries(user_id, school_id, year, CreditEntry, Activity)))
 
 
+# What the teacher home lists of a year's entries (bound ``user_id``, ``school_id``, ``year``):
+# built once, the home asks on every visit
+_ENTRY_LINES = _entries(
+    bindparam("user_id"), bindparam("school_id"), bindparam("year"),
+    CreditEntry.id, CreditEntry.kind, CreditEntry.type_key, CreditEntry.hours, CreditEntry.created_at,
+    CreditEntry.activity_id, Activity.title,
+)
+
+
 def entry_lines(user_id: int, school_id: int, year: str) -> list[Row]:
     """The entries of :func:`entries_for` as the teacher home lists them, as plain rows: the
     entry's ``id``, ``kind``, ``type_key``, ``hours``, ``created_at``, its ``activity_id`` and
     ``title`` (a home with a year of entries loaded them whole, activities' details and all)."""
-    columns = (CreditEntry.id, CreditEntry.kind, CreditEntry.type_key, CreditEntry.hours, CreditEntry.created_at,
-               CreditEntry.activity_id, Activity.title)
-    return list(db.session.execute(_entries(user_id, school_id, year, *columns)).all())
+    params = {"user_id": user_id, "school_id": school_id, "year": year}
+    return list(db.session.execute(_ENTRY_LINES, params).all())
 
 
 # -- school years ---------------------------------------------------------------------------

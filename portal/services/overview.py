@@ -171,6 +171,14 @@ def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDI
     return [(p, a) for p, a in db.session.execute(_PARTICIPATIONS, params).all()]
 
 
+# How many pieces of each kind a person gave to each of the activities ``ids``: built once
+_EVIDENCE_COUNTS = (
+    select(Evidence.activity_id, Evidence.kind, func.count())
+    .where(Evidence.user_id == bindparam("user_id"), Evidence.activity_id.in_(bindparam("ids", expanding=True)))
+    .group_by(Evidence.activity_id, Evidence.kind)
+)
+
+
 def waiting_on(
     user_id: int,
     school_id: int,
@@ -186,11 +194,7 @@ def waiting_on(
     if not rows:
         return []
     have: dict[tuple[int, str], int] = {}
-    for act_id, kind, n in db.session.execute(
-        select(Evidence.activity_id, Evidence.kind, func.count())
-        .where(Evidence.user_id == user_id, Evidence.activity_id.in_([a.id for _, a in rows]))
-        .group_by(Evidence.activity_id, Evidence.kind)
-    ):
+    for act_id, kind, n in db.session.execute(_EVIDENCE_COUNTS, {"user_id": user_id, "ids": [a.id for _, a in rows]}):
         have[(act_id, kind)] = n
     settings_cache = settings if settings is not None else schools.all_type_settings(school_id)
     out: list[Waiting] = []
