@@ -9,13 +9,14 @@ forecast adds the teacher's open activities, valued by each type's credit rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts
-from portal.models import Activity, Participation
 from portal.registry import registry
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from workflows.definition import Phase
@@ -91,7 +92,7 @@ def warnings(facts: YearFacts, today: date) -> list[YearWarning]:
 
 @dataclass(frozen=True)
 class PendingActivity:
-    activity: Activity
+    activity: Any  # the activity, or a read-only row with its attributes (``overview.participations``)
     role: str
     hours: Decimal  # what it would bring: the type's credit rule (full attendance until recorded)
 
@@ -109,7 +110,7 @@ class Forecast:
 
 
 def pending_activities(
-    rows: list[tuple[Participation, Activity]], settings: dict[str, dict], school_year: str
+    rows: Sequence[tuple[Any, Any]], settings: dict[str, dict], school_year: str
 ) -> list[PendingActivity]:
     """Of the teacher's participations (``overview.participations`` in ``PENDING_PHASES``), those
     of ``school_year``, each with the hours it would bring."""
