@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from portal.config import DEV_SECRET_KEY, DefaultConfig, InsecureConfiguration, from_environment
+from portal.jinja_env import PageEnvironment
 from portal.url_rules import SharedBuilderRule
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -19,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("YANXIU_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.url_rule_class = SharedBuilderRule
+    app.jinja_environment = PageEnvironment
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(from_environment())

@@ -18,28 +18,37 @@ from portal.models import School
 from portal.services import access
 
 
-def _load() -> None:
-    if "yanxiu_school" in g.__dict__:
-        return
-    g.yanxiu_school, g.yanxiu_roles, g.yanxiu_schools, g.yanxiu_district = None, frozenset(), [], None
+def _load() -> Any:
+    """This request's ``g``, with the school, roles and memberships on it (read once). The
+    object behind the ``g`` proxy is taken once: pages ask for the school many times."""
+    here = g._get_current_object()
+    if "yanxiu_school" not in here.__dict__:
+        _read(here)
+    return here
+
+
+def _read(state: Any) -> None:
+    state.yanxiu_school, state.yanxiu_roles, state.yanxiu_schools, state.yanxiu_district = None, frozenset(), [], None
+    state.yanxiu_actor = None  # anonymous
     if not current_user.is_authenticated:
         return
-    known = g.pop("yanxiu_memberships", None)
+    known = state.pop("yanxiu_memberships", None)
     if known is not None and known[0] == current_user.id:  # read with the user at login load
         schools, district = known[1], known[2]
     else:  # e.g. an API token user: one query
         schools, district = access.schools_and_district_role(current_user.id)
-    g.yanxiu_schools, g.yanxiu_district = schools, district
+    state.yanxiu_schools, state.yanxiu_district = schools, district
     wanted = session.get("school_id")
     chosen = access.school_in_context(schools, district, school_id=wanted)
     if chosen is None and schools:  # none chosen yet (or no longer theirs): their first school
         chosen = access.school_in_context(schools, district, school_id=schools[0][0].id)
     if chosen is not None:
-        g.yanxiu_school, g.yanxiu_roles = chosen
+        state.yanxiu_school, state.yanxiu_roles = chosen
         if wanted != chosen[0].id:  # an unchanged session is not signed and sent again
             session["school_id"] = chosen[0].id
     elif district:
-        g.yanxiu_roles = district.roles
+        state.yanxiu_roles = district.roles
+    state.yanxiu_actor = policy.Actor.of(current_user.id, state.yanxiu_roles)
 
 
 def remember_memberships(
@@ -64,24 +73,20 @@ def unread_notifications() -> int:
 
 
 def current_school() -> School | None:
-    _load()
-    return g.yanxiu_school
+    return _load().yanxiu_school
 
 
 def current_roles() -> frozenset[str]:
-    _load()
-    return g.yanxiu_roles
+    return _load().yanxiu_roles
 
 
 def current_district() -> access.DistrictSeat | None:
     """The viewer's district and district roles (None: they hold none)."""
-    _load()
-    return g.yanxiu_district
+    return _load().yanxiu_district
 
 
 def user_schools() -> list[tuple[School, list[str]]]:
-    _load()
-    return g.yanxiu_schools
+    return _load().yanxiu_schools
 
 
 def switch_school(school_id: int) -> bool:
@@ -102,15 +107,18 @@ def require_school() -> School:
 
 
 def current_actor() -> policy.Actor:
-    """The viewer as the policy sees them: their id and roles in the current school."""
-    return policy.Actor.of(current_user.id, current_roles())
+    """The viewer as the policy sees them: their id and roles in the current school (made
+    once a request: a page asks the policy many times)."""
+    actor = _load().yanxiu_actor
+    return actor if actor is not None else policy.Actor.of(current_user.id, current_roles())
 
 
 def may(question: str, *args: Any) -> bool:
     """Ask the policy in a template: ``may('organise', act)`` → ``policy.may_organise``."""
-    if not current_user.is_authenticated:
+    actor = _load().yanxiu_actor
+    if actor is None:  # not logged in
         return False
-    return bool(getattr(policy, f"may_{question}")(current_actor(), *args))
+    return bool(getattr(policy, f"may_{question}")(actor, *args))
 
 
 def allowed(check: Callable[[policy.Actor], bool]) -> Callable:

@@ -15,13 +15,15 @@ from __future__ import annotations
 import contextvars
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Result
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from portal.extensions import db
 
@@ -110,3 +112,16 @@ def write_transaction() -> Iterator[Session]:
             raise
     finally:
         _write_intent.reset(token)
+
+
+def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) -> Result[Any]:
+    """Run a select of columns (no ORM entities) on the session's connection and transaction.
+
+    ``Session.execute`` prepares every statement for the ORM (execution state, events, entity
+    loading) even when it only selects columns: about half the cost of a small query. A page's
+    plain-row queries go straight to the connection instead. The session's autoflush is kept,
+    so a query run in the middle of a write still sees what was added before it."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Flask, g, has_app_context, request, session
 from flask_babel import Domain, get_locale, get_translations
-from jinja2 import pass_context
-from jinja2.runtime import Context
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from portal.extensions import babel
@@ -54,7 +54,7 @@ class RequestDomain(Domain):
     """
 
     def get_translations(self):
-        ctx = g.get("_flask_babel") if has_app_context() else None
+        ctx = _babel_context()
         if ctx is None:
             return super().get_translations()
         known = ctx.__dict__.get("yanxiu_translations")
@@ -65,31 +65,61 @@ class RequestDomain(Domain):
         return translations
 
 
+def _babel_context() -> Any:
+    """flask-babel's state of this app context, or None (``g`` read once through its proxy:
+    a page asks for every word)."""
+    return g._get_current_object().__dict__.get("_flask_babel") if has_app_context() else None
+
+
 def _page_translations() -> Any:
     """The request's catalogue as :class:`RequestDomain` keeps it, read straight from the babel
     context when it is there (the common case: every ``_()`` of a page after the first)."""
-    ctx = g.get("_flask_babel") if has_app_context() else None
+    ctx = _babel_context()
     known = ctx.__dict__.get("yanxiu_translations") if ctx is not None else None
     if known is not None and known[0] is ctx.__dict__.get("babel_locale") and known[1] is babel.domain_instance:
         return known[2]
     return get_translations()
 
 
-@pass_context
-def template_gettext(context: Context, string: str, **variables: Any) -> str:
+def gettext(string: str, **variables: Any) -> str:
+    """flask-babel's ``gettext`` (translate, then ``%``-format when given values) with the
+    request's catalogue found as :func:`_page_translations` finds it: without flask-babel's
+    look-ups of the domain before each word (the catalogue and pages translate per row)."""
+    text = _page_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
     """``_()`` in templates: what jinja2's i18n extension does with flask-babel's callables
     (translate, mark safe under autoescape, always ``%``-format), without their three calls
-    through the context and the lookups of the domain that come before each translation."""
-    rv = _page_translations().ugettext(string)
-    if context.eval_ctx.autoescape:
-        rv = Markup(rv)
-    return rv % variables
+    through the context and the lookups of the domain that come before each translation.
+    A text without values is the same every time for one catalogue: it is made once and kept
+    with the catalogue (a page says a few dozen of them)."""
+    translations = _page_translations()
+    autoescape = eval_ctx.autoescape
+    if not variables:
+        kept = translations.__dict__.get(_KEPT)
+        if kept is None:
+            kept = translations.__dict__[_KEPT] = {}
+        said = kept.get((string, autoescape))
+        if said is None:
+            said = kept[(string, autoescape)] = _say(translations.ugettext(string), autoescape, variables)
+        return said
+    return _say(translations.ugettext(string), autoescape, variables)
+
+
+_KEPT = "yanxiu_template_words"  # on a catalogue: (msgid, autoescape) → the text a template gets
+
+
+def _say(text: str, autoescape: bool, variables: dict[str, Any]) -> str:
+    return (Markup(text) if autoescape else text) % variables
 
 
 def is_english() -> bool:
     # the locale flask-babel already chose for this request, without its lookups (pages ask
     # for every label); the first ask of a request chooses it
-    ctx = g.get("_flask_babel") if has_app_context() else None
+    ctx = _babel_context()
     loc = ctx.__dict__.get("babel_locale") if ctx is not None else None
     if loc is None:
         loc = get_locale()

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_app_context
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+
+from portal.i18n import gettext
 
 #: code → English text (the msgid); ``%(name)s`` placeholders take the parameters.
 TEXTS: dict[str, Any] = {

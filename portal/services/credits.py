@@ -33,6 +33,7 @@ from sqlalchemy import (
 
 from portal import policy
 from portal.assessment import Assessment, QuotaFact, YearFacts
+from portal.database import read_rows
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -345,7 +346,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     absent: dict[int, tuple] = {}
     exemption: str | None = None
     params = {"uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states()}
-    for kind, key, semester, a, b in db.session.execute(_TEACHER_YEAR, params):
+    for kind, key, semester, a, b in read_rows(_TEACHER_YEAR, params):
         if kind == "t":
             types[key] = a
         elif kind == "a":
@@ -423,7 +424,7 @@ def entry_lines(user_id: int, school_id: int, year: str) -> list[Row]:
     entry's ``id``, ``kind``, ``type_key``, ``hours``, ``created_at``, its ``activity_id`` and
     ``title`` (a home with a year of entries loaded them whole, activities' details and all)."""
     params = {"user_id": user_id, "school_id": school_id, "year": year}
-    return list(db.session.execute(_ENTRY_LINES, params).all())
+    return list(read_rows(_ENTRY_LINES, params).all())
 
 
 # -- school years ---------------------------------------------------------------------------

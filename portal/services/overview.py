@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, Select, bindparam, func, select
 
 from portal.assessment import EXEMPT, MET
+from portal.database import read_rows
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.page_cache import cached_per_school
@@ -179,7 +180,7 @@ def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDI
     params = {"user_id": user_id, "school_id": school_id, "states": list(registry().states_in(*phases))}
     return [
         (ParticipantRow._make(row[:_SHARED]), ActivityRow._make(row[_SHARED:]))
-        for row in db.session.connection().execute(_PARTICIPATIONS, params).all()
+        for row in read_rows(_PARTICIPATIONS, params).all()
     ]
 
 
@@ -206,7 +207,7 @@ def waiting_on(
     if not rows:
         return []
     have: dict[tuple[int, str], int] = {}
-    for act_id, kind, n in db.session.execute(_EVIDENCE_COUNTS, {"user_id": user_id, "ids": [a.id for _, a in rows]}):
+    for act_id, kind, n in read_rows(_EVIDENCE_COUNTS, {"user_id": user_id, "ids": [a.id for _, a in rows]}):
         have[(act_id, kind)] = n
     settings_cache = settings if settings is not None else schools.all_type_settings(school_id)
     out: list[Waiting] = []

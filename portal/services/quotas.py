@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, func, select, union_all
 
 from portal.assessment import QuotaFact
-from portal.extensions import db
+from portal.database import read_rows
 from portal.models import Activity, Evidence, OwnWriting
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
@@ -96,7 +96,7 @@ def writing_of(
     params: dict[str, object] = {"school_ids": list(school_ids), "year": year}
     if user_id is not None:
         params["user_id"] = user_id
-    for sid, uid, kind, semester, title, n, chars, longest in db.session.execute(
+    for sid, uid, kind, semester, title, n, chars, longest in read_rows(
         _PIECES[user_id is not None], params
     ):
         out[(sid, uid)].append(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import bindparam, select
 
 from portal import policy
-from portal.database import write_transaction
+from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
@@ -171,7 +171,7 @@ _SETTINGS_AND_ENABLED = select(
 def settings_and_enabled(school_id: int) -> tuple[dict[str, dict[str, Any]], list[RegisteredType]]:
     """:func:`all_type_settings` and :func:`enabled_types` from one query (the teacher home
     needs both)."""
-    rows = db.session.execute(_SETTINGS_AND_ENABLED, {"school_id": school_id}).all()
+    rows = read_rows(_SETTINGS_AND_ENABLED, {"school_id": school_id}).all()
     stored = {key: settings for key, settings, _on in rows}
     on = {key for key, _settings, enabled in rows if enabled}
     types = registry().types
@@ -189,7 +189,7 @@ _ALL_SETTINGS = select(SchoolActivityType.type_key, SchoolActivityType.settings)
 
 def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     """Every installed type's settings for a school, defaults filled in (one query)."""
-    stored: dict[str, dict[str, Any]] = dict(db.session.execute(_ALL_SETTINGS, {"school_id": school_id}).all())
+    stored: dict[str, dict[str, Any]] = dict(read_rows(_ALL_SETTINGS, {"school_id": school_id}).all())
     return {key: r.type.settings_with_defaults(stored.get(key)) for key, r in registry().types.items()}
 
 
