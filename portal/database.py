@@ -114,7 +114,7 @@ def write_transaction() -> Iterator[Session]:
         _write_intent.reset(token)
 
 
-def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) -> Result[Any]:
+def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) -> Result[*tuple[Any, ...]]:
     """Run a select of columns (no ORM entities) on the session's connection and transaction.
 
     ``Session.execute`` prepares every statement for the ORM (execution state, events, entity
