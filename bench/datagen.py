@@ -55,7 +55,7 @@ from portal.models import (
 )
 from portal.models.school import default_district_id
 from portal.registry import RegisteredType, registry
-from portal.services import teacher_years
+from portal.services import planner_stats, teacher_years
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.users import hash_password
 from portal.timeutil import parse_iso, school_year_of, semester_of, to_local, utcnow
@@ -600,6 +600,7 @@ class DistrictGenerator:
             self.report.school_codes += codes
             if self.progress:
                 self.progress(done, time.perf_counter() - started)
+        planner_stats.refresh()  # the planner's figures of the tables just filled
         self.report.seconds = time.perf_counter() - started
         return self.report
 

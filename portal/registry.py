@@ -152,5 +152,5 @@ def build_registry(app: Flask, extra_plugins=None) -> TypeRegistry:
 
 
 def registry() -> TypeRegistry:
-    """The current app's registry."""
-    return current_app.extensions["yanxiu.registry"]
+    """The current app's registry (the app taken from its proxy once: pages ask per row)."""
+    return current_app._get_current_object().extensions["yanxiu.registry"]  # type: ignore[attr-defined]

@@ -104,7 +104,9 @@ def local_time(dt: datetime | None, with_time: bool = True) -> str:
     school = current_school()
     tz = school.timezone if school else current_app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai")
     local = to_local(dt, tz)
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    # as strftime("%Y-%m-%d %H:%M") writes it, a few times faster (pages list many dates)
+    day = f"{local.year}-{local.month:02d}-{local.day:02d}"
+    return f"{day} {local.hour:02d}:{local.minute:02d}" if with_time else day
 
 
 PHASE_BADGES = {
