@@ -146,6 +146,7 @@ def build_database(store: Store, name: str, schools: int, teachers: int, years: 
     """Migrate and fill database ``name`` unless a finished one is there; return what it holds."""
     marker = store.folder / f"{name}{'-pg' if store.postgres else ''}.json"
     if store.exists(name) and marker.exists():
+        _refresh_statistics(store.uri(name), instance)  # as the worker does every night
         return json.loads(marker.read_text())
     store.drop(name)
     store.create(name)
@@ -164,6 +165,19 @@ def build_database(store: Store, name: str, schools: int, teachers: int, years: 
     info["bytes"] = store.size(name)
     marker.write_text(json.dumps(info))
     return info
+
+
+def _refresh_statistics(uri: str, instance: Path) -> None:
+    """The planner's statistics of a kept database, as fresh as a deployment's
+    (``portal.services.planner_stats``; a database made before they were gathered has none)."""
+    from portal.extensions import db
+    from portal.services import planner_stats
+
+    app = make_app(uri, instance)
+    with app.app_context():
+        planner_stats.refresh()
+        db.session.remove()
+        db.engine.dispose()
 
 
 @dataclass
