@@ -48,6 +48,7 @@ class RegisteredType:
 class TypeRegistry:
     plugins: LoadedPlugins
     types: dict[str, RegisteredType] = field(default_factory=dict)
+    _states_in: dict[tuple, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def hook(self):
@@ -73,11 +74,16 @@ class TypeRegistry:
 
     def states_in(self, *phases: Phase) -> list[str]:
         """Every state name, of any installed type, in one of ``phases`` (for SQL filters that
-        span types, e.g. the absences that count)."""
-        names: dict[str, None] = {s: None for s in CORE.states_in(*phases)}
-        for reg in self.types.values():
-            names.update({s: None for s in reg.engine.definition.states_in(*phases)})
-        return list(names)
+        span types, e.g. the absences that count). Worked out once per set of types: pages
+        ask on every visit."""
+        key = (phases, tuple(self.types))
+        known = self._states_in.get(key)
+        if known is None:
+            names: dict[str, None] = {s: None for s in CORE.states_in(*phases)}
+            for reg in self.types.values():
+                names.update({s: None for s in reg.engine.definition.states_in(*phases)})
+            known = self._states_in[key] = list(names)
+        return list(known)
 
     def all_states(self) -> list[State]:
         """Every state of every installed type once, in phase order (the activity filter)."""
@@ -114,6 +120,7 @@ class TypeRegistry:
                 accepted[refusal.type.key] = refusal
             else:
                 self.types.update(accepted)
+                self._states_in.clear()
 
     def _check(self, plugin_name: str, t: object, accepted: dict[str, RegisteredType]):
         """The type ``t`` ready to register, or why it is refused (a msgid and its values)."""

@@ -322,9 +322,10 @@ def signup_of(act: Activity) -> signup.SignupView | None:
     return signup.view(act, current_user.id)
 
 
-def plan_for(user_id: int, year: str) -> DevelopmentPlan | None:
+def plan_for(user_id: int, year: str) -> Any:
+    """The plan a page shows (read-only: :data:`portal.services.plans.PlanRow`)."""
     school = current_school()
-    return plans.plan_of(school.id, user_id, year) if school is not None else None
+    return plans.plan_row_of(school.id, user_id, year) if school is not None else None
 
 
 def school_time(value, with_time: bool = True) -> str:
