@@ -53,7 +53,9 @@ def full_scans(statements: list[tuple[str, tuple]]) -> list[str]:
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_queries_search_by_index(sqlite_app, page):
     app = sqlite_app
-    generate(3, 12, 1, seed=5)
+    # without the planner's statistics: on a dozen teachers a scan is rightly cheaper, but the
+    # question here is whether each filter has an index to use
+    generate(3, 12, 1, seed=5, statistics=False)
     db.session.remove()
     s: Site = site("G0002")
     who, url = PAGES[page]
