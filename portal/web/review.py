@@ -4,6 +4,7 @@ post credits for reviewed activities."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -28,11 +29,12 @@ from portal.web.helpers import (
     evidence_kind_label,
     flash_at,
     id_url,
+    local_time,
     role_label,
     trigger_label,
     type_name,
 )
-from portal.web.queue_rows import people_rows
+from portal.web.queue_cards import QueueCards
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -58,6 +60,16 @@ def queue():
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
         item.adjustable = any(t in adjusting for t in item.allowed)
+    cards = functools.partial(
+        QueueCards,
+        labels=_labels(held_items, reviewed_items),
+        show_url=id_url("activities.show", "activity_id"),
+        decide_url=id_url("review.decide", "activity_id"),
+        evidence_url=id_url("activities.evidence_file", "evidence_id"),
+        adjusting=adjusting,
+        commenting=_triggers_where(lambda t: t.comment_required),
+        when=local_time,
+    )
     return render_template(
         "review/queue.html",
         held=held_items,
@@ -67,12 +79,8 @@ def queue():
         held_count=counts[Phase.AWAITING_REVIEW],
         reviewed_count=counts[Phase.CONFIRMED],
         form=ConfirmForm(),
-        adjusting=adjusting,
-        commenting=_triggers_where(lambda t: t.comment_required),
-        labels=_labels(held_items, reviewed_items),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
-        evidence_url=id_url("activities.evidence_file", "evidence_id"),
-        people_rows=people_rows,
+        queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
     )
 
 
