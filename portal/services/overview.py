@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict, namedtuple
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import CompoundSelect, Row, Select, bindparam, func, literal_column, null, select, union_all
 
 from portal.assessment import EXEMPT, MET
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, User
 from portal.page_cache import cached_per_school
-from portal.paging import Key, Page, keyset
+from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
 from portal.registry import registry
 from portal.services import schools
 from portal.services.activities import (
@@ -344,15 +344,73 @@ def _counts_query(states: tuple[str, ...]) -> Select[str, str, int]:
 
 def queue_counts(school_id: int, phases: tuple[Phase, ...]) -> dict[Phase, int]:
     """How many activities of the school wait in each phase: one GROUP BY over the states."""
-    out = dict.fromkeys(phases, 0)
     rows = db.session.connection().execute(
         _counts_query(tuple(registry().states_in(*phases))), {"queue_school": school_id}
     ).all()
+    return _phase_counts(phases, rows)
+
+
+def _phase_counts(phases: tuple[Phase, ...], rows: Iterable[tuple[str, str, int]]) -> dict[Phase, int]:
+    """(type, state, how many) rows added up by the phase each state has in its type."""
+    out = dict.fromkeys(phases, 0)
+    reg = registry()
     for type_key, state, n in rows:
-        phase = registry().phase(type_key, state)
+        phase = reg.phase(type_key, state)
         if phase in out:
             out[phase] += n
     return out
+
+
+def review_sections(
+    school_id: int, sections: Sequence[tuple[Phase, str | None, str | None]], size: int | None = None
+) -> tuple[list[Page[tuple[Any, str | None]]], dict[Phase, int]]:
+    """The review queue's sections in one statement: for each (phase, after, before) its page
+    as :func:`review_page` gives it, and how many activities wait in each of these phases as
+    :func:`queue_counts` counts them. A UNION ALL of the pages (each ordered and limited on its
+    own) and the counts: the page made three statements."""
+    reg = registry()
+    queries = tuple(
+        page_query(_queue_query(tuple(reg.states_in(phase))), QUEUE_KEYS, after=after, before=before,
+                   size=size or REVIEW_PAGE_SIZE)
+        for phase, after, before in sections
+    )
+    phases = tuple(phase for phase, _a, _b in sections)
+    statement = _sections_query(tuple(q.statement for q in queries), tuple(reg.states_in(*phases)))
+    parts: dict[int, list[tuple[Any, str | None]]] = defaultdict(list)
+    counted = []
+    for row in db.session.connection().execute(statement, {"queue_school": school_id}).all():
+        part = row[-1]
+        if part < 0:
+            counted.append((row.type_key, row.state, row[-2]))
+        else:
+            parts[part].append((row, row.organizer_name))
+    pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
+    return pages, _phase_counts(phases, counted)
+
+
+def _queue_values(item: tuple[Any, str | None]) -> tuple[datetime, int]:
+    return item[0].starts_at, item[0].id
+
+
+@functools.lru_cache(maxsize=32)
+def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, ...]) -> CompoundSelect:
+    """The pages' statements (each a subquery: its own order and limit) and the counts of
+    ``counted_states`` by type and state, as rows of one shape: the activity's columns and the
+    organizer's name, then ``n`` (the count) and ``part`` (the page's index; -1: a count).
+    First pages' statements are built once (``paging._first_page``), and so is this then:
+    building it cost more than running it."""
+    branches: list[Any] = []  # selects of one shape, typed apart
+    for i, statement in enumerate(pages):
+        sub = statement.subquery()
+        branches.append(select(*sub.c, null().label("n"), literal_column(str(i)).label("part")))
+    keep = {"type_key": Activity.type_key, "state": Activity.state}
+    branches.append(
+        select(*(keep.get(c.key, null()) for c in Activity.__table__.columns), null(), func.count(),
+               literal_column("-1"))
+        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(counted_states))
+        .group_by(Activity.type_key, Activity.state)
+    )
+    return union_all(*branches)
 
 
 def queue_items(

@@ -45,11 +45,13 @@ bp = Blueprint("review", __name__)
 def queue():
     """Two sections, each a page of a fixed number of activities oldest first (keyset links:
     ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
-    of both come from one GROUP BY."""
+    of both come with them (one statement)."""
     school = require_school()
-    held = overview.review_page(school.id, Phase.AWAITING_REVIEW, request.args.get("after"), request.args.get("before"))
-    reviewed = overview.review_page(school.id, Phase.CONFIRMED, request.args.get("rafter"), request.args.get("rbefore"))
-    counts = overview.queue_counts(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    args = request.args
+    (held, reviewed), counts = overview.review_sections(school.id, (
+        (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
+        (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore")),
+    ))
     # the reviewed section shows counts and totals only: evidence and ceilings for the held
     items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items])
     held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
