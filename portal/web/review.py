@@ -45,15 +45,16 @@ bp = Blueprint("review", __name__)
 def queue():
     """Two sections, each a page of a fixed number of activities oldest first (keyset links:
     ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
-    of both come with them (one statement)."""
+    of both and the school's type settings come with them (one statement)."""
     school = require_school()
     args = request.args
-    (held, reviewed), counts = overview.review_sections(school.id, (
+    (held, reviewed), counts, settings = overview.review_sections(school.id, (
         (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
         (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore")),
     ))
     # the reviewed section shows counts and totals only: evidence and ceilings for the held
-    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items])
+    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items],
+                                 settings=settings)
     held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
     adjusting = _triggers_where(lambda t: t.adjusts_hours)
