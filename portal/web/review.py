@@ -5,9 +5,10 @@ post credits for reviewed activities."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from portal.current import allowed, current_roles, require_school
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
+from portal.i18n import lang_code
 from portal.messages import tr
 from portal.models import DISTRICT_ROLES, Activity
 from portal.registry import registry
@@ -90,34 +92,53 @@ def queue():
 def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
     """The words of the page by activity type, looked up once per page rather than once per
     row or button: ``name`` of the type, ``triggers`` (labels of the buttons shown), ``roles``
-    and ``kinds`` (evidence) of the held activities' participants."""
+    and ``kinds`` (evidence) of the held activities' participants. Each word is the type's
+    (its code's) in the viewer's language, kept per app and language."""
+    words = _words_of(lang_code())
     out: dict[str, dict[str, Any]] = {}
 
     def of(key: str) -> dict[str, Any]:
         if key not in out:
-            out[key] = {"name": type_name(key), "triggers": {}, "roles": {}, "kinds": {}}
+            out[key] = {"name": words("type", key, ""), "triggers": {}, "roles": {}, "kinds": {}}
         return out[key]
 
     for item in held:
         key = item.activity.type_key
         mine = of(key)
         for t in item.allowed:
-            if t not in mine["triggers"]:
-                mine["triggers"][t] = trigger_label(t, key)
-        evidence = list(item.activity_evidence)
-        for qp in item.participants:
-            role = qp.person.role
-            if role not in mine["roles"]:
-                mine["roles"][role] = role_label(role, key)
-            evidence += qp.evidence
-        for e in evidence:
-            if e.kind not in mine["kinds"]:
-                mine["kinds"][e.kind] = evidence_kind_label(e.kind, key)
+            mine["triggers"][t] = words("trigger", key, t)
+        roles = {qp.person.role for qp in item.participants}
+        kinds = {e.kind for e in item.activity_evidence}.union(*({e.kind for e in qp.evidence} for qp in item.participants))
+        for role in roles:
+            mine["roles"][role] = words("role", key, role)
+        for kind in kinds:
+            mine["kinds"][kind] = words("kind", key, kind)
     for item in reviewed:
-        mine = of(item.activity.type_key)
-        if "credit" not in mine["triggers"]:
-            mine["triggers"]["credit"] = trigger_label("credit", item.activity.type_key)
+        of(item.activity.type_key)["triggers"]["credit"] = words("trigger", item.activity.type_key, "credit")
     return out
+
+
+_LABEL_OF: dict[str, Callable[[str, str], str]] = {
+    "type": lambda key, _word: type_name(key),
+    "trigger": lambda key, word: trigger_label(word, key),
+    "role": lambda key, word: role_label(word, key),
+    "kind": lambda key, word: evidence_kind_label(word, key),
+}
+
+
+def _words_of(lang: str) -> Callable[[str, str, str], str]:
+    """The label of a (what, type, word) in ``lang``: ``helpers``' label functions asked once
+    per app (its installed types' code) and language, the answers kept with the app."""
+    known = current_app.extensions.setdefault("yanxiu.queue_words", {}).setdefault(lang, {})
+
+    def word(what: str, key: str, value: str) -> str:
+        try:
+            return known[(what, key, value)]
+        except KeyError:
+            known[(what, key, value)] = found = _LABEL_OF[what](key, value)
+            return found
+
+    return word
 
 
 def _triggers_where(test) -> set[str]:
