@@ -531,8 +531,9 @@ def queue_items(
                       for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
         else:
             people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
-        own = [] if any(p.user_id == act.organizer_id for p in people_rows) else evidence.get(
-            (act.id, act.organizer_id), [])
+        own = evidence.get((act.id, act.organizer_id), [])  # the organizer's files, unless theirs as a participant
+        if own and any(p.user_id == act.organizer_id for p in people_rows):
+            own = []
         out.append(QueueItem(act, people, organizer_name, own))
     return out
 
