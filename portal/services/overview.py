@@ -16,9 +16,11 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
     bindparam,
     cast,
     func,
+    literal,
     literal_column,
     null,
     select,
@@ -320,6 +322,13 @@ QUEUE_COLUMNS = tuple(
 )
 
 
+def _state_in(states: tuple[str, ...]) -> Any:
+    """``Activity.state IN (…)`` with one bound value per state, not an expanding list: the
+    queue's statements are built once per set of states, and an expanding list is written into
+    the SQL again on every execution."""
+    return Activity.state.in_([literal(state, String) for state in states])
+
+
 @functools.cache
 def _queue_query(states: tuple[str, ...]) -> Select[Any]:
     """Activities of the school (bound parameter ``queue_school``) in ``states`` with their
@@ -331,7 +340,7 @@ def _queue_query(states: tuple[str, ...]) -> Select[Any]:
     return (
         select(*QUEUE_COLUMNS, User.display_name.label("organizer_name"))
         .outerjoin(User, User.id == Activity.organizer_id)
-        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(states))
+        .where(Activity.school_id == bindparam("queue_school"), _state_in(states))
     )
 
 
@@ -359,7 +368,7 @@ def _counts_query(states: tuple[str, ...]) -> Select[str, str, int]:
     built once per set of states, as :func:`_queue_query`."""
     return (
         select(Activity.type_key, Activity.state, func.count())
-        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(states))
+        .where(Activity.school_id == bindparam("queue_school"), _state_in(states))
         .group_by(Activity.state, Activity.type_key)
     )
 
@@ -448,7 +457,7 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
     branches.append(
         select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(), func.count(),
                literal_column(str(_COUNT)))
-        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(counted_states))
+        .where(Activity.school_id == bindparam("queue_school"), _state_in(counted_states))
         .group_by(Activity.state, Activity.type_key)  # by state first: the (school, state) index finds the rows
     )
     keep = {"type_key": SchoolActivityType.type_key, "details": SchoolActivityType.settings}  # JSON in a JSON column
