@@ -60,7 +60,6 @@ class QueueCards:
         foot = "\n  </tbody>\n</table>\n</div>\n"
         hidden, figure = str(self.hidden), once_each(fmt)
         names = once_each(lambda key: str(escape(self.labels[key]["name"])))
-        button = once_each(self._button)
         out = []
         for item in items:
             a = item.activity
@@ -79,7 +78,7 @@ class QueueCards:
             own = (f'<p class="small text-warning-emphasis" data-testid="own-activity-{aid}">{tx["own"]}</p>'
                    if item.own else "")
             if item.allowed:
-                buttons = "".join(button(t, key, aid) for t in item.allowed)
+                buttons = "".join([self._button(t, key, aid) for t in item.allowed])
             else:
                 buttons = ("" if item.own else f'<p class="small text-muted mb-0">{tx["nothing"]}</p>') + "\n        "
             out.append(

@@ -17,7 +17,6 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from portal.hours import fmt
-from portal.once import once_each
 
 MARK = "\u2063N\u2063"  # where ``tx['at_most']`` takes the figure (the template's placeholder)
 
@@ -31,11 +30,13 @@ def people_rows(
     words (``review._labels``); ``evidence_url`` an evidence file's link by id."""
     aid = int(item.activity.id)
     # the type's words escaped once (a handful), the catalogue's as plain text (trusted: no Markup
-    # operations per row), each distinct figure written once (fmt: digits, nothing to escape), and
-    # the markup between the cells made once per item
+    # operations per row), each distinct figure written once (fmt: digits, nothing to escape; a
+    # dict: no call per figure) and the markup between the cells made once per item
     roles = {key: str(escape(word)) for key, word in labels["roles"].items()}
     kinds = {key: str(escape(word)) for key, word in labels["kinds"].items()}
-    figure = once_each(fmt)
+    figure: dict[Any, str] = {value: fmt(value) for value in {
+        v for qp in item.participants for v in (qp.person.attended_hours, qp.would_get, qp.max_hours)} if value is not None}
+    figure[None] = "—"  # no figure (attendance not recorded, the type not installed)
     hours_label, at_most = str(tx["hours"]), str(tx["at_most"])
     head = f'\n  \n  <tr data-testid="queue-participant-{aid}-'
     after_role = (f'</td>\n    <td class="text-end text-nowrap" data-label="{tx["attended"]}">')
@@ -46,7 +47,7 @@ def people_rows(
     for qp in item.participants:
         p = qp.person
         username, name = escape(qp.account.username), escape(qp.account.display_name)
-        attended = figure(p.attended_hours) if p.attended_hours is not None else "—"
+        attended = figure[p.attended_hours]
         if qp.evidence:
             pieces = []
             for e in qp.evidence:  # folded: its kind and title, its text, its file's link
@@ -60,12 +61,12 @@ def people_rows(
             evidence = no_evidence
         would_get = qp.would_get
         if not (editable and would_get is not None):  # the figure only
-            hours = figure(would_get) if would_get is not None else "—"
+            hours = figure[would_get]
         else:  # the inputs, and the most it may be
-            uid, would = p.user_id, figure(would_get)
+            uid, would = p.user_id, figure[would_get]
             limit = note = ""
             if qp.max_hours is not None:
-                most = figure(qp.max_hours)
+                most = figure[qp.max_hours]
                 limit = f'data-max="{most}" aria-describedby="max-{aid}-{uid}"'
                 note = f'<div class="form-text" id="max-{aid}-{uid}">{at_most.replace(MARK, most)}</div>'
             hours = (
