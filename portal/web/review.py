@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -59,7 +59,8 @@ def queue():
                                  settings=settings)
     held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
-    adjusting = _triggers_where(lambda t: t.adjusts_hours)
+    fixed = _page_constants()
+    adjusting = fixed.adjusting
     for item in held_items:
         people = [qp.person.user_id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
@@ -68,11 +69,11 @@ def queue():
     cards = functools.partial(
         QueueCards,
         labels=_labels(held_items, reviewed_items),
-        show_url=id_url("activities.show", "activity_id"),
-        decide_url=id_url("review.decide", "activity_id"),
-        evidence_url=id_url("activities.evidence_file", "evidence_id"),
+        show_url=fixed.show_url,
+        decide_url=fixed.decide_url,
+        evidence_url=fixed.evidence_url,
         adjusting=adjusting,
-        commenting=_triggers_where(lambda t: t.comment_required),
+        commenting=fixed.commenting,
         when=local_time,
     )
     return render_template(
@@ -87,6 +88,31 @@ def queue():
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
     )
+
+
+class _PageConstants(NamedTuple):
+    """What the queue's cards need that depends only on the app (its installed types' code and
+    routes) and the URL root: built once per app and root, not on every request."""
+
+    adjusting: frozenset[str]  # triggers that adjust hours (the approve button's style, the inputs)
+    commenting: frozenset[str]  # triggers that need a comment (the return button's style)
+    show_url: Callable[[int], str]
+    decide_url: Callable[[int], str]
+    evidence_url: Callable[[int], str]
+
+
+def _page_constants() -> _PageConstants:
+    kept = current_app.extensions.setdefault("yanxiu.queue_constants", {})
+    found = kept.get(request.script_root)
+    if found is None:
+        found = kept[request.script_root] = _PageConstants(
+            frozenset(_triggers_where(lambda t: t.adjusts_hours)),
+            frozenset(_triggers_where(lambda t: t.comment_required)),
+            id_url("activities.show", "activity_id"),
+            id_url("review.decide", "activity_id"),
+            id_url("activities.evidence_file", "evidence_id"),
+        )
+    return found
 
 
 def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
