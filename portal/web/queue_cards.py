@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from portal.hours import fmt
 from portal.once import once_each
-from portal.web.queue_rows import people_rows
+from portal.web.queue_rows import html_text, people_rows
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
 
@@ -65,7 +65,7 @@ class QueueCards:
             a = item.activity
             aid, key = int(a.id), a.type_key
             labels = self.labels[key]
-            title = escape(a.title)
+            title = html_text(a.title)
             here = str(self.here(f"activity-{aid}")) if self.here is not None else ""
             materials = ""
             if item.activity_evidence:
@@ -86,13 +86,13 @@ class QueueCards:
                 '  <div class="card-header d-flex flex-wrap gap-2 align-items-center">\n'
                 f'    <input type="checkbox" class="form-check-input" name="ids" value="{aid}" form="bulk-approve"'
                 f' aria-label="{title}" data-testid="select-{aid}">\n'
-                f'    <a href="{escape(self.show_url(aid))}" class="fw-bold queue-title">{title}</a>\n'
-                f'    <span class="text-muted small">{names(key)} · {escape(self.when(a.starts_at))} · '
-                f'{figure(a.hours)} {tx["unit"]} · {escape(item.organizer_name or "")}</span>\n'
+                f'    <a href="{html_text(self.show_url(aid))}" class="fw-bold queue-title">{title}</a>\n'
+                f'    <span class="text-muted small">{names(key)} · {html_text(self.when(a.starts_at))} · '
+                f'{figure(a.hours)} {tx["unit"]} · {html_text(item.organizer_name or "")}</span>\n'
                 "  </div>\n"
                 '  <div class="card-body">\n'
                 f"    {here}\n"
-                f'    <form method="post" action="{escape(self.decide_url(aid))}" data-testid="decide-form-{aid}">\n'
+                f'    <form method="post" action="{html_text(self.decide_url(aid))}" data-testid="decide-form-{aid}">\n'
                 f"      {hidden}\n      \n      {head}"
                 f"{people_rows(item, item.adjustable, self.tx, labels, self.evidence_url)}{foot}\n      "
                 f"{materials}\n"
@@ -125,7 +125,7 @@ class QueueCards:
         out = []
         for item in items:
             a = item.activity
-            aid, title = int(a.id), escape(a.title)
+            aid, title = int(a.id), html_text(a.title)
             here = self.here(f"activity-{aid}", "mb-0") if self.here is not None else ""
             above = f'<tr><td></td><td colspan="4">{here}</td></tr>' if str(here).strip() else ""
             out.append(
@@ -133,7 +133,7 @@ class QueueCards:
                 f'    <tr id="activity-{aid}" data-testid="reviewed-{aid}">\n'
                 f'      <td><input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
                 f' aria-label="{title}" data-testid="select-credit-{aid}"></td>\n'
-                f'      <td><a href="{escape(self.show_url(aid))}">{title}</a></td>\n'
+                f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a></td>\n'
                 f"      <td>{names(a.type_key)}</td>\n"
                 f'      <td class="text-end">{int(item.size)}</td>\n'
                 f'      <td class="text-end">{figure(item.would_get_total)}</td>\n'
@@ -150,10 +150,10 @@ class QueueCards:
             aid = int(a.id)
             word = escape(self.labels[a.type_key]["triggers"]["credit"])
             out.append(
-                f'\n<form method="post" action="{escape(self.decide_url(aid))}" class="d-inline">\n'
+                f'\n<form method="post" action="{html_text(self.decide_url(aid))}" class="d-inline">\n'
                 f"  {hidden}\n"
                 '  <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1"'
-                f' data-testid="credit-{aid}">{word}: {escape(a.title)}</button>\n'
+                f' data-testid="credit-{aid}">{word}: {html_text(a.title)}</button>\n'
                 "</form>\n"
             )
         return Markup("".join(out))  # noqa: S704 (escaped above)
