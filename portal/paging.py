@@ -126,6 +126,60 @@ def _first_page(query: Select, keys: Sequence[Key], backwards: bool, size: int) 
     return statement
 
 
+@dataclass(frozen=True)
+class PageQuery:
+    """The statement of one page and what turning its rows into a :class:`Page` needs: for
+    reading several pages in one statement (:func:`page_query`, then :func:`page_of`)."""
+
+    statement: Select
+    keys: tuple[Key, ...]
+    size: int
+    backwards: bool  # read from the end (a ``before`` cursor): rows come last first
+    start: tuple | None  # the ``after`` cursor's values
+    end: tuple | None  # the ``before`` cursor's values
+
+
+def page_query(
+    query: Select, keys: Sequence[Key], *, after: str | None = None, before: str | None = None, size: int = 20
+) -> PageQuery:
+    """The statement of a page of ``query`` sorted by ``keys`` (size + 1 rows, to know whether
+    another page follows): the first, the one after cursor ``after`` or the one before cursor
+    ``before``; :class:`Invalid` for a broken cursor."""
+    start, end = decode(after, keys, "after"), decode(before, keys, "before")
+    backwards = end is not None and start is None
+    statement = _first_page(query, keys, backwards, size)
+    if start is not None:
+        statement = statement.where(_beyond(keys, start, True))
+    elif end is not None:
+        statement = statement.where(_beyond(keys, end, False))
+    return PageQuery(statement, tuple(keys), size, backwards, start, end)
+
+
+def in_page_order(q: PageQuery, rows: list[T], values_of: Callable[[T], tuple]) -> list[T]:
+    """``rows`` of ``q`` in the order its statement sorts them (for rows read through a
+    statement that does not keep that order, such as a UNION of several pages)."""
+    out = list(rows)
+    for i in reversed(range(len(q.keys))):  # stable sorts, last key first
+        out.sort(key=lambda row: values_of(row)[i], reverse=q.keys[i].descending != q.backwards)
+    return out
+
+
+def page_of(q: PageQuery, rows: list[T], values_of: Callable[[T], tuple]) -> Page[T]:
+    """The :class:`Page` of the rows ``q``'s statement read, in its order; ``values_of`` gives
+    a row's sort values."""
+    more = len(rows) > q.size
+    rows = rows[: q.size]
+    if q.backwards:
+        rows.reverse()
+    moved = q.start is not None or q.end is not None
+    if not rows:
+        return Page([], None, None, moved)
+    first, last = encode(values_of(rows[0])), encode(values_of(rows[-1]))
+    if q.backwards:
+        return Page(rows, last, first if more else None, moved)
+    return Page(rows, last if more else None, first if q.start is not None else None, moved)
+
+
 def keyset(
     run: Callable[[Select], list[T]],
     query: Select,
@@ -140,22 +194,5 @@ def keyset(
     the one before cursor ``before``. ``run`` executes a statement and returns its rows;
     ``values_of`` gives a row's sort values. One statement (size + 1 rows, to know whether
     another page follows)."""
-    start, end = decode(after, keys, "after"), decode(before, keys, "before")
-    backwards = end is not None and start is None
-    statement = _first_page(query, keys, backwards, size)
-    if start is not None:
-        statement = statement.where(_beyond(keys, start, True))
-    elif end is not None:
-        statement = statement.where(_beyond(keys, end, False))
-    rows = run(statement)
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    moved = start is not None or end is not None
-    if not rows:
-        return Page([], None, None, moved)
-    first, last = encode(values_of(rows[0])), encode(values_of(rows[-1]))
-    if backwards:
-        return Page(rows, last, first if more else None, moved)
-    return Page(rows, last if more else None, first if start is not None else None, moved)
+    q = page_query(query, keys, after=after, before=before, size=size)
+    return page_of(q, run(q.statement), values_of)

@@ -65,15 +65,18 @@ def rule_ignores_identity(activity_type: ActivityType) -> bool:
 
 def credit_hours_each(
     activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
-    snapshot: ActivitySnapshot | None = None,
+    snapshot: ActivitySnapshot | None = None, known: dict[tuple[Any, ...], Decimal] | None = None,
 ) -> list[Decimal]:
     """:func:`credit_hours_for` of each of ``people`` (participations, or rows with their
     attributes), in order, for a page that lists them all: under the core rule it is asked once
-    per distinct role and hours (a list of sixty has a handful), any other rule once per person."""
+    per distinct role and hours (a list of sixty has a handful), any other rule once per person.
+    The core rule reads a participant's role and hours and the settings, never who they are nor
+    the activity: a page listing several activities of one type with the same ``settings`` may
+    pass the same ``known`` (answers by role and hours) for each, and ask once per page."""
     snapshot = snapshot or activity_snapshot(act)
     if not rule_ignores_identity(activity_type):
         return [credit_hours_for(activity_type, act, p, settings, snapshot) for p in people]
-    known: dict[tuple[Any, ...], Decimal] = {}
+    known = {} if known is None else known
     out: list[Decimal] = []
     for p in people:
         if p.adjusted_hours is not None:
@@ -89,19 +92,21 @@ def credit_hours_each(
 
 def credit_ceiling_each(
     activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
-    snapshot: ActivitySnapshot | None = None,
+    snapshot: ActivitySnapshot | None = None, known: dict[tuple[Any, ...], Decimal] | None = None,
 ) -> list[Decimal]:
     """:func:`credit_ceiling` of each of ``people``, in order: under the core rule asked once
-    per role (full attendance is the same for everyone), any other rule once per person."""
+    per role (full attendance is the same for everyone), any other rule once per person;
+    ``known`` as for :func:`credit_hours_each` (answers by role and the activity's hours)."""
     snapshot = snapshot or activity_snapshot(act)
     if not rule_ignores_identity(activity_type):
         return [credit_ceiling(activity_type, act, p, settings, snapshot) for p in people]
-    known: dict[str, Decimal] = {}
+    known = {} if known is None else known
     out: list[Decimal] = []
     for p in people:
-        ceiling = known.get(p.role)
+        key = (p.role, act.hours)
+        ceiling = known.get(key)
         if ceiling is None:
-            ceiling = known[p.role] = credit_ceiling(activity_type, act, p, settings, snapshot)
+            ceiling = known[key] = credit_ceiling(activity_type, act, p, settings, snapshot)
         out.append(ceiling)
     return out
 

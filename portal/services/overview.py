@@ -5,20 +5,34 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict, namedtuple
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from portal.assessment import EXEMPT, MET
 from portal.database import read_rows
 from portal.extensions import db
-from portal.models import Activity, Evidence, Membership, Participation, School, User
+from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
 from portal.page_cache import cached_per_school
-from portal.paging import Key, Page, keyset
+from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
 from portal.registry import registry
 from portal.services import schools
 from portal.services.activities import (
@@ -252,7 +266,7 @@ class QueueParticipant:
 
 @dataclass
 class QueueItem:
-    activity: Any  # a read-only row with the attributes of Activity (``_queue_query``)
+    activity: Any  # a read-only row with the attributes of Activity the queue reads (``QUEUE_COLUMNS``)
     participants: list[QueueParticipant]
     organizer_name: str | None  # None: the organizer's account is gone
     activity_evidence: list[QueueEvidence] = field(default_factory=list)  # the organizer's own files
@@ -299,18 +313,35 @@ def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REV
     return queue_items(school_id, [(row, row.organizer_name) for row in rows])
 
 
+# The columns of an activity the queue reads, by their attribute names: its page and cards, the
+# hours rule's snapshot (``snapshots.activity_snapshot``) and ``transitions.allowed_triggers``
+# (the activity's state and people, its school's reviewers); reading every column cost a third more
+QUEUE_COLUMNS = tuple(
+    Activity.__table__.c[name]
+    for name in ("id", "school_id", "type_key", "title", "organizer_id", "starts_at", "ends_at", "hours", "state",
+                 "details")
+)
+
+
+def _state_in(states: tuple[str, ...]) -> Any:
+    """``Activity.state IN (…)`` with one bound value per state, not an expanding list: the
+    queue's statements are built once per set of states, and an expanding list is written into
+    the SQL again on every execution."""
+    return Activity.state.in_([literal(state, String) for state in states])
+
+
 @functools.cache
 def _queue_query(states: tuple[str, ...]) -> Select[Any]:
     """Activities of the school (bound parameter ``queue_school``) in ``states`` with their
-    organizer's name (outer join: one query), as plain rows: every column of the activity by
-    its attribute name (what the queue, its snapshot and ``allowed_triggers`` read), then
-    ``organizer_name``. The queue only shows them; building ORM objects took four times as
-    long as the statement. Built once per set of states (they come from the installed types'
-    code), not on every request: building it cost about as much as running it."""
+    organizer's name (outer join: one query), as plain rows: the ``QUEUE_COLUMNS`` of the
+    activity by their attribute names, then ``organizer_name``. The queue only shows them;
+    building ORM objects took four times as long as the statement. Built once per set of
+    states (they come from the installed types' code), not on every request: building it cost
+    about as much as running it."""
     return (
-        select(*Activity.__table__.columns, User.display_name.label("organizer_name"))
+        select(*QUEUE_COLUMNS, User.display_name.label("organizer_name"))
         .outerjoin(User, User.id == Activity.organizer_id)
-        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(states))
+        .where(Activity.school_id == bindparam("queue_school"), _state_in(states))
     )
 
 
@@ -338,26 +369,111 @@ def _counts_query(states: tuple[str, ...]) -> Select[str, str, int]:
     built once per set of states, as :func:`_queue_query`."""
     return (
         select(Activity.type_key, Activity.state, func.count())
-        .where(Activity.school_id == bindparam("queue_school"), Activity.state.in_(states))
-        .group_by(Activity.type_key, Activity.state)
+        .where(Activity.school_id == bindparam("queue_school"), _state_in(states))
+        .group_by(Activity.state, Activity.type_key)
     )
 
 
 def queue_counts(school_id: int, phases: tuple[Phase, ...]) -> dict[Phase, int]:
     """How many activities of the school wait in each phase: one GROUP BY over the states."""
-    out = dict.fromkeys(phases, 0)
     rows = db.session.connection().execute(
         _counts_query(tuple(registry().states_in(*phases))), {"queue_school": school_id}
     ).all()
+    return _phase_counts(phases, rows)
+
+
+def _phase_counts(phases: tuple[Phase, ...], rows: Iterable[tuple[str, str, int]]) -> dict[Phase, int]:
+    """(type, state, how many) rows added up by the phase each state has in its type."""
+    out = dict.fromkeys(phases, 0)
+    reg = registry()
     for type_key, state, n in rows:
-        phase = registry().phase(type_key, state)
+        phase = reg.phase(type_key, state)
         if phase in out:
             out[phase] += n
     return out
 
 
+_COUNT, _SETTINGS = -1, -2  # ``part`` of the rows of ``_sections_query`` that are not a page's
+
+
+class QueueSections(NamedTuple):
+    """What :func:`review_sections` reads in one statement."""
+
+    pages: list[Page[tuple[Any, str | None]]]
+    counts: dict[Phase, int]
+    settings: dict[str, dict[str, Any]]  # every installed type's settings for the school, defaults filled in
+
+
+def review_sections(
+    school_id: int, sections: Sequence[tuple[Phase, str | None, str | None]], size: int | None = None
+) -> QueueSections:
+    """The review queue's sections in one statement: for each (phase, after, before) its page
+    as :func:`review_page` gives it, how many activities wait in each of these phases as
+    :func:`queue_counts` counts them, and the school's type settings as
+    ``schools.all_type_settings`` gives them (for :func:`queue_items`). A UNION ALL of the
+    pages (each ordered and limited on its own), the counts and the stored settings: the page
+    made four statements."""
+    reg = registry()
+    queries = tuple(
+        page_query(_queue_query(tuple(reg.states_in(phase))), QUEUE_KEYS, after=after, before=before,
+                   size=size or REVIEW_PAGE_SIZE)
+        for phase, after, before in sections
+    )
+    phases = tuple(phase for phase, _a, _b in sections)
+    statement = _sections_query(tuple(q.statement for q in queries), tuple(reg.states_in(*phases)))
+    parts: dict[int, list[tuple[Any, str | None]]] = defaultdict(list)
+    counted, stored = [], {}
+    for row in db.session.connection().execute(statement, {"queue_school": school_id}).all():
+        part = row[-1]
+        if part == _COUNT:
+            counted.append((row.type_key, row.state, row[-2]))
+        elif part == _SETTINGS:
+            stored[row.type_key] = row.details  # the stored settings, in the JSON column's place
+        else:
+            parts[part].append((row, row.organizer_name))
+    pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
+    # the defaults filled in as schools.all_type_settings fills them (the type's own rule)
+    settings = {key: r.type.settings_with_defaults(stored.get(key)) for key, r in reg.types.items()}
+    return QueueSections(pages, _phase_counts(phases, counted), settings)
+
+
+def _queue_values(item: tuple[Any, str | None]) -> tuple[datetime, int]:
+    return item[0].starts_at, item[0].id
+
+
+@functools.lru_cache(maxsize=32)
+def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, ...]) -> CompoundSelect:
+    """The pages' statements (each a subquery: its own order and limit) and the counts of
+    ``counted_states`` by type and state, as rows of one shape: the activity's columns and the
+    organizer's name, then ``n`` (the count) and ``part`` (the page's index; ``_COUNT``: a
+    count; ``_SETTINGS``: a type's stored settings for the school, in ``details``).
+    First pages' statements are built once (``paging._first_page``), and so is this then:
+    building it cost more than running it."""
+    branches: list[Any] = []  # selects of one shape, typed apart
+    for i, statement in enumerate(pages):
+        sub = statement.subquery()
+        # ``n`` typed: PostgreSQL makes the pages' untyped NULLs text, which a count does not match
+        branches.append(select(*sub.c, cast(null(), Integer).label("n"), literal_column(str(i)).label("part")))
+    keep: dict[str, Any] = {"type_key": Activity.type_key, "state": Activity.state}
+    branches.append(
+        select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(), func.count(),
+               literal_column(str(_COUNT)))
+        .where(Activity.school_id == bindparam("queue_school"), _state_in(counted_states))
+        .group_by(Activity.state, Activity.type_key)  # by state first: the (school, state) index finds the rows
+    )
+    keep = {"type_key": SchoolActivityType.type_key, "details": SchoolActivityType.settings}  # JSON in a JSON column
+    branches.append(
+        select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(), null(),
+               literal_column(str(_SETTINGS)))
+        .where(SchoolActivityType.school_id == bindparam("queue_school"))
+    )
+    return union_all(*branches)
+
+
+
 def queue_items(
-    school_id: int, acts: list[tuple[Any, str | None]], detailed: Collection[int] | None = None
+    school_id: int, acts: list[tuple[Any, str | None]], detailed: Collection[int] | None = None,
+    settings: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[QueueItem]:
     """Queue items for these activities (rows of ``_queue_query`` with their organizer's
     name, as :func:`review_page` gives them): participants and the hours each would get, and
@@ -365,7 +481,8 @@ def queue_items(
     participant may be credited; the others (a section that shows counts and totals) are only
     counted (``QueueItem.counted``, no ``participants``) when their type's rule gives alike
     participants alike hours (``ledger.rule_ignores_identity``): one row per distinct role and
-    hours instead of one per person. In three queries whatever the number of activities.
+    hours instead of one per person. In three queries whatever the number of activities (two
+    given ``settings``, the school's type settings as :func:`review_sections` reads them).
     Participants and evidence are read as rows (the queue only shows them), and the activity's
     snapshot is taken once for all its participants."""
     if not acts:
@@ -392,14 +509,18 @@ def queue_items(
     if shown:
         for e in map(QueueEvidence._make, conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all()):
             evidence[(e.activity_id, e.user_id)].append(e)
-    settings_cache = schools.all_type_settings(school_id)
+    settings_cache = schools.all_type_settings(school_id) if settings is None else settings
+    # the core rule's answers by type, shared by the page's activities (``credit_hours_each``)
+    known: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
+    most: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
+    type_of = registry().get
     out: list[QueueItem] = []
     for act, organizer_name in acts:
-        reg = registry().get(act.type_key)
+        reg = type_of(act.type_key)
         if act.id in grouped and reg is not None:
             alike = groups.get(act.id, [])
             figures = credit_hours_each(reg.type, act, [g for g, _n in alike], settings_cache[act.type_key],
-                                        activity_snapshot(act))
+                                        activity_snapshot(act), known[act.type_key])
             total = sum((h * n for (_g, n), h in zip(alike, figures, strict=True) if h), ZERO)
             out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total)))
             continue
@@ -411,16 +532,18 @@ def queue_items(
         if reg is not None:  # the rule asked once per distinct participant, not once per row
             settings = settings_cache[act.type_key]
             snapshot = activity_snapshot(act)
-            hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot))
+            hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot, known[act.type_key]))
             if detail:
-                ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot))
+                ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot,
+                                                    most[act.type_key]))
         if detail:
             people = [QueueParticipant(p, u, h, evidence.get((act.id, p.user_id), []), c)
                       for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
         else:
             people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
-        own = [] if any(p.user_id == act.organizer_id for p in people_rows) else evidence.get(
-            (act.id, act.organizer_id), [])
+        own = evidence.get((act.id, act.organizer_id), [])  # the organizer's files, unless theirs as a participant
+        if own and any(p.user_id == act.organizer_id for p in people_rows):
+            own = []
         out.append(QueueItem(act, people, organizer_name, own))
     return out
 

@@ -17,37 +17,18 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from portal.hours import fmt
-from portal.once import once_each
 
 MARK = "\u2063N\u2063"  # where ``tx['at_most']`` takes the figure (the template's placeholder)
 
 
-def _evidence(e: Any, kinds: Mapping[str, str], evidence_url: Callable[[int], str]) -> str:
-    """One piece of evidence, folded: its kind and title, its text, its file's link."""
-    title = f": {escape(e.title)}" if e.title else ""
-    text = f'<div class="evidence-text">{escape(e.text)}</div>' if e.text else ""
-    link = f'<a href="{escape(evidence_url(e.id))}">{escape(e.filename)}</a>' if e.stored_name else ""
-    return (f'\n      <details class="small">\n        <summary>{escape(kinds[e.kind])}{title}</summary>\n'
-            f"        {text}\n        {link}\n      </details>\n      ")
-
-
-def _hours(qp: Any, aid: int, username: str, name: str, editable: bool, words: Mapping[str, str],
-           figure: Callable[[Any], str]) -> str:
-    """The hours cell: the figure, or (when the reviewer may adjust) the inputs and the ceiling."""
-    if not (editable and qp.would_get is not None):
-        return figure(qp.would_get) if qp.would_get is not None else "—"
-    uid, would, label = qp.person.user_id, figure(qp.would_get), words["hours"]
-    limit = note = ""
-    if qp.max_hours is not None:
-        most = figure(qp.max_hours)
-        limit = f'data-max="{most}" aria-describedby="max-{aid}-{uid}"'
-        note = f'<div class="form-text" id="max-{aid}-{uid}">{words["at_most"].replace(MARK, most)}</div>'
-    return (
-        f'\n      <input type="hidden" name="would-{uid}" value="{would}">\n'
-        f'      <input class="form-control form-control-sm hours-input" name="hours-{uid}" value="{would}"'
-        f' inputmode="decimal"\n             aria-label="{label}: {name}" data-testid="hours-{aid}-{username}"\n'
-        f"             {limit}>\n      {note}\n      "
-    )
+def html_text(value: Any) -> str:
+    """``value`` escaped as ``markupsafe.escape`` escapes it, as a plain string: for a text,
+    markupsafe's own replacements (its pure-Python version) without making a ``Markup`` object,
+    which cost more than the escaping on the short texts of a row (names, usernames, titles)."""
+    if type(value) is str:
+        return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+                .replace("'", "&#39;").replace('"', "&#34;"))
+    return str(escape(value))
 
 
 def people_rows(
@@ -58,28 +39,57 @@ def people_rows(
     page's translated words (trusted catalogue text), ``labels`` the type's role and evidence
     words (``review._labels``); ``evidence_url`` an evidence file's link by id."""
     aid = int(item.activity.id)
-    roles, kinds = labels["roles"], labels["kinds"]
-    # the catalogue's words as plain text (they are trusted: no Markup operations per row), and
-    # each distinct figure written once (fmt: digits, nothing to escape)
-    words = {key: str(tx[key]) for key in ("attended", "evidence", "hours", "none", "at_most")}
-    figure = once_each(fmt)
-    attended_label, evidence_label, hours_label, none = words["attended"], words["evidence"], words["hours"], words["none"]
+    # the type's words escaped once (a handful), the catalogue's as plain text (trusted: no Markup
+    # operations per row), each distinct figure written once (fmt: digits, nothing to escape; a
+    # dict: no call per figure) and the markup between the cells made once per item
+    roles = {key: str(escape(word)) for key, word in labels["roles"].items()}
+    kinds = {key: str(escape(word)) for key, word in labels["kinds"].items()}
+    figure: dict[Any, str] = {value: fmt(value) for value in {
+        v for qp in item.participants for v in (qp.person.attended_hours, qp.would_get, qp.max_hours)} if value is not None}
+    figure[None] = "—"  # no figure (attendance not recorded, the type not installed)
+    hours_label, at_most = str(tx["hours"]), str(tx["at_most"])
+    head = f'\n  \n  <tr data-testid="queue-participant-{aid}-'
+    after_role = (f'</td>\n    <td class="text-end text-nowrap" data-label="{tx["attended"]}">')
+    before_evidence = f'</td>\n    <td class="stack-full" data-label="{tx["evidence"]}">\n      '
+    before_hours = f'\n    </td>\n    <td data-label="{hours_label}">\n      '
+    no_evidence = f'<span class="text-muted small">{tx["none"]}</span>'
     out = []
     for qp in item.participants:
         p = qp.person
-        username, name = escape(qp.account.username), escape(qp.account.display_name)
-        attended = figure(p.attended_hours) if p.attended_hours is not None else "—"
-        evidence = (
-            "".join(_evidence(e, kinds, evidence_url) for e in qp.evidence)
-            if qp.evidence else f'<span class="text-muted small">{none}</span>'
-        )
+        username, name = html_text(qp.account.username), html_text(qp.account.display_name)
+        attended = figure[p.attended_hours]
+        if qp.evidence:
+            pieces = []
+            for e in qp.evidence:  # folded: its kind and title, its text, its file's link
+                title = f": {html_text(e.title)}" if e.title else ""
+                text = f'<div class="evidence-text">{escape(e.text)}</div>' if e.text else ""
+                link = f'<a href="{html_text(evidence_url(e.id))}">{html_text(e.filename)}</a>' if e.stored_name else ""
+                pieces.append(f'\n      <details class="small">\n        <summary>{kinds[e.kind]}{title}</summary>\n'
+                              f"        {text}\n        {link}\n      </details>\n      ")
+            evidence = "".join(pieces)
+        else:
+            evidence = no_evidence
+        would_get = qp.would_get
+        if not (editable and would_get is not None):  # the figure only
+            hours = figure[would_get]
+        else:  # the inputs, and the most it may be
+            uid, would = p.user_id, figure[would_get]
+            limit = note = ""
+            if qp.max_hours is not None:
+                most = figure[qp.max_hours]
+                limit = f'data-max="{most}" aria-describedby="max-{aid}-{uid}"'
+                note = f'<div class="form-text" id="max-{aid}-{uid}">{at_most.replace(MARK, most)}</div>'
+            hours = (
+                f'\n      <input type="hidden" name="would-{uid}" value="{would}">\n'
+                f'      <input class="form-control form-control-sm hours-input" name="hours-{uid}" value="{would}"'
+                f' inputmode="decimal"\n             aria-label="{hours_label}: {name}" data-testid="hours-{aid}-{username}"\n'
+                f"             {limit}>\n      {note}\n      "
+            )
         out.append(
-            f'\n  \n  <tr data-testid="queue-participant-{aid}-{username}">\n'
+            f'{head}{username}">\n'
             f'    <td class="text-nowrap stack-name">{name}</td>\n'
-            f'    <td class="text-nowrap stack-role">{escape(roles[p.role])}</td>\n'
-            f'    <td class="text-end text-nowrap" data-label="{attended_label}">{attended}</td>\n'
-            f'    <td class="stack-full" data-label="{evidence_label}">\n      {evidence}\n    </td>\n'
-            f'    <td data-label="{hours_label}">\n      {_hours(qp, aid, username, name, editable, words, figure)}\n    </td>\n'
+            f'    <td class="text-nowrap stack-role">{roles[p.role]}{after_role}{attended}{before_evidence}'
+            f"{evidence}{before_hours}{hours}\n    </td>\n"
             "  </tr>\n  "
         )
     return Markup("".join(out))  # noqa: S704 (escaped above; tx is the template's translated text)

@@ -4,9 +4,11 @@ post credits for reviewed activities."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from portal.current import allowed, current_roles, require_school
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
+from portal.i18n import lang_code
 from portal.messages import tr
 from portal.models import DISTRICT_ROLES, Activity
 from portal.registry import registry
@@ -28,11 +31,12 @@ from portal.web.helpers import (
     evidence_kind_label,
     flash_at,
     id_url,
+    local_time,
     role_label,
     trigger_label,
     type_name,
 )
-from portal.web.queue_rows import people_rows
+from portal.web.queue_cards import QueueCards
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -43,21 +47,35 @@ bp = Blueprint("review", __name__)
 def queue():
     """Two sections, each a page of a fixed number of activities oldest first (keyset links:
     ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
-    of both come from one GROUP BY."""
+    of both and the school's type settings come with them (one statement)."""
     school = require_school()
-    held = overview.review_page(school.id, Phase.AWAITING_REVIEW, request.args.get("after"), request.args.get("before"))
-    reviewed = overview.review_page(school.id, Phase.CONFIRMED, request.args.get("rafter"), request.args.get("rbefore"))
-    counts = overview.queue_counts(school.id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    args = request.args
+    (held, reviewed), counts, settings = overview.review_sections(school.id, (
+        (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
+        (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore")),
+    ))
     # the reviewed section shows counts and totals only: evidence and ceilings for the held
-    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items])
+    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items],
+                                 settings=settings)
     held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
-    adjusting = _triggers_where(lambda t: t.adjusts_hours)
+    fixed = _page_constants()
+    adjusting = fixed.adjusting
     for item in held_items:
         people = [qp.person.user_id for qp in item.participants]
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
         item.adjustable = any(t in adjusting for t in item.allowed)
+    cards = functools.partial(
+        QueueCards,
+        labels=_labels(held_items, reviewed_items),
+        show_url=fixed.show_url,
+        decide_url=fixed.decide_url,
+        evidence_url=fixed.evidence_url,
+        adjusting=adjusting,
+        commenting=fixed.commenting,
+        when=local_time,
+    )
     return render_template(
         "review/queue.html",
         held=held_items,
@@ -67,46 +85,86 @@ def queue():
         held_count=counts[Phase.AWAITING_REVIEW],
         reviewed_count=counts[Phase.CONFIRMED],
         form=ConfirmForm(),
-        adjusting=adjusting,
-        commenting=_triggers_where(lambda t: t.comment_required),
-        labels=_labels(held_items, reviewed_items),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
-        evidence_url=id_url("activities.evidence_file", "evidence_id"),
-        people_rows=people_rows,
+        queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
     )
+
+
+class _PageConstants(NamedTuple):
+    """What the queue's cards need that depends only on the app (its installed types' code and
+    routes) and the URL root: built once per app and root, not on every request."""
+
+    adjusting: frozenset[str]  # triggers that adjust hours (the approve button's style, the inputs)
+    commenting: frozenset[str]  # triggers that need a comment (the return button's style)
+    show_url: Callable[[int], str]
+    decide_url: Callable[[int], str]
+    evidence_url: Callable[[int], str]
+
+
+def _page_constants() -> _PageConstants:
+    kept = current_app.extensions.setdefault("yanxiu.queue_constants", {})
+    found = kept.get(request.script_root)
+    if found is None:
+        found = kept[request.script_root] = _PageConstants(
+            frozenset(_triggers_where(lambda t: t.adjusts_hours)),
+            frozenset(_triggers_where(lambda t: t.comment_required)),
+            id_url("activities.show", "activity_id"),
+            id_url("review.decide", "activity_id"),
+            id_url("activities.evidence_file", "evidence_id"),
+        )
+    return found
 
 
 def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
     """The words of the page by activity type, looked up once per page rather than once per
     row or button: ``name`` of the type, ``triggers`` (labels of the buttons shown), ``roles``
-    and ``kinds`` (evidence) of the held activities' participants."""
+    and ``kinds`` (evidence) of the held activities' participants. Each word is the type's
+    (its code's) in the viewer's language, kept per app and language."""
+    words = _words_of(lang_code())
     out: dict[str, dict[str, Any]] = {}
 
     def of(key: str) -> dict[str, Any]:
         if key not in out:
-            out[key] = {"name": type_name(key), "triggers": {}, "roles": {}, "kinds": {}}
+            out[key] = {"name": words("type", key, ""), "triggers": {}, "roles": {}, "kinds": {}}
         return out[key]
 
     for item in held:
         key = item.activity.type_key
         mine = of(key)
         for t in item.allowed:
-            if t not in mine["triggers"]:
-                mine["triggers"][t] = trigger_label(t, key)
-        evidence = list(item.activity_evidence)
-        for qp in item.participants:
-            role = qp.person.role
-            if role not in mine["roles"]:
-                mine["roles"][role] = role_label(role, key)
-            evidence += qp.evidence
-        for e in evidence:
-            if e.kind not in mine["kinds"]:
-                mine["kinds"][e.kind] = evidence_kind_label(e.kind, key)
+            mine["triggers"][t] = words("trigger", key, t)
+        roles = {qp.person.role for qp in item.participants}
+        kinds = {e.kind for e in item.activity_evidence}.union(*({e.kind for e in qp.evidence} for qp in item.participants))
+        for role in roles:
+            mine["roles"][role] = words("role", key, role)
+        for kind in kinds:
+            mine["kinds"][kind] = words("kind", key, kind)
     for item in reviewed:
-        mine = of(item.activity.type_key)
-        if "credit" not in mine["triggers"]:
-            mine["triggers"]["credit"] = trigger_label("credit", item.activity.type_key)
+        of(item.activity.type_key)["triggers"]["credit"] = words("trigger", item.activity.type_key, "credit")
     return out
+
+
+_LABEL_OF: dict[str, Callable[[str, str], str]] = {
+    "type": lambda key, _word: type_name(key),
+    "trigger": lambda key, word: trigger_label(word, key),
+    "role": lambda key, word: role_label(word, key),
+    "kind": lambda key, word: evidence_kind_label(word, key),
+}
+
+
+def _words_of(lang: str) -> Callable[[str, str, str], str]:
+    """The label of a (what, type, word) in ``lang``: ``helpers``' label functions asked once
+    per app (its installed types' code) and language, the answers kept with the app."""
+    known = current_app.extensions.setdefault("yanxiu.queue_words", {}).setdefault(lang, {})
+
+    def word(what: str, key: str, value: str) -> str:
+        try:
+            return known[(what, key, value)]
+        except KeyError:
+            known[(what, key, value)] = found = _LABEL_OF[what](key, value)
+            return found
+
+    return word
 
 
 def _triggers_where(test) -> set[str]:

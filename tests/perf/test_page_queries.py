@@ -21,7 +21,7 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # lookups, how many lists on the page read the settings)
     "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the plan
     "school summary": ("admin", lambda s: "/reports/summary", 5, 1),  # the stored rows, writing, groups; columns from the rows
-    "review queue": ("reviewer", lambda s: "/review", 7, 1),  # a page of each section, counts by GROUP BY
+    "review queue": ("reviewer", lambda s: "/review", 4, 1),  # pages, counts and type settings in one; people; evidence
     # 5: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one)
     "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 5, 1),

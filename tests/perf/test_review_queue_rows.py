@@ -119,3 +119,22 @@ def test_rows_as_named_tuples_and_statements_built_once(queue):
     nobody = school_id + 10_000  # no such school: the bound school, not the first one asked for
     assert overview.review_page(nobody, Phase.AWAITING_REVIEW).items == []
     assert overview.queue_counts(nobody, (Phase.AWAITING_REVIEW,)) == {Phase.AWAITING_REVIEW: 0}
+
+
+def test_organizer_materials_only_when_not_a_participant(queue):
+    """A held activity's card lists its organizer's own files ("materials") unless the organizer
+    also took part (then the files are theirs as a participant, on their row)."""
+    school_id, held, _reviewed = queue
+    (first, _u), (second, _v) = held[:2]
+    for act in (first, second):
+        db.session.add(Evidence(activity_id=act.id, user_id=act.organizer_id, kind="slides", title="讲稿",
+                                uploaded_by=act.organizer_id))
+    part = db.session.execute(select(Participation).where(Participation.activity_id == second.id)).scalars().first()
+    part.user_id = second.organizer_id  # the organizer took part in the second
+    db.session.commit()
+    db.session.expunge_all()
+    items = {i.activity.id: i for i in overview.queue_items(school_id, held[:2])}
+    assert [e.title for e in items[first.id].activity_evidence] == ["讲稿"]
+    assert items[second.id].activity_evidence == []
+    mine = [qp for qp in items[second.id].participants if qp.person.user_id == second.organizer_id]
+    assert [e.title for qp in mine for e in qp.evidence] == ["讲稿"]

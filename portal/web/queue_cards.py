@@ -1,0 +1,159 @@
+"""The review queue's repeated parts, each written in one piece: a held activity's card (its
+header, participant table, materials, comment box and buttons), a reviewed activity's row and
+its "post credits" form.
+
+The template wrote each card with some forty expressions (escapes, attribute and dict
+look-ups, filters, macro calls) and ten cards of up to sixty people were most of the page's
+time. Here the words are the template's (``tx``, translated once per page by ``_()`` in
+``review/queue.html``) and the type's labels (``review._labels``); which buttons a viewer sees
+is decided in the view by the workflow and policy (``item.allowed``, ``item.own``,
+``item.adjustable``), never here. Only texts that are not the catalogue's are escaped (titles,
+names, type and trigger labels, URLs); ids and hours figures are digits. Tests keep the
+template's loops as references and compare byte for byte (``tests/perf/test_queue_cards.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from portal.hours import fmt
+from portal.once import once_each
+from portal.web.queue_rows import html_text, people_rows
+
+HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
+
+
+@dataclass(frozen=True)
+class QueueCards:
+    """What every card and row of one page shares: ``tx`` the template's translated words
+    (trusted catalogue text), ``labels`` the words by type (``review._labels``), the link
+    builders (``helpers.id_url``), ``hidden`` the form's hidden fields (CSRF), the trigger
+    sets that pick a button's style, ``here`` the template's ``messages_here`` macro when
+    messages wait beside an activity (None: none wait) and ``when`` the page's date format
+    (``helpers.local_time``)."""
+
+    tx: Mapping[str, str]
+    labels: Mapping[str, Mapping[str, Any]]
+    show_url: Callable[[int], str]
+    decide_url: Callable[[int], str]
+    evidence_url: Callable[[int], str]
+    hidden: str
+    adjusting: Collection[str]
+    commenting: Collection[str]
+    here: Callable[..., Any] | None
+    when: Callable[[datetime], str]
+
+    def held(self, items: Iterable[Any]) -> Markup:
+        """The cards of the held activities (``overview.QueueItem`` with ``allowed``, ``own``
+        and ``adjustable`` set by the view), as the template's loop wrote them."""
+        tx = {key: str(value) for key, value in self.tx.items()}
+        head = (
+            '\n<div class="table-responsive">\n<table class="table table-sm align-middle table-stack">\n'
+            "  <thead><tr><th>{name}</th><th>{role}</th><th class=\"text-end\">{attended}</th>"
+            "<th>{evidence}</th><th>{hours}</th></tr></thead>\n  <tbody>\n  "
+        ).format(**{key: tx[key] for key in HEAD_WORDS})
+        foot = "\n  </tbody>\n</table>\n</div>\n"
+        hidden, figure = str(self.hidden), once_each(fmt)
+        names = once_each(lambda key: str(escape(self.labels[key]["name"])))
+        out = []
+        for item in items:
+            a = item.activity
+            aid, key = int(a.id), a.type_key
+            labels = self.labels[key]
+            title = html_text(a.title)
+            here = str(self.here(f"activity-{aid}")) if self.here is not None else ""
+            materials = ""
+            if item.activity_evidence:
+                kinds = labels["kinds"]
+                listed = ", ".join(
+                    f"{escape(kinds[e.kind])} ({escape(e.title)})" if e.title else str(escape(kinds[e.kind]))
+                    for e in item.activity_evidence
+                )
+                materials = f'\n      <p class="small mb-2">{tx["materials"]}:\n        {listed}</p>\n      '
+            own = (f'<p class="small text-warning-emphasis" data-testid="own-activity-{aid}">{tx["own"]}</p>'
+                   if item.own else "")
+            if item.allowed:
+                buttons = "".join([self._button(t, key, aid) for t in item.allowed])
+            else:
+                buttons = ("" if item.own else f'<p class="small text-muted mb-0">{tx["nothing"]}</p>') + "\n        "
+            out.append(
+                f'\n\n<div class="card mb-3" id="activity-{aid}" data-testid="queue-item-{aid}">\n'
+                '  <div class="card-header d-flex flex-wrap gap-2 align-items-center">\n'
+                f'    <input type="checkbox" class="form-check-input" name="ids" value="{aid}" form="bulk-approve"'
+                f' aria-label="{title}" data-testid="select-{aid}">\n'
+                f'    <a href="{html_text(self.show_url(aid))}" class="fw-bold queue-title">{title}</a>\n'
+                f'    <span class="text-muted small">{names(key)} · {html_text(self.when(a.starts_at))} · '
+                f'{figure(a.hours)} {tx["unit"]} · {html_text(item.organizer_name or "")}</span>\n'
+                "  </div>\n"
+                '  <div class="card-body">\n'
+                f"    {here}\n"
+                f'    <form method="post" action="{html_text(self.decide_url(aid))}" data-testid="decide-form-{aid}">\n'
+                f"      {hidden}\n      \n      {head}"
+                f"{people_rows(item, item.adjustable, self.tx, labels, self.evidence_url)}{foot}\n      "
+                f"{materials}\n"
+                f'      <label class="form-label small" for="comment-{aid}">{tx["comment"]}</label>\n'
+                f'      <textarea class="form-control mb-2" id="comment-{aid}" name="comment" rows="2"'
+                f' data-testid="comment-{aid}"></textarea>\n'
+                f"      {own}\n"
+                '      <div class="d-flex flex-wrap gap-2">\n'
+                f"        {buttons}\n"
+                "      </div>\n"
+                "    </form>\n"
+                "  </div>\n"
+                "</div>\n"
+            )
+        return Markup("".join(out))  # noqa: S704 (escaped above; tx is the template's translated text)
+
+    def _button(self, trigger: str, type_key: str, aid: int) -> str:
+        """One trigger's button (its style by what the transition asks: hours, a comment)."""
+        style = ("btn-success" if trigger in self.adjusting
+                 else "btn-outline-danger" if trigger in self.commenting else "btn-outline-primary")
+        t = escape(trigger)
+        return (f'\n        <button type="submit" name="action" value="{t}" class="btn {style}"'
+                f' data-testid="{t}-{aid}">{escape(self.labels[type_key]["triggers"][trigger])}</button>\n        ')
+
+    def reviewed_rows(self, items: Iterable[Any]) -> Markup:
+        """The reviewed activities' table rows (a message row above one when a message waits
+        beside it), as the template's loop wrote them."""
+        figure = once_each(fmt)
+        names = once_each(lambda key: str(escape(self.labels[key]["name"])))
+        out = []
+        for item in items:
+            a = item.activity
+            aid, title = int(a.id), html_text(a.title)
+            here = self.here(f"activity-{aid}", "mb-0") if self.here is not None else ""
+            above = f'<tr><td></td><td colspan="4">{here}</td></tr>' if str(here).strip() else ""
+            out.append(
+                f"\n    \n    \n    {above}\n"
+                f'    <tr id="activity-{aid}" data-testid="reviewed-{aid}">\n'
+                f'      <td><input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
+                f' aria-label="{title}" data-testid="select-credit-{aid}"></td>\n'
+                f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a></td>\n'
+                f"      <td>{names(a.type_key)}</td>\n"
+                f'      <td class="text-end">{int(item.size)}</td>\n'
+                f'      <td class="text-end">{figure(item.would_get_total)}</td>\n'
+                "    </tr>\n    "
+            )
+        return Markup("".join(out))  # noqa: S704 (escaped above)
+
+    def credit_forms(self, items: Iterable[Any]) -> Markup:
+        """A "post credits" form per reviewed activity, as the template's loop wrote them."""
+        hidden = str(self.hidden)
+        out = []
+        for item in items:
+            a = item.activity
+            aid = int(a.id)
+            word = escape(self.labels[a.type_key]["triggers"]["credit"])
+            out.append(
+                f'\n<form method="post" action="{html_text(self.decide_url(aid))}" class="d-inline">\n'
+                f"  {hidden}\n"
+                '  <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1"'
+                f' data-testid="credit-{aid}">{word}: {html_text(a.title)}</button>\n'
+                "</form>\n"
+            )
+        return Markup("".join(out))  # noqa: S704 (escaped above)

@@ -1,0 +1,197 @@
+# ruff: noqa: E501  (the reference is the template's markup, line for line)
+"""The review queue's cards, reviewed rows and credit forms written in Python
+(``portal.web.queue_cards``) are the markup the template's loops wrote, byte for byte: the loops
+are kept here as the reference, and both are given the same activities (own and others',
+with and without buttons, adjustable or not, materials with and without titles, an organizer
+gone, texts that need escaping, messages waiting beside an activity or none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from flask import session
+from markupsafe import Markup
+
+from portal.services.activities import NameRow, ParticipantRow
+from portal.services.overview import QueueEvidence, QueueItem, QueueParticipant
+from portal.web.helpers import FLASH_AT
+from portal.web.queue_cards import QueueCards
+from portal.web.queue_rows import people_rows
+
+# review/queue.html's loops as they were before the cards moved to Python (the people table's rows were
+# already portal.web.queue_rows', tested in test_queue_rows.py)
+REFERENCE = """{% from "_messages.html" import messages_here %}
+{%- macro people_table(item, editable, tx, labels, evidence_url) %}
+<div class="table-responsive">
+<table class="table table-sm align-middle table-stack">
+  <thead><tr><th>{{ tx['name'] }}</th><th>{{ tx['role'] }}</th><th class="text-end">{{ tx['attended'] }}</th><th>{{ tx['evidence'] }}</th><th>{{ tx['hours'] }}</th></tr></thead>
+  <tbody>
+  {{ people_rows(item, editable, tx, labels, evidence_url) }}
+  </tbody>
+</table>
+</div>
+{% endmacro %}
+{%- if part == 'held' -%}
+{% for item in held %}
+{% set a = item.activity %}
+<div class="card mb-3" id="activity-{{ a.id }}" data-testid="queue-item-{{ a.id }}">
+  <div class="card-header d-flex flex-wrap gap-2 align-items-center">
+    <input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}">
+    <a href="{{ show_url(a.id) }}" class="fw-bold queue-title">{{ a.title }}</a>
+    <span class="text-muted small">{{ labels[a.type_key]['name'] }} · {{ local_time(a.starts_at) }} · {{ a.hours|hours }} {{ tx['unit'] }} · {{ item.organizer_name or '' }}</span>
+  </div>
+  <div class="card-body">
+    {% if flash_pending %}{{ messages_here('activity-' ~ a.id) }}{% endif %}
+    <form method="post" action="{{ decide_url(a.id) }}" data-testid="decide-form-{{ a.id }}">
+      {{ hidden }}
+      {# item.adjustable: the viewer may change the hours (set by the view) #}
+      {{ people_table(item, item.adjustable, tx, labels[a.type_key], evidence_url) }}
+      {% if item.activity_evidence %}
+      <p class="small mb-2">{{ tx['materials'] }}:
+        {% for e in item.activity_evidence %}{{ labels[a.type_key]['kinds'][e.kind] }}{% if e.title %} ({{ e.title }}){% endif %}{% if not loop.last %}, {% endif %}{% endfor %}</p>
+      {% endif %}
+      <label class="form-label small" for="comment-{{ a.id }}">{{ tx['comment'] }}</label>
+      <textarea class="form-control mb-2" id="comment-{{ a.id }}" name="comment" rows="2" data-testid="comment-{{ a.id }}"></textarea>
+      {% if item.own %}<p class="small text-warning-emphasis" data-testid="own-activity-{{ a.id }}">{{ tx['own'] }}</p>{% endif %}
+      <div class="d-flex flex-wrap gap-2">
+        {% for t in item.allowed %}
+        <button type="submit" name="action" value="{{ t }}" class="btn {{ 'btn-success' if t in adjusting else ('btn-outline-danger' if t in commenting else 'btn-outline-primary') }}" data-testid="{{ t }}-{{ a.id }}">{{ labels[a.type_key]['triggers'][t] }}</button>
+        {% else %}{% if not item.own %}<p class="small text-muted mb-0">{{ tx['nothing'] }}</p>{% endif %}
+        {% endfor %}
+      </div>
+    </form>
+  </div>
+</div>
+{% endfor %}
+{%- elif part == 'rows' -%}
+    {% for item in reviewed %}
+    {% set a = item.activity %}
+    {% set here = messages_here('activity-' ~ a.id, 'mb-0') if flash_pending else '' %}
+    {% if here|trim %}<tr><td></td><td colspan="4">{{ here }}</td></tr>{% endif %}
+    <tr id="activity-{{ a.id }}" data-testid="reviewed-{{ a.id }}">
+      <td><input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}"></td>
+      <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a></td>
+      <td>{{ labels[a.type_key]['name'] }}</td>
+      <td class="text-end">{{ item.size }}</td>
+      <td class="text-end">{{ item.would_get_total|hours }}</td>
+    </tr>
+    {% endfor %}
+{%- else -%}
+{% for item in reviewed %}
+<form method="post" action="{{ decide_url(item.activity.id) }}" class="d-inline">
+  {{ hidden }}
+  <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1" data-testid="credit-{{ item.activity.id }}">{{ labels[item.activity.type_key]['triggers']['credit'] }}: {{ item.activity.title }}</button>
+</form>
+{% endfor %}
+{%- endif %}"""
+
+# (the strip marks around the branches take only the indentation before each loop: the cards' calls
+# stand in the template where the loops stood, with that indentation before them)
+
+
+@dataclass
+class Act:
+    id: int
+    title: str
+    type_key: str
+    starts_at: datetime
+    hours: Decimal
+    organizer_id: int
+
+
+D = Decimal
+TX = {"name": Markup("Name"), "role": Markup("Role"), "attended": Markup("Attended"), "evidence": Markup("Evidence"),
+      "none": Markup("none"), "hours": Markup("Hours to credit"), "at_most": Markup("at most \u2063N\u2063"),
+      "unit": Markup("hours"), "materials": Markup("Organizer&#39;s materials"), "comment": Markup("Comment &amp; so"),
+      "own": Markup("Yours: another reviewer"), "nothing": Markup("Nothing for you")}
+LABELS = {
+    "lecture": {"name": "讲座 <A&B>", "triggers": {"approve": "通过", "return": "退回 \"x\"", "credit": "认定 & 记"},
+                "roles": {"speaker": "主讲人", "attendee": "<听课>"}, "kinds": {"slides": "课件 & <PPT>", "notes": "笔记"}},
+    "visit": {"name": "参观", "triggers": {"refuse": "不予认定", "credit": "认定"}, "roles": {"attendee": "参加"},
+              "kinds": {"slides": "照片"}},
+}
+HIDDEN = Markup('<input type="hidden" name="csrf_token" value="tok&amp;en">')
+
+
+def _person(activity_id: int, uid: int, name: str, role: str = "attendee") -> QueueParticipant:
+    row = ParticipantRow(uid * 10, activity_id, uid, role, D("3"), D("0"), D("0"), None, None, None)
+    return QueueParticipant(row, NameRow(uid, f"t{uid}", name), D("3"), [], D("6"))
+
+
+def _evidence(eid: int, activity_id: int, user_id: int, kind: str, title: str | None) -> QueueEvidence:
+    return QueueEvidence(eid, activity_id, user_id, kind, title, None, None, None)
+
+
+def _held() -> list[QueueItem]:
+    at = datetime(2026, 3, 2, 1, 30)
+    one = QueueItem(Act(1, "讲座 <一> & \"二\"", "lecture", at, D("2.5"), 7), [_person(1, 1, "赵<b>"), _person(1, 2, "钱", "speaker")],
+                    "组织者 & co", [_evidence(5, 1, 7, "slides", "讲稿 <1>"), _evidence(6, 1, 7, "notes", None)],
+                    allowed=["approve", "return"], adjustable=True)
+    own = QueueItem(Act(2, "自己的", "lecture", at, D("3"), 9), [_person(2, 3, "孙")], None, [],
+                    allowed=[], own=True)
+    own_buttons = QueueItem(Act(3, "也是自己的", "visit", at, D("12"), 9), [], "李", [], allowed=["refuse"], own=True)
+    nothing = QueueItem(Act(4, "看不到按钮", "visit", at, D("1"), 8), [_person(4, 4, "周")], "王",
+                        [_evidence(7, 4, 8, "slides", "")], allowed=[])
+    return [one, own, own_buttons, nothing]
+
+
+def _reviewed() -> list[QueueItem]:
+    at = datetime(2026, 1, 5, 8, 0)
+    return [
+        QueueItem(Act(11, "已审 <一>", "lecture", at, D("2"), 7), [], "甲", counted=(12, D("30.5"))),
+        QueueItem(Act(12, "已审 & 二", "visit", at, D("2"), 7), [_person(12, 5, "吴")], None),
+    ]
+
+
+def _cards(here) -> QueueCards:
+    return QueueCards(tx=TX, labels=LABELS, show_url=lambda i: f"/activities/{i}?a=1&b=2",
+                      decide_url=lambda i: f"/review/{i}", evidence_url=lambda i: f"/evidence/{i}",
+                      hidden=HIDDEN, adjusting={"approve"}, commenting={"return", "refuse"}, here=here,
+                      when=lambda dt: dt.strftime("%Y-%m-%d %H:%M") + " <local>")
+
+
+WAITING = [["activity-1", "danger", "缺少 <证据>"], ["activity-12", "danger", "退回 & 重试"], ["activity-99", "info", "别处"]]
+
+
+@pytest.mark.parametrize("waiting", [None, WAITING], ids=["no messages", "messages beside activities"])
+@pytest.mark.parametrize("part", ["held", "rows", "forms"])
+def test_cards_are_the_templates(app, part, waiting):
+    env = app.jinja_env
+    reference_template = env.from_string(REFERENCE)
+    macro = env.get_template("_messages.html").module.messages_here
+    context = dict(held=_held(), reviewed=_reviewed(), tx=TX, labels=LABELS, hidden=HIDDEN,
+                   show_url=lambda i: f"/activities/{i}?a=1&b=2", decide_url=lambda i: f"/review/{i}",
+                   evidence_url=lambda i: f"/evidence/{i}", adjusting={"approve"}, commenting={"return", "refuse"},
+                   flash_pending=bool(waiting), people_rows=people_rows,
+                   local_time=lambda dt: dt.strftime("%Y-%m-%d %H:%M") + " <local>")
+    with app.test_request_context("/review"):
+        session[FLASH_AT] = [list(w) for w in waiting or []]
+        reference = reference_template.render(part=part, **context)
+        left_by_reference = session.get(FLASH_AT)
+        session[FLASH_AT] = [list(w) for w in waiting or []]
+        cards = _cards(macro if waiting else None)
+        made = {"held": cards.held, "rows": cards.reviewed_rows, "forms": cards.credit_forms}[part](
+            context["held"] if part == "held" else context["reviewed"])
+        assert session.get(FLASH_AT) == left_by_reference  # the same messages taken
+    assert isinstance(made, Markup)
+    assert str(made) == reference
+    assert "<一>" not in made and "<b>" not in made and "<PPT>" not in made  # titles, names, labels escaped
+    if waiting and part != "forms":
+        assert ("缺少 &lt;证据&gt;" in made) == (part == "held")
+        assert ("退回 &amp; 重试" in made) == (part == "rows")
+
+
+def test_buttons_follow_what_the_view_allowed(app):
+    """No button the view did not allow: own activities show the note, others' without a
+    trigger show 'nothing for you', and a style follows the transition (hours, comment)."""
+    with app.test_request_context("/review"):
+        made = str(_cards(None).held(_held()))
+    assert made.count("<button") == 3
+    assert 'value="approve" class="btn btn-success"' in made
+    assert 'value="return" class="btn btn-outline-danger"' in made
+    assert 'value="refuse" class="btn btn-outline-danger" data-testid="refuse-3"' in made
+    assert made.count('data-testid="own-activity-') == 2
+    assert made.count("Nothing for you") == 1
