@@ -18,20 +18,18 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from portal import jobs
-from portal.database import is_sqlite
-from portal.extensions import db
+from portal.database import is_sqlite, write_transaction
 
 SQLITE_ANALYSIS_LIMIT = 2000  # rows sampled per index: approximate figures, bounded time
 
 
 def refresh() -> None:
-    """Gather the planner's statistics of every table (``ANALYZE``) and commit."""
-    session = db.session()
-    session.commit()  # ANALYZE in a transaction of its own
-    if is_sqlite():
-        session.execute(text(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}"))
-    session.execute(text("ANALYZE"))
-    session.commit()
+    """Gather the planner's statistics of every table (``ANALYZE``), in a write transaction of
+    its own: on SQLite it writes ``sqlite_stat1``, so it takes its turn with the other writers."""
+    with write_transaction() as session:
+        if is_sqlite():
+            session.execute(text(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}"))
+        session.execute(text("ANALYZE"))
 
 
 @jobs.periodic("planner.statistics", minute="41", hour="19")  # 03:41 in China
