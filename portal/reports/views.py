@@ -161,13 +161,12 @@ def summary():
 
     parts = (year, sorted(link_args.items()), today.isoformat(), request.script_root)  # warnings move with the date
     body = cached_part("summary", school, parts, render_table)
-    at = body.find(CERTIFICATES_SLOT)
-    if at < 0:
+    halves = body.split(CERTIFICATES_SLOT)
+    if halves is None:
         return render_template("reports/summary.html", school=school, year=year, body=body)
     # the form goes where the slot is (per session: its CSRF token and the refusals beside it),
-    # written by the page's template between the body's two parts, the long one not copied again
-    head = Markup(str.__getitem__(body, slice(at)))  # noqa: S704 (the cached part is our template's)
-    tail = _Made(str.__getitem__(body, slice(at + len(CERTIFICATES_SLOT), None)))
+    # written by the page's template between the body's two parts
+    head, tail = halves
     return render_template(
         "reports/summary.html", school=school, year=year, head=head, form=_certificates_form(year), tail=tail
     )
@@ -189,19 +188,6 @@ def _certificates_form(year: str) -> Markup:
             kept.clear()
         kept[key] = form = render_template("reports/_certificates_job.html", year=year, messages=())
     return fill_csrf_slots(form)
-
-
-class _Made:
-    """Markup already made (the cached summary's rows), handed to a template as it is: a
-    ``Markup`` of a 200 kB page is copied again each time it is made or escaped."""
-
-    __slots__ = ("html",)
-
-    def __init__(self, html: str) -> None:
-        self.html = html
-
-    def __html__(self) -> str:
-        return self.html
 
 
 def _render_groups(school_id: int, year: str, rows: list[credits.SummaryRow]) -> str:

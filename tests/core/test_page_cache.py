@@ -372,3 +372,22 @@ def test_an_unusable_cache_setting_is_refused_clearly(make_app, setting, value):
 
     with pytest.raises(BadConfiguration, match=f"page cache: .*{value}.*YANXIU_CACHE_TYPE"):
         make_app(**{setting: value})
+
+
+def test_a_cached_part_goes_into_the_page_as_utf8_bytes(app, two_schools):
+    """The cached part is kept and sent as UTF-8 (``page_cache.Part``): the warm page is the
+    cold one byte for byte, its length header counts the bytes, and no slot is left behind;
+    the summary's part is split around the certificates form the same way."""
+    a, _b, staff_a, _ = two_schools
+    credited(a, staff_a, "lecture", [(staff_a["t1"], "attendee")], hours="2.5")
+    token = re.compile(rb'name="csrf_token" value="[^"]*"')
+    for who, url, words in ((staff_a["t1"], "/", "我的学时"), (staff_a["admin"], "/reports/summary", "学时汇总")):
+        client = login(app.test_client(), who, a)
+        cold, warm = client.get(url), client.get(url)
+        assert cold.status_code == warm.status_code == 200
+        assert token.sub(b"", cold.data) == token.sub(b"", warm.data)
+        assert int(warm.headers["Content-Length"]) == len(warm.data)
+        assert b"yanxiu-part" not in warm.data
+        assert words in warm.get_data(as_text=True)
+    summary = client.get("/reports/summary").get_data(as_text=True)
+    assert summary.count('name="csrf_token"') >= 2  # the nav's forms and the certificates form
