@@ -7,7 +7,7 @@ transition-log row: the ORM refuses it (see :func:`protect_append_only`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,30 @@ def rule_ignores_identity(activity_type: ActivityType) -> bool:
     return type(activity_type).credit_hours is ActivityType.credit_hours and "credit_hours" not in vars(activity_type)
 
 
+def _each(
+    rule: Callable[..., Decimal], key_of: Callable[[Any, Any], tuple[Any, ...] | None],
+    activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
+    snapshot: ActivitySnapshot | None, known: dict[tuple[Any, ...], Decimal] | None,
+) -> list[Decimal]:
+    """``rule`` for each of ``people``, in order. Under the core rule the answer is kept in
+    ``known`` under ``key_of(act, person)`` (what the rule reads of them; None: not kept), so
+    alike participants are asked once; any other rule is asked once per person."""
+    snapshot = snapshot or activity_snapshot(act)
+    if not rule_ignores_identity(activity_type):
+        return [rule(activity_type, act, p, settings, snapshot) for p in people]
+    known = {} if known is None else known
+    out: list[Decimal] = []
+    for p in people:
+        key = key_of(act, p)
+        value = known.get(key) if key is not None else None
+        if value is None:
+            value = rule(activity_type, act, p, settings, snapshot)
+            if key is not None:
+                known[key] = value
+        out.append(value)
+    return out
+
+
 def credit_hours_each(
     activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
     snapshot: ActivitySnapshot | None = None, known: dict[tuple[Any, ...], Decimal] | None = None,
@@ -73,21 +97,12 @@ def credit_hours_each(
     The core rule reads a participant's role and hours and the settings, never who they are nor
     the activity: a page listing several activities of one type with the same ``settings`` may
     pass the same ``known`` (answers by role and hours) for each, and ask once per page."""
-    snapshot = snapshot or activity_snapshot(act)
-    if not rule_ignores_identity(activity_type):
-        return [credit_hours_for(activity_type, act, p, settings, snapshot) for p in people]
-    known = {} if known is None else known
-    out: list[Decimal] = []
-    for p in people:
-        if p.adjusted_hours is not None:
-            out.append(p.adjusted_hours)
-            continue
-        key = (p.role, p.attended_hours, p.absent_hours, p.excused_hours)
-        hours = known.get(key)
-        if hours is None:
-            hours = known[key] = credit_hours_for(activity_type, act, p, settings, snapshot)
-        out.append(hours)
-    return out
+    def key_of(_act: Any, p: Any) -> tuple[Any, ...] | None:
+        if p.adjusted_hours is not None:  # the reviewer's figure, not the rule's
+            return None
+        return (p.role, p.attended_hours, p.absent_hours, p.excused_hours)
+
+    return _each(credit_hours_for, key_of, activity_type, act, people, settings, snapshot, known)
 
 
 def credit_ceiling_each(
@@ -97,18 +112,8 @@ def credit_ceiling_each(
     """:func:`credit_ceiling` of each of ``people``, in order: under the core rule asked once
     per role (full attendance is the same for everyone), any other rule once per person;
     ``known`` as for :func:`credit_hours_each` (answers by role and the activity's hours)."""
-    snapshot = snapshot or activity_snapshot(act)
-    if not rule_ignores_identity(activity_type):
-        return [credit_ceiling(activity_type, act, p, settings, snapshot) for p in people]
-    known = {} if known is None else known
-    out: list[Decimal] = []
-    for p in people:
-        key = (p.role, act.hours)
-        ceiling = known.get(key)
-        if ceiling is None:
-            ceiling = known[key] = credit_ceiling(activity_type, act, p, settings, snapshot)
-        out.append(ceiling)
-    return out
+    return _each(credit_ceiling, lambda a, p: (p.role, a.hours), activity_type, act, people, settings, snapshot, known)
+
 
 def post_credits(
     s: Session, activity_type: ActivityType, act: Activity, parts: list[Participation], settings: dict, actor_id: int
