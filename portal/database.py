@@ -13,20 +13,24 @@ takes the bits for others away from an existing one.
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, Result
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import Executable
 
 from portal.extensions import db
 
+M = TypeVar("M")
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("yanxiu_write_intent", default=False)
 SQLITE_FILE_MODE = 0o640
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
@@ -125,3 +129,36 @@ def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) ->
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, params)
+
+
+@functools.cache
+def _layout(model: type) -> tuple[Mapper[Any], tuple[str, ...], tuple[int, ...]]:
+    mapper: Mapper[Any] = sa_inspect(model)
+    keys = tuple(attr.key for attr in mapper.column_attrs)
+    primary = tuple(keys.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key)
+    return mapper, keys, primary
+
+
+def loaded_columns(model: type) -> list[Any]:
+    """The mapped columns of ``model`` in the order :func:`as_loaded` takes their values."""
+    return [getattr(model, key) for key in _layout(model)[1]]
+
+
+def as_loaded(model: type[M], values: Sequence[Any]) -> M | None:
+    """The object of ``model`` for a row of :func:`loaded_columns` read with :func:`read_rows`,
+    put in the session as a query would have loaded it: persistent, nothing to flush, its
+    relationships loaded on access as usual (SQLAlchemy's ``make_transient_to_detached``, then
+    ``Session.add``). None when the session holds that row already: the caller then loads it
+    through the ORM, which refreshes the object it has.
+
+    Why: loading through ``Session.execute`` costs about 100 µs more for the login query, which
+    every page of a signed-in person runs first (``access.user_with_schools``)."""
+    mapper, keys, primary = _layout(model)  # type: ignore[arg-type]  # a mapped class is hashable
+    session = db.session()
+    if mapper.identity_key_from_primary_key(tuple(values[i] for i in primary)) in session.identity_map:
+        return None
+    obj = mapper.class_manager.new_instance()
+    instance_state(obj).dict.update(zip(keys, values, strict=True))
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
