@@ -43,12 +43,13 @@ run: install
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## make serve: production-style gunicorn (set SECRET_KEY, DATABASE_URL, YANXIU_ENV=production) and
-## one job worker for this machine (in production run each under systemd: README, Deploying)
+## make serve: production-style gunicorn (set SECRET_KEY, DATABASE_URL, YANXIU_ENV=production; WORKERS
+## and THREADS, 4 each by default) and one job worker for this machine (in production run each under
+## systemd: README, Deploying)
 serve: install
 	$(FLASK) db upgrade
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(BIN)/gunicorn --workers $${WORKERS:-4} --worker-class gthread --threads 4 --timeout 120 \
+	$(BIN)/gunicorn --workers $${WORKERS:-4} --worker-class gthread --threads $${THREADS:-4} --timeout 120 \
 		--bind $${BIND:-127.0.0.1:8000} wsgi:app
 
 ## make lint: ruff (style, imports, likely bugs) and mypy (types) over the code and the tests
