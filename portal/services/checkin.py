@@ -32,7 +32,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, CheckIn, Participation, School, User
 from portal.registry import registry
-from portal.timeutil import to_local
+from portal.timeutil import local_text
 from workflows.definition import Phase
 
 STEP_SECONDS = 30  # a new code every 30 s
@@ -92,7 +92,7 @@ def window_times(act: Activity, school: School) -> tuple[datetime, datetime]:
 
 
 def _local(dt: datetime, school: School) -> str:
-    return to_local(dt, school.timezone).strftime("%Y-%m-%d %H:%M")
+    return local_text(dt, school.timezone)
 
 
 def require_open(act: Activity, school: School, at: datetime) -> None:

@@ -30,7 +30,7 @@ from portal.services import access, locks, schools, teacher_years
 from portal.services.activities import participants_with_users
 from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
-from portal.timeutil import to_local, utcnow
+from portal.timeutil import local_text, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.definition import OWNER, PARTICIPANT, Transition
 from workflows.errors import CommentRequired
@@ -123,7 +123,7 @@ def _step_labels(reg: Any, triggers: list[str]) -> Joined:
 
 
 def _starts_local(act: Activity, tz: str) -> str:
-    return to_local(act.starts_at, tz).strftime("%Y-%m-%d %H:%M")
+    return local_text(act.starts_at, tz)
 
 
 def fire(

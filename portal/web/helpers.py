@@ -21,7 +21,7 @@ from portal.once import once_each
 from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.services import plans, school_plans, submissions
-from portal.timeutil import to_local
+from portal.timeutil import local_text
 from portal.web import picker
 from workflows.definition import CORE, Phase
 
@@ -103,10 +103,7 @@ def local_time(dt: datetime | None, with_time: bool = True) -> str:
         return ""
     school = current_school()
     tz = school.timezone if school else current_app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai")
-    local = to_local(dt, tz)
-    # as strftime("%Y-%m-%d %H:%M") writes it, a few times faster (pages list many dates)
-    day = f"{local.year}-{local.month:02d}-{local.day:02d}"
-    return f"{day} {local.hour:02d}:{local.minute:02d}" if with_time else day
+    return local_text(dt, tz, with_time)
 
 
 PHASE_BADGES = {

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.messages import tr
 from portal.models import Activity, DevelopmentPlan, User
 from portal.services import access, credits, groups, overview, plans, schools, signup
-from portal.timeutil import current_school_year, to_local
+from portal.timeutil import current_school_year
 from portal.web import picker
 from portal.web.forms import ConfirmForm
 
@@ -328,15 +328,8 @@ def plan_for(user_id: int, year: str) -> Any:
     return plans.plan_row_of(school.id, user_id, year) if school is not None else None
 
 
-def school_time(value, with_time: bool = True) -> str:
-    school = current_school()
-    local = to_local(value, school.timezone if school else "UTC")
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(signup_of, "signup_of")
     app.add_template_global(plan_for, "plan_for")
     app.add_template_global(plans.against, "plan_against")
-    app.add_template_global(school_time, "school_time")

@@ -4,14 +4,15 @@ server reads both spellings."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Activity, School, User
-from portal.timeutil import BIRTH_YEARS, iso_local_text, parse_day
+from portal.timeutil import BIRTH_YEARS, iso_local_text, local_text, parse_day
 
 
 @pytest.mark.parametrize("text", ["2026-12-04", "2026/12/4", "2026.12.04", "2026年12月4日", " 2026 年 12 月 4 日 "])
@@ -32,6 +33,20 @@ def test_birth_dates_reach_back():
                                   "2026年12月4日14时00分"])
 def test_date_and_time(text):
     assert iso_local_text(text) == "2026-12-04T14:00"
+
+
+@pytest.mark.parametrize(("tz", "with_time", "text"), [
+    ("Asia/Shanghai", True, "2027-01-01 07:05"),  # UTC+8: the next day, the next year
+    ("Asia/Shanghai", False, "2027-01-01"),
+    ("UTC", True, "2026-12-31 23:05"),
+    ("America/New_York", False, "2026-12-31"),
+])
+def test_stored_times_read_in_the_schools_zone(tz, with_time, text):
+    """Every page, message and export writes a stored (UTC) time one way, as strftime would."""
+    stored = datetime(2026, 12, 31, 23, 5)
+    assert local_text(stored, tz, with_time) == text
+    as_strftime = stored.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    assert text == as_strftime
 
 
 def test_plan_form_takes_chinese_dates(site, as_user):
