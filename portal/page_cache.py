@@ -105,15 +105,25 @@ def build_id(plugin_objects: Iterable[object]) -> str:
         module = obj if hasattr(obj, "__file__") else sys.modules.get(getattr(obj, "__module__", "") or "")
         path = getattr(module, "__file__", None)
         if path:
-            file = Path(path).resolve()
-            roots.add(file.parent if file.name == "__init__.py" else file)
+            source = Path(path).resolve()
+            roots.add(source.parent if source.name == "__init__.py" else source)
     digest = hashlib.sha256()
-    for root in sorted(roots):
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in CODE_SUFFIXES)
-        for file in files:
-            st = file.stat()
+    for top in sorted(map(str, roots)):
+        for file in [top] if os.path.isfile(top) else _code_files(top):
+            st = os.stat(file)
             digest.update(f"{file}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def _code_files(root: str) -> list[str]:
+    """The code files under ``root``, sorted (``os.walk`` and plain strings: every app, and every
+    test's app, computes the build id; pathlib's ``rglob`` and sorting were most of it)."""
+    found: list[str] = []
+    for folder, subfolders, names in os.walk(root):
+        if "__pycache__" in subfolders:  # compiled copies: their sources are hashed
+            subfolders.remove("__pycache__")
+        found.extend(os.path.join(folder, name) for name in names if name.endswith(CODE_SUFFIXES))
+    return sorted(found)
 
 
 def nav_key() -> str:
