@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from portal.timeutil import DEFAULT_ZONE
+
 DEV_SECRET_KEY = "yanxiu-development-key-not-for-production"
 
 
@@ -16,9 +18,9 @@ class DefaultConfig:
     PRODUCTION = False
     # Locale
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_TIMEZONE = DEFAULT_ZONE
     LANGUAGES = ("zh_Hans_CN", "en")
-    DEFAULT_TIMEZONE = "Asia/Shanghai"
+    DEFAULT_TIMEZONE = DEFAULT_ZONE  # what belongs to no school (portal.timeutil.zone_of)
     # Plugins: None enables every installed plugin; a list/tuple keeps only those names.
     PLUGINS_ALLOWLIST: tuple[str, ...] | None = None
     PLUGINS_LOAD_ENTRYPOINTS = True

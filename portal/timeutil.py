@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from portal.messages import Msg, msg
 
+#: the zone of a school created without one, and of pages that belong to no school (the district's,
+#: a user with no school): the deployment's ``DEFAULT_TIMEZONE`` setting starts as this one
+DEFAULT_ZONE = "Asia/Shanghai"
 MIN_YEAR = 2000
 MAX_YEAR = 2099
 class BadTime(ValueError):
@@ -68,6 +74,16 @@ def to_local(dt: datetime, tz: str) -> datetime:
     return dt.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
 
 
+def default_zone() -> str:
+    """The deployment's time zone (``DEFAULT_TIMEZONE``), for what belongs to no school."""
+    return str(current_app.config.get("DEFAULT_TIMEZONE") or DEFAULT_ZONE) if has_app_context() else DEFAULT_ZONE
+
+
+def zone_of(school: Any) -> str:
+    """The time zone ``school``'s people read times in; without a school (or a zone), the deployment's."""
+    return (getattr(school, "timezone", None) or default_zone()) if school is not None else default_zone()
+
+
 def local_text(dt: datetime, tz: str, with_time: bool = True) -> str:
     """A stored (UTC) time as people in ``tz`` read it: ``2026-09-01 14:30``, or the day only."""
     local = to_local(dt, tz)
@@ -94,7 +110,7 @@ def valid_school_year(text: str) -> bool:
     )
 
 
-def current_school_year(tz: str = "Asia/Shanghai") -> str:
+def current_school_year(tz: str = DEFAULT_ZONE) -> str:
     return school_year_of(datetime.now(ZoneInfo(tz)).date())
 
 

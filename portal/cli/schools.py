@@ -8,6 +8,7 @@ from portal import policy
 from portal.cli.common import fail
 from portal.errors import DomainError
 from portal.services import access, schools
+from portal.timeutil import DEFAULT_ZONE
 
 group = AppGroup("school", help="Schools and the activity types they run.")
 
@@ -15,7 +16,7 @@ group = AppGroup("school", help="Schools and the activity types they run.")
 @group.command("create")
 @click.argument("code")
 @click.argument("name")
-@click.option("--timezone", default="Asia/Shanghai", show_default=True)
+@click.option("--timezone", default=DEFAULT_ZONE, show_default=True)
 def create(code: str, name: str, timezone: str) -> None:
     """Create a school."""
     try:

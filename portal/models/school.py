@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from portal.extensions import Model
-from portal.timeutil import utcnow
+from portal.timeutil import DEFAULT_ZONE, utcnow
 
 # The school's rules (defaults from the seeds; each school may change its own).
 DEFAULT_SCHOOL_RULES: dict[str, Any] = {
@@ -70,7 +70,7 @@ class School(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # The district the school belongs to (a tenant); a school created without one joins the

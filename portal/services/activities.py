@@ -46,7 +46,16 @@ from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.sorting import by_pinyin
 from portal.textcount import chinese_count
-from portal.timeutil import BadTime, local_text, parse_iso, school_year_of, semester_of, to_local, utcnow
+from portal.timeutil import (
+    BadTime,
+    local_text,
+    parse_iso,
+    school_year_of,
+    semester_of,
+    to_local,
+    utcnow,
+    zone_of,
+)
 
 TITLE_MAX = 200
 
@@ -285,8 +294,7 @@ def _require_started(act: Activity, what: str) -> None:
     """Nobody attended what has not begun: refused before the start, named in the school's time."""
     if not has_started(act):
         school = db.session.get(School, act.school_id)
-        tz = school.timezone if school else "UTC"
-        start = local_text(act.starts_at, tz)
+        start = local_text(act.starts_at, zone_of(school))
         raise Conflict(
             msg("attendance.not_started", start=start),
             state=act.state,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 
@@ -24,7 +23,7 @@ from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import DeadlineAnnouncement, Membership, School, User
 from portal.services import access
-from portal.timeutil import parse_day, to_local, utcnow
+from portal.timeutil import default_zone, parse_day, to_local, utcnow
 
 SCHOOL_ADMINS, ALL_STAFF = "school_admins", "all_staff"
 AUDIENCES = (SCHOOL_ADMINS, ALL_STAFF)
@@ -50,7 +49,7 @@ def copy_to_schools(district_id: int) -> None:
 
 def district_today(now: datetime | None = None) -> date:
     """Today in the deployment's time zone (a district spans one time zone)."""
-    return to_local(now or utcnow(), str(current_app.config.get("DEFAULT_TIMEZONE") or "Asia/Shanghai")).date()
+    return to_local(now or utcnow(), default_zone()).date()
 
 
 def _clean(title: Any, due_on: Any, note: Any, audience: Any, today: date) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from portal.messages import msg
 from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
 from portal.services import access
-from portal.timeutil import current_school_year, utcnow
+from portal.timeutil import current_school_year, utcnow, zone_of
 from workflows.definition import Phase
 
 PERSONAL = "me"
@@ -193,7 +193,7 @@ def _all_day(uid: str, day: date, summary: str, description: str, url: str, stam
 
 def _personal_zone(user: User) -> str:
     schools = access.schools_of(user.id)
-    return schools[0][0].timezone if schools else str(current_app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return zone_of(schools[0][0] if schools else None)
 
 
 def _host(base: str) -> str:

@@ -28,7 +28,7 @@ from portal.database import write_transaction
 from portal.extensions import db
 from portal.models import Notification, NotificationDelivery, School, User
 from portal.services import notifications
-from portal.timeutil import utcnow
+from portal.timeutil import utcnow, zone_of
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
@@ -63,7 +63,7 @@ def quiet_until(school: School | None, now: datetime) -> datetime | None:
     start, end = int(school.rule("quiet_hours_start")), int(school.rule("quiet_hours_end"))
     if start == end:
         return None  # no quiet hours
-    zone = ZoneInfo(school.timezone or "Asia/Shanghai")
+    zone = ZoneInfo(zone_of(school))
     local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     hour = local.hour
     inside = (start <= hour < end) if start < end else (hour >= start or hour < end)

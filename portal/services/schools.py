@@ -17,9 +17,10 @@ from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
 from portal.registry import RegisteredType, registry
+from portal.timeutil import DEFAULT_ZONE
 
 
-def create_school(code: str, name: str, timezone: str = "Asia/Shanghai", district_id: int | None = None) -> School:
+def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_id: int | None = None) -> School:
     fields: dict[str, Msg] = {}
     code = (code or "").strip()
     name = (name or "").strip()

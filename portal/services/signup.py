@@ -23,7 +23,7 @@ from portal.models import Activity, Participation, School, Signup, SignupWindow,
 from portal.registry import registry
 from portal.services import access, locks, schools
 from portal.sorting import pinyin_key
-from portal.timeutil import BadTime, iso_local_text, local_text, parse_iso, utcnow
+from portal.timeutil import BadTime, iso_local_text, local_text, parse_iso, utcnow, zone_of
 
 SEAT, WAITING, WITHDRAWN = "seat", "waiting", "withdrawn"
 MAX_CAPACITY = 1000
@@ -49,7 +49,7 @@ class SignupView:
 
 def _school_time(act: Activity, when: datetime) -> str:
     school = db.session.get(School, act.school_id)
-    return local_text(when, school.timezone if school else "UTC")
+    return local_text(when, zone_of(school))
 
 
 def window_of(activity_id: int) -> SignupWindow | None:

@@ -57,7 +57,7 @@ from portal.models import (
 )
 from portal.models.district import WHOLE_YEAR
 from portal.services import credits
-from portal.timeutil import current_school_year, utcnow
+from portal.timeutil import current_school_year, utcnow, zone_of
 
 ZERO = Decimal("0")
 REBUILD_BATCH = 50  # schools per year_rows call in a rebuild
@@ -166,7 +166,7 @@ def years_of(school_id: int) -> list[str]:
     ).all()
     locked = {year for year, is_lock in found if is_lock}
     stored = {year for year, is_lock in found if not is_lock}
-    return sorted({*stored, current_school_year(school.timezone if school else "Asia/Shanghai")} - locked)
+    return sorted({*stored, current_school_year(zone_of(school))} - locked)
 
 
 def refresh_people(school_id: int, user_ids: Collection[int] | None = None) -> None:

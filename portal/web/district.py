@@ -38,7 +38,7 @@ from portal.services import announcements, credits, districts, school_plans, sch
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
-from portal.timeutil import current_school_year
+from portal.timeutil import current_school_year, default_zone
 from portal.web.export_jobs import long_export
 from portal.web.helpers import type_name
 
@@ -385,7 +385,7 @@ def school_plan():
 @bp.route("/district/plans")
 @allowed(policy.may_view_district)
 def school_plan_list():
-    year = credits.parse_year(request.args.get("year"), school_plans.next_year("Asia/Shanghai"))
+    year = credits.parse_year(request.args.get("year"), school_plans.next_year(default_zone()))
     return render_template("school_plan/list.html", rows=school_plans.district_school_plans(_district_id(), year), year=year)
 
 

@@ -21,7 +21,7 @@ from portal.once import once_each
 from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.services import plans, school_plans, submissions
-from portal.timeutil import local_text
+from portal.timeutil import local_text, zone_of
 from portal.web import picker
 from workflows.definition import CORE, Phase
 
@@ -101,9 +101,7 @@ def evidence_kind_label(kind: str, type_key: str) -> str:
 def local_time(dt: datetime | None, with_time: bool = True) -> str:
     if dt is None:
         return ""
-    school = current_school()
-    tz = school.timezone if school else current_app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai")
-    return local_text(dt, tz, with_time)
+    return local_text(dt, zone_of(current_school()), with_time)
 
 
 PHASE_BADGES = {

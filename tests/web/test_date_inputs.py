@@ -12,7 +12,15 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Activity, School, User
-from portal.timeutil import BIRTH_YEARS, iso_local_text, local_text, parse_day
+from portal.timeutil import (
+    BIRTH_YEARS,
+    DEFAULT_ZONE,
+    default_zone,
+    iso_local_text,
+    local_text,
+    parse_day,
+    zone_of,
+)
 
 
 @pytest.mark.parametrize("text", ["2026-12-04", "2026/12/4", "2026.12.04", "2026年12月4日", " 2026 年 12 月 4 日 "])
@@ -47,6 +55,18 @@ def test_stored_times_read_in_the_schools_zone(tz, with_time, text):
     assert local_text(stored, tz, with_time) == text
     as_strftime = stored.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
     assert text == as_strftime
+
+
+def test_one_rule_for_the_zone_of_what_has_no_school(make_app):
+    """A school's own zone; without a school (the district's pages, a user with none) the
+    deployment's ``DEFAULT_TIMEZONE``; outside any app the built-in default."""
+    assert default_zone() == DEFAULT_ZONE == zone_of(None)
+    app = make_app(DEFAULT_TIMEZONE="Asia/Urumqi")
+    with app.app_context():
+        assert default_zone() == "Asia/Urumqi" == zone_of(None)
+        assert zone_of(School(code="Z1", name="乌鲁木齐一中", timezone="Asia/Kashgar")) == "Asia/Kashgar"
+        assert zone_of(School(code="Z2", name="未设时区", timezone="")) == "Asia/Urumqi"
+        assert local_text(datetime(2026, 12, 31, 23, 5), zone_of(None)) == "2027-01-01 05:05"  # UTC+6
 
 
 def test_plan_form_takes_chinese_dates(site, as_user):
