@@ -7,7 +7,7 @@ export YANXIU_INSTANCE_PATH ?= $(CURDIR)/instance
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install test-deps translations run serve lint test test-sqlite test-postgres test-fast bench bench-postgres bench-load bench-district clean
+.PHONY: install test-deps translations run serve lint test test-sqlite test-postgres test-fast bench bench-postgres bench-load bench-district bench-backup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,12 @@ bench-load: install
 ## 1,000 schools (bench/district_bench.py), on the kept server of bench-load (same data)
 bench-district: install
 	$(BIN)/python tests/support/pg_server.py --keep-data $(LOAD_PGDATA) -- sh -c '$(BIN)/python bench/district_bench.py --postgres "$$YANXIU_TEST_DATABASE_URL" $(DISTRICT_ARGS)'
+
+## make bench-backup: the README's backup and restore (pg_dump --format=custom, pg_restore
+## --no-owner) of the 1,000-school database bench-load keeps, timed, the restored copy compared
+## table by table with the original (bench/backup_bench.py; --sqlite FILE for flask backup)
+bench-backup: install
+	$(BIN)/python tests/support/pg_server.py --keep-data $(LOAD_PGDATA) -- sh -c '$(BIN)/python bench/backup_bench.py --postgres "$$YANXIU_TEST_DATABASE_URL" $(BACKUP_ARGS)'
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache

@@ -327,10 +327,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Served:
+    """A running gunicorn: where it listens, its master process, and how long it took from
+    being started to answering its first request (imports, ``create_app``, workers forked)."""
+
+    host: str
+    pid: int
+    start_s: float
+
+
 @contextlib.contextmanager
-def gunicorn(
+def serve(
     uri: str, instance: Path, workers: int, threads: int, cache: bool = True, keep_alive: int | None = None
-) -> Iterator[str]:
+) -> Iterator[Served]:
     """gunicorn serving the app on a free port; ``keep_alive``: seconds an idle client
     connection stays open (gunicorn's default is 2)."""
     port = free_port()
@@ -348,6 +358,7 @@ def gunicorn(
         *(["--keep-alive", str(keep_alive)] if keep_alive is not None else []),
         "bench.wsgi_bench:app",
     ]
+    started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     try:
         deadline = time.time() + 60
@@ -361,8 +372,8 @@ def gunicorn(
                 pass
             if time.time() > deadline or proc.poll() is not None:
                 raise RuntimeError("gunicorn did not start")
-            time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
+            time.sleep(0.05)
+        yield Served(f"127.0.0.1:{port}", proc.pid, time.perf_counter() - started)
     finally:
         proc.terminate()
         try:
@@ -370,6 +381,15 @@ def gunicorn(
         except subprocess.TimeoutExpired:  # requests still queued (a slow page): stop it now
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def gunicorn(
+    uri: str, instance: Path, workers: int, threads: int, cache: bool = True, keep_alive: int | None = None
+) -> Iterator[str]:
+    """:func:`serve`, giving only the host and port it listens on."""
+    with serve(uri, instance, workers, threads, cache, keep_alive) as served:
+        yield served.host
 
 
 def session_cookie(host: str, username: str) -> str:

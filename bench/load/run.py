@@ -33,15 +33,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Store, build_database, gunicorn, make_app  # noqa: E402
+from bench.run import Store, build_database, make_app, serve  # noqa: E402
+from bench.server_watch import TreeReport, Watch, postmaster_pid  # noqa: E402
 
 P95_GOAL_MS = 250
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
 
-def locust(host: str, plan: Path, users: int, spawn_rate: float, run_time: int, out: Path) -> tuple[list[dict], float]:
+def locust(
+    host: str, plan: Path, users: int, spawn_rate: float, run_time: int, out: Path
+) -> tuple[list[dict], float, float | None]:
     """One headless Locust run: the rows of its ``_stats.csv`` (one per page, then
-    Aggregated) and the seconds measured (from the moment every user had logged in)."""
+    Aggregated), the seconds measured, and when the measuring began (``time.time()`` of the
+    moment every user had logged in; ``None`` if that moment never came)."""
     prefix = out / f"u{users}"
     cmd = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
@@ -57,8 +61,9 @@ def locust(host: str, plan: Path, users: int, spawn_rate: float, run_time: int, 
     with open(f"{prefix}_stats.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     mark = Path(f"{prefix}.mark")
-    measured = started + run_time - float(mark.read_text()) if mark.exists() else 0.0
-    return rows, measured
+    since = float(mark.read_text()) if mark.exists() else None
+    measured = started + run_time - since if since is not None else 0.0
+    return rows, measured, since
 
 
 def decisions_since(app, since: datetime) -> dict[str, int]:
@@ -92,6 +97,38 @@ def table(users: int, rows: list[dict], wall: float, decisions: dict[str, int]) 
             f"| {r['Name'] if r['Name'] != 'Aggregated' else '**all**'} | {int(r['Request Count']):,} | "
             f"{r['Failure Count']} | {float(r['Requests/s']):.1f} | {r['50%']} | {r['95%']} | {r['99%']} |"
         )
+    return "\n".join(lines)
+
+
+def database_pid(app) -> int | None:
+    """PostgreSQL's postmaster, when the server runs on this machine and says where its files are."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    with app.app_context():
+        try:
+            folder = db.session.execute(text("SHOW data_directory")).scalar_one()
+        except Exception:  # not allowed to read the setting: no database figures
+            folder = None
+        finally:
+            db.session.remove()
+    return postmaster_pid(folder) if folder else None
+
+
+def resources(used: dict[str, TreeReport], requests: int, after_logins: bool) -> str:
+    """What the run cost the host: memory of the web server's processes (gunicorn's master and
+    workers), and CPU per request of the web server and of the database since the logins
+    (``after_logins`` false: the logins never all finished, and their CPU is counted too)."""
+    web = used["gunicorn"]
+    lines = [
+        f"gunicorn ({web.processes} processes): largest process {web.largest_start_mib:.0f} MiB at the start, "
+        f"{web.largest_peak_mib:.0f} MiB at its peak; all together {web.total_peak_mib:.0f} MiB at the peak",
+    ]
+    for label, report in used.items():
+        per = f"{1000 * report.cpu_s / requests:.1f} ms" if requests else "–"
+        when = "after the logins" if after_logins else "logins included"
+        lines.append(f"{label}: {report.cpu_s:.1f} s of CPU {when}, {per} per request")
     return "\n".join(lines)
 
 
@@ -167,7 +204,16 @@ def main(argv: list[str] | None = None) -> int:
 
     reports = []
     best: tuple[float, int] | None = None
-    with gunicorn(uri, instance, args.workers, args.threads, keep_alive=args.keep_alive) as host:
+    with serve(uri, instance, args.workers, args.threads, keep_alive=args.keep_alive) as served:
+        host = served.host
+        roots = {"gunicorn": served.pid}
+        pg = database_pid(app)
+        if pg is not None:
+            roots["postgresql"] = pg
+        idle = Watch(roots).start().stop()["gunicorn"]
+        print(f"gunicorn answered its first request {served.start_s:.2f} s after it was started; "
+              f"{idle.processes} processes, {idle.total_peak_mib:.0f} MiB together, the largest {idle.largest_peak_mib:.0f} MiB",
+              flush=True)
         for i, users in enumerate(counts):
             plan = out / f"plan-u{users}.json"
             start = offset + i * args.plan_schools
@@ -176,9 +222,12 @@ def main(argv: list[str] | None = None) -> int:
             used.mark(start + args.plan_schools)
             load = os.getloadavg()
             since = datetime.utcnow()
-            rows, wall = locust(host, plan, users, args.spawn_rate, args.run_time, out)
+            watch = Watch(roots).start()
+            rows, wall, measuring_since = locust(host, plan, users, args.spawn_rate, args.run_time, out)
+            used_by = watch.stop(measuring_since)
             total = next(r for r in rows if r["Name"] == "Aggregated")
             report = table(users, rows, wall, decisions_since(app, since))
+            report += "\n\n" + resources(used_by, int(total["Request Count"]), measuring_since is not None)
             report += f"\n\nload average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
             reports.append(report)
             print(report + "\n", flush=True)
