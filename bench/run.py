@@ -634,6 +634,13 @@ def main(argv: list[str] | None = None) -> int:
         "instead of SQLite files (make bench-postgres starts a private server)",
     )
     args = ap.parse_args(argv)
+    # refused before any data is built: a count of 0 or a single scale failed only at the report
+    for name, least in (("schools", 1), ("factor", 2), ("teachers", 1), ("years", 1), ("connections", 1),
+                        ("workers", 1), ("threads", 1), ("repeats", 1)):
+        if getattr(args, name) < least:
+            ap.error(f"--{name} must be at least {least}" + (" (the report compares two sizes)" if name == "factor" else ""))
+    if not args.duration > 0:
+        ap.error("--duration must be more than 0 seconds")
 
     data = Path(args.data_dir)
     if args.fresh and data.exists():
