@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import Store  # noqa: E402
+from portal.database import SQLITE_COMPANIONS  # noqa: E402
 from tests.support.pg_server import find_bin  # noqa: E402
 
 Digests = dict[str, tuple[int, str]]  # table → (rows, checksum)
@@ -69,7 +70,9 @@ def sqlite_digests(path: Path) -> Digests:
     import sqlite3
 
     out: Digests = {}
-    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+    # a connection that only reads; not ``mode=ro``, which cannot remove the -wal and -shm
+    # files it makes beside a database in WAL mode
+    with contextlib.closing(sqlite3.connect(path)) as conn:
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )]
@@ -117,7 +120,8 @@ def sqlite_backup(source: Path, workdir: Path) -> int:
         steps: list[Step] = [("`flask backup` (online backup API)", backup_s, target.stat().st_size)]
         before, after, step = compare(lambda: (sqlite_digests(source), sqlite_digests(target)))
     finally:
-        target.unlink(missing_ok=True)
+        for suffix in SQLITE_COMPANIONS:
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
     return report(f"{source.name} on SQLite", source.stat().st_size, [*steps, step], before, after)
 
 

@@ -36,7 +36,7 @@ SQLITE_FILE_MODE = 0o640
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
-def _private_sqlite_file(path: str) -> None:
+def private_sqlite_file(path: str) -> None:
     """Create the database file with :data:`SQLITE_FILE_MODE` if it does not exist yet, and
     narrow an existing file (or companion) that grants more. A folder that does not exist or
     a file owned by someone else is left for SQLite to report."""
@@ -65,7 +65,7 @@ def configure_engine(app: Flask) -> None:
         return
     database = engine.url.database
     if database not in (None, "", ":memory:") and not database.startswith("file:"):
-        _private_sqlite_file(database)
+        private_sqlite_file(database)
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")

@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from portal.database import private_sqlite_file
 from portal.extensions import db
 from portal.messages import msg
 
@@ -71,6 +72,7 @@ def backup_command(output: Path) -> None:
         raise BackupRefused("backup.no_directory", path=str(output.parent))
     tmp = output.with_name(output.name + ".partial")
     try:
+        private_sqlite_file(str(tmp))  # the copy holds what the database holds: not for others either
         pages = backup_sqlite(source, tmp)
         tmp.rename(output)
     finally:

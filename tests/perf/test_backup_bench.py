@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -31,7 +32,10 @@ def test_the_readme_backup_gives_an_equal_copy(make_app, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "the copy is equal in every table" in out
     assert "COPY DIFFERS" not in out
-    assert not list(tmp_path.glob("*.dump")) and not list(tmp_path.glob("*.backup.db"))  # nothing left behind
+    assert not list(tmp_path.glob("*.dump")) and not list(tmp_path.glob("*.backup.db*"))  # nothing left behind
+    if url.get_backend_name() == "sqlite":  # nor beside the original (its -wal and -shm)
+        assert sorted(p.name for p in Path(str(url.database)).parent.glob(Path(str(url.database)).name + "*")) == [
+            Path(str(url.database)).name]
 
 
 def test_the_comparison_sees_one_changed_row(make_app, tmp_path):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
+import stat
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from portal.database import SQLITE_FILE_MODE
 from portal.extensions import db
 from portal.models import CreditEntry, TransitionLog
 from portal.services.ledger import AppendOnlyViolation
@@ -168,6 +172,25 @@ def test_backup_writes_a_consistent_copy(app, credited, tmp_path):
     assert again.exit_code != 0 and "already exists" in again.output
     missing_dir = app.test_cli_runner().invoke(args=["backup", "--output", str(tmp_path / "no" / "x.db")])
     assert missing_dir.exit_code != 0 and "does not exist" in missing_dir.output
+
+
+def test_the_backup_is_no_more_readable_than_the_database(make_app, tmp_path):
+    """The database file is 0640 (``portal/database.py``); its copy holds the same records, so
+    it must not be left readable by everyone under the usual umask. (An SQLite app in both
+    test runs: the command is for SQLite only.)"""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'portal.db'}")
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.remove()
+    target = tmp_path / "copy.db"
+    old = os.umask(0o022)
+    try:
+        result = app.test_cli_runner().invoke(args=["backup", "--output", str(target)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(target.stat().st_mode) == SQLITE_FILE_MODE
+    assert not list(tmp_path.glob("copy.db.partial*"))
 
 
 def test_backup_refuses_postgresql_and_points_to_pg_dump(make_app, tmp_path):
