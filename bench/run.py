@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -639,8 +640,8 @@ def main(argv: list[str] | None = None) -> int:
                         ("workers", 1), ("threads", 1), ("repeats", 1)):
         if getattr(args, name) < least:
             ap.error(f"--{name} must be at least {least}" + (" (the report compares two sizes)" if name == "factor" else ""))
-    if not args.duration > 0:
-        ap.error("--duration must be more than 0 seconds")
+    if not (args.duration > 0 and math.isfinite(args.duration)):
+        ap.error("--duration must be more than 0 seconds, and finite")
 
     data = Path(args.data_dir)
     if args.fresh and data.exists():

@@ -21,6 +21,7 @@ from bench import run as bench_run
         (["--repeats", "0"], "--repeats must be at least 1"),
         (["--duration", "0"], "--duration must be more than 0"),
         (["--duration", "nan"], "--duration must be more than 0"),
+        (["--duration", "inf"], "--duration must be more than 0 seconds, and finite"),
     ],
 )
 def test_unmeasurable_arguments_are_refused_before_any_work(args, says, tmp_path, capsys):
