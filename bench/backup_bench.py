@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy.exc import ArgumentError, DBAPIError  # noqa: E402
+
 from bench.run import Store  # noqa: E402
 from portal.database import SQLITE_COMPANIONS  # noqa: E402
 from tests.support.pg_server import find_bin  # noqa: E402
@@ -165,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"no file {args.sqlite}")
         return sqlite_backup(args.sqlite.resolve(), workdir)
     store = Store(workdir, args.postgres)
-    if not store.exists(args.database):
+    try:
+        found = store.exists(args.database)
+    except (ArgumentError, DBAPIError) as exc:  # a URL it cannot use, a server it cannot reach
+        ap.error(f"cannot use the server of --postgres: {str(exc).splitlines()[0]}")
+    if not found:
         ap.error(f"no database {args.database!r} on that server: run make bench-load first, or name one")
     return postgres_backup(store, args.database, args.jobs, workdir)
 

@@ -1,5 +1,6 @@
 """What a server costs its host while it serves: the resident memory of each of its processes
-and the CPU time of the whole process tree, sampled from ``/proc`` (Linux) once a second.
+and the CPU time of the whole process tree, sampled with psutil once a second (Linux: the
+high-water mark comes from ``/proc``).
 
 An operator sizing a machine for a district asks how much memory one gunicorn worker needs
 once it has served every kind of page, how that grows under load, and how much CPU each
@@ -16,73 +17,44 @@ of ``BENCHMARKS.md`` is told which to use.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PROC = Path("/proc")
-TICKS = os.sysconf("SC_CLK_TCK")
+import psutil
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    """The fields of ``/proc/<pid>/stat`` after the command name (which may hold spaces)."""
+def high_water_mark(pid: int) -> int:
+    """The process's largest resident set since it started (``VmHWM``, Linux): a peak between
+    two samples is not missed. psutil does not report it on Linux, hence ``/proc``."""
     try:
-        text = (PROC / str(pid) / "stat").read_text()
-    except OSError:  # the process ended between listing and reading
-        return None
-    return text.rsplit(")", 1)[1].split()
-
-
-def parent_of(pid: int) -> int | None:
-    fields = _stat_fields(pid)
-    return int(fields[1]) if fields else None
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU of one process (its threads included; children it reaped not)."""
-    fields = _stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / TICKS if fields else 0.0
-
-
-def rss_bytes(pid: int) -> tuple[int, int]:
-    """The process's resident set now and its high-water mark since it started (``VmHWM``:
-    a peak between two samples is not missed)."""
-    now = peak = 0
-    try:
-        for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                now = int(line.split()[1]) * 1024
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) * 1024
-    except OSError:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:  # the process ended, or no /proc here
         pass
-    return now, max(now, peak)
+    return 0
 
 
-def children_by_parent() -> dict[int, list[int]]:
-    """Every process alive now, under its parent's id (one walk of ``/proc``)."""
-    parents: dict[int, list[int]] = {}
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            parent = parent_of(int(entry.name))
-            if parent is not None:
-                parents.setdefault(parent, []).append(int(entry.name))
-    return parents
+def tree(root: int) -> list[psutil.Process]:
+    """``root`` and every process descended from it that is alive now."""
+    try:
+        top = psutil.Process(root)
+        return [top, *top.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
-def tree(root: int, parents: dict[int, list[int]] | None = None) -> list[int]:
-    """``root`` and every process descended from it that is alive now (``parents``: a walk of
-    ``/proc`` already made, shared by the trees of one sample)."""
-    if parents is None:
-        parents = children_by_parent()
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(parents.get(pid, []))
-    return sorted(found)
+def _measure(process: psutil.Process) -> tuple[int, int, int, float] | None:
+    """(pid, resident set, high-water mark, user + system CPU seconds), or None if it ended."""
+    try:
+        with process.oneshot():
+            rss = process.memory_info().rss
+            cpu = process.cpu_times()
+    except psutil.NoSuchProcess:
+        return None
+    return process.pid, rss, max(rss, high_water_mark(process.pid)), cpu.user + cpu.system
 
 
 def postmaster_pid(data_directory: str) -> int | None:
@@ -113,17 +85,15 @@ class _Tree:
         self.largest_start = self.largest_peak = self.total_peak = 0
         self.history: list[tuple[float, float]] = []  # (time.time(), CPU used since the first sample)
 
-    def sample(self, parents: dict[int, list[int]]) -> None:
-        pids = tree(self.root, parents)
-        sizes, peaks = zip(*[rss_bytes(pid) for pid in pids], strict=True) if pids else ((), ())
+    def sample(self) -> None:
+        measured = [m for m in map(_measure, tree(self.root)) if m is not None]
         first = not self.seen
         if first:
-            self.largest_start = max(sizes, default=0)
-        self.seen.update(pids)
-        self.largest_peak = max(self.largest_peak, *peaks, 0)
-        self.total_peak = max(self.total_peak, sum(sizes))
-        for pid in pids:
-            used = cpu_seconds(pid)
+            self.largest_start = max((rss for _p, rss, _h, _c in measured), default=0)
+        self.seen.update(pid for pid, *_ in measured)
+        self.largest_peak = max(self.largest_peak, *(peak for _p, _r, peak, _c in measured), 0)
+        self.total_peak = max(self.total_peak, sum(rss for _p, rss, _h, _c in measured))
+        for pid, _rss, _peak, used in measured:
             # alive at the first sample: count from there; started since: all of its CPU
             self.cpu_first.setdefault(pid, used if first else 0.0)
             self.cpu_last[pid] = used
@@ -156,9 +126,8 @@ class Watch:
         self._thread = threading.Thread(target=self._run, name="server-watch", daemon=True)
 
     def _sample(self) -> None:
-        parents = children_by_parent()
         for t in self.trees.values():
-            t.sample(parents)
+            t.sample()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -75,10 +75,26 @@ def test_the_comparison_sees_one_changed_row(make_app, tmp_path):
 @pytest.mark.parametrize(
     "args",
     [[], ["--sqlite", "/no/such/file.db"], ["--sqlite", "wsgi.py", "--jobs", "0"],
-     ["--sqlite", "wsgi.py", "--postgres", "postgresql://x@localhost/y"]],
+     ["--sqlite", "wsgi.py", "--postgres", "postgresql://x@localhost/y"],
+     ["--postgres", "postgresql://nobody@127.0.0.1:1/none"], ["--postgres", "not a url"]],
 )
 def test_bad_arguments_are_refused(args, capsys):
     with pytest.raises(SystemExit) as stopped:
         backup_bench.main(args)
     assert stopped.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_a_database_the_server_does_not_have_is_refused(make_app, tmp_path, capsys):
+    """On the PostgreSQL pass: the test's own server, asked for a database it does not have.
+    On the SQLite pass the same refusal comes from a file that is not there (above)."""
+    url = make_url(make_app().config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        args, says = ["--sqlite", str(tmp_path / "none.db")], "no file"
+    else:
+        server = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+        args, says = ["--postgres", server, "--database", "no_such_database"], "no database 'no_such_database'"
+    with pytest.raises(SystemExit) as stopped:
+        backup_bench.main([*args, "--workdir", str(tmp_path)])
+    assert stopped.value.code == 2
+    assert says in capsys.readouterr().err

@@ -46,7 +46,7 @@ def test_a_watch_sees_the_tree_its_memory_and_its_cpu(tmp_path):
         while not (tmp_path / "freed").exists():
             assert time.time() < deadline and parent.poll() is None
             time.sleep(0.01)
-        assert len(tree(parent.pid)) == 2
+        assert len(tree(parent.pid)) == 2  # the parent and its child
         watch = Watch({"parent": parent.pid}, interval=0.05).start()
         while not (tmp_path / "cpu").exists():
             assert time.time() < deadline and parent.poll() is None
