@@ -415,17 +415,22 @@ def _fresh_demo(make_app) -> tuple[Flask, dict[str, Any]]:
 def _client_factory(app: Flask, ctx: dict[str, Any], role: str | None):
     """A fresh client per request (a POST may log out or change the session), logged in with
     the session cookie ``tests.support.sessions.log_in`` writes, signed directly: no request context per request.
-    The user's id is read each time: it carries the session version a password change bumps."""
+    The user's id is read each time: it carries the session version a password change bumps
+    (one column on a connection of the app's engine: an app context and an ORM load per
+    request were a tenth of a sweep's time)."""
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     cookies: dict[str, str] = {}
+    with app.app_context():
+        engine = db.engine
+    uid = ctx["users"][role] if role is not None else None
+    version = select(User.session_version).where(User.id == uid)
 
     def make():
         client = app.test_client()
         if role is None:
             return client
-        with app.app_context():
-            user_id = db.session.get(User, ctx["users"][role]).get_id()
-            db.session.remove()
+        with engine.connect() as conn:
+            user_id = User(id=uid, session_version=conn.execute(version).scalar_one()).get_id()
         if user_id not in cookies:
             cookies[user_id] = serializer.dumps({"_user_id": user_id, "_fresh": True, "school_id": ctx["school"]})
         client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookies[user_id])
