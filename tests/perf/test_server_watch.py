@@ -12,7 +12,8 @@ from bench.server_watch import Watch, _Tree, postmaster_pid, tree
 
 # A parent that starts a child; the child touches 64 MiB and gives it back (before the watch
 # starts: only the kernel's high-water mark still shows it), burns a fixed amount of CPU, writes
-# how much CPU it used (its own clock), then waits to be told to end.
+# how much CPU it used (its own clock; renamed into place, so the file is never seen half
+# written), then waits to be told to end.
 CHILD = textwrap.dedent(
     """
     import sys, time
@@ -26,7 +27,8 @@ CHILD = textwrap.dedent(
     total = 0
     for i in range(6_000_000):
         total += i * i
-    (folder / "cpu").write_text(str(time.process_time()))
+    (folder / "cpu.part").write_text(str(time.process_time()))
+    (folder / "cpu.part").replace(folder / "cpu")  # whole: the test reads it as soon as it exists
     while not (folder / "end").exists():
         time.sleep(0.05)
     """
