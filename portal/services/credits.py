@@ -476,9 +476,10 @@ class RecordYear:
 
 
 def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User:
-    """The teacher whose record ``viewer`` asks for (:func:`portal.policy.may_read_record`).
-    Someone outside the school is 'not found'."""
-    target = access.get_member(user_id, school.id)
+    """The teacher whose record ``viewer`` asks for (:func:`portal.policy.may_read_record`),
+    also one who has left the school (the summaries of their years still list them). Someone
+    who never belonged to the school is 'not found'."""
+    target = access.get_past_or_present_member(user_id, school.id)
     if not policy.may_read_record(viewer, user_id):
         raise Forbidden(msg("policy.read_record"))
     return target
