@@ -87,6 +87,23 @@ def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
     }
 
 
+_NAMES = ("username", "name")  # a teacher renamed since is still the same figures
+
+
+def _changed_since(sub: YearSubmission) -> int:
+    """How many teachers' frozen rows the school's year no longer matches (figures credited,
+    revoked, excused or written since it was submitted, a teacher come or gone): accepting it
+    would lock a year the district never saw."""
+    school = db.session.get_one(School, sub.school_id)
+    now = {row["user_id"]: row for row in map(_frozen_row, credits.year_rows([school], sub.school_year)[school.id])}
+    then = {row["user_id"]: row for row in sub.rows}
+
+    def figures(row: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if row is None else {k: v for k, v in row.items() if k not in _NAMES}
+
+    return sum(1 for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid)))
+
+
 def latest(school_id: int, school_year: str, semester: int) -> YearSubmission | None:
     return db.session.execute(
         select(YearSubmission)
@@ -235,6 +252,8 @@ def decide(
         )).rowcount
         if done != 1:
             raise Conflict(msg("submission.not_pending"), status=sub.status)
+        if accept and (changed := _changed_since(sub)):
+            raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
         if accept:
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
                            submission_id=sub.id, locked_by=by.user_id, locked_at=now))
