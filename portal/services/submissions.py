@@ -160,6 +160,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
             total_hours=sum((ty.facts.total_hours for ty in rows), ZERO),
             by_type={k: fmt(v) for k, v in sorted(by_type.items())},
             rows=[_frozen_row(ty) for ty in rows],
+            rules=credits.rules_in_force(school),  # what an accepted year stays judged by
             summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows),
             comment="",
             teacher_comments={},

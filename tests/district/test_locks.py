@@ -4,6 +4,7 @@ whoever writes (a console, a plugin, the CLI) — on SQLite and PostgreSQL alike
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -157,3 +158,44 @@ def test_a_rebuild_keeps_the_rows_and_type_totals_of_a_locked_year(world, locked
     teacher_years.rebuild([YEAR])
     db.session.commit()
     assert _stored_rows(world)[t1][8] == "met"  # reopened: computed again under today's rules
+
+
+def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, world, locked):
+    """The district accepted t1 at 4 h of 50 (short). The school then lowers its requirement to
+    4 h for the years to come: the district's page kept counting t1 short (the stored rows stay as
+    accepted) while the school summary, its CSV, t1's 学时证明, the API and the district's own CSV
+    judged the accepted year again by the new rule (应修学时 4, 达标). Now every view of the locked
+    year judges it by the rules it was submitted and accepted with."""
+    import csv
+    import io
+
+    from portal.reports import exports
+    from portal.services import credits, overview, schools, tokens
+    from tests.credits.helpers import login
+
+    admin, t1 = world.staff["admin"], world.staff["t1"]
+    schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(admin.id, world.s1.id))
+    db.session.commit()
+    frozen = {row["user_id"]: row for row in locked.rows}[t1.id]
+    assert (frozen["total"], frozen["required"], frozen["status"]) == ("4", "50", "short")
+    one = credits.teacher_year(t1, world.s1, YEAR)
+    assert (one.facts.required_hours, one.assessment.status) == (Decimal("50"), "short")
+    row = next(ty for ty in credits.school_summary(world.s1, YEAR) if ty.user.id == t1.id)
+    assert (row.facts.required_hours, row.assessment.status) == (Decimal("50"), "short")
+    lines = list(csv.reader(io.StringIO(b"".join(exports.stream_summary_csv(world.s1, YEAR)).decode("utf-8-sig"))))
+    line = dict(zip(lines[0], next(r for r in lines if r[0] == "t1"), strict=True))
+    assert (line["应修学时"], line["考核结果"]) == ("50", "未达标")
+    district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert district.by_status["met"] == locked.met == 0
+    token = tokens.issue(admin).token
+    auth = {"Authorization": f"Bearer {token}"}
+    r = app.test_client().get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers=auth)
+    assert r.get_json()["status"] == "short"
+    report = app.test_client().get(f"/api/v1/reports/credits?year={YEAR}", headers=auth).get_json()
+    assert report["required_hours"] == 50
+    assert next(t for t in report["teachers"] if t["username"] == "t1")["status"] == "short"
+    client = app.test_client()
+    login(client, t1, world.s1)
+    assert 'data-testid="hours-required">50<' in client.get("/").get_data(as_text=True)
+    # the next year is judged by the new rule
+    assert credits.teacher_year(t1, world.s1, "2027-2028").facts.required_hours == Decimal("4")
