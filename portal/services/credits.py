@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    union,
     union_all,
 )
 
@@ -47,6 +48,7 @@ from portal.models import (
     Membership,
     Participation,
     School,
+    TeacherYearRow,
     TransitionLog,
     User,
     YearLock,
@@ -293,8 +295,9 @@ def _teachers_of(
     school_ids: list[int], year: str | None, user_ids: list[int] | None = None
 ) -> list[tuple[int, User]]:
     """(school id, user) of each school's active teachers and, with ``year``, anyone credited
-    there that year (a teacher who has since left still appears on that year's summary);
-    with ``user_ids``, only those people."""
+    there that year (a teacher who has since left still appears on that year's summary) —
+    for a year the district accepted whole, the teachers of its kept rows instead of today's
+    staff; with ``user_ids``, only those people."""
     params: dict[str, object] = {"school_ids": school_ids}
     if year is not None:
         params["year"] = year
@@ -316,12 +319,32 @@ def _teachers_statement(credited_too: bool, some_people: bool) -> Select:
     if some_people:
         teaching = teaching.where(Membership.user_id.in_(user_ids))
     if credited_too:
+        year: BindParameter[str] = bindparam("year")
         credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
-            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == bindparam("year")
+            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
         )
+        # a year the district accepted whole has the teachers it was accepted with (its stored
+        # rows, kept as accepted), not whoever teaches there since
+        kept = select(TeacherYearRow.school_id, TeacherYearRow.user_id).where(
+            TeacherYearRow.school_id.in_(school_ids), TeacherYearRow.school_year == year,
+            select(YearLock.id).where(
+                YearLock.school_id == TeacherYearRow.school_id, YearLock.school_year == year,
+                YearLock.semester == WHOLE_YEAR,
+            ).exists(),
+        )
+        accepted_with_rows = (
+            select(TeacherYearRow.user_id)
+            .join(YearLock, (YearLock.school_id == TeacherYearRow.school_id)
+                  & (YearLock.school_year == TeacherYearRow.school_year))
+            .where(TeacherYearRow.school_id == Membership.school_id, TeacherYearRow.school_year == year,
+                   YearLock.semester == WHOLE_YEAR)
+            .exists()
+        )
+        teaching = teaching.where(~accepted_with_rows)
         if some_people:
             credited = credited.where(CreditEntry.user_id.in_(user_ids))
-        people = teaching.union(credited).subquery()
+            kept = kept.where(TeacherYearRow.user_id.in_(user_ids))
+        people = union(teaching, credited, kept).subquery()
     else:
         people = teaching.subquery()
     return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)

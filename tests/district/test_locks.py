@@ -199,3 +199,31 @@ def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, w
     assert 'data-testid="hours-required">50<' in client.get("/").get_data(as_text=True)
     # the next year is judged by the new rule
     assert credits.teacher_year(t1, world.s1, "2027-2028").facts.required_hours == Decimal("4")
+
+
+def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(app, world, locked):
+    """After the district accepted S1's year (6 teachers), a teacher joins and t3 (nothing
+    credited) leaves: the district page still counted the 6 accepted, but the school's 学时汇总表
+    for that year (page, CSV, PDF, API) listed 6 others (the newcomer at 0 h, short; t3 gone).
+    Every view of the accepted year now lists the teachers it was accepted with."""
+    import csv
+    import io
+
+    from portal.reports import exports
+    from portal.services import credits, overview
+    from portal.services import staff as staff_service
+
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    accepted = {row["username"] for row in locked.rows}
+    assert "t3" in accepted and len(accepted) == locked.teachers == 6
+    f.person(world.s1, "newbie", "teacher", name="新来")
+    staff_service.deactivate(world.s1, world.staff["t3"].id, by=admin)
+    db.session.commit()
+    assert {ty.user.username for ty in credits.school_summary(world.s1, YEAR)} == accepted
+    lines = list(csv.reader(io.StringIO(b"".join(exports.stream_summary_csv(world.s1, YEAR)).decode("utf-8-sig"))))
+    assert {r[0] for r in lines[1:]} == accepted
+    district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert district.teachers == 6
+    # the next year has the newcomer and not t3
+    names = {ty.user.username for ty in credits.school_summary(world.s1, "2027-2028")}
+    assert "newbie" in names and "t3" not in names
