@@ -33,7 +33,7 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.district import WHOLE_YEAR
-from portal.services import access, credits, district_notices
+from portal.services import access, credits, district_notices, teacher_years
 from portal.timeutil import utcnow
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
@@ -284,6 +284,8 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         if done != 1:
             raise Conflict(msg("submission.not_accepted"), status=sub.status)
         s.execute(delete(YearLock).where(YearLock.submission_id == sub.id))
+        if sub.semester == WHOLE_YEAR:  # its rows stayed as accepted: now what rules and staff say today
+            teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
         event_id = _event(s, sub, "reopen", by.user_id, text, {}, now)
     district_notices.submission_event(event_id)  # after the commit
     db.session.refresh(sub)

@@ -227,3 +227,24 @@ def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(
     # the next year has the newcomer and not t3
     names = {ty.user.username for ty in credits.school_summary(world.s1, "2027-2028")}
     assert "newbie" in names and "t3" not in names
+
+
+def test_reopening_brings_the_stored_rows_up_to_date_with_what_changed_while_locked(world, locked):
+    """While S1's year was accepted the school lowered its requirement to 4 h and a teacher
+    joined; the district then reopened the year. Its stored rows stayed as accepted: the district
+    page counted t1 short (0 of 6 met) while the school's pages, its 学时证明 and the API said met,
+    and the summary page listed 6 teachers where its CSV listed 7. Reopening now rebuilds them."""
+    from portal.services import credits, overview, schools, teacher_years
+
+    schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(world.staff["admin"].id, world.s1.id))
+    f.person(world.s1, "newbie", "teacher", name="新来")
+    db.session.commit()
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    summary = credits.school_summary(world.s1, YEAR)
+    assert {ty.user.username: ty.assessment.status for ty in summary}["t1"] == "met" and len(summary) == 7
+    stored = teacher_years.summary_rows(world.s1, YEAR)
+    assert stored is not None and [(r.user.id, r.assessment.status) for r in stored] == [
+        (ty.user.id, ty.assessment.status) for ty in summary]
+    district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert district.teachers == 7 and district.met == sum(1 for ty in summary if ty.assessment.status == "met")
