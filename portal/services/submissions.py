@@ -173,6 +173,13 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     return sub
 
 
+def _restamp(s: Any, school_id: int) -> None:
+    """A new data stamp for the school: its cached pages (``portal.page_cache``) judge a year by
+    the lock's rules and teachers, which no stamped table's trigger sees change."""
+    s.execute(update(School).where(School.id == school_id).values(data_version=School.data_version + 1)
+              .execution_options(synchronize_session=False))
+
+
 def _event(s: Any, sub: YearSubmission, action: str, actor_id: int, comment: str, payload: dict, now: Any) -> int:
     """Write the audit row; returns its id (the decision's notifications are keyed by it)."""
     row = SubmissionEvent(
@@ -258,6 +265,7 @@ def decide(
         if accept:
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
                            submission_id=sub.id, locked_by=by.user_id, locked_at=now))
+            _restamp(s, sub.school_id)  # the year is judged by the rules it was accepted with from now
         event_id = _event(s, sub, "accept" if accept else "return", by.user_id, text,
                           {"teacher_comments": per_teacher} if per_teacher else {}, now)
     district_notices.submission_event(event_id)  # after the commit
@@ -286,6 +294,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         s.execute(delete(YearLock).where(YearLock.submission_id == sub.id))
         if sub.semester == WHOLE_YEAR:  # its rows stayed as accepted: now what rules and staff say today
             teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
+        _restamp(s, sub.school_id)  # judged by today's rules and staff again
         event_id = _event(s, sub, "reopen", by.user_id, text, {}, now)
     district_notices.submission_event(event_id)  # after the commit
     db.session.refresh(sub)

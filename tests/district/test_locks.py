@@ -248,3 +248,27 @@ def test_reopening_brings_the_stored_rows_up_to_date_with_what_changed_while_loc
         (ty.user.id, ty.assessment.status) for ty in summary]
     district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
     assert district.teachers == 7 and district.met == sum(1 for ty in summary if ty.assessment.status == "met")
+
+
+def test_the_cached_summary_page_follows_the_lock_and_its_reopening(app, world, locked):
+    """The summary page is cached under the school's data stamp. Reopening changes what the
+    year is judged by (the rules of today instead of those accepted) without touching a row the
+    stamp triggers watch: the page kept showing 应修 50 / 未达标 for t1 while the CSV said 4 / 达标."""
+    import re
+
+    from portal.services import schools
+    from tests.credits.helpers import login
+
+    schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    client = app.test_client()
+    login(client, world.staff["admin"], world.s1)
+
+    def t1_row() -> str:
+        html = client.get(f"/reports/summary?year={YEAR}").get_data(as_text=True)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split('data-user="t1"')[1].split("</tr>")[0]))
+
+    assert " 4 50 未达标 " in t1_row()  # judged by the rules accepted
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert " 4 4 达标 " in t1_row()
