@@ -260,7 +260,8 @@ def decide(
         )).rowcount
         if done != 1:
             raise Conflict(msg("submission.not_pending"), status=sub.status)
-        if accept and (changed := _changed_since(sub)):
+        # a whole year (a semester's frozen rows are the year's so far: semester 2 moves on meanwhile)
+        if accept and sub.semester == WHOLE_YEAR and (changed := _changed_since(sub)):
             raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
         if accept:
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
