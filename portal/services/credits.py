@@ -474,9 +474,15 @@ def _entries(user_id: Any, school_id: Any, year: Any, *columns: Any) -> Select:
     return q
 
 
-def entries_for(user_id: int, school_id: int | None = None, year: str | None = None) -> list[tuple[CreditEntry, Activity]]:
-    """A teacher's ledger entries with their activities, oldest year last."""
-    return list(db.session.execute(_entries(user_id, school_id, year, CreditEntry, Activity)))
+def entries_for(
+    user_id: int, school_id: int | None = None, year: str | None = None, until: datetime | None = None
+) -> list[tuple[CreditEntry, Activity]]:
+    """A teacher's ledger entries with their activities, oldest year last; with ``until``, only
+    those written by then (the append-only ledger as it stood: a submission's lines)."""
+    q = _entries(user_id, school_id, year, CreditEntry, Activity)
+    if until is not None:
+        q = q.where(CreditEntry.created_at <= until)
+    return list(db.session.execute(q))
 
 
 # What the teacher home lists of a year's entries (bound ``user_id``, ``school_id``, ``year``):

@@ -131,3 +131,23 @@ def test_submit_return_resubmit_accept_reopen_through_the_api(app, world):
     assert r.get_json()["status"] == "reopened"
     rounds = client.get(f"/api/v1/submissions?year={YEAR}", headers=admin).get_json()
     assert [x["round"] for x in rounds] == [2, 1]
+
+
+def test_a_submitted_teachers_entries_are_those_behind_the_frozen_total(app, world):
+    """The district reviewer's page of a submitted teacher showed the frozen total (4 h) above
+    the ledger lines of today (4 h + 1.5 h credited after the school submitted, 5.5 h): the page
+    contradicted itself. It lists the lines the submission was made from."""
+    import re
+
+    from portal.services import access, submissions
+    from tests.credits.helpers import credited
+
+    t1 = world.staff["t1"]
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    credited(world.s1, world.staff, "lecture", [(t1, "attendee")], hours="1.5", title="报送后的讲座")
+    reviewer = login(app.test_client(), world.reviewer1)
+    page = reviewer.get(f"/district/submissions/{sub.id}/teachers/{t1.id}").get_data(as_text=True)
+    assert 'data-testid="teacher-total">4<' in page
+    lines = page.split('data-testid="teacher-entries"')[1].split("</table>")[0]
+    assert "报送后的讲座" not in lines
+    assert sum(float(h) for h in re.findall(r'<td class="text-end">(-?[\d.]+)</td>', lines)) == 4
