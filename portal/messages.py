@@ -56,6 +56,10 @@ TEXTS: dict[str, Any] = {
     "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
+    "submission.changed": _l(
+        "the school's figures of %(year)s changed since it submitted them (teachers concerned: %(teachers)s): "
+        "return the submission so that the school submits them again"
+    ),
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
     "submission.reason_required": _l("a reason is required to reopen a school year"),

@@ -13,11 +13,23 @@ from pypinyin import Style, lazy_pinyin
 T = TypeVar("T")
 
 
+#: Surnames read otherwise than the character's most common reading (曾 is zēng as a surname,
+#: céng in 曾经): a name's first character is read so, as a Chinese reader files the name.
+SURNAME_READINGS = {
+    "曾": "zeng1", "单": "shan4", "解": "xie4", "区": "ou1", "仇": "qiu2", "查": "zha1", "朴": "piao2",
+    "覃": "qin2", "盖": "ge3", "乐": "yue4", "缪": "miao4", "翟": "zhai2", "召": "shao4", "种": "chong2",
+    "秘": "bi4", "繁": "po2", "员": "yun4", "任": "ren2", "纪": "ji3", "燕": "yan1",
+}
+
+
 @lru_cache(maxsize=65536)
 def pinyin_key(name: str) -> tuple[str, str]:
-    """Toneless pinyin syllables (letters and digits as they are), then the name itself to
-    keep homophones (何/贺) in a stable order."""
+    """Pinyin syllables with their tone numbers (letters and digits as they are), the surname
+    read as a surname (:data:`SURNAME_READINGS`), then the name itself to keep homophones
+    (何/贺) in a stable order."""
     syllables = lazy_pinyin(name or "", style=Style.TONE3, errors="default")
+    if len(name or "") > 1 and name[0] in SURNAME_READINGS:
+        syllables[0] = SURNAME_READINGS[name[0]]
     return (" ".join(s.lower() for s in syllables), name or "")
 
 

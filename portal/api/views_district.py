@@ -194,7 +194,7 @@ def district_decide(submission_id: int) -> Submission:
     """Accept (locks the school year) or return a submission with comments (district reviewer)
 
     A return needs a comment for the school or for at least one teacher. A submission already decided is refused
-    with 409."""
+    with 409, and so is accepting one whose figures changed since the school submitted them (return it)."""
     seat = _seat()
     data = parsed(SubmissionDecision)
     sub = submissions.decide(submission_id, data.decision == "accept", data.comment, data.teacher_comments,

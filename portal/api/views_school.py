@@ -126,11 +126,14 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
             return Response(body, mimetype="text/csv", headers=headers)
         return Response(exports.summary_xlsx(ctx.school, year, _locale()), mimetype=XLSX, headers=headers)
     today = to_local(utcnow(), ctx.school.timezone).date()  # the warnings of today, as the summary page
+    rows = credits.school_summary(ctx.school, year)
+    # the year's requirement as its rows were judged by (an accepted year keeps the rules it was accepted with)
+    required = rows[0].facts.required_hours if rows else ctx.school.rule("required_hours")
     summary = SchoolSummary(
-        school=ctx.school.code, year=year, required_hours=float(ctx.school.rule("required_hours")),
+        school=ctx.school.code, year=year, required_hours=float(required),
         teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name, **teacher_year(ty),
                              quotas=[Quota.of(q) for q in ty.facts.quotas],
                              warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today)])
-                  for ty in credits.school_summary(ctx.school, year)],
+                  for ty in rows],
     )
     return jsonify(summary.model_dump(exclude_unset=True))  # one of three formats: spectree leaves it as it is

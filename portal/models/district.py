@@ -92,6 +92,9 @@ class YearSubmission(Model):
     total_hours: Mapped[Decimal] = mapped_column(HoursType, default=Decimal("0"))
     by_type: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # type → hours (text)
     rows: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the school's rules as they stood when it submitted (DEFAULT_SCHOOL_RULES' keys): an accepted
+    # year is judged by them everywhere (``credits``); None for submissions made before they were kept
+    rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     summary_xlsx: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     comment: Mapped[str] = mapped_column(Text, default="")  # the district's comment on the whole school
     teacher_comments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # user id → comment

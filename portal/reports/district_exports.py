@@ -6,6 +6,7 @@ the district reviewed), a school at a time."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -14,7 +15,6 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.hours import fmt
 from portal.messages import _pl, heading, label, record_status, status_label
 from portal.models import School, YearSubmission
 from portal.reports.exports import _xlsx_value, stream_csv
@@ -63,7 +63,7 @@ def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
             yield [school.code, school.name, year, state, locked, "", "", "", "", "", "", ""]
             continue
         yield [school.code, school.name, year, state, locked, sub.round, sub.teachers, sub.met, sub.short,
-               sub.not_recognised, sub.exempt, fmt(sub.total_hours)]
+               sub.not_recognised, sub.exempt, sub.total_hours]
 
 
 def _teacher_header(lang: str) -> list[str]:
@@ -72,9 +72,12 @@ def _teacher_header(lang: str) -> list[str]:
 
 
 def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
+    """A frozen row's cells; its hours (kept as text, exact half hours) as numbers, as the
+    school's 学时汇总表 has them: a spreadsheet sums them (the CSV writes them the same)."""
     absent = row.get("absent", {})
-    return [row["username"], row["name"], row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"),
-            status_label(row["status"], lang), quota_text(row.get("quotas") or [], lang)]
+    hours = [Decimal(v) for v in (row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"))]
+    return [row["username"], row["name"], *hours, status_label(row["status"], lang),
+            quota_text(row.get("quotas") or [], lang)]
 
 
 def quota_text(quotas: list[dict[str, Any]], lang: str) -> str:

@@ -293,6 +293,17 @@ def get_member(user_id: int, school_id: int) -> User:
     return user
 
 
+def get_past_or_present_member(user_id: int, school_id: int) -> User:
+    """A person who belongs or belonged to the school (their memberships stay when they leave,
+    switched off): whose record its summaries still list. Anyone else is not found."""
+    user = db.session.get(User, user_id) if id_in_range(user_id) else None
+    if user is None or db.session.execute(
+        select(Membership.id).where(Membership.user_id == user_id, Membership.school_id == school_id).limit(1)
+    ).first() is None:
+        raise NotFound(msg("user.not_found"))
+    return user
+
+
 def actor(user_id: int, school_id: int) -> policy.Actor:
     """``user_id`` as :mod:`portal.policy` sees them in the school (one query)."""
     return policy.Actor.of(user_id, school_roles(user_id, school_id))

@@ -8,7 +8,7 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
+    CompoundSelect,
     Integer,
     Numeric,
     Row,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    union,
     union_all,
 )
 
@@ -46,9 +48,14 @@ from portal.models import (
     Membership,
     Participation,
     School,
+    TeacherYearRow,
     TransitionLog,
     User,
+    YearLock,
+    YearSubmission,
 )
+from portal.models.district import WHOLE_YEAR
+from portal.models.school import DEFAULT_SCHOOL_RULES
 from portal.once import once_each
 from portal.plugin_loader import assess_year
 from portal.registry import registry
@@ -121,8 +128,17 @@ class _Rules:
     quotas: Callable[[tuple[quotas.Piece, ...]], tuple[QuotaFact, ...]]
 
 
-def _rules_of(school: School) -> _Rules:
-    rule = once_each(school.rule)
+def rules_in_force(school: School) -> dict[str, Any]:
+    """Every rule of the school as it stands (its own, else the district's, else the seeds'):
+    what a submission keeps, so that the year the district accepts stays judged by them."""
+    return {key: school.rule(key) for key in DEFAULT_SCHOOL_RULES}
+
+
+def _rules_of(school: School, accepted: Mapping[str, Any] | None = None) -> _Rules:
+    """The school's rules; for a year the district accepted, the ``accepted`` ones it was
+    submitted with (:func:`rules_in_force`): a rule changed since moves the years to come, not
+    the accepted one (whose stored rows, submission and lock keep its verdict)."""
+    rule = once_each(school.rule if not accepted else lambda key: accepted[key] if key in accepted else school.rule(key))
     return _Rules(
         required=_dec(rule("required_hours")),
         absence_limit=_dec(rule("absence_limit_hours")),
@@ -180,8 +196,9 @@ def _facts(
 
 
 @cache
-def _year_statements(some_people: bool) -> tuple[Select, Select, Select]:
-    """The ledger by type, the absences and the exemptions of :func:`year_rows`, with the
+def _year_statements(some_people: bool) -> tuple[Select, Select, CompoundSelect]:
+    """The ledger by type, the absences and the exemptions (with the rules of an accepted year,
+    :func:`_accepted_rules`) of :func:`year_rows`, with the
     schools (``ids``), the ``year``, the ``confirmed`` states and, when ``some_people``, the
     ``people`` as bound parameters: built once (building them cost more than running them)."""
     ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
@@ -218,7 +235,13 @@ def _year_statements(some_people: bool) -> tuple[Select, Select, Select]:
         ),
         Exemption.user_id,
     )
-    return by_type, absences, exemptions
+    # with them, in the same statement, the rules each school's year was accepted with (no user)
+    accepted = (
+        select(YearLock.school_id, cast(null(), Integer), cast(YearSubmission.rules, String))
+        .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
+        .where(YearLock.school_id.in_(ids), YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+    )
+    return by_type, absences, union_all(exemptions, accepted)
 
 
 def year_rows(
@@ -248,9 +271,15 @@ def year_rows(
     absences: dict[tuple[int, int], dict[int, tuple]] = {}
     for sid, uid, sem, absent, excused in db.session.execute(absences_q, params):
         absences.setdefault((sid, uid), {})[sem] = (absent, excused)
-    exemptions = {(sid, uid): reason for sid, uid, reason in db.session.execute(exemptions_q, params)}
+    exemptions: dict[tuple[int, int], str] = {}
+    accepted: dict[int, Mapping[str, Any] | None] = {}
+    for sid, uid, reason in db.session.execute(exemptions_q, params):
+        if uid is None:
+            accepted[sid] = _accepted_rules(reason)
+        else:
+            exemptions[(sid, uid)] = reason
     writing = quotas.writing_of(ids, year)
-    rules = {s.id: _rules_of(s) for s in schools_}
+    rules = {s.id: _rules_of(s, accepted.get(s.id)) for s in schools_}
     for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
@@ -266,8 +295,9 @@ def _teachers_of(
     school_ids: list[int], year: str | None, user_ids: list[int] | None = None
 ) -> list[tuple[int, User]]:
     """(school id, user) of each school's active teachers and, with ``year``, anyone credited
-    there that year (a teacher who has since left still appears on that year's summary);
-    with ``user_ids``, only those people."""
+    there that year (a teacher who has since left still appears on that year's summary) —
+    for a year the district accepted whole, the teachers of its kept rows instead of today's
+    staff; with ``user_ids``, only those people."""
     params: dict[str, object] = {"school_ids": school_ids}
     if year is not None:
         params["year"] = year
@@ -289,15 +319,41 @@ def _teachers_statement(credited_too: bool, some_people: bool) -> Select:
     if some_people:
         teaching = teaching.where(Membership.user_id.in_(user_ids))
     if credited_too:
+        year: BindParameter[str] = bindparam("year")
         credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
-            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == bindparam("year")
+            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
         )
+        # a year the district accepted whole has the teachers it was accepted with (its stored
+        # rows, kept as accepted), not whoever teaches there since
+        kept = select(TeacherYearRow.school_id, TeacherYearRow.user_id).where(
+            TeacherYearRow.school_id.in_(school_ids), TeacherYearRow.school_year == year,
+            select(YearLock.id).where(
+                YearLock.school_id == TeacherYearRow.school_id, YearLock.school_year == year,
+                YearLock.semester == WHOLE_YEAR,
+            ).exists(),
+        )
+        accepted_with_rows = (
+            select(TeacherYearRow.user_id)
+            .join(YearLock, (YearLock.school_id == TeacherYearRow.school_id)
+                  & (YearLock.school_year == TeacherYearRow.school_year))
+            .where(TeacherYearRow.school_id == Membership.school_id, TeacherYearRow.school_year == year,
+                   YearLock.semester == WHOLE_YEAR)
+            .exists()
+        )
+        teaching = teaching.where(~accepted_with_rows)
         if some_people:
             credited = credited.where(CreditEntry.user_id.in_(user_ids))
-        people = teaching.union(credited).subquery()
+            kept = kept.where(TeacherYearRow.user_id.in_(user_ids))
+        people = union(teaching, credited, kept).subquery()
     else:
         people = teaching.subquery()
     return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)
+
+
+def _accepted_rules(text: str | None) -> Mapping[str, Any] | None:
+    """The rules an accepted year was submitted with, from their JSON text (None: kept none)."""
+    found = json.loads(text) if text else None
+    return found if isinstance(found, dict) else None
 
 
 def _teacher_year_statement():
@@ -333,28 +389,41 @@ def _teacher_year_statement():
         literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric),
     ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
-    return union_all(by_type, absences, exemption)
+    accepted = (
+        select(
+            literal("r", String), cast(YearSubmission.rules, String), cast(null(), Integer), cast(null(), Numeric),
+            cast(null(), Numeric),
+        )
+        .select_from(YearLock)
+        .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
+        .where(YearLock.school_id == school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+    )
+    return union_all(by_type, absences, exemption, accepted)
 
 
 _TEACHER_YEAR = _teacher_year_statement()
 
 
 def teacher_year(user: User, school: School, year: str) -> TeacherYear:
-    """One teacher's year: ledger by type, absences by semester and any exemption, read in
-    a single UNION ALL query (the teacher's home page runs it on every visit)."""
+    """One teacher's year: ledger by type, absences by semester, any exemption and the rules of
+    a year the district accepted, read in a single UNION ALL query (the teacher's home page runs
+    it on every visit)."""
     types: dict[str, Decimal] = {}
     absent: dict[int, tuple] = {}
     exemption: str | None = None
+    accepted: Mapping[str, Any] | None = None
     params = {"uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states()}
     for kind, key, semester, a, b in read_rows(_TEACHER_YEAR, params):
         if kind == "t":
             types[key] = a
         elif kind == "a":
             absent[semester] = (a, b)
+        elif kind == "r":
+            accepted = _accepted_rules(key)
         else:
             exemption = key
     writing = quotas.writing_of([school.id], year, user.id).get((school.id, user.id), [])
-    return _facts(_rules_of(school), year, user, types, absent, exemption, writing)
+    return _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:
@@ -405,9 +474,15 @@ def _entries(user_id: Any, school_id: Any, year: Any, *columns: Any) -> Select:
     return q
 
 
-def entries_for(user_id: int, school_id: int | None = None, year: str | None = None) -> list[tuple[CreditEntry, Activity]]:
-    """A teacher's ledger entries with their activities, oldest year last."""
-    return list(db.session.execute(_entries(user_id, school_id, year, CreditEntry, Activity)))
+def entries_for(
+    user_id: int, school_id: int | None = None, year: str | None = None, until: datetime | None = None
+) -> list[tuple[CreditEntry, Activity]]:
+    """A teacher's ledger entries with their activities, oldest year last; with ``until``, only
+    those written by then (the append-only ledger as it stood: a submission's lines)."""
+    q = _entries(user_id, school_id, year, CreditEntry, Activity)
+    if until is not None:
+        q = q.where(CreditEntry.created_at <= until)
+    return list(db.session.execute(q))
 
 
 # What the teacher home lists of a year's entries (bound ``user_id``, ``school_id``, ``year``):
@@ -476,9 +551,10 @@ class RecordYear:
 
 
 def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User:
-    """The teacher whose record ``viewer`` asks for (:func:`portal.policy.may_read_record`).
-    Someone outside the school is 'not found'."""
-    target = access.get_member(user_id, school.id)
+    """The teacher whose record ``viewer`` asks for (:func:`portal.policy.may_read_record`),
+    also one who has left the school (the summaries of their years still list them). Someone
+    who never belonged to the school is 'not found'."""
+    target = access.get_past_or_present_member(user_id, school.id)
     if not policy.may_read_record(viewer, user_id):
         raise Forbidden(msg("policy.read_record"))
     return target

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import School, SchoolYearTypeHours, YearSubmission
 from portal.services import school_plans, submissions
-from portal.timeutil import utcnow
+from portal.timeutil import default_zone, to_local, utcnow
 
 PER_PAGE = 25
 BEHIND_SHOWN = 10  # schools in the "behind their plan" chart
@@ -98,6 +98,8 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
             .order_by(func.sum(SchoolYearTypeHours.hours).desc(), SchoolYearTypeHours.type_key)
         )
     ]
-    behind = school_plans.behind_plan(district_id, year, today or utcnow().date(), BEHIND_SHOWN)
+    # the months begun by today in the district's time (the deployment's zone: a district has no school's)
+    today = today or to_local(utcnow(), default_zone()).date()
+    behind = school_plans.behind_plan(district_id, year, today, BEHIND_SHOWN)
     return Dashboard(year, [SchoolShare(s, latest.get(s.id)) for s in schools], pager.page, pager.pages or 1,
                      total, by_status, hours, behind)

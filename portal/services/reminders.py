@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import click
 from flask import Flask
@@ -167,25 +166,25 @@ def remind_evidence(now: datetime) -> list[int]:
 
 def remind_absence(now: datetime) -> list[int]:
     """Teachers whose unexcused absence in a semester reached the warning threshold (once) or
-    the limit (once more), from the teacher-year rows every page uses."""
+    the limit (once more): the absence warnings their home page shows
+    (:func:`portal.services.forecast.warnings`), from the teacher-year rows every page uses."""
     from portal.assessment import EXEMPT
-    from portal.services import credits, schools
+    from portal.services import credits, forecast, schools
 
     items: list[NewNotification] = []
     for school in schools.all_schools():
         year = current_school_year(school.timezone)
-        warn = Decimal(str(school.rule("absence_warning_hours")))
+        today = to_local(now, school.timezone).date()
         for row in credits.year_rows([school], year)[school.id]:
             if row.assessment.status == EXEMPT:
                 continue
-            limit = row.facts.absence_limit_hours
-            for semester, hours in sorted(row.facts.absent_hours.items()):
-                if hours < warn and hours < limit:
+            for w in forecast.warnings(row.facts, today):
+                if w.kind != "absence":
                     continue
-                level = "limit" if hours >= limit else "warn"
+                level = "limit" if w.severe else "warn"
                 items.append(NewNotification(
-                    row.user.id, "absence_warning", f"absence:{school.id}:{year}:{semester}:{row.user.id}:{level}",
-                    {"semester": semester, "hours": fmt(hours), "limit": fmt(limit)}, "/", school.id,
+                    row.user.id, "absence_warning", f"absence:{school.id}:{year}:{w.semester}:{row.user.id}:{level}",
+                    {"semester": w.semester, "hours": fmt(w.hours), "limit": fmt(w.limit)}, "/", school.id,
                 ))
     return notify_many(items)
 

@@ -33,7 +33,7 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.district import WHOLE_YEAR
-from portal.services import access, credits, district_notices
+from portal.services import access, credits, district_notices, teacher_years
 from portal.timeutil import utcnow
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
@@ -85,6 +85,23 @@ def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
         "quotas": [{"key": q.key, "semester": q.semester, "done": q.done, "target": q.target, "unit": q.unit,
                     "met": q.met} for q in f.quotas],
     }
+
+
+_NAMES = ("username", "name")  # a teacher renamed since is still the same figures
+
+
+def _changed_since(sub: YearSubmission) -> int:
+    """How many teachers' frozen rows the school's year no longer matches (figures credited,
+    revoked, excused or written since it was submitted, a teacher come or gone): accepting it
+    would lock a year the district never saw."""
+    school = db.session.get_one(School, sub.school_id)
+    now = {row["user_id"]: row for row in map(_frozen_row, credits.year_rows([school], sub.school_year)[school.id])}
+    then = {row["user_id"]: row for row in sub.rows}
+
+    def figures(row: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if row is None else {k: v for k, v in row.items() if k not in _NAMES}
+
+    return sum(1 for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid)))
 
 
 def latest(school_id: int, school_year: str, semester: int) -> YearSubmission | None:
@@ -143,6 +160,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
             total_hours=sum((ty.facts.total_hours for ty in rows), ZERO),
             by_type={k: fmt(v) for k, v in sorted(by_type.items())},
             rows=[_frozen_row(ty) for ty in rows],
+            rules=credits.rules_in_force(school),  # what an accepted year stays judged by
             summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows),
             comment="",
             teacher_comments={},
@@ -153,6 +171,13 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
         s.flush()
         _event(s, sub, "submit", by.user_id, "", {"round": sub.round}, now)
     return sub
+
+
+def _restamp(s: Any, school_id: int) -> None:
+    """A new data stamp for the school: its cached pages (``portal.page_cache``) judge a year by
+    the lock's rules and teachers, which no stamped table's trigger sees change."""
+    s.execute(update(School).where(School.id == school_id).values(data_version=School.data_version + 1)
+              .execution_options(synchronize_session=False))
 
 
 def _event(s: Any, sub: YearSubmission, action: str, actor_id: int, comment: str, payload: dict, now: Any) -> int:
@@ -235,9 +260,13 @@ def decide(
         )).rowcount
         if done != 1:
             raise Conflict(msg("submission.not_pending"), status=sub.status)
+        # a whole year (a semester's frozen rows are the year's so far: semester 2 moves on meanwhile)
+        if accept and sub.semester == WHOLE_YEAR and (changed := _changed_since(sub)):
+            raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
         if accept:
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
                            submission_id=sub.id, locked_by=by.user_id, locked_at=now))
+            _restamp(s, sub.school_id)  # the year is judged by the rules it was accepted with from now
         event_id = _event(s, sub, "accept" if accept else "return", by.user_id, text,
                           {"teacher_comments": per_teacher} if per_teacher else {}, now)
     district_notices.submission_event(event_id)  # after the commit
@@ -264,6 +293,9 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         if done != 1:
             raise Conflict(msg("submission.not_accepted"), status=sub.status)
         s.execute(delete(YearLock).where(YearLock.submission_id == sub.id))
+        if sub.semester == WHOLE_YEAR:  # its rows stayed as accepted: now what rules and staff say today
+            teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
+        _restamp(s, sub.school_id)  # judged by today's rules and staff again
         event_id = _event(s, sub, "reopen", by.user_id, text, {}, now)
     district_notices.submission_event(event_id)  # after the commit
     db.session.refresh(sub)

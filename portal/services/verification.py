@@ -92,6 +92,26 @@ def current_hours(doc: IssuedDocument) -> dict[int, Decimal]:
     return {ty.user.id: ty.facts.total_hours for ty in credits.school_summary(school, doc.school_year)}
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """A 学时证明 whose assessment (考核结果) the teacher's year no longer has."""
+
+    printed: str
+    now: str
+
+
+def status_change(doc: IssuedDocument) -> StatusChange | None:
+    """The assessment a teacher's record printed against the year's today (the hours may stay
+    while absence confirmed since, or an exemption, changes the verdict); None if the same."""
+    printed = doc.content.get("status")
+    if doc.kind != "record" or doc.user_id is None or not printed:
+        return None
+    school = db.session.get_one(School, doc.school_id)
+    teacher = db.session.get_one(User, doc.user_id)
+    now = credits.teacher_year(teacher, school, doc.school_year).assessment.status
+    return None if now == printed else StatusChange(str(printed), now)
+
+
 def changes(doc: IssuedDocument) -> list[Change]:
     """Lines of the document whose hours the ledger no longer agrees with."""
     now = current_hours(doc)

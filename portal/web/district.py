@@ -155,7 +155,7 @@ def teacher(submission_id: int, user_id: int):
     """A teacher's frozen figures and the ledger lines behind them (read-only)."""
     sub = submissions.get(submission_id, _district_id())
     row = submissions.frozen_row(sub, user_id)
-    entries = credits.entries_for(user_id, sub.school_id, sub.school_year)
+    entries = credits.entries_for(user_id, sub.school_id, sub.school_year, until=sub.submitted_at)  # behind the total
     school = db.session.get_one(School, sub.school_id)
     return render_template("district/teacher.html", sub=sub, row=row, entries=entries, school=school,
                            type_names=_type_names())

@@ -98,10 +98,12 @@ def evidence_kind_label(kind: str, type_key: str) -> str:
     return k.label_en if lang_code() == "en" else k.label_zh
 
 
-def local_time(dt: datetime | None, with_time: bool = True) -> str:
+def local_time(dt: datetime | None, with_time: bool = True, tz: str | None = None) -> str:
+    """A stored time in the current school's zone, or in ``tz`` (a page of another school's
+    things: the district's)."""
     if dt is None:
         return ""
-    return local_text(dt, zone_of(current_school()), with_time)
+    return local_text(dt, tz or zone_of(current_school()), with_time)
 
 
 PHASE_BADGES = {

@@ -209,3 +209,38 @@ def test_another_schools_activity_is_not_found(ledger, staff):
     act = credited(s2, f.staff(s2, prefix="b"), "lecture", [(f.person(s2, "x1", "teacher"), "attendee")])
     with pytest.raises(NotFound):
         credits.certificate(act.id, ledger.id)
+
+
+def test_surnames_with_their_own_reading_sort_where_a_chinese_reader_looks_for_them(app, s1, staff):
+    """曾 (Zeng), 单 (Shan), 解 (Xie), 区 (Ou), 仇 (Qiu), 查 (Zha) are read differently as
+    surnames: the 学时汇总表 (page rows, CSV, XLSX, PDF) listed 曾晓明 first under "ceng", before
+    陈立, and 单丽 under "dan". Every list now files them under the surname's reading."""
+    import re
+    import subprocess
+    import tempfile
+
+    from portal.reports import paper
+    from portal.sorting import pinyin_key
+    from tests.credits.helpers import login
+
+    names = ["曾晓明", "陈立", "单丽", "孙强", "解东", "区志强", "仇英", "查良"]
+    people = [f.person(s1, f"n{i}", "teacher", name=name) for i, name in enumerate(names)]
+    credited(s1, staff, "lecture", [(p, "attendee") for p in people], hours="0.5")
+    expected = ["陈立", "区志强", "仇英", "单丽", "孙强", "解东", "曾晓明", "查良"]  # ou qiu shan … zeng zha
+    assert sorted(names, key=pinyin_key) == expected
+    ours = set(names)
+    summary = [ty.user.display_name for ty in credits.school_summary(s1, YEAR) if ty.user.display_name in ours]
+    assert summary == expected
+    rows = _csv(exports.stream_summary_csv(s1, YEAR))
+    assert [r[1] for r in rows[1:] if r[1] in ours] == expected
+    client = app.test_client()
+    login(client, staff["admin"], s1)
+    page = client.get(f"/reports/summary?year={YEAR}").get_data(as_text=True)
+    assert [n for n in re.findall(r">([\u4e00-\u9fff]{2,3})</a>", page) if n in ours] == expected
+    with app.test_request_context():
+        data = paper.summary_pdf(s1, YEAR, staff["admin"].id)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(data)
+        fh.flush()
+        text = subprocess.run(["pdftotext", "-layout", fh.name, "-"], capture_output=True, text=True, check=True).stdout
+    assert [n for n in re.findall(r"[\u4e00-\u9fff]{2,3}", text) if n in ours] == expected

@@ -221,3 +221,27 @@ def test_certificate_xlsx_has_signature_rows_and_remarks(world):
     assert "2026—2027学年 第一学期" in values
     assert any("请假 3 学时" in v for v in values) and any("未请假缺席 3 学时" in v for v in values)
     assert "签名" in values and "学校盖章" in values
+
+
+def test_a_record_whose_assessment_changed_since_it_was_printed_says_so_on_verification(client, world, staff, s1):
+    """何立新's 学时证明 printed 50 h, 达标. A lecture she missed without leave (5 h) is then
+    confirmed: her hours stay 50 but the year is 不予认定. The verification page went on saying
+    "no hours have been revoked or changed" beside a certificate saying 达标; now it shows the
+    assessment printed and the one of today."""
+    t1 = staff["t1"]
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="44")
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/teachers/{t1.id}/record.pdf?year={YEAR}").data)
+    assert "达标" in text and "未达标" not in text
+    code = _code(text).replace("-", "")
+    anonymous = client.application.test_client()
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' in html and 'data-testid="verify-status">达标<' in html
+    assert "<th>考核结果</th>" in html
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="5", attended={t1.id: "0"}, absent={t1.id: "5"})
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' not in html
+    changed = html.split('data-testid="verify-status-changed"')[1].split("</div>")[0]
+    assert "达标" in changed and "不予认定" in changed
+    english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
+    assert "printed Met, now Not recognised." in english

@@ -343,3 +343,31 @@ def test_a_teacher_sees_no_certificate_link_they_cannot_open(app, s1, staff):
     html = client.get(f"/activities/{act.id}").get_data(as_text=True)
     assert 'data-testid="certificate-link"' in html
     assert client.get(f"/activities/{act.id}/certificate").status_code == 200
+
+
+def test_the_record_of_a_teacher_who_left_opens_where_the_summary_lists_them(app, s1, staff):
+    """A teacher credited 2.5 h who then left the school is still on the year's 学时汇总表, linked
+    to their record: the record page, their 学时证明 and the API give the same 2.5 h (they answered
+    404, so nobody could print the certificate of a teacher who left)."""
+    from portal.services import access
+    from portal.services import staff as staff_service
+
+    t1, admin = staff["t1"], staff["admin"]
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="2.5")
+    staff_service.deactivate(s1, t1.id, by=access.actor(admin.id, s1.id))
+    row = next(ty for ty in credits.school_summary(s1, YEAR) if ty.user.id == t1.id)
+    assert str(row.facts.total_hours) == "2.5"
+    client = app.test_client()
+    login(client, admin, s1)
+    link = f"/teachers/{t1.id}/record"
+    assert link in client.get(f"/reports/summary?year={YEAR}").get_data(as_text=True)
+    page = client.get(link)
+    assert page.status_code == 200 and ">2.5<" in page.get_data(as_text=True)
+    pdf = client.get(f"{link}.pdf?year={YEAR}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    token = tokens.issue(admin).token
+    r = app.test_client().get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.get_json()["total_hours"] == 2.5 and r.get_json()["status"] == row.assessment.status
+    # someone who never belonged to the school is still not found
+    stranger = f.person(f.school("S9"), "stranger", "teacher")
+    assert client.get(f"/teachers/{stranger.id}/record").status_code == 404

@@ -75,3 +75,17 @@ def test_the_api_dashboard_has_the_schools_behind(app, world, plans, monkeypatch
     assert [r["school"] for r in got["behind_plan"]] == ["S1", "S2"]
     assert got["behind_plan"][0] == {"school": "S1", "name": world.s1.name, "planned": 3, "planned_hours": "14",
                                       "held": 2, "held_hours": "6", "behind_hours": "8"}
+
+
+def test_the_dashboard_counts_the_months_begun_in_the_districts_time(world, monkeypatch):
+    """At 01:00 on 1 December in Beijing (17:00 on 30 November UTC) December has begun: its
+    planned lecture is due on the dashboard as in behind_plan for that day (the dashboard took
+    the UTC date and left December's 5 planned hours out until 08:00)."""
+    _accepted(world, world.s1, world.staff["admin"].id,
+              [*S1_LINES, {"type": "lecture", "month": 12, "title": "十二月讲座", "hours": "5"}])
+    db.session.commit()
+    monkeypatch.setattr(dashboard, "utcnow", lambda: datetime(2026, 11, 30, 17, 0))
+    got = dashboard.dashboard(world.d1.id, YEAR)
+    expected = school_plans.behind_plan(world.d1.id, YEAR, date(2026, 12, 1))
+    assert [(r.school.code, r.planned_hours) for r in got.behind] == [(r.school.code, r.planned_hours)
+                                                                        for r in expected] == [("S1", 19)]

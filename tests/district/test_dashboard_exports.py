@@ -55,7 +55,7 @@ def test_the_workbook_has_a_summary_and_a_sheet_per_submitted_school(app, world)
     assert by_code["S1"][3] == "已通过，已锁定" and by_code["S1"][4] == "是"
     assert by_code["S2"][4] == "否"
     s1 = list(wb["S1"].iter_rows(values_only=True))
-    assert any(row[0] == "t1" and row[2] == "4" for row in s1)
+    assert any(row[0] == "t1" and row[2] == 4 for row in s1)  # hours as numbers
 
 
 def test_the_csv_has_the_state_in_every_row(app, world):
@@ -83,3 +83,28 @@ def test_dashboard_and_export_through_the_api(app, world):
     assert client.get(f"/api/v1/district/submitted?year={YEAR}&format=pdf", headers=head).status_code == 422
     other = {"Authorization": f"Bearer {tokens.issue(world.reviewer2).token}"}
     assert "S1" not in client.get(f"/api/v1/district/submitted?year={YEAR}", headers=other).get_data(as_text=True)
+
+
+def test_the_submitted_workbook_has_hours_as_numbers_like_the_schools_summary(app, world):
+    """The school's 学时汇总表 XLSX has hours as numbers; the district's workbook of the same
+    submitted figures had them as text ("4.5"), so a district auditor's SUM over a school's sheet
+    gave 0. Now both are numbers (4.5), and the CSV still reads 4.5."""
+    from portal.reports import exports
+    from tests.credits.helpers import credited
+
+    t1 = world.staff["t1"]
+    credited(world.s1, world.staff, "lecture", [(t1, "attendee")], hours="0.5")
+    _accept_s1_submit_s2(world)
+    school = list(load_workbook(io.BytesIO(exports.summary_xlsx(world.s1, YEAR))).worksheets[0].iter_rows(values_only=True))
+    at = school[0].index("合计学时")
+    assert next(row for row in school if row[0] == "t1")[at] == 4.5
+    r = login(app.test_client(), world.reviewer1).get(f"/district/submitted.xlsx?year={YEAR}")
+    wb = load_workbook(io.BytesIO(r.data))
+    sheet = list(wb["S1"].iter_rows(values_only=True))
+    line = dict(zip(sheet[0], next(row for row in sheet if row[0] == "t1"), strict=True))
+    assert (line["合计学时"], line["应修学时"], line["第一学期未请假缺席学时"]) == (4.5, 50, 0)
+    summary = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert dict(zip(summary[0], summary[1], strict=True))["合计学时"] == 8.5
+    rows = list(csv.reader(io.StringIO(login(app.test_client(), world.reviewer1)
+                                       .get(f"/district/submitted.csv?year={YEAR}").get_data(as_text=True).lstrip("\ufeff"))))
+    assert next(row for row in rows if row[4] == "t1")[6] == "4.5"

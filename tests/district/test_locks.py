@@ -4,6 +4,7 @@ whoever writes (a console, a plugin, the CLI) — on SQLite and PostgreSQL alike
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -157,3 +158,117 @@ def test_a_rebuild_keeps_the_rows_and_type_totals_of_a_locked_year(world, locked
     teacher_years.rebuild([YEAR])
     db.session.commit()
     assert _stored_rows(world)[t1][8] == "met"  # reopened: computed again under today's rules
+
+
+def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, world, locked):
+    """The district accepted t1 at 4 h of 50 (short). The school then lowers its requirement to
+    4 h for the years to come: the district's page kept counting t1 short (the stored rows stay as
+    accepted) while the school summary, its CSV, t1's 学时证明, the API and the district's own CSV
+    judged the accepted year again by the new rule (应修学时 4, 达标). Now every view of the locked
+    year judges it by the rules it was submitted and accepted with."""
+    import csv
+    import io
+
+    from portal.reports import exports
+    from portal.services import credits, overview, schools, tokens
+    from tests.credits.helpers import login
+
+    admin, t1 = world.staff["admin"], world.staff["t1"]
+    schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(admin.id, world.s1.id))
+    db.session.commit()
+    frozen = {row["user_id"]: row for row in locked.rows}[t1.id]
+    assert (frozen["total"], frozen["required"], frozen["status"]) == ("4", "50", "short")
+    one = credits.teacher_year(t1, world.s1, YEAR)
+    assert (one.facts.required_hours, one.assessment.status) == (Decimal("50"), "short")
+    row = next(ty for ty in credits.school_summary(world.s1, YEAR) if ty.user.id == t1.id)
+    assert (row.facts.required_hours, row.assessment.status) == (Decimal("50"), "short")
+    lines = list(csv.reader(io.StringIO(b"".join(exports.stream_summary_csv(world.s1, YEAR)).decode("utf-8-sig"))))
+    line = dict(zip(lines[0], next(r for r in lines if r[0] == "t1"), strict=True))
+    assert (line["应修学时"], line["考核结果"]) == ("50", "未达标")
+    district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert district.by_status["met"] == locked.met == 0
+    token = tokens.issue(admin).token
+    auth = {"Authorization": f"Bearer {token}"}
+    r = app.test_client().get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers=auth)
+    assert r.get_json()["status"] == "short"
+    report = app.test_client().get(f"/api/v1/reports/credits?year={YEAR}", headers=auth).get_json()
+    assert report["required_hours"] == 50
+    assert next(t for t in report["teachers"] if t["username"] == "t1")["status"] == "short"
+    client = app.test_client()
+    login(client, t1, world.s1)
+    assert 'data-testid="hours-required">50<' in client.get("/").get_data(as_text=True)
+    # the next year is judged by the new rule
+    assert credits.teacher_year(t1, world.s1, "2027-2028").facts.required_hours == Decimal("4")
+
+
+def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(app, world, locked):
+    """After the district accepted S1's year (6 teachers), a teacher joins and t3 (nothing
+    credited) leaves: the district page still counted the 6 accepted, but the school's 学时汇总表
+    for that year (page, CSV, PDF, API) listed 6 others (the newcomer at 0 h, short; t3 gone).
+    Every view of the accepted year now lists the teachers it was accepted with."""
+    import csv
+    import io
+
+    from portal.reports import exports
+    from portal.services import credits, overview
+    from portal.services import staff as staff_service
+
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    accepted = {row["username"] for row in locked.rows}
+    assert "t3" in accepted and len(accepted) == locked.teachers == 6
+    f.person(world.s1, "newbie", "teacher", name="新来")
+    staff_service.deactivate(world.s1, world.staff["t3"].id, by=admin)
+    db.session.commit()
+    assert {ty.user.username for ty in credits.school_summary(world.s1, YEAR)} == accepted
+    lines = list(csv.reader(io.StringIO(b"".join(exports.stream_summary_csv(world.s1, YEAR)).decode("utf-8-sig"))))
+    assert {r[0] for r in lines[1:]} == accepted
+    district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert district.teachers == 6
+    # the next year has the newcomer and not t3
+    names = {ty.user.username for ty in credits.school_summary(world.s1, "2027-2028")}
+    assert "newbie" in names and "t3" not in names
+
+
+def test_reopening_brings_the_stored_rows_up_to_date_with_what_changed_while_locked(world, locked):
+    """While S1's year was accepted the school lowered its requirement to 4 h and a teacher
+    joined; the district then reopened the year. Its stored rows stayed as accepted: the district
+    page counted t1 short (0 of 6 met) while the school's pages, its 学时证明 and the API said met,
+    and the summary page listed 6 teachers where its CSV listed 7. Reopening now rebuilds them."""
+    from portal.services import credits, overview, schools, teacher_years
+
+    schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(world.staff["admin"].id, world.s1.id))
+    f.person(world.s1, "newbie", "teacher", name="新来")
+    db.session.commit()
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    summary = credits.school_summary(world.s1, YEAR)
+    assert {ty.user.username: ty.assessment.status for ty in summary}["t1"] == "met" and len(summary) == 7
+    stored = teacher_years.summary_rows(world.s1, YEAR)
+    assert stored is not None and [(r.user.id, r.assessment.status) for r in stored] == [
+        (ty.user.id, ty.assessment.status) for ty in summary]
+    district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert district.teachers == 7 and district.met == sum(1 for ty in summary if ty.assessment.status == "met")
+
+
+def test_the_cached_summary_page_follows_the_lock_and_its_reopening(app, world, locked):
+    """The summary page is cached under the school's data stamp. Reopening changes what the
+    year is judged by (the rules of today instead of those accepted) without touching a row the
+    stamp triggers watch: the page kept showing 应修 50 / 未达标 for t1 while the CSV said 4 / 达标."""
+    import re
+
+    from portal.services import schools
+    from tests.credits.helpers import login
+
+    schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    client = app.test_client()
+    login(client, world.staff["admin"], world.s1)
+
+    def t1_row() -> str:
+        html = client.get(f"/reports/summary?year={YEAR}").get_data(as_text=True)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split('data-user="t1"')[1].split("</tr>")[0]))
+
+    assert " 4 50 未达标 " in t1_row()  # judged by the rules accepted
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert " 4 4 达标 " in t1_row()

@@ -131,3 +131,48 @@ def test_submit_return_resubmit_accept_reopen_through_the_api(app, world):
     assert r.get_json()["status"] == "reopened"
     rounds = client.get(f"/api/v1/submissions?year={YEAR}", headers=admin).get_json()
     assert [x["round"] for x in rounds] == [2, 1]
+
+
+def test_a_submitted_teachers_entries_are_those_behind_the_frozen_total(app, world):
+    """The district reviewer's page of a submitted teacher showed the frozen total (4 h) above
+    the ledger lines of today (4 h + 1.5 h credited after the school submitted, 5.5 h): the page
+    contradicted itself. It lists the lines the submission was made from."""
+    import re
+
+    from portal.services import access, submissions
+    from tests.credits.helpers import credited
+
+    t1 = world.staff["t1"]
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    credited(world.s1, world.staff, "lecture", [(t1, "attendee")], hours="1.5", title="报送后的讲座")
+    reviewer = login(app.test_client(), world.reviewer1)
+    page = reviewer.get(f"/district/submissions/{sub.id}/teachers/{t1.id}").get_data(as_text=True)
+    assert 'data-testid="teacher-total">4<' in page
+    lines = page.split('data-testid="teacher-entries"')[1].split("</table>")[0]
+    assert "报送后的讲座" not in lines
+    assert sum(float(h) for h in re.findall(r'<td class="text-end">(-?[\d.]+)</td>', lines)) == 4
+
+
+def test_the_district_reads_a_schools_times_in_the_schools_zone(app, world):
+    """A school in Urumqi time (UTC+6) holds a lecture at 23:30 on 15 October: its own pages say
+    2026-10-15 23:30, the district reviewer's page of the activity said 2026-10-16 01:30 (the
+    deployment's zone, Beijing time). The district's pages now show a school's times in its zone."""
+    from datetime import datetime
+
+    from portal.policy import SYSTEM
+    from portal.services import access, districts, schools, submissions
+    from tests.credits.helpers import credited
+    from tests.support import factories as f
+
+    school = schools.create_school("U1", "西部学校", "Asia/Urumqi")
+    districts.move_school(school, world.d1)
+    schools.set_type(school, "lecture", enabled=True, by=SYSTEM)
+    people = f.staff(school, prefix="u")
+    act = credited(school, people, "lecture", [(people["t1"], "attendee")], hours="2",
+                   start=datetime(2026, 10, 15, 23, 30), title="夜间讲座")
+    sub = submissions.submit(school, YEAR, by=access.actor(people["admin"].id, school.id))
+    own = login(app.test_client(), people["admin"], school).get(f"/activities/{act.id}").get_data(as_text=True)
+    assert "2026-10-15 23:30" in own
+    reviewer = login(app.test_client(), world.reviewer1)
+    page = reviewer.get(f"/district/submissions/{sub.id}/activities/{act.id}").get_data(as_text=True)
+    assert "2026-10-15 23:30" in page and "2026-10-16" not in page

@@ -98,3 +98,32 @@ def test_the_queue_is_paged_and_counts_by_status(world):
     assert page.total == 2 and page.pages == 2 and len(page.rows) == 1 and page.counts["submitted"] == 2
     with pytest.raises(Invalid):
         submissions.queue(world.d1.id, "nonsense")
+
+
+def test_figures_changed_since_the_submission_are_not_accepted_and_locked(app, world):
+    """The school submits t1 at 4 h, then credits t1 1.5 h more. Accepting used to lock a ledger
+    the district never saw: the accepted submission said t1 4 h (short, 0 met) while every page,
+    the 学时证明 and the district's own page said 5.5 h. Now the district is told the figures
+    changed and the year stays open until the school submits them again."""
+    from tests.credits.helpers import credited, login
+
+    t1 = world.staff["t1"]
+    sub = submissions.submit(world.s1, YEAR, by=_admin(world))
+    assert {r["username"]: r["total"] for r in sub.rows}["t1"] == "4"
+    credited(world.s1, world.staff, "lecture", [(t1, "attendee")], hours="1.5")
+    with pytest.raises(Conflict) as err:
+        submissions.decide(sub.id, True, by=_reviewer(world), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.changed" and dict(err.value.msg.params)["teachers"] == 1
+    db.session.rollback()
+    assert db.session.get(type(sub), sub.id).status == "submitted"
+    assert db.session.execute(select(YearLock)).first() is None
+    # the district reviewer's page says so, in Chinese
+    client = app.test_client()
+    login(client, world.reviewer1)
+    page = client.post(f"/district/submissions/{sub.id}/decide", data={"decision": "accept"}, follow_redirects=True)
+    assert "学校报送后学时数据已有变动" in page.get_data(as_text=True)
+    # returned and submitted again, the year is accepted with the figures every page shows
+    submissions.decide(sub.id, False, "请重新报送", by=_reviewer(world), district_id=world.d1.id)
+    again = submissions.submit(world.s1, YEAR, by=_admin(world))
+    assert {r["username"]: r["total"] for r in again.rows}["t1"] == "5.5"
+    assert submissions.decide(again.id, True, by=_reviewer(world), district_id=world.d1.id).status == "accepted"

@@ -236,3 +236,26 @@ def test_email_settings_page_refuses_a_bad_address_and_saves_a_good_one(make_app
         row = notifications.setting(teacher.id)
         assert row.email == "wang@school.cn"
         assert notifications.wants_email(row, "returned") and not notifications.wants_email(row, "credited")
+
+
+def test_absence_reminders_follow_the_warnings_the_home_page_shows(queued_app):
+    """A school that turns absence warnings off (threshold 0: never) shows no warning on its
+    teachers' homes, but the daily reminder told every teacher of a confirmed activity "0 hours
+    of unexcused absence" (its own test read 0 as a threshold reached). The reminders are now the
+    home page's warnings (forecast.warnings): none below the limit, one at it."""
+    from portal.assessment import EXEMPT
+    from portal.policy import SYSTEM
+    from portal.services import credits, forecast, schools
+    from portal.timeutil import current_school_year
+
+    s = school()
+    schools.update_rules(s, {"absence_warning_hours": 0}, by=SYSTEM)
+    db.session.commit()
+    today = to_local(utcnow(), s.timezone).date()
+    shown = {(ty.user.id, w.semester) for ty in credits.school_summary(s, current_school_year(s.timezone))
+             if ty.assessment.status != EXEMPT for w in forecast.warnings(ty.facts, today) if w.kind == "absence"}
+    before = {n.id for n in notes("absence_warning")}  # the demo's own
+    reminders.remind_absence(utcnow())
+    new = [n for n in notes("absence_warning") if n.id not in before]
+    assert {(n.user_id, n.params["semester"]) for n in new} == shown
+    assert all(n.params["hours"] != "0" for n in new)
