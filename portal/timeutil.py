@@ -110,8 +110,9 @@ def valid_school_year(text: str) -> bool:
     )
 
 
-def current_school_year(tz: str = DEFAULT_ZONE) -> str:
-    return school_year_of(datetime.now(ZoneInfo(tz)).date())
+def current_school_year(tz: str | None = None) -> str:
+    """The school year of today in ``tz``; without one, in the deployment's zone (:func:`default_zone`)."""
+    return school_year_of(to_local(utcnow(), tz or default_zone()).date())
 
 
 # -- dates as people write them ----------------------------------------------------------------

@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from portal import timeutil
 from portal.extensions import db
 from portal.models import Activity, School, User
+from portal.services.credits import parse_year
 from portal.timeutil import (
     BIRTH_YEARS,
     DEFAULT_ZONE,
+    current_school_year,
     default_zone,
     iso_local_text,
     local_text,
@@ -67,6 +70,16 @@ def test_one_rule_for_the_zone_of_what_has_no_school(make_app):
         assert zone_of(School(code="Z1", name="乌鲁木齐一中", timezone="Asia/Kashgar")) == "Asia/Kashgar"
         assert zone_of(School(code="Z2", name="未设时区", timezone="")) == "Asia/Urumqi"
         assert local_text(datetime(2026, 12, 31, 23, 5), zone_of(None)) == "2027-01-01 05:05"  # UTC+6
+
+
+def test_the_current_school_year_without_a_school_is_the_deployments(make_app, monkeypatch):
+    """31 August 12:00 UTC is 20:00 that day in Shanghai but 02:00 on 1 September in Kiritimati:
+    what belongs to no school (the year pickers, the rebuild's years) takes the configured zone."""
+    monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2026, 8, 31, 12, 0))
+    assert current_school_year() == "2025-2026"  # outside any app: the built-in Asia/Shanghai
+    with make_app(DEFAULT_TIMEZONE="Pacific/Kiritimati").app_context():
+        assert current_school_year() == "2026-2027" == parse_year("")
+        assert current_school_year("Asia/Shanghai") == "2025-2026"
 
 
 def test_plan_form_takes_chinese_dates(site, as_user):
