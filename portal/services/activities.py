@@ -482,6 +482,8 @@ def add_evidence(
     """
     reg = schools.require_type(act.type_key)
     _require_open(act, "evidence")
+    # what the district accepted (evidence, and the writing quotas it counts) stays as accepted
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)
     uid = actor.id if user_id is None else user_id
     fields: dict[str, Msg] = {}
     if isinstance(uid, bool) or not isinstance(uid, int):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal.errors import Conflict
@@ -157,3 +157,21 @@ def test_a_rebuild_keeps_the_rows_and_type_totals_of_a_locked_year(world, locked
     teacher_years.rebuild([YEAR])
     db.session.commit()
     assert _stored_rows(world)[t1][8] == "met"  # reopened: computed again under today's rules
+
+
+def test_written_evidence_is_refused_in_an_accepted_year(world, locked):
+    """Attack: after the district accepted the year, a teacher (or the organiser for them) attaches
+    reading notes to an activity of that year still open for evidence, and the accepted year's
+    writing quotas change under the district. Now refused as locked; nothing is written."""
+    from portal.models import Evidence
+    from portal.services import activities, credits
+
+    t3 = world.staff["t3"]
+    before = credits.teacher_year(t3, world.s1, YEAR).facts.quotas
+    n = db.session.scalar(select(func.count()).select_from(Evidence))
+    _refused_as_locked(lambda: activities.add_evidence(world.held, t3, t3.id, "reading_notes", "读书笔记",
+                                                       text="读" * 9000))
+    _refused_as_locked(lambda: activities.add_evidence(world.held, world.staff["organizer"], t3.id, "reflection",
+                                                       "反思", text="这节课学生参与度高。"))
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == n
+    assert credits.teacher_year(t3, world.s1, YEAR).facts.quotas == before
