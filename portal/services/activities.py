@@ -44,6 +44,7 @@ from portal.models.types import HoursType
 from portal.once import once_each
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
+from portal.services.quotas import WRITTEN_KINDS
 from portal.sorting import by_pinyin
 from portal.textcount import chinese_count
 from portal.timeutil import (
@@ -540,6 +541,13 @@ def add_evidence(
                 uploaded_at=utcnow(),
             )
             s.add(ev)
+            if kind in WRITTEN_KINDS:  # the writing quotas may decide the year: its stored row follows
+                from portal.services import teacher_years  # teacher_years → credits → … → activities
+
+                s.flush()
+                school = s.get(School, act.school_id)
+                assert school is not None
+                teacher_years.refresh(school, act.school_year, [uid])
     except BaseException:
         if path is not None and path.exists():
             path.unlink()
