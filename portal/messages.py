@@ -56,6 +56,9 @@ TEXTS: dict[str, Any] = {
     "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
+    "submission.own_year": _l(
+        "your own hours are in this submission (you teach at the school): another district reviewer must decide it"
+    ),
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
     "submission.reason_required": _l("a reason is required to reopen a school year"),
