@@ -214,6 +214,10 @@ TEXTS: dict[str, Any] = {
     "hours.only_with_approve": _l("only with approve"),
     "hours.reason_required": _l("an adjustment of hours needs a reason"),
     "hours.reason_field": _l("give the reason for the adjustment"),
+    "hours.rule_raised": _l(
+        "the credit rule now gives %(hours)s hours, more than the %(n)s approved; "
+        "return the activity and approve it again"
+    ),
     "hours.rule_lowered": _l(
         "%(hours)s hours are more than the credit rule now allows (at most %(n)s); "
         "return the activity and approve it again"
