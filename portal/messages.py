@@ -390,6 +390,7 @@ TEXTS: dict[str, Any] = {
     "declared.own_only": _l("you may only declare your own training"),
     "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),
     "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),
+    "writing.duplicate": _l("this text is already in your record (“%(title)s”): a piece counts once"),
     "writing.refused": _l("the writing was not saved"),
     "writing.kind": _l("must be one of %(kinds)s"),
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),

@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import OwnWriting, School, User
+from portal.models import Activity, Evidence, OwnWriting, School, User
 from portal.security import MAX_ID
 from portal.services import access, locks, teacher_years
 from portal.services.activities import TEXT_MAX
@@ -64,6 +64,30 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
     return kind, title or "", text
 
 
+def _require_new_text(school: School, user_id: int, year: str, text: str, piece_id: int | None = None) -> None:
+    """Refuse a text the teacher already has in their record of the year — a piece of their own
+    writing (other than ``piece_id``) or written evidence of an activity — compared without the
+    white space around it: one piece counts once towards the quotas, however often it is sent."""
+    same = text.strip()
+    own = select(OwnWriting.title).where(
+        OwnWriting.school_id == school.id, OwnWriting.user_id == user_id, OwnWriting.school_year == year,
+        func.trim(OwnWriting.text) == same,
+    )
+    if piece_id is not None:
+        own = own.where(OwnWriting.id != piece_id)
+    handed_in = (
+        select(Evidence.title)
+        .join(Activity, Activity.id == Evidence.activity_id)
+        .where(
+            Activity.school_id == school.id, Activity.school_year == year, Evidence.user_id == user_id,
+            Evidence.kind.in_(WRITTEN_KINDS), func.trim(Evidence.text) == same,
+        )
+    )
+    found = db.session.execute(own.limit(1)).first() or db.session.execute(handed_in.limit(1)).first()
+    if found is not None:
+        raise Invalid(msg("writing.refused"), {"text": msg("writing.duplicate", title=found[0] or "—")})
+
+
 def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = None,
                 filename: str | None = None, data: bytes | None = None) -> OwnWriting:
     """Add a piece to the teacher's own record (this school year and semester, in the school's
@@ -74,6 +98,7 @@ def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = N
     today = to_local(utcnow(), school.timezone).date()
     year, semester = school_year_of(today), semester_of(today)
     locks.require_unlocked(school.id, year, semester)
+    _require_new_text(school, user.id, year, text)
     with write_transaction() as s:
         piece = OwnWriting(
             school_id=school.id, user_id=user.id, school_year=year, semester=semester,
@@ -103,6 +128,7 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
     policy.require(policy.may_change_own_writing(by, piece), "policy.own_writing_change")
     kind, title, text = _checked(kind, title, text, filename, data)
     locks.require_unlocked(school.id, piece.school_year, piece.semester)
+    _require_new_text(school, piece.user_id, piece.school_year, text, piece.id)
     with write_transaction():
         piece.kind, piece.title, piece.text = kind, title, text
         piece.char_count, piece.updated_at = chinese_count(text), utcnow()
