@@ -133,7 +133,7 @@ def post_credits(
             raise Conflict(
                 msg("hours.rule_raised", hours=fmt(hours), n=fmt(approved.get(p.user_id, Decimal("0")))),
                 user_id=p.user_id,
-                approved=str(approved.get(p.user_id, Decimal("0"))),
+                approved_hours=str(approved.get(p.user_id, Decimal("0"))),
             )
         ceiling = credit_ceiling(activity_type, act, p, settings)
         if hours > ceiling:  # the school lowered the rule after approval: decide again

@@ -230,7 +230,7 @@ def fire(
                 p.adjusted_hours = p.adjust_reason = p.adjusted_by = None
         if step.adjusts_hours:  # what each participant is approved for: credit posts no more
             approved = credit_hours_each(reg.type, act, parts, settings)
-            payload["approved"] = {str(p.user_id): str(h) for p, h in zip(parts, approved, strict=True)}
+            payload["approved_hours"] = {str(p.user_id): str(h) for p, h in zip(parts, approved, strict=True)}
         try:
             s.flush()  # UPDATE … WHERE version = read version: a concurrent winner makes this fail
             if step.posts_credits:
@@ -286,7 +286,7 @@ def _approved(act: Activity, reg: Any) -> dict[int, Decimal] | None:
         .order_by(TransitionLog.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    found = payload.get("approved") if isinstance(payload, dict) else None
+    found = payload.get("approved_hours") if isinstance(payload, dict) else None
     if not isinstance(found, dict):
         return None
     return {int(uid): Decimal(str(hours)) for uid, hours in found.items()}
