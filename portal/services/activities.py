@@ -209,6 +209,12 @@ def plan_activity(
     assert start is not None  # parsed, or a field error was raised above
     local_day = to_local(start, school.timezone).date()
     with write_transaction() as s:
+        if declared:  # one declaration of a teacher at a time, checked against those written before it
+            assert end is not None and h is not None
+            s.execute(select(User.id).where(User.id == organizer.id).with_for_update())  # SQLite: BEGIN IMMEDIATE
+            again = _type_plan_errors(reg.type, school, start, end, h, clean, organizer.id)
+            if again:
+                raise Invalid(msg("plan.refused"), again)
         act = Activity(
             school_id=school.id,
             type_key=type_key,

@@ -277,3 +277,47 @@ def test_the_api_refuses_a_certificate_declared_twice(app, client, s1, staff):
     r = client.post("/api/v1/activities", json=body, headers={**headers, "Accept-Language": "en"})
     assert r.status_code == 422
     assert "declared already" in r.get_json()["fields"]["details"]["certificate_no"][0]
+
+
+def test_declarations_sent_at_the_same_moment_still_fit_the_day(app, s1, staff, monkeypatch):
+    """Attack: the same day's 8 hours sent as four declarations at once (four tabs, a script):
+    each checked the teacher's standing declarations before any of the others was written. The
+    check is made again inside the write, one declaration of a teacher at a time: one is
+    saved, the others refused (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
+    import threading
+    import time
+
+    from portal.models import School, User
+
+    real = activities._standing
+
+    def slow(*args, **kwargs):  # read, then dawdle: without the lock the others read the same
+        found = real(*args, **kwargs)
+        time.sleep(0.05)
+        return found
+
+    monkeypatch.setattr(activities, "_standing", slow)
+    day, school_id, user_id = past_start(3), s1.id, staff["t1"].id
+    db.session.commit()
+    db.session.remove()
+    barrier, out = threading.Barrier(4), []
+
+    def send():
+        with app.app_context():
+            try:
+                school, user = db.session.get(School, school_id), db.session.get(User, user_id)
+                barrier.wait()
+                declare(school, user, hours="8", start=day)
+                out.append(201)
+            except Invalid:
+                out.append(422)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(out) == [201, 422, 422, 422]
+    assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.organizer_id == user_id)) == 1
