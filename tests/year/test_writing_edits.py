@@ -276,3 +276,47 @@ def test_one_piece_counts_once(app, client, school):
                     headers={"Authorization": f"Bearer {token['token']}", "X-School": s.code, "Accept-Language": "en"})
     assert r.status_code == 422 and r.get_json()["fields"]["text"].startswith("this text is already in your record")
     assert _reflections_done(t1, s) == 2
+
+
+def test_a_double_click_saves_one_piece(app, school, monkeypatch):
+    """Attack (or a double-click): the same reflection sent twice at the same moment; each
+    looked for the text before the other was written, and both were saved. The look is made
+    inside the write, one piece of a teacher at a time (PostgreSQL when
+    ``YANXIU_TEST_DATABASE_URL`` is set)."""
+    import threading
+    import time
+
+    from portal.models import School, User
+
+    s, staff = school
+    real = writing._require_new_text
+
+    def slow(*args, **kwargs):
+        real(*args, **kwargs)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(writing, "_require_new_text", slow)
+    school_id, user_id = s.id, staff["t1"].id
+    db.session.commit()
+    db.session.remove()
+    barrier, out = threading.Barrier(3), []
+
+    def send():
+        with app.app_context():
+            try:
+                barrier.wait()
+                writing.add_writing(db.session.get(School, school_id), db.session.get(User, user_id), "reflection", "",
+                                    "今天的阅读课上，学生提问比预想的多。")
+                out.append(201)
+            except Invalid:
+                out.append(422)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(out) == [201, 422, 422]
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting).where(OwnWriting.user_id == user_id)) == 1
