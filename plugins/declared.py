@@ -10,12 +10,15 @@ declaration. Approve, return, refuse and credit are ``independent``: the declare
 about their own declaration, even when they are a reviewer too.
 
 Bounds (``check_plan``): more than 0 and at most the school's ceiling per declaration (setting
-``max_hours``) and per day of the training (``max_hours_per_day``); dates inside the current
-school year and not in the future.
+``max_hours``) and per day of the training (``max_hours_per_day``) — per day also across the
+teacher's declarations still standing (not cancelled or refused), so a day declared twice
+cannot hold more; a certificate number declared once; dates inside the current school year and
+not in the future.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -96,6 +99,10 @@ class DeclaredTraining(ActivityType):
         {"field": "ends_at", "message": r"^must be in this school year", "rule": "declared training: in the current school year"},
         {"field": "hours", "message": r"^at most [\d.]+ hours (per declaration|for \d+ day)",
          "rule": "declared training: at most the school's ceiling per declaration and per day"},
+        {"field": "hours", "message": r"^together with your other declarations, more than [\d.]+ hours a day",
+         "rule": "declared training: with the teacher's other standing declarations, at most the ceiling per day"},
+        {"field": "details.certificate_no", "message": "^this certificate number was declared already",
+         "rule": "declared training: a certificate number is declared once"},
         {"field": "participants", "message": "^a declaration is the declaring teacher's own",
          "rule": "declared training: no participant but the declaring teacher"},
     )
@@ -126,6 +133,19 @@ class DeclaredTraining(ActivityType):
                 f"{days} 天的培训至多 {per_day.normalize():f} 学时",
                 f"at most {per_day.normalize():f} hours for {days} day(s) of training",
             )
+        elif (crowded := _crowded_days(plan, Decimal(str(settings.get("max_hours_per_day", 8))))) is not None:
+            first, last, limit = crowded
+            errors["hours"] = Text(
+                f"与您已申报的培训合计，{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 超过每天 {limit.normalize():f} 学时",
+                f"together with your other declarations, more than {limit.normalize():f} hours a day"
+                f" from {first:%Y-%m-%d} to {last:%Y-%m-%d}",
+            )
+        number = _certificate_no(plan.details)
+        if number and any(_certificate_no(other.details) == number for other in plan.standing):
+            errors["details"] = {"certificate_no": [Text(
+                "该证书编号已申报过：同一证书只能申报一次",
+                "this certificate number was declared already: a certificate counts once",
+            )]}
         return errors
 
     def workflow(self) -> WorkflowExtension:
@@ -156,6 +176,28 @@ class DeclaredTraining(ActivityType):
 
     def sample_evidence(self) -> list[SampleEvidence]:
         return [SampleEvidence(CERTIFICATE, "hold", role=DECLARANT)]
+
+
+def _certificate_no(details: dict[str, Any]) -> str:
+    return str(details.get("certificate_no") or "").strip().casefold()
+
+
+def _crowded_days(plan: PlanFacts, per_day: Decimal) -> tuple[date, date, Decimal] | None:
+    """Days on which the declarer's standing declarations and this one could not all have taken
+    place at most ``per_day`` hours a day: the first span [a, b] whose declarations (those lying
+    wholly inside it) claim more than ``per_day`` × its days, or None. Checking every span from a
+    declaration's first day to one's last day is exact: the hours fit the days iff no span is
+    overfull."""
+    spans = [(p.starts_on, p.ends_on, p.hours) for p in plan.standing]
+    spans.append((plan.starts_on, plan.ends_on, plan.hours))
+    for first in sorted({s for s, _, _ in spans}):
+        for last in sorted({e for _, e, _ in spans}):
+            if last < first:
+                continue
+            claimed = sum((h for s, e, h in spans if s >= first and e <= last), Decimal(0))
+            if claimed > per_day * ((last - first).days + 1):
+                return first, last, per_day
+    return None
 
 
 @hookimpl

@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -190,9 +190,23 @@ class SampleProfile:
 
 
 @dataclass(frozen=True)
+class StandingPlan:
+    """Another activity of the same type the planner already has (a self-declared type's other
+    declarations), not cancelled or refused: its dates in the school's time, hours and details."""
+
+    starts_on: date
+    ends_on: date
+    hours: Decimal
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PlanFacts:
     """What a type may check about an activity being planned (:meth:`ActivityType.check_plan`):
-    its dates in the school's time, its hours, and today's date and school year there."""
+    its dates in the school's time, its hours, and today's date and school year there; its
+    details as the type's form cleaned them; and, for a self-declared type, the declarer's other
+    declarations of the type still standing (``standing``: so a type can bound what one teacher
+    claims across declarations — a day declared twice, a certificate declared again)."""
 
     starts_on: date
     ends_on: date
@@ -200,6 +214,8 @@ class PlanFacts:
     school_year: str  # the school year of ``starts_on``
     today: date
     current_school_year: str
+    details: dict[str, Any] = field(default_factory=dict)
+    standing: tuple[StandingPlan, ...] = ()
 
 
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.

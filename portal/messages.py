@@ -60,6 +60,9 @@ TEXTS: dict[str, Any] = {
         "the school's figures of %(year)s changed since it submitted them (teachers concerned: %(teachers)s): "
         "return the submission so that the school submits them again"
     ),
+    "submission.own_year": _l(
+        "your own hours are in this submission (you teach at the school): another district reviewer must decide it"
+    ),
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
     "submission.reason_required": _l("a reason is required to reopen a school year"),
@@ -215,6 +218,10 @@ TEXTS: dict[str, Any] = {
     "hours.only_with_approve": _l("only with approve"),
     "hours.reason_required": _l("an adjustment of hours needs a reason"),
     "hours.reason_field": _l("give the reason for the adjustment"),
+    "hours.rule_raised": _l(
+        "the credit rule now gives %(hours)s hours, more than the %(n)s approved; "
+        "return the activity and approve it again"
+    ),
     "hours.rule_lowered": _l(
         "%(hours)s hours are more than the credit rule now allows (at most %(n)s); "
         "return the activity and approve it again"
@@ -387,6 +394,7 @@ TEXTS: dict[str, Any] = {
     "declared.own_only": _l("you may only declare your own training"),
     "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),
     "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),
+    "writing.duplicate": _l("this text is already in your record (“%(title)s”): a piece counts once"),
     "writing.refused": _l("the writing was not saved"),
     "writing.kind": _l("must be one of %(kinds)s"),
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),

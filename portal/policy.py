@@ -162,6 +162,13 @@ def may_decide_submission(actor: Actor) -> bool:
     return actor.has(DISTRICT_REVIEWER)
 
 
+def may_decide_submission_of(actor: Actor, teacher_ids: Iterable[int]) -> bool:
+    """Accept or return this submission, whose frozen rows are ``teacher_ids``' years: a district
+    reviewer whose own year is not among them (nobody decides about their own hours — a
+    district reviewer who also teaches at the school leaves its year to another reviewer)."""
+    return may_decide_submission(actor) and actor.user_id not in set(teacher_ids)
+
+
 def may_reopen_year(actor: Actor) -> bool:
     """Reopen an accepted, locked year (always with a reason)."""
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)

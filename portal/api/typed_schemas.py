@@ -337,6 +337,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
     "add_my_writing": [  # portal/api/views_writing.py
         {"field": "title", "message": r"^a title of 1–\d+ characters is required",
          "rule": "reading notes name their book, a paper its title (a reflection may have none)"},
+        {"field": "text", "message": "^this text is already in your record",
+         "rule": "a text already in the teacher's record of the year (own writing or written evidence) counts once"},
     ],
     "fire_transition": [
         {"error": "guard_failed", "rule": "the activity type's guards (evidence, attendance …) pass"},

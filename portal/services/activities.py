@@ -23,7 +23,7 @@ from sqlalchemy import Select, bindparam, func, literal_column, null, select, ty
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
-from portal.activity_types import ActivityType, PlanFacts, Text
+from portal.activity_types import ActivityType, PlanFacts, StandingPlan, Text
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
@@ -44,6 +44,7 @@ from portal.models.types import HoursType
 from portal.once import once_each
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
+from portal.services.quotas import WRITTEN_KINDS
 from portal.sorting import by_pinyin
 from portal.textcount import chinese_count
 from portal.timeutil import (
@@ -56,6 +57,7 @@ from portal.timeutil import (
     utcnow,
     zone_of,
 )
+from workflows.definition import Phase
 
 TITLE_MAX = 200
 
@@ -172,8 +174,6 @@ def plan_activity(
             fields["hours"] = msg("plan.hours_zero")
     except BadHours as exc:
         fields["hours"] = exc.msg
-    if start and end and h and not fields.keys() & {"starts_at", "ends_at", "hours"}:
-        fields.update(_type_plan_errors(reg.type, school, start, end, h))
     people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
     if perrs:
         fields["participants"] = perrs
@@ -195,6 +195,8 @@ def plan_activity(
             derrs = {**derrs, **json_type_errors(reg.type.form, details)}
         if derrs:
             fields["details"] = derrs
+    if start and end and h and not fields.keys() & {"starts_at", "ends_at", "hours", "details"}:
+        fields.update(_type_plan_errors(reg.type, school, start, end, h, clean, organizer.id))
     line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
     if line is not None and start is not None and "starts_at" not in fields:
         line_year = line_school_year(line)
@@ -207,6 +209,12 @@ def plan_activity(
     assert start is not None  # parsed, or a field error was raised above
     local_day = to_local(start, school.timezone).date()
     with write_transaction() as s:
+        if declared:  # one declaration of a teacher at a time, checked against those written before it
+            assert end is not None and h is not None
+            s.execute(select(User.id).where(User.id == organizer.id).with_for_update())  # SQLite: BEGIN IMMEDIATE
+            again = _type_plan_errors(reg.type, school, start, end, h, clean, organizer.id)
+            if again:
+                raise Invalid(msg("plan.refused"), again)
         act = Activity(
             school_id=school.id,
             type_key=type_key,
@@ -249,9 +257,11 @@ def line_school_year(line: SchoolPlanLine) -> str:
 
 
 def _type_plan_errors(
-    activity_type: ActivityType, school: School, start: datetime, end: datetime, hours: Decimal
+    activity_type: ActivityType, school: School, start: datetime, end: datetime, hours: Decimal,
+    details: dict[str, Any], planner_id: int,
 ) -> dict[str, Any]:
-    """The type's own checks of the planned dates and hours (``ActivityType.check_plan``)."""
+    """The type's own checks of the planned dates, hours and details (``ActivityType.check_plan``);
+    a self-declared type also sees the declarer's other declarations still standing."""
     starts_on = to_local(start, school.timezone).date()
     today = to_local(utcnow(), school.timezone).date()
     plan = PlanFacts(
@@ -261,8 +271,28 @@ def _type_plan_errors(
         school_year=school_year_of(starts_on),
         today=today,
         current_school_year=school_year_of(today),
+        details=dict(details),
+        standing=_standing(activity_type, school, planner_id) if activity_type.self_declared else (),
     )
     return activity_type.check_plan(plan, schools.type_settings(school.id, activity_type.key))
+
+
+def _standing(activity_type: ActivityType, school: School, planner_id: int) -> tuple[StandingPlan, ...]:
+    """The planner's activities of a self-declared type in the school that are not closed
+    (cancelled, refused): what one teacher has declared and may still be credited, or was."""
+    closed = schools.registry().definition(activity_type.key).states_in(Phase.CLOSED)
+    rows = db.session.execute(
+        select(Activity.starts_at, Activity.ends_at, Activity.hours, Activity.details).where(
+            Activity.school_id == school.id,
+            Activity.type_key == activity_type.key,
+            Activity.organizer_id == planner_id,
+            Activity.state.not_in(closed),
+        ).order_by(Activity.id)
+    ).all()
+    return tuple(
+        StandingPlan(to_local(s, school.timezone).date(), to_local(e, school.timezone).date(), h, dict(d or {}))
+        for s, e, h, d in rows
+    )
 
 
 def require_shared(act: Activity) -> None:
@@ -482,6 +512,8 @@ def add_evidence(
     """
     reg = schools.require_type(act.type_key)
     _require_open(act, "evidence")
+    # what the district accepted (evidence, and the writing quotas it counts) stays as accepted
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)
     uid = actor.id if user_id is None else user_id
     fields: dict[str, Msg] = {}
     if isinstance(uid, bool) or not isinstance(uid, int):
@@ -538,6 +570,13 @@ def add_evidence(
                 uploaded_at=utcnow(),
             )
             s.add(ev)
+            if kind in WRITTEN_KINDS:  # the writing quotas may decide the year: its stored row follows
+                from portal.services import teacher_years  # teacher_years → credits → … → activities
+
+                s.flush()
+                school = s.get(School, act.school_id)
+                assert school is not None
+                teacher_years.refresh(school, act.school_year, [uid])
     except BaseException:
         if path is not None and path.exists():
             path.unlink()

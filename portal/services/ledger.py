@@ -116,15 +116,25 @@ def credit_ceiling_each(
 
 
 def post_credits(
-    s: Session, activity_type: ActivityType, act: Activity, parts: list[Participation], settings: dict, actor_id: int
+    s: Session, activity_type: ActivityType, act: Activity, parts: list[Participation], settings: dict, actor_id: int,
+    approved: dict[int, Decimal] | None = None,
 ) -> dict[int, Decimal]:
-    """Write this round's credit entries in one INSERT; returns hours by user id."""
+    """Write this round's credit entries in one INSERT; returns hours by user id. ``approved``:
+    the hours each participant was approved for (None: not known, an approval of an older
+    release); nobody is credited more than that, whatever the rule says now."""
     written: dict[int, Decimal] = {}
     rows = []
     for p in parts:
         hours = credit_hours_for(activity_type, act, p, settings)
         if hours <= 0:
             continue
+        if approved is not None and hours > approved.get(p.user_id, Decimal("0")):
+            # the school raised the rule after approval: a reviewer decides the new figure
+            raise Conflict(
+                msg("hours.rule_raised", hours=fmt(hours), n=fmt(approved.get(p.user_id, Decimal("0")))),
+                user_id=p.user_id,
+                approved_hours=str(approved.get(p.user_id, Decimal("0"))),
+            )
         ceiling = credit_ceiling(activity_type, act, p, settings)
         if hours > ceiling:  # the school lowered the rule after approval: decide again
             raise Conflict(

@@ -1,6 +1,6 @@
 """Whether a school year (or semester) is locked: the district accepted it.
 
-Every service that changes the ledger, attendance or exemptions of a year asks
+Every service that changes the ledger, attendance, exemptions or evidence of a year asks
 :func:`require_unlocked` first and refuses with ``year.locked``; the database triggers of
 migration ``a7d3c9e15b20`` refuse the same writes from anywhere else.
 """

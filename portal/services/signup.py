@@ -22,6 +22,7 @@ from portal.messages import msg
 from portal.models import Activity, Participation, School, Signup, SignupWindow, User
 from portal.registry import registry
 from portal.services import access, locks, schools
+from portal.services.activities import require_shared
 from portal.sorting import pinyin_key
 from portal.timeutil import BadTime, iso_local_text, local_text, parse_iso, utcnow, zone_of
 
@@ -88,6 +89,9 @@ def _promote(s, activity_id: int, free: int) -> None:
 
 
 def _require_before_start(act: Activity) -> None:
+    """An activity open for participants (not a declaration: its declarer's alone), still
+    editable and not yet begun."""
+    require_shared(act)
     if not registry().phase(act.type_key, act.state).editable:
         raise Conflict(msg("signup.not_open"), state=act.state)
     if utcnow() >= act.starts_at:

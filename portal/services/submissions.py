@@ -245,6 +245,7 @@ def decide(
     teacher) a submission waiting for the district."""
     policy.require(policy.may_decide_submission(by), "policy.decide_submission")
     sub = get(submission_id, district_id)
+    policy.require(policy.may_decide_submission_of(by, teacher_ids(sub)), "submission.own_year")
     text = _comment(comment)
     per_teacher = _teacher_comments(sub, teacher_comments)
     if not accept and not text and not per_teacher:
@@ -272,6 +273,11 @@ def decide(
     district_notices.submission_event(event_id)  # after the commit
     db.session.refresh(sub)
     return sub
+
+
+def teacher_ids(sub: YearSubmission) -> list[int]:
+    """The teachers whose years the submission froze."""
+    return [int(r["user_id"]) for r in sub.rows or []]
 
 
 def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: int) -> YearSubmission:

@@ -28,7 +28,7 @@ from portal.plugin_loader import call_each
 from portal.registry import registry
 from portal.services import access, locks, schools, teacher_years
 from portal.services.activities import participants_with_users
-from portal.services.ledger import credit_ceiling, post_credits, reverse_credits
+from portal.services.ledger import credit_ceiling, credit_hours_each, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import local_text, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
@@ -228,12 +228,15 @@ def fire(
         elif step.clears_adjustments:
             for p in parts:
                 p.adjusted_hours = p.adjust_reason = p.adjusted_by = None
+        if step.adjusts_hours:  # what each participant is approved for: credit posts no more
+            approved = credit_hours_each(reg.type, act, parts, settings)
+            payload["approved_hours"] = {str(p.user_id): str(h) for p, h in zip(parts, approved, strict=True)}
         try:
             s.flush()  # UPDATE … WHERE version = read version: a concurrent winner makes this fail
             if step.posts_credits:
                 act.credit_round = (act.credit_round or 0) + 1
                 s.flush()
-                credited = post_credits(s, reg.type, act, parts, settings, actor.id)
+                credited = post_credits(s, reg.type, act, parts, settings, actor.id, _approved(act, reg))
                 payload["credited"] = {str(k): str(v) for k, v in credited.items()}
             elif step.reverses_credits:
                 reversed_ = reverse_credits(s, act, actor.id, comment.strip())
@@ -271,6 +274,22 @@ def fire(
 
     reminders.transition_committed(log_id)  # review decisions notify people (a job)
     return act
+
+
+def _approved(act: Activity, reg: Any) -> dict[int, Decimal] | None:
+    """The hours each participant was approved for at the activity's last approval (None: it
+    was approved before approvals kept them)."""
+    adjusting = [t.trigger for t in reg.engine.definition.transitions if t.adjusts_hours]
+    payload = db.session.execute(
+        select(TransitionLog.payload)
+        .where(TransitionLog.activity_id == act.id, TransitionLog.trigger.in_(adjusting))
+        .order_by(TransitionLog.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    found = payload.get("approved_hours") if isinstance(payload, dict) else None
+    if not isinstance(found, dict):
+        return None
+    return {int(uid): Decimal(str(hours)) for uid, hours in found.items()}
 
 
 def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: str) -> bool:

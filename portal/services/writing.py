@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import OwnWriting, School, User
+from portal.models import Activity, Evidence, OwnWriting, School, User
 from portal.security import MAX_ID
 from portal.services import access, locks, teacher_years
 from portal.services.activities import TEXT_MAX
@@ -64,6 +64,37 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
     return kind, title or "", text
 
 
+def _one_at_a_time(user_id: int) -> None:
+    """In a write transaction: the teacher's pieces change one at a time (their row locked on
+    PostgreSQL; SQLite's write transactions begin IMMEDIATE), so a piece sent twice at once is
+    compared with the first one written."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _require_new_text(school: School, user_id: int, year: str, text: str, piece_id: int | None = None) -> None:
+    """Refuse a text the teacher already has in their record of the year — a piece of their own
+    writing (other than ``piece_id``) or written evidence of an activity — compared without the
+    white space around it: one piece counts once towards the quotas, however often it is sent."""
+    same = text.strip()
+    own = select(OwnWriting.title).where(
+        OwnWriting.school_id == school.id, OwnWriting.user_id == user_id, OwnWriting.school_year == year,
+        func.trim(OwnWriting.text) == same,
+    )
+    if piece_id is not None:
+        own = own.where(OwnWriting.id != piece_id)
+    handed_in = (
+        select(Evidence.title)
+        .join(Activity, Activity.id == Evidence.activity_id)
+        .where(
+            Activity.school_id == school.id, Activity.school_year == year, Evidence.user_id == user_id,
+            Evidence.kind.in_(WRITTEN_KINDS), func.trim(Evidence.text) == same,
+        )
+    )
+    found = db.session.execute(own.limit(1)).first() or db.session.execute(handed_in.limit(1)).first()
+    if found is not None:
+        raise Invalid(msg("writing.refused"), {"text": msg("writing.duplicate", title=found[0] or "—")})
+
+
 def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = None,
                 filename: str | None = None, data: bytes | None = None) -> OwnWriting:
     """Add a piece to the teacher's own record (this school year and semester, in the school's
@@ -75,6 +106,8 @@ def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = N
     year, semester = school_year_of(today), semester_of(today)
     locks.require_unlocked(school.id, year, semester)
     with write_transaction() as s:
+        _one_at_a_time(user.id)
+        _require_new_text(school, user.id, year, text)
         piece = OwnWriting(
             school_id=school.id, user_id=user.id, school_year=year, semester=semester,
             kind=kind, title=title, text=text, char_count=chinese_count(text), created_at=utcnow(),
@@ -104,6 +137,8 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
     kind, title, text = _checked(kind, title, text, filename, data)
     locks.require_unlocked(school.id, piece.school_year, piece.semester)
     with write_transaction():
+        _one_at_a_time(piece.user_id)
+        _require_new_text(school, piece.user_id, piece.school_year, text, piece.id)
         piece.kind, piece.title, piece.text = kind, title, text
         piece.char_count, piece.updated_at = chinese_count(text), utcnow()
         teacher_years.refresh(school, piece.school_year, [piece.user_id])

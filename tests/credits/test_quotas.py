@@ -162,3 +162,28 @@ def test_pages_and_api(app, client, s1, staff):
                                           "reflections_per_semester": "-4", "books_per_semester": "1"})
     assert r.status_code == 422
     assert db.session.get(School, s1.id).rule("reading_notes_chars") == 10000
+
+
+def test_written_evidence_moves_the_stored_year_too(s1, staff):
+    """Attack (or mere use): with the school counting its quotas, reading notes attached to an
+    activity made the teacher's own page say "met" while the stored teacher-year row, which the
+    school summary, its exports and the district count, still said "short". The row is now
+    stored again in the same transaction, so every page tells the same verdict."""
+    from portal.models import TeacherYearRow
+    from portal.services import teacher_years
+
+    t1 = staff["t1"]
+    year = current_school_year(s1.timezone)
+    schools.update_rules(s1, {"quotas_decide": True, "required_hours": 0, "reading_notes_chars": 100,
+                              "papers_per_year": 0, "reflections_per_semester": 0, "books_per_semester": 0}, by=SYSTEM)
+    act = f.plan(s1, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "阅读"})
+
+    def stored() -> str | None:
+        return db.session.scalar(select(TeacherYearRow.status).where(
+            TeacherYearRow.user_id == t1.id, TeacherYearRow.school_id == s1.id, TeacherYearRow.school_year == year))
+
+    assert credits.teacher_year(t1, s1, year).assessment.status == stored() == "short"
+    activities.add_evidence(act, t1, t1.id, "reading_notes", "《给教师的建议》", text="读" * 200)
+    db.session.commit()
+    assert credits.teacher_year(t1, s1, year).assessment.status == stored() == "met"
+    assert teacher_years.counts_by_school(year, [s1])[s1.id][1]["met"] == 1

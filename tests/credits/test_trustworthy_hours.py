@@ -86,6 +86,34 @@ def test_credit_is_refused_when_the_rule_was_lowered_after_approval(s1, staff, h
     assert db.session.scalar(select(func.count()).select_from(CreditEntry).where(CreditEntry.activity_id == act.id)) == 0
 
 
+def test_credit_is_refused_when_the_rule_was_raised_after_approval(s1, staff, held_lecture):
+    """Attack: a school admin who also spoke at the lecture waits for the reviewer's approval
+    (speaker: 2 × 2 hours), then raises the speaker multiplier to 10, and the reviewer's
+    "post credits" wrote 20 hours to the admin's own record — more than anyone approved.
+    Credit now posts no more than each participant was approved for: refused until the
+    activity is returned and approved again under the new rule; nothing is written."""
+    act, rev, org = held_lecture, staff["reviewer"], staff["organizer"]
+    admin = f.person(s1, staff["admin"].username, "teacher")
+    from portal.services import access, activities
+
+    activities.set_participants(act, org, [{"user_id": admin.id, "role": "speaker"}])
+    f.attend(act, org)
+    prepare_approve(act, org, [(admin, "speaker")])
+    f.fire(act, rev, "approve", "")
+    schools.set_type(s1, "lecture", settings={"speaker_multiplier": 10}, by=access.actor(admin.id, s1.id))
+    with pytest.raises(Conflict) as err:
+        f.fire(act, rev, "credit")
+    assert "approved" in err.value.message and "20" in err.value.message
+    db.session.rollback()
+    assert db.session.get(Activity, act.id).state == "reviewed"
+    assert db.session.scalar(select(func.count()).select_from(CreditEntry).where(CreditEntry.activity_id == act.id)) == 0
+    f.fire(act, rev, "return", "学时规则已调整，请重新审核")
+    f.fire(act, rev, "approve", "按新规则")  # the reviewer sees and approves the new figure
+    f.fire(act, rev, "credit")
+    got = db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.user_id == admin.id))
+    assert got == D("20")
+
+
 def test_the_api_refuses_an_adjustment_above_the_rule_with_422(app, s1, staff, held_lecture):
     act, t2 = held_lecture, staff["t2"]
     token = tokens.issue(staff["reviewer"]).token

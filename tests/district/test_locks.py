@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal.errors import Conflict
@@ -272,3 +272,21 @@ def test_the_cached_summary_page_follows_the_lock_and_its_reopening(app, world, 
     submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     assert " 4 4 达标 " in t1_row()
+
+
+def test_written_evidence_is_refused_in_an_accepted_year(world, locked):
+    """Attack: after the district accepted the year, a teacher (or the organiser for them) attaches
+    reading notes to an activity of that year still open for evidence, and the accepted year's
+    writing quotas change under the district. Now refused as locked; nothing is written."""
+    from portal.models import Evidence
+    from portal.services import activities, credits
+
+    t3 = world.staff["t3"]
+    before = credits.teacher_year(t3, world.s1, YEAR).facts.quotas
+    n = db.session.scalar(select(func.count()).select_from(Evidence))
+    _refused_as_locked(lambda: activities.add_evidence(world.held, t3, t3.id, "reading_notes", "读书笔记",
+                                                       text="读" * 9000))
+    _refused_as_locked(lambda: activities.add_evidence(world.held, world.staff["organizer"], t3.id, "reflection",
+                                                       "反思", text="这节课学生参与度高。"))
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == n
+    assert credits.teacher_year(t3, world.s1, YEAR).facts.quotas == before

@@ -176,3 +176,38 @@ def test_the_district_reads_a_schools_times_in_the_schools_zone(app, world):
     reviewer = login(app.test_client(), world.reviewer1)
     page = reviewer.get(f"/district/submissions/{sub.id}/activities/{act.id}").get_data(as_text=True)
     assert "2026-10-15 23:30" in page and "2026-10-16" not in page
+
+
+def test_a_district_reviewer_who_teaches_at_the_school_does_not_decide_its_year(app, world):
+    """Attack: a district reviewer who is also a teacher of S1, with credited hours there, accepts
+    (locks) the year S1 submitted — their own hours included. Separation of duties: nobody decides
+    about their own hours; now refused (403, nothing changes) and the page offers no decision;
+    another reviewer of the district decides."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import YearLock, YearSubmission
+    from portal.services import users
+    from tests.credits.helpers import credited
+    from tests.support import factories as f
+
+    both = users.create_user("rev.t", f.PASSWORD, "区审核兼教师", world.s1, ["teacher", "district_reviewer"],
+                             district_id=world.d1.id)
+    credited(world.s1, world.staff, "lecture", [(both, "attendee")], hours="6", title="本人参加的讲座")
+    db.session.commit()
+    client = app.test_client()
+    sub = client.post("/api/v1/submissions", json={"year": YEAR},
+                      headers={**_bearer(world.staff["admin"]), "X-School": "S1"}).get_json()
+    assert any(r["user_id"] == both.id for r in db.session.get(YearSubmission, sub["id"]).rows)
+    for decision in ({"decision": "accept"}, {"decision": "return", "comment": "请核对"}):
+        r = client.post(f"/api/v1/district/submissions/{sub['id']}/decision", json=decision, headers=_bearer(both))
+        assert r.status_code == 403, r.get_json()
+    page = login(app.test_client(), both)
+    assert 'data-testid="decide-form"' not in page.get(f"/district/submissions/{sub['id']}").get_data(as_text=True)
+    r = page.post(f"/district/submissions/{sub['id']}/decide", data={"decision": "accept"})
+    db.session.expire_all()
+    assert db.session.get(YearSubmission, sub["id"]).status == "submitted"
+    assert db.session.execute(select(YearLock)).first() is None
+    r = client.post(f"/api/v1/district/submissions/{sub['id']}/decision", json={"decision": "accept"},
+                    headers=_bearer(world.reviewer1))
+    assert r.get_json()["locked"] is True

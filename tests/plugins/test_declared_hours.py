@@ -209,3 +209,115 @@ def test_api_declares_with_the_generic_activity_endpoint(app, client, s1, staff)
     r = client.post("/api/v1/activities", json=body, headers=headers)
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["organizer_id"] == staff["t1"].id
+
+
+def test_a_day_declared_again_cannot_hold_more_than_the_ceiling(s1, staff):
+    """Attack: the ceiling was 8 hours a day per declaration only, so declaring the same day's
+    training three times (same certificate even) had 24 hours credited for one day. Now the
+    teacher's standing declarations together must fit 8 hours a day, a certificate number is
+    declared once, and a cancelled or refused declaration stands no longer."""
+    t1, rev = staff["t1"], staff["reviewer"]
+    day = past_start(3)
+    if day.date() + timedelta(days=3) > to_local(utcnow(), "Asia/Shanghai").date():
+        pytest.skip("the first days of a school year: no three past days in it")
+    numbered = {**DETAILS, "certificate_no": "ZS-2026-001"}
+    first = declare(s1, t1, hours="8", start=day, details=numbered)
+    certificate(first, t1)
+    f.fire(first, t1, "hold")
+    f.fire(first, rev, "approve", "")
+    f.fire(first, rev, "credit")
+    before = count(Activity), count(Participation)
+    with pytest.raises(Invalid) as err:  # the same day again, same certificate: both refused
+        declare(s1, t1, hours="8", start=day, details=numbered)
+    assert "hours" in err.value.fields
+    with pytest.raises(Invalid) as err:  # the same day again, no certificate number
+        declare(s1, t1, hours="0.5", start=day)
+    assert "more than 8 hours a day" in err.value.fields["hours"].en
+    with pytest.raises(Invalid) as err:  # a three-day course overlapping the full day claims a day too many
+        declare(s1, t1, hours="17", start=day, days=3)
+    assert "hours" in err.value.fields
+    with pytest.raises(Invalid) as err:  # the same certificate for another day
+        declare(s1, t1, hours="2", start=day + timedelta(days=1), details={**DETAILS, "certificate_no": " zs-2026-001 "})
+    assert "certificate_no" in err.value.fields["details"]
+    assert (count(Activity), count(Participation)) == before
+    assert db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.user_id == t1.id)) == Decimal("8")
+    # what still fits is accepted: the three-day course with the full day's 8 hours left out
+    declare(s1, t1, hours="16", start=day, days=3)
+    # someone else's declarations are theirs
+    declare(s1, staff["t2"], hours="8", start=day, details=numbered)
+
+
+def test_a_withdrawn_declaration_frees_its_day(s1, staff):
+    t1, rev = staff["t1"], staff["reviewer"]
+    day = past_start(3)
+    first = declare(s1, t1, hours="6", start=day, details={**DETAILS, "certificate_no": "A-1"})
+    certificate(first, t1)
+    f.fire(first, t1, "hold")
+    f.fire(first, rev, "refuse", "非教育类培训")
+    declare(s1, t1, hours="8", start=day, details={**DETAILS, "certificate_no": "A-1"})  # refused: not standing
+    with pytest.raises(Invalid):
+        declare(s1, t1, hours="1", start=day)
+    f.fire(db.session.execute(select(Activity).order_by(Activity.id.desc())).scalars().first(), t1, "cancel")
+    declare(s1, t1, hours="4", start=day)
+    declare(s1, t1, hours="4", start=day)  # a morning and an afternoon course: 8 hours in all
+
+
+def test_the_api_refuses_a_certificate_declared_twice(app, client, s1, staff):
+    from tests.support.factories import PASSWORD
+
+    token = client.post("/api/v1/auth/token", json={"username": "t1", "password": PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    start = past_start()
+    body = {
+        "type": KEY, "title": "网络课程：大单元设计", "starts_at": start.isoformat(timespec="minutes") + "+08:00",
+        "ends_at": (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+08:00", "hours": 2,
+        "details": {"provider": "国家中小学智慧教育平台", "category": "online", "certificate_no": "NET-7"},
+    }
+    assert client.post("/api/v1/activities", json=body, headers=headers).status_code == 201
+    r = client.post("/api/v1/activities", json=body, headers={**headers, "Accept-Language": "en"})
+    assert r.status_code == 422
+    assert "declared already" in r.get_json()["fields"]["details"]["certificate_no"][0]
+
+
+def test_declarations_sent_at_the_same_moment_still_fit_the_day(app, s1, staff, monkeypatch):
+    """Attack: the same day's 8 hours sent as four declarations at once (four tabs, a script):
+    each checked the teacher's standing declarations before any of the others was written. The
+    check is made again inside the write, one declaration of a teacher at a time: one is
+    saved, the others refused (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
+    import threading
+    import time
+
+    from portal.models import School, User
+
+    real = activities._standing
+
+    def slow(*args, **kwargs):  # read, then dawdle: without the lock the others read the same
+        found = real(*args, **kwargs)
+        time.sleep(0.05)
+        return found
+
+    monkeypatch.setattr(activities, "_standing", slow)
+    day, school_id, user_id = past_start(3), s1.id, staff["t1"].id
+    db.session.commit()
+    db.session.remove()
+    barrier, out = threading.Barrier(4), []
+
+    def send():
+        with app.app_context():
+            try:
+                school, user = db.session.get(School, school_id), db.session.get(User, user_id)
+                barrier.wait()
+                declare(school, user, hours="8", start=day)
+                out.append(201)
+            except Invalid:
+                out.append(422)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(out) == [201, 422, 422, 422]
+    assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.organizer_id == user_id)) == 1

@@ -225,3 +225,34 @@ def test_concurrent_sign_ups_and_withdrawals_never_exceed_the_capacity(app, slow
     assert len(seats) == 5 == len(set(seats))
     rows = db.session.execute(select(Signup).where(Signup.activity_id == activity_id, Signup.status == "waiting")).scalars()
     assert len(list(rows)) == 7
+
+
+def test_a_declaration_takes_no_sign_up(app):
+    """Attack: a teacher declaring training later today (学时申报: they are its organiser) opened
+    a sign-up on their own declaration, colleagues signed up and the teacher's "confirm" made them
+    participants of it — a plain teacher adding people to an activity, and a declaration that is
+    the declarer's own alone. A self-declared activity now takes no sign-up (409, nothing
+    written), as it takes no participants."""
+    from portal.database import write_transaction
+    from portal.services import activities
+
+    s, p, ts = school_with_teachers("SD", 2)
+    declarer = ts[0]
+    today = utcnow()
+    act = activities.plan_activity(
+        s, declarer, "declared", "晚间网络课程", (today - timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00",
+        (today - timedelta(hours=1)).isoformat(timespec="minutes") + "+00:00", "1", None,
+        {"provider": "国家中小学智慧教育平台", "category": "online"},
+    )
+    with write_transaction():  # the course is later today (the declaration's day is not over)
+        act.starts_at, act.ends_at = today + timedelta(hours=3), today + timedelta(hours=4)
+    windows = db.session.scalar(select(func.count()).select_from(SignupWindow))
+    with pytest.raises(Conflict) as err:
+        signup.open_signup(act, 5, (today + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00",
+                           by=actor(declarer, s), tz=s.timezone)
+    assert err.value.msg.code == "declared.fixed"
+    with pytest.raises(Conflict):
+        signup.confirm(act, by=actor(declarer, s))
+    assert db.session.scalar(select(func.count()).select_from(SignupWindow)) == windows
+    assert [u for (u,) in db.session.execute(select(Participation.user_id).where(
+        Participation.activity_id == act.id))] == [declarer.id]

@@ -233,3 +233,90 @@ def test_a_file_replaces_the_text(app, client, school):
     assert ok.status_code == 302 and _row(piece.id)[1:4] == ("定稿", "论" * 3000, 3000)
     facts = credits.teacher_year(t1, s, current_school_year(s.timezone)).facts
     assert next(q.done for q in facts.quotas if q.key == "paper") == 1
+
+
+def _reflections_done(user, school) -> int:
+    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
+    return sum(q.done for q in facts.quotas if q.key == "reflections")
+
+
+def test_one_piece_counts_once(app, client, school):
+    """Attack: own writing is reviewed by nobody, so the same reflection added five times (or a
+    double-clicked submit) met "5 reflections a semester", and the same reading notes typed in
+    twice counted twice. A text already in the teacher's record this year (own writing, or
+    written evidence of an activity) is now refused, on adding and on correcting; other
+    teachers may of course write the same words."""
+    s, staff = school
+    t1, t2 = staff["t1"], staff["t2"]
+    text = "今天的阅读课上，学生提问比预想的多，我应当留出更多讨论的时间。"
+    first = writing.add_writing(s, t1, "reflection", "", text)
+    n = db.session.scalar(select(func.count()).select_from(OwnWriting))
+    for again in (text, f"  {text}\n"):
+        with pytest.raises(Invalid) as err:
+            writing.add_writing(s, t1, "reflection", "", again)
+        assert err.value.fields["text"].code == "writing.duplicate"
+    with pytest.raises(Invalid):  # the same words as reading notes: counted once, as what they are
+        writing.add_writing(s, t1, "reading_notes", "《给教师的建议》", text)
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == n
+    assert _reflections_done(t1, s) == 1
+    other = writing.add_writing(s, t1, "reflection", "", "单元整体教学需要先理清大概念，再设计学习任务。")
+    with pytest.raises(Invalid):  # correcting a piece into a copy of another
+        writing.edit_writing(s, other, "reflection", "", text, by=access.actor(t1.id, s.id))
+    writing.edit_writing(s, first, "reflection", "反思", text, by=access.actor(t1.id, s.id))  # its own text: fine
+    writing.add_writing(s, t2, "reflection", "", text)  # someone else's record
+    act = f.plan(s, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "阅读"})
+    from portal.services import activities
+
+    activities.add_evidence(act, t1, t1.id, "reading_notes", "《论语》", text="学而时习之，不亦说乎。" * 20)
+    with pytest.raises(Invalid):  # reading notes handed in at an activity, typed in again
+        writing.add_writing(s, t1, "reading_notes", "《论语》", "学而时习之，不亦说乎。" * 20)
+    log_in(client, t1, s.id)
+    token = client.post("/api/v1/auth/token", json={"username": t1.username, "password": f.PASSWORD}).get_json()
+    r = client.post("/api/v1/me/writing", json={"kind": "reflection", "title": "", "text": text},
+                    headers={"Authorization": f"Bearer {token['token']}", "X-School": s.code, "Accept-Language": "en"})
+    assert r.status_code == 422 and r.get_json()["fields"]["text"].startswith("this text is already in your record")
+    assert _reflections_done(t1, s) == 2
+
+
+def test_a_double_click_saves_one_piece(app, school, monkeypatch):
+    """Attack (or a double-click): the same reflection sent twice at the same moment; each
+    looked for the text before the other was written, and both were saved. The look is made
+    inside the write, one piece of a teacher at a time (PostgreSQL when
+    ``YANXIU_TEST_DATABASE_URL`` is set)."""
+    import threading
+    import time
+
+    from portal.models import School, User
+
+    s, staff = school
+    real = writing._require_new_text
+
+    def slow(*args, **kwargs):
+        real(*args, **kwargs)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(writing, "_require_new_text", slow)
+    school_id, user_id = s.id, staff["t1"].id
+    db.session.commit()
+    db.session.remove()
+    barrier, out = threading.Barrier(3), []
+
+    def send():
+        with app.app_context():
+            try:
+                barrier.wait()
+                writing.add_writing(db.session.get(School, school_id), db.session.get(User, user_id), "reflection", "",
+                                    "今天的阅读课上，学生提问比预想的多。")
+                out.append(201)
+            except Invalid:
+                out.append(422)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(out) == [201, 422, 422]
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting).where(OwnWriting.user_id == user_id)) == 1
