@@ -290,3 +290,33 @@ def test_written_evidence_is_refused_in_an_accepted_year(world, locked):
                                                        "反思", text="这节课学生参与度高。"))
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == n
     assert credits.teacher_year(t3, world.s1, YEAR).facts.quotas == before
+
+
+def test_an_accepted_year_keeps_the_rules_it_was_accepted_under(app, world, locked):
+    """Attack: after the district accepted S1's year (t1 and t2 short of 50 hours), the school
+    admin lowered the required hours to 4: the school's summary, its exports, the teachers'
+    pages and the API judged the accepted year by today's rule and said "met", while the
+    district kept "short". An accepted year is now judged by the rules in force when the
+    district accepted it, on every page; reopening the year lets today's rules apply again."""
+    from portal.services import credits, schools, teacher_years
+
+    def statuses() -> dict[str, str]:
+        return {ty.user.username: ty.assessment.status for ty in credits.school_summary(world.s1, YEAR)}
+
+    before = statuses()
+    assert before["t1"] == "short"
+    schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    assert statuses() == before
+    assert credits.teacher_year(world.staff["t1"], world.s1, YEAR).assessment.status == "short"
+    assert teacher_years.counts_by_school(YEAR, [world.s1])[world.s1.id][1]["met"] == 0
+    assert credits.teacher_year(world.staff["t1"], world.s1, "2025-2026").facts.required_hours == 4  # other years: today's
+    from portal.services import tokens
+
+    bearer = {"Authorization": f"Bearer {tokens.issue(world.staff['admin']).token}", "X-School": "S1"}
+    report = app.test_client().get(f"/api/v1/reports/credits?year={YEAR}", headers=bearer).get_json()
+    assert report["required_hours"] == 50
+    assert {r["username"]: r["status"] for r in report["teachers"]}["t1"] == "short"
+    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert statuses()["t1"] == "met"
