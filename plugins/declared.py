@@ -183,17 +183,17 @@ def _certificate_no(details: dict[str, Any]) -> str:
 
 
 def _crowded_days(plan: PlanFacts, per_day: Decimal) -> tuple[date, date, Decimal] | None:
-    """Days on which the declarer's standing declarations and this one could not all have taken
-    place at most ``per_day`` hours a day: the first span [a, b] whose declarations (those lying
-    wholly inside it) claim more than ``per_day`` × its days, or None. Checking every span from a
-    declaration's first day to one's last day is exact: the hours fit the days iff no span is
-    overfull."""
-    spans = [(p.starts_on, p.ends_on, p.hours) for p in plan.standing]
+    """Days on which the declarer's standing declarations of the school year and this one could
+    not all have taken place at most ``per_day`` hours a day: the first span [a, b] holding this
+    declaration whose declarations (those lying wholly inside it) claim more than ``per_day`` ×
+    its days, or None. Checking every span from a declaration's first day to one's last day is
+    exact: the hours fit the days iff no span is overfull. Only spans holding this declaration
+    are asked: days declared before the school lowered its ceiling keep what was accepted and
+    do not block a declaration of other days."""
+    spans = [(p.starts_on, p.ends_on, p.hours) for p in plan.standing if p.school_year == plan.school_year]
     spans.append((plan.starts_on, plan.ends_on, plan.hours))
-    for first in sorted({s for s, _, _ in spans}):
-        for last in sorted({e for _, e, _ in spans}):
-            if last < first:
-                continue
+    for first in sorted({s for s, _, _ in spans if s <= plan.starts_on}):
+        for last in sorted({e for _, e, _ in spans if e >= plan.ends_on}):
             claimed = sum((h for s, e, h in spans if s >= first and e <= last), Decimal(0))
             if claimed > per_day * ((last - first).days + 1):
                 return first, last, per_day

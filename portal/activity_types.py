@@ -192,11 +192,13 @@ class SampleProfile:
 @dataclass(frozen=True)
 class StandingPlan:
     """Another activity of the same type the planner already has (a self-declared type's other
-    declarations), not cancelled or refused: its dates in the school's time, hours and details."""
+    declarations), not cancelled or refused: its dates in the school's time, school year, hours
+    and details."""
 
     starts_on: date
     ends_on: date
     hours: Decimal
+    school_year: str
     details: dict[str, Any] = field(default_factory=dict)
 
 

@@ -282,7 +282,7 @@ def _standing(activity_type: ActivityType, school: School, planner_id: int) -> t
     (cancelled, refused): what one teacher has declared and may still be credited, or was."""
     closed = schools.registry().definition(activity_type.key).states_in(Phase.CLOSED)
     rows = db.session.execute(
-        select(Activity.starts_at, Activity.ends_at, Activity.hours, Activity.details).where(
+        select(Activity.starts_at, Activity.ends_at, Activity.hours, Activity.school_year, Activity.details).where(
             Activity.school_id == school.id,
             Activity.type_key == activity_type.key,
             Activity.organizer_id == planner_id,
@@ -290,8 +290,8 @@ def _standing(activity_type: ActivityType, school: School, planner_id: int) -> t
         ).order_by(Activity.id)
     ).all()
     return tuple(
-        StandingPlan(to_local(s, school.timezone).date(), to_local(e, school.timezone).date(), h, dict(d or {}))
-        for s, e, h, d in rows
+        StandingPlan(to_local(s, school.timezone).date(), to_local(e, school.timezone).date(), h, y, dict(d or {}))
+        for s, e, h, y, d in rows
     )
 
 

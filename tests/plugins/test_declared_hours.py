@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.errors import Conflict, Forbidden, GuardFailedError, Invalid
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Participation
-from portal.services import activities, transitions
+from portal.services import access, activities, schools, transitions
 from portal.timeutil import school_year_of, to_local, utcnow
 from tests.support import factories as f
 from tests.support.sessions import log_in
@@ -245,6 +245,23 @@ def test_a_day_declared_again_cannot_hold_more_than_the_ceiling(s1, staff):
     declare(s1, t1, hours="16", start=day, days=3)
     # someone else's declarations are theirs
     declare(s1, staff["t2"], hours="8", start=day, details=numbered)
+
+
+def test_a_lowered_ceiling_keeps_the_days_declared_and_blocks_no_other_day(s1, staff):
+    """A teacher declared a full day of 8 hours; the school then lowered its ceiling to 4 hours a
+    day. That day stays as it was accepted, a declaration of another day is judged on the days
+    it shares (it was refused for the old, unrelated day), and the full day takes no more."""
+    t1 = staff["t1"]
+    day = past_start(5)
+    if day.date() + timedelta(days=3) > to_local(utcnow(), "Asia/Shanghai").date():
+        pytest.skip("the first days of a school year: no past days apart in it")
+    declare(s1, t1, hours="8", start=day)
+    schools.set_type(s1, KEY, settings={"max_hours_per_day": 4}, by=access.actor(staff["admin"].id, s1.id))
+    db.session.commit()
+    declare(s1, t1, hours="2", start=day + timedelta(days=3))  # another day: fits its own 4 hours
+    with pytest.raises(Invalid) as err:  # the full day holds no more
+        declare(s1, t1, hours="0.5", start=day)
+    assert "more than 4 hours a day" in err.value.fields["hours"].en
 
 
 def test_a_withdrawn_declaration_frees_its_day(s1, staff):
