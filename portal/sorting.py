@@ -22,15 +22,21 @@ SURNAME_READINGS = {
 }
 
 
+def name_syllables(name: str, tones: bool = True) -> list[str]:
+    """A person's name in pinyin syllables (with tone numbers, or without), its surname read as
+    a surname (:data:`SURNAME_READINGS`): the one reading of names for sorting and searching."""
+    syllables = lazy_pinyin(name or "", style=Style.TONE3 if tones else Style.NORMAL, errors="default")
+    if len(name or "") > 1 and name[0] in SURNAME_READINGS:
+        reading = SURNAME_READINGS[name[0]]
+        syllables[0] = reading if tones else reading.rstrip("012345")
+    return syllables
+
+
 @lru_cache(maxsize=65536)
 def pinyin_key(name: str) -> tuple[str, str]:
     """Pinyin syllables with their tone numbers (letters and digits as they are), the surname
-    read as a surname (:data:`SURNAME_READINGS`), then the name itself to keep homophones
-    (何/贺) in a stable order."""
-    syllables = lazy_pinyin(name or "", style=Style.TONE3, errors="default")
-    if len(name or "") > 1 and name[0] in SURNAME_READINGS:
-        syllables[0] = SURNAME_READINGS[name[0]]
-    return (" ".join(s.lower() for s in syllables), name or "")
+    read as a surname, then the name itself to keep homophones (何/贺) in a stable order."""
+    return (" ".join(s.lower() for s in name_syllables(name)), name or "")
 
 
 def by_pinyin(items: Iterable[T], name: Callable[[T], str]) -> list[T]:

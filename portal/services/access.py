@@ -304,6 +304,14 @@ def get_past_or_present_member(user_id: int, school_id: int) -> User:
     return user
 
 
+def one_at_a_time(user_id: int) -> None:
+    """In a write transaction: this person's writes that must see one another (a declaration
+    against their other declarations, a piece of writing against their others) run one at a
+    time: their user row is locked (FOR UPDATE on PostgreSQL; SQLite's write transactions begin
+    IMMEDIATE and so run one at a time already). Check after it, inside the same transaction."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
 def actor(user_id: int, school_id: int) -> policy.Actor:
     """``user_id`` as :mod:`portal.policy` sees them in the school (one query)."""
     return policy.Actor.of(user_id, school_roles(user_id, school_id))

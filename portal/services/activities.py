@@ -211,7 +211,7 @@ def plan_activity(
     with write_transaction() as s:
         if declared:  # one declaration of a teacher at a time, checked against those written before it
             assert end is not None and h is not None
-            s.execute(select(User.id).where(User.id == organizer.id).with_for_update())  # SQLite: BEGIN IMMEDIATE
+            access.one_at_a_time(organizer.id)
             again = _type_plan_errors(reg.type, school, start, end, h, clean, organizer.id)
             if again:
                 raise Invalid(msg("plan.refused"), again)

@@ -26,6 +26,7 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.hours import fmt
 from portal.messages import msg
 from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
@@ -136,7 +137,7 @@ def build(user: User, school: School | None, now: datetime | None = None, lang: 
         if act.location:
             event.add("location", act.location)
         kind = reg.type.name_zh if reg else act.type_key
-        event.add("description", f"{kind} · {act.hours} 学时\n{base}/activities/{act.id}")
+        event.add("description", f"{kind} · {fmt(act.hours)} 学时\n{base}/activities/{act.id}")
         event.add("url", f"{base}/activities/{act.id}")
         event.add("sequence", max(0, int(act.version or 1) - 1))
         closed = registry().phase(act.type_key, act.state) is Phase.CLOSED

@@ -64,13 +64,6 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
     return kind, title or "", text
 
 
-def _one_at_a_time(user_id: int) -> None:
-    """In a write transaction: the teacher's pieces change one at a time (their row locked on
-    PostgreSQL; SQLite's write transactions begin IMMEDIATE), so a piece sent twice at once is
-    compared with the first one written."""
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-
-
 def _require_new_text(school: School, user_id: int, year: str, text: str, piece_id: int | None = None) -> None:
     """Refuse a text the teacher already has in their record of the year — a piece of their own
     writing (other than ``piece_id``) or written evidence of an activity — compared without the
@@ -106,7 +99,7 @@ def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = N
     year, semester = school_year_of(today), semester_of(today)
     locks.require_unlocked(school.id, year, semester)
     with write_transaction() as s:
-        _one_at_a_time(user.id)
+        access.one_at_a_time(user.id)  # a piece sent twice at once is compared with the first
         _require_new_text(school, user.id, year, text)
         piece = OwnWriting(
             school_id=school.id, user_id=user.id, school_year=year, semester=semester,
@@ -137,7 +130,7 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
     kind, title, text = _checked(kind, title, text, filename, data)
     locks.require_unlocked(school.id, piece.school_year, piece.semester)
     with write_transaction():
-        _one_at_a_time(piece.user_id)
+        access.one_at_a_time(piece.user_id)
         _require_new_text(school, piece.user_id, piece.school_year, text, piece.id)
         piece.kind, piece.title, piece.text = kind, title, text
         piece.char_count, piece.updated_at = chinese_count(text), utcnow()

@@ -15,7 +15,7 @@ from pypinyin import Style, lazy_pinyin
 from portal.models import User
 from portal.services import groups
 from portal.services.groups import EVERYONE
-from portal.sorting import by_pinyin
+from portal.sorting import by_pinyin, name_syllables
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,15 @@ class Option:
 
 
 @lru_cache(maxsize=65536)
-def _words(text: str) -> str:
-    """The text, its pinyin and its initials (a name's pinyin never changes: worked out once)."""
-    syllables = lazy_pinyin(text, style=Style.NORMAL)
+def _words(text: str, person: bool = False) -> str:
+    """The text, its pinyin and its initials (a name's pinyin never changes: worked out once);
+    a person's surname read as a surname (曾 zeng), as the lists are sorted."""
+    syllables = name_syllables(text, tones=False) if person else lazy_pinyin(text, style=Style.NORMAL)
     return " ".join((text.lower(), "".join(syllables).lower(), "".join(s[:1] for s in syllables).lower()))
 
 
-def _search(*texts: str) -> str:
-    return " ".join(_words(text) for text in texts)
+def _search(*texts: str, person: bool = False) -> str:
+    return " ".join(_words(text, person) for text in texts)
 
 
 def options(school_id: int, members: list[User]) -> list[Option]:
@@ -46,7 +47,8 @@ def options(school_id: int, members: list[User]) -> list[Option]:
             Option(f"g:{v.group.id}", v.group.name, _("%(n)s people", n=len(v.members)), _search(v.group.name), "group")
         )
     for u in by_pinyin(members, lambda u: u.display_name):
-        out.append(Option(f"u:{u.id}", u.display_name, u.username, _search(u.display_name, u.username), "person"))
+        search = f"{_search(u.display_name, person=True)} {_search(u.username)}"
+        out.append(Option(f"u:{u.id}", u.display_name, u.username, search, "person"))
     return out
 
 

@@ -13,6 +13,7 @@ from icalendar import Calendar
 from sqlalchemy import select, update
 
 from portal.extensions import db
+from portal.hours import fmt
 from portal.models import Activity, Membership
 from portal.services import calendar_feeds as feeds
 from tests.reach.helpers import school, user
@@ -61,6 +62,9 @@ def test_a_teachers_feed_has_their_activities_in_the_schools_time_zone(make_app)
     assert start.tzinfo is not None and start.utcoffset() == timedelta(hours=8)
     assert start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None) == act.starts_at
     assert str(one["UID"]).startswith(f"activity-{act.id}@")
+    for e in events:  # the hours as every page writes them (3, 1.5), not as stored (3.0)
+        assert f" · {fmt(titles[str(e['SUMMARY'])].hours)} 学时" in str(e["DESCRIPTION"])
+        assert ".0 学时" not in str(e["DESCRIPTION"])
     cancelled = [e for e in events if str(e["STATUS"]) == "CANCELLED"]
     assert len(cancelled) == 5  # the demo's cancelled activity of each type stays, marked cancelled
 

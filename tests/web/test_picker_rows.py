@@ -34,3 +34,12 @@ def test_each_option_is_one_checkbox_for_the_role_escaped_and_checked_when_chose
 def test_another_role_gets_its_own_names_and_ids():
     html = str(rows("speaker", _options(), set()))
     assert 'name="people-speaker"' in html and "attendee" not in html and " checked" not in html
+
+
+def test_a_persons_surname_is_searched_as_it_is_sorted_and_a_groups_name_as_it_reads():
+    """曾 is zeng as a surname (the lists file 曾晓明 under z): the filter box finds the person by
+    "zengxiaoming" and "zxm", not "ceng"; 单 in a group's name keeps its reading dan (单元)."""
+    person = _search("曾晓明", person=True)
+    assert "zengxiaoming" in person.split() and "zxm" in person.split() and "ceng" not in person
+    assert "shanli" in _search("单丽", person=True).split()
+    assert "danyuanjiaoyanzu" in _search("单元教研组").split()
