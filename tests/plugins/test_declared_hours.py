@@ -15,6 +15,7 @@ from portal.models import Activity, CreditEntry, Participation
 from portal.services import access, activities, schools, transitions
 from portal.timeutil import school_year_of, to_local, utcnow
 from tests.support import factories as f
+from tests.support.at_once import at_once
 from tests.support.sessions import log_in
 
 KEY = "declared"
@@ -301,7 +302,6 @@ def test_declarations_sent_at_the_same_moment_still_fit_the_day(app, s1, staff, 
     each checked the teacher's standing declarations before any of the others was written. The
     check is made again inside the write, one declaration of a teacher at a time: one is
     saved, the others refused (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
-    import threading
     import time
 
     from portal.models import School, User
@@ -317,24 +317,9 @@ def test_declarations_sent_at_the_same_moment_still_fit_the_day(app, s1, staff, 
     day, school_id, user_id = past_start(3), s1.id, staff["t1"].id
     db.session.commit()
     db.session.remove()
-    barrier, out = threading.Barrier(4), []
 
     def send():
-        with app.app_context():
-            try:
-                school, user = db.session.get(School, school_id), db.session.get(User, user_id)
-                barrier.wait()
-                declare(school, user, hours="8", start=day)
-                out.append(201)
-            except Invalid:
-                out.append(422)
-            finally:
-                db.session.remove()
+        declare(db.session.get(School, school_id), db.session.get(User, user_id), hours="8", start=day)
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert sorted(out) == [201, 422, 422, 422]
+    assert at_once(app, 4, send, Invalid) == [201, 422, 422, 422]
     assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.organizer_id == user_id)) == 1

@@ -16,6 +16,7 @@ from portal.services.activities import TEXT_MAX
 from portal.timeutil import current_school_year
 from tests.district.conftest import prepared, world  # noqa: F401 (fixtures)
 from tests.support import factories as f
+from tests.support.at_once import at_once
 from tests.support.sessions import log_in
 
 
@@ -283,7 +284,6 @@ def test_a_double_click_saves_one_piece(app, school, monkeypatch):
     looked for the text before the other was written, and both were saved. The look is made
     inside the write, one piece of a teacher at a time (PostgreSQL when
     ``YANXIU_TEST_DATABASE_URL`` is set)."""
-    import threading
     import time
 
     from portal.models import School, User
@@ -299,24 +299,10 @@ def test_a_double_click_saves_one_piece(app, school, monkeypatch):
     school_id, user_id = s.id, staff["t1"].id
     db.session.commit()
     db.session.remove()
-    barrier, out = threading.Barrier(3), []
 
     def send():
-        with app.app_context():
-            try:
-                barrier.wait()
-                writing.add_writing(db.session.get(School, school_id), db.session.get(User, user_id), "reflection", "",
-                                    "今天的阅读课上，学生提问比预想的多。")
-                out.append(201)
-            except Invalid:
-                out.append(422)
-            finally:
-                db.session.remove()
+        writing.add_writing(db.session.get(School, school_id), db.session.get(User, user_id), "reflection", "",
+                            "今天的阅读课上，学生提问比预想的多。")
 
-    threads = [threading.Thread(target=send) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert sorted(out) == [201, 422, 422]
+    assert at_once(app, 3, send, Invalid) == [201, 422, 422]
     assert db.session.scalar(select(func.count()).select_from(OwnWriting).where(OwnWriting.user_id == user_id)) == 1
