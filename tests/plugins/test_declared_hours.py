@@ -190,17 +190,22 @@ def test_web_pages_declare_and_refuse_bad_input(app, client, s1, staff):
     assert client.post(f"/activities/{act.id}/attendance", data={f"attended-{t1.id}": "1"}).status_code == 409
 
 
-def test_api_declares_with_the_generic_activity_endpoint(app, client, s1, staff):
+def _api_declaration(client, hours: int, **details: str) -> tuple[dict[str, str], dict]:
+    """t1's bearer headers and the body of an online course declared through the API."""
     from tests.support.factories import PASSWORD
 
     token = client.post("/api/v1/auth/token", json={"username": "t1", "password": PASSWORD}).get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
     start = past_start()
     body = {
         "type": KEY, "title": "网络课程：大单元设计", "starts_at": start.isoformat(timespec="minutes") + "+08:00",
-        "ends_at": (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+08:00", "hours": 4,
-        "details": {"provider": "国家中小学智慧教育平台", "category": "online"},
+        "ends_at": (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+08:00", "hours": hours,
+        "details": {"provider": "国家中小学智慧教育平台", "category": "online", **details},
     }
+    return {"Authorization": f"Bearer {token}"}, body
+
+
+def test_api_declares_with_the_generic_activity_endpoint(app, client, s1, staff):
+    headers, body = _api_declaration(client, 4)
     before = count(Activity)
     r = client.post("/api/v1/activities", json={**body, "hours": 500}, headers=headers)
     assert r.status_code == 422 and "hours" in r.get_json()["fields"]
@@ -281,16 +286,7 @@ def test_a_withdrawn_declaration_frees_its_day(s1, staff):
 
 
 def test_the_api_refuses_a_certificate_declared_twice(app, client, s1, staff):
-    from tests.support.factories import PASSWORD
-
-    token = client.post("/api/v1/auth/token", json={"username": "t1", "password": PASSWORD}).get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    start = past_start()
-    body = {
-        "type": KEY, "title": "网络课程：大单元设计", "starts_at": start.isoformat(timespec="minutes") + "+08:00",
-        "ends_at": (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+08:00", "hours": 2,
-        "details": {"provider": "国家中小学智慧教育平台", "category": "online", "certificate_no": "NET-7"},
-    }
+    headers, body = _api_declaration(client, 2, certificate_no="NET-7")
     assert client.post("/api/v1/activities", json=body, headers=headers).status_code == 201
     r = client.post("/api/v1/activities", json=body, headers={**headers, "Accept-Language": "en"})
     assert r.status_code == 422
