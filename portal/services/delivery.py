@@ -227,6 +227,12 @@ def delivered(nid: int) -> dict[str, datetime | None]:
     ).all())
 
 
+def one_line(text: str) -> str:
+    """``text`` as one header line: a comment's or a title's line breaks (and whatever follows
+    them, such as a forged ``Bcc:``) become spaces, never a header of their own."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 def send_email(to: str, out: Outgoing, mailer: Mailer | None = None) -> None:
     """One message through the configured SMTP server (``MAIL_*``), on ``mailer``'s connection
     when given."""
@@ -234,7 +240,7 @@ def send_email(to: str, out: Outgoing, mailer: Mailer | None = None) -> None:
     message = EmailMessage()
     message["From"] = str(cfg.get("MAIL_DEFAULT_SENDER") or "yanxiu@localhost")
     message["To"] = to
-    message["Subject"] = out.text[:150]
+    message["Subject"] = one_line(out.text)[:150]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"yanxiu-notification-{out.id}")
     message.set_content(f"{out.display_name}:\n\n{out.text}\n\n{out.url}\n\n-- \n{out.footer}\n")

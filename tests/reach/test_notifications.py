@@ -259,3 +259,23 @@ def test_absence_reminders_follow_the_warnings_the_home_page_shows(queued_app):
     new = [n for n in notes("absence_warning") if n.id not in before]
     assert {(n.user_id, n.params["semester"]) for n in new} == shown
     assert all(n.params["hours"] != "0" for n in new)
+
+
+def test_a_return_comment_of_several_lines_is_emailed_with_a_one_line_subject(queued_app, smtp):
+    """A reviewer's comment with line breaks (a textarea: CR LF) or a forged header after them
+    once made the subject a header with a line break: Python's email refused it, the delivery
+    failed and was retried for ever — the teacher was never emailed. The subject is one line;
+    the body keeps the lines; no header comes from the comment."""
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    comment = "第一行\r\nBcc: victim@evil.example\r\n\r\n<img src=x onerror=alert(1)>"
+    reminders.review_decision(_return_held_lecture(comment))
+    [note] = notes("returned", "teacher1")
+    assert deliver_now(note.id, NOON_UTC) == ["email"]
+    [mail] = smtp.inbox.to("t1@school.test")
+    subject = str(mail["Subject"])
+    assert "\n" not in subject and "\r" not in subject and "第一行" in subject
+    assert mail["Bcc"] is None and set(k.lower() for k in mail.keys()) <= {
+        "from", "to", "subject", "date", "message-id", "content-type", "content-transfer-encoding", "mime-version"}
+    assert mail.get_content_type() == "text/plain"  # the comment's HTML stays text
+    body = mail.get_content()
+    assert "Bcc: victim@evil.example" in body and "<img src=x onerror=alert(1)>" in body
