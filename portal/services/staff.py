@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
@@ -31,6 +32,8 @@ from portal.timeutil import BIRTH_YEARS, parse_day
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
 ROSTER_MAX_BYTES = 2 * 1024 * 1024
+ROSTER_MAX_UNPACKED = 16 * 1024 * 1024  # an XLSX's parts unpacked (a 2,000-row roster: well under 1 MB)
+ROSTER_MAX_COLUMNS = 64  # columns read from an XLSX row (a roster has six)
 
 
 @dataclass
@@ -198,17 +201,29 @@ def _read_table(filename: str, data: bytes) -> list[list[str]]:
         from openpyxl import load_workbook
 
         try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:  # a zip bomb: refused by what it unpacks to
+                unpacked = sum(info.file_size for info in zf.infolist())
+        except (zipfile.BadZipFile, ValueError):
+            raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
+        if unpacked > ROSTER_MAX_UNPACKED:
+            raise Invalid(msg("roster.too_large"), {"file": msg("roster.too_large")})
+        try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = wb.worksheets[0]
+            sheet.reset_dimensions()  # never the size the file claims (A1:XFD1048576): the cells it has
+            out = []
+            for row in sheet.iter_rows(max_col=ROSTER_MAX_COLUMNS, values_only=True):
+                if not any(row):  # the rows between those a file has come as empty ones: quickly past
+                    continue
+                cells = ["" if v is None else (v.date().isoformat() if hasattr(v, "date") and hasattr(v, "hour")
+                                               else str(v)) for v in row]
+                if any(c.strip() for c in cells):
+                    out.append(cells)
+                    if len(out) > ROSTER_MAX_ROWS + 1:  # enough to say "too many rows"
+                        break
+            wb.close()
         except Exception:  # openpyxl raises many kinds for a broken file
             raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
-        sheet = wb.worksheets[0]
-        out = []
-        for row in sheet.iter_rows(values_only=True):
-            out.append(
-                ["" if v is None else (v.date().isoformat() if hasattr(v, "date") and hasattr(v, "hour") else str(v))
-                 for v in row]
-            )
-        wb.close()
         return out
     if name.endswith(".csv"):
         try:

@@ -122,3 +122,56 @@ def test_chinese_csv_in_gb18030(site, as_user):
     r = as_user("admin").post("/admin/staff/import", data={"file": (io.BytesIO(text.encode("gb18030")), "名册.csv")},
                               content_type="multipart/form-data")
     assert r.status_code == 200 and "1 行可以导入，0 行有问题" in r.get_data(as_text=True)
+
+
+def _xlsx_with_sheet(edit) -> bytes:
+    """A roster workbook whose first sheet's XML went through ``edit`` (what an attacker can
+    write by hand into the zip: openpyxl never would)."""
+    import re
+    import zipfile
+
+    wb = Workbook()
+    wb.active.append(["username", "name", "roles"])
+    wb.active.append(["near.one", "近一", "teacher"])
+    raw = io.BytesIO()
+    wb.save(raw)
+    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(re.sub(r'<dimension ref="[^"]*"/>', "", data.decode())).encode()
+            z.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_an_xlsx_claiming_every_cell_of_the_sheet_is_read_as_the_cells_it_has(site, as_user):
+    """A 5 KB workbook that declares its sheet A1:XFD1048576 and puts one cell in the last
+    row made the import read 1,048,576 rows of 16,384 cells (memory and minutes: one upload
+    stopped the worker). Now only the cells that are there are read."""
+    import time
+
+    far = ('<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>far.away</t></is></c>'
+           '<c r="C1048576" t="inlineStr"><is><t>teacher</t></is></c></row></sheetData>')
+    data = _xlsx_with_sheet(lambda s: s.replace("<sheetData>", '<dimension ref="A1:XFD1048576"/><sheetData>')
+                            .replace("</sheetData>", far))
+    assert len(data) < 10_000
+    c = as_user("admin")
+    started = time.monotonic()
+    r = c.post("/admin/staff/import", data={"file": (io.BytesIO(data), "名册.xlsx")}, content_type="multipart/form-data")
+    assert time.monotonic() - started < 20
+    assert r.status_code == 200 and "2 行可以导入，0 行有问题" in r.get_data(as_text=True)
+
+
+def test_an_xlsx_that_unpacks_to_a_huge_sheet_is_refused(site, as_user):
+    """A zip bomb as .xlsx (under the 2 MB upload limit, a sheet of 64 MB once unpacked) is
+    refused as too large before it is parsed; nothing is written."""
+    data = _xlsx_with_sheet(lambda s: s.replace("</sheetData>", "</sheetData>" + " " * (64 * 1024 * 1024)))
+    assert len(data) < 2 * 1024 * 1024
+    c = as_user("admin")
+    before = _users(site)
+    r = c.post("/admin/staff/import", data={"file": (io.BytesIO(data), "名册.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and 'data-testid="error-file"' in r.get_data(as_text=True)
+    assert "文件太大" in r.get_data(as_text=True) or "too large" in r.get_data(as_text=True)
+    assert _users(site) == before
