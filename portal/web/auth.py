@@ -119,8 +119,8 @@ def _back() -> str:
     parts = urlsplit(ref)
     if parts.netloc and parts.netloc != request.host:
         return url_for("home.index")
-    path = parts.path or url_for("home.index")
-    return path + (f"?{parts.query}" if parts.query and "lang=" not in parts.query else "")
+    path = parts.path + (f"?{parts.query}" if parts.query and "lang=" not in parts.query else "")
+    return _safe_next(path) or url_for("home.index")  # a page at //evil.example is not a way out
 
 
 @bp.route("/lang/<code>")

@@ -131,6 +131,21 @@ def test_language_switch_is_remembered(site, as_user):
     assert c.get("/lang/fr").status_code == 404
 
 
+def test_language_switch_goes_back_only_to_a_local_page(site):
+    """The switch goes back to the page it was clicked on (the Referer). A portal page at
+    ``//evil.example/x`` (any unknown path is a 404 page with the switch on it, and the
+    portal sends its full address as Referer to itself) made it redirect to
+    ``//evil.example/x``: another site, one click from a link to the portal. Now what is not a
+    local path goes home, as the login's ``next`` does."""
+    c = site.test_client()
+    assert "/lang/en" in c.get("//evil.example/x").get_data(as_text=True)  # the 404 page offers the switch
+    for ref in ("http://localhost//evil.example/x", "http://localhost/\t/evil.example", "https://evil.example/x"):
+        r = c.get("/lang/en", headers={"Referer": ref})
+        assert r.status_code == 302 and r.headers["Location"] == "/", ref
+    r = c.get("/lang/en", headers={"Referer": "http://localhost/activities?page=2"})
+    assert r.headers["Location"] == "/activities?page=2"
+
+
 def test_school_switcher_for_a_person_in_two_schools(site):
     from portal.models import School, User
     from portal.services import schools, users
