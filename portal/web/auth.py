@@ -14,18 +14,9 @@ from portal.i18n import SUPPORTED
 from portal.messages import tr
 from portal.services import access, login_guard, users
 from portal.web.forms import LoginForm, PasswordForm
+from portal.web.helpers import local_path
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only local paths: never send someone to another site after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def home_for(user) -> str:
@@ -59,7 +50,7 @@ def login():
             session.clear()
             session.update(kept)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return redirect(local_path(request.args.get("next")) or home_for(user))
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status
@@ -120,7 +111,7 @@ def _back() -> str:
     if parts.netloc and parts.netloc != request.host:
         return url_for("home.index")
     path = parts.path + (f"?{parts.query}" if parts.query and "lang=" not in parts.query else "")
-    return _safe_next(path) or url_for("home.index")  # a page at //evil.example is not a way out
+    return local_path(path) or url_for("home.index")  # a page at //evil.example is not a way out
 
 
 @bp.route("/lang/<code>")

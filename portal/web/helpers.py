@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import ModuleType, SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
@@ -144,6 +145,19 @@ def url_with(**changes: Any) -> str:
             args[k] = v
     assert request.endpoint is not None  # a routed request
     return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path of this site, else None: where a page may send someone back to
+    (the login's ``next``, the language switch's Referer, a form's ``next``), never another
+    site — not ``//evil``, nor ``/<TAB>/evil`` (a browser drops tabs and line breaks: urlsplit
+    does too)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def bar(value: Any, whole: Any, cls: str = "bar-fill", label: str = "") -> Markup:

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.messages import tr
 from portal.services import notifications
 from portal.web.forms import ConfirmForm, MultiCheckboxField
+from portal.web.helpers import local_path
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -47,10 +48,7 @@ def read():
         notifications.mark_read(current_user.id, ids)
     elif request.form.get("all") == "1":  # the "mark all as read" button; an empty post changes nothing
         notifications.mark_read(current_user.id)
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(url_for("notifications.index"))
+    return redirect(local_path(request.form.get("next")) or url_for("notifications.index"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -279,3 +279,17 @@ def test_a_return_comment_of_several_lines_is_emailed_with_a_one_line_subject(qu
     assert mail.get_content_type() == "text/plain"  # the comment's HTML stays text
     body = mail.get_content()
     assert "Bcc: victim@evil.example" in body and "<img src=x onerror=alert(1)>" in body
+
+
+def test_marking_read_goes_back_only_to_a_local_page(make_app):
+    """The form's ``next`` once passed as local when it started with one slash: ``/<TAB>/evil``
+    went to //evil.example (a browser drops the tab), and a line break in it was a 500 (a
+    header with a newline). Now it is the login's rule: not a local path, the list."""
+    app = make_app(demo=True)
+    with app.app_context():
+        client = log_in(app.test_client(), user("teacher1"), school().id)
+    for target in ("/\t/evil.example", "/\n/evil.example", "//evil.example", "https://evil.example/"):
+        r = client.post("/notifications/read", data={"all": "1", "next": target})
+        assert r.status_code == 302 and r.headers["Location"] == "/notifications", repr(target)
+    r = client.post("/notifications/read", data={"all": "1", "next": "/activities?page=2"})
+    assert r.headers["Location"] == "/activities?page=2"
