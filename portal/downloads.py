@@ -20,14 +20,16 @@ def evidence_response(ev: Evidence) -> Response:
     if path is not None and path.exists():  # read whole (uploads are bounded): the API checks the response
         name = ev.filename or path.name
         return Response(path.read_bytes(), mimetype=ev.content_type or "application/octet-stream", headers={
-            "Content-Disposition": _attachment(name), "Cache-Control": "no-store"})
+            "Content-Disposition": attachment(name, "evidence"), "Cache-Control": "no-store"})
     if ev.text is None:
         raise NotFound(msg("evidence.not_found"))
     return Response(ev.text, mimetype="text/plain; charset=utf-8", headers={
-        "Content-Disposition": _attachment(f"evidence-{ev.id}.txt"), "Cache-Control": "no-store"})
+        "Content-Disposition": attachment(f"evidence-{ev.id}.txt"), "Cache-Control": "no-store"})
 
 
-def _attachment(name: str) -> str:
-    """``Content-Disposition`` for any file name: an ASCII fallback and the UTF-8 name (RFC 6266)."""
-    fallback = secure_filename(name) or "evidence"
+def attachment(name: str, fallback: str = "download") -> str:
+    """``Content-Disposition`` for any file name: an ASCII fallback and the UTF-8 name (RFC 6266).
+    Every download names its file through this: a header is Latin-1, and a name such as
+    ``summary-实验一小-2026-2027.csv`` (a school code may be Chinese) cannot be sent as it is."""
+    fallback = secure_filename(name) or fallback
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

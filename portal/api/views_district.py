@@ -42,7 +42,7 @@ from portal.api.models_district import (
 )
 from portal.api.models_exports import ExportJobOut
 from portal.api.openapi import operation
-from portal.downloads import evidence_response
+from portal.downloads import attachment, evidence_response
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import msg
@@ -309,7 +309,7 @@ def district_submitted() -> Response | tuple[ExportJobOut, int]:
                                          fmt=q.format, district_id=seat.district_id)
         return ExportJobOut.of(job), 202
     name = f"district-submitted-{year}.{q.format}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    headers = {"Content-Disposition": attachment(name), "Cache-Control": "no-store"}
     if q.format == "xlsx":
         out = io.BytesIO()
         district_exports.write_workbook(seat.district_id, year, out, lang)

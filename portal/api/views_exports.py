@@ -15,6 +15,7 @@ from portal.api.blueprint import bp
 from portal.api.context import caller
 from portal.api.models_exports import ExportJobOut
 from portal.api.openapi import operation
+from portal.downloads import attachment
 from portal.errors import Conflict, NotFound
 from portal.extensions import db
 from portal.messages import msg
@@ -60,7 +61,7 @@ def export_file(job_id: int) -> Response:
     if path is None:
         raise Conflict(msg("export.not_ready"), status=row.status)
     mimetype = CSV if export_jobs.format_of(row) == "csv" else XLSX
-    headers = {"Content-Disposition": f'attachment; filename="{row.download_name}"', "Cache-Control": "no-store",
+    headers = {"Content-Disposition": attachment(row.download_name), "Cache-Control": "no-store",
                "Content-Length": str(path.stat().st_size)}
     return Response(_chunks(path), mimetype=mimetype, headers=headers)
 

@@ -23,6 +23,7 @@ from portal.api.models import (
 )
 from portal.api.models_exports import ExportJobOut
 from portal.api.openapi import operation
+from portal.downloads import attachment
 from portal.errors import NotFound
 from portal.messages import msg
 from portal.registry import registry
@@ -120,7 +121,7 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
             return ExportJobOut.of(job), 202
 
         name = f"summary-{ctx.school.code}-{year}.{q.format}"
-        headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+        headers = {"Content-Disposition": attachment(name), "Cache-Control": "no-store"}
         if q.format == "csv":
             body = stream_with_context(exports.stream_summary_csv(ctx.school, year, _locale()))
             return Response(body, mimetype="text/csv", headers=headers)

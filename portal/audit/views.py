@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
-from werkzeug.utils import secure_filename
 
 from portal import paging, policy
 from portal.audit import csv_export, service
 from portal.current import allowed, require_school
+from portal.downloads import attachment
 from portal.errors import Invalid
 from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES, label
 from portal.web import helpers
@@ -110,11 +110,11 @@ def export():
     except Invalid as exc:
         lines = [f"{k}: {v}" for k, v in exc.fields.items()]
         return Response(_("Invalid audit filter") + "\n" + "\n".join(lines) + "\n", 422, mimetype="text/plain")
-    filename = secure_filename(f"audit-{flt.view}-{school.code}.csv") or "audit.csv"
+    filename = f"audit-{flt.view}-{school.code}.csv"
     response = Response(
         stream_with_context(csv_export.csv_lines(flt.view, service.all_rows(school, flt))),
         mimetype="text/csv",
     )
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = attachment(filename)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -26,6 +26,7 @@ from werkzeug.exceptions import default_exceptions
 
 from portal import policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
+from portal.downloads import attachment
 from portal.errors import DomainError, Forbidden, Invalid, NotFound
 from portal.hours import fmt
 from portal.i18n import lang_code
@@ -78,7 +79,7 @@ def _headings_lang() -> str:
 
 
 def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return {"Content-Disposition": attachment(name), "Cache-Control": "no-store"}
 
 
 def _long(kind: str, year: str, fmt: str, **target: Any) -> Any:

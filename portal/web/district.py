@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from portal import policy
 from portal.current import allowed, current_actor, current_district, require_school
-from portal.downloads import evidence_response
+from portal.downloads import attachment, evidence_response
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -146,7 +146,7 @@ def _xlsx(sub) -> Response:
     school = db.session.get_one(School, sub.school_id)
     name = f"submitted-{school.code}-{sub.school_year}-r{sub.round}.xlsx"
     return Response(sub.summary_xlsx, mimetype=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+        "Content-Disposition": attachment(name), "Cache-Control": "no-store"})
 
 
 @bp.route("/district/submissions/<int:submission_id>/teachers/<int:user_id>")
@@ -325,7 +325,7 @@ def accepted_csv():
         return queued
     body = stream_with_context(district_exports.stream_csv_rows(_district_id(), year, lang_code()))
     return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="district-submitted-{year}.csv"', "Cache-Control": "no-store"})
+        "Content-Disposition": attachment(f"district-submitted-{year}.csv"), "Cache-Control": "no-store"})
 
 
 # -- the school's annual plan (年度校本研修计划) -------------------------------------------------
