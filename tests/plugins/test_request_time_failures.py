@@ -1,0 +1,96 @@
+"""A plugin's code that raises while the portal serves a request — a guard, the details it
+renders — is reported with the plugin's name and the user gets a page, never a 500."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from portal.activity_types import ActivityType, Role
+from portal.extensions import db
+from portal.hookspecs import hookimpl
+from portal.models import Activity
+from portal.timeutil import utcnow
+from tests.plugins.test_broken_plugins import client_for, failures
+from tests.support import factories as f
+from workflows import WorkflowExtension
+
+ROOT = Path(__file__).resolve().parents[2]
+GUARD_MESSAGE = ("guard guard_exploding of trigger 'hold' of type 'rt_guard' raised RuntimeError: quiz service "
+                 "down; the step was refused and nothing changed")
+
+
+def guard_exploding(ctx):
+    raise RuntimeError("quiz service down")
+
+
+class ExplodingGuard(ActivityType):
+    key = "rt_guard"
+    name_zh, name_en = "测验课", "Quiz course"
+    roles = {"member": Role("成员", "Member")}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(guards={"hold": (guard_exploding,)})
+
+
+class ExplodingDetails(ActivityType):
+    key = "rt_details"
+    name_zh, name_en = "赛课", "Teaching contest"
+    roles = {"member": Role("成员", "Member")}
+
+    def render_details(self, details, locale):
+        raise RuntimeError("details exploded")
+
+
+class Plugin:
+    def __init__(self, type_: ActivityType) -> None:
+        self.type = type_
+
+    @hookimpl
+    def portal_activity_types(self):
+        return [self.type]
+
+
+def _held_ready(make_app, plugin: str, type_: ActivityType):
+    app = make_app(EXTRA_PLUGINS=[(plugin, Plugin(type_))])
+    with app.app_context():
+        s = f.school("RT", types=(type_.key,))
+        p = f.staff(s)
+        act = f.plan(s, p["organizer"], type_.key, [(p["t1"], "member")], hours="2",
+                     start=utcnow() - timedelta(days=2))
+        f.attend(act, p["organizer"])
+        return app, act.id, s.id, p["organizer"].id
+
+
+def test_a_guard_that_raises_refuses_the_step_naming_the_plugin(make_app, plugin_log):
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_quiz", ExplodingGuard())
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = client_for(app, organizer, school_id)
+    r = client.post(f"/activities/{act_id}/trigger", data={"trigger": "hold", "comment": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert "插件 yx_quiz 未能检查此操作，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        assert db.session.get(Activity, act_id).state == "planned"
+        assert failures()["yx_quiz"] == GUARD_MESSAGE
+    assert f"plugin yx_quiz: {GUARD_MESSAGE}" in plugin_log.text
+
+
+def test_details_that_raise_show_the_page_with_a_notice_naming_the_plugin(make_app, plugin_log):
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_contest", ExplodingDetails())
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    r = client_for(app, organizer, school_id).get(f"/activities/{act_id}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html[:500]
+    assert "插件 yx_contest 未能显示本页中由它提供的内容" in html
+    message = ("render_details of activity type 'rt_details' raised RuntimeError: details exploded; "
+               "the page showed a notice instead")
+    with app.app_context():
+        assert failures()["yx_contest"] == message
+
+
+def test_the_guide_quotes_the_request_time_messages():
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = guide.split("## 10. Mistakes and the messages they produce", 1)[1].split("\n## ", 1)[0]
+    assert f"\n{GUARD_MESSAGE}" in section
+
