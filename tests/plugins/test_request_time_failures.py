@@ -3,8 +3,11 @@ renders — is reported with the plugin's name and the user gets a page, never a
 
 from __future__ import annotations
 
+import ast
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from portal.activity_types import ActivityType, Role
 from portal.extensions import db
@@ -94,3 +97,16 @@ def test_the_guide_quotes_the_request_time_messages():
     section = guide.split("## 10. Mistakes and the messages they produce", 1)[1].split("\n## ", 1)[0]
     assert f"\n{GUARD_MESSAGE}" in section
 
+
+ALLOWED = ("portal.hookspecs", "portal.activity_types", "portal.assessment", "portal.facade", "workflows")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "plugins").glob("*.py")), ids=lambda p: p.name)
+def test_the_builtin_types_import_only_the_documented_contract(path):
+    """docs/plugins.md §2: a plugin imports ``portal.hookspecs``, ``portal.activity_types``,
+    ``portal.assessment``, ``portal.facade`` and ``workflows`` — the built-ins no more."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    used = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    used |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    core = {m for m in used if m.split(".")[0] in ("portal", "workflows")}
+    assert core <= set(ALLOWED), f"{path.name} imports {sorted(core - set(ALLOWED))}, not in the contract"
