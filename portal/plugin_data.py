@@ -19,6 +19,8 @@ from typing import Any
 
 from flask import current_app
 
+from portal.errors import Conflict
+from portal.messages import msg
 from portal.plugin_loader import N_, call_one, describe, in_registration_order, recover_session
 from portal.registry import registry
 from workflows import ActivitySnapshot
@@ -26,6 +28,7 @@ from workflows.context import NO_DATA
 
 HOOK = "portal_transition_data"
 M_DATA_RAISED = N_("hook portal_transition_data raised %(error)s; the step was refused and nothing changed")
+M_TYPE_RAISED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the step was refused and nothing changed")
 M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)s, not a mapping; "
                 "the step was refused and nothing changed")
 
@@ -65,3 +68,18 @@ def transition_data(activity: ActivitySnapshot) -> Mapping[str, Any]:
             raise PluginDataUnavailable(reg.plugin)
         data.update(result)
     return MappingProxyType(data)
+
+
+def type_call(activity_type: Any, method: str, *args: Any) -> Any:
+    """``activity_type.<method>(*args)`` — a plugin's own code run while a step is taken
+    (``check_plan``, ``credit_hours``). If it raises, the failure is reported with the plugin's
+    name and the step is refused with 409 (:class:`Conflict`, so the caller's transaction rolls
+    back and nothing changes), never a 500."""
+    try:
+        return getattr(activity_type, method)(*args)
+    except Exception as exc:
+        reg = registry().get(activity_type.key)
+        plugin = reg.plugin if reg is not None else activity_type.key
+        registry().plugins.fail(plugin, M_TYPE_RAISED, exc, method=method, key=activity_type.key,
+                                error=describe(exc))
+        raise Conflict(msg("plugin.step_failed", plugin=plugin)) from None

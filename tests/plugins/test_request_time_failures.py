@@ -96,6 +96,7 @@ def test_the_guide_quotes_the_request_time_messages():
     guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     section = guide.split("## 10. Mistakes and the messages they produce", 1)[1].split("\n## ", 1)[0]
     assert f"\n{GUARD_MESSAGE}" in section
+    assert "\ncredit_hours of activity type 'rt_rules' raised RuntimeError: credit rule exploded; " in section
 
 
 ALLOWED = ("portal.hookspecs", "portal.activity_types", "portal.assessment", "portal.facade", "workflows")
@@ -110,3 +111,60 @@ def test_the_builtin_types_import_only_the_documented_contract(path):
     used |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
     core = {m for m in used if m.split(".")[0] in ("portal", "workflows")}
     assert core <= set(ALLOWED), f"{path.name} imports {sorted(core - set(ALLOWED))}, not in the contract"
+
+
+class ExplodingRules(ActivityType):
+    key = "rt_rules"
+    name_zh, name_en = "网络课程", "Online course"
+    roles = {"member": Role("成员", "Member")}
+    explode_plan = False
+
+    def credit_hours(self, participant, activity, settings):
+        raise RuntimeError("credit rule exploded")
+
+    def check_plan(self, plan, settings):
+        if self.explode_plan:
+            raise RuntimeError("plan check exploded")
+        return {}
+
+
+def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_app, plugin_log):
+    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(ExplodingRules()))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RC", types=("rt_rules",))
+        p = f.staff(s)
+        act = f.plan(s, p["organizer"], "rt_rules", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
+        f.attend(act, p["organizer"])
+        f.fire(act, p["organizer"], "hold")
+        act_id, school_id, reviewer = act.id, s.id, p["reviewer"].id
+    client = client_for(app, reviewer, school_id)
+    r = client.post(f"/review/{act_id}", data={"action": "approve", "comment": "ok"})
+    html = client.get(r.headers["Location"]).get_data(as_text=True) if r.status_code == 302 else r.get_data(as_text=True)
+    assert r.status_code in (302, 409), html[:500]
+    assert "插件 yx_course 在执行此操作时出错，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        assert db.session.get(Activity, act_id).state == "held"
+        assert failures()["yx_course"] == ("credit_hours of activity type 'rt_rules' raised RuntimeError: credit rule "
+                                           "exploded; the step was refused and nothing changed")
+
+
+def test_a_plan_check_that_raises_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
+    rules = ExplodingRules()
+    rules.explode_plan = True
+    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(rules))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RP", types=("rt_rules",))
+        p = f.staff(s)
+        school_id, organizer = s.id, p["organizer"].id
+    client = client_for(app, organizer, school_id)
+    r = client.post("/activities/new/rt_rules", data={"title": "网络课程", "starts_at": "2026-09-10T09:00",
+                                                      "ends_at": "2026-09-10T11:00", "hours": "2"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert "插件 yx_course 在执行此操作时出错，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        assert failures()["yx_course"] == ("check_plan of activity type 'rt_rules' raised RuntimeError: plan check "
+                                           "exploded; the step was refused and nothing changed")
+        assert db.session.query(Activity).count() == 0
