@@ -168,3 +168,17 @@ def test_a_plan_check_that_raises_refuses_the_plan_naming_the_plugin(make_app, p
         assert failures()["yx_course"] == ("check_plan of activity type 'rt_rules' raised RuntimeError: plan check "
                                            "exploded; the step was refused and nothing changed")
         assert db.session.query(Activity).count() == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((5, 10, 0), "setting 'Pass mark' (及格分): its minimum 10 is above its maximum 0"),
+    ((120, 0, 100), "setting 'Pass mark' (及格分): default 120 is outside the range 0..100"),
+    (("60", 0, 100), "setting 'Pass mark' (及格分): only a number setting has a range"),
+])
+def test_a_setting_declared_wrongly_names_itself(args, message):
+    """A type with several settings: the error raised at import says which declaration is wrong."""
+    from portal.activity_types import Setting, Text
+
+    with pytest.raises(ValueError) as caught:
+        Setting(*args, label=Text("及格分", "Pass mark"))
+    assert str(caught.value) == message
