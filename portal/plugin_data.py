@@ -29,6 +29,7 @@ from workflows.context import NO_DATA
 HOOK = "portal_transition_data"
 M_DATA_RAISED = N_("hook portal_transition_data raised %(error)s; the step was refused and nothing changed")
 M_TYPE_RAISED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the step was refused and nothing changed")
+M_TYPE_SKIPPED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the page went on without it")
 M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)s, not a mapping; "
                 "the step was refused and nothing changed")
 
@@ -78,8 +79,23 @@ def type_call(activity_type: Any, method: str, *args: Any) -> Any:
     try:
         return getattr(activity_type, method)(*args)
     except Exception as exc:
-        reg = registry().get(activity_type.key)
-        plugin = reg.plugin if reg is not None else activity_type.key
-        registry().plugins.fail(plugin, M_TYPE_RAISED, exc, method=method, key=activity_type.key,
-                                error=describe(exc))
+        plugin = _report(activity_type, method, M_TYPE_RAISED, exc)
         raise Conflict(msg("plugin.step_failed", plugin=plugin)) from None
+
+
+def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any) -> Any:
+    """``activity_type.<method>(*args)`` for a page or a job that only reads (the teacher's
+    to-do list, the reminders): if it raises, the failure is reported with the plugin's name
+    and ``fallback`` is answered, so one plugin's bug does not break the page for every type."""
+    try:
+        return getattr(activity_type, method)(*args)
+    except Exception as exc:
+        _report(activity_type, method, M_TYPE_SKIPPED, exc)
+        return fallback
+
+
+def _report(activity_type: Any, method: str, message: str, exc: Exception) -> str:
+    reg = registry().get(activity_type.key)
+    plugin = reg.plugin if reg is not None else activity_type.key
+    registry().plugins.fail(plugin, message, exc, method=method, key=activity_type.key, error=describe(exc))
+    return plugin

@@ -97,6 +97,7 @@ def test_the_guide_quotes_the_request_time_messages():
     section = guide.split("## 10. Mistakes and the messages they produce", 1)[1].split("\n## ", 1)[0]
     assert f"\n{GUARD_MESSAGE}" in section
     assert "\ncredit_hours of activity type 'rt_rules' raised RuntimeError: credit rule exploded; " in section
+    assert "\nrequired_evidence_for of activity type 'rt_required' raised RuntimeError: requirements " in section
 
 
 ALLOWED = ("portal.hookspecs", "portal.activity_types", "portal.assessment", "portal.facade", "workflows")
@@ -182,3 +183,27 @@ def test_a_setting_declared_wrongly_names_itself(args, message):
     with pytest.raises(ValueError) as caught:
         Setting(*args, label=Text("及格分", "Pass mark"))
     assert str(caught.value) == message
+
+
+class ExplodingRequirements(ActivityType):
+    key = "rt_required"
+    name_zh, name_en = "网络研修", "Online forum"
+    roles = {"member": Role("成员", "Member")}
+
+    def required_evidence_for(self, role, settings):
+        raise RuntimeError("requirements exploded")
+
+
+def test_required_evidence_that_raises_leaves_the_teachers_home_working(make_app, plugin_log):
+    app = make_app(EXTRA_PLUGINS=[("yx_forum", Plugin(ExplodingRequirements()))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RE", types=("rt_required", "lecture"))
+        p = f.staff(s)
+        f.plan(s, p["organizer"], "rt_required", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
+        school_id, teacher = s.id, p["t1"].id
+    r = client_for(app, teacher, school_id).get("/")
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    with app.app_context():
+        assert failures()["yx_forum"] == ("required_evidence_for of activity type 'rt_required' raised RuntimeError: "
+                                          "requirements exploded; the page went on without it")
