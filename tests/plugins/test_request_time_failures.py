@@ -13,10 +13,11 @@ from portal.activity_types import ActivityType, Role
 from portal.extensions import db
 from portal.hookspecs import hookimpl
 from portal.models import Activity
+from portal.registry import registry
 from portal.timeutil import utcnow
 from tests.plugins.test_broken_plugins import client_for, failures
 from tests.support import factories as f
-from workflows import WorkflowExtension
+from workflows import Transition, WorkflowExtension
 
 ROOT = Path(__file__).resolve().parents[2]
 GUARD_MESSAGE = ("guard guard_exploding of trigger 'hold' of type 'rt_guard' raised RuntimeError: quiz service "
@@ -98,6 +99,7 @@ def test_the_guide_quotes_the_request_time_messages():
     assert f"\n{GUARD_MESSAGE}" in section
     assert "\ncredit_hours of activity type 'rt_rules' raised RuntimeError: credit rule exploded; " in section
     assert "\nrequired_evidence_for of activity type 'rt_required' raised RuntimeError: requirements " in section
+    assert "\nworkflow of type 'rt_widen' is invalid: WorkflowExtensionError: core trigger 'credit' may be " in section
 
 
 ALLOWED = ("portal.hookspecs", "portal.activity_types", "portal.assessment", "portal.facade", "workflows")
@@ -207,3 +209,24 @@ def test_required_evidence_that_raises_leaves_the_teachers_home_working(make_app
     with app.app_context():
         assert failures()["yx_forum"] == ("required_evidence_for of activity type 'rt_required' raised RuntimeError: "
                                           "requirements exploded; the page went on without it")
+
+
+class WideningCredit(ActivityType):
+    key = "rt_widen"
+    name_zh, name_en = "赛课", "Teaching contest"
+    roles = {"member": Role("成员", "Member")}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(transitions=(
+            Transition("credit", ("reviewed",), "credited", frozenset({"reviewer", "teacher"}), "认定", "Credit"),))
+
+
+def test_a_core_trigger_cannot_be_given_to_more_people_than_the_core_gives_it(make_app):
+    """A re-routed core trigger may narrow who fires it (the declared type lets only the owner
+    hold), never widen it: crediting hours stays the reviewers'."""
+    app = make_app(EXTRA_PLUGINS=[("yx_widen", Plugin(WideningCredit()))])
+    with app.app_context():
+        assert "rt_widen" not in registry().types
+        assert failures()["yx_widen"] == (
+            "workflow of type 'rt_widen' is invalid: WorkflowExtensionError: core trigger 'credit' may be fired only "
+            "by reviewer, school_admin (stand-in); ['teacher'] would widen it; the plugin was not loaded")
