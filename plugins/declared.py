@@ -37,8 +37,7 @@ from portal.activity_types import (
     missing_evidence,
 )
 from portal.hookspecs import hookimpl
-from workflows import TransitionContext, WorkflowExtension
-from workflows.definition import HELD, OWNER, PLANNED, Phase, State, Transition
+from workflows import Phase, State, Transition, TransitionContext, WorkflowExtension
 
 KEY = "declared"
 DECLARANT = "declarant"
@@ -152,10 +151,10 @@ class DeclaredTraining(ActivityType):
         return WorkflowExtension(
             states=(State(REFUSED, "未通过", "Refused", final=True, phase=Phase.CLOSED),),
             transitions=(
-                Transition("hold", (PLANNED,), HELD, frozenset({OWNER}), "提交申报", "Submit the declaration"),
+                Transition("hold", ("planned",), "held", frozenset({"owner"}), "提交申报", "Submit the declaration"),
                 Transition(
                     "refuse",
-                    (HELD,),
+                    ("held",),
                     REFUSED,
                     frozenset({"reviewer"}),
                     "不予认定",

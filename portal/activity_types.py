@@ -86,19 +86,30 @@ class Setting:
     max_length: int = DEFAULT_SETTING_MAX_LENGTH
 
     def __post_init__(self) -> None:
+        problem = self._declaration_problem()
+        if problem is not None:  # named by its label: a type often declares several settings
+            kind, text = problem
+            label = self.label
+            name = f"setting {label.en!r} ({label.zh}): " if isinstance(label, Text) else ""
+            raise kind(name + text)
+
+    def _declaration_problem(self) -> tuple[type[Exception], str] | None:
         d = self.default
         if not isinstance(d, (bool, int, float, str, list, dict)):
-            raise TypeError(f"a setting's default must be a JSON value, not {d!r}")
+            return TypeError, f"a setting's default must be a JSON value, not {d!r}"
         if isinstance(d, (int, float)) and not isinstance(d, bool):  # is_number
             if not math.isfinite(d):
-                raise ValueError(f"a setting's default must be finite, not {d!r}")
+                return ValueError, f"a setting's default must be finite, not {d!r}"
             lo, hi = self.bounds
+            if self.minimum is not None and self.maximum is not None and lo > hi:
+                return ValueError, f"its minimum {lo!r} is above its maximum {hi!r}"
             if not (math.isfinite(lo) and math.isfinite(hi) and lo <= d <= hi):
-                raise ValueError(f"default {d!r} is outside the range {lo!r}..{hi!r}")
+                return ValueError, f"default {d!r} is outside the range {lo!r}..{hi!r}"
             if self.integer and not float(d).is_integer():
-                raise ValueError(f"default {d!r} of a whole-number setting is not whole")
+                return ValueError, f"default {d!r} of a whole-number setting is not whole"
         elif self.minimum is not None or self.maximum is not None or self.integer:
-            raise ValueError("only a number setting has a range")
+            return ValueError, "only a number setting has a range"
+        return None
 
     @classmethod
     def inferred(cls, default: Any, label: Text | None = None) -> Setting:

@@ -114,6 +114,10 @@ TEXTS: dict[str, Any] = {
     "type.not_installed": _l("activity type %(key)s is not installed; the activity is read-only"),
     "plugin.data_failed": _l("the plugin %(plugin)s could not supply the data this step needs; "
                              "the error has been logged and nothing was changed"),
+    "plugin.guard_failed": _l("the plugin %(plugin)s could not check this step; "
+                              "the error has been logged and nothing was changed"),
+    "plugin.step_failed": _l("the plugin %(plugin)s failed while this step was taken; "
+                             "the error has been logged and nothing was changed"),
     # -- planning ------------------------------------------------------------------------------
     "plan.refused": _l("the activity could not be planned"),
     "plan.title": _l("a title of 1–%(n)s characters is required"),

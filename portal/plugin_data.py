@@ -19,6 +19,8 @@ from typing import Any
 
 from flask import current_app
 
+from portal.errors import Conflict
+from portal.messages import msg
 from portal.plugin_loader import N_, call_one, describe, in_registration_order, recover_session
 from portal.registry import registry
 from workflows import ActivitySnapshot
@@ -26,6 +28,8 @@ from workflows.context import NO_DATA
 
 HOOK = "portal_transition_data"
 M_DATA_RAISED = N_("hook portal_transition_data raised %(error)s; the step was refused and nothing changed")
+M_TYPE_RAISED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the step was refused and nothing changed")
+M_TYPE_SKIPPED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the page went on without it")
 M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)s, not a mapping; "
                 "the step was refused and nothing changed")
 
@@ -65,3 +69,33 @@ def transition_data(activity: ActivitySnapshot) -> Mapping[str, Any]:
             raise PluginDataUnavailable(reg.plugin)
         data.update(result)
     return MappingProxyType(data)
+
+
+def type_call(activity_type: Any, method: str, *args: Any) -> Any:
+    """``activity_type.<method>(*args)`` — a plugin's own code run while a step is taken
+    (``check_plan``, ``credit_hours``). If it raises, the failure is reported with the plugin's
+    name and the step is refused with 409 (:class:`Conflict`, so the caller's transaction rolls
+    back and nothing changes), never a 500."""
+    try:
+        return getattr(activity_type, method)(*args)
+    except Exception as exc:
+        plugin = _report(activity_type, method, M_TYPE_RAISED, exc)
+        raise Conflict(msg("plugin.step_failed", plugin=plugin)) from None
+
+
+def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any) -> Any:
+    """``activity_type.<method>(*args)`` for a page or a job that only reads (the teacher's
+    to-do list, the reminders): if it raises, the failure is reported with the plugin's name
+    and ``fallback`` is answered, so one plugin's bug does not break the page for every type."""
+    try:
+        return getattr(activity_type, method)(*args)
+    except Exception as exc:
+        _report(activity_type, method, M_TYPE_SKIPPED, exc)
+        return fallback
+
+
+def _report(activity_type: Any, method: str, message: str, exc: Exception) -> str:
+    reg = registry().get(activity_type.key)
+    plugin = reg.plugin if reg is not None else activity_type.key
+    registry().plugins.fail(plugin, message, exc, method=method, key=activity_type.key, error=describe(exc))
+    return plugin

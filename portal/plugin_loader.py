@@ -78,6 +78,9 @@ M_PHASE = N_(
 M_ASSESS_RAISED = N_("hook portal_assess_year raised %(error)s; the next policy decided instead")
 M_ASSESS_BAD = N_("portal_assess_year returned %(value)s, not an Assessment; the next policy decided instead")
 M_FRAGMENT = N_("page_fragment of activity type '%(key)s' raised %(error)s; the page showed a notice instead")
+M_DETAILS = N_("render_details of activity type '%(key)s' raised %(error)s; the page showed a notice instead")
+M_GUARD_RAISED = N_("guard %(guard)s of trigger '%(trigger)s' of type '%(key)s' raised %(error)s; "
+                    "the step was refused and nothing changed")
 
 
 @dataclass

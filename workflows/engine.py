@@ -24,6 +24,7 @@ from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, Tran
 from workflows.errors import (
     CommentRequired,
     GuardFailed,
+    GuardRaised,
     IllegalTransition,
     NotStarted,
     TriggerNotPermitted,
@@ -130,7 +131,10 @@ class WorkflowEngine:
             raise CommentRequired(trigger)
         missing: list[object] = []
         for guard in self.definition.guards.get(trigger, ()):
-            missing.extend(guard(ctx))
+            try:
+                missing.extend(guard(ctx))
+            except Exception as exc:  # a plugin's bug, not a refusal: named for the portal to report
+                raise GuardRaised(trigger, getattr(guard, "__qualname__", repr(guard)), exc) from exc
         if missing:
             raise GuardFailed(trigger, missing)
         return t

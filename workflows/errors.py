@@ -56,6 +56,19 @@ class GuardFailed(WorkflowError):
         super().__init__(f"{trigger!r} refused: " + "; ".join(str(m) for m in missing))
 
 
+class GuardRaised(WorkflowError):
+    """A guard raised instead of answering: a bug in the plugin that provides it, not a refusal
+    the user can act on. ``guard`` is the guard's name; the exception is ``__cause__``."""
+
+    code = "guard_raised"
+
+    def __init__(self, trigger: str, guard: str, error: BaseException):
+        self.trigger = trigger
+        self.guard = guard
+        self.error = error
+        super().__init__(f"guard {guard} of {trigger!r} raised {type(error).__name__}: {error}")
+
+
 class CommentRequired(WorkflowError):
     """The trigger needs a comment (return, revoke) and none was given."""
 

@@ -63,6 +63,13 @@ def build_definition(
             raise WorkflowExtensionError(
                 f"new trigger {t.trigger!r} may not lead into core state {t.dest!r}: only core triggers do"
             )
+        if core is not None:  # it may narrow who fires a core trigger, never widen it
+            wider = sorted((t.roles - core.roles) | (t.stand_in_roles - core.roles - core.stand_in_roles))
+            if wider:
+                allowed = ", ".join([*sorted(core.roles), *(f"{r} (stand-in)" for r in sorted(core.stand_in_roles))])
+                raise WorkflowExtensionError(
+                    f"core trigger {t.trigger!r} may be fired only by {allowed}; {wider} would widen it"
+                )
         if core is not None:  # a re-routed core trigger keeps the core's safeguards and effects
             t = replace(
                 t,

@@ -42,6 +42,7 @@ from portal.models import (
 )
 from portal.models.types import HoursType
 from portal.once import once_each
+from portal.plugin_data import type_call
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.quotas import WRITTEN_KINDS
@@ -274,7 +275,7 @@ def _type_plan_errors(
         details=dict(details),
         standing=_standing(activity_type, school, planner_id) if activity_type.self_declared else (),
     )
-    return activity_type.check_plan(plan, schools.type_settings(school.id, activity_type.key))
+    return type_call(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key))
 
 
 def _standing(activity_type: ActivityType, school: School, planner_id: int) -> tuple[StandingPlan, ...]:

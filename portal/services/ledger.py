@@ -19,6 +19,7 @@ from portal.errors import Conflict
 from portal.hours import fmt
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
+from portal.plugin_data import type_call
 from portal.services.snapshots import activity_snapshot, participant_snapshot
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
@@ -37,7 +38,7 @@ def credit_hours_for(
     (``snapshot``: the activity's, when the caller asks for every participant of it)."""
     if p.adjusted_hours is not None:
         return p.adjusted_hours
-    return activity_type.credit_hours(participant_snapshot(p), snapshot or activity_snapshot(act), settings)
+    return type_call(activity_type, "credit_hours", participant_snapshot(p), snapshot or activity_snapshot(act), settings)
 
 
 def credit_ceiling(
@@ -52,7 +53,7 @@ def credit_ceiling(
     adjustment can credit more than the activity could ever give (an absent teacher included).
     """
     full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours)
-    return max(activity_type.credit_hours(full, snapshot or activity_snapshot(act), settings), Decimal("0"))
+    return max(type_call(activity_type, "credit_hours", full, snapshot or activity_snapshot(act), settings), Decimal("0"))
 
 
 

@@ -33,6 +33,7 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
 from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
+from portal.plugin_data import type_answer
 from portal.registry import registry
 from portal.services import schools
 from portal.services.activities import (
@@ -229,7 +230,7 @@ def waiting_on(
         reg = registry().get(act.type_key)
         if reg is None:
             continue
-        need = reg.type.required_evidence_for(p.role, settings_cache[act.type_key])
+        need = type_answer(reg.type, "required_evidence_for", {}, p.role, settings_cache[act.type_key])
         missing = {k: n - have.get((act.id, k), 0) for k, n in need.items() if have.get((act.id, k), 0) < n}
         if missing:
             out.append(Waiting(act, p.role, missing))

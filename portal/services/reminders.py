@@ -28,6 +28,7 @@ from portal import jobs
 from portal.extensions import db
 from portal.hours import fmt
 from portal.models import Activity, Evidence, Participation, School, TransitionLog
+from portal.plugin_data import type_answer
 from portal.registry import registry
 from portal.services.notifications import NewNotification, notify_many
 from portal.timeutil import current_school_year, to_local, utcnow
@@ -151,7 +152,8 @@ def remind_evidence(now: datetime) -> list[int]:
         for uid, role in _people(act):
             if not role:
                 continue
-            missing = [k for k, n in reg.type.required_evidence_for(role, settings).items() if have[(uid, k)] < n]
+            need = type_answer(reg.type, "required_evidence_for", {}, role, settings)
+            missing = [k for k, n in need.items() if have[(uid, k)] < n]
             if not missing:
                 continue
             kinds = [

@@ -24,7 +24,7 @@ from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Joined, Msg, msg, role_labels
 from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
 from portal.plugin_data import PluginDataUnavailable
-from portal.plugin_loader import call_each
+from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.services import access, locks, schools, teacher_years
 from portal.services.activities import participants_with_users
@@ -33,7 +33,7 @@ from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import local_text, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.definition import OWNER, PARTICIPANT, Transition
-from workflows.errors import CommentRequired
+from workflows.errors import CommentRequired, GuardRaised
 
 log = logging.getLogger(__name__)
 COMMENT_MAX = 2000
@@ -195,6 +195,10 @@ def fire(
             raise Invalid(
                 msg("trigger.comment", trigger=_step_label(reg, trigger)), {"comment": msg("trigger.comment_field")}
             ) from None
+        except GuardRaised as exc:  # the plugin's bug: reported with its name, the user gets a refusal
+            registry().plugins.fail(reg.plugin, M_GUARD_RAISED, exc.error, guard=exc.guard, trigger=trigger,
+                                    key=act.type_key, error=describe(exc.error))
+            raise Conflict(msg("plugin.guard_failed", plugin=reg.plugin)) from None
         except GuardFailed as exc:  # what is missing: the guards' zh/en texts
             raise GuardFailedError(
                 msg("trigger.guard", trigger=_step_label(reg, trigger), missing=Joined(exc.missing)),

@@ -230,7 +230,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     settings = {}
     if reg is not None:
         settings = schools.type_settings(school.id, act.type_key)
-        details = reg.type.render_details(act.details or {}, lang_code())
+        details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
         try:
             ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids),
                           utcnow())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -67,3 +68,14 @@ def ls_app(make_app) -> Iterator[Flask]:
         with db.engine.begin() as conn:
             conn.execute(text("DELETE FROM lesson_study_note"))
         yield app
+
+
+@pytest.fixture
+def plugin_log(caplog):
+    """``caplog`` that also hears ``portal.plugin_loader`` directly: building the test
+    databases runs Alembic's ``fileConfig``, which replaces the root logger's handlers (and so
+    caplog's) in the middle of a test."""
+    logger = logging.getLogger("portal.plugin_loader")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)

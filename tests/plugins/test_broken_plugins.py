@@ -64,17 +64,6 @@ class Site:
 
 
 @pytest.fixture
-def plugin_log(caplog):
-    """``caplog`` that also hears ``portal.plugin_loader`` directly: building the test
-    databases runs Alembic's ``fileConfig``, which replaces the root logger's handlers (and so
-    caplog's) in the middle of a test."""
-    logger = logging.getLogger("portal.plugin_loader")
-    logger.addHandler(caplog.handler)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
-@pytest.fixture
 def site_packages(tmp_path, monkeypatch) -> Site:
     root = tmp_path / "site-packages"
     root.mkdir()

@@ -1,0 +1,232 @@
+"""A plugin's code that raises while the portal serves a request — a guard, the details it
+renders — is reported with the plugin's name and the user gets a page, never a 500."""
+
+from __future__ import annotations
+
+import ast
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from portal.activity_types import ActivityType, Role
+from portal.extensions import db
+from portal.hookspecs import hookimpl
+from portal.models import Activity
+from portal.registry import registry
+from portal.timeutil import utcnow
+from tests.plugins.test_broken_plugins import client_for, failures
+from tests.support import factories as f
+from workflows import Transition, WorkflowExtension
+
+ROOT = Path(__file__).resolve().parents[2]
+GUARD_MESSAGE = ("guard guard_exploding of trigger 'hold' of type 'rt_guard' raised RuntimeError: quiz service "
+                 "down; the step was refused and nothing changed")
+
+
+def guard_exploding(ctx):
+    raise RuntimeError("quiz service down")
+
+
+class ExplodingGuard(ActivityType):
+    key = "rt_guard"
+    name_zh, name_en = "测验课", "Quiz course"
+    roles = {"member": Role("成员", "Member")}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(guards={"hold": (guard_exploding,)})
+
+
+class ExplodingDetails(ActivityType):
+    key = "rt_details"
+    name_zh, name_en = "赛课", "Teaching contest"
+    roles = {"member": Role("成员", "Member")}
+
+    def render_details(self, details, locale):
+        raise RuntimeError("details exploded")
+
+
+class Plugin:
+    def __init__(self, type_: ActivityType) -> None:
+        self.type = type_
+
+    @hookimpl
+    def portal_activity_types(self):
+        return [self.type]
+
+
+def _held_ready(make_app, plugin: str, type_: ActivityType):
+    app = make_app(EXTRA_PLUGINS=[(plugin, Plugin(type_))])
+    with app.app_context():
+        s = f.school("RT", types=(type_.key,))
+        p = f.staff(s)
+        act = f.plan(s, p["organizer"], type_.key, [(p["t1"], "member")], hours="2",
+                     start=utcnow() - timedelta(days=2))
+        f.attend(act, p["organizer"])
+        return app, act.id, s.id, p["organizer"].id
+
+
+def test_a_guard_that_raises_refuses_the_step_naming_the_plugin(make_app, plugin_log):
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_quiz", ExplodingGuard())
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = client_for(app, organizer, school_id)
+    r = client.post(f"/activities/{act_id}/trigger", data={"trigger": "hold", "comment": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert "插件 yx_quiz 未能检查此操作，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        assert db.session.get(Activity, act_id).state == "planned"
+        assert failures()["yx_quiz"] == GUARD_MESSAGE
+    assert f"plugin yx_quiz: {GUARD_MESSAGE}" in plugin_log.text
+
+
+def test_details_that_raise_show_the_page_with_a_notice_naming_the_plugin(make_app, plugin_log):
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_contest", ExplodingDetails())
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    r = client_for(app, organizer, school_id).get(f"/activities/{act_id}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html[:500]
+    assert "插件 yx_contest 未能显示本页中由它提供的内容" in html
+    message = ("render_details of activity type 'rt_details' raised RuntimeError: details exploded; "
+               "the page showed a notice instead")
+    with app.app_context():
+        assert failures()["yx_contest"] == message
+
+
+def test_the_guide_quotes_the_request_time_messages():
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = guide.split("## 10. Mistakes and the messages they produce", 1)[1].split("\n## ", 1)[0]
+    assert f"\n{GUARD_MESSAGE}" in section
+    assert "\ncredit_hours of activity type 'rt_rules' raised RuntimeError: credit rule exploded; " in section
+    assert "\nrequired_evidence_for of activity type 'rt_required' raised RuntimeError: requirements " in section
+    assert "\nworkflow of type 'rt_widen' is invalid: WorkflowExtensionError: core trigger 'credit' may be " in section
+
+
+ALLOWED = ("portal.hookspecs", "portal.activity_types", "portal.assessment", "portal.facade", "workflows")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "plugins").glob("*.py")), ids=lambda p: p.name)
+def test_the_builtin_types_import_only_the_documented_contract(path):
+    """docs/plugins.md §2: a plugin imports ``portal.hookspecs``, ``portal.activity_types``,
+    ``portal.assessment``, ``portal.facade`` and ``workflows`` — the built-ins no more."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    used = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    used |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    core = {m for m in used if m.split(".")[0] in ("portal", "workflows")}
+    assert core <= set(ALLOWED), f"{path.name} imports {sorted(core - set(ALLOWED))}, not in the contract"
+
+
+class ExplodingRules(ActivityType):
+    key = "rt_rules"
+    name_zh, name_en = "网络课程", "Online course"
+    roles = {"member": Role("成员", "Member")}
+    explode_plan = False
+
+    def credit_hours(self, participant, activity, settings):
+        raise RuntimeError("credit rule exploded")
+
+    def check_plan(self, plan, settings):
+        if self.explode_plan:
+            raise RuntimeError("plan check exploded")
+        return {}
+
+
+def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_app, plugin_log):
+    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(ExplodingRules()))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RC", types=("rt_rules",))
+        p = f.staff(s)
+        act = f.plan(s, p["organizer"], "rt_rules", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
+        f.attend(act, p["organizer"])
+        f.fire(act, p["organizer"], "hold")
+        act_id, school_id, reviewer = act.id, s.id, p["reviewer"].id
+    client = client_for(app, reviewer, school_id)
+    r = client.post(f"/review/{act_id}", data={"action": "approve", "comment": "ok"})
+    html = client.get(r.headers["Location"]).get_data(as_text=True) if r.status_code == 302 else r.get_data(as_text=True)
+    assert r.status_code in (302, 409), html[:500]
+    assert "插件 yx_course 在执行此操作时出错，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        assert db.session.get(Activity, act_id).state == "held"
+        assert failures()["yx_course"] == ("credit_hours of activity type 'rt_rules' raised RuntimeError: credit rule "
+                                           "exploded; the step was refused and nothing changed")
+
+
+def test_a_plan_check_that_raises_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
+    rules = ExplodingRules()
+    rules.explode_plan = True
+    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(rules))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RP", types=("rt_rules",))
+        p = f.staff(s)
+        school_id, organizer = s.id, p["organizer"].id
+    client = client_for(app, organizer, school_id)
+    r = client.post("/activities/new/rt_rules", data={"title": "网络课程", "starts_at": "2026-09-10T09:00",
+                                                      "ends_at": "2026-09-10T11:00", "hours": "2"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert "插件 yx_course 在执行此操作时出错，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        assert failures()["yx_course"] == ("check_plan of activity type 'rt_rules' raised RuntimeError: plan check "
+                                           "exploded; the step was refused and nothing changed")
+        assert db.session.query(Activity).count() == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((5, 10, 0), "setting 'Pass mark' (及格分): its minimum 10 is above its maximum 0"),
+    ((120, 0, 100), "setting 'Pass mark' (及格分): default 120 is outside the range 0..100"),
+    (("60", 0, 100), "setting 'Pass mark' (及格分): only a number setting has a range"),
+])
+def test_a_setting_declared_wrongly_names_itself(args, message):
+    """A type with several settings: the error raised at import says which declaration is wrong."""
+    from portal.activity_types import Setting, Text
+
+    with pytest.raises(ValueError) as caught:
+        Setting(*args, label=Text("及格分", "Pass mark"))
+    assert str(caught.value) == message
+
+
+class ExplodingRequirements(ActivityType):
+    key = "rt_required"
+    name_zh, name_en = "网络研修", "Online forum"
+    roles = {"member": Role("成员", "Member")}
+
+    def required_evidence_for(self, role, settings):
+        raise RuntimeError("requirements exploded")
+
+
+def test_required_evidence_that_raises_leaves_the_teachers_home_working(make_app, plugin_log):
+    app = make_app(EXTRA_PLUGINS=[("yx_forum", Plugin(ExplodingRequirements()))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RE", types=("rt_required", "lecture"))
+        p = f.staff(s)
+        f.plan(s, p["organizer"], "rt_required", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
+        school_id, teacher = s.id, p["t1"].id
+    r = client_for(app, teacher, school_id).get("/")
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    with app.app_context():
+        assert failures()["yx_forum"] == ("required_evidence_for of activity type 'rt_required' raised RuntimeError: "
+                                          "requirements exploded; the page went on without it")
+
+
+class WideningCredit(ActivityType):
+    key = "rt_widen"
+    name_zh, name_en = "赛课", "Teaching contest"
+    roles = {"member": Role("成员", "Member")}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(transitions=(
+            Transition("credit", ("reviewed",), "credited", frozenset({"reviewer", "teacher"}), "认定", "Credit"),))
+
+
+def test_a_core_trigger_cannot_be_given_to_more_people_than_the_core_gives_it(make_app):
+    """A re-routed core trigger may narrow who fires it (the declared type lets only the owner
+    hold), never widen it: crediting hours stays the reviewers'."""
+    app = make_app(EXTRA_PLUGINS=[("yx_widen", Plugin(WideningCredit()))])
+    with app.app_context():
+        assert "rt_widen" not in registry().types
+        assert failures()["yx_widen"] == (
+            "workflow of type 'rt_widen' is invalid: WorkflowExtensionError: core trigger 'credit' may be fired only "
+            "by reviewer, school_admin (stand-in); ['teacher'] would widen it; the plugin was not loaded")
