@@ -60,6 +60,8 @@ def test_export_district(runner, outdir):
         (["--school", "NOPE", "--year", YEAR, "--format", "csv"], "no school with code 'NOPE'"),
         (["--school", "S1", "--year", "2026-2028", "--format", "csv"], "not a school year"),
         (["--school", "S1", "--year", YEAR, "--format", "pdf"], "unknown format 'pdf'"),
+        # headings in a language the exports do not have: refused, not Chinese under another name
+        (["--school", "S1", "--year", YEAR, "--format", "csv", "--lang", "fr"], "Invalid value for '--lang'"),
     ],
 )
 def test_bad_arguments_fail_and_leave_no_file(runner, outdir, args, message):
@@ -67,6 +69,15 @@ def test_bad_arguments_fail_and_leave_no_file(runner, outdir, args, message):
     r = runner.invoke(args=["credits", "export", *args, "--output", str(out)])
     assert r.exit_code != 0
     assert message in r.output
+    assert list(outdir.iterdir()) == []
+
+
+def test_export_district_refuses_an_unknown_language(runner, outdir):
+    out = outdir / "d.csv"
+    r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "csv", "--lang", "de",
+                            "--output", str(out)])
+    assert r.exit_code != 0
+    assert "Invalid value for '--lang'" in r.output
     assert list(outdir.iterdir()) == []
 
 
