@@ -93,6 +93,8 @@ TEXTS: dict[str, Any] = {
     "district.code_taken": _l("a district with code %(code)s exists"),
     "school.invalid": _l("invalid school"),
     "cli.birth_date": _l("use YYYY-MM-DD"),
+    "cli.district_roles_only": _l("--district places district roles (district_admin, district_reviewer); "
+                                  "a school's staff belong to their school's district"),
     "school.name_length": _l("a name of 1–200 characters is required"),
     "school.timezone_unknown": _l("unknown time zone %(timezone)s"),
     "school.code_taken": _l("a school with code %(code)s exists"),
@@ -106,6 +108,7 @@ TEXTS: dict[str, Any] = {
     "user.not_found": _l("user not found"),
     "school.not_found": _l("school not found"),
     "school.no_code": _l("no school with code %(code)s"),
+    "district.no_code": _l("no district with code %(code)s"),
     "participant.not_found": _l("participant not found"),
     "type.unknown": _l("unknown activity type %(key)s"),
     "type.unknown_field": _l("unknown activity type"),

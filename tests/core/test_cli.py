@@ -76,3 +76,37 @@ def test_demo_has_every_type_in_every_state(app):
     assert roles == {"teacher", "organizer", "reviewer", "school_admin", "district_admin", "district_reviewer"}
     assert run(app, "demo").exit_code == 0  # idempotent
     assert db.session.scalar(select(func.count(School.id))) == 5  # DEMO and the demo district's schools
+
+
+def test_a_district_created_at_the_command_line_gets_its_schools_and_staff(app):
+    """`flask district create` is documented; its schools and its district staff come from the
+    same command line (they used to land in the default district, with no way to move them)."""
+    from portal.models import District
+
+    assert run(app, "district", "create", "D7", "东湖区").exit_code == 0
+    r = run(app, "school", "create", "S7", "第七中学", "--district", "D7")
+    assert r.exit_code == 0, r.output
+    r = run(app, "user", "create", "d7admin", "--district", "D7", "--role", "district_admin",
+            "--password", "long-password")
+    assert r.exit_code == 0, r.output
+    d7 = db.session.scalar(select(District).where(District.code == "D7"))
+    school = db.session.scalar(select(School).where(School.code == "S7"))
+    assert school.district_id == d7.id
+    user = db.session.scalar(select(User).where(User.username == "d7admin"))
+    assert db.session.scalar(select(Membership.district_id).where(Membership.user_id == user.id)) == d7.id
+
+
+def test_an_unknown_district_changes_nothing(app):
+    schools_before = db.session.scalar(select(func.count(School.id)))
+    users_before = db.session.scalar(select(func.count(User.id)))
+    for args in [("school", "create", "S8", "第八中学", "--district", "NOPE"),
+                 ("user", "create", "d8", "--district", "NOPE", "--role", "district_admin",
+                  "--password", "long-password")]:
+        r = run(app, *args)
+        assert r.exit_code != 0, args
+        assert "no district with code 'NOPE'" in r.output, r.output
+    run(app, "district", "create", "D8", "西湖区")
+    r = run(app, "user", "create", "t8", "--district", "D8", "--role", "teacher", "--password", "long-password")
+    assert r.exit_code != 0 and "--district places district roles" in r.output, r.output
+    assert db.session.scalar(select(func.count(School.id))) == schools_before
+    assert db.session.scalar(select(func.count(User.id))) == users_before
