@@ -406,6 +406,10 @@ TEXTS: dict[str, Any] = {
     "writing.not_found": _l("no such writing of yours"),
     "policy.own_writing_change": _l("only its author may change or delete this writing"),
     # -- command line (shown in English, the language of shells and logs) ------------------------
+    "cli.demo_in_production": _l("YANXIU_ENV=production: the demo's logins (a district admin among them) "
+                                 "share the published password %(password)s and would open this portal's "
+                                 "schools to anyone; load it on a trial instance, or pass --public-demo "
+                                 "for a site that exists to show it"),
     "cli.unknown_type": _l("unknown activity type %(key)s; installed: %(installed)s"),
     "cli.unknown_state": _l("unknown state %(state)s"),
     "cli.unknown_format": _l("unknown format %(format)s: choose %(choices)s"),

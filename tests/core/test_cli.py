@@ -65,6 +65,19 @@ def test_workflow_show_is_mermaid(app):
     assert "Class held s_active" in r.output
 
 
+def test_demo_refuses_a_production_portal(make_app):
+    """The demo's logins (a district admin of the default district among them) share one
+    published password: on a production portal they would open its real schools to anyone."""
+    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment")
+    with app.app_context():
+        assert run(app, "school", "create", "REAL1", "真实学校").exit_code == 0
+        r = run(app, "demo")
+        assert r.exit_code != 0
+        assert "production" in r.output and "--public-demo" in r.output, r.output
+        assert db.session.scalar(select(func.count(User.id))) == 0
+        assert db.session.scalar(select(func.count(School.id))) == 1
+
+
 def test_demo_has_every_type_in_every_state(app):
     r = run(app, "demo")
     assert r.exit_code == 0, r.output
