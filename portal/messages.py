@@ -92,7 +92,7 @@ TEXTS: dict[str, Any] = {
     "district.invalid": _l("invalid district"),
     "district.code_taken": _l("a district with code %(code)s exists"),
     "school.invalid": _l("invalid school"),
-    "cli.birth_date": _l("use YYYY-MM-DD"),
+    "cli.birth_date": _l("a date from %(low)s to %(high)s such as 1970-05-01"),
     "cli.district_roles_only": _l("--district places district roles (district_admin, district_reviewer); "
                                   "a school's staff belong to their school's district"),
     "school.name_length": _l("a name of 1–200 characters is required"),

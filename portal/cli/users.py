@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -11,6 +9,7 @@ from portal.errors import DomainError, Invalid
 from portal.messages import msg
 from portal.models import DISTRICT_ROLES, ROLES
 from portal.services import access, districts, users
+from portal.timeutil import BIRTH_YEARS, parse_day
 
 group = AppGroup("user", help="People and their roles.")
 
@@ -24,7 +23,7 @@ group = AppGroup("user", help="People and their roles.")
 @click.option("--password", required=True)
 @click.option("--name", default="", help="display name")
 @click.option("--gender", type=click.Choice(["F", "M"]), default=None)
-@click.option("--birth-date", default=None, help="YYYY-MM-DD")
+@click.option("--birth-date", default=None, help="YYYY-MM-DD (or 1970年5月1日), 1900 to 2099")
 def create(username, school_code, district_code, roles, password, name, gender, birth_date) -> None:
     """Create a user with one or more roles in a school (district roles in a district)."""
     try:
@@ -34,10 +33,10 @@ def create(username, school_code, district_code, roles, password, name, gender, 
             refuse("cli.district_roles_only")
         born = None
         if birth_date:
-            try:
-                born = date.fromisoformat(birth_date)
-            except ValueError:
-                raise Invalid(msg("user.invalid"), {"birth_date": msg("cli.birth_date")}) from None
+            born = parse_day(birth_date, BIRTH_YEARS)  # as the staff page and the roster import read it
+            if born is None:
+                raise Invalid(msg("user.invalid"), {"birth_date": msg("cli.birth_date", low=BIRTH_YEARS[0],
+                                                                      high=BIRTH_YEARS[1])})
         user = users.create_user(username, password, name, school, list(roles), gender, born,
                                  district_id=district.id if district else None)
     except DomainError as exc:

@@ -39,6 +39,9 @@ def test_bad_cli_arguments_change_nothing(app):
         ("user", "create", "x4", "--school", "S9", "--role", "teacher", "--password", "long-password",
          "--birth-date", "1990-13-45"),
         ("workflow", "show", "nope"),
+        # a birth date the staff page and the roster import refuse (before 1900)
+        ("user", "create", "x5", "--school", "S9", "--role", "teacher", "--password", "long-password",
+         "--birth-date", "1899-01-01"),
     ]
     for args in cases:
         r = run(app, *args)
