@@ -232,7 +232,8 @@ TEXTS: dict[str, Any] = {
     # -- dates and years -------------------------------------------------------------------------
     "paging.bad_cursor": _l("this page link is broken; start again from the first page"),
     "paging.bad_cursor_field": _l("not a position in this list"),
-    "year.invalid": _l("not a school year: %(value)s (expected two consecutive years, e.g. 2026-2027)"),
+    "year.invalid": _l("not a school year: %(value)s (expected two consecutive years from %(first)s "
+                       "to %(last)s, e.g. 2026-2027)"),
     "year.invalid_field": _l("expected two consecutive years, e.g. 2026-2027"),
     "year.required": _l("a school year is required"),
     "time.expected": _l("expected an ISO 8601 date-time such as 2026-10-15T14:00"),
