@@ -125,8 +125,11 @@ def from_environment() -> dict[str, Any]:
         value = os.environ.get(env)
         if value:
             out[key] = _number(env, value) if env in ENV_NUMBERS else value
-    if os.environ.get("YANXIU_ENV", "").lower() == "production":
+    env = os.environ.get("YANXIU_ENV", "").strip().lower()
+    if env == "production":
         out["PRODUCTION"] = True
+    elif env not in ("", "development"):  # a typo must not start a development portal unnoticed
+        raise BadConfiguration(f"YANXIU_ENV={os.environ['YANXIU_ENV']!r}: production, or development (or unset)")
     uri = out.get("SQLALCHEMY_DATABASE_URI", "")
     if uri.startswith("postgres://"):  # the scheme Heroku-style URLs use
         out["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgres://") :]

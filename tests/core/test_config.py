@@ -96,3 +96,19 @@ def test_numbers_from_the_environment_are_numbers(monkeypatch, tmp_path):
     monkeypatch.setenv("YANXIU_EXPORT_JOB_THRESHOLD", "0")
     app = create_app()
     assert (app.config["MAIL_PORT"], app.config["TRUSTED_PROXIES"], app.config["EXPORT_JOB_THRESHOLD"]) == (587, 1, 0)
+
+
+@pytest.mark.parametrize("value", ["prod", "live", "staging"])
+def test_a_mistyped_yanxiu_env_stops_the_start(monkeypatch, tmp_path, value):
+    """A typo must not start the portal in development (the development SECRET_KEY, no Secure
+    cookie) while the operator believes it is in production."""
+    from portal.config import BadConfiguration
+
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("YANXIU_ENV", value)
+    with pytest.raises(BadConfiguration, match="YANXIU_ENV"):
+        create_app()
+    monkeypatch.setenv("YANXIU_ENV", "development")
+    assert not create_app().config.get("PRODUCTION")
