@@ -70,6 +70,7 @@ TEXTS: dict[str, Any] = {
     "submission.period_year": _l("the district collects whole school years: submit without a semester"),
     "submission.period_semester": _l("the district collects semesters: choose semester 1 or 2"),
     "submission.semester_field": _l("1 or 2"),
+    "submission.semester_invalid": _l("not a semester: %(semester)s (1 or 2, or none for the whole year)"),
     "submission.teacher_unknown": _l("teacher %(user)s is not in this submission"),
     "submission.decision_invalid": _l("the decision could not be recorded"),
     "district.not_found": _l("district not found"),

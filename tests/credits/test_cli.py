@@ -131,3 +131,11 @@ def test_a_school_year_outside_the_activities_years_is_not_submitted(runner, sta
     r = runner.invoke(args=["district", "submit", "S1", "--year", "1990-1991", "--as", staff["admin"].username])
     assert r.exit_code != 0 and "1999-2000 to 2099-2100" in r.output, r.output
     assert db.session.scalar(select(func.count(Submission.id))) == before
+
+
+def test_a_semester_that_is_none_is_refused_as_such(runner, staff):
+    """S1's district collects whole years: --semester 3 is no semester at all, and saying the
+    district collects semesters sent the operator on to --semester 1, refused in turn."""
+    r = runner.invoke(args=["district", "submit", "S1", "--year", YEAR, "--semester", "3", "--as", staff["admin"].username])
+    assert r.exit_code != 0
+    assert "collects semesters" not in r.output and "not a semester" in r.output, r.output
