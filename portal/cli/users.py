@@ -20,7 +20,8 @@ group = AppGroup("user", help="People and their roles.")
 @click.option("--district", "district_code", default=None,
               help="district code of a district role (default: the deployment's default district)")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), required=True, help="repeatable")
-@click.option("--password", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="asked for (not echoed) when left out: a password given here stays in the shell's history")
 @click.option("--name", default="", help="display name")
 @click.option("--gender", type=click.Choice(["F", "M"]), default=None)
 @click.option("--birth-date", default=None, help="YYYY-MM-DD (or 1970年5月1日), 1900 to 2099")

@@ -126,3 +126,17 @@ def test_an_unknown_district_changes_nothing(app):
     assert r.exit_code != 0 and "--district places district roles" in r.output, r.output
     assert db.session.scalar(select(func.count(School.id))) == schools_before
     assert db.session.scalar(select(func.count(User.id))) == users_before
+
+
+def test_user_create_asks_for_the_password_when_it_is_not_given(app):
+    """A password on the command line stays in the shell history and in every `ps` listing: left
+    out, it is asked for (not echoed, twice)."""
+    run(app, "school", "create", "S6", "第六中学")
+    r = app.test_cli_runner().invoke(args=["user", "create", "wang", "--school", "S6", "--role", "teacher"],
+                                     input="quiet-password-42\nquiet-password-42\n")
+    assert r.exit_code == 0, r.output
+    assert "quiet-password-42" not in r.output
+    user = db.session.scalar(select(User).where(User.username == "wang"))
+    from portal.services import users
+
+    assert users.verify_password(user, "quiet-password-42")
