@@ -34,6 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             raise InsecureConfiguration(
                 "YANXIU_ENV=production needs SECRET_KEY from the environment (16+ random characters)"
             )
+        if app.config.get("DEBUG"):
+            raise InsecureConfiguration(
+                "YANXIU_ENV=production refuses debug mode (FLASK_DEBUG=1, flask --debug or DEBUG in "
+                "instance/config.py): it shows tracebacks and the interactive debugger to anyone; unset it"
+            )
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
 

@@ -95,15 +95,41 @@ ENV_KEYS = {
 }
 
 
+#: the variables that hold whole numbers, with their lowest and highest value
+ENV_NUMBERS = {
+    "YANXIU_TRUSTED_PROXIES": (0, None),
+    "YANXIU_MAIL_PORT": (1, 65535),
+    "YANXIU_EXPORT_JOB_THRESHOLD": (0, None),
+    "YANXIU_CERTIFICATE_JOB_THRESHOLD": (0, None),
+}
+
+
+def _number(env: str, value: str) -> int:
+    """``value`` of the variable ``env`` as a whole number in its range; otherwise the start stops
+    with the variable named (not a traceback, nor a job or a page failing later)."""
+    low, high = ENV_NUMBERS[env]
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < low or (high is not None and number > high):
+        bounds = f"{low} to {high}" if high is not None else f"{low} or more"
+        raise BadConfiguration(f"{env}={value!r}: a whole number, {bounds}")
+    return number
+
+
 def from_environment() -> dict[str, Any]:
     """Settings taken from the environment (``DATABASE_URL``, ``SECRET_KEY``, ``YANXIU_ENV``)."""
     out: dict[str, Any] = {}
     for env, key in ENV_KEYS.items():
         value = os.environ.get(env)
         if value:
-            out[key] = value
-    if os.environ.get("YANXIU_ENV", "").lower() == "production":
+            out[key] = _number(env, value) if env in ENV_NUMBERS else value
+    env = os.environ.get("YANXIU_ENV", "").strip().lower()
+    if env == "production":
         out["PRODUCTION"] = True
+    elif env not in ("", "development"):  # a typo must not start a development portal unnoticed
+        raise BadConfiguration(f"YANXIU_ENV={os.environ['YANXIU_ENV']!r}: production, or development (or unset)")
     uri = out.get("SQLALCHEMY_DATABASE_URI", "")
     if uri.startswith("postgres://"):  # the scheme Heroku-style URLs use
         out["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgres://") :]

@@ -70,6 +70,7 @@ TEXTS: dict[str, Any] = {
     "submission.period_year": _l("the district collects whole school years: submit without a semester"),
     "submission.period_semester": _l("the district collects semesters: choose semester 1 or 2"),
     "submission.semester_field": _l("1 or 2"),
+    "submission.semester_invalid": _l("not a semester: %(semester)s (1 or 2, or none for the whole year)"),
     "submission.teacher_unknown": _l("teacher %(user)s is not in this submission"),
     "submission.decision_invalid": _l("the decision could not be recorded"),
     "district.not_found": _l("district not found"),
@@ -92,7 +93,9 @@ TEXTS: dict[str, Any] = {
     "district.invalid": _l("invalid district"),
     "district.code_taken": _l("a district with code %(code)s exists"),
     "school.invalid": _l("invalid school"),
-    "cli.birth_date": _l("use YYYY-MM-DD"),
+    "cli.birth_date": _l("a date from %(low)s to %(high)s such as 1970-05-01"),
+    "cli.district_roles_only": _l("--district places district roles (district_admin, district_reviewer); "
+                                  "a school's staff belong to their school's district"),
     "school.name_length": _l("a name of 1–200 characters is required"),
     "school.timezone_unknown": _l("unknown time zone %(timezone)s"),
     "school.code_taken": _l("a school with code %(code)s exists"),
@@ -106,6 +109,7 @@ TEXTS: dict[str, Any] = {
     "user.not_found": _l("user not found"),
     "school.not_found": _l("school not found"),
     "school.no_code": _l("no school with code %(code)s"),
+    "district.no_code": _l("no district with code %(code)s"),
     "participant.not_found": _l("participant not found"),
     "type.unknown": _l("unknown activity type %(key)s"),
     "type.unknown_field": _l("unknown activity type"),
@@ -233,7 +237,8 @@ TEXTS: dict[str, Any] = {
     # -- dates and years -------------------------------------------------------------------------
     "paging.bad_cursor": _l("this page link is broken; start again from the first page"),
     "paging.bad_cursor_field": _l("not a position in this list"),
-    "year.invalid": _l("not a school year: %(value)s (expected two consecutive years, e.g. 2026-2027)"),
+    "year.invalid": _l("not a school year: %(value)s (expected two consecutive years from %(first)s "
+                       "to %(last)s, e.g. 2026-2027)"),
     "year.invalid_field": _l("expected two consecutive years, e.g. 2026-2027"),
     "year.required": _l("a school year is required"),
     "time.expected": _l("expected an ISO 8601 date-time such as 2026-10-15T14:00"),
@@ -407,6 +412,10 @@ TEXTS: dict[str, Any] = {
     "writing.not_found": _l("no such writing of yours"),
     "policy.own_writing_change": _l("only its author may change or delete this writing"),
     # -- command line (shown in English, the language of shells and logs) ------------------------
+    "cli.demo_in_production": _l("YANXIU_ENV=production: the demo's logins (a district admin among them) "
+                                 "share the published password %(password)s and would open this portal's "
+                                 "schools to anyone; load it on a trial instance, or pass --public-demo "
+                                 "for a site that exists to show it"),
     "cli.unknown_type": _l("unknown activity type %(key)s; installed: %(installed)s"),
     "cli.unknown_state": _l("unknown state %(state)s"),
     "cli.unknown_format": _l("unknown format %(format)s: choose %(choices)s"),

@@ -101,12 +101,19 @@ def semester_of(local_day: date) -> int:
     return 1 if local_day.month >= 9 or local_day.month == 1 else 2
 
 
+#: the school years an activity can fall in (activities are dated MIN_YEAR–MAX_YEAR; January–August
+#: of MIN_YEAR belongs to the year before it)
+FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = f"{MIN_YEAR - 1}-{MIN_YEAR}", f"{MAX_YEAR}-{MAX_YEAR + 1}"
+
+
 def valid_school_year(text: str) -> bool:
+    """Two consecutive years, from FIRST_SCHOOL_YEAR to LAST_SCHOOL_YEAR."""
     parts = text.split("-") if isinstance(text, str) else []
     return (
         len(parts) == 2
         and all(p.isdigit() and len(p) == 4 for p in parts)
         and int(parts[1]) == int(parts[0]) + 1
+        and MIN_YEAR - 1 <= int(parts[0]) <= MAX_YEAR
     )
 
 

@@ -25,6 +25,7 @@ from portal.services import access, credits, teacher_years
 
 group = AppGroup("credits", help="Credit reports: school summary and district exports.")
 FORMATS = ("csv", "xlsx")
+LANGS = click.Choice(["zh", "en"])  # the languages of the headings (as `flask workflow show --lang`)
 
 
 def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
@@ -70,7 +71,7 @@ def _write_csv(chunks) -> Callable[[IO[bytes]], None]:
 @click.option("--year", required=True, help="School year, e.g. 2026-2027.")
 @click.option("--format", "fmt", default="xlsx", show_default=True, help="csv or xlsx.")
 @click.option("--output", required=True, help="File to write.")
-@click.option("--lang", default="zh", show_default=True, help="Column headings: zh or en.")
+@click.option("--lang", type=LANGS, default="zh", show_default=True, help="Column headings.")
 def export(code: str, year: str, fmt: str, output: str, lang: str) -> None:
     """Export one school's hours summary (学时汇总表) for a school year."""
     year, target = _check_args(year, fmt, output)
@@ -90,7 +91,7 @@ def export(code: str, year: str, fmt: str, output: str, lang: str) -> None:
 @click.option("--year", required=True, help="School year, e.g. 2026-2027.")
 @click.option("--format", "fmt", default="xlsx", show_default=True, help="csv or xlsx.")
 @click.option("--output", required=True, help="File to write.")
-@click.option("--lang", default="zh", show_default=True, help="Column headings: zh or en.")
+@click.option("--lang", type=LANGS, default="zh", show_default=True, help="Column headings.")
 @click.option("--ledger", is_flag=True, help="Every ledger line instead of one row per teacher.")
 def export_district(year: str, fmt: str, output: str, lang: str, ledger: bool) -> None:
     """Export every school's summary (or ledger lines) for a school year, streamed."""

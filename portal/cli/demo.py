@@ -1,19 +1,24 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
+from portal.cli.common import refuse
 from portal.demo import DEMO_PASSWORD, STAFF, load_demo
 
 
 @click.command("demo")
-def demo_command() -> None:
+@click.option("--public-demo", is_flag=True,
+              help="Load it even with YANXIU_ENV=production (a site that exists to show the demo).")
+def demo_command(public_demo: bool) -> None:
     """Load the invented DEMO school (staff of every role, activities of every type and state) and
     the demo district (schools at every stage of the year's submission, a district reviewer).
     District-scale data: ``python bench/datagen.py --schools N`` in a checkout."""
     from portal.demo_district import REVIEWER, load_district_demo
     from portal.services import planner_stats
 
+    if current_app.config.get("PRODUCTION") and not public_demo:
+        refuse("cli.demo_in_production", password=DEMO_PASSWORD)
     school = load_demo()
     load_district_demo()
     planner_stats.refresh()

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from portal import policy
 from portal.cli.common import fail
 from portal.errors import DomainError
-from portal.services import access, schools
+from portal.services import access, districts, schools
 from portal.timeutil import DEFAULT_ZONE
 
 group = AppGroup("school", help="Schools and the activity types they run.")
@@ -17,10 +17,15 @@ group = AppGroup("school", help="Schools and the activity types they run.")
 @click.argument("code")
 @click.argument("name")
 @click.option("--timezone", default=DEFAULT_ZONE, show_default=True)
-def create(code: str, name: str, timezone: str) -> None:
+@click.option("--district", "district_code", default=None,
+              help="code of its district (`flask district create`); default: the deployment's default district")
+def create(code: str, name: str, timezone: str, district_code: str | None) -> None:
     """Create a school."""
     try:
-        school = schools.create_school(code, name, timezone)
+        district = districts.by_code(district_code) if district_code is not None else None
+        school = schools.create_school(code, name, timezone, district_id=district.id if district else None)
+        if district is not None:
+            districts.take_district_types(school, district)
     except DomainError as exc:
         fail(exc)
     click.echo(f"created school {school.code} ({school.name})")

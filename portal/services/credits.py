@@ -61,7 +61,7 @@ from portal.plugin_loader import assess_year
 from portal.registry import registry
 from portal.services import access, quotas
 from portal.sorting import pinyin_key
-from portal.timeutil import current_school_year, valid_school_year
+from portal.timeutil import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, current_school_year, valid_school_year
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
@@ -511,7 +511,7 @@ def parse_year(value: object, default: str | None = None) -> str:
         return default or current_school_year()
     if not isinstance(value, str) or not valid_school_year(value.strip()):
         raise Invalid(
-            msg("year.invalid", value=repr(value)),
+            msg("year.invalid", value=repr(value), first=FIRST_SCHOOL_YEAR, last=LAST_SCHOOL_YEAR),
             {"year": msg("year.invalid_field")},
         )
     return value.strip()

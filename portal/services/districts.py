@@ -31,6 +31,16 @@ def get_district(district_id: int) -> District:
     return district
 
 
+def by_code(code: Any) -> District:
+    """The district with this code (the operator's commands name districts by code)."""
+    district = None
+    if isinstance(code, str) and 0 < len(code) <= 32:
+        district = db.session.execute(select(District).where(District.code == code)).scalar_one_or_none()
+    if district is None:
+        raise NotFound(msg("district.no_code", code=repr(code)[:40]))
+    return district
+
+
 def school_by_code(district_id: int, code: Any) -> School:
     """The district's school with this code (another district's is not found)."""
     school = None
@@ -161,10 +171,17 @@ def create_school_with_admin(
         with write_transaction() as s:  # no school without its admin
             s.delete(school)
         raise
+    take_district_types(school, district)
+    return school, admin
+
+
+def take_district_types(school: School, district: District) -> None:
+    """Enable for a new school the types its district enables district-wide."""
+    from portal.services import schools
+
     for key in district.settings.get("enabled_types", []) if district.settings else []:
         if registry().get(key) is not None:
             schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
-    return school, admin
 
 
 def enable_type(district: District, key: Any, enabled: Any, *, by: policy.Actor) -> int:

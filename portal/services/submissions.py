@@ -48,7 +48,8 @@ def period(district: District, semester: Any) -> int:
     the district collects semesters (its ``submission_period`` setting)."""
     by_semester = district.setting("submission_period") == "semester"
     if semester not in (None, "", 0, "0", 1, 2, "1", "2") or isinstance(semester, bool):
-        raise Invalid(msg("submission.period_semester"), {"semester": msg("submission.semester_field")})
+        raise Invalid(msg("submission.semester_invalid", semester=repr(semester)[:20]),
+                      {"semester": msg("submission.semester_field")})
     # a period the district does not collect: the district's setting decides (a conflict)
     if semester in (None, "", 0, "0"):
         if by_semester:

@@ -39,6 +39,9 @@ def test_bad_cli_arguments_change_nothing(app):
         ("user", "create", "x4", "--school", "S9", "--role", "teacher", "--password", "long-password",
          "--birth-date", "1990-13-45"),
         ("workflow", "show", "nope"),
+        # a birth date the staff page and the roster import refuse (before 1900)
+        ("user", "create", "x5", "--school", "S9", "--role", "teacher", "--password", "long-password",
+         "--birth-date", "1899-01-01"),
     ]
     for args in cases:
         r = run(app, *args)
@@ -65,6 +68,19 @@ def test_workflow_show_is_mermaid(app):
     assert "Class held s_active" in r.output
 
 
+def test_demo_refuses_a_production_portal(make_app):
+    """The demo's logins (a district admin of the default district among them) share one
+    published password: on a production portal they would open its real schools to anyone."""
+    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment")
+    with app.app_context():
+        assert run(app, "school", "create", "REAL1", "真实学校").exit_code == 0
+        r = run(app, "demo")
+        assert r.exit_code != 0
+        assert "production" in r.output and "--public-demo" in r.output, r.output
+        assert db.session.scalar(select(func.count(User.id))) == 0
+        assert db.session.scalar(select(func.count(School.id))) == 1
+
+
 def test_demo_has_every_type_in_every_state(app):
     r = run(app, "demo")
     assert r.exit_code == 0, r.output
@@ -76,3 +92,51 @@ def test_demo_has_every_type_in_every_state(app):
     assert roles == {"teacher", "organizer", "reviewer", "school_admin", "district_admin", "district_reviewer"}
     assert run(app, "demo").exit_code == 0  # idempotent
     assert db.session.scalar(select(func.count(School.id))) == 5  # DEMO and the demo district's schools
+
+
+def test_a_district_created_at_the_command_line_gets_its_schools_and_staff(app):
+    """`flask district create` is documented; its schools and its district staff come from the
+    same command line (they used to land in the default district, with no way to move them)."""
+    from portal.models import District
+
+    assert run(app, "district", "create", "D7", "东湖区").exit_code == 0
+    r = run(app, "school", "create", "S7", "第七中学", "--district", "D7")
+    assert r.exit_code == 0, r.output
+    r = run(app, "user", "create", "d7admin", "--district", "D7", "--role", "district_admin",
+            "--password", "long-password")
+    assert r.exit_code == 0, r.output
+    d7 = db.session.scalar(select(District).where(District.code == "D7"))
+    school = db.session.scalar(select(School).where(School.code == "S7"))
+    assert school.district_id == d7.id
+    user = db.session.scalar(select(User).where(User.username == "d7admin"))
+    assert db.session.scalar(select(Membership.district_id).where(Membership.user_id == user.id)) == d7.id
+
+
+def test_an_unknown_district_changes_nothing(app):
+    schools_before = db.session.scalar(select(func.count(School.id)))
+    users_before = db.session.scalar(select(func.count(User.id)))
+    for args in [("school", "create", "S8", "第八中学", "--district", "NOPE"),
+                 ("user", "create", "d8", "--district", "NOPE", "--role", "district_admin",
+                  "--password", "long-password")]:
+        r = run(app, *args)
+        assert r.exit_code != 0, args
+        assert "no district with code 'NOPE'" in r.output, r.output
+    run(app, "district", "create", "D8", "西湖区")
+    r = run(app, "user", "create", "t8", "--district", "D8", "--role", "teacher", "--password", "long-password")
+    assert r.exit_code != 0 and "--district places district roles" in r.output, r.output
+    assert db.session.scalar(select(func.count(School.id))) == schools_before
+    assert db.session.scalar(select(func.count(User.id))) == users_before
+
+
+def test_user_create_asks_for_the_password_when_it_is_not_given(app):
+    """A password on the command line stays in the shell history and in every `ps` listing: left
+    out, it is asked for (not echoed, twice)."""
+    run(app, "school", "create", "S6", "第六中学")
+    r = app.test_cli_runner().invoke(args=["user", "create", "wang", "--school", "S6", "--role", "teacher"],
+                                     input="quiet-password-42\nquiet-password-42\n")
+    assert r.exit_code == 0, r.output
+    assert "quiet-password-42" not in r.output
+    user = db.session.scalar(select(User).where(User.username == "wang"))
+    from portal.services import users
+
+    assert users.verify_password(user, "quiet-password-42")

@@ -66,3 +66,49 @@ def test_school_year_and_semester():
     assert school_year_of(date(2026, 9, 1)) == "2026-2027" and school_year_of(date(2027, 8, 31)) == "2026-2027"
     assert [semester_of(date(2026, m, 1)) for m in (9, 1)] == [1, 1]
     assert [semester_of(date(2027, m, 1)) for m in (1, 2, 8)] == [1, 2, 2]
+
+
+@pytest.mark.parametrize(("env", "value"), [
+    ("YANXIU_TRUSTED_PROXIES", "abc"),
+    ("YANXIU_TRUSTED_PROXIES", "-1"),
+    ("YANXIU_MAIL_PORT", "smtp"),
+    ("YANXIU_MAIL_PORT", "99999"),
+    ("YANXIU_EXPORT_JOB_THRESHOLD", "many"),
+    ("YANXIU_CERTIFICATE_JOB_THRESHOLD", "-3"),
+])
+def test_a_number_from_the_environment_that_is_not_one_stops_the_start(monkeypatch, tmp_path, env, value):
+    """Said at start, naming the variable: not a traceback (TRUSTED_PROXIES), nor mail that fails
+    ten times in the worker (MAIL_PORT), nor a 500 on the first large export (thresholds)."""
+    from portal.config import BadConfiguration
+
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv(env, value)
+    with pytest.raises(BadConfiguration, match=f"{env}={value!r}"):
+        create_app()
+
+
+def test_numbers_from_the_environment_are_numbers(monkeypatch, tmp_path):
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("YANXIU_MAIL_PORT", "587")
+    monkeypatch.setenv("YANXIU_TRUSTED_PROXIES", "1")
+    monkeypatch.setenv("YANXIU_EXPORT_JOB_THRESHOLD", "0")
+    app = create_app()
+    assert (app.config["MAIL_PORT"], app.config["TRUSTED_PROXIES"], app.config["EXPORT_JOB_THRESHOLD"]) == (587, 1, 0)
+
+
+@pytest.mark.parametrize("value", ["prod", "live", "staging"])
+def test_a_mistyped_yanxiu_env_stops_the_start(monkeypatch, tmp_path, value):
+    """A typo must not start the portal in development (the development SECRET_KEY, no Secure
+    cookie) while the operator believes it is in production."""
+    from portal.config import BadConfiguration
+
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("YANXIU_ENV", value)
+    with pytest.raises(BadConfiguration, match="YANXIU_ENV"):
+        create_app()
+    monkeypatch.setenv("YANXIU_ENV", "development")
+    assert not create_app().config.get("PRODUCTION")

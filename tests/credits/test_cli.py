@@ -59,7 +59,12 @@ def test_export_district(runner, outdir):
     [
         (["--school", "NOPE", "--year", YEAR, "--format", "csv"], "no school with code 'NOPE'"),
         (["--school", "S1", "--year", "2026-2028", "--format", "csv"], "not a school year"),
+        # activities are dated 2000–2099: the API's school years are 1999-2000 … 2099-2100
+        (["--school", "S1", "--year", "1990-1991", "--format", "csv"], "1999-2000 to 2099-2100"),
+        (["--school", "S1", "--year", "2100-2101", "--format", "csv"], "1999-2000 to 2099-2100"),
         (["--school", "S1", "--year", YEAR, "--format", "pdf"], "unknown format 'pdf'"),
+        # headings in a language the exports do not have: refused, not Chinese under another name
+        (["--school", "S1", "--year", YEAR, "--format", "csv", "--lang", "fr"], "Invalid value for '--lang'"),
     ],
 )
 def test_bad_arguments_fail_and_leave_no_file(runner, outdir, args, message):
@@ -67,6 +72,15 @@ def test_bad_arguments_fail_and_leave_no_file(runner, outdir, args, message):
     r = runner.invoke(args=["credits", "export", *args, "--output", str(out)])
     assert r.exit_code != 0
     assert message in r.output
+    assert list(outdir.iterdir()) == []
+
+
+def test_export_district_refuses_an_unknown_language(runner, outdir):
+    out = outdir / "d.csv"
+    r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "csv", "--lang", "de",
+                            "--output", str(out)])
+    assert r.exit_code != 0
+    assert "Invalid value for '--lang'" in r.output
     assert list(outdir.iterdir()) == []
 
 
@@ -105,3 +119,23 @@ def test_a_failing_export_leaves_no_partial_file(runner, outdir, monkeypatch):
     r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "csv", "--output", str(out)])
     assert r.exit_code != 0
     assert list(outdir.iterdir()) == []
+
+
+def test_a_school_year_outside_the_activities_years_is_not_submitted(runner, staff):
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission as Submission
+
+    before = db.session.scalar(select(func.count(Submission.id)))
+    r = runner.invoke(args=["district", "submit", "S1", "--year", "1990-1991", "--as", staff["admin"].username])
+    assert r.exit_code != 0 and "1999-2000 to 2099-2100" in r.output, r.output
+    assert db.session.scalar(select(func.count(Submission.id))) == before
+
+
+def test_a_semester_that_is_none_is_refused_as_such(runner, staff):
+    """S1's district collects whole years: --semester 3 is no semester at all, and saying the
+    district collects semesters sent the operator on to --semester 1, refused in turn."""
+    r = runner.invoke(args=["district", "submit", "S1", "--year", YEAR, "--semester", "3", "--as", staff["admin"].username])
+    assert r.exit_code != 0
+    assert "collects semesters" not in r.output and "not a semester" in r.output, r.output

@@ -69,6 +69,19 @@ def test_production_from_environment_needs_secret_key(monkeypatch, tmp_path):
         db.engine.dispose()
 
 
+def test_production_refuses_a_debug_flag(monkeypatch, tmp_path, make_app):
+    """FLASK_DEBUG=1 (or ``flask --debug``, which sets it) would start the interactive debugger
+    under ``flask run`` and let errors escape to gunicorn: production refuses to start and says why."""
+    with pytest.raises(InsecureConfiguration, match="debug"):
+        make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment", DEBUG=True)
+    monkeypatch.setenv("YANXIU_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(InsecureConfiguration, match="FLASK_DEBUG"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+
+
 def _set_cookie_headers(response) -> list[str]:
     return [v for k, v in response.headers.items() if k.lower() == "set-cookie"]
 
