@@ -28,22 +28,32 @@ def guard_exploding(ctx):
     raise RuntimeError("quiz service down")
 
 
-class ExplodingGuard(ActivityType):
-    key = "rt_guard"
-    name_zh, name_en = "测验课", "Quiz course"
-    roles = {"member": Role("成员", "Member")}
-
-    def workflow(self) -> WorkflowExtension:
-        return WorkflowExtension(guards={"hold": (guard_exploding,)})
+def one_role_type(key: str, name_zh: str, name_en: str, **members: object) -> ActivityType:
+    """An activity type of a test plugin with one role, ``member``, and the ``members`` given
+    (the methods that raise, a workflow)."""
+    attrs = {"key": key, "name_zh": name_zh, "name_en": name_en, "roles": {"member": Role("成员", "Member")}}
+    return type(f"Type_{key}", (ActivityType,), {**attrs, **members})()
 
 
-class ExplodingDetails(ActivityType):
-    key = "rt_details"
-    name_zh, name_en = "赛课", "Teaching contest"
-    roles = {"member": Role("成员", "Member")}
+def raising(message: str):
+    """A method that raises RuntimeError(``message``) whatever it is called with."""
+    def method(self, *args, **kwargs):
+        raise RuntimeError(message)
+    return method
 
-    def render_details(self, details, locale):
-        raise RuntimeError("details exploded")
+
+def exploding_guard() -> ActivityType:
+    return one_role_type("rt_guard", "测验课", "Quiz course",
+                         workflow=lambda self: WorkflowExtension(guards={"hold": (guard_exploding,)}))
+
+
+def exploding_details() -> ActivityType:
+    return one_role_type("rt_details", "赛课", "Teaching contest", render_details=raising("details exploded"))
+
+
+def exploding_rules(plan_too: bool = False) -> ActivityType:
+    extra = {"check_plan": raising("plan check exploded")} if plan_too else {}
+    return one_role_type("rt_rules", "网络课程", "Online course", credit_hours=raising("credit rule exploded"), **extra)
 
 
 class Plugin:
@@ -67,7 +77,7 @@ def _held_ready(make_app, plugin: str, type_: ActivityType):
 
 
 def test_a_guard_that_raises_refuses_the_step_naming_the_plugin(make_app, plugin_log):
-    app, act_id, school_id, organizer = _held_ready(make_app, "yx_quiz", ExplodingGuard())
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_quiz", exploding_guard())
     app.config["PROPAGATE_EXCEPTIONS"] = False
     client = client_for(app, organizer, school_id)
     r = client.post(f"/activities/{act_id}/trigger", data={"trigger": "hold", "comment": ""})
@@ -81,7 +91,7 @@ def test_a_guard_that_raises_refuses_the_step_naming_the_plugin(make_app, plugin
 
 
 def test_details_that_raise_show_the_page_with_a_notice_naming_the_plugin(make_app, plugin_log):
-    app, act_id, school_id, organizer = _held_ready(make_app, "yx_contest", ExplodingDetails())
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_contest", exploding_details())
     app.config["PROPAGATE_EXCEPTIONS"] = False
     r = client_for(app, organizer, school_id).get(f"/activities/{act_id}")
     html = r.get_data(as_text=True)
@@ -116,23 +126,8 @@ def test_the_builtin_types_import_only_the_documented_contract(path):
     assert core <= set(ALLOWED), f"{path.name} imports {sorted(core - set(ALLOWED))}, not in the contract"
 
 
-class ExplodingRules(ActivityType):
-    key = "rt_rules"
-    name_zh, name_en = "网络课程", "Online course"
-    roles = {"member": Role("成员", "Member")}
-    explode_plan = False
-
-    def credit_hours(self, participant, activity, settings):
-        raise RuntimeError("credit rule exploded")
-
-    def check_plan(self, plan, settings):
-        if self.explode_plan:
-            raise RuntimeError("plan check exploded")
-        return {}
-
-
 def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_app, plugin_log):
-    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(ExplodingRules()))])
+    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(exploding_rules()))])
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
         s = f.school("RC", types=("rt_rules",))
@@ -153,9 +148,7 @@ def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_a
 
 
 def test_a_plan_check_that_raises_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
-    rules = ExplodingRules()
-    rules.explode_plan = True
-    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(rules))])
+    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(exploding_rules(plan_too=True)))])
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
         s = f.school("RP", types=("rt_rules",))
@@ -187,17 +180,9 @@ def test_a_setting_declared_wrongly_names_itself(args, message):
     assert str(caught.value) == message
 
 
-class ExplodingRequirements(ActivityType):
-    key = "rt_required"
-    name_zh, name_en = "网络研修", "Online forum"
-    roles = {"member": Role("成员", "Member")}
-
-    def required_evidence_for(self, role, settings):
-        raise RuntimeError("requirements exploded")
-
-
 def test_required_evidence_that_raises_leaves_the_teachers_home_working(make_app, plugin_log):
-    app = make_app(EXTRA_PLUGINS=[("yx_forum", Plugin(ExplodingRequirements()))])
+    forum = one_role_type("rt_required", "网络研修", "Online forum", required_evidence_for=raising("requirements exploded"))
+    app = make_app(EXTRA_PLUGINS=[("yx_forum", Plugin(forum))])
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
         s = f.school("RE", types=("rt_required", "lecture"))
@@ -211,20 +196,16 @@ def test_required_evidence_that_raises_leaves_the_teachers_home_working(make_app
                                           "requirements exploded; the page went on without it")
 
 
-class WideningCredit(ActivityType):
-    key = "rt_widen"
-    name_zh, name_en = "赛课", "Teaching contest"
-    roles = {"member": Role("成员", "Member")}
-
-    def workflow(self) -> WorkflowExtension:
-        return WorkflowExtension(transitions=(
-            Transition("credit", ("reviewed",), "credited", frozenset({"reviewer", "teacher"}), "认定", "Credit"),))
+def widening_credit() -> ActivityType:
+    credit = Transition("credit", ("reviewed",), "credited", frozenset({"reviewer", "teacher"}), "认定", "Credit")
+    return one_role_type("rt_widen", "赛课", "Teaching contest",
+                         workflow=lambda self: WorkflowExtension(transitions=(credit,)))
 
 
 def test_a_core_trigger_cannot_be_given_to_more_people_than_the_core_gives_it(make_app):
     """A re-routed core trigger may narrow who fires it (the declared type lets only the owner
     hold), never widen it: crediting hours stays the reviewers'."""
-    app = make_app(EXTRA_PLUGINS=[("yx_widen", Plugin(WideningCredit()))])
+    app = make_app(EXTRA_PLUGINS=[("yx_widen", Plugin(widening_credit()))])
     with app.app_context():
         assert "rt_widen" not in registry().types
         assert failures()["yx_widen"] == (
