@@ -14,7 +14,7 @@ def refuse(code: str, /, **params: Any) -> NoReturn:
 
 
 def fail(exc: DomainError) -> None:
-    """Print a domain error clearly and exit 2 (nothing was changed)."""
+    """Print a domain error clearly and exit 1, as ``click.ClickException`` does (nothing was changed)."""
     detail = ""
     fields = getattr(exc, "fields", None) or exc.extra.get("fields")
     if fields:
