@@ -56,11 +56,14 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.5"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.6"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
 # 1.5: PlanFacts.details, PlanFacts.standing (a self-declared type's other standing declarations)
+# 1.6: State.phase required (refused at load without a known one); every trigger into review,
+#      confirmation or credit waits for the start; validate_settings, settings_with_defaults and the
+#      type's form reported like credit_hours when they raise
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

@@ -122,6 +122,8 @@ TEXTS: dict[str, Any] = {
                               "the error has been logged and nothing was changed"),
     "plugin.step_failed": _l("the plugin %(plugin)s failed while this step was taken; "
                              "the error has been logged and nothing was changed"),
+    "plugin.preview_failed": _l("the plugin %(plugin)s could not work out the hours shown here; the error has been "
+                                "logged, and the steps that need them are refused until it is fixed"),
     # -- planning ------------------------------------------------------------------------------
     "plan.refused": _l("the activity could not be planned"),
     "plan.title": _l("a title of 1–%(n)s characters is required"),

@@ -13,7 +13,9 @@ page fragment by its notice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
 
@@ -30,8 +32,40 @@ HOOK = "portal_transition_data"
 M_DATA_RAISED = N_("hook portal_transition_data raised %(error)s; the step was refused and nothing changed")
 M_TYPE_RAISED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the step was refused and nothing changed")
 M_TYPE_SKIPPED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the page went on without it")
+M_TYPE_PREVIEW = N_("%(method)s of activity type '%(key)s' raised %(error)s; "
+                    "the page went on without the hours it gives")
 M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)s, not a mapping; "
                 "the step was refused and nothing changed")
+
+
+class PluginStepFailed(Conflict):
+    """A plugin's own code raised while a step was taken or previewed (already reported): the
+    step is refused with 409 naming the plugin; a page that only previews it catches this and
+    shows :attr:`notice` instead of its figures."""
+
+    def __init__(self, plugin: str) -> None:
+        super().__init__(msg("plugin.step_failed", plugin=plugin))
+        self.plugin = plugin
+
+    @property
+    def notice(self) -> Any:
+        """What a previewing page says in place of the plugin's figures (a message code)."""
+        return msg("plugin.preview_failed", plugin=self.plugin)
+
+
+_PREVIEWING: ContextVar[bool] = ContextVar("yanxiu_plugin_previewing", default=False)
+
+
+@contextmanager
+def previewing() -> Iterator[None]:
+    """Within it, :func:`type_call` serves a page that shows what a step would do (the hours a
+    credit rule gives): a method that raises is reported as such, and its
+    :class:`PluginStepFailed` is for the page to catch and turn into a notice."""
+    token = _PREVIEWING.set(True)
+    try:
+        yield
+    finally:
+        _PREVIEWING.reset(token)
 
 
 class PluginDataUnavailable(Exception):
@@ -71,27 +105,30 @@ def transition_data(activity: ActivitySnapshot) -> Mapping[str, Any]:
     return MappingProxyType(data)
 
 
-def type_call(activity_type: Any, method: str, *args: Any) -> Any:
+def type_call(activity_type: Any, method: str, *args: Any, via: Callable[..., Any] | None = None) -> Any:
     """``activity_type.<method>(*args)`` — a plugin's own code run while a step is taken
-    (``check_plan``, ``credit_hours``). If it raises, the failure is reported with the plugin's
-    name and the step is refused with 409 (:class:`Conflict`, so the caller's transaction rolls
-    back and nothing changes), never a 500."""
+    (``check_plan``, ``credit_hours``, ``validate_settings``, ``settings_with_defaults``; its
+    ``form``, run ``via`` the portal's validation). If it raises, the failure is reported with
+    the plugin's name and the step is refused with 409 (:class:`PluginStepFailed`, a
+    :class:`Conflict`, so the caller's transaction rolls back and nothing changes), never a 500.
+    Within :func:`previewing` the same, reported as a preview's failure."""
     try:
-        return getattr(activity_type, method)(*args)
+        return via(*args) if via is not None else getattr(activity_type, method)(*args)
     except Exception as exc:
-        plugin = _report(activity_type, method, M_TYPE_RAISED, exc)
-        raise Conflict(msg("plugin.step_failed", plugin=plugin)) from None
+        plugin = _report(activity_type, method, M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED, exc)
+        raise PluginStepFailed(plugin) from None
 
 
 def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any) -> Any:
     """``activity_type.<method>(*args)`` for a page or a job that only reads (the teacher's
-    to-do list, the reminders): if it raises, the failure is reported with the plugin's name
-    and ``fallback`` is answered, so one plugin's bug does not break the page for every type."""
+    to-do list, the reminders, the settings a page shows): if it raises, the failure is reported
+    with the plugin's name and ``fallback`` is answered (called with ``args`` if it is callable),
+    so one plugin's bug does not break the page for every type."""
     try:
         return getattr(activity_type, method)(*args)
     except Exception as exc:
         _report(activity_type, method, M_TYPE_SKIPPED, exc)
-        return fallback
+        return fallback(*args) if callable(fallback) else fallback
 
 
 def _report(activity_type: Any, method: str, message: str, exc: Exception) -> str:

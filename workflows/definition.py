@@ -11,8 +11,10 @@ Roles named in ``Transition.roles`` are either a school role (``teacher``, ``org
 participant (separation of duties). When nobody holding ``roles`` in the school is
 independent of the activity (the school's only reviewer took part), ``stand_in_roles`` may
 fire it instead — still only someone independent — and the portal notes it in the history.
-A transition marked ``not_before_start`` is refused before the activity's start: nothing is
-held, and so nothing credited, before it happened.
+Nothing is held, and so nothing credited, before it happened: a transition that takes an
+activity out of the open phase into review, confirmation or credit, or that posts credits, is
+refused before the activity's start whatever it is called (:meth:`WorkflowDefinition.waits_for_start`);
+``not_before_start`` asks the same of any other transition.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Phase(str, Enum):
 
 
 PHASE_ORDER: tuple[Phase, ...] = tuple(Phase)
+#: Phases an activity reaches only once it has taken place.
+_TAKEN_PLACE = frozenset({Phase.AWAITING_REVIEW, Phase.CONFIRMED, Phase.CREDITED})
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,9 @@ class State:
     label_zh: str
     label_en: str
     final: bool = False
-    phase: Phase = Phase.OPEN
+    #: What the state means to the core. Every state declares one: ``build_definition`` refuses
+    #: a state without a phase (``None``) or with a value that is not a :class:`Phase`.
+    phase: Phase = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,16 @@ class WorkflowDefinition:
 
     def states_in(self, *phases: Phase) -> list[str]:
         return [s.name for s in self.states if s.phase in phases]
+
+    def waits_for_start(self, t: Transition) -> bool:
+        """Whether ``t`` is refused before the activity's start: it takes the activity out of the
+        open phase into review, confirmation or credit (``hold``, or a type's own trigger of any
+        name into a state of those phases), it posts credits, or it is marked ``not_before_start``.
+        Asked of what the trigger does, never of its name: nothing is held, and so nothing
+        credited, before it happened."""
+        if t.not_before_start or t.posts_credits:
+            return True
+        return self.phase(t.dest) in _TAKEN_PLACE and any(self.phase(src) is Phase.OPEN for src in t.sources)
 
     def way_to(self, goal: Phase, start: str | None = None) -> tuple[Transition, ...]:
         """The shortest way forward from ``start`` (the initial state) to a state of ``goal``:

@@ -8,7 +8,8 @@ shortcut skips review. Checks run in this order, so the refusal says the most us
 1. the trigger is known to the type (:class:`UnknownTrigger`);
 2. it is legal from the current state, whoever fires it (:class:`IllegalTransition`);
 3. the caller's roles may fire it (:class:`TriggerNotPermitted`);
-4. the activity has started, where the trigger says so (:class:`NotStarted`);
+4. the activity has started, where what the trigger does asks for it
+   (:meth:`WorkflowDefinition.waits_for_start`: :class:`NotStarted`);
 5. a comment is given where one is required;
 6. every guard passes (:class:`GuardFailed`, listing what is missing).
 """
@@ -82,6 +83,7 @@ class WorkflowEngine:
         self.definition = definition
         self._machine = Machine(**_machine_kwargs(definition))
         self._by_trigger: dict[str, Transition] = {t.trigger: t for t in definition.transitions}
+        self._waits_for_start = {t.trigger for t in definition.transitions if definition.waits_for_start(t)}
 
     # -- questions -------------------------------------------------------------------------
     def legal_triggers(self, state: str) -> list[str]:
@@ -125,7 +127,7 @@ class WorkflowEngine:
             else:
                 reason = f"{trigger!r} may only be fired by: {', '.join(sorted(t.roles))}"
             raise TriggerNotPermitted(trigger, reason)
-        if t.not_before_start and ctx.now < ctx.activity.starts_at:
+        if trigger in self._waits_for_start and ctx.now < ctx.activity.starts_at:
             raise NotStarted(trigger, ctx.activity.starts_at)
         if t.comment_required and not ctx.comment.strip():
             raise CommentRequired(trigger)

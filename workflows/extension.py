@@ -12,7 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from workflows.context import TransitionContext
-from workflows.definition import ACTOR_ROLES, CORE, CORE_STATE_NAMES, State, Transition, WorkflowDefinition
+from workflows.definition import (
+    ACTOR_ROLES,
+    CORE,
+    CORE_STATE_NAMES,
+    Phase,
+    State,
+    Transition,
+    WorkflowDefinition,
+)
 
 # A guard returns what is still missing, each shown with str(): texts, or a plugin's zh/en Text.
 Guard = Callable[[TransitionContext], Sequence[object]]
@@ -29,6 +37,20 @@ class WorkflowExtension:
     guards: dict[str, tuple[Guard, ...]] = field(default_factory=dict)
 
 
+_PHASES = ", ".join(p.value for p in Phase)
+
+
+def _declared_phase(s: State) -> Phase:
+    """The phase ``s`` declares (a :class:`Phase`, or its value): never a default, since what a
+    state means to the core — review queue, absences, the ledger — is the plugin's to say."""
+    if s.phase is None:
+        raise WorkflowExtensionError(f"state {s.name!r} declares no phase; known: {_PHASES}")
+    try:
+        return Phase(s.phase)
+    except (ValueError, TypeError):
+        raise WorkflowExtensionError(f"state {s.name!r} names unknown phase {s.phase!r}; known: {_PHASES}") from None
+
+
 def build_definition(
     extension: WorkflowExtension | None = None,
     base: WorkflowDefinition = CORE,
@@ -42,7 +64,7 @@ def build_definition(
             raise WorkflowExtensionError(f"state {s.name!r} already exists")
         if not s.name.isidentifier() or not s.name.isascii():
             raise WorkflowExtensionError(f"state name {s.name!r} must be an ASCII identifier")
-        states.append(s)
+        states.append(replace(s, phase=_declared_phase(s)))
     names = {s.name for s in states}
     transitions = {t.trigger: t for t in base.transitions}
     for t in ext.transitions:

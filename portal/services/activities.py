@@ -191,9 +191,10 @@ def plan_activity(
         fields["details"] = msg("details.must_be_object")
         clean = {}
     else:
-        clean, derrs = validate_details(reg.type.form, formdata)
+        # the type's form is its plugin's code: a validator that raises refuses the plan naming it
+        clean, derrs = type_call(reg.type, "form", reg.type.form, formdata, via=validate_details)
         if isinstance(details, dict):  # JSON: a number or an object is no text (portal.details_json)
-            derrs = {**derrs, **json_type_errors(reg.type.form, details)}
+            derrs = {**derrs, **type_call(reg.type, "form", reg.type.form, details, via=json_type_errors)}
         if derrs:
             fields["details"] = derrs
     if start and end and h and not fields.keys() & {"starts_at", "ends_at", "hours", "details"}:
@@ -275,7 +276,7 @@ def _type_plan_errors(
         details=dict(details),
         standing=_standing(activity_type, school, planner_id) if activity_type.self_declared else (),
     )
-    return type_call(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key))
+    return type_call(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key, step=True))
 
 
 def _standing(activity_type: ActivityType, school: School, planner_id: int) -> tuple[StandingPlan, ...]:

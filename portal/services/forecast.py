@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts
+from portal.plugin_data import PluginStepFailed, previewing
 from portal.registry import registry
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from workflows.definition import Phase
@@ -113,15 +114,20 @@ def pending_activities(
     rows: Sequence[tuple[Any, Any]], settings: dict[str, dict], school_year: str
 ) -> list[PendingActivity]:
     """Of the teacher's participations (``overview.participations`` in ``PENDING_PHASES``), those
-    of ``school_year``, each with the hours it would bring."""
+    of ``school_year``, each with the hours it would bring; one whose type's credit rule raises
+    is left out (reported with its plugin's name), so the page still shows the others."""
     out: list[PendingActivity] = []
-    for p, act in rows:
-        reg = registry().get(act.type_key)
-        if reg is None or act.school_year != school_year:
-            continue
-        recorded = p.attended_hours is not None or p.adjusted_hours is not None
-        rule = credit_hours_for if recorded else credit_ceiling
-        out.append(PendingActivity(act, p.role, rule(reg.type, act, p, settings[act.type_key])))
+    with previewing():
+        for p, act in rows:
+            reg = registry().get(act.type_key)
+            if reg is None or act.school_year != school_year:
+                continue
+            recorded = p.attended_hours is not None or p.adjusted_hours is not None
+            rule = credit_hours_for if recorded else credit_ceiling
+            try:
+                out.append(PendingActivity(act, p.role, rule(reg.type, act, p, settings[act.type_key])))
+            except PluginStepFailed:
+                continue
     return out
 
 

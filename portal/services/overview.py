@@ -33,7 +33,7 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
 from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
-from portal.plugin_data import type_answer
+from portal.plugin_data import PluginStepFailed, previewing, type_answer
 from portal.registry import registry
 from portal.services import schools
 from portal.services.activities import (
@@ -275,6 +275,7 @@ class QueueItem:
     own: bool = False  # the viewer organised or took part: someone else decides
     adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
     counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
+    notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)
 
     @property
     def would_get_total(self) -> Decimal:
@@ -434,7 +435,7 @@ def review_sections(
             parts[part].append((row, row.organizer_name))
     pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
     # the defaults filled in as schools.all_type_settings fills them (the type's own rule)
-    settings = {key: r.type.settings_with_defaults(stored.get(key)) for key, r in reg.types.items()}
+    settings = {key: schools.with_defaults(r.type, stored.get(key)) for key, r in reg.types.items()}
     return QueueSections(pages, _phase_counts(phases, counted), settings)
 
 
@@ -516,36 +517,47 @@ def queue_items(
     most: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     type_of = registry().get
     out: list[QueueItem] = []
-    for act, organizer_name in acts:
-        reg = type_of(act.type_key)
-        if act.id in grouped and reg is not None:
-            alike = groups.get(act.id, [])
-            figures = credit_hours_each(reg.type, act, [g for g, _n in alike], settings_cache[act.type_key],
-                                        activity_snapshot(act), known[act.type_key])
-            total = sum((h * n for (_g, n), h in zip(alike, figures, strict=True) if h), ZERO)
-            out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total)))
-            continue
-        detail = act.id in shown
-        pairs = parts.get(act.id, [])
-        people_rows = [p for p, _u in pairs]
-        hours: list[Decimal | None] = [None] * len(pairs)
-        ceilings: list[Decimal | None] = [None] * len(pairs)
-        if reg is not None:  # the rule asked once per distinct participant, not once per row
-            settings = settings_cache[act.type_key]
-            snapshot = activity_snapshot(act)
-            hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot, known[act.type_key]))
+    with previewing():  # a credit rule that raises: its activity shows a notice, the others their hours
+        for act, organizer_name in acts:
+            reg = type_of(act.type_key)
+            if act.id in grouped and reg is not None:
+                alike = groups.get(act.id, [])
+                try:
+                    figures = credit_hours_each(reg.type, act, [g for g, _n in alike], settings_cache[act.type_key],
+                                                activity_snapshot(act), known[act.type_key])
+                except PluginStepFailed as exc:
+                    out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), ZERO),
+                                         notice=exc.notice))
+                    continue
+                total = sum((h * n for (_g, n), h in zip(alike, figures, strict=True) if h), ZERO)
+                out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total)))
+                continue
+            detail = act.id in shown
+            pairs = parts.get(act.id, [])
+            people_rows = [p for p, _u in pairs]
+            hours: list[Decimal | None] = [None] * len(pairs)
+            ceilings: list[Decimal | None] = [None] * len(pairs)
+            notice = None
+            if reg is not None:  # the rule asked once per distinct participant, not once per row
+                settings = settings_cache[act.type_key]
+                snapshot = activity_snapshot(act)
+                try:
+                    hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot,
+                                                   known[act.type_key]))
+                    if detail:
+                        ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot,
+                                                            most[act.type_key]))
+                except PluginStepFailed as exc:  # reported with the plugin's name; no figures to show
+                    hours, ceilings, notice = [None] * len(pairs), [None] * len(pairs), exc.notice
             if detail:
-                ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot,
-                                                    most[act.type_key]))
-        if detail:
-            people = [QueueParticipant(p, u, h, evidence.get((act.id, p.user_id), []), c)
-                      for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
-        else:
-            people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
-        own = evidence.get((act.id, act.organizer_id), [])  # the organizer's files, unless theirs as a participant
-        if own and any(p.user_id == act.organizer_id for p in people_rows):
-            own = []
-        out.append(QueueItem(act, people, organizer_name, own))
+                people = [QueueParticipant(p, u, h, evidence.get((act.id, p.user_id), []), c)
+                          for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
+            else:
+                people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
+            own = evidence.get((act.id, act.organizer_id), [])  # the organizer's files, unless theirs as a participant
+            if own and any(p.user_id == act.organizer_id for p in people_rows):
+                own = []
+            out.append(QueueItem(act, people, organizer_name, own, notice=notice))
     return out
 
 

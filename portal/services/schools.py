@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import bindparam, select
 
 from portal import policy
+from portal.activity_types import ActivityType
 from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -16,6 +18,7 @@ from portal.hours import fmt
 from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
+from portal.plugin_data import type_answer, type_call
 from portal.registry import RegisteredType, registry
 from portal.timeutil import DEFAULT_ZONE
 
@@ -125,7 +128,7 @@ def set_type(
     if settings is not None:
         if not isinstance(settings, dict):
             raise Invalid(msg("settings.must_be_object"), {"settings": msg("must_be_object")})
-        errors = reg.type.validate_settings(settings)
+        errors = type_call(reg.type, "validate_settings", settings)  # raises: refused naming the plugin
         if errors:
             raise Invalid(msg("settings.invalid"), {f"settings.{k}": v for k, v in errors.items()})
     with write_transaction() as s:
@@ -139,7 +142,7 @@ def set_type(
             # values stored before a range was narrowed (or past this validator) are dropped:
             # they would fall back to the default anyway (``settings_with_defaults``)
             stored = row.settings if isinstance(row.settings, dict) else {}
-            kept = {k: v for k, v in stored.items() if not reg.type.validate_settings({k: v})}
+            kept = {k: v for k, v in stored.items() if not type_call(reg.type, "validate_settings", {k: v})}
             row.settings = {**kept, **settings}
     return row
 
@@ -156,11 +159,24 @@ def enabled_types(school_id: int) -> list[RegisteredType]:
     return [r for k, r in registry().types.items() if k in keys]
 
 
-def type_settings(school_id: int, key: str) -> dict[str, Any]:
+def type_settings(school_id: int, key: str, *, step: bool = False) -> dict[str, Any]:
+    """The school's settings of type ``key``, defaults filled in by the type
+    (``settings_with_defaults``). If the type's rule raises, a ``step`` (a trigger, a plan) is
+    refused naming its plugin; a page goes on with the core's rule (:func:`with_defaults`)."""
     reg = registry().get(key)
     row = type_row(school_id, key)
     stored = row.settings if row else {}
-    return reg.type.settings_with_defaults(stored) if reg else dict(stored or {})
+    if reg is None:
+        return dict(stored or {})
+    return type_call(reg.type, "settings_with_defaults", stored) if step else with_defaults(reg.type, stored)
+
+
+def with_defaults(activity_type: ActivityType, stored: Any) -> dict[str, Any]:
+    """``activity_type.settings_with_defaults(stored)`` for a page: if the type's own rule raises,
+    reported with its plugin's name, and the core's rule answers (the stored values its
+    declarations accept, the defaults for the rest), so the page still shows every type."""
+    return type_answer(activity_type, "settings_with_defaults",
+                       functools.partial(ActivityType.settings_with_defaults, activity_type), stored)
 
 
 # A school's stored settings and switches by type (bound ``school_id``): built once
@@ -177,7 +193,7 @@ def settings_and_enabled(school_id: int) -> tuple[dict[str, dict[str, Any]], lis
     on = {key for key, _settings, enabled in rows if enabled}
     types = registry().types
     return (
-        {key: r.type.settings_with_defaults(stored.get(key)) for key, r in types.items()},
+        {key: with_defaults(r.type, stored.get(key)) for key, r in types.items()},
         [r for k, r in types.items() if k in on],
     )
 
@@ -191,7 +207,7 @@ _ALL_SETTINGS = select(SchoolActivityType.type_key, SchoolActivityType.settings)
 def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     """Every installed type's settings for a school, defaults filled in (one query)."""
     stored: dict[str, dict[str, Any]] = dict(read_rows(_ALL_SETTINGS, {"school_id": school_id}).all())
-    return {key: r.type.settings_with_defaults(stored.get(key)) for key, r in registry().types.items()}
+    return {key: with_defaults(r.type, stored.get(key)) for key, r in registry().types.items()}
 
 
 def all_schools(district_id: int | None = None) -> list[School]:

@@ -155,7 +155,7 @@ def fire(
         people = participants_with_users(act.id)
         parts = [p for p, _ in people]
         evidence = list(s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars())
-        settings = schools.type_settings(school_id, act.type_key)
+        settings = schools.type_settings(school_id, act.type_key, step=True)
         roles = access.activity_roles(
             act, actor.id, access.school_roles(actor.id, school_id), [p.user_id for p in parts], reg.engine.definition
         )

@@ -22,7 +22,7 @@ from portal.messages import msg as coded
 from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.once import once_each
-from portal.plugin_data import PluginDataUnavailable
+from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing, type_call
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
@@ -124,7 +124,8 @@ def new(type_key: str):
     if line is not None and line.type_key != type_key:
         abort(404)
     form = ActivityForm(data=_from_plan_line(line) if line and request.method == "GET" else None)
-    details_form = reg.type.form(formdata=request.form if request.method == "POST" else None, prefix=DETAILS_PREFIX)
+    details_form = type_call(reg.type, "form", request.form if request.method == "POST" else None,
+                             via=lambda formdata: reg.type.form(formdata=formdata, prefix=DETAILS_PREFIX))
     members = overview.members(school.id)
     chosen: dict[str, list[str]] = {}
     other_errors: list[str] = []
@@ -254,6 +255,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
         for t in definition.transitions if act.state in t.sources
     ]
+    would_get, hours_notice = _would_get(reg, act, people, settings)
     return render_template(
         "activities/show.html",
         act=act,
@@ -277,7 +279,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         year_locked=tr(coded("year.locked", year=act.school_year))
         if (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked) else "",
         started=activities.has_started(act),
-        lines=_lines(act, people, _would_get(reg, act, people, settings)),
+        lines=_lines(act, people, would_get),
+        hours_notice=hours_notice,
         line_rows=line_rows,
         todo_missing=todo_missing,
         has_signup=signup,  # False: no sign-up window (None: not known, the panel asks)
@@ -313,13 +316,20 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
     ]
 
 
-def _would_get(reg, act, people, settings) -> dict[int, Decimal]:
+def _would_get(reg, act, people, settings) -> tuple[dict[int, Decimal], Any]:
+    """The hours crediting would give each participant, and the notice shown instead when the
+    type's credit rule raises (reported with its plugin's name; the step stays refused)."""
     if reg is None:
-        return {}
+        return {}, None
     from portal.services.ledger import credit_hours_each
 
     parts = [p for p, _u in people]  # the rule asked once per distinct participant, not once per row
-    return dict(zip((p.user_id for p in parts), credit_hours_each(reg.type, act, parts, settings), strict=True))
+    try:
+        with previewing():
+            return dict(zip((p.user_id for p in parts), credit_hours_each(reg.type, act, parts, settings),
+                            strict=True)), None
+    except PluginStepFailed as exc:
+        return {}, tr(exc.notice)
 
 
 def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:

@@ -22,10 +22,17 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from portal.hours import fmt
+from portal.messages import tr
 from portal.once import once_each
 from portal.web.queue_rows import html_text, people_rows
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
+
+
+def _notice(message: Any, aid: int) -> str:
+    """The notice shown in place of an activity's hours when its type's credit rule raised."""
+    return (f'<div class="alert alert-warning small mb-2" role="alert" data-testid="plugin-hours-failed-{aid}">'
+            f"{escape(tr(message))}</div>")
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ class QueueCards:
                 materials = f'\n      <p class="small mb-2">{tx["materials"]}:\n        {listed}</p>\n      '
             own = (f'<p class="small text-warning-emphasis" data-testid="own-activity-{aid}">{tx["own"]}</p>'
                    if item.own else "")
+            if item.notice is not None:  # its credit rule raised: no hours to show (the steps stay refused)
+                here = f"{_notice(item.notice, aid)}\n    {here}"
             if item.allowed:
                 buttons = "".join([self._button(t, key, aid) for t in item.allowed])
             else:
@@ -127,7 +136,10 @@ class QueueCards:
             a = item.activity
             aid, title = int(a.id), html_text(a.title)
             here = self.here(f"activity-{aid}", "mb-0") if self.here is not None else ""
+            if item.notice is not None:  # its credit rule raised: the notice, no total
+                here = Markup(f"{_notice(item.notice, aid)}{here}")  # noqa: S704 (escaped in _notice)
             above = f'<tr><td></td><td colspan="4">{here}</td></tr>' if str(here).strip() else ""
+            total = "—" if item.notice is not None else figure(item.would_get_total)
             out.append(
                 f"\n    \n    \n    {above}\n"
                 f'    <tr id="activity-{aid}" data-testid="reviewed-{aid}">\n'
@@ -136,7 +148,7 @@ class QueueCards:
                 f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a></td>\n'
                 f"      <td>{names(a.type_key)}</td>\n"
                 f'      <td class="text-end">{int(item.size)}</td>\n'
-                f'      <td class="text-end">{figure(item.would_get_total)}</td>\n'
+                f'      <td class="text-end">{total}</td>\n'
                 "    </tr>\n    "
             )
         return Markup("".join(out))  # noqa: S704 (escaped above)

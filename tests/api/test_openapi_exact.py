@@ -20,7 +20,7 @@ from tests.api.conftest import login
 from tests.api.test_schemathesis import declared_refusal
 from tests.support import factories
 from tests.support.factories import PASSWORD
-from workflows import State, Transition, WorkflowExtension
+from workflows import Phase, State, Transition, WorkflowExtension
 
 
 class ProbeForm(Form):
@@ -47,7 +47,7 @@ class Probe(ActivityType):
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(
-            states=(State("prepared", "已备课", "Prepared"),),
+            states=(State("prepared", "已备课", "Prepared", phase=Phase.OPEN),),
             transitions=(
                 Transition("prepare", ("planned",), "prepared", frozenset({"owner"}), "完成备课", "Mark prepared",
                            comment_required=True),

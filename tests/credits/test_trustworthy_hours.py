@@ -174,10 +174,10 @@ def test_hold_and_attendance_are_refused_before_the_start_with_the_local_start(a
 
 
 def test_a_plugin_rerouting_hold_keeps_the_start_check():
-    from workflows import State, Transition, WorkflowExtension, build_definition
+    from workflows import Phase, State, Transition, WorkflowExtension, build_definition
 
     ext = WorkflowExtension(
-        states=(State("prepared", "已准备", "Prepared"),),
+        states=(State("prepared", "已准备", "Prepared", phase=Phase.OPEN),),
         transitions=(
             Transition("prepare", ("planned",), "prepared", frozenset({"owner"}), "准备", "Prepare"),
             Transition("hold", ("prepared",), "held", frozenset({"owner"}), "举行", "Hold"),

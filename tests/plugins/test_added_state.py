@@ -69,7 +69,7 @@ def test_the_definition_places_the_added_state_and_covers_it_with_return_and_can
     assert "reflected" in d.transition("return").sources
     assert d.transition("approve").adjusts_hours and d.transition("approve").stand_in_roles
     assert not d.transition("reflect").posts_credits
-    opened = build_definition(WorkflowExtension(states=(State("prepared", "已准备", "Prepared"),)))
+    opened = build_definition(WorkflowExtension(states=(State("prepared", "已准备", "Prepared", phase=Phase.OPEN),)))
     assert "prepared" in opened.transition("cancel").sources and "prepared" not in opened.transition("return").sources
 
 

@@ -77,7 +77,7 @@ IMPOSTOR = """
     from decimal import Decimal
     from portal.activity_types import ActivityType, Role
     from portal.hookspecs import hookimpl
-    from workflows import State, Transition, WorkflowExtension
+    from workflows import Phase, State, Transition, WorkflowExtension
 
     class Impostor(ActivityType):
         key = "lecture"
@@ -86,7 +86,7 @@ IMPOSTOR = """
 
         def workflow(self):
             return WorkflowExtension(
-                states=(State("rehearsed", "已彩排", "Rehearsed"),),
+                states=(State("rehearsed", "已彩排", "Rehearsed", phase=Phase.OPEN),),
                 transitions=(
                     Transition("rehearse", ("planned",), "rehearsed", frozenset({"owner"}), "彩排", "Rehearse"),
                     Transition("hold", ("rehearsed",), "held", frozenset({"owner"}), "举行", "Hold"),

@@ -143,8 +143,9 @@ def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_a
     assert "插件 yx_course 在执行此操作时出错，错误已记入日志，未作任何更改" in html
     with app.app_context():
         assert db.session.get(Activity, act_id).state == "held"
-        assert failures()["yx_course"] == ("credit_hours of activity type 'rt_rules' raised RuntimeError: credit rule "
-                                           "exploded; the step was refused and nothing changed")
+        reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_course"]
+        assert ("credit_hours of activity type 'rt_rules' raised RuntimeError: credit rule "
+                "exploded; the step was refused and nothing changed") in reported  # the queue it returns to: a preview's
 
 
 def test_a_plan_check_that_raises_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
@@ -211,3 +212,134 @@ def test_a_core_trigger_cannot_be_given_to_more_people_than_the_core_gives_it(ma
         assert failures()["yx_widen"] == (
             "workflow of type 'rt_widen' is invalid: WorkflowExtensionError: core trigger 'credit' may be fired only "
             "by reviewer, school_admin (stand-in); ['teacher'] would widen it; the plugin was not loaded")
+
+
+PREVIEW_MESSAGE = ("credit_hours of activity type 'rt_rules' raised RuntimeError: credit rule exploded; "
+                   "the page went on without the hours it gives")
+PREVIEW_NOTICE = "插件 yx_course 未能算出此处显示的学时，错误已记入日志；在修复之前，需要这些学时的操作都将被拒绝"
+
+
+def test_a_credit_rule_that_raises_leaves_the_hours_previews_usable_with_a_notice(make_app, plugin_log):
+    """The activity page, the review queue and the teacher's home show what crediting would give:
+    a rule that raises leaves each page working (200) with a notice naming the plugin in place
+    of the figures; approving stays refused (above)."""
+    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(exploding_rules()))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RV", types=("rt_rules",))
+        p = f.staff(s)
+        act = f.plan(s, p["organizer"], "rt_rules", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
+        f.attend(act, p["organizer"])
+        f.fire(act, p["organizer"], "hold")
+        act_id, school_id, reviewer, teacher = act.id, s.id, p["reviewer"].id, p["t1"].id
+    client = client_for(app, reviewer, school_id)
+    page = client.get(f"/activities/{act_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html[:500]
+    assert 'data-testid="plugin-hours-failed"' in html and PREVIEW_NOTICE in html
+    queue = client.get("/review")
+    html = queue.get_data(as_text=True)
+    assert queue.status_code == 200, html[:500]
+    assert f'data-testid="plugin-hours-failed-{act_id}"' in html and PREVIEW_NOTICE in html
+    assert f'data-testid="approve-{act_id}"' in html  # the step is offered, and refused when taken
+    home = client_for(app, teacher, school_id).get("/")
+    assert home.status_code == 200, home.get_data(as_text=True)[:500]
+    with app.app_context():
+        assert failures()["yx_course"] == PREVIEW_MESSAGE
+        assert db.session.get(Activity, act_id).state == "held"
+    assert f"plugin yx_course: {PREVIEW_MESSAGE}" in plugin_log.text
+
+
+STEP_NOTICE = "插件 yx_setup 在执行此操作时出错，错误已记入日志，未作任何更改"
+
+
+def setup_type(**members: object) -> ActivityType:
+    """A type with one setting (``member_multiplier``) and the ``members`` given."""
+    from portal.activity_types import Setting, Text
+
+    return one_role_type("rt_setup", "网络研修", "Online forum", **{
+        "declared_settings": {"member_multiplier": Setting(1, 0, 5, Text("成员学时倍数", "Member multiplier"))},
+        **members,
+    })
+
+
+def test_a_settings_validator_that_raises_refuses_the_save_naming_the_plugin(make_app, plugin_log):
+    """``validate_settings`` runs when a school admin saves the type's settings (the page and the
+    API): if it raises, the save is refused with 409 naming the plugin, nothing is stored."""
+    from portal.services import tokens
+
+    app = make_app(EXTRA_PLUGINS=[("yx_setup", Plugin(setup_type(validate_settings=raising("validator exploded"))))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RS", types=("rt_setup",))
+        p = f.staff(s)
+        school_id, admin = s.id, p["admin"].id
+        token = tokens.issue(p["admin"]).token
+    r = client_for(app, admin, school_id).post("/admin/types/rt_setup",
+                                               data={"enabled": "y", "setting-member_multiplier": "2"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert STEP_NOTICE in html
+    r = app.test_client().put("/api/v1/activity-types/rt_setup", json={"settings": {"member_multiplier": 3}},
+                              headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 409, r.get_data(as_text=True)[:500]
+    assert "the plugin yx_setup failed while this step was taken" in r.get_json()["message"]
+    with app.app_context():
+        from portal.services import schools
+
+        assert schools.type_row(school_id, "rt_setup").settings in ({}, None)
+        assert failures()["yx_setup"] == ("validate_settings of activity type 'rt_setup' raised RuntimeError: "
+                                          "validator exploded; the step was refused and nothing changed")
+
+
+def test_settings_defaults_that_raise_leave_the_pages_and_refuse_the_steps(make_app, plugin_log):
+    """``settings_with_defaults`` gives every page and step the school's settings: if it raises,
+    pages go on with the core's rule (reported), and a step is refused naming the plugin."""
+    forum = setup_type()
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_setup", forum)
+    forum.settings_with_defaults = raising("defaults exploded").__get__(forum)  # broken since it was planned
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = client_for(app, organizer, school_id)
+    for url in (f"/activities/{act_id}", "/", "/activities"):
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.get_data(as_text=True)[:500])
+    r = client.post(f"/activities/{act_id}/trigger", data={"trigger": "hold"})
+    assert r.status_code == 409, r.get_data(as_text=True)[:500]
+    assert STEP_NOTICE in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Activity, act_id).state == "planned"
+        reported = {x.error for x in registry().plugins.failures if x.plugin == "yx_setup"}
+    assert reported == {
+        "settings_with_defaults of activity type 'rt_setup' raised RuntimeError: defaults exploded; "
+        "the page went on without it",
+        "settings_with_defaults of activity type 'rt_setup' raised RuntimeError: defaults exploded; "
+        "the step was refused and nothing changed",
+    }
+
+
+def exploding_validator(form, field):
+    raise RuntimeError("topic service down")
+
+
+def test_a_form_validator_that_raises_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
+    """The type's form is the plugin's code too: a validator that raises (instead of raising
+    ``ValidationError``) refuses the plan with 409 naming the plugin, on the page and the API."""
+    from wtforms import Form, StringField
+
+    topic_form = type("TopicForm", (Form,), {"topic": StringField("Topic", validators=[exploding_validator])})
+    app = make_app(EXTRA_PLUGINS=[("yx_setup", Plugin(setup_type(form=topic_form)))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("RF", types=("rt_setup",))
+        p = f.staff(s)
+        school_id, organizer = s.id, p["organizer"].id
+    r = client_for(app, organizer, school_id).post(
+        "/activities/new/rt_setup", data={"title": "网络研修", "starts_at": "2026-09-10T09:00",
+                                          "ends_at": "2026-09-10T11:00", "hours": "2", "details-topic": "x"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert STEP_NOTICE in html
+    with app.app_context():
+        assert db.session.query(Activity).count() == 0
+        assert failures()["yx_setup"] == ("form of activity type 'rt_setup' raised RuntimeError: topic service down; "
+                                          "the step was refused and nothing changed")

@@ -11,6 +11,8 @@ from workflows import (
     ActivitySnapshot,
     GuardFailed,
     IllegalTransition,
+    NotStarted,
+    Phase,
     State,
     Transition,
     TransitionContext,
@@ -134,7 +136,7 @@ def test_guards_report_what_is_missing():
 
 def test_extension_adds_a_state_between_core_states():
     ext = WorkflowExtension(
-        states=(State("prepared", "已准备", "Prepared"),),
+        states=(State("prepared", "已准备", "Prepared", phase=Phase.OPEN),),
         transitions=(
             Transition("prepare", ("planned",), "prepared", frozenset({"owner"}), "准备", "Prepare"),
             Transition("hold", ("prepared",), "held", frozenset({"owner"}), "举行", "Hold"),
@@ -177,3 +179,27 @@ def test_mermaid_keeps_ascii_ids_and_shows_labels():
     assert "planned --> held: hold: 标记为已举行" in text
     en = eng.mermaid(lang="en")
     assert 'state "Credited" as credited' in en
+
+
+@pytest.mark.parametrize("dest", [
+    State("presented", "已展示", "Presented", phase=Phase.AWAITING_REVIEW),
+    State("accepted", "已认可", "Accepted", phase=Phase.CONFIRMED),
+    None,  # a new trigger into the core's held state
+])
+def test_the_start_check_follows_what_a_trigger_does_not_its_name(dest):
+    target = dest.name if dest else "held"
+    ext = WorkflowExtension(states=(dest,) if dest else (),
+                            transitions=(Transition("Hold", ("planned",), target, frozenset({"owner"}), "举行", "Hold"),))
+    eng = WorkflowEngine(build_definition(ext))
+    early = ctx(frozenset({"owner"}))
+    early = TransitionContext(early.activity, [], [], {}, 1, early.actor_roles, datetime(2026, 9, 30), "")
+    with pytest.raises(NotStarted):
+        eng.fire("planned", "Hold", early)
+    assert eng.fire("planned", "Hold", ctx(frozenset({"owner"}))) == target
+
+
+def test_a_state_must_declare_a_known_phase():
+    with pytest.raises(WorkflowExtensionError, match="state 'prepared' declares no phase; known: open, "):
+        build_definition(WorkflowExtension(states=(State("prepared", "已准备", "Prepared"),)))
+    with pytest.raises(WorkflowExtensionError, match="state 'prepared' names unknown phase 'held'"):
+        build_definition(WorkflowExtension(states=(State("prepared", "已准备", "Prepared", phase="held"),)))  # type: ignore[arg-type]
