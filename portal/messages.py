@@ -324,6 +324,7 @@ TEXTS: dict[str, Any] = {
     "notify.email_invalid": _l("enter an email address such as name@school.cn, or leave it empty"),
     "notify.kinds_invalid": _l("unknown kind of notification"),
     "notify.settings_invalid": _l("the notification settings were not saved"),
+    "notify.language_invalid": _l("choose Chinese or English"),
     # -- QR check-in -----------------------------------------------------------------------------
     "checkin.code_invalid": _l("this check-in code is not valid; scan the code on the screen again"),
     "checkin.code_expired": _l("this check-in code has expired; scan the code on the screen again"),
@@ -794,6 +795,14 @@ def norm_lang(lang: str | None) -> str:
 def locale_of(lang: str | None) -> str:
     """The catalogue's locale (``force_locale``) of a language spelt any way."""
     return "en" if norm_lang(lang) == "en" else "zh_Hans_CN"
+
+
+def person_locale(user: Any) -> str:
+    """The language a person reads what reaches them outside a page — email, calendar feeds —
+    in: the one they chose in their settings, else the portal's default."""
+    from flask import current_app
+
+    return user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
 
 
 def label(entry: tuple[str, str], lang: str | None = None) -> str:

@@ -14,9 +14,11 @@ def refuse(code: str, /, **params: Any) -> NoReturn:
 
 
 def fail(exc: DomainError) -> None:
-    """Print a domain error clearly and exit 1, as ``click.ClickException`` does (nothing was changed)."""
+    """Print a domain error clearly and exit 1, as ``click.ClickException`` does (nothing was changed).
+
+    The headline and the field messages are both English, as :func:`refuse`'s are."""
     detail = ""
-    fields = getattr(exc, "fields", None) or exc.extra.get("fields")
+    fields = exc.to_dict("en").get("fields")
     if fields:
         detail = "\n" + "\n".join(f"  {k}: {v}" for k, v in fields.items())
     raise click.ClickException(f"{exc.message}{detail}")

@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +29,8 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import msg
+from portal.i18n import lang_code
+from portal.messages import msg, person_locale
 from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
 from portal.services import access
@@ -110,9 +113,14 @@ def _activities(user: User, school: School | None, now: datetime) -> list[tuple[
     return [(a, tz) for a, tz in db.session.execute(q.order_by(Activity.starts_at, Activity.id))]
 
 
-def build(user: User, school: School | None, now: datetime | None = None, lang: str = "zh") -> bytes:
-    """The iCalendar text of a feed: the person's activities, or the school's."""
-    now = now or utcnow()
+def build(user: User, school: School | None, now: datetime | None = None) -> bytes:
+    """The iCalendar text of a feed: the person's activities, or the school's, in the language
+    the person chose for what reaches them outside the portal (their email settings)."""
+    with force_locale(person_locale(user)):
+        return _build(user, school, now or utcnow())
+
+
+def _build(user: User, school: School | None, now: datetime) -> bytes:
     base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
     zone_name = school.timezone if school is not None else _personal_zone(user)
     cal = Calendar()
@@ -120,8 +128,8 @@ def build(user: User, school: School | None, now: datetime | None = None, lang: 
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    name = f"{school.name} · 研修活动" if school is not None else f"{user.display_name} · 研修活动"
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _("%(name)s · training activities",
+                              name=school.name if school is not None else user.display_name))
     cal.add("x-wr-timezone", zone_name)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
@@ -136,8 +144,9 @@ def build(user: User, school: School | None, now: datetime | None = None, lang: 
         event.add("summary", act.title)
         if act.location:
             event.add("location", act.location)
-        kind = reg.type.name_zh if reg else act.type_key
-        event.add("description", f"{kind} · {fmt(act.hours)} 学时\n{base}/activities/{act.id}")
+        kind = reg.type.name(lang_code()) if reg else act.type_key
+        hours = _("%(type)s · %(hours)s hours", type=kind, hours=fmt(act.hours))
+        event.add("description", f"{hours}\n{base}/activities/{act.id}")
         event.add("url", f"{base}/activities/{act.id}")
         event.add("sequence", max(0, int(act.version or 1) - 1))
         closed = registry().phase(act.type_key, act.state) is Phase.CLOSED
@@ -165,16 +174,18 @@ def _deadline_events(user: User, school: School | None, base: str, now: datetime
         if school is not None or policy.TEACHER in roles:
             due = plans.deadline(place, year)
             uid = f"plan-deadline-{place.id}-{year}@{host}"
-            events[uid] = _all_day(uid, due, "个人发展计划截止", f"{place.name} · {year}", f"{base}/plan", now)
+            events[uid] = _all_day(uid, due, _("Personal development plan due"), f"{place.name} · {year}", f"{base}/plan", now)
         if policy.SCHOOL_ADMIN in roles and place.district_id is not None:  # the annual plan, to the district
             plan_year = school_plans.next_year(place.timezone)
             due = school_plans.deadline(db.session.get_one(District, place.district_id), plan_year)
             uid = f"school-plan-deadline-{place.id}-{plan_year}@{host}"
-            events[uid] = _all_day(uid, due, "年度研修计划报送截止", f"{place.name} · {plan_year}", f"{base}/school-plan",
+            events[uid] = _all_day(uid, due, _("Annual training plan due to the district"),
+                                   f"{place.name} · {plan_year}", f"{base}/school-plan",
                                    now)
         for row in announcements.for_school_member(place, roles):
             uid = f"deadline-{row.id}@{host}"
-            events[uid] = _all_day(uid, row.due_on, f"截止：{row.title}", row.note or "", f"{base}/", row.updated_at)
+            events[uid] = _all_day(uid, row.due_on, _("Due: %(title)s", title=row.title), row.note or "", f"{base}/",
+                                   row.updated_at)
     return list(events.values())
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import jobs
 from portal.database import write_transaction
 from portal.extensions import db
+from portal.messages import person_locale
 from portal.models import Notification, NotificationDelivery, School, User
 from portal.services import notifications
 from portal.timeutil import utcnow, zone_of
@@ -75,16 +76,12 @@ def quiet_until(school: School | None, now: datetime) -> datetime | None:
     return ends.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
-def _locale(user: User) -> str:
-    return user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
-
-
 def outgoing(n: Notification, user: User, school: School | None) -> Outgoing:
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
     base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    with force_locale(_locale(user)):  # once for the text and the footer
+    with force_locale(person_locale(user)):  # once for the text and the footer
         text = notifications.text(n).render()
         footer = _("Notification settings: %(url)s", url=base + "/notifications/settings")
     return Outgoing(

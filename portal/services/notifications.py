@@ -20,8 +20,9 @@ from portal import jobs
 from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.i18n import SUPPORTED
 from portal.messages import Msg, msg
-from portal.models import Notification, NotificationSetting
+from portal.models import Notification, NotificationSetting, User
 from portal.timeutil import utcnow
 
 #: Kinds of notification → their message code (text) and label code (preferences page).
@@ -185,8 +186,10 @@ def wants_email(row: NotificationSetting, kind: str) -> bool:
     return bool(row.email) and kind not in (row.email_off or [])
 
 
-def save_setting(user_id: int, email: Any, email_kinds: Any) -> NotificationSetting:
-    """Save the person's own address and the kinds they want by email (all or nothing)."""
+def save_setting(user_id: int, email: Any, email_kinds: Any, language: Any = None) -> NotificationSetting:
+    """Save the person's own address, the kinds they want by email and, when given, the language
+    of their email and calendar feeds (``zh_Hans_CN`` or ``en``; pages fall back to it too) —
+    all or nothing."""
     if email is None:
         email = ""
     fields: dict[str, Msg] = {}
@@ -196,6 +199,8 @@ def save_setting(user_id: int, email: Any, email_kinds: Any) -> NotificationSett
         fields["email"] = msg("notify.email_invalid")
     if not isinstance(email_kinds, (list, tuple, set)) or any(k not in KINDS for k in email_kinds):
         fields["email_kinds"] = msg("notify.kinds_invalid")
+    if language is not None and language not in SUPPORTED:
+        fields["language"] = msg("notify.language_invalid")
     if fields:
         raise Invalid(msg("notify.settings_invalid"), fields)
     assert isinstance(email, str)
@@ -206,4 +211,6 @@ def save_setting(user_id: int, email: Any, email_kinds: Any) -> NotificationSett
             row = NotificationSetting(user_id=user_id)
             s.add(row)
         row.email, row.email_off, row.updated_at = email.strip(), off, utcnow()
+        if language is not None:
+            s.get_one(User, user_id).locale = language
     return row

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectChoice, SelectField, StringField
 
 from portal import policy
 from portal.current import current_actor
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.messages import tr
+from portal.messages import person_locale, tr
 from portal.services import notifications
 from portal.web.forms import ConfirmForm, MultiCheckboxField
 from portal.web.helpers import local_path
@@ -25,6 +25,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 class SettingsForm(FlaskForm):
     email = StringField(_l("Email address for notifications"), render_kw={"inputmode": "email", "type": "email"})
     email_kinds = MultiCheckboxField(_l("Send me an email when"))
+    # each language named in itself, as the switch in the page's header names them
+    language = SelectField(
+        _l("Language of email and calendar feeds"),
+        choices=[SelectChoice("zh_Hans_CN", "中文"), SelectChoice("en", "English")],
+        validate_choice=False,  # the service refuses anything else, in the field
+    )
 
 
 @bp.route("")
@@ -65,11 +71,13 @@ def settings():
     if request.method == "GET":
         form.email.data = row.email
         form.email_kinds.data = [k for k in offered if k not in (row.email_off or [])]
+        form.language.data = person_locale(current_user)
     elif "email" not in request.form:  # not this form's post: nothing changes
         status = 422
     elif form.validate_on_submit():
         try:
-            notifications.save_setting(current_user.id, form.email.data, request.form.getlist("email_kinds") + kept)
+            notifications.save_setting(current_user.id, form.email.data, request.form.getlist("email_kinds") + kept,
+                                       request.form.get("language"))
         except Invalid as exc:
             db.session.rollback()
             for name, message in exc.fields.items():

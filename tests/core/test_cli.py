@@ -140,3 +140,12 @@ def test_user_create_asks_for_the_password_when_it_is_not_given(app):
     from portal.services import users
 
     assert users.verify_password(user, "quiet-password-42")
+
+
+def test_a_refusal_and_its_field_messages_are_both_english(app):
+    """A shell reads one language: the field lines under the headline are not Chinese."""
+    run(app, "school", "create", "S9", "第九小学")
+    r = run(app, "user", "create", "x2", "--school", "S9", "--role", "teacher", "--password", "short")
+    assert r.exit_code == 1
+    assert "password:" in r.output, r.output
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in r.output), r.output

@@ -115,3 +115,37 @@ def test_a_feed_stops_when_its_owner_leaves_the_school(make_app):
         db.session.execute(update(Membership).where(Membership.user_id == user("teacher2").id).values(active=False))
         db.session.commit()
     assert app.test_client().get(path).status_code == 404
+
+
+def test_the_feed_speaks_the_language_chosen_in_the_settings(make_app):
+    """A calendar app has no session: the feed's words follow the language the person chose for
+    what reaches them outside the portal (their email settings), Chinese until they choose."""
+    from portal.models import User
+
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = user("teacher1")
+        client = log_in(app.test_client(), teacher, school().id)
+    path = _make(client, "me")
+    anonymous = app.test_client()
+    chinese = _parse(anonymous, path)
+    assert str(chinese["X-WR-CALNAME"]).endswith(" · 研修活动")
+    assert all(" 学时" in str(e["DESCRIPTION"]) for e in _activities(chinese))
+    assert any(str(e["SUMMARY"]) == "个人发展计划截止" for e in chinese.walk("VEVENT"))
+
+    bad = client.post("/notifications/settings", data={"email": "t1@school.cn", "language": "fr"})
+    assert bad.status_code == 422 and 'data-testid="error-language"' in bad.get_data(as_text=True)
+    with app.app_context():  # all or nothing: the address was not saved either
+        assert db.session.get(User, teacher.id).locale is None
+        from portal.services import notifications
+        assert notifications.setting(teacher.id).email == ""
+    ok = client.post("/notifications/settings", data={"email": "t1@school.cn", "language": "en"})
+    assert ok.status_code == 302
+    english = _parse(anonymous, path)
+    assert str(english["X-WR-CALNAME"]).endswith(" · training activities")
+    for e in _activities(english):
+        assert re.search(r" · [\d.]+ hours$", str(e["DESCRIPTION"]).splitlines()[0]), e["DESCRIPTION"]
+        assert "学时" not in str(e["DESCRIPTION"]) and "讲座" not in str(e["DESCRIPTION"])
+    assert any(str(e["SUMMARY"]) == "Personal development plan due" for e in english.walk("VEVENT"))
+    page = client.get("/notifications/settings").get_data(as_text=True)
+    assert re.search(r'<option selected value="en">|<option value="en" selected>', page), page[-3000:]

@@ -53,6 +53,19 @@ def test_a_returned_activity_reaches_organizer_and_participants_by_app_and_email
     assert len(smtp.inbox.to("chen@school.test")) == 1
 
 
+def test_email_comes_in_the_language_the_person_chose(queued_app, smtp, worker):
+    no_quiet_hours()
+    notifications.save_setting(user("teacher2").id, "wang@school.test", list(notifications.KINDS), "en")
+    notifications.save_setting(user("teacher3").id, "li@school.test", list(notifications.KINDS))
+    _return_held_lecture("请补充听课反思")
+    wait_for(lambda: len(smtp.inbox.messages) >= 2)
+    [english] = smtp.inbox.to("wang@school.test")
+    assert "was returned for rework: 请补充听课反思" in english.get_content()
+    assert "Notification settings:" in english.get_content() and "被退回修改" not in str(english["Subject"])
+    [chinese] = smtp.inbox.to("li@school.test")  # no language chosen: the portal's default
+    assert "被退回修改" in chinese.get_content()
+
+
 def test_a_retried_job_sends_nothing_twice(queued_app, smtp):
     notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
     log_id = _return_held_lecture()

@@ -1,8 +1,8 @@
 """Start a private PostgreSQL server, run a command against it, stop it.
 
 Usage: ``python tests/support/pg_server.py [--keep-data DIR] -- CMD ARGS…``. The server lives in a
-throwaway data directory on a free local port; ``YANXIU_TEST_DATABASE_URL`` (and
-``DATABASE_URL``) are set for the command. Needs ``initdb``/``pg_ctl`` (Debian's
+throwaway data directory on a free local port; ``YANXIU_TEST_DATABASE_URL`` is set for the
+command (the tests read it; ``DATABASE_URL`` is left as it was). Needs ``initdb``/``pg_ctl`` (Debian's
 ``postgresql`` package); when run as root it runs the server as the ``postgres`` user.
 
 ``--keep-data DIR``: the server's files live in DIR and stay there after the command; a later
