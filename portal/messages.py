@@ -52,6 +52,10 @@ TEXTS: dict[str, Any] = {
     "year.locked": _l(
         "the school year %(year)s was accepted by the district and is locked; ask the district to reopen it"
     ),
+    "year.joined_after_acceptance": _l(
+        "the district accepted the school year %(year)s before this teacher joined the school: it is not "
+        "their year here, and no certificate of its hours is issued"
+    ),
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),

@@ -485,7 +485,13 @@ class TeacherHours(Out):
 class UserCredits(TeacherHours):
     year: str
     required_hours: float
-    status: Literal["met", "short", "not_recognised", "exempt"]
+    status: Literal["met", "short", "not_recognised", "exempt"] | None = Field(  # type: ignore[assignment]
+        description="the year's assessment; null when joined_after_acceptance: none of theirs"
+    )
+    joined_after_acceptance: bool = Field(
+        False, description="the district accepted the school's year before the teacher joined the school: "
+        "the year is not assessed for them there and takes no more hours"
+    )
     entries: list[CreditLine]
 
 

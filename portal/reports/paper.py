@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal.errors import Conflict
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import lang_code
@@ -137,6 +138,8 @@ def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> byte
     """A teacher's 学时证明 for one year: credited activities, totals, the assessment."""
     lang = lang_code()
     ty = credits.teacher_year(teacher, school, year)
+    if ty.joined_after_acceptance:  # no certified 0 h of a year that was not theirs (the record page says so)
+        raise Conflict(msg("year.joined_after_acceptance", year=year), school_year=year)
     entries = credits.entries_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,
                "lines": [_line(teacher, ty.facts.total_hours)]}

@@ -211,6 +211,8 @@ def plan_activity(
     assert start is not None  # parsed, or a field error was raised above
     local_day = to_local(start, school.timezone).date()
     with write_transaction() as s:
+        # asked above for the form's field; again under the lock, which an acceptance takes too
+        locks.require_unlocked(school.id, school_year_of(local_day), semester_of(local_day))
         if declared:  # one declaration of a teacher at a time, checked against those written before it
             assert end is not None and h is not None
             access.one_at_a_time(organizer.id)
@@ -372,8 +374,8 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
     _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
-    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     with write_transaction() as s:
+        locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
         row = s.execute(
             select(Participation).where(Participation.activity_id == act.id, Participation.user_id == user_id)
         ).scalar_one_or_none()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -81,6 +82,9 @@ class TeacherYear:
     user: User
     facts: YearFacts
     assessment: Assessment
+    # the district accepted the school's year without this teacher (they joined after): its
+    # figures are no assessment of theirs (:func:`teacher_year` says so; summaries leave them out)
+    joined_after_acceptance: bool = False
 
 
 class Person(NamedTuple):
@@ -389,9 +393,14 @@ def _teacher_year_statement():
         literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric),
     ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
+    # the teacher is in the accepted year: a row of theirs is kept, or none is (no write ever
+    # filled the year: then its teachers are today's, as :func:`_teachers_of` lists them)
+    kept = select(TeacherYearRow.user_id).where(TeacherYearRow.school_id == school_id,
+                                                TeacherYearRow.school_year == year)
+    in_year = case((kept.where(TeacherYearRow.user_id == uid).exists() | ~kept.exists(), 1), else_=0)
     accepted = (
         select(
-            literal("r", String), cast(YearSubmission.rules, String), cast(null(), Integer), cast(null(), Numeric),
+            literal("r", String), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
             cast(null(), Numeric),
         )
         .select_from(YearLock)
@@ -407,11 +416,14 @@ _TEACHER_YEAR = _teacher_year_statement()
 def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester, any exemption and the rules of
     a year the district accepted, read in a single UNION ALL query (the teacher's home page runs
-    it on every visit)."""
+    it on every visit). A teacher who joined after the district accepted the year, whom its kept
+    teachers leave out, is marked ``joined_after_acceptance``: home, record and API say so instead
+    of assessing 0 h."""
     types: dict[str, Decimal] = {}
     absent: dict[int, tuple] = {}
     exemption: str | None = None
     accepted: Mapping[str, Any] | None = None
+    joined_after = False
     params = {"uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states()}
     for kind, key, semester, a, b in read_rows(_TEACHER_YEAR, params):
         if kind == "t":
@@ -419,11 +431,13 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
         elif kind == "a":
             absent[semester] = (a, b)
         elif kind == "r":
-            accepted = _accepted_rules(key)
+            accepted, joined_after = _accepted_rules(key), not semester
         else:
             exemption = key
     writing = quotas.writing_of([school.id], year, user.id).get((school.id, user.id), [])
-    return _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
+    ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
+    ty.joined_after_acceptance = joined_after
+    return ty
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

@@ -71,8 +71,8 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
     policy.require_not_self(actor.id, target.id)  # may_exempt: never one's own year
     if fields:
         raise Invalid(msg("exemption.refused"), fields)
-    locks.require_unlocked(school.id, year_text)
     with write_transaction() as s:
+        locks.require_unlocked(school.id, year_text)  # in the write: an acceptance cannot pass it
         row = _existing(school, target, year_text)
         if row is None:
             row = Exemption(user_id=target.id, school_id=school.id, school_year=year_text, reason=text,
@@ -93,8 +93,8 @@ def clear_exemption(school: School, actor: User, user_id: object, year: object) 
         raise Invalid(msg("year.required"), {"year": msg("year.required")})
     target = _target(school, user_id)
     policy.require_not_self(actor.id, target.id)
-    locks.require_unlocked(school.id, year_text)
     with write_transaction() as s:
+        locks.require_unlocked(school.id, year_text)
         row = _existing(school, target, year_text)
         if row is None:
             raise NotFound(msg("exemption.not_found"))

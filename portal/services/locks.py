@@ -3,6 +3,13 @@
 Every service that changes the ledger, attendance, exemptions or evidence of a year asks
 :func:`require_unlocked` first and refuses with ``year.locked``; the database triggers of
 migration ``a7d3c9e15b20`` refuse the same writes from anywhere else.
+
+The question and the acceptance must not pass each other: a write that found the year open
+must be seen by the acceptance's comparison of the figures, or wait for it and then find the
+year locked. :func:`hold` is the one lock both take, on the school's row (PostgreSQL): a write
+holds it shared (FOR KEY SHARE) from the question to its commit, the acceptance exclusively
+(FOR UPDATE) from before its comparison to its commit. SQLite runs one write transaction at a
+time already.
 """
 
 from __future__ import annotations
@@ -11,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select
 
+from portal.database import is_sqlite
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import YearLock
+from portal.models import School, YearLock
 from portal.models.district import WHOLE_YEAR
 
 
@@ -35,6 +43,25 @@ def is_locked(school_id: int, school_year: str, semester: int | None = None) -> 
     return db.session.execute(q.limit(1)).first() is not None
 
 
+def hold(school_id: int, *, accepting: bool = False) -> None:
+    """In the transaction that writes into the school's year (or accepts it): lock the school's
+    row until the transaction ends — shared for a write (FOR KEY SHARE: writes do not wait for
+    one another, nor for the ``data_version`` stamp they make), exclusive for the district's
+    acceptance (FOR UPDATE), which so waits for the writes that found the year open, and they
+    for it. Ask or compare after it (a new statement sees what the other committed). Nothing
+    on SQLite, whose write transactions run one at a time."""
+    if is_sqlite():
+        return
+    q = select(School.id).where(School.id == school_id)
+    db.session.execute(q.with_for_update() if accepting else q.with_for_update(read=True, key_share=True))
+
+
 def require_unlocked(school_id: int, school_year: str, semester: int | None = None) -> None:
+    """Refuse (``year.locked``) a write into a locked year. Takes :func:`hold` first, so call it
+    in the transaction that writes: the acceptance cannot slip between this answer and the
+    write. On PostgreSQL the session's transaction runs on to the write's commit, so a call just
+    before ``write_transaction`` holds too; inside it the answer also holds on SQLite, which
+    finishes a read transaction before the write begins."""
+    hold(school_id)
     if is_locked(school_id, school_year, semester):
         raise Conflict(msg("year.locked", year=school_year), school_year=school_year)

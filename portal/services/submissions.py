@@ -33,7 +33,7 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.district import WHOLE_YEAR
-from portal.services import access, credits, district_notices, teacher_years
+from portal.services import access, credits, district_notices, locks, teacher_years
 from portal.timeutil import utcnow
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
@@ -253,6 +253,8 @@ def decide(
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
     now = utcnow()
     with write_transaction() as s:
+        if accept:  # first: a write into the year that found it open commits before the comparison, a
+            locks.hold(sub.school_id, accepting=True)  # later one waits and then finds it locked
         status = ACCEPTED if accept else RETURNED
         done = cast(CursorResult, s.execute(  # only one decision wins, whatever races
             update(YearSubmission)

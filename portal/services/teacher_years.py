@@ -56,7 +56,7 @@ from portal.models import (
     YearLock,
 )
 from portal.models.district import WHOLE_YEAR
-from portal.services import credits
+from portal.services import credits, locks
 from portal.timeutil import current_school_year, utcnow, zone_of
 
 ZERO = Decimal("0")
@@ -173,6 +173,7 @@ def refresh_people(school_id: int, user_ids: Collection[int] | None = None) -> N
     """Every stored year of the school (and the current one) for these people: a change of
     rules, roles, names or birth dates moves every year, not one."""
     school = db.session.get_one(School, school_id)
+    locks.hold(school_id)  # the years an acceptance locks meanwhile are seen locked (services.locks)
     for year in years_of(school_id):
         refresh(school, year, user_ids)
 

@@ -34,10 +34,12 @@ def index():
         rows = overview.participations(user.id, school.id, forecast.PENDING_PHASES)
         settings, enabled = schools.settings_and_enabled(school.id)
         pending = forecast.pending_activities(rows, settings, year)
+        # the district accepted the year before they joined: no assessment, nothing behind
+        joined_after = record.joined_after_acceptance
         return render_template(
             "home/_body.html",
-            behind=forecast.behind(record.facts, today),
-            warnings=forecast.warnings(record.facts, today),
+            behind=[] if joined_after else forecast.behind(record.facts, today),
+            warnings=[] if joined_after else forecast.warnings(record.facts, today),
             outlook=forecast.forecast(record.facts, record.assessment.status, pending, today),
             declare_types=[r for r in enabled if r.type.self_declared and policy.may_declare(actor)],
             record=record,

@@ -34,3 +34,33 @@ def at_once(app: Flask, n: int, action: Callable[[], object], refused: type[Exce
     for t in threads:
         t.join(120)
     return sorted(out)
+
+
+def side_by_side(app: Flask, *actions: Callable[[], object]) -> list[str]:
+    """Run different ``actions`` at the same moment (say a credit and the district's
+    acceptance), each in a thread of its own released together as :func:`at_once`'s are; what
+    became of each, in the order given: ``"done"``, or the message code of the
+    :class:`~portal.errors.DomainError` it was refused with (anything else fails loudly)."""
+    from portal.errors import DomainError
+
+    barrier = threading.Barrier(len(actions))
+    out: list[str | None] = [None] * len(actions)
+
+    def send(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                actions[i]()
+                out[i] = "done"
+            except DomainError as exc:
+                out[i] = getattr(exc.msg, "code", exc.message)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(actions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert None not in out, out  # a thread that failed otherwise (its traceback is printed)
+    return [str(x) for x in out]

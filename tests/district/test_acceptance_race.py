@@ -1,0 +1,85 @@
+"""A credit and the district's acceptance of the same school year, at the same moment, on
+PostgreSQL (SQLite runs one write transaction at a time, so there is no race to lose there).
+
+The acceptance compares the submitted figures with the current ones and locks the year; a credit
+asks whether the year is locked and writes. Without one lock both take (``locks.hold``: the
+school's row, FOR UPDATE by the acceptance, FOR KEY SHARE by every write into the year), a credit
+that found the year open and committed after the comparison slipped into the accepted year, and
+both succeeded. Now one of them is refused: the credit (``year.locked``) or the acceptance
+(``submission.changed``). Pauses inside the window make the interleaving certain.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, User, YearLock, YearSubmission
+from portal.policy import Actor
+from portal.services import access, submissions, teacher_years, transitions
+from tests.credits.helpers import prepare_approve
+from tests.district.conftest import YEAR
+from tests.support import factories as f
+from tests.support.at_once import side_by_side
+
+ONE_WINS = ({"credit": "done", "accept": "submission.changed"}, {"credit": "year.locked", "accept": "done"})
+
+
+@pytest.fixture
+def on_postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs one write transaction at a time")
+
+
+def _slow(monkeypatch, module, name: str, before: float = 0.0, after: float = 0.0) -> None:
+    real = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        time.sleep(before)
+        out = real(*args, **kwargs)
+        time.sleep(after)
+        return out
+
+    monkeypatch.setattr(module, name, slow)
+
+
+@pytest.mark.parametrize("first", ["credit", "acceptance"])
+def test_a_credit_and_the_acceptance_at_once_never_both_succeed(app, world, on_postgresql, monkeypatch, first):
+    held, staff = world.held, world.staff
+    prepare_approve(held, staff["organizer"], [(staff["t3"], "attendee")])
+    f.fire(held, staff["reviewer"], "approve", "材料齐全")  # before the submission: it moves t3's absence
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(staff["admin"].id, world.s1.id))
+    ids = {"act": held.id, "school": world.s1.id, "reviewer": staff["reviewer"].id, "sub": sub.id,
+           "district": world.d1.id, "district_reviewer": world.reviewer1.id, "t3": staff["t3"].id}
+    db.session.commit()
+    db.session.remove()
+
+    # the credit's ledger rows are written, then it lingers before its commit: the window
+    _slow(monkeypatch, teacher_years, "refresh", after=0.6)
+    if first == "credit":  # the acceptance comes while the credit lingers
+        _slow(monkeypatch, submissions, "teacher_ids", before=0.2)
+    else:  # the acceptance has begun; it compares while the credit writes
+        _slow(monkeypatch, submissions, "_changed_since", before=0.3)
+
+    def credit() -> None:
+        transitions.fire(ids["act"], ids["school"], db.session.get_one(User, ids["reviewer"]), "credit", "")
+
+    def accept() -> None:
+        submissions.decide(ids["sub"], True, by=Actor.of(ids["district_reviewer"], ["district_reviewer"]),
+                           district_id=ids["district"])
+
+    credit_went, accept_went = side_by_side(app, credit, accept)
+    assert {"credit": credit_went, "accept": accept_went} in ONE_WINS
+
+    monkeypatch.undo()
+    credited = db.session.scalar(select(func.count()).select_from(CreditEntry).where(
+        CreditEntry.activity_id == ids["act"], CreditEntry.user_id == ids["t3"]))
+    locked = db.session.scalar(select(func.count()).select_from(YearLock).where(YearLock.school_id == ids["school"]))
+    status = db.session.get_one(YearSubmission, ids["sub"]).status
+    assert (credited, locked, status) == ((1, 0, "submitted") if credit_went == "done" else (0, 1, "accepted"))
+    if accept_went == "done":  # the year the district accepted is the year as it stands
+        assert submissions._changed_since(db.session.get_one(YearSubmission, ids["sub"])) == 0
+        assert db.session.get_one(Activity, ids["act"]).state != "credited"
