@@ -1,5 +1,5 @@
-"""A credit and the district's acceptance of the same school year, at the same moment, on
-PostgreSQL (SQLite runs one write transaction at a time, so there is no race to lose there).
+"""A credit and the district's acceptance of the same school year, at the same moment. The race
+is PostgreSQL's (SQLite runs one write transaction at a time); both backends must end the same way.
 
 The acceptance compares the submitted figures with the current ones and locks the year; a credit
 asks whether the year is locked and writes. Without one lock both take (``locks.hold``: the
@@ -28,12 +28,6 @@ from tests.support.at_once import side_by_side
 ONE_WINS = ({"credit": "done", "accept": "submission.changed"}, {"credit": "year.locked", "accept": "done"})
 
 
-@pytest.fixture
-def on_postgresql(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite runs one write transaction at a time")
-
-
 def _slow(monkeypatch, module, name: str, before: float = 0.0, after: float = 0.0) -> None:
     real = getattr(module, name)
 
@@ -47,7 +41,7 @@ def _slow(monkeypatch, module, name: str, before: float = 0.0, after: float = 0.
 
 
 @pytest.mark.parametrize("first", ["credit", "acceptance"])
-def test_a_credit_and_the_acceptance_at_once_never_both_succeed(app, world, on_postgresql, monkeypatch, first):
+def test_a_credit_and_the_acceptance_at_once_never_both_succeed(app, world, monkeypatch, first):
     held, staff = world.held, world.staff
     prepare_approve(held, staff["organizer"], [(staff["t3"], "attendee")])
     f.fire(held, staff["reviewer"], "approve", "材料齐全")  # before the submission: it moves t3's absence
