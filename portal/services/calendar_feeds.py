@@ -17,7 +17,6 @@ import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +31,7 @@ from portal.models import Activity, CalendarFeed, District, Participation, Schoo
 from portal.registry import registry
 from portal.services import access
 from portal.timeutil import current_school_year, utcnow, zone_of
+from portal.url_rules import public_base
 from workflows.definition import Phase
 
 PERSONAL = "me"
@@ -113,7 +113,7 @@ def _activities(user: User, school: School | None, now: datetime) -> list[tuple[
 def build(user: User, school: School | None, now: datetime | None = None, lang: str = "zh") -> bytes:
     """The iCalendar text of a feed: the person's activities, or the school's."""
     now = now or utcnow()
-    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    base = public_base()
     zone_name = school.timezone if school is not None else _personal_zone(user)
     cal = Calendar()
     cal.add("prodid", PRODID)
