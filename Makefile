@@ -43,7 +43,7 @@ run: install
 	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## make serve: production-style gunicorn (set SECRET_KEY, DATABASE_URL, YANXIU_ENV=production; WORKERS
+## make serve: production-style gunicorn (set SECRET_KEY, DATABASE_URL, YANXIU_PUBLIC_URL, YANXIU_ENV=production; WORKERS
 ## and THREADS, 4 each by default) and one job worker for this machine (in production run each under
 ## systemd: README, Deploying)
 serve: install

@@ -5,10 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
-from portal.config import DEV_SECRET_KEY, DefaultConfig, InsecureConfiguration, from_environment
+from portal.config import (
+    DEV_SECRET_KEY,
+    BadConfiguration,
+    DefaultConfig,
+    InsecureConfiguration,
+    from_environment,
+)
 from portal.jinja_env import PageEnvironment
 from portal.url_rules import SharedBuilderRule
 
@@ -39,8 +46,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 "YANXIU_ENV=production refuses debug mode (FLASK_DEBUG=1, flask --debug or DEBUG in "
                 "instance/config.py): it shows tracebacks and the interactive debugger to anyone; unset it"
             )
+        if app.config.get("PUBLIC_URL") == DefaultConfig.PUBLIC_URL:
+            raise InsecureConfiguration(
+                "YANXIU_ENV=production needs YANXIU_PUBLIC_URL, the address people reach the portal at "
+                "(https://yanxiu.example.edu.cn): the links in certificates, QR codes, calendar feeds and "
+                "email are built from it, never from a request's Host header"
+            )
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    _check_public_url(app.config.get("PUBLIC_URL"))
 
     from portal import database, i18n
     from portal.extensions import csrf, db, login_manager, migrate
@@ -72,6 +86,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     jobs.init_app(app)  # the background queue (huey) and its jobs; `flask worker`
     return app
+
+
+def _check_public_url(value: Any) -> None:
+    """``PUBLIC_URL`` is an absolute http(s) address (a path is allowed: a portal under a prefix),
+    or the start stops with the variable named — not a certificate printed with a broken link."""
+    parts = urlsplit(str(value or ""))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise BadConfiguration(
+            f"YANXIU_PUBLIC_URL={value!r}: the address people reach the portal at, such as https://yanxiu.example.edu.cn"
+        )
 
 
 def _register_interfaces(app: Flask) -> None:

@@ -69,7 +69,9 @@ class DefaultConfig:
     #: all 学分认定表 of a year as one ZIP: more forms than this (each a PDF rendered) run as a job
     CERTIFICATE_JOB_THRESHOLD = 20
     EXPORT_FOLDER: str | None = None  # default instance/exports
-    # The address people reach the portal at: links in email and calendar feeds.
+    # The address people reach the portal at: every link that leaves the portal (the QR codes of
+    # printed forms and of check-in, calendar feeds, email) is built from it (portal.url_rules.public_url),
+    # never from a request's Host header. Production refuses to start with this default.
     PUBLIC_URL = "http://127.0.0.1:5000"
 
 

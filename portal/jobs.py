@@ -6,7 +6,8 @@ the same code, and it has retries with a delay and periodic (crontab) tasks buil
 all the portal asks of a queue: email, reminders and long exports.
 
 Configuration (``portal/config.py``): ``JOBS_STORAGE`` is ``"sqlite"`` (default, file
-``JOBS_SQLITE_PATH``, default ``instance/jobs.db``), ``"redis"`` (``JOBS_REDIS_URL``) or
+``JOBS_SQLITE_PATH``, default ``instance/jobs.db``, private like the database file:
+:func:`portal.database.private_sqlite_file`), ``"redis"`` (``JOBS_REDIS_URL``) or
 ``"memory"`` (one process only); ``JOBS_IMMEDIATE`` runs each job at once in the caller (tests
 about something else). The worker is ``flask --app wsgi worker`` (``make run`` starts it beside
 the web server; one per machine under systemd in production).
@@ -36,6 +37,7 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 
 from portal.config import BadConfiguration
+from portal.database import private_sqlite_file
 
 log = logging.getLogger(__name__)
 EXTENSION = "yanxiu.jobs"
@@ -93,6 +95,8 @@ def _make_huey(app: Flask) -> Huey:
     name = str(cfg.get("JOBS_NAME") or "yanxiu")
     if kind == "sqlite":
         path = cfg.get("JOBS_SQLITE_PATH") or os.path.join(app.instance_path, "jobs.db")
+        if not immediate:  # (an immediate queue keeps no file)
+            private_sqlite_file(str(path))  # queued jobs' arguments: readable like the database, no wider
         return SqliteHuey(name, filename=str(path), immediate=immediate, utc=True)
     if kind == "redis":
         url = cfg.get("JOBS_REDIS_URL")

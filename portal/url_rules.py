@@ -1,4 +1,5 @@
-"""URL rules whose URL builders are compiled once per process, not once per app.
+"""URL rules whose URL builders are compiled once per process, not once per app; and the
+portal's absolute links (:func:`public_url`), built from its public address, never from a request.
 
 When a rule joins an app's URL map, Werkzeug writes two small Python functions that build its
 URLs (``Rule._compile_builder``: an ``ast`` tree, then ``compile``). For the portal's ~160 rules
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
+from flask import current_app
 from werkzeug.routing import Rule
 
 
@@ -31,3 +34,19 @@ class SharedBuilderRule(Rule):
         if builder is None:
             builder = self._builders[key] = super()._compile_builder(append_unknown)
         return builder
+
+
+def public_base() -> str:
+    """The portal's public address (``PUBLIC_URL``, ``YANXIU_PUBLIC_URL``) without a final ``/``."""
+    return str(current_app.config["PUBLIC_URL"]).rstrip("/")
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of ``endpoint`` on the portal's public address: what goes out of the
+    portal (printed forms and their QR codes, check-in QR codes, calendar feeds, email). Never
+    ``url_for(..., _external=True)``, which takes the host from the request's ``Host`` header —
+    anyone can send ``Host: evil.example`` and get a certificate whose link leads to their site."""
+    parts = urlsplit(public_base())
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)

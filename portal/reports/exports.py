@@ -7,8 +7,9 @@ streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory 
 written as whole rows of XML: :mod:`portal.reports.xlsx_rows`), moving on to a new sheet when one
 reaches Excel's 1,048,576 rows.
 
-A text cell starting with ``=``, ``+``, ``-`` or ``@`` is always text, never a formula
-(CSV: prefixed with ``'``; XLSX: the cell's type is set to string).
+A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return — also after
+leading whitespace, which spreadsheets trim — is always text, never a formula (CSV: prefixed
+with ``'``; XLSX: the cell's type is set to string).
 """
 
 from __future__ import annotations
@@ -52,11 +53,16 @@ Row = list[Any]
 # -- cell safety -----------------------------------------------------------------------------
 
 
-def is_formula_like(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_START)
-
-
 _FORMULA_FIRST = frozenset(FORMULA_START)
+
+
+def is_formula_like(value: object) -> bool:
+    """Text a spreadsheet may run as a formula: it starts with one of :data:`FORMULA_START`, also
+    behind leading whitespace (spreadsheets trim it on import: ``" =HYPERLINK(…)"``, ``"\\n=1+1"``)."""
+    if not isinstance(value, str):
+        return False
+    first = value[:1]
+    return first in _FORMULA_FIRST or (first.isspace() and value.lstrip()[:1] in _FORMULA_FIRST)
 
 
 def csv_cell(value: object) -> str:
@@ -64,7 +70,7 @@ def csv_cell(value: object) -> str:
 
     Called for every cell of million-row exports, so the common types go first."""
     if type(value) is str:
-        return "'" + value if value[:1] in _FORMULA_FIRST else value
+        return "'" + value if is_formula_like(value) else value
     kind = type(value)
     if value is None:
         return ""
@@ -73,7 +79,7 @@ def csv_cell(value: object) -> str:
     if kind is Decimal or kind is float:
         return _fmt_hours(value)
     text = str(value)
-    return "'" + text if text[:1] in _FORMULA_FIRST else text
+    return "'" + text if is_formula_like(text) else text
 
 
 @lru_cache(maxsize=4096)

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import segno
-from flask import render_template, url_for
+from flask import render_template
 
 from portal.services import verification
+from portal.url_rules import public_url
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -37,7 +38,7 @@ def qr_svg(url: str) -> str:
 
 def verification_block(code: str) -> dict[str, str]:
     """What every form prints to be checked: the code, the portal's own verify URL, its QR."""
-    url = url_for("reports.verify", code=code, _external=True)
+    url = public_url("reports.verify", code=code)
     return {"code": verification.grouped(code), "url": url, "qr": qr_svg(url)}
 
 

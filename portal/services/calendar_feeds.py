@@ -17,7 +17,6 @@ import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
@@ -35,6 +34,7 @@ from portal.models import Activity, CalendarFeed, District, Participation, Schoo
 from portal.registry import registry
 from portal.services import access
 from portal.timeutil import current_school_year, utcnow, zone_of
+from portal.url_rules import public_base
 from workflows.definition import Phase
 
 PERSONAL = "me"
@@ -121,7 +121,7 @@ def build(user: User, school: School | None, now: datetime | None = None) -> byt
 
 
 def _build(user: User, school: School | None, now: datetime) -> bytes:
-    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    base = public_base()
     zone_name = school.timezone if school is not None else _personal_zone(user)
     cal = Calendar()
     cal.add("prodid", PRODID)

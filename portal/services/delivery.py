@@ -30,6 +30,7 @@ from portal.messages import person_locale
 from portal.models import Notification, NotificationDelivery, School, User
 from portal.services import notifications
 from portal.timeutil import utcnow, zone_of
+from portal.url_rules import public_base
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
@@ -80,7 +81,7 @@ def outgoing(n: Notification, user: User, school: School | None) -> Outgoing:
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
-    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    base = public_base()
     with force_locale(person_locale(user)):  # once for the text and the footer
         text = notifications.text(n).render()
         footer = _("Notification settings: %(url)s", url=base + "/notifications/settings")

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.messages import heading, locale_of, msg, norm_lang
 from portal.models import TEACHER, CreditEntry, ExportJob, Membership, School, YearSubmission
 from portal.timeutil import utcnow
+from portal.url_rules import public_base
 
 #: kind → (what it exports, who may ask)
 SCHOOL_SUMMARY, DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED = (
@@ -281,7 +282,7 @@ def _certificates(row: ExportJob) -> None:
     db.session.commit()
     _progress(job_id, status="running", total_rows=total, done_rows=0)
     target = folder() / (secrets.token_hex(16) + "." + fmt)
-    base = str(current_app.config.get("PUBLIC_URL") or "http://localhost").rstrip("/")
+    base = public_base()
     make = paper.certificates_zip if fmt == "zip" else paper.certificates_merged_pdf
     try:
         with current_app.test_request_context("/", base_url=base), force_locale(locale_of(row.lang)):

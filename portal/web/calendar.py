@@ -3,13 +3,14 @@ feeds themselves, opened by calendar apps without a login."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from portal import policy
 from portal.current import current_actor, current_school
 from portal.errors import Invalid
 from portal.services import calendar_feeds as feeds
+from portal.url_rules import public_url
 from portal.web.forms import ConfirmForm
 
 bp = Blueprint("calendar", __name__)
@@ -39,7 +40,7 @@ def page():
             except Invalid:
                 status = 422
             else:
-                made[scope] = url_for("calendar.feed", token=token, _external=True)
+                made[scope] = public_url("calendar.feed", token=token)
     return render_template(
         "calendar/feeds.html", form=form, scopes=_scopes(), existing=feeds.feeds_of(current_user.id), made=made,
         school=current_school(),

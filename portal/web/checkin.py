@@ -21,6 +21,7 @@ from portal.models import Activity, School
 from portal.services import access, activities
 from portal.services import checkin as service
 from portal.timeutil import utcnow
+from portal.url_rules import public_url
 from portal.web.forms import ConfirmForm
 
 bp = Blueprint("checkin", __name__)
@@ -52,7 +53,7 @@ def _screen_state(act: Activity, school: School) -> dict:
     except DomainError as exc:
         return {**state, "open": False, "message": tr(exc), "svg": "", "seconds": service.seconds_left(now)}
     code = service.make_code(act.id, now)
-    url = url_for("checkin.scan", activity_id=act.id, code=code, _external=True)
+    url = public_url("checkin.scan", activity_id=act.id, code=code)
     return {**state, "open": True, "message": "", "svg": str(qr_svg(url)), "url": url,
             "seconds": service.seconds_left(now)}
 

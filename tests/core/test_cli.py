@@ -71,7 +71,7 @@ def test_workflow_show_is_mermaid(app):
 def test_demo_refuses_a_production_portal(make_app):
     """The demo's logins (a district admin of the default district among them) share one
     published password: on a production portal they would open its real schools to anyone."""
-    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment")
+    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment", PUBLIC_URL="https://yanxiu.example.edu.cn")
     with app.app_context():
         assert run(app, "school", "create", "REAL1", "真实学校").exit_code == 0
         r = run(app, "demo")

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from portal.extensions import db
 from portal.reports import exports
 from portal.services import credits
 from tests.credits.conftest import BUILTIN
@@ -113,6 +114,49 @@ def test_formula_like_names_stay_text(s1, staff):
     ws = load_workbook(io.BytesIO(path.getvalue())).worksheets[0]
     titles = {c.value for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
     assert "=HYPERLINK(\"http://x\")" in titles
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+
+
+#: a formula behind leading whitespace, which spreadsheets trim on import (OWASP, CSV injection)
+SPACED = {"sp": ' =HYPERLINK("http://evil.example","点我")', "nl": "\n=1+1", "crlf": "\r\n@SUM(A1)",
+          "ideo": "\u3000+1 800 555", "tabsp": "\t -2+3"}
+
+
+@pytest.mark.parametrize(("value", "formula_like"), [
+    *((v, True) for v in SPACED.values()), ("=1+1", True), ("\t", True), (" 张三", False), ("  ", False),
+    ("", False), ("a =1+1", False),
+])
+def test_is_formula_like_looks_past_leading_whitespace(value, formula_like):
+    assert exports.is_formula_like(value) is formula_like
+    assert exports.csv_cell(value) == ("'" + value if formula_like else value)
+
+
+def test_a_formula_behind_leading_whitespace_stays_text():
+    rows = [["账号", "姓名"], *([k, v] for k, v in SPACED.items()), ["plain", " 张三"]]
+    cells = {r[0]: r[1] for r in _csv(exports.stream_csv(rows))[1:]}
+    assert cells == {**{k: "'" + v for k, v in SPACED.items()}, "plain": " 张三"}
+    for engine in ("xlsxwriter", "xlsxwriter-cells", "openpyxl"):
+        out = io.BytesIO()
+        exports.write_xlsx(rows, out, "t", engine=engine)
+        ws = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
+        read = {row[0].value: row[1] for row in ws.iter_rows(min_row=2)}
+        for key, text in SPACED.items():  # the text itself, in a string cell (XlsxWriter writes
+            # a carriage return as Excel's escape _x000D_, which openpyxl reads back as it is)
+            assert (read[key].value.replace("_x000D_", "\r"), read[key].data_type) == (text, "s"), (engine, key)
+        assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row), engine
+
+
+def test_a_spaced_formula_in_a_title_stays_text_in_the_district_ledger(s1, staff):
+    act = credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="2", title="讲座")
+    act.title = SPACED["sp"]  # as a title may come from elsewhere (an import, a plugin): not trimmed
+    db.session.commit()
+    titles = {c for r in _csv(exports.stream_district_csv(YEAR, ledger=True))[1:] for c in r}
+    assert "'" + SPACED["sp"] in titles and SPACED["sp"] not in titles
+    out = io.BytesIO()
+    exports.district_xlsx(YEAR, out, ledger=True)
+    ws = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
+    cells = [c for row in ws.iter_rows(min_row=2) for c in row if c.value == SPACED["sp"]]
+    assert cells and all(c.data_type == "s" for c in cells)
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
 
 

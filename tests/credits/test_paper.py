@@ -24,6 +24,7 @@ from portal.services import exemptions, verification
 from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import credited, login
 from tests.support import factories as f
+from tests.support.sessions import forged_host
 
 YEAR = "2026-2027"
 CODE = re.compile(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})")
@@ -126,6 +127,19 @@ def test_certificate_pdf_verifies_and_then_shows_the_revocation(client, world, s
     f.fire(world["act"], staff["reviewer"], "revoke", "出勤有误")
     html = anonymous.get(f"/verify/{code.replace('-', '')}").get_data(as_text=True)
     assert 'data-testid="verify-changed"' in html and "何立新" in html.split('data-testid="verify-changed"')[1]
+
+
+def test_the_verification_link_is_on_the_public_address_whatever_the_host_header(client, world, staff, s1):
+    """The printed link and its QR point at ``PUBLIC_URL``: a request with a forged ``Host``
+    must not print a certificate whose link leads to the forger's site."""
+    client.application.config["PUBLIC_URL"] = "https://yanxiu.example.edu.cn/portal/"
+    login(client, staff["admin"], s1)
+    r = client.get(f"/activities/{world['act'].id}/certificate.pdf", headers=forged_host(client, "evil.example"))
+    assert r.status_code == 200, (r.status_code, r.headers)
+    _reader, text = _pdf(r.data)
+    flat = text.replace(" ", "").replace("\n", "")
+    assert "evil.example" not in flat
+    assert f"https://yanxiu.example.edu.cn/portal/verify/{_code(text).replace('-', '')}" in flat
 
 
 def test_codes_are_unguessable_and_stored_as_a_digest(client, world, staff, s1):

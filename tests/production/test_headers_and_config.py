@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import create_app
-from portal.config import DEV_SECRET_KEY, InsecureConfiguration
+from portal.config import DEV_SECRET_KEY, BadConfiguration, DefaultConfig, InsecureConfiguration
 from portal.extensions import db
 from portal.models import Activity, User
 from portal.security import CONTENT_SECURITY_POLICY
@@ -20,6 +20,11 @@ EXPECTED_CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'"
 )
+
+
+#: what a production portal is started with (besides the database)
+PRODUCTION = {"PRODUCTION": True, "SECRET_KEY": "a-real-secret-from-the-environment",
+              "PUBLIC_URL": "https://yanxiu.example.edu.cn"}
 
 
 def test_csp_is_the_agreed_policy():
@@ -40,7 +45,7 @@ def test_every_response_carries_the_security_headers(app, client):
 
 
 def test_hsts_only_in_production(make_app):
-    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment")
+    app = make_app(**PRODUCTION)
     r = app.test_client().get("/no-such-page")
     assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
@@ -59,6 +64,7 @@ def test_production_from_environment_needs_secret_key(monkeypatch, tmp_path):
     with pytest.raises(InsecureConfiguration, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("YANXIU_PUBLIC_URL", "https://yanxiu.example.edu.cn")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
     assert app.config["PRODUCTION"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -82,13 +88,34 @@ def test_production_refuses_a_debug_flag(monkeypatch, tmp_path, make_app):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
 
 
+def test_production_needs_the_public_address(monkeypatch, tmp_path, make_app):
+    """Links that leave the portal (certificates, QR codes, calendar feeds, email) are built from
+    YANXIU_PUBLIC_URL, never from a request's Host header: production refuses to start on the
+    development default and says which variable to set."""
+    with pytest.raises(InsecureConfiguration, match="YANXIU_PUBLIC_URL"):
+        make_app(**{**PRODUCTION, "PUBLIC_URL": DefaultConfig.PUBLIC_URL})
+    monkeypatch.setenv("YANXIU_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("YANXIU_PUBLIC_URL", raising=False)
+    with pytest.raises(InsecureConfiguration, match="YANXIU_PUBLIC_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+
+
+@pytest.mark.parametrize("value", ["", "yanxiu.example.edu.cn", "ftp://yanxiu.example.edu.cn", "https://",
+                                   "https://yanxiu.example.edu.cn/?next=x"])
+def test_a_public_address_that_is_no_address_stops_the_start(make_app, value):
+    with pytest.raises(BadConfiguration, match="YANXIU_PUBLIC_URL"):
+        make_app(PUBLIC_URL=value)
+
+
 def _set_cookie_headers(response) -> list[str]:
     return [v for k, v in response.headers.items() if k.lower() == "set-cookie"]
 
 
 @pytest.mark.parametrize("production", [False, True])
 def test_session_cookie_flags(make_app, production):
-    cfg = {"PRODUCTION": production, "SECRET_KEY": "a-real-secret-from-the-environment"} if production else {}
+    cfg = PRODUCTION if production else {}
     app = make_app(**cfg)
     with app.app_context():
         s = f.school("CK")
@@ -105,7 +132,7 @@ def test_session_cookie_flags(make_app, production):
 
 
 def test_production_passwords_are_hashed_with_scrypt(make_app):
-    app = make_app(PRODUCTION=True, SECRET_KEY="a-real-secret-from-the-environment", PASSWORD_HASH_METHOD="scrypt")
+    app = make_app(**PRODUCTION, PASSWORD_HASH_METHOD="scrypt")
     with app.app_context():
         s = f.school("PW")
         user = users.create_user("pwuser", "long-enough-password", "测试", s, ["teacher"])

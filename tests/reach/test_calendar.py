@@ -17,7 +17,7 @@ from portal.hours import fmt
 from portal.models import Activity, Membership
 from portal.services import calendar_feeds as feeds
 from tests.reach.helpers import school, user
-from tests.support.sessions import log_in
+from tests.support.sessions import forged_host, log_in
 
 
 def _make(client, scope: str) -> str:
@@ -84,6 +84,19 @@ def test_the_school_feed_has_every_activity_and_replacing_the_address_stops_the_
     assert app.test_client().get(second).status_code == 200
     mine = _make(client, "me")  # the personal feed is a separate address
     assert len(_activities(_parse(app.test_client(), mine))) == 1  # only the check-in demo lecture
+
+
+def test_the_feed_address_is_on_the_public_address_whatever_the_host_header(make_app):
+    """The address a person copies into their calendar app is built from ``PUBLIC_URL``."""
+    app = make_app(demo=True, PUBLIC_URL="https://yanxiu.example.edu.cn")
+    with app.app_context():
+        client = log_in(app.test_client(), user("teacher1"), school().id)
+    r = client.post("/calendar", data={"scope": "me"}, headers=forged_host(client, "evil.example"))
+    assert r.status_code == 200, r.status_code
+    found = re.search(r'value="([^"]+)" data-testid="feed-url"', r.get_data(as_text=True))
+    assert found
+    assert found.group(1).startswith("https://yanxiu.example.edu.cn/calendar/"), found.group(1)
+    assert found.group(1).endswith(".ics")
 
 
 def _school_id(app) -> int:

@@ -20,7 +20,7 @@ from portal.policy import SYSTEM
 from portal.services import checkin, schools
 from portal.timeutil import to_local, utcnow
 from tests.reach.helpers import activity, school, user
-from tests.support.sessions import log_in
+from tests.support.sessions import forged_host, log_in
 from workflows.definition import Phase
 
 T0 = datetime.fromtimestamp(60_000_000 * 30, UTC).replace(tzinfo=None)  # the start of a 30 s window
@@ -137,6 +137,19 @@ def _screen_code(client, act_id: int) -> str:
     path = urlsplit(state["url"]).path
     assert path.startswith(f"/checkin/{act_id}/")
     return path
+
+
+def test_the_qr_code_leads_to_the_public_address_whatever_the_host_header(make_app):
+    """The link in the QR code is built from ``PUBLIC_URL``, never from the request's ``Host``."""
+    app = make_app(demo=True, PUBLIC_URL="https://yanxiu.example.edu.cn")
+    with app.app_context():
+        act = _today()
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+    r = organizer.get(f"/activities/{act.id}/checkin/screen.json", headers=forged_host(organizer, "evil.example"))
+    assert r.status_code == 200, r.status_code
+    state = r.get_json()
+    assert state["url"].startswith(f"https://yanxiu.example.edu.cn/checkin/{act.id}/"), state["url"]
+    assert "evil.example" not in state["svg"] + state["url"]
 
 
 def test_scan_log_in_confirm_marks_the_person_present(make_app):

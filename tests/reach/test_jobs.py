@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ import pytest
 
 from portal import jobs
 from portal.config import BadConfiguration
+from portal.database import SQLITE_FILE_MODE
 from tests.reach.conftest import queued_config, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +77,27 @@ def test_every_declared_job_and_the_periodic_reminders_are_registered(make_app, 
     assert [t.name for t in huey.read_periodic(datetime(2026, 12, 1, 5, 7))] == ["reminders.hourly"]
     assert [t.name for t in huey.read_periodic(datetime(2026, 12, 1, 0, 17))] == ["reminders.daily"]
     assert huey.read_periodic(datetime(2026, 12, 1, 5, 8)) == []
+
+
+def test_the_sqlite_queue_file_is_private_like_the_database(make_app, tmp_path):
+    """Queued jobs carry their arguments (people's ids, notification texts): ``instance/jobs.db``
+    gets the database file's mode, not the umask's, and an older world-readable one is narrowed."""
+    path = Path(queued_config(tmp_path)["JOBS_SQLITE_PATH"])
+    old = os.umask(0o022)  # the usual umask, which would leave the file readable by everyone
+    try:
+        app = make_app(**queued_config(tmp_path))
+        jobs.register(app, jobs.JobSpec("test.mode", lambda n: None))
+        with app.app_context():
+            jobs.enqueue("test.mode", 1)  # the queue written to: its -wal and -shm files exist too
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if name.exists():
+                assert stat.S_IMODE(name.stat().st_mode) == SQLITE_FILE_MODE, (name, oct(name.stat().st_mode))
+        assert stat.S_IMODE(path.stat().st_mode) == SQLITE_FILE_MODE
+        os.chmod(path, 0o644)
+        make_app(**queued_config(tmp_path))
+        assert stat.S_IMODE(path.stat().st_mode) == SQLITE_FILE_MODE
+    finally:
+        os.umask(old)
 
 
 @pytest.mark.parametrize("setting", [{"JOBS_STORAGE": "rabbit"}, {"JOBS_STORAGE": "redis"}])

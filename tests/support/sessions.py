@@ -3,6 +3,18 @@ helper plugin authors get too, :func:`portal.testing.log_in`."""
 
 from __future__ import annotations
 
+from flask.testing import FlaskClient
+
 from portal.testing import log_in
 
-__all__ = ["log_in"]
+__all__ = ["forged_host", "log_in"]
+
+
+def forged_host(client: FlaskClient, host: str) -> dict[str, str]:
+    """Headers for a request of ``client``'s logged-in person with the ``Host`` header ``host``
+    (the test client sends a cookie only to the host it was set for: the session is copied)."""
+    name = client.application.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None, "log the client in first"
+    client.set_cookie(name, cookie.value, domain=host)
+    return {"Host": host}
