@@ -22,12 +22,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from werkzeug.exceptions import default_exceptions
 
 from portal import policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
 from portal.downloads import attachment
-from portal.errors import DomainError, Forbidden, Invalid, NotFound
+from portal.errors import Forbidden, Invalid, NotFound
 from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import heading, msg, school_year_text, tr
@@ -47,14 +46,6 @@ CERTIFICATES_FORMS = "yanxiu.certificates-forms"  # the form without its token, 
 FORMS_KEPT = 64
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    """A service's refusal becomes the portal's error page of that status (404 for another
-    school's object, 403, 409, 422)."""
-    http = default_exceptions.get(exc.status, default_exceptions[400])
-    return current_app.handle_http_exception(http(description=tr(exc)))
 
 
 @bp.app_template_filter("report_hours")

@@ -34,7 +34,7 @@ from portal.models import Activity, CalendarFeed, District, Participation, Schoo
 from portal.registry import registry
 from portal.services import access
 from portal.timeutil import current_school_year, utcnow, zone_of
-from portal.url_rules import public_base
+from portal.url_rules import public_base, public_url
 from workflows.definition import Phase
 
 PERSONAL = "me"
@@ -146,26 +146,26 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
             event.add("location", act.location)
         kind = reg.type.name(lang_code()) if reg else act.type_key
         hours = _("%(type)s · %(hours)s hours", type=kind, hours=fmt(act.hours))
-        event.add("description", f"{hours}\n{base}/activities/{act.id}")
-        event.add("url", f"{base}/activities/{act.id}")
+        link = public_url("activities.show", activity_id=act.id)
+        event.add("description", f"{hours}\n{link}")
+        event.add("url", link)
         event.add("sequence", max(0, int(act.version or 1) - 1))
         closed = registry().phase(act.type_key, act.state) is Phase.CLOSED
         event.add("status", "CANCELLED" if closed else "CONFIRMED")
         cal.add_component(event)
-    for event in _deadline_events(user, school, base, now):
+    for event in _deadline_events(user, school, _host(base), now):
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def _deadline_events(user: User, school: School | None, base: str, now: datetime) -> list[Event]:
+def _deadline_events(user: User, school: School | None, host: str, now: datetime) -> list[Event]:
     """All-day events for the deadlines of the feed: the school's personal-plan deadline (for a
     teacher, or every member in the school feed), for a school admin the district's deadline for
     the school's annual plan, and the district's announced deadlines that concern the person —
     each once, with a UID that stays when the day moves."""
     from portal.services import announcements, plans, school_plans
 
-    host = _host(base)
     places = [(school, access.school_roles(user.id, school.id))] if school is not None else [
         (s, frozenset(roles)) for s, roles in access.schools_of(user.id)]
     events: dict[str, Event] = {}
@@ -174,18 +174,18 @@ def _deadline_events(user: User, school: School | None, base: str, now: datetime
         if school is not None or policy.TEACHER in roles:
             due = plans.deadline(place, year)
             uid = f"plan-deadline-{place.id}-{year}@{host}"
-            events[uid] = _all_day(uid, due, _("Personal development plan due"), f"{place.name} · {year}", f"{base}/plan", now)
+            events[uid] = _all_day(uid, due, _("Personal development plan due"), f"{place.name} · {year}",
+                                   public_url("year.my_plan"), now)
         if policy.SCHOOL_ADMIN in roles and place.district_id is not None:  # the annual plan, to the district
             plan_year = school_plans.next_year(place.timezone)
             due = school_plans.deadline(db.session.get_one(District, place.district_id), plan_year)
             uid = f"school-plan-deadline-{place.id}-{plan_year}@{host}"
             events[uid] = _all_day(uid, due, _("Annual training plan due to the district"),
-                                   f"{place.name} · {plan_year}", f"{base}/school-plan",
-                                   now)
+                                   f"{place.name} · {plan_year}", public_url("district.school_plan"), now)
         for row in announcements.for_school_member(place, roles):
             uid = f"deadline-{row.id}@{host}"
-            events[uid] = _all_day(uid, row.due_on, _("Due: %(title)s", title=row.title), row.note or "", f"{base}/",
-                                   row.updated_at)
+            events[uid] = _all_day(uid, row.due_on, _("Due: %(title)s", title=row.title), row.note or "",
+                                   public_url("home.index"), row.updated_at)
     return list(events.values())
 
 

@@ -30,7 +30,7 @@ from portal.messages import person_locale
 from portal.models import Notification, NotificationDelivery, School, User
 from portal.services import notifications
 from portal.timeutil import utcnow, zone_of
-from portal.url_rules import public_base
+from portal.url_rules import public_base, public_url
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
@@ -84,7 +84,7 @@ def outgoing(n: Notification, user: User, school: School | None) -> Outgoing:
     base = public_base()
     with force_locale(person_locale(user)):  # once for the text and the footer
         text = notifications.text(n).render()
-        footer = _("Notification settings: %(url)s", url=base + "/notifications/settings")
+        footer = _("Notification settings: %(url)s", url=public_url("notifications.settings"))
     return Outgoing(
         id=n.id, key=n.key, kind=n.kind, user_id=user.id, username=user.username, display_name=user.display_name,
         school_code=school.code if school else None, text=text, url=base + (n.link or "/notifications"),

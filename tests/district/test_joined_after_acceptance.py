@@ -54,6 +54,7 @@ def test_a_newcomer_is_told_the_year_was_accepted_before_they_joined(app, world,
         assert 'data-testid="record-pdf"' not in record  # no 学时证明 of a year that was not theirs
     pdf = client.get(f"/teachers/{newbie.id}/record.pdf?year={YEAR}")
     assert pdf.status_code == 409 and pdf.mimetype == "text/html"  # refused (year.joined_after_acceptance)
+    assert "before this teacher joined the school" in pdf.get_data(as_text=True)  # the refusal says why
 
     mine = _api(app, newbie, f"/api/v1/users/{newbie.id}/credits?year={YEAR}")
     assert (mine["joined_after_acceptance"], mine["status"], mine["total_hours"]) == (True, None, 0)
