@@ -358,6 +358,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
     if strangers:
         raise Invalid(msg("participants.invalid"), {"participants": [msg("plan.not_member", user=u) for u in strangers]})
     with write_transaction() as s:
+        locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
         existing = {
             p.user_id: p
             for p in s.execute(select(Participation).where(Participation.activity_id == act.id)).scalars()
@@ -559,6 +560,7 @@ def add_evidence(
             fh.write(data)
     try:
         with write_transaction() as s:
+            locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             ev = Evidence(
                 activity_id=act.id,
                 user_id=uid,

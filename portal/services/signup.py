@@ -205,6 +205,7 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
     reg = schools.require_type(act.type_key)
     added = 0
     with write_transaction() as s:
+        locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
         window = _locked_window(s, act)
         if window.confirmed_at is not None:
             raise Conflict(msg("signup.confirmed"))

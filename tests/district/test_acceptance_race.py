@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.models import Activity, CreditEntry, User, YearLock, YearSubmission
 from portal.policy import Actor
 from portal.services import access, submissions, teacher_years, transitions
-from tests.credits.helpers import prepare_approve
+from tests.credits.helpers import DETAILS, prepare_approve
 from tests.district.conftest import YEAR
 from tests.support import factories as f
 from tests.support.at_once import side_by_side
@@ -77,3 +77,44 @@ def test_a_credit_and_the_acceptance_at_once_never_both_succeed(app, world, monk
     if accept_went == "done":  # the year the district accepted is the year as it stands
         assert submissions._changed_since(db.session.get_one(YearSubmission, ids["sub"])) == 0
         assert db.session.get_one(Activity, ids["act"]).state != "credited"
+
+
+def test_evidence_that_found_the_year_open_is_not_written_after_the_acceptance(app, world, monkeypatch):
+    """Evidence asks whether the year is locked, checks the person and the text, then writes. On
+    SQLite the question used to be asked only before the write began: an acceptance committed in
+    between, and the evidence (which the writing quotas count) was written into the accepted year.
+    Now the write asks again; on PostgreSQL the first question already holds the school's row."""
+    from portal import policy
+    from portal.services import activities
+
+    staff = world.staff
+    planned = f.plan(world.s1, staff["organizer"], "lecture", [(staff["t3"], "attendee")], DETAILS["lecture"],
+                     title="开放的活动")
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(staff["admin"].id, world.s1.id))
+    ids = {"act": planned.id, "t3": staff["t3"].id, "sub": sub.id, "district": world.d1.id,
+           "district_reviewer": world.reviewer1.id}
+    db.session.commit()
+    db.session.remove()
+    _slow(monkeypatch, policy, "may_add_evidence", before=0.5)  # between the first question and the write
+    ended: dict[str, float] = {}
+
+    def evidence() -> None:
+        try:
+            activities.add_evidence(db.session.get_one(Activity, ids["act"]), db.session.get_one(User, ids["t3"]),
+                                    None, "reflection", "听课反思", text="一篇听课反思，写了好几句。")
+        finally:
+            ended["evidence"] = time.monotonic()
+
+    def accept() -> None:
+        try:
+            submissions.decide(ids["sub"], True, by=Actor.of(ids["district_reviewer"], ["district_reviewer"]),
+                               district_id=ids["district"])
+        finally:
+            ended["accept"] = time.monotonic()
+
+    went = dict(zip(("evidence", "accept"), side_by_side(app, evidence, accept), strict=True))
+    assert went["accept"] in ("done", "submission.changed"), went
+    if went["evidence"] == "done" and went["accept"] == "done":  # PostgreSQL: the acceptance waited for it
+        assert ended["evidence"] < ended["accept"], (went, ended)
+    else:
+        assert went["evidence"] == "year.locked", went  # SQLite: the write found the year accepted
