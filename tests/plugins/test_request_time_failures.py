@@ -126,16 +126,22 @@ def test_the_builtin_types_import_only_the_documented_contract(path):
     assert core <= set(ALLOWED), f"{path.name} imports {sorted(core - set(ALLOWED))}, not in the contract"
 
 
-def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_app, plugin_log):
+def _held_with_an_exploding_rule(make_app, code: str):
+    """An app whose plugin's credit rule raises, and a held activity of its type: (app, the
+    activity's id, the school's id, the reviewer's id, the participant's id)."""
     app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(exploding_rules()))])
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
-        s = f.school("RC", types=("rt_rules",))
+        s = f.school(code, types=("rt_rules",))
         p = f.staff(s)
         act = f.plan(s, p["organizer"], "rt_rules", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
         f.attend(act, p["organizer"])
         f.fire(act, p["organizer"], "hold")
-        act_id, school_id, reviewer = act.id, s.id, p["reviewer"].id
+        return app, act.id, s.id, p["reviewer"].id, p["t1"].id
+
+
+def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_app, plugin_log):
+    app, act_id, school_id, reviewer, _teacher = _held_with_an_exploding_rule(make_app, "RC")
     client = client_for(app, reviewer, school_id)
     r = client.post(f"/review/{act_id}", data={"action": "approve", "comment": "ok"})
     html = client.get(r.headers["Location"]).get_data(as_text=True) if r.status_code == 302 else r.get_data(as_text=True)
@@ -148,13 +154,18 @@ def test_a_credit_rule_that_raises_refuses_the_approval_naming_the_plugin(make_a
                 "exploded; the step was refused and nothing changed") in reported  # the queue it returns to: a preview's
 
 
-def test_a_plan_check_that_raises_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
-    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(exploding_rules(plan_too=True)))])
+def _organizer_with(make_app, plugin: tuple[str, object], code: str, type_key: str):
+    """An app with ``plugin`` (name, object) and a school of its type: (app, school id, organizer id)."""
+    app = make_app(EXTRA_PLUGINS=[plugin])
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
-        s = f.school("RP", types=("rt_rules",))
-        p = f.staff(s)
-        school_id, organizer = s.id, p["organizer"].id
+        s = f.school(code, types=(type_key,))
+        return app, s.id, f.staff(s)["organizer"].id
+
+
+def test_a_plan_check_that_raises_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
+    app, school_id, organizer = _organizer_with(make_app, ("yx_course", Plugin(exploding_rules(plan_too=True))),
+                                                "RP", "rt_rules")
     client = client_for(app, organizer, school_id)
     r = client.post("/activities/new/rt_rules", data={"title": "网络课程", "starts_at": "2026-09-10T09:00",
                                                       "ends_at": "2026-09-10T11:00", "hours": "2"})
@@ -223,15 +234,7 @@ def test_a_credit_rule_that_raises_leaves_the_hours_previews_usable_with_a_notic
     """The activity page, the review queue and the teacher's home show what crediting would give:
     a rule that raises leaves each page working (200) with a notice naming the plugin in place
     of the figures; approving stays refused (above)."""
-    app = make_app(EXTRA_PLUGINS=[("yx_course", Plugin(exploding_rules()))])
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    with app.app_context():
-        s = f.school("RV", types=("rt_rules",))
-        p = f.staff(s)
-        act = f.plan(s, p["organizer"], "rt_rules", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
-        f.attend(act, p["organizer"])
-        f.fire(act, p["organizer"], "hold")
-        act_id, school_id, reviewer, teacher = act.id, s.id, p["reviewer"].id, p["t1"].id
+    app, act_id, school_id, reviewer, teacher = _held_with_an_exploding_rule(make_app, "RV")
     client = client_for(app, reviewer, school_id)
     page = client.get(f"/activities/{act_id}")
     html = page.get_data(as_text=True)
@@ -327,12 +330,8 @@ def test_a_form_validator_that_raises_refuses_the_plan_naming_the_plugin(make_ap
     from wtforms import Form, StringField
 
     topic_form = type("TopicForm", (Form,), {"topic": StringField("Topic", validators=[exploding_validator])})
-    app = make_app(EXTRA_PLUGINS=[("yx_setup", Plugin(setup_type(form=topic_form)))])
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    with app.app_context():
-        s = f.school("RF", types=("rt_setup",))
-        p = f.staff(s)
-        school_id, organizer = s.id, p["organizer"].id
+    app, school_id, organizer = _organizer_with(make_app, ("yx_setup", Plugin(setup_type(form=topic_form))),
+                                                "RF", "rt_setup")
     r = client_for(app, organizer, school_id).post(
         "/activities/new/rt_setup", data={"title": "网络研修", "starts_at": "2026-09-10T09:00",
                                           "ends_at": "2026-09-10T11:00", "hours": "2", "details-topic": "x"})
