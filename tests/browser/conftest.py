@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from werkzeug.serving import BaseWSGIServer, make_server
 
 CHROMIUM = os.environ.get("YANXIU_CHROMIUM", "/usr/bin/chromium")
@@ -171,7 +172,14 @@ class BrowserSession:
         return target
 
     def assert_fits_width(self, label: str) -> None:
-        """No horizontal scrolling: the document is not wider than the viewport."""
+        """No horizontal scrolling: the document is not wider than the viewport — once the page
+        has settled (a slow machine can measure it mid-layout, wider than it ends up, with no
+        element sticking out: waited for up to 3 s, as Playwright's own assertions wait)."""
+        fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+        try:
+            self.page.wait_for_function(fits, timeout=3000)
+        except PlaywrightTimeout:
+            pass  # still too wide: measured and reported below
         widths = self.page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]"
         )

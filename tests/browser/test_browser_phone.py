@@ -108,3 +108,12 @@ def test_forbidden_pages_answer_in_the_portal_look(browse, role, path, status):
     expect(s.page.get_by_test_id("navbar")).to_be_visible()
     expect(s.page.get_by_test_id("main")).to_contain_text(str(status))
     s.assert_fits_width(f"{role} {path}")
+
+
+def test_the_width_check_still_fails_a_page_that_stays_too_wide(browse):
+    """``assert_fits_width`` waits for the page to settle; a page that stays wider than the
+    phone still fails it, naming what sticks out."""
+    s = browse(viewport=PHONE)
+    s.page.set_content('<body><div data-testid="too-wide" style="width: 900px">宽</div></body>')
+    with pytest.raises(AssertionError, match=r"page is 9\d\dpx wide on a 375px screen: .*too-wide"):
+        s.assert_fits_width("a wide page")
