@@ -63,7 +63,8 @@ CONTRACT_VERSION = "1.6"  # 1.1: activity_types.Setting, ActivityType.declared_s
 # 1.5: PlanFacts.details, PlanFacts.standing (a self-declared type's other standing declarations)
 # 1.6: State.phase required (refused at load without a known one); every trigger into review,
 #      confirmation or credit waits for the start; validate_settings, settings_with_defaults and the
-#      type's form reported like credit_hours when they raise
+#      type's form reported like credit_hours when they raise; a type's declarations (name, roles,
+#      evidence kinds, settings, details form) checked at load
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

@@ -71,6 +71,9 @@ M_DUPLICATE = N_(
     "which keeps it; '%(plugin)s' was not loaded"
 )
 M_BAD_WORKFLOW = N_("workflow of type '%(key)s' is invalid: %(error)s; the plugin was not loaded")
+M_DECLARATION = N_(
+    "%(what)s of activity type '%(key)s' is invalid: %(error)s; the plugin was not loaded"
+)
 M_PHASE = N_(
     "state '%(state)s' of type '%(key)s' has phase '%(phase)s', but type '%(other)s' already uses it with "
     "phase '%(other_phase)s'; the plugin was not loaded"

@@ -15,6 +15,7 @@ from portal.guards import core_guards
 from portal.plugin_loader import (
     M_BAD_KEY,
     M_BAD_WORKFLOW,
+    M_DECLARATION,
     M_DUPLICATE,
     M_NOT_A_TYPE,
     M_PHASE,
@@ -24,6 +25,7 @@ from portal.plugin_loader import (
     describe,
     load_plugins,
 )
+from portal.type_declarations import declaration_fault
 from workflows import WorkflowEngine, build_definition
 from workflows.definition import CORE, Phase, State, WorkflowDefinition
 
@@ -132,6 +134,9 @@ class TypeRegistry:
         if key in self.types or key in accepted:
             first = self.types[key].plugin if key in self.types else plugin_name
             return M_DUPLICATE, {"key": key, "plugin": plugin_name, "first": first}
+        fault = declaration_fault(t)
+        if fault is not None:
+            return M_DECLARATION, {"what": fault[0], "key": key, "error": fault[1]}
         try:
             definition = build_definition(t.workflow(), common_guards=core_guards(t))
             engine = WorkflowEngine(definition)

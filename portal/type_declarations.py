@@ -1,0 +1,82 @@
+"""What a type declares — its name, roles, evidence kinds, settings and details form — checked
+once, when its plugin loads.
+
+Pages, exports and the API document read these declarations on every request without a guard
+around each call: a declaration that raises or answers the wrong kind of thing is refused here,
+with the plugin's name, instead of breaking every page that names the type. Declarations are
+read at load and must not depend on the request (the guide, §10).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from wtforms import Form
+
+from portal.activity_types import ActivityType, EvidenceKind, Role, Setting
+from portal.plugin_loader import describe
+
+LOCALES = ("zh_Hans_CN", "en")
+
+
+def declaration_fault(t: ActivityType) -> tuple[str, str] | None:
+    """``(what, why)`` for the first declaration of ``t`` that raises or answers the wrong kind
+    of thing, or None when all of them are sound."""
+    checks: list[tuple[str, Callable[[], str | None]]] = [
+        ("roles", lambda: _mapping_of(t.roles, Role, nonempty=True)),
+        ("name", lambda: _texts(t.name(locale) for locale in LOCALES)),
+        ("role_label", lambda: _texts(t.role_label(role, locale) for role in t.roles for locale in LOCALES)),
+        ("all_evidence_kinds", lambda: _mapping_of(t.all_evidence_kinds(), EvidenceKind)),
+        ("setting_declarations", lambda: _mapping_of(t.setting_declarations(), Setting)),
+        ("settings_json_schema", lambda: _json_object(t.settings_json_schema())),
+        ("form", lambda: _form(t.form)),
+    ]
+    for what, check in checks:
+        try:
+            problem = check()
+        except Exception as exc:
+            return what, describe(exc)
+        if problem is not None:
+            return what, problem
+    return None
+
+
+def _mapping_of(value: Any, kind: type, nonempty: bool = False) -> str | None:
+    if not isinstance(value, dict):
+        return f"{_shown(value)} is not a dict"
+    if nonempty and not value:
+        return "it is empty"
+    for key, item in value.items():
+        if not isinstance(key, str) or not key:
+            return f"key {_shown(key)} is not a text"
+        if not isinstance(item, kind):
+            return f"{key!r} is {_shown(item)}, not a {kind.__name__}"
+    return None
+
+
+def _texts(values: Any) -> str | None:
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            return f"{_shown(value)} is not a text"
+    return None
+
+
+def _json_object(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return f"{_shown(value)} is not a dict"
+    json.dumps(value)  # raises for what the API document could not hold
+    return None
+
+
+def _form(form: Any) -> str | None:
+    if not (isinstance(form, type) and issubclass(form, Form)):
+        return f"{_shown(form)} is not a WTForms Form class"
+    form()  # the portal builds one for every page and request that plans the type
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 100 else text[:99] + "…"

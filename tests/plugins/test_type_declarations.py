@@ -1,0 +1,114 @@
+"""A type's declarations (name, roles, evidence kinds, settings, details form) are read on every
+page without a guard around each call, so a plugin whose declaration raises or answers the wrong
+kind of thing is refused when it loads, naming the declaration, the type and the plugin — and the
+pages of every other type keep working."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from wtforms import Form, StringField
+
+from portal.activity_types import ActivityType, EvidenceKind, Role
+from portal.hookspecs import hookimpl
+from portal.registry import registry
+from tests.plugins.plugin_throwaway import make_type
+from tests.support import factories as f
+from tests.support.sessions import log_in
+
+
+class _ExplodingForm(Form):
+    topic = StringField("Topic")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("form service down")
+
+
+def _with(key: str, **attrs: Any) -> ActivityType:
+    base = type(make_type(key))
+    return type(f"Broken_{key}", (base,), attrs)()
+
+
+def _raises(message: str):
+    def method(self, *args: Any) -> Any:
+        raise RuntimeError(message)
+    return method
+
+
+BROKEN = {
+    "no_roles": ({"roles": {}}, "roles of activity type 'no_roles' is invalid: it is empty"),
+    "bad_role": ({"roles": {"member": ("成员", "Member")}},
+                 "roles of activity type 'bad_role' is invalid: 'member' is ('成员', 'Member'), not a Role"),
+    "bad_name": ({"name": lambda self, locale: None},
+                 "name of activity type 'bad_name' is invalid: None is not a text"),
+    "bad_label": ({"role_label": _raises("labels down")},
+                  "role_label of activity type 'bad_label' is invalid: RuntimeError: labels down"),
+    "bad_kinds": ({"all_evidence_kinds": lambda self: ["photo"]},
+                  "all_evidence_kinds of activity type 'bad_kinds' is invalid: ['photo'] is not a dict"),
+    "bad_kind": ({"evidence_kinds": {"photo": "照片"}},
+                 "all_evidence_kinds of activity type 'bad_kind' is invalid: 'photo' is '照片', not a EvidenceKind"),
+    "bad_settings": ({"setting_declarations": _raises("settings down")},
+                     "setting_declarations of activity type 'bad_settings' is invalid: RuntimeError: settings down"),
+    "bad_schema": ({"settings_json_schema": lambda self: {"default": object}},
+                   "settings_json_schema of activity type 'bad_schema' is invalid: TypeError: "
+                   "Object of type type is not JSON serializable"),
+    "bad_form": ({"form": dict}, "form of activity type 'bad_form' is invalid: <class 'dict'> is not a WTForms Form class"),
+    "bad_form_init": ({"form": _ExplodingForm},
+                      "form of activity type 'bad_form_init' is invalid: RuntimeError: form service down"),
+}
+
+
+class _Provides:
+    def __init__(self, t: ActivityType) -> None:
+        self.t = t
+
+    @hookimpl
+    def portal_activity_types(self):
+        return [self.t]
+
+
+@pytest.mark.parametrize("key", list(BROKEN))
+def test_a_broken_declaration_refuses_the_plugin_naming_it(make_app, plugin_log, key):
+    attrs, message = BROKEN[key]
+    message += "; the plugin was not loaded"
+    app = make_app(EXTRA_PLUGINS=[(f"yx_{key}", _Provides(_with(key, **attrs)))])
+    with app.app_context():
+        assert registry().get(key) is None
+        assert {x.plugin: x.error for x in registry().plugins.failures}[f"yx_{key}"] == message
+        assert not registry().plugins.manager.has_plugin(f"yx_{key}")
+        assert "lecture" in registry().types
+    assert f"plugin yx_{key}: {message}" in plugin_log.text
+
+
+def test_sound_declarations_are_accepted_and_every_builtin_passes(make_app):
+    sound = _with("sound_type", evidence_kinds={"photo": EvidenceKind("照片", "Photo")},
+                  roles={"member": Role("成员", "Member"), "host": Role("主持", "Host")})
+    app = make_app(EXTRA_PLUGINS=[("yx_sound", _Provides(sound))])
+    with app.app_context():
+        assert registry().get("sound_type") is not None
+        assert not registry().plugins.failures
+        assert {"lecture", "observation", "mentorship", "research", "school_visit"} <= set(registry().types)
+
+
+def test_the_pages_of_a_portal_with_every_broken_declaration_work(make_app):
+    """All the broken plugins at once: home, planning, the types' settings and the API document
+    are served, and none of the broken types is offered."""
+    app = make_app(EXTRA_PLUGINS=[(f"yx_{k}", _Provides(_with(k, **a))) for k, (a, _m) in BROKEN.items()])
+    with app.app_context():
+        s = f.school("DECL")
+        admin = log_in(app.test_client(), f.staff(s)["admin"], s.id)
+    for url in ("/", "/activities/new", "/admin/types", "/admin/plugins", "/api/v1/openapi.json"):
+        r = admin.get(url)
+        assert r.status_code == 200, url
+        assert "bad_form_init" not in r.get_data(as_text=True) or url == "/admin/plugins", url
+    listing = admin.get("/admin/plugins").get_data(as_text=True)
+    assert "活动类型 &#39;bad_label&#39; 的 role_label 无效：RuntimeError: labels down；该插件未加载" in listing
+
+
+def test_the_guide_quotes_the_messages_exactly():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for key in ("bad_label", "bad_kinds", "bad_form_init"):
+        assert f"\n{BROKEN[key][1]}; the plugin was not loaded\n" in guide, key
+    assert "\n活动类型 'bad_label' 的 role_label 无效：RuntimeError: labels down；该插件未加载\n" in guide
