@@ -88,6 +88,19 @@ def _require_new_text(school: School, user_id: int, year: str, text: str, piece_
         raise Invalid(msg("writing.refused"), {"text": msg("writing.duplicate", title=found[0] or "—")})
 
 
+def _filed_under(school: School) -> tuple[str, int]:
+    """The school year and semester a piece added now is filed under (the school's time)."""
+    today = to_local(utcnow(), school.timezone).date()
+    return school_year_of(today), semester_of(today)
+
+
+def takes_new_writing(school: School) -> bool:
+    """Whether a piece added now could be filed: not when the district has accepted (locked) the
+    year or semester it would go into (the page then offers no form; :func:`add_writing`
+    refuses it all the same)."""
+    return not locks.is_locked(school.id, *_filed_under(school))
+
+
 def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = None,
                 filename: str | None = None, data: bytes | None = None) -> OwnWriting:
     """Add a piece to the teacher's own record (this school year and semester, in the school's
@@ -95,8 +108,7 @@ def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = N
     (locked) takes no more."""
     policy.require(policy.may_add_own_writing(access.actor(user.id, school.id)), "policy.own_writing")
     kind, title, text = _checked(kind, title, text, filename, data)
-    today = to_local(utcnow(), school.timezone).date()
-    year, semester = school_year_of(today), semester_of(today)
+    year, semester = _filed_under(school)
     with write_transaction() as s:
         locks.require_unlocked(school.id, year, semester)  # in the write: an acceptance cannot pass it
         access.one_at_a_time(user.id)  # a piece sent twice at once is compared with the first

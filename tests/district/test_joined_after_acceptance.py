@@ -75,3 +75,28 @@ def test_the_next_year_and_a_reopened_year_are_the_newcomers_own(app, world, acc
     assert not credits.teacher_year(newbie, world.s1, YEAR).joined_after_acceptance
     mine = _api(app, newbie, f"/api/v1/users/{newbie.id}/credits?year={YEAR}")
     assert (mine["joined_after_acceptance"], mine["status"]) == (False, "short")
+
+
+def test_the_writing_page_offers_no_form_for_an_accepted_year_and_tells_the_newcomer(app, world, accepted,
+                                                                                     monkeypatch):
+    """Writing is filed under the year under way: once the district accepted it the page offers
+    no form (adding was refused with year.locked after typing the piece), and a newcomer reads
+    why the year's quotas are not theirs instead of quotas behind schedule."""
+    from datetime import datetime
+
+    from portal.services import writing
+
+    sub, newbie = accepted
+    monkeypatch.setattr(writing, "utcnow", lambda: datetime(2026, 12, 1, 2, 0))  # inside YEAR
+    newcomer = login(app.test_client(), newbie, world.s1)
+    page = newcomer.get(f"/writing?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="writing-closed"' in page and 'data-testid="writing-form"' not in page
+    assert 'data-testid="joined-after-acceptance"' in page and "你加入本校之前" in page
+    t1_page = login(app.test_client(), world.staff["t1"], world.s1).get(f"/writing?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="writing-closed"' in t1_page and 'data-testid="joined-after-acceptance"' not in t1_page
+
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    page = newcomer.get(f"/writing?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="writing-form"' in page and 'data-testid="writing-closed"' not in page
+    assert 'data-testid="joined-after-acceptance"' not in page
