@@ -12,9 +12,9 @@ import pytest
 from wtforms import Form, StringField
 
 from portal.activity_types import ActivityType, EvidenceKind, Role
-from portal.hookspecs import hookimpl
 from portal.registry import registry
 from tests.plugins.plugin_throwaway import make_type
+from tests.plugins.test_request_time_failures import Plugin, raising
 from tests.support import factories as f
 from tests.support.sessions import log_in
 
@@ -27,14 +27,8 @@ class _ExplodingForm(Form):
 
 
 def _with(key: str, **attrs: Any) -> ActivityType:
-    base = type(make_type(key))
-    return type(f"Broken_{key}", (base,), attrs)()
-
-
-def _raises(message: str):
-    def method(self, *args: Any) -> Any:
-        raise RuntimeError(message)
-    return method
+    """The throwaway type ``key`` (a details form, one role) with ``attrs`` in place."""
+    return type(f"Broken_{key}", (type(make_type(key)),), attrs)()
 
 
 BROKEN = {
@@ -43,13 +37,13 @@ BROKEN = {
                  "roles of activity type 'bad_role' is invalid: 'member' is ('成员', 'Member'), not a Role"),
     "bad_name": ({"name": lambda self, locale: None},
                  "name of activity type 'bad_name' is invalid: None is not a text"),
-    "bad_label": ({"role_label": _raises("labels down")},
+    "bad_label": ({"role_label": raising("labels down")},
                   "role_label of activity type 'bad_label' is invalid: RuntimeError: labels down"),
     "bad_kinds": ({"all_evidence_kinds": lambda self: ["photo"]},
                   "all_evidence_kinds of activity type 'bad_kinds' is invalid: ['photo'] is not a dict"),
     "bad_kind": ({"evidence_kinds": {"photo": "照片"}},
                  "all_evidence_kinds of activity type 'bad_kind' is invalid: 'photo' is '照片', not a EvidenceKind"),
-    "bad_settings": ({"setting_declarations": _raises("settings down")},
+    "bad_settings": ({"setting_declarations": raising("settings down")},
                      "setting_declarations of activity type 'bad_settings' is invalid: RuntimeError: settings down"),
     "bad_schema": ({"settings_json_schema": lambda self: {"default": object}},
                    "settings_json_schema of activity type 'bad_schema' is invalid: TypeError: "
@@ -60,20 +54,11 @@ BROKEN = {
 }
 
 
-class _Provides:
-    def __init__(self, t: ActivityType) -> None:
-        self.t = t
-
-    @hookimpl
-    def portal_activity_types(self):
-        return [self.t]
-
-
 @pytest.mark.parametrize("key", list(BROKEN))
 def test_a_broken_declaration_refuses_the_plugin_naming_it(make_app, plugin_log, key):
     attrs, message = BROKEN[key]
     message += "; the plugin was not loaded"
-    app = make_app(EXTRA_PLUGINS=[(f"yx_{key}", _Provides(_with(key, **attrs)))])
+    app = make_app(EXTRA_PLUGINS=[(f"yx_{key}", Plugin(_with(key, **attrs)))])
     with app.app_context():
         assert registry().get(key) is None
         assert {x.plugin: x.error for x in registry().plugins.failures}[f"yx_{key}"] == message
@@ -85,7 +70,7 @@ def test_a_broken_declaration_refuses_the_plugin_naming_it(make_app, plugin_log,
 def test_sound_declarations_are_accepted_and_every_builtin_passes(make_app):
     sound = _with("sound_type", evidence_kinds={"photo": EvidenceKind("照片", "Photo")},
                   roles={"member": Role("成员", "Member"), "host": Role("主持", "Host")})
-    app = make_app(EXTRA_PLUGINS=[("yx_sound", _Provides(sound))])
+    app = make_app(EXTRA_PLUGINS=[("yx_sound", Plugin(sound))])
     with app.app_context():
         assert registry().get("sound_type") is not None
         assert not registry().plugins.failures
@@ -95,7 +80,7 @@ def test_sound_declarations_are_accepted_and_every_builtin_passes(make_app):
 def test_the_pages_of_a_portal_with_every_broken_declaration_work(make_app):
     """All the broken plugins at once: home, planning, the types' settings and the API document
     are served, and none of the broken types is offered."""
-    app = make_app(EXTRA_PLUGINS=[(f"yx_{k}", _Provides(_with(k, **a))) for k, (a, _m) in BROKEN.items()])
+    app = make_app(EXTRA_PLUGINS=[(f"yx_{k}", Plugin(_with(k, **a))) for k, (a, _m) in BROKEN.items()])
     with app.app_context():
         s = f.school("DECL")
         admin = log_in(app.test_client(), f.staff(s)["admin"], s.id)
