@@ -25,7 +25,8 @@ from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Msg, RecordStatus, msg
 from portal.models import DevelopmentPlan, School, User
-from portal.services import access, credits, schools
+from portal.models.district import WHOLE_YEAR
+from portal.services import access, credits, locks, schools
 from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, utcnow
 
@@ -172,6 +173,17 @@ def _targets(school: School, target: object, per_type: object) -> tuple[Decimal,
     return total, clean, fields
 
 
+def year_open(school_id: int, year: str) -> bool:
+    """Whether the year's plans may still change: not once the district has accepted the whole
+    year (a semester's acceptance leaves the year's plans open)."""
+    return not locks.is_locked(school_id, year, WHOLE_YEAR)
+
+
+def _require_year_open(school_id: int, year: str) -> None:
+    """In the write: refuse (``year.locked``) a plan change in a year the district accepted."""
+    locks.require_unlocked(school_id, year, WHOLE_YEAR)
+
+
 def save(
     school: School,
     teacher: User,
@@ -187,7 +199,8 @@ def save(
     """Write (and with ``submit``, hand in) the teacher's plan for ``year``, all or nothing.
 
     A draft or a returned plan may change; a plan awaiting sign-off or signed off may not.
-    After the deadline only a returned plan may be revised."""
+    After the deadline only a returned plan may be revised; once the district has accepted the
+    year, none."""
     policy.require(policy.may_write_plan(by, teacher.id), "policy.write_plan")
     year = credits.parse_year(year)
     plan = plan_of(school.id, teacher.id, year)
@@ -208,6 +221,7 @@ def save(
     if fields:
         raise Invalid(msg("plan.save_refused"), fields)
     with write_transaction() as s:
+        _require_year_open(school.id, year)
         if plan is None:
             plan = DevelopmentPlan(school_id=school.id, user_id=teacher.id, school_year=year, status=DRAFT, comment="")
             s.add(plan)
@@ -219,7 +233,8 @@ def save(
 
 
 def decide(plan: DevelopmentPlan, decision: object, comment: object = "", *, by: policy.Actor) -> DevelopmentPlan:
-    """Sign off (``approve``) or return (``return``, with a comment) a submitted plan."""
+    """Sign off (``approve``) or return (``return``, with a comment) a submitted plan (not in a
+    year the district has accepted)."""
     policy.require(policy.may_decide_plan(by, plan.user_id), "policy.decide_plan")
     fields: dict[str, Msg] = {}
     if decision not in ("approve", "return"):
@@ -234,6 +249,7 @@ def decide(plan: DevelopmentPlan, decision: object, comment: object = "", *, by:
     if fields:
         raise Invalid(msg("plan.save_refused"), fields)
     with write_transaction() as s:
+        _require_year_open(plan.school_id, plan.school_year)
         current = s.execute(
             select(DevelopmentPlan).where(DevelopmentPlan.id == plan.id).with_for_update()
             .execution_options(populate_existing=True)

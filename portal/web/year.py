@@ -241,6 +241,7 @@ def my_plan():
         "year/my_plan.html", school=school, year=year, plan=plan, values=values, errors=errors, general=general,
         types=_enabled(school), deadline=plans.deadline(school, year), can_write=can_write,
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
+        year_open=plans.year_open(school.id, year),
     ), status
 
 
@@ -309,6 +310,7 @@ def plan_show(plan_id: int):
         "year/plan_show.html", school=school, plan=plan, teacher=teacher, lines=plans.against(plan, record),
         decider=_decider(plan), error=error, comment=comment, form=ConfirmForm(),
         may_decide=policy.may_decide_plan(current_actor(), plan.user_id) and plan.status == plans.SUBMITTED,
+        year_open=plans.year_open(school.id, plan.school_year),
     ), status
 
 

@@ -1,0 +1,94 @@
+"""Personal development plans belong to the year the district accepts: once it has accepted the
+whole year, no plan of it is written, handed in, signed off or returned (``year.locked``, nothing
+changes), and the pages offer no form but say why. A semester's acceptance leaves the year's
+plans open; reopening the year opens them again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.errors import Conflict
+from portal.extensions import db
+from portal.models import DevelopmentPlan
+from portal.policy import Actor
+from portal.services import access, districts, plans, submissions
+from tests.credits.helpers import login
+from tests.district.conftest import YEAR
+
+GOALS = "提高课堂提问的有效性。"
+
+
+def _actor(world, name: str):
+    return access.actor(world.staff[name].id, world.s1.id)
+
+
+def _accept(world, semester=None):
+    sub = submissions.submit(world.s1, YEAR, semester, by=_actor(world, "admin"))
+    submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
+    db.session.commit()
+    return sub
+
+
+@pytest.fixture
+def handed_in(world):
+    """t1's plan handed in and t2's draft, the deadline at the year's end."""
+    s = world.s1
+    plans.set_deadline(s, YEAR, plans.year_bounds(YEAR)[1].isoformat(), by=_actor(world, "admin"))
+    submitted = plans.save(s, world.staff["t1"], YEAR, GOALS, by=_actor(world, "t1"), submit=True)
+    draft = plans.save(s, world.staff["t2"], YEAR, GOALS, by=_actor(world, "t2"))
+    db.session.commit()
+    return submitted.id, draft.id
+
+
+def _plans() -> set[tuple]:
+    return set(db.session.execute(select(DevelopmentPlan.id, DevelopmentPlan.status, DevelopmentPlan.goals)).all())
+
+
+def test_an_accepted_year_takes_no_plan_change(app, world, handed_in):
+    submitted_id, draft_id = handed_in
+    sub = _accept(world)
+    before = _plans()
+    s, t2 = world.s1, world.staff["t2"]
+    for change in (lambda: plans.save(s, t2, YEAR, GOALS + "！", by=_actor(world, "t2")),
+                   lambda: plans.save(s, t2, YEAR, GOALS, by=_actor(world, "t2"), submit=True),
+                   lambda: plans.decide(db.session.get(DevelopmentPlan, submitted_id), "approve",
+                                        by=_actor(world, "reviewer")),
+                   lambda: plans.decide(db.session.get(DevelopmentPlan, submitted_id), "return", "再想想",
+                                        by=_actor(world, "reviewer"))):
+        with pytest.raises(Conflict) as info:
+            change()
+        assert info.value.msg.code == "year.locked"
+        db.session.rollback()
+    assert _plans() == before
+
+    # the pages: no form, the reason instead; a post is refused the same way
+    teacher = login(app.test_client(), t2, s)
+    page = teacher.get(f"/plan?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="plan-year-locked"' in page and 'data-testid="plan-form"' not in page
+    assert "区里已验收本学年" in page
+    r = teacher.post(f"/plan?year={YEAR}", data={"goals": GOALS + "？", "target_hours": "50", "action": "save"})
+    assert r.status_code == 409 and "审核通过并锁定" in r.get_data(as_text=True)
+    reviewer = login(app.test_client(), world.staff["reviewer"], s)
+    page = reviewer.get(f"/plans/{submitted_id}").get_data(as_text=True)
+    assert 'data-testid="plan-year-locked"' in page and 'data-testid="decision-form"' not in page
+    assert reviewer.post(f"/plans/{submitted_id}", data={"decision": "approve", "comment": ""}).status_code == 409
+    assert _plans() == before
+
+    # reopened: the plans are open again
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert 'data-testid="plan-form"' in teacher.get(f"/plan?year={YEAR}").get_data(as_text=True)
+    assert plans.decide(db.session.get(DevelopmentPlan, submitted_id), "approve",
+                        by=_actor(world, "reviewer")).status == "approved"
+
+
+def test_a_semesters_acceptance_leaves_the_years_plans_open(app, world, handed_in):
+    submitted_id, _draft_id = handed_in
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    _accept(world, semester=1)
+    assert plans.year_open(world.s1.id, YEAR)
+    plans.save(world.s1, world.staff["t2"], YEAR, GOALS + "！", by=_actor(world, "t2"))
+    assert plans.decide(db.session.get(DevelopmentPlan, submitted_id), "approve",
+                        by=_actor(world, "reviewer")).status == "approved"
