@@ -272,7 +272,7 @@ def put_my_plan() -> PlanOut:
     """Write the caller's own plan of a year (a draft, or handed in with `submit`)
 
     Before the school's deadline (a returned plan may be revised after it); a plan awaiting sign-off or signed off
-    cannot change (409)."""
+    cannot change, nor any plan of a year the district has accepted (409, `year.locked`)."""
     ctx, user, who = _who()
     q = parsed(YearQuery, "query")
     data = parsed(PlanBody)
@@ -297,7 +297,8 @@ def get_plan(plan_id: int) -> PlanOut:
 def decide_plan(plan_id: int) -> PlanOut:
     """Sign off (approve, 同意) or return (退回, with a comment) a submitted plan
 
-    A school admin or a reviewer, never the plan's own teacher."""
+    A school admin or a reviewer, never the plan's own teacher; not in a year the district has accepted (409,
+    `year.locked`)."""
     ctx, _user_, who = _who()
     plan = plans.get_plan(plan_id, ctx.school.id)
     data = parsed(DecisionBody)
