@@ -17,6 +17,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    and_,
     bindparam,
     cast,
     func,
@@ -35,7 +36,7 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
 from portal.plugin_data import PluginStepFailed, previewing, type_answer
 from portal.registry import registry
-from portal.services import schools
+from portal.services import locks, schools
 from portal.services.activities import (
     PARTICIPANTS_OR_COUNTS,
     NameRow,
@@ -332,6 +333,17 @@ def _state_in(states: tuple[str, ...]) -> Any:
     return Activity.state.in_([literal(state, String) for state in states])
 
 
+def _waiting(states: tuple[str, ...]) -> Any:
+    """The queue's activities: the school's (bound ``queue_school``) in ``states``, except those
+    of a year or semester the district has accepted: nothing can be decided on them (every step
+    is refused with ``year.locked``) and, oldest first, they would fill the first page for good.
+    Their pages still show them, with the lock; reopening the year brings them back."""
+    return and_(
+        Activity.school_id == bindparam("queue_school"), _state_in(states),
+        ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
+    )
+
+
 @functools.cache
 def _queue_query(states: tuple[str, ...]) -> Select[Any]:
     """Activities of the school (bound parameter ``queue_school``) in ``states`` with their
@@ -343,7 +355,7 @@ def _queue_query(states: tuple[str, ...]) -> Select[Any]:
     return (
         select(*QUEUE_COLUMNS, User.display_name.label("organizer_name"))
         .outerjoin(User, User.id == Activity.organizer_id)
-        .where(Activity.school_id == bindparam("queue_school"), _state_in(states))
+        .where(_waiting(states))
     )
 
 
@@ -371,7 +383,7 @@ def _counts_query(states: tuple[str, ...]) -> Select[str, str, int]:
     built once per set of states, as :func:`_queue_query`."""
     return (
         select(Activity.type_key, Activity.state, func.count())
-        .where(Activity.school_id == bindparam("queue_school"), _state_in(states))
+        .where(_waiting(states))
         .group_by(Activity.state, Activity.type_key)
     )
 
@@ -460,7 +472,7 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
     branches.append(
         select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(), func.count(),
                literal_column(str(_COUNT)))
-        .where(Activity.school_id == bindparam("queue_school"), _state_in(counted_states))
+        .where(_waiting(counted_states))
         .group_by(Activity.state, Activity.type_key)  # by state first: the (school, state) index finds the rows
     )
     keep = {"type_key": SchoolActivityType.type_key, "details": SchoolActivityType.settings}  # JSON in a JSON column

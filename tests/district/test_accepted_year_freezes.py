@@ -1,7 +1,8 @@
-"""Personal development plans belong to the year the district accepts: once it has accepted the
-whole year, no plan of it is written, handed in, signed off or returned (``year.locked``, nothing
-changes), and the pages offer no form but say why. A semester's acceptance leaves the year's
-plans open; reopening the year opens them again."""
+"""What a year the district accepted freezes beyond hours: its personal development plans are no
+longer written, handed in, signed off or returned (``year.locked``, nothing changes; the pages
+offer no form but say why; a semester's acceptance leaves the year's plans open), and the review
+queue leaves out its held activities, on which nothing can be decided. Reopening the year opens
+both again."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from portal.errors import Conflict
 from portal.extensions import db
 from portal.models import DevelopmentPlan
 from portal.policy import Actor
-from portal.services import access, districts, plans, submissions
+from portal.services import access, districts, overview, plans, submissions
 from tests.credits.helpers import login
 from tests.district.conftest import YEAR
+from workflows.definition import Phase
 
 GOALS = "提高课堂提问的有效性。"
 
@@ -92,3 +94,22 @@ def test_a_semesters_acceptance_leaves_the_years_plans_open(app, world, handed_i
     plans.save(world.s1, world.staff["t2"], YEAR, GOALS + "！", by=_actor(world, "t2"))
     assert plans.decide(db.session.get(DevelopmentPlan, submitted_id), "approve",
                         by=_actor(world, "reviewer")).status == "approved"
+
+
+def test_the_review_queue_leaves_out_what_an_accepted_year_froze(app, world):
+    """A held activity of a year the district accepted can be neither approved nor returned
+    (``year.locked``); oldest first, it would sit on the queue's first page for good. The queue
+    and its counts leave it out; its own page still shows it with the lock; reopened, it is back."""
+    held = world.held.id
+    reviewer = login(app.test_client(), world.staff["reviewer"], world.s1)
+    before = reviewer.get("/review").get_data(as_text=True)
+    assert f'data-testid="queue-item-{held}"' in before and "待审核 (1)" in before
+    sub = _accept(world)
+    queue = reviewer.get("/review").get_data(as_text=True)
+    assert f'data-testid="queue-item-{held}"' not in queue and 'data-testid="queue-empty"' in queue
+    assert overview.queue_counts(world.s1.id, (Phase.AWAITING_REVIEW,)) == {Phase.AWAITING_REVIEW: 0}
+    page = reviewer.get(f"/activities/{held}").get_data(as_text=True)
+    assert page.count("待审活动") >= 1
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert f'data-testid="queue-item-{held}"' in reviewer.get("/review").get_data(as_text=True)
