@@ -254,3 +254,30 @@ def test_a_made_up_link_with_other_digits_or_letters_is_not_found_not_an_error(m
     assert r.status_code == 404 and "签到码无效" in r.get_data(as_text=True)
     with app.app_context():
         assert count_checkins(act.id) == 2
+
+
+def test_a_teacher_of_two_schools_checks_in_whichever_school_is_chosen(make_app):
+    """The scan finds the activity in any of the person's schools; confirming did not (404 with
+    the other school chosen, or after logging in into their first school). Someone of neither
+    school still gets 404."""
+    from tests.support import factories as f
+
+    app = make_app(demo=True)
+    with app.app_context():
+        act_id = _today().id
+        other = f.school("S2")
+        f.person(other, "teacher1", "teacher")
+        f.person(other, "outsider", "teacher")
+        db.session.commit()
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+        phone = log_in(app.test_client(), user("teacher1"), other.id)  # the other school chosen
+        outsider = log_in(app.test_client(), user("outsider"), other.id)
+    assert phone.get(_screen_code(organizer, act_id)).status_code == 302
+    page = phone.get(f"/checkin/{act_id}")
+    assert page.status_code == 200 and 'data-testid="checkin-submit"' in page.get_data(as_text=True)
+    done = phone.post(f"/checkin/{act_id}")
+    assert done.status_code == 200 and 'data-testid="checkin-done"' in done.get_data(as_text=True)
+    assert outsider.get(f"/checkin/{act_id}").status_code == 404
+    assert outsider.post(f"/checkin/{act_id}").status_code == 404
+    with app.app_context():
+        assert count_checkins(act_id) == 3
