@@ -149,6 +149,13 @@ def may_view_district(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
+def may_fetch_export(actor: Actor, district_export: bool) -> bool:
+    """An export run as a job, by the person who asked for it (the services check that), for as
+    long as they may still ask for it: the district's exports to district staff, a school's (its
+    summary, all its 学分认定表) to those who may export them — a demoted admin's file is not theirs."""
+    return may_view_district(actor) if district_export else may_export(actor)
+
+
 # -- the year submitted to the district --------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from portal.downloads import attachment
 from portal.errors import Conflict, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import ExportJob
+from portal.models import ExportJob, School
 from portal.reports.views import CSV, XLSX
 from portal.security import MAX_ID
 from portal.services import access, export_jobs
@@ -35,12 +35,15 @@ def _mine(job_id: int) -> ExportJob:
     row = db.session.get(ExportJob, job_id) if 0 < job_id <= MAX_ID else None
     if row is None or row.user_id != uid:
         raise NotFound(msg("export.not_found"))
-    if row.school_id is not None:
-        allowed = policy.may_export(access.actor(uid, row.school_id))
-    else:
-        seat = access.district_seat(uid)
-        allowed = seat is not None and policy.may_view_district(policy.Actor.of(uid, seat.roles))
-    if not allowed:
+    # the person as the request that asked saw them (access.school_in_context): their roles in
+    # the school they asked in, and their district roles there — district staff ask for a school
+    # of their district by its code, with no role of the school's own
+    seat = access.district_seat(uid)
+    roles = set(access.school_roles(uid, row.school_id)) if row.school_id is not None else set()
+    school = db.session.get(School, row.school_id) if row.school_id is not None else None
+    if seat is not None and (row.school_id is None or roles or (school is not None and school.district_id == seat.district_id)):
+        roles |= seat.roles
+    if not policy.may_fetch_export(policy.Actor.of(uid, roles), row.kind in export_jobs.DISTRICT_KINDS):
         raise NotFound(msg("export.not_found"))
     return row
 

@@ -107,9 +107,10 @@ def _activities(user: User, school: School | None, now: datetime) -> list[tuple[
     q = select(Activity, School.timezone).join(School, School.id == Activity.school_id).where(Activity.starts_at >= since)
     if school is not None:
         q = q.where(Activity.school_id == school.id)
-    else:
+    else:  # only in the schools the person still belongs to: one they left is no longer theirs to follow
         mine = select(Participation.activity_id).where(Participation.user_id == user.id)
-        q = q.where(or_(Activity.organizer_id == user.id, Activity.id.in_(mine)))
+        schools = [s.id for s, _roles in access.schools_of(user.id)]
+        q = q.where(Activity.school_id.in_(schools), or_(Activity.organizer_id == user.id, Activity.id.in_(mine)))
     return [(a, tz) for a, tz in db.session.execute(q.order_by(Activity.starts_at, Activity.id))]
 
 

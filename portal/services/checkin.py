@@ -71,7 +71,9 @@ def verify_code(activity_id: int, code: object, now: datetime) -> int:
     if not isinstance(code, str) or len(code) > CODE_MAX or code.count(".") != 1:
         raise Invalid(msg("checkin.code_invalid"), {"code": msg("checkin.code_invalid")})
     window_text, mac = code.split(".")
-    if not window_text.isdigit() or len(window_text) > 12:
+    # ASCII only: "²".isdigit() is true but int() refuses it, and compare_digest refuses a
+    # non-ASCII str — either was a 500 for anyone opening a made-up link, logged in or not
+    if not window_text.isascii() or not window_text.isdigit() or len(window_text) > 12 or not mac.isascii():
         raise Invalid(msg("checkin.code_invalid"), {"code": msg("checkin.code_invalid")})
     window = int(window_text)
     if not hmac.compare_digest(mac, _mac(activity_id, window)):

@@ -32,6 +32,7 @@ from portal.url_rules import public_base
 SCHOOL_SUMMARY, DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED = (
     "school_summary", "district_summary", "district_ledger", "district_submitted")
 KINDS = (SCHOOL_SUMMARY, DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED)
+DISTRICT_KINDS = frozenset({DISTRICT_SUMMARY, DISTRICT_LEDGER, DISTRICT_SUBMITTED})
 FORMATS = ("xlsx", "csv")
 #: all 学分认定表 of a school's year, by the format asked for
 CERTIFICATE_KINDS = {"zip": "certificates_zip", "pdf": "certificates_pdf"}
@@ -155,10 +156,13 @@ def mimetype(row: ExportJob) -> str:
     return MIMETYPES.get(row.download_name.rpartition(".")[2], "application/octet-stream")
 
 
-def get_for(job_id: int, user_id: int, school_id: int | None) -> ExportJob:
-    """The export, only for the person who asked, in the school they asked in."""
+def get_for(job_id: int, actor: policy.Actor, school_id: int | None) -> ExportJob:
+    """The export, only for the person who asked (``actor``, as they are now), in the school
+    they asked in, while they may still ask for it (:func:`portal.policy.may_fetch_export`)."""
     row = db.session.get(ExportJob, job_id) if 0 < job_id < 2**31 else None
-    if row is None or row.user_id != user_id or row.school_id != school_id:
+    if row is None or row.user_id != actor.user_id or row.school_id != school_id:
+        raise NotFound(msg("export.not_found"))
+    if not policy.may_fetch_export(actor, row.kind in DISTRICT_KINDS):
         raise NotFound(msg("export.not_found"))
     return row
 

@@ -116,7 +116,13 @@ def _scanned_at(activity_id: int) -> datetime | None:
 @bp.route("/checkin/<int:activity_id>", methods=["GET", "POST"])
 @login_required
 def confirm(activity_id: int):
-    school = require_school()
+    # in the activity's school if it is one of theirs, whichever school is chosen: a person in
+    # two schools scans the code at one while the other is chosen (or logs in after the scan
+    # and lands in their first) — the scan said the code was good, confirming must not 404
+    found = db.session.get(Activity, activity_id) if access.id_in_range(activity_id) else None
+    school = next((s for s, _roles in user_schools() if found is not None and s.id == found.school_id), None)
+    if school is None:
+        abort(404)
     try:
         act = access.get_activity(activity_id, school.id)
     except DomainError:

@@ -38,7 +38,7 @@ def _state(row: ExportJob) -> dict:
 def _mine(job_id: int) -> ExportJob:
     school = current_school()
     try:
-        return export_jobs.get_for(job_id, current_user.id, school.id if school else None)
+        return export_jobs.get_for(job_id, current_actor(), school.id if school else None)
     except DomainError:
         abort(404)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
@@ -84,6 +85,7 @@ def settings():
                 form[name].errors = [tr(message)]
             status = 422
         else:
+            refresh()  # the language just chosen may be the next page's: say "saved" in it
             flash(_("Your notification settings have been saved."), "success")
             return redirect(url_for("notifications.settings"))
     else:

@@ -130,6 +130,21 @@ def test_a_feed_stops_when_its_owner_leaves_the_school(make_app):
     assert app.test_client().get(path).status_code == 404
 
 
+def test_a_personal_feed_drops_the_activities_of_a_school_its_owner_left(make_app):
+    """A teacher who leaves the school no longer opens its activities in the portal (404): their
+    personal feed stops showing them too — not the school's later changes to titles, places
+    and times, nor new activities that still name them."""
+    app = make_app(demo=True)
+    with app.app_context():
+        client = log_in(app.test_client(), user("teacher1"), school().id)
+    path = _make(client, "me")
+    assert _activities(_parse(app.test_client(), path))
+    with app.app_context():
+        db.session.execute(update(Membership).where(Membership.user_id == user("teacher1").id).values(active=False))
+        db.session.commit()
+    assert _activities(_parse(app.test_client(), path)) == []
+
+
 def test_the_feed_speaks_the_language_chosen_in_the_settings(make_app):
     """A calendar app has no session: the feed's words follow the language the person chose for
     what reaches them outside the portal (their email settings), Chinese until they choose."""

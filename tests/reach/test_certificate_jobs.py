@@ -149,3 +149,32 @@ def test_the_direct_zip_link_becomes_a_job_above_its_threshold(make_app, tmp_pat
     app.config["CERTIFICATE_JOB_THRESHOLD"] = "many"
     with app.app_context(), pytest.raises(BadConfiguration, match="CERTIFICATE_JOB_THRESHOLD"):
         export_jobs.threshold("CERTIFICATE_JOB_THRESHOLD")
+
+
+def test_a_demoted_admin_no_longer_fetches_the_export_they_asked_for(make_app, tmp_path):
+    """The file is every teacher's certified hours: it is the asker's only while they may still
+    export (as the API already answers). An admin who loses the role while the job is kept gets
+    404 for its page, state and file, like anyone else; given the role back, it is theirs again."""
+    from sqlalchemy import update
+
+    from portal.models import Membership
+
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        year = current_school_year()
+        admin = user("admin")
+        admin_id = admin.id
+        client = log_in(app.test_client(), admin)
+    job_id, _data = _run(app, client, year, "zip")
+
+    def admin_role(active: bool) -> None:
+        with app.app_context():
+            db.session.execute(update(Membership).where(
+                Membership.user_id == admin_id, Membership.role == "school_admin").values(active=active))
+            db.session.commit()
+
+    admin_role(False)  # still a teacher of the school, no longer its admin
+    for path in (f"/exports/{job_id}", f"/exports/{job_id}.json", f"/exports/{job_id}/file"):
+        assert client.get(path).status_code == 404, path
+    admin_role(True)
+    assert client.get(f"/exports/{job_id}/file").status_code == 200

@@ -54,6 +54,7 @@ def test_a_code_works_in_its_window_and_the_next_then_expires(app):
 
 @pytest.mark.parametrize("bad", [
     "", "abc", "1.2.3", "x.y", "9" * 13 + ".abc", None, 12, "٣٤.abc", "60000000.0000000000000000000000",
+    "².abc", "1².abc", "1.é", "60000000.ü",
 ])
 def test_forged_or_garbled_codes_are_refused(app, bad):
     with pytest.raises(Invalid) as refused:
@@ -240,3 +241,43 @@ def test_the_sign_in_sheet_lists_everyone_by_pinyin_with_a_signature_column(make
     order = re.findall(r'data-testid="sheet-row-(\w+)"', html)
     # 何立新 He, 孙嘉怡 Sun, 王雅琴 Wang, 赵子涵 Zhao, 郑佳慧 Zheng, 周明轩 Zhou
     assert order == ["teacher6", "teacher3", "teacher1", "teacher2", "teacher5", "reviewer"]
+
+
+@pytest.mark.parametrize("code", ["².abc", "1².abc", "1.é"])
+def test_a_made_up_link_with_other_digits_or_letters_is_not_found_not_an_error(make_app, code):
+    """Anyone may open ``/checkin/<activity>/<code>`` without logging in: a code spelt with
+    superscript digits or accented letters is no code (404), never a server error."""
+    app = make_app(demo=True)
+    with app.app_context():
+        act = _today()
+    r = app.test_client().get(f"/checkin/{act.id}/{code}")
+    assert r.status_code == 404 and "签到码无效" in r.get_data(as_text=True)
+    with app.app_context():
+        assert count_checkins(act.id) == 2
+
+
+def test_a_teacher_of_two_schools_checks_in_whichever_school_is_chosen(make_app):
+    """The scan finds the activity in any of the person's schools; confirming did not (404 with
+    the other school chosen, or after logging in into their first school). Someone of neither
+    school still gets 404."""
+    from tests.support import factories as f
+
+    app = make_app(demo=True)
+    with app.app_context():
+        act_id = _today().id
+        other = f.school("S2")
+        f.person(other, "teacher1", "teacher")
+        f.person(other, "outsider", "teacher")
+        db.session.commit()
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+        phone = log_in(app.test_client(), user("teacher1"), other.id)  # the other school chosen
+        outsider = log_in(app.test_client(), user("outsider"), other.id)
+    assert phone.get(_screen_code(organizer, act_id)).status_code == 302
+    page = phone.get(f"/checkin/{act_id}")
+    assert page.status_code == 200 and 'data-testid="checkin-submit"' in page.get_data(as_text=True)
+    done = phone.post(f"/checkin/{act_id}")
+    assert done.status_code == 200 and 'data-testid="checkin-done"' in done.get_data(as_text=True)
+    assert outsider.get(f"/checkin/{act_id}").status_code == 404
+    assert outsider.post(f"/checkin/{act_id}").status_code == 404
+    with app.app_context():
+        assert count_checkins(act_id) == 3

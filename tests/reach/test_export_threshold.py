@@ -154,3 +154,28 @@ def test_the_api_answers_202_with_the_job_above_the_threshold_and_the_file_when_
     assert lines.mimetype == "text/csv"
     assert len(list(csv.reader(io.StringIO(lines.get_data().decode("utf-8-sig"))))) == submitted + 1
     assert client.get("/api/v1/exports/99999999999", headers=admin_h).status_code == 404
+
+
+def test_district_staff_fetch_the_school_summary_job_the_api_gave_them(app):
+    """District staff ask for a school of their district by its code (``X-School``), holding no
+    role of the school's own: the API answered 202 with a ``state_url`` that then said 404 to
+    the very person who asked, and the file could never be fetched."""
+    from portal.services import tokens
+
+    year = current_school_year()
+    teachers = export_jobs.count_rows("school_summary", year, school_id=school().id)
+    district_h = {"Authorization": f"Bearer {tokens.issue(user('district')).token}", "X-School": "DEMO"}
+    teacher_h = {"Authorization": f"Bearer {tokens.issue(user('teacher1')).token}", "X-School": "DEMO"}
+    db.session.commit()
+    client = app.test_client()
+    app.config["EXPORT_JOB_THRESHOLD"] = teachers - 1
+    r = client.get(f"/api/v1/reports/credits?year={year}&format=csv", headers=district_h)
+    assert r.status_code == 202, r.get_data(as_text=True)[:300]
+    state_url = r.get_json()["state_url"]
+    assert client.get(state_url, headers=district_h).status_code == 200
+    assert client.get(state_url, headers=teacher_h).status_code == 404  # someone else's
+    with jobs.running_worker(app):
+        wait_for(lambda: client.get(state_url, headers=district_h).get_json()["ready"])
+    rows = client.get(state_url + "/file", headers=district_h)
+    assert rows.status_code == 200 and rows.mimetype == "text/csv"
+    assert len(list(csv.reader(io.StringIO(rows.get_data().decode("utf-8-sig"))))) == teachers + 1

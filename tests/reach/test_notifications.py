@@ -306,3 +306,28 @@ def test_marking_read_goes_back_only_to_a_local_page(make_app):
         assert r.status_code == 302 and r.headers["Location"] == "/notifications", repr(target)
     r = client.post("/notifications/read", data={"all": "1", "next": "/activities?page=2"})
     assert r.headers["Location"] == "/activities?page=2"
+
+
+def test_saved_is_said_in_the_language_of_the_page_that_follows(make_app):
+    """Choosing a language on the settings page changes the pages too (they fall back to it):
+    the "saved" message shown on the next page is in that page's language, not in the one the
+    form was posted in (an English message on a Chinese page, and the reverse)."""
+    import re
+
+    app = make_app(demo=True)
+    with app.app_context():
+        client = log_in(app.test_client(), user("teacher1"), school().id)
+
+    def saved(language: str) -> tuple[str, str]:
+        r = client.post("/notifications/settings", data={"email": "", "language": language}, follow_redirects=True)
+        html = r.get_data(as_text=True)
+        page = re.search(r'<html lang="([^"]+)"', html)
+        flash = re.search(r'data-testid="flash-success">\s*([^<]*?)\s*<', html)
+        assert page and flash, html[:3000]
+        return page.group(1), flash.group(1)
+
+    assert saved("en") == ("en", "Your notification settings have been saved.")
+    assert saved("zh_Hans_CN") == ("zh-CN", "通知设置已保存。")
+    with client.session_transaction() as session:  # the header's switch chose English for the pages
+        session["lang"] = "en"
+    assert saved("zh_Hans_CN") == ("en", "Your notification settings have been saved.")
