@@ -48,6 +48,12 @@ HSTS = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store"
 
 
+def is_digits(text: str) -> bool:
+    """``text`` is a plain decimal number, ASCII 0-9 only: ``str.isdigit()`` is also true of
+    "²" or "①", which ``int()`` then refuses (a 500 where a refusal was due)."""
+    return text.isascii() and text.isdigit()
+
+
 def security_headers(production: bool) -> dict[str, str]:
     """The headers every response carries (HSTS only in production)."""
     headers = dict(BASE_HEADERS)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 
 from portal.messages import Msg, msg
+from portal.security import is_digits
 
 #: the zone of a school created without one, and of pages that belong to no school (the district's,
 #: a user with no school): the deployment's ``DEFAULT_TIMEZONE`` setting starts as this one
@@ -111,7 +112,7 @@ def valid_school_year(text: str) -> bool:
     parts = text.split("-") if isinstance(text, str) else []
     return (
         len(parts) == 2
-        and all(p.isdigit() and len(p) == 4 for p in parts)
+        and all(is_digits(p) and len(p) == 4 for p in parts)
         and int(parts[1]) == int(parts[0]) + 1
         and MIN_YEAR - 1 <= int(parts[0]) <= MAX_YEAR
     )

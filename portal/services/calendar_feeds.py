@@ -32,6 +32,7 @@ from portal.i18n import lang_code
 from portal.messages import msg, person_locale
 from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
+from portal.security import is_digits
 from portal.services import access
 from portal.timeutil import current_school_year, utcnow, zone_of
 from portal.url_rules import public_base, public_url
@@ -52,7 +53,7 @@ def school_scope(school_id: int) -> str:
 
 
 def _school_of(scope: str) -> int | None:
-    if scope.startswith("school:") and scope[7:].isdigit():
+    if scope.startswith("school:") and is_digits(scope[7:]):
         return int(scope[7:])
     return None
 

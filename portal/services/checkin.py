@@ -32,6 +32,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, CheckIn, Participation, School, User
 from portal.registry import registry
+from portal.security import is_digits
 from portal.timeutil import local_text
 from workflows.definition import Phase
 
@@ -73,7 +74,7 @@ def verify_code(activity_id: int, code: object, now: datetime) -> int:
     window_text, mac = code.split(".")
     # ASCII only: "²".isdigit() is true but int() refuses it, and compare_digest refuses a
     # non-ASCII str — either was a 500 for anyone opening a made-up link, logged in or not
-    if not window_text.isascii() or not window_text.isdigit() or len(window_text) > 12 or not mac.isascii():
+    if not is_digits(window_text) or len(window_text) > 12 or not mac.isascii():
         raise Invalid(msg("checkin.code_invalid"), {"code": msg("checkin.code_invalid")})
     window = int(window_text)
     if not hmac.compare_digest(mac, _mac(activity_id, window)):

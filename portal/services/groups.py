@@ -17,7 +17,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import GroupMember, Membership, School, TeachingGroup, User
-from portal.security import MAX_ID
+from portal.security import MAX_ID, is_digits
 from portal.services import access, staff_log
 from portal.sorting import by_pinyin, pinyin_key
 
@@ -257,7 +257,7 @@ def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]
         kind, _, rest = text.partition(":")
         if text == EVERYONE:
             everyone = True
-        elif kind in ("g", "u") and rest.isdigit() and len(rest) <= 12 and 1 <= int(rest) <= MAX_ID:
+        elif kind in ("g", "u") and is_digits(rest) and len(rest) <= 12 and 1 <= int(rest) <= MAX_ID:
             (groups if kind == "g" else people).append(int(rest))
         else:
             errors.append(msg("audience.bad", value=repr(raw)[:40]))

@@ -22,6 +22,7 @@ from portal.hours import BadHours, parse_hours
 from portal.messages import Msg, msg
 from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
+from portal.security import is_digits
 from portal.services import access, credits, district_notices, submissions
 from portal.timeutil import current_school_year, to_local, utcnow
 from workflows.definition import Phase
@@ -71,7 +72,7 @@ def _lines(raw: Any) -> list[dict[str, Any]]:
         elif registry().get(key) is None:
             raise NotFound(msg("type.unknown", key=repr(key[:64])))
         month = row.get("month")
-        if isinstance(month, str) and month.isdigit():
+        if isinstance(month, str) and is_digits(month):
             month = int(month)
         if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
             err["month"] = msg("school_plan.month")

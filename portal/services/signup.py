@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, Participation, School, Signup, SignupWindow, User
 from portal.registry import registry
+from portal.security import is_digits
 from portal.services import access, locks, schools
 from portal.services.activities import require_shared
 from portal.sorting import pinyin_key
@@ -104,7 +105,7 @@ def open_signup(act: Activity, capacity: object, closes_at: object, *, by: polic
     policy.require(policy.may_run_signup(by, act), "policy.run_signup")
     _require_before_start(act)
     fields = {}
-    if isinstance(capacity, str) and capacity.strip().isdigit() and len(capacity.strip()) < 7:
+    if isinstance(capacity, str) and is_digits(capacity.strip()) and len(capacity.strip()) < 7:
         capacity = int(capacity.strip())
     if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
         fields["capacity"] = msg("signup.capacity", n=MAX_CAPACITY)

@@ -15,6 +15,7 @@ from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.messages import tr
 from portal.models import Activity, DevelopmentPlan, User
+from portal.security import is_digits
 from portal.services import access, credits, groups, overview, plans, schools, signup
 from portal.timeutil import current_school_year
 from portal.web import picker
@@ -29,7 +30,7 @@ def _field_errors(exc: Invalid) -> dict[str, str]:
 
 def _ids(values: list[str]) -> list[Any]:
     """Checkbox values → ints (anything else is passed on for the service to refuse)."""
-    return [int(v) if v.isdigit() and len(v) <= 12 else v for v in values]
+    return [int(v) if is_digits(v) and len(v) <= 12 else v for v in values]
 
 
 # -- teaching groups ----------------------------------------------------------------------

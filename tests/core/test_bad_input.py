@@ -264,3 +264,25 @@ def test_ledger_rows_cannot_be_changed(world):
     with pytest.raises(AppendOnlyViolation):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("text", ["²", "①", "١٢", "2026²", "", " 1", "-1"])
+def test_digits_int_would_refuse_or_read_otherwise_are_not_numbers(text):
+    """``str.isdigit()`` is true of "²" and "①", which ``int()`` refuses (a 500 where a refusal
+    was due); every parser of numbers and school years asks ``is_digits`` instead."""
+    from portal.security import is_digits
+    from portal.timeutil import valid_school_year
+
+    assert not is_digits(text)
+    assert not valid_school_year(f"{text}-2027") and not valid_school_year(f"2026-{text}")
+
+
+def test_superscript_ids_in_an_audience_or_a_feed_scope_are_refused_not_an_error(app, world):
+    from portal.services import calendar_feeds, groups
+    from portal.services.access import actor
+
+    school, staff = world
+    ids, errors = groups.audience_ids(school.id, ["g:²", "u:①", "u:1²"])
+    assert ids == [] and len(errors) == 3
+    with pytest.raises(Invalid):
+        calendar_feeds.regenerate(staff["admin"], "school:²", actor(staff["admin"].id, school.id))

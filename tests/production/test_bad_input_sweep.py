@@ -53,12 +53,13 @@ from portal.models import User
 from portal.services import tokens
 
 ROLES = (None, "teacher1", "district", "dreviewer", "organizer", "reviewer", "admin")  # None: anonymous
-HOSTILE = ("a\x00b", str(2**31), str(2**63), str(10**23), "-1", "x" * 10_000, "\ud800", "1e400")
+# "²" and "²²²²-²²²³": digits to str.isdigit() that int() refuses (a number, a school year)
+HOSTILE = ("a\x00b", str(2**31), str(2**63), str(10**23), "-1", "x" * 10_000, "\ud800", "1e400", "²", "²²²²-²²²³")
 HOSTILE_URL_INTS = (2**31, 2**63, 10**23, -1)
 HOSTILE_URL_TEXT = ("a\x00b", "x" * 10_000, "\ud800")
 # The same values as JSON text: strings, integers, and a number that overflows to infinity.
 HOSTILE_JSON = ('"a\\u0000b"', str(2**31), str(2**63), str(10**23), "-1", json.dumps("x" * 10_000), '"\\ud800"',
-                "1e400")
+                "1e400", json.dumps("²"), json.dumps("²²²²-²²²³"))
 RAW_QUERY = "q=\xed\xa0\x80&lang=\xff"  # not UTF-8 (a WSGI server passes the bytes as latin-1 text)
 REFUSED = {401, 403, 404, 405}
 # Query names a page may pass on to url_for (pagination links): its own keyword parameters.
