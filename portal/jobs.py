@@ -20,6 +20,7 @@ die half-way. :func:`enqueue` never waits for the job, only for the queue's writ
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 import os
@@ -108,10 +109,23 @@ def _make_huey(app: Flask) -> Huey:
     raise BadConfiguration(f"JOBS_STORAGE={kind!r}: use sqlite, redis or memory")
 
 
+_LAST_TRY: contextvars.ContextVar[bool] = contextvars.ContextVar("yanxiu_job_last_try", default=True)
+
+
+def last_try() -> bool:
+    """Whether the job running now is on its last try: if it raises, huey will not run it again
+    (a job that records its failure says "failed" then, and "queued" while tries are left)."""
+    return _LAST_TRY.get()
+
+
 def _in_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with app.app_context():
-            return func(*args, **kwargs)
+    def run(*args: Any, task: Any = None, **kwargs: Any) -> Any:
+        token = _LAST_TRY.set(task is None or not task.retries)  # huey: the tries left after this one
+        try:
+            with app.app_context():
+                return func(*args, **kwargs)
+        finally:
+            _LAST_TRY.reset(token)
 
     run.__name__ = func.__name__
     return run
@@ -138,8 +152,8 @@ def _register(app: Flask, huey: Huey, spec: JobSpec) -> TaskWrapper:
     delay = spec.retry_delay if override is None else int(override)
     if spec.schedule is not None:
         return huey.periodic_task(crontab(**spec.schedule), retries=spec.retries, retry_delay=delay,
-                                  name=spec.name)(run)
-    return huey.task(retries=spec.retries, retry_delay=delay, name=spec.name)(run)
+                                  name=spec.name, context=True)(run)
+    return huey.task(retries=spec.retries, retry_delay=delay, name=spec.name, context=True)(run)
 
 
 def register(app: Flask, spec: JobSpec) -> TaskWrapper:

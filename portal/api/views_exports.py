@@ -51,7 +51,8 @@ def _mine(job_id: int) -> ExportJob:
 @bp.get("/exports/<int:job_id>")
 @operation(200, ExportJobOut, "The job's state", tag=TAG, school=False, finds=_mine)
 def export_state(job_id: int) -> ExportJobOut:
-    """The state of an export queued as a job: queued, running (rows done of about how many), done, failed, expired"""
+    """The state of an export queued as a job: queued (also again after a failed try), running (rows done of about
+    how many), done, failed (for good: no try is left), expired"""
     return ExportJobOut.of(_mine(job_id))
 
 

@@ -257,11 +257,17 @@ def run(job_id: int) -> None:
         written = _write(kind, fmt, _counted(rows, job_id), target, year, lang, district_id)
     except Exception:
         target.unlink(missing_ok=True)
-        _progress(job_id, status="failed")
+        _progress(job_id, status=_after_failure())
         raise
     if written < 0:
         written = total
     _finish(job_id, target, done_rows=written, total_rows=max(written, total))
+
+
+def _after_failure() -> str:
+    """The state of an export whose try raised: "failed" once huey will not try again (the page
+    stops waiting and says to ask again), else "queued" for the next try."""
+    return "failed" if jobs.last_try() else "queued"
 
 
 def _finish(job_id: int, target: Path, **counts: int) -> None:
@@ -294,7 +300,7 @@ def _certificates(row: ExportJob) -> None:
         target.write_bytes(data)
     except Exception:
         target.unlink(missing_ok=True)
-        _progress(job_id, status="failed")
+        _progress(job_id, status=_after_failure())
         raise
     _finish(job_id, target, done_rows=total, total_rows=total)
 

@@ -55,3 +55,40 @@ def test_the_worker_writes_the_ledger_workbook_for_the_one_who_asked(make_app, t
         assert row.status == "expired" and not (export_jobs.folder() / row.stored_name).exists()
     assert district.get(f"/exports/{job_id}/file").status_code == 410
     assert district.get("/exports/99999999999").status_code == 404
+
+
+def test_an_export_failing_every_try_is_queued_again_then_failed_for_good(make_app, tmp_path, monkeypatch):
+    """A try that raises while tries are left puts the export back to "queued" (the page keeps
+    waiting); the last one marks it "failed", and the page says it will not be tried again,
+    instead of promising a retry and asking the server every two seconds for good."""
+    from portal import jobs
+
+    tries: list[bool] = []  # each try: is it the last?
+    states: list[str] = []  # the states the tries wrote, in order
+    progress = export_jobs._progress
+
+    def broken_writer(*args, **kwargs):
+        tries.append(jobs.last_try())
+        raise OSError("disk full")
+
+    def recorded(job, **values):
+        if "status" in values:
+            states.append(values["status"])
+        return progress(job, **values)
+
+    monkeypatch.setattr(export_jobs, "_write", broken_writer)
+    monkeypatch.setattr(export_jobs, "_progress", recorded)
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        year = current_school_year()
+        district = log_in(app.test_client(), user("district"))
+    r = district.post("/district/export-job", data={"year": year, "ledger": "1"})
+    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    with jobs.running_worker(app):
+        wait_for(lambda: district.get(f"/exports/{job_id}.json").get_json()["status"] == "failed")
+    assert tries == [False, False, True]  # the first try and huey's two retries (exports.run: retries=2)
+    assert states == ["running", "queued", "running", "queued", "running", "failed"]
+    page = district.get(f"/exports/{job_id}").get_data(as_text=True)
+    assert 'data-status="failed"' in page and "不会再自动重试" in page
+    with app.app_context():
+        assert db.session.get(ExportJob, job_id).stored_name is None

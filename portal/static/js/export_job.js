@@ -1,4 +1,5 @@
-// A long export's page: ask the server for its progress every two seconds until it is done.
+// A long export's page: ask the server for its progress every two seconds until it is done, expired or
+// failed for good (a try that failed with tries left is queued again).
 document.addEventListener("DOMContentLoaded", function () {
   var box = document.querySelector("[data-testid=export-job]");
   if (!box) { return; }
@@ -16,8 +17,9 @@ document.addEventListener("DOMContentLoaded", function () {
       box.querySelector("[data-testid=export-failed]").hidden = s.status !== "failed";
       box.querySelector("[data-testid=export-expired]").hidden = s.status !== "expired";
       if (s.ready) { link.href = s.url; link.hidden = false; }
-      if (s.status !== "done" && s.status !== "expired") { window.setTimeout(refresh, 2000); }
+      if (s.status !== "done" && s.status !== "expired" && s.status !== "failed") { window.setTimeout(refresh, 2000); }
     }).catch(function () { window.setTimeout(refresh, 5000); });
   }
-  if (box.getAttribute("data-status") !== "done") { window.setTimeout(refresh, 1000); }
+  var status = box.getAttribute("data-status");
+  if (status !== "done" && status !== "expired" && status !== "failed") { window.setTimeout(refresh, 1000); }
 });
