@@ -35,14 +35,18 @@ def _mine(job_id: int) -> ExportJob:
     row = db.session.get(ExportJob, job_id) if 0 < job_id <= MAX_ID else None
     if row is None or row.user_id != uid:
         raise NotFound(msg("export.not_found"))
-    # the person as the request that asked saw them (access.school_in_context): their roles in
-    # the school they asked in, and their district roles there — district staff ask for a school
+    # the person as the request that asked saw them (one rule: access.school_in_context): their
+    # roles in the school they asked in plus their district roles; district staff ask for a school
     # of their district by its code, with no role of the school's own
-    seat = access.district_seat(uid)
-    roles = set(access.school_roles(uid, row.school_id)) if row.school_id is not None else set()
+    schools, seat = access.schools_and_district_role(uid)
+    roles: frozenset[str] = seat.roles if seat is not None and row.school_id is None else frozenset()
     school = db.session.get(School, row.school_id) if row.school_id is not None else None
-    if seat is not None and (row.school_id is None or roles or (school is not None and school.district_id == seat.district_id)):
-        roles |= seat.roles
+    if school is not None:
+        try:
+            found = access.school_in_context(schools, seat, school_id=school.id, code=school.code)
+        except NotFound:  # a school of another district now
+            found = None
+        roles = found[1] if found is not None else frozenset()
     if not policy.may_fetch_export(policy.Actor.of(uid, roles), row.kind in export_jobs.DISTRICT_KINDS):
         raise NotFound(msg("export.not_found"))
     return row
