@@ -11,6 +11,7 @@ parts share one function. ``Flask.url_rule_class`` is the documented way to choo
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -39,6 +40,19 @@ class SharedBuilderRule(Rule):
 def public_base() -> str:
     """The portal's public address (``PUBLIC_URL``, ``YANXIU_PUBLIC_URL``) without a final ``/``."""
     return str(current_app.config["PUBLIC_URL"]).rstrip("/")
+
+
+def public_base_is_local() -> bool:
+    """True when the public address names this machine only (``localhost``, ``127.0.0.1``,
+    ``::1``): fine on a developer's machine, but a phone that scans a code with that address
+    opens its own loopback, not the portal. The check-in screen says so."""
+    host = (urlsplit(public_base()).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def public_url(endpoint: str, **values: Any) -> str:

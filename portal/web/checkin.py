@@ -21,7 +21,7 @@ from portal.models import Activity, School
 from portal.services import access, activities
 from portal.services import checkin as service
 from portal.timeutil import utcnow
-from portal.url_rules import public_url
+from portal.url_rules import public_base, public_base_is_local, public_url
 from portal.web.forms import ConfirmForm
 
 bp = Blueprint("checkin", __name__)
@@ -62,7 +62,8 @@ def _screen_state(act: Activity, school: School) -> dict:
 @login_required
 def screen(activity_id: int):
     school, act = _organised(activity_id)
-    return render_template("checkin/screen.html", act=act, state=_screen_state(act, school))
+    local = public_base() if public_base_is_local() else None  # phones cannot reach it
+    return render_template("checkin/screen.html", act=act, state=_screen_state(act, school), local_address=local)
 
 
 @bp.route("/activities/<int:activity_id>/checkin/screen.json")

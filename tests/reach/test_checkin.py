@@ -153,6 +153,27 @@ def test_the_qr_code_leads_to_the_public_address_whatever_the_host_header(make_a
     assert "evil.example" not in state["svg"] + state["url"]
 
 
+@pytest.mark.parametrize(("address", "warned"), [
+    ("http://127.0.0.1:5000", True),
+    ("http://localhost:5000", True),
+    ("http://[::1]:8000/yanxiu", True),
+    ("http://192.168.1.20:5000", False),
+    ("https://yanxiu.example.edu.cn", False),
+])
+def test_the_screen_warns_when_its_code_leads_to_this_computer_only(make_app, address, warned):
+    """A phone that scans a code for 127.0.0.1 opens its own loopback: the organiser reads why
+    (in Chinese) before the room tries to check in, and where the address is set."""
+    app = make_app(demo=True, PUBLIC_URL=address)
+    with app.app_context():
+        act = _today()
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+    page = organizer.get(f"/activities/{act.id}/checkin/screen").get_data(as_text=True)
+    assert ('data-testid="checkin-local-address"' in page) is warned
+    if warned:
+        assert "手机" in page and address.rstrip("/") in page
+        assert "could not" not in page and "phone that scans" not in page
+
+
 def test_scan_log_in_confirm_marks_the_person_present(make_app):
     app = make_app(demo=True)
     with app.app_context():
