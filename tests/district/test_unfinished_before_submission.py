@@ -184,3 +184,17 @@ def test_the_api_document_declares_the_unfinished_fields(client):
     assert props["unfinished"]["type"] == "integer"
     assert props["unfinished_ids"]["items"]["type"] == "integer"
     assert "unfinished" not in doc["components"]["schemas"]["Submission"].get("required", [])
+
+
+def test_the_demo_warns_the_returned_schools_admin_of_its_lecture_waiting_for_review(app):
+    from portal.models import Activity, School
+    from portal.services import users
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    west = db.session.execute(select(School).where(School.code == "WEST1")).scalar_one()
+    held = db.session.execute(select(Activity).where(Activity.school_id == west.id, Activity.state == "held")
+                              ).scalar_one()
+    assert submissions.unfinished(west.id, held.school_year).count == 1
+    page = login(app.test_client(), users.by_username("west1.t0"), west).get(
+        f"/submission?year={held.school_year}").get_data(as_text=True)
+    assert 'data-testid="unfinished-warning"' in page and f'href="/activities/{held.id}"' in page
