@@ -198,3 +198,10 @@ def test_the_demo_warns_the_returned_schools_admin_of_its_lecture_waiting_for_re
     page = login(app.test_client(), users.by_username("west1.t0"), west).get(
         f"/submission?year={held.school_year}").get_data(as_text=True)
     assert 'data-testid="unfinished-warning"' in page and f'href="/activities/{held.id}"' in page
+
+
+def test_the_cli_says_what_the_submission_leaves_uncredited(app, world):
+    r = app.test_cli_runner().invoke(args=["district", "submit", "S1", "--year", YEAR,
+                                           "--as", world.staff["admin"].username])
+    assert r.exit_code == 0, r.output
+    assert f"activities neither credited nor closed: 1 (ids {world.held.id})" in r.output
