@@ -1,6 +1,7 @@
 """Demo data of the district level (``flask demo`` loads it after the DEMO school): more schools
 of the default district at every stage of the year's submission — submitted (waiting for the
-district), returned with comments, accepted and locked — each with an accepted annual plan its
+district), returned with comments (and a lecture still waiting for review, which the school's
+submission page warns about), accepted and locked — each with an accepted annual plan its
 lectures were planned from (one line never held: the dashboard shows the school behind its plan),
 written evidence the reviewer can open, the district's minimum writing quotas, a district
 reviewer, and a second district with a school of its own and its own reviewer (districts are
@@ -51,8 +52,9 @@ def _start(days_ago: int) -> datetime:
     return utcnow() - timedelta(days=days_ago)
 
 
-def _credited_lecture(school: School, staff: list[User], days_ago: int, hours: str,
-                      plan_line_id: int | None = None) -> None:
+def _lecture(school: School, staff: list[User], days_ago: int, hours: str,
+             plan_line_id: int | None = None, phase: Phase = Phase.CREDITED) -> None:
+    """A lecture of the school held ``days_ago``, taken along the workflow to ``phase`` (credited)."""
     if registry().get("lecture") is None:
         return
     start = _start(days_ago)
@@ -65,7 +67,7 @@ def _credited_lecture(school: School, staff: list[User], days_ago: int, hours: s
     )
     activities.add_evidence(act, staff[2], staff[2].id, "reflection", "讲座反思",
                             text="听了这次讲座，我重新设计了单元作业，分层布置，学生完成率明显提高。")
-    walk(act, staff[0], staff[1], Phase.CREDITED)
+    walk(act, staff[0], staff[1], phase)
 
 
 def _accepted_plan(school: School, staff: list[User], reviewer: User, year: str, district_id: int) -> dict[int, int]:
@@ -114,8 +116,10 @@ def load_district_demo() -> None:
     for code, name, stage, people in SCHOOLS:
         school, staff = _school(code, name, default.id, people)
         from_plan = _accepted_plan(school, staff, reviewer, year, default.id)
-        _credited_lecture(school, staff, 25, "3", from_plan.get(25))
-        _credited_lecture(school, staff, 12, "2", from_plan.get(12))
+        _lecture(school, staff, 25, "3", from_plan.get(25))
+        _lecture(school, staff, 12, "2", from_plan.get(12))
+        if stage == "returned":  # held, not reviewed yet: its admin is warned before submitting again
+            _lecture(school, staff, 6, "2", phase=Phase.AWAITING_REVIEW)
         admin = access.actor(staff[0].id, school.id)
         sub = submissions.submit(school, year, by=admin)
         seat = policy.Actor.of(reviewer.id, ["district_reviewer"])
@@ -126,7 +130,7 @@ def load_district_demo() -> None:
             submissions.decide(sub.id, True, "数据完整，予以认定。", by=seat, district_id=default.id)
     other = districts.create_district("NANSHAN", "南山区")
     school, staff = _school(OTHER[0], OTHER[1], other.id, OTHER[2])
-    _credited_lecture(school, staff, 20, "3")
+    _lecture(school, staff, 20, "3")
     submissions.submit(school, year, by=access.actor(staff[0].id, school.id))
     username, name, gender, born = OTHER_REVIEWER
     users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=other.id)

@@ -222,9 +222,15 @@ class Submission(Out):
     submitted_at: str
     decided_at: str | None
     rows: list[dict[str, Any]] = absent("every teacher's frozen figures (one submission only)")
+    unfinished: int = absent(
+        "the school's own reads: how many activities of the year (or semester) are, now, neither credited nor "
+        "closed; once the district accepts it they can no longer be credited")
+    unfinished_ids: list[int] = absent(
+        f"the school's own reads: the oldest of those activities (at most {submissions.UNFINISHED_SHOWN}), by id")
 
     @classmethod
-    def of(cls, sub: YearSubmission, code: str, name: str, rows: bool = False) -> Submission:
+    def of(cls, sub: YearSubmission, code: str, name: str, rows: bool = False,
+           unfinished: submissions.Unfinished | None = None) -> Submission:
         out = cls(
             id=sub.id, school=code, school_name=name, year=sub.school_year, semester=sub.semester,
             round=sub.round, status=sub.status, locked=sub.status == submissions.ACCEPTED,  # type: ignore[arg-type]
@@ -235,6 +241,9 @@ class Submission(Out):
         )
         if rows:
             out.rows = list(sub.rows or [])
+        if unfinished is not None:
+            out.unfinished = unfinished.count
+            out.unfinished_ids = [a.id for a in unfinished.activities]
         return out
 
 

@@ -218,12 +218,18 @@ def district_reopen(submission_id: int) -> Submission:
 @bp.get("/submissions")
 @operation(200, Submissions, "The rounds", query=YearQuery, tag=TAG, errors=(403,))
 def school_submissions() -> Submissions:
-    """The school's submissions of a year to the district, newest round first (school admin)"""
+    """The school's submissions of a year to the district, newest round first (school admin)
+
+    Each round also says how many activities of its year (or semester) are, now, neither credited nor closed
+    (``unfinished``, the oldest ids in ``unfinished_ids``): once the district accepts, they can no longer be
+    credited."""
     ctx = school_context()
     ctx.allow(policy.may_submit_year, caller().user.id)
     year = credits.parse_year(parsed(YearQuery, "query").year)
-    return Submissions([Submission.of(s, ctx.school.code, ctx.school.name)
-                        for s in submissions.rounds(ctx.school.id, year)])
+    rounds = submissions.rounds(ctx.school.id, year)
+    found = {sem: submissions.unfinished(ctx.school.id, year, sem) for sem in {s.semester for s in rounds}}
+    return Submissions([Submission.of(s, ctx.school.code, ctx.school.name, unfinished=found[s.semester])
+                        for s in rounds])
 
 
 @bp.post("/submissions")
@@ -232,12 +238,15 @@ def school_submit() -> tuple[Submission, int]:
     """Submit the school year (or a semester, if the district collects semesters) to the district (school admin)
 
     Freezes every teacher's hours by type, absence and assessment with the credit summary, in one transaction.
-    Refused with 409 while a submission waits or after the district accepted."""
+    Refused with 409 while a submission waits or after the district accepted. ``unfinished`` counts the activities
+    of the period submitted that are neither credited nor closed: once the district accepts, they can no longer be
+    credited."""
     ctx = school_context()
     data = parsed(YearSubmit)
     ctx.allow(policy.may_submit_year, caller().user.id)
     sub = submissions.submit(ctx.school, data.year, data.semester, by=ctx.actor(caller().user.id))
-    return _one(sub), 201
+    return Submission.of(sub, ctx.school.code, ctx.school.name, rows=True,
+                         unfinished=submissions.unfinished(ctx.school.id, sub.school_year, sub.semester)), 201
 
 
 # -- the district admin -----------------------------------------------------------------------------------

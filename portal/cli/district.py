@@ -50,6 +50,11 @@ def submit(school_code: str, year: str, semester: int | None, username: str) -> 
     except DomainError as exc:
         fail(exc)
     click.echo(f"submitted {school.code} {sub.school_year} (submission {sub.id}, round {sub.round})")
+    left = submissions.unfinished(school.id, sub.school_year, sub.semester)
+    if left.count:
+        ids = ", ".join(str(a.id) for a in left.activities) + (f" and {left.more} more" if left.more else "")
+        click.echo(f"warning: activities neither credited nor closed: {left.count} (ids {ids}); "
+                   "once the district accepts, they can no longer be credited", err=True)
 
 
 def _seat(username: str) -> tuple[User, access.DistrictSeat]:

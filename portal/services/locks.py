@@ -16,14 +16,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, exists, literal, or_, select
 
 from portal.database import is_sqlite
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import School, YearLock
+from portal.models import Activity, School, YearLock
 from portal.models.district import WHOLE_YEAR
+
+
+def _covers(lock_semester: Any, semester: Any) -> ColumnElement[bool]:
+    """The one rule of what a lock covers within its school year: a whole year's lock
+    (``WHOLE_YEAR``) every semester, a semester's lock that semester."""
+    return or_(lock_semester == WHOLE_YEAR, lock_semester == semester)
 
 
 def locked_clause(school_id: Any, school_year: Any, semester: Any) -> ColumnElement[bool]:
@@ -31,7 +37,15 @@ def locked_clause(school_id: Any, school_year: Any, semester: Any) -> ColumnElem
     the row it concerns in the same statement (an activity: locked by a lock of its semester or
     of its whole year)."""
     return exists().where(YearLock.school_id == school_id, YearLock.school_year == school_year,
-                          or_(YearLock.semester == WHOLE_YEAR, YearLock.semester == semester))
+                          _covers(YearLock.semester, semester))
+
+
+def covered_clause(school_id: Any, school_year: Any, semester: int) -> ColumnElement[bool]:
+    """The activities a lock of ``school_year`` (``semester``: ``WHOLE_YEAR`` or 1 or 2) of the
+    school covers, or will once the district accepts that period: the converse of
+    :func:`locked_clause`, by the same rule."""
+    return and_(Activity.school_id == school_id, Activity.school_year == school_year,
+                _covers(literal(semester, Integer), Activity.semester))
 
 
 def is_locked(school_id: int, school_year: str, semester: int | None = None) -> bool:

@@ -33,13 +33,19 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.district import WHOLE_YEAR
+from portal.registry import registry
 from portal.services import access, credits, district_notices, locks, teacher_years
 from portal.timeutil import utcnow
+from workflows.definition import Phase
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
 STATUSES = (SUBMITTED, RETURNED, ACCEPTED, REOPENED)
 COMMENT_MAX = 2000
 PER_PAGE = 20
+#: Phases an activity can still be credited from: once the district accepts its year (or
+#: semester) it stays uncredited for good (``year.locked``).
+UNFINISHED_PHASES = tuple(p for p in Phase if p not in (Phase.CREDITED, Phase.CLOSED))
+UNFINISHED_SHOWN = 20  # the activities the submission page lists (the count is of all)
 ZERO = Decimal("0")
 
 
@@ -312,6 +318,40 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
 
 
 # -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """The activities of a school year (or semester) not credited yet nor closed: ``count`` of
+    them all, ``activities`` the oldest ``limit`` (rows with ``id``, ``title``, ``type_key``,
+    ``state``, ``starts_at``, ``semester``)."""
+
+    count: int
+    activities: list[Any]
+
+    @property
+    def more(self) -> int:
+        """How many are not in ``activities``."""
+        return self.count - len(self.activities)
+
+
+def unfinished(school_id: int, school_year: str, semester: int = WHOLE_YEAR,
+               limit: int | None = None) -> Unfinished:
+    """What the district's acceptance of the school's ``school_year`` (``semester`` as
+    :func:`period` gives it) would freeze uncredited: its activities in a phase of
+    ``UNFINISHED_PHASES`` (asked of the installed types' workflows, never by state name), the
+    activities a lock of that period covers (``locks.covered_clause``). Oldest first, at most
+    ``limit`` (``UNFINISHED_SHOWN``) of them; one statement for the list and the count."""
+    states = registry().states_in(*UNFINISHED_PHASES)
+    rows = db.session.execute(
+        select(Activity.id, Activity.title, Activity.type_key, Activity.state, Activity.starts_at,
+               Activity.semester, func.count().over().label("total"))
+        .where(locks.covered_clause(school_id, school_year, semester), Activity.state.in_(states))
+        .order_by(Activity.starts_at, Activity.id)
+        .limit(limit or UNFINISHED_SHOWN)
+    ).all()
+    return Unfinished(int(rows[0].total) if rows else 0, list(rows))
+
 
 
 @dataclass

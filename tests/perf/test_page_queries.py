@@ -26,6 +26,8 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # with the activity and its lock (the window read only when there is one)
     "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 5, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
+    # the user, the district, the rounds, the activities still to credit with their count (one)
+    "school submission": ("admin", lambda s: "/submission", 4, 0),
 }
 # Pages whose body is a cached part: statements on a warm cache (the user with their
 # schools and roles, in one query).
