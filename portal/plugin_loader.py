@@ -82,6 +82,12 @@ M_ASSESS_RAISED = N_("hook portal_assess_year raised %(error)s; the next policy 
 M_ASSESS_BAD = N_("portal_assess_year returned %(value)s, not an Assessment; the next policy decided instead")
 M_FRAGMENT = N_("page_fragment of activity type '%(key)s' raised %(error)s; the page showed a notice instead")
 M_DETAILS = N_("render_details of activity type '%(key)s' raised %(error)s; the page showed a notice instead")
+M_FORM_BUILT = N_("form of activity type '%(key)s' raised %(error)s when it was built; "
+                  "the page showed a notice in place of the type's fields")
+M_FORM_DRAWN = N_("field '%(field)s' of the form of activity type '%(key)s' raised %(error)s while it was drawn; "
+                  "the page showed a notice in place of the type's fields")
+M_FORM_UNDRAWN = N_("field '%(field)s' of the form of activity type '%(key)s' raised %(error)s while it was drawn; "
+                    "the step was refused and nothing changed")
 M_GUARD_RAISED = N_("guard %(guard)s of trigger '%(trigger)s' of type '%(key)s' raised %(error)s; "
                     "the step was refused and nothing changed")
 

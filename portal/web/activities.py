@@ -22,13 +22,13 @@ from portal.messages import msg as coded
 from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.once import once_each
-from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing, type_call
+from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
 from portal.services.snapshots import context
 from portal.timeutil import iso_local_text, utcnow
-from portal.web import diagram, picker, plugin_fragment
+from portal.web import diagram, picker, plugin_form, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
 from portal.web.participant_table import line_rows
@@ -124,8 +124,8 @@ def new(type_key: str):
     if line is not None and line.type_key != type_key:
         abort(404)
     form = ActivityForm(data=_from_plan_line(line) if line and request.method == "GET" else None)
-    details_form = type_call(reg.type, "form", request.form if request.method == "POST" else None,
-                             via=lambda formdata: reg.type.form(formdata=formdata, prefix=DETAILS_PREFIX))
+    # the type's form is its plugin's code: one that raises gives a notice, or refuses a submission
+    details_form = plugin_form.build(reg, request.form if request.method == "POST" else None, DETAILS_PREFIX)
     members = overview.members(school.id)
     chosen: dict[str, list[str]] = {}
     other_errors: list[str] = []
@@ -133,6 +133,7 @@ def new(type_key: str):
     if reg.type.self_declared:  # the declarer alone: no participants to choose
         members = []
     if request.method == "POST":
+        plugin_form.draw(reg, details_form, submitted=True)  # one the page could not show is refused
         people, chosen, audience_errors = _participant_input(
             school.id, members, list(reg.type.roles), reg.type.default_role
         )
@@ -179,7 +180,7 @@ def new(type_key: str):
         "activities/new.html",
         reg=reg,
         form=form,
-        details_form=details_form,
+        details=plugin_form.draw(reg, details_form),
         picker=picker.options(school.id, members),
         chosen=chosen,
         other_errors=other_errors,
