@@ -73,7 +73,11 @@ def _json_object(value: Any) -> str | None:
 def _form(form: Any) -> str | None:
     if not (isinstance(form, type) and issubclass(form, Form)):
         return f"{_shown(form)} is not a WTForms Form class"
-    form()  # the portal builds one for every page and request that plans the type
+    # the portal builds one for every page and request that plans the type, and describes its
+    # fields (labels, choices) in the API's list of types
+    from portal.services.details import describe_form  # on use: the services import the loader
+
+    describe_form(form)
     return None
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wtforms import Form, StringField
+from wtforms import Form, SelectField, StringField
 
 from portal.activity_types import ActivityType, EvidenceKind, Role
 from portal.registry import registry
@@ -19,11 +19,21 @@ from tests.support import factories as f
 from tests.support.sessions import log_in
 
 
+def _choices_down() -> list[tuple[str, str]]:
+    raise RuntimeError("levels down")
+
+
 class _ExplodingForm(Form):
     topic = StringField("Topic")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise RuntimeError("form service down")
+
+
+class _ChoicesDown(Form):
+    """A form built fine whose choices (read for the API's list of types) raise."""
+
+    level = SelectField("Level", choices=_choices_down)
 
 
 def _with(key: str, **attrs: Any) -> ActivityType:
@@ -51,6 +61,8 @@ BROKEN = {
     "bad_form": ({"form": dict}, "form of activity type 'bad_form' is invalid: <class 'dict'> is not a WTForms Form class"),
     "bad_form_init": ({"form": _ExplodingForm},
                       "form of activity type 'bad_form_init' is invalid: RuntimeError: form service down"),
+    "bad_choices": ({"form": _ChoicesDown},
+                    "form of activity type 'bad_choices' is invalid: RuntimeError: levels down"),
 }
 
 
