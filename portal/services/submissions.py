@@ -451,9 +451,11 @@ def frozen_row(sub: YearSubmission, user_id: int) -> dict[str, Any]:
 def activity_of(sub: YearSubmission, activity_id: Any) -> Activity:
     """An activity of the submitted school year (or semester) of the submitting school; any
     other is 'not found' — a district reads only what was submitted to it."""
-    act = db.session.get(Activity, activity_id) if access.id_in_range(activity_id) else None
-    if (act is None or act.school_id != sub.school_id or act.school_year != sub.school_year
-            or (sub.semester != WHOLE_YEAR and act.semester != sub.semester)):
+    act = db.session.execute(
+        select(Activity).where(Activity.id == activity_id,
+                               locks.covered_clause(sub.school_id, sub.school_year, sub.semester))
+    ).scalar_one_or_none() if access.id_in_range(activity_id) else None
+    if act is None:  # what the submission's lock covers, by the lock's own rule
         raise NotFound(msg("activity.not_found"))
     return act
 
