@@ -138,10 +138,9 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
         if not is_sqlite():  # every read of the snapshot sees one state of the database
             s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         last = latest(school.id, year_text, sem)
-        if last is not None and last.status == SUBMITTED:
-            raise Conflict(msg("submission.pending", year=year_text), status=last.status)
-        if last is not None and last.status == ACCEPTED:
-            raise Conflict(msg("submission.already_accepted", year=year_text), status=last.status)
+        if last is not None and not takes_a_round(last.status):
+            key = "submission.pending" if last.status == SUBMITTED else "submission.already_accepted"
+            raise Conflict(msg(key, year=year_text), status=last.status)
         from portal.reports import exports  # reports → services: imported on use
 
         rows = credits.year_rows([school], year_text)[school.id]
@@ -320,6 +319,12 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
 # -- reading ---------------------------------------------------------------------------------
 
 
+def takes_a_round(status: str | None) -> bool:
+    """Whether a period whose latest round has ``status`` (None: never submitted) may be
+    submitted now: not while the district holds it, nor once it accepted it."""
+    return status not in (SUBMITTED, ACCEPTED)
+
+
 @dataclass(frozen=True)
 class Unfinished:
     """The activities of a school year (or semester) not credited yet nor closed: ``count`` of
@@ -351,6 +356,23 @@ def unfinished(school_id: int, school_year: str, semester: int = WHOLE_YEAR,
         .limit(limit or UNFINISHED_SHOWN)
     ).all()
     return Unfinished(int(rows[0].total) if rows else 0, list(rows))
+
+
+def unfinished_before_submitting(school_id: int, school_year: str, periods: Any,
+                                 rounds_: list[YearSubmission]) -> list[tuple[int, Unfinished]]:
+    """(period, :func:`unfinished`) for each of ``periods`` the school may submit now
+    (:func:`takes_a_round` of its newest round in ``rounds_``, newest first) that has any: what
+    the submission page warns of above its button."""
+    latest: dict[int, str] = {}
+    for sub in rounds_:
+        latest.setdefault(sub.semester, sub.status)
+    out = []
+    for semester in periods:
+        if takes_a_round(latest.get(semester)):
+            found = unfinished(school_id, school_year, semester)
+            if found.count:
+                out.append((semester, found))
+    return out
 
 
 

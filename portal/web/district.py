@@ -211,26 +211,9 @@ def school_submission():
     return render_template(
         "district/school_submission.html", school=school, year=year, rounds=rounds, district=district,
         events=submissions.events(rounds[0]) if rounds else [], type_names=_type_names(),
-        by_semester=by_semester, unfinished=_unfinished(school.id, year, rounds, by_semester),
+        by_semester=by_semester, unfinished=submissions.unfinished_before_submitting(
+            school.id, year, (1, 2) if by_semester else (WHOLE_YEAR,), rounds),
     )
-
-
-def _unfinished(school_id: int, year: str, rounds: list, by_semester: bool
-                ) -> list[tuple[int, submissions.Unfinished]]:
-    """(period, what its acceptance would freeze uncredited) for each period the school may
-    submit now (never submitted, returned or reopened): none for one waiting for the district
-    or accepted, nor for one with every activity credited or closed."""
-    latest: dict[int, str] = {}
-    for sub in rounds:  # a period's newest round first
-        latest.setdefault(sub.semester, sub.status)
-    out = []
-    for semester in ((1, 2) if by_semester else (WHOLE_YEAR,)):
-        if latest.get(semester) in (submissions.SUBMITTED, submissions.ACCEPTED):
-            continue
-        found = submissions.unfinished(school_id, year, semester)
-        if found.count:
-            out.append((semester, found))
-    return out
 
 
 @bp.route("/submission/<int:submission_id>/summary.xlsx")
