@@ -110,9 +110,14 @@ class WorkflowEngine:
             and not (OWNER in roles or PARTICIPANT in roles)
         )
 
-    def allowed_triggers(self, state: str, roles: frozenset[str]) -> list[str]:
-        """Triggers this caller could fire now (guards not evaluated)."""
-        return [t for t in self.legal_triggers(state) if self.may_fire(t, roles)]
+    def allowed_triggers(self, state: str, roles: frozenset[str], started: bool = True) -> list[str]:
+        """Triggers this caller could fire now (guards not evaluated): before the activity has
+        ``started``, none that waits for its start (:meth:`WorkflowDefinition.waits_for_start`),
+        which :meth:`check` would refuse."""
+        return [
+            t for t in self.legal_triggers(state)
+            if self.may_fire(t, roles) and (started or t not in self._waits_for_start)
+        ]
 
     def check(self, state: str, trigger: str, ctx: TransitionContext) -> Transition:
         """Raise the first refusal for ``trigger`` from ``state``; return the transition if none."""

@@ -27,7 +27,7 @@ from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.services import access, locks, schools, teacher_years
-from portal.services.activities import participants_with_users
+from portal.services.activities import has_started, participants_with_users
 from portal.services.ledger import credit_ceiling, credit_hours_each, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import local_text, utcnow
@@ -45,7 +45,9 @@ def allowed_triggers(
     participant_ids: list[int] | None = None,
     school_roles: frozenset[str] | None = None,
 ) -> list[str]:
-    """The triggers this user may fire on the activity now (guards not evaluated)."""
+    """The triggers this user may fire on the activity now (guards not evaluated): what the
+    activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
+    none that :func:`fire` refuses whatever is sent with it (the role, the state, the start)."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
@@ -56,7 +58,7 @@ def allowed_triggers(
     if school_roles is None:
         school_roles = access.school_roles(user_id, act.school_id)
     roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition)
-    return reg.engine.allowed_triggers(act.state, roles)
+    return reg.engine.allowed_triggers(act.state, roles, started=has_started(act))
 
 
 def _parse_adjustments(

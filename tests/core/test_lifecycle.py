@@ -179,6 +179,21 @@ def test_adjustment_needs_reason_and_is_kept(world):
     assert rows == {p["t1"].id: (Decimal("1.5"), "提前离场"), p["t2"].id: (Decimal("3.0"), "")}
 
 
+def test_hold_is_not_allowed_before_the_start_where_it_is_refused(world):
+    """The page and the API offered "mark held" on an activity that had not started, and firing
+    it was refused (409, not started): what is allowed now leaves it out until the start."""
+    from portal.services import transitions
+
+    s, p = world
+    act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"},
+                 start=datetime.now() + timedelta(days=10))
+    assert transitions.allowed_triggers(act, p["organizer"].id) == ["cancel"]
+    with pytest.raises(Conflict):
+        f.fire(act, p["organizer"], "hold")
+    started = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
+    assert transitions.allowed_triggers(started, p["organizer"].id) == ["hold", "cancel"]
+
+
 def test_refusals_are_ordered_illegal_then_permission(world):
     s, p = world
     act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})

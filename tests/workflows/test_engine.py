@@ -99,6 +99,14 @@ def test_allowed_triggers_by_role(engine):
     assert engine.allowed_triggers("cancelled", ALL_ROLES | {"owner"}) == []
 
 
+def test_allowed_triggers_before_the_start_leave_out_what_check_refuses_then(engine):
+    """Offered is allowed: before the start, not the steps that wait for it (hold), which
+    ``check`` refuses then whoever fires them."""
+    assert engine.allowed_triggers("planned", frozenset({"owner"}), started=False) == ["cancel"]
+    assert engine.allowed_triggers("planned", frozenset({"owner"}), started=True) == ["hold", "cancel"]
+    assert engine.allowed_triggers("held", frozenset({"reviewer"}), started=False) == ["approve", "return"]
+
+
 def test_comment_required_for_return_and_revoke(engine):
     with pytest.raises(CommentRequired):
         engine.fire("held", "return", ctx({"reviewer"}, comment="  "))
