@@ -27,6 +27,9 @@ from portal.once import once_each
 from portal.web.queue_rows import html_text, people_rows
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
+#: The triggers the queue's bulk forms fire (``review.bulk``): an activity is selectable for one
+#: only when the view found it among the triggers the viewer may fire (``item.allowed``).
+BULK_APPROVE, BULK_CREDIT = "approve", "credit"
 
 
 def _notice(message: Any, aid: int) -> str:
@@ -90,11 +93,12 @@ class QueueCards:
                 buttons = "".join([self._button(t, key, aid) for t in item.allowed])
             else:
                 buttons = ("" if item.own else f'<p class="small text-muted mb-0">{tx["nothing"]}</p>') + "\n        "
+            select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}" form="bulk-approve"'
+                      f' aria-label="{title}" data-testid="select-{aid}">' if BULK_APPROVE in item.allowed else "")
             out.append(
                 f'\n\n<div class="card mb-3" id="activity-{aid}" data-testid="queue-item-{aid}">\n'
                 '  <div class="card-header d-flex flex-wrap gap-2 align-items-center">\n'
-                f'    <input type="checkbox" class="form-check-input" name="ids" value="{aid}" form="bulk-approve"'
-                f' aria-label="{title}" data-testid="select-{aid}">\n'
+                f"    {select}\n"
                 f'    <a href="{html_text(self.show_url(aid))}" class="fw-bold queue-title">{title}</a>\n'
                 f'    <span class="text-muted small">{names(key)} · {html_text(self.when(a.starts_at))} · '
                 f'{figure(a.hours)} {tx["unit"]} · {html_text(item.organizer_name or "")}</span>\n'
@@ -140,11 +144,12 @@ class QueueCards:
                 here = Markup(f"{_notice(item.notice, aid)}{here}")  # noqa: S704 (escaped in _notice)
             above = f'<tr><td></td><td colspan="4">{here}</td></tr>' if str(here).strip() else ""
             total = "—" if item.notice is not None else figure(item.would_get_total)
+            select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
+                      f' aria-label="{title}" data-testid="select-credit-{aid}">' if BULK_CREDIT in item.allowed else "")
             out.append(
                 f"\n    \n    \n    {above}\n"
                 f'    <tr id="activity-{aid}" data-testid="reviewed-{aid}">\n'
-                f'      <td><input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
-                f' aria-label="{title}" data-testid="select-credit-{aid}"></td>\n'
+                f"      <td>{select}</td>\n"
                 f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a></td>\n'
                 f"      <td>{names(a.type_key)}</td>\n"
                 f'      <td class="text-end">{int(item.size)}</td>\n'
@@ -154,13 +159,15 @@ class QueueCards:
         return Markup("".join(out))  # noqa: S704 (escaped above)
 
     def credit_forms(self, items: Iterable[Any]) -> Markup:
-        """A "post credits" form per reviewed activity, as the template's loop wrote them."""
+        """A "post credits" form per reviewed activity the viewer may credit, as the template's loop wrote them."""
         hidden = str(self.hidden)
         out = []
         for item in items:
+            if BULK_CREDIT not in item.allowed:  # the viewer may not post them (took part, …)
+                continue
             a = item.activity
             aid = int(a.id)
-            word = escape(self.labels[a.type_key]["triggers"]["credit"])
+            word = escape(self.labels[a.type_key]["triggers"][BULK_CREDIT])
             out.append(
                 f'\n<form method="post" action="{html_text(self.decide_url(aid))}" class="d-inline">\n'
                 f"  {hidden}\n"

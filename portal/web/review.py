@@ -36,7 +36,7 @@ from portal.web.helpers import (
     trigger_label,
     type_name,
 )
-from portal.web.queue_cards import QueueCards
+from portal.web.queue_cards import BULK_APPROVE, BULK_CREDIT, QueueCards
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -66,6 +66,10 @@ def queue():
         item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
         item.own = me == item.activity.organizer_id or me in people
         item.adjustable = any(t in adjusting for t in item.allowed)
+    # what the viewer may do with the reviewed (post credits, selected for it): asked, as for the held
+    allowed_reviewed = transitions.allowed_triggers_each([item.activity for item in reviewed_items], me, roles)
+    for item in reviewed_items:
+        item.allowed = allowed_reviewed[item.activity.id]
     cards = functools.partial(
         QueueCards,
         labels=_labels(held_items, reviewed_items),
@@ -140,7 +144,7 @@ def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) 
         for kind in kinds:
             mine["kinds"][kind] = words("kind", key, kind)
     for item in reviewed:
-        of(item.activity.type_key)["triggers"]["credit"] = words("trigger", item.activity.type_key, "credit")
+        of(item.activity.type_key)["triggers"][BULK_CREDIT] = words("trigger", item.activity.type_key, BULK_CREDIT)
     return out
 
 
@@ -258,7 +262,7 @@ def _step(type_key: str, trigger: str) -> Transition | None:
 @allowed(policy.may_review)
 def bulk():
     action = request.form.get("action", "")
-    if action not in ("approve", "credit"):
+    if action not in (BULK_APPROVE, BULK_CREDIT):
         flash(_("Choose approve or post credits."), "danger")
         return redirect(url_for("review.queue"))
     ids = []

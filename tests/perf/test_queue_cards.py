@@ -39,7 +39,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
 {% set a = item.activity %}
 <div class="card mb-3" id="activity-{{ a.id }}" data-testid="queue-item-{{ a.id }}">
   <div class="card-header d-flex flex-wrap gap-2 align-items-center">
-    <input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}">
+    {% if 'approve' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}">{% endif %}
     <a href="{{ show_url(a.id) }}" class="fw-bold queue-title">{{ a.title }}</a>
     <span class="text-muted small">{{ labels[a.type_key]['name'] }} · {{ local_time(a.starts_at) }} · {{ a.hours|hours }} {{ tx['unit'] }} · {{ item.organizer_name or '' }}</span>
   </div>
@@ -72,7 +72,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     {% set here = messages_here('activity-' ~ a.id, 'mb-0') if flash_pending else '' %}
     {% if here|trim %}<tr><td></td><td colspan="4">{{ here }}</td></tr>{% endif %}
     <tr id="activity-{{ a.id }}" data-testid="reviewed-{{ a.id }}">
-      <td><input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}"></td>
+      <td>{% if 'credit' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}">{% endif %}</td>
       <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a></td>
       <td>{{ labels[a.type_key]['name'] }}</td>
       <td class="text-end">{{ item.size }}</td>
@@ -80,7 +80,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     </tr>
     {% endfor %}
 {%- else -%}
-{% for item in reviewed %}
+{% for item in reviewed if 'credit' in item.allowed %}
 <form method="post" action="{{ decide_url(item.activity.id) }}" class="d-inline">
   {{ hidden }}
   <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1" data-testid="credit-{{ item.activity.id }}">{{ labels[item.activity.type_key]['triggers']['credit'] }}: {{ item.activity.title }}</button>
@@ -141,8 +141,10 @@ def _held() -> list[QueueItem]:
 def _reviewed() -> list[QueueItem]:
     at = datetime(2026, 1, 5, 8, 0)
     return [
-        QueueItem(Act(11, "已审 <一>", "lecture", at, D("2"), 7), [], "甲", counted=(12, D("30.5"))),
-        QueueItem(Act(12, "已审 & 二", "visit", at, D("2"), 7), [_person(12, 5, "吴")], None),
+        QueueItem(Act(11, "已审 <一>", "lecture", at, D("2"), 7), [], "甲", counted=(12, D("30.5")),
+                  allowed=["return", "credit"]),
+        QueueItem(Act(12, "已审 & 二", "visit", at, D("2"), 7), [_person(12, 5, "吴")], None),  # took part: nothing
+        QueueItem(Act(13, "已审 三", "visit", at, D("1"), 7), [_person(13, 6, "郑")], None, allowed=["credit"]),
     ]
 
 
@@ -195,3 +197,16 @@ def test_buttons_follow_what_the_view_allowed(app):
     assert 'value="refuse" class="btn btn-outline-danger" data-testid="refuse-3"' in made
     assert made.count('data-testid="own-activity-') == 2
     assert made.count("Nothing for you") == 1
+    assert made.count('data-testid="select-') == 1  # bulk approval: only where approve is allowed
+    assert 'data-testid="select-1"' in made
+
+
+def test_reviewed_rows_offer_credits_only_where_allowed(app):
+    """A reviewed activity the viewer may not credit (they took part) is listed, with neither a
+    "post credits" form nor a box to select it for posting them in bulk."""
+    with app.test_request_context("/review"):
+        rows, forms = str(_cards(None).reviewed_rows(_reviewed())), str(_cards(None).credit_forms(_reviewed()))
+    assert 'data-testid="reviewed-12"' in rows and 'data-testid="select-credit-12"' not in rows
+    assert 'data-testid="select-credit-11"' in rows and 'data-testid="select-credit-13"' in rows
+    assert 'data-testid="credit-11"' in forms and 'data-testid="credit-13"' in forms
+    assert 'data-testid="credit-12"' not in forms

@@ -47,3 +47,42 @@ def test_csrf_tokens_are_in_the_forms(make_app):
     assert r.status_code == 302
     home = c.get("/").get_data(as_text=True)
     assert 'name="csrf_token"' in home  # the logout form
+
+
+def test_the_queue_offers_no_step_its_reviewer_may_not_take(site, as_user):
+    """The queue offered bulk approval of an activity its reviewer took part in, and "post
+    credits" (a button and a bulk selection) for a reviewed one, which the server refuses
+    (nobody decides about their own hours): it offers only what the workflow allows them."""
+    from datetime import timedelta
+
+    from portal.demo import walk
+    from portal.models import School, User
+    from portal.services import activities
+    from portal.timeutil import utcnow
+    from workflows.definition import Phase
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        people = {u.username: u for u in db.session.execute(select(User)).scalars()}
+        start = utcnow() - timedelta(days=2)
+        made = {}
+        for phase in (Phase.AWAITING_REVIEW, Phase.CONFIRMED):
+            act = activities.plan_activity(
+                school, people["organizer"], "lecture", f"评审人听的讲座（{phase.value}）",
+                start.isoformat(timespec="minutes") + "+00:00",
+                (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00", "2",
+                [{"user_id": people["reviewer"].id, "role": "attendee"}], {"topic": "作业设计"})
+            walk(act, people["organizer"], people["admin"], phase)  # the admin stands in for the reviewer
+            made[phase] = act.id
+    held, reviewed = made[Phase.AWAITING_REVIEW], made[Phase.CONFIRMED]
+    reviewer = as_user("reviewer")
+    queue = reviewer.get("/review").get_data(as_text=True)
+    assert f'data-testid="queue-item-{held}"' in queue and f'data-testid="own-activity-{held}"' in queue
+    assert f'data-testid="select-{held}"' not in queue
+    assert f'data-testid="reviewed-{reviewed}"' in queue
+    assert f'data-testid="select-credit-{reviewed}"' not in queue and f'data-testid="credit-{reviewed}"' not in queue
+    # what it no longer offers, the server refuses
+    reviewer.post("/review/bulk", data={"action": "credit", "ids": [str(reviewed)]})
+    reviewer.post("/review/bulk", data={"action": "approve", "ids": [str(held)]})
+    with site.app_context():
+        assert db.session.get(Activity, reviewed).state == "reviewed" and db.session.get(Activity, held).state == "held"
