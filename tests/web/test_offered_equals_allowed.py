@@ -123,10 +123,11 @@ class Role:
     username: str | None
     copies: list[Copy] = field(default_factory=list)
     token: str | None = None
+    on: Flask | None = None  # the first copy: another role's (for checks that change nothing)
 
     def copy(self, index: int) -> Copy:
         while len(self.copies) <= index:
-            app = self.make_app(demo=True, WTF_CSRF_ENABLED=True)
+            app = self.on if self.on is not None and not self.copies else self.make_app(demo=True, WTF_CSRF_ENABLED=True)
             client = app.test_client()
             if self.username is not None:
                 token = csrf_of(client.get("/login").get_data(as_text=True))
@@ -272,3 +273,74 @@ def test_what_the_page_offers_is_what_the_server_allows(make_app, role_name):
         assert opened > 0
     for index, activity_id, trigger, buttons, comment_required, dest in sorted(pending):
         take_step(role, index, activity_id, trigger, buttons, comment_required, dest)
+
+
+def _queue(page: str) -> tuple[dict[int, list[str]], set[int], set[int], set[int]]:
+    """The review queue as offered: each held card's buttons, the held activities selectable for
+    bulk approval, the reviewed ones selectable for bulk crediting, and their "post credits" forms."""
+    cards = {}
+    for chunk in page.split('data-testid="queue-item-')[1:]:
+        aid = int(chunk[: chunk.index('"')])
+        form = chunk[: chunk.index("</form>")]
+        cards[aid] = re.findall(r'<button type="submit" name="action" value="([^"]+)"', form)
+    return (cards, {int(x) for x in re.findall(r'data-testid="select-(\d+)"', page)},
+            {int(x) for x in re.findall(r'data-testid="select-credit-(\d+)"', page)},
+            {int(x) for x in re.findall(r'data-testid="credit-(\d+)"', page)})
+
+
+def test_the_review_queue_offers_what_the_server_allows(make_app):
+    """The queue's buttons and bulk selections are steps the API allows the reviewer; a bulk
+    action sent for an activity it does not apply to is refused beside it, in Chinese, and changes
+    nothing; the queue and its bulk actions are refused to everyone else."""
+    role = Role(make_app, "reviewer")
+    copy = role.copy(0)
+    page = copy.client.get("/review").get_data(as_text=True)
+    cards, bulk_approve, bulk_credit, credit_forms = _queue(page)
+    assert cards and bulk_credit, "the demo has held and reviewed activities in the queue"
+    allowed = {aid: role.api_allowed(aid) or [] for aid in {*cards, *bulk_approve, *bulk_credit, *credit_forms}}
+    for aid, buttons in cards.items():
+        assert buttons == allowed[aid], (aid, buttons, allowed[aid])
+    for aid in bulk_approve:
+        assert "approve" in allowed[aid], (aid, allowed[aid])
+    for aid in bulk_credit | credit_forms:
+        assert "credit" in allowed[aid], (aid, allowed[aid])
+    token = csrf_of(page)
+    # the bulk actions sent for activities they do not apply to: approve a reviewed one, credit a held one
+    for action, ids in (("approve", sorted(bulk_credit)[:2]), ("credit", sorted(cards)[:2])):
+        for aid in ids:
+            before = copy.facts(aid)
+            r = copy.client.post("/review/bulk", data={"csrf_token": token, "action": action, "ids": [str(aid)]})
+            assert r.status_code == 302 and copy.facts(aid) == before, (action, aid)
+            shown = copy.client.get("/review").get_data(as_text=True)
+            refused = [_text(m) for m in re.finditer(r'data-testid="flash-danger">(.*?)</div>', shown, re.S)]
+            assert len(refused) == 1, (action, aid, refused)
+            assert_chinese(refused[0], (action, aid))
+    # what the queue offers is taken, in bulk: each selected activity moves on, or (its type's guards:
+    # evidence still missing) is refused beside it in Chinese and left as it was
+    for action, ids in (("approve", sorted(bulk_approve)), ("credit", sorted(bulk_credit))):
+        before = {aid: copy.facts(aid) for aid in ids}
+        r = copy.client.post("/review/bulk", data={"csrf_token": token, "action": action, "ids": [str(i) for i in ids]})
+        assert r.status_code == 302
+        shown = copy.client.get("/review").get_data(as_text=True)
+        moved = 0
+        for aid in ids:
+            after = copy.facts(aid)
+            if after["activity"] == before[aid]["activity"]:
+                card = shown[shown.index(f'id="activity-{aid}"'):]
+                assert_chinese(_text(re.search(r'data-testid="flash-danger">(.*?)</div>', card, re.S)), (action, aid))
+            else:
+                moved += 1
+        assert moved, (action, ids)
+    # nobody else works the queue
+    for username in ("teacher1", "organizer", "admin", "district", "dreviewer", None):
+        other = Role(make_app, username, on=copy.app).copy(0)
+        token = csrf_of(other.client.get("/login" if username is None else "/password").get_data(as_text=True))
+        aid = min(bulk_credit)
+        before = other.facts(aid)
+        r = other.client.post("/review/bulk", data={"csrf_token": token, "action": "credit", "ids": [str(aid)]})
+        assert other.facts(aid) == before, username
+        if username is None:
+            assert r.status_code == 302 and "/login" in r.headers["Location"]
+        else:
+            assert r.status_code == 403, (username, r.status_code)
+            assert_chinese(refusal(r.get_data(as_text=True)), username)
