@@ -44,10 +44,12 @@ def allowed_triggers(
     user_id: int,
     participant_ids: list[int] | None = None,
     school_roles: frozenset[str] | None = None,
+    locked: bool | None = None,
 ) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated): what the
     activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
-    none that :func:`fire` refuses whatever is sent with it (the role, the state, the start)."""
+    none that :func:`fire` refuses whatever is sent with it (the role, the state, the start, and
+    the lock of a year the district accepted: ``locked``, read when not given)."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
@@ -58,20 +60,32 @@ def allowed_triggers(
     if school_roles is None:
         school_roles = access.school_roles(user_id, act.school_id)
     roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition)
-    return reg.engine.allowed_triggers(act.state, roles, started=has_started(act))
+    found = reg.engine.allowed_triggers(act.state, roles, started=has_started(act))
+    if found and (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked):
+        definition = reg.engine.definition
+        found = [t for t in found if not _moves_teacher_years(reg, definition.transition(t), act.state,
+                                                              definition.transition(t).dest)]
+    return found
 
 
 def allowed_triggers_each(acts: list[Activity], user_id: int, school_roles: frozenset[str]) -> dict[int, list[str]]:
     """:func:`allowed_triggers` of several activities (a page of the review queue), their
-    participants read in one query."""
+    participants and whether their year is locked read in one statement."""
+    if not acts:
+        return {}
     people: dict[int, list[int]] = {a.id: [] for a in acts}
-    if people:
-        rows = db.session.execute(
-            select(Participation.activity_id, Participation.user_id).where(Participation.activity_id.in_(list(people)))
-        )
-        for activity_id, user_id_ in rows:
-            people[activity_id].append(user_id_)
-    return {a.id: allowed_triggers(a, user_id, people[a.id], school_roles) for a in acts}
+    locked: dict[int, bool] = {}
+    rows = db.session.execute(
+        select(Activity.id, locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
+               Participation.user_id)
+        .outerjoin(Participation, Participation.activity_id == Activity.id)
+        .where(Activity.id.in_(list(people)))
+    )
+    for activity_id, is_locked, participant_id in rows:
+        locked[activity_id] = bool(is_locked)
+        if participant_id is not None:
+            people[activity_id].append(participant_id)
+    return {a.id: allowed_triggers(a, user_id, people[a.id], school_roles, locked.get(a.id, False)) for a in acts}
 
 
 def _parse_adjustments(

@@ -221,7 +221,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     participant_ids = [p.user_id for p, _u in people]
     me = current_user.id
     roles = current_roles() - set(DISTRICT_ROLES)  # the viewer's roles in this school (already loaded)
-    allowed = transitions.allowed_triggers(act, me, participant_ids, roles) if reg else []
+    if locked is None:
+        locked = locks.is_locked(act.school_id, act.school_year, act.semester)
+    allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked) if reg else []
     history = transitions.history(act.id)  # first: the organizer is usually among its actors (no query for them)
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
         User, act.organizer_id
@@ -277,8 +279,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         trigger_error=trigger_error,
         missing=missing or [],
         can_organize=can_organize and open_,
-        year_locked=tr(coded("year.locked", year=act.school_year))
-        if (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked) else "",
+        year_locked=tr(coded("year.locked", year=act.school_year)) if locked else "",
         started=activities.has_started(act),
         lines=_lines(act, people, would_get),
         hours_notice=hours_notice,

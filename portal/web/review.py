@@ -61,15 +61,15 @@ def queue():
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
     fixed = _page_constants()
     adjusting = fixed.adjusting
+    # what the viewer may do with each (its buttons, whether it is selectable for a bulk action)
+    allowed = transitions.allowed_triggers_each([item.activity for item in items], me, roles)
     for item in held_items:
         people = [qp.person.user_id for qp in item.participants]
-        item.allowed = transitions.allowed_triggers(item.activity, me, people, roles)
+        item.allowed = allowed[item.activity.id]
         item.own = me == item.activity.organizer_id or me in people
         item.adjustable = any(t in adjusting for t in item.allowed)
-    # what the viewer may do with the reviewed (post credits, selected for it): asked, as for the held
-    allowed_reviewed = transitions.allowed_triggers_each([item.activity for item in reviewed_items], me, roles)
     for item in reviewed_items:
-        item.allowed = allowed_reviewed[item.activity.id]
+        item.allowed = allowed[item.activity.id]
     cards = functools.partial(
         QueueCards,
         labels=_labels(held_items, reviewed_items),
