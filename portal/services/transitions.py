@@ -229,6 +229,10 @@ def fire(
                                     key=act.type_key, error=describe(exc.error))
             raise Conflict(msg("plugin.guard_failed", plugin=reg.plugin)) from None
         except GuardFailed as exc:  # what is missing: the guards' zh/en texts
+            guarded = reg.engine.definition.transition(trigger)
+            if _moves_teacher_years(reg, guarded, from_state, guarded.dest):
+                # nothing can be handed in to a locked year: its lock is the answer, not what is missing
+                locks.require_unlocked(act.school_id, act.school_year, act.semester)
             raise GuardFailedError(
                 msg("trigger.guard", trigger=_step_label(reg, trigger), missing=Joined(exc.missing)),
                 missing=[str(m) for m in exc.missing],  # in the request's language

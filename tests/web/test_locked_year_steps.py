@@ -53,3 +53,19 @@ def test_a_locked_years_activity_offers_no_step_the_lock_refuses(site, as_user):
     with site.app_context():
         assert db.session.get(Activity, ids["credited"]).state == "credited"
         assert db.session.get(Activity, ids["held"]).state == "held"
+
+
+def test_a_step_the_lock_refuses_says_so_before_what_is_missing(site, as_user):
+    """Approving a held activity of a locked year whose participants still owe evidence was
+    refused with the list of what was missing (422), which nobody can hand in to a locked year:
+    the lock is the answer (409)."""
+    with site.app_context():
+        _accept_demo_year()
+        held = db.session.execute(select(Activity.id).where(Activity.type_key == "research", Activity.state == "held")
+                                  ).scalars().first()
+    r = as_user("reviewer").post(f"/activities/{held}", data={"trigger": "approve", "comment": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409 and "学年已由区里审核通过并锁定" in html
+    assert 'data-testid="guard-missing"' not in html
+    with site.app_context():
+        assert db.session.get(Activity, held).state == "held"
