@@ -15,6 +15,7 @@ own address, with the CSRF token from the page and the form's fields (``trigger`
 * The API's ``allowed_triggers`` for the same person (their own token) equals the page's buttons.
 * The review queue's buttons, bulk selections and "post credits" forms are steps the API allows.
 
+The school roles are checked again once the district has accepted (locked) the demo's year.
 Every offered step is taken on a database where that activity is still as the demo left it:
 the k-th offered step of each activity on the k-th fresh copy of the demo (a refused attempt
 changes nothing, which is asserted, so one copy serves every refusal).
@@ -35,8 +36,10 @@ from sqlalchemy import func, select
 
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, Participation, TransitionLog
+from portal.models import Activity, CreditEntry, Participation, School, TransitionLog, User, YearSubmission
+from portal.policy import Actor
 from portal.registry import registry
+from portal.services import submissions
 
 #: A demo person of each role (``portal.demo``); None: nobody logged in.
 PEOPLE: dict[str, str | None] = {
@@ -124,11 +127,16 @@ class Role:
     copies: list[Copy] = field(default_factory=list)
     token: str | None = None
     on: Flask | None = None  # the first copy: another role's (for checks that change nothing)
+    prepare: Callable[[], None] | None = None  # run in each new copy before logging in (the year accepted)
 
     def copy(self, index: int) -> Copy:
         while len(self.copies) <= index:
             app = self.on if self.on is not None and not self.copies else self.make_app(demo=True, WTF_CSRF_ENABLED=True)
             client = app.test_client()
+            if self.prepare is not None:
+                with app.app_context():
+                    self.prepare()
+                    db.session.remove()
             if self.username is not None:
                 token = csrf_of(client.get("/login").get_data(as_text=True))
                 r = client.post("/login", data={"username": self.username, "password": DEMO_PASSWORD,
@@ -239,9 +247,25 @@ def take_step(role: Role, index: int, activity_id: int, trigger: str, expected: 
     assert after["activity"][0] == dest and after["log"] == before["log"] + 1, (where, after)
 
 
-@pytest.mark.parametrize("role_name", list(PEOPLE))
-def test_what_the_page_offers_is_what_the_server_allows(make_app, role_name):
-    role = Role(make_app, PEOPLE[role_name])
+def accept_the_demo_year() -> None:
+    """The district accepts the DEMO school's submitted year: it is locked."""
+    school = db.session.execute(select(School).where(School.code == SCHOOL)).scalar_one()
+    sub = db.session.execute(select(YearSubmission).where(YearSubmission.school_id == school.id)
+                             .order_by(YearSubmission.id.desc())).scalars().first()
+    assert sub is not None
+    reviewer = db.session.execute(select(User).where(User.username == "dreviewer")).scalar_one()
+    submissions.decide(sub.id, True, by=Actor.of(reviewer.id, ["district_reviewer"]), district_id=school.district_id)
+    db.session.commit()
+
+
+#: Roles also checked on the demo once the district has accepted (locked) its year.
+LOCKED = ("teacher", "organizer", "reviewer", "school_admin")
+
+
+@pytest.mark.parametrize(("role_name", "locked"), [(r, False) for r in PEOPLE] + [(r, True) for r in LOCKED],
+                         ids=[*PEOPLE, *(f"{r}-year-locked" for r in LOCKED)])
+def test_what_the_page_offers_is_what_the_server_allows(make_app, role_name, locked):
+    role = Role(make_app, PEOPLE[role_name], prepare=accept_the_demo_year if locked else None)
     first = role.copy(0)
     pending: list[tuple[int, int, str, list[str], bool, str]] = []  # offered steps, taken after the refusals
     opened = 0
