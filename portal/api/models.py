@@ -377,7 +377,10 @@ class ActivitySummary(Out):
 
 class Activity(ActivitySummary):
     participants: list[Participant]
-    allowed_triggers: list[str]
+    allowed_triggers: list[str] = Field(description=(
+        "the steps the caller may take now: their role and the state allow them, the activity has started "
+        "where a step waits for its start, and the district has not accepted (locked) its year where a step "
+        "changes hours or absences; guards (evidence, comments) are checked only when the step is sent"))
     evidence: list[Evidence]
     plan_line_id: int | None = Field(None, description="the annual-plan line it was planned from (left out: none)")
 

@@ -91,6 +91,9 @@ def queue():
         form=ConfirmForm(),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
+        # a bulk button only where some row of the page can be selected for it
+        bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
+        bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),
     )
 
 

@@ -86,3 +86,32 @@ def test_the_queue_offers_no_step_its_reviewer_may_not_take(site, as_user):
     reviewer.post("/review/bulk", data={"action": "approve", "ids": [str(held)]})
     with site.app_context():
         assert db.session.get(Activity, reviewed).state == "reviewed" and db.session.get(Activity, held).state == "held"
+
+
+def test_the_bulk_buttons_show_only_when_a_row_of_the_page_can_be_selected(app, client):
+    """A reviewer whose queue holds only activities they took part in was shown "approve
+    selected" and "post credits for selected" with nothing to select (a click said "select at
+    least one"): the buttons come with the first row that can be selected for them."""
+    from portal.demo import walk
+    from tests.support import factories
+    from tests.web.conftest import login
+    from workflows.definition import Phase
+
+    s = factories.school()
+    people = factories.staff(s)
+    for phase in (Phase.AWAITING_REVIEW, Phase.CONFIRMED):  # the admin stands in for the reviewer
+        act = factories.plan(s, people["organizer"], "lecture", [(people["reviewer"], "attendee")], {"topic": "作业设计"})
+        walk(act, people["organizer"], people["admin"], phase)
+    db.session.commit()
+    assert login(client, people["reviewer"].username, factories.PASSWORD).status_code == 302
+    queue = client.get("/review").get_data(as_text=True)
+    assert 'data-testid="queue-item-' in queue and 'data-testid="reviewed-' in queue
+    for absent in ("bulk-approve-form", "bulk-approve", "select-all-held", "bulk-credit", "select-all-reviewed"):
+        assert f'data-testid="{absent}"' not in queue
+    # one activity they may decide brings the approval button back, and only it
+    act = factories.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee")], {"topic": "听评课"})
+    walk(act, people["organizer"], people["admin"], Phase.AWAITING_REVIEW)
+    db.session.commit()
+    queue = client.get("/review").get_data(as_text=True)
+    assert 'data-testid="bulk-approve"' in queue and f'data-testid="select-{act.id}"' in queue
+    assert 'data-testid="bulk-credit"' not in queue
