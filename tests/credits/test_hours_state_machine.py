@@ -62,7 +62,7 @@ from portal.models import (
     TransitionLog,
     User,
 )
-from portal.services import access, credits, exemptions, overview, schools, teacher_years
+from portal.services import access, credits, exemptions, forecast, overview, schools, teacher_years
 from portal.timeutil import utcnow
 from tests.credits.conftest import BUILTIN
 from tests.credits.helpers import DETAILS, prepare_approve, prepare_hold
@@ -80,6 +80,7 @@ PAST_STARTS = (
     datetime(2026, 6, 10, 8, 0),
     datetime(2026, 9, 25, 14, 0),
 )
+TODAY = datetime(2026, 12, 1).date()  # what the warnings are asked on (absence warnings read no date)
 HOURS = ("0.5", "1", "1.5", "2", "3", "4.5")
 ROLES = {
     "lecture": ("attendee", "speaker"),
@@ -375,7 +376,7 @@ class HoursAuditor(RuleBasedStateMachine):
             exemptions.clear_exemption(self.school, self.user("admin"), self.ids[who], year)
 
     @rule(required=st.one_of(st.none(), st.sampled_from((0, 1.5, 3, 4.5, 8, 50))),
-          limit=st.one_of(st.none(), st.sampled_from((0.5, 1, 2.5, 5))))
+          limit=st.one_of(st.none(), st.sampled_from((0, 0.5, 1, 2.5, 5))))
     def change_rules(self, required, limit) -> None:
         changes = {k: v for k, v in (("required_hours", required), ("absence_limit_hours", limit)) if v is not None}
         if not changes:
@@ -453,7 +454,9 @@ class HoursAuditor(RuleBasedStateMachine):
                 Activity.state.in_(CONFIRMED))
         ):
             absent[a.semester] = absent.get(a.semester, ZERO) + (p.absent_hours or ZERO)
-        if any(hours >= self.rules["absence_limit_hours"] for hours in absent.values()):
+        # "擅自不参加…累计缺席5个学时以上": someone who was absent, that much or more (以上 includes
+        # the number); a limit of 0 makes any unexcused absence too much, never none at all
+        if any(hours > 0 and hours >= self.rules["absence_limit_hours"] for hours in absent.values()):
             return "not_recognised"
         return "short" if total < self.rules["required_hours"] else "met"
 
@@ -570,7 +573,12 @@ class HoursAuditor(RuleBasedStateMachine):
         for e in self.ledger():
             totals[(e.user_id, e.school_year)] = totals.get((e.user_id, e.school_year), ZERO) + e.hours
         for year in YEARS:
-            own = {key: credits.teacher_year(self.user(key), school, year).assessment.status for key in TEACHERS}
+            mine = {key: credits.teacher_year(self.user(key), school, year) for key in TEACHERS}
+            own = {key: ty.assessment.status for key, ty in mine.items()}
+            for key, ty in mine.items():  # the warnings say "over the limit" exactly when the verdict does
+                severe = any(w.severe for w in forecast.warnings(ty.facts, TODAY) if w.kind == "absence")
+                assert severe == (ty.assessment.reason.startswith("absent_semester") or (
+                    own[key] == "exempt" and severe)), (year, key, own[key], severe)
             summary = {ty.user.id: ty.assessment.status for ty in credits.school_summary(school, year)}
             assert set(summary) == {self.ids[k] for k in TEACHERS}
             stored = teacher_years.summary_rows(school, year)
@@ -608,3 +616,37 @@ def test_hours_survive_a_random_school_year(make_app, record_property):
     finally:
         HoursAuditor.make_app = None
     record_property("figure", f"hours state machine: {time.perf_counter() - started:.1f} s")
+
+
+# -- what the machine found ------------------------------------------------------------------
+
+
+def test_a_limit_of_0_voids_the_year_of_the_absent_not_of_everyone_who_took_part(s1, staff):
+    """Found by the machine (shrunk): a lecture everyone attended in full is credited, then the
+    school sets its absence limit to 0 — and every teacher who took part was "not recognised"
+    with 0 h of absence (``0 >= 0``), while a colleague who took part in nothing stayed "short";
+    the warnings (``hours >= limit > 0``) meanwhile read 0 as "no limit" and warned nobody.
+    One rule now (``assessment.over_absence_limit``): a limit of 0 is the strictest — any
+    unexcused absence voids the year — and no absence never does."""
+    from portal.assessment import NOT_RECOGNISED, SHORT
+    from portal.services import forecast
+    from tests.credits.helpers import credited
+
+    t1, t2, t3 = staff["t1"], staff["t2"], staff["t3"]
+    act = credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="2",
+                   attended={t2.id: "1.5"}, absent={t2.id: "0.5"}, start=datetime(2025, 10, 15, 14, 0))
+    year = act.school_year
+    schools.update_rules(s1, {"absence_limit_hours": 0}, by=access.actor(staff["admin"].id, s1.id))
+    db.session.expire_all()
+    verdicts = {ty.user.id: ty.assessment.status for ty in credits.school_summary(s1, year)}
+    assert verdicts[t1.id] == SHORT  # took part, never absent: 2 h of 50
+    assert verdicts[t2.id] == NOT_RECOGNISED  # half an hour of unexcused absence
+    assert verdicts[t3.id] == SHORT
+    stored = {r.user.id: r.assessment.status for r in teacher_years.summary_rows(s1, year) or []}
+    assert stored == verdicts
+    for user in (t1, t2, t3):
+        assert credits.teacher_year(user, s1, year).assessment.status == verdicts[user.id]
+    t1_facts, t2_facts = (credits.teacher_year(u, s1, year).facts for u in (t1, t2))
+    today = datetime(2026, 7, 1).date()
+    assert not [w for w in forecast.warnings(t1_facts, today) if w.kind == "absence"]
+    assert [w.severe for w in forecast.warnings(t2_facts, today) if w.kind == "absence"] == [True]
