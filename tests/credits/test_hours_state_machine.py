@@ -281,6 +281,47 @@ class HoursAuditor(RuleBasedStateMachine):
             return
         activities.record_attendance(act, organizer, rows)
 
+    @precondition(lambda self: self.in_state("planned", "held"))
+    @rule(data=st.data(), organizer_does_it=st.booleans())
+    def enrol_late(self, data, organizer_does_it: bool) -> None:
+        """Someone joins (or changes role) while the roster is open: the activity's organiser or
+        a school admin does it; a reviewer who is neither may not."""
+        from portal.services import activities
+
+        i, act = self.pick(data, "planned", "held")
+        key = data.draw(st.sampled_from(TEACHERS), label="who")
+        role = data.draw(st.sampled_from(ROLES[act.type_key]), label="role")
+        parts = self.roster(act)
+        if act.type_key in ("mentorship", "research") and self.ids[key] in parts:
+            return  # keep the pair and the leader their guards ask for
+        change = [{"user_id": self.ids[key], "role": role}]
+        if act.organizer_id != self.ids["reviewer"]:
+            self.refused(Forbidden, activities.set_participants, act, self.user("reviewer"), change)
+        who = db.session.get_one(User, act.organizer_id) if organizer_does_it else self.user("admin")
+        activities.set_participants(self.act(i), who, change)
+        assert self.roster(self.act(i))[self.ids[key]].role == role
+
+    @precondition(lambda self: self.in_state("planned", "held"))
+    @rule(data=st.data())
+    def withdraw(self, data) -> None:
+        """Someone leaves the roster while it is open — refused once they have handed in evidence."""
+        from portal.models import Evidence
+        from portal.services import activities
+
+        i, act = self.pick(data, "planned", "held")
+        parts = self.roster(act)
+        uid = data.draw(st.sampled_from(sorted(parts)), label="who")
+        if len(parts) <= 2:
+            return  # keep a pair, as the types' guards ask
+        organizer = db.session.get_one(User, act.organizer_id)
+        if db.session.scalar(select(Evidence.id).where(Evidence.activity_id == act.id, Evidence.user_id == uid).limit(1)):
+            self.refused(Conflict, activities.remove_participant, act, organizer, uid)
+            return
+        if act.type_key in ("mentorship", "research") and parts[uid].role in ("mentor", "mentee", "leader"):
+            return
+        activities.remove_participant(act, organizer, uid)
+        assert uid not in self.roster(self.act(i))
+
     @precondition(lambda self: self.in_state("planned"))
     @rule(data=st.data())
     def hold(self, data, pinned=None) -> None:
