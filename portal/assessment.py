@@ -57,6 +57,11 @@ class YearFacts:
     def unmet_quotas(self) -> list[QuotaFact]:
         return [q for q in self.quotas if not q.met]
 
+    def over_absence_limit(self, semester: int) -> bool:
+        """Whether the semester's unexcused absence reached the limit (:func:`over_absence_limit`):
+        what the teacher's page marks, asked of the rule the verdict asks."""
+        return over_absence_limit(self.absent_hours.get(semester, Decimal("0")), self.absence_limit_hours)
+
 
 @dataclass(frozen=True)
 class Assessment:
@@ -72,6 +77,15 @@ def reaches_retirement_age(gender: str | None, birth_date: date | None, school_y
     return first_year - birth_date.year >= RETIREMENT_AGE[gender]
 
 
+def over_absence_limit(hours: Decimal, limit: Decimal) -> bool:
+    """Whether a semester's unexcused absence voids the year (seed 004: "擅自不参加…累计缺席5个
+    学时以上": 以上 includes the number): some absence, as much as the school's limit or more.
+    A limit of 0 is the strictest — any unexcused absence voids the year — and no absence never
+    does (a teacher who merely took part in a confirmed activity was not absent). The verdict
+    and the warnings both ask this."""
+    return hours > 0 and hours >= limit
+
+
 def seed_policy(facts: YearFacts) -> Assessment:
     """The rules of the source documents (seed 004 and the training plans)."""
     if facts.exemption_reason:
@@ -79,7 +93,7 @@ def seed_policy(facts: YearFacts) -> Assessment:
     if reaches_retirement_age(facts.gender, facts.birth_date, facts.school_year):
         return Assessment(EXEMPT, "retirement_age")
     for semester, hours in sorted(facts.absent_hours.items()):
-        if hours >= facts.absence_limit_hours:  # "5个学时以上": 以上 includes the number
+        if over_absence_limit(hours, facts.absence_limit_hours):
             return Assessment(NOT_RECOGNISED, f"absent_semester_{semester}")
     if facts.total_hours < facts.required_hours:
         return Assessment(SHORT)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts
+from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts, over_absence_limit
 from portal.plugin_data import PluginStepFailed, previewing
 from portal.registry import registry
 from portal.services.ledger import credit_ceiling, credit_hours_for
@@ -83,10 +83,9 @@ def warnings(facts: YearFacts, today: date) -> list[YearWarning]:
     out: list[YearWarning] = []
     threshold = facts.absence_warning_hours
     for semester, hours in sorted(facts.absent_hours.items()):
-        if threshold > 0 and hours >= threshold or hours >= facts.absence_limit_hours > 0:
-            out.append(
-                YearWarning("absence", semester, hours, facts.absence_limit_hours, severe=hours >= facts.absence_limit_hours)
-            )
+        severe = over_absence_limit(hours, facts.absence_limit_hours)  # what the verdict asks
+        if threshold > 0 and hours >= threshold or severe:
+            out.append(YearWarning("absence", semester, hours, facts.absence_limit_hours, severe=severe))
     out.extend(YearWarning("quota", q.semester, quota=q) for q in behind(facts, today))
     return out
 

@@ -159,6 +159,9 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
                 s.add(Membership(user_id=user_id, school_id=school.id, role=role, active=True))
             elif m is not None:
                 m.active = role in wanted
+        if (TEACHER in before) != (TEACHER in wanted):  # who teaches here moves the stored years
+            s.flush()
+            teacher_years.refresh_people(school.id, [user_id])
     return wanted
 
 
