@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from portal.activity_types import Text, missing_evidence
 from workflows import TransitionContext
+from workflows.definition import CORE
 
 if TYPE_CHECKING:
     from portal.activity_types import ActivityType
@@ -37,4 +38,4 @@ def core_guards(activity_type: ActivityType) -> dict[str, tuple]:
             for m in missing_evidence(ctx, required, activity_type.all_evidence_kinds())
         ]
 
-    return {"approve": (has_participants, attendance_recorded, required_evidence)}
+    return {CORE.approving().trigger: (has_participants, attendance_recorded, required_evidence)}

@@ -130,6 +130,26 @@ class WorkflowDefinition:
                 return s.phase
         return Phase.CLOSED
 
+    def approving(self) -> Transition:
+        """The trigger that confirms the hours (``approve``): the one that may carry the
+        reviewer's adjustments. Only core triggers have that effect, so every type has one."""
+        return next(t for t in self.transitions if t.adjusts_hours)
+
+    def posting(self) -> Transition:
+        """The trigger that posts the credits to the ledger (``credit``)."""
+        return next(t for t in self.transitions if t.posts_credits)
+
+    def goes_back(self, t: Transition) -> bool:
+        """Whether ``t`` undoes or ends rather than moves forward: it cancels (into the closed
+        phase), returns for rework (forgets adjustments) or reverses credits. Pages draw such
+        a button as a warning."""
+        return t.clears_adjustments or t.reverses_credits or self.phase(t.dest) is Phase.CLOSED
+
+    def asks_confirmation(self, t: Transition) -> bool:
+        """Whether a page asks "are you sure?" before ``t``: it ends the activity or reverses
+        posted credits, neither of which a later step puts back as it was."""
+        return t.reverses_credits or self.phase(t.dest) is Phase.CLOSED
+
     def states_in(self, *phases: Phase) -> list[str]:
         return [s.name for s in self.states if s.phase in phases]
 

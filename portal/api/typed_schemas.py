@@ -208,8 +208,8 @@ def _triggers(definitions: list[Any]) -> dict[str, dict[str, bool]]:
     for definition in definitions:
         for t in definition.transitions:
             seen = out.setdefault(t.trigger, {"comment": False, "hours": False})
-            seen["comment"] |= bool(getattr(t, "comment_required", False))
-            seen["hours"] |= bool(getattr(t, "adjusts_hours", t.trigger == "approve"))
+            seen["comment"] |= t.comment_required
+            seen["hours"] |= t.adjusts_hours
     return out
 
 

@@ -663,8 +663,9 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
                         _dec(p.absent_hours), _dec(p.excused_hours))
         for p, u in people
     ]
-    approved = _last_log(act.id, "approve")
-    posted = _last_log(act.id, "credit")
+    definition = registry().definition(act.type_key)
+    approved = _last_log(act.id, definition.approving().trigger)
+    posted = _last_log(act.id, definition.posting().trigger)
     return Certificate(
         act,
         school,

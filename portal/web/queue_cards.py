@@ -25,11 +25,13 @@ from portal.hours import fmt
 from portal.messages import tr
 from portal.once import once_each
 from portal.web.queue_rows import html_text, people_rows
+from workflows.definition import CORE
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
-#: The triggers the queue's bulk forms fire (``review.bulk``): an activity is selectable for one
-#: only when the view found it among the triggers the viewer may fire (``item.allowed``).
-BULK_APPROVE, BULK_CREDIT = "approve", "credit"
+#: The triggers the queue's bulk forms fire (``review.bulk``), asked of the workflow by what they
+#: do (confirm the hours, post them): an activity is selectable for one only when the view found
+#: it among the triggers the viewer may fire (``item.allowed``).
+BULK_APPROVE, BULK_CREDIT = CORE.approving().trigger, CORE.posting().trigger
 
 
 def _notice(message: Any, aid: int) -> str:
@@ -171,7 +173,7 @@ class QueueCards:
             out.append(
                 f'\n<form method="post" action="{html_text(self.decide_url(aid))}" class="d-inline">\n'
                 f"  {hidden}\n"
-                '  <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1"'
+                f'  <button type="submit" name="action" value="{BULK_CREDIT}" class="btn btn-outline-primary btn-sm mb-1"'
                 f' data-testid="credit-{aid}">{word}: {html_text(a.title)}</button>\n'
                 "</form>\n"
             )

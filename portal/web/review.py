@@ -94,6 +94,7 @@ def queue():
         # a bulk button only where some row of the page can be selected for it
         bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
         bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),
+        bulk_actions={"approve": BULK_APPROVE, "credit": BULK_CREDIT},  # the triggers the bulk forms fire
     )
 
 

@@ -132,3 +132,56 @@ def _user(app, user_id: int) -> User:
 
 def _act(act_id: int) -> Activity:
     return db.session.execute(select(Activity).where(Activity.id == act_id)).scalar_one()
+
+
+class Shelvable(ActivityType):
+    """A type whose organizer may shelve a planned activity: its own trigger into its own closed
+    state, a name the core has never heard of."""
+
+    key = "shelvable"
+    name_zh, name_en = "可搁置的讲座", "Shelvable talk"
+    roles = {"member": Role("成员", "Member")}
+
+    def workflow(self) -> WorkflowExtension:
+        return WorkflowExtension(
+            states=(State("shelved", "已搁置", "Shelved", final=True, phase=Phase.CLOSED),),
+            transitions=(Transition("shelve", ("planned",), "shelved", frozenset({"owner"}), "搁置", "Shelve"),),
+        )
+
+
+class ShelvablePlugin:
+    @hookimpl
+    def portal_activity_types(self):
+        return [Shelvable()]
+
+
+def test_a_button_is_drawn_by_what_its_trigger_does_not_by_its_name(make_app):
+    """The activity page draws a step that ends or undoes as a warning, and asks to confirm one
+    that ends the activity or reverses credits — asked of the workflow, so a plugin's own
+    ``shelve`` into its own closed state is drawn as ``cancel`` is, and ``hold`` as a step forward."""
+    d = build_definition(Shelvable().workflow())
+    assert [t.trigger for t in d.transitions if d.goes_back(t)] == ["cancel", "return", "revoke", "shelve"]
+    assert [t.trigger for t in d.transitions if d.asks_confirmation(t)] == ["cancel", "revoke", "shelve"]
+    assert (d.approving().trigger, d.posting().trigger) == ("approve", "credit")
+    app = make_app(EXTRA_PLUGINS=[("shelvable", ShelvablePlugin())])
+    with app.app_context():
+        s1 = f.school("S1", types=("lecture", "shelvable"))
+        staff = f.staff(s1)
+        act = f.plan(s1, staff["organizer"], "shelvable", [(staff["t1"], "member")], hours="2",
+                     start=utcnow() - timedelta(days=1))
+        act_id, organizer_id = act.id, staff["organizer"].id
+    client = app.test_client()
+    log_in(client, _user(app, organizer_id))
+    html = client.get(f"/activities/{act_id}").get_data(as_text=True)
+
+    def button(trigger: str) -> str:
+        start = html.index(f'value="{trigger}"')
+        return html[start:html.index(">", start)]
+
+    assert "btn-outline-danger" in button("shelve") and "data-confirm" in button("shelve")
+    assert "btn-outline-danger" in button("cancel") and "data-confirm" in button("cancel")
+    assert "btn-primary" in button("hold") and "data-confirm" not in button("hold")
+    r = client.post(f"/activities/{act_id}", data={"trigger": "shelve", "comment": ""}, follow_redirects=True)
+    assert r.status_code == 200
+    with app.app_context():
+        assert _act(act_id).state == "shelved"
