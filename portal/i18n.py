@@ -20,6 +20,16 @@ from portal.extensions import babel
 
 SUPPORTED = ("zh_Hans_CN", "en")
 TRANSLATIONS = str(Path(__file__).resolve().parent / "translations")
+#: What people type for the two languages (``?lang=zh``, ``/lang/zh-CN``), by lower-cased spelling.
+_SPELLINGS = {"zh": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "zh-cn": "zh_Hans_CN", "zh-hans": "zh_Hans_CN",
+              "zh_hans": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh-hans-cn": "zh_Hans_CN", "en": "en",
+              "en_us": "en", "en-us": "en", "en_gb": "en", "en-gb": "en"}
+
+
+def supported_locale(code: str | None) -> str | None:
+    """The portal's locale for a language asked by name (``zh``, ``zh-CN``, ``zh_Hans_CN``,
+    ``en`` …), or None for one it does not speak."""
+    return _SPELLINGS.get(code.strip().lower()) if code else None
 
 
 def select_locale() -> str:
@@ -30,8 +40,8 @@ def select_locale() -> str:
     if request.path.startswith("/api/"):  # the API speaks English unless asked otherwise
         best = request.accept_languages.best_match(["en", "zh-CN", "zh-Hans", "zh"], default="en")
         return "en" if best == "en" else "zh_Hans_CN"
-    asked = request.args.get("lang")
-    if asked in SUPPORTED:
+    asked = supported_locale(request.args.get("lang"))
+    if asked is not None:
         session["lang"] = asked
         return asked
     if session.get("lang") in SUPPORTED:

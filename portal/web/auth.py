@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.current import switch_school
 from portal.errors import Invalid
-from portal.i18n import SUPPORTED
+from portal.i18n import supported_locale
 from portal.messages import tr
 from portal.services import access, login_guard, users
 from portal.web.forms import LoginForm, PasswordForm
@@ -116,9 +116,8 @@ def _back() -> str:
 
 @bp.route("/lang/<code>")
 def lang(code: str):
-    aliases = {"zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh-CN": "zh_Hans_CN"}
-    code = aliases.get(code, code)
-    if code not in SUPPORTED:
+    locale = supported_locale(code)
+    if locale is None:
         abort(404)
-    session["lang"] = code
+    session["lang"] = locale
     return redirect(_back())

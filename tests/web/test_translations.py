@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -67,3 +68,17 @@ def test_plugin_type_names_in_both_languages(site, as_user):
     assert "计划活动" in zh and "Plan an activity" in en
     page = c.get("/activities?lang=en").get_data(as_text=True)
     assert "Lecture" in page and "Observation lesson" in page
+
+
+@pytest.mark.parametrize("asked", ["zh", "zh-CN", "zh_CN", "ZH-Hans", "zh_Hans_CN"])
+def test_the_lang_argument_takes_the_usual_spellings_of_chinese(site, as_user, asked):
+    """``?lang=zh`` was ignored (only ``zh_Hans_CN`` switched back), while ``/lang/zh`` worked:
+    both now ask one list of spellings, and an unknown one changes nothing."""
+    c = as_user("organizer")
+    assert "Plan an activity" in c.get("/activities/new?lang=en").get_data(as_text=True)
+    assert "Plan an activity" in c.get("/activities/new?lang=fr").get_data(as_text=True)  # unknown: as before
+    assert "计划活动" in c.get(f"/activities/new?lang={asked}").get_data(as_text=True)
+    assert "计划活动" in c.get("/activities/new").get_data(as_text=True)  # remembered
+    assert c.get("/lang/fr").status_code == 404
+    assert c.get("/lang/en-US").status_code == 302
+    assert "Plan an activity" in c.get("/activities/new").get_data(as_text=True)
