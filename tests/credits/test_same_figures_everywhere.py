@@ -55,7 +55,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from portal.assessment import STATUSES
+from portal.assessment import STATUSES, QuotaFact
 from portal.demo import DEMO_PASSWORD
 from portal.demo_district import load_district_demo
 from portal.extensions import db
@@ -75,8 +75,10 @@ from portal.models import (
 )
 from portal.models.district import DEFAULT_DISTRICT_CODE, WHOLE_YEAR
 from portal.policy import DISTRICT_ADMIN, DISTRICT_REVIEWER, SCHOOL_ADMIN, Actor
-from portal.services import access, credits, districts, submissions
+from portal.services import access, credits, districts, exemptions, staff, submissions
 from portal.services.submissions import RETURNED, SUBMITTED
+from portal.timeutil import current_school_year
+from portal.year_texts import quota_label
 from tests.credits.helpers import seeds_status, unexcused_absence
 from tests.support.sessions import log_in
 
@@ -101,6 +103,7 @@ class Reference:
     user_id: int
     school_id: int
     name: str
+    teaching: bool  # teaches there today (else: left, still credited that year)
 
 
 @dataclass
@@ -145,17 +148,23 @@ class Audit:
 # -- the demo, judged in every way -------------------------------------------------------------
 
 
-def lower_the_district_minimum() -> None:
-    """The demo judges its teachers "short" or "exempt" only. After NORTH1's year was accepted,
-    the demo district lowers its minimum — 12 hours a year, a year void at 3 hours of
+def the_year_goes_on() -> None:
+    """The demo judges its teachers "short" or "exempt" (by age) only. After NORTH1's year was
+    accepted, the demo district lowers its minimum — 12 hours a year, a year void at 3 hours of
     unexcused absence in a semester — so that DEMO has teachers who met it and one whose year
     is void (teacher1, 3 hours absent), while NORTH1's accepted year stays judged by the 50
-    hours it was accepted with. Each school waiting for the district is returned and submits
-    again (the figures it submitted are today's: the dashboard and the submitted export show them)."""
+    hours it was accepted with; DEMO's admin exempts teacher2 (by decision, not age), and
+    teacher4 leaves the school after 15 hours were credited (their year is still the school's).
+    Each school waiting for the district is returned and submits again (the figures it
+    submitted are today's: the dashboard and the submitted figures show them)."""
     district = db.session.execute(select(District).where(District.code == DEFAULT_DISTRICT_CODE)).scalar_one()
     admin = db.session.execute(select(User).where(User.username == "district")).scalar_one()
     districts.update_settings(district, {"required_hours": 12, "absence_limit_hours": 3},
                               by=Actor.of(admin.id, [DISTRICT_ADMIN]))
+    demo = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+    people = {u.username: u for u in db.session.execute(select(User)).scalars()}
+    exemptions.set_exemption(demo, people["admin"], people["teacher2"].id, current_school_year(demo.timezone), "长期病假")
+    staff.deactivate(demo, people["teacher4"].id, by=access.actor(people["admin"].id, demo.id))
     reviewer = db.session.execute(select(User).where(User.username == "dreviewer")).scalar_one()
     for sub in db.session.execute(select(YearSubmission).where(
             YearSubmission.district_id == district.id, YearSubmission.status.in_((SUBMITTED, RETURNED)))).scalars().all():
@@ -216,7 +225,7 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
                 assert ty.assessment.status == by_rule, (where, ty.assessment, by_rule)
                 assert ty.facts.total_hours == total, (where, ty.facts.total_hours, total)
                 out[where] = Reference(total, D(str(rules["required_hours"])), (absent.get(1, ZERO), absent.get(2, ZERO)),
-                                       ty.assessment.status, quotas, uid, school.id, user.display_name)
+                                       ty.assessment.status, quotas, uid, school.id, user.display_name, uid in teaching)
     return out
 
 
@@ -285,13 +294,14 @@ def api_absent(values: dict[str, float]) -> tuple[Decimal, Decimal]:
 
 
 class Words:
-    """The exports' headings and the status labels, in each language (asked of the catalogue
-    in an app context)."""
+    """The exports' headings, their quota columns' headings and the status labels, in each
+    language (asked of the catalogue in an app context)."""
 
-    def __init__(self) -> None:
+    def __init__(self, quotas: Iterable[tuple[str, int]]) -> None:
         keys = ("username", "total", "required", "absent_1", "absent_2", "status", "assessment", "school_code")
         self.head = {lang: {k: heading(k, lang) for k in keys} for lang in LANGS}
         self.status = {lang: {status_label(s, lang): s for s in STATUSES} for lang in LANGS}
+        self.quota = {lang: {quota_label(QuotaFact(k, sem, 0, 0), lang): (k, sem) for k, sem in quotas} for lang in LANGS}
 
     def status_at_start(self, text: str, lang: str) -> str | None:
         """The status whose label ``text`` starts with (a PDF line's note may follow it)."""
@@ -321,6 +331,8 @@ def teacher_surfaces(app: Flask, audit: Audit) -> None:
     client = app.test_client()
     for key, ref in audit.ref.items():
         code, username, year = key
+        if not ref.teaching:
+            continue  # left the school: none of its pages is theirs any more
         as_person(app, client, ref.user_id, ref.school_id)
         home = page(client, f"/?year={year}")
         # a semester without unexcused absence is not shown
@@ -402,6 +414,12 @@ def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, i
                 if lang == "zh" or new_in_english("record", key[2], {ref.status}):
                     record_pdf(audit, f"record.pdf ({lang})", client, key, ref, words, lang)
         auth = {**api_token(client, username), "X-School": code}
+        for key, ref in audit.ref.items():
+            if key[0] == code:
+                body = get_ok(client, f"/api/v1/users/{ref.user_id}/credits?year={key[2]}", headers=auth).get_json()
+                audit.saw("API credits (admin)", key, total=hours(body["total_hours"]),
+                          required=hours(body["required_hours"]), absent=api_absent(body["absent_hours"]),
+                          status=body["status"])
         for year in years:
             api_summary(audit, client, auth, code, year)
             table(audit, "API reports/credits CSV", code, year, words, "zh", csv_rows(get_ok(
@@ -441,9 +459,9 @@ def summary_page(audit: Audit, surface: str, client: FlaskClient, code: str, yea
 
 
 def table(audit: Audit, surface: str, code: str, year: str, words: Words, lang: str, rows: list[list[Any]],
-          school_column: bool = False) -> None:
-    """A 学时汇总表 export (CSV, XLSX; the district's with the school first): a row per teacher,
-    the columns found by their headings."""
+          school_column: bool = False, quota_columns: bool = True) -> None:
+    """A 学时汇总表 export (CSV, XLSX; the district's with the school first, and no quotas): a
+    row per teacher, the columns found by their headings."""
     head, body = rows[0], rows[1:]
     at = {h: i for i, h in enumerate(head)}
     col = {k: at[v] for k, v in words.head[lang].items() if v in at}
@@ -454,6 +472,10 @@ def table(audit: Audit, surface: str, code: str, year: str, words: Words, lang: 
             audit.saw(surface, (school, str(r[col["username"]]), year), total=hours(r[col["total"]]),
                       required=hours(r[col["required"]]), absent=(hours(r[col["absent_1"]]), hours(r[col["absent_2"]])),
                       status=words.status[lang].get(str(r[col["status"]])))
+            if quota_columns:  # the school summary's quota columns ("6,200 / 10,000 字")
+                audit.saw(surface, (school, str(r[col["username"]]), year), quotas=tuple(
+                    (*words.quota[lang][h], *quota_amount(str(r[i]))) for i, h in enumerate(head)
+                    if h in words.quota[lang]))
 
 
 def summary_pdf(audit: Audit, surface: str, client: FlaskClient, code: str, year: str, words: Words, lang: str) -> None:
@@ -524,6 +546,8 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
         as_person(app, client, uid, None)
         auth = api_token(client, username)
         for year in years:
+            for code in sorted(codes[district_id]):  # each school's summary, as the district reads it
+                summary_page(audit, "summary page (district)", client, code, year, f"&school={code}")
             doc = page(client, f"/district?year={year}")
             for code in codes[district_id]:
                 met = re.match(r"(\d+) / (\d+)", text_of(by_testid(doc, f"met-{code}")))
@@ -560,7 +584,7 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                 audit.problems.append(f"API district/dashboard: {year} hours by type add up to {charted}, expected {want}")
             for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
                 rows = read(get_ok(client, f"/district/export.{fmt}?year={year}").data)
-                table(audit, f"district export.{fmt}", "", year, words, "zh", rows, school_column=True)
+                table(audit, f"district export.{fmt}", "", year, words, "zh", rows, school_column=True, quota_columns=False)
                 exported = {str(r[0]) for r in rows[1:]}
                 if exported != codes[district_id] & {k[0] for k in audit.ref if k[2] == year}:
                     audit.problems.append(f"district export.{fmt}: {year} schools {sorted(exported)}")
@@ -607,7 +631,7 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     site = make_app(demo=True)  # the page tests' ``site``: a copy of the demo, no context held
     with site.app_context():
         load_district_demo()
-        lower_the_district_minimum()
+        the_year_goes_on()
         schools = list(db.session.execute(select(School).order_by(School.code)).scalars())
         with_data = demo_years()
         # and the year before, without any data: each surface must show the year asked for
@@ -619,12 +643,13 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
         ):
             groups.setdefault(group_id, (code, set()))[1].update({user_id} - {None})
         audit = Audit(reference(schools, years), with_data, groups)
-        words = Words()
+        words = Words({(k, sem) for r in audit.ref.values() for k, sem, _d, _t in r.quotas})
         codes = {s.code: s.id for s in schools}
         db.session.remove()
     assert len(codes) >= 5 and with_data and len(audit.ref) >= 40, (codes, years, len(audit.ref))
     assert {r.status for r in audit.ref.values()} == set(STATUSES), "the demo judged alike"
     assert {r.required for r in audit.ref.values()} == {D(12), D(50)}, "an accepted year judged by today's rules"
+    assert not all(r.teaching for r in audit.ref.values()), "nobody left"
     assert any(r.absent != (ZERO, ZERO) for r in audit.ref.values()), "no unexcused absence in the demo"
 
     teacher_surfaces(site, audit)
