@@ -115,6 +115,7 @@ class Audit:
     groups: dict[int, tuple[str, set[int]]]  # teaching group → its school's code and members
     problems: list[str] = field(default_factory=list)
     read: Counter[str] = field(default_factory=Counter)
+    issued: list[tuple[str, str, str]] = field(default_factory=list)  # a printed form's code, school, year
 
     def saw(self, surface: str, key: Key, **figures: Any) -> None:
         """``surface`` showed ``figures`` (names of :class:`Reference`) for the teacher-year ``key``."""
@@ -511,7 +512,9 @@ def summary_pdf(audit: Audit, surface: str, client: FlaskClient, code: str, year
     """The printed 学时汇总表: a line per teacher, "n name hours by type… total required absent1 absent2 status"."""
     names = {r.name: u for (s, u, y), r in audit.ref.items() if s == code and y == year}
     seen = []
-    for line in pdf_lines(get_ok(client, f"/reports/summary.pdf?year={year}").data):
+    lines = pdf_lines(get_ok(client, f"/reports/summary.pdf?year={year}").data)
+    audit.issued.append((verification_code(lines), code, year))
+    for line in lines:
         found = re.match(r"(\d+) (\S+) ((?:[\d.]+ )+)(.*)$", line)
         if found is None or found.group(2) not in names:
             continue
@@ -527,7 +530,9 @@ def record_pdf(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: R
                lang: str) -> None:
     """The printed 学时证明 of the year: total, required, absence per semester, status."""
     # one line: the table's cells wrap where the page is narrow
-    text = " ".join(" ".join(pdf_lines(get_ok(client, f"/teachers/{ref.user_id}/record.pdf?year={key[2]}").data)).split())
+    lines = pdf_lines(get_ok(client, f"/teachers/{ref.user_id}/record.pdf?year={key[2]}").data)
+    audit.issued.append((verification_code(lines), key[0], key[2]))
+    text = " ".join(" ".join(lines).split())
     head = words.head[lang]
 
     def after(name: str) -> str:
@@ -537,6 +542,29 @@ def record_pdf(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: R
     audit.saw(surface, key, total=hours(after("total").split(" ")[0]), required=hours(after("required").split(" ")[0]),
               absent=(hours(after("absent_1").split(" ")[0]), hours(after("absent_2").split(" ")[0])),
               status=words.status_at_start(after("assessment"), lang))
+
+
+def verification_code(lines: list[str]) -> str:
+    """The code a printed form carries (``ABCD-EFGH-…``, eight groups)."""
+    found = re.search(r"\b[A-Z0-9]{4}(?:-[A-Z0-9]{4}){7}\b", "\n".join(lines))
+    assert found is not None, lines[-3:]
+    return found.group(0)
+
+
+def verified(app: Flask, audit: Audit, words: Words) -> None:
+    """``/verify/<code>`` of every form printed (no login): genuine, unchanged, and what it
+    certified — each teacher's hours, the record's status — is the reference's."""
+    client = app.test_client()
+    for code, school, year in audit.issued:
+        doc = page(client, f"/verify/{code}")
+        if by_testid(doc, "verify-unchanged") is None:
+            audit.problems.append(f"/verify: {school} {year} {code} says it changed: {text_of(doc)[:300]}")
+        status = words.status["zh"].get(text_of(by_testid(doc, "verify-status")))
+        for (s, _u, y), ref in audit.ref.items():
+            shown = by_testid(doc, f"verify-hours-{ref.user_id}")
+            if s == school and y == year and shown is not None:
+                audit.saw("/verify (printed forms)", (s, _u, y), total=hours(text_of(shown)),
+                          **({"status": status} if by_testid(doc, "verify-status") is not None else {}))
 
 
 def api_summary(audit: Audit, client: FlaskClient, auth: dict[str, str], code: str, year: str) -> None:
@@ -687,6 +715,7 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     teacher_surfaces(site, audit)
     school_surfaces(site, audit, words, codes, years)
     district_surfaces(site, audit, words, years)
+    verified(site, audit, words)
 
     assert not audit.problems, f"{len(audit.problems)} disagreements:\n" + "\n".join(audit.problems)
     seconds = time.perf_counter() - began
