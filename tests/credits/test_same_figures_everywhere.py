@@ -452,8 +452,9 @@ def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, i
                           status=body["status"])
         for year in years:
             api_summary(audit, client, auth, code, year)
-            table(audit, "API reports/credits CSV", code, year, words, "zh", csv_rows(get_ok(
-                client, f"/api/v1/reports/credits?year={year}&format=csv", headers={**auth, "Accept-Language": "zh"}).data))
+            for lang in LANGS:  # the API's language: Accept-Language
+                table(audit, f"API reports/credits CSV ({lang})", code, year, words, lang, csv_rows(get_ok(
+                    client, f"/api/v1/reports/credits?year={year}&format=csv", headers={**auth, "Accept-Language": lang}).data))
 
 
 def summary_page(audit: Audit, surface: str, client: FlaskClient, code: str, year: str, lang: str) -> None:
