@@ -678,7 +678,16 @@ def submitted(audit: Audit, words: Words, rows: list[list[Any]], year: str) -> N
         for r in mine:
             audit.saw("district submitted.csv", (code, str(r[col["username"]]), year), total=hours(r[col["total"]]),
                       required=hours(r[col["required"]]), absent=(hours(r[col["absent_1"]]), hours(r[col["absent_2"]])),
-                      status=words.status["zh"].get(str(r[col["status"]])))
+                      status=words.status["zh"].get(str(r[col["status"]])), quotas=quota_cell(words, str(r[-1])))
+
+
+def quota_cell(words: Words, text: str) -> Quotas:
+    """The quotas in one cell, "读书笔记 6,200 / 10,000 字；论文或教学心得 0 / 1 ✗；…"."""
+    found = []
+    for part in filter(None, text.split("；")):
+        label = max((q for q in words.quota["zh"] if part.startswith(q + " ")), key=len, default=None)
+        found.append((*words.quota["zh"][label], *quota_amount(part[len(label):])) if label else (part, 0, 0, 0))
+    return tuple(found)
 
 
 # -- the test -----------------------------------------------------------------------------------
