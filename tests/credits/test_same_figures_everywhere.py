@@ -1,28 +1,33 @@
 """A district auditor's check that every teacher's figures are the same everywhere.
 
 On the demo — the DEMO school and the demo district's schools (submitted, returned, accepted
-and locked) and a school of a second district — after one more step of its district (it lowers
-its minimum to 12 hours and a void year to 3 hours of unexcused absence, so that every status
-occurs: met, short, not recognised, exempt, while the accepted year keeps the 50 hours it was
-accepted with; the schools waiting for it submit again), for every teacher of every school, in
-every school year the demo has data for and the year before (no data at all: each surface
-must show the year asked for), the figures that decide the teacher's assessment — credited
-hours, hours required, unexcused absence per semester, writing quotas (done / target), status —
-are read from every surface that shows them:
+and locked) and a school of a second district — with the page cache warmed, then the year
+going on (:func:`the_year_goes_on`: the district lowers its minimum to 12 hours and a void year
+to 3 hours of unexcused absence, so that every status occurs — met, short, not recognised,
+exempt — while the accepted year keeps the 50 hours it was accepted with; a teacher exempted by
+decision, one who left after being credited; the schools waiting for the district submit
+again), for every teacher of every school, in every school year the demo has data for and the
+year before (no data at all: each surface must show the year asked for), the figures that
+decide the teacher's assessment — credited hours, hours required, unexcused absence per
+semester, writing quotas (done / target), status — are read from every surface that shows them:
 
 * as the teacher: the home page, their 成长档案 ``/teachers/<id>/record``,
   ``GET /api/v1/users/<id>/credits`` (and its entries, summed), ``/api/v1/me/writing`` and
   ``/api/v1/me/outlook`` (the hours still needed);
-* as the school admin: the 学时汇总表 page (its year selector, its teaching groups' table), CSV,
-  XLSX and PDF, ``GET /api/v1/reports/credits`` (JSON, its hours by type summed, and CSV), each
-  teacher's record page and record PDF (学时证明); then in English (``?lang=en``,
-  ``?headings=en``: labels read in English; the PDFs only where they print a status not yet
-  printed in English — a PDF costs a third of a second);
-* as district staff (the admin; the second district's reviewer): ``/district`` and
-  ``GET /api/v1/district/schools`` (teachers per status and hours per school), the dashboard's
-  shares (page and API) and its hours by type, each school's latest submission (its page,
-  ``GET /api/v1/district/submissions/<id>``, ``/district/submitted.csv``: submitted after the
-  last change, so today's figures), ``/district/export.csv`` and ``.xlsx``.
+* as the school admin: the 学时汇总表 page (its year selector, its teaching groups' table), CSV
+  and XLSX (quota columns included), PDF, ``GET /api/v1/reports/credits`` (JSON, its hours by
+  type summed, and CSV), ``GET /api/v1/users/<id>/credits``, each teacher's record page and record
+  PDF (学时证明); then in English (``?lang=en``, ``?headings=en``, ``Accept-Language``: labels
+  read in English; the PDFs only where they print a status not yet printed in English — a PDF
+  costs a third of a second);
+* as district staff (the admin; the second district's reviewer): each school's summary page
+  (``?school=``), ``/district`` and ``GET /api/v1/district/schools`` (teachers per status and
+  hours per school), the dashboard's shares (page and API) and its hours by type, each school's
+  latest submission (its page, ``GET /api/v1/district/submissions/<id>``,
+  ``/district/submitted.csv``: submitted after the last change, so today's figures),
+  ``/district/export.csv`` and ``.xlsx``;
+* with no login: ``/verify/<code>`` of every form printed on the way (unchanged, its hours and
+  status).
 
 Each figure must equal one reference computed here: the hours summed from the ledger
 (``CreditEntry``), the unexcused absence summed from the attendance of activities whose workflow
