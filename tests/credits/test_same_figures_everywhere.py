@@ -372,9 +372,7 @@ def teacher_surfaces(app: Flask, audit: Audit) -> None:
         home = page(client, f"/?year={year}")
         # a semester without unexcused absence is not shown
         absent = tuple(hours(attr(by_testid(home, f"absence-semester-{s}"), "data-hours") or 0) for s in (1, 2))
-        quotas = tuple((str(el.get("data-testid")).split("-")[1], int(str(el.get("data-testid")).split("-")[2]),
-                        int(el.get("data-done")), int(el.get("data-target")))
-                       for el in home.xpath('.//*[@data-testid="quota-list"]/li'))
+        quotas = home_quotas(home)
         audit.saw("home", key, total=hours(text_of(by_testid(home, "hours-total"))),
                   required=hours(text_of(by_testid(home, "hours-required"))),
                   status=attr(by_testid(home, "hours-status"), "data-status"), absent=absent, quotas=quotas)
@@ -394,6 +392,13 @@ def teacher_surfaces(app: Flask, audit: Audit) -> None:
         if hours(outlook["needed"]) != needed:
             audit.problems.append(f"API me/outlook: {key} needed = {outlook['needed']}, expected {needed}")
         audit.read["API me/outlook"] += 1
+
+
+def home_quotas(doc: Doc) -> Quotas:
+    """The quota list of the home (and of the district's page of a submitted teacher)."""
+    return tuple((str(el.get("data-testid")).split("-")[1], int(str(el.get("data-testid")).split("-")[2]),
+                  int(el.get("data-done")), int(el.get("data-target")))
+                 for el in doc.xpath('.//*[@data-testid="quota-list"]/li'))
 
 
 def record_page(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: Reference, lang: str = "") -> None:
@@ -667,6 +672,13 @@ def frozen(audit: Audit, client: FlaskClient, auth: dict[str, str], sub_id: int,
         user = r["username"]
         audit.saw("district submission page", key, total=hours(text_of(by_testid(doc, f"total-{user}"))),
                   status=attr(by_testid(doc, f"status-{user}"), "data-status"))
+        # the teacher's own page of the submission: the frozen figures and the ledger lines behind them
+        one = page(client, f"/district/submissions/{sub_id}/teachers/{r['user_id']}")
+        lines = sum((hours(text_of(el)) for el in one.xpath('.//*[starts-with(@data-testid, "entry-hours-")]')), ZERO)
+        audit.saw("district submission's teacher page", key, total=hours(text_of(by_testid(one, "teacher-total"))),
+                  required=hours(text_of(by_testid(one, "teacher-required"))),
+                  status=attr(by_testid(one, "teacher-status"), "data-status"), quotas=home_quotas(one))
+        audit.saw("district submission's teacher page: its entries", key, total=lines)
         both = hours(text_of(by_testid(doc, f"absent-{user}")))  # the page adds the semesters up
         want = sum(audit.ref[key].absent, ZERO) if key in audit.ref else None
         if both != want:
