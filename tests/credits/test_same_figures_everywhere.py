@@ -226,18 +226,25 @@ def year_before(year: str) -> str:
     return f"{first}-{first + 1}"
 
 
-def _rules(school: School, year: str) -> dict[str, Any]:
+def _accepted(school: School, year: str) -> YearSubmission | None:
+    """The submission the district accepted the school's whole year with (it is locked), if any."""
+    return db.session.execute(
+        select(YearSubmission).join(YearLock, YearLock.submission_id == YearSubmission.id)
+        .where(YearLock.school_id == school.id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+    ).scalar_one_or_none()
+
+
+def _rules(school: School, accepted: YearSubmission | None) -> dict[str, Any]:
     """The rules the year is judged by: those it was accepted with, else the school's own."""
-    kept = db.session.scalar(
-        select(YearSubmission.rules).join(YearLock, YearLock.submission_id == YearSubmission.id)
-        .where(YearLock.school_id == school.id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR))
-    return {k: (kept or {}).get(k, school.rule(k)) for k in ("required_hours", "absence_limit_hours", "quotas_decide")}
+    kept = (accepted.rules if accepted else None) or {}
+    return {k: kept.get(k, school.rule(k)) for k in ("required_hours", "absence_limit_hours", "quotas_decide")}
 
 
 def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
     """Each teacher-year from the ledger and the attendance, read here; the quotas and status of
     ``credits.teacher_year``, its status checked against the seeds' rule applied to what was read.
-    The teachers: the school's active teachers and anyone credited there that year."""
+    The teachers: the school's active teachers and anyone credited there that year; of a year the
+    district accepted whole, those it accepted (a teacher who joined since is none of them)."""
     out: dict[Key, Reference] = {}
     for year in years:
         for school in schools:
@@ -247,8 +254,10 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
                 .group_by(CreditEntry.user_id)).all())
             teaching = set(db.session.execute(select(Membership.user_id).where(
                 Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
-            rules = _rules(school, year)
-            for uid in teaching | set(totals):
+            accepted = _accepted(school, year)
+            rules = _rules(school, accepted)
+            people = {int(r["user_id"]) for r in accepted.rows} if accepted else teaching | set(totals)
+            for uid in people:
                 user = db.session.get_one(User, uid)
                 total = D(totals.get(uid) or 0)
                 absent = unexcused_absence(school.id, uid, year)
