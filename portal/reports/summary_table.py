@@ -47,11 +47,11 @@ _ROW = (
     '\n      <tr data-user="{user}">\n'
     '        <td class="name-cell"><a href="{url}">{name}</a></td>\n'
     "        {types}\n"
-    '        <td class="num total" data-label="{l_total}">{total}</td>\n'
-    '        <td class="num" data-label="{l_required}">{required}</td>\n'
-    '        <td class="status-cell" data-label="{l_status}">{badge}</td>\n'
+    '        <td class="num total" data-label="{l_total}" data-testid="total-{user}">{total}</td>\n'
+    '        <td class="num" data-label="{l_required}" data-testid="required-{user}">{required}</td>\n'
+    '        <td class="status-cell" data-label="{l_status}" data-testid="status-{user}" data-status="{status}">{badge}</td>\n'
     '        <td class="note-cell" data-label="{l_note}">{reason}</td>\n'
-    '        <td class="num" data-label="{l_absence}">{absent1} / {absent2}</td>\n'
+    '        <td class="num" data-label="{l_absence}" data-testid="absence-{user}">{absent1} / {absent2}</td>\n'
     "        {quotas}\n"
     '        <td class="warnings" data-label="{l_warnings}" data-testid="warnings-{user}">{warnings}</td>\n'
     "      </tr>\n      "
@@ -147,6 +147,7 @@ def summary_lines(
             types="".join(cells),
             total=hours(f.total_hours),
             required=hours(f.required_hours),
+            status=escape(row.assessment.status),
             badge=badge(row.assessment.status),
             reason=reason(row.assessment.reason),
             absent1=hours(absent.get(1, ZERO)),

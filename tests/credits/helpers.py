@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, School, User
+from portal.models import Activity, CreditEntry, Exemption, Participation, School, User
 from portal.services import activities
 from tests.support import factories as f
 from tests.support.sessions import log_in
@@ -110,3 +112,43 @@ def login(client: FlaskClient, user: User, school: School | None = None) -> Flas
     with client.session_transaction() as sess:
         sess.clear()
     return log_in(client, user, school.id if school is not None else None)
+
+
+#: the seeds' age at which a teacher's year is no longer assessed, by 31 December of its first
+#: calendar year (women 50, men 55), written out here rather than asked of the core
+RETIREMENT = {"F": 50, "M": 55}
+
+
+def unexcused_absence(school_id: int, user_id: int, year: str) -> dict[int, Decimal]:
+    """A teacher's unexcused absence per semester: their attendance in the school's activities
+    of the year whose state a reviewer confirmed (the phase, asked of the type's workflow)."""
+    from portal.registry import registry
+
+    absent: dict[int, Decimal] = {}
+    for p, a in db.session.execute(
+        select(Participation, Activity).join(Activity, Activity.id == Participation.activity_id).where(
+            Participation.user_id == user_id, Activity.school_id == school_id, Activity.school_year == year)
+    ):
+        if registry().phase(a.type_key, a.state).counts_for_absence:
+            absent[a.semester] = absent.get(a.semester, Decimal("0")) + (p.absent_hours or Decimal("0"))
+    return absent
+
+
+def seeds_status(school_id: int, user: User, year: str, total: Decimal, rules: Mapping[str, Any],
+                 quotas_unmet: bool = False) -> str:
+    """The seeds' rule (seed 004), applied to what an auditor read himself: ``total`` (the
+    ledger's sum), the exemptions and attendance read here, the teacher's age, the ``rules``
+    (``required_hours``, ``absence_limit_hours``) and, when the school's unmet writing quotas
+    decide, whether one is unmet."""
+    if db.session.scalar(select(Exemption.id).where(
+            Exemption.user_id == user.id, Exemption.school_id == school_id, Exemption.school_year == year)):
+        return "exempt"
+    if user.gender in RETIREMENT and user.birth_date is not None \
+            and int(year[:4]) - user.birth_date.year >= RETIREMENT[user.gender]:
+        return "exempt"
+    # "擅自不参加…累计缺席5个学时以上": someone who was absent, that much or more (以上 includes
+    # the number); a limit of 0 makes any unexcused absence too much, never none at all
+    limit = Decimal(str(rules["absence_limit_hours"]))
+    if any(hours > 0 and hours >= limit for hours in unexcused_absence(school_id, user.id, year).values()):
+        return "not_recognised"
+    return "short" if total < Decimal(str(rules["required_hours"])) or quotas_unmet else "met"

@@ -69,7 +69,7 @@ from portal.services import access, credits, exemptions, forecast, overview, sch
 from portal.timeutil import utcnow
 from tests.conftest import PG_URL
 from tests.credits.conftest import BUILTIN
-from tests.credits.helpers import DETAILS, credited, prepare_approve, prepare_hold
+from tests.credits.helpers import DETAILS, credited, prepare_approve, prepare_hold, seeds_status
 from tests.support import factories as f
 
 D = Decimal
@@ -101,7 +101,6 @@ MULTIPLIER = {("lecture", "speaker"): D("2"), ("observation", "lesson_teacher"):
 SETTINGS = {("lecture", "speaker_multiplier"): "speaker", ("research", "leader_multiplier"): "leader",
             ("observation", "lesson_teacher_multiplier"): "lesson_teacher"}
 TEACHERS = ("organizer", "reviewer", "admin", "t1", "t2", "t3", "t4")
-CONFIRMED = ("reviewed", "credited")  # the core states whose unexcused absence counts
 #: what the hours are made of and where they are kept: the audit runs again when any row changed
 AUDITED = tuple(m.__table__ for m in (Activity, Participation, CreditEntry, TransitionLog, Exemption, School,
                                        SchoolActivityType, Membership, TeacherYearRow, SchoolYearTypeHours))
@@ -543,22 +542,8 @@ class HoursAuditor(RuleBasedStateMachine):
         return list(db.session.execute(select(CreditEntry).where(CreditEntry.school_id == self.school_id)).scalars())
 
     def expected_status(self, uid: int, year: str, total: Decimal) -> str:
-        """The seeds' rule (seed 004), applied here to what the auditor read himself."""
-        if db.session.scalar(select(Exemption.id).where(
-                Exemption.user_id == uid, Exemption.school_id == self.school_id, Exemption.school_year == year)):
-            return "exempt"
-        absent: dict[int, Decimal] = {}
-        for p, a in db.session.execute(
-            select(Participation, Activity).join(Activity, Activity.id == Participation.activity_id).where(
-                Participation.user_id == uid, Activity.school_id == self.school_id, Activity.school_year == year,
-                Activity.state.in_(CONFIRMED))
-        ):
-            absent[a.semester] = absent.get(a.semester, ZERO) + (p.absent_hours or ZERO)
-        # "擅自不参加…累计缺席5个学时以上": someone who was absent, that much or more (以上 includes
-        # the number); a limit of 0 makes any unexcused absence too much, never none at all
-        if any(hours > 0 and hours >= self.rules["absence_limit_hours"] for hours in absent.values()):
-            return "not_recognised"
-        return "short" if total < self.rules["required_hours"] else "met"
+        """The seeds' rule (seed 004), applied to what the auditor read himself."""
+        return seeds_status(self.school_id, db.session.get_one(User, uid), year, total, self.rules)
 
     @invariant()
     def audit(self) -> None:

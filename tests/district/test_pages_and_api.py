@@ -152,7 +152,7 @@ def test_a_submitted_teachers_entries_are_those_behind_the_frozen_total(app, wor
     assert 'data-testid="teacher-total">4<' in page
     lines = page.split('data-testid="teacher-entries"')[1].split("</table>")[0]
     assert "报送后的讲座" not in lines
-    assert sum(float(h) for h in re.findall(r'<td class="text-end">(-?[\d.]+)</td>', lines)) == 4
+    assert sum(float(h) for h in re.findall(r'data-testid="entry-hours-\d+">(-?[\d.]+)</td>', lines)) == 4
 
 
 def test_the_district_reads_a_schools_times_in_the_schools_zone(app, world):

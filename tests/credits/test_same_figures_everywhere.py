@@ -1,0 +1,759 @@
+"""A district auditor's check that every teacher's figures are the same everywhere.
+
+On the demo — the DEMO school and the demo district's schools (submitted, returned, accepted
+and locked) and a school of a second district — with the page cache warmed, then the year
+going on (:func:`the_year_goes_on`: the district lowers its minimum to 12 hours and a void year
+to 3 hours of unexcused absence, so that every status occurs — met, short, not recognised,
+exempt — while the accepted year keeps the 50 hours it was accepted with; a teacher exempted by
+decision, one who left after being credited; the schools waiting for the district submit
+again), for every teacher of every school, in every school year the demo has data for and the
+year before (no data at all: each surface must show the year asked for), the figures that
+decide the teacher's assessment — credited hours, hours required, unexcused absence per
+semester, writing quotas (done / target), status — are read from every surface that shows them:
+
+* as the teacher: the home page, their 成长档案 ``/teachers/<id>/record``,
+  ``GET /api/v1/users/<id>/credits`` (and its entries, summed), ``/api/v1/me/writing`` and
+  ``/api/v1/me/outlook`` (the hours still needed);
+* as the school admin: the 学时汇总表 page (its year selector, its teaching groups' table), CSV
+  and XLSX (quota columns included), PDF, ``GET /api/v1/reports/credits`` (JSON, its hours by
+  type summed, and CSV), ``GET /api/v1/users/<id>/credits``, each teacher's record page and record
+  PDF (学时证明); then in English (``?lang=en``, ``?headings=en``, ``Accept-Language``: labels
+  read in English; the PDFs only where they print a status not yet printed in English — a PDF
+  costs a third of a second);
+* as district staff (the admin; the second district's reviewer): each school's summary page
+  (``?school=``), ``/district`` and ``GET /api/v1/district/schools`` (teachers per status and
+  hours per school), the dashboard's shares (page and API) and its hours by type, each school's
+  latest submission (its page, ``GET /api/v1/district/submissions/<id>``,
+  ``/district/submitted.csv``: submitted after the last change, so today's figures),
+  ``/district/export.csv`` and ``.xlsx``;
+* with no login: ``/verify/<code>`` of every form printed on the way (unchanged, its hours and
+  status).
+
+Each figure must equal one reference computed here: the hours summed from the ledger
+(``CreditEntry``), the unexcused absence summed from the attendance of activities whose workflow
+phase counts for absence (``tests.credits.helpers.unexcused_absence``), the required hours of the
+rules the year is judged by, the quotas and status of ``credits.teacher_year`` — whose status
+must itself be the seeds' rule applied to those sums (``tests.credits.helpers.seeds_status``, the
+hours state machine's auditor) and whose total must be the ledger's. A school's counts per status
+are the reference statuses counted. Every surface must list exactly the reference's teachers;
+every disagreement is listed at the end (surface, school, teacher, year, figure).
+
+One app, one client per role (logged in again for each person).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from lxml import html as lxml_html
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from portal.assessment import STATUSES, QuotaFact
+from portal.demo import DEMO_PASSWORD
+from portal.demo_district import load_district_demo
+from portal.extensions import db
+from portal.messages import heading, status_label
+from portal.models import (
+    TEACHER,
+    Activity,
+    CreditEntry,
+    District,
+    GroupMember,
+    Membership,
+    School,
+    TeachingGroup,
+    User,
+    YearLock,
+    YearSubmission,
+)
+from portal.models.district import DEFAULT_DISTRICT_CODE, WHOLE_YEAR
+from portal.policy import DISTRICT_ADMIN, DISTRICT_REVIEWER, SCHOOL_ADMIN, Actor
+from portal.services import access, credits, districts, exemptions, staff, submissions
+from portal.services.submissions import RETURNED, SUBMITTED
+from portal.timeutil import current_school_year
+from portal.year_texts import quota_label
+from tests.credits.helpers import seeds_status, unexcused_absence
+from tests.support.sessions import log_in
+
+D = Decimal
+ZERO = D("0")
+LANGS = ("zh", "en")
+PAGE_LANG = {"zh": "zh_Hans_CN", "en": "en"}  # ``?lang=``: a page's language, kept in the session
+Key = tuple[str, str, str]  # school code, username, school year
+Quotas = tuple[tuple[str, int, int, int], ...]  # (quota, semester, done, target)
+Doc = lxml_html.HtmlElement
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the auditor expects of one teacher's year."""
+
+    total: Decimal
+    required: Decimal
+    absent: tuple[Decimal, Decimal]  # semesters 1 and 2
+    status: str
+    quotas: Quotas
+    user_id: int
+    school_id: int
+    name: str
+    teaching: bool  # teaches there today (else: left, still credited that year)
+
+
+@dataclass
+class Audit:
+    """The reference, what the surfaces showed that disagrees with it, and what each read."""
+
+    ref: dict[Key, Reference]
+    with_data: list[str]  # the school years the demo has data for (the others: none at all)
+    groups: dict[int, tuple[str, set[int]]]  # teaching group → its school's code and members
+    problems: list[str] = field(default_factory=list)
+    read: Counter[str] = field(default_factory=Counter)
+    issued: list[tuple[str, str, str]] = field(default_factory=list)  # a printed form's code, school, year
+
+    def saw(self, surface: str, key: Key, **figures: Any) -> None:
+        """``surface`` showed ``figures`` (names of :class:`Reference`) for the teacher-year ``key``."""
+        self.read[surface] += 1
+        expected = self.ref.get(key)
+        if expected is None:
+            self.problems.append(f"{surface}: {key} is no teacher-year of the reference")
+            return
+        for name, got in figures.items():
+            want = getattr(expected, name)
+            if got != want:
+                self.problems.append(f"{surface}: {key} {name} = {got!r}, expected {want!r}")
+
+    def listed(self, surface: str, school: str, year: str, usernames: Iterable[str]) -> None:
+        """``surface`` lists exactly the reference's teachers of the school and year."""
+        got, want = sorted(usernames), sorted(u for (s, u, y) in self.ref if s == school and y == year)
+        if got != want:
+            self.problems.append(f"{surface}: {school} {year} lists {got}, expected {want}")
+
+    def counted(self, surface: str, school: str, year: str, **got: Any) -> None:
+        """``surface`` counted the school's teachers per status (and its hours) as the reference does."""
+        self.read[surface] += 1
+        mine = [r for (s, _u, y), r in self.ref.items() if s == school and y == year]
+        want = {"met": 0, "short": 0, "not_recognised": 0, "exempt": 0, **Counter(r.status for r in mine),
+                "teachers": len(mine), "hours": sum((r.total for r in mine), ZERO)}
+        for name, value in got.items():
+            if value != want[name]:
+                self.problems.append(f"{surface}: {school} {year} {name} = {value!r}, expected {want[name]!r}")
+
+
+# -- the demo, judged in every way -------------------------------------------------------------
+
+
+def the_year_goes_on() -> None:
+    """The demo judges its teachers "short" or "exempt" (by age) only. After NORTH1's year was
+    accepted, the demo district lowers its minimum — 12 hours a year, a year void at 3 hours of
+    unexcused absence in a semester — so that DEMO has teachers who met it and one whose year
+    is void (teacher1, 3 hours absent), while NORTH1's accepted year stays judged by the 50
+    hours it was accepted with; DEMO's admin exempts teacher2 (by decision, not age), and
+    teacher4 leaves the school after 15 hours were credited (their year is still the school's).
+    Each school waiting for the district is returned and submits again (the figures it
+    submitted are today's: the dashboard and the submitted figures show them)."""
+    district = db.session.execute(select(District).where(District.code == DEFAULT_DISTRICT_CODE)).scalar_one()
+    admin = db.session.execute(select(User).where(User.username == "district")).scalar_one()
+    districts.update_settings(district, {"required_hours": 12, "absence_limit_hours": 3},
+                              by=Actor.of(admin.id, [DISTRICT_ADMIN]))
+    demo = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+    people = {u.username: u for u in db.session.execute(select(User)).scalars()}
+    exemptions.set_exemption(demo, people["admin"], people["teacher2"].id, current_school_year(demo.timezone), "长期病假")
+    staff.deactivate(demo, people["teacher4"].id, by=access.actor(people["admin"].id, demo.id))
+    reviewer = db.session.execute(select(User).where(User.username == "dreviewer")).scalar_one()
+    for sub in db.session.execute(select(YearSubmission).where(
+            YearSubmission.district_id == district.id, YearSubmission.status.in_((SUBMITTED, RETURNED)))).scalars().all():
+        if sub.status == SUBMITTED:
+            submissions.decide(sub.id, False, "学时要求已调整，请重新报送。", by=Actor.of(reviewer.id, [DISTRICT_REVIEWER]),
+                               district_id=district.id)
+        school = db.session.get_one(School, sub.school_id)
+        submissions.submit(school, sub.school_year, by=access.actor(school_admin(school.id), school.id))
+
+
+def warm_the_caches(app: Flask, years: list[str]) -> int:
+    """What use leaves in the page cache before the year goes on (``portal.page_cache``: each
+    part is kept under its school's data stamp): every teacher's home, every school's summary
+    in both languages, the district pages. Whatever :func:`the_year_goes_on` changes must
+    renew them. Returns the pages read."""
+    with app.app_context():
+        teachers = db.session.execute(select(Membership.user_id, Membership.school_id).where(
+            Membership.role == TEACHER, Membership.active.is_(True))).all()
+        admins = {sid: school_admin(sid) for sid in db.session.execute(select(School.id)).scalars()}
+        district = db.session.execute(select(User.id).where(User.username == "district")).scalar_one()
+    client = app.test_client()
+    read = 0
+
+    def visit(user_id: int, school_id: int | None, *paths: str) -> None:
+        nonlocal read
+        as_person(app, client, user_id, school_id)
+        for year in years:
+            for path in paths:
+                get_ok(client, path.format(year=year))
+                read += 1
+
+    for user_id, school_id in teachers:
+        visit(user_id, school_id, "/?year={year}")
+    for school_id, admin in admins.items():
+        visit(admin, school_id, "/reports/summary?year={year}&lang=zh_Hans_CN", "/reports/summary?year={year}&lang=en")
+    visit(district, None, "/district?year={year}", "/district/dashboard?year={year}")
+    return read
+
+
+# -- the reference ------------------------------------------------------------------------------
+
+
+def demo_years() -> list[str]:
+    """Every school year the demo has data for: activities, ledger lines, submissions."""
+    found: set[str] = set()
+    for column in (Activity.school_year, CreditEntry.school_year, YearSubmission.school_year):
+        found |= set(db.session.execute(select(column).distinct()).scalars())
+    return sorted(found)
+
+
+def year_before(year: str) -> str:
+    first = int(year[:4]) - 1
+    return f"{first}-{first + 1}"
+
+
+def _accepted(school: School, year: str) -> YearSubmission | None:
+    """The submission the district accepted the school's whole year with (it is locked), if any."""
+    return db.session.execute(
+        select(YearSubmission).join(YearLock, YearLock.submission_id == YearSubmission.id)
+        .where(YearLock.school_id == school.id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+    ).scalar_one_or_none()
+
+
+def _rules(school: School, accepted: YearSubmission | None) -> dict[str, Any]:
+    """The rules the year is judged by: those it was accepted with, else the school's own."""
+    kept = (accepted.rules if accepted else None) or {}
+    return {k: kept.get(k, school.rule(k)) for k in ("required_hours", "absence_limit_hours", "quotas_decide")}
+
+
+def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
+    """Each teacher-year from the ledger and the attendance, read here; the quotas and status of
+    ``credits.teacher_year``, its status checked against the seeds' rule applied to what was read.
+    The teachers: the school's active teachers and anyone credited there that year; of a year the
+    district accepted whole, those it accepted (a teacher who joined since is none of them)."""
+    out: dict[Key, Reference] = {}
+    for year in years:
+        for school in schools:
+            totals = dict(db.session.execute(
+                select(CreditEntry.user_id, func.sum(CreditEntry.hours))
+                .where(CreditEntry.school_id == school.id, CreditEntry.school_year == year)
+                .group_by(CreditEntry.user_id)).all())
+            teaching = set(db.session.execute(select(Membership.user_id).where(
+                Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
+            accepted = _accepted(school, year)
+            rules = _rules(school, accepted)
+            people = {int(r["user_id"]) for r in accepted.rows} if accepted else teaching | set(totals)
+            for uid in people:
+                user = db.session.get_one(User, uid)
+                total = D(totals.get(uid) or 0)
+                absent = unexcused_absence(school.id, uid, year)
+                ty = credits.teacher_year(user, school, year)
+                quotas = tuple((q.key, q.semester, q.done, q.target) for q in ty.facts.quotas)
+                unmet = bool(rules["quotas_decide"]) and any(done < target for _k, _s, done, target in quotas)
+                by_rule = seeds_status(school.id, user, year, total, rules, quotas_unmet=unmet)
+                where = (school.code, user.username, year)
+                assert ty.assessment.status == by_rule, (where, ty.assessment, by_rule)
+                assert ty.facts.total_hours == total, (where, ty.facts.total_hours, total)
+                out[where] = Reference(total, D(str(rules["required_hours"])), (absent.get(1, ZERO), absent.get(2, ZERO)),
+                                       ty.assessment.status, quotas, uid, school.id, user.display_name, uid in teaching)
+    return out
+
+
+# -- reading what a surface shows ---------------------------------------------------------------
+
+
+def hours(text: object) -> Decimal | str:
+    """An hour figure as shown ("2.5", "12", 12 or 2.5 in a spreadsheet or JSON) as a Decimal
+    (what is no number, as it is: it is reported as a disagreement)."""
+    try:
+        return D(str(text).strip())
+    except ArithmeticError:
+        return str(text)
+
+
+def get_ok(client: FlaskClient, url: str, **kw: Any) -> Any:
+    r = client.get(url, **kw)
+    assert r.status_code == 200, (url, r.status_code, r.get_data(as_text=True)[:300])
+    return r
+
+
+def page(client: FlaskClient, url: str) -> Doc:
+    return lxml_html.fromstring(get_ok(client, url).get_data(as_text=True))
+
+
+def by_testid(doc: Doc, testid: str) -> Doc | None:
+    found = doc.xpath(f'.//*[@data-testid="{testid}"]')
+    assert len(found) <= 1, testid
+    return found[0] if found else None
+
+
+def text_of(el: Doc | None) -> str:
+    return "" if el is None else " ".join(el.text_content().split())
+
+
+def attr(el: Doc | None, name: str) -> str | None:
+    return None if el is None else el.get(name)
+
+
+def csv_rows(data: bytes) -> list[list[Any]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def xlsx_rows(data: bytes) -> list[list[Any]]:
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    return [["" if v is None else v for v in r] for r in sheet.iter_rows(values_only=True)]
+
+
+def pdf_lines(data: bytes) -> list[str]:
+    assert data.startswith(b"%PDF-")
+    return [line for p in PdfReader(io.BytesIO(data)).pages for line in p.extract_text().splitlines()]
+
+
+def quota_amount(text: str) -> tuple[int, int]:
+    """"6,200 / 10,000 字", "0 / 1", "6,200 of 10,000 characters" → (done, target)."""
+    done, target = re.findall(r"\d[\d,]*", text)[:2]
+    return int(done.replace(",", "")), int(target.replace(",", ""))
+
+
+def api_quotas(items: list[dict[str, Any]]) -> Quotas:
+    return tuple((q["key"], q["semester"], q["done"], q["target"]) for q in items)
+
+
+def api_absent(values: dict[str, float]) -> tuple[Decimal, Decimal]:
+    return hours(values["1"]), hours(values["2"])
+
+
+class Words:
+    """The exports' headings, their quota columns' headings and the status labels, in each
+    language (asked of the catalogue in an app context)."""
+
+    def __init__(self, quotas: Iterable[tuple[str, int]]) -> None:
+        keys = ("username", "total", "required", "absent_1", "absent_2", "status", "assessment", "school_code")
+        self.head = {lang: {k: heading(k, lang) for k in keys} for lang in LANGS}
+        self.status = {lang: {status_label(s, lang): s for s in STATUSES} for lang in LANGS}
+        self.quota = {lang: {quota_label(QuotaFact(k, sem, 0, 0), lang): (k, sem) for k, sem in quotas} for lang in LANGS}
+
+    def status_at_start(self, text: str, lang: str) -> str | None:
+        """The status whose label ``text`` starts with (a PDF line's note may follow it)."""
+        for label in sorted(self.status[lang], key=len, reverse=True):
+            if text.startswith(label):
+                return self.status[lang][label]
+        return None
+
+
+def as_person(app: Flask, client: FlaskClient, user_id: int, school_id: int | None) -> None:
+    """The client, logged in as that person instead (one client per role, not per person)."""
+    with app.app_context():
+        log_in(client, db.session.get_one(User, user_id), school_id)
+
+
+def api_token(client: FlaskClient, username: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 200, r.get_json()
+    return {"Authorization": f"Bearer {r.get_json()['token']}"}
+
+
+# -- a teacher's own surfaces -------------------------------------------------------------------
+
+
+def teacher_surfaces(app: Flask, audit: Audit) -> None:
+    """As each teacher: home, own record, the API's credits, writing and outlook."""
+    client = app.test_client()
+    for key, ref in audit.ref.items():
+        code, username, year = key
+        if not ref.teaching:
+            continue  # left the school: none of its pages is theirs any more
+        as_person(app, client, ref.user_id, ref.school_id)
+        home = page(client, f"/?year={year}")
+        # a semester without unexcused absence is not shown
+        absent = tuple(hours(attr(by_testid(home, f"absence-semester-{s}"), "data-hours") or 0) for s in (1, 2))
+        quotas = home_quotas(home)
+        audit.saw("home", key, total=hours(text_of(by_testid(home, "hours-total"))),
+                  required=hours(text_of(by_testid(home, "hours-required"))),
+                  status=attr(by_testid(home, "hours-status"), "data-status"), absent=absent, quotas=quotas)
+        if year in audit.with_data:  # the record lists the years with entries (and the current one)
+            record_page(audit, "record page (teacher)", client, key, ref)
+
+        auth = {**api_token(client, username), "X-School": code}
+        mine = get_ok(client, f"/api/v1/users/{ref.user_id}/credits?year={year}", headers=auth).get_json()
+        audit.saw("API credits (teacher)", key, total=hours(mine["total_hours"]), required=hours(mine["required_hours"]),
+                  absent=api_absent(mine["absent_hours"]), status=mine["status"])
+        entries = sum((hours(e["hours"]) for e in mine["entries"]), ZERO)
+        audit.saw("API credits' entries (teacher)", key, total=entries)
+        writing = get_ok(client, f"/api/v1/me/writing?year={year}", headers=auth).get_json()
+        audit.saw("API me/writing", key, quotas=api_quotas(writing["quotas"]))
+        outlook = get_ok(client, f"/api/v1/me/outlook?year={year}", headers=auth).get_json()
+        needed = max(ref.required - ref.total, ZERO)  # what the total lacks of the requirement
+        if hours(outlook["needed"]) != needed:
+            audit.problems.append(f"API me/outlook: {key} needed = {outlook['needed']}, expected {needed}")
+        audit.read["API me/outlook"] += 1
+
+
+def home_quotas(doc: Doc) -> Quotas:
+    """The quota list of the home (and of the district's page of a submitted teacher)."""
+    return tuple((str(el.get("data-testid")).split("-")[1], int(str(el.get("data-testid")).split("-")[2]),
+                  int(el.get("data-done")), int(el.get("data-target")))
+                 for el in doc.xpath('.//*[@data-testid="quota-list"]/li'))
+
+
+def record_page(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: Reference, lang: str = "") -> None:
+    """The 成长档案 page: the year's total, required hours and status."""
+    year = key[2]
+    doc = page(client, f"/teachers/{ref.user_id}/record{lang}")
+    audit.saw(surface, key, total=hours(text_of(by_testid(doc, f"record-total-{year}"))),
+              required=hours(text_of(by_testid(doc, f"record-required-{year}"))),
+              status=attr(by_testid(doc, f"record-status-{year}"), "data-status"))
+
+
+# -- a school's surfaces ------------------------------------------------------------------------
+
+
+def school_admin(school_id: int) -> int:
+    return db.session.execute(select(Membership.user_id).where(
+        Membership.school_id == school_id, Membership.role == SCHOOL_ADMIN, Membership.active.is_(True),
+    ).order_by(Membership.user_id)).scalars().first() or 0
+
+
+def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, int], years: list[str]) -> None:
+    """As each school's admin, in Chinese then in English: the summary page, CSV, XLSX and
+    (years with data) PDF, each teacher's record page and PDF, the API's report. A PDF costs a
+    third of a second: in English, only those that print a status not printed in English yet."""
+    client = app.test_client()
+    printed: dict[str, set[tuple[str, str]]] = {"summary": set(), "record": set()}  # (year, status) in English
+
+    def new_in_english(kind: str, year: str, statuses: set[str]) -> bool:
+        fresh = {(year, st) for st in statuses} - printed[kind]
+        printed[kind] |= fresh
+        return bool(fresh)
+
+    for code, school_id in schools.items():
+        with app.app_context():
+            admin = school_admin(school_id)
+            username = db.session.get_one(User, admin).username
+        as_person(app, client, admin, school_id)
+        for lang in LANGS:
+            switch = f"&lang={PAGE_LANG[lang]}"
+            for year in years:
+                summary_page(audit, f"summary page ({lang})", client, code, year, switch)
+                table(audit, f"summary.csv ({lang})", code, year, words, lang,
+                      csv_rows(get_ok(client, f"/reports/summary.csv?year={year}&headings={lang}").data))
+                table(audit, f"summary.xlsx ({lang})", code, year, words, lang,
+                      xlsx_rows(get_ok(client, f"/reports/summary.xlsx?year={year}&headings={lang}").data))
+                statuses = {r.status for (s, _u, y), r in audit.ref.items() if s == code and y == year}
+                if year in audit.with_data and (lang == "zh" or new_in_english("summary", year, statuses)):
+                    summary_pdf(audit, f"summary.pdf ({lang})", client, code, year, words, lang)
+            for key, ref in audit.ref.items():
+                if key[0] != code or key[2] not in audit.with_data:
+                    continue  # the record lists the years with entries (and the current one)
+                record_page(audit, f"record page (admin, {lang})", client, key, ref, f"?lang={PAGE_LANG[lang]}")
+                if lang == "zh" or new_in_english("record", key[2], {ref.status}):
+                    record_pdf(audit, f"record.pdf ({lang})", client, key, ref, words, lang)
+        auth = {**api_token(client, username), "X-School": code}
+        for key, ref in audit.ref.items():
+            if key[0] == code:
+                body = get_ok(client, f"/api/v1/users/{ref.user_id}/credits?year={key[2]}", headers=auth).get_json()
+                audit.saw("API credits (admin)", key, total=hours(body["total_hours"]),
+                          required=hours(body["required_hours"]), absent=api_absent(body["absent_hours"]),
+                          status=body["status"])
+        for year in years:
+            api_summary(audit, client, auth, code, year)
+            for lang in LANGS:  # the API's language: Accept-Language
+                table(audit, f"API reports/credits CSV ({lang})", code, year, words, lang, csv_rows(get_ok(
+                    client, f"/api/v1/reports/credits?year={year}&format=csv", headers={**auth, "Accept-Language": lang}).data))
+
+
+def summary_page(audit: Audit, surface: str, client: FlaskClient, code: str, year: str, lang: str) -> None:
+    """The 学时汇总表 page of the year chosen with its selector (``?year=``)."""
+    doc = page(client, f"/reports/summary?year={year}{lang}")
+    assert attr(by_testid(doc, "summary-pdf"), "href") is not None
+    chosen = doc.xpath('.//input[@id="year"]/@value')
+    if chosen != [year]:
+        audit.problems.append(f"{surface}: {code} the year selector shows {chosen}, asked {year}")
+    rows = doc.xpath('.//table[@id="summary"]/tbody/tr[@data-user]')
+    audit.listed(surface, code, year, [str(r.get("data-user")) for r in rows])
+    for row in rows:
+        user = row.get("data-user")
+        absent = text_of(by_testid(row, f"absence-{user}")).split(" / ")
+        quotas = tuple((str(q.get("data-quota")).rsplit("-", 1)[0], int(str(q.get("data-quota")).rsplit("-", 1)[1]),
+                        *quota_amount(text_of(q))) for q in row.xpath('.//td[@data-quota]'))
+        audit.saw(surface, (code, user, year), total=hours(text_of(by_testid(row, f"total-{user}"))),
+                  required=hours(text_of(by_testid(row, f"required-{user}"))),
+                  status=attr(by_testid(row, f"status-{user}"), "data-status"),
+                  absent=(hours(absent[0]), hours(absent[1])), quotas=quotas)
+    # the teaching groups' table below: its members' hours and statuses
+    for group_id, (school, members) in audit.groups.items():
+        if school != code:
+            continue
+        mine = [r for (s, _u, y), r in audit.ref.items() if s == code and y == year and r.user_id in members]
+        want = {"teachers": len(mine), "hours": sum((r.total for r in mine), ZERO), **Counter(r.status for r in mine)}
+        got = {"teachers": int(text_of(by_testid(doc, f"group-teachers-{group_id}")) or -1),
+               "hours": hours(text_of(by_testid(doc, f"group-hours-{group_id}"))),
+               **{st: int(text_of(el)) for st in STATUSES if (el := by_testid(doc, f"group-{group_id}-{st}")) is not None}}
+        audit.read[f"{surface}: teaching groups"] += 1
+        if got != want:
+            audit.problems.append(f"{surface}: {code} {year} teaching group {group_id} shows {got}, expected {want}")
+
+
+def table(audit: Audit, surface: str, code: str, year: str, words: Words, lang: str, rows: list[list[Any]],
+          school_column: bool = False, quota_columns: bool = True) -> None:
+    """A 学时汇总表 export (CSV, XLSX; the district's with the school first, and no quotas): a
+    row per teacher, the columns found by their headings."""
+    head, body = rows[0], rows[1:]
+    at = {h: i for i, h in enumerate(head)}
+    col = {k: at[v] for k, v in words.head[lang].items() if v in at}
+    for school in sorted({str(r[col["school_code"]]) for r in body} if school_column else {code}):
+        mine = [r for r in body if not school_column or r[col["school_code"]] == school]
+        audit.listed(surface, school, year, [str(r[col["username"]]) for r in mine])
+        for r in mine:
+            audit.saw(surface, (school, str(r[col["username"]]), year), total=hours(r[col["total"]]),
+                      required=hours(r[col["required"]]), absent=(hours(r[col["absent_1"]]), hours(r[col["absent_2"]])),
+                      status=words.status[lang].get(str(r[col["status"]])))
+            if quota_columns:  # the school summary's quota columns ("6,200 / 10,000 字")
+                audit.saw(surface, (school, str(r[col["username"]]), year), quotas=tuple(
+                    (*words.quota[lang][h], *quota_amount(str(r[i]))) for i, h in enumerate(head)
+                    if h in words.quota[lang]))
+
+
+def summary_pdf(audit: Audit, surface: str, client: FlaskClient, code: str, year: str, words: Words, lang: str) -> None:
+    """The printed 学时汇总表: a line per teacher, "n name hours by type… total required absent1 absent2 status"."""
+    names = {r.name: u for (s, u, y), r in audit.ref.items() if s == code and y == year}
+    seen = []
+    lines = pdf_lines(get_ok(client, f"/reports/summary.pdf?year={year}").data)
+    audit.issued.append((verification_code(lines), code, year))
+    for line in lines:
+        found = re.match(r"(\d+) (\S+) ((?:[\d.]+ )+)(.*)$", line)
+        if found is None or found.group(2) not in names:
+            continue
+        user = names[found.group(2)]
+        seen.append(user)
+        figures = [hours(v) for v in found.group(3).split()]
+        audit.saw(surface, (code, user, year), total=figures[-4], required=figures[-3], absent=(figures[-2], figures[-1]),
+                  status=words.status_at_start(found.group(4), lang))
+    audit.listed(surface, code, year, seen)
+
+
+def record_pdf(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: Reference, words: Words,
+               lang: str) -> None:
+    """The printed 学时证明 of the year: total, required, absence per semester, status."""
+    # one line: the table's cells wrap where the page is narrow
+    lines = pdf_lines(get_ok(client, f"/teachers/{ref.user_id}/record.pdf?year={key[2]}").data)
+    audit.issued.append((verification_code(lines), key[0], key[2]))
+    text = " ".join(" ".join(lines).split())
+    head = words.head[lang]
+
+    def after(name: str) -> str:
+        found = re.search(re.escape(head[name]) + r" (\S.*)", text)
+        return found.group(1) if found else "?"
+
+    audit.saw(surface, key, total=hours(after("total").split(" ")[0]), required=hours(after("required").split(" ")[0]),
+              absent=(hours(after("absent_1").split(" ")[0]), hours(after("absent_2").split(" ")[0])),
+              status=words.status_at_start(after("assessment"), lang))
+
+
+def verification_code(lines: list[str]) -> str:
+    """The code a printed form carries (``ABCD-EFGH-…``, eight groups)."""
+    found = re.search(r"\b[A-Z0-9]{4}(?:-[A-Z0-9]{4}){7}\b", "\n".join(lines))
+    assert found is not None, lines[-3:]
+    return found.group(0)
+
+
+def verified(app: Flask, audit: Audit, words: Words) -> None:
+    """``/verify/<code>`` of every form printed (no login): genuine, unchanged, and what it
+    certified — each teacher's hours, the record's status — is the reference's."""
+    client = app.test_client()
+    for code, school, year in audit.issued:
+        doc = page(client, f"/verify/{code}")
+        if by_testid(doc, "verify-unchanged") is None:
+            audit.problems.append(f"/verify: {school} {year} {code} says it changed: {text_of(doc)[:300]}")
+        status = words.status["zh"].get(text_of(by_testid(doc, "verify-status")))
+        for (s, _u, y), ref in audit.ref.items():
+            shown = by_testid(doc, f"verify-hours-{ref.user_id}")
+            if s == school and y == year and shown is not None:
+                audit.saw("/verify (printed forms)", (s, _u, y), total=hours(text_of(shown)),
+                          **({"status": status} if by_testid(doc, "verify-status") is not None else {}))
+
+
+def api_summary(audit: Audit, client: FlaskClient, auth: dict[str, str], code: str, year: str) -> None:
+    body = get_ok(client, f"/api/v1/reports/credits?year={year}", headers=auth).get_json()
+    audit.listed("API reports/credits", code, year, [t["username"] for t in body["teachers"]])
+    for t in body["teachers"]:
+        audit.saw("API reports/credits", (code, t["username"], year), total=hours(t["total_hours"]),
+                  required=hours(body["required_hours"]), absent=api_absent(t["absent_hours"]), status=t["status"],
+                  quotas=api_quotas(t["quotas"]))
+        audit.saw("API reports/credits by type", (code, t["username"], year),
+                  total=sum((hours(h) for h in t["by_type"].values()), ZERO))
+
+
+# -- the district -------------------------------------------------------------------------------
+
+
+def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) -> None:
+    """As a district person of each district with demo schools: the district page and API, the
+    dashboard, the submitted figures and the district's exports."""
+    client = app.test_client()
+    with app.app_context():
+        seats = {}
+        for user in db.session.execute(select(User).order_by(User.id)).scalars():
+            seat = access.district_seat(user.id)
+            if seat is not None and seat.district_id not in seats and set(seat.roles) & {DISTRICT_ADMIN, DISTRICT_REVIEWER}:
+                seats[seat.district_id] = (user.id, user.username)
+        codes = {d: set(db.session.execute(select(School.code).where(School.district_id == d)).scalars()) for d in seats}
+        latest: dict[tuple[int, str], list[int]] = {}  # each school's latest submission of a year
+        for district, year, sub_id in db.session.execute(
+            select(YearSubmission.district_id, YearSubmission.school_year, func.max(YearSubmission.id))
+            .group_by(YearSubmission.district_id, YearSubmission.school_year, YearSubmission.school_id)
+        ):
+            latest.setdefault((district, year), []).append(sub_id)
+    assert sorted(c for cs in codes.values() for c in cs) == sorted({k[0] for k in audit.ref}), codes
+    for district_id, (uid, username) in seats.items():
+        as_person(app, client, uid, None)
+        auth = api_token(client, username)
+        for year in years:
+            for code in sorted(codes[district_id]):  # each school's summary, as the district reads it
+                summary_page(audit, "summary page (district)", client, code, year, f"&school={code}")
+            doc = page(client, f"/district?year={year}")
+            for code in codes[district_id]:
+                met = re.match(r"(\d+) / (\d+)", text_of(by_testid(doc, f"met-{code}")))
+                assert met is not None, code
+                audit.counted("district page", code, year, met=int(met.group(1)),
+                              short=int(text_of(by_testid(doc, f"short-{code}"))),
+                              not_recognised=int(text_of(by_testid(doc, f"not-recognised-{code}"))),
+                              exempt=int(text_of(by_testid(doc, f"exempt-{code}"))),
+                              hours=hours(text_of(by_testid(doc, f"hours-{code}"))))
+                assignable = int(met.group(2)) + int(text_of(by_testid(doc, f"exempt-{code}")))
+                audit.counted("district page (assessed + exempt)", code, year, teachers=assignable)
+            for row in get_ok(client, f"/api/v1/district/schools?year={year}", headers=auth).get_json():
+                audit.counted("API district/schools", row["school"], year, teachers=row["teachers"],
+                              hours=hours(row["hours"]), **row["by_status"])
+            # the dashboard's shares are of the submitted figures (latest round of each school)
+            dash = get_ok(client, f"/api/v1/district/dashboard?year={year}", headers=auth).get_json()
+            doc = page(client, f"/district/dashboard?year={year}")
+            for row in dash["schools"]:
+                if year in audit.with_data and not row["shares"]:  # the demo's schools all submitted
+                    audit.problems.append(f"API district/dashboard: {row['school']} {year} shows no submission")
+                if row["shares"]:
+                    audit.counted("API district/dashboard shares", row["school"], year, **row["shares"])
+                    code = row["school"]
+                    audit.counted("district dashboard shares", code, year, **{
+                        st: int(text_of(by_testid(doc, f"share-{code}-{st}")) or -1) for st in STATUSES})
+            submitted(audit, words, csv_rows(get_ok(client, f"/district/submitted.csv?year={year}").data), year)
+            for sub_id in latest.get((district_id, year), []):
+                frozen(audit, client, auth, sub_id, year)
+            # the chart's hours by type: the district's teachers' hours, as the summaries have them
+            charted = sum((hours(h) for h in dash["hours_by_type"].values()), ZERO)
+            want = sum((r.total for (s, _u, y), r in audit.ref.items() if y == year and s in codes[district_id]), ZERO)
+            audit.read["API district/dashboard hours by type"] += 1
+            if charted != want:
+                audit.problems.append(f"API district/dashboard: {year} hours by type add up to {charted}, expected {want}")
+            for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+                rows = read(get_ok(client, f"/district/export.{fmt}?year={year}").data)
+                table(audit, f"district export.{fmt}", "", year, words, "zh", rows, school_column=True, quota_columns=False)
+                exported = {str(r[0]) for r in rows[1:]}
+                if exported != codes[district_id] & {k[0] for k in audit.ref if k[2] == year}:
+                    audit.problems.append(f"district export.{fmt}: {year} schools {sorted(exported)}")
+
+
+def frozen(audit: Audit, client: FlaskClient, auth: dict[str, str], sub_id: int, year: str) -> None:
+    """A submission's frozen figures: its page (the district's) and ``GET /api/v1/district/submissions/<id>``."""
+    body = get_ok(client, f"/api/v1/district/submissions/{sub_id}", headers=auth).get_json()
+    code = body["school"]
+    audit.listed("API district/submissions/<id>", code, year, [r["username"] for r in body["rows"]])
+    doc = page(client, f"/district/submissions/{sub_id}")
+    for r in body["rows"]:
+        key = (code, r["username"], year)
+        absent = (hours(r["absent"].get("1", 0)), hours(r["absent"].get("2", 0)))
+        audit.saw("API district/submissions/<id>", key, total=hours(r["total"]), required=hours(r["required"]),
+                  absent=absent, status=r["status"], quotas=api_quotas(r["quotas"]))
+        user = r["username"]
+        audit.saw("district submission page", key, total=hours(text_of(by_testid(doc, f"total-{user}"))),
+                  status=attr(by_testid(doc, f"status-{user}"), "data-status"))
+        # the teacher's own page of the submission: the frozen figures and the ledger lines behind them
+        one = page(client, f"/district/submissions/{sub_id}/teachers/{r['user_id']}")
+        lines = sum((hours(text_of(el)) for el in one.xpath('.//*[starts-with(@data-testid, "entry-hours-")]')), ZERO)
+        audit.saw("district submission's teacher page", key, total=hours(text_of(by_testid(one, "teacher-total"))),
+                  required=hours(text_of(by_testid(one, "teacher-required"))),
+                  status=attr(by_testid(one, "teacher-status"), "data-status"), quotas=home_quotas(one))
+        audit.saw("district submission's teacher page: its entries", key, total=lines)
+        both = hours(text_of(by_testid(doc, f"absent-{user}")))  # the page adds the semesters up
+        want = sum(audit.ref[key].absent, ZERO) if key in audit.ref else None
+        if both != want:
+            audit.problems.append(f"district submission page: {key} absent = {both!r}, expected {want!r}")
+
+
+def submitted(audit: Audit, words: Words, rows: list[list[Any]], year: str) -> None:
+    """``/district/submitted.csv``: a row per teacher of every school that submitted."""
+    head, body = rows[0], rows[1:]
+    col = {k: head.index(v) for k, v in words.head["zh"].items() if v in head}
+    for code in {str(r[0]) for r in body}:
+        mine = [r for r in body if r[0] == code]
+        audit.listed("district submitted.csv", code, year, [str(r[col["username"]]) for r in mine])
+        for r in mine:
+            audit.saw("district submitted.csv", (code, str(r[col["username"]]), year), total=hours(r[col["total"]]),
+                      required=hours(r[col["required"]]), absent=(hours(r[col["absent_1"]]), hours(r[col["absent_2"]])),
+                      status=words.status["zh"].get(str(r[col["status"]])), quotas=quota_cell(words, str(r[-1])))
+
+
+def quota_cell(words: Words, text: str) -> Quotas:
+    """The quotas in one cell, "读书笔记 6,200 / 10,000 字；论文或教学心得 0 / 1 ✗；…"."""
+    found = []
+    for part in filter(None, text.split("；")):
+        label = max((q for q in words.quota["zh"] if part.startswith(q + " ")), key=len, default=None)
+        found.append((*words.quota["zh"][label], *quota_amount(part[len(label):])) if label else (part, 0, 0, 0))
+    return tuple(found)
+
+
+# -- the test -----------------------------------------------------------------------------------
+
+
+def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, record_property) -> None:
+    began = time.perf_counter()
+    site = make_app(demo=True)  # the page tests' ``site``: a copy of the demo, no context held
+    with site.app_context():
+        load_district_demo()
+        with_data = demo_years()
+        # and the year before, without any data: each surface must show the year asked for
+        years = [year_before(with_data[0]), *with_data]
+        db.session.remove()
+    assert warm_the_caches(site, years) > 50
+    with site.app_context():
+        the_year_goes_on()
+        schools = list(db.session.execute(select(School).order_by(School.code)).scalars())
+        groups: dict[int, tuple[str, set[int]]] = {}
+        for group_id, code, user_id in db.session.execute(
+            select(TeachingGroup.id, School.code, GroupMember.user_id).join(School, School.id == TeachingGroup.school_id)
+            .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
+        ):
+            groups.setdefault(group_id, (code, set()))[1].update({user_id} - {None})
+        audit = Audit(reference(schools, years), with_data, groups)
+        words = Words({(k, sem) for r in audit.ref.values() for k, sem, _d, _t in r.quotas})
+        codes = {s.code: s.id for s in schools}
+        db.session.remove()
+    assert len(codes) >= 5 and with_data and len(audit.ref) >= 40, (codes, years, len(audit.ref))
+    assert {r.status for r in audit.ref.values()} == set(STATUSES), "the demo judged alike"
+    assert {r.required for r in audit.ref.values()} == {D(12), D(50)}, "an accepted year judged by today's rules"
+    assert not all(r.teaching for r in audit.ref.values()), "nobody left"
+    assert any(r.absent != (ZERO, ZERO) for r in audit.ref.values()), "no unexcused absence in the demo"
+
+    teacher_surfaces(site, audit)
+    school_surfaces(site, audit, words, codes, years)
+    district_surfaces(site, audit, words, years)
+    verified(site, audit, words)
+
+    assert not audit.problems, f"{len(audit.problems)} disagreements:\n" + "\n".join(audit.problems)
+    seconds = time.perf_counter() - began
+    record_property("figure", f"same figures everywhere: {len(audit.ref)} teacher-years, {len(audit.read)} surfaces, "
+                              f"{sum(audit.read.values())} readings in {seconds:.1f} s")
