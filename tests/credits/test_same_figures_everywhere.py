@@ -17,9 +17,10 @@ semester, writing quotas (done / target), status — are read from every surface
 * as the school admin: the 学时汇总表 page (its year selector, its teaching groups' table), CSV
   and XLSX (quota columns included), PDF, ``GET /api/v1/reports/credits`` (JSON, its hours by
   type summed, and CSV), ``GET /api/v1/users/<id>/credits``, each teacher's record page and record
-  PDF (学时证明); then in English (``?lang=en``, ``?headings=en``, ``Accept-Language``: labels
-  read in English; the PDFs only where they print a status not yet printed in English — a PDF
-  costs a third of a second);
+  PDF (学时证明: one teacher of each status of each school's year, as the PDF prints from the
+  facts the page shows); then in English (``?lang=en``, ``?headings=en``, ``Accept-Language``:
+  labels read in English; the PDFs only where they print a status not yet printed in English —
+  a PDF costs a third of a second);
 * as district staff (the admin; the second district's reviewer): each school's summary page
   (``?school=``), ``/district`` and ``GET /api/v1/district/schools`` (teachers per status and
   hours per school), the dashboard's shares (page and API) and its hours by type, each school's
@@ -430,13 +431,15 @@ def school_admin(school_id: int) -> int:
 
 def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, int], years: list[str]) -> None:
     """As each school's admin, in Chinese then in English: the summary page, CSV, XLSX and
-    (years with data) PDF, each teacher's record page and PDF, the API's report. A PDF costs a
-    third of a second: in English, only those that print a status not printed in English yet."""
+    (years with data) PDF, each teacher's record page, the record PDF and the API's report. A
+    PDF costs a third of a second and prints what its page shows from the same facts: a record
+    PDF is printed for each status a school's year shows (in English, for each status a year
+    shows anywhere), the summary PDF in English only where it prints a status not printed yet."""
     client = app.test_client()
-    printed: dict[str, set[tuple[str, str]]] = {"summary": set(), "record": set()}  # (year, status) in English
+    printed: dict[str, set[tuple[str, ...]]] = {"summary": set(), "record": set(), "record zh": set()}
 
-    def new_in_english(kind: str, year: str, statuses: set[str]) -> bool:
-        fresh = {(year, st) for st in statuses} - printed[kind]
+    def new_in(kind: str, place: tuple[str, ...], statuses: set[str]) -> bool:
+        fresh = {(*place, st) for st in statuses} - printed[kind]
         printed[kind] |= fresh
         return bool(fresh)
 
@@ -454,13 +457,14 @@ def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, i
                 table(audit, f"summary.xlsx ({lang})", code, year, words, lang,
                       xlsx_rows(get_ok(client, f"/reports/summary.xlsx?year={year}&headings={lang}").data))
                 statuses = {r.status for (s, _u, y), r in audit.ref.items() if s == code and y == year}
-                if year in audit.with_data and (lang == "zh" or new_in_english("summary", year, statuses)):
+                if year in audit.with_data and (lang == "zh" or new_in("summary", (year,), statuses)):
                     summary_pdf(audit, f"summary.pdf ({lang})", client, code, year, words, lang)
             for key, ref in audit.ref.items():
                 if key[0] != code or key[2] not in audit.with_data:
                     continue  # the record lists the years with entries (and the current one)
                 record_page(audit, f"record page (admin, {lang})", client, key, ref, f"?lang={PAGE_LANG[lang]}")
-                if lang == "zh" or new_in_english("record", key[2], {ref.status}):
+                if new_in("record zh", (code, key[2]), {ref.status}) if lang == "zh" else new_in(
+                        "record", (key[2],), {ref.status}):
                     record_pdf(audit, f"record.pdf ({lang})", client, key, ref, words, lang)
         auth = {**api_token(client, username), "X-School": code}
         for key, ref in audit.ref.items():
