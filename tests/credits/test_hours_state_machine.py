@@ -69,21 +69,20 @@ from portal.services import access, credits, exemptions, forecast, overview, sch
 from portal.timeutil import utcnow
 from tests.conftest import PG_URL
 from tests.credits.conftest import BUILTIN
-from tests.credits.helpers import DETAILS, credited, prepare_approve, prepare_hold
+from tests.credits.helpers import (
+    DETAILS,
+    PAST_STARTS,
+    YEARS,
+    build_small_school,
+    credited,
+    prepare_approve,
+    prepare_hold,
+    rows_are_a_rebuild,
+)
 from tests.support import factories as f
 
 D = Decimal
 ZERO = D("0")
-YEARS = ("2025-2026", "2026-2027")
-#: local starts (Asia/Shanghai): both semesters of 2025-2026 (January is semester 1), and the
-#: first semester of 2026-2027 — all before the day these tests were written, so always past
-PAST_STARTS = (
-    datetime(2025, 10, 15, 14, 0),
-    datetime(2026, 1, 8, 9, 30),
-    datetime(2026, 3, 20, 14, 0),
-    datetime(2026, 6, 10, 8, 0),
-    datetime(2026, 9, 25, 14, 0),
-)
 TODAY = datetime(2026, 12, 1).date()  # what the warnings are asked on (absence warnings read no date)
 HOURS = ("0.5", "1", "1.5", "2", "3", "4.5")
 ROLES = {
@@ -105,15 +104,6 @@ CONFIRMED = ("reviewed", "credited")  # the core states whose unexcused absence 
 #: what the hours are made of and where they are kept: the audit runs again when any row changed
 AUDITED = tuple(m.__table__ for m in (Activity, Participation, CreditEntry, TransitionLog, Exemption, School,
                                        SchoolActivityType, Membership, TeacherYearRow, SchoolYearTypeHours))
-
-
-def build_small_school() -> dict[str, Any]:
-    """S1 with the five built-in types: an organiser, a reviewer and a school admin who also
-    teach (so they can take part, and the separation of duties is exercised), four teachers."""
-    s1 = f.school("S1", types=BUILTIN)
-    people = f.staff(s1)
-    f.person(s1, people["admin"].username, "teacher")
-    return {"s1": s1.id, "staff": f.ids(people)}
 
 
 def floor_half(x: Decimal) -> Decimal:
@@ -576,28 +566,7 @@ class HoursAuditor(RuleBasedStateMachine):
         self.last_audited = seen
 
     def stored_rows_equal_a_rebuild(self) -> None:
-        db.session.expire_all()
-        school = self.school
-        for year in YEARS:
-            stored = {r.user_id: r for r in db.session.execute(select(TeacherYearRow).where(
-                TeacherYearRow.school_id == self.school_id, TeacherYearRow.school_year == year)).scalars()}
-            built = {row["user_id"]: row for row in teacher_years.built_rows([school], year)}  # in memory only
-            if not stored:
-                continue  # no row yet for the year: readers compute it (one row per teacher or none)
-            assert set(stored) == set(built), (year, sorted(stored), sorted(built))
-            for uid, row in built.items():
-                got = stored[uid]
-                mine = (got.total_hours, got.by_type, got.absent_hours, got.excused_hours, got.exemption_reason,
-                        got.status, got.reason)
-                theirs = (row["total_hours"], row["by_type"], row["absent_hours"], row["excused_hours"],
-                          row["exemption_reason"], row["status"], row["reason"])
-                assert mine == theirs, (year, uid, mine, theirs)
-            sums: Counter[str] = Counter()
-            for got in stored.values():
-                for key, hours in got.by_type.items():
-                    sums[key] += D(hours)
-            kept = {key: hours for sid, _y, key, hours in teacher_years.stored_type_hours(year) if sid == self.school_id}
-            assert kept == {k: v for k, v in sums.items() if v}, (year, kept, sums)
+        rows_are_a_rebuild(self.school, YEARS)
 
     def totals_are_the_ledger(self) -> None:
         entries = self.ledger()
