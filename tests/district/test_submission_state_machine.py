@@ -173,12 +173,14 @@ class SubmissionAuditor(RuleBasedStateMachine):
         self.d2: int = facts["d2"]
         self.ids: dict[str, int] = {**facts["staff"], **facts["district"]}
         self.acts: list[int] = list(facts["acts"])
+        self.period_of = {a: (PERIOD_OF_START[0] if n == 0 else PERIOD_OF_START[4]) for n, a in enumerate(self.acts)}
         self.states: list[str] = ["credited", "credited"]
         self.by_semester = False
         self.subs: dict[int, str] = {}  # submission → the status the auditor expects
         self.at_submit: dict[int, dict[int, tuple]] = {}  # submission → the figures it froze
         self.at_accept: dict[int, tuple] = {}  # accepted submission → what its lock must keep
         self.gone: set[str] = set()
+        self.written = self.joined = 0
         self.floor = district_rule(self.school.district_rules, "required_hours")  # the district's minimum
 
     def teardown(self) -> None:
@@ -292,6 +294,11 @@ class SubmissionAuditor(RuleBasedStateMachine):
             self.refused(Conflict, code, submissions.submit, school, year, semester, by=self.at_school("admin"))
             return
         now = self.figures(year)
+        # what the acceptance would freeze uncredited (the page warns of it): the auditor's count
+        waiting = [a for i, a in enumerate(self.acts) if self.states[i] in ("planned", "held", "reviewed")
+                   and self.period_of[a][0] == year and semester in (WHOLE_YEAR, self.period_of[a][1])]
+        unfinished = submissions.unfinished(self.school_id, year, semester)
+        assert unfinished.count == len(waiting) and {a.id for a in unfinished.activities} == set(waiting)
         sub = submissions.submit(school, year, semester, by=self.at_school("admin"))
         assert (sub.status, sub.round, sub.semester) == ("submitted", (last.round + 1) if last else 1, semester)
         assert {r["user_id"]: frozen(r) for r in sub.rows} == now, "the submission froze other figures"
@@ -300,15 +307,15 @@ class SubmissionAuditor(RuleBasedStateMachine):
 
     @precondition(lambda self: self.subs)
     @rule(data=st.data(), accept=st.booleans(), comment=st.sampled_from(("", "请核对学时")),
-          who=st.sampled_from(("rev", "rev", "rev", "revt", "school_admin", "adm", "rev2")))
+          who=st.sampled_from(("rev", "rev", "rev", "revt", "admin", "reviewer", "adm", "rev2")))
     def decide(self, data, accept: bool, comment: str, who: str, sid: int | None = None) -> None:
         if sid is None:
             sid = data.draw(st.sampled_from(sorted(self.subs)), label="submission")
         sub = db.session.get_one(YearSubmission, sid)
         status = self.subs[sid]
         go = submissions.decide
-        if who in ("school_admin", "adm"):  # no school role decides, nor the district's admin
-            by = self.at_school("admin") if who == "school_admin" else self.district("adm")
+        if who in ("admin", "reviewer", "adm"):  # no school role decides, nor the district's admin
+            by = self.district("adm") if who == "adm" else self.at_school(who)
             self.refused(Forbidden, "policy.decide_submission", go, sid, accept, comment, by=by, district_id=self.d1)
             return
         if who == "rev2":
@@ -363,7 +370,10 @@ class SubmissionAuditor(RuleBasedStateMachine):
         assert done.status == "reopened"
         self.subs[sid] = "reopened"
         del self.at_accept[sid]
-        assert not locks.is_locked(self.school_id, done.school_year, done.semester or None)
+        assert db.session.scalar(select(YearLock.id).where(YearLock.submission_id == sid)) is None
+        # unlocked, unless another period's lock covers it (a semester accepted after the district switched)
+        assert locks.is_locked(self.school_id, done.school_year, done.semester or None) == self.locked(
+            done.school_year, done.semester or None)
         last = submissions.latest(self.school_id, done.school_year, done.semester)
         assert last is not None and submissions.takes_a_round(last.status)  # it may be submitted again
         if done.semester == WHOLE_YEAR:  # today's rules and staff again, from scratch
@@ -421,6 +431,7 @@ class SubmissionAuditor(RuleBasedStateMachine):
         prepare_hold(act, organizer, roster)
         self.acts.append(act.id)
         self.states.append("planned")
+        self.period_of[act.id] = (year, semester)
 
     @precondition(lambda self: self.has("planned", "held"))
     @rule(data=st.data())
@@ -538,15 +549,43 @@ class SubmissionAuditor(RuleBasedStateMachine):
         change(self.school, admin, uid, year, *reason)
 
     @rule(required=st.one_of(st.none(), st.sampled_from((50, 55, 60, 70))),
-          limit=st.one_of(st.none(), st.sampled_from((0, 1, 2.5, 5))))
-    def change_rules(self, required, limit) -> None:
-        """The school's rules change whatever is locked: a locked year keeps those it was accepted with."""
+          limit=st.one_of(st.none(), st.sampled_from((0, 1, 2.5, 5))),
+          quotas=st.one_of(st.none(), st.tuples(st.booleans(), st.sampled_from((1, 5)))))
+    def change_rules(self, required, limit, quotas) -> None:
+        """The school's rules change whatever is locked: a locked year keeps those it was accepted
+        with. Hours, the absence limit, and whether an unmet writing quota (reflections) makes
+        the year short."""
         changes = {k: v for k, v in (("required_hours", required), ("absence_limit_hours", limit)) if v is not None}
+        if quotas is not None:
+            changes.update(quotas_decide=quotas[0], reflections_per_semester=quotas[1])
         if required is not None and self.floor is not None and required < self.floor:  # stricter only
             self.refused(Invalid, "rules.below_district", schools.update_rules, self.school, changes,
                          by=self.at_school("admin"))
         elif changes:
             schools.update_rules(self.school, changes, by=self.at_school("admin"))
+
+    @rule(who=st.sampled_from(PEOPLE))
+    def own_writing(self, who: str) -> None:
+        """A teacher files a reflection of their own, under today's year and semester."""
+        from portal.services import writing
+        from portal.timeutil import school_year_of, semester_of, to_local, utcnow
+
+        if who in self.gone:
+            return
+        school, user = self.school, self.user(who)
+        today = to_local(utcnow(), school.timezone).date()
+        self.written += 1
+        text = f"第{self.written}篇反思：" + TEXT
+        if self.locked(school_year_of(today), semester_of(today)):
+            self.refused(Conflict, "year.locked", writing.add_writing, school, user, "reflection", "反思", text)
+            return
+        writing.add_writing(school, user, "reflection", "反思", text)
+
+    @rule()
+    def joins(self) -> None:
+        """A new teacher joins the school: none of a locked year's teachers."""
+        self.joined += 1
+        f.person(self.school, f"new{self.joined}", "teacher")
 
     @rule(who=st.sampled_from(("t3", "t4", "revt")))
     def leave_or_come_back(self, who: str) -> None:
@@ -598,6 +637,7 @@ class SubmissionAuditor(RuleBasedStateMachine):
                 TeacherYearRow.school_id == self.school_id, TeacherYearRow.school_year == sub.school_year)).scalars()}
             assert set(stored) == {r["user_id"] for r in sub.rows}
             for row in sub.rows:
+                assert submissions.frozen_row(sub, row["user_id"]) == row
                 got = stored[row["user_id"]]
                 assert (got.total_hours, {k: D(v) for k, v in got.by_type.items()}, got.status, got.reason) == (
                     D(row["total"]), {k: D(v) for k, v in row["by_type"].items()}, row["status"], row["reason"])
