@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -78,7 +79,18 @@ from portal.models.district import WHOLE_YEAR
 from portal.models.school import district_rule
 from portal.policy import Actor
 from portal.registry import registry
-from portal.services import access, credits, districts, exemptions, locks, schools, submissions, users
+from portal.services import (
+    access,
+    credits,
+    districts,
+    exemptions,
+    locks,
+    overview,
+    schools,
+    submissions,
+    teacher_years,
+    users,
+)
 from tests.conftest import PG_URL
 from tests.credits.helpers import (
     DETAILS,
@@ -606,6 +618,7 @@ class SubmissionAuditor(RuleBasedStateMachine):
         rows_are_a_rebuild(self.school, YEARS)
         self.statuses_are_the_record()
         self.accepted_periods_stay_as_accepted()
+        self.every_view_agrees()
 
     def statuses_are_the_record(self) -> None:
         subs = list(db.session.execute(select(YearSubmission).where(YearSubmission.school_id == self.school_id)
@@ -641,6 +654,33 @@ class SubmissionAuditor(RuleBasedStateMachine):
                 got = stored[row["user_id"]]
                 assert (got.total_hours, {k: D(v) for k, v in got.by_type.items()}, got.status, got.reason) == (
                     D(row["total"]), {k: D(v) for k, v in row["by_type"].items()}, row["status"], row["reason"])
+
+    def every_view_agrees(self) -> None:
+        """The school summary, each teacher's own year, the stored rows, the district's counts
+        and page say the same of every teacher; of a year accepted whole, what was accepted."""
+        school = self.school
+        whole = {sub.school_year: sub for sub in self.accepted() if sub.semester == WHOLE_YEAR}
+        for year in YEARS:
+            summary = {ty.user.id: (ty.facts.total_hours, ty.assessment.status)
+                       for ty in credits.school_summary(school, year)}
+            for uid, seen in summary.items():
+                own = credits.teacher_year(db.session.get_one(User, uid), school, year)
+                assert (own.facts.total_hours, own.assessment.status) == seen, (year, uid)
+            stored = teacher_years.summary_rows(school, year)
+            if stored is not None:
+                assert {r.user.id: (r.facts.total_hours, r.assessment.status) for r in stored} == summary, year
+            by_status = Counter(status for _total, status in summary.values())
+            total = sum((hours for hours, _status in summary.values()), D("0"))
+            teachers, counted, hours = teacher_years.counts_by_school(year, [school])[self.school_id]
+            assert (teachers, {k: v for k, v in counted.items() if v}, hours) == (len(summary), dict(by_status), total)
+            [row] = overview.district_overview(year, [school])
+            assert row.teachers == len(summary) and row.by_status.get("met", 0) == by_status["met"], year
+            sub = whole.get(year)
+            if sub is not None:
+                assert summary == {r["user_id"]: (D(r["total"]), r["status"]) for r in sub.rows}, year
+                assert (sub.teachers, sub.met, sub.short, sub.not_recognised, sub.exempt, sub.total_hours) == (
+                    teachers, by_status["met"], by_status["short"], by_status["not_recognised"],
+                    by_status["exempt"], total), year
 
 
 def test_submissions_and_locks_survive_a_random_school_year(make_app, record_property):
