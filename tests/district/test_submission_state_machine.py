@@ -318,40 +318,46 @@ class SubmissionAuditor(RuleBasedStateMachine):
         self.at_submit[sub.id] = now
 
     @precondition(lambda self: self.subs)
-    @rule(data=st.data(), accept=st.booleans(), comment=st.sampled_from(("", "请核对学时")),
+    @rule(data=st.data(), accept=st.booleans(), comment=st.sampled_from(("", "请核对学时", "teacher")),
           who=st.sampled_from(("rev", "rev", "rev", "revt", "admin", "reviewer", "adm", "rev2")))
     def decide(self, data, accept: bool, comment: str, who: str, sid: int | None = None) -> None:
+        """A decision on a submission, by someone or other; ``comment`` "teacher": a comment on
+        one teacher's row only (a return needs one or the other)."""
         if sid is None:
             sid = data.draw(st.sampled_from(sorted(self.subs)), label="submission")
         sub = db.session.get_one(YearSubmission, sid)
         status = self.subs[sid]
-        go = submissions.decide
+        notes = {str(sub.rows[0]["user_id"]): "请补充学时"} if comment == "teacher" and sub.rows else {}
+        comment = "" if comment == "teacher" else comment
+
+        def go(by: Actor, district_id: int = self.d1) -> YearSubmission:
+            return submissions.decide(sid, accept, comment, notes, by=by, district_id=district_id)
+
         if who in ("admin", "reviewer", "adm"):  # no school role decides, nor the district's admin
-            by = self.district("adm") if who == "adm" else self.at_school(who)
-            self.refused(Forbidden, "policy.decide_submission", go, sid, accept, comment, by=by, district_id=self.d1)
+            self.refused(Forbidden, "policy.decide_submission", go, self.district("adm") if who == "adm"
+                         else self.at_school(who))
             return
         if who == "rev2":
-            self.refused(NotFound, "submission.not_found", go, sid, accept, comment, by=self.district("rev2"),
-                         district_id=self.d2)
+            self.refused(NotFound, "submission.not_found", go, self.district("rev2"), self.d2)
             return
         if who == "revt" and self.ids["revt"] in {r["user_id"] for r in sub.rows}:
-            self.refused(Forbidden, "submission.own_year", go, sid, accept, comment, by=self.district("revt"),
-                         district_id=self.d1)
+            self.refused(Forbidden, "submission.own_year", go, self.district("revt"))
             return
         by = self.district(who)
-        if not accept and not comment:
-            self.refused(Invalid, "submission.comment_required", go, sid, False, "", by=by, district_id=self.d1)
+        if not accept and not comment and not notes:
+            self.refused(Invalid, "submission.comment_required", go, by)
             return
         if status != "submitted":
-            self.refused(Conflict, "submission.not_pending", go, sid, accept, comment, by=by, district_id=self.d1)
+            self.refused(Conflict, "submission.not_pending", go, by)
             return
         now = self.figures(sub.school_year)
         if accept and sub.semester == WHOLE_YEAR and now != self.at_submit[sid]:
-            self.refused(Conflict, "submission.changed", go, sid, True, comment, by=by, district_id=self.d1)
+            self.refused(Conflict, "submission.changed", go, by)
             return
-        done = go(sid, accept, comment, by=by, district_id=self.d1)
+        done = go(by)
         event(f"{'accepted' if accept else 'returned'}: {'year' if sub.semester == WHOLE_YEAR else 'semester'}")
-        assert done.status == ("accepted" if accept else "returned")
+        assert (done.status, done.comment, done.teacher_comments) == (
+            "accepted" if accept else "returned", comment, notes)
         self.subs[sid] = done.status
         if accept:
             if done.semester == WHOLE_YEAR:  # the figures the district accepted are the year's now
