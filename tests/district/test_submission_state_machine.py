@@ -608,16 +608,21 @@ class SubmissionAuditor(RuleBasedStateMachine):
         self.joined += 1
         f.person(self.school, f"new{self.joined}", "teacher")
 
-    @rule(who=st.sampled_from(("t3", "t4", "revt")))
-    def leave_or_come_back(self, who: str) -> None:
+    @rule(who=st.sampled_from(("t3", "t4", "revt")), deactivate=st.booleans())
+    def leave_or_come_back(self, who: str, deactivate: bool) -> None:
+        """A teacher leaves (switched off, or given another role only: a 教研组长 who teaches no
+        more) or comes back: a locked year keeps the teachers it was accepted with."""
         from portal.services import staff
 
         admin = self.at_school("admin")
         if who in self.gone:
             staff.set_roles(self.school, self.ids[who], ["teacher"], by=admin)
             self.gone.discard(who)
-        else:
+        elif deactivate:
             staff.deactivate(self.school, self.ids[who], by=admin)
+            self.gone.add(who)
+        else:
+            staff.set_roles(self.school, self.ids[who], ["organizer"], by=admin)
             self.gone.add(who)
 
     # -- what the auditor checks -----------------------------------------------------------------
