@@ -687,6 +687,11 @@ class SubmissionAuditor(RuleBasedStateMachine):
             for uid, seen in summary.items():
                 own = credits.teacher_year(db.session.get_one(User, uid), school, year)
                 assert (own.facts.total_hours, own.assessment.status) == seen, (year, uid)
+                assert not own.joined_after_acceptance, (year, uid)
+            if year in whole:  # a teacher of the school now, none of the accepted year's: said so
+                for user in credits.school_teachers(self.school_id):
+                    if user.id not in summary:
+                        assert credits.teacher_year(user, school, year).joined_after_acceptance, (year, user.id)
             stored = teacher_years.summary_rows(school, year)
             if stored is not None:
                 assert {r.user.id: (r.facts.total_hours, r.assessment.status) for r in stored} == summary, year
