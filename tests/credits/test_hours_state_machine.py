@@ -23,22 +23,17 @@ Dates are fixed in the past (and a few days ahead of now, to be refused), so no 
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 from sqlalchemy import select
 
@@ -80,6 +75,7 @@ from tests.credits.helpers import (
     rows_are_a_rebuild,
 )
 from tests.support import factories as f
+from tests.support.machines import OnPreparedData, run
 
 D = Decimal
 ZERO = D("0")
@@ -118,19 +114,13 @@ def half_steps(x: Decimal) -> bool:
     return (x * 2) == (x * 2).to_integral_value()
 
 
-class HoursAuditor(RuleBasedStateMachine):
-    make_app: Any = None  # set by the test: the fixture that copies the prepared school
+class HoursAuditor(OnPreparedData):
+    build = staticmethod(build_small_school)
 
     def __init__(self) -> None:
         super().__init__()
-        first_db = len(self.make_app.created)
-        self.app = self.make_app(prepared=build_small_school)
-        self.dbs = self.make_app.created[first_db:]
-        self.ctx = self.app.app_context()
-        self.ctx.push()
-        facts = self.make_app.facts(build_small_school)
-        self.school_id: int = facts["s1"]
-        self.ids: dict[str, int] = facts["staff"]
+        self.school_id: int = self.facts["s1"]
+        self.ids: dict[str, int] = self.facts["staff"]
         self.acts: list[int] = []
         self.states: list[str] = []  # what the auditor expects each activity's state to be
         self.last_audited: list | None = None
@@ -141,12 +131,6 @@ class HoursAuditor(RuleBasedStateMachine):
         self.most = dict(MULTIPLIER)  # the largest each ever was
         self.approved: dict[int, dict[int, Decimal]] = {}  # activity → what each was approved for
         self.credited_with: dict[int, dict] = {}  # activity id → the multipliers when it was credited
-
-    def teardown(self) -> None:
-        db.session.remove()
-        db.engine.dispose()
-        self.ctx.pop()
-        self.make_app.templates.drop_databases(self.dbs)  # PostgreSQL: one database per example
 
     # -- helpers ---------------------------------------------------------------------------
     @property
@@ -670,26 +654,11 @@ class HoursAuditor(RuleBasedStateMachine):
 
 def test_hours_survive_a_random_school_year(make_app, record_property):
     """A few hundred random steps of a school's year, every invariant checked after each."""
-    HoursAuditor.make_app = make_app
-    started = time.perf_counter()
-    try:
-        run_state_machine_as_test(
-            HoursAuditor,
-            settings=settings(
-                # ~20 s on either database: a copy of the school costs ~1 s on PostgreSQL (CREATE
-                # DATABASE … TEMPLATE) and each audit twice SQLite's time, so half the examples
-                # there; a deeper hunt: YANXIU_HOURS_EXAMPLES=200
-                max_examples=int(os.environ.get("YANXIU_HOURS_EXAMPLES", "4" if PG_URL else "8")),
-                stateful_step_count=50,
-                deadline=None,
-                # each example copies a database and builds an app (make_app): slower than
-                # Hypothesis expects of a data generator, not a sign of a bad strategy
-                suppress_health_check=[HealthCheck.too_slow],
-            ),
-        )
-    finally:
-        HoursAuditor.make_app = None
-    record_property("figure", f"hours state machine: {time.perf_counter() - started:.1f} s")
+    # ~20 s on either database: a copy of the school costs ~1 s on PostgreSQL (CREATE DATABASE …
+    # TEMPLATE) and each audit twice SQLite's time, so half the examples there; a deeper hunt:
+    # YANXIU_HOURS_EXAMPLES=200
+    took = run(HoursAuditor, make_app, int(os.environ.get("YANXIU_HOURS_EXAMPLES", "4" if PG_URL else "8")), 50)
+    record_property("figure", f"hours state machine: {took:.1f} s")
 
 
 # -- what the machine found ------------------------------------------------------------------

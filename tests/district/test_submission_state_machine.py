@@ -38,22 +38,19 @@ Each example starts from a copy of one small district built once (``make_app(pre
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, settings
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 from sqlalchemy import select
 
@@ -106,6 +103,7 @@ from tests.credits.helpers import (
     rows_are_a_rebuild,
 )
 from tests.support import factories as f
+from tests.support.machines import OnPreparedData, run
 
 D = Decimal
 
@@ -171,17 +169,12 @@ def figures_of(ty: credits.TeacherYear) -> tuple:
             {str(k): D(v) for k, v in f_.excused_hours.items()}, f_.required_hours, a.status, a.reason or "", quotas)
 
 
-class SubmissionAuditor(RuleBasedStateMachine):
-    make_app: Any = None  # set by the test: the fixture that copies the prepared district
+class SubmissionAuditor(OnPreparedData):
+    build = staticmethod(build_district)
 
     def __init__(self) -> None:
         super().__init__()
-        first_db = len(self.make_app.created)
-        self.app = self.make_app(prepared=build_district)
-        self.dbs = self.make_app.created[first_db:]
-        self.ctx = self.app.app_context()
-        self.ctx.push()
-        facts = self.make_app.facts(build_district)
+        facts = self.facts
         self.school_id: int = facts["s1"]
         self.d1: int = facts["d1"]
         self.d2: int = facts["d2"]
@@ -197,12 +190,6 @@ class SubmissionAuditor(RuleBasedStateMachine):
         self.written = self.joined = 0
         self.last_audited: list | None = None
         self.floor = district_rule(self.school.district_rules, "required_hours")  # the district's minimum
-
-    def teardown(self) -> None:
-        db.session.remove()
-        db.engine.dispose()
-        self.ctx.pop()
-        self.make_app.templates.drop_databases(self.dbs)
 
     # -- helpers ---------------------------------------------------------------------------
     @property
@@ -711,19 +698,8 @@ class SubmissionAuditor(RuleBasedStateMachine):
 
 def test_submissions_and_locks_survive_a_random_school_year(make_app, record_property):
     """A few dozen random steps of a school and its district, every invariant checked after each."""
-    SubmissionAuditor.make_app = make_app
-    started = time.perf_counter()
-    try:
-        run_state_machine_as_test(
-            SubmissionAuditor,
-            settings=settings(
-                # a deeper hunt: YANXIU_SUBMISSION_EXAMPLES=60
-                max_examples=int(os.environ.get("YANXIU_SUBMISSION_EXAMPLES", "4" if PG_URL else "6")),
-                stateful_step_count=40,
-                deadline=None,
-                suppress_health_check=[HealthCheck.too_slow],  # each example copies a database
-            ),
-        )
-    finally:
-        SubmissionAuditor.make_app = None
-    record_property("figure", f"submission state machine: {time.perf_counter() - started:.1f} s")
+    # ~15 s on SQLite, ~20 s on PostgreSQL (a copy of the district per example); a deeper hunt:
+    # YANXIU_SUBMISSION_EXAMPLES=60
+    examples = int(os.environ.get("YANXIU_SUBMISSION_EXAMPLES", "4" if PG_URL else "6"))
+    took = run(SubmissionAuditor, make_app, examples, 40)
+    record_property("figure", f"submission state machine: {took:.1f} s")
