@@ -1,36 +1,49 @@
 """A district auditor's randomized check of submissions and year locks: a Hypothesis state
 machine drives the real services (not HTTP) of one school of a district, whose district
-collects whole years or (drawn per example) semesters, through what happens around 汇总上交:
+collects whole years or (drawn per example, and switched now and then) semesters, through what
+happens around 汇总上交:
 
 * the school admin submits a school year (or semester), and so, refused, do a teacher, the
   school's reviewer and a district reviewer; a period the district does not collect is refused;
-* the district reviewer accepts or returns it (a return needs a comment); a reviewer of the
-  district who also teaches at the school, a district admin, the school admin and another
-  district's reviewer try too; decisions come on submissions in any status;
+  before it submits, the activities the acceptance would freeze uncredited are counted;
+* the district reviewer accepts or returns it (a return needs a comment, for the school or on
+  one teacher's row); a reviewer of the district who also teaches at the school, a district
+  admin, the school admin and reviewer and another district's reviewer try too; decisions come
+  on submissions in any status; some periods are accepted from an example's start;
 * the district (its admin or reviewer) reopens an accepted period, with a reason or without;
-* meanwhile the school goes on: plans activities of both semesters of two years, records
-  attendance (present, part, absent, excused), adds evidence, holds, approves, credits,
-  revokes, returns and cancels, exempts and un-exempts, changes its required hours and absence
-  limit, teachers leave and come back; the district changes its minimum required hours.
+* meanwhile the school goes on: plans activities of both semesters of two years, changes
+  rosters, records attendance (present, part, absent, excused), adds evidence, holds, approves,
+  credits, revokes, returns and cancels, exempts and un-exempts, changes its required hours,
+  absence limit and writing quota rules; teachers write reflections of their own, leave (switched
+  off, or given another role only), come back, and new ones join; the district changes its
+  minimum required hours and whether it collects years or semesters.
 
 After every step it checks what an auditor would, each figure read on its own:
 
-1. a refusal (``year.locked`` for every write into a locked period, the wrong person, the wrong
-   status) changes nothing: every row of the ledger, teacher-year rows, participations,
+1. a refusal (``year.locked`` for every write into a locked period that moves its figures —
+   a plan into it is refused on its start field —, the wrong person, the wrong status) changes
+   nothing: every row of the ledger, teacher-year rows and type totals, participations,
    activities, transition log, evidence, exemptions, submissions, locks and their events;
 2. an accepted whole year's frozen rows equal the teacher figures when it was accepted and the
-   stored teacher-year rows while the lock holds (``_changed_since`` is 0), and those rows do
-   not move; nothing of a locked period's ledger or attendance moves;
+   stored teacher-year rows while the lock holds (``_changed_since`` is 0, ``frozen_row`` reads
+   them back), and those rows do not move; nothing of a locked period's ledger or attendance
+   moves;
 3. the submissions' statuses are the auditor's own record of them (submitted → accepted or
-   returned, accepted → reopened, nothing else), at most one round of a period is pending or
-   accepted, rounds count 1, 2, …, the locks are exactly the accepted submissions;
-4. an acceptance is refused (``submission.changed``) exactly when a whole year's figures
-   differ from those frozen at submission (the auditor's own snapshot), and locks nothing;
-5. a reopened year is unlocked, its stored rows are a rebuild under today's rules, and it may
-   be submitted again;
+   returned, accepted → reopened, nothing else, each step one event), at most one round of a
+   period is pending or accepted, rounds count 1, 2, …, the locks are exactly the accepted
+   submissions;
+4. an acceptance of a whole year is refused (``submission.changed``) exactly when its figures
+   differ from those frozen at submission (the auditor's own snapshot), and locks nothing; a
+   semester's is not compared (its frozen rows are the year's so far, which the other semester
+   moves on from: commit 207b1ad);
+5. a reopened period is unlocked (unless another period's lock covers it), its stored rows are
+   a rebuild under today's rules, and it may be submitted again;
 6. nobody decides on a submission of their own year (``submission.own_year``), no school role
-   decides at all;
-7. the stored teacher-year rows equal a rebuild from scratch (the hours machine's invariant).
+   decides at all, another district's reviewer finds nothing;
+7. the stored teacher-year rows equal a rebuild from scratch (the hours machine's invariant);
+8. the school summary, each teacher's own year, the stored rows, the district's counts and page
+   agree; a year accepted whole shows what was accepted, and a teacher who is none of its
+   teachers is told so (``joined_after_acceptance``).
 
 Each example starts from a copy of one small district built once (``make_app(prepared=…)``).
 """
