@@ -57,7 +57,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     initialize,
@@ -239,7 +238,6 @@ class SubmissionAuditor(OnPreparedData):
             codes |= {str(getattr(m, "code", m)) for m in err.value.fields.values()}
         assert code in codes, (code, codes)
         assert self.snapshot() == before, f"{fn.__name__} refused ({code}) but changed something"
-        event(f"refused: {code}")  # what an example reached (pytest --hypothesis-show-statistics)
         return err.value
 
     def accepted(self) -> list[YearSubmission]:
@@ -358,7 +356,6 @@ class SubmissionAuditor(OnPreparedData):
             self.refused(Conflict, "submission.changed", go, by)
             return
         done = go(by)
-        event(f"{'accepted' if accept else 'returned'}: {'year' if sub.semester == WHOLE_YEAR else 'semester'}")
         assert (done.status, done.comment, done.teacher_comments) == (
             "accepted" if accept else "returned", comment, notes)
         self.subs[sid] = done.status
@@ -387,7 +384,6 @@ class SubmissionAuditor(OnPreparedData):
                          district_id=self.d1)
             return
         done = submissions.reopen(sid, reason, by=by, district_id=self.d1)
-        event("reopened")
         assert done.status == "reopened"
         self.subs[sid] = "reopened"
         del self.at_accept[sid]
