@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -12,8 +13,9 @@ from sqlalchemy import func, select
 
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, Exemption, Participation, School, User
-from portal.services import activities
+from portal.models import Activity, CreditEntry, Exemption, Participation, School, TeacherYearRow, User
+from portal.services import activities, teacher_years
+from tests.credits.conftest import BUILTIN
 from tests.support import factories as f
 from tests.support.sessions import log_in
 
@@ -31,6 +33,16 @@ DETAILS = {
     "school_visit": {"destination": "实验小学"},
 }
 TEXT = "这次活动让我收获很多。" * 5
+YEARS = ("2025-2026", "2026-2027")
+#: local starts (Asia/Shanghai): both semesters of 2025-2026 (January is semester 1), and the
+#: first semester of 2026-2027 — all before the day these tests were written, so always past
+PAST_STARTS = (
+    datetime(2025, 10, 15, 14, 0),
+    datetime(2026, 1, 8, 9, 30),
+    datetime(2026, 3, 20, 14, 0),
+    datetime(2026, 6, 10, 8, 0),
+    datetime(2026, 9, 25, 14, 0),
+)
 
 
 def D(value: str) -> Decimal:
@@ -152,3 +164,38 @@ def seeds_status(school_id: int, user: User, year: str, total: Decimal, rules: M
     if any(hours > 0 and hours >= limit for hours in unexcused_absence(school_id, user.id, year).values()):
         return "not_recognised"
     return "short" if total < Decimal(str(rules["required_hours"])) or quotas_unmet else "met"
+
+
+def build_small_school() -> dict[str, Any]:
+    """S1 with the five built-in types: an organiser, a reviewer and a school admin who also
+    teach (so they can take part, and the separation of duties is exercised), four teachers."""
+    s1 = f.school("S1", types=BUILTIN)
+    people = f.staff(s1)
+    f.person(s1, people["admin"].username, "teacher")
+    return {"s1": s1.id, "staff": f.ids(people)}
+
+
+def rows_are_a_rebuild(school: School, years: tuple[str, ...]) -> None:
+    """The stored teacher-year rows of ``school`` (and its type totals) equal what the builder
+    computes from scratch, in memory: the state machines' first invariant."""
+    db.session.expire_all()
+    for year in years:
+        stored = {r.user_id: r for r in db.session.execute(select(TeacherYearRow).where(
+            TeacherYearRow.school_id == school.id, TeacherYearRow.school_year == year)).scalars()}
+        built = {row["user_id"]: row for row in teacher_years.built_rows([school], year)}  # in memory only
+        if not stored:
+            continue  # no row yet for the year: readers compute it (one row per teacher or none)
+        assert set(stored) == set(built), (year, sorted(stored), sorted(built))
+        for uid, row in built.items():
+            got = stored[uid]
+            mine = (got.total_hours, got.by_type, got.absent_hours, got.excused_hours, got.exemption_reason,
+                    got.status, got.reason)
+            theirs = (row["total_hours"], row["by_type"], row["absent_hours"], row["excused_hours"],
+                      row["exemption_reason"], row["status"], row["reason"])
+            assert mine == theirs, (year, uid, mine, theirs)
+        sums: Counter[str] = Counter()
+        for got in stored.values():
+            for key, hours in got.by_type.items():
+                sums[key] += D(hours)
+        kept = {key: hours for sid, _y, key, hours in teacher_years.stored_type_hours(year) if sid == school.id}
+        assert kept == {k: v for k, v in sums.items() if v}, (year, kept, sums)

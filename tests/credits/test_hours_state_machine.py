@@ -23,22 +23,17 @@ Dates are fixed in the past (and a few days ahead of now, to be refused), so no 
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 from sqlalchemy import select
 
@@ -69,21 +64,22 @@ from portal.services import access, credits, exemptions, forecast, overview, sch
 from portal.timeutil import utcnow
 from tests.conftest import PG_URL
 from tests.credits.conftest import BUILTIN
-from tests.credits.helpers import DETAILS, credited, prepare_approve, prepare_hold, seeds_status
+from tests.credits.helpers import (
+    DETAILS,
+    PAST_STARTS,
+    YEARS,
+    build_small_school,
+    credited,
+    prepare_approve,
+    prepare_hold,
+    rows_are_a_rebuild,
+    seeds_status,
+)
 from tests.support import factories as f
+from tests.support.machines import OnPreparedData, run
 
 D = Decimal
 ZERO = D("0")
-YEARS = ("2025-2026", "2026-2027")
-#: local starts (Asia/Shanghai): both semesters of 2025-2026 (January is semester 1), and the
-#: first semester of 2026-2027 — all before the day these tests were written, so always past
-PAST_STARTS = (
-    datetime(2025, 10, 15, 14, 0),
-    datetime(2026, 1, 8, 9, 30),
-    datetime(2026, 3, 20, 14, 0),
-    datetime(2026, 6, 10, 8, 0),
-    datetime(2026, 9, 25, 14, 0),
-)
 TODAY = datetime(2026, 12, 1).date()  # what the warnings are asked on (absence warnings read no date)
 HOURS = ("0.5", "1", "1.5", "2", "3", "4.5")
 ROLES = {
@@ -106,15 +102,6 @@ AUDITED = tuple(m.__table__ for m in (Activity, Participation, CreditEntry, Tran
                                        SchoolActivityType, Membership, TeacherYearRow, SchoolYearTypeHours))
 
 
-def build_small_school() -> dict[str, Any]:
-    """S1 with the five built-in types: an organiser, a reviewer and a school admin who also
-    teach (so they can take part, and the separation of duties is exercised), four teachers."""
-    s1 = f.school("S1", types=BUILTIN)
-    people = f.staff(s1)
-    f.person(s1, people["admin"].username, "teacher")
-    return {"s1": s1.id, "staff": f.ids(people)}
-
-
 def floor_half(x: Decimal) -> Decimal:
     return (x * 2).to_integral_value(rounding=ROUND_FLOOR) / 2
 
@@ -127,19 +114,13 @@ def half_steps(x: Decimal) -> bool:
     return (x * 2) == (x * 2).to_integral_value()
 
 
-class HoursAuditor(RuleBasedStateMachine):
-    make_app: Any = None  # set by the test: the fixture that copies the prepared school
+class HoursAuditor(OnPreparedData):
+    build = staticmethod(build_small_school)
 
     def __init__(self) -> None:
         super().__init__()
-        first_db = len(self.make_app.created)
-        self.app = self.make_app(prepared=build_small_school)
-        self.dbs = self.make_app.created[first_db:]
-        self.ctx = self.app.app_context()
-        self.ctx.push()
-        facts = self.make_app.facts(build_small_school)
-        self.school_id: int = facts["s1"]
-        self.ids: dict[str, int] = facts["staff"]
+        self.school_id: int = self.facts["s1"]
+        self.ids: dict[str, int] = self.facts["staff"]
         self.acts: list[int] = []
         self.states: list[str] = []  # what the auditor expects each activity's state to be
         self.last_audited: list | None = None
@@ -150,12 +131,6 @@ class HoursAuditor(RuleBasedStateMachine):
         self.most = dict(MULTIPLIER)  # the largest each ever was
         self.approved: dict[int, dict[int, Decimal]] = {}  # activity → what each was approved for
         self.credited_with: dict[int, dict] = {}  # activity id → the multipliers when it was credited
-
-    def teardown(self) -> None:
-        db.session.remove()
-        db.engine.dispose()
-        self.ctx.pop()
-        self.make_app.templates.drop_databases(self.dbs)  # PostgreSQL: one database per example
 
     # -- helpers ---------------------------------------------------------------------------
     @property
@@ -561,28 +536,7 @@ class HoursAuditor(RuleBasedStateMachine):
         self.last_audited = seen
 
     def stored_rows_equal_a_rebuild(self) -> None:
-        db.session.expire_all()
-        school = self.school
-        for year in YEARS:
-            stored = {r.user_id: r for r in db.session.execute(select(TeacherYearRow).where(
-                TeacherYearRow.school_id == self.school_id, TeacherYearRow.school_year == year)).scalars()}
-            built = {row["user_id"]: row for row in teacher_years.built_rows([school], year)}  # in memory only
-            if not stored:
-                continue  # no row yet for the year: readers compute it (one row per teacher or none)
-            assert set(stored) == set(built), (year, sorted(stored), sorted(built))
-            for uid, row in built.items():
-                got = stored[uid]
-                mine = (got.total_hours, got.by_type, got.absent_hours, got.excused_hours, got.exemption_reason,
-                        got.status, got.reason)
-                theirs = (row["total_hours"], row["by_type"], row["absent_hours"], row["excused_hours"],
-                          row["exemption_reason"], row["status"], row["reason"])
-                assert mine == theirs, (year, uid, mine, theirs)
-            sums: Counter[str] = Counter()
-            for got in stored.values():
-                for key, hours in got.by_type.items():
-                    sums[key] += D(hours)
-            kept = {key: hours for sid, _y, key, hours in teacher_years.stored_type_hours(year) if sid == self.school_id}
-            assert kept == {k: v for k, v in sums.items() if v}, (year, kept, sums)
+        rows_are_a_rebuild(self.school, YEARS)
 
     def totals_are_the_ledger(self) -> None:
         entries = self.ledger()
@@ -686,26 +640,11 @@ class HoursAuditor(RuleBasedStateMachine):
 
 def test_hours_survive_a_random_school_year(make_app, record_property):
     """A few hundred random steps of a school's year, every invariant checked after each."""
-    HoursAuditor.make_app = make_app
-    started = time.perf_counter()
-    try:
-        run_state_machine_as_test(
-            HoursAuditor,
-            settings=settings(
-                # ~20 s on either database: a copy of the school costs ~1 s on PostgreSQL (CREATE
-                # DATABASE … TEMPLATE) and each audit twice SQLite's time, so half the examples
-                # there; a deeper hunt: YANXIU_HOURS_EXAMPLES=200
-                max_examples=int(os.environ.get("YANXIU_HOURS_EXAMPLES", "4" if PG_URL else "8")),
-                stateful_step_count=50,
-                deadline=None,
-                # each example copies a database and builds an app (make_app): slower than
-                # Hypothesis expects of a data generator, not a sign of a bad strategy
-                suppress_health_check=[HealthCheck.too_slow],
-            ),
-        )
-    finally:
-        HoursAuditor.make_app = None
-    record_property("figure", f"hours state machine: {time.perf_counter() - started:.1f} s")
+    # ~20 s on either database: a copy of the school costs ~1 s on PostgreSQL (CREATE DATABASE …
+    # TEMPLATE) and each audit twice SQLite's time, so half the examples there; a deeper hunt:
+    # YANXIU_HOURS_EXAMPLES=200
+    took = run(HoursAuditor, make_app, int(os.environ.get("YANXIU_HOURS_EXAMPLES", "4" if PG_URL else "8")), 50)
+    record_property("figure", f"hours state machine: {took:.1f} s")
 
 
 # -- what the machine found ------------------------------------------------------------------
