@@ -10,6 +10,7 @@ teacher-year builder) and the 学时汇总表 they make, read in one transaction
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -24,6 +25,7 @@ from portal.hours import fmt
 from portal.messages import Msg, msg
 from portal.models import (
     Activity,
+    CreditEntry,
     District,
     Evidence,
     School,
@@ -74,7 +76,22 @@ def _comment(value: Any, field: str = "comment") -> str:
     return value.strip()
 
 
-def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
+def _semester_hours(school_id: int, year: str) -> dict[int, dict[str, str]]:
+    """Each teacher's net credited hours per semester of the school's year (the ledger's lines
+    by their activity's semester), non-zero only: what a semester's submission is compared by."""
+    out: dict[int, dict[str, str]] = {}
+    for uid, semester, hours in db.session.execute(
+        select(CreditEntry.user_id, CreditEntry.semester, func.sum(CreditEntry.hours))
+        .where(CreditEntry.school_id == school_id, CreditEntry.school_year == year)
+        .group_by(CreditEntry.user_id, CreditEntry.semester)
+        .order_by(CreditEntry.semester)
+    ):
+        if hours:
+            out.setdefault(uid, {})[str(semester)] = fmt(Decimal(hours))
+    return out
+
+
+def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str]]) -> dict[str, Any]:
     """A teacher's year as the submission keeps it (hours as text: exact half hours)."""
     f, a = ty.facts, ty.assessment
     return {
@@ -83,6 +100,8 @@ def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
         "name": ty.user.display_name,
         "by_type": {k: fmt(v) for k, v in sorted(f.by_type.items())},
         "total": fmt(f.total_hours),
+        # the total by semester (non-zero only): a semester's submission is compared by its own
+        "semester_hours": semester_hours.get(ty.user.id, {}),
         "required": fmt(f.required_hours),
         "absent": {str(k): fmt(v) for k, v in sorted(f.absent_hours.items())},
         "excused": {str(k): fmt(v) for k, v in sorted(f.excused_hours.items())},
@@ -94,20 +113,45 @@ def _frozen_row(ty: credits.TeacherYear) -> dict[str, Any]:
     }
 
 
-_NAMES = ("username", "name")  # a teacher renamed since is still the same figures
+#: Not figures: a teacher renamed since is still the same figures, and the semesters' hours are
+#: the total's parts (a round submitted before they were kept has none)
+_NOT_FIGURES = ("username", "name", "semester_hours")
+
+
+def _year_figures(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if row is None else {k: v for k, v in row.items() if k not in _NOT_FIGURES}
+
+
+def _semester_figures(semester: int, with_hours: bool) -> Callable[[dict[str, Any] | None], tuple]:
+    """What a submission of one semester vouches for: that semester's credited hours (unless
+    ``with_hours`` is false: a round submitted before they were kept), unexcused and excused
+    absence, and what was written towards its writing quotas (targets are rules, not figures) —
+    the year so far moves on with the other semester. No row: none of them (a teacher who came
+    since with nothing in that semester is no change)."""
+    key = str(semester)
+
+    def figures(row: dict[str, Any] | None) -> tuple:
+        row = row or {}
+
+        def hours(field: str) -> Decimal:
+            return Decimal((row.get(field) or {}).get(key, "0"))
+
+        return (hours("semester_hours") if with_hours else None, hours("absent"), hours("excused"),
+                sorted((q["key"], q["done"]) for q in row.get("quotas", []) if q.get("semester") == semester and q["done"]))
+
+    return figures
 
 
 def _changed_since(sub: YearSubmission) -> int:
-    """How many teachers' frozen rows the school's year no longer matches (figures credited,
-    revoked, excused or written since it was submitted, a teacher come or gone): accepting it
-    would lock a year the district never saw."""
+    """How many teachers' frozen rows the school's year (or the submitted semester) no longer
+    matches — figures credited, revoked, excused or written since it was submitted, a teacher
+    come or gone: accepting it would lock what the district never saw."""
     school = db.session.get_one(School, sub.school_id)
-    now = {row["user_id"]: row for row in map(_frozen_row, credits.year_rows([school], sub.school_year)[school.id])}
+    semester_hours = _semester_hours(school.id, sub.school_year)
+    now = {ty.user.id: _frozen_row(ty, semester_hours) for ty in credits.year_rows([school], sub.school_year)[school.id]}
     then = {row["user_id"]: row for row in sub.rows}
-
-    def figures(row: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if row is None else {k: v for k, v in row.items() if k not in _NAMES}
-
+    figures = _year_figures if sub.semester == WHOLE_YEAR else _semester_figures(
+        sub.semester, all("semester_hours" in row for row in sub.rows))
     return sum(1 for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid)))
 
 
@@ -144,6 +188,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
         from portal.reports import exports  # reports → services: imported on use
 
         rows = credits.year_rows([school], year_text)[school.id]
+        semester_hours = _semester_hours(school.id, year_text)
         counts = {status: 0 for status in ("met", "short", "not_recognised", "exempt")}
         by_type: dict[str, Decimal] = {}
         for ty in rows:
@@ -165,7 +210,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
             exempt=counts["exempt"],
             total_hours=sum((ty.facts.total_hours for ty in rows), ZERO),
             by_type={k: fmt(v) for k, v in sorted(by_type.items())},
-            rows=[_frozen_row(ty) for ty in rows],
+            rows=[_frozen_row(ty, semester_hours) for ty in rows],
             rules=credits.rules_in_force(school),  # what an accepted year stays judged by
             summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows),
             comment="",
@@ -269,8 +314,8 @@ def decide(
         )).rowcount
         if done != 1:
             raise Conflict(msg("submission.not_pending"), status=sub.status)
-        # a whole year (a semester's frozen rows are the year's so far: semester 2 moves on meanwhile)
-        if accept and sub.semester == WHOLE_YEAR and (changed := _changed_since(sub)):
+        # a whole year by all its figures, a semester by its own (the year so far moves on with the other)
+        if accept and (changed := _changed_since(sub)):
             raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
         if accept:
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,

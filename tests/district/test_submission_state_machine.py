@@ -32,10 +32,11 @@ After every step it checks what an auditor would, each figure read on its own:
    returned, accepted → reopened, nothing else, each step one event), at most one round of a
    period is pending or accepted, rounds count 1, 2, …, the locks are exactly the accepted
    submissions;
-4. an acceptance of a whole year is refused (``submission.changed``) exactly when its figures
-   differ from those frozen at submission (the auditor's own snapshot), and locks nothing; a
-   semester's is not compared (its frozen rows are the year's so far, which the other semester
-   moves on from: commit 207b1ad);
+4. an acceptance is refused (``submission.changed``) exactly when the figures it vouches for
+   differ from the auditor's own snapshot at submission, and locks nothing: a whole year's all
+   of them, a semester's its own (its hours summed here from the ledger lines of its
+   activities, its absence, what was written towards its quotas) — the year so far moves on
+   with the other semester;
 5. a reopened period is unlocked (unless another period's lock covers it), its stored rows are
    a rebuild under today's rules, and it may be submitted again;
 6. nobody decides on a submission of their own year (``submission.own_year``), no school role
@@ -64,7 +65,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from portal.extensions import db
@@ -197,6 +198,7 @@ class SubmissionAuditor(OnPreparedData):
         self.by_semester = False
         self.subs: dict[int, str] = {}  # submission → the status the auditor expects
         self.at_submit: dict[int, dict[int, tuple]] = {}  # submission → the figures it froze
+        self.semester_at_submit: dict[int, dict[int, tuple]] = {}  # a semester's submission → its own
         self.at_accept: dict[int, tuple] = {}  # accepted submission → what its lock must keep
         self.gone: set[str] = set()
         self.written = self.joined = 0
@@ -251,6 +253,22 @@ class SubmissionAuditor(OnPreparedData):
     def figures(self, year: str) -> dict[int, tuple]:
         school = self.school
         return {ty.user.id: figures_of(ty) for ty in credits.year_rows([school], year)[school.id]}
+
+    def semester_figures(self, year: str, semester: int) -> dict[int, tuple]:
+        """What a semester's submission vouches for, read here: each teacher's net hours from the
+        ledger lines of the semester's activities, that semester's unexcused and excused absence
+        and what they wrote towards its quotas; teachers with none of it left out."""
+        hours = dict(db.session.execute(
+            select(CreditEntry.user_id, func.sum(CreditEntry.hours)).join(Activity, Activity.id == CreditEntry.activity_id)
+            .where(Activity.school_id == self.school_id, Activity.school_year == year, Activity.semester == semester)
+            .group_by(CreditEntry.user_id)).all())
+        key, out = str(semester), {}
+        for uid, (_total, _types, absent, excused, _required, _status, _reason, quotas) in self.figures(year).items():
+            mine = (D(hours.get(uid) or 0), absent.get(key, D(0)), excused.get(key, D(0)),
+                    sorted((q["key"], q["done"]) for q in quotas if q["semester"] == semester and q["done"]))
+            if mine != (D(0), D(0), D(0), []):
+                out[uid] = mine
+        return out
 
     def period_rows(self, year: str, semester: int) -> tuple[list, list, list]:
         """A period's stored teacher-year rows (a whole year's), ledger and attendance."""
@@ -317,6 +335,8 @@ class SubmissionAuditor(OnPreparedData):
         assert {r["user_id"]: frozen(r) for r in sub.rows} == now, "the submission froze other figures"
         self.subs[sub.id] = "submitted"
         self.at_submit[sub.id] = now
+        if semester != WHOLE_YEAR:
+            self.semester_at_submit[sub.id] = self.semester_figures(year, semester)
 
     @precondition(lambda self: self.subs)
     @rule(data=st.data(), accept=st.booleans(), comment=st.sampled_from(("", "请核对学时", "teacher")),
@@ -352,7 +372,9 @@ class SubmissionAuditor(OnPreparedData):
             self.refused(Conflict, "submission.not_pending", go, by)
             return
         now = self.figures(sub.school_year)
-        if accept and sub.semester == WHOLE_YEAR and now != self.at_submit[sid]:
+        moved = now != self.at_submit[sid] if sub.semester == WHOLE_YEAR else (
+            self.semester_figures(sub.school_year, sub.semester) != self.semester_at_submit[sid])
+        if accept and moved:
             self.refused(Conflict, "submission.changed", go, by)
             return
         done = go(by)
@@ -526,7 +548,26 @@ class SubmissionAuditor(OnPreparedData):
         """The activity's next step (hold, approve, credit, revoke), or back (return from held or
         reviewed, cancel a plan), each by the person whose job it is: refused in a locked period
         exactly when it moves the period's figures."""
-        i = self.pick(data, "planned", "held", "reviewed", "credited")
+        self.step(self.pick(data, "planned", "held", "reviewed", "credited"), back)
+
+    @precondition(lambda self: "submitted" in self.subs.values())
+    @rule(data=st.data())
+    def goes_on_after_submitting(self, data) -> None:
+        """The school takes an activity of a period it submitted, still pending, on to credited:
+        the district's acceptance must then find that period's figures moved (invariant 4)."""
+        pending = sorted(i for i, status in self.subs.items() if status == "submitted")
+        sub = db.session.get_one(YearSubmission, data.draw(st.sampled_from(pending), label="pending"))
+        inside = [i for i, a in enumerate(self.acts) if self.states[i] in ("planned", "held", "reviewed")
+                  and self.period_of[a][0] == sub.school_year and sub.semester in (WHOLE_YEAR, self.period_of[a][1])]
+        if inside:
+            i = data.draw(st.sampled_from(inside), label="activity")
+            for _ in range(3):  # hold, approve, credit; a locked period's step is refused and ends it
+                before = self.states[i]
+                self.step(i, False)
+                if self.states[i] in (before, "credited"):
+                    break
+
+    def step(self, i: int, back: bool) -> None:
         act = self.act(i)
         state = act.state
         assert state == self.states[i]

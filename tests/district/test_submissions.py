@@ -127,3 +127,33 @@ def test_figures_changed_since_the_submission_are_not_accepted_and_locked(app, w
     again = submissions.submit(world.s1, YEAR, by=_admin(world))
     assert {r["username"]: r["total"] for r in again.rows}["t1"] == "5.5"
     assert submissions.decide(again.id, True, by=_reviewer(world), district_id=world.d1.id).status == "accepted"
+
+
+def test_a_semesters_acceptance_is_compared_with_that_semesters_figures(app, world):
+    """With the district collecting semesters, a school submitted semester 1 with t1 at 4 h and
+    then credited t1 more in semester 1: the acceptance went through and locked figures the
+    accepted submission did not show (only a whole year was compared, since a semester's rows are
+    the year so far, which the other semester moves on). Now a semester is compared by its own
+    figures: hours credited in the other semester meanwhile are no change, more in its own are."""
+    from portal.services import districts
+    from tests.credits.helpers import PAST_STARTS, credited
+
+    year, (autumn, spring) = "2025-2026", (PAST_STARTS[0], PAST_STARTS[2])  # semesters 1 and 2
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    t1, staff = world.staff["t1"], world.staff
+    credited(world.s1, staff, "lecture", [(t1, "attendee")], hours="4", start=autumn)
+    first = submissions.submit(world.s1, year, 1, by=_admin(world))
+    assert {r["username"]: r for r in first.rows}["t1"]["semester_hours"] == {"1": "4"}
+    credited(world.s1, staff, "lecture", [(t1, "attendee")], hours="2", start=spring, title="春季活动")
+    assert submissions.decide(first.id, True, by=_reviewer(world), district_id=world.d1.id).status == "accepted"
+
+    second = submissions.submit(world.s1, year, 2, by=_admin(world))
+    assert {r["username"]: r for r in second.rows}["t1"]["semester_hours"] == {"1": "4", "2": "2"}
+    credited(world.s1, staff, "lecture", [(t1, "attendee")], hours="1.5", start=spring, title="补充活动")
+    with pytest.raises(Conflict) as err:
+        submissions.decide(second.id, True, by=_reviewer(world), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.changed" and dict(err.value.msg.params)["teachers"] == 1
+    db.session.rollback()
+    assert db.session.get(type(second), second.id).status == "submitted"
+    assert [lock.semester for lock in db.session.execute(select(YearLock)).scalars()] == [1]
