@@ -76,7 +76,7 @@ from tests.credits.helpers import (
     seeds_status,
 )
 from tests.support import factories as f
-from tests.support.machines import OnPreparedData, run
+from tests.support.machines import OneSchool, run
 
 D = Decimal
 ZERO = D("0")
@@ -114,7 +114,7 @@ def half_steps(x: Decimal) -> bool:
     return (x * 2) == (x * 2).to_integral_value()
 
 
-class HoursAuditor(OnPreparedData):
+class HoursAuditor(OneSchool):
     build = staticmethod(build_small_school)
 
     def __init__(self) -> None:
@@ -133,17 +133,6 @@ class HoursAuditor(OnPreparedData):
         self.credited_with: dict[int, dict] = {}  # activity id → the multipliers when it was credited
 
     # -- helpers ---------------------------------------------------------------------------
-    @property
-    def school(self) -> School:
-        return db.session.get_one(School, self.school_id)
-
-    def user(self, key: str) -> User:
-        return db.session.get_one(User, self.ids[key])
-
-    def act(self, i: int) -> Activity:
-        db.session.expire_all()
-        return db.session.get_one(Activity, self.acts[i])
-
     def roster(self, act: Activity) -> dict[int, Participation]:
         return {p.user_id: p for p in db.session.execute(
             select(Participation).where(Participation.activity_id == act.id)).scalars()}

@@ -116,7 +116,7 @@ from tests.credits.helpers import (
     rows_are_a_rebuild,
 )
 from tests.support import factories as f
-from tests.support.machines import OnPreparedData, run
+from tests.support.machines import OneSchool, run
 
 D = Decimal
 
@@ -182,7 +182,7 @@ def figures_of(ty: credits.TeacherYear) -> tuple:
             {str(k): D(v) for k, v in f_.excused_hours.items()}, f_.required_hours, a.status, a.reason or "", quotas)
 
 
-class SubmissionAuditor(OnPreparedData):
+class SubmissionAuditor(OneSchool):
     build = staticmethod(build_district)
 
     def __init__(self) -> None:
@@ -206,17 +206,6 @@ class SubmissionAuditor(OnPreparedData):
         self.floor = district_rule(self.school.district_rules, "required_hours")  # the district's minimum
 
     # -- helpers ---------------------------------------------------------------------------
-    @property
-    def school(self) -> School:
-        return db.session.get_one(School, self.school_id)
-
-    def user(self, key: str) -> User:
-        return db.session.get_one(User, self.ids[key])
-
-    def act(self, i: int) -> Activity:
-        db.session.expire_all()
-        return db.session.get_one(Activity, self.acts[i])
-
     def at_school(self, key: str) -> Actor:
         return access.actor(self.ids[key], self.school_id)
 

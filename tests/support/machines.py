@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from portal.extensions import db
+from portal.models import Activity, School, User
 
 
 class OnPreparedData(RuleBasedStateMachine):
@@ -34,6 +35,26 @@ class OnPreparedData(RuleBasedStateMachine):
         db.engine.dispose()
         self.ctx.pop()
         self.make_app.templates.drop_databases(self.dbs)  # PostgreSQL: one database per example
+
+
+class OneSchool(OnPreparedData):
+    """A machine acting in one school: its id, the people by key and the activities it made (set
+    by the subclass from its facts), looked up afresh at each step."""
+
+    school_id: int
+    ids: dict[str, int]
+    acts: list[int]
+
+    @property
+    def school(self) -> School:
+        return db.session.get_one(School, self.school_id)
+
+    def user(self, key: str) -> User:
+        return db.session.get_one(User, self.ids[key])
+
+    def act(self, i: int) -> Activity:
+        db.session.expire_all()
+        return db.session.get_one(Activity, self.acts[i])
 
 
 def run(machine: type[OnPreparedData], make_app: Any, examples: int, steps: int) -> float:
