@@ -185,6 +185,8 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
         if last is not None and not takes_a_round(last.status):
             key = "submission.pending" if last.status == SUBMITTED else "submission.already_accepted"
             raise Conflict(msg(key, year=year_text), status=last.status)
+        if _accepted_whole(school.id, year_text, sem):
+            raise Conflict(msg("submission.already_accepted", year=year_text), status=ACCEPTED)
         from portal.reports import exports  # reports → services: imported on use
 
         rows = credits.year_rows([school], year_text)[school.id]
@@ -364,6 +366,12 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
 # -- reading ---------------------------------------------------------------------------------
 
 
+def _accepted_whole(school_id: int, school_year: str, semester: int) -> bool:
+    """Whether ``semester`` (1 or 2) is locked by the acceptance of its whole year, before the
+    district began collecting semesters: there is nothing left in it to submit."""
+    return semester != WHOLE_YEAR and locks.is_locked(school_id, school_year, semester)
+
+
 def takes_a_round(status: str | None) -> bool:
     """Whether a period whose latest round has ``status`` (None: never submitted) may be
     submitted now: not while the district holds it, nor once it accepted it."""
@@ -413,7 +421,7 @@ def unfinished_before_submitting(school_id: int, school_year: str, periods: Any,
         latest.setdefault(sub.semester, sub.status)
     out = []
     for semester in periods:
-        if takes_a_round(latest.get(semester)):
+        if takes_a_round(latest.get(semester)) and not _accepted_whole(school_id, school_year, semester):
             found = unfinished(school_id, school_year, semester)
             if found.count:
                 out.append((semester, found))

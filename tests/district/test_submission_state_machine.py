@@ -313,6 +313,10 @@ class SubmissionAuditor(OneSchool):
             code = "submission.pending" if self.subs[last.id] == "submitted" else "submission.already_accepted"
             self.refused(Conflict, code, submissions.submit, school, year, semester, by=self.at_school("admin"))
             return
+        if semester != WHOLE_YEAR and self.locked(year, semester):  # accepted whole before the switch
+            self.refused(Conflict, "submission.already_accepted", submissions.submit, school, year, semester,
+                         by=self.at_school("admin"))
+            return
         now = self.figures(year)
         # what the acceptance would freeze uncredited (the page warns of it): the auditor's count
         waiting = [a for i, a in enumerate(self.acts) if self.states[i] in ("planned", "held", "reviewed")

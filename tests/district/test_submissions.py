@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
@@ -157,3 +157,26 @@ def test_a_semesters_acceptance_is_compared_with_that_semesters_figures(app, wor
     db.session.rollback()
     assert db.session.get(type(second), second.id).status == "submitted"
     assert [lock.semester for lock in db.session.execute(select(YearLock)).scalars()] == [1]
+
+
+def test_a_semester_of_a_year_accepted_whole_is_not_submitted_again(app, world):
+    """The district accepted the school's whole year, then began collecting semesters: semester 1
+    of that year could be submitted and accepted on its own, a second lock over figures already
+    locked, which stayed when the district reopened the whole year. Now there is nothing left to
+    submit in it (``submission.already_accepted``), and nothing is written."""
+    from portal.services import districts
+
+    whole = submissions.submit(world.s1, YEAR, by=_admin(world))
+    submissions.decide(whole.id, True, by=_reviewer(world), district_id=world.d1.id)
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    before = db.session.execute(select(func.count()).select_from(SubmissionEvent)).scalar_one()
+    for semester in (1, 2):
+        with pytest.raises(Conflict) as err:
+            submissions.submit(world.s1, YEAR, semester, by=_admin(world))
+        assert err.value.msg.code == "submission.already_accepted"
+        db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(SubmissionEvent)).scalar_one() == before
+    assert submissions.unfinished_before_submitting(world.s1.id, YEAR, (1, 2), submissions.rounds(world.s1.id, YEAR)) == []
+    submissions.reopen(whole.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    assert submissions.submit(world.s1, YEAR, 1, by=_admin(world)).status == "submitted"  # reopened: open again
