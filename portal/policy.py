@@ -181,6 +181,12 @@ def may_reopen_year(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
+def may_reopen_year_of(actor: Actor, teacher_ids: Iterable[int]) -> bool:
+    """Reopen this accepted year, whose frozen rows are ``teacher_ids``' years: not one's own
+    (unlocking lets the school change the hours it locked — someone else's call, as accepting is)."""
+    return may_reopen_year(actor) and actor.user_id not in set(teacher_ids)
+
+
 def may_write_school_plan(actor: Actor) -> bool:
     """Write the school's annual plan (年度校本研修计划) and send it to the district."""
     return actor.has(SCHOOL_ADMIN)

@@ -340,6 +340,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     goes into the audit log."""
     policy.require(policy.may_reopen_year(by), "policy.reopen_year")
     sub = get(submission_id, district_id)
+    policy.require(policy.may_reopen_year_of(by, teacher_ids(sub)), "submission.own_year")
     text = _comment(reason, "reason")
     if not text:
         raise Invalid(msg("submission.reason_required"), {"reason": msg("submission.reason_field")})

@@ -39,8 +39,8 @@ After every step it checks what an auditor would, each figure read on its own:
    with the other semester;
 5. a reopened period is unlocked (unless another period's lock covers it), its stored rows are
    a rebuild under today's rules, and it may be submitted again;
-6. nobody decides on a submission of their own year (``submission.own_year``), no school role
-   decides at all, another district's reviewer finds nothing;
+6. nobody decides on a submission of their own year, nor reopens it (``submission.own_year``),
+   no school role decides at all, another district's reviewer finds nothing;
 7. the stored teacher-year rows equal a rebuild from scratch (the hours machine's invariant);
 8. the school summary, each teacher's own year, the stored rows, the district's counts and page
    agree; a year accepted whole shows what was accepted, and a teacher who is none of its
@@ -381,7 +381,7 @@ class SubmissionAuditor(OneSchool):
 
     @precondition(lambda self: self.subs)
     @rule(data=st.data(), reason=st.sampled_from(("", "更正学时")),
-          who=st.sampled_from(("adm", "adm", "rev", "school_admin", "t1")))
+          who=st.sampled_from(("adm", "adm", "rev", "revt", "school_admin", "t1")))
     def reopen(self, data, reason: str, who: str, sid: int | None = None) -> None:
         if sid is None:
             sid = data.draw(st.sampled_from(sorted(self.subs)), label="submission")
@@ -390,6 +390,10 @@ class SubmissionAuditor(OneSchool):
             self.refused(Forbidden, "policy.reopen_year", submissions.reopen, sid, reason, by=by, district_id=self.d1)
             return
         by = self.district(who)
+        sub = db.session.get_one(YearSubmission, sid)
+        if who == "revt" and self.ids["revt"] in {r["user_id"] for r in sub.rows}:  # before the reason, as deciding
+            self.refused(Forbidden, "submission.own_year", submissions.reopen, sid, reason, by=by, district_id=self.d1)
+            return
         if not reason:
             self.refused(Invalid, "submission.reason_required", submissions.reopen, sid, "", by=by,
                          district_id=self.d1)

@@ -180,3 +180,27 @@ def test_a_semester_of_a_year_accepted_whole_is_not_submitted_again(app, world):
     assert submissions.unfinished_before_submitting(world.s1.id, YEAR, (1, 2), submissions.rounds(world.s1.id, YEAR)) == []
     submissions.reopen(whole.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     assert submissions.submit(world.s1, YEAR, 1, by=_admin(world)).status == "submitted"  # reopened: open again
+
+
+def test_a_district_reviewer_does_not_reopen_a_year_with_their_own_hours(app, world):
+    """Accepting a year one teaches in was refused (``submission.own_year``), reopening it was not:
+    a district reviewer who also teaches at the school could unlock their own locked hours for the
+    school to change. Now reopening asks the same, and the page offers it only to others."""
+    from portal.services import users
+    from tests.credits.helpers import login
+    from tests.support import factories as f
+
+    teaching = users.create_user("rev.t", f.PASSWORD, "区审核兼教师", world.s1, ["teacher", "district_reviewer"],
+                                 district_id=world.d1.id)
+    sub = submissions.submit(world.s1, YEAR, by=_admin(world))
+    assert teaching.id in submissions.teacher_ids(sub)
+    submissions.decide(sub.id, True, by=_reviewer(world), district_id=world.d1.id)
+    with pytest.raises(Forbidden) as err:
+        submissions.reopen(sub.id, "更正", by=Actor.of(teaching.id, ["district_reviewer"]), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.own_year"
+    db.session.rollback()
+    assert db.session.execute(select(YearLock)).first() is not None
+    page = f"/district/submissions/{sub.id}"
+    assert 'data-testid="reopen-form"' not in login(app.test_client(), teaching).get(page).get_data(as_text=True)
+    assert 'data-testid="reopen-form"' in login(app.test_client(), world.reviewer1).get(page).get_data(as_text=True)
+    assert submissions.reopen(sub.id, "更正", by=_reviewer(world), district_id=world.d1.id).status == "reopened"
