@@ -15,21 +15,25 @@ from flask_babel import Domain, get_locale, get_translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
 
 from portal.extensions import babel
 
 SUPPORTED = ("zh_Hans_CN", "en")
 TRANSLATIONS = str(Path(__file__).resolve().parent / "translations")
-#: What people type for the two languages (``?lang=zh``, ``/lang/zh-CN``), by lower-cased spelling.
-_SPELLINGS = {"zh": "zh_Hans_CN", "zh_cn": "zh_Hans_CN", "zh-cn": "zh_Hans_CN", "zh-hans": "zh_Hans_CN",
-              "zh_hans": "zh_Hans_CN", "zh_hans_cn": "zh_Hans_CN", "zh-hans-cn": "zh_Hans_CN", "en": "en",
-              "en_us": "en", "en-us": "en", "en_gb": "en", "en-gb": "en"}
+#: The languages a request may ask for, as HTTP spells them (werkzeug matches them case- and
+#: separator-blind, a region or script falling back to its language: ``zh_Hans_CN`` → ``zh``)
+_ASKED_AS = ["en", "zh-CN", "zh-Hans", "zh"]
+
+
+def _locale_of(best: str | None) -> str | None:
+    return None if best is None else "en" if best == "en" else "zh_Hans_CN"
 
 
 def supported_locale(code: str | None) -> str | None:
-    """The portal's locale for a language asked by name (``zh``, ``zh-CN``, ``zh_Hans_CN``,
-    ``en`` …), or None for one it does not speak."""
-    return _SPELLINGS.get(code.strip().lower()) if code else None
+    """The portal's locale for a language asked by name (``?lang=zh``, ``/lang/zh-CN``,
+    ``zh_Hans_CN``, ``en-US`` …), matched as ``Accept-Language`` is; None for one it does not speak."""
+    return _locale_of(LanguageAccept([(code.strip(), 1)]).best_match(_ASKED_AS)) if code and code.strip() else None
 
 
 def select_locale() -> str:
@@ -38,8 +42,7 @@ def select_locale() -> str:
     if not has_request_context():  # CLI, services called from tests: Chinese
         return "zh_Hans_CN"
     if request.path.startswith("/api/"):  # the API speaks English unless asked otherwise
-        best = request.accept_languages.best_match(["en", "zh-CN", "zh-Hans", "zh"], default="en")
-        return "en" if best == "en" else "zh_Hans_CN"
+        return _locale_of(request.accept_languages.best_match(_ASKED_AS, default="en")) or "en"
     asked = supported_locale(request.args.get("lang"))
     if asked is not None:
         session["lang"] = asked
