@@ -45,8 +45,10 @@ from portal.models import (
     TEACHER,
     Activity,
     CreditEntry,
+    Evidence,
     Exemption,
     Membership,
+    OwnWriting,
     Participation,
     School,
     TeacherYearRow,
@@ -574,12 +576,55 @@ def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User
     return target
 
 
+def _record_years_statement() -> CompoundSelect:
+    """The UNION behind :func:`record_years`, with ``uid``, ``school_id`` and the ``confirmed``
+    states as bound parameters (built once)."""
+    uid: BindParameter[int] = bindparam("uid")
+    school_id: BindParameter[int] = bindparam("school_id")
+    credited = select(CreditEntry.school_year).where(CreditEntry.user_id == uid, CreditEntry.school_id == school_id)
+    absent = (
+        select(Activity.school_year)
+        .join(Participation, Participation.activity_id == Activity.id)
+        .where(
+            Participation.user_id == uid,
+            Activity.school_id == school_id,
+            Activity.state.in_(bindparam("confirmed", expanding=True)),
+            (Participation.absent_hours > 0) | (Participation.excused_hours > 0),
+        )
+    )
+    exempt = select(Exemption.school_year).where(Exemption.user_id == uid, Exemption.school_id == school_id)
+    own = select(OwnWriting.school_year).where(OwnWriting.user_id == uid, OwnWriting.school_id == school_id)
+    handed_in = (
+        select(Activity.school_year)
+        .join(Evidence, Evidence.activity_id == Activity.id)
+        .where(Evidence.user_id == uid, Activity.school_id == school_id, Evidence.kind.in_(quotas.WRITTEN_KINDS))
+    )
+    return union(credited, absent, exempt, own, handed_in)
+
+
+_RECORD_YEARS = _record_years_statement()
+
+
+def record_years(user: User, school: School) -> list[str]:
+    """The school years of the teacher's record in this school, newest first: the current one
+    and every year that holds something of theirs that the year's figures count — ledger
+    entries, unexcused or excused absence from an activity a reviewer confirmed (as
+    :func:`teacher_year` counts it), an exemption, or writing towards the quotas (their own, or
+    written evidence of an activity). One query."""
+    params = {"uid": user.id, "school_id": school.id, "confirmed": _confirmed_states()}
+    years = set(read_rows(_RECORD_YEARS, params).scalars()) | {current_school_year(school.timezone)}
+    return sorted(years, reverse=True)
+
+
 def teacher_record(user: User, school: School) -> list[RecordYear]:
-    """Every school year with entries (and the current one), newest first, in this school."""
+    """The teacher's 成长档案 in this school, newest first: each year of :func:`record_years`
+    (the current one, and every year with entries, absence, an exemption or writing), with the
+    figures and status of :func:`teacher_year` — those of the year's school summary — and the
+    year's ledger entries."""
     entries = entries_for(user.id, school.id)
-    years = {e.school_year for e, _a in entries} | {current_school_year(school.timezone)}
+    years = record_years(user, school)
     out = []
-    for year in sorted(years, reverse=True):
+    for year in years:
         out.append(RecordYear(year, teacher_year(user, school, year), [t for t in entries if t[0].school_year == year]))
     return out
 
