@@ -174,6 +174,7 @@ def load_demo(today: datetime | None = None) -> School:
                 actor = planner if OWNER in step.roles else reviewer
                 transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
     _demo_writing(school)
+    _demo_exemption(school, now)
     from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
 
     demo_year.load(school, now)
@@ -208,6 +209,19 @@ def _demo_writing(school: School) -> None:
     writing.edit_writing(school, draft, *DEMO_WRITING[0], by=access.actor(teacher.id, school.id))
     for kind, title, text in DEMO_WRITING[1:]:
         writing.add_writing(school, teacher, kind, title, text)
+
+
+#: teacher3 was on maternity leave all of last school year: exempted from its assessment by the
+#: school admin (the exemptions page of that year, its summary, her 成长档案 lists the year).
+DEMO_EXEMPTION = ("teacher3", "产假")
+
+
+def _demo_exemption(school: School, now: datetime) -> None:
+    from portal.services import exemptions
+
+    start = int(school_year_of(to_local(now, school.timezone).date())[:4])
+    username, reason = DEMO_EXEMPTION
+    exemptions.set_exemption(school, _user("admin"), _user(username).id, f"{start - 1}-{start}", reason)
 
 
 def _plan_and_submission(school: School) -> None:

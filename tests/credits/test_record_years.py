@@ -146,3 +146,30 @@ def test_the_record_lists_the_years_the_figures_count_and_no_other(app, s1, peop
     client = login(app.test_client(), people["t4"])
     assert f'data-year="{PAST}"' not in client.get(f"/teachers/{people['t4'].id}/record").get_data(as_text=True)
 
+
+
+def test_the_demo_shows_a_past_year_exemption_on_the_record_and_its_page(make_app):
+    """The demo shows the feature: teacher3 was exempted last school year (产假). Her record lists
+    that year as 免于考核, as its summary does, and the admin's exemptions page of that year
+    lists her with the reason."""
+    from portal.demo import DEMO_EXEMPTION
+    from tests.web.conftest import login as log_in_as
+
+    site = make_app(demo=True)
+    username, reason = DEMO_EXEMPTION
+    with site.app_context():
+        school = db.session.execute(db.select(School).where(School.code == "DEMO")).scalar_one()
+        teacher = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+        start = int(current_school_year(school.timezone)[:4])
+        last = f"{start - 1}-{start}"
+        assert [y.school_year for y in credits.teacher_record(teacher, school)] == [f"{start}-{start + 1}", last]
+    client = site.test_client()
+    log_in_as(client, username)
+    record = client.get(f"/teachers/{teacher.id}/record").get_data(as_text=True)
+    assert _attrs(record, f"record-status-{last}") == ("exempt", "免于考核")
+    admin = site.test_client()
+    log_in_as(admin, "admin")
+    page = admin.get(f"/admin/exemptions?year={last}").get_data(as_text=True)
+    assert reason in page and teacher.display_name in page
+    assert _attrs(admin.get(f"/reports/summary?year={last}").get_data(as_text=True),
+                  f"status-{username}")[0] == "exempt"
