@@ -7,6 +7,12 @@ the token and the old URL stops working at once. A feed also stops when its owne
 deactivated or leaves the school. Times are written in the school's time zone with its
 VTIMEZONE, which Outlook, Apple and Android calendars all read; a cancelled activity stays in the
 feed as ``STATUS:CANCELLED`` so subscribed calendars drop it.
+
+Every text written into a feed goes through :func:`_text` first: the library escapes CR, LF,
+``;`` and ``,`` (and folds long lines), but wrote the other line breaks a reader may split on
+(NEL, the Unicode line and paragraph separators, VT, FF, the file separators) and every other
+control character as they came — none of which RFC 5545 allows in a TEXT value — so a title or
+place with them made the feed invalid, or wrote lines of its own into it.
 """
 
 from __future__ import annotations
@@ -42,6 +48,17 @@ PERSONAL = "me"
 HISTORY_DAYS = 400  # a school year and a little: older activities leave the feed
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 PRODID = "-//Yanxiu//school-based training//ZH"
+# a line break to any reader (str.splitlines() splits on each), and the other controls (HTAB stays)
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _text(value: str, *, lines: bool = False) -> str:
+    """``value`` fit for an iCalendar TEXT value: each line break a space (``lines``: a line
+    break, which the library writes as ``\\n``), every other control character dropped."""
+    if not lines:
+        return _CONTROL.sub("", _LINE_BREAK.sub(" ", value))
+    return "\n".join(_CONTROL.sub("", part) for part in _LINE_BREAK.split(value))
 
 
 def _hash(token: str) -> str:
@@ -130,8 +147,8 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _("%(name)s · training activities",
-                              name=school.name if school is not None else user.display_name))
+    cal.add("x-wr-calname", _text(_("%(name)s · training activities",
+                                    name=school.name if school is not None else user.display_name)))
     cal.add("x-wr-timezone", zone_name)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
@@ -143,13 +160,13 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
         event.add("dtstamp", (act.updated_at or now).replace(tzinfo=ZoneInfo("UTC")))
         event.add("dtstart", act.starts_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone))
         event.add("dtend", act.ends_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone))
-        event.add("summary", act.title)
+        event.add("summary", _text(act.title))
         if act.location:
-            event.add("location", act.location)
+            event.add("location", _text(act.location))
         kind = reg.type.name(lang_code()) if reg else act.type_key
         hours = _("%(type)s · %(hours)s hours", type=kind, hours=fmt(act.hours))
         link = public_url("activities.show", activity_id=act.id)
-        event.add("description", f"{hours}\n{link}")
+        event.add("description", _text(f"{hours}\n{link}", lines=True))
         event.add("url", link)
         event.add("sequence", max(0, int(act.version or 1) - 1))
         closed = registry().phase(act.type_key, act.state) is Phase.CLOSED
@@ -197,9 +214,9 @@ def _all_day(uid: str, day: date, summary: str, description: str, url: str, stam
     event.add("dtstamp", stamp.replace(tzinfo=ZoneInfo("UTC")))
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
-    event.add("summary", summary)
+    event.add("summary", _text(summary))
     if description:
-        event.add("description", description)
+        event.add("description", _text(description, lines=True))
     event.add("url", url)
     event.add("transp", "TRANSPARENT")  # a deadline does not make the person busy
     return event

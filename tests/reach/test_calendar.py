@@ -177,3 +177,46 @@ def test_the_feed_speaks_the_language_chosen_in_the_settings(make_app):
     assert any(str(e["SUMMARY"]) == "Personal development plan due" for e in english.walk("VEVENT"))
     page = client.get("/notifications/settings").get_data(as_text=True)
     assert re.search(r'<option selected value="en">|<option value="en" selected>', page), page[-3000:]
+
+
+# Every line break Python's str.splitlines() knows besides CR and LF, and C0/C1 controls:
+# RFC 5545 allows none of them in a TEXT value (HTAB alone), and a reader that splits lines
+# on them reads what follows as properties of its own.
+_BREAKS_AND_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def test_a_title_or_place_cannot_write_lines_of_its_own_into_the_feed(make_app):
+    """Attack: an organiser plans an activity whose title carries NEL (U+0085), a line or
+    paragraph separator, a vertical tab or a file separator between forged lines ("END:VEVENT",
+    "BEGIN:VEVENT" …), and a place with a bare CR and other controls. The icalendar library
+    escapes CR and LF but wrote the others as they were: the school feed every colleague
+    subscribes to was no valid iCalendar, and a reader splitting lines on them found an event
+    the school never planned. Now the feed holds no control character and no line break but
+    its CRLF line ends; the words stay, a break in a one-line value read as a space."""
+    app = make_app(demo=True)
+    with app.app_context():
+        from portal.services import activities
+
+        organizer, demo = user("organizer"), school()
+        start = db.session.execute(select(Activity.starts_at).order_by(Activity.starts_at.desc())).scalars().first()
+        forged = "\x85END:VEVENT\u2028BEGIN:VEVENT\u2029UID:forged@evil\x0bSUMMARY:假活动\x1cDTSTART:20270101T000000Z"
+        act = activities.plan_activity(
+            demo, organizer, "lecture", "课堂提问" + forged, start + timedelta(days=1),
+            start + timedelta(days=1, hours=2), "2", [{"user_id": user("teacher1").id, "role": "attendee"}],
+            {"topic": "提问"}, location="报告厅\r二楼\x1d\x7f\x9f;东,侧",
+        )
+        act_id = act.id
+        client = log_in(app.test_client(), user("teacher5"), demo.id)
+    path = _make(client, f"school:{_school_id(app)}")
+    body = app.test_client().get(path).get_data(as_text=True)
+    assert body.endswith("\r\n")
+    lines = body[:-2].split("\r\n")
+    assert body.splitlines() == lines  # no line break but the CRLF line ends
+    bad = [line for line in lines if _BREAKS_AND_CONTROLS.search(line)]
+    assert bad == [], bad
+    events = _activities(Calendar.from_ical(body.encode()))
+    assert not any("forged" in str(e["UID"]) for e in events)
+    ours = next(e for e in events if str(e["UID"]).startswith(f"activity-{act_id}@"))
+    assert str(ours["SUMMARY"]) == ("课堂提问 END:VEVENT BEGIN:VEVENT UID:forged@evil SUMMARY:假活动 "
+                                    "DTSTART:20270101T000000Z")
+    assert str(ours["LOCATION"]) == "报告厅 二楼 ;东,侧"  # ; and , escaped by the library, read back
