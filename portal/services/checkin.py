@@ -27,12 +27,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.database import write_transaction
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, CheckIn, Participation, School, User
 from portal.registry import registry
 from portal.security import is_digits
+from portal.services import access, locks
 from portal.timeutil import local_text
 from workflows.definition import Phase
 
@@ -99,9 +100,13 @@ def _local(dt: datetime, school: School) -> str:
 
 
 def require_open(act: Activity, school: School, at: datetime) -> None:
-    """Refuse unless ``at`` is inside the activity's check-in window and it is still open."""
+    """Refuse unless ``at`` is inside the activity's check-in window and it is still open, in
+    a year (or semester) the district has not accepted: an accepted year's activities take no
+    check-in, as they take no participant or evidence (``year.locked``)."""
     if registry().phase(act.type_key, act.state) is not Phase.OPEN:
         raise Conflict(msg("checkin.not_open_state"))
+    if locks.is_locked(act.school_id, act.school_year, act.semester):
+        raise Conflict(msg("year.locked", year=act.school_year), school_year=act.school_year)
     opens, closes = window_times(act, school)
     if at < opens:
         raise Conflict(msg("checkin.not_open_yet", time=_local(opens, school)))
@@ -117,11 +122,15 @@ def existing(activity_id: int, user_id: int) -> CheckIn | None:
 
 def ensure_can(act: Activity, user: User, scanned_at: datetime, now: datetime) -> None:
     """Refuse unless ``user`` may check in to ``act`` with a scan made at ``scanned_at``: a
-    participant, the scan recent, made while check-in was open."""
+    participant who still belongs to the school (one who left is on the roster still, as
+    history stays, but the activity is no longer theirs: not found, as the pages answer), the
+    scan recent, made while check-in was open."""
     school = db.session.get(School, act.school_id)
     assert school is not None
     if now - scanned_at > timedelta(seconds=SCAN_SECONDS) or scanned_at > now:
         raise Conflict(msg("checkin.code_expired"))
+    if not access.school_roles(user.id, act.school_id):
+        raise NotFound(msg("activity.not_found"))
     is_participant = db.session.execute(
         select(Participation.id).where(Participation.activity_id == act.id, Participation.user_id == user.id)
     ).first()
@@ -139,6 +148,7 @@ def check_in(act: Activity, user: User, scanned_at: datetime, now: datetime, add
         return found
     try:
         with write_transaction() as s:
+            locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             row = CheckIn(activity_id=act.id, user_id=user.id, checked_in_at=now, address=address[:64])
             s.add(row)
         return row

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.demo_reach import CHECKIN_TITLE
-from portal.errors import Conflict, Forbidden, Invalid
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
-from portal.models import CheckIn, Participation
-from portal.policy import SYSTEM
-from portal.services import checkin, schools
+from portal.models import CheckIn, Participation, YearSubmission
+from portal.policy import SYSTEM, Actor
+from portal.services import access, checkin, schools, staff, submissions
 from portal.timeutil import to_local, utcnow
 from tests.reach.helpers import activity, school, user
 from tests.support.sessions import forged_host, log_in
@@ -127,6 +127,56 @@ def test_only_a_participant_checks_in_once_while_open(app, demo):
         checkin.check_in(held, db.session.get(type(user("teacher1")), member.user_id), held.starts_at, held.starts_at)
     assert closed.value.msg.code == "checkin.not_open_state"
     assert count_checkins(act.id) == 3
+
+
+def test_an_accepted_year_takes_no_check_in(app, demo):
+    """Attack: the district accepts the demo school's year while today's lecture, one of its
+    activities, is still open (the acceptance freezes it uncredited). The screen went on showing
+    a code and a participant checked in: a row added to the accepted year's activity, printed
+    on its sign-in sheet and offered as full attendance on the attendance page once the year
+    is reopened — as written evidence and the roster, refused. Now the screen shows no code and
+    a check-in is refused as locked; reopened, it works again."""
+    act = _today()
+    pending = db.session.execute(select(YearSubmission).where(
+        YearSubmission.school_id == demo.id, YearSubmission.school_year == act.school_year,
+        YearSubmission.status == submissions.SUBMITTED)).scalar_one()
+    district = Actor.of(user("dreviewer").id, ["district_reviewer"])
+    submissions.decide(pending.id, True, by=district, district_id=demo.district_id)
+    db.session.commit()
+    now = act.starts_at - timedelta(minutes=5)
+    with pytest.raises(Conflict) as screen:  # what the screen asks before it shows a code
+        checkin.require_open(act, demo, now)
+    assert screen.value.msg.code == "year.locked"
+    with pytest.raises(Conflict) as locked:
+        checkin.check_in(act, user("teacher1"), now, now)
+    assert locked.value.msg.code == "year.locked"
+    db.session.rollback()
+    assert count_checkins(act.id) == 2
+    submissions.reopen(pending.id, "补录签到", by=Actor.of(user("district").id, ["district_admin"]),
+                       district_id=demo.district_id)
+    db.session.commit()
+    checkin.check_in(act, user("teacher1"), now, now)
+    assert count_checkins(act.id) == 3
+
+
+def test_a_teacher_who_left_the_school_cannot_check_in_to_its_activity(app, demo):
+    """Attack: teacher1 leaves the school (the admin ends their roles) but stays on today's
+    lecture's roster, as history stays. The pages answer 404 (the activity is not of their
+    schools), but the check-in service, which enforces, asked only for the roster: called with
+    the scan of a code, it marked someone present at a school they no longer belong to. Now
+    refused as the pages refuse it (not found); nothing is written."""
+    act = _today()
+    leaver = user("teacher1")
+    staff.deactivate(demo, leaver.id, by=access.actor(user("admin").id, demo.id))
+    db.session.commit()
+    assert db.session.execute(select(Participation.id).where(
+        Participation.activity_id == act.id, Participation.user_id == leaver.id)).first() is not None
+    now = act.starts_at - timedelta(minutes=5)
+    with pytest.raises(NotFound) as gone:
+        checkin.check_in(act, leaver, now, now)
+    assert gone.value.msg.code == "activity.not_found"
+    db.session.rollback()
+    assert count_checkins(act.id) == 2
 
 
 # -- pages ----------------------------------------------------------------------------------
