@@ -75,10 +75,14 @@ def _school_of(scope: str) -> int | None:
     return None
 
 
-def regenerate(user: User, scope: str, actor: policy.Actor) -> str:
-    """A new secret URL token for the person's feed of ``scope`` (the old one stops working)."""
+def regenerate(user: User, scope: str) -> str:
+    """A new secret URL token for the person's feed of ``scope`` (the old one stops working).
+    A school's feed is asked of the policy with the person's roles in that school — the one
+    the scope names, whichever school the caller is looking at."""
     school_id = _school_of(scope)
-    if scope != PERSONAL and (school_id is None or not policy.may_subscribe_school_calendar(actor)):
+    if scope != PERSONAL and (
+        school_id is None or not policy.may_subscribe_school_calendar(access.actor(user.id, school_id))
+    ):
         raise Invalid(msg("calendar.scope_invalid"), {"scope": msg("calendar.scope_invalid")})
     token = secrets.token_urlsafe(24)
     for _attempt in range(3):

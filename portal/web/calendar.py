@@ -36,7 +36,7 @@ def page():
             status = 422
         else:
             try:
-                token = feeds.regenerate(current_user._get_current_object(), scope, current_actor())
+                token = feeds.regenerate(current_user._get_current_object(), scope)
             except Invalid:
                 status = 422
             else:

@@ -220,3 +220,26 @@ def test_a_title_or_place_cannot_write_lines_of_its_own_into_the_feed(make_app):
     assert str(ours["SUMMARY"]) == ("课堂提问 END:VEVENT BEGIN:VEVENT UID:forged@evil SUMMARY:假活动 "
                                     "DTSTART:20270101T000000Z")
     assert str(ours["LOCATION"]) == "报告厅 二楼 ;东,侧"  # ; and , escaped by the library, read back
+
+
+def test_the_service_gives_a_school_feed_only_to_staff_of_that_school(make_app):
+    """``regenerate`` asks the policy about the school its scope names (it took the caller's
+    actor of their current school): the admin of DEMO asking for another school's feed is
+    refused and nothing is stored."""
+    from portal.errors import Invalid
+    from portal.services import schools
+
+    app = make_app(demo=True)
+    with app.app_context():
+        admin, other = user("admin"), schools.create_school("CAL2", "日历第二小学")
+        db.session.commit()
+        for scope in (feeds.school_scope(other.id), "school:999999"):
+            try:
+                feeds.regenerate(admin, scope)
+            except Invalid:
+                pass
+            else:
+                raise AssertionError(f"{scope} was given to DEMO's admin")
+        assert feeds.feeds_of(admin.id) == {}
+        assert feeds.regenerate(admin, feeds.school_scope(school().id))  # their own school's
+        assert set(feeds.feeds_of(admin.id)) == {feeds.school_scope(school().id)}
