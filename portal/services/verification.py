@@ -21,7 +21,7 @@ from sqlalchemy import select
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.models import IssuedDocument, School, User
-from portal.services import credits
+from portal.services import credits, teacher_years
 
 CODE_BYTES = 20  # 160 bits
 CODE_LENGTH = 32  # base32 letters of CODE_BYTES
@@ -89,7 +89,12 @@ def current_hours(doc: IssuedDocument) -> dict[int, Decimal]:
     if doc.kind == "record" and doc.user_id is not None:
         teacher = db.session.get_one(User, doc.user_id)
         return {teacher.id: credits.teacher_year(teacher, school, doc.school_year).facts.total_hours}
-    return {ty.user.id: ty.facts.total_hours for ty in credits.school_summary(school, doc.school_year)}
+    # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
+    # page should not aggregate a school's year on every look), else computed now
+    rows = teacher_years.summary_rows(school, doc.school_year)
+    if rows is None:
+        return {ty.user.id: ty.facts.total_hours for ty in credits.school_summary(school, doc.school_year)}
+    return {row.user.id: row.facts.total_hours for row in rows}
 
 
 @dataclass(frozen=True)

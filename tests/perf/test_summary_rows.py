@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.extensions import cache, db
 from portal.models import School, TeacherYearRow, YearLock, YearSubmission
 from portal.reports.views import CERTIFICATES_FORMS
-from portal.services import credits, exemptions, schools, teacher_years, users
+from portal.services import credits, exemptions, schools, teacher_years, users, verification
 from portal.services.access import actor as actor_of
 from portal.timeutil import current_school_year
 from tests.perf.conftest import login, site
@@ -101,3 +101,36 @@ def test_the_kept_certificates_form_gets_each_sessions_token(app, generated):
         tokens.append(re.search(rb'name="csrf_token" value="([^"]+)"', form).group(1))
     assert tokens[0] != tokens[1]
     assert app.extensions[CERTIFICATES_FORMS]  # the form was kept, and used for the second
+
+
+def test_a_printed_summary_is_verified_against_the_stored_rows(app, generated, queries):
+    """``/verify`` of a 学时汇总表 (a public page, no login) compares the printed totals with the
+    stored teacher-year rows, as the summary page reads them, instead of aggregating the school's
+    year again on every look: the same figures as the builder, in the same 2 statements at 8 and at
+    32 teachers. A change since the print shows."""
+    year = current_school_year()
+    counts = []
+    for teachers, seed in ((8, 41), (32, 43)):
+        [code] = generated(teachers=teachers, years=1, seed=seed)
+        school = _school(code)
+        rows = credits.school_summary(school, year)
+        printed = {"title": school.name, "lines": [
+            {"user_id": r.user.id, "name": r.user.display_name, "hours": str(r.facts.total_hours)} for r in rows]}
+        issued = verification.issue("summary", school, year, rows[0].user.id, printed)
+        doc = verification.find(issued)
+        assert doc is not None and teacher_years.summary_rows(school, year) is not None  # the year has rows
+        with queries.counting():
+            now = verification.current_hours(doc)
+        counts.append(queries.count)
+        assert now == {r.user.id: r.facts.total_hours for r in rows}
+        assert verification.changes(doc) == []
+    assert counts[0] == counts[1] <= 2, queries.report()
+    # what it compares with is the stored row: emptied behind the services' back, the page says 0 h
+    busiest = max(rows, key=lambda r: r.facts.total_hours)
+    db.session.execute(
+        TeacherYearRow.__table__.update()
+        .where(TeacherYearRow.user_id == busiest.user.id, TeacherYearRow.school_year == year)
+        .values(by_type={})
+    )
+    db.session.commit()
+    assert [c.now for c in verification.changes(doc)] == [0]
