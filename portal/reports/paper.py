@@ -25,6 +25,7 @@ from portal.i18n import lang_code
 from portal.messages import KINDS, heading, in_lang, label, msg, reason_label, school_year_text, status_label
 from portal.models import Activity, School, User
 from portal.registry import registry
+from portal.reports import exports
 from portal.reports.pdf import merged_pdf, render_document, render_pdf, verification_block
 from portal.services import credits, verification
 from workflows.definition import Phase
@@ -142,7 +143,11 @@ def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> byte
         raise Conflict(msg("year.joined_after_acceptance", year=year), school_year=year)
     entries = credits.entries_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,
-               "lines": [_line(teacher, ty.facts.total_hours)]}
+               "lines": [_line(teacher, ty.facts.total_hours)],
+               # the activities it lists, so that /verify shows them too: a line changed on the
+               # paper (another activity, other hours) with the total kept is seen there
+               "entries": [{"day": exports.local_day(act.starts_at, school.timezone), "title": act.title,
+                            "hours": fmt(entry.hours) or "0", "kind": entry.kind} for entry, act in entries]}
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id)
     return render_pdf(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,

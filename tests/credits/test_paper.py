@@ -205,6 +205,12 @@ def test_record_pdf(client, world, staff, s1):
     code = _code(text).replace("-", "")
     html = client.application.test_client().get(f"/verify/{code}").get_data(as_text=True)
     assert "何立新" in html and "6" in html
+    # the activities the paper lists are on the verification page too, with their dates and hours:
+    # a line altered on the paper, its total kept, shows
+    listed = re.search(r'data-testid="verify-entries">(.*?)</table>', html, re.S)
+    assert listed and "所列活动" in html
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", listed[1], re.S)]
+    assert cells == ["2026-10-15", "新课标专题讲座", "6"]
     # someone else's record: refused like the page
     assert client.get(f"/teachers/{staff['t2'].id}/record.pdf?year={YEAR}").status_code == 403
 
