@@ -11,8 +11,9 @@ about their own declaration, even when they are a reviewer too.
 
 Bounds (``check_plan``): more than 0 and at most the school's ceiling per declaration (setting
 ``max_hours``) and per day of the training (``max_hours_per_day``) — per day also across the
-teacher's declarations still standing (not cancelled or refused), so a day declared twice
-cannot hold more; a certificate number declared once; dates inside the current school year and
+teacher's declarations still standing (not cancelled or refused), in every school they are on
+the staff of, so a day declared twice (or in two schools) cannot hold more; a certificate
+number declared once; dates inside the current school year and
 not in the future.
 """
 

@@ -282,20 +282,25 @@ def _type_plan_errors(
 
 
 def _standing(activity_type: ActivityType, school: School, planner_id: int) -> tuple[StandingPlan, ...]:
-    """The planner's activities of a self-declared type in the school that are not closed
-    (cancelled, refused): what one teacher has declared and may still be credited, or was."""
+    """The planner's activities of a self-declared type that are not closed (cancelled,
+    refused), in every school they declared in: what one teacher has declared and may still be
+    credited, or was. A teacher on the staff of two schools declares a training once — in one
+    school, not again in the other (each school would credit it: one day counted twice)."""
     closed = schools.registry().definition(activity_type.key).states_in(Phase.CLOSED)
     rows = db.session.execute(
-        select(Activity.starts_at, Activity.ends_at, Activity.hours, Activity.school_year, Activity.details).where(
-            Activity.school_id == school.id,
+        select(Activity.starts_at, Activity.ends_at, Activity.hours, Activity.school_year, Activity.details,
+               School.timezone)
+        .join(School, School.id == Activity.school_id)
+        .where(
             Activity.type_key == activity_type.key,
             Activity.organizer_id == planner_id,
             Activity.state.not_in(closed),
         ).order_by(Activity.id)
     ).all()
     return tuple(
-        StandingPlan(to_local(s, school.timezone).date(), to_local(e, school.timezone).date(), h, y, dict(d or {}))
-        for s, e, h, y, d in rows
+        StandingPlan(to_local(s, tz or zone_of(school)).date(), to_local(e, tz or zone_of(school)).date(), h, y,
+                     dict(d or {}))
+        for s, e, h, y, d, tz in rows
     )
 
 

@@ -319,3 +319,27 @@ def test_declarations_sent_at_the_same_moment_still_fit_the_day(app, s1, staff, 
 
     assert at_once(app, 4, send, Invalid) == [201, 422, 422, 422]
     assert db.session.scalar(select(func.count()).select_from(Activity).where(Activity.organizer_id == user_id)) == 1
+
+
+def test_a_teacher_of_two_schools_declares_a_training_once(s1, staff):
+    """Attack: a teacher on the staff of two schools (走教, a transfer within the year) declared
+    the same district training — same day, same certificate — in each school; each school saw
+    only its own declarations, approved it and credited it: one day's training counted twice
+    (16 hours for an 8-hour day, each school's assessment believing them). The certificate
+    counts once and a day holds at most its ceiling across all the teacher's declarations."""
+    t1 = staff["t1"]
+    s2 = f.school("S2", types=("lecture", KEY))
+    f.person(s2, t1.username, "teacher")  # the same account, on the staff of S2 too
+    day = past_start(3)
+    numbered = {**DETAILS, "certificate_no": "QX-2026-118"}
+    declare(s1, t1, hours="8", start=day, details=numbered)
+    before = count(Activity), count(Participation)
+    with pytest.raises(Invalid) as err:  # the same training in the other school
+        declare(s2, t1, hours="8", start=day, details=numbered)
+    assert "certificate_no" in err.value.fields["details"] and "hours" in err.value.fields
+    with pytest.raises(Invalid) as err:  # the same day, no certificate number
+        declare(s2, t1, hours="2", start=day)
+    assert "more than 8 hours a day" in err.value.fields["hours"].en
+    assert (count(Activity), count(Participation)) == before
+    declare(s2, t1, hours="4", start=day + timedelta(days=1))  # another day's training is S2's to credit
+    declare(s2, f.person(s2, "s2t9", "teacher"), hours="8", start=day, details=numbered)  # someone else's
