@@ -93,7 +93,7 @@ def _require_before_start(act: Activity) -> None:
     """An activity open for participants (not a declaration: its declarer's alone), still
     editable and not yet begun."""
     require_shared(act)
-    if not registry().phase(act.type_key, act.state).editable:
+    if not _taking_people(act):
         raise Conflict(msg("signup.not_open"), state=act.state)
     if utcnow() >= act.starts_at:
         raise Conflict(msg("signup.started"))
@@ -142,7 +142,15 @@ def open_signup(act: Activity, capacity: object, closes_at: object, *, by: polic
     return window
 
 
+def _taking_people(act: Activity) -> bool:
+    """Whether the activity's state still takes people (its phase is editable: not cancelled,
+    not held or later)."""
+    return registry().phase(act.type_key, act.state).editable
+
+
 def _check_open(act: Activity, window: SignupWindow) -> None:
+    if not _taking_people(act):  # cancelled meanwhile: the list is closed with it
+        raise Conflict(msg("signup.not_open"), state=act.state)
     if window.confirmed_at is not None:
         raise Conflict(msg("signup.confirmed"))
     if utcnow() >= act.starts_at:
@@ -242,7 +250,8 @@ def view(act: Activity, viewer_id: int) -> SignupView | None:
     waiting = [(r, u) for r, u in rows if r.status == WAITING]
     mine = next((r for r, _u in rows if r.user_id == viewer_id), None)
     position = next((i + 1 for i, (r, _u) in enumerate(waiting) if r.user_id == viewer_id), None)
-    closed = window.confirmed_at is not None or utcnow() >= window.closes_at or utcnow() >= act.starts_at
+    closed = (window.confirmed_at is not None or utcnow() >= window.closes_at or utcnow() >= act.starts_at
+              or not _taking_people(act))
     withdrawn = sorted(((r, u) for r, u in rows if r.status == WITHDRAWN), key=lambda p: (p[0].changed_at, p[0].id),
                        reverse=True)
     return SignupView(window, seats, waiting, mine, position, closed, withdrawn)

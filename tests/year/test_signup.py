@@ -256,3 +256,22 @@ def test_a_declaration_takes_no_sign_up(app):
     assert db.session.scalar(select(func.count()).select_from(SignupWindow)) == windows
     assert [u for (u,) in db.session.execute(select(Participation.user_id).where(
         Participation.activity_id == act.id))] == [declarer.id]
+
+
+def test_a_cancelled_activity_takes_no_sign_up(app):
+    """Attack: the organiser cancelled an activity whose sign-up was open; a teacher still signed
+    up and was told "you have a seat" (the list still counted seats, withdrawing still moved the
+    waiting list) for something that will not take place. A cancelled activity's sign-up is
+    closed like its page: signing up and withdrawing are refused (409, nothing written)."""
+    s, p, ts, act = _open(capacity=1)
+    signup.sign_up(act, ts[0], by=actor(ts[0], s))
+    signup.sign_up(act, ts[1], by=actor(ts[1], s))
+    f.fire(act, p["organizer"], "cancel")
+    before = _statuses(act.id)
+    for step in (lambda: signup.sign_up(act, ts[2], by=actor(ts[2], s)),
+                 lambda: signup.withdraw(act, ts[0], by=actor(ts[0], s))):
+        with pytest.raises(Conflict) as exc:
+            step()
+        assert exc.value.msg.code == "signup.not_open"
+    assert _statuses(act.id) == before
+    assert signup.view(act, ts[2].id).is_closed  # the page and the API offer no sign-up
