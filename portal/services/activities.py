@@ -566,6 +566,9 @@ def add_evidence(
     try:
         with write_transaction() as s:
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
+            if reg.type.self_declared and data is not None:  # one declaration of the teacher at a time
+                access.one_at_a_time(uid)
+                _require_file_not_declared(act, reg.type, uid, data)
             ev = Evidence(
                 activity_id=act.id,
                 user_id=uid,
@@ -593,6 +596,36 @@ def add_evidence(
             path.unlink()
         raise
     return ev
+
+
+def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes) -> None:
+    """A file is the certificate of one of the teacher's standing declarations (any school,
+    not cancelled or refused): uploaded to another, the same training would be credited twice.
+    Only files of the same size are read; another teacher's declaration may carry the same file
+    (a district's list naming everyone who took part)."""
+    closed = schools.registry().definition(activity_type.key).states_in(Phase.CLOSED)
+    rows = db.session.execute(
+        select(Evidence.stored_name, Activity.title)
+        .join(Activity, Activity.id == Evidence.activity_id)
+        .where(
+            Evidence.user_id == user_id,
+            Evidence.size == len(data),
+            Evidence.stored_name.is_not(None),
+            Activity.id != act.id,
+            Activity.type_key == activity_type.key,
+            Activity.organizer_id == user_id,
+            Activity.state.not_in(closed),
+        )
+        .order_by(Evidence.id)
+    ).all()
+    for stored, title in rows:
+        path = upload_folder() / stored
+        try:
+            same = path.read_bytes() == data
+        except OSError:  # a file gone from the folder is no certificate to compare
+            continue
+        if same:
+            raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
 
 
 def evidence_path(ev: Evidence) -> Path | None:

@@ -343,3 +343,41 @@ def test_a_teacher_of_two_schools_declares_a_training_once(s1, staff):
     assert (count(Activity), count(Participation)) == before
     declare(s2, t1, hours="4", start=day + timedelta(days=1))  # another day's training is S2's to credit
     declare(s2, f.person(s2, "s2t9", "teacher"), hours="8", start=day, details=numbered)  # someone else's
+
+
+def test_one_certificate_file_is_not_declared_twice(s1, staff):
+    """Attack: a certificate without a number (an online course's screenshot, a 自学 record)
+    was uploaded again to a second declaration of another day — a second title, the same
+    certificate file — and both were credited: one training counted twice, within the ceiling
+    a day. The same file on another of the teacher's standing declarations is refused (nothing
+    written); a different file is taken, and once the first declaration is refused, the file
+    is free for the one that stands."""
+    from portal.models import Evidence
+
+    t1, rev = staff["t1"], staff["reviewer"]
+    day = past_start(4)
+    if day.date() + timedelta(days=2) > to_local(utcnow(), "Asia/Shanghai").date():
+        pytest.skip("the first days of a school year: no past days apart in it")
+    scan = b"%PDF-1.4 certificate of one online course"
+    first = declare(s1, t1, hours="3", start=day)
+    activities.add_evidence(first, t1, t1.id, "certificate", "结业证书", filename="cert.pdf", data=scan)
+    f.fire(first, t1, "hold")
+    second = activities.plan_activity(
+        s1, t1, KEY, "网络研修：作业设计", (day + timedelta(days=2)).isoformat(timespec="minutes"),
+        (day + timedelta(days=2, hours=3)).isoformat(timespec="minutes"), "3", None,
+        {"provider": "国家中小学智慧教育平台", "category": "online"},
+    )
+    before = count(Evidence)
+    with pytest.raises(Invalid) as err:
+        activities.add_evidence(second, t1, t1.id, "certificate", "证书", filename="again.pdf", data=scan)
+    assert err.value.fields["file"].code == "declared.certificate_again"
+    assert "区级骨干教师培训" in err.value.fields["file"].english  # names the declaration that has it
+    assert count(Evidence) == before
+    with pytest.raises(GuardFailedError):  # so it cannot be submitted with it
+        f.fire(second, t1, "hold")
+    f.fire(first, rev, "refuse", "证书与本人不符")
+    activities.add_evidence(second, t1, t1.id, "certificate", "证书", filename="again.pdf", data=scan)
+    # someone else's declaration may carry the same file (a district list naming everyone)
+    other = declare(s1, staff["t2"], hours="3", start=day)
+    activities.add_evidence(other, staff["t2"], staff["t2"].id, "certificate", "名单", filename="list.pdf", data=scan)
+    assert count(Evidence) == before + 2
