@@ -80,6 +80,15 @@ def _title(act: Activity, _kind: str, i: int, count: int) -> str:
     return f"《{act.title}》" + (f"（{i + 1}）" if count > 1 else "")
 
 
+def _evidence(act: Activity, by: User, owner_id: int, kind: str, title: str) -> Evidence:
+    """A written piece, or a small PDF of its own where the kind is taken only as a file (a
+    declaration's certificate: ``activities.file_required``)."""
+    if activities.file_required(registry().types[act.type_key].type, kind):
+        scan = f"%PDF-1.4\n% {act.id} {owner_id} {kind} {title}\n".encode()
+        return activities.add_evidence(act, by, owner_id, kind, title, filename=f"{kind}.pdf", data=scan)
+    return activities.add_evidence(act, by, owner_id, kind, title, text=TEXT)
+
+
 def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
     """Evidence so the type's guards pass before ``step``: what each role must provide
     (``required_evidence_for``, before the approval) and the type's own ``sample_evidence``."""
@@ -91,7 +100,7 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
         for p, u in people:
             for kind, count in reg.type.required_evidence_for(p.role, settings).items():
                 for i in range(count):
-                    activities.add_evidence(act, u, u.id, kind, _title(act, kind, i, count), text=TEXT)
+                    _evidence(act, u, u.id, kind, _title(act, kind, i, count))
     for sample in reg.type.sample_evidence():
         if sample.stage != stage:
             continue
@@ -99,7 +108,7 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
         for owner in owners[:1] if sample.first_only else owners:
             for i in range(sample.count):
                 title = _title(act, sample.kind, i, sample.count)
-                ev = activities.add_evidence(act, organizer, owner.id, sample.kind, title, text=TEXT)
+                ev = _evidence(act, organizer, owner.id, sample.kind, title)
                 if sample.days_before_start is not None:
                     with write_transaction():
                         ev.uploaded_at = act.starts_at - timedelta(days=sample.days_before_start)

@@ -257,6 +257,7 @@ TEXTS: dict[str, Any] = {
     "evidence.not_participant": _l("not a participant"),
     "evidence.kinds": _l("kinds: %(kinds)s"),
     "evidence.text_or_file": _l("write the text or attach a file"),
+    "evidence.file_required": _l("this material is a file (a scan or photo of it): attach the file, a typed text is not taken"),
     "evidence.must_be_text": _l("must be text"),
     "file.name_too_long": _l("file name too long"),
     "file.name_too_long_field": _l("the file name is longer than %(n)s characters"),

@@ -546,6 +546,8 @@ def add_evidence(
         fields["text"] = msg("evidence.must_be_text")
     if not has_text and data is None:
         fields["text"] = msg("evidence.text_or_file")
+    elif data is None and kind in kinds and file_required(reg.type, kind):
+        fields["file"] = msg("evidence.file_required")
     if has_text and len(text or "") > TEXT_MAX:
         fields["text"] = msg("at_most_chars", n=TEXT_MAX)
     if fields:
@@ -626,6 +628,14 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
             continue
         if same:
             raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
+
+
+def file_required(activity_type: ActivityType, kind: str) -> bool:
+    """Whether evidence of ``kind`` is taken only as a file: a kind the type marks as a file
+    (``EvidenceKind(written=False)``) of a self-declared type, whose files are the only proof
+    that the training took place (a certificate: no organiser saw it, nobody took attendance)."""
+    found = activity_type.all_evidence_kinds().get(kind)
+    return activity_type.self_declared and found is not None and not found.written
 
 
 def evidence_path(ev: Evidence) -> Path | None:

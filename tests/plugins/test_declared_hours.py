@@ -381,3 +381,25 @@ def test_one_certificate_file_is_not_declared_twice(s1, staff):
     other = declare(s1, staff["t2"], hours="3", start=day)
     activities.add_evidence(other, staff["t2"], staff["t2"].id, "certificate", "名单", filename="list.pdf", data=scan)
     assert count(Evidence) == before + 2
+
+
+def test_a_certificate_is_a_file_not_a_typed_text(s1, staff):
+    """Attack: the declaration's guard asks for its certificate, and a typed text of the kind
+    "certificate" ("证书已上交教务处", or nothing but a few words through the API) passed it: the
+    declaration was submitted, approved and credited without any certificate. A kind the type
+    marks as a file (``EvidenceKind(written=False)``) of a declaration is taken only as a file
+    (nothing written); the declaration stays unsubmittable until one comes."""
+    from portal.models import Evidence
+
+    t1 = staff["t1"]
+    act = declare(s1, t1)
+    before = count(Evidence)
+    with pytest.raises(Invalid) as err:
+        activities.add_evidence(act, t1, t1.id, "certificate", "结业证书", text="证书已上交教务处")
+    assert err.value.fields["file"].code == "evidence.file_required"
+    assert count(Evidence) == before
+    with pytest.raises(GuardFailedError):
+        f.fire(act, t1, "hold")
+    certificate(act, t1)
+    f.fire(act, t1, "hold")
+    assert db.session.get(Activity, act.id).state == "held"
