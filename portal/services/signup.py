@@ -19,7 +19,7 @@ from portal.database import write_transaction
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import Activity, Participation, School, Signup, SignupWindow, User
+from portal.models import Activity, Membership, Participation, School, Signup, SignupWindow, User
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, locks, schools
@@ -206,8 +206,8 @@ def withdraw(act: Activity, user: User, *, by: policy.Actor) -> None:
 
 
 def confirm(act: Activity, *, by: policy.Actor) -> int:
-    """The organiser confirms the list: seat holders become participants (the type's default
-    role) and the list is closed. Returns how many were added."""
+    """The organiser confirms the list: seat holders still on the school's staff become
+    participants (the type's default role) and the list is closed. Returns how many were added."""
     policy.require(policy.may_run_signup(by, act), "policy.run_signup")
     _require_before_start(act)
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
@@ -221,8 +221,11 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
         already = set(
             s.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
         )
-        for uid in s.execute(
-            select(Signup.user_id).where(Signup.activity_id == act.id, Signup.status == SEAT).order_by(Signup.signed_at)
+        staff = select(Membership.user_id).where(Membership.school_id == act.school_id, Membership.active.is_(True))
+        for uid in s.execute(  # a seat holder who has left the school is no participant of its activity
+            select(Signup.user_id)
+            .where(Signup.activity_id == act.id, Signup.status == SEAT, Signup.user_id.in_(staff))
+            .order_by(Signup.signed_at)
         ).scalars():
             if uid not in already:
                 s.add(Participation(activity_id=act.id, user_id=uid, role=reg.type.default_role))

@@ -275,3 +275,20 @@ def test_a_cancelled_activity_takes_no_sign_up(app):
         assert exc.value.msg.code == "signup.not_open"
     assert _statuses(act.id) == before
     assert signup.view(act, ts[2].id).is_closed  # the page and the API offer no sign-up
+
+
+def test_confirmation_adds_no_one_who_has_left_the_school(app):
+    """Attack: a teacher signed up, then left the school (the admin ended their roles) and kept
+    the seat; the organiser's confirmation made them a participant of an activity of a school
+    they no longer belong to — credited there later, while planning or adding them by hand
+    refuses a non-member. The confirmation adds only the school's teachers still on its staff."""
+    from portal.services import staff
+
+    s, p, ts, act = _open(capacity=3)
+    for t in ts[:3]:
+        signup.sign_up(act, t, by=actor(t, s))
+    staff.deactivate(s, ts[1].id, by=actor(p["admin"], s))
+    db.session.commit()
+    assert signup.confirm(act, by=actor(p["organizer"], s)) == 2
+    parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
+    assert parts == {ts[0].id, ts[2].id}
