@@ -621,7 +621,7 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
         .order_by(Evidence.id)
     ).all()
     for stored, title in rows:
-        path = upload_folder() / stored
+        path = upload_folder() / str(stored)
         try:
             same = path.read_bytes() == data
         except OSError:  # a file gone from the folder is no certificate to compare
