@@ -14,7 +14,8 @@ Bounds (``check_plan``): more than 0 and at most the school's ceiling per declar
 teacher's declarations still standing (not cancelled or refused), in every school they are on
 the staff of, so a day declared twice (or in two schools) cannot hold more; a certificate
 number declared once; dates inside the current school year and
-not in the future.
+not in the future. The certificate is a file, not a typed text, and one file is the certificate
+of one standing declaration of the teacher (``portal.services.activities.add_evidence``).
 """
 
 from __future__ import annotations
