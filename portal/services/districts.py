@@ -166,7 +166,7 @@ def create_school_with_admin(
     texts = [v if isinstance(v, str) else "" for v in (code, name, admin_username, admin_name, password)]
     school = schools.create_school(texts[0], texts[1], district_id=district.id)
     try:
-        admin = users.create_user(texts[2], texts[4], texts[3], school, [SCHOOL_ADMIN, TEACHER])
+        admin = users.create_user(texts[2], texts[4], texts[3], school, [SCHOOL_ADMIN, TEACHER], logged_by=by)
     except Invalid:
         with write_transaction() as s:  # no school without its admin
             s.delete(school)

@@ -103,6 +103,26 @@ def staff_page(
     return paging.Page(_members(rows), after_last, before_first, start is not None or end is not None)
 
 
+def add_person(
+    school: School,
+    username: str,
+    password: str,
+    name: str = "",
+    roles: list[str] | tuple[str, ...] = (TEACHER,),
+    gender: str | None = None,
+    birth_date: date | None = None,
+    *,
+    by: policy.Actor,
+) -> User:
+    """A school admin adds a new person to the school (the staff page): roles of the school
+    only — a district role is the district's to give, never a school admin's — written to the
+    staff audit log. The rest is checked by :func:`portal.services.users.create_user`."""
+    policy.require(policy.may_administer(by), "policy.admin_only")
+    if not roles or any(r not in SCHOOL_ROLES for r in roles):
+        raise Invalid(msg("user.invalid"), {"role": msg("roles_are", roles=role_labels(list(SCHOOL_ROLES)))})
+    return users.create_user(username, password, name, school, roles, gender, birth_date, logged_by=by)
+
+
 def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
     """End every role of the person in this school (their history stays). Returns rows changed.
 
@@ -114,12 +134,13 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
         raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
     if user_id == by.user_id:
         raise Invalid(msg("staff.self"), {"user_id": msg("staff.self")})
-    exists = db.session.execute(
-        select(Membership.id).where(Membership.school_id == school.id, Membership.user_id == user_id)
-    ).first()
-    if exists is None:
+    held = db.session.execute(
+        select(Membership.role, Membership.active).where(Membership.school_id == school.id, Membership.user_id == user_id)
+    ).all()
+    if not held:
         raise NotFound(msg("user.not_found"))
     with write_transaction() as s:
+        staff_log.record(s, school.id, user_id, by, "roles", [r.role for r in held if r.active], [])
         result = s.execute(
             update(Membership)
             .where(Membership.school_id == school.id, Membership.user_id == user_id, Membership.active.is_(True))
@@ -382,6 +403,7 @@ def import_roster(
                 s.flush()
                 for role in dict.fromkeys(r.roles):
                     s.add(Membership(user_id=user.id, school_id=school.id, role=role))
+                staff_log.record(s, school.id, user.id, by, "roles", [], r.roles)
                 created.append(user)
             s.flush()
             teacher_years.refresh_people(school.id, [u.id for u, r in zip(created, preview.good, strict=True)

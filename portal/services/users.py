@@ -15,11 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, User
+from portal.services import staff_log
 
 MIN_PASSWORD = 8
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
@@ -69,9 +71,14 @@ def create_user(
     gender: str | None = None,
     birth_date: date | None = None,
     district_id: int | None = None,
+    *,
+    logged_by: policy.Actor | None = None,
 ) -> User:
     """A new user with ``roles`` in ``school`` (district roles in ``district_id``, by default the
-    deployment's default district)."""
+    deployment's default district). With ``logged_by``, the roles given in the school are
+    written to the staff audit log (:mod:`portal.services.staff_log`) in the same transaction.
+    This function checks no permission: a school admin's way is
+    :func:`portal.services.staff.add_person`."""
     fields: dict[str, Msg] = {}
     username = (username or "").strip()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
@@ -110,6 +117,10 @@ def create_user(
             if school is not None and TEACHER in roles:
                 s.flush()
                 _teacher_joined(school.id, user.id)
+            if school is not None and logged_by is not None:
+                s.flush()
+                staff_log.record(s, school.id, user.id, logged_by, "roles", [],
+                                 [r for r in roles if r not in DISTRICT_ROLES])
     except IntegrityError:
         if by_username(username) is None:
             raise

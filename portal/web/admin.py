@@ -20,7 +20,7 @@ from portal.messages import ROLE_NAMES, tr
 from portal.models import SCHOOL_ROLES, TEACHER
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
-from portal.services import groups, schools, staff, users
+from portal.services import groups, schools, staff
 from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
 from portal.web.helpers import flash_at
@@ -192,14 +192,15 @@ def staff_list():
             form.birth_date.errors = [_("Write a date such as 2026-12-04 or 2026年12月4日.")]
             return _staff_page(form, 422)
     try:
-        users.create_user(
+        staff.add_person(
+            school,
             form.username.data or "",
             form.password.data or "",
             form.name.data or "",
-            school,
             form.roles.data or [],
             form.gender.data or None,
             born,
+            by=current_actor(),
         )
     except Invalid as exc:
         db.session.rollback()

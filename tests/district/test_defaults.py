@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.errors import Forbidden, Invalid
 from portal.extensions import db
-from portal.models import School, SchoolActivityType
+from portal.models import School, SchoolActivityType, StaffChange
 from portal.policy import SYSTEM, Actor
 from portal.services import credits, districts, schools
 from tests.credits.helpers import login
@@ -67,6 +67,10 @@ def test_the_district_admin_creates_a_school_with_its_admin_and_enables_types(ap
     enabled = set(db.session.execute(select(SchoolActivityType.type_key).where(
         SchoolActivityType.school_id == school.id, SchoolActivityType.enabled.is_(True))).scalars())
     assert enabled == {"research"}
+    # the school's first admin is in its staff log, given by the district admin
+    log = db.session.execute(select(StaffChange).where(StaffChange.school_id == school.id)).scalars().all()
+    assert [(e.user_id, e.before, e.after, e.changed_by) for e in log] == [
+        (admin.id, [], ["school_admin", "teacher"], world.admin1.id)]
     with pytest.raises(Invalid):  # a bad admin: no school either
         districts.create_school_with_admin(world.d1, "S10", "又一所", "bad name!", "", "x", by=_dadmin(world))
     assert db.session.execute(select(School.id).where(School.code == "S10")).first() is None

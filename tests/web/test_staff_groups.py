@@ -5,6 +5,9 @@ garbled choice is refused in words beside the row and changes nothing."""
 
 from __future__ import annotations
 
+import base64
+import io
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -119,3 +122,34 @@ def test_bad_group_choices_are_refused_beside_the_row_and_change_nothing(site, a
     # a deactivated person's row offers no group editor
     assert 'data-testid="groups-teacher2"' not in _row(c, t2)
 
+
+
+def test_adding_importing_and_deactivating_people_are_in_the_staff_log(site, as_user):
+    """Roles given by the staff page's add form or by a roster import, and every role ended
+    by a deactivation, are staff changes like any other: they were missing from the log."""
+    c = as_user("admin")
+    admin_id, uid = _id(site, User, username="admin"), _id(site, User, username="teacher1")
+    assert c.post("/admin/staff", data={"username": "page.added", "name": "页面新人", "password": "password-123",
+                                        "roles": ["teacher", "organizer"]}).status_code == 302
+    roster = "username,name,roles,password\nsheet.added,表格新人,教师,password-123\n".encode()
+    c.post("/admin/staff/import", data={"file": (io.BytesIO(roster), "roster.csv")},
+           content_type="multipart/form-data")
+    assert c.post("/admin/staff/import/confirm", data={"payload": base64.b64encode(roster).decode(),
+                                                       "filename": "roster.csv"}).status_code == 302
+    assert c.post(f"/admin/staff/{uid}/deactivate").status_code == 302
+    page_added, sheet_added = _id(site, User, username="page.added"), _id(site, User, username="sheet.added")
+    with site.app_context():
+        log = {e.user_id: (e.what, e.before, e.after, e.changed_by)
+               for e in db.session.execute(select(StaffChange).where(
+                   StaffChange.user_id.in_([uid, page_added, sheet_added]))).scalars()}
+    assert log == {
+        page_added: ("roles", [], ["organizer", "teacher"], admin_id),
+        sheet_added: ("roles", [], ["teacher"], admin_id),
+        uid: ("roles", ["teacher"], [], admin_id),
+    }
+    # deactivating someone already gone changes nothing and writes nothing
+    before = _counts(site)
+    c.post(f"/admin/staff/{uid}/deactivate")
+    assert _counts(site) == before
+    table = c.get("/admin/audit?view=staff&person=teacher1").get_data(as_text=True)
+    assert "教师" in table.split('class="table table-sm table-striped')[1].split("</table>")[0]

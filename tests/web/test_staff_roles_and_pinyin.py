@@ -3,11 +3,13 @@ and every list of people is in pinyin order (何 he, 孙 sun, 吴 wu, 周 zhou),
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+from portal.errors import Forbidden, Invalid
 from portal.extensions import db
-from portal.models import Membership, User
-from portal.services import credits, staff
+from portal.models import Membership, School, User
+from portal.services import access, credits, staff
 from portal.sorting import by_pinyin, pinyin_key
 from tests.support import factories as f
 
@@ -52,6 +54,35 @@ def test_teacher_may_not_change_roles(site, as_user):
     r = as_user("teacher2").post(f"/admin/staff/{_id(site, 'teacher1')}/roles", data={"roles": ["school_admin"]})
     assert r.status_code == 403
     assert _roles(site, "teacher1") == {"teacher"}
+
+
+def test_a_school_admin_adds_people_with_school_roles_only(site, as_user):
+    """The staff page offers the school's roles; a form posted with a district role (written
+    by hand) made a district admin or reviewer of the whole district. Refused beside the
+    roles, nobody created; the service refuses it too, and anyone but a school admin."""
+    c = as_user("admin")
+    with site.app_context():
+        before = db.session.scalar(select(func.count()).select_from(User))
+    for role in ("district_admin", "district_reviewer"):
+        r = c.post("/admin/staff", data={"username": f"mole.{role}", "name": "新同事", "password": "password-123",
+                                         "roles": ["teacher", role]})
+        assert r.status_code == 422
+        error = r.get_data(as_text=True).split('data-testid="error-roles"')[1].split("<")[0]
+        assert error.startswith(">角色可为") and "教师" in error and "区" not in error
+    with site.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == before
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        admin, teacher = (access.actor(_id(site, n), school.id) for n in ("admin", "teacher1"))
+        with pytest.raises(Invalid) as refused:
+            staff.add_person(school, "mole.x", "password-123", "鼹鼠", ["district_admin"], by=admin)
+        assert set(refused.value.fields) == {"role"}
+        with pytest.raises(Forbidden):
+            staff.add_person(school, "mole.y", "password-123", "鼹鼠", ["teacher"], by=teacher)
+        assert db.session.scalar(select(func.count()).select_from(User)) == before
+    # the school's own roles are given as before
+    r = c.post("/admin/staff", data={"username": "new.colleague", "name": "新同事", "password": "password-123",
+                                     "roles": ["teacher", "school_admin"]})
+    assert r.status_code == 302 and _roles(site, "new.colleague") == {"teacher", "school_admin"}
 
 
 def test_pinyin_order():
