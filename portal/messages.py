@@ -362,6 +362,7 @@ TEXTS: dict[str, Any] = {
     "staff.roles_refused": _l("the roles were not changed"),
     "staff.roles_choose": _l("choose at least one role"),
     "roster.xlsx": _l("not a readable XLSX file"),
+    "roster.csv": _l("not a readable CSV file: a cell is too long, or a quote is not closed"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),
     "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
     "roster.kind": _l("roster must be a .csv or .xlsx file"),

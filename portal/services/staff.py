@@ -257,7 +257,10 @@ def _read_table(filename: str, data: bytes) -> list[list[str]]:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
                 raise Invalid(msg("roster.encoding"), {"file": msg("roster.encoding_field")}) from None
-        return [list(r) for r in csv.reader(io.StringIO(text))]
+        try:
+            return [list(r) for r in csv.reader(io.StringIO(text))]
+        except csv.Error:  # a cell over the reader's limit (128 KiB): a pasted document, a quote never closed
+            raise Invalid(msg("roster.csv"), {"file": msg("roster.csv")}) from None
     raise Invalid(msg("roster.kind"), {"file": msg("roster.kind_field")})
 
 

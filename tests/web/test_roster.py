@@ -175,3 +175,20 @@ def test_an_xlsx_that_unpacks_to_a_huge_sheet_is_refused(site, as_user):
     assert r.status_code == 422 and 'data-testid="error-file"' in r.get_data(as_text=True)
     assert "文件太大" in r.get_data(as_text=True) or "too large" in r.get_data(as_text=True)
     assert _users(site) == before
+
+
+def test_a_csv_with_a_cell_longer_than_the_reader_takes_is_refused_in_words(site, as_user):
+    """A CSV cell over 128 KiB (a name pasted as a whole document, or a quote never closed,
+    which runs to the end of the file) stopped the reader with an error the page answered
+    with a 500; it is refused beside the file field and nothing is written."""
+    c = as_user("admin")
+    before = _users(site)
+    for body in ("username,name\nlong.cell," + "长" * 140_000 + "\n",
+                 "username,name\nopen.quote,\"" + "x" * 140_000 + "\nlater.row,后来\n"):
+        r = c.post("/admin/staff/import", data={"file": (io.BytesIO(body.encode()), "名册.csv")},
+                   content_type="multipart/form-data")
+        assert r.status_code == 422
+        assert r.get_data(as_text=True).split('data-testid="error-file">')[1].startswith("不是可读的 CSV 文件")
+        payload = base64.b64encode(body.encode()).decode()
+        assert c.post("/admin/staff/import/confirm", data={"payload": payload, "filename": "名册.csv"}).status_code == 302
+    assert _users(site) == before
