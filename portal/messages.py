@@ -379,6 +379,7 @@ TEXTS: dict[str, Any] = {
     "roster.no_row": _l("no row can be imported"),
     # -- accounts and tokens ---------------------------------------------------------------------
     "user.invalid": _l("invalid user"),
+    "user.name_controls": _l("the name contains control characters"),
     "user.username_format": _l("1–64 letters, digits, '.', '_' or '-'"),
     "user.username_taken": _l("username %(name)s is taken"),
     "user.username_unavailable": _l("this username cannot be used; choose another"),

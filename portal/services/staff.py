@@ -365,8 +365,10 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         if password and (err := users.validate_password(password)) is not None:
             fault("password", msg("roster.password", problem=err))
         name = cell("name")
-        if len(name) > 100:
+        if len(name) > users.NAME_MAX:
             fault("name", msg("roster.name"))
+        elif (problem := users.name_problem(name)) is not None:
+            fault("name", problem)
         rows.append(RosterRow(i, username, name, roles, gender, born, password, errors))
     return RosterPreview(rows)
 

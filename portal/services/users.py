@@ -9,6 +9,7 @@ neutral message, :data:`USERNAME_UNAVAILABLE`, that names no school and no perso
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from sqlalchemy import select
@@ -24,7 +25,10 @@ from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, Us
 from portal.services import staff_log
 
 MIN_PASSWORD = 8
+NAME_MAX = 100
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
+# Characters that turn a name's text around (right-to-left overrides, isolates, marks).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def hash_password(password: str) -> str:
@@ -42,6 +46,17 @@ def validate_password(password: str) -> Msg | None:
         return msg("at_least_chars", n=MIN_PASSWORD)
     if len(password) > 200:
         return msg("at_most_chars", n=200)
+    return None
+
+
+def name_problem(name: str) -> Msg | None:
+    """Why ``name`` cannot be a person's name (None: it can): too long, or holding a control
+    character (NUL, which PostgreSQL cannot store; a line break; a right-to-left override that
+    turns the lists, summaries and certificates it is printed on around)."""
+    if len(name) > NAME_MAX:
+        return msg("at_most_chars", n=NAME_MAX)
+    if any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        return msg("user.name_controls")
     return None
 
 
@@ -87,8 +102,8 @@ def create_user(
         fields["username"] = taken
     if (err := validate_password(password)) is not None:
         fields["password"] = err
-    if len(display_name or "") > 100:
-        fields["name"] = msg("at_most_chars", n=100)
+    if (problem := name_problem(display_name or "")) is not None:
+        fields["name"] = problem
     if gender not in (None, "F", "M"):
         fields["gender"] = msg("user.gender")
     bad = [r for r in roles if r not in ROLES]

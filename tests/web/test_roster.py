@@ -192,3 +192,26 @@ def test_a_csv_with_a_cell_longer_than_the_reader_takes_is_refused_in_words(site
         payload = base64.b64encode(body.encode()).decode()
         assert c.post("/admin/staff/import/confirm", data={"payload": payload, "filename": "名册.csv"}).status_code == 302
     assert _users(site) == before
+
+
+def test_a_name_with_control_characters_is_a_bad_row_and_refused_on_the_staff_page(site, as_user):
+    """A name holding NUL answered 500 on PostgreSQL (its text cannot hold it) after the preview
+    had called the row good; a line break or a right-to-left override was stored and shown in
+    every list, summary and certificate. Each is a bad row naming its cell; the staff page
+    refuses it beside the name; nothing is written."""
+    c = as_user("admin")
+    before = _users(site)
+    body = ("username,name,roles\n"
+            "nul.name,王\x00丽,teacher\n\"line.break\",\"王\n丽\",teacher\nrtl.name,王\u202e丽,teacher\nfine.name,王丽,teacher\n")
+    r = c.post("/admin/staff/import", data={"file": (io.BytesIO(body.encode()), "名册.csv")},
+               content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "1 行可以导入，3 行有问题" in html
+    for line in (2, 3, 4):
+        assert f'data-testid="roster-error-{line}">B{line} 单元格（name）：姓名含有控制字符' in html
+    for name in ("王\n丽", "王\u202e丽"):  # (NUL in a form is refused before any page: 400)
+        r = c.post("/admin/staff", data={"username": "page.name", "name": name, "password": "password-123",
+                                         "roles": ["teacher"]})
+        assert r.status_code == 422
+        assert r.get_data(as_text=True).split('data-testid="error-name">')[1].startswith("姓名含有控制字符")
+    assert _users(site) == before
