@@ -395,6 +395,7 @@ TEXTS: dict[str, Any] = {
     "roster.password": _l("password: %(problem)s"),
     "roster.name": _l("name: at most 100 characters"),
     "password.invalid": _l("invalid password"),
+    "password.current_wrong": _l("the current password is wrong"),
     "login.wrong": _l("wrong username or password"),
     "login.locked": _l("too many failed logins; try again later"),
     "token.required": _l("a valid bearer token is required"),

@@ -37,6 +37,7 @@ from portal.services import users
 from portal.timeutil import utcnow
 
 USERNAME_MAX = 64
+PASSWORD_MAX = 200  # no password is longer (users.validate_password)
 ADDRESS_MAX = 64
 # First keys of pg_advisory_xact_lock(int, int): one space for usernames, one for addresses.
 _LOCK_USERNAME = 7_301
@@ -123,6 +124,8 @@ def verify(username: str, password: str, address: str) -> Verified | None:
     """The active user whose password matches (with the hash it matched), or None (the
     attempt stays counted as a failure). Raises :class:`LoginLocked` while locked out."""
     admit(username, address)
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX:  # never a password: not hashed
+        return None
     user = users.by_username(_norm(username))
     if user is None or not user.active or not users.verify_password(user, password or ""):
         return None

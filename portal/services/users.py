@@ -188,6 +188,20 @@ def set_password(user: User, password: str) -> None:
         tokens.revoke_all_in(s, user.id)
 
 
+def change_password(user: User, current: str, password: str, address: str) -> None:
+    """The person changes their own password, proving the current one. That proof is a login
+    (:func:`portal.services.login_guard.verify`): a wrong one counts as a failed login of the
+    username and the address, and while they are locked out even the right one is refused
+    (``LoginLocked``), so a signed-in session left open cannot be used to guess the password
+    faster than the login page allows."""
+    from portal.services import login_guard  # login_guard → users: import on use
+
+    verified = login_guard.verify(user.username, current, address)
+    if verified is None or verified.user.id != user.id:
+        raise Invalid(msg("password.current_wrong"), {"current": msg("password.current_wrong")})
+    set_password(user, password)
+
+
 def bump_session_version(user: User) -> None:
     with write_transaction():
         user.session_version = (user.session_version or 1) + 1

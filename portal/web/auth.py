@@ -76,17 +76,20 @@ def password():
     status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if not users.verify_password(user, form.current.data):
-            form.current.errors = [_("The current password is wrong.")]
-            status = 422
-        elif form.password.data != form.confirm.data:
+        if form.password.data != form.confirm.data:
             form.confirm.errors = [_("The two new passwords differ.")]
             status = 422
         else:
             try:
-                users.set_password(user, form.password.data)
+                users.change_password(user, form.current.data, form.password.data, request.remote_addr or "unknown")
+            except login_guard.LoginLocked:
+                minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+                form.current.errors = [_("Too many failed logins. Try again in %(minutes)s minutes.", minutes=minutes)]
+                return render_template("auth/password.html", form=form), 429
             except Invalid as exc:
-                form.password.errors = [tr(exc.fields.get("password", exc.msg))]
+                for name in ("current", "password"):
+                    if name in exc.fields:
+                        form[name].errors = [tr(exc.fields[name])]
                 status = 422
             else:
                 login_user(user)  # this session carries the new version; every other one ends

@@ -118,6 +118,24 @@ def test_password_form_errors_stay_beside_the_field(site):
     assert r.status_code == 422 and 'data-testid="error-password"' in html and "至少 8 个字符" in html
 
 
+def test_the_current_password_on_the_password_page_is_guessed_no_faster_than_at_login(make_app):
+    """Whoever holds a signed-in session (a staffroom computer left signed in) could guess the
+    current password on the password page without limit — and with it change the password and
+    keep the account. Its wrong guesses now count as failed logins: after the limit the page
+    refuses even the right password, and so does the login; the password is unchanged."""
+    app = _site(make_app, LOGIN_MAX_FAILURES=3, LOGIN_LOCK_MINUTES=15)
+    c = app.test_client()
+    assert login(c, "teacher2").status_code == 302
+    for guess in ("guess-one-1", "guess-two-2", "x" * 1_000_000):  # a 1 MB guess is refused unhashed, still counted
+        r = c.post("/password", data={"current": guess, "password": "taken-over-9", "confirm": "taken-over-9"})
+        assert r.status_code == 422 and 'data-testid="error-current"' in r.get_data(as_text=True)
+    r = c.post("/password", data={"current": DEMO_PASSWORD, "password": "taken-over-9", "confirm": "taken-over-9"})
+    assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
+    assert login(app.test_client(), "teacher2").status_code == 429
+    assert login(app.test_client(), "teacher2", "taken-over-9").status_code == 429
+    assert c.get("/").status_code == 200  # the session itself is not ended by the lock
+
+
 def test_language_switch_is_remembered(site, as_user):
     c = as_user("teacher1")
     assert "我的培训学时" in c.get("/").get_data(as_text=True)
