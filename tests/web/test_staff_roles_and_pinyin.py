@@ -85,6 +85,25 @@ def test_a_school_admin_adds_people_with_school_roles_only(site, as_user):
     assert r.status_code == 302 and _roles(site, "new.colleague") == {"teacher", "school_admin"}
 
 
+def test_two_admins_removing_each_other_at_once_leave_the_school_one(app):
+    """Nobody changes their own roles, so an admin always remained — unless two admins took each
+    other's role at the same moment: both had passed the check before either wrote, and the
+    school was left with no admin (nor a way to get one but the district). The admin's right is
+    asked again in the write, where such changes take turns: the second is refused."""
+    s = f.school("LA", types=("lecture",))
+    a, b = (f.person(s, f"la.adm{i}", "school_admin", "teacher") for i in (1, 2))
+    as_a, as_b = access.actor(a.id, s.id), access.actor(b.id, s.id)  # both checked before either wrote
+    staff.set_roles(s, b.id, ["teacher"], by=as_a)
+    with pytest.raises(Forbidden):
+        staff.set_roles(s, a.id, ["teacher"], by=as_b)
+    with pytest.raises(Forbidden):
+        staff.deactivate(s, a.id, by=as_b)
+    db.session.expire_all()
+    admins = db.session.execute(select(Membership.user_id).where(
+        Membership.school_id == s.id, Membership.role == "school_admin", Membership.active.is_(True))).scalars().all()
+    assert admins == [a.id]
+
+
 def test_pinyin_order():
     names = ["周建国", "孙丽华", "吴晓燕", "何立新", "安然"]
     assert sorted(names) != by_pinyin(names, str)  # code point order is not the reader's order
