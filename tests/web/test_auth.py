@@ -57,6 +57,21 @@ def test_lock_after_failures_even_with_the_right_password(make_app):
     assert c.get("/").status_code == 302  # not logged in
 
 
+def test_the_lock_holds_for_every_spelling_of_the_username_on_the_page_and_the_api(make_app):
+    """Once a username is locked, no variant of it signs in as that person, on the login page
+    or at the API's token endpoint: spaces around it (ASCII or 全角) are the same username and
+    locked; another case, full-width letters or a zero-width space name nobody (the lookup is
+    exact), so they are wrong — never a way round the lock."""
+    app = _site(make_app, LOGIN_MAX_FAILURES=3, LOGIN_LOCK_MINUTES=15)
+    for _ in range(3):
+        assert login(app.test_client(), "teacher2", "nope-nope").status_code == 401
+    for name, status in ((" teacher2 ", 429), ("teacher2\u3000", 429), ("\tteacher2\n", 429), ("Teacher2", 401),
+                         ("ｔｅａｃｈｅｒ２", 401), ("teacher２", 401), ("teacher2\u200b", 401)):
+        assert login(app.test_client(), name).status_code == status, name
+        token = app.test_client().post("/api/v1/auth/token", json={"username": name, "password": DEMO_PASSWORD})
+        assert token.status_code == status, name
+
+
 def test_a_success_is_never_throttled_and_clears_the_failures(make_app):
     app = _site(make_app, LOGIN_MAX_FAILURES=3)
     c = app.test_client()
