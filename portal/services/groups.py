@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from portal import policy
 from portal.database import write_transaction
@@ -133,16 +133,33 @@ def save_group(
     _require(by)
     clean, leader, members = _check(school, name, leader_id, member_ids, group.id if group else None)
     with write_transaction() as s:
+        was = set() if group is None else set(s.execute(
+            select(GroupMember.user_id).where(GroupMember.group_id == group.id)).scalars())
         if group is None:
             group = TeachingGroup(school_id=school.id, name=clean, leader_id=leader)
             s.add(group)
             s.flush()
         else:
             group.name, group.leader_id = clean, leader
-            s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+        _log_membership(s, school.id, group.id, was, set(members), by)
+        s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
         for uid in members:
             s.add(GroupMember(group_id=group.id, user_id=uid))
     return group
+
+
+def _log_membership(s: Session, school_id: int, group_id: int, was: set[int], now: set[int],
+                    by: policy.Actor) -> None:
+    """One staff-log line for each person who joins or leaves the group (their groups before
+    and after), as :func:`set_person_groups` writes for a change made on the staff page. The
+    loader and the command line (``policy.SYSTEM``) setting up a school's groups write none, as
+    they write none for the people they create."""
+    if by.system:
+        return
+    held = groups_of(school_id, was ^ now)
+    for uid, before in held.items():
+        after = [g for g in before if g != group_id] + ([group_id] if uid in now else [])
+        staff_log.record(s, school_id, uid, by, "groups", before, after)
 
 
 def group_choices(school_id: int) -> list[TeachingGroup]:
@@ -235,6 +252,8 @@ def set_person_groups(school: School, user_id: object, group_ids: object, *, by:
 def delete_group(group: TeachingGroup, *, by: policy.Actor) -> None:
     _require(by)
     with write_transaction() as s:
+        was = set(s.execute(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).scalars())
+        _log_membership(s, group.school_id, group.id, was, set(), by)
         s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
         s.delete(group)
 

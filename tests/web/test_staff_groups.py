@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import GroupMember, School, StaffChange, TeachingGroup, User
 from portal.policy import SYSTEM
-from portal.services import groups, staff
+from portal.services import access, groups, staff
 from tests.support import factories as f
 
 
@@ -153,3 +153,29 @@ def test_adding_importing_and_deactivating_people_are_in_the_staff_log(site, as_
     assert _counts(site) == before
     table = c.get("/admin/audit?view=staff&person=teacher1").get_data(as_text=True)
     assert "教师" in table.split('class="table table-sm table-striped')[1].split("</table>")[0]
+
+
+def test_a_group_saved_or_deleted_on_the_groups_page_is_in_each_persons_staff_log(app):
+    """The groups page sets a group's whole member list, and deleting a group takes everyone out
+    of it: people joined and left teaching groups that way without a line in the staff log,
+    which the staff page's own group change writes. Each person whose groups changed gets one."""
+    s = f.school("GL", types=("lecture",))
+    admin = f.person(s, "gl.adm", "school_admin")
+    a, b, c = (f.person(s, f"gl.t{i}", "teacher") for i in (1, 2, 3))
+    by = access.actor(admin.id, s.id)
+    other = groups.save_group(s, "数学组", member_ids=[a.id], by=by)
+    group = groups.save_group(s, "语文组", member_ids=[a.id, b.id], by=by)
+    groups.save_group(s, "语文组", member_ids=[b.id, c.id], by=by, group=group)  # a out, c in, b stays
+    groups.delete_group(group, by=by)
+
+    def log(user_id: int) -> list[tuple[list[int], list[int]]]:
+        return [(e.before, e.after) for e in db.session.execute(
+            select(StaffChange).where(StaffChange.user_id == user_id, StaffChange.what == "groups")
+            .order_by(StaffChange.id)).scalars()]
+
+    g, m = group.id, other.id
+    assert log(a.id) == [([], [m]), ([m], sorted([m, g], key=str)), (sorted([m, g], key=str), [m])]
+    assert log(b.id) == [([], [g]), ([g], [])]
+    assert log(c.id) == [([], [g]), ([g], [])]
+    assert {e.changed_by for e in db.session.execute(select(StaffChange).where(StaffChange.school_id == s.id))
+            .scalars()} == {admin.id}
