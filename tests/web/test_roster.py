@@ -215,3 +215,16 @@ def test_a_name_with_control_characters_is_a_bad_row_and_refused_on_the_staff_pa
         assert r.status_code == 422
         assert r.get_data(as_text=True).split('data-testid="error-name">')[1].startswith("姓名含有控制字符")
     assert _users(site) == before
+
+
+def test_a_roster_of_ten_thousand_rows_is_refused_whole(site, as_user):
+    """More rows than a school has staff (the limit is 2,000): refused beside the file field,
+    at the preview and at the confirmation, and nothing is written."""
+    body = ("username,name\n" + "".join(f"bulk.{i},批量{i}\n" for i in range(10_000))).encode()
+    c = as_user("admin")
+    before = _users(site)
+    r = c.post("/admin/staff/import", data={"file": (io.BytesIO(body), "名册.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert r.get_data(as_text=True).split('data-testid="error-file">')[1].startswith("最多 2000 行")
+    r = c.post("/admin/staff/import/confirm", data={"payload": base64.b64encode(body).decode(), "filename": "名册.csv"})
+    assert r.status_code == 302 and _users(site) == before
