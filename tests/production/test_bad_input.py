@@ -228,7 +228,8 @@ def test_web_forms_survive_garbage(sweep_app, world, record_property):
     record_property("figure", f"bad inputs tried (web forms): {tried}, 5xx: {five}")
     assert tried > 20
     assert not failures, "\n".join(failures[:40])
-    assert after == before
+    # the one deactivation (see UNCOUNTED) is in the staff log; nothing else changed
+    assert after == {**before, "staff_change": before["staff_change"] + 1}
 
 
 def test_huge_ids_in_urls_are_not_found(sweep_app, world):
