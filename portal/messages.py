@@ -418,6 +418,8 @@ TEXTS: dict[str, Any] = {
     "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),
     "writing.duplicate": _l("this text is already in your record (“%(title)s”): a piece counts once"),
     "writing.refused": _l("the writing was not saved"),
+    "writing.no_characters": _l(
+        "this text has no characters that count (only spaces, punctuation or invisible characters)"),
     "writing.kind": _l("must be one of %(kinds)s"),
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
     "writing.text_or_file": _l("type the text or upload a file, not both"),

@@ -42,3 +42,14 @@ def chinese_count(text: str | None) -> int:
         else:
             in_word = False
     return count
+
+
+def counted_text(text: str | None) -> str:
+    """``text`` reduced to the characters that count (compatibility forms folded, as NFKC does,
+    and letter case ignored): two texts that differ only in spacing, punctuation, invisible
+    characters, full-width letters or case are the same piece of writing."""
+    if not text:
+        return ""
+    return "".join(
+        c for c in unicodedata.normalize("NFKC", text).casefold() if is_cjk(c) or unicodedata.category(c)[0] in ("L", "N")
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import policy
 from portal.database import write_transaction
@@ -25,7 +25,7 @@ from portal.security import MAX_ID
 from portal.services import access, locks, teacher_years
 from portal.services.activities import TEXT_MAX
 from portal.services.quotas import WRITTEN_KINDS
-from portal.textcount import chinese_count
+from portal.textcount import chinese_count, counted_text
 from portal.timeutil import school_year_of, semester_of, to_local, utcnow
 
 TITLE_MAX = 200
@@ -59,6 +59,8 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
             fields["text"] = msg("at_most_chars", n=TEXT_MAX)
         elif "\x00" in text:
             fields["text"] = msg("text.nul")
+        elif chinese_count(text) == 0:  # a reflection counts as a piece: it must have words
+            fields["text"] = msg("writing.no_characters")
     if fields:
         raise Invalid(msg("writing.refused"), fields)
     return kind, title or "", text
@@ -66,26 +68,28 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
 
 def _require_new_text(school: School, user_id: int, year: str, text: str, piece_id: int | None = None) -> None:
     """Refuse a text the teacher already has in their record of the year — a piece of their own
-    writing (other than ``piece_id``) or written evidence of an activity — compared without the
-    white space around it: one piece counts once towards the quotas, however often it is sent."""
-    same = text.strip()
-    own = select(OwnWriting.title).where(
+    writing (other than ``piece_id``) or written evidence of an activity — compared by the
+    characters that count (:func:`portal.textcount.counted_text`): one piece counts once towards
+    the quotas, however often it is sent, spaced, punctuated or padded with invisible characters.
+    A teacher's pieces of a year are few: they are compared here, not in SQL."""
+    same = counted_text(text)
+    own = select(OwnWriting.title, OwnWriting.text).where(
         OwnWriting.school_id == school.id, OwnWriting.user_id == user_id, OwnWriting.school_year == year,
-        func.trim(OwnWriting.text) == same,
     )
     if piece_id is not None:
         own = own.where(OwnWriting.id != piece_id)
     handed_in = (
-        select(Evidence.title)
+        select(Evidence.title, Evidence.text)
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
             Activity.school_id == school.id, Activity.school_year == year, Evidence.user_id == user_id,
-            Evidence.kind.in_(WRITTEN_KINDS), func.trim(Evidence.text) == same,
+            Evidence.kind.in_(WRITTEN_KINDS), Evidence.text.is_not(None),
         )
     )
-    found = db.session.execute(own.limit(1)).first() or db.session.execute(handed_in.limit(1)).first()
-    if found is not None:
-        raise Invalid(msg("writing.refused"), {"text": msg("writing.duplicate", title=found[0] or "—")})
+    for query in (own, handed_in):
+        for title, other in db.session.execute(query):
+            if counted_text(other) == same:
+                raise Invalid(msg("writing.refused"), {"text": msg("writing.duplicate", title=title or "—")})
 
 
 def _filed_under(school: School) -> tuple[str, int]:

@@ -306,3 +306,48 @@ def test_a_double_click_saves_one_piece(app, school, monkeypatch):
 
     assert at_once(app, 3, send, Invalid) == [201, 422, 422]
     assert db.session.scalar(select(func.count()).select_from(OwnWriting).where(OwnWriting.user_id == user_id)) == 1
+
+
+def test_padding_does_not_make_a_new_piece(school):
+    """Attack: the same reflection sent again with a space, a comma or a zero-width character
+    inside it (or in full-width letters) was a different text, and met one more of the five
+    reflections a semester. Texts are compared by the characters that count (``textcount``):
+    spacing, punctuation, invisible characters and letter case do not make a new piece."""
+    s, staff = school
+    t1 = staff["t1"]
+    text = "今天的阅读课上，学生提问比预想的多，我应当留出更多讨论的时间。PBL 2"
+    writing.add_writing(s, t1, "reflection", "", text)
+    n = db.session.scalar(select(func.count()).select_from(OwnWriting))
+    for padded in (
+        text.replace("，", " ，  "),
+        text.replace("，", ""),
+        text.replace("阅读", "阅\u200b读"),
+        text.replace("。", "！！！") + "\u3000",
+        text.replace("PBL", "ｐｂｌ"),
+    ):
+        with pytest.raises(Invalid) as err:
+            writing.add_writing(s, t1, "reflection", "", padded)
+        assert err.value.fields["text"].code == "writing.duplicate"
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == n
+    assert _reflections_done(t1, s) == 1
+    writing.add_writing(s, t1, "reflection", "", text + "下次先分组。")  # more words: a new piece
+
+
+def test_a_text_of_nothing_that_counts_is_refused(school):
+    """Attack: a reflection is counted as a piece, not by length, so five "texts" of only
+    punctuation, spaces or zero-width characters (0 characters counted) met "5 reflections a
+    semester". A text with no character that counts is refused, on adding and correcting."""
+    s, staff = school
+    t1 = staff["t1"]
+    piece = writing.add_writing(s, t1, "reflection", "", "课堂上学生很投入。")
+    before = _row(piece.id)
+    n = db.session.scalar(select(func.count()).select_from(OwnWriting))
+    for empty in ("。", "……！？", "\u200b\u200b\u200b", " \u3000 ，", "\u2060\ufeff-"):
+        with pytest.raises(Invalid) as err:
+            writing.add_writing(s, t1, "reflection", "", empty)
+        assert err.value.fields["text"].code == "writing.no_characters"
+        with pytest.raises(Invalid):
+            writing.edit_writing(s, piece, "reflection", "", empty, by=access.actor(t1.id, s.id))
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == n
+    assert _row(piece.id) == before
+    assert _reflections_done(t1, s) == 1
