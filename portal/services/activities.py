@@ -34,6 +34,7 @@ from portal.models import (
     Activity,
     Evidence,
     Membership,
+    OwnWriting,
     Participation,
     School,
     SchoolPlan,
@@ -47,7 +48,7 @@ from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.quotas import WRITTEN_KINDS
 from portal.sorting import by_pinyin
-from portal.textcount import chinese_count
+from portal.textcount import chinese_count, counted_text
 from portal.timeutil import (
     BadTime,
     local_text,
@@ -571,6 +572,9 @@ def add_evidence(
             if reg.type.self_declared and data is not None:  # one declaration of the teacher at a time
                 access.one_at_a_time(uid)
                 _require_file_not_declared(act, reg.type, uid, data)
+            if kind in WRITTEN_KINDS and has_text:  # one piece of the teacher's writing at a time
+                access.one_at_a_time(uid)
+                _require_not_own_writing(act, uid, text or "")
             ev = Evidence(
                 activity_id=act.id,
                 user_id=uid,
@@ -598,6 +602,23 @@ def add_evidence(
             path.unlink()
         raise
     return ev
+
+
+def _require_not_own_writing(act: Activity, user_id: int, text: str) -> None:
+    """Written evidence that repeats a piece of the teacher's own writing of the year (compared
+    by the characters that count, :func:`portal.textcount.counted_text`) would count twice
+    towards the quotas: refused (own writing is refused the other way round,
+    :func:`portal.services.writing.add_writing`)."""
+    same = counted_text(text)
+    rows = db.session.execute(
+        select(OwnWriting.title, OwnWriting.text).where(
+            OwnWriting.school_id == act.school_id, OwnWriting.user_id == user_id,
+            OwnWriting.school_year == act.school_year,
+        )
+    )
+    for title, other in rows:
+        if counted_text(other) == same:
+            raise Invalid(msg("evidence.refused"), {"text": msg("writing.duplicate", title=title or "—")})
 
 
 def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes) -> None:

@@ -351,3 +351,31 @@ def test_a_text_of_nothing_that_counts_is_refused(school):
     assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == n
     assert _row(piece.id) == before
     assert _reflections_done(t1, s) == 1
+
+
+def test_own_writing_handed_in_again_as_evidence_counts_once(school):
+    """Attack: the other way round from ``test_one_piece_counts_once``: a reflection typed in
+    as own writing, then handed in word for word (or with a space added) as the written
+    evidence of an activity, counted twice towards "5 reflections a semester". Written
+    evidence that repeats a piece of the teacher's own writing of the year is refused, and
+    nothing is saved; other evidence, and the same words from another teacher, are taken."""
+    from portal.models import Evidence
+    from portal.services import activities
+
+    s, staff = school
+    t1, t2 = staff["t1"], staff["t2"]
+    text = "公开课后我发现提问的梯度不够，后进生几乎没有发言的机会。"
+    writing.add_writing(s, t1, "reflection", "", text)
+    act = f.plan(s, staff["organizer"], "lecture", [(t1, "attendee"), (t2, "attendee")], {"topic": "提问"})
+    n = db.session.scalar(select(func.count()).select_from(Evidence))
+    for again in (text, text.replace("，", " , ")):
+        with pytest.raises(Invalid) as err:
+            activities.add_evidence(act, t1, t1.id, "reflection", "听课反思", text=again)
+        assert err.value.fields["text"].code == "writing.duplicate"
+    with pytest.raises(Invalid):  # added for the teacher by the organizer: the same record
+        activities.add_evidence(act, staff["organizer"], t1.id, "reflection", "听课反思", text=text)
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == n
+    assert _reflections_done(t1, s) == 1
+    activities.add_evidence(act, t1, t1.id, "reflection", "听课反思", text="下次提问要分层，先让后进生回答。")
+    activities.add_evidence(act, t2, t2.id, "reflection", "听课反思", text=text)
+    assert _reflections_done(t1, s) == 2
