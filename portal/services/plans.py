@@ -28,6 +28,7 @@ from portal.models import DevelopmentPlan, School, User
 from portal.models.district import WHOLE_YEAR
 from portal.services import access, credits, locks, schools
 from portal.sorting import pinyin_key
+from portal.textcount import chinese_count
 from portal.timeutil import parse_day, utcnow
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
@@ -211,7 +212,7 @@ def save(
         raise Conflict(msg("plan.deadline_passed", date=due.isoformat()))
     fields: dict[str, Any] = {}
     text = goals.strip() if isinstance(goals, str) else ""
-    if not text or len(text) > GOALS_MAX:
+    if not chinese_count(text) or len(text) > GOALS_MAX:  # zero-width or punctuation only: nothing written
         fields["goals"] = msg("plan.goals", n=GOALS_MAX)
     study_text, study_error = _studies(studies)
     if study_error:
@@ -244,7 +245,7 @@ def decide(plan: DevelopmentPlan, decision: object, comment: object = "", *, by:
         fields["comment"] = msg("at_most_chars", n=COMMENT_MAX)
     elif len(note) > COMMENT_MAX:
         fields["comment"] = msg("at_most_chars", n=COMMENT_MAX)
-    elif decision == "return" and not note:
+    elif decision == "return" and not chinese_count(note):  # the teacher must be told why
         fields["comment"] = msg("plan.comment_required")
     if fields:
         raise Invalid(msg("plan.save_refused"), fields)

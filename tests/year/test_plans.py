@@ -96,6 +96,25 @@ def test_a_returned_plan_needs_a_comment_and_can_be_revised_after_the_deadline(s
     assert late.value.msg.code == "plan.deadline_passed"
 
 
+@pytest.mark.parametrize("blank", ["\u200b\u200b", "。。。", "\u3000\u2060\ufeff", "……！？"])
+def test_invisible_or_punctuation_only_goals_and_comments_are_refused(sch, blank):
+    """Attack: ``str.strip`` keeps zero-width characters, so a plan of goals "\u200b" (or only
+    punctuation) was handed in with nothing written, and a reviewer returned a plan with a
+    "comment" the teacher sees as empty. Goals and a return's comment need a character that
+    counts (``textcount``); nothing changes."""
+    s, p, year = sch
+    t = p["t1"]
+    with pytest.raises(Invalid) as exc:
+        plans.save(s, t, year, blank, by=actor(t, s), submit=True)
+    assert exc.value.fields["goals"].code == "plan.goals" and _count() == 0
+    plan = plans.save(s, t, year, GOALS, by=actor(t, s), submit=True)
+    with pytest.raises(Invalid) as exc:
+        plans.decide(plan, "return", blank, by=actor(p["reviewer"], s))
+    assert exc.value.fields["comment"].code == "plan.comment_required"
+    db.session.refresh(plan)
+    assert plan.status == "submitted" and plan.comment == "" and plan.decided_by is None
+
+
 @pytest.mark.parametrize(
     ("goals", "studies", "target", "types", "field"),
     [
