@@ -379,3 +379,30 @@ def test_own_writing_handed_in_again_as_evidence_counts_once(school):
     activities.add_evidence(act, t1, t1.id, "reflection", "听课反思", text="下次提问要分层，先让后进生回答。")
     activities.add_evidence(act, t2, t2.id, "reflection", "听课反思", text=text)
     assert _reflections_done(t1, s) == 2
+
+
+def test_writing_cannot_be_filed_into_another_year(app, client, school):
+    """Attack (found holding): backdating a piece into last year or the other semester, or
+    moving it there by correcting it. The API refuses a school year or semester in the body;
+    the page takes none (it files the piece under today, in the school's time); a correction
+    keeps the piece's year and semester."""
+    s, staff = school
+    t1 = staff["t1"]
+    year = current_school_year(s.timezone)
+    last = f"{int(year[:4]) - 1}-{int(year[:4])}"
+    token = client.post("/api/v1/auth/token", json={"username": t1.username, "password": f.PASSWORD}).get_json()
+    mine = {"Authorization": f"Bearer {token['token']}", "X-School": s.code}
+    body = {"kind": "reflection", "title": "", "text": "去年的一节课，我至今记得学生的提问。"}
+    for extra in ({"school_year": last}, {"semester": 2}, {"created_at": "2020-01-01T00:00:00Z"}):
+        assert client.post("/api/v1/me/writing", json={**body, **extra}, headers=mine).status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == 0
+    log_in(client, t1, s.id)
+    client.post("/writing", data={**body, "school_year": last, "semester": "2", "year": last})
+    piece = db.session.execute(select(OwnWriting)).scalar_one()
+    assert piece.school_year == year
+    filed = (piece.school_year, piece.semester)
+    r = client.put(f"/api/v1/me/writing/{piece.id}", json={**body, "school_year": last}, headers=mine)
+    assert r.status_code == 422
+    writing.edit_writing(s, piece, "reflection", "", body["text"] + "补记。", by=access.actor(t1.id, s.id))
+    db.session.refresh(piece)
+    assert (piece.school_year, piece.semester) == filed
