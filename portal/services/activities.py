@@ -551,6 +551,8 @@ def add_evidence(
         fields["file"] = msg("evidence.file_required")
     if has_text and len(text or "") > TEXT_MAX:
         fields["text"] = msg("at_most_chars", n=TEXT_MAX)
+    elif has_text and kind in WRITTEN_KINDS and not chinese_count(text):  # a reflection counts as a piece
+        fields["text"] = msg("writing.no_characters")
     if fields:
         raise Invalid(msg("evidence.refused"), fields)
     stored = ctype = None

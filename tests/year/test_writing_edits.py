@@ -406,3 +406,24 @@ def test_writing_cannot_be_filed_into_another_year(app, client, school):
     writing.edit_writing(s, piece, "reflection", "", body["text"] + "补记。", by=access.actor(t1.id, s.id))
     db.session.refresh(piece)
     assert (piece.school_year, piece.semester) == filed
+
+
+def test_written_evidence_of_nothing_that_counts_is_refused(school):
+    """Attack: as ``test_a_text_of_nothing_that_counts_is_refused``, at an activity: a
+    "reflection" handed in as evidence of only punctuation or zero-width characters counted as
+    one of the semester's reflections. Written evidence (a kind the quotas count) typed in
+    needs a character that counts; nothing is saved."""
+    from portal.models import Evidence
+    from portal.services import activities
+
+    s, staff = school
+    t1 = staff["t1"]
+    act = f.plan(s, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "提问"})
+    n = db.session.scalar(select(func.count()).select_from(Evidence))
+    for empty in ("。", "\u200b\u200b", "……！？"):
+        for kind in ("reflection", "reading_notes", "paper"):
+            with pytest.raises(Invalid) as err:
+                activities.add_evidence(act, t1, t1.id, kind, "听课反思", text=empty)
+            assert err.value.fields["text"].code == "writing.no_characters"
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == n
+    assert _reflections_done(t1, s) == 0
