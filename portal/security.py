@@ -15,6 +15,7 @@ Static assets (``static`` and any blueprint's ``*.static``) keep their own cachi
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -46,6 +47,18 @@ BASE_HEADERS: dict[str, str] = {
 
 HSTS = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store"
+
+
+# Bidirectional controls make "gpj.exe" look like "exe.jpg" (U+202E), or turn a name printed on
+# a list around; no file name or person's name needs them.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_controls(text: str) -> bool:
+    """``text`` holds a control character (C0/C1: NUL, a line break …), a bidirectional
+    control or an unpaired surrogate: nothing a file name or a person's name may hold. The one
+    rule; import it from here."""
+    return any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
 def is_digits(text: str) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from portal.models import (
 from portal.models.types import HoursType
 from portal.once import once_each
 from portal.plugin_data import type_call
+from portal.security import has_controls
 from portal.services import access, locks, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.quotas import WRITTEN_KINDS
@@ -473,8 +473,6 @@ def upload_folder() -> Path:
 
 
 FILENAME_MAX = 255  # Evidence.filename is String(255)
-# Bidirectional controls make "gpj.exe" look like "exe.jpg" (U+202E); no file name needs them.
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _check_file_name(filename: str) -> None:
@@ -482,7 +480,7 @@ def _check_file_name(filename: str) -> None:
     (C0/C1, bidirectional controls) and no unpaired surrogates."""
     if len(filename) > FILENAME_MAX:
         raise Invalid(msg("file.name_too_long"), {"file": msg("file.name_too_long_field", n=FILENAME_MAX)})
-    if any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in filename):
+    if has_controls(filename):
         raise Invalid(msg("file.name_not_allowed"), {"file": msg("file.name_controls")})
 
 

@@ -9,7 +9,6 @@ neutral message, :data:`USERNAME_UNAVAILABLE`, that names no school and no perso
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 from sqlalchemy import select
@@ -22,13 +21,12 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, User
+from portal.security import has_controls
 from portal.services import staff_log
 
 MIN_PASSWORD = 8
 NAME_MAX = 100
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
-# Characters that turn a name's text around (right-to-left overrides, isolates, marks).
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def hash_password(password: str) -> str:
@@ -55,7 +53,7 @@ def name_problem(name: str) -> Msg | None:
     turns the lists, summaries and certificates it is printed on around)."""
     if len(name) > NAME_MAX:
         return msg("at_most_chars", n=NAME_MAX)
-    if any(c in _BIDI_CONTROLS or unicodedata.category(c) in ("Cc", "Cs") for c in name):
+    if has_controls(name):
         return msg("user.name_controls")
     return None
 
