@@ -66,7 +66,7 @@ def _lecture(school: School, staff: list[User], days_ago: int, hours: str,
         registry().types["lecture"].type.sample_details() or {}, location="多功能厅", plan_line_id=plan_line_id,
     )
     activities.add_evidence(act, staff[2], staff[2].id, "reflection", "讲座反思",
-                            text="听了这次讲座，我重新设计了单元作业，分层布置，学生完成率明显提高。")
+                            text=f"听了{act.title}，我重新设计了单元作业，分层布置，学生完成率明显提高。")
     walk(act, staff[0], staff[1], phase)
 
 

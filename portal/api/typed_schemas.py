@@ -331,6 +331,9 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "user_id", "message": "^not a participant of this activity$",
          "rule": "the evidence is for a participant or the organizer"},
         {"field": "kind", "message": "^kinds: .*$", "rule": "the kind is one the activity's type uses"},
+        {"field": "text", "message": "^this text is already in your record",
+         "rule": "a written piece already in the teacher's record of the year (own writing or written evidence at any"
+         " activity) counts once"},
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
          "xlsx, pptx, doc, UTF-8 txt), is not empty, is within the size limit, and its name has no control characters"},
     ],

@@ -33,7 +33,6 @@ from portal.models import (
     Activity,
     Evidence,
     Membership,
-    OwnWriting,
     Participation,
     School,
     SchoolPlan,
@@ -44,11 +43,11 @@ from portal.models.types import HoursType
 from portal.once import once_each
 from portal.plugin_data import type_call
 from portal.security import has_controls
-from portal.services import access, locks, schools
+from portal.services import access, locks, quotas, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.quotas import WRITTEN_KINDS
 from portal.sorting import by_pinyin
-from portal.textcount import chinese_count, counted_text
+from portal.textcount import chinese_count
 from portal.timeutil import (
     BadTime,
     local_text,
@@ -574,7 +573,7 @@ def add_evidence(
                 _require_file_not_declared(act, reg.type, uid, data)
             if kind in WRITTEN_KINDS and has_text:  # one piece of the teacher's writing at a time
                 access.one_at_a_time(uid)
-                _require_not_own_writing(act, uid, text or "")
+                quotas.require_new_text(act.school_id, uid, act.school_year, text or "", "evidence.refused")
             ev = Evidence(
                 activity_id=act.id,
                 user_id=uid,
@@ -602,23 +601,6 @@ def add_evidence(
             path.unlink()
         raise
     return ev
-
-
-def _require_not_own_writing(act: Activity, user_id: int, text: str) -> None:
-    """Written evidence that repeats a piece of the teacher's own writing of the year (compared
-    by the characters that count, :func:`portal.textcount.counted_text`) would count twice
-    towards the quotas: refused (own writing is refused the other way round,
-    :func:`portal.services.writing.add_writing`)."""
-    same = counted_text(text)
-    rows = db.session.execute(
-        select(OwnWriting.title, OwnWriting.text).where(
-            OwnWriting.school_id == act.school_id, OwnWriting.user_id == user_id,
-            OwnWriting.school_year == act.school_year,
-        )
-    )
-    for title, other in rows:
-        if counted_text(other) == same:
-            raise Invalid(msg("evidence.refused"), {"text": msg("writing.duplicate", title=title or "—")})
 
 
 def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes) -> None:

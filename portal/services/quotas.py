@@ -18,7 +18,11 @@ from sqlalchemy import BindParameter, Select, bindparam, func, select, union_all
 
 from portal.assessment import QuotaFact
 from portal.database import read_rows
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.messages import msg
 from portal.models import Activity, Evidence, OwnWriting
+from portal.textcount import counted_text
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
 WRITTEN_KINDS = (READING_NOTES, PAPER, REFLECTION)
@@ -128,3 +132,33 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
             }
             out.append(QuotaFact("books", semester, len(books), int(rule("books_per_semester"))))
     return tuple(out)
+
+
+def require_new_text(school_id: int, user_id: int, year: str, text: str, refused: str,
+                     piece_id: int | None = None) -> None:
+    """Refuse a text the teacher already has in their record of the school's year — a piece of
+    their own writing (other than ``piece_id``) or written evidence handed in at any activity —
+    compared by the characters that count (:func:`portal.textcount.counted_text`): one piece
+    counts once towards the quotas, however often it is sent, spaced, punctuated or padded with
+    invisible characters, and wherever it is handed in. ``refused``: the refusal's code (the
+    form's: ``writing.refused``, ``evidence.refused``); the field error is ``writing.duplicate``
+    on ``text``. Asked inside the write, one piece of the teacher at a time
+    (``access.one_at_a_time``). A teacher's pieces of a year are few: compared here, not in SQL."""
+    same = counted_text(text)
+    own = select(OwnWriting.title, OwnWriting.text).where(
+        OwnWriting.school_id == school_id, OwnWriting.user_id == user_id, OwnWriting.school_year == year,
+    )
+    if piece_id is not None:
+        own = own.where(OwnWriting.id != piece_id)
+    handed_in = (
+        select(Evidence.title, Evidence.text)
+        .join(Activity, Activity.id == Evidence.activity_id)
+        .where(
+            Activity.school_id == school_id, Activity.school_year == year, Evidence.user_id == user_id,
+            Evidence.kind.in_(WRITTEN_KINDS), Evidence.text.is_not(None),
+        )
+    )
+    for query in (own, handed_in):
+        for title, other in db.session.execute(query):
+            if counted_text(other) == same:
+                raise Invalid(msg(refused), {"text": msg("writing.duplicate", title=title or "—")})

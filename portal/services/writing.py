@@ -20,12 +20,12 @@ from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import Activity, Evidence, OwnWriting, School, User
+from portal.models import OwnWriting, School, User
 from portal.security import MAX_ID
-from portal.services import access, locks, teacher_years
+from portal.services import access, locks, quotas, teacher_years
 from portal.services.activities import TEXT_MAX
 from portal.services.quotas import WRITTEN_KINDS
-from portal.textcount import chinese_count, counted_text
+from portal.textcount import chinese_count
 from portal.timeutil import school_year_of, semester_of, to_local, utcnow
 
 TITLE_MAX = 200
@@ -67,29 +67,8 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
 
 
 def _require_new_text(school: School, user_id: int, year: str, text: str, piece_id: int | None = None) -> None:
-    """Refuse a text the teacher already has in their record of the year — a piece of their own
-    writing (other than ``piece_id``) or written evidence of an activity — compared by the
-    characters that count (:func:`portal.textcount.counted_text`): one piece counts once towards
-    the quotas, however often it is sent, spaced, punctuated or padded with invisible characters.
-    A teacher's pieces of a year are few: they are compared here, not in SQL."""
-    same = counted_text(text)
-    own = select(OwnWriting.title, OwnWriting.text).where(
-        OwnWriting.school_id == school.id, OwnWriting.user_id == user_id, OwnWriting.school_year == year,
-    )
-    if piece_id is not None:
-        own = own.where(OwnWriting.id != piece_id)
-    handed_in = (
-        select(Evidence.title, Evidence.text)
-        .join(Activity, Activity.id == Evidence.activity_id)
-        .where(
-            Activity.school_id == school.id, Activity.school_year == year, Evidence.user_id == user_id,
-            Evidence.kind.in_(WRITTEN_KINDS), Evidence.text.is_not(None),
-        )
-    )
-    for query in (own, handed_in):
-        for title, other in db.session.execute(query):
-            if counted_text(other) == same:
-                raise Invalid(msg("writing.refused"), {"text": msg("writing.duplicate", title=title or "—")})
+    """A piece already in the teacher's record of the year is refused (:func:`quotas.require_new_text`)."""
+    quotas.require_new_text(school.id, user_id, year, text, "writing.refused", piece_id)
 
 
 def _filed_under(school: School) -> tuple[str, int]:

@@ -1,0 +1,136 @@
+"""Written evidence counts once in a teacher's year, wherever it is handed in: the same reflection
+handed in at two activities (or twice at one) is one piece of writing, as own writing is
+(``quotas.require_new_text``, asked by ``writing`` and by ``activities.add_evidence`` alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.models import Evidence, School, User
+from portal.services import activities, credits
+from portal.timeutil import current_school_year
+from tests.support import factories as f
+from tests.support.at_once import at_once
+from tests.support.sessions import log_in
+
+TEXT = "公开课后我发现提问的梯度不够，后进生几乎没有发言的机会。PBL 2"
+
+
+@pytest.fixture
+def school(app):
+    s = f.school("E1")
+    return s, f.staff(s)
+
+
+def _reflections_done(user: User, school: School) -> int:
+    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
+    return sum(q.done for q in facts.quotas if q.key == "reflections")
+
+
+def _evidence_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Evidence)) or 0
+
+
+def _lectures(s: School, organizer: User, people: list[User], n: int = 2, start: datetime | None = None) -> list:
+    return [f.plan(s, organizer, "lecture", [(u, "attendee") for u in people], {"topic": f"提问{i}"},
+                   start=start, title=f"讲座{i}") for i in range(n)]
+
+
+def test_the_same_evidence_at_two_activities_counts_once(school):
+    """Attack: a teacher hands in one reflection at activity A, then the same text (or spaced,
+    punctuated, padded with invisible characters, in full-width letters) at activity B, or at A
+    again: each counted one more of "5 reflections a semester". Refused, nothing saved; the
+    organizer adding it for the teacher is refused the same; other teachers may hand in the
+    same words."""
+    s, staff = school
+    t1, t2, org = staff["t1"], staff["t2"], staff["organizer"]
+    a, b = _lectures(s, org, [t1, t2])
+    activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", text=TEXT)
+    n = _evidence_count()
+    for again in (
+        TEXT,
+        f"  {TEXT}\n",
+        TEXT.replace("，", " ，  "),
+        TEXT.replace("提问", "提\u200b问"),
+        TEXT.replace("PBL", "ｐｂｌ").replace("2", "２") + "\u3000",
+    ):
+        for act in (b, a):
+            with pytest.raises(Invalid) as err:
+                activities.add_evidence(act, t1, t1.id, "reflection", "听课反思", text=again)
+            assert err.value.msg.code == "evidence.refused" and err.value.fields["text"].code == "writing.duplicate"
+    with pytest.raises(Invalid) as err:  # the same words as reading notes: one piece, counted as what it is
+        activities.add_evidence(b, t1, t1.id, "reading_notes", "《给教师的建议》", text=TEXT)
+    assert err.value.fields["text"].code == "writing.duplicate"
+    with pytest.raises(Invalid) as err:  # the organizer hands it in for the teacher: the teacher's record
+        activities.add_evidence(b, org, t1.id, "reflection", "听课反思", text=TEXT)
+    assert err.value.fields["text"].code == "writing.duplicate"
+    assert _evidence_count() == n
+    assert _reflections_done(t1, s) == 1
+    activities.add_evidence(b, t1, t1.id, "reflection", "听课反思", text=TEXT + "下次提问要分层。")  # a new piece
+    activities.add_evidence(b, org, t2.id, "reflection", "听课反思", text=TEXT)  # another teacher's record
+    activities.add_evidence(b, t1, t1.id, "evaluation", "评课稿", text=TEXT)  # not writing the quotas count
+    assert _reflections_done(t1, s) == 2 and _reflections_done(t2, s) == 1
+
+
+def test_other_schools_and_years_are_other_records(school):
+    """The rule is the year's record of one teacher in one school: the same words handed in
+    in another school the teacher is on the staff of, or in another school year, are taken."""
+    s, staff = school
+    t1 = staff["t1"]
+    (a,) = _lectures(s, staff["organizer"], [t1], n=1)
+    activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", text=TEXT)
+    (last_year,) = _lectures(s, staff["organizer"], [t1], n=1, start=datetime(2025, 10, 15, 14, 0))
+    activities.add_evidence(last_year, t1, t1.id, "reflection", "听课反思", text=TEXT)
+    other = f.school("E2")
+    f.person(other, t1.username, "teacher")
+    org2 = f.person(other, "e2org", "organizer", "teacher")
+    (there,) = _lectures(other, org2, [t1], n=1)
+    activities.add_evidence(there, t1, t1.id, "reflection", "听课反思", text=TEXT)
+    assert _reflections_done(t1, s) == 1 and _reflections_done(t1, other) == 1
+
+
+def test_the_page_and_the_api_refuse_it(app, client, school):
+    """The evidence form shows the refusal on its text field; the API answers 422 with the
+    field's message; nothing is saved."""
+    s, staff = school
+    t1 = staff["t1"]
+    a, b = _lectures(s, staff["organizer"], [t1])
+    activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", text=TEXT)
+    db.session.commit()
+    n = _evidence_count()
+    log_in(client, t1, s.id)
+    r = client.post(f"/activities/{b.id}/evidence", data={"kind": "reflection", "title": "反思", "text": TEXT})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "这段文字已在您的记录中（“听课反思”）" in page and "already in your record" not in page
+    token = client.post("/api/v1/auth/token", json={"username": t1.username, "password": f.PASSWORD}).get_json()
+    r = client.post(f"/api/v1/activities/{b.id}/evidence", json={"kind": "reflection", "title": "反思", "text": TEXT},
+                    headers={"Authorization": f"Bearer {token['token']}", "X-School": s.code, "Accept-Language": "en"})
+    assert r.status_code == 422 and r.get_json()["fields"]["text"].startswith("this text is already in your record")
+    assert _evidence_count() == n and _reflections_done(t1, s) == 1
+
+
+def test_handed_in_at_two_activities_at_once_saves_one(app, school):
+    """Attack: the same reflection sent to two activities at the same moment, each request
+    looking for it before the other wrote it. The look is made inside the write, one piece of
+    a teacher at a time (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
+    s, staff = school
+    t1 = staff["t1"]
+    acts = _lectures(s, staff["organizer"], [t1], n=3)
+    act_ids, user_id = [a.id for a in acts], t1.id
+    db.session.commit()
+    db.session.remove()
+    turn = iter(act_ids)
+
+    def send() -> None:
+        from portal.models import Activity
+
+        act = db.session.get(Activity, next(turn))
+        activities.add_evidence(act, db.session.get(User, user_id), user_id, "reflection", "反思", text=TEXT)
+
+    assert at_once(app, 3, send, Invalid) == [201, 422, 422]
+    assert db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.user_id == user_id)) == 1
