@@ -335,7 +335,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "a written piece already in the teacher's record of the year (own writing or written evidence at any"
          " activity) counts once"},
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
-         "xlsx, pptx, doc, UTF-8 txt), is not empty, is within the size limit, and its name has no control characters"},
+         "xlsx, pptx, doc, UTF-8 txt), is not empty, is within the size limit, and its name has no control characters;"
+         " a kind the type takes as a file (certificate, handbook, attachment …) is a file, not a text"},
     ],
     "add_my_writing": [  # portal/api/views_writing.py
         {"field": "title", "message": r"^a title of 1–\d+ characters is required",

@@ -635,10 +635,12 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
 
 def file_required(activity_type: ActivityType, kind: str) -> bool:
     """Whether evidence of ``kind`` is taken only as a file: a kind the type marks as a file
-    (``EvidenceKind(written=False)``) of a self-declared type, whose files are the only proof
-    that the training took place (a certificate: no organiser saw it, nobody took attendance)."""
+    (``EvidenceKind(written=False)``: a declaration's certificate, an observation's handbook, an
+    attachment), of any type. A typed line under such a kind would pass the guards that ask for
+    it (the handbook due before the lessons) and stand in the record an auditor opens as the
+    file it names."""
     found = activity_type.all_evidence_kinds().get(kind)
-    return activity_type.self_declared and found is not None and not found.written
+    return found is not None and not found.written
 
 
 def evidence_path(ev: Evidence) -> Path | None:

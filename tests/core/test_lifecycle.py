@@ -61,7 +61,8 @@ def test_observation_three_stage_protocol(world):
         f.fire(act, p["organizer"], "hold")
     missing = " ".join(err.value.extra["missing"])
     assert "观摩手册" in missing and "discussion_focus" in missing  # zh outside a request
-    ev = activities.add_evidence(act, p["organizer"], p["organizer"].id, "handbook", "手册", text="手册" * 30)
+    ev = activities.add_evidence(act, p["organizer"], p["organizer"].id, "handbook", "手册", filename="手册.pdf",
+                                 data=b"%PDF-1.4 handbook")
     # uploaded one day before: too late
     from portal.database import write_transaction
     with write_transaction():
