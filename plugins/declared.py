@@ -13,7 +13,8 @@ Bounds (``check_plan``): more than 0 and at most the school's ceiling per declar
 ``max_hours``) and per day of the training (``max_hours_per_day``) — per day also across the
 teacher's declarations still standing (not cancelled or refused), in every school they are on
 the staff of, so a day declared twice (or in two schools) cannot hold more; a certificate
-number declared once; dates inside the current school year and
+number declared once (and, the core's rule, a training: its title on days a standing
+declaration shares); dates inside the current school year and
 not in the future. The certificate is a file, not a typed text, and one file is the certificate
 of one standing declaration of the teacher (``portal.services.activities.add_evidence``).
 """

@@ -318,6 +318,9 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "every participant is an active member of the school"},
         {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
         {"field": "type", "message": "^not enabled$", "rule": "the type is enabled for the school"},
+        {"field": "title", "message": "^you declared this training already",
+         "rule": "a self-declared training is declared once: not again with the title of one of the teacher's standing"
+         " declarations (any school, not cancelled or refused) on days it shares"},
     ],
     "put_attendance": [
         {"field": "attendance", "message": "^not a participant of this activity$",

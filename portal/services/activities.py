@@ -47,7 +47,7 @@ from portal.services import access, locks, quotas, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.quotas import WRITTEN_KINDS
 from portal.sorting import by_pinyin
-from portal.textcount import chinese_count
+from portal.textcount import chinese_count, counted_text
 from portal.timeutil import (
     BadTime,
     local_text,
@@ -130,7 +130,8 @@ def plan_activity(
     """Create an activity in state ``planned``. All input is checked before anything is written.
 
     A self-declared type (``ActivityType.self_declared``) is planned by a teacher for
-    themselves: they are organiser and only participant, attending its hours. ``plan_line_id``:
+    themselves: they are organiser and only participant, attending its hours; a training is
+    declared once (:func:`_declared_again`). ``plan_line_id``:
     the line of the school's annual plan it carries out (another school's line is not found;
     the line's type and school year must be the activity's)."""
     who = access.actor(organizer.id, school.id)
@@ -199,6 +200,8 @@ def plan_activity(
             fields["details"] = derrs
     if start and end and h and not fields.keys() & {"starts_at", "ends_at", "hours", "details"}:
         fields.update(_type_plan_errors(reg.type, school, start, end, h, clean, organizer.id))
+    if declared and start and end and not fields.keys() & {"title", "starts_at", "ends_at"}:
+        fields.update(_declared_again(reg.type, school, organizer.id, title, start, end))
     line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
     if line is not None and start is not None and "starts_at" not in fields:
         line_year = line_school_year(line)
@@ -216,7 +219,8 @@ def plan_activity(
         if declared:  # one declaration of a teacher at a time, checked against those written before it
             assert end is not None and h is not None
             access.one_at_a_time(organizer.id)
-            again = _type_plan_errors(reg.type, school, start, end, h, clean, organizer.id)
+            again = {**_type_plan_errors(reg.type, school, start, end, h, clean, organizer.id),
+                     **_declared_again(reg.type, school, organizer.id, title, start, end)}
             if again:
                 raise Invalid(msg("plan.refused"), again)
         act = Activity(
@@ -281,27 +285,50 @@ def _type_plan_errors(
     return type_call(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key, step=True))
 
 
-def _standing(activity_type: ActivityType, school: School, planner_id: int) -> tuple[StandingPlan, ...]:
+def _standing_rows(activity_type: ActivityType, planner_id: int) -> list[Any]:
     """The planner's activities of a self-declared type that are not closed (cancelled,
     refused), in every school they declared in: what one teacher has declared and may still be
-    credited, or was. A teacher on the staff of two schools declares a training once — in one
-    school, not again in the other (each school would credit it: one day counted twice)."""
+    credited, or was — (title, start, end, hours, school year, details, the school's time zone).
+    A teacher on the staff of two schools declares a training once — in one school, not again
+    in the other (each school would credit it: one day counted twice)."""
     closed = schools.registry().definition(activity_type.key).states_in(Phase.CLOSED)
-    rows = db.session.execute(
-        select(Activity.starts_at, Activity.ends_at, Activity.hours, Activity.school_year, Activity.details,
-               School.timezone)
+    return list(db.session.execute(
+        select(Activity.title, Activity.starts_at, Activity.ends_at, Activity.hours, Activity.school_year,
+               Activity.details, School.timezone)
         .join(School, School.id == Activity.school_id)
         .where(
             Activity.type_key == activity_type.key,
             Activity.organizer_id == planner_id,
             Activity.state.not_in(closed),
         ).order_by(Activity.id)
-    ).all()
+    ).all())
+
+
+def _standing(activity_type: ActivityType, school: School, planner_id: int) -> tuple[StandingPlan, ...]:
+    """The standing declarations (:func:`_standing_rows`) as the type's ``check_plan`` sees them."""
     return tuple(
         StandingPlan(to_local(s, tz or zone_of(school)).date(), to_local(e, tz or zone_of(school)).date(), h, y,
                      dict(d or {}))
-        for s, e, h, y, d, tz in rows
+        for _title, s, e, h, y, d, tz in _standing_rows(activity_type, planner_id)
     )
+
+
+def _declared_again(activity_type: ActivityType, school: School, planner_id: int, title: str,
+                    start: datetime, end: datetime) -> dict[str, Msg]:
+    """A training is declared once: a declaration with the title of one of the declarer's
+    standing declarations (:func:`_standing_rows`, any school), compared as
+    :func:`portal.textcount.counted_text` folds it, on days they share is that training again
+    (declared anew with a re-scanned certificate and no number, which the certificate checks
+    cannot see). Two trainings of one day have titles of their own; a course of the same name
+    on other days is another session of it."""
+    same = counted_text(title)
+    first, last = to_local(start, school.timezone).date(), to_local(end, school.timezone).date()
+    for other, s, e, _h, _y, _d, tz in _standing_rows(activity_type, planner_id):
+        zone = tz or zone_of(school)
+        begins = to_local(s, zone).date()
+        if counted_text(other) == same and begins <= last and first <= to_local(e, zone).date():
+            return {"title": msg("declared.again", title=other, day=begins.isoformat())}
+    return {}
 
 
 def require_shared(act: Activity) -> None:

@@ -42,11 +42,11 @@ def staff(s1):
     return out
 
 
-def declare(school, who, hours="6", start=None, days=1, details=None, participants=None, **kw):
+def declare(school, who, hours="6", start=None, days=1, details=None, participants=None, title="区级骨干教师培训", **kw):
     start = start or past_start()
     end = start + timedelta(days=days - 1, hours=8)
     return activities.plan_activity(
-        school, who, KEY, "区级骨干教师培训", start.isoformat(timespec="minutes"),
+        school, who, KEY, title, start.isoformat(timespec="minutes"),
         end.isoformat(timespec="minutes"), hours, participants, DETAILS if details is None else details, **kw,
     )
 
@@ -248,7 +248,7 @@ def test_a_day_declared_again_cannot_hold_more_than_the_ceiling(s1, staff):
     assert (count(Activity), count(Participation)) == before
     assert db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.user_id == t1.id)) == Decimal("8")
     # what still fits is accepted: the three-day course with the full day's 8 hours left out
-    declare(s1, t1, hours="16", start=day, days=3)
+    declare(s1, t1, hours="16", start=day, days=3, title="信息技术应用能力提升培训")
     # someone else's declarations are theirs
     declare(s1, staff["t2"], hours="8", start=day, details=numbered)
 
@@ -282,7 +282,7 @@ def test_a_withdrawn_declaration_frees_its_day(s1, staff):
         declare(s1, t1, hours="1", start=day)
     f.fire(db.session.execute(select(Activity).order_by(Activity.id.desc())).scalars().first(), t1, "cancel")
     declare(s1, t1, hours="4", start=day)
-    declare(s1, t1, hours="4", start=day)  # a morning and an afternoon course: 8 hours in all
+    declare(s1, t1, hours="4", start=day, title="心理健康教育专题培训")  # a morning and an afternoon course: 8 hours
 
 
 def test_the_api_refuses_a_certificate_declared_twice(app, client, s1, staff):
