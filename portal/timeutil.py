@@ -118,6 +118,16 @@ def valid_school_year(text: str) -> bool:
     )
 
 
+def month_starts(school_year: str, tz: str) -> list[tuple[int, datetime]]:
+    """Each month of ``school_year``, September first, with the instant it begins in zone ``tz``
+    (naive UTC: local midnight of its first day). An activity belongs to the month its start
+    falls in as the school reads it — compared in SQL with these instants, never by the month
+    of its UTC start (1 September 00:30 in Beijing is 31 August in UTC)."""
+    first = int(school_year[:4])
+    months = (*range(9, 13), *range(1, 9))
+    return [(m, parse_iso(datetime(first if m >= 9 else first + 1, m, 1), tz)) for m in months]
+
+
 def current_school_year(tz: str | None = None) -> str:
     """The school year of today in ``tz``; without one, in the deployment's zone (:func:`default_zone`)."""
     return school_year_of(to_local(utcnow(), tz or default_zone()).date())

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, extract, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from portal import policy
@@ -24,7 +24,7 @@ from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, credits, district_notices, submissions
-from portal.timeutil import current_school_year, to_local, utcnow
+from portal.timeutil import current_school_year, month_starts, to_local, utcnow, zone_of
 from workflows.definition import Phase
 
 DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
@@ -231,7 +231,7 @@ class Cell:
 
 def planned_vs_held(plan: SchoolPlan) -> dict[tuple[str, int], Cell]:
     """(type, month) → planned activities and hours against activities the school held (held,
-    reviewed or credited, by the month they started): two aggregate queries."""
+    reviewed or credited, by the month they started in the school's time): two aggregate queries."""
     out: dict[tuple[str, int], Cell] = {}
     for key, month, n, hours in db.session.execute(
         select(SchoolPlanLine.type_key, SchoolPlanLine.month, func.count(), func.sum(SchoolPlanLine.planned_hours))
@@ -244,17 +244,27 @@ def planned_vs_held(plan: SchoolPlan) -> dict[tuple[str, int], Cell]:
     # an activity planned from a line of this plan counts in that line's cell, whenever it was held
     line = aliased(SchoolPlanLine)
     key_of = func.coalesce(line.type_key, Activity.type_key)
-    month_of = func.coalesce(line.month, extract("month", Activity.starts_at))
-    for key, month, n, hours in db.session.execute(
-        select(key_of, month_of, func.count(), func.sum(Activity.hours))
+    month_of = func.coalesce(line.month, _local_month(plan.school_year, zone_of(db.session.get(School, plan.school_id))))
+    held = (
+        select(key_of.label("key"), month_of.label("month"), Activity.hours)
         .outerjoin(line, (line.id == Activity.plan_line_id) & (line.plan_id == plan.id))
         .where(Activity.school_id == plan.school_id, Activity.school_year == plan.school_year,
                Activity.state.in_(held_states))
-        .group_by(key_of, month_of)
+        .subquery()
+    )  # grouped outside: PostgreSQL sees no two CASEs with their own parameters as one expression
+    for key, month, n, hours in db.session.execute(
+        select(held.c.key, held.c.month, func.count(), func.sum(held.c.hours)).group_by(held.c.key, held.c.month)
     ):
         cell = out.setdefault((key, int(month)), Cell())
         cell.held, cell.held_hours = int(n), Decimal(str(hours or 0))
     return out
+
+
+def _local_month(year: str, tz: str) -> ColumnElement[int]:
+    """The month an activity of ``year`` started in, in the school's zone ``tz``, as SQL."""
+    starts = month_starts(year, tz)
+    return case(*((Activity.starts_at < begins, month) for (month, _), (_, begins) in zip(starts, starts[1:])),
+                else_=starts[-1][0])
 
 
 def activities_per_line(plan_id: int) -> dict[int, int]:

@@ -1,0 +1,44 @@
+"""Dates of the school's annual plan as the school reads them: an activity counts in the month it
+started in the school's time zone (not the month of its UTC start), and a plan is late by the
+district's calendar (not UTC's)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal.policy import SYSTEM
+from portal.services import access, school_plans, schools, tokens
+from portal.services.districts import move_school
+from tests.credits.helpers import credited
+from tests.district.conftest import YEAR
+from tests.support import factories as f
+
+
+def _plan(school, admin, year: str, month: int):
+    by = access.actor(admin.id, school.id)
+    return school_plans.save_plan(school, year, "", "50",
+                                  [{"type": "lecture", "month": month, "title": "开学讲座", "hours": "2"}], by=by)
+
+
+def test_an_activity_counts_in_the_month_it_started_in_the_schools_time(app, world):
+    # 1 September 00:30 in Beijing: 31 August 16:30 UTC, filed under 2026-2027, semester 1
+    act = credited(world.s1, world.staff, "lecture", [(world.staff["t4"], "attendee")], hours="2",
+                   start=datetime(2026, 9, 1, 0, 30), title="开学第一课")
+    assert (act.school_year, act.semester) == (YEAR, 1)
+    grid = school_plans.planned_vs_held(_plan(world.s1, world.staff["admin"], YEAR, 9))
+    assert (grid[("lecture", 9)].planned, grid[("lecture", 9)].held, grid[("lecture", 9)].held_hours) == (1, 1, 2)
+    assert ("lecture", 8) not in grid  # not August 2027, a month of the year still to come
+    # New York, 31 August 23:30: 1 September 03:30 UTC, the last month of 2025-2026
+    ny = move_school(schools.create_school("NY1", "纽约学校", "America/New_York"), world.d1)
+    schools.set_type(ny, "lecture", enabled=True, by=SYSTEM)
+    staff = f.staff(ny, prefix="ny")
+    late = credited(ny, staff, "lecture", [(staff["t1"], "attendee")], hours="1.5",
+                    start=datetime(2026, 8, 31, 23, 30), title="暑期末讲座")
+    assert (late.school_year, late.semester) == ("2025-2026", 2)
+    grid = school_plans.planned_vs_held(_plan(ny, staff["admin"], "2025-2026", 8))
+    assert (grid[("lecture", 8)].held, grid[("lecture", 8)].held_hours) == (1, 1.5)
+    assert ("lecture", 9) not in grid  # not September 2025
+    # the API's grid is the same
+    headers = {"Authorization": f"Bearer {tokens.issue(staff['admin']).token}", "X-School": "NY1"}
+    body = app.test_client().get("/api/v1/school-plan?year=2025-2026", headers=headers).get_json()
+    assert [(c["month"], c["held"], c["held_hours"]) for c in body["planned_vs_held"]] == [(8, 1, "1.5")]
