@@ -168,7 +168,9 @@ def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
         raise Conflict(msg("school_plan.empty"), status=plan.status)
     district = db.session.get_one(District, school.district_id)
     now = utcnow()
-    late = now.date() > deadline(district, year_text)
+    # by the school's calendar, as its reminders count the days to the deadline and its
+    # calendar feed shows it (the day in UTC is another from 16:00 in Beijing)
+    late = to_local(now, zone_of(school)).date() > deadline(district, year_text)
     return _move(plan, EDITABLE, "school_plan.not_editable", status=SUBMITTED, submitted_at=now, late=late)
 
 

@@ -1,10 +1,12 @@
 """Dates of the school's annual plan as the school reads them: an activity counts in the month it
 started in the school's time zone (not the month of its UTC start), and a plan is late by the
-district's calendar (not UTC's)."""
+school's calendar (as its reminders count the days to the deadline), not UTC's."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+import pytest
 
 from portal.policy import SYSTEM
 from portal.services import access, school_plans, schools, tokens
@@ -42,3 +44,18 @@ def test_an_activity_counts_in_the_month_it_started_in_the_schools_time(app, wor
     headers = {"Authorization": f"Bearer {tokens.issue(staff['admin']).token}", "X-School": "NY1"}
     body = app.test_client().get("/api/v1/school-plan?year=2025-2026", headers=headers).get_json()
     assert [(c["month"], c["held"], c["held_hours"]) for c in body["planned_vs_held"]] == [(8, 1, "1.5")]
+
+
+@pytest.mark.parametrize(("zone", "sent_at", "late"), [
+    ("Asia/Shanghai", datetime(2026, 6, 30, 17, 0), True),  # 1 July 01:00 in Beijing: a day late
+    ("America/New_York", datetime(2026, 7, 1, 2, 0), False),  # 30 June 22:00 in New York: in time
+])
+def test_a_plan_is_late_by_the_schools_calendar(app, world, monkeypatch, zone, sent_at, late):
+    school = move_school(schools.create_school("Z1", "时区学校", zone), world.d1)
+    schools.set_type(school, "lecture", enabled=True, by=SYSTEM)
+    admin = f.person(school, "z.adm", "school_admin")
+    _plan(school, admin, YEAR, 10)  # the district's deadline for it: 30 June 2026
+    monkeypatch.setattr(school_plans, "utcnow", lambda: sent_at)
+    assert school_plans.submit_plan(school, YEAR, by=access.actor(admin.id, school.id)).late is late
+    headers = {"Authorization": f"Bearer {tokens.issue(admin).token}", "X-School": "Z1"}
+    assert app.test_client().get(f"/api/v1/school-plan?year={YEAR}", headers=headers).get_json()["late"] is late
