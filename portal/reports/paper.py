@@ -96,7 +96,7 @@ def certificates_zip(school: School, year: str, issued_by: int, done: Callable[[
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, act in enumerate(credited_activities(school, year), start=1):
-            day = act.starts_at.date().isoformat()
+            day = exports.local_day(act.starts_at, school.timezone)  # the date the form prints
             zf.writestr(f"{day}-{act.id}.pdf", certificate_pdf(act.id, school, issued_by))
             if done is not None:
                 done(n)

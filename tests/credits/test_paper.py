@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -226,6 +226,17 @@ def test_certificates_zip(client, world, staff, s1):
         texts = [_pdf(zf.read(n))[1] for n in names]
     assert any("新课标专题讲座" in t for t in texts) and any("课题" in t for t in texts)
     assert client.get("/reports/certificates.zip?year=2026-2028").status_code == 422
+
+
+def test_the_zip_names_each_form_by_the_day_it_prints(client, s1, staff):
+    """1 September 00:30 in Beijing is 31 August in UTC: the form, the record and the ledger
+    export date the activity 1 September, and so does its file in the ZIP."""
+    act = credited(s1, staff, "lecture", [(staff["t4"], "attendee")], hours="2", title="开学第一课",
+                   start=datetime(2026, 9, 1, 0, 30))
+    assert exports.local_day(act.starts_at, s1.timezone) == "2026-09-01"
+    login(client, staff["admin"], s1)
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/reports/certificates.zip?year={YEAR}").data)) as zf:
+        assert zf.namelist() == [f"2026-09-01-{act.id}.pdf"]
 
 
 def test_teacher_may_not_print_certificates(client, world, staff, s1):
