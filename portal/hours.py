@@ -26,7 +26,8 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
     """
     if isinstance(value, bool) or value is None:
         raise BadHours(msg("hours.required"))
-    if not isinstance(value, (str, int, float, Decimal)):
+    if not isinstance(value, (str, int, float, Decimal)) or isinstance(value, str) and "_" in value:
+        # Decimal reads "1_5" as 15 (digit grouping): a slip for 1.5 would credit ten times it
         raise BadHours(msg("hours.not_number", value=_shown(value)))
     try:
         d = Decimal(str(value).strip())
@@ -42,7 +43,7 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
         raise BadHours(msg("hours.steps"))
     if d % HALF != 0:
         raise BadHours(msg("hours.steps"))
-    return d.quantize(Decimal("0.1"))
+    return abs(d).quantize(Decimal("0.1"))  # -0 ("-0", a JSON -0.0) is 0: no "-0" kept in a log
 
 
 def _shown(value: object) -> str:

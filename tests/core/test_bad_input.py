@@ -41,10 +41,32 @@ def world(app, make_app, prepared):
 
 @pytest.mark.parametrize("value", [-1, "-0.5", "abc", "NaN", "inf", None, True, "0.3", 1000, "1e400", [], {},
                                    float("inf"), float("-inf"), float("nan"), json.loads("1e400"), 10**400,
-                                   "1e999999999999", "-1e999999999999", "1e-999999999999", "sNaN", b"3"])
+                                   "1e999999999999", "-1e999999999999", "1e-999999999999", "sNaN", b"3",
+                                   "1_5", "0_5"])  # Decimal's digit grouping: 15 and 5 hours
 def test_hours_parser_refuses(value):
     with pytest.raises(BadHours):
         parse_hours(value)
+
+
+def test_negative_zero_hours_are_zero_in_the_log_and_the_api(app, world):
+    """A reviewer's -0 ("-0", or -0.0 in JSON) is 0 hours: the transition log, kept for good, and
+    the API's history say 0, never "-0.0"."""
+    from tests.credits.helpers import credited
+
+    school, staff = world
+    t1, t2 = staff["t1"], staff["t2"]
+    assert [str(parse_hours(v)) for v in ("-0", "-0.0", -0.0, "-0e5")] == ["0.0"] * 4
+    act = credited(school, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], until="held")
+    f.fire(act, staff["reviewer"], "approve", "未到场", hours={str(t1.id): "-0"})
+    log = db.session.execute(select(TransitionLog).where(TransitionLog.activity_id == act.id)
+                             .order_by(TransitionLog.id.desc())).scalars().first()
+    assert log.payload["adjusted"] == {str(t1.id): "0.0"}
+    assert log.payload["approved_hours"][str(t1.id)] == "0.0"
+    from portal.services import tokens
+
+    headers = {"Authorization": f"Bearer {tokens.issue(staff['reviewer']).token}", "X-School": school.code}
+    history = app.test_client().get(f"/api/v1/activities/{act.id}/history", headers=headers).get_json()
+    assert history[-1]["payload"]["adjusted"] == {str(t1.id): "0.0"}
 
 
 def test_hours_parser_refuses_an_int_too_long_to_print():
