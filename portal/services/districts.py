@@ -98,7 +98,7 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
             elif value * 2 != int(value * 2):
                 fields[key] = msg("hours.steps")
             else:
-                clean[key] = value
+                clean[key] = abs(value)  # -0.0 is 0 h, not "-0" on every page
         elif key in DISTRICT_QUOTAS:  # a minimum in the school rule's own range (None: none)
             refusal = None if value in (None, "") else SCHOOL_RULES[key].check(value)
             if refusal is not None:

@@ -71,7 +71,7 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
         elif (refusal := _below_district(school, key, value)) is not None:
             fields[key] = refusal
         else:
-            clean[key] = value
+            clean[key] = abs(value) if key in HOUR_RULES else value  # -0.0 is 0 h, not "-0" on every page
     if fields:
         raise Invalid(msg("rules.invalid"), fields)
     with write_transaction() as s:

@@ -13,6 +13,7 @@ from portal.policy import SYSTEM, Actor
 from portal.services import credits, districts, schools
 from tests.credits.helpers import login
 from tests.district.conftest import YEAR
+from tests.support import factories as f
 
 
 def _dadmin(world) -> Actor:
@@ -35,6 +36,19 @@ def test_a_school_may_raise_the_district_minimum_but_not_lower_it(world):
     districts.update_settings(world.d1, {"required_hours": 80}, by=_dadmin(world))
     assert world.s1.rule("required_hours") == 80
     assert world.t1.rule("required_hours") == 60  # another district: its own minimum (60, as some seeds)
+
+
+def test_negative_zero_hours_rules_are_zero_hours(app, world):
+    """-0.0 (JSON allows it) passes "at least 0" but is no figure to show: the teacher's home,
+    the API and the printed record say 0 hours, never -0."""
+    districts.update_settings(world.d1, {"required_hours": -0.0, "absence_limit_hours": -0.0}, by=_dadmin(world))
+    assert [str(world.d1.setting(k)) for k in ("required_hours", "absence_limit_hours")] == ["0.0", "0.0"]
+    schools.update_rules(world.s2, {"required_hours": -0.0, "absence_warning_hours": -0.0}, by=SYSTEM)
+    teacher = f.person(world.s2, "s2.t1", "teacher")
+    facts = credits.teacher_year(teacher, world.s2, YEAR).facts
+    assert (str(facts.required_hours), str(facts.absence_warning_hours)) == ("0.0", "0.0")
+    home = login(app.test_client(), teacher, world.s2).get(f"/?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="hours-required">0</span>' in home
 
 
 def test_the_rules_page_refuses_a_lower_value_with_a_clear_message(app, world):
