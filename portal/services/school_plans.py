@@ -265,8 +265,9 @@ def planned_vs_held(plan: SchoolPlan) -> dict[tuple[str, int], Cell]:
 def _local_month(year: str, tz: str) -> ColumnElement[int]:
     """The month an activity of ``year`` started in, in the school's zone ``tz``, as SQL."""
     starts = month_starts(year, tz)
-    return case(*((Activity.starts_at < begins, month) for (month, _), (_, begins) in zip(starts, starts[1:])),
-                else_=starts[-1][0])
+    months, nexts = [m for m, _ in starts], [at for _, at in starts[1:]]
+    # started before the next month began: this month; after the last one began: the last
+    return case(*((Activity.starts_at < at, m) for m, at in zip(months[:-1], nexts, strict=True)), else_=months[-1])
 
 
 def activities_per_line(plan_id: int) -> dict[int, int]:
