@@ -247,15 +247,12 @@ def planned_vs_held(plan: SchoolPlan) -> dict[tuple[str, int], Cell]:
     line = aliased(SchoolPlanLine)
     key_of = func.coalesce(line.type_key, Activity.type_key)
     month_of = func.coalesce(line.month, _local_month(plan.school_year, zone_of(db.session.get(School, plan.school_id))))
-    held = (
-        select(key_of.label("key"), month_of.label("month"), Activity.hours)
+    for key, month, n, hours in db.session.execute(
+        select(key_of, month_of, func.count(), func.sum(Activity.hours))
         .outerjoin(line, (line.id == Activity.plan_line_id) & (line.plan_id == plan.id))
         .where(Activity.school_id == plan.school_id, Activity.school_year == plan.school_year,
                Activity.state.in_(held_states))
-        .subquery()
-    )  # grouped outside: PostgreSQL sees no two CASEs with their own parameters as one expression
-    for key, month, n, hours in db.session.execute(
-        select(held.c.key, held.c.month, func.count(), func.sum(held.c.hours)).group_by(held.c.key, held.c.month)
+        .group_by(key_of, month_of)
     ):
         cell = out.setdefault((key, int(month)), Cell())
         cell.held, cell.held_hours = int(n), Decimal(str(hours or 0))
