@@ -44,6 +44,13 @@ def chinese_count(text: str | None) -> int:
     return count
 
 
+def folded(text: str) -> str:
+    """``text`` in the one form two spellings of the same thing share: compatibility forms
+    folded (full-width ``ｔ`` is ``t``, ``ﬁ`` is ``fi``) and letter case ignored (NFKC, case
+    folding, NFKC again: Unicode's NFKC_Casefold, near enough)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
 def counted_text(text: str | None) -> str:
     """``text`` reduced to the characters that count (compatibility forms folded, as NFKC does,
     and letter case ignored): two texts that differ only in spacing, punctuation, invisible
@@ -51,5 +58,5 @@ def counted_text(text: str | None) -> str:
     if not text:
         return ""
     return "".join(
-        c for c in unicodedata.normalize("NFKC", text).casefold() if is_cjk(c) or unicodedata.category(c)[0] in ("L", "N")
+        c for c in folded(text) if is_cjk(c) or unicodedata.category(c)[0] in ("L", "N")
     )

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Integer, Select, String, case, cast, literal, null, select, union, union_all
+from sqlalchemy import Integer, Select, String, case, cast, literal, null, or_, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from portal import paging
@@ -30,6 +30,7 @@ from portal.models import (
     User,
     YearSubmission,
 )
+from portal.models.user import username_key
 from portal.security import MAX_ID
 from portal.services import submissions
 from portal.sorting import pinyin_key
@@ -130,8 +131,8 @@ def _common_filters(q: Select, school: School, flt: AuditFilter, table: Any, per
         q = q.where(table.created_at < end)
     if flt.activity_id and hasattr(table, "activity_id"):
         q = q.where(table.activity_id == flt.activity_id)
-    if flt.person:
-        q = q.where(person.username == flt.person)
+    if flt.person:  # a username however typed (its case, its width), as a login finds it
+        q = q.where(or_(person.username == flt.person, person.username_key == username_key(flt.person)))
     return q
 
 

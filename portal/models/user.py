@@ -17,9 +17,10 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship, validates
 
 from portal.extensions import Model
+from portal.textcount import folded
 from portal.timeutil import utcnow
 
 #: The roles a membership holds: the one list of their names (who may do what with them is
@@ -30,13 +31,28 @@ SCHOOL_ROLES = (TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN)
 #: Roles held in a district (区教育局, 进修学校 / 教师发展中心), not in a school.
 DISTRICT_ROLES = (DISTRICT_ADMIN, DISTRICT_REVIEWER)
 ROLES = (*SCHOOL_ROLES, *DISTRICT_ROLES)
+#: The longest ``username_key``: a username's folded form (64 characters for every username
+#: given since keys exist), or an older one's with ``#id`` added (the migration's way of
+#: keeping two accounts that existed before and fold alike).
+USERNAME_KEY_MAX = 80
+
+
+def username_key(username: str) -> str:
+    """The one form usernames are compared and looked up in: ``Teacher1``, ``ｔｅａｃｈｅｒ１``
+    and ``teacher1`` are one username."""
+    return folded(username.strip())
 
 
 class User(UserMixin, Model):
     __tablename__ = "user_account"
+    # unique: no second account whose username differs only by case or width (an index, not a
+    # constraint: added to an existing table without copying it on SQLite)
+    __table_args__ = (Index("ix_user_account_username_key", "username_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # set with ``username`` (below); nullable only so the migration adds it without a table copy
+    username_key: Mapped[str] = mapped_column(String(USERNAME_KEY_MAX), nullable=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     gender: Mapped[str | None] = mapped_column(String(1))  # "F" or "M"; None when unknown
@@ -55,6 +71,11 @@ class User(UserMixin, Model):
 
     def get_id(self) -> str:  # Flask-Login: the session carries id and version
         return f"{self.id}:{self.session_version}"
+
+    @validates("username")
+    def _keyed(self, _attr: str, username: str) -> str:
+        self.username_key = username_key(username)
+        return username
 
 
 class Membership(Model):

@@ -4,7 +4,9 @@ Failures live in the ``login_attempt`` table, so every worker and machine sees t
 count. After ``LOGIN_MAX_FAILURES`` failures for a username, or
 ``LOGIN_MAX_FAILURES_PER_ADDRESS`` from one address (higher: a school often shares one NAT
 address), within ``LOGIN_LOCK_MINUTES``, further attempts are refused, even with the right
-password. A successful login is never counted and clears the username's failures.
+password. A successful login is never counted and clears the username's failures. A username is counted
+in its folded form (:func:`portal.models.user.username_key`), the form it is looked up in:
+``TEACHER1`` or full-width ``ｔｅａｃｈｅｒ１`` spends the same guesses as ``teacher1``.
 
 Checking and counting are one atomic step (:func:`admit`): in one write transaction,
 serialised per username and per address, the attempts in the window are counted and, if
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from portal.database import is_sqlite, write_transaction
 from portal.extensions import db
 from portal.models import LoginAttempt, User
+from portal.models.user import username_key
 from portal.services import users
 from portal.timeutil import utcnow
 
@@ -48,8 +51,13 @@ def _window_start():
     return utcnow() - timedelta(minutes=int(current_app.config["LOGIN_LOCK_MINUTES"]))
 
 
+def _typed(username: str) -> str:
+    return (username or "")[: USERNAME_MAX * 2]  # nothing longer is folded (spaces around a name)
+
+
 def _norm(username: str) -> str:
-    return (username or "").strip()[:USERNAME_MAX]
+    """The username as failures are counted: folded, as it is looked up."""
+    return username_key(_typed(username))[:USERNAME_MAX]
 
 
 def _addr(address: str) -> str:
@@ -126,7 +134,7 @@ def verify(username: str, password: str, address: str) -> Verified | None:
     admit(username, address)
     if not isinstance(password, str) or len(password) > PASSWORD_MAX:  # never a password: not hashed
         return None
-    user = users.by_username(_norm(username))
+    user = users.by_username(_typed(username))
     if user is None or not user.active or not users.verify_password(user, password or ""):
         return None
     matched = user.password_hash  # read before clear() commits and expires the object

@@ -26,6 +26,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg, role_labels
 from portal.models import SCHOOL_ADMIN, SCHOOL_ROLES, TEACHER, Membership, School, User
+from portal.models.user import username_key
 from portal.services import staff_log, teacher_years, tokens, users
 from portal.sorting import pinyin_key
 from portal.timeutil import BIRTH_YEARS, parse_day
@@ -333,11 +334,13 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         raise Invalid(msg("roster.too_many_rows"), {"file": msg("roster.at_most_rows", n=ROSTER_MAX_ROWS)})
     col = {name: header.index(name) for name in ROSTER_COLUMNS if name in header}
     titles = {name: str(table[0][j]).strip() for name, j in col.items()}
-    existing = set(db.session.execute(select(User.username)).scalars())
+    # usernames compared folded (``Teacher1`` is ``teacher1``), as users.create_user compares them
+    existing = set(db.session.execute(select(User.username_key)).scalars())
     # usernames of this school's people (past or present): the only ones named as taken
     ours = set(
         db.session.execute(
-            select(User.username).join(Membership, Membership.user_id == User.id).where(Membership.school_id == school.id)
+            select(User.username_key).join(Membership, Membership.user_id == User.id)
+            .where(Membership.school_id == school.id)
         ).scalars()
     )
     seen: set[str] = set()
@@ -355,7 +358,9 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             where = f"{_letter(j)}{line}" if j is not None else str(line)
             errors.append(msg("roster.at_cell", cell=where, column=titles.get(name, name), problem=problem))
 
-        username = cell("username")
+        typed = cell("username")
+        username = users.clean_username(typed)
+        key = username_key(username) if username is not None else ""
         separated = cell("roles")
         for sep in (";", "；", "，", "、", "/"):
             separated = separated.replace(sep, ",")
@@ -373,13 +378,13 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             born = parse_day(cell("birth_date"), BIRTH_YEARS)
             if born is None:
                 fault("birth_date", msg("roster.birth_date"))
-        if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
+        if username is None:
             fault("username", msg("roster.username"))
-        elif username in existing:
-            fault("username", msg("user.username_taken", name=repr(username)) if username in ours else users.USERNAME_UNAVAILABLE)
-        elif username in seen:
+        elif key in existing:
+            fault("username", msg("user.username_taken", name=repr(username)) if key in ours else users.USERNAME_UNAVAILABLE)
+        elif key in seen:
             fault("username", msg("roster.twice", name=repr(username)))
-        seen.add(username)
+        seen.add(key)
         password = cell("password")  # none: an initial password is drawn at import and shown once
         if password and (err := users.validate_password(password)) is not None:
             fault("password", msg("roster.password", problem=err))
@@ -388,7 +393,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             fault("name", msg("roster.name"))
         elif (problem := users.name_problem(name)) is not None:
             fault("name", problem)
-        rows.append(RosterRow(i, username, name, roles, gender, born, password, errors))
+        rows.append(RosterRow(i, typed if username is None else username, name, roles, gender, born, password, errors))
     return RosterPreview(rows)
 
 

@@ -5,13 +5,22 @@ their own school: a username already used by someone of the admin's school is re
 taken (the admin sees that person on the staff page anyway); any other unavailable username
 (used in another school, by a district admin, or lost to a simultaneous creation) gets one
 neutral message, :data:`USERNAME_UNAVAILABLE`, that names no school and no person.
+
+A username is one thing however it is typed: compared and looked up by its folded form
+(:func:`portal.models.user.username_key`: NFKC and case folding), so ``Teacher1`` or full-width
+``ｔｅａｃｈｅｒ１`` is taken once ``teacher1`` is, and logs in as ``teacher1``. A new username
+is also plain ASCII (letters, digits, '.', '_', '-') once compatibility forms are folded: a
+Cyrillic "е" or a Greek "ο" survives folding and would make a second ``teacher1`` that looks
+the same on every list (:func:`clean_username`).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,12 +30,15 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, User
+from portal.models.user import username_key
 from portal.security import has_controls
 from portal.services import staff_log
 
 MIN_PASSWORD = 8
 NAME_MAX = 100
+USERNAME_MAX = 64
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
+_USERNAME = re.compile(rf"[A-Za-z0-9._-]{{1,{USERNAME_MAX}}}")
 
 
 def hash_password(password: str) -> str:
@@ -58,14 +70,23 @@ def name_problem(name: str) -> Msg | None:
     return None
 
 
+def clean_username(typed: str) -> str | None:
+    """The username to store for ``typed`` (compatibility forms folded: full-width letters are
+    plain ones; case kept as typed), or None when it is not one: 1–64 ASCII letters, digits,
+    '.', '_' or '-'. Every way of creating a person asks this."""
+    username = unicodedata.normalize("NFKC", typed if isinstance(typed, str) else "").strip()
+    return username if _USERNAME.fullmatch(username) else None
+
+
 def username_taken(username: str, school: School | None) -> Msg | None:
     """Why ``username`` cannot be given to a new person of ``school`` (None: it is free).
 
     A username of someone with a membership (past or present) in ``school`` is "taken";
     one used anywhere else gets :data:`USERNAME_UNAVAILABLE`, so creating people in one
-    school never confirms who exists in another.
+    school never confirms who exists in another. Compared folded: ``Teacher1`` is taken
+    by ``teacher1``.
     """
-    owner = db.session.execute(select(User.id).where(User.username == username)).scalar_one_or_none()
+    owner = db.session.execute(select(User.id).where(User.username_key == username_key(username))).scalar_one_or_none()
     if owner is None:
         return None
     if school is not None and db.session.execute(
@@ -93,10 +114,10 @@ def create_user(
     This function checks no permission: a school admin's way is
     :func:`portal.services.staff.add_person`."""
     fields: dict[str, Msg] = {}
-    username = (username or "").strip()
-    if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
+    cleaned = clean_username(username)
+    if cleaned is None:
         fields["username"] = msg("user.username_format")
-    elif (taken := username_taken(username, school)) is not None:
+    elif (taken := username_taken(cleaned, school)) is not None:
         fields["username"] = taken
     if (err := validate_password(password)) is not None:
         fields["password"] = err
@@ -111,6 +132,7 @@ def create_user(
         fields["school"] = msg("user.school_required")
     if fields:
         raise Invalid(msg("user.invalid"), fields)
+    username = cleaned or ""  # not None: refused above
     try:
         with write_transaction() as s:
             user = User(
@@ -137,7 +159,7 @@ def create_user(
     except IntegrityError:
         if by_username(username) is None:
             raise
-        # the same username was created at the same moment by someone else
+        # the same username (however spelt) was created at the same moment by someone else
         raise Invalid(msg("user.invalid"), {"username": USERNAME_UNAVAILABLE}) from None
     return user
 
@@ -206,4 +228,14 @@ def bump_session_version(user: User) -> None:
 
 
 def by_username(username: str) -> User | None:
-    return db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    """The account ``username`` names, however its case or width is typed. An account whose
+    username is typed exactly comes first: of two accounts made before usernames were folded
+    that fold alike, the later keeps logging in by its exact username (see the migration
+    ``f4b2d8a6c1e9``)."""
+    typed = (username or "").strip()
+    return db.session.execute(
+        select(User)
+        .where(or_(User.username == typed, User.username_key == username_key(typed)))
+        .order_by(case((User.username == typed, 0), else_=1))
+        .limit(1)
+    ).scalar_one_or_none()
