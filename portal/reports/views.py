@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 
 from portal import policy
@@ -310,10 +310,10 @@ def exemptions_page():
             user_id = None
         try:
             if form.get("action") == "clear":
-                exemptions.clear_exemption(school, current_user, user_id, year)
+                exemptions.clear_exemption(school, current_actor(), user_id, year)
                 flash(_("The exemption was removed."), "success")
             else:
-                exemptions.set_exemption(school, current_user, user_id, year, form.get("reason"))
+                exemptions.set_exemption(school, current_actor(), user_id, year, form.get("reason"))
                 flash(_("The exemption was saved."), "success")
             return redirect(url_for("reports.exemptions_page", year=year))
         except Invalid as exc:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.database import as_loaded, loaded_columns, read_rows
@@ -315,6 +316,26 @@ def one_at_a_time(user_id: int) -> None:
 def actor(user_id: int, school_id: int) -> policy.Actor:
     """``user_id`` as :mod:`portal.policy` sees them in the school (one query)."""
     return policy.Actor.of(user_id, school_roles(user_id, school_id))
+
+
+def require_still_admin(s: Session, school_id: int, by: policy.Actor, code: str = "policy.admin_only") -> None:
+    """Ask :func:`policy.may_administer` again inside the write ``s``, of the roles ``by`` holds
+    now: a school admin's right read before the write may be gone by the time it writes (taken
+    by another admin at the same moment). The school's memberships that give the right are
+    locked (one statement, in id order, so two such writes queue rather than deadlock): of two
+    admins taking each other's role at once, the second finds it has none left and is refused
+    with ``code``. The operator (``by.system``) is not asked."""
+    if by.system:
+        return
+    holders = s.execute(
+        select(Membership.user_id, Membership.role)
+        .where(Membership.school_id == school_id, Membership.role.in_(policy.roles_for(policy.may_administer)),
+               Membership.active.is_(True))
+        .order_by(Membership.id)
+        .with_for_update()
+    ).all()
+    now = policy.Actor.of(by.user_id, (role for user_id, role in holders if user_id == by.user_id))
+    policy.require(policy.may_administer(now), code)
 
 
 def require_role(user_id: int, school_id: int, *roles: str) -> frozenset[str]:

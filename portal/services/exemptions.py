@@ -49,9 +49,17 @@ def list_exemptions(school: School, year: str) -> list[tuple[Exemption, User]]:
     return by_pinyin(((ex, user) for ex, user in rows), lambda row: row[1].display_name)
 
 
-def set_exemption(school: School, actor: User, user_id: object, year: object, reason: object) -> Exemption:
-    """Exempt a teacher of the school for a year (replacing the reason of an earlier one)."""
-    who = access.actor(actor.id, school.id)
+def _who(school: School, actor: User | policy.Actor) -> policy.Actor:
+    """The actor as the policy sees them: as the request read them, or read now from a person."""
+    return actor if isinstance(actor, policy.Actor) else access.actor(actor.id, school.id)
+
+
+def set_exemption(school: School, actor: User | policy.Actor, user_id: object, year: object,
+                  reason: object) -> Exemption:
+    """Exempt a teacher of the school for a year (replacing the reason of an earlier one). The
+    admin's right is asked again inside the write (:func:`access.require_still_admin`): an admin
+    whose role is taken at the same moment exempts nobody."""
+    who = _who(school, actor)
     policy.require(policy.may_administer(who), "policy.exempt_admin_only")
     fields: dict[str, Any] = {}
     year_text = ""
@@ -68,32 +76,36 @@ def set_exemption(school: School, actor: User, user_id: object, year: object, re
     elif len(text) > REASON_MAX:
         fields["reason"] = msg("at_most_chars", n=REASON_MAX)
     target = _target(school, user_id)
-    policy.require_not_self(actor.id, target.id)  # may_exempt: never one's own year
+    policy.require_not_self(who.user_id, target.id)  # may_exempt: never one's own year
     if fields:
         raise Invalid(msg("exemption.refused"), fields)
     with write_transaction() as s:
+        access.require_still_admin(s, school.id, who, "policy.exempt_admin_only")
         locks.require_unlocked(school.id, year_text)  # in the write: an acceptance cannot pass it
         row = _existing(school, target, year_text)
         if row is None:
             row = Exemption(user_id=target.id, school_id=school.id, school_year=year_text, reason=text,
-                            created_by=actor.id, created_at=utcnow())
+                            created_by=who.user_id, created_at=utcnow())
             s.add(row)
         else:
-            row.reason, row.created_by, row.created_at = text, actor.id, utcnow()
+            row.reason, row.created_by, row.created_at = text, who.user_id, utcnow()
         s.flush()
         teacher_years.refresh(school, year_text, [target.id])
     return row
 
 
-def clear_exemption(school: School, actor: User, user_id: object, year: object) -> None:
-    """Remove a teacher's exemption for a year; 'not found' if there is none."""
-    policy.require(policy.may_administer(access.actor(actor.id, school.id)), "policy.exempt_admin_only")
+def clear_exemption(school: School, actor: User | policy.Actor, user_id: object, year: object) -> None:
+    """Remove a teacher's exemption for a year; 'not found' if there is none. The admin's right
+    is asked again inside the write, as :func:`set_exemption` asks it."""
+    who = _who(school, actor)
+    policy.require(policy.may_administer(who), "policy.exempt_admin_only")
     year_text = parse_year(year) if year not in (None, "") else None
     if year_text is None:
         raise Invalid(msg("year.required"), {"year": msg("year.required")})
     target = _target(school, user_id)
-    policy.require_not_self(actor.id, target.id)
+    policy.require_not_self(who.user_id, target.id)
     with write_transaction() as s:
+        access.require_still_admin(s, school.id, who, "policy.exempt_admin_only")
         locks.require_unlocked(school.id, year_text)
         row = _existing(school, target, year_text)
         if row is None:

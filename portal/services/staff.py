@@ -18,16 +18,15 @@ from typing import cast
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from portal import paging, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg, role_labels
-from portal.models import SCHOOL_ADMIN, SCHOOL_ROLES, TEACHER, Membership, School, User
+from portal.models import SCHOOL_ROLES, TEACHER, Membership, School, User
 from portal.models.user import username_key
-from portal.services import staff_log, teacher_years, tokens, users
+from portal.services import access, staff_log, teacher_years, tokens, users
 from portal.sorting import pinyin_key
 from portal.timeutil import BIRTH_YEARS, parse_day
 
@@ -105,22 +104,6 @@ def staff_page(
     return paging.Page(_members(rows), after_last, before_first, start is not None or end is not None)
 
 
-def _still_admin(s: Session, school_id: int, by: policy.Actor) -> None:
-    """Ask again, in the write, whether ``by`` is still a school admin. The school's admin
-    memberships are locked (one statement, in id order, so two such writes queue rather than
-    deadlock): of two admins taking each other's role at once, the second finds it has none
-    left and is refused — the school keeps an admin (nobody changes their own roles)."""
-    if by.system:
-        return
-    admins = s.execute(
-        select(Membership.user_id)
-        .where(Membership.school_id == school_id, Membership.role == SCHOOL_ADMIN, Membership.active.is_(True))
-        .order_by(Membership.id)
-        .with_for_update()
-    ).scalars().all()
-    policy.require(by.user_id in admins, "policy.admin_only")
-
-
 def add_person(
     school: School,
     username: str,
@@ -138,7 +121,8 @@ def add_person(
     policy.require(policy.may_administer(by), "policy.admin_only")
     if not roles or any(r not in SCHOOL_ROLES for r in roles):
         raise Invalid(msg("user.invalid"), {"role": msg("roles_are", roles=role_labels(list(SCHOOL_ROLES)))})
-    return users.create_user(username, password, name, school, roles, gender, birth_date, logged_by=by)
+    return users.create_user(username, password, name, school, roles, gender, birth_date, logged_by=by,
+                             recheck=lambda s: access.require_still_admin(s, school.id, by))
 
 
 def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
@@ -158,7 +142,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
     if not held:
         raise NotFound(msg("user.not_found"))
     with write_transaction() as s:
-        _still_admin(s, school.id, by)
+        access.require_still_admin(s, school.id, by)
         staff_log.record(s, school.id, user_id, by, "roles", [r.role for r in held if r.active], [])
         result = s.execute(
             update(Membership)
@@ -192,7 +176,7 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
         raise NotFound(msg("user.not_found"))
     before = [m.role for m in existing.values() if m.active]
     with write_transaction() as s:
-        _still_admin(s, school.id, by)
+        access.require_still_admin(s, school.id, by)
         staff_log.record(s, school.id, user_id, by, "roles", before, wanted)
         for role in SCHOOL_ROLES:
             m = existing.get(role)
@@ -417,6 +401,7 @@ def import_roster(
     created: list[User] = []
     try:
         with write_transaction() as s:
+            access.require_still_admin(s, school.id, by)
             for r in preview.good:
                 if not r.password:
                     r.password = initial_password()

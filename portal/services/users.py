@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import policy
@@ -107,12 +109,14 @@ def create_user(
     district_id: int | None = None,
     *,
     logged_by: policy.Actor | None = None,
+    recheck: Callable[[Session], None] | None = None,
 ) -> User:
     """A new user with ``roles`` in ``school`` (district roles in ``district_id``, by default the
     deployment's default district). With ``logged_by``, the roles given in the school are
     written to the staff audit log (:mod:`portal.services.staff_log`) in the same transaction.
     This function checks no permission: a school admin's way is
-    :func:`portal.services.staff.add_person`."""
+    :func:`portal.services.staff.add_person`, whose right is asked again by ``recheck``, first
+    thing inside the write."""
     fields: dict[str, Msg] = {}
     cleaned = clean_username(username)
     if cleaned is None:
@@ -135,6 +139,8 @@ def create_user(
     username = cleaned or ""  # not None: refused above
     try:
         with write_transaction() as s:
+            if recheck is not None:
+                recheck(s)
             user = User(
                 username=username,
                 display_name=(display_name or username).strip(),

@@ -9,9 +9,11 @@ import pytest
 
 from portal.assessment import Assessment
 from portal.errors import Forbidden, Invalid, NotFound
+from portal.extensions import db
 from portal.hookspecs import hookimpl
 from portal.policy import SYSTEM
-from portal.services import credits, exemptions
+from portal.services import access, credits, exemptions
+from portal.services import staff as staff_service
 from tests.credits.helpers import D, credited
 from tests.support import factories as f
 
@@ -145,6 +147,26 @@ def test_exemption_input_is_checked_and_changes_nothing(s1, staff):
     with pytest.raises(NotFound):
         exemptions.set_exemption(s1, admin, stranger.id, YEAR, "病假")
     assert exemptions.list_exemptions(s1, YEAR) == []
+
+
+def test_an_admin_whose_role_is_taken_at_the_same_moment_exempts_nobody(s1):
+    """Attack (or two admins at once): admin B opens the exemptions page, admin A takes B's
+    role, B's exemption — 免于考核, deciding a teacher's assessment — still went through: the
+    right was read before the write and never again. It is now asked inside the write (one rule
+    with the staff page's: ``access.require_still_admin``), so B sets and clears nothing."""
+    a, b = (f.person(s1, f"ex.adm{i}", "school_admin", "teacher") for i in (1, 2))
+    t1 = f.person(s1, "ex.t1", "teacher")
+    as_a, as_b = access.actor(a.id, s1.id), access.actor(b.id, s1.id)  # both read before either wrote
+    exemptions.set_exemption(s1, as_b, t1.id, YEAR, "长期病假")
+    staff_service.set_roles(s1, b.id, ["teacher"], by=as_a)
+    with pytest.raises(Forbidden) as refused:
+        exemptions.set_exemption(s1, as_b, t1.id, YEAR, "借调")
+    assert refused.value.msg.code == "policy.exempt_admin_only"
+    with pytest.raises(Forbidden):
+        exemptions.clear_exemption(s1, as_b, t1.id, YEAR)
+    db.session.expire_all()
+    assert [(e.reason, e.created_by) for e, _u in exemptions.list_exemptions(s1, YEAR)] == [("长期病假", b.id)]
+    assert _status(t1, s1) == Assessment("exempt", "长期病假")
 
 
 class SixtyHours:

@@ -98,7 +98,14 @@ def test_two_admins_removing_each_other_at_once_leave_the_school_one(app):
         staff.set_roles(s, a.id, ["teacher"], by=as_b)
     with pytest.raises(Forbidden):
         staff.deactivate(s, a.id, by=as_b)
+    # nor does the admin whose role was taken add people, one by one or by a roster (the same
+    # rule, access.require_still_admin, asked inside each write)
+    with pytest.raises(Forbidden):
+        staff.add_person(s, "la.mole", "password-123", "鼹鼠", ["school_admin"], by=as_b)
+    with pytest.raises(Forbidden):
+        staff.import_roster(s, "roster.csv", b"username,roles\nla.mole2,school_admin\n", by=as_b)
     db.session.expire_all()
+    assert db.session.execute(select(User.id).where(User.username.in_(("la.mole", "la.mole2")))).first() is None
     admins = db.session.execute(select(Membership.user_id).where(
         Membership.school_id == s.id, Membership.role == "school_admin", Membership.active.is_(True))).scalars().all()
     assert admins == [a.id]
