@@ -361,6 +361,8 @@ TEXTS: dict[str, Any] = {
     "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
     "staff.roles_refused": _l("the roles were not changed"),
     "staff.roles_choose": _l("choose at least one role"),
+    # who made a staff change that no person of the portal made: the operator's ``flask`` command
+    "staff.command_line": _l("command line"),
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.csv": _l("not a readable CSV file: a cell is too long, or a quote is not closed"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),

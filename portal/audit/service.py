@@ -201,7 +201,8 @@ def _staff_row(school: School, names: dict[int, str], change: StaffChange, perso
         "what": change.what,
         "before": before,
         "after": after,
-        "changed_by": author.username if author else "",
+        # no author: the operator's ``flask`` command (staff_log.record with policy.SYSTEM)
+        "changed_by": author.username if author else msg("staff.command_line").render(),
     }
 
 

@@ -4,6 +4,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal import policy
 from portal.cli.common import fail, refuse
 from portal.errors import DomainError, Invalid
 from portal.messages import msg
@@ -38,8 +39,9 @@ def create(username, school_code, district_code, roles, password, name, gender, 
             if born is None:
                 raise Invalid(msg("user.invalid"), {"birth_date": msg("cli.birth_date", low=BIRTH_YEARS[0],
                                                                       high=BIRTH_YEARS[1])})
+        # the roles given in the school are a line of its staff log, by the command line
         user = users.create_user(username, password, name, school, list(roles), gender, born,
-                                 district_id=district.id if district else None)
+                                 district_id=district.id if district else None, logged_by=policy.SYSTEM)
     except DomainError as exc:
         fail(exc)
     click.echo(f"created user {user.username} (id {user.id}) roles: {', '.join(roles)}")

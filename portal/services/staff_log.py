@@ -1,6 +1,8 @@
 """The audit log of staff changes (:class:`~portal.models.StaffChange`): a person's roles or
 teaching groups as a school admin changed them — before, after, by whom, when. Written in the
-transaction of the change itself, only when something changed; never updated."""
+transaction of the change itself, only when something changed; never updated. A change made by
+the operator's ``flask`` command (``by`` is :data:`portal.policy.SYSTEM`) has no author: the
+audit page and its export say "command line" (``staff.command_line``) in the reader's language."""
 
 from __future__ import annotations
 

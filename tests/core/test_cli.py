@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -149,3 +151,32 @@ def test_a_refusal_and_its_field_messages_are_both_english(app):
     assert r.exit_code == 1
     assert "password:" in r.output, r.output
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in r.output), r.output
+
+
+def test_people_added_at_the_command_line_are_in_the_staff_log(app):
+    """Auditor's find: ``flask user create`` gave roles in a school with no line in its staff log
+    (the staff page, a roster, the district's new school admin each write one), so who made
+    whom a school admin could not be told. Now the roles given in the school are a line, in the
+    same transaction, by the command line — said in the reader's language on the audit page
+    and in its export, never an empty cell or English on a Chinese page."""
+    from portal.models import StaffChange
+
+    assert run(app, "school", "create", "S9", "第九小学").exit_code == 0
+    for args in (("boss", "--role", "school_admin", "--role", "teacher"), ("lin", "--role", "organizer")):
+        r = run(app, "user", "create", args[0], "--school", "S9", *args[1:], "--password", "long-password")
+        assert r.exit_code == 0, r.output
+    r = run(app, "user", "create", "region", "--role", "district_admin", "--password", "long-password")
+    assert r.exit_code == 0, r.output  # a district role: no school, no school's log
+    ids = dict(db.session.execute(select(User.username, User.id)).all())
+    log = db.session.execute(select(StaffChange).order_by(StaffChange.id)).scalars().all()
+    assert [(e.user_id, e.what, e.before, e.after, e.changed_by) for e in log] == [
+        (ids["boss"], "roles", [], ["school_admin", "teacher"], None), (ids["lin"], "roles", [], ["organizer"], None)]
+    web = app.test_client()
+    assert web.post("/login", data={"username": "boss", "password": "long-password"}).status_code == 302
+    page = web.get("/admin/audit?view=staff").get_data(as_text=True)
+    cells = re.findall(r'<td class="col-changed_by"[^>]*>([^<]*)</td>', page)
+    assert cells == ["命令行", "命令行"], cells
+    export = web.get("/admin/audit.csv?view=staff").get_data(as_text=True)
+    assert export.count(",命令行\r\n") == 2 and "command line" not in export
+    assert re.findall(r'<td class="col-changed_by"[^>]*>([^<]*)</td>',
+                      web.get("/admin/audit?view=staff&lang=en").get_data(as_text=True)) == ["command line"] * 2
