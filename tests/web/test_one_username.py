@@ -166,3 +166,14 @@ def test_the_migration_keys_existing_usernames_and_keeps_old_look_alikes_working
             db.engine.dispose()
     finally:
         templates.drop_databases(created)
+
+
+def test_the_audit_filter_finds_a_person_however_the_username_is_typed(app, demo):
+    from portal.audit import service as audit
+
+    school = _demo()
+    for view in ("transitions", "ledger"):
+        exact = audit.page(school, audit.parse_filter({"view": view, "person": "teacher1"})).items
+        assert exact, view
+        for spelt in ("TEACHER1", "ｔｅａｃｈｅｒ１"):
+            assert audit.page(school, audit.parse_filter({"view": view, "person": spelt})).items == exact, (view, spelt)
