@@ -54,6 +54,7 @@ from portal.models import (
     User,
 )
 from portal.models.school import default_district_id
+from portal.models.user import username_key
 from portal.registry import RegisteredType, registry
 from portal.services import planner_stats, teacher_years
 from portal.services.details import json_to_formdata, validate_details
@@ -312,9 +313,11 @@ class DistrictGenerator:
         users = []
         for i in range(self.teachers):
             born = date(rng.randint(1966, 2000), rng.randint(1, 12), rng.randint(1, 28))
+            username = f"{code.lower()}-t{i + 1:03d}"
             users.append(
                 {
-                    "username": f"{code.lower()}-t{i + 1:03d}",
+                    "username": username,
+                    "username_key": username_key(username),  # what the model sets (rows inserted here bypass it)
                     "display_name": _name(rng),
                     "password_hash": self.password_hash,
                     "gender": rng.choice("FFFM"),  # most primary-school teachers are women

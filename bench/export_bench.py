@@ -81,13 +81,15 @@ def fill(db, rows: int) -> None:
     conn.execute(insert(School), [
         {"id": s + 1, "code": f"B{s + 1:04d}", "name": f"基准学校{s + 1}", "timezone": "Asia/Shanghai", "rules": {},
          "created_at": now} for s in range(n_schools)])
-    users = [{"id": 1, "username": "bench-admin", "display_name": "基准管理员", "password_hash": "", "active": True,
+    users = [{"id": 1, "username": "bench-admin", "username_key": "bench-admin",
+              "display_name": "基准管理员", "password_hash": "", "active": True,
               "session_version": 1, "created_at": now}]
     members = []
     for s in range(n_schools):
         for t in range(TEACHERS_PER_SCHOOL):
             uid = 2 + s * TEACHERS_PER_SCHOOL + t
-            users.append({"id": uid, "username": f"b{s + 1}t{t + 1}", "display_name": f"教师{s + 1}-{t + 1}",
+            users.append({"id": uid, "username": f"b{s + 1}t{t + 1}", "username_key": f"b{s + 1}t{t + 1}",
+                          "display_name": f"教师{s + 1}-{t + 1}",
                           "password_hash": "", "active": True, "session_version": 1, "gender": "F" if t % 2 else "M",
                           "birth_date": date(1980 + t % 20, 1 + t % 12, 1), "created_at": now})
             members.append({"user_id": uid, "school_id": s + 1, "role": "teacher", "active": True})

@@ -81,8 +81,8 @@ def main() -> None:
         db.session.add(school)
         db.session.commit()
         db.session.execute(insert(User), [
-            {"username": f"t{i:06d}", "display_name": f"教师{i}", "password_hash": "", "active": True,
-             "session_version": 1, "created_at": utcnow()} for i in range(n + 1)])
+            {"username": f"t{i:06d}", "username_key": f"t{i:06d}", "display_name": f"教师{i}", "password_hash": "",
+             "active": True, "session_version": 1, "created_at": utcnow()} for i in range(n + 1)])
         ids = list(db.session.execute(select(User.id).order_by(User.id)).scalars())
         organizer, teachers = ids[0], ids[1:]
         db.session.execute(insert(Membership), [
