@@ -180,3 +180,12 @@ def test_people_added_at_the_command_line_are_in_the_staff_log(app):
     assert export.count(",命令行\r\n") == 2 and "command line" not in export
     assert re.findall(r'<td class="col-changed_by"[^>]*>([^<]*)</td>',
                       web.get("/admin/audit?view=staff&lang=en").get_data(as_text=True)) == ["command line"] * 2
+
+
+def test_the_demo_shows_a_line_by_the_command_line(app, demo):
+    """The demo's first school admin is made as ``flask user create`` makes one: its staff log
+    shows that line, by 命令行."""
+    web = app.test_client()
+    assert web.post("/login", data={"username": "admin", "password": "yanxiu-demo"}).status_code == 302
+    page = web.get("/admin/audit?view=staff&person=admin").get_data(as_text=True)
+    assert re.findall(r'<td class="col-changed_by"[^>]*>([^<]*)</td>', page) == ["命令行"]
