@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     BindParameter,
     CompoundSelect,
+    Exists,
     Integer,
     Numeric,
     Row,
@@ -300,13 +301,15 @@ def year_rows(
 def _teachers_of(
     school_ids: list[int], year: str | None, user_ids: list[int] | None = None
 ) -> list[tuple[int, User]]:
-    """(school id, user) of each school's active teachers and, with ``year``, anyone credited
-    there that year (a teacher who has since left still appears on that year's summary) —
-    for a year the district accepted whole, the teachers of its kept rows instead of today's
-    staff; with ``user_ids``, only those people."""
+    """(school id, user) of each school's active teachers and, with ``year``, anyone with
+    something of theirs that the year's figures count (:func:`_counted_statement`: a teacher who
+    has since left still appears on that year's summary, as on their record) — for a year the
+    district accepted whole, the teachers of its kept rows instead; with ``user_ids``, only
+    those people."""
     params: dict[str, object] = {"school_ids": school_ids}
     if year is not None:
         params["year"] = year
+        params["confirmed"] = _confirmed_states()
     if user_ids is not None:
         params["user_ids"] = user_ids
     rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None), params).all()
@@ -314,9 +317,56 @@ def _teachers_of(
 
 
 @cache
-def _teachers_statement(credited_too: bool, some_people: bool) -> Select:
-    """The statement of :func:`_teachers_of` with ``school_ids`` (and ``year``, ``user_ids``) as
-    bound parameters, built once per shape."""
+def _counted_statement(one_year: bool, some_people: bool) -> CompoundSelect:
+    """(``sid``, ``uid``, ``school_year``) of everything of a person's that a school year's
+    figures count: ledger entries, unexcused or excused absence from an activity a reviewer
+    confirmed, an exemption, writing towards the quotas (their own, or written evidence of an
+    activity). The one rule of who belongs to a school's year besides its active teachers:
+    the summaries and the stored rows (:func:`_teachers_of`) and the teacher's record
+    (:func:`record_years`) ask it. Bound: ``school_ids``, ``confirmed`` (and ``year``,
+    ``user_ids``); built once per shape."""
+    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+
+    def where(q: Select, sid: Any, uid: Any, year: Any) -> Select:
+        q = q.where(sid.in_(school_ids))
+        if one_year:
+            q = q.where(year == bindparam("year"))
+        return q.where(uid.in_(bindparam("user_ids", expanding=True))) if some_people else q
+
+    credited = where(
+        select(CreditEntry.school_id.label("sid"), CreditEntry.user_id.label("uid"), CreditEntry.school_year),
+        CreditEntry.school_id, CreditEntry.user_id, CreditEntry.school_year,
+    )
+    absent = where(
+        select(Activity.school_id, Participation.user_id, Activity.school_year)
+        .join(Participation, Participation.activity_id == Activity.id)
+        .where(
+            Activity.state.in_(bindparam("confirmed", expanding=True)),
+            (Participation.absent_hours > 0) | (Participation.excused_hours > 0),
+        ),
+        Activity.school_id, Participation.user_id, Activity.school_year,
+    )
+    exempt = where(
+        select(Exemption.school_id, Exemption.user_id, Exemption.school_year),
+        Exemption.school_id, Exemption.user_id, Exemption.school_year,
+    )
+    own = where(
+        select(OwnWriting.school_id, OwnWriting.user_id, OwnWriting.school_year),
+        OwnWriting.school_id, OwnWriting.user_id, OwnWriting.school_year,
+    )
+    handed_in = where(
+        select(Activity.school_id, Evidence.user_id, Activity.school_year)
+        .join(Evidence, Evidence.activity_id == Activity.id)
+        .where(Evidence.kind.in_(quotas.WRITTEN_KINDS)),
+        Activity.school_id, Evidence.user_id, Activity.school_year,
+    )
+    return union(credited, absent, exempt, own, handed_in)
+
+
+@cache
+def _teachers_statement(counted_too: bool, some_people: bool) -> Select:
+    """The statement of :func:`_teachers_of` with ``school_ids`` (and ``year``, ``confirmed``,
+    ``user_ids``) as bound parameters, built once per shape."""
     school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
     user_ids: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
@@ -324,13 +374,11 @@ def _teachers_statement(credited_too: bool, some_people: bool) -> Select:
     )
     if some_people:
         teaching = teaching.where(Membership.user_id.in_(user_ids))
-    if credited_too:
+    if counted_too:
         year: BindParameter[str] = bindparam("year")
-        credited = select(CreditEntry.school_id, CreditEntry.user_id).where(
-            CreditEntry.school_id.in_(school_ids), CreditEntry.school_year == year
-        )
+        counted = _counted_statement(True, some_people).subquery()
         # a year the district accepted whole has the teachers it was accepted with (its stored
-        # rows, kept as accepted), not whoever teaches there since
+        # rows, kept as accepted), not whoever teaches or has something there since
         kept = select(TeacherYearRow.school_id, TeacherYearRow.user_id).where(
             TeacherYearRow.school_id.in_(school_ids), TeacherYearRow.school_year == year,
             select(YearLock.id).where(
@@ -338,19 +386,22 @@ def _teachers_statement(credited_too: bool, some_people: bool) -> Select:
                 YearLock.semester == WHOLE_YEAR,
             ).exists(),
         )
-        accepted_with_rows = (
-            select(TeacherYearRow.user_id)
-            .join(YearLock, (YearLock.school_id == TeacherYearRow.school_id)
-                  & (YearLock.school_year == TeacherYearRow.school_year))
-            .where(TeacherYearRow.school_id == Membership.school_id, TeacherYearRow.school_year == year,
-                   YearLock.semester == WHOLE_YEAR)
-            .exists()
-        )
-        teaching = teaching.where(~accepted_with_rows)
+
+        def accepted_with_rows(school_id: Any) -> Exists:
+            return (
+                select(TeacherYearRow.user_id)
+                .join(YearLock, (YearLock.school_id == TeacherYearRow.school_id)
+                      & (YearLock.school_year == TeacherYearRow.school_year))
+                .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year,
+                       YearLock.semester == WHOLE_YEAR)
+                .exists()
+            )
+
+        teaching = teaching.where(~accepted_with_rows(Membership.school_id))
+        others = select(counted.c.sid, counted.c.uid).where(~accepted_with_rows(counted.c.sid))
         if some_people:
-            credited = credited.where(CreditEntry.user_id.in_(user_ids))
             kept = kept.where(TeacherYearRow.user_id.in_(user_ids))
-        people = union(teaching, credited, kept).subquery()
+        people = union(teaching, others, kept).subquery()
     else:
         people = teaching.subquery()
     return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)
@@ -443,7 +494,8 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:
-    """The school's active teachers; with ``year``, also anyone credited there that year."""
+    """The school's active teachers; with ``year``, also anyone with something counted there that
+    year (:func:`_teachers_of`)."""
     return [user for _sid, user in _teachers_of([school_id], year)]
 
 
@@ -576,33 +628,8 @@ def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User
     return target
 
 
-def _record_years_statement() -> CompoundSelect:
-    """The UNION behind :func:`record_years`, with ``uid``, ``school_id`` and the ``confirmed``
-    states as bound parameters (built once)."""
-    uid: BindParameter[int] = bindparam("uid")
-    school_id: BindParameter[int] = bindparam("school_id")
-    credited = select(CreditEntry.school_year).where(CreditEntry.user_id == uid, CreditEntry.school_id == school_id)
-    absent = (
-        select(Activity.school_year)
-        .join(Participation, Participation.activity_id == Activity.id)
-        .where(
-            Participation.user_id == uid,
-            Activity.school_id == school_id,
-            Activity.state.in_(bindparam("confirmed", expanding=True)),
-            (Participation.absent_hours > 0) | (Participation.excused_hours > 0),
-        )
-    )
-    exempt = select(Exemption.school_year).where(Exemption.user_id == uid, Exemption.school_id == school_id)
-    own = select(OwnWriting.school_year).where(OwnWriting.user_id == uid, OwnWriting.school_id == school_id)
-    handed_in = (
-        select(Activity.school_year)
-        .join(Evidence, Evidence.activity_id == Activity.id)
-        .where(Evidence.user_id == uid, Activity.school_id == school_id, Evidence.kind.in_(quotas.WRITTEN_KINDS))
-    )
-    return union(credited, absent, exempt, own, handed_in)
-
-
-_RECORD_YEARS = _record_years_statement()
+# the years of :func:`record_years` (built once: the record page asks on every visit)
+_RECORD_YEARS = select(_counted_statement(False, True).subquery().c.school_year)
 
 
 def record_years(user: User, school: School) -> list[str]:
@@ -611,8 +638,9 @@ def record_years(user: User, school: School) -> list[str]:
     entries, unexcused or excused absence from an activity a reviewer confirmed (as
     :func:`teacher_year` counts it), an exemption, or writing towards the quotas (their own, or
     written evidence of an activity). One query."""
-    params = {"uid": user.id, "school_id": school.id, "confirmed": _confirmed_states()}
-    years = set(read_rows(_RECORD_YEARS, params).scalars()) | {current_school_year(school.timezone)}
+    params = {"school_ids": [school.id], "user_ids": [user.id], "confirmed": _confirmed_states()}
+    years = set(read_rows(_RECORD_YEARS, params).scalars())
+    years.add(current_school_year(school.timezone))
     return sorted(years, reverse=True)
 
 

@@ -150,7 +150,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
             .values(active=False)
         )
         tokens.revoke_all_in(s, user_id)
-        teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing was credited
+        teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing of theirs counts
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
 
 

@@ -49,6 +49,7 @@ from portal.models import (
     Activity,
     CreditEntry,
     Exemption,
+    OwnWriting,
     School,
     SchoolYearTypeHours,
     TeacherYearRow,
@@ -251,9 +252,10 @@ def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
 
 
 def data_years() -> list[str]:
-    """Every school year with ledger entries, activities or exemptions, and the current one."""
+    """Every school year with ledger entries, activities, exemptions or a teacher's own
+    writing (what puts a person on a year: ``credits._counted_statement``), and the current one."""
     found: set[str] = {current_school_year()}
-    for column in (CreditEntry.school_year, Activity.school_year, Exemption.school_year):
+    for column in (CreditEntry.school_year, Activity.school_year, Exemption.school_year, OwnWriting.school_year):
         found.update(db.session.execute(select(column).distinct()).scalars())
     return sorted(found)
 

@@ -13,7 +13,17 @@ from sqlalchemy import func, select
 
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, Exemption, Participation, School, TeacherYearRow, User
+from portal.models import (
+    Activity,
+    CreditEntry,
+    Evidence,
+    Exemption,
+    OwnWriting,
+    Participation,
+    School,
+    TeacherYearRow,
+    User,
+)
 from portal.services import activities, teacher_years
 from tests.credits.conftest import BUILTIN
 from tests.support import factories as f
@@ -145,6 +155,31 @@ def unexcused_absence(school_id: int, user_id: int, year: str) -> dict[int, Deci
         if registry().phase(a.type_key, a.state).counts_for_absence:
             absent[a.semester] = absent.get(a.semester, Decimal("0")) + (p.absent_hours or Decimal("0"))
     return absent
+
+
+def counted_people(school_id: int, year: str) -> set[int]:
+    """Who has something of theirs in the school's year that its figures count, read here: ledger
+    lines, an exemption, writing (their own, or handed in to an activity: reading notes, papers,
+    reflections), absence with or without leave from an activity whose state a reviewer
+    confirmed. A teacher who left is on the year's summary if, and only if, they are one."""
+    from portal.registry import registry
+
+    people = set(db.session.execute(select(CreditEntry.user_id).where(
+        CreditEntry.school_id == school_id, CreditEntry.school_year == year)).scalars())
+    people |= set(db.session.execute(select(Exemption.user_id).where(
+        Exemption.school_id == school_id, Exemption.school_year == year)).scalars())
+    people |= set(db.session.execute(select(OwnWriting.user_id).where(
+        OwnWriting.school_id == school_id, OwnWriting.school_year == year)).scalars())
+    people |= set(db.session.execute(select(Evidence.user_id).join(Activity, Activity.id == Evidence.activity_id).where(
+        Activity.school_id == school_id, Activity.school_year == year,
+        Evidence.kind.in_(("reading_notes", "paper", "reflection")))).scalars())
+    for p, a in db.session.execute(
+        select(Participation, Activity).join(Activity, Activity.id == Participation.activity_id).where(
+            Activity.school_id == school_id, Activity.school_year == year)
+    ):
+        if registry().phase(a.type_key, a.state).counts_for_absence and (p.absent_hours or p.excused_hours):
+            people.add(p.user_id)
+    return people
 
 
 def seeds_status(school_id: int, user: User, year: str, total: Decimal, rules: Mapping[str, Any],

@@ -69,6 +69,7 @@ from tests.credits.helpers import (
     PAST_STARTS,
     YEARS,
     build_small_school,
+    counted_people,
     credited,
     prepare_approve,
     prepare_hold,
@@ -608,8 +609,12 @@ class HoursAuditor(OneSchool):
                 assert severe == (ty.assessment.reason.startswith("absent_semester") or (
                     own[key] == "exempt" and severe)), (year, key, own[key], severe)
             summary = {ty.user.id: ty.assessment.status for ty in credits.school_summary(school, year)}
-            credited_there = {uid for uid, y in totals if y == year}  # any line, a reversal too
-            listed = [k for k in TEACHERS if k not in self.gone or self.ids[k] in credited_there]
+            # who left is listed where something of theirs counts: any ledger line (a reversal
+            # too), an exemption, writing, absence from a confirmed activity — as on their record
+            counted_there = counted_people(school.id, year)
+            listed = [k for k in TEACHERS if k not in self.gone or self.ids[k] in counted_there]
+            for key in listed:
+                assert key not in self.gone or year in credits.record_years(self.user(key), school), (year, key)
             assert set(summary) == {self.ids[k] for k in listed}, (year, sorted(summary), listed)
             stored = teacher_years.summary_rows(school, year)
             for key in listed:

@@ -5,9 +5,10 @@ and locked) and a school of a second district — with the page cache warmed, th
 going on (:func:`the_year_goes_on`: the district lowers its minimum to 12 hours and a void year
 to 3 hours of unexcused absence, so that every status occurs — met, short, not recognised,
 exempt — while the accepted year keeps the 50 hours it was accepted with; a teacher exempted by
-decision, one who left after being credited; the schools waiting for the district submit
-again), for every teacher of every school, in every school year the demo has data for and the
-year before (no data at all: each surface must show the year asked for), the figures that
+decision, one who left after being credited and one who left whose last year holds only an
+exemption; the schools waiting for the district submit again), for every teacher of every
+school, in every school year the demo has data for and the year before (no data at all: each
+surface must show the year asked for), the figures that
 decide the teacher's assessment — credited hours, hours required, unexcused absence per
 semester, writing quotas (done / target), status — are read from every surface that shows them:
 
@@ -85,7 +86,7 @@ from portal.services import access, credits, districts, exemptions, staff, submi
 from portal.services.submissions import RETURNED, SUBMITTED
 from portal.timeutil import current_school_year
 from portal.year_texts import quota_label
-from tests.credits.helpers import seeds_status, unexcused_absence
+from tests.credits.helpers import counted_people, seeds_status, unexcused_absence
 from tests.support.sessions import log_in
 
 D = Decimal
@@ -109,7 +110,7 @@ class Reference:
     user_id: int
     school_id: int
     name: str
-    teaching: bool  # teaches there today (else: left, still credited that year)
+    teaching: bool  # teaches there today (else: left, with something counted that year)
 
 
 @dataclass
@@ -160,8 +161,10 @@ def the_year_goes_on() -> None:
     accepted, the demo district lowers its minimum — 12 hours a year, a year void at 3 hours of
     unexcused absence in a semester — so that DEMO has teachers who met it and one whose year
     is void (teacher1, 3 hours absent), while NORTH1's accepted year stays judged by the 50
-    hours it was accepted with; DEMO's admin exempts teacher2 (by decision, not age), and
-    teacher4 leaves the school after 15 hours were credited (their year is still the school's).
+    hours it was accepted with; DEMO's admin exempts teacher2 (by decision, not age),
+    teacher4 leaves the school after 15 hours were credited (their year is still the school's),
+    and so does teacher3, whose last year holds only an exemption (产假): that year is still
+    the school's too, as her 成长档案 shows it.
     Each school waiting for the district is returned and submits again (the figures it
     submitted are today's: the dashboard and the submitted figures show them)."""
     district = db.session.execute(select(District).where(District.code == DEFAULT_DISTRICT_CODE)).scalar_one()
@@ -172,6 +175,7 @@ def the_year_goes_on() -> None:
     people = {u.username: u for u in db.session.execute(select(User)).scalars()}
     exemptions.set_exemption(demo, people["admin"], people["teacher2"].id, current_school_year(demo.timezone), "长期病假")
     staff.deactivate(demo, people["teacher4"].id, by=access.actor(people["admin"].id, demo.id))
+    staff.deactivate(demo, people["teacher3"].id, by=access.actor(people["admin"].id, demo.id))
     reviewer = db.session.execute(select(User).where(User.username == "dreviewer")).scalar_one()
     for sub in db.session.execute(select(YearSubmission).where(
             YearSubmission.district_id == district.id, YearSubmission.status.in_((SUBMITTED, RETURNED)))).scalars().all():
@@ -244,8 +248,10 @@ def _rules(school: School, accepted: YearSubmission | None) -> dict[str, Any]:
 def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
     """Each teacher-year from the ledger and the attendance, read here; the quotas and status of
     ``credits.teacher_year``, its status checked against the seeds' rule applied to what was read.
-    The teachers: the school's active teachers and anyone credited there that year; of a year the
-    district accepted whole, those it accepted (a teacher who joined since is none of them)."""
+    The teachers: the school's active teachers and anyone with something there that year that its
+    figures count (``counted_people``: a teacher who left with only an exemption or an absence
+    is one); of a year the district accepted whole, those it accepted (a teacher who joined
+    since is none of them)."""
     out: dict[Key, Reference] = {}
     for year in years:
         for school in schools:
@@ -257,7 +263,8 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
                 Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
             accepted = _accepted(school, year)
             rules = _rules(school, accepted)
-            people = {int(r["user_id"]) for r in accepted.rows} if accepted else teaching | set(totals)
+            people = ({int(r["user_id"]) for r in accepted.rows} if accepted
+                      else teaching | counted_people(school.id, year))
             for uid in people:
                 user = db.session.get_one(User, uid)
                 total = D(totals.get(uid) or 0)
@@ -750,6 +757,8 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     assert {r.status for r in audit.ref.values()} == set(STATUSES), "the demo judged alike"
     assert {r.required for r in audit.ref.values()} == {D(12), D(50)}, "an accepted year judged by today's rules"
     assert not all(r.teaching for r in audit.ref.values()), "nobody left"
+    assert any(not r.teaching and r.total == 0 and r.status == "exempt" for r in audit.ref.values()), \
+        "nobody left with only an exemption"
     assert any(r.absent != (ZERO, ZERO) for r in audit.ref.values()), "no unexcused absence in the demo"
 
     teacher_surfaces(site, audit)

@@ -1,0 +1,178 @@
+"""Who is on a school year's 学时汇总表: its active teachers and anyone with something of theirs
+that the year's figures count — the rule the teacher's 成长档案 lists their years by.
+
+A teacher who left the school was on a year's summary only if they had been credited that
+year, while their record listed every year with an unexcused absence, an exemption or writing
+(with "不予认定", "免于考核", "未达标"): the school's summary, its exports, its printed form and
+/verify, the API and the district's counts left them out, so the school's count of teachers
+"not recognised" was too low. Now each surface lists them with their record's status; someone
+who left with nothing there is on none of them, and an active teacher is as before."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import datetime
+
+import pytest
+from flask import Flask
+from openpyxl import load_workbook
+
+from portal.extensions import db
+from portal.models import School, User
+from portal.services import access, credits, exemptions, teacher_years, tokens, writing
+from portal.services import staff as staff_service
+from portal.timeutil import current_school_year
+from tests.credits.conftest import build_school_and_staff
+from tests.credits.helpers import PAST_STARTS, credited, login, rows_are_a_rebuild
+from tests.credits.test_same_figures_everywhere import pdf_lines, verification_code
+from tests.support import factories as f
+from tests.support.prepared import prepared_by
+
+PAST = "2025-2026"  # PAST_STARTS[0] falls in it
+#: the words of each status in the Chinese exports, as an auditor reads them
+WORDS = {"met": "达标", "short": "未达标", "not_recognised": "不予认定", "exempt": "免于考核"}
+
+
+def _build() -> dict:
+    """S1 and its staff, t7 (active) and a district admin. In 2025-2026 a lecture credited t7
+    6 h while t1 was absent 6 h without leave (over the limit of 5: no hours for t1); t2 was
+    exempted (借调). This year t3 filed reading notes of their own. Then t1, t2, t3 left the
+    school, and so did t4, who never had anything there."""
+    facts = build_school_and_staff()
+    s1 = db.session.get_one(School, facts["s1"])
+    staff = f.people_of(facts["staff"])
+    admin = staff["admin"]
+    t1, t2, t3, t4 = staff["t1"], staff["t2"], staff["t3"], staff["t4"]
+    t7 = f.person(s1, "t7", "teacher", name="吴嘉宁")
+    district = f.person(None, "district", "district_admin")
+    credited(s1, staff, "lecture", [(t1, "attendee"), (t7, "attendee")], hours="6", start=PAST_STARTS[0],
+             attended={t1.id: "0"}, absent={t1.id: "6"}, title="往年讲座")
+    exemptions.set_exemption(s1, admin, t2.id, PAST, "借调")
+    writing.add_writing(s1, t3, "reading_notes", "《给教师的建议》", "读" * 600)
+    for leaver in (t1, t2, t3, t4):
+        staff_service.deactivate(s1, leaver.id, by=access.actor(admin.id, s1.id))
+    return {**facts, "t7": t7.id, "district": district.id}
+
+
+prepared = prepared_by(_build)
+
+
+@pytest.fixture
+def people(s1, staff, make_app, prepared) -> dict[str, User]:
+    ids = make_app.facts(prepared)
+    return {**staff, **{who: db.session.get_one(User, ids[who]) for who in ("t7", "district")}}
+
+
+def _record_status(teacher: User, school: School, year: str) -> str:
+    """The status the teacher's own 成长档案 shows for ``year`` (which must be on it)."""
+    found = {y.school_year: y.summary.assessment.status for y in credits.teacher_record(teacher, school)}
+    assert year in found, (teacher.username, sorted(found))
+    return found[year]
+
+
+def _statuses_shown(app: Flask, school: School, people: dict[str, User], year: str) -> dict[str, dict[str, str]]:
+    """Each surface's teachers of the school's ``year`` with their status (username → status):
+    the service, the stored rows, the summary page, CSV, XLSX, the API; and, without statuses,
+    the printed 学时汇总表's /verify page (its teachers' ids) and the district's counts."""
+    shown: dict[str, dict[str, str]] = {
+        "service": {ty.user.username: ty.assessment.status for ty in credits.school_summary(school, year)},
+    }
+    stored = teacher_years.summary_rows(school, year)
+    assert stored is not None, "the year has stored rows"
+    shown["stored rows"] = {row.user.username: row.assessment.status for row in stored}
+    status_of = {word: status for status, word in WORDS.items()}
+    client = login(app.test_client(), people["admin"], school)
+    page = client.get(f"/reports/summary?year={year}&lang=zh_Hans_CN").get_data(as_text=True)
+    shown["summary page"] = {
+        user: page.split(f'data-testid="status-{user}" data-status="', 1)[1].split('"', 1)[0]
+        for user in {u.username for u in db.session.execute(db.select(User)).scalars()}
+        if f'data-testid="status-{user}"' in page
+    }
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={year}").data.decode("utf-8-sig"))))
+    at = rows[0].index("考核结果")
+    shown["summary.csv"] = {r[0]: status_of[r[at]] for r in rows[1:]}
+    sheet = load_workbook(io.BytesIO(client.get(f"/reports/summary.xlsx?year={year}").data)).worksheets[0]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    shown["summary.xlsx"] = {str(r[0]): status_of[str(r[at])] for r in cells[1:]}
+    token = tokens.issue(people["admin"]).token
+    body = app.test_client().get(f"/api/v1/reports/credits?year={year}",
+                                 headers={"Authorization": f"Bearer {token}"}).get_json()
+    shown["API"] = {t["username"]: t["status"] for t in body["teachers"]}
+    # the printed form lists its teachers, and /verify shows each one's hours
+    code = verification_code(pdf_lines(client.get(f"/reports/summary.pdf?year={year}").data))
+    verify = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' in verify
+    names = {u.id: u.username for u in db.session.execute(db.select(User)).scalars()}
+    shown["/verify"] = {name: "" for uid, name in names.items() if f'data-testid="verify-hours-{uid}"' in verify}
+    return shown
+
+
+def _district_counts(app: Flask, people: dict[str, User], code: str, year: str) -> dict:
+    token = tokens.issue(people["district"]).token
+    body = app.test_client().get(f"/api/v1/district/schools?year={year}",
+                                 headers={"Authorization": f"Bearer {token}"}).get_json()
+    return next(row for row in body if row["school"] == code)
+
+
+@pytest.mark.parametrize(
+    ("who", "year", "status"),
+    [
+        ("t1", PAST, "not_recognised"),  # only an unexcused absence
+        ("t2", PAST, "exempt"),  # only an exemption
+        ("t3", None, "short"),  # only their own writing (this year)
+    ],
+)
+def test_a_teacher_who_left_is_on_the_summary_of_a_year_their_record_shows(app, s1, people, who, year, status):
+    year = year or current_school_year(s1.timezone)
+    teacher = people[who]
+    assert _record_status(teacher, s1, year) == status
+    shown = _statuses_shown(app, s1, people, year)
+    for surface, statuses in shown.items():
+        assert teacher.username in statuses, surface
+        if surface != "/verify":
+            assert statuses[teacher.username] == status, surface
+    # every surface lists the same people, each with the status of their year (on their record)
+    listed = set(shown["service"])
+    assert all(set(statuses) == listed for statuses in shown.values()), shown
+    for username, got in shown["service"].items():
+        person = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+        assert got == credits.teacher_year(person, s1, year).assessment.status, username
+    counts = _district_counts(app, people, s1.code, year)
+    assert counts["teachers"] == len(listed)
+    assert {k: v for k, v in counts["by_status"].items() if v} == dict(Counter(shown["service"].values()))
+
+
+def test_who_left_with_nothing_is_on_no_summary_and_an_active_teacher_is_as_before(app, s1, people):
+    now = current_school_year(s1.timezone)
+    for year, listed in ((PAST, {"org", "rev", "t1", "t2", "t7"}), (now, {"org", "rev", "t3", "t7"})):
+        for surface, statuses in _statuses_shown(app, s1, people, year).items():
+            assert set(statuses) == listed, (year, surface)
+        assert _district_counts(app, people, s1.code, year)["teachers"] == len(listed)
+    t7 = {ty.user.username: ty for ty in credits.school_summary(s1, PAST)}["t7"]
+    assert (t7.facts.total_hours, t7.assessment.status) == (6, "short")
+    # nothing of t4's counts in either year: their record keeps to the current one
+    assert [y.school_year for y in credits.teacher_record(people["t4"], s1)] == [now]
+
+
+def test_the_stored_rows_of_those_who_left_are_what_a_rebuild_computes(app, s1, people):
+    now = current_school_year(s1.timezone)
+    rows_are_a_rebuild(s1, (PAST, now))
+    before = teacher_years.stored()
+    assert {(year, uid) for _s, year, uid, *_ in before} >= {
+        (PAST, people["t1"].id), (PAST, people["t2"].id), (now, people["t3"].id)}
+    teacher_years.rebuild()
+    assert teacher_years.stored() == before
+
+
+def test_a_year_with_only_writing_is_one_the_rebuild_computes(app, s1, people, monkeypatch):
+    """Writing alone puts a teacher on a year (and so writes its rows): the rebuild computes
+    that year too, instead of leaving its rows as they were."""
+    monkeypatch.setattr(writing, "utcnow", lambda: datetime(2024, 10, 15, 2, 0))  # 2024-2025, semester 1
+    writing.add_writing(s1, people["t7"], "reading_notes", "《教育漫话》", "读" * 600)
+    assert "2024-2025" in teacher_years.data_years()
+    assert "t7" in {row.user.username for row in teacher_years.summary_rows(s1, "2024-2025") or []}
+    before = teacher_years.stored("2024-2025")
+    teacher_years.rebuild()
+    assert teacher_years.stored("2024-2025") == before
