@@ -499,6 +499,13 @@ def school_teachers(school_id: int, year: str | None = None) -> list[User]:
     return [user for _sid, user in _teachers_of([school_id], year)]
 
 
+def teaching_rows(school: School, year: str) -> list[TeacherYear]:
+    """The rows of :func:`school_summary` of the people who teach at the school today: whom its
+    reminders are for (a teacher who left is still on the year, but is told nothing more)."""
+    teaching = {user.id for _sid, user in _teachers_of([school.id], None)}
+    return [row for row in school_summary(school, year) if row.user.id in teaching]
+
+
 def school_summary(school: School, year: str) -> list[TeacherYear]:
     """One row per teacher of the school: hours by type, total, status."""
     return year_rows([school], year)[school.id]

@@ -182,7 +182,7 @@ def remind_quotas(now: datetime) -> list[int]:
         today = to_local(now, school.timezone).date()
         year = current_school_year(school.timezone)
         month = today.strftime("%Y-%m")
-        for row in credits.year_rows([school], year)[school.id]:
+        for row in credits.teaching_rows(school, year):  # not to those who left
             if row.assessment.status == EXEMPT:
                 continue
             for q in forecast.behind(row.facts, today):

@@ -177,7 +177,7 @@ def remind_absence(now: datetime) -> list[int]:
     for school in schools.all_schools():
         year = current_school_year(school.timezone)
         today = to_local(now, school.timezone).date()
-        for row in credits.year_rows([school], year)[school.id]:
+        for row in credits.teaching_rows(school, year):  # not to those who left
             if row.assessment.status == EXEMPT:
                 continue
             for w in forecast.warnings(row.facts, today):

@@ -205,6 +205,25 @@ def test_absence_warning_at_the_threshold_and_again_at_the_limit(queued_app):
     db.session.commit()
 
 
+def test_a_teacher_who_left_is_on_the_years_summary_but_told_nothing_more(queued_app):
+    """teacher3, absent 3 h without leave from a confirmed lecture (the warning threshold), leaves
+    the school: her year is still on its summary (the absence counts there, as on her record),
+    but the school she left sends her no absence warning."""
+    from portal.services import access, credits, staff
+
+    act = activity("lecture", Phase.CONFIRMED)
+    teacher, demo = user("teacher3"), school()
+    db.session.execute(update(Participation).where(
+        Participation.activity_id == act.id, Participation.user_id == teacher.id
+    ).values(absent_hours=Decimal("3"), attended_hours=Decimal("0")))
+    db.session.commit()
+    staff.deactivate(demo, teacher.id, by=access.actor(user("admin").id, demo.id))
+    [row] = [r for r in credits.school_summary(demo, act.school_year) if r.user.id == teacher.id]
+    assert row.facts.absent_hours[act.semester] == 3
+    reminders.remind_absence(utcnow())
+    assert notes("absence_warning", "teacher3") == []
+
+
 def test_the_nav_shows_the_unread_count_and_marking_read_updates_it(make_app):
     app = make_app(demo=True)
     with app.app_context():
