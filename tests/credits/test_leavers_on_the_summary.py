@@ -21,11 +21,11 @@ from openpyxl import load_workbook
 
 from portal.extensions import db
 from portal.models import School, User
-from portal.services import access, credits, exemptions, teacher_years, tokens, writing
+from portal.services import access, activities, credits, exemptions, teacher_years, tokens, writing
 from portal.services import staff as staff_service
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
-from tests.credits.helpers import PAST_STARTS, credited, login, rows_are_a_rebuild
+from tests.credits.helpers import PAST_STARTS, TEXT, credited, login, rows_are_a_rebuild
 from tests.credits.test_same_figures_everywhere import pdf_lines, verification_code
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
@@ -176,3 +176,34 @@ def test_a_year_with_only_writing_is_one_the_rebuild_computes(app, s1, people, m
     before = teacher_years.stored("2024-2025")
     teacher_years.rebuild()
     assert teacher_years.stored("2024-2025") == before
+
+
+def test_a_confirmation_after_they_left_writes_the_row_of_the_absence_it_makes_count(app, s1, people):
+    """t8 was absent 6 h without leave (over the limit of 5) from a lecture held this year, then left; the reviewer
+    approves it afterwards (the absence counts from then on): the same transaction writes t8's
+    row — "not recognised" — as a rebuild would, and the district counts it."""
+    now = current_school_year(s1.timezone)
+    t8 = f.person(s1, "t8", "teacher", name="郑文博")
+    act = credited(s1, people, "lecture", [(people["t7"], "attendee"), (t8, "attendee")], hours="6",
+                   attended={t8.id: "0"}, absent={t8.id: "6"}, until="held")
+    staff_service.deactivate(s1, t8.id, by=access.actor(people["admin"].id, s1.id))
+    assert "t8" not in {row.user.username for row in teacher_years.summary_rows(s1, now) or []}
+    f.fire(act, people["reviewer"], "approve", "材料齐全")
+    stored = {row.user.username: row.assessment.status for row in teacher_years.summary_rows(s1, now) or []}
+    assert stored["t8"] == _record_status(t8, s1, now) == "not_recognised"
+    rows_are_a_rebuild(s1, (now,))
+    counts = _district_counts(app, people, s1.code, now)
+    assert counts["teachers"] == len(stored) and counts["by_status"]["not_recognised"] == 1
+
+
+def test_written_evidence_handed_in_for_one_who_left_writes_their_row(app, s1, people):
+    """The organiser files t8's reflection on a lecture after t8 left (all they did there this
+    year): the same transaction writes t8's row, as a rebuild would."""
+    now = current_school_year(s1.timezone)
+    t8 = f.person(s1, "t8", "teacher", name="郑文博")
+    act = credited(s1, people, "lecture", [(people["t7"], "attendee"), (t8, "attendee")], hours="2", until="held")
+    staff_service.deactivate(s1, t8.id, by=access.actor(people["admin"].id, s1.id))
+    activities.add_evidence(act, people["organizer"], t8.id, "reflection", "听课反思", text=TEXT)
+    stored = {row.user.username: row.assessment.status for row in teacher_years.summary_rows(s1, now) or []}
+    assert stored["t8"] == _record_status(t8, s1, now) == "short"
+    rows_are_a_rebuild(s1, (now,))
