@@ -320,3 +320,24 @@ def test_an_accepted_year_keeps_the_rules_it_was_accepted_under(app, world, lock
     submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     assert statuses()["t1"] == "met"
+
+
+def test_an_accepted_years_teachers_stay_those_accepted_whatever_else_counts_there(app, world, locked):
+    """A school's year lists everyone with something there that its figures count (writing, an
+    absence, an exemption): of a year the district accepted whole, still only those it kept.
+    A newcomer's reading notes of that year, written around the services (a console: the
+    services refuse writing in an accepted year), put nobody on it; the record has the year, but
+    says the newcomer joined after the acceptance."""
+    from portal.models import OwnWriting
+    from portal.services import credits, overview
+
+    accepted = {row["username"] for row in locked.rows}
+    newbie = f.person(world.s1, "newbie", "teacher", name="新来")
+    db.session.add(OwnWriting(school_id=world.s1.id, user_id=newbie.id, school_year=YEAR, semester=1,
+                              kind="reading_notes", title="《给教师的建议》", text="读" * 600, char_count=600))
+    db.session.commit()
+    assert {ty.user.username for ty in credits.school_summary(world.s1, YEAR)} == accepted
+    district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert district.teachers == len(accepted)
+    assert YEAR in credits.record_years(newbie, world.s1)
+    assert credits.teacher_year(newbie, world.s1, YEAR).joined_after_acceptance
