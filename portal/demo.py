@@ -65,7 +65,7 @@ TEXT = "这次活动让我收获很多。" * 20
 
 def demo_text(title: str) -> str:
     """A demo piece's own text, opening with its title: a piece of writing counts once in a
-    teacher's year (``quotas.require_new_text``), so no two pieces of the demo are the same."""
+    teacher's year (``quotas.require_new_piece``), so no two pieces of the demo are the same."""
     return f"关于{title}：{TEXT}"
 #: Who declares the demo's self-declared activities, phase by phase (teacher1: one awaiting
 #: review, one credited).

@@ -598,9 +598,10 @@ def add_evidence(
             if reg.type.self_declared and data is not None:  # one declaration of the teacher at a time
                 access.one_at_a_time(uid)
                 _require_file_not_declared(act, reg.type, uid, data)
-            if kind in WRITTEN_KINDS and has_text:  # one piece of the teacher's writing at a time
+            if kind in WRITTEN_KINDS:  # one piece of the teacher's writing at a time, typed or a file
                 access.one_at_a_time(uid)
-                quotas.require_new_text(act.school_id, uid, act.school_year, text or "", "evidence.refused")
+                quotas.require_new_piece(act.school_id, uid, act.school_year, "evidence.refused",
+                                         text=text if has_text else None, filename=filename, data=data)
             ev = Evidence(
                 activity_id=act.id,
                 user_id=uid,
@@ -651,12 +652,7 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
         .order_by(Evidence.id)
     ).all()
     for stored, title in rows:
-        path = upload_folder() / str(stored)
-        try:
-            same = path.read_bytes() == data
-        except OSError:  # a file gone from the folder is no certificate to compare
-            continue
-        if same:
+        if stored_bytes(str(stored)) == data:  # a file gone from the folder is no certificate to compare
             raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
 
 
@@ -674,6 +670,14 @@ def evidence_path(ev: Evidence) -> Path | None:
     if not ev.stored_name:
         return None
     return upload_folder() / ev.stored_name
+
+
+def stored_bytes(stored_name: str) -> bytes | None:
+    """The bytes of a stored evidence file, or None when it is gone from the folder."""
+    try:
+        return (upload_folder() / stored_name).read_bytes()
+    except OSError:
+        return None
 
 
 def file_digest(data: bytes) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select, union_all
+from sqlalchemy import BindParameter, Select, bindparam, func, literal, null, select, union_all
 
 from portal.assessment import QuotaFact
 from portal.database import read_rows
@@ -134,31 +134,71 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
     return tuple(out)
 
 
-def require_new_text(school_id: int, user_id: int, year: str, text: str, refused: str,
-                     piece_id: int | None = None) -> None:
-    """Refuse a text the teacher already has in their record of the school's year — a piece of
-    their own writing (other than ``piece_id``) or written evidence handed in at any activity —
-    compared by the characters that count (:func:`portal.textcount.counted_text`): one piece
-    counts once towards the quotas, however often it is sent, spaced, punctuated or padded with
-    invisible characters, and wherever it is handed in. ``refused``: the refusal's code (the
-    form's: ``writing.refused``, ``evidence.refused``); the field error is ``writing.duplicate``
-    on ``text``. Asked inside the write, one piece of the teacher at a time
+def _words_of_txt(filename: str | None, data: bytes | None) -> str:
+    """The characters that count of a UTF-8 ``.txt`` file (its words: the same piece as a typed
+    text of the same words); "" for any other file (a scan, a PDF: not read as text)."""
+    if data is None or not (filename or "").lower().endswith(".txt"):
+        return ""
+    try:
+        return counted_text(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return ""
+
+
+def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, text: str | None = None,
+                      filename: str | None = None, data: bytes | None = None,
+                      piece_id: int | None = None) -> None:
+    """Refuse a piece the teacher already has in their record of the school's year — a piece of
+    their own writing (other than ``piece_id``) or written evidence handed in at any activity:
+    one piece counts once towards the quotas, however often and wherever it is handed in.
+
+    A typed ``text`` is compared by the characters that count
+    (:func:`portal.textcount.counted_text`: spacing, punctuation, invisible characters and case
+    make no new piece), refused with ``writing.duplicate`` on ``text``. A file (``filename``,
+    ``data``) is refused on ``file``: byte for byte the same as a file in the record
+    (``writing.duplicate_file``; only files of its size are read), or a ``.txt`` file with the
+    words of a piece in the record, typed or a ``.txt`` file (``writing.duplicate``). A file
+    with other bytes (a PDF saved again, a photo taken again) is not compared: its words are
+    not read. ``refused``: the refusal's code (the form's: ``writing.refused``,
+    ``evidence.refused``). Asked inside the write, one piece of the teacher at a time
     (``access.one_at_a_time``). A teacher's pieces of a year are few: compared here, not in SQL."""
-    same = counted_text(text)
-    own = select(OwnWriting.title, OwnWriting.text).where(
+    typed, in_file = counted_text(text), _words_of_txt(filename, data)
+    own = select(OwnWriting.title, OwnWriting.text, null(), literal(0)).where(
         OwnWriting.school_id == school_id, OwnWriting.user_id == user_id, OwnWriting.school_year == year,
     )
     if piece_id is not None:
         own = own.where(OwnWriting.id != piece_id)
     handed_in = (
-        select(Evidence.title, Evidence.text)
+        select(Evidence.title, Evidence.text, Evidence.stored_name, Evidence.size)
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
             Activity.school_id == school_id, Activity.school_year == year, Evidence.user_id == user_id,
-            Evidence.kind.in_(WRITTEN_KINDS), Evidence.text.is_not(None),
+            Evidence.kind.in_(WRITTEN_KINDS),
         )
     )
     for query in (own, handed_in):
-        for title, other in db.session.execute(query):
-            if counted_text(other) == same:
-                raise Invalid(msg(refused), {"text": msg("writing.duplicate", title=title or "—")})
+        for title, other, stored, size in db.session.execute(query):
+            found = _repeats(typed, in_file, data, other, stored, size)
+            if found is not None:
+                raise Invalid(msg(refused), {found[0]: msg(found[1], title=title or "—")})
+
+
+def _repeats(typed: str, in_file: str, data: bytes | None, text: str | None, stored: str | None,
+             size: int) -> tuple[str, str] | None:
+    """Whether a new piece (its typed words, its .txt file's words, its file) repeats one in the
+    record (its text, its stored file of ``size`` bytes): the field and message code to refuse
+    it with, or None. A stored file is read only when it may be the same: of the new file's
+    size, or a .txt file when there are words to compare."""
+    from portal.services.activities import stored_bytes  # activities asks this rule
+
+    same_size = data is not None and size == len(data)
+    is_txt = stored is not None and stored.lower().endswith(".txt")
+    kept = stored_bytes(stored) if stored is not None and (same_size or (is_txt and (typed or in_file))) else None
+    words = {counted_text(text), _words_of_txt(stored, kept)} - {""}
+    if typed in words:
+        return "text", "writing.duplicate"
+    if in_file in words:
+        return "file", "writing.duplicate"
+    if same_size and kept == data:
+        return "file", "writing.duplicate_file"
+    return None

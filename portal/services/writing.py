@@ -66,9 +66,15 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
     return kind, title or "", text
 
 
-def _require_new_text(school: School, user_id: int, year: str, text: str, piece_id: int | None = None) -> None:
-    """A piece already in the teacher's record of the year is refused (:func:`quotas.require_new_text`)."""
-    quotas.require_new_text(school.id, user_id, year, text, "writing.refused", piece_id)
+def _require_new_text(school: School, user_id: int, year: str, text: str, filename: str | None,
+                      data: bytes | None, piece_id: int | None = None) -> None:
+    """A piece already in the teacher's record of the year is refused (:func:`quotas.require_new_piece`):
+    typed, on its text; from a .txt file, on the file."""
+    if data is None:
+        quotas.require_new_piece(school.id, user_id, year, "writing.refused", text=text, piece_id=piece_id)
+    else:
+        quotas.require_new_piece(school.id, user_id, year, "writing.refused", filename=filename, data=data,
+                                 piece_id=piece_id)
 
 
 def _filed_under(school: School) -> tuple[str, int]:
@@ -95,7 +101,7 @@ def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = N
     with write_transaction() as s:
         locks.require_unlocked(school.id, year, semester)  # in the write: an acceptance cannot pass it
         access.one_at_a_time(user.id)  # a piece sent twice at once is compared with the first
-        _require_new_text(school, user.id, year, text)
+        _require_new_text(school, user.id, year, text, filename, data)
         piece = OwnWriting(
             school_id=school.id, user_id=user.id, school_year=year, semester=semester,
             kind=kind, title=title, text=text, char_count=chinese_count(text), created_at=utcnow(),
@@ -126,7 +132,7 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
     with write_transaction():
         locks.require_unlocked(school.id, piece.school_year, piece.semester)
         access.one_at_a_time(piece.user_id)
-        _require_new_text(school, piece.user_id, piece.school_year, text, piece.id)
+        _require_new_text(school, piece.user_id, piece.school_year, text, filename, data, piece.id)
         piece.kind, piece.title, piece.text = kind, title, text
         piece.char_count, piece.updated_at = chinese_count(text), utcnow()
         teacher_years.refresh(school, piece.school_year, [piece.user_id])

@@ -1,6 +1,6 @@
 """Written evidence counts once in a teacher's year, wherever it is handed in: the same reflection
 handed in at two activities (or twice at one) is one piece of writing, as own writing is
-(``quotas.require_new_text``, asked by ``writing`` and by ``activities.add_evidence`` alike)."""
+(``quotas.require_new_piece``, asked by ``writing`` and by ``activities.add_evidence`` alike)."""
 
 from __future__ import annotations
 
