@@ -583,6 +583,8 @@ def add_evidence(
     size = 0
     if data is not None:
         ext, ctype = _check_file(filename or "", data)
+        if kind in WRITTEN_KINDS and ext == ".txt" and not chinese_count(data.decode("utf-8")):
+            raise Invalid(msg("evidence.refused"), {"file": msg("writing.no_characters")})  # as typed text
         stored = uuid.uuid4().hex + ext
         size = len(data)
     char_count = chinese_count(text) if has_text else 0  # as Chinese readers count (portal.textcount)

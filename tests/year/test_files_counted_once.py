@@ -203,3 +203,18 @@ def test_a_file_handed_in_at_two_activities_at_once_saves_one(app, school):
     assert at_once(app, 3, send, Invalid) == [201, 422, 422]
     assert db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.user_id == user_id)) == 1
     assert _stored_files(app) == 1
+
+
+def test_a_txt_file_of_nothing_that_counts_is_refused(app, school):
+    """Attack: a .txt file of only punctuation or spaces handed in as a reflection counted as a
+    piece, where the same typed text is refused (``writing.no_characters``); each such file
+    with other bytes ("。", "。。", …) was one more reflection. A scan cannot be read, a .txt
+    file can: refused on the file, nothing saved."""
+    s, staff = school
+    t1 = staff["t1"]
+    (a,) = _lectures(s, staff["organizer"], [t1], n=1)
+    for empty in ("。", "\u200b \n", "……！？"):
+        _refused("file", "writing.no_characters", lambda empty=empty: activities.add_evidence(
+            a, t1, t1.id, "reflection", "反思", filename="r.txt", data=empty.encode()))
+    assert _evidence_count() == 0 and _stored_files(app) == 0 and _reflections_done(t1, s) == 0
+    activities.add_evidence(a, t1, t1.id, "evaluation", "评课", filename="r.txt", data="。".encode())  # not writing
