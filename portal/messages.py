@@ -382,7 +382,7 @@ TEXTS: dict[str, Any] = {
     # -- accounts and tokens ---------------------------------------------------------------------
     "user.invalid": _l("invalid user"),
     "user.name_controls": _l("the name contains control characters"),
-    "user.username_format": _l("1–64 Latin letters (a–z), digits, '.', '_' or '-'"),
+    "user.username_format": _l("1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
     "user.username_taken": _l("username %(name)s is taken"),
     "user.username_unavailable": _l("this username cannot be used; choose another"),
     "user.gender": _l("F or M"),
@@ -392,7 +392,7 @@ TEXTS: dict[str, Any] = {
     "roster.gender": _l("gender must be M (男) or F (女)"),
     "roster.birth_date": _l("birth date: write a date such as 1970-05-01 or 1970年5月1日"),
     "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
-    "roster.username": _l("username: 1–64 Latin letters (a–z), digits, '.', '_' or '-'"),
+    "roster.username": _l("username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
     "roster.twice": _l("username %(name)s appears twice in the file"),
     "roster.password": _l("password: %(problem)s"),
     "roster.name": _l("name: at most 100 characters"),

@@ -9,9 +9,10 @@ neutral message, :data:`USERNAME_UNAVAILABLE`, that names no school and no perso
 A username is one thing however it is typed: compared and looked up by its folded form
 (:func:`portal.models.user.username_key`: NFKC and case folding), so ``Teacher1`` or full-width
 ``ｔｅａｃｈｅｒ１`` is taken once ``teacher1`` is, and logs in as ``teacher1``. A new username
-is also plain ASCII (letters, digits, '.', '_', '-') once compatibility forms are folded: a
-Cyrillic "е" or a Greek "ο" survives folding and would make a second ``teacher1`` that looks
-the same on every list (:func:`clean_username`).
+is also made of ASCII letters, digits, '.', '_', '-' and Chinese characters only, once
+compatibility forms are folded: a Cyrillic "е", a Greek "ο" or a katakana "ロ" survives folding
+and would make a second ``teacher1`` (or ``口``) that looks the same on every list
+(:func:`clean_username`). Chinese characters stay: many schools log in by a teacher's name.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ MIN_PASSWORD = 8
 NAME_MAX = 100
 USERNAME_MAX = 64
 USERNAME_UNAVAILABLE = msg("user.username_unavailable")
-_USERNAME = re.compile(rf"[A-Za-z0-9._-]{{1,{USERNAME_MAX}}}")
+# ASCII letters, digits, '.', '_', '-' and Chinese characters (CJK unified ideographs, extension A
+# and B–G; compatibility ideographs are unified ones once NFKC folds them). Kana, hangul and other
+# scripts are left out: "ロ" (katakana) is "口" (a Han character) to the eye, "е" (Cyrillic) is "e".
+_USERNAME = re.compile(rf"[A-Za-z0-9._\u3400-\u4DBF\u4E00-\u9FFF\U00020000-\U0003134F-]{{1,{USERNAME_MAX}}}")
 
 
 def hash_password(password: str) -> str:
@@ -75,7 +79,7 @@ def name_problem(name: str) -> Msg | None:
 def clean_username(typed: str) -> str | None:
     """The username to store for ``typed`` (compatibility forms folded: full-width letters are
     plain ones; case kept as typed), or None when it is not one: 1–64 ASCII letters, digits,
-    '.', '_' or '-'. Every way of creating a person asks this."""
+    '.', '_', '-' or Chinese characters. Every way of creating a person asks this."""
     username = unicodedata.normalize("NFKC", typed if isinstance(typed, str) else "").strip()
     return username if _USERNAME.fullmatch(username) else None
 

@@ -55,6 +55,27 @@ def test_no_second_account_in_another_case_width_or_look_alike(app, demo):
     assert users.by_username("zhang.wei").id == users.by_username("ZHANG.WEI").id == made.id
 
 
+def test_a_chinese_username_is_one_and_kana_or_hangul_look_alikes_are_refused(app, demo):
+    """Many schools log in by a teacher's name: Chinese characters stay usernames (they were before
+    usernames were folded). A katakana "ロ" looks like the Han "口", so other scripts are refused."""
+    school, before = _demo(), _count()
+    made = users.create_user("张伟", "password-123", "张伟", school, ["teacher"])
+    assert (made.username, made.username_key) == ("张伟", "张伟")
+    assert users.by_username("张伟").id == made.id
+    users.create_user("口才", "password-123", "方口才", school, ["teacher"])
+    for spelt in ("ロ才", "ㅁ才", "张伟\u3000"[:2] + "\u200b"):  # katakana ro, hangul m, a zero-width space
+        with pytest.raises(Invalid) as refused:
+            users.create_user(spelt, "password-123", "冒名者", school, ["teacher"])
+        assert refused.value.fields["username"].code == "user.username_format"
+    with pytest.raises(Invalid) as taken:
+        users.create_user("张伟", "password-123", "冒名者", school, ["teacher"])
+    assert taken.value.fields["username"].code == "user.username_taken"
+    assert _count() == before + 2
+    client = app.test_client()
+    r = client.post("/login", data={"username": "张伟", "password": "password-123"})
+    assert r.status_code == 302
+
+
 def test_the_staff_page_the_roster_and_the_district_use_the_one_rule(app, demo):
     school, before = _demo(), _count()
     admin = users.by_username("admin")
@@ -70,7 +91,7 @@ def test_the_staff_page_the_roster_and_the_district_use_the_one_rule(app, demo):
     assert [[e.english for e in row.errors] for row in rows] == [
         ["cell A2 (username): username 'Teacher1' is taken"], [],
         ["cell A4 (username): username 'NEW.ONE' appears twice in the file"], [],
-        ["cell A6 (username): username: 1–64 Latin letters (a–z), digits, '.', '_' or '-'"]]
+        ["cell A6 (username): username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"]]
     r = client.post("/admin/staff/import", data={"file": (io.BytesIO(roster.encode()), "roster.csv"), "confirm": "1"},
                     content_type="multipart/form-data")
     assert r.status_code == 200 and 'data-testid="roster-error-2"' in r.get_data(as_text=True)
