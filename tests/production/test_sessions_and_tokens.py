@@ -397,7 +397,8 @@ def test_evidence_files_are_written_for_the_portal_only(app, school):
         with app.app_context():
             act_id = db.session.get(Evidence, evidence_id).activity_id
         r = client.post(f"/activities/{act_id}/evidence", data={
-            "kind": "reflection", "title": "网页上传", "user_id": str(ids["t1"]),
+            # an attachment: the same file again as a reflection is the same piece, refused
+            "kind": "attachment", "title": "网页上传", "user_id": str(ids["t1"]),
             "file": (io.BytesIO(PDF), "page.pdf"),
         }, content_type="multipart/form-data")
         assert r.status_code == 302, r.get_data(as_text=True)[:300]
