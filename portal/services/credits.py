@@ -499,6 +499,12 @@ def school_teachers(school_id: int, year: str | None = None) -> list[User]:
     return [user for _sid, user in _teachers_of([school_id], year)]
 
 
+def on_summary(school_id: int, year: str, user_id: int) -> bool:
+    """Whether the person is on the school's summary of ``year`` (:func:`_teachers_of`): an
+    active teacher, or one who left with something counted that year."""
+    return bool(_teachers_of([school_id], year, [user_id]))
+
+
 def teaching_rows(school: School, year: str) -> list[TeacherYear]:
     """The rows of :func:`school_summary` of the people who teach at the school today: whom its
     reminders are for (a teacher who left is still on the year, but is told nothing more)."""

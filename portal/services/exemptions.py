@@ -17,7 +17,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Exemption, School, User
-from portal.services import access, locks, teacher_years
+from portal.services import access, credits, locks, teacher_years
 from portal.services.credits import parse_year
 from portal.sorting import by_pinyin
 from portal.timeutil import utcnow
@@ -26,9 +26,19 @@ REASON_MAX = 500
 
 
 def _target(school: School, user_id: object) -> User:
+    """A person who belongs or belonged to the school; whether they are on the year's summary
+    is asked inside the write (:func:`_require_on_summary`)."""
     if isinstance(user_id, bool) or not isinstance(user_id, int):
         raise Invalid(msg("exemption.choose_teacher"), {"user_id": msg("exemption.teacher_field")})
-    return access.get_member(user_id, school.id)
+    return access.get_past_or_present_member(user_id, school.id)
+
+
+def _require_on_summary(school: School, target: User, year: str) -> None:
+    """An exemption is set or cleared for someone on the school's summary of the year
+    (:func:`credits.on_summary`): its active teachers, and one who left but whom the year still
+    lists (an exemption of theirs among what it counts). Anyone else is not found."""
+    if not credits.on_summary(school.id, year, target.id):
+        raise NotFound(msg("user.not_found"))
 
 
 def _existing(school: School, target: User, year: str) -> Exemption | None:
@@ -82,6 +92,7 @@ def set_exemption(school: School, actor: User | policy.Actor, user_id: object, y
     with write_transaction() as s:
         access.require_still_admin(s, school.id, who, "policy.exempt_admin_only")
         locks.require_unlocked(school.id, year_text)  # in the write: an acceptance cannot pass it
+        _require_on_summary(school, target, year_text)
         row = _existing(school, target, year_text)
         if row is None:
             row = Exemption(user_id=target.id, school_id=school.id, school_year=year_text, reason=text,
@@ -107,6 +118,7 @@ def clear_exemption(school: School, actor: User | policy.Actor, user_id: object,
     with write_transaction() as s:
         access.require_still_admin(s, school.id, who, "policy.exempt_admin_only")
         locks.require_unlocked(school.id, year_text)
+        _require_on_summary(school, target, year_text)
         row = _existing(school, target, year_text)
         if row is None:
             raise NotFound(msg("exemption.not_found"))
