@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -318,24 +318,39 @@ def actor(user_id: int, school_id: int) -> policy.Actor:
     return policy.Actor.of(user_id, school_roles(user_id, school_id))
 
 
-def require_still_admin(s: Session, school_id: int, by: policy.Actor, code: str = "policy.admin_only") -> None:
-    """Ask :func:`policy.may_administer` again inside the write ``s``, of the roles ``by`` holds
-    now: a school admin's right read before the write may be gone by the time it writes (taken
-    by another admin at the same moment). The school's memberships that give the right are
-    locked (one statement, in id order, so two such writes queue rather than deadlock): of two
-    admins taking each other's role at once, the second finds it has none left and is refused
-    with ``code``. The operator (``by.system``) is not asked."""
+def require_still(
+    s: Session, by: policy.Actor, check: Callable[[policy.Actor], bool], code: str, *,
+    school_id: int | None = None, district_id: int | None = None,
+) -> None:
+    """Ask ``check`` (a question of :mod:`portal.policy` about the actor alone) again inside the
+    write ``s``, of the roles ``by`` holds now in the school ``school_id`` — or, without one, in
+    the district ``district_id`` (its district roles): a right read before the write may be gone
+    by the time it writes (taken by another admin, or the operator, at the same moment). The
+    memberships that give the right there are locked (one statement, in id order, so two such
+    writes queue rather than deadlock): of two admins taking each other's role at once, the
+    second finds it has none left and is refused with ``code``. The operator (``by.system``) is
+    not asked."""
     if by.system:
         return
+    if school_id is not None:
+        where = Membership.school_id == school_id
+    elif district_id is not None:
+        where = Membership.school_id.is_(None) & (Membership.district_id == district_id)
+    else:
+        raise ValueError("a school or a district")
     holders = s.execute(
         select(Membership.user_id, Membership.role)
-        .where(Membership.school_id == school_id, Membership.role.in_(policy.roles_for(policy.may_administer)),
-               Membership.active.is_(True))
+        .where(where, Membership.role.in_(policy.roles_for(check)), Membership.active.is_(True))
         .order_by(Membership.id)
         .with_for_update()
     ).all()
     now = policy.Actor.of(by.user_id, (role for user_id, role in holders if user_id == by.user_id))
-    policy.require(policy.may_administer(now), code)
+    policy.require(check(now), code)
+
+
+def require_still_admin(s: Session, school_id: int, by: policy.Actor, code: str = "policy.admin_only") -> None:
+    """:func:`require_still` of :func:`policy.may_administer` in the school."""
+    require_still(s, by, policy.may_administer, code, school_id=school_id)
 
 
 def require_role(user_id: int, school_id: int, *roles: str) -> frozenset[str]:

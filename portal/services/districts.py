@@ -11,10 +11,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.database import write_transaction
-from portal.errors import Invalid, NotFound
+from portal.errors import Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
@@ -138,6 +139,7 @@ def update_settings(district: District, values: Any, *, by: policy.Actor) -> Dis
         raise Invalid(msg("district.settings_invalid"), {"settings": msg("must_be_object")})
     clean = _clean_settings(values)
     with write_transaction() as s:
+        access.require_still(s, by, policy.may_administer_district, "policy.district_only", district_id=district.id)
         merged = {**(district.settings or {}), **clean}
         district.settings = {k: v for k, v in merged.items() if v is not None}
         s.execute(  # the schools' copy of the district's rules; their cached pages are renewed
@@ -159,15 +161,21 @@ def create_school_with_admin(
     by: policy.Actor,
 ) -> tuple[School, User]:
     """A new school of the district with the types the district enables and its first school
-    admin; all or nothing."""
+    admin; all or nothing. The district admin's right is asked again inside each write
+    (:func:`access.require_still`): one whose role is taken at the same moment creates neither."""
     from portal.services import schools, users
 
     policy.require(policy.may_administer_district(by), "policy.district_only")
+
+    def recheck(s: Session) -> None:
+        access.require_still(s, by, policy.may_administer_district, "policy.district_only", district_id=district.id)
+
     texts = [v if isinstance(v, str) else "" for v in (code, name, admin_username, admin_name, password)]
-    school = schools.create_school(texts[0], texts[1], district_id=district.id)
+    school = schools.create_school(texts[0], texts[1], district_id=district.id, recheck=recheck)
     try:
-        admin = users.create_user(texts[2], texts[4], texts[3], school, [SCHOOL_ADMIN, TEACHER], logged_by=by)
-    except Invalid:
+        admin = users.create_user(texts[2], texts[4], texts[3], school, [SCHOOL_ADMIN, TEACHER], logged_by=by,
+                                  recheck=recheck)
+    except (Invalid, Forbidden):
         with write_transaction() as s:  # no school without its admin
             s.delete(school)
         raise

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.activity_types import ActivityType
@@ -23,7 +25,11 @@ from portal.registry import RegisteredType, registry
 from portal.timeutil import DEFAULT_ZONE
 
 
-def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_id: int | None = None) -> School:
+def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_id: int | None = None,
+                  recheck: Callable[[Session], None] | None = None) -> School:
+    """A new school. No permission is checked here: the district admin's way is
+    :func:`portal.services.districts.create_school_with_admin`, whose right ``recheck`` asks
+    again, first thing inside the write."""
     fields: dict[str, Msg] = {}
     code = (code or "").strip()
     name = (name or "").strip()
@@ -40,6 +46,8 @@ def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_i
     if fields:
         raise Invalid(msg("school.invalid"), fields)
     with write_transaction() as s:
+        if recheck is not None:
+            recheck(s)
         school = School(code=code, name=name, timezone=timezone, rules={}, district_id=district_id)
         s.add(school)
     return school

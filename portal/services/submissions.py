@@ -305,6 +305,7 @@ def decide(
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
     now = utcnow()
     with write_transaction() as s:
+        access.require_still(s, by, policy.may_decide_submission, "policy.decide_submission", district_id=district_id)
         if accept:  # first: a write into the year that found it open commits before the comparison, a
             locks.hold(sub.school_id, accepting=True)  # later one waits and then finds it locked
         status = ACCEPTED if accept else RETURNED
@@ -346,6 +347,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         raise Invalid(msg("submission.reason_required"), {"reason": msg("submission.reason_field")})
     now = utcnow()
     with write_transaction() as s:
+        access.require_still(s, by, policy.may_reopen_year, "policy.reopen_year", district_id=district_id)
         done = cast(CursorResult, s.execute(
             update(YearSubmission)
             .where(YearSubmission.id == sub.id, YearSubmission.status == ACCEPTED)

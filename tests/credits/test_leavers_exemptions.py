@@ -13,9 +13,12 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import Exemption, User
 from portal.services import credits, exemptions
+from tests.credits import test_leavers_on_the_summary as leavers
 from tests.credits.helpers import login
-from tests.credits.test_leavers_on_the_summary import PAST, people, prepared  # noqa: F401  (fixtures)
 from tests.support import factories as f
+
+PAST = leavers.PAST
+prepared, people = leavers.prepared, leavers.people  # its school, staff and leavers (fixtures)
 
 
 def _reasons(s1, year: str) -> dict[str, str]:
