@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal import policy
 from portal.database import write_transaction
@@ -70,23 +71,55 @@ def _locked_window(s, act: Activity) -> SignupWindow:
     return window
 
 
+def _on_staff(school_id: Any) -> Select:
+    """The people with a role at the school (``school_id`` a value or a column). Only their
+    sign-ups hold or are given a seat and become participants: one who left the school keeps
+    no seat from a colleague, nor is moved up into one (:func:`confirm` would not make them a
+    participant of it)."""
+    return select(Membership.user_id).where(Membership.school_id == school_id, Membership.active.is_(True))
+
+
+def _staff_signups(activity_id: int) -> Select:
+    return (
+        select(Signup)
+        .join(Activity, Activity.id == Signup.activity_id)
+        .where(Signup.activity_id == activity_id, Signup.user_id.in_(_on_staff(Activity.school_id)))
+    )
+
+
 def _seats(s, activity_id: int) -> int:
-    return s.scalar(select(func.count()).where(Signup.activity_id == activity_id, Signup.status == SEAT)) or 0
+    seats = _staff_signups(activity_id).where(Signup.status == SEAT).subquery()
+    return s.scalar(select(func.count()).select_from(seats)) or 0
 
 
 def _promote(s, activity_id: int, free: int) -> None:
-    """Give ``free`` seats to the first on the waiting list (by sign-up time)."""
+    """Give ``free`` seats to the first on the waiting list (by sign-up time) still on the staff."""
     if free <= 0:
         return
     for row in s.execute(
-        select(Signup)
-        .where(Signup.activity_id == activity_id, Signup.status == WAITING)
+        _staff_signups(activity_id)
+        .where(Signup.status == WAITING)
         .order_by(Signup.signed_at, Signup.id)
         .limit(free)
-        .with_for_update()
+        .with_for_update(of=Signup)  # not the activity it joins
     ).scalars():
         now = utcnow()
         row.status, row.changed_at, row.promoted_at = SEAT, now, now
+
+
+def seats_left_by(s, school_id: int, user_id: int) -> None:
+    """In the write that ends a person's roles at the school: each seat they held in one of its
+    sign-ups still open goes to the first waiting on the staff, as a withdrawal's would."""
+    for window in s.execute(
+        select(SignupWindow)
+        .join(Signup, Signup.activity_id == SignupWindow.activity_id)
+        .join(Activity, Activity.id == SignupWindow.activity_id)
+        .where(Activity.school_id == school_id, Signup.user_id == user_id, Signup.status == SEAT,
+               SignupWindow.confirmed_at.is_(None), SignupWindow.closes_at > utcnow())
+        .order_by(SignupWindow.activity_id)
+        .with_for_update(of=SignupWindow)
+    ).scalars():
+        _promote(s, window.activity_id, window.capacity - _seats(s, window.activity_id))
 
 
 def _require_before_start(act: Activity) -> None:
@@ -221,10 +254,9 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
         already = set(
             s.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
         )
-        staff = select(Membership.user_id).where(Membership.school_id == act.school_id, Membership.active.is_(True))
         for uid in s.execute(  # a seat holder who has left the school is no participant of its activity
             select(Signup.user_id)
-            .where(Signup.activity_id == act.id, Signup.status == SEAT, Signup.user_id.in_(staff))
+            .where(Signup.activity_id == act.id, Signup.status == SEAT, Signup.user_id.in_(_on_staff(act.school_id)))
             .order_by(Signup.signed_at)
         ).scalars():
             if uid not in already:
@@ -241,16 +273,16 @@ def view(act: Activity, viewer_id: int) -> SignupView | None:
     window = window_of(act.id)
     if window is None:
         return None
-    rows = list(  # everyone who ever signed up: the viewer's own row may be a withdrawal
-        db.session.execute(
-            select(Signup, User)
-            .join(User, User.id == Signup.user_id)
-            .where(Signup.activity_id == act.id)
-            .order_by(Signup.signed_at, Signup.id)
-        )
-    )
-    seats = sorted(((r, u) for r, u in rows if r.status == SEAT), key=lambda p: pinyin_key(p[1].display_name))
-    waiting = [(r, u) for r, u in rows if r.status == WAITING]
+    found = db.session.execute(  # everyone who ever signed up: the viewer's own row may be a withdrawal
+        select(Signup, User, Signup.user_id.in_(_on_staff(act.school_id)))
+        .join(User, User.id == Signup.user_id)
+        .where(Signup.activity_id == act.id)
+        .order_by(Signup.signed_at, Signup.id)
+    ).all()
+    rows = [(r, u) for r, u, _staff in found]
+    staying = [(r, u) for r, u, staff in found if staff]  # a seat or a place in the queue is the staff's
+    seats = sorted(((r, u) for r, u in staying if r.status == SEAT), key=lambda p: pinyin_key(p[1].display_name))
+    waiting = [(r, u) for r, u in staying if r.status == WAITING]
     mine = next((r for r, _u in rows if r.user_id == viewer_id), None)
     position = next((i + 1 for i, (r, _u) in enumerate(waiting) if r.user_id == viewer_id), None)
     closed = (window.confirmed_at is not None or utcnow() >= window.closes_at or utcnow() >= act.starts_at

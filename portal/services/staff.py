@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.messages import Msg, msg, role_labels
 from portal.models import SCHOOL_ROLES, TEACHER, Membership, School, User
 from portal.models.user import username_key
-from portal.services import access, staff_log, teacher_years, tokens, users
+from portal.services import access, signup, staff_log, teacher_years, tokens, users
 from portal.sorting import pinyin_key
 from portal.timeutil import BIRTH_YEARS, parse_day
 
@@ -150,6 +150,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
             .values(active=False)
         )
         tokens.revoke_all_in(s, user_id)
+        signup.seats_left_by(s, school.id, user_id)  # the waiting list moves up into their seats
         teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing of theirs counts
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
 

@@ -292,3 +292,32 @@ def test_confirmation_adds_no_one_who_has_left_the_school(app):
     assert signup.confirm(act, by=actor(p["organizer"], s)) == 2
     parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
     assert parts == {ts[0].id, ts[2].id}
+
+
+def test_one_who_left_holds_no_seat_and_is_moved_up_into_none(app):
+    """Attack: a teacher on the waiting list left the school; when a seat freed, the waiting
+    list gave it to them — a seat the confirmation then fills with nobody, while the colleague
+    behind them stayed waiting. And a seat holder who left kept the seat from the waiting list.
+    Now only the staff's sign-ups hold or are given seats: a seat freed by one who leaves goes
+    to the first waiting on the staff at once, and one who left is moved up into none."""
+    from portal.services import staff
+
+    s, p, ts, act = _open(capacity=1)
+    for t in ts[:4]:
+        signup.sign_up(act, t, by=actor(t, s))
+    assert [_statuses(act.id)[t.username] for t in ts[:4]] == ["seat", "waiting", "waiting", "waiting"]
+    staff.deactivate(s, ts[1].id, by=actor(p["admin"], s))  # first on the waiting list leaves
+    signup.withdraw(act, ts[0], by=actor(ts[0], s))
+    st = _statuses(act.id)
+    assert (st[ts[1].username], st[ts[2].username], st[ts[3].username]) == ("waiting", "seat", "waiting")
+    staff.deactivate(s, ts[2].id, by=actor(p["admin"], s))  # the seat holder leaves: the next moves up
+    st = _statuses(act.id)
+    assert (st[ts[2].username], st[ts[3].username]) == ("seat", "seat")
+    shown = signup.view(act, ts[3].id)
+    assert shown is not None
+    assert [u.id for _r, u in shown.seats] == [ts[3].id] and shown.waiting == [] and shown.free == 0
+    assert signup.sign_up(act, ts[4], by=actor(ts[4], s)).status == "waiting"  # the one seat is a colleague's
+    assert signup.confirm(act, by=actor(p["organizer"], s)) == 1
+    parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
+    assert parts == {ts[3].id}
+
