@@ -294,6 +294,23 @@ def get_member(user_id: int, school_id: int) -> User:
     return user
 
 
+def still_members(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Those of the (user id, school id) ``pairs`` whose person holds a role at that school now
+    (one query): one who left is told nothing more of the school, even a notice made or queued
+    while they were there."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    found = db.session.execute(
+        select(Membership.user_id, Membership.school_id).where(
+            Membership.user_id.in_(sorted({uid for uid, _ in wanted})),
+            Membership.school_id.in_(sorted({sid for _, sid in wanted})),
+            Membership.active.is_(True),
+        )
+    ).all()
+    return wanted & {(uid, sid) for uid, sid in found}
+
+
 def get_past_or_present_member(user_id: int, school_id: int) -> User:
     """A person who belongs or belonged to the school (their memberships stay when they leave,
     switched off): whose record its summaries still list. Anyone else is not found."""

@@ -28,7 +28,7 @@ from portal.database import write_transaction
 from portal.extensions import db
 from portal.messages import person_locale
 from portal.models import Notification, NotificationDelivery, School, User
-from portal.services import notifications
+from portal.services import access, notifications
 from portal.timeutil import utcnow, zone_of
 from portal.url_rules import public_base, public_url
 
@@ -171,6 +171,8 @@ def deliver_now(notification_id: int, now: datetime, mailer: Mailer | None = Non
     school = db.session.get(School, n.school_id) if n.school_id else None
     if user is None or not user.active:
         return []
+    if n.school_id is not None and not access.still_members([(user.id, n.school_id)]):
+        return []  # they left the school after it was queued
     held = quiet_until(school, now)
     if held is not None:
         jobs.enqueue("notifications.deliver", notification_id, eta=held)

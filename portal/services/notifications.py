@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.messages import Msg, msg
 from portal.models import Notification, NotificationSetting, User
+from portal.services import access
 from portal.timeutil import utcnow
 
 #: Kinds of notification → their message code (text) and label code (preferences page).
@@ -86,7 +87,8 @@ def kind_label(kind: str) -> Msg:
 
 def notify_many(items: Sequence[NewNotification]) -> list[int]:
     """Write the notifications whose key is new and queue their delivery; returns the new ids.
-    Running it again with the same keys (a retried job) writes and sends nothing."""
+    Running it again with the same keys (a retried job) writes and sends nothing. A notice of a
+    school is for those who still belong to it (:func:`access.still_members`)."""
     if not items:
         return []
     for item in items:
@@ -99,6 +101,8 @@ def notify_many(items: Sequence[NewNotification]) -> list[int]:
             db.session.execute(select(Notification.key).where(Notification.key.in_(keys[start : start + 500]))).scalars()
         )
     fresh = [i for i in {i.key: i for i in items}.values() if i.key not in existing]
+    there = access.still_members((i.user_id, i.school_id) for i in fresh if i.school_id is not None)
+    fresh = [i for i in fresh if i.school_id is None or (i.user_id, i.school_id) in there]
     if not fresh:
         return []
     try:

@@ -92,3 +92,33 @@ def test_an_export_failing_every_try_is_queued_again_then_failed_for_good(make_a
     assert 'data-status="failed"' in page and "不会再自动重试" in page
     with app.app_context():
         assert db.session.get(ExportJob, job_id).stored_name is None
+
+
+def test_a_file_made_before_they_left_is_not_theirs_after_nor_are_the_schools_pages(make_app, tmp_path):
+    """Probe: the reviewer asked for the school's summary as a job and it was made; then the
+    admin ended their roles (they still teach at another school). Their signed-in session opens
+    none of the school's pages any more, nor the file made while they were there; the other
+    school's pages still open."""
+    from portal.services import access, staff
+    from tests.support import factories as f
+
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        demo, reviewer = school(), user("reviewer")
+        year = current_school_year()
+        job = export_jobs.request_export(reviewer.id, access.actor(reviewer.id, demo.id), export_jobs.SCHOOL_SUMMARY,
+                                         year, "zh", school=demo, asked_in=demo.id)
+        job_id = job.id
+        export_jobs.run(job_id)
+        other = f.school("LEFT-B", types=("lecture",))
+        f.person(other, "reviewer", "teacher")
+        client = log_in(app.test_client(), reviewer, demo.id)
+    assert client.get(f"/exports/{job_id}/file").status_code == 200
+    assert client.get(f"/reports/summary?year={year}").status_code == 200
+    with app.app_context():
+        staff.deactivate(school(), user("reviewer").id, by=access.actor(user("admin").id, school().id))
+    assert client.get(f"/exports/{job_id}/file").status_code == 404
+    assert client.get(f"/exports/{job_id}").status_code == 404
+    assert client.get(f"/reports/summary?year={year}").status_code == 403  # now in LEFT-B: a teacher there
+    page = client.get("/").get_data(as_text=True)
+    assert "LEFT-B" in page or "测试学校LEFT-B" in page

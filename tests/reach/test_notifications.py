@@ -350,3 +350,36 @@ def test_saved_is_said_in_the_language_of_the_page_that_follows(make_app):
     with client.session_transaction() as session:  # the header's switch chose English for the pages
         session["lang"] = "en"
     assert saved("zh_Hans_CN") == ("en", "Your notification settings have been saved.")
+
+
+def test_one_who_left_is_told_nothing_more_of_the_schools_activities(queued_app, smtp):
+    """Attack: a teacher who left stays on the rosters of the school's activities (history stays):
+    the school went on telling them — in the app and by email — of an activity tomorrow (time,
+    place) and of each review decision, and an email queued before they left was sent after.
+    A notice of a school is for those who still belong to it; one who left the school but
+    teaches at another of the district still hears from that one."""
+    from portal.services import access, staff
+    from portal.services.notifications import NewNotification
+    from tests.support import factories as f
+
+    demo, admin = school(), user("admin")
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    reminders.review_decision(_return_held_lecture())
+    [queued] = notes("returned", "teacher1")  # made while they were there, not yet sent
+    other = f.school("LEFT-B", types=("lecture",))
+    f.person(other, "teacher1", "teacher")  # teacher1 teaches at another school too
+    for who in ("teacher1", "teacher2"):
+        staff.deactivate(demo, user(who).id, by=access.actor(admin.id, demo.id))
+    db.session.commit()
+    assert deliver_now(queued.id, NOON_UTC) == [] and smtp.inbox.messages == []
+    act = activity("lecture", Phase.OPEN)
+    reminders.remind_tomorrow(act.starts_at - timedelta(days=1))
+    told = {n.user_id for n in notes("tomorrow") if n.params["title"] == act.title}
+    assert told == {user(u).id for u in ("organizer", "teacher3", "teacher4")}
+    reminders.review_decision(_return_held_lecture("再补充一次"))
+    assert {n.user_id for n in notes("returned") if n.params["comment"] == "再补充一次"} == told
+    # the other school still reaches them
+    [made] = notifications.notify_many([NewNotification(user("teacher1").id, "tomorrow", "left-b:1",
+                                                        {"title": "乙校讲座", "time": "09:00", "location": ""},
+                                                        "/", other.id)])
+    assert deliver_now(made, NOON_UTC) == ["email"] and len(smtp.inbox.to("t1@school.test")) == 1
