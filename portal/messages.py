@@ -361,6 +361,13 @@ TEXTS: dict[str, Any] = {
     "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
     "staff.roles_refused": _l("the roles were not changed"),
     "staff.roles_choose": _l("choose at least one role"),
+    "staff.reset_self": _l("you cannot give yourself a new password here; change it on your password page"),
+    "staff.reset_beyond": _l(
+        "this person is a school admin, or also has a role in another school or the district: only the operator "
+        "can give them a new password"
+    ),
+    # the staff log's line for a new password an admin gave (the password itself is never kept)
+    "staff.password_given": _l("a new password was given"),
     # who made a staff change that no person of the portal made: the operator's ``flask`` command
     "staff.command_line": _l("command line"),
     "roster.xlsx": _l("not a readable XLSX file"),

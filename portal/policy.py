@@ -227,6 +227,18 @@ def may_administer(actor: Actor) -> bool:
     return actor.has(SCHOOL_ADMIN)
 
 
+def may_reset_password(actor: Actor, person_id: int, their_roles_here: Iterable[str], elsewhere: bool) -> bool:
+    """A school admin gives a person of the school who forgot their password a new one — never
+    themselves (the password page proves the current one), never a fellow admin, and never a
+    person who also holds a role in another school or the district (``elsewhere``): a reset
+    lets whoever makes it sign in as that person, so it reaches no further than the admin's own
+    school's staff. Those accounts are reset by the operator (``flask user set-password``)."""
+    return (
+        actor.has(SCHOOL_ADMIN) and actor.user_id != person_id and not elsewhere
+        and not any(may_administer(Actor.of(person_id, [role])) for role in their_roles_here)
+    )
+
+
 def may_exempt(actor: Actor, teacher_id: int) -> bool:
     """A school admin exempts others from the year's assessment, never themselves."""
     return actor.user_id != teacher_id and actor.has(SCHOOL_ADMIN)

@@ -191,6 +191,8 @@ def _staff_row(school: School, names: dict[int, str], change: StaffChange, perso
     """Roles and groups in words: role labels, group names (a deleted group by its number)."""
     if change.what == "roles":
         before, after = str(role_labels(change.before)), str(role_labels(change.after))
+    elif change.what == "password":  # the line says a new one was given, never what it is
+        before, after = "", msg("staff.password_given").render()
     else:
         before, after = (gettext(", ").join(sorted((names.get(g, f"#{g}") for g in ids), key=pinyin_key))
                          for ids in (change.before, change.after))

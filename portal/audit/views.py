@@ -37,7 +37,7 @@ def shown(row: dict[str, Any], key: str) -> Any:
     if key == "kind":
         return kind_label(value)
     if key == "what":
-        return _("Roles") if value == "roles" else _("Teaching groups")
+        return {"roles": _("Roles"), "password": _("Password")}.get(value) or _("Teaching groups")
     return value
 
 

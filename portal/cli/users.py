@@ -9,7 +9,7 @@ from portal.cli.common import fail, refuse
 from portal.errors import DomainError, Invalid
 from portal.messages import msg
 from portal.models import DISTRICT_ROLES, ROLES
-from portal.services import access, districts, users
+from portal.services import access, districts, staff, users
 from portal.timeutil import BIRTH_YEARS, parse_day
 
 group = AppGroup("user", help="People and their roles.")
@@ -45,6 +45,24 @@ def create(username, school_code, district_code, roles, password, name, gender, 
     except DomainError as exc:
         fail(exc)
     click.echo(f"created user {user.username} (id {user.id}) roles: {', '.join(roles)}")
+
+
+@group.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="asked for (not echoed) when left out: a password given here stays in the shell's history")
+def set_password(username, password) -> None:
+    """Give a person a new password (a school admin, a district role, or anyone who forgot
+    theirs: a school admin can do it on the staff page for the school's other staff). Their
+    sessions and API tokens stop working; each school they work in gets a line in its staff log."""
+    user = users.by_username(username)
+    if user is None:
+        refuse("user.not_found")
+    try:
+        staff.set_password_by_operator(user, password)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"new password set for {user.username} (id {user.id})")
 
 
 def register(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Staff of a school: listing, deactivation, and importing a roster from CSV or XLSX.
+"""Staff of a school: listing, deactivation, a new password for who forgot theirs, and
+importing a roster from CSV or XLSX.
 
 A roster import is two steps: :func:`parse_roster` checks every row and reports the bad
 ones without writing anything; :func:`import_roster` writes the good rows in one
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Exists, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from portal import paging, policy
 from portal.database import write_transaction
@@ -42,12 +44,13 @@ class StaffMember:
     user: User
     roles: list[str]
     active: bool
+    elsewhere: bool  # also holds a role in another school or the district
 
 
 def list_staff(school_id: int) -> list[StaffMember]:
     """Everyone with a membership in the school, with their roles (one query)."""
     rows = db.session.execute(
-        select(User, Membership.role, Membership.active)
+        select(User, Membership.role, Membership.active, _holds_role_elsewhere(school_id))
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.school_id == school_id)
         .order_by(User.username, Membership.role)
@@ -57,8 +60,8 @@ def list_staff(school_id: int) -> list[StaffMember]:
 
 def _members(rows) -> list[StaffMember]:
     out: dict[int, StaffMember] = {}
-    for user, role, active in rows:
-        m = out.setdefault(user.id, StaffMember(user, [], False))
+    for user, role, active, elsewhere in rows:
+        m = out.setdefault(user.id, StaffMember(user, [], False, bool(elsewhere)))
         if active:
             m.roles.append(role)
             m.active = True
@@ -94,7 +97,7 @@ def staff_page(
         low, high = 0, size
     ids = order[low:high]
     rows = db.session.execute(
-        select(User, Membership.role, Membership.active)
+        select(User, Membership.role, Membership.active, _holds_role_elsewhere(school_id))
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.school_id == school_id, User.id.in_(ids))
         .order_by(Membership.role)
@@ -123,6 +126,68 @@ def add_person(
         raise Invalid(msg("user.invalid"), {"role": msg("roles_are", roles=role_labels(list(SCHOOL_ROLES)))})
     return users.create_user(username, password, name, school, roles, gender, birth_date, logged_by=by,
                              recheck=lambda s: access.require_still_admin(s, school.id, by))
+
+
+def _holds_role_elsewhere(school_id: int) -> Exists:
+    """Whether the person (``User.id`` of the enclosing query) holds an active role outside the
+    school: in another school or in the district."""
+    other = aliased(Membership)
+    return (
+        select(other.id)
+        .where(other.user_id == User.id, other.active.is_(True),
+               or_(other.school_id.is_(None), other.school_id != school_id))
+        .exists()
+    )
+
+
+def reset_password(school: School, user_id: int, *, by: policy.Actor) -> tuple[User, str]:
+    """A new password for a person of the school who forgot theirs, drawn here
+    (:func:`initial_password`) and returned once for the admin to hand over; who may be given
+    one is :func:`portal.policy.may_reset_password`, asked again inside the write with the
+    person's roles locked. Every session and API token of the person stops working
+    (:func:`portal.services.users.store_password`), and the staff log gets a line saying a new
+    password was given, and by whom — never the password."""
+    policy.require(policy.may_administer(by), "policy.admin_only")
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
+    if user_id == by.user_id:
+        raise Invalid(msg("staff.reset_self"), {"user_id": msg("staff.reset_self")})
+    person = access.get_member(user_id, school.id)  # someone with a role here today
+    password = initial_password()
+    new_hash = users.hash_password(password)  # slow: before the write lock, not under it
+    with write_transaction() as s:
+        access.require_still_admin(s, school.id, by)
+        held = s.execute(
+            select(Membership.school_id, Membership.role)
+            .where(Membership.user_id == user_id, Membership.active.is_(True))
+            .order_by(Membership.id)
+            .with_for_update()
+        ).all()
+        here = [role for sid, role in held if sid == school.id]
+        if not here:  # left at the same moment
+            raise NotFound(msg("user.not_found"))
+        elsewhere = any(sid != school.id for sid, _role in held)
+        policy.require(policy.may_reset_password(by, user_id, here, elsewhere), "staff.reset_beyond")
+        users.store_password(s, person, new_hash)
+        staff_log.record(s, school.id, user_id, by, "password", [], [])
+    return person, password
+
+
+def set_password_by_operator(person: User, password: str) -> None:
+    """The operator's ``flask user set-password``: any account, and a line in the staff log of
+    each school the person has a role in today, by the command line."""
+    if (err := users.validate_password(password)) is not None:
+        raise Invalid(msg("password.invalid"), {"password": err})
+    new_hash = users.hash_password(password)
+    with write_transaction() as s:
+        schools_of: list[int] = [sid for sid in s.execute(
+            select(Membership.school_id)
+            .where(Membership.user_id == person.id, Membership.active.is_(True), Membership.school_id.is_not(None))
+            .distinct()
+        ).scalars() if sid is not None]
+        users.store_password(s, person, new_hash)
+        for school_id in sorted(schools_of):
+            staff_log.record(s, school_id, person.id, policy.SYSTEM, "password", [], [])
 
 
 def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:

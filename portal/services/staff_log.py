@@ -1,5 +1,6 @@
 """The audit log of staff changes (:class:`~portal.models.StaffChange`): a person's roles or
-teaching groups as a school admin changed them — before, after, by whom, when. Written in the
+teaching groups as a school admin changed them — before, after, by whom, when — and each new
+password an admin (or the operator) gave them, without the password. Written in the
 transaction of the change itself, only when something changed; never updated. A change made by
 the operator's ``flask`` command (``by`` is :data:`portal.policy.SYSTEM`) has no author: the
 audit page and its export say "command line" (``staff.command_line``) in the reader's language."""
@@ -15,7 +16,7 @@ from portal import policy
 from portal.extensions import db
 from portal.models import StaffChange
 
-WHAT = ("roles", "groups")
+WHAT = ("roles", "groups", "password")
 
 
 def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str,
@@ -24,7 +25,7 @@ def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str
     if what not in WHAT:
         raise ValueError(what)
     old, new = sorted(set(before), key=str), sorted(set(after), key=str)
-    if old == new:
+    if old == new and what != "password":  # a password is never shown: its line says only that it changed
         return None
     row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None if by.system else by.user_id, what=what,
                       before=old, after=new)

@@ -206,16 +206,23 @@ def set_password(user: User, password: str) -> None:
     """Change the password. In the same transaction every other session of the person stops
     working (their version is bumped) and every API token of theirs is revoked: whoever held
     the old password keeps nothing it gave them. Every way of changing a password (the
-    password page, an API or an admin's reset) goes through here."""
-    from portal.services import tokens  # tokens → login_guard → users: import on use
-
+    password page, an API or an admin's reset) goes through :func:`store_password`."""
     if (err := validate_password(password)) is not None:
         raise Invalid(msg("password.invalid"), {"password": err})
     new_hash = hash_password(password)  # slow: before the write lock, not under it
     with write_transaction() as s:
-        user.password_hash = new_hash
-        user.session_version = (user.session_version or 1) + 1  # other sessions stop working
-        tokens.revoke_all_in(s, user.id)
+        store_password(s, user, new_hash)
+
+
+def store_password(s: Session, user: User, new_hash: str) -> None:
+    """Write a new password hash in the write ``s``: every other session of the person stops
+    working (their version is bumped) and every API token of theirs is revoked, in the same
+    transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`)."""
+    from portal.services import tokens  # tokens → login_guard → users: import on use
+
+    user.password_hash = new_hash
+    user.session_version = (user.session_version or 1) + 1  # other sessions stop working
+    tokens.revoke_all_in(s, user.id)
 
 
 def change_password(user: User, current: str, password: str, address: str) -> None:

@@ -14,7 +14,7 @@ from wtforms import BooleanField, SelectChoice, StringField
 from portal import policy
 from portal.activity_types import Setting
 from portal.current import allowed, current_actor, require_school
-from portal.errors import Invalid
+from portal.errors import Forbidden, Invalid
 from portal.extensions import db
 from portal.messages import ROLE_NAMES, tr
 from portal.models import SCHOOL_ROLES, TEACHER
@@ -168,10 +168,12 @@ def _staff_page(form: StaffForm, status: int = 200):
     school = require_school()
     found = staff.staff_page(school.id, request.args.get("after"), request.args.get("before"))
     school_groups, member_groups = groups.staff_groups(school.id, [m.user.id for m in found.items])
+    actor = current_actor()
     return render_template(
         "admin/staff.html", staff_page=found,
         staff=found.items, form=form, confirm=ConfirmForm(),
         role_labels=dict(_role_choices()), groups=school_groups, member_groups=member_groups,
+        may_reset=lambda m: m.active and policy.may_reset_password(actor, m.user.id, m.roles, m.elsewhere),
     ), status
 
 
@@ -225,6 +227,24 @@ def deactivate(user_id: int):
     else:
         flash(_("The person has been deactivated in this school."), "success")
     return redirect(url_for("admin.staff_list"))
+
+
+@bp.route("/staff/<int:user_id>/password", methods=["POST"])
+@allowed(policy.may_administer)
+def reset_password(user_id: int):
+    """A new password for a person who forgot theirs: shown once on the answer (no redirect, not
+    cached, never in the session cookie a flash message would travel in); a refusal is shown
+    beside the person's row."""
+    school = require_school()
+    try:
+        person, password = staff.reset_password(school, user_id, by=current_actor())
+    except (Invalid, Forbidden) as exc:
+        db.session.rollback()
+        refusal = exc.fields.get("user_id", exc.msg) if isinstance(exc, Invalid) else exc.msg
+        flash_at(f"staff-row-{user_id}", tr(refusal), "danger")
+        return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
+    body = render_template("admin/password_reset.html", person=person, password=password)
+    return body, 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/staff/<int:user_id>/roles", methods=["POST"])

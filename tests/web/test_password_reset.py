@@ -1,0 +1,146 @@
+"""A teacher who forgot their password gets a new one from their school admin (before, nobody
+could give one: the account was lost). The reset reaches no further than the admin's own school's
+staff — never the admin themselves, a fellow admin, or a person who also has a role in another
+school or the district (a reset lets whoever makes it sign in as that person); those accounts are
+the operator's (``flask user set-password``). The old password, every session and every API token
+stop working, the staff log says who gave a new password (never the password), and the new one is
+shown once, on a page no cache keeps."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.errors import Forbidden, Invalid, NotFound
+from portal.extensions import db
+from portal.models import Membership, StaffChange, User
+from portal.services import access, staff, tokens
+from tests.support import factories as f
+from tests.support.factories import PASSWORD
+
+
+def _login(app, username: str, password: str):
+    client = app.test_client()
+    r = client.post("/login", data={"username": username, "password": password})
+    return client, r.status_code == 302
+
+
+def _school():
+    s = f.school("PW", types=("lecture",))
+    admin = f.person(s, "pw.admin", "school_admin", "teacher", name="管理员甲")
+    teacher = f.person(s, "pw.t1", "teacher", name="忘密码")
+    return s, admin, teacher
+
+
+def test_an_admin_gives_a_teacher_who_forgot_a_new_password(app):
+    s, admin, teacher = _school()
+    t_client, ok = _login(app, "pw.t1", PASSWORD)
+    assert ok
+    token = tokens.issue(teacher).token
+    a_client, ok = _login(app, "pw.admin", PASSWORD)
+    assert ok
+    page = a_client.get("/admin/staff").get_data(as_text=True)
+    assert 'data-testid="reset-password-pw.t1"' in page
+    assert 'data-testid="reset-password-pw.admin"' not in page  # not oneself
+
+    r = a_client.post(f"/admin/staff/{teacher.id}/password")
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    html = r.get_data(as_text=True)
+    password = re.search(r'data-testid="new-password-value">([^<]+)<', html).group(1)
+    assert len(password) == 12
+    assert "忘密码（pw.t1）已有新密码" in html and "Hand it to them" not in html
+    assert "set-cookie" not in {k.lower() for k in r.headers.keys()} or password not in r.headers.get("Set-Cookie", "")
+
+    assert not _login(app, "pw.t1", PASSWORD)[1]  # the old password is gone
+    assert _login(app, "pw.t1", password)[1]
+    assert t_client.get("/").status_code == 302  # the session opened before is over
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+    log = db.session.execute(select(StaffChange).where(StaffChange.user_id == teacher.id)).scalars().all()
+    assert [(e.what, e.before, e.after, e.changed_by) for e in log][-1:] == [("password", [], [], admin.id)]
+    audit = a_client.get("/admin/audit?view=staff").get_data(as_text=True)
+    assert "已设置新密码" in audit and password not in audit
+    assert ">密码<" in audit
+    english = a_client.get("/admin/audit?view=staff&lang=en").get_data(as_text=True)
+    assert "a new password was given" in english
+
+
+def test_no_reset_for_oneself_a_fellow_admin_or_an_account_beyond_the_school(app):
+    s, admin, teacher = _school()
+    fellow = f.person(s, "pw.admin2", "school_admin", name="管理员乙")
+    other = f.school("PX", types=("lecture",))
+    roaming = f.person(s, "pw.roam", "teacher", name="两校")
+    f.person(other, "pw.roam", "teacher")
+    stranger = f.person(other, "pw.x", "teacher", name="外校")
+    district = f.person(s, "pw.d", "teacher", name="区里")
+    f.person(None, "pw.d", "district_admin")
+    gone = f.person(s, "pw.gone", "teacher", name="已离开")
+    by = access.actor(admin.id, s.id)
+    staff.deactivate(s, gone.id, by=by)
+    hashes = dict(db.session.execute(select(User.id, User.password_hash)).all())
+
+    with pytest.raises(Invalid) as own:
+        staff.reset_password(s, admin.id, by=by)
+    assert own.value.fields["user_id"].code == "staff.reset_self"
+    for person in (fellow, roaming, district):
+        with pytest.raises(Forbidden) as beyond:
+            staff.reset_password(s, person.id, by=by)
+        assert beyond.value.msg.code == "staff.reset_beyond"
+    for person in (stranger, gone):
+        with pytest.raises(NotFound):
+            staff.reset_password(s, person.id, by=by)
+    with pytest.raises(Forbidden):  # a teacher is no admin
+        staff.reset_password(s, admin.id, by=access.actor(teacher.id, s.id))
+    db.session.expire_all()
+    assert dict(db.session.execute(select(User.id, User.password_hash)).all()) == hashes
+    assert not db.session.execute(select(StaffChange.id).where(StaffChange.what == "password")).first()
+
+    # the staff page offers the reset exactly where it is allowed; a refusal is shown at the row, in Chinese
+    client, _ = _login(app, "pw.admin", PASSWORD)
+    page = client.get("/admin/staff").get_data(as_text=True)
+    offered = set(re.findall(r'data-testid="reset-password-([^"]+)"', page))
+    assert offered == {"pw.t1"}
+    r = client.post(f"/admin/staff/{fellow.id}/password", follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "只能由系统运维人员为其设置新密码" in html and "only the operator" not in html
+    assert client.post(f"/admin/staff/{stranger.id}/password").status_code == 404
+
+
+def test_an_admin_whose_role_is_taken_at_the_same_moment_gives_no_password(app):
+    s, admin, teacher = _school()
+    fellow = f.person(s, "pw.admin2", "school_admin", "teacher", name="管理员乙")
+    as_fellow = access.actor(fellow.id, s.id)  # checked before the role was taken
+    staff.set_roles(s, fellow.id, ["teacher"], by=access.actor(admin.id, s.id))
+    before = teacher.password_hash
+    with pytest.raises(Forbidden):
+        staff.reset_password(s, teacher.id, by=as_fellow)
+    db.session.expire_all()
+    assert db.session.get(User, teacher.id).password_hash == before
+
+
+def test_a_person_who_took_a_role_elsewhere_at_the_same_moment_is_not_reset(app):
+    """The person's roles are read again, locked, inside the write: a teacher given a district role
+    after the page was drawn is refused, not reset."""
+    s, admin, teacher = _school()
+    f.person(None, "pw.t1", "district_reviewer")
+    with pytest.raises(Forbidden):
+        staff.reset_password(s, teacher.id, by=access.actor(admin.id, s.id))
+    assert db.session.execute(select(Membership.id).where(Membership.user_id == teacher.id)).first()
+
+
+def test_the_operator_sets_any_password_at_the_command_line(app):
+    s, admin, teacher = _school()
+    other = f.school("PX", types=("lecture",))
+    f.person(other, "pw.admin", "teacher")
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["user", "set-password", "PW.ADMIN", "--password", "a-new-long-password"])
+    assert r.exit_code == 0, r.output
+    assert _login(app, "pw.admin", "a-new-long-password")[1]
+    log = db.session.execute(select(StaffChange.school_id, StaffChange.what, StaffChange.changed_by)
+                             .where(StaffChange.user_id == admin.id, StaffChange.what == "password")).all()
+    assert sorted(log) == sorted([(s.id, "password", None), (other.id, "password", None)])
+    bad = runner.invoke(args=["user", "set-password", "pw.admin", "--password", "short"])
+    assert bad.exit_code != 0 and _login(app, "pw.admin", "a-new-long-password")[1]
+    assert runner.invoke(args=["user", "set-password", "nobody", "--password", "a-new-long-password"]).exit_code != 0
