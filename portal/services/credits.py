@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -316,16 +316,30 @@ def _teachers_of(
     return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
 
+#: Which schools a statement of this module is about: the bound ``school_ids``, the schools of
+#: the bound ``district_id`` (a district's exports, counted in one statement), or every school.
+Schools = Literal["ids", "district", "all"]
+
+
+def _schools_in(scope: Schools) -> Any:
+    """The school ids of ``scope``, for an ``in_``."""
+    if scope == "ids":
+        return bindparam("school_ids", expanding=True)
+    every = select(School.id)
+    return every.where(School.district_id == bindparam("district_id")) if scope == "district" else every
+
+
 @cache
-def _counted_statement(one_year: bool, some_people: bool) -> CompoundSelect:
+def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids") -> CompoundSelect:
     """(``sid``, ``uid``, ``school_year``) of everything of a person's that a school year's
     figures count: ledger entries, unexcused or excused absence from an activity a reviewer
     confirmed, an exemption, writing towards the quotas (their own, or written evidence of an
     activity). The one rule of who belongs to a school's year besides its active teachers:
     the summaries and the stored rows (:func:`_teachers_of`) and the teacher's record
     (:func:`record_years`) ask it. Bound: ``school_ids``, ``confirmed`` (and ``year``,
-    ``user_ids``); built once per shape."""
-    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+    ``user_ids``; for another ``scope``, ``district_id`` or nothing instead of ``school_ids``);
+    built once per shape."""
+    school_ids = _schools_in(scope)
 
     def where(q: Select, sid: Any, uid: Any, year: Any) -> Select:
         q = q.where(sid.in_(school_ids))
@@ -364,10 +378,11 @@ def _counted_statement(one_year: bool, some_people: bool) -> CompoundSelect:
 
 
 @cache
-def _teachers_statement(counted_too: bool, some_people: bool) -> Select:
-    """The statement of :func:`_teachers_of` with ``school_ids`` (and ``year``, ``confirmed``,
-    ``user_ids``) as bound parameters, built once per shape."""
-    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "ids") -> Select:
+    """The statement of :func:`_teachers_of` with ``school_ids`` (``district_id`` or nothing for
+    another ``scope``; and ``year``, ``confirmed``, ``user_ids``) as bound parameters, built once
+    per shape."""
+    school_ids = _schools_in(scope)
     user_ids: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
         Membership.school_id.in_(school_ids), Membership.role == TEACHER, Membership.active.is_(True)
@@ -376,7 +391,7 @@ def _teachers_statement(counted_too: bool, some_people: bool) -> Select:
         teaching = teaching.where(Membership.user_id.in_(user_ids))
     if counted_too:
         year: BindParameter[str] = bindparam("year")
-        counted = _counted_statement(True, some_people).subquery()
+        counted = _counted_statement(True, some_people, scope).subquery()
         # a year the district accepted whole has the teachers it was accepted with (its stored
         # rows, kept as accepted), not whoever teaches or has something there since
         kept = select(TeacherYearRow.school_id, TeacherYearRow.user_id).where(
@@ -405,6 +420,21 @@ def _teachers_statement(counted_too: bool, some_people: bool) -> Select:
     else:
         people = teaching.subquery()
     return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)
+
+
+def summary_row_count(year: str, *, school_id: int | None = None, district_id: int | None = None) -> int:
+    """How many rows the 学时汇总表 of ``year`` has — of one school (``school_id``), of a
+    district's schools (``district_id``) or of every school: one per school and person of
+    :func:`_teachers_of` (a teacher of two schools is on both), counted by its own statement in
+    one query, so an export's size is the size of what it writes."""
+    scope: Schools = "ids" if school_id is not None else "district" if district_id is not None else "all"
+    params: dict[str, object] = {"year": year, "confirmed": _confirmed_states()}
+    if school_id is not None:
+        params["school_ids"] = [school_id]
+    elif district_id is not None:
+        params["district_id"] = district_id
+    rows = _teachers_statement(True, False, scope).order_by(None).subquery()
+    return int(db.session.execute(select(func.count()).select_from(rows), params).scalar_one())
 
 
 def _accepted_rules(text: str | None) -> Mapping[str, Any] | None:

@@ -24,7 +24,8 @@ from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import heading, locale_of, msg, norm_lang
-from portal.models import TEACHER, CreditEntry, ExportJob, Membership, School, YearSubmission
+from portal.models import CreditEntry, ExportJob, School, YearSubmission
+from portal.services import credits
 from portal.timeutil import utcnow
 from portal.url_rules import public_base
 
@@ -67,24 +68,21 @@ def threshold(setting: str = "EXPORT_JOB_THRESHOLD") -> int:
 
 
 def count_rows(kind: str, year: str, *, school_id: int | None = None, district_id: int | None = None) -> int:
-    """How many data rows the export has, in one statement: a teacher per line for the summaries,
-    a ledger line each for the ledger, each submitted teacher for the workbook."""
+    """How many data rows the export has, in one statement: a school's teacher per line for the
+    summaries (asked of the summary's own statement: a teacher of two schools is two rows of the
+    district's), a ledger line each for the ledger, each submitted teacher for the workbook."""
     if kind == DISTRICT_SUBMITTED and district_id is not None:  # the teachers of each school's latest round
         from portal.services.dashboard import latest_rounds
 
         return int(db.session.execute(select(func.coalesce(func.sum(YearSubmission.teachers), 0)).where(
             YearSubmission.id.in_(latest_rounds(district_id, year)))).scalar_one())
-    if kind == DISTRICT_LEDGER:
-        q = select(func.count(CreditEntry.id)).where(CreditEntry.school_year == year)
-        if district_id is not None:
-            q = q.join(School, School.id == CreditEntry.school_id).where(School.district_id == district_id)
-    else:
-        q = select(func.count(func.distinct(Membership.user_id))).where(
-            Membership.role == TEACHER, Membership.active.is_(True), Membership.school_id.is_not(None))
-        if kind == SCHOOL_SUMMARY:
-            q = q.where(Membership.school_id == school_id)
-        elif district_id is not None:
-            q = q.join(School, School.id == Membership.school_id).where(School.district_id == district_id)
+    if kind == SCHOOL_SUMMARY:
+        return credits.summary_row_count(year, school_id=school_id)
+    if kind != DISTRICT_LEDGER:  # the district's summary: every school's
+        return credits.summary_row_count(year, district_id=district_id)
+    q = select(func.count(CreditEntry.id)).where(CreditEntry.school_year == year)
+    if district_id is not None:
+        q = q.join(School, School.id == CreditEntry.school_id).where(School.district_id == district_id)
     return int(db.session.execute(q).scalar_one() or 0)
 
 
