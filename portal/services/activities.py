@@ -583,11 +583,13 @@ def add_evidence(
     size = 0
     if data is not None:
         ext, ctype = _check_file(filename or "", data)
-        if kind in WRITTEN_KINDS and ext == ".txt" and not chinese_count(data.decode("utf-8")):
+        if kind in WRITTEN_KINDS and ext == ".txt" and not chinese_count(quotas.text_of_txt(filename, data)):
             raise Invalid(msg("evidence.refused"), {"file": msg("writing.no_characters")})  # as typed text
         stored = uuid.uuid4().hex + ext
         size = len(data)
-    char_count = chinese_count(text) if has_text else 0  # as Chinese readers count (portal.textcount)
+    # as Chinese readers count (portal.textcount): the typed text, else a .txt file's words — the
+    # same file counts as much here as handed in as the teacher's own writing (services.writing)
+    char_count = chinese_count(text if has_text else quotas.text_of_txt(filename, data))
     path = upload_folder() / stored if stored else None
     if path is not None and data is not None:  # a file came
         with os.fdopen(  # a new file (generated name), readable by the portal only: 0600

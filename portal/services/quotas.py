@@ -134,15 +134,21 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
     return tuple(out)
 
 
-def _words_of_txt(filename: str | None, data: bytes | None) -> str:
-    """The characters that count of a UTF-8 ``.txt`` file (its words: the same piece as a typed
-    text of the same words); "" for any other file (a scan, a PDF: not read as text)."""
+def text_of_txt(filename: str | None, data: bytes | None) -> str:
+    """The text of a UTF-8 ``.txt`` file, as the teacher's own writing stores it (a byte-order
+    mark dropped); "" for any other file (a scan, a PDF: not read as text)."""
     if data is None or not (filename or "").lower().endswith(".txt"):
         return ""
     try:
-        return counted_text(data.decode("utf-8-sig"))
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return ""
+
+
+def _words_of_txt(filename: str | None, data: bytes | None) -> str:
+    """The characters that count of a UTF-8 ``.txt`` file (its words: the same piece as a typed
+    text of the same words); "" for any other file."""
+    return counted_text(text_of_txt(filename, data))
 
 
 def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, text: str | None = None,
