@@ -65,7 +65,8 @@ TEXTS: dict[str, Any] = {
         "return the submission so that the school submits them again"
     ),
     "submission.own_year": _l(
-        "your own hours are in this submission (you teach at the school): another district reviewer must decide it"
+        "you work at this school, submitted its year or have hours in it: a district reviewer from outside the school"
+        " must decide it"
     ),
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),

@@ -8,7 +8,8 @@ credit, revoke …) is part of the workflow definition (``workflows/definition.p
 ``independent`` transitions exclude the activity's organiser and participants.
 
 Separation of duties: nobody decides about their own hours — their own approval, adjustment,
-credit, revoke (the workflow), or exemption (here).
+credit, revoke (the workflow's ``independent`` transitions), exemption, plan, or their school's
+year at the district (here, each asking :func:`decides_own`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ def require(allowed: bool, code: str = "forbidden", **params: object) -> None:
     """Enforce an answer of this module; refused with the catalogue's message ``code``."""
     if not allowed:
         raise Forbidden(msg(code, **params))
+
+
+def decides_own(actor: Actor, involved: Iterable[int]) -> bool:
+    """Whether a decision would be about the actor's own hours or work: they are among the
+    people ``involved`` in it (separation of duties). The one rule every door asks; the
+    workflow's ``independent`` transitions ask the same of the activity's organiser and
+    participants (``workflows.engine``)."""
+    return actor.user_id in set(involved)
 
 
 # -- activities --------------------------------------------------------------------------------
@@ -169,11 +178,11 @@ def may_decide_submission(actor: Actor) -> bool:
     return actor.has(DISTRICT_REVIEWER)
 
 
-def may_decide_submission_of(actor: Actor, teacher_ids: Iterable[int]) -> bool:
-    """Accept or return this submission, whose frozen rows are ``teacher_ids``' years: a district
-    reviewer whose own year is not among them (nobody decides about their own hours — a
-    district reviewer who also teaches at the school leaves its year to another reviewer)."""
-    return may_decide_submission(actor) and actor.user_id not in set(teacher_ids)
+def may_decide_submission_of(actor: Actor, involved: Iterable[int]) -> bool:
+    """Accept or return this submission: a district reviewer not ``involved`` in it
+    (``submissions.involved``: its teachers, who submitted it, the school's staff) — a district
+    reviewer who also works at the school leaves its year to a reviewer from outside it."""
+    return may_decide_submission(actor) and not decides_own(actor, involved)
 
 
 def may_reopen_year(actor: Actor) -> bool:
@@ -181,10 +190,10 @@ def may_reopen_year(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
-def may_reopen_year_of(actor: Actor, teacher_ids: Iterable[int]) -> bool:
-    """Reopen this accepted year, whose frozen rows are ``teacher_ids``' years: not one's own
-    (unlocking lets the school change the hours it locked — someone else's call, as accepting is)."""
-    return may_reopen_year(actor) and actor.user_id not in set(teacher_ids)
+def may_reopen_year_of(actor: Actor, involved: Iterable[int]) -> bool:
+    """Reopen this accepted year: not by anyone ``involved`` in it, as for accepting it (unlocking
+    lets the school change the hours it locked — someone else's call, as accepting is)."""
+    return may_reopen_year(actor) and not decides_own(actor, involved)
 
 
 def may_write_school_plan(actor: Actor) -> bool:
@@ -241,13 +250,12 @@ def may_reset_password(actor: Actor, person_id: int, their_roles_here: Iterable[
 
 def may_exempt(actor: Actor, teacher_id: int) -> bool:
     """A school admin exempts others from the year's assessment, never themselves."""
-    return actor.user_id != teacher_id and actor.has(SCHOOL_ADMIN)
+    return actor.has(SCHOOL_ADMIN) and not decides_own(actor, [teacher_id])
 
 
-def require_not_self(actor_id: int, subject_id: int) -> None:
-    """Refuse a decision about the actor's own hours."""
-    if actor_id == subject_id:
-        raise Forbidden(msg("policy.not_self"))
+def require_not_own(actor: Actor, subject_id: int) -> None:
+    """Refuse a decision about the actor's own hours (:func:`decides_own`)."""
+    require(not decides_own(actor, [subject_id]), "policy.not_self")
 
 
 # -- the teacher's year: groups, sign-up, personal plans ----------------------------------------
@@ -292,7 +300,7 @@ def may_read_plan(actor: Actor, teacher_id: int) -> bool:
 def may_decide_plan(actor: Actor, teacher_id: int) -> bool:
     """Sign off (同意) or return (退回) a plan: a school admin or a reviewer, never the
     teacher themself."""
-    return actor.user_id != teacher_id and actor.has(SCHOOL_ADMIN, REVIEWER)
+    return actor.has(SCHOOL_ADMIN, REVIEWER) and not decides_own(actor, [teacher_id])
 
 
 def may_review_plans(actor: Actor) -> bool:

@@ -28,6 +28,7 @@ from portal.models import (
     CreditEntry,
     District,
     Evidence,
+    Membership,
     School,
     SubmissionEvent,
     User,
@@ -298,7 +299,7 @@ def decide(
     teacher) a submission waiting for the district."""
     policy.require(policy.may_decide_submission(by), "policy.decide_submission")
     sub = get(submission_id, district_id)
-    policy.require(policy.may_decide_submission_of(by, teacher_ids(sub)), "submission.own_year")
+    policy.require(policy.may_decide_submission_of(by, involved(sub)), "submission.own_year")
     text = _comment(comment)
     per_teacher = _teacher_comments(sub, teacher_comments)
     if not accept and not text and not per_teacher:
@@ -336,12 +337,23 @@ def teacher_ids(sub: YearSubmission) -> list[int]:
     return [int(r["user_id"]) for r in sub.rows or []]
 
 
+def involved(sub: YearSubmission) -> list[int]:
+    """Who may not accept, return or reopen the submission (``policy.may_decide_submission_of``):
+    the teachers whose years it froze, who submitted it, and whoever is on the school's staff —
+    they organised, approved or handed in what it holds, and the district's check of a school's
+    year is someone else's."""
+    staff = db.session.execute(
+        select(Membership.user_id).where(Membership.school_id == sub.school_id, Membership.active.is_(True))
+    ).scalars()
+    return sorted({*teacher_ids(sub), sub.submitted_by, *staff})
+
+
 def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: int) -> YearSubmission:
     """Unlock an accepted year so the school can correct it (and submit it again); the reason
     goes into the audit log."""
     policy.require(policy.may_reopen_year(by), "policy.reopen_year")
     sub = get(submission_id, district_id)
-    policy.require(policy.may_reopen_year_of(by, teacher_ids(sub)), "submission.own_year")
+    policy.require(policy.may_reopen_year_of(by, involved(sub)), "submission.own_year")
     text = _comment(reason, "reason")
     if not text:
         raise Invalid(msg("submission.reason_required"), {"reason": msg("submission.reason_field")})

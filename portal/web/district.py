@@ -96,6 +96,7 @@ def submission(submission_id: int):
     return render_template(
         "district/submission.html", sub=sub, school=school, events=submissions.events(sub),
         type_names=_type_names(), type_keys=sorted(sub.by_type), district_view=True,
+        involved=submissions.involved(sub),
     )
 
 

@@ -1,0 +1,62 @@
+"""Nobody accepts their own school's year: a district reviewer who works at the school (its
+admin, its reviewer), who submitted the year, or whose hours are in it leaves the decision —
+accept, return, reopen — to a district reviewer from outside the school, on the page, by the
+API and in the service (``policy.may_decide_submission_of`` of ``submissions.involved``)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Forbidden
+from portal.extensions import db
+from portal.models import YearLock
+from portal.policy import Actor
+from portal.services import access, submissions, tokens, users
+from tests.credits.helpers import login
+from tests.district.conftest import YEAR
+from tests.support import factories as f
+
+
+def _seat(user) -> Actor:
+    return Actor.of(user.id, ["district_reviewer"])
+
+
+def test_the_school_admin_who_is_a_district_reviewer_does_not_accept_the_year_they_submitted(app, world):
+    """Attack: the school's admin, also a district reviewer (区教师发展中心兼职), submits the
+    school's year and accepts it themself: the year is locked with figures nobody outside the
+    school checked. Refused everywhere; another district reviewer decides."""
+    both = users.create_user("adm.rev", f.PASSWORD, "校管理兼区审核", world.s1, ["school_admin", "district_reviewer"],
+                             district_id=world.d1.id)
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(both.id, world.s1.id))
+    assert both.id not in submissions.teacher_ids(sub)  # no hours of theirs: the school's work, not their own
+    for accept in (True, False):
+        with pytest.raises(Forbidden) as err:
+            submissions.decide(sub.id, accept, "自己报送自己认定", by=_seat(both), district_id=world.d1.id)
+        assert err.value.msg.code == "submission.own_year"
+        db.session.rollback()
+    page = login(app.test_client(), both)
+    html = page.get(f"/district/submissions/{sub.id}").get_data(as_text=True)
+    assert 'data-testid="decide-form"' not in html and 'data-testid="own-year-note"' in html
+    page.post(f"/district/submissions/{sub.id}/decide", data={"decision": "accept"})
+    r = app.test_client().post(f"/api/v1/district/submissions/{sub.id}/decision", json={"decision": "accept"},
+                               headers={"Authorization": f"Bearer {tokens.issue(both).token}"})
+    assert r.status_code == 403
+    db.session.expire_all()
+    assert db.session.get_one(type(sub), sub.id).status == "submitted"
+    assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
+    submissions.decide(sub.id, True, by=_seat(world.reviewer1), district_id=world.d1.id)  # someone outside
+    with pytest.raises(Forbidden) as err:
+        submissions.reopen(sub.id, "更正", by=_seat(both), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.own_year"
+
+
+def test_a_reviewer_of_the_school_who_is_a_district_reviewer_does_not_decide_its_year(app, world):
+    """The school's reviewer approved the activities the year holds; as a district reviewer too
+    they would check their own approvals."""
+    rev = users.create_user("rev.both", f.PASSWORD, "校审核兼区审核", world.s1, ["reviewer", "district_reviewer"],
+                            district_id=world.d1.id)
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    assert rev.id not in submissions.teacher_ids(sub) and rev.id in submissions.involved(sub)
+    with pytest.raises(Forbidden):
+        submissions.decide(sub.id, True, by=_seat(rev), district_id=world.d1.id)
