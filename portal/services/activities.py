@@ -468,10 +468,23 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
         parsed.append((parts[uid], vals["attended_hours"], vals["absent_hours"], vals["excused_hours"]))
     if errors:
         raise Invalid(msg("attendance.refused"), {"attendance": errors})
-    with write_transaction():
+    with write_transaction() as s:
+        _still_open(s, act, "attendance")
         for p, attended, absent, excused in parsed:
             p.attended_hours, p.absent_hours, p.excused_hours = attended, absent, excused
     return [p for p, *_ in parsed]
+
+
+def _still_open(s: Any, act: Activity, what: str) -> None:
+    """Inside the write: the activity as it is now (locked on PostgreSQL) still editable — a
+    trigger committed since the caller read it (an approval) is not written past — and its
+    version moved, so that a trigger which read the figures before this write commits is
+    refused as stale rather than confirming figures it did not see."""
+    now = s.execute(
+        select(Activity).where(Activity.id == act.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    _require_open(now, what)
+    now.updated_at = utcnow()
 
 
 # -- evidence ------------------------------------------------------------------------------
