@@ -391,6 +391,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
         raise Invalid(msg("participants.invalid"), {"participants": [msg("plan.not_member", user=u) for u in strangers]})
     with write_transaction() as s:
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
+        _still_open(s, act, "participants")
         existing = {
             p.user_id: p
             for p in s.execute(select(Participation).where(Participation.activity_id == act.id)).scalars()
@@ -409,6 +410,7 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
     _require_open(act, "participants")
     with write_transaction() as s:
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
+        _still_open(s, act, "participants")
         row = s.execute(
             select(Participation).where(Participation.activity_id == act.id, Participation.user_id == user_id)
         ).scalar_one_or_none()

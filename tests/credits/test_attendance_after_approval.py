@@ -1,6 +1,6 @@
-"""Attendance is written only while the activity is still editable, asked again inside the
-write: an organiser whose page was read before a reviewer approved cannot change the hours (their
-own among them) the reviewer just confirmed."""
+"""Attendance and the roster are written only while the activity is still editable, asked
+again inside the write: an organiser whose page was read before a reviewer approved cannot
+change the hours or absences (their own among them) the reviewer just confirmed."""
 
 from __future__ import annotations
 
@@ -17,17 +17,16 @@ from tests.credits.helpers import credited, prepare_approve
 from tests.support import factories as f
 
 
-def test_attendance_read_before_an_approval_is_not_written_after_it(app, s1, staff):
-    """Race: the organiser (also a speaker) opens the attendance form of a held lecture; the
-    reviewer approves it (1 h for the organiser); the organiser then saves 3 h for themself.
-    The save checked the state on the activity it had read ("held") and wrote past the
-    approval. Refused now: the write finds the activity confirmed."""
-    org, rev = staff["organizer"], staff["reviewer"]
-    people = [(org, "speaker"), (staff["t1"], "attendee")]
-    act = credited(s1, staff, "lecture", people, hours="3", attended={org.id: "1"}, until="held")
+def _approved_behind_its_back(app, s1, staff) -> Activity:
+    """A held 3-hour lecture (the organiser a speaker, attended 1 h; t1 attended; t2 absent),
+    as the organiser's form read it, approved by the reviewer in another request since."""
+    org, rev, t1, t2 = staff["organizer"], staff["reviewer"], staff["t1"], staff["t2"]
+    people = [(org, "speaker"), (t1, "attendee"), (t2, "attendee")]
+    act = credited(s1, staff, "lecture", people, hours="3", attended={org.id: "1", t2.id: "0"}, absent={t2.id: "3"},
+                   until="held")
     prepare_approve(act, org, people)
     act_id, rev_id = act.id, rev.id
-    seen = db.session.get_one(Activity, act_id)  # the organiser's request: the activity as its form read it
+    seen = db.session.get_one(Activity, act_id)
     assert seen.state == "held"
     db.session.expunge(seen)
     db.session.commit()
@@ -44,12 +43,39 @@ def test_attendance_read_before_an_approval_is_not_written_after_it(app, s1, sta
     reviewer.join()
     assert db.session.get_one(Activity, act_id).state == "reviewed"
     db.session.commit()
-    rows = [{"user_id": org.id, "attended_hours": "3"}, {"user_id": staff["t1"].id, "attended_hours": "3"}]
-    with pytest.raises(Conflict):
-        activities.record_attendance(seen, org, rows)
-    db.session.rollback()
+    return seen
+
+
+def _rows(act_id: int) -> dict[int, tuple]:
     db.session.expire_all()
-    hours = dict(db.session.execute(
-        select(Participation.user_id, Participation.attended_hours).where(Participation.activity_id == act_id)).all())
-    assert str(hours[org.id]) in ("1", "1.0", "1.00")
-    assert db.session.get_one(Activity, act_id).state == "reviewed"
+    return {uid: (str(attended), str(absent)) for uid, attended, absent in db.session.execute(
+        select(Participation.user_id, Participation.attended_hours, Participation.absent_hours)
+        .where(Participation.activity_id == act_id))}
+
+
+def test_attendance_read_before_an_approval_is_not_written_after_it(app, s1, staff):
+    """Race: the organiser opens the attendance form; the reviewer approves (1 h for the
+    organiser, t2's 3 h absence confirmed); the organiser then saves 3 h for themself and no
+    absence for t2. The save checked the state of the activity it had read ("held") and wrote
+    past the approval. Refused now: the write finds the activity confirmed."""
+    seen = _approved_behind_its_back(app, s1, staff)
+    before = _rows(seen.id)
+    rows = [{"user_id": u.id, "attended_hours": "3"} for u in (staff["organizer"], staff["t1"], staff["t2"])]
+    with pytest.raises(Conflict):
+        activities.record_attendance(seen, staff["organizer"], rows)
+    db.session.rollback()
+    assert _rows(seen.id) == before
+
+
+def test_the_roster_read_before_an_approval_is_not_changed_after_it(app, s1, staff):
+    """The same race on the roster: removing t2 after the approval took their confirmed
+    absence off the year; adding someone put a person on a confirmed activity."""
+    seen = _approved_behind_its_back(app, s1, staff)
+    before = _rows(seen.id)
+    with pytest.raises(Conflict):
+        activities.remove_participant(seen, staff["organizer"], staff["t2"].id)
+    db.session.rollback()
+    with pytest.raises(Conflict):
+        activities.set_participants(seen, staff["organizer"], [{"user_id": staff["t3"].id, "role": "attendee"}])
+    db.session.rollback()
+    assert _rows(seen.id) == before
