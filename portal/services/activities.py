@@ -614,6 +614,7 @@ def add_evidence(
     try:
         with write_transaction() as s:
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
+            _still_open(s, act, "evidence")
             if reg.type.self_declared and data is not None:  # one declaration of the teacher at a time
                 access.one_at_a_time(uid)
                 _require_file_not_declared(act, reg.type, uid, data)

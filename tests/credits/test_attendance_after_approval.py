@@ -1,4 +1,4 @@
-"""Attendance and the roster are written only while the activity is still editable, asked
+"""Attendance, the roster and evidence are written only while the activity is still editable, asked
 again inside the write: an organiser whose page was read before a reviewer approved cannot
 change the hours or absences (their own among them) the reviewer just confirmed."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.models import Activity, Participation, User
+from portal.models import Activity, Evidence, Participation, User
 from portal.services import activities
 from tests.credits.helpers import credited, prepare_approve
 from tests.support import factories as f
@@ -79,3 +79,15 @@ def test_the_roster_read_before_an_approval_is_not_changed_after_it(app, s1, sta
         activities.set_participants(seen, staff["organizer"], [{"user_id": staff["t3"].id, "role": "attendee"}])
     db.session.rollback()
     assert _rows(seen.id) == before
+
+
+def test_evidence_read_before_an_approval_is_not_added_after_it(app, s1, staff):
+    """And on evidence: reading notes handed in past the approval counted towards the year's
+    quota on an activity the reviewer had confirmed without them."""
+    seen = _approved_behind_its_back(app, s1, staff)
+    t1 = staff["t1"]
+    before = db.session.scalar(select(func.count()).select_from(Evidence))
+    with pytest.raises(Conflict):
+        activities.add_evidence(seen, t1, t1.id, "reading_notes", "补交", text="审核之后补交的读书笔记。")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == before
