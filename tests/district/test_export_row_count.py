@@ -25,6 +25,8 @@ def test_a_teacher_of_two_schools_is_two_rows_of_the_district_summary_and_its_co
     lines = [row for row in exports.district_rows(YEAR, "zh", world.d1.id) if row[3:4] == [both.username]]
     assert [row[0] for row in lines] == ["S1", "S2"]
     assert export_jobs.count_rows("district_summary", YEAR, district_id=world.d1.id) == written
+    every = _data_rows(exports.district_rows(YEAR, "zh"))  # every district's, at the command line
+    assert export_jobs.count_rows("district_summary", YEAR) == every > written
     for s in (world.s1, world.s2):
         assert export_jobs.count_rows("school_summary", YEAR, school_id=s.id) == _data_rows(
             exports.summary_rows(s, YEAR))
