@@ -46,6 +46,14 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
     return abs(d).quantize(Decimal("0.1"))  # -0 ("-0", a JSON -0.0) is 0: no "-0" kept in a log
 
 
+def rule_hours(value: object) -> Decimal:
+    """Hours a plugin's rule answered (``credit_hours``): a number (``Decimal``, int, float) that
+    :func:`parse_hours` accepts, never a text read as one. Raise :class:`BadHours`."""
+    if isinstance(value, str):
+        raise BadHours(msg("hours.not_number", value=_shown(value)))
+    return parse_hours(value)
+
+
 def _shown(value: object) -> str:
     """The value as a message repeats it: short, whatever it is."""
     try:

@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from flask import current_app
 
 from portal.errors import Conflict
+from portal.hours import BadHours, rule_hours
 from portal.messages import msg
 from portal.plugin_loader import N_, call_one, describe, in_registration_order, recover_session
 from portal.registry import registry
@@ -34,6 +36,10 @@ M_TYPE_RAISED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the 
 M_TYPE_SKIPPED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the page went on without it")
 M_TYPE_PREVIEW = N_("%(method)s of activity type '%(key)s' raised %(error)s; "
                     "the page went on without the hours it gives")
+M_TYPE_HOURS = N_("%(method)s of activity type '%(key)s' answered %(value)s, not a number of hours (%(error)s); "
+                  "the step was refused and nothing changed")
+M_TYPE_HOURS_PREVIEW = N_("%(method)s of activity type '%(key)s' answered %(value)s, not a number of hours "
+                          "(%(error)s); the page went on without the hours it gives")
 M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)s, not a mapping; "
                 "the step was refused and nothing changed")
 
@@ -115,7 +121,22 @@ def type_call(activity_type: Any, method: str, *args: Any, via: Callable[..., An
     try:
         return via(*args) if via is not None else getattr(activity_type, method)(*args)
     except Exception as exc:
-        plugin = _report(activity_type, method, M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED, exc)
+        message = M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED
+        plugin = _report(activity_type, message, exc, method=method, error=describe(exc))
+        raise PluginStepFailed(plugin) from None
+
+
+def type_hours(activity_type: Any, method: str, *args: Any) -> Decimal:
+    """:func:`type_call` of a method answering hours (``credit_hours``): the answer is bounded by
+    the core's rule of hours (:func:`portal.hours.rule_hours`: ≥ 0, ≤ 999.5, half-hour steps)
+    before the ledger, a page or the API sees it. Any other answer (a text, None, NaN, 0.3, a
+    million) is reported with the plugin's name and refuses the step like a method that raises."""
+    value = type_call(activity_type, method, *args)
+    try:
+        return rule_hours(value)
+    except BadHours as exc:
+        message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS
+        plugin = _report(activity_type, message, None, method=method, value=repr(value)[:100], error=exc.msg.english)
         raise PluginStepFailed(plugin) from None
 
 
@@ -127,12 +148,12 @@ def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any) -> A
     try:
         return getattr(activity_type, method)(*args)
     except Exception as exc:
-        _report(activity_type, method, M_TYPE_SKIPPED, exc)
+        _report(activity_type, M_TYPE_SKIPPED, exc, method=method, error=describe(exc))
         return fallback(*args) if callable(fallback) else fallback
 
 
-def _report(activity_type: Any, method: str, message: str, exc: Exception) -> str:
+def _report(activity_type: Any, message: str, exc: Exception | None, **params: Any) -> str:
     reg = registry().get(activity_type.key)
     plugin = reg.plugin if reg is not None else activity_type.key
-    registry().plugins.fail(plugin, message, exc, method=method, key=activity_type.key, error=describe(exc))
+    registry().plugins.fail(plugin, message, exc, key=activity_type.key, **params)
     return plugin

@@ -19,7 +19,7 @@ from portal.errors import Conflict
 from portal.hours import fmt
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
-from portal.plugin_data import type_call
+from portal.plugin_data import type_hours
 from portal.services.snapshots import activity_snapshot, participant_snapshot
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
@@ -38,7 +38,7 @@ def credit_hours_for(
     (``snapshot``: the activity's, when the caller asks for every participant of it)."""
     if p.adjusted_hours is not None:
         return p.adjusted_hours
-    return type_call(activity_type, "credit_hours", participant_snapshot(p), snapshot or activity_snapshot(act), settings)
+    return type_hours(activity_type, "credit_hours", participant_snapshot(p), snapshot or activity_snapshot(act), settings)
 
 
 def credit_ceiling(
@@ -46,14 +46,14 @@ def credit_ceiling(
     snapshot: ActivitySnapshot | None = None,
 ) -> Decimal:
     """The most a reviewer may credit this participant: what the type's credit rule gives the
-    participant's role for full attendance of the activity (never less than 0; ``snapshot``:
+    participant's role for full attendance of the activity (``snapshot``:
     the activity's, when the caller asks for every participant of it).
 
     A reviewer may lower anyone's hours to any value ≥ 0, and raise them only up to this, so no
     adjustment can credit more than the activity could ever give (an absent teacher included).
     """
     full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours)
-    return max(type_call(activity_type, "credit_hours", full, snapshot or activity_snapshot(act), settings), Decimal("0"))
+    return type_hours(activity_type, "credit_hours", full, snapshot or activity_snapshot(act), settings)
 
 
 
