@@ -51,6 +51,53 @@ def _declared_phase(s: State) -> Phase:
         raise WorkflowExtensionError(f"state {s.name!r} names unknown phase {s.phase!r}; known: {_PHASES}") from None
 
 
+_ONLY_BY = {
+    "posts": "only the core trigger that posts them does",
+    "approves": "only the core trigger that approves the hours does",
+    "reverses": "only the core trigger that reverses them does",
+    "returns": "only the core trigger that returns for rework does",
+}
+
+
+def _keeps_the_review(t: Transition, phase_of: dict[str, Phase]) -> None:
+    """The confirmed and credited phases are entered and left only by the triggers that carry
+    their effects: ``approve`` (awaiting review → confirmed), ``credit`` (confirmed → credited),
+    ``revoke`` (out of credit) and ``return`` (back from confirmed, forgetting the approval). So
+    no re-routed or added trigger posts credits without an approval, confirms hours nobody
+    approved, or leaves credits posted behind an activity back in review."""
+    def leaves_only(effect: str, phase: Phase, where: str) -> None:  # where: "confirmed states" …
+        wrong = [s for s in t.sources if phase_of[s] is not phase]
+        if wrong:
+            raise WorkflowExtensionError(
+                f"core trigger {t.trigger!r} {effect}, so it may leave only {where}; "
+                f"{wrong[0]!r} is {phase_of[wrong[0]].value}"
+            )
+
+    if t.posts_credits:
+        leaves_only("posts credits", Phase.CONFIRMED, "confirmed states")
+    if t.adjusts_hours:
+        leaves_only("approves the hours", Phase.AWAITING_REVIEW, "states awaiting review")
+    if t.reverses_credits:
+        leaves_only("reverses credits", Phase.CREDITED, "credited states")
+    dest = phase_of[t.dest]
+    for s in t.sources:
+        src = phase_of[s]
+        if dest is Phase.CREDITED and src is not Phase.CREDITED and not t.posts_credits:
+            fault = f"from {s!r} into credited state {t.dest!r} without posting credits; {_ONLY_BY['posts']}"
+        elif dest is Phase.CONFIRMED and src in (Phase.OPEN, Phase.AWAITING_REVIEW) and not t.adjusts_hours:
+            fault = f"from {s!r} into confirmed state {t.dest!r} without the approval; {_ONLY_BY['approves']}"
+        elif src is Phase.CREDITED and dest is not Phase.CREDITED and not t.reverses_credits:
+            fault = (f"out of credited state {s!r} into {t.dest!r} without reversing the credits; "
+                     f"{_ONLY_BY['reverses']}")
+        elif src is Phase.CONFIRMED and dest in (Phase.OPEN, Phase.AWAITING_REVIEW, Phase.CLOSED) \
+                and not t.clears_adjustments:
+            fault = (f"from confirmed state {s!r} back to {t.dest!r} without clearing the approval; "
+                     f"{_ONLY_BY['returns']}")
+        else:
+            continue
+        raise WorkflowExtensionError(f"trigger {t.trigger!r} leads {fault}")
+
+
 def build_definition(
     extension: WorkflowExtension | None = None,
     base: WorkflowDefinition = CORE,
@@ -115,6 +162,8 @@ def build_definition(
             extra = tuple(s.name for s in added if s.phase in t.from_phases and s.name not in t.sources)
             if extra:
                 transitions[trigger] = replace(t, sources=t.sources + extra)
+    for t in transitions.values():
+        _keeps_the_review(t, {s.name: s.phase for s in states})
     guards: dict[str, tuple[Guard, ...]] = {}
     for source in (common_guards or {}, base.guards, ext.guards):
         for trigger, gs in source.items():

@@ -75,7 +75,7 @@ def test_the_definition_places_the_added_state_and_covers_it_with_return_and_can
 
 def test_a_new_trigger_cannot_touch_the_ledger_and_unknown_roles_are_named():
     sneaky = WorkflowExtension(
-        states=(State("extra", "额外", "Extra", phase=Phase.CONFIRMED),),
+        states=(State("extra", "额外", "Extra", phase=Phase.AWAITING_REVIEW),),
         transitions=(Transition("bonus", ("held",), "extra", frozenset({"owner"}), "奖励", "Bonus",
                                 posts_credits=True, adjusts_hours=True),),
     )

@@ -69,8 +69,7 @@ def early_hold(dest: State | None = None) -> object:
 @pytest.mark.parametrize("dest", [
     None,
     State("presented", "已展示", "Presented", phase=Phase.AWAITING_REVIEW),
-    State("accepted", "已认可", "Accepted", phase=Phase.CONFIRMED),
-], ids=["into held", "into its own state awaiting review", "into its own confirmed state"])
+], ids=["into held", "into its own state awaiting review"])  # into confirmation: refused at load (review phases)
 def test_a_trigger_of_any_name_into_review_waits_for_the_start(make_app, dest):
     app = make_app(EXTRA_PLUGINS=[("yx_early", Plugin(early_hold(dest)))])
     app.config["PROPAGATE_EXCEPTIONS"] = False

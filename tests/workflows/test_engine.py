@@ -191,8 +191,7 @@ def test_mermaid_keeps_ascii_ids_and_shows_labels():
 
 @pytest.mark.parametrize("dest", [
     State("presented", "已展示", "Presented", phase=Phase.AWAITING_REVIEW),
-    State("accepted", "已认可", "Accepted", phase=Phase.CONFIRMED),
-    None,  # a new trigger into the core's held state
+    None,  # a new trigger into the core's held state (into a confirmed state: refused, tests/plugins)
 ])
 def test_the_start_check_follows_what_a_trigger_does_not_its_name(dest):
     target = dest.name if dest else "held"
