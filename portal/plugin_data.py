@@ -40,6 +40,8 @@ M_TYPE_HOURS = N_("%(method)s of activity type '%(key)s' answered %(value)s, not
                   "the step was refused and nothing changed")
 M_TYPE_HOURS_PREVIEW = N_("%(method)s of activity type '%(key)s' answered %(value)s, not a number of hours "
                           "(%(error)s); the page went on without the hours it gives")
+M_TYPE_ERRORS = N_("%(method)s of activity type '%(key)s' answered %(value)s, not a mapping of errors by field; "
+                   "the step was refused and nothing changed")
 M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)s, not a mapping; "
                 "the step was refused and nothing changed")
 
@@ -138,6 +140,19 @@ def type_hours(activity_type: Any, method: str, *args: Any) -> Decimal:
         message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS
         plugin = _report(activity_type, message, None, method=method, value=repr(value)[:100], error=exc.msg.english)
         raise PluginStepFailed(plugin) from None
+
+
+def type_errors(activity_type: Any, method: str, *args: Any) -> dict[str, Any]:
+    """:func:`type_call` of a method answering errors by field (``check_plan``,
+    ``validate_settings``): a mapping with text keys (None: no errors). Any other answer (a text, a
+    list) is reported with the plugin's name and refuses the step like a method that raises."""
+    value = type_call(activity_type, method, *args)
+    if value is None:
+        return {}
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return dict(value)
+    plugin = _report(activity_type, M_TYPE_ERRORS, None, method=method, value=repr(value)[:100])
+    raise PluginStepFailed(plugin)
 
 
 def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any) -> Any:

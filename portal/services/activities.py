@@ -41,7 +41,7 @@ from portal.models import (
 )
 from portal.models.types import HoursType
 from portal.once import once_each
-from portal.plugin_data import type_call
+from portal.plugin_data import type_call, type_errors
 from portal.security import has_controls
 from portal.services import access, locks, quotas, schools
 from portal.services.details import json_to_formdata, validate_details
@@ -282,7 +282,7 @@ def _type_plan_errors(
         details=dict(details),
         standing=_standing(activity_type, school, planner_id) if activity_type.self_declared else (),
     )
-    return type_call(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key, step=True))
+    return type_errors(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key, step=True))
 
 
 def _standing_rows(activity_type: ActivityType, planner_id: int) -> list[Any]:

@@ -20,7 +20,7 @@ from portal.hours import fmt
 from portal.messages import Msg, msg
 from portal.models import School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
-from portal.plugin_data import type_answer, type_call
+from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
 from portal.timeutil import DEFAULT_ZONE
 
@@ -136,7 +136,7 @@ def set_type(
     if settings is not None:
         if not isinstance(settings, dict):
             raise Invalid(msg("settings.must_be_object"), {"settings": msg("must_be_object")})
-        errors = type_call(reg.type, "validate_settings", settings)  # raises: refused naming the plugin
+        errors = type_errors(reg.type, "validate_settings", settings)  # raises: refused naming the plugin
         if errors:
             raise Invalid(msg("settings.invalid"), {f"settings.{k}": v for k, v in errors.items()})
     with write_transaction() as s:
@@ -150,7 +150,7 @@ def set_type(
             # values stored before a range was narrowed (or past this validator) are dropped:
             # they would fall back to the default anyway (``settings_with_defaults``)
             stored = row.settings if isinstance(row.settings, dict) else {}
-            kept = {k: v for k, v in stored.items() if not type_call(reg.type, "validate_settings", {k: v})}
+            kept = {k: v for k, v in stored.items() if not type_errors(reg.type, "validate_settings", {k: v})}
             row.settings = {**kept, **settings}
     return row
 

@@ -1,6 +1,7 @@
-"""A plugin's numbers are never trusted: the hours a type's credit rule answers are bounded by
+"""A plugin's answers are never trusted: the hours a type's credit rule answers are bounded by
 the core's rule of hours (``portal.hours.parse_hours``) before they reach the ledger, a page or
-the API; an answer that is no number of hours refuses the step naming the plugin."""
+the API, and the errors ``check_plan`` / ``validate_settings`` answer must be errors by field; any
+other answer refuses the step naming the plugin (409, nothing changes), never a 500."""
 
 from __future__ import annotations
 
@@ -88,3 +89,60 @@ def test_a_credit_rule_answering_hours_credits_them(make_app, value):
         f.fire(db.session.get(Activity, act_id), db.session.get(User, p["reviewer"]), "credit")
         credited = db.session.query(CreditEntry.hours).scalar()
         assert (credited or Decimal("0")) == Decimal(str(value))
+
+
+PLAN = {"title": "网络课程", "starts_at": "2026-09-10T09:00", "ends_at": "2026-09-10T11:00", "hours": "2"}
+NOT_ERRORS = {"a text": "refused", "a list": ["hours"], "a number": 5, "keys that are no field": {3: "x"}}
+
+
+@pytest.mark.parametrize("value", list(NOT_ERRORS.values()), ids=list(NOT_ERRORS))
+def test_a_plan_check_answering_no_errors_by_field_refuses_the_plan_naming_the_plugin(make_app, value):
+    """``check_plan`` answers errors by field (or nothing): anything else was a 500."""
+    checker = one_role_type("rt_check", "网络课程", "Online course", check_plan=lambda self, plan, settings: value)
+    app = make_app(EXTRA_PLUGINS=[("yx_check", Plugin(checker))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("NC", types=("rt_check",))
+        school_id, organizer = s.id, f.staff(s)["organizer"].id
+    r = client_for(app, organizer, school_id).post("/activities/new/rt_check", data=PLAN)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert "插件 yx_check 在执行此操作时出错，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_check"]
+        assert f"check_plan of activity type 'rt_check' answered {value!r}, not a mapping of errors by field; " \
+               "the step was refused and nothing changed" in reported
+        assert db.session.query(Activity).count() == 0
+
+
+def test_a_plan_check_answering_none_means_no_errors(make_app):
+    checker = one_role_type("rt_check", "网络课程", "Online course", check_plan=lambda self, plan, settings: None)
+    app = make_app(EXTRA_PLUGINS=[("yx_check", Plugin(checker))])
+    with app.app_context():
+        s = f.school("NN", types=("rt_check",))
+        school_id, organizer = s.id, f.staff(s)["organizer"].id
+    r = client_for(app, organizer, school_id).post("/activities/new/rt_check", data=PLAN)
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+
+
+@pytest.mark.parametrize("value", list(NOT_ERRORS.values()), ids=list(NOT_ERRORS))
+def test_a_settings_validator_answering_no_errors_by_field_refuses_the_save(make_app, value):
+    from portal.services import schools, tokens
+    from tests.plugins.test_request_time_failures import setup_type
+
+    app = make_app(EXTRA_PLUGINS=[("yx_setup", Plugin(setup_type(validate_settings=lambda self, settings: value)))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("NS", types=("rt_setup",))
+        p = f.staff(s)
+        school_id, admin = s.id, p["admin"].id
+        token = tokens.issue(p["admin"]).token
+    r = client_for(app, admin, school_id).post("/admin/types/rt_setup",
+                                               data={"enabled": "y", "setting-member_multiplier": "2"})
+    assert r.status_code == 409, r.get_data(as_text=True)[:500]
+    r = app.test_client().put("/api/v1/activity-types/rt_setup", json={"settings": {"member_multiplier": 3}},
+                              headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 409, r.get_data(as_text=True)[:500]
+    assert "the plugin yx_setup failed while this step was taken" in r.get_json()["message"]
+    with app.app_context():
+        assert schools.type_row(school_id, "rt_setup").settings in ({}, None)
