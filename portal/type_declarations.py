@@ -15,7 +15,7 @@ from typing import Any
 
 from wtforms import Form
 
-from portal.activity_types import ActivityType, EvidenceKind, Role, Setting
+from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType, EvidenceKind, Role, Setting
 from portal.plugin_loader import describe
 
 LOCALES = ("zh_Hans_CN", "en")
@@ -29,6 +29,7 @@ def declaration_fault(t: ActivityType) -> tuple[str, str] | None:
         ("name", lambda: _texts(t.name(locale) for locale in LOCALES)),
         ("role_label", lambda: _texts(t.role_label(role, locale) for role in t.roles for locale in LOCALES)),
         ("all_evidence_kinds", lambda: _mapping_of(t.all_evidence_kinds(), EvidenceKind)),
+        ("evidence_kinds", lambda: _core_kinds_kept(t.all_evidence_kinds())),
         ("setting_declarations", lambda: _mapping_of(t.setting_declarations(), Setting)),
         ("settings_json_schema", lambda: _json_object(t.settings_json_schema())),
         ("form", lambda: _form(t.form)),
@@ -53,6 +54,22 @@ def _mapping_of(value: Any, kind: type, nonempty: bool = False) -> str | None:
             return f"key {_shown(key)} is not a text"
         if not isinstance(item, kind):
             return f"{key!r} is {_shown(item)}, not a {kind.__name__}"
+    return None
+
+
+def _core_kinds_kept(kinds: dict[str, EvidenceKind]) -> str | None:
+    """The core's evidence kinds keep their meaning: the writing quotas count every piece of a
+    written kind (``reflection``, ``reading_notes``, ``paper``) handed in under any type, so a
+    type renaming one (a sign-in sheet filed as ``reflection``) or taking it as a file only would
+    make something else count as a teacher's writing."""
+    from portal.services.quotas import WRITTEN_KINDS
+
+    for key, core in COMMON_EVIDENCE_KINDS.items():
+        if kinds.get(key) != core:
+            return f"core evidence kind {key!r} is redeclared as {_shown(kinds.get(key))}; use a key of your own"
+    for key in WRITTEN_KINDS:
+        if key in kinds and not kinds[key].written:
+            return f"evidence kind {key!r} counts as the teacher's writing, so it cannot be a file only (written=False)"
     return None
 
 

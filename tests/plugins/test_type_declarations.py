@@ -53,6 +53,17 @@ BROKEN = {
                   "all_evidence_kinds of activity type 'bad_kinds' is invalid: ['photo'] is not a dict"),
     "bad_kind": ({"evidence_kinds": {"photo": "照片"}},
                  "all_evidence_kinds of activity type 'bad_kind' is invalid: 'photo' is '照片', not a EvidenceKind"),
+    "sheet_as_reflection": ({"evidence_kinds": {"reflection": EvidenceKind("签到表", "Sign-in sheet", written=False)}},
+                            "evidence_kinds of activity type 'sheet_as_reflection' is invalid: core evidence kind "
+                            "'reflection' is redeclared as EvidenceKind(label_zh='签到表', label_en='Sign-in sheet', "
+                            "written=False); use a key of your own"),
+    "notes_as_files": ({"evidence_kinds": {"reading_notes": EvidenceKind("读书笔记", "Reading notes", written=False)}},
+                       "evidence_kinds of activity type 'notes_as_files' is invalid: core evidence kind "
+                       "'reading_notes' is redeclared as EvidenceKind(label_zh='读书笔记', label_en='Reading notes', "
+                       "written=False); use a key of your own"),
+    "photo_as_paper": ({"evidence_kinds": {"paper": EvidenceKind("论文照片", "Photo of a paper", written=False)}},
+                       "evidence_kinds of activity type 'photo_as_paper' is invalid: evidence kind 'paper' counts as "
+                       "the teacher's writing, so it cannot be a file only (written=False)"),
     "bad_settings": ({"setting_declarations": raising("settings down")},
                      "setting_declarations of activity type 'bad_settings' is invalid: RuntimeError: settings down"),
     "bad_schema": ({"settings_json_schema": lambda self: {"default": object}},
@@ -80,7 +91,8 @@ def test_a_broken_declaration_refuses_the_plugin_naming_it(make_app, plugin_log,
 
 
 def test_sound_declarations_are_accepted_and_every_builtin_passes(make_app):
-    sound = _with("sound_type", evidence_kinds={"photo": EvidenceKind("照片", "Photo")},
+    sound = _with("sound_type", evidence_kinds={"photo": EvidenceKind("照片", "Photo"),
+                                                "paper": EvidenceKind("论文", "Paper")},
                   roles={"member": Role("成员", "Member"), "host": Role("主持", "Host")})
     app = make_app(EXTRA_PLUGINS=[("yx_sound", Plugin(sound))])
     with app.app_context():
