@@ -246,7 +246,8 @@ def portal_translation_dirs() -> list[str]:
     """Return folders of gettext catalogs (``<dir>/<locale>/LC_MESSAGES/messages.mo``).
 
     They are added to Flask-Babel's translation directories, so a plugin translates its own
-    labels and templates. Called when the app is created.
+    labels and templates; a msgid of the core's catalogue keeps the core's text whatever a
+    plugin's catalogue says (:func:`portal.i18n._core_first`). Called when the app is created.
 
     :returns: absolute paths.
 

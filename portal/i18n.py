@@ -7,9 +7,11 @@ choice, then Chinese.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import support
 from flask import Flask, g, has_app_context, request, session
 from flask_babel import Domain, get_locale, get_translations
 from jinja2 import pass_eval_context
@@ -69,13 +71,45 @@ class RequestDomain(Domain):
     def get_translations(self):
         ctx = _babel_context()
         if ctx is None:
-            return super().get_translations()
+            return _core_first(super().get_translations())
         known = ctx.__dict__.get("yanxiu_translations")
         if known is not None and known[0] is ctx.__dict__.get("babel_locale") and known[1] is self:
             return known[2]
-        translations = super().get_translations()
+        translations = _core_first(super().get_translations())
         ctx.yanxiu_translations = (get_locale(), self, translations)
         return translations
+
+
+_CORE_FIRST = "yanxiu_core_first"  # on a merged catalogue: the core's words are put back
+
+
+def _core_first(translations: Any) -> Any:
+    """The merged catalogue (the core's, then each plugin's) with every msgid of the core's
+    catalogue saying what the core says: flask-babel lets a catalogue merged later replace an
+    earlier one's words, so a plugin's catalogue could reword the core's refusals, buttons and
+    verdicts (or, in English, say anything for a core msgid). A plugin translates its own msgids
+    only. Done once per catalogue flask-babel caches."""
+    catalog = getattr(translations, "_catalog", None)
+    if catalog is None or translations.__dict__.get(_CORE_FIRST):
+        return translations
+    core_ids = _core_msgids()
+    for key in [k for k in catalog if k and (k[0] if isinstance(k, tuple) else k) in core_ids]:
+        del catalog[key]
+    catalog.update(_core_catalog(str(get_locale())))
+    translations.__dict__[_CORE_FIRST] = True
+    return translations
+
+
+@cache
+def _core_catalog(locale: str) -> dict[Any, str]:
+    """The core's own catalogue of ``locale`` (none for English: its msgids are English)."""
+    return dict(getattr(support.Translations.load(TRANSLATIONS, [locale]), "_catalog", {}))
+
+
+@cache
+def _core_msgids() -> frozenset[str]:
+    """Every msgid of the core (the zh_Hans_CN catalogue translates each one), with its context."""
+    return frozenset(k[0] if isinstance(k, tuple) else k for k in _core_catalog("zh_Hans_CN") if k)
 
 
 def _babel_context() -> Any:

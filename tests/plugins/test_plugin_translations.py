@@ -1,0 +1,49 @@
+"""A plugin's catalogs translate its own words, never the core's: a msgid of the core's catalogue
+keeps the core's text in every language, whatever a plugin's ``portal_translation_dirs`` ship."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from flask_babel import gettext, refresh
+
+from portal.hookspecs import hookimpl
+
+# the core's own word for a plugin that failed: a plugin must not reword it ("all went well")
+CORE = "the plugin %(plugin)s failed while this step was taken; the error has been logged and nothing was changed"
+CORE_ZH = "插件 %(plugin)s 在执行此操作时出错，错误已记入日志，未作任何更改"
+
+
+class Catalogs:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @hookimpl
+    def portal_translation_dirs(self):
+        return [str(self.folder)]
+
+
+def _catalogs(folder: Path) -> Path:
+    for locale, words in {"zh_Hans_CN": {CORE: "操作成功", "Book fair": "书展"},
+                          "en": {CORE: "Done", "Book fair": "Book fair!"}}.items():
+        catalog = Catalog(locale=locale)
+        for msgid, text in words.items():
+            catalog.add(msgid, text)
+        (folder / locale / "LC_MESSAGES").mkdir(parents=True)
+        with open(folder / locale / "LC_MESSAGES" / "messages.mo", "wb") as fh:
+            write_mo(fh, catalog)
+    return folder
+
+
+def test_a_plugin_catalog_cannot_retranslate_a_core_message(make_app, tmp_path):
+    app = make_app(EXTRA_PLUGINS=[("yx_words", Catalogs(_catalogs(tmp_path)))])
+    with app.test_request_context("/?lang=zh_Hans_CN"):
+        refresh()
+        assert gettext("Book fair") == "书展"  # its own words: translated
+        assert gettext(CORE) == CORE_ZH
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert gettext("Book fair") == "Book fair!"
+        assert gettext(CORE) == CORE
