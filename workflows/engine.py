@@ -139,7 +139,7 @@ class WorkflowEngine:
         missing: list[object] = []
         for guard in self.definition.guards.get(trigger, ()):
             try:
-                missing.extend(guard(ctx))
+                missing.extend(_what_is_missing(guard(ctx)))
             except Exception as exc:  # a plugin's bug, not a refusal: named for the portal to report
                 raise GuardRaised(trigger, getattr(guard, "__qualname__", repr(guard)), exc) from exc
         if missing:
@@ -168,3 +168,15 @@ class WorkflowEngine:
         proxy = _Bound(current or self.definition.initial)
         graph.add_model(proxy, initial=proxy.state)
         return proxy.get_graph().draw(None)  # type: ignore[attr-defined]
+
+
+def _what_is_missing(answer: object) -> list[object]:
+    """A guard's answer as a list of what is missing, each shown with str() — asked here, so a
+    guard answering one text (spelled out letter by letter), None, or an item whose str() raises
+    is the plugin's bug (:class:`GuardRaised`), not a refusal nor an error page."""
+    if isinstance(answer, (str, bytes)):
+        raise TypeError(f"a guard answers a list of what is missing, not {type(answer).__name__} {answer!r:.60}")
+    found = list(answer)  # type: ignore[call-overload]  # None, a number: TypeError, reported as such
+    for item in found:
+        str(item)
+    return found

@@ -146,3 +146,33 @@ def test_a_settings_validator_answering_no_errors_by_field_refuses_the_save(make
     assert "the plugin yx_setup failed while this step was taken" in r.get_json()["message"]
     with app.app_context():
         assert schools.type_row(school_id, "rt_setup").settings in ({}, None)
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise KeyError("label")
+
+
+NOT_MISSING = {"a text, not a list of texts": "quiz not taken", "an item that cannot be shown": [_Unprintable()],
+               "nothing": None, "a number": 5}
+
+
+@pytest.mark.parametrize("value", list(NOT_MISSING.values()), ids=list(NOT_MISSING))
+def test_a_guard_answering_no_list_of_what_is_missing_refuses_the_step_naming_the_plugin(make_app, value):
+    """A guard answers a list of what is missing, each shown with str(): a text was spelled out
+    letter by letter as missing items, an item whose str() raises was a 500."""
+    from tests.plugins.test_request_time_failures import _held_ready
+    from workflows import WorkflowExtension
+
+    guarded = one_role_type("rt_quiz", "测验课", "Quiz course",
+                            workflow=lambda self: WorkflowExtension(guards={"hold": (lambda ctx: value,)}))
+    app, act_id, school_id, organizer = _held_ready(make_app, "yx_quiz", guarded)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    r = client_for(app, organizer, school_id).post(f"/activities/{act_id}/trigger", data={"trigger": "hold"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 409, html[:500]
+    assert "插件 yx_quiz 未能检查此操作，错误已记入日志，未作任何更改" in html
+    with app.app_context():
+        assert db.session.get(Activity, act_id).state == "planned"
+        reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_quiz"]
+        assert reported and reported[0].startswith("guard ") and "of trigger 'hold' of type 'rt_quiz' raised" in reported[0]
