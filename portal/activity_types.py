@@ -419,6 +419,16 @@ class ActivityType:
         return None
 
 
+def evidence_counts(answer: object) -> dict[str, int]:
+    """What ``required_evidence_for`` answered, as the core takes it: {kind: count ≥ 0}. Anything
+    else raises TypeError (a plugin's bug, reported with its name), never a page's 500."""
+    if not isinstance(answer, dict) or not all(
+        isinstance(k, str) and type(n) is int and n >= 0 for k, n in answer.items()
+    ):
+        raise TypeError(f"required_evidence_for answers {{kind: count >= 0}}, not {answer!r:.80}")
+    return dict(answer)
+
+
 def missing_evidence(
     ctx: TransitionContext, required: dict[str, dict[str, int]], kinds: dict[str, EvidenceKind] | None = None
 ) -> list[Text]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from portal.activity_types import Text, missing_evidence
+from portal.activity_types import Text, evidence_counts, missing_evidence
 from workflows import TransitionContext
 from workflows.definition import CORE
 
@@ -32,7 +32,8 @@ def attendance_recorded(ctx: TransitionContext) -> list[Text]:
 def core_guards(activity_type: ActivityType) -> dict[str, tuple]:
     """Before approval: participants, attendance, and each role's required evidence."""
     def required_evidence(ctx: TransitionContext) -> list[Text]:
-        required = {role: activity_type.required_evidence_for(role, ctx.settings) for role in activity_type.roles}
+        required = {role: evidence_counts(activity_type.required_evidence_for(role, ctx.settings))
+                    for role in activity_type.roles}
         return [
             Text(f"缺少材料：{m.zh}", f"evidence missing: {m.en}")
             for m in missing_evidence(ctx, required, activity_type.all_evidence_kinds())

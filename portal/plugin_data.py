@@ -155,13 +155,16 @@ def type_errors(activity_type: Any, method: str, *args: Any) -> dict[str, Any]:
     raise PluginStepFailed(plugin)
 
 
-def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any) -> Any:
+def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any,
+                check: Callable[[Any], Any] | None = None) -> Any:
     """``activity_type.<method>(*args)`` for a page or a job that only reads (the teacher's
-    to-do list, the reminders, the settings a page shows): if it raises, the failure is reported
-    with the plugin's name and ``fallback`` is answered (called with ``args`` if it is callable),
-    so one plugin's bug does not break the page for every type."""
+    to-do list, the reminders, the settings a page shows): if it raises — or its answer fails
+    ``check`` (which raises on an answer of the wrong kind) — the failure is reported with the
+    plugin's name and ``fallback`` is answered (called with ``args`` if it is callable), so one
+    plugin's bug does not break the page for every type."""
     try:
-        return getattr(activity_type, method)(*args)
+        answer = getattr(activity_type, method)(*args)
+        return check(answer) if check is not None else answer
     except Exception as exc:
         _report(activity_type, M_TYPE_SKIPPED, exc, method=method, error=describe(exc))
         return fallback(*args) if callable(fallback) else fallback

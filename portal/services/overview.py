@@ -28,6 +28,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
 from portal.database import read_rows
 from portal.extensions import db
@@ -231,7 +232,8 @@ def waiting_on(
         reg = registry().get(act.type_key)
         if reg is None:
             continue
-        need = type_answer(reg.type, "required_evidence_for", {}, p.role, settings_cache[act.type_key])
+        need = type_answer(reg.type, "required_evidence_for", {}, p.role, settings_cache[act.type_key],
+                           check=evidence_counts)
         missing = {k: n - have.get((act.id, k), 0) for k, n in need.items() if have.get((act.id, k), 0) < n}
         if missing:
             out.append(Waiting(act, p.role, missing))

@@ -25,6 +25,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal import jobs
+from portal.activity_types import evidence_counts
 from portal.extensions import db
 from portal.hours import fmt
 from portal.models import Activity, Evidence, Participation, School, TransitionLog
@@ -152,7 +153,7 @@ def remind_evidence(now: datetime) -> list[int]:
         for uid, role in _people(act):
             if not role:
                 continue
-            need = type_answer(reg.type, "required_evidence_for", {}, role, settings)
+            need = type_answer(reg.type, "required_evidence_for", {}, role, settings, check=evidence_counts)
             missing = [k for k, n in need.items() if have[(uid, k)] < n]
             if not missing:
                 continue

@@ -37,13 +37,16 @@ def answering(value: object):
                          credit_hours=lambda self, participant, activity, settings: value)
 
 
-def _held(make_app, value: object):
-    app = make_app(EXTRA_PLUGINS=[("yx_numbers", Plugin(answering(value)))])
+def _held(make_app, value: object, type_: object = None):
+    """An app with plugin ``yx_numbers`` (a credit rule answering ``value``, or ``type_``) and a
+    held activity of its type: (app, activity id, school id, staff ids by name)."""
+    type_ = type_ or answering(value)
+    app = make_app(EXTRA_PLUGINS=[("yx_numbers", Plugin(type_))])
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
-        s = f.school("NB", types=("rt_answer",))
+        s = f.school("NB", types=(type_.key,))
         p = f.staff(s)
-        act = f.plan(s, p["organizer"], "rt_answer", [(p["t1"], "member")], hours="2",
+        act = f.plan(s, p["organizer"], type_.key, [(p["t1"], "member")], hours="2",
                      start=utcnow() - timedelta(days=2))
         f.attend(act, p["organizer"])
         f.fire(act, p["organizer"], "hold")
@@ -176,3 +179,25 @@ def test_a_guard_answering_no_list_of_what_is_missing_refuses_the_step_naming_th
         assert db.session.get(Activity, act_id).state == "planned"
         reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_quiz"]
         assert reported and reported[0].startswith("guard ") and "of trigger 'hold' of type 'rt_quiz' raised" in reported[0]
+
+
+NOT_COUNTS = {"a list of kinds": ["reflection"], "a count that is a text": {"reflection": "2"},
+              "a negative count": {"reflection": -1}, "nothing": None}
+
+
+@pytest.mark.parametrize("value", list(NOT_COUNTS.values()), ids=list(NOT_COUNTS))
+def test_required_evidence_answering_no_counts_leaves_the_home_and_refuses_the_approval(make_app, value):
+    """``required_evidence_for`` answers {kind: count ≥ 0}: anything else was the teacher's home
+    answering 500 (and the reminders job failing); now the home goes on without it and the
+    approval is refused naming the plugin."""
+    needy = one_role_type("rt_needy", "读书课", "Reading course",
+                          required_evidence_for=lambda self, role, settings: value)
+    app, act_id, school_id, p = _held(make_app, value, needy)
+    home = client_for(app, p["t1"], school_id).get("/")
+    assert home.status_code == 200, home.get_data(as_text=True)[:500]
+    r = client_for(app, p["reviewer"], school_id).post(f"/review/{act_id}", data={"action": "approve", "comment": "ok"})
+    assert r.status_code in (302, 409)
+    with app.app_context():
+        assert db.session.get(Activity, act_id).state == "held"
+        reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_numbers"]
+        assert any("required_evidence_for" in e for e in reported), reported
