@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask_babel import gettext, refresh
 
+from portal.extensions import babel
 from portal.hookspecs import hookimpl
 
 # the core's own word for a plugin that failed: a plugin must not reword it ("all went well")
@@ -37,7 +39,16 @@ def _catalogs(folder: Path) -> Path:
     return folder
 
 
-def test_a_plugin_catalog_cannot_retranslate_a_core_message(make_app, tmp_path):
+@pytest.fixture
+def fresh_catalogs():
+    """flask-babel keeps the catalogues it loaded for the process, by locale only, whatever app
+    asked: loaded again for this test's app (with its plugin's folder), and for the next test."""
+    babel.domain_instance.cache.clear()
+    yield
+    babel.domain_instance.cache.clear()
+
+
+def test_a_plugin_catalog_cannot_retranslate_a_core_message(make_app, tmp_path, fresh_catalogs):
     app = make_app(EXTRA_PLUGINS=[("yx_words", Catalogs(_catalogs(tmp_path)))])
     with app.test_request_context("/?lang=zh_Hans_CN"):
         refresh()
