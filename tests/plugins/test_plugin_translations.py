@@ -42,10 +42,14 @@ def _catalogs(folder: Path) -> Path:
 @pytest.fixture
 def fresh_catalogs():
     """flask-babel keeps the catalogues it loaded for the process, by locale only, whatever app
-    asked: loaded again for this test's app (with its plugin's folder), and for the next test."""
-    babel.domain_instance.cache.clear()
+    asked: loaded again for this test's app (with its plugin's folder); the next tests get back
+    the ones they had."""
+    cache = babel.domain_instance.cache
+    kept = dict(cache)
+    cache.clear()
     yield
-    babel.domain_instance.cache.clear()
+    cache.clear()
+    cache.update(kept)
 
 
 def test_a_plugin_catalog_cannot_retranslate_a_core_message(make_app, tmp_path, fresh_catalogs):
