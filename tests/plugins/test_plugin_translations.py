@@ -3,9 +3,10 @@ keeps the core's text in every language, whatever a plugin's ``portal_translatio
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask_babel import gettext, refresh
@@ -39,26 +40,28 @@ def _catalogs(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def fresh_catalogs():
+@contextmanager
+def fresh_catalogs() -> Iterator[None]:
     """flask-babel keeps the catalogues it loaded for the process, by locale only, whatever app
     asked: loaded again for this test's app (with its plugin's folder); the next tests get back
-    the ones they had."""
-    cache = babel.domain_instance.cache
+    the ones they had. (Asked once an app made the portal's domain: ``portal.i18n.init_app``.)"""
+    cache = babel.__dict__["domain_instance"].cache
     kept = dict(cache)
     cache.clear()
-    yield
-    cache.clear()
-    cache.update(kept)
+    try:
+        yield
+    finally:
+        cache.clear()
+        cache.update(kept)
 
 
-def test_a_plugin_catalog_cannot_retranslate_a_core_message(make_app, tmp_path, fresh_catalogs):
+def test_a_plugin_catalog_cannot_retranslate_a_core_message(make_app, tmp_path):
     app = make_app(EXTRA_PLUGINS=[("yx_words", Catalogs(_catalogs(tmp_path)))])
-    with app.test_request_context("/?lang=zh_Hans_CN"):
+    with fresh_catalogs(), app.test_request_context("/?lang=zh_Hans_CN"):
         refresh()
         assert gettext("Book fair") == "书展"  # its own words: translated
         assert gettext(CORE) == CORE_ZH
-    with app.test_request_context("/?lang=en"):
+    with fresh_catalogs(), app.test_request_context("/?lang=en"):
         refresh()
         assert gettext("Book fair") == "Book fair!"
         assert gettext(CORE) == CORE
