@@ -5,7 +5,7 @@
   text, the CJK font embedded. The portal's own PDFs (WeasyPrint) are fetched through the
   page's download buttons and verified at ``/verify/<code>`` with no login.
 * Screenshots of every main page at 1366×768 and 375×667 into ``test-artifacts/screenshots/``;
-  on the phone the summary keeps 合计 and 状态 on screen and an activity page says its state
+  on the phone the summary keeps 合计 and 考核结果 on screen and an activity page says its state
   and next step in words before the (folded) diagram.
 """
 
@@ -78,7 +78,7 @@ def test_chromium_prints_each_form(browse, live_server):
          ["序号", "姓名", "角色", "实到学时", "认定学时", "备注", "签名", "2026—2027学年第一学期"],
          "#participants tbody td:nth-child(2)"),
         ("/reports/summary", "summary", True,
-         ["姓名", "合计", "应修", "状态", "说明"], "#summary tbody td.name-cell"),
+         ["姓名", "合计", "应修", "考核结果", "说明"], "#summary tbody td.name-cell"),
     ]
     for path, name, landscape, headings, names_selector in forms:
         s.goto(path)
