@@ -130,21 +130,11 @@ def test_a_plan_check_answering_none_means_no_errors(make_app):
 
 @pytest.mark.parametrize("value", list(NOT_ERRORS.values()), ids=list(NOT_ERRORS))
 def test_a_settings_validator_answering_no_errors_by_field_refuses_the_save(make_app, value):
-    from portal.services import schools, tokens
-    from tests.plugins.test_request_time_failures import setup_type
+    from portal.services import schools
+    from tests.plugins.test_request_time_failures import saving_settings
 
-    app = make_app(EXTRA_PLUGINS=[("yx_setup", Plugin(setup_type(validate_settings=lambda self, settings: value)))])
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    with app.app_context():
-        s = f.school("NS", types=("rt_setup",))
-        p = f.staff(s)
-        school_id, admin = s.id, p["admin"].id
-        token = tokens.issue(p["admin"]).token
-    r = client_for(app, admin, school_id).post("/admin/types/rt_setup",
-                                               data={"enabled": "y", "setting-member_multiplier": "2"})
-    assert r.status_code == 409, r.get_data(as_text=True)[:500]
-    r = app.test_client().put("/api/v1/activity-types/rt_setup", json={"settings": {"member_multiplier": 3}},
-                              headers={"Authorization": f"Bearer {token}"})
+    app, school_id, page, r = saving_settings(make_app, lambda self, settings: value, "NS")
+    assert page.status_code == 409, page.get_data(as_text=True)[:500]
     assert r.status_code == 409, r.get_data(as_text=True)[:500]
     assert "the plugin yx_setup failed while this step was taken" in r.get_json()["message"]
     with app.app_context():

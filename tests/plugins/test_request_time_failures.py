@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -266,25 +267,33 @@ def setup_type(**members: object) -> ActivityType:
     })
 
 
-def test_a_settings_validator_that_raises_refuses_the_save_naming_the_plugin(make_app, plugin_log):
-    """``validate_settings`` runs when a school admin saves the type's settings (the page and the
-    API): if it raises, the save is refused with 409 naming the plugin, nothing is stored."""
+def saving_settings(make_app, validate_settings: Any, code: str) -> tuple[Any, int, Any, Any]:
+    """A school admin of a new school ``code`` saves the settings of ``setup_type`` (whose
+    ``validate_settings`` is given) on the page, then by the API: (the app, the school's id,
+    the page's answer, the API's answer)."""
     from portal.services import tokens
 
-    app = make_app(EXTRA_PLUGINS=[("yx_setup", Plugin(setup_type(validate_settings=raising("validator exploded"))))])
+    app = make_app(EXTRA_PLUGINS=[("yx_setup", Plugin(setup_type(validate_settings=validate_settings)))])
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
-        s = f.school("RS", types=("rt_setup",))
+        s = f.school(code, types=("rt_setup",))
         p = f.staff(s)
         school_id, admin = s.id, p["admin"].id
         token = tokens.issue(p["admin"]).token
-    r = client_for(app, admin, school_id).post("/admin/types/rt_setup",
-                                               data={"enabled": "y", "setting-member_multiplier": "2"})
-    html = r.get_data(as_text=True)
-    assert r.status_code == 409, html[:500]
+    page = client_for(app, admin, school_id).post("/admin/types/rt_setup",
+                                                  data={"enabled": "y", "setting-member_multiplier": "2"})
+    api = app.test_client().put("/api/v1/activity-types/rt_setup", json={"settings": {"member_multiplier": 3}},
+                                headers={"Authorization": f"Bearer {token}"})
+    return app, school_id, page, api
+
+
+def test_a_settings_validator_that_raises_refuses_the_save_naming_the_plugin(make_app, plugin_log):
+    """``validate_settings`` runs when a school admin saves the type's settings (the page and the
+    API): if it raises, the save is refused with 409 naming the plugin, nothing is stored."""
+    app, school_id, page, r = saving_settings(make_app, raising("validator exploded"), "RS")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409, html[:500]
     assert STEP_NOTICE in html
-    r = app.test_client().put("/api/v1/activity-types/rt_setup", json={"settings": {"member_multiplier": 3}},
-                              headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 409, r.get_data(as_text=True)[:500]
     assert "the plugin yx_setup failed while this step was taken" in r.get_json()["message"]
     with app.app_context():

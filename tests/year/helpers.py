@@ -1,12 +1,16 @@
-"""A school with many teachers and an activity a fortnight ahead (for sign-up tests)."""
+"""A school with many teachers and an activity a fortnight ahead (for sign-up tests); a
+teacher's pieces of writing as the year counts them (for the writing-counted-once tests)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from portal.models import Activity, School, User
-from portal.services import access
-from portal.timeutil import utcnow
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Activity, Evidence, School, User
+from portal.services import access, credits
+from portal.timeutil import current_school_year, utcnow
 from tests.support import factories as f
 
 
@@ -27,3 +31,19 @@ def actor(user: User, s: School):
 
 def closes_in(days: float) -> str:
     return (utcnow() + timedelta(days=days)).isoformat(timespec="minutes") + "+00:00"
+
+
+def quota_done(user: User, school: School, key: str) -> int:
+    """What the teacher has done of the quota ``key`` this school year, as their year counts it."""
+    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
+    return sum(q.done for q in facts.quotas if q.key == key)
+
+
+def evidence_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Evidence)) or 0
+
+
+def lectures(s: School, organizer: User, people: list[User], n: int = 2, start: datetime | None = None) -> list:
+    """``n`` lectures with ``people`` attending, titled 讲座0, 讲座1, …"""
+    return [f.plan(s, organizer, "lecture", [(u, "attendee") for u in people], {"topic": f"提问{i}"},
+                   start=start, title=f"讲座{i}") for i in range(n)]

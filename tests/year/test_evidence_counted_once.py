@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import Evidence, School, User
-from portal.services import activities, credits
-from portal.timeutil import current_school_year
+from portal.models import Evidence, User
+from portal.services import activities
 from tests.support import factories as f
 from tests.support.at_once import at_once
 from tests.support.sessions import log_in
+from tests.year.helpers import evidence_count, lectures, quota_done
 
 TEXT = "公开课后我发现提问的梯度不够，后进生几乎没有发言的机会。PBL 2"
 
@@ -27,18 +27,7 @@ def school(app):
     return s, f.staff(s)
 
 
-def _reflections_done(user: User, school: School) -> int:
-    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
-    return sum(q.done for q in facts.quotas if q.key == "reflections")
 
-
-def _evidence_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Evidence)) or 0
-
-
-def _lectures(s: School, organizer: User, people: list[User], n: int = 2, start: datetime | None = None) -> list:
-    return [f.plan(s, organizer, "lecture", [(u, "attendee") for u in people], {"topic": f"提问{i}"},
-                   start=start, title=f"讲座{i}") for i in range(n)]
 
 
 def test_the_same_evidence_at_two_activities_counts_once(school):
@@ -49,9 +38,9 @@ def test_the_same_evidence_at_two_activities_counts_once(school):
     same words."""
     s, staff = school
     t1, t2, org = staff["t1"], staff["t2"], staff["organizer"]
-    a, b = _lectures(s, org, [t1, t2])
+    a, b = lectures(s, org, [t1, t2])
     activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", text=TEXT)
-    n = _evidence_count()
+    n = evidence_count()
     for again in (
         TEXT,
         f"  {TEXT}\n",
@@ -69,12 +58,12 @@ def test_the_same_evidence_at_two_activities_counts_once(school):
     with pytest.raises(Invalid) as err:  # the organizer hands it in for the teacher: the teacher's record
         activities.add_evidence(b, org, t1.id, "reflection", "听课反思", text=TEXT)
     assert err.value.fields["text"].code == "writing.duplicate"
-    assert _evidence_count() == n
-    assert _reflections_done(t1, s) == 1
+    assert evidence_count() == n
+    assert quota_done(t1, s, "reflections") == 1
     activities.add_evidence(b, t1, t1.id, "reflection", "听课反思", text=TEXT + "下次提问要分层。")  # a new piece
     activities.add_evidence(b, org, t2.id, "reflection", "听课反思", text=TEXT)  # another teacher's record
     activities.add_evidence(b, t1, t1.id, "evaluation", "评课稿", text=TEXT)  # not writing the quotas count
-    assert _reflections_done(t1, s) == 2 and _reflections_done(t2, s) == 1
+    assert quota_done(t1, s, "reflections") == 2 and quota_done(t2, s, "reflections") == 1
 
 
 def test_other_schools_and_years_are_other_records(school):
@@ -82,16 +71,16 @@ def test_other_schools_and_years_are_other_records(school):
     in another school the teacher is on the staff of, or in another school year, are taken."""
     s, staff = school
     t1 = staff["t1"]
-    (a,) = _lectures(s, staff["organizer"], [t1], n=1)
+    (a,) = lectures(s, staff["organizer"], [t1], n=1)
     activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", text=TEXT)
-    (last_year,) = _lectures(s, staff["organizer"], [t1], n=1, start=datetime(2025, 10, 15, 14, 0))
+    (last_year,) = lectures(s, staff["organizer"], [t1], n=1, start=datetime(2025, 10, 15, 14, 0))
     activities.add_evidence(last_year, t1, t1.id, "reflection", "听课反思", text=TEXT)
     other = f.school("E2")
     f.person(other, t1.username, "teacher")
     org2 = f.person(other, "e2org", "organizer", "teacher")
-    (there,) = _lectures(other, org2, [t1], n=1)
+    (there,) = lectures(other, org2, [t1], n=1)
     activities.add_evidence(there, t1, t1.id, "reflection", "听课反思", text=TEXT)
-    assert _reflections_done(t1, s) == 1 and _reflections_done(t1, other) == 1
+    assert quota_done(t1, s, "reflections") == 1 and quota_done(t1, other, "reflections") == 1
 
 
 def test_the_page_and_the_api_refuse_it(app, client, school):
@@ -99,10 +88,10 @@ def test_the_page_and_the_api_refuse_it(app, client, school):
     field's message; nothing is saved."""
     s, staff = school
     t1 = staff["t1"]
-    a, b = _lectures(s, staff["organizer"], [t1])
+    a, b = lectures(s, staff["organizer"], [t1])
     activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", text=TEXT)
     db.session.commit()
-    n = _evidence_count()
+    n = evidence_count()
     log_in(client, t1, s.id)
     r = client.post(f"/activities/{b.id}/evidence", data={"kind": "reflection", "title": "反思", "text": TEXT})
     page = r.get_data(as_text=True)
@@ -111,7 +100,7 @@ def test_the_page_and_the_api_refuse_it(app, client, school):
     r = client.post(f"/api/v1/activities/{b.id}/evidence", json={"kind": "reflection", "title": "反思", "text": TEXT},
                     headers={"Authorization": f"Bearer {token['token']}", "X-School": s.code, "Accept-Language": "en"})
     assert r.status_code == 422 and r.get_json()["fields"]["text"].startswith("this text is already in your record")
-    assert _evidence_count() == n and _reflections_done(t1, s) == 1
+    assert evidence_count() == n and quota_done(t1, s, "reflections") == 1
 
 
 def test_handed_in_at_two_activities_at_once_saves_one(app, school):
@@ -120,7 +109,7 @@ def test_handed_in_at_two_activities_at_once_saves_one(app, school):
     a teacher at a time (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
     s, staff = school
     t1 = staff["t1"]
-    acts = _lectures(s, staff["organizer"], [t1], n=3)
+    acts = lectures(s, staff["organizer"], [t1], n=3)
     act_ids, user_id = [a.id for a in acts], t1.id
     db.session.commit()
     db.session.remove()

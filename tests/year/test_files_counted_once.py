@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import Activity, Evidence, School, User
-from portal.services import access, activities, credits, writing
-from portal.timeutil import current_school_year
+from portal.models import Activity, Evidence, User
+from portal.services import access, activities, writing
 from tests.support import factories as f
 from tests.support.at_once import at_once
 from tests.support.sessions import log_in
+from tests.year.helpers import evidence_count, lectures, quota_done
 
 PDF = b"%PDF-1.4\n% a scanned handwritten reflection\n" + bytes(range(256)) * 4
 PHOTO = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(range(200))
@@ -32,23 +32,12 @@ def school(app):
     return s, f.staff(s)
 
 
-def _reflections_done(user: User, school: School) -> int:
-    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
-    return sum(q.done for q in facts.quotas if q.key == "reflections")
-
-
-def _evidence_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Evidence)) or 0
 
 
 def _stored_files(app) -> int:
     folder = app.config["UPLOAD_FOLDER"]
     return len(os.listdir(folder)) if os.path.isdir(folder) else 0
 
-
-def _lectures(s: School, organizer: User, people: list[User], n: int = 2, start: datetime | None = None) -> list:
-    return [f.plan(s, organizer, "lecture", [(u, "attendee") for u in people], {"topic": f"提问{i}"},
-                   start=start, title=f"讲座{i}") for i in range(n)]
 
 
 def _refused(field: str, code: str, action) -> None:
@@ -65,10 +54,10 @@ def test_the_same_file_at_two_activities_counts_once(app, school):
     in the same file (a shared template), and a file the quotas do not count is not compared."""
     s, staff = school
     t1, t2, org = staff["t1"], staff["t2"], staff["organizer"]
-    a, b = _lectures(s, org, [t1, t2])
+    a, b = lectures(s, org, [t1, t2])
     activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", filename="反思.pdf", data=PDF)
     activities.add_evidence(a, t1, t1.id, "reflection", "", filename="photo.jpg", data=PHOTO)
-    n, files = _evidence_count(), _stored_files(app)
+    n, files = evidence_count(), _stored_files(app)
     for act in (b, a):
         for kind in ("reflection", "reading_notes"):
             _refused("file", "writing.duplicate_file", lambda act=act, kind=kind: activities.add_evidence(
@@ -79,12 +68,12 @@ def test_the_same_file_at_two_activities_counts_once(app, school):
         b, org, t1.id, "reflection", "听课反思", filename="反思.pdf", data=PDF))
     _refused("file", "writing.duplicate_file", lambda: activities.add_evidence(  # new words, the same file
         b, t1, t1.id, "reflection", "听课反思", text=WORDS + "下次提问要分层。", filename="反思.pdf", data=PDF))
-    assert _evidence_count() == n and _stored_files(app) == files
-    assert _reflections_done(t1, s) == 2
+    assert evidence_count() == n and _stored_files(app) == files
+    assert quota_done(t1, s, "reflections") == 2
     activities.add_evidence(b, t1, t1.id, "reflection", "", filename="p.pdf", data=PDF + b"\n% page 2")  # another file
     activities.add_evidence(b, org, t2.id, "reflection", "听课反思", filename="反思.pdf", data=PDF)  # another teacher
     activities.add_evidence(b, t1, t1.id, "evaluation", "评课稿", filename="反思.pdf", data=PDF)  # not counted writing
-    assert _reflections_done(t1, s) == 3 and _reflections_done(t2, s) == 1
+    assert quota_done(t1, s, "reflections") == 3 and quota_done(t2, s, "reflections") == 1
 
 
 def test_a_txt_file_is_the_piece_its_words_are(app, school):
@@ -95,7 +84,7 @@ def test_a_txt_file_is_the_piece_its_words_are(app, school):
     when the text is typed after the file."""
     s, staff = school
     t1, org = staff["t1"], staff["organizer"]
-    a, b = _lectures(s, org, [t1])
+    a, b = lectures(s, org, [t1])
     writing.add_writing(s, t1, "reflection", "", WORDS)
     spaced = ("\ufeff" + WORDS.replace("，", " ， ") + "\n").encode()
     _refused("file", "writing.duplicate", lambda: activities.add_evidence(
@@ -112,10 +101,10 @@ def test_a_txt_file_is_the_piece_its_words_are(app, school):
     _refused("text", "writing.duplicate", lambda: writing.add_writing(s, t1, "reflection", "", other))
     _refused("file", "writing.duplicate", lambda: writing.add_writing(
         s, t1, "reflection", "", filename="讨论.txt", data=other.encode()))
-    assert _reflections_done(t1, s) == 2
+    assert quota_done(t1, s, "reflections") == 2
     # a PDF is not read as words: a PDF that happens to be ASCII is not the typed text it holds
     activities.add_evidence(b, t1, t1.id, "reflection", "", filename="x.pdf", data=b"%PDF-1.4 " + WORDS.encode())
-    assert _reflections_done(t1, s) == 3
+    assert quota_done(t1, s, "reflections") == 3
 
 
 def test_own_writing_from_a_file_counts_once_and_is_not_compared_with_itself(app, school):
@@ -124,7 +113,7 @@ def test_own_writing_from_a_file_counts_once_and_is_not_compared_with_itself(app
     as own writing."""
     s, staff = school
     t1 = staff["t1"]
-    (a,) = _lectures(s, staff["organizer"], [t1], n=1)
+    (a,) = lectures(s, staff["organizer"], [t1], n=1)
     data = WORDS.encode()
     piece = writing.add_writing(s, t1, "reflection", "", filename="r.txt", data=data)
     _refused("file", "writing.duplicate", lambda: writing.add_writing(s, t1, "reflection", "", filename="r.txt",
@@ -132,11 +121,11 @@ def test_own_writing_from_a_file_counts_once_and_is_not_compared_with_itself(app
     who = access.actor(t1.id, s.id)
     writing.edit_writing(s, piece, "reflection", "公开课反思", filename="r.txt", data=data, by=who)
     writing.edit_writing(s, piece, "reflection", "公开课反思", WORDS + "。", by=who)
-    assert _reflections_done(t1, s) == 1
+    assert quota_done(t1, s, "reflections") == 1
     activities.add_evidence(a, t1, t1.id, "reflection", "", filename="讨论.txt", data="分组讨论的反思。".encode())
     _refused("file", "writing.duplicate", lambda: writing.edit_writing(
         s, piece, "reflection", "公开课反思", filename="x.txt", data="分组讨论的反思".encode(), by=who))
-    assert _reflections_done(t1, s) == 2
+    assert quota_done(t1, s, "reflections") == 2
 
 
 def test_other_schools_and_years_are_other_records(app, school):
@@ -144,16 +133,16 @@ def test_other_schools_and_years_are_other_records(app, school):
     another school the teacher is on the staff of, or in another school year, is taken."""
     s, staff = school
     t1 = staff["t1"]
-    (here,) = _lectures(s, staff["organizer"], [t1], n=1)
+    (here,) = lectures(s, staff["organizer"], [t1], n=1)
     activities.add_evidence(here, t1, t1.id, "reflection", "反思", filename="反思.pdf", data=PDF)
-    (last_year,) = _lectures(s, staff["organizer"], [t1], n=1, start=datetime(2025, 10, 15, 14, 0))
+    (last_year,) = lectures(s, staff["organizer"], [t1], n=1, start=datetime(2025, 10, 15, 14, 0))
     activities.add_evidence(last_year, t1, t1.id, "reflection", "反思", filename="反思.pdf", data=PDF)
     other = f.school("F2")
     f.person(other, t1.username, "teacher")
     org2 = f.person(other, "f2org", "organizer", "teacher")
-    (there,) = _lectures(other, org2, [t1], n=1)
+    (there,) = lectures(other, org2, [t1], n=1)
     activities.add_evidence(there, t1, t1.id, "reflection", "反思", filename="反思.pdf", data=PDF)
-    assert _reflections_done(t1, s) == 1 and _reflections_done(t1, other) == 1
+    assert quota_done(t1, s, "reflections") == 1 and quota_done(t1, other, "reflections") == 1
 
 
 def test_the_pages_and_the_api_refuse_it(app, client, school):
@@ -161,11 +150,11 @@ def test_the_pages_and_the_api_refuse_it(app, client, school):
     API answers 422 with the file's message; nothing is saved."""
     s, staff = school
     t1 = staff["t1"]
-    a, b = _lectures(s, staff["organizer"], [t1])
+    a, b = lectures(s, staff["organizer"], [t1])
     activities.add_evidence(a, t1, t1.id, "reflection", "听课反思", filename="反思.pdf", data=PDF)
     activities.add_evidence(a, t1, t1.id, "reflection", "读书反思", filename="读书.txt", data=WORDS.encode())
     db.session.commit()
-    n, files = _evidence_count(), _stored_files(app)
+    n, files = evidence_count(), _stored_files(app)
     log_in(client, t1, s.id)
     r = client.post(f"/activities/{b.id}/evidence", data={
         "kind": "reflection", "title": "反思", "file": (io.BytesIO(PDF), "反思.pdf")}, content_type="multipart/form-data")
@@ -180,7 +169,7 @@ def test_the_pages_and_the_api_refuse_it(app, client, school):
         "kind": "reflection", "title": "反思", "file": (io.BytesIO(PDF), "again.pdf")}, content_type="multipart/form-data",
         headers={"Authorization": f"Bearer {token['token']}", "X-School": s.code, "Accept-Language": "en"})
     assert r.status_code == 422 and r.get_json()["fields"]["file"].startswith("this file is already in your record")
-    assert _evidence_count() == n and _stored_files(app) == files and _reflections_done(t1, s) == 2
+    assert evidence_count() == n and _stored_files(app) == files and quota_done(t1, s, "reflections") == 2
 
 
 def test_a_file_handed_in_at_two_activities_at_once_saves_one(app, school):
@@ -189,7 +178,7 @@ def test_a_file_handed_in_at_two_activities_at_once_saves_one(app, school):
     at a time (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
     s, staff = school
     t1 = staff["t1"]
-    acts = _lectures(s, staff["organizer"], [t1], n=3)
+    acts = lectures(s, staff["organizer"], [t1], n=3)
     act_ids, user_id = [a.id for a in acts], t1.id
     db.session.commit()
     db.session.remove()
@@ -212,9 +201,9 @@ def test_a_txt_file_of_nothing_that_counts_is_refused(app, school):
     file can: refused on the file, nothing saved."""
     s, staff = school
     t1 = staff["t1"]
-    (a,) = _lectures(s, staff["organizer"], [t1], n=1)
+    (a,) = lectures(s, staff["organizer"], [t1], n=1)
     for empty in ("。", "\u200b \n", "……！？"):
         _refused("file", "writing.no_characters", lambda empty=empty: activities.add_evidence(
             a, t1, t1.id, "reflection", "反思", filename="r.txt", data=empty.encode()))
-    assert _evidence_count() == 0 and _stored_files(app) == 0 and _reflections_done(t1, s) == 0
+    assert evidence_count() == 0 and _stored_files(app) == 0 and quota_done(t1, s, "reflections") == 0
     activities.add_evidence(a, t1, t1.id, "evaluation", "评课", filename="r.txt", data="。".encode())  # not writing

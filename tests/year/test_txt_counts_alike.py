@@ -10,11 +10,12 @@ import io
 import pytest
 
 from portal.models import School, User
-from portal.services import activities, credits, teacher_years, tokens, writing
+from portal.services import activities, teacher_years, tokens, writing
 from portal.textcount import chinese_count
 from portal.timeutil import current_school_year
 from tests.support import factories as f
 from tests.support.sessions import log_in
+from tests.year.helpers import quota_done
 
 NOTES = "读《给教师的建议》第3章：Growth mindset 让我重新看待后进生。"
 TXT = ("\ufeff" + NOTES).encode("utf-8")  # as Windows Notepad saves it: a byte-order mark first
@@ -25,10 +26,6 @@ def school(app):
     s = f.school("F1")
     return s, f.staff(s)
 
-
-def _notes_done(user: User, school: School) -> int:
-    facts = credits.teacher_year(user, school, current_school_year(school.timezone)).facts
-    return next(q.done for q in facts.quotas if q.key == "reading_notes")
 
 
 def _stored_notes_done(user: User, school: School) -> int:
@@ -49,7 +46,7 @@ def test_a_txt_file_counts_its_words_as_evidence_as_it_does_as_own_writing(app, 
     ev = activities.add_evidence(act, t1, t1.id, "reading_notes", "给教师的建议", filename="notes.txt", data=TXT)
     piece = writing.add_writing(s, t2, "reading_notes", "给教师的建议", filename="notes.txt", data=TXT)
     assert ev.char_count == piece.char_count == words
-    assert _notes_done(t1, s) == _notes_done(t2, s) == words
+    assert quota_done(t1, s, "reading_notes") == quota_done(t2, s, "reading_notes") == words
     assert _stored_notes_done(t1, s) == words
     page = log_in(app.test_client(), t1, s.id).get(f"/activities/{act.id}").get_data(as_text=True)
     assert f"{words} characters" in page or f"{words} 字" in page
@@ -66,4 +63,4 @@ def test_the_api_answers_the_count_of_a_txt_file_handed_in(app, school):
     )
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["char_count"] == chinese_count(NOTES)
-    assert _notes_done(t1, s) == chinese_count(NOTES)
+    assert quota_done(t1, s, "reading_notes") == chinese_count(NOTES)
