@@ -4,6 +4,7 @@ teacher's pieces of writing as the year counts them (for the writing-counted-onc
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -47,3 +48,25 @@ def lectures(s: School, organizer: User, people: list[User], n: int = 2, start: 
     """``n`` lectures with ``people`` attending, titled 讲座0, 讲座1, …"""
     return [f.plan(s, organizer, "lecture", [(u, "attendee") for u in people], {"topic": f"提问{i}"},
                    start=start, title=f"讲座{i}") for i in range(n)]
+
+
+def reflection_at_three_activities_at_once(app, s: School, organizer: User, teacher: User, **piece: Any) -> int:
+    """The same reflection (``text=`` or ``filename=``, ``data=``) sent by ``teacher`` to three
+    activities at the same moment, each request looking for it before the others wrote it (on
+    PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set): asserts one is taken and two refused,
+    and returns how many pieces of evidence the teacher has."""
+    from portal.errors import Invalid
+    from portal.services import activities
+    from tests.support.at_once import at_once
+
+    act_ids, user_id = [a.id for a in lectures(s, organizer, [teacher], n=3)], teacher.id
+    db.session.commit()
+    db.session.remove()
+    turn = iter(act_ids)
+
+    def send() -> None:
+        act = db.session.get(Activity, next(turn))
+        activities.add_evidence(act, db.session.get(User, user_id), user_id, "reflection", "反思", **piece)
+
+    assert at_once(app, 3, send, Invalid) == [201, 422, 422]
+    return db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.user_id == user_id)) or 0

@@ -7,16 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
 
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import Evidence, User
 from portal.services import activities
 from tests.support import factories as f
-from tests.support.at_once import at_once
 from tests.support.sessions import log_in
-from tests.year.helpers import evidence_count, lectures, quota_done
+from tests.year.helpers import evidence_count, lectures, quota_done, reflection_at_three_activities_at_once
 
 TEXT = "公开课后我发现提问的梯度不够，后进生几乎没有发言的机会。PBL 2"
 
@@ -108,18 +105,4 @@ def test_handed_in_at_two_activities_at_once_saves_one(app, school):
     looking for it before the other wrote it. The look is made inside the write, one piece of
     a teacher at a time (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
     s, staff = school
-    t1 = staff["t1"]
-    acts = lectures(s, staff["organizer"], [t1], n=3)
-    act_ids, user_id = [a.id for a in acts], t1.id
-    db.session.commit()
-    db.session.remove()
-    turn = iter(act_ids)
-
-    def send() -> None:
-        from portal.models import Activity
-
-        act = db.session.get(Activity, next(turn))
-        activities.add_evidence(act, db.session.get(User, user_id), user_id, "reflection", "反思", text=TEXT)
-
-    assert at_once(app, 3, send, Invalid) == [201, 422, 422]
-    assert db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.user_id == user_id)) == 1
+    assert reflection_at_three_activities_at_once(app, s, staff["organizer"], staff["t1"], text=TEXT) == 1
