@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -55,8 +55,10 @@ def columns_for(view: str) -> tuple[tuple[str, Any], ...]:
     return {"ledger": LEDGER_COLUMNS, "staff": STAFF_COLUMNS}.get(view, TRANSITION_COLUMNS)
 
 
-def csv_lines(view: str, rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    """The CSV, streamed by the exports' one writer (BOM, formula-safe text, hours as numbers)."""
+def csv_lines(view: str, rows: Iterable[dict[str, Any]],
+              shown: Callable[[dict[str, Any], str], Any]) -> Iterator[bytes]:
+    """The CSV, streamed by the exports' one writer (BOM, formula-safe text, hours as numbers);
+    each cell as the page shows it (``shown``): types, actions, states, roles and entries in words."""
     columns = columns_for(view)
-    table = ([row[key] for key, _label in columns] for row in rows)
+    table = ([shown(row, key) for key, _label in columns] for row in rows)
     yield from stream_csv(itertools.chain([[str(label) for _key, label in columns]], table))

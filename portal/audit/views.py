@@ -20,8 +20,8 @@ bp = Blueprint("audit", __name__)
 
 
 def shown(row: dict[str, Any], key: str) -> Any:
-    """A cell as the page shows it: types, actions, states, roles and entry kinds in words
-    (the CSV export keeps the codes, for scripts)."""
+    """A cell as the page and its CSV export show it: types, actions, states, roles, entry kinds
+    and what changed in words (the filters keep the codes)."""
     value = row[key]
     if row.get("event"):
         return _event_cell(row, key)
@@ -112,7 +112,7 @@ def export():
         return Response(_("Invalid audit filter") + "\n" + "\n".join(lines) + "\n", 422, mimetype="text/plain")
     filename = f"audit-{flt.view}-{school.code}.csv"
     response = Response(
-        stream_with_context(csv_export.csv_lines(flt.view, service.all_rows(school, flt))),
+        stream_with_context(csv_export.csv_lines(flt.view, service.all_rows(school, flt), shown)),
         mimetype="text/csv",
     )
     response.headers["Content-Disposition"] = attachment(filename)

@@ -90,13 +90,13 @@ def test_audit_csv_exports_log_and_ledger(app, client, credited):
     log = _csv(client, "view=transitions")
     assert len(log) == 1 + 3  # header + hold, approve, credit
     triggers = {row[4] for row in log[1:]}
-    assert triggers == {"hold", "approve", "credit"}
-    comment = next(row[9] for row in log[1:] if row[4] == "credit")
+    assert triggers == {"标记为已举行", "审核通过", "认定学时"}  # in words, as on the page
+    comment = next(row[9] for row in log[1:] if row[4] == "认定学时")
     assert comment.startswith("'=")  # a formula in a comment is not run by a spreadsheet
     ledger = _csv(client, "view=ledger")
     assert len(ledger) == 1 + 2
     assert {row[4] for row in ledger[1:]} == {"aut1", "aut2"}
-    assert all(row[9] == str(act.hours) and row[10] == "credit" for row in ledger[1:])
+    assert all(row[9] == str(act.hours) and row[10] == "认定" for row in ledger[1:])
     only_one = _csv(client, f"view=ledger&person=aut2&activity={act.id}")
     assert len(only_one) == 2
     none = _csv(client, "view=transitions&from=2000-01-01&to=2000-01-02")
