@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES
-from portal.models import Activity, User
+from portal.models import Activity, User, YearSubmission
 from portal.registry import registry
 from workflows.definition import Phase
 
@@ -45,6 +45,7 @@ EXPORTS = {
     "district_ledger_xlsx": ("district", "/district/export.xlsx?ledger=1"),
     "submitted_csv": ("district", "/district/submitted.csv"),
     "submitted_xlsx": ("district", "/district/submitted.xlsx"),
+    "submission_xlsx": ("district", "/district/submissions/{submission}/summary.xlsx"),
     "calendar_ics": ("admin", "/calendar"),
 }
 
@@ -105,7 +106,9 @@ def _demo(site, username: str) -> tuple[dict[str, int], set[str], set[str]]:
             Activity.state.in_(registry().states_in(Phase.CREDITED)))).scalar_one()
         usernames = set(db.session.execute(select(User.username)).scalars())
         credited_school = db.session.get_one(Activity, credited).school_id
-        return {"me": me.id, "credited": credited, "school": credited_school}, usernames, _codes()
+        submission = db.session.execute(select(func.min(YearSubmission.id))).scalar_one()
+        return {"me": me.id, "credited": credited, "school": credited_school,
+                "submission": submission}, usernames, _codes()
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTS))
