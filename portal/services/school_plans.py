@@ -6,13 +6,14 @@ and the accepted plan against what the school held, by type and month.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from portal import policy
 from portal.database import write_transaction
@@ -114,6 +115,7 @@ def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: An
     clean = _lines(lines)
     now = utcnow()
     with write_transaction() as s:
+        _require_still(s, school.id, by)
         plan = get_plan(school.id, year_text)
         if plan is not None and plan.status not in EDITABLE:
             raise Conflict(msg("school_plan.not_editable"), status=plan.status)
@@ -171,13 +173,23 @@ def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
     # by the school's calendar, as its reminders count the days to the deadline and its
     # calendar feed shows it (the day in UTC is another from 16:00 in Beijing)
     late = to_local(now, zone_of(school)).date() > deadline(district, year_text)
-    return _move(plan, EDITABLE, "school_plan.not_editable", status=SUBMITTED, submitted_at=now, late=late)
+    return _move(plan, EDITABLE, "school_plan.not_editable", status=SUBMITTED, submitted_at=now, late=late,
+                 recheck=lambda s: _require_still(s, school.id, by))
 
 
-def _move(plan: SchoolPlan, from_statuses: tuple[str, ...], refusal: str, **values: Any) -> SchoolPlan:
+def _require_still(s: Session, school_id: int, by: policy.Actor) -> None:
+    """The school admin's right asked again inside the write (:func:`access.require_still`)."""
+    access.require_still(s, by, policy.may_write_school_plan, "policy.submit_admin_only", school_id=school_id)
+
+
+def _move(plan: SchoolPlan, from_statuses: tuple[str, ...], refusal: str, *,
+          recheck: Callable[[Session], None] | None = None, **values: Any) -> SchoolPlan:
     """Change the plan only if it is still in one of ``from_statuses`` (a concurrent decision
-    loses with 409 ``refusal``), then read it back."""
+    loses with 409 ``refusal``), then read it back. ``recheck`` asks the actor's right again
+    inside the write."""
     with write_transaction() as s:
+        if recheck is not None:
+            recheck(s)
         done = cast(CursorResult, s.execute(
             update(SchoolPlan)
             .where(SchoolPlan.id == plan.id, SchoolPlan.status.in_(from_statuses))

@@ -171,7 +171,8 @@ def latest(school_id: int, school_year: str, semester: int) -> YearSubmission | 
 
 def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor) -> YearSubmission:
     """Freeze the school's year and send it to the district, in one transaction: every
-    teacher's hours by type, absence, assessment, and the 学时汇总表 made from the same rows."""
+    teacher's hours by type, absence, assessment, and the 学时汇总表 made from the same rows.
+    The admin's right is asked again inside the write (:func:`access.require_still`)."""
     policy.require(policy.may_submit_year(by), "policy.submit_admin_only")
     year_text = credits.parse_year(year)
     district = db.session.get_one(District, school.district_id)
@@ -182,6 +183,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     with write_transaction() as s:
         if not is_sqlite():  # every read of the snapshot sees one state of the database
             s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        access.require_still(s, by, policy.may_submit_year, "policy.submit_admin_only", school_id=school.id)
         last = latest(school.id, year_text, sem)
         if last is not None and not takes_a_round(last.status):
             key = "submission.pending" if last.status == SUBMITTED else "submission.already_accepted"

@@ -21,7 +21,8 @@ def _accept_s1_submit_s2(world) -> None:
     sub = submissions.submit(world.s1, YEAR, by=admin)
     submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
     f.person(world.s2, "s2.t1", "teacher")
-    submissions.submit(world.s2, YEAR, by=admin)
+    s2_admin = f.person(world.s2, "s2.adm", "school_admin")  # S2 is submitted by its own admin
+    submissions.submit(world.s2, YEAR, by=access.actor(s2_admin.id, world.s2.id))
 
 
 def test_the_dashboard_figures(world):

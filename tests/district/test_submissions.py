@@ -13,6 +13,7 @@ from portal.models import SubmissionEvent, YearLock
 from portal.policy import Actor
 from portal.services import access, submissions
 from tests.district.conftest import YEAR
+from tests.support import factories as f
 
 
 def _admin(world) -> Actor:
@@ -92,8 +93,9 @@ def test_accept_locks_and_reopen_needs_a_reason(world):
 
 
 def test_the_queue_is_paged_and_counts_by_status(world):
-    for school in (world.s1, world.s2):
-        submissions.submit(school, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    s2_admin = f.person(world.s2, "s2.adm", "school_admin")
+    for school, admin in ((world.s1, world.staff["admin"]), (world.s2, s2_admin)):  # each by its own admin
+        submissions.submit(school, YEAR, by=access.actor(admin.id, school.id))
     page = submissions.queue(world.d1.id, per_page=1)
     assert page.total == 2 and page.pages == 2 and len(page.rows) == 1 and page.counts["submitted"] == 2
     with pytest.raises(Invalid):
