@@ -36,6 +36,11 @@ def _require(by: policy.Actor) -> None:
     policy.require(policy.may_manage_groups(by), "policy.groups")
 
 
+def _require_still(s: Session, school_id: int, by: policy.Actor) -> None:
+    """:func:`_require` asked again inside the write (:func:`access.require_still`)."""
+    access.require_still(s, by, policy.may_manage_groups, "policy.groups", school_id=school_id)
+
+
 def school_groups(school_id: int) -> list[GroupView]:
     """The school's groups by pinyin of their names, members by pinyin (two queries)."""
     groups = list(db.session.execute(select(TeachingGroup).where(TeachingGroup.school_id == school_id)).scalars())
@@ -133,6 +138,7 @@ def save_group(
     _require(by)
     clean, leader, members = _check(school, name, leader_id, member_ids, group.id if group else None)
     with write_transaction() as s:
+        _require_still(s, school.id, by)
         was = set() if group is None else set(s.execute(
             select(GroupMember.user_id).where(GroupMember.group_id == group.id)).scalars())
         if group is None:
@@ -239,6 +245,7 @@ def set_person_groups(school: School, user_id: object, group_ids: object, *, by:
         raise Invalid(msg("group.person_refused"),
                       {"group_ids": [msg("group.leader_stays", name=person.display_name, group=g.name) for g in led]})
     with write_transaction() as s:
+        _require_still(s, school.id, by)
         gone = [g for g in before if g not in wanted]
         if gone:
             s.execute(delete(GroupMember).where(GroupMember.user_id == user_id, GroupMember.group_id.in_(gone)))
@@ -252,6 +259,7 @@ def set_person_groups(school: School, user_id: object, group_ids: object, *, by:
 def delete_group(group: TeachingGroup, *, by: policy.Actor) -> None:
     _require(by)
     with write_transaction() as s:
+        _require_still(s, group.school_id, by)
         was = set(s.execute(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).scalars())
         _log_membership(s, group.school_id, group.id, was, set(), by)
         s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))

@@ -71,7 +71,8 @@ def set_deadline(school: School, year: object, value: object, *, by: policy.Acto
             msg("plan.save_refused"),
             {"deadline": msg("plan.deadline_outside_year", year=year, start=first.isoformat(), end=last.isoformat())},
         )
-    with write_transaction():
+    with write_transaction() as s:
+        access.require_still(s, by, policy.may_set_plan_deadline, "policy.admin_only", school_id=school.id)
         rules = dict(school.rules or {})
         rules[DEADLINE_KEY] = {**(rules.get(DEADLINE_KEY) or {}), year: day.isoformat()}
         school.rules = rules

@@ -22,6 +22,7 @@ from portal.models import School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
 from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
+from portal.services import access
 from portal.timeutil import DEFAULT_ZONE
 
 
@@ -83,6 +84,7 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
     if fields:
         raise Invalid(msg("rules.invalid"), fields)
     with write_transaction() as s:
+        access.require_still_admin(s, school.id, by)
         school.rules = {**(school.rules or {}), **clean}
         s.flush()
         from portal.services import teacher_years  # teacher_years → credits → schools
@@ -140,6 +142,7 @@ def set_type(
         if errors:
             raise Invalid(msg("settings.invalid"), {f"settings.{k}": v for k, v in errors.items()})
     with write_transaction() as s:
+        access.require_still_admin(s, school.id, by)
         row = type_row(school.id, key)
         if row is None:
             row = SchoolActivityType(school_id=school.id, type_key=key, enabled=bool(enabled), settings={})
