@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from portal import policy
 from portal.database import is_sqlite, write_transaction
@@ -45,6 +46,7 @@ SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "
 STATUSES = (SUBMITTED, RETURNED, ACCEPTED, REOPENED)
 COMMENT_MAX = 2000
 PER_PAGE = 20
+SERIALIZATION_FAILURE = "40001"  # PostgreSQL's SQLSTATE: a REPEATABLE READ write met a row changed since its snapshot
 #: Phases an activity can still be credited from: once the district accepts its year (or
 #: semester) it stays uncredited for good (``year.locked``).
 UNFINISHED_PHASES = tuple(p for p in Phase if p not in (Phase.CREDITED, Phase.CLOSED))
@@ -177,6 +179,18 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     year_text = credits.parse_year(year)
     district = db.session.get_one(District, school.district_id)
     sem = period(district, semester)
+    try:
+        return _freeze(school, year_text, sem, by)
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
+            raise
+    # PostgreSQL: a membership the re-check locks was changed after the snapshot was taken (the
+    # role taken at this moment), so the lock failed and nothing was written. Once more, on a
+    # snapshot that sees the change: refused with the policy's message, or done if still an admin.
+    return _freeze(school, year_text, sem, by)
+
+
+def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearSubmission:
     session = db.session()
     if session.in_transaction() and not is_sqlite():
         session.commit()  # the snapshot's transaction starts below, as REPEATABLE READ
@@ -202,7 +216,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
                 by_type[key] = by_type.get(key, ZERO) + hours
         now = utcnow()
         sub = YearSubmission(
-            district_id=district.id,
+            district_id=school.district_id,
             school_id=school.id,
             school_year=year_text,
             semester=sem,

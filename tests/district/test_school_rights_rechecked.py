@@ -9,16 +9,19 @@ changes."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
 from portal.errors import Forbidden
 from portal.extensions import db
-from portal.models import SchoolPlan, YearSubmission
+from portal.models import School, SchoolPlan, YearSubmission
 from portal.policy import Actor
-from portal.services import access, school_plans, staff, submissions
+from portal.services import access, credits, school_plans, staff, staff_log, submissions
 from tests.district.conftest import YEAR
 from tests.support import factories as f
+from tests.support.at_once import side_by_side
 
 LINES = [{"type": "lecture", "month": 10, "title": "专题讲座", "hours": "4", "responsible": "教科室"}]
 
@@ -54,3 +57,46 @@ def test_an_admin_whose_role_was_taken_writes_and_sends_no_school_plan(world):
     db.session.expire_all()
     assert school_plans.get_plan(world.s1.id, YEAR).status == "draft"
     assert school_plans.submit_plan(world.s1, YEAR, by=as_a).id == plan.id
+
+
+def _slow(monkeypatch, module, name: str, before: float = 0.0, after: float = 0.0) -> None:
+    real = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        time.sleep(before)
+        out = real(*args, **kwargs)
+        time.sleep(after)
+        return out
+
+    monkeypatch.setattr(module, name, slow)
+
+
+@pytest.mark.parametrize("taken", ["the submitter's", "another admin's"])
+def test_a_role_taken_while_the_submission_waits_for_it(app, world, monkeypatch, taken):
+    """Really at once (the race is PostgreSQL's): admin A's change of roles holds the admins'
+    memberships while B's submission reaches its re-check. B's snapshot was taken before A's
+    commit, so its lock met a changed row and failed (a server error, nothing written); it is
+    tried once more on a snapshot that sees A's change: refused with the policy's message when
+    B's own role was taken, done when another admin's was."""
+    b = f.person(world.s1, "s1.adm2", "school_admin", "teacher")
+    c = f.person(world.s1, "s1.adm3", "school_admin", "teacher")
+    as_a, as_b = access.actor(world.staff["admin"].id, world.s1.id), access.actor(b.id, world.s1.id)
+    school_id, b_id, gone = world.s1.id, b.id, (b if taken == "the submitter's" else c).id
+    db.session.commit()
+    db.session.remove()
+    _slow(monkeypatch, staff_log, "record", after=0.8)  # A holds the lock, then commits
+    _slow(monkeypatch, credits, "parse_year", before=0.3)  # B comes while A holds it
+
+    def take() -> None:
+        staff.deactivate(db.session.get_one(School, school_id), gone, by=as_a)
+
+    def submit() -> None:
+        submissions.submit(db.session.get_one(School, school_id), YEAR, by=as_b)
+
+    outcome = side_by_side(app, take, submit)
+    monkeypatch.undo()
+    submitted = db.session.execute(select(YearSubmission.submitted_by)).scalars().all()
+    if taken == "the submitter's":
+        assert outcome == ["done", "policy.submit_admin_only"] and submitted == []
+    else:
+        assert outcome == ["done", "done"] and submitted == [b_id]
