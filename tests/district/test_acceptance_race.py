@@ -23,21 +23,10 @@ from portal.services import access, submissions, teacher_years, transitions
 from tests.credits.helpers import DETAILS, prepare_approve
 from tests.district.conftest import YEAR
 from tests.support import factories as f
-from tests.support.at_once import side_by_side
+from tests.support.at_once import side_by_side, slowed
 
 ONE_WINS = ({"credit": "done", "accept": "submission.changed"}, {"credit": "year.locked", "accept": "done"})
 
-
-def _slow(monkeypatch, module, name: str, before: float = 0.0, after: float = 0.0) -> None:
-    real = getattr(module, name)
-
-    def slow(*args, **kwargs):
-        time.sleep(before)
-        out = real(*args, **kwargs)
-        time.sleep(after)
-        return out
-
-    monkeypatch.setattr(module, name, slow)
 
 
 @pytest.mark.parametrize("first", ["credit", "acceptance"])
@@ -52,11 +41,11 @@ def test_a_credit_and_the_acceptance_at_once_never_both_succeed(app, world, monk
     db.session.remove()
 
     # the credit's ledger rows are written, then it lingers before its commit: the window
-    _slow(monkeypatch, teacher_years, "refresh", after=0.6)
+    slowed(monkeypatch, teacher_years, "refresh", after=0.6)
     if first == "credit":  # the acceptance comes while the credit lingers
-        _slow(monkeypatch, submissions, "teacher_ids", before=0.2)
+        slowed(monkeypatch, submissions, "teacher_ids", before=0.2)
     else:  # the acceptance has begun; it compares while the credit writes
-        _slow(monkeypatch, submissions, "_changed_since", before=0.3)
+        slowed(monkeypatch, submissions, "_changed_since", before=0.3)
 
     def credit() -> None:
         transitions.fire(ids["act"], ids["school"], db.session.get_one(User, ids["reviewer"]), "credit", "")
@@ -95,7 +84,7 @@ def test_evidence_that_found_the_year_open_is_not_written_after_the_acceptance(a
            "district_reviewer": world.reviewer1.id}
     db.session.commit()
     db.session.remove()
-    _slow(monkeypatch, policy, "may_add_evidence", before=0.5)  # between the first question and the write
+    slowed(monkeypatch, policy, "may_add_evidence", before=0.5)  # between the first question and the write
     ended: dict[str, float] = {}
 
     def evidence() -> None:

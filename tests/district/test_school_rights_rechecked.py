@@ -9,8 +9,6 @@ changes."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -21,7 +19,7 @@ from portal.policy import Actor
 from portal.services import access, credits, school_plans, staff, staff_log, submissions
 from tests.district.conftest import YEAR
 from tests.support import factories as f
-from tests.support.at_once import side_by_side
+from tests.support.at_once import side_by_side, slowed
 
 LINES = [{"type": "lecture", "month": 10, "title": "专题讲座", "hours": "4", "responsible": "教科室"}]
 
@@ -59,17 +57,6 @@ def test_an_admin_whose_role_was_taken_writes_and_sends_no_school_plan(world):
     assert school_plans.submit_plan(world.s1, YEAR, by=as_a).id == plan.id
 
 
-def _slow(monkeypatch, module, name: str, before: float = 0.0, after: float = 0.0) -> None:
-    real = getattr(module, name)
-
-    def slow(*args, **kwargs):
-        time.sleep(before)
-        out = real(*args, **kwargs)
-        time.sleep(after)
-        return out
-
-    monkeypatch.setattr(module, name, slow)
-
 
 @pytest.mark.parametrize("taken", ["the submitter's", "another admin's"])
 def test_a_role_taken_while_the_submission_waits_for_it(app, world, monkeypatch, taken):
@@ -84,8 +71,8 @@ def test_a_role_taken_while_the_submission_waits_for_it(app, world, monkeypatch,
     school_id, b_id, gone = world.s1.id, b.id, (b if taken == "the submitter's" else c).id
     db.session.commit()
     db.session.remove()
-    _slow(monkeypatch, staff_log, "record", after=0.8)  # A holds the lock, then commits
-    _slow(monkeypatch, credits, "parse_year", before=0.3)  # B comes while A holds it
+    slowed(monkeypatch, staff_log, "record", after=0.8)  # A holds the lock, then commits
+    slowed(monkeypatch, credits, "parse_year", before=0.3)  # B comes while A holds it
 
     def take() -> None:
         staff.deactivate(db.session.get_one(School, school_id), gone, by=as_a)

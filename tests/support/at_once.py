@@ -4,6 +4,7 @@ each in an app context (and database session) of its own, as concurrent requests
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from flask import Flask
@@ -64,3 +65,17 @@ def side_by_side(app: Flask, *actions: Callable[[], object]) -> list[str]:
         t.join(120)
     assert None not in out, out  # a thread that failed otherwise (its traceback is printed)
     return [str(x) for x in out]
+
+
+def slowed(monkeypatch, module: object, name: str, before: float = 0.0, after: float = 0.0) -> None:
+    """Make ``module.name`` wait ``before`` and ``after`` it runs, for this test: how a race
+    test puts one request's step between two of another's."""
+    real = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        time.sleep(before)
+        out = real(*args, **kwargs)
+        time.sleep(after)
+        return out
+
+    monkeypatch.setattr(module, name, slow)
