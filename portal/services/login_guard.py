@@ -119,7 +119,13 @@ def admit(username: str, address: str) -> None:
 
 def clear(username: str) -> None:
     with write_transaction() as s:
-        s.execute(delete(LoginAttempt).where(LoginAttempt.username == _norm(username)))
+        clear_in(s, username)
+
+
+def clear_in(s: Session, username: str) -> None:
+    """Forget the username's failed logins, in the write ``s`` (a login that succeeded, a new
+    password: the guesses were at a password that no longer opens the account)."""
+    s.execute(delete(LoginAttempt).where(LoginAttempt.username == _norm(username)))
 
 
 @dataclass(frozen=True)

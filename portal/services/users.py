@@ -216,13 +216,15 @@ def set_password(user: User, password: str) -> None:
 
 def store_password(s: Session, user: User, new_hash: str) -> None:
     """Write a new password hash in the write ``s``: every other session of the person stops
-    working (their version is bumped) and every API token of theirs is revoked, in the same
-    transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`)."""
-    from portal.services import tokens  # tokens → login_guard → users: import on use
+    working (their version is bumped), every API token of theirs is revoked and their failed
+    logins are forgotten (the lock-out guarded a password that no longer opens the account),
+    in the same transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`)."""
+    from portal.services import login_guard, tokens  # tokens → login_guard → users: import on use
 
     user.password_hash = new_hash
     user.session_version = (user.session_version or 1) + 1  # other sessions stop working
     tokens.revoke_all_in(s, user.id)
+    login_guard.clear_in(s, user.username)  # a person locked out by guesses gets in with the new one
 
 
 def change_password(user: User, current: str, password: str, address: str) -> None:

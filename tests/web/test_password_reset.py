@@ -144,3 +144,16 @@ def test_the_operator_sets_any_password_at_the_command_line(app):
     bad = runner.invoke(args=["user", "set-password", "pw.admin", "--password", "short"])
     assert bad.exit_code != 0 and _login(app, "pw.admin", "a-new-long-password")[1]
     assert runner.invoke(args=["user", "set-password", "nobody", "--password", "a-new-long-password"]).exit_code != 0
+
+
+def test_a_new_password_lifts_the_lock_out_of_the_username(app):
+    """A teacher locked out by failed logins (their own, or someone guessing) gets in with the new
+    password at once: the guesses were at a password that no longer opens the account. The
+    address's own count stays."""
+    s, admin, teacher = _school()
+    client = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.post("/login", data={"username": "pw.t1", "password": "wrong-guess"})
+    assert client.post("/login", data={"username": "pw.t1", "password": PASSWORD}).status_code == 429
+    _person, password = staff.reset_password(s, teacher.id, by=access.actor(admin.id, s.id))
+    assert _login(app, "PW.T1", password)[1]
