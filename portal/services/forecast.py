@@ -95,6 +95,7 @@ class PendingActivity:
     activity: Any  # the activity, or a read-only row with its attributes (``overview.participations``)
     role: str
     hours: Decimal  # what it would bring: the type's credit rule (full attendance until recorded)
+    absent_hours: Decimal = ZERO  # unexcused absence recorded: why it brings less (or nothing)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,9 @@ def pending_activities(
             recorded = p.attended_hours is not None or p.adjusted_hours is not None
             rule = credit_hours_for if recorded else credit_ceiling
             try:
-                out.append(PendingActivity(act, p.role, rule(reg.type, act, p, settings[act.type_key])))
+                out.append(PendingActivity(
+                    act, p.role, rule(reg.type, act, p, settings[act.type_key]), p.absent_hours or ZERO
+                ))
             except PluginStepFailed:
                 continue
     return out

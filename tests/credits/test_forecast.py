@@ -130,3 +130,17 @@ def test_api_outlook(app, client, s1, staff):
         ("absence", 3.5, False)]
     bad = client.get("/api/v1/me/outlook?year=2026", headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 422
+
+
+def test_outlook_says_why_an_activity_brings_nothing(app, client, s1, staff):
+    """An activity awaiting its credit where the teacher was absent is listed as bringing +0: the
+    line says the absence, so the teacher does not read the 0 as a mistake."""
+    t1, t2 = staff["t1"], staff["t2"]
+    missed = credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="3", start=local_start(3),
+                      attended={t1.id: "0", t2.id: "3"}, absent={t1.id: "3"}, until="reviewed")
+    log_in(client, t1, s1.id)
+    line = client.get("/?lang=zh_Hans_CN").text.split(f'data-testid="pending-{missed.id}"')[1].split("</li>")[0]
+    assert "缺席 3 学时 · +0 学时" in line
+    log_in(client, t2, s1.id)
+    line = client.get("/?lang=en").text.split(f'data-testid="pending-{missed.id}"')[1].split("</li>")[0]
+    assert "Absent" not in line and "+3 hours" in line
