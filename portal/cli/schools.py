@@ -31,17 +31,21 @@ def create(code: str, name: str, timezone: str, district_code: str | None) -> No
     click.echo(f"created school {school.code} ({school.name})")
 
 
+def _set_type(code: str, type_key: str, enabled: bool) -> None:
+    try:
+        school = access.school_by_code(code)
+        schools.set_type(school, type_key, enabled=enabled, by=policy.SYSTEM)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"{code}: {'enabled' if enabled else 'disabled'} {type_key}")
+
+
 @group.command("enable")
 @click.argument("code")
 @click.argument("type_key")
 def enable(code: str, type_key: str) -> None:
     """Enable an activity type for a school."""
-    try:
-        school = access.school_by_code(code)
-        schools.set_type(school, type_key, enabled=True, by=policy.SYSTEM)
-    except DomainError as exc:
-        fail(exc)
-    click.echo(f"{code}: enabled {type_key}")
+    _set_type(code, type_key, True)
 
 
 @group.command("disable")
@@ -49,12 +53,7 @@ def enable(code: str, type_key: str) -> None:
 @click.argument("type_key")
 def disable(code: str, type_key: str) -> None:
     """Disable an activity type for a school (its activities stay readable)."""
-    try:
-        school = access.school_by_code(code)
-        schools.set_type(school, type_key, enabled=False, by=policy.SYSTEM)
-    except DomainError as exc:
-        fail(exc)
-    click.echo(f"{code}: disabled {type_key}")
+    _set_type(code, type_key, False)
 
 
 @group.command("list")

@@ -25,6 +25,9 @@ def test_school_user_enable_list(app):
     assert run(app, "school", "enable", "S9", "lecture").exit_code == 0
     out = run(app, "school", "list").output
     assert "S9\t第九小学\tlecture" in out
+    disabled = run(app, "school", "disable", "S9", "lecture")
+    assert disabled.exit_code == 0 and disabled.output == "S9: disabled lecture\n"
+    assert "S9\t第九小学\tlecture" not in run(app, "school", "list").output
 
 
 def test_bad_cli_arguments_change_nothing(app):
@@ -35,6 +38,7 @@ def test_bad_cli_arguments_change_nothing(app):
         ("school", "create", "bad code!", "x"),
         ("school", "enable", "S9", "nope"),
         ("school", "enable", "NOSCHOOL", "lecture"),
+        ("school", "disable", "NOSCHOOL", "lecture"),
         ("user", "create", "x1", "--school", "S9", "--role", "king", "--password", "long-password"),
         ("user", "create", "x2", "--school", "S9", "--role", "teacher", "--password", "short"),
         ("user", "create", "x3", "--school", "NOSCHOOL", "--role", "teacher", "--password", "long-password"),
