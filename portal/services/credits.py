@@ -601,14 +601,14 @@ def entries_for(
 _ENTRY_LINES = _entries(
     bindparam("user_id"), bindparam("school_id"), bindparam("year"),
     CreditEntry.id, CreditEntry.kind, CreditEntry.type_key, CreditEntry.hours, CreditEntry.created_at,
-    CreditEntry.activity_id, Activity.title,
+    CreditEntry.activity_id, Activity.title, Activity.starts_at,
 )
 
 
 def entry_lines(user_id: int, school_id: int, year: str) -> list[Row]:
     """The entries of :func:`entries_for` as the teacher home lists them, as plain rows: the
-    entry's ``id``, ``kind``, ``type_key``, ``hours``, ``created_at``, its ``activity_id`` and
-    ``title`` (a home with a year of entries loaded them whole, activities' details and all)."""
+    entry's ``id``, ``kind``, ``type_key``, ``hours``, ``created_at``, its ``activity_id``,
+    ``title`` and ``starts_at`` (a home with a year of entries loaded them whole, activities' details and all)."""
     params = {"user_id": user_id, "school_id": school_id, "year": year}
     return list(read_rows(_ENTRY_LINES, params).all())
 

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, User
+from portal.models import Activity, CreditEntry, User, YearSubmission
 from portal.services import overview
 from portal.timeutil import to_local
 
@@ -43,6 +43,14 @@ def test_growth_record_shows_activity_dates_and_a_bar(site, as_user):
     cell = html.split(f'data-testid="record-date-{entry.id}">')[1].split("<")[0]
     assert cell == held_on and "Activity date" in html
     assert re.search(r'data-testid="record-bar-\d{4}-\d{4}" data-percent="\d+"', html)
+    # the home and the district's drill-down date the same line as the record: the day it was held
+    home = as_user("teacher1").get("/?lang=en").get_data(as_text=True)
+    assert home.split(f'data-testid="entry-date-{entry.id}">')[1].split("<")[0] == held_on
+    with site.app_context():
+        sub_id = db.session.scalar(select(YearSubmission.id).where(YearSubmission.school_id == act.school_id))
+    drill = as_user("dreviewer").get(f"/district/submissions/{sub_id}/teachers/{me.id}?lang=en").get_data(as_text=True)
+    assert drill.split(f'data-testid="entry-date-{entry.id}">')[1].split("<")[0] == held_on
+    assert "Activity date" in home and "Activity date" in drill
 
 
 def test_activity_page_agrees_with_the_home_todo_list_and_the_form_asks_for_it(site, as_user):
