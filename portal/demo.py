@@ -226,6 +226,30 @@ def _demo_writing(school: School) -> None:
     writing.edit_writing(school, draft, *DEMO_WRITING[0], by=access.actor(teacher.id, school.id))
     for kind, title, text in DEMO_WRITING[1:]:
         writing.add_writing(school, teacher, kind, title, text)
+    kind, title, paragraphs = DEMO_WORD_PAPER  # teacher2 wrote hers in Word: the file's words count
+    writing.add_writing(school, _user("teacher2"), kind, title,
+                        filename=f"{title}.docx", data=_word_file(paragraphs))
+
+
+#: teacher2's teaching essay, handed in as a Word file (``portal.file_text`` reads its words).
+DEMO_WORD_PAPER = ("paper", "小组合作学习中的分工与评价", (
+    "小组合作学习常常流于形式：讨论热闹，收获不多。",
+    "本学期我在四年级数学课上尝试明确分工：记录员、发言人、计时员轮流担任。",
+    "每节课后用三项指标评价小组表现，学生的参与明显增加。",
+) * 40)  # past the school's 3,000 characters a paper needs
+
+
+def _word_file(paragraphs: tuple[str, ...]) -> bytes:
+    import io
+
+    from docx import Document
+
+    doc = Document()
+    for line in paragraphs:
+        doc.add_paragraph(line)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 #: teacher3 was on maternity leave all of last school year: exempted from its assessment by the

@@ -435,7 +435,9 @@ TEXTS: dict[str, Any] = {
     "writing.kind": _l("must be one of %(kinds)s"),
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
     "writing.text_or_file": _l("type the text or upload a file, not both"),
-    "writing.txt_only": _l("upload the text as a UTF-8 .txt file, or paste it"),
+    "writing.readable_only": _l("upload the text as a Word .docx or a UTF-8 .txt file, or paste it"),
+    "writing.file_unreadable": _l(
+        "this file cannot be read as a Word document: save it again as .docx, or paste the text"),
     "writing.not_found": _l("no such writing of yours"),
     "policy.own_writing_change": _l("only its author may change or delete this writing"),
     # -- command line (shown in English, the language of shells and logs) ------------------------

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, literal_column, null, select, type_coerce, union_all
 from werkzeug.datastructures import MultiDict
 
-from portal import policy
+from portal import file_text, policy
 from portal.activity_types import ActivityType, PlanFacts, StandingPlan, Text
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
@@ -598,13 +598,17 @@ def add_evidence(
     size = 0
     if data is not None:
         ext, ctype = _check_file(filename or "", data)
-        if kind in WRITTEN_KINDS and ext == ".txt" and not chinese_count(quotas.text_of_txt(filename, data)):
-            raise Invalid(msg("evidence.refused"), {"file": msg("writing.no_characters")})  # as typed text
+        if kind in WRITTEN_KINDS and file_text.readable(filename):  # its words count, as typed text's
+            try:
+                if not chinese_count(file_text.words_of(filename, data)):
+                    raise Invalid(msg("evidence.refused"), {"file": msg("writing.no_characters")})
+            except file_text.Unreadable:
+                raise Invalid(msg("evidence.refused"), {"file": msg("writing.file_unreadable")}) from None
         stored = uuid.uuid4().hex + ext
         size = len(data)
-    # as Chinese readers count (portal.textcount): the typed text, else a .txt file's words — the
-    # same file counts as much here as handed in as the teacher's own writing (services.writing)
-    char_count = chinese_count(text if has_text else quotas.text_of_txt(filename, data))
+    # as Chinese readers count (portal.textcount): the typed text, else a .txt or .docx file's
+    # words — the same file counts as much here as handed in as the teacher's own writing
+    char_count = chinese_count(text if has_text else file_text.words_or_nothing(filename, data))
     path = upload_folder() / stored if stored else None
     if path is not None and data is not None:  # a file came
         with os.fdopen(  # a new file (generated name), readable by the portal only: 0600

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, func, literal, null, select, union_all
 
+from portal import file_text
 from portal.assessment import QuotaFact
 from portal.database import read_rows
 from portal.errors import Invalid
@@ -134,21 +135,10 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
     return tuple(out)
 
 
-def text_of_txt(filename: str | None, data: bytes | None) -> str:
-    """The text of a UTF-8 ``.txt`` file, as the teacher's own writing stores it (a byte-order
-    mark dropped); "" for any other file (a scan, a PDF: not read as text)."""
-    if data is None or not (filename or "").lower().endswith(".txt"):
-        return ""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return ""
-
-
-def _words_of_txt(filename: str | None, data: bytes | None) -> str:
-    """The characters that count of a UTF-8 ``.txt`` file (its words: the same piece as a typed
-    text of the same words); "" for any other file."""
-    return counted_text(text_of_txt(filename, data))
+def _words_in_file(filename: str | None, data: bytes | None) -> str:
+    """The characters that count of a file's words (:mod:`portal.file_text`: a ``.txt`` or a
+    Word ``.docx``; the same piece as a typed text of the same words); "" for any other file."""
+    return counted_text(file_text.words_or_nothing(filename, data))
 
 
 def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, text: str | None = None,
@@ -162,13 +152,13 @@ def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, 
     (:func:`portal.textcount.counted_text`: spacing, punctuation, invisible characters and case
     make no new piece), refused with ``writing.duplicate`` on ``text``. A file (``filename``,
     ``data``) is refused on ``file``: byte for byte the same as a file in the record
-    (``writing.duplicate_file``; only files of its size are read), or a ``.txt`` file with the
-    words of a piece in the record, typed or a ``.txt`` file (``writing.duplicate``). A file
-    with other bytes (a PDF saved again, a photo taken again) is not compared: its words are
-    not read. ``refused``: the refusal's code (the form's: ``writing.refused``,
+    (``writing.duplicate_file``; only files of its size are read), or a ``.txt`` or ``.docx``
+    file with the words of a piece in the record, typed or such a file (``writing.duplicate``).
+    A file with other bytes whose words are not read (a PDF saved again, a photo taken again)
+    is not compared. ``refused``: the refusal's code (the form's: ``writing.refused``,
     ``evidence.refused``). Asked inside the write, one piece of the teacher at a time
     (``access.one_at_a_time``). A teacher's pieces of a year are few: compared here, not in SQL."""
-    typed, in_file = counted_text(text), _words_of_txt(filename, data)
+    typed, in_file = counted_text(text), _words_in_file(filename, data)
     own = select(OwnWriting.title, OwnWriting.text, null(), literal(0)).where(
         OwnWriting.school_id == school_id, OwnWriting.user_id == user_id, OwnWriting.school_year == year,
     )
@@ -191,16 +181,16 @@ def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, 
 
 def _repeats(typed: str, in_file: str, data: bytes | None, text: str | None, stored: str | None,
              size: int) -> tuple[str, str] | None:
-    """Whether a new piece (its typed words, its .txt file's words, its file) repeats one in the
+    """Whether a new piece (its typed words, its file's words, its file) repeats one in the
     record (its text, its stored file of ``size`` bytes): the field and message code to refuse
     it with, or None. A stored file is read only when it may be the same: of the new file's
-    size, or a .txt file when there are words to compare."""
+    size, or a file whose words are read when there are words to compare."""
     from portal.services.activities import stored_bytes  # activities asks this rule
 
     same_size = data is not None and size == len(data)
-    is_txt = stored is not None and stored.lower().endswith(".txt")
-    kept = stored_bytes(stored) if stored is not None and (same_size or (is_txt and (typed or in_file))) else None
-    words = {counted_text(text), _words_of_txt(stored, kept)} - {""}
+    has_words = stored is not None and file_text.readable(stored)
+    kept = stored_bytes(stored) if stored is not None and (same_size or (has_words and (typed or in_file))) else None
+    words = {counted_text(text), _words_in_file(stored, kept)} - {""}
     if typed in words:
         return "text", "writing.duplicate"
     if in_file in words:

@@ -1,5 +1,6 @@
 """A teacher's own writing, attached to no activity: reading notes, a paper or teaching essay,
-a reflection — typed in, or a UTF-8 ``.txt`` file — counted for the writing quotas.
+a reflection — typed in, or a UTF-8 ``.txt`` or Word ``.docx`` file (its words are kept as the
+piece's text) — counted for the writing quotas.
 
 Its author may correct or delete a piece. Deleting is for good (a real DELETE, not a flag):
 the writing is the teacher's own material, not a record the school keeps — nothing refers to
@@ -15,7 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from portal import policy
+from portal import file_text, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -32,7 +33,7 @@ TITLE_MAX = 200
 
 
 def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes | None) -> tuple[str, str, str]:
-    """The kind, title and text of a piece (typed in, or a UTF-8 .txt file), or :class:`Invalid`
+    """The kind, title and text of a piece (typed in, or the words of a .txt or .docx file), or :class:`Invalid`
     with every field's error: nothing is written before all of it is right."""
     fields: dict[str, Any] = {}
     if kind not in WRITTEN_KINDS:
@@ -43,15 +44,16 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
     if data is not None:
         if text not in (None, ""):
             fields["text"] = msg("writing.text_or_file")
-        elif not (filename or "").lower().endswith(".txt"):
-            fields["file"] = msg("writing.txt_only")
+        elif not file_text.readable(filename):
+            fields["file"] = msg("writing.readable_only")
         elif len(data) > int(current_app.config["UPLOAD_MAX_BYTES"]):
             fields["file"] = msg("file.at_most_mb", n=int(current_app.config["UPLOAD_MAX_BYTES"]) // (1024 * 1024))
         else:
             try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                fields["file"] = msg("file.not_utf8_field")
+                text = file_text.words_of(filename, data)
+            except file_text.Unreadable:
+                is_txt = (filename or "").lower().endswith(file_text.TXT)
+                fields["file"] = msg("file.not_utf8_field" if is_txt else "writing.file_unreadable")
     if "file" not in fields and "text" not in fields:
         if not isinstance(text, str) or not text.strip():
             fields["text"] = msg("evidence.text_or_file")
@@ -69,7 +71,7 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
 def _require_new_text(school: School, user_id: int, year: str, text: str, filename: str | None,
                       data: bytes | None, piece_id: int | None = None) -> None:
     """A piece already in the teacher's record of the year is refused (:func:`quotas.require_new_piece`):
-    typed, on its text; from a .txt file, on the file."""
+    typed, on its text; from a file, on the file and its words."""
     if data is None:
         quotas.require_new_piece(school.id, user_id, year, "writing.refused", text=text, piece_id=piece_id)
     else:

@@ -73,3 +73,18 @@ def test_activity_page_agrees_with_the_home_todo_list_and_the_form_asks_for_it(s
         else:
             assert f'data-testid="waiting-{act.id}"' not in home
             assert 'data-testid="todo-missing"' not in page
+
+
+def test_the_demo_has_an_essay_written_in_word(site, as_user):
+    """teacher2's teaching essay was handed in as a .docx: its words are the piece's text, counted
+    on her writing page and towards the paper quota of her home."""
+    from portal.demo import DEMO_WORD_PAPER
+    from portal.textcount import chinese_count
+
+    kind, title, paragraphs = DEMO_WORD_PAPER
+    page = as_user("teacher2").get("/writing?lang=en").get_data(as_text=True)
+    row = page.split(title)[1].split("</tr>")[0]
+    words = chinese_count("".join(paragraphs))
+    assert words >= 3000 and (f">{words}<" in row or f">{words:,}<" in row)
+    home = as_user("teacher2").get("/?lang=en").get_data(as_text=True)
+    assert "1 of 1" in home.split("Paper or teaching essay")[1][:200]

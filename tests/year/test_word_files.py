@@ -1,0 +1,134 @@
+"""A Word ``.docx`` file is the piece its words are, as a ``.txt`` file is (``portal.file_text``):
+handed in as the teacher's own writing or as an activity's written evidence, it counts the
+characters of its body (paragraphs and tables, as Word's 字数 does) towards the quotas, is
+compared by its words with every piece of the year, and a file that is not a Word document,
+or unpacks to far more than it weighs, is refused with a clear message and changes nothing."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from docx import Document
+
+from portal import file_text
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.models import OwnWriting
+from portal.services import activities, writing
+from portal.textcount import chinese_count
+from tests.support import factories as f
+from tests.support.sessions import log_in
+from tests.year.helpers import evidence_count, lectures, quota_done
+
+LINES = ("读《给教师的建议》第五章：提问要有梯度。", "课堂上我试着先问基础题，再问开放题。")
+CELL = "后进生发言次数"
+
+
+def _docx(*lines: str, cell: str = CELL, author: str = "") -> bytes:
+    doc = Document()
+    doc.core_properties.author = author  # another author: other bytes, the same words
+    for line in lines:
+        doc.add_paragraph(line)
+    doc.add_table(rows=1, cols=1).cell(0, 0).text = cell
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+WORDS = chinese_count("".join(LINES) + CELL)
+
+
+@pytest.fixture
+def school(app):
+    s = f.school("F1")
+    return s, f.staff(s)
+
+
+def _refused(field: str, code: str, action) -> None:
+    with pytest.raises(Invalid) as err:
+        action()
+    assert err.value.fields[field].code == code, err.value.fields
+
+
+def test_a_word_file_counts_its_words_through_both_doors(app, school):
+    """Teacher: reading notes written in Word count what Word shows, as own writing and as an
+    activity's evidence (they counted 0 as evidence and were refused as own writing)."""
+    s, staff = school
+    t1, t2 = staff["t1"], staff["t2"]
+    (act,) = lectures(s, staff["organizer"], [t1], n=1)
+    ev = activities.add_evidence(act, t1, t1.id, "reading_notes", "给教师的建议", filename="读书笔记.docx",
+                                 data=_docx(*LINES))
+    piece = writing.add_writing(s, t2, "reading_notes", "给教师的建议", filename="读书笔记.DOCX", data=_docx(*LINES))
+    assert WORDS > 0 and ev.char_count == piece.char_count == WORDS
+    assert CELL in piece.text and LINES[0] in piece.text  # the piece keeps its words, tables too
+    assert quota_done(t1, s, "reading_notes") == quota_done(t2, s, "reading_notes") == WORDS
+
+
+def test_a_word_file_is_the_piece_its_words_are(app, school):
+    """Attack: the same notes handed in again as a Word file saved once more (other bytes), or
+    typed, or as a .txt: each counted one more piece. Refused on its words, nothing saved."""
+    s, staff = school
+    t1 = staff["t1"]
+    a, b = lectures(s, staff["organizer"], [t1])
+    writing.add_writing(s, t1, "reflection", "", filename="反思.docx", data=_docx(*LINES))
+    db.session.commit()
+    again = _docx(*LINES, author="又存了一次")
+    n = evidence_count()
+    _refused("file", "writing.duplicate", lambda: activities.add_evidence(
+        a, t1, t1.id, "reflection", "", filename="反思2.docx", data=again))
+    _refused("text", "writing.duplicate", lambda: activities.add_evidence(
+        b, t1, t1.id, "reflection", "", text="\n".join((*LINES, CELL))))
+    _refused("file", "writing.duplicate", lambda: writing.add_writing(
+        s, t1, "reflection", "", filename="r.txt", data=" ".join((*LINES, CELL)).encode()))
+    assert evidence_count() == n and quota_done(t1, s, "reflections") == 1
+    # and the other way round: typed first, then the same words as a Word file
+    writing.add_writing(s, t1, "reflection", "", text="第二篇反思：小组合作要有分工。")
+    _refused("file", "writing.duplicate", lambda: activities.add_evidence(
+        a, t1, t1.id, "reflection", "", filename="二.docx", data=_docx("第二篇反思：", "小组合作要有分工", cell="")))
+
+
+def _bomb() -> bytes:
+    """A .docx-named ZIP of a few kilobytes that unpacks to more than the portal reads."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"\0" * (file_text.DOCX_UNPACKED_MAX + 1))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not really a zip", _bomb()], ids=["broken", "unpacks-too-far"])
+def test_a_word_file_that_cannot_be_read_is_refused_as_writing(app, school, data):
+    """Bad input: a renamed file or a ZIP bomb named .docx is refused as writing with a clear
+    message (on the page in Chinese), nothing written or kept; as an attachment, whose words
+    nobody counts, it is a file like any other."""
+    s, staff = school
+    t1 = staff["t1"]
+    (act,) = lectures(s, staff["organizer"], [t1], n=1)
+    n, pieces = evidence_count(), db.session.query(OwnWriting).count()
+    _refused("file", "writing.file_unreadable", lambda: writing.add_writing(
+        s, t1, "paper", "论文", filename="论文.docx", data=data))
+    _refused("file", "writing.file_unreadable", lambda: activities.add_evidence(
+        act, t1, t1.id, "reading_notes", "笔记", filename="笔记.docx", data=data))
+    assert evidence_count() == n and db.session.query(OwnWriting).count() == pieces
+    client = log_in(app.test_client(), t1, s.id)
+    r = client.post("/writing", data={"kind": "paper", "title": "论文", "file": (io.BytesIO(data), "论文.docx")},
+                    content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "无法读取该 Word 文件" in page and "cannot be read" not in page
+    ev = activities.add_evidence(act, t1, t1.id, "attachment", "附件", filename="附件.docx", data=data)
+    assert ev.char_count == 0
+
+
+def test_the_writing_form_offers_word_files(app, school):
+    s, staff = school
+    client = log_in(app.test_client(), staff["t1"], s.id)
+    page = client.get("/writing").get_data(as_text=True)
+    assert 'accept=".docx,.txt"' in page and "Word（.docx）" in page
+    r = client.post("/writing", data={"kind": "reading_notes", "title": "给教师的建议",
+                                      "file": (io.BytesIO(_docx(*LINES)), "笔记.docx")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert r.status_code == 200 and quota_done(staff["t1"], s, "reading_notes") == WORDS
+    r = client.post("/writing", data={"kind": "paper", "title": "论文", "file": (io.BytesIO(b"%PDF-1.4"), "论文.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "请上传 Word（.docx）或 UTF-8 编码的 .txt 文件" in r.get_data(as_text=True)
