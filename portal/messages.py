@@ -343,6 +343,8 @@ TEXTS: dict[str, Any] = {
     "calendar.scope_invalid": _l("unknown calendar"),
     # -- exports as jobs -------------------------------------------------------------------------
     "export.kind_invalid": _l("unknown export"),
+    "export.headings_invalid": _l("%(name)s=%(value)s: an export's headings are in zh (Chinese, the default) or en (English)"),
+    "export.headings_conflict": _l("headings=%(headings)s and lang=%(lang)s ask for different languages: give one"),
     "export.not_found": _l("export not found"),
     "export.not_ready": _l("the file is not ready, or no longer kept: see the export's state"),
     "export.no_certificates": _l(

@@ -26,9 +26,9 @@ from markupsafe import Markup
 from portal import policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
 from portal.downloads import attachment
-from portal.errors import Forbidden, Invalid, NotFound
+from portal.errors import DomainError, Forbidden, Invalid, NotFound
 from portal.hours import fmt
-from portal.i18n import lang_code
+from portal.i18n import lang_code, supported_locale
 from portal.messages import heading, msg, school_year_text, tr
 from portal.models import School
 from portal.page_cache import cached_part, fill_csrf_slots
@@ -64,20 +64,37 @@ def _year(school_tz: str) -> str:
     return credits.parse_year(request.args.get("year"), current_school_year(school_tz))
 
 
-def _headings_lang() -> str:
-    """Exports have Chinese headings unless ``?headings=en``."""
-    return "en" if request.args.get("headings") == "en" else "zh"
+#: the query arguments naming an export's headings language: ``headings`` first, ``lang`` (the
+#: interface's switch, which the district's submitted figures once read) kept as its alias
+HEADINGS_ARGS = ("headings", "lang")
+
+
+def headings_lang() -> str:
+    """The language of a CSV/XLSX export's headings and labels: Chinese unless ``?headings=en``
+    (or its alias ``?lang=en``), whatever the interface's language. A value the portal does not
+    speak, or the two arguments asking for different languages, is refused (400) before
+    anything is made or queued."""
+    asked = {name: request.args[name] for name in HEADINGS_ARGS if name in request.args}
+    langs = set()
+    for name, value in asked.items():
+        locale = supported_locale(value)
+        if locale is None:
+            raise DomainError(msg("export.headings_invalid", name=name, value=repr(value)[:40]))
+        langs.add("en" if locale == "en" else "zh")
+    if len(langs) > 1:
+        raise DomainError(msg("export.headings_conflict", **asked))
+    return langs.pop() if langs else "zh"
 
 
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": attachment(name), "Cache-Control": "no-store"}
 
 
-def _long(kind: str, year: str, fmt: str, **target: Any) -> Any:
+def _long(kind: str, year: str, fmt: str, lang: str, **target: Any) -> Any:
     """The progress page of this export queued as a job, if it is long (else None)."""
     from portal.web.export_jobs import long_export  # that module reads this one's helpers
 
-    return long_export(kind, year, fmt, **target)
+    return long_export(kind, year, fmt, lang, **target)
 
 
 def _type_names() -> dict[str, str]:
@@ -193,22 +210,24 @@ def _render_groups(school_id: int, year: str, rows: list[credits.SummaryRow]) ->
 @bp.get("/reports/summary.csv")
 @allowed(policy.may_export)
 def summary_csv():
+    lang = headings_lang()
     school = _summary_school() or require_school()
     year = _year(school.timezone)
-    if (queued := _long("school_summary", year, "csv", school=school)) is not None:
+    if (queued := _long("school_summary", year, "csv", lang, school=school)) is not None:
         return queued
-    body = stream_with_context(exports.stream_summary_csv(school, year, _headings_lang()))
+    body = stream_with_context(exports.stream_summary_csv(school, year, lang))
     return Response(body, mimetype=CSV, headers=_attachment(f"summary-{school.code}-{year}.csv"))
 
 
 @bp.get("/reports/summary.xlsx")
 @allowed(policy.may_export)
 def summary_xlsx():
+    lang = headings_lang()
     school = _summary_school() or require_school()
     year = _year(school.timezone)
-    if (queued := _long("school_summary", year, "xlsx", school=school)) is not None:
+    if (queued := _long("school_summary", year, "xlsx", lang, school=school)) is not None:
         return queued
-    data = exports.summary_xlsx(school, year, _headings_lang())
+    data = exports.summary_xlsx(school, year, lang)
     return Response(data, mimetype=XLSX, headers=_attachment(f"summary-{school.code}-{year}.xlsx"))
 
 
@@ -236,9 +255,10 @@ def certificate(activity_id: int):
 @bp.get("/activities/<int:activity_id>/certificate.xlsx")
 @allowed(policy.may_read_certificate)
 def certificate_xlsx(activity_id: int):
+    lang = headings_lang()
     school = require_school()
     act = access.get_activity(activity_id, school.id)
-    data = exports.certificate_xlsx(act, _headings_lang())
+    data = exports.certificate_xlsx(act, lang)
     return Response(data, mimetype=XLSX, headers=_attachment(f"certificate-{act.id}.xlsx"))
 
 
@@ -266,13 +286,14 @@ def teacher_record(user_id: int):
 @bp.get("/district/export.csv")
 @allowed(policy.may_view_district)
 def district_export():
+    lang = headings_lang()
     year = credits.parse_year(request.args.get("year"))
     ledger = request.args.get("ledger") == "1"
     kind = "district_ledger" if ledger else "district_summary"
-    if (queued := _long(kind, year, "csv", district_id=_seat_district())) is not None:
+    if (queued := _long(kind, year, "csv", lang, district_id=_seat_district())) is not None:
         return queued
     body = stream_with_context(
-        exports.stream_district_csv(year, _headings_lang(), ledger=ledger, district_id=_seat_district())
+        exports.stream_district_csv(year, lang, ledger=ledger, district_id=_seat_district())
     )
     name = f"district-{'ledger' if ledger else 'summary'}-{year}.csv"
     return Response(body, mimetype=CSV, headers=_attachment(name))
@@ -281,13 +302,14 @@ def district_export():
 @bp.get("/district/export.xlsx")
 @allowed(policy.may_view_district)
 def district_export_xlsx():
+    lang = headings_lang()
     year = credits.parse_year(request.args.get("year"))
     ledger = request.args.get("ledger") == "1"
     kind = "district_ledger" if ledger else "district_summary"
-    if (queued := _long(kind, year, "xlsx", district_id=_seat_district())) is not None:
+    if (queued := _long(kind, year, "xlsx", lang, district_id=_seat_district())) is not None:
         return queued
     spool = tempfile.TemporaryFile()  # write-only XLSX is assembled on disk, not in memory
-    exports.district_xlsx(year, spool, _headings_lang(), ledger=ledger, district_id=_seat_district())
+    exports.district_xlsx(year, spool, lang, ledger=ledger, district_id=_seat_district())
     spool.seek(0)
     name = f"district-{'ledger' if ledger else 'summary'}-{year}.xlsx"
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)

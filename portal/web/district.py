@@ -27,13 +27,13 @@ from portal.downloads import attachment, evidence_response
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.i18n import lang_code
 from portal.messages import msg, tr
 from portal.models import Evidence, School
 from portal.models.district import WHOLE_YEAR
 from portal.models.school import DISTRICT_QUOTAS
 from portal.registry import registry
 from portal.reports import district_exports
+from portal.reports.views import headings_lang
 from portal.school_rules import SCHOOL_RULES
 from portal.services import announcements, credits, districts, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
@@ -311,11 +311,12 @@ def dashboard():
 @bp.route("/district/submitted.xlsx")
 @allowed(policy.may_view_district)
 def accepted_xlsx():
+    lang = headings_lang()
     year = credits.parse_year(request.args.get("year"))
-    if (queued := long_export("district_submitted", year, "xlsx", district_id=_district_id())) is not None:
+    if (queued := long_export("district_submitted", year, "xlsx", lang, district_id=_district_id())) is not None:
         return queued
     spool = tempfile.TemporaryFile()  # one sheet per school: assembled on disk, not in memory
-    district_exports.write_workbook(_district_id(), year, spool, lang_code())
+    district_exports.write_workbook(_district_id(), year, spool, lang)
     spool.seek(0)
     return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=f"district-submitted-{year}.xlsx",
                      max_age=0)
@@ -324,10 +325,11 @@ def accepted_xlsx():
 @bp.route("/district/submitted.csv")
 @allowed(policy.may_view_district)
 def accepted_csv():
+    lang = headings_lang()
     year = credits.parse_year(request.args.get("year"))
-    if (queued := long_export("district_submitted", year, "csv", district_id=_district_id())) is not None:
+    if (queued := long_export("district_submitted", year, "csv", lang, district_id=_district_id())) is not None:
         return queued
-    body = stream_with_context(district_exports.stream_csv_rows(_district_id(), year, lang_code()))
+    body = stream_with_context(district_exports.stream_csv_rows(_district_id(), year, lang))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": attachment(f"district-submitted-{year}.csv"), "Cache-Control": "no-store"})
 

@@ -16,7 +16,7 @@ from portal.errors import DomainError, Invalid
 from portal.i18n import lang_code
 from portal.messages import school_year_text, tr
 from portal.models import ExportJob, School
-from portal.reports.views import _headings_lang
+from portal.reports.views import headings_lang
 from portal.services import credits, export_jobs
 from portal.timeutil import utcnow
 from portal.web.forms import ConfirmForm
@@ -54,19 +54,20 @@ def start():
     seat = current_district()
     if seat is None:
         abort(403)
-    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, _headings_lang(),
+    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, headings_lang(),
                                      district_id=seat.district_id)
     return redirect(url_for("export_jobs.show", job_id=row.id))
 
 
-def long_export(kind: str, year: str, fmt: str, *, district_id: int | None = None,
+def long_export(kind: str, year: str, fmt: str, lang: str, *, district_id: int | None = None,
                 school: School | None = None) -> ResponseReturnValue | None:
-    """If the export has more rows than ``EXPORT_JOB_THRESHOLD``: queue it and answer with its
-    progress page (303); else None and the view sends the file itself."""
+    """If the export has more rows than ``EXPORT_JOB_THRESHOLD``: queue it, headed in ``lang``
+    (the view's :func:`headings_lang`), and answer with its progress page (303); else None and
+    the view sends the file itself."""
     if not export_jobs.is_long(kind, year, school_id=school.id if school else None, district_id=district_id):
         return None
     asked_in = current_school()
-    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, _headings_lang(), fmt=fmt,
+    row = export_jobs.request_export(current_user.id, current_actor(), kind, year, lang, fmt=fmt,
                                      district_id=district_id, school=school,
                                      asked_in=asked_in.id if asked_in is not None else None)
     return redirect(url_for("export_jobs.show", job_id=row.id), 303)
