@@ -373,6 +373,7 @@ TEXTS: dict[str, Any] = {
     "staff.password_given": _l("a new password was given"),
     # who made a staff change that no person of the portal made: the operator's ``flask`` command
     "staff.command_line": _l("command line"),
+    "staff.char_count": _l("%(name)s (evidence no. %(id)s): %(n)s characters"),
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.csv": _l("not a readable CSV file: a cell is too long, or a quote is not closed"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),

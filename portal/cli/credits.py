@@ -1,5 +1,6 @@
-"""``flask credits export`` (one school), ``flask credits export-district`` (every school) and
-``flask credits rebuild-year-rows`` (the stored teacher-year rows, from scratch).
+"""``flask credits export`` (one school), ``flask credits export-district`` (every school),
+``flask credits rebuild-year-rows`` (the stored teacher-year rows, from scratch) and
+``flask evidence recount`` (written evidence stored counting other than today's rule).
 
 The file is written next to its destination under a temporary name and renamed at the end,
 so a failed export leaves no file behind (and never a half-written one).
@@ -21,9 +22,10 @@ from portal.cli.common import fail, refuse
 from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.reports import exports
-from portal.services import access, credits, teacher_years
+from portal.services import access, credits, evidence_counts, teacher_years
 
 group = AppGroup("credits", help="Credit reports: school summary and district exports.")
+evidence = AppGroup("evidence", help="Written evidence: count again what was stored before a counting fix.")
 FORMATS = ("csv", "xlsx")
 LANGS = click.Choice(["zh", "en"])  # the languages of the headings (as `flask workflow show --lang`)
 
@@ -120,5 +122,39 @@ def rebuild_year_rows(years: tuple[str, ...]) -> None:
     click.echo(f"rebuilt {written} teacher-year rows")
 
 
+def _piece(piece: evidence_counts.Recount) -> str:
+    counted = "?" if piece.counted is None else str(piece.counted)
+    return (f"  {piece.school_code} {piece.year} semester {piece.semester} {piece.username} evidence {piece.evidence_id}"
+            f" {piece.name!r}: {piece.stored} -> {counted} characters")
+
+
+@evidence.command("recount")
+@click.option("--apply", is_flag=True, help="Write the new counts (without it: a dry run, nothing is written).")
+def recount(apply: bool) -> None:
+    """Count again each piece of written evidence whose stored character count is not what
+    today's rule counts (a .txt handed in before its words were counted stored 0), in the
+    periods the district has not accepted (an accepted one is frozen: listed as skipped); the
+    teacher-year rows it moves are built again and each change is a line of the person's staff
+    log. A dry run unless --apply; running it again changes nothing."""
+    done = evidence_counts.recount(apply=apply)
+    verb = "recounted" if apply else "would recount"
+    click.echo(f"{verb} {len(done.changed)} piece(s) of written evidence")
+    for piece in done.changed:
+        click.echo(_piece(piece))
+    if done.skipped:
+        click.echo(f"skipped {len(done.skipped)} in periods the district accepted (their figures are frozen)")
+        for piece in done.skipped:
+            click.echo(_piece(piece))
+    if done.unreadable:
+        click.echo(f"left {len(done.unreadable)} as stored: the .txt file is not in the upload folder")
+        for piece in done.unreadable:
+            click.echo(_piece(piece))
+    if apply:
+        click.echo(f"rebuilt {done.teachers} teacher-year rows")
+    else:
+        click.echo("dry run: nothing was written (--apply to write)")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(group)
+    app.cli.add_command(evidence)

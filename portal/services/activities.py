@@ -608,7 +608,7 @@ def add_evidence(
         size = len(data)
     # as Chinese readers count (portal.textcount): the typed text, else a .txt or .docx file's
     # words — the same file counts as much here as handed in as the teacher's own writing
-    char_count = chinese_count(text if has_text else file_text.words_or_nothing(filename, data))
+    char_count = quotas.piece_count(text if has_text else None, filename, data)
     path = upload_folder() / stored if stored else None
     if path is not None and data is not None:  # a file came
         with os.fdopen(  # a new file (generated name), readable by the portal only: 0600

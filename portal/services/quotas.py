@@ -23,7 +23,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, Evidence, OwnWriting
-from portal.textcount import counted_text
+from portal.textcount import chinese_count, counted_text
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
 WRITTEN_KINDS = (READING_NOTES, PAPER, REFLECTION)
@@ -133,6 +133,14 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
             }
             out.append(QuotaFact("books", semester, len(books), int(rule("books_per_semester"))))
     return tuple(out)
+
+
+def piece_count(text: str | None, filename: str | None, data: bytes | None) -> int:
+    """The characters a piece of written evidence counts, as Chinese readers count them
+    (:mod:`portal.textcount`): its typed text, else its file's words (:mod:`portal.file_text`:
+    a ``.txt`` or a Word ``.docx``), so that the same file counts as much handed in at an
+    activity as it does as the teacher's own writing."""
+    return chinese_count(text if text else file_text.words_or_nothing(filename, data))
 
 
 def _words_in_file(filename: str | None, data: bytes | None) -> str:

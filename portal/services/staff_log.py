@@ -1,6 +1,7 @@
 """The audit log of staff changes (:class:`~portal.models.StaffChange`): a person's roles or
 teaching groups as a school admin changed them — before, after, by whom, when — and each new
-password an admin (or the operator) gave them, without the password. Written in the
+password an admin (or the operator) gave them, without the password, and each piece of their
+written evidence the operator's ``flask evidence recount`` counted again. Written in the
 transaction of the change itself, only when something changed; never updated. A change made by
 the operator's ``flask`` command (``by`` is :data:`portal.policy.SYSTEM`) has no author: the
 audit page and its export say "command line" (``staff.command_line``) in the reader's language."""
@@ -16,7 +17,7 @@ from portal import policy
 from portal.extensions import db
 from portal.models import StaffChange
 
-WHAT = ("roles", "groups", "password")
+WHAT = ("roles", "groups", "password", "char_count")
 
 
 def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str,
@@ -29,6 +30,17 @@ def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str
         return None
     row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None if by.system else by.user_id, what=what,
                       before=old, after=new)
+    s.add(row)
+    return row
+
+
+def record_count(s: Session, school_id: int, user_id: int, evidence_id: int, name: str, before: int,
+                 after: int) -> StaffChange:
+    """Add to ``s`` the operator's recount of a piece of the person's written evidence: the
+    piece (its number and name) with the characters it counted, then counts (never a set: the
+    order is the line's meaning)."""
+    row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None, what="char_count",
+                      before=[evidence_id, name, before], after=[evidence_id, name, after])
     s.add(row)
     return row
 

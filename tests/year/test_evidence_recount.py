@@ -1,0 +1,131 @@
+"""``flask evidence recount``: a .txt handed in as written evidence before the fix was stored
+counting 0 characters (own writing counted its words) and kept its 0 after the fix, so the
+teacher's reading notes stayed behind on every page. The command counts such pieces again by
+today's rule — a dry run by default, ``--apply`` to write — only in periods the district has not
+accepted (an accepted year is frozen: listed as skipped), builds the moved teacher-year rows
+again, writes a staff-log line by the command line, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from portal.database import write_transaction
+from portal.extensions import db
+from portal.models import Activity, Evidence, School, StaffChange, User
+from portal.policy import Actor
+from portal.services import access, activities, evidence_counts, submissions, teacher_years, tokens, users
+from portal.textcount import chinese_count
+from portal.timeutil import current_school_year
+from tests.support import factories as f
+from tests.support.sessions import log_in
+from tests.year.helpers import quota_done
+
+NOTES = "读《给教师的建议》第3章：Growth mindset 让我重新看待后进生。"
+TXT = ("\ufeff" + NOTES).encode("utf-8")
+WORDS = chinese_count(NOTES)
+
+
+def _handed_in_the_old_way(s: School, staff: dict[str, User]) -> Evidence:
+    """t1's notes.txt at a lecture, stored as before the fix: counting 0, the stored row too."""
+    act = f.plan(s, staff["organizer"], "lecture", [(staff["t1"], "attendee")], {"topic": "读书"})
+    ev = activities.add_evidence(act, staff["t1"], staff["t1"].id, "reading_notes", "给教师的建议",
+                                 filename="notes.txt", data=TXT)
+    with write_transaction():
+        db.session.execute(update(Evidence).where(Evidence.id == ev.id).values(char_count=0))
+        teacher_years.refresh(s, current_school_year(s.timezone), [staff["t1"].id])
+    return ev
+
+
+@pytest.fixture
+def schools(app):
+    """F1 (open) and F2 (its year accepted by the district), each with t1's notes stored at 0."""
+    open_school, accepted = f.school("F1"), f.school("F2")
+    open_staff, accepted_staff = f.staff(open_school), f.staff(accepted, "f2")
+    ev_open = _handed_in_the_old_way(open_school, open_staff)
+    ev_frozen = _handed_in_the_old_way(accepted, accepted_staff)
+    reviewer = users.create_user("rev.f", f.PASSWORD, "区审核", None, ["district_reviewer"],
+                                 district_id=accepted.district_id)
+    year = current_school_year(accepted.timezone)
+    sub = submissions.submit(accepted, year, by=access.actor(accepted_staff["admin"].id, accepted.id))
+    submissions.decide(sub.id, True, by=Actor.of(reviewer.id, ["district_reviewer"]), district_id=accepted.district_id)
+    db.session.commit()
+    return (open_school, open_staff, ev_open), (accepted, accepted_staff, ev_frozen)
+
+
+def _stored_done(s: School, user: User) -> int:
+    rows = teacher_years.summary_rows(s, current_school_year(s.timezone))
+    if rows is None:  # an accepted year: the submitted rows
+        rows = submissions.latest(s.id, current_school_year(s.timezone), 0).rows  # type: ignore[union-attr]
+        row = next(r for r in rows if r["user_id"] == user.id)
+        return next(q["done"] for q in row["quotas"] if q["key"] == "reading_notes")
+    return next(q.done for q in next(r for r in rows if r.user.id == user.id).facts.quotas if q.key == "reading_notes")
+
+
+def _shown(app, s: School, user: User) -> tuple[str, int]:
+    """The reading notes done as the teacher's home page and the API say."""
+    page = log_in(app.test_client(), user, s.id).get("/").get_data(as_text=True)
+    headers = {"Authorization": f"Bearer {tokens.issue(user).token}", "X-School": s.code}
+    quotas = app.test_client().get("/api/v1/me/writing", headers=headers).get_json()["quotas"]
+    return page, next(q["done"] for q in quotas if q["key"] == "reading_notes")
+
+
+def _counts() -> dict[int, int]:
+    db.session.expire_all()
+    return dict(db.session.execute(select(Evidence.id, Evidence.char_count)).all())
+
+
+def _recount(app, *args: str):
+    result = app.test_cli_runner().invoke(args=["evidence", "recount", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_recount_is_a_dry_run_then_fixes_the_open_year_only(app, schools):
+    (s1, staff1, ev1), (s2, staff2, ev2) = schools
+    t1, f2t1 = staff1["t1"], staff2["t1"]
+    assert _counts() == {ev1.id: 0, ev2.id: 0}
+    assert quota_done(t1, s1, "reading_notes") == 0 and _stored_done(s1, t1) == 0
+    page, api = _shown(app, s1, t1)
+    assert 'data-testid="quota-reading_notes-0" data-done="0"' in page and api == 0
+    frozen_before = (_stored_done(s2, f2t1), _shown(app, s2, f2t1)[1])
+    log_lines = db.session.scalar(select(db.func.count()).select_from(StaffChange))
+
+    dry = _recount(app)
+    assert "would recount 1 piece(s)" in dry and f"evidence {ev1.id} '给教师的建议': 0 -> {WORDS}" in dry
+    assert "skipped 1 in periods the district accepted" in dry and f"evidence {ev2.id}" in dry
+    assert "dry run: nothing was written" in dry
+    assert _counts() == {ev1.id: 0, ev2.id: 0} and _stored_done(s1, t1) == 0
+    assert db.session.scalar(select(db.func.count()).select_from(StaffChange)) == log_lines
+
+    done = _recount(app, "--apply")
+    assert "recounted 1 piece(s)" in done and f"evidence {ev1.id}" in done and "skipped 1" in done
+    assert _counts() == {ev1.id: WORDS, ev2.id: 0}  # the accepted year's piece is as accepted
+    assert quota_done(t1, s1, "reading_notes") == WORDS and _stored_done(s1, t1) == WORDS
+    page, api = _shown(app, s1, t1)
+    assert f'data-testid="quota-reading_notes-0" data-done="{WORDS}"' in page and api == WORDS
+    assert (_stored_done(s2, f2t1), _shown(app, s2, f2t1)[1]) == frozen_before
+    line = db.session.execute(select(StaffChange).where(StaffChange.what == "char_count")).scalar_one()
+    assert (line.school_id, line.user_id, line.changed_by) == (s1.id, t1.id, None)
+    assert line.before == [ev1.id, "给教师的建议", 0] and line.after == [ev1.id, "给教师的建议", WORDS]
+    admin = log_in(app.test_client(), staff1["admin"], s1.id)
+    audit = admin.get("/admin/audit?view=staff").get_data(as_text=True)
+    assert "命令行" in audit and f"给教师的建议（过程材料 {ev1.id} 号）：{WORDS} 字" in audit
+    assert "字数（书面过程材料）" in audit
+    csv_text = admin.get("/admin/audit.csv?view=staff").get_data(as_text=True)
+    assert f"给教师的建议（过程材料 {ev1.id} 号）：0 字" in csv_text
+
+    again = _recount(app, "--apply")  # idempotent: nothing moves, no new line
+    assert "recounted 0 piece(s)" in again and "rebuilt 0 teacher-year rows" in again
+    assert _counts() == {ev1.id: WORDS, ev2.id: 0}
+    assert db.session.scalar(select(db.func.count()).select_from(StaffChange)) == log_lines + 1
+    assert [p.evidence_id for p in evidence_counts.disagreeing()] == [ev2.id]  # only the frozen one differs
+
+
+def test_a_piece_whose_file_is_gone_is_left_as_stored(app, schools):
+    (s1, _staff1, ev1), _accepted = schools
+    (activities.upload_folder() / str(ev1.stored_name)).unlink()
+    out = _recount(app, "--apply")
+    assert "recounted 0 piece(s)" in out and "left 1 as stored" in out and f"evidence {ev1.id}" in out
+    assert _counts()[ev1.id] == 0
+    assert db.session.get(Activity, ev1.activity_id) is not None
