@@ -82,7 +82,7 @@ def headings_lang() -> str:
             raise DomainError(msg("export.headings_invalid", name=name, value=repr(value)[:40]))
         langs.add("en" if locale == "en" else "zh")
     if len(langs) > 1:
-        raise DomainError(msg("export.headings_conflict", **asked))
+        raise DomainError(msg("export.headings_conflict", **{k: repr(v)[:40] for k, v in asked.items()}))
     return langs.pop() if langs else "zh"
 
 
