@@ -2,7 +2,8 @@
 
 Before the ``.txt`` fix a ``.txt`` file handed in as written evidence was stored counting 0
 characters, while the same file as the teacher's own writing counted its words, and before Word
-files were read (:mod:`portal.file_text`) a ``.docx`` counted 0 too; new pieces count both alike (:func:`portal.services.quotas.piece_count`), the stored ones keep their 0
+files were read (:mod:`portal.file_text`) a ``.docx`` counted 0 too; new pieces count both
+alike (:func:`portal.services.quotas.piece_count`), the stored ones keep their 0
 until counted again here. A piece is counted again only in a period the district has not
 accepted (an accepted one's figures are frozen: listed as skipped); the teacher-year rows it
 moves are built again by the builder the rebuild uses (:func:`teacher_years.refresh`), and each

@@ -129,3 +129,26 @@ def test_a_piece_whose_file_is_gone_is_left_as_stored(app, schools):
     assert "recounted 0 piece(s)" in out and "left 1 as stored" in out and f"evidence {ev1.id}" in out
     assert _counts()[ev1.id] == 0
     assert db.session.get(Activity, ev1.activity_id) is not None
+
+
+def test_a_word_file_stored_before_it_was_read_is_counted_again(app):
+    """A .docx handed in as reading notes before Word files were read counted 0 as well: the
+    recount reads its words as a new one is read (portal.file_text)."""
+    from tests.year.test_word_files import LINES, _docx
+    from tests.year.test_word_files import WORDS as DOCX_WORDS
+
+    s = f.school("F3")
+    staff = f.staff(s, "f3")
+    t1 = staff["t1"]
+    act = f.plan(s, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "读书"})
+    ev = activities.add_evidence(act, t1, t1.id, "reading_notes", "给教师的建议", filename="笔记.docx",
+                                 data=_docx(*LINES))
+    with write_transaction():
+        db.session.execute(update(Evidence).where(Evidence.id == ev.id).values(char_count=0))
+        teacher_years.refresh(s, current_school_year(s.timezone), [t1.id])
+    db.session.commit()
+    assert quota_done(t1, s, "reading_notes") == 0
+    _recount(app, "--apply")
+    db.session.expire_all()
+    assert db.session.get(Evidence, ev.id).char_count == DOCX_WORDS > 0
+    assert quota_done(t1, s, "reading_notes") == DOCX_WORDS
