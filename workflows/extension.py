@@ -64,7 +64,9 @@ def _keeps_the_review(t: Transition, phase_of: dict[str, Phase]) -> None:
     their effects: ``approve`` (awaiting review → confirmed), ``credit`` (confirmed → credited),
     ``revoke`` (out of credit) and ``return`` (back from confirmed, forgetting the approval). So
     no re-routed or added trigger posts credits without an approval, confirms hours nobody
-    approved, or leaves credits posted behind an activity back in review."""
+    approved, or leaves credits posted behind an activity back in review. A closed activity
+    (cancelled) stays closed: no trigger leads out of the closed phase, so nothing re-opens an
+    activity whose cancellation the history, the absences and the year's figures already count."""
     def leaves_only(effect: str, phase: Phase, where: str) -> None:  # where: "confirmed states" …
         wrong = [s for s in t.sources if phase_of[s] is not phase]
         if wrong:
@@ -82,7 +84,9 @@ def _keeps_the_review(t: Transition, phase_of: dict[str, Phase]) -> None:
     dest = phase_of[t.dest]
     for s in t.sources:
         src = phase_of[s]
-        if dest is Phase.CREDITED and src is not Phase.CREDITED and not t.posts_credits:
+        if src is Phase.CLOSED and dest is not Phase.CLOSED:
+            fault = f"out of closed state {s!r} into {t.dest!r}; a closed activity stays closed"
+        elif dest is Phase.CREDITED and src is not Phase.CREDITED and not t.posts_credits:
             fault = f"from {s!r} into credited state {t.dest!r} without posting credits; {_ONLY_BY['posts']}"
         elif dest is Phase.CONFIRMED and src in (Phase.OPEN, Phase.AWAITING_REVIEW) and not t.adjusts_hours:
             fault = f"from {s!r} into confirmed state {t.dest!r} without the approval; {_ONLY_BY['approves']}"

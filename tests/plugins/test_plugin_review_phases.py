@@ -1,7 +1,8 @@
 """A plugin's workflow cannot step round the review: the confirmed and credited phases are entered
 and left only through the core triggers that carry their effects — ``approve`` (from a state awaiting
 review), ``credit`` (from a confirmed state), ``revoke`` (out of credit) and ``return`` (back from a
-confirmed state) — whatever a plugin re-routes or adds. Refused at load, naming the plugin."""
+confirmed state) — whatever a plugin re-routes or adds; and nothing leads out of the closed phase (a
+cancelled activity is never re-opened). Refused at load, naming the plugin."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ OWNER = frozenset({"owner", "school_admin"})
 REVIEWER = frozenset({"reviewer"})
 STAMPED = State("stamped", "已盖章", "Stamped", phase=Phase.CREDITED)
 SIGNED = State("signed", "已签字", "Signed", phase=Phase.CONFIRMED)
+ARCHIVED = State("archived", "已归档", "Archived", phase=Phase.CLOSED)
 
 SKIPS = {
     "credit re-routed from planned": (
@@ -41,6 +43,19 @@ SKIPS = {
         (), Transition("cancel", ("planned", "reviewed"), "cancelled", OWNER, "取消", "Cancel"),
         "trigger 'cancel' leads from confirmed state 'reviewed' back to 'cancelled' without clearing the "
         "approval; only the core trigger that returns for rework does"),
+    "a new trigger re-opening a cancelled activity": (
+        (), Transition("reopen", ("cancelled",), "planned", OWNER, "重新开放", "Re-open"),
+        "trigger 'reopen' leads out of closed state 'cancelled' into 'planned'; a closed activity stays closed"),
+    "hold re-routed from a cancelled activity": (
+        (), Transition("hold", ("planned", "cancelled"), "held", OWNER, "举行", "Hold"),
+        "trigger 'hold' leads out of closed state 'cancelled' into 'held'; a closed activity stays closed"),
+    "a new trigger out of a closed state of the plugin's own": (
+        (ARCHIVED,), Transition("unarchive", ("archived",), "held", OWNER, "恢复", "Restore"),
+        "trigger 'unarchive' leads out of closed state 'archived' into 'held'; a closed activity stays closed"),
+    "a new trigger out of credit": (
+        (), Transition("redo", ("credited",), "planned", OWNER, "重做", "Redo"),
+        "trigger 'redo' leads out of credited state 'credited' into 'planned' without reversing the credits; "
+        "only the core trigger that reverses them does"),
 }
 
 
