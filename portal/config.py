@@ -24,6 +24,10 @@ class DefaultConfig:
     # Plugins: None enables every installed plugin; a list/tuple keeps only those names.
     PLUGINS_ALLOWLIST: tuple[str, ...] | None = None
     PLUGINS_LOAD_ENTRYPOINTS = True
+    # A call into a plugin's code (a hook, a guard, a type's method, its page) taking longer is
+    # logged with the plugin's name and listed by `flask plugins list` and /admin/plugins; it is
+    # never cut short (docs/plugins.md §9).
+    PLUGIN_CALL_BUDGET_MS = 500
     PASSWORD_HASH_METHOD = "scrypt"  # tests use a cheaper method to stay fast
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True

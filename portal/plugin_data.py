@@ -14,7 +14,7 @@ page fragment by its notice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from types import MappingProxyType
@@ -99,7 +99,7 @@ def transition_data(activity: ActivitySnapshot) -> Mapping[str, Any]:
     kwargs = {"activity_type": activity.type_key, "activity": activity, "portal": facade(current_app, reg.plugin)}
     for impl in impls:
         try:
-            result = call_one(impl, kwargs)
+            result = call_one(loaded, impl, HOOK, kwargs)
         except Exception as exc:
             loaded.fail(reg.plugin, M_DATA_RAISED, exc, error=describe(exc))
             recover_session()
@@ -121,7 +121,8 @@ def type_call(activity_type: Any, method: str, *args: Any, via: Callable[..., An
     :class:`Conflict`, so the caller's transaction rolls back and nothing changes), never a 500.
     Within :func:`previewing` the same, reported as a preview's failure."""
     try:
-        return via(*args) if via is not None else getattr(activity_type, method)(*args)
+        with _running(activity_type, method):
+            return via(*args) if via is not None else getattr(activity_type, method)(*args)
     except Exception as exc:
         message = M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED
         plugin = _report(activity_type, message, exc, method=method, error=describe(exc))
@@ -163,15 +164,24 @@ def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any,
     plugin's name and ``fallback`` is answered (called with ``args`` if it is callable), so one
     plugin's bug does not break the page for every type."""
     try:
-        answer = getattr(activity_type, method)(*args)
+        with _running(activity_type, method):
+            answer = getattr(activity_type, method)(*args)
         return check(answer) if check is not None else answer
     except Exception as exc:
         _report(activity_type, M_TYPE_SKIPPED, exc, method=method, error=describe(exc))
         return fallback(*args) if callable(fallback) else fallback
 
 
-def _report(activity_type: Any, message: str, exc: Exception | None, **params: Any) -> str:
+def _plugin_of(activity_type: Any) -> str:
     reg = registry().get(activity_type.key)
-    plugin = reg.plugin if reg is not None else activity_type.key
+    return reg.plugin if reg is not None else activity_type.key
+
+
+def _running(activity_type: Any, method: str) -> AbstractContextManager[None]:
+    return registry().plugins.running(_plugin_of(activity_type), f"{method} ({activity_type.key})")
+
+
+def _report(activity_type: Any, message: str, exc: Exception | None, **params: Any) -> str:
+    plugin = _plugin_of(activity_type)
     registry().plugins.fail(plugin, message, exc, key=activity_type.key, **params)
     return plugin

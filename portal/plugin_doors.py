@@ -19,12 +19,14 @@ portal starts without that plugin's pages or commands.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Flask
 
 from portal.facade import ROUTE_ROOT, Portal
-from portal.plugin_loader import N_, describe, in_registration_order
+from portal.plugin_loader import N_, call_one, describe, in_registration_order
 from portal.registry import TypeRegistry
 
 M_ROUTES_BAD = N_("portal_register_routes of plugin '%(plugin)s' returned %(value)s, not a Blueprint; "
@@ -66,7 +68,7 @@ def register_routes(app: Flask, registry: TypeRegistry) -> None:
     for impl in in_registration_order(loaded, "portal_register_routes"):
         plugin = impl.plugin_name
         try:
-            result = impl.function(**{k: {"portal": facade(app, plugin)}[k] for k in impl.argnames})
+            result = call_one(loaded, impl, "portal_register_routes", {"portal": facade(app, plugin)})
         except Exception as exc:
             loaded.fail(plugin, M_HOOK_RAISED, exc, hook="portal_register_routes", error=describe(exc))
             continue
@@ -94,6 +96,22 @@ def register_routes(app: Flask, registry: TypeRegistry) -> None:
             app.register_blueprint(outer)
         except Exception as exc:  # a rule Werkzeug refuses …
             loaded.fail(plugin, M_ROUTES_FAILED, exc, plugin=plugin, error=describe(exc))
+            continue
+        for endpoint, view in list(app.view_functions.items()):
+            if endpoint.startswith(outer.name + "."):
+                app.view_functions[endpoint] = _running(registry, plugin, endpoint, view)
+
+
+def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[..., Any]) -> Callable[..., Any]:
+    """``view`` of ``plugin`` inside :meth:`~portal.plugin_loader.LoadedPlugins.running`: a
+    ``sys.exit()`` in it is an error page like any exception, never the end of the thread."""
+
+    @wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with registry.plugins.running(plugin, endpoint):
+            return view(*args, **kwargs)
+
+    return run
 
 
 def register_commands(app: Flask, registry: TypeRegistry) -> None:
@@ -104,7 +122,7 @@ def register_commands(app: Flask, registry: TypeRegistry) -> None:
         before = dict(cli.commands)
         kwargs = {"cli": cli, "portal": facade(app, plugin)}
         try:
-            impl.function(**{k: kwargs[k] for k in impl.argnames})
+            call_one(loaded, impl, "portal_register_commands", kwargs)
         except Exception as exc:
             cli.commands.clear()
             cli.commands.update(before)

@@ -23,13 +23,17 @@ from __future__ import annotations
 
 import difflib
 import logging
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
+from time import perf_counter
+from types import TracebackType
 from typing import Any
 
 import pluggy
 
 from portal import assessment, hookspecs
+from portal.config import DefaultConfig
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "portal.plugins"
@@ -37,6 +41,8 @@ PORTAL_DISTRIBUTION = "yanxiu"  # the portal's own distribution: its ``plugins.*
 BUILTIN_PACKAGE = "plugins"
 DEFAULT_POLICY = "yanxiu.default_policy"
 MAX_FAILURES = 200  # failures kept for the pages; later ones (a hook failing on every request) are only logged
+BUDGET_MS: float = DefaultConfig.PLUGIN_CALL_BUDGET_MS  # without an app (docs/plugins.md §9)
+SLOW = "%(hook)s took %(ms)s ms, over the budget of %(budget)s ms (PLUGIN_CALL_BUDGET_MS)"  # the log's, English
 
 
 def N_(message: str) -> str:
@@ -121,11 +127,71 @@ class PluginFailure:
             return self.error
 
 
+class PluginExited(Exception):
+    """A plugin's code raised a BaseException that is not an Exception (``sys.exit()``'s
+    SystemExit, GeneratorExit, a class of its own), carried as an ordinary exception: every
+    place that reports a plugin's failure and refuses or skips its part (``except Exception``)
+    then treats it like any other, instead of it ending the request's thread or the worker with
+    a write half-done. KeyboardInterrupt is never carried: an operator's Ctrl-C stops a command."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+@dataclass
+class SlowCall:
+    """A plugin's code that took longer than the budget: how often, and the worst time."""
+
+    plugin: str
+    hook: str
+    count: int = 0
+    worst_ms: int = 0
+
+
+class _PluginCode(AbstractContextManager[None]):
+    """The one boundary around a call into a plugin's code (:meth:`LoadedPlugins.running`)."""
+
+    def __init__(self, loaded: LoadedPlugins, plugin: str, hook: str) -> None:
+        self.loaded, self.plugin, self.hook = loaded, plugin, hook
+        self.started = 0.0
+
+    def __enter__(self) -> None:
+        self.started = perf_counter()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.loaded.timed(self.plugin, self.hook, (perf_counter() - self.started) * 1000)
+        if exc is not None and not isinstance(exc, (Exception, KeyboardInterrupt)):
+            raise PluginExited(exc) from exc
+
+
 @dataclass
 class LoadedPlugins:
     manager: pluggy.PluginManager
     info: dict[str, PluginInfo] = field(default_factory=dict)  # registered plugins, in registration order
     failures: list[PluginFailure] = field(default_factory=list)
+    budget_ms: float = BUDGET_MS
+    slow: dict[tuple[str, str], SlowCall] = field(default_factory=dict)
+
+    def running(self, plugin: str, hook: str) -> _PluginCode:
+        """Around every call of the core into ``plugin``'s code (``hook``: the hook, method or
+        guard): a BaseException it raises becomes :class:`PluginExited`, and a call over the
+        budget is logged and kept in :attr:`slow`. Python cannot stop a thread, so a slow call
+        is not cut short: this only says which plugin holds the request (and, in a step, the
+        write transaction)."""
+        return _PluginCode(self, plugin, hook)
+
+    def timed(self, plugin: str, hook: str, ms: float) -> None:
+        if ms <= self.budget_ms:
+            return
+        log.warning("plugin %s: %s", plugin, SLOW % {"hook": hook, "ms": round(ms), "budget": round(self.budget_ms)})
+        known = self.slow.get((plugin, hook))
+        if known is None and len(self.slow) >= MAX_FAILURES:
+            return
+        known = self.slow.setdefault((plugin, hook), SlowCall(plugin, hook))
+        known.count += 1
+        known.worst_ms = max(known.worst_ms, round(ms))
 
     def fail(self, plugin: str, message: str, exc: BaseException | None = None, /, **params: Any) -> PluginFailure:
         """Report a failure of ``plugin``: logged as ``plugin <name>: <error>`` (with the
@@ -157,6 +223,8 @@ class LoadedPlugins:
 def describe(exc: BaseException) -> str:
     """``ExceptionType: message``, as failures show an exception: on one line, at most 300
     characters (a database error adds its SQL and a link; the log has the whole of it)."""
+    if isinstance(exc, PluginExited):
+        exc = exc.original
     text = " ".join(str(exc).split())
     if len(text) > 300:
         text = text[:299] + "…"
@@ -263,16 +331,18 @@ def load_plugins(
     allowlist: tuple[str, ...] | list[str] | None = None,
     extra: list[tuple[str, Any]] | None = None,
     use_entry_points: bool = True,
+    budget_ms: float = BUDGET_MS,
 ) -> LoadedPlugins:
     """Build a plugin manager: the default policy, then entry points (built-ins first), then
     ``extra`` objects — the registration order described in the module's docstring.
 
     :param allowlist: entry-point names to load; None loads every installed plugin.
     :param extra: (name, plugin object) pairs registered directly (tests, embedding apps).
+    :param budget_ms: how long a call into a plugin's code may take before it is reported as slow.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    loaded = LoadedPlugins(manager=pm)
+    loaded = LoadedPlugins(manager=pm, budget_ms=budget_ms)
     pm.register(_DefaultPolicy(), name=DEFAULT_POLICY)
     loaded.info[DEFAULT_POLICY] = PluginInfo(DEFAULT_POLICY, "yanxiu", "", __name__)
     if use_entry_points:
@@ -287,7 +357,8 @@ def load_plugins(
                 continue
             seen[ep.name] = dist
             try:
-                plugin = ep.load()
+                with loaded.running(ep.name, "import"):
+                    plugin = ep.load()
             except Exception as exc:  # a broken plugin must not take the portal down
                 loaded.fail(ep.name, M_IMPORT, exc, target=ep.value, error=describe(exc))
                 continue
@@ -315,9 +386,11 @@ def in_registration_order(loaded: LoadedPlugins, hook_name: str) -> list[pluggy.
     return sorted(impls, key=lambda i: (0 if i.tryfirst else 2 if i.trylast else 1, rank.get(i.plugin_name, len(rank))))
 
 
-def call_one(impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
-    """Call one implementation with the arguments it asks for."""
-    return impl.function(**{k: kwargs[k] for k in impl.argnames})
+def call_one(loaded: LoadedPlugins, impl: pluggy.HookImpl, hook: str, kwargs: dict[str, Any]) -> Any:
+    """Call one implementation of ``hook`` with the arguments it asks for, inside
+    :meth:`LoadedPlugins.running`."""
+    with loaded.running(impl.plugin_name, hook):
+        return impl.function(**{k: kwargs[k] for k in impl.argnames})
 
 
 def call_each(loaded: LoadedPlugins, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
@@ -327,7 +400,7 @@ def call_each(loaded: LoadedPlugins, hook_name: str, **kwargs: Any) -> list[tupl
     out: list[tuple[str, Any]] = []
     for impl in in_registration_order(loaded, hook_name):
         try:
-            result = call_one(impl, kwargs)
+            result = call_one(loaded, impl, hook_name, kwargs)
         except Exception as exc:
             loaded.fail(impl.plugin_name, M_HOOK_RAISED, exc, hook=hook_name, error=describe(exc))
             recover_session()
@@ -345,7 +418,7 @@ def assess_year(loaded: LoadedPlugins, facts: assessment.YearFacts) -> assessmen
     caller = loaded.manager.hook.portal_assess_year
     for impl in reversed(caller.get_hookimpls()):  # pluggy's own call order
         try:
-            result = call_one(impl, {"facts": facts})
+            result = call_one(loaded, impl, "portal_assess_year", {"facts": facts})
         except Exception as exc:
             loaded.fail(impl.plugin_name, M_ASSESS_RAISED, exc, error=describe(exc))
             recover_session()

@@ -6,7 +6,9 @@ The portal reaches types only through this registry; it never imports ``plugins/
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import wraps
 
 from flask import Flask, current_app
 
@@ -26,7 +28,7 @@ from portal.plugin_loader import (
     load_plugins,
 )
 from portal.type_declarations import declaration_fault
-from workflows import WorkflowEngine, build_definition
+from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, Phase, State, WorkflowDefinition
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,7 @@ class TypeRegistry:
         for impl in impls:
             plugin_name = impl.plugin_name
             try:
-                result = call_one(impl, {})
+                result = call_one(self.plugins, impl, "portal_activity_types", {})
             except Exception as exc:
                 self.plugins.refuse(plugin_name, M_TYPES_RAISED, exc, error=describe(exc))
                 continue
@@ -134,11 +136,15 @@ class TypeRegistry:
         if key in self.types or key in accepted:
             first = self.types[key].plugin if key in self.types else plugin_name
             return M_DUPLICATE, {"key": key, "plugin": plugin_name, "first": first}
-        fault = declaration_fault(t)
+        fault = declaration_fault(t, lambda what: self.plugins.running(plugin_name, what))
         if fault is not None:
             return M_DECLARATION, {"what": fault[0], "key": key, "error": fault[1]}
         try:
-            definition = build_definition(t.workflow(), common_guards=core_guards(t))
+            with self.plugins.running(plugin_name, "workflow"):
+                extension = t.workflow()
+            definition = build_definition(extension, common_guards=core_guards(t))
+            definition = replace(definition, guards={trigger: tuple(self._guarded(plugin_name, trigger, g) for g in gs)
+                                                     for trigger, gs in definition.guards.items()})
             engine = WorkflowEngine(definition)
         except Exception as exc:
             return M_BAD_WORKFLOW, {"key": key, "error": describe(exc)}
@@ -151,12 +157,26 @@ class TypeRegistry:
                                  "other_phase": other.engine.definition.phase(st.name).value}
         return RegisteredType(t, plugin_name, engine)
 
+    def _guarded(self, plugin: str, trigger: str, guard: Guard) -> Guard:
+        """``guard`` run inside :meth:`LoadedPlugins.running` (the core's guards too: they ask the
+        type's ``required_evidence_for``); named as the guard is in its failure."""
+        name = getattr(guard, "__qualname__", repr(guard))
+
+        @wraps(guard)
+        def run(ctx: TransitionContext) -> Sequence[object]:
+            with self.plugins.running(plugin, f"{name} ({trigger})"):
+                return guard(ctx)
+
+        run.__qualname__ = name
+        return run
+
 
 def build_registry(app: Flask, extra_plugins=None) -> TypeRegistry:
     loaded = load_plugins(
         allowlist=app.config.get("PLUGINS_ALLOWLIST"),
         extra=list(extra_plugins or []) + list(app.config.get("EXTRA_PLUGINS", [])),
         use_entry_points=app.config.get("PLUGINS_LOAD_ENTRYPOINTS", True),
+        budget_ms=float(app.config["PLUGIN_CALL_BUDGET_MS"]),
     )
     registry = TypeRegistry(loaded)
     registry.collect()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from wtforms import Form
@@ -21,9 +22,10 @@ from portal.plugin_loader import describe
 LOCALES = ("zh_Hans_CN", "en")
 
 
-def declaration_fault(t: ActivityType) -> tuple[str, str] | None:
+def declaration_fault(t: ActivityType, running: Callable[[str], AbstractContextManager[Any]]) -> tuple[str, str] | None:
     """``(what, why)`` for the first declaration of ``t`` that raises or answers the wrong kind
-    of thing, or None when all of them are sound."""
+    of thing, or None when all of them are sound. Each is asked within ``running(what)`` (its
+    plugin's :meth:`~portal.plugin_loader.LoadedPlugins.running`)."""
     checks: list[tuple[str, Callable[[], str | None]]] = [
         ("roles", lambda: _mapping_of(t.roles, Role, nonempty=True)),
         ("name", lambda: _texts(t.name(locale) for locale in LOCALES)),
@@ -36,7 +38,8 @@ def declaration_fault(t: ActivityType) -> tuple[str, str] | None:
     ]
     for what, check in checks:
         try:
-            problem = check()
+            with running(what):
+                problem = check()
         except Exception as exc:
             return what, describe(exc)
         if problem is not None:

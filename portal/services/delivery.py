@@ -265,5 +265,5 @@ def _hook_calls(out: Outgoing) -> list[tuple[str, Any]]:
     calls = []
     for impl in in_registration_order(loaded, "portal_notify"):
         kwargs = {"notification": out, "portal": Portal(app, impl.plugin_name)}
-        calls.append((impl.plugin_name, lambda impl=impl, kwargs=kwargs: call_one(impl, kwargs)))
+        calls.append((impl.plugin_name, lambda impl=impl, kwargs=kwargs: call_one(loaded, impl, "portal_notify", kwargs)))
     return calls

@@ -12,6 +12,7 @@ they show :attr:`Drawn.html` or :attr:`Drawn.notice`.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,8 @@ def build(reg: RegisteredType, formdata: Any, prefix: str) -> Any:
     if formdata is not None:
         return type_call(reg.type, "form", formdata, via=lambda data: reg.type.form(formdata=data, prefix=prefix))
     try:
-        return reg.type.form(formdata=None, prefix=prefix)
+        with _running(reg):
+            return reg.type.form(formdata=None, prefix=prefix)
     except Exception as exc:
         _fail(reg, M_FORM_BUILT, exc)
         return None
@@ -62,9 +64,10 @@ def draw(reg: RegisteredType, form: Any, *, submitted: bool = False) -> Drawn:
     parts: list[Markup] = []
     name = ""
     try:
-        for f in form:
-            name = str(getattr(f, "short_name", ""))
-            parts.append(Markup(macro(f)))
+        with _running(reg):
+            for f in form:
+                name = str(getattr(f, "short_name", ""))
+                parts.append(Markup(macro(f)))
     except Exception as exc:
         _fail(reg, M_FORM_UNDRAWN if submitted else M_FORM_DRAWN, exc, field=name)
         if submitted:
@@ -78,6 +81,10 @@ def notice(plugin: str) -> Markup:
     return NOTICE.format(_(
         "The plugin %(plugin)s could not show the fields of this activity type; the error has been logged. "
         "Until it is fixed, activities of this type cannot be saved on this page.", plugin=plugin))
+
+
+def _running(reg: RegisteredType) -> AbstractContextManager[None]:
+    return registry().plugins.running(reg.plugin, f"form ({reg.type.key})")
 
 
 def _fail(reg: RegisteredType, message: str, exc: Exception, **params: Any) -> None:

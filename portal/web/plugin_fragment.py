@@ -15,7 +15,8 @@ NOTICE = Markup('<div class="alert alert-warning mb-0" role="alert" data-testid=
 def page_fragment(reg: RegisteredType, ctx, locale: str | None):
     """``reg.type.page_fragment(ctx, locale)``, or the notice if it raises."""
     try:
-        return reg.type.page_fragment(ctx, locale)
+        with registry().plugins.running(reg.plugin, f"page_fragment ({reg.type.key})"):
+            return reg.type.page_fragment(ctx, locale)
     except Exception as exc:
         registry().plugins.fail(reg.plugin, M_FRAGMENT, exc, key=reg.type.key, error=describe(exc))
         recover_session()
@@ -25,7 +26,8 @@ def page_fragment(reg: RegisteredType, ctx, locale: str | None):
 def render_details(reg: RegisteredType, details: dict, locale: str | None) -> list:
     """``reg.type.render_details(details, locale)``, or one row holding the notice if it raises."""
     try:
-        return reg.type.render_details(details, locale)
+        with registry().plugins.running(reg.plugin, f"render_details ({reg.type.key})"):
+            return reg.type.render_details(details, locale)
     except Exception as exc:
         registry().plugins.fail(reg.plugin, M_DETAILS, exc, key=reg.type.key, error=describe(exc))
         return [("", notice(reg.plugin))]
