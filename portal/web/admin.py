@@ -343,5 +343,6 @@ def roster_confirm():
 def plugins():
     reg = registry()
     return render_template(
-        "admin/plugins.html", types=list(reg.types.values()), info=reg.plugins.info, failures=reg.plugins.failures
+        "admin/plugins.html", types=list(reg.types.values()), info=reg.plugins.info, failures=reg.plugins.failures,
+        slow=list(reg.plugins.slow.values()), budget=f"{reg.plugins.budget_ms:g}",
     )
