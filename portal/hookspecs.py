@@ -29,7 +29,8 @@ registered plugin is asked first, so a policy plugin overrides the default — a
 ``portal_transition_data``, which is asked only of the plugin that provides the activity's
 type. An activity type key always belongs to the first registered plugin that provides it.
 
-A hook that raises is reported with its plugin's name (log, ``flask plugins list``,
+A hook that raises (``sys.exit()`` and any BaseException but KeyboardInterrupt included) is
+reported with its plugin's name (log, ``flask plugins list``,
 ``/admin/plugins``) and never reaches the user as an error page.
 
 The built-in types in ``plugins/`` use exactly these hooks and nothing else.
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.6"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.7"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -65,6 +66,9 @@ CONTRACT_VERSION = "1.6"  # 1.1: activity_types.Setting, ActivityType.declared_s
 #      confirmation or credit waits for the start; validate_settings, settings_with_defaults and the
 #      type's form reported like credit_hours when they raise; a type's declarations (name, roles,
 #      evidence kinds, settings, details form) checked at load
+# 1.7: refused at load: a workflow stepping round the review, a redeclared core evidence kind,
+#      a trigger out of the closed phase; a BaseException of a plugin's code (not
+#      KeyboardInterrupt) reported like any failure; calls timed against PLUGIN_CALL_BUDGET_MS
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

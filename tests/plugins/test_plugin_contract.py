@@ -63,3 +63,15 @@ def test_every_hookspec_has_a_docstring_and_type_hints(hook):
 
 def test_the_guide_names_the_contract_version():
     assert f"now `{hookspecs.CONTRACT_VERSION}`" in GUIDE
+
+
+def test_the_stricter_load_of_1_7_is_versioned_and_listed():
+    """A plugin's version check can tell a portal that refuses at load a workflow stepping round
+    the review, a redeclared core evidence kind and a trigger out of the closed phase, and reports
+    a plugin's ``sys.exit()`` (contract 1.7); the guide's changelog lists each rule."""
+    assert tuple(int(x) for x in hookspecs.CONTRACT_VERSION.split(".")) >= (1, 7)
+    changelog = GUIDE.split("## 11. Versioning of the contract", 1)[1]
+    for rule in ("1.7 refuses at load a workflow that steps round the review", "redeclares a core evidence kind",
+                 "a trigger out of the closed phase", "a `BaseException` that is not an `Exception`",
+                 "`PLUGIN_CALL_BUDGET_MS`"):
+        assert rule in " ".join(changelog.split()), rule
