@@ -7,6 +7,7 @@ import importlib.util
 import logging
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -79,3 +80,37 @@ def plugin_log(caplog):
     logger.addHandler(caplog.handler)
     yield caplog
     logger.removeHandler(caplog.handler)
+
+
+class Site:
+    """A folder on ``sys.path`` into which distributions are "installed": a module and a
+    ``<dist>-<version>.dist-info`` with ``METADATA`` and ``entry_points.txt``, which is what pip
+    leaves behind. ``importlib.metadata.entry_points`` finds them like any installed package."""
+
+    def __init__(self, root: Path, monkeypatch):
+        self.root, self.monkeypatch = root, monkeypatch
+
+    def install(self, dist: str, module: str, source: str, entry_point: str | None = None,
+                files: dict[str, str] | None = None) -> None:
+        package = self.root / module
+        package.mkdir()
+        (package / "__init__.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        for rel, content in (files or {}).items():
+            (package / rel).parent.mkdir(parents=True, exist_ok=True)
+            (package / rel).write_text(content, encoding="utf-8")
+        info = self.root / f"{dist.replace('-', '_')}-0.1.dist-info"  # as pip names it
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(
+            f"[portal.plugins]\n{entry_point or module} = {module}\n", encoding="utf-8"
+        )
+        self.monkeypatch.delitem(sys.modules, module, raising=False)
+        importlib.invalidate_caches()
+
+
+@pytest.fixture
+def site_packages(tmp_path, monkeypatch) -> Site:
+    root = tmp_path / "site-packages"
+    root.mkdir()
+    monkeypatch.syspath_prepend(str(root))
+    return Site(root, monkeypatch)

@@ -9,15 +9,12 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 import sys
-import textwrap
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from portal.activity_types import ActivityType, Role
@@ -35,40 +32,6 @@ from workflows import Transition, WorkflowExtension
 from workflows.definition import ACTOR_ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Site:
-    """A folder on ``sys.path`` into which distributions are "installed": a module and a
-    ``<dist>-<version>.dist-info`` with ``METADATA`` and ``entry_points.txt``, which is what pip
-    leaves behind. ``importlib.metadata.entry_points`` finds them like any installed package."""
-
-    def __init__(self, root: Path, monkeypatch):
-        self.root, self.monkeypatch = root, monkeypatch
-
-    def install(self, dist: str, module: str, source: str, entry_point: str | None = None,
-                files: dict[str, str] | None = None) -> None:
-        package = self.root / module
-        package.mkdir()
-        (package / "__init__.py").write_text(textwrap.dedent(source), encoding="utf-8")
-        for rel, text in (files or {}).items():
-            (package / rel).parent.mkdir(parents=True, exist_ok=True)
-            (package / rel).write_text(text, encoding="utf-8")
-        info = self.root / f"{dist.replace('-', '_')}-0.1.dist-info"  # as pip names it
-        info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n", encoding="utf-8")
-        (info / "entry_points.txt").write_text(
-            f"[portal.plugins]\n{entry_point or module} = {module}\n", encoding="utf-8"
-        )
-        self.monkeypatch.delitem(sys.modules, module, raising=False)
-        importlib.invalidate_caches()
-
-
-@pytest.fixture
-def site_packages(tmp_path, monkeypatch) -> Site:
-    root = tmp_path / "site-packages"
-    root.mkdir()
-    monkeypatch.syspath_prepend(str(root))
-    return Site(root, monkeypatch)
 
 
 # -- the broken plugins ------------------------------------------------------------------

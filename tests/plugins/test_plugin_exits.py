@@ -190,6 +190,18 @@ def test_plugins_that_exit_while_loading_are_refused_and_the_portal_starts(make_
     assert app.test_client().get("/login").status_code == 200
 
 
+def test_a_plugin_that_exits_when_imported_is_refused_and_the_portal_starts(site_packages, make_app, plugin_log):
+    site_packages.install("yx-bye", "yx_bye", """
+        import sys
+
+        sys.exit("not on this server")
+    """, entry_point="yx_bye")
+    app = make_app()
+    with app.app_context():
+        assert failures()["yx_bye"] == "failed to load from yx_bye: SystemExit: not on this server"
+        assert "lecture" in registry().types
+
+
 class ExitingPage:
     @hookimpl
     def portal_register_routes(self):
