@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal import paging, policy
@@ -12,7 +14,8 @@ from portal.audit import csv_export, service
 from portal.current import allowed, require_school
 from portal.downloads import attachment
 from portal.errors import Invalid
-from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES, label
+from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES, label, locale_of
+from portal.reports.views import headings_lang
 from portal.web import helpers
 from portal.web.helpers import link_args
 
@@ -102,6 +105,13 @@ def log():
     return body, (422 if errors else 200)
 
 
+def _in(locale: str, lines: Iterator[bytes]) -> Iterator[bytes]:
+    """The CSV's lines written in ``locale``: its labels and words are the page's, which speak
+    the current language."""
+    with force_locale(locale):
+        yield from lines
+
+
 @bp.get("/admin/audit.csv")
 @allowed(policy.may_administer)
 def export():
@@ -111,9 +121,10 @@ def export():
     except Invalid as exc:
         lines = [f"{k}: {v}" for k, v in exc.fields.items()]
         return Response(_("Invalid audit filter") + "\n" + "\n".join(lines) + "\n", 422, mimetype="text/plain")
+    lang = headings_lang()  # as every CSV/XLSX export: Chinese unless ?headings=en; a bad one is a 400
     filename = f"audit-{flt.view}-{school.code}.csv"
     response = Response(
-        stream_with_context(csv_export.csv_lines(flt.view, service.all_rows(school, flt), shown)),
+        stream_with_context(_in(locale_of(lang), csv_export.csv_lines(flt.view, service.all_rows(school, flt), shown))),
         mimetype="text/csv",
     )
     response.headers["Content-Disposition"] = attachment(filename)

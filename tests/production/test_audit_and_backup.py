@@ -103,6 +103,21 @@ def test_audit_csv_exports_log_and_ledger(app, client, credited):
     assert len(none) == 1
 
 
+def test_audit_csv_takes_the_exports_one_language_switch(app, client, credited):
+    """The audit CSV is an export like the others: Chinese whatever the interface's language,
+    English with ``?headings=en`` (or its alias ``?lang=en``), a language it does not speak a
+    400 (it followed the interface and ignored ``headings``)."""
+    _s, people, _act, _other = credited
+    login_as(client, people["admin"])
+    client.get("/lang/en")
+    assert _csv(client, "view=transitions")[0][:3] == ["时间", "活动编号", "活动"]
+    english = _csv(client, "view=transitions&headings=en")
+    assert english[0][:3] == ["Time", "Activity ID", "Activity"]
+    assert {row[4] for row in english[1:]} == {"Mark held", "Approve", "Post credits"}
+    assert _csv(client, "view=ledger&lang=en")[0] == _csv(client, "view=ledger&headings=en")[0]
+    assert client.get("/admin/audit.csv?headings=fr").status_code == 400
+
+
 def test_orm_refuses_changes_to_ledger_and_log(app, credited):
     entry = db.session.execute(select(CreditEntry)).scalars().first()
     entry.hours = entry.hours + 10
