@@ -59,6 +59,9 @@ TEXTS: dict[str, Any] = {
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),
+    "submission.not_begun": _l("the school year %(year)s has not begun: it is submitted from %(day)s (school time)"),
+    "submission.semester_not_begun": _l(
+        "semester %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
     "submission.changed": _l(
         "the school's figures of %(year)s changed since it submitted them (teachers concerned: %(teachers)s): "

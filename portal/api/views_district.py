@@ -238,7 +238,8 @@ def school_submit() -> tuple[Submission, int]:
     """Submit the school year (or a semester, if the district collects semesters) to the district (school admin)
 
     Freezes every teacher's hours by type, absence and assessment with the credit summary, in one transaction.
-    Refused with 409 while a submission waits or after the district accepted. ``unfinished`` counts the activities
+    Refused with 409 while a submission waits, after the district accepted, or before the year (or semester)
+    has begun by the school's calendar. ``unfinished`` counts the activities
     of the period submitted that are neither credited nor closed: once the district accepts, they can no longer be
     credited."""
     ctx = school_context()

@@ -39,7 +39,8 @@ from portal.models import (
 from portal.models.district import WHOLE_YEAR
 from portal.registry import registry
 from portal.services import access, credits, district_notices, locks, teacher_years
-from portal.timeutil import utcnow
+from portal.services.forecast import period_bounds
+from portal.timeutil import to_local, utcnow, zone_of
 from workflows.definition import Phase
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
@@ -204,6 +205,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
             raise Conflict(msg(key, year=year_text), status=last.status)
         if _accepted_whole(school.id, year_text, sem):
             raise Conflict(msg("submission.already_accepted", year=year_text), status=ACCEPTED)
+        _require_begun(school, year_text, sem)
         from portal.reports import exports  # reports → services: imported on use
 
         rows = credits.year_rows([school], year_text)[school.id]
@@ -395,6 +397,16 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
 
 
 # -- reading ---------------------------------------------------------------------------------
+
+
+def _require_begun(school: School, school_year: str, semester: int) -> None:
+    """A period is submitted once it has begun by the school's calendar: the acceptance of a
+    year (or semester) still to come would lock it before anything happened in it."""
+    begins = period_bounds(school_year, semester)[0]
+    if to_local(utcnow(), zone_of(school)).date() < begins:
+        if semester == WHOLE_YEAR:
+            raise Conflict(msg("submission.not_begun", year=school_year, day=begins.isoformat()))
+        raise Conflict(msg("submission.semester_not_begun", year=school_year, semester=semester, day=begins.isoformat()))
 
 
 def _accepted_whole(school_id: int, school_year: str, semester: int) -> bool:

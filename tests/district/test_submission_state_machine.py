@@ -103,6 +103,8 @@ from portal.services import (
     teacher_years,
     users,
 )
+from portal.services.forecast import period_bounds
+from portal.timeutil import to_local, utcnow
 from tests.conftest import PG_URL
 from tests.credits.helpers import (
     DETAILS,
@@ -121,6 +123,12 @@ from tests.support.machines import OneSchool, run
 D = Decimal
 
 #: the school year and semester of each of ``PAST_STARTS``, as the auditor reads the calendar
+def begun(year: str, semester: int) -> bool:
+    """Whether the period has begun by the school's calendar (Asia/Shanghai): one still to come
+    (semester 2 of 2026-2027 before February 2027) is not submitted."""
+    return to_local(utcnow(), "Asia/Shanghai").date() >= period_bounds(year, semester)[0]
+
+
 PERIOD_OF_START = (("2025-2026", 1), ("2025-2026", 1), ("2025-2026", 2), ("2025-2026", 2), ("2026-2027", 1))
 TYPES = {"lecture": "attendee", "observation": "observer", "school_visit": "participant"}  # type → role taken
 PEOPLE = ("t1", "t2", "t3", "t4", "revt")  # who take part: never the school's organiser or reviewer
@@ -289,7 +297,7 @@ class SubmissionAuditor(OneSchool):
             district = db.session.get_one(District, self.d1)
             districts.update_settings(district, {"submission_period": "semester"}, by=self.district("adm"))
         self.by_semester = by_semester
-        periods = [(y, s) for y in YEARS for s in ((1, 2) if by_semester else (WHOLE_YEAR,))]
+        periods = [(y, s) for y in YEARS for s in ((1, 2) if by_semester else (WHOLE_YEAR,)) if begun(y, s)]
         for year, semester in data.draw(st.lists(st.sampled_from(periods), max_size=2, unique=True), label="accepted"):
             self.submit(year, semester, "admin")
             self.decide(data, True, "", "rev", sid=max(self.subs))
@@ -316,6 +324,10 @@ class SubmissionAuditor(OneSchool):
         if semester != WHOLE_YEAR and self.locked(year, semester):  # accepted whole before the switch
             self.refused(Conflict, "submission.already_accepted", submissions.submit, school, year, semester,
                          by=self.at_school("admin"))
+            return
+        if not begun(year, semester):
+            code = "submission.not_begun" if semester == WHOLE_YEAR else "submission.semester_not_begun"
+            self.refused(Conflict, code, submissions.submit, school, year, semester, by=self.at_school("admin"))
             return
         now = self.figures(year)
         # what the acceptance would freeze uncredited (the page warns of it): the auditor's count
