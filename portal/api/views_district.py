@@ -51,6 +51,7 @@ from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, credits, dashboard, districts, school_plans, submissions
 from portal.services import overview as overview_service
+from portal.timeutil import current_school_year
 
 TAG = "district"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -225,7 +226,7 @@ def school_submissions() -> Submissions:
     credited."""
     ctx = school_context()
     ctx.allow(policy.may_submit_year, caller().user.id)
-    year = credits.parse_year(parsed(YearQuery, "query").year)
+    year = credits.parse_year(parsed(YearQuery, "query").year, current_school_year(ctx.school.timezone))
     rounds = submissions.rounds(ctx.school.id, year)
     found = {sem: submissions.unfinished(ctx.school.id, year, sem) for sem in {s.semester for s in rounds}}
     return Submissions([Submission.of(s, ctx.school.code, ctx.school.name, unfinished=found[s.semester])
@@ -337,7 +338,8 @@ def school_plan_get() -> SchoolPlanOut:
     """The school's annual plan for a year, with planned against held by type and month (school admin)"""
     ctx = school_context()
     ctx.allow(policy.may_write_school_plan, caller().user.id)
-    plan = school_plans.get_plan(ctx.school.id, credits.parse_year(parsed(YearQuery, "query").year))
+    year = credits.parse_year(parsed(YearQuery, "query").year, current_school_year(ctx.school.timezone))
+    plan = school_plans.get_plan(ctx.school.id, year)
     if plan is None:
         raise NotFound(msg("school_plan.not_found"))
     return SchoolPlanOut.of(plan, ctx.school.code)

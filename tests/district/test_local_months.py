@@ -8,8 +8,9 @@ from datetime import datetime
 
 import pytest
 
+from portal import timeutil
 from portal.policy import SYSTEM
-from portal.services import access, school_plans, schools, tokens
+from portal.services import access, school_plans, schools, submissions, tokens
 from portal.services.districts import move_school
 from tests.credits.helpers import credited
 from tests.district.conftest import YEAR
@@ -59,3 +60,19 @@ def test_a_plan_is_late_by_the_schools_calendar(app, world, monkeypatch, zone, s
     assert school_plans.submit_plan(school, YEAR, by=access.actor(admin.id, school.id)).late is late
     headers = {"Authorization": f"Bearer {tokens.issue(admin).token}", "X-School": "Z1"}
     assert app.test_client().get(f"/api/v1/school-plan?year={YEAR}", headers=headers).get_json()["late"] is late
+
+
+def test_the_schools_api_defaults_to_its_year_by_the_schools_calendar(app, world, monkeypatch):
+    # 31 August 2027 23:30 in New York is 1 September in UTC and in the deployment's zone (Beijing):
+    # the school's own year is still 2026-2027, as its pages and its other API answers say
+    ny = move_school(schools.create_school("NY1", "纽约学校", "America/New_York"), world.d1)
+    schools.set_type(ny, "lecture", enabled=True, by=SYSTEM)
+    admin = f.person(ny, "ny.adm", "school_admin")
+    _plan(ny, admin, YEAR, 10)
+    submissions.submit(ny, YEAR, by=access.actor(admin.id, ny.id))
+    headers = {"Authorization": f"Bearer {tokens.issue(admin).token}", "X-School": "NY1"}
+    monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2027, 9, 1, 3, 30))
+    client = app.test_client()
+    assert [s["year"] for s in client.get("/api/v1/submissions", headers=headers).get_json()] == [YEAR]
+    r = client.get("/api/v1/school-plan", headers=headers)
+    assert r.status_code == 200 and r.get_json()["year"] == YEAR
