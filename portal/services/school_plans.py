@@ -6,6 +6,7 @@ and the accepted plan against what the school held, by type and month.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -154,9 +155,11 @@ def _replace_lines(s: Any, plan_id: int, clean: list[dict[str, Any]]) -> None:
 
 def deadline(district: District, year: str) -> date:
     """The district's deadline for the plan of ``year``: its month-day in the year the school
-    year starts (30 June by default)."""
+    year starts (30 June by default). 29 February, which a district may choose, is 28 February
+    in a year without it (the last day of the month)."""
     month, day = (int(x) for x in str(district.setting("plan_deadline")).split("-"))
-    return date(int(year[:4]), month, day)
+    first = int(year[:4])
+    return date(first, month, min(day, monthrange(first, month)[1]))
 
 
 def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
