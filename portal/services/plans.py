@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 
@@ -29,7 +28,7 @@ from portal.models.district import WHOLE_YEAR
 from portal.services import access, credits, locks, schools
 from portal.sorting import pinyin_key
 from portal.textcount import chinese_count
-from portal.timeutil import parse_day, utcnow
+from portal.timeutil import parse_day, to_local, utcnow, zone_of
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
 STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED)  # words and colours: messages.RECORD_STATUSES["plan"]
@@ -80,7 +79,7 @@ def set_deadline(school: School, year: object, value: object, *, by: policy.Acto
 
 
 def _today(school: School) -> date:
-    return datetime.now(ZoneInfo(school.timezone)).date()
+    return to_local(utcnow(), zone_of(school)).date()
 
 
 # A teacher's plan of a school and year (bound): built once, the home page asks on every visit

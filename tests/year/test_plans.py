@@ -4,7 +4,7 @@ figures; bad input (dates outside the school year, hours out of range) changes n
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.models import DevelopmentPlan, School
-from portal.services import credits, plans
+from portal.services import credits, plans, schools
 from portal.timeutil import current_school_year
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
@@ -183,3 +183,22 @@ def test_planned_against_done_reads_the_ledger_figures(sch):
     assert lines[None].planned == Decimal("60") and lines[None].done == record.facts.total_hours
     assert lines["lecture"].planned == Decimal("20") and lines["lecture"].done == record.facts.by_type.get("lecture", 0)
     assert set(lines) == {None, "lecture", "research", *record.facts.by_type}
+
+
+@pytest.mark.parametrize(("zone", "at", "in_time"), [
+    ("Asia/Shanghai", datetime(2026, 10, 31, 15, 30), True),  # 31 October 23:30 in Beijing
+    ("Asia/Shanghai", datetime(2026, 10, 31, 16, 30), False),  # 1 November 00:30 in Beijing, 31 October in UTC
+    ("America/New_York", datetime(2026, 11, 1, 3, 30), True),  # 31 October 23:30 in New York, 1 November in UTC
+])
+def test_the_deadline_passes_at_the_end_of_its_day_in_the_schools_time(app, monkeypatch, zone, at, in_time):
+    # the plan's "today" asks the app's clock (plans.utcnow) in the school's zone, as every other deadline
+    s = schools.create_school("TZ1", "时区学校", zone)
+    p = f.staff(s, "tz")
+    plans.set_deadline(s, "2026-2027", "2026-10-31", by=actor(p["admin"], s))
+    monkeypatch.setattr(plans, "utcnow", lambda: at)
+    if in_time:
+        assert plans.save(s, p["t1"], "2026-2027", GOALS, by=actor(p["t1"], s), submit=True).status == "submitted"
+    else:
+        with pytest.raises(Conflict) as late:
+            plans.save(s, p["t1"], "2026-2027", GOALS, by=actor(p["t1"], s), submit=True)
+        assert late.value.msg.code == "plan.deadline_passed"
