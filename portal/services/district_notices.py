@@ -25,10 +25,10 @@ from sqlalchemy import select
 from portal import jobs, year_texts
 from portal.assessment import EXEMPT, QuotaFact
 from portal.extensions import db
-from portal.models import DeadlineAnnouncement, DevelopmentPlan, Membership, SubmissionEvent, User
+from portal.models import DeadlineAnnouncement, DevelopmentPlan, Membership, School, SubmissionEvent, User
 from portal.policy import SCHOOL_ADMIN, TEACHER
 from portal.services.notifications import NewNotification, notify_many
-from portal.timeutil import current_school_year, to_local, utcnow
+from portal.timeutil import current_school_year, to_local, utcnow, zone_of
 
 #: Reminders this many days before a deadline (and the range the 7-day one covers, in case a
 #: daily run was missed).
@@ -79,24 +79,26 @@ def _deadline_params(row: DeadlineAnnouncement) -> dict[str, Any]:
 
 
 def remind_deadlines(now: datetime) -> list[int]:
-    """7 and 1 days before each announced deadline, everyone it concerns."""
+    """7 and 1 days before each announced deadline, everyone it concerns — the days counted by
+    the calendar of the person's school, as its own deadlines are (a school west of the
+    deployment's zone is still on the day before)."""
     from portal.services import announcements
 
-    today = announcements.district_today(now)
+    around = now.date()  # every zone's today is within a day of UTC's
     rows = db.session.execute(
-        select(DeadlineAnnouncement).where(DeadlineAnnouncement.due_on > today,
-                                           DeadlineAnnouncement.due_on <= today + timedelta(days=SOON))
+        select(DeadlineAnnouncement).where(DeadlineAnnouncement.due_on >= around,
+                                           DeadlineAnnouncement.due_on <= around + timedelta(days=SOON + 1))
     ).scalars().all()
     items: list[NewNotification] = []
     for row in rows:
-        days = (row.due_on - today).days
-        level = reminder_level(days)
-        if level is None:
-            continue
-        params = {**_deadline_params(row), "days": days}
-        key = f"deadline:{row.id}:{row.due_on.isoformat()}:{level}"
-        items += [NewNotification(uid, "deadline_due", f"{key}:{uid}", params, "/", sid)
-                  for uid, sid in announcements.audience_of(row)]
+        for uid, sid in announcements.audience_of(row):
+            days = (row.due_on - to_local(now, zone_of(db.session.get(School, sid))).date()).days
+            level = reminder_level(days)
+            if level is None:
+                continue
+            key = f"deadline:{row.id}:{row.due_on.isoformat()}:{level}"
+            items.append(NewNotification(uid, "deadline_due", f"{key}:{uid}", {**_deadline_params(row), "days": days},
+                                         "/", sid))
     return notify_many(items)
 
 

@@ -1,0 +1,37 @@
+"""The district's announced deadlines are reminded 7 and 1 days before by the calendar of each
+person's school, as the school's own deadlines are (its annual plan's, its teachers' plans'):
+they were counted by the deployment's day, so a school west of it got "due in 1 day" two days
+before on its own calendar, and no reminder the day before."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Notification, User
+from portal.policy import SYSTEM, Actor
+from portal.services import announcements, district_notices, schools
+from portal.services.districts import move_school
+from tests.support import factories as f
+
+
+def _days(made: list[int]) -> dict[str, int]:
+    rows = db.session.execute(select(Notification).where(Notification.id.in_(made))).scalars()
+    return {db.session.get_one(User, n.user_id).username: n.params["days"] for n in rows if n.kind == "deadline_due"}
+
+
+def test_an_announced_deadline_is_counted_by_each_schools_calendar(app, world, monkeypatch):
+    ny = move_school(schools.create_school("NY1", "纽约学校", "America/New_York"), world.d1)
+    schools.set_type(ny, "lecture", enabled=True, by=SYSTEM)
+    f.person(ny, "ny.t", "teacher")
+    monkeypatch.setattr(announcements, "utcnow", lambda: datetime(2027, 3, 1, 2, 0))
+    announcements.announce(world.d1.id, "研修总结报送", "2027-03-10", "", "all_staff",
+                           by=Actor.of(world.admin1.id, ["district_admin"]))
+    # 9 March 08:27 in Beijing, 8 March 19:27 in New York
+    told = _days(district_notices.remind_deadlines(datetime(2027, 3, 9, 0, 27)))
+    assert told["t1"] == 1 and told["ny.t"] == 2
+    # 10 March 08:27 in Beijing (the day itself: nothing), 9 March 20:27 in New York: the day before
+    told = _days(district_notices.remind_deadlines(datetime(2027, 3, 10, 0, 27)))
+    assert told == {"ny.t": 1}
