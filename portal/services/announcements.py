@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import DeadlineAnnouncement, Membership, School, User
 from portal.services import access
-from portal.timeutil import default_zone, parse_day, to_local, utcnow
+from portal.timeutil import default_zone, parse_day, to_local, utcnow, zone_of
 
 SCHOOL_ADMINS, ALL_STAFF = "school_admins", "all_staff"
 AUDIENCES = (SCHOOL_ADMINS, ALL_STAFF)
@@ -154,8 +154,8 @@ class Shown:
 
 def for_school_member(school: School, roles: frozenset[str] | set[str]) -> list[Shown]:
     """The upcoming announcements of the school's district that concern a person with ``roles``,
-    from the school's copy (no query)."""
-    since = district_today() - timedelta(days=SHOWN_AFTER_DAYS)
+    from the school's copy (no query), shown a week past their day by the school's calendar."""
+    since = to_local(utcnow(), zone_of(school)).date() - timedelta(days=SHOWN_AFTER_DAYS)
     shown = [Shown(int(a["id"]), str(a["title"]), date.fromisoformat(a["due_on"]), str(a.get("note") or ""),
                    str(a["audience"]), datetime.fromisoformat(a["updated_at"])) for a in school.district_deadlines or ()]
     return [a for a in shown if a.due_on >= since and concerns(a, roles)]

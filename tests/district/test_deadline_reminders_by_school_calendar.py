@@ -35,3 +35,16 @@ def test_an_announced_deadline_is_counted_by_each_schools_calendar(app, world, m
     # 10 March 08:27 in Beijing (the day itself: nothing), 9 March 20:27 in New York: the day before
     told = _days(district_notices.remind_deadlines(datetime(2027, 3, 10, 0, 27)))
     assert told == {"ny.t": 1}
+
+
+def test_an_announced_deadline_stays_on_a_schools_home_a_week_by_its_calendar(app, world, monkeypatch):
+    ny = move_school(schools.create_school("NY1", "纽约学校", "America/New_York"), world.d1)
+    monkeypatch.setattr(announcements, "utcnow", lambda: datetime(2027, 3, 1, 2, 0))
+    row = announcements.announce(world.d1.id, "研修总结报送", "2027-03-10", "", "all_staff",
+                                 by=Actor.of(world.admin1.id, ["district_admin"]))
+    # 18 March 00:30 in Beijing (8 days past: gone), 17 March 12:30 in New York (7 days: still shown)
+    monkeypatch.setattr(announcements, "utcnow", lambda: datetime(2027, 3, 17, 16, 30))
+    db.session.refresh(ny)
+    db.session.refresh(world.s1)
+    assert [a.id for a in announcements.for_school_member(ny, {"teacher"})] == [row.id]
+    assert announcements.for_school_member(world.s1, {"teacher"}) == []
