@@ -18,7 +18,7 @@ from portal.messages import school_year_text, tr
 from portal.models import ExportJob, School
 from portal.reports.views import headings_lang
 from portal.services import credits, export_jobs
-from portal.timeutil import utcnow
+from portal.timeutil import current_school_year, utcnow
 from portal.web.forms import ConfirmForm
 from portal.web.helpers import flash_at
 
@@ -81,7 +81,7 @@ def start_certificates():
     if not form.validate_on_submit():
         abort(400)
     school = require_school()
-    year = credits.parse_year(request.form.get("year"))
+    year = credits.parse_year(request.form.get("year"), current_school_year(school.timezone))
     try:
         row = export_jobs.request_certificates(current_user.id, current_actor(), school, year,
                                                request.form.get("format", ""), lang_code())

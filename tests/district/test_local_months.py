@@ -12,7 +12,7 @@ from portal import timeutil
 from portal.policy import SYSTEM
 from portal.services import access, school_plans, schools, submissions, tokens
 from portal.services.districts import move_school
-from tests.credits.helpers import credited
+from tests.credits.helpers import credited, login
 from tests.district.conftest import YEAR
 from tests.support import factories as f
 
@@ -76,3 +76,14 @@ def test_the_schools_api_defaults_to_its_year_by_the_schools_calendar(app, world
     assert [s["year"] for s in client.get("/api/v1/submissions", headers=headers).get_json()] == [YEAR]
     r = client.get("/api/v1/school-plan", headers=headers)
     assert r.status_code == 200 and r.get_json()["year"] == YEAR
+
+
+def test_all_certificates_without_a_year_are_of_the_schools_year(app, world, monkeypatch):
+    # the form names its year; a post without one asked the deployment's year (2027-2028 on
+    # 31 August 23:30 in New York), the school's is still 2026-2027
+    ny = move_school(schools.create_school("NY1", "纽约学校", "America/New_York"), world.d1)
+    admin = f.person(ny, "ny.adm", "school_admin")
+    client = login(app.test_client(), admin, ny)
+    monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2027, 9, 1, 3, 30))
+    r = client.post("/reports/certificates-job", data={"format": "pdf"})  # no credited activity: refused, named
+    assert r.status_code == 302 and f"year={YEAR}" in r.headers["Location"], r.headers.get("Location")
