@@ -128,9 +128,10 @@ def month_starts(school_year: str, tz: str) -> list[tuple[int, datetime]]:
     return [(m, parse_iso(datetime(first if m >= 9 else first + 1, m, 1), tz)) for m in months]
 
 
-def current_school_year(tz: str | None = None) -> str:
-    """The school year of today in ``tz``; without one, in the deployment's zone (:func:`default_zone`)."""
-    return school_year_of(to_local(utcnow(), tz or default_zone()).date())
+def current_school_year(tz: str | None = None, now: datetime | None = None) -> str:
+    """The school year of today (of ``now``, naive UTC, if given: a job's one instant) in ``tz``;
+    without one, in the deployment's zone (:func:`default_zone`)."""
+    return school_year_of(to_local(now or utcnow(), tz or default_zone()).date())
 
 
 # -- dates as people write them ----------------------------------------------------------------

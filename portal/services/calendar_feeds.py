@@ -193,14 +193,14 @@ def _deadline_events(user: User, school: School | None, host: str, now: datetime
         (s, frozenset(roles)) for s, roles in access.schools_of(user.id)]
     events: dict[str, Event] = {}
     for place, roles in places:
-        year = current_school_year(place.timezone)
+        year = current_school_year(place.timezone, now)
         if school is not None or policy.TEACHER in roles:
             due = plans.deadline(place, year)
             uid = f"plan-deadline-{place.id}-{year}@{host}"
             events[uid] = _all_day(uid, due, _("Personal development plan due"), f"{place.name} · {year}",
                                    public_url("year.my_plan"), now)
         if policy.SCHOOL_ADMIN in roles and place.district_id is not None:  # the annual plan, to the district
-            plan_year = school_plans.next_year(place.timezone)
+            plan_year = school_plans.next_year(place.timezone, now)
             due = school_plans.deadline(db.session.get_one(District, place.district_id), plan_year)
             uid = f"school-plan-deadline-{place.id}-{plan_year}@{host}"
             events[uid] = _all_day(uid, due, _("Annual training plan due to the district"),

@@ -113,7 +113,7 @@ def remind_plan_deadline(now: datetime) -> list[int]:
     items: list[NewNotification] = []
     for school in schools.all_schools():
         today = to_local(now, school.timezone).date()
-        year = current_school_year(school.timezone)
+        year = current_school_year(school.timezone, now)
         due = plans.deadline(school, year)
         days = (due - today).days
         level = reminder_level(days)
@@ -146,7 +146,7 @@ def remind_school_plan_deadline(now: datetime) -> list[int]:
     for school in schools.all_schools():
         if school.district_id is None:
             continue
-        year = school_plans.next_year(school.timezone)
+        year = school_plans.next_year(school.timezone, now)
         due = school_plans.deadline(db.session.get_one(District, school.district_id), year)
         level = reminder_level((due - to_local(now, school.timezone).date()).days)
         if level is None:
@@ -182,7 +182,7 @@ def remind_quotas(now: datetime) -> list[int]:
     items: list[NewNotification] = []
     for school in schools.all_schools():
         today = to_local(now, school.timezone).date()
-        year = current_school_year(school.timezone)
+        year = current_school_year(school.timezone, now)
         month = today.strftime("%Y-%m")
         for row in credits.teaching_rows(school, year):  # not to those who left
             if row.assessment.status == EXEMPT:

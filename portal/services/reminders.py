@@ -176,7 +176,7 @@ def remind_absence(now: datetime) -> list[int]:
 
     items: list[NewNotification] = []
     for school in schools.all_schools():
-        year = current_school_year(school.timezone)
+        year = current_school_year(school.timezone, now)
         today = to_local(now, school.timezone).date()
         for row in credits.teaching_rows(school, year):  # not to those who left
             if row.assessment.status == EXEMPT:

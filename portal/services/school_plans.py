@@ -9,7 +9,7 @@ from __future__ import annotations
 from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -39,12 +39,12 @@ AIMS_MAX, LINES_MAX, TITLE_MAX, RESPONSIBLE_MAX = 4000, 200, 200, 100
 MONTHS = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)
 
 
-def next_year(tz: str) -> str:
-    """The school year a plan is written for by default: the coming one from March (plans go to
-    the district in June), else the current one."""
-    current = current_school_year(tz)
+def next_year(tz: str, now: datetime | None = None) -> str:
+    """The school year a plan is written for by default (on ``now``, naive UTC, if given): the
+    coming one from March (plans go to the district in June), else the current one."""
+    current = current_school_year(tz, now)
     start = int(current[:4])
-    return f"{start + 1}-{start + 2}" if to_local(utcnow(), tz).month in (3, 4, 5, 6, 7, 8) else current
+    return f"{start + 1}-{start + 2}" if to_local(now or utcnow(), tz).month in (3, 4, 5, 6, 7, 8) else current
 
 
 def get_plan(school_id: int, year: str) -> SchoolPlan | None:

@@ -48,3 +48,18 @@ def test_an_announced_deadline_stays_on_a_schools_home_a_week_by_its_calendar(ap
     db.session.refresh(world.s1)
     assert [a.id for a in announcements.for_school_member(ny, {"teacher"})] == [row.id]
     assert announcements.for_school_member(world.s1, {"teacher"}) == []
+
+
+def test_a_reminder_run_reads_the_year_of_its_own_instant(app, world):
+    # the jobs counted the days to a deadline from the run's instant but took the year (whose
+    # deadline) from the wall clock: a run for another day reminded of the wrong year's deadline
+    schools.set_type(world.s1, "lecture", enabled=True, by=SYSTEM)
+    # 24 October 2027 09:00 in Beijing: 7 days before the 2027-2028 plans' deadline (31 October)
+    made = district_notices.remind_plan_deadline(datetime(2027, 10, 24, 1, 0))
+    told = db.session.execute(select(Notification).where(Notification.id.in_(made))).scalars().all()
+    assert told and {(n.params["year"], n.params["days"]) for n in told} == {("2027-2028", 7)}
+    # 23 June 2027: 7 days before the district's deadline (30 June) for the annual plan of 2027-2028
+    made = district_notices.remind_school_plan_deadline(datetime(2027, 6, 23, 1, 0))
+    told = db.session.execute(select(Notification).where(Notification.id.in_(made))).scalars().all()
+    assert {(n.user_id, n.params["year"], n.params["days"]) for n in told if n.school_id == world.s1.id} \
+        == {(world.staff["admin"].id, "2027-2028", 7)}
