@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Select, bindparam, case, exists, select
 from sqlalchemy.orm import Session
 
 from portal import policy
@@ -339,14 +339,16 @@ def require_still(
     s: Session, by: policy.Actor, check: Callable[[policy.Actor], bool], code: str, *,
     school_id: int | None = None, district_id: int | None = None,
 ) -> None:
-    """Ask ``check`` (a question of :mod:`portal.policy` about the actor alone) again inside the
-    write ``s``, of the roles ``by`` holds now in the school ``school_id`` — or, without one, in
-    the district ``district_id`` (its district roles): a right read before the write may be gone
-    by the time it writes (taken by another admin, or the operator, at the same moment). The
-    memberships that give the right there are locked (one statement, in id order, so two such
-    writes queue rather than deadlock): of two admins taking each other's role at once, the
-    second finds it has none left and is refused with ``code``. The operator (``by.system``) is
-    not asked."""
+    """Ask ``check`` (a question of :mod:`portal.policy` about the actor, the thing acted on
+    bound in: ``lambda now: policy.may_organise(now, act)``) again inside the write ``s``, of the
+    roles ``by`` holds now in the school ``school_id`` — or, without one, in the district
+    ``district_id`` (its district roles): a right read before the write may be gone by the time
+    it writes (taken by another admin, or the operator, at the same moment). The memberships
+    that give the right there and the actor's own are locked (:func:`_locked`): of two admins
+    taking each other's role at once, the second finds it has none left and is refused with
+    ``code``. In a school, one who holds no role there any more is refused too, even where the
+    question is of their own thing (their activity, their writing): who left acts there no
+    more. The operator (``by.system``) is not asked."""
     if by.system:
         return
     if school_id is not None:
@@ -355,14 +357,33 @@ def require_still(
         where = Membership.school_id.is_(None) & (Membership.district_id == district_id)
     else:
         raise ValueError("a school or a district")
-    holders = s.execute(
+    now = policy.Actor.of(by.user_id, _locked(s, by.user_id, where, policy.roles_for(check)))
+    policy.require(check(now) and (school_id is None or bool(now.roles)), code)
+
+
+def roles_now(s: Session, user_id: int, school_id: int) -> frozenset[str]:
+    """:func:`school_roles` inside the write ``s``, locked as :func:`require_still` locks them:
+    for a write that depends on the person still belonging to the school (a check-in, a trigger
+    fired by their roles), so that a change of their roles at the same moment comes wholly
+    before or wholly after it."""
+    return _locked(s, user_id, Membership.school_id == school_id, [])
+
+
+def _locked(s: Session, user_id: int, where: Any, roles: list[str]) -> frozenset[str]:
+    """Lock the active memberships (``where``) of ``roles``, of the roles that administer a
+    school (which every change of someone's roles locks first, :func:`require_still_admin`) and
+    of ``user_id``, in one statement, the administering ones first, then by id: so two such
+    writes queue rather than deadlock (a change of roles never holds another row while it waits
+    for an administering one). The roles ``user_id`` holds there now."""
+    first = policy.roles_for(policy.may_administer)
+    rows = s.execute(
         select(Membership.user_id, Membership.role)
-        .where(where, Membership.role.in_(policy.roles_for(check)), Membership.active.is_(True))
-        .order_by(Membership.id)
+        .where(where, Membership.role.in_(sorted({*roles, *first})) | (Membership.user_id == user_id),
+               Membership.active.is_(True))
+        .order_by(case((Membership.role.in_(first), 0), else_=1), Membership.id)
         .with_for_update()
     ).all()
-    now = policy.Actor.of(by.user_id, (role for user_id, role in holders if user_id == by.user_id))
-    policy.require(check(now), code)
+    return frozenset(role for uid, role in rows if uid == user_id)
 
 
 def require_still_admin(s: Session, school_id: int, by: policy.Actor, code: str = "policy.admin_only") -> None:

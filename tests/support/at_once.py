@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
 
 from flask import Flask
 
@@ -79,3 +82,19 @@ def slowed(monkeypatch, module: object, name: str, before: float = 0.0, after: f
         return out
 
     monkeypatch.setattr(module, name, slow)
+
+
+def just_before_the_write(monkeypatch, module: ModuleType, step: Callable[[], object]) -> None:
+    """Run ``step`` (another request's write: say an admin taking a role) once, just as
+    ``module``'s next write transaction begins: after the request read what it checks before
+    writing, before it writes — the moment a right read outside the write is stale."""
+    real = module.write_transaction
+
+    @contextmanager
+    def late() -> Iterator[Any]:
+        monkeypatch.setattr(module, "write_transaction", real)
+        step()
+        with real() as s:
+            yield s
+
+    monkeypatch.setattr(module, "write_transaction", late)
