@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
 
 from portal import jobs, policy
 from portal.database import write_transaction
@@ -79,6 +80,7 @@ def announce(district_id: int, title: Any, due_on: Any, note: Any = "", audience
     values = _clean(title, due_on, note, audience, district_today())
     now = utcnow()
     with write_transaction() as s:
+        _still_announces(s, by, district_id)
         row = DeadlineAnnouncement(district_id=district_id, created_by=by.user_id, created_at=now, updated_at=now,
                                    **values)
         s.add(row)
@@ -87,6 +89,11 @@ def announce(district_id: int, title: Any, due_on: Any, note: Any = "", audience
         copy_to_schools(district_id)
     jobs.enqueue("notifications.deadline_announced", row_id)
     return row
+
+
+def _still_announces(s: Session, by: policy.Actor, district_id: int) -> None:
+    """Inside the write: ``by`` still may announce the district's deadlines (:func:`access.require_still`)."""
+    access.require_still(s, by, policy.may_announce_deadlines, "policy.district_admin_only", district_id=district_id)
 
 
 def get(announcement_id: Any, district_id: int) -> DeadlineAnnouncement:
@@ -104,7 +111,8 @@ def update(announcement_id: Any, title: Any, due_on: Any, note: Any, audience: A
     policy.require(policy.may_announce_deadlines(by), "policy.district_admin_only")
     row = get(announcement_id, district_id)
     values = _clean(title, due_on, note, audience, district_today())
-    with write_transaction():
+    with write_transaction() as s:
+        _still_announces(s, by, district_id)
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = utcnow()
@@ -118,6 +126,7 @@ def remove(announcement_id: Any, *, by: policy.Actor, district_id: int) -> None:
     policy.require(policy.may_announce_deadlines(by), "policy.district_admin_only")
     row = get(announcement_id, district_id)
     with write_transaction() as s:
+        _still_announces(s, by, district_id)
         s.delete(row)
         copy_to_schools(district_id)
 

@@ -194,18 +194,20 @@ def take_district_types(school: School, district: District) -> None:
 
 def enable_type(district: District, key: Any, enabled: Any, *, by: policy.Actor) -> int:
     """Enable (or disable) an activity type in every school of the district, and for schools
-    created later; returns the number of schools."""
+    created later, in one write that asks the district admin's right again
+    (:func:`access.require_still`); returns the number of schools."""
     from portal.services import schools
 
     policy.require(policy.may_administer_district(by), "policy.district_only")
     reg = schools.require_type(key if isinstance(key, str) else "")
     if not isinstance(enabled, bool):
         raise Invalid(msg("enabled.invalid"), {"enabled": msg("must_be_bool")})
-    members = list(db.session.execute(select(School).where(School.district_id == district.id)).scalars())
-    for school in members:
-        schools.set_type(school, reg.type.key, enabled=enabled, by=policy.SYSTEM)
-    keys = [k for k in (district.settings or {}).get("enabled_types", []) if k != reg.type.key]
-    with write_transaction():
+    with write_transaction() as s:  # all the schools or none, by one who still may
+        access.require_still(s, by, policy.may_administer_district, "policy.district_only", district_id=district.id)
+        members = list(s.execute(select(School.id).where(School.district_id == district.id)).scalars())
+        for school_id in members:
+            schools.write_type(s, school_id, reg, enabled)
+        keys = [k for k in (district.settings or {}).get("enabled_types", []) if k != reg.type.key]
         district.settings = {**(district.settings or {}), "enabled_types": keys + ([reg.type.key] if enabled else [])}
     return len(members)
 

@@ -213,7 +213,8 @@ def get_for_district(plan_id: Any, district_id: int) -> SchoolPlan:
 
 
 def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Actor, district_id: int) -> SchoolPlan:
-    """Accept a submitted plan or return it with a comment (district reviewer or admin)."""
+    """Accept a submitted plan or return it with a comment (district reviewer or admin; the
+    right asked again inside the write, :func:`access.require_still`)."""
     policy.require(policy.may_decide_school_plan(by), "policy.district_only")
     plan = get_for_district(plan_id, district_id)
     if comment is None:
@@ -224,7 +225,9 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
     now = utcnow()
     plan = _move(plan, (SUBMITTED,), "submission.not_pending", status=ACCEPTED if accept else RETURNED,
-                 comment=comment.strip(), decided_by=by.user_id, decided_at=now)
+                 comment=comment.strip(), decided_by=by.user_id, decided_at=now,
+                 recheck=lambda s: access.require_still(s, by, policy.may_decide_school_plan, "policy.district_only",
+                                                        district_id=district_id))
     district_notices.school_plan_decided(plan.id, plan.status, plan.comment, now)  # after the commit
     return plan
 

@@ -143,18 +143,26 @@ def set_type(
             raise Invalid(msg("settings.invalid"), {f"settings.{k}": v for k, v in errors.items()})
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
-        row = type_row(school.id, key)
-        if row is None:
-            row = SchoolActivityType(school_id=school.id, type_key=key, enabled=bool(enabled), settings={})
-            s.add(row)
-        if enabled is not None:
-            row.enabled = enabled
-        if settings is not None:
-            # values stored before a range was narrowed (or past this validator) are dropped:
-            # they would fall back to the default anyway (``settings_with_defaults``)
-            stored = row.settings if isinstance(row.settings, dict) else {}
-            kept = {k: v for k, v in stored.items() if not type_errors(reg.type, "validate_settings", {k: v})}
-            row.settings = {**kept, **settings}
+        return write_type(s, school.id, reg, enabled, settings)
+
+
+def write_type(
+    s: Session, school_id: int, reg: RegisteredType, enabled: bool | None, settings: dict[str, Any] | None = None
+) -> SchoolActivityType:
+    """Inside the write ``s``: the school's row of the type, enabled or not and its settings
+    (checked by the caller)."""
+    row = type_row(school_id, reg.type.key)
+    if row is None:
+        row = SchoolActivityType(school_id=school_id, type_key=reg.type.key, enabled=bool(enabled), settings={})
+        s.add(row)
+    if enabled is not None:
+        row.enabled = enabled
+    if settings is not None:
+        # values stored before a range was narrowed (or past this validator) are dropped:
+        # they would fall back to the default anyway (``settings_with_defaults``)
+        stored = row.settings if isinstance(row.settings, dict) else {}
+        kept = {k: v for k, v in stored.items() if not type_errors(reg.type, "validate_settings", {k: v})}
+        row.settings = {**kept, **settings}
     return row
 
 
