@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, literal_column, null, select, type_coerce, union_all
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from portal import file_text, policy
@@ -214,6 +215,8 @@ def plan_activity(
     assert start is not None  # parsed, or a field error was raised above
     local_day = to_local(start, school.timezone).date()
     with write_transaction() as s:
+        access.require_still(s, who, lambda now: policy.may_plan_type(now, declared),
+                             "policy.declare" if declared else "policy.plan", school_id=school.id)
         # asked above for the form's field; again under the lock, which an acceptance takes too
         locks.require_unlocked(school.id, school_year_of(local_day), semester_of(local_day))
         if declared:  # one declaration of a teacher at a time, checked against those written before it
@@ -368,16 +371,22 @@ def _require_started(act: Activity, what: str) -> None:
         )
 
 
-def _require_organizer(act: Activity, user_id: int) -> None:
-    policy.require(
-        policy.may_organise(access.actor(user_id, act.school_id), act),
-        "policy.organise",
-    )
+def _require_organizer(act: Activity, user_id: int) -> policy.Actor:
+    """The actor, who may organise the activity (asked again in the write: :func:`_still_organizer`)."""
+    by = access.actor(user_id, act.school_id)
+    policy.require(policy.may_organise(by, act), "policy.organise")
+    return by
+
+
+def _still_organizer(s: Session, act: Activity, by: policy.Actor) -> None:
+    """Inside the write: ``by`` may still organise the activity (an admin's role, or their
+    place at the school, taken at the same moment: :func:`access.require_still`)."""
+    access.require_still(s, by, lambda now: policy.may_organise(now, act), "policy.organise", school_id=act.school_id)
 
 
 def set_participants(act: Activity, actor: User, participants: Any) -> None:
     """Add participants or change their role (existing attendance is kept)."""
-    _require_organizer(act, actor.id)
+    by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
@@ -390,6 +399,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
     if strangers:
         raise Invalid(msg("participants.invalid"), {"participants": [msg("plan.not_member", user=u) for u in strangers]})
     with write_transaction() as s:
+        _still_organizer(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
         _still_open(s, act, "participants")
         existing = {
@@ -405,10 +415,11 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
 
 
 def remove_participant(act: Activity, actor: User, user_id: int) -> None:
-    _require_organizer(act, actor.id)
+    by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
     with write_transaction() as s:
+        _still_organizer(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
         _still_open(s, act, "participants")
         row = s.execute(
@@ -427,7 +438,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     Each row: ``{"user_id", "attended_hours", "absent_hours", "excused_hours"}`` (absent and
     excused default to 0). The three together are at most the activity's hours.
     """
-    _require_organizer(act, actor.id)
+    by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "attendance")
     _require_started(act, "attendance")
@@ -471,6 +482,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     if errors:
         raise Invalid(msg("attendance.refused"), {"attendance": errors})
     with write_transaction() as s:
+        _still_organizer(s, act, by)
         _still_open(s, act, "attendance")
         for p, attended, absent, excused in parsed:
             p.attended_hours, p.absent_hours, p.excused_hours = attended, absent, excused
@@ -568,9 +580,8 @@ def add_evidence(
     fields: dict[str, Msg] = {}
     if isinstance(uid, bool) or not isinstance(uid, int):
         raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
-    policy.require(
-        policy.may_add_evidence(access.actor(actor.id, act.school_id), act, uid), "policy.own_evidence"
-    )
+    by = access.actor(actor.id, act.school_id)
+    policy.require(policy.may_add_evidence(by, act, uid), "policy.own_evidence")
     participant_ids = set(
         db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
     )
@@ -617,6 +628,8 @@ def add_evidence(
             fh.write(data)
     try:
         with write_transaction() as s:
+            access.require_still(s, by, lambda now: policy.may_add_evidence(now, act, uid), "policy.own_evidence",
+                                 school_id=act.school_id)
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             _still_open(s, act, "evidence")
             if reg.type.self_declared and data is not None:  # one declaration of the teacher at a time

@@ -222,6 +222,8 @@ def save(
     if fields:
         raise Invalid(msg("plan.save_refused"), fields)
     with write_transaction() as s:
+        access.require_still(s, by, lambda now: policy.may_write_plan(now, teacher.id), "policy.write_plan",
+                             school_id=school.id)
         _require_year_open(school.id, year)
         if plan is None:
             plan = DevelopmentPlan(school_id=school.id, user_id=teacher.id, school_year=year, status=DRAFT, comment="")
@@ -250,6 +252,8 @@ def decide(plan: DevelopmentPlan, decision: object, comment: object = "", *, by:
     if fields:
         raise Invalid(msg("plan.save_refused"), fields)
     with write_transaction() as s:
+        access.require_still(s, by, lambda now: policy.may_decide_plan(now, plan.user_id), "policy.decide_plan",
+                             school_id=plan.school_id)
         _require_year_open(plan.school_id, plan.school_year)
         current = s.execute(
             select(DevelopmentPlan).where(DevelopmentPlan.id == plan.id).with_for_update()

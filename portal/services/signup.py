@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.database import write_transaction
@@ -157,6 +158,7 @@ def open_signup(act: Activity, capacity: object, closes_at: object, *, by: polic
         raise Invalid(msg("signup.refused"), fields)
     assert isinstance(capacity, int) and closes is not None
     with write_transaction() as s:
+        _still_runs(s, act, by)
         window = s.execute(
             select(SignupWindow).where(SignupWindow.activity_id == act.id).with_for_update()
             .execution_options(populate_existing=True)
@@ -173,6 +175,17 @@ def open_signup(act: Activity, capacity: object, closes_at: object, *, by: polic
         window.capacity, window.closes_at = capacity, closes
         _promote(s, act.id, capacity - seats)
     return window
+
+
+def _still_runs(s: Session, act: Activity, by: policy.Actor) -> None:
+    """Inside the write: ``by`` still runs the activity's sign-up (:func:`access.require_still`)."""
+    access.require_still(s, by, lambda now: policy.may_run_signup(now, act), "policy.run_signup",
+                         school_id=act.school_id)
+
+
+def _still_signs_up(s: Session, act: Activity, by: policy.Actor) -> None:
+    """Inside the write: ``by`` is still a teacher of the school (:func:`access.require_still`)."""
+    access.require_still(s, by, policy.may_sign_up, "policy.sign_up", school_id=act.school_id)
 
 
 def _taking_people(act: Activity) -> bool:
@@ -194,6 +207,7 @@ def sign_up(act: Activity, user: User, *, by: policy.Actor) -> Signup:
     """Sign ``user`` (the caller) up: a seat while there is one, else the end of the waiting list."""
     policy.require(by.user_id == user.id and policy.may_sign_up(by), "policy.sign_up")
     with write_transaction() as s:
+        _still_signs_up(s, act, by)
         window = _locked_window(s, act)
         _check_open(act, window)
         if utcnow() >= window.closes_at:
@@ -221,6 +235,7 @@ def withdraw(act: Activity, user: User, *, by: policy.Actor) -> None:
     """Withdraw ``user`` (the caller); a freed seat goes to the first on the waiting list."""
     policy.require(by.user_id == user.id and policy.may_sign_up(by), "policy.sign_up")
     with write_transaction() as s:
+        _still_signs_up(s, act, by)
         window = _locked_window(s, act)
         _check_open(act, window)
         row = s.execute(
@@ -247,6 +262,7 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
     reg = schools.require_type(act.type_key)
     added = 0
     with write_transaction() as s:
+        _still_runs(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
         window = _locked_window(s, act)
         if window.confirmed_at is not None:

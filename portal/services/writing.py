@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal import file_text, policy
 from portal.database import write_transaction
@@ -97,10 +98,12 @@ def add_writing(school: School, user: User, kind: Any, title: Any, text: Any = N
     """Add a piece to the teacher's own record (this school year and semester, in the school's
     time). All input is checked before anything is written; a year the district accepted
     (locked) takes no more."""
-    policy.require(policy.may_add_own_writing(access.actor(user.id, school.id)), "policy.own_writing")
+    by = access.actor(user.id, school.id)
+    policy.require(policy.may_add_own_writing(by), "policy.own_writing")
     kind, title, text = _checked(kind, title, text, filename, data)
     year, semester = _filed_under(school)
     with write_transaction() as s:
+        access.require_still(s, by, policy.may_add_own_writing, "policy.own_writing", school_id=school.id)
         locks.require_unlocked(school.id, year, semester)  # in the write: an acceptance cannot pass it
         access.one_at_a_time(user.id)  # a piece sent twice at once is compared with the first
         _require_new_text(school, user.id, year, text, filename, data)
@@ -131,7 +134,8 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
     school year and semester. Only its author, and not in a locked year."""
     policy.require(policy.may_change_own_writing(by, piece), "policy.own_writing_change")
     kind, title, text = _checked(kind, title, text, filename, data)
-    with write_transaction():
+    with write_transaction() as s:
+        _still_changes(s, school, piece, by)
         locks.require_unlocked(school.id, piece.school_year, piece.semester)
         access.one_at_a_time(piece.user_id)
         _require_new_text(school, piece.user_id, piece.school_year, text, filename, data, piece.id)
@@ -141,12 +145,19 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
     return piece
 
 
+def _still_changes(s: Session, school: School, piece: OwnWriting, by: policy.Actor) -> None:
+    """Inside the write: ``by`` is still the piece's author and a teacher (:func:`access.require_still`)."""
+    access.require_still(s, by, lambda now: policy.may_change_own_writing(now, piece), "policy.own_writing_change",
+                         school_id=school.id)
+
+
 def delete_writing(school: School, piece: OwnWriting, *, by: policy.Actor) -> None:
     """Delete a piece for good (see ``docs``: own writing is the teacher's material, not a
     record of the school; what the district accepted is locked and cannot be deleted)."""
     policy.require(policy.may_change_own_writing(by, piece), "policy.own_writing_change")
     year, user_id = piece.school_year, piece.user_id
     with write_transaction() as s:
+        _still_changes(s, school, piece, by)
         locks.require_unlocked(school.id, year, piece.semester)
         s.delete(piece)
         s.flush()

@@ -494,3 +494,30 @@ def test_nul_characters_are_refused_not_stored(client, world):
                        "file": (io.BytesIO(b"text"), "a\x00.txt")},
                  content_type="multipart/form-data")
     assert r.status_code in (400, 422)
+
+
+def test_an_admin_whose_role_is_taken_as_the_attendance_is_written_records_none(world, monkeypatch):
+    """Attack: a school admin sends the attendance of an activity someone else organises while
+    another admin takes their role at that moment. The right was read before the write, so the
+    hours went in; now it is asked again inside it (``access.require_still``): 403 with the
+    policy's message, no hours recorded."""
+    from sqlalchemy import select
+
+    from portal.models import Participation
+    from portal.services import access, activities, staff
+    from tests.support.at_once import just_before_the_write
+
+    aid, school_id, adm = lecture(world)["id"], world.school.id, world.people["admin"].id
+    taker = factories.person(world.school, "s1.adm2", "school_admin").id
+    api = world.api("admin")
+
+    def take() -> None:
+        staff.set_roles(db.session.get_one(School, school_id), adm, ["teacher"], by=access.actor(taker, school_id))
+
+    just_before_the_write(monkeypatch, activities, take)
+    r = attendance(world, aid, api)
+    assert r.status_code == 403, r.get_json()
+    assert r.get_json()["message"] == "only the activity's organizer or a school admin may do this"
+    db.session.expire_all()
+    hours = db.session.execute(select(Participation.attended_hours).where(Participation.activity_id == aid)).all()
+    assert hours and all(h is None for (h,) in hours)

@@ -129,6 +129,34 @@ def test_planning_picks_a_group_the_whole_school_or_people(site, as_user):
     assert everyone >= 9
 
 
+def test_a_teacher_whose_role_is_taken_as_they_sign_up_is_not_signed_up(site, as_user, monkeypatch):
+    """Attack: teacher1 presses 报名 while the admin makes them a reviewer only, at that moment.
+    Their right was read before the write and the seat was taken; now it is asked again inside
+    it: the page says why (in Chinese) and no sign-up is written."""
+    from portal.models import School
+    from portal.services import access, signup, staff
+    from tests.support.at_once import just_before_the_write
+
+    act, ids = _signup_activity(site), _ids(site, "teacher1", "admin")
+    school_id = _one(site, select(Activity.school_id).where(Activity.id == act))
+    t1 = as_user("teacher1")
+
+    def take() -> None:
+        staff.set_roles(db.session.get_one(School, school_id), ids["teacher1"], ["reviewer"],
+                        by=access.actor(ids["admin"], school_id))
+
+    def theirs() -> list:
+        with site.app_context():
+            return [tuple(r) for r in db.session.execute(select(Signup.status, Signup.signed_at, Signup.changed_at)
+                                                         .where(Signup.activity_id == act).order_by(Signup.id))]
+
+    before = theirs()
+    just_before_the_write(monkeypatch, signup, take)
+    page = t1.post(f"/activities/{act}/signup/join", follow_redirects=True).get_data(as_text=True)
+    assert "只有本校教师可以报名" in page
+    assert theirs() == before  # no seat taken, nobody's place moved
+
+
 def test_sign_up_on_the_activity_page(site, as_user):
     act = _signup_activity(site)
     t1 = as_user("teacher1")
