@@ -148,6 +148,8 @@ def check_in(act: Activity, user: User, scanned_at: datetime, now: datetime, add
         return found
     try:
         with write_transaction() as s:
+            if not access.roles_now(s, user.id, act.school_id):  # left the school meanwhile (deactivated)
+                raise NotFound(msg("activity.not_found"))
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             row = CheckIn(activity_id=act.id, user_id=user.id, checked_in_at=now, address=address[:64])
             s.add(row)

@@ -185,8 +185,8 @@ def fire(
         parts = [p for p, _ in people]
         evidence = list(s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars())
         settings = schools.type_settings(school_id, act.type_key, step=True)
-        roles = access.activity_roles(
-            act, actor.id, access.school_roles(actor.id, school_id), [p.user_id for p in parts], reg.engine.definition
+        roles = access.activity_roles(  # the roles held now, locked: a role taken at this moment is not used
+            act, actor.id, access.roles_now(s, actor.id, school_id), [p.user_id for p in parts], reg.engine.definition
         )
         now = utcnow()
         try:

@@ -179,6 +179,23 @@ def test_a_teacher_who_left_the_school_cannot_check_in_to_its_activity(app, demo
     assert count_checkins(act.id) == 2
 
 
+def test_a_teacher_deactivated_as_the_check_in_writes_is_not_checked_in(app, demo, monkeypatch):
+    """Attack: teacher1 confirms a scan while the admin ends their roles at the same moment.
+    The check-in read their membership before its write and so went through: a person of no
+    school of ours marked present. Their memberships are now read, locked, inside the write
+    (``access.roles_now``): refused as the pages refuse them (not found); nothing is written."""
+    from tests.support.at_once import just_before_the_write
+
+    act, leaver, admin = _today(), user("teacher1"), access.actor(user("admin").id, demo.id)
+    just_before_the_write(monkeypatch, checkin, lambda: staff.deactivate(demo, leaver.id, by=admin))
+    now = act.starts_at - timedelta(minutes=5)
+    with pytest.raises(NotFound) as gone:
+        checkin.check_in(act, leaver, now, now)
+    assert gone.value.msg.code == "activity.not_found"
+    db.session.rollback()
+    assert count_checkins(act.id) == 2 and not access.school_roles(leaver.id, demo.id)
+
+
 # -- pages ----------------------------------------------------------------------------------
 
 
