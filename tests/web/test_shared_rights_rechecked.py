@@ -181,3 +181,32 @@ def test_a_right_taken_as_the_write_begins_changes_nothing(app, monkeypatch, wri
     db.session.expire_all()
     do(sc)
     assert _state() != before
+
+
+def test_a_reviewer_whose_role_is_being_taken_approves_nothing(app, monkeypatch):
+    """Really at once (the race is PostgreSQL's; SQLite runs one write at a time): admin A's
+    change of the reviewer's roles holds the school's administering memberships while the
+    reviewer's approval reads the roles it fires with. Read unlocked, they were the roles before
+    A's commit: the approval went through as A took the role. Read locked (``access.roles_now``),
+    it waits for A and sees the role gone: refused with the workflow's message, nothing logged."""
+    from portal.services import staff_log
+    from tests.support.at_once import side_by_side, slowed
+
+    sc = _scene()
+    school_id, held_id, rev_id, by = sc.school.id, sc.held.id, sc.reviewer.id, sc.actor(sc.admin)
+    before = _state()
+    db.session.commit()
+    db.session.remove()
+    slowed(monkeypatch, staff_log, "record", after=0.8)  # A holds the lock, then commits
+    slowed(monkeypatch, transitions, "write_transaction", before=0.3)  # the approval comes meanwhile
+
+    def take() -> None:
+        staff.set_roles(db.session.get_one(School, school_id), rev_id, ["teacher"], by=by)
+
+    def approve() -> None:
+        transitions.fire(held_id, school_id, db.session.get_one(User, rev_id), "approve", "材料齐全")
+
+    outcome = side_by_side(app, take, approve)
+    monkeypatch.undo()
+    assert outcome == ["done", "trigger.roles"]
+    assert _state() == before
