@@ -551,6 +551,9 @@ class SubmissionAuditor(OneSchool):
         if self.locked(act.school_year, act.semester):
             self.refused(Conflict, "year.locked", add, act, who, who.id, kind, "反思", text=text)
             return
+        if not access.school_roles(who.id, self.school.id):  # left the school: acts there no more
+            self.refused(Forbidden, "policy.own_evidence", add, act, who, who.id, kind, "反思", text=text)
+            return
         add(act, who, who.id, kind, "反思", text=text)
 
     @precondition(lambda self: self.has("planned", "held", "reviewed", "credited"))
