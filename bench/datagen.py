@@ -59,7 +59,15 @@ from portal.registry import RegisteredType, registry
 from portal.services import planner_stats, teacher_years
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.users import hash_password
-from portal.timeutil import parse_iso, school_year_of, semester_of, to_local, utcnow
+from portal.timeutil import (
+    first_calendar_year,
+    parse_iso,
+    school_year_of,
+    semester_of,
+    to_local,
+    utcnow,
+    year_bounds,
+)
 from workflows import ActivitySnapshot, ParticipantSnapshot
 from workflows.definition import OWNER, Phase, Transition, WorkflowDefinition
 
@@ -352,7 +360,7 @@ class DistrictGenerator:
     def _start(self, first_year: int, year_index: int) -> datetime:
         """A local weekday afternoon in term time (September to June) → naive UTC."""
         year = first_year + year_index
-        day = date(year, 9, 1) + timedelta(days=self.rng.randint(0, 300))
+        day = year_bounds(f"{year}-{year + 1}")[0] + timedelta(days=self.rng.randint(0, 300))
         while day.weekday() >= 5:
             day += timedelta(days=1)
         local = datetime(day.year, day.month, day.day, self.rng.choice((9, 14, 15)), 0)
@@ -369,7 +377,7 @@ class DistrictGenerator:
     def _school_year_plan(self, n_years: int) -> int:
         """The first calendar year of the oldest generated school year."""
         current = school_year_of(to_local(self.now, "Asia/Shanghai").date())
-        return int(current[:4]) - (n_years - 1)
+        return first_calendar_year(current) - (n_years - 1)
 
     def _fill_school(self, conn: Connection, school_id: int, staff: _Staff) -> None:
         rng = self.rng

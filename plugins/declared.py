@@ -119,7 +119,7 @@ class DeclaredTraining(ActivityType):
             errors["starts_at"] = Text(
                 f"须在本学年（{plan.current_school_year}）内", f"must be in this school year ({plan.current_school_year})"
             )
-        elif plan.ends_on.year * 12 + plan.ends_on.month > int(plan.school_year[5:]) * 12 + 8:
+        elif plan.ends_on > plan.year_ends_on:
             errors["ends_at"] = Text(
                 f"须在本学年（{plan.current_school_year}）内", f"must be in this school year ({plan.current_school_year})"
             )

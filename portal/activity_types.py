@@ -25,6 +25,7 @@ from wtforms import Form
 
 from portal.hours import floor_half
 from portal.messages import Msg, msg
+from portal.timeutil import year_bounds
 from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, WorkflowExtension
 
 
@@ -229,6 +230,11 @@ class PlanFacts:
     current_school_year: str
     details: dict[str, Any] = field(default_factory=dict)
     standing: tuple[StandingPlan, ...] = ()
+
+    @property
+    def year_ends_on(self) -> date:
+        """The last day of ``school_year`` (31 August)."""
+        return year_bounds(self.school_year)[1]
 
 
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.

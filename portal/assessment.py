@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from portal.timeutil import first_calendar_year
+
 MET, SHORT, NOT_RECOGNISED, EXEMPT = "met", "short", "not_recognised", "exempt"
 STATUSES = (MET, SHORT, NOT_RECOGNISED, EXEMPT)
 
@@ -73,7 +75,7 @@ def reaches_retirement_age(gender: str | None, birth_date: date | None, school_y
     """Women 50, men 55 by 31 December of the school year's first calendar year."""
     if gender not in RETIREMENT_AGE or birth_date is None:
         return False
-    first_year = int(school_year[:4])
+    first_year = first_calendar_year(school_year)
     return first_year - birth_date.year >= RETIREMENT_AGE[gender]
 
 

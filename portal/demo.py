@@ -13,7 +13,14 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, School, User
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
-from portal.timeutil import current_school_year, school_year_of, to_local, utcnow
+from portal.timeutil import (
+    current_school_year,
+    school_year_after,
+    school_year_of,
+    to_local,
+    utcnow,
+    year_bounds,
+)
 from workflows.definition import OWNER, Phase, Transition
 
 DEMO_PASSWORD = "yanxiu-demo"
@@ -76,7 +83,7 @@ def _declared_start(now: datetime, offset: int, tz: str) -> datetime:
     """A past start for a declaration, at most ``|offset|`` days ago and inside the current
     school year (a declaration is of finished training of this year)."""
     local_today = to_local(now, tz).date()
-    year_start = date(int(school_year_of(local_today)[:4]), 9, 1)
+    year_start = year_bounds(school_year_of(local_today))[0]
     days = max(min(abs(offset), (local_today - year_start).days), 0)
     return now - timedelta(days=days, hours=0 if days else 4)  # as the other demo activities, unless today
 
@@ -260,9 +267,9 @@ DEMO_EXEMPTION = ("teacher3", "产假")
 def _demo_exemption(school: School, now: datetime) -> None:
     from portal.services import exemptions
 
-    start = int(school_year_of(to_local(now, school.timezone).date())[:4])
+    last_year = school_year_after(school_year_of(to_local(now, school.timezone).date()), -1)
     username, reason = DEMO_EXEMPTION
-    exemptions.set_exemption(school, _user("admin"), _user(username).id, f"{start - 1}-{start}", reason)
+    exemptions.set_exemption(school, _user("admin"), _user(username).id, last_year, reason)
 
 
 def _plan_and_submission(school: School) -> None:

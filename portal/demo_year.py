@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import Activity, School, User
 from portal.registry import registry
 from portal.services import access, activities, groups, plans, signup
-from portal.timeutil import school_year_of
+from portal.timeutil import school_year_of, year_bounds
 
 GROUPS = (("语文组", "organizer", ("teacher1", "teacher2", "teacher3")), ("数学组", None, ("teacher4", "teacher5", "teacher6")))
 SIGNUP_TITLE = "专题讲座：课堂提问的设计（报名中）"
@@ -65,7 +65,7 @@ def _signup_activity(school: School, now: datetime) -> Activity | None:
 def _plan(school: School, now: datetime) -> None:
     today = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(school.timezone)).date()
     year = school_year_of(today)
-    last = plans.year_bounds(year)[1]
+    last = year_bounds(year)[1]
     plans.set_deadline(school, year, min(last, max(plans.deadline(school, year), today + timedelta(days=30))).isoformat(),
                        by=policy.SYSTEM)
     teacher = _user("teacher1")

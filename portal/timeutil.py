@@ -11,7 +11,7 @@ to UTC or give a school year no column holds.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,9 @@ from portal.security import is_digits
 DEFAULT_ZONE = "Asia/Shanghai"
 MIN_YEAR = 2000
 MAX_YEAR = 2099
+ONE_DAY = timedelta(days=1)
+
+
 class BadTime(ValueError):
     """A refused date or time; ``msg`` says why (a code of :mod:`portal.messages`)."""
 
@@ -93,13 +96,53 @@ def local_text(dt: datetime, tz: str, with_time: bool = True) -> str:
     return f"{day} {local.hour:02d}:{local.minute:02d}" if with_time else day
 
 
+#: the month a school year begins (1 September) and the month its second semester begins (1 February)
+YEAR_FIRST_MONTH, SEMESTER_2_FIRST_MONTH = 9, 2
+#: the months of a school year in its order, September first
+SCHOOL_YEAR_MONTHS = (*range(YEAR_FIRST_MONTH, 13), *range(1, YEAR_FIRST_MONTH))
+
+
 def school_year_of(local_day: date) -> str:
-    start = local_day.year if local_day.month >= 9 else local_day.year - 1
+    start = local_day.year if local_day.month >= YEAR_FIRST_MONTH else local_day.year - 1
     return f"{start}-{start + 1}"
 
 
 def semester_of(local_day: date) -> int:
-    return 1 if local_day.month >= 9 or local_day.month == 1 else 2
+    return 2 if SEMESTER_2_FIRST_MONTH <= local_day.month < YEAR_FIRST_MONTH else 1
+
+
+def first_calendar_year(school_year: str) -> int:
+    """The calendar year ``school_year`` begins in (2026 for ``2026-2027``)."""
+    return int(school_year[:4])
+
+
+def first_day(school_year: str, month: int) -> date:
+    """The first day of ``month`` in ``school_year`` (September–December: its first calendar year)."""
+    first = first_calendar_year(school_year)
+    return date(first if month >= YEAR_FIRST_MONTH else first + 1, month, 1)
+
+
+def year_bounds(school_year: str) -> tuple[date, date]:
+    """The first and the last day of ``school_year`` (1 September, 31 August)."""
+    start = first_day(school_year, YEAR_FIRST_MONTH)
+    return start, start.replace(year=start.year + 1) - ONE_DAY
+
+
+def period_bounds(school_year: str, semester: int) -> tuple[date, date]:
+    """The first and the last day of the school year (semester 0), of semester 1
+    (September–January) or of semester 2 (February–August)."""
+    start, end = year_bounds(school_year)
+    second = first_day(school_year, SEMESTER_2_FIRST_MONTH)
+    if semester == 1:
+        return start, second - ONE_DAY
+    if semester == 2:
+        return second, end
+    return start, end
+
+
+def school_year_after(school_year: str, years: int = 1) -> str:
+    """The school year ``years`` after ``school_year`` (before it if negative)."""
+    return school_year_of(date(first_calendar_year(school_year) + years, YEAR_FIRST_MONTH, 1))
 
 
 #: the school years an activity can fall in (activities are dated MIN_YEAR–MAX_YEAR; January–August
@@ -123,9 +166,7 @@ def month_starts(school_year: str, tz: str) -> list[tuple[int, datetime]]:
     (naive UTC: local midnight of its first day). An activity belongs to the month its start
     falls in as the school reads it — compared in SQL with these instants, never by the month
     of its UTC start (1 September 00:30 in Beijing is 31 August in UTC)."""
-    first = int(school_year[:4])
-    months = (*range(9, 13), *range(1, 9))
-    return [(m, parse_iso(datetime(first if m >= 9 else first + 1, m, 1), tz)) for m in months]
+    return [(m, parse_iso(datetime.combine(first_day(school_year, m), time()), tz)) for m in SCHOOL_YEAR_MONTHS]
 
 
 def current_school_year(tz: str | None = None, now: datetime | None = None) -> str:

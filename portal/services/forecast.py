@@ -20,26 +20,12 @@ from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts,
 from portal.plugin_data import PluginStepFailed, previewing
 from portal.registry import registry
 from portal.services.ledger import credit_ceiling, credit_hours_for
+from portal.timeutil import period_bounds, year_bounds
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
 #: Phases of an activity whose hours are still to come: planned, held, reviewed but not credited.
 PENDING_PHASES = (Phase.OPEN, Phase.AWAITING_REVIEW, Phase.CONFIRMED)
-
-
-def year_bounds(school_year: str) -> tuple[date, date]:
-    first = int(school_year[:4])
-    return date(first, 9, 1), date(first + 1, 8, 31)
-
-
-def period_bounds(school_year: str, semester: int) -> tuple[date, date]:
-    """The school year (semester 0), semester 1 (September–January) or 2 (February–August)."""
-    start, end = year_bounds(school_year)
-    if semester == 1:
-        return start, date(start.year + 1, 1, 31)
-    if semester == 2:
-        return date(start.year + 1, 2, 1), end
-    return start, end
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from portal.models.district import WHOLE_YEAR
 from portal.services import access, credits, locks, schools
 from portal.sorting import pinyin_key
 from portal.textcount import chinese_count
-from portal.timeutil import parse_day, to_local, utcnow, zone_of
+from portal.timeutil import first_calendar_year, parse_day, to_local, utcnow, year_bounds, zone_of
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
 STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED)  # words and colours: messages.RECORD_STATUSES["plan"]
@@ -41,11 +41,6 @@ DEADLINE_KEY = "plan_deadlines"  # school.rules: {"2026-2027": "2026-10-31"}
 DEFAULT_DEADLINE = (10, 31)  # the plan is written early in the year (September–October)
 
 
-def year_bounds(year: str) -> tuple[date, date]:
-    start = int(year[:4])
-    return date(start, 9, 1), date(start + 1, 8, 31)
-
-
 def deadline(school: School, year: str) -> date:
     """The school's deadline for the year's plans (31 October unless the school set one)."""
     text = ((school.rules or {}).get(DEADLINE_KEY) or {}).get(year)
@@ -54,7 +49,7 @@ def deadline(school: School, year: str) -> date:
             return date.fromisoformat(text)
         except ValueError:
             pass
-    return date(int(year[:4]), *DEFAULT_DEADLINE)
+    return date(first_calendar_year(year), *DEFAULT_DEADLINE)
 
 
 def set_deadline(school: School, year: object, value: object, *, by: policy.Actor) -> date:

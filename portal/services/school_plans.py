@@ -26,7 +26,17 @@ from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, credits, district_notices, submissions
-from portal.timeutil import current_school_year, month_starts, to_local, utcnow, zone_of
+from portal.timeutil import (
+    SCHOOL_YEAR_MONTHS,
+    current_school_year,
+    first_calendar_year,
+    first_day,
+    month_starts,
+    school_year_after,
+    to_local,
+    utcnow,
+    zone_of,
+)
 from workflows.definition import Phase
 
 DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
@@ -36,15 +46,14 @@ EDITABLE = (DRAFT, RETURNED)
 PLANNABLE = (DRAFT, ACCEPTED)
 AIMS_MAX, LINES_MAX, TITLE_MAX, RESPONSIBLE_MAX = 4000, 200, 200, 100
 #: School-year order of months: September first.
-MONTHS = (9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8)
+MONTHS = SCHOOL_YEAR_MONTHS
 
 
 def next_year(tz: str, now: datetime | None = None) -> str:
     """The school year a plan is written for by default (on ``now``, naive UTC, if given): the
     coming one from March (plans go to the district in June), else the current one."""
     current = current_school_year(tz, now)
-    start = int(current[:4])
-    return f"{start + 1}-{start + 2}" if to_local(now or utcnow(), tz).month in (3, 4, 5, 6, 7, 8) else current
+    return school_year_after(current) if to_local(now or utcnow(), tz).month in (3, 4, 5, 6, 7, 8) else current
 
 
 def get_plan(school_id: int, year: str) -> SchoolPlan | None:
@@ -158,7 +167,7 @@ def deadline(district: District, year: str) -> date:
     year starts (30 June by default). 29 February, which a district may choose, is 28 February
     in a year without it (the last day of the month)."""
     month, day = (int(x) for x in str(district.setting("plan_deadline")).split("-"))
-    first = int(year[:4])
+    first = first_calendar_year(year)
     return date(first, month, min(day, monthrange(first, month)[1]))
 
 
@@ -293,13 +302,6 @@ def activities_per_line(plan_id: int) -> dict[int, int]:
         .where(SchoolPlanLine.plan_id == plan_id)
         .group_by(Activity.plan_line_id)
     )}
-
-
-def first_day(year: str, month: int) -> date:
-    """The first day of ``month`` in school year ``year`` (September–December: its first
-    calendar year)."""
-    start = int(year[:4])
-    return date(start if month >= 9 else start + 1, month, 1)
 
 
 def months_begun(year: str, today: date) -> list[int]:

@@ -39,8 +39,7 @@ from portal.models import (
 from portal.models.district import WHOLE_YEAR
 from portal.registry import registry
 from portal.services import access, credits, district_notices, locks, teacher_years
-from portal.services.forecast import period_bounds
-from portal.timeutil import to_local, utcnow, zone_of
+from portal.timeutil import period_bounds, to_local, utcnow, zone_of
 from workflows.definition import Phase
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"

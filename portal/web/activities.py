@@ -27,7 +27,7 @@ from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
 from portal.services.snapshots import context
-from portal.timeutil import iso_local_text, utcnow
+from portal.timeutil import first_day, iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_form, plugin_fragment
 from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
@@ -199,9 +199,8 @@ def _from_plan_line(line: Any) -> dict[str, str]:
     from datetime import datetime, timedelta
 
     from portal.hours import fmt
-    from portal.services import school_plans
 
-    day = school_plans.first_day(activities.line_school_year(line), line.month).replace(day=15)
+    day = first_day(activities.line_school_year(line), line.month).replace(day=15)
     start = datetime.combine(day, datetime.min.time()).replace(hour=14)
     end = start + timedelta(minutes=int(max(line.planned_hours, 1) * 60))
     return {"title": line.title, "starts_at": start.strftime("%Y-%m-%d %H:%M"),
