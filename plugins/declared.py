@@ -15,7 +15,8 @@ teacher's declarations still standing (not cancelled or refused), in every schoo
 the staff of, so a day declared twice (or in two schools) cannot hold more; a certificate
 number declared once (and, the core's rule, a training: its title on days a standing
 declaration shares); dates inside the current school year and
-not in the future. The certificate is a file, not a typed text, and one file is the certificate
+its end not in the future (to the minute: a training ending later today is declared once it
+has ended). The certificate is a file, not a typed text, and one file is the certificate
 of one standing declaration of the teacher (``portal.services.activities.add_evidence``).
 """
 
@@ -94,8 +95,8 @@ class DeclaredTraining(ActivityType):
     }
 
     plan_rules = (
-        {"field": "ends_at", "message": "^must not be after today",
-         "rule": "declared training: finished (not in the future)"},
+        {"field": "ends_at", "message": "^must not be after now",
+         "rule": "declared training: ended (its end not later than now, to the minute)"},
         {"field": "starts_at", "message": r"^must be in this school year",
          "rule": "declared training: in the current school year"},
         {"field": "ends_at", "message": r"^must be in this school year", "rule": "declared training: in the current school year"},
@@ -111,9 +112,9 @@ class DeclaredTraining(ActivityType):
 
     def check_plan(self, plan: PlanFacts, settings: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, Any] = {}
-        if plan.ends_on > plan.today:
+        if plan.ends_at > plan.now:  # to the minute: training ending later today is declared once it has ended
             errors["ends_at"] = Text(
-                "不能晚于今天：只能申报已完成的培训", "must not be after today: declare training you have finished"
+                "不能晚于现在：只能申报已结束的培训", "must not be after now: declare training that has ended"
             )
         if plan.school_year != plan.current_school_year:
             errors["starts_at"] = Text(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -217,7 +217,8 @@ class StandingPlan:
 @dataclass(frozen=True)
 class PlanFacts:
     """What a type may check about an activity being planned (:meth:`ActivityType.check_plan`):
-    its dates in the school's time, its hours, and today's date and school year there; its
+    its dates in the school's time, its hours, and today's date and school year there (its end
+    and now also to the minute, in the school's time: naive local times); its
     details as the type's form cleaned them; and, for a self-declared type, the declarer's other
     declarations of the type still standing (``standing``: so a type can bound what one teacher
     claims across declarations — a day declared twice, a certificate declared again)."""
@@ -228,6 +229,8 @@ class PlanFacts:
     school_year: str  # the school year of ``starts_on``
     today: date
     current_school_year: str
+    ends_at: datetime
+    now: datetime
     details: dict[str, Any] = field(default_factory=dict)
     standing: tuple[StandingPlan, ...] = ()
 

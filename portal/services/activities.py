@@ -274,14 +274,16 @@ def _type_plan_errors(
     """The type's own checks of the planned dates, hours and details (``ActivityType.check_plan``);
     a self-declared type also sees the declarer's other declarations still standing."""
     starts_on = to_local(start, school.timezone).date()
-    today = to_local(utcnow(), school.timezone).date()
+    ends_at, now = (to_local(t, school.timezone).replace(tzinfo=None) for t in (end, utcnow()))
     plan = PlanFacts(
         starts_on=starts_on,
-        ends_on=to_local(end, school.timezone).date(),
+        ends_on=ends_at.date(),
         hours=hours,
         school_year=school_year_of(starts_on),
-        today=today,
-        current_school_year=school_year_of(today),
+        today=now.date(),
+        current_school_year=school_year_of(now.date()),
+        ends_at=ends_at,
+        now=now,
         details=dict(details),
         standing=_standing(activity_type, school, planner_id) if activity_type.self_declared else (),
     )

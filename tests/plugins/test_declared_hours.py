@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.errors import Conflict, Forbidden, GuardFailedError, Invalid
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Participation
-from portal.services import access, activities, schools, transitions
+from portal.services import access, activities, schools, tokens, transitions
 from portal.timeutil import school_year_of, to_local, utcnow
 from tests.support import factories as f
 from tests.support.at_once import at_once
@@ -403,3 +403,29 @@ def test_a_certificate_is_a_file_not_a_typed_text(s1, staff):
     certificate(act, t1)
     f.fire(act, t1, "hold")
     assert db.session.get(Activity, act.id).state == "held"
+
+
+def test_a_training_ending_later_today_is_declared_once_it_has_ended(app, s1, staff):
+    """Its end is compared with now to the minute, in the school's time: a training ending in an
+    hour (today, as the school reads it) is refused by the service and the API; once it has
+    ended it is declared (by date only, it passed this morning: its day was not after today)."""
+    t1 = staff["t1"]
+    now = utcnow().replace(second=0, microsecond=0)
+
+    def body(end: datetime) -> dict:
+        return {"type": KEY, "title": "区级骨干教师培训", "hours": 1, "details": DETAILS,
+                "starts_at": (end - timedelta(hours=2)).isoformat() + "+00:00", "ends_at": end.isoformat() + "+00:00"}
+
+    later = now + timedelta(hours=1)
+    before = count(Activity), count(Participation)
+    with pytest.raises(Invalid) as err:
+        activities.plan_activity(s1, t1, KEY, "区级骨干教师培训", body(later)["starts_at"], body(later)["ends_at"], "1",
+                                 None, DETAILS)
+    assert "ends_at" in err.value.fields
+    head = {"Authorization": f"Bearer {tokens.issue(t1).token}", "X-School": "S1"}
+    api = app.test_client()
+    r = api.post("/api/v1/activities", json=body(later), headers=head)
+    assert r.status_code == 422 and "ends_at" in r.get_json()["fields"]
+    assert (count(Activity), count(Participation)) == before
+    ended = now - timedelta(minutes=1)
+    assert api.post("/api/v1/activities", json=body(ended), headers=head).status_code == 201
