@@ -253,8 +253,10 @@ def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
 
 def data_years() -> list[str]:
     """Every school year with ledger entries, activities, exemptions or a teacher's own
-    writing (what puts a person on a year: ``credits._counted_statement``), and the current one."""
-    found: set[str] = {current_school_year()}
+    writing (what puts a person on a year: ``credits._counted_statement``), and the current one of
+    each school (in its zone: a school may be in its new year while the deployment's is not)."""
+    zones = set(db.session.execute(select(School.timezone).distinct()).scalars())
+    found: set[str] = {current_school_year(zone or None) for zone in zones or {None}}
     for column in (CreditEntry.school_year, Activity.school_year, Exemption.school_year, OwnWriting.school_year):
         found.update(db.session.execute(select(column).distinct()).scalars())
     return sorted(found)
