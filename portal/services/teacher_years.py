@@ -256,7 +256,7 @@ def data_years() -> list[str]:
     writing (what puts a person on a year: ``credits._counted_statement``), and the current one of
     each school (in its zone: a school may be in its new year while the deployment's is not)."""
     zones = set(db.session.execute(select(School.timezone).distinct()).scalars())
-    found: set[str] = {current_school_year(zone or None) for zone in zones or {None}}
+    found: set[str] = {current_school_year(zone or None) for zone in zones} or {current_school_year()}
     for column in (CreditEntry.school_year, Activity.school_year, Exemption.school_year, OwnWriting.school_year):
         found.update(db.session.execute(select(column).distinct()).scalars())
     return sorted(found)
