@@ -6,12 +6,13 @@ district reviews); hours by type from the schools' stored type totals
 (``school_year_type_hours``, kept with the teacher-year rows by ``teacher_years.refresh``):
 teachers' hours, the same figures as the 学时汇总表, the exports and the submissions, summed
 over at most schools × types rows instead of the ledger; the schools furthest behind their
-accepted annual plan from one grouped statement (``school_plans.behind_plan``)."""
+accepted annual plan from one grouped statement (``school_plans.behind_plan``: the months begun
+by each school's own calendar)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import School, SchoolYearTypeHours, YearSubmission
 from portal.services import school_plans, submissions
-from portal.timeutil import default_zone, to_local, utcnow
+from portal.timeutil import utcnow
 
 PER_PAGE = 25
 BEHIND_SHOWN = 10  # schools in the "behind their plan" chart
@@ -61,8 +62,9 @@ def latest_rounds(district_id: int, year: str):
 
 
 def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE,
-              today: date | None = None) -> Dashboard:
-    """Six statements whatever the number of schools and teachers."""
+              now: datetime | None = None) -> Dashboard:
+    """Seven statements whatever the number of schools and teachers (``now``, naive UTC: the
+    instant the months begun are counted at)."""
     pager = db.paginate(
         select(School).where(School.district_id == district_id).order_by(School.code),
         page=page, per_page=per_page, error_out=False, count=True,
@@ -98,8 +100,7 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
             .order_by(func.sum(SchoolYearTypeHours.hours).desc(), SchoolYearTypeHours.type_key)
         )
     ]
-    # the months begun by today in the district's time (the deployment's zone: a district has no school's)
-    today = today or to_local(utcnow(), default_zone()).date()
-    behind = school_plans.behind_plan(district_id, year, today, BEHIND_SHOWN)
+    # the months begun by each school's calendar (its zone)
+    behind = school_plans.behind_plan(district_id, year, now or utcnow(), BEHIND_SHOWN)
     return Dashboard(year, [SchoolShare(s, latest.get(s.id)) for s in schools], pager.page, pager.pages or 1,
                      total, by_status, hours, behind)

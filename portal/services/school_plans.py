@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, case, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from portal import policy
@@ -29,6 +29,7 @@ from portal.services import access, credits, district_notices, submissions
 from portal.timeutil import (
     SCHOOL_YEAR_MONTHS,
     current_school_year,
+    default_zone,
     first_calendar_year,
     first_day,
     month_starts,
@@ -325,19 +326,33 @@ class Behind:
         return max(self.planned_hours - self.held_hours, Decimal("0"))
 
 
-def behind_plan(district_id: int, year: str, today: date, limit: int = 10) -> list[Behind]:
+def _months_begun_by_zone(district_id: int, year: str, now: datetime) -> dict[tuple[int, ...], list[str]]:
+    """The months of ``year`` begun at ``now`` (naive UTC) as each school of the district reads
+    it (its zone's date), each list of months with the zones that read it."""
+    zones = db.session.execute(select(School.timezone).where(School.district_id == district_id).distinct()).scalars()
+    by_months: dict[tuple[int, ...], list[str]] = {}
+    for zone in zones:
+        months = tuple(months_begun(year, to_local(now, zone or default_zone()).date()))
+        by_months.setdefault(months, []).append(zone)
+    return by_months
+
+
+def behind_plan(district_id: int, year: str, now: datetime, limit: int = 10) -> list[Behind]:
     """The district's schools furthest behind their accepted plan: planned hours of the months
-    begun by ``today`` less the hours of activities held in the year, largest gap first. One
-    statement (two grouped subqueries joined to the schools), whatever the number of schools."""
-    months = months_begun(year, today)
-    if not months:
+    begun at ``now`` (naive UTC) by each school's calendar less the hours of activities held in
+    the year, largest gap first. Two statements (the district's zones; two grouped subqueries
+    joined to the schools), whatever the number of schools."""
+    begun = [and_(School.timezone.in_(zones), SchoolPlanLine.month.in_(months))
+             for months, zones in _months_begun_by_zone(district_id, year, now).items() if months]
+    if not begun:
         return []
     planned = (
         select(SchoolPlan.school_id.label("school_id"), func.count(SchoolPlanLine.id).label("n"),
                func.sum(SchoolPlanLine.planned_hours).label("hours"))
         .join(SchoolPlanLine, SchoolPlanLine.plan_id == SchoolPlan.id)
+        .join(School, School.id == SchoolPlan.school_id)
         .where(SchoolPlan.district_id == district_id, SchoolPlan.school_year == year, SchoolPlan.status == ACCEPTED,
-               SchoolPlanLine.month.in_(months))
+               or_(*begun))
         .group_by(SchoolPlan.school_id)
         .subquery()
     )

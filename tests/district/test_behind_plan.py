@@ -5,7 +5,7 @@ API too."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 
@@ -42,16 +42,16 @@ def plans(world):
 
 
 def test_the_schools_furthest_behind_come_first(world, plans):
-    rows = school_plans.behind_plan(world.d1.id, YEAR, date(2026, 12, 1))
+    rows = school_plans.behind_plan(world.d1.id, YEAR, datetime(2026, 12, 1, 2, 0))
     assert [r.school.code for r in rows] == ["S1", "S2"]
     s1, s2 = rows
     # S1: 3 lines begun (14 h); held the world's two October lectures (4 h credited, 2 h held)
     assert (s1.planned, s1.planned_hours, s1.held, s1.held_hours, s1.gap_hours) == (3, 14, 2, 6, 8)
     assert (s2.planned, s2.planned_hours, s2.held, s2.held_hours) == (1, 2, 0, 0)
-    assert school_plans.behind_plan(world.d1.id, YEAR, date(2026, 8, 1)) == []  # the year has not begun
-    later = school_plans.behind_plan(world.d1.id, YEAR, date(2027, 9, 1))  # over: every line is due
+    assert school_plans.behind_plan(world.d1.id, YEAR, datetime(2026, 8, 1, 2, 0)) == []  # the year has not begun
+    later = school_plans.behind_plan(world.d1.id, YEAR, datetime(2027, 9, 1, 2, 0))  # over: every line is due
     assert later[0].planned_hours == 24
-    assert school_plans.behind_plan(world.d2.id, YEAR, date(2026, 12, 1)) == []  # T1: no plan, other district
+    assert school_plans.behind_plan(world.d2.id, YEAR, datetime(2026, 12, 1, 2, 0)) == []  # T1: no plan, other district
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -86,6 +86,28 @@ def test_the_dashboard_counts_the_months_begun_in_the_districts_time(world, monk
     db.session.commit()
     monkeypatch.setattr(dashboard, "utcnow", lambda: datetime(2026, 11, 30, 17, 0))
     got = dashboard.dashboard(world.d1.id, YEAR)
-    expected = school_plans.behind_plan(world.d1.id, YEAR, date(2026, 12, 1))
+    expected = school_plans.behind_plan(world.d1.id, YEAR, datetime(2026, 11, 30, 17, 0))
     assert [(r.school.code, r.planned_hours) for r in got.behind] == [(r.school.code, r.planned_hours)
                                                                         for r in expected] == [("S1", 19)]
+
+
+def test_each_school_counts_the_months_begun_by_its_own_calendar(app, world, monkeypatch):
+    """At 17:00 UTC on 30 November it is 1 December in Beijing (S1) but still 30 November in
+    London (S2): S1's December line is due, S2's is not. behind_plan counted the months begun
+    by the district's day for every school, so S2 was behind by a month it had not begun."""
+    from tests.support import factories as f
+
+    december = {"type": "lecture", "month": 12, "title": "十二月讲座", "hours": "5"}
+    _accepted(world, world.s1, world.staff["admin"].id, [*S1_LINES, december])
+    world.s2.timezone = "Europe/London"
+    s2_admin = f.person(world.s2, "s2.adm", "school_admin")
+    _accepted(world, world.s2, s2_admin.id, [{"type": "lecture", "month": 10, "title": "讲座", "hours": "2"}, december])
+    db.session.commit()
+    at = datetime(2026, 11, 30, 17, 0)
+    got = {r.school.code: r.planned_hours for r in school_plans.behind_plan(world.d1.id, YEAR, at)}
+    assert got == {"S1": 19, "S2": 2}
+    monkeypatch.setattr(dashboard, "utcnow", lambda: at)
+    assert {r.school.code: r.planned_hours for r in dashboard.dashboard(world.d1.id, YEAR).behind} == got
+    head = {"Authorization": f"Bearer {tokens.issue(world.reviewer1).token}"}
+    api = app.test_client().get(f"/api/v1/district/dashboard?year={YEAR}", headers=head).get_json()
+    assert {r["school"]: r["planned_hours"] for r in api["behind_plan"]} == {"S1": "19", "S2": "2"}
