@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.7"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.8"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -69,6 +69,8 @@ CONTRACT_VERSION = "1.7"  # 1.1: activity_types.Setting, ActivityType.declared_s
 # 1.7: refused at load: a workflow stepping round the review, a redeclared core evidence kind,
 #      a trigger out of the closed phase; a BaseException of a plugin's code (not
 #      KeyboardInterrupt) reported like any failure; calls timed against PLUGIN_CALL_BUDGET_MS
+# 1.8: PlanFacts.ends_at and PlanFacts.now (to the minute, in the school's time),
+#      PlanFacts.year_ends_on (the last day of its school year)
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
