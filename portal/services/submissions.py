@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.database import is_sqlite, write_transaction
@@ -324,6 +325,9 @@ def decide(
     now = utcnow()
     with write_transaction() as s:
         access.require_still(s, by, policy.may_decide_submission, "policy.decide_submission", district_id=district_id)
+        involved_now = _involved_now(s, sub, by.user_id)
+        access.require_still(s, by, lambda now: policy.may_decide_submission_of(now, involved_now), "submission.own_year",
+                             district_id=district_id)
         if accept:  # first: a write into the year that found it open commits before the comparison, a
             locks.hold(sub.school_id, accepting=True)  # later one waits and then finds it locked
         status = ACCEPTED if accept else RETURNED
@@ -365,6 +369,15 @@ def involved(sub: YearSubmission) -> list[int]:
     return sorted({*teacher_ids(sub), sub.submitted_by, *staff})
 
 
+def _involved_now(s: Session, sub: YearSubmission, user_id: int) -> list[int]:
+    """:func:`involved`, read inside the decision's write ``s`` after locking the school's
+    memberships as a change of its staff locks them (:func:`access.roles_now`): a reviewer put on
+    the school's staff (or made one of its teachers) at this moment is seen, or that change waits
+    until the decision is written."""
+    access.roles_now(s, user_id, sub.school_id)
+    return involved(sub)
+
+
 def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: int) -> YearSubmission:
     """Unlock an accepted year so the school can correct it (and submit it again); the reason
     goes into the audit log."""
@@ -377,6 +390,9 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     now = utcnow()
     with write_transaction() as s:
         access.require_still(s, by, policy.may_reopen_year, "policy.reopen_year", district_id=district_id)
+        involved_now = _involved_now(s, sub, by.user_id)
+        access.require_still(s, by, lambda now: policy.may_reopen_year_of(now, involved_now), "submission.own_year",
+                             district_id=district_id)
         done = cast(CursorResult, s.execute(
             update(YearSubmission)
             .where(YearSubmission.id == sub.id, YearSubmission.status == ACCEPTED)

@@ -1,7 +1,9 @@
 """Nobody accepts their own school's year: a district reviewer who works at the school (its
 admin, its reviewer), who submitted the year, or whose hours are in it leaves the decision —
 accept, return, reopen — to a district reviewer from outside the school, on the page, by the
-API and in the service (``policy.may_decide_submission_of`` of ``submissions.involved``)."""
+API and in the service (``policy.may_decide_submission_of`` of ``submissions.involved``).
+Asked again inside the write, of the school's staff as it is then: one put on the staff as
+they decide decides nothing."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from portal.extensions import db
 from portal.models import YearLock
 from portal.policy import Actor
 from portal.services import access, submissions, tokens, users
+from tests.support.at_once import just_before_the_write
 from tests.credits.helpers import login
 from tests.district.conftest import YEAR
 from tests.support import factories as f
@@ -60,3 +63,36 @@ def test_a_reviewer_of_the_school_who_is_a_district_reviewer_does_not_decide_its
     assert rev.id not in submissions.teacher_ids(sub) and rev.id in submissions.involved(sub)
     with pytest.raises(Forbidden):
         submissions.decide(sub.id, True, by=_seat(rev), district_id=world.d1.id)
+
+
+@pytest.mark.parametrize("role", ["reviewer", "teacher"])
+def test_a_reviewer_put_on_the_school_staff_as_they_decide_does_not_accept_its_year(world, monkeypatch, role):
+    """Attack: the reviewer's request reads the school's staff (not theirs yet) and passes; just
+    before it writes, the school takes them on (its reviewer, or one of its teachers). Asked only
+    before the write, the year was accepted and locked by one of the school's own staff. Asked
+    again inside it: refused with ``submission.own_year``, the year still waiting, no lock."""
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    rev = world.reviewer1
+    just_before_the_write(monkeypatch, submissions, lambda: users.add_role(rev, world.s1, role))
+    with pytest.raises(Forbidden) as err:
+        submissions.decide(sub.id, True, "核对无误", by=_seat(rev), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.own_year"
+    db.session.expire_all()
+    assert db.session.get_one(type(sub), sub.id).status == "submitted"
+    assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
+    assert rev.id in submissions.involved(sub)
+
+
+def test_a_district_admin_put_on_the_school_staff_as_they_reopen_does_not_unlock_its_year(world, monkeypatch):
+    """The same for reopening an accepted year: the district admin taken on by the school just
+    before the write is refused, the year stays accepted and locked."""
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    submissions.decide(sub.id, True, by=_seat(world.reviewer1), district_id=world.d1.id)
+    adm = world.admin1
+    just_before_the_write(monkeypatch, submissions, lambda: users.add_role(adm, world.s1, "reviewer"))
+    with pytest.raises(Forbidden) as err:
+        submissions.reopen(sub.id, "更正", by=Actor.of(adm.id, ["district_admin"]), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.own_year"
+    db.session.expire_all()
+    assert db.session.get_one(type(sub), sub.id).status == "accepted"
+    assert db.session.scalar(select(func.count()).select_from(YearLock)) == 1
