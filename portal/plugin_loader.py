@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 import pluggy
+from markupsafe import Markup
 
 from portal import assessment, hookspecs
 from portal.config import DefaultConfig
@@ -218,6 +219,20 @@ class LoadedPlugins:
     def rank(self) -> dict[str, int]:
         """Plugin name → position in the registration order."""
         return {name: i for i, name in enumerate(self.info)}
+
+
+def plain(value: object) -> str:
+    """A plugin's text as the core keeps it, made inside :meth:`LoadedPlugins.running`: ``str()``
+    of it, copied into a ``str`` of no subclass. A page, a message or a refusal that shows it
+    later runs none of the plugin's code (a ``Text``-like ``__str__`` or ``__html__`` that raises
+    or calls ``sys.exit()`` there would take the page or the step down, outside the boundary)."""
+    return "".join([str(value)])  # join copies a subclass's characters without calling its methods
+
+
+def markup(value: object) -> Markup:
+    """A plugin's HTML (``__html__``, or a text taken as already safe) as a core
+    :class:`~markupsafe.Markup`, made inside :meth:`LoadedPlugins.running` as :func:`plain` is."""
+    return Markup(plain(value.__html__() if hasattr(value, "__html__") else value))
 
 
 def describe(exc: BaseException) -> str:

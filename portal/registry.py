@@ -26,10 +26,12 @@ from portal.plugin_loader import (
     call_one,
     describe,
     load_plugins,
+    plain,
 )
-from portal.type_declarations import declaration_fault
+from portal.type_declarations import declaration_fault, workflow_labels_fault
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, Phase, State, WorkflowDefinition
+from workflows.engine import what_is_missing
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +145,8 @@ class TypeRegistry:
             with self.plugins.running(plugin_name, "workflow"):
                 extension = t.workflow()
             definition = build_definition(extension, common_guards=core_guards(t))
+            if (problem := workflow_labels_fault(definition)) is not None:
+                raise TypeError(problem)
             definition = replace(definition, guards={trigger: tuple(self._guarded(plugin_name, trigger, g) for g in gs)
                                                      for trigger, gs in definition.guards.items()})
             engine = WorkflowEngine(definition)
@@ -159,13 +163,15 @@ class TypeRegistry:
 
     def _guarded(self, plugin: str, trigger: str, guard: Guard) -> Guard:
         """``guard`` run inside :meth:`LoadedPlugins.running` (the core's guards too: they ask the
-        type's ``required_evidence_for``); named as the guard is in its failure."""
+        type's ``required_evidence_for``); named as the guard is in its failure. What it answers
+        is shown there too, each item made a plain text (:func:`plain`, in the request's
+        language): the refusal that lists them later runs none of the plugin's code."""
         name = getattr(guard, "__qualname__", repr(guard))
 
         @wraps(guard)
         def run(ctx: TransitionContext) -> Sequence[object]:
             with self.plugins.running(plugin, f"{name} ({trigger})"):
-                return guard(ctx)
+                return what_is_missing(guard(ctx), plain)
 
         run.__qualname__ = name
         return run

@@ -16,8 +16,9 @@ from typing import Any
 
 from wtforms import Form
 
-from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType, EvidenceKind, Role, Setting
+from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType, EvidenceKind, Role, Setting, Text
 from portal.plugin_loader import describe
+from workflows.definition import State, Transition, WorkflowDefinition
 
 LOCALES = ("zh_Hans_CN", "en")
 
@@ -30,9 +31,12 @@ def declaration_fault(t: ActivityType, running: Callable[[str], AbstractContextM
         ("roles", lambda: _mapping_of(t.roles, Role, nonempty=True)),
         ("name", lambda: _texts(t.name(locale) for locale in LOCALES)),
         ("role_label", lambda: _texts(t.role_label(role, locale) for role in t.roles for locale in LOCALES)),
-        ("all_evidence_kinds", lambda: _mapping_of(t.all_evidence_kinds(), EvidenceKind)),
+        ("all_evidence_kinds", lambda: _mapping_of(t.all_evidence_kinds(), EvidenceKind)
+                                       or _texts(label for k in t.all_evidence_kinds().values()
+                                                 for label in (k.label_zh, k.label_en))),
         ("evidence_kinds", lambda: _core_kinds_kept(t.all_evidence_kinds())),
-        ("setting_declarations", lambda: _mapping_of(t.setting_declarations(), Setting)),
+        ("setting_declarations", lambda: _mapping_of(t.setting_declarations(), Setting)
+                                         or _labels(s.label for s in t.setting_declarations().values())),
         ("settings_json_schema", lambda: _json_object(t.settings_json_schema())),
         ("form", lambda: _form(t.form)),
     ]
@@ -77,9 +81,34 @@ def _core_kinds_kept(kinds: dict[str, EvidenceKind]) -> str | None:
 
 
 def _texts(values: Any) -> str | None:
+    """A label is a plain ``str``: pages show it on every request, outside the plugin's
+    boundary, so a subclass whose ``__str__`` or ``__html__`` raises would take them down."""
     for value in values:
         if not isinstance(value, str) or not value.strip():
             return f"{_shown(value)} is not a text"
+        if type(value) is not str:
+            return f"{_shown(value)} is a {type(value).__name__}, not a plain str"
+    return None
+
+
+def _labels(values: Any) -> str | None:
+    """Settings' labels: none, or a :class:`Text` (not a subclass) of two plain texts."""
+    for value in values:
+        if value is None:
+            continue
+        if type(value) is not Text:
+            return f"a label is a {type(value).__name__}, not the portal's Text"
+        if problem := _texts((value.zh, value.en)):
+            return problem
+    return None
+
+
+def workflow_labels_fault(definition: WorkflowDefinition) -> str | None:
+    """Why a state's or a step's label could not be shown on a page, or None (:func:`_texts`)."""
+    labelled: list[State | Transition] = [*definition.states, *definition.transitions]
+    for part in labelled:
+        if problem := _texts((part.label_zh, part.label_en)):
+            return problem
     return None
 
 

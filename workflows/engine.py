@@ -16,6 +16,8 @@ shortcut skips review. Checks run in this order, so the refusal says the most us
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from transitions import Machine
 from transitions import State as _MachineState
 from transitions.extensions import GraphMachine
@@ -139,7 +141,7 @@ class WorkflowEngine:
         missing: list[object] = []
         for guard in self.definition.guards.get(trigger, ()):
             try:
-                missing.extend(_what_is_missing(guard(ctx)))
+                missing.extend(what_is_missing(guard(ctx)))
             except Exception as exc:  # a plugin's bug, not a refusal: named for the portal to report
                 raise GuardRaised(trigger, getattr(guard, "__qualname__", repr(guard)), exc) from exc
         if missing:
@@ -170,13 +172,16 @@ class WorkflowEngine:
         return proxy.get_graph().draw(None)  # type: ignore[attr-defined]
 
 
-def _what_is_missing(answer: object) -> list[object]:
+def what_is_missing(answer: object, shown: Callable[[object], object] | None = None) -> list[object]:
     """A guard's answer as a list of what is missing, each shown with str() — asked here, so a
     guard answering one text (spelled out letter by letter), None, or an item whose str() raises
-    is the plugin's bug (:class:`GuardRaised`), not a refusal nor an error page."""
+    is the plugin's bug (:class:`GuardRaised`), not a refusal nor an error page. With ``shown``,
+    the items as it shows them (the portal's plain texts, made once, inside the plugin's boundary)."""
     if isinstance(answer, (str, bytes)):
         raise TypeError(f"a guard answers a list of what is missing, not {type(answer).__name__} {answer!r:.60}")
     found = list(answer)  # type: ignore[call-overload]  # None, a number: TypeError, reported as such
+    if shown is not None:
+        return [shown(item) for item in found]
     for item in found:
         str(item)
     return found

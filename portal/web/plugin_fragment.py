@@ -4,19 +4,21 @@ is replaced by a notice naming its plugin, and the error is logged with that nam
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from portal.plugin_loader import M_DETAILS, M_FRAGMENT, describe, recover_session
+from portal.plugin_loader import M_DETAILS, M_FRAGMENT, describe, markup, recover_session
 from portal.registry import RegisteredType, registry
 
 NOTICE = Markup('<div class="alert alert-warning mb-0" role="alert" data-testid="plugin-fragment-failed">{}</div>')
 
 
 def page_fragment(reg: RegisteredType, ctx, locale: str | None):
-    """``reg.type.page_fragment(ctx, locale)``, or the notice if it raises."""
+    """``reg.type.page_fragment(ctx, locale)`` made a core :class:`Markup` inside the plugin's
+    boundary (:func:`markup`: the page runs none of its code), or the notice if that raises."""
     try:
         with registry().plugins.running(reg.plugin, f"page_fragment ({reg.type.key})"):
-            return reg.type.page_fragment(ctx, locale)
+            fragment = reg.type.page_fragment(ctx, locale)
+            return None if fragment is None else markup(fragment)
     except Exception as exc:
         registry().plugins.fail(reg.plugin, M_FRAGMENT, exc, key=reg.type.key, error=describe(exc))
         recover_session()
@@ -24,10 +26,13 @@ def page_fragment(reg: RegisteredType, ctx, locale: str | None):
 
 
 def render_details(reg: RegisteredType, details: dict, locale: str | None) -> list:
-    """``reg.type.render_details(details, locale)``, or one row holding the notice if it raises."""
+    """``reg.type.render_details(details, locale)``, each label and value escaped inside the
+    plugin's boundary into a core :class:`Markup` (what ``{{ }}`` would show), or one row holding
+    the notice if that raises."""
     try:
         with registry().plugins.running(reg.plugin, f"render_details ({reg.type.key})"):
-            return reg.type.render_details(details, locale)
+            return [(markup(escape(label)), markup(escape(value)))
+                    for label, value in reg.type.render_details(details, locale)]
     except Exception as exc:
         registry().plugins.fail(reg.plugin, M_DETAILS, exc, key=reg.type.key, error=describe(exc))
         return [("", notice(reg.plugin))]

@@ -15,10 +15,10 @@ from portal.extensions import db
 from portal.models import YearLock
 from portal.policy import Actor
 from portal.services import access, submissions, tokens, users
-from tests.support.at_once import just_before_the_write
 from tests.credits.helpers import login
 from tests.district.conftest import YEAR
 from tests.support import factories as f
+from tests.support.at_once import just_before_the_write
 
 
 def _seat(user) -> Actor:

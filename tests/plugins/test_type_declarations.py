@@ -5,18 +5,20 @@ pages of every other type keep working."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from wtforms import Form, SelectField, StringField
 
-from portal.activity_types import ActivityType, EvidenceKind, Role
+from portal.activity_types import ActivityType, EvidenceKind, Role, Setting, Text
 from portal.registry import registry
 from tests.plugins.plugin_throwaway import make_type
 from tests.plugins.test_request_time_failures import Plugin, raising
 from tests.support import factories as f
 from tests.support.sessions import log_in
+from workflows import Phase, State, Transition, WorkflowExtension
 
 
 def _choices_down() -> list[tuple[str, str]]:
@@ -36,6 +38,33 @@ class _ChoicesDown(Form):
     level = SelectField("Level", choices=_choices_down)
 
 
+class _Exits(str):
+    """A label that is a text but runs the plugin's code wherever it is shown: a page would call
+    its ``__str__``/``__html__`` outside the plugin's boundary, and ``sys.exit()`` there took the
+    request down."""
+
+    def __str__(self) -> str:
+        sys.exit("label shown")
+
+    def __html__(self) -> str:
+        sys.exit("label shown")
+
+
+class _ExitingText(Text):
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        sys.exit("label shown")
+
+
+def _exiting_state_label(self: Any) -> WorkflowExtension:
+    return WorkflowExtension(
+        states=(State("prepared", _Exits("已准备"), "Prepared", phase=Phase.OPEN),),
+        transitions=(Transition("prepare", ("planned",), "prepared", frozenset({"owner"}), "准备", "Prepare"),
+                     Transition("hold", ("prepared",), "held", frozenset({"owner"}), "举行", "Hold")),
+    )
+
+
 def _with(key: str, **attrs: Any) -> ActivityType:
     """The throwaway type ``key`` (a details form, one role) with ``attrs`` in place."""
     return type(f"Broken_{key}", (type(make_type(key)),), attrs)()
@@ -47,6 +76,18 @@ BROKEN = {
                  "roles of activity type 'bad_role' is invalid: 'member' is ('成员', 'Member'), not a Role"),
     "bad_name": ({"name": lambda self, locale: None},
                  "name of activity type 'bad_name' is invalid: None is not a text"),
+    "exiting_name": ({"name_zh": _Exits("测验课")},
+                     "name of activity type 'exiting_name' is invalid: '测验课' is a _Exits, not a plain str"),
+    "exiting_role": ({"roles": {"member": Role(_Exits("成员"), "Member")}},
+                     "role_label of activity type 'exiting_role' is invalid: '成员' is a _Exits, not a plain str"),
+    "exiting_kind": ({"evidence_kinds": {"photo": EvidenceKind("照片", _Exits("Photo"))}},
+                     "all_evidence_kinds of activity type 'exiting_kind' is invalid: 'Photo' is a _Exits, "
+                     "not a plain str"),
+    "exiting_setting": ({"declared_settings": {"x": Setting(2, 0, 10, _ExitingText("倍数", "Multiplier"))}},
+                        "setting_declarations of activity type 'exiting_setting' is invalid: a label is a "
+                        "_ExitingText, not the portal's Text"),
+    "exiting_state": ({"workflow": _exiting_state_label},
+                      "workflow of type 'exiting_state' is invalid: TypeError: '已准备' is a _Exits, not a plain str"),
     "bad_label": ({"role_label": raising("labels down")},
                   "role_label of activity type 'bad_label' is invalid: RuntimeError: labels down"),
     "bad_kinds": ({"all_evidence_kinds": lambda self: ["photo"]},
