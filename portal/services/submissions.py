@@ -17,7 +17,6 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.database import is_sqlite, write_transaction
@@ -325,11 +324,11 @@ def decide(
     now = utcnow()
     with write_transaction() as s:
         access.require_still(s, by, policy.may_decide_submission, "policy.decide_submission", district_id=district_id)
-        involved_now = _involved_now(s, sub, by.user_id)
+        # first: a write into the year that found it open commits before the comparison, a later
+        # one waits and then finds it locked; so does a change of the school's staff
+        involved_now = _involved_now(sub)
         access.require_still(s, by, lambda now: policy.may_decide_submission_of(now, involved_now), "submission.own_year",
                              district_id=district_id)
-        if accept:  # first: a write into the year that found it open commits before the comparison, a
-            locks.hold(sub.school_id, accepting=True)  # later one waits and then finds it locked
         status = ACCEPTED if accept else RETURNED
         done = cast(CursorResult, s.execute(  # only one decision wins, whatever races
             update(YearSubmission)
@@ -369,12 +368,13 @@ def involved(sub: YearSubmission) -> list[int]:
     return sorted({*teacher_ids(sub), sub.submitted_by, *staff})
 
 
-def _involved_now(s: Session, sub: YearSubmission, user_id: int) -> list[int]:
-    """:func:`involved`, read inside the decision's write ``s`` after locking the school's
-    memberships as a change of its staff locks them (:func:`access.roles_now`): a reviewer put on
-    the school's staff (or made one of its teachers) at this moment is seen, or that change waits
-    until the decision is written."""
-    access.roles_now(s, user_id, sub.school_id)
+def _involved_now(sub: YearSubmission) -> list[int]:
+    """:func:`involved`, read inside the decision's write once the school's row is held
+    exclusively (:func:`locks.hold`): every change of the school's staff stamps that row (the
+    ``data_version`` trigger on memberships), so a reviewer taken on by the school (or made one of
+    its teachers) at this moment has committed and is read here, or waits for the decision. The
+    row, not the memberships: the school's writes hold it before they lock those."""
+    locks.hold(sub.school_id, accepting=True)
     return involved(sub)
 
 
@@ -390,7 +390,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     now = utcnow()
     with write_transaction() as s:
         access.require_still(s, by, policy.may_reopen_year, "policy.reopen_year", district_id=district_id)
-        involved_now = _involved_now(s, sub, by.user_id)
+        involved_now = _involved_now(sub)
         access.require_still(s, by, lambda now: policy.may_reopen_year_of(now, involved_now), "submission.own_year",
                              district_id=district_id)
         done = cast(CursorResult, s.execute(

@@ -98,15 +98,18 @@ def test_a_district_admin_put_on_the_school_staff_as_they_reopen_does_not_unlock
     assert db.session.scalar(select(func.count()).select_from(YearLock)) == 1
 
 
-def test_a_reviewer_taken_on_by_the_school_at_the_same_moment_accepts_nothing(app, world, monkeypatch):
+@pytest.mark.parametrize("accept", [True, False], ids=["accept", "return"])
+def test_a_reviewer_taken_on_by_the_school_at_the_same_moment_decides_nothing(app, world, monkeypatch, accept):
     """Really at once (the race is PostgreSQL's; SQLite runs one write at a time): the school's
-    admin gives a former reviewer of the school, a district reviewer, the role back, holding the
-    school's administering memberships, while that reviewer accepts the school's year. Read
-    unlocked, the staff was the one before the admin's commit: the year was accepted by one of
-    the school's own staff. Read locked (``access.roles_now``), the decision waits for the admin
-    and sees the reviewer on the staff: refused, no lock."""
+    admin makes a former reviewer of the school, a district reviewer, one of its teachers (the
+    change is written, the school's row stamped, the commit still to come) while that reviewer
+    accepts or returns the school's year. Read before the school's row is held, the staff was the
+    one before the admin's commit: the year was returned by one of the school's own teachers (an
+    acceptance then failed only on the figures the new teacher changed). Read after
+    (``submissions._involved_now``), the decision waits for the admin and sees the reviewer on the
+    staff: refused, nothing decided."""
     from portal.models import Membership, School
-    from portal.services import staff, staff_log
+    from portal.services import staff, teacher_years
     from tests.support.at_once import side_by_side, slowed
 
     rev = world.reviewer1
@@ -120,16 +123,16 @@ def test_a_reviewer_taken_on_by_the_school_at_the_same_moment_accepts_nothing(ap
     sub_id, school_id, rev_id, district_id = sub.id, world.s1.id, rev.id, world.d1.id
     db.session.commit()
     db.session.remove()
-    slowed(monkeypatch, staff_log, "record", after=0.8)  # the admin holds the lock, then commits
+    slowed(monkeypatch, teacher_years, "refresh_people", after=0.8)  # written and stamped, then commits
     slowed(monkeypatch, submissions, "write_transaction", before=0.3)  # the decision comes meanwhile
 
     def take_on() -> None:
-        staff.set_roles(db.session.get_one(School, school_id), rev_id, ["reviewer"], by=admin)
+        staff.set_roles(db.session.get_one(School, school_id), rev_id, ["teacher"], by=admin)
 
-    def accept() -> None:
-        submissions.decide(sub_id, True, "核对无误", by=Actor.of(rev_id, ["district_reviewer"]), district_id=district_id)
+    def decide() -> None:
+        submissions.decide(sub_id, accept, "请核对", by=Actor.of(rev_id, ["district_reviewer"]), district_id=district_id)
 
-    outcome = side_by_side(app, take_on, accept)
+    outcome = side_by_side(app, take_on, decide)
     monkeypatch.undo()
     assert outcome == ["done", "submission.own_year"]
     assert db.session.get_one(type(sub), sub_id).status == "submitted"
