@@ -22,10 +22,11 @@ from typing import Any
 
 from flask import current_app
 
+from portal.activity_types import Text
 from portal.errors import Conflict
 from portal.hours import BadHours, rule_hours
-from portal.messages import msg
-from portal.plugin_loader import N_, call_one, describe, in_registration_order, recover_session
+from portal.messages import Msg, msg
+from portal.plugin_loader import N_, call_one, describe, in_registration_order, plain, recover_session
 from portal.registry import registry
 from workflows import ActivitySnapshot
 from workflows.context import NO_DATA
@@ -146,14 +147,31 @@ def type_hours(activity_type: Any, method: str, *args: Any) -> Decimal:
 def type_errors(activity_type: Any, method: str, *args: Any) -> dict[str, Any]:
     """:func:`type_call` of a method answering errors by field (``check_plan``,
     ``validate_settings``): a mapping with text keys (None: no errors). Any other answer (a text, a
-    list) is reported with the plugin's name and refuses the step like a method that raises."""
+    list) is reported with the plugin's name and refuses the step like a method that raises. The
+    errors are made plain texts inside the plugin's boundary (:func:`plain`; a list of them stays
+    a list): the refusal that shows them runs none of the plugin's code."""
     value = type_call(activity_type, method, *args)
     if value is None:
         return {}
     if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
-        return dict(value)
+        return type_call(activity_type, method, value, via=_plain_errors)
     plugin = _report(activity_type, M_TYPE_ERRORS, None, method=method, value=repr(value)[:100])
     raise PluginStepFailed(plugin)
+
+
+def _plain_errors(errors: Any) -> Any:
+    """A plugin's errors by field as the core keeps them: the same mappings and lists, each
+    message a core one — a :class:`Msg` or a :class:`Text` of two plain texts (shown in each
+    reader's language) — or a plain text."""
+    if isinstance(errors, Mapping):
+        return {plain(k): _plain_errors(v) for k, v in errors.items()}
+    if isinstance(errors, (list, tuple)):
+        return [_plain_errors(e) for e in errors]
+    if errors is None or type(errors) is Msg:
+        return errors
+    if type(errors) is Text:
+        return Text(plain(errors.zh), plain(errors.en))
+    return plain(errors)
 
 
 def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any,

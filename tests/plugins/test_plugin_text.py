@@ -126,3 +126,34 @@ def test_sound_details_and_fragment_are_shown_as_before(make_app):
     assert "&lt;五年级&gt;" in html and "<p data-testid='quiz-fragment'>测验安排</p>" in html
     with app.app_context():
         assert PLUGIN not in failures()
+
+
+def _plan(make_app, errors: Any) -> tuple[Any, Any]:
+    from tests.plugins.test_request_time_failures import Plugin, _organizer_with
+
+    checked = one_role_type("rt_text", "测验课", "Quiz course", check_plan=lambda self, plan, settings: errors())
+    app, school_id, organizer = _organizer_with(make_app, (PLUGIN, Plugin(checked)), "TX", "rt_text")
+    r = client_for(app, organizer, school_id).post(
+        "/activities/new/rt_text", data={"title": "测验课", "starts_at": "2026-09-10T09:00",
+                                         "ends_at": "2026-09-10T11:00", "hours": "2"})
+    with app.app_context():
+        assert db.session.query(Activity).count() == 0
+    return app, r
+
+
+def test_a_plan_error_whose_text_exits_refuses_the_plan_naming_the_plugin(make_app, plugin_log):
+    """``check_plan``'s errors are shown in the refusal: made plain inside the boundary, an error
+    whose ``__str__`` exits refuses the plan naming the plugin (before, the page died)."""
+    app, r = _plan(make_app, lambda: {"title": Exits()})
+    assert r.status_code == 409, r.get_data(as_text=True)[:500]
+    assert "插件 yx_text 在执行此操作时出错，错误已记入日志，未作任何更改" in r.get_data(as_text=True)
+    with app.app_context():
+        assert failures()[PLUGIN] == ("check_plan of activity type 'rt_text' raised SystemExit: text shown; "
+                                      "the step was refused and nothing changed")
+
+
+def test_a_plan_error_is_shown_in_its_words(make_app):
+    app, r = _plan(make_app, lambda: {"title": [ShownOnce()]})
+    assert r.status_code == 422 and "缺少测验成绩" in r.get_data(as_text=True)
+    with app.app_context():
+        assert PLUGIN not in failures()
