@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 900}
 WORDS = {
-    "zh-CN": {"declared": "学时申报", "quotas": "写作任务", "warn": "未请假缺席 3 学时", "outlook": "本学年预测"},
+    "zh-CN": {"declared": "学时申报", "quotas": "写作任务", "warn": "未请假缺席已达 3 学时", "outlook": "本学年预测"},
     "en": {"declared": "Declared training", "quotas": "Writing quotas", "warn": "3 hours of unexcused absence",
            "outlook": "Outlook for this school year"},
 }
