@@ -56,14 +56,15 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
                 is_txt = (filename or "").lower().endswith(file_text.TXT)
                 fields["file"] = msg("file.not_utf8_field" if is_txt else "writing.file_unreadable")
     if "file" not in fields and "text" not in fields:
+        where = "text" if data is None else "file"  # a file's words are told of on the file's field
         if not isinstance(text, str) or not text.strip():
-            fields["text"] = msg("evidence.text_or_file")
+            fields[where] = msg("evidence.text_or_file" if data is None else "writing.no_characters")
         elif len(text) > TEXT_MAX:
-            fields["text"] = msg("at_most_chars", n=TEXT_MAX)
+            fields[where] = msg("at_most_chars", n=TEXT_MAX)
         elif "\x00" in text:
-            fields["text"] = msg("text.nul")
+            fields[where] = msg("text.nul")
         elif chinese_count(text) == 0:  # a reflection counts as a piece: it must have words
-            fields["text"] = msg("writing.no_characters")
+            fields[where] = msg("writing.no_characters")
     if fields:
         raise Invalid(msg("writing.refused"), fields)
     return kind, title or "", text

@@ -132,3 +132,18 @@ def test_the_writing_form_offers_word_files(app, school):
     r = client.post("/writing", data={"kind": "paper", "title": "论文", "file": (io.BytesIO(b"%PDF-1.4"), "论文.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 422 and "请上传 Word（.docx）或 UTF-8 编码的 .txt 文件" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("name", "data", "code"), [
+    ("空.docx", _docx(cell=""), "writing.no_characters"),
+    ("标点.txt", "。……！？".encode(), "writing.no_characters"),
+    ("长.docx", _docx("字" * 100_001, cell=""), "at_most_chars"),
+], ids=["empty-word-file", "punctuation-txt", "too-long-word-file"])
+def test_what_is_wrong_with_a_files_words_is_told_on_the_file(app, school, name, data, code):
+    """Bad input: a file whose words are none, or too many, is refused on the file's field (the
+    form's text box was empty: the error stood under it), as an activity's evidence refuses it;
+    nothing is written."""
+    s, staff = school
+    pieces = db.session.query(OwnWriting).count()
+    _refused("file", code, lambda: writing.add_writing(s, staff["t1"], "paper", "论文", filename=name, data=data))
+    assert db.session.query(OwnWriting).count() == pieces
