@@ -343,6 +343,14 @@ class SubmissionAuditor(OneSchool):
         if semester != WHOLE_YEAR:
             self.semester_at_submit[sub.id] = self.semester_figures(year, semester)
 
+    def revt_involved(self, sub: YearSubmission) -> bool:
+        """The district reviewer who teaches at S1 decides none of its periods while on its
+        staff in any role (a teacher, or an organiser only after "leaving" teaching), nor one
+        whose frozen rows hold them (a leaver's kept year)."""
+        on_staff = db.session.scalar(select(Membership.active).where(
+            Membership.user_id == self.ids["revt"], Membership.school_id == self.school_id))
+        return bool(on_staff) or self.ids["revt"] in {r["user_id"] for r in sub.rows}
+
     @precondition(lambda self: self.subs)
     @rule(data=st.data(), accept=st.booleans(), comment=st.sampled_from(("", "请核对学时", "teacher")),
           who=st.sampled_from(("rev", "rev", "rev", "revt", "admin", "reviewer", "adm", "rev2")))
@@ -366,7 +374,7 @@ class SubmissionAuditor(OneSchool):
         if who == "rev2":
             self.refused(NotFound, "submission.not_found", go, self.district("rev2"), self.d2)
             return
-        if who == "revt" and self.ids["revt"] in {r["user_id"] for r in sub.rows}:
+        if who == "revt" and self.revt_involved(sub):
             self.refused(Forbidden, "submission.own_year", go, self.district("revt"))
             return
         by = self.district(who)
@@ -403,7 +411,7 @@ class SubmissionAuditor(OneSchool):
             return
         by = self.district(who)
         sub = db.session.get_one(YearSubmission, sid)
-        if who == "revt" and self.ids["revt"] in {r["user_id"] for r in sub.rows}:  # before the reason, as deciding
+        if who == "revt" and self.revt_involved(sub):  # before the reason, as deciding
             self.refused(Forbidden, "submission.own_year", submissions.reopen, sid, reason, by=by, district_id=self.d1)
             return
         if not reason:
