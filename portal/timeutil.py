@@ -150,6 +150,21 @@ def school_year_after(school_year: str, years: int = 1) -> str:
 FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = f"{MIN_YEAR - 1}-{MIN_YEAR}", f"{MAX_YEAR}-{MAX_YEAR + 1}"
 
 
+#: Every day of a year as ``MM-DD``, 29 February included (a district's plan deadline is a day
+#: of some year; in a common year 29 February falls on the 28th: ``school_plans.deadline``).
+MONTH_DAYS: tuple[str, ...] = tuple(
+    f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 32)
+    if d <= (29 if m == 2 else 30 if m in (4, 6, 9, 11) else 31)
+)
+_MONTH_DAY_SET = frozenset(MONTH_DAYS)
+
+
+def is_month_day(value: object) -> bool:
+    """``value`` is a day of the year as ``MM-DD`` (the one rule the settings form, the service
+    and the API's schema ask)."""
+    return isinstance(value, str) and value in _MONTH_DAY_SET
+
+
 def valid_school_year(text: str) -> bool:
     """Two consecutive years, from FIRST_SCHOOL_YEAR to LAST_SCHOOL_YEAR."""
     parts = text.split("-") if isinstance(text, str) else []

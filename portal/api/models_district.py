@@ -20,6 +20,7 @@ from portal.school_rules import SCHOOL_RULES
 from portal.services import school_plans, submissions
 from portal.services.dashboard import Dashboard
 from portal.services.overview import SchoolRow
+from portal.timeutil import MONTH_DAYS, is_month_day
 
 SubmissionStatus = Literal["submitted", "returned", "accepted", "reopened"]
 assert set(SubmissionStatus.__args__) == set(submissions.STATUSES), "the API's statuses are the service's"  # type: ignore[attr-defined]
@@ -53,18 +54,13 @@ Responsible = Annotated[str, StringConstraints(max_length=school_plans.RESPONSIB
 Aims = Annotated[str, StringConstraints(max_length=school_plans.AIMS_MAX), WithJsonSchema(text(school_plans.AIMS_MAX))]
 DistrictHours = Annotated[float, Field(ge=0, le=1000, multiple_of=0.5, allow_inf_nan=False,
                                        description="Hours in steps of 0.5")]
-#: Every day of a year as ``MM-DD`` (29 February included): the plan deadline's month and day.
-MONTH_DAYS = [f"{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 32)
-              if d <= (29 if m == 2 else 30 if m in (4, 6, 9, 11) else 31)]
-
-
 def _month_day(value: str) -> str:
-    if value not in MONTH_DAYS:
+    if not is_month_day(value):
         raise PydanticCustomError("month_day", "not a day of the year")
     return value
 
 
-MonthDay = Annotated[str, WithJsonSchema({"type": "string", "enum": MONTH_DAYS,
+MonthDay = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MONTH_DAYS),
                                           "description": "A day of the year as MM-DD, e.g. 06-30"}),
                      AfterValidator(_month_day)]
 

@@ -7,7 +7,6 @@ A district user names schools by code or id; a school of another district is 'no
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,6 +22,7 @@ from portal.models.school import DEFAULT_SCHOOL_RULES, DISTRICT_QUOTAS, rules_of
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
 from portal.services import access, announcements
+from portal.timeutil import is_month_day
 
 
 def get_district(district_id: int) -> District:
@@ -111,21 +111,13 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
                 fields[key] = msg("district.period")
             else:
                 clean[key] = value
-        elif not isinstance(value, str) or not _month_day(value):
+        elif not is_month_day(value):
             fields[key] = msg("district.deadline")
         else:
             clean[key] = value
     if fields:
         raise Invalid(msg("district.settings_invalid"), fields)
     return clean
-
-
-def _month_day(value: str) -> bool:
-    try:
-        date.fromisoformat(f"2024-{value}")  # a leap year: 02-29 is a day of some year
-    except ValueError:
-        return False
-    return len(value) == 5
 
 
 def update_settings(district: District, values: Any, *, by: policy.Actor) -> District:

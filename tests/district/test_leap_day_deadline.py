@@ -28,3 +28,30 @@ def test_a_29_february_deadline_is_the_last_day_of_february_in_a_common_year(app
     assert school_plans.submit_plan(world.s1, YEAR, by=admin).late is True
     # the reminders job asks every school's deadline: it goes on
     assert district_notices.remind_school_plan_deadline(datetime(2027, 2, 21, 1, 0)) is not None
+
+
+def test_the_service_and_the_api_accept_the_same_plan_deadlines(app, world):
+    """One rule (``timeutil.is_month_day``) for the settings form's service and the API's schema:
+    every day of a leap year, and nothing else, is a plan deadline."""
+    import pydantic
+
+    from portal.api.models_district import DistrictSettings
+    from portal.errors import Invalid
+    from portal.timeutil import MONTH_DAYS, is_month_day
+
+    by = Actor.of(world.admin1.id, ["district_admin"])
+    days = {(date(2024, 1, 1) + (date(2024, 1, 2) - date(2024, 1, 1)) * i).strftime("%m-%d") for i in range(366)}
+    assert set(MONTH_DAYS) == days and len(MONTH_DAYS) == 366
+    for value in ("02-29", "12-31", "01-01", "02-30", "04-31", "13-01", "00-10", "2-29", "0229", " 02-29",
+                  "02-29 ", "０２-２９", "", 229, None):
+        try:
+            DistrictSettings.model_validate({"plan_deadline": value})
+            api_ok = True
+        except pydantic.ValidationError:
+            api_ok = False
+        try:
+            districts.update_settings(world.d1, {"plan_deadline": value}, by=by)
+            service_ok = True
+        except Invalid:
+            service_ok = False
+        assert api_ok == service_ok == is_month_day(value), value
