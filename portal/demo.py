@@ -62,7 +62,7 @@ def _user(username: str) -> User:
 def demo_roles(key: str) -> list[tuple[str, str]]:
     """Who takes part in a demo activity of type ``key``, in which of its roles (username, role)."""
     reg = registry().types[key]
-    roles = list(reg.type.roles)
+    roles = list(reg.decl.roles)
     main, other = roles[0], roles[1] if len(roles) > 1 else roles[0]
     return [("teacher1", other), ("teacher2", main), ("teacher3", main), ("teacher4", main)]
 
@@ -96,7 +96,7 @@ def _title(act: Activity, _kind: str, i: int, count: int) -> str:
 def _evidence(act: Activity, by: User, owner_id: int, kind: str, title: str) -> Evidence:
     """A written piece, or a small PDF of its own where the kind is taken only as a file (a
     declaration's certificate: ``activities.file_required``)."""
-    if activities.file_required(registry().types[act.type_key].type, kind):
+    if activities.file_required(registry().types[act.type_key].decl, kind):
         scan = f"%PDF-1.4\n% {act.id} {owner_id} {kind} {title}\n".encode()
         return activities.add_evidence(act, by, owner_id, kind, title, filename=f"{kind}.pdf", data=scan)
     return activities.add_evidence(act, by, owner_id, kind, title, text=demo_text(title))
@@ -154,7 +154,7 @@ def load_demo(today: datetime | None = None) -> School:
         details = reg.type.sample_details()
         if details is None:  # the type offers no demo data
             continue
-        type_name = reg.type.name_zh
+        type_name = reg.decl.name_zh
         definition = reg.engine.definition
         declared = reg.type.self_declared
         for index, (phase, tag, offset) in enumerate(DEMO_PHASES):
@@ -280,7 +280,7 @@ def _plan_and_submission(school: School) -> None:
     admin = access.actor(_user("admin").id, school.id)
     year = current_school_year(school.timezone)
     lines = [
-        {"type": key, "month": month, "title": f"{registry().types[key].type.name_zh}（{month}月）", "hours": "3",
+        {"type": key, "month": month, "title": f"{registry().types[key].decl.name_zh}（{month}月）", "hours": "3",
          "responsible": "教科室"}
         for key, month in zip(registry().keys(), (10, 11, 12, 3, 4, 5), strict=False)
     ]

@@ -28,7 +28,7 @@ def checkin_activity(school: School, now: datetime) -> None:
     if reg is None:
         return
     start = now + timedelta(minutes=15)
-    roles = list(reg.type.roles)
+    roles = list(reg.decl.roles)
     attendee = roles[1] if len(roles) > 1 else roles[0]
     people = [("teacher1", attendee), ("teacher2", attendee), ("teacher3", attendee), ("teacher5", attendee),
               ("teacher6", attendee), ("reviewer", roles[0])]

@@ -16,6 +16,7 @@ from workflows.definition import CORE
 
 if TYPE_CHECKING:
     from portal.activity_types import ActivityType
+    from portal.type_declarations import TypeDeclarations
 
 
 def has_participants(ctx: TransitionContext) -> list[Text]:
@@ -29,14 +30,15 @@ def attendance_recorded(ctx: TransitionContext) -> list[Text]:
     return [Text(f"尚未登记出勤：{'、'.join(missing)}", f"attendance not recorded: {', '.join(missing)}")]
 
 
-def core_guards(activity_type: ActivityType) -> dict[str, tuple]:
-    """Before approval: participants, attendance, and each role's required evidence."""
+def core_guards(activity_type: ActivityType, decl: TypeDeclarations) -> dict[str, tuple]:
+    """Before approval: participants, attendance, and each role's required evidence (the
+    roles and evidence kinds as ``decl`` read them at load)."""
     def required_evidence(ctx: TransitionContext) -> list[Text]:
         required = {role: evidence_counts(activity_type.required_evidence_for(role, ctx.settings))
-                    for role in activity_type.roles}
+                    for role in decl.roles}
         return [
             Text(f"缺少材料：{m.zh}", f"evidence missing: {m.en}")
-            for m in missing_evidence(ctx, required, activity_type.all_evidence_kinds())
+            for m in missing_evidence(ctx, required, decl.all_evidence_kinds())
         ]
 
     return {CORE.approving().trigger: (has_participants, attendance_recorded, required_evidence)}

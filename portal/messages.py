@@ -130,6 +130,7 @@ TEXTS: dict[str, Any] = {
                               "the error has been logged and nothing was changed"),
     "plugin.step_failed": _l("the plugin %(plugin)s failed while this step was taken; "
                              "the error has been logged and nothing was changed"),
+    "plugin.page_failed": _l("this page of the plugin %(plugin)s failed; the error has been logged"),
     "plugin.preview_failed": _l("the plugin %(plugin)s could not work out the hours shown here; the error has been "
                                 "logged, and the steps that need them are refused until it is fixed"),
     # -- planning ------------------------------------------------------------------------------

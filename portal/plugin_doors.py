@@ -23,10 +23,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
+from werkzeug.exceptions import HTTPException
 
+from portal.errors import DomainError
 from portal.facade import ROUTE_ROOT, Portal
-from portal.plugin_loader import N_, call_one, describe, in_registration_order
+from portal.plugin_loader import N_, call_one, describe, in_registration_order, recover_session
 from portal.registry import TypeRegistry
 
 M_ROUTES_BAD = N_("portal_register_routes of plugin '%(plugin)s' returned %(value)s, not a Blueprint; "
@@ -36,6 +38,7 @@ M_ROUTES_NAME = N_("plugin name '%(plugin)s' cannot be used in a URL; its pages 
 M_COMMAND_TAKEN = N_("command '%(command)s' of plugin '%(plugin)s' would replace an existing command; "
                      "it was not added")
 M_HOOK_RAISED = N_("hook %(hook)s raised %(error)s")
+M_PAGE_FAILED = N_("page %(endpoint)s of plugin '%(plugin)s' failed: %(error)s; an error page was shown instead")
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
@@ -103,13 +106,27 @@ def register_routes(app: Flask, registry: TypeRegistry) -> None:
 
 
 def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[..., Any]) -> Callable[..., Any]:
-    """``view`` of ``plugin`` inside :meth:`~portal.plugin_loader.LoadedPlugins.running`: a
-    ``sys.exit()`` in it is an error page like any exception, never the end of the thread."""
+    """``view`` of ``plugin`` inside :meth:`~portal.plugin_loader.LoadedPlugins.running`, what
+    it returns made a response there too (Flask's ``make_response``: a value that cannot be one,
+    or a conversion that raises, is the plugin's failure). A failure — an exception, a
+    ``sys.exit()`` — is reported naming the plugin and the page, and an error page saying so is
+    shown; the thread goes on. An HTTP error (``abort(404)``) or a refusal of the portal's
+    (:class:`~portal.errors.DomainError`, from the facade) is shown as on any page."""
 
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
-        with registry.plugins.running(plugin, endpoint):
-            return view(*args, **kwargs)
+        try:
+            with registry.plugins.running(plugin, endpoint):
+                return current_app.make_response(view(*args, **kwargs))
+        except (HTTPException, DomainError):
+            raise
+        except Exception as exc:
+            registry.plugins.fail(plugin, M_PAGE_FAILED, exc, endpoint=endpoint, plugin=plugin, error=describe(exc))
+            recover_session()
+            from portal.messages import msg, tr
+            from portal.web.errors import render_error
+
+            return render_error(500, tr(msg("plugin.page_failed", plugin=plugin)))
 
     return run
 

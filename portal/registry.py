@@ -28,7 +28,7 @@ from portal.plugin_loader import (
     load_plugins,
     plain,
 )
-from portal.type_declarations import declaration_fault, workflow_labels_fault
+from portal.type_declarations import TypeDeclarations, read_declarations, workflow_labels_fault
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, Phase, State, WorkflowDefinition
 from workflows.engine import what_is_missing
@@ -38,9 +38,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RegisteredType:
+    """An installed type: the plugin's object (asked, inside the plugin's boundary, for what
+    depends on an activity: guards, hours, details…), its plugin, its workflow engine, and
+    ``decl``, what it declared (name, roles, evidence kinds, settings), read once at load: the
+    core reads those there, never from the type."""
+
     type: ActivityType
     plugin: str
     engine: WorkflowEngine
+    decl: TypeDeclarations
 
     def page_fragment(self, ctx, locale: str | None):
         """The type's page fragment; if it raises, a notice naming the plugin instead (the
@@ -138,13 +144,13 @@ class TypeRegistry:
         if key in self.types or key in accepted:
             first = self.types[key].plugin if key in self.types else plugin_name
             return M_DUPLICATE, {"key": key, "plugin": plugin_name, "first": first}
-        fault = declaration_fault(t, lambda what: self.plugins.running(plugin_name, what))
-        if fault is not None:
-            return M_DECLARATION, {"what": fault[0], "key": key, "error": fault[1]}
+        decl = read_declarations(t, lambda what: self.plugins.running(plugin_name, what))
+        if isinstance(decl, tuple):
+            return M_DECLARATION, {"what": decl[0], "key": key, "error": decl[1]}
         try:
             with self.plugins.running(plugin_name, "workflow"):
                 extension = t.workflow()
-            definition = build_definition(extension, common_guards=core_guards(t))
+            definition = build_definition(extension, common_guards=core_guards(t, decl))
             if (problem := workflow_labels_fault(definition)) is not None:
                 raise TypeError(problem)
             definition = replace(definition, guards={trigger: tuple(self._guarded(plugin_name, trigger, g) for g in gs)
@@ -159,7 +165,7 @@ class TypeRegistry:
             if other is not None:
                 return M_PHASE, {"state": st.name, "key": key, "phase": st.phase.value, "other": other.type.key,
                                  "other_phase": other.engine.definition.phase(st.name).value}
-        return RegisteredType(t, plugin_name, engine)
+        return RegisteredType(t, plugin_name, engine, decl)
 
     def _guarded(self, plugin: str, trigger: str, guard: Guard) -> Guard:
         """``guard`` run inside :meth:`LoadedPlugins.running` (the core's guards too: they ask the

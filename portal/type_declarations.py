@@ -9,35 +9,160 @@ read at load and must not depend on the request (the guide, §10).
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from wtforms import Form
 
 from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType, EvidenceKind, Role, Setting, Text
-from portal.plugin_loader import describe
+from portal.plugin_loader import describe, plain
 from workflows.definition import State, Transition, WorkflowDefinition
 
 LOCALES = ("zh_Hans_CN", "en")
 
 
-def declaration_fault(t: ActivityType, running: Callable[[str], AbstractContextManager[Any]]) -> tuple[str, str] | None:
-    """``(what, why)`` for the first declaration of ``t`` that raises or answers the wrong kind
-    of thing, or None when all of them are sound. Each is asked within ``running(what)`` (its
-    plugin's :meth:`~portal.plugin_loader.LoadedPlugins.running`)."""
+def _locale(locale: str | None) -> str:
+    """The one of :data:`LOCALES` a page's locale reads a declaration in."""
+    return "en" if (locale or "").startswith("en") else LOCALES[0]
+
+
+@dataclass(frozen=True, eq=False)
+class TypeDeclarations:
+    """What a type declared, as read once when its plugin loaded (:func:`read_declarations`):
+    core copies (plain ``str`` labels, the portal's own :class:`Role`, :class:`EvidenceKind`,
+    :class:`Setting` and :class:`Text`), so a page, a list, a form, an export or the API
+    document that shows them runs none of the plugin's code. A type whose methods would answer
+    differently later is not asked again (docs/plugins.md §3)."""
+
+    key: str
+    names: Mapping[str, str]  # locale of LOCALES → name
+    descriptions: Mapping[str, str]  # locale of LOCALES → description ("" for none)
+    roles: Mapping[str, Role]
+    default_role: str
+    role_labels: Mapping[tuple[str, str], str]  # (role, locale of LOCALES) → label
+    evidence_kinds: Mapping[str, EvidenceKind]
+    settings: Mapping[str, Setting]
+    settings_schema: Mapping[str, Any] = field(repr=False)
+
+    def name(self, locale: str | None) -> str:
+        return self.names[_locale(locale)]
+
+    def description(self, locale: str | None) -> str:
+        return self.descriptions[_locale(locale)]
+
+    @property
+    def name_zh(self) -> str:
+        return self.names[LOCALES[0]]
+
+    @property
+    def name_en(self) -> str:
+        return self.names["en"]
+
+    def role_label(self, role: str, locale: str | None) -> str:
+        """The role's label; an unknown role (a type's role since removed) is shown as its key."""
+        return self.role_labels.get((role, _locale(locale)), role)
+
+    def all_evidence_kinds(self) -> dict[str, EvidenceKind]:
+        return dict(self.evidence_kinds)
+
+    def setting_declarations(self) -> dict[str, Setting]:
+        return dict(self.settings)
+
+    def default_settings(self) -> dict[str, Any]:
+        return {k: copy.deepcopy(s.default) for k, s in self.settings.items()}
+
+    def setting_label(self, name: str) -> str:
+        spec = self.settings.get(name)
+        return str(spec.label) if spec is not None and spec.label is not None else name
+
+    def settings_json_schema(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.settings_schema))
+
+
+def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextManager[Any]]
+                      ) -> TypeDeclarations | tuple[str, str]:
+    """The declarations of ``t``, read once, checked and copied, or ``(what, why)`` for the first
+    one that raises or answers the wrong kind of thing. Each is asked, checked and copied within
+    ``running(what)`` (its plugin's :meth:`~portal.plugin_loader.LoadedPlugins.running`): the
+    checks and copies call methods of what the plugin answered (``__eq__``, ``__str__``)."""
+    read: dict[str, Any] = {}
+
+    def roles() -> str | None:
+        value = t.roles
+        problem = _mapping_of(value, Role, nonempty=True)
+        if problem is None:
+            read["roles"] = dict(value)  # copied with its labels, once they are checked (role_label)
+        return problem
+
+    def default_role() -> str | None:
+        value = t.default_role
+        if type(value) is not str or value not in read["roles"]:  # checked before the labels: keys only
+            return f"{_shown(value)} is not one of its roles"
+        read["default_role"] = plain(value)
+        return None
+
+    def names() -> str | None:
+        value = {locale: t.name(locale) for locale in LOCALES}
+        problem = _texts(value.values())
+        if problem is None:
+            read["names"] = {locale: plain(v) for locale, v in value.items()}
+        return problem
+
+    def descriptions() -> str | None:
+        value = {LOCALES[0]: t.description_zh, "en": t.description_en}
+        if bad := next((v for v in value.values() if type(v) is not str), None):
+            return f"{_shown(bad)} is not a plain str"
+        read["descriptions"] = {locale: plain(v) for locale, v in value.items()}
+        return None
+
+    def role_labels() -> str | None:
+        roles: dict[str, Role] = read["roles"]
+        value = {(role, locale): t.role_label(role, locale) for role in roles for locale in LOCALES}
+        problem = _texts(value.values()) or _texts(label for r in roles.values() for label in (r.label_zh, r.label_en))
+        if problem is None:
+            read["role_labels"] = {key: plain(v) for key, v in value.items()}
+            read["roles"] = {plain(k): Role(plain(r.label_zh), plain(r.label_en)) for k, r in roles.items()}
+        return problem
+
+    def kinds() -> str | None:
+        value = t.all_evidence_kinds()
+        problem = _mapping_of(value, EvidenceKind) or _texts(
+            label for k in value.values() for label in (k.label_zh, k.label_en))
+        if problem is None:
+            read["evidence_kinds"] = {plain(key): EvidenceKind(plain(k.label_zh), plain(k.label_en), bool(k.written))
+                                      for key, k in value.items()}
+        return problem
+
+    def settings() -> str | None:
+        value = t.setting_declarations()
+        problem = _mapping_of(value, Setting) or _labels(s.label for s in value.values())
+        if problem is None:
+            read["settings"] = {plain(key): _setting_copy(s) for key, s in value.items()}
+        return problem
+
+    def schema() -> str | None:
+        value = t.settings_json_schema()
+        problem = _json_object(value)
+        if problem is None:
+            read["settings_schema"] = json.loads(json.dumps(value))
+        return problem
+
     checks: list[tuple[str, Callable[[], str | None]]] = [
-        ("roles", lambda: _mapping_of(t.roles, Role, nonempty=True)),
-        ("name", lambda: _texts(t.name(locale) for locale in LOCALES)),
-        ("role_label", lambda: _texts(t.role_label(role, locale) for role in t.roles for locale in LOCALES)),
-        ("all_evidence_kinds", lambda: _mapping_of(t.all_evidence_kinds(), EvidenceKind)
-                                       or _texts(label for k in t.all_evidence_kinds().values()
-                                                 for label in (k.label_zh, k.label_en))),
-        ("evidence_kinds", lambda: _core_kinds_kept(t.all_evidence_kinds())),
-        ("setting_declarations", lambda: _mapping_of(t.setting_declarations(), Setting)
-                                         or _labels(s.label for s in t.setting_declarations().values())),
-        ("settings_json_schema", lambda: _json_object(t.settings_json_schema())),
+        ("roles", roles),
+        ("default_role", default_role),
+        ("name", names),
+        ("description", descriptions),
+        ("role_label", role_labels),
+        ("all_evidence_kinds", kinds),
+        # on the copy: the core's kinds compared with the portal's own EvidenceKind
+        ("evidence_kinds", lambda: _core_kinds_kept(read["evidence_kinds"])),
+        ("setting_declarations", settings),
+        ("settings_json_schema", schema),
         ("form", lambda: _form(t.form)),
     ]
     for what, check in checks:
@@ -48,7 +173,20 @@ def declaration_fault(t: ActivityType, running: Callable[[str], AbstractContextM
             return what, describe(exc)
         if problem is not None:
             return what, problem
-    return None
+    return TypeDeclarations(
+        key=t.key, names=MappingProxyType(read["names"]),
+        descriptions=MappingProxyType(read["descriptions"]), roles=MappingProxyType(read["roles"]),
+        default_role=read["default_role"], role_labels=MappingProxyType(read["role_labels"]),
+        evidence_kinds=MappingProxyType(read["evidence_kinds"]), settings=MappingProxyType(read["settings"]),
+        settings_schema=MappingProxyType(read["settings_schema"]),
+    )
+
+
+def _setting_copy(s: Setting) -> Setting:
+    """The portal's own :class:`Setting` of the same declaration (a subclass's methods are not
+    kept), its default copied and its label a :class:`Text` of two plain texts."""
+    label = None if s.label is None else Text(plain(s.label.zh), plain(s.label.en))
+    return Setting(copy.deepcopy(s.default), s.minimum, s.maximum, label, bool(s.integer), s.max_length)
 
 
 def _mapping_of(value: Any, kind: type, nonempty: bool = False) -> str | None:

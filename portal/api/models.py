@@ -298,12 +298,13 @@ class ActivityType(Out):
 
     @classmethod
     def of(cls, key: str, enabled: bool, settings: dict[str, Any], locale: str | None) -> ActivityType:
-        t = registry().types[key].type
+        reg = registry().types[key]
+        d = reg.decl
         return cls(
-            key=key, name=t.name(locale), name_zh=t.name_zh, name_en=t.name_en,
-            roles=[RoleOut(key=k, name_zh=r.label_zh, name_en=r.label_en) for k, r in t.roles.items()],
-            fields=[FormField.model_validate(f) for f in describe_form(t.form)],
-            evidence_kinds=list(t.all_evidence_kinds()), enabled=enabled, settings=settings,
+            key=key, name=d.name(locale), name_zh=d.name_zh, name_en=d.name_en,
+            roles=[RoleOut(key=k, name_zh=r.label_zh, name_en=r.label_en) for k, r in d.roles.items()],
+            fields=[FormField.model_validate(f) for f in describe_form(reg.type.form)],
+            evidence_kinds=list(d.evidence_kinds), enabled=enabled, settings=settings,
         )
 
 

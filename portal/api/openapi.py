@@ -200,7 +200,7 @@ def document(app: Flask) -> dict[str, Any]:
     for name in [m.__name__ for m in models.subclasses(models.Parameters)]:
         doc["components"]["schemas"].pop(name, None)  # spectree lists them as parameters
     doc["components"]["schemas"] = typed_schemas.document_components(
-        doc["components"]["schemas"], types, [r.engine.definition for r in reg.types.values()]
+        doc["components"]["schemas"], dict(reg.types), [r.engine.definition for r in reg.types.values()]
     )
     doc["components"]["responses"] = {
         f"E{code}": {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

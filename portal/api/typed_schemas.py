@@ -186,7 +186,7 @@ def _participants(comps: dict[str, Any], roles: list[str]) -> dict[str, Any]:
     return base
 
 
-def _activity_create(comps: dict[str, Any], key: str, activity_type: Any) -> dict[str, Any]:
+def _activity_create(comps: dict[str, Any], key: str, reg: Any) -> dict[str, Any]:
     out = copy.deepcopy(comps["ActivityCreate"])
     props = out["properties"]
     props["type"] = {"const": key}
@@ -194,11 +194,11 @@ def _activity_create(comps: dict[str, Any], key: str, activity_type: Any) -> dic
     props["starts_at"] = copy.deepcopy(DATETIME_EXACT)
     props["ends_at"] = {**copy.deepcopy(DATETIME_EXACT), "description": "not before `starts_at`"}
     props["location"] = text(200)
-    props["participants"] = _participants(comps, list(activity_type.roles))
-    props["details"] = details_schema(activity_type.form)
+    props["participants"] = _participants(comps, list(reg.decl.roles))
+    props["details"] = details_schema(reg.type.form)
     if props["details"].get("required"):
         out["required"] = [*out["required"], "details"]
-    out["title"] = f"Plan a {activity_type.name_en} ({key})"
+    out["title"] = f"Plan a {reg.decl.name_en} ({key})"
     return out
 
 
@@ -241,7 +241,7 @@ def _transition_variants(base: dict[str, Any], trigger: str, needs: dict[str, bo
 def _kinds(types: list[Any]) -> list[str]:
     kinds: list[str] = []
     for t in types:
-        for kind in t.all_evidence_kinds():
+        for kind in t.decl.evidence_kinds:
             if kind not in kinds:
                 kinds.append(kind)
     return kinds
@@ -253,7 +253,7 @@ def update_component(key: str) -> str:
 
 def document_components(generated: dict[str, Any], types: dict[str, Any], definitions: list[Any]) -> dict[str, Any]:
     """The models' schemas (as spectree generated them) made exact for the installed types
-    (``key → ActivityType``) and their workflow definitions."""
+    (``key → RegisteredType``: what they declared at load, and their forms) and their workflow definitions."""
     comps = copy.deepcopy(generated)
     # planning: one variant per type
     if types:
@@ -275,7 +275,7 @@ def document_components(generated: dict[str, Any], types: dict[str, Any], defini
             "additionalProperties": False,
             "properties": {
                 "enabled": {"type": "boolean"},
-                "settings": {**t.settings_json_schema(), "description": f"settings of {key} to change"},
+                "settings": {**t.decl.settings_json_schema(), "description": f"settings of {key} to change"},
             },
         }
     comps.pop("ActivityTypeUpdate", None)  # only the per-type bodies are documented

@@ -19,7 +19,7 @@ def list_() -> None:
     for key, r in reg.types.items():
         info = reg.plugins.info.get(r.plugin)
         version = info.version if info else ""
-        click.echo(f"{key}\t{r.type.name_zh}\t{r.plugin}\t{version}")
+        click.echo(f"{key}\t{r.decl.name_zh}\t{r.plugin}\t{version}")
     for failure in reg.plugins.failures:
         click.echo(f"FAILED\t{failure.plugin}\t{failure.error}", err=True)
     for slow in reg.plugins.slow.values():

@@ -21,7 +21,7 @@ def show(type_key: str, lang: str, state: str | None) -> None:
         refuse("cli.unknown_type", key=repr(type_key), installed=", ".join(registry().keys()))
     if state is not None and state not in {s.name for s in r.engine.definition.states}:
         refuse("cli.unknown_state", state=repr(state))
-    click.echo(r.engine.mermaid(lang=lang, current=state, title=r.type.name(lang)))
+    click.echo(r.engine.mermaid(lang=lang, current=state, title=r.decl.name(lang)))
 
 
 def register(app: Flask) -> None:

@@ -246,7 +246,7 @@ def _xlsx_bytes(rows: Iterable[Row], sheet_title: str, **kw: Any) -> bytes:
 
 def _type_label(key: str, lang: str) -> str:
     reg = registry().get(key)
-    return reg.type.name(norm_lang(lang)) if reg else key
+    return reg.decl.name(norm_lang(lang)) if reg else key
 
 
 def _summary_header(keys: list[str], lang: str) -> Row:
@@ -366,7 +366,7 @@ def ledger_rows(
          created) in db.session.connection().execute(q):  # Core rows, streamed
         if key not in types:
             reg = registry().get(key)
-            types[key] = (reg.type.name(lang), reg.type) if reg else (key, None)
+            types[key] = (reg.decl.name(lang), reg.decl) if reg else (key, None)
         type_label, atype = types[key]
         role_key = (key, role)
         if role_key not in roles:
@@ -416,7 +416,7 @@ def certificate_table(cert: credits.Certificate, lang: str = "zh") -> Iterator[R
     reg = registry().get(cert.activity.type_key)
     yield [heading(k, lang) for k in ("no", "name", "username", "role", "attended", "credited", "remark", "signature")]
     for n, line in enumerate(cert.lines, 1):
-        role = reg.type.role_label(line.role, norm_lang(lang)) if reg else line.role
+        role = reg.decl.role_label(line.role, norm_lang(lang)) if reg else line.role
         yield [n, line.user.display_name, line.user.username, role, line.attended_hours, line.hours,
                line.remarks(lang), ""]
 

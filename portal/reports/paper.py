@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 def _type_names(lang: str) -> dict[str, str]:
-    return {key: reg.type.name(lang) for key, reg in registry().types.items()}
+    return {key: reg.decl.name(lang) for key, reg in registry().types.items()}
 
 
 def _common(code: str, lang: str) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def certificate_document(activity_id: int, school: School, issued_by: int) -> Do
     act = cert.activity
     lang = lang_code()
     reg = registry().get(act.type_key)
-    type_name = reg.type.name(lang) if reg else act.type_key
+    type_name = reg.decl.name(lang) if reg else act.type_key
     organizer = db.session.get(User, act.organizer_id)
     content = {
         "title": act.title, "type": type_name, "total": fmt(cert.total_hours) or "0",
@@ -71,7 +71,7 @@ def certificate_document(activity_id: int, school: School, issued_by: int) -> Do
         "paper/certificate.html", cert=cert, type_name=type_name, tz=school.timezone,
         term=school_year_text(act.school_year, act.semester, lang),
         organizer_name=organizer.display_name if organizer else "",
-        role_label=(lambda role: reg.type.role_label(role, lang)) if reg else (lambda role: role),
+        role_label=(lambda role: reg.decl.role_label(role, lang)) if reg else (lambda role: role),
         **_common(code, lang),
     )
 

@@ -99,7 +99,7 @@ def _long(kind: str, year: str, fmt: str, lang: str, **target: Any) -> Any:
 
 def _type_names() -> dict[str, str]:
     lang = lang_code()
-    return {key: reg.type.name(lang) for key, reg in registry().types.items()}
+    return {key: reg.decl.name(lang) for key, reg in registry().types.items()}
 
 
 # -- 学时汇总表 -------------------------------------------------------------------------------
@@ -244,8 +244,8 @@ def certificate(activity_id: int):
     return render_template(
         "reports/certificate.html",
         cert=cert,
-        type_name=reg.type.name(lang) if reg else cert.activity.type_key,
-        role_label=(lambda role: reg.type.role_label(role, lang)) if reg else (lambda role: role),
+        type_name=reg.decl.name(lang) if reg else cert.activity.type_key,
+        role_label=(lambda role: reg.decl.role_label(role, lang)) if reg else (lambda role: role),
         tz=school.timezone,
         term=school_year_text(cert.activity.school_year, cert.activity.semester),
         heading=heading,

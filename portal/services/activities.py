@@ -59,6 +59,7 @@ from portal.timeutil import (
     utcnow,
     zone_of,
 )
+from portal.type_declarations import TypeDeclarations
 from workflows.definition import Phase
 
 TITLE_MAX = 200
@@ -149,7 +150,7 @@ def plan_activity(
             fields["participants"] = msg("declared.no_participants")
         if organizer_id not in (None, organizer.id):
             fields["organizer_id"] = msg("declared.own_only")
-        participants, organizer_id = [{"user_id": organizer.id, "role": reg.type.default_role}], organizer.id
+        participants, organizer_id = [{"user_id": organizer.id, "role": reg.decl.default_role}], organizer.id
     title = (title or "").strip() if isinstance(title, str) else ""
     if not title or len(title) > TITLE_MAX:
         fields["title"] = msg("plan.title", n=TITLE_MAX)
@@ -177,7 +178,7 @@ def plan_activity(
             fields["hours"] = msg("plan.hours_zero")
     except BadHours as exc:
         fields["hours"] = exc.msg
-    people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
+    people, perrs = _parse_participants(participants, dict(reg.decl.roles), reg.decl.default_role)
     if perrs:
         fields["participants"] = perrs
     elif people:
@@ -393,7 +394,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
     _require_open(act, "participants")
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     reg = schools.require_type(act.type_key)
-    people, perrs = _parse_participants(participants, reg.type.roles, reg.type.default_role)
+    people, perrs = _parse_participants(participants, dict(reg.decl.roles), reg.decl.default_role)
     if perrs:
         raise Invalid(msg("participants.invalid"), {"participants": perrs})
     members = _members(act.school_id, [p.user_id for p in people])
@@ -589,7 +590,7 @@ def add_evidence(
     )
     if uid not in participant_ids and uid != act.organizer_id:
         raise Invalid(msg("evidence.not_participant"), {"user_id": msg("attendance.not_participant")})
-    kinds = reg.type.all_evidence_kinds()
+    kinds = reg.decl.evidence_kinds
     if kind not in kinds:
         fields["kind"] = msg("evidence.kinds", kinds=", ".join(kinds))
     if not isinstance(title, str) or len(title) > 200:
@@ -599,7 +600,7 @@ def add_evidence(
         fields["text"] = msg("evidence.must_be_text")
     if not has_text and data is None:
         fields["text"] = msg("evidence.text_or_file")
-    elif data is None and kind in kinds and file_required(reg.type, kind):
+    elif data is None and kind in kinds and file_required(reg.decl, kind):
         fields["file"] = msg("evidence.file_required")
     if has_text and len(text or "") > TEXT_MAX:
         fields["text"] = msg("at_most_chars", n=TEXT_MAX)
@@ -695,13 +696,13 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
             raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
 
 
-def file_required(activity_type: ActivityType, kind: str) -> bool:
+def file_required(decl: TypeDeclarations, kind: str) -> bool:
     """Whether evidence of ``kind`` is taken only as a file: a kind the type marks as a file
     (``EvidenceKind(written=False)``: a declaration's certificate, an observation's handbook, an
     attachment), of any type. A typed line under such a kind would pass the guards that ask for
     it (the handbook due before the lessons) and stand in the record an auditor opens as the
     file it names."""
-    found = activity_type.all_evidence_kinds().get(kind)
+    found = decl.evidence_kinds.get(kind)
     return found is not None and not found.written
 
 

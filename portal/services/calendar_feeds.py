@@ -167,7 +167,7 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
         event.add("summary", _text(act.title))
         if act.location:
             event.add("location", _text(act.location))
-        kind = reg.type.name(lang_code()) if reg else act.type_key
+        kind = reg.decl.name(lang_code()) if reg else act.type_key
         hours = _("%(type)s · %(hours)s hours", type=kind, hours=fmt(act.hours))
         link = public_url("activities.show", activity_id=act.id)
         event.add("description", _text(f"{hours}\n{link}", lines=True))

@@ -149,7 +149,7 @@ def remind_evidence(now: datetime) -> list[int]:
         have = Counter((uid, kind) for uid, kind in db.session.execute(
             select(Evidence.user_id, Evidence.kind).where(Evidence.activity_id == act.id)
         ))
-        labels = reg.type.all_evidence_kinds()
+        labels = reg.decl.all_evidence_kinds()
         for uid, role in _people(act):
             if not role:
                 continue

@@ -276,7 +276,7 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
             .order_by(Signup.signed_at)
         ).scalars():
             if uid not in already:
-                s.add(Participation(activity_id=act.id, user_id=uid, role=reg.type.default_role))
+                s.add(Participation(activity_id=act.id, user_id=uid, role=reg.decl.default_role))
                 added += 1
         window.confirmed_at, window.confirmed_by = utcnow(), by.user_id
     return added

@@ -135,7 +135,7 @@ def new(type_key: str):
     if request.method == "POST":
         plugin_form.draw(reg, details_form, submitted=True)  # one the page could not show is refused
         people, chosen, audience_errors = _participant_input(
-            school.id, members, list(reg.type.roles), reg.type.default_role
+            school.id, members, list(reg.decl.roles), reg.decl.default_role
         )
         details = MultiDict(
             [(k[len(DETAILS_PREFIX):], v) for k, v in request.form.items(multi=True) if k.startswith(DETAILS_PREFIX)]
@@ -350,7 +350,7 @@ def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_
     form.user_id.choices = [SelectChoice(v, label) for v, label in choices]
     lang = lang_code()
     form.kind.choices = [
-        SelectChoice(k, v.label_en if lang == "en" else v.label_zh) for k, v in reg.type.all_evidence_kinds().items()
+        SelectChoice(k, v.label_en if lang == "en" else v.label_zh) for k, v in reg.decl.evidence_kinds.items()
     ]
     if formdata is None and choices and any(c[0] == me for c in choices):
         form.user_id.data = me

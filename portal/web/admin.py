@@ -76,7 +76,7 @@ def set_type(key: str):
         abort(404)
     settings: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for name, spec in reg.type.setting_declarations().items():
+    for name, spec in reg.decl.settings.items():
         value, error = _setting_value(spec, request.form.get(f"setting-{name}"))
         settings[name] = value
         if error:
@@ -89,7 +89,7 @@ def set_type(key: str):
         db.session.rollback()
         field_errors = {k.removeprefix("settings."): tr(v) for k, v in exc.fields.items()}
         return _types_page({key: field_errors}, {key: settings}, 422)
-    flash(_("Saved: %(type)s.", type=reg.type.name("en" if _is_en() else "zh")), "success")
+    flash(_("Saved: %(type)s.", type=reg.decl.name("en" if _is_en() else "zh")), "success")
     return redirect(url_for("admin.types") + f"#type-{key}")
 
 

@@ -57,7 +57,7 @@ def nav_url(endpoint: str, **values: Any) -> str | None:
 
 def type_name(key: str) -> str:
     reg = registry().get(key)
-    return reg.type.name(lang_code()) if reg else key
+    return reg.decl.name(lang_code()) if reg else key
 
 
 def _definition(type_key: str | None):
@@ -86,14 +86,14 @@ def trigger_label(trigger: str, type_key: str | None = None) -> str:
 
 def role_label(role: str, type_key: str) -> str:
     reg = registry().get(type_key)
-    return reg.type.role_label(role, lang_code()) if reg else role
+    return reg.decl.role_label(role, lang_code()) if reg else role
 
 
 def evidence_kind_label(kind: str, type_key: str) -> str:
     reg = registry().get(type_key)
     if reg is None:
         return kind
-    k = reg.type.all_evidence_kinds().get(kind)
+    k = reg.decl.evidence_kinds.get(kind)
     if k is None:
         return kind
     return k.label_en if lang_code() == "en" else k.label_zh

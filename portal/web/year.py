@@ -196,7 +196,7 @@ def _year_arg(school) -> str:
 
 
 def _enabled(school) -> list:
-    return [r.type for r in schools.enabled_types(school.id)]
+    return [r.decl for r in schools.enabled_types(school.id)]
 
 
 @bp.route("/plan", methods=["GET", "POST"])
