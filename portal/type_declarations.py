@@ -76,6 +76,17 @@ class TypeDeclarations:
     def default_settings(self) -> dict[str, Any]:
         return {k: copy.deepcopy(s.default) for k, s in self.settings.items()}
 
+    def settings_with_defaults(self, school_settings: Any) -> dict[str, Any]:
+        """The core's rule (:meth:`ActivityType.settings_with_defaults`) on the settings read at
+        load: the school's stored values they accept over the defaults."""
+        merged = self.default_settings()
+        stored = school_settings if isinstance(school_settings, dict) else {}
+        for key, value in stored.items():
+            spec = self.settings.get(key)
+            if spec is not None and spec.check(value) is None:
+                merged[key] = value
+        return merged
+
     def setting_label(self, name: str) -> str:
         spec = self.settings.get(name)
         return str(spec.label) if spec is not None and spec.label is not None else name

@@ -449,7 +449,7 @@ def review_sections(
             parts[part].append((row, row.organizer_name))
     pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
     # the defaults filled in as schools.all_type_settings fills them (the type's own rule)
-    settings = {key: schools.with_defaults(r.type, stored.get(key)) for key, r in reg.types.items()}
+    settings = {key: schools.with_defaults(r, stored.get(key)) for key, r in reg.types.items()}
     return QueueSections(pages, _phase_counts(phases, counted), settings)
 
 

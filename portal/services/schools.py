@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +11,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal import policy
-from portal.activity_types import ActivityType
 from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -187,15 +185,15 @@ def type_settings(school_id: int, key: str, *, step: bool = False) -> dict[str, 
     stored = row.settings if row else {}
     if reg is None:
         return dict(stored or {})
-    return type_call(reg.type, "settings_with_defaults", stored) if step else with_defaults(reg.type, stored)
+    return type_call(reg.type, "settings_with_defaults", stored) if step else with_defaults(reg, stored)
 
 
-def with_defaults(activity_type: ActivityType, stored: Any) -> dict[str, Any]:
-    """``activity_type.settings_with_defaults(stored)`` for a page: if the type's own rule raises,
-    reported with its plugin's name, and the core's rule answers (the stored values its
-    declarations accept, the defaults for the rest), so the page still shows every type."""
-    return type_answer(activity_type, "settings_with_defaults",
-                       functools.partial(ActivityType.settings_with_defaults, activity_type), stored)
+def with_defaults(reg: RegisteredType, stored: Any) -> dict[str, Any]:
+    """``settings_with_defaults(stored)`` of the type for a page: if the type's own rule raises,
+    reported with its plugin's name, and the core's rule answers (the stored values the
+    declarations read at load accept, the defaults for the rest: none of the plugin's code), so
+    the page still shows every type."""
+    return type_answer(reg.type, "settings_with_defaults", reg.decl.settings_with_defaults, stored)
 
 
 # A school's stored settings and switches by type (bound ``school_id``): built once
@@ -212,7 +210,7 @@ def settings_and_enabled(school_id: int) -> tuple[dict[str, dict[str, Any]], lis
     on = {key for key, _settings, enabled in rows if enabled}
     types = registry().types
     return (
-        {key: with_defaults(r.type, stored.get(key)) for key, r in types.items()},
+        {key: with_defaults(r, stored.get(key)) for key, r in types.items()},
         [r for k, r in types.items() if k in on],
     )
 
@@ -226,7 +224,7 @@ _ALL_SETTINGS = select(SchoolActivityType.type_key, SchoolActivityType.settings)
 def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     """Every installed type's settings for a school, defaults filled in (one query)."""
     stored: dict[str, dict[str, Any]] = dict(read_rows(_ALL_SETTINGS, {"school_id": school_id}).all())
-    return {key: with_defaults(r.type, stored.get(key)) for key, r in registry().types.items()}
+    return {key: with_defaults(r, stored.get(key)) for key, r in registry().types.items()}
 
 
 def all_schools(district_id: int | None = None) -> list[School]:

@@ -1,0 +1,242 @@
+"""A type's declarations — its name, description, roles and their labels, evidence kinds,
+settings and their schema — are read once, when its plugin loads, inside the plugin's boundary;
+the portal's pages, lists, forms, review queue, exports and API document read that copy. A type
+whose methods answer at load and raise or call ``sys.exit()`` afterwards takes none of them down.
+
+And a plugin's page: what its view returns is made a response inside the plugin's boundary, so
+a value that cannot be one, or whose conversion raises or exits, is reported with the plugin's
+name and an error page saying so is shown, the portal going on."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Blueprint, url_for
+from sqlalchemy import select
+
+from portal.activity_types import ActivityType, EvidenceKind, Role, Setting, Text
+from portal.extensions import db
+from portal.hookspecs import hookimpl
+from portal.models import Activity, Evidence, User
+from portal.registry import registry
+from portal.services import activities
+from portal.timeutil import utcnow
+from tests.plugins.test_broken_plugins import client_for, failures
+from tests.support import factories as f
+
+PLUGIN, KEY = "yx_fickle", "fickle"
+
+
+class Gone(BaseException):
+    """A plugin's own BaseException (not an Exception)."""
+
+
+def _runtime_error() -> None:
+    raise RuntimeError("declarations changed their mind")
+
+
+def _exit() -> None:
+    sys.exit("declarations left")
+
+
+def _own_base_exception() -> None:
+    raise Gone("declarations gone")
+
+
+LEAVES: dict[str, Callable[[], None]] = {"RuntimeError": _runtime_error, "sys.exit": _exit,
+                                         "its own BaseException": _own_base_exception}
+LEAVE: list[Callable[[], None]] = []  # set once the app is built: every declaration then leaves so
+
+
+def _fickle() -> None:
+    if LEAVE:
+        LEAVE[0]()
+
+
+class Fickle(ActivityType):
+    """Answers every declaration soundly at load; once :data:`LEAVE` is set, none of them."""
+
+    key = KEY
+    name_zh, name_en = "风云课", "Fickle course"
+    declared_settings = {"speaker_multiplier": Setting(2, 0, 10, Text("主讲倍数风云", "Fickle speaker multiplier"))}
+
+    @property  # type: ignore[override]
+    def roles(self) -> dict[str, Role]:  # type: ignore[override]
+        _fickle()
+        return {"speaker": Role("主讲风云", "Fickle speaker"), "member": Role("成员风云", "Fickle member")}
+
+    @property
+    def default_role(self) -> str:
+        _fickle()
+        return "member"
+
+    @property  # type: ignore[override]
+    def description_zh(self) -> str:  # type: ignore[override]
+        _fickle()
+        return "说明风云"
+
+    def name(self, locale: str | None) -> str:
+        _fickle()
+        return super().name(locale)
+
+    def role_label(self, role: str, locale: str | None) -> str:
+        _fickle()
+        return super().role_label(role, locale)
+
+    def all_evidence_kinds(self) -> dict[str, EvidenceKind]:
+        _fickle()
+        return {**super().all_evidence_kinds(), "lesson_plan": EvidenceKind("教案风云", "Fickle lesson plan")}
+
+    def setting_declarations(self) -> dict[str, Setting]:
+        _fickle()
+        return super().setting_declarations()
+
+    def settings_json_schema(self) -> dict[str, Any]:
+        _fickle()
+        return super().settings_json_schema()
+
+
+class FicklePlugin:
+    @hookimpl
+    def portal_activity_types(self):
+        return [Fickle()]
+
+
+@pytest.fixture(params=list(LEAVES))
+def leave(request) -> Iterator[Callable[[], None]]:
+    yield LEAVES[request.param]
+    LEAVE.clear()
+
+
+def _portal(make_app) -> tuple[Any, dict[str, int], dict[str, int]]:
+    """The fickle plugin's app, a school of its type with a credited activity (a certificate)
+    and one held for review: (app, staff ids by role, activity ids by name)."""
+    app = make_app(EXTRA_PLUGINS=[(PLUGIN, FicklePlugin())])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        assert registry().get(KEY) is not None, failures()
+        s = f.school("FK", types=(KEY,))
+        p = f.staff(s)
+        acts = {}
+        for name, triggers in (("credited", ("approve", "credit")), ("held", ())):
+            act = f.plan(s, p["organizer"], KEY, [(p["t1"], "speaker"), (p["t2"], "member")], hours="2",
+                         start=utcnow() - timedelta(days=2), title=f"风云{name}")
+            f.attend(act, p["organizer"])
+            activities.add_evidence(act, p["t1"], p["t1"].id, "lesson_plan", "教案一", text="教案的文字" * 20)
+            f.fire(act, p["organizer"], "hold")
+            for trigger in triggers:
+                f.fire(db.session.get(Activity, act.id), p["reviewer"], trigger)
+            acts[name] = act.id
+        return app, {role: u.id for role, u in p.items()} | {"school": s.id}, acts
+
+
+def _pages(app, ids: dict[str, int], acts: dict[str, int]) -> list[tuple[str, str, str]]:
+    """(who, url, a text of the copy it shows) of every page that shows the type's declarations."""
+    with app.test_request_context():
+        my_plan = url_for("year.my_plan")
+    credited, held = acts["credited"], acts["held"]
+    return [
+        ("organizer", "/", ""),
+        ("organizer", "/activities", "风云课"),
+        ("organizer", "/activities/new", "说明风云"),
+        ("organizer", f"/activities/new/{KEY}", "主讲风云"),
+        ("organizer", f"/activities/{held}", "教案风云"),
+        ("organizer", f"/activities/{held}/attendance", "成员风云"),
+        ("t1", f"/activities/{held}", "主讲风云"),
+        ("t1", my_plan, "风云课"),
+        ("reviewer", "/review", "风云课"),
+        ("admin", "/admin/types", "主讲倍数风云"),
+        ("admin", "/admin/plugins", "风云课"),
+        ("admin", f"/activities/{credited}/certificate", "主讲风云"),
+        ("admin", f"/teachers/{ids['t1']}/record", "风云课"),
+        ("admin", "/reports/summary.csv", ""),
+        ("admin", "/api/v1/openapi.json", "Fickle speaker multiplier"),
+    ]
+
+
+def test_the_pages_that_show_a_type_read_what_it_declared_at_load(make_app, leave):
+    app, ids, acts = _portal(make_app)
+    pages = _pages(app, ids, acts)
+    clients = {who: client_for(app, ids[who], ids["school"]) for who in {w for w, _u, _t in pages}}
+    LEAVE.append(leave)
+    for who, url, shown in pages:
+        r = clients[who].get(url)
+        assert r.status_code == 200, (url, r.get_data(as_text=True)[:800])
+        assert shown in r.get_data(as_text=True), url
+
+
+def test_evidence_of_a_kind_it_declared_is_taken_after_its_methods_fail(make_app, leave):
+    """Adding evidence checks the kind against the kinds read at load."""
+    app, ids, acts = _portal(make_app)
+    client = client_for(app, ids["organizer"], ids["school"])
+    LEAVE.append(leave)
+    r = client.post(f"/activities/{acts['held']}/evidence",
+                    data={"kind": "lesson_plan", "title": "教案二", "text": "第二份教案" * 20, "user_id": ids["t2"]})
+    assert r.status_code == 302, r.get_data(as_text=True)[:800]
+    with app.app_context():
+        kinds = db.session.execute(select(Evidence.kind).where(Evidence.activity_id == acts["held"],
+                                                                Evidence.user_id == ids["t2"])).scalars().all()
+        assert kinds == ["lesson_plan"]
+
+
+def test_a_declaration_failing_while_read_at_load_refuses_the_plugin(make_app, leave):
+    LEAVE.append(leave)
+    app = make_app(EXTRA_PLUGINS=[(PLUGIN, FicklePlugin())])
+    with app.app_context():
+        assert registry().get(KEY) is None
+        assert failures()[PLUGIN].startswith(f"roles of activity type '{KEY}' is invalid: ")
+        assert failures()[PLUGIN].endswith("; the plugin was not loaded")
+
+
+class _ExitsAsHtml:
+    """A value whose JSON form (Flask's default: ``__html__``) calls sys.exit()."""
+
+    def __html__(self) -> str:
+        sys.exit("no markup today")
+
+
+class Pages:
+    @hookimpl
+    def portal_register_routes(self):
+        bp = Blueprint("odd", __name__)
+
+        @bp.get("/nothing")
+        def nothing():
+            return object()
+
+        @bp.get("/exits")
+        def exits():
+            return {"value": _ExitsAsHtml()}
+
+        @bp.get("/fine")
+        def fine():
+            return {"ok": True}
+
+        return bp
+
+
+@pytest.mark.parametrize(("path", "error"), [
+    ("nothing", "TypeError: The view function did not return a valid response."),
+    ("exits", "SystemExit: no markup today"),
+])
+def test_a_plugin_page_whose_answer_cannot_be_a_response_is_reported_naming_the_plugin(make_app, path, error):
+    app = make_app(EXTRA_PLUGINS=[("yx_pages", Pages())])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("PG")
+        school_id, organizer = s.id, f.staff(s)["organizer"].id
+    client = client_for(app, organizer, school_id)
+    r = client.get(f"/x/yx_pages/{path}")
+    assert r.status_code == 500
+    assert "插件 yx_pages 的此页面出错，错误已记入日志" in r.get_data(as_text=True)
+    with app.app_context():
+        reported = failures()["yx_pages"]
+    assert reported.startswith(f"page x_yx_pages.odd.{path} of plugin 'yx_pages' failed: {error}"), reported
+    assert client.get("/x/yx_pages/fine").get_json() == {"ok": True}
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        assert db.session.get(User, organizer) is not None
