@@ -134,39 +134,36 @@ def _portal(make_app) -> tuple[Any, dict[str, int], dict[str, int]]:
         return app, {role: u.id for role, u in p.items()} | {"school": s.id}, acts
 
 
-def _pages(app, ids: dict[str, int], acts: dict[str, int]) -> list[tuple[str, str, str]]:
-    """(who, url, a text of the copy it shows) of every page that shows the type's declarations."""
-    with app.test_request_context():
-        my_plan = url_for("year.my_plan")
-    credited, held = acts["credited"], acts["held"]
-    return [
-        ("organizer", "/", ""),
-        ("organizer", "/activities", "风云课"),
-        ("organizer", "/activities/new", "说明风云"),
-        ("organizer", f"/activities/new/{KEY}", "主讲风云"),
-        ("organizer", f"/activities/{held}", "教案风云"),
-        ("organizer", f"/activities/{held}/attendance", "成员风云"),
-        ("t1", f"/activities/{held}", "主讲风云"),
-        ("t1", my_plan, "风云课"),
-        ("reviewer", "/review", "风云课"),
-        ("admin", "/admin/types", "主讲倍数风云"),
-        ("admin", "/admin/plugins", "风云课"),
-        ("admin", f"/activities/{credited}/certificate", "主讲风云"),
-        ("admin", f"/teachers/{ids['t1']}/record", "风云课"),
-        ("admin", "/reports/summary.csv", ""),
-        ("admin", "/api/v1/openapi.json", "Fickle speaker multiplier"),
-    ]
+#: (who, page, a text of the copy it shows) of every page that shows the type's declarations
+PAGES: list[tuple[str, str, str]] = [
+    ("organizer", "/", ""),  # the home asks the settings of every type
+    ("organizer", "/activities", "风云课"),
+    ("organizer", "/activities/new", "说明风云"),
+    ("organizer", f"/activities/new/{KEY}", "主讲风云"),
+    ("organizer", "/activities/{held}", "教案风云"),
+    ("organizer", "/activities/{held}/attendance", "成员风云"),
+    ("t1", "/activities/{held}", "主讲风云"),
+    ("t1", "{my_plan}", "风云课"),
+    ("reviewer", "/review", "风云课"),
+    ("admin", "/admin/types", "主讲倍数风云"),
+    ("admin", "/admin/plugins", "风云课"),
+    ("admin", "/activities/{credited}/certificate", "主讲风云"),
+    ("admin", "/teachers/{t1}/record", "风云课"),
+    ("admin", "/reports/summary.csv", "风云课"),
+    ("admin", "/api/v1/openapi.json", "Fickle speaker multiplier"),
+]
 
 
-def test_the_pages_that_show_a_type_read_what_it_declared_at_load(make_app, leave):
+@pytest.mark.parametrize(("who", "page", "shown"), PAGES, ids=[f"{w} {p}" for w, p, _s in PAGES])
+def test_the_pages_that_show_a_type_read_what_it_declared_at_load(make_app, leave, who, page, shown):
     app, ids, acts = _portal(make_app)
-    pages = _pages(app, ids, acts)
-    clients = {who: client_for(app, ids[who], ids["school"]) for who in {w for w, _u, _t in pages}}
+    with app.test_request_context():
+        url = page.format(my_plan=url_for("year.my_plan"), t1=ids["t1"], **acts)
+    client = client_for(app, ids[who], ids["school"])
     LEAVE.append(leave)
-    for who, url, shown in pages:
-        r = clients[who].get(url)
-        assert r.status_code == 200, (url, r.get_data(as_text=True)[:800])
-        assert shown in r.get_data(as_text=True), url
+    r = client.get(url)
+    assert r.status_code == 200, (url, r.get_data(as_text=True)[:800])
+    assert shown in r.get_data(as_text=True), url
 
 
 def test_evidence_of_a_kind_it_declared_is_taken_after_its_methods_fail(make_app, leave):
@@ -184,12 +181,29 @@ def test_evidence_of_a_kind_it_declared_is_taken_after_its_methods_fail(make_app
 
 
 def test_a_declaration_failing_while_read_at_load_refuses_the_plugin(make_app, leave):
+    """Read at load: a failure there refuses the plugin naming it (the first read: its roles)."""
     LEAVE.append(leave)
     app = make_app(EXTRA_PLUGINS=[(PLUGIN, FicklePlugin())])
     with app.app_context():
         assert registry().get(KEY) is None
         assert failures()[PLUGIN].startswith(f"roles of activity type '{KEY}' is invalid: ")
         assert failures()[PLUGIN].endswith("; the plugin was not loaded")
+
+
+def test_a_default_role_that_is_not_one_of_its_roles_is_refused_at_load(make_app):
+    """The default role is read at load with the rest: one the type does not have is refused."""
+    nobody = type("Nobody", (Fickle,), {"default_role": property(lambda self: "nobody")})
+
+    class NobodyPlugin:
+        @hookimpl
+        def portal_activity_types(self):
+            return [nobody()]
+
+    app = make_app(EXTRA_PLUGINS=[(PLUGIN, NobodyPlugin())])
+    with app.app_context():
+        assert registry().get(KEY) is None
+        assert failures()[PLUGIN] == (f"default_role of activity type '{KEY}' is invalid: 'nobody' is not one of "
+                                      "its roles; the plugin was not loaded")
 
 
 class _ExitsAsHtml:
