@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.8"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.9"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -71,6 +71,9 @@ CONTRACT_VERSION = "1.8"  # 1.1: activity_types.Setting, ActivityType.declared_s
 #      KeyboardInterrupt) reported like any failure; calls timed against PLUGIN_CALL_BUDGET_MS
 # 1.8: PlanFacts.ends_at and PlanFacts.now (to the minute, in the school's time),
 #      PlanFacts.year_ends_on (the last day of its school year)
+# 1.9: a type's declarations read once at load, inside the plugin's boundary, and the copy read by
+#      every page (a later change of answer is not seen; default_role must be one of the roles); a
+#      plugin page's return value made a response inside the plugin's boundary
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

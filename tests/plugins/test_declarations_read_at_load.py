@@ -180,16 +180,6 @@ def test_evidence_of_a_kind_it_declared_is_taken_after_its_methods_fail(make_app
         assert kinds == ["lesson_plan"]
 
 
-def test_a_declaration_failing_while_read_at_load_refuses_the_plugin(make_app, leave):
-    """Read at load: a failure there refuses the plugin naming it (the first read: its roles)."""
-    LEAVE.append(leave)
-    app = make_app(EXTRA_PLUGINS=[(PLUGIN, FicklePlugin())])
-    with app.app_context():
-        assert registry().get(KEY) is None
-        assert failures()[PLUGIN].startswith(f"roles of activity type '{KEY}' is invalid: ")
-        assert failures()[PLUGIN].endswith("; the plugin was not loaded")
-
-
 def test_a_default_role_that_is_not_one_of_its_roles_is_refused_at_load(make_app):
     """The default role is read at load with the rest: one the type does not have is refused."""
     nobody = type("Nobody", (Fickle,), {"default_role": property(lambda self: "nobody")})
