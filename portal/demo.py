@@ -156,7 +156,7 @@ def load_demo(today: datetime | None = None) -> School:
             continue
         type_name = reg.decl.name_zh
         definition = reg.engine.definition
-        declared = reg.type.self_declared
+        declared = reg.decl.self_declared
         for index, (phase, tag, offset) in enumerate(DEMO_PHASES):
             start = now + timedelta(days=offset)
             planner = organizer

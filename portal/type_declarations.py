@@ -47,6 +47,7 @@ class TypeDeclarations:
     role_labels: Mapping[tuple[str, str], str]  # (role, locale of LOCALES) → label
     evidence_kinds: Mapping[str, EvidenceKind]
     settings: Mapping[str, Setting]
+    self_declared: bool
     settings_schema: Mapping[str, Any] = field(repr=False)
 
     def name(self, locale: str | None) -> str:
@@ -124,6 +125,13 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
             read["names"] = {locale: plain(v) for locale, v in value.items()}
         return problem
 
+    def self_declared() -> str | None:
+        value = t.self_declared
+        if type(value) is not bool:
+            return f"{_shown(value)} is not True or False"
+        read["self_declared"] = value
+        return None
+
     def descriptions() -> str | None:
         value = {LOCALES[0]: t.description_zh, "en": t.description_en}
         if bad := next((v for v in value.values() if type(v) is not str), None):
@@ -168,6 +176,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         ("default_role", default_role),
         ("name", names),
         ("description", descriptions),
+        ("self_declared", self_declared),
         ("role_label", role_labels),
         ("all_evidence_kinds", kinds),
         # on the copy: the core's kinds compared with the portal's own EvidenceKind
@@ -189,7 +198,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         descriptions=MappingProxyType(read["descriptions"]), roles=MappingProxyType(read["roles"]),
         default_role=read["default_role"], role_labels=MappingProxyType(read["role_labels"]),
         evidence_kinds=MappingProxyType(read["evidence_kinds"]), settings=MappingProxyType(read["settings"]),
-        settings_schema=MappingProxyType(read["settings_schema"]),
+        self_declared=read["self_declared"], settings_schema=MappingProxyType(read["settings_schema"]),
     )
 
 

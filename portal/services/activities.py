@@ -138,7 +138,7 @@ def plan_activity(
     the line's type and school year must be the activity's)."""
     who = access.actor(organizer.id, school.id)
     reg = schools.registry().get(type_key) if isinstance(type_key, str) else None
-    declared = reg is not None and reg.type.self_declared
+    declared = reg is not None and reg.decl.self_declared
     policy.require(policy.may_plan_type(who, declared), "policy.declare" if declared else "policy.plan")
     fields: dict[str, Any] = {}
     if reg is None:
@@ -286,7 +286,7 @@ def _type_plan_errors(
         ends_at=ends_at,
         now=now,
         details=dict(details),
-        standing=_standing(activity_type, school, planner_id) if activity_type.self_declared else (),
+        standing=_standing(activity_type, school, planner_id) if _self_declared(activity_type.key) else (),
     )
     return type_errors(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key, step=True))
 
@@ -340,7 +340,7 @@ def _declared_again(activity_type: ActivityType, school: School, planner_id: int
 def require_shared(act: Activity) -> None:
     """Participants and attendance of a self-declared activity are fixed at its declaration."""
     reg = schools.registry().get(act.type_key)
-    if reg is not None and reg.type.self_declared:
+    if reg is not None and reg.decl.self_declared:
         raise Conflict(msg("declared.fixed"))
 
 
@@ -635,7 +635,7 @@ def add_evidence(
                                  school_id=act.school_id)
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             _still_open(s, act, "evidence")
-            if reg.type.self_declared and data is not None:  # one declaration of the teacher at a time
+            if reg.decl.self_declared and data is not None:  # one declaration of the teacher at a time
                 access.one_at_a_time(uid)
                 _require_file_not_declared(act, reg.type, uid, data)
             if kind in WRITTEN_KINDS:  # one piece of the teacher's writing at a time, typed or a file
@@ -694,6 +694,12 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
     for stored, title in rows:
         if stored_bytes(str(stored)) == data:  # a file gone from the folder is no certificate to compare
             raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
+
+
+def _self_declared(type_key: str) -> bool:
+    """Whether the installed type ``type_key`` declared itself self-declared (read at load)."""
+    reg = schools.registry().get(type_key)
+    return reg is not None and reg.decl.self_declared
 
 
 def file_required(decl: TypeDeclarations, kind: str) -> bool:

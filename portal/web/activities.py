@@ -79,7 +79,7 @@ def index():
 def plannable_types(school_id: int) -> list:
     """The school's enabled types the viewer may plan (or, self-declared, declare)."""
     actor = current_actor()
-    return [r for r in schools.enabled_types(school_id) if policy.may_plan_type(actor, r.type.self_declared)]
+    return [r for r in schools.enabled_types(school_id) if policy.may_plan_type(actor, r.decl.self_declared)]
 
 
 @bp.route("/activities/new")
@@ -117,7 +117,7 @@ def new(type_key: str):
     reg = next((r for r in schools.enabled_types(school.id) if r.type.key == type_key), None)
     if reg is None:
         abort(404)
-    if not policy.may_plan_type(current_actor(), reg.type.self_declared):
+    if not policy.may_plan_type(current_actor(), reg.decl.self_declared):
         abort(403)
     line_raw = request.values.get("plan_line_id") or request.args.get("plan_line") or ""
     line = activities.plan_line(school.id, _id_or_text(line_raw)) if line_raw else None  # another school's: 404
@@ -130,7 +130,7 @@ def new(type_key: str):
     chosen: dict[str, list[str]] = {}
     other_errors: list[str] = []
     status = 200
-    if reg.type.self_declared:  # the declarer alone: no participants to choose
+    if reg.decl.self_declared:  # the declarer alone: no participants to choose
         members = []
     if request.method == "POST":
         plugin_form.draw(reg, details_form, submitted=True)  # one the page could not show is refused

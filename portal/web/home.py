@@ -41,7 +41,7 @@ def index():
             behind=[] if joined_after else forecast.behind(record.facts, today),
             warnings=[] if joined_after else forecast.warnings(record.facts, today),
             outlook=forecast.forecast(record.facts, record.assessment.status, pending, today),
-            declare_types=[r for r in enabled if r.type.self_declared and policy.may_declare(actor)],
+            declare_types=[r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],
             record=record,
             entries=credits.entry_lines(user.id, school.id, year),
             waiting=overview.waiting_on(user.id, school.id, rows, settings),

@@ -1,6 +1,7 @@
 """A type's declarations — its name, description, roles and their labels, evidence kinds,
-settings and their schema — are read once, when its plugin loads, inside the plugin's boundary;
-the portal's pages, lists, forms, review queue, exports and API document read that copy. A type
+whether it is self-declared, settings and their schema — are read once, when its plugin loads,
+inside the plugin's boundary; the portal's pages, lists, forms, review queue, exports and API
+document read that copy. A type
 whose methods answer at load and raise or call ``sys.exit()`` afterwards takes none of them down.
 
 And a plugin's page: what its view returns is made a response inside the plugin's boundary, so
@@ -73,6 +74,11 @@ class Fickle(ActivityType):
     def default_role(self) -> str:
         _fickle()
         return "member"
+
+    @property  # type: ignore[override]
+    def self_declared(self) -> bool:  # type: ignore[override]
+        _fickle()
+        return False
 
     @property  # type: ignore[override]
     def description_zh(self) -> str:  # type: ignore[override]
