@@ -1,8 +1,8 @@
 """A type's declarations — its name, description, roles and their labels, evidence kinds,
 whether it is self-declared, settings and their schema — are read once, when its plugin loads,
 inside the plugin's boundary; the portal's pages, lists, forms, review queue, exports and API
-document read that copy. A type
-whose methods answer at load and raise or call ``sys.exit()`` afterwards takes none of them down.
+document read that copy. A type whose methods answer at load and raise or call ``sys.exit()``
+afterwards takes none of them down.
 
 And a plugin's page: what its view returns is made a response inside the plugin's boundary, so
 a value that cannot be one, or whose conversion raises or exits, is reported with the plugin's
