@@ -366,6 +366,18 @@ class DistrictGenerator:
         local = datetime(day.year, day.month, day.day, self.rng.choice((9, 14, 15)), 0)
         return parse_iso(local, "Asia/Shanghai")
 
+    def _past_in_year(self, start: datetime, year: int) -> datetime:
+        """``start`` (a day of the school year ``year``–``year + 1``) moved back, where it must be,
+        to a month before now, or halfway through a year younger than a month: an activity forced
+        into a state that needs it held stays in its own year. (It was "30 to 300 days ago", which
+        from late June put every forced activity of the last year into the current one, and in
+        September into the last.)"""
+        began = parse_iso(datetime.combine(year_bounds(f"{year}-{year + 1}")[0], datetime.min.time()), "Asia/Shanghai")
+        latest = self.now - timedelta(days=30)
+        if latest <= began:
+            latest = began + (self.now - began) / 2
+        return min(start, latest)
+
     def _details(self, t: ActivityType) -> dict[str, Any]:
         """One of a few checked sets of details per type: checking each activity's with the
         type's form again took a quarter of the generator's time."""
@@ -399,7 +411,7 @@ class DistrictGenerator:
                     if fate_wanted == "planned":
                         start = self.now + timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 5))
                     elif fate_wanted is not None:
-                        start = self.now - timedelta(days=rng.randint(30, 300))
+                        start = self._past_in_year(start, first_year + y)
                     hours = _half(rng, *profile.hours) or Decimal("0.5")
                     organizer = rng.choice(staff.organizers)
                     reviewer = rng.choice(staff.reviewers)
@@ -574,10 +586,10 @@ class DistrictGenerator:
         (``teacher_years.built_rows``: the rows ``flask credits rebuild-year-rows`` writes), and
         the type totals summed from them (``teacher_years.type_hours_rows``, likewise)."""
         batch = list(db.session.execute(select(School).where(School.id.in_(school_ids)).order_by(School.id)).scalars())
-        years = db.session.execute(
-            select(Activity.school_year).where(Activity.school_id.in_(school_ids)).distinct()
-        ).scalars()
-        for year in sorted(set(years)):
+        # the years a rebuild covers (every year in the data, and the current one), not only the
+        # batch's own: a school generated with one year still has rows for its exempt teachers in
+        # the others, as ``flask credits rebuild-year-rows`` writes them
+        for year in teacher_years.data_years():
             rows = teacher_years.built_rows(batch, year)
             self.sink.add(TeacherYearRow.__table__, rows)
             self.sink.add(SchoolYearTypeHours.__table__, teacher_years.type_hours_rows(rows))
