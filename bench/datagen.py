@@ -290,6 +290,7 @@ class DistrictGenerator:
             raise ValueError("years must be at least 1")
         self.teachers = teachers
         self.years = years
+        self._data_years: set[str] | None = None
         self.rng = random.Random(seed)
         self.prefix = prefix
         self.now = today or utcnow()
@@ -588,8 +589,15 @@ class DistrictGenerator:
         batch = list(db.session.execute(select(School).where(School.id.in_(school_ids)).order_by(School.id)).scalars())
         # the years a rebuild covers (every year in the data, and the current one), not only the
         # batch's own: a school generated with one year still has rows for its exempt teachers in
-        # the others, as ``flask credits rebuild-year-rows`` writes them
-        for year in teacher_years.data_years():
+        # the others, as ``flask credits rebuild-year-rows`` writes them. The whole data's years
+        # are read once per run (four scans of the big tables), the batch's own each time.
+        if self._data_years is None:
+            self._data_years = set(teacher_years.data_years())
+        own = db.session.execute(
+            select(Activity.school_year).where(Activity.school_id.in_(school_ids)).distinct()
+        ).scalars()
+        self._data_years.update(own)
+        for year in sorted(self._data_years):
             rows = teacher_years.built_rows(batch, year)
             self.sink.add(TeacherYearRow.__table__, rows)
             self.sink.add(SchoolYearTypeHours.__table__, teacher_years.type_hours_rows(rows))
