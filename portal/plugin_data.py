@@ -191,15 +191,21 @@ def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any,
 
 
 def _plugin_of(activity_type: Any) -> str:
-    reg = registry().get(activity_type.key)
-    return reg.plugin if reg is not None else activity_type.key
+    reg = registry().of(activity_type)
+    return reg.plugin if reg is not None else _key_of(activity_type)
+
+
+def _key_of(activity_type: Any) -> str:
+    """Its key as read at load (a type not registered: its class's name, none of its code run)."""
+    reg = registry().of(activity_type)
+    return reg.decl.key if reg is not None else type(activity_type).__name__
 
 
 def _running(activity_type: Any, method: str) -> AbstractContextManager[None]:
-    return registry().plugins.running(_plugin_of(activity_type), f"{method} ({activity_type.key})")
+    return registry().plugins.running(_plugin_of(activity_type), f"{method} ({_key_of(activity_type)})")
 
 
 def _report(activity_type: Any, message: str, exc: Exception | None, **params: Any) -> str:
     plugin = _plugin_of(activity_type)
-    registry().plugins.fail(plugin, message, exc, key=activity_type.key, **params)
+    registry().plugins.fail(plugin, message, exc, key=_key_of(activity_type), **params)
     return plugin

@@ -19,7 +19,7 @@ portal starts without that plugin's pages or commands.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
@@ -39,6 +39,8 @@ M_COMMAND_TAKEN = N_("command '%(command)s' of plugin '%(plugin)s' would replace
                      "it was not added")
 M_HOOK_RAISED = N_("hook %(hook)s raised %(error)s")
 M_PAGE_FAILED = N_("page %(endpoint)s of plugin '%(plugin)s' failed: %(error)s; an error page was shown instead")
+M_STREAM_FAILED = N_("page %(endpoint)s of plugin '%(plugin)s' failed while its response was being sent: "
+                     "%(error)s; the response was cut short")
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
@@ -111,13 +113,19 @@ def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[
     or a conversion that raises, is the plugin's failure). A failure — an exception, a
     ``sys.exit()`` — is reported naming the plugin and the page, and an error page saying so is
     shown; the thread goes on. An HTTP error (``abort(404)``) or a refusal of the portal's
-    (:class:`~portal.errors.DomainError`, from the facade) is shown as on any page."""
+    (:class:`~portal.errors.DomainError`, from the facade) is shown as on any page.
+
+    A streamed response (a generator, a file) is sent after the view has returned: each of its
+    steps is run inside the boundary too (:func:`_stepped`)."""
 
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             with registry.plugins.running(plugin, endpoint):
-                return current_app.make_response(view(*args, **kwargs))
+                response = current_app.make_response(view(*args, **kwargs))
+                if response.is_streamed:
+                    response.response = _stepped(registry, plugin, endpoint, iter(response.response))
+                return response
         except (HTTPException, DomainError):
             raise
         except Exception as exc:
@@ -129,6 +137,46 @@ def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[
             return render_error(500, tr(msg("plugin.page_failed", plugin=plugin)))
 
     return run
+
+
+def _stepped(registry: TypeRegistry, plugin: str, endpoint: str, body: Iterator[Any]) -> Iterator[bytes]:
+    """The chunks of a plugin page's streamed response, each made inside the plugin's boundary
+    (a text chunk encoded there, anything else than bytes refused there), as is its ``close()``.
+    The status and headers have gone by then, so no error page can be shown: a failure — an
+    exception, a ``sys.exit()`` — is reported naming the plugin and the page, and the response
+    ends there (the client gets what was sent before it)."""
+
+    def step(what: Callable[[], Any]) -> Any:
+        with registry.plugins.running(plugin, endpoint):
+            return what()
+
+    def chunk() -> bytes:
+        value = next(body)
+        if isinstance(value, str):
+            return value.encode()
+        if not isinstance(value, (bytes, bytearray)):
+            raise TypeError(f"a streamed response yielded {type(value).__name__}, not bytes or str")
+        return bytes(value)
+
+    def close() -> None:
+        if callable(shut := getattr(body, "close", None)):
+            shut()
+
+    try:
+        while True:
+            try:
+                value = step(chunk)
+            except StopIteration:
+                return
+            except Exception as exc:
+                registry.plugins.fail(plugin, M_STREAM_FAILED, exc, endpoint=endpoint, plugin=plugin, error=describe(exc))
+                return
+            yield value
+    finally:
+        try:
+            step(close)
+        except Exception as exc:
+            registry.plugins.fail(plugin, M_STREAM_FAILED, exc, endpoint=endpoint, plugin=plugin, error=describe(exc))
 
 
 def register_commands(app: Flask, registry: TypeRegistry) -> None:

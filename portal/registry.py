@@ -69,6 +69,18 @@ class TypeRegistry:
     def get(self, key: str) -> RegisteredType | None:
         return self.types.get(key)
 
+    def of(self, activity_type: object) -> RegisteredType | None:
+        """The registered type whose plugin object is ``activity_type`` (found by identity: the
+        core reads its key from :attr:`RegisteredType.decl`, never from the plugin's object)."""
+        return next((r for r in self.types.values() if r.type is activity_type), None)
+
+    def key_of(self, activity_type: object) -> str:
+        """The key ``activity_type`` was registered under, as read at load."""
+        reg = self.of(activity_type)
+        if reg is None:
+            raise LookupError(f"{activity_type!r} is not a registered activity type")
+        return reg.decl.key
+
     def keys(self) -> list[str]:
         return list(self.types)
 
@@ -129,7 +141,7 @@ class TypeRegistry:
                 if isinstance(refusal, tuple):
                     self.plugins.refuse(plugin_name, refusal[0], **refusal[1])
                     break
-                accepted[refusal.type.key] = refusal
+                accepted[refusal.decl.key] = refusal
             else:
                 self.types.update(accepted)
                 self._states_in.clear()
@@ -138,13 +150,15 @@ class TypeRegistry:
         """The type ``t`` ready to register, or why it is refused (a msgid and its values)."""
         if not isinstance(t, ActivityType):
             return M_NOT_A_TYPE, {"value": repr(t)[:200]}
-        key = getattr(t, "key", None)
+        with self.plugins.running(plugin_name, "key"):
+            key = getattr(t, "key", None)
+            key = plain(key) if isinstance(key, str) else key
         if not isinstance(key, str) or not key.isidentifier() or not key.isascii():
             return M_BAD_KEY, {"key": repr(key)[:100]}
         if key in self.types or key in accepted:
             first = self.types[key].plugin if key in self.types else plugin_name
             return M_DUPLICATE, {"key": key, "plugin": plugin_name, "first": first}
-        decl = read_declarations(t, lambda what: self.plugins.running(plugin_name, what))
+        decl = read_declarations(t, lambda what: self.plugins.running(plugin_name, what), key)
         if isinstance(decl, tuple):
             return M_DECLARATION, {"what": decl[0], "key": key, "error": decl[1]}
         try:
@@ -163,7 +177,7 @@ class TypeRegistry:
                           if any(x.name == st.name for x in r.engine.definition.states)
                           and r.engine.definition.phase(st.name) != st.phase), None)
             if other is not None:
-                return M_PHASE, {"state": st.name, "key": key, "phase": st.phase.value, "other": other.type.key,
+                return M_PHASE, {"state": st.name, "key": key, "phase": st.phase.value, "other": other.decl.key,
                                  "other_phase": other.engine.definition.phase(st.name).value}
         return RegisteredType(t, plugin_name, engine, decl)
 

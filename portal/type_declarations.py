@@ -49,6 +49,14 @@ class TypeDeclarations:
     settings: Mapping[str, Setting]
     self_declared: bool
     settings_schema: Mapping[str, Any] = field(repr=False)
+    #: the details form class, checked at load; the portal builds it inside the plugin's boundary
+    form: type[Form] = field(repr=False, default=Form)
+    #: locale of LOCALES → the form's fields as the API's list of types describes them
+    form_fields: Mapping[str, tuple[Mapping[str, Any], ...]] = field(repr=False, default_factory=dict)
+    #: the JSON Schema of an activity's ``details`` for that form (the OpenAPI document)
+    details_schema: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    #: what check_plan may refuse, for the OpenAPI document (``{"field", "message", "rule"}``)
+    plan_rules: tuple[Mapping[str, str], ...] = ()
 
     def name(self, locale: str | None) -> str:
         return self.names[_locale(locale)]
@@ -95,8 +103,15 @@ class TypeDeclarations:
     def settings_json_schema(self) -> dict[str, Any]:
         return copy.deepcopy(dict(self.settings_schema))
 
+    def details_json_schema(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.details_schema))
 
-def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextManager[Any]]
+    def describe_form(self, locale: str | None) -> list[dict[str, Any]]:
+        """The details form's fields (:func:`portal.services.details.describe_form`) as read at load."""
+        return [copy.deepcopy(dict(f)) for f in self.form_fields[_locale(locale)]]
+
+
+def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextManager[Any]], key: str
                       ) -> TypeDeclarations | tuple[str, str]:
     """The declarations of ``t``, read once, checked and copied, or ``(what, why)`` for the first
     one that raises or answers the wrong kind of thing. Each is asked, checked and copied within
@@ -171,6 +186,29 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
             read["settings_schema"] = json.loads(json.dumps(value))
         return problem
 
+    def form() -> str | None:
+        value = t.form
+        problem = _form(value)
+        if problem is None:
+            read["form"] = value
+            read["form_fields"] = {locale: _form_fields(value, locale) for locale in LOCALES}
+            from portal.api.typed_schemas import details_schema  # on use: the API imports the registry
+
+            read["details_schema"] = json.loads(json.dumps(details_schema(value)))
+        return problem
+
+    def plan_rules() -> str | None:
+        value = t.plan_rules
+        if not isinstance(value, (tuple, list)):
+            return f"{_shown(value)} is not a tuple"
+        for rule in value:
+            if not isinstance(rule, dict) or not {"field", "message", "rule"} <= set(rule):
+                return f"{_shown(rule)} is not a dict of field, message and rule"
+            if problem := _texts([*rule, *rule.values()]):
+                return problem
+        read["plan_rules"] = tuple(MappingProxyType({plain(k): plain(v) for k, v in rule.items()}) for rule in value)
+        return None
+
     checks: list[tuple[str, Callable[[], str | None]]] = [
         ("roles", roles),
         ("default_role", default_role),
@@ -183,7 +221,8 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         ("evidence_kinds", lambda: _core_kinds_kept(read["evidence_kinds"])),
         ("setting_declarations", settings),
         ("settings_json_schema", schema),
-        ("form", lambda: _form(t.form)),
+        ("form", form),
+        ("plan_rules", plan_rules),
     ]
     for what, check in checks:
         try:
@@ -194,11 +233,13 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         if problem is not None:
             return what, problem
     return TypeDeclarations(
-        key=t.key, names=MappingProxyType(read["names"]),
+        key=key, names=MappingProxyType(read["names"]),
         descriptions=MappingProxyType(read["descriptions"]), roles=MappingProxyType(read["roles"]),
         default_role=read["default_role"], role_labels=MappingProxyType(read["role_labels"]),
         evidence_kinds=MappingProxyType(read["evidence_kinds"]), settings=MappingProxyType(read["settings"]),
         self_declared=read["self_declared"], settings_schema=MappingProxyType(read["settings_schema"]),
+        form=read["form"], form_fields=MappingProxyType(read["form_fields"]), plan_rules=read["plan_rules"],
+        details_schema=MappingProxyType(read["details_schema"]),
     )
 
 
@@ -280,12 +321,19 @@ def _json_object(value: Any) -> str | None:
 def _form(form: Any) -> str | None:
     if not (isinstance(form, type) and issubclass(form, Form)):
         return f"{_shown(form)} is not a WTForms Form class"
-    # the portal builds one for every page and request that plans the type, and describes its
-    # fields (labels, choices) in the API's list of types
+    return None
+
+
+def _form_fields(form: type[Form], locale: str) -> tuple[Mapping[str, Any], ...]:
+    """The API's description of the form's fields in ``locale``, made plain (a label in the
+    portal's :class:`Text` read in that language; any other label as it reads at load)."""
     from portal.services.details import describe_form  # on use: the services import the loader
 
-    describe_form(form)
-    return None
+    fields = describe_form(form, "en" if locale == "en" else "zh")
+    return tuple(MappingProxyType({
+        "name": plain(f["name"]), "type": plain(f["type"]), "required": bool(f["required"]), "label": plain(f["label"]),
+        **({"choices": [plain(c) for c in f["choices"]]} if "choices" in f else {}),
+    }) for f in fields)
 
 
 def _shown(value: Any) -> str:

@@ -36,7 +36,6 @@ from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import forecast
 from portal.services.credits import TeacherYear
-from portal.services.details import describe_form
 from portal.timeutil import MAX_YEAR, MIN_YEAR, to_local
 
 
@@ -303,7 +302,7 @@ class ActivityType(Out):
         return cls(
             key=key, name=d.name(locale), name_zh=d.name_zh, name_en=d.name_en,
             roles=[RoleOut(key=k, name_zh=r.label_zh, name_en=r.label_en) for k, r in d.roles.items()],
-            fields=[FormField.model_validate(f) for f in describe_form(reg.type.form)],
+            fields=[FormField.model_validate(f) for f in reg.decl.describe_form(locale)],
             evidence_kinds=list(d.evidence_kinds), enabled=enabled, settings=settings,
         )
 

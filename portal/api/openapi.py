@@ -181,7 +181,7 @@ def document(app: Flask) -> dict[str, Any]:
     doc.pop("tags", None)
     doc.pop("security", None)
     reg = app.extensions["yanxiu.registry"]
-    types = {key: r.type for key, r in reg.types.items()}
+    types = {key: r.decl for key, r in reg.types.items()}
     for path, ops in doc["paths"].items():
         for op in ops.values():
             view = declared(app.view_functions[f"api.{op['operationId']}"])
@@ -189,7 +189,7 @@ def document(app: Flask) -> dict[str, Any]:
             _finish_operation(op, view, path)
             rules = list(typed_schemas.DATA_RULES.get(op["operationId"], []))
             if op["operationId"] == "create_activity":  # and each installed type's own checks (check_plan)
-                rules += [r for t in types.values() for r in t.plan_rules]
+                rules += [dict(r) for t in types.values() for r in t.plan_rules]
             if rules:
                 op["x-data-rules"] = rules
     _per_type(doc["paths"], list(types))

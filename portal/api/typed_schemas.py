@@ -195,7 +195,7 @@ def _activity_create(comps: dict[str, Any], key: str, reg: Any) -> dict[str, Any
     props["ends_at"] = {**copy.deepcopy(DATETIME_EXACT), "description": "not before `starts_at`"}
     props["location"] = text(200)
     props["participants"] = _participants(comps, list(reg.decl.roles))
-    props["details"] = details_schema(reg.type.form)
+    props["details"] = reg.decl.details_json_schema()
     if props["details"].get("required"):
         out["required"] = [*out["required"], "details"]
     out["title"] = f"Plan a {reg.decl.name_en} ({key})"

@@ -54,7 +54,7 @@ def list_activity_types() -> ActivityTypes:
     ctx = school_context()
     locale = _locale()
     return ActivityTypes([
-        ActivityType.of(reg.type.key, True, schools.type_settings(ctx.school.id, reg.type.key), locale)
+        ActivityType.of(reg.decl.key, True, schools.type_settings(ctx.school.id, reg.decl.key), locale)
         for reg in schools.enabled_types(ctx.school.id)
     ])
 

@@ -60,7 +60,7 @@ def disable(code: str, type_key: str) -> None:
 def list_() -> None:
     """List schools with their enabled types."""
     for school in schools.all_schools():
-        keys = " ".join(r.type.key for r in schools.enabled_types(school.id))
+        keys = " ".join(r.decl.key for r in schools.enabled_types(school.id))
         click.echo(f"{school.code}\t{school.name}\t{keys}")
 
 

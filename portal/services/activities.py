@@ -195,9 +195,9 @@ def plan_activity(
         clean = {}
     else:
         # the type's form is its plugin's code: a validator that raises refuses the plan naming it
-        clean, derrs = type_call(reg.type, "form", reg.type.form, formdata, via=validate_details)
+        clean, derrs = type_call(reg.type, "form", reg.decl.form, formdata, via=validate_details)
         if isinstance(details, dict):  # JSON: a number or an object is no text (portal.details_json)
-            derrs = {**derrs, **type_call(reg.type, "form", reg.type.form, details, via=json_type_errors)}
+            derrs = {**derrs, **type_call(reg.type, "form", reg.decl.form, details, via=json_type_errors)}
         if derrs:
             fields["details"] = derrs
     if start and end and h and not fields.keys() & {"starts_at", "ends_at", "hours", "details"}:
@@ -274,6 +274,7 @@ def _type_plan_errors(
 ) -> dict[str, Any]:
     """The type's own checks of the planned dates, hours and details (``ActivityType.check_plan``);
     a self-declared type also sees the declarer's other declarations still standing."""
+    key = schools.registry().key_of(activity_type)
     starts_on = to_local(start, school.timezone).date()
     ends_at, now = (to_local(t, school.timezone).replace(tzinfo=None) for t in (end, utcnow()))
     plan = PlanFacts(
@@ -286,9 +287,9 @@ def _type_plan_errors(
         ends_at=ends_at,
         now=now,
         details=dict(details),
-        standing=_standing(activity_type, school, planner_id) if _self_declared(activity_type.key) else (),
+        standing=_standing(activity_type, school, planner_id) if _self_declared(key) else (),
     )
-    return type_errors(activity_type, "check_plan", plan, schools.type_settings(school.id, activity_type.key, step=True))
+    return type_errors(activity_type, "check_plan", plan, schools.type_settings(school.id, key, step=True))
 
 
 def _standing_rows(activity_type: ActivityType, planner_id: int) -> list[Any]:
@@ -297,13 +298,13 @@ def _standing_rows(activity_type: ActivityType, planner_id: int) -> list[Any]:
     credited, or was — (title, start, end, hours, school year, details, the school's time zone).
     A teacher on the staff of two schools declares a training once — in one school, not again
     in the other (each school would credit it: one day counted twice)."""
-    closed = schools.registry().definition(activity_type.key).states_in(Phase.CLOSED)
+    closed = schools.registry().definition(schools.registry().key_of(activity_type)).states_in(Phase.CLOSED)
     return list(db.session.execute(
         select(Activity.title, Activity.starts_at, Activity.ends_at, Activity.hours, Activity.school_year,
                Activity.details, School.timezone)
         .join(School, School.id == Activity.school_id)
         .where(
-            Activity.type_key == activity_type.key,
+            Activity.type_key == schools.registry().key_of(activity_type),
             Activity.organizer_id == planner_id,
             Activity.state.not_in(closed),
         ).order_by(Activity.id)
@@ -676,7 +677,7 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
     not cancelled or refused): uploaded to another, the same training would be credited twice.
     Only files of the same size are read; another teacher's declaration may carry the same file
     (a district's list naming everyone who took part)."""
-    closed = schools.registry().definition(activity_type.key).states_in(Phase.CLOSED)
+    closed = schools.registry().definition(schools.registry().key_of(activity_type)).states_in(Phase.CLOSED)
     rows = db.session.execute(
         select(Evidence.stored_name, Activity.title)
         .join(Activity, Activity.id == Evidence.activity_id)
@@ -685,7 +686,7 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
             Evidence.size == len(data),
             Evidence.stored_name.is_not(None),
             Activity.id != act.id,
-            Activity.type_key == activity_type.key,
+            Activity.type_key == schools.registry().key_of(activity_type),
             Activity.organizer_id == user_id,
             Activity.state.not_in(closed),
         )

@@ -639,7 +639,7 @@ def type_keys_for_year(
     else:
         from portal.services.schools import enabled_types
 
-        keys = [reg.type.key for reg in enabled_types(school_id)]
+        keys = [reg.decl.key for reg in enabled_types(school_id)]
     if rows is not None:
         found: set[str] = {k for row in rows for k in row.facts.by_type}
     else:

@@ -10,6 +10,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
+from portal.activity_types import Text
 from portal.messages import msg
 
 
@@ -68,13 +69,16 @@ def _coded(error: str) -> Any:
     return error
 
 
-def describe_form(form_cls: type[Form]) -> list[dict[str, Any]]:
-    """A JSON description of a type's form: name, type, required, choices, label."""
+def describe_form(form_cls: type[Form], lang: str | None = None) -> list[dict[str, Any]]:
+    """A JSON description of a type's form: name, type, required, choices, label (a
+    :class:`~portal.activity_types.Text` label in ``lang``, 'zh' or 'en', if given)."""
     form = form_cls()
     out = []
     for f in form:
         required = any(getattr(v, "field_flags", {}).get("required") for v in f.validators)
-        item: dict[str, Any] = {"name": f.name, "type": f.type, "required": bool(required), "label": str(f.label.text)}
+        text = f.label.text
+        label = (text.en if lang == "en" else text.zh) if lang and isinstance(text, Text) else str(text)
+        item: dict[str, Any] = {"name": f.name, "type": f.type, "required": bool(required), "label": str(label)}
         if hasattr(f, "iter_choices"):
             item["choices"] = [str(c[0]) for c in f.iter_choices()]
         out.append(item)

@@ -199,8 +199,8 @@ def enable_type(district: District, key: Any, enabled: Any, *, by: policy.Actor)
         members = list(s.execute(select(School.id).where(School.district_id == district.id)).scalars())
         for school_id in members:
             schools.write_type(s, school_id, reg, enabled)
-        keys = [k for k in (district.settings or {}).get("enabled_types", []) if k != reg.type.key]
-        district.settings = {**(district.settings or {}), "enabled_types": keys + ([reg.type.key] if enabled else [])}
+        keys = [k for k in (district.settings or {}).get("enabled_types", []) if k != reg.decl.key]
+        district.settings = {**(district.settings or {}), "enabled_types": keys + ([reg.decl.key] if enabled else [])}
     return len(members)
 
 

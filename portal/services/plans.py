@@ -145,7 +145,7 @@ def _targets(school: School, target: object, per_type: object) -> tuple[Decimal,
     if not isinstance(per_type, dict):
         fields["type_targets"] = msg("must_be_object")
         return total, clean, fields
-    enabled = {r.type.key for r in schools.enabled_types(school.id)}
+    enabled = {r.decl.key for r in schools.enabled_types(school.id)}
     errors: dict[str, Msg] = {}
     for key, value in per_type.items():
         if key not in enabled:

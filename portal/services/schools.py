@@ -149,9 +149,9 @@ def write_type(
 ) -> SchoolActivityType:
     """Inside the write ``s``: the school's row of the type, enabled or not and its settings
     (checked by the caller)."""
-    row = type_row(school_id, reg.type.key)
+    row = type_row(school_id, reg.decl.key)
     if row is None:
-        row = SchoolActivityType(school_id=school_id, type_key=reg.type.key, enabled=bool(enabled), settings={})
+        row = SchoolActivityType(school_id=school_id, type_key=reg.decl.key, enabled=bool(enabled), settings={})
         s.add(row)
     if enabled is not None:
         row.enabled = enabled

@@ -335,7 +335,7 @@ def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: 
     if step.posts_credits or step.reverses_credits:
         return True
     phase = registry().phase
-    return phase(reg.type.key, from_state).counts_for_absence != phase(reg.type.key, to_state).counts_for_absence
+    return phase(reg.decl.key, from_state).counts_for_absence != phase(reg.decl.key, to_state).counts_for_absence
 
 
 # An activity's steps with who took them (bound ``activity_id``): built once, not on every page

@@ -114,7 +114,7 @@ def _participant_input(school_id: int, members, roles, default_role: str) -> tup
 @allowed(policy.may_plan_or_declare)
 def new(type_key: str):
     school = require_school()
-    reg = next((r for r in schools.enabled_types(school.id) if r.type.key == type_key), None)
+    reg = next((r for r in schools.enabled_types(school.id) if r.decl.key == type_key), None)
     if reg is None:
         abort(404)
     if not policy.may_plan_type(current_actor(), reg.decl.self_declared):

@@ -384,7 +384,7 @@ def school_plan():
         from_lines=plan is not None and plan.status in school_plans.PLANNABLE
         and policy.may_plan_type(current_actor(), False),
         per_line=school_plans.activities_per_line(plan.id) if plan else {},
-        enabled={r.type.key for r in schools.enabled_types(school.id)},
+        enabled={r.decl.key for r in schools.enabled_types(school.id)},
     ), status
 
 

@@ -45,10 +45,10 @@ def build(reg: RegisteredType, formdata: Any, prefix: str) -> Any:
     a form that raises refuses the step (:class:`PluginStepFailed`); without it (the page) it
     is None, reported, and :func:`draw` shows the notice."""
     if formdata is not None:
-        return type_call(reg.type, "form", formdata, via=lambda data: reg.type.form(formdata=data, prefix=prefix))
+        return type_call(reg.type, "form", formdata, via=lambda data: reg.decl.form(formdata=data, prefix=prefix))
     try:
         with _running(reg):
-            return reg.type.form(formdata=None, prefix=prefix)
+            return reg.decl.form(formdata=None, prefix=prefix)
     except Exception as exc:
         _fail(reg, M_FORM_BUILT, exc)
         return None
@@ -84,9 +84,9 @@ def notice(plugin: str) -> Markup:
 
 
 def _running(reg: RegisteredType) -> AbstractContextManager[None]:
-    return registry().plugins.running(reg.plugin, f"form ({reg.type.key})")
+    return registry().plugins.running(reg.plugin, f"form ({reg.decl.key})")
 
 
 def _fail(reg: RegisteredType, message: str, exc: Exception, **params: Any) -> None:
-    registry().plugins.fail(reg.plugin, message, exc, key=reg.type.key, error=describe(exc), **params)
+    registry().plugins.fail(reg.plugin, message, exc, key=reg.decl.key, error=describe(exc), **params)
     recover_session()

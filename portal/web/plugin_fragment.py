@@ -16,11 +16,11 @@ def page_fragment(reg: RegisteredType, ctx, locale: str | None):
     """``reg.type.page_fragment(ctx, locale)`` made a core :class:`Markup` inside the plugin's
     boundary (:func:`markup`: the page runs none of its code), or the notice if that raises."""
     try:
-        with registry().plugins.running(reg.plugin, f"page_fragment ({reg.type.key})"):
+        with registry().plugins.running(reg.plugin, f"page_fragment ({reg.decl.key})"):
             fragment = reg.type.page_fragment(ctx, locale)
             return None if fragment is None else markup(fragment)
     except Exception as exc:
-        registry().plugins.fail(reg.plugin, M_FRAGMENT, exc, key=reg.type.key, error=describe(exc))
+        registry().plugins.fail(reg.plugin, M_FRAGMENT, exc, key=reg.decl.key, error=describe(exc))
         recover_session()
         return notice(reg.plugin)
 
@@ -30,11 +30,11 @@ def render_details(reg: RegisteredType, details: dict, locale: str | None) -> li
     plugin's boundary into a core :class:`Markup` (what ``{{ }}`` would show), or one row holding
     the notice if that raises."""
     try:
-        with registry().plugins.running(reg.plugin, f"render_details ({reg.type.key})"):
+        with registry().plugins.running(reg.plugin, f"render_details ({reg.decl.key})"):
             return [(markup(escape(label)), markup(escape(value)))
                     for label, value in reg.type.render_details(details, locale)]
     except Exception as exc:
-        registry().plugins.fail(reg.plugin, M_DETAILS, exc, key=reg.type.key, error=describe(exc))
+        registry().plugins.fail(reg.plugin, M_DETAILS, exc, key=reg.decl.key, error=describe(exc))
         return [("", notice(reg.plugin))]
 
 
