@@ -116,7 +116,7 @@ def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[
     (:class:`~portal.errors.DomainError`, from the facade) is shown as on any page.
 
     A streamed response (a generator, a file) is sent after the view has returned: each of its
-    steps is run inside the boundary too (:func:`_stepped`)."""
+    steps is run inside the boundary too (:class:`_Stepped`)."""
 
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -124,7 +124,7 @@ def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[
             with registry.plugins.running(plugin, endpoint):
                 response = current_app.make_response(view(*args, **kwargs))
                 if response.is_streamed:
-                    response.response = _stepped(registry, plugin, endpoint, iter(response.response))
+                    response.response = _Stepped(registry, plugin, endpoint, response.response)
                 return response
         except (HTTPException, DomainError):
             raise
@@ -139,44 +139,61 @@ def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[
     return run
 
 
-def _stepped(registry: TypeRegistry, plugin: str, endpoint: str, body: Iterator[Any]) -> Iterator[bytes]:
-    """The chunks of a plugin page's streamed response, each made inside the plugin's boundary
-    (a text chunk encoded there, anything else than bytes refused there), as is its ``close()``.
+class _Stepped:
+    """A plugin page's streamed response body, each chunk made inside the plugin's boundary (a
+    text chunk encoded there, anything else than bytes refused there), as is its ``close()``
+    (which Werkzeug calls even when the body is never read: a ``HEAD`` request, a client gone).
     The status and headers have gone by then, so no error page can be shown: a failure — an
     exception, a ``sys.exit()`` — is reported naming the plugin and the page, and the response
     ends there (the client gets what was sent before it)."""
 
-    def step(what: Callable[[], Any]) -> Any:
-        with registry.plugins.running(plugin, endpoint):
+    def __init__(self, registry: TypeRegistry, plugin: str, endpoint: str, body: Any) -> None:
+        self.registry, self.plugin, self.endpoint, self.body = registry, plugin, endpoint, body
+        self.chunks: Iterator[Any] = iter(body)  # made inside the boundary (see _running)
+        self.closed = False
+
+    def _step(self, what: Callable[[], Any]) -> Any:
+        with self.registry.plugins.running(self.plugin, self.endpoint):
             return what()
 
-    def chunk() -> bytes:
-        value = next(body)
+    def _failed(self, exc: Exception) -> None:
+        self.registry.plugins.fail(self.plugin, M_STREAM_FAILED, exc, endpoint=self.endpoint, plugin=self.plugin,
+                                   error=describe(exc))
+
+    def _chunk(self) -> bytes:
+        value = next(self.chunks)
         if isinstance(value, str):
             return value.encode()
         if not isinstance(value, (bytes, bytearray)):
             raise TypeError(f"a streamed response yielded {type(value).__name__}, not bytes or str")
         return bytes(value)
 
-    def close() -> None:
-        if callable(shut := getattr(body, "close", None)):
-            shut()
-
-    try:
-        while True:
+    def __iter__(self) -> Iterator[bytes]:
+        while not self.closed:
             try:
-                value = step(chunk)
+                value = self._step(self._chunk)
             except StopIteration:
                 return
             except Exception as exc:
-                registry.plugins.fail(plugin, M_STREAM_FAILED, exc, endpoint=endpoint, plugin=plugin, error=describe(exc))
+                self._failed(exc)
+                self.close()
                 return
             yield value
-    finally:
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+
+        def shut() -> None:
+            for part in (self.body, self.chunks) if self.chunks is not self.body else (self.body,):
+                if callable(closing := getattr(part, "close", None)):
+                    closing()
+
         try:
-            step(close)
+            self._step(shut)
         except Exception as exc:
-            registry.plugins.fail(plugin, M_STREAM_FAILED, exc, endpoint=endpoint, plugin=plugin, error=describe(exc))
+            self._failed(exc)
 
 
 def register_commands(app: Flask, registry: TypeRegistry) -> None:

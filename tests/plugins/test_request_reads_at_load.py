@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from wtforms import Form, StringField
 from wtforms.validators import DataRequired
 
@@ -126,6 +126,23 @@ def _odd() -> Iterator[Any]:
     yield object()
 
 
+CLOSED: list[str] = []
+
+
+class ClosesBadly:
+    """A body whose ``close()`` (which Werkzeug calls once it is sent, or not read) raises."""
+
+    def __init__(self, how: str) -> None:
+        self.how = how
+
+    def __iter__(self) -> Iterator[str]:
+        yield "all;"
+
+    def close(self) -> None:
+        CLOSED.append(self.how)
+        raise RuntimeError("close broke")
+
+
 class Streams:
     @hookimpl
     def portal_register_routes(self):
@@ -134,6 +151,10 @@ class Streams:
         @bp.get("/<how>")
         def stream(how: str):
             return Response({"raises": _raises, "exits": _exits, "odd": _odd}[how](), mimetype="text/plain")
+
+        @bp.route("/closes", methods=["GET", "HEAD"])
+        def closes():
+            return Response(ClosesBadly(request.method), mimetype="text/plain")
 
         @bp.get("/whole")
         def whole():
@@ -162,4 +183,23 @@ def test_a_plugin_page_whose_stream_fails_is_reported_naming_the_plugin_and_ends
     assert reported == (f"page x_yx_streams.streams.stream of plugin 'yx_streams' failed while its response was "
                         f"being sent: {error}; the response was cut short"), reported
     assert client.get("/x/yx_streams/whole").get_data() == b"a;b;c"
+    assert client.get("/").status_code == 200
+
+
+def test_a_plugin_page_whose_stream_fails_to_close_is_reported_naming_the_plugin(make_app):
+    """Its close() runs inside the boundary too, also when the body is never read (HEAD)."""
+    app = make_app(EXTRA_PLUGINS=[("yx_streams", Streams())])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("ST")
+        school_id, organizer = s.id, f.staff(s)["organizer"].id
+    client = client_for(app, organizer, school_id)
+    CLOSED.clear()
+    assert client.get("/x/yx_streams/closes").get_data() == b"all;"
+    assert client.head("/x/yx_streams/closes").status_code == 200
+    assert CLOSED == ["GET", "HEAD"]
+    with app.app_context():
+        reported = failures()["yx_streams"]
+    assert reported == ("page x_yx_streams.streams.closes of plugin 'yx_streams' failed while its response was "
+                        "being sent: RuntimeError: close broke; the response was cut short"), reported
     assert client.get("/").status_code == 200
