@@ -11,6 +11,7 @@ from portal.current import current_actor, current_roles, current_school
 from portal.page_cache import cached_part
 from portal.services import announcements, credits, forecast, overview, schools
 from portal.timeutil import current_school_year, to_local, utcnow
+from portal.web.home_rows import entry_rows, pending_rows
 
 bp = Blueprint("home", __name__)
 
@@ -48,6 +49,8 @@ def index():
             year=year,
             viewer_id=user.id,
             deadlines=announcements.for_school_member(school, current_roles()),
+            pending_rows=pending_rows,
+            entry_rows=entry_rows,
         )
 
     # keyed on the day too: what is behind schedule changes with the date
