@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request
+from flask_caching.backends.nullcache import NullCache
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -56,6 +57,7 @@ from portal.models import School
 
 BUILD_KEY = "yanxiu.build"
 STATS_KEY = "yanxiu.page_cache_stats"
+OFF_KEY = "yanxiu.page_cache_off"  # True when CACHE_TYPE is NullCache: nothing is ever found
 CODE_SUFFIXES = (".py", ".html", ".mo")
 T = TypeVar("T")
 # Stands for the CSRF token in cached markup. Escaped text can never contain it (its "<"
@@ -79,6 +81,7 @@ def init_app(app: Flask, plugin_objects: Iterable[object]) -> None:
             "(FileSystemCache, RedisCache, NullCache…) and YANXIU_CACHE_DIR to a writable folder."
         ) from None
     app.extensions[BUILD_KEY] = build_id(plugin_objects)
+    app.extensions[OFF_KEY] = isinstance(app.extensions["cache"][cache], NullCache)
     app.extensions[STATS_KEY] = Counter()
     app.jinja_env.globals["csrf_slot"] = CSRF_SLOT
     app.jinja_env.filters["fill_csrf_slots"] = fill_csrf_slots
@@ -132,6 +135,8 @@ def nav_key() -> str:
     bar's forms get their CSRF token after the lookup (:func:`fill_csrf_slots`)."""
     from portal.current import current_roles, current_school, unread_notifications, user_schools
 
+    if current_app.extensions.get(OFF_KEY):
+        return "nav:off"  # the cache off (NullCache): no key is looked up, so none is worked out
     parts: tuple[object, ...] = (current_app.extensions[BUILD_KEY], lang_code(), request.script_root)
     if current_user.is_authenticated:
         school = current_school()
@@ -164,16 +169,18 @@ def cached_part(page: str, school: School, parts: tuple[object, ...], render: Ca
     """The HTML ``render()`` returns, from the cache when this school's data has not changed
     since it was rendered for the same ``page`` and ``parts``; kept and handed on as UTF-8
     (:class:`Part`)."""
-    key = school_key(page, school, parts)
     stats = current_app.extensions[STATS_KEY]
-    found = cache.get(key)
+    # the cache off (NullCache): rendered every time, without working out a key to look up
+    key = None if current_app.extensions.get(OFF_KEY) else school_key(page, school, parts)
+    found = None if key is None else cache.get(key)
     if found is None:
         stats["miss"] += 1
         html = str(render())
         if CSRF_FIELD in html:
             raise RuntimeError(f"cached part {page!r} contains a form with a CSRF token; render forms outside it")
         found = html.encode()
-        cache.set(key, found)
+        if key is not None:
+            cache.set(key, found)
     else:
         stats["hit"] += 1
     return Part(found if isinstance(found, bytes) else str(found).encode())
