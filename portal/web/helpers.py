@@ -218,7 +218,7 @@ def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     A table of a hundred teachers linking each to their record called ``url_for`` a hundred
     times (routing is slow); the URLs differ only by the id."""
     args: dict[str, Any] = {**values, name: ID_MARK}
-    head, _mark, tail = url_for(endpoint, **args).partition(str(ID_MARK))
+    head, _mark, tail = site_url(endpoint, **args).partition(str(ID_MARK))
     return lambda value: f"{head}{int(value)}{tail}"
 
 
