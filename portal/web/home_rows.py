@@ -33,7 +33,7 @@ def pending_rows(pending: Iterable[Any], activity_url: Callable[[int], str], hou
     wrote them: the activity's link and title, its day, any unexcused absence and the hours it
     would bring (``hours_word``, ``absent_word``: the template's translated words)."""
     day = _day(zone_of(current_school()))
-    hw, absent = str(hours_word), str(absent_word)
+    hw, absent = html_text(hours_word), html_text(absent_word)  # escaped once, as the template would
     out = []
     for p in pending:
         act = p.activity
@@ -53,7 +53,7 @@ def entry_rows(entries: Iterable[Any], activity_url: Callable[[int], str], revok
     wrote them: the activity's link and title (a reversal marked ``revoked_word``), the type's
     name, the hours and the activity's day."""
     day = _day(zone_of(current_school()))
-    revoked = f' <span class="badge text-bg-secondary">{revoked_word}</span>'
+    revoked = f' <span class="badge text-bg-secondary">{html_text(revoked_word)}</span>'
     names: dict[str, str] = {}
     out = []
     for e in entries:
