@@ -445,7 +445,10 @@ def _accepted_rules(text: str | None) -> Mapping[str, Any] | None:
 
 def _teacher_year_statement():
     """The UNION ALL behind :func:`teacher_year`, with ``uid``, ``school_id`` and ``year``
-    as bound parameters (built once: building it costs more than running it)."""
+    as bound parameters (and ``user_id``, ``school_ids`` for the writing of
+    :func:`quotas.writing_of`) (built once: building it costs more than running it). Each
+    row is ``kind``, ``key``, ``semester``, ``a``, ``b``, ``c``, ``d``; only the writing ("w")
+    uses ``c`` and ``d``."""
     uid, school_id, year = bindparam("uid"), bindparam("school_id"), bindparam("year")
     by_type = select(
         literal("t", String).label("kind"),
@@ -453,6 +456,8 @@ def _teacher_year_statement():
         cast(null(), Integer).label("semester"),
         func.sum(CreditEntry.hours).label("a"),
         cast(null(), Numeric).label("b"),
+        cast(null(), String).label("c"),
+        cast(null(), Integer).label("d"),
     ).where(CreditEntry.school_id == school_id, CreditEntry.school_year == year, CreditEntry.user_id == uid)
     by_type = by_type.group_by(CreditEntry.type_key)
     absences = (
@@ -462,6 +467,8 @@ def _teacher_year_statement():
             Activity.semester,
             func.sum(Participation.absent_hours),
             func.sum(Participation.excused_hours),
+            cast(null(), String),
+            cast(null(), Integer),
         )
         .join(Activity, Activity.id == Participation.activity_id)
         .where(
@@ -474,7 +481,7 @@ def _teacher_year_statement():
     )
     exemption = select(
         literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
-        cast(null(), Numeric),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
     ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
     # the teacher is in the accepted year: a row of theirs is kept, or none is (no write ever
     # filled the year: then its teachers are today's, as :func:`_teachers_of` lists them)
@@ -484,13 +491,19 @@ def _teacher_year_statement():
     accepted = (
         select(
             literal("r", String), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
-            cast(null(), Numeric),
+            cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
         )
         .select_from(YearLock)
         .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
         .where(YearLock.school_id == school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
     )
-    return union_all(by_type, absences, exemption, accepted)
+    # the writing: title, semester, characters, longest piece, kind, pieces
+    pieces = quotas.PIECES_OF_ONE.subquery()
+    writing = select(
+        literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
+        pieces.c.kind, pieces.c.pieces,
+    )
+    return union_all(by_type, absences, exemption, accepted, writing)
 
 
 _TEACHER_YEAR = _teacher_year_statement()
@@ -507,9 +520,15 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     exemption: str | None = None
     accepted: Mapping[str, Any] | None = None
     joined_after = False
-    params = {"uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states()}
-    for kind, key, semester, a, b in read_rows(_TEACHER_YEAR, params):
-        if kind == "t":
+    writing: list[quotas.Piece] = []
+    params = {
+        "uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states(),
+        "user_id": user.id, "school_ids": [school.id],
+    }
+    for kind, key, semester, a, b, c, d in read_rows(_TEACHER_YEAR, params):
+        if kind == "w":
+            writing.append(quotas.Piece(c, semester, (key or "").strip(), d, int(a or 0), int(b or 0)))
+        elif kind == "t":
             types[key] = a
         elif kind == "a":
             absent[semester] = (a, b)
@@ -517,7 +536,6 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             accepted, joined_after = _accepted_rules(key), not semester
         else:
             exemption = key
-    writing = quotas.writing_of([school.id], year, user.id).get((school.id, user.id), [])
     ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
     ty.joined_after_acceptance = joined_after
     return ty

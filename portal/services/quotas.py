@@ -82,13 +82,15 @@ def _pieces_statement(one_teacher: bool) -> Select:
         u.c.kind,
         u.c.semester,
         u.c.title,
-        func.count(),
-        func.sum(u.c.chars),
-        func.max(u.c.chars),
+        func.count().label("pieces"),
+        func.sum(u.c.chars).label("chars"),
+        func.max(u.c.chars).label("longest"),
     ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title)
 
 
 _PIECES = {False: _pieces_statement(False), True: _pieces_statement(True)}
+# One teacher's writing in one school (``school_ids``: that one), for the teacher's year
+PIECES_OF_ONE = _PIECES[True]
 
 
 def writing_of(

@@ -19,7 +19,7 @@ from tests.perf.conftest import QueryCounter, Site, login
 PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # name: (who views it, the URL, statements pinned today apart from per-type settings
     # lookups, how many lists on the page read the settings)
-    "teacher home": ("teacher", lambda s: "/", 8, 1),  # +writing quotas, +the plan
+    "teacher home": ("teacher", lambda s: "/", 7, 1),  # +the plan (the writing is in the year's union)
     "school summary": ("admin", lambda s: "/reports/summary", 5, 1),  # the stored rows, writing, groups; columns from the rows
     # pages, counts and type settings in one; people; evidence; who took part in the reviewed (whether
     # the viewer may post their credits: the queue offers no step the workflow refuses them)
