@@ -148,6 +148,17 @@ NOTIFIER = """
 """
 
 
+def organizer_of_a_plugin_page(make_app, name: str, plugin: object, school_code: str):
+    """An app with ``plugin`` installed as ``name`` (errors shown as pages, not raised) and a
+    client logged in as the organiser of a new school ``school_code``."""
+    app = make_app(EXTRA_PLUGINS=[(name, plugin)])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school(school_code)
+        school_id, organizer = s.id, f.staff(s)["organizer"].id
+    return app, client_for(app, organizer, school_id)
+
+
 def client_for(app, user_id: int, school_id: int):
     """A test client logged in as the user, with the school chosen."""
     from portal.models import User

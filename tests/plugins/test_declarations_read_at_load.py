@@ -26,7 +26,7 @@ from portal.models import Activity, Evidence, User
 from portal.registry import registry
 from portal.services import activities
 from portal.timeutil import utcnow
-from tests.plugins.test_broken_plugins import client_for, failures
+from tests.plugins.test_broken_plugins import client_for, failures, organizer_of_a_plugin_page
 from tests.support import factories as f
 
 PLUGIN, KEY = "yx_fickle", "fickle"
@@ -234,12 +234,7 @@ class Pages:
     ("exits", "SystemExit: no markup today"),
 ])
 def test_a_plugin_page_whose_answer_cannot_be_a_response_is_reported_naming_the_plugin(make_app, path, error):
-    app = make_app(EXTRA_PLUGINS=[("yx_pages", Pages())])
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    with app.app_context():
-        s = f.school("PG")
-        school_id, organizer = s.id, f.staff(s)["organizer"].id
-    client = client_for(app, organizer, school_id)
+    app, client = organizer_of_a_plugin_page(make_app, "yx_pages", Pages(), "PG")
     r = client.get(f"/x/yx_pages/{path}")
     assert r.status_code == 500
     assert "插件 yx_pages 的此页面出错，错误已记入日志" in r.get_data(as_text=True)
@@ -249,4 +244,4 @@ def test_a_plugin_page_whose_answer_cannot_be_a_response_is_reported_naming_the_
     assert client.get("/x/yx_pages/fine").get_json() == {"ok": True}
     assert client.get("/").status_code == 200
     with app.app_context():
-        assert db.session.get(User, organizer) is not None
+        assert db.session.scalar(select(User.id).where(User.username == "org")) is not None  # the session goes on

@@ -21,7 +21,7 @@ from portal.activity_types import Text
 from portal.hookspecs import hookimpl
 from portal.registry import registry
 from tests.api.conftest import login
-from tests.plugins.test_broken_plugins import client_for, failures
+from tests.plugins.test_broken_plugins import client_for, failures, organizer_of_a_plugin_page
 from tests.plugins.test_declarations_read_at_load import KEY, LEAVE, LEAVES, PLUGIN, Fickle, _fickle
 from tests.support import factories as f
 
@@ -169,12 +169,7 @@ class Streams:
     ("odd", "TypeError: a streamed response yielded object, not bytes or str"),
 ])
 def test_a_plugin_page_whose_stream_fails_is_reported_naming_the_plugin_and_ends(make_app, how, error):
-    app = make_app(EXTRA_PLUGINS=[("yx_streams", Streams())])
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    with app.app_context():
-        s = f.school("ST")
-        school_id, organizer = s.id, f.staff(s)["organizer"].id
-    client = client_for(app, organizer, school_id)
+    app, client = organizer_of_a_plugin_page(make_app, "yx_streams", Streams(), "ST")
     r = client.get(f"/x/yx_streams/{how}")
     assert r.status_code == 200
     assert r.get_data() == b"first;"
@@ -188,12 +183,7 @@ def test_a_plugin_page_whose_stream_fails_is_reported_naming_the_plugin_and_ends
 
 def test_a_plugin_page_whose_stream_fails_to_close_is_reported_naming_the_plugin(make_app):
     """Its close() runs inside the boundary too, also when the body is never read (HEAD)."""
-    app = make_app(EXTRA_PLUGINS=[("yx_streams", Streams())])
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    with app.app_context():
-        s = f.school("ST")
-        school_id, organizer = s.id, f.staff(s)["organizer"].id
-    client = client_for(app, organizer, school_id)
+    app, client = organizer_of_a_plugin_page(make_app, "yx_streams", Streams(), "ST")
     CLOSED.clear()
     assert client.get("/x/yx_streams/closes").get_data() == b"all;"
     assert client.head("/x/yx_streams/closes").status_code == 200
