@@ -186,20 +186,26 @@ def test_evidence_of_a_kind_it_declared_is_taken_after_its_methods_fail(make_app
         assert kinds == ["lesson_plan"]
 
 
-def test_a_default_role_that_is_not_one_of_its_roles_is_refused_at_load(make_app):
-    """The default role is read at load with the rest: one the type does not have is refused."""
-    nobody = type("Nobody", (Fickle,), {"default_role": property(lambda self: "nobody")})
+def refused_at_load(make_app, **declared) -> str:
+    """Install the fickle type with ``declared`` in place of its own declarations: it must not be
+    registered; the failure reported for the plugin."""
+    changed = type("Changed", (Fickle,), declared)
 
-    class NobodyPlugin:
+    class ChangedPlugin:
         @hookimpl
         def portal_activity_types(self):
-            return [nobody()]
+            return [changed()]
 
-    app = make_app(EXTRA_PLUGINS=[(PLUGIN, NobodyPlugin())])
+    app = make_app(EXTRA_PLUGINS=[(PLUGIN, ChangedPlugin())])
     with app.app_context():
         assert registry().get(KEY) is None
-        assert failures()[PLUGIN] == (f"default_role of activity type '{KEY}' is invalid: 'nobody' is not one of "
-                                      "its roles; the plugin was not loaded")
+        return failures()[PLUGIN]
+
+
+def test_a_default_role_that_is_not_one_of_its_roles_is_refused_at_load(make_app):
+    """The default role is read at load with the rest: one the type does not have is refused."""
+    assert refused_at_load(make_app, default_role=property(lambda self: "nobody")) == (
+        f"default_role of activity type '{KEY}' is invalid: 'nobody' is not one of its roles; the plugin was not loaded")
 
 
 class _ExitsAsHtml:

@@ -22,7 +22,15 @@ from portal.hookspecs import hookimpl
 from portal.registry import registry
 from tests.api.conftest import login
 from tests.plugins.test_broken_plugins import client_for, failures, organizer_of_a_plugin_page
-from tests.plugins.test_declarations_read_at_load import KEY, LEAVE, LEAVES, PLUGIN, Fickle, _fickle
+from tests.plugins.test_declarations_read_at_load import (
+    KEY,
+    LEAVE,
+    LEAVES,
+    PLUGIN,
+    Fickle,
+    _fickle,
+    refused_at_load,
+)
 from tests.support import factories as f
 
 
@@ -98,17 +106,8 @@ def test_the_form_fields_are_described_in_each_language_at_load(make_app):
 
 
 def test_plan_rules_that_are_not_texts_are_refused_at_load(make_app):
-    odd = type("Odd", (Fickle,), {"plan_rules": ({"field": "hours", "message": 3, "rule": "r"},)})
-
-    class OddPlugin:
-        @hookimpl
-        def portal_activity_types(self):
-            return [odd()]
-
-    app = make_app(EXTRA_PLUGINS=[(PLUGIN, OddPlugin())])
-    with app.app_context():
-        assert registry().get(KEY) is None
-        assert failures()[PLUGIN].startswith(f"plan_rules of activity type '{KEY}' is invalid: 3 is not a text")
+    refused = refused_at_load(make_app, plan_rules=({"field": "hours", "message": 3, "rule": "r"},))
+    assert refused.startswith(f"plan_rules of activity type '{KEY}' is invalid: 3 is not a text"), refused
 
 
 def _raises() -> Iterator[str]:
