@@ -104,3 +104,12 @@ def test_no_rows(app):
     assert _both(app, PENDING, PENDING_NEW, "en", pending=[], activity_url=activity_url) == ("\n      ", "\n      ")
     assert _both(app, ENTRIES, ENTRIES_NEW, "en", entries=[], activity_url=activity_url) == ("", "")
     assert isinstance(pending_rows([], activity_url, "h", "a"), Markup)
+
+
+def test_the_words_passed_in_are_escaped_as_the_template_would(app):
+    """A translation is trusted text, but one holding '&' or '<' is still written as HTML."""
+    with app.test_request_context("/?lang=en"):
+        pending = str(pending_rows(PENDING_ROWS, activity_url, "h&m", "<away>"))
+        entries = str(entry_rows(ENTRY_ROWS, activity_url, "R&D"))
+    assert "+3 h&amp;m" in pending and "&lt;away&gt; 2.5 h&amp;m" in pending and "<away>" not in pending
+    assert ">R&amp;D</span>" in entries and "R&D" not in entries
