@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, literal_column, null, select, type_coerce, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
@@ -808,6 +818,8 @@ PARTICIPANTS_OF = _participants_where(Participation.activity_id.in_(bindparam("i
 # The review queue's: the activities ``ids`` one participant a row (as PARTICIPANTS_OF, then
 # ``n`` = 1), and the activities ``grouped`` only counted, for a section that shows totals: a row
 # per distinct role and hours (``n`` people; no person: ``id``, ``user_id`` and the account NULL)
+# and who takes part in them, a row per person with only ``activity_id`` and ``user_id`` (``n`` =
+# 0: what the buttons need, ``transitions.allowed_triggers``; a statement of its own read it)
 _COUNTED = select(
     null(), Participation.activity_id, null(), Participation.role,
     *(_as_driver_gives(c) for c in (Participation.attended_hours, Participation.absent_hours,
@@ -817,8 +829,11 @@ _COUNTED = select(
     Participation.activity_id, Participation.role, Participation.attended_hours, Participation.absent_hours,
     Participation.excused_hours, Participation.adjusted_hours,
 )
-PARTICIPANTS_OR_COUNTS = union_all(
-    PARTICIPANTS_OF.order_by(None).add_columns(literal_column("1")), _COUNTED
+_PEOPLE_OF_COUNTED = select(
+    null(), Participation.activity_id, Participation.user_id, *(null() for _ in range(10)), literal_column("0"),
+).where(Participation.activity_id.in_(bindparam("grouped", expanding=True)))
+PARTICIPANTS_OR_COUNTS: CompoundSelect = union_all(
+    PARTICIPANTS_OF.order_by(None).add_columns(literal_column("1")), _COUNTED, _PEOPLE_OF_COUNTED
 ).order_by(literal_column("1"))
 
 

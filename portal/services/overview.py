@@ -279,6 +279,7 @@ class QueueItem:
     adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
     counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)
+    taking_part: list[int] = field(default_factory=list)  # user ids of its participants, counted or not
 
     @property
     def would_get_total(self) -> Decimal:
@@ -500,7 +501,8 @@ def queue_items(
     hours instead of one per person. In three queries whatever the number of activities (two
     given ``settings``, the school's type settings as :func:`review_sections` reads them).
     Participants and evidence are read as rows (the queue only shows them), and the activity's
-    snapshot is taken once for all its participants."""
+    snapshot is taken once for all its participants. Every item has the user ids of who takes
+    part (``taking_part``, a counted one's too): what ``transitions.allowed_triggers_each`` needs."""
     if not acts:
         return []
     ids = [a.id for a, _u in acts]
@@ -515,8 +517,14 @@ def queue_items(
     ).all()
     one_by_one: list[Any] = []
     counted: list[Any] = []
+    taking_part: dict[int, list[int]] = defaultdict(list)  # who takes part in the counted activities
     for r in rows:
-        (counted if r[0] is None else one_by_one).append(r)
+        if r[0] is not None:
+            one_by_one.append(r)
+        elif r[-1]:
+            counted.append(r)
+        else:  # a person of a counted activity (``n`` = 0)
+            taking_part[r[1]].append(r[2])
     for pair in participant_pairs(one_by_one):
         parts[pair[0].activity_id].append(pair)
     for group in participant_groups(counted):
@@ -541,10 +549,11 @@ def queue_items(
                                                 activity_snapshot(act), known[act.type_key])
                 except PluginStepFailed as exc:
                     out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), ZERO),
-                                         notice=exc.notice))
+                                         notice=exc.notice, taking_part=taking_part.get(act.id, [])))
                     continue
                 total = sum((h * n for (_g, n), h in zip(alike, figures, strict=True) if h), ZERO)
-                out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total)))
+                out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total),
+                                     taking_part=taking_part.get(act.id, [])))
                 continue
             detail = act.id in shown
             pairs = parts.get(act.id, [])
@@ -571,7 +580,8 @@ def queue_items(
             own = evidence.get((act.id, act.organizer_id), [])  # the organizer's files, unless theirs as a participant
             if own and any(p.user_id == act.organizer_id for p in people_rows):
                 own = []
-            out.append(QueueItem(act, people, organizer_name, own, notice=notice))
+            out.append(QueueItem(act, people, organizer_name, own, notice=notice,
+                                 taking_part=[p.user_id for p in people_rows]))
     return out
 
 

@@ -9,7 +9,7 @@ hook fires.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -68,24 +68,16 @@ def allowed_triggers(
     return found
 
 
-def allowed_triggers_each(acts: list[Activity], user_id: int, school_roles: frozenset[str]) -> dict[int, list[str]]:
-    """:func:`allowed_triggers` of several activities (a page of the review queue), their
-    participants and whether their year is locked read in one statement."""
-    if not acts:
-        return {}
-    people: dict[int, list[int]] = {a.id: [] for a in acts}
-    locked: dict[int, bool] = {}
-    rows = db.session.execute(
-        select(Activity.id, locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
-               Participation.user_id)
-        .outerjoin(Participation, Participation.activity_id == Activity.id)
-        .where(Activity.id.in_(list(people)))
-    )
-    for activity_id, is_locked, participant_id in rows:
-        locked[activity_id] = bool(is_locked)
-        if participant_id is not None:
-            people[activity_id].append(participant_id)
-    return {a.id: allowed_triggers(a, user_id, people[a.id], school_roles, locked.get(a.id, False)) for a in acts}
+def allowed_triggers_each(
+    acts: list[Activity], user_id: int, school_roles: frozenset[str], participants: Mapping[int, Collection[int]],
+    locked: Mapping[int, bool],
+) -> dict[int, list[str]]:
+    """:func:`allowed_triggers` of several activities (a page of the review queue) given what the
+    page read already: the user ids of each activity's ``participants`` and whether its year is
+    ``locked``, by activity id (the queue's: ``QueueItem.taking_part``; none locked, as the queue
+    shows no activity of a locked year). No statement of its own (a stand-in's check aside, as
+    :func:`allowed_triggers`)."""
+    return {a.id: allowed_triggers(a, user_id, list(participants[a.id]), school_roles, locked[a.id]) for a in acts}
 
 
 def _parse_adjustments(

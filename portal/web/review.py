@@ -61,8 +61,13 @@ def queue():
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
     fixed = _page_constants()
     adjusting = fixed.adjusting
-    # what the viewer may do with each (its buttons, whether it is selectable for a bulk action)
-    allowed = transitions.allowed_triggers_each([item.activity for item in items], me, roles)
+    # what the viewer may do with each (its buttons, whether it is selectable for a bulk action): the
+    # page read who takes part; no activity of a locked year is on it (``overview._waiting``: read
+    # with the activities, in the same statement)
+    allowed = transitions.allowed_triggers_each(
+        [item.activity for item in items], me, roles, {item.activity.id: item.taking_part for item in items},
+        dict.fromkeys((item.activity.id for item in items), False),
+    )
     for item in held_items:
         people = [qp.person.user_id for qp in item.participants]
         item.allowed = allowed[item.activity.id]

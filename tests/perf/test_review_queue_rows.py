@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, Evidence, Participation, User
+from portal.models import Activity, Evidence, Membership, Participation, User
 from portal.registry import registry
-from portal.services import activities, ledger, overview, schools, snapshots
+from portal.services import access, activities, ledger, overview, schools, snapshots, transitions
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from tests.perf.conftest import site
 from workflows.definition import Phase
@@ -63,6 +63,7 @@ def test_hours_and_ceilings_are_the_ledgers(queue, monkeypatch, counted):
         parts = {p.user_id: p for p in db.session.execute(
             select(Participation).where(Participation.activity_id == act.id)).scalars()}
         assert item.size == len(parts)
+        assert sorted(item.taking_part) == sorted(parts)  # who takes part: a counted activity's too
         if counted and act.id not in held_ids:
             each = [credit_hours_for(rule, act, p, settings[act.type_key]) for p in parts.values()]
             assert item.participants == [] and item.counted == (len(parts), sum((h for h in each if h), 0))
@@ -86,6 +87,30 @@ def test_hours_and_ceilings_are_the_ledgers(queue, monkeypatch, counted):
                 assert qp.max_hours is None and qp.evidence == []
         assert item.would_get_total == sum((qp.would_get for qp in item.participants if qp.would_get), 0)
     assert evidence_seen > 0
+
+
+def test_buttons_from_what_the_page_read_are_allowed_triggers(queue):
+    """The queue's buttons come from what its statements read (who takes part, counted or not; no
+    activity of a locked year is on it): for viewers who reviewed, organised or took part, the
+    same triggers as ``allowed_triggers`` reading the participants and the lock itself."""
+    school_id, held, reviewed = queue
+    items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
+    ids = [i.activity.id for i in items]
+    reviewers = db.session.execute(select(Membership.user_id).where(
+        Membership.school_id == school_id, Membership.role == "reviewer", Membership.active.is_(True))).scalars()
+    viewers = {*reviewers, held[0][0].organizer_id, reviewed[0][0].organizer_id,
+               *(i.taking_part[0] for i in items if i.taking_part)}
+    taking_part = {i.activity.id: i.taking_part for i in items}
+    seen: set[tuple[str, ...]] = set()
+    for viewer in sorted(viewers):
+        roles = access.school_roles(viewer, school_id)
+        got = transitions.allowed_triggers_each([i.activity for i in items], viewer, roles, taking_part,
+                                                dict.fromkeys(ids, False))
+        for activity_id in ids:
+            act = db.session.get(Activity, activity_id)
+            assert got[activity_id] == transitions.allowed_triggers(act, viewer), (viewer, activity_id)
+            seen.add(tuple(got[activity_id]))
+    assert len(seen) > 2  # buttons and none: the viewers differ
 
 
 def test_every_activity_detailed_by_default(queue):
