@@ -163,8 +163,9 @@ PAGED: dict[str, tuple[str, str, str]] = {
 }
 #: Pinned statements (first page and the next): the login query, then the page's own (the staff
 #: list: its people, their roles, and the school's groups with the page's people in them; the review
-#: queue: who took part in its reviewed activities, whether the viewer may post their credits).
-PINNED = {"review queue": 5, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
+#: queue: its sections, the people (with who took part in its reviewed activities: whether the
+#: viewer may post their credits) and the evidence).
+PINNED = {"review queue": 4, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:
