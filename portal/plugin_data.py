@@ -135,13 +135,34 @@ def type_hours(activity_type: Any, method: str, *args: Any) -> Decimal:
     the core's rule of hours (:func:`portal.hours.rule_hours`: ≥ 0, ≤ 999.5, half-hour steps)
     before the ledger, a page or the API sees it. Any other answer (a text, None, NaN, 0.3, a
     million) is reported with the plugin's name and refuses the step like a method that raises."""
-    value = type_call(activity_type, method, *args)
-    try:
-        return rule_hours(value)
-    except BadHours as exc:
-        message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS
-        plugin = _report(activity_type, message, None, method=method, value=repr(value)[:100], error=exc.msg.english)
-        raise PluginStepFailed(plugin) from None
+    return hours_rule(activity_type, method)(*args)
+
+
+def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
+    """:func:`type_hours` of this type's ``method`` as a function of its arguments, for a caller
+    that asks it many times (a page: the hours of each participant). Which plugin runs and the
+    boundary's label are worked out once; each call is still a call of its own across the boundary
+    (timed against the budget, a failure reported with the plugin's name and refused) and each
+    answer bounded alike."""
+    code = _running(activity_type, method)
+
+    def answer(*args: Any) -> Decimal:
+        try:
+            with code:
+                value = getattr(activity_type, method)(*args)
+        except Exception as exc:
+            message = M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED
+            plugin = _report(activity_type, message, exc, method=method, error=describe(exc))
+            raise PluginStepFailed(plugin) from None
+        try:
+            return rule_hours(value)
+        except BadHours as exc:
+            message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS
+            plugin = _report(activity_type, message, None, method=method, value=repr(value)[:100],
+                             error=exc.msg.english)
+            raise PluginStepFailed(plugin) from None
+
+    return answer
 
 
 def type_errors(activity_type: Any, method: str, *args: Any) -> dict[str, Any]:

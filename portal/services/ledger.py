@@ -19,7 +19,7 @@ from portal.errors import Conflict
 from portal.hours import fmt
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
-from portal.plugin_data import type_hours
+from portal.plugin_data import hours_rule, type_hours
 from portal.services.snapshots import activity_snapshot, participant_snapshot
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
@@ -65,23 +65,23 @@ def rule_ignores_identity(activity_type: ActivityType) -> bool:
 
 
 def _each(
-    rule: Callable[..., Decimal], key_of: Callable[[Any, Any], tuple[Any, ...] | None],
-    activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
+    rule: Callable[[Any, ActivitySnapshot], Decimal], key_of: Callable[[Any], tuple[Any, ...] | None],
+    activity_type: ActivityType, act: Any, people: Iterable[Any],
     snapshot: ActivitySnapshot | None, known: dict[tuple[Any, ...], Decimal] | None,
 ) -> list[Decimal]:
-    """``rule`` for each of ``people``, in order. Under the core rule the answer is kept in
-    ``known`` under ``key_of(act, person)`` (what the rule reads of them; None: not kept), so
-    alike participants are asked once; any other rule is asked once per person."""
+    """``rule(person, snapshot)`` for each of ``people``, in order. Under the core rule the answer
+    is kept in ``known`` under ``key_of(person)`` (what the rule reads of them; None: not kept),
+    so alike participants are asked once; any other rule is asked once per person."""
     snapshot = snapshot or activity_snapshot(act)
     if not rule_ignores_identity(activity_type):
-        return [rule(activity_type, act, p, settings, snapshot) for p in people]
+        return [rule(p, snapshot) for p in people]
     known = {} if known is None else known
     out: list[Decimal] = []
     for p in people:
-        key = key_of(act, p)
+        key = key_of(p)
         value = known.get(key) if key is not None else None
         if value is None:
-            value = rule(activity_type, act, p, settings, snapshot)
+            value = rule(p, snapshot)
             if key is not None:
                 known[key] = value
         out.append(value)
@@ -97,13 +97,22 @@ def credit_hours_each(
     per distinct role and hours (a list of sixty has a handful), any other rule once per person.
     The core rule reads a participant's role and hours and the settings, never who they are nor
     the activity: a page listing several activities of one type with the same ``settings`` may
-    pass the same ``known`` (answers by role and hours) for each, and ask once per page."""
-    def key_of(_act: Any, p: Any) -> tuple[Any, ...] | None:
+    pass the same ``known`` (answers by role and hours) for each, and ask once per page. The
+    rule's plugin boundary is set up once for all of them (``plugin_data.hours_rule``), each
+    call still crossing it on its own."""
+    answer = hours_rule(activity_type, "credit_hours")
+
+    def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
+        if p.adjusted_hours is not None:  # as credit_hours_for: the reviewer's figure
+            return p.adjusted_hours
+        return answer(participant_snapshot(p), snap, settings)
+
+    def key_of(p: Any) -> tuple[Any, ...] | None:
         if p.adjusted_hours is not None:  # the reviewer's figure, not the rule's
             return None
         return (p.role, p.attended_hours, p.absent_hours, p.excused_hours)
 
-    return _each(credit_hours_for, key_of, activity_type, act, people, settings, snapshot, known)
+    return _each(rule, key_of, activity_type, act, people, snapshot, known)
 
 
 def credit_ceiling_each(
@@ -113,7 +122,12 @@ def credit_ceiling_each(
     """:func:`credit_ceiling` of each of ``people``, in order: under the core rule asked once
     per role (full attendance is the same for everyone), any other rule once per person;
     ``known`` as for :func:`credit_hours_each` (answers by role and the activity's hours)."""
-    return _each(credit_ceiling, lambda a, p: (p.role, a.hours), activity_type, act, people, settings, snapshot, known)
+    answer = hours_rule(activity_type, "credit_hours")
+
+    def rule(p: Any, snap: ActivitySnapshot) -> Decimal:  # as credit_ceiling
+        return answer(ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours), snap, settings)
+
+    return _each(rule, lambda p: (p.role, act.hours), activity_type, act, people, snapshot, known)
 
 
 def post_credits(
