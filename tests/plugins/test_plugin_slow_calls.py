@@ -55,3 +55,40 @@ def _slow_plugin() -> object:
     from tests.plugins.test_request_time_failures import Plugin
 
     return Plugin(exiting_type(_slowly))
+
+
+def test_each_answer_of_a_credit_rule_on_the_queue_is_timed_on_its_own(make_app, monkeypatch):
+    """The review queue asks a type's own credit rule once per participant; each answer crosses
+    the plugin boundary on its own (timed against the budget), not the activity's answers
+    together: a slow record names a call that was slow, never the sum of sixty quick ones."""
+    from datetime import timedelta
+
+    from portal.plugin_loader import LoadedPlugins
+    from portal.timeutil import utcnow
+    from tests.plugins.test_request_time_failures import Plugin, one_role_type
+    from tests.support import factories as f
+
+    asked: list[int] = []
+
+    def counted_rule(self, participant, activity, settings):
+        asked.append(participant.user_id)
+        return participant.attended_hours or 0
+
+    app = make_app(EXTRA_PLUGINS=[("yx_counted", Plugin(one_role_type("rt_counted", "计数课", "Counted course",
+                                                                      credit_hours=counted_rule)))])
+    with app.app_context():
+        s = f.school("TC", types=("rt_counted",))
+        p = f.staff(s)
+        people = [(p[k], "member") for k in ("t1", "t2", "t3", "t4")]
+        act = f.plan(s, p["organizer"], "rt_counted", people, hours="2", start=utcnow() - timedelta(days=2))
+        f.attend(act, p["organizer"])
+        f.fire(act, p["organizer"], "hold")
+        school_id, reviewer = s.id, p["reviewer"].id
+    timed: list[str] = []
+    real = LoadedPlugins.timed
+    monkeypatch.setattr(LoadedPlugins, "timed", lambda self, plugin, hook, ms: timed.append(hook) or real(
+        self, plugin, hook, ms))
+    asked.clear()
+    assert client_for(app, reviewer, school_id).get("/review").status_code == 200
+    assert len(asked) >= 8  # the hours and the most each of the four may get
+    assert timed.count("credit_hours (rt_counted)") == len(asked)
