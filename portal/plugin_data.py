@@ -121,39 +121,35 @@ def type_call(activity_type: Any, method: str, *args: Any, via: Callable[..., An
     the plugin's name and the step is refused with 409 (:class:`PluginStepFailed`, a
     :class:`Conflict`, so the caller's transaction rolls back and nothing changes), never a 500.
     Within :func:`previewing` the same, reported as a preview's failure."""
+    return _call(activity_type, method, _running(activity_type, method), via or getattr(activity_type, method), args)
+
+
+def _call(activity_type: Any, method: str, running: AbstractContextManager[None], code: Callable[..., Any],
+          args: tuple[Any, ...]) -> Any:
+    """:func:`type_call` across the boundary ``running`` (set up by the caller, once for many calls)."""
     try:
-        with _running(activity_type, method):
-            return via(*args) if via is not None else getattr(activity_type, method)(*args)
+        with running:
+            return code(*args)
     except Exception as exc:
         message = M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED
         plugin = _report(activity_type, message, exc, method=method, error=describe(exc))
         raise PluginStepFailed(plugin) from None
 
 
-def type_hours(activity_type: Any, method: str, *args: Any) -> Decimal:
-    """:func:`type_call` of a method answering hours (``credit_hours``): the answer is bounded by
-    the core's rule of hours (:func:`portal.hours.rule_hours`: ≥ 0, ≤ 999.5, half-hour steps)
-    before the ledger, a page or the API sees it. Any other answer (a text, None, NaN, 0.3, a
-    million) is reported with the plugin's name and refuses the step like a method that raises."""
-    return hours_rule(activity_type, method)(*args)
-
-
 def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
-    """:func:`type_hours` of this type's ``method`` as a function of its arguments, for a caller
-    that asks it many times (a page: the hours of each participant). Which plugin runs and the
-    boundary's label are worked out once; each call is still a call of its own across the boundary
-    (timed against the budget, a failure reported with the plugin's name and refused) and each
-    answer bounded alike."""
-    code = _running(activity_type, method)
+    """The type's method answering hours (``credit_hours``) as a function of its arguments, each
+    call a :func:`type_call` whose answer is bounded by the core's rule of hours
+    (:func:`portal.hours.rule_hours`: ≥ 0, ≤ 999.5, half-hour steps) before the ledger, a page or
+    the API sees it. Any other answer (a text, None, NaN, 0.3, a million) is reported with the
+    plugin's name and refuses the step like a method that raises.
+
+    For a caller that asks it many times (a page: the hours of each participant) which plugin runs
+    and the boundary's label are worked out once; each call still crosses the boundary on its own
+    (timed against the budget, a failure reported and refused)."""
+    running, code = _running(activity_type, method), getattr(activity_type, method)
 
     def answer(*args: Any) -> Decimal:
-        try:
-            with code:
-                value = getattr(activity_type, method)(*args)
-        except Exception as exc:
-            message = M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED
-            plugin = _report(activity_type, message, exc, method=method, error=describe(exc))
-            raise PluginStepFailed(plugin) from None
+        value = _call(activity_type, method, running, code, args)
         try:
             return rule_hours(value)
         except BadHours as exc:

@@ -19,7 +19,7 @@ from portal.errors import Conflict
 from portal.hours import fmt
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
-from portal.plugin_data import hours_rule, type_hours
+from portal.plugin_data import hours_rule
 from portal.services.snapshots import activity_snapshot, participant_snapshot
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
@@ -32,18 +32,21 @@ class AppendOnlyViolation(RuntimeError):
 
 def credit_hours_for(
     activity_type: ActivityType, act: Activity, p: Participation, settings: dict,
-    snapshot: ActivitySnapshot | None = None,
+    snapshot: ActivitySnapshot | None = None, rule: Callable[..., Decimal] | None = None,
 ) -> Decimal:
     """The hours a participant gets: the reviewer's adjustment if any, else the type's rule
-    (``snapshot``: the activity's, when the caller asks for every participant of it)."""
+    (``snapshot``: the activity's, when the caller asks for every participant of it; ``rule``:
+    the type's ``credit_hours`` as :func:`portal.plugin_data.hours_rule` gives it, when the
+    caller asks it many times)."""
     if p.adjusted_hours is not None:
         return p.adjusted_hours
-    return type_hours(activity_type, "credit_hours", participant_snapshot(p), snapshot or activity_snapshot(act), settings)
+    rule = rule or hours_rule(activity_type, "credit_hours")
+    return rule(participant_snapshot(p), snapshot or activity_snapshot(act), settings)
 
 
 def credit_ceiling(
     activity_type: ActivityType, act: Activity, p: Participation, settings: dict,
-    snapshot: ActivitySnapshot | None = None,
+    snapshot: ActivitySnapshot | None = None, rule: Callable[..., Decimal] | None = None,
 ) -> Decimal:
     """The most a reviewer may credit this participant: what the type's credit rule gives the
     participant's role for full attendance of the activity (``snapshot``:
@@ -53,7 +56,8 @@ def credit_ceiling(
     adjustment can credit more than the activity could ever give (an absent teacher included).
     """
     full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours)
-    return type_hours(activity_type, "credit_hours", full, snapshot or activity_snapshot(act), settings)
+    rule = rule or hours_rule(activity_type, "credit_hours")
+    return rule(full, snapshot or activity_snapshot(act), settings)
 
 
 
@@ -103,9 +107,7 @@ def credit_hours_each(
     answer = hours_rule(activity_type, "credit_hours")
 
     def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
-        if p.adjusted_hours is not None:  # as credit_hours_for: the reviewer's figure
-            return p.adjusted_hours
-        return answer(participant_snapshot(p), snap, settings)
+        return credit_hours_for(activity_type, act, p, settings, snap, answer)
 
     def key_of(p: Any) -> tuple[Any, ...] | None:
         if p.adjusted_hours is not None:  # the reviewer's figure, not the rule's
@@ -124,8 +126,8 @@ def credit_ceiling_each(
     ``known`` as for :func:`credit_hours_each` (answers by role and the activity's hours)."""
     answer = hours_rule(activity_type, "credit_hours")
 
-    def rule(p: Any, snap: ActivitySnapshot) -> Decimal:  # as credit_ceiling
-        return answer(ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours), snap, settings)
+    def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
+        return credit_ceiling(activity_type, act, p, settings, snap, answer)
 
     return _each(rule, lambda p: (p.role, act.hours), activity_type, act, people, snapshot, known)
 
