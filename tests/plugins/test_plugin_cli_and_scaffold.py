@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from portal.scaffold import PluginNames, ScaffoldError, create_plugin
+from tests.support.clock import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,8 +144,9 @@ def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(sc
     placeholder = 'name_zh = "【待改名】online_forum"'
     assert placeholder in (scaffolded / "yanxiu_online_forum" / "__init__.py").read_text()
     assert "`【待改名】online_forum`" in (scaffolded / "README.md").read_text()
+    # on the suite's clock (its PYTHONPATH holds only the clock's sitecustomize, no checkout)
     run = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=scaffolded,
-                         env=outside_env(), capture_output=True, text=True, timeout=300)
+                         env={**outside_env(), **subprocess_env()}, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "6 passed" in run.stdout
 
