@@ -290,10 +290,12 @@ def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school
     """``yanxiu_plan(type_key=None, participants=None, details=None, hours="2", starts_at=None)``:
     plan an activity as the organizer; the plugin's first type by default, with demo participants in
     its roles (``participants``: ``[(person, role), …]``), the type's ``sample_details()``, starting
-    two days ago (so it can be held at once)."""
+    two days ago by the school's clock (so it can be held at once; ``starts_at`` is read in the
+    school's time zone)."""
     from portal.demo import demo_roles
     from portal.registry import registry
     from portal.services import activities
+    from portal.timeutil import to_local, utcnow, zone_of
 
     def plan(type_key: str | None = None, participants: list[tuple[str, str]] | None = None,
              details: dict[str, Any] | None = None, hours: str = "2", starts_at: datetime | None = None,
@@ -303,7 +305,10 @@ def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school
             if not ours:
                 raise LookupError(f"plugin {yanxiu_plugin!r} provides no activity type")
             type_key = ours[0]
-        start = starts_at or datetime.now().replace(microsecond=0, second=0) - timedelta(days=2)
+        # the form's times are the school's wall clock: two days before the school's now (the machine's
+        # own zone, which datetime.now() reads, may be another)
+        start = starts_at or to_local(utcnow(), zone_of(yanxiu_school)).replace(
+            tzinfo=None, microsecond=0, second=0) - timedelta(days=2)
         people = participants if participants is not None else demo_roles(type_key)
         try:
             act = activities.plan_activity(

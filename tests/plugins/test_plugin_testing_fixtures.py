@@ -4,7 +4,9 @@ checkout's conftest, never clash with this suite's own fixtures, and go through 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ import portal.testing
 from portal.extensions import db
 from portal.models import CreditEntry
 from portal.testing import GuardFailedError
+from portal.timeutil import zone_of
 
 LESSON = {"lesson": "朱自清《背影》"}
 
@@ -55,6 +58,16 @@ def test_a_lesson_study_goes_through_the_real_services(yanxiu_plan, yanxiu_atten
     people = yanxiu_people
     assert hours == {people["teacher1"].id: Decimal("4"), people["teacher2"].id: Decimal("4"),
                      people["teacher3"].id: Decimal("1")}
+
+
+def test_a_planned_activity_starts_two_days_before_the_schools_now_whatever_the_machines_zone(
+        yanxiu_plan, yanxiu_school, time_machine):
+    # the machine's clock in New York (time-machine sets TZ to the destination's zone): Tuesday
+    # 8 December 2026 02:00 there is 07:00 UTC, 15:00 in the demo school's Beijing
+    time_machine.move_to(datetime(2026, 12, 8, 2, 0, tzinfo=ZoneInfo("America/New_York")), tick=False)
+    assert zone_of(yanxiu_school) == "Asia/Shanghai"
+    act = yanxiu_plan(details=LESSON)
+    assert act.starts_at == datetime(2026, 12, 6, 7, 0)  # 6 December 15:00 in Beijing, as naive UTC
 
 
 def test_clients_are_signed_in_per_role(yanxiu_client, yanxiu_plan, yanxiu_evidence):
