@@ -3,7 +3,7 @@
 Why: the suite is written around the school year 2026-2027 (``YEAR = "2026-2027"``, activities
 on 2026-10-15 …) and takes those days to be in the *current* school year and in the past. On
 the real clock that holds only until 31 August 2027; from 1 September 2027 dozens of tests
-would fail (48 did, run under libfaketime at that day). So this plugin (``-p
+would fail (46 did, run under libfaketime on that day). So this plugin (``-p
 tests.support.clock`` in ``addopts``) puts every test process on :data:`INSTANT` before any
 conftest is imported, with time-machine and ``tick=True``: time starts there and moves on, so
 durations, timeouts and "a minute later" still work. :data:`INSTANT` is after every fixed date
