@@ -29,7 +29,10 @@ def _child_time(env: dict[str, str]) -> datetime:
 def test_a_subprocess_reads_the_same_clock():
     before = utcnow()
     inherited = _child_time(dict(os.environ))  # as the job worker and the flask commands are started
-    bare = _child_time({"PATH": os.environ.get("PATH", ""), **subprocess_env()})  # an environment built anew
+    # an environment built anew, as the scaffold test's "plugin author's shell": the clock's own
+    # variables dropped, then given back by subprocess_env()
+    rebuilt = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("YANXIU_TEST")}
+    bare = _child_time({**rebuilt, **subprocess_env()})
     after = utcnow()
     for child in (inherited, bare):
         assert before - timedelta(seconds=1) <= child <= after + timedelta(seconds=1), (before, child, after)
