@@ -214,20 +214,27 @@ def activity_roles(
     return frozenset(out)
 
 
+# Built once (a page asks it for every activity a stand-in may decide): the values are bound.
+_INDEPENDENT_HOLDER = (
+    select(Membership.id)
+    .join(User, User.id == Membership.user_id)
+    .where(
+        Membership.school_id == bindparam("school_id"),
+        Membership.role.in_(bindparam("roles", expanding=True)),
+        Membership.active.is_(True),
+        User.active.is_(True),
+        Membership.user_id.not_in(bindparam("involved", expanding=True)),
+    )
+    .limit(1)
+)
+
+
 def _independent_holder_exists(activity: Activity, roles: frozenset[str], involved: set[int]) -> bool:
     """Whether an active member of the activity's school holds one of ``roles`` and neither
     organised nor took part in it."""
     row = db.session.execute(
-        select(Membership.id)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Membership.school_id == activity.school_id,
-            Membership.role.in_(sorted(roles)),
-            Membership.active.is_(True),
-            User.active.is_(True),
-            Membership.user_id.not_in(sorted(involved)),
-        )
-        .limit(1)
+        _INDEPENDENT_HOLDER,
+        {"school_id": activity.school_id, "roles": sorted(roles), "involved": sorted(involved)},
     ).first()
     return row is not None
 
