@@ -173,6 +173,20 @@ def failures() -> dict[str, str]:
     return {x.plugin: x.error for x in registry().plugins.failures}
 
 
+def reported_failure(app, name: str) -> str:
+    """What the app reported of plugin ``name``'s failure."""
+    with app.app_context():
+        return failures()[name]
+
+
+def a_plugin_page_and_its_failure(make_app, name: str, plugin: object, school_code: str, path: str):
+    """``path`` opened by the organiser of :func:`organizer_of_a_plugin_page`: the app, their
+    client, the response and what the app reported of the plugin's failure."""
+    app, client = organizer_of_a_plugin_page(make_app, name, plugin, school_code)
+    response = client.get(path)
+    return app, client, response, reported_failure(app, name)
+
+
 def _chinese_text_of(html: str, testid: str) -> str:
     m = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</', html, re.DOTALL)
     assert m, html[:3000]

@@ -26,7 +26,7 @@ from portal.models import Activity, Evidence, User
 from portal.registry import registry
 from portal.services import activities
 from portal.timeutil import utcnow
-from tests.plugins.test_broken_plugins import client_for, failures, organizer_of_a_plugin_page
+from tests.plugins.test_broken_plugins import a_plugin_page_and_its_failure, client_for, failures
 from tests.support import factories as f
 
 PLUGIN, KEY = "yx_fickle", "fickle"
@@ -240,12 +240,9 @@ class Pages:
     ("exits", "SystemExit: no markup today"),
 ])
 def test_a_plugin_page_whose_answer_cannot_be_a_response_is_reported_naming_the_plugin(make_app, path, error):
-    app, client = organizer_of_a_plugin_page(make_app, "yx_pages", Pages(), "PG")
-    r = client.get(f"/x/yx_pages/{path}")
+    app, client, r, reported = a_plugin_page_and_its_failure(make_app, "yx_pages", Pages(), "PG", f"/x/yx_pages/{path}")
     assert r.status_code == 500
     assert "插件 yx_pages 的此页面出错，错误已记入日志" in r.get_data(as_text=True)
-    with app.app_context():
-        reported = failures()["yx_pages"]
     assert reported.startswith(f"page x_yx_pages.odd.{path} of plugin 'yx_pages' failed: {error}"), reported
     assert client.get("/x/yx_pages/fine").get_json() == {"ok": True}
     assert client.get("/").status_code == 200

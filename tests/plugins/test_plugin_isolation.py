@@ -15,11 +15,8 @@ from tests.plugins.plugin_throwaway import (
     RaisesInTransitioned,
     RaisesInTypes,
 )
+from tests.plugins.test_broken_plugins import failures
 from tests.support import factories as f
-
-
-def failures() -> dict[str, str]:
-    return {x.plugin: x.error for x in registry().plugins.failures}
 
 
 def test_a_plugin_raising_in_portal_activity_types_is_reported_and_skipped(make_app, caplog):

@@ -21,7 +21,13 @@ from portal.activity_types import Text
 from portal.hookspecs import hookimpl
 from portal.registry import registry
 from tests.api.conftest import login
-from tests.plugins.test_broken_plugins import client_for, failures, organizer_of_a_plugin_page
+from tests.plugins.test_broken_plugins import (
+    a_plugin_page_and_its_failure,
+    client_for,
+    failures,
+    organizer_of_a_plugin_page,
+    reported_failure,
+)
 from tests.plugins.test_declarations_read_at_load import (
     KEY,
     LEAVE,
@@ -168,12 +174,9 @@ class Streams:
     ("odd", "TypeError: a streamed response yielded object, not bytes or str"),
 ])
 def test_a_plugin_page_whose_stream_fails_is_reported_naming_the_plugin_and_ends(make_app, how, error):
-    app, client = organizer_of_a_plugin_page(make_app, "yx_streams", Streams(), "ST")
-    r = client.get(f"/x/yx_streams/{how}")
+    app, client, r, reported = a_plugin_page_and_its_failure(make_app, "yx_streams", Streams(), "ST", f"/x/yx_streams/{how}")
     assert r.status_code == 200
     assert r.get_data() == b"first;"
-    with app.app_context():
-        reported = failures()["yx_streams"]
     assert reported == (f"page x_yx_streams.streams.stream of plugin 'yx_streams' failed while its response was "
                         f"being sent: {error}; the response was cut short"), reported
     assert client.get("/x/yx_streams/whole").get_data() == b"a;b;c"
@@ -187,8 +190,7 @@ def test_a_plugin_page_whose_stream_fails_to_close_is_reported_naming_the_plugin
     assert client.get("/x/yx_streams/closes").get_data() == b"all;"
     assert client.head("/x/yx_streams/closes").status_code == 200
     assert CLOSED == ["GET", "HEAD"]
-    with app.app_context():
-        reported = failures()["yx_streams"]
+    reported = reported_failure(app, "yx_streams")
     assert reported == ("page x_yx_streams.streams.closes of plugin 'yx_streams' failed while its response was "
                         "being sent: RuntimeError: close broke; the response was cut short"), reported
     assert client.get("/").status_code == 200
