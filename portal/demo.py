@@ -11,7 +11,7 @@ from portal import policy
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.models import Activity, Evidence, School, User
-from portal.registry import registry
+from portal.registry import RegisteredType, registry
 from portal.services import activities, schools, transitions, users
 from portal.timeutil import (
     current_school_year,
@@ -59,12 +59,35 @@ def _user(username: str) -> User:
     return db.session.execute(select(User).where(User.username == username)).scalar_one()
 
 
+def main_and_lead(reg: RegisteredType) -> tuple[str, str]:
+    """A type's main role (its default: who attends, observes, is mentored) and the role that
+    leads (the first other it declares: who speaks, teaches, mentors; a one-role type: the same)."""
+    main = reg.decl.default_role
+    return main, next((role for role in reg.decl.roles if role != main), main)
+
+
 def demo_roles(key: str) -> list[tuple[str, str]]:
     """Who takes part in a demo activity of type ``key``, in which of its roles (username, role)."""
-    reg = registry().types[key]
-    roles = list(reg.decl.roles)
-    main, other = roles[0], roles[1] if len(roles) > 1 else roles[0]
-    return [("teacher1", other), ("teacher2", main), ("teacher3", main), ("teacher4", main)]
+    main, lead = main_and_lead(registry().types[key])
+    return [("teacher1", lead), ("teacher2", main), ("teacher3", main), ("teacher4", main)]
+
+
+def gathering_types() -> list[RegisteredType]:
+    """The organised types that offer demo data, the ones that gather the largest share of the
+    staff first (their ``sample_profile``; a type without one last), in load order among equals.
+
+    The demo's events for the whole staff use the first (a district school's talks and its annual
+    plan, the check-in screen, the sign-up list), a district school enables the first two and a
+    teacher's plan sets targets for the first three: the demo asks the types and names none (the
+    core names no activity type). With the built-ins: lecture, observation, research."""
+
+    def share(reg: RegisteredType) -> float:
+        profile = reg.type.sample_profile()
+        return -(profile.group[0] + profile.group[1]) if profile is not None else 0.0
+
+    offered = [reg for reg in registry().types.values()
+               if not reg.decl.self_declared and reg.type.sample_details() is not None]
+    return sorted(offered, key=share)
 
 
 TEXT = "这次活动让我收获很多。" * 20

@@ -1,11 +1,12 @@
 """Demo data of the district level (``flask demo`` loads it after the DEMO school): more schools
 of the default district at every stage of the year's submission — submitted (waiting for the
-district), returned with comments (and a lecture still waiting for review, which the school's
+district), returned with comments (and a talk still waiting for review, which the school's
 submission page warns about), accepted and locked — each with an accepted annual plan its
-lectures were planned from (one line never held: the dashboard shows the school behind its plan),
+talks were planned from (one line never held: the dashboard shows the school behind its plan),
 written evidence the reviewer can open, the district's minimum writing quotas, a district
 reviewer, and a second district with a school of its own and its own reviewer (districts are
-tenants). Invented people."""
+tenants). The talks are of the type that gathers most of the staff (``demo.gathering_types``;
+with the built-ins, lectures). Invented people."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal import policy
-from portal.demo import DEMO_PASSWORD, DISTRICT, walk
+from portal.demo import DEMO_PASSWORD, DISTRICT, gathering_types, main_and_lead, walk
 from portal.extensions import db
 from portal.models import District, School, User
 from portal.models.district import DEFAULT_DISTRICT_CODE
-from portal.registry import registry
 from portal.services import access, activities, districts, school_plans, schools, submissions, users
 from portal.timeutil import current_school_year, school_year_of, to_local, utcnow
 from workflows.definition import Phase
@@ -37,9 +37,8 @@ OTHER = ("SOUTH1", "南山区第一小学", ("马建国", "朱丽娟", "胡天�
 
 def _school(code: str, name: str, district_id: int, people: tuple[str, ...]) -> tuple[School, list[User]]:
     school = schools.create_school(code, name, district_id=district_id)
-    for key in ("lecture", "observation"):
-        if registry().get(key) is not None:
-            schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
+    for reg in gathering_types()[:2]:
+        schools.set_type(school, reg.decl.key, enabled=True, by=policy.SYSTEM)
     staff = []
     for i, person in enumerate(people):
         roles = ["school_admin", "organizer", "teacher"] if i == 0 else ["reviewer", "teacher"] if i == 1 else ["teacher"]
@@ -52,18 +51,21 @@ def _start(days_ago: int) -> datetime:
     return utcnow() - timedelta(days=days_ago)
 
 
-def _lecture(school: School, staff: list[User], days_ago: int, hours: str,
-             plan_line_id: int | None = None, phase: Phase = Phase.CREDITED) -> None:
-    """A lecture of the school held ``days_ago``, taken along the workflow to ``phase`` (credited)."""
-    if registry().get("lecture") is None:
+def _talk(school: School, staff: list[User], days_ago: int, hours: str,
+          plan_line_id: int | None = None, phase: Phase = Phase.CREDITED) -> None:
+    """A talk of the school (the first of the gathering types) held ``days_ago``, the school admin
+    leading and the teachers in the main role, taken along the workflow to ``phase``."""
+    if not (kinds := gathering_types()):
         return
+    reg = kinds[0]
+    main, lead = main_and_lead(reg)
     start = _start(days_ago)
     act = activities.plan_activity(
-        school, staff[0], "lecture", f"专题讲座：{school.name}校本研修（{days_ago}天前）",
+        school, staff[0], reg.decl.key, f"{reg.decl.name_zh}：{school.name}校本研修（{days_ago}天前）",
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
-        hours, [{"user_id": u.id, "role": "attendee"} for u in staff[2:]] + [{"user_id": staff[0].id, "role": "speaker"}],
-        registry().types["lecture"].type.sample_details() or {}, location="多功能厅", plan_line_id=plan_line_id,
+        hours, [{"user_id": u.id, "role": main} for u in staff[2:]] + [{"user_id": staff[0].id, "role": lead}],
+        reg.type.sample_details() or {}, location="多功能厅", plan_line_id=plan_line_id,
     )
     activities.add_evidence(act, staff[2], staff[2].id, "reflection", "讲座反思",
                             text=f"听了{act.title}，我重新设计了单元作业，分层布置，学生完成率明显提高。")
@@ -71,19 +73,20 @@ def _lecture(school: School, staff: list[User], days_ago: int, hours: str,
 
 
 def _accepted_plan(school: School, staff: list[User], reviewer: User, year: str, district_id: int) -> dict[int, int]:
-    """The school's annual plan for the year, sent and accepted: a lecture in the month of each
-    demo lecture (held from the plan line), one more a month earlier that was never held (the
+    """The school's annual plan for the year, sent and accepted: a talk in the month of each
+    demo talk (held from the plan line), one more a month earlier that was never held (the
     school is behind its plan), and two later in the year. Returns day offset → plan line id."""
-    if registry().get("lecture") is None:
+    if not (kinds := gathering_types()):
         return {}
+    key, name = kinds[0].decl.key, kinds[0].decl.name_zh
     tz = school.timezone
     months = {days: to_local(_start(days), tz).month for days in (25, 12)}
     earlier = to_local(_start(45), tz).month
-    lines = [{"type": "lecture", "month": m, "title": f"{m}月专题讲座（{days}天前）", "hours": "3" if days == 25 else "2",
+    lines = [{"type": key, "month": m, "title": f"{m}月{name}（{days}天前）", "hours": "3" if days == 25 else "2",
               "responsible": "教科室"} for days, m in months.items()]
-    lines.append({"type": "lecture", "month": earlier, "title": f"{earlier}月读书分享会", "hours": "4",
+    lines.append({"type": key, "month": earlier, "title": f"{earlier}月读书分享会", "hours": "4",
                   "responsible": "教研组长"})
-    lines += [{"type": "lecture", "month": m, "title": f"{m}月专题讲座", "hours": "3", "responsible": "教科室"}
+    lines += [{"type": key, "month": m, "title": f"{m}月{name}", "hours": "3", "responsible": "教科室"}
               for m in (3, 5)]
     admin = access.actor(staff[0].id, school.id)
     plan = school_plans.save_plan(school, year, "提升作业设计与课堂评价能力；每位教师全年完成 50 学时。", "50", lines, by=admin)
@@ -91,7 +94,7 @@ def _accepted_plan(school: School, staff: list[User], reviewer: User, year: str,
     school_plans.decide_plan(plan.id, True, "计划可行，同意实施。", by=policy.Actor.of(reviewer.id, ["district_reviewer"]),
                              district_id=district_id)
     by_title = {line.title: line.id for line in school_plans.lines_of(plan.id)}
-    return {days: by_title[f"{m}月专题讲座（{days}天前）"] for days, m in months.items()
+    return {days: by_title[f"{m}月{name}（{days}天前）"] for days, m in months.items()
             if school_year_of(to_local(_start(days), tz).date()) == year}
 
 
@@ -116,10 +119,10 @@ def load_district_demo() -> None:
     for code, name, stage, people in SCHOOLS:
         school, staff = _school(code, name, default.id, people)
         from_plan = _accepted_plan(school, staff, reviewer, year, default.id)
-        _lecture(school, staff, 25, "3", from_plan.get(25))
-        _lecture(school, staff, 12, "2", from_plan.get(12))
+        _talk(school, staff, 25, "3", from_plan.get(25))
+        _talk(school, staff, 12, "2", from_plan.get(12))
         if stage == "returned":  # held, not reviewed yet: its admin is warned before submitting again
-            _lecture(school, staff, 6, "2", phase=Phase.AWAITING_REVIEW)
+            _talk(school, staff, 6, "2", phase=Phase.AWAITING_REVIEW)
         admin = access.actor(staff[0].id, school.id)
         sub = submissions.submit(school, year, by=admin)
         seat = policy.Actor.of(reviewer.id, ["district_reviewer"])
@@ -130,7 +133,7 @@ def load_district_demo() -> None:
             submissions.decide(sub.id, True, "数据完整，予以认定。", by=seat, district_id=default.id)
     other = districts.create_district("NANSHAN", "南山区")
     school, staff = _school(OTHER[0], OTHER[1], other.id, OTHER[2])
-    _lecture(school, staff, 20, "3")
+    _talk(school, staff, 20, "3")
     submissions.submit(school, year, by=access.actor(staff[0].id, school.id))
     username, name, gender, born = OTHER_REVIEWER
     users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=other.id)

@@ -1,6 +1,7 @@
 """Demo data for reaching people: the notifications the demo's history would have sent (review
-decisions, evidence due, absence), written at once rather than left to a worker, and a lecture
-starting a quarter of an hour after the demo is loaded, so its QR check-in screen is live, with
+decisions, evidence due, absence), written at once rather than left to a worker, and a talk
+(of the type that gathers most of the staff: a lecture with the built-ins) starting a quarter of
+an hour after the demo is loaded, so its QR check-in screen is live, with
 two teachers already checked in; the district's announced deadlines and the reminders of the
 school's own deadlines and writing quotas."""
 
@@ -11,12 +12,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.database import write_transaction
+from portal.demo import gathering_types, main_and_lead
 from portal.extensions import db
 from portal.models import CheckIn, School, TransitionLog, User
-from portal.registry import registry
 from portal.services import activities, reminders
 
-CHECKIN_TITLE = "专题讲座：课堂提问的艺术（今日签到）"
+CHECKIN_SUBJECT = "课堂提问的艺术（今日签到）"
+
+
+def checkin_title() -> str:
+    """The live check-in activity's title: the type's name, then :data:`CHECKIN_SUBJECT`."""
+    return f"{gathering_types()[0].decl.name_zh}：{CHECKIN_SUBJECT}"
 
 
 def _user(username: str) -> User:
@@ -24,16 +30,16 @@ def _user(username: str) -> User:
 
 
 def checkin_activity(school: School, now: datetime) -> None:
-    reg = registry().get("lecture")
-    if reg is None:
+    kinds = gathering_types()
+    if not kinds:
         return
+    reg = kinds[0]
     start = now + timedelta(minutes=15)
-    roles = list(reg.decl.roles)
-    attendee = roles[1] if len(roles) > 1 else roles[0]
-    people = [("teacher1", attendee), ("teacher2", attendee), ("teacher3", attendee), ("teacher5", attendee),
-              ("teacher6", attendee), ("reviewer", roles[0])]
+    main, lead = main_and_lead(reg)  # the teachers attend, the reviewer leads
+    people = [("teacher1", main), ("teacher2", main), ("teacher3", main), ("teacher5", main),
+              ("teacher6", main), ("reviewer", lead)]
     act = activities.plan_activity(
-        school, _user("organizer"), "lecture", CHECKIN_TITLE,
+        school, _user("organizer"), reg.decl.key, checkin_title(),
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00", "2",
         [{"user_id": _user(u).id, "role": r} for u, r in people], reg.type.sample_details() or {},

@@ -10,17 +10,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal import policy
+from portal.demo import gathering_types
 from portal.extensions import db
 from portal.models import Activity, School, User
-from portal.registry import registry
 from portal.services import access, activities, groups, plans, signup
 from portal.timeutil import school_year_of, year_bounds
 
 GROUPS = (("语文组", "organizer", ("teacher1", "teacher2", "teacher3")), ("数学组", None, ("teacher4", "teacher5", "teacher6")))
-SIGNUP_TITLE = "专题讲座：课堂提问的设计（报名中）"
+SIGNUP_SUBJECT = "课堂提问的设计（报名中）"
 SEATS = ("teacher2", "teacher3", "teacher4")
 WAITING = ("teacher5", "teacher6")
 WITHDRAWS = "teacher1"
+
+
+def signup_title() -> str:
+    """The sign-up activity's title: its type's name (the first gathering type), then
+    :data:`SIGNUP_SUBJECT`."""
+    return f"{gathering_types()[0].decl.name_zh}：{SIGNUP_SUBJECT}"
 
 
 def _user(username: str) -> User:
@@ -37,15 +43,15 @@ def load(school: School, now: datetime) -> None:
 
 
 def _signup_activity(school: School, now: datetime) -> Activity | None:
-    key = "lecture" if "lecture" in registry().types else next(iter(registry().types), None)
-    if key is None:
+    kinds = gathering_types()
+    if not kinds:
         return None
-    reg = registry().types[key]
+    reg = kinds[0]
     details = reg.type.sample_details() or {}
     organizer = _user("organizer")
     start = now + timedelta(days=14)
     act = activities.plan_activity(
-        school, organizer, key, SIGNUP_TITLE,
+        school, organizer, reg.decl.key, signup_title(),
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00",
         "2", [], details, location="学校报告厅",
@@ -68,12 +74,12 @@ def _plan(school: School, now: datetime) -> None:
     last = year_bounds(year)[1]
     plans.set_deadline(school, year, min(last, max(plans.deadline(school, year), today + timedelta(days=30))).isoformat(),
                        by=policy.SYSTEM)
-    teacher = _user("teacher1")
+    teacher = _user("teacher1")  # targets for the first three gathering types (fewer types: fewer targets)
     plan = plans.save(
         school, teacher, year,
         "提高课堂提问的有效性，每月至少听课两节并写评课稿；尝试一次同课异构，学期末上一节汇报课。",
         "《给教师的建议》（苏霍姆林斯基）\n《课堂提问的艺术》\n整本书阅读教学",
-        "60", {k: v for k, v in (("lecture", "20"), ("observation", "20"), ("research", "10")) if k in registry().types},
+        "60", {reg.decl.key: hours for reg, hours in zip(gathering_types(), ("20", "20", "10"), strict=False)},
         by=access.actor(teacher.id, school.id), submit=True,
     )
     reviewer = _user("reviewer")

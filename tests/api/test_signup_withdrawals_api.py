@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.demo_year import SIGNUP_TITLE
+from portal.demo_year import signup_title
 from portal.extensions import db
 from portal.models import Activity
 
 
 def test_withdrawals_in_the_api(as_user):
-    act = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+    act = db.session.execute(select(Activity.id).where(Activity.title == signup_title())).scalar_one()
     url = f"/api/v1/activities/{act}/signup"
     for who in ("organizer", "admin"):
         body = as_user(who).get(url).get_json()
@@ -30,7 +30,7 @@ def test_withdrawals_in_the_api(as_user):
 
 
 def test_my_sign_ups_in_the_api(as_user):
-    act = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+    act = db.session.execute(select(Activity.id).where(Activity.title == signup_title())).scalar_one()
     mine = as_user("teacher1").get("/api/v1/me/signups").get_json()
     row = next(r for r in mine if r["activity_id"] == act)
     assert row["status"] == "withdrawn" and row["withdrawn_at"] >= row["signed_at"] and row["promoted_at"] is None

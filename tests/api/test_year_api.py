@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal.demo_year import SIGNUP_TITLE
+from portal.demo_year import signup_title
 from portal.extensions import db
 from portal.models import Activity, DevelopmentPlan, TeachingGroup, User
 from portal.timeutil import utcnow
@@ -44,7 +44,7 @@ def test_groups_listed_created_updated_deleted(as_user):
 
 
 def test_sign_up_through_the_api(as_user):
-    act = _id(Activity, title=SIGNUP_TITLE)
+    act = _id(Activity, title=signup_title())
     t1 = as_user("teacher1")
     r = t1.get(f"/api/v1/activities/{act}/signup")
     assert r.status_code == 200

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from portal.demo_reach import CHECKIN_TITLE
+from portal.demo_reach import checkin_title
 from portal.extensions import db
 from portal.models import Activity
 from portal.services import checkin
@@ -24,7 +24,7 @@ PHONE = {"width": 375, "height": 667}
 
 def _checkin_activity(live_server) -> int:
     with live_server.app.app_context():
-        found = db.session.execute(select(Activity.id).where(Activity.title == CHECKIN_TITLE)).scalar_one()
+        found = db.session.execute(select(Activity.id).where(Activity.title == checkin_title())).scalar_one()
         db.session.remove()
     return found
 

@@ -15,12 +15,12 @@ PHONE = {"width": 390, "height": 844}
 def _signup_activity(live_server) -> int:
     from sqlalchemy import select
 
-    from portal.demo_year import SIGNUP_TITLE
+    from portal.demo_year import signup_title
     from portal.extensions import db
     from portal.models import Activity
 
     with live_server.app.app_context():
-        found = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+        found = db.session.execute(select(Activity.id).where(Activity.title == signup_title())).scalar_one()
         db.session.remove()
     return int(found)
 

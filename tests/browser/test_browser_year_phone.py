@@ -117,12 +117,12 @@ def test_correcting_and_deleting_writing_on_a_phone(browse, live_server):
 def test_the_organizer_sees_withdrawals_on_a_phone(browse, live_server):
     from sqlalchemy import select
 
-    from portal.demo_year import SIGNUP_TITLE
+    from portal.demo_year import signup_title
     from portal.extensions import db
     from portal.models import Activity
 
     with live_server.app.app_context():
-        act = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+        act = db.session.execute(select(Activity.id).where(Activity.title == signup_title())).scalar_one()
         db.session.remove()
     s = _phone(browse, "organizer")
     s.goto(f"/activities/{act}")

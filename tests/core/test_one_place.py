@@ -3,6 +3,8 @@ refusal of its own outside the homes of those rules.
 
 * activity states live in the workflow definition (``workflows/``, ``plugins/``); the core
   asks a state's phase;
+* activity types are plugins: the core, its demo data included, asks the registry and the
+  types' declarations, never names a type's key;
 * who may do what is :mod:`portal.policy`; the role names themselves are
   ``portal/models/user.py``'s constants, their words the catalogue's;
 * the statuses of plans and submissions are their services' constants, their words and colours
@@ -21,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from portal.models.user import ROLES
+from portal.registry import registry
 from portal.services import plans, school_plans, submissions
 from workflows.definition import CORE_STATES, Phase
 
@@ -94,6 +97,17 @@ def test_the_core_names_no_activity_state():
     found += [f"{rel}:{n} {line.strip()}" for rel, n, line in _templates() if pattern.search(line)]
     assert STATE_NAMES >= {"planned", "held", "reviewed", "cancelled"}
     assert found == [], "ask the workflow definition (phase_of, states_in) instead:\n" + "\n".join(found)
+
+
+def test_the_core_names_no_activity_type(make_app):
+    with make_app().app_context():
+        keys = set(registry().keys())
+    assert {"lecture", "observation", "declared", "reading_club"} <= keys  # built-in and outside types loaded
+    found = [f"{rel}:{line} {value!r}" for rel, tree in _python_files() for line, value in _strings(tree)
+             if value in keys]
+    pattern = _quoted(keys)
+    found += [f"{rel}:{n} {line.strip()}" for rel, n, line in _templates() if pattern.search(line)]
+    assert found == [], "ask the registry and the types' declarations (demo: gathering_types):\n" + "\n".join(found)
 
 
 def test_roles_are_named_only_where_they_are_defined_or_worded():

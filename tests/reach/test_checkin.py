@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from portal.demo_reach import CHECKIN_TITLE
+from portal.demo_reach import checkin_title
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.models import CheckIn, Participation, YearSubmission
@@ -29,7 +29,7 @@ T0 = datetime.fromtimestamp(60_000_000 * 30, UTC).replace(tzinfo=None)  # the st
 def _today(db_session=db):
     from portal.models import Activity
 
-    return db.session.execute(select(Activity).where(Activity.title == CHECKIN_TITLE)).scalar_one()
+    return db.session.execute(select(Activity).where(Activity.title == checkin_title())).scalar_one()
 
 
 def count_checkins(act_id: int) -> int:

@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from portal.demo_year import SIGNUP_TITLE
+from portal.demo_year import signup_title
 from portal.extensions import db
 from portal.models import Activity
 from portal.services import signup
@@ -44,7 +44,7 @@ def _section(page: str) -> str:
 
 def test_the_page_lists_withdrawals_for_the_organizer_and_admin_only(site, as_user):
     with site.app_context():
-        act = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+        act = db.session.execute(select(Activity.id).where(Activity.title == signup_title())).scalar_one()
     for who in ("organizer", "admin"):
         page = _section(as_user(who).get(f"/activities/{act}").get_data(as_text=True))
         assert 'data-testid="withdrawn-teacher1"' in page and "退出" in page, who
@@ -63,7 +63,7 @@ def test_the_page_lists_withdrawals_for_the_organizer_and_admin_only(site, as_us
 
 def test_a_teacher_lists_their_own_sign_ups(site, as_user):
     with site.app_context():
-        act = db.session.execute(select(Activity.id).where(Activity.title == SIGNUP_TITLE)).scalar_one()
+        act = db.session.execute(select(Activity.id).where(Activity.title == signup_title())).scalar_one()
     t1 = as_user("teacher1")
     assert 'data-testid="my-signups-link"' in t1.get("/").get_data(as_text=True)
     page = t1.get("/signups").get_data(as_text=True)
