@@ -21,7 +21,6 @@ from portal.i18n import lang_code
 from portal.messages import msg as coded
 from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
-from portal.once import once_each
 from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -305,14 +304,21 @@ class ParticipantLine(NamedTuple):
 
 def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
     """The participant table's cells, written out here: each role's words once per page, not
-    once per row, and the template only places them (a page lists 60 people)."""
+    once per row, and the template only places them (a page lists 60 people). The hours are
+    a handful of distinct figures, each written once: they are gathered first (a loop without
+    calls) and each row reads its words from a dict."""
     roles = {role: role_label(role, act.type_key) for role in {p.role for p, _u in people}}
-    hours = once_each(fmt)  # a handful of distinct figures
+    hours: dict[Any, str] = {}
+    for p, _u in people:
+        for value in (p.attended_hours, p.absent_hours, p.excused_hours,
+                      would_get[p.user_id] if p.user_id in would_get else None):
+            if value not in hours:
+                hours[value] = fmt(value)
     return [
         ParticipantLine(
             u.username, u.display_name, roles[p.role],
-            hours(p.attended_hours) if p.attended_hours is not None else "—", hours(p.absent_hours),
-            hours(p.excused_hours), hours(would_get[p.user_id]) if p.user_id in would_get else "",
+            hours[p.attended_hours] if p.attended_hours is not None else "—", hours[p.absent_hours],
+            hours[p.excused_hours], hours[would_get[p.user_id]] if p.user_id in would_get else "",
             (p.adjust_reason or "") if p.adjusted_hours is not None else None,
         )
         for p, u in people
