@@ -212,7 +212,7 @@ def _load(activity_id: int):
 
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
-          locked: bool | None = None, signup: bool | None = None):
+          locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -231,7 +231,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     fragment = details = None
     settings = {}
     if reg is not None:
-        settings = schools.type_settings(school.id, act.type_key)
+        settings = (schools.type_settings(school.id, act.type_key) if stored_settings is None
+                    else schools.settings_from(act.type_key, stored_settings))  # read with the activity
         details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
         try:
             ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids),
@@ -373,8 +374,8 @@ def show(activity_id: int):
     if request.method == "POST":
         return trigger(activity_id)
     school = require_school()
-    act, locked, signup = access.get_activity_and_lock(activity_id, school.id)  # one statement for the three
-    return _page(act, school, locked=locked, signup=signup)
+    act, locked, signup, stored = access.get_activity_and_lock(activity_id, school.id)  # one statement for the four
+    return _page(act, school, locked=locked, signup=signup, stored_settings=stored)
 
 
 @bp.route("/activities/<int:activity_id>/trigger", methods=["POST"])
