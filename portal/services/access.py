@@ -15,7 +15,16 @@ from portal.database import as_loaded, loaded_columns, read_rows
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import msg
-from portal.models import DISTRICT_ADMIN, DISTRICT_ROLES, Activity, Membership, School, SignupWindow, User
+from portal.models import (
+    DISTRICT_ADMIN,
+    DISTRICT_ROLES,
+    Activity,
+    Membership,
+    School,
+    SchoolActivityType,
+    SignupWindow,
+    User,
+)
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
 from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
 
@@ -215,28 +224,26 @@ def activity_roles(
 
 
 # Built once (a page asks it for every activity a stand-in may decide): the values are bound.
+# The school's active holders of the roles, not "holders not among the people involved": a
+# NOT IN of everyone involved (sixty on a big activity) cost the statement's compilation about
+# six calls per person on every page, and a school has a handful of reviewers.
 _INDEPENDENT_HOLDER = (
-    select(Membership.id)
+    select(Membership.user_id)
     .join(User, User.id == Membership.user_id)
     .where(
         Membership.school_id == bindparam("school_id"),
         Membership.role.in_(bindparam("roles", expanding=True)),
         Membership.active.is_(True),
         User.active.is_(True),
-        Membership.user_id.not_in(bindparam("involved", expanding=True)),
     )
-    .limit(1)
 )
 
 
 def _independent_holder_exists(activity: Activity, roles: frozenset[str], involved: set[int]) -> bool:
     """Whether an active member of the activity's school holds one of ``roles`` and neither
-    organised nor took part in it."""
-    row = db.session.execute(
-        _INDEPENDENT_HOLDER,
-        {"school_id": activity.school_id, "roles": sorted(roles), "involved": sorted(involved)},
-    ).first()
-    return row is not None
+    organised nor took part in it (``involved``)."""
+    holders = read_rows(_INDEPENDENT_HOLDER, {"school_id": activity.school_id, "roles": sorted(roles)}).scalars()
+    return not involved.issuperset(holders)
 
 
 def school_by_code(code: str) -> School:
@@ -266,31 +273,38 @@ class ActivityFacts(NamedTuple):
     activity: Activity
     locked: bool  # its year (or semester) is locked
     signup: bool  # it has a sign-up window (open or confirmed)
+    # the school's stored settings of the activity's type ({} when the school has no row of
+    # it), or None when not known (a row holding JSON null): ``schools.type_settings`` reads them
+    stored_settings: Any = None
 
 
 def get_activity_and_lock(activity_id: int, school_id: int) -> ActivityFacts:
-    """:func:`get_activity`, whether its year (or semester) is locked and whether it has a
-    sign-up window, in one statement (the activity page asks all three of every activity; most
-    have no sign-up, and reading the window on its own cost more than the page's rows)."""
+    """:func:`get_activity`, whether its year (or semester) is locked, whether it has a
+    sign-up window, and the school's stored settings of its type, in one statement (the
+    activity page asks all four of every activity; most have no sign-up, and reading the window
+    or the settings on their own cost more than the page's rows)."""
     found = db.session.execute(
         _activity_and_lock(), {"activity_id": activity_id}
     ).first() if id_in_range(activity_id) else None
     if found is None or found[0].school_id != school_id:
         raise NotFound(msg("activity.not_found"))
-    return ActivityFacts(found[0], bool(found[1]), bool(found[2]))
+    return ActivityFacts(found[0], bool(found[1]), bool(found[2]), found[3] if found[4] else {})
 
 
 @functools.cache
-def _activity_and_lock() -> Select[Activity, bool, bool]:
+def _activity_and_lock() -> Select[Activity, bool, bool, Any, bool]:
     """The statement of :func:`get_activity_and_lock` (bound ``activity_id``), built once: the
-    activity page asks it on every view, and building it (two EXISTS) cost about as much as
-    running it."""
+    activity page asks it on every view, and building it (three EXISTS and a subquery) cost
+    about as much as running it."""
     from portal.services import locks
 
+    of_type = (SchoolActivityType.school_id == Activity.school_id, SchoolActivityType.type_key == Activity.type_key)
     return select(
         Activity,
         locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         exists().where(SignupWindow.activity_id == Activity.id),
+        select(SchoolActivityType.settings).where(*of_type).scalar_subquery(),
+        exists().where(*of_type),
     ).where(Activity.id == bindparam("activity_id"))
 
 

@@ -116,6 +116,13 @@ _TYPE_ROW = select(SchoolActivityType).where(
 )
 
 
+# Only its stored settings, as a plain row (the activity page reads them on every view: the
+# ORM's loading of the row cost about three times running the statement)
+_TYPE_SETTINGS = select(SchoolActivityType.settings).where(
+    SchoolActivityType.school_id == bindparam("school_id"), SchoolActivityType.type_key == bindparam("type_key")
+)
+
+
 def type_row(school_id: int, key: str) -> SchoolActivityType | None:
     return db.session.execute(_TYPE_ROW, {"school_id": school_id, "type_key": key}).scalar_one_or_none()
 
@@ -180,9 +187,14 @@ def type_settings(school_id: int, key: str, *, step: bool = False) -> dict[str, 
     """The school's settings of type ``key``, defaults filled in by the type
     (``settings_with_defaults``). If the type's rule raises, a ``step`` (a trigger, a plan) is
     refused naming its plugin; a page goes on with the core's rule (:func:`with_defaults`)."""
+    row = read_rows(_TYPE_SETTINGS, {"school_id": school_id, "type_key": key}).first()
+    return settings_from(key, row[0] if row else {}, step=step)
+
+
+def settings_from(key: str, stored: Any, *, step: bool = False) -> dict[str, Any]:
+    """:func:`type_settings` of the settings a school stored (``{}``: none), read already (the
+    activity page reads them with the activity: ``access.get_activity_and_lock``)."""
     reg = registry().get(key)
-    row = type_row(school_id, key)
-    stored = row.settings if row else {}
     if reg is None:
         return dict(stored or {})
     return type_call(reg.type, "settings_with_defaults", stored) if step else with_defaults(reg, stored)

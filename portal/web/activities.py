@@ -21,7 +21,6 @@ from portal.i18n import lang_code
 from portal.messages import msg as coded
 from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
-from portal.once import once_each
 from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -213,7 +212,7 @@ def _load(activity_id: int):
 
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
-          locked: bool | None = None, signup: bool | None = None):
+          locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -232,7 +231,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     fragment = details = None
     settings = {}
     if reg is not None:
-        settings = schools.type_settings(school.id, act.type_key)
+        settings = (schools.type_settings(school.id, act.type_key) if stored_settings is None
+                    else schools.settings_from(act.type_key, stored_settings))  # read with the activity
         details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
         try:
             ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids),
@@ -305,14 +305,21 @@ class ParticipantLine(NamedTuple):
 
 def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
     """The participant table's cells, written out here: each role's words once per page, not
-    once per row, and the template only places them (a page lists 60 people)."""
+    once per row, and the template only places them (a page lists 60 people). The hours are
+    a handful of distinct figures, each written once: they are gathered first (a loop without
+    calls) and each row reads its words from a dict."""
     roles = {role: role_label(role, act.type_key) for role in {p.role for p, _u in people}}
-    hours = once_each(fmt)  # a handful of distinct figures
+    hours: dict[Any, str] = {}
+    for p, _u in people:
+        for value in (p.attended_hours, p.absent_hours, p.excused_hours,
+                      would_get[p.user_id] if p.user_id in would_get else None):
+            if value not in hours:
+                hours[value] = fmt(value)
     return [
         ParticipantLine(
             u.username, u.display_name, roles[p.role],
-            hours(p.attended_hours) if p.attended_hours is not None else "—", hours(p.absent_hours),
-            hours(p.excused_hours), hours(would_get[p.user_id]) if p.user_id in would_get else "",
+            hours[p.attended_hours] if p.attended_hours is not None else "—", hours[p.absent_hours],
+            hours[p.excused_hours], hours[would_get[p.user_id]] if p.user_id in would_get else "",
             (p.adjust_reason or "") if p.adjusted_hours is not None else None,
         )
         for p, u in people
@@ -367,8 +374,8 @@ def show(activity_id: int):
     if request.method == "POST":
         return trigger(activity_id)
     school = require_school()
-    act, locked, signup = access.get_activity_and_lock(activity_id, school.id)  # one statement for the three
-    return _page(act, school, locked=locked, signup=signup)
+    act, locked, signup, stored = access.get_activity_and_lock(activity_id, school.id)  # one statement for the four
+    return _page(act, school, locked=locked, signup=signup, stored_settings=stored)
 
 
 @bp.route("/activities/<int:activity_id>/trigger", methods=["POST"])

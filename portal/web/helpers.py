@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
+from flask.globals import _cv_request
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
@@ -34,8 +35,9 @@ def site_url(endpoint: str, **values: Any) -> str:
     """``url_for(endpoint, **values)`` for the links every page repeats (the layout's assets
     and navigation): a URL depends only on the app's routes and the request's script root, so
     it is built once per app and script root, not on every page."""
-    known: dict[tuple, str] = current_app.extensions.setdefault(LINKS, {})
-    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    ctx = _cv_request.get()  # the request's context read once, not through two proxies (28 links a page)
+    known: dict[tuple, str] = ctx.app.extensions.setdefault(LINKS, {})
+    key = (ctx.request.script_root, endpoint, tuple(sorted(values.items())) if values else ())
     try:
         return known[key]
     except KeyError:

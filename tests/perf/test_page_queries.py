@@ -24,9 +24,11 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # pages, counts and type settings in one; people, with who takes part in the reviewed (whether the
     # viewer may post their credits: the queue offers no step the workflow refuses them); evidence
     "review queue": ("reviewer", lambda s: "/review", 4, 1),
-    # 5: the organizer comes with the history (they planned it); whether it is open for sign-up
-    # with the activity and its lock (the window read only when there is one)
-    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 5, 1),
+    # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
+    # with the activity and its lock (the window read only when there is one); the school's settings
+    # of its type too (that statement is the one counted apart as the settings lookup; it was a
+    # statement of its own, 5 + 1)
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 4, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
     # the user, the district, the rounds, the activities still to credit with their count (one)
     "school submission": ("admin", lambda s: "/submission", 4, 0),

@@ -1,0 +1,59 @@
+"""The one-call escapes of the activity page write what markupsafe and wtforms write: the
+participant rows' names (``portal.web.escaping.HTML_TEXT``) and the evidence form's "for" list
+(``portal.web.forms.PlainSelect``), byte for byte, for every character markupsafe escapes."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+from wtforms import Form, SelectChoice, SelectField
+from wtforms.widgets import Select
+
+from portal.web.escaping import HTML_TEXT
+from portal.web.forms import PlainSelect
+
+TEXTS = ["", "plain", "赵 & <b>子涵</b>", "钱\"一\" 'so' > a & b < c", "&amp; already", "\u00a0\t\n"]
+
+
+def test_translate_is_markupsafe_escape():
+    for text in [*TEXTS, "".join(chr(c) for c in range(0x80))]:
+        assert text.translate(HTML_TEXT) == str(escape(text))
+
+
+class _Form(Form):
+    who = SelectField("For", coerce=int, widget=PlainSelect())
+    kind = SelectField("Kind", widget=PlainSelect())
+
+
+def _choices(values):
+    return [SelectChoice(v, label) for v, label in values]
+
+
+def test_plain_select_writes_what_select_writes(monkeypatch):
+    people = [(3, "孙三"), (12, "赵 & <b>子涵</b>"), (7, "钱\"一\" 'so'"), (8, ""), (0, "零")]
+    kinds = [("reflection", "Reflection <1>"), ("a&b", "A & B"), ('q"', "quote")]
+    for data in (None, 12, 8, 0, 99):
+        form = _Form()
+        form.who.choices, form.who.data = _choices(people), data
+        form.kind.choices, form.kind.data = _choices(kinds), "a&b" if data else None
+        for field in (form.who, form.kind):
+            for kwargs in ({}, {"class_": "form-select is-invalid", "data-testid": "evidence-user"}):
+                made = field(**kwargs)
+                assert isinstance(made, Markup)
+                assert str(made) == str(Select()(field, **kwargs)), (field.name, data, kwargs)
+    form.who.data = 12
+    expected = str(Select()(form.who))
+    monkeypatch.setattr(Select, "render_option", None)  # plain options: written without it
+    assert str(form.who()) == expected
+    assert 'selected value="12">赵 &amp; &lt;b&gt;子涵&lt;/b&gt;</option>' in expected
+
+
+def test_plain_select_leaves_other_options_to_select():
+    """Options with groups, attributes of their own or a label that is HTML already: ``Select``
+    writes them (the same markup as without the widget)."""
+    form = _Form()
+    form.kind.choices = [SelectChoice("a", "A", optgroup="g"), SelectChoice("b", "B")]
+    assert str(form.kind()) == str(Select()(form.kind))
+    form.kind.choices = [SelectChoice("a", "A", render_kw={"disabled": True})]
+    assert str(form.kind()) == str(Select()(form.kind)) and "disabled" in str(form.kind())
+    form.kind.choices = [SelectChoice("a", Markup("<i>A</i>"))]
+    assert str(form.kind()) == str(Select()(form.kind)) and "<i>A</i>" in str(form.kind())
