@@ -35,6 +35,12 @@ def _type_cell(label: str, hours: str) -> Markup:
     return Markup(f'<td class="num type-cell" data-label="{escape(label)}">{escape(hours)}</td>')  # noqa: S704 (escaped)
 
 
+#: :func:`markupsafe.escape` of a text as one ``str.translate`` (the same five characters,
+#: the same entities), for what differs on every row (a teacher's name, login and link):
+#: escape is three Python calls and a Markup a value
+_ESCAPED = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
 def _quota_cell(q: QuotaFact) -> Markup:
     """A quota column's cell: done against target, red while not met."""
     label, amount = escape(year_texts.quota_label(q)), escape(year_texts.quota_amount(q))
@@ -144,9 +150,9 @@ def summary_lines(
         # what forecast.warnings reads of the facts besides the quotas: year, absence and its rules
         said = (quotas, f.school_year, f.absence_warning_hours, f.absence_limit_hours, *absent.items())
         lines.append(row_format.format(
-            user=escape(user.username),
-            url=escape(record_url(user.id)),
-            name=escape(user.display_name),
+            user=user.username.translate(_ESCAPED),
+            url=record_url(user.id).translate(_ESCAPED),
+            name=user.display_name.translate(_ESCAPED),
             types=types[tuple(f.by_type.items())],
             total=hours[f.total_hours],
             required=hours[f.required_hours],
