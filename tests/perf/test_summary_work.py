@@ -1,6 +1,7 @@
 """The school summary's per-teacher work (issue 19, round 22): the assessment hook's
 implementations are looked up once a summary, every teacher still asked of the policy; the
-enabled types' statement is built once, its school bound."""
+enabled types' statement is built once, its school bound; a row's name, login and link are
+escaped by one ``str.translate`` exactly as markupsafe escapes them."""
 
 from __future__ import annotations
 
@@ -63,3 +64,12 @@ def test_the_enabled_types_are_one_statement_built_once_with_the_school_bound(ap
         event.remove(db.engine, "before_execute", seen)
     assert types_a and types_b and none == []  # the bound school, not the first one
     assert executed == [schools._ENABLED_KEYS] * 3  # the same statement object, not one built per call
+
+
+def test_a_rows_name_login_and_link_are_escaped_as_markupsafe_does():
+    from markupsafe import escape
+
+    from portal.reports.summary_table import _ESCAPED
+
+    for text in ("a&b<c>d\"e'f", "白清 <script>alert('x')</script>", "", "&amp;", "/reports/teacher/7?school=G&x=1"):
+        assert text.translate(_ESCAPED) == str(escape(text)), text
