@@ -10,7 +10,7 @@ request reaches another.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 V = TypeVar("V")
 
@@ -28,3 +28,20 @@ def once_each(compute: Callable[..., V]) -> Callable[..., V]:
             return result
 
     return lookup
+
+
+class Memo(dict[Hashable, V]):
+    """``compute(key)`` remembered per key and read by subscription (``memo[key]``), for the
+    loops of a page that ask each of a handful of keys a hundred times: a key already asked
+    costs a dictionary look-up and no call (:func:`once_each`'s wrapper is a Python call per
+    ask). Kept as long as the memo, never longer (one page's rendering)."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[Any], V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: Hashable) -> V:
+        self[key] = value = self.compute(key)
+        return value

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -430,21 +431,36 @@ def assess_year(loaded: LoadedPlugins, facts: assessment.YearFacts) -> assessmen
     plugin is asked first, the default policy last), except that an implementation that raises
     or answers something other than an :class:`~portal.assessment.Assessment` is reported with
     its plugin's name and the next one decides (ultimately the seeds' default policy)."""
-    caller = loaded.manager.hook.portal_assess_year
-    for impl in reversed(caller.get_hookimpls()):  # pluggy's own call order
-        try:
-            result = call_one(loaded, impl, "portal_assess_year", {"facts": facts})
-        except Exception as exc:
-            loaded.fail(impl.plugin_name, M_ASSESS_RAISED, exc, error=describe(exc))
-            recover_session()
-            continue
-        if result is None:
-            continue
-        if isinstance(result, assessment.Assessment) and result.status in assessment.STATUSES:
-            return result
-        loaded.fail(impl.plugin_name, M_ASSESS_BAD, value=repr(result)[:200])
-    # Only reached if the default policy itself was unregistered or failed: refuse to guess.
-    raise RuntimeError("no assessment policy answered (see the plugin failures)")
+    return year_assessor(loaded)(facts)
+
+
+def year_assessor(loaded: LoadedPlugins) -> Callable[[assessment.YearFacts], assessment.Assessment]:
+    """:func:`assess_year` for many teachers (a school summary's hundred): the hook's
+    implementations looked up once; every teacher is still asked of them in the same order,
+    each call inside its own boundary (:meth:`LoadedPlugins.running`, as :func:`call_one`
+    calls), a failure reported as there."""
+    hook = "portal_assess_year"
+    # pluggy's own call order; whether each implementation asks for the facts (as call_one passes them)
+    impls = [(impl, "facts" in impl.argnames) for impl in reversed(loaded.manager.hook.portal_assess_year.get_hookimpls())]
+
+    def assess(facts: assessment.YearFacts) -> assessment.Assessment:
+        for impl, wants_facts in impls:
+            try:
+                with loaded.running(impl.plugin_name, hook):
+                    result = impl.function(facts=facts) if wants_facts else impl.function()
+            except Exception as exc:
+                loaded.fail(impl.plugin_name, M_ASSESS_RAISED, exc, error=describe(exc))
+                recover_session()
+                continue
+            if result is None:
+                continue
+            if isinstance(result, assessment.Assessment) and result.status in assessment.STATUSES:
+                return result
+            loaded.fail(impl.plugin_name, M_ASSESS_BAD, value=repr(result)[:200])
+        # Only reached if the default policy itself was unregistered or failed: refuse to guess.
+        raise RuntimeError("no assessment policy answered (see the plugin failures)")
+
+    return assess
 
 
 def recover_session() -> None:

@@ -6,7 +6,7 @@ own in the template (a catalogue look-up per quota label, a Decimal rounded per 
 macro per badge, an escape per value) cost most of the page's time; here every distinct cell
 is made once, by the same functions the exports and the teacher home use
 (:mod:`portal.year_texts`, :func:`fmt`, :mod:`portal.messages`, the ``status_badge`` macro),
-so the words stay the same everywhere, and each teacher's row is one string. The table
+so the words stay the same everywhere, and the rows are one string. The table
 around the rows (headings, links, the empty case) stays in ``reports/_summary_body.html``.
 """
 
@@ -23,9 +23,10 @@ from portal import year_texts
 from portal.assessment import QuotaFact, YearFacts
 from portal.hours import fmt
 from portal.messages import reason_label
-from portal.once import once_each
+from portal.once import Memo, once_each
 from portal.services import forecast
 from portal.services.credits import SummaryRow
+from portal.web.escaping import HTML_TEXT
 
 ZERO = Decimal("0")
 
@@ -96,63 +97,66 @@ class _Keep(dict):
 def summary_lines(
     rows: Sequence[SummaryRow], keys: list[str], type_names: dict[str, str], today: date,
     record_url: Callable[[int], str], status_badge: Callable[[str], str],
-) -> list[Markup]:
-    """The rows of :func:`portal.services.credits.school_summary` as the page shows them, one
-    string a teacher: type columns ``keys`` headed ``type_names``, the warnings of ``today``
-    (:func:`portal.services.forecast.warnings`), names linked by ``record_url(user id)``,
-    statuses shown by the ``status_badge`` macro. Most teachers have no hours of most types:
-    those cells are made once a page, every other cell once per distinct value."""
+) -> Markup:
+    """The rows of :func:`portal.services.credits.school_summary` as the page shows them, all
+    teachers' rows in one string (empty without rows): type columns ``keys`` headed
+    ``type_names``, the warnings of ``today`` (:func:`portal.services.forecast.warnings`),
+    names linked by ``record_url(user id)``, statuses shown by the ``status_badge`` macro.
+    Every distinct cell is made once a page and then read from a :class:`Memo` (a look-up, no
+    call): the hour figures, notes and badges, a row's type cells by its hours by type (most
+    teachers' are alike: no hours of most types), its quota cells and warnings by its quotas."""
     columns = [(key, type_names.get(key, key)) for key in keys]
     column_of = {key: at for at, (key, _l) in enumerate(columns)}
-    hours = once_each(lambda value: escape(fmt(value)))
-    reason = once_each(lambda code: escape(reason_label(code)))
-    badge = once_each(status_badge)
+    hours: Memo[Markup] = Memo(lambda value: escape(fmt(value)))
+    reason: Memo[Markup] = Memo(lambda code: escape(reason_label(code)))
+    badge: Memo[str] = Memo(status_badge)
+    status: Memo[Markup] = Memo(escape)
+    type_cell: Memo[Markup] = Memo(lambda at_value: _type_cell(columns[at_value[0]][1], fmt(at_value[1])))
+    no_hours = [type_cell[at, ZERO] for at in range(len(columns))]
 
-    def type_cell(at: int, value: Decimal) -> Markup:
-        return _type_cell(columns[at][1], fmt(value))
+    def type_cells(by_type: tuple[tuple[str, Decimal], ...]) -> str:
+        cells = no_hours.copy()
+        for key, value in by_type:
+            at = column_of.get(key)
+            if at is not None:
+                cells[at] = type_cell[at, value]
+        return "".join(cells)
 
-    type_cells, quota_cell, warning = once_each(type_cell), once_each(_quota_cell), once_each(_warning_badge)
-    no_hours = [type_cells(at, ZERO) for at in range(len(columns))]
+    types: Memo[str] = Memo(type_cells)
+    quota_cell, warning = once_each(_quota_cell), once_each(_warning_badge)
     # teachers whose writing is alike share one tuple of quotas (``credits._Rules.quotas``):
     # their quota cells and warnings are made once, by the tuple's identity (rows keep it alive)
     made_quotas: dict[int, str] = {}
     made_warnings: dict[tuple, str] = {}
 
     def quota_cells(quotas: tuple[QuotaFact, ...]) -> str:
-        if id(quotas) not in made_quotas:
-            made_quotas[id(quotas)] = "".join([quota_cell(q) for q in quotas])
-        return made_quotas[id(quotas)]
+        made_quotas[id(quotas)] = made = "".join([quota_cell(q) for q in quotas])
+        return made
 
-    def warnings(f: YearFacts) -> str:
-        # what forecast.warnings reads of the facts besides the quotas: year, absence and its rules
-        key = (id(f.quotas), f.school_year, f.absence_warning_hours, f.absence_limit_hours, *f.absent_hours.items())
-        if key not in made_warnings:
-            made_warnings[key] = "".join([warning(w) for w in forecast.warnings(f, today)])
-        return made_warnings[key]
+    def warnings(key: tuple, f: YearFacts) -> str:
+        made_warnings[key] = made = "".join([warning(w) for w in forecast.warnings(f, today)])
+        return made
 
     row_format = _row_format(_column_labels())
     lines = []
     for row in rows:
-        f, user = row.facts, row.user
-        cells = no_hours.copy()
-        for key, value in f.by_type.items():
-            at = column_of.get(key)
-            if at is not None:
-                cells[at] = type_cells(at, value)
-        absent = f.absent_hours
-        lines.append(Markup(row_format.format(  # noqa: S704 (every value escaped or made above)
-            user=escape(user.username),
-            url=escape(record_url(user.id)),
-            name=escape(user.display_name),
-            types="".join(cells),
-            total=hours(f.total_hours),
-            required=hours(f.required_hours),
-            status=escape(row.assessment.status),
-            badge=badge(row.assessment.status),
-            reason=reason(row.assessment.reason),
-            absent1=hours(absent.get(1, ZERO)),
-            absent2=hours(absent.get(2, ZERO)),
-            quotas=quota_cells(f.quotas),
-            warnings=warnings(f),
-        )))
-    return lines
+        f, user, verdict = row.facts, row.user, row.assessment
+        absent, quotas = f.absent_hours, id(f.quotas)
+        # what forecast.warnings reads of the facts besides the quotas: year, absence and its rules
+        said = (quotas, f.school_year, f.absence_warning_hours, f.absence_limit_hours, *absent.items())
+        lines.append(row_format.format(
+            user=user.username.translate(HTML_TEXT),
+            url=record_url(user.id).translate(HTML_TEXT),
+            name=user.display_name.translate(HTML_TEXT),
+            types=types[tuple(f.by_type.items())],
+            total=hours[f.total_hours],
+            required=hours[f.required_hours],
+            status=status[verdict.status],
+            badge=badge[verdict.status],
+            reason=reason[verdict.reason],
+            absent1=hours[absent[1]] if 1 in absent else hours[ZERO],
+            absent2=hours[absent[2]] if 2 in absent else hours[ZERO],
+            quotas=made_quotas[quotas] if quotas in made_quotas else quota_cells(f.quotas),
+            warnings=made_warnings[said] if said in made_warnings else warnings(said, f),
+        ))
+    return Markup("".join(lines))  # noqa: S704 (every value escaped or made above)

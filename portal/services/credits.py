@@ -60,8 +60,8 @@ from portal.models import (
 )
 from portal.models.district import WHOLE_YEAR
 from portal.models.school import DEFAULT_SCHOOL_RULES
-from portal.once import once_each
-from portal.plugin_loader import assess_year
+from portal.once import Memo, once_each
+from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
 from portal.services import access, quotas
 from portal.sorting import pinyin_key
@@ -196,10 +196,12 @@ def _facts(
     absences: dict[int, tuple],
     exemption: str | None,
     writing: list[quotas.Piece] | None = None,
+    judge: Callable[[YearFacts], Assessment] = assess,
 ) -> TeacherYear:
-    """A teacher's year from the ledger (:func:`_year_facts`), assessed by the policy hook."""
+    """A teacher's year from the ledger (:func:`_year_facts`), assessed by the policy hook
+    (``judge``: :func:`assess`, or a summary's :func:`year_assessor`)."""
     facts = _year_facts(rules, year, user, types, absences, exemption, writing)
-    return TeacherYear(user, facts, assess(facts))
+    return TeacherYear(user, facts, judge(facts))
 
 
 @cache
@@ -287,12 +289,13 @@ def year_rows(
             exemptions[(sid, uid)] = reason
     writing = quotas.writing_of(ids, year)
     rules = {s.id: _rules_of(s, accepted.get(s.id)) for s in schools_}
+    judge = year_assessor(registry().plugins)
     for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
             _facts(
                 rules[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
-                writing.get(who, []),
+                writing.get(who, []), judge,
             )
         )
     return out
@@ -576,15 +579,22 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     teachers' absences: none) are read once each."""
     rules = _rules_of(school)
     writing = quotas.writing_of([school.id], year)
-    read, dec = once_each(json.loads), once_each(_dec)
-    out = []
-    for uid, username, name, gender, birth, types, absent, excused, exemption in rows:
+    none: list[quotas.Piece] = []
+    read, dec, judge = Memo(json.loads), Memo(_dec), year_assessor(registry().plugins)
+    # most teachers' absences are alike (none): read once per distinct pair of texts
+    absences_of: Memo[dict[int, tuple]] = Memo(
+        lambda texts: {int(sem): (hours, read[texts[1]].get(sem)) for sem, hours in read[texts[0]].items()}
+    )
+    sid, out = school.id, []
+    # every row's hours by type (each teacher's own text) decoded in one call
+    by_type = json.loads("[" + ",".join([row[5] for row in rows]) + "]") if rows else []
+    for (uid, username, name, gender, birth, _t, absent, excused, exemption), types in zip(rows, by_type, strict=True):
         person = Person(uid, username, name, gender, birth)
-        absences = {int(sem): (hours, read(excused).get(sem)) for sem, hours in read(absent).items()}
         facts = _year_facts(
-            rules, year, person, read(types), absences, exemption, writing.get((school.id, uid), []), dec
+            rules, year, person, types, absences_of[absent, excused], exemption,
+            writing.get((sid, uid), none), dec.__getitem__,
         )
-        out.append(StoredYear(person, facts, assess(facts)))
+        out.append(StoredYear(person, facts, judge(facts)))
     out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))
     return out
 

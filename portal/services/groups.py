@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal import policy
-from portal.database import write_transaction
+from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg
@@ -318,10 +318,24 @@ def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]
 # -- group statistics for the school summary ----------------------------------------------
 
 
+class GroupRef(NamedTuple):
+    """A teaching group as the summary's group table shows it (its id and name)."""
+
+    id: int
+    name: str
+
+
+class LeaderRef(NamedTuple):
+    """A group's leader as the summary's group table shows them."""
+
+    id: int
+    display_name: str
+
+
 @dataclass
 class GroupStats:
-    group: TeachingGroup
-    leader: User | None
+    group: GroupRef
+    leader: LeaderRef | None
     teachers: int = 0
     hours: Decimal = Decimal("0")
     statuses: dict[str, int] = field(default_factory=dict)
@@ -332,9 +346,10 @@ class GroupStats:
 
 
 _LEADER = aliased(User)
-# Built once (the school summary asks on every visit; building it cost more than running it).
+# plain columns (the groups, each member, the leader's name): the table shows nothing else of
+# them, and ORM entities cost a summary more than the rest of this query
 _GROUP_MEMBERS = (
-    select(TeachingGroup, GroupMember.user_id, _LEADER)
+    select(TeachingGroup.id, TeachingGroup.name, GroupMember.user_id, _LEADER.id, _LEADER.display_name)
     .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
     .outerjoin(_LEADER, _LEADER.id == TeachingGroup.leader_id)
     .where(TeachingGroup.school_id == bindparam("school_id"))
@@ -347,8 +362,11 @@ def group_stats(school_id: int, rows: list) -> list[GroupStats]:
     in two groups counts in both. One query: groups, their members and their leaders."""
     found: dict[int, GroupStats] = {}
     by_user = {r.user.id: r for r in rows}
-    for group, member_id, boss in db.session.execute(_GROUP_MEMBERS, {"school_id": school_id}):
-        stats = found.setdefault(group.id, GroupStats(group, boss))
+    for gid, name, member_id, leader_id, leader_name in read_rows(_GROUP_MEMBERS, {"school_id": school_id}):
+        stats = found.get(gid)
+        if stats is None:
+            leader = None if leader_id is None else LeaderRef(leader_id, leader_name)
+            stats = found[gid] = GroupStats(GroupRef(gid, name), leader)
         r = by_user.get(member_id) if member_id is not None else None
         if r is None:
             continue

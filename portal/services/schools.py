@@ -173,14 +173,15 @@ def write_type(
 
 def enabled_types(school_id: int) -> list[RegisteredType]:
     """The school's enabled types that are installed, in registry order."""
-    keys = set(
-        db.session.execute(
-            select(SchoolActivityType.type_key).where(
-                SchoolActivityType.school_id == school_id, SchoolActivityType.enabled.is_(True)
-            )
-        ).scalars()
-    )
+    keys = set(read_rows(_ENABLED_KEYS, {"school_id": school_id}).scalars())
     return [r for k, r in registry().types.items() if k in keys]
+
+
+# the keys of a school's enabled types (bound ``school_id``): built once, every summary and
+# activity form asks
+_ENABLED_KEYS = select(SchoolActivityType.type_key).where(
+    SchoolActivityType.school_id == bindparam("school_id"), SchoolActivityType.enabled.is_(True)
+)
 
 
 def type_settings(school_id: int, key: str, *, step: bool = False) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 
 from portal.assessment import STATUSES
+from portal.database import read_rows
 from portal.extensions import db
 from portal.models import (
     Activity,
@@ -244,7 +245,7 @@ def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
     the policy hook. None when there are none to read — the year has no rows yet, or the
     district accepted it whole (its rows stay as accepted while the page has always shown the
     year as computed today): then :func:`credits.school_summary` computes it. Two queries."""
-    rows = db.session.execute(_SUMMARY_ROWS, {"school_id": school.id, "year": year}).all()
+    rows = read_rows(_SUMMARY_ROWS, {"school_id": school.id, "year": year}).all()
     return credits.stored_years(school, year, rows) if rows else None
 
 

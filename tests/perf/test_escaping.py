@@ -1,6 +1,6 @@
-"""The one-call escapes of the activity page write what markupsafe and wtforms write: the
-participant rows' names (``portal.web.escaping.HTML_TEXT``) and the evidence form's "for" list
-(``portal.web.forms.PlainSelect``), byte for byte, for every character markupsafe escapes."""
+"""The one-call escapes write what markupsafe and wtforms write: the activity page's participant
+rows and the school summary's names, logins and links (``portal.web.escaping.HTML_TEXT``), and the
+evidence form's "for" list (``portal.web.forms.PlainSelect``), byte for byte, for every character markupsafe escapes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from wtforms.widgets import Select
 from portal.web.escaping import HTML_TEXT
 from portal.web.forms import PlainSelect
 
-TEXTS = ["", "plain", "赵 & <b>子涵</b>", "钱\"一\" 'so' > a & b < c", "&amp; already", "\u00a0\t\n"]
+TEXTS = ["", "plain", "赵 & <b>子涵</b>", "钱\"一\" 'so' > a & b < c", "&amp; already", "\u00a0\t\n",
+         "白清 <script>alert('x')</script>", "/reports/teacher/7?school=G&x=1"]
 
 
 def test_translate_is_markupsafe_escape():
