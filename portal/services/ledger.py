@@ -95,6 +95,7 @@ def _each(
 def credit_hours_each(
     activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
     snapshot: ActivitySnapshot | None = None, known: dict[tuple[Any, ...], Decimal] | None = None,
+    answer: Callable[..., Decimal] | None = None,
 ) -> list[Decimal]:
     """:func:`credit_hours_for` of each of ``people`` (participations, or rows with their
     attributes), in order, for a page that lists them all: under the core rule it is asked once
@@ -102,9 +103,10 @@ def credit_hours_each(
     The core rule reads a participant's role and hours and the settings, never who they are nor
     the activity: a page listing several activities of one type with the same ``settings`` may
     pass the same ``known`` (answers by role and hours) for each, and ask once per page. The
-    rule's plugin boundary is set up once for all of them (``plugin_data.hours_rule``), each
-    call still crossing it on its own."""
-    answer = hours_rule(activity_type, "credit_hours")
+    rule's plugin boundary is set up once for all of them (``plugin_data.hours_rule``; ``answer``:
+    the type's, set up by a caller listing several activities of the type), each call still
+    crossing it on its own."""
+    answer = answer or hours_rule(activity_type, "credit_hours")
 
     def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
         return credit_hours_for(activity_type, act, p, settings, snap, answer)
@@ -120,11 +122,13 @@ def credit_hours_each(
 def credit_ceiling_each(
     activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
     snapshot: ActivitySnapshot | None = None, known: dict[tuple[Any, ...], Decimal] | None = None,
+    answer: Callable[..., Decimal] | None = None,
 ) -> list[Decimal]:
     """:func:`credit_ceiling` of each of ``people``, in order: under the core rule asked once
     per role (full attendance is the same for everyone), any other rule once per person;
-    ``known`` as for :func:`credit_hours_each` (answers by role and the activity's hours)."""
-    answer = hours_rule(activity_type, "credit_hours")
+    ``known`` and ``answer`` as for :func:`credit_hours_each` (answers by role and the
+    activity's hours)."""
+    answer = answer or hours_rule(activity_type, "credit_hours")
 
     def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
         return credit_ceiling(activity_type, act, p, settings, snap, answer)

@@ -35,7 +35,8 @@ from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
 from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
-from portal.plugin_data import PluginStepFailed, previewing, type_answer
+from portal.once import Memo
+from portal.plugin_data import PluginStepFailed, hours_rule, previewing, type_answer
 from portal.registry import registry
 from portal.services import locks, schools
 from portal.services.activities import (
@@ -536,10 +537,12 @@ def queue_items(
         for e in map(QueueEvidence._make, conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all()):
             evidence[(e.activity_id, e.user_id)].append(e)
     settings_cache = schools.all_type_settings(school_id) if settings is None else settings
-    # the core rule's answers by type, shared by the page's activities (``credit_hours_each``)
+    # the core rule's answers by type, shared by the page's activities (``credit_hours_each``),
+    # and each type's rule with its plugin boundary, set up once per type, not once per activity
     known: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     most: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     type_of = registry().get
+    rules = Memo(lambda key: hours_rule(type_of(key).type, "credit_hours"))
     out: list[QueueItem] = []
     with previewing():  # a credit rule that raises: its activity shows a notice, the others their hours
         for act, organizer_name in acts:
@@ -548,7 +551,7 @@ def queue_items(
                 alike = groups.get(act.id, [])
                 try:
                     figures = credit_hours_each(reg.type, act, [g for g, _n in alike], settings_cache[act.type_key],
-                                                activity_snapshot(act), known[act.type_key])
+                                                activity_snapshot(act), known[act.type_key], rules[act.type_key])
                 except PluginStepFailed as exc:
                     out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), ZERO),
                                          notice=exc.notice, takes_part=act.id in viewer_in))
@@ -568,10 +571,10 @@ def queue_items(
                 snapshot = activity_snapshot(act)
                 try:
                     hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot,
-                                                   known[act.type_key]))
+                                                   known[act.type_key], rules[act.type_key]))
                     if detail:
                         ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot,
-                                                            most[act.type_key]))
+                                                            most[act.type_key], rules[act.type_key]))
                 except PluginStepFailed as exc:  # reported with the plugin's name; no figures to show
                     hours, ceilings, notice = [None] * len(pairs), [None] * len(pairs), exc.notice
             if detail:

@@ -183,3 +183,18 @@ def test_a_counted_activity_reads_only_the_viewers_own_row(queue, queries):
         assert mine == sorted(a for a, uid in people if uid == viewer)
         items = overview.queue_items(school_id, reviewed, detailed=[], viewer=viewer)
         assert {i.activity.id for i in items if i.takes_part} == {a for a, uid in people if uid == viewer}
+
+
+def test_each_types_rule_boundary_set_up_once_per_page(queue, monkeypatch):
+    """The credit rule's plugin boundary (``plugin_data.hours_rule``) is set up once per type of
+    the page, not once per activity (and again for the ceilings); each call still crosses it."""
+    from portal import plugin_data
+
+    school_id, held, reviewed = queue
+    set_up: list[str] = []
+    real = plugin_data._running
+    monkeypatch.setattr(plugin_data, "_running", lambda t, method: set_up.append(method) or real(t, method))
+    overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
+    types = {a.type_key for a, _u in held + reviewed}
+    assert len(held + reviewed) > len(types)
+    assert set_up.count("credit_hours") == len(types)
