@@ -33,9 +33,9 @@ from portal.assessment import EXEMPT, MET
 from portal.database import read_rows
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
+from portal.once import Memo
 from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
-from portal.once import Memo
 from portal.plugin_data import PluginStepFailed, hours_rule, previewing, type_answer
 from portal.registry import registry
 from portal.services import locks, schools
