@@ -542,7 +542,7 @@ def queue_items(
     known: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     most: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     type_of = registry().get
-    rules = Memo(lambda key: hours_rule(type_of(key).type, "credit_hours"))
+    rules = Memo(lambda key: hours_rule(registry().types[key].type, "credit_hours"))  # asked of installed types only
     out: list[QueueItem] = []
     with previewing():  # a credit rule that raises: its activity shows a notice, the others their hours
         for act, organizer_name in acts:
