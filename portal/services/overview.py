@@ -518,16 +518,11 @@ def queue_items(
         PARTICIPANTS_OR_COUNTS,
         {"ids": [i for i in ids if i not in grouped], "grouped": sorted(grouped), "viewer": viewer},
     ).all()
-    one_by_one: list[Any] = []
-    counted: list[Any] = []
-    viewer_in: set[int] = set()  # the counted activities the viewer takes part in
-    for r in rows:
-        if r[0] is not None:
-            one_by_one.append(r)
-        elif r[-1]:
-            counted.append(r)
-        else:  # the viewer in a counted activity (``n`` = 0)
-            viewer_in.add(r[1])
+    # the rows by kind (a comprehension each: no call per row): a person (``id`` set), a counted
+    # group (``n`` people), the viewer in a counted activity (``n`` = 0)
+    one_by_one = [r for r in rows if r[0] is not None]
+    counted = [r for r in rows if r[0] is None and r[-1]]
+    viewer_in = {r[1] for r in rows if r[0] is None and not r[-1]}
     for pair in participant_pairs(one_by_one):
         parts[pair[0].activity_id].append(pair)
     for group in participant_groups(counted):

@@ -146,7 +146,7 @@ def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) 
         for t in item.allowed:
             mine["triggers"][t] = words("trigger", key, t)
         roles = {qp.person.role for qp in item.participants}
-        kinds = {e.kind for e in item.activity_evidence}.union(*({e.kind for e in qp.evidence} for qp in item.participants))
+        kinds = {e.kind for e in item.activity_evidence} | {e.kind for qp in item.participants for e in qp.evidence}
         for role in roles:
             mine["roles"][role] = words("role", key, role)
         for kind in kinds:
