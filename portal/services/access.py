@@ -20,6 +20,7 @@ from portal.models import (
     DISTRICT_ROLES,
     Activity,
     Membership,
+    Participation,
     School,
     SchoolActivityType,
     SignupWindow,
@@ -202,23 +203,28 @@ def activity_roles(
     activity: Activity,
     user_id: int,
     roles: Iterable[str],
-    participant_ids: Iterable[int],
+    participant_ids: Iterable[int] | None,
     definition: WorkflowDefinition | None = None,
+    *,
+    takes_part: bool = False,
 ) -> frozenset[str]:
     """School roles plus the relations ``owner`` and ``participant`` to this activity, and,
     given the type's workflow ``definition``, ``no_independent_holder`` when the actor may stand
-    in for the school's reviewers because none of them is independent of the activity."""
+    in for the school's reviewers because none of them is independent of the activity.
+    ``participant_ids``: everyone taking part; or None when the caller read only whether the
+    actor does (``takes_part``: the review queue, which lists hundreds), and then a stand-in's
+    check asks the database who else is involved."""
     out = set(roles)
-    people = set(participant_ids)
+    people = None if participant_ids is None else set(participant_ids)
     if activity.organizer_id == user_id:
         out.add(OWNER)
-    if user_id in people:
+    if (user_id in people) if people is not None else takes_part:
         out.add(PARTICIPANT)
     if definition is not None and OWNER not in out and PARTICIPANT not in out:
         stand_in = [t for t in definition.transitions if t.stand_in_roles & out and not t.roles & out]
         if stand_in:
             holders = frozenset().union(*(t.roles for t in stand_in))
-            if not _independent_holder_exists(activity, holders, people | {activity.organizer_id}):
+            if not _independent_holder_exists(activity, holders, people):
                 out.add(NO_INDEPENDENT_HOLDER)
     return frozenset(out)
 
@@ -239,11 +245,22 @@ _INDEPENDENT_HOLDER = (
 )
 
 
-def _independent_holder_exists(activity: Activity, roles: frozenset[str], involved: set[int]) -> bool:
+# The same holders but those taking part in the activity (bound ``activity_id``): for a caller
+# that did not read everyone taking part (``activity_roles``' ``participant_ids`` None)
+_HOLDER_NOT_TAKING_PART = _INDEPENDENT_HOLDER.where(
+    ~exists().where(Participation.activity_id == bindparam("activity_id"), Participation.user_id == Membership.user_id)
+)
+
+
+def _independent_holder_exists(activity: Activity, roles: frozenset[str], participants: set[int] | None) -> bool:
     """Whether an active member of the activity's school holds one of ``roles`` and neither
-    organised nor took part in it (``involved``)."""
-    holders = read_rows(_INDEPENDENT_HOLDER, {"school_id": activity.school_id, "roles": sorted(roles)}).scalars()
-    return not involved.issuperset(holders)
+    organised nor took part in it (``participants``: everyone taking part, or None: the
+    database is asked who does)."""
+    params = {"school_id": activity.school_id, "roles": sorted(roles)}
+    if participants is None:
+        holders = read_rows(_HOLDER_NOT_TAKING_PART, {**params, "activity_id": activity.id}).scalars()
+        return any(holder != activity.organizer_id for holder in holders)
+    return not (participants | {activity.organizer_id}).issuperset(read_rows(_INDEPENDENT_HOLDER, params).scalars())
 
 
 def school_by_code(code: str) -> School:

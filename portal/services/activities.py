@@ -818,8 +818,10 @@ PARTICIPANTS_OF = _participants_where(Participation.activity_id.in_(bindparam("i
 # The review queue's: the activities ``ids`` one participant a row (as PARTICIPANTS_OF, then
 # ``n`` = 1), and the activities ``grouped`` only counted, for a section that shows totals: a row
 # per distinct role and hours (``n`` people; no person: ``id``, ``user_id`` and the account NULL)
-# and who takes part in them, a row per person with only ``activity_id`` and ``user_id`` (``n`` =
-# 0: what the buttons need, ``transitions.allowed_triggers``; a statement of its own read it)
+# and whether the viewer (bound ``viewer``) takes part in them: their row, with only ``activity_id``
+# and ``user_id`` (``n`` = 0: what the buttons need, ``transitions.allowed_triggers``; reading
+# everyone taking part, a hundred rows and more a page, was only for a stand-in's check, which
+# ``access.activity_roles`` then asks the database)
 _COUNTED = select(
     null(), Participation.activity_id, null(), Participation.role,
     *(_as_driver_gives(c) for c in (Participation.attended_hours, Participation.absent_hours,
@@ -831,7 +833,7 @@ _COUNTED = select(
 )
 _PEOPLE_OF_COUNTED = select(
     null(), Participation.activity_id, Participation.user_id, *(null() for _ in range(10)), literal_column("0"),
-).where(Participation.activity_id.in_(bindparam("grouped", expanding=True)))
+).where(Participation.activity_id.in_(bindparam("grouped", expanding=True)), Participation.user_id == bindparam("viewer"))
 PARTICIPANTS_OR_COUNTS: CompoundSelect = union_all(
     PARTICIPANTS_OF.order_by(None).add_columns(literal_column("1")), _COUNTED, _PEOPLE_OF_COUNTED
 ).order_by(literal_column("1"))

@@ -68,33 +68,35 @@ def rule_ignores_identity(activity_type: ActivityType) -> bool:
     return type(activity_type).credit_hours is ActivityType.credit_hours and "credit_hours" not in vars(activity_type)
 
 
+Keys = Callable[[list[Any]], list[tuple[Any, ...] | None]]
+
+
 def _each(
-    rule: Callable[[Any, ActivitySnapshot], Decimal], key_of: Callable[[Any], tuple[Any, ...] | None],
+    rule: Callable[[Any, ActivitySnapshot], Decimal], keys_of: Keys,
     activity_type: ActivityType, act: Any, people: Iterable[Any],
     snapshot: ActivitySnapshot | None, known: dict[tuple[Any, ...], Decimal] | None,
 ) -> list[Decimal]:
     """``rule(person, snapshot)`` for each of ``people``, in order. Under the core rule the answer
-    is kept in ``known`` under ``key_of(person)`` (what the rule reads of them; None: not kept),
-    so alike participants are asked once; any other rule is asked once per person."""
+    is kept in ``known`` under the person's key (``keys_of(people)``: what the rule reads of each;
+    None: not kept), so alike participants are asked once; any other rule is asked once per
+    person. The keys come in one list and the answers in another: a page lists a hundred people,
+    and a call per person to make a key and keep an answer cost more than the look-ups."""
     snapshot = snapshot or activity_snapshot(act)
+    people = people if isinstance(people, list) else list(people)
     if not rule_ignores_identity(activity_type):
         return [rule(p, snapshot) for p in people]
     known = {} if known is None else known
-    out: list[Decimal] = []
-    for p in people:
-        key = key_of(p)
-        value = known.get(key) if key is not None else None
-        if value is None:
-            value = rule(p, snapshot)
-            if key is not None:
-                known[key] = value
-        out.append(value)
-    return out
+    keys = keys_of(people)
+    for p, key in zip(people, keys, strict=True):  # the rule asked once per distinct key, in order
+        if key is not None and key not in known:
+            known[key] = rule(p, snapshot)
+    return [rule(p, snapshot) if key is None else known[key] for p, key in zip(people, keys, strict=True)]
 
 
 def credit_hours_each(
     activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
     snapshot: ActivitySnapshot | None = None, known: dict[tuple[Any, ...], Decimal] | None = None,
+    answer: Callable[..., Decimal] | None = None,
 ) -> list[Decimal]:
     """:func:`credit_hours_for` of each of ``people`` (participations, or rows with their
     attributes), in order, for a page that lists them all: under the core rule it is asked once
@@ -102,34 +104,38 @@ def credit_hours_each(
     The core rule reads a participant's role and hours and the settings, never who they are nor
     the activity: a page listing several activities of one type with the same ``settings`` may
     pass the same ``known`` (answers by role and hours) for each, and ask once per page. The
-    rule's plugin boundary is set up once for all of them (``plugin_data.hours_rule``), each
-    call still crossing it on its own."""
-    answer = hours_rule(activity_type, "credit_hours")
+    rule's plugin boundary is set up once for all of them (``plugin_data.hours_rule``; ``answer``:
+    the type's, set up by a caller listing several activities of the type), each call still
+    crossing it on its own."""
+    answer = answer or hours_rule(activity_type, "credit_hours")
 
     def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
         return credit_hours_for(activity_type, act, p, settings, snap, answer)
 
-    def key_of(p: Any) -> tuple[Any, ...] | None:
-        if p.adjusted_hours is not None:  # the reviewer's figure, not the rule's
-            return None
-        return (p.role, p.attended_hours, p.absent_hours, p.excused_hours)
+    def keys_of(people: list[Any]) -> list[tuple[Any, ...] | None]:
+        # an adjusted participant has the reviewer's figure, not the rule's: not kept
+        return [None if p.adjusted_hours is not None else (p.role, p.attended_hours, p.absent_hours, p.excused_hours)
+                for p in people]
 
-    return _each(rule, key_of, activity_type, act, people, snapshot, known)
+    return _each(rule, keys_of, activity_type, act, people, snapshot, known)
 
 
 def credit_ceiling_each(
     activity_type: ActivityType, act: Any, people: Iterable[Any], settings: dict,
     snapshot: ActivitySnapshot | None = None, known: dict[tuple[Any, ...], Decimal] | None = None,
+    answer: Callable[..., Decimal] | None = None,
 ) -> list[Decimal]:
     """:func:`credit_ceiling` of each of ``people``, in order: under the core rule asked once
     per role (full attendance is the same for everyone), any other rule once per person;
-    ``known`` as for :func:`credit_hours_each` (answers by role and the activity's hours)."""
-    answer = hours_rule(activity_type, "credit_hours")
+    ``known`` and ``answer`` as for :func:`credit_hours_each` (answers by role and the
+    activity's hours)."""
+    answer = answer or hours_rule(activity_type, "credit_hours")
 
     def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
         return credit_ceiling(activity_type, act, p, settings, snap, answer)
 
-    return _each(rule, lambda p: (p.role, act.hours), activity_type, act, people, snapshot, known)
+    return _each(rule, lambda people: [(p.role, act.hours) for p in people], activity_type, act, people, snapshot,
+                 known)
 
 
 def post_credits(

@@ -33,9 +33,10 @@ from portal.assessment import EXEMPT, MET
 from portal.database import read_rows
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
+from portal.once import Memo
 from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
-from portal.plugin_data import PluginStepFailed, previewing, type_answer
+from portal.plugin_data import PluginStepFailed, hours_rule, previewing, type_answer
 from portal.registry import registry
 from portal.services import locks, schools
 from portal.services.activities import (
@@ -279,7 +280,7 @@ class QueueItem:
     adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
     counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)
-    taking_part: list[int] = field(default_factory=list)  # user ids of its participants, counted or not
+    takes_part: bool = False  # the viewer (``queue_items``' ``viewer``) takes part, counted or not
 
     @property
     def would_get_total(self) -> Decimal:
@@ -490,7 +491,7 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
 
 def queue_items(
     school_id: int, acts: list[tuple[Any, str | None]], detailed: Collection[int] | None = None,
-    settings: Mapping[str, dict[str, Any]] | None = None,
+    settings: Mapping[str, dict[str, Any]] | None = None, viewer: int | None = None,
 ) -> list[QueueItem]:
     """Queue items for these activities (rows of ``_queue_query`` with their organizer's
     name, as :func:`review_page` gives them): participants and the hours each would get, and
@@ -501,8 +502,9 @@ def queue_items(
     hours instead of one per person. In three queries whatever the number of activities (two
     given ``settings``, the school's type settings as :func:`review_sections` reads them).
     Participants and evidence are read as rows (the queue only shows them), and the activity's
-    snapshot is taken once for all its participants. Every item has the user ids of who takes
-    part (``taking_part``, a counted one's too): what ``transitions.allowed_triggers_each`` needs."""
+    snapshot is taken once for all its participants. Every item says whether ``viewer`` takes
+    part (``takes_part``, a counted one's too: only the viewer's own row of it is read): with the
+    organizer, what ``transitions.allowed_triggers_each`` needs."""
     if not acts:
         return []
     ids = [a.id for a, _u in acts]
@@ -513,18 +515,14 @@ def queue_items(
     parts: dict[int, list[tuple[ParticipantRow, NameRow]]] = defaultdict(list)
     groups: dict[int, list[tuple[ParticipantRow, int]]] = defaultdict(list)
     rows = conn.execute(
-        PARTICIPANTS_OR_COUNTS, {"ids": [i for i in ids if i not in grouped], "grouped": sorted(grouped)}
+        PARTICIPANTS_OR_COUNTS,
+        {"ids": [i for i in ids if i not in grouped], "grouped": sorted(grouped), "viewer": viewer},
     ).all()
-    one_by_one: list[Any] = []
-    counted: list[Any] = []
-    taking_part: dict[int, list[int]] = defaultdict(list)  # who takes part in the counted activities
-    for r in rows:
-        if r[0] is not None:
-            one_by_one.append(r)
-        elif r[-1]:
-            counted.append(r)
-        else:  # a person of a counted activity (``n`` = 0)
-            taking_part[r[1]].append(r[2])
+    # the rows by kind (a comprehension each: no call per row): a person (``id`` set), a counted
+    # group (``n`` people), the viewer in a counted activity (``n`` = 0)
+    one_by_one = [r for r in rows if r[0] is not None]
+    counted = [r for r in rows if r[0] is None and r[-1]]
+    viewer_in = {r[1] for r in rows if r[0] is None and not r[-1]}
     for pair in participant_pairs(one_by_one):
         parts[pair[0].activity_id].append(pair)
     for group in participant_groups(counted):
@@ -534,10 +532,12 @@ def queue_items(
         for e in map(QueueEvidence._make, conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all()):
             evidence[(e.activity_id, e.user_id)].append(e)
     settings_cache = schools.all_type_settings(school_id) if settings is None else settings
-    # the core rule's answers by type, shared by the page's activities (``credit_hours_each``)
+    # the core rule's answers by type, shared by the page's activities (``credit_hours_each``),
+    # and each type's rule with its plugin boundary, set up once per type, not once per activity
     known: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     most: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     type_of = registry().get
+    rules = Memo(lambda key: hours_rule(registry().types[key].type, "credit_hours"))  # asked of installed types only
     out: list[QueueItem] = []
     with previewing():  # a credit rule that raises: its activity shows a notice, the others their hours
         for act, organizer_name in acts:
@@ -546,14 +546,14 @@ def queue_items(
                 alike = groups.get(act.id, [])
                 try:
                     figures = credit_hours_each(reg.type, act, [g for g, _n in alike], settings_cache[act.type_key],
-                                                activity_snapshot(act), known[act.type_key])
+                                                activity_snapshot(act), known[act.type_key], rules[act.type_key])
                 except PluginStepFailed as exc:
                     out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), ZERO),
-                                         notice=exc.notice, taking_part=taking_part.get(act.id, [])))
+                                         notice=exc.notice, takes_part=act.id in viewer_in))
                     continue
                 total = sum((h * n for (_g, n), h in zip(alike, figures, strict=True) if h), ZERO)
                 out.append(QueueItem(act, [], organizer_name, counted=(sum(n for _g, n in alike), total),
-                                     taking_part=taking_part.get(act.id, [])))
+                                     takes_part=act.id in viewer_in))
                 continue
             detail = act.id in shown
             pairs = parts.get(act.id, [])
@@ -566,10 +566,10 @@ def queue_items(
                 snapshot = activity_snapshot(act)
                 try:
                     hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot,
-                                                   known[act.type_key]))
+                                                   known[act.type_key], rules[act.type_key]))
                     if detail:
                         ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot,
-                                                            most[act.type_key]))
+                                                            most[act.type_key], rules[act.type_key]))
                 except PluginStepFailed as exc:  # reported with the plugin's name; no figures to show
                     hours, ceilings, notice = [None] * len(pairs), [None] * len(pairs), exc.notice
             if detail:
@@ -581,7 +581,7 @@ def queue_items(
             if own and any(p.user_id == act.organizer_id for p in people_rows):
                 own = []
             out.append(QueueItem(act, people, organizer_name, own, notice=notice,
-                                 taking_part=[p.user_id for p in people_rows]))
+                                 takes_part=viewer in [p.user_id for p in people_rows]))
     return out
 
 

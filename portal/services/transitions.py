@@ -9,7 +9,7 @@ hook fires.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -45,21 +45,25 @@ def allowed_triggers(
     participant_ids: list[int] | None = None,
     school_roles: frozenset[str] | None = None,
     locked: bool | None = None,
+    takes_part: bool | None = None,
 ) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated): what the
     activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
     none that :func:`fire` refuses whatever is sent with it (the role, the state, the start, and
-    the lock of a year the district accepted: ``locked``, read when not given)."""
+    the lock of a year the district accepted: ``locked``, read when not given). Who takes part:
+    ``participant_ids``, or only whether the user does (``takes_part``: a stand-in's check then
+    asks the database), read when neither is given."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
-    if participant_ids is None:
+    if participant_ids is None and takes_part is None:
         participant_ids = list(
             db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
         )
     if school_roles is None:
         school_roles = access.school_roles(user_id, act.school_id)
-    roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition)
+    roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition,
+                                  takes_part=bool(takes_part))
     found = reg.engine.allowed_triggers(act.state, roles, started=has_started(act))
     if found and (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked):
         definition = reg.engine.definition
@@ -69,15 +73,15 @@ def allowed_triggers(
 
 
 def allowed_triggers_each(
-    acts: list[Activity], user_id: int, school_roles: frozenset[str], participants: Mapping[int, Collection[int]],
+    acts: list[Activity], user_id: int, school_roles: frozenset[str], takes_part: Mapping[int, bool],
     locked: Mapping[int, bool],
 ) -> dict[int, list[str]]:
     """:func:`allowed_triggers` of several activities (a page of the review queue) given what the
-    page read already: the user ids of each activity's ``participants`` and whether its year is
-    ``locked``, by activity id (the queue's: ``QueueItem.taking_part``; none locked, as the queue
+    page read already: whether the user ``takes_part`` in each and whether its year is
+    ``locked``, by activity id (the queue's: ``QueueItem.takes_part``; none locked, as the queue
     shows no activity of a locked year). No statement of its own (a stand-in's check aside, as
-    :func:`allowed_triggers`)."""
-    return {a.id: allowed_triggers(a, user_id, list(participants[a.id]), school_roles, locked[a.id]) for a in acts}
+    :func:`allowed_triggers`: it asks the database who else is involved)."""
+    return {a.id: allowed_triggers(a, user_id, None, school_roles, locked[a.id], takes_part[a.id]) for a in acts}
 
 
 def _parse_adjustments(

@@ -55,23 +55,22 @@ def queue():
         (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore")),
     ))
     # the reviewed section shows counts and totals only: evidence and ceilings for the held
-    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items],
-                                 settings=settings)
-    held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
+    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items],
+                                 settings=settings, viewer=me)
+    held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     fixed = _page_constants()
     adjusting = fixed.adjusting
     # what the viewer may do with each (its buttons, whether it is selectable for a bulk action): the
-    # page read who takes part; no activity of a locked year is on it (``overview._waiting``: read
-    # with the activities, in the same statement)
+    # page read whether the viewer takes part; no activity of a locked year is on it
+    # (``overview._waiting``: read with the activities, in the same statement)
     allowed = transitions.allowed_triggers_each(
-        [item.activity for item in items], me, roles, {item.activity.id: item.taking_part for item in items},
+        [item.activity for item in items], me, roles, {item.activity.id: item.takes_part for item in items},
         dict.fromkeys((item.activity.id for item in items), False),
     )
     for item in held_items:
-        people = [qp.person.user_id for qp in item.participants]
         item.allowed = allowed[item.activity.id]
-        item.own = me == item.activity.organizer_id or me in people
+        item.own = me == item.activity.organizer_id or item.takes_part
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]
@@ -147,7 +146,7 @@ def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) 
         for t in item.allowed:
             mine["triggers"][t] = words("trigger", key, t)
         roles = {qp.person.role for qp in item.participants}
-        kinds = {e.kind for e in item.activity_evidence}.union(*({e.kind for e in qp.evidence} for qp in item.participants))
+        kinds = {e.kind for e in item.activity_evidence} | {e.kind for qp in item.participants for e in qp.evidence}
         for role in roles:
             mine["roles"][role] = words("role", key, role)
         for kind in kinds:

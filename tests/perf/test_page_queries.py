@@ -21,8 +21,8 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # lookups, how many lists on the page read the settings)
     "teacher home": ("teacher", lambda s: "/", 7, 1),  # +the plan (the writing is in the year's union)
     "school summary": ("admin", lambda s: "/reports/summary", 5, 1),  # the stored rows, writing, groups; columns from the rows
-    # pages, counts and type settings in one; people, with who takes part in the reviewed (whether the
-    # viewer may post their credits: the queue offers no step the workflow refuses them); evidence
+    # pages, counts and type settings in one; people, with whether the viewer takes part in the reviewed
+    # (whether they may post their credits: the queue offers no step the workflow refuses them); evidence
     "review queue": ("reviewer", lambda s: "/review", 4, 1),
     # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one); the school's settings

@@ -6,7 +6,7 @@ totals) reads no evidence and works out no ceilings."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, User
@@ -63,7 +63,7 @@ def test_hours_and_ceilings_are_the_ledgers(queue, monkeypatch, counted):
         parts = {p.user_id: p for p in db.session.execute(
             select(Participation).where(Participation.activity_id == act.id)).scalars()}
         assert item.size == len(parts)
-        assert sorted(item.taking_part) == sorted(parts)  # who takes part: a counted activity's too
+        assert not item.takes_part  # no viewer given
         if counted and act.id not in held_ids:
             each = [credit_hours_for(rule, act, p, settings[act.type_key]) for p in parts.values()]
             assert item.participants == [] and item.counted == (len(parts), sum((h for h in each if h), 0))
@@ -94,17 +94,18 @@ def test_buttons_from_what_the_page_read_are_allowed_triggers(queue):
     activity of a locked year is on it): for viewers who reviewed, organised or took part, the
     same triggers as ``allowed_triggers`` reading the participants and the lock itself."""
     school_id, held, reviewed = queue
-    items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
-    ids = [i.activity.id for i in items]
+    ids = [a.id for a, _u in held + reviewed]
     reviewers = db.session.execute(select(Membership.user_id).where(
         Membership.school_id == school_id, Membership.role == "reviewer", Membership.active.is_(True))).scalars()
-    viewers = {*reviewers, held[0][0].organizer_id, reviewed[0][0].organizer_id,
-               *(i.taking_part[0] for i in items if i.taking_part)}
-    taking_part = {i.activity.id: i.taking_part for i in items}
+    first_of_each = db.session.execute(select(func.min(Participation.user_id)).where(
+        Participation.activity_id.in_(ids)).group_by(Participation.activity_id)).scalars()
+    viewers = {*reviewers, held[0][0].organizer_id, reviewed[0][0].organizer_id, *first_of_each}
     seen: set[tuple[str, ...]] = set()
     for viewer in sorted(viewers):
+        items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held], viewer=viewer)
         roles = access.school_roles(viewer, school_id)
-        got = transitions.allowed_triggers_each([i.activity for i in items], viewer, roles, taking_part,
+        got = transitions.allowed_triggers_each([i.activity for i in items], viewer, roles,
+                                                {i.activity.id: i.takes_part for i in items},
                                                 dict.fromkeys(ids, False))
         for activity_id in ids:
             act = db.session.get(Activity, activity_id)
@@ -163,3 +164,37 @@ def test_organizer_materials_only_when_not_a_participant(queue):
     assert items[second.id].activity_evidence == []
     mine = [qp for qp in items[second.id].participants if qp.person.user_id == second.organizer_id]
     assert [e.title for qp in mine for e in qp.evidence] == ["讲稿"]
+
+
+def test_a_counted_activity_reads_only_the_viewers_own_row(queue, queries):
+    """Whether the viewer takes part in an activity the reviewed section only counts is read as
+    the viewer's own row (none when they do not take part), not a row per person taking part:
+    the buttons need no more (a stand-in's check asks the database who else is involved)."""
+    school_id, held, reviewed = queue
+    grouped = [a.id for a, _u in reviewed if overview._countable(a.type_key)]
+    assert grouped
+    people = db.session.execute(select(Participation.activity_id, Participation.user_id).where(
+        Participation.activity_id.in_(grouped))).all()
+    assert len(people) > len(grouped)
+    for viewer in sorted({uid for _a, uid in people})[:5] + [held[0][0].organizer_id]:
+        rows = db.session.connection().execute(
+            activities.PARTICIPANTS_OR_COUNTS, {"ids": [], "grouped": grouped, "viewer": viewer}).all()
+        mine = sorted(r[1] for r in rows if r[0] is None and not r[-1])  # the n = 0 rows: who takes part
+        assert mine == sorted(a for a, uid in people if uid == viewer)
+        items = overview.queue_items(school_id, reviewed, detailed=[], viewer=viewer)
+        assert {i.activity.id for i in items if i.takes_part} == {a for a, uid in people if uid == viewer}
+
+
+def test_each_types_rule_boundary_set_up_once_per_page(queue, monkeypatch):
+    """The credit rule's plugin boundary (``plugin_data.hours_rule``) is set up once per type of
+    the page, not once per activity (and again for the ceilings); each call still crosses it."""
+    from portal import plugin_data
+
+    school_id, held, reviewed = queue
+    set_up: list[str] = []
+    real = plugin_data._running
+    monkeypatch.setattr(plugin_data, "_running", lambda t, method: set_up.append(method) or real(t, method))
+    overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
+    types = {a.type_key for a, _u in held + reviewed}
+    assert len(held + reviewed) > len(types)
+    assert set_up.count("credit_hours") == len(types)
