@@ -18,36 +18,21 @@ from portal.jinja_env import PageContext
 from portal.registry import registry
 from portal.services import forecast, overview
 from portal.services.ledger import credit_ceiling, credit_hours_for
+from tests.perf.test_hours_each import Act, Person
 
 
 @dataclass
-class Person:
-    user_id: int
-    role: str
-    attended_hours: Decimal | None
-    absent_hours: Decimal = Decimal("0")
-    excused_hours: Decimal = Decimal("0")
-    adjusted_hours: Decimal | None = None
+class YearAct(Act):
+    """An activity row as the outlook reads it: with its school year."""
 
-
-@dataclass
-class Act:
-    id: int
-    type_key: str
     school_year: str = "2026-2027"
-    state: str = "open"
-    starts_at: None = None
-    ends_at: None = None
-    hours: Decimal = Decimal("3")
-    organizer_id: int = 99
-    details: None = None
 
 
-def _rows() -> list[tuple[Person, Act]]:
+def _rows() -> list[tuple[Person, YearAct]]:
     keys = [k for k in registry().keys() if registry().get(k) is not None][:2]
     people = [Person(1, "attendee", None), Person(1, "speaker", Decimal("3")),
               Person(1, "attendee", Decimal("1.5"), Decimal("1.5")), Person(1, "attendee", None, adjusted_hours=Decimal("1"))]
-    return [(p, Act(10 * i + j, key)) for i, key in enumerate(keys) for j, p in enumerate(people)]
+    return [(p, YearAct(10 * i + j, key)) for i, key in enumerate(keys) for j, p in enumerate(people)]
 
 
 def test_outlook_sets_up_each_types_rule_once_with_the_ledgers_answers(app, monkeypatch):
