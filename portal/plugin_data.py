@@ -27,7 +27,7 @@ from portal.errors import Conflict
 from portal.hours import BadHours, rule_hours
 from portal.messages import Msg, msg
 from portal.plugin_loader import N_, call_one, describe, in_registration_order, plain, recover_session
-from portal.registry import registry
+from portal.registry import TypeRegistry, registry
 from workflows import ActivitySnapshot
 from workflows.context import NO_DATA
 
@@ -207,22 +207,24 @@ def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any,
         return fallback(*args) if callable(fallback) else fallback
 
 
-def _plugin_of(activity_type: Any) -> str:
-    reg = registry().of(activity_type)
-    return reg.plugin if reg is not None else _key_of(activity_type)
-
-
-def _key_of(activity_type: Any) -> str:
-    """Its key as read at load (a type not registered: its class's name, none of its code run)."""
-    reg = registry().of(activity_type)
-    return reg.decl.key if reg is not None else type(activity_type).__name__
+def _plugin_and_key(types: TypeRegistry, activity_type: Any) -> tuple[str, str]:
+    """The type's plugin and its key as read at load (a type not registered: its class's name
+    for both, none of its code run), from one look-up: a page crosses the boundary per row."""
+    reg = types.of(activity_type)
+    if reg is None:
+        name = type(activity_type).__name__
+        return name, name
+    return reg.plugin, reg.decl.key
 
 
 def _running(activity_type: Any, method: str) -> AbstractContextManager[None]:
-    return registry().plugins.running(_plugin_of(activity_type), f"{method} ({_key_of(activity_type)})")
+    types = registry()
+    plugin, key = _plugin_and_key(types, activity_type)
+    return types.plugins.running(plugin, f"{method} ({key})")
 
 
 def _report(activity_type: Any, message: str, exc: Exception | None, **params: Any) -> str:
-    plugin = _plugin_of(activity_type)
-    registry().plugins.fail(plugin, message, exc, key=_key_of(activity_type), **params)
+    types = registry()
+    plugin, key = _plugin_and_key(types, activity_type)
+    types.plugins.fail(plugin, message, exc, key=key, **params)
     return plugin

@@ -9,7 +9,7 @@ forecast adds the teacher's open activities, valued by each type's credit rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts, over_absence_limit
-from portal.plugin_data import PluginStepFailed, previewing
+from portal.plugin_data import PluginStepFailed, hours_rule, previewing
 from portal.registry import registry
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from portal.timeutil import period_bounds, year_bounds
@@ -103,16 +103,21 @@ def pending_activities(
     of ``school_year``, each with the hours it would bring; one whose type's credit rule raises
     is left out (reported with its plugin's name), so the page still shows the others."""
     out: list[PendingActivity] = []
+    types = registry()
+    rules: dict[str, Callable[..., Decimal]] = {}  # each type's credit rule, its boundary set up once
     with previewing():
         for p, act in rows:
-            reg = registry().get(act.type_key)
+            reg = types.get(act.type_key)
             if reg is None or act.school_year != school_year:
                 continue
+            rule = rules.get(act.type_key)
+            if rule is None:
+                rule = rules[act.type_key] = hours_rule(reg.type, "credit_hours")
             recorded = p.attended_hours is not None or p.adjusted_hours is not None
-            rule = credit_hours_for if recorded else credit_ceiling
+            hours = credit_hours_for if recorded else credit_ceiling
             try:
                 out.append(PendingActivity(
-                    act, p.role, rule(reg.type, act, p, settings[act.type_key]), p.absent_hours or ZERO
+                    act, p.role, hours(reg.type, act, p, settings[act.type_key], rule=rule), p.absent_hours or ZERO
                 ))
             except PluginStepFailed:
                 continue

@@ -171,8 +171,15 @@ class Waiting:
     missing: dict[str, int]  # evidence kind → how many more
 
 
-# What the teacher home reads of an activity: a plain tuple of its columns by attribute name
-ActivityRow = namedtuple("ActivityRow", [c.key for c in Activity.__table__.columns])  # type: ignore[misc]
+# What the teacher home (its outlook, its waiting list, a type's credit rule through
+# ``snapshots.activity_snapshot``) reads of an activity: a plain tuple of those columns by
+# attribute name. Not the bookkeeping ones (version, credit round, plan line, location, the
+# times of writing): each column read is converted on every row.
+_ACTIVITY_READ = (
+    Activity.id, Activity.school_id, Activity.type_key, Activity.title, Activity.organizer_id, Activity.starts_at,
+    Activity.ends_at, Activity.hours, Activity.school_year, Activity.semester, Activity.state, Activity.details,
+)
+ActivityRow = namedtuple("ActivityRow", [c.key for c in _ACTIVITY_READ])  # type: ignore[misc]
 _SHARED = len(ParticipantRow._fields)
 # Built once (the teacher home asks on every visit; building it cost more than running it).
 # Plain columns, not ORM entities: loading a busy teacher's two dozen pairs as objects took
@@ -180,7 +187,7 @@ _SHARED = len(ParticipantRow._fields)
 _PARTICIPATIONS = (
     select(
         *(getattr(Participation, name) for name in ParticipantRow._fields),
-        *(c.label(f"activity_{c.key}") for c in Activity.__table__.columns),
+        *(c.label(f"activity_{c.key}") for c in _ACTIVITY_READ),
     )
     .join(Activity, Activity.id == Participation.activity_id)
     .where(
