@@ -26,7 +26,7 @@ from portal.messages import reason_label
 from portal.once import Memo, once_each
 from portal.services import forecast
 from portal.services.credits import SummaryRow
-from portal.web.escaping import HTML_TEXT
+from portal.web.escaping import html_text
 
 ZERO = Decimal("0")
 
@@ -145,9 +145,9 @@ def summary_lines(
         # what forecast.warnings reads of the facts besides the quotas: year, absence and its rules
         said = (quotas, f.school_year, f.absence_warning_hours, f.absence_limit_hours, *absent.items())
         lines.append(row_format.format(
-            user=user.username.translate(HTML_TEXT),
-            url=record_url(user.id).translate(HTML_TEXT),
-            name=user.display_name.translate(HTML_TEXT),
+            user=html_text(user.username),
+            url=html_text(record_url(user.id)),
+            name=html_text(user.display_name),
             types=types[tuple(f.by_type.items())],
             total=hours[f.total_hours],
             required=hours[f.required_hours],

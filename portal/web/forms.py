@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from portal.errors import Invalid
-from portal.web.escaping import HTML_TEXT
+from portal.web.escaping import html_text
 
 
 class PlainSelect(Select):
@@ -48,8 +48,8 @@ class PlainSelect(Select):
             value = c.value
             label = c.label or value
             html.append(
-                f'<option {"selected " if coerce(value) == data else ""}value="{str(value).translate(HTML_TEXT)}">'
-                f"{label.translate(HTML_TEXT) if type(label) is str else escape(label)}</option>"
+                f'<option {"selected " if coerce(value) == data else ""}value="{html_text(str(value))}">'
+                f"{html_text(label) if type(label) is str else escape(label)}</option>"
             )
         html.append("</select>")
         return Markup("".join(html))  # noqa: S704 (every value and label escaped above)

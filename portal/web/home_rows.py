@@ -19,8 +19,8 @@ from markupsafe import Markup
 from portal.current import current_school
 from portal.hours import fmt
 from portal.timeutil import local_text, zone_of
+from portal.web.escaping import html_text
 from portal.web.helpers import type_name
-from portal.web.queue_rows import html_text
 
 
 def _day(tz: str) -> Callable[[Any], str]:

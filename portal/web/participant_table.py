@@ -6,9 +6,8 @@ every cell on its own (eight escapes and a tuple unpacked per row). Here the vie
 people's own texts (names, usernames, role words, an adjustment's reason): hours figures are
 digits. The table around the rows (headings, the empty case) stays in ``activities/show.html``.
 
-A name and a username are escaped with one ``str.translate`` each
-(``portal.web.escaping.HTML_TEXT``): ``escape`` costs four calls for every cell of sixty rows. A
-role's words are escaped once per role.
+A name and a username are escaped by ``portal.web.escaping.html_text``: ``escape`` costs four
+calls for every cell of sixty rows. A role's words are escaped once per role.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from portal.web.escaping import HTML_TEXT
+from portal.web.escaping import html_text
 
 
 def line_rows(lines: Iterable[Any], adjusted_word: str) -> Markup:
@@ -35,8 +34,8 @@ def line_rows(lines: Iterable[Any], adjusted_word: str) -> Markup:
         if role_cell is None:
             role_cell = role_html[role] = escape(role)
         out.append(
-            f'\n    <tr data-testid="participant-{username.translate(HTML_TEXT)}">\n'
-            f'      <td class="text-nowrap">{name.translate(HTML_TEXT)}</td>\n'
+            f'\n    <tr data-testid="participant-{html_text(username)}">\n'
+            f'      <td class="text-nowrap">{html_text(name)}</td>\n'
             f'      <td class="text-nowrap">{role_cell}</td>\n'
             f'      <td class="text-end">{attended}</td>\n'
             f'      <td class="text-end">{absent}</td>\n'

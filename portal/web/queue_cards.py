@@ -24,7 +24,8 @@ from markupsafe import Markup, escape
 from portal.hours import fmt
 from portal.messages import tr
 from portal.once import once_each
-from portal.web.queue_rows import html_text, people_rows
+from portal.web.escaping import html_text
+from portal.web.queue_rows import people_rows
 from workflows.definition import CORE
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")

@@ -17,18 +17,9 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from portal.hours import fmt
+from portal.web.escaping import html_text
 
 MARK = "\u2063N\u2063"  # where ``tx['at_most']`` takes the figure (the template's placeholder)
-
-
-def html_text(value: Any) -> str:
-    """``value`` escaped as ``markupsafe.escape`` escapes it, as a plain string: for a text,
-    markupsafe's own replacements (its pure-Python version) without making a ``Markup`` object,
-    which cost more than the escaping on the short texts of a row (names, usernames, titles)."""
-    if type(value) is str:
-        return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-                .replace("'", "&#39;").replace('"', "&#34;"))
-    return str(escape(value))
 
 
 def people_rows(

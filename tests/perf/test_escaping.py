@@ -1,23 +1,37 @@
-"""The one-call escapes write what markupsafe and wtforms write: the activity page's participant
-rows and the school summary's names, logins and links (``portal.web.escaping.HTML_TEXT``), and the
-evidence form's "for" list (``portal.web.forms.PlainSelect``), byte for byte, for every character markupsafe escapes."""
+"""The cheap escapes write what markupsafe and wtforms write: the rows' texts of the activity page,
+the review queue, the home and the school summary (``portal.web.escaping.html_text``), and the
+evidence form's "for" list (``portal.web.forms.PlainSelect``), byte for byte, for every character
+markupsafe escapes."""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from markupsafe import Markup, escape
 from wtforms import Form, SelectChoice, SelectField
 from wtforms.widgets import Select
 
-from portal.web.escaping import HTML_TEXT
+from portal.web.escaping import html_text
 from portal.web.forms import PlainSelect
 
 TEXTS = ["", "plain", "赵 & <b>子涵</b>", "钱\"一\" 'so' > a & b < c", "&amp; already", "\u00a0\t\n",
          "白清 <script>alert('x')</script>", "/reports/teacher/7?school=G&x=1"]
 
 
-def test_translate_is_markupsafe_escape():
-    for text in [*TEXTS, "".join(chr(c) for c in range(0x80))]:
-        assert text.translate(HTML_TEXT) == str(escape(text))
+def test_html_text_of_the_rows_texts():
+    for text in [*TEXTS, "".join(chr(c) for c in range(0x80)), "钱一 <&> " * 100]:
+        assert html_text(text) == str(escape(text))
+
+
+@given(st.one_of(st.text(), st.none(), st.integers()))
+def test_html_text_is_markupsafes_escape(value):
+    """The rows' escaping is markupsafe's, character for character (plain strings, no Markup)."""
+    assert html_text(value) == str(escape(value))
+
+
+def test_html_text_keeps_markup_as_escape_does():
+    assert html_text(Markup("<b>已安全</b>")) == str(escape(Markup("<b>已安全</b>"))) == "<b>已安全</b>"
+    assert html_text("a & <b> 'c' \"d\"") == "a &amp; &lt;b&gt; &#39;c&#39; &#34;d&#34;"
 
 
 class _Form(Form):

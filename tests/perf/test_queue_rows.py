@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.services.overview import QueueItem, QueueParticipant
-from portal.web.queue_rows import html_text, people_rows
+from portal.web.queue_rows import people_rows
 
 # The template's loop as it was before the rows moved to Python (review/queue.html, people_table; the
 # names read from the participant's account).
@@ -118,14 +116,3 @@ def test_no_participants(app):
     reference = app.jinja_env.from_string(REFERENCE).render(
         item=item, editable=True, tx=TX, labels=LABELS, evidence_url=evidence_url)
     assert str(people_rows(item, True, TX, LABELS, evidence_url)) == reference == ""
-
-
-@given(st.one_of(st.text(), st.none(), st.integers()))
-def test_html_text_is_markupsafes_escape(value):
-    """The rows' escaping is markupsafe's, character for character (plain strings, no Markup)."""
-    assert html_text(value) == str(escape(value))
-
-
-def test_html_text_keeps_markup_as_escape_does():
-    assert html_text(Markup("<b>已安全</b>")) == str(escape(Markup("<b>已安全</b>"))) == "<b>已安全</b>"
-    assert html_text("a & <b> 'c' \"d\"") == "a &amp; &lt;b&gt; &#39;c&#39; &#34;d&#34;"
