@@ -437,17 +437,13 @@ def assess_year(loaded: LoadedPlugins, facts: assessment.YearFacts) -> assessmen
 def year_assessor(loaded: LoadedPlugins) -> Callable[[assessment.YearFacts], assessment.Assessment]:
     """:func:`assess_year` for many teachers (a school summary's hundred): the hook's
     implementations looked up once; every teacher is still asked of them in the same order,
-    each call inside its own boundary (:meth:`LoadedPlugins.running`, as :func:`call_one`
-    calls), a failure reported as there."""
-    hook = "portal_assess_year"
-    # pluggy's own call order; whether each implementation asks for the facts (as call_one passes them)
-    impls = [(impl, "facts" in impl.argnames) for impl in reversed(loaded.manager.hook.portal_assess_year.get_hookimpls())]
+    each through :func:`call_one` (its own boundary), a failure reported as there."""
+    impls = list(reversed(loaded.manager.hook.portal_assess_year.get_hookimpls()))  # pluggy's call order
 
     def assess(facts: assessment.YearFacts) -> assessment.Assessment:
-        for impl, wants_facts in impls:
+        for impl in impls:
             try:
-                with loaded.running(impl.plugin_name, hook):
-                    result = impl.function(facts=facts) if wants_facts else impl.function()
+                result = call_one(loaded, impl, "portal_assess_year", {"facts": facts})
             except Exception as exc:
                 loaded.fail(impl.plugin_name, M_ASSESS_RAISED, exc, error=describe(exc))
                 recover_session()
