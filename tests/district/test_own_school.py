@@ -110,7 +110,7 @@ def test_a_reviewer_taken_on_by_the_school_at_the_same_moment_decides_nothing(ap
     staff: refused, nothing decided."""
     from portal.models import Membership, School
     from portal.services import staff, teacher_years
-    from tests.support.at_once import side_by_side, slowed
+    from tests.support.at_once import meanwhile, side_by_side
 
     rev = world.reviewer1
     users.add_role(rev, world.s1, "reviewer")
@@ -123,8 +123,8 @@ def test_a_reviewer_taken_on_by_the_school_at_the_same_moment_decides_nothing(ap
     sub_id, school_id, rev_id, district_id = sub.id, world.s1.id, rev.id, world.d1.id
     db.session.commit()
     db.session.remove()
-    slowed(monkeypatch, teacher_years, "refresh_people", after=0.8)  # written and stamped, then commits
-    slowed(monkeypatch, submissions, "write_transaction", before=0.3)  # the decision comes meanwhile
+    # written and stamped, then commits; the decision comes meanwhile
+    meanwhile(monkeypatch, (teacher_years, "refresh_people"), (submissions, "write_transaction"))
 
     def take_on() -> None:
         staff.set_roles(db.session.get_one(School, school_id), rev_id, ["teacher"], by=admin)

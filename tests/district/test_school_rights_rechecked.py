@@ -19,7 +19,7 @@ from portal.policy import Actor
 from portal.services import access, credits, school_plans, staff, staff_log, submissions
 from tests.district.conftest import YEAR
 from tests.support import factories as f
-from tests.support.at_once import side_by_side, slowed
+from tests.support.at_once import meanwhile, side_by_side
 
 LINES = [{"type": "lecture", "month": 10, "title": "专题讲座", "hours": "4", "responsible": "教科室"}]
 
@@ -71,8 +71,7 @@ def test_a_role_taken_while_the_submission_waits_for_it(app, world, monkeypatch,
     school_id, b_id, gone = world.s1.id, b.id, (b if taken == "the submitter's" else c).id
     db.session.commit()
     db.session.remove()
-    slowed(monkeypatch, staff_log, "record", after=0.8)  # A holds the lock, then commits
-    slowed(monkeypatch, credits, "parse_year", before=0.3)  # B comes while A holds it
+    meanwhile(monkeypatch, (staff_log, "record"), (credits, "parse_year"))  # B comes while A holds the lock
 
     def take() -> None:
         staff.deactivate(db.session.get_one(School, school_id), gone, by=as_a)

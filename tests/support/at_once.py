@@ -84,6 +84,31 @@ def slowed(monkeypatch, module: object, name: str, before: float = 0.0, after: f
     monkeypatch.setattr(module, name, slow)
 
 
+def meanwhile(monkeypatch, first: tuple[object, str], then: tuple[object, str], hold: float = 0.8) -> None:
+    """Put one request's step inside another's open transaction, whatever the machine's load:
+    ``first`` (``(module, name)``, a step of the first request that writes and holds its locks)
+    runs, then holds ``hold`` seconds before its request goes on to commit; ``then`` (a step of
+    the second request) waits until ``first`` has run. With a fixed wait instead, a loaded
+    machine let the second request go before the first had written (a test that then sees
+    nothing of the race, or fails)."""
+    written = threading.Event()
+    real_first, real_then = getattr(*first), getattr(*then)
+
+    def first_then_hold(*args, **kwargs):
+        out = real_first(*args, **kwargs)
+        written.set()
+        time.sleep(hold)
+        return out
+
+    def then_after_first(*args, **kwargs):
+        if not written.wait(60):
+            raise AssertionError(f"{first[1]} never ran")
+        return real_then(*args, **kwargs)
+
+    monkeypatch.setattr(first[0], first[1], first_then_hold)
+    monkeypatch.setattr(then[0], then[1], then_after_first)
+
+
 def just_before_the_write(monkeypatch, module: ModuleType, step: Callable[[], object]) -> None:
     """Run ``step`` (another request's write: say an admin taking a role) once, just as
     ``module``'s next write transaction begins: after the request read what it checks before

@@ -190,15 +190,15 @@ def test_a_reviewer_whose_role_is_being_taken_approves_nothing(app, monkeypatch)
     A's commit: the approval went through as A took the role. Read locked (``access.roles_now``),
     it waits for A and sees the role gone: refused with the workflow's message, nothing logged."""
     from portal.services import staff_log
-    from tests.support.at_once import side_by_side, slowed
+    from tests.support.at_once import meanwhile, side_by_side
 
     sc = _scene()
     school_id, held_id, rev_id, by = sc.school.id, sc.held.id, sc.reviewer.id, sc.actor(sc.admin)
     before = _state()
     db.session.commit()
     db.session.remove()
-    slowed(monkeypatch, staff_log, "record", after=0.8)  # A holds the lock, then commits
-    slowed(monkeypatch, transitions, "write_transaction", before=0.3)  # the approval comes meanwhile
+    # A holds the lock, then commits; the approval comes meanwhile
+    meanwhile(monkeypatch, (staff_log, "record"), (transitions, "write_transaction"))
 
     def take() -> None:
         staff.set_roles(db.session.get_one(School, school_id), rev_id, ["teacher"], by=by)
