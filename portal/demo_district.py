@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal import policy
-from portal.demo import DEMO_PASSWORD, DISTRICT, gathering_types, main_and_lead, walk
+from portal.demo import DEMO_PASSWORD, DISTRICT, gathering_types, main_and_lead, sample_details, walk
 from portal.extensions import db
 from portal.models import District, School, User
 from portal.models.district import DEFAULT_DISTRICT_CODE
@@ -65,7 +65,7 @@ def _talk(school: School, staff: list[User], days_ago: int, hours: str,
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
         hours, [{"user_id": u.id, "role": main} for u in staff[2:]] + [{"user_id": staff[0].id, "role": lead}],
-        reg.type.sample_details() or {}, location="多功能厅", plan_line_id=plan_line_id,
+        sample_details(reg) or {}, location="多功能厅", plan_line_id=plan_line_id,
     )
     activities.add_evidence(act, staff[2], staff[2].id, "reflection", "讲座反思",
                             text=f"听了{act.title}，我重新设计了单元作业，分层布置，学生完成率明显提高。")

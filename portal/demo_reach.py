@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.database import write_transaction
-from portal.demo import gathering_types, main_and_lead
+from portal.demo import gathering_types, main_and_lead, sample_details
 from portal.extensions import db
 from portal.models import CheckIn, School, TransitionLog, User
 from portal.services import activities, reminders
@@ -42,7 +42,7 @@ def checkin_activity(school: School, now: datetime) -> None:
         school, _user("organizer"), reg.decl.key, checkin_title(),
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00", "2",
-        [{"user_id": _user(u).id, "role": r} for u, r in people], reg.type.sample_details() or {},
+        [{"user_id": _user(u).id, "role": r} for u, r in people], sample_details(reg) or {},
         location="学校报告厅",
     )
     with write_transaction() as s:

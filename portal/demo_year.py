@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal import policy
-from portal.demo import gathering_types
+from portal.demo import gathering_types, sample_details
 from portal.extensions import db
 from portal.models import Activity, School, User
 from portal.services import access, activities, groups, plans, signup
@@ -47,7 +47,7 @@ def _signup_activity(school: School, now: datetime) -> Activity | None:
     if not kinds:
         return None
     reg = kinds[0]
-    details = reg.type.sample_details() or {}
+    details = sample_details(reg) or {}
     organizer = _user("organizer")
     start = now + timedelta(days=14)
     act = activities.plan_activity(

@@ -35,6 +35,9 @@ HOOK = "portal_transition_data"
 M_DATA_RAISED = N_("hook portal_transition_data raised %(error)s; the step was refused and nothing changed")
 M_TYPE_RAISED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the step was refused and nothing changed")
 M_TYPE_SKIPPED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the page went on without it")
+M_TYPE_DEMO = N_("%(method)s of activity type '%(key)s' raised %(error)s; the demo data went on without the type")
+M_DEMO_TYPE = N_("the demo activities of activity type '%(key)s' could not be made: %(error)s; "
+                 "the demo data went on without them")
 M_TYPE_PREVIEW = N_("%(method)s of activity type '%(key)s' raised %(error)s; "
                     "the page went on without the hours it gives")
 M_TYPE_HOURS = N_("%(method)s of activity type '%(key)s' answered %(value)s, not a number of hours (%(error)s); "
@@ -192,18 +195,18 @@ def _plain_errors(errors: Any) -> Any:
 
 
 def type_answer(activity_type: Any, method: str, fallback: Any, *args: Any,
-                check: Callable[[Any], Any] | None = None) -> Any:
+                check: Callable[[Any], Any] | None = None, message: str = M_TYPE_SKIPPED) -> Any:
     """``activity_type.<method>(*args)`` for a page or a job that only reads (the teacher's
     to-do list, the reminders, the settings a page shows): if it raises — or its answer fails
     ``check`` (which raises on an answer of the wrong kind) — the failure is reported with the
-    plugin's name and ``fallback`` is answered (called with ``args`` if it is callable), so one
-    plugin's bug does not break the page for every type."""
+    plugin's name (``message``: what went on without it) and ``fallback`` is answered (called
+    with ``args`` if it is callable), so one plugin's bug does not break the page for every type."""
     try:
         with _running(activity_type, method):
             answer = getattr(activity_type, method)(*args)
         return check(answer) if check is not None else answer
     except Exception as exc:
-        _report(activity_type, M_TYPE_SKIPPED, exc, method=method, error=describe(exc))
+        _report(activity_type, message, exc, method=method, error=describe(exc))
         return fallback(*args) if callable(fallback) else fallback
 
 
