@@ -3,7 +3,7 @@ type in every state. All names are invented."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -126,7 +126,9 @@ def _details(value: Any) -> dict[str, Any] | None:
     return dict(value)
 
 
-def _of_kind(kind: type) -> Any:
+def _of_kind(kind: type) -> Callable[[Any], Any]:
+    """A check that lets None or a ``kind`` through and raises on anything else."""
+
     def check(value: Any) -> Any:
         if value is not None and not isinstance(value, kind):
             raise TypeError(f"answered {value!r:.100}, not a {kind.__name__}")

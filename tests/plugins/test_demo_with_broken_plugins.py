@@ -32,11 +32,13 @@ def _demo_with(make_app, plugin: str, type_: ActivityType) -> tuple[Counter[str]
 
 
 @pytest.fixture
-def demo_as_usual(make_app) -> Counter[str]:
-    """The demo's activities by type with the built-in plugins only (the template database)."""
+def demo_as_usual(make_app) -> tuple[Counter[str], list[str]]:
+    """The demo with the built-in plugins only (the template database): its activities by type
+    and the keys of its gathering types."""
     app = make_app(demo=True)
     with app.app_context():
-        return Counter(db.session.execute(select(Activity.type_key)).scalars())
+        return (Counter(db.session.execute(select(Activity.type_key)).scalars()),
+                [reg.decl.key for reg in gathering_types()])
 
 
 class _Fields(Form):
@@ -61,18 +63,33 @@ CASES = {
 }
 
 
+def test_a_type_whose_workflow_fails_halfway_keeps_what_was_made_and_is_reported(make_app, demo_as_usual):
+    """Its credit rule raises when the reviewer approves: the activities before that step stay
+    as the services made them, the rest of the type's demo is not made, every other type's is."""
+    usual, usual_gathering = demo_as_usual
+    type_ = one_role_type("demo_half", "教研沙龙", "Research salon", sample_details=lambda self: {},
+                          credit_hours=raising("credit rule exploded"))
+    by_type, failures, gathering = _demo_with(make_app, "broken_half", type_)
+    assert 0 < by_type["demo_half"] < usual["lecture"]  # some made, not all the phases
+    assert {k: n for k, n in by_type.items() if k != "demo_half"} == dict(usual)
+    errors = [f.error for f in failures]  # the rule's failure where it raised, then what the demo left out
+    assert errors[0].startswith("credit_hours of activity type 'demo_half' raised RuntimeError: credit rule exploded")
+    assert errors[1].startswith("the demo activities of activity type 'demo_half' could not be made"), errors
+    assert gathering == usual_gathering
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_broken_type_is_left_out_of_the_demo_and_reported(make_app, demo_as_usual, case):
     type_, reported = CASES[case]
+    usual, usual_gathering = demo_as_usual
     by_type, failures, gathering = _demo_with(make_app, f"broken_{type_.key}", type_)
     assert by_type.get(type_.key, 0) == 0
-    assert {k: n for k, n in by_type.items() if k != type_.key} == dict(demo_as_usual)  # the rest as usual
+    assert {k: n for k, n in by_type.items() if k != type_.key} == dict(usual)  # the rest as usual
     assert len(failures) == 1 and failures[0].error.startswith(reported), failures
-    assert type_.key not in gathering
-    assert gathering[:3] == ["lecture", "observation", "research"]  # the built-ins, as without it
+    assert gathering == usual_gathering  # the built-ins' events for the whole staff, as without it
 
 
-def test_a_sample_profile_that_raises_leaves_the_type_last_among_the_gatherings(make_app):
+def test_a_sample_profile_that_raises_is_reported_and_the_type_not_used_for_the_whole_staff(make_app):
     type_ = one_role_type("demo_profile", "同课异构", "Same lesson, two teachers",
                           sample_details=lambda self: {}, sample_profile=raising("profile exploded"))
     by_type, failures, gathering = _demo_with(make_app, "broken_profile", type_)
