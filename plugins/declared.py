@@ -22,6 +22,8 @@ of one standing declaration of the teacher (``portal.services.activities.add_evi
 
 from __future__ import annotations
 
+import unicodedata
+
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -182,7 +184,11 @@ class DeclaredTraining(ActivityType):
 
 
 def _certificate_no(details: dict[str, Any]) -> str:
-    return str(details.get("certificate_no") or "").strip().casefold()
+    """The number as compared: its letters and digits only, width and case folded (NFKC), so
+    ``SZ-2026-777``, ``ＳＺ－２０２６－７７７``, ``sz 2026 777`` and one with a zero-width space
+    are one certificate, declared once."""
+    folded = unicodedata.normalize("NFKC", str(details.get("certificate_no") or "")).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def _crowded_days(plan: PlanFacts, per_day: Decimal) -> tuple[date, date, Decimal] | None:

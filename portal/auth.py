@@ -7,6 +7,7 @@ from flask import Flask
 
 from portal.current import remember_memberships
 from portal.extensions import login_manager
+from portal.messages import TEXTS
 from portal.models import User
 from portal.services import access
 
@@ -27,4 +28,7 @@ def load_user(token: str) -> User | None:
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
+    # flashed on the way to the login page, in the visitor's language (Flask-Login's own is English)
+    login_manager.login_message = TEXTS["auth.login_required"]
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"

@@ -112,6 +112,7 @@ TEXTS: dict[str, Any] = {
     "announcement.past": _l("the day has passed: choose %(today)s or later"),
     "announcement.audience": _l("the school admins or all staff"),
     "announcement.not_found": _l("deadline not found"),
+    "auth.login_required": _l("Please sign in to see this page."),
     # -- lookups -------------------------------------------------------------------------------
     "activity.not_found": _l("activity not found"),
     "user.not_found": _l("user not found"),

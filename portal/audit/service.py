@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.hours import fmt
 from portal.messages import Msg, msg, role_labels
 from portal.models import (
     Activity,
@@ -178,7 +179,7 @@ def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, au
         "role": e.role,
         "school_year": e.school_year,
         "semester": e.semester,
-        "hours": str(e.hours),
+        "hours": fmt(e.hours),  # as every export writes hours: 3, 4.5
         "kind": e.kind,
         "round": e.round,
         "reason": e.reason or "",

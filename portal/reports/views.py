@@ -277,6 +277,7 @@ def teacher_record(user_id: int):
         years=credits.teacher_record(teacher, school),
         type_names=_type_names(),
         tz=school.timezone,
+        heading=heading,
     )
 
 

@@ -496,6 +496,10 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
 
 
 
+def _display_name(pair: tuple[ParticipantRow, NameRow]) -> str:
+    return pair[1].display_name
+
+
 def queue_items(
     school_id: int, acts: list[tuple[Any, str | None]], detailed: Collection[int] | None = None,
     settings: Mapping[str, dict[str, Any]] | None = None, viewer: int | None = None,
@@ -530,7 +534,7 @@ def queue_items(
     one_by_one = [r for r in rows if r[0] is not None]
     counted = [r for r in rows if r[0] is None and r[-1]]
     viewer_in = {r[1] for r in rows if r[0] is None and not r[-1]}
-    for pair in participant_pairs(one_by_one):
+    for pair in by_pinyin(participant_pairs(one_by_one), _display_name):  # as the activity page lists them
         parts[pair[0].activity_id].append(pair)
     for group in participant_groups(counted):
         groups[group[0].activity_id].append(group)

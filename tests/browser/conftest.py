@@ -174,15 +174,17 @@ class BrowserSession:
     def assert_fits_width(self, label: str) -> None:
         """No horizontal scrolling: the document is not wider than the viewport — once the page
         has settled (a slow machine can measure it mid-layout, wider than it ends up, with no
-        element sticking out: waited for up to 3 s, as Playwright's own assertions wait)."""
-        fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+        element sticking out: waited for up to 3 s, as Playwright's own assertions wait).
+        The screen is the viewport the browser was given, not ``window.innerWidth``: on a phone
+        (``is_mobile``) the layout viewport widens to a page that is too wide, so a page 545 px
+        wide had an ``innerWidth`` of 545 on a 375 px screen and passed."""
+        screen = (self.page.viewport_size or {"width": 0})["width"]
+        fits = "(w) => document.documentElement.scrollWidth <= w"
         try:
-            self.page.wait_for_function(fits, timeout=3000)
+            self.page.wait_for_function(fits, arg=screen, timeout=3000)
         except PlaywrightTimeout:
             pass  # still too wide: measured and reported below
-        widths = self.page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        widths = [self.page.evaluate("() => document.documentElement.scrollWidth"), screen]
         if widths[0] > widths[1]:  # name the elements that stick out (not clipped by a scrolling box)
             wide = self.page.evaluate(
                 """(w) => {

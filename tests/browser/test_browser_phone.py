@@ -117,3 +117,14 @@ def test_the_width_check_still_fails_a_page_that_stays_too_wide(browse):
     s.page.set_content('<body><div data-testid="too-wide" style="width: 900px">宽</div></body>')
     with pytest.raises(AssertionError, match=r"page is 9\d\dpx wide on a 375px screen: .*too-wide"):
         s.assert_fits_width("a wide page")
+
+
+def test_the_growth_record_in_english_fits_a_phone(browse, live_server):
+    """English words are longer: the record's table (date, activity, type, semester, hours,
+    remark) was 545 px wide on a 390 px phone and the whole page scrolled sideways."""
+    s = browse(locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True)
+    s.login("teacher1", lang="en")
+    s.goto(f"/teachers/{live_server.user_id('teacher1')}/record?lang=en")
+    expect(s.page.locator("table.report-table").first).to_contain_text("Semester")
+    s.assert_fits_width("teacher1 record, English")
+    s.assert_no_problems()

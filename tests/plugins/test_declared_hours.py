@@ -250,6 +250,11 @@ def test_a_day_declared_again_cannot_hold_more_than_the_ceiling(s1, staff):
     with pytest.raises(Invalid) as err:  # the same certificate for another day
         declare(s1, t1, hours="2", start=day + timedelta(days=1), details={**DETAILS, "certificate_no": " zs-2026-001 "})
     assert "certificate_no" in err.value.fields["details"]
+    # the same number written otherwise: full width, without its hyphens, with an invisible character
+    for spelled in ("ＺＳ－２０２６－００１", "ZS2026001", "zs 2026 001", "ZS-2026-001\u200b", "ZS\u00ad-2026-001"):
+        with pytest.raises(Invalid) as err:
+            declare(s1, t1, hours="2", start=day + timedelta(days=1), details={**DETAILS, "certificate_no": spelled})
+        assert "certificate_no" in err.value.fields["details"], spelled
     assert (count(Activity), count(Participation)) == before
     assert db.session.scalar(select(func.sum(CreditEntry.hours)).where(CreditEntry.user_id == t1.id)) == Decimal("8")
     # what still fits is accepted: the three-day course with the full day's 8 hours left out

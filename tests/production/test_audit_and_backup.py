@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.database import SQLITE_FILE_MODE
 from portal.extensions import db
+from portal.hours import fmt
 from portal.models import CreditEntry, TransitionLog
 from portal.services.ledger import AppendOnlyViolation
 from tests.production.helpers import login_as
@@ -96,7 +97,8 @@ def test_audit_csv_exports_log_and_ledger(app, client, credited):
     ledger = _csv(client, "view=ledger")
     assert len(ledger) == 1 + 2
     assert {row[4] for row in ledger[1:]} == {"aut1", "aut2"}
-    assert all(row[9] == str(act.hours) and row[10] == "认定" for row in ledger[1:])
+    assert all(row[9] == fmt(act.hours) and row[10] == "认定" for row in ledger[1:])
+    assert not ledger[1][9].endswith(".0")  # hours as every export writes them: 3, never 3.0
     only_one = _csv(client, f"view=ledger&person=aut2&activity={act.id}")
     assert len(only_one) == 2
     none = _csv(client, "view=transitions&from=2000-01-01&to=2000-01-02")
