@@ -23,7 +23,6 @@ of one standing declaration of the teacher (``portal.services.activities.add_evi
 from __future__ import annotations
 
 import unicodedata
-
 from datetime import date
 from decimal import Decimal
 from typing import Any
