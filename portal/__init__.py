@@ -85,6 +85,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal import jobs
 
     jobs.init_app(app)  # the background queue (huey) and its jobs; `flask worker`
+    from portal.cli.common import guard_text_arguments
+
+    guard_text_arguments(app.cli)  # every command now registered, a plugin's too
     return app
 
 

@@ -371,8 +371,8 @@ TEXTS: dict[str, Any] = {
     "staff.roles_choose": _l("choose at least one role"),
     "staff.reset_self": _l("you cannot give yourself a new password here; change it on your password page"),
     "staff.reset_beyond": _l(
-        "this person is a school admin, or also has a role in another school or the district: only the operator "
-        "can give them a new password"
+        "this person is a school admin or a reviewer, or also has a role in another school or the district: only "
+        "the operator can give them a new password"
     ),
     # the staff log's line for a new password an admin gave (the password itself is never kept)
     "staff.password_given": _l("a new password was given"),

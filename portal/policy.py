@@ -238,13 +238,17 @@ def may_administer(actor: Actor) -> bool:
 
 def may_reset_password(actor: Actor, person_id: int, their_roles_here: Iterable[str], elsewhere: bool) -> bool:
     """A school admin gives a person of the school who forgot their password a new one — never
-    themselves (the password page proves the current one), never a fellow admin, and never a
-    person who also holds a role in another school or the district (``elsewhere``): a reset
-    lets whoever makes it sign in as that person, so it reaches no further than the admin's own
-    school's staff. Those accounts are reset by the operator (``flask user set-password``)."""
+    themselves (the password page proves the current one), never a fellow admin, never a
+    reviewer, and never a person who also holds a role in another school or the district
+    (``elsewhere``): a reset lets whoever makes it sign in as that person, so it reaches no
+    further than the admin's own school's staff, and never to someone who decides about the
+    admin's own hours (an admin who reset the only reviewer's password signed in as them and
+    credited their own 40 hours). Those accounts are reset by the operator (``flask user
+    set-password``)."""
     return (
         actor.has(SCHOOL_ADMIN) and actor.user_id != person_id and not elsewhere
-        and not any(may_administer(Actor.of(person_id, [role])) for role in their_roles_here)
+        and not any(may_administer(Actor.of(person_id, [role])) or may_review(Actor.of(person_id, [role]))
+                    for role in their_roles_here)
     )
 
 

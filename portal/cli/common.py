@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click
@@ -22,3 +24,31 @@ def fail(exc: DomainError) -> None:
     if fields:
         detail = "\n" + "\n".join(f"  {k}: {v}" for k, v in fields.items())
     raise click.ClickException(f"{exc.message}{detail}")
+
+
+def guard_text_arguments(group: click.Group) -> None:
+    """Every command of ``group`` (and of its groups: the core's, Flask's, a plugin's) refuses a
+    text argument no column can store, as the web's input guard refuses it: a NUL, or an
+    unpaired surrogate, which is what Python makes of argument bytes that are not UTF-8
+    (``--comment $'bad\\xff'`` ended in a database traceback). Nothing runs, exit 2."""
+    for command in list(group.commands.values()):
+        if isinstance(command, click.Group):
+            guard_text_arguments(command)
+        if command.callback is not None and not getattr(command.callback, "text_guarded", False):
+            command.callback = _guarded(command.callback)
+
+
+def _guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
+    from portal.input_guard import text_problem
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            for text in value if isinstance(value, (list, tuple)) else (value,):
+                problem = text_problem(text) if isinstance(text, str) else None
+                if problem is not None:
+                    raise click.BadParameter(problem.english, param_hint=f"'{name}'")
+        return callback(*args, **kwargs)
+
+    run.text_guarded = True  # type: ignore[attr-defined]
+    return run

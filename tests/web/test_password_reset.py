@@ -70,6 +70,7 @@ def test_an_admin_gives_a_teacher_who_forgot_a_new_password(app):
 def test_no_reset_for_oneself_a_fellow_admin_or_an_account_beyond_the_school(app):
     s, admin, teacher = _school()
     fellow = f.person(s, "pw.admin2", "school_admin", name="管理员乙")
+    reviewer = f.person(s, "pw.rev", "reviewer", "teacher", name="审核人丙")  # decides the admin's own hours
     other = f.school("PX", types=("lecture",))
     roaming = f.person(s, "pw.roam", "teacher", name="两校")
     f.person(other, "pw.roam", "teacher")
@@ -84,7 +85,7 @@ def test_no_reset_for_oneself_a_fellow_admin_or_an_account_beyond_the_school(app
     with pytest.raises(Invalid) as own:
         staff.reset_password(s, admin.id, by=by)
     assert own.value.fields["user_id"].code == "staff.reset_self"
-    for person in (fellow, roaming, district):
+    for person in (fellow, reviewer, roaming, district):
         with pytest.raises(Forbidden) as beyond:
             staff.reset_password(s, person.id, by=by)
         assert beyond.value.msg.code == "staff.reset_beyond"
