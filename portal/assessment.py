@@ -19,6 +19,13 @@ STATUSES = (MET, SHORT, NOT_RECOGNISED, EXEMPT)
 RETIREMENT_AGE = {"F": 50, "M": 55}  # seeds: women 50, men 55, reached by 31 December
 
 
+def hours_recognised(status: str) -> bool:
+    """Whether a teacher's credited hours of the year count in a school's or the district's
+    totals of hours credited (认定学时): not when the year is not recognised (seed ``004``:
+    "学校不认定当年度学分"). The teacher's own row still shows what the ledger holds, with the status."""
+    return status != NOT_RECOGNISED
+
+
 @dataclass(frozen=True)
 class QuotaFact:
     """One writing quota of the year (``semester`` 0) or of a semester: done against target.

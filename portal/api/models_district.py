@@ -185,7 +185,7 @@ class SchoolFigures(Out):
     staff: int
     teachers: int
     by_status: dict[str, int]
-    hours: str = Field(description="hours, in steps of 0.5")
+    hours: str = Field(description="hours credited, in steps of 0.5; a teacher whose year is not recognised adds none")
 
     @classmethod
     def of(cls, r: SchoolRow) -> SchoolFigures:

@@ -19,6 +19,7 @@ from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from portal import policy
+from portal.assessment import hours_recognised
 from portal.database import is_sqlite, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
@@ -145,7 +146,7 @@ def _semester_figures(semester: int, with_hours: bool) -> Callable[[dict[str, An
     return figures
 
 
-def _changed_since(sub: YearSubmission) -> int:
+def changed_since(sub: YearSubmission) -> int:
     """How many teachers' frozen rows the school's year (or the submitted semester) no longer
     matches — figures credited, revoked, excused or written since it was submitted, a teacher
     come or gone: accepting it would lock what the district never saw."""
@@ -213,6 +214,8 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
         by_type: dict[str, Decimal] = {}
         for ty in rows:
             counts[ty.assessment.status] = counts.get(ty.assessment.status, 0) + 1
+            if not hours_recognised(ty.assessment.status):  # the totals leave a year not recognised out
+                continue
             for key, hours in ty.facts.by_type.items():
                 by_type[key] = by_type.get(key, ZERO) + hours
         now = utcnow()
@@ -228,7 +231,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
             short=counts["short"],
             not_recognised=counts["not_recognised"],
             exempt=counts["exempt"],
-            total_hours=sum((ty.facts.total_hours for ty in rows), ZERO),
+            total_hours=teacher_years.recognised_hours(rows),
             by_type={k: fmt(v) for k, v in sorted(by_type.items())},
             rows=[_frozen_row(ty, semester_hours) for ty in rows],
             rules=credits.rules_in_force(school),  # what an accepted year stays judged by
@@ -339,7 +342,7 @@ def decide(
         if done != 1:
             raise Conflict(msg("submission.not_pending"), status=sub.status)
         # a whole year by all its figures, a semester by its own (the year so far moves on with the other)
-        if accept and (changed := _changed_since(sub)):
+        if accept and (changed := changed_since(sub)):
             raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
         if accept:
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,

@@ -43,7 +43,7 @@ from sqlalchemy import (
     union,
 )
 
-from portal.assessment import STATUSES
+from portal.assessment import STATUSES, hours_recognised
 from portal.database import read_rows
 from portal.extensions import db
 from portal.models import (
@@ -90,10 +90,13 @@ def built_rows(schools: list[School], year: str) -> list[dict]:
 
 def type_hours_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict]:
     """The ``school_year_type_hours`` rows of teacher-year rows (mappings with ``school_id``,
-    ``school_year`` and ``by_type``): their hours summed per school, year and type. The one
+    ``school_year``, ``by_type`` and ``status``): the hours of the recognised years summed per
+    school, year and type. The one
     computation of that table: upkeep, rebuild and the data generator all call it."""
     sums: dict[tuple[int, str, str], Decimal] = {}
     for row in rows:
+        if not hours_recognised(row["status"]):  # as the schools' totals (counts_by_school)
+            continue
         for key, hours in row["by_type"].items():
             at = (row["school_id"], row["school_year"], key)
             sums[at] = sums.get(at, ZERO) + Decimal(str(hours))
@@ -111,7 +114,8 @@ def _write_type_hours(school_ids: Collection[int], year: str, rows: Iterable[Map
         rows = [
             dict(r)
             for r in db.session.execute(
-                select(TeacherYearRow.school_id, TeacherYearRow.school_year, TeacherYearRow.by_type)
+                select(TeacherYearRow.school_id, TeacherYearRow.school_year, TeacherYearRow.by_type,
+                       TeacherYearRow.status)
                 .where(TeacherYearRow.school_year == year, TeacherYearRow.school_id.in_(sorted(school_ids)))
             ).mappings()
         ]
@@ -189,7 +193,8 @@ def refresh_user(user_id: int, school_ids: Iterable[int]) -> None:
 
 
 def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, dict[str, int], Decimal]]:
-    """(teachers, teachers by status, hours) of each school of ``subset`` for ``year``: one
+    """(teachers, teachers by status, hours credited) of each school of ``subset`` for ``year``
+    (the hours of a year not recognised left out: ``assessment.hours_recognised``): one
     GROUP BY school, status over the stored rows, the same statement at 10 schools or 1,000.
     A school without rows for the year (nothing written since it began) is computed by the
     same builder instead, read only."""
@@ -204,15 +209,23 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
     ):
         teachers, by_status, total = out.get(sid, (0, dict.fromkeys(STATUSES, 0), ZERO))
         by_status[status] = by_status.get(status, 0) + n
-        out[sid] = (teachers + n, by_status, total + Decimal(str(hours or 0)).quantize(Decimal("0.1")))
+        if hours_recognised(status):
+            total += Decimal(str(hours or 0)).quantize(Decimal("0.1"))
+        out[sid] = (teachers + n, by_status, total)
     missing = [s for s in subset if s.id not in out]
     if missing:
         for sid, rows in credits.year_rows(missing, year).items():
             by_status = dict.fromkeys(STATUSES, 0)
             for ty in rows:
                 by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
-            out[sid] = (len(rows), by_status, sum((ty.facts.total_hours for ty in rows), ZERO))
+            out[sid] = (len(rows), by_status, recognised_hours(rows))
     return out
+
+
+def recognised_hours(rows: Iterable[credits.TeacherYear]) -> Decimal:
+    """The hours credited of these teacher years that count in a school's total (a year not
+    recognised left out): what :func:`counts_by_school` sums in SQL, and a submission freezes."""
+    return sum((ty.facts.total_hours for ty in rows if hours_recognised(ty.assessment.status)), ZERO)
 
 
 def _summary_statement() -> Select:

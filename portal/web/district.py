@@ -28,7 +28,7 @@ from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import msg, tr
-from portal.models import Evidence, School
+from portal.models import Evidence, School, YearSubmission
 from portal.models.district import WHOLE_YEAR
 from portal.models.school import DISTRICT_QUOTAS
 from portal.registry import registry
@@ -96,8 +96,14 @@ def submission(submission_id: int):
     return render_template(
         "district/submission.html", sub=sub, school=school, events=submissions.events(sub),
         type_names=_type_names(), type_keys=sorted(sub.by_type), district_view=True,
-        involved=submissions.involved(sub),
+        involved=submissions.involved(sub), changed=_changed(sub),
     )
+
+
+def _changed(sub: YearSubmission) -> int:
+    """How many teachers' figures moved since a submission waiting for the district was made:
+    said before anyone acts (accepting it is refused, ``submission.changed``)."""
+    return submissions.changed_since(sub) if sub.status == submissions.SUBMITTED else 0
 
 
 def _decided(submission_id: int, action) -> ResponseReturnValue:
@@ -214,6 +220,7 @@ def school_submission():
         events=submissions.events(rounds[0]) if rounds else [], type_names=_type_names(),
         by_semester=by_semester, unfinished=submissions.unfinished_before_submitting(
             school.id, year, (1, 2) if by_semester else (WHOLE_YEAR,), rounds),
+        changed=_changed(rounds[0]) if rounds else 0,
     )
 
 

@@ -233,6 +233,8 @@ def rows_are_a_rebuild(school: School, years: tuple[str, ...]) -> None:
             assert mine == theirs, (year, uid, mine, theirs)
         sums: Counter[str] = Counter()
         for got in stored.values():
+            if got.status == "not_recognised":  # a year not recognised adds nothing to the totals
+                continue
             for key, hours in got.by_type.items():
                 sums[key] += D(hours)
         kept = {key: hours for sid, _y, key, hours in teacher_years.stored_type_hours(year) if sid == school.id}

@@ -147,10 +147,16 @@ class Audit:
         self.read[surface] += 1
         mine = [r for (s, _u, y), r in self.ref.items() if s == school and y == year]
         want = {"met": 0, "short": 0, "not_recognised": 0, "exempt": 0, **Counter(r.status for r in mine),
-                "teachers": len(mine), "hours": sum((r.total for r in mine), ZERO)}
+                "teachers": len(mine), "hours": recognised(mine)}
         for name, value in got.items():
             if value != want[name]:
                 self.problems.append(f"{surface}: {school} {year} {name} = {value!r}, expected {want[name]!r}")
+
+
+def recognised(refs: Iterable[Reference]) -> Decimal:
+    """A school's or the district's hours credited: every teacher's total but those of a year
+    not recognised (seed 004: 学校不认定当年度学分), whose rows still show their own."""
+    return sum((r.total for r in refs if r.status != "not_recognised"), ZERO)
 
 
 # -- the demo, judged in every way -------------------------------------------------------------
@@ -667,7 +673,7 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                 frozen(audit, client, auth, sub_id, year)
             # the chart's hours by type: the district's teachers' hours, as the summaries have them
             charted = sum((hours(h) for h in dash["hours_by_type"].values()), ZERO)
-            want = sum((r.total for (s, _u, y), r in audit.ref.items() if y == year and s in codes[district_id]), ZERO)
+            want = recognised(r for (s, _u, y), r in audit.ref.items() if y == year and s in codes[district_id])
             audit.read["API district/dashboard hours by type"] += 1
             if charted != want:
                 audit.problems.append(f"API district/dashboard: {year} hours by type add up to {charted}, expected {want}")
@@ -685,6 +691,8 @@ def frozen(audit: Audit, client: FlaskClient, auth: dict[str, str], sub_id: int,
     code = body["school"]
     audit.listed("API district/submissions/<id>", code, year, [r["username"] for r in body["rows"]])
     doc = page(client, f"/district/submissions/{sub_id}")
+    audit.counted("API district/submissions/<id> hours", code, year, hours=hours(body["total_hours"]))
+    audit.counted("district submission page hours", code, year, hours=hours(text_of(by_testid(doc, "submission-hours"))))
     for r in body["rows"]:
         key = (code, r["username"], year)
         absent = (hours(r["absent"].get("1", 0)), hours(r["absent"].get("2", 0)))

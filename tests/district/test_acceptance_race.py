@@ -45,7 +45,7 @@ def test_a_credit_and_the_acceptance_at_once_never_both_succeed(app, world, monk
     if first == "credit":  # the acceptance comes while the credit lingers
         slowed(monkeypatch, submissions, "teacher_ids", before=0.2)
     else:  # the acceptance has begun; it compares while the credit writes
-        slowed(monkeypatch, submissions, "_changed_since", before=0.3)
+        slowed(monkeypatch, submissions, "changed_since", before=0.3)
 
     def credit() -> None:
         transitions.fire(ids["act"], ids["school"], db.session.get_one(User, ids["reviewer"]), "credit", "")
@@ -64,7 +64,7 @@ def test_a_credit_and_the_acceptance_at_once_never_both_succeed(app, world, monk
     status = db.session.get_one(YearSubmission, ids["sub"]).status
     assert (credited, locked, status) == ((1, 0, "submitted") if credit_went == "done" else (0, 1, "accepted"))
     if accept_went == "done":  # the year the district accepted is the year as it stands
-        assert submissions._changed_since(db.session.get_one(YearSubmission, ids["sub"])) == 0
+        assert submissions.changed_since(db.session.get_one(YearSubmission, ids["sub"])) == 0
         assert db.session.get_one(Activity, ids["act"]).state != "credited"
 
 
@@ -115,6 +115,6 @@ def test_evidence_that_found_the_year_open_is_not_written_after_the_acceptance(a
     submission = db.session.get_one(YearSubmission, ids["sub"])
     if went["accept"] == "done":  # the year the district accepted is the year as it stands
         assert submission.status == "accepted"
-        assert submissions._changed_since(submission) == 0
+        assert submissions.changed_since(submission) == 0
     else:
         assert submission.status == "submitted"

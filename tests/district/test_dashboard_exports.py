@@ -39,7 +39,7 @@ def test_the_dashboard_page_draws_svg_and_shows_only_the_district(app, world):
     _accept_s1_submit_s2(world)
     html = login(app.test_client(), world.reviewer1).get(f"/district/dashboard?year={YEAR}").get_data(as_text=True)
     assert 'data-testid="chart-hours"' in html and "<svg" in html and 'data-testid="bar-S1"' in html
-    assert "教师学时，与各校学时汇总表及报送数据一致" in html  # what the chart counts
+    assert "教师学时，与各校学时汇总表当前数据一致，不含学年学时不予认定的教师" in html  # what the chart counts
     assert "share-T1" not in html
     other = login(app.test_client(), world.reviewer2).get(f"/district/dashboard?year={YEAR}").get_data(as_text=True)
     assert 'data-testid="share-T1"' in other and "share-S1" not in other

@@ -122,12 +122,22 @@ def test_figures_changed_since_the_submission_are_not_accepted_and_locked(app, w
     # the district reviewer's page says so, in Chinese
     client = app.test_client()
     login(client, world.reviewer1)
+    # said before anyone acts: on the district's page of the submission and on the school's
+    shown = client.get(f"/district/submissions/{sub.id}").get_data(as_text=True)
+    assert 'data-testid="changed-since" data-teachers="1"' in shown
+    assert "学校报送后学时数据已有变动（涉及 1 名教师）：不能按原样通过" in shown
+    school = app.test_client()
+    login(school, world.staff["admin"])
+    assert 'data-testid="changed-since" data-teachers="1"' in school.get(f"/submission?year={YEAR}").get_data(as_text=True)
     page = client.post(f"/district/submissions/{sub.id}/decide", data={"decision": "accept"}, follow_redirects=True)
     assert "学校报送后学时数据已有变动" in page.get_data(as_text=True)
     # returned and submitted again, the year is accepted with the figures every page shows
     submissions.decide(sub.id, False, "请重新报送", by=_reviewer(world), district_id=world.d1.id)
+    assert 'data-testid="changed-since"' not in client.get(f"/district/submissions/{sub.id}").get_data(as_text=True)
     again = submissions.submit(world.s1, YEAR, by=_admin(world))
     assert {r["username"]: r["total"] for r in again.rows}["t1"] == "5.5"
+    assert 'data-testid="changed-since"' not in client.get(f"/district/submissions/{again.id}").get_data(as_text=True)
+    assert 'data-testid="changed-since"' not in school.get(f"/submission?year={YEAR}").get_data(as_text=True)
     assert submissions.decide(again.id, True, by=_reviewer(world), district_id=world.d1.id).status == "accepted"
 
 
