@@ -407,6 +407,7 @@ TEXTS: dict[str, Any] = {
     "roster.unknown_roles": _l("unknown roles: %(roles)s"),
     "roster.gender": _l("gender must be M (男) or F (女)"),
     "roster.birth_date": _l("birth date: write a date such as 1970-05-01 or 1970年5月1日"),
+    "user.birth_date_range": _l("a birth date from %(low)s to %(high)s: staff are 16 to 80 years old"),
     "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
     "roster.username": _l("username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
     "roster.twice": _l("username %(name)s appears twice in the file"),
@@ -580,14 +581,26 @@ class Msg:
 
 
 class Joined:
-    """Several messages as one parameter, joined with "; " in the reader's language."""
+    """Several messages as one parameter, joined with "; " (or ``separator``) in the reader's
+    language: the separator is a msgid too ("; " is "；" in Chinese, ", " is "、")."""
 
     def __init__(self, items: Any, separator: str = "; "):
         self.items = list(items)
         self.separator = separator
 
     def __str__(self) -> str:
-        return self.separator.join(tr(m) for m in self.items)
+        return _separator(self.separator).join(tr(m) for m in self.items)
+
+
+def _separator(text: str) -> str:
+    return gettext(text) if has_app_context() else text
+
+
+def _labelled(name: Any, message: str) -> str:
+    """``name: message`` with the reader's colon (full width in Chinese)."""
+    if has_app_context():
+        return gettext("%(name)s: %(message)s", name=name, message=message)
+    return f"{name}: {message}"
 
 
 #: School roles and relations to an activity, as a refusal names them.
@@ -617,8 +630,7 @@ class _Roles:
         self.roles = roles
 
     def __str__(self) -> str:
-        separator = gettext(", ") if has_app_context() else ", "  # 、 in Chinese
-        return separator.join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
+        return _separator(", ").join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
 
 
 def role_labels(roles: list[str]) -> Any:
@@ -643,9 +655,9 @@ def tr(message: Any) -> str:
     if isinstance(message, Msg):
         return message.render()
     if isinstance(message, (list, tuple)):
-        return "; ".join(tr(m) for m in message)
+        return _separator("; ").join(tr(m) for m in message)
     if isinstance(message, Mapping):
-        return "; ".join(f"{k}: {tr(v)}" for k, v in message.items())
+        return _separator("; ").join(_labelled(k, tr(v)) for k, v in message.items())
     if isinstance(message, str) and has_app_context():
         return gettext(message) if message else message
     return str(message)

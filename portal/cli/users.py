@@ -25,7 +25,7 @@ group = AppGroup("user", help="People and their roles.")
               help="asked for (not echoed) when left out: a password given here stays in the shell's history")
 @click.option("--name", default="", help="display name")
 @click.option("--gender", type=click.Choice(["F", "M"]), default=None)
-@click.option("--birth-date", default=None, help="YYYY-MM-DD (or 1970年5月1日), 1900 to 2099")
+@click.option("--birth-date", default=None, help="YYYY-MM-DD (or 1970年5月1日); staff are 16 to 80 years old")
 def create(username, school_code, district_code, roles, password, name, gender, birth_date) -> None:
     """Create a user with one or more roles in a school (district roles in a district)."""
     try:

@@ -428,6 +428,8 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             born = parse_day(cell("birth_date"), BIRTH_YEARS)
             if born is None:
                 fault("birth_date", msg("roster.birth_date"))
+            elif (problem := users.birth_date_problem(born)) is not None:
+                fault("birth_date", problem)
         if username is None:
             fault("username", msg("roster.username"))
         elif key in existing:

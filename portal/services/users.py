@@ -102,6 +102,29 @@ def username_taken(username: str, school: School | None) -> Msg | None:
     return USERNAME_UNAVAILABLE
 
 
+#: The ages a member of staff may have on the day they are added: a birth date decides the
+#: retirement-age exemption (seed 004), so 1900 exempted a teacher at once and 2099 never would.
+STAFF_AGES = (16, 80)
+
+
+def birth_date_problem(born: date, today: date | None = None) -> Msg | None:
+    """Why ``born`` cannot be a member of staff's birth date (:data:`STAFF_AGES` on ``today``),
+    or None: the staff page, the roster import and ``flask user create`` all ask this."""
+    today = today or date.today()
+    latest = _years_before(today, STAFF_AGES[0])
+    earliest = _years_before(today, STAFF_AGES[1])
+    if earliest <= born <= latest:
+        return None
+    return msg("user.birth_date_range", low=earliest.isoformat(), high=latest.isoformat())
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def create_user(
     username: str,
     password: str,
@@ -133,6 +156,8 @@ def create_user(
         fields["name"] = problem
     if gender not in (None, "F", "M"):
         fields["gender"] = msg("user.gender")
+    if birth_date is not None and (problem := birth_date_problem(birth_date)) is not None:
+        fields["birth_date"] = problem
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         fields["role"] = msg("roles_are", roles=", ".join(ROLES))

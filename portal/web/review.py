@@ -192,7 +192,7 @@ def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None 
         transitions.fire(activity_id, school.id, current_user._get_current_object(), trigger, comment, hours or None)
     except GuardFailedError as exc:
         db.session.rollback()
-        return "; ".join(tr(m) for m in exc.extra.get("missing", [])) or tr(exc)
+        return tr(exc.extra.get("missing", [])) or tr(exc)  # joined as the reader's language joins
     except DomainError as exc:
         db.session.rollback()
         fields = getattr(exc, "fields", {})
@@ -207,7 +207,7 @@ def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None 
 def _hours_errors(activity_id: int, errors: dict[str, str]) -> str:
     """Refused adjustments by participant name, e.g. "赵子涵：最多 4 学时"."""
     names = {str(p.user_id): u.display_name for p, u in participants_with_users(activity_id)}
-    return "; ".join(f"{names.get(uid, uid)}: {tr(msg)}" for uid, msg in errors.items())
+    return tr({names.get(uid, uid): msg for uid, msg in errors.items()})
 
 
 def _adjustments() -> dict[str, str]:

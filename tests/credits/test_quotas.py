@@ -31,6 +31,11 @@ from tests.support.sessions import log_in
         ("2026年9月", 4),  # a number is one
         ("ゆっくり読む", 6),  # kana and kanji one each
         ("——！？……", 0),
+        ("3.14 e-mail x.x.x", 3),  # a mark between letters or digits does not end the word
+        ("a\u200b" * 3000, 1),  # nor does an invisible one, which counts nothing: 3,000 letters padded were 3,000
+        ("a\u00ad" * 50 + " b", 2),  # a soft hyphen likewise
+        ("abc，def。ghi", 3),  # full-width punctuation ends a word
+        ("\u200b\u200b", 0),
         ("", 0),
         (None, 0),
     ],

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import timeutil
 from portal.extensions import db
@@ -151,3 +151,31 @@ def test_plan_deadline_and_signup_closing_take_chinese_dates(site):
                            tz=school.timezone)
         closes = to_local(db.session.get(SignupWindow, act.id).closes_at, school.timezone)
         assert (closes.date(), closes.hour, closes.minute) == (day, 9, 30)
+
+
+def test_a_birth_date_no_member_of_staff_can_have_is_refused_everywhere_it_is_written(site, as_user):
+    """A birth date decides the retirement-age exemption: 1900-01-01 made a teacher exempt at
+    once, and 2099-01-01 was accepted. Staff are 16 to 80 on the day they are added (the test
+    clock: 2026-12-07), on the staff page, in the roster import and at the command line."""
+    from portal.services import users
+
+    assert users.birth_date_problem(date(1946, 12, 7), date(2026, 12, 7)) is None
+    assert users.birth_date_problem(date(2010, 12, 7), date(2026, 12, 7)) is None
+    assert users.birth_date_problem(date(1946, 12, 6), date(2026, 12, 7)) is not None
+    assert users.birth_date_problem(date(2010, 12, 8), date(2026, 12, 7)) is not None
+    assert users.birth_date_problem(date(2008, 2, 29), date(2024, 2, 29)) is None  # 16 on the 28th
+
+    c = as_user("admin")
+    with site.app_context():
+        before = db.session.execute(select(func.count(User.id))).scalar_one()
+    for born in ("1900-01-01", "2099-01-01", "2020-05-01"):
+        r = c.post("/admin/staff", data={"username": f"born.{born[:4]}", "name": "年龄", "password": "password-123",
+                                         "birth_date": born, "roles": ["teacher"]})
+        assert r.status_code == 422, born
+        assert "出生日期须在 1946-12-07 至 2010-12-07 之间" in r.get_data(as_text=True), born
+    runner = site.test_cli_runner()
+    out = runner.invoke(args=["user", "create", "born.cli", "--school", "DEMO", "--password", "password-123",
+                              "--name", "命令行", "--role", "teacher", "--birth-date", "1900-01-01"])
+    assert out.exit_code != 0 and "16 to 80 years old" in out.output, out.output
+    with site.app_context():
+        assert db.session.execute(select(func.count(User.id))).scalar_one() == before

@@ -228,3 +228,16 @@ def test_a_roster_of_ten_thousand_rows_is_refused_whole(site, as_user):
     assert r.get_data(as_text=True).split('data-testid="error-file">')[1].startswith("最多 2000 行")
     r = c.post("/admin/staff/import/confirm", data={"payload": base64.b64encode(body).decode(), "filename": "名册.csv"})
     assert r.status_code == 302 and _users(site) == before
+
+
+def test_a_roster_row_born_in_1900_or_2099_is_a_bad_row(site, as_user):
+    """The birth date decides the retirement-age exemption: an age no member of staff has is a
+    bad row of the preview, as on the staff page (``users.birth_date_problem``)."""
+    roster = ("username,name,roles,gender,birth_date,password\n"
+              "old.one,老人,teacher,F,1900-01-01,password-123\n"
+              "young.one,未生,teacher,M,2099-01-01,password-123\n"
+              "fine.one,适龄,teacher,M,1980-01-01,password-123\n")
+    html = as_user("admin").post("/admin/staff/import", data={"file": (io.BytesIO(roster.encode()), "r.csv")},
+                                 content_type="multipart/form-data").get_data(as_text=True)
+    assert "1 行可以导入，2 行有问题" in html
+    assert html.count("教职工年龄为 16 至 80 岁") == 2
