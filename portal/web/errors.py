@@ -28,8 +28,8 @@ def _titles() -> dict[int, str]:
 
 def _explanations() -> dict[int, str]:
     return {
-        403: _("Your role in this school does not allow this page."),
-        404: _("There is no such page in your school."),
+        403: _("Your role does not allow this page."),
+        404: _("There is no such page here."),
         413: _("The file is larger than the portal accepts."),
         500: _("The portal could not finish this request. Nothing was changed; please try again."),
     }

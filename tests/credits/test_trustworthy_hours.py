@@ -139,7 +139,7 @@ def test_the_review_form_refuses_an_adjustment_above_the_rule_beside_the_name(ap
         follow_redirects=True,
     )
     html = r.get_data(as_text=True)
-    assert f"{t3.display_name}: 最多 2 学时" in html
+    assert f"{t3.display_name}：最多 2 学时" in html  # the name and its refusal, with a Chinese colon
     assert db.session.get(Activity, act.id).state == "held" and _adjusted(act.id)[t3.id] is None
 
 

@@ -72,7 +72,7 @@ def test_queue_and_dashboard_are_flat_in_the_number_of_schools(app, queries, gen
     in_district = set(db.session.execute(select(School.id).where(School.district_id == district_id)).scalars())
     summed: dict[str, Decimal] = {}
     for row in teacher_years.stored(year):
-        if row[0] in in_district:
+        if row[0] in in_district and row[8] != "not_recognised":  # a year not recognised adds no hours
             for key, hours in row[4].items():
                 summed[key] = summed.get(key, Decimal("0")) + Decimal(hours)
     chart = dashboard.dashboard(district_id, year).hours_by_type

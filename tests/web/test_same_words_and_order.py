@@ -73,3 +73,49 @@ def test_lists_and_labels_in_a_refusal_take_the_readers_punctuation(site, as_use
     allowed = re.search(r"（可进行：([^）]*)）", html)
     assert allowed, html[:2000]
     assert "、" in allowed.group(1) and ", " not in allowed.group(1)
+
+
+def test_an_english_record_pdf_keeps_its_words_and_headings_whole(site, as_user, tmp_path):
+    """The printed record's columns were sized for Chinese words and broke every word anywhere
+    (``word-break: break-all``): in English "Mentors|hip", "Observa|tion", and the heading
+    "Semester" ran into "Hours". In English a word now breaks only where it cannot fit."""
+    import subprocess
+
+    client = as_user("teacher1")
+    with site.app_context():
+        me = db.session.execute(select(User.id).where(User.username == "teacher1")).scalar_one()
+    client.get("/lang/en")
+    r = client.get(f"/teachers/{me}/record.pdf?year=2026-2027")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF-")
+    (tmp_path / "record.pdf").write_bytes(r.data)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "record.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"Semester\s+Hours\s+Remark", text), text[:1500]
+    for word in ("Mentorship", "Observation", "Lecture"):
+        assert re.search(rf"\b{word}\b", text), (word, text[:3000])
+
+
+def test_a_district_persons_error_pages_do_not_speak_of_a_school_of_theirs(as_user):
+    """District staff belong to no school: "本校没有这个页面" and "您在本校的角色…" were wrong for them."""
+    c = as_user("dreviewer")
+    missing = c.get("/no-such-page")
+    assert missing.status_code == 404 and "这里没有这个页面。" in missing.get_data(as_text=True)
+    refused = c.get("/district/settings")
+    assert refused.status_code == 403 and "您的角色无权访问此页面。" in refused.get_data(as_text=True)
+    for r in (missing, refused):
+        assert "本校" not in r.get_data(as_text=True)
+
+
+def test_a_declaration_that_has_begun_does_not_ask_to_wait_for_its_start(site, as_user):
+    """A teacher's own declaration has no attendance to record: once its day had passed the page
+    still said 「活动开始后（…）才能登记考勤」."""
+    from datetime import datetime
+
+    with site.app_context():
+        act_id, organizer = db.session.execute(
+            select(Activity.id, User.username).join(User, User.id == Activity.organizer_id)
+            .where(Activity.type_key == "declared", Activity.starts_at < datetime(2026, 12, 7))
+            .order_by(Activity.id)).first()
+    html = as_user(organizer).get(f"/activities/{act_id}").get_data(as_text=True)
+    assert 'data-testid="participants"' in html
+    assert 'data-testid="attendance-after-start"' not in html and "才能登记考勤" not in html
