@@ -36,6 +36,7 @@ from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, Us
 from portal.models.user import username_key
 from portal.security import has_controls
 from portal.services import staff_log
+from portal.timeutil import default_zone, to_local, utcnow
 
 MIN_PASSWORD = 8
 NAME_MAX = 100
@@ -110,7 +111,7 @@ STAFF_AGES = (16, 80)
 def birth_date_problem(born: date, today: date | None = None) -> Msg | None:
     """Why ``born`` cannot be a member of staff's birth date (:data:`STAFF_AGES` on ``today``),
     or None: the staff page, the roster import and ``flask user create`` all ask this."""
-    today = today or date.today()
+    today = today or to_local(utcnow(), default_zone()).date()  # the portal's clock, in its zone
     latest = _years_before(today, STAFF_AGES[0])
     earliest = _years_before(today, STAFF_AGES[1])
     if earliest <= born <= latest:
