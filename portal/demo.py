@@ -258,18 +258,23 @@ def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str,
     definition = reg.engine.definition
     declared = reg.decl.self_declared
     for index, (phase, tag, offset) in enumerate(DEMO_PHASES):
-        start = now + timedelta(days=offset)
+        # 14:00–17:00 in the school's time: within one day, so within one semester, whenever it runs
+        start = to_local(now + timedelta(days=offset), school.timezone).replace(hour=14, minute=0, second=0,
+                                                                                 microsecond=0)
         planner = organizer
         if declared:  # a teacher's own finished training: in the past, this school year
             planner = _user(DECLARERS[index % len(DECLARERS)])
-            start = _declared_start(now, offset, school.timezone)
+            begun = to_local(_declared_start(now, offset, school.timezone), school.timezone)
+            # as the others (14:00, one start for the queue's order), unless it is today's
+            start = (begun.replace(hour=14, minute=0, second=0, microsecond=0)
+                     if begun.date() < to_local(now, school.timezone).date() else begun)
         act = activities.plan_activity(
             school,
             planner,
             key,
             f"{type_name}：{_subject(details)}（{tag}）",
-            start.isoformat(timespec="minutes") + "+00:00",
-            (start + timedelta(hours=3)).isoformat(timespec="minutes") + "+00:00",
+            start.isoformat(timespec="minutes"),
+            (start + timedelta(hours=3)).isoformat(timespec="minutes"),
             "3",
             None if declared else [{"user_id": _user(u).id, "role": r} for u, r in demo_roles(key)],
             details,

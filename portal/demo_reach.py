@@ -7,7 +7,7 @@ school's own deadlines and writing quotas."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from portal.demo import gathering_types, main_and_lead, sample_details
 from portal.extensions import db
 from portal.models import CheckIn, School, TransitionLog, User
 from portal.services import activities, reminders
+from portal.timeutil import to_local
 
 CHECKIN_SUBJECT = "课堂提问的艺术（今日签到）"
 
@@ -35,6 +36,9 @@ def checkin_activity(school: School, now: datetime) -> None:
         return
     reg = kinds[0]
     start = now + timedelta(minutes=15)
+    # late in the evening it began earlier: an activity ends on its day (and so in its semester)
+    day_end = to_local(start, school.timezone).replace(hour=23, minute=59, second=0, microsecond=0)
+    start = min(start.replace(tzinfo=UTC), day_end - timedelta(hours=2)).astimezone(UTC).replace(tzinfo=None)
     main, lead = main_and_lead(reg)  # the teachers attend, the reviewer leads
     people = [("teacher1", main), ("teacher2", main), ("teacher3", main), ("teacher5", main),
               ("teacher6", main), ("reviewer", lead)]

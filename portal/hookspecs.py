@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.9"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.10"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -74,6 +74,9 @@ CONTRACT_VERSION = "1.9"  # 1.1: activity_types.Setting, ActivityType.declared_s
 # 1.9: a type's declarations read once at load, inside the plugin's boundary, and the copy read by
 #      every page (a later change of answer is not seen; default_role must be one of the roles); a
 #      plugin page's return value made a response inside the plugin's boundary
+# 1.10: a trigger that posts credits waits for the activity's end (WorkflowDefinition.waits_for_end,
+#      workflows.NotEnded); the core refuses a plan ending in another semester, hours longer than
+#      the activity (45-minute lessons) and, under the core's credit rule, a role above 999.5 hours
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

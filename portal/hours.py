@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from portal.messages import Msg, msg
@@ -74,3 +75,29 @@ def fmt(value: Decimal | float | int | None) -> str:
         return ""
     d = Decimal(str(value)).quantize(Decimal("0.1"))
     return f"{d:f}".removesuffix(".0")
+
+
+#: The shortest a 学时 may be: one lesson (课时) of 45 minutes. An activity gives at most its
+#: length over 45 minutes in hours, rounded up to a half hour: a school counting clock hours and
+#: one counting lessons are both inside it, and no 1-minute lecture carries 999.5 hours.
+SHORTEST_HOUR_MINUTES = 45
+
+
+def most_hours_between(start: datetime, end: datetime) -> Decimal:
+    """The most hours an activity from ``start`` to ``end`` can give anyone at full attendance
+    (its own hours; a role's multiplier, e.g. a speaker's, is the credit rule's)."""
+    seconds = max(int((end - start).total_seconds()), 0)
+    halves = -(-seconds * 2 // (SHORTEST_HOUR_MINUTES * 60))  # rounded up
+    return min(Decimal(halves) * HALF, MAX_HOURS).quantize(Decimal("0.1"))
+
+
+def length_text(start: datetime, end: datetime) -> Msg:
+    """How long ``start`` to ``end`` is, in hours and minutes (a message parameter)."""
+    minutes = max(int((end - start).total_seconds()) // 60, 0)
+    return msg("duration.hours_minutes", h=minutes // 60, m=minutes % 60)
+
+
+def shortest_length(hours: Decimal | str) -> timedelta:
+    """The shortest activity that gives ``hours`` (:func:`most_hours_between`): what a planner
+    who writes only the hours (a test, generated data) gives it at the least."""
+    return timedelta(minutes=SHORTEST_HOUR_MINUTES) * float(Decimal(str(hours)))

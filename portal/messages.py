@@ -139,6 +139,14 @@ TEXTS: dict[str, Any] = {
     "plan.title": _l("a title of 1–%(n)s characters is required"),
     "plan.end_before_start": _l("must not be before the start"),
     "plan.hours_zero": _l("must be more than 0"),
+    "plan.hours_above_length": _l(
+        "at most %(n)s hours: the activity lasts %(length)s, and an hour of training is at least a 45-minute lesson"
+    ),
+    "plan.other_semester": _l("must be in the same semester as the start: semester %(semester)s of %(year)s ends on %(date)s"),
+    "duration.hours_minutes": _l("%(h)s h %(m)s min"),
+    "plan.hours_role_above_most": _l(
+        "at most %(n)s hours: the role %(role)s would be credited more than %(most)s hours, the most a record holds"
+    ),
     "plan.not_member": _l("user %(user)s is not a member of this school"),
     "plan.organizer_not_member": _l("not a member of this school"),
     "participants.invalid": _l("invalid participants"),
@@ -198,6 +206,7 @@ TEXTS: dict[str, Any] = {
     # -- the activity's life -------------------------------------------------------------------
     "activity.frozen": _l("this can no longer change: the activity is %(state)s"),
     "activity.not_started": _l("the activity has not started yet: it starts at %(start)s (school time)"),
+    "activity.not_ended": _l("the activity has not ended yet: its hours are credited once it ends, at %(end)s (school time)"),
     "attendance.not_started": _l(
         "attendance can be recorded once the activity has started: it starts at %(start)s (school time)"
     ),
@@ -284,6 +293,7 @@ TEXTS: dict[str, Any] = {
     "exemption.teacher_field": _l("must be a teacher of this school"),
     "exemption.refused": _l("the exemption was not saved"),
     "exemption.reason_required": _l("a reason is required"),
+    "exemption.year_too_late": _l("at the latest the next school year, %(year)s"),
     "exemption.not_found": _l("no exemption for this teacher and year"),
     # -- schools, types, settings ----------------------------------------------------------------
     "rules.invalid": _l("invalid rules"),

@@ -257,6 +257,16 @@ def yanxiu_client(yanxiu_app: Flask, yanxiu_people: dict[str, Any], yanxiu_schoo
     return client
 
 
+def _length(hours: Any) -> timedelta:
+    """Two hours, or as long as ``hours`` need (an hour of training is at least a 45-minute lesson)."""
+    from portal.hours import shortest_length
+
+    try:
+        return max(timedelta(hours=2), shortest_length(hours))
+    except ArithmeticError:  # not a number: the plan refuses it by its hours field
+        return timedelta(hours=2)
+
+
 def _person(people: dict[str, Any], who: str) -> Any:
     if who not in people:
         raise KeyError(f"no demo person {who!r}; one of {', '.join(sorted(people))}")
@@ -313,7 +323,7 @@ def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school
         try:
             act = activities.plan_activity(
                 yanxiu_school, yanxiu_people["organizer"], type_key, title,
-                start.isoformat(timespec="minutes"), (start + timedelta(hours=2)).isoformat(timespec="minutes"), hours,
+                start.isoformat(timespec="minutes"), (start + _length(hours)).isoformat(timespec="minutes"), hours,
                 [{"user_id": _person(yanxiu_people, who).id, "role": role} for who, role in people],
                 details if details is not None else registry().types[type_key].type.sample_details() or {},
             )

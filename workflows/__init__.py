@@ -11,6 +11,7 @@ from workflows.engine import WorkflowEngine
 from workflows.errors import (
     GuardFailed,
     IllegalTransition,
+    NotEnded,
     NotStarted,
     TriggerNotPermitted,
     UnknownTrigger,
@@ -26,6 +27,7 @@ __all__ = [
     "Guard",
     "GuardFailed",
     "IllegalTransition",
+    "NotEnded",
     "NotStarted",
     "ParticipantSnapshot",
     "Phase",

@@ -14,7 +14,9 @@ fire it instead — still only someone independent — and the portal notes it i
 Nothing is held, and so nothing credited, before it happened: a transition that takes an
 activity out of the open phase into review, confirmation or credit, or that posts credits, is
 refused before the activity's start whatever it is called (:meth:`WorkflowDefinition.waits_for_start`);
-``not_before_start`` asks the same of any other transition.
+``not_before_start`` asks the same of any other transition. Nothing is credited before all of it
+took place: a transition that posts credits is refused before the activity's end
+(:meth:`WorkflowDefinition.waits_for_end`).
 """
 
 from __future__ import annotations
@@ -162,6 +164,12 @@ class WorkflowDefinition:
         if t.not_before_start or t.posts_credits:
             return True
         return self.phase(t.dest) in _TAKEN_PLACE and any(self.phase(src) is Phase.OPEN for src in t.sources)
+
+    def waits_for_end(self, t: Transition) -> bool:
+        """Whether ``t`` is refused before the activity's end: it posts credits. Asked of what
+        the trigger does: hours are credited for what took place, once all of it has (a lecture
+        running to July is not credited on its first evening)."""
+        return t.posts_credits
 
     def way_to(self, goal: Phase, start: str | None = None) -> tuple[Transition, ...]:
         """The shortest way forward from ``start`` (the initial state) to a state of ``goal``:

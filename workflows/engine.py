@@ -9,7 +9,8 @@ shortcut skips review. Checks run in this order, so the refusal says the most us
 2. it is legal from the current state, whoever fires it (:class:`IllegalTransition`);
 3. the caller's roles may fire it (:class:`TriggerNotPermitted`);
 4. the activity has started, where what the trigger does asks for it
-   (:meth:`WorkflowDefinition.waits_for_start`: :class:`NotStarted`);
+   (:meth:`WorkflowDefinition.waits_for_start`: :class:`NotStarted`), and ended, where it
+   posts credits (:meth:`WorkflowDefinition.waits_for_end`: :class:`NotEnded`);
 5. a comment is given where one is required;
 6. every guard passes (:class:`GuardFailed`, listing what is missing).
 """
@@ -29,6 +30,7 @@ from workflows.errors import (
     GuardFailed,
     GuardRaised,
     IllegalTransition,
+    NotEnded,
     NotStarted,
     TriggerNotPermitted,
     UnknownTrigger,
@@ -86,6 +88,7 @@ class WorkflowEngine:
         self._machine = Machine(**_machine_kwargs(definition))
         self._by_trigger: dict[str, Transition] = {t.trigger: t for t in definition.transitions}
         self._waits_for_start = {t.trigger for t in definition.transitions if definition.waits_for_start(t)}
+        self._waits_for_end = {t.trigger for t in definition.transitions if definition.waits_for_end(t)}
 
     # -- questions -------------------------------------------------------------------------
     def legal_triggers(self, state: str) -> list[str]:
@@ -112,13 +115,17 @@ class WorkflowEngine:
             and not (OWNER in roles or PARTICIPANT in roles)
         )
 
-    def allowed_triggers(self, state: str, roles: frozenset[str], started: bool = True) -> list[str]:
+    def allowed_triggers(
+        self, state: str, roles: frozenset[str], started: bool = True, ended: bool = True
+    ) -> list[str]:
         """Triggers this caller could fire now (guards not evaluated): before the activity has
         ``started``, none that waits for its start (:meth:`WorkflowDefinition.waits_for_start`),
+        before it has ``ended``, none that waits for its end (:meth:`WorkflowDefinition.waits_for_end`),
         which :meth:`check` would refuse."""
         return [
             t for t in self.legal_triggers(state)
             if self.may_fire(t, roles) and (started or t not in self._waits_for_start)
+            and (ended or t not in self._waits_for_end)
         ]
 
     def check(self, state: str, trigger: str, ctx: TransitionContext) -> Transition:
@@ -136,6 +143,8 @@ class WorkflowEngine:
             raise TriggerNotPermitted(trigger, reason)
         if trigger in self._waits_for_start and ctx.now < ctx.activity.starts_at:
             raise NotStarted(trigger, ctx.activity.starts_at)
+        if trigger in self._waits_for_end and ctx.now < ctx.activity.ends_at:
+            raise NotEnded(trigger, ctx.activity.ends_at)
         if t.comment_required and not ctx.comment.strip():
             raise CommentRequired(trigger)
         missing: list[object] = []

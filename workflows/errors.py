@@ -89,3 +89,15 @@ class NotStarted(WorkflowError):
         self.trigger = trigger
         self.starts_at = starts_at  # UTC, naive
         super().__init__(f"{trigger!r} is not possible before the activity starts")
+
+
+class NotEnded(WorkflowError):
+    """The trigger may not fire before the activity's end (``credit``: hours are credited for
+    what took place, once all of it has)."""
+
+    code = "not_ended"
+
+    def __init__(self, trigger: str, ends_at):
+        self.trigger = trigger
+        self.ends_at = ends_at  # UTC, naive
+        super().__init__(f"{trigger!r} is not possible before the activity ends")

@@ -314,6 +314,12 @@ def document_components(generated: dict[str, Any], types: dict[str, Any], defini
 DATA_RULES: dict[str, list[dict[str, str]]] = {
     "create_activity": [
         {"field": "ends_at", "message": "^must not be before the start$", "rule": "`ends_at` is not before `starts_at`"},
+        {"field": "ends_at", "message": r"^must be in the same semester as the start: ",
+         "rule": "`ends_at` is in the semester of `starts_at` (in the school's time): an activity's hours are its semester's"},
+        {"field": "hours", "message": r"^at most [\d.]+ hours: the activity lasts ",
+         "rule": "`hours` fit the activity's length: at most its minutes over 45 (a lesson), rounded up to a half hour"},
+        {"field": "hours", "message": r"^at most [\d.]+ hours: the role .+ would be credited more than ",
+         "rule": "under the core's credit rule no role of the type is credited more than 999.5 hours at full attendance"},
         {"field": "participants", "message": r"^user \d+ is not a member of this school$",
          "rule": "every participant is an active member of the school"},
         {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
@@ -338,7 +344,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "a written piece already in the teacher's record of the year (own writing or written evidence at any"
          " activity) counts once"},
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
-         "xlsx, pptx, doc, UTF-8 txt), is not empty, is within the size limit, and its name has no control characters;"
+         "xlsx, pptx, doc, UTF-8 txt without NUL bytes), is not empty, is within the size limit, and its name has no"
+         " control characters;"
          " a kind the type takes as a file (certificate, handbook, attachment …) is a file, not a text"},
     ],
     "add_my_writing": [  # portal/api/views_writing.py

@@ -38,7 +38,7 @@ from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
-from portal.hours import BadHours, fmt, parse_hours
+from portal.hours import HALF, MAX_HOURS, BadHours, fmt, length_text, most_hours_between, parse_hours
 from portal.messages import Msg, msg
 from portal.models import (
     Activity,
@@ -63,6 +63,7 @@ from portal.timeutil import (
     BadTime,
     local_text,
     parse_iso,
+    period_bounds,
     school_year_of,
     semester_of,
     to_local,
@@ -70,6 +71,7 @@ from portal.timeutil import (
     zone_of,
 )
 from portal.type_declarations import TypeDeclarations
+from workflows import ActivitySnapshot, ParticipantSnapshot
 from workflows.definition import Phase
 
 TITLE_MAX = 200
@@ -177,6 +179,8 @@ def plan_activity(
         fields["ends_at"] = exc.msg
     if start and end and end < start:
         fields["ends_at"] = msg("plan.end_before_start")
+    elif start and end and (other := _other_semester(start, end, school.timezone)) is not None:
+        fields["ends_at"] = other
     if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
         day = to_local(start, school.timezone).date()
         if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
@@ -188,6 +192,11 @@ def plan_activity(
             fields["hours"] = msg("plan.hours_zero")
     except BadHours as exc:
         fields["hours"] = exc.msg
+    if h and start and end and not fields.keys() & {"starts_at", "ends_at", "hours"} and h > (
+            most := most_hours_between(start, end)):
+        fields["hours"] = msg("plan.hours_above_length", n=fmt(most), length=length_text(start, end))
+    elif h and "hours" not in fields and (above := _role_above_most(reg, school, type_key, h)) is not None:
+        fields["hours"] = above
     people, perrs = _parse_participants(participants, dict(reg.decl.roles), reg.decl.default_role)
     if perrs:
         fields["participants"] = perrs
@@ -258,6 +267,43 @@ def plan_activity(
         for p in people:  # a self-declared activity's declarer attends its hours
             s.add(Participation(activity_id=act.id, user_id=p.user_id, role=p.role, attended_hours=h if declared else None))
     return act
+
+
+def _role_above_most(reg: Any, school: School, type_key: str, hours: Decimal) -> Msg | None:
+    """Why ``hours`` cannot be planned: under the core's credit rule (attended hours × the role's
+    multiplier, :meth:`ActivityType.credit_hours`) a role of the type would be credited more than
+    any record holds at full attendance (a 600-hour lecture's speaker: 1,200). Asked of every
+    role, so a speaker added later fits too; the most hours that fit every role are named. A
+    type's own rule answers for itself, reported with its name (:func:`hours_rule`)."""
+    from portal.services.ledger import rule_ignores_identity
+
+    if not rule_ignores_identity(reg.type):
+        return None
+    settings = schools.type_settings(school.id, type_key)
+    snapshot = ActivitySnapshot(id=0, type_key=type_key, state=reg.engine.definition.initial,
+                                starts_at=utcnow(), ends_at=utcnow(), hours=hours, organizer_id=0, details={})
+
+    def full(role: str, attended: Decimal) -> Decimal:
+        return ActivityType.credit_hours(reg.type, ParticipantSnapshot(0, role, attended), snapshot, settings)
+
+    over = [role for role in reg.decl.roles if full(role, hours) > MAX_HOURS]
+    if not over:
+        return None
+    fits = max((h for h in (HALF * n for n in range(int(hours / HALF), 0, -1))
+                if all(full(role, h) <= MAX_HOURS for role in over)), default=Decimal("0"))
+    role = reg.decl.roles[over[0]]
+    return msg("plan.hours_role_above_most", role=Text(role.label_zh, role.label_en), n=fmt(fits), most=fmt(MAX_HOURS))
+
+
+def _other_semester(start: datetime, end: datetime, zone: str) -> Msg | None:
+    """Why ``end`` may not end an activity begun at ``start``: it falls in another semester. An
+    activity's hours are the semester's it starts in, whose figures the district accepts and
+    locks; credited only once it has ended, it is over by then (None: the same semester)."""
+    first, last = (to_local(t, zone).date() for t in (start, end))
+    year, semester = school_year_of(first), semester_of(first)
+    if (school_year_of(last), semester_of(last)) == (year, semester):
+        return None
+    return msg("plan.other_semester", semester=semester, year=year, date=period_bounds(year, semester)[1].isoformat())
 
 
 def plan_line(school_id: int, line_id: Any) -> SchoolPlanLine:
@@ -371,6 +417,11 @@ def _require_open(act: Activity, what: str) -> None:
 def has_started(act: Activity) -> bool:
     """Whether the activity's start has passed (attendance and ``hold`` wait for it)."""
     return utcnow() >= act.starts_at
+
+
+def has_ended(act: Activity) -> bool:
+    """Whether the activity's end has passed (``credit`` waits for it)."""
+    return utcnow() >= act.ends_at
 
 
 def _require_started(act: Activity, what: str) -> None:
@@ -569,6 +620,8 @@ def _check_file(filename: str, data: bytes) -> tuple[str, str]:
             data.decode("utf-8")
         except UnicodeDecodeError:
             raise Invalid(msg("file.not_utf8"), {"file": msg("file.not_utf8_field")}) from None
+        if b"\x00" in data:  # UTF-8 can hold NUL, text cannot: a binary file renamed .txt
+            raise Invalid(msg("file.mismatch"), {"file": msg("file.not_real", ext=ext)})
     return ext, ctype
 
 

@@ -20,7 +20,7 @@ from portal.models import Exemption, School, User
 from portal.services import access, credits, locks, teacher_years
 from portal.services.credits import parse_year
 from portal.sorting import by_pinyin
-from portal.timeutil import utcnow
+from portal.timeutil import current_school_year, school_year_after, utcnow
 
 REASON_MAX = 500
 
@@ -80,6 +80,10 @@ def set_exemption(school: School, actor: User | policy.Actor, user_id: object, y
             year_text = parse_year(year)
         except Invalid as exc:
             fields.update(exc.fields)
+        else:  # a teacher's next year is known (retirement is by age); no later one
+            latest = school_year_after(current_school_year(school.timezone))
+            if year_text > latest:
+                fields["year"] = msg("exemption.year_too_late", year=latest)
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         fields["reason"] = msg("exemption.reason_required")

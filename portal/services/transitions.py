@@ -27,13 +27,13 @@ from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.services import access, locks, schools, teacher_years
-from portal.services.activities import has_started, participants_with_users
+from portal.services.activities import has_ended, has_started, participants_with_users
 from portal.services.ledger import credit_ceiling, credit_hours_each, post_credits, reverse_credits
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import local_text, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.definition import OWNER, PARTICIPANT, Transition
-from workflows.errors import CommentRequired, GuardRaised
+from workflows.errors import CommentRequired, GuardRaised, NotEnded
 
 log = logging.getLogger(__name__)
 COMMENT_MAX = 2000
@@ -46,13 +46,15 @@ def allowed_triggers(
     school_roles: frozenset[str] | None = None,
     locked: bool | None = None,
     takes_part: bool | None = None,
+    ended: bool | None = None,
 ) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated): what the
     activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
     none that :func:`fire` refuses whatever is sent with it (the role, the state, the start, and
     the lock of a year the district accepted: ``locked``, read when not given). Who takes part:
     ``participant_ids``, or only whether the user does (``takes_part``: a stand-in's check then
-    asks the database), read when neither is given."""
+    asks the database), read when neither is given. ``ended=True``: as if the activity had ended
+    (what :func:`after_the_end` offers)."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
@@ -64,12 +66,23 @@ def allowed_triggers(
         school_roles = access.school_roles(user_id, act.school_id)
     roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition,
                                   takes_part=bool(takes_part))
-    found = reg.engine.allowed_triggers(act.state, roles, started=has_started(act))
+    found = reg.engine.allowed_triggers(act.state, roles, started=has_started(act),
+                                        ended=has_ended(act) if ended is None else ended)
     if found and (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked):
         definition = reg.engine.definition
         found = [t for t in found if not _moves_teacher_years(reg, definition.transition(t), act.state,
                                                               definition.transition(t).dest)]
     return found
+
+
+def after_the_end(act: Activity, user_id: int, allowed: list[str], participant_ids: list[int] | None = None,
+                  school_roles: frozenset[str] | None = None, locked: bool | None = None) -> list[str]:
+    """The triggers this user could fire once the activity has ended that ``allowed`` (what they
+    may fire now) lacks: the credit of an approved activity still running (a page says when)."""
+    if has_ended(act):
+        return []
+    return [t for t in allowed_triggers(act, user_id, participant_ids, school_roles, locked, ended=True)
+            if t not in allowed]
 
 
 def allowed_triggers_each(
@@ -216,6 +229,9 @@ def fire(
             raise Conflict(
                 msg("activity.not_started", start=start), state=from_state, starts_at=start
             ) from None
+        except NotEnded:
+            end = local_text(act.ends_at, school.timezone)
+            raise Conflict(msg("activity.not_ended", end=end), state=from_state, ends_at=end) from None
         except CommentRequired:
             raise Invalid(
                 msg("trigger.comment", trigger=_step_label(reg, trigger)), {"comment": msg("trigger.comment_field")}

@@ -18,8 +18,8 @@ from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, In
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import lang_code
+from portal.messages import Joined, role_labels, tr
 from portal.messages import msg as coded
-from portal.messages import role_labels, tr
 from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
 from portal.registry import registry
@@ -222,6 +222,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if locked is None:
         locked = locks.is_locked(act.school_id, act.school_year, act.semester)
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked) if reg else []
+    after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked) if reg else []
     history = transitions.history(act.id)  # first: the organizer is usually among its actors (no query for them)
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
         User, act.organizer_id
@@ -269,6 +270,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         history=history,
         next_steps=next_steps,
         allowed=allowed,
+        after_end=Joined([_trigger_label(act.type_key, t) for t in after_end], ", ") if after_end else None,
         comment_required={t.trigger for t in definition.transitions if t.comment_required},
         going_back={t.trigger for t in definition.transitions if definition.goes_back(t)},
         confirming={t.trigger for t in definition.transitions if definition.asks_confirmation(t)},

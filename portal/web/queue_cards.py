@@ -24,8 +24,9 @@ from markupsafe import Markup, escape
 from portal.hours import fmt
 from portal.messages import tr
 from portal.once import once_each
+from portal.timeutil import utcnow
 from portal.web.escaping import html_text
-from portal.web.queue_rows import people_rows
+from portal.web.queue_rows import MARK, people_rows
 from workflows.definition import CORE
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
@@ -33,6 +34,7 @@ HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
 #: do (confirm the hours, post them): an activity is selectable for one only when the view found
 #: it among the triggers the viewer may fire (``item.allowed``).
 BULK_APPROVE, BULK_CREDIT = CORE.approving().trigger, CORE.posting().trigger
+STEP = "\u2063S\u2063"  # where ``tx['after_end']`` takes the step's name (the template's placeholder)
 
 
 def _notice(message: Any, aid: int) -> str:
@@ -83,11 +85,11 @@ class QueueCards:
             materials = ""
             if item.activity_evidence:
                 kinds = labels["kinds"]
-                listed = ", ".join(
-                    f"{escape(kinds[e.kind])} ({escape(e.title)})" if e.title else str(escape(kinds[e.kind]))
+                listed = tx["comma"].join(
+                    f"{escape(kinds[e.kind])}{tx['colon']}{escape(e.title)}" if e.title else str(escape(kinds[e.kind]))
                     for e in item.activity_evidence
                 )
-                materials = f'\n      <p class="small mb-2">{tx["materials"]}:\n        {listed}</p>\n      '
+                materials = f'\n      <p class="small mb-2">{tx["materials"]}{tx["colon"]}\n        {listed}</p>\n      '
             own = (f'<p class="small text-warning-emphasis" data-testid="own-activity-{aid}">{tx["own"]}</p>'
                    if item.own else "")
             if item.notice is not None:  # its credit rule raised: no hours to show (the steps stay refused)
@@ -138,10 +140,15 @@ class QueueCards:
         beside it), as the template's loop wrote them."""
         figure = once_each(fmt)
         names = once_each(lambda key: str(escape(self.labels[key]["name"])))
+        now, after_end = utcnow(), str(self.tx["after_end"])
         out = []
         for item in items:
             a = item.activity
             aid, title = int(a.id), html_text(a.title)
+            waits = (f'<div class="small text-muted" data-testid="after-end-{aid}">'
+                     + after_end.replace(MARK, str(escape(self.when(a.ends_at))))
+                     .replace(STEP, str(escape(self.labels[a.type_key]["triggers"][BULK_CREDIT]))) + "</div>"
+                     if a.ends_at > now else "")
             here = self.here(f"activity-{aid}", "mb-0") if self.here is not None else ""
             if item.notice is not None:  # its credit rule raised: the notice, no total
                 here = Markup(f"{_notice(item.notice, aid)}{here}")  # noqa: S704 (escaped in _notice)
@@ -153,7 +160,7 @@ class QueueCards:
                 f"\n    \n    \n    {above}\n"
                 f'    <tr id="activity-{aid}" data-testid="reviewed-{aid}">\n'
                 f"      <td>{select}</td>\n"
-                f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a></td>\n'
+                f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a>{waits}</td>\n'
                 f"      <td>{names(a.type_key)}</td>\n"
                 f'      <td class="text-end">{int(item.size)}</td>\n'
                 f'      <td class="text-end">{total}</td>\n'
@@ -175,7 +182,7 @@ class QueueCards:
                 f'\n<form method="post" action="{html_text(self.decide_url(aid))}" class="d-inline">\n'
                 f"  {hidden}\n"
                 f'  <button type="submit" name="action" value="{BULK_CREDIT}" class="btn btn-outline-primary btn-sm mb-1"'
-                f' data-testid="credit-{aid}">{word}: {html_text(a.title)}</button>\n'
+                f' data-testid="credit-{aid}">{word}{self.tx["colon"]}{html_text(a.title)}</button>\n'
                 "</form>\n"
             )
         return Markup("".join(out))  # noqa: S704 (escaped above)

@@ -38,7 +38,7 @@ def people_rows(
     figure: dict[Any, str] = {value: fmt(value) for value in {
         v for qp in item.participants for v in (qp.person.attended_hours, qp.would_get, qp.max_hours)} if value is not None}
     figure[None] = "—"  # no figure (attendance not recorded, the type not installed)
-    hours_label, at_most = str(tx["hours"]), str(tx["at_most"])
+    hours_label, at_most, colon = str(tx["hours"]), str(tx["at_most"]), str(tx["colon"])
     head = f'\n  \n  <tr data-testid="queue-participant-{aid}-'
     after_role = (f'</td>\n    <td class="text-end text-nowrap" data-label="{tx["attended"]}">')
     before_evidence = f'</td>\n    <td class="stack-full" data-label="{tx["evidence"]}">\n      '
@@ -52,7 +52,7 @@ def people_rows(
         if qp.evidence:
             pieces = []
             for e in qp.evidence:  # folded: its kind and title, its text, its file's link
-                title = f": {html_text(e.title)}" if e.title else ""
+                title = f"{colon}{html_text(e.title)}" if e.title else ""
                 text = f'<div class="evidence-text">{escape(e.text)}</div>' if e.text else ""
                 link = f'<a href="{html_text(evidence_url(e.id))}">{html_text(e.filename)}</a>' if e.stored_name else ""
                 pieces.append(f'\n      <details class="small">\n        <summary>{kinds[e.kind]}{title}</summary>\n'
@@ -73,7 +73,8 @@ def people_rows(
             hours = (
                 f'\n      <input type="hidden" name="would-{uid}" value="{would}">\n'
                 f'      <input class="form-control form-control-sm hours-input" name="hours-{uid}" value="{would}"'
-                f' inputmode="decimal"\n             aria-label="{hours_label}: {name}" data-testid="hours-{aid}-{username}"\n'
+                f' inputmode="decimal"\n             aria-label="{hours_label}{colon}{name}"'
+                f' data-testid="hours-{aid}-{username}"\n'
                 f"             {limit}>\n      {note}\n      "
             )
         out.append(

@@ -1,6 +1,7 @@
-"""Absence at the edges of a semester, read on every surface: 31 January 23:30 and 1 February
-00:30 in Beijing (both 31 January in UTC) fall in semesters 1 and 2 of the school's year — on
-the service, the home, the API, the summary CSV and the ledger CSV alike."""
+"""Absence at the edges of a semester, read on every surface: a lecture of 31 January 20:30–23:30
+and one from 1 February 00:30 in Beijing (both 31 January in UTC) fall in semesters 1 and 2 of
+the school's year — on the service, the home, the API, the summary CSV and the ledger CSV alike.
+(An activity lies in one semester: the first ends before midnight.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ YEAR = "2025-2026"
 def test_absence_on_either_side_of_the_semester_line_counts_in_its_semester_everywhere(client, s1, staff):
     t4 = staff["t4"]
     credited(s1, staff, "lecture", [(t4, "attendee")], hours="2", attended={t4.id: "0"}, absent={t4.id: "2"},
-             start=datetime(2026, 1, 31, 23, 30), title="学期末讲座")
+             start=datetime(2026, 1, 31, 20, 30), title="学期末讲座")
     spring = credited(s1, staff, "lecture", [(t4, "attendee")], hours="3", attended={t4.id: "0"}, absent={t4.id: "3"},
                       start=datetime(2026, 2, 1, 0, 30), title="开学讲座")
     assert (spring.school_year, spring.semester) == (YEAR, 2)

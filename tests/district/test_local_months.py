@@ -31,12 +31,12 @@ def test_an_activity_counts_in_the_month_it_started_in_the_schools_time(app, wor
     grid = school_plans.planned_vs_held(_plan(world.s1, world.staff["admin"], YEAR, 9))
     assert (grid[("lecture", 9)].planned, grid[("lecture", 9)].held, grid[("lecture", 9)].held_hours) == (1, 1, 2)
     assert ("lecture", 8) not in grid  # not August 2027, a month of the year still to come
-    # New York, 31 August 23:30: 1 September 03:30 UTC, the last month of 2025-2026
+    # New York, 31 August 20:30 (to 23:30): 1 September 00:30 UTC, the last month of 2025-2026
     ny = move_school(schools.create_school("NY1", "纽约学校", "America/New_York"), world.d1)
     schools.set_type(ny, "lecture", enabled=True, by=SYSTEM)
     staff = f.staff(ny, prefix="ny")
     late = credited(ny, staff, "lecture", [(staff["t1"], "attendee")], hours="1.5",
-                    start=datetime(2026, 8, 31, 23, 30), title="暑期末讲座")
+                    start=datetime(2026, 8, 31, 20, 30), title="暑期末讲座")
     assert (late.school_year, late.semester) == ("2025-2026", 2)
     grid = school_plans.planned_vs_held(_plan(ny, staff["admin"], "2025-2026", 8))
     assert (grid[("lecture", 8)].held, grid[("lecture", 8)].held_hours) == (1, 1.5)

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from portal.services.activities import NameRow, ParticipantRow
 from portal.services.overview import QueueEvidence, QueueItem, QueueParticipant
+from portal.timeutil import utcnow
 from portal.web.helpers import FLASH_AT
 from portal.web.queue_cards import QueueCards
 from portal.web.queue_rows import people_rows
@@ -50,8 +51,8 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
       {# item.adjustable: the viewer may change the hours (set by the view) #}
       {{ people_table(item, item.adjustable, tx, labels[a.type_key], evidence_url) }}
       {% if item.activity_evidence %}
-      <p class="small mb-2">{{ tx['materials'] }}:
-        {% for e in item.activity_evidence %}{{ labels[a.type_key]['kinds'][e.kind] }}{% if e.title %} ({{ e.title }}){% endif %}{% if not loop.last %}, {% endif %}{% endfor %}</p>
+      <p class="small mb-2">{{ tx['materials'] }}{{ tx['colon'] }}
+        {% for e in item.activity_evidence %}{{ labels[a.type_key]['kinds'][e.kind] }}{% if e.title %}{{ tx['colon'] }}{{ e.title }}{% endif %}{% if not loop.last %}{{ tx['comma'] }}{% endif %}{% endfor %}</p>
       {% endif %}
       <label class="form-label small" for="comment-{{ a.id }}">{{ tx['comment'] }}</label>
       <textarea class="form-control mb-2" id="comment-{{ a.id }}" name="comment" rows="2" data-testid="comment-{{ a.id }}"></textarea>
@@ -73,7 +74,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     {% if here|trim %}<tr><td></td><td colspan="4">{{ here }}</td></tr>{% endif %}
     <tr id="activity-{{ a.id }}" data-testid="reviewed-{{ a.id }}">
       <td>{% if 'credit' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}">{% endif %}</td>
-      <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a></td>
+      <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a>{% if a.ends_at > now %}<div class="small text-muted" data-testid="after-end-{{ a.id }}">{{ tx['after_end']|replace('\u2063N\u2063', local_time(a.ends_at))|replace('\u2063S\u2063', labels[a.type_key]['triggers']['credit']) }}</div>{% endif %}</td>
       <td>{{ labels[a.type_key]['name'] }}</td>
       <td class="text-end">{{ item.size }}</td>
       <td class="text-end">{{ item.would_get_total|hours }}</td>
@@ -83,7 +84,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
 {% for item in reviewed if 'credit' in item.allowed %}
 <form method="post" action="{{ decide_url(item.activity.id) }}" class="d-inline">
   {{ hidden }}
-  <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1" data-testid="credit-{{ item.activity.id }}">{{ labels[item.activity.type_key]['triggers']['credit'] }}: {{ item.activity.title }}</button>
+  <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1" data-testid="credit-{{ item.activity.id }}">{{ labels[item.activity.type_key]['triggers']['credit'] }}{{ tx['colon'] }}{{ item.activity.title }}</button>
 </form>
 {% endfor %}
 {%- endif %}"""
@@ -100,13 +101,15 @@ class Act:
     starts_at: datetime
     hours: Decimal
     organizer_id: int
+    ends_at: datetime = datetime(2026, 1, 5, 11, 0)  # ended (the test clock is December 2026)
 
 
 D = Decimal
 TX = {"name": Markup("Name"), "role": Markup("Role"), "attended": Markup("Attended"), "evidence": Markup("Evidence"),
       "none": Markup("none"), "hours": Markup("Hours to credit"), "at_most": Markup("at most \u2063N\u2063"),
       "unit": Markup("hours"), "materials": Markup("Organizer&#39;s materials"), "comment": Markup("Comment &amp; so"),
-      "own": Markup("Yours: another reviewer"), "nothing": Markup("Nothing for you")}
+      "own": Markup("Yours: another reviewer"), "nothing": Markup("Nothing for you"), "colon": Markup("&amp;: "),
+      "comma": Markup(", "), "after_end": Markup("\u2063S\u2063 once it &amp; ends (\u2063N\u2063).")}
 LABELS = {
     "lecture": {"name": "讲座 <A&B>", "triggers": {"approve": "通过", "return": "退回 \"x\"", "credit": "认定 & 记"},
                 "roles": {"speaker": "主讲人", "attendee": "<听课>"}, "kinds": {"slides": "课件 & <PPT>", "notes": "笔记"}},
@@ -145,6 +148,8 @@ def _reviewed() -> list[QueueItem]:
                   allowed=["return", "credit"]),
         QueueItem(Act(12, "已审 & 二", "visit", at, D("2"), 7), [_person(12, 5, "吴")], None),  # took part: nothing
         QueueItem(Act(13, "已审 三", "visit", at, D("1"), 7), [_person(13, 6, "郑")], None, allowed=["credit"]),
+        # approved while it runs on (to January 2027, after the test clock): credits once it ends
+        QueueItem(Act(14, "进行中 <四>", "lecture", at, D("2"), 7, datetime(2027, 1, 5, 9, 0)), [], "乙", allowed=["return"]),
     ]
 
 
@@ -168,7 +173,7 @@ def test_cards_are_the_templates(app, part, waiting):
                    show_url=lambda i: f"/activities/{i}?a=1&b=2", decide_url=lambda i: f"/review/{i}",
                    evidence_url=lambda i: f"/evidence/{i}", adjusting={"approve"}, commenting={"return", "refuse"},
                    flash_pending=bool(waiting), people_rows=people_rows,
-                   local_time=lambda dt: dt.strftime("%Y-%m-%d %H:%M") + " <local>")
+                   local_time=lambda dt: dt.strftime("%Y-%m-%d %H:%M") + " <local>", now=utcnow())
     with app.test_request_context("/review"):
         session[FLASH_AT] = [list(w) for w in waiting or []]
         reference = reference_template.render(part=part, **context)
@@ -210,3 +215,11 @@ def test_reviewed_rows_offer_credits_only_where_allowed(app):
     assert 'data-testid="select-credit-11"' in rows and 'data-testid="select-credit-13"' in rows
     assert 'data-testid="credit-11"' in forms and 'data-testid="credit-13"' in forms
     assert 'data-testid="credit-12"' not in forms
+
+
+def test_a_reviewed_activity_still_running_says_when_credits_can_be_posted(app):
+    with app.test_request_context("/review"):
+        rows = str(_cards(None).reviewed_rows(_reviewed()))
+    assert rows.count('data-testid="after-end-') == 1
+    assert '<div class="small text-muted" data-testid="after-end-14">认定 &amp; 记 once it &amp; ends' \
+           ' (2027-01-05 09:00 &lt;local&gt;).</div>' in rows

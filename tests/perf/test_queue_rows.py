@@ -27,7 +27,7 @@ REFERENCE = """{%- set aid = item.activity.id %}{% set roles = labels['roles'] %
     <td class="stack-full" data-label="{{ tx['evidence'] }}">
       {% for e in qp.evidence %}
       <details class="small">
-        <summary>{{ kinds[e.kind] }}{% if e.title %}: {{ e.title }}{% endif %}</summary>
+        <summary>{{ kinds[e.kind] }}{% if e.title %}{{ tx['colon'] }}{{ e.title }}{% endif %}</summary>
         {% if e.text %}<div class="evidence-text">{{ e.text }}</div>{% endif %}
         {% if e.stored_name %}<a href="{{ evidence_url(e.id) }}">{{ e.filename }}</a>{% endif %}
       </details>
@@ -37,7 +37,7 @@ REFERENCE = """{%- set aid = item.activity.id %}{% set roles = labels['roles'] %
       {% if editable and qp.would_get is not none %}{% set would = qp.would_get|hours %}
       <input type="hidden" name="would-{{ p.user_id }}" value="{{ would }}">
       <input class="form-control form-control-sm hours-input" name="hours-{{ p.user_id }}" value="{{ would }}" inputmode="decimal"
-             aria-label="{{ tx['hours'] }}: {{ u.display_name }}" data-testid="hours-{{ aid }}-{{ u.username }}"
+             aria-label="{{ tx['hours'] }}{{ tx['colon'] }}{{ u.display_name }}" data-testid="hours-{{ aid }}-{{ u.username }}"
              {% if qp.max_hours is not none %}{% set most = qp.max_hours|hours %}data-max="{{ most }}" aria-describedby="max-{{ aid }}-{{ p.user_id }}"{% endif %}>
       {% if qp.max_hours is not none %}<div class="form-text" id="max-{{ aid }}-{{ p.user_id }}">{{ tx['at_most']|replace('\u2063N\u2063', most) }}</div>{% endif %}
       {% else %}{{ qp.would_get|hours if qp.would_get is not none else '—' }}{% endif %}
@@ -91,7 +91,8 @@ def _item() -> QueueItem:
 
 
 TX = {"attended": Markup("Attended"), "evidence": Markup("Evidence"), "none": Markup("none"),
-      "hours": Markup("Hours to credit"), "at_most": Markup("at most \u2063N\u2063 (&amp; so)")}
+      "hours": Markup("Hours to credit"), "at_most": Markup("at most \u2063N\u2063 (&amp; so)"),
+      "colon": Markup("&amp;: ")}
 LABELS = {"roles": {"speaker": "主讲人", "attendee": "<听课>", "odd&role": "A & B"},
           "kinds": {"reflection": "心得", "slides": "课件 & <PPT>"}}
 

@@ -184,8 +184,12 @@ def test_web_pages_declare_and_refuse_bad_input(app, client, s1, staff):
         "details-provider": "市教育学院", "details-category": "city",
     }
     before = count(Activity)
-    bad = client.post("/activities/new/declared", data=data)
+    # 50 hours over three days: more than a declaration may hold (the six hours would hold only 8)
+    bad = client.post("/activities/new/declared", data={
+        **data, "ends_at": ended(start, timedelta(days=3)).isoformat(timespec="minutes")})
     assert bad.status_code == 422 and "每次申报至多 40 学时" in bad.text
+    bad = client.post("/activities/new/declared", data=data)
+    assert bad.status_code == 422 and "至多 8 学时：活动时长 6 小时 0 分钟" in bad.text
     assert count(Activity) == before
     ok = client.post("/activities/new/declared", data={**data, "hours": "6"})
     assert ok.status_code == 302

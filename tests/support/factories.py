@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.hours import shortest_length
 from portal.models import Activity, School, User
 from portal.policy import SYSTEM
 from portal.registry import registry
@@ -71,7 +72,7 @@ def plan(
         type_key,
         title,
         start.isoformat(timespec="minutes"),
-        (start + timedelta(hours=3)).isoformat(timespec="minutes"),
+        (start + max(timedelta(hours=3), shortest_length(hours))).isoformat(timespec="minutes"),
         hours,
         [{"user_id": u.id, "role": r} for u, r in people],
         details or {},

@@ -119,3 +119,34 @@ def test_a_declaration_that_has_begun_does_not_ask_to_wait_for_its_start(site, a
     html = as_user(organizer).get(f"/activities/{act_id}").get_data(as_text=True)
     assert 'data-testid="participants"' in html
     assert 'data-testid="attendance-after-start"' not in html and "才能登记考勤" not in html
+
+
+def test_labels_on_chinese_pages_and_papers_take_the_chinese_colon(site, as_user, tmp_path):
+    """The audit read "签到: …", "认定学时: …" and, on the printed forms, "制表人:" and "验证码:":
+    a label and its value now join with the reader's colon (： in Chinese, ": " in English)."""
+    import subprocess
+
+    ascii_after_chinese = re.compile(r"[\u4e00-\u9fff]:")
+    with site.app_context():
+        held = db.session.execute(select(Activity.id).where(Activity.state == "held")).scalars().first()
+        me = db.session.execute(select(User.id).where(User.username == "teacher1")).scalar_one()
+    organizer, reviewer = as_user("organizer"), as_user("reviewer")
+    pages = {
+        "/review": reviewer,
+        "/activities/new/lecture": organizer,
+        f"/activities/{held}/attendance": organizer,
+        f"/activities/{held}/checkin/screen": organizer,
+    }
+    for url, client in pages.items():
+        r = client.get(url)
+        assert r.status_code == 200, url
+        text = re.sub(r"<[^>]+>", "", r.get_data(as_text=True))
+        found = ascii_after_chinese.search(text)
+        assert not found, (url, text[max(found.start() - 80, 0):found.end() + 40] if found else "")
+    queue = reviewer.get("/review").get_data(as_text=True)
+    assert re.search(r'data-testid="credit-\d+">认定学时：', queue)
+    r = as_user("teacher1").get(f"/teachers/{me}/record.pdf?year=2026-2027")
+    (tmp_path / "record.pdf").write_bytes(r.data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "record.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "验证码：" in text and not ascii_after_chinese.search(text), text[:2000]
