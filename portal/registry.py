@@ -6,7 +6,7 @@ The portal reaches types only through this registry; it never imports ``plugins/
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import wraps
 
@@ -83,6 +83,12 @@ class TypeRegistry:
 
     def keys(self) -> list[str]:
         return list(self.types)
+
+    def in_order(self, keys: Iterable[str]) -> list[str]:
+        """``keys`` in the one order every page, export and chart lists types in: installed
+        types in registry order (a summary's columns), then any other (uninstalled) by key."""
+        position = {key: i for i, key in enumerate(self.types)}
+        return sorted(keys, key=lambda k: (position.get(k, len(position)), k))
 
     def definition(self, key: str | None) -> WorkflowDefinition:
         """The workflow of type ``key``; the core's for a type that is not installed."""

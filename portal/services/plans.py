@@ -25,6 +25,7 @@ from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Msg, RecordStatus, msg
 from portal.models import DevelopmentPlan, School, User
 from portal.models.district import WHOLE_YEAR
+from portal.registry import registry
 from portal.services import access, credits, locks, schools
 from portal.sorting import pinyin_key
 from portal.textcount import chinese_count
@@ -292,6 +293,6 @@ def against(plan: Any, record: credits.TeacherYear) -> list[PlanLine]:
     facts = record.facts
     planned = {k: Decimal(v) for k, v in (plan.type_targets or {}).items()}
     lines = [PlanLine(None, plan.target_hours, facts.total_hours)]
-    for key in sorted(set(planned) | set(facts.by_type)):
+    for key in registry().in_order(set(planned) | set(facts.by_type)):
         lines.append(PlanLine(key, planned.get(key, Decimal("0")), facts.by_type.get(key, Decimal("0"))))
     return lines

@@ -95,7 +95,7 @@ def submission(submission_id: int):
     school = db.session.get_one(School, sub.school_id)
     return render_template(
         "district/submission.html", sub=sub, school=school, events=submissions.events(sub),
-        type_names=_type_names(), type_keys=sorted(sub.by_type), district_view=True,
+        type_names=_type_names(), type_keys=registry().in_order(sub.by_type), district_view=True,
         involved=submissions.involved(sub), changed=_changed(sub),
     )
 

@@ -247,6 +247,7 @@ def init_app(app: Flask) -> None:
         SCHOOL_PLAN=_statuses(school_plans),
         SUBMISSION=_statuses(submissions),
         type_name=type_name,
+        type_order=lambda keys: registry().in_order(keys),
         state_label=state_label,
         trigger_label=trigger_label,
         role_label=role_label,

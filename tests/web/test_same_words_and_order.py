@@ -150,3 +150,15 @@ def test_labels_on_chinese_pages_and_papers_take_the_chinese_colon(site, as_user
     text = subprocess.run(["pdftotext", str(tmp_path / "record.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "验证码：" in text and not ascii_after_chinese.search(text), text[:2000]
+
+
+def test_the_home_lists_hours_by_type_in_the_summarys_column_order(as_user):
+    """The audit read 学时申报 first on the home and the submission pages, after 参观考察 on the
+    summary and its exports: every list of types now takes the summary's order."""
+    home = as_user("teacher1").get("/?year=2026-2027").get_data(as_text=True)
+    names = re.findall(r'data-testid="by-type-\w+">\s*<div[^>]*><span>([^<]+)</span>', home)
+    assert len(names) >= 3, home[:3000]
+    summary = as_user("admin").get("/reports/summary?year=2026-2027").get_data(as_text=True)
+    columns = re.findall(r'<th class="num">([^<]+)</th>', summary)
+    assert set(names) <= set(columns), (names, columns)
+    assert names == [c for c in columns if c in names]
