@@ -286,11 +286,15 @@ def _role_above_most(reg: Any, school: School, type_key: str, hours: Decimal) ->
     def full(role: str, attended: Decimal) -> Decimal:
         return ActivityType.credit_hours(reg.type, ParticipantSnapshot(0, role, attended), snapshot, settings)
 
-    over = [role for role in reg.decl.roles if full(role, hours) > MAX_HOURS]
+    try:  # the core's rule, but the plugin's multipliers: one that is no number is the plugin's to
+        # answer for when its hours are asked inside its boundary (reported with its name), not here
+        over = [role for role in reg.decl.roles if full(role, hours) > MAX_HOURS]
+        fits = max((h for h in (HALF * n for n in range(int(hours / HALF), 0, -1))
+                    if all(full(role, h) <= MAX_HOURS for role in over)), default=Decimal("0"))
+    except (ArithmeticError, TypeError, ValueError):
+        return None
     if not over:
         return None
-    fits = max((h for h in (HALF * n for n in range(int(hours / HALF), 0, -1))
-                if all(full(role, h) <= MAX_HOURS for role in over)), default=Decimal("0"))
     role = reg.decl.roles[over[0]]
     return msg("plan.hours_role_above_most", role=Text(role.label_zh, role.label_en), n=fmt(fits), most=fmt(MAX_HOURS))
 

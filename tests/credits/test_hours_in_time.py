@@ -225,3 +225,25 @@ def test_the_activity_page_and_the_queue_say_when_credits_can_be_posted(app, s1,
     assert 'data-testid="after-end"' not in page and 'data-testid="trigger-credit"' in page
     queue = client.get("/review").get_data(as_text=True)
     assert f'data-testid="after-end-{act.id}"' not in queue and f'data-testid="credit-{act.id}"' in queue
+
+
+def test_a_type_whose_multiplier_is_no_number_is_planned_and_answers_for_it_when_credited(
+        app, s1, staff, monkeypatch):
+    """The planning check reads the plugin's ``role_multipliers`` outside its boundary: a value
+    that is no number must not fail the plan (no server error); the credit rule, asked inside
+    the boundary, reports it with the plugin's name as before."""
+    from portal.registry import registry
+
+    lecture = registry().get("lecture").type
+    monkeypatch.setattr(lecture, "role_multipliers", {**lecture.role_multipliers, "attendee": "一倍"})
+    start = datetime(2026, 10, 15, 14, 0)
+    act = _plan(s1, staff, start, start + timedelta(hours=3), "3")
+    assert act.hours == D("3")
+    org, t1 = staff["organizer"], staff["t1"]
+    prepare_hold(act, org, [(t1, "attendee")])
+    f.attend(act, org)
+    f.fire(act, org, "hold")
+    prepare_approve(act, org, [(t1, "attendee")])
+    with pytest.raises(Conflict) as err:
+        f.fire(act, staff["reviewer"], "approve", "材料齐全")
+    assert "lecture" in err.value.message  # the plugin named, as for any answer of its rule that is no number
