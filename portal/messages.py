@@ -367,6 +367,10 @@ TEXTS: dict[str, Any] = {
     "settings.invalid": _l("invalid settings"),
     "settings.must_be_object": _l("settings must be an object"),
     "settings.unknown": _l("unknown setting"),
+    "settings.role_past_record": _l(
+        "“%(title)s” still to be credited has %(hours)s hours: with these settings the role %(role)s would be "
+        "credited more than %(most)s hours, the most a record holds"
+    ),
     "settings.number_range": _l("must be a number from %(low)s to %(high)s"),
     "settings.whole_range": _l("must be a whole number from %(low)s to %(high)s"),
     "settings.list": _l("must be a list"),

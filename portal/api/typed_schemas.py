@@ -354,6 +354,11 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "text", "message": "^this text is already in your record",
          "rule": "a text already in the teacher's record of the year (own writing or written evidence) counts once"},
     ],
+    "update_activity_type": [
+        {"field": "settings", "message": r"still to be credited has [\d.]+ hours: with these settings the role ",
+         "rule": "under the core's credit rule no role of the school's activities of the type still to be credited"
+         " (planned, held or reviewed) would be credited more than 999.5 hours at full attendance"},
+    ],
     "fire_transition": [
         {"error": "guard_failed", "rule": "the activity type's guards (evidence, attendance …) pass"},
         {"field": "hours", "message": r"^(not a participant of this activity|at most [\d.]+ hours)$",

@@ -38,7 +38,7 @@ from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
-from portal.hours import HALF, MAX_HOURS, BadHours, fmt, length_text, most_hours_between, parse_hours
+from portal.hours import MAX_HOURS, BadHours, fmt, length_text, most_hours_between, parse_hours
 from portal.messages import Msg, msg
 from portal.models import (
     Activity,
@@ -71,7 +71,6 @@ from portal.timeutil import (
     zone_of,
 )
 from portal.type_declarations import TypeDeclarations
-from workflows import ActivitySnapshot, ParticipantSnapshot
 from workflows.definition import Phase
 
 TITLE_MAX = 200
@@ -270,31 +269,17 @@ def plan_activity(
 
 
 def _role_above_most(reg: Any, school: School, type_key: str, hours: Decimal) -> Msg | None:
-    """Why ``hours`` cannot be planned: under the core's credit rule (attended hours × the role's
-    multiplier, :meth:`ActivityType.credit_hours`) a role of the type would be credited more than
-    any record holds at full attendance (a 600-hour lecture's speaker: 1,200). Asked of every
-    role, so a speaker added later fits too; the most hours that fit every role are named. A
-    type's own rule answers for itself, reported with its name (:func:`hours_rule`)."""
-    from portal.services.ledger import rule_ignores_identity
+    """Why ``hours`` cannot be planned: under the core's credit rule a role of the type would be
+    credited more than any record holds at full attendance (a 600-hour lecture's speaker: 1,200).
+    Asked of every role, so a speaker added later fits too; the most hours that fit every role
+    are named (:func:`ledger.roles_past_record`)."""
+    from portal.services.ledger import roles_past_record
 
-    if not rule_ignores_identity(reg.type):
+    past = roles_past_record(reg.type, reg.decl.roles, reg.engine.definition.initial, hours,
+                             schools.type_settings(school.id, type_key))
+    if not past or not past[0]:
         return None
-    settings = schools.type_settings(school.id, type_key)
-    snapshot = ActivitySnapshot(id=0, type_key=type_key, state=reg.engine.definition.initial,
-                                starts_at=utcnow(), ends_at=utcnow(), hours=hours, organizer_id=0, details={})
-
-    def full(role: str, attended: Decimal) -> Decimal:
-        return ActivityType.credit_hours(reg.type, ParticipantSnapshot(0, role, attended), snapshot, settings)
-
-    try:  # the core's rule, but the plugin's multipliers: one that is no number is the plugin's to
-        # answer for when its hours are asked inside its boundary (reported with its name), not here
-        over = [role for role in reg.decl.roles if full(role, hours) > MAX_HOURS]
-        fits = max((h for h in (HALF * n for n in range(int(hours / HALF), 0, -1))
-                    if all(full(role, h) <= MAX_HOURS for role in over)), default=Decimal("0"))
-    except (ArithmeticError, TypeError, ValueError):
-        return None
-    if not over:
-        return None
+    over, fits = past
     role = reg.decl.roles[over[0]]
     return msg("plan.hours_role_above_most", role=Text(role.label_zh, role.label_en), n=fmt(fits), most=fmt(MAX_HOURS))
 

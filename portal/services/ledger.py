@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from portal.activity_types import ActivityType
 from portal.errors import Conflict
-from portal.hours import fmt
+from portal.hours import HALF, MAX_HOURS, fmt
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
 from portal.plugin_data import hours_rule
 from portal.services.snapshots import activity_snapshot, participant_snapshot
+from portal.timeutil import utcnow
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
 APPEND_ONLY = (CreditEntry, TransitionLog)
@@ -66,6 +67,33 @@ def rule_ignores_identity(activity_type: ActivityType) -> bool:
     reads a participant's role and hours, never who they are: then two participants alike but
     for their user id get the same hours. A type with its own rule may read anything."""
     return type(activity_type).credit_hours is ActivityType.credit_hours and "credit_hours" not in vars(activity_type)
+
+
+def roles_past_record(
+    activity_type: ActivityType, roles: Iterable[str], state: str, hours: Decimal, settings: dict,
+) -> tuple[list[str], Decimal] | None:
+    """Under the core's credit rule (attended hours × the role's multiplier): the ``roles`` that
+    full attendance of ``hours`` would credit past what a record holds (:data:`MAX_HOURS`), and
+    the most hours that fit every one of them. Planning asks it with the school's settings, a
+    change of the settings with the school's standing activities. None: the type keeps its own
+    rule (it answers for itself, inside its boundary), or a multiplier is no number (the plugin's
+    to answer for when its hours are asked inside its boundary, reported with its name)."""
+    if not rule_ignores_identity(activity_type):
+        return None
+    now = utcnow()
+    snapshot = ActivitySnapshot(id=0, type_key="", state=state, starts_at=now, ends_at=now, hours=hours,
+                                organizer_id=0, details={})
+
+    def full(role: str, attended: Decimal) -> Decimal:
+        return ActivityType.credit_hours(activity_type, ParticipantSnapshot(0, role, attended), snapshot, settings)
+
+    try:
+        over = [role for role in roles if full(role, hours) > MAX_HOURS]
+        fits = max((h for h in (HALF * n for n in range(int(hours / HALF), 0, -1))
+                    if all(full(role, h) <= MAX_HOURS for role in over)), default=Decimal("0"))
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    return over, fits
 
 
 Keys = Callable[[list[Any]], list[tuple[Any, ...] | None]]

@@ -11,17 +11,19 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal import policy
+from portal.activity_types import Text
 from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.hours import fmt
+from portal.hours import MAX_HOURS, fmt
 from portal.messages import Msg, msg
-from portal.models import School, SchoolActivityType
+from portal.models import Activity, School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
 from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
 from portal.services import access
 from portal.timeutil import DEFAULT_ZONE
+from workflows.definition import Phase
 
 
 def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_id: int | None = None,
@@ -148,7 +150,44 @@ def set_type(
             raise Invalid(msg("settings.invalid"), {f"settings.{k}": v for k, v in errors.items()})
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
+        if settings is not None and (refusal := _standing_past_record(s, school.id, reg, settings)):
+            raise Invalid(msg("settings.invalid"), refusal)
         return write_type(s, school.id, reg, enabled, settings)
+
+
+def _standing_past_record(
+    s: Session, school_id: int, reg: RegisteredType, settings: dict[str, Any]
+) -> dict[str, Msg] | None:
+    """Why ``settings`` may not take effect: under them a role of the school's activity of the
+    type still to be credited would be credited more than a record holds (a multiplier raised to
+    10 over a 120-hour project's leader), which planning refused and every approval would then
+    fail. The activity with the most hours is named (None: every standing activity fits, or
+    the roles past were past before the change)."""
+    from portal.services.ledger import roles_past_record  # ledger → plugin_data; schools is imported first
+
+    definition = reg.engine.definition
+    row = s.execute(
+        select(Activity.title, Activity.hours, Activity.state)
+        .where(Activity.school_id == school_id, Activity.type_key == reg.decl.key,
+               Activity.state.in_(definition.states_in(Phase.OPEN, Phase.AWAITING_REVIEW, Phase.CONFIRMED)))
+        .order_by(Activity.hours.desc(), Activity.id).limit(1)
+    ).first()
+    if row is None:
+        return None
+    before = type_settings(school_id, reg.decl.key)
+    past = roles_past_record(reg.type, reg.decl.roles, row.state, row.hours, {**before, **settings})
+    if not past or not past[0]:
+        return None
+    # a role already past (an activity planned before the check) does not block another change
+    already = roles_past_record(reg.type, reg.decl.roles, row.state, row.hours, before)
+    newly = [r for r in past[0] if not already or r not in already[0]]
+    if not newly:
+        return None
+    role = newly[0]
+    refusal = msg("settings.role_past_record", title=row.title, hours=fmt(row.hours),
+                  role=Text(reg.decl.roles[role].label_zh, reg.decl.roles[role].label_en), most=fmt(MAX_HOURS))
+    key = f"{role}_multiplier"
+    return {f"settings.{key}" if key in settings else "settings": refusal}
 
 
 def write_type(

@@ -247,3 +247,73 @@ def test_a_type_whose_multiplier_is_no_number_is_planned_and_answers_for_it_when
     with pytest.raises(Conflict) as err:
         f.fire(act, staff["reviewer"], "approve", "材料齐全")
     assert "lecture" in err.value.message  # the plugin named, as for any answer of its rule that is no number
+
+
+# -- a multiplier raised after planning ------------------------------------------------------
+
+
+def _lecture_of(s1, staff, hours: str) -> Activity:
+    start = datetime(2026, 11, 2, 0, 0)  # 20 days: up to 640 hours fit the length
+    return _plan(s1, staff, start, start + timedelta(days=20), hours)
+
+
+def _speaker_multiplier(s1) -> object:
+    from portal.services import schools
+
+    return schools.type_settings(s1.id, "lecture")["speaker_multiplier"]
+
+
+def test_a_multiplier_that_would_credit_a_standing_activity_past_a_record_is_refused(app, s1, staff):
+    """Attack: planning refuses 600 hours with a speaker at × 2, but a school admin raising the
+    multiplier afterwards took a planned 400-hour lecture's speaker to 1,200 hours; every approval
+    then failed as "the plugin lecture failed". The settings are refused, naming the activity."""
+    from portal.policy import SYSTEM
+    from portal.services import schools
+
+    act = _lecture_of(s1, staff, "400")
+    with pytest.raises(Invalid) as err:
+        schools.set_type(s1, "lecture", settings={"speaker_multiplier": 2.5}, by=SYSTEM)  # 1,000 hours
+    with app.test_request_context():
+        english = err.value.fields["settings.speaker_multiplier"].english
+    assert english == ("“时长之内” still to be credited has 400 hours: with these settings the role Speaker would be "
+                       "credited more than 999.5 hours, the most a record holds")
+    db.session.rollback()
+    assert _speaker_multiplier(s1) == 2  # nothing written
+    schools.set_type(s1, "lecture", settings={"speaker_multiplier": 2.4}, by=SYSTEM)  # 960 hours fit
+    assert _speaker_multiplier(s1) == 2.4
+    f.fire(act, staff["organizer"], "cancel", "改期")  # no longer to be credited: it no longer holds the setting back
+    schools.set_type(s1, "lecture", settings={"speaker_multiplier": 3}, by=SYSTEM)
+    assert _speaker_multiplier(s1) == 3
+
+
+def test_a_standing_activity_already_past_a_record_does_not_block_other_settings_or_lowering(app, s1, staff):
+    """An activity planned before the check (written directly here) keeps its speaker past the
+    limit at × 2: the admin may still change another setting, and lower the multiplier to mend it."""
+    from portal.policy import SYSTEM
+    from portal.services import schools
+
+    act = _lecture_of(s1, staff, "400")
+    act.hours = D("600")
+    db.session.commit()
+    schools.set_type(s1, "lecture", settings={"attendee_reflection": True}, by=SYSTEM)
+    assert schools.type_settings(s1.id, "lecture")["attendee_reflection"] is True
+    schools.set_type(s1, "lecture", settings={"speaker_multiplier": 1.5}, by=SYSTEM)  # 900 hours: mended
+    assert _speaker_multiplier(s1) == 1.5
+    with pytest.raises(Invalid) as err:
+        schools.set_type(s1, "lecture", settings={"speaker_multiplier": 2}, by=SYSTEM)  # past again: refused
+    assert "settings.speaker_multiplier" in err.value.fields
+
+
+def test_the_settings_page_and_the_api_refuse_a_multiplier_past_a_record(app, s1, staff):
+    _lecture_of(s1, staff, "400")
+    client = login(app.test_client(), staff["admin"])
+    r = client.post("/admin/types/lecture", data={"enabled": "y", "setting-speaker_multiplier": "3"})
+    assert r.status_code == 422
+    assert ("尚待认定学时的「时长之内」计划 400 学时：按此设置，主讲人认定的学时将超过单项记录上限 999.5 学时"
+            in r.get_data(as_text=True))
+    token = tokens.issue(staff["admin"]).token
+    r = app.test_client().put("/api/v1/activity-types/lecture", headers={"Authorization": f"Bearer {token}"},
+                              json={"settings": {"speaker_multiplier": 3}})
+    assert r.status_code == 422
+    assert r.get_json()["fields"]["settings.speaker_multiplier"].startswith("“时长之内” still to be credited has 400 hours")
+    assert _speaker_multiplier(s1) == 2
