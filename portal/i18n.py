@@ -196,9 +196,10 @@ def init_app(app: Flask, registry) -> None:
 
 
 def current_lang() -> str:
-    """'en' or 'zh'; outside a request, Chinese."""
-    from flask import has_request_context
+    """'en' or 'zh': the request's, or the one ``force_locale`` set (a message's English for a
+    log or the command line, an export's ``--lang``); with no app at all, Chinese."""
+    from flask import has_app_context
 
-    if not has_request_context():
+    if not has_app_context():
         return "zh"
     return lang_code()

@@ -1,5 +1,6 @@
 """``flask credits export`` (one school), ``flask credits export-district`` (every school),
-``flask credits rebuild-year-rows`` (the stored teacher-year rows, from scratch) and
+``flask credits rebuild-year-rows`` (the stored teacher-year rows, from scratch),
+``flask credits check-hours`` (stored activities outside today's bounds on hours) and
 ``flask evidence recount`` (written evidence stored counting other than today's rule).
 
 The file is written next to its destination under a temporary name and renamed at the end,
@@ -21,8 +22,9 @@ from flask.cli import AppGroup
 from portal.cli.common import fail, refuse
 from portal.database import write_transaction
 from portal.errors import DomainError
+from portal.hours import fmt
 from portal.reports import exports
-from portal.services import access, credits, evidence_counts, teacher_years
+from portal.services import access, credits, evidence_counts, hours_check, teacher_years
 
 group = AppGroup("credits", help="Credit reports: school summary and district exports.")
 evidence = AppGroup("evidence", help="Written evidence: count again what was stored before a counting fix.")
@@ -120,6 +122,23 @@ def rebuild_year_rows(years: tuple[str, ...]) -> None:
     with write_transaction():
         written = teacher_years.rebuild(chosen or None)
     click.echo(f"rebuilt {written} teacher-year rows")
+
+
+@group.command("check-hours")
+def check_hours() -> None:
+    """List the stored activities, not cancelled, that today's planning would refuse: hours
+    longer than the activity (at most its minutes over 45, rounded up to a half hour), an end in
+    another semester than the start, or, still to be credited, a role credited past a record's
+    999.5 hours. Planned before those rules; nothing is written. Exit status 1 if any is listed."""
+    found = 0
+    for act in hours_check.out_of_bounds():
+        found += 1
+        click.echo(f"{act.school_code} activity {act.activity_id} {act.title!r} ({act.state}, {fmt(act.hours)} hours)")
+        for name, problem in act.problems:
+            click.echo(f"  {name}: {problem.english}")
+    click.echo(f"{found} activit{'y' if found == 1 else 'ies'} outside today's bounds on hours")
+    if found:
+        raise SystemExit(1)
 
 
 def _piece(piece: evidence_counts.Recount) -> str:

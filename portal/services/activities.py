@@ -178,7 +178,7 @@ def plan_activity(
         fields["ends_at"] = exc.msg
     if start and end and end < start:
         fields["ends_at"] = msg("plan.end_before_start")
-    elif start and end and (other := _other_semester(start, end, school.timezone)) is not None:
+    elif start and end and (other := other_semester(start, end, school.timezone)) is not None:
         fields["ends_at"] = other
     if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
         day = to_local(start, school.timezone).date()
@@ -191,10 +191,11 @@ def plan_activity(
             fields["hours"] = msg("plan.hours_zero")
     except BadHours as exc:
         fields["hours"] = exc.msg
-    if h and start and end and not fields.keys() & {"starts_at", "ends_at", "hours"} and h > (
-            most := most_hours_between(start, end)):
-        fields["hours"] = msg("plan.hours_above_length", n=fmt(most), length=length_text(start, end))
-    elif h and "hours" not in fields and (above := _role_above_most(reg, school, type_key, h)) is not None:
+    if h and start and end and not fields.keys() & {"starts_at", "ends_at", "hours"} and (
+            longer := above_length(start, end, h)) is not None:
+        fields["hours"] = longer
+    elif h and "hours" not in fields and (above := role_above_most(
+            reg, schools.type_settings(school.id, type_key), reg.engine.definition.initial, h)) is not None:
         fields["hours"] = above
     people, perrs = _parse_participants(participants, dict(reg.decl.roles), reg.decl.default_role)
     if perrs:
@@ -268,15 +269,21 @@ def plan_activity(
     return act
 
 
-def _role_above_most(reg: Any, school: School, type_key: str, hours: Decimal) -> Msg | None:
-    """Why ``hours`` cannot be planned: under the core's credit rule a role of the type would be
-    credited more than any record holds at full attendance (a 600-hour lecture's speaker: 1,200).
-    Asked of every role, so a speaker added later fits too; the most hours that fit every role
-    are named (:func:`ledger.roles_past_record`)."""
+def above_length(start: datetime, end: datetime, hours: Decimal) -> Msg | None:
+    """Why ``hours`` do not fit an activity from ``start`` to ``end``: more than its length in
+    45-minute lessons (:func:`portal.hours.most_hours_between`; None: they fit)."""
+    most = most_hours_between(start, end)
+    return None if hours <= most else msg("plan.hours_above_length", n=fmt(most), length=length_text(start, end))
+
+
+def role_above_most(reg: Any, settings: dict[str, Any], state: str, hours: Decimal) -> Msg | None:
+    """Why ``hours`` cannot be planned: under the core's credit rule and the school's
+    ``settings``, a role of the type would be credited more than any record holds at full
+    attendance (a 600-hour lecture's speaker: 1,200). Asked of every role, so a speaker added
+    later fits too; the most hours that fit every role are named (:func:`ledger.roles_past_record`)."""
     from portal.services.ledger import roles_past_record
 
-    past = roles_past_record(reg.type, reg.decl.roles, reg.engine.definition.initial, hours,
-                             schools.type_settings(school.id, type_key))
+    past = roles_past_record(reg.type, reg.decl.roles, state, hours, settings)
     if not past or not past[0]:
         return None
     over, fits = past
@@ -284,7 +291,7 @@ def _role_above_most(reg: Any, school: School, type_key: str, hours: Decimal) ->
     return msg("plan.hours_role_above_most", role=Text(role.label_zh, role.label_en), n=fmt(fits), most=fmt(MAX_HOURS))
 
 
-def _other_semester(start: datetime, end: datetime, zone: str) -> Msg | None:
+def other_semester(start: datetime, end: datetime, zone: str) -> Msg | None:
     """Why ``end`` may not end an activity begun at ``start``: it falls in another semester. An
     activity's hours are the semester's it starts in, whose figures the district accepts and
     locks; credited only once it has ended, it is over by then (None: the same semester)."""

@@ -317,3 +317,42 @@ def test_the_settings_page_and_the_api_refuse_a_multiplier_past_a_record(app, s1
     assert r.status_code == 422
     assert r.get_json()["fields"]["settings.speaker_multiplier"].startswith("“时长之内” still to be credited has 400 hours")
     assert _speaker_multiplier(s1) == 2
+
+
+# -- the operator's check of activities planned before the bounds ------------------------------
+
+
+def _check_hours(app) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["credits", "check-hours"])
+    return result.exit_code, result.output
+
+
+def test_the_check_lists_stored_activities_outside_the_bounds_and_writes_nothing(app, s1, staff):
+    """Activities planned before the bounds (written directly here, as an older version stored
+    them) are listed with what planning would say today; a cancelled one is not."""
+    assert _check_hours(app) == (0, "0 activities outside today's bounds on hours\n")
+    start = datetime(2026, 11, 2, 6, 0)
+    long_hours = _plan(s1, staff, start, start + timedelta(hours=3), "4")
+    next_term = _plan(s1, staff, start, start + timedelta(hours=3), "4")
+    speaker = _lecture_of(s1, staff, "400")
+    cancelled = _plan(s1, staff, start, start + timedelta(hours=3), "4")
+    f.fire(cancelled, staff["organizer"], "cancel", "改期")
+    fine = _plan(s1, staff, start, start + timedelta(hours=3), "4")
+    long_hours.hours = cancelled.hours = D("10")
+    next_term.ends_at = datetime(2027, 3, 1, 6, 0)
+    speaker.hours = D("600")
+    db.session.commit()
+    versions = {a.id: a.version for a in (long_hours, next_term, speaker, cancelled, fine)}
+    code, out = _check_hours(app)
+    assert code == 1
+    assert out.splitlines() == [
+        f"S1 activity {long_hours.id} '时长之内' (planned, 10 hours)",
+        "  hours: at most 4 hours: the activity lasts 3 h 0 min, and an hour of training is at least a 45-minute lesson",
+        f"S1 activity {next_term.id} '时长之内' (planned, 4 hours)",
+        "  ends_at: must be in the same semester as the start: semester 1 of 2026-2027 ends on 2027-01-31",
+        f"S1 activity {speaker.id} '时长之内' (planned, 600 hours)",
+        "  hours: at most 499.5 hours: the role Speaker would be credited more than 999.5 hours, the most a record holds",
+        "3 activities outside today's bounds on hours",
+    ]
+    db.session.expire_all()
+    assert {a.id: a.version for a in db.session.scalars(select(Activity))} == versions  # nothing written
