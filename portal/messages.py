@@ -393,6 +393,7 @@ TEXTS: dict[str, Any] = {
     # who made a staff change that no person of the portal made: the operator's ``flask`` command
     "staff.command_line": _l("command line"),
     "staff.char_count": _l("%(name)s (evidence no. %(id)s): %(n)s characters"),
+    "staff.writing_count": _l("%(name)s (own writing no. %(id)s): %(n)s characters"),
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.csv": _l("not a readable CSV file: a cell is too long, or a quote is not closed"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),

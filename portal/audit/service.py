@@ -194,8 +194,9 @@ def _staff_row(school: School, names: dict[int, str], change: StaffChange, perso
         before, after = str(role_labels(change.before)), str(role_labels(change.after))
     elif change.what == "password":  # the line says a new one was given, never what it is
         before, after = "", msg("staff.password_given").render()
-    elif change.what == "char_count":  # [evidence id, its name, characters] (staff_log.record_count)
-        before, after = (msg("staff.char_count", id=piece[0], name=piece[1], n=piece[2]).render()
+    elif change.what in ("char_count", "writing_count"):  # [its id, name, characters] (staff_log.record_count)
+        said = "staff.char_count" if change.what == "char_count" else "staff.writing_count"
+        before, after = (msg(said, id=piece[0], name=piece[1], n=piece[2]).render()
                          for piece in (change.before, change.after))
     else:
         before, after = (gettext(", ").join(sorted((names.get(g, f"#{g}") for g in ids), key=pinyin_key))

@@ -27,7 +27,7 @@ from portal.reports import exports
 from portal.services import access, credits, evidence_counts, hours_check, teacher_years
 
 group = AppGroup("credits", help="Credit reports: school summary and district exports.")
-evidence = AppGroup("evidence", help="Written evidence: count again what was stored before a counting fix.")
+evidence = AppGroup("evidence", help="Written evidence and own writing: count again what was stored before a counting fix.")
 FORMATS = ("csv", "xlsx")
 LANGS = click.Choice(["zh", "en"])  # the languages of the headings (as `flask workflow show --lang`)
 
@@ -143,21 +143,21 @@ def check_hours() -> None:
 
 def _piece(piece: evidence_counts.Recount) -> str:
     counted = "?" if piece.counted is None else str(piece.counted)
-    return (f"  {piece.school_code} {piece.year} semester {piece.semester} {piece.username} evidence {piece.evidence_id}"
-            f" {piece.name!r}: {piece.stored} -> {counted} characters")
+    return (f"  {piece.school_code} {piece.year} semester {piece.semester} {piece.username} {piece.source}"
+            f" {piece.piece_id} {piece.name!r}: {piece.stored} -> {counted} characters")
 
 
 @evidence.command("recount")
 @click.option("--apply", is_flag=True, help="Write the new counts (without it: a dry run, nothing is written).")
 def recount(apply: bool) -> None:
-    """Count again each piece of written evidence whose stored character count is not what
-    today's rule counts (a .txt handed in before its words were counted stored 0), in the
+    """Count again each piece of written evidence or own writing whose stored character count is
+    not what today's rule counts (a .txt handed in before its words were counted stored 0), in the
     periods the district has not accepted (an accepted one is frozen: listed as skipped); the
     teacher-year rows it moves are built again and each change is a line of the person's staff
     log. A dry run unless --apply; running it again changes nothing."""
     done = evidence_counts.recount(apply=apply)
     verb = "recounted" if apply else "would recount"
-    click.echo(f"{verb} {len(done.changed)} piece(s) of written evidence")
+    click.echo(f"{verb} {len(done.changed)} piece(s) of written evidence or own writing")
     for piece in done.changed:
         click.echo(_piece(piece))
     if done.skipped:

@@ -1,4 +1,4 @@
-"""The operator's recount of stored written evidence (``flask evidence recount``).
+"""The operator's recount of stored written evidence and own writing (``flask evidence recount``).
 
 Before the ``.txt`` fix a ``.txt`` file handed in as written evidence was stored counting 0
 characters, while the same file as the teacher's own writing counted its words, and before Word
@@ -8,7 +8,9 @@ until counted again here. A piece is counted again only in a period the district
 accepted (an accepted one's figures are frozen: listed as skipped); the teacher-year rows it
 moves are built again by the builder the rebuild uses (:func:`teacher_years.refresh`), and each
 change is a line of the person's staff log, by the command line. Idempotent: a piece already
-counting what today's rule counts is left alone.
+counting what today's rule counts is left alone. A teacher's own writing (typed text, no
+activity) is counted again too: a text stored before a fix of the counting rule
+(:mod:`portal.textcount`) keeps its old count as the evidence does.
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ from sqlalchemy import CursorResult, select, update
 from portal import file_text
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.models import Activity, Evidence, School, User
+from portal.models import Activity, Evidence, OwnWriting, School, User
 from portal.services import locks, quotas, staff_log, teacher_years
 from portal.services.activities import stored_bytes
+from portal.textcount import chinese_count
+
+EVIDENCE, WRITING = "evidence", "own writing"  # what a piece is: written evidence, or own writing
 
 
 @dataclass(frozen=True)
 class Recount:
-    """A piece of written evidence whose stored count is not today's (``counted`` None: its
-    ``.txt`` file is gone from the upload folder, it cannot be counted)."""
+    """A piece of written evidence or own writing whose stored count is not today's (``counted``
+    None: its ``.txt`` file is gone from the upload folder, it cannot be counted)."""
 
-    evidence_id: int
+    piece_id: int
     school_id: int
     school_code: str
     year: str
@@ -42,6 +47,7 @@ class Recount:
     name: str
     stored: int
     counted: int | None
+    source: str = EVIDENCE  # EVIDENCE or WRITING
 
 
 @dataclass
@@ -79,7 +85,23 @@ def disagreeing() -> list[Recount]:
         if counted != stored:
             found.append(Recount(eid, sid, code, year, semester, uid, username, title or filename or "",
                                  stored, counted))
-    return found
+    return found + _own_writing_disagreeing()
+
+
+def _own_writing_disagreeing() -> list[Recount]:
+    """Every piece of own writing whose stored count differs from today's rule (as the writing
+    service counts it when it is written or corrected: its text)."""
+    q = (
+        select(OwnWriting.id, OwnWriting.text, OwnWriting.title, OwnWriting.char_count, OwnWriting.user_id,
+               OwnWriting.school_id, School.code, OwnWriting.school_year, OwnWriting.semester, User.username)
+        .join(School, School.id == OwnWriting.school_id)
+        .join(User, User.id == OwnWriting.user_id)
+        .order_by(School.code, OwnWriting.school_year, OwnWriting.id)
+        .execution_options(yield_per=500)
+    )
+    return [Recount(wid, sid, code, year, semester, uid, username, title, stored, counted, WRITING)
+            for wid, text, title, stored, uid, sid, code, year, semester, username in db.session.execute(q)
+            if (counted := chinese_count(text)) != stored]
 
 
 def recount(*, apply: bool) -> Recounted:
@@ -105,12 +127,13 @@ def recount(*, apply: bool) -> Recounted:
                 if locks.is_locked(school_id, year, piece.semester):
                     out.skipped.append(piece)
                     continue
+                model = OwnWriting if piece.source == WRITING else Evidence
                 done = cast(CursorResult, s.execute(  # an UPDATE's result
-                    update(Evidence).where(Evidence.id == piece.evidence_id, Evidence.char_count == piece.stored)
+                    update(model).where(model.id == piece.piece_id, model.char_count == piece.stored)
                     .values(char_count=counted))).rowcount
                 if done:  # else deleted or counted meanwhile: nothing to do
-                    staff_log.record_count(s, school_id, piece.user_id, piece.evidence_id, piece.name,
-                                           piece.stored, counted)
+                    staff_log.record_count(s, school_id, piece.user_id, piece.piece_id, piece.name,
+                                           piece.stored, counted, own_writing=piece.source == WRITING)
                     moved.add(piece.user_id)
                     out.changed.append(piece)
             if moved:

@@ -17,7 +17,7 @@ from portal import policy
 from portal.extensions import db
 from portal.models import StaffChange
 
-WHAT = ("roles", "groups", "password", "char_count")
+WHAT = ("roles", "groups", "password", "char_count", "writing_count")
 
 
 def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str,
@@ -34,13 +34,14 @@ def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str
     return row
 
 
-def record_count(s: Session, school_id: int, user_id: int, evidence_id: int, name: str, before: int,
-                 after: int) -> StaffChange:
-    """Add to ``s`` the operator's recount of a piece of the person's written evidence: the
-    piece (its number and name) with the characters it counted, then counts (never a set: the
-    order is the line's meaning)."""
-    row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None, what="char_count",
-                      before=[evidence_id, name, before], after=[evidence_id, name, after])
+def record_count(s: Session, school_id: int, user_id: int, piece_id: int, name: str, before: int,
+                 after: int, *, own_writing: bool = False) -> StaffChange:
+    """Add to ``s`` the operator's recount of a piece of the person's written evidence (or,
+    ``own_writing``, of their own writing): the piece (its number and name) with the characters
+    it counted, then counts (never a set: the order is the line's meaning)."""
+    row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None,
+                      what="writing_count" if own_writing else "char_count",
+                      before=[piece_id, name, before], after=[piece_id, name, after])
     s.add(row)
     return row
 

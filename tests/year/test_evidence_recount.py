@@ -119,7 +119,7 @@ def test_the_recount_is_a_dry_run_then_fixes_the_open_year_only(app, schools):
     assert "recounted 0 piece(s)" in again and "rebuilt 0 teacher-year rows" in again
     assert _counts() == {ev1.id: WORDS, ev2.id: 0}
     assert db.session.scalar(select(db.func.count()).select_from(StaffChange)) == log_lines + 1
-    assert [p.evidence_id for p in evidence_counts.disagreeing()] == [ev2.id]  # only the frozen one differs
+    assert [p.piece_id for p in evidence_counts.disagreeing()] == [ev2.id]  # only the frozen one differs
 
 
 def test_a_piece_whose_file_is_gone_is_left_as_stored(app, schools):
@@ -152,3 +152,34 @@ def test_a_word_file_stored_before_it_was_read_is_counted_again(app):
     db.session.expire_all()
     assert db.session.get(Evidence, ev.id).char_count == DOCX_WORDS > 0
     assert quota_done(t1, s, "reading_notes") == DOCX_WORDS
+
+
+def test_own_writing_stored_with_an_old_count_is_counted_again_and_logged(app):
+    """A teacher's own reading notes keep the count of the rule they were written under: the
+    recount counts them again as a new piece is counted, moves the teacher's row and logs it."""
+    from portal.models import OwnWriting
+    from portal.services import writing
+
+    s = f.school("F4")
+    staff = f.staff(s, "f4")
+    t1 = staff["t1"]
+    piece = writing.add_writing(s, t1, "reading_notes", "给教师的建议", NOTES)
+    with write_transaction():  # as a rule before the counting fix stored it
+        db.session.execute(update(OwnWriting).where(OwnWriting.id == piece.id).values(char_count=3))
+        teacher_years.refresh(s, current_school_year(s.timezone), [t1.id])
+    db.session.commit()
+    assert quota_done(t1, s, "reading_notes") == 3 and _stored_done(s, t1) == 3
+    dry = _recount(app)
+    assert f"F4 {current_school_year(s.timezone)} semester 1 f4t1 own writing {piece.id} '给教师的建议': 3 -> {WORDS}" in dry
+    db.session.expire_all()
+    assert db.session.get(OwnWriting, piece.id).char_count == 3  # a dry run
+    done = _recount(app, "--apply")
+    assert f"own writing {piece.id}" in done and "rebuilt 1 teacher-year rows" in done
+    db.session.expire_all()
+    assert db.session.get(OwnWriting, piece.id).char_count == WORDS
+    assert quota_done(t1, s, "reading_notes") == WORDS and _stored_done(s, t1) == WORDS
+    line = db.session.execute(select(StaffChange).where(StaffChange.what == "writing_count")).scalar_one()
+    assert line.before == [piece.id, "给教师的建议", 3] and line.after == [piece.id, "给教师的建议", WORDS]
+    audit = log_in(app.test_client(), staff["admin"], s.id).get("/admin/audit?view=staff").get_data(as_text=True)
+    assert f"给教师的建议（本人文章 {piece.id} 号）：{WORDS} 字" in audit and "字数（本人文章）" in audit
+    assert "recounted 0 piece(s)" in _recount(app, "--apply")  # idempotent
