@@ -137,7 +137,8 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
         school=ctx.school.code, year=year, required_hours=float(required),
         teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name, **teacher_year(ty),
                              quotas=[Quota.of(q) for q in ty.facts.quotas],
-                             warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today)])
+                             warnings=[OutlookWarning.of(w) for w in
+                                       forecast.warnings(ty.facts, today, status=ty.assessment.status)])
                   for ty in rows],
     )
     return jsonify(summary.model_dump(exclude_unset=True))  # one of three formats: spectree leaves it as it is

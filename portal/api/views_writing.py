@@ -113,5 +113,5 @@ def my_outlook() -> Outlook:
         year=year, needed=float(fc.needed), pending_hours=float(fc.pending_hours),
         beyond_planned=float(fc.beyond_planned), outlook=fc.outlook,  # type: ignore[arg-type]
         pending=[PendingActivity.of(p) for p in fc.pending],
-        warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today)],
+        warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today, status=ty.assessment.status)],
     )

@@ -295,7 +295,7 @@ def summary_rows(
         yield [
             *_summary_line(ty, keys, lang),
             *(quota_amount(q, lang) for q in ty.facts.quotas),
-            warnings_text(forecast.warnings(ty.facts, today), lang),
+            warnings_text(forecast.warnings(ty.facts, today, status=ty.assessment.status), lang),
         ]
 
 

@@ -133,8 +133,8 @@ def summary_lines(
         made_quotas[id(quotas)] = made = "".join([quota_cell(q) for q in quotas])
         return made
 
-    def warnings(key: tuple, f: YearFacts) -> str:
-        made_warnings[key] = made = "".join([warning(w) for w in forecast.warnings(f, today)])
+    def warnings(key: tuple, f: YearFacts, verdict: str) -> str:
+        made_warnings[key] = made = "".join([warning(w) for w in forecast.warnings(f, today, status=verdict)])
         return made
 
     row_format = _row_format(_column_labels())
@@ -142,8 +142,8 @@ def summary_lines(
     for row in rows:
         f, user, verdict = row.facts, row.user, row.assessment
         absent, quotas = f.absent_hours, id(f.quotas)
-        # what forecast.warnings reads of the facts besides the quotas: year, absence and its rules
-        said = (quotas, f.school_year, f.absence_warning_hours, f.absence_limit_hours, *absent.items())
+        # what forecast.warnings reads besides the quotas: the status, year, absence and its rules
+        said = (quotas, verdict.status, f.school_year, f.absence_warning_hours, f.absence_limit_hours, *absent.items())
         lines.append(row_format.format(
             user=html_text(user.username),
             url=html_text(record_url(user.id)),
@@ -157,6 +157,6 @@ def summary_lines(
             absent1=hours[absent[1]] if 1 in absent else hours[ZERO],
             absent2=hours[absent[2]] if 2 in absent else hours[ZERO],
             quotas=made_quotas[quotas] if quotas in made_quotas else quota_cells(f.quotas),
-            warnings=made_warnings[said] if said in made_warnings else warnings(said, f),
+            warnings=made_warnings[said] if said in made_warnings else warnings(said, f, verdict.status),
         ))
     return Markup("".join(lines))  # noqa: S704 (every value escaped or made above)

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import jobs, year_texts
-from portal.assessment import EXEMPT, QuotaFact
+from portal.assessment import QuotaFact
 from portal.extensions import db
 from portal.models import DeadlineAnnouncement, DevelopmentPlan, Membership, School, SubmissionEvent, User
 from portal.policy import SCHOOL_ADMIN, TEACHER
@@ -185,9 +185,7 @@ def remind_quotas(now: datetime) -> list[int]:
         year = current_school_year(school.timezone, now)
         month = today.strftime("%Y-%m")
         for row in credits.teaching_rows(school, year):  # not to those who left
-            if row.assessment.status == EXEMPT:
-                continue
-            for q in forecast.behind(row.facts, today):
+            for q in forecast.behind(row.facts, today, status=row.assessment.status):  # none if exempt
                 expected = forecast.expected_by(q, year, today)
                 items.append(NewNotification(
                     row.user.id, "quota_behind", f"quota:{school.id}:{year}:{q.key}:{q.semester}:{month}:{row.user.id}",

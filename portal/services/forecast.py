@@ -59,20 +59,27 @@ def _expected(semester: int, target: int, school_year: str, today: date) -> int:
     return int(share * target)
 
 
-def behind(facts: YearFacts, today: date) -> list[QuotaFact]:
-    """The quotas behind schedule on ``today``."""
+def behind(facts: YearFacts, today: date, *, status: str) -> list[QuotaFact]:
+    """The quotas behind schedule on ``today``; none for a teacher whose ``status`` (the
+    assessment's) is exempt: nothing is asked of them this year."""
+    if status == EXEMPT:
+        return []
     return [q for q in facts.quotas if not q.met and q.done < expected_by(q, facts.school_year, today)]
 
 
-def warnings(facts: YearFacts, today: date) -> list[YearWarning]:
-    """What the teacher and the school admin should act on now."""
+def warnings(facts: YearFacts, today: date, *, status: str) -> list[YearWarning]:
+    """What the teacher and the school admin should act on now: every page, export, API answer
+    and reminder asks here, so an exempt teacher (``status``, the assessment's) is warned of
+    nothing anywhere."""
+    if status == EXEMPT:
+        return []
     out: list[YearWarning] = []
     threshold = facts.absence_warning_hours
     for semester, hours in sorted(facts.absent_hours.items()):
         severe = over_absence_limit(hours, facts.absence_limit_hours)  # what the verdict asks
         if threshold > 0 and hours >= threshold or severe:
             out.append(YearWarning("absence", semester, hours, facts.absence_limit_hours, severe=severe))
-    out.extend(YearWarning("quota", q.semester, quota=q) for q in behind(facts, today))
+    out.extend(YearWarning("quota", q.semester, quota=q) for q in behind(facts, today, status=status))
     return out
 
 

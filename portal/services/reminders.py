@@ -171,7 +171,6 @@ def remind_absence(now: datetime) -> list[int]:
     """Teachers whose unexcused absence in a semester reached the warning threshold (once) or
     the limit (once more): the absence warnings their home page shows
     (:func:`portal.services.forecast.warnings`), from the teacher-year rows every page uses."""
-    from portal.assessment import EXEMPT
     from portal.services import credits, forecast, schools
 
     items: list[NewNotification] = []
@@ -179,9 +178,7 @@ def remind_absence(now: datetime) -> list[int]:
         year = current_school_year(school.timezone, now)
         today = to_local(now, school.timezone).date()
         for row in credits.teaching_rows(school, year):  # not to those who left
-            if row.assessment.status == EXEMPT:
-                continue
-            for w in forecast.warnings(row.facts, today):
+            for w in forecast.warnings(row.facts, today, status=row.assessment.status):  # none if exempt
                 if w.kind != "absence":
                     continue
                 level = "limit" if w.severe else "warn"

@@ -39,8 +39,8 @@ def index():
         joined_after = record.joined_after_acceptance
         return render_template(
             "home/_body.html",
-            behind=[] if joined_after else forecast.behind(record.facts, today),
-            warnings=[] if joined_after else forecast.warnings(record.facts, today),
+            behind=[] if joined_after else forecast.behind(record.facts, today, status=record.assessment.status),
+            warnings=[] if joined_after else forecast.warnings(record.facts, today, status=record.assessment.status),
             outlook=forecast.forecast(record.facts, record.assessment.status, pending, today),
             declare_types=[r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],
             record=record,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.assessment import QuotaFact, YearFacts
+from portal.assessment import EXEMPT, SHORT, QuotaFact, YearFacts
 from portal.policy import SYSTEM
 from portal.services import forecast, schools
 from portal.timeutil import school_year_of, to_local, utcnow
@@ -33,16 +33,16 @@ def facts(**kw) -> YearFacts:
      ("5", ["absence"], True), ("6", ["absence"], True)],
 )
 def test_absence_warning_at_the_threshold(absent, kinds, severe):
-    ws = forecast.warnings(facts(absent_hours={1: Decimal(absent)}), date(2026, 12, 1))
+    ws = forecast.warnings(facts(absent_hours={1: Decimal(absent)}), date(2026, 12, 1), status=SHORT)
     assert [w.kind for w in ws] == kinds
     assert all(w.severe is severe and w.semester == 1 and w.hours == Decimal(absent) for w in ws)
 
 
 def test_a_threshold_of_zero_warns_only_at_the_limit():
     f0 = facts(absence_warning_hours=Decimal("0"), absent_hours={2: Decimal("4.5")})
-    assert forecast.warnings(f0, date(2027, 3, 1)) == []
+    assert forecast.warnings(f0, date(2027, 3, 1), status=SHORT) == []
     assert [w.severe for w in forecast.warnings(facts(absence_warning_hours=Decimal("0"), absent_hours={2: Decimal("5")}),
-                                                date(2027, 3, 1))] == [True]
+                                                date(2027, 3, 1), status=SHORT)] == [True]
 
 
 @pytest.mark.parametrize(
@@ -58,11 +58,11 @@ def test_year_quota_expected_by_a_date(today, expected):
 def test_semester_quotas_are_behind_only_in_their_semester():
     r1, r2 = QuotaFact("reflections", 1, 2, 5), QuotaFact("reflections", 2, 0, 5)
     f1 = facts(quotas=(r1, r2))
-    assert forecast.behind(f1, date(2026, 10, 1)) == []  # 2 of 5 by October: ahead
-    assert forecast.behind(f1, date(2027, 1, 20)) == [r1]  # 2 of 5 near the end of semester 1
-    assert forecast.behind(f1, date(2027, 3, 1)) == [r1]  # semester 2 just began: nothing due yet
-    assert forecast.behind(f1, date(2027, 4, 15)) == [r1, r2]  # semester 1 is over, semester 2 under way
-    assert forecast.behind(facts(quotas=(QuotaFact("reflections", 1, 5, 5),)), date(2027, 1, 31)) == []
+    assert forecast.behind(f1, date(2026, 10, 1), status=SHORT) == []  # 2 of 5 by October: ahead
+    assert forecast.behind(f1, date(2027, 1, 20), status=SHORT) == [r1]  # 2 of 5 near the end of semester 1
+    assert forecast.behind(f1, date(2027, 3, 1), status=SHORT) == [r1]  # semester 2 just began: nothing due yet
+    assert forecast.behind(f1, date(2027, 4, 15), status=SHORT) == [r1, r2]  # semester 1 is over, semester 2 under way
+    assert forecast.behind(facts(quotas=(QuotaFact("reflections", 1, 5, 5),)), date(2027, 1, 31), status=SHORT) == []
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,40 @@ def test_outlook_says_why_an_activity_brings_nothing(app, client, s1, staff):
     log_in(client, t2, s1.id)
     line = client.get("/?lang=en").text.split(f'data-testid="pending-{missed.id}"')[1].split("</li>")[0]
     assert "Absent" not in line and "+3 hours" in line
+
+
+def test_an_exempt_teacher_is_warned_of_nothing():
+    """Nothing is asked of an exempt teacher this year: no absence or quota warning, nothing
+    behind, whatever the facts (the summary warned 何立新, exempt near retirement, of reading notes)."""
+    r1 = QuotaFact("reflections", 1, 0, 5)
+    f1 = facts(quotas=(r1,), absent_hours={1: Decimal("6")})
+    assert [w.kind for w in forecast.warnings(f1, date(2027, 1, 20), status=SHORT)] == ["absence", "quota"]
+    assert forecast.behind(f1, date(2027, 1, 20), status=SHORT) == [r1]
+    assert forecast.warnings(f1, date(2027, 1, 20), status=EXEMPT) == []
+    assert forecast.behind(f1, date(2027, 1, 20), status=EXEMPT) == []
+
+
+def test_no_page_export_or_api_answer_warns_an_exempt_teacher(app, client, s1, staff):
+    from portal.services import exemptions
+
+    t1, t2 = staff["t1"], staff["t2"]
+    credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="4", start=local_start(3),
+             attended={t1.id: "0", t2.id: "0"}, absent={t1.id: "4", t2.id: "4"})  # both absent, unexcused
+    year = school_year_of(to_local(utcnow(), s1.timezone).date())
+    exemptions.set_exemption(s1, staff["admin"], t1.id, year, "临近退休")
+    log_in(client, staff["admin"], s1.id)
+    summary = client.get("/reports/summary?lang=en").text
+    t1_cell = summary.split('data-testid="warnings-t1"')[1].split("</td>")[0]
+    t2_cell = summary.split('data-testid="warnings-t2"')[1].split("</td>")[0]
+    assert "data-warning" not in t1_cell and 'data-warning="absence"' in t2_cell
+    csv_rows = client.get(f"/reports/summary.csv?year={year}&lang=en").text.splitlines()
+    assert "unexcused absence" not in next(r for r in csv_rows if r.startswith("t1,"))
+    assert "unexcused absence" in next(r for r in csv_rows if r.startswith("t2,"))
+    token = client.post("/api/v1/auth/token", json={"username": "adm", "password": f.PASSWORD}).get_json()["token"]
+    rows = client.get(f"/api/v1/reports/credits?year={year}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    warned = {r["username"]: [w["kind"] for w in r["warnings"]] for r in rows["teachers"]}
+    assert warned["t1"] == [] and "absence" in warned["t2"]
+    log_in(client, t1, s1.id)
+    assert 'data-testid="warning-absence"' not in client.get("/?lang=en").text
+    token = client.post("/api/v1/auth/token", json={"username": "t1", "password": f.PASSWORD}).get_json()["token"]
+    assert client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()["warnings"] == []

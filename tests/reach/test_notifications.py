@@ -275,7 +275,6 @@ def test_absence_reminders_follow_the_warnings_the_home_page_shows(queued_app):
     teachers' homes, but the daily reminder told every teacher of a confirmed activity "0 hours
     of unexcused absence" (its own test read 0 as a threshold reached). The reminders are now the
     home page's warnings (forecast.warnings): none below the limit, one at it."""
-    from portal.assessment import EXEMPT
     from portal.policy import SYSTEM
     from portal.services import credits, forecast, schools
     from portal.timeutil import current_school_year
@@ -285,7 +284,7 @@ def test_absence_reminders_follow_the_warnings_the_home_page_shows(queued_app):
     db.session.commit()
     today = to_local(utcnow(), s.timezone).date()
     shown = {(ty.user.id, w.semester) for ty in credits.school_summary(s, current_school_year(s.timezone))
-             if ty.assessment.status != EXEMPT for w in forecast.warnings(ty.facts, today) if w.kind == "absence"}
+             for w in forecast.warnings(ty.facts, today, status=ty.assessment.status) if w.kind == "absence"}
     before = {n.id for n in notes("absence_warning")}  # the demo's own
     reminders.remind_absence(utcnow())
     new = [n for n in notes("absence_warning") if n.id not in before]
