@@ -154,13 +154,19 @@ class QueueCards:
                 here = Markup(f"{_notice(item.notice, aid)}{here}")  # noqa: S704 (escaped in _notice)
             above = f'<tr><td></td><td colspan="4">{here}</td></tr>' if str(here).strip() else ""
             total = "—" if item.notice is not None else figure(item.would_get_total)
-            select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
-                      f' aria-label="{title}" data-testid="select-credit-{aid}">' if BULK_CREDIT in item.allowed else "")
+            select = credit = ""
+            if BULK_CREDIT in item.allowed:  # its own form (credit_forms), outside the bulk form the table is in
+                word = escape(self.labels[a.type_key]["triggers"][BULK_CREDIT])
+                select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
+                          f' aria-label="{title}" data-testid="select-credit-{aid}">')
+                credit = (f'<div><button type="submit" form="credit-form-{aid}" name="action" value="{BULK_CREDIT}"'
+                          f' class="btn btn-outline-primary btn-sm mt-1" aria-label="{word}{self.tx["colon"]}{title}"'
+                          f' data-testid="credit-{aid}">{word}</button></div>')
             out.append(
                 f"\n    \n    \n    {above}\n"
                 f'    <tr id="activity-{aid}" data-testid="reviewed-{aid}">\n'
                 f"      <td>{select}</td>\n"
-                f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a>{waits}</td>\n'
+                f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a>{waits}{credit}</td>\n'
                 f"      <td>{names(a.type_key)}</td>\n"
                 f'      <td class="text-end">{int(item.size)}</td>\n'
                 f'      <td class="text-end">{total}</td>\n'
@@ -169,20 +175,18 @@ class QueueCards:
         return Markup("".join(out))  # noqa: S704 (escaped above)
 
     def credit_forms(self, items: Iterable[Any]) -> Markup:
-        """A "post credits" form per reviewed activity the viewer may credit, as the template's loop wrote them."""
+        """A "post credits" form per reviewed activity the viewer may credit, as the template's
+        loop wrote them: no button of its own, the row's button names it (``form``), so a phone
+        shows the button beside the activity, not in a list below the table."""
         hidden = str(self.hidden)
         out = []
         for item in items:
             if BULK_CREDIT not in item.allowed:  # the viewer may not post them (took part, …)
                 continue
-            a = item.activity
-            aid = int(a.id)
-            word = escape(self.labels[a.type_key]["triggers"][BULK_CREDIT])
+            aid = int(item.activity.id)
             out.append(
-                f'\n<form method="post" action="{html_text(self.decide_url(aid))}" class="d-inline">\n'
+                f'\n<form method="post" action="{html_text(self.decide_url(aid))}" id="credit-form-{aid}" hidden>\n'
                 f"  {hidden}\n"
-                f'  <button type="submit" name="action" value="{BULK_CREDIT}" class="btn btn-outline-primary btn-sm mb-1"'
-                f' data-testid="credit-{aid}">{word}{self.tx["colon"]}{html_text(a.title)}</button>\n'
                 "</form>\n"
             )
         return Markup("".join(out))  # noqa: S704 (escaped above)

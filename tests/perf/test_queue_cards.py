@@ -74,7 +74,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     {% if here|trim %}<tr><td></td><td colspan="4">{{ here }}</td></tr>{% endif %}
     <tr id="activity-{{ a.id }}" data-testid="reviewed-{{ a.id }}">
       <td>{% if 'credit' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}">{% endif %}</td>
-      <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a>{% if a.ends_at > now %}<div class="small text-muted" data-testid="after-end-{{ a.id }}">{{ tx['after_end']|replace('\u2063N\u2063', local_time(a.ends_at))|replace('\u2063S\u2063', labels[a.type_key]['triggers']['credit']) }}</div>{% endif %}</td>
+      <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a>{% if a.ends_at > now %}<div class="small text-muted" data-testid="after-end-{{ a.id }}">{{ tx['after_end']|replace('\u2063N\u2063', local_time(a.ends_at))|replace('\u2063S\u2063', labels[a.type_key]['triggers']['credit']) }}</div>{% endif %}{% if 'credit' in item.allowed %}<div><button type="submit" form="credit-form-{{ a.id }}" name="action" value="credit" class="btn btn-outline-primary btn-sm mt-1" aria-label="{{ labels[a.type_key]['triggers']['credit'] }}{{ tx['colon'] }}{{ a.title }}" data-testid="credit-{{ a.id }}">{{ labels[a.type_key]['triggers']['credit'] }}</button></div>{% endif %}</td>
       <td>{{ labels[a.type_key]['name'] }}</td>
       <td class="text-end">{{ item.size }}</td>
       <td class="text-end">{{ item.would_get_total|hours }}</td>
@@ -82,9 +82,8 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     {% endfor %}
 {%- else -%}
 {% for item in reviewed if 'credit' in item.allowed %}
-<form method="post" action="{{ decide_url(item.activity.id) }}" class="d-inline">
+<form method="post" action="{{ decide_url(item.activity.id) }}" id="credit-form-{{ item.activity.id }}" hidden>
   {{ hidden }}
-  <button type="submit" name="action" value="credit" class="btn btn-outline-primary btn-sm mb-1" data-testid="credit-{{ item.activity.id }}">{{ labels[item.activity.type_key]['triggers']['credit'] }}{{ tx['colon'] }}{{ item.activity.title }}</button>
 </form>
 {% endfor %}
 {%- endif %}"""
@@ -213,8 +212,10 @@ def test_reviewed_rows_offer_credits_only_where_allowed(app):
         rows, forms = str(_cards(None).reviewed_rows(_reviewed())), str(_cards(None).credit_forms(_reviewed()))
     assert 'data-testid="reviewed-12"' in rows and 'data-testid="select-credit-12"' not in rows
     assert 'data-testid="select-credit-11"' in rows and 'data-testid="select-credit-13"' in rows
-    assert 'data-testid="credit-11"' in forms and 'data-testid="credit-13"' in forms
-    assert 'data-testid="credit-12"' not in forms
+    assert 'data-testid="credit-11"' in rows and 'data-testid="credit-13"' in rows
+    assert 'data-testid="credit-12"' not in rows
+    assert 'id="credit-form-11"' in forms and 'id="credit-form-13"' in forms and 'id="credit-form-12"' not in forms
+    assert 'form="credit-form-11"' in rows  # the row's button posts its activity's own form
 
 
 def test_a_reviewed_activity_still_running_says_when_credits_can_be_posted(app):
