@@ -39,7 +39,7 @@ from wtforms import SelectField
 from portal.activity_types import ActivityType, SampleProfile
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.hours import floor_half
+from portal.hours import floor_half, shortest_length
 from portal.models import (
     Activity,
     CreditEntry,
@@ -179,6 +179,12 @@ class _Staff:
 def _name(rng: random.Random) -> str:
     given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
     return rng.choice(SURNAMES) + given
+
+
+def _period(when: datetime) -> tuple[str, int]:
+    """The school year and semester of a UTC instant, in the generated schools' time."""
+    day = to_local(when, "Asia/Shanghai").date()
+    return school_year_of(day), semester_of(day)
 
 
 def _half(rng: random.Random, low: float, high: float) -> Decimal:
@@ -414,6 +420,11 @@ class DistrictGenerator:
                     elif fate_wanted is not None:
                         start = self._past_in_year(start, first_year + y)
                     hours = _half(rng, *profile.hours) or Decimal("0.5")
+                    # a working day at most, as long as its hours need (portal.hours: a 45-minute
+                    # lesson each), and ended in the semester it starts in, as planning asks
+                    length = max(timedelta(hours=min(float(hours), 8)), shortest_length(hours))
+                    if _period(start) != _period(start + length):
+                        start -= timedelta(days=1)
                     organizer = rng.choice(staff.organizers)
                     reviewer = rng.choice(staff.reviewers)
                     pool = [u for u in staff.teachers if u != organizer and u != reviewer]
@@ -432,7 +443,7 @@ class DistrictGenerator:
                         "title": f"{reg.type.name_zh}：{rng.choice(TOPICS)}",
                         "organizer_id": organizer,
                         "starts_at": start,
-                        "ends_at": start + timedelta(hours=min(float(hours), 8)),
+                        "ends_at": start + length,
                         "hours": hours,
                         "school_year": school_year_of(local_day),
                         "semester": semester_of(local_day),

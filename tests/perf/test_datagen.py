@@ -26,6 +26,17 @@ def test_every_type_in_every_state(app, generated):
             assert (key, state.name) in seen, (key, state.name)
 
 
+def test_generated_activities_keep_the_bounds_on_hours(app, generated):
+    """As planning asks (``flask credits check-hours`` lists none): hours fit the length, the
+    end is in the start's semester, no role past a record; research projects of 20-30 hours
+    ran 8 hours and were listed."""
+    from portal.services import hours_check
+
+    generated(teachers=10, years=2)
+    assert db.session.scalar(select(func.max(Activity.hours))) > 8  # long ones were made
+    assert list(hours_check.out_of_bounds()) == []
+
+
 def test_volumes_grow_with_teachers_and_years(app):
     small = generate(1, 10, 1, seed=1).rows
     big = generate(1, 40, 2, seed=1).rows
