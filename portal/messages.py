@@ -448,6 +448,8 @@ TEXTS: dict[str, Any] = {
     "declared.own_only": _l("you may only declare your own training"),
     "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),
     "declared.again": _l("you declared this training already (“%(title)s”, %(day)s): a training is declared once"),
+    "declared.overlap": _l("at most %(n)s hours: this training overlaps your declaration “%(title)s”, and the time "
+                           "they cover together holds at most %(most)s hours"),
     "declared.certificate_again": _l(
         "this file is already the certificate of your declaration “%(title)s”: a certificate counts once"),
     "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),

@@ -324,6 +324,9 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "every participant is an active member of the school"},
         {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
         {"field": "type", "message": "^not enabled$", "rule": "the type is enabled for the school"},
+        {"field": "hours", "message": r"^at most [\d.]+ hours: this training overlaps your declaration ",
+         "rule": "a self-declared training's hours and those of the teacher's standing declarations overlapping it in"
+         " time fit the time they cover together (its minutes over 45, rounded up to a half hour)"},
         {"field": "title", "message": "^you declared this training already",
          "rule": "a self-declared training is declared once: not again with the title of one of the teacher's standing"
          " declarations (any school, not cancelled or refused) on days it shares"},

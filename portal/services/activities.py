@@ -222,7 +222,8 @@ def plan_activity(
     if start and end and h and not fields.keys() & {"starts_at", "ends_at", "hours", "details"}:
         fields.update(_type_plan_errors(reg.type, school, start, end, h, clean, organizer.id))
     if declared and start and end and not fields.keys() & {"title", "starts_at", "ends_at"}:
-        fields.update(_declared_again(reg.type, school, organizer.id, title, start, end))
+        for name, said in _declared_again(reg.type, school, organizer.id, title, start, end, h or Decimal(0)).items():
+            fields.setdefault(name, said)  # the type's own word on the hours first
     line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
     if line is not None and start is not None and "starts_at" not in fields:
         line_year = line_school_year(line)
@@ -242,8 +243,9 @@ def plan_activity(
         if declared:  # one declaration of a teacher at a time, checked against those written before it
             assert end is not None and h is not None
             access.one_at_a_time(organizer.id)
-            again = {**_type_plan_errors(reg.type, school, start, end, h, clean, organizer.id),
-                     **_declared_again(reg.type, school, organizer.id, title, start, end)}
+            again = dict(_type_plan_errors(reg.type, school, start, end, h, clean, organizer.id))
+            for name, said in _declared_again(reg.type, school, organizer.id, title, start, end, h).items():
+                again.setdefault(name, said)  # the type's own word on the hours first
             if again:
                 raise Invalid(msg("plan.refused"), again)
         act = Activity(
@@ -373,20 +375,33 @@ def _standing(activity_type: ActivityType, school: School, planner_id: int) -> t
 
 
 def _declared_again(activity_type: ActivityType, school: School, planner_id: int, title: str,
-                    start: datetime, end: datetime) -> dict[str, Msg]:
+                    start: datetime, end: datetime, hours: Decimal) -> dict[str, Msg]:
     """A training is declared once: a declaration with the title of one of the declarer's
     standing declarations (:func:`_standing_rows`, any school), compared as
     :func:`portal.textcount.counted_text` folds it, on days they share is that training again
     (declared anew with a re-scanned certificate and no number, which the certificate checks
     cannot see). Two trainings of one day have titles of their own; a course of the same name
-    on other days is another session of it."""
+    on other days is another session of it.
+
+    And the hours of declarations overlapping in time fit the time they cover together, as one
+    activity's fit its length (:func:`above_length`): two trainings of 09:00-12:00 declared at
+    4 hours each under two titles claimed 8 hours of a morning; two online courses of the same
+    week fit it."""
     same = counted_text(title)
     first, last = to_local(start, school.timezone).date(), to_local(end, school.timezone).date()
-    for other, s, e, _h, _y, _d, tz in _standing_rows(activity_type, planner_id):
+    standing = _standing_rows(activity_type, planner_id)
+    for other, s, e, _h, _y, _d, tz in standing:
         zone = tz or zone_of(school)
         begins = to_local(s, zone).date()
         if counted_text(other) == same and begins <= last and first <= to_local(e, zone).date():
             return {"title": msg("declared.again", title=other, day=begins.isoformat())}
+    overlapping = [(other, s, e, h) for other, s, e, h, _y, _d, _tz in standing if s < end and start < e]
+    if overlapping:
+        since, until = min(start, *(s for _o, s, _e, _h in overlapping)), max(end, *(e for _o, _s, e, _h in overlapping))
+        together = hours + sum((h for _o, _s, _e, h in overlapping), Decimal(0))
+        if together > (most := most_hours_between(since, until)):
+            return {"hours": msg("declared.overlap", title=overlapping[0][0], n=fmt(max(most - together + hours, Decimal(0))),
+                                 most=fmt(most))}
     return {}
 
 

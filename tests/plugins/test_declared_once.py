@@ -114,3 +114,48 @@ def test_declared_twice_at_the_same_moment_saves_one(app, s1, staff):  # noqa: F
         declare(db.session.get(School, school_id), db.session.get(User, user_id), hours="3", start=day, title=TITLE)
 
     assert at_once(app, 2, send, Invalid) == [201, 422]
+
+
+def _morning(school, who, title: str, hours: str, day, length=timedelta(hours=3), hour=9):
+    from portal.services import activities
+
+    start = day.replace(hour=hour)
+    return activities.plan_activity(school, who, KEY, title, start.isoformat(timespec="minutes"),
+                                    (start + length).isoformat(timespec="minutes"), hours, None, DETAILS)
+
+
+def test_declarations_overlapping_in_time_fit_the_time_they_cover(s1, staff):  # noqa: F811
+    """Attack: two trainings of 09:00-12:00 declared under two titles at 4 hours each were both
+    credited: 8 hours of one morning. Each fits its own length (3 hours give 4), and 8 hours
+    stay under the day's ceiling; together they are refused, naming the other declaration and
+    what is left, nothing written — in another school of the teacher too."""
+    t1 = staff["t1"]
+    day = past_start(6)
+    first = _morning(s1, t1, "区级班主任培训", "4", day)
+    before = count(Activity), count(Participation)
+    with pytest.raises(Invalid) as err:
+        _morning(s1, t1, "心理健康教育专题培训", "4", day)
+    assert err.value.fields["hours"].english == (
+        "at most 0 hours: this training overlaps your declaration “区级班主任培训”, and the time they cover together"
+        " holds at most 4 hours")
+    s2 = f.school("S2", types=("lecture", KEY))
+    f.person(s2, t1.username, "teacher")
+    with pytest.raises(Invalid) as err:
+        _morning(s2, t1, "心理健康教育专题培训", "1", day, length=timedelta(hours=1), hour=10)
+    assert err.value.fields["hours"].code == "declared.overlap"
+    assert (count(Activity), count(Participation)) == before
+    f.fire(first, t1, "cancel")  # the first withdrawn: the morning is free again
+    assert _morning(s1, t1, "心理健康教育专题培训", "4", day).hours == 4
+
+
+def test_parallel_courses_over_the_same_days_are_taken(s1, staff):  # noqa: F811
+    """Two online courses of the same week, 10 hours each, fit the week; a morning's training
+    and an afternoon's reading circle of the same day do not overlap at all."""
+    t1 = staff["t1"]
+    day = past_start(9)
+    week = timedelta(days=4, hours=8)
+    _morning(s1, t1, "网络研修：作业设计", "10", day, length=week)
+    assert _morning(s1, t1, "网络研修：课堂评价", "10", day, length=week).hours == 10
+    t2 = staff["t2"]
+    _morning(s1, t2, "区级班主任培训", "4", day)
+    assert _morning(s1, t2, "午后读书会", "2", day, length=timedelta(hours=2), hour=12).hours == 2
