@@ -247,9 +247,25 @@ def may_reset_password(actor: Actor, person_id: int, their_roles_here: Iterable[
     set-password``)."""
     return (
         actor.has(SCHOOL_ADMIN) and actor.user_id != person_id and not elsewhere
-        and not any(may_administer(Actor.of(person_id, [role])) or may_review(Actor.of(person_id, [role]))
-                    for role in their_roles_here)
+        and not any(decides_hours(role) for role in their_roles_here)
     )
+
+
+def decides_hours(role: str) -> bool:
+    """Whether ``role`` decides about others' hours: reviewing them, or administering the
+    school (exemptions, rules, staff)."""
+    holder = Actor.of(0, [role])
+    return may_administer(holder) or may_review(holder)
+
+
+def may_give_role(role: str, password_known_to: int | None) -> bool:
+    """A school admin gives a role to a person of the school — one that decides about others'
+    hours (:func:`decides_hours`) only while nobody but its holder knows the account's password
+    (``password_known_to`` None: they set it, or the operator did). Whoever set it — the admin
+    who added the account or reset its password — could sign in as them: an admin reset a
+    teacher's password, made them a reviewer, and credited their own 40 hours as them. The
+    person signs in and changes it first (the password page)."""
+    return password_known_to is None or not decides_hours(role)
 
 
 def may_exempt(actor: Actor, teacher_id: int) -> bool:

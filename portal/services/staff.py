@@ -124,6 +124,8 @@ def add_person(
     policy.require(policy.may_administer(by), "policy.admin_only")
     if not roles or any(r not in SCHOOL_ROLES for r in roles):
         raise Invalid(msg("user.invalid"), {"role": msg("roles_are", roles=role_labels(list(SCHOOL_ROLES)))})
+    if not all(policy.may_give_role(r, by.user_id) for r in roles):  # the admin types the password
+        raise Invalid(msg("user.invalid"), {"role": msg("staff.role_needs_own_password")})
     return users.create_user(username, password, name, school, roles, gender, birth_date, logged_by=by,
                              recheck=lambda s: access.require_still_admin(s, school.id, by))
 
@@ -168,7 +170,7 @@ def reset_password(school: School, user_id: int, *, by: policy.Actor) -> tuple[U
             raise NotFound(msg("user.not_found"))
         elsewhere = any(sid != school.id for sid, _role in held)
         policy.require(policy.may_reset_password(by, user_id, here, elsewhere), "staff.reset_beyond")
-        users.store_password(s, person, new_hash)
+        users.store_password(s, person, new_hash, known_to=by.user_id)
         staff_log.record(s, school.id, user_id, by, "password", [], [])
     return person, password
 
@@ -243,6 +245,9 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
     before = [m.role for m in existing.values() if m.active]
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
+        known_to = s.execute(select(User.password_known_to).where(User.id == user_id)).scalar_one()
+        if not all(policy.may_give_role(r, known_to) for r in wanted if r not in before):
+            raise Invalid(msg("staff.roles_refused"), {"roles": msg("staff.role_needs_own_password")})
         staff_log.record(s, school.id, user_id, by, "roles", before, wanted)
         for role in SCHOOL_ROLES:
             m = existing.get(role)
@@ -367,6 +372,9 @@ def _letter(index: int) -> str:
     return out
 
 
+IMPORTER = -1  # who knows the passwords of a roster's new accounts: whoever imports it (a school admin)
+
+
 def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     """Check a roster file; nothing is written. Raises Invalid only if the file is unusable."""
     if not data:
@@ -419,6 +427,8 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         bad_roles = [w for w, r in zip(written, roles, strict=False) if r not in SCHOOL_ROLES]
         if bad_roles:
             fault("roles", msg("roster.unknown_roles", roles=", ".join(bad_roles)))
+        elif not all(policy.may_give_role(r, IMPORTER) for r in roles):  # the sheet or the import sets the password
+            fault("roles", msg("staff.role_needs_own_password"))
         gender_text = cell("gender")
         gender = GENDER_ALIASES.get(gender_text.upper()) if gender_text else None
         if gender_text and gender is None:
@@ -478,6 +488,7 @@ def import_roster(
                     username=r.username,
                     display_name=r.name or r.username,
                     password_hash=users.hash_password(r.password),
+                    password_known_to=None if by.system else by.user_id,  # in the sheet, or drawn and shown
                     gender=r.gender,
                     birth_date=r.birth_date,
                 )

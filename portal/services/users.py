@@ -175,6 +175,8 @@ def create_user(
                 username=username,
                 display_name=(display_name or username).strip(),
                 password_hash=hash_password(password),
+                # an admin typed it (the staff page, a new school's admin): they know it
+                password_known_to=None if logged_by is None or logged_by.system else logged_by.user_id,
                 gender=gender,
                 birth_date=birth_date,
             )
@@ -240,14 +242,17 @@ def set_password(user: User, password: str) -> None:
         store_password(s, user, new_hash)
 
 
-def store_password(s: Session, user: User, new_hash: str) -> None:
+def store_password(s: Session, user: User, new_hash: str, *, known_to: int | None = None) -> None:
     """Write a new password hash in the write ``s``: every other session of the person stops
     working (their version is bumped), every API token of theirs is revoked and their failed
     logins are forgotten (the lock-out guarded a password that no longer opens the account),
-    in the same transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`)."""
+    in the same transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`).
+    ``known_to``: the school admin who set it for the person (a reset), else None — the holder
+    (or the operator) set it, and nobody else knows it (:func:`portal.policy.may_give_role`)."""
     from portal.services import login_guard, tokens  # tokens → login_guard → users: import on use
 
     user.password_hash = new_hash
+    user.password_known_to = known_to
     user.session_version = (user.session_version or 1) + 1  # other sessions stop working
     tokens.revoke_all_in(s, user.id)
     login_guard.clear_in(s, user.username)  # a person locked out by guesses gets in with the new one

@@ -158,3 +158,60 @@ def test_a_new_password_lifts_the_lock_out_of_the_username(app):
     assert client.post("/login", data={"username": "pw.t1", "password": PASSWORD}).status_code == 429
     _person, password = staff.reset_password(s, teacher.id, by=access.actor(admin.id, s.id))
     assert _login(app, "PW.T1", password)[1]
+
+
+# -- a password the admin knows opens no role that decides about hours ----------------------
+
+
+def _roles_of(user_id: int, school_id: int) -> set[str]:
+    db.session.expire_all()
+    return set(db.session.execute(select(Membership.role).where(
+        Membership.user_id == user_id, Membership.school_id == school_id, Membership.active.is_(True))).scalars())
+
+
+def test_a_teacher_whose_password_the_admin_reset_is_made_a_reviewer_only_after_changing_it(app):
+    """Attack: the admin reset a teacher's password (allowed: a plain teacher), made them a
+    reviewer, signed in as them and approved and credited the admin's own 40 declared hours.
+    The reviewer role is refused while the admin knows the password, nothing changed, on the
+    staff page too; once the teacher has changed it, the role is given."""
+    from portal.services import users
+
+    s, admin, teacher = _school()
+    by = access.actor(admin.id, s.id)
+    _person, password = staff.reset_password(s, teacher.id, by=by)
+    for roles in (["teacher", "reviewer"], ["teacher", "school_admin"]):
+        with pytest.raises(Invalid) as err:
+            staff.set_roles(s, teacher.id, roles, by=by)
+        assert err.value.fields["roles"].code == "staff.role_needs_own_password"
+    assert _roles_of(teacher.id, s.id) == {"teacher"}
+    assert staff.set_roles(s, teacher.id, ["teacher", "organizer"], by=by) == ["teacher", "organizer"]  # no decision
+    a_client, _ok = _login(app, "pw.admin", PASSWORD)
+    r = a_client.post(f"/admin/staff/{teacher.id}/roles", data={"roles": ["teacher", "reviewer"]}, follow_redirects=True)
+    assert "审核和管理角色须在本人修改密码后才能授予" in r.get_data(as_text=True)
+    assert _roles_of(teacher.id, s.id) == {"teacher", "organizer"}
+    users.change_password(db.session.get_one(User, teacher.id), password, "a-password-of-mine", "127.0.0.1")
+    assert staff.set_roles(s, teacher.id, ["teacher", "reviewer"], by=by) == ["teacher", "reviewer"]
+
+
+def test_an_account_the_admin_adds_or_imports_gets_no_deciding_role(app):
+    """Attack: the admin added an account with a password of their choosing and the reviewer or
+    school admin role (a puppet that exempted the admin and credited their hours). Refused on
+    the staff page and in a roster, nobody created; teachers and organizers are added as before,
+    and the operator's new password (flask user set-password) is the holder's."""
+    s, admin, _teacher = _school()
+    by = access.actor(admin.id, s.id)
+    for roles in (["reviewer", "teacher"], ["school_admin"]):
+        with pytest.raises(Invalid) as err:
+            staff.add_person(s, "pw.puppet", "Puppet-pass-2026!", "傀儡", roles, by=by)
+        assert err.value.fields["role"].code == "staff.role_needs_own_password"
+    with pytest.raises(Invalid) as err:
+        staff.import_roster(s, "roster.csv", "username,roles\npw.rx3,审核人\npw.rx4,教师\n".encode(), by=by)
+    assert [m.params[2][1].code for m in err.value.fields["rows"]["2"]] == ["staff.role_needs_own_password"]
+    assert "3" not in err.value.fields["rows"]
+    assert db.session.execute(select(User.id).where(User.username.like("pw.puppet%"))).first() is None
+    added = staff.add_person(s, "pw.new", "password-123", "新同事", ["teacher"], by=by)
+    with pytest.raises(Invalid):
+        staff.set_roles(s, added.id, ["teacher", "reviewer"], by=by)
+    r = app.test_cli_runner().invoke(args=["user", "set-password", "pw.new", "--password", "the-operator-gave"])
+    assert r.exit_code == 0, r.output
+    assert staff.set_roles(s, added.id, ["teacher", "reviewer"], by=by) == ["teacher", "reviewer"]

@@ -144,7 +144,7 @@ def test_labels_on_chinese_pages_and_papers_take_the_chinese_colon(site, as_user
         found = ascii_after_chinese.search(text)
         assert not found, (url, text[max(found.start() - 80, 0):found.end() + 40] if found else "")
     queue = reviewer.get("/review").get_data(as_text=True)
-    assert re.search(r'data-testid="credit-\d+">认定学时：', queue)
+    assert re.search(r'aria-label="认定学时：[^"]+" data-testid="credit-\d+">认定学时<', queue)  # the row's button
     r = as_user("teacher1").get(f"/teachers/{me}/record.pdf?year=2026-2027")
     (tmp_path / "record.pdf").write_bytes(r.data)
     text = subprocess.run(["pdftotext", str(tmp_path / "record.pdf"), "-"], capture_output=True, text=True,
