@@ -216,7 +216,7 @@ def summary_csv():
     if (queued := _long("school_summary", year, "csv", lang, school=school)) is not None:
         return queued
     body = stream_with_context(exports.stream_summary_csv(school, year, lang))
-    return Response(body, mimetype=CSV, headers=_attachment(f"summary-{school.code}-{year}.csv"))
+    return Response(body, content_type=CSV, headers=_attachment(f"summary-{school.code}-{year}.csv"))
 
 
 @bp.get("/reports/summary.xlsx")
@@ -297,7 +297,7 @@ def district_export():
         exports.stream_district_csv(year, lang, ledger=ledger, district_id=_seat_district())
     )
     name = f"district-{'ledger' if ledger else 'summary'}-{year}.csv"
-    return Response(body, mimetype=CSV, headers=_attachment(name))
+    return Response(body, content_type=CSV, headers=_attachment(name))
 
 
 @bp.get("/district/export.xlsx")

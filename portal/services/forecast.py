@@ -133,8 +133,9 @@ def pending_activities(
 
 def forecast(facts: YearFacts, status: str, pending: list[PendingActivity], today: date) -> Forecast:
     """Whether the requirement is met, on track with what is planned, needs more, or out of reach
-    (the absence rule voided the year, or the year is over)."""
-    needed = max(facts.required_hours - facts.total_hours, ZERO)
+    (the absence rule voided the year, or the year is over). Nothing is needed of an exempt
+    teacher (``status``): not 50 hours still to come, as the API said beside "not assessed"."""
+    needed = ZERO if status == EXEMPT else max(facts.required_hours - facts.total_hours, ZERO)
     coming = sum((p.hours for p in pending), ZERO)
     beyond = max(needed - coming, ZERO)
     if status == EXEMPT:

@@ -103,7 +103,7 @@ def test_the_review_queue_leaves_out_what_an_accepted_year_froze(app, world):
     held = world.held.id
     reviewer = login(app.test_client(), world.staff["reviewer"], world.s1)
     before = reviewer.get("/review").get_data(as_text=True)
-    assert f'data-testid="queue-item-{held}"' in before and "待审核 (1)" in before
+    assert f'data-testid="queue-item-{held}"' in before and "待审核（1）" in before
     sub = _accept(world)
     queue = reviewer.get("/review").get_data(as_text=True)
     assert f'data-testid="queue-item-{held}"' not in queue and 'data-testid="queue-empty"' in queue
