@@ -560,6 +560,9 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     with write_transaction() as s:
         _still_organizer(s, act, by)
         _still_open(s, act, "attendance")
+        # again under the lock (asked above for a quick answer): on SQLite the read before the
+        # write ends first, and an acceptance committed between them is seen only here
+        locks.require_unlocked(act.school_id, act.school_year, act.semester)
         for p, attended, absent, excused in parsed:
             p.attended_hours, p.absent_hours, p.excused_hours = attended, absent, excused
     return [p for p, *_ in parsed]

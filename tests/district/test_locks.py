@@ -56,6 +56,33 @@ def test_attendance_and_exemptions_are_refused(world, locked):
     _refused_as_locked(lambda: exemptions.clear_exemption(world.s1, admin, world.staff["t4"].id, YEAR))
 
 
+def test_attendance_asks_the_lock_again_inside_its_write(world, monkeypatch):
+    """An acceptance committed after the quick check before the write (on SQLite the read ends
+    before the write begins) is seen inside it: attendance was asked once, before (found by the
+    attack, reading the code). Here the year is accepted at that very moment."""
+    from portal.models import Participation
+    from portal.services import activities, locks
+
+    org, held = world.staff["organizer"], world.held
+    asked = []
+    real = locks.is_locked
+
+    def accepted_after_the_first_ask(*args, **kwargs):
+        asked.append(args)
+        return len(asked) > 1 or real(*args, **kwargs)
+
+    monkeypatch.setattr(locks, "is_locked", accepted_after_the_first_ask)
+    before = {p.id: p.attended_hours for p in db.session.scalars(
+        select(Participation).where(Participation.activity_id == held.id))}
+    people = [{"user_id": part.user_id, "attended_hours": "1"}
+              for part, _user in activities.participants_with_users(held.id)]
+    _refused_as_locked(lambda: activities.record_attendance(held, org, people))
+    assert len(asked) == 2
+    db.session.expire_all()
+    assert {p.id: p.attended_hours for p in db.session.scalars(
+        select(Participation).where(Participation.activity_id == held.id))} == before
+
+
 def test_other_schools_and_years_stay_open(world, locked):
     act = f.plan(world.s1, world.staff["organizer"], "lecture", [(world.staff["t4"], "attendee")],
                  {"topic": "下一年"}, start=datetime(2025, 11, 3, 14, 0))  # 2025-2026
