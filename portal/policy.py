@@ -258,14 +258,15 @@ def decides_hours(role: str) -> bool:
     return may_administer(holder) or may_review(holder)
 
 
-def may_give_role(role: str, password_known_to: int | None) -> bool:
+def may_give_role(role: str, password_known_to_another: bool) -> bool:
     """A school admin gives a role to a person of the school — one that decides about others'
     hours (:func:`decides_hours`) only while nobody but its holder knows the account's password
-    (``password_known_to`` None: they set it, or the operator did). Whoever set it — the admin
+    (``user_account.password_known_to`` is None: they set it, or the operator did; a new
+    account added or imported by an admin has a password the admin knows). Whoever set it — the admin
     who added the account or reset its password — could sign in as them: an admin reset a
     teacher's password, made them a reviewer, and credited their own 40 hours as them. The
     person signs in and changes it first (the password page)."""
-    return password_known_to is None or not decides_hours(role)
+    return not (password_known_to_another and decides_hours(role))
 
 
 def may_exempt(actor: Actor, teacher_id: int) -> bool:

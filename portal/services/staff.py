@@ -124,7 +124,7 @@ def add_person(
     policy.require(policy.may_administer(by), "policy.admin_only")
     if not roles or any(r not in SCHOOL_ROLES for r in roles):
         raise Invalid(msg("user.invalid"), {"role": msg("roles_are", roles=role_labels(list(SCHOOL_ROLES)))})
-    if not all(policy.may_give_role(r, by.user_id) for r in roles):  # the admin types the password
+    if not all(policy.may_give_role(r, password_known_to_another=True) for r in roles):  # the admin types it
         raise Invalid(msg("user.invalid"), {"role": msg("staff.role_needs_own_password")})
     return users.create_user(username, password, name, school, roles, gender, birth_date, logged_by=by,
                              recheck=lambda s: access.require_still_admin(s, school.id, by))
@@ -246,7 +246,8 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
         known_to = s.execute(select(User.password_known_to).where(User.id == user_id)).scalar_one()
-        if not all(policy.may_give_role(r, known_to) for r in wanted if r not in before):
+        if not all(policy.may_give_role(r, password_known_to_another=known_to is not None)
+                   for r in wanted if r not in before):
             raise Invalid(msg("staff.roles_refused"), {"roles": msg("staff.role_needs_own_password")})
         staff_log.record(s, school.id, user_id, by, "roles", before, wanted)
         for role in SCHOOL_ROLES:
@@ -372,9 +373,6 @@ def _letter(index: int) -> str:
     return out
 
 
-IMPORTER = -1  # who knows the passwords of a roster's new accounts: whoever imports it (a school admin)
-
-
 def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     """Check a roster file; nothing is written. Raises Invalid only if the file is unusable."""
     if not data:
@@ -427,7 +425,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         bad_roles = [w for w, r in zip(written, roles, strict=False) if r not in SCHOOL_ROLES]
         if bad_roles:
             fault("roles", msg("roster.unknown_roles", roles=", ".join(bad_roles)))
-        elif not all(policy.may_give_role(r, IMPORTER) for r in roles):  # the sheet or the import sets the password
+        elif not all(policy.may_give_role(r, password_known_to_another=True) for r in roles):  # sheet or import sets it
             fault("roles", msg("staff.role_needs_own_password"))
         gender_text = cell("gender")
         gender = GENDER_ALIASES.get(gender_text.upper()) if gender_text else None
