@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import select
 
+from portal.assessment import EXEMPT
 from portal.extensions import db
 from portal.messages import _pl, heading, label, record_status, status_label
 from portal.models import School, YearSubmission
@@ -77,14 +78,15 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
     absent = row.get("absent", {})
     hours = [Decimal(v) for v in (row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"))]
     return [row["username"], row["name"], *hours, status_label(row["status"], lang),
-            quota_text(row.get("quotas") or [], lang)]
+            quota_text(row.get("quotas") or [], lang, exempt=row["status"] == EXEMPT)]
 
 
-def quota_text(quotas: list[dict[str, Any]], lang: str) -> str:
+def quota_text(quotas: list[dict[str, Any]], lang: str, exempt: bool = False) -> str:
     """The frozen writing quotas in one cell, in the words of the summary (``portal.year_texts``):
-    "读书笔记 8,000 / 10,000 字；…" (an unmet one marked)."""
+    "读书笔记 8,000 / 10,000 字；…" (an unmet one marked, unless the teacher is exempt: nothing
+    was asked of them, as the summary's plain cells say)."""
     facts = [as_fact(q) for q in quotas]
-    parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met else ' ✗'}" for q in facts]
+    parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met or exempt else ' ✗'}" for q in facts]
     return ("; " if lang == "en" else "；").join(parts)
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from portal import year_texts
-from portal.assessment import QuotaFact, YearFacts
+from portal.assessment import EXEMPT, QuotaFact, YearFacts
 from portal.hours import fmt
 from portal.messages import reason_label
 from portal.once import Memo, once_each
@@ -36,10 +36,11 @@ def _type_cell(label: str, hours: str) -> Markup:
     return Markup(f'<td class="num type-cell" data-label="{escape(label)}">{escape(hours)}</td>')  # noqa: S704 (escaped)
 
 
-def _quota_cell(q: QuotaFact) -> Markup:
-    """A quota column's cell: done against target, red while not met."""
+def _quota_cell(q: QuotaFact, exempt: bool) -> Markup:
+    """A quota column's cell: done against target, red while not met by a teacher it is asked
+    of (an exempt teacher's figures are shown plain: nothing is asked of them this year)."""
     label, amount = escape(year_texts.quota_label(q)), escape(year_texts.quota_amount(q))
-    met = "" if q.met else " text-danger"
+    met = "" if q.met or exempt else " text-danger"
     return Markup(f'<td class="num{met}" data-label="{label}" data-quota="{escape(q.key)}-{q.semester}">{amount}</td>')  # noqa: S704
 
 
@@ -126,11 +127,11 @@ def summary_lines(
     quota_cell, warning = once_each(_quota_cell), once_each(_warning_badge)
     # teachers whose writing is alike share one tuple of quotas (``credits._Rules.quotas``):
     # their quota cells and warnings are made once, by the tuple's identity (rows keep it alive)
-    made_quotas: dict[int, str] = {}
+    made_quotas: dict[tuple[int, bool], str] = {}
     made_warnings: dict[tuple, str] = {}
 
-    def quota_cells(quotas: tuple[QuotaFact, ...]) -> str:
-        made_quotas[id(quotas)] = made = "".join([quota_cell(q) for q in quotas])
+    def quota_cells(key: tuple[int, bool], quotas: tuple[QuotaFact, ...]) -> str:
+        made_quotas[key] = made = "".join([quota_cell(q, key[1]) for q in quotas])
         return made
 
     def warnings(key: tuple, f: YearFacts, verdict: str) -> str:
@@ -142,6 +143,7 @@ def summary_lines(
     for row in rows:
         f, user, verdict = row.facts, row.user, row.assessment
         absent, quotas = f.absent_hours, id(f.quotas)
+        shown = (quotas, verdict.status == EXEMPT)
         # what forecast.warnings reads besides the quotas: the status, year, absence and its rules
         said = (quotas, verdict.status, f.school_year, f.absence_warning_hours, f.absence_limit_hours, *absent.items())
         lines.append(row_format.format(
@@ -156,7 +158,7 @@ def summary_lines(
             reason=reason[verdict.reason],
             absent1=hours[absent[1]] if 1 in absent else hours[ZERO],
             absent2=hours[absent[2]] if 2 in absent else hours[ZERO],
-            quotas=made_quotas[quotas] if quotas in made_quotas else quota_cells(f.quotas),
+            quotas=made_quotas[shown] if shown in made_quotas else quota_cells(shown, f.quotas),
             warnings=made_warnings[said] if said in made_warnings else warnings(said, f, verdict.status),
         ))
     return Markup("".join(lines))  # noqa: S704 (every value escaped or made above)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -13,7 +14,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import District, School
 from portal.policy import SYSTEM, Actor
-from portal.services import access, activities, districts, schools, submissions, tokens
+from portal.services import access, activities, districts, exemptions, schools, submissions, tokens
 from tests.credits.helpers import login
 from tests.district.conftest import YEAR
 
@@ -118,3 +119,27 @@ def test_the_drill_in_and_the_exports_show_the_quotas(app, world, submitted, lan
     sheet = list(wb["S1"].iter_rows(values_only=True))
     amount = "3,000 / 12,000 字" if lang == "zh" else "3,000 of 12,000 characters"
     assert any(amount in str(cell) for r in sheet[1:] for cell in r)
+
+
+def test_an_exempt_teachers_unmet_quota_is_not_marked(app, world):
+    """Nothing is asked of an exempt teacher: their writing is shown as it is, but neither the
+    summary's cell is red nor the district's CSV marks it ✗ (a teacher who is not exempt is)."""
+    districts.update_settings(world.d1, {"reading_notes_chars": 12000}, by=_dadmin(world))
+    t3, admin = world.staff["t3"], world.staff["admin"]
+    activities.add_evidence(world.held, t3, t3.id, "reading_notes", "教育的情调", text="读" * 3000)
+    exemptions.set_exemption(world.s1, admin, t3.id, YEAR, "援藏支教")
+    db.session.commit()
+    summary = login(app.test_client(), admin).get(f"/reports/summary?year={YEAR}").get_data(as_text=True)
+    cells = {user: re.search(r'<td class="num( text-danger)?"[^>]*data-quota="reading_notes-0"', row)
+             for user, row in re.findall(r'<tr data-user="([^"]+)">(.*?)</tr>', summary, re.S)}
+    assert cells["t3"] is not None and cells["t3"].group(1) is None
+    assert cells["t1"] is not None and cells["t1"].group(1) == " text-danger"
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(admin.id, world.s1.id))
+    db.session.commit()
+    frozen = {r["username"]: r for r in sub.rows}
+    assert frozen["t3"]["status"] == "exempt" and frozen["t1"]["status"] != "exempt"
+    body = login(app.test_client(), world.reviewer1).get(f"/district/submitted.csv?year={YEAR}").get_data(as_text=True)
+    head, *lines = csv.reader(io.StringIO(body.lstrip("\ufeff")))
+    rows, column = {r[4]: r for r in lines}, head.index("写作任务（完成/要求）")
+    assert "读书笔记 3,000 / 12,000 字" in rows["t3"][column] and "✗" not in rows["t3"][column]
+    assert "✗" in rows["t1"][column]
