@@ -151,6 +151,7 @@ def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> byte
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id)
     return render_pdf(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
+        absences=credits.absences_for(teacher.id, school.id, year),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
     )
 

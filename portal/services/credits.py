@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union,
     union_all,
@@ -687,6 +688,8 @@ class RecordYear:
     school_year: str
     summary: TeacherYear
     entries: list[tuple[CreditEntry, Activity]] = field(default_factory=list)
+    #: where the year's absence happened: each confirmed activity the teacher missed (part of)
+    absences: list[tuple[Participation, Activity]] = field(default_factory=list)
 
 
 def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User:
@@ -719,13 +722,38 @@ def teacher_record(user: User, school: School) -> list[RecordYear]:
     """The teacher's 成长档案 in this school, newest first: each year of :func:`record_years`
     (the current one, and every year with entries, absence, an exemption or writing), with the
     figures and status of :func:`teacher_year` — those of the year's school summary — and the
-    year's ledger entries."""
+    year's ledger entries and absences (:func:`absences_for`)."""
     entries = entries_for(user.id, school.id)
+    missed = absences_for(user.id, school.id)
     years = record_years(user, school)
     out = []
     for year in years:
-        out.append(RecordYear(year, teacher_year(user, school, year), [t for t in entries if t[0].school_year == year]))
+        out.append(RecordYear(year, teacher_year(user, school, year), [t for t in entries if t[0].school_year == year],
+                              [m for m in missed if m[1].school_year == year]))
     return out
+
+
+# the activities of :func:`absences_for` (built once: the record page asks on every visit)
+_ABSENCES = (
+    select(Participation, Activity)
+    .join(Activity, Activity.id == Participation.activity_id)
+    .where(
+        Participation.user_id == bindparam("user_id"),
+        Activity.school_id == bindparam("school_id"),
+        Activity.state.in_(bindparam("confirmed", expanding=True)),
+        or_(Participation.absent_hours > 0, Participation.excused_hours > 0),
+    )
+    .order_by(Activity.school_year.desc(), Activity.starts_at, Activity.id)
+)
+
+
+def absences_for(user_id: int, school_id: int, year: str | None = None) -> list[tuple[Participation, Activity]]:
+    """(participation, activity) of every activity a reviewer confirmed that the teacher
+    missed, whole or in part, excused (请假) or not — the rows whose sum is the year's absence
+    (:func:`_year_statements`), so a teacher sees where each hour of it comes from. One query."""
+    q = _ABSENCES if year is None else _ABSENCES.where(Activity.school_year == year)
+    params = {"user_id": user_id, "school_id": school_id, "confirmed": _confirmed_states()}
+    return [(p, a) for p, a in db.session.execute(q, params).tuples()]
 
 
 # -- the certification form (学分认定表) -------------------------------------------------------
@@ -744,12 +772,19 @@ class CertificateLine:
     def remarks(self, lang: str | None = None) -> str:
         """备注 as the form prints it: the adjustment reason, then any absence (请假 / 缺席) with
         its hours, so that a teacher credited 0 h is never left without a word."""
-        parts = [self.remark] if self.remark else []
-        if self.excused_hours:
-            parts.append(in_lang(msg("paper.remark_excused", hours=fmt(self.excused_hours)), lang))
-        if self.absent_hours:
-            parts.append(in_lang(msg("paper.remark_absent", hours=fmt(self.absent_hours)), lang))
-        return "; ".join(parts)
+        absence = absence_remark(self.absent_hours, self.excused_hours, lang)
+        return "; ".join([part for part in (self.remark, absence) if part])
+
+
+def absence_remark(absent_hours: Decimal, excused_hours: Decimal, lang: str | None = None) -> str:
+    """An absence in words, as the certification form's 备注 and the teacher's record say it:
+    the leave (请假), then the unexcused absence, each with its hours; empty without either."""
+    parts = []
+    if excused_hours:
+        parts.append(in_lang(msg("paper.remark_excused", hours=fmt(excused_hours)), lang))
+    if absent_hours:
+        parts.append(in_lang(msg("paper.remark_absent", hours=fmt(absent_hours)), lang))
+    return "; ".join(parts)
 
 
 @dataclass

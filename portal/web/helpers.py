@@ -22,7 +22,7 @@ from portal.i18n import lang_code
 from portal.once import once_each
 from portal.page_cache import nav_key
 from portal.registry import registry
-from portal.services import plans, school_plans, submissions
+from portal.services import credits, plans, school_plans, submissions
 from portal.timeutil import local_text, zone_of
 from portal.web import picker
 from workflows.definition import CORE, Phase
@@ -268,6 +268,7 @@ def init_app(app: Flask) -> None:
         year_quota_label=year_texts.quota_label,
         year_quota_amount=year_texts.quota_amount,
         year_warning_text=year_texts.warning_text,
+        absence_remark=credits.absence_remark,
         picker_rows=picker.rows,
     )
     app.jinja_env.filters["hours"] = fmt

@@ -215,6 +215,24 @@ def test_record_pdf(client, world, staff, s1):
     assert client.get(f"/teachers/{staff['t2'].id}/record.pdf?year={YEAR}").status_code == 403
 
 
+def test_the_record_says_where_an_absence_happened(client, world, staff, s1):
+    """The year's absence is a sum; the record (page and paper) lists the activity it comes from,
+    with leave and unexcused absence told apart as on the certification form (t1 missed nothing)."""
+    login(client, staff["admin"], s1)
+    act = world["act"]
+    for who, said in (("t2", "请假 3 学时"), ("t3", "未请假缺席 3 学时")):
+        html = client.get(f"/teachers/{staff[who].id}/record").get_data(as_text=True)
+        row = re.search(rf'<tr data-testid="record-absence-of-{act.id}"[^>]*>(.*?)</tr>', html, re.S)
+        assert row, who
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row[1], re.S)]
+        assert cells == ["2026-10-15", "新课标专题讲座", "1", said], who
+        assert "缺勤记录" in html
+        reader, text = _pdf(client.get(f"/teachers/{staff[who].id}/record.pdf?year={YEAR}").data, f"record-{who}.pdf")
+        assert len(reader.pages) == 1 and "缺勤记录" in text and said in text, who
+    html = client.get(f"/teachers/{staff['t1'].id}/record").get_data(as_text=True)
+    assert "record-absence-of-" not in html and "缺勤记录" not in html
+
+
 def test_certificates_zip(client, world, staff, s1):
     credited(s1, staff, "research", [(staff["t1"], "leader")], hours="2", title="课题")
     login(client, staff["admin"], s1)

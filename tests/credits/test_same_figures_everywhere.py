@@ -433,6 +433,11 @@ def record_page(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: 
               required=hours(text_of(by_testid(doc, f"record-required-{year}"))),
               absent=tuple(hours(text_of(by_testid(doc, f"record-absent-{year}-{sem}"))) for sem in (1, 2)),
               status=attr(by_testid(doc, f"record-status-{year}"), "data-status"))
+    # the activities it lists as missed add up to the same unexcused absence, semester by semester
+    missed = doc.xpath(f'.//*[@data-testid="record-absences-{year}"]//tr[@data-semester]')
+    audit.saw(f"{surface}, its absences", key, absent=tuple(
+        sum((hours(attr(row, "data-absent")) for row in missed if attr(row, "data-semester") == str(sem)), ZERO)
+        for sem in (1, 2)))
 
 
 # -- a school's surfaces ------------------------------------------------------------------------
