@@ -60,6 +60,15 @@ def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> s
     return _in(lang, lambda: gettext("%(done)s of %(target)s", done=done, target=target))
 
 
+def quota_figure(n: int, unit: str, lang: str | None = None) -> str:
+    """One figure of a quota in the words of :func:`quota_amount`: "5,000 字" (characters) or
+    "3" (pieces)."""
+    number = _number(n)
+    if unit == "chars":
+        return _in(lang, lambda: gettext("%(n)s characters", n=number))
+    return number
+
+
 def warning_text(w: Any, lang: str | None = None) -> str:
     """A :class:`portal.services.forecast.YearWarning` in words."""
     if w.kind == "absence":

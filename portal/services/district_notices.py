@@ -174,6 +174,15 @@ def quota_label(q: QuotaFact) -> dict[str, str]:
     return {"zh": year_texts.quota_label(q, "zh"), "en": year_texts.quota_label(q, "en")}
 
 
+def quota_figures(q: QuotaFact, expected: int) -> dict[str, dict[str, str]]:
+    """What is done, asked and expected of the quota, as the home page writes quota figures
+    ("1,200", "10,000 字", "5,000 字"), in both languages: a notice keeps its words."""
+    def both(n: int, unit: str) -> dict[str, str]:
+        return {lang: year_texts.quota_figure(n, unit, lang) for lang in ("zh", "en")}
+
+    return {"done": both(q.done, "pieces"), "target": both(q.target, q.unit), "expected": both(expected, q.unit)}
+
+
 def remind_quotas(now: datetime) -> list[int]:
     """Each teacher whose writing quota is behind schedule (the home page's judgement), at most
     once per quota and month."""
@@ -189,7 +198,7 @@ def remind_quotas(now: datetime) -> list[int]:
                 expected = forecast.expected_by(q, year, today)
                 items.append(NewNotification(
                     row.user.id, "quota_behind", f"quota:{school.id}:{year}:{q.key}:{q.semester}:{month}:{row.user.id}",
-                    {"quota": quota_label(q), "done": q.done, "target": q.target, "expected": expected},
+                    {"quota": quota_label(q), **quota_figures(q, expected)},
                     "/writing", school.id,
                 ))
     return notify_many(items)

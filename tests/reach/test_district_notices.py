@@ -85,9 +85,14 @@ def test_a_quota_behind_schedule_is_told_once_a_month(queued_app):
         (uid, district_notices.quota_label(q)["en"])
         for row in credits.year_rows([demo], year)[demo.id]
         for q in forecast.behind(row.facts, today, status=row.assessment.status) for uid in [row.user.id]}
-    one = told[0]
-    assert one.params["done"] < one.params["expected"] <= one.params["target"]
-    assert "进度落后" in str(notifications.text(one))
+    for one in told:  # the figures as the home writes them: thousands marked, characters counted
+        figures = {k: int(one.params[k]["en"].split()[0].replace(",", "")) for k in ("done", "target", "expected")}
+        assert figures["done"] < figures["expected"] <= figures["target"]
+        said = str(notifications.text(one))
+        assert said.startswith(f"{one.params['quota']['zh']}进度落后：已完成 {figures['done']:,} / {figures['target']:,}")
+        if one.params["quota"]["en"] == "Reading notes":
+            assert said.endswith(f"按进度此时应完成 {figures['expected']:,} 字") and figures["target"] >= 1000
+    assert any(n.params["quota"]["en"] == "Reading notes" for n in told)
     assert district_notices.remind_quotas(march) == []
     later = district_notices.remind_quotas(march + timedelta(days=10))  # the same month: only quotas newly behind
     pairs = [(n.user_id, n.params["quota"]["en"]) for n in notes("quota_behind") if n.id in made or n.id in later]
