@@ -36,7 +36,7 @@ def line_rows(lines: Iterable[Any], adjusted_word: str) -> Markup:
         out.append(
             f'\n    <tr data-testid="participant-{html_text(username)}">\n'
             f'      <td class="text-nowrap">{html_text(name)}</td>\n'
-            f'      <td class="text-nowrap">{role_cell}</td>\n'
+            f'      <td class="text-nowrap wrap-phone">{role_cell}</td>\n'
             f'      <td class="text-end">{attended}</td>\n'
             f'      <td class="text-end">{absent}</td>\n'
             f'      <td class="text-end">{excused}</td>\n'

@@ -128,3 +128,32 @@ def test_the_growth_record_in_english_fits_a_phone(browse, live_server):
     expect(s.page.locator("table.report-table").first).to_contain_text("Semester")
     s.assert_fits_width("teacher1 record, English")
     s.assert_no_problems()
+
+
+# Tables that scroll inside their own box (.table-responsive) leave the page's width alone, so
+# the check above passes while the figures at their right end sit out of sight: in English the
+# participants' "Hours to credit", the home's activity date and the writing's date did.
+SCROLLING_TABLES = """() => [...document.querySelectorAll('.table-responsive')]
+  .filter(box => box.scrollWidth > box.clientWidth + 1)
+  .map(box => (box.querySelector('table') || box).getAttribute('data-testid') || box.className)"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_server, lang):
+    """A teacher's home, writing and record, and an activity's participants (as its organizer
+    sees them), in both languages: no table hides a column behind sideways scrolling."""
+    locale = "en-US" if lang == "en" else "zh-CN"
+    pages = {
+        "teacher1": ["/", "/writing", f"/teachers/{live_server.user_id('teacher1')}/record",
+                     f"/activities/{live_server.activity_id('lecture', 'held')}"],
+        "organizer": [f"/activities/{live_server.activity_id(key, state)}"
+                      for key, state in (("lecture", "held"), ("observation", "credited"), ("lecture", "planned"))],
+    }
+    for role, paths in pages.items():
+        s = browse(locale=locale, viewport=PHONE, is_mobile=True, has_touch=True)
+        s.login(role, lang=lang)
+        for path in paths:
+            s.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+            expect(s.page.locator("table").first).to_be_visible()
+            assert s.page.evaluate(SCROLLING_TABLES) == [], (role, lang, path)
+            s.assert_fits_width(f"{role} {path} {lang}")

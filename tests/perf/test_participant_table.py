@@ -14,7 +14,7 @@ from portal.web.participant_table import line_rows
 REFERENCE = """{% set adjusted_word = _('adjusted') %}{% for username, name, role, attended, absent, excused, would_get, adjusted in lines %}
     <tr data-testid="participant-{{ username }}">
       <td class="text-nowrap">{{ name }}</td>
-      <td class="text-nowrap">{{ role }}</td>
+      <td class="text-nowrap wrap-phone">{{ role }}</td>
       <td class="text-end">{{ attended }}</td>
       <td class="text-end">{{ absent }}</td>
       <td class="text-end">{{ excused }}</td>
