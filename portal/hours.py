@@ -55,6 +55,23 @@ def rule_hours(value: object) -> Decimal:
     return parse_hours(value)
 
 
+#: No credit rule, the core's or a plugin's, gives anyone more than this many times the
+#: activity's hours (the most a role multiplier of the built-in types gives, a speaker's at 10):
+#: a reading club crediting 50.5 hours for a half-hour meeting is the plugin's failure, refused.
+MOST_TIMES_ITS_HOURS = 10
+
+
+def above_its_hours(value: Decimal, activity_hours: object) -> str | None:
+    """Why ``value`` is too much for an activity of ``activity_hours`` (None: it is not)."""
+    try:
+        most = Decimal(str(activity_hours)) * MOST_TIMES_ITS_HOURS
+    except (ArithmeticError, ValueError):
+        return None
+    if value <= most:
+        return None
+    return f"more than {MOST_TIMES_ITS_HOURS} times the activity's {fmt(Decimal(str(activity_hours)))} hours"
+
+
 def _shown(value: object) -> str:
     """The value as a message repeats it: short, whatever it is."""
     try:

@@ -230,6 +230,11 @@ TEXTS: dict[str, Any] = {
     "trigger.guard": _l("%(trigger)s refused: %(missing)s"),
     "none": _l("none"),
     "trigger.stale": _l("the activity was changed by someone else; reload and try again"),
+    "activity.changed_since_read": _l(
+        "the activity changed after you opened it (attendance, evidence or its state): look at it again before deciding"
+    ),
+    "version.invalid": _l("the version of the activity you read must be a whole number"),
+    "version.whole_number": _l("a whole number from 1"),
     "comment.invalid": _l("invalid comment"),
     "comment.length": _l("text of at most %(n)s characters"),
     # -- hours ---------------------------------------------------------------------------------
@@ -242,7 +247,9 @@ TEXTS: dict[str, Any] = {
     "hours.not_user": _l("not a user id"),
     "hours.invalid": _l("invalid hours"),
     "hours.user_at_most": _l("user %(user)s: at most %(n)s hours"),
-    "hours.above_rule_max": _l("hours above what the credit rule gives for full attendance: %(detail)s"),
+    "hours.above_rule_max": _l(
+        "hours above what the credit rule gives for the hours not recorded missing: %(detail)s"
+    ),
     "hours.only_when_adjusting": _l("hours may only be adjusted when approving"),
     "hours.only_with_approve": _l("only with approve"),
     "hours.reason_required": _l("an adjustment of hours needs a reason"),

@@ -24,7 +24,7 @@ from flask import current_app
 
 from portal.activity_types import Text
 from portal.errors import Conflict
-from portal.hours import BadHours, rule_hours
+from portal.hours import BadHours, above_its_hours, rule_hours
 from portal.messages import Msg, msg
 from portal.plugin_loader import N_, call_one, describe, in_registration_order, plain, recover_session
 from portal.registry import TypeRegistry, registry
@@ -142,8 +142,9 @@ def _call(activity_type: Any, method: str, running: AbstractContextManager[None]
 def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
     """The type's method answering hours (``credit_hours``) as a function of its arguments, each
     call a :func:`type_call` whose answer is bounded by the core's rule of hours
-    (:func:`portal.hours.rule_hours`: ≥ 0, ≤ 999.5, half-hour steps) before the ledger, a page or
-    the API sees it. Any other answer (a text, None, NaN, 0.3, a million) is reported with the
+    (:func:`portal.hours.rule_hours`: ≥ 0, ≤ 999.5, half-hour steps; and at most
+    :data:`portal.hours.MOST_TIMES_ITS_HOURS` times the activity's hours) before the ledger, a page
+    or the API sees it. Any other answer (a text, None, NaN, 0.3, a million) is reported with the
     plugin's name and refuses the step like a method that raises.
 
     For a caller that asks it many times (a page: the hours of each participant) which plugin runs
@@ -154,12 +155,16 @@ def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
     def answer(*args: Any) -> Decimal:
         value = _call(activity_type, method, running, code, args)
         try:
-            return rule_hours(value)
+            hours = rule_hours(value)
         except BadHours as exc:
-            message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS
-            plugin = _report(activity_type, message, None, method=method, value=repr(value)[:100],
-                             error=exc.msg.english)
-            raise PluginStepFailed(plugin) from None
+            problem: str | None = exc.msg.english
+        else:  # credit_hours(participant, activity, settings): bounded by the activity's own hours
+            problem = above_its_hours(hours, getattr(args[1], "hours", None)) if len(args) > 1 else None
+            if problem is None:
+                return hours
+        message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS
+        plugin = _report(activity_type, message, None, method=method, value=repr(value)[:100], error=problem)
+        raise PluginStepFailed(plugin) from None
 
     return answer
 

@@ -195,6 +195,9 @@ class TransitionRequest(Body):
     comment: Annotated[str, _text(0, 2000)] = ""
     hours: dict[Annotated[str, _text(pattern="^[1-9][0-9]{0,9}$")], Hours] = absent(
         description="approve only: user id → adjusted hours (needs a comment giving the reason)")
+    version: Annotated[int, Field(ge=1, le=MAX_ID)] = absent(
+        description="the activity's `version` as you read it: if attendance, evidence or the state changed since, "
+                    "the step is refused (409) instead of deciding on figures you did not see")
 
 
 class SchoolQuery(Query):
@@ -383,11 +386,15 @@ class Activity(ActivitySummary):
         "changes hours or absences; guards (evidence, comments) are checked only when the step is sent"))
     evidence: list[Evidence]
     plan_line_id: int | None = Field(None, description="the annual-plan line it was planned from (left out: none)")
+    version: int = Field(description=(
+        "moves whenever the activity, its attendance or its evidence change; send it with a transition "
+        "(`version`) to have the step refused if it moved since you read the activity"))
 
     @classmethod
     def detail(cls, act: ActivityRow, school: School, people: list[tuple[Participation, User]],
                evidence_rows: list[EvidenceRow], allowed: list[str]) -> Activity:
         fields: dict[str, Any] = cls.summary(act, school)
+        fields["version"] = act.version
         if act.plan_line_id:  # left out when none
             fields["plan_line_id"] = act.plan_line_id
         return cls(

@@ -365,7 +365,7 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
     "fire_transition": [
         {"error": "guard_failed", "rule": "the activity type's guards (evidence, attendance …) pass"},
         {"field": "hours", "message": r"^(not a participant of this activity|at most [\d.]+ hours)$",
-         "rule": "adjusted hours are for participants, up to what the credit rule gives for full attendance"},
+         "rule": "adjusted hours are for participants, up to what the credit rule gives for the hours not recorded missing"},
         {"field": "trigger", "message": "^known triggers: .*$", "rule": "the trigger is one of the activity type's"},
     ],
 }

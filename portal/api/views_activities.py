@@ -128,7 +128,8 @@ def fire_transition(activity_id: int) -> Activity:
     ctx = school_context()
     _activity(activity_id, ctx)
     data = parsed(TransitionRequest)
-    act = transitions.fire(activity_id, ctx.school.id, caller().user, data.trigger, data.comment, data.hours)
+    act = transitions.fire(activity_id, ctx.school.id, caller().user, data.trigger, data.comment, data.hours,
+                           seen_version=data.version)
     return _detail(act, ctx)
 
 

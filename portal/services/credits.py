@@ -89,6 +89,8 @@ class TeacherYear:
     # the district accepted the school's year without this teacher (they joined after): its
     # figures are no assessment of theirs (:func:`teacher_year` says so; summaries leave them out)
     joined_after_acceptance: bool = False
+    # the district accepted the school's year (locked whole): nothing more counts in it
+    year_accepted: bool = False
 
 
 class Person(NamedTuple):
@@ -523,7 +525,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     absent: dict[int, tuple] = {}
     exemption: str | None = None
     accepted: Mapping[str, Any] | None = None
-    joined_after = False
+    joined_after = year_accepted = False
     writing: list[quotas.Piece] = []
     params = {
         "uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states(),
@@ -537,11 +539,11 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
         elif kind == "a":
             absent[semester] = (a, b)
         elif kind == "r":
-            accepted, joined_after = _accepted_rules(key), not semester
+            accepted, joined_after, year_accepted = _accepted_rules(key), not semester, True
         else:
             exemption = key
     ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
-    ty.joined_after_acceptance = joined_after
+    ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     return ty
 
 
@@ -836,7 +838,15 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
         .where(Participation.activity_id == act.id)
         .order_by(Participation.role, User.display_name, User.id)
     ).all()
-    people = sorted(people, key=lambda pu: (pu[0].role, pinyin_key(pu[1].display_name)))
+    # the named roles first, in the order the type declares them, its default role (everyone
+    # else: 听讲教师, 徒弟, 课题组成员) last, as a paper form lists 主讲人 and 师傅 at the top;
+    # then by name in pinyin. Not by the roles' keys ("attendee" before "speaker").
+    reg = registry().get(act.type_key)
+    declared = list(reg.type.roles) if reg is not None else []
+    default = reg.type.default_role if reg is not None else None
+    order = {role: (role == default, at) for at, role in enumerate(declared)}
+    people = sorted(people, key=lambda pu: (order.get(pu[0].role, (True, len(declared))), pu[0].role,
+                                            pinyin_key(pu[1].display_name)))
     lines = [
         CertificateLine(u, p.role, p.attended_hours, net.get(u.id, ZERO), p.adjust_reason or "",
                         _dec(p.absent_hours), _dec(p.excused_hours))

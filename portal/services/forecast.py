@@ -131,10 +131,17 @@ def pending_activities(
     return out
 
 
-def forecast(facts: YearFacts, status: str, pending: list[PendingActivity], today: date) -> Forecast:
+def forecast(
+    facts: YearFacts, status: str, pending: list[PendingActivity], today: date, *, accepted: bool = False
+) -> Forecast:
     """Whether the requirement is met, on track with what is planned, needs more, or out of reach
-    (the absence rule voided the year, or the year is over). Nothing is needed of an exempt
-    teacher (``status``): not 50 hours still to come, as the API said beside "not assessed"."""
+    (the absence rule voided the year, the year is over, or the district ``accepted`` it: locked,
+    nothing pending can be credited in it any more, so it promises nothing). Nothing is needed
+    of an exempt teacher (``status``): not 50 hours still to come, as the API said beside "not
+    assessed". Hours reached with the year still short (a writing quota the school requires)
+    are no "met": more is needed, though no hours (``needed`` 0)."""
+    if accepted:
+        pending = []
     needed = ZERO if status == EXEMPT else max(facts.required_hours - facts.total_hours, ZERO)
     coming = sum((p.hours for p in pending), ZERO)
     beyond = max(needed - coming, ZERO)
@@ -142,12 +149,12 @@ def forecast(facts: YearFacts, status: str, pending: list[PendingActivity], toda
         outlook = "not_assessed"
     elif status == NOT_RECOGNISED:
         outlook = "unreachable"
-    elif status == MET or needed == 0:
+    elif status == MET:
         outlook = "met"
-    elif beyond == 0:
-        outlook = "on_track"
-    elif today > year_bounds(facts.school_year)[1]:
+    elif accepted or today > year_bounds(facts.school_year)[1]:
         outlook = "unreachable"
+    elif needed and beyond == 0:
+        outlook = "on_track"
     else:
         outlook = "needs_more"
     return Forecast(needed, pending, outlook, beyond)

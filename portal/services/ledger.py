@@ -24,6 +24,7 @@ from portal.services.snapshots import activity_snapshot, participant_snapshot
 from portal.timeutil import utcnow
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
+ZERO = Decimal("0")
 APPEND_ONLY = (CreditEntry, TransitionLog)
 
 
@@ -50,16 +51,26 @@ def credit_ceiling(
     snapshot: ActivitySnapshot | None = None, rule: Callable[..., Decimal] | None = None,
 ) -> Decimal:
     """The most a reviewer may credit this participant: what the type's credit rule gives the
-    participant's role for full attendance of the activity (``snapshot``:
-    the activity's, when the caller asks for every participant of it).
+    participant's role for every hour of the activity they were not recorded missing
+    (:func:`present_at_most`; ``snapshot``: the activity's, when the caller asks for every
+    participant of it).
 
     A reviewer may lower anyone's hours to any value ≥ 0, and raise them only up to this, so no
-    adjustment can credit more than the activity could ever give (an absent teacher included).
+    adjustment can credit more than the activity could ever give, nor an hour the record says
+    the teacher missed (absent or on leave): a record that is wrong goes back to its organizer
+    (``return``), and the absence is corrected there, where it also counts for the year.
     """
-    full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=act.hours)
+    full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=present_at_most(act.hours, p))
     rule = rule or hours_rule(activity_type, "credit_hours")
     return rule(full, snapshot or activity_snapshot(act), settings)
 
+
+
+def present_at_most(hours: Decimal, p: Any) -> Decimal:
+    """The activity's ``hours`` less those the participant ``p`` was recorded missing, unexcused
+    or excused (none recorded: all of them)."""
+    missed = (p.absent_hours or ZERO) + (p.excused_hours or ZERO)
+    return max(hours - missed, ZERO) if missed else hours
 
 
 def rule_ignores_identity(activity_type: ActivityType) -> bool:
@@ -162,8 +173,8 @@ def credit_ceiling_each(
     def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
         return credit_ceiling(activity_type, act, p, settings, snap, answer)
 
-    return _each(rule, lambda people: [(p.role, act.hours) for p in people], activity_type, act, people, snapshot,
-                 known)
+    return _each(rule, lambda people: [(p.role, present_at_most(act.hours, p)) for p in people], activity_type, act,
+                 people, snapshot, known)
 
 
 def post_credits(

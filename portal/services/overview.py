@@ -273,7 +273,7 @@ class QueueParticipant:
     account: NameRow
     would_get: Decimal | None  # None when the type is not installed
     evidence: list[QueueEvidence] = field(default_factory=list)
-    max_hours: Decimal | None = None  # the most an adjustment may credit (full attendance)
+    max_hours: Decimal | None = None  # the most an adjustment may credit (the hours not recorded missing)
 
 
 @dataclass
@@ -333,7 +333,7 @@ def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REV
 QUEUE_COLUMNS = tuple(
     Activity.__table__.c[name]
     for name in ("id", "school_id", "type_key", "title", "organizer_id", "starts_at", "ends_at", "hours", "state",
-                 "details")
+                 "details", "version")
 )
 
 

@@ -26,6 +26,7 @@ from portal.models import Activity, Evidence, Participation, School, TransitionL
 from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
+from portal.security import MAX_ID
 from portal.services import access, locks, schools, teacher_years
 from portal.services.activities import has_ended, has_started, participants_with_users
 from portal.services.ledger import credit_ceiling, credit_hours_each, post_credits, reverse_credits
@@ -101,7 +102,7 @@ def _parse_adjustments(
     raw: Any, parts: list[Participation], ceiling: Callable[[Participation], Decimal]
 ) -> dict[int, Decimal]:
     """The reviewer's adjusted hours by user id: any value from 0 up to ``ceiling`` of the
-    participant (the credit rule for full attendance). Beyond it: refused, with the maximum."""
+    participant (the credit rule for the hours not recorded missing). Beyond it: refused, with the maximum."""
     if raw in (None, {}):
         return {}
     if not isinstance(raw, dict):
@@ -135,6 +136,19 @@ def _parse_adjustments(
     if errors:
         raise Invalid(msg("hours.invalid"), {"hours": errors})
     return out
+
+
+def _seen_version(value: Any) -> int | None:
+    """The version the actor read (a whole number from 1; text of one, from a form)."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not 1 <= number <= MAX_ID:
+        raise Invalid(msg("version.invalid"), {"version": msg("version.whole_number")})
+    return number
 
 
 def _label(reg: Any, state: str) -> Any:
@@ -171,11 +185,18 @@ def fire(
     trigger: Any,
     comment: Any = "",
     hours: Any = None,
+    seen_version: Any = None,
 ) -> Activity:
     """Fire ``trigger`` on the activity as ``actor``. Raises a DomainError on any refusal;
-    then nothing has changed."""
+    then nothing has changed.
+
+    ``seen_version`` is the activity's ``version`` when the actor read it (the review card, the
+    API's activity): attendance, evidence and every transition move it, so a reviewer whose
+    page was loaded before the organizer changed the figures is refused instead of approving
+    figures they never saw. None: not asked (the demo, the CLI, an API caller not sending it)."""
     if not isinstance(trigger, str) or not trigger:
         raise Invalid(msg("trigger.required"), {"trigger": msg("trigger.required_field")})
+    seen = _seen_version(seen_version)
     if comment is None:
         comment = ""
     if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
@@ -249,6 +270,8 @@ def fire(
                 msg("trigger.guard", trigger=_step_label(reg, trigger), missing=Joined(exc.missing)),
                 missing=[str(m) for m in exc.missing],  # in the request's language
             ) from None
+        if seen is not None and seen != act.version:  # after the refusals that say who may act
+            raise Conflict(msg("activity.changed_since_read"), version=act.version)
         adjustments = _parse_adjustments(
             hours, parts, lambda p: credit_ceiling(reg.type, act, p, settings)
         )

@@ -277,7 +277,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         details=details,
         fragment=fragment,
         diagram_svg=diagram.svg(definition, act.state),
-        trigger_form=trigger_form or TriggerForm(formdata=None),
+        trigger_form=_shown_version(trigger_form or TriggerForm(formdata=None), act),
         evidence_form=evidence_form,
         trigger_error=trigger_error,
         missing=missing or [],
@@ -380,6 +380,13 @@ def show(activity_id: int):
     return _page(act, school, locked=locked, signup=signup, stored_settings=stored)
 
 
+def _shown_version(form: TriggerForm, act: Any) -> TriggerForm:
+    """The form carries the version of the activity the page shows (again after a refusal: the
+    page then shows the figures as they are now)."""
+    form.version.data = str(act.version)
+    return form
+
+
 @bp.route("/activities/<int:activity_id>/trigger", methods=["POST"])
 @login_required
 def trigger(activity_id: int):
@@ -387,7 +394,8 @@ def trigger(activity_id: int):
     form = TriggerForm()
     name = request.form.get("trigger", "")
     try:
-        transitions.fire(act.id, school.id, current_user._get_current_object(), name, form.comment.data or "")
+        transitions.fire(act.id, school.id, current_user._get_current_object(), name, form.comment.data or "",
+                         seen_version=form.version.data or None)
     except GuardFailedError as exc:
         db.session.rollback()
         return _page(act, school, trigger_form=form, trigger_error=_("This step cannot be taken yet:"),

@@ -11,6 +11,7 @@ from flask_wtf.file import FileField
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -98,6 +99,8 @@ class EvidenceForm(FlaskForm):
 
 class TriggerForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+    # the activity's version the page showed (``transitions.fire``'s ``seen_version``)
+    version = HiddenField()
 
 
 class RulesForm(FlaskForm):

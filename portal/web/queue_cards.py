@@ -98,8 +98,11 @@ class QueueCards:
                 buttons = "".join([self._button(t, key, aid) for t in item.allowed])
             else:
                 buttons = ("" if item.own else f'<p class="small text-muted mb-0">{tx["nothing"]}</p>') + "\n        "
+            # the version read with the figures shown: moved since, the decision is refused (transitions.fire)
+            version = f'<input type="hidden" name="version" value="{int(a.version)}">'
             select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}" form="bulk-approve"'
-                      f' aria-label="{title}" data-testid="select-{aid}">' if BULK_APPROVE in item.allowed else "")
+                      f' aria-label="{title}" data-testid="select-{aid}"><input type="hidden" name="version-{aid}"'
+                      f' value="{int(a.version)}" form="bulk-approve">' if BULK_APPROVE in item.allowed else "")
             out.append(
                 f'\n\n<div class="card mb-3" id="activity-{aid}" data-testid="queue-item-{aid}">\n'
                 '  <div class="card-header d-flex flex-wrap gap-2 align-items-center">\n'
@@ -111,7 +114,7 @@ class QueueCards:
                 '  <div class="card-body">\n'
                 f"    {here}\n"
                 f'    <form method="post" action="{html_text(self.decide_url(aid))}" data-testid="decide-form-{aid}">\n'
-                f"      {hidden}\n      \n      {head}"
+                f"      {hidden}{version}\n      \n      {head}"
                 f"{people_rows(item, item.adjustable, self.tx, labels, self.evidence_url)}{foot}\n      "
                 f"{materials}\n"
                 f'      <label class="form-label small" for="comment-{aid}">{tx["comment"]}</label>\n'
@@ -158,7 +161,8 @@ class QueueCards:
             if BULK_CREDIT in item.allowed:  # its own form (credit_forms), outside the bulk form the table is in
                 word = escape(self.labels[a.type_key]["triggers"][BULK_CREDIT])
                 select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
-                          f' aria-label="{title}" data-testid="select-credit-{aid}">')
+                          f' aria-label="{title}" data-testid="select-credit-{aid}">'
+                          f'<input type="hidden" name="version-{aid}" value="{int(a.version)}">')
                 credit = (f'<div><button type="submit" form="credit-form-{aid}" name="action" value="{BULK_CREDIT}"'
                           f' class="btn btn-outline-primary btn-sm mt-1" aria-label="{word}{self.tx["colon"]}{title}"'
                           f' data-testid="credit-{aid}">{word}</button></div>')
@@ -186,7 +190,7 @@ class QueueCards:
             aid = int(item.activity.id)
             out.append(
                 f'\n<form method="post" action="{html_text(self.decide_url(aid))}" id="credit-form-{aid}" hidden>\n'
-                f"  {hidden}\n"
+                f'  {hidden}<input type="hidden" name="version" value="{int(item.activity.version)}">\n'
                 "</form>\n"
             )
         return Markup("".join(out))  # noqa: S704 (escaped above)

@@ -185,11 +185,14 @@ def _triggers_where(test) -> set[str]:
     return {t.trigger for key in [None, *reg.keys()] for t in reg.definition(key).transitions if test(t)}
 
 
-def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None = None) -> str | None:
-    """Fire one trigger; return None on success or the reason it was refused."""
+def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None = None,
+          seen_version: str | None = None) -> str | None:
+    """Fire one trigger; return None on success or the reason it was refused. ``seen_version``:
+    the activity's version the page was made with (a form without one, from before, is not asked)."""
     school = require_school()
     try:
-        transitions.fire(activity_id, school.id, current_user._get_current_object(), trigger, comment, hours or None)
+        transitions.fire(activity_id, school.id, current_user._get_current_object(), trigger, comment, hours or None,
+                         seen_version=seen_version or None)
     except GuardFailedError as exc:
         db.session.rollback()
         return tr(exc.extra.get("missing", [])) or tr(exc)  # joined as the reader's language joins
@@ -245,7 +248,7 @@ def decide(activity_id: int):
         flash(_("Choose approve, return or post credits."), "danger")
         return redirect(url_for("review.queue"))
     hours = _adjustments() if step.adjusts_hours else {}
-    error = _fire(activity_id, action, comment, hours)
+    error = _fire(activity_id, action, comment, hours, request.form.get("version"))
     _report(act.id, act.title, error)
     return redirect(url_for("review.queue", _anchor=f"activity-{activity_id}" if error else None))
 
@@ -291,7 +294,7 @@ def bulk():
         ).all()
     )
     for activity_id in dict.fromkeys(ids):
-        error = _fire(activity_id, action)
+        error = _fire(activity_id, action, seen_version=request.form.get(f"version-{activity_id}"))
         _report(activity_id, titles.get(activity_id, ""), error)
         done += 0 if error else 1
     flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")

@@ -521,3 +521,29 @@ def test_an_admin_whose_role_is_taken_as_the_attendance_is_written_records_none(
     db.session.expire_all()
     hours = db.session.execute(select(Participation.attended_hours).where(Participation.activity_id == aid)).all()
     assert hours and all(h is None for (h,) in hours)
+
+
+def test_a_step_sent_with_the_version_read_is_refused_once_the_figures_moved(world):
+    """The version of the activity (moved by attendance, evidence and every step) sent back with
+    a step: the reviewer approves only the figures they read, or nothing (409, nothing changes).
+    Without it the step is taken as before."""
+    p = world.people
+    org, rev = world.api("organizer"), world.api("reviewer")
+    aid = lecture(world, org)["id"]
+    assert attendance(world, aid, org).status_code == 200 and fire(org, aid, "hold").status_code == 200
+    read = rev.get(f"/api/v1/activities/{aid}").get_json()
+    assert isinstance(read["version"], int) and read["version"] >= 1
+    rows = [{"user_id": p["t3"].id, "attended_hours": 3, "absent_hours": 0, "excused_hours": 0}]
+    assert org.put(f"/api/v1/activities/{aid}/attendance", json=rows).status_code == 200
+    r = fire(rev, aid, "approve", version=read["version"])
+    assert r.status_code == 409 and r.get_json()["error"] == "conflict"
+    assert "changed after you opened it" in r.get_json()["message"]
+    after = rev.get(f"/api/v1/activities/{aid}").get_json()
+    assert after["state"] == "held" and after["version"] > read["version"]
+    assert rev.get(f"/api/v1/activities/{aid}/history").get_json()[-1]["trigger"] == "hold"
+    for bad in (0, -1, "3", 1.5, True, 2**31):
+        r = fire(rev, aid, "approve", version=bad)
+        assert r.status_code == 422 and "version" in r.get_json()["fields"], bad
+    r = fire(rev, aid, "approve", version=after["version"])
+    assert r.status_code == 200 and r.get_json()["state"] == "reviewed"
+    assert r.get_json()["version"] > after["version"]

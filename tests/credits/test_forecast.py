@@ -75,6 +75,10 @@ def test_semester_quotas_are_behind_only_in_their_semester():
         ("40", ["20"], "not_recognised", date(2027, 1, 1), "unreachable", "0"),
         ("0", [], "exempt", date(2027, 1, 1), "not_assessed", "0"),
         ("0", ["6"], "exempt", date(2027, 1, 1), "not_assessed", "0"),
+        # the hours are reached, the year is short of something else (a writing quota the school
+        # requires): not "met" (the home said "target reached" beside 未达标 everywhere else)
+        ("55", [], "short", date(2027, 1, 1), "needs_more", "0"),
+        ("55", [], "short", date(2027, 9, 1), "unreachable", "0"),
     ],
 )
 def test_outlook(total, pending, status, today, outlook, beyond):
@@ -82,6 +86,17 @@ def test_outlook(total, pending, status, today, outlook, beyond):
     fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, today)
     assert (fc.outlook, fc.beyond_planned) == (outlook, Decimal(beyond))
     assert fc.needed == (0 if status == "exempt" else max(Decimal("50") - Decimal(total), Decimal("0")))
+
+
+@pytest.mark.parametrize(("total", "status", "outlook"), [("40", "short", "unreachable"), ("50", "met", "met"),
+                                                         ("0", "exempt", "not_assessed")])
+def test_a_year_the_district_accepted_promises_nothing(total, status, outlook):
+    """Locked by the district's acceptance, the year takes no more credits: what the teacher's
+    open activities "would bring" is no longer counted (the home said they would reach the target)."""
+    items = [forecast.PendingActivity(None, "attendee", Decimal("20"))]  # type: ignore[arg-type]
+    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=True)
+    assert (fc.outlook, fc.pending, fc.pending_hours) == (outlook, [], 0)
+    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1)).pending == items
 
 
 def local_start(days_ago: int) -> datetime:
@@ -184,3 +199,35 @@ def test_no_page_export_or_api_answer_warns_an_exempt_teacher(app, client, s1, s
     assert 'data-testid="warning-absence"' not in client.get("/?lang=en").text
     token = client.post("/api/v1/auth/token", json={"username": "t1", "password": f.PASSWORD}).get_json()["token"]
     assert client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()["warnings"] == []
+
+
+def test_the_home_of_a_teacher_with_the_hours_but_not_the_writing(app, client, s1, staff):
+    """With the school's rule that unmet writing makes the year short, a teacher past the hours
+    read "-5 hours to go" and "the required hours are reached" on their home, where every other
+    page said 未达标 with its reason."""
+    t1 = staff["t1"]
+    schools.update_rules(s1, {"required_hours": 4, "quotas_decide": True}, by=SYSTEM)
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="6", start=local_start(3))
+    log_in(client, t1, s1.id)
+    home = client.get("/?lang=zh_Hans_CN").text
+    badge = home.split('data-testid="hours-status"')[1].split("</span>")[0]
+    assert 'data-status="short"' in badge and "未达标" in badge and "-" not in badge.split(">", 1)[1]
+    assert 'data-outlook="needs_more"' in home
+    said = home.split('data-testid="forecast-outlook">')[1].split("</p>")[0]
+    assert "已达到规定学时，但本学年尚未达标：未完成写作任务" in said and "还需" not in said
+    token = client.post("/api/v1/auth/token", json={"username": "t1", "password": f.PASSWORD}).get_json()["token"]
+    got = client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert (got["outlook"], got["needed"]) == ("needs_more", 0)
+
+
+def test_an_exempt_teachers_absence_is_no_red_warning_on_the_home(app, client, s1, staff):
+    from portal.services import exemptions
+
+    t1, t2 = staff["t1"], staff["t2"]
+    credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="6", start=local_start(3),
+             attended={t1.id: "0", t2.id: "0"}, absent={t1.id: "6", t2.id: "6"})
+    exemptions.set_exemption(s1, staff["admin"], t1.id, school_year_of(to_local(utcnow(), s1.timezone).date()), "临近退休")
+    for who, red in ((t1, False), (t2, True)):
+        log_in(client, who, s1.id)
+        badge = client.get("/?lang=zh_Hans_CN").text.split('data-testid="absence-semester-')[1].split("</li>")[0]
+        assert ("text-bg-danger" in badge) is red, who.username

@@ -8,10 +8,10 @@ after every step checks what an auditor would, each figure computed on its own:
 
 1. the stored teacher-year rows equal what the builder computes from scratch (in memory);
 2. each teacher's total is the sum of their ledger lines, ≥ 0, in half hours, and no activity
-   gives anyone more than its rule does for full attendance;
-3. nobody not enrolled gets hours; an absent teacher gets hours only through a reviewer's
-   adjustment; only what was held, approved and credited after its start counts; nobody
-   decided about their own hours;
+   gives anyone more than its rule does for the hours they were not recorded missing;
+3. nobody not enrolled gets hours; a teacher recorded absent or on leave gets no hours for
+   those hours, and one unrecorded only through a reviewer's adjustment; only what was held,
+   approved and credited after its start counts; nobody decided about their own hours;
 4. the verdict is the same on the teacher's year, the school summary (computed and stored),
    the district counts and page, and equals the seeds' rule applied here to the ledger and
    attendance read independently; an exempt teacher is never "met".
@@ -109,6 +109,11 @@ def floor_half(x: Decimal) -> Decimal:
 
 def rule_hours(type_key: str, role: str, attended: Decimal | None, mult: dict | None = None) -> Decimal:
     return floor_half((attended or ZERO) * (mult or MULTIPLIER).get((type_key, role), D("1")))
+
+
+def not_missed(hours: Decimal, p: Participation) -> Decimal:
+    """The activity's hours less the participant's recorded unexcused and excused absence."""
+    return max(hours - (p.absent_hours or ZERO) - (p.excused_hours or ZERO), ZERO)
 
 
 def half_steps(x: Decimal) -> bool:
@@ -333,7 +338,7 @@ class HoursAuditor(OneSchool):
         act = self.act(i)
         adjust: dict[str, str] = {}
         for uid, p in parts.items():
-            ceiling = rule_hours(act.type_key, p.role, act.hours, self.mult)
+            ceiling = rule_hours(act.type_key, p.role, not_missed(act.hours, p), self.mult)
             choice = data.draw(st.sampled_from(("rule", "rule", "rule", "zero", "ceiling", "half")), label="adjust")
             if choice == "zero":
                 adjust[str(uid)] = "0"
@@ -555,6 +560,9 @@ class HoursAuditor(OneSchool):
                 Participation.activity_id == act_id, Participation.user_id == uid))
             assert role is not None, "hours for someone not enrolled"
             assert ZERO <= hours <= rule_hours(a.type_key, role, a.hours, self.credited_with.get(a.id)), (act_id, uid, hours)
+            p = self.roster(a)[uid]  # nor more than for the hours the record does not say they missed
+            assert hours <= rule_hours(a.type_key, role, not_missed(a.hours, p), self.credited_with.get(a.id)), (
+                act_id, uid, hours, p.absent_hours, p.excused_hours)
             if a.state != "credited":
                 assert hours == 0, (a.state, act_id, uid, hours)
 

@@ -37,7 +37,7 @@ def _adjusted(act_id: int) -> dict[int, object]:
     )
 
 
-# -- adjustments are bounded by the credit rule for full attendance ------------------------------
+# -- adjustments are bounded by the credit rule for the hours not recorded missing ----------------
 
 
 @pytest.fixture
@@ -51,9 +51,13 @@ def held_lecture(s1, staff):
 
 
 def test_an_adjustment_above_full_attendance_is_refused_with_the_maximum(s1, staff, held_lecture):
+    """The most is what the rule gives for the hours the teacher was not recorded missing: t3,
+    recorded absent for both hours, may be credited nothing (the attack credited them in full
+    while the same record counted the two hours of absence against their year)."""
     act, rev, t2, t3 = held_lecture, staff["reviewer"], staff["t2"], staff["t3"]
     logs = _log_count(act.id)
-    for uid, hours, maximum in ((t2.id, "999.5", "2"), (t3.id, "50", "2"), (staff["t1"].id, "4.5", "4")):
+    for uid, hours, maximum in ((t2.id, "999.5", "2"), (t3.id, "50", "0"), (t3.id, "2", "0"), (t3.id, "0.5", "0"),
+                                (staff["t1"].id, "4.5", "4")):
         with pytest.raises(Invalid) as err:
             f.fire(act, rev, "approve", "补记学时", hours={str(uid): hours})
         assert f"at most {maximum} hours" in err.value.message
@@ -64,13 +68,18 @@ def test_an_adjustment_above_full_attendance_is_refused_with_the_maximum(s1, sta
     assert all(v is None for v in _adjusted(act.id).values())
 
 
-def test_an_adjustment_may_lower_to_zero_and_raise_up_to_full_attendance(s1, staff, held_lecture):
-    act, rev, t1, t2, t3 = held_lecture, staff["reviewer"], staff["t1"], staff["t2"], staff["t3"]
-    prepare_approve(act, staff["organizer"], [(t1, "speaker"), (t2, "attendee"), (t3, "attendee")])
-    f.fire(act, rev, "approve", "补课后认定", hours={str(t1.id): "4", str(t2.id): "0", str(t3.id): "2"})
+def test_an_adjustment_may_lower_to_zero_and_raise_up_to_the_hours_not_missed(s1, staff, held_lecture):
+    """t2 came late (1 of 2 hours recorded, nothing recorded missing): raised to 2; the speaker
+    lowered to 0; t3, recorded absent, stays at 0."""
+    act, rev, org, t1, t2, t3 = held_lecture, staff["reviewer"], staff["organizer"], staff["t1"], staff["t2"], staff["t3"]
+    from portal.services import activities
+
+    activities.record_attendance(act, org, [{"user_id": t2.id, "attended_hours": "1"}])
+    prepare_approve(act, org, [(t1, "speaker"), (t2, "attendee"), (t3, "attendee")])
+    f.fire(act, rev, "approve", "补课后认定", hours={str(t1.id): "0", str(t2.id): "2", str(t3.id): "0"})
     f.fire(act, rev, "credit")
     got = dict(db.session.execute(select(CreditEntry.user_id, CreditEntry.hours).where(CreditEntry.activity_id == act.id)).all())
-    assert got == {t1.id: D("4"), t3.id: D("2")}  # 0 h writes no entry
+    assert got == {t2.id: D("2")}  # 0 h writes no entry
 
 
 def test_credit_is_refused_when_the_rule_was_lowered_after_approval(s1, staff, held_lecture):
@@ -133,13 +142,14 @@ def test_the_review_form_refuses_an_adjustment_above_the_rule_beside_the_name(ap
     login(client, staff["reviewer"])
     page = client.get("/review").get_data(as_text=True)
     assert f'name="hours-{t3.id}"' in page and 'data-max="2"' in page and "最多 2" in page
+    assert f'data-max="0" aria-describedby="max-{act.id}-{t3.id}"' in page  # recorded absent: nothing
     r = client.post(
         f"/review/{act.id}",
         data={"action": "approve", "comment": "补记", f"hours-{t3.id}": "50", f"would-{t3.id}": "0"},
         follow_redirects=True,
     )
     html = r.get_data(as_text=True)
-    assert f"{t3.display_name}：最多 2 学时" in html  # the name and its refusal, with a Chinese colon
+    assert f"{t3.display_name}：最多 0 学时" in html  # the name and its refusal, with a Chinese colon
     assert db.session.get(Activity, act.id).state == "held" and _adjusted(act.id)[t3.id] is None
 
 

@@ -85,7 +85,12 @@ def test_core_rule_asked_once_per_distinct_participant(app, monkeypatch):
     assert len(asked) == 7  # 10 people: 2 adjusted, and persons 2 and 3 alike
     asked.clear()
     credit_ceiling_each(rule, Act(), people, {})
-    assert len(asked) == 5  # one per role
+    # one per role and hours not recorded missing: five roles, and attendee 4 missed 1.5 of the 3
+    # (observer 8's half hour of leave leaves 2.5: the only observer)
+    assert len(asked) == 6
+    assert sorted((p.role, p.attended_hours) for p in asked) == sorted([
+        ("speaker", Decimal("3")), ("attendee", Decimal("3")), ("attendee", Decimal("1.5")),
+        ("observer", Decimal("2.5")), ("leader", Decimal("3")), ("lesson_teacher", Decimal("3"))])
 
 
 def test_own_rule_asked_for_every_person(app):

@@ -40,14 +40,14 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
 {% set a = item.activity %}
 <div class="card mb-3" id="activity-{{ a.id }}" data-testid="queue-item-{{ a.id }}">
   <div class="card-header d-flex flex-wrap gap-2 align-items-center">
-    {% if 'approve' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}">{% endif %}
+    {% if 'approve' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}"><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}" form="bulk-approve">{% endif %}
     <a href="{{ show_url(a.id) }}" class="fw-bold queue-title">{{ a.title }}</a>
     <span class="text-muted small">{{ labels[a.type_key]['name'] }} · {{ local_time(a.starts_at) }} · {{ a.hours|hours }} {{ tx['unit'] }} · {{ item.organizer_name or '' }}</span>
   </div>
   <div class="card-body">
     {% if flash_pending %}{{ messages_here('activity-' ~ a.id) }}{% endif %}
     <form method="post" action="{{ decide_url(a.id) }}" data-testid="decide-form-{{ a.id }}">
-      {{ hidden }}
+      {{ hidden }}<input type="hidden" name="version" value="{{ a.version }}">
       {# item.adjustable: the viewer may change the hours (set by the view) #}
       {{ people_table(item, item.adjustable, tx, labels[a.type_key], evidence_url) }}
       {% if item.activity_evidence %}
@@ -73,7 +73,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     {% set here = messages_here('activity-' ~ a.id, 'mb-0') if flash_pending else '' %}
     {% if here|trim %}<tr><td></td><td colspan="4">{{ here }}</td></tr>{% endif %}
     <tr id="activity-{{ a.id }}" data-testid="reviewed-{{ a.id }}">
-      <td>{% if 'credit' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}">{% endif %}</td>
+      <td>{% if 'credit' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}"><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}">{% endif %}</td>
       <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a>{% if a.ends_at > now %}<div class="small text-muted" data-testid="after-end-{{ a.id }}">{{ tx['after_end']|replace('\u2063N\u2063', local_time(a.ends_at))|replace('\u2063S\u2063', labels[a.type_key]['triggers']['credit']) }}</div>{% endif %}{% if 'credit' in item.allowed %}<div><button type="submit" form="credit-form-{{ a.id }}" name="action" value="credit" class="btn btn-outline-primary btn-sm mt-1" aria-label="{{ labels[a.type_key]['triggers']['credit'] }}{{ tx['colon'] }}{{ a.title }}" data-testid="credit-{{ a.id }}">{{ labels[a.type_key]['triggers']['credit'] }}</button></div>{% endif %}</td>
       <td>{{ labels[a.type_key]['name'] }}</td>
       <td class="text-end">{{ item.size }}</td>
@@ -83,7 +83,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
 {%- else -%}
 {% for item in reviewed if 'credit' in item.allowed %}
 <form method="post" action="{{ decide_url(item.activity.id) }}" id="credit-form-{{ item.activity.id }}" hidden>
-  {{ hidden }}
+  {{ hidden }}<input type="hidden" name="version" value="{{ item.activity.version }}">
 </form>
 {% endfor %}
 {%- endif %}"""
@@ -101,6 +101,7 @@ class Act:
     hours: Decimal
     organizer_id: int
     ends_at: datetime = datetime(2026, 1, 5, 11, 0)  # ended (the test clock is December 2026)
+    version: int = 3
 
 
 D = Decimal

@@ -21,6 +21,8 @@ from tests.support import factories as f
 
 BAD_ANSWERS = {
     "above the maximum": Decimal("100000"),
+    # the activity lasts 2 hours: a flat 20.5 (a reading club's 50 h for a half-hour meeting)
+    "more than ten times its hours": Decimal("20.5"),
     "negative": Decimal("-2"),
     "not a number": Decimal("NaN"),
     "infinite": float("inf"),
@@ -84,7 +86,7 @@ def test_a_credit_rule_answering_no_number_of_hours_is_refused_naming_the_plugin
         assert db.session.get(Activity, act_id).state == "held"
 
 
-@pytest.mark.parametrize("value", [Decimal("1.5"), 3, 2.5, Decimal("0")])
+@pytest.mark.parametrize("value", [Decimal("1.5"), 3, 2.5, Decimal("0"), Decimal("20")])  # 20: ten times its 2 h
 def test_a_credit_rule_answering_hours_credits_them(make_app, value):
     app, act_id, _school_id, p = _held(make_app, value)
     with app.app_context():

@@ -63,7 +63,9 @@ class ReadingClub(ActivityType):
         "chars_per_year": Setting(
             DEFAULT_CHARS_PER_YEAR, 0, 100_000, Text("每学年读书笔记字数", "Reading-note characters per year"), integer=True
         ),
-        "reading_hours": Setting(2, 0, 50, Text("读书另计学时", "Extra hours for the reading")),
+        # a book's reading counts beside the meeting, not instead of a year of training: the core
+        # refuses any answer above ten times the meeting's hours anyway (docs/plugins.md, §2)
+        "reading_hours": Setting(2, 0, 10, Text("读书另计学时", "Extra hours for the reading")),
         "leader_multiplier": Setting(2, 0, 10, Text("领读人学时倍数", "Leader hours multiplier")),
     }
 
