@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.assessment import EXEMPT
 from portal.extensions import db
-from portal.messages import _pl, heading, label, record_status, status_label
+from portal.messages import _pl, heading, label, reason_label, record_status, status_label
 from portal.models import School, YearSubmission
 from portal.reports.exports import _xlsx_value, stream_csv
 from portal.services import submissions
@@ -69,7 +69,8 @@ def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
 
 def _teacher_header(lang: str) -> list[str]:
     return [heading("username", lang), heading("name", lang), heading("total", lang), heading("required", lang),
-            heading("absent_1", lang), heading("absent_2", lang), heading("status", lang), label(_QUOTA_HEAD, lang)]
+            heading("absent_1", lang), heading("absent_2", lang), heading("status", lang), heading("note", lang),
+            label(_QUOTA_HEAD, lang)]
 
 
 def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
@@ -78,6 +79,7 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
     absent = row.get("absent", {})
     hours = [Decimal(v) for v in (row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"))]
     return [row["username"], row["name"], *hours, status_label(row["status"], lang),
+            reason_label(row.get("reason") or "", lang),  # 说明, as the school's summary gives it
             quota_text(row.get("quotas") or [], lang, exempt=row["status"] == EXEMPT)]
 
 

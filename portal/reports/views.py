@@ -59,6 +59,14 @@ def _report_day(value, tz: str) -> str:
     return exports.local_day(value, tz)
 
 
+@bp.app_template_global("report_days")
+def _report_days(start, end, tz: str) -> str:
+    """An activity's local dates: its day, or its first and last day when it runs over several
+    (a 学分认定表 of a two-week course gave only its first day)."""
+    first, last = exports.local_day(start, tz), exports.local_day(end, tz)
+    return first if last in ("", first) else _("%(first)s to %(last)s", first=first, last=last)
+
+
 
 def _year(school_tz: str) -> str:
     return credits.parse_year(request.args.get("year"), current_school_year(school_tz))

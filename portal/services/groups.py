@@ -12,6 +12,7 @@ from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal import policy
+from portal.assessment import hours_recognised
 from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -358,8 +359,9 @@ _GROUP_MEMBERS = (
 
 def group_stats(school_id: int, rows: list) -> list[GroupStats]:
     """Per group: its teachers in ``rows`` (``credits.school_summary``: the one teacher-year
-    builder), their hours and how many are met / short / not recognised / exempt. A teacher
-    in two groups counts in both. One query: groups, their members and their leaders."""
+    builder), their hours credited (a year not recognised adds none, as in every total of
+    认定学时) and how many are met / short / not recognised / exempt. A teacher in two groups
+    counts in both. One query: groups, their members and their leaders."""
     found: dict[int, GroupStats] = {}
     by_user = {r.user.id: r for r in rows}
     for gid, name, member_id, leader_id, leader_name in read_rows(_GROUP_MEMBERS, {"school_id": school_id}):
@@ -371,8 +373,9 @@ def group_stats(school_id: int, rows: list) -> list[GroupStats]:
         if r is None:
             continue
         stats.teachers += 1
-        stats.hours += r.facts.total_hours
         status = r.assessment.status
+        if hours_recognised(status):  # as the school's and the district's totals of 认定学时
+            stats.hours += r.facts.total_hours
         stats.statuses[status] = stats.statuses.get(status, 0) + 1
     return sorted(found.values(), key=lambda g: pinyin_key(g.group.name))
 

@@ -516,12 +516,19 @@ class QueuePage:
 def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: int = PER_PAGE,
           year: str | None = None) -> QueuePage:
     """A page of the district's submissions in ``status``, oldest first, with their frozen
-    figures: three queries whatever the number of schools (a page, its schools, the counts)."""
+    figures: three queries whatever the number of schools (a page, its schools, the counts).
+    Only each period's latest round is listed and counted: a round returned and submitted
+    again is history (its events), no longer "returned" (as the dashboard counts)."""
     if status not in STATUSES:
         raise Invalid(msg("submission.decision_invalid"), {"status": msg("roles_are", roles=", ".join(STATUSES))})
     where = [YearSubmission.district_id == district_id]
     if year:
         where.append(YearSubmission.school_year == year)
+    latest_rounds = (
+        select(func.max(YearSubmission.id)).where(*where)
+        .group_by(YearSubmission.school_id, YearSubmission.school_year, YearSubmission.semester)
+    )
+    where.append(YearSubmission.id.in_(latest_rounds))
     q = select(YearSubmission).where(*where, YearSubmission.status == status)
     q = q.order_by(YearSubmission.submitted_at, YearSubmission.id)
     pager = db.paginate(q, page=page, per_page=per_page, error_out=False, count=True)

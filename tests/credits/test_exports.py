@@ -65,7 +65,7 @@ def test_summary_csv_matches_the_ledger(ledger, staff):
     assert (t2["专题讲座"], t2["课题研究"], t2["合计学时"], t2["第一学期未请假缺席学时"]) == ("3", "3", "6", "0")
     t3 = by_user["t3"]
     assert (t3["专题讲座"], t3["合计学时"], t3["第一学期未请假缺席学时"], t3["第二学期未请假缺席学时"]) == ("0", "0", "5", "0")
-    assert (t3["考核结果"], t3["说明"]) == ("不予认定", "第一学期未请假缺席达到上限")
+    assert (t3["考核结果"], t3["说明"]) == ("不予认定", "第一学期未请假缺席累计达到不予认定标准")
     assert sorted(by_user) == ["org", "rev", "t1", "t2", "t3", "t4"]
     for username, user in (("t1", staff["t1"]), ("t2", staff["t2"]), ("t3", staff["t3"]), ("t4", staff["t4"])):
         assert Decimal(by_user[username]["合计学时"]) == ledger_total(user.id, ledger.id, YEAR)

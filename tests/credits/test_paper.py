@@ -109,6 +109,8 @@ def test_certificate_pdf(client, world, staff, s1):
     assert "2026—2027学年 第一学期" in text
     assert "请假 3 学时" in text and "未请假缺席 3 学时" in text
     assert "2026-2027 / 1" not in text
+    # the speaker heads the form, the attendees (the type's default role) follow by pinyin
+    assert text.index(NAMES[0]) < text.index(NAMES[1]) < text.index(NAMES[2])  # 何立新 (speaker), 吴晓燕, 周建国
 
 
 def test_certificate_pdf_verifies_and_then_shows_the_revocation(client, world, staff, s1):
@@ -231,6 +233,20 @@ def test_the_record_says_where_an_absence_happened(client, world, staff, s1):
         assert len(reader.pages) == 1 and "缺勤记录" in text and said in text, who
     html = client.get(f"/teachers/{staff['t1'].id}/record").get_data(as_text=True)
     assert "record-absence-of-" not in html and "缺勤记录" not in html
+
+
+def test_the_form_of_an_activity_over_several_days_gives_its_first_and_last_day(client, world, staff, s1):
+    """A 40-hour research project runs over days: the form said only the day it began."""
+    t1 = staff["t1"]
+    act = credited(s1, staff, "research", [(t1, "leader")], hours="40", title="多日课题",
+                   start=datetime(2026, 11, 16, 0, 30))
+    first, last = (exports.local_day(t, s1.timezone) for t in (act.starts_at, act.ends_at))
+    assert first == "2026-11-16" and last > first
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/activities/{act.id}/certificate.pdf").data)
+    assert f"{first} 至 {last}" in text
+    _reader, text = _pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf?lang=en").data)
+    assert "2026-10-15" in text and " to 2026" not in text  # one day: its day alone
 
 
 def test_certificates_zip(client, world, staff, s1):

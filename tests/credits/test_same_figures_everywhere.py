@@ -62,7 +62,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from portal.assessment import STATUSES, QuotaFact
+from portal.assessment import STATUSES, QuotaFact, hours_recognised
 from portal.demo import DEMO_PASSWORD
 from portal.demo_district import load_district_demo
 from portal.extensions import db
@@ -523,7 +523,8 @@ def summary_page(audit: Audit, surface: str, client: FlaskClient, code: str, yea
         if school != code:
             continue
         mine = [r for (s, _u, y), r in audit.ref.items() if s == code and y == year and r.user_id in members]
-        want = {"teachers": len(mine), "hours": sum((r.total for r in mine), ZERO), **Counter(r.status for r in mine)}
+        want = {"teachers": len(mine), "hours": sum((r.total for r in mine if hours_recognised(r.status)), ZERO),
+                **Counter(r.status for r in mine)}
         got = {"teachers": int(text_of(by_testid(doc, f"group-teachers-{group_id}")) or -1),
                "hours": hours(text_of(by_testid(doc, f"group-hours-{group_id}"))),
                **{st: int(text_of(el)) for st in STATUSES if (el := by_testid(doc, f"group-{group_id}-{st}")) is not None}}

@@ -143,3 +143,5 @@ def test_an_exempt_teachers_unmet_quota_is_not_marked(app, world):
     rows, column = {r[4]: r for r in lines}, head.index("写作任务（完成/要求）")
     assert "读书笔记 3,000 / 12,000 字" in rows["t3"][column] and "✗" not in rows["t3"][column]
     assert "✗" in rows["t1"][column]
+    # 说明 beside the status, as on the school's summary: the exemption's reason, as written
+    assert head[head.index("考核结果") + 1] == "说明" and rows["t3"][head.index("说明")] == "援藏支教"

@@ -100,6 +100,16 @@ def test_the_queue_is_paged_and_counts_by_status(world):
     assert page.total == 2 and page.pages == 2 and len(page.rows) == 1 and page.counts["submitted"] == 2
     with pytest.raises(Invalid):
         submissions.queue(world.d1.id, "nonsense")
+    # S1's round returned and submitted again: one school waiting, nothing returned
+    s1_round = next(r.submission for r in submissions.queue(world.d1.id).rows if r.school.code == "S1")
+    submissions.decide(s1_round.id, False, "请补充", by=_reviewer(world), district_id=world.d1.id)
+    assert submissions.queue(world.d1.id, "returned").counts == {**page.counts, "submitted": 1, "returned": 1}
+    again = submissions.submit(world.s1, YEAR, by=_admin(world))
+    assert again.round == 2
+    for status, listed in (("submitted", ["S1", "S2"]), ("returned", [])):
+        now = submissions.queue(world.d1.id, status)
+        assert sorted(r.school.code for r in now.rows) == listed and now.total == len(listed), status
+        assert (now.counts["submitted"], now.counts["returned"]) == (2, 0), status
 
 
 def test_figures_changed_since_the_submission_are_not_accepted_and_locked(app, world):

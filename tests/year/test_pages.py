@@ -186,3 +186,24 @@ def test_the_summary_shows_the_groups(site, as_user):
     html = as_user("admin").get("/reports/summary").get_data(as_text=True)
     assert 'data-testid="group-stats"' in html and "语文组" in html and "数学组" in html
     assert "Teaching groups" in as_user("admin").get("/reports/summary?lang=en").get_data(as_text=True)
+
+
+def test_a_groups_hours_leave_out_a_year_not_recognised(site):
+    """The groups' 学时 counted a member whose year is not recognised (too much unexcused
+    absence), where the school's and the district's totals of 认定学时 leave it out."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from portal.models import GroupMember
+    from portal.services import groups
+
+    with site.app_context():
+        group = db.session.execute(select(TeachingGroup).order_by(TeachingGroup.id)).scalars().first()
+        members = list(db.session.execute(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).scalars())
+        assert len(members) >= 2
+        statuses = ["not_recognised", "exempt", *["short"] * (len(members) - 2)]
+        rows = [SimpleNamespace(user=SimpleNamespace(id=uid), facts=SimpleNamespace(total_hours=Decimal("10")),
+                                assessment=SimpleNamespace(status=st)) for uid, st in zip(members, statuses, strict=True)]
+        stats = next(g for g in groups.group_stats(group.school_id, rows) if g.group.id == group.id)
+        assert stats.teachers == len(members) and stats.hours == Decimal("10") * (len(members) - 1)
+        assert stats.statuses["not_recognised"] == 1 and stats.statuses["exempt"] == 1
