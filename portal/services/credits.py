@@ -841,9 +841,9 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
     # the named roles first, in the order the type declares them, its default role (everyone
     # else: 听讲教师, 徒弟, 课题组成员) last, as a paper form lists 主讲人 and 师傅 at the top;
     # then by name in pinyin. Not by the roles' keys ("attendee" before "speaker").
-    reg = registry().get(act.type_key)
-    declared = list(reg.type.roles) if reg is not None else []
-    default = reg.type.default_role if reg is not None else None
+    reg = registry().get(act.type_key)  # what it declared at load: no call into the plugin
+    declared = list(reg.decl.roles) if reg is not None else []
+    default = reg.decl.default_role if reg is not None else None
     order = {role: (role == default, at) for at, role in enumerate(declared)}
     people = sorted(people, key=lambda pu: (order.get(pu[0].role, (True, len(declared))), pu[0].role,
                                             pinyin_key(pu[1].display_name)))

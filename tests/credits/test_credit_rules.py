@@ -86,9 +86,9 @@ def test_reviewer_adjustment_is_credited_and_its_reason_kept(s1, staff):
     assert log.payload["adjusted"] == {str(t1.id): "4.0"}
     assert log.comment == "讲稿未按时提交，酌减"
     cert = credits.certificate(act.id, s1.id)
-    assert [(ln.user.id, ln.hours, ln.remark) for ln in cert.lines] == [
-        (t2.id, D("3"), ""),
+    assert [(ln.user.id, ln.hours, ln.remark) for ln in cert.lines] == [  # the speaker first
         (t1.id, D("4"), "讲稿未按时提交，酌减"),
+        (t2.id, D("3"), ""),
     ]
 
 
