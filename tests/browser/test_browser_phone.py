@@ -140,14 +140,17 @@ SCROLLING_TABLES = """() => [...document.querySelectorAll('.table-responsive')]
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_server, lang):
-    """A teacher's home, writing and record, and an activity's participants (as its organizer
-    sees them), in both languages: no table hides a column behind sideways scrolling."""
+    """A teacher's home, writing and record, an activity's participants (as its organizer sees
+    them) and the district's pages, in both languages: no table hides a column behind sideways
+    scrolling."""
     locale = "en-US" if lang == "en" else "zh-CN"
     pages = {
         "teacher1": ["/", "/writing", f"/teachers/{live_server.user_id('teacher1')}/record",
                      f"/activities/{live_server.activity_id('lecture', 'held')}"],
         "organizer": [f"/activities/{live_server.activity_id(key, state)}"
                       for key, state in (("lecture", "held"), ("observation", "credited"), ("lecture", "planned"))],
+        # the district's schools started 不予认定, 免于考核 and 认定学时 off-screen
+        "district": ["/district", "/district/submissions?status=accepted", "/district/dashboard"],
     }
     for role, paths in pages.items():
         s = browse(locale=locale, viewport=PHONE, is_mobile=True, has_touch=True)
