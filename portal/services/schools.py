@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from portal import policy
@@ -207,7 +207,23 @@ def write_type(
         stored = row.settings if isinstance(row.settings, dict) else {}
         kept = {k: v for k, v in stored.items() if not type_errors(reg.type, "validate_settings", {k: v})}
         row.settings = {**kept, **settings}
+        if with_defaults(reg, row.settings) != with_defaults(reg, stored):  # in effect, defaults filled in
+            _settings_moved(s, school_id, reg)
     return row
+
+
+def _settings_moved(s: Session, school_id: int, reg: RegisteredType) -> None:
+    """The settings give other hours: every activity of the type still to be credited moves its
+    version, so a reviewer who read its figures under the old settings decides nothing until
+    they look again (``transitions.fire``'s ``seen_version``): a multiplier raised between the
+    reviewer's look and click approved 30 hours where 6 were shown."""
+    standing = reg.engine.definition.states_in(Phase.OPEN, Phase.AWAITING_REVIEW, Phase.CONFIRMED)
+    s.execute(
+        update(Activity)
+        .where(Activity.school_id == school_id, Activity.type_key == reg.decl.key, Activity.state.in_(standing))
+        .values(version=Activity.version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def enabled_types(school_id: int) -> list[RegisteredType]:

@@ -118,3 +118,36 @@ def test_a_garbled_version_is_a_clear_refusal_that_changes_nothing(site, as_user
         attended = db.session.execute(select(Participation.attended_hours).where(
             Participation.activity_id == aid, Participation.user_id == held["t1"])).scalar_one()
         assert attended == 1
+
+
+def test_settings_that_change_the_hours_move_the_version_too(site, as_user, held):
+    """A school admin raised the speaker multiplier between the reviewer's look and click: the
+    approval took 30 hours where 6 were shown. The type's settings moved, so did every activity
+    of the type still to be credited; settings saved unchanged move nothing."""
+    from portal.policy import SYSTEM
+    from portal.services import schools
+
+    aid = held["act"]
+    reviewer = as_user("reviewer")
+    shown = _card_form(reviewer.get("/review").get_data(as_text=True), aid)
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        now = schools.type_settings(school.id, "lecture")
+        schools.set_type(school, "lecture", settings={"speaker_multiplier": now["speaker_multiplier"]}, by=SYSTEM)
+        db.session.commit()
+    assert _card_form(reviewer.get("/review").get_data(as_text=True), aid)["version"] == shown["version"]
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        schools.set_type(school, "lecture", settings={"speaker_multiplier": 10}, by=SYSTEM)
+        db.session.commit()
+        credited = db.session.execute(select(Activity.version).where(
+            Activity.school_id == school.id, Activity.type_key == "lecture", Activity.state == "credited")).scalars().all()
+    page = reviewer.post(f"/review/{aid}", data={**shown, "action": "approve", "comment": ""},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "您打开后该活动已有变动" in page and _state_and_steps(site, aid) == ("held", 0)
+    again = _card_form(reviewer.get("/review").get_data(as_text=True), aid)
+    reviewer.post(f"/review/{aid}", data={**again, "action": "approve", "comment": ""})
+    assert _state_and_steps(site, aid) == ("reviewed", 1)
+    with site.app_context():  # a credited activity is history: its version stays
+        assert db.session.execute(select(Activity.version).where(
+            Activity.type_key == "lecture", Activity.state == "credited")).scalars().all() == credited
