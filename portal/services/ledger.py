@@ -65,7 +65,6 @@ def credit_ceiling(
     return rule(full, snapshot or activity_snapshot(act), settings)
 
 
-
 def present_at_most(hours: Decimal, p: Any) -> Decimal:
     """The activity's ``hours`` less those the participant ``p`` was recorded missing, unexcused
     or excused (none recorded: all of them)."""
