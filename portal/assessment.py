@@ -7,6 +7,7 @@ editing the core (the first implementation returning a verdict wins).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -78,6 +79,16 @@ class Assessment:
     reason: str = ""
 
 
+#: Between the codes of a reason that has several (every writing quota not met, not the first).
+REASON_JOIN = "+"
+
+
+def joined_reasons(codes: Iterable[str]) -> str:
+    """Several reason codes as one ``reason`` (each once, in their order): what the pages show
+    as one sentence (``messages.reason_label``) and the API gives as it is."""
+    return REASON_JOIN.join(dict.fromkeys(codes))
+
+
 def reaches_retirement_age(gender: str | None, birth_date: date | None, school_year: str) -> bool:
     """Women 50, men 55 by 31 December of the school year's first calendar year."""
     if gender not in RETIREMENT_AGE or birth_date is None:
@@ -107,5 +118,5 @@ def seed_policy(facts: YearFacts) -> Assessment:
     if facts.total_hours < facts.required_hours:
         return Assessment(SHORT)
     if facts.quotas_decide and facts.unmet_quotas:  # the school counts its writing quotas
-        return Assessment(SHORT, f"quota_{facts.unmet_quotas[0].key}")
+        return Assessment(SHORT, joined_reasons(f"quota_{q.key}" for q in facts.unmet_quotas))
     return Assessment(MET)

@@ -832,6 +832,15 @@ REASONS: dict[str, tuple[str, str]] = {
     "quota_reflections": _pl("assessment reason", "Writing quota not met: teaching reflections"),
     "quota_books": _pl("assessment reason", "Writing quota not met: books read"),
 }
+#: Several writing quotas not met (``assessment.joined_reasons``): one sentence naming each.
+QUOTAS_NOT_MET = _pl("assessment reason", "Writing quotas not met: %(quotas)s")
+QUOTA_NAMES: dict[str, tuple[str, str]] = {
+    "quota_reading_notes": _pl("writing quota", "reading notes"),
+    "quota_paper": _pl("writing quota", "paper or teaching essay"),
+    "quota_reflections": _pl("writing quota", "teaching reflections"),
+    "quota_books": _pl("writing quota", "books read"),
+}
+QUOTA_LIST = _pl("writing quota", ", ")
 
 KINDS: dict[str, tuple[str, str]] = {"credit": _pl("ledger kind", "Credit"), "reversal": _pl("ledger kind", "Reversal")}
 
@@ -945,8 +954,17 @@ def record_style(kind: str, status: str) -> str:
 
 
 def reason_label(reason: str, lang: str | None = None) -> str:
-    """A policy's reason code in words; a school admin's exemption reason as written."""
-    return label(REASONS[reason], lang) if reason in REASONS else reason
+    """A policy's reason code in words; a school admin's exemption reason as written. Several
+    writing quotas not met (``quota_paper+quota_books``) are one sentence naming each."""
+    from portal.assessment import REASON_JOIN  # not at the top: the assessment's imports ask this module
+
+    if reason in REASONS:
+        return label(REASONS[reason], lang)
+    codes = reason.split(REASON_JOIN)
+    if len(codes) > 1 and all(code in QUOTA_NAMES for code in codes):
+        names = label(QUOTA_LIST, lang).join(label(QUOTA_NAMES[code], lang) for code in codes)
+        return label(QUOTAS_NOT_MET, lang) % {"quotas": names}
+    return reason
 
 
 # WTForms' own messages, as the types' detail forms report them (looked up by :func:`tr`).

@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.errors import Forbidden, Invalid
 from portal.extensions import db
+from portal.messages import reason_label
 from portal.models import OwnWriting, School
 from portal.policy import SYSTEM
 from portal.services import activities, credits, schools, writing
@@ -82,7 +84,18 @@ def test_an_unmet_quota_makes_the_year_short_only_when_the_school_says_so(s1, st
     assert ty.assessment.status == "met" and ty.facts.unmet_quotas
     schools.update_rules(s1, {"quotas_decide": True}, by=SYSTEM)
     ty = credits.teacher_year(t1, s1, year)
-    assert (ty.assessment.status, ty.assessment.reason) == ("short", "quota_reading_notes")
+    # every quota not met is named, each once (reflections and books are asked per semester)
+    assert (ty.assessment.status, ty.assessment.reason) == (
+        "short", "quota_reading_notes+quota_paper+quota_reflections+quota_books")
+    with force_locale("zh_Hans_CN"):
+        assert reason_label(ty.assessment.reason) == "未完成写作任务：读书笔记、论文或教学心得、教学反思、读书"
+    assert reason_label(ty.assessment.reason, "en") == (
+        "Writing quotas not met: reading notes, paper or teaching essay, teaching reflections, books read")
+    schools.update_rules(s1, {"reading_notes_chars": 0, "papers_per_year": 0, "reflections_per_semester": 0},
+                         by=SYSTEM)  # one left: its own words, as before
+    ty = credits.teacher_year(t1, s1, year)
+    assert (ty.assessment.status, ty.assessment.reason) == ("short", "quota_books")
+    assert reason_label(ty.assessment.reason, "zh") == "未完成写作任务：读书"
     schools.update_rules(s1, {k: 0 for k in ("reading_notes_chars", "papers_per_year", "reflections_per_semester",
                                              "books_per_semester")}, by=SYSTEM)
     ty = credits.teacher_year(t1, s1, year)
