@@ -477,7 +477,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
     with write_transaction() as s:
         _still_organizer(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
-        _still_open(s, act, "participants")
+        still_open(s, act, "participants")
         existing = {
             p.user_id: p
             for p in s.execute(select(Participation).where(Participation.activity_id == act.id)).scalars()
@@ -497,7 +497,7 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
     with write_transaction() as s:
         _still_organizer(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
-        _still_open(s, act, "participants")
+        still_open(s, act, "participants")
         row = s.execute(
             select(Participation).where(Participation.activity_id == act.id, Participation.user_id == user_id)
         ).scalar_one_or_none()
@@ -559,7 +559,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
         raise Invalid(msg("attendance.refused"), {"attendance": errors})
     with write_transaction() as s:
         _still_organizer(s, act, by)
-        _still_open(s, act, "attendance")
+        still_open(s, act, "attendance")
         # again under the lock (asked above for a quick answer): on SQLite the read before the
         # write ends first, and an acceptance committed between them is seen only here
         locks.require_unlocked(act.school_id, act.school_year, act.semester)
@@ -568,7 +568,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     return [p for p, *_ in parsed]
 
 
-def _still_open(s: Any, act: Activity, what: str) -> None:
+def still_open(s: Any, act: Activity, what: str) -> None:
     """Inside the write: the activity as it is now (locked on PostgreSQL) still editable — a
     trigger committed since the caller read it (an approval) is not written past — and its
     version moved, so that a trigger which read the figures before this write commits is
@@ -712,7 +712,7 @@ def add_evidence(
             access.require_still(s, by, lambda now: policy.may_add_evidence(now, act, uid), "policy.own_evidence",
                                  school_id=act.school_id)
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
-            _still_open(s, act, "evidence")
+            still_open(s, act, "evidence")
             if reg.decl.self_declared and data is not None:  # one declaration of the teacher at a time
                 access.one_at_a_time(uid)
                 _require_file_not_declared(act, reg.type, uid, data)

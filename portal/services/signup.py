@@ -25,7 +25,7 @@ from portal.models import Activity, Membership, Participation, School, Signup, S
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, locks, schools
-from portal.services.activities import require_shared
+from portal.services.activities import require_shared, still_open
 from portal.sorting import pinyin_key
 from portal.timeutil import BadTime, iso_local_text, local_text, parse_iso, utcnow, zone_of
 
@@ -267,6 +267,7 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
         window = _locked_window(s, act)
         if window.confirmed_at is not None:
             raise Conflict(msg("signup.confirmed"))
+        still_open(s, act, "participants")  # not cancelled meanwhile; the new people move the version
         already = set(
             s.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
         )

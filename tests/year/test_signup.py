@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal.errors import Conflict, DomainError, Forbidden, Invalid
 from portal.extensions import db
-from portal.models import Participation, Signup, SignupWindow, User
+from portal.models import Activity, Participation, Signup, SignupWindow, User
 from portal.services import access, signup
 from portal.timeutil import utcnow
 from tests.support import factories as f
@@ -58,7 +58,10 @@ def test_confirmation_makes_participants_and_closes_the_list(app):
         signup.sign_up(act, t, by=actor(t, s))
     with pytest.raises(Forbidden):
         signup.confirm(act, by=actor(ts[0], s))  # a teacher does not run the sign-up
+    version = db.session.get(Activity, act.id).version
     assert signup.confirm(act, by=actor(p["organizer"], s)) == 2
+    # new participants are a change a reviewer who read the activity before must see
+    assert db.session.get(Activity, act.id).version > version
     parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
     assert parts == {ts[0].id, ts[1].id}
     for step in (lambda: signup.withdraw(act, ts[0], by=actor(ts[0], s)),
@@ -275,6 +278,10 @@ def test_a_cancelled_activity_takes_no_sign_up(app):
         assert exc.value.msg.code == "signup.not_open"
     assert _statuses(act.id) == before
     assert signup.view(act, ts[2].id).is_closed  # the page and the API offer no sign-up
+    with pytest.raises(Conflict) as exc:  # nor does its organiser confirm the list into participants
+        signup.confirm(act, by=actor(p["organizer"], s))
+    assert exc.value.msg.code == "signup.not_open"
+    assert not db.session.execute(select(Participation.id).where(Participation.activity_id == act.id)).first()
 
 
 def test_confirmation_adds_no_one_who_has_left_the_school(app):
@@ -289,7 +296,10 @@ def test_confirmation_adds_no_one_who_has_left_the_school(app):
         signup.sign_up(act, t, by=actor(t, s))
     staff.deactivate(s, ts[1].id, by=actor(p["admin"], s))
     db.session.commit()
+    version = db.session.get(Activity, act.id).version
     assert signup.confirm(act, by=actor(p["organizer"], s)) == 2
+    # new participants are a change a reviewer who read the activity before must see
+    assert db.session.get(Activity, act.id).version > version
     parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
     assert parts == {ts[0].id, ts[2].id}
 
