@@ -340,10 +340,12 @@ class GroupStats:
     teachers: int = 0
     hours: Decimal = Decimal("0")
     statuses: dict[str, int] = field(default_factory=dict)
+    counted: int = 0  # the teachers whose hours are in ``hours`` (a year not recognised adds none)
 
     @property
     def average(self) -> Decimal:
-        return (self.hours / self.teachers).quantize(Decimal("0.1")) if self.teachers else Decimal("0")
+        """人均: the hours over the teachers they are of, not over a member whose year adds none."""
+        return (self.hours / self.counted).quantize(Decimal("0.1")) if self.counted else Decimal("0")
 
 
 _LEADER = aliased(User)
@@ -376,6 +378,7 @@ def group_stats(school_id: int, rows: list) -> list[GroupStats]:
         status = r.assessment.status
         if hours_recognised(status):  # as the school's and the district's totals of 认定学时
             stats.hours += r.facts.total_hours
+            stats.counted += 1
         stats.statuses[status] = stats.statuses.get(status, 0) + 1
     return sorted(found.values(), key=lambda g: pinyin_key(g.group.name))
 
