@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import has_app_context
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 
 from portal.assessment import QuotaFact
 from portal.hours import fmt
@@ -51,12 +51,28 @@ def quota_label(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> st
     return _in(lang, say) if say else q.key
 
 
+def _pieces(done: str, target: str) -> str:
+    return pgettext("quota of pieces", "%(done)s of %(target)s", done=done, target=target)
+
+
+def _books(done: str, target: str) -> str:
+    return pgettext("quota of books", "%(done)s of %(target)s", done=done, target=target)
+
+
+#: What a quota counted in pieces counts, as the Chinese says it after the figures (篇, 本).
+_PIECES: dict[str, Callable[[str, str], str]] = {"paper": _pieces, "reflections": _pieces, "books": _books}
+
+
 def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
-    """Done against target: "6,200 / 10,000 字" (characters) or "3 / 5" (pieces)."""
+    """Done against target: "6,200 / 10,000 字" (characters), "3 / 5 篇" (papers, reflections) or
+    "1 / 1 本" (books)."""
     q = as_fact(q)
     done, target = _number(q.done), _number(q.target)
     if q.unit == "chars":
         return _in(lang, lambda: gettext("%(done)s of %(target)s characters", done=done, target=target))
+    if q.key in _PIECES:
+        say = _PIECES[q.key]
+        return _in(lang, lambda: say(done, target))
     return _in(lang, lambda: gettext("%(done)s of %(target)s", done=done, target=target))
 
 

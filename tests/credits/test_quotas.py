@@ -163,6 +163,10 @@ def test_pages_and_api(app, client, s1, staff):
     home = client.get("/")
     assert 'data-testid="quota-reading_notes-0"' in home.text
     assert "9 of 10,000 characters" in client.get("/?lang=en").text
+    # each count with its unit: characters 字, papers and reflections 篇, books 本
+    assert "9 / 10,000 字" in home.text and "0 / 1 篇" in home.text and "0 / 1 本" in home.text
+    assert "2026—2027学年" in home.text and "2026-2027 学年" not in home.text  # as the forms write it
+    assert "School year 2026–2027" in client.get("/?lang=en").text
     token = client.post("/api/v1/auth/token", json={"username": "t1", "password": f.PASSWORD}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     r = client.post("/api/v1/me/writing", json={"kind": "reflection", "text": "今天的课很好。"}, headers=headers)
