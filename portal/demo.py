@@ -225,12 +225,12 @@ def load_demo(today: datetime | None = None) -> School:
     organizer, reviewer = _user("organizer"), _user("reviewer")
     now = today or utcnow()
     absent: list[bool] = []  # teacher1's one absence without leave: given by the first type that can
-    for key, reg in registry().types.items():
+    for shift, (key, reg) in enumerate(registry().types.items()):
         details = sample_details(reg)
         if details is None:  # the type offers no demo data (or its plugin failed to: reported)
             continue
         try:
-            _type_demo(school, key, reg, details, (organizer, reviewer), now, absent)
+            _type_demo(school, key, reg, details, (organizer, reviewer), now, absent, shift)
         except DomainError as exc:  # the type's own code refused its steps (a plugin's bug): reported
             db.session.rollback()
             registry().plugins.fail(reg.plugin, M_DEMO_TYPE, exc, key=key, error=describe(exc))
@@ -250,21 +250,23 @@ def load_demo(today: datetime | None = None) -> School:
 
 
 def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str, Any], staff: tuple[User, User],
-               now: datetime, absent: list[bool]) -> None:
+               now: datetime, absent: list[bool], shift: int = 0) -> None:
     """The demo activities of one type, one in each phase of ``DEMO_PHASES``, each taken there
-    through its own workflow as its users would (``staff``: the organizer and the reviewer)."""
+    through its own workflow as its users would (``staff``: the organizer and the reviewer).
+    Each type's are ``shift`` days earlier than the first type's: the same teachers attend
+    them, and no one attends two afternoons' activities at once (``services.overlaps``)."""
     organizer, reviewer = staff
     type_name = reg.decl.name_zh
     definition = reg.engine.definition
     declared = reg.decl.self_declared
     for index, (phase, tag, offset) in enumerate(DEMO_PHASES):
         # 14:00–17:00 in the school's time: within one day, so within one semester, whenever it runs
-        start = to_local(now + timedelta(days=offset), school.timezone).replace(hour=14, minute=0, second=0,
-                                                                                 microsecond=0)
+        start = to_local(now + timedelta(days=offset - shift), school.timezone).replace(
+            hour=14, minute=0, second=0, microsecond=0)
         planner = organizer
         if declared:  # a teacher's own finished training: in the past, this school year
             planner = _user(DECLARERS[index % len(DECLARERS)])
-            begun = to_local(_declared_start(now, offset, school.timezone), school.timezone)
+            begun = to_local(_declared_start(now, offset - shift, school.timezone), school.timezone)
             # as the others (14:00, one start for the queue's order), unless it is today's
             start = (begun.replace(hour=14, minute=0, second=0, microsecond=0)
                      if begun.date() < to_local(now, school.timezone).date() else begun)

@@ -216,6 +216,8 @@ TEXTS: dict[str, Any] = {
     "attendance.not_participant": _l("not a participant of this activity"),
     "attendance.twice": _l("listed twice"),
     "attendance.exceeds": _l("attended, absent and excused hours together exceed the activity's %(n)s hours"),
+    "attendance.overlap": _l("at most %(n)s hours: this person is recorded attending “%(title)s” at the same time, "
+                             "and the time they cover together holds at most %(most)s hours"),
     "trigger.required": _l("trigger is required"),
     "trigger.required_field": _l("required"),
     "trigger.unknown": _l("unknown trigger %(trigger)s; known triggers: %(known)s"),
@@ -309,7 +311,7 @@ TEXTS: dict[str, Any] = {
     "rules.whole_range": _l("must be a whole number from %(low)s to %(high)s"),
     # -- notifications -------------------------------------------------------------------------
     "notify.tomorrow": _l("%(title)s is tomorrow at %(time)s %(location)s"),
-    "notify.evidence_due": _l("%(title)s: please hand in %(kinds)s"),
+    "notify.evidence_due": _l("%(title)s: please hand in: %(kinds)s"),
     "notify.approved": _l("%(title)s was approved by the reviewer"),
     "notify.returned": _l("%(title)s was returned for rework: %(comment)s"),
     "notify.credited": _l("The hours of %(title)s have been credited"),
@@ -325,7 +327,7 @@ TEXTS: dict[str, Any] = {
     "notify.school_plan_deadline": _l(
         "The school's annual plan for %(year)s is due to the district on %(date)s, in %(days)s days, and has not been sent"
     ),
-    "notify.quota_behind": _l("%(quota)s is behind schedule: %(done)s of %(target)s done, %(expected)s expected by now"),
+    "notify.quota_behind": _l("Behind schedule: %(quota)s, %(done)s of %(target)s done, %(expected)s expected by now"),
     "notify.school_plan_accepted": _l("The district accepted the school's annual plan for %(year)s"),
     "notify.school_plan_returned": _l("The district returned the school's annual plan for %(year)s: %(comment)s"),
     "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),
@@ -460,6 +462,8 @@ TEXTS: dict[str, Any] = {
     "declared.again": _l("you declared this training already (“%(title)s”, %(day)s): a training is declared once"),
     "declared.overlap": _l("at most %(n)s hours: this training overlaps your declaration “%(title)s”, and the time "
                            "they cover together holds at most %(most)s hours"),
+    "declared.overlap_attended": _l("at most %(n)s hours: you are recorded attending “%(title)s” at the same time, and "
+                                    "the time they cover together holds at most %(most)s hours"),
     "declared.certificate_again": _l(
         "this file is already the certificate of your declaration “%(title)s”: a certificate counts once"),
     "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),
@@ -866,6 +870,7 @@ SUBMISSION_STATUSES: dict[str, tuple[str, str]] = {
 ZH_TERMS: dict[str, tuple[str, ...]] = {
     "未请假缺席": ("无故缺勤", "无故缺席", "旷会"),
     "免于考核": ("免考核",),
+    "您": ("你",),  # the portal addresses everyone alike, politely
 }
 
 

@@ -301,11 +301,14 @@ def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school
     plan an activity as the organizer; the plugin's first type by default, with demo participants in
     its roles (``participants``: ``[(person, role), …]``), the type's ``sample_details()``, starting
     two days ago by the school's clock (so it can be held at once; ``starts_at`` is read in the
-    school's time zone)."""
+    school's time zone). Each further activity planned without ``starts_at`` ends an hour before
+    the last one began: no one attends two activities at once (the core refuses the attendance)."""
     from portal.demo import demo_roles
     from portal.registry import registry
     from portal.services import activities
     from portal.timeutil import to_local, utcnow, zone_of
+
+    earliest: list[datetime] = []  # the start of the last activity planned at the default time
 
     def plan(type_key: str | None = None, participants: list[tuple[str, str]] | None = None,
              details: dict[str, Any] | None = None, hours: str = "2", starts_at: datetime | None = None,
@@ -319,6 +322,10 @@ def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school
         # own zone, which datetime.now() reads, may be another)
         start = starts_at or to_local(utcnow(), zone_of(yanxiu_school)).replace(
             tzinfo=None, microsecond=0, second=0) - timedelta(days=2)
+        if starts_at is None:
+            if earliest:
+                start = earliest[-1] - _length(hours) - timedelta(hours=1)
+            earliest.append(start)
         people = participants if participants is not None else demo_roles(type_key)
         try:
             act = activities.plan_activity(

@@ -54,7 +54,7 @@ from portal.models.types import HoursType
 from portal.once import once_each
 from portal.plugin_data import type_call, type_errors
 from portal.security import has_controls
-from portal.services import access, locks, quotas, schools
+from portal.services import access, locks, overlaps, quotas, schools
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.quotas import WRITTEN_KINDS
 from portal.sorting import by_pinyin
@@ -224,6 +224,8 @@ def plan_activity(
     if declared and start and end and not fields.keys() & {"title", "starts_at", "ends_at"}:
         for name, said in _declared_again(reg.type, school, organizer.id, title, start, end, h or Decimal(0)).items():
             fields.setdefault(name, said)  # the type's own word on the hours first
+        for name, said in _attending_then(organizer.id, start, end, h or Decimal(0)).items():
+            fields.setdefault(name, said)
     line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
     if line is not None and start is not None and "starts_at" not in fields:
         line_year = line_school_year(line)
@@ -246,6 +248,8 @@ def plan_activity(
             again = dict(_type_plan_errors(reg.type, school, start, end, h, clean, organizer.id))
             for name, said in _declared_again(reg.type, school, organizer.id, title, start, end, h).items():
                 again.setdefault(name, said)  # the type's own word on the hours first
+            for name, said in _attending_then(organizer.id, start, end, h).items():
+                again.setdefault(name, said)
             if again:
                 raise Invalid(msg("plan.refused"), again)
         act = Activity(
@@ -403,6 +407,17 @@ def _declared_again(activity_type: ActivityType, school: School, planner_id: int
             return {"hours": msg("declared.overlap", title=overlapping[0][0], n=fmt(max(most - together + hours, Decimal(0))),
                                  most=fmt(most))}
     return {}
+
+
+def _attending_then(planner_id: int, start: datetime, end: datetime, hours: Decimal) -> dict[str, Msg]:
+    """A declaration's hours are its declarer's attendance: with what they are recorded attending
+    at the same time anywhere (a school's lecture, another declaration) they fit the time
+    covered together (:mod:`portal.services.overlaps`)."""
+    others = overlaps.attended_elsewhere(db.session, [planner_id], start, end).get(planner_id, [])
+    found = overlaps.clash(start, end, hours, others)
+    if found is None:
+        return {}
+    return {"hours": msg("declared.overlap_attended", title=found.title, n=fmt(found.left), most=fmt(found.most))}
 
 
 def require_shared(act: Activity) -> None:
@@ -563,9 +578,31 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
         # again under the lock (asked above for a quick answer): on SQLite the read before the
         # write ends first, and an acceptance committed between them is seen only here
         locks.require_unlocked(act.school_id, act.school_year, act.semester)
+        _fits_elsewhere(s, act, [(i, p.user_id, attended) for i, (p, attended, *_rest) in enumerate(parsed)])
         for p, attended, absent, excused in parsed:
             p.attended_hours, p.absent_hours, p.excused_hours = attended, absent, excused
     return [p for p, *_ in parsed]
+
+
+def _fits_elsewhere(s: Any, act: Activity, present: list[tuple[int, int, Decimal]]) -> None:
+    """Inside the write: no one is recorded attending this activity and others at the same
+    time for more hours than that time holds (:mod:`portal.services.overlaps`). Each person
+    attending is locked first (:func:`access.one_at_a_time`), so two organizers recording the
+    same afternoon at once are asked one after the other."""
+    attending = [(i, uid, hours) for i, uid, hours in present if hours > 0]
+    if not attending:
+        return
+    access.lock_people([uid for _i, uid, _h in attending])
+    elsewhere = overlaps.attended_elsewhere(s, [uid for _i, uid, _h in attending], act.starts_at, act.ends_at,
+                                            besides=act.id)
+    errors: dict[str, Any] = {}
+    for i, uid, hours in attending:
+        found = overlaps.clash(act.starts_at, act.ends_at, hours, elsewhere.get(uid, []))
+        if found is not None:
+            errors[f"{i}"] = {"attended_hours": msg("attendance.overlap", title=found.title, n=fmt(found.left),
+                                                    most=fmt(found.most))}
+    if errors:
+        raise Invalid(msg("attendance.refused"), {"attendance": errors})
 
 
 def still_open(s: Any, act: Activity, what: str) -> None:

@@ -29,8 +29,9 @@ def _status(user, school, year=YEAR):
     return credits.teacher_year(user, school, year).assessment
 
 
-def _credit_hours(s1, staff, user, total: str, start=SEM1):
-    """Credit ``total`` hours to ``user`` as an attendee of one lecture."""
+def _credit_hours(s1, staff, user, total: str, start=None):
+    """Credit ``total`` hours to ``user`` as an attendee of one lecture (by default in
+    semester 1, after the teacher's other activities: ``factories.free_from``)."""
     credited(s1, staff, "lecture", [(user, "attendee")], hours=total, start=start)
 
 

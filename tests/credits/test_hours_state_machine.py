@@ -202,6 +202,9 @@ class HoursAuditor(OneSchool):
         if type_key in ("mentorship", "research"):  # what their guards ask: a pair; a leader
             roles[0], roles[1] = ("mentor", "mentee") if type_key == "mentorship" else ("leader", "member")
         start = utcnow() + timedelta(days=5) if when == "future" else PAST_STARTS[when]
+        # each activity its own four hours (none lasts longer): no one attends two at once, which
+        # ``services.overlaps`` refuses (``tests/plugins/test_attending_at_once.py``)
+        start += timedelta(hours=4 * len(self.acts))
         planner = self.user("admin" if as_admin else "organizer")
         roster = [(self.user(k), r) for k, r in zip(people, roles, strict=True)]
         act = f.plan(self.school, planner, type_key, roster, DETAILS[type_key], hours=hours, start=start)

@@ -153,6 +153,8 @@ def test_a_submitted_teachers_entries_are_those_behind_the_frozen_total(app, wor
     lines = page.split('data-testid="teacher-entries"')[1].split("</table>")[0]
     assert "报送后的讲座" not in lines
     assert sum(float(h) for h in re.findall(r'data-testid="entry-hours-\d+">(-?[\d.]+)</td>', lines)) == 4
+    # and says so: the figures are those submitted, and the school's have changed since (audit)
+    assert 'data-testid="frozen-note"' in page and 'data-testid="changed-since" data-teachers="1"' in page
 
 
 def test_the_district_reads_a_schools_times_in_the_schools_zone(app, world):

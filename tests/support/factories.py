@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.hours import shortest_length
-from portal.models import Activity, School, User
+from portal.models import Activity, Participation, School, User
 from portal.policy import SYSTEM
 from portal.registry import registry
 from portal.services import activities, schools, transitions, users
@@ -55,6 +56,27 @@ def people_of(user_ids: dict[str, int]) -> dict[str, User]:
     return {key: db.session.get(User, uid) for key, uid in user_ids.items()}
 
 
+DEFAULT_START = datetime(2026, 10, 15, 14, 0)  # a Thursday afternoon of semester 1, 2026-2027
+
+
+def free_from(s: School, people: list[User]) -> datetime:
+    """The default start of a test's activity (the school's wall clock): 2026-10-15 14:00, or,
+    when some of ``people`` are already recorded in an activity from then on (an earlier one of
+    the test, or of its prepared data), the end of the last of those — no one attends two
+    things at once (``services.overlaps``), so a test's activities follow one another."""
+    ids = [u.id for u in people]
+    if not ids:
+        return DEFAULT_START
+    since = DEFAULT_START.replace(tzinfo=ZoneInfo(s.timezone)).astimezone(UTC).replace(tzinfo=None)
+    last = db.session.scalar(
+        select(func.max(Activity.ends_at)).join(Participation, Participation.activity_id == Activity.id)
+        .where(Participation.user_id.in_(ids), Activity.ends_at > since, Activity.starts_at < since + timedelta(days=60))
+    )
+    if last is None:
+        return DEFAULT_START
+    return last.replace(tzinfo=UTC).astimezone(ZoneInfo(s.timezone)).replace(tzinfo=None)
+
+
 def plan(
     s: School,
     organizer: User,
@@ -65,7 +87,7 @@ def plan(
     start: datetime | None = None,
     title: str = "测试活动",
 ) -> Activity:
-    start = start or datetime(2026, 10, 15, 14, 0)
+    start = start or free_from(s, [u for u, _r in people])
     return activities.plan_activity(
         s,
         organizer,

@@ -1,0 +1,90 @@
+"""No one attends two things at once (``services.overlaps``): the hours a teacher is recorded
+attending in activities whose times overlap — school activities and their own declarations
+alike — fit the time those cover together. Attack: two lectures of 14:00–17:00 on one afternoon
+and a declared online course of the same hours each credited the same teacher 3 hours (9 hours
+of one afternoon); the demo itself credited a teacher in five activities of one afternoon."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.errors import Invalid
+from portal.extensions import db
+from portal.models import Participation
+from portal.services import activities
+from tests.credits.helpers import DETAILS as TYPE_DETAILS
+from tests.plugins.test_declared_hours import declare, past_start, s1, staff  # noqa: F401
+from tests.support import factories as f
+
+AFTERNOON = datetime(2026, 10, 15, 14, 0)  # 14:00–17:00: at most 4 hours (180 minutes over 45)
+
+
+def _lecture(school, crew, people, title, start=AFTERNOON, hours="3"):
+    return f.plan(school, crew["organizer"], "lecture", people, TYPE_DETAILS["lecture"], hours=hours, start=start,
+                  title=title)
+
+
+def _attended(act, user) -> object:
+    db.session.expire_all()
+    return db.session.execute(select(Participation.attended_hours).where(
+        Participation.activity_id == act.id, Participation.user_id == user.id)).scalar_one()
+
+
+def _refused(call) -> dict:
+    with pytest.raises(Invalid) as err:
+        call()
+    return err.value.fields
+
+
+def test_two_lectures_of_one_afternoon_give_no_more_than_the_afternoon(s1, staff):  # noqa: F811
+    t1, t2, org = staff["t1"], staff["t2"], staff["organizer"]
+    first = _lecture(s1, staff, [(t1, "attendee"), (t2, "attendee")], "讲座甲")
+    second = _lecture(s1, staff, [(t2, "attendee"), (t1, "attendee")], "讲座乙")
+    f.attend(first, org, {t1.id: "3", t2.id: "1"})
+    fields = _refused(lambda: f.attend(second, org, {t1.id: "3", t2.id: "3"}))
+    # t1's row is named, with what is left of the afternoon; t2's (1 + 3 hours) fits
+    rows = [p.user_id for p, _u in activities.participants_with_users(second.id)]  # the rows f.attend sent
+    assert set(fields["attendance"]) == {str(rows.index(t1.id))}
+    said = fields["attendance"][str(rows.index(t1.id))]["attended_hours"]
+    assert said.code == "attendance.overlap" and dict(said.params) == {"title": "讲座甲", "n": "1", "most": "4"}
+    assert _attended(second, t1) is None and _attended(second, t2) is None  # nothing written
+    f.attend(second, org, {t1.id: "1", t2.id: "3"})  # 3 + 1 and 1 + 3: the afternoon's 4 hours
+    assert _attended(second, t1) == 1 and _attended(second, t2) == 3
+
+
+def test_what_does_not_overlap_is_left_alone(s1, staff):  # noqa: F811
+    """The next afternoon, a cancelled activity's attendance, and a week-long declared course
+    holding an afternoon's lecture: each is taken."""
+    t1, org = staff["t1"], staff["organizer"]
+    first = _lecture(s1, staff, [(t1, "attendee")], "讲座甲")
+    f.attend(first, org)
+    f.attend(_lecture(s1, staff, [(t1, "attendee")], "讲座丙", start=AFTERNOON + timedelta(days=1)), org)
+    dropped = _lecture(s1, staff, [(t1, "attendee")], "讲座乙", start=AFTERNOON + timedelta(days=2))
+    f.attend(dropped, org)
+    f.fire(dropped, org, "cancel")
+    f.attend(_lecture(s1, staff, [(t1, "attendee")], "讲座丁", start=AFTERNOON + timedelta(days=2)), org)
+    inside = _lecture(s1, staff, [(t1, "attendee")], "周中讲座", start=past_start(9) + timedelta(hours=14))
+    f.attend(inside, org)
+    week = declare(s1, t1, hours="20", start=past_start(12), days=7, title="暑期网络研修周")  # holds it too
+    assert _attended(week, t1) == 20 and _attended(inside, t1) == 3
+
+
+def test_a_declaration_and_a_lecture_at_once_fit_the_time_together(s1, staff):  # noqa: F811
+    """A declaration's hours are its declarer's attendance: refused beside a lecture they are
+    recorded attending at the same time, and a lecture's attendance beside a declaration."""
+    t1, t2, org = staff["t1"], staff["t2"], staff["organizer"]
+    day = past_start(5)  # a declaration of 00:00–08:00: at most 11 hours (480 minutes over 45)
+    lecture = _lecture(s1, staff, [(t1, "attendee"), (t2, "attendee")], "晚间讲座", start=day + timedelta(hours=1),
+                       hours="4")
+    f.attend(lecture, org)  # 4 hours each, 01:00–04:00
+    fields = _refused(lambda: declare(s1, t1, hours="8", start=day, title="网络研修"))
+    assert fields["hours"].code == "declared.overlap_attended" and dict(fields["hours"].params)["n"] == "7"
+    declare(s1, t1, hours="7", start=day, title="网络研修")  # 7 + 4: the 11 hours the night holds
+    declare(s1, t2, hours="7", start=day, title="网络研修")
+    other = _lecture(s1, staff, [(t2, "attendee")], "又一讲座", start=day + timedelta(hours=2), hours="3")
+    fields = _refused(lambda: f.attend(other, org))
+    assert fields["attendance"]["0"]["attended_hours"].code == "attendance.overlap"
+    assert _attended(other, t2) is None
