@@ -334,6 +334,8 @@ def exemptions_page():
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
+        if form.get("action") not in ("set", "clear"):  # the form's two buttons; anything else saves nothing
+            abort(400)
         year = form.get("year", "")
         try:
             user_id = int(form.get("user_id", ""))

@@ -168,7 +168,8 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
         if act.location:
             event.add("location", _text(act.location))
         kind = reg.decl.name(lang_code()) if reg else act.type_key
-        hours = _("%(type)s · %(hours)s hours", type=kind, hours=fmt(act.hours))
+        # the activity's own hours: what each person is credited depends on their role and attendance
+        hours = _("%(type)s · an activity of %(hours)s hours", type=kind, hours=fmt(act.hours))
         link = public_url("activities.show", activity_id=act.id)
         event.add("description", _text(f"{hours}\n{link}", lines=True))
         event.add("url", link)

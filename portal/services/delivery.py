@@ -56,6 +56,7 @@ class Outgoing:
     url: str
     created_at: datetime
     footer: str = ""  # email only: where to change the settings, in the person's language
+    greeting: str = ""  # email only: the person's name and the colon of their language (王雅琴：)
 
 
 def quiet_until(school: School | None, now: datetime) -> datetime | None:
@@ -85,10 +86,11 @@ def outgoing(n: Notification, user: User, school: School | None) -> Outgoing:
     with force_locale(person_locale(user)):  # once for the text and the footer
         text = notifications.text(n).render()
         footer = _("Notification settings: %(url)s", url=public_url("notifications.settings"))
+        greeting = _("%(name)s:", name=user.display_name)
     return Outgoing(
         id=n.id, key=n.key, kind=n.kind, user_id=user.id, username=user.username, display_name=user.display_name,
         school_code=school.code if school else None, text=text, url=base + (n.link or "/notifications"),
-        created_at=n.created_at, footer=footer,
+        created_at=n.created_at, footer=footer, greeting=greeting,
     )
 
 
@@ -243,7 +245,7 @@ def send_email(to: str, out: Outgoing, mailer: Mailer | None = None) -> None:
     message["Subject"] = one_line(out.text)[:150]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"yanxiu-notification-{out.id}")
-    message.set_content(f"{out.display_name}:\n\n{out.text}\n\n{out.url}\n\n-- \n{out.footer}\n")
+    message.set_content(f"{out.greeting or out.display_name + ':'}\n\n{out.text}\n\n{out.url}\n\n-- \n{out.footer}\n")
     if mailer is not None:
         mailer.send(message)
         return

@@ -166,7 +166,7 @@ def teacher(submission_id: int, user_id: int):
     entries = credits.entries_for(user_id, sub.school_id, sub.school_year, until=sub.submitted_at)  # behind the total
     school = db.session.get_one(School, sub.school_id)
     return render_template("district/teacher.html", sub=sub, row=row, entries=entries, school=school,
-                           type_names=_type_names())
+                           type_names=_type_names(), changed=_changed(sub))
 
 
 @bp.route("/district/submissions/<int:submission_id>/activities/<int:activity_id>")

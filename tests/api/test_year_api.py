@@ -53,7 +53,7 @@ def test_sign_up_through_the_api(as_user):
     r = t1.post(f"/api/v1/activities/{act}/signup/me")
     assert r.status_code == 201 and r.get_json()["mine"] == "waiting" and r.get_json()["position"] == 3
     twice = t1.post(f"/api/v1/activities/{act}/signup/me", headers={"Accept-Language": "zh-CN"})
-    assert twice.status_code == 409 and twice.get_json()["message"] == "你已经报过名了"
+    assert twice.status_code == 409 and twice.get_json()["message"] == "您已经报过名了"
     assert as_user("teacher2").delete(f"/api/v1/activities/{act}/signup/me").status_code == 204
     body = t1.get(f"/api/v1/activities/{act}/signup").get_json()
     assert "teacher5" in {s["username"] for s in body["seats"]} and body["position"] == 2

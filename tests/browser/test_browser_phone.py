@@ -151,6 +151,8 @@ def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_se
                       for key, state in (("lecture", "held"), ("observation", "credited"), ("lecture", "planned"))],
         # the district's schools started 不予认定, 免于考核 and 认定学时 off-screen
         "district": ["/district", "/district/submissions?status=accepted", "/district/dashboard"],
+        # the 学分认定表: in English its headings ("Hours attended") made it 504 px wide (audit)
+        "reviewer": [f"/activities/{live_server.activity_id('lecture', 'credited')}/certificate"],
     }
     for role, paths in pages.items():
         s = browse(locale=locale, viewport=PHONE, is_mobile=True, has_touch=True)

@@ -48,7 +48,7 @@ def test_signing_up_and_the_waiting_list_moving_up(browse, live_server):
     t2.login("teacher2")
     t2.goto(f"/activities/{act}")
     t2.page.on("dialog", lambda d: d.accept())
-    expect(t2.page.get_by_test_id("signup-mine")).to_contain_text("你已获得名额")
+    expect(t2.page.get_by_test_id("signup-mine")).to_contain_text("您已获得名额")
     _click(t2.page, "signup-withdraw")
     expect(t2.page.get_by_test_id("signup-join")).to_be_visible()  # may sign up again
 

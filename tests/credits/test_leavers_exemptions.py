@@ -75,6 +75,10 @@ def test_the_page_offers_those_the_years_summary_lists(app, s1, people):
     r = client.post("/admin/exemptions", data={"action": "clear", "user_id": t2.id, "year": PAST})
     assert r.status_code == 302
     assert _reasons(s1, PAST) == {}
+    for action in ("zzz", "", None):  # attack: any action but "clear" saved an exemption
+        data = {"user_id": t2.id, "year": PAST, "reason": "病假"} | ({} if action is None else {"action": action})
+        assert client.post("/admin/exemptions", data=data).status_code == 400
+    assert _reasons(s1, PAST) == {}
     r = client.post("/admin/exemptions", data={"action": "set", "user_id": people["t4"].id, "year": PAST,
                                                "reason": "x"})
     assert r.status_code == 404

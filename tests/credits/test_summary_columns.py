@@ -50,7 +50,7 @@ def test_page_csv_xlsx_and_api_agree(app, client, s1, staff):
     rows = _csv(b"".join(exports.stream_summary_csv(s1, YEAR)))
     assert rows[0][-7:] == [*QUOTA_HEADS_ZH, "提醒"]
     line = _row(rows, "t1")
-    assert line["读书笔记"] == "6,200 / 10,000 字" and line["论文或教学心得"] == "0 / 1"
+    assert line["读书笔记"] == "6,200 / 10,000 字" and line["论文或教学心得"] == "0 / 1 篇"
     assert line["提醒"].split("\n")[0] == "第1学期：未请假缺席已达 3 学时；累计达到 5 学时，本学年学时将全部不予认定。"
     assert line["提醒"] == "\n".join(warning_text(w, "zh") for w in ws)
     assert _row(rows, "t2")["读书笔记"] == "0 / 10,000 字"

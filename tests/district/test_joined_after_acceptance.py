@@ -91,7 +91,7 @@ def test_the_writing_page_offers_no_form_for_an_accepted_year_and_tells_the_newc
     newcomer = login(app.test_client(), newbie, world.s1)
     page = newcomer.get(f"/writing?year={YEAR}").get_data(as_text=True)
     assert 'data-testid="writing-closed"' in page and 'data-testid="writing-form"' not in page
-    assert 'data-testid="joined-after-acceptance"' in page and "你加入本校之前" in page
+    assert 'data-testid="joined-after-acceptance"' in page and "您加入本校之前" in page
     t1_page = login(app.test_client(), world.staff["t1"], world.s1).get(f"/writing?year={YEAR}").get_data(as_text=True)
     assert 'data-testid="writing-closed"' in t1_page and 'data-testid="joined-after-acceptance"' not in t1_page
 

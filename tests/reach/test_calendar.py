@@ -64,7 +64,7 @@ def test_a_teachers_feed_has_their_activities_in_the_schools_time_zone(make_app)
     assert start.astimezone(ZoneInfo("UTC")).replace(tzinfo=None) == act.starts_at
     assert str(one["UID"]).startswith(f"activity-{act.id}@")
     for e in events:  # the hours as every page writes them (3, 1.5), not as stored (3.0)
-        assert f" · {fmt(titles[str(e['SUMMARY'])].hours)} 学时" in str(e["DESCRIPTION"])
+        assert f" · 活动共 {fmt(titles[str(e['SUMMARY'])].hours)} 学时" in str(e["DESCRIPTION"])
         assert ".0 学时" not in str(e["DESCRIPTION"])
     cancelled = [e for e in events if str(e["STATUS"]) == "CANCELLED"]
     assert len(cancelled) == 5  # the demo's cancelled activity of each type stays, marked cancelled
@@ -173,7 +173,7 @@ def test_the_feed_speaks_the_language_chosen_in_the_settings(make_app):
     english = _parse(anonymous, path)
     assert str(english["X-WR-CALNAME"]).endswith(" · training activities")
     for e in _activities(english):
-        assert re.search(r" · [\d.]+ hours$", str(e["DESCRIPTION"]).splitlines()[0]), e["DESCRIPTION"]
+        assert re.search(r" · an activity of [\d.]+ hours$", str(e["DESCRIPTION"]).splitlines()[0]), e["DESCRIPTION"]
         assert "学时" not in str(e["DESCRIPTION"]) and "讲座" not in str(e["DESCRIPTION"])
     assert any(str(e["SUMMARY"]) == "Personal development plan due" for e in english.walk("VEVENT"))
     page = client.get("/notifications/settings").get_data(as_text=True)

@@ -285,7 +285,7 @@ def test_expired_forged_or_foreign_scans_are_refused_clearly_and_change_nothing(
     code = _screen_code(organizer, act.id)
     stranger.get(code)
     r = stranger.get(f"/checkin/{act.id}")
-    assert r.status_code == 403 and "你不是本活动的参与者" in r.get_data(as_text=True)
+    assert r.status_code == 403 and "您不是本活动的参与者" in r.get_data(as_text=True)
     assert stranger.post(f"/checkin/{act.id}").status_code == 403
     assert teacher.get(f"/activities/{act.id}/checkin/screen").status_code == 403  # not theirs to show
     assert teacher.get(f"/activities/{act.id}/sign-in-sheet").status_code == 403

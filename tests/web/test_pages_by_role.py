@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, Evidence, School
+from portal.models import Activity, Evidence, School, User
 from portal.policy import SYSTEM
 
 ROLES = ["admin", "reviewer", "organizer", "teacher1", "teacher6", "district"]
@@ -131,6 +131,30 @@ def test_district_table_counts_each_school(site, as_user):
     assert 'data-testid="staff-DEMO">9<' in html
     assert 'data-testid="staff-EMPTY">0<' in html
     assert demo_id
+
+
+def test_the_district_rows_statuses_add_up_to_its_teachers_when_one_left(site, as_user):
+    """Audit: a teacher who left stays on the year with the hours counted there (as on the
+    school's summary), so the district's row read 教职工 8 beside statuses adding up to 9, and
+    nothing said what the four counted. The row gives its teachers of the year too: the
+    statuses add up to that."""
+    import re
+
+    from portal.services import access, staff
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
+        leaver = db.session.execute(select(User).where(User.username == "teacher3")).scalar_one()
+        staff.deactivate(school, leaver.id, by=access.actor(admin.id, school.id))
+    html = as_user("district").get("/district").get_data(as_text=True)
+
+    def cell(name: str) -> int:
+        return int(re.search(rf'data-testid="{name}-DEMO"[^>]*>(\d+)', html).group(1))
+
+    assert cell("staff") == 8 and cell("teachers") == 9
+    met = int(re.search(r'data-testid="met-DEMO"[^>]*>(\d+) /', html).group(1))
+    assert met + cell("short") + cell("not-recognised") + cell("exempt") == cell("teachers")
 
 
 def test_a_crash_shows_the_portal_500_page(make_app):

@@ -166,9 +166,9 @@ def test_sign_up_on_the_activity_page(site, as_user):
     assert not ENGLISH_WORDS.search(re.sub(r"<[^>]+>", " ", page.split('id="signup"')[1].split("</section>")[0]))
     assert t1.post(f"/activities/{act}/signup/join").status_code == 302
     page = t1.get(f"/activities/{act}").get_data(as_text=True)
-    assert "你在候补名单第 3 位" in page
+    assert "您在候补名单第 3 位" in page
     r = t1.post(f"/activities/{act}/signup/join", follow_redirects=True)
-    assert "你已经报过名了" in r.get_data(as_text=True)  # twice: a clear message, nothing changes
+    assert "您已经报过名了" in r.get_data(as_text=True)  # twice: a clear message, nothing changes
     assert as_user("teacher2").post(f"/activities/{act}/signup/withdraw").status_code == 302
     t5 = _ids(site, "teacher5")["teacher5"]
     assert _one(site, select(Signup.status).where(Signup.activity_id == act, Signup.user_id == t5)) == "seat"
