@@ -118,6 +118,15 @@ def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int) ->
     return for_user_id == actor.user_id or may_organise(actor, activity)
 
 
+def may_open_evidence(actor: Actor, activity: _HasOrganizer, owner_id: int, personal: bool) -> bool:
+    """Open a piece of evidence (its file or text): on a shared activity anyone of the school
+    (校本研修 is done together); on a teacher's own declaration (``personal``: a certificate,
+    a training's papers) only its declarer, a reviewer and a school admin."""
+    if not personal:
+        return True
+    return owner_id == actor.user_id or may_organise(actor, activity) or actor.has(REVIEWER)
+
+
 def may_add_own_writing(actor: Actor) -> bool:
     """Add reading notes, a paper or a reflection to one's own record (a teacher)."""
     return actor.has(TEACHER)

@@ -211,6 +211,12 @@ def _load(activity_id: int):
     return school, access.get_activity(activity_id, school.id)
 
 
+def _personal(act) -> bool:
+    """Whether the activity is a teacher's own declaration (its evidence theirs to show)."""
+    reg = registry().get(act.type_key)
+    return reg is not None and reg.decl.self_declared
+
+
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
           locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None):
     reg = registry().get(act.type_key)
@@ -265,6 +271,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         reg=reg,
         people=people,
         evidence=evidence,
+        personal=_personal(act),
         names=names,
         organizer=organizer,
         history=history,
@@ -459,7 +466,9 @@ def evidence_file(evidence_id: int):
     ev = db.session.get(Evidence, evidence_id)
     if ev is None:
         abort(404)
-    access.get_activity(ev.activity_id, school.id)  # another school's evidence: 404
+    act = access.get_activity(ev.activity_id, school.id)  # another school's evidence: 404
+    if not policy.may_open_evidence(current_actor(), act, ev.user_id, _personal(act)):
+        abort(403)
     path = activities.evidence_path(ev)
     if path is None or not path.exists():
         abort(404)
