@@ -27,9 +27,15 @@ from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, locks, schools, teacher_years
+from portal.services import access, locks, overlaps, schools, teacher_years
 from portal.services.activities import has_ended, has_started, participants_with_users
-from portal.services.ledger import credit_ceiling, credit_hours_each, post_credits, reverse_credits
+from portal.services.ledger import (
+    credit_ceiling,
+    credit_hours_each,
+    post_credits,
+    present_at_most,
+    reverse_credits,
+)
 from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import local_text, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
@@ -96,6 +102,24 @@ def allowed_triggers_each(
     shows no activity of a locked year). No statement of its own (a stand-in's check aside, as
     :func:`allowed_triggers`: it asks the database who else is involved)."""
     return {a.id: allowed_triggers(a, user_id, None, school_roles, locked[a.id], takes_part[a.id]) for a in acts}
+
+
+def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], settings: dict,
+              raw: Any) -> Callable[[Participation], Decimal]:
+    """The most a reviewer may credit each participant (:func:`ledger.credit_ceiling`), and no
+    hour the participant is recorded attending elsewhere at the same time
+    (:mod:`portal.services.overlaps`): a raise says they were there, and no one attends two
+    things at once. Asked only when hours are adjusted (one query for everyone)."""
+    if not isinstance(raw, dict) or not raw:
+        return lambda p: credit_ceiling(activity_type, act, p, settings)
+    elsewhere = overlaps.attended_elsewhere(db.session, [p.user_id for p in parts], act.starts_at, act.ends_at,
+                                            besides=act.id)
+
+    def ceiling(p: Participation) -> Decimal:
+        found = overlaps.clash(act.starts_at, act.ends_at, present_at_most(act.hours, p), elsewhere.get(p.user_id, []))
+        return credit_ceiling(activity_type, act, p, settings, present=None if found is None else found.left)
+
+    return ceiling
 
 
 def _parse_adjustments(
@@ -272,9 +296,7 @@ def fire(
             ) from None
         if seen is not None and seen != act.version:  # after the refusals that say who may act
             raise Conflict(msg("activity.changed_since_read"), version=act.version)
-        adjustments = _parse_adjustments(
-            hours, parts, lambda p: credit_ceiling(reg.type, act, p, settings)
-        )
+        adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours))
         step = reg.engine.definition.transition(trigger)
         if adjustments and not step.adjusts_hours:
             raise Invalid(msg("hours.only_when_adjusting"), {"hours": msg("hours.only_with_approve")})

@@ -88,3 +88,22 @@ def test_a_declaration_and_a_lecture_at_once_fit_the_time_together(s1, staff):  
     fields = _refused(lambda: f.attend(other, org))
     assert fields["attendance"]["0"]["attended_hours"].code == "attendance.overlap"
     assert _attended(other, t2) is None
+
+
+def test_a_reviewers_raise_is_no_way_round_it(s1, staff):  # noqa: F811
+    """The organizer records the teacher present 0 hours (nothing missed) in the second lecture of
+    the afternoon and the reviewer raises them to 3 "by the sign-in sheet": the raise says they
+    were there, so it fits what the afternoon has left (1 hour), as attendance would."""
+    t1, org, rev = staff["t1"], staff["organizer"], staff["reviewer"]
+    first = _lecture(s1, staff, [(t1, "attendee")], "讲座甲")
+    f.attend(first, org)
+    second = _lecture(s1, staff, [(t1, "attendee"), (staff["t2"], "attendee")], "讲座乙")
+    f.attend(second, org, {t1.id: "0"})
+    f.fire(second, org, "hold")
+    fields = _refused(lambda: f.fire(second, rev, "approve", "按签到表补记", hours={t1.id: "3"}))
+    said = fields["hours"][str(t1.id)]
+    assert said.code == "hours.at_most" and dict(said.params)["n"] == "1"
+    f.fire(second, rev, "approve", "按签到表补记", hours={t1.id: "1"})
+    db.session.expire_all()
+    assert db.session.execute(select(Participation.adjusted_hours).where(
+        Participation.activity_id == second.id, Participation.user_id == t1.id)).scalar_one() == 1
