@@ -207,4 +207,19 @@ def _repeats(typed: str, in_file: str, data: bytes | None, text: str | None, sto
         return "file", "writing.duplicate"
     if same_size and kept == data:
         return "file", "writing.duplicate_file"
+    for field, new in (("text", typed), ("file", in_file)):
+        if new and any(_holds(new, old) for old in words):
+            return field, "writing.repeats"
     return None
+
+
+#: Counted characters a piece needs before one that holds it whole (or is held in it) is taken
+#: for the same piece again: "前言" + a piece already in the record is not a new piece.
+HELD_AT_LEAST = 20
+
+
+def _holds(new: str, old: str) -> bool:
+    """Whether one of two pieces (counted text) holds the other whole, the shorter long enough
+    to be a piece of its own (:data:`HELD_AT_LEAST`)."""
+    shorter, longer = (new, old) if len(new) <= len(old) else (old, new)
+    return len(shorter) >= HELD_AT_LEAST and shorter in longer

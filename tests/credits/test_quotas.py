@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.messages import reason_label
 from portal.models import OwnWriting, School
 from portal.policy import SYSTEM
-from portal.services import activities, credits, schools, writing
+from portal.services import access, activities, credits, schools, writing
 from portal.textcount import chinese_count
 from portal.timeutil import current_school_year
 from tests.credits.helpers import credited
@@ -72,7 +72,11 @@ def test_quotas_count_evidence_and_own_writing(s1, staff):
     assert q[("paper", 0)] == (0, 1)
     assert q[("reflections", act.semester)] == (1, 5)
     assert q[("books", act.semester)][0] == 1  # the same book in both places counts once
-    writing.add_writing(s1, t1, "paper", "大单元教学初探", "论" * 3000)
+    with pytest.raises(Invalid) as err:  # the draft again, with words added: held whole, not a new piece
+        writing.add_writing(s1, t1, "paper", "大单元教学初探", "论" * 3000)
+    assert err.value.fields["text"].code == "writing.repeats"
+    draft = db.session.execute(select(OwnWriting).where(OwnWriting.user_id == t1.id, OwnWriting.kind == "paper")).scalar_one()
+    writing.edit_writing(s1, draft, "paper", "大单元教学初探", "论" * 3000, by=access.actor(t1.id, s1.id))  # finished
     assert year_quotas(t1, s1)[("paper", 0)] == (1, 1)
 
 

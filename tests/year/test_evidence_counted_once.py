@@ -30,7 +30,7 @@ def school(app):
 def test_the_same_evidence_at_two_activities_counts_once(school):
     """Attack: a teacher hands in one reflection at activity A, then the same text (or spaced,
     punctuated, padded with invisible characters, in full-width letters) at activity B, or at A
-    again: each counted one more of "5 reflections a semester". Refused, nothing saved; the
+    again (or with a sentence added): each counted one more of "5 reflections a semester". Refused, nothing saved; the
     organizer adding it for the teacher is refused the same; other teachers may hand in the
     same words."""
     s, staff = school
@@ -57,7 +57,12 @@ def test_the_same_evidence_at_two_activities_counts_once(school):
     assert err.value.fields["text"].code == "writing.duplicate"
     assert evidence_count() == n
     assert quota_done(t1, s, "reflections") == 1
-    activities.add_evidence(b, t1, t1.id, "reflection", "听课反思", text=TEXT + "下次提问要分层。")  # a new piece
+    for longer in ("前言：" + TEXT, TEXT + "下次提问要分层。"):  # the same piece with words added: held whole
+        with pytest.raises(Invalid) as err:
+            activities.add_evidence(b, t1, t1.id, "reflection", "听课反思", text=longer)
+        assert err.value.fields["text"].code == "writing.repeats"
+    activities.add_evidence(b, t1, t1.id, "reflection", "听课反思",
+                            text="下次提问要分层，给后进生留出发言的机会；小组合作的分工也要更清楚。")  # a new piece
     activities.add_evidence(b, org, t2.id, "reflection", "听课反思", text=TEXT)  # another teacher's record
     activities.add_evidence(b, t1, t1.id, "evaluation", "评课稿", text=TEXT)  # not writing the quotas count
     assert quota_done(t1, s, "reflections") == 2 and quota_done(t2, s, "reflections") == 1

@@ -311,7 +311,8 @@ def test_padding_does_not_make_a_new_piece(school):
     """Attack: the same reflection sent again with a space, a comma or a zero-width character
     inside it (or in full-width letters) was a different text, and met one more of the five
     reflections a semester. Texts are compared by the characters that count (``textcount``):
-    spacing, punctuation, invisible characters and letter case do not make a new piece."""
+    spacing, punctuation, invisible characters and letter case do not make a new piece, nor do
+    words added round it (the piece is held whole: ``quotas._holds``)."""
     s, staff = school
     t1 = staff["t1"]
     text = "今天的阅读课上，学生提问比预想的多，我应当留出更多讨论的时间。PBL 2"
@@ -329,7 +330,11 @@ def test_padding_does_not_make_a_new_piece(school):
         assert err.value.fields["text"].code == "writing.duplicate"
     assert db.session.scalar(select(func.count()).select_from(OwnWriting)) == n
     assert _reflections_done(t1, s) == 1
-    writing.add_writing(s, t1, "reflection", "", text + "下次先分组。")  # more words: a new piece
+    for longer in (text + "下次先分组。", "前言" + text):  # words added round it: the same piece held whole
+        with pytest.raises(Invalid) as err:
+            writing.add_writing(s, t1, "reflection", "", longer)
+        assert err.value.fields["text"].code == "writing.repeats"
+    writing.add_writing(s, t1, "reflection", "", "下次先分组，再请每组派代表说一说讨论的结果。")  # a new piece
 
 
 def test_a_text_of_nothing_that_counts_is_refused(school):
