@@ -217,7 +217,7 @@ TEXTS: dict[str, Any] = {
     "attendance.twice": _l("listed twice"),
     "attendance.exceeds": _l("attended, absent and excused hours together exceed the activity's %(n)s hours"),
     "attendance.overlap": _l("at most %(n)s hours: this person is recorded attending “%(title)s” at the same time, "
-                             "and the time they cover together holds at most %(most)s hours"),
+                             "and the time those activities take up together holds at most %(most)s hours"),
     "trigger.required": _l("trigger is required"),
     "trigger.required_field": _l("required"),
     "trigger.unknown": _l("unknown trigger %(trigger)s; known triggers: %(known)s"),
@@ -463,7 +463,7 @@ TEXTS: dict[str, Any] = {
     "declared.overlap": _l("at most %(n)s hours: this training overlaps your declaration “%(title)s”, and the time "
                            "they cover together holds at most %(most)s hours"),
     "declared.overlap_attended": _l("at most %(n)s hours: you are recorded attending “%(title)s” at the same time, and "
-                                    "the time they cover together holds at most %(most)s hours"),
+                                    "the time those activities take up together holds at most %(most)s hours"),
     "declared.certificate_again": _l(
         "this file is already the certificate of your declaration “%(title)s”: a certificate counts once"),
     "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),

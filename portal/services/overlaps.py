@@ -1,23 +1,28 @@
-"""No one attends two things at once: the hours a person is recorded attending in activities
-whose times overlap — of any type and school, self-declared trainings included — fit the time
-those activities cover together, as one activity's hours fit its length
+"""No one attends two things at once: over any stretch of time, the hours a person is recorded
+attending in the activities lying within it — of any type and school, self-declared trainings
+included — fit that stretch, as one activity's hours fit its length
 (:func:`portal.hours.most_hours_between`).
 
-Asked where attendance is written: an organizer's attendance record (``record_attendance``) and
-a teacher's declaration (its hours are its attendance). Two lectures of 14:00–17:00 on one
-afternoon could otherwise each credit the same teacher 3 hours; a week-long online course and an
-afternoon's lecture within it fit the week together.
+Asked where attendance is written or implied: an organizer's attendance record
+(``record_attendance``), a teacher's declaration (its hours are its attendance) and a
+reviewer's raise (``transitions``: adjusted hours say the teacher was there). Two lectures of
+14:00–17:00 on one afternoon could otherwise each credit the same teacher 3 hours; a week-long
+online course and an afternoon's lecture within it fit the week together.
+
+Every stretch that holds the new activity is asked, from any start to any end of the person's
+activities around it — not only the activities overlapping it: four evening lectures inside one
+long day's activity, or a chain of activities each overlapping the next, fit no evening.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.hours import most_hours_between
 from portal.models import Activity, Participation
@@ -25,60 +30,91 @@ from portal.registry import registry
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
+#: How far around an activity the person's others are read: a stretch longer than this holds
+#: more hours than anyone is recorded attending in it (a week holds 224).
+AROUND = timedelta(days=7)
+
+
+class Attended(NamedTuple):
+    """One activity of the person: its title and times, and the hours they were there."""
+
+    title: str
+    start: datetime
+    end: datetime
+    hours: Decimal
 
 
 @dataclass(frozen=True)
 class Clash:
-    """Attendance that would not fit: ``title`` is the first overlapping activity (by start),
-    ``most`` what the time covered together holds, ``left`` what may still be attended here."""
+    """Attendance that would not fit: ``title`` is the first other activity (by start) of the
+    tightest stretch, ``most`` what that stretch holds, ``left`` what may still be attended here."""
 
     title: str
     most: Decimal
     left: Decimal
 
 
+def present(attended: Any, adjusted: Any, hours: Any) -> Decimal:
+    """The hours a participant was there, as the record says: their attended hours, or a
+    reviewer's adjusted hours when those say more (a raise says they were there; a role's
+    multiplier can make the credit more than the activity's hours, never the time)."""
+    there = Decimal(str(attended)) if attended is not None else ZERO
+    if adjusted is not None:
+        there = max(there, min(Decimal(str(adjusted)), Decimal(str(hours))))
+    return there
+
+
 def attended_elsewhere(
     s: Any, user_ids: Iterable[int], start: datetime, end: datetime, *, besides: int | None = None,
-    kinds: Iterable[str] | None = None,
-) -> dict[int, list[tuple[str, datetime, datetime, Decimal]]]:
-    """Each person's recorded attendance (hours attended > 0) in activities not closed
-    (cancelled) whose time overlaps ``start``–``end``, other than activity ``besides``, of the
-    types ``kinds`` if given: (title, start, end, hours attended), by start. One query."""
+) -> dict[int, list[Attended]]:
+    """Each person's recorded presence (:func:`present` > 0) in activities not closed
+    (cancelled) within :data:`AROUND` of ``start``–``end``, other than activity ``besides``:
+    (title, start, end, hours there), by start. One query."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
     query = (
-        select(Participation.user_id, Activity.title, Activity.starts_at, Activity.ends_at, Participation.attended_hours)
+        select(Participation.user_id, Activity.title, Activity.starts_at, Activity.ends_at,
+               Participation.attended_hours, Participation.adjusted_hours, Activity.hours)
         .join(Activity, Activity.id == Participation.activity_id)
         .where(
             Participation.user_id.in_(ids),
-            Participation.attended_hours > 0,
-            Activity.starts_at < end,
-            Activity.ends_at > start,
+            or_(Participation.attended_hours > 0, Participation.adjusted_hours > 0),
+            Activity.starts_at < end + AROUND,
+            Activity.ends_at > start - AROUND,
             Activity.state.not_in(registry().states_in(Phase.CLOSED)),
         )
         .order_by(Activity.starts_at, Activity.id)
     )
     if besides is not None:
         query = query.where(Activity.id != besides)
-    if kinds is not None:
-        query = query.where(Activity.type_key.in_(sorted(set(kinds))))
-    found: dict[int, list[tuple[str, datetime, datetime, Decimal]]] = {}
-    for uid, title, s_at, e_at, hours in s.execute(query):
-        found.setdefault(uid, []).append((title, s_at, e_at, Decimal(str(hours))))
+    found: dict[int, list[Attended]] = {}
+    for uid, title, s_at, e_at, attended, adjusted, hours in s.execute(query):
+        there = present(attended, adjusted, hours)
+        if there > 0:
+            found.setdefault(uid, []).append(Attended(title, s_at, e_at, there))
     return found
 
 
-def clash(start: datetime, end: datetime, hours: Decimal,
-          others: list[tuple[str, datetime, datetime, Decimal]]) -> Clash | None:
-    """Whether ``hours`` attended from ``start`` to ``end`` and the ``others`` overlapping it
-    (:func:`attended_elsewhere`) hold more than the time they cover together."""
+def clash(start: datetime, end: datetime, hours: Decimal, others: list[Attended]) -> Clash | None:
+    """Whether ``hours`` attended from ``start`` to ``end``, beside the ``others``
+    (:func:`attended_elsewhere`), overfill some stretch that holds ``start``–``end``: every
+    stretch from a start at or before ``start`` to an end at or after ``end`` is asked, with
+    the others lying wholly within it. The tightest one says how much may still be attended."""
     if not others or hours <= 0:
         return None
-    since = min(start, *(o[1] for o in others))
-    until = max(end, *(o[2] for o in others))
-    elsewhere = sum((o[3] for o in others), ZERO)
-    most = most_hours_between(since, until)
-    if hours + elsewhere <= most:
+    starts = sorted({start, *(o.start for o in others if o.start <= start)})
+    ends = sorted({end, *(o.end for o in others if o.end >= end)})
+    tightest: tuple[Decimal, Decimal, str] | None = None  # (left, most, first other's title)
+    for since in starts:
+        for until in ends:
+            inside = [o for o in others if o.start >= since and o.end <= until]
+            if not inside:
+                continue
+            most = most_hours_between(since, until)
+            left = most - sum((o.hours for o in inside), ZERO)
+            if tightest is None or left < tightest[0]:
+                tightest = (left, most, inside[0].title)
+    if tightest is None or hours <= tightest[0]:
         return None
-    return Clash(others[0][0], most, max(most - elsewhere, ZERO))
+    return Clash(tightest[2], tightest[1], max(tightest[0], ZERO))

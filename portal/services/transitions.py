@@ -112,6 +112,7 @@ def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], set
     things at once. Asked only when hours are adjusted (one query for everyone)."""
     if not isinstance(raw, dict) or not raw:
         return lambda p: credit_ceiling(activity_type, act, p, settings)
+    access.lock_people([p.user_id for p in parts])  # as an attendance record elsewhere does
     elsewhere = overlaps.attended_elsewhere(db.session, [p.user_id for p in parts], act.starts_at, act.ends_at,
                                             besides=act.id)
 

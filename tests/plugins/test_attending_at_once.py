@@ -107,3 +107,54 @@ def test_a_reviewers_raise_is_no_way_round_it(s1, staff):  # noqa: F811
     db.session.expire_all()
     assert db.session.execute(select(Participation.adjusted_hours).where(
         Participation.activity_id == second.id, Participation.user_id == t1.id)).scalar_one() == 1
+
+
+def _span(school, crew, people, title, start, end, hours):
+    return activities.plan_activity(
+        school, crew["organizer"], "lecture", title, start.isoformat(timespec="minutes"),
+        end.isoformat(timespec="minutes"), hours, [{"user_id": u.id, "role": r} for u, r in people],
+        TYPE_DETAILS["lecture"])
+
+
+def test_a_long_day_around_the_evening_makes_no_room_in_it(s1, staff):  # noqa: F811
+    """Second attack: a day-long activity (08:00–22:00, half an hour) stretched "the time they
+    cover together" to 14 hours, and four lectures of 18:00–21:00 were each recorded 4 hours: 16
+    hours of one evening. Every stretch holding the new activity is asked, not only the span of
+    those overlapping it."""
+    t1, org = staff["t1"], staff["organizer"]
+    day = AFTERNOON.replace(hour=8)
+    f.attend(_span(s1, staff, [(t1, "attendee")], "全天活动", day, day.replace(hour=22), "0.5"), org)
+    first = _span(s1, staff, [(t1, "attendee")], "晚间讲座一", day.replace(hour=18), day.replace(hour=21), "4")
+    f.attend(first, org)
+    second = _span(s1, staff, [(t1, "attendee")], "晚间讲座二", day.replace(hour=18), day.replace(hour=21), "4")
+    fields = _refused(lambda: f.attend(second, org))
+    said = fields["attendance"]["0"]["attended_hours"]
+    assert said.code == "attendance.overlap" and dict(said.params) == {"title": "晚间讲座一", "n": "0", "most": "4"}
+
+
+def test_a_chain_of_overlapping_activities_fits_the_time_it_takes_up(s1, staff):  # noqa: F811
+    """Second attack: 09–12, 11–14 and 13–16, each asked only beside its neighbour, took 4 + 3 +
+    4 = 11 hours of a 09:00–16:00 that holds 9.5."""
+    t1, org = staff["t1"], staff["organizer"]
+    day = AFTERNOON.replace(hour=9)
+    chain = [_span(s1, staff, [(t1, "attendee")], f"连环{i}", day.replace(hour=9 + 2 * i),
+                   day.replace(hour=12 + 2 * i), "4") for i in range(3)]
+    f.attend(chain[0], org)
+    assert dict(_refused(lambda: f.attend(chain[1], org))["attendance"]["0"]["attended_hours"].params)["n"] == "3"
+    f.attend(chain[1], org, {t1.id: "3"})
+    said = _refused(lambda: f.attend(chain[2], org))["attendance"]["0"]["attended_hours"]
+    assert dict(said.params) == {"title": "连环0", "n": "2.5", "most": "9.5"}
+    f.attend(chain[2], org, {t1.id: "2.5"})
+
+
+def test_a_raise_counts_as_being_there_for_what_comes_after(s1, staff):  # noqa: F811
+    """Second attack: attendance recorded 0 and a reviewer's raise to the full hours; the raise
+    was then invisible to the next attendance record of the same afternoon."""
+    t1, t2, org, rev = staff["t1"], staff["t2"], staff["organizer"], staff["reviewer"]
+    first = _lecture(s1, staff, [(t1, "attendee"), (t2, "attendee")], "讲座甲")
+    f.attend(first, org, {t1.id: "0"})
+    f.fire(first, org, "hold")
+    f.fire(first, rev, "approve", "按签到表补记", hours={t1.id: "3"})
+    second = _lecture(s1, staff, [(t1, "attendee")], "讲座乙")
+    said = _refused(lambda: f.attend(second, org))["attendance"]["0"]["attended_hours"]
+    assert dict(said.params) == {"title": "讲座甲", "n": "1", "most": "4"}
