@@ -129,7 +129,8 @@ def check_hours() -> None:
     """List the stored activities, not cancelled, that today's planning would refuse: hours
     longer than the activity (at most its minutes over 45, rounded up to a half hour), an end in
     another semester than the start, or, still to be credited, a role credited past a record's
-    999.5 hours. Planned before those rules; nothing is written. Exit status 1 if any is listed."""
+    999.5 hours; and the people recorded at two activities at once for more hours than the time
+    holds. Recorded before those rules; nothing is written. Exit status 1 if any is listed."""
     found = 0
     for act in hours_check.out_of_bounds():
         found += 1
@@ -137,7 +138,14 @@ def check_hours() -> None:
         for name, problem in act.problems:
             click.echo(f"  {name}: {problem.english}")
     click.echo(f"{found} activit{'y' if found == 1 else 'ies'} outside today's bounds on hours")
-    if found:
+    crowded = 0
+    for one in hours_check.at_once():  # no one attends two things at once (a later rule too)
+        crowded += 1
+        click.echo(f"{one.school_code} {one.username} in activity {one.activity_id} {one.title!r}: "
+                   f"{fmt(one.hours)} hours there, at most {fmt(one.clash.left)} fit beside {one.clash.title!r} "
+                   f"(the time they take up holds {fmt(one.clash.most)})")
+    click.echo(f"{crowded} attendance record{'' if crowded == 1 else 's'} of people at two activities at once")
+    if found or crowded:
         raise SystemExit(1)
 
 

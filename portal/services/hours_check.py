@@ -1,6 +1,10 @@
 """The operator's check of stored activities against today's bounds on hours
 (``flask credits check-hours``).
 
+And of the people in them: no one attends two things at once (:mod:`portal.services.overlaps`),
+a rule that also came after activities were recorded — :func:`at_once` lists each activity
+where someone is recorded there for more hours than the time around it leaves.
+
 Planning refuses hours longer than the activity (:func:`portal.hours.most_hours_between`), an
 activity ending in another semester than it starts in, and, under the core's credit rule, a role
 credited past a record's 999.5 hours (:func:`portal.services.ledger.roles_past_record`). Those
@@ -16,13 +20,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.messages import Msg
-from portal.models import Activity, School
+from portal.models import Activity, Participation, School, User
 from portal.registry import registry
-from portal.services import activities, schools
+from portal.services import activities, overlaps, schools
 from workflows.definition import Phase
 
 
@@ -68,3 +72,54 @@ def out_of_bounds() -> Iterator[OutOfBounds]:
         found = tuple((name, problem) for name, problem in problems if problem is not None)
         if found:
             yield OutOfBounds(row.code, row.id, row.title, row.state, row.hours, found)
+
+
+@dataclass(frozen=True)
+class AtOnce:
+    """Someone recorded in an activity for more hours than the time around it leaves beside
+    their other activities (:func:`overlaps.clash`)."""
+
+    school_code: str
+    username: str
+    activity_id: int
+    title: str
+    hours: Decimal
+    clash: overlaps.Clash
+
+
+_PRESENCE = (
+    select(Participation.user_id, User.username, School.code, Activity.id, Activity.title, Activity.starts_at,
+           Activity.ends_at, Participation.attended_hours, Participation.adjusted_hours, Activity.hours)
+    .join(Activity, Activity.id == Participation.activity_id)
+    .join(School, School.id == Activity.school_id)
+    .join(User, User.id == Participation.user_id)
+    .where(or_(Participation.attended_hours > 0, Participation.adjusted_hours > 0))
+    .order_by(Participation.user_id, Activity.starts_at, Activity.id)
+)
+
+
+def at_once() -> Iterator[AtOnce]:
+    """Every activity, not cancelled, in which someone is recorded there for more hours than
+    the time around it leaves beside their other activities, by person (read in batches; each
+    person's activities are few, compared in Python)."""
+    closed = set(registry().states_in(Phase.CLOSED))
+    query = _PRESENCE.where(Activity.state.not_in(closed)).execution_options(yield_per=2000)
+    person: list[Any] = []
+    for row in db.session.execute(query):
+        if person and person[0].user_id != row.user_id:
+            yield from _crowded(person)
+            person = []
+        person.append(row)
+    if person:
+        yield from _crowded(person)
+
+
+def _crowded(rows: list[Any]) -> Iterator[AtOnce]:
+    there = [overlaps.present(r.attended_hours, r.adjusted_hours, r.hours) for r in rows]
+    for i, row in enumerate(rows):
+        others = [overlaps.Attended(r.title, r.starts_at, r.ends_at, h) for j, (r, h) in enumerate(zip(rows, there, strict=True))
+                  if j != i and h > 0 and r.starts_at < row.ends_at + overlaps.AROUND
+                  and r.ends_at > row.starts_at - overlaps.AROUND]
+        found = overlaps.clash(row.starts_at, row.ends_at, there[i], others)
+        if found is not None:
+            yield AtOnce(row.code, row.username, row.id, row.title, there[i], found)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.hours import most_hours_between
-from portal.models import Activity, CreditEntry, Evidence, Exemption, TransitionLog
+from portal.models import Activity, CreditEntry, Evidence, Exemption, Participation, TransitionLog
 from portal.services import activities, exemptions, tokens, transitions
 from portal.timeutil import to_local, utcnow
 from tests.credits.helpers import DETAILS, D, login, prepare_approve, prepare_hold
@@ -330,7 +330,8 @@ def _check_hours(app) -> tuple[int, str]:
 def test_the_check_lists_stored_activities_outside_the_bounds_and_writes_nothing(app, s1, staff):
     """Activities planned before the bounds (written directly here, as an older version stored
     them) are listed with what planning would say today; a cancelled one is not."""
-    assert _check_hours(app) == (0, "0 activities outside today's bounds on hours\n")
+    assert _check_hours(app) == (0, "0 activities outside today's bounds on hours\n"
+                                    "0 attendance records of people at two activities at once\n")
     start = datetime(2026, 11, 2, 6, 0)
     long_hours = _plan(s1, staff, start, start + timedelta(hours=3), "4")
     next_term = _plan(s1, staff, start, start + timedelta(hours=3), "4")
@@ -353,6 +354,32 @@ def test_the_check_lists_stored_activities_outside_the_bounds_and_writes_nothing
         f"S1 activity {speaker.id} '时长之内' (planned, 600 hours)",
         "  hours: at most 499.5 hours: the role Speaker would be credited more than 999.5 hours, the most a record holds",
         "3 activities outside today's bounds on hours",
+        "0 attendance records of people at two activities at once",
     ]
     db.session.expire_all()
     assert {a.id: a.version for a in db.session.scalars(select(Activity))} == versions  # nothing written
+
+
+def test_the_check_lists_people_recorded_at_two_activities_at_once(app, s1, staff):
+    """Attendance recorded before "no one attends two things at once" (written directly here, as
+    an older version stored it): two lectures of one afternoon, 3 hours each for t1, are listed
+    — each with what the afternoon leaves beside the other; a cancelled one is not; nothing is
+    written."""
+    t1, org = staff["t1"], staff["organizer"]
+    start = datetime(2026, 11, 2, 14, 0)
+    first = f.plan(s1, org, "lecture", [(t1, "attendee")], {"topic": "甲"}, start=start, title="讲座甲")
+    second = f.plan(s1, org, "lecture", [(t1, "attendee")], {"topic": "乙"}, start=start, title="讲座乙")
+    dropped = f.plan(s1, org, "lecture", [(t1, "attendee")], {"topic": "丙"}, start=start, title="讲座丙")
+    f.fire(dropped, org, "cancel", "改期")
+    for act in (first, second, dropped):
+        db.session.execute(update(Participation).where(Participation.activity_id == act.id).values(attended_hours=3))
+    db.session.commit()
+    code, out = _check_hours(app)
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        f"S1 {t1.username} in activity {first.id} '讲座甲': 3 hours there, at most 1 fit beside '讲座乙' "
+        "(the time they take up holds 4)",
+        f"S1 {t1.username} in activity {second.id} '讲座乙': 3 hours there, at most 1 fit beside '讲座甲' "
+        "(the time they take up holds 4)",
+        "2 attendance records of people at two activities at once",
+    ]
