@@ -403,8 +403,6 @@ class DistrictGenerator:
         first_year = self._school_year_plan(self.years)
         reviewers = set(staff.reviewers)
         planned: list[tuple[dict[str, Any], list[tuple[int, str]], str, RegisteredType, int]] = []
-        # no one attends two things at once (services.overlaps): each teacher's taken times, by day
-        busy: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
         for y in range(self.years):
             for reg in self.types:
                 profile = reg.type.sample_profile() or DEFAULT_PROFILE
@@ -429,22 +427,13 @@ class DistrictGenerator:
                         start -= timedelta(days=1)
                     organizer = rng.choice(staff.organizers)
                     reviewer = rng.choice(staff.reviewers)
-                    end = start + length
-                    days = [start.date() + timedelta(days=n) for n in range((end.date() - start.date()).days + 1)]
-
-                    def free(u: int, start: datetime = start, end: datetime = end, days: list[date] = days) -> bool:
-                        return not any(s < end and start < e for d in days for s, e in busy.get((u, d), ()))
-
-                    pool = [u for u in staff.teachers if u != organizer and u != reviewer and free(u)]
+                    pool = [u for u in staff.teachers if u != organizer and u != reviewer]
                     share = rng.uniform(*profile.group)
                     size = min(len(pool), max(profile.min_group, min(profile.max_group, round(share * len(pool)))))
                     main_role, *other_roles = list(reg.type.roles)
                     people = rng.sample(pool, min(len(pool), size + len(other_roles)))
                     roles = [(u, r) for u, r in zip(people, other_roles, strict=False)]  # a small pool: fewer
                     roles += [(u, main_role) for u in people[len(other_roles) :]]
-                    for u in people:
-                        for d in days:
-                            busy.setdefault((u, d), []).append((start, end))
                     local_day = to_local(start, "Asia/Shanghai").date()
                     fate = fate_wanted or self._fate(start)
                     steps = fate_steps(reg.engine.definition, fate)

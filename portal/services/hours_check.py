@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal.extensions import db
 from portal.messages import Msg
@@ -89,7 +89,8 @@ class AtOnce:
 
 _PRESENCE = (
     select(Participation.user_id, User.username, School.code, Activity.id, Activity.title, Activity.starts_at,
-           Activity.ends_at, Participation.attended_hours, Participation.adjusted_hours, Activity.hours)
+           Activity.ends_at, Participation.attended_hours, Participation.adjusted_hours, Activity.hours,
+           (func.coalesce(Participation.absent_hours, 0) + func.coalesce(Participation.excused_hours, 0)).label("missed"))
     .join(Activity, Activity.id == Participation.activity_id)
     .join(School, School.id == Activity.school_id)
     .join(User, User.id == Participation.user_id)
@@ -115,7 +116,7 @@ def at_once() -> Iterator[AtOnce]:
 
 
 def _crowded(rows: list[Any]) -> Iterator[AtOnce]:
-    there = [overlaps.present(r.attended_hours, r.adjusted_hours, r.hours) for r in rows]
+    there = [overlaps.present(r.attended_hours, r.adjusted_hours, r.hours, r.missed) for r in rows]
     for i, row in enumerate(rows):
         others = [overlaps.Attended(r.title, r.starts_at, r.ends_at, h) for j, (r, h) in enumerate(zip(rows, there, strict=True))
                   if j != i and h > 0 and r.starts_at < row.ends_at + overlaps.AROUND

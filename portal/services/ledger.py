@@ -70,6 +70,13 @@ def credit_ceiling(
     return rule(full, snapshot or activity_snapshot(act), settings)
 
 
+def recorded_credit(activity_type: ActivityType, act: Activity, p: Participation, settings: dict) -> Decimal:
+    """What the type's credit rule gives the participant for the attendance recorded, whatever
+    a reviewer adjusted."""
+    snapshot = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=p.attended_hours)
+    return hours_rule(activity_type, "credit_hours")(snapshot, activity_snapshot(act), settings)
+
+
 def present_at_most(hours: Decimal, p: Any) -> Decimal:
     """The activity's ``hours`` less those the participant ``p`` was recorded missing, unexcused
     or excused (none recorded: all of them)."""

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal.hours import most_hours_between
 from portal.models import Activity, Participation
@@ -54,13 +54,14 @@ class Clash:
     left: Decimal
 
 
-def present(attended: Any, adjusted: Any, hours: Any) -> Decimal:
-    """The hours a participant was there, as the record says: their attended hours, or a
-    reviewer's adjusted hours when those say more (a raise says they were there; a role's
-    multiplier can make the credit more than the activity's hours, never the time)."""
+def present(attended: Any, adjusted: Any, hours: Any, missed: Any = ZERO) -> Decimal:
+    """The hours a participant was there, as the record says: their attended hours — or, when a
+    reviewer credited more than that, every hour of the activity they were not recorded missing
+    (``missed``: absent and excused). A raise says they were there, and credited hours are not
+    time (a speaker's count twice), so a raise is taken for the whole time it may stand for."""
     there = Decimal(str(attended)) if attended is not None else ZERO
-    if adjusted is not None:
-        there = max(there, min(Decimal(str(adjusted)), Decimal(str(hours))))
+    if adjusted is not None and Decimal(str(adjusted)) > there:
+        there = max(there, Decimal(str(hours)) - Decimal(str(missed or ZERO)))
     return there
 
 
@@ -75,7 +76,8 @@ def attended_elsewhere(
         return {}
     query = (
         select(Participation.user_id, Activity.title, Activity.starts_at, Activity.ends_at,
-               Participation.attended_hours, Participation.adjusted_hours, Activity.hours)
+               Participation.attended_hours, Participation.adjusted_hours, Activity.hours,
+               func.coalesce(Participation.absent_hours, 0) + func.coalesce(Participation.excused_hours, 0))
         .join(Activity, Activity.id == Participation.activity_id)
         .where(
             Participation.user_id.in_(ids),
@@ -89,8 +91,8 @@ def attended_elsewhere(
     if besides is not None:
         query = query.where(Activity.id != besides)
     found: dict[int, list[Attended]] = {}
-    for uid, title, s_at, e_at, attended, adjusted, hours in s.execute(query):
-        there = present(attended, adjusted, hours)
+    for uid, title, s_at, e_at, attended, adjusted, hours, missed in s.execute(query):
+        there = present(attended, adjusted, hours, missed)
         if there > 0:
             found.setdefault(uid, []).append(Attended(title, s_at, e_at, there))
     return found

@@ -34,6 +34,7 @@ from portal.services.ledger import (
     credit_hours_each,
     post_credits,
     present_at_most,
+    recorded_credit,
     reverse_credits,
 )
 from portal.services.snapshots import activity_snapshot, context
@@ -118,7 +119,12 @@ def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], set
 
     def ceiling(p: Participation) -> Decimal:
         found = overlaps.clash(act.starts_at, act.ends_at, present_at_most(act.hours, p), elsewhere.get(p.user_id, []))
-        return credit_ceiling(activity_type, act, p, settings, present=None if found is None else found.left)
+        if found is None:
+            return credit_ceiling(activity_type, act, p, settings)
+        # recorded elsewhere at the same time: no raise past what their attendance gives (a raise
+        # stands for every hour not recorded missing, ``overlaps.present``); a wrong record goes
+        # back to the organizer (``return``), whose correction is asked the same question
+        return min(credit_ceiling(activity_type, act, p, settings), recorded_credit(activity_type, act, p, settings))
 
     return ceiling
 

@@ -92,21 +92,39 @@ def test_a_declaration_and_a_lecture_at_once_fit_the_time_together(s1, staff):  
 
 def test_a_reviewers_raise_is_no_way_round_it(s1, staff):  # noqa: F811
     """The organizer records the teacher present 0 hours (nothing missed) in the second lecture of
-    the afternoon and the reviewer raises them to 3 "by the sign-in sheet": the raise says they
-    were there, so it fits what the afternoon has left (1 hour), as attendance would."""
-    t1, org, rev = staff["t1"], staff["organizer"], staff["reviewer"]
+    the afternoon and the reviewer raises them to 3 "by the sign-in sheet": a raise says they
+    were there, and they are recorded elsewhere at that time, so no raise past their recorded
+    attendance is taken (the record goes back to the organizer, whose correction is asked the
+    same question); lowering stays the reviewer's."""
+    t1, t2, org, rev = staff["t1"], staff["t2"], staff["organizer"], staff["reviewer"]
     first = _lecture(s1, staff, [(t1, "attendee")], "讲座甲")
     f.attend(first, org)
-    second = _lecture(s1, staff, [(t1, "attendee"), (staff["t2"], "attendee")], "讲座乙")
+    second = _lecture(s1, staff, [(t1, "attendee"), (t2, "attendee")], "讲座乙")
     f.attend(second, org, {t1.id: "0"})
     f.fire(second, org, "hold")
-    fields = _refused(lambda: f.fire(second, rev, "approve", "按签到表补记", hours={t1.id: "3"}))
-    said = fields["hours"][str(t1.id)]
-    assert said.code == "hours.at_most" and dict(said.params)["n"] == "1"
-    f.fire(second, rev, "approve", "按签到表补记", hours={t1.id: "1"})
+    for raise_to in ("3", "1"):
+        fields = _refused(lambda raise_to=raise_to: f.fire(second, rev, "approve", "按签到表补记",
+                                                           hours={t1.id: raise_to}))
+        said = fields["hours"][str(t1.id)]
+        assert said.code == "hours.at_most" and dict(said.params)["n"] == "0"
+    f.fire(second, rev, "approve", "材料不全，酌减", hours={t2.id: "2"})  # t2 was nowhere else: lowered
     db.session.expire_all()
     assert db.session.execute(select(Participation.adjusted_hours).where(
-        Participation.activity_id == second.id, Participation.user_id == t1.id)).scalar_one() == 1
+        Participation.activity_id == second.id, Participation.user_id == t2.id)).scalar_one() == 2
+
+
+def test_a_speakers_raise_is_no_way_round_it_either(s1, staff):  # noqa: F811
+    """Third attack: 2 hours in one lecture, 1 as the speaker of another at the same time, and the
+    reviewer raised the speaker to 3 credited hours (within ×2 of the hour left); the record then
+    held 5 hours of a 4-hour afternoon. Recorded elsewhere at that time: no raise."""
+    t2, org, rev = staff["t2"], staff["organizer"], staff["reviewer"]
+    listen = _lecture(s1, staff, [(t2, "attendee")], "听讲")
+    f.attend(listen, org, {t2.id: "2"})
+    speak = _lecture(s1, staff, [(t2, "speaker"), (staff["t3"], "attendee")], "主讲")
+    f.attend(speak, org, {t2.id: "1"})
+    f.fire(speak, org, "hold")
+    said = _refused(lambda: f.fire(speak, rev, "approve", "补记", hours={t2.id: "3"}))["hours"][str(t2.id)]
+    assert dict(said.params)["n"] == "2"  # 1 hour spoken, counted twice: what the record gives
 
 
 def _span(school, crew, people, title, start, end, hours):
