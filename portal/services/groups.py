@@ -12,7 +12,7 @@ from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal import policy
-from portal.assessment import hours_recognised
+from portal.assessment import EXEMPT, hours_recognised
 from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -340,12 +340,15 @@ class GroupStats:
     teachers: int = 0
     hours: Decimal = Decimal("0")
     statuses: dict[str, int] = field(default_factory=dict)
-    counted: int = 0  # the teachers whose hours are in ``hours`` (a year not recognised adds none)
+    assessed: int = 0  # the members whose year is assessed (not exempt)
+    assessed_hours: Decimal = Decimal("0")  # their hours credited (a year not recognised adds none)
 
     @property
     def average(self) -> Decimal:
-        """人均: the hours over the teachers they are of, not over a member whose year adds none."""
-        return (self.hours / self.counted).quantize(Decimal("0.1")) if self.counted else Decimal("0")
+        """人均: the assessed members' hours credited over their number — as 达标 is a share of
+        the assessed (an exempt member, often near retirement with no hours, does not lower it;
+        one whose year is not recognised counts with none)."""
+        return (self.assessed_hours / self.assessed).quantize(Decimal("0.1")) if self.assessed else Decimal("0")
 
 
 _LEADER = aliased(User)
@@ -376,9 +379,11 @@ def group_stats(school_id: int, rows: list) -> list[GroupStats]:
             continue
         stats.teachers += 1
         status = r.assessment.status
-        if hours_recognised(status):  # as the school's and the district's totals of 认定学时
-            stats.hours += r.facts.total_hours
-            stats.counted += 1
+        credited = r.facts.total_hours if hours_recognised(status) else Decimal("0")  # as every total of 认定学时
+        stats.hours += credited
+        if status != EXEMPT:
+            stats.assessed += 1
+            stats.assessed_hours += credited
         stats.statuses[status] = stats.statuses.get(status, 0) + 1
     return sorted(found.values(), key=lambda g: pinyin_key(g.group.name))
 
