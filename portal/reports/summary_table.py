@@ -47,7 +47,7 @@ def _quota_cell(q: QuotaFact, exempt: bool) -> Markup:
 # One teacher's row, as the template wrote it (the loop's own line breaks included).
 _ROW = (
     '\n      <tr data-user="{user}">\n'
-    '        <td class="name-cell"><a href="{url}">{name}</a></td>\n'
+    '        <td class="name-cell"><a href="{url}">{name}</a>{left}</td>\n'
     "        {types}\n"
     '        <td class="num total" data-label="{l_total}" data-testid="total-{user}">{total}</td>\n'
     '        <td class="num" data-label="{l_required}" data-testid="required-{user}">{required}</td>\n'
@@ -97,7 +97,7 @@ class _Keep(dict):
 
 def summary_lines(
     rows: Sequence[SummaryRow], keys: list[str], type_names: dict[str, str], today: date,
-    record_url: Callable[[int], str], status_badge: Callable[[str], str],
+    record_url: Callable[[int], str], status_badge: Callable[[str], str], teaching: set[int] | None = None,
 ) -> Markup:
     """The rows of :func:`portal.services.credits.school_summary` as the page shows them, all
     teachers' rows in one string (empty without rows): type columns ``keys`` headed
@@ -139,6 +139,9 @@ def summary_lines(
         return made
 
     row_format = _row_format(_column_labels())
+    # one who has left the school stays on the year with what it counts of theirs, marked
+    left_words = escape(gettext("Left the school"))
+    left_mark = f' <span class="badge text-bg-light border" data-testid="left-school">{left_words}</span>'
     lines = []
     for row in rows:
         f, user, verdict = row.facts, row.user, row.assessment
@@ -150,6 +153,7 @@ def summary_lines(
             user=html_text(user.username),
             url=html_text(record_url(user.id)),
             name=html_text(user.display_name),
+            left="" if teaching is None or user.id in teaching else left_mark,
             types=types[tuple(f.by_type.items())],
             total=hours[f.total_hours],
             required=hours[f.required_hours],

@@ -172,6 +172,7 @@ def summary():
                 rows, keys, type_names, today,
                 record_url=id_url("reports.teacher_record", "user_id", school=link_args.get("school")),
                 status_badge=get_template_attribute("reports/_macros.html", "status_badge"),
+                teaching=credits.teaching_now(school.id),
             ),
             quota_heads=summary_table.quota_heads(rows),
         ) + _render_groups(school.id, year, rows)

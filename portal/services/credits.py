@@ -553,6 +553,13 @@ def school_teachers(school_id: int, year: str | None = None) -> list[User]:
     return [user for _sid, user in _teachers_of([school_id], year)]
 
 
+def teaching_now(school_id: int) -> set[int]:
+    """The ids of the school's active teachers (one query): who on a year's summary has not
+    left — the others are there for what the year counts of theirs, and are marked so."""
+    return set(db.session.execute(select(Membership.user_id).where(
+        Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
+
+
 def on_summary(school_id: int, year: str, user_id: int) -> bool:
     """Whether the person is on the school's summary of ``year`` (:func:`_teachers_of`): an
     active teacher, or one who left with something counted that year."""

@@ -20,7 +20,8 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # name: (who views it, the URL, statements pinned today apart from per-type settings
     # lookups, how many lists on the page read the settings)
     "teacher home": ("teacher", lambda s: "/", 7, 1),  # +the plan (the writing is in the year's union)
-    "school summary": ("admin", lambda s: "/reports/summary", 5, 1),  # the stored rows, writing, groups; columns from the rows
+    # the stored rows, writing, groups, who teaches there today (those who left are marked); columns from the rows
+    "school summary": ("admin", lambda s: "/reports/summary", 6, 1),
     # pages, counts and type settings in one; people, with whether the viewer takes part in the reviewed
     # (whether they may post their credits: the queue offers no step the workflow refuses them); evidence
     "review queue": ("reviewer", lambda s: "/review", 4, 1),

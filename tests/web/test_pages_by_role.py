@@ -155,6 +155,10 @@ def test_the_district_rows_statuses_add_up_to_its_teachers_when_one_left(site, a
     assert cell("staff") == 8 and cell("teachers") == 9
     met = int(re.search(r'data-testid="met-DEMO"[^>]*>(\d+) /', html).group(1))
     assert met + cell("short") + cell("not-recognised") + cell("exempt") == cell("teachers")
+    # the school's summary lists her with what the year counts of hers, and says she has left
+    summary = as_user("admin").get("/reports/summary").get_data(as_text=True)
+    rows = re.findall(r'<tr data-user="([^"]+)">(.*?)</tr>', summary, re.S)
+    assert [u for u, row in rows if 'data-testid="left-school">已离校<' in row] == ["teacher3"]
 
 
 def test_a_crash_shows_the_portal_500_page(make_app):
