@@ -468,8 +468,8 @@ TEXTS: dict[str, Any] = {
         "this file is already the certificate of your declaration “%(title)s”: a certificate counts once"),
     "policy.own_writing": _l("only a teacher of this school may add writing to their own record"),
     "writing.duplicate": _l("this text is already in your record (“%(title)s”): a piece counts once"),
-    "writing.repeats": _l("this text repeats “%(title)s”, already in your record, or is held in it whole: a piece "
-                          "counts once"),
+    "writing.repeats": _l("this text repeats “%(title)s”, already in your record, in whole or for the most part: a "
+                          "piece counts once"),
     "writing.duplicate_file": _l("this file is already in your record (“%(title)s”): a piece counts once"),
     "writing.refused": _l("the writing was not saved"),
     "writing.no_characters": _l(

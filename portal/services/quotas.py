@@ -208,14 +208,19 @@ def _repeats(typed: str, in_file: str, data: bytes | None, text: str | None, sto
     if same_size and kept == data:
         return "file", "writing.duplicate_file"
     for field, new in (("text", typed), ("file", in_file)):
-        if new and any(_holds(new, old) for old in words):
+        if new and any(_holds(new, old) or _mostly_the_same(new, old) for old in words):
             return field, "writing.repeats"
     return None
 
 
 #: Counted characters a piece needs before one that holds it whole (or is held in it) is taken
-#: for the same piece again: "前言" + a piece already in the record is not a new piece.
-HELD_AT_LEAST = 20
+#: for the same piece again: "前言" + a piece already in the record is not a new piece, nor is a
+#: stretch of it handed in alone.
+HELD_AT_LEAST = 10
+#: Runs of this many counted characters are compared between two pieces (:func:`_mostly_the_same`).
+RUN = 5
+#: The share of the shorter piece's runs found in the other that makes it the same piece again.
+SAME_SHARE = 0.8
 
 
 def _holds(new: str, old: str) -> bool:
@@ -223,3 +228,18 @@ def _holds(new: str, old: str) -> bool:
     to be a piece of its own (:data:`HELD_AT_LEAST`)."""
     shorter, longer = (new, old) if len(new) <= len(old) else (old, new)
     return len(shorter) >= HELD_AT_LEAST and shorter in longer
+
+
+def _runs(text: str) -> set[str]:
+    return {text[i:i + RUN] for i in range(len(text) - RUN + 1)}
+
+
+def _mostly_the_same(new: str, old: str) -> bool:
+    """Whether most of the shorter piece's runs of :data:`RUN` characters are in the other (a
+    character changed here and there, parts moved round): the same piece again. Two pieces
+    quoting one sentence share a few runs, not most."""
+    shorter, longer = (new, old) if len(new) <= len(old) else (old, new)
+    if len(shorter) < 2 * RUN:
+        return False
+    mine = _runs(shorter)
+    return len(mine & _runs(longer)) >= SAME_SHARE * len(mine)

@@ -334,7 +334,19 @@ def test_padding_does_not_make_a_new_piece(school):
         with pytest.raises(Invalid) as err:
             writing.add_writing(s, t1, "reflection", "", longer)
         assert err.value.fields["text"].code == "writing.repeats"
+    near = (  # third attack: near-copies are the piece again too
+        text.replace("阅读", "语文"),  # a word changed
+        text[20:] + text[:20],  # its parts moved round
+        text[3:16],  # a stretch of it alone (13 characters)
+    )
+    for copy in near:
+        with pytest.raises(Invalid) as err:
+            writing.add_writing(s, t1, "reflection", "", copy)
+        assert err.value.fields["text"].code == "writing.repeats", copy
     writing.add_writing(s, t1, "reflection", "", "下次先分组，再请每组派代表说一说讨论的结果。")  # a new piece
+    # another reflection quoting a sentence of the first is a piece of its own
+    writing.add_writing(s, t1, "reflection", "", "上周我写过：学生提问比预想的多。这周我把讨论时间延长到十五分钟，"
+                                                  "又请每个小组先写下问题再发言，课堂节奏明显更从容了，后进生也开口了。")
 
 
 def test_a_text_of_nothing_that_counts_is_refused(school):
