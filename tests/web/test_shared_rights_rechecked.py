@@ -47,6 +47,7 @@ from tests.support.at_once import just_before_the_write
 
 GOALS = "本学年精读两本教育专著，上好三节公开课。"
 NOTE = "读《给教师的建议》有感：课堂要留给学生思考的时间。"
+OTHER_NOTE = "读《教育的情调》：教师的一个眼神、一句话，都可能影响学生的一天。"  # a piece of its own (not NOTE again)
 
 
 @dataclass
@@ -142,7 +143,7 @@ WRITES: dict[str, tuple[Write, ModuleType, Callable[[Scene], User], list[str] | 
         lambda sc: plans.save(sc.school, sc.t1, current_school_year(sc.school.timezone), GOALS, by=sc.actor(sc.t1)),
         plans, lambda sc: sc.t1, ["reviewer"], "policy.write_plan"),
     "own writing added": (
-        lambda sc: writing.add_writing(sc.school, sc.t1, "reading_notes", "又一篇", NOTE + "再读"),
+        lambda sc: writing.add_writing(sc.school, sc.t1, "reading_notes", "又一篇", OTHER_NOTE),
         writing, lambda sc: sc.t1, ["reviewer"], "policy.own_writing"),
     "own writing corrected": (
         lambda sc: writing.edit_writing(sc.school, sc.piece, "reading_notes", "改题", NOTE + "改", by=sc.actor(sc.t1)),
