@@ -587,7 +587,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
 def _fits_elsewhere(s: Any, act: Activity, present: list[tuple[int, int, Decimal]]) -> None:
     """Inside the write: no one is recorded attending this activity and others at the same
     time for more hours than that time holds (:mod:`portal.services.overlaps`). Each person
-    attending is locked first (:func:`access.one_at_a_time`), so two organizers recording the
+    attending is locked first (:func:`access.lock_people`), so two organizers recording the
     same afternoon at once are asked one after the other."""
     attending = [(i, uid, hours) for i, uid, hours in present if hours > 0]
     if not attending:

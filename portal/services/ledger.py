@@ -49,7 +49,6 @@ def credit_hours_for(
 def credit_ceiling(
     activity_type: ActivityType, act: Activity, p: Participation, settings: dict,
     snapshot: ActivitySnapshot | None = None, rule: Callable[..., Decimal] | None = None,
-    present: Decimal | None = None,
 ) -> Decimal:
     """The most a reviewer may credit this participant: what the type's credit rule gives the
     participant's role for every hour of the activity they were not recorded missing
@@ -60,12 +59,8 @@ def credit_ceiling(
     adjustment can credit more than the activity could ever give, nor an hour the record says
     the teacher missed (absent or on leave): a record that is wrong goes back to its organizer
     (``return``), and the absence is corrected there, where it also counts for the year.
-    ``present``: fewer hours the participant can have been there (recorded attending another
-    activity at the same time, ``services.overlaps``), when the caller knows them.
     """
-    most = present_at_most(act.hours, p)
-    full = ParticipantSnapshot(user_id=p.user_id, role=p.role,
-                               attended_hours=most if present is None else min(most, present))
+    full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=present_at_most(act.hours, p))
     rule = rule or hours_rule(activity_type, "credit_hours")
     return rule(full, snapshot or activity_snapshot(act), settings)
 

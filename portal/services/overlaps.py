@@ -30,8 +30,9 @@ from portal.registry import registry
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
-#: How far around an activity the person's others are read: a stretch longer than this holds
-#: more hours than anyone is recorded attending in it (a week holds 224).
+#: How far around an activity the person's others are read. A stretch longer than this holds
+#: 224 hours or more, which no one fills but through an activity planned over days on end with
+#: nearly all its hours; ``flask credits check-hours`` reads everything of each person.
 AROUND = timedelta(days=7)
 
 

@@ -107,10 +107,11 @@ def allowed_triggers_each(
 
 def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], settings: dict,
               raw: Any) -> Callable[[Participation], Decimal]:
-    """The most a reviewer may credit each participant (:func:`ledger.credit_ceiling`), and no
-    hour the participant is recorded attending elsewhere at the same time
-    (:mod:`portal.services.overlaps`): a raise says they were there, and no one attends two
-    things at once. Asked only when hours are adjusted (one query for everyone)."""
+    """The most a reviewer may credit each participant (:func:`ledger.credit_ceiling`) — and,
+    for someone whose every hour not recorded missing would not fit beside what they are
+    recorded attending elsewhere at the same time (:mod:`portal.services.overlaps`), no more
+    than their recorded attendance gives: a raise says they were there, and no one attends two
+    things at once. Asked only when hours are adjusted (the people locked, one query)."""
     if not isinstance(raw, dict) or not raw:
         return lambda p: credit_ceiling(activity_type, act, p, settings)
     access.lock_people([p.user_id for p in parts])  # as an attendance record elsewhere does
