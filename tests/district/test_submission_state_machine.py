@@ -190,6 +190,12 @@ def figures_of(ty: credits.TeacherYear) -> tuple:
             {str(k): D(v) for k, v in f_.excused_hours.items()}, f_.required_hours, a.status, a.reason or "", quotas)
 
 
+def _own_words(n: int) -> str:
+    """Forty characters no other piece of the example has: a piece mostly like another is that
+    piece again (``quotas._mostly_the_same``), so each reflection says something of its own."""
+    return "".join(chr(0x4E00 + (n * 7919 + k * 104729) % 20000) for k in range(40))
+
+
 class SubmissionAuditor(OneSchool):
     build = staticmethod(build_district)
 
@@ -555,7 +561,7 @@ class SubmissionAuditor(OneSchool):
         kind = "reflection" if "reflection" in kinds else sorted(kinds)[0]
         add = activities.add_evidence
         self.written += 1  # a piece of writing counts once in a year: each one is its own
-        text = f"第{self.written}篇反思：" + TEXT
+        text = f"第{self.written}篇反思：" + TEXT + _own_words(self.written)
         if self.locked(act.school_year, act.semester):
             self.refused(Conflict, "year.locked", add, act, who, who.id, kind, "反思", text=text)
             return
@@ -655,7 +661,7 @@ class SubmissionAuditor(OneSchool):
         school, user = self.school, self.user(who)
         today = to_local(utcnow(), school.timezone).date()
         self.written += 1
-        text = f"第{self.written}篇反思：" + TEXT
+        text = f"第{self.written}篇反思：" + TEXT + _own_words(self.written)
         if self.locked(school_year_of(today), semester_of(today)):
             self.refused(Conflict, "year.locked", writing.add_writing, school, user, "reflection", "反思", text)
             return
