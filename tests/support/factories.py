@@ -61,9 +61,10 @@ DEFAULT_START = datetime(2026, 10, 15, 14, 0)  # a Thursday afternoon of semeste
 
 def free_from(s: School, people: list[User]) -> datetime:
     """The default start of a test's activity (the school's wall clock): 2026-10-15 14:00, or,
-    when some of ``people`` are already recorded in an activity from then on (an earlier one of
-    the test, or of its prepared data), the end of the last of those — no one attends two
-    things at once (``services.overlaps``), so a test's activities follow one another."""
+    when some of ``people`` are already on the roster of an activity from then on (within 60
+    days: an earlier one of the test, or of its prepared data), the end of the last of those —
+    no one attends two things at once (``services.overlaps``), so a test's activities follow
+    one another."""
     ids = [u.id for u in people]
     if not ids:
         return DEFAULT_START
