@@ -30,9 +30,9 @@ from portal.registry import registry
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
-#: How far around an activity the person's others are read. A stretch longer than this holds
-#: 224 hours or more, which no one fills but through an activity planned over days on end with
-#: nearly all its hours; ``flask credits check-hours`` reads everything of each person.
+#: How far around an activity the person's others are read; the whole span of any of those
+#: reaching past it is read too (:func:`attended_elsewhere`). A stretch longer than this holds 224 hours or more;
+#: ``flask credits check-hours`` reads everything of each person.
 AROUND = timedelta(days=7)
 
 
@@ -71,10 +71,25 @@ def attended_elsewhere(
 ) -> dict[int, list[Attended]]:
     """Each person's recorded presence (:func:`present` > 0) in activities not closed
     (cancelled) within :data:`AROUND` of ``start``–``end``, other than activity ``besides``:
-    (title, start, end, hours there), by start. One query."""
+    (title, start, end, hours there), by start. One query — and one more each time an activity
+    read reaches past what was read: then its whole span is read too, so that a long activity's
+    two ends see each other."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
+    since, until = start - AROUND, end + AROUND
+    while True:
+        found = _present_between(s, ids, since, until, besides)
+        spans = [(a.start, a.end) for each in found.values() for a in each]
+        wider = (min([since, *(a for a, _e in spans)]), max([until, *(e for _s, e in spans)]))
+        if wider == (since, until):
+            return found
+        since, until = wider
+
+
+def _present_between(
+    s: Any, ids: list[int], since: datetime, until: datetime, besides: int | None,
+) -> dict[int, list[Attended]]:
     query = (
         select(Participation.user_id, Activity.title, Activity.starts_at, Activity.ends_at,
                Participation.attended_hours, Participation.adjusted_hours, Activity.hours,
@@ -83,8 +98,8 @@ def attended_elsewhere(
         .where(
             Participation.user_id.in_(ids),
             or_(Participation.attended_hours > 0, Participation.adjusted_hours > 0),
-            Activity.starts_at < end + AROUND,
-            Activity.ends_at > start - AROUND,
+            Activity.starts_at < until,
+            Activity.ends_at > since,
             Activity.state.not_in(registry().states_in(Phase.CLOSED)),
         )
         .order_by(Activity.starts_at, Activity.id)

@@ -176,3 +176,19 @@ def test_a_raise_counts_as_being_there_for_what_comes_after(s1, staff):  # noqa:
     second = _lecture(s1, staff, [(t1, "attendee")], "讲座乙")
     said = _refused(lambda: f.attend(second, org))["attendance"]["0"]["attended_hours"]
     assert dict(said.params) == {"title": "讲座甲", "n": "1", "most": "4"}
+
+
+def test_a_long_activity_reads_both_its_ends(s1, staff):  # noqa: F811
+    """Attack: a 9-day activity holding 287 of its 288 hours, then an hour at its first day and
+    an hour at its last. Each end was asked only beside the week around it, so the last day's
+    hour did not see the first day's: 289 hours in 288. An activity read that reaches past the
+    week around the new one widens what is read to its own span."""
+    t1, org = staff["t1"], staff["organizer"]
+    start = AFTERNOON.replace(hour=0) - timedelta(days=20)
+    end = start + timedelta(days=9)  # 12,960 minutes: at most 288 hours
+    f.attend(_span(s1, staff, [(t1, "attendee")], "九日研修", start, end, "287"), org)
+    f.attend(_span(s1, staff, [(t1, "attendee")], "开班讲座", start, start + timedelta(hours=3), "1"), org)
+    last = _span(s1, staff, [(t1, "attendee")], "结业讲座", end - timedelta(hours=3), end, "1")
+    said = _refused(lambda: f.attend(last, org))["attendance"]["0"]["attended_hours"]
+    assert said.code == "attendance.overlap" and dict(said.params) == {"title": "九日研修", "n": "0", "most": "288"}
+    assert _attended(last, t1) is None
