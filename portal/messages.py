@@ -786,6 +786,11 @@ STATUSES: dict[str, tuple[str, str]] = {
 }
 STATUS_STYLES = {"met": "success", "short": "warning", "not_recognised": "danger", "exempt": "secondary"}
 
+#: A teacher who has left the school, on a year's summary: beside the name on the page, after
+#: the note in its exports (joined by ``NOTE_JOIN``), ``left_school`` in the API.
+LEFT_SCHOOL = _pl("summary", "Left the school")
+NOTE_JOIN = _pl("summary", "; ")
+
 #: The records that are not activities — a teacher's plan, the school's annual plan, a year
 #: submitted to the district — and the district's actions on a submission: the words and colours
 #: of their statuses (the statuses themselves are their services' constants).

@@ -539,6 +539,8 @@ class OutlookWarning(Out):
 class TeacherRow(TeacherHours):
     username: str
     name: str
+    left_school: bool = Field(description="the teacher has left the school: on the year for what it counts of "
+                                          "theirs (marked on the summary page, noted in its exports)")
     quotas: list[Quota] = Field(description="the school's writing quotas, as the summary page shows them")
     warnings: list[OutlookWarning] = Field(description="the teacher's warnings today, as the summary page shows them")
 

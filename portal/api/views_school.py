@@ -133,9 +133,11 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
     rows = credits.school_summary(ctx.school, year)
     # the year's requirement as its rows were judged by (an accepted year keeps the rules it was accepted with)
     required = rows[0].facts.required_hours if rows else ctx.school.rule("required_hours")
+    teaching = credits.teaching_now(ctx.school.id)
     summary = SchoolSummary(
         school=ctx.school.code, year=year, required_hours=float(required),
-        teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name, **teacher_year(ty),
+        teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name,
+                             left_school=ty.user.id not in teaching, **teacher_year(ty),
                              quotas=[Quota.of(q) for q in ty.facts.quotas],
                              warnings=[OutlookWarning.of(w) for w in
                                        forecast.warnings(ty.facts, today, status=ty.assessment.status)])

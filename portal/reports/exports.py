@@ -33,7 +33,17 @@ from sqlalchemy import Numeric, select, type_coerce
 
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import KINDS, heading, label, norm_lang, reason_label, school_year_text, status_label
+from portal.messages import (
+    KINDS,
+    LEFT_SCHOOL,
+    NOTE_JOIN,
+    heading,
+    label,
+    norm_lang,
+    reason_label,
+    school_year_text,
+    status_label,
+)
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
 from portal.reports.xlsx_rows import SheetRows
@@ -263,7 +273,17 @@ def _summary_header(keys: list[str], lang: str) -> Row:
     ]
 
 
-def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str) -> Row:
+def summary_note(ty: credits.TeacherYear, lang: str, teaching: set[int] | None) -> str:
+    """A summary row's note (its exports and its printed form): the assessment's reason, and that
+    the teacher has left the school (not one of ``teaching``), as the page marks them beside the
+    name."""
+    notes = [reason_label(ty.assessment.reason, lang)] if ty.assessment.reason else []
+    if teaching is not None and ty.user.id not in teaching:
+        notes.append(label(LEFT_SCHOOL, lang))
+    return label(NOTE_JOIN, lang).join(notes)
+
+
+def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str, teaching: set[int] | None = None) -> Row:
     f, a = ty.facts, ty.assessment
     return [
         ty.user.username,
@@ -274,7 +294,7 @@ def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str) -> Row:
         f.absent_hours.get(1, credits.ZERO),
         f.absent_hours.get(2, credits.ZERO),
         status_label(a.status, lang),
-        reason_label(a.reason, lang),
+        summary_note(ty, lang, teaching),
     ]
 
 
@@ -290,10 +310,11 @@ def summary_rows(
     rows = credits.school_summary(school, year) if teacher_years is None else teacher_years
     quota_heads = rows[0].facts.quotas if rows else ()  # the school's quotas: the same for every teacher
     today = to_local(utcnow(), school.timezone).date()
+    teaching = credits.teaching_now(school.id)
     yield [*_summary_header(keys, lang), *(quota_label(q, lang) for q in quota_heads), heading("warnings", lang)]
     for ty in rows:
         yield [
-            *_summary_line(ty, keys, lang),
+            *_summary_line(ty, keys, lang, teaching),
             *(quota_amount(q, lang) for q in ty.facts.quotas),
             warnings_text(forecast.warnings(ty.facts, today, status=ty.assessment.status), lang),
         ]
@@ -326,8 +347,9 @@ def district_rows(year: str, lang: str = "zh", district_id: int | None = None) -
     keys = credits.type_keys_for_year(year)
     yield [heading("school_code", lang), heading("school", lang), *_summary_header(keys, lang)]
     for school in _all_schools(district_id):
+        teaching = credits.teaching_now(school.id)
         for ty in credits.school_summary(school, year):
-            yield [school.code, school.name, *_summary_line(ty, keys, lang)]
+            yield [school.code, school.name, *_summary_line(ty, keys, lang, teaching)]
         db.session.expunge_all()  # drop the school's objects before the next one
 
 

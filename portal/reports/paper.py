@@ -123,12 +123,13 @@ def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
     """学时汇总表 of a school's year: A4 landscape, header on every page, signatures at the end."""
     lang = lang_code()
     rows = credits.school_summary(school, year)
+    teaching = credits.teaching_now(school.id)
     content = {"title": school.name, "lines": [_line(ty.user, ty.facts.total_hours) for ty in rows]}
     code = verification.issue("summary", school, year, issued_by, content)
     return render_pdf(
         "paper/summary.html", school=school, rows=rows, keys=credits.type_keys_for_year(year, school.id),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), summary_title=_("Hours summary"),
-        **_common(code, lang),
+        note=lambda ty: exports.summary_note(ty, lang, teaching), **_common(code, lang),
     )
 
 

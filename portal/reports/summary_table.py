@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from portal import year_texts
 from portal.assessment import EXEMPT, QuotaFact, YearFacts
 from portal.hours import fmt
-from portal.messages import reason_label
+from portal.messages import LEFT_SCHOOL, label, reason_label
 from portal.once import Memo, once_each
 from portal.services import forecast
 from portal.services.credits import SummaryRow
@@ -140,7 +140,7 @@ def summary_lines(
 
     row_format = _row_format(_column_labels())
     # one who has left the school stays on the year with what it counts of theirs, marked
-    left_words = escape(gettext("Left the school"))
+    left_words = escape(label(LEFT_SCHOOL))
     left_mark = f' <span class="badge text-bg-light border" data-testid="left-school">{left_words}</span>'
     lines = []
     for row in rows:

@@ -29,7 +29,7 @@ from portal.downloads import attachment
 from portal.errors import DomainError, Forbidden, Invalid, NotFound
 from portal.hours import fmt
 from portal.i18n import lang_code, supported_locale
-from portal.messages import heading, msg, school_year_text, tr
+from portal.messages import LEFT_SCHOOL, heading, label, msg, school_year_text, tr
 from portal.models import School
 from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
@@ -284,6 +284,8 @@ def teacher_record(user_id: int):
         school=school,
         teacher=teacher,
         years=credits.teacher_record(teacher, school),
+        # as the school's summary marks them
+        left_school=label(LEFT_SCHOOL) if teacher.id not in credits.teaching_now(school.id) else "",
         type_names=_type_names(),
         tz=school.timezone,
         heading=heading,

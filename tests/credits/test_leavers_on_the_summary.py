@@ -207,3 +207,33 @@ def test_written_evidence_handed_in_for_one_who_left_writes_their_row(app, s1, p
     stored = {row.user.username: row.assessment.status for row in teacher_years.summary_rows(s1, now) or []}
     assert stored["t8"] == _record_status(t8, s1, now) == "short"
     rows_are_a_rebuild(s1, (now,))
+
+
+def test_who_left_is_marked_alike_on_the_page_its_exports_and_the_api(app, s1, people):
+    """The summary page marks a teacher who left 已离校 beside their name; its CSV, XLSX and
+    printed form say so in the note after the year's reason, and the API's row has
+    ``left_school`` — for the leavers only."""
+    client = login(app.test_client(), people["admin"], s1)
+    page = client.get(f"/reports/summary?year={PAST}&lang=zh_Hans_CN").get_data(as_text=True)
+    marked_on_page = {user for user in ("org", "rev", "t1", "t2", "t7")
+                      if 'data-testid="left-school"' in page.split(f'data-testid="status-{user}"', 1)[0].rsplit("<tr", 1)[1]}
+    assert marked_on_page == {"t1", "t2"}
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={PAST}").data.decode("utf-8-sig"))))
+    note = rows[0].index("说明")
+    notes = {r[0]: r[note] for r in rows[1:]}
+    assert notes == {"org": "", "rev": "", "t7": "", "t1": "第一学期未请假缺席累计达到不予认定标准；已离校",
+                     "t2": "借调；已离校"}  # the year's reason first (t2's exemption reason as written)
+    sheet = load_workbook(io.BytesIO(client.get(f"/reports/summary.xlsx?year={PAST}&lang=en").data)).worksheets[0]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    at = cells[0].index("Note")
+    assert {str(r[0]) for r in cells[1:] if "Left the school" in str(r[at] or "")} == {"t1", "t2"}
+    for who, marked in (("t1", True), ("t7", False)):  # their record, as the school reads it
+        record = client.get(f"/teachers/{people[who].id}/record?lang=zh_Hans_CN").get_data(as_text=True)
+        assert ('data-testid="left-school"' in record) is marked, who
+    printed = [line for line in pdf_lines(client.get(f"/reports/summary.pdf?year={PAST}").data) if "已离校" in line]
+    assert len(printed) == 2 and all(people[who].display_name in "".join(printed) for who in ("t1", "t2"))
+    token = tokens.issue(people["admin"]).token
+    body = app.test_client().get(f"/api/v1/reports/credits?year={PAST}",
+                                 headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert {t["username"] for t in body["teachers"] if t["left_school"]} == {"t1", "t2"}
+    assert all(isinstance(t["left_school"], bool) for t in body["teachers"])
