@@ -59,25 +59,37 @@ def _expected(semester: int, target: int, school_year: str, today: date) -> int:
     return int(share * target)
 
 
+def period_over(semester: int, school_year: str, today: date) -> bool:
+    """Whether the semester (0: the whole school year) is over on ``today``: nothing more can be
+    done in it, so what it lacks is no longer behind schedule but not met."""
+    return today > period_bounds(school_year, semester)[1]  # its last day is in it
+
+
 def behind(facts: YearFacts, today: date, *, status: str) -> list[QuotaFact]:
-    """The quotas behind schedule on ``today``; none for a teacher whose ``status`` (the
-    assessment's) is exempt: nothing is asked of them this year."""
+    """The quotas behind schedule on ``today``, in periods not over (a past semester's quota not
+    done is not met: its figures and the assessment say so, and writing now counts for today's
+    period); none for a teacher whose ``status`` (the assessment's) is exempt: nothing is asked
+    of them this year."""
     if status == EXEMPT:
         return []
-    return [q for q in facts.quotas if not q.met and q.done < expected_by(q, facts.school_year, today)]
+    year = facts.school_year
+    return [q for q in facts.quotas
+            if not q.met and q.done < expected_by(q, year, today) and not period_over(q.semester, year, today)]
 
 
 def warnings(facts: YearFacts, today: date, *, status: str) -> list[YearWarning]:
     """What the teacher and the school admin should act on now: every page, export, API answer
     and reminder asks here, so an exempt teacher (``status``, the assessment's) is warned of
-    nothing anywhere."""
+    nothing anywhere, and nothing of a period that is over is called behind or near its limit."""
     if status == EXEMPT:
         return []
     out: list[YearWarning] = []
     threshold = facts.absence_warning_hours
     for semester, hours in sorted(facts.absent_hours.items()):
         severe = over_absence_limit(hours, facts.absence_limit_hours)  # what the verdict asks
-        if threshold > 0 and hours >= threshold or severe:
+        # nearing the limit warns while the semester lasts; reaching it says why the year is not recognised
+        nearing = threshold > 0 and hours >= threshold and not period_over(semester, facts.school_year, today)
+        if nearing or severe:
             out.append(YearWarning("absence", semester, hours, facts.absence_limit_hours, severe=severe))
     out.extend(YearWarning("quota", q.semester, quota=q) for q in behind(facts, today, status=status))
     return out

@@ -55,13 +55,26 @@ def test_year_quota_expected_by_a_date(today, expected):
     assert forecast.expected_by(q, YEAR, today) == expected
 
 
+def test_a_semester_that_is_over_warns_of_nothing_it_could_still_mend():
+    """Auditor: last year's summary listed six "…进度落后" lines per teacher, a call to act on a
+    year that had ended. Absence nearing the limit warns while its semester lasts; absence that
+    reached it still says why the year is not recognised."""
+    near, over = facts(absent_hours={1: Decimal("3")}), facts(absent_hours={1: Decimal("5")})
+    assert [w.kind for w in forecast.warnings(near, date(2027, 1, 20), status=SHORT)] == ["absence"]
+    assert forecast.warnings(near, date(2027, 2, 1), status=SHORT) == []  # semester 2 began
+    assert [w.severe for w in forecast.warnings(over, date(2027, 9, 1), status=SHORT)] == [True]
+
+
 def test_semester_quotas_are_behind_only_in_their_semester():
     r1, r2 = QuotaFact("reflections", 1, 2, 5), QuotaFact("reflections", 2, 0, 5)
     f1 = facts(quotas=(r1, r2))
     assert forecast.behind(f1, date(2026, 10, 1), status=SHORT) == []  # 2 of 5 by October: ahead
     assert forecast.behind(f1, date(2027, 1, 20), status=SHORT) == [r1]  # 2 of 5 near the end of semester 1
-    assert forecast.behind(f1, date(2027, 3, 1), status=SHORT) == [r1]  # semester 2 just began: nothing due yet
-    assert forecast.behind(f1, date(2027, 4, 15), status=SHORT) == [r1, r2]  # semester 1 is over, semester 2 under way
+    assert forecast.behind(f1, date(2027, 1, 31), status=SHORT) == [r1]  # its last day
+    assert forecast.behind(f1, date(2027, 3, 1), status=SHORT) == []  # semester 2 just began: nothing due yet
+    # semester 1 is over: its 2 of 5 are not met (writing now counts for semester 2), no longer behind
+    assert forecast.behind(f1, date(2027, 4, 15), status=SHORT) == [r2]
+    assert forecast.behind(f1, date(2027, 9, 1), status=SHORT) == []  # the year is over: not met, nothing behind
     assert forecast.behind(facts(quotas=(QuotaFact("reflections", 1, 5, 5),)), date(2027, 1, 31), status=SHORT) == []
 
 
