@@ -1,7 +1,8 @@
 """The request-level input guard: text no database column can store never reaches a view.
 
-A NUL character (PostgreSQL refuses it in text columns) or an unpaired surrogate (not
-encodable as UTF-8) in a query argument, a URL part, a form field (name or value), an
+A NUL character (PostgreSQL refuses it in text columns), an unpaired surrogate (not
+encodable as UTF-8) or a bidirectional control (U+202E makes a stored "时学03定认已" show and
+print as "已认定30学时") in a query argument, a URL part, a form field (name or value), an
 uploaded file's name or a string of a JSON body, and a query string or urlencoded form that
 is not UTF-8 once its %-escapes are decoded (``%ED%A0%80`` is a surrogate), are refused
 before any view runs: a page answers 400 with a clear message, the JSON API answers
@@ -23,10 +24,13 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from portal.errors import DomainError, Invalid
 from portal.messages import Msg, msg, tr
+from portal.security import BIDI_CONTROLS
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE = re.compile(f"[\x00\ud800-\udfff{BIDI_CONTROLS}]")
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 NUL_MESSAGE = msg("guard.nul")
 SURROGATE_MESSAGE = msg("guard.surrogate")
+BIDI_MESSAGE = msg("guard.bidi")
 MAX_REPORTED = 20  # fields named in one refusal
 
 
@@ -40,12 +44,15 @@ class UndecodableRequest(DomainError):
         super().__init__(message, fields=fields or {})
 
 
-def text_problem(value: str) -> Msg | None:
-    """Why ``value`` cannot be stored as text, or None."""
-    found = _UNSTORABLE.search(value)
+def text_problem(value: str, *, bidi: bool = True) -> Msg | None:
+    """Why ``value`` cannot be stored as text, or None: a NUL, an unpaired surrogate, or a
+    bidirectional control (stored, it would show and print as other text than it is)."""
+    found = (_UNSTORABLE if bidi else _UNSTORABLE_TEXT).search(value)
     if found is None:
         return None
-    return NUL_MESSAGE if found.group() == "\x00" else SURROGATE_MESSAGE
+    if found.group() == "\x00":
+        return NUL_MESSAGE
+    return BIDI_MESSAGE if found.group() in BIDI_CONTROLS else SURROGATE_MESSAGE
 
 
 def field_name(path: list[Any]) -> str:
@@ -77,11 +84,11 @@ def _shown(name: str) -> str:
     return _UNSTORABLE.sub("?", name)[:64] or "(empty)"
 
 
-def _pairs_problems(pairs: Any, what: str = "") -> dict[str, Msg]:
+def _pairs_problems(pairs: Any, what: str = "", *, bidi: bool = True) -> dict[str, Msg]:
     out: dict[str, Msg] = {}
     for key, value in pairs:
         problem = (text_problem(key) if isinstance(key, str) else None) or (
-            text_problem(value) if isinstance(value, str) else None)
+            text_problem(value, bidi=bidi) if isinstance(value, str) else None)
         if problem:
             out.setdefault(_shown(key or "") + what, problem)
         if len(out) >= MAX_REPORTED:
@@ -112,7 +119,9 @@ def request_problems() -> dict[str, Msg]:
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         problems.update(_pairs_problems(request.form.items(multi=True)))
         files = [(key, upload.filename or "") for key, upload in request.files.items(multi=True)]
-        problems.update({name: msg("guard.file_name", problem=problem) for name, problem in _pairs_problems(files).items()})
+        # a file name's controls are the upload's own refusal (``security.has_controls``), beside the form's field
+        bad_names = _pairs_problems(files, bidi=False)
+        problems.update({name: msg("guard.file_name", problem=problem) for name, problem in bad_names.items()})
     elif request.is_json:
         problems.update(_json_problems())
     return problems

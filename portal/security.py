@@ -49,9 +49,11 @@ HSTS = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store"
 
 
-# Bidirectional controls make "gpj.exe" look like "exe.jpg" (U+202E), or turn a name printed on
-# a list around; no file name or person's name needs them.
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Bidirectional controls make "gpj.exe" look like "exe.jpg" (U+202E), turn a name printed on a
+# list around, or make a title print "已认定30学时" where "时学03定认已" is stored; no text of the
+# portal needs them (``portal.input_guard`` refuses them in every request).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_CONTROLS = frozenset(BIDI_CONTROLS)
 
 
 def has_controls(text: str) -> bool:

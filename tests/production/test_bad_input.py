@@ -381,6 +381,37 @@ def test_unpaired_surrogates_are_refused(sweep_app, world):
         assert _counts() == before
 
 
+@pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u200f"])
+def test_direction_marks_are_refused_everywhere(sweep_app, world, mark):
+    """Attack: a title "专题讲座 \u202e时学03定认已\u202c" of a 1-hour lecture printed
+    "专题讲座 已认定30学时" on its 学分认定表 and the teacher's 学时证明. Bidirectional controls are
+    refused in every request, as names and file names refused them: the API names the field,
+    a page says why, and nothing is written."""
+    app, w = sweep_app, world
+    with app.app_context():
+        before = _counts()
+    headers = {"Authorization": f"Bearer {_token(app, w['sweeper'])}", "Content-Type": "application/json"}
+    body = {"type": "lecture", "title": f"专题讲座 {mark}时学03定认已", "starts_at": "2026-10-20T14:00",
+            "ends_at": "2026-10-20T16:00", "hours": 2, "participants": [], "details": {"topic": "x"},
+            "location": "礼堂"}
+    r = app.test_client().post("/api/v1/activities", json=body, headers=headers)
+    said = r.get_json()["fields"]
+    assert r.status_code == 422 and set(said) == {"title"} and "direction" in said["title"], r.get_json()
+    body["title"], body["details"], body["location"] = "讲座", {"topic": f"x{mark}y"}, f"{mark}abc"
+    r = app.test_client().post("/api/v1/activities", json=body,
+                               headers={**headers, "Accept-Language": "zh-CN"})
+    said = r.get_json()["fields"]
+    assert r.status_code == 422 and set(said) == {"details.topic", "location"}
+    assert said["location"] == "不得含有不可见的文字方向控制符：它们会使文字显示得与实际内容不同"
+    client = _client(app, w["sweeper"], w["school"])
+    form = [("title", f"讲座{mark}"), ("starts_at", "2026-10-20T14:00"), ("ends_at", "2026-10-20T16:00"),
+            ("hours", "2"), ("details-topic", "x")]
+    r = client.post("/activities/new/lecture", data=_form_bytes(form), content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400 and "文字方向控制符" in r.get_data(as_text=True)
+    with app.app_context():
+        assert _counts() == before
+
+
 @pytest.mark.parametrize("path", ["/activities/{id}", "/activities/{id}/certificate", "/activities/{id}/certificate.xlsx",
                                   "/activities/{id}/attendance", "/teachers/{id}/record", "/evidence/{id}"])
 @pytest.mark.parametrize("big", [2**31, 3_000_000_000, 2**63 - 1])
