@@ -147,8 +147,10 @@ def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_se
     pages = {
         "teacher1": ["/", "/writing", f"/teachers/{live_server.user_id('teacher1')}/record",
                      f"/activities/{live_server.activity_id('lecture', 'held')}"],
-        "organizer": [f"/activities/{live_server.activity_id(key, state)}"
-                      for key, state in (("lecture", "held"), ("observation", "credited"), ("lecture", "planned"))],
+        "organizer": [*(f"/activities/{live_server.activity_id(key, state)}"
+                        for key, state in (("lecture", "held"), ("observation", "credited"), ("lecture", "planned"))),
+                      # its sign-in sheet: in English its headings made it 407 px wide (audit)
+                      f"/activities/{live_server.activity_id('lecture', 'planned')}/sign-in-sheet"],
         # the district's schools started 不予认定, 免于考核 and 认定学时 off-screen
         "district": ["/district", "/district/submissions?status=accepted", "/district/dashboard"],
         # the 学分认定表: in English its headings ("Hours attended") made it 504 px wide (audit)

@@ -310,3 +310,13 @@ def test_a_record_whose_assessment_changed_since_it_was_printed_says_so_on_verif
     assert "达标" in changed and "不予认定" in changed
     english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
     assert "printed Met, now Not recognised." in english
+
+
+def test_the_english_forms_headings_wrap_in_their_columns(client, world, staff, s1):
+    """Auditor: on the English 学分认定表 "Hours attended", "Hours credited" and "Remark" were
+    kept on one line each in 19 mm columns and printed over one another ("Hours atteHdedrs
+    creditRedmark" as the text reads)."""
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf?lang=en").data)
+    words = set(text.split())
+    assert {"Hours", "attended", "credited", "Remark", "Signature"} <= words, text[:400]
