@@ -38,6 +38,7 @@ from wtforms import SelectField
 
 from portal.activity_types import ActivityType, SampleProfile
 from portal.database import write_transaction
+from portal.demo import STAFF_SINCE
 from portal.extensions import db
 from portal.hours import floor_half, shortest_length
 from portal.models import (
@@ -340,7 +341,8 @@ class DistrictGenerator:
                     "active": True,
                     "session_version": 1,
                     "locale": None,
-                    "created_at": self.now,
+                    # staff of long standing: every generated year is theirs (``credits.year_over_at``)
+                    "created_at": STAFF_SINCE,
                 }
             )
         ids = self.sink.add_with_ids(conn, User.__table__, users)

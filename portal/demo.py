@@ -42,6 +42,10 @@ STAFF = [
     ("teacher5", "郑佳慧", ["teacher"], "F", date(1975, 5, 19)),
     ("teacher6", "何立新", ["teacher"], "M", date(1970, 2, 27)),
 ]
+#: When the demo's staff accounts say they joined: years before the demo's school years (their
+#: past years are theirs), but for ``JOINED_THIS_YEAR``, who came at the start of this one.
+STAFF_SINCE = datetime(2020, 9, 1)
+JOINED_THIS_YEAR = "teacher6"
 DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
 DISTRICT_REVIEWER = ("dreviewer", "钱静怡", ["district_reviewer"], "F", date(1979, 10, 6))  # 区教师发展中心
 
@@ -207,12 +211,14 @@ def demo_school() -> School:
     school = schools.create_school("DEMO", "研修示范小学")
     for key in registry().keys():
         schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
+    this_year = datetime.combine(year_bounds(current_school_year(school.timezone))[0], datetime.min.time())
     for username, name, roles, gender, born in STAFF:
         # the first admin is made as `flask user create` makes one: a staff-log line by the command line
         by = policy.SYSTEM if "school_admin" in roles else None
-        users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born, logged_by=by)
+        joined = this_year + timedelta(days=1) if username == JOINED_THIS_YEAR else STAFF_SINCE
+        users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born, logged_by=by, joined=joined)
     for username, name, roles, gender, born in (DISTRICT, DISTRICT_REVIEWER):
-        users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born)
+        users.create_user(username, DEMO_PASSWORD, name, None, roles, gender, born, joined=STAFF_SINCE)
     return school
 
 

@@ -15,7 +15,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal import policy
-from portal.demo import DEMO_PASSWORD, DISTRICT, gathering_types, main_and_lead, sample_details, walk
+from portal.demo import (
+    DEMO_PASSWORD,
+    DISTRICT,
+    STAFF_SINCE,
+    gathering_types,
+    main_and_lead,
+    sample_details,
+    walk,
+)
 from portal.extensions import db
 from portal.models import District, School, User
 from portal.models.district import DEFAULT_DISTRICT_CODE
@@ -43,7 +51,7 @@ def _school(code: str, name: str, district_id: int, people: tuple[str, ...]) -> 
     for i, person in enumerate(people):
         roles = ["school_admin", "organizer", "teacher"] if i == 0 else ["reviewer", "teacher"] if i == 1 else ["teacher"]
         staff.append(users.create_user(f"{code.lower()}.t{i}", DEMO_PASSWORD, person, school, roles,
-                                       "F" if i % 2 else "M", date(1984 + i, 5, 1)))
+                                       "F" if i % 2 else "M", date(1984 + i, 5, 1), joined=STAFF_SINCE))
     return school, staff
 
 

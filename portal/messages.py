@@ -56,6 +56,10 @@ TEXTS: dict[str, Any] = {
         "the district accepted the school year %(year)s before this teacher joined the school: it is not "
         "their year here, and no certificate of its hours is issued"
     ),
+    "year.joined_after_year": _l(
+        "the school year %(year)s was over before this teacher joined the school, and nothing of it is recorded for "
+        "them: it is not their year here, and no certificate of its hours is issued"
+    ),
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),

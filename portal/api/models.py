@@ -496,7 +496,11 @@ class UserCredits(TeacherHours):
     year: str
     required_hours: float
     status: Literal["met", "short", "not_recognised", "exempt"] | None = Field(  # type: ignore[assignment]
-        description="the year's assessment; null when joined_after_acceptance: none of theirs"
+        description="the year's assessment; null when joined_after_acceptance or joined_after_year: none of theirs"
+    )
+    joined_after_year: bool = Field(
+        False, description="the school year was over before the teacher's account existed, and nothing of it is "
+        "recorded for them: it is not assessed for them there"
     )
     joined_after_acceptance: bool = Field(
         False, description="the district accepted the school's year before the teacher joined the school: "

@@ -94,9 +94,9 @@ def user_credits(user_id: int) -> UserCredits:
     year = _year(q.year, ctx.school.timezone)
     ty = credits.teacher_year(user, ctx.school, year)
     entries = [CreditLine.of(e, act, ctx.school) for e, act in credits.entries_for(user.id, ctx.school.id, year)]
-    if ty.joined_after_acceptance:  # accepted before they joined: no assessment of theirs (as home and record say)
-        return UserCredits(**{**teacher_year(ty), "status": None, "reason": ""}, joined_after_acceptance=True,
-                           entries=entries)
+    if ty.joined_after_acceptance or ty.joined_after_year:  # not their year: no assessment (as home and record say)
+        return UserCredits(**{**teacher_year(ty), "status": None, "reason": ""}, entries=entries,
+                           joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year)
     return UserCredits(**teacher_year(ty), entries=entries)
 
 

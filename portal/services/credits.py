@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any, Literal, NamedTuple
@@ -66,7 +66,13 @@ from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
 from portal.services import access, quotas
 from portal.sorting import pinyin_key
-from portal.timeutil import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, current_school_year, valid_school_year
+from portal.timeutil import (
+    FIRST_SCHOOL_YEAR,
+    LAST_SCHOOL_YEAR,
+    current_school_year,
+    valid_school_year,
+    year_bounds,
+)
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
@@ -81,6 +87,12 @@ def _dec(v) -> Decimal:
     return ZERO if v is None else Decimal(str(v)).quantize(Decimal("0.1"))
 
 
+def year_over_at(year: str) -> datetime:
+    """When ``year`` is over: the first day of the next school year at midnight (UTC, as
+    ``created_at`` is stored). An account created from then on was no teacher of that year."""
+    return datetime.combine(year_bounds(year)[1] + timedelta(days=1), datetime.min.time())
+
+
 @dataclass
 class TeacherYear:
     user: User
@@ -89,6 +101,9 @@ class TeacherYear:
     # the district accepted the school's year without this teacher (they joined after): its
     # figures are no assessment of theirs (:func:`teacher_year` says so; summaries leave them out)
     joined_after_acceptance: bool = False
+    # their account was created after the year was over and nothing of that year counts for
+    # them: it was not their year (:func:`teacher_year` says so; summaries leave them out)
+    joined_after_year: bool = False
     # the district accepted the school's year (locked whole): nothing more counts in it
     year_accepted: bool = False
 
@@ -307,14 +322,15 @@ def year_rows(
 def _teachers_of(
     school_ids: list[int], year: str | None, user_ids: list[int] | None = None
 ) -> list[tuple[int, User]]:
-    """(school id, user) of each school's active teachers and, with ``year``, anyone with
+    """(school id, user) of each school's active teachers (with ``year``, those whose accounts
+    existed before it was over) and, with ``year``, anyone with
     something of theirs that the year's figures count (:func:`_counted_statement`: a teacher who
     has since left still appears on that year's summary, as on their record) — for a year the
     district accepted whole, the teachers of its kept rows instead; with ``user_ids``, only
     those people."""
     params: dict[str, object] = {"school_ids": school_ids}
     if year is not None:
-        params["year"] = year
+        params["year"], params["over_at"] = year, year_over_at(year)
         params["confirmed"] = _confirmed_states()
     if user_ids is not None:
         params["user_ids"] = user_ids
@@ -397,6 +413,10 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
         teaching = teaching.where(Membership.user_id.in_(user_ids))
     if counted_too:
         year: BindParameter[str] = bindparam("year")
+        # today's teachers whose accounts existed before the year was over (``over_at``): one
+        # who joined since is on that year only for what it counts of theirs
+        teaching = teaching.where(
+            Membership.user_id.in_(select(User.id).where(User.created_at < bindparam("over_at"))))
         counted = _counted_statement(True, some_people, scope).subquery()
         # a year the district accepted whole has the teachers it was accepted with (its stored
         # rows, kept as accepted), not whoever teaches or has something there since
@@ -434,7 +454,7 @@ def summary_row_count(year: str, *, school_id: int | None = None, district_id: i
     :func:`_teachers_of` (a teacher of two schools is on both), counted by its own statement in
     one query, so an export's size is the size of what it writes."""
     scope: Schools = "ids" if school_id is not None else "district" if district_id is not None else "all"
-    params: dict[str, object] = {"year": year, "confirmed": _confirmed_states()}
+    params: dict[str, object] = {"year": year, "over_at": year_over_at(year), "confirmed": _confirmed_states()}
     if school_id is not None:
         params["school_ids"] = [school_id]
     elif district_id is not None:
@@ -519,8 +539,9 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester, any exemption and the rules of
     a year the district accepted, read in a single UNION ALL query (the teacher's home page runs
     it on every visit). A teacher who joined after the district accepted the year, whom its kept
-    teachers leave out, is marked ``joined_after_acceptance``: home, record and API say so instead
-    of assessing 0 h."""
+    teachers leave out, is marked ``joined_after_acceptance``, and one whose account was created
+    after the year was over, with nothing of theirs there, ``joined_after_year``: home, record and
+    API say so instead of assessing 0 h."""
     types: dict[str, Decimal] = {}
     absent: dict[int, tuple] = {}
     exemption: str | None = None
@@ -544,6 +565,8 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             exemption = key
     ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
+    counted = bool(types or absent or exemption is not None or writing)
+    ty.joined_after_year = not joined_after and not counted and user.created_at >= year_over_at(year)
     return ty
 
 
@@ -558,6 +581,11 @@ def teaching_now(school_id: int) -> set[int]:
     left — the others are there for what the year counts of theirs, and are marked so."""
     return set(db.session.execute(select(Membership.user_id).where(
         Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
+
+
+def teaches_at(school_id: int, user_id: int) -> bool:
+    """Whether the person is one of the school's active teachers today."""
+    return bool(_teachers_of([school_id], None, [user_id]))
 
 
 def on_summary(school_id: int, year: str, user_id: int) -> bool:

@@ -36,9 +36,18 @@ def _target(school: School, user_id: object) -> User:
 def _require_on_summary(school: School, target: User, year: str) -> None:
     """An exemption is set or cleared for someone on the school's summary of the year
     (:func:`credits.on_summary`): its active teachers, and one who left but whom the year still
-    lists (an exemption of theirs among what it counts). Anyone else is not found."""
-    if not credits.on_summary(school.id, year, target.id):
+    lists (an exemption of theirs among what it counts). Anyone else is not found. An active
+    teacher may be exempted for a year before their account existed (a school recording its past
+    years late): the exemption then puts that year on their record."""
+    if not (credits.on_summary(school.id, year, target.id) or credits.teaches_at(school.id, target.id)):
         raise NotFound(msg("user.not_found"))
+
+
+def exemptible(school: School, year: str) -> list[User]:
+    """Whom an exemption of ``year`` may be set for (:func:`_require_on_summary`): the year's
+    teachers and today's, by pinyin."""
+    found = {u.id: u for u in (*credits.school_teachers(school.id, year), *credits.school_teachers(school.id))}
+    return by_pinyin(sorted(found.values(), key=lambda u: u.id), lambda u: u.display_name)
 
 
 def _existing(school: School, target: User, year: str) -> Exemption | None:

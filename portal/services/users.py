@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -138,13 +138,16 @@ def create_user(
     *,
     logged_by: policy.Actor | None = None,
     recheck: Callable[[Session], None] | None = None,
+    joined: datetime | None = None,
 ) -> User:
     """A new user with ``roles`` in ``school`` (district roles in ``district_id``, by default the
     deployment's default district). With ``logged_by``, the roles given in the school are
     written to the staff audit log (:mod:`portal.services.staff_log`) in the same transaction.
     This function checks no permission: a school admin's way is
     :func:`portal.services.staff.add_person`, whose right is asked again by ``recheck``, first
-    thing inside the write."""
+    thing inside the write. ``joined`` dates the account (``created_at``, by default now): a
+    school year over before then is not theirs (``credits.year_over_at``); the demo dates its
+    staff of long standing back."""
     fields: dict[str, Msg] = {}
     cleaned = clean_username(username)
     if cleaned is None:
@@ -179,6 +182,7 @@ def create_user(
                 password_known_to=None if logged_by is None or logged_by.system else logged_by.user_id,
                 gender=gender,
                 birth_date=birth_date,
+                created_at=joined or utcnow(),
             )
             s.add(user)
             s.flush()

@@ -35,8 +35,8 @@ def index():
         rows = overview.participations(user.id, school.id, forecast.PENDING_PHASES)
         settings, enabled = schools.settings_and_enabled(school.id)
         pending = forecast.pending_activities(rows, settings, year)
-        # the district accepted the year before they joined: no assessment, nothing behind
-        joined_after = record.joined_after_acceptance
+        # the district accepted the year before they joined, or it was over: no assessment, nothing behind
+        joined_after = record.joined_after_acceptance or record.joined_after_year
         return render_template(
             "home/_body.html",
             behind=[] if joined_after else forecast.behind(record.facts, today, status=record.assessment.status),

@@ -54,6 +54,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -484,11 +485,13 @@ class SubmissionAuditor(OneSchool):
         year, semester = PERIOD_OF_START[when]
         if not roster:
             return
+        # each activity at its own time, in the same semester: no one attends two at once
+        start = PAST_STARTS[when] + timedelta(hours=6 * len(self.acts))
         if self.locked(year, semester):  # no new activity in an accepted period (the form's field says so)
             self.refused(Invalid, "year.locked", f.plan, self.school, organizer, type_key, roster, DETAILS[type_key],
-                         start=PAST_STARTS[when])
+                         start=start)
             return
-        act = f.plan(self.school, organizer, type_key, roster, DETAILS[type_key], hours="2", start=PAST_STARTS[when])
+        act = f.plan(self.school, organizer, type_key, roster, DETAILS[type_key], hours="2", start=start)
         assert (act.school_year, act.semester) == (year, semester)
         prepare_hold(act, organizer, roster)
         self.acts.append(act.id)

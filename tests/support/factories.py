@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from portal.demo import STAFF_SINCE
 from portal.extensions import db
 from portal.hours import shortest_length
 from portal.models import Activity, Participation, School, User
@@ -24,13 +25,17 @@ def school(code: str = "S1", types: tuple[str, ...] | None = None) -> School:
     return s
 
 
-def person(s: School | None, username: str, *roles: str, name: str = "", gender=None, birth_date=None) -> User:
+def person(s: School | None, username: str, *roles: str, name: str = "", gender=None, birth_date=None,
+           since: datetime | None = STAFF_SINCE) -> User:
+    """A person with these roles at school ``s``; their account dated ``since`` (by default
+    years back, as the demo's staff: a past school year is theirs; None: created now)."""
     existing = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if existing is not None:
         for r in roles:
             users.add_role(existing, s, r)
         return existing
-    return users.create_user(username, PASSWORD, name or username, s, list(roles) or ["teacher"], gender, birth_date)
+    return users.create_user(username, PASSWORD, name or username, s, list(roles) or ["teacher"], gender, birth_date,
+                             joined=since)
 
 
 def staff(s: School, prefix: str = "") -> dict[str, User]:
