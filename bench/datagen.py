@@ -349,8 +349,10 @@ class DistrictGenerator:
         staff = _Staff(teachers=ids, admin=ids[0], reviewers=ids[1:3], organizers=ids[3 : max(4, len(ids) // 15)])
         extra = {staff.admin: "school_admin", **{u: "reviewer" for u in staff.reviewers}}
         extra.update({u: "organizer" for u in staff.organizers})
-        memberships = [{"user_id": u, "school_id": school_id, "role": "teacher", "active": True} for u in ids]
-        memberships += [{"user_id": u, "school_id": school_id, "role": r, "active": True} for u, r in extra.items()]
+        memberships = [{"user_id": u, "school_id": school_id, "role": "teacher", "active": True, "since": STAFF_SINCE}
+                       for u in ids]
+        memberships += [{"user_id": u, "school_id": school_id, "role": r, "active": True, "since": STAFF_SINCE}
+                        for u, r in extra.items()]
         self.sink.add(Membership.__table__, memberships)
         return staff
 

@@ -24,9 +24,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from portal.errors import DomainError, Invalid
 from portal.messages import Msg, msg, tr
-from portal.security import BIDI_CONTROLS
+from portal.security import BIDI_REORDERING
 
-_UNSTORABLE = re.compile(f"[\x00\ud800-\udfff{BIDI_CONTROLS}]")
+_UNSTORABLE = re.compile(f"[\x00\ud800-\udfff{BIDI_REORDERING}]")
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 NUL_MESSAGE = msg("guard.nul")
 SURROGATE_MESSAGE = msg("guard.surrogate")
@@ -46,13 +46,14 @@ class UndecodableRequest(DomainError):
 
 def text_problem(value: str, *, bidi: bool = True) -> Msg | None:
     """Why ``value`` cannot be stored as text, or None: a NUL, an unpaired surrogate, or a
-    bidirectional control (stored, it would show and print as other text than it is)."""
+    bidirectional control that reorders text (stored, it would show and print as other text
+    than it is; ``security.BIDI_REORDERING``)."""
     found = (_UNSTORABLE if bidi else _UNSTORABLE_TEXT).search(value)
     if found is None:
         return None
     if found.group() == "\x00":
         return NUL_MESSAGE
-    return BIDI_MESSAGE if found.group() in BIDI_CONTROLS else SURROGATE_MESSAGE
+    return BIDI_MESSAGE if found.group() in BIDI_REORDERING else SURROGATE_MESSAGE
 
 
 def field_name(path: list[Any]) -> str:

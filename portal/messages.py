@@ -547,7 +547,7 @@ TEXTS: dict[str, Any] = {
     "api.http_500": _l("something went wrong on the server"),
     "guard.nul": _l("must not contain NUL characters"),
     "guard.surrogate": _l("must not contain invalid Unicode (unpaired surrogates)"),
-    "guard.bidi": _l("must not contain invisible direction marks (such as U+202E), which make text show "
+    "guard.bidi": _l("must not contain invisible direction controls (such as U+202E) that make text show "
                      "differently from what it is"),
     "guard.file_name": _l("the file name %(problem)s"),
     "guard.request": _l("the request contains text that cannot be stored"),
@@ -556,7 +556,7 @@ TEXTS: dict[str, Any] = {
     "guard.not_utf8": _l("not UTF-8"),
     "guard.page": _l(
         "The request contains characters the portal cannot accept (a NUL character, invalid Unicode or an "
-        "invisible direction mark). Nothing was changed."
+        "invisible direction control). Nothing was changed."
     ),
     # -- the audit trail's filter -----------------------------------------------------------------
     "audit.invalid": _l("invalid audit filter"),

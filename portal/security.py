@@ -52,8 +52,19 @@ NO_STORE = "no-store"
 # Bidirectional controls make "gpj.exe" look like "exe.jpg" (U+202E), turn a name printed on a
 # list around, or make a title print "已认定30学时" where "时学03定认已" is stored; no text of the
 # portal needs them (``portal.input_guard`` refuses them in every request).
-BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+#
+# Free text refuses those that reorder whole runs (embeddings, overrides, isolates); the marks
+# (U+200E, U+200F, U+061C) come in with pasted text and turn no run around, so only names and
+# file names refuse them too.
+BIDI_REORDERING = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BIDI_CONTROLS = "\u061c\u200e\u200f" + BIDI_REORDERING
 _BIDI_CONTROLS = frozenset(BIDI_CONTROLS)
+_BIDI_REORDERING = frozenset(BIDI_REORDERING)
+
+
+def reorders(text: str) -> bool:
+    """``text`` holds a bidirectional control that reorders a run of it (:data:`BIDI_REORDERING`)."""
+    return any(c in _BIDI_REORDERING for c in text)
 
 
 def has_controls(text: str) -> bool:

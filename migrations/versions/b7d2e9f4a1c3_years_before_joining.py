@@ -1,12 +1,14 @@
-"""a school year is its teachers' from when their accounts existed: stored rows of years before
+"""when a teacher joined the school (``membership.since``); stored rows of years before
 
-From this revision a school year's summary lists today's teachers only if their accounts existed
+From this revision a school year's summary lists today's teachers only if they joined the school
 before the year was over (``credits.year_over_at``), besides anyone with something of the year.
-Stored teacher-year rows written before it may hold such teachers (0 h, "short") in a past year.
-A school's year has either no rows or a row for every teacher it lists, so the rows of each
-school year holding one are removed whole: pages compute that year until the next change writes
-it again. Years the district accepted whole keep their rows, as accepted. The type totals stay:
-the teachers removed had no hours there.
+``membership.since`` says when a role was given; the memberships made before this revision take
+their account's creation (the best that is known; NULL would be "always"). Stored teacher-year rows
+written before it may hold teachers who joined later (0 h, "short") in a past year. A school's
+year has either no rows or a row for every teacher it lists, so the rows of each school year
+holding one are removed whole (a day early, whatever the deployment's zone: removing more only
+makes pages compute that year until its next change writes it again). Years the district accepted
+whole keep their rows, as accepted. The type totals stay: the teachers removed had no hours there.
 
 Revision ID: b7d2e9f4a1c3
 Revises: a9c4e2f7d310
@@ -26,23 +28,27 @@ WHOLE_YEAR = 0  # portal.models.district.WHOLE_YEAR
 
 
 def _over_at(school_year: str) -> datetime:
-    """1 September after the year (``credits.year_over_at``)."""
-    return datetime(int(school_year[5:9]), 9, 1)
+    """1 September after the year, a day early (``credits.year_over_at`` in any zone)."""
+    return datetime(int(school_year[5:9]), 8, 31)
 
 
 def upgrade():
+    with op.batch_alter_table("membership") as batch:
+        batch.add_column(sa.Column("since", sa.DateTime(), nullable=True))
     conn = op.get_bind()
+    conn.execute(sa.text(
+        "UPDATE membership SET since = (SELECT created_at FROM user_account u WHERE u.id = membership.user_id)"))
     rows = conn.execute(sa.text(
-        "SELECT DISTINCT t.school_id, t.school_year, u.created_at FROM teacher_year t"
-        " JOIN user_account u ON u.id = t.user_id"
+        "SELECT DISTINCT t.school_id, t.school_year, m.since FROM teacher_year t"
+        " JOIN membership m ON m.user_id = t.user_id AND m.school_id = t.school_id AND m.role = 'teacher'"
         " WHERE NOT EXISTS (SELECT 1 FROM year_lock l WHERE l.school_id = t.school_id"
         " AND l.school_year = t.school_year AND l.semester = :whole)"
     ), {"whole": WHOLE_YEAR}).all()
     stale = set()
-    for school_id, school_year, created in rows:
-        if isinstance(created, str):  # SQLite hands the text back
-            created = datetime.fromisoformat(created)
-        if created is not None and created >= _over_at(school_year):
+    for school_id, school_year, since in rows:
+        if isinstance(since, str):  # SQLite hands the text back
+            since = datetime.fromisoformat(since)
+        if since is not None and since >= _over_at(school_year):
             stale.add((school_id, school_year))
     for school_id, school_year in sorted(stale):
         conn.execute(sa.text("DELETE FROM teacher_year WHERE school_id = :s AND school_year = :y"),
@@ -50,4 +56,6 @@ def upgrade():
 
 
 def downgrade():
-    pass  # the rows are written again by the next change of each year (or `flask credits rebuild-year-rows`)
+    # the rows removed are written again by the next change of each year (or `flask credits rebuild-year-rows`)
+    with op.batch_alter_table("membership") as batch:
+        batch.drop_column("since")

@@ -29,7 +29,7 @@ from wtforms import Form
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.details_json import field_kind
-from portal.security import BIDI_CONTROLS
+from portal.security import BIDI_REORDERING
 from portal.timeutil import MAX_YEAR, MIN_YEAR
 
 
@@ -40,10 +40,10 @@ def ref(name: str) -> dict[str, str]:
 # -- text -------------------------------------------------------------------------------------
 
 #: What no stored text may hold (``portal.input_guard``): NUL and the bidirectional controls
-#: (``portal.security.BIDI_CONTROLS``). Unpaired surrogates are refused
+#: that reorder text (``portal.security.BIDI_REORDERING``). Unpaired surrogates are refused
 #: too, but they are not Unicode text to begin with (I-JSON, RFC 7493, forbids them), and a
 #: surrogate range in the class below makes schemathesis's generator ignore the whole pattern.
-UNSTORABLE = "\\x00" + "".join(f"\\u{ord(c):04x}" for c in BIDI_CONTROLS)
+UNSTORABLE = "\\x00" + "".join(f"\\u{ord(c):04x}" for c in BIDI_REORDERING)
 #: Python's whitespace (``str.isspace``, what ``str.strip`` removes), spelled out so that any
 #: regular-expression engine reads the class alike.
 SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"

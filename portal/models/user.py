@@ -94,6 +94,9 @@ class Membership(Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # when the role was given (a teacher's: when they joined the school); a school year over
+    # before then is not theirs (``credits.year_over_at``). NULL: not known (always theirs).
+    since: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow, nullable=True)
 
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
 

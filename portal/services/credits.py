@@ -70,6 +70,9 @@ from portal.timeutil import (
     FIRST_SCHOOL_YEAR,
     LAST_SCHOOL_YEAR,
     current_school_year,
+    default_zone,
+    parse_iso,
+    utcnow,
     valid_school_year,
     year_bounds,
 )
@@ -88,9 +91,11 @@ def _dec(v) -> Decimal:
 
 
 def year_over_at(year: str) -> datetime:
-    """When ``year`` is over: the first day of the next school year at midnight (UTC, as
-    ``created_at`` is stored). An account created from then on was no teacher of that year."""
-    return datetime.combine(year_bounds(year)[1] + timedelta(days=1), datetime.min.time())
+    """When ``year`` is over: the first day of the next school year at midnight in the
+    deployment's zone (as naive UTC, as times are stored). A teacher who joined the school from
+    then on (``Membership.since``) was none of that year's."""
+    midnight = datetime.combine(year_bounds(year)[1] + timedelta(days=1), datetime.min.time())
+    return parse_iso(midnight, default_zone())
 
 
 @dataclass
@@ -101,8 +106,8 @@ class TeacherYear:
     # the district accepted the school's year without this teacher (they joined after): its
     # figures are no assessment of theirs (:func:`teacher_year` says so; summaries leave them out)
     joined_after_acceptance: bool = False
-    # their account was created after the year was over and nothing of that year counts for
-    # them: it was not their year (:func:`teacher_year` says so; summaries leave them out)
+    # they joined the school after the year was over and nothing of that year counts for them:
+    # it was not their year (:func:`teacher_year` says so; summaries leave them out)
     joined_after_year: bool = False
     # the district accepted the school's year (locked whole): nothing more counts in it
     year_accepted: bool = False
@@ -322,8 +327,8 @@ def year_rows(
 def _teachers_of(
     school_ids: list[int], year: str | None, user_ids: list[int] | None = None
 ) -> list[tuple[int, User]]:
-    """(school id, user) of each school's active teachers (with ``year``, those whose accounts
-    existed before it was over) and, with ``year``, anyone with
+    """(school id, user) of each school's active teachers (with ``year``, those who joined
+    before it was over) and, with ``year``, anyone with
     something of theirs that the year's figures count (:func:`_counted_statement`: a teacher who
     has since left still appears on that year's summary, as on their record) — for a year the
     district accepted whole, the teachers of its kept rows instead; with ``user_ids``, only
@@ -413,10 +418,14 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
         teaching = teaching.where(Membership.user_id.in_(user_ids))
     if counted_too:
         year: BindParameter[str] = bindparam("year")
-        # today's teachers whose accounts existed before the year was over (``over_at``): one
+        # today's teachers who joined before the year was over (``over_at``; a year the district
+        # accepted has the teachers it was accepted with, below, or, without rows, today's): one
         # who joined since is on that year only for what it counts of theirs
+        locked_whole = select(YearLock.id).where(
+            YearLock.school_id == Membership.school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR,
+        ).exists()
         teaching = teaching.where(
-            Membership.user_id.in_(select(User.id).where(User.created_at < bindparam("over_at"))))
+            or_(Membership.since.is_(None), Membership.since < bindparam("over_at"), locked_whole))
         counted = _counted_statement(True, some_people, scope).subquery()
         # a year the district accepted whole has the teachers it was accepted with (its stored
         # rows, kept as accepted), not whoever teaches or has something there since
@@ -539,9 +548,9 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester, any exemption and the rules of
     a year the district accepted, read in a single UNION ALL query (the teacher's home page runs
     it on every visit). A teacher who joined after the district accepted the year, whom its kept
-    teachers leave out, is marked ``joined_after_acceptance``, and one whose account was created
-    after the year was over, with nothing of theirs there, ``joined_after_year``: home, record and
-    API say so instead of assessing 0 h."""
+    teachers leave out, is marked ``joined_after_acceptance``, and one who joined the school after
+    the year was over, with nothing of theirs there, ``joined_after_year``: home, record and API
+    say so instead of assessing 0 h."""
     types: dict[str, Decimal] = {}
     absent: dict[int, tuple] = {}
     exemption: str | None = None
@@ -566,8 +575,19 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     counted = bool(types or absent or exemption is not None or writing)
-    ty.joined_after_year = not joined_after and not counted and user.created_at >= year_over_at(year)
+    ty.joined_after_year = not year_accepted and not counted and _joined_after(user.id, school.id, year)
     return ty
+
+
+def _joined_after(user_id: int, school_id: int, year: str) -> bool:
+    """Whether the teacher joined the school after ``year`` was over (``Membership.since``): asked
+    only of a year that is over, so the current year's pages run no statement for it."""
+    over = year_over_at(year)
+    if over > utcnow():
+        return False
+    since = db.session.execute(select(Membership.since).where(
+        Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == TEACHER)).scalar()
+    return since is not None and since >= over
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

@@ -345,6 +345,8 @@ def decide(
         if accept and (changed := changed_since(sub)):
             raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
         if accept:
+            if sub.semester == WHOLE_YEAR:  # the year keeps its rows as accepted: written if none were yet
+                teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
                            submission_id=sub.id, locked_by=by.user_id, locked_at=now))
             _restamp(s, sub.school_id)  # the year is judged by the rules it was accepted with from now

@@ -145,9 +145,9 @@ def create_user(
     written to the staff audit log (:mod:`portal.services.staff_log`) in the same transaction.
     This function checks no permission: a school admin's way is
     :func:`portal.services.staff.add_person`, whose right is asked again by ``recheck``, first
-    thing inside the write. ``joined`` dates the account (``created_at``, by default now): a
-    school year over before then is not theirs (``credits.year_over_at``); the demo dates its
-    staff of long standing back."""
+    thing inside the write. ``joined`` dates the account and its roles (``created_at``,
+    ``Membership.since``; by default now): a school year over before a teacher joined is not
+    theirs (``credits.year_over_at``); the demo dates its staff of long standing back."""
     fields: dict[str, Msg] = {}
     cleaned = clean_username(username)
     if cleaned is None:
@@ -190,7 +190,7 @@ def create_user(
                 district = role in DISTRICT_ROLES
                 school_id = None if district or school is None else school.id  # checked above
                 s.add(Membership(user_id=user.id, school_id=school_id, role=role,
-                                 district_id=district_id if district else None))
+                                 district_id=district_id if district else None, since=user.created_at))
             if school is not None and TEACHER in roles:
                 s.flush()
                 _teacher_joined(school.id, user.id)

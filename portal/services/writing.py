@@ -23,7 +23,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import OwnWriting, School, User
-from portal.security import MAX_ID
+from portal.security import MAX_ID, reorders
 from portal.services import access, locks, quotas, teacher_years
 from portal.services.activities import TEXT_MAX
 from portal.services.quotas import WRITTEN_KINDS
@@ -63,6 +63,8 @@ def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes
             fields[where] = msg("at_most_chars", n=TEXT_MAX)
         elif "\x00" in text:
             fields[where] = msg("text.nul")
+        elif reorders(text):  # a file's words pass no request guard (input_guard)
+            fields[where] = msg("guard.bidi")
         elif chinese_count(text) == 0:  # a reflection counts as a piece: it must have words
             fields[where] = msg("writing.no_characters")
     if fields:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 
 from portal.extensions import db
 from portal.models import School, User
-from portal.services import credits, exemptions, tokens
+from portal.services import credits, exemptions, tokens, users
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import PAST_STARTS, login, rows_are_a_rebuild
@@ -82,6 +83,7 @@ def test_a_year_over_before_the_account_existed_is_not_theirs(app, s1, people):
     home = login(app.test_client(), new, s1).get(f"/?year={PAST}&lang=zh_Hans_CN").get_data(as_text=True)
     assert 'data-testid="joined-after-year"' in home and "学年已经结束" in home
     assert 'data-testid="warnings"' not in home and 'data-testid="quotas"' not in home
+    assert 'data-testid="home-plan"' not in home  # nor a plan to write for it
     rows_are_a_rebuild(s1, (PAST, now))
 
 
@@ -103,3 +105,17 @@ def test_the_exemptions_page_offers_whom_the_service_takes(app, s1, people):
     page = login(app.test_client(), people["admin"], s1).get(f"/admin/exemptions?year={PAST}").get_data(as_text=True)
     offered = page.split('id="user_id" name="user_id"', 1)[1].split("</select>", 1)[0]
     assert f'value="{people["new"].id}"' in offered and f'value="{people["t1"].id}"' in offered
+
+
+def test_it_is_when_they_joined_this_school_not_when_the_account_was_made(app, s1, people):
+    """Review: the rule followed the account, so a teacher of long standing elsewhere who moved to
+    S1 this year was on S1's last year as 0 / 50 h 未达标, with a verified 学时证明 of it. It is the
+    teacher role's date at the school (``Membership.since``); the year ends at midnight of
+    1 September in the school's zone (07:30 that morning in Beijing is the new year)."""
+    moved = f.person(f.school("S9"), "moved", "teacher", name="调入的")  # an account of 2020
+    users.add_role(moved, s1, "teacher")  # joins S1 now
+    client = login(app.test_client(), people["admin"], s1)
+    assert "moved" not in _listed(client, PAST) and "moved" in _listed(client, current_school_year(s1.timezone))
+    assert credits.teacher_year(moved, s1, PAST).joined_after_year
+    assert client.get(f"/teachers/{moved.id}/record.pdf?year={PAST}").status_code == 409
+    assert credits.year_over_at(PAST) == datetime(2026, 8, 31, 16, 0)  # 00:00 on 1 September, Asia/Shanghai

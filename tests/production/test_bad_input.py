@@ -17,6 +17,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
+from portal.input_guard import text_problem
 from portal.models import Activity, User
 from portal.services import tokens
 from tests.production.helpers import login_as, row_counts
@@ -381,7 +382,7 @@ def test_unpaired_surrogates_are_refused(sweep_app, world):
         assert _counts() == before
 
 
-@pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u200f"])
+@pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u202b"])
 def test_direction_marks_are_refused_everywhere(sweep_app, world, mark):
     """Attack: a title "专题讲座 \u202e时学03定认已\u202c" of a 1-hour lecture printed
     "专题讲座 已认定30学时" on its 学分认定表 and the teacher's 学时证明. Bidirectional controls are
@@ -410,6 +411,8 @@ def test_direction_marks_are_refused_everywhere(sweep_app, world, mark):
     assert r.status_code == 400 and "文字方向控制符" in r.get_data(as_text=True)
     with app.app_context():
         assert _counts() == before
+    # the marks pasted text brings (U+200E, U+200F) reorder no run: free text keeps them
+    assert text_problem("反思\u200e文字\u200f") is None and text_problem(f"反思{mark}") is not None
 
 
 @pytest.mark.parametrize("path", ["/activities/{id}", "/activities/{id}/certificate", "/activities/{id}/certificate.xlsx",

@@ -443,3 +443,16 @@ def test_written_evidence_of_nothing_that_counts_is_refused(school):
             assert err.value.fields["text"].code == "writing.no_characters"
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == n
     assert _reflections_done(t1, s) == 0
+
+
+def test_a_files_words_with_a_direction_control_are_refused_on_the_file_field(school):
+    """Review: a .txt of a reading note holding U+202E passed no request guard (its words are
+    read from the file), was saved, and its edit form could then never be saved back."""
+    s, t1 = school[0], school[1]["t1"]
+    before = db.session.execute(select(func.count()).select_from(OwnWriting)).scalar_one()
+    text = "读" * 300 + "\u202e时学03定认已"
+    with pytest.raises(Invalid) as err:
+        writing.add_writing(s, t1, "reading_notes", "读书笔记", None, "笔记.txt", text.encode())
+    assert err.value.fields["file"].code == "guard.bidi"
+    assert db.session.execute(select(func.count()).select_from(OwnWriting)).scalar_one() == before
+    writing.add_writing(s, t1, "reading_notes", "读书笔记", None, "笔记.txt", ("读" * 300 + "\u200e").encode())  # a mark
