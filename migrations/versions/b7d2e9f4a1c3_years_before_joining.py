@@ -33,8 +33,7 @@ def _over_at(school_year: str) -> datetime:
 
 
 def upgrade():
-    with op.batch_alter_table("membership") as batch:
-        batch.add_column(sa.Column("since", sa.DateTime(), nullable=True))
+    op.add_column("membership", sa.Column("since", sa.DateTime(), nullable=True))  # no table copy
     conn = op.get_bind()
     conn.execute(sa.text(
         "UPDATE membership SET since = (SELECT created_at FROM user_account u WHERE u.id = membership.user_id)"))
@@ -57,5 +56,4 @@ def upgrade():
 
 def downgrade():
     # the rows removed are written again by the next change of each year (or `flask credits rebuild-year-rows`)
-    with op.batch_alter_table("membership") as batch:
-        batch.drop_column("since")
+    op.drop_column("membership", "since")  # SQLite drops a column in place (no copy: triggers read the table)
