@@ -206,7 +206,11 @@ def create_user(
     return user
 
 
-def add_role(user: User, school: School | None, role: str, district_id: int | None = None) -> Membership:
+def add_role(user: User, school: School | None, role: str, district_id: int | None = None, *,
+             joined: datetime | None = None) -> Membership:
+    """Give ``user`` ``role`` in ``school`` (or a district), or give it back: a role given again
+    keeps the date it was first given (``Membership.since``); a new one is dated ``joined``, by
+    default now."""
     if role not in ROLES:
         raise Invalid(msg("unknown_role"), {"role": msg("roles_are", roles=", ".join(ROLES))})
     with write_transaction() as s:
@@ -218,7 +222,7 @@ def add_role(user: User, school: School | None, role: str, district_id: int | No
         ).scalar_one_or_none()
         if m is None:
             m = Membership(user_id=user.id, school_id=school_id, role=role,
-                           district_id=district_id if role in DISTRICT_ROLES else None)
+                           district_id=district_id if role in DISTRICT_ROLES else None, since=joined or utcnow())
             s.add(m)
         m.active = True
         if role == TEACHER and school_id is not None:

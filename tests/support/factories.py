@@ -32,7 +32,7 @@ def person(s: School | None, username: str, *roles: str, name: str = "", gender=
     existing = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if existing is not None:
         for r in roles:
-            users.add_role(existing, s, r)
+            users.add_role(existing, s, r, joined=since)
         return existing
     return users.create_user(username, PASSWORD, name or username, s, list(roles) or ["teacher"], gender, birth_date,
                              joined=since)
