@@ -499,7 +499,7 @@ class UserCredits(TeacherHours):
         description="the year's assessment; null when joined_after_acceptance or joined_after_year: none of theirs"
     )
     joined_after_year: bool = Field(
-        False, description="the school year was over before the teacher's account existed, and nothing of it is "
+        False, description="the school year was over before the teacher joined the school, and nothing of it is "
         "recorded for them: it is not assessed for them there"
     )
     joined_after_acceptance: bool = Field(

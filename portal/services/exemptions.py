@@ -37,7 +37,7 @@ def _require_on_summary(school: School, target: User, year: str) -> None:
     """An exemption is set or cleared for someone on the school's summary of the year
     (:func:`credits.on_summary`): its active teachers, and one who left but whom the year still
     lists (an exemption of theirs among what it counts). Anyone else is not found. An active
-    teacher may be exempted for a year before their account existed (a school recording its past
+    teacher may be exempted for a year over before they joined (a school recording its past
     years late): the exemption then puts that year on their record."""
     if not (credits.on_summary(school.id, year, target.id) or credits.teaches_at(school.id, target.id)):
         raise NotFound(msg("user.not_found"))

@@ -31,8 +31,8 @@ from workflows.definition import Phase
 
 ZERO = Decimal("0")
 #: How far around an activity the person's others are read; the whole span of any of those
-#: reaching past it is read too (:func:`attended_elsewhere`). A stretch longer than this holds 224 hours or more;
-#: ``flask credits check-hours`` reads everything of each person.
+#: reaching past it is read too (:func:`attended_elsewhere`). A stretch longer than this holds
+#: 224 hours or more; ``flask credits check-hours`` reads everything of each person.
 AROUND = timedelta(days=7)
 
 
