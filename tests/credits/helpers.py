@@ -239,3 +239,8 @@ def rows_are_a_rebuild(school: School, years: tuple[str, ...]) -> None:
                 sums[key] += D(hours)
         kept = {key: hours for sid, _y, key, hours in teacher_years.stored_type_hours(year) if sid == school.id}
         assert kept == {k: v for k, v in sums.items() if v}, (year, kept, sums)
+
+
+def staff_and(staff: dict[str, User], facts: Mapping[str, Any], *who: str) -> dict[str, User]:
+    """S1's staff and the people a test's prepared data added (their ids under ``who`` in ``facts``)."""
+    return {**staff, **{key: db.session.get_one(User, facts[key]) for key in who}}

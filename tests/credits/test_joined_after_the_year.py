@@ -20,7 +20,7 @@ from portal.models import School, User
 from portal.services import credits, exemptions, tokens, users
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
-from tests.credits.helpers import PAST_STARTS, login, rows_are_a_rebuild
+from tests.credits.helpers import PAST_STARTS, login, rows_are_a_rebuild, staff_and
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
 
@@ -44,8 +44,7 @@ prepared = prepared_by(_build)
 
 @pytest.fixture
 def people(s1, staff, make_app, prepared) -> dict[str, User]:
-    ids = make_app.facts(prepared)
-    return {**staff, **{who: db.session.get_one(User, ids[who]) for who in ("new", "late")}}
+    return staff_and(staff, make_app.facts(prepared), "new", "late")
 
 
 def _listed(client, year: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ from portal.services import access, activities, credits, exemptions, teacher_yea
 from portal.services import staff as staff_service
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
-from tests.credits.helpers import PAST_STARTS, TEXT, credited, login, rows_are_a_rebuild
+from tests.credits.helpers import PAST_STARTS, TEXT, credited, login, rows_are_a_rebuild, staff_and
 from tests.credits.test_same_figures_everywhere import pdf_lines, verification_code
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
@@ -61,8 +61,7 @@ prepared = prepared_by(_build)
 
 @pytest.fixture
 def people(s1, staff, make_app, prepared) -> dict[str, User]:
-    ids = make_app.facts(prepared)
-    return {**staff, **{who: db.session.get_one(User, ids[who]) for who in ("t7", "district")}}
+    return staff_and(staff, make_app.facts(prepared), "t7", "district")
 
 
 def _record_status(teacher: User, school: School, year: str) -> str:
