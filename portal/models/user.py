@@ -97,6 +97,9 @@ class Membership(Model):
     # when the role was given (a teacher's: when they joined the school); a school year over
     # before then is not theirs (``credits.year_over_at``). NULL: not known (always theirs).
     since: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow, nullable=True)
+    # when the role was last ended (a teacher's: when they left the school); a school year over
+    # by then was theirs still (``credits.year_over_at``). NULL: never ended, or not known.
+    until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
 

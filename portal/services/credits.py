@@ -24,6 +24,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    and_,
     bindparam,
     case,
     cast,
@@ -328,7 +329,7 @@ def _teachers_of(
     school_ids: list[int], year: str | None, user_ids: list[int] | None = None
 ) -> list[tuple[int, User]]:
     """(school id, user) of each school's active teachers (with ``year``, those who joined
-    before it was over) and, with ``year``, anyone with
+    before it was over, and those who left after it was over) and, with ``year``, anyone with
     something of theirs that the year's figures count (:func:`_counted_statement`: a teacher who
     has since left still appears on that year's summary, as on their record) — for a year the
     district accepted whole, the teachers of its kept rows instead; with ``user_ids``, only
@@ -412,20 +413,24 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
     school_ids = _schools_in(scope)
     user_ids: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
-        Membership.school_id.in_(school_ids), Membership.role == TEACHER, Membership.active.is_(True)
+        Membership.school_id.in_(school_ids), Membership.role == TEACHER
     )
     if some_people:
         teaching = teaching.where(Membership.user_id.in_(user_ids))
     if counted_too:
         year: BindParameter[str] = bindparam("year")
-        # today's teachers who joined before the year was over (``over_at``; a year the district
-        # accepted has the teachers it was accepted with, below, or, without rows, today's): one
-        # who joined since is on that year only for what it counts of theirs
+        over_at: BindParameter[datetime] = bindparam("over_at")
+        # the teachers of the year: who joined before it was over (``over_at``) and teach here
+        # still or left after it was over (taking someone off today leaves the years over
+        # unchanged); one who joined since, or left before its end, is on it only for what it
+        # counts of theirs. A year the district accepted has the teachers it was accepted with
+        # (below), or, without rows, today's.
         locked_whole = select(YearLock.id).where(
             YearLock.school_id == Membership.school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR,
         ).exists()
         teaching = teaching.where(
-            or_(Membership.since.is_(None), Membership.since < bindparam("over_at"), locked_whole))
+            or_(Membership.active.is_(True), and_(Membership.until.is_not(None), Membership.until >= over_at)),
+            or_(Membership.since.is_(None), Membership.since < over_at, locked_whole))
         counted = _counted_statement(True, some_people, scope).subquery()
         # a year the district accepted whole has the teachers it was accepted with (its stored
         # rows, kept as accepted), not whoever teaches or has something there since
@@ -453,7 +458,7 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
             kept = kept.where(TeacherYearRow.user_id.in_(user_ids))
         people = union(teaching, others, kept).subquery()
     else:
-        people = teaching.subquery()
+        people = teaching.where(Membership.active.is_(True)).subquery()
     return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)
 
 

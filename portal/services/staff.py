@@ -30,7 +30,7 @@ from portal.models import SCHOOL_ROLES, TEACHER, Membership, School, User
 from portal.models.user import username_key
 from portal.services import access, signup, staff_log, teacher_years, tokens, users
 from portal.sorting import pinyin_key
-from portal.timeutil import BIRTH_YEARS, parse_day
+from portal.timeutil import BIRTH_YEARS, parse_day, utcnow
 
 ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password")
 ROSTER_MAX_ROWS = 2000
@@ -214,7 +214,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
         result = s.execute(
             update(Membership)
             .where(Membership.school_id == school.id, Membership.user_id == user_id, Membership.active.is_(True))
-            .values(active=False)
+            .values(active=False, until=utcnow())  # the years over by now stay theirs
         )
         tokens.revoke_all_in(s, user_id)
         signup.seats_left_by(s, school.id, user_id)  # the waiting list moves up into their seats
@@ -255,6 +255,8 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
             if role in wanted and m is None:
                 s.add(Membership(user_id=user_id, school_id=school.id, role=role, active=True))
             elif m is not None:
+                if m.active and role not in wanted:
+                    m.until = utcnow()  # the years over by now stay theirs (credits.year_over_at)
                 m.active = role in wanted
         if (TEACHER in before) != (TEACHER in wanted):  # who teaches here moves the stored years
             s.flush()

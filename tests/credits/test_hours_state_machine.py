@@ -622,11 +622,14 @@ class HoursAuditor(OneSchool):
                 assert own[key] != "exempt" or said == [], (year, key)  # nothing is asked of an exempt teacher
             summary = {ty.user.id: ty.assessment.status for ty in credits.school_summary(school, year)}
             # who left is listed where something of theirs counts: any ledger line (a reversal
-            # too), an exemption, writing, absence from a confirmed activity — as on their record
+            # too), an exemption, writing, absence from a confirmed activity — as on their record;
+            # and on every year over before they left (here: every year over, they leave today)
             counted_there = counted_people(school.id, year)
-            listed = [k for k in TEACHERS if k not in self.gone or self.ids[k] in counted_there]
+            over = credits.year_over_at(year) <= utcnow()
+            listed = [k for k in TEACHERS if k not in self.gone or over or self.ids[k] in counted_there]
             for key in listed:
-                assert key not in self.gone or year in credits.record_years(self.user(key), school), (year, key)
+                assert key not in self.gone or self.ids[key] not in counted_there or year in credits.record_years(
+                    self.user(key), school), (year, key)
             assert set(summary) == {self.ids[k] for k in listed}, (year, sorted(summary), listed)
             stored = teacher_years.summary_rows(school, year)
             for key in listed:

@@ -6,7 +6,9 @@ year, while their record listed every year with an unexcused absence, an exempti
 (with "不予认定", "免于考核", "未达标"): the school's summary, its exports, its printed form and
 /verify, the API and the district's counts left them out, so the school's count of teachers
 "not recognised" was too low. Now each surface lists them with their record's status; someone
-who left with nothing there is on none of them, and an active teacher is as before."""
+who left with nothing there is on none of the years that were not over when they left, and an
+active teacher is as before. A year over before they left stays theirs (an admin taking a
+teacher off today does not shrink last year's list: ``test_left_after_the_year.py``)."""
 
 from __future__ import annotations
 
@@ -143,14 +145,18 @@ def test_a_teacher_who_left_is_on_the_summary_of_a_year_their_record_shows(app, 
     assert {k: v for k, v in counts["by_status"].items() if v} == dict(Counter(shown["service"].values()))
 
 
-def test_who_left_with_nothing_is_on_no_summary_and_an_active_teacher_is_as_before(app, s1, people):
+def test_who_left_with_nothing_is_not_on_that_year_and_an_active_teacher_is_as_before(app, s1, people):
+    """They all left this year: last year, over before, lists them all (t3 and t4 with 0 h); this
+    year lists t3 for their writing, not t4, who had nothing here."""
     now = current_school_year(s1.timezone)
-    for year, listed in ((PAST, {"org", "rev", "t1", "t2", "t7"}), (now, {"org", "rev", "t3", "t7"})):
+    for year, listed in ((PAST, {"org", "rev", "t1", "t2", "t3", "t4", "t7"}), (now, {"org", "rev", "t3", "t7"})):
         for surface, statuses in _statuses_shown(app, s1, people, year).items():
             assert set(statuses) == listed, (year, surface)
         assert _district_counts(app, people, s1.code, year)["teachers"] == len(listed)
     t7 = {ty.user.username: ty for ty in credits.school_summary(s1, PAST)}["t7"]
     assert (t7.facts.total_hours, t7.assessment.status) == (6, "short")
+    t4 = {ty.user.username: ty for ty in credits.school_summary(s1, PAST)}["t4"]
+    assert (t4.facts.total_hours, t4.assessment.status) == (0, "short")
     # nothing of t4's counts in either year: their record keeps to the current one
     assert [y.school_year for y in credits.teacher_record(people["t4"], s1)] == [now]
 
@@ -214,25 +220,27 @@ def test_who_left_is_marked_alike_on_the_page_its_exports_and_the_api(app, s1, p
     ``left_school`` — for the leavers only."""
     client = login(app.test_client(), people["admin"], s1)
     page = client.get(f"/reports/summary?year={PAST}&lang=zh_Hans_CN").get_data(as_text=True)
-    marked_on_page = {user for user in ("org", "rev", "t1", "t2", "t7")
+    leavers = {"t1", "t2", "t3", "t4"}  # all left after last year: it lists them all
+    marked_on_page = {user for user in ("org", "rev", "t1", "t2", "t3", "t4", "t7")
                       if 'data-testid="left-school"' in page.split(f'data-testid="status-{user}"', 1)[0].rsplit("<tr", 1)[1]}
-    assert marked_on_page == {"t1", "t2"}
+    assert marked_on_page == leavers
     rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={PAST}").data.decode("utf-8-sig"))))
     note = rows[0].index("说明")
     notes = {r[0]: r[note] for r in rows[1:]}
     assert notes == {"org": "", "rev": "", "t7": "", "t1": "第一学期未请假缺席累计达到不予认定标准；已离校",
-                     "t2": "借调；已离校"}  # the year's reason first (t2's exemption reason as written)
+                     "t2": "借调；已离校", "t3": "已离校", "t4": "已离校"}
+    # the year's reason first (t2's exemption reason as written)
     sheet = load_workbook(io.BytesIO(client.get(f"/reports/summary.xlsx?year={PAST}&lang=en").data)).worksheets[0]
     cells = [list(r) for r in sheet.iter_rows(values_only=True)]
     at = cells[0].index("Note")
-    assert {str(r[0]) for r in cells[1:] if "Left the school" in str(r[at] or "")} == {"t1", "t2"}
+    assert {str(r[0]) for r in cells[1:] if "Left the school" in str(r[at] or "")} == leavers
     for who, marked in (("t1", True), ("t7", False)):  # their record, as the school reads it
         record = client.get(f"/teachers/{people[who].id}/record?lang=zh_Hans_CN").get_data(as_text=True)
         assert ('data-testid="left-school"' in record) is marked, who
     printed = [line for line in pdf_lines(client.get(f"/reports/summary.pdf?year={PAST}").data) if "已离校" in line]
-    assert len(printed) == 2 and all(people[who].display_name in "".join(printed) for who in ("t1", "t2"))
+    assert len(printed) == 4 and all(people[who].display_name in "".join(printed) for who in leavers)
     token = tokens.issue(people["admin"]).token
     body = app.test_client().get(f"/api/v1/reports/credits?year={PAST}",
                                  headers={"Authorization": f"Bearer {token}"}).get_json()
-    assert {t["username"] for t in body["teachers"] if t["left_school"]} == {"t1", "t2"}
+    assert {t["username"] for t in body["teachers"] if t["left_school"]} == leavers
     assert all(isinstance(t["left_school"], bool) for t in body["teachers"])

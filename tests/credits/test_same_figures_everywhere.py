@@ -255,8 +255,8 @@ def _rules(school: School, accepted: YearSubmission | None) -> dict[str, Any]:
 def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
     """Each teacher-year from the ledger and the attendance, read here; the quotas and status of
     ``credits.teacher_year``, its status checked against the seeds' rule applied to what was read.
-    The teachers: the school's active teachers (whose accounts existed before the year was over)
-    and anyone with something there that year that its
+    The teachers: the school's active teachers (whose accounts existed before the year was over),
+    those who left after it was over, and anyone with something there that year that its
     figures count (``counted_people``: a teacher who left with only an exemption or an absence
     is one); of a year the district accepted whole, those it accepted (a teacher who joined
     since is none of them)."""
@@ -272,6 +272,10 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
             # of today's teachers, those whose accounts existed before the year was over (1 September next)
             over = datetime(int(year[5:]), 9, 1)
             teaching_then = {uid for uid in teaching if db.session.get_one(User, uid).created_at < over}
+            # and those who left after the year was over (taken off the staff since)
+            teaching_then |= set(db.session.execute(select(Membership.user_id).where(
+                Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(False),
+                Membership.until >= over)).scalars())
             accepted = _accepted(school, year)
             rules = _rules(school, accepted)
             people = ({int(r["user_id"]) for r in accepted.rows} if accepted
