@@ -98,6 +98,8 @@ TEXTS: dict[str, Any] = {
     "school_plan.line_year": _l("this line of the plan is for the school year %(year)s: choose a date in it"),
     "rules.below_district": _l("the district requires at least %(n)s; a school may raise it, not lower it"),
     "rules.above_district": _l("the district's limit is %(n)s; a school may lower it, not raise it"),
+    "rules.warning_not_below_limit": _l(
+        "must be below the absence at which the year is not recognised (%(n)s hours), or 0 for no warning"),
     "district.settings_invalid": _l("the district's settings could not be saved"),
     "district.period": _l("year or semester"),
     "district.deadline": _l("a date of the year such as 06-30"),

@@ -815,7 +815,7 @@ def absences_for(user_id: int, school_id: int, year: str | None = None) -> list[
     (:func:`_year_statements`), so a teacher sees where each hour of it comes from. One query."""
     q = _ABSENCES if year is None else _ABSENCES.where(Activity.school_year == year)
     params = {"user_id": user_id, "school_id": school_id, "confirmed": _confirmed_states()}
-    return [(p, a) for p, a in db.session.execute(q, params).tuples()]
+    return [(p, a) for p, a in db.session.execute(q, params)]
 
 
 # -- the certification form (学分认定表) -------------------------------------------------------

@@ -81,6 +81,8 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             fields[key] = refusal
         else:
             clean[key] = abs(value) if key in HOUR_RULES else value  # -0.0 is 0 h, not "-0" on every page
+    if not fields and (refusal := _warning_after_limit(school, clean)) is not None:
+        fields["absence_warning_hours"] = refusal
     if fields:
         raise Invalid(msg("rules.invalid"), fields)
     with write_transaction() as s:
@@ -91,6 +93,18 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
 
         teacher_years.refresh_people(school.id)  # every teacher's verdict may change
     return school
+
+
+def _warning_after_limit(school: School, clean: dict[str, Any]) -> Msg | None:
+    """The absence warning must come before the absence that voids the year (seed 004), or be
+    off (0): a warning at or above the limit would never be seen before the year is lost."""
+    def rule(key: str) -> float:
+        return float(clean[key] if key in clean else school.rule(key))
+
+    warning, limit = rule("absence_warning_hours"), rule("absence_limit_hours")
+    if warning and warning >= limit:
+        return msg("rules.warning_not_below_limit", n=fmt(limit))
+    return None
 
 
 def _below_district(school: School, key: str, value: float) -> Msg | None:

@@ -116,6 +116,10 @@ def test_an_unmet_quota_makes_the_year_short_only_when_the_school_says_so(s1, st
         {"books_per_semester": 21},
         {"quotas_decide": "yes"},
         {"absence_warning_hours": 2.3},
+        {"absence_warning_hours": 8},  # after the limit (5): the year is lost before any warning
+        {"absence_warning_hours": 5},  # at the limit
+        {"absence_limit_hours": 3},  # the limit onto the warning (3)
+        {"absence_limit_hours": 0},  # any absence voids the year: a warning (3) would come too late
         {"no_such_rule": 1},
         {"reflections_per_semester": 1e400},
     ],
@@ -126,6 +130,27 @@ def test_bad_rules_change_nothing(s1, rules):
         schools.update_rules(s1, {"reading_notes_chars": 8000, **rules}, by=SYSTEM)
     db.session.rollback()
     assert dict(db.session.get(School, s1.id).rules or {}) == before
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [{"absence_warning_hours": 4.5}, {"absence_warning_hours": 0, "absence_limit_hours": 0},
+     {"absence_warning_hours": 0}, {"absence_warning_hours": 7, "absence_limit_hours": 8}],
+)
+def test_a_warning_before_the_limit_or_none_is_saved(s1, rules):
+    schools.update_rules(s1, rules, by=SYSTEM)
+    assert {k: db.session.get_one(School, s1.id).rule(k) for k in rules} == rules
+
+
+def test_the_rules_page_refuses_a_warning_after_the_limit_in_the_readers_language(s1, staff, app):
+    client = log_in(app.test_client(), staff["admin"], s1.id)
+    form = {"required_hours": "50", "absence_limit_hours": "5", "absence_warning_hours": "8",
+            "reading_notes_chars": "10000", "paper_chars": "3000", "papers_per_year": "1",
+            "reflections_per_semester": "5", "books_per_semester": "1"}
+    r = client.post("/admin/rules?lang=zh_Hans_CN", data=form)
+    assert r.status_code == 422
+    assert "须小于不予认定的缺席学时（5 学时）" in r.get_data(as_text=True)
+    assert db.session.get_one(School, s1.id).rule("absence_warning_hours") == 3
 
 
 @pytest.mark.parametrize(

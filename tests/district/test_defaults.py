@@ -30,7 +30,8 @@ def test_a_school_may_raise_the_district_minimum_but_not_lower_it(world):
     with pytest.raises(Invalid) as info:
         schools.update_rules(world.s1, {"absence_limit_hours": 6}, by=SYSTEM)
     assert info.value.fields["absence_limit_hours"].code == "rules.above_district"
-    schools.update_rules(world.s1, {"required_hours": 72, "absence_limit_hours": 3}, by=SYSTEM)
+    schools.update_rules(world.s1, {"required_hours": 72, "absence_limit_hours": 3, "absence_warning_hours": 2},
+                         by=SYSTEM)  # the warning comes before the limit
     assert world.s1.rule("required_hours") == 72 and world.s1.rule("absence_limit_hours") == 3
     # a school's older, looser rule never undercuts a district minimum set later
     districts.update_settings(world.d1, {"required_hours": 80}, by=_dadmin(world))

@@ -645,6 +645,8 @@ class SubmissionAuditor(OneSchool):
         with. Hours, the absence limit, and whether an unmet writing quota (reflections) makes
         the year short."""
         changes = {k: v for k, v in (("required_hours", required), ("absence_limit_hours", limit)) if v is not None}
+        if limit is not None:  # the warning comes before the limit, or not at all
+            changes["absence_warning_hours"] = 0 if limit < 1 else limit - 0.5
         if quotas is not None:
             changes.update(quotas_decide=quotas[0], reflections_per_semester=quotas[1])
         if required is not None and self.floor is not None and required < self.floor:  # stricter only
