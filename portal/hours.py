@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 from portal.messages import Msg, msg
 
 HALF = Decimal("0.5")
+ZERO = Decimal("0")
 MAX_HOURS = Decimal("999.5")
 
 
@@ -61,15 +63,29 @@ def rule_hours(value: object) -> Decimal:
 MOST_TIMES_ITS_HOURS = 10
 
 
-def above_its_hours(value: Decimal, activity_hours: object) -> str | None:
-    """Why ``value`` is too much for an activity of ``activity_hours`` (None: it is not)."""
+def present_at_most(hours: Decimal, p: Any) -> Decimal:
+    """The activity's ``hours`` less those the participant ``p`` was recorded missing, unexcused
+    or excused (none recorded: all of them)."""
+    missed = (p.absent_hours or ZERO) + (p.excused_hours or ZERO)
+    return max(hours - missed, ZERO) if missed else hours
+
+
+def above_its_hours(value: Decimal, activity_hours: object, participant: Any = None) -> str | None:
+    """Why ``value`` is too much for an activity of ``activity_hours`` (None: it is not): more
+    than :data:`MOST_TIMES_ITS_HOURS` times its hours, or, for a ``participant`` recorded missing
+    some of them (absent or on leave), times the hours they were not recorded missing — so no
+    rule pays for an hour the record says was missed, and one who missed it all gets nothing."""
     try:
-        most = Decimal(str(activity_hours)) * MOST_TIMES_ITS_HOURS
-    except (ArithmeticError, ValueError):
+        hours = Decimal(str(activity_hours))
+        present = present_at_most(hours, participant) if participant is not None else hours
+    except (ArithmeticError, ValueError, TypeError, AttributeError):
         return None
-    if value <= most:
+    if value <= present * MOST_TIMES_ITS_HOURS:
         return None
-    return f"more than {MOST_TIMES_ITS_HOURS} times the activity's {fmt(Decimal(str(activity_hours)))} hours"
+    if present < hours:
+        return (f"more than {MOST_TIMES_ITS_HOURS} times the {fmt(present)} of the activity's {fmt(hours)} hours "
+                "that the participant was not recorded missing")
+    return f"more than {MOST_TIMES_ITS_HOURS} times the activity's {fmt(hours)} hours"
 
 
 def _shown(value: object) -> str:

@@ -158,8 +158,9 @@ def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
             hours = rule_hours(value)
         except BadHours as exc:
             problem: str | None = exc.msg.english
-        else:  # credit_hours(participant, activity, settings): bounded by the activity's own hours
-            problem = above_its_hours(hours, getattr(args[1], "hours", None)) if len(args) > 1 else None
+        else:  # credit_hours(participant, activity, settings): bounded by the activity's own hours,
+            # those the participant was not recorded missing
+            problem = above_its_hours(hours, getattr(args[1], "hours", None), args[0]) if len(args) > 1 else None
             if problem is None:
                 return hours
         message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal.activity_types import ActivityType
 from portal.errors import Conflict
-from portal.hours import HALF, MAX_HOURS, fmt
+from portal.hours import HALF, MAX_HOURS, fmt, present_at_most
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, Participation, TransitionLog
 from portal.plugin_data import hours_rule
@@ -70,13 +70,6 @@ def recorded_credit(activity_type: ActivityType, act: Activity, p: Participation
     a reviewer adjusted."""
     snapshot = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=p.attended_hours)
     return hours_rule(activity_type, "credit_hours")(snapshot, activity_snapshot(act), settings)
-
-
-def present_at_most(hours: Decimal, p: Any) -> Decimal:
-    """The activity's ``hours`` less those the participant ``p`` was recorded missing, unexcused
-    or excused (none recorded: all of them)."""
-    missed = (p.absent_hours or ZERO) + (p.excused_hours or ZERO)
-    return max(hours - missed, ZERO) if missed else hours
 
 
 def rule_ignores_identity(activity_type: ActivityType) -> bool:

@@ -193,3 +193,46 @@ def test_required_evidence_answering_no_counts_leaves_the_home_and_refuses_the_a
         assert db.session.get(Activity, act_id).state == "held"
         reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_numbers"]
         assert any("required_evidence_for" in e for e in reported), reported
+
+
+def _flat_rule_held(make_app, attended: str, absent: str, excused: str):
+    """A type whose rule credits everyone the activity's hours, whatever the record says, and a
+    held 2-hour activity of it where t1 attended ``attended``, missed ``absent`` and ``excused``."""
+    flat = one_role_type("rt_flat", "网络课程", "Online course",
+                         credit_hours=lambda self, participant, activity, settings: activity.hours)
+    app = make_app(EXTRA_PLUGINS=[("yx_flat", Plugin(flat))])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with app.app_context():
+        s = f.school("NF", types=("rt_flat",))
+        p = f.staff(s)
+        act = f.plan(s, p["organizer"], "rt_flat", [(p["t1"], "member")], hours="2", start=utcnow() - timedelta(days=2))
+        t1 = p["t1"].id
+        f.attend(act, p["organizer"], hours={t1: attended}, absent={t1: absent}, excused={t1: excused})
+        f.fire(act, p["organizer"], "hold")
+        return app, act.id, p["reviewer"].id
+
+
+@pytest.mark.parametrize(("absent", "excused"), [("2", "0"), ("0", "2"), ("1", "1")])
+def test_no_credit_rule_pays_one_recorded_missing_every_hour(make_app, absent, excused):
+    """Attack: a type's rule crediting the activity's hours to everyone credited 2 h to a teacher
+    recorded absent for both, whose absence also counted against the year. A rule's answer is
+    bounded by the hours the participant was not recorded missing (ten times them, as it is by
+    the activity's): none, so anything above 0 refuses the step, naming the plugin."""
+    app, act_id, reviewer = _flat_rule_held(make_app, "0", absent, excused)
+    with app.app_context():
+        with pytest.raises(PluginStepFailed) as refused:
+            f.fire(db.session.get(Activity, act_id), db.session.get(User, reviewer), "approve", "ok")
+        assert refused.value.plugin == "yx_flat"
+        db.session.rollback()
+        assert db.session.get(Activity, act_id).state == "held" and db.session.query(CreditEntry).count() == 0
+        reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_flat"]
+        assert any("hours that the participant was not recorded missing" in e for e in reported), reported
+
+
+def test_a_rule_may_still_credit_one_present_for_part_of_it(make_app):
+    """Present one hour of two (the other absent): the flat 2 h is within ten times that hour."""
+    app, act_id, reviewer = _flat_rule_held(make_app, "1", "1", "0")
+    with app.app_context():
+        f.fire(db.session.get(Activity, act_id), db.session.get(User, reviewer), "approve", "ok")
+        f.fire(db.session.get(Activity, act_id), db.session.get(User, reviewer), "credit")
+        assert db.session.query(CreditEntry.hours).scalar() == Decimal("2")
