@@ -182,11 +182,10 @@ def lang_code() -> str:
 
 
 def init_app(app: Flask, registry) -> None:
-    from portal.plugin_loader import call_each
+    from portal.plugin_assets import existing_dirs
 
-    dirs = [TRANSLATIONS]
-    for _plugin, result in call_each(registry.plugins, "portal_translation_dirs"):
-        dirs.extend(result)
+    # flask-babel splits the setting on ";": a folder holding one is the plugin's failure
+    dirs = [TRANSLATIONS, *existing_dirs(registry, "portal_translation_dirs", forbid=";")]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     babel.init_app(app, locale_selector=select_locale)
     if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):

@@ -33,8 +33,10 @@ TEMPLATE_DIRS_KEY = "yanxiu.plugin_template_dirs"
 MIGRATION_DIRS_KEY = "yanxiu.plugin_migration_dirs"
 
 
-def _existing_dirs(registry: TypeRegistry, hook_name: str) -> list[str]:
-    """Absolute folders returned by every plugin's ``hook_name``; a non-folder is a failure."""
+def existing_dirs(registry: TypeRegistry, hook_name: str, forbid: str = "") -> list[str]:
+    """Absolute folders returned by every plugin's ``hook_name`` (texts or paths); anything else,
+    a non-folder, or a folder whose path holds a character of ``forbid`` (the separator of the
+    setting they go into) is the plugin's failure, reported with its name and left out."""
     out: list[str] = []
     for plugin, result in call_each(registry.plugins, hook_name):
         items = [result] if isinstance(result, (str, os.PathLike)) else result
@@ -47,6 +49,9 @@ def _existing_dirs(registry: TypeRegistry, hook_name: str) -> list[str]:
             if not path.is_dir():
                 registry.plugins.fail(plugin, f"{hook_name}: {str(path)!r} is not a folder")
                 continue
+            if any(c in str(path.resolve()) for c in forbid):
+                registry.plugins.fail(plugin, f"{hook_name}: {str(path)!r} holds one of {forbid!r}")
+                continue
             resolved = str(path.resolve())
             if resolved not in out:
                 out.append(resolved)
@@ -55,12 +60,12 @@ def _existing_dirs(registry: TypeRegistry, hook_name: str) -> list[str]:
 
 def init_app(app: Flask, registry: TypeRegistry) -> None:
     """Add plugin template folders to Jinja and remember plugin migration folders."""
-    templates = _existing_dirs(registry, "portal_template_dirs")
+    templates = existing_dirs(registry, "portal_template_dirs")
     app.extensions[TEMPLATE_DIRS_KEY] = templates
     if templates:
         loaders = [app.jinja_loader] if app.jinja_loader is not None else []
         app.jinja_loader = ChoiceLoader([*loaders, FileSystemLoader(templates)])
-    app.extensions[MIGRATION_DIRS_KEY] = _existing_dirs(registry, "portal_migration_dirs")
+    app.extensions[MIGRATION_DIRS_KEY] = existing_dirs(registry, "portal_migration_dirs")
     _register_alembic_callback()
 
 

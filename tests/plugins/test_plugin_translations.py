@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask_babel import gettext, refresh
 
 from portal.extensions import babel
 from portal.hookspecs import hookimpl
+from portal.i18n import TRANSLATIONS
 
 # the core's own word for a plugin that failed: a plugin must not reword it ("all went well")
 CORE = "the plugin %(plugin)s failed while this step was taken; the error has been logged and nothing was changed"
@@ -65,3 +67,42 @@ def test_a_plugin_catalog_cannot_retranslate_a_core_message(make_app, tmp_path):
         refresh()
         assert gettext("Book fair") == "Book fair!"
         assert gettext(CORE) == CORE
+
+
+class Answering:
+    def __init__(self, answer: object):
+        self.answer = answer
+
+    @hookimpl
+    def portal_translation_dirs(self):
+        return self.answer
+
+
+def test_a_plugin_may_name_its_catalogue_folder_by_path(make_app, tmp_path):
+    """A ``Path`` (the docstring's example wraps it in ``str``; forgetting to is natural)."""
+    app = make_app(EXTRA_PLUGINS=[("yx_words", Answering([_catalogs(tmp_path)]))])
+    with fresh_catalogs(), app.test_request_context("/?lang=zh_Hans_CN"):
+        refresh()
+        assert gettext("Book fair") == "书展"
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [([None], "not a list of folders"), (123, "not a list of folders"), (["/no/such/folder"], "is not a folder"),
+     ("semicolon", "holds one of ';'")],
+)
+def test_a_bad_catalogue_folder_is_the_plugins_failure_and_the_portal_starts(make_app, tmp_path, answer, said):
+    """Attack: ``[Path]`` mixed with others, ``[None]`` or ``123`` made ``create_app`` raise a
+    TypeError naming no plugin (every ``flask`` command too, ``flask plugins list`` among them);
+    a folder with ``;`` in its path was split in two. Each is now the plugin's failure."""
+    from portal.registry import registry
+
+    if answer == "semicolon":
+        answer = [str(_catalogs(tmp_path / "a;b"))]
+    app = make_app(EXTRA_PLUGINS=[("yx_words", Answering(answer))])
+    with app.app_context():
+        reported = [x.error for x in registry().plugins.failures if x.plugin == "yx_words"]
+        assert any(e.startswith("portal_translation_dirs") and said in e for e in reported), reported
+        dirs = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")  # none split, none made up
+        assert dirs[0] == TRANSLATIONS and all(Path(d).is_dir() for d in dirs), dirs
+    assert app.test_client().get("/login").status_code == 200
