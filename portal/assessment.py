@@ -79,6 +79,11 @@ class Assessment:
     reason: str = ""
 
 
+#: The longest ``reason`` a policy may give (a school's exemption reason is at most 500
+#: characters; several reason codes joined stay far below): a longer one, or one that is no
+#: text, is the policy plugin's failure (``plugin_loader.year_assessor``).
+REASON_MOST = 1000
+
 #: Between the codes of a reason that has several (every writing quota not met, not the first).
 REASON_JOIN = "+"
 

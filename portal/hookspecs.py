@@ -207,8 +207,10 @@ def portal_assess_year(facts: YearFacts) -> Assessment | None:
     hours, the 5-hour absence rule, the retirement age rule, school exemptions) is
     registered first and so is asked last. Return ``None`` to leave the decision to the
     next implementation. An implementation that raises, or returns anything but an
-    Assessment with one of the four statuses, is reported with its plugin's name and the
-    next implementation decides (ultimately the default).
+    Assessment with one of the four statuses and a ``reason`` of text (at most
+    :data:`~portal.assessment.REASON_MOST` characters: a reason code, or words the pages show
+    as they are), is reported with its plugin's name and the next implementation decides
+    (ultimately the default).
 
     Decide from ``facts`` (and the plugin's own code) only: the teacher home and the school
     summary are cached until the school's data changes (``portal/page_cache.py``), so an

@@ -461,7 +461,8 @@ def year_assessor(loaded: LoadedPlugins) -> Callable[[assessment.YearFacts], ass
                 continue
             if result is None:
                 continue
-            if isinstance(result, assessment.Assessment) and result.status in assessment.STATUSES:
+            if (isinstance(result, assessment.Assessment) and result.status in assessment.STATUSES
+                    and type(result.reason) is str and len(result.reason) <= assessment.REASON_MOST):
                 return result
             loaded.fail(impl.plugin_name, M_ASSESS_BAD, value=repr(result)[:200])
         # Only reached if the default policy itself was unregistered or failed: refuse to guess.

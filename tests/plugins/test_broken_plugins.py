@@ -15,6 +15,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from portal.activity_types import ActivityType, Role
@@ -505,6 +506,43 @@ def test_an_assessment_policy_answering_nonsense_is_not_turned_into_a_verdict(ma
     with app.app_context():
         assert credits.assess(facts) == Assessment("met")  # was silently "short"
         assert failures()["nonsense"] == ASSESS_BAD_MESSAGE
+
+
+class ReasonPolicy:
+    def __init__(self, reason: object):
+        self.reason = reason
+
+    @hookimpl
+    def portal_assess_year(self, facts):
+        return Assessment("met", self.reason)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("reason", [None, 12345, ["x"], "理" * 1001], ids=["none", "int", "list", "too-long"])
+def test_an_assessment_whose_reason_is_no_text_is_the_policys_failure(make_app, reason):
+    """Attack: ``Assessment("met", reason=None)`` (a slip), 12345 or a list made the summary, the
+    record and the exports answer 500 and the rebuild stop with a driver error naming no plugin;
+    200,000 characters were stored and shown. Now the next policy decides and the plugin is named."""
+    facts = YearFacts(user_id=1, school_year="2026-2027", required_hours=Decimal("50"),
+                      absence_limit_hours=Decimal("5"), total_hours=Decimal("20"))
+    app = make_app(EXTRA_PLUGINS=[("odd_reason", ReasonPolicy(reason))])
+    with app.app_context():
+        assert credits.assess(facts) == Assessment("short")  # the seeds' default decided
+        assert failures()["odd_reason"].startswith("portal_assess_year returned Assessment(")
+        s = f.school("AR")
+        p = f.staff(s)
+        school_id, teacher, admin = s.id, p["t1"].id, p["admin"].id
+    admin_client = client_for(app, admin, school_id)
+    for path in ("/reports/summary", "/reports/summary.csv", "/reports/summary.xlsx", f"/teachers/{teacher}/record"):
+        assert admin_client.get(path).status_code == 200, path
+
+
+def test_an_assessment_with_a_reason_of_words_is_taken(make_app):
+    facts = YearFacts(user_id=1, school_year="2026-2027", required_hours=Decimal("50"),
+                      absence_limit_hours=Decimal("5"), total_hours=Decimal("20"))
+    app = make_app(EXTRA_PLUGINS=[("words", ReasonPolicy("区里认定"))])
+    with app.app_context():
+        assert credits.assess(facts) == Assessment("met", "区里认定")
+        assert "words" not in failures()
 
 
 # -- 4. hooks run in the documented order ------------------------------------------------
