@@ -3,13 +3,16 @@
 
 Pages: every blueprint a plugin returns is mounted inside a blueprint the core makes for that
 plugin, at ``/x/<plugin name>`` and under the endpoint name ``x_<plugin name>.<blueprint name>``,
-so its URLs can neither leave that prefix nor clash with the core's or another plugin's. Every
+so its URLs can neither leave that prefix nor clash with the core's or another plugin's; a
+blueprint that would add anything to the whole app (``before_app_request``, ``app_errorhandler``,
+a template filter, ``bp.cli`` commands) is refused whole (:func:`_app_wide`). Every
 route there requires a signed-in person (the core checks it before the plugin's view runs); the
 portal's CSRF protection, layout (``base.html``), error pages and security headers apply as to
 any page.
 
 Commands: the hook receives the ``flask`` command group (``app.cli``); a plugin that would
-replace a command already there is refused and reported, and the command stays as it was.
+replace a command already there, or change a group already there, is refused and reported, and
+the command or group stays as it was.
 
 A hook that raises, or returns something else than blueprints, is reported with the plugin's
 name like any other plugin failure (log, ``flask plugins list``, ``/admin/plugins``); the
@@ -20,9 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
+import click
 from flask import Blueprint, Flask, current_app
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +41,10 @@ M_ROUTES_FAILED = N_("the pages of plugin '%(plugin)s' could not be added: %(err
 M_ROUTES_NAME = N_("plugin name '%(plugin)s' cannot be used in a URL; its pages were not added")
 M_COMMAND_TAKEN = N_("command '%(command)s' of plugin '%(plugin)s' would replace an existing command; "
                      "it was not added")
+M_COMMAND_GROUP = N_("plugin '%(plugin)s' changed the portal's command group '%(group)s' (%(commands)s); "
+                     "the group was put back as it was")
+M_ROUTES_APP_WIDE = N_("the pages of plugin '%(plugin)s' would run its code on every page of the portal or "
+                       "add commands (%(what)s); its pages were not added")
 M_HOOK_RAISED = N_("hook %(hook)s raised %(error)s")
 M_PAGE_FAILED = N_("page %(endpoint)s of plugin '%(plugin)s' failed: %(error)s; an error page was shown instead")
 M_STREAM_FAILED = N_("page %(endpoint)s of plugin '%(plugin)s' failed while its response was being sent: "
@@ -98,6 +106,9 @@ def register_routes(app: Flask, registry: TypeRegistry) -> None:
         for bp in blueprints:
             outer.register_blueprint(bp)
         try:
+            if what := _app_wide(outer):
+                loaded.fail(plugin, M_ROUTES_APP_WIDE, plugin=plugin, what=", ".join(what))
+                continue
             app.register_blueprint(outer)
         except Exception as exc:  # a rule Werkzeug refuses …
             loaded.fail(plugin, M_ROUTES_FAILED, exc, plugin=plugin, error=describe(exc))
@@ -105,6 +116,39 @@ def register_routes(app: Flask, registry: TypeRegistry) -> None:
         for endpoint, view in list(app.view_functions.items()):
             if endpoint.startswith(outer.name + "."):
                 app.view_functions[endpoint] = _running(registry, plugin, endpoint, view)
+
+
+#: What a blueprint may add to the whole app (Flask's ``before_app_request``,
+#: ``app_errorhandler``, ``app_template_filter`` …), by the app's attribute holding it.
+_APP_WIDE = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs", "template_context_processors",
+             "url_value_preprocessors", "url_default_functions", "error_handler_spec")
+
+
+def _app_wide(outer: Blueprint) -> list[str]:
+    """What registering ``outer`` would add beyond the plugin's own pages: it is registered first
+    on an empty app of its own, and that app compared with one it was not registered on. A
+    blueprint's ``before_app_request`` (and the like) would run the plugin's code on every page of
+    the portal — the login page too — outside its boundary, and a blueprint's ``cli`` would add a
+    ``flask`` command past ``portal_register_commands``; its own ``before_request``, error handlers
+    and templates stay inside its pages."""
+    probe = Flask("yanxiu.plugin.probe")
+    probe.register_blueprint(outer)
+    before, after = _bare_parts(), _app_wide_parts(probe)
+    return [name for name in after if after[name] != before[name]]
+
+
+@cache
+def _bare_parts() -> dict[str, Any]:
+    """:func:`_app_wide_parts` of an app no blueprint was registered on (Flask's own defaults)."""
+    return _app_wide_parts(Flask("yanxiu.plugin.probe"))
+
+
+def _app_wide_parts(app: Flask) -> dict[str, Any]:
+    found: dict[str, Any] = {name: getattr(app, name).get(None) for name in _APP_WIDE}
+    for name in ("globals", "filters", "tests"):
+        found[f"template {name}"] = set(getattr(app.jinja_env, name))
+    found["commands"] = set(app.cli.commands)
+    return found
 
 
 def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[..., Any]) -> Callable[..., Any]:
@@ -196,24 +240,49 @@ class _Stepped:
             self._failed(exc)
 
 
+def _groups(group: click.Group, path: str = "") -> dict[str, tuple[click.Group, dict[str, click.Command]]]:
+    """Every command group under ``group`` (itself included, as ""), by its path ("credits"),
+    with its commands as they are."""
+    out = {path: (group, dict(group.commands))}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            out.update(_groups(command, f"{path} {name}".strip()))
+    return out
+
+
 def register_commands(app: Flask, registry: TypeRegistry) -> None:
+    """Each plugin's ``portal_register_commands``. It may add commands of its own to ``flask``;
+    one that replaces or removes a command there, or changes a group of the portal's (``flask
+    credits export`` swapped, ``flask user set-password`` replaced), is reported naming it and
+    every group is put back as it was."""
     loaded = registry.plugins
     cli = app.cli
     for impl in in_registration_order(loaded, "portal_register_commands"):
         plugin = impl.plugin_name
-        before = dict(cli.commands)
+        before = _groups(cli)
         kwargs = {"cli": cli, "portal": facade(app, plugin)}
         try:
             call_one(loaded, impl, "portal_register_commands", kwargs)
         except Exception as exc:
-            cli.commands.clear()
-            cli.commands.update(before)
+            _put_back(before)
             loaded.fail(plugin, M_HOOK_RAISED, exc, hook="portal_register_commands", error=describe(exc))
             continue
-        replaced = sorted(n for n, c in before.items() if cli.commands.get(n) is not c)
-        for name in replaced:
-            cli.commands[name] = before[name]
-            loaded.fail(plugin, M_COMMAND_TAKEN, command=name, plugin=plugin)
+        for path, (group, commands) in before.items():
+            changed = sorted(n for n in {*commands, *group.commands} if group.commands.get(n) is not commands.get(n))
+            if path == "":  # the top level: a command of the plugin's own is welcome
+                for name in (n for n in changed if n in commands):
+                    cli.commands[name] = commands[name]
+                    loaded.fail(plugin, M_COMMAND_TAKEN, command=name, plugin=plugin)
+            elif changed:
+                group.commands.clear()
+                group.commands.update(commands)
+                loaded.fail(plugin, M_COMMAND_GROUP, plugin=plugin, group=path, commands=", ".join(changed))
+
+
+def _put_back(groups: dict[str, tuple[click.Group, dict[str, click.Command]]]) -> None:
+    for group, commands in groups.values():
+        group.commands.clear()
+        group.commands.update(commands)
 
 
 def init_app(app: Flask, registry: TypeRegistry) -> None:

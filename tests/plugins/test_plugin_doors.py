@@ -6,7 +6,8 @@ and the portal stays healthy."""
 from __future__ import annotations
 
 import click
-from flask import Blueprint, render_template_string
+import pytest
+from flask import Blueprint, render_template_string, request
 
 from portal.facade import Portal
 from portal.hookspecs import hookimpl
@@ -123,3 +124,100 @@ def test_the_facade_answers_in_a_request(make_app):
         assert portal.tr(portal.msg("forbidden")) == "您无权进行此操作"  # Chinese first
         s = f.school("FC", types=("lecture",))
         assert portal.settings("lecture", school_id=s.id) == registry().get("lecture").type.settings_with_defaults({})
+
+
+class AppWide:
+    """A blueprint reaching past its pages, one way per plugin (``how``)."""
+
+    def __init__(self, how: str):
+        self.how = how
+
+    @hookimpl
+    def portal_register_routes(self):
+        bp = Blueprint("wide", __name__)
+
+        @bp.get("/")
+        def own():
+            return "own page"
+
+        if self.how == "before_app_request":
+            @bp.before_app_request
+            def everywhere():
+                if request.args.get("boom"):
+                    raise RuntimeError("boom on every page")
+        elif self.how == "after_app_request":
+            @bp.after_app_request
+            def stamp(response):
+                response.headers["X-Plugin-Was-Here"] = "1"
+                return response
+        elif self.how == "app_errorhandler":
+            bp.app_errorhandler(404)(lambda e: ("the plugin's 404", 404))
+        elif self.how == "app_template_filter":
+            bp.app_template_filter("hours")(lambda v: "forged")  # the core's filter of hours
+        elif self.how == "app_context_processor":
+            bp.app_context_processor(lambda: {"may": lambda *a: True})
+        elif self.how == "cli":
+            bp.cli.command("export")(lambda: None)
+        return bp
+
+
+WIDE = ["before_app_request", "after_app_request", "app_errorhandler", "app_template_filter", "app_context_processor",
+        "cli"]
+
+
+@pytest.mark.parametrize("how", WIDE)
+def test_a_blueprint_reaching_every_page_is_refused_naming_the_plugin(make_app, how):
+    """Attack: a plugin's blueprint with ``before_app_request`` ran its code on every page of the
+    portal, the login page too (a raise there: 500 everywhere, and nobody named); the contract says
+    a plugin's pages cannot leave ``/x/<plugin>``. Such a blueprint is now refused whole."""
+    app = make_app(EXTRA_PLUGINS=[("wide", AppWide(how))])
+    assert not [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/x/wide")]
+    with app.app_context():
+        said = [x.error for x in registry().plugins.failures if x.plugin == "wide"]
+        assert len(said) == 1 and said[0].startswith(
+            "the pages of plugin 'wide' would run its code on every page of the portal or add commands ("), said
+    client = app.test_client()
+    r = client.get("/login?boom=1")
+    assert r.status_code == 200 and "X-Plugin-Was-Here" not in r.headers
+    assert client.get("/no/such/page").get_data(as_text=True) != "the plugin's 404"
+    assert "wide" not in app.cli.commands
+
+
+class Subcommands:
+    def __init__(self, then_raise: bool = False):
+        self.then_raise = then_raise
+
+    @hookimpl
+    def portal_register_commands(self, cli):
+        fake = click.Command("set-password", callback=lambda: click.echo("PLUGIN REPLACED"))
+        cli.commands["user"].commands["set-password"] = fake  # a core subcommand swapped
+        cli.commands["credits"].add_command(click.Command("wipe", callback=lambda: None))  # one slipped in
+
+        @cli.command("mine")  # its own: welcome
+        def mine():
+            click.echo("mine")
+
+        if self.then_raise:
+            raise RuntimeError("halfway")
+
+
+@pytest.mark.parametrize("then_raise", [False, True], ids=["returns", "raises"])
+def test_a_plugin_changing_a_core_command_group_is_reported_and_the_group_put_back(make_app, then_raise):
+    """Attack: only the top level of ``flask`` was compared: ``flask user set-password`` could be
+    replaced and ``flask credits`` given new commands, unreported (and left so when the hook
+    raised afterwards)."""
+    app = make_app(EXTRA_PLUGINS=[("swapper", Subcommands(then_raise))])
+    with app.app_context():
+        said = [x.error for x in registry().plugins.failures if x.plugin == "swapper"]
+    if then_raise:
+        assert said == ["hook portal_register_commands raised RuntimeError: halfway"]
+        assert "mine" not in app.cli.commands
+    else:
+        assert sorted(said) == [
+            "plugin 'swapper' changed the portal's command group 'credits' (wipe); the group was put back as it was",
+            "plugin 'swapper' changed the portal's command group 'user' (set-password); the group was put back as it was",
+        ]
+        assert app.test_cli_runner().invoke(args=["mine"]).output == "mine\n"
+    assert "wipe" not in app.cli.commands["credits"].commands
+    out = app.test_cli_runner().invoke(args=["user", "set-password", "--help"])
+    assert "PLUGIN REPLACED" not in out.output and "--password" in out.output
