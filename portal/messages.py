@@ -110,6 +110,8 @@ TEXTS: dict[str, Any] = {
     "cli.birth_date": _l("a date from %(low)s to %(high)s such as 1970-05-01"),
     "cli.district_roles_only": _l("--district places district roles (district_admin, district_reviewer); "
                                   "a school's staff belong to their school's district"),
+    "cli.school_roles_only": _l("--school places school roles; district roles (district_admin, district_reviewer) "
+                                "are held in a district (--district, or the default district without it)"),
     "school.name_length": _l("a name of 1–200 characters is required"),
     "school.timezone_unknown": _l("unknown time zone %(timezone)s"),
     "school.code_taken": _l("a school with code %(code)s exists"),

@@ -39,7 +39,8 @@ def create(code: str, name: str) -> None:
 @group.command("submit")
 @click.argument("school_code")
 @click.option("--year", required=True, help="school year, e.g. 2026-2027")
-@click.option("--semester", type=int, default=None, help="1 or 2 when the district collects semesters")
+@click.option("--semester", type=int, default=None,
+              help="1 or 2 when the district collects semesters (none, or 0: the whole year)")
 @click.option("--as", "username", required=True, help="the school admin who submits")
 def submit(school_code: str, year: str, semester: int | None, username: str) -> None:
     """Submit a school's year to its district."""

@@ -33,6 +33,8 @@ def create(username, school_code, district_code, roles, password, name, gender, 
         district = districts.by_code(district_code) if district_code is not None else None
         if district is not None and not set(roles) & set(DISTRICT_ROLES):
             refuse("cli.district_roles_only")
+        if school is not None and set(roles) <= set(DISTRICT_ROLES):  # --school would be dropped unsaid
+            refuse("cli.school_roles_only")
         born = None
         if birth_date:
             born = parse_day(birth_date, BIRTH_YEARS)  # as the staff page and the roster import read it

@@ -206,6 +206,17 @@ def _step_labels(reg: Any, triggers: list[str]) -> Joined:
     return Joined([_step_label(reg, t) for t in triggers], ", ")
 
 
+def _step_keys(reg: Any, triggers: list[str]) -> Joined:
+    """The triggers one may send, for someone who sent a trigger no step has (the API, the
+    command line): in English each label with the key to send ("Mark held (hold)"); in
+    Chinese the labels only (no codes on a Chinese page)."""
+    from portal.activity_types import Text
+
+    labels = [_step_label(reg, t) for t in triggers]
+    return Joined([Text(label.zh, f"{label.en} ({key})") if isinstance(label, Text) else label
+                   for key, label in zip(triggers, labels, strict=True)], ", ")
+
+
 def _starts_local(act: Activity, tz: str) -> str:
     return local_text(act.starts_at, tz)
 
@@ -259,7 +270,7 @@ def fire(
         try:
             reg.engine.check(from_state, trigger, ctx)  # refusals before any parsing of payload
         except UnknownTrigger as exc:
-            known = _step_labels(reg, exc.known)
+            known = _step_keys(reg, exc.known)
             raise Invalid(
                 msg("trigger.unknown", trigger=repr(trigger), known=known), {"trigger": msg("trigger.known", known=known)}
             ) from None

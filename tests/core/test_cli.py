@@ -130,6 +130,11 @@ def test_an_unknown_district_changes_nothing(app):
     run(app, "district", "create", "D8", "西湖区")
     r = run(app, "user", "create", "t8", "--district", "D8", "--role", "teacher", "--password", "long-password")
     assert r.exit_code != 0 and "--district places district roles" in r.output, r.output
+    run(app, "school", "create", "S9", "第九中学")
+    schools_before += 1
+    # attack: --school with district roles only was dropped unsaid (the role went to the default district)
+    r = run(app, "user", "create", "d9", "--school", "S9", "--role", "district_admin", "--password", "long-password")
+    assert r.exit_code != 0 and "--school places school roles" in r.output, r.output
     assert db.session.scalar(select(func.count(School.id))) == schools_before
     assert db.session.scalar(select(func.count(User.id))) == users_before
 

@@ -205,8 +205,11 @@ def test_refusals_are_ordered_illegal_then_permission(world):
         f.fire(act, p["t1"], "hold")
     with pytest.raises(Forbidden):
         f.fire(act, p["reviewer"], "hold")  # reviewer is not the organizer
-    with pytest.raises(Invalid, match="unknown trigger"):
+    with pytest.raises(Invalid, match="unknown trigger") as unknown:
         f.fire(act, p["organizer"], "to_credited")
+    # the keys one may send, in English (the API, the command line); labels only in Chinese
+    assert "Mark held (hold), Cancel (cancel)" in unknown.value.to_dict("en")["message"]
+    assert "hold" not in unknown.value.to_dict("zh")["message"]
     f.attend(act, p["organizer"])
     f.fire(act, p["organizer"], "hold")
     with pytest.raises(Forbidden, match="may only be fired by: reviewer"):
