@@ -364,6 +364,7 @@ def exemptions_page():
         school=school,
         year=shown_year,
         rows=exemptions.list_exemptions(school, shown_year),
+        by_policy=exemptions.exempt_by_policy(school, shown_year),
         teachers=[t for t in exemptions.exemptible(school, shown_year) if policy.may_exempt(current_actor(), t.id)],
         errors=errors,
         form=request.form,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.database import write_transaction
+from portal.assessment import EXEMPT
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
@@ -66,6 +67,15 @@ def list_exemptions(school: School, year: str) -> list[tuple[Exemption, User]]:
         .order_by(User.id)
     ).all()
     return by_pinyin(((ex, user) for ex, user in rows), lambda row: row[1].display_name)
+
+
+def exempt_by_policy(school: School, year: str) -> list[tuple[User, str]]:
+    """The teachers of the year's summary whom the assessment policy exempts with no exemption
+    stored here (the seeds: near retirement; a district's policy plugin, its own), with its
+    reason code: the exemptions page lists them beside the school's own, so that it never says
+    "nobody" where the summary counts some (they have nothing to remove)."""
+    return [(ty.user, ty.assessment.reason) for ty in credits.school_summary(school, year)
+            if ty.assessment.status == EXEMPT and ty.facts.exemption_reason is None]
 
 
 def _who(school: School, actor: User | policy.Actor) -> policy.Actor:

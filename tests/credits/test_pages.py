@@ -203,6 +203,24 @@ def test_exemptions_page(client, world):
     assert exemptions.list_exemptions(s1, YEAR) == []
 
 
+def test_the_exemptions_page_lists_whom_the_policy_exempts_as_the_summary_counts_them(client, world):
+    """Auditor: the page said "no exemptions this year" while the summary counted the teachers
+    near retirement as exempt. They are listed, with the policy's reason and nothing to remove."""
+    from datetime import date
+
+    s1, staff = world["s1"], world["staff"]
+    f.person(s1, "old", "teacher", name="钱老师", gender="F", birth_date=date(1970, 3, 1))  # 56 this year
+    login(client, staff["admin"])
+    page = client.get(f"/admin/exemptions?year={YEAR}&lang=zh_Hans_CN").get_data(as_text=True)
+    assert "本学年没有免于考核的教师" not in page
+    row = page.split('data-user="old" data-testid="exempt-by-policy">', 1)[1].split("</tr>", 1)[0]
+    assert "钱老师" in row and "临近退休" in row and "自动" in row and "<form" not in row
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={YEAR}").get_data().decode("utf-8-sig"))))
+    status = rows[0].index("考核结果")
+    assert {r[0] for r in rows[1:] if r[status] == "免于考核"} == {"old"}
+    assert page.count('data-testid="exempt-by-policy"') == 1
+
+
 def test_exemptions_page_is_for_school_admins(client, world):
     login(client, world["staff"]["reviewer"])
     assert client.get("/admin/exemptions").status_code == 403
