@@ -46,7 +46,8 @@ def index():
             declare_types=[r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],
             record=record,
             entries=credits.entry_lines(user.id, school.id, year),
-            waiting=overview.waiting_on(user.id, school.id, rows, settings),
+            # what the viewed year's activities wait for (last year's page: not this year's)
+            waiting=overview.waiting_on(user.id, school.id, [(p, a) for p, a in rows if a.school_year == year], settings),
             year=year,
             viewer_id=user.id,
             deadlines=announcements.for_school_member(school, current_roles()),

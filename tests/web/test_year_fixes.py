@@ -75,6 +75,19 @@ def test_activity_page_agrees_with_the_home_todo_list_and_the_form_asks_for_it(s
             assert 'data-testid="todo-missing"' not in page
 
 
+def test_last_years_home_waits_for_nothing_of_this_year(site, as_user):
+    """Auditor: the home of 2025-2026 listed this year's activities as waiting on the teacher."""
+    me = _me(site)
+    with site.app_context():
+        school_id = db.session.execute(select(Activity.school_id)).scalars().first()
+        waiting = [w.activity for w in overview.waiting_on(me.id, school_id)]
+    assert waiting and {a.school_year for a in waiting} == {"2026-2027"}
+    now, last = (as_user("teacher1").get(f"/?year={y}").get_data(as_text=True) for y in ("2026-2027", "2025-2026"))
+    assert all(f'data-testid="waiting-{a.id}"' in now for a in waiting)
+    assert not any(f'data-testid="waiting-{a.id}"' in last for a in waiting)
+    assert 'data-testid="waiting-empty"' in last
+
+
 def test_the_demo_has_an_essay_written_in_word(site, as_user):
     """teacher2's teaching essay was handed in as a .docx: its words are the piece's text, counted
     on her writing page and towards the paper quota of her home."""
