@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 
 from portal import policy
-from portal.database import write_transaction
 from portal.assessment import EXEMPT
+from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg

@@ -112,8 +112,9 @@ def _decided(submission_id: int, action) -> ResponseReturnValue:
     except DomainError as exc:
         db.session.rollback()
         fields = getattr(exc, "fields", {}) or {}
-        detail = "; ".join(tr(v) for v in fields.values() if not isinstance(v, dict))
-        flash(tr(exc) + (f" ({detail})" if detail and detail != tr(exc) else ""), "danger")
+        detail = _("; ").join(tr(v) for v in fields.values() if not isinstance(v, dict))
+        shown = _("%(message)s (%(detail)s)", message=tr(exc), detail=detail) if detail and detail != tr(exc) else tr(exc)
+        flash(shown, "danger")
         return redirect(url_for("district.submission", submission_id=submission_id), 303)
     flash(_("Saved."), "success")
     return redirect(url_for("district.submission", submission_id=submission_id), 303)

@@ -245,7 +245,7 @@ def decide(activity_id: int):
     comment = request.form.get("comment", "")
     step = _step(act.type_key, action)
     if step is None:
-        flash(_("Choose approve, return or post credits."), "danger")
+        flash(_("That is not a step of this activity: choose one of the buttons on its card."), "danger")
         return redirect(url_for("review.queue"))
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours, request.form.get("version"))

@@ -39,9 +39,10 @@ def test_reviewer_day_on_the_pages(app, world):
     assert reviewer.get(f"/district/submissions/{sub_id}/activities/{world.act.id}").status_code == 200
     assert reviewer.get(f"/district/submissions/{sub_id}/summary.xlsx").data[:2] == b"PK"
     # return without a comment: refused, nothing changes
-    r = reviewer.post(f"/district/submissions/{sub_id}/decide", data={"decision": "return"})
+    r = reviewer.post(f"/district/submissions/{sub_id}/decide?lang=zh_Hans_CN", data={"decision": "return"})
     assert r.status_code == 303
     assert db.session.get(YearSubmission, sub_id).status == "submitted"
+
     r = reviewer.post(f"/district/submissions/{sub_id}/decide",
                       data={"decision": "return", f"teacher-{world.staff['t3'].id}": "请补学时"})
     db.session.expire_all()
@@ -54,6 +55,13 @@ def test_reviewer_day_on_the_pages(app, world):
     db.session.expire_all()
     assert db.session.get(YearSubmission, second).status == "accepted"
     assert 'data-testid="locked-note"' in school_admin.get(f"/submission?year={YEAR}").get_data(as_text=True)
+    district_admin = login(app.test_client(), world.admin1)
+    r = district_admin.post(f"/district/submissions/{second}/reopen?lang=zh_Hans_CN", data={"reason": " "})
+    assert r.status_code == 303 and db.session.get(YearSubmission, second).status == "accepted"
+    said = district_admin.get(f"/district/submissions/{second}?lang=zh_Hans_CN").get_data(as_text=True)
+    flashed = said.split('data-testid="flash-danger">', 1)[1].split("<button", 1)[0].strip()
+    # auditor: "重新开放学年须填写理由 (理由（记入审计日志）)": its detail in Chinese punctuation
+    assert "（" in flashed and " (" not in flashed and "; " not in flashed, flashed
 
 
 def test_a_district_user_sees_no_school_of_another_district_on_the_pages(app, world):

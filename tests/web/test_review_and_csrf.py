@@ -33,6 +33,19 @@ def test_bulk_approve_reports_each_activity(site, as_user):
     assert f"{len(approved)} / {len(held)}" in html or f"已完成 {len(approved)} / {len(held)} 项活动" in html
 
 
+def test_a_step_no_button_offers_is_refused_in_the_pages_words(site, as_user):
+    """Auditor: the refusal named buttons the card does not have ("approve, return or post credits")."""
+    with site.app_context():
+        held = db.session.execute(select(Activity.id).where(Activity.state == "held")).scalars().first()
+    reviewer = as_user("reviewer")
+    for action in ("zzz", "credit_all", ""):
+        r = reviewer.post(f"/review/{held}?lang=zh_Hans_CN", data={"action": action}, follow_redirects=True)
+        flashed = r.get_data(as_text=True).split('data-testid="flash-danger">', 1)[1].split("<button", 1)[0]
+        assert flashed.strip() == "这不是此活动可进行的操作，请点击其审核卡片上的按钮。", action
+    with site.app_context():
+        assert db.session.get(Activity, held).state == "held"
+
+
 def test_review_queue_is_for_reviewers_only(as_user):
     assert as_user("teacher1").get("/review").status_code == 403
     assert as_user("organizer").post("/review/bulk", data={"action": "approve", "ids": ["1"]}).status_code == 403
