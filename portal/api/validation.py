@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from flask import Request, request
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from portal.api import models
 from portal.errors import DomainError, Invalid
 from portal.input_guard import field_name
-from portal.messages import Msg, msg
+from portal.messages import Joined, Msg, msg
 
 
 class MalformedBody(DomainError):
@@ -115,7 +116,9 @@ def _message(error: Any, unknown: str) -> Msg:
     if key is None:
         return msg(code)
     value = (error.get("ctx") or {}).get(key, "")
-    return msg(code, n=value) if code != "api.one_of" else msg(code, values=value)
+    if code == "api.one_of":  # pydantic's "'a', 'b' or 'c'": the values, joined in the reader's words
+        return msg(code, values=Joined(re.findall(r"'[^']*'|\d+", str(value)) or [str(value)], ", "))
+    return msg(code, n=value)
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -62,3 +62,12 @@ def test_typed_fields_and_http_errors_in_chinese(client, demo):
     assert en == {"error": "not_found", "message": "not found"} and _chinese(zh)
     en, zh = _both(lambda h: client.patch("/api/v1/me", headers=h))
     assert en["error"] == "method_not_allowed" and _chinese(zh)
+
+
+def test_a_choice_lists_its_values_joined_in_the_readers_words(client, demo):
+    """Auditor: a Chinese refusal read "须为以下之一：'reading_notes', 'paper' or 'reflection'"
+    (pydantic's English "or"). The values (what a client sends) stay; the joining is the reader's."""
+    api = login(client, "teacher1")
+    en, zh = _both(lambda h: api.post("/api/v1/me/writing", json={"kind": "zzz", "text": "正文"}, headers=h))
+    assert en["fields"]["kind"] == "must be one of 'reading_notes', 'paper', 'reflection'"
+    assert zh["fields"]["kind"] == "须为以下之一：'reading_notes'、'paper'、'reflection'"
