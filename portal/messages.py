@@ -569,7 +569,7 @@ TEXTS: dict[str, Any] = {
     "audit.one_of": _l("one of: %(choices)s"),
     "audit.to_before_from": _l("must not be before the start date"),
     # -- printed forms ---------------------------------------------------------------------------
-    "paper.school_year": _l("school year %(first)s–%(second)s"),
+    "paper.school_year": _l("School year %(first)s–%(second)s"),
     "paper.semester_1": _l("first semester"),
     "paper.semester_2": _l("second semester"),
     "paper.remark_excused": _l("excused absence (leave) %(hours)s h"),

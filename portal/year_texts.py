@@ -97,7 +97,7 @@ def warning_text(w: Any, lang: str | None = None) -> str:
             "Semester %(n)s: %(h)s hours of unexcused absence; at %(limit)s hours none of this year's hours count.",
             n=n, h=h, limit=limit))
     label, amount = quota_label(w.quota, lang), quota_amount(w.quota, lang)
-    return _in(lang, lambda: gettext("%(quota)s is behind schedule (%(amount)s).", quota=label, amount=amount))
+    return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s).", quota=label, amount=amount))
 
 
 def warnings_text(ws: list[Any], lang: str | None = None) -> str:
