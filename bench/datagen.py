@@ -60,6 +60,7 @@ from portal.registry import RegisteredType, registry
 from portal.services import planner_stats, teacher_years
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.users import hash_password
+from portal.sorting import name_key
 from portal.timeutil import (
     first_calendar_year,
     parse_iso,
@@ -315,7 +316,8 @@ class DistrictGenerator:
         [school_id] = self.sink.add_with_ids(
             conn,
             School.__table__,
-            [{"code": code, "name": name, "timezone": "Asia/Shanghai", "rules": {}, "created_at": self.now,
+            [{"code": code, "name": name, "name_key": name_key(name), "timezone": "Asia/Shanghai", "rules": {},
+              "created_at": self.now,
               "district_id": default_district_id(conn), "district_rules": {}}],
         )
         self.sink.add(

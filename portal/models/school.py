@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     ForeignKey,
+    Index,
     String,
     UniqueConstraint,
     event,
@@ -66,10 +67,14 @@ def rules_of_district(settings: Any) -> dict[str, Any]:
 
 class School(Model):
     __tablename__ = "school"
+    __table_args__ = (Index("ix_school_district_name_key", "district_id", "name_key", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # the name's pinyin (``portal.sorting.name_key``), kept with the name: lists of schools are
+    # ordered by it (then the code), as a Chinese reader files names
+    name_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -133,6 +138,15 @@ def default_district_id(connection: Connection) -> int:
             {"code": DEFAULT_DISTRICT_CODE, "name": "默认区", "now": utcnow()},
         ).scalar_one()
     return int(found)
+
+
+@event.listens_for(School, "before_insert")
+@event.listens_for(School, "before_update")
+def _name_keyed(_mapper: Mapper, _connection: Connection, target: School) -> None:
+    """The name's pinyin kept with the name (a school written without the ORM sets it itself)."""
+    from portal.sorting import name_key
+
+    target.name_key = name_key(target.name)
 
 
 @event.listens_for(School, "before_insert")

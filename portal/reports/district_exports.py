@@ -40,7 +40,7 @@ _QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
 def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None]]:
     """Each school of the district with its latest submission of the year (two queries)."""
     schools = list(db.session.execute(
-        select(School).where(School.district_id == district_id).order_by(School.code)).scalars())
+        select(School).where(School.district_id == district_id).order_by(School.name_key, School.code)).scalars())
     latest = {
         s.school_id: s for s in db.session.execute(
             select(YearSubmission).where(YearSubmission.id.in_(latest_rounds(district_id, year)))).scalars()

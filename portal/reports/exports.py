@@ -335,7 +335,7 @@ def summary_xlsx(
 
 
 def _all_schools(district_id: int | None = None) -> list[School]:
-    q = select(School).order_by(School.code)
+    q = select(School).order_by(School.name_key, School.code)
     if district_id is not None:
         q = q.where(School.district_id == district_id)
     return list(db.session.execute(q).scalars())

@@ -92,7 +92,7 @@ def schools_and_district_role(user_id: int) -> tuple[SchoolRoles, DistrictSeat |
         select(Membership.role, School, Membership.district_id)
         .outerjoin(School, Membership.school_id == School.id)
         .where(Membership.user_id == user_id, Membership.active.is_(True))
-        .order_by(School.code, Membership.role)
+        .order_by(School.name_key, School.code, Membership.role)
     ).all()
     return _group_roles([(role, school, did) for role, school, did in rows])
 
@@ -109,7 +109,7 @@ def _joined(query: Select) -> Select:
         .outerjoin(Membership, (Membership.user_id == User.id) & Membership.active.is_(True))
         .outerjoin(School, Membership.school_id == School.id)
         .where(User.id == bindparam("user_id"))
-        .order_by(School.code, Membership.role)
+        .order_by(School.name_key, School.code, Membership.role)
     )
 
 

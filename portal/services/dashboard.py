@@ -66,7 +66,7 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     """Seven statements whatever the number of schools and teachers (``now``, naive UTC: the
     instant the months begun are counted at)."""
     pager = db.paginate(
-        select(School).where(School.district_id == district_id).order_by(School.code),
+        select(School).where(School.district_id == district_id).order_by(School.name_key, School.code),
         page=page, per_page=per_page, error_out=False, count=True,
     )
     schools = list(pager.items)

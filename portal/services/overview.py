@@ -644,17 +644,19 @@ def district_overview(year: str, subset: list[School] | None = None, district_id
 
 
 DISTRICT_PAGE_SIZE = 50
-SCHOOL_KEYS = (Key(School.code, str),)
+SCHOOL_KEYS = (Key(School.name_key, str), Key(School.code, str))  # by the names' pinyin, then code
 
 
 def district_page(year: str, after: str | None = None, before: str | None = None,
                   size: int | None = None, district_id: int | None = None) -> Page[SchoolRow]:
-    """A page of the district table, schools by code (keyset: a district has a thousand), of
+    """A page of the district table, schools by the pinyin of their names (``School.name_key``,
+    then code; keyset: a district has a thousand), of
     ``district_id`` only when given (districts are tenants)."""
     query = select(School) if district_id is None else select(School).where(School.district_id == district_id)
     found = keyset(
         lambda q: list(db.session.execute(q.execution_options(populate_existing=True)).scalars()),
-        query, SCHOOL_KEYS, lambda school: (school.code,), after=after, before=before, size=size or DISTRICT_PAGE_SIZE,
+        query, SCHOOL_KEYS, lambda school: (school.name_key, school.code), after=after, before=before,
+        size=size or DISTRICT_PAGE_SIZE,
     )
     return Page(district_overview(year, found.items), found.next, found.prev, found.moved)
 

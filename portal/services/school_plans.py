@@ -245,7 +245,7 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
 def district_school_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:
     """Every school of the district with its plan of the year (two queries)."""
     schools = list(db.session.execute(
-        select(School).where(School.district_id == district_id).order_by(School.code)).scalars())
+        select(School).where(School.district_id == district_id).order_by(School.name_key, School.code)).scalars())
     plans = {p.school_id: p for p in db.session.execute(
         select(SchoolPlan).where(SchoolPlan.district_id == district_id, SchoolPlan.school_year == year)).scalars()}
     return [(s, plans.get(s.id)) for s in schools]

@@ -97,7 +97,13 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
 
 def _warning_after_limit(school: School, clean: dict[str, Any]) -> Msg | None:
     """The absence warning must come before the absence that voids the year (seed 004), or be
-    off (0): a warning at or above the limit would never be seen before the year is lost."""
+    off (0): a warning at or above the limit would never be seen before the year is lost. Asked
+    when a save changes either (a district lowering its limit does not block a school's save of
+    other rules; the school's next change of the two is held to it)."""
+    keys = ("absence_warning_hours", "absence_limit_hours")
+    if all(key not in clean or float(clean[key]) == float(school.rule(key)) for key in keys):
+        return None
+
     def rule(key: str) -> float:
         return float(clean[key] if key in clean else school.rule(key))
 
@@ -312,7 +318,7 @@ def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
 def all_schools(district_id: int | None = None) -> list[School]:
     """Every school (of one district), read afresh (their data stamps key the district page's
     cache)."""
-    q = select(School).order_by(School.code).execution_options(populate_existing=True)
+    q = select(School).order_by(School.name_key, School.code).execution_options(populate_existing=True)
     if district_id is not None:
         q = q.where(School.district_id == district_id)
     return list(db.session.execute(q).scalars())

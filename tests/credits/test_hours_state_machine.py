@@ -425,6 +425,8 @@ class HoursAuditor(OneSchool):
         changes = {k: v for k, v in (("required_hours", required), ("absence_limit_hours", limit)) if v is not None}
         if not changes:
             return
+        if limit is not None:  # the warning comes before the limit, or not at all
+            changes["absence_warning_hours"] = 0 if limit < 1 else limit - 0.5
         schools.update_rules(self.school, changes, by=access.actor(self.ids["admin"], self.school_id))
         self.rules.update({k: D(str(v)) for k, v in changes.items()})
 
@@ -674,7 +676,8 @@ def test_a_limit_of_0_voids_the_year_of_the_absent_not_of_everyone_who_took_part
     act = credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="2",
                    attended={t2.id: "1.5"}, absent={t2.id: "0.5"}, start=datetime(2025, 10, 15, 14, 0))
     year = act.school_year
-    schools.update_rules(s1, {"absence_limit_hours": 0}, by=access.actor(staff["admin"].id, s1.id))
+    schools.update_rules(s1, {"absence_limit_hours": 0, "absence_warning_hours": 0},
+                         by=access.actor(staff["admin"].id, s1.id))
     db.session.expire_all()
     verdicts = {ty.user.id: ty.assessment.status for ty in credits.school_summary(s1, year)}
     assert verdicts[t1.id] == SHORT  # took part, never absent: 2 h of 50

@@ -142,6 +142,23 @@ def test_a_warning_before_the_limit_or_none_is_saved(s1, rules):
     assert {k: db.session.get_one(School, s1.id).rule(k) for k in rules} == rules
 
 
+def test_a_district_limit_onto_the_warning_blocks_no_save_of_other_rules(s1):
+    """The district lowers its limit to the school's warning (3): the school still saves its
+    other rules (the form sends the two unchanged); its next change of either is held to it."""
+    from portal.models import District
+    from portal.services import districts
+
+    districts.update_settings(db.session.get_one(District, s1.district_id), {"absence_limit_hours": 3}, by=SYSTEM)
+    school = db.session.get_one(School, s1.id)
+    schools.update_rules(school, {"reading_notes_chars": 8000, "absence_warning_hours": 3, "absence_limit_hours": 3},
+                         by=SYSTEM)
+    with pytest.raises(Invalid) as refused:
+        schools.update_rules(school, {"absence_warning_hours": 4}, by=SYSTEM)
+    assert set(refused.value.fields) == {"absence_warning_hours"}
+    db.session.rollback()
+    schools.update_rules(db.session.get_one(School, s1.id), {"absence_warning_hours": 2.5}, by=SYSTEM)
+
+
 def test_the_rules_page_refuses_a_warning_after_the_limit_in_the_readers_language(s1, staff, app):
     client = log_in(app.test_client(), staff["admin"], s1.id)
     form = {"required_hours": "50", "absence_limit_hours": "5", "absence_warning_hours": "8",

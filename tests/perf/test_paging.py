@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import Activity, Membership, TransitionLog
 from portal.policy import SYSTEM
 from portal.services import overview, schools, staff, users
+from portal.sorting import name_key
 from portal.timeutil import current_school_year
 from tests.perf.conftest import QueryCounter, Site, login, site
 from workflows.definition import Phase
@@ -85,7 +86,10 @@ def test_review_sections_staff_and_district_cover_every_row_once(app, generated)
     assert [m.user.username for m in rows] == [m.user.username for m in staff.list_staff(s.school.id)]
     year = current_school_year()
     rows, _ = walk(lambda **kw: overview.district_page(year, **kw), 2)
-    assert [r.school.code for r in rows] == sorted(codes)
+    # by the pinyin of the names (then code), as a Chinese reader files them
+    with_names = [(r.school.name, r.school.code) for r in rows]
+    assert sorted(code for _n, code in with_names) == sorted(codes)
+    assert with_names == sorted(with_names, key=lambda nc: (name_key(nc[0]), nc[1]))
 
 
 def test_review_sections_in_one_statement_are_the_pages_and_counts_one_by_one(app, queries, generated):

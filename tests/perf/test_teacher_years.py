@@ -91,7 +91,8 @@ def test_maintained_rows_equal_a_rebuild_after_a_realistic_sequence(app, generat
     exemptions.set_exemption(school, admin, other.id, year, "借调")
     exemptions.set_exemption(school, admin, other.id, year, "借调到教研室")
     exemptions.clear_exemption(school, admin, other.id, year)
-    schools.update_rules(school, {"required_hours": 30, "absence_limit_hours": 3}, by=actor_of(admin.id, school.id))
+    schools.update_rules(school, {"required_hours": 30, "absence_limit_hours": 3, "absence_warning_hours": 2},
+                         by=actor_of(admin.id, school.id))  # the warning before the limit
     newcomer = users.create_user("perf-newcomer", "perf-password-1", "新来的老师", school, ["teacher"])
     from portal.services import staff
 
