@@ -281,6 +281,7 @@ TEXTS: dict[str, Any] = {
     "year.required": _l("a school year is required"),
     "time.expected": _l("expected an ISO 8601 date-time such as 2026-10-15T14:00"),
     "time.not_iso": _l("not an ISO 8601 date-time: %(value)s"),
+    "time.no_such_day": _l("there is no day %(value)s"),
     "time.year_range": _l("the date must be in the years %(low)s–%(high)s"),
     "certificate.not_posted": _l("credits of this activity have not been posted"),
     # -- evidence --------------------------------------------------------------------------------

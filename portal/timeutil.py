@@ -48,6 +48,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+_DAY_SHAPED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def _is_a_day(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_iso(value: str | datetime, tz: str) -> datetime:
     """ISO 8601 text → naive UTC. A time without an offset is in zone ``tz``.
 
@@ -63,6 +74,9 @@ def parse_iso(value: str | datetime, tz: str) -> datetime:
         try:
             dt = datetime.fromisoformat(text)
         except ValueError as exc:
+            day = _DAY_SHAPED.match(text)
+            if day and not _is_a_day(*(int(part) for part in day.groups())):  # 2027-02-29, 2026-04-31
+                raise BadTime(msg("time.no_such_day", value=day.group(0))) from exc
             raise BadTime(msg("time.not_iso", value=repr(value[:40]))) from exc
         if not year_in_range(dt.year):
             raise BadTime(_year_range())

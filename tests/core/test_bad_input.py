@@ -87,6 +87,18 @@ def test_times_at_the_ends_of_the_range_are_accepted(text, utc):
     assert parse_iso(text, "Asia/Shanghai").isoformat(timespec="minutes") == utc
 
 
+@pytest.mark.parametrize(("text", "said"), [("2027-02-29T14:00", "there is no day 2027-02-29"),
+                                           ("2026-04-31", "there is no day 2026-04-31"),
+                                           ("2026-13-01T09:00", "there is no day 2026-13-01"),
+                                           ("2026-10-15T25:00", "not an ISO 8601 date-time"),
+                                           ("15/10/2026", "not an ISO 8601 date-time")])
+def test_a_day_that_does_not_exist_is_named_as_such(text, said):
+    """Attack: 29 February of a common year was "not an ISO 8601 date-time", though ISO-shaped."""
+    with pytest.raises(BadTime) as refused:
+        parse_iso(text, "Asia/Shanghai")
+    assert refused.value.msg.english.startswith(said), refused.value.msg.english
+
+
 def test_text_problems_name_every_bad_string():
     from portal.input_guard import text_problems
 
