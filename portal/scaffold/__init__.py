@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from string import Template
 
@@ -68,6 +69,10 @@ def create_plugin(name: str, output: Path) -> list[Path]:
     :returns: the files written.
     """
     names = PluginNames.from_name(name)
+    taken = {ep.name: ep.value for ep in entry_points(group="portal.plugins")}
+    if names.key in taken:  # installed, it could never load beside the one of that name
+        raise ScaffoldError(f"{name!r}: a plugin named {names.key!r} is installed already ({taken[names.key]}); "
+                            "choose another name")
     output = Path(output)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise ScaffoldError(f"{output} exists and is not an empty folder")

@@ -52,8 +52,14 @@ def test_scaffold_refuses_bad_names_and_non_empty_folders(tmp_path):
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "keep.txt").write_text("mine")
     with pytest.raises(ScaffoldError):
-        create_plugin("lesson_study", tmp_path / "taken")
+        create_plugin("peer_review", tmp_path / "taken")
     assert [p.name for p in (tmp_path / "taken").iterdir()] == ["keep.txt"]
+    # attack: the name of an installed plugin (a built-in's) made one that could never load,
+    # its failure listed under the built-in's name
+    for installed in ("lecture", "reading-club"):
+        with pytest.raises(ScaffoldError, match="is installed already"):
+            create_plugin(installed, tmp_path / installed)
+        assert not (tmp_path / installed).exists()
     assert PluginNames.from_name("Lesson-Study") == PluginNames(
         "lesson_study", "yanxiu_lesson_study", "yanxiu-lesson-study", "LessonStudy"
     )
@@ -119,10 +125,10 @@ def test_the_console_script_refuses_a_bad_name_and_needs_no_app(tmp_path):
     assert bad.returncode == 2 and "a plugin name is 2–40 lowercase ASCII letters" in bad.stderr
     assert list(tmp_path.iterdir()) == []
     into = tmp_path / "elsewhere"
-    ok = subprocess.run([yanxiu_script(), "plugins", "new", "lesson_study", "--dir", str(into)], cwd=tmp_path,
+    ok = subprocess.run([yanxiu_script(), "plugins", "new", "peer_review", "--dir", str(into)], cwd=tmp_path,
                         env=outside_env(), capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
-    assert (into / "yanxiu_lesson_study" / "__init__.py").exists()
+    assert (into / "yanxiu_peer_review" / "__init__.py").exists()
     assert not (tmp_path / "instance").exists()  # no app was made
 
 
