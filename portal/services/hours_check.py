@@ -118,9 +118,17 @@ def at_once() -> Iterator[AtOnce]:
 def _crowded(rows: list[Any]) -> Iterator[AtOnce]:
     there = [overlaps.present(r.attended_hours, r.adjusted_hours, r.hours, r.missed) for r in rows]
     for i, row in enumerate(rows):
-        others = [overlaps.Attended(r.title, r.starts_at, r.ends_at, h) for j, (r, h) in enumerate(zip(rows, there, strict=True))
-                  if j != i and h > 0 and r.starts_at < row.ends_at + overlaps.AROUND
-                  and r.ends_at > row.starts_at - overlaps.AROUND]
+        # the person's other activities within AROUND, widened to the whole span of each one
+        # found, as recording attendance reads them (``overlaps.attended_elsewhere``)
+        since, until = row.starts_at - overlaps.AROUND, row.ends_at + overlaps.AROUND
+        while True:
+            near = [j for j, (r, h) in enumerate(zip(rows, there, strict=True))
+                    if j != i and h > 0 and r.starts_at < until and r.ends_at > since]
+            wider = (min([since, *(rows[j].starts_at for j in near)]), max([until, *(rows[j].ends_at for j in near)]))
+            if wider == (since, until):
+                break
+            since, until = wider
+        others = [overlaps.Attended(rows[j].title, rows[j].starts_at, rows[j].ends_at, there[j]) for j in near]
         found = overlaps.clash(row.starts_at, row.ends_at, there[i], others)
         if found is not None:
             yield AtOnce(row.code, row.username, row.id, row.title, there[i], found)

@@ -383,3 +383,29 @@ def test_the_check_lists_people_recorded_at_two_activities_at_once(app, s1, staf
         "(the time they take up holds 4)",
         "2 attendance records of people at two activities at once",
     ]
+
+
+def test_the_check_reads_a_long_activitys_two_ends(app, s1, staff):
+    """As recording attendance does (``overlaps.attended_elsewhere``): a 9-day activity holding
+    287 of its 288 hours for t1, and an hour at each end, stored directly (as an older version
+    could): 289 hours in 288. The check compared each end only with the week around it, so
+    neither end saw the other and nothing was listed; it now widens to the long one's span."""
+    t1, org = staff["t1"], staff["organizer"]
+    start = datetime(2026, 10, 5, 0, 0)
+    end = start + timedelta(days=9)
+
+    def span(title: str, since: datetime, until: datetime, hours: str):
+        return activities.plan_activity(s1, org, "lecture", title, since.isoformat(timespec="minutes"),
+                                        until.isoformat(timespec="minutes"), hours, [{"user_id": t1.id, "role": "attendee"}],
+                                        DETAILS["lecture"])
+
+    long_one = span("九日研修", start, end, "287")
+    first = span("开班讲座", start, start + timedelta(hours=3), "1")
+    last = span("结业讲座", end - timedelta(hours=3), end, "1")
+    for act, hours in ((long_one, 287), (first, 1), (last, 1)):
+        db.session.execute(update(Participation).where(Participation.activity_id == act.id).values(attended_hours=hours))
+    db.session.commit()
+    code, out = _check_hours(app)
+    assert code == 1, out
+    listed = {line.split(" in activity ", 1)[1].split(" ", 1)[0] for line in out.splitlines() if " in activity " in line}
+    assert {str(first.id), str(last.id)} <= listed, out
