@@ -4,6 +4,7 @@ certificates, participants, exemptions, pickers)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TypeVar
@@ -43,8 +44,17 @@ def by_pinyin(items: Iterable[T], name: Callable[[T], str]) -> list[T]:
     return sorted(items, key=lambda item: pinyin_key(name(item)))
 
 
+#: The most of a name's key kept (``name_key``): a keyset cursor holds it (``portal.paging``
+#: refuses one of more than 200 characters); names alike that far are ordered by code.
+NAME_KEY_MOST = 120
+
+
 def name_key(name: str) -> str:
     """A name's pinyin with tone numbers as one text (``北苑小学`` → ``bei3yuan4xiao3xue2``): what
     a table of schools is ordered by in the database (``School.name_key``), so that a thousand
-    of them page in the order a Chinese reader expects; the tone digits end each syllable."""
-    return "".join(s.lower() for s in name_syllables(name))[:400]
+    of them page in the order a Chinese reader expects; the tone digits end each syllable. Only
+    ``a-z`` and ``0-9`` are kept (every database collation orders those alike, and a cursor
+    holds them as they are), at most :data:`NAME_KEY_MOST`; never empty (``0``: a name with
+    neither)."""
+    kept = re.sub(r"[^a-z0-9]", "", "".join(s.lower() for s in name_syllables(name)))
+    return kept[:NAME_KEY_MOST] or "0"

@@ -21,7 +21,7 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column("school", sa.Column("name_key", sa.String(length=400), server_default="", nullable=False))
+    op.add_column("school", sa.Column("name_key", sa.String(length=120), server_default="0", nullable=False))
     conn = op.get_bind()
     for school_id, name in conn.execute(sa.text("SELECT id, name FROM school")).all():
         conn.execute(sa.text("UPDATE school SET name_key = :k WHERE id = :id"), {"k": name_key(name or ""), "id": school_id})

@@ -74,7 +74,7 @@ class School(Model):
     name: Mapped[str] = mapped_column(String(200))
     # the name's pinyin (``portal.sorting.name_key``), kept with the name: lists of schools are
     # ordered by it (then the code), as a Chinese reader files names
-    name_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    name_key: Mapped[str] = mapped_column(String(120), default="0", server_default="0")
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -63,3 +63,27 @@ def test_the_migration_keys_the_schools_there_by_their_names(app):
     keys = dict(db.session.execute(db.select(School.code, School.name_key)).all())
     assert {code: keys[code] for code in NAMES} == {code: name_key(name) for code, name in NAMES.items()}
     assert keys["D4"] == "bei3yuan4di4er4xiao3xue2"
+
+
+def test_a_long_or_odd_name_never_breaks_the_pages(app):
+    """Review: a 51-character name made a 213-character cursor, which paging refuses (200 at
+    most): no school after it could be reached. Keys keep a-z and 0-9 only, 120 at most, and a
+    name with neither is keyed "0" (an empty key broke the walk)."""
+    from portal.services import overview
+    from portal.sorting import NAME_KEY_MOST, name_key
+
+    odd = {"L1": "新疆生产建设兵团第一师阿拉尔市塔里木大学附属实验学校暨教师发展中心研修基地第二分校（南校区）附属幼儿园",
+           "L2": "St. Mary's School (East)", "L3": "（）", "L4": "北苑第二小学", "L5": "北苑第二小学"}
+    for code, name in odd.items():
+        schools.create_school(code, name)
+    assert len(name_key(odd["L1"])) == NAME_KEY_MOST and name_key(odd["L2"]) == "stmarysschooleast"
+    assert name_key(odd["L3"]) == "0"
+    year, seen, after = current_school_year(), [], None
+    while True:
+        page = overview.district_page(year, after=after, size=1)
+        seen += [r.school.code for r in page.items]
+        if page.next is None:
+            break
+        after = page.next
+    keys = {s.code: s.name_key for s in db.session.execute(db.select(School)).scalars()}
+    assert sorted(seen) == sorted(keys) and seen == sorted(keys, key=lambda c: (keys[c], c))
