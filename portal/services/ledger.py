@@ -60,7 +60,9 @@ def credit_ceiling(
     the teacher missed (absent or on leave): a record that is wrong goes back to its organizer
     (``return``), and the absence is corrected there, where it also counts for the year.
     """
-    full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=present_at_most(act.hours, p))
+    # with what they missed: the rule's answer is bounded by the hours not missed (hours.above_its_hours)
+    full = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=present_at_most(act.hours, p),
+                               absent_hours=p.absent_hours, excused_hours=p.excused_hours)
     rule = rule or hours_rule(activity_type, "credit_hours")
     return rule(full, snapshot or activity_snapshot(act), settings)
 
@@ -68,7 +70,8 @@ def credit_ceiling(
 def recorded_credit(activity_type: ActivityType, act: Activity, p: Participation, settings: dict) -> Decimal:
     """What the type's credit rule gives the participant for the attendance recorded, whatever
     a reviewer adjusted."""
-    snapshot = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=p.attended_hours)
+    snapshot = ParticipantSnapshot(user_id=p.user_id, role=p.role, attended_hours=p.attended_hours,
+                                   absent_hours=p.absent_hours, excused_hours=p.excused_hours)
     return hours_rule(activity_type, "credit_hours")(snapshot, activity_snapshot(act), settings)
 
 
@@ -172,8 +175,8 @@ def credit_ceiling_each(
     def rule(p: Any, snap: ActivitySnapshot) -> Decimal:
         return credit_ceiling(activity_type, act, p, settings, snap, answer)
 
-    return _each(rule, lambda people: [(p.role, present_at_most(act.hours, p)) for p in people], activity_type, act,
-                 people, snapshot, known)
+    return _each(rule, lambda people: [(p.role, present_at_most(act.hours, p), p.absent_hours, p.excused_hours)
+                                       for p in people], activity_type, act, people, snapshot, known)
 
 
 def post_credits(

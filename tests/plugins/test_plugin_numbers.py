@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, User
@@ -236,3 +237,15 @@ def test_a_rule_may_still_credit_one_present_for_part_of_it(make_app):
         f.fire(db.session.get(Activity, act_id), db.session.get(User, reviewer), "approve", "ok")
         f.fire(db.session.get(Activity, act_id), db.session.get(User, reviewer), "credit")
         assert db.session.query(CreditEntry.hours).scalar() == Decimal("2")
+
+
+def test_a_reviewers_hours_are_no_way_round_the_bound(make_app):
+    """Review: the ceiling of a reviewer's adjustment asked the rule without the absence, so a
+    flat rule's 2 h were credited by approving with them to a teacher absent throughout."""
+    app, act_id, reviewer = _flat_rule_held(make_app, "0", "2", "0")
+    with app.app_context():
+        t1 = db.session.execute(select(User.id).where(User.username == "t1")).scalar_one()
+        with pytest.raises(PluginStepFailed):
+            f.fire(db.session.get(Activity, act_id), db.session.get(User, reviewer), "approve", "ok", hours={t1: "2"})
+        db.session.rollback()
+        assert db.session.get(Activity, act_id).state == "held" and db.session.query(CreditEntry).count() == 0
