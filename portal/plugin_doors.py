@@ -106,7 +106,7 @@ def register_routes(app: Flask, registry: TypeRegistry) -> None:
         for bp in blueprints:
             outer.register_blueprint(bp)
         try:
-            if what := _app_wide(outer):
+            if what := _app_wide(app, outer):
                 loaded.fail(plugin, M_ROUTES_APP_WIDE, plugin=plugin, what=", ".join(what))
                 continue
             app.register_blueprint(outer)
@@ -124,14 +124,18 @@ _APP_WIDE = ("before_request_funcs", "after_request_funcs", "teardown_request_fu
              "url_value_preprocessors", "url_default_functions", "error_handler_spec")
 
 
-def _app_wide(outer: Blueprint) -> list[str]:
+def _app_wide(app: Flask, outer: Blueprint) -> list[str]:
     """What registering ``outer`` would add beyond the plugin's own pages: it is registered first
     on an empty app of its own, and that app compared with one it was not registered on. A
     blueprint's ``before_app_request`` (and the like) would run the plugin's code on every page of
     the portal — the login page too — outside its boundary, and a blueprint's ``cli`` would add a
     ``flask`` command past ``portal_register_commands``; its own ``before_request``, error handlers
-    and templates stay inside its pages."""
+    and templates stay inside its pages. The empty app has the app's configuration and extensions
+    (a ``record`` function reading them works there too); a blueprint's ``record`` functions thus
+    run twice. A guard against a plugin's slips, not a sandbox: Python code can reach anything."""
     probe = Flask("yanxiu.plugin.probe")
+    probe.config.update(app.config)  # what a blueprint's ``record`` may read of the app
+    probe.extensions.update(app.extensions)
     probe.register_blueprint(outer)
     before, after = _bare_parts(), _app_wide_parts(probe)
     return [name for name in after if after[name] != before[name]]
@@ -251,15 +255,16 @@ def _groups(group: click.Group, path: str = "") -> dict[str, tuple[click.Group, 
 
 
 def register_commands(app: Flask, registry: TypeRegistry) -> None:
-    """Each plugin's ``portal_register_commands``. It may add commands of its own to ``flask``;
-    one that replaces or removes a command there, or changes a group of the portal's (``flask
-    credits export`` swapped, ``flask user set-password`` replaced), is reported naming it and
-    every group is put back as it was."""
+    """Each plugin's ``portal_register_commands``. It may add commands of its own to ``flask``
+    (and to another plugin's group); one that replaces or removes a command there, or changes a
+    group of the portal's (``flask credits export`` swapped, ``flask user set-password``
+    replaced), is reported naming it and every group is put back as it was."""
     loaded = registry.plugins
     cli = app.cli
+    portals = set(_groups(cli)) - {""}  # the portal's own groups, before any plugin's
     for impl in in_registration_order(loaded, "portal_register_commands"):
         plugin = impl.plugin_name
-        before = _groups(cli)
+        before = {path: kept for path, kept in _groups(cli).items() if path in portals or path == ""}
         kwargs = {"cli": cli, "portal": facade(app, plugin)}
         try:
             call_one(loaded, impl, "portal_register_commands", kwargs)

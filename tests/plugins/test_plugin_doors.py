@@ -221,3 +221,41 @@ def test_a_plugin_changing_a_core_command_group_is_reported_and_the_group_put_ba
     assert "wipe" not in app.cli.commands["credits"].commands
     out = app.test_cli_runner().invoke(args=["user", "set-password", "--help"])
     assert "PLUGIN REPLACED" not in out.output and "--password" in out.output
+
+
+class ClubGroup:
+    @hookimpl
+    def portal_register_commands(self, cli):
+        @cli.group("club")
+        def club():
+            """A plugin's own group."""
+
+
+class ClubMember:
+    @hookimpl
+    def portal_register_commands(self, cli):
+        cli.commands["club"].add_command(click.Command("tally", callback=lambda: click.echo("tallied")))
+
+
+class ReadsConfig:
+    @hookimpl
+    def portal_register_routes(self):
+        bp = Blueprint("cfg", __name__)
+        bp.record_once(lambda state: state.app.config["SECRET_KEY"])  # reads the app it is registered on
+
+        @bp.get("/")
+        def own():
+            return "own"
+
+        return bp
+
+
+def test_plugins_may_share_a_plugins_group_and_read_the_app_when_registered(make_app):
+    """Review: a second plugin adding a command to a first plugin's group was refused as changing
+    "the portal's command group"; a blueprint reading the app's configuration when registered was
+    refused (the empty app it is first registered on had none)."""
+    app = make_app(EXTRA_PLUGINS=[("club_a", ClubGroup()), ("club_b", ClubMember()), ("cfg", ReadsConfig())])
+    with app.app_context():
+        assert not [x for x in registry().plugins.failures if x.plugin in ("club_a", "club_b", "cfg")]
+    assert app.test_cli_runner().invoke(args=["club", "tally"]).output == "tallied\n"
+    assert "/x/cfg/" in {r.rule for r in app.url_map.iter_rules()}
