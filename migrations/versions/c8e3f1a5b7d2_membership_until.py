@@ -10,8 +10,10 @@ counts of theirs).
 
 A school's year has either no stored teacher-year rows or a row for every teacher it lists, so
 the rows of each school year that now lists such a teacher without a row are removed whole (a day
-early, whatever the deployment's zone: removing more only makes pages compute that year until
-its next change writes it again). Years the district accepted whole keep their rows, as accepted.
+early, whatever the deployment's zone). Pages then compute that year from the ledger, as they do
+for a year without rows; `flask credits rebuild-year-rows` after upgrading stores them again (the
+district dashboard's chart reads the stored rows). Years the district accepted whole keep their
+rows, as accepted.
 
 Revision ID: c8e3f1a5b7d2
 Revises: b7d2e9f4a1c3
@@ -65,7 +67,7 @@ def upgrade():
             conn.execute(sa.text("UPDATE membership SET until = :at WHERE id = :id"), {"at": at, "id": mid})
     stale = set()
     rows = conn.execute(sa.text(
-        "SELECT DISTINCT t.school_id, t.school_year, m.user_id, m.until FROM teacher_year t"
+        "SELECT DISTINCT t.school_id, t.school_year, m.user_id, m.until, m.since FROM teacher_year t"
         " JOIN membership m ON m.school_id = t.school_id AND m.role = 'teacher' AND m.active = :no"
         " AND m.until IS NOT NULL"
         " WHERE NOT EXISTS (SELECT 1 FROM year_lock l WHERE l.school_id = t.school_id"
@@ -73,8 +75,9 @@ def upgrade():
         " AND NOT EXISTS (SELECT 1 FROM teacher_year o WHERE o.school_id = t.school_id"
         " AND o.school_year = t.school_year AND o.user_id = m.user_id)"
     ), {"no": False, "whole": WHOLE_YEAR}).all()
-    for school_id, school_year, _user_id, until in rows:
-        if _time(until) >= _over_at(school_year):
+    for school_id, school_year, _user_id, until, since in rows:
+        over = _over_at(school_year)  # the years they left after, from when they joined
+        if _time(until) >= over and (since is None or _time(since) < over):
             stale.add((school_id, school_year))
     for school_id, school_year in sorted(stale):
         conn.execute(sa.text("DELETE FROM teacher_year WHERE school_id = :s AND school_year = :y"),

@@ -254,10 +254,10 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
             m = existing.get(role)
             if role in wanted and m is None:
                 s.add(Membership(user_id=user_id, school_id=school.id, role=role, active=True))
-            elif m is not None:
-                if m.active and role not in wanted:
-                    m.until = utcnow()  # the years over by now stay theirs (credits.year_over_at)
-                m.active = role in wanted
+            elif m is not None and role in wanted:
+                users.give_back(m)
+            elif m is not None and m.active:
+                m.active, m.until = False, utcnow()  # the years over by now stay theirs (credits.year_over_at)
         if (TEACHER in before) != (TEACHER in wanted):  # who teaches here moves the stored years
             s.flush()
             teacher_years.refresh_people(school.id, [user_id])

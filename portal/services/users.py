@@ -36,7 +36,7 @@ from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, Us
 from portal.models.user import username_key
 from portal.security import has_controls
 from portal.services import staff_log
-from portal.timeutil import default_zone, to_local, utcnow
+from portal.timeutil import current_school_year, default_zone, to_local, utcnow
 
 MIN_PASSWORD = 8
 NAME_MAX = 100
@@ -224,11 +224,23 @@ def add_role(user: User, school: School | None, role: str, district_id: int | No
             m = Membership(user_id=user.id, school_id=school_id, role=role,
                            district_id=district_id if role in DISTRICT_ROLES else None, since=joined or utcnow())
             s.add(m)
-        m.active = True
+        give_back(m)
         if role == TEACHER and school_id is not None:
             s.flush()
             _teacher_joined(school_id, user.id)
     return m
+
+
+def give_back(m: Membership) -> None:
+    """Switch a role on (again). One given back after a school year ended while it was off (it
+    ended before that year's end, ``Membership.until``, and comes back after) is dated from its
+    return: the years the person was away are not theirs — nor, with nothing of theirs counted
+    there, those before (one role has one ``since``). Given back within the school year it ended
+    in, its date stays: switching a teacher off and on again changes no year."""
+    now = utcnow()
+    if not m.active and m.until is not None and current_school_year(None, m.until) != current_school_year(None, now):
+        m.since = now
+    m.active, m.until = True, None
 
 
 def _teacher_joined(school_id: int, user_id: int) -> None:

@@ -122,3 +122,40 @@ def test_the_migration_dates_the_roles_ended_from_the_staff_log_and_drops_the_ro
     listed = _past(db.session.get_one(School, school_id))
     assert {"t2", "t3"} <= set(listed) and "t4" not in listed
 
+
+
+def test_one_away_while_a_year_ended_is_none_of_the_years_away(app, s1, staff, monkeypatch):
+    """Review: t2 left in March 2024, came back in October 2025 and left again in October 2026;
+    with one ``since`` and the last ``until``, t2 was on 2023-2024 and 2024-2025 (away at both
+    ends) as "short". Given back after a year ended while away, the role is dated from the return
+    (2022-2023, before they left, goes too: nothing of theirs is counted there, and a role has
+    one ``since``)."""
+    from portal.services import users
+
+    by = _admin(staff, s1)
+
+    def at(when: datetime) -> None:
+        for module in (staff_service, users):
+            monkeypatch.setattr(module, "utcnow", lambda: when)
+
+    at(datetime(2024, 3, 1, 2, 0))
+    staff_service.deactivate(s1, staff["t2"].id, by=by)
+    at(datetime(2025, 10, 1, 2, 0))
+    staff_service.set_roles(s1, staff["t2"].id, ["teacher"], by=by)
+    at(datetime(2026, 10, 1, 2, 0))
+    staff_service.deactivate(s1, staff["t2"].id, by=by)
+    listed = {year: "t2" in {ty.user.username for ty in credits.school_summary(s1, year)}
+              for year in ("2022-2023", "2023-2024", "2024-2025", PAST, current_school_year(s1.timezone))}
+    assert listed == {"2022-2023": False, "2023-2024": False, "2024-2025": False, PAST: True,
+                      current_school_year(s1.timezone): False}
+
+
+def test_switched_off_and_on_within_a_year_changes_no_year(app, s1, staff):
+    before = _past(s1)
+    by = _admin(staff, s1)
+    staff_service.deactivate(s1, staff["t2"].id, by=by)
+    staff_service.set_roles(s1, staff["t2"].id, ["teacher"], by=by)
+    assert _past(s1) == before
+    since, until = db.session.execute(select(Membership.since, Membership.until).where(
+        Membership.user_id == staff["t2"].id, Membership.role == "teacher")).one()
+    assert until is None and since < datetime(2025, 9, 1)
