@@ -105,9 +105,22 @@ class School(Model):
         own = (self.rules or {}).get(key)
         floor = district_rule(self.district_rules, key)
         value = own if own is not None else floor if floor is not None else DEFAULT_SCHOOL_RULES[key]
+        if key == "absence_warning_hours":
+            return self._warning_before_limit(value)
         if floor is None:
             return value
         return max(value, floor) if key in RAISE_ONLY else min(value, floor)
+
+    def _warning_before_limit(self, warning: Any) -> Any:
+        """The absence warning comes before the absence that voids the year, or not at all: a
+        district lowering its limit onto a school's warning (3 h by default) would otherwise leave
+        the school's teachers no warning before the year is lost. Half an hour before the limit,
+        then (none under a limit of half an hour or 0); the school's own save is held to it
+        (``services.schools``)."""
+        limit = self.rule("absence_limit_hours")
+        if not warning or warning < limit:
+            return warning
+        return max(limit - 0.5, 0)
 
 
 class SchoolActivityType(Model):

@@ -143,15 +143,17 @@ def test_a_warning_before_the_limit_or_none_is_saved(s1, rules):
 
 
 def test_a_district_limit_onto_the_warning_blocks_no_save_of_other_rules(s1):
-    """The district lowers its limit to the school's warning (3): the school still saves its
-    other rules (the form sends the two unchanged); its next change of either is held to it."""
+    """The district lowers its limit to the school's warning (3): the warning in force is then
+    2.5 (the rules page shows it), and the school still saves its other rules (the form sends
+    the two as shown); its next change of either is held to it."""
     from portal.models import District
     from portal.services import districts
 
     districts.update_settings(db.session.get_one(District, s1.district_id), {"absence_limit_hours": 3}, by=SYSTEM)
     school = db.session.get_one(School, s1.id)
-    schools.update_rules(school, {"reading_notes_chars": 8000, "absence_warning_hours": 3, "absence_limit_hours": 3},
-                         by=SYSTEM)
+    shown = {key: school.rule(key) for key in ("absence_warning_hours", "absence_limit_hours")}
+    assert shown == {"absence_warning_hours": 2.5, "absence_limit_hours": 3}
+    schools.update_rules(school, {"reading_notes_chars": 8000, **shown}, by=SYSTEM)
     with pytest.raises(Invalid) as refused:
         schools.update_rules(school, {"absence_warning_hours": 4}, by=SYSTEM)
     assert set(refused.value.fields) == {"absence_warning_hours"}
@@ -255,3 +257,16 @@ def test_written_evidence_moves_the_stored_year_too(s1, staff):
     db.session.commit()
     assert credits.teacher_year(t1, s1, year).assessment.status == stored() == "met"
     assert teacher_years.counts_by_school(year, [s1])[s1.id][1]["met"] == 1
+
+
+@pytest.mark.parametrize(("limit", "warning"), [(3, 2.5), (2, 1.5), (0.5, 0), (0, 0), (4, 3)])
+def test_a_district_limit_onto_the_warning_moves_the_warning_before_it(s1, limit, warning):
+    """Review: the district lowering its limit to 3 (or less) left every school's default warning
+    (3) at or after it: teachers lost the year with no warning. The warning comes half an hour
+    before the limit then, on every page the rule is read (none under a limit of 0.5 or 0)."""
+    from portal.models import District
+    from portal.services import districts
+
+    districts.update_settings(db.session.get_one(District, s1.district_id), {"absence_limit_hours": limit}, by=SYSTEM)
+    school = db.session.get_one(School, s1.id)
+    assert (school.rule("absence_limit_hours"), school.rule("absence_warning_hours")) == (limit, warning)
