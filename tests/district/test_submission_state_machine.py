@@ -354,8 +354,10 @@ class SubmissionAuditor(OneSchool):
         """The district reviewer who teaches at S1 decides none of its periods while on its
         staff in any role (a teacher, or an organiser only after "leaving" teaching), nor one
         whose frozen rows hold them (a leaver's kept year)."""
-        on_staff = db.session.scalar(select(Membership.active).where(
-            Membership.user_id == self.ids["revt"], Membership.school_id == self.school_id))
+        # any active role there (one select of a person's memberships is several rows: the first
+        # one PostgreSQL hands back is not the first written once a row was updated)
+        on_staff = db.session.scalar(select(func.count()).where(
+            Membership.user_id == self.ids["revt"], Membership.school_id == self.school_id, Membership.active.is_(True)))
         return bool(on_staff) or self.ids["revt"] in {r["user_id"] for r in sub.rows}
 
     @precondition(lambda self: self.subs)
