@@ -77,9 +77,9 @@ def above_its_hours(value: Decimal, activity_hours: object, participant: Any = N
     rule pays for an hour the record says was missed, and one who missed it all gets nothing."""
     try:
         hours = Decimal(str(activity_hours))
-        present = present_at_most(hours, participant) if participant is not None else hours
-    except (ArithmeticError, ValueError, TypeError, AttributeError):
+    except (ArithmeticError, ValueError):
         return None
+    present = present_at_most(hours, participant) if participant is not None else hours
     if value <= present * MOST_TIMES_ITS_HOURS:
         return None
     if present < hours:
