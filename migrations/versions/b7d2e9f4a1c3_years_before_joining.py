@@ -14,22 +14,15 @@ Revision ID: b7d2e9f4a1c3
 Revises: a9c4e2f7d310
 Create Date: 2026-12-05 03:40:00
 """
-from datetime import datetime
-
 import sqlalchemy as sa
 from alembic import op
+
+from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, stored_time
 
 revision = "b7d2e9f4a1c3"
 down_revision = "a9c4e2f7d310"
 branch_labels = None
 depends_on = None
-
-WHOLE_YEAR = 0  # portal.models.district.WHOLE_YEAR
-
-
-def _over_at(school_year: str) -> datetime:
-    """1 September after the year, a day early (``credits.year_over_at`` in any zone)."""
-    return datetime(int(school_year[5:9]), 8, 31)
 
 
 def upgrade():
@@ -40,18 +33,10 @@ def upgrade():
     rows = conn.execute(sa.text(
         "SELECT DISTINCT t.school_id, t.school_year, m.since FROM teacher_year t"
         " JOIN membership m ON m.user_id = t.user_id AND m.school_id = t.school_id AND m.role = 'teacher'"
-        " WHERE NOT EXISTS (SELECT 1 FROM year_lock l WHERE l.school_id = t.school_id"
-        " AND l.school_year = t.school_year AND l.semester = :whole)"
-    ), {"whole": WHOLE_YEAR}).all()
-    stale = set()
-    for school_id, school_year, since in rows:
-        if isinstance(since, str):  # SQLite hands the text back
-            since = datetime.fromisoformat(since)
-        if since is not None and since >= _over_at(school_year):
-            stale.add((school_id, school_year))
-    for school_id, school_year in sorted(stale):
-        conn.execute(sa.text("DELETE FROM teacher_year WHERE school_id = :s AND school_year = :y"),
-                     {"s": school_id, "y": school_year})
+        " WHERE" + NOT_ACCEPTED
+    ), PARAMS).all()
+    drop_years(conn, ((school_id, school_year) for school_id, school_year, since in rows
+                      if since is not None and stored_time(since) >= over_at(school_year)))
 
 
 def downgrade():

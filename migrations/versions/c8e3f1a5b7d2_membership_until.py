@@ -20,26 +20,17 @@ Revises: b7d2e9f4a1c3
 Create Date: 2026-12-05 06:10:00
 """
 import json
-from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, stored_time
 
 revision = "c8e3f1a5b7d2"
 down_revision = "b7d2e9f4a1c3"
 branch_labels = None
 depends_on = None
-
-WHOLE_YEAR = 0  # portal.models.district.WHOLE_YEAR
-
-
-def _over_at(school_year: str) -> datetime:
-    """1 September after the year, a day early (``credits.year_over_at`` in any zone)."""
-    return datetime(int(school_year[5:9]), 8, 31)
-
-
-def _time(value):
-    return datetime.fromisoformat(value) if isinstance(value, str) else value  # SQLite hands text back
 
 
 def _roles(value) -> list:
@@ -49,39 +40,34 @@ def _roles(value) -> list:
 def upgrade():
     op.add_column("membership", sa.Column("until", sa.DateTime(), nullable=True))  # no table copy
     conn = op.get_bind()
-    ended: dict[tuple[int, int, str], datetime] = {}  # (school, user, role) → the last change ending it
+    ended: dict[tuple[int, int, str], Any] = {}  # (school, user, role) → the last change ending it
     for school_id, user_id, before, after, at in conn.execute(sa.text(
         "SELECT school_id, user_id, before, after, created_at FROM staff_change WHERE what = 'roles'"
     )):
-        at = _time(at)
+        at = stored_time(at)
         for role in set(_roles(before)) - set(_roles(after)):
             key = (school_id, user_id, role)
             if at is not None and (key not in ended or at > ended[key]):
                 ended[key] = at
     left = conn.execute(sa.text(
         "SELECT id, school_id, user_id, role FROM membership WHERE active = :no AND school_id IS NOT NULL"
-    ), {"no": False}).all()
+    ), PARAMS).all()
     for mid, school_id, user_id, role in left:
         at = ended.get((school_id, user_id, role))
         if at is not None:
             conn.execute(sa.text("UPDATE membership SET until = :at WHERE id = :id"), {"at": at, "id": mid})
-    stale = set()
     rows = conn.execute(sa.text(
         "SELECT DISTINCT t.school_id, t.school_year, m.user_id, m.until, m.since FROM teacher_year t"
         " JOIN membership m ON m.school_id = t.school_id AND m.role = 'teacher' AND m.active = :no"
         " AND m.until IS NOT NULL"
-        " WHERE NOT EXISTS (SELECT 1 FROM year_lock l WHERE l.school_id = t.school_id"
-        " AND l.school_year = t.school_year AND l.semester = :whole)"
+        " WHERE" + NOT_ACCEPTED +
         " AND NOT EXISTS (SELECT 1 FROM teacher_year o WHERE o.school_id = t.school_id"
         " AND o.school_year = t.school_year AND o.user_id = m.user_id)"
-    ), {"no": False, "whole": WHOLE_YEAR}).all()
-    for school_id, school_year, _user_id, until, since in rows:
-        over = _over_at(school_year)  # the years they left after, from when they joined
-        if _time(until) >= over and (since is None or _time(since) < over):
-            stale.add((school_id, school_year))
-    for school_id, school_year in sorted(stale):
-        conn.execute(sa.text("DELETE FROM teacher_year WHERE school_id = :s AND school_year = :y"),
-                     {"s": school_id, "y": school_year})
+    ), PARAMS).all()
+    # the years they left after, from when they joined
+    drop_years(conn, ((school_id, school_year) for school_id, school_year, _user, until, since in rows
+                      if stored_time(until) >= over_at(school_year)
+                      and (since is None or stored_time(since) < over_at(school_year))))
 
 
 def downgrade():
