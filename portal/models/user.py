@@ -104,6 +104,21 @@ class Membership(Model):
     user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
 
 
+class EarlierStint(Model):
+    """A stretch a role was held before a gap: written when a role that ended before a school
+    year was over is given back after it (``services.users.give_back``, which then dates the role
+    from its return).
+    The years over while it was held (joined before, left after) stay the person's
+    (``credits._teachers_statement``); those over while it was away are not."""
+
+    __tablename__ = "membership_stint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"), index=True)
+    since: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # NULL: not known (always held before)
+    until: Mapped[datetime] = mapped_column(DateTime)
+
+
 @event.listens_for(Membership, "before_insert")
 def _district_role_in_default_district(_mapper: Mapper, connection: Connection, target: Membership) -> None:
     """A district role given without a district is held in the deployment's default district."""

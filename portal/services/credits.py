@@ -48,6 +48,7 @@ from portal.models import (
     TEACHER,
     Activity,
     CreditEntry,
+    EarlierStint,
     Evidence,
     Exemption,
     Membership,
@@ -405,6 +406,15 @@ def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids"
     return union(credited, absent, exempt, own, handed_in)
 
 
+def _held_before_a_gap(over_at: Any) -> Exists:
+    """Whether the membership was held when the year was over in a stretch before a gap (left
+    after it was over, given back after a later year ended: ``users.give_back``)."""
+    return select(EarlierStint.id).where(
+        EarlierStint.membership_id == Membership.id,
+        or_(EarlierStint.since.is_(None), EarlierStint.since < over_at), EarlierStint.until >= over_at,
+    ).exists()
+
+
 @cache
 def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "ids") -> Select:
     """The statement of :func:`_teachers_of` with ``school_ids`` (``district_id`` or nothing for
@@ -428,9 +438,10 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
         locked_whole = select(YearLock.id).where(
             YearLock.school_id == Membership.school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR,
         ).exists()
-        teaching = teaching.where(
-            or_(Membership.active.is_(True), and_(Membership.until.is_not(None), Membership.until >= over_at)),
-            or_(Membership.since.is_(None), Membership.since < over_at, locked_whole))
+        teaching = teaching.where(or_(
+            and_(or_(Membership.active.is_(True), and_(Membership.until.is_not(None), Membership.until >= over_at)),
+                 or_(Membership.since.is_(None), Membership.since < over_at, locked_whole)),
+            _held_before_a_gap(over_at)))
         counted = _counted_statement(True, some_people, scope).subquery()
         # a year the district accepted whole has the teachers it was accepted with (its stored
         # rows, kept as accepted), not whoever teaches or has something there since
@@ -585,14 +596,15 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
 
 
 def _joined_after(user_id: int, school_id: int, year: str) -> bool:
-    """Whether the teacher joined the school after ``year`` was over (``Membership.since``): asked
+    """Whether the teacher joined the school after ``year`` was over (``Membership.since``) and
+    was not there when it was over before a gap (:func:`_held_before_a_gap`): asked
     only of a year that is over, so the current year's pages run no statement for it."""
     over = year_over_at(year)
     if over > utcnow():
         return False
-    since = db.session.execute(select(Membership.since).where(
-        Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == TEACHER)).scalar()
-    return since is not None and since >= over
+    row = db.session.execute(select(Membership.since, _held_before_a_gap(over)).where(
+        Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == TEACHER)).one_or_none()
+    return row is not None and row[0] is not None and row[0] >= over and not row[1]
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

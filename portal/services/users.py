@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import policy
@@ -32,7 +32,7 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
-from portal.models import DISTRICT_ROLES, ROLES, TEACHER, Membership, School, User
+from portal.models import DISTRICT_ROLES, ROLES, TEACHER, EarlierStint, Membership, School, User
 from portal.models.user import username_key
 from portal.security import has_controls
 from portal.services import staff_log
@@ -234,11 +234,13 @@ def add_role(user: User, school: School | None, role: str, district_id: int | No
 def give_back(m: Membership) -> None:
     """Switch a role on (again). One given back after a school year ended while it was off (it
     ended before that year's end, ``Membership.until``, and comes back after) is dated from its
-    return: the years the person was away are not theirs — nor, with nothing of theirs counted
-    there, those before (one role has one ``since``). Given back within the school year it ended
-    in, its date stays: switching a teacher off and on again changes no year."""
+    return, and the stretch before the gap is kept as an :class:`EarlierStint`: the years over
+    while the person was away are not theirs, those over while they held it still are. Given
+    back within the school year it ended in, its dates stay: switching a teacher off and on
+    again changes no year."""
     now = utcnow()
     if not m.active and m.until is not None and current_school_year(None, m.until) != current_school_year(None, now):
+        (object_session(m) or db.session).add(EarlierStint(membership_id=m.id, since=m.since, until=m.until))
         m.since = now
     m.active, m.until = True, None
 

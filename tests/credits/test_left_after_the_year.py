@@ -14,8 +14,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
 from portal.extensions import db
-from portal.models import Membership, School, StaffChange, TeacherYearRow, User
-from portal.services import access, credits, submissions, teacher_years
+from portal.models import EarlierStint, Membership, School, StaffChange, TeacherYearRow, User
+from portal.services import access, credits, submissions, teacher_years, tokens
 from portal.services import staff as staff_service
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
@@ -124,12 +124,8 @@ def test_the_migration_dates_the_roles_ended_from_the_staff_log_and_drops_the_ro
 
 
 
-def test_one_away_while_a_year_ended_is_none_of_the_years_away(app, s1, staff, monkeypatch):
-    """Review: t2 left in March 2024, came back in October 2025 and left again in October 2026;
-    with one ``since`` and the last ``until``, t2 was on 2023-2024 and 2024-2025 (away at both
-    ends) as "short". Given back after a year ended while away, the role is dated from the return
-    (2022-2023, before they left, goes too: nothing of theirs is counted there, and a role has
-    one ``since``)."""
+def _away_and_back(s1: School, staff: dict[str, User], monkeypatch, *, again: bool = True) -> None:
+    """t2 left in March 2024, came back in October 2025 (and, ``again``, left in October 2026)."""
     from portal.services import users
 
     by = _admin(staff, s1)
@@ -142,12 +138,84 @@ def test_one_away_while_a_year_ended_is_none_of_the_years_away(app, s1, staff, m
     staff_service.deactivate(s1, staff["t2"].id, by=by)
     at(datetime(2025, 10, 1, 2, 0))
     staff_service.set_roles(s1, staff["t2"].id, ["teacher"], by=by)
-    at(datetime(2026, 10, 1, 2, 0))
-    staff_service.deactivate(s1, staff["t2"].id, by=by)
-    listed = {year: "t2" in {ty.user.username for ty in credits.school_summary(s1, year)}
-              for year in ("2022-2023", "2023-2024", "2024-2025", PAST, current_school_year(s1.timezone))}
-    assert listed == {"2022-2023": False, "2023-2024": False, "2024-2025": False, PAST: True,
-                      current_school_year(s1.timezone): False}
+    if again:
+        at(datetime(2026, 10, 1, 2, 0))
+        staff_service.deactivate(s1, staff["t2"].id, by=by)
+    monkeypatch.undo()
+
+
+def _years_listing(s1: School, who: str) -> dict[str, bool]:
+    return {year: who in {ty.user.username for ty in credits.school_summary(s1, year)}
+            for year in ("2021-2022", "2022-2023", "2023-2024", "2024-2025", PAST, current_school_year(s1.timezone))}
+
+
+def test_one_away_while_a_year_ended_is_none_of_the_years_away(app, s1, staff, monkeypatch):
+    """Review: t2 left in March 2024, came back in October 2025 and left again in October 2026;
+    with one ``since`` and the last ``until``, t2 was on 2023-2024 and 2024-2025 (away at both
+    ends) as "short". Given back after a year ended while away, the role is dated from the return;
+    the stretch before the gap is kept (``EarlierStint``), so 2021-2022 and 2022-2023, over while
+    t2 taught here, stay theirs (a school admin cannot shrink them by a leave and a return)."""
+    teacher_years.refresh(s1, "2022-2023")  # a year before the gap with stored rows: kept with t2
+    db.session.commit()
+    _away_and_back(s1, staff, monkeypatch)
+    assert "t2" in {r.user.username for r in teacher_years.summary_rows(s1, "2022-2023") or []}
+    assert _years_listing(s1, "t2") == {"2021-2022": True, "2022-2023": True, "2023-2024": False,
+                                        "2024-2025": False, PAST: True, current_school_year(s1.timezone): False}
+    stints = db.session.execute(select(EarlierStint.since, EarlierStint.until).join(
+        Membership, Membership.id == EarlierStint.membership_id).where(Membership.user_id == staff["t2"].id)).all()
+    assert stints == [(datetime(2020, 9, 1), datetime(2024, 3, 1, 2, 0))]
+    rows_are_a_rebuild(s1, ("2022-2023", "2023-2024", PAST))
+
+
+def test_back_after_a_gap_their_record_tells_the_years_apart(app, s1, staff, monkeypatch):
+    """The record and the API say which years were theirs: one before the gap is assessed (short,
+    nothing there), one over while they were away is "not their year" (``joined_after_year``)."""
+    _away_and_back(s1, staff, monkeypatch, again=False)
+    t2 = db.session.get_one(User, staff["t2"].id)
+    before_gap, away = credits.teacher_year(t2, s1, "2022-2023"), credits.teacher_year(t2, s1, "2024-2025")
+    assert not before_gap.joined_after_year and before_gap.assessment.status == "short"
+    assert away.joined_after_year
+    token = tokens.issue(staff["admin"]).token
+    for year, joined_after in (("2022-2023", False), ("2024-2025", True)):
+        body = app.test_client().get(f"/api/v1/users/{t2.id}/credits?year={year}",
+                                     headers={"Authorization": f"Bearer {token}"}).get_json()
+        assert body["joined_after_year"] is joined_after, (year, body)
+        assert (body["status"] is None) is joined_after
+    home = login(app.test_client(), t2, s1).get("/?year=2024-2025&lang=zh_Hans_CN").get_data(as_text=True)
+    assert 'data-testid="joined-after-year"' in home
+
+
+def test_the_migration_keeps_the_stretch_before_a_gap_from_the_staff_log(app, s1, staff, monkeypatch):
+    """A leave and a return made before ``membership_stint`` (the role dated from the return, the
+    stretch before forgotten, the years before stored without t2): the upgrade finds the stretch
+    in the staff log (from when the account was made to the leave), lists t2 on those years again
+    and removes their stored rows, which lacked t2; a return within the year the role ended in
+    (t3) and one never ended (t1) get none."""
+    by, school_id, ids = _admin(staff, s1), s1.id, {who: u.id for who, u in staff.items()}
+    _away_and_back(s1, staff, monkeypatch, again=False)
+    teacher_years.refresh(s1, "2022-2023")
+    staff_service.deactivate(s1, staff["t3"].id, by=by)
+    staff_service.set_roles(s1, staff["t3"].id, ["teacher"], by=by)
+    # the log lines dated as the changes were (the model dates them by the clock)
+    lines = db.session.execute(select(StaffChange.id).where(StaffChange.user_id == ids["t2"]).order_by(StaffChange.id)).scalars()
+    for line, when in zip(lines, (datetime(2024, 3, 1, 2, 0), datetime(2025, 10, 1, 2, 0)), strict=True):
+        db.session.execute(text("UPDATE staff_change SET created_at = :at WHERE id = :id"), {"at": when, "id": line})
+    db.session.execute(text("DELETE FROM membership_stint"))
+    assert db.session.execute(text("SELECT count(*) FROM teacher_year WHERE school_year = '2022-2023'")).scalar() > 1
+    db.session.execute(text("DELETE FROM teacher_year WHERE school_year = '2022-2023' AND user_id = :t2"),
+                       {"t2": ids["t2"]})
+    kept = db.session.execute(text("SELECT count(*) FROM teacher_year WHERE school_year = :y"), {"y": PAST}).scalar()
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="d9f4a2c6e813")
+    upgrade()
+    stints = db.session.execute(select(Membership.user_id, EarlierStint.since, EarlierStint.until).join(
+        Membership, Membership.id == EarlierStint.membership_id)).all()
+    assert stints == [(ids["t2"], datetime(2020, 9, 1), datetime(2024, 3, 1, 2, 0))]
+    assert db.session.execute(text("SELECT count(*) FROM teacher_year WHERE school_year = '2022-2023'")).scalar() == 0
+    assert db.session.execute(text("SELECT count(*) FROM teacher_year WHERE school_year = :y"), {"y": PAST}).scalar() == kept
+    school = db.session.get_one(School, school_id)
+    assert _years_listing(school, "t2")["2022-2023"] and not _years_listing(school, "t2")["2024-2025"]
 
 
 def test_switched_off_and_on_within_a_year_changes_no_year(app, s1, staff):
