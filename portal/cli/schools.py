@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from portal import policy
 from portal.cli.common import fail
 from portal.errors import DomainError
-from portal.services import access, districts, schools
+from portal.services import access, districts, schools, text_check
 from portal.timeutil import DEFAULT_ZONE
 
 group = AppGroup("school", help="Schools and the activity types they run.")
@@ -62,6 +62,20 @@ def list_() -> None:
     for school in schools.all_schools():
         keys = " ".join(r.decl.key for r in schools.enabled_types(school.id))
         click.echo(f"{school.code}\t{school.name}\t{keys}")
+
+
+@group.command("check-text")
+def check_text() -> None:
+    """List the stored texts holding a direction control that turns text around (U+202E and
+    the like), written before requests refused them: each shows and prints as other words
+    until the school corrects it. Nothing is written. Exit status 1 if any is listed."""
+    found = 0
+    for one in text_check.reordering_text():
+        found += 1
+        click.echo(f"{one.table}.{one.column} {one.row_id}: {one.shown!r}")
+    click.echo(f"{found} stored text{'' if found == 1 else 's'} with direction controls")
+    if found:
+        raise SystemExit(1)
 
 
 def register(app: Flask) -> None:
