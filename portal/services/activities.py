@@ -26,13 +26,14 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    true,
     type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from portal import file_text, policy
+from portal import file_text, policy, same_certificate
 from portal.activity_types import ActivityType, PlanFacts, StandingPlan, Text
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
@@ -789,15 +790,19 @@ def add_evidence(
 def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes) -> None:
     """A file is the certificate of one of the teacher's standing declarations (any school,
     not cancelled or refused): uploaded to another, the same training would be credited twice.
-    Only files of the same size are read; another teacher's declaration may carry the same file
-    (a district's list naming everyone who took part)."""
+    The same certificate is the same bytes, or a PDF with the same words in other bytes (printed
+    again, metadata changed: :mod:`portal.same_certificate`); only files of the same size are
+    read, or, for a PDF with words, the teacher's other certificates. Another teacher's
+    declaration may carry the same file (a district's list naming everyone who took part)."""
     closed = schools.registry().definition(schools.registry().key_of(activity_type)).states_in(Phase.CLOSED)
+    words = same_certificate.pdf_words(data)
+    by_words = len(words) >= same_certificate.WORDS_AT_LEAST
     rows = db.session.execute(
         select(Evidence.stored_name, Activity.title)
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
             Evidence.user_id == user_id,
-            Evidence.size == len(data),
+            true() if by_words else Evidence.size == len(data),
             Evidence.stored_name.is_not(None),
             Activity.id != act.id,
             Activity.type_key == schools.registry().key_of(activity_type),
@@ -807,7 +812,8 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
         .order_by(Evidence.id)
     ).all()
     for stored, title in rows:
-        if stored_bytes(str(stored)) == data:  # a file gone from the folder is no certificate to compare
+        other = stored_bytes(str(stored))  # a file gone from the folder is no certificate to compare
+        if other is not None and same_certificate.same_certificate(data, other, words):
             raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
 
 

@@ -393,6 +393,47 @@ def test_one_certificate_file_is_not_declared_twice(s1, staff):
     assert count(Evidence) == before + 2
 
 
+def _certificate_pdf(body: str, title: str = "", size: str = "14pt") -> bytes:
+    """A one-page certificate printed by WeasyPrint: ``title`` (metadata) and ``size`` change
+    the bytes, not the words."""
+    from weasyprint import HTML
+
+    return HTML(string=f"<html><head><title>{title}</title></head>"
+                       f"<body style='font-size:{size}'><h1>结业证书</h1><p>{body}</p></body></html>").write_pdf()
+
+
+def test_the_same_certificate_printed_again_is_the_same_certificate(s1, staff):
+    """Attack: the certificate of one training, printed to PDF again (another title in its
+    metadata, another font size: other bytes), was taken on a second declaration of another day
+    and both were credited. Its words are those of the first (spacing, line breaks and
+    full-width digits aside): refused, naming the declaration that has it, nothing written. A
+    certificate of another course (other words) is taken, and a PDF of no words (a scan) is
+    compared by its bytes only."""
+    from portal.models import Evidence
+
+    t1 = staff["t1"]
+    day = past_start(6)
+    words = "兹证明 林晓燕 老师参加“作业设计与实施”网络研修，完成 12 学时。"
+    first_pdf = _certificate_pdf(words, "证书")
+    again = _certificate_pdf(words.replace("12", "１２").replace(" ", "\n"), "重新打印", "12pt")
+    other_course = _certificate_pdf(words.replace("作业设计与实施", "课堂观察与评价"), "证书")
+    assert len({first_pdf, again, other_course}) == 3  # three different files
+    first = declare(s1, t1, hours="3", start=day)
+    activities.add_evidence(first, t1, t1.id, "certificate", "结业证书", filename="cert.pdf", data=first_pdf)
+    second = declare(s1, t1, hours="3", start=day + timedelta(days=2), title="网络研修：作业设计")
+    before = count(Evidence)
+    with pytest.raises(Invalid) as err:
+        activities.add_evidence(second, t1, t1.id, "certificate", "证书", filename="again.pdf", data=again)
+    assert err.value.fields["file"].code == "declared.certificate_again"
+    assert "区级骨干教师培训" in err.value.fields["file"].english
+    assert count(Evidence) == before
+    activities.add_evidence(second, t1, t1.id, "certificate", "证书", filename="other.pdf", data=other_course)
+    third = declare(s1, t1, hours="3", start=day + timedelta(days=3), title="校外研修")
+    scan = b"%PDF-1.4 a scanned page, no text layer"
+    activities.add_evidence(third, t1, t1.id, "certificate", "扫描件", filename="scan.pdf", data=scan)
+    assert count(Evidence) == before + 2
+
+
 def test_a_certificate_is_a_file_not_a_typed_text(s1, staff):
     """Attack: the declaration's guard asks for its certificate, and a typed text of the kind
     "certificate" ("证书已上交教务处", or nothing but a few words through the API) passed it: the
