@@ -23,6 +23,20 @@ WORDS_AT_LEAST = 12
 
 PDF_MAGIC = b"%PDF-"
 
+#: pypdf's bounds while a certificate is read (its defaults let a 10 KB file that unpacks into
+#: a million text operators take seconds of a worker): a certificate's page holds some hundred
+#: operators and unpacks to kilobytes. A file past a bound has no words: compared by its bytes.
+READING_BOUNDS: dict[str, int] = {
+    "stream_parsing_work_maximum_count": 50_000,
+    "stream_decoding_work_maximum_length": 4_000_000,
+    "zlib_maximum_output_length": 2_000_000,
+    "lzw_maximum_output_length": 2_000_000,
+    "run_length_maximum_output_length": 2_000_000,
+    "brotli_maximum_output_length": 2_000_000,
+    "array_based_stream_maximum_output_length": 2_000_000,
+    "xform_maximum_invocations_per_extraction": 50,
+}
+
 
 def is_pdf(data: bytes) -> bool:
     return data[:1024].lstrip().startswith(PDF_MAGIC)
@@ -34,13 +48,14 @@ def pdf_words(data: bytes) -> str:
     read (pypdf's many errors on a broken or hostile file: it is then compared by its bytes)."""
     if not is_pdf(data):
         return ""
-    from pypdf import PdfReader  # imported when a certificate comes, not at start-up
+    from pypdf import PdfReader, apply_configuration  # imported when a certificate comes, not at start-up
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken file's warnings are no one's to read
     try:
-        reader = PdfReader(io.BytesIO(data))
-        text = "".join(page.extract_text() or "" for page in reader.pages[:PAGES_READ])
-    except Exception:
+        with apply_configuration(**READING_BOUNDS):
+            reader = PdfReader(io.BytesIO(data))
+            text = "".join(page.extract_text() or "" for page in reader.pages[:PAGES_READ])
+    except Exception:  # a bound reached, a broken or hostile file
         return ""
     return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
 

@@ -1,0 +1,55 @@
+"""``portal.same_certificate``: a PDF's words, read within bounds (a hostile upload cannot hold a
+worker for seconds: it is then compared by its bytes)."""
+
+from __future__ import annotations
+
+import zlib
+
+from portal.same_certificate import WORDS_AT_LEAST, pdf_words, same_certificate
+
+
+def _pdf(content: bytes) -> bytes:
+    """A one-page PDF drawing ``content`` (a text content stream, compressed) in Helvetica."""
+    packed = zlib.compress(content, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def _text(*runs: bytes) -> bytes:
+    return b"BT /F1 12 Tf 10 700 Td " + b" ".join(b"(%s) Tj 0 -14 Td" % r for r in runs) + b" ET"
+
+
+def test_a_pdf_s_words_are_its_letters_and_digits():
+    assert pdf_words(_pdf(_text(b"Certificate No. 2026-17", b"Lin Xiaoyan, 12 hours"))) == \
+        "CertificateNo202617LinXiaoyan12hours"
+    assert pdf_words(b"not a pdf") == "" and pdf_words(b"%PDF-1.4 broken") == ""
+
+
+def test_one_that_unpacks_into_a_hundred_thousand_operators_is_not_read():
+    """2 KB that pypdf's own bounds would read (every "a" of it, in about a second): past the
+    certificate's bounds, no words, so only its bytes are compared."""
+    hostile = _pdf(b"BT /F1 12 Tf 10 10 Td " + b"(a) Tj " * 100_000 + b"ET")
+    assert len(hostile) < 4_000 and pdf_words(hostile) == ""
+    assert not same_certificate(hostile, _pdf(b"BT /F1 12 Tf 10 10 Td " + b"(a) Tj " * 100_001 + b"ET"))
+
+
+def test_too_few_words_say_nothing():
+    short, other = _pdf(_text(b"Certificate")), _pdf(_text(b"Cert", b"ificate"))
+    assert len(pdf_words(short)) < WORDS_AT_LEAST and short != other
+    assert not same_certificate(short, other) and same_certificate(short, short)
+    long_ = _text(b"Certificate of twelve hours")
+    assert same_certificate(_pdf(long_), _pdf(long_.replace(b"700", b"650")))  # moved on the page
