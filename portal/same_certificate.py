@@ -52,7 +52,7 @@ def pdf_words(data: bytes) -> str:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken file's warnings are no one's to read
     try:
-        with apply_configuration(**READING_BOUNDS):
+        with apply_configuration(None, **READING_BOUNDS):
             reader = PdfReader(io.BytesIO(data))
             text = "".join(page.extract_text() or "" for page in reader.pages[:PAGES_READ])
     except Exception:  # a bound reached, a broken or hostile file
