@@ -10,10 +10,12 @@ teacher again (``credits._teachers_statement``).
 For the roles given back that way before this revision, the staff audit log (``staff_change``,
 every change of roles a school admin made) says when: a role ended, then given again in a later
 school year, with ``since`` after the ending (dated from the return) had such a stretch. It began
-at the role's last giving before the ending in the log, or, with none there, when the account
-was made. A school year over in such a stretch whose stored teacher-year rows (a year not
-accepted whole) lack the teacher has its rows removed whole, as ``c8e3f1a5b7d2`` did (pages compute
-it from the ledger; ``flask credits rebuild-year-rows`` stores it again).
+at the role's last giving before the ending in the log (a role given to someone already on the
+staff began then, not when their account was made), or, with none there or when it came with
+the account (the person's first line, from no role), when the account was made. A school year
+over in such a stretch whose stored teacher-year rows (a year not accepted whole) lack the
+teacher has its rows removed whole, as ``c8e3f1a5b7d2`` did (pages compute it from the ledger;
+``flask credits rebuild-year-rows`` stores it again).
 
 Revision ID: e6b2d4f8a3c5
 Revises: d9f4a2c6e813
@@ -54,12 +56,16 @@ def _stints(conn: sa.Connection) -> list[tuple[int, int, int, datetime, datetime
     )):
         since, began = stored_time(since), stored_time(made)
         ended = None
-        for at, before, after in sorted(changes.get((school_id, user_id), ()), key=lambda c: c[0]):
+        lines = sorted(changes.get((school_id, user_id), ()), key=lambda c: c[0])
+        for n, (at, before, after) in enumerate(lines):
             if role in before and role not in after:
                 ended = at
             elif role in after and role not in before:
-                if (ended is not None and since > ended
-                        and current_school_year(None, ended) != current_school_year(None, at)):
+                if ended is None:
+                    # given (the person's first line, from nothing: the account made with it,
+                    # dated as the account is, ``users.create_user``; else given then)
+                    began = began if n == 0 and not before else at
+                elif since > ended and current_school_year(None, ended) != current_school_year(None, at):
                     out.append((mid, school_id, user_id, began, ended))  # dated from this return since
                     began = at
                 ended = None
