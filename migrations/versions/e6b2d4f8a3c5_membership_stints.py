@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from portal.timeutil import current_school_year
-from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, stored_time
+from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, over_late, stored_time
 
 revision = "e6b2d4f8a3c5"
 down_revision = "d9f4a2c6e813"
@@ -92,11 +92,12 @@ def upgrade():
     for school_id, school_year, user_id in conn.execute(sa.text(
         "SELECT t.school_id, t.school_year, t.user_id FROM teacher_year t WHERE" + NOT_ACCEPTED), PARAMS):
         stored[(school_id, school_year)].add(user_id)
-    # the years over in a stretch kept, stored without its teacher
+    # the years over in a stretch kept, stored without its teacher (its ends compared a day out
+    # either way, whatever the deployment's zone: one given on a year's last day was there)
     drop_years(conn, ((school_id, year) for (school_id, year), people in stored.items()
                       for _mid, sid, uid, since, until in stints
                       if sid == school_id and uid not in people
-                      and (since is None or since < over_at(year)) and until >= over_at(year)))
+                      and (since is None or since < over_late(year)) and until >= over_at(year)))
 
 
 def downgrade():
