@@ -26,6 +26,13 @@ def over_at(school_year: str) -> datetime:
     return datetime(int(school_year[5:9]), 8, 31)
 
 
+def over_late(school_year: str) -> datetime:
+    """2 September after the year: no zone's end of the year (:func:`over_at`) is later. A role
+    given before it may have been held when the year was over: compared with it, a year is
+    removed if it may list the person (removing more only makes pages compute it)."""
+    return datetime(int(school_year[5:9]), 9, 2)
+
+
 def stored_time(value: Any) -> datetime | None:
     """A time as the connection hands it back (SQLite: text)."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -10,10 +10,12 @@ teacher again (``credits._teachers_statement``).
 For the roles given back that way before this revision, the staff audit log (``staff_change``,
 every change of roles a school admin made) says when: a role ended, then given again in a later
 school year, with ``since`` after the ending (dated from the return) had such a stretch. It began
-at the role's last giving before the ending in the log, or, with none there, when the account
-was made. A school year over in such a stretch whose stored teacher-year rows (a year not
-accepted whole) lack the teacher has its rows removed whole, as ``c8e3f1a5b7d2`` did (pages compute
-it from the ledger; ``flask credits rebuild-year-rows`` stores it again).
+at the role's last giving before the ending in the log (a role given to someone already on the
+staff began then, not when their account was made), or, with none there or when it came with
+the account (the person's first line, from no role), when the account was made. A school year
+over in such a stretch whose stored teacher-year rows (a year not accepted whole) lack the
+teacher has its rows removed whole, as ``c8e3f1a5b7d2`` did (pages compute it from the ledger;
+``flask credits rebuild-year-rows`` stores it again).
 
 Revision ID: e6b2d4f8a3c5
 Revises: d9f4a2c6e813
@@ -27,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from portal.timeutil import current_school_year
-from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, stored_time
+from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, over_late, stored_time
 
 revision = "e6b2d4f8a3c5"
 down_revision = "d9f4a2c6e813"
@@ -54,12 +56,16 @@ def _stints(conn: sa.Connection) -> list[tuple[int, int, int, datetime, datetime
     )):
         since, began = stored_time(since), stored_time(made)
         ended = None
-        for at, before, after in sorted(changes.get((school_id, user_id), ()), key=lambda c: c[0]):
+        lines = sorted(changes.get((school_id, user_id), ()), key=lambda c: c[0])
+        for n, (at, before, after) in enumerate(lines):
             if role in before and role not in after:
                 ended = at
             elif role in after and role not in before:
-                if (ended is not None and since > ended
-                        and current_school_year(None, ended) != current_school_year(None, at)):
+                if ended is None:
+                    # given (the person's first line, from nothing: the account made with it,
+                    # dated as the account is, ``users.create_user``; else given then)
+                    began = began if n == 0 and not before else at
+                elif since > ended and current_school_year(None, ended) != current_school_year(None, at):
                     out.append((mid, school_id, user_id, began, ended))  # dated from this return since
                     began = at
                 ended = None
@@ -86,11 +92,12 @@ def upgrade():
     for school_id, school_year, user_id in conn.execute(sa.text(
         "SELECT t.school_id, t.school_year, t.user_id FROM teacher_year t WHERE" + NOT_ACCEPTED), PARAMS):
         stored[(school_id, school_year)].add(user_id)
-    # the years over in a stretch kept, stored without its teacher
+    # the years over in a stretch kept, stored without its teacher (its ends compared a day out
+    # either way, whatever the deployment's zone: one given on a year's last day was there)
     drop_years(conn, ((school_id, year) for (school_id, year), people in stored.items()
                       for _mid, sid, uid, since, until in stints
                       if sid == school_id and uid not in people
-                      and (since is None or since < over_at(year)) and until >= over_at(year)))
+                      and (since is None or since < over_late(year)) and until >= over_at(year)))
 
 
 def downgrade():

@@ -12,6 +12,7 @@ have been is the school's to say.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -61,20 +62,35 @@ def _holding(column: Column, spellings: tuple[str, ...]) -> ColumnElement[bool]:
     return or_(*(as_text.contains(s, autoescape=True) for s in spellings))
 
 
+def _json_strings(stored: Any) -> list[str]:
+    """The strings of a JSON column's text as stored; text that is no JSON (SQLite stores any
+    text) is one string."""
+    if not isinstance(stored, str):
+        return []
+    try:
+        return list(_strings(json.loads(stored)))
+    except (ValueError, RecursionError):
+        return [stored]
+
+
 def reordering_text() -> Iterator[StoredText]:
     """Each stored text holding a reordering control, table by table (in the order the tables
-    are created), by row id; a JSON column's strings are looked at one by one."""
+    are created), by primary key (its value, or the tuple of a key of several columns; None for
+    a table without one); a JSON column's strings are looked at one by one, read from its text
+    as stored."""
     for table in db.metadata.sorted_tables:
-        key = next(iter(table.primary_key.columns), None)
+        keys = list(table.primary_key.columns)
         plain = [c for c in table.columns if isinstance(c.type, _TEXT_TYPES)]
         in_json = [c for c in table.columns if isinstance(c.type, JSON)]
-        if key is None or not (plain or in_json):
+        if not (plain or in_json):
             continue
         looked = plain + in_json
         holding = [_holding(c, tuple(BIDI_REORDERING)) for c in plain] + [_holding(c, _JSON_SPELLINGS) for c in in_json]
-        for row in db.session.execute(select(key, *looked).where(or_(*holding)).order_by(key)):
-            for column, value in zip(looked, row[1:], strict=True):
-                texts = [value] if column in plain else list(_strings(value))
+        read = [*plain, *(cast(c, Text) for c in in_json)]
+        for row in db.session.execute(select(*keys, *read).where(or_(*holding)).order_by(*keys)):
+            key = row[0] if len(keys) == 1 else tuple(row[:len(keys)]) if keys else None
+            for column, value in zip(looked, row[len(keys):], strict=True):
+                texts = [value] if column in plain else _json_strings(value)
                 for text in texts:
                     if isinstance(text, str) and reorders(text):
-                        yield StoredText(table.name, column.name, row[0], written_out(text))
+                        yield StoredText(table.name, column.name, key, written_out(text))

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -73,6 +74,7 @@ from portal.models import (
     Activity,
     CreditEntry,
     District,
+    EarlierStint,
     GroupMember,
     Membership,
     School,
@@ -83,7 +85,7 @@ from portal.models import (
 )
 from portal.models.district import DEFAULT_DISTRICT_CODE, WHOLE_YEAR
 from portal.policy import DISTRICT_ADMIN, DISTRICT_REVIEWER, SCHOOL_ADMIN, Actor
-from portal.services import access, credits, districts, exemptions, staff, submissions
+from portal.services import access, credits, districts, exemptions, staff, submissions, users
 from portal.services.submissions import RETURNED, SUBMITTED
 from portal.timeutil import current_school_year
 from portal.year_texts import quota_label
@@ -183,6 +185,13 @@ def the_year_goes_on() -> None:
     exemptions.set_exemption(demo, people["admin"], people["teacher2"].id, current_school_year(demo.timezone), "长期病假")
     staff.deactivate(demo, people["teacher4"].id, by=access.actor(people["admin"].id, demo.id))
     staff.deactivate(demo, people["teacher3"].id, by=access.actor(people["admin"].id, demo.id))
+    # teacher5 left in the spring of the year before the first with data and came back today:
+    # the years over before they left stay theirs (``EarlierStint``), the one over while they
+    # were away does not list them (nothing of theirs there)
+    left_at = datetime(int(year_before(demo_years()[0])[5:]), 3, 1, 2, 0)
+    with patch.object(staff, "utcnow", lambda: left_at), patch.object(users, "utcnow", lambda: left_at):
+        staff.deactivate(demo, people["teacher5"].id, by=access.actor(people["admin"].id, demo.id))
+    staff.set_roles(demo, people["teacher5"].id, ["teacher"], by=access.actor(people["admin"].id, demo.id))
     reviewer = db.session.execute(select(User).where(User.username == "dreviewer")).scalar_one()
     for sub in db.session.execute(select(YearSubmission).where(
             YearSubmission.district_id == district.id, YearSubmission.status.in_((SUBMITTED, RETURNED)))).scalars().all():
@@ -255,11 +264,11 @@ def _rules(school: School, accepted: YearSubmission | None) -> dict[str, Any]:
 def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
     """Each teacher-year from the ledger and the attendance, read here; the quotas and status of
     ``credits.teacher_year``, its status checked against the seeds' rule applied to what was read.
-    The teachers: the school's active teachers (whose accounts existed before the year was over),
-    those who left after it was over, and anyone with something there that year that its
-    figures count (``counted_people``: a teacher who left with only an exemption or an absence
-    is one); of a year the district accepted whole, those it accepted (a teacher who joined
-    since is none of them)."""
+    The teachers: those who held the role when the year was over (given before, and teaching
+    still or left after it; or then in a stretch before a gap, ``EarlierStint``), and anyone
+    with something there that year that its figures count (``counted_people``: a teacher who
+    left with only an exemption or an absence is one); of a year the district accepted whole,
+    those it accepted (a teacher who joined since is none of them)."""
     out: dict[Key, Reference] = {}
     for year in years:
         for school in schools:
@@ -269,13 +278,18 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
                 .group_by(CreditEntry.user_id)).all())
             teaching = set(db.session.execute(select(Membership.user_id).where(
                 Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
-            # of today's teachers, those whose accounts existed before the year was over (1 September next)
+            # those who held the role when the year was over (1 September next): given before
+            # then, and teaching still or left after it; or then in a stretch before a gap
             over = datetime(int(year[5:]), 9, 1)
-            teaching_then = {uid for uid in teaching if db.session.get_one(User, uid).created_at < over}
-            # and those who left after the year was over (taken off the staff since)
-            teaching_then |= set(db.session.execute(select(Membership.user_id).where(
-                Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(False),
-                Membership.until >= over)).scalars())
+            teaching_then = set()
+            for mid, uid, active, since, until in db.session.execute(select(
+                    Membership.id, Membership.user_id, Membership.active, Membership.since, Membership.until).where(
+                    Membership.school_id == school.id, Membership.role == TEACHER)):
+                stints = db.session.execute(select(EarlierStint.since, EarlierStint.until).where(
+                    EarlierStint.membership_id == mid)).all()
+                if ((since is None or since < over) and (active or (until is not None and until >= over))
+                        or any((a is None or a < over) and b >= over for a, b in stints)):
+                    teaching_then.add(uid)
             accepted = _accepted(school, year)
             rules = _rules(school, accepted)
             people = ({int(r["user_id"]) for r in accepted.rows} if accepted
@@ -760,8 +774,9 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     with site.app_context():
         load_district_demo()
         with_data = demo_years()
-        # and the year before, without any data: each surface must show the year asked for
-        years = [year_before(with_data[0]), *with_data]
+        # and the two years before, without any data: each surface must show the year asked for
+        # (teacher5 held the role when the first was over, and was away when the second was)
+        years = [year_before(year_before(with_data[0])), year_before(with_data[0]), *with_data]
         db.session.remove()
     assert warm_the_caches(site, years) > 50
     with site.app_context():
@@ -784,6 +799,8 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     assert any(not r.teaching and r.total == 0 and r.status == "exempt" for r in audit.ref.values()), \
         "nobody left with only an exemption"
     assert any(r.absent != (ZERO, ZERO) for r in audit.ref.values()), "no unexcused absence in the demo"
+    assert ("DEMO", "teacher5", years[0]) in audit.ref, "a year over before a gap is not the teacher's"
+    assert ("DEMO", "teacher5", years[1]) not in audit.ref, "a year over while away is the teacher's"
 
     teacher_surfaces(site, audit)
     school_surfaces(site, audit, words, codes, years)
