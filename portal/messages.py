@@ -57,8 +57,8 @@ TEXTS: dict[str, Any] = {
         "their year here, and no certificate of its hours is issued"
     ),
     "year.joined_after_year": _l(
-        "the school year %(year)s was over before this teacher joined the school, and nothing of it is recorded for "
-        "them: it is not their year here, and no certificate of its hours is issued"
+        "this teacher was not on the school's staff when the school year %(year)s was over, and nothing of it is "
+        "recorded for them: it is not their year here, and no certificate of its hours is issued"
     ),
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),

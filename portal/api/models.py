@@ -499,8 +499,8 @@ class UserCredits(TeacherHours):
         description="the year's assessment; null when joined_after_acceptance or joined_after_year: none of theirs"
     )
     joined_after_year: bool = Field(
-        False, description="the school year was over before the teacher joined the school, and nothing of it is "
-        "recorded for them: it is not assessed for them there"
+        False, description="the teacher was not on the school's staff when the school year was over (they joined "
+        "after it, or had left), and nothing of it is recorded for them: it is not assessed for them there"
     )
     joined_after_acceptance: bool = Field(
         False, description="the district accepted the school's year before the teacher joined the school: "

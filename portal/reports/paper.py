@@ -142,7 +142,7 @@ def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> byte
     ty = credits.teacher_year(teacher, school, year)
     if ty.joined_after_acceptance:  # no certified 0 h of a year that was not theirs (the record page says so)
         raise Conflict(msg("year.joined_after_acceptance", year=year), school_year=year)
-    if ty.joined_after_year:  # nor of a year over before they joined (the record does not list it)
+    if ty.joined_after_year:  # nor of a year they were not on the staff at its end (the record does not list it)
         raise Conflict(msg("year.joined_after_year", year=year), school_year=year)
     entries = credits.entries_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,

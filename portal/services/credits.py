@@ -108,8 +108,9 @@ class TeacherYear:
     # the district accepted the school's year without this teacher (they joined after): its
     # figures are no assessment of theirs (:func:`teacher_year` says so; summaries leave them out)
     joined_after_acceptance: bool = False
-    # they joined the school after the year was over and nothing of that year counts for them:
-    # it was not their year (:func:`teacher_year` says so; summaries leave them out)
+    # they were not on the staff when the year was over (joined after it, or had left) and
+    # nothing of that year counts for them: it was not their year (:func:`teacher_year` says
+    # so; summaries leave them out). The name is the API's, from when only joining was asked.
     joined_after_year: bool = False
     # the district accepted the school's year (locked whole): nothing more counts in it
     year_accepted: bool = False
@@ -564,9 +565,9 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester, any exemption and the rules of
     a year the district accepted, read in a single UNION ALL query (the teacher's home page runs
     it on every visit). A teacher who joined after the district accepted the year, whom its kept
-    teachers leave out, is marked ``joined_after_acceptance``, and one who joined the school after
-    the year was over, with nothing of theirs there, ``joined_after_year``: home, record and API
-    say so instead of assessing 0 h."""
+    teachers leave out, is marked ``joined_after_acceptance``, and one not on the staff when the
+    year was over (joined after it, or had left), with nothing of theirs there,
+    ``joined_after_year``: home, record and API say so instead of assessing 0 h."""
     types: dict[str, Decimal] = {}
     absent: dict[int, tuple] = {}
     exemption: str | None = None
@@ -591,20 +592,27 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     counted = bool(types or absent or exemption is not None or writing)
-    ty.joined_after_year = not year_accepted and not counted and _joined_after(user.id, school.id, year)
+    ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school.id, year)
     return ty
 
 
-def _joined_after(user_id: int, school_id: int, year: str) -> bool:
-    """Whether the teacher joined the school after ``year`` was over (``Membership.since``) and
-    was not there when it was over before a gap (:func:`_held_before_a_gap`): asked
-    only of a year that is over, so the current year's pages run no statement for it."""
+def _off_the_staff_at_its_end(user_id: int, school_id: int, year: str) -> bool:
+    """Whether the teacher did not hold the teacher role in the school when ``year`` was over:
+    joined after it, or had left before its end (and was not back by then, in the stretch of the
+    role today or one before a gap: :func:`_held_before_a_gap`) — the rule of
+    :func:`_teachers_statement`, asked of one person. Asked only of a year that is over, so the
+    current year's pages run no statement for it; someone without the role here is not asked."""
     over = year_over_at(year)
     if over > utcnow():
         return False
-    row = db.session.execute(select(Membership.since, _held_before_a_gap(over)).where(
-        Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == TEACHER)).one_or_none()
-    return row is not None and row[0] is not None and row[0] >= over and not row[1]
+    row = db.session.execute(select(
+        Membership.since, Membership.active, Membership.until, _held_before_a_gap(over),
+    ).where(Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == TEACHER)).one_or_none()
+    if row is None:
+        return False
+    since, active, until, held = row
+    at_its_end = (since is None or since < over) and (bool(active) or (until is not None and until >= over))
+    return not at_its_end and not held
 
 
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:

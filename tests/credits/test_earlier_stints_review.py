@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
 from portal.extensions import db
 from portal.models import EarlierStint, Membership, School, StaffChange, User
-from portal.services import access, credits, teacher_years
+from portal.services import access, credits, teacher_years, tokens
 from portal.services import staff as staff_service
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
-from tests.credits.helpers import PAST_STARTS, credited, rows_are_a_rebuild
+from tests.credits.helpers import PAST_STARTS, credited, login, rows_are_a_rebuild
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
 
@@ -137,11 +136,12 @@ def test_the_migration_and_the_code_keep_the_same_stretches_over_several_gaps(ap
 
 
 def test_a_year_over_after_they_left_is_not_assessed_on_their_record_either(app, s1, staff, monkeypatch):
-    """Left note (not fixed here): t2 left in March 2024 and never came back; 2024-2025 does not
-    list them (away when it was over) but their record and the API assess it, "short" with 0 h,
-    where a year over before they joined says "not their year" (``joined_after_year``): a
-    certificate of a year that was never theirs can be printed. The flag asks only when they
-    joined (``credits._joined_after``), not whether they held the role when the year was over."""
+    """Review: t2 left in March 2024 and never came back; 2024-2025 does not list them (away when
+    it was over) but their record and the API assessed it, "short" with 0 h, where a year over
+    before they joined says "not their year" (``joined_after_year``): a certificate of a year
+    that was never theirs could be printed. The flag now asks what the summary asks: whether they
+    held the role when the year was over. 2023-2024, over after they left too, is not theirs
+    either; 2022-2023, over while they taught, is (short)."""
     from portal.services import users
 
     for module in (staff_service, users):
@@ -149,10 +149,18 @@ def test_a_year_over_after_they_left_is_not_assessed_on_their_record_either(app,
     staff_service.deactivate(s1, staff["t2"].id, by=_admin(staff, s1))
     monkeypatch.undo()
     t2 = db.session.get_one(User, staff["t2"].id)
-    assert not _listed(s1, "t2", ("2024-2025",))["2024-2025"]
-    ty = credits.teacher_year(t2, s1, "2024-2025")
-    if not ty.joined_after_year:
-        pytest.xfail("a year over after the teacher left is assessed on their record (left as a note)")
+    listed = _listed(s1, "t2", ("2022-2023", "2023-2024", "2024-2025"))
+    assert listed == {"2022-2023": True, "2023-2024": False, "2024-2025": False}
+    token = tokens.issue(staff["admin"]).token
+    for year, on_it in listed.items():
+        assert credits.teacher_year(t2, s1, year).joined_after_year is not on_it, year
+        body = app.test_client().get(f"/api/v1/users/{t2.id}/credits?year={year}",
+                                     headers={"Authorization": f"Bearer {token}"}).get_json()
+        assert body["status"] == ("short" if on_it else None), (year, body)
+    client = login(app.test_client(), staff["admin"], s1)
+    refused = client.get(f"/teachers/{t2.id}/record.pdf?year=2024-2025&lang=zh_Hans_CN")
+    assert refused.status_code == 409 and "学年结束时，该教师不在本校任教" in refused.get_data(as_text=True)
+    assert client.get(f"/teachers/{t2.id}/record.pdf?year=2022-2023").status_code == 200
 
 
 def test_the_migration_removes_the_rows_of_a_year_a_stretch_given_on_its_last_day_holds(

@@ -67,7 +67,7 @@ def test_a_year_over_before_the_account_existed_is_not_theirs(app, s1, people):
     assert not credits.teacher_year(new, s1, now).joined_after_year
     # no certificate of it: the record PDF is refused with the reason, as the record lists no such year
     r = client.get(f"/teachers/{new.id}/record.pdf?year={PAST}")
-    assert r.status_code == 409 and "学年已经结束" in r.get_data(as_text=True)
+    assert r.status_code == 409 and "学年结束时，该教师不在本校任教" in r.get_data(as_text=True)
     assert client.get(f"/teachers/{late.id}/record.pdf?year={PAST}").status_code == 200
     assert PAST not in {y.school_year for y in credits.teacher_record(new, s1)}
     # the API: no assessment, and why
@@ -80,7 +80,7 @@ def test_a_year_over_before_the_account_existed_is_not_theirs(app, s1, people):
     assert "new" not in {t["username"] for t in body["teachers"]}
     # their home, asked for that year: no 0 / 50 h, no warnings
     home = login(app.test_client(), new, s1).get(f"/?year={PAST}&lang=zh_Hans_CN").get_data(as_text=True)
-    assert 'data-testid="joined-after-year"' in home and "学年已经结束" in home
+    assert 'data-testid="joined-after-year"' in home and "学年结束时，您不在本校任教" in home
     assert 'data-testid="warnings"' not in home and 'data-testid="quotas"' not in home
     assert 'data-testid="home-plan"' not in home  # nor a plan to write for it
     rows_are_a_rebuild(s1, (PAST, now))
