@@ -748,6 +748,10 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "required": _pl("export", "Required hours"),
     "absent_1": _pl("export", "Unexcused absence, semester 1"),
     "absent_2": _pl("export", "Unexcused absence, semester 2"),
+    # the printed summary's two absence columns, under one heading (absent_1 and absent_2 in one)
+    "absent": _pl("export", "Hours of unexcused absence"),
+    "semester_1": _pl("export", "Semester 1"),
+    "semester_2": _pl("export", "Semester 2"),
     "status": _pl("export", "Status"),
     "note": _pl("export", "Note"),
     "semester": _pl("export", "Semester"),

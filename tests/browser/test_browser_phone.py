@@ -34,6 +34,20 @@ def _slug(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
 
 
+def _submission_id(live_server) -> int:
+    """The demo school's year, submitted to the district."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission
+
+    with live_server.app.app_context():
+        found = db.session.execute(select(YearSubmission.id).order_by(YearSubmission.id)).scalars().first()
+        db.session.remove()
+    assert found is not None, "the demo school has not submitted its year"
+    return found
+
+
 def _visit_all(session, role: str, paths: list[str]) -> list[str]:
     seen = []
     for path in paths:
@@ -51,8 +65,8 @@ EXTRA = {  # pages the navigation does not list, visited too (their ids are look
     "organizer": ["/activities/new/lecture", "/activities/new/observation", "/activities/{planned}",
                   "/activities/{planned}/attendance", "/activities/{held}"],
     "reviewer": ["/activities/{held}", "/activities/{credited}"],
-    "admin": ["/admin/staff/import"],
-    "district": [],
+    "admin": ["/admin/staff/import", "/submission"],
+    "district": ["/district/submissions/{submission}"],  # the figures the school submitted
 }
 MUST_REACH = {
     "teacher1": {"/", "/activities"},
@@ -73,7 +87,7 @@ def test_every_main_page_fits_a_phone(browse, live_server, role):
     """Every page the role's navigation offers, and the pages of ``EXTRA``, fit a phone."""
     ids = {"held": live_server.activity_id("lecture", "held"),
            "credited": live_server.activity_id("observation", "credited"),
-           "planned": live_server.activity_id("lecture", "planned")}
+           "planned": live_server.activity_id("lecture", "planned"), "submission": _submission_id(live_server)}
     pages = [p.format(**ids) for p in EXTRA[role]]
     s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     s.login(role)
@@ -144,6 +158,7 @@ def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_se
     them) and the district's pages, in both languages: no table hides a column behind sideways
     scrolling."""
     locale = "en-US" if lang == "en" else "zh-CN"
+    frozen = {f"/district/submissions/{_submission_id(live_server)}", "/submission"}  # a submission's figures
     pages = {
         "teacher1": ["/", "/writing", f"/teachers/{live_server.user_id('teacher1')}/record",
                      f"/activities/{live_server.activity_id('lecture', 'held')}"],
@@ -151,8 +166,12 @@ def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_se
                         for key, state in (("lecture", "held"), ("observation", "credited"), ("lecture", "planned"))),
                       # its sign-in sheet: in English its headings made it 407 px wide (audit)
                       f"/activities/{live_server.activity_id('lecture', 'planned')}/sign-in-sheet"],
-        # the district's schools started 不予认定, 免于考核 and 认定学时 off-screen
-        "district": ["/district", "/district/submissions?status=accepted", "/district/dashboard"],
+        # the district's schools started 不予认定, 免于考核 and 认定学时 off-screen; a submission's
+        # figures (every type's hours, the total, absence, status) scrolled sideways (audit)
+        "district": ["/district", "/district/submissions?status=accepted", "/district/dashboard",
+                     f"/district/submissions/{_submission_id(live_server)}"],
+        # the school's own submission: the same figures under its submit form
+        "admin": ["/submission"],
         # the 学分认定表: in English its headings ("Hours attended") made it 504 px wide (audit)
         "reviewer": [f"/activities/{live_server.activity_id('lecture', 'credited')}/certificate"],
     }
@@ -164,3 +183,27 @@ def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_se
             expect(s.page.locator("table").first).to_be_visible()
             assert s.page.evaluate(SCROLLING_TABLES) == [], (role, lang, path)
             s.assert_fits_width(f"{role} {path} {lang}")
+            if path in frozen:  # every figure of a teacher's row on the screen, none clipped
+                s.screenshot(f"phone-{role}-{_slug(path)}-{lang}")
+                _assert_figures_in_view(s, (role, lang, path))
+
+
+FIGURES = """(w) => {
+  const row = document.querySelector('[data-testid=frozen-table] tbody tr[data-testid^=frozen-row-]');
+  return [...row.querySelectorAll('td')].map(td => {
+    const box = td.getBoundingClientRect();
+    return {text: td.innerText.trim(), seen: box.width > 0 && box.height > 0 && box.left >= 0 && box.right <= w};
+  });
+}"""
+
+
+def _assert_figures_in_view(s, where) -> None:
+    """A submission's first teacher: each cell (name, every type's hours, total, absence, status)
+    shows its figure within the phone's width."""
+    expect(s.page.get_by_test_id("frozen-table")).to_be_visible()
+    cells = s.page.evaluate(FIGURES, PHONE["width"])
+    headings = s.page.locator("[data-testid=frozen-table] thead th").count()  # hidden on a phone
+    assert len(cells) == headings >= 10, (where, headings, cells)  # name, the types, total, absence, status, comment
+    assert all(c["seen"] for c in cells[:-1]), (where, cells)  # the comment may be empty
+    figures = [c["text"] for c in cells[1:-2]]  # the types' hours, the total and the absence
+    assert all(re.search(r"\d", t) for t in figures), (where, figures)
