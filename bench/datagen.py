@@ -14,7 +14,9 @@ apply:
   the school's settings for the type;
 * ledger rows exist only for activities that were credited (and reversals only for revoked
   ones, in the round they revoke); every state change has its transition-log row;
-* the reviewer who approves and credits neither organised nor took part in the activity.
+* the reviewer who approves and credits neither organised nor took part in the activity;
+* no teacher takes part in two activities at once (``portal.services.overlaps``: each starting
+  before the other ends), whatever their states: a start when too few are free is drawn again.
 
 Activities of the current school year that start in the future are ``planned`` (or
 ``cancelled``); older ones have moved along the workflow as far as their age allows.
@@ -168,6 +170,39 @@ class GenReport:
     def summary(self) -> str:
         parts = ", ".join(f"{name} {count:,}" for name, count in self.rows.items())
         return f"{parts} in {self.seconds:.1f} s"
+
+
+#: Starts drawn for an activity at most, until one finds enough of the pool free (no one is in
+#: two activities at once); else the draw with the most free is kept and its group is smaller.
+START_DRAWS = 12
+
+
+class _Calendar:
+    """Who of a school is in an activity when: the generated activities' participants, filed
+    under each UTC day an activity touches. Two activities are at once when each starts before
+    the other ends — the overlap the portal reads a person's other activities by
+    (``portal.services.overlaps``: ``starts_at < until and ends_at > since``); one ending as the
+    next starts is not."""
+
+    def __init__(self) -> None:
+        self.days: dict[date, list[tuple[datetime, datetime, list[int]]]] = {}
+
+    @staticmethod
+    def _days(start: datetime, end: datetime) -> list[date]:
+        return [start.date() + timedelta(days=n) for n in range((end.date() - start.date()).days + 1)]
+
+    def busy(self, start: datetime, end: datetime) -> set[int]:
+        """Everyone in an activity at once with ``start``–``end``."""
+        found: set[int] = set()
+        for day in self._days(start, end):
+            for since, until, people in self.days.get(day, ()):
+                if since < end and until > start:
+                    found.update(people)
+        return found
+
+    def take(self, start: datetime, end: datetime, people: list[int]) -> None:
+        for day in self._days(start, end):
+            self.days.setdefault(day, []).append((start, end, people))
 
 
 @dataclass
@@ -379,17 +414,38 @@ class DistrictGenerator:
         local = datetime(day.year, day.month, day.day, self.rng.choice((9, 14, 15)), 0)
         return parse_iso(local, "Asia/Shanghai")
 
+    def _start_for(self, first_year: int, year_index: int, fate: str | None, length: timedelta) -> datetime:
+        """A start for an activity of ``length`` in the ``year_index``-th generated year: a planned
+        one in the next month, one forced into a state that needs it held before a month ago
+        (:meth:`_past_in_year`), any other at any time of its year; a day earlier if it would
+        end in another semester than it starts in, as planning asks."""
+        start = self._start(first_year, year_index)
+        if fate == "planned":
+            start = self.now + timedelta(days=self.rng.randint(3, 30), hours=self.rng.randint(0, 5))
+        elif fate is not None:
+            start = self._past_in_year(start, first_year + year_index)
+        if _period(start) != _period(start + length):
+            start -= timedelta(days=1)
+        return start
+
     def _past_in_year(self, start: datetime, year: int) -> datetime:
         """``start`` (a day of the school year ``year``–``year + 1``) moved back, where it must be,
-        to a month before now, or halfway through a year younger than a month: an activity forced
-        into a state that needs it held stays in its own year. (It was "30 to 300 days ago", which
-        from late June put every forced activity of the last year into the current one, and in
-        September into the last.)"""
+        to a day of its year from a month ago back (or from halfway through a year younger than a
+        month): an activity forced into a state that needs it held stays in its own year. (It was
+        "30 to 300 days ago", which from late June put every forced activity of the last year into
+        the current one, and in September into the last.)"""
         began = parse_iso(datetime.combine(year_bounds(f"{year}-{year + 1}")[0], datetime.min.time()), "Asia/Shanghai")
         latest = self.now - timedelta(days=30)
         if latest <= began:
             latest = began + (self.now - began) / 2
-        return min(start, latest)
+        if start <= latest:
+            return start
+        # whole days back (the same hour of the day), to any day from the year's first to that
+        # one: all moved to the latest instant, they were all at once (and the teachers with them)
+        moved = start - timedelta(days=-(-(start - latest) // timedelta(days=1)))
+        if moved < began:  # the hour of the day is past ``latest``'s on a young year's first day
+            return latest
+        return moved - timedelta(days=self.rng.randint(0, (moved - began).days))
 
     def _details(self, t: ActivityType) -> dict[str, Any]:
         """One of a few checked sets of details per type: checking each activity's with the
@@ -408,6 +464,7 @@ class DistrictGenerator:
         rng = self.rng
         first_year = self._school_year_plan(self.years)
         reviewers = set(staff.reviewers)
+        calendar = _Calendar()
         planned: list[tuple[dict[str, Any], list[tuple[int, str]], str, RegisteredType, int]] = []
         for y in range(self.years):
             for reg in self.types:
@@ -419,27 +476,36 @@ class DistrictGenerator:
                 if y == self.years - 1:
                     forced.append("planned")
                 for i in range(max(count, len(forced))):
-                    start = self._start(first_year, y)
                     fate_wanted = forced[i] if i < len(forced) else None
-                    if fate_wanted == "planned":
-                        start = self.now + timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 5))
-                    elif fate_wanted is not None:
-                        start = self._past_in_year(start, first_year + y)
                     hours = _half(rng, *profile.hours) or Decimal("0.5")
                     # a working day at most, as long as its hours need (portal.hours: a 45-minute
                     # lesson each), and ended in the semester it starts in, as planning asks
                     length = max(timedelta(hours=min(float(hours), 8)), shortest_length(hours))
-                    if _period(start) != _period(start + length):
-                        start -= timedelta(days=1)
                     organizer = rng.choice(staff.organizers)
                     reviewer = rng.choice(staff.reviewers)
                     pool = [u for u in staff.teachers if u != organizer and u != reviewer]
                     share = rng.uniform(*profile.group)
                     size = min(len(pool), max(profile.min_group, min(profile.max_group, round(share * len(pool)))))
                     main_role, *other_roles = list(reg.type.roles)
-                    people = rng.sample(pool, min(len(pool), size + len(other_roles)))
+                    wanted = min(len(pool), size + len(other_roles))
+                    least = min(wanted, profile.min_group + len(other_roles))
+                    # no one takes part in two activities at once: a time when too few of the pool
+                    # are free is given up for another (the best of a few draws is kept)
+                    start: datetime | None = None
+                    free: list[int] = []
+                    for _draw in range(START_DRAWS):
+                        candidate = self._start_for(first_year, y, fate_wanted, length)
+                        busy = calendar.busy(candidate, candidate + length)
+                        there = [u for u in pool if u not in busy]
+                        if start is None or len(there) > len(free):
+                            start, free = candidate, there
+                        if len(free) >= least:
+                            break
+                    assert start is not None
+                    people = rng.sample(free, min(len(free), wanted))
                     roles = [(u, r) for u, r in zip(people, other_roles, strict=False)]  # a small pool: fewer
                     roles += [(u, main_role) for u in people[len(other_roles) :]]
+                    calendar.take(start, start + length, people)
                     local_day = to_local(start, "Asia/Shanghai").date()
                     fate = fate_wanted or self._fate(start)
                     steps = fate_steps(reg.engine.definition, fate)

@@ -46,6 +46,10 @@ STAFF = [
 #: past years are theirs), but for ``JOINED_THIS_YEAR``, who came at the start of this one.
 STAFF_SINCE = datetime(2020, 9, 1)
 JOINED_THIS_YEAR = "teacher6"
+#: A teacher of long standing who left the school when last school year was over: the school
+#: admin took her off the staff (staff page: deactivate) this year. Last year stays hers — its
+#: summary lists her, marked 已离校, 未达标 with nothing counted — and this year does not list her.
+LEFT_AFTER_LAST_YEAR = ("teacher7", "唐婉清", ["teacher"], "F", date(1987, 10, 14))
 DISTRICT = ("district", "高文静", ["district_admin"], "F", date(1976, 8, 8))
 DISTRICT_REVIEWER = ("dreviewer", "钱静怡", ["district_reviewer"], "F", date(1979, 10, 6))  # 区教师发展中心
 
@@ -248,6 +252,7 @@ def load_demo(today: datetime | None = None) -> School:
     from portal import demo_staff  # a change of groups (and its undoing) in the staff audit log
 
     demo_staff.load(school)
+    _demo_leaver(school)
     _plan_and_submission(school)  # after every change of the year: the submission freezes it
     from portal import demo_reach
 
@@ -370,6 +375,16 @@ def _demo_exemption(school: School, now: datetime) -> None:
     last_year = school_year_after(school_year_of(to_local(now, school.timezone).date()), -1)
     username, reason = DEMO_EXEMPTION
     exemptions.set_exemption(school, _user("admin"), _user(username).id, last_year, reason)
+
+
+def _demo_leaver(school: School) -> None:
+    """``LEFT_AFTER_LAST_YEAR``: on the staff since ``STAFF_SINCE``, taken off it by the school
+    admin (as on the staff page) now, in this school year — after last year was over."""
+    from portal.services import access, staff
+
+    username, name, roles, gender, born = LEFT_AFTER_LAST_YEAR
+    leaver = users.create_user(username, DEMO_PASSWORD, name, school, roles, gender, born, joined=STAFF_SINCE)
+    staff.deactivate(school, leaver.id, by=access.actor(_user("admin").id, school.id))
 
 
 def _plan_and_submission(school: School) -> None:

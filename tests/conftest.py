@@ -28,6 +28,7 @@ import hashlib
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from hypothesis import settings
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 from sqlalchemy import Engine, create_engine, text
@@ -46,6 +48,21 @@ from portal.extensions import db
 from portal.testing import OwnContextClient, base_config
 
 PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
+
+# Hypothesis: the property and state-machine tests draw the same examples on every run (``ci``,
+# the default: a failure is the same on the next run and on another machine), or new ones each
+# run with HYPOTHESIS_PROFILE=explore. Neither keeps a .hypothesis database; a failure prints the
+# ``@reproduce_failure`` blob that replays it. No deadline in ``ci``: a test's speed on a shared
+# machine must not decide whether it passes. A test's own ``@settings(...)`` (or a ``settings(...)``
+# it builds) overrides only what it names and takes the rest from the profile loaded here.
+# Hypothesis's caches (the Unicode tables, the constants it reads from the code) go to the
+# temporary directory rather than a .hypothesis folder in the checkout.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / f"yanxiu-hypothesis-{os.getuid()}")
+)
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # What the demo template was built with: a demo app may not change them.
 DEMO_FIXED = ("SQLALCHEMY_DATABASE_URI", "EXTRA_PLUGINS", "PLUGINS_ALLOWLIST", "PASSWORD_HASH_METHOD")
 

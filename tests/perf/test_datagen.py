@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from bench.datagen import generate, main, table_counts
 from portal.extensions import db
@@ -35,6 +36,31 @@ def test_generated_activities_keep_the_bounds_on_hours(app, generated):
     generated(teachers=10, years=2)
     assert db.session.scalar(select(func.max(Activity.hours))) > 8  # long ones were made
     assert list(hours_check.out_of_bounds()) == []
+
+
+def test_no_teacher_takes_part_in_two_activities_at_once(app, generated):
+    """No teacher is a participant in two activities whose times overlap, whatever their states:
+    each starting before the other ends is the overlap ``portal.services.overlaps`` reads (one
+    ending as the next starts is not at once). Checked in SQL over every pair of a teacher's
+    participations, then by the operator's own check (``flask credits check-hours``)."""
+    from portal.services import hours_check
+
+    generated(schools=2, teachers=12, years=2)
+    p, q = aliased(Participation), aliased(Participation)
+    a, b = aliased(Activity), aliased(Activity)
+    at_once = (
+        select(p.user_id, a.id, a.starts_at, a.ends_at, b.id, b.starts_at, b.ends_at)
+        .join(q, (q.user_id == p.user_id) & (q.activity_id > p.activity_id))
+        .join(a, a.id == p.activity_id)
+        .join(b, b.id == q.activity_id)
+        .where(a.starts_at < b.ends_at, b.starts_at < a.ends_at)
+        .limit(5)
+    )
+    assert db.session.execute(at_once).all() == []
+    # a small staff in two years of activities: every teacher is in many, so there was room to clash
+    per_teacher = db.session.execute(select(func.count()).select_from(Participation).group_by(Participation.user_id))
+    assert min(per_teacher.scalars()) >= 10
+    assert list(hours_check.at_once()) == []
 
 
 def test_volumes_grow_with_teachers_and_years(app):
