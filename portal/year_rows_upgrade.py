@@ -7,6 +7,7 @@ no model is read, so later changes of the models leave the revisions as they ran
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,12 @@ def over_late(school_year: str) -> datetime:
     given before it may have been held when the year was over: compared with it, a year is
     removed if it may list the person (removing more only makes pages compute it)."""
     return datetime(int(school_year[5:9]), 9, 2)
+
+
+def logged_roles(value: Any) -> set[str]:
+    """The roles of a staff-log line's ``before`` or ``after`` as the connection hands them back
+    (SQLite: JSON text)."""
+    return set(json.loads(value) if isinstance(value, str) else (value or []))
 
 
 def stored_time(value: Any) -> datetime | None:

@@ -19,22 +19,17 @@ Revision ID: c8e3f1a5b7d2
 Revises: b7d2e9f4a1c3
 Create Date: 2026-12-05 06:10:00
 """
-import json
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, stored_time
+from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, logged_roles, over_at, stored_time
 
 revision = "c8e3f1a5b7d2"
 down_revision = "b7d2e9f4a1c3"
 branch_labels = None
 depends_on = None
-
-
-def _roles(value) -> list:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 def upgrade():
@@ -45,7 +40,7 @@ def upgrade():
         "SELECT school_id, user_id, before, after, created_at FROM staff_change WHERE what = 'roles'"
     )):
         at = stored_time(at)
-        for role in set(_roles(before)) - set(_roles(after)):
+        for role in logged_roles(before) - logged_roles(after):
             key = (school_id, user_id, role)
             if at is not None and (key not in ended or at > ended[key]):
                 ended[key] = at

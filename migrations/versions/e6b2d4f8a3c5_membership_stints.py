@@ -21,7 +21,6 @@ Revision ID: e6b2d4f8a3c5
 Revises: d9f4a2c6e813
 Create Date: 2026-12-05 09:00:00
 """
-import json
 from collections import defaultdict
 from datetime import datetime
 
@@ -29,16 +28,20 @@ import sqlalchemy as sa
 from alembic import op
 
 from portal.timeutil import current_school_year
-from portal.year_rows_upgrade import NOT_ACCEPTED, PARAMS, drop_years, over_at, over_late, stored_time
+from portal.year_rows_upgrade import (
+    NOT_ACCEPTED,
+    PARAMS,
+    drop_years,
+    logged_roles,
+    over_at,
+    over_late,
+    stored_time,
+)
 
 revision = "e6b2d4f8a3c5"
 down_revision = "d9f4a2c6e813"
 branch_labels = None
 depends_on = None
-
-
-def _roles(value) -> set:
-    return set(json.loads(value) if isinstance(value, str) else (value or []))
 
 
 def _stints(conn: sa.Connection) -> list[tuple[int, int, int, datetime, datetime]]:
@@ -48,7 +51,7 @@ def _stints(conn: sa.Connection) -> list[tuple[int, int, int, datetime, datetime
         "SELECT school_id, user_id, before, after, created_at FROM staff_change WHERE what = 'roles' ORDER BY id"
     )):
         if (at := stored_time(at)) is not None:
-            changes[(school_id, user_id)].append((at, _roles(before), _roles(after)))
+            changes[(school_id, user_id)].append((at, logged_roles(before), logged_roles(after)))
     out = []
     for mid, school_id, user_id, role, since, made in conn.execute(sa.text(
         "SELECT m.id, m.school_id, m.user_id, m.role, m.since, u.created_at FROM membership m"

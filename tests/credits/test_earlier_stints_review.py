@@ -60,20 +60,26 @@ def _date_the_log(user_id: int, *when: datetime) -> None:
         db.session.execute(text("UPDATE staff_change SET created_at = :at WHERE id = :id"), {"at": at, "id": line})
 
 
+def _taught_left_and_came_back_before_stints(s1: School, staff: dict[str, User], late_id: int, given: datetime) -> None:
+    """``late`` given 教师 at ``given``, off the staff in March 2024, 教师 again in October 2025,
+    as the code before ``membership_stint`` left it: the role dated from the return, no stretch."""
+    by = _admin(staff, s1)
+    staff_service.set_roles(s1, late_id, ["organizer", "teacher"], by=by)
+    staff_service.deactivate(s1, late_id, by=by)
+    staff_service.set_roles(s1, late_id, ["teacher"], by=by)
+    _date_the_log(late_id, given, datetime(2024, 3, 1, 2, 0), datetime(2025, 10, 1, 2, 0))
+    db.session.execute(text("UPDATE membership SET since = :at, until = NULL WHERE user_id = :u AND role = 'teacher'"),
+                       {"at": datetime(2025, 10, 1, 2, 0), "u": late_id})
+
+
 def test_the_migration_begins_a_stretch_when_the_role_was_given_not_when_the_account_was_made(
         app, s1, staff, make_app, prepared):
     """``late``: account of September 2020 (organizer), 教师 given in October 2022, off the staff in
     March 2024, 教师 again in October 2025 (the role then dated from the return, as the code
     before ``membership_stint`` left it). The stretch kept is October 2022 to March 2024: 2022-2023
     is theirs, 2020-2021 and 2021-2022 (before they taught) are not."""
-    late_id = make_app.facts(prepared)["late"]
-    by, school_id = _admin(staff, s1), s1.id
-    staff_service.set_roles(s1, late_id, ["organizer", "teacher"], by=by)
-    staff_service.deactivate(s1, late_id, by=by)
-    staff_service.set_roles(s1, late_id, ["teacher"], by=by)
-    _date_the_log(late_id, datetime(2022, 10, 1, 2, 0), datetime(2024, 3, 1, 2, 0), datetime(2025, 10, 1, 2, 0))
-    db.session.execute(text("UPDATE membership SET since = :at, until = NULL WHERE user_id = :u AND role = 'teacher'"),
-                       {"at": datetime(2025, 10, 1, 2, 0), "u": late_id})
+    late_id, school_id = make_app.facts(prepared)["late"], s1.id
+    _taught_left_and_came_back_before_stints(s1, staff, late_id, datetime(2022, 10, 1, 2, 0))
     db.session.execute(text("UPDATE membership SET since = :at, until = :end WHERE user_id = :u AND role = 'organizer'"),
                        {"at": datetime(2020, 9, 1), "end": datetime(2024, 3, 1, 2, 0), "u": late_id})
     db.session.execute(text("DELETE FROM membership_stint"))
@@ -170,15 +176,9 @@ def test_the_migration_removes_the_rows_of_a_year_a_stretch_given_on_its_last_da
     theirs, and its rows stored without them are removed. The upgrade compared the stretch's start
     with the year's end taken a day early (31 August, 00:00 UTC): safe for when a role ended, not
     for when it began, so the rows stayed, without ``late``, while the summary lists them."""
-    late_id = make_app.facts(prepared)["late"]
-    by, school_id = _admin(staff, s1), s1.id
+    late_id, school_id = make_app.facts(prepared)["late"], s1.id
     teacher_years.refresh(s1, "2022-2023")
-    staff_service.set_roles(s1, late_id, ["organizer", "teacher"], by=by)
-    staff_service.deactivate(s1, late_id, by=by)
-    staff_service.set_roles(s1, late_id, ["teacher"], by=by)
-    _date_the_log(late_id, datetime(2023, 8, 31, 10, 0), datetime(2024, 3, 1, 2, 0), datetime(2025, 10, 1, 2, 0))
-    db.session.execute(text("UPDATE membership SET since = :at, until = NULL WHERE user_id = :u AND role = 'teacher'"),
-                       {"at": datetime(2025, 10, 1, 2, 0), "u": late_id})
+    _taught_left_and_came_back_before_stints(s1, staff, late_id, datetime(2023, 8, 31, 10, 0))
     db.session.execute(text("DELETE FROM membership_stint"))
     db.session.execute(text("DELETE FROM teacher_year WHERE school_year = '2022-2023' AND user_id = :u"), {"u": late_id})
     assert db.session.execute(text("SELECT count(*) FROM teacher_year WHERE school_year = '2022-2023'")).scalar() > 1
