@@ -1,17 +1,20 @@
-"""Whether two certificate files are the same certificate: the same bytes, or two PDFs whose
-pages hold the same words.
+"""Whether two certificate files are the same certificate: the same bytes, two PDFs whose
+pages hold the same words, or two pictures of the same pixels.
 
 A declared training's certificate may stand on one of the teacher's declarations only
 (``activities._require_file_not_declared``). Comparing bytes alone let the same certificate
-through a second time once it was printed to PDF again, saved from another viewer or had its
-metadata changed: other bytes, the same words. Two PDFs are the same certificate when their
-first pages hold the same words (:func:`pdf_words`: letters and digits only, so spacing and
-line breaks do not tell them apart), and there are enough of them to say so. A scan (a PDF of
-pictures, no words) or a photo is compared by its bytes only.
+through a second time once it was printed to PDF again, saved from another viewer, had its
+metadata stripped or was saved as PNG: other bytes, the same certificate. A file's likeness
+(:func:`likeness`) says what it shows: a PDF's words on its first pages (letters and digits
+only, so spacing and line breaks do not tell two apart; enough of them to say so), or a
+picture's pixels. A new photo or scan of the same paper has other pixels and is not found: only
+what shows the very same thing is, so two certificates that differ in a name, a date or a
+number are never taken for one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import unicodedata
@@ -60,12 +63,41 @@ def pdf_words(data: bytes) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
 
 
-def same_certificate(data: bytes, other: bytes, words: str | None = None) -> bool:
-    """Whether ``other`` is the certificate ``data`` is: the same bytes, or two PDFs with the
-    same words, enough of them (``words``: ``data``'s, when the caller compares it with several)."""
+#: What a picture may hold to be read for its pixels (a phone's photo is some 12 million).
+PIXELS_AT_MOST = 40_000_000
+
+
+def picture_pixels(data: bytes) -> str:
+    """A digest of a picture's pixels (its first frame, as RGB, with its size), or "" for a
+    file that is no picture Pillow reads, or one of more than :data:`PIXELS_AT_MOST` pixels
+    (its size is read before its pixels: a small file declaring a huge picture is not unpacked)."""
+    from PIL import Image, UnidentifiedImageError  # imported when a certificate comes, not at start-up
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            width, height = picture.size
+            if width * height > PIXELS_AT_MOST:
+                return ""
+            pixels = picture.convert("RGB").tobytes()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return ""
+    return hashlib.sha256(b"%dx%d:" % (width, height) + pixels).hexdigest()
+
+
+def likeness(data: bytes) -> str:
+    """What the file shows, to compare certificates by: ``words:`` and a PDF's words (enough of
+    them), ``pixels:`` and a picture's digest, or "" when it is neither (compared by its bytes)."""
+    if is_pdf(data):
+        words = pdf_words(data)
+        return f"words:{words}" if len(words) >= WORDS_AT_LEAST else ""
+    pixels = picture_pixels(data)
+    return f"pixels:{pixels}" if pixels else ""
+
+
+def same_certificate(data: bytes, other: bytes, mine: str | None = None) -> bool:
+    """Whether ``other`` is the certificate ``data`` is: the same bytes, or the same likeness
+    (``mine``: ``data``'s, when the caller compares it with several)."""
     if data == other:
         return True
-    if not (is_pdf(data) and is_pdf(other)):
-        return False
-    mine = pdf_words(data) if words is None else words
-    return len(mine) >= WORDS_AT_LEAST and pdf_words(other) == mine
+    mine = likeness(data) if mine is None else mine
+    return bool(mine) and likeness(other) == mine

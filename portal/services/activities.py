@@ -790,19 +790,19 @@ def add_evidence(
 def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes) -> None:
     """A file is the certificate of one of the teacher's standing declarations (any school,
     not cancelled or refused): uploaded to another, the same training would be credited twice.
-    The same certificate is the same bytes, or a PDF with the same words in other bytes (printed
-    again, metadata changed: :mod:`portal.same_certificate`); only files of the same size are
-    read, or, for a PDF with words, the teacher's other certificates. Another teacher's
+    The same certificate is the same bytes, or in other bytes a PDF with the same words or a
+    picture of the same pixels (printed again, metadata stripped: :mod:`portal.same_certificate`);
+    only files of the same size are read, or, for a file with a likeness, the teacher's other
+    certificates. Another teacher's
     declaration may carry the same file (a district's list naming everyone who took part)."""
     closed = schools.registry().definition(schools.registry().key_of(activity_type)).states_in(Phase.CLOSED)
-    words = same_certificate.pdf_words(data)
-    by_words = len(words) >= same_certificate.WORDS_AT_LEAST
+    mine = same_certificate.likeness(data)
     rows = db.session.execute(
         select(Evidence.stored_name, Activity.title)
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
             Evidence.user_id == user_id,
-            true() if by_words else Evidence.size == len(data),
+            true() if mine else Evidence.size == len(data),
             Evidence.stored_name.is_not(None),
             Activity.id != act.id,
             Activity.type_key == schools.registry().key_of(activity_type),
@@ -813,7 +813,7 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
     ).all()
     for stored, title in rows:
         other = stored_bytes(str(stored))  # a file gone from the folder is no certificate to compare
-        if other is not None and same_certificate.same_certificate(data, other, words):
+        if other is not None and same_certificate.same_certificate(data, other, mine):
             raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
 
 

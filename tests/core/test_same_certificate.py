@@ -1,11 +1,13 @@
-"""``portal.same_certificate``: a PDF's words, read within bounds (a hostile upload cannot hold a
-worker for seconds: it is then compared by its bytes)."""
+"""``portal.same_certificate``: a PDF's words and a picture's pixels, read within bounds (a hostile
+upload cannot hold a worker for seconds: it is then compared by its bytes)."""
 
 from __future__ import annotations
 
+import io
 import zlib
 
-from portal.same_certificate import WORDS_AT_LEAST, pdf_words, same_certificate
+from portal.same_certificate import WORDS_AT_LEAST, likeness, pdf_words, picture_pixels, same_certificate
+from tests.support.pictures import certificate_photo, resaved
 
 
 def _pdf(content: bytes) -> bytes:
@@ -53,3 +55,48 @@ def test_too_few_words_say_nothing():
     assert not same_certificate(short, other) and same_certificate(short, short)
     long_ = _text(b"Certificate of twelve hours")
     assert same_certificate(_pdf(long_), _pdf(long_.replace(b"700", b"650")))  # moved on the page
+
+
+def test_a_picture_with_other_bytes_but_the_same_pixels_is_the_same_certificate():
+    """Attack: its metadata stripped (a comment segment here), or saved as PNG, a photo of the
+    certificate was other bytes of the same picture. The same pixels are the same certificate;
+    one pixel changed, or the photo saved again as JPEG at another quality (other pixels), is
+    not: nothing that shows something else is ever taken for it."""
+    photo = certificate_photo()
+    commented = photo[:2] + b"\xff\xfe\x00\x0eExif: phone\x00" + photo[2:]  # a COM segment after SOI
+    as_png = resaved(photo, "PNG")
+    assert len({photo, commented, as_png}) == 3
+    assert same_certificate(photo, commented) and same_certificate(photo, as_png)
+    assert likeness(photo).startswith("pixels:") and likeness(photo) == likeness(as_png)
+    one_pixel = resaved(photo, "PNG", lambda p: p.putpixel((100, 100), (0, 0, 255)))
+    assert not same_certificate(photo, one_pixel)
+    from PIL import Image
+
+    with Image.open(io.BytesIO(photo)) as picture:
+        again = io.BytesIO()
+        picture.save(again, "JPEG", quality=60)
+    assert not same_certificate(photo, again.getvalue())
+
+
+def test_a_small_file_declaring_a_huge_picture_is_not_unpacked():
+    """A PNG header of 100,000 × 100,000 pixels (10 gigapixels) in a few bytes: its size is read,
+    not its pixels; no likeness, compared by its bytes."""
+    import struct
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    huge = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
+    assert len(huge) < 200 and picture_pixels(huge) == "" and likeness(huge) == ""
+
+
+def test_a_picture_past_the_bound_is_not_read(monkeypatch):
+    """Past :data:`PIXELS_AT_MOST` (lowered here to a thousand pixels) a picture is not unpacked:
+    no likeness, so only its bytes are compared."""
+    from portal import same_certificate as module
+
+    photo = certificate_photo()
+    assert picture_pixels(photo)
+    monkeypatch.setattr(module, "PIXELS_AT_MOST", 1_000)
+    assert picture_pixels(photo) == "" and not same_certificate(photo, resaved(photo, "PNG"))

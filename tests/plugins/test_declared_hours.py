@@ -434,6 +434,30 @@ def test_the_same_certificate_printed_again_is_the_same_certificate(s1, staff):
     assert count(Evidence) == before + 2
 
 
+def test_a_photo_of_the_certificate_saved_as_png_is_the_same_certificate(s1, staff):
+    """Attack: a phone's photo of a certificate, saved again as PNG (other bytes, the same
+    pixels), was taken on a second declaration. Refused like the same file; the photo's file
+    on another teacher's declaration is taken."""
+    from portal.models import Evidence
+    from tests.support.pictures import certificate_photo, resaved
+
+    t1 = staff["t1"]
+    day = past_start(7)
+    photo = certificate_photo()
+    first = declare(s1, t1, hours="2", start=day, title="读书沙龙")
+    activities.add_evidence(first, t1, t1.id, "certificate", "证书照片", filename="cert.jpg", data=photo)
+    second = declare(s1, t1, hours="2", start=day + timedelta(days=1), title="another")
+    before = count(Evidence)
+    with pytest.raises(Invalid) as err:
+        activities.add_evidence(second, t1, t1.id, "certificate", "证书", filename="cert.png", data=resaved(photo, "PNG"))
+    assert err.value.fields["file"].code == "declared.certificate_again" and "读书沙龙" in err.value.fields["file"].english
+    assert count(Evidence) == before
+    other = declare(s1, staff["t2"], hours="2", start=day)
+    activities.add_evidence(other, staff["t2"], staff["t2"].id, "certificate", "证书", filename="c.png",
+                            data=resaved(photo, "PNG"))
+    assert count(Evidence) == before + 1
+
+
 def test_a_certificate_is_a_file_not_a_typed_text(s1, staff):
     """Attack: the declaration's guard asks for its certificate, and a typed text of the kind
     "certificate" ("证书已上交教务处", or nothing but a few words through the API) passed it: the
