@@ -85,11 +85,12 @@ def picture_pixels(data: bytes) -> str:
 
 
 def likeness(data: bytes) -> str:
-    """What the file shows, to compare certificates by: ``words:`` and a PDF's words (enough of
-    them), ``pixels:`` and a picture's digest, or "" when it is neither (compared by its bytes)."""
+    """What the file shows, to compare certificates by (stored as ``Evidence.likeness``, at most
+    71 characters): ``words:`` and a digest of a PDF's words (enough of them), ``pixels:`` and a
+    picture's, or "" when it is neither (compared by its bytes)."""
     if is_pdf(data):
         words = pdf_words(data)
-        return f"words:{words}" if len(words) >= WORDS_AT_LEAST else ""
+        return f"words:{hashlib.sha256(words.encode()).hexdigest()}" if len(words) >= WORDS_AT_LEAST else ""
     pixels = picture_pixels(data)
     return f"pixels:{pixels}" if pixels else ""
 

@@ -91,5 +91,9 @@ class Evidence(Model):
     stored_name: Mapped[str | None] = mapped_column(String(64))
     content_type: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer, default=0)
+    # what a declaration's certificate file shows (``same_certificate.likeness``): the same on
+    # another of the teacher's declarations is the same certificate. "" nothing to compare by
+    # (a scan of no words, a file no picture); NULL not read (other evidence, or uploaded before)
+    likeness: Mapped[str | None] = mapped_column(String(72), nullable=True)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

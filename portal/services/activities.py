@@ -25,10 +25,11 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
+    or_,
     select,
-    true,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -724,10 +725,13 @@ def add_evidence(
         fields["text"] = msg("writing.no_characters")
     if fields:
         raise Invalid(msg("evidence.refused"), fields)
-    stored = ctype = None
+    stored = ctype = likeness = None
     size = 0
     if data is not None:
         ext, ctype = _check_file(filename or "", data)
+        if reg.decl.self_declared:  # a declaration's certificate: what it shows, read before the write
+            likeness = same_certificate.likeness(data)
+            _read_earlier_certificates(reg.type, uid)
         if kind in WRITTEN_KINDS and file_text.readable(filename):  # its words count, as typed text's
             try:
                 if not chinese_count(file_text.words_of(filename, data)):
@@ -753,7 +757,7 @@ def add_evidence(
             still_open(s, act, "evidence")
             if reg.decl.self_declared and data is not None:  # one declaration of the teacher at a time
                 access.one_at_a_time(uid)
-                _require_file_not_declared(act, reg.type, uid, data)
+                _require_file_not_declared(act, reg.type, uid, data, likeness or "")
             if kind in WRITTEN_KINDS:  # one piece of the teacher's writing at a time, typed or a file
                 access.one_at_a_time(uid)
                 quotas.require_new_piece(act.school_id, uid, act.school_year, "evidence.refused",
@@ -769,6 +773,7 @@ def add_evidence(
                 stored_name=stored,
                 content_type=ctype,
                 size=size,
+                likeness=likeness,
                 uploaded_by=actor.id,
                 uploaded_at=utcnow(),
             )
@@ -787,33 +792,58 @@ def add_evidence(
     return ev
 
 
-def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes) -> None:
-    """A file is the certificate of one of the teacher's standing declarations (any school,
-    not cancelled or refused): uploaded to another, the same training would be credited twice.
-    The same certificate is the same bytes, or in other bytes a PDF with the same words or a
-    picture of the same pixels (printed again, metadata stripped: :mod:`portal.same_certificate`);
-    only files of the same size are read, or, for a file with a likeness, the teacher's other
-    certificates. Another teacher's
-    declaration may carry the same file (a district's list naming everyone who took part)."""
-    closed = schools.registry().definition(schools.registry().key_of(activity_type)).states_in(Phase.CLOSED)
-    mine = same_certificate.likeness(data)
-    rows = db.session.execute(
-        select(Evidence.stored_name, Activity.title)
+def _standing_certificates(activity_type: ActivityType, user_id: int) -> Select:
+    """The files of the teacher's standing declarations of the type (any school, not cancelled
+    or refused): (evidence id, stored name, declaration's title, size, likeness), oldest first."""
+    key = schools.registry().key_of(activity_type)
+    closed = schools.registry().definition(key).states_in(Phase.CLOSED)
+    return (
+        select(Evidence.id, Evidence.stored_name, Activity.title, Evidence.size, Evidence.likeness)
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
             Evidence.user_id == user_id,
-            true() if mine else Evidence.size == len(data),
             Evidence.stored_name.is_not(None),
-            Activity.id != act.id,
-            Activity.type_key == schools.registry().key_of(activity_type),
+            Activity.type_key == key,
             Activity.organizer_id == user_id,
             Activity.state.not_in(closed),
         )
         .order_by(Evidence.id)
-    ).all()
-    for stored, title in rows:
-        other = stored_bytes(str(stored))  # a file gone from the folder is no certificate to compare
-        if other is not None and same_certificate.same_certificate(data, other, mine):
+    )
+
+
+def _read_earlier_certificates(activity_type: ActivityType, user_id: int) -> None:
+    """What the teacher's standing certificates uploaded before ``Evidence.likeness`` show,
+    read once and stored (in a write of its own, before the upload's: a photo takes a quarter of
+    a second), so every later upload compares what is stored."""
+    unread = db.session.execute(_standing_certificates(activity_type, user_id).where(Evidence.likeness.is_(None))).all()
+    found = {}
+    for evidence_id, stored, _title, _size, _likeness in unread:
+        data = stored_bytes(str(stored))  # a file gone from the folder shows nothing
+        found[evidence_id] = same_certificate.likeness(data) if data is not None else ""
+    if found:
+        with write_transaction() as s:
+            for evidence_id, likeness in found.items():
+                s.execute(update(Evidence).where(Evidence.id == evidence_id, Evidence.likeness.is_(None))
+                          .values(likeness=likeness))
+
+
+def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes,
+                               likeness: str) -> None:
+    """A file is the certificate of one of the teacher's standing declarations (any school,
+    not cancelled or refused): uploaded to another, the same training would be credited twice.
+    The same certificate is the same bytes, or in other bytes what shows the same (``likeness``:
+    a PDF's words, a picture's pixels; printed again, metadata stripped:
+    :mod:`portal.same_certificate`), compared as stored; only files of the same size are read.
+    Another teacher's declaration may carry the same file (a district's list naming everyone
+    who took part)."""
+    alike = Evidence.size == len(data)
+    if likeness:
+        alike = or_(alike, Evidence.likeness == likeness)
+    for _id, stored, title, size, theirs in db.session.execute(
+        _standing_certificates(activity_type, user_id).where(Activity.id != act.id, alike)
+    ):
+        # a file gone from the folder is no certificate to compare
+        if (likeness and theirs == likeness) or (size == len(data) and stored_bytes(str(stored)) == data):
             raise Invalid(msg("evidence.refused"), {"file": msg("declared.certificate_again", title=title)})
 
 

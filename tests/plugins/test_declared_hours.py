@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.errors import Conflict, Forbidden, GuardFailedError, Invalid
 from portal.extensions import db
@@ -445,13 +445,19 @@ def test_a_photo_of_the_certificate_saved_as_png_is_the_same_certificate(s1, sta
     day = past_start(7)
     photo = certificate_photo()
     first = declare(s1, t1, hours="2", start=day, title="读书沙龙")
-    activities.add_evidence(first, t1, t1.id, "certificate", "证书照片", filename="cert.jpg", data=photo)
+    kept = activities.add_evidence(first, t1, t1.id, "certificate", "证书照片", filename="cert.jpg", data=photo)
+    shows = kept.likeness
+    assert (shows or "").startswith("pixels:")  # read once, at its upload
+    # as uploaded before ``Evidence.likeness``: read at the teacher's next certificate, and kept
+    db.session.execute(update(Evidence).where(Evidence.id == kept.id).values(likeness=None))
+    db.session.commit()
     second = declare(s1, t1, hours="2", start=day + timedelta(days=1), title="another")
     before = count(Evidence)
     with pytest.raises(Invalid) as err:
         activities.add_evidence(second, t1, t1.id, "certificate", "证书", filename="cert.png", data=resaved(photo, "PNG"))
     assert err.value.fields["file"].code == "declared.certificate_again" and "读书沙龙" in err.value.fields["file"].english
     assert count(Evidence) == before
+    assert db.session.execute(select(Evidence.likeness).where(Evidence.id == kept.id)).scalar() == shows
     other = declare(s1, staff["t2"], hours="2", start=day)
     activities.add_evidence(other, staff["t2"], staff["t2"].id, "certificate", "证书", filename="c.png",
                             data=resaved(photo, "PNG"))
