@@ -51,6 +51,8 @@ NOT_SHOWN = {
     "staff_change": "the audit log of roles and groups; the membership rows it records raise the stamp",
     "deadline_announcement": "shown in the home's cached part: announcing moves the stamps of its district's schools",
     "school_year_type_hours": "derived totals, written in the transaction of a change that raises the stamp",
+    "membership_stint": "written with the change of the membership row it comes from (a role given back), "
+                        "which raises the stamp",
 }
 
 
