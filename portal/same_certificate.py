@@ -6,7 +6,8 @@ A declared training's certificate may stand on one of the teacher's declarations
 through a second time once it was printed to PDF again, saved from another viewer, had its
 metadata stripped or was saved as PNG: other bytes, the same certificate. A file's likeness
 (:func:`likeness`) says what it shows: a PDF's words on its first pages (letters and digits
-only, so spacing and line breaks do not tell two apart; enough of them to say so), or a
+only, so spacing and line breaks do not tell two apart, but a mark between two digits where
+punctuation stands, so that 1.5 hours are not 15 nor 2024.1.12 2024.11.2; enough of them to say so), or a
 picture's pixels. A new photo or scan of the same paper has other pixels and is not found: only
 what shows the very same thing is, so two certificates that differ in a name, a date or a
 number are never taken for one.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import unicodedata
 
 #: The pages read of a certificate (one or two pages; a long file is not read further).
@@ -45,10 +47,26 @@ def is_pdf(data: bytes) -> bool:
     return data[:1024].lstrip().startswith(PDF_MAGIC)
 
 
+#: Punctuation between two digits (spaces and line breaks left out first): "1.5", "2024.1.12".
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)[^\w]+(?=\d)")
+#: What stands for it in a PDF's words (no letter or digit).
+DIGITS_APART = "|"
+
+
+def words_of(text: str) -> str:
+    """A text's letters and digits, in order (NFKC: a full-width "３２" reads as "32"), and
+    :data:`DIGITS_APART` where punctuation stands between two digits: spacing and line breaks
+    do not tell two certificates apart, but "1.5" hours are not "15", nor the day 2024.1.12
+    2024.11.2, nor the number QX-2024-1-12 QX-2024-11-2 (letters and digits alone, they were)."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if not c.isspace())
+    text = _BETWEEN_DIGITS.sub(DIGITS_APART, text)
+    return "".join(c for c in text if c.isalnum() or c == DIGITS_APART)
+
+
 def pdf_words(data: bytes) -> str:
-    """The letters and digits of a PDF's first :data:`PAGES_READ` pages, in order (NFKC: a
-    full-width "３２" reads as "32"), or "" for a file that is no PDF, holds no words or cannot be
-    read (pypdf's many errors on a broken or hostile file: it is then compared by its bytes)."""
+    """The words (:func:`words_of`) of a PDF's first :data:`PAGES_READ` pages, or "" for a
+    file that is no PDF, holds no words or cannot be read (pypdf's many errors on a broken or
+    hostile file: it is then compared by its bytes)."""
     if not is_pdf(data):
         return ""
     from pypdf import PdfReader, apply_configuration  # imported when a certificate comes, not at start-up
@@ -60,7 +78,7 @@ def pdf_words(data: bytes) -> str:
             text = "".join(page.extract_text() or "" for page in reader.pages[:PAGES_READ])
     except Exception:  # a bound reached, a broken or hostile file
         return ""
-    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isalnum())
+    return words_of(text)
 
 
 #: What a picture may hold to be read for its pixels (a phone's photo is some 12 million).
@@ -86,13 +104,19 @@ def picture_pixels(data: bytes) -> str:
 
 def likeness(data: bytes) -> str:
     """What the file shows, to compare certificates by (stored as ``Evidence.likeness``, at most
-    71 characters): ``words:`` and a digest of a PDF's words (enough of them), ``pixels:`` and a
-    picture's, or "" when it is neither (compared by its bytes)."""
+    71 characters): ``text:`` and a digest of a PDF's words (enough of them), ``pixels:`` and a
+    picture's, or "" when it is neither (compared by its bytes). A ``words:`` likeness was read
+    before digits were told apart by the punctuation between them: it is read again
+    (:data:`READ_AGAIN`)."""
     if is_pdf(data):
         words = pdf_words(data)
-        return f"words:{hashlib.sha256(words.encode()).hexdigest()}" if len(words) >= WORDS_AT_LEAST else ""
+        return f"text:{hashlib.sha256(words.encode()).hexdigest()}" if len(words) >= WORDS_AT_LEAST else ""
     pixels = picture_pixels(data)
     return f"pixels:{pixels}" if pixels else ""
+
+
+#: The start of a stored likeness read by an earlier rule, to be read again before comparing.
+READ_AGAIN = "words:"
 
 
 def same_certificate(data: bytes, other: bytes, mine: str | None = None) -> bool:

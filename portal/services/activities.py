@@ -812,10 +812,12 @@ def _standing_certificates(activity_type: ActivityType, user_id: int) -> Select:
 
 
 def _read_earlier_certificates(activity_type: ActivityType, user_id: int) -> None:
-    """What the teacher's standing certificates uploaded before ``Evidence.likeness`` show,
-    read once and stored (in a write of its own, before the upload's: a photo takes a quarter of
-    a second), so every later upload compares what is stored."""
-    unread = db.session.execute(_standing_certificates(activity_type, user_id).where(Evidence.likeness.is_(None))).all()
+    """What the teacher's standing certificates uploaded before ``Evidence.likeness`` show (or
+    read by an earlier rule: ``same_certificate.READ_AGAIN``), read once and stored (in a write
+    of its own, before the upload's: a photo takes a quarter of a second), so every later upload
+    compares what is stored."""
+    stale = or_(Evidence.likeness.is_(None), Evidence.likeness.startswith(same_certificate.READ_AGAIN, autoescape=True))
+    unread = db.session.execute(_standing_certificates(activity_type, user_id).where(stale)).all()
     found = {}
     for evidence_id, stored, _title, _size, _likeness in unread:
         data = stored_bytes(str(stored))  # a file gone from the folder shows nothing
@@ -823,8 +825,7 @@ def _read_earlier_certificates(activity_type: ActivityType, user_id: int) -> Non
     if found:
         with write_transaction() as s:
             for evidence_id, likeness in found.items():
-                s.execute(update(Evidence).where(Evidence.id == evidence_id, Evidence.likeness.is_(None))
-                          .values(likeness=likeness))
+                s.execute(update(Evidence).where(Evidence.id == evidence_id, stale).values(likeness=likeness))
 
 
 def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_id: int, data: bytes,

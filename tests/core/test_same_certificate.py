@@ -37,8 +37,27 @@ def _text(*runs: bytes) -> bytes:
 
 def test_a_pdf_s_words_are_its_letters_and_digits():
     assert pdf_words(_pdf(_text(b"Certificate No. 2026-17", b"Lin Xiaoyan, 12 hours"))) == \
-        "CertificateNo202617LinXiaoyan12hours"
+        "CertificateNo2026|17LinXiaoyan12hours"
     assert pdf_words(b"not a pdf") == "" and pdf_words(b"%PDF-1.4 broken") == ""
+
+
+def test_two_certificates_whose_numbers_differ_only_by_their_points_are_two():
+    """False refusal: letters and digits alone, 1.5 hours on 2024.1.12 (No. QX-2024-1-12) and 15
+    hours on 2024.11.2 (No. QX-2024-11-2) read as one certificate, and the teacher's second
+    training of the course could not be declared. Spacing and line breaks still tell nothing."""
+    first = _pdf(_text(b"Certificate QX-2024-1-12", b"Lin Xiaoyan, 2024.1.12, 1.5 hours"))
+    other = _pdf(_text(b"Certificate QX-2024-11-2", b"Lin Xiaoyan, 2024.11.2, 15 hours"))
+    assert likeness(first) and not same_certificate(first, other)
+    reflowed = _pdf(_text(b"Certificate QX-2024-", b"1-12 Lin Xiao yan, 2024. 1.12,", b"1.5 hours"))
+    assert same_certificate(first, reflowed)
+    assert pdf_words(first).endswith("2024|1|12LinXiaoyan2024|1|12|1|5hours")
+
+
+def test_a_likeness_read_by_the_earlier_rule_is_read_again():
+    from portal.same_certificate import READ_AGAIN
+
+    first = _pdf(_text(b"Certificate QX-2024-1-12", b"Lin Xiaoyan, 2024.1.12, 1.5 hours"))
+    assert not likeness(first).startswith(READ_AGAIN)
 
 
 def test_one_that_unpacks_into_a_hundred_thousand_operators_is_not_read():

@@ -434,6 +434,33 @@ def test_the_same_certificate_printed_again_is_the_same_certificate(s1, staff):
     assert count(Evidence) == before + 2
 
 
+def test_two_certificates_of_one_course_on_other_days_are_two(s1, staff):
+    """False refusal: a provider's certificates for two sessions of one course (1.5 学时 on
+    2024.1.12, No. QX-2024-1-12; 15 学时 on 2024.11.2, No. QX-2024-11-2) had the same letters
+    and digits, and the second training could not be declared. They are two; a certificate read
+    by the earlier rule (``words:``) is read again at the teacher's next certificate, so the
+    first printed again is still refused."""
+    from portal.models import Evidence
+
+    t1 = staff["t1"]
+    day = past_start(8)
+    words = "兹证明 林晓燕 老师于 {} 参加“大单元教学设计”专题培训，共计 {} 学时。证书编号：{}"
+    first_pdf = _certificate_pdf(words.format("2024.1.12", "1.5", "QX-2024-1-12"))
+    second_pdf = _certificate_pdf(words.format("2024.11.2", "15", "QX-2024-11-2"))
+    first = declare(s1, t1, hours="1.5", start=day)
+    kept = activities.add_evidence(first, t1, t1.id, "certificate", "结业证书", filename="a.pdf", data=first_pdf)
+    second = declare(s1, t1, hours="3", start=day + timedelta(days=1), title="大单元教学设计（二）")
+    activities.add_evidence(second, t1, t1.id, "certificate", "结业证书", filename="b.pdf", data=second_pdf)
+    db.session.execute(update(Evidence).where(Evidence.id == kept.id).values(likeness="words:" + "0" * 64))
+    db.session.commit()
+    third = declare(s1, t1, hours="1", start=day + timedelta(days=2), title="再次申报")
+    with pytest.raises(Invalid) as err:
+        activities.add_evidence(third, t1, t1.id, "certificate", "证书", filename="c.pdf",
+                                data=_certificate_pdf(words.format("2024.1.12", "1.5", "QX-2024-1-12"), "又一次", "12pt"))
+    assert err.value.fields["file"].code == "declared.certificate_again"
+    assert db.session.execute(select(Evidence.likeness).where(Evidence.id == kept.id)).scalar() == kept.likeness
+
+
 def test_a_photo_of_the_certificate_saved_as_png_is_the_same_certificate(s1, staff):
     """Attack: a phone's photo of a certificate, saved again as PNG (other bytes, the same
     pixels), was taken on a second declaration. Refused like the same file; the photo's file
