@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from typing import Any
 
 from portal.same_certificate import WORDS_AT_LEAST, likeness, pdf_words, picture_pixels, same_certificate
 from tests.support.pictures import certificate_photo, resaved
@@ -119,3 +120,75 @@ def test_a_picture_past_the_bound_is_not_read(monkeypatch):
     assert picture_pixels(photo)
     monkeypatch.setattr(module, "PIXELS_AT_MOST", 1_000)
     assert picture_pixels(photo) == "" and not same_certificate(photo, resaved(photo, "PNG"))
+
+
+def _png(picture: Any, **kw: Any) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, "PNG", **kw)
+    return out.getvalue()
+
+
+def test_two_sixteen_bit_grey_scans_are_not_one_white_page():
+    """False refusal: a 16-bit grey PNG (a scanner's setting) was converted to RGB with every
+    value above 255 white, so any two scans of bright paper of one size were the same
+    certificate. Its high bytes are read, as a viewer shows it: two scans are two, and the
+    16-bit copy of an 8-bit picture is still that picture."""
+    from PIL import Image, ImageDraw
+
+    def scan(line_at: int) -> bytes:
+        picture = Image.new("I;16", (300, 200), 60_000)
+        ImageDraw.Draw(picture).rectangle((20, line_at, 250, line_at + 8), fill=1_000)
+        return _png(picture)
+
+    first, other = scan(50), scan(120)
+    assert likeness(first) and not same_certificate(first, other)
+    grey = Image.new("L", (300, 200), 230)
+    ImageDraw.Draw(grey).rectangle((20, 50, 250, 58), fill=3)
+    deep = Image.frombytes("I;16", grey.size, bytes(b for v in grey.tobytes() for b in (v, v)))  # v × 257
+    assert same_certificate(_png(grey), _png(deep))
+
+
+def test_a_photo_stored_turned_with_its_orientation_is_the_photo_upright():
+    """Attack: a phone's photo stored turned with the EXIF orientation that shows it upright
+    (as phones store them), and the same photo stored upright (turned by a viewer, losslessly)
+    show the same pixels in other bytes and other rows: the second was taken as another
+    certificate. A picture is read as shown."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(certificate_photo())) as photo:
+        upright = photo.convert("RGB")
+    orientation = Image.Exif()
+    orientation[0x0112] = 6  # turn 90° clockwise to show
+    turned = _png(upright.transpose(Image.Transpose.ROTATE_90), exif=orientation)
+    assert same_certificate(_png(upright), turned)
+    assert likeness(turned) == likeness(_png(upright))
+
+
+def test_a_small_picture_of_forty_million_pixels_is_hashed_without_copies(tmp_path):
+    """Resource abuse: a 12 KB PNG of 40 million pixels (a bit each) took 420 MB of a worker
+    (the picture, its RGB copy and that copy's bytes). Hashed some rows at a time, it takes
+    about what the picture itself holds (measured in a process of its own)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PIL import Image
+
+    from portal.same_certificate import PIXELS_AT_MOST
+
+    side = int(PIXELS_AT_MOST ** 0.5)
+    path = tmp_path / "big.png"
+    Image.new("1", (side, side), 1).save(path, "PNG")
+    assert path.stat().st_size < 20_000
+    code = (
+        "import resource, sys\n"
+        "from portal.same_certificate import likeness\n"
+        "data = open(sys.argv[1], 'rb').read()\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "assert likeness(data).startswith('pixels:')\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    grown_mb = int(subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True,
+                                  text=True, cwd=root, env={"PYTHONPATH": str(root)}).stdout)
+    assert grown_mb < 150, grown_mb
