@@ -541,3 +541,43 @@ def test_a_training_ending_later_today_is_declared_once_it_has_ended(app, s1, st
     assert (count(Activity), count(Participation)) == before
     ended = now - timedelta(minutes=1)
     assert api.post("/api/v1/activities", json=body(ended), headers=head).status_code == 201
+
+
+def test_one_certificate_sent_to_two_declarations_at_once_stands_on_one(app, s1, staff, monkeypatch):
+    """Attack: the certificate and the same certificate printed again sent at the same moment to
+    two declarations, by the teacher and by a school admin for them: each upload reads the teacher's standing certificates
+    inside its write, one declaration of the teacher at a time, so one is taken and the other
+    refused (PostgreSQL when ``YANXIU_TEST_DATABASE_URL`` is set)."""
+    import threading
+    import time
+
+    from portal.models import Evidence, User
+
+    real = activities._require_file_not_declared
+
+    def slow(*args, **kwargs):  # checked, then dawdle: without the lock both find no certificate
+        real(*args, **kwargs)
+        time.sleep(0.2)
+
+    monkeypatch.setattr(activities, "_require_file_not_declared", slow)
+    t1, day = staff["t1"], past_start(9)
+    words = "兹证明 林晓燕 老师参加“课堂观察与评价”网络研修，完成 6 学时。"
+    files = iter([_certificate_pdf(words, "证书"), _certificate_pdf(words, "重新打印", "12pt")])
+    ids = iter([declare(s1, t1, hours="3", start=day).id,
+                declare(s1, t1, hours="3", start=day + timedelta(days=1), title="课堂观察").id])
+    user_id = t1.id
+    senders = [t1.id, staff["admin"].id]  # the admin's write does not lock the teacher's row itself
+    db.session.commit()
+    db.session.remove()
+    pairs = list(zip(ids, files, senders, strict=True))
+    lock = threading.Lock()
+
+    def send():
+        with lock:
+            activity_id, data, sender = pairs.pop()
+        by = db.session.get(User, sender)
+        activities.add_evidence(db.session.get(Activity, activity_id), by, user_id, "certificate", "证书",
+                                filename="cert.pdf", data=data)
+
+    assert at_once(app, 2, send, Invalid) == [201, 422]
+    assert db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.user_id == user_id)) == 1
