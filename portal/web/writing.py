@@ -79,7 +79,8 @@ def index():
         "home/writing.html", form=form, error=error, year=year, facts=ty.facts,
         pieces=writing.writing_list(school, user.id, year), kind_labels=KIND_LABELS,
         locked=locks.is_locked(school.id, year), takes_new=writing.takes_new_writing(school),
-        joined_after_acceptance=ty.joined_after_acceptance, confirm_form=ConfirmForm(),
+        joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year,
+        confirm_form=ConfirmForm(),
     ), status
 
 
