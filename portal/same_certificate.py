@@ -19,6 +19,8 @@ import hashlib
 import io
 import logging
 import re
+import subprocess
+import sys
 import unicodedata
 from typing import Any
 
@@ -129,17 +131,52 @@ def _rgb(strip: Any) -> bytes:
     return bytes(strip.convert("RGB").tobytes())
 
 
+#: How long a certificate may take to read (seconds, its child process's start included) and
+#: how much memory the child may hold: past either, it has no likeness (compared by its bytes).
+READ_SECONDS = 2.0
+READ_MEMORY = 1 << 30
+_A_LIKENESS = re.compile(r"(text|pixels):[0-9a-f]{64}")
+
+
 def likeness(data: bytes) -> str:
     """What the file shows, to compare certificates by (stored as ``Evidence.likeness``, at most
     71 characters): ``text:`` and a digest of a PDF's words (enough of them), ``pixels:`` and a
     picture's, or "" when it is neither (compared by its bytes). A ``words:`` likeness was read
     before digits were told apart by the punctuation between them: it is read again
-    (:data:`READ_AGAIN`)."""
+    (:data:`READ_AGAIN`).
+
+    Read in a child process bounded in time (:data:`READ_SECONDS`) and memory
+    (:data:`READ_MEMORY`): pypdf bounds its streams but not everything a PDF may hold (38 fonts
+    of large character maps, within the upload limit, took 10 s and 600 MB), and a worker of
+    the portal is not to be held by one upload. A child that fails or is stopped gives "".
+    A certificate takes 0.1 s (a PDF) to 0.4 s (a phone's photo), the child's start included."""
+    try:
+        done = subprocess.run([sys.executable, "-I", __file__, str(READ_MEMORY)], input=data,
+                              capture_output=True, timeout=READ_SECONDS, check=False)
+    except (subprocess.TimeoutExpired, OSError):
+        return ""
+    out = done.stdout.decode("ascii", "replace").strip()
+    return out if done.returncode == 0 and _A_LIKENESS.fullmatch(out) else ""
+
+
+def read_likeness(data: bytes) -> str:
+    """:func:`likeness` read in this process, unbounded but for pypdf's bounds and
+    :data:`PIXELS_AT_MOST` (the child's work)."""
     if is_pdf(data):
         words = pdf_words(data)
         return f"text:{hashlib.sha256(words.encode()).hexdigest()}" if len(words) >= WORDS_AT_LEAST else ""
     pixels = picture_pixels(data)
     return f"pixels:{pixels}" if pixels else ""
+
+
+def _child() -> None:
+    """The child of :func:`likeness`: its memory bounded first, then the file from stdin read,
+    its likeness written to stdout."""
+    import resource
+
+    memory = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    sys.stdout.write(read_likeness(sys.stdin.buffer.read()))
 
 
 #: The start of a stored likeness read by an earlier rule, to be read again before comparing.
@@ -153,3 +190,7 @@ def same_certificate(data: bytes, other: bytes, mine: str | None = None) -> bool
         return True
     mine = likeness(data) if mine is None else mine
     return bool(mine) and likeness(other) == mine
+
+
+if __name__ == "__main__":
+    _child()
