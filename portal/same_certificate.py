@@ -93,7 +93,8 @@ PIXELS_AT_A_TIME = 1_000_000
 
 
 def picture_pixels(data: bytes) -> str:
-    """A digest of a picture's pixels as shown (its first frame, turned upright as its EXIF
+    """A digest of a picture's pixels as shown (its first frame — of an animated PNG with a default
+    image, the animation's first, as a browser shows it —, turned upright as its EXIF
     orientation says, as 8-bit RGB, with its size), or "" for a file that is no picture Pillow
     reads, or one of more than :data:`PIXELS_AT_MOST` pixels (its size is read before its
     pixels: a small file declaring a huge picture is not unpacked). The pixels are hashed some
@@ -106,6 +107,8 @@ def picture_pixels(data: bytes) -> str:
             width, height = picture.size
             if width * height > PIXELS_AT_MOST:
                 return ""
+            if getattr(picture, "is_animated", False) and picture.info.get("default_image"):
+                picture.seek(1)  # what a browser shows: the animation's first frame, not the default image
             # a photo stored turned, with the orientation that shows it upright, and the same
             # photo stored upright show the same pixels
             ImageOps.exif_transpose(picture, in_place=True)

@@ -223,3 +223,21 @@ def test_a_certificate_is_read_in_a_child_bounded_in_memory(monkeypatch):
     assert likeness(big).startswith("pixels:")
     monkeypatch.setattr(module, "READ_MEMORY", 64 << 20)
     assert likeness(big) == "" and likeness(certificate_photo()) != ""
+
+
+def test_an_animated_png_is_read_as_a_browser_shows_it():
+    """Attack (review): an animated PNG whose default image (never shown by a browser, which
+    plays the animation) is any picture, and whose one frame is the certificate's pixels, was
+    read by its default image: another certificate. It is read by the animation's first frame."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(certificate_photo())) as photo:
+        upright = photo.convert("RGB")
+    animated = io.BytesIO()
+    Image.new("RGB", upright.size, (1, 2, 3)).save(animated, "PNG", save_all=True, append_images=[upright],
+                                                    default_image=True)
+    assert likeness(animated.getvalue()) == likeness(_png(upright)) != ""
+    plain_animation = io.BytesIO()  # no default image: the first frame is shown and read
+    upright.save(plain_animation, "PNG", save_all=True, append_images=[Image.new("RGB", upright.size)])
+    assert likeness(plain_animation.getvalue()) == likeness(_png(upright))
+
