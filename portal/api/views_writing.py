@@ -37,10 +37,9 @@ def my_writing() -> YearWriting:
     user = caller().user
     year = _year(q.year, ctx.school.timezone)
     ty = credits.teacher_year(user, ctx.school, year)
-    not_theirs = ty.joined_after_acceptance or ty.joined_after_year  # no quotas to meet (as home and My writing)
     return YearWriting(
         year=year,
-        quotas=[] if not_theirs else [Quota.of(x) for x in ty.facts.quotas],
+        quotas=[] if ty.not_theirs else [Quota.of(x) for x in ty.facts.quotas],
         writing=[Piece.of(p) for p in writing.writing_list(ctx.school, user.id, year)],
     )
 
@@ -107,7 +106,7 @@ def my_outlook() -> Outlook:
     year = _year(q.year, ctx.school.timezone)
     today = to_local(utcnow(), ctx.school.timezone).date()
     ty = credits.teacher_year(user, ctx.school, year)
-    if ty.joined_after_acceptance or ty.joined_after_year:  # not their year: not assessed (as /users/<id>/credits)
+    if ty.not_theirs:  # not assessed (as /users/<id>/credits)
         return Outlook(year=year, needed=0.0, pending_hours=0.0, beyond_planned=0.0, outlook="not_assessed",
                        pending=[], warnings=[])
     rows = overview.participations(user.id, ctx.school.id, forecast.PENDING_PHASES)

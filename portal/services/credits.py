@@ -115,6 +115,12 @@ class TeacherYear:
     # the district accepted the school's year (locked whole): nothing more counts in it
     year_accepted: bool = False
 
+    @property
+    def not_theirs(self) -> bool:
+        """The year is not this teacher's here (either flag above): home, My writing, the record
+        PDF and the API assess nothing of it and ask nothing for it."""
+        return self.joined_after_acceptance or self.joined_after_year
+
 
 class Person(NamedTuple):
     """The columns of a teacher that a summary shows and the assessment reads, as plain values

@@ -36,7 +36,7 @@ def index():
         settings, enabled = schools.settings_and_enabled(school.id)
         pending = forecast.pending_activities(rows, settings, year)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
-        joined_after = record.joined_after_acceptance or record.joined_after_year
+        joined_after = record.not_theirs
         return render_template(
             "home/_body.html",
             behind=[] if joined_after else forecast.behind(record.facts, today, status=record.assessment.status),
