@@ -15,8 +15,11 @@ apply:
 * ledger rows exist only for activities that were credited (and reversals only for revoked
   ones, in the round they revoke); every state change has its transition-log row;
 * the reviewer who approves and credits neither organised nor took part in the activity;
-* no teacher takes part in two activities at once (``portal.services.overlaps``: each starting
-  before the other ends), whatever their states: a start when too few are free is drawn again.
+* no teacher takes part in, or runs, two activities at once (``portal.services.overlaps``:
+  each starting before the other ends), whatever their states: a start when no organizer or
+  too few teachers are free is drawn again;
+* activities are held on working days: not on a weekend nor on a public holiday of a fixed
+  date (:data:`FIXED_HOLIDAYS`).
 
 Activities of the current school year that start in the future are ``planned`` (or
 ``cancelled``); older ones have moved along the workflow as far as their age allows.
@@ -172,14 +175,27 @@ class GenReport:
         return f"{parts} in {self.seconds:.1f} s"
 
 
-#: Starts drawn for an activity at most, until one finds enough of the pool free (no one is in
-#: two activities at once); else the draw with the most free is kept and its group is smaller.
+#: Starts drawn for an activity at most, until one is on a working day with an organizer and
+#: enough of the pool free (no one is in two activities at once); else the best draw is kept:
+#: on a working day first, then with an organizer free, then with the most teachers free.
 START_DRAWS = 12
+
+#: China's public holidays of a fixed date, as (month, first day, last day): New Year's Day,
+#: Qingming, Labour Day and National Day with their usual days off. The lunar ones (Spring
+#: Festival, Dragon Boat, Mid-Autumn) move every year; the generator does not know them.
+FIXED_HOLIDAYS: tuple[tuple[int, int, int], ...] = ((1, 1, 1), (4, 4, 6), (5, 1, 5), (10, 1, 7))
+
+
+def working_day(day: date) -> bool:
+    """Whether a school holds training on ``day`` (a local date): a weekday, not a holiday."""
+    if day.weekday() >= 5:
+        return False
+    return not any(day.month == month and first <= day.day <= last for month, first, last in FIXED_HOLIDAYS)
 
 
 class _Calendar:
-    """Who of a school is in an activity when: the generated activities' participants, filed
-    under each UTC day an activity touches. Two activities are at once when each starts before
+    """Who of a school is in an activity when: the generated activities' organizers and
+    participants, filed under each UTC day an activity touches. Two activities are at once when each starts before
     the other ends — the overlap the portal reads a person's other activities by
     (``portal.services.overlaps``: ``starts_at < until and ends_at > since``); one ending as the
     next starts is not."""
@@ -406,10 +422,10 @@ class DistrictGenerator:
         return self.rng.choices(names, weights)[0]
 
     def _start(self, first_year: int, year_index: int) -> datetime:
-        """A local weekday afternoon in term time (September to June) → naive UTC."""
+        """A local working day's morning or afternoon in term time (September to June) → naive UTC."""
         year = first_year + year_index
         day = year_bounds(f"{year}-{year + 1}")[0] + timedelta(days=self.rng.randint(0, 300))
-        while day.weekday() >= 5:
+        while not working_day(day):
             day += timedelta(days=1)
         local = datetime(day.year, day.month, day.day, self.rng.choice((9, 14, 15)), 0)
         return parse_iso(local, "Asia/Shanghai")
@@ -481,31 +497,35 @@ class DistrictGenerator:
                     # a working day at most, as long as its hours need (portal.hours: a 45-minute
                     # lesson each), and ended in the semester it starts in, as planning asks
                     length = max(timedelta(hours=min(float(hours), 8)), shortest_length(hours))
-                    organizer = rng.choice(staff.organizers)
                     reviewer = rng.choice(staff.reviewers)
-                    pool = [u for u in staff.teachers if u != organizer and u != reviewer]
+                    # everyone but the organizer and the reviewer (two of the teachers, never one)
+                    pool_size = len(staff.teachers) - 2
                     share = rng.uniform(*profile.group)
-                    size = min(len(pool), max(profile.min_group, min(profile.max_group, round(share * len(pool)))))
+                    size = min(pool_size, max(profile.min_group, min(profile.max_group, round(share * pool_size))))
                     main_role, *other_roles = list(reg.type.roles)
-                    wanted = min(len(pool), size + len(other_roles))
+                    wanted = min(pool_size, size + len(other_roles))
                     least = min(wanted, profile.min_group + len(other_roles))
-                    # no one takes part in two activities at once: a time when too few of the pool
-                    # are free is given up for another (the best of a few draws is kept)
-                    start: datetime | None = None
-                    free: list[int] = []
+                    # no one runs or takes part in two activities at once, and none is held on a
+                    # day off: a time that fails is given up for another (the best draw is kept)
+                    best: tuple[tuple[bool, bool, int], datetime, int, list[int]] | None = None
                     for _draw in range(START_DRAWS):
                         candidate = self._start_for(first_year, y, fate_wanted, length)
                         busy = calendar.busy(candidate, candidate + length)
-                        there = [u for u in pool if u not in busy]
-                        if start is None or len(there) > len(free):
-                            start, free = candidate, there
-                        if len(free) >= least:
+                        hosts = [o for o in staff.organizers if o not in busy]
+                        host = rng.choice(hosts or staff.organizers)
+                        there = [u for u in staff.teachers if u not in busy and u not in (host, reviewer)]
+                        on_a_working_day = working_day(to_local(candidate, "Asia/Shanghai").date())
+                        score = (on_a_working_day, bool(hosts), len(there))
+                        if best is None or score > best[0]:
+                            best = (score, candidate, host, there)
+                        if on_a_working_day and hosts and len(there) >= least:
                             break
-                    assert start is not None
+                    assert best is not None
+                    _score, start, organizer, free = best
                     people = rng.sample(free, min(len(free), wanted))
                     roles = [(u, r) for u, r in zip(people, other_roles, strict=False)]  # a small pool: fewer
                     roles += [(u, main_role) for u in people[len(other_roles) :]]
-                    calendar.take(start, start + length, people)
+                    calendar.take(start, start + length, [organizer, *people])
                     local_day = to_local(start, "Asia/Shanghai").date()
                     fate = fate_wanted or self._fate(start)
                     steps = fate_steps(reg.engine.definition, fate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -61,6 +62,46 @@ def test_no_teacher_takes_part_in_two_activities_at_once(app, generated):
     per_teacher = db.session.execute(select(func.count()).select_from(Participation).group_by(Participation.user_id))
     assert min(per_teacher.scalars()) >= 10
     assert list(hours_check.at_once()) == []
+
+
+def test_no_organizer_runs_two_activities_at_once_nor_takes_part_meanwhile(app, generated):
+    """An organizer runs one activity at a time, and is not a participant of another while
+    running one. Two years of a 12-teacher school have one organizer for all of its activities,
+    so a draw that ignored the organizer would put them in two places at once."""
+    generated(schools=2, teachers=12, years=2)
+    a, b = aliased(Activity), aliased(Activity)
+    overlapping = (a.starts_at < b.ends_at) & (b.starts_at < a.ends_at)
+    two_run = (
+        select(a.organizer_id, a.id, b.id)
+        .join(b, (b.organizer_id == a.organizer_id) & (b.id > a.id))
+        .where(overlapping)
+        .limit(5)
+    )
+    assert db.session.execute(two_run).all() == []
+    running_and_in = (
+        select(a.organizer_id, a.id, b.id)
+        .join(Participation, Participation.user_id == a.organizer_id)
+        .join(b, (b.id == Participation.activity_id) & (b.id != a.id))
+        .where(overlapping)
+        .limit(5)
+    )
+    assert db.session.execute(running_and_in).all() == []
+    per_organizer = db.session.execute(select(func.count()).select_from(Activity).group_by(Activity.organizer_id))
+    assert min(per_organizer.scalars()) >= 20  # each organizer ran many: there was room to clash
+
+
+def test_activities_are_held_on_working_days(app, generated):
+    """No generated activity starts on a weekend or a public holiday of a fixed date (National
+    Day, Labour Day, Qingming, New Year's Day), in the schools' local time."""
+    from bench.datagen import working_day
+
+    generated(schools=2, teachers=12, years=2)
+    starts = db.session.scalars(select(Activity.starts_at)).all()
+    days = [to_local(s, "Asia/Shanghai").date() for s in starts]
+    assert len(days) > 100
+    assert [d for d in days if not working_day(d)] == []
+    assert not working_day(date(2025, 10, 3)) and not working_day(date(2026, 5, 1))  # a Friday, a Friday
+    assert working_day(date(2025, 10, 9))
 
 
 def test_volumes_grow_with_teachers_and_years(app):
