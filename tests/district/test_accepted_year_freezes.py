@@ -113,3 +113,31 @@ def test_the_review_queue_leaves_out_what_an_accepted_year_froze(app, world):
     submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     assert f'data-testid="queue-item-{held}"' in reviewer.get("/review").get_data(as_text=True)
+
+
+def test_a_semesters_acceptance_leaves_its_activities_out_of_the_outlook(app, world):
+    """Once the district has accepted a semester, nothing of it can be credited any more (its
+    held activity can be neither approved nor credited: ``year.locked``), so the teacher's outlook
+    — the home page and ``GET /api/v1/me/outlook`` — no longer counts that activity's hours as
+    coming nor lists it: it said "the activities you are in can bring 2 hours" for one that
+    never will. Reopened, it is counted again."""
+    t3 = world.staff["t3"]
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": t3.username, "password": "test-password-1"}
+                        ).get_json()["token"]
+
+    def outlook() -> dict:
+        return client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()
+
+    home = login(app.test_client(), t3, world.s1)
+    assert outlook()["pending_hours"] == 2 and [p["activity_id"] for p in outlook()["pending"]] == [world.held.id]
+    assert 'data-testid="forecast-pending"' in home.get("/").text
+    sub = _accept(world, semester=1)
+    got = outlook()
+    assert got["pending"] == [] and got["pending_hours"] == 0 and got["beyond_planned"] == got["needed"]
+    assert "待审活动" not in home.get("/").text
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert outlook()["pending_hours"] == 2 and "待审活动" in home.get("/").text
