@@ -180,8 +180,9 @@ def remind_absence(now: datetime) -> list[int]:
     for school in schools.all_schools():
         year = current_school_year(school.timezone, now)
         today = to_local(now, school.timezone).date()
+        accepted = locks.accepted_periods(school.id, year)  # what the district accepted is over
         for row in credits.teaching_rows(school, year):  # not to those who left
-            for w in forecast.warnings(row.facts, today, status=row.assessment.status):  # none if exempt
+            for w in forecast.warnings(row.facts, today, status=row.assessment.status, accepted=accepted):
                 if w.kind != "absence":
                     continue
                 level = "limit" if w.severe else "warn"
