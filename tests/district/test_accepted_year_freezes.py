@@ -212,3 +212,21 @@ def test_a_semesters_acceptance_ends_its_warnings(app, world):
     told = db.session.execute(select(Notification).where(Notification.user_id == t3.id)).scalars().all()
     assert [n.params for n in told if n.kind == "absence_warning"] == []
     assert {n.params["quota"]["zh"] for n in told if n.kind == "quota_behind"} == {"读书笔记"}
+
+
+def test_an_accepted_years_activity_offers_no_evidence_form(app, world):
+    """An activity of a year the district accepted takes no evidence (``year.locked``): its page
+    offers its participant neither the upload form nor a "to upload" reminder (it offered both,
+    and a piece sent was refused). Reopened, the form is back."""
+    t3 = world.staff["t3"]
+    page = login(app.test_client(), t3, world.s1)
+    url = f"/activities/{world.held.id}"
+    assert 'data-testid="evidence-kind"' in page.get(url).text
+    sub = _accept(world)
+    shown = page.get(url).text
+    assert 'data-testid="evidence-kind"' not in shown and 'data-testid="todo-missing"' not in shown
+    assert page.post(url + "/evidence", data={"kind": "reflection", "title": "反思", "text": "收获很多。" * 10,
+                                              "user_id": str(t3.id)}).status_code in (409, 422)
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert 'data-testid="evidence-kind"' in page.get(url).text
