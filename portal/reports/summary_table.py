@@ -12,7 +12,7 @@ around the rows (headings, links, the empty case) stays in ``reports/_summary_bo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -98,6 +98,7 @@ class _Keep(dict):
 def summary_lines(
     rows: Sequence[SummaryRow], keys: list[str], type_names: dict[str, str], today: date,
     record_url: Callable[[int], str], status_badge: Callable[[str], str], teaching: set[int] | None = None,
+    accepted: Collection[int] = (),
 ) -> Markup:
     """The rows of :func:`portal.services.credits.school_summary` as the page shows them, all
     teachers' rows in one string (empty without rows): type columns ``keys`` headed
@@ -135,7 +136,8 @@ def summary_lines(
         return made
 
     def warnings(key: tuple, f: YearFacts, verdict: str) -> str:
-        made_warnings[key] = made = "".join([warning(w) for w in forecast.warnings(f, today, status=verdict)])
+        made_warnings[key] = made = "".join([warning(w) for w in forecast.warnings(f, today, status=verdict,
+                                                                                   accepted=accepted)])
         return made
 
     row_format = _row_format(_column_labels())

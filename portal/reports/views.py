@@ -34,7 +34,7 @@ from portal.models import School
 from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
 from portal.reports import exports, summary_table
-from portal.services import access, credits, districts, exemptions, schools, teacher_years
+from portal.services import access, credits, districts, exemptions, locks, schools, teacher_years
 from portal.timeutil import current_school_year, to_local, utcnow
 from portal.web.helpers import id_url, messages_at
 
@@ -173,6 +173,7 @@ def summary():
                 record_url=id_url("reports.teacher_record", "user_id", school=link_args.get("school")),
                 status_badge=get_template_attribute("reports/_macros.html", "status_badge"),
                 teaching=credits.teaching_now(school.id),
+                accepted=locks.accepted_periods(school.id, year),  # what the district accepted is over
             ),
             quota_heads=summary_table.quota_heads(rows),
         ) + _render_groups(school.id, year, rows)

@@ -186,15 +186,16 @@ def quota_figures(q: QuotaFact, expected: int) -> dict[str, dict[str, str]]:
 def remind_quotas(now: datetime) -> list[int]:
     """Each teacher whose writing quota is behind schedule (the home page's judgement), at most
     once per quota and month."""
-    from portal.services import credits, forecast, schools
+    from portal.services import credits, forecast, locks, schools
 
     items: list[NewNotification] = []
     for school in schools.all_schools():
         today = to_local(now, school.timezone).date()
         year = current_school_year(school.timezone, now)
         month = today.strftime("%Y-%m")
+        accepted = locks.accepted_periods(school.id, year)  # what the district accepted is over
         for row in credits.teaching_rows(school, year):  # not to those who left
-            for q in forecast.behind(row.facts, today, status=row.assessment.status):  # none if exempt
+            for q in forecast.behind(row.facts, today, status=row.assessment.status, accepted=accepted):
                 expected = forecast.expected_by(q, year, today)
                 items.append(NewNotification(
                     row.user.id, "quota_behind", f"quota:{school.id}:{year}:{q.key}:{q.semester}:{month}:{row.user.id}",

@@ -9,7 +9,7 @@ forecast adds the teacher's open activities, valued by each type's credit rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts, over_absence_limit
+from portal.models.district import WHOLE_YEAR
 from portal.plugin_data import PluginStepFailed, hours_rule, previewing
 from portal.registry import registry
 from portal.services.ledger import credit_ceiling, credit_hours_for
@@ -59,28 +60,32 @@ def _expected(semester: int, target: int, school_year: str, today: date) -> int:
     return int(share * target)
 
 
-def period_over(semester: int, school_year: str, today: date) -> bool:
-    """Whether the semester (0: the whole school year) is over on ``today``: nothing more can be
-    done in it, so what it lacks is no longer behind schedule but not met."""
+def period_over(semester: int, school_year: str, today: date, accepted: Collection[int] = ()) -> bool:
+    """Whether the semester (0: the whole school year) is over on ``today``, or the district
+    accepted it (``accepted``: the periods of the year it locked, :func:`locks.accepted_periods`):
+    nothing more can be done in it, so what it lacks is no longer behind schedule but not met."""
+    if WHOLE_YEAR in accepted or semester in accepted:
+        return True
     return today > period_bounds(school_year, semester)[1]  # its last day is in it
 
 
-def behind(facts: YearFacts, today: date, *, status: str) -> list[QuotaFact]:
-    """The quotas behind schedule on ``today``, in periods not over (a past semester's quota not
-    done is not met: its figures and the assessment say so, and writing now counts for today's
-    period); none for a teacher whose ``status`` (the assessment's) is exempt: nothing is asked
-    of them this year."""
+def behind(facts: YearFacts, today: date, *, status: str, accepted: Collection[int] = ()) -> list[QuotaFact]:
+    """The quotas behind schedule on ``today``, in periods neither over nor ``accepted`` by the
+    district (:func:`period_over`: a past semester's quota not done is not met — its figures and
+    the assessment say so — and writing now counts for today's period); none for a teacher whose
+    ``status`` (the assessment's) is exempt: nothing is asked of them this year."""
     if status == EXEMPT:
         return []
     year = facts.school_year
-    return [q for q in facts.quotas
-            if not q.met and q.done < expected_by(q, year, today) and not period_over(q.semester, year, today)]
+    return [q for q in facts.quotas if not q.met and q.done < expected_by(q, year, today)
+            and not period_over(q.semester, year, today, accepted)]
 
 
-def warnings(facts: YearFacts, today: date, *, status: str) -> list[YearWarning]:
+def warnings(facts: YearFacts, today: date, *, status: str, accepted: Collection[int] = ()) -> list[YearWarning]:
     """What the teacher and the school admin should act on now: every page, export, API answer
     and reminder asks here, so an exempt teacher (``status``, the assessment's) is warned of
-    nothing anywhere, and nothing of a period that is over is called behind or near its limit."""
+    nothing anywhere, and nothing of a period that is over or ``accepted`` by the district
+    (:func:`period_over`) is called behind or near its limit."""
     if status == EXEMPT:
         return []
     out: list[YearWarning] = []
@@ -88,10 +93,11 @@ def warnings(facts: YearFacts, today: date, *, status: str) -> list[YearWarning]
     for semester, hours in sorted(facts.absent_hours.items()):
         severe = over_absence_limit(hours, facts.absence_limit_hours)  # what the verdict asks
         # nearing the limit warns while the semester lasts; reaching it says why the year is not recognised
-        nearing = threshold > 0 and hours >= threshold and not period_over(semester, facts.school_year, today)
+        nearing = (threshold > 0 and hours >= threshold
+                   and not period_over(semester, facts.school_year, today, accepted))
         if nearing or severe:
             out.append(YearWarning("absence", semester, hours, facts.absence_limit_hours, severe=severe))
-    out.extend(YearWarning("quota", q.semester, quota=q) for q in behind(facts, today, status=status))
+    out.extend(YearWarning("quota", q.semester, quota=q) for q in behind(facts, today, status=status, accepted=accepted))
     return out
 
 

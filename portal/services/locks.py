@@ -57,6 +57,15 @@ def is_locked(school_id: int, school_year: str, semester: int | None = None) -> 
     return db.session.execute(q.limit(1)).first() is not None
 
 
+def accepted_periods(school_id: int, school_year: str) -> frozenset[int]:
+    """The periods of ``school_year`` the district has accepted (locked) at the school: its
+    semesters (1, 2) and ``WHOLE_YEAR`` for the whole year. Nothing more is written in one:
+    :func:`portal.services.forecast.period_over` takes it as over."""
+    return frozenset(db.session.execute(
+        select(YearLock.semester).where(YearLock.school_id == school_id, YearLock.school_year == school_year)
+    ).scalars())
+
+
 def hold(school_id: int, *, accepting: bool = False) -> None:
     """In the transaction that writes into the school's year (or accepts it): lock the school's
     row until the transaction ends — shared for a write (FOR KEY SHARE: writes do not wait for

@@ -194,6 +194,8 @@ _PARTICIPATIONS = (
         Participation.user_id == bindparam("user_id"),
         Activity.school_id == bindparam("school_id"),
         Activity.state.in_(bindparam("states", expanding=True)),
+        # nothing more happens in a period the district accepted (as the queue, :func:`_waiting`)
+        ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
     )
     .order_by(Activity.starts_at, Activity.id)
 )
@@ -201,7 +203,10 @@ _PARTICIPATIONS = (
 
 def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE) -> list[tuple[ParticipantRow, Any]]:
     """The user's part in the school's activities whose state is in one of ``phases``, by start:
-    (participation, activity) as read-only tuples with the attributes of the models."""
+    (participation, activity) as read-only tuples with the attributes of the models. Those of a
+    year or semester the district has accepted are left out: they can no longer be credited nor
+    take evidence (``year.locked``), so the outlook counts no hours from them and the home asks
+    for no evidence there."""
     params = {"user_id": user_id, "school_id": school_id, "states": list(registry().states_in(*phases))}
     return [
         (ParticipantRow._make(row[:_SHARED]), ActivityRow._make(row[_SHARED:]))

@@ -31,6 +31,7 @@ from portal.hours import fmt
 from portal.models import Activity, Evidence, Participation, School, TransitionLog
 from portal.plugin_data import type_answer
 from portal.registry import registry
+from portal.services import locks
 from portal.services.notifications import NewNotification, notify_many
 from portal.timeutil import current_school_year, to_local, utcnow
 from workflows.definition import Phase, WorkflowDefinition
@@ -129,8 +130,8 @@ def remind_tomorrow(now: datetime) -> list[int]:
 
 
 def remind_evidence(now: datetime) -> list[int]:
-    """Participants of an ended activity still open for evidence who lack what their role
-    requires (told once per activity)."""
+    """Participants of an ended activity still open for evidence, in a period the district has
+    not accepted, who lack what their role requires (told once per activity)."""
     from portal.services import schools
 
     editable = registry().states_in(*(p for p in Phase if p.editable))
@@ -138,6 +139,8 @@ def remind_evidence(now: datetime) -> list[int]:
         select(Activity).where(
             Activity.state.in_(editable), Activity.ends_at <= now,
             Activity.ends_at > now - timedelta(days=EVIDENCE_LOOKBACK_DAYS),
+            # a year or semester the district accepted takes no evidence (year.locked): none asked for
+            ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         ).order_by(Activity.id)
     ).scalars().all()
     items: list[NewNotification] = []
@@ -177,8 +180,9 @@ def remind_absence(now: datetime) -> list[int]:
     for school in schools.all_schools():
         year = current_school_year(school.timezone, now)
         today = to_local(now, school.timezone).date()
+        accepted = locks.accepted_periods(school.id, year)  # what the district accepted is over
         for row in credits.teaching_rows(school, year):  # not to those who left
-            for w in forecast.warnings(row.facts, today, status=row.assessment.status):  # none if exempt
+            for w in forecast.warnings(row.facts, today, status=row.assessment.status, accepted=accepted):
                 if w.kind != "absence":
                     continue
                 level = "limit" if w.severe else "warn"

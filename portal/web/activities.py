@@ -248,11 +248,14 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
             fragment = plugin_fragment.notice(exc.plugin)
         else:
             fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
-    # what the viewer still has to hand in: the same function as the home's to-do list
+    # what the viewer still has to hand in: the same function as the home's to-do list; nothing
+    # in a year (or semester) the district accepted, which takes no evidence (add_evidence: year.locked)
+    takes_evidence = open_ and not locked
     mine = [(p, act) for p, _u in people if p.user_id == me]
-    todo = overview.waiting_on(me, school.id, mine, {act.type_key: settings}) if reg is not None and mine else []
+    todo = (overview.waiting_on(me, school.id, mine, {act.type_key: settings})
+            if reg is not None and mine and takes_evidence else [])
     todo_missing = todo[0].missing if todo else {}
-    if evidence_form is None and reg is not None and open_:
+    if evidence_form is None and reg is not None and takes_evidence:
         evidence_form = _evidence_form(act, reg, people, can_organize, default_kind=next(iter(todo_missing), None))
     if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
         evidence_form = None

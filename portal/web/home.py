@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from portal import policy
 from portal.current import current_actor, current_roles, current_school
 from portal.page_cache import cached_part
-from portal.services import announcements, credits, forecast, overview, schools
+from portal.services import announcements, credits, forecast, locks, overview, schools
 from portal.timeutil import current_school_year, to_local, utcnow
 from portal.web.home_rows import entry_rows, pending_rows
 
@@ -37,10 +37,12 @@ def index():
         pending = forecast.pending_activities(rows, settings, year)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
         joined_after = record.not_theirs
+        accepted = locks.accepted_periods(school.id, year)  # what the district accepted is over
+        status = record.assessment.status
         return render_template(
             "home/_body.html",
-            behind=[] if joined_after else forecast.behind(record.facts, today, status=record.assessment.status),
-            warnings=[] if joined_after else forecast.warnings(record.facts, today, status=record.assessment.status),
+            behind=[] if joined_after else forecast.behind(record.facts, today, status=status, accepted=accepted),
+            warnings=[] if joined_after else forecast.warnings(record.facts, today, status=status, accepted=accepted),
             outlook=forecast.forecast(record.facts, record.assessment.status, pending, today,
                                       accepted=record.year_accepted),
             declare_types=[r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],

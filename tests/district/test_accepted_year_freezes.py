@@ -6,15 +6,28 @@ both again."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import select
 
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.models import DevelopmentPlan
-from portal.policy import Actor
-from portal.services import access, districts, overview, plans, submissions
-from tests.credits.helpers import login
+from portal.models import DevelopmentPlan, Notification
+from portal.policy import SYSTEM, Actor
+from portal.services import (
+    access,
+    district_notices,
+    districts,
+    overview,
+    plans,
+    reminders,
+    schools,
+    submissions,
+)
+from portal.timeutil import utcnow
+from tests.credits.helpers import credited, login
 from tests.district.conftest import YEAR
 from workflows.definition import Phase
 
@@ -113,3 +126,107 @@ def test_the_review_queue_leaves_out_what_an_accepted_year_froze(app, world):
     submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     assert f'data-testid="queue-item-{held}"' in reviewer.get("/review").get_data(as_text=True)
+
+
+def test_a_semesters_acceptance_leaves_its_activities_out_of_the_outlook(app, world):
+    """Once the district has accepted a semester, nothing of it can be credited any more (its
+    held activity can be neither approved nor credited: ``year.locked``), so the teacher's outlook
+    — the home page and ``GET /api/v1/me/outlook`` — no longer counts that activity's hours as
+    coming nor lists it: it said "the activities you are in can bring 2 hours" for one that
+    never will. Reopened, it is counted again."""
+    t3 = world.staff["t3"]
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": t3.username, "password": "test-password-1"}
+                        ).get_json()["token"]
+
+    def outlook() -> dict:
+        return client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()
+
+    home = login(app.test_client(), t3, world.s1)
+    assert outlook()["pending_hours"] == 2 and [p["activity_id"] for p in outlook()["pending"]] == [world.held.id]
+    assert 'data-testid="forecast-pending"' in home.get("/").text
+    sub = _accept(world, semester=1)
+    got = outlook()
+    assert got["pending"] == [] and got["pending_hours"] == 0 and got["beyond_planned"] == got["needed"]
+    assert "待审活动" not in home.get("/").text
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert outlook()["pending_hours"] == 2 and "待审活动" in home.get("/").text
+
+
+def test_a_semesters_acceptance_ends_its_warnings(app, world):
+    """A semester the district accepted takes nothing more — no writing is filed in it, no
+    absence recorded (``year.locked``) — as a semester that is over by the calendar: its quotas
+    are not met rather than "behind schedule", and its absence no longer "nears" the limit. The
+    home, ``GET /api/v1/me/outlook``, the school summary (page, CSV) and
+    ``GET /api/v1/reports/credits`` said "第1学期教学反思进度落后" for the semester just accepted,
+    urging writing the writing page no longer takes, and the reminders sent it as notifications
+    (absence nearing the limit, quota behind); the year's own quota still warns."""
+    t3 = world.staff["t3"]
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    schools.update_rules(world.s1, {"absence_warning_hours": 1}, by=SYSTEM)
+    absent_lecture = credited(world.s1, world.staff, "lecture", [(t3, "attendee")], hours="2",
+                              attended={t3.id: "0"}, absent={t3.id: "2"}, title="缺席活动")
+    assert absent_lecture.semester == 1
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": t3.username, "password": "test-password-1"}
+                        ).get_json()["token"]
+    admin_token = client.post("/api/v1/auth/token", json={"username": world.staff["admin"].username,
+                                                         "password": "test-password-1"}).get_json()["token"]
+    home = login(app.test_client(), t3, world.s1)
+    admin = login(app.test_client(), world.staff["admin"], world.s1)
+
+    def warned() -> dict[str, set]:
+        outlook = client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()
+        report = client.get("/api/v1/reports/credits", headers={"Authorization": f"Bearer {admin_token}"}).get_json()
+        row = next(r for r in report["teachers"] if r["username"] == t3.username)
+        summary = admin.get("/reports/summary").text.split(f'data-testid="warnings-{t3.username}"')[1].split("</td>")[0]
+        csv_warnings = next(row for row in csv.reader(io.StringIO(admin.get("/reports/summary.csv").text))
+                            if row[0] == t3.username)[-1]
+        return {
+            "outlook": {(w["kind"], w.get("quota", {}).get("key", ""), w["semester"]) for w in outlook["warnings"]},
+            "report": {(w["kind"], w.get("quota", {}).get("key", ""), w["semester"]) for w in row["warnings"]},
+            "home": {"reflections-1" if "第1学期教学反思进度落后" in home.get("/").text else "",
+                     "absence" if 'data-testid="warning-absence"' in home.get("/").text else ""} - {""},
+            "summary": {"absence" if 'data-warning="absence"' in summary else "",
+                        "reflections-1" if "第1学期教学反思进度落后" in summary else ""} - {""},
+            "csv": {"absence" if "第1学期：未请假缺席" in csv_warnings else "",
+                    "reflections-1" if "第1学期教学反思进度落后" in csv_warnings else ""} - {""},
+        }
+
+    before = warned()
+    assert ("quota", "reflections", 1) in before["outlook"] and ("absence", "", 1) in before["outlook"]
+    assert before["outlook"] == before["report"]
+    assert before["home"] == before["summary"] == before["csv"] == {"reflections-1", "absence"}
+    _accept(world, semester=1)
+    after = warned()
+    assert after["outlook"] == after["report"] == {w for w in before["outlook"] if w[2] != 1}  # none of semester 1
+    assert ("quota", "reading_notes", 0) in after["outlook"]  # the year's quota: the year goes on
+    assert after["home"] == after["summary"] == after["csv"] == set()
+    # nor do the reminders (absence nearing its limit, a quota behind) tell of semester 1
+    reminders.remind_absence(utcnow())
+    district_notices.remind_quotas(utcnow())
+    told = db.session.execute(select(Notification).where(Notification.user_id == t3.id)).scalars().all()
+    assert [n.params for n in told if n.kind == "absence_warning"] == []
+    assert {n.params["quota"]["zh"] for n in told if n.kind == "quota_behind"} == {"读书笔记"}
+
+
+def test_an_accepted_years_activity_offers_no_evidence_form(app, world):
+    """An activity of a year the district accepted takes no evidence (``year.locked``): its page
+    offers its participant neither the upload form nor a "to upload" reminder (it offered both,
+    and a piece sent was refused). Reopened, the form is back."""
+    t3 = world.staff["t3"]
+    page = login(app.test_client(), t3, world.s1)
+    url = f"/activities/{world.held.id}"
+    assert 'data-testid="evidence-kind"' in page.get(url).text
+    sub = _accept(world)
+    shown = page.get(url).text
+    assert 'data-testid="evidence-kind"' not in shown and 'data-testid="todo-missing"' not in shown
+    assert page.post(url + "/evidence", data={"kind": "reflection", "title": "反思", "text": "收获很多。" * 10,
+                                              "user_id": str(t3.id)}).status_code in (409, 422)
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert 'data-testid="evidence-kind"' in page.get(url).text

@@ -385,3 +385,23 @@ def test_one_who_left_is_told_nothing_more_of_the_schools_activities(queued_app,
                                                         {"title": "乙校讲座", "time": "09:00", "location": ""},
                                                         "/", other.id)])
     assert deliver_now(made, NOON_UTC) == ["email"] and len(smtp.inbox.to("t1@school.test")) == 1
+
+
+def test_no_evidence_is_asked_for_in_a_year_the_district_accepted(queued_app):
+    """Once the district has accepted the year, an activity of it takes no evidence
+    (``year.locked``): the reminder does not ask for any."""
+    from portal.models import District, School
+    from portal.policy import Actor
+    from portal.services import submissions
+
+    act = activity("observation", Phase.AWAITING_REVIEW)
+    db.session.execute(delete(Notification).where(Notification.kind == "evidence_due"))
+    db.session.commit()
+    s = db.session.get(School, act.school_id)
+    sub = submissions.latest(s.id, act.school_year, 0)  # the demo school's year waits for the district
+    assert sub is not None and sub.status == "submitted"
+    district = db.session.get(District, s.district_id)
+    submissions.decide(sub.id, True, by=Actor.of(user("dreviewer").id, ["district_reviewer"]), district_id=district.id)
+    db.session.commit()
+    reminders.remind_evidence(utcnow())
+    assert [n for n in notes("evidence_due") if n.params["title"] == act.title] == []
