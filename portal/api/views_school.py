@@ -28,7 +28,7 @@ from portal.errors import NotFound
 from portal.messages import msg
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import credits, forecast, locks, schools
+from portal.services import credits, forecast, schools
 from portal.timeutil import current_school_year, to_local, utcnow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -133,8 +133,7 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
     rows = credits.school_summary(ctx.school, year)
     # the year's requirement as its rows were judged by (an accepted year keeps the rules it was accepted with)
     required = rows[0].facts.required_hours if rows else ctx.school.rule("required_hours")
-    teaching = credits.teaching_now(ctx.school.id)
-    accepted = locks.accepted_periods(ctx.school.id, year)  # what the district accepted is over
+    teaching, accepted = credits.teaching_now_and_accepted(ctx.school.id, year)  # accepted: over
     summary = SchoolSummary(
         school=ctx.school.code, year=year, required_hours=float(required),
         teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name,

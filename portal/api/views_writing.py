@@ -20,7 +20,7 @@ from portal.api.models_writing import (
     YearWriting,
 )
 from portal.api.openapi import operation
-from portal.services import credits, forecast, locks, overview, schools, writing
+from portal.services import credits, forecast, overview, schools, writing
 from portal.timeutil import current_school_year, to_local, utcnow
 
 
@@ -117,5 +117,5 @@ def my_outlook() -> Outlook:
         beyond_planned=float(fc.beyond_planned), outlook=fc.outlook,  # type: ignore[arg-type]
         pending=[PendingActivity.of(p) for p in fc.pending],
         warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today, status=ty.assessment.status,
-                                                                  accepted=locks.accepted_periods(ctx.school.id, year))],
+                                                                  accepted=ty.accepted_periods)],
     )

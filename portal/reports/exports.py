@@ -47,7 +47,7 @@ from portal.messages import (
 from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
 from portal.reports.xlsx_rows import SheetRows
-from portal.services import credits, forecast, locks
+from portal.services import credits, forecast
 from portal.timeutil import to_local, utcnow
 from portal.year_texts import quota_amount, quota_label, warnings_text
 
@@ -310,8 +310,7 @@ def summary_rows(
     rows = credits.school_summary(school, year) if teacher_years is None else teacher_years
     quota_heads = rows[0].facts.quotas if rows else ()  # the school's quotas: the same for every teacher
     today = to_local(utcnow(), school.timezone).date()
-    teaching = credits.teaching_now(school.id)
-    accepted = locks.accepted_periods(school.id, year)  # what the district accepted is over
+    teaching, accepted = credits.teaching_now_and_accepted(school.id, year)  # accepted: over
     yield [*_summary_header(keys, lang), *(quota_label(q, lang) for q in quota_heads), heading("warnings", lang)]
     for ty in rows:
         yield [

@@ -98,11 +98,12 @@ class _Keep(dict):
 def summary_lines(
     rows: Sequence[SummaryRow], keys: list[str], type_names: dict[str, str], today: date,
     record_url: Callable[[int], str], status_badge: Callable[[str], str], teaching: set[int] | None = None,
-    accepted: Collection[int] = (),
+    *, accepted: Collection[int],
 ) -> Markup:
     """The rows of :func:`portal.services.credits.school_summary` as the page shows them, all
     teachers' rows in one string (empty without rows): type columns ``keys`` headed
-    ``type_names``, the warnings of ``today`` (:func:`portal.services.forecast.warnings`),
+    ``type_names``, the warnings of ``today`` (:func:`portal.services.forecast.warnings`; none of
+    the periods the district ``accepted``),
     names linked by ``record_url(user id)``, statuses shown by the ``status_badge`` macro.
     Every distinct cell is made once a page and then read from a :class:`Memo` (a look-up, no
     call): the hour figures, notes and badges, a row's type cells by its hours by type (most

@@ -34,7 +34,7 @@ from portal.models import School
 from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
 from portal.reports import exports, summary_table
-from portal.services import access, credits, districts, exemptions, locks, schools, teacher_years
+from portal.services import access, credits, districts, exemptions, schools, teacher_years
 from portal.timeutil import current_school_year, to_local, utcnow
 from portal.web.helpers import id_url, messages_at
 
@@ -161,6 +161,7 @@ def summary():
         rows: list[credits.SummaryRow] = [*credits.school_summary(school, year)] if stored is None else [*stored]
         keys = credits.type_keys_for_year(year, school.id, rows)
         type_names = _type_names()
+        teaching, accepted = credits.teaching_now_and_accepted(school.id, year)
         return render_template(
             "reports/_summary_body.html",
             school=school,
@@ -172,8 +173,8 @@ def summary():
                 rows, keys, type_names, today,
                 record_url=id_url("reports.teacher_record", "user_id", school=link_args.get("school")),
                 status_badge=get_template_attribute("reports/_macros.html", "status_badge"),
-                teaching=credits.teaching_now(school.id),
-                accepted=locks.accepted_periods(school.id, year),  # what the district accepted is over
+                teaching=teaching,
+                accepted=accepted,  # what the district accepted is over
             ),
             quota_heads=summary_table.quota_heads(rows),
         ) + _render_groups(school.id, year, rows)

@@ -114,6 +114,9 @@ class TeacherYear:
     joined_after_year: bool = False
     # the district accepted the school's year (locked whole): nothing more counts in it
     year_accepted: bool = False
+    # the periods of the year the district accepted (semesters, ``WHOLE_YEAR``): over for the
+    # warnings (:func:`forecast.warnings`); read by :func:`teacher_year` only
+    accepted_periods: frozenset[int] = frozenset()
 
     @property
     def not_theirs(self) -> bool:
@@ -555,21 +558,26 @@ def _teacher_year_statement():
         .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
         .where(YearLock.school_id == school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
     )
+    # the periods of the year the district accepted (its semesters, or the whole year)
+    locked = select(
+        literal("l", String), cast(null(), String), YearLock.semester, cast(null(), Numeric),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
+    ).where(YearLock.school_id == school_id, YearLock.school_year == year)
     # the writing: title, semester, characters, longest piece, kind, pieces
     pieces = quotas.PIECES_OF_ONE.subquery()
     writing = select(
         literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
         pieces.c.kind, pieces.c.pieces,
     )
-    return union_all(by_type, absences, exemption, accepted, writing)
+    return union_all(by_type, absences, exemption, accepted, locked, writing)
 
 
 _TEACHER_YEAR = _teacher_year_statement()
 
 
 def teacher_year(user: User, school: School, year: str) -> TeacherYear:
-    """One teacher's year: ledger by type, absences by semester, any exemption and the rules of
-    a year the district accepted, read in a single UNION ALL query (the teacher's home page runs
+    """One teacher's year: ledger by type, absences by semester, any exemption, the rules of
+    a year the district accepted and the periods it accepted, read in a single UNION ALL query (the teacher's home page runs
     it on every visit). A teacher who joined after the district accepted the year, whom its kept
     teachers leave out, is marked ``joined_after_acceptance``, and one not on the staff when the
     year was over (joined after it, or had left), with nothing of theirs there,
@@ -580,6 +588,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     accepted: Mapping[str, Any] | None = None
     joined_after = year_accepted = False
     writing: list[quotas.Piece] = []
+    periods: set[int] = set()
     params = {
         "uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states(),
         "user_id": user.id, "school_ids": [school.id],
@@ -593,10 +602,13 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             absent[semester] = (a, b)
         elif kind == "r":
             accepted, joined_after, year_accepted = _accepted_rules(key), not semester, True
+        elif kind == "l":
+            periods.add(semester)
         else:
             exemption = key
     ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
+    ty.accepted_periods = frozenset(periods)
     counted = bool(types or absent or exemption is not None or writing)
     ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school.id, year)
     return ty
@@ -632,6 +644,20 @@ def teaching_now(school_id: int) -> set[int]:
     left — the others are there for what the year counts of theirs, and are marked so."""
     return set(db.session.execute(select(Membership.user_id).where(
         Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
+
+
+def teaching_now_and_accepted(school_id: int, year: str) -> tuple[set[int], frozenset[int]]:
+    """:func:`teaching_now` and the periods of ``year`` the district accepted at the school
+    (:func:`portal.services.locks.accepted_periods`: over for the warnings), in one statement:
+    what a year's summary asks of both besides its rows."""
+    teaching = select(literal(0, Integer), Membership.user_id).where(
+        Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True))
+    locked = select(literal(1, Integer), YearLock.semester).where(
+        YearLock.school_id == school_id, YearLock.school_year == year)
+    found: tuple[set[int], set[int]] = (set(), set())
+    for kind, value in db.session.execute(union_all(teaching, locked)):
+        found[kind].add(value)
+    return found[0], frozenset(found[1])
 
 
 def teaches_at(school_id: int, user_id: int) -> bool:

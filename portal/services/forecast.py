@@ -69,7 +69,7 @@ def period_over(semester: int, school_year: str, today: date, accepted: Collecti
     return today > period_bounds(school_year, semester)[1]  # its last day is in it
 
 
-def behind(facts: YearFacts, today: date, *, status: str, accepted: Collection[int] = ()) -> list[QuotaFact]:
+def behind(facts: YearFacts, today: date, *, status: str, accepted: Collection[int]) -> list[QuotaFact]:
     """The quotas behind schedule on ``today``, in periods neither over nor ``accepted`` by the
     district (:func:`period_over`: a past semester's quota not done is not met — its figures and
     the assessment say so — and writing now counts for today's period); none for a teacher whose
@@ -81,7 +81,7 @@ def behind(facts: YearFacts, today: date, *, status: str, accepted: Collection[i
             and not period_over(q.semester, year, today, accepted)]
 
 
-def warnings(facts: YearFacts, today: date, *, status: str, accepted: Collection[int] = ()) -> list[YearWarning]:
+def warnings(facts: YearFacts, today: date, *, status: str, accepted: Collection[int]) -> list[YearWarning]:
     """What the teacher and the school admin should act on now: every page, export, API answer
     and reminder asks here, so an exempt teacher (``status``, the assessment's) is warned of
     nothing anywhere, and nothing of a period that is over or ``accepted`` by the district

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from portal import policy
 from portal.current import current_actor, current_roles, current_school
 from portal.page_cache import cached_part
-from portal.services import announcements, credits, forecast, locks, overview, schools
+from portal.services import announcements, credits, forecast, overview, schools
 from portal.timeutil import current_school_year, to_local, utcnow
 from portal.web.home_rows import entry_rows, pending_rows
 
@@ -37,7 +37,7 @@ def index():
         pending = forecast.pending_activities(rows, settings, year)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
         joined_after = record.not_theirs
-        accepted = locks.accepted_periods(school.id, year)  # what the district accepted is over
+        accepted = record.accepted_periods  # what the district accepted is over
         status = record.assessment.status
         return render_template(
             "home/_body.html",

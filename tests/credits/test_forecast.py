@@ -33,16 +33,16 @@ def facts(**kw) -> YearFacts:
      ("5", ["absence"], True), ("6", ["absence"], True)],
 )
 def test_absence_warning_at_the_threshold(absent, kinds, severe):
-    ws = forecast.warnings(facts(absent_hours={1: Decimal(absent)}), date(2026, 12, 1), status=SHORT)
+    ws = forecast.warnings(facts(absent_hours={1: Decimal(absent)}), date(2026, 12, 1), status=SHORT, accepted=())
     assert [w.kind for w in ws] == kinds
     assert all(w.severe is severe and w.semester == 1 and w.hours == Decimal(absent) for w in ws)
 
 
 def test_a_threshold_of_zero_warns_only_at_the_limit():
     f0 = facts(absence_warning_hours=Decimal("0"), absent_hours={2: Decimal("4.5")})
-    assert forecast.warnings(f0, date(2027, 3, 1), status=SHORT) == []
+    assert forecast.warnings(f0, date(2027, 3, 1), status=SHORT, accepted=()) == []
     assert [w.severe for w in forecast.warnings(facts(absence_warning_hours=Decimal("0"), absent_hours={2: Decimal("5")}),
-                                                date(2027, 3, 1), status=SHORT)] == [True]
+                                                date(2027, 3, 1), status=SHORT, accepted=())] == [True]
 
 
 @pytest.mark.parametrize(
@@ -60,22 +60,22 @@ def test_a_semester_that_is_over_warns_of_nothing_it_could_still_mend():
     year that had ended. Absence nearing the limit warns while its semester lasts; absence that
     reached it still says why the year is not recognised."""
     near, over = facts(absent_hours={1: Decimal("3")}), facts(absent_hours={1: Decimal("5")})
-    assert [w.kind for w in forecast.warnings(near, date(2027, 1, 20), status=SHORT)] == ["absence"]
-    assert forecast.warnings(near, date(2027, 2, 1), status=SHORT) == []  # semester 2 began
-    assert [w.severe for w in forecast.warnings(over, date(2027, 9, 1), status=SHORT)] == [True]
+    assert [w.kind for w in forecast.warnings(near, date(2027, 1, 20), status=SHORT, accepted=())] == ["absence"]
+    assert forecast.warnings(near, date(2027, 2, 1), status=SHORT, accepted=()) == []  # semester 2 began
+    assert [w.severe for w in forecast.warnings(over, date(2027, 9, 1), status=SHORT, accepted=())] == [True]
 
 
 def test_semester_quotas_are_behind_only_in_their_semester():
     r1, r2 = QuotaFact("reflections", 1, 2, 5), QuotaFact("reflections", 2, 0, 5)
     f1 = facts(quotas=(r1, r2))
-    assert forecast.behind(f1, date(2026, 10, 1), status=SHORT) == []  # 2 of 5 by October: ahead
-    assert forecast.behind(f1, date(2027, 1, 20), status=SHORT) == [r1]  # 2 of 5 near the end of semester 1
-    assert forecast.behind(f1, date(2027, 1, 31), status=SHORT) == [r1]  # its last day
-    assert forecast.behind(f1, date(2027, 3, 1), status=SHORT) == []  # semester 2 just began: nothing due yet
+    assert forecast.behind(f1, date(2026, 10, 1), status=SHORT, accepted=()) == []  # 2 of 5 by October: ahead
+    assert forecast.behind(f1, date(2027, 1, 20), status=SHORT, accepted=()) == [r1]  # 2 of 5 near the end of semester 1
+    assert forecast.behind(f1, date(2027, 1, 31), status=SHORT, accepted=()) == [r1]  # its last day
+    assert forecast.behind(f1, date(2027, 3, 1), status=SHORT, accepted=()) == []  # semester 2 just began: nothing due yet
     # semester 1 is over: its 2 of 5 are not met (writing now counts for semester 2), no longer behind
-    assert forecast.behind(f1, date(2027, 4, 15), status=SHORT) == [r2]
-    assert forecast.behind(f1, date(2027, 9, 1), status=SHORT) == []  # the year is over: not met, nothing behind
-    assert forecast.behind(facts(quotas=(QuotaFact("reflections", 1, 5, 5),)), date(2027, 1, 31), status=SHORT) == []
+    assert forecast.behind(f1, date(2027, 4, 15), status=SHORT, accepted=()) == [r2]
+    assert forecast.behind(f1, date(2027, 9, 1), status=SHORT, accepted=()) == []  # the year is over: not met, nothing behind
+    assert forecast.behind(facts(quotas=(QuotaFact("reflections", 1, 5, 5),)), date(2027, 1, 31), status=SHORT, accepted=()) == []
 
 
 @pytest.mark.parametrize(
@@ -180,10 +180,10 @@ def test_an_exempt_teacher_is_warned_of_nothing():
     behind, whatever the facts (the summary warned 何立新, exempt near retirement, of reading notes)."""
     r1 = QuotaFact("reflections", 1, 0, 5)
     f1 = facts(quotas=(r1,), absent_hours={1: Decimal("6")})
-    assert [w.kind for w in forecast.warnings(f1, date(2027, 1, 20), status=SHORT)] == ["absence", "quota"]
-    assert forecast.behind(f1, date(2027, 1, 20), status=SHORT) == [r1]
-    assert forecast.warnings(f1, date(2027, 1, 20), status=EXEMPT) == []
-    assert forecast.behind(f1, date(2027, 1, 20), status=EXEMPT) == []
+    assert [w.kind for w in forecast.warnings(f1, date(2027, 1, 20), status=SHORT, accepted=())] == ["absence", "quota"]
+    assert forecast.behind(f1, date(2027, 1, 20), status=SHORT, accepted=()) == [r1]
+    assert forecast.warnings(f1, date(2027, 1, 20), status=EXEMPT, accepted=()) == []
+    assert forecast.behind(f1, date(2027, 1, 20), status=EXEMPT, accepted=()) == []
 
 
 def test_no_page_export_or_api_answer_warns_an_exempt_teacher(app, client, s1, staff):
