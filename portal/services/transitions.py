@@ -130,6 +130,17 @@ def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], set
     return ceiling
 
 
+def _user_key(key: Any) -> int | None:
+    """The user id an adjustment is keyed by: a whole number, or its text written the one way
+    (``"5"``; not ``"05"``, ``"+5"``, ``" 5"`` or full-width ``"５"``, which ``int`` reads as 5
+    too — two keys of one person, the last silently winning)."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.isascii() and key.isdigit() and str(int(key)) == key:
+        return int(key)
+    return None
+
+
 def _parse_adjustments(
     raw: Any, parts: list[Participation], ceiling: Callable[[Participation], Decimal]
 ) -> dict[int, Decimal]:
@@ -144,9 +155,8 @@ def _parse_adjustments(
     errors: dict[str, Msg] = {}
     above: list[Msg] = []
     for key, value in raw.items():
-        try:
-            uid = int(key)
-        except (TypeError, ValueError):
+        uid = _user_key(key)
+        if uid is None:
             errors[str(key)] = msg("hours.not_user")
             continue
         if uid not in by_id:

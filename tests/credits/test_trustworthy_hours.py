@@ -153,6 +153,29 @@ def test_the_review_form_refuses_an_adjustment_above_the_rule_beside_the_name(ap
     assert db.session.get(Activity, act.id).state == "held" and _adjusted(act.id)[t3.id] is None
 
 
+def test_a_participant_is_keyed_by_their_id_written_one_way(app, client, s1, staff, held_lecture):
+    """``05``, ``+5``, `` 5`` and full-width ``５`` all read as 5 by ``int``: two keys of one
+    person, the last silently winning. Only the id as written is a key; the others are refused
+    by name of the key, nothing is approved, and the plain id is still taken."""
+    act, rev, t2 = held_lecture, staff["reviewer"], staff["t2"]
+    logs = _log_count(act.id)
+    uid = str(t2.id)
+    for odd in ("0" + uid, "+" + uid, " " + uid, uid.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+                uid + ".0", True):
+        with pytest.raises(Invalid) as err:
+            f.fire(act, rev, "approve", "补记学时", hours={odd: "1", uid: "2"})
+        assert {k: v.english for k, v in err.value.fields["hours"].items()} == {str(odd): "not a user id"}
+        db.session.rollback()
+    login(client, rev)
+    r = client.post(f"/review/{act.id}", data={"action": "approve", "comment": "补记", f"hours-0{uid}": "1",
+                                               f"would-0{uid}": "2"}, follow_redirects=True)
+    assert f"0{uid}：不是有效的人员编号" in r.get_data(as_text=True)  # the key as sent, refused
+    act = db.session.get(Activity, act.id)
+    assert act.state == "held" and _log_count(act.id) == logs and _adjusted(act.id)[t2.id] is None
+    f.fire(act, rev, "approve", "补记学时", hours={uid: "1"})
+    assert _adjusted(act.id)[t2.id] == D("1")
+
+
 # -- nothing is held, attended or credited before it happened ---------------------------------
 
 
