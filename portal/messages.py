@@ -30,6 +30,7 @@ TEXTS: dict[str, Any] = {
     "must_be_integer": _l("must be an integer"),
     "must_be_object": _l("must be an object"),
     "must_be_bool": _l("must be true or false"),
+    "must_be_whole": _l("must be a whole number"),
     "at_most_chars": _l("at most %(n)s characters"),
     "between_chars": _l("%(low)s to %(high)s characters"),
     "number_between": _l("must be a number from %(low)s to %(high)s"),

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, NumberRange
 
 from portal.activity_types import Text
 from portal.extensions import db
-from portal.models import Activity
+from portal.models import Activity, User
 from tests.plugins.test_broken_plugins import client_for
 from tests.plugins.test_request_time_failures import Plugin, one_role_type
 from tests.support import factories as f
@@ -68,21 +68,23 @@ def test_the_page_still_refuses_what_the_fields_refuse_in_the_viewers_language(m
         assert db.session.query(Activity).count() == 0
 
 
-def test_the_api_still_wants_json_numbers_for_number_fields(make_app):
-    from portal.errors import Invalid
-    from portal.models import School, User
-    from portal.services import activities
-
+def test_the_api_still_wants_json_numbers_for_number_fields_and_says_so_in_the_readers_language(make_app):
     app, school_id, organizer = _app(make_app)
     with app.app_context():
-        school, user = db.session.get(School, school_id), db.session.get(User, organizer)
-        try:
-            activities.plan_activity(school, user, "rt_fields", "同课异构", "2026-09-10T09:00", "2026-09-10T11:00", "2",
-                                     [], {"lesson": "《背影》", "designs": "3"})
-        except Invalid as exc:
-            assert "designs" in exc.fields["details"]
-        else:
-            raise AssertionError("a text for a number field of JSON details was taken")
-        act = activities.plan_activity(school, user, "rt_fields", "同课异构", "2026-09-10T09:00", "2026-09-10T11:00",
-                                       "2", [], {"lesson": "《背影》", "designs": 3})
-        assert act.details["designs"] == 3
+        username = db.session.get(User, organizer).username
+    api = app.test_client()
+    token = api.post("/api/v1/auth/token", json={"username": username, "password": f.PASSWORD}).get_json()["token"]
+    body = {"type": "rt_fields", "title": "同课异构", "starts_at": "2026-09-10T09:00", "ends_at": "2026-09-10T11:00",
+            "hours": 2, "details": {"lesson": "《背影》", "designs": "3", "recorded": "y"}}
+    said = {}
+    for lang in ("zh-CN", "en"):
+        r = api.post("/api/v1/activities", json=body, headers={"Authorization": f"Bearer {token}", "Accept-Language": lang})
+        assert r.status_code == 422, r.get_json()
+        said[lang] = r.get_json()["fields"]["details"]
+    assert said["en"] == {"designs": ["must be a whole number"], "recorded": ["must be true or false"]}
+    assert said["zh-CN"] == {"designs": ["须为整数"], "recorded": ["必须为是或否"]}
+    r = api.post("/api/v1/activities", json={**body, "details": {"lesson": "《背影》", "designs": 3, "recorded": True}},
+                 headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.get_json()
+    with app.app_context():
+        assert db.session.query(Activity).one().details["designs"] == 3
