@@ -415,6 +415,14 @@ class ActivityType:
         out of the demo activities."""
         return None
 
+    def sample_roles(self) -> list[str] | None:
+        """The roles of a demo activity's participants, in order: the demo teachers (teacher1,
+        teacher2 … at most five) take them, in ``flask demo`` and in the ``yanxiu_plan`` fixture.
+        E.g. ``["lesson_teacher", "lesson_teacher", "observer", "observer"]`` for a type whose
+        ``hold`` needs two lesson teachers. None (the default): teacher1 in the role that leads
+        (the first besides ``default_role``), teacher2–teacher4 in ``default_role``. Contract 1.11."""
+        return None
+
     def sample_profile(self) -> SampleProfile | None:
         """Volumes of this format in generated district data; None: a modest default."""
         return None

@@ -3,6 +3,7 @@ type in every state. All names are invented."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -80,10 +81,20 @@ def main_and_lead(reg: RegisteredType) -> tuple[str, str]:
     return main, next((role for role in reg.decl.roles if role != main), main)
 
 
+#: The demo teachers who take part in a type's demo activities, in this order (``sample_roles``).
+DEMO_TEACHERS = ("teacher1", "teacher2", "teacher3", "teacher4", "teacher5")
+
+
 def demo_roles(key: str) -> list[tuple[str, str]]:
-    """Who takes part in a demo activity of type ``key``, in which of its roles (username, role)."""
-    main, lead = main_and_lead(registry().types[key])
-    return [("teacher1", lead), ("teacher2", main), ("teacher3", main), ("teacher4", main)]
+    """Who takes part in a demo activity of type ``key``, in which of its roles (username, role):
+    the type's ``sample_roles`` if it gives them, else teacher1 leads and teacher2–teacher4 take
+    the main role."""
+    reg = registry().types[key]
+    roles = sample_roles(reg)
+    if not isinstance(roles, list):  # None, or a failure (reported; the demo leaves the type out)
+        main, lead = main_and_lead(reg)
+        roles = [lead, main, main, main]
+    return list(zip(DEMO_TEACHERS, roles, strict=False))
 
 
 def gathering_types() -> list[RegisteredType]:
@@ -126,6 +137,23 @@ def sample_evidence(reg: RegisteredType) -> list[SampleEvidence]:
     return type_answer(reg.type, "sample_evidence", [], check=_evidence_list, message=M_TYPE_DEMO)
 
 
+#: What :func:`sample_roles` answers for a type whose ``sample_roles`` failed (reported).
+FAILED = object()
+
+
+def sample_roles(reg: RegisteredType) -> list[str] | None | object:
+    """The roles of the demo's participants (``ActivityType.sample_roles``); None: the default;
+    :data:`FAILED` if the method raised or answered no list of the type's roles (reported)."""
+    def check(value: Any) -> list[str] | None:
+        if value is None:
+            return None
+        if (not isinstance(value, (list, tuple)) or not 0 < len(value) <= len(DEMO_TEACHERS)
+                or not all(isinstance(r, str) and r in reg.decl.roles for r in value)):
+            raise TypeError(f"answered {value!r:.100}, not a list of 1 to {len(DEMO_TEACHERS)} of the type's roles")
+        return list(value)
+    return type_answer(reg.type, "sample_roles", FAILED, check=check, message=M_TYPE_DEMO)
+
+
 def _details(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -150,13 +178,28 @@ def _evidence_list(value: Any) -> list[SampleEvidence]:
     return list(value)
 
 
-TEXT = "这次活动让我收获很多。" * 20
+#: What demo pieces are written of: each piece takes its own choice of these, in its own order.
+SENTENCES = (
+    "这次活动让我收获很多。", "课堂上学生的提问比预想的多。", "我应当留出更多讨论的时间。",
+    "同伴的设计给了我新的思路。", "导入环节还可以更简洁一些。", "小组合作的分工需要更明确。",
+    "板书的结构帮助学生理清了层次。", "评价语言要更具体，少一些泛泛的表扬。", "作业设计应当分层，照顾不同的学生。",
+    "听课时我记下了三个值得借鉴的细节。", "教学目标的表述要能检测。", "情境创设贴近学生的生活经验。",
+    "朗读指导不够充分，下次要示范。", "课后与学生交流，发现了新的困惑。", "时间分配前松后紧，需要调整。",
+    "多媒体的使用要服务于教学内容。", "追问能把学生的思考引向深入。", "学生的错误是宝贵的教学资源。",
+    "教研组的讨论让我看到了自己的盲点。", "单元整体设计要先理清大概念。", "课堂练习的反馈要及时。",
+    "关注沉默的学生，给他们表达的机会。", "教材的留白处正是学生思考的起点。", "下一次我想尝试先学后教。",
+)
 
 
 def demo_text(title: str) -> str:
     """A demo piece's own text, opening with its title: a piece of writing counts once in a
-    teacher's year (``quotas.require_new_piece``), so no two pieces of the demo are the same."""
-    return f"关于{title}：{TEXT}"
+    teacher's year (``quotas.require_new_piece``: not even mostly the same words again), so each
+    piece is its own choice of :data:`SENTENCES`, picked by its title."""
+    import random
+    from hashlib import sha256
+
+    pick = random.Random(sha256(title.encode()).digest()).sample(SENTENCES, 12)
+    return f"关于{title}：{''.join(pick)}"
 #: Who declares the demo's self-declared activities, phase by phase (teacher1: one awaiting
 #: review, one credited).
 DECLARERS = ("teacher2", "teacher1", "teacher3", "teacher1", "teacher4")
@@ -193,9 +236,10 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
     stage = step.trigger
     if step.adjusts_hours:  # the reviewer's approval: required evidence is checked there
         settings = schools.type_settings(act.school_id, act.type_key)
+        have = Counter((e.user_id, e.kind) for e in activities.evidence_of(act.id))  # given at an earlier stage
         for p, u in people:
             for kind, count in reg.type.required_evidence_for(p.role, settings).items():
-                for i in range(count):
+                for i in range(have[(u.id, kind)], count):
                     _evidence(act, u, u.id, kind, _title(act, kind, i, count))
     for sample in sample_evidence(reg):
         if sample.stage != stage:
@@ -237,7 +281,7 @@ def load_demo(today: datetime | None = None) -> School:
     absent: list[bool] = []  # teacher1's one absence without leave: given by the first type that can
     for shift, (key, reg) in enumerate(registry().types.items()):
         details = sample_details(reg)
-        if details is None:  # the type offers no demo data (or its plugin failed to: reported)
+        if details is None or sample_roles(reg) is FAILED:  # no demo data (or its plugin failed to: reported)
             continue
         try:
             _type_demo(school, key, reg, details, (organizer, reviewer), now, absent, shift)

@@ -13,6 +13,8 @@ from typing import Any
 
 from wtforms import Form
 
+from portal.messages import Msg, msg
+
 TEXT_FIELDS = frozenset({"StringField", "TextAreaField", "SearchField", "TelField", "URLField", "EmailField",
                          "PasswordField", "HiddenField", "ColorField"})
 CHOICE_FIELDS = frozenset({"SelectField", "RadioField"})
@@ -38,24 +40,25 @@ def field_kind(field: Any) -> str:
     return "other"
 
 
-def json_type_errors(form_cls: type[Form], details: Any) -> dict[str, list[str]]:
+def json_type_errors(form_cls: type[Form], details: Any) -> dict[str, list[Msg]]:
     """Values of ``details`` whose JSON type the form's field does not take (a number or an object
-    for a text field …), by field; ``null`` stands for a value not given."""
+    for a text field …), by field, as the catalogue's messages (the reader's language); ``null``
+    stands for a value not given."""
     if not isinstance(details, dict):
         return {}
     fields = {f.name: f for f in form_cls()}
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Msg]] = {}
     for name, value in details.items():
         field = fields.get(name)
         if field is None or value is None:
             continue
         kind = field_kind(field)
         if kind in ("text", "choice") and not isinstance(value, str):
-            errors[name] = ["must be text"]
+            errors[name] = [msg("api.must_be_text")]
         elif kind == "boolean" and not isinstance(value, bool):
-            errors[name] = ["must be true or false"]
+            errors[name] = [msg("must_be_bool")]
         elif kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-            errors[name] = ["must be a whole number"]
+            errors[name] = [msg("must_be_whole")]
         elif kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            errors[name] = ["must be a number"]
+            errors[name] = [msg("api.must_be_number")]
     return errors

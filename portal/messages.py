@@ -30,8 +30,12 @@ TEXTS: dict[str, Any] = {
     "must_be_integer": _l("must be an integer"),
     "must_be_object": _l("must be an object"),
     "must_be_bool": _l("must be true or false"),
+    "must_be_whole": _l("must be a whole number"),
     "at_most_chars": _l("at most %(n)s characters"),
     "between_chars": _l("%(low)s to %(high)s characters"),
+    "number_between": _l("must be a number from %(low)s to %(high)s"),
+    "number_at_least": _l("must be at least %(low)s"),
+    "number_at_most": _l("must be at most %(high)s"),
     "unknown_role": _l("unknown role"),
     "roles_are": _l("roles are %(roles)s"),
     # -- who may do what -------------------------------------------------------------------
@@ -1000,4 +1004,7 @@ FORM_TEXTS = (
     _l("Not a valid choice."),
     _l("Invalid input."),
     _l("unknown field"),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid float value."),
 )

@@ -31,9 +31,12 @@ The fixtures:
   ``school_admin``) and by username (``teacher1`` … ``teacher6``).
 * ``yanxiu_client(role)``: a test client signed in as that person, in the demo school; each
   request runs in its own app context, as in production.
-* ``yanxiu_plan(...)``, ``yanxiu_attend(activity)``, ``yanxiu_evidence(...)`` and
+* ``yanxiu_plan(...)``, ``yanxiu_attend(activity)``, ``yanxiu_evidence(...)`` (written or a file) and
   ``yanxiu_fire(activity, trigger, as_=role)``: the portal's own services, as the person named,
   with its permission checks, guards and ledger; they return ``workflows.ActivitySnapshot``\\ s.
+* ``yanxiu_settings(values)``: the demo school's settings of the type, saved as the school admin
+  saves them (``validate_settings`` first); ``yanxiu_credits(activity)``: the ledger's hours of
+  each participant, by username.
   A refusal raises :class:`DomainError` (``GuardFailedError`` with ``.extra["missing"]`` for a
   guard).
 """
@@ -46,6 +49,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +271,16 @@ def _length(hours: Any) -> timedelta:
         return timedelta(hours=2)
 
 
+def _first_type(plugin: str) -> str:
+    """The key of the first activity type ``plugin`` provides."""
+    from portal.registry import registry
+
+    ours = [k for k, r in registry().types.items() if r.plugin == plugin]
+    if not ours:
+        raise LookupError(f"plugin {plugin!r} provides no activity type")
+    return ours[0]
+
+
 def _person(people: dict[str, Any], who: str) -> Any:
     if who not in people:
         raise KeyError(f"no demo person {who!r}; one of {', '.join(sorted(people))}")
@@ -314,10 +328,7 @@ def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school
              details: dict[str, Any] | None = None, hours: str = "2", starts_at: datetime | None = None,
              title: str = "插件测试活动") -> ActivitySnapshot:
         if type_key is None:
-            ours = [k for k, r in registry().types.items() if r.plugin == yanxiu_plugin]
-            if not ours:
-                raise LookupError(f"plugin {yanxiu_plugin!r} provides no activity type")
-            type_key = ours[0]
+            type_key = _first_type(yanxiu_plugin)
         # the form's times are the school's wall clock: two days before the school's now (the machine's
         # own zone, which datetime.now() reads, may be another)
         start = starts_at or to_local(utcnow(), zone_of(yanxiu_school)).replace(
@@ -362,17 +373,61 @@ def yanxiu_attend(yanxiu_people: dict[str, Any]) -> Callable[..., ActivitySnapsh
 
 @pytest.fixture
 def yanxiu_evidence(yanxiu_people: dict[str, Any]) -> Callable[..., None]:
-    """``yanxiu_evidence(activity, kind, text, as_="teacher", owner=None)``: add a written piece of
-    evidence of ``kind`` (for ``owner``, by default the person adding it)."""
+    """``yanxiu_evidence(activity, kind, text="", as_="teacher", owner=None, filename=None, data=None,
+    title=None)``: add a piece of evidence of ``kind`` (for ``owner``, by default the person adding
+    it): a written piece (``text``), or a file (``filename`` and its bytes ``data``) — the only way a
+    kind declared ``written=False`` is taken."""
     from portal.services import activities
 
-    def add(activity: Any, kind: str, text: str, as_: str = "teacher", owner: str | None = None) -> None:
+    def add(activity: Any, kind: str, text: str = "", as_: str = "teacher", owner: str | None = None,
+            filename: str | None = None, data: bytes | None = None, title: str | None = None) -> None:
         act = _row(activity)
         by = _person(yanxiu_people, as_)
         owner_id = _person(yanxiu_people, owner).id if owner else by.id
-        activities.add_evidence(act, by, owner_id, kind, kind, text=text)
+        if filename is not None or data is not None:
+            activities.add_evidence(act, by, owner_id, kind, title or kind, filename=filename or kind, data=data or b"")
+        else:
+            activities.add_evidence(act, by, owner_id, kind, title or kind, text=text)
 
     return add
+
+
+@pytest.fixture
+def yanxiu_settings(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school: Any) -> Callable[..., dict[str, Any]]:
+    """``yanxiu_settings(values=None, type_key=None, as_="school_admin")``: save the demo school's
+    settings of a type (the plugin's first by default) as the school admin does on ``/admin/types``
+    — your ``validate_settings`` first: a refusal raises ``DomainError`` and stores nothing — and
+    return the settings as your rules see them (defaults filled in). Without ``values``: only read."""
+    from portal.services import access, schools
+
+    def settings(values: dict[str, Any] | None = None, type_key: str | None = None,
+                 as_: str = "school_admin") -> dict[str, Any]:
+        key = type_key or _first_type(yanxiu_plugin)
+        if values is not None:
+            by = _person(yanxiu_people, as_)
+            schools.set_type(yanxiu_school, key, settings=values, by=access.actor(by.id, yanxiu_school.id))
+        return schools.type_settings(yanxiu_school.id, key)
+
+    return settings
+
+
+@pytest.fixture
+def yanxiu_credits(yanxiu_app: Flask) -> Callable[[Any], dict[str, Decimal]]:
+    """``yanxiu_credits(activity)``: the hours the ledger holds for each participant of the
+    activity, by username, reversals subtracted (what your ``credit_hours`` gave at ``credit``)."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import CreditEntry, User
+
+    def credits(activity: Any) -> dict[str, Decimal]:
+        rows = db.session.execute(
+            select(User.username, func.sum(CreditEntry.hours)).join(User, User.id == CreditEntry.user_id)
+            .where(CreditEntry.activity_id == _activity_id(activity)).group_by(User.username)
+        )
+        return {name: Decimal(str(hours)) for name, hours in rows}
+
+    return credits
 
 
 @pytest.fixture

@@ -36,7 +36,10 @@ def new(name: str, output: Path | None) -> None:
         f"change the Chinese name: name_zh in {target / names.package / '__init__.py'} is the placeholder "
         f"{placeholder!r}, which every page would show"
     )
-    click.echo(f"next: pip install -e {target} && (cd {target} && pytest) && flask --app portal plugins list")
+    # [test] brings pytest (the portal's own install has none); python -m pytest runs this
+    # environment's, not another pytest first on PATH that cannot import the portal
+    click.echo(f"next: pip install -e '{target}[test]' && (cd {target} && python -m pytest) "
+               "&& flask --app portal plugins list")
 
 
 @click.group("plugins")

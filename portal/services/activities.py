@@ -217,7 +217,9 @@ def plan_activity(
     else:
         # the type's form is its plugin's code: a validator that raises refuses the plan naming it
         clean, derrs = type_call(reg.type, "form", reg.decl.form, formdata, via=validate_details)
-        if isinstance(details, dict):  # JSON: a number or an object is no text (portal.details_json)
+        # JSON (the API): a number or an object is no text (portal.details_json). A page's form data
+        # (a MultiDict, itself a dict) is text throughout, which the type's own fields convert
+        if isinstance(details, dict) and not isinstance(details, MultiDict):
             derrs = {**derrs, **type_call(reg.type, "form", reg.decl.form, details, via=json_type_errors)}
         if derrs:
             fields["details"] = derrs

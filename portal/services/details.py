@@ -57,6 +57,9 @@ def validate_details(form_cls: type[Form], formdata: MultiDict) -> tuple[dict[st
 
 _LONGER = re.compile(r"^Field cannot be longer than (\d+) characters?\.$")
 _BETWEEN = re.compile(r"^Field must be between (\d+) and (\d+) characters long\.$")
+_NUMBER_BETWEEN = re.compile(r"^Number must be between (\S+) and (\S+)\.$")
+_NUMBER_AT_LEAST = re.compile(r"^Number must be at least (\S+)\.$")
+_NUMBER_AT_MOST = re.compile(r"^Number must be at most (\S+)\.$")
 
 
 def _coded(error: str) -> Any:
@@ -66,6 +69,12 @@ def _coded(error: str) -> Any:
         return msg("at_most_chars", n=int(m.group(1)))
     if m := _BETWEEN.match(error):
         return msg("between_chars", low=int(m.group(1)), high=int(m.group(2)))
+    if m := _NUMBER_BETWEEN.match(error):  # NumberRange
+        return msg("number_between", low=m.group(1), high=m.group(2))
+    if m := _NUMBER_AT_LEAST.match(error):
+        return msg("number_at_least", low=m.group(1))
+    if m := _NUMBER_AT_MOST.match(error):
+        return msg("number_at_most", high=m.group(1))
     return error
 
 

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import sysconfig
+from datetime import datetime
+from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -166,3 +168,35 @@ def test_the_scaffold_writes_a_plugin_that_passes_its_own_tests_and_is_listed(sc
     assert "FAILED" not in listed.stderr
     # this environment never had it
     assert "online_forum" not in {ep.name for ep in entry_points(group="portal.plugins")}
+
+
+def test_the_skeleton_speaks_chinese_first_and_says_how_to_get_pytest(tmp_path, monkeypatch):
+    """What the skeleton shows before its author changes anything: every setting with a label
+    (the admin page showed the key ``host_multiplier`` on a Chinese page), its guard's words in
+    both languages (an English sentence on the Chinese activity page), and a way to its own tests
+    that brings pytest (the portal's install has none: ``pytest`` ran another one, which could
+    not import the portal)."""
+    from click.testing import CliRunner
+
+    from portal.activity_types import Text
+    from portal.scaffold.cli import main
+    from workflows import ActivitySnapshot, TransitionContext
+
+    target = tmp_path / "yanxiu-peer-review"
+    said = CliRunner().invoke(main, ["plugins", "new", "peer_review", "--dir", str(target)])
+    assert said.exit_code == 0, said.output
+    assert f"pip install -e '{target}[test]'" in said.output and "python -m pytest" in said.output
+    readme = (target / "README.md").read_text(encoding="utf-8")
+    assert "pip install -e '.[test]'" in readme and "python -m pytest" in readme
+    assert 'test = ["pytest' in (target / "pyproject.toml").read_text(encoding="utf-8")
+
+    monkeypatch.syspath_prepend(str(target))
+    import yanxiu_peer_review as skeleton
+
+    [t] = skeleton.portal_activity_types()
+    assert t.setting_declarations() and all(
+        isinstance(s.label, Text) and s.label.zh for s in t.setting_declarations().values())
+    activity = ActivitySnapshot(1, t.key, "planned", datetime(2026, 10, 15), datetime(2026, 10, 15), Decimal("2"), 1)
+    ctx = TransitionContext(activity, [], [], t.settings_with_defaults({}), 1, frozenset({"owner"}), datetime(2026, 10, 15))
+    [missing] = t.workflow().guards["hold"][0](ctx)
+    assert isinstance(missing, Text) and missing.zh and missing.en

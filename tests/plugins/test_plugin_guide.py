@@ -56,3 +56,49 @@ def test_the_core_triggers_table_agrees_with_the_definition():
         for phase in t.from_phases:  # "any state of phase open" …
             assert phase.value.replace("_", " ") in moves, (t.trigger, phase)
     assert [s.name for s in CORE.states if s.phase is Phase.CLOSED] == ["cancelled"]
+
+
+def test_every_member_of_the_activity_type_is_in_the_guides_table():
+    """A plugin author reads the members of ``ActivityType`` in the guide's table, not in the core
+    (``default_role``, ``role_multipliers``, ``plan_rules`` and ``sample_roles`` were missing)."""
+    from portal.activity_types import ActivityType
+
+    documented = " ".join(" ".join(cells) + " " + first for first, cells in table("member").items())
+    missing = [name for name in vars(ActivityType) if not name.startswith("_") and f"`{name}" not in documented]
+    assert not missing, f"ActivityType members not in the guide's table: {missing}"
+
+
+def test_every_name_of_the_public_modules_is_in_the_import_table():
+    """What the guide's own examples use (``SampleEvidence``, ``SampleProfile``, ``PlanFacts`` …) is
+    listed where it says what a plugin may import."""
+    import inspect
+
+    import portal.activity_types as types
+
+    row = " ".join(table("import")["`portal.activity_types`"])
+    public = [name for name, value in vars(types).items() if not name.startswith("_")
+              and (inspect.isclass(value) or inspect.isfunction(value)) and value.__module__ == types.__name__]
+    public += ["COMMON_EVIDENCE_KINDS"]
+    internal = {"EmptyDetailsForm", "evidence_counts"}  # the core's: a type never meets them
+    assert not [n for n in public if n not in internal and f"`{n}`" not in row], row
+
+
+def test_every_testing_fixture_is_in_the_fixtures_table():
+    import portal.testing
+
+    fixtures = [name for name, value in vars(portal.testing).items()
+                if type(value).__name__ == "FixtureFunctionDefinition"]
+    documented = GUIDE.split("## 5. Testing a plugin", 1)[1].split("\n## 6.", 1)[0]
+    assert not [name for name in fixtures if f"`{name}" not in documented], fixtures
+
+
+def test_the_first_steps_make_a_database_before_using_it():
+    """§1 enabled the type for the DEMO school before any table or school existed (a raw "no such
+    table" error), and ran a ``pytest`` the portal's install does not bring."""
+    steps = GUIDE.split("## 1. From zero to a working format", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in steps.strip().splitlines()]
+    order = [next(i for i, c in enumerate(commands) if c.startswith(prefix)) for prefix in (
+        "pip install -e 'yanxiu-lesson-study[test]'", "(cd yanxiu-lesson-study && python -m pytest)",
+        "flask --app portal db upgrade", "flask --app portal demo", "flask --app portal school enable",
+        "flask --app portal run")]
+    assert order == sorted(order), commands

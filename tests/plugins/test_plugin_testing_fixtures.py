@@ -84,3 +84,27 @@ def test_clients_are_signed_in_per_role(yanxiu_client, yanxiu_plan, yanxiu_evide
 
 def test_this_suites_own_fixtures_are_untouched(app, client):
     assert client.get("/login").status_code == 200  # tests/conftest.py's app and client
+
+
+def test_a_file_a_schools_settings_and_the_ledger_through_the_fixtures(
+        yanxiu_plan, yanxiu_attend, yanxiu_fire, yanxiu_evidence, yanxiu_settings, yanxiu_credits):
+    """What a plugin's rules need inside the portal: evidence of a kind taken only as a file, the
+    school's settings of the type (saved as the school admin saves them, the type's validator
+    first), and the hours the ledger credited."""
+    assert yanxiu_settings()["teacher_a_multiplier"] == 2  # the declared default
+    with pytest.raises(portal.testing.DomainError) as refused:
+        yanxiu_settings({"teacher_a_multiplier": 11})  # its range is 0 to 10
+    assert "settings.teacher_a_multiplier" in refused.value.to_dict()["fields"]
+    assert yanxiu_settings()["teacher_a_multiplier"] == 2  # nothing stored
+    assert yanxiu_settings({"teacher_a_multiplier": 3})["teacher_a_multiplier"] == 3
+
+    act = yanxiu_plan(participants=[("teacher1", "teacher_a"), ("teacher2", "teacher_b"), ("teacher3", "observer")],
+                      details=LESSON)
+    yanxiu_evidence(act, "attachment", filename="教案.pdf", data=b"%PDF-1.4 lesson plan", as_="teacher")
+    with pytest.raises(portal.testing.DomainError):  # an attachment is taken only as a file
+        yanxiu_evidence(act, "attachment", "a line of text", as_="teacher2")
+    yanxiu_attend(act, hours={"teacher3": "1"})
+    for trigger, who in (("hold", "organizer"), ("reflect", "organizer"), ("approve", "reviewer"),
+                         ("credit", "reviewer")):
+        yanxiu_fire(act, trigger, as_=who)
+    assert yanxiu_credits(act) == {"teacher1": Decimal("6"), "teacher2": Decimal("4"), "teacher3": Decimal("1")}

@@ -1,0 +1,90 @@
+"""A type's form may have fields of every kind WTForms offers, and the planning page takes them:
+the page's form data is text throughout (the fields convert it), where the API's JSON ``details``
+must already be of each field's JSON type (``portal.details_json``). A number field on the page was
+refused as "must be a whole number" (in English, on the Chinese page): no type with one could be
+planned on the web."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from wtforms import BooleanField, DecimalField, Form, IntegerField, StringField
+from wtforms.validators import DataRequired, NumberRange
+
+from portal.activity_types import Text
+from portal.extensions import db
+from portal.models import Activity, User
+from tests.plugins.test_broken_plugins import client_for
+from tests.plugins.test_request_time_failures import Plugin, one_role_type
+from tests.support import factories as f
+
+
+class _Workshop(Form):
+    lesson = StringField(Text("课题", "Lesson"), validators=[DataRequired()])
+    designs = IntegerField(Text("执教教师人数", "Lesson designs"), validators=[DataRequired(), NumberRange(2, 6)])
+    share = DecimalField(Text("分享时长", "Sharing time"), places=1)
+    recorded = BooleanField(Text("录像", "Recorded"))
+
+
+PLAN = {"title": "同课异构", "starts_at": "2026-09-10T09:00", "ends_at": "2026-09-10T11:00", "hours": "2",
+        "details-lesson": "《背影》", "details-designs": "3", "details-share": "1.5", "details-recorded": "y"}
+
+
+def _app(make_app):
+    app = make_app(EXTRA_PLUGINS=[("yx_fields", Plugin(one_role_type("rt_fields", "工作坊", "Workshop", form=_Workshop)))])
+    with app.app_context():
+        s = f.school("FK", types=("rt_fields",))
+        return app, s.id, f.staff(s)["organizer"].id
+
+
+def test_the_planning_page_takes_number_and_checkbox_fields(make_app):
+    app, school_id, organizer = _app(make_app)
+    r = client_for(app, organizer, school_id).post("/activities/new/rt_fields", data=PLAN)
+    assert r.status_code == 302, r.get_data(as_text=True)[-1500:]
+    with app.app_context():
+        act = db.session.query(Activity).one()
+        assert act.details["designs"] == 3 and act.details["recorded"] is True
+        assert Decimal(str(act.details["share"])) == Decimal("1.5")
+
+
+def _error(html: str, field: str) -> str:
+    found = re.search(rf'data-testid="error-details-{field}">([^<]*)<', html)
+    assert found, html[-1500:]
+    return found.group(1)
+
+
+def test_the_page_still_refuses_what_the_fields_refuse_in_the_viewers_language(make_app):
+    app, school_id, organizer = _app(make_app)
+    page = client_for(app, organizer, school_id)
+    r = page.post("/activities/new/rt_fields", data={**PLAN, "details-designs": "9", "details-share": "很久"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert _error(html, "designs") == "必须是 2 到 6 之间的数字"  # NumberRange's, in the catalogue's words
+    assert _error(html, "share") == "须为数字。"
+    r = page.post("/activities/new/rt_fields?lang=en", data={**PLAN, "details-designs": "1"})
+    assert _error(r.get_data(as_text=True), "designs") == "must be a number from 2 to 6"
+    with app.app_context():
+        assert db.session.query(Activity).count() == 0
+
+
+def test_the_api_still_wants_json_numbers_for_number_fields_and_says_so_in_the_readers_language(make_app):
+    app, school_id, organizer = _app(make_app)
+    with app.app_context():
+        username = db.session.get(User, organizer).username
+    api = app.test_client()
+    token = api.post("/api/v1/auth/token", json={"username": username, "password": f.PASSWORD}).get_json()["token"]
+    body = {"type": "rt_fields", "title": "同课异构", "starts_at": "2026-09-10T09:00", "ends_at": "2026-09-10T11:00",
+            "hours": 2, "details": {"lesson": "《背影》", "designs": "3", "recorded": "y"}}
+    said = {}
+    for lang in ("zh-CN", "en"):
+        r = api.post("/api/v1/activities", json=body, headers={"Authorization": f"Bearer {token}", "Accept-Language": lang})
+        assert r.status_code == 422, r.get_json()
+        said[lang] = r.get_json()["fields"]["details"]
+    assert said["en"] == {"designs": ["must be a whole number"], "recorded": ["must be true or false"]}
+    assert said["zh-CN"] == {"designs": ["须为整数"], "recorded": ["必须为是或否"]}
+    r = api.post("/api/v1/activities", json={**body, "details": {"lesson": "《背影》", "designs": 3, "recorded": True}},
+                 headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.get_json()
+    with app.app_context():
+        assert db.session.query(Activity).one().details["designs"] == 3
