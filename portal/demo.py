@@ -3,9 +3,11 @@ type in every state. All names are invented."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import select
@@ -195,9 +197,6 @@ def demo_text(title: str) -> str:
     """A demo piece's own text, opening with its title: a piece of writing counts once in a
     teacher's year (``quotas.require_new_piece``: not even mostly the same words again), so each
     piece is its own choice of :data:`SENTENCES`, picked by its title."""
-    import random
-    from hashlib import sha256
-
     pick = random.Random(sha256(title.encode()).digest()).sample(SENTENCES, 12)
     return f"关于{title}：{''.join(pick)}"
 #: Who declares the demo's self-declared activities, phase by phase (teacher1: one awaiting
