@@ -207,3 +207,39 @@ def _assert_figures_in_view(s, where) -> None:
     assert all(c["seen"] for c in cells[:-1]), (where, cells)  # the comment may be empty
     figures = [c["text"] for c in cells[1:-2]]  # the types' hours, the total and the absence
     assert all(re.search(r"\d", t) for t in figures), (where, figures)
+
+
+# Each figure of a card (td[data-label]): where its label (the ::before) and its value (the cell's
+# own content, measured with a Range) are drawn.
+CARD_PAIRS = """(testid) => {
+  const row = document.querySelector(`[data-testid=frozen-table] tbody tr[data-testid^=frozen-row-]`);
+  return [...row.querySelectorAll('td[data-label]')].filter(td => td.dataset.testid).map(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const value = range.getBoundingClientRect(), cell = td.getBoundingClientRect();
+    return {id: td.dataset.testid, top: cell.top, left: cell.left, valueTop: value.top,
+            valueBottom: value.bottom, valueLeft: value.left};
+  });
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 375, 414])
+@pytest.mark.parametrize("role", ["district", "admin"])
+def test_a_cards_figures_stand_level_under_their_labels(browse, live_server, role, width):
+    """A submission's teacher on a phone is a card: 合计学时 and 未请假缺席学时（第一 / 第二学期）
+    side by side. The absence label wraps to two lines, and the cards aligned their first lines:
+    the absence's figure sat a line below the total's. Figures of one line of the card now stand
+    level, each under its own label, on 360 to 414 px screens."""
+    path = "/submission" if role == "admin" else f"/district/submissions/{_submission_id(live_server)}"
+    s = browse(locale="zh-CN", viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True)
+    s.login(role)
+    s.goto(path)
+    s.assert_fits_width(f"{role} {path} at {width}")
+    pairs = {p["id"].rsplit("-", 1)[0]: p for p in s.page.evaluate(CARD_PAIRS)}
+    total, absent = pairs["total"], pairs["absent"]
+    assert total["left"] + 100 < absent["left"], (width, total, absent)  # side by side
+    assert abs(total["valueBottom"] - absent["valueBottom"]) < 2, (width, total, absent)  # level
+    for pair in (total, absent):  # under its label (a line of .75rem or two above), not beside it
+        assert pair["top"] + 8 < pair["valueTop"] < pair["top"] + 40, (width, pair)
+        assert abs(pair["valueLeft"] - pair["left"]) < 2, (width, pair)
+    s.screenshot(f"phone-{role}-card-{width}", full_page=False)
