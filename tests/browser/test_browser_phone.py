@@ -243,3 +243,51 @@ def test_a_cards_figures_stand_level_under_their_labels(browse, live_server, rol
         assert pair["top"] + 8 < pair["valueTop"] < pair["top"] + 40, (width, pair)
         assert abs(pair["valueLeft"] - pair["left"]) < 2, (width, pair)
     s.screenshot(f"phone-{role}-card-{width}", full_page=False)
+
+
+# What a thumb taps: buttons, fields, toggles, page links, and check boxes with their labels
+# (links in running text or in a table's cells are read, not aimed at, and are left out).
+SMALL_TARGETS = r"""() => {
+  const seen = e => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
+  const out = [];
+  for (const e of document.querySelectorAll(
+      'button, .btn, input:not([type=hidden]), select, textarea, summary, .page-link')) {
+    if (!seen(e)) continue;
+    let {width, height} = e.getBoundingClientRect();
+    if (e.type === 'checkbox' || e.type === 'radio') {
+      const label = e.closest('label') || (e.id && document.querySelector(`label[for="${e.id}"]`));
+      if (label) {
+        const r = label.getBoundingClientRect();
+        width = Math.max(width, r.width);
+        height = Math.max(height, r.height);
+      }
+    }
+    if (height < 39.5 || width < 39.5)
+      out.push(`${e.dataset.testid || e.name || e.tagName} "${(e.innerText || '').trim().slice(0, 12)}"`
+               + ` ${Math.round(width)}x${Math.round(height)}`);
+  }
+  return out;
+}"""
+TAP_PAGES = {
+    "teacher1": ["/activities", "/notifications", "/notifications/settings", "/writing", "/calendar"],
+    "organizer": ["/activities/new/lecture"],
+    "reviewer": ["/review", "/activities/{held}"],
+    "admin": ["/admin/staff", "/admin/types", "/admin/groups", "/activities/{credited}/certificate"],
+    "district": ["/district", "/district/dashboard"],
+}
+
+
+@pytest.mark.parametrize("role", list(TAP_PAGES))
+def test_what_a_thumb_taps_is_40_px_on_a_phone(browse, live_server, role):
+    """At 375 px the small buttons (标为已读, 修改, 删除, 新密码) were 31 px high, small fields and
+    selects (the filters, the district's year) 31, fields 38, check boxes with their labels 18-24,
+    a review card's check box 16 and the 修改角色 / 查看流程图 toggles 18-21: each is now 40 px or
+    more high and wide."""
+    ids = {"held": live_server.activity_id("lecture", "held"), "credited": live_server.activity_id("observation", "credited")}
+    s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    s.login(role)
+    for path in (p.format(**ids) for p in TAP_PAGES[role]):
+        s.goto(path)
+        assert s.page.evaluate(SMALL_TARGETS) == [], (role, path)
+        s.assert_fits_width(f"{role} {path}")
