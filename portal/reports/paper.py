@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -118,6 +119,62 @@ def certificates_merged_pdf(
 
 # -- 学时汇总表 ---------------------------------------------------------------------------------
 
+#: The 学时汇总表's widths in mm (A4 landscape, 10 mm margins; paper.css sets the fixed columns):
+#: the room between the margins, the columns always there (序号 9, 姓名 24, four hours
+#: columns 15, 考核结果 16), the least the note (说明) keeps, and a type column's least width
+#: (16 mm in English: "Observation" in 6.5 pt)
+SUMMARY_ROOM_MM = 277
+SUMMARY_FIXED_MM = 9 + 24 + 4 * 15 + 16
+SUMMARY_NOTE_MM = 40
+SUMMARY_TYPE_MM = {"zh": 15.0, "en": 16.0}
+SUMMARY_TYPE_MAX_MM = 18.0  # in bands: wider would only take the note's room
+#: a type heading's cell: 7.5 pt characters (paper.css), 1 mm padding each side, a 0.6 pt rule
+_HEADING_PT, _PADDING_MM, _RULE_PT = 7.5, 2.0, 0.6
+
+
+@dataclass(frozen=True)
+class TypeBands:
+    """How the 学时汇总表 lays out its type columns. As many as fit beside the note are one line
+    of columns; more types (a school running twelve) go on two or more lines (bands): a heading
+    row per band, each teacher's row as many lines, the other cells spanning them, so the
+    note keeps its room and every type column its width."""
+
+    bands: tuple[tuple[str, ...], ...]
+    width_mm: float
+    lang: str
+
+    @property
+    def columns(self) -> int:
+        return len(self.bands[0])
+
+    @property
+    def heading_rows(self) -> int:
+        """The heading's rows: one a band, and never fewer than two (absence over its semesters)."""
+        return max(len(self.bands), 2)
+
+    def heading_lines(self, name: str) -> list[str]:
+        """A type's heading as lines: a Chinese name too long for one line is cut into lines of
+        near equal length (教学观摩|与研讨, never 教学观摩与研|讨); English breaks between words."""
+        if self.lang == "en":
+            return [name]
+        room_pt = (self.width_mm - _PADDING_MM) * 72 / 25.4 - _RULE_PT
+        per_line = max(1, int(room_pt // _HEADING_PT))
+        lines = -(-len(name) // per_line)
+        size = -(-len(name) // lines)
+        return [name[i:i + size] for i in range(0, len(name), size)]
+
+
+def type_bands(keys: list[str], lang: str) -> TypeBands:
+    """The type columns of a 学时汇总表 with ``keys`` (see :class:`TypeBands`)."""
+    least = SUMMARY_TYPE_MM.get(lang, SUMMARY_TYPE_MM["en"])
+    room = SUMMARY_ROOM_MM - SUMMARY_FIXED_MM - SUMMARY_NOTE_MM
+    per_line = max(1, int(room // least))
+    lines = max(1, -(-len(keys) // per_line))
+    size = -(-len(keys) // lines)
+    bands = tuple(tuple(keys[i:i + size]) for i in range(0, len(keys), size)) or ((),)
+    width = least if lines == 1 else min(room / size, SUMMARY_TYPE_MAX_MM)
+    return TypeBands(bands, round(width, 1), lang)
+
 
 def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
     """学时汇总表 of a school's year: A4 landscape, header on every page, signatures at the end."""
@@ -127,7 +184,7 @@ def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
     content = {"title": school.name, "lines": [_line(ty.user, ty.facts.total_hours) for ty in rows]}
     code = verification.issue("summary", school, year, issued_by, content)
     return render_pdf(
-        "paper/summary.html", school=school, rows=rows, keys=credits.type_keys_for_year(year, school.id),
+        "paper/summary.html", school=school, rows=rows, layout=type_bands(credits.type_keys_for_year(year, school.id), lang),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), summary_title=_("Hours summary"),
         note=lambda ty: exports.summary_note(ty, lang, teaching), **_common(code, lang),
     )

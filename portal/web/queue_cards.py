@@ -100,9 +100,11 @@ class QueueCards:
                 buttons = ("" if item.own else f'<p class="small text-muted mb-0">{tx["nothing"]}</p>') + "\n        "
             # the version read with the figures shown: moved since, the decision is refused (transitions.fire)
             version = f'<input type="hidden" name="version" value="{int(a.version)}">'
-            select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}" form="bulk-approve"'
-                      f' aria-label="{title}" data-testid="select-{aid}"><input type="hidden" name="version-{aid}"'
-                      f' value="{int(a.version)}" form="bulk-approve">' if BULK_APPROVE in item.allowed else "")
+            # in a label of its own: a tap target of 40 px on a phone (the box alone is 16)
+            select = (f'<label class="tap-select"><input type="checkbox" class="form-check-input" name="ids"'
+                      f' value="{aid}" form="bulk-approve" aria-label="{title}" data-testid="select-{aid}"></label>'
+                      f'<input type="hidden" name="version-{aid}" value="{int(a.version)}" form="bulk-approve">'
+                      if BULK_APPROVE in item.allowed else "")
             out.append(
                 f'\n\n<div class="card mb-3" id="activity-{aid}" data-testid="queue-item-{aid}">\n'
                 '  <div class="card-header d-flex flex-wrap gap-2 align-items-center">\n'
@@ -160,8 +162,8 @@ class QueueCards:
             select = credit = ""
             if BULK_CREDIT in item.allowed:  # its own form (credit_forms), outside the bulk form the table is in
                 word = escape(self.labels[a.type_key]["triggers"][BULK_CREDIT])
-                select = (f'<input type="checkbox" class="form-check-input" name="ids" value="{aid}"'
-                          f' aria-label="{title}" data-testid="select-credit-{aid}">'
+                select = (f'<label class="tap-select"><input type="checkbox" class="form-check-input" name="ids"'
+                          f' value="{aid}" aria-label="{title}" data-testid="select-credit-{aid}"></label>'
                           f'<input type="hidden" name="version-{aid}" value="{int(a.version)}">')
                 credit = (f'<div><button type="submit" form="credit-form-{aid}" name="action" value="{BULK_CREDIT}"'
                           f' class="btn btn-outline-primary btn-sm mt-1" aria-label="{word}{self.tx["colon"]}{title}"'

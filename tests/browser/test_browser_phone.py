@@ -207,3 +207,87 @@ def _assert_figures_in_view(s, where) -> None:
     assert all(c["seen"] for c in cells[:-1]), (where, cells)  # the comment may be empty
     figures = [c["text"] for c in cells[1:-2]]  # the types' hours, the total and the absence
     assert all(re.search(r"\d", t) for t in figures), (where, figures)
+
+
+# Each figure of a card (td[data-label]): where its label (the ::before) and its value (the cell's
+# own content, measured with a Range) are drawn.
+CARD_PAIRS = """(testid) => {
+  const row = document.querySelector(`[data-testid=frozen-table] tbody tr[data-testid^=frozen-row-]`);
+  return [...row.querySelectorAll('td[data-label]')].filter(td => td.dataset.testid).map(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const value = range.getBoundingClientRect(), cell = td.getBoundingClientRect();
+    return {id: td.dataset.testid, top: cell.top, left: cell.left, valueTop: value.top,
+            valueBottom: value.bottom, valueLeft: value.left};
+  });
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 375, 414])
+@pytest.mark.parametrize("role", ["district", "admin"])
+def test_a_cards_figures_stand_level_under_their_labels(browse, live_server, role, width):
+    """A submission's teacher on a phone is a card: 合计学时 and 未请假缺席学时（第一 / 第二学期）
+    side by side. The absence label wraps to two lines, and the cards aligned their first lines:
+    the absence's figure sat a line below the total's. Figures of one line of the card now stand
+    level, each under its own label, on 360 to 414 px screens."""
+    path = "/submission" if role == "admin" else f"/district/submissions/{_submission_id(live_server)}"
+    s = browse(locale="zh-CN", viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True)
+    s.login(role)
+    s.goto(path)
+    s.assert_fits_width(f"{role} {path} at {width}")
+    pairs = {p["id"].rsplit("-", 1)[0]: p for p in s.page.evaluate(CARD_PAIRS)}
+    total, absent = pairs["total"], pairs["absent"]
+    assert total["left"] + 100 < absent["left"], (width, total, absent)  # side by side
+    assert abs(total["valueBottom"] - absent["valueBottom"]) < 2, (width, total, absent)  # level
+    for pair in (total, absent):  # under its label (a line of .75rem or two above), not beside it
+        assert pair["top"] + 8 < pair["valueTop"] < pair["top"] + 40, (width, pair)
+        assert abs(pair["valueLeft"] - pair["left"]) < 2, (width, pair)
+    s.screenshot(f"phone-{role}-card-{width}", full_page=False)
+
+
+# What a thumb taps: buttons, fields, toggles, page links, and check boxes with their labels
+# (links in running text or in a table's cells are read, not aimed at, and are left out).
+SMALL_TARGETS = r"""() => {
+  const seen = e => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
+  const out = [];
+  for (const e of document.querySelectorAll(
+      'button, .btn, input:not([type=hidden]), select, textarea, summary, .page-link')) {
+    if (!seen(e)) continue;
+    let {width, height} = e.getBoundingClientRect();
+    if (e.type === 'checkbox' || e.type === 'radio') {
+      const label = e.closest('label') || (e.id && document.querySelector(`label[for="${e.id}"]`));
+      if (label) {
+        const r = label.getBoundingClientRect();
+        width = Math.max(width, r.width);
+        height = Math.max(height, r.height);
+      }
+    }
+    if (height < 39.5 || width < 39.5)
+      out.push(`${e.dataset.testid || e.name || e.tagName} "${(e.innerText || '').trim().slice(0, 12)}"`
+               + ` ${Math.round(width)}x${Math.round(height)}`);
+  }
+  return out;
+}"""
+TAP_PAGES = {
+    "teacher1": ["/activities", "/notifications", "/notifications/settings", "/writing", "/calendar"],
+    "organizer": ["/activities/new/lecture"],
+    "reviewer": ["/review", "/activities/{held}"],
+    "admin": ["/admin/staff", "/admin/types", "/admin/groups", "/activities/{credited}/certificate"],
+    "district": ["/district", "/district/dashboard"],
+}
+
+
+@pytest.mark.parametrize("role", list(TAP_PAGES))
+def test_what_a_thumb_taps_is_40_px_on_a_phone(browse, live_server, role):
+    """At 375 px the small buttons (标为已读, 修改, 删除, 新密码) were 31 px high, small fields and
+    selects (the filters, the district's year) 31, fields 38, check boxes with their labels 18-24,
+    a review card's check box 16 and the 修改角色 / 查看流程图 toggles 18-21: each is now 40 px or
+    more high and wide."""
+    ids = {"held": live_server.activity_id("lecture", "held"), "credited": live_server.activity_id("observation", "credited")}
+    s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    s.login(role)
+    for path in (p.format(**ids) for p in TAP_PAGES[role]):
+        s.goto(path)
+        assert s.page.evaluate(SMALL_TARGETS) == [], (role, path)
+        s.assert_fits_width(f"{role} {path}")

@@ -40,7 +40,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
 {% set a = item.activity %}
 <div class="card mb-3" id="activity-{{ a.id }}" data-testid="queue-item-{{ a.id }}">
   <div class="card-header d-flex flex-wrap gap-2 align-items-center">
-    {% if 'approve' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}"><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}" form="bulk-approve">{% endif %}
+    {% if 'approve' in item.allowed %}<label class="tap-select"><input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}"></label><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}" form="bulk-approve">{% endif %}
     <a href="{{ show_url(a.id) }}" class="fw-bold queue-title">{{ a.title }}</a>
     <span class="text-muted small">{{ labels[a.type_key]['name'] }} · {{ local_time(a.starts_at) }} · {{ a.hours|hours }} {{ tx['unit'] }} · {{ item.organizer_name or '' }}</span>
   </div>
@@ -73,7 +73,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     {% set here = messages_here('activity-' ~ a.id, 'mb-0') if flash_pending else '' %}
     {% if here|trim %}<tr><td></td><td colspan="4">{{ here }}</td></tr>{% endif %}
     <tr id="activity-{{ a.id }}" data-testid="reviewed-{{ a.id }}">
-      <td>{% if 'credit' in item.allowed %}<input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}"><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}">{% endif %}</td>
+      <td>{% if 'credit' in item.allowed %}<label class="tap-select"><input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}"></label><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}">{% endif %}</td>
       <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a>{% if a.ends_at > now %}<div class="small text-muted" data-testid="after-end-{{ a.id }}">{{ tx['after_end']|replace('\u2063N\u2063', local_time(a.ends_at))|replace('\u2063S\u2063', labels[a.type_key]['triggers']['credit']) }}</div>{% endif %}{% if 'credit' in item.allowed %}<div><button type="submit" form="credit-form-{{ a.id }}" name="action" value="credit" class="btn btn-outline-primary btn-sm mt-1" aria-label="{{ labels[a.type_key]['triggers']['credit'] }}{{ tx['colon'] }}{{ a.title }}" data-testid="credit-{{ a.id }}">{{ labels[a.type_key]['triggers']['credit'] }}</button></div>{% endif %}</td>
       <td>{{ labels[a.type_key]['name'] }}</td>
       <td class="text-end">{{ item.size }}</td>
