@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.10"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.11"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -77,6 +77,9 @@ CONTRACT_VERSION = "1.10"  # 1.1: activity_types.Setting, ActivityType.declared_
 # 1.10: a trigger that posts credits waits for the activity's end (WorkflowDefinition.waits_for_end,
 #      workflows.NotEnded); the core refuses a plan ending in another semester, hours longer than
 #      the activity (45-minute lessons) and, under the core's credit rule, a role above 999.5 hours
+# 1.11: refused at load: a type named as another type, a state or trigger labelled as another of
+#      another name (the core's included); a template in a folder named after a plugin or its type
+#      keys is served from that plugin's folders only
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

@@ -21,6 +21,8 @@ from portal.plugin_loader import (
     M_DUPLICATE,
     M_NOT_A_TYPE,
     M_PHASE,
+    M_SAME_TYPE_NAME,
+    M_STATE_LABEL,
     M_TYPES_RAISED,
     LoadedPlugins,
     call_one,
@@ -32,6 +34,7 @@ from portal.type_declarations import TypeDeclarations, read_declarations, workfl
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, Phase, State, WorkflowDefinition
 from workflows.engine import what_is_missing
+from workflows.extension import same_text
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +170,11 @@ class TypeRegistry:
         decl = read_declarations(t, lambda what: self.plugins.running(plugin_name, what), key)
         if isinstance(decl, tuple):
             return M_DECLARATION, {"what": decl[0], "key": key, "error": decl[1]}
+        for named in [*self.types.values(), *accepted.values()]:  # a name means one type across the portal
+            for lang in ("zh", "en"):
+                if same_text(decl.name(lang), named.decl.name(lang)):
+                    return M_SAME_TYPE_NAME, {"key": key, "plugin": plugin_name, "name": decl.name(lang),
+                                              "other": named.decl.key, "first": named.plugin}
         try:
             with self.plugins.running(plugin_name, "workflow"):
                 extension = t.workflow()
@@ -185,6 +193,13 @@ class TypeRegistry:
             if other is not None:
                 return M_PHASE, {"state": st.name, "key": key, "phase": st.phase.value, "other": other.decl.key,
                                  "other_phase": other.engine.definition.phase(st.name).value}
+            for reg in [*self.types.values(), *accepted.values()]:  # a state's label means that state
+                same = next((x for x in reg.engine.definition.states if x.name != st.name and (
+                    same_text(x.label_zh, st.label_zh) or same_text(x.label_en, st.label_en))), None)
+                if same is not None:
+                    label = st.label_zh if same_text(same.label_zh, st.label_zh) else st.label_en
+                    return M_STATE_LABEL, {"state": st.name, "key": key, "label": label,
+                                           "other_state": same.name, "other": reg.decl.key}
         return RegisteredType(t, plugin_name, engine, decl)
 
     def _guarded(self, plugin: str, trigger: str, guard: Guard) -> Guard:

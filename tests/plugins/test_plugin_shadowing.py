@@ -5,9 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import render_template
 
+from portal.activity_types import ActivityType, Role
+from portal.hookspecs import hookimpl
+from portal.registry import registry
+from tests.plugins.plugin_throwaway import TopicForm
 from tests.plugins.test_plugin_hooks import TemplatesPlugin as Templates
+from workflows import Phase, State, Transition, WorkflowExtension, build_definition
+from workflows.extension import WorkflowExtensionError
+
+
+class Plugin:
+    def __init__(self, *types: ActivityType):
+        self.types = list(types)
+
+    @hookimpl
+    def portal_activity_types(self):
+        return self.types
 
 
 def _template(folder: Path, name: str, text: str) -> Path:
@@ -40,3 +56,84 @@ def test_a_plugin_returning_another_plugins_folder_does_not_take_its_templates(m
     app = make_app(EXTRA_PLUGINS=[("thief", Templates(victim)), ("victim", Templates(victim))])
     with app.test_request_context("/"):
         assert render_template("victim/fragment.html") == "the victim's fragment"
+
+
+@pytest.mark.parametrize(("name_zh", "name_en"), [("专题讲座", "Talk"), ("专题讲座\u200b", "Talk"),
+                                                  ("讲座（校外）", " lecture ")])
+def test_a_type_named_as_another_is_refused(make_app, name_zh, name_en):
+    """Attack: the key ``lecture`` was kept by the built-in, but a type ``lecture_x`` named
+    专题讲座 loaded beside it: two 专题讲座 on the planning page, two columns headed 专题讲座 in
+    the 学时汇总表, and an organiser choosing the plugin's for the school's lectures. A name (in
+    either language, compared as it reads) names one type."""
+    class Copycat(ActivityType):
+        key, roles, form = "lecture_x", {"member": Role("成员", "Member")}, TopicForm
+
+    Copycat.name_zh, Copycat.name_en = name_zh, name_en
+    app = make_app(EXTRA_PLUGINS=[("copycat", Plugin(Copycat()))])
+    with app.app_context():
+        assert registry().get("lecture_x") is None
+        said = [x.error for x in registry().plugins.failures if x.plugin == "copycat"]
+        assert said == [f"activity type 'lecture_x' of plugin 'copycat' is named "
+                        f"'{name_zh if 'lecture' not in name_en else name_en}', as type 'lecture' of plugin 'lecture' "
+                        "is; two types may not share a name; the plugin was not loaded"], said
+
+
+def _extension(state: State | None = None, transition: Transition | None = None) -> WorkflowExtension:
+    return WorkflowExtension(states=(state,) if state else (), transitions=(transition,) if transition else ())
+
+
+@pytest.mark.parametrize(("extension", "said"), [
+    (_extension(State("done", "已认定学时", "Finished", phase=Phase.OPEN),
+                Transition("finish", ("planned",), "done", frozenset({"owner"}), "完成", "Finish")),
+     "state 'done' is labelled '已认定学时', as state 'credited' is; a label names one state"),
+    (_extension(State("done", "完成", "credited ", phase=Phase.OPEN),
+                Transition("finish", ("planned",), "done", frozenset({"owner"}), "完成", "Finish")),
+     "state 'done' is labelled 'credited ', as state 'credited' is; a label names one state"),
+    (_extension(State("done", "完成", "Done", phase=Phase.OPEN),
+                Transition("finish", ("planned",), "done", frozenset({"owner"}), "认定学时", "Finish")),
+     "trigger 'finish' is labelled '认定学时', as trigger 'credit' is; a label names one trigger"),
+    (_extension(None, Transition("hold", ("planned",), "held", frozenset({"owner"}), "审核通过", "Approve")),
+     "trigger 'hold' is labelled '审核通过', as trigger 'approve' is; a label names one trigger"),
+])
+def test_a_state_or_step_labelled_as_another_is_refused(extension, said):
+    """Attack: a type's own open state labelled 已认定学时 showed a planned activity as credited on
+    every page, and its trigger labelled 认定学时 offered the organiser a button reading like
+    posting the credits. Two states (or triggers) of other names never share a label."""
+    with pytest.raises(WorkflowExtensionError) as refused:
+        build_definition(extension)
+    assert str(refused.value) == said
+
+
+def test_a_relabelled_core_step_and_a_shared_state_load():
+    """Labels of their own for core steps (the declared type's 提交申报 for ``hold``) and a state
+    of the same name as another type's keep loading."""
+    definition = build_definition(_extension(
+        State("prepared", "已备课", "Prepared", phase=Phase.OPEN),
+        Transition("hold", ("prepared",), "held", frozenset({"owner"}), "提交申报", "Submit")))
+    assert definition.transition("hold").label_zh == "提交申报"
+
+
+class Labelled(ActivityType):
+    roles, form = {"member": Role("成员", "Member")}, TopicForm
+
+    def __init__(self, key: str, name: str, state: str, label: str):
+        self.key, self.name_zh, self.name_en = key, name, name
+        self.state, self.label = state, label
+
+    def workflow(self) -> WorkflowExtension:
+        return _extension(State(self.state, self.label, self.label, phase=Phase.OPEN),
+                          Transition(f"to_{self.state}", ("planned",), self.state, frozenset({"owner"}),
+                                     f"到{self.label}", f"To {self.label}"))
+
+
+def test_a_state_labelled_as_another_types_state_is_refused(make_app):
+    """Across types too: the activity filter (every state of every type) listed two 已备课."""
+    app = make_app(EXTRA_PLUGINS=[("first", Plugin(Labelled("tea_a", "茶话甲", "prepared", "已备课"))),
+                                  ("second", Plugin(Labelled("tea_b", "茶话乙", "ready", "已备课"))),
+                                  ("third", Plugin(Labelled("tea_c", "茶话丙", "prepared", "已备课")))])
+    with app.app_context():
+        assert registry().get("tea_a") is not None and registry().get("tea_b") is None
+        assert registry().get("tea_c") is not None  # the same state, so the same label
+        assert [x.error for x in registry().plugins.failures if x.plugin == "second"] == [
+            "state 'ready' of type 'tea_b' is labelled '已备课', as state 'prepared' of type 'tea_a' is; "
+            "a label names one state; the plugin was not loaded"]
