@@ -6,7 +6,7 @@ The portal reaches types only through this registry; it never imports ``plugins/
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import wraps
 
@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from portal.activity_types import ActivityType
 from portal.guards import core_guards
+from portal.messages import in_lang, msg, norm_lang
 from portal.plugin_loader import (
     M_BAD_KEY,
     M_BAD_WORKFLOW,
@@ -86,6 +87,14 @@ class TypeRegistry:
 
     def keys(self) -> list[str]:
         return list(self.types)
+
+    def name(self, key: str, lang: str | None = None) -> str:
+        """The name of type ``key`` in ``lang`` (the viewer's when None): see :class:`TypeNames`."""
+        return self.names(lang)[key]
+
+    def names(self, lang: str | None = None) -> TypeNames:
+        """The names of the types in ``lang`` (the viewer's when None), for every key a row holds."""
+        return TypeNames(self, lang)
 
     def in_order(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the one order every page, export and chart lists types in: installed
@@ -216,6 +225,34 @@ class TypeRegistry:
 
         run.__qualname__ = name
         return run
+
+
+class TypeNames(Mapping[str, str]):
+    """Activity types' names in one language, answering for any key a stored row holds: an
+    installed type's is its plugin's; a type not installed (its plugin removed or switched off)
+    is 「未安装的活动类型（key）」 / "activity type key (not installed)" from the catalogue — never
+    the bare key, an English code, on a Chinese page, export, PDF or feed. Iterates the installed
+    types; ``get(key, key)`` answers the name, as ``[key]`` does."""
+
+    def __init__(self, types: TypeRegistry, lang: str | None) -> None:
+        from portal.i18n import lang_code
+
+        self._types = types
+        self._lang = norm_lang(lang) if lang else lang_code()
+
+    def __getitem__(self, key: str) -> str:
+        reg = self._types.get(key) if isinstance(key, str) else None
+        if reg is not None:
+            return reg.decl.name(self._lang)
+        if not isinstance(key, str):
+            raise KeyError(key)
+        return in_lang(msg("type.uninstalled_name", key=key), self._lang)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types.types)
+
+    def __len__(self) -> int:
+        return len(self._types.types)
 
 
 def build_registry(app: Flask, extra_plugins=None) -> TypeRegistry:
