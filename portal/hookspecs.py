@@ -79,7 +79,8 @@ CONTRACT_VERSION = "1.11"  # 1.1: activity_types.Setting, ActivityType.declared_
 #      the activity (45-minute lessons) and, under the core's credit rule, a role above 999.5 hours
 # 1.11: refused at load: a type named as another type, a state or trigger labelled as another of
 #      another name (the core's included); a template in a folder named after a plugin or its type
-#      keys is served from that plugin's folders only
+#      keys is served from that plugin's folders only; a msgid two plugins' catalogues translate keeps
+#      the first plugin's words
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

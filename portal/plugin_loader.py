@@ -85,6 +85,10 @@ M_SAME_TYPE_NAME = N_(
     "activity type '%(key)s' of plugin '%(plugin)s' is named '%(name)s', as type '%(other)s' of plugin '%(first)s' "
     "is; two types may not share a name; the plugin was not loaded"
 )
+M_SHARED_MSGID = N_(
+    "the catalogue of plugin '%(plugin)s' translates %(n)s msgid(s) that plugin '%(other)s' translates otherwise "
+    "(first: %(msgid)s); the words of '%(other)s' are kept"
+)
 M_BAD_WORKFLOW = N_("workflow of type '%(key)s' is invalid: %(error)s; the plugin was not loaded")
 M_DECLARATION = N_(
     "%(what)s of activity type '%(key)s' is invalid: %(error)s; the plugin was not loaded"
