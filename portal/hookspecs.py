@@ -80,7 +80,7 @@ CONTRACT_VERSION = "1.11"  # 1.1: activity_types.Setting, ActivityType.declared_
 # 1.11: refused at load: a type named as another type, a state or trigger labelled as another of
 #      another name (the core's included); a template in a folder named after a plugin or its type
 #      keys is served from that plugin's folders only; a msgid two plugins' catalogues translate keeps
-#      the first plugin's words
+#      the first plugin's words; a migration folder reusing a revision id or branch label is left out
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

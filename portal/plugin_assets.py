@@ -17,6 +17,7 @@ A plugin whose hook raises is reported in ``registry().plugins.failures`` and sk
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,13 +25,21 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound
 
-from portal.plugin_loader import call_each
+from portal.plugin_loader import N_, call_each
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
     from portal.registry import TypeRegistry
 
+M_MIGRATION_CORE = N_(
+    "migration %(file)s of plugin '%(plugin)s' names itself %(name)s, as a migration of the portal's does, which it "
+    "would replace; the plugin's migrations were left out"
+)
+M_MIGRATION_PLUGIN = N_(
+    "migration %(file)s of plugin '%(plugin)s' names itself %(name)s, as a migration of plugin '%(other)s' does, "
+    "which it would replace; the plugin's migrations were left out"
+)
 TEMPLATE_DIRS_KEY = "yanxiu.plugin_template_dirs"
 MIGRATION_DIRS_KEY = "yanxiu.plugin_migration_dirs"
 
@@ -109,8 +118,65 @@ def init_app(app: Flask, registry: TypeRegistry) -> None:
     if folders:
         loaders = [app.jinja_loader] if app.jinja_loader is not None else []
         app.jinja_loader = ChoiceLoader([*loaders, PluginTemplates(folders, template_owners(registry))])
-    app.extensions[MIGRATION_DIRS_KEY] = existing_dirs(registry, "portal_migration_dirs")
+    core = os.path.join(app.extensions["migrate"].directory, "versions")
+    app.extensions[MIGRATION_DIRS_KEY] = own_migrations(registry, dirs_by_plugin(registry, "portal_migration_dirs"), core)
     _register_alembic_callback()
+
+
+def _revisions(folder: str) -> list[tuple[str, str, str]]:
+    """(file, "revision" or "branch label", value) of every Alembic revision file in ``folder``,
+    read as Alembic reads them but without running them: their top-level ``revision`` and
+    ``branch_labels`` assignments of literal values."""
+    found: list[tuple[str, str, str]] = []
+    for path in sorted(Path(folder).glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            continue  # Alembic reports it when it loads the folder
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, assigned = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, assigned = node.target, node.value
+            else:
+                continue
+            if not isinstance(target, ast.Name) or target.id not in ("revision", "branch_labels"):
+                continue
+            try:
+                value = ast.literal_eval(assigned)
+            except ValueError:
+                continue
+            values = [value] if isinstance(value, str) else list(value) if isinstance(value, (tuple, list)) else []
+            what = "revision" if target.id == "revision" else "branch label"
+            found += [(path.name, what, v) for v in values if isinstance(v, str)]
+    return found
+
+
+def own_migrations(registry: TypeRegistry, folders: list[tuple[str, str]], core: str) -> list[str]:
+    """The plugins' migration folders that replace no migration of the core's or of a plugin
+    registered before: Alembic keeps the last revision it finds of an id (a plugin folder comes
+    after the core's) with only a warning, so a revision file copied from the core's or another
+    plugin's and left with its id would run in its place — the core's ledger table or
+    append-only triggers never made on a new database. A folder holding one is left out whole
+    and its plugin reported, naming the migration and whose it is."""
+    owner: dict[tuple[str, str], str | None] = {(what, v): None for _, what, v in _revisions(core)}  # None: the core
+    out: list[str] = []
+    for plugin, folder in folders:
+        if folder in out or folder == str(Path(core).resolve()):
+            continue
+        found = _revisions(folder)
+        taken = next(((f, what, v) for f, what, v in found if (what, v) in owner), None)
+        if taken is not None:
+            file, what, name = taken
+            other = owner[(what, name)]
+            if other is None:
+                registry.plugins.fail(plugin, M_MIGRATION_CORE, plugin=plugin, file=file, name=repr(name))
+            else:
+                registry.plugins.fail(plugin, M_MIGRATION_PLUGIN, plugin=plugin, file=file, name=repr(name), other=other)
+            continue
+        owner.update({(what, v): plugin for _, what, v in found})
+        out.append(folder)
+    return out
 
 
 def version_locations(config: Config) -> list[str]:

@@ -13,6 +13,7 @@ from portal.hookspecs import hookimpl
 from portal.registry import registry
 from tests.plugins.plugin_throwaway import TopicForm
 from tests.plugins.test_plugin_hooks import TemplatesPlugin as Templates
+from tests.plugins.test_plugin_migration_revision import Scratch as Migrations
 from workflows import Phase, State, Transition, WorkflowExtension, build_definition
 from workflows.extension import WorkflowExtensionError
 
@@ -137,3 +138,60 @@ def test_a_state_labelled_as_another_types_state_is_refused(make_app):
         assert [x.error for x in registry().plugins.failures if x.plugin == "second"] == [
             "state 'ready' of type 'tea_b' is labelled '已备课', as state 'prepared' of type 'tea_a' is; "
             "a label names one state; the plugin was not loaded"]
+
+
+def _revision(folder: Path, revision: str, label: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{revision}_notes.py").write_text(
+        f'revision = "{revision}"\ndown_revision = None\nbranch_labels = ("{label}",)\ndepends_on = "1456b1ddd087"\n\n'
+        "def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n", encoding="utf-8")
+    return folder
+
+
+def _script_of(app, revision: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        return ScriptDirectory.from_config(config).get_revision(revision).path
+
+
+def test_a_plugin_migration_cannot_replace_the_cores(make_app, tmp_path):
+    """Attack: Alembic keeps the last revision file it finds of an id, with only a warning, and a
+    plugin's folder comes after the core's: a plugin whose revision file was copied from the
+    core's schema (its id left as it was, the body made its own) ran in place of the core's on
+    ``flask db upgrade`` of a new database — no ledger table, no append-only triggers. Its
+    migrations are left out, the plugin reported naming the file."""
+    core = next((Path(__file__).resolve().parents[2] / "migrations" / "versions").glob("1456b1ddd087_*.py"))
+    copied = tmp_path / "copier"
+    copied.mkdir()
+    (copied / core.name).write_text(core.read_text(encoding="utf-8").replace("def upgrade()", "def upgrade():\n"
+                                    "    return\n\n\ndef _upgrade()"), encoding="utf-8")
+    app = make_app(EXTRA_PLUGINS=[("copier", Migrations(copied))])
+    assert Path(_script_of(app, "1456b1ddd087")).parent.name == "versions"  # the core's, not the copy
+    with app.app_context():
+        from portal.plugin_assets import MIGRATION_DIRS_KEY
+
+        assert str(copied.resolve()) not in app.extensions[MIGRATION_DIRS_KEY]
+        assert [x.error for x in registry().plugins.failures if x.plugin == "copier"] == [
+            f"migration {core.name} of plugin 'copier' names itself '1456b1ddd087', as a migration of the "
+            "portal's does, which it would replace; the plugin's migrations were left out"]
+
+
+def test_a_plugin_migration_cannot_replace_another_plugins(make_app, tmp_path):
+    """A revision id or branch label of a plugin registered before (the example's file copied as a
+    start): the first keeps it, the copier's folder is left out; a plugin of its own ids loads."""
+    first = _revision(tmp_path / "first", "nb01_notes", "notes_board")
+    copier = _revision(tmp_path / "copier", "cp01_notes", "notes_board")
+    fine = _revision(tmp_path / "fine", "fn01_notes", "fine_notes")
+    app = make_app(EXTRA_PLUGINS=[("first", Migrations(first)), ("copier", Migrations(copier)),
+                                  ("fine", Migrations(fine))])
+    with app.app_context():
+        from portal.plugin_assets import MIGRATION_DIRS_KEY
+
+        ours = [d for d in app.extensions[MIGRATION_DIRS_KEY] if d.startswith(str(tmp_path.resolve()))]
+        assert ours == [str(first.resolve()), str(fine.resolve())]
+        assert [x.error for x in registry().plugins.failures] == [
+            "migration cp01_notes_notes.py of plugin 'copier' names itself 'notes_board', as a migration of plugin "
+            "'first' does, which it would replace; the plugin's migrations were left out"]
+    assert Path(_script_of(app, "fn01_notes")).parent == fine.resolve()
