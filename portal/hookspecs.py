@@ -78,7 +78,11 @@ CONTRACT_VERSION = "1.11"  # 1.1: activity_types.Setting, ActivityType.declared_
 #      workflows.NotEnded); the core refuses a plan ending in another semester, hours longer than
 #      the activity (45-minute lessons) and, under the core's credit rule, a role above 999.5 hours
 # 1.11: ActivityType.sample_roles (who takes part in a demo activity, in which role); portal.testing's
-#      yanxiu_settings and yanxiu_credits, and files through yanxiu_evidence
+#      yanxiu_settings and yanxiu_credits, and files through yanxiu_evidence; refused at load: a type
+#      named as another type, a state or trigger labelled as another of
+#      another name (the core's included); a template in a folder named after a plugin or its type
+#      keys is served from that plugin's folders only; a msgid two plugins' catalogues translate keeps
+#      the first plugin's words; a migration folder reusing a revision id or branch label is left out
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import support
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask.globals import _cv_app
 from flask_babel import Domain, get_locale, get_translations
 from jinja2 import pass_eval_context
@@ -89,16 +89,70 @@ def _core_first(translations: Any) -> Any:
     catalogue saying what the core says: flask-babel lets a catalogue merged later replace an
     earlier one's words, so a plugin's catalogue could reword the core's refusals, buttons and
     verdicts (or, in English, say anything for a core msgid). A plugin translates its own msgids
-    only. Done once per catalogue flask-babel caches."""
+    only; a msgid two plugins' catalogues translate keeps the words of the plugin registered
+    first (:func:`_first_words`), as a type key stays with it. Done once per catalogue
+    flask-babel caches."""
     catalog = getattr(translations, "_catalog", None)
     if catalog is None or translations.__dict__.get(_CORE_FIRST):
         return translations
+    locale = str(get_locale())
+    catalog.update(_first_words(_plugin_folders(), locale))
     core_ids = _core_msgids()
-    for key in [k for k in catalog if k and (k[0] if isinstance(k, tuple) else k) in core_ids]:
+    for key in [k for k in catalog if k and _msgid(k) in core_ids]:
         del catalog[key]
-    catalog.update(_core_catalog(str(get_locale())))
+    catalog.update(_core_catalog(locale))
     translations.__dict__[_CORE_FIRST] = True
     return translations
+
+
+def _msgid(key: Any) -> str:
+    return key[0] if isinstance(key, tuple) else key
+
+
+def _plugin_folders() -> list[str]:
+    """The plugins' catalogue folders of the current app, in registration order."""
+    if _cv_app.get(None) is None:
+        return []
+    folders = current_app.config.get("BABEL_TRANSLATION_DIRECTORIES", "").split(";")
+    return [f for f in folders if f and f != TRANSLATIONS]
+
+
+def _folder_catalog(folder: str, locale: str) -> dict[Any, str]:
+    return dict(getattr(support.Translations.load(folder, [locale]), "_catalog", {}))
+
+
+def _first_words(folders: list[str], locale: str) -> dict[Any, str]:
+    """Each msgid the plugins' catalogues in ``folders`` translate, with the words of the first
+    folder (in registration order) that translates it — not of the last, as flask-babel merges
+    them: a plugin's catalogue could otherwise reword another plugin's guard refusals and
+    labels."""
+    words: dict[Any, str] = {}
+    for folder in folders:
+        for key, text in _folder_catalog(folder, locale).items():
+            if key:
+                words.setdefault(key, text)
+    return words
+
+
+def report_shared_msgids(registry: Any, folders: list[tuple[str, str]]) -> None:
+    """Report each plugin whose catalogue words a msgid differently from a plugin registered
+    before it (whose words are kept, :func:`_first_words`), naming both."""
+    from portal.plugin_loader import M_SHARED_MSGID
+
+    core_ids = _core_msgids()
+    for locale in SUPPORTED:
+        first: dict[Any, tuple[str, str]] = {}  # msgid → (plugin, its words)
+        for plugin, folder in folders:
+            clashes: dict[str, list[Any]] = {}
+            for key, text in _folder_catalog(folder, locale).items():
+                if not key or _msgid(key) in core_ids:
+                    continue
+                owner, said = first.setdefault(key, (plugin, text))
+                if owner != plugin and said != text:
+                    clashes.setdefault(owner, []).append(key)
+            for other, keys in clashes.items():
+                registry.plugins.fail(plugin, M_SHARED_MSGID, plugin=plugin, n=len(keys), other=other,
+                                      msgid=repr(_msgid(keys[0]))[:100])
 
 
 @cache
@@ -110,7 +164,7 @@ def _core_catalog(locale: str) -> dict[Any, str]:
 @cache
 def _core_msgids() -> frozenset[str]:
     """Every msgid of the core (the zh_Hans_CN catalogue translates each one), with its context."""
-    return frozenset(k[0] if isinstance(k, tuple) else k for k in _core_catalog("zh_Hans_CN") if k)
+    return frozenset(_msgid(k) for k in _core_catalog("zh_Hans_CN") if k)
 
 
 def _babel_context() -> Any:
@@ -182,11 +236,13 @@ def lang_code() -> str:
 
 
 def init_app(app: Flask, registry) -> None:
-    from portal.plugin_assets import existing_dirs
+    from portal.plugin_assets import dirs_by_plugin
 
     # flask-babel splits the setting on ";": a folder holding one is the plugin's failure
-    dirs = [TRANSLATIONS, *existing_dirs(registry, "portal_translation_dirs", forbid=";")]
+    folders = dirs_by_plugin(registry, "portal_translation_dirs", forbid=";")
+    dirs = [TRANSLATIONS, *dict.fromkeys(folder for _, folder in folders)]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
+    report_shared_msgids(registry, folders)
     babel.init_app(app, locale_selector=select_locale)
     if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):
         babel.domain_instance = RequestDomain()

@@ -137,6 +137,7 @@ TEXTS: dict[str, Any] = {
     "type.not_enabled": _l("activity type %(key)s is not enabled for this school"),
     "type.not_enabled_field": _l("not enabled"),
     "type.not_installed": _l("activity type %(key)s is not installed; the activity is read-only"),
+    "type.uninstalled_name": _l("activity type %(key)s (not installed)"),
     "plugin.data_failed": _l("the plugin %(plugin)s could not supply the data this step needs; "
                              "the error has been logged and nothing was changed"),
     "plugin.guard_failed": _l("the plugin %(plugin)s could not check this step; "

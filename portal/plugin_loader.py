@@ -81,6 +81,14 @@ M_DUPLICATE = N_(
     "duplicate activity type key '%(key)s' in plugin '%(plugin)s': already provided by plugin '%(first)s', "
     "which keeps it; '%(plugin)s' was not loaded"
 )
+M_SAME_TYPE_NAME = N_(
+    "activity type '%(key)s' of plugin '%(plugin)s' is named '%(name)s', as type '%(other)s' of plugin '%(first)s' "
+    "is; two types may not share a name; the plugin was not loaded"
+)
+M_SHARED_MSGID = N_(
+    "the catalogue of plugin '%(plugin)s' translates %(n)s msgid(s) that plugin '%(other)s' translates otherwise "
+    "(first: %(msgid)s); the words of '%(other)s' are kept"
+)
 M_BAD_WORKFLOW = N_("workflow of type '%(key)s' is invalid: %(error)s; the plugin was not loaded")
 M_DECLARATION = N_(
     "%(what)s of activity type '%(key)s' is invalid: %(error)s; the plugin was not loaded"
@@ -88,6 +96,10 @@ M_DECLARATION = N_(
 M_PHASE = N_(
     "state '%(state)s' of type '%(key)s' has phase '%(phase)s', but type '%(other)s' already uses it with "
     "phase '%(other_phase)s'; the plugin was not loaded"
+)
+M_STATE_LABEL = N_(
+    "state '%(state)s' of type '%(key)s' is labelled '%(label)s', as state '%(other_state)s' of type '%(other)s' is; "
+    "a label names one state; the plugin was not loaded"
 )
 M_ASSESS_RAISED = N_("hook portal_assess_year raised %(error)s; the next policy decided instead")
 M_ASSESS_BAD = N_("portal_assess_year returned %(value)s, not an Assessment; the next policy decided instead")

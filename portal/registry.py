@@ -6,7 +6,7 @@ The portal reaches types only through this registry; it never imports ``plugins/
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import wraps
 
@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from portal.activity_types import ActivityType
 from portal.guards import core_guards
+from portal.messages import in_lang, msg, norm_lang
 from portal.plugin_loader import (
     M_BAD_KEY,
     M_BAD_WORKFLOW,
@@ -21,6 +22,8 @@ from portal.plugin_loader import (
     M_DUPLICATE,
     M_NOT_A_TYPE,
     M_PHASE,
+    M_SAME_TYPE_NAME,
+    M_STATE_LABEL,
     M_TYPES_RAISED,
     LoadedPlugins,
     call_one,
@@ -32,6 +35,7 @@ from portal.type_declarations import TypeDeclarations, read_declarations, workfl
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, Phase, State, WorkflowDefinition
 from workflows.engine import what_is_missing
+from workflows.extension import same_text
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,14 @@ class TypeRegistry:
 
     def keys(self) -> list[str]:
         return list(self.types)
+
+    def name(self, key: str, lang: str | None = None) -> str:
+        """The name of type ``key`` in ``lang`` (the viewer's when None): see :class:`TypeNames`."""
+        return self.names(lang)[key]
+
+    def names(self, lang: str | None = None) -> TypeNames:
+        """The names of the types in ``lang`` (the viewer's when None), for every key a row holds."""
+        return TypeNames(self, lang)
 
     def in_order(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the one order every page, export and chart lists types in: installed
@@ -167,6 +179,11 @@ class TypeRegistry:
         decl = read_declarations(t, lambda what: self.plugins.running(plugin_name, what), key)
         if isinstance(decl, tuple):
             return M_DECLARATION, {"what": decl[0], "key": key, "error": decl[1]}
+        for named in [*self.types.values(), *accepted.values()]:  # a name means one type across the portal
+            for lang in ("zh", "en"):
+                if same_text(decl.name(lang), named.decl.name(lang)):
+                    return M_SAME_TYPE_NAME, {"key": key, "plugin": plugin_name, "name": decl.name(lang),
+                                              "other": named.decl.key, "first": named.plugin}
         try:
             with self.plugins.running(plugin_name, "workflow"):
                 extension = t.workflow()
@@ -185,6 +202,13 @@ class TypeRegistry:
             if other is not None:
                 return M_PHASE, {"state": st.name, "key": key, "phase": st.phase.value, "other": other.decl.key,
                                  "other_phase": other.engine.definition.phase(st.name).value}
+            for reg in [*self.types.values(), *accepted.values()]:  # a state's label means that state
+                same = next((x for x in reg.engine.definition.states if x.name != st.name and (
+                    same_text(x.label_zh, st.label_zh) or same_text(x.label_en, st.label_en))), None)
+                if same is not None:
+                    label = st.label_zh if same_text(same.label_zh, st.label_zh) else st.label_en
+                    return M_STATE_LABEL, {"state": st.name, "key": key, "label": label,
+                                           "other_state": same.name, "other": reg.decl.key}
         return RegisteredType(t, plugin_name, engine, decl)
 
     def _guarded(self, plugin: str, trigger: str, guard: Guard) -> Guard:
@@ -201,6 +225,34 @@ class TypeRegistry:
 
         run.__qualname__ = name
         return run
+
+
+class TypeNames(Mapping[str, str]):
+    """Activity types' names in one language, answering for any key a stored row holds: an
+    installed type's is its plugin's; a type not installed (its plugin removed or switched off)
+    is 「未安装的活动类型（key）」 / "activity type key (not installed)" from the catalogue — never
+    the bare key, an English code, on a Chinese page, export, PDF or feed. Iterates the installed
+    types; ``get(key, key)`` answers the name, as ``[key]`` does."""
+
+    def __init__(self, types: TypeRegistry, lang: str | None) -> None:
+        from portal.i18n import lang_code
+
+        self._types = types
+        self._lang = norm_lang(lang) if lang else lang_code()
+
+    def __getitem__(self, key: str) -> str:
+        reg = self._types.get(key) if isinstance(key, str) else None
+        if reg is not None:
+            return reg.decl.name(self._lang)
+        if not isinstance(key, str):
+            raise KeyError(key)
+        return in_lang(msg("type.uninstalled_name", key=key), self._lang)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types.types)
+
+    def __len__(self) -> int:
+        return len(self._types.types)
 
 
 def build_registry(app: Flask, extra_plugins=None) -> TypeRegistry:

@@ -8,6 +8,7 @@ states and their meaning stay: an extension may re-route a core trigger's *sourc
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -102,6 +103,39 @@ def _keeps_the_review(t: Transition, phase_of: dict[str, Phase]) -> None:
         raise WorkflowExtensionError(f"trigger {t.trigger!r} leads {fault}")
 
 
+def same_text(a: str, b: str) -> bool:
+    """Whether two labels read the same to a person: compared as shown (compatibility forms,
+    letter case, runs of spaces and invisible format characters such as a zero-width space
+    aside), so ``已认定学时`` and ``已认定学时\u200b`` are one label."""
+    def shown(text: str) -> str:
+        text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+        return " ".join(text.split()).casefold()
+
+    return shown(a) == shown(b)
+
+
+def _one_label_each(kind: str, parts: Sequence[State | Transition], own: set[str]) -> None:
+    """The extension's states (or triggers), ``own``, share no label, in either language, with a
+    state (or trigger) of another name: a state of the plugin's own labelled 已认定学时 (or its
+    trigger labelled 认定学时) would show an activity as credited, or offer a button reading like
+    posting the credits, where nothing is."""
+    def name_of(part: State | Transition) -> str:
+        return part.name if isinstance(part, State) else part.trigger
+
+    for part in parts:
+        if name_of(part) not in own:
+            continue
+        for other in parts:
+            if name_of(other) == name_of(part):
+                continue
+            for label, other_label in ((part.label_zh, other.label_zh), (part.label_en, other.label_en)):
+                if isinstance(label, str) and isinstance(other_label, str) and same_text(label, other_label):
+                    raise WorkflowExtensionError(
+                        f"{kind} {name_of(part)!r} is labelled {label!r}, as {kind} {name_of(other)!r} is; "
+                        f"a label names one {kind}"
+                    )
+
+
 def build_definition(
     extension: WorkflowExtension | None = None,
     base: WorkflowDefinition = CORE,
@@ -168,6 +202,8 @@ def build_definition(
                 transitions[trigger] = replace(t, sources=t.sources + extra)
     for t in transitions.values():
         _keeps_the_review(t, {s.name: s.phase for s in states})
+    _one_label_each("state", states, {s.name for s in ext.states})
+    _one_label_each("trigger", list(transitions.values()), rerouted)
     guards: dict[str, tuple[Guard, ...]] = {}
     for source in (common_guards or {}, base.guards, ext.guards):
         for trigger, gs in source.items():

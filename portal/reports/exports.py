@@ -255,8 +255,7 @@ def _xlsx_bytes(rows: Iterable[Row], sheet_title: str, **kw: Any) -> bytes:
 
 
 def _type_label(key: str, lang: str) -> str:
-    reg = registry().get(key)
-    return reg.decl.name(norm_lang(lang)) if reg else key
+    return registry().name(key, lang)
 
 
 def _summary_header(keys: list[str], lang: str) -> Row:
@@ -388,7 +387,7 @@ def ledger_rows(
          created) in db.session.connection().execute(q):  # Core rows, streamed
         if key not in types:
             reg = registry().get(key)
-            types[key] = (reg.decl.name(lang), reg.decl) if reg else (key, None)
+            types[key] = (registry().name(key, lang), reg.decl if reg else None)
         type_label, atype = types[key]
         role_key = (key, role)
         if role_key not in roles:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from weasyprint.document import Document
 
 
-def _type_names(lang: str) -> dict[str, str]:
-    return {key: reg.decl.name(lang) for key, reg in registry().types.items()}
+def _type_names(lang: str) -> Mapping[str, str]:
+    return registry().names(lang)
 
 
 def _common(code: str, lang: str) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def certificate_document(activity_id: int, school: School, issued_by: int) -> Do
     act = cert.activity
     lang = lang_code()
     reg = registry().get(act.type_key)
-    type_name = reg.decl.name(lang) if reg else act.type_key
+    type_name = registry().name(act.type_key, lang)
     organizer = db.session.get(User, act.organizer_id)
     content = {
         "title": act.title, "type": type_name, "total": fmt(cert.total_hours) or "0",

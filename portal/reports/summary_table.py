@@ -12,7 +12,7 @@ around the rows (headings, links, the empty case) stays in ``reports/_summary_bo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -96,7 +96,7 @@ class _Keep(dict):
 
 
 def summary_lines(
-    rows: Sequence[SummaryRow], keys: list[str], type_names: dict[str, str], today: date,
+    rows: Sequence[SummaryRow], keys: list[str], type_names: Mapping[str, str], today: date,
     record_url: Callable[[int], str], status_badge: Callable[[str], str], teaching: set[int] | None = None,
     *, accepted: Collection[int],
 ) -> Markup:

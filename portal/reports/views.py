@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -105,9 +106,8 @@ def _long(kind: str, year: str, fmt: str, lang: str, **target: Any) -> Any:
     return long_export(kind, year, fmt, lang, **target)
 
 
-def _type_names() -> dict[str, str]:
-    lang = lang_code()
-    return {key: reg.decl.name(lang) for key, reg in registry().types.items()}
+def _type_names() -> Mapping[str, str]:
+    return registry().names()
 
 
 # -- 学时汇总表 -------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.i18n import lang_code
 from portal.messages import msg, person_locale
 from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
@@ -158,7 +157,6 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
     cal.add("x-published-ttl", "PT1H")
     for act, tz in _activities(user, school, now):
         zone = ZoneInfo(tz)
-        reg = registry().get(act.type_key)
         event = Event()
         event.add("uid", f"activity-{act.id}@{_host(base)}")
         event.add("dtstamp", (act.updated_at or now).replace(tzinfo=ZoneInfo("UTC")))
@@ -167,7 +165,7 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
         event.add("summary", _text(act.title))
         if act.location:
             event.add("location", _text(act.location))
-        kind = reg.decl.name(lang_code()) if reg else act.type_key
+        kind = registry().name(act.type_key)
         # the activity's own hours: what each person is credited depends on their role and attendance
         hours = _("%(type)s · an activity of %(hours)s hours", type=kind, hours=fmt(act.hours))
         link = public_url("activities.show", activity_id=act.id)

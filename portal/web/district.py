@@ -5,6 +5,7 @@ evidence), accept / return / reopen; and the school admin's page to submit the y
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 
 from flask import (
     Blueprint,
@@ -61,8 +62,8 @@ def _page_arg() -> int:
     return int(raw)
 
 
-def _type_names() -> dict[str, str]:
-    return {key: type_name(key) for key in registry().types}
+def _type_names() -> Mapping[str, str]:
+    return registry().names()
 
 
 @bp.route("/district")

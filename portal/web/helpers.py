@@ -58,8 +58,7 @@ def nav_url(endpoint: str, **values: Any) -> str | None:
 
 
 def type_name(key: str) -> str:
-    reg = registry().get(key)
-    return reg.decl.name(lang_code()) if reg else key
+    return registry().name(key)
 
 
 def _definition(type_key: str | None):

@@ -90,7 +90,7 @@ def test_a_broken_type_is_left_out_of_the_demo_and_reported(make_app, demo_as_us
 
 
 def test_a_sample_profile_that_raises_is_reported_and_the_type_not_used_for_the_whole_staff(make_app):
-    type_ = one_role_type("demo_profile", "同课异构", "Same lesson, two teachers",
+    type_ = one_role_type("demo_profile", "双师同课", "Same lesson, two teachers",
                           sample_details=lambda self: {}, sample_profile=raising("profile exploded"))
     by_type, failures, gathering = _demo_with(make_app, "broken_profile", type_)
     assert failures and failures[0].error.startswith(

@@ -30,16 +30,20 @@ class Catalogs:
         return [str(self.folder)]
 
 
-def _catalogs(folder: Path) -> Path:
-    for locale, words in {"zh_Hans_CN": {CORE: "操作成功", "Book fair": "书展"},
-                          "en": {CORE: "Done", "Book fair": "Book fair!"}}.items():
+def _words(folder: Path, words: dict[str, dict[str, str]]) -> Path:
+    for locale, said in words.items():
         catalog = Catalog(locale=locale)
-        for msgid, text in words.items():
+        for msgid, text in said.items():
             catalog.add(msgid, text)
         (folder / locale / "LC_MESSAGES").mkdir(parents=True)
         with open(folder / locale / "LC_MESSAGES" / "messages.mo", "wb") as fh:
             write_mo(fh, catalog)
     return folder
+
+
+def _catalogs(folder: Path) -> Path:
+    return _words(folder, {"zh_Hans_CN": {CORE: "操作成功", "Book fair": "书展"},
+                           "en": {CORE: "Done", "Book fair": "Book fair!"}})
 
 
 @contextmanager
@@ -106,3 +110,31 @@ def test_a_bad_catalogue_folder_is_the_plugins_failure_and_the_portal_starts(mak
         dirs = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")  # none split, none made up
         assert dirs[0] == TRANSLATIONS and all(Path(d).is_dir() for d in dirs), dirs
     assert app.test_client().get("/login").status_code == 200
+
+
+def test_a_plugin_catalog_cannot_reword_another_plugins_words(make_app, tmp_path):
+    """Attack: flask-babel lets a catalogue merged later replace an earlier one's words, so a
+    plugin registered after the reading club could make its refusal 「读书笔记未达标」 read
+    「读书笔记已达标」. A msgid two plugins translate keeps the words of the plugin registered first
+    (as a type key does), and the newcomer is reported naming both."""
+    own = "Reading notes %(n)s of %(need)s characters"
+    first = _words(tmp_path / "club", {"zh_Hans_CN": {own: "读书笔记 %(n)s / %(need)s 字，未达标", "Club": "读书会"},
+                                        "en": {own: own}})
+    second = _words(tmp_path / "rival", {"zh_Hans_CN": {own: "读书笔记已达标", "Club": "读书会",
+                                                        "Rival": "对手"}, "en": {own: "All notes done"}})
+    app = make_app(EXTRA_PLUGINS=[("club", Catalogs(first)), ("rival", Catalogs(second))])
+    with fresh_catalogs(), app.test_request_context("/?lang=zh_Hans_CN"):
+        refresh()
+        assert gettext(own, n=3, need=10) == "读书笔记 3 / 10 字，未达标"
+        assert gettext("Rival") == "对手"  # its own words: translated
+    with fresh_catalogs(), app.test_request_context("/?lang=en"):
+        refresh()
+        assert gettext(own, n=3, need=10) == "Reading notes 3 of 10 characters"
+    with app.app_context():
+        from portal.registry import registry
+
+        reported = [x.error for x in registry().plugins.failures if x.plugin == "rival"]
+        assert reported == [  # the same words ("Club") are no clash
+            "the catalogue of plugin 'rival' translates 1 msgid(s) that plugin 'club' translates otherwise "
+            "(first: 'Reading notes %(n)s of %(need)s characters'); the words of 'club' are kept"], reported
+        assert not [x for x in registry().plugins.failures if x.plugin == "club"]
