@@ -228,18 +228,12 @@ def _evidence(act: Activity, by: User, owner_id: int, kind: str, title: str) -> 
 
 
 def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
-    """Evidence so the type's guards pass before ``step``: what each role must provide
-    (``required_evidence_for``, before the approval) and the type's own ``sample_evidence``."""
+    """Evidence so the type's guards pass before ``step``: the type's own ``sample_evidence``,
+    then what each role must provide and has not yet (``required_evidence_for``, before the
+    approval)."""
     reg = registry().types[act.type_key]
     people = activities.participants_with_users(act.id)
     stage = step.trigger
-    if step.adjusts_hours:  # the reviewer's approval: required evidence is checked there
-        settings = schools.type_settings(act.school_id, act.type_key)
-        have = Counter((e.user_id, e.kind) for e in activities.evidence_of(act.id))  # given at an earlier stage
-        for p, u in people:
-            for kind, count in reg.type.required_evidence_for(p.role, settings).items():
-                for i in range(have[(u.id, kind)], count):
-                    _evidence(act, u, u.id, kind, _title(act, kind, i, count))
     for sample in sample_evidence(reg):
         if sample.stage != stage:
             continue
@@ -251,6 +245,14 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
                 if sample.days_before_start is not None:
                     with write_transaction():
                         ev.uploaded_at = act.starts_at - timedelta(days=sample.days_before_start)
+    if step.adjusts_hours:  # the reviewer's approval: required evidence is checked there
+        settings = schools.type_settings(act.school_id, act.type_key)
+        # what is not given yet: at an earlier stage, or just now as the type's own sample
+        have = Counter((e.user_id, e.kind) for e in activities.evidence_of(act.id))
+        for p, u in people:
+            for kind, count in reg.type.required_evidence_for(p.role, settings).items():
+                for i in range(have[(u.id, kind)], count):
+                    _evidence(act, u, u.id, kind, _title(act, kind, i, count))
 
 
 def demo_school() -> School:

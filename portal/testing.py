@@ -281,6 +281,20 @@ def _first_type(plugin: str) -> str:
     return ours[0]
 
 
+def _demo_roles(type_key: str) -> list[tuple[str, str]]:
+    """Who takes part in the type's demo activity (``portal.demo.demo_roles``); a failure if the
+    type's ``sample_roles`` raised or named no roles of it — ``flask demo`` leaves the type out
+    then, so the plugin's tests must not go on with the default roles in its place."""
+    from portal.demo import FAILED, demo_roles, sample_roles
+    from portal.registry import registry
+
+    reg = registry().types[type_key]
+    if sample_roles(reg) is FAILED:
+        said = [f.error for f in registry().plugins.failures if f.plugin == reg.plugin]
+        pytest.fail(said[-1] if said else f"sample_roles of {type_key!r} failed", pytrace=False)
+    return demo_roles(type_key)
+
+
 def _person(people: dict[str, Any], who: str) -> Any:
     if who not in people:
         raise KeyError(f"no demo person {who!r}; one of {', '.join(sorted(people))}")
@@ -313,11 +327,11 @@ def _snapshot(activity_id: int) -> ActivitySnapshot:
 def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school: Any) -> Callable[..., ActivitySnapshot]:
     """``yanxiu_plan(type_key=None, participants=None, details=None, hours="2", starts_at=None)``:
     plan an activity as the organizer; the plugin's first type by default, with demo participants in
-    its roles (``participants``: ``[(person, role), …]``), the type's ``sample_details()``, starting
+    its roles (the type's ``sample_roles``: the test fails if they name none of its roles, as
+    ``flask demo`` leaves the type out; ``participants``: ``[(person, role), …]``), the type's ``sample_details()``, starting
     two days ago by the school's clock (so it can be held at once; ``starts_at`` is read in the
     school's time zone). Each further activity planned without ``starts_at`` ends an hour before
     the last one began: no one attends two activities at once (the core refuses the attendance)."""
-    from portal.demo import demo_roles
     from portal.registry import registry
     from portal.services import activities
     from portal.timeutil import to_local, utcnow, zone_of
@@ -337,7 +351,7 @@ def yanxiu_plan(yanxiu_plugin: str, yanxiu_people: dict[str, Any], yanxiu_school
             if earliest:
                 start = earliest[-1] - _length(hours) - timedelta(hours=1)
             earliest.append(start)
-        people = participants if participants is not None else demo_roles(type_key)
+        people = participants if participants is not None else _demo_roles(type_key)
         try:
             act = activities.plan_activity(
                 yanxiu_school, yanxiu_people["organizer"], type_key, title,

@@ -111,7 +111,7 @@ def my_outlook() -> Outlook:
                        pending=[], warnings=[])
     rows = overview.participations(user.id, ctx.school.id, forecast.PENDING_PHASES)
     pending = forecast.pending_activities(rows, schools.all_type_settings(ctx.school.id), year)
-    fc = forecast.forecast(ty.facts, ty.assessment.status, pending, today, accepted=ty.year_accepted)
+    fc = forecast.forecast(ty.facts, ty.assessment.status, pending, today, accepted=ty.accepted_periods)
     return Outlook(
         year=year, needed=float(fc.needed), pending_hours=float(fc.pending_hours),
         beyond_planned=float(fc.beyond_planned), outlook=fc.outlook,  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -40,6 +41,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _finite(value: Any) -> bool:
+    """Whether a field's value is a number JSON holds, if a number: float and Decimal read "NaN",
+    "Infinity" and "sNaN", and a Decimal too large for a float becomes infinity in the details."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and math.isfinite(float(value))
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
+
+
 def validate_details(form_cls: type[Form], formdata: MultiDict) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """Run the type's form; return (clean JSON-ready data, errors by field)."""
     form = form_cls(formdata=formdata)
@@ -51,7 +62,10 @@ def validate_details(form_cls: type[Form], formdata: MultiDict) -> tuple[dict[st
     if not form.validate():
         for name, errs in form.errors.items():
             errors[name] = [_coded(str(e)) for e in errs]
-    data = {f.name: _jsonable(f.data) for f in form}
+    odd = {f.name for f in form if not _finite(f.data)}
+    for name in odd:  # no number at all (NaN), or none the details can keep (infinity)
+        errors[name] = [msg("api.finite")]  # as the API says of a body's infinity
+    data = {f.name: None if f.name in odd else _jsonable(f.data) for f in form}
     return data, errors
 
 

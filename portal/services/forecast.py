@@ -20,8 +20,9 @@ from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts,
 from portal.models.district import WHOLE_YEAR
 from portal.plugin_data import PluginStepFailed, hours_rule, previewing
 from portal.registry import registry
+from portal.services import locks
 from portal.services.ledger import credit_ceiling, credit_hours_for
-from portal.timeutil import period_bounds, year_bounds
+from portal.timeutil import period_bounds
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
@@ -62,9 +63,10 @@ def _expected(semester: int, target: int, school_year: str, today: date) -> int:
 
 def period_over(semester: int, school_year: str, today: date, accepted: Collection[int] = ()) -> bool:
     """Whether the semester (0: the whole school year) is over on ``today``, or the district
-    accepted it (``accepted``: the periods of the year it locked, :func:`locks.accepted_periods`):
-    nothing more can be done in it, so what it lacks is no longer behind schedule but not met."""
-    if WHOLE_YEAR in accepted or semester in accepted:
+    accepted it (``accepted``: the periods of the year it locked, :func:`locks.accepted_periods`;
+    the whole year by both its semesters too, :func:`locks.covers`): nothing more can be done in
+    it, so what it lacks is no longer behind schedule but not met."""
+    if locks.covers(accepted, semester):
         return True
     return today > period_bounds(school_year, semester)[1]  # its last day is in it
 
@@ -150,15 +152,16 @@ def pending_activities(
 
 
 def forecast(
-    facts: YearFacts, status: str, pending: list[PendingActivity], today: date, *, accepted: bool = False
+    facts: YearFacts, status: str, pending: list[PendingActivity], today: date, *, accepted: Collection[int]
 ) -> Forecast:
     """Whether the requirement is met, on track with what is planned, needs more, or out of reach
-    (the absence rule voided the year, the year is over, or the district ``accepted`` it: locked,
-    nothing pending can be credited in it any more, so it promises nothing). Nothing is needed
+    (the absence rule voided the year, the year is over, or the district accepted it — ``accepted``,
+    the periods it locked: the year whole or both its semesters (:func:`period_over`) — so
+    nothing pending can be credited in it any more, and it promises nothing). Nothing is needed
     of an exempt teacher (``status``): not 50 hours still to come, as the API said beside "not
     assessed". Hours reached with the year still short (a writing quota the school requires)
     are no "met": more is needed, though no hours (``needed`` 0)."""
-    if accepted:
+    if locks.covers(accepted, WHOLE_YEAR):
         pending = []
     needed = ZERO if status == EXEMPT else max(facts.required_hours - facts.total_hours, ZERO)
     coming = sum((p.hours for p in pending), ZERO)
@@ -169,7 +172,7 @@ def forecast(
         outlook = "unreachable"
     elif status == MET:
         outlook = "met"
-    elif accepted or today > year_bounds(facts.school_year)[1]:
+    elif period_over(WHOLE_YEAR, facts.school_year, today, accepted):
         outlook = "unreachable"
     elif needed and beyond == 0:
         outlook = "on_track"

@@ -14,6 +14,7 @@ time already.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, exists, literal, or_, select
@@ -24,6 +25,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, School, YearLock
 from portal.models.district import WHOLE_YEAR
+from portal.services.quotas import SEMESTERS
 
 
 def _covers(lock_semester: Any, semester: Any) -> ColumnElement[bool]:
@@ -64,6 +66,17 @@ def accepted_periods(school_id: int, school_year: str) -> frozenset[int]:
     return frozenset(db.session.execute(
         select(YearLock.semester).where(YearLock.school_id == school_id, YearLock.school_year == school_year)
     ).scalars())
+
+
+def covers(accepted: Collection[int], semester: int) -> bool:
+    """Whether the periods the district ``accepted`` (:func:`accepted_periods`) leave nothing more
+    to write in ``semester``: a semester by its own lock or the whole year's (:func:`_covers`), the
+    whole year (``WHOLE_YEAR``) by its own lock or by both its semesters' — a district that
+    collects semesters never locks the year whole, yet once it has accepted both, nothing more is
+    written, recorded or credited in it."""
+    if WHOLE_YEAR in accepted or semester in accepted:
+        return True
+    return semester == WHOLE_YEAR and all(s in accepted for s in SEMESTERS)
 
 
 def hold(school_id: int, *, accepting: bool = False) -> None:

@@ -133,10 +133,12 @@ def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], set
 def _user_key(key: Any) -> int | None:
     """The user id an adjustment is keyed by: a whole number, or its text written the one way
     (``"5"``; not ``"05"``, ``"+5"``, ``" 5"`` or full-width ``"５"``, which ``int`` reads as 5
-    too — two keys of one person, the last silently winning)."""
+    too — two keys of one person, the last silently winning), no longer than the largest id
+    (``MAX_ID``: ``int`` refuses a text of more than 4300 digits with a ``ValueError``)."""
     if isinstance(key, int) and not isinstance(key, bool):
         return key
-    if isinstance(key, str) and key.isascii() and key.isdigit() and str(int(key)) == key:
+    if (isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= len(str(MAX_ID))
+            and str(int(key)) == key):
         return int(key)
     return None
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from portal.assessment import EXEMPT, SHORT, QuotaFact, YearFacts
+from portal.models.district import WHOLE_YEAR
 from portal.policy import SYSTEM
 from portal.services import forecast, schools
 from portal.timeutil import school_year_of, to_local, utcnow
@@ -78,6 +79,19 @@ def test_semester_quotas_are_behind_only_in_their_semester():
     assert forecast.behind(facts(quotas=(QuotaFact("reflections", 1, 5, 5),)), date(2027, 1, 31), status=SHORT, accepted=()) == []
 
 
+def test_the_years_quota_is_over_once_both_semesters_are_accepted():
+    """A district that collects semesters never locks the year whole; once it has accepted both,
+    nothing more is written in the year (filed under an accepted semester): its own quota is not
+    met rather than behind. One semester accepted, the year goes on."""
+    notes = QuotaFact("reading_notes", WHOLE_YEAR, 2000, 10000)
+    f1 = facts(quotas=(notes,))
+    july = date(2027, 7, 10)
+    assert forecast.behind(f1, july, status=SHORT, accepted={1}) == [notes]
+    assert forecast.behind(f1, july, status=SHORT, accepted={2}) == [notes]
+    assert forecast.behind(f1, july, status=SHORT, accepted={1, 2}) == []
+    assert forecast.behind(f1, july, status=SHORT, accepted={WHOLE_YEAR}) == []
+
+
 @pytest.mark.parametrize(
     ("total", "pending", "status", "today", "outlook", "beyond"),
     [
@@ -96,7 +110,7 @@ def test_semester_quotas_are_behind_only_in_their_semester():
 )
 def test_outlook(total, pending, status, today, outlook, beyond):
     items = [forecast.PendingActivity(None, "attendee", Decimal(h)) for h in pending]  # type: ignore[arg-type]
-    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, today)
+    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, today, accepted=())
     assert (fc.outlook, fc.beyond_planned) == (outlook, Decimal(beyond))
     assert fc.needed == (0 if status == "exempt" else max(Decimal("50") - Decimal(total), Decimal("0")))
 
@@ -105,11 +119,14 @@ def test_outlook(total, pending, status, today, outlook, beyond):
                                                          ("0", "exempt", "not_assessed")])
 def test_a_year_the_district_accepted_promises_nothing(total, status, outlook):
     """Locked by the district's acceptance, the year takes no more credits: what the teacher's
-    open activities "would bring" is no longer counted (the home said they would reach the target)."""
+    open activities "would bring" is no longer counted (the home said they would reach the target).
+    A district that collects semesters accepts the year as its two semesters: the same once both are."""
     items = [forecast.PendingActivity(None, "attendee", Decimal("20"))]  # type: ignore[arg-type]
-    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=True)
-    assert (fc.outlook, fc.pending, fc.pending_hours) == (outlook, [], 0)
-    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1)).pending == items
+    for accepted in ({WHOLE_YEAR}, {1, 2}):
+        fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=accepted)
+        assert (fc.outlook, fc.pending, fc.pending_hours) == (outlook, [], 0), accepted
+    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted={1}).pending == items
+    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=()).pending == items
 
 
 def local_start(days_ago: int) -> datetime:

@@ -176,6 +176,24 @@ def test_a_participant_is_keyed_by_their_id_written_one_way(app, client, s1, sta
     assert _adjusted(act.id)[t2.id] == D("1")
 
 
+def test_a_key_too_long_to_be_a_user_id_is_refused_not_a_server_error(app, client, s1, staff, held_lecture):
+    """Python reads no more than 4300 digits as a number (``ValueError``): a key of 5000 digits
+    passed the "written one way" check and then broke the review (500) on the page and in the
+    service. It is not a user id: refused by name, nothing approved."""
+    act, rev = held_lecture, staff["reviewer"]
+    logs = _log_count(act.id)
+    huge = "9" * 5000
+    with pytest.raises(Invalid) as err:
+        f.fire(act, rev, "approve", "补记学时", hours={huge: "1"})
+    assert {k: v.english for k, v in err.value.fields["hours"].items()} == {huge: "not a user id"}
+    db.session.rollback()
+    login(client, rev)
+    r = client.post(f"/review/{act.id}", data={"action": "approve", "comment": "补记", f"hours-{huge}": "1",
+                                               f"would-{huge}": "2"}, follow_redirects=True)
+    assert r.status_code == 200 and "不是有效的人员编号" in r.get_data(as_text=True)
+    assert db.session.get(Activity, act.id).state == "held" and _log_count(act.id) == logs
+
+
 # -- nothing is held, attended or credited before it happened ---------------------------------
 
 

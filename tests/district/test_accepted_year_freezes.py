@@ -156,6 +156,39 @@ def test_a_semesters_acceptance_leaves_its_activities_out_of_the_outlook(app, wo
     assert outlook()["pending_hours"] == 2 and "待审活动" in home.get("/").text
 
 
+class _Surfaces:
+    """What the teacher's and the school admin's surfaces say of the teacher: ``outlook()`` (``GET
+    /api/v1/me/outlook``), the teacher's row of ``GET /api/v1/reports/credits``, the home page and
+    the teacher's warnings cell of the summary page and of its CSV."""
+
+    def __init__(self, app, world, teacher) -> None:
+        self.app, self.teacher = app, teacher
+        self.api = app.test_client()
+        self.token, self.admin_token = (
+            self.api.post("/api/v1/auth/token", json={"username": u.username, "password": "test-password-1"}
+                          ).get_json()["token"] for u in (teacher, world.staff["admin"]))
+        self.home = login(app.test_client(), teacher, world.s1)
+        self.admin = login(app.test_client(), world.staff["admin"], world.s1)
+
+    def outlook(self) -> dict:
+        return self.api.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {self.token}"}).get_json()
+
+    def report_row(self) -> dict:
+        report = self.api.get("/api/v1/reports/credits", headers={"Authorization": f"Bearer {self.admin_token}"})
+        return next(r for r in report.get_json()["teachers"] if r["username"] == self.teacher.username)
+
+    def home_page(self) -> str:
+        return self.home.get("/").text
+
+    def summary_cell(self) -> str:
+        page = self.admin.get("/reports/summary").text
+        return page.split(f'data-testid="warnings-{self.teacher.username}"')[1].split("</td>")[0]
+
+    def csv_cell(self) -> str:
+        return next(row for row in csv.reader(io.StringIO(self.admin.get("/reports/summary.csv").text))
+                    if row[0] == self.teacher.username)[-1]
+
+
 def test_a_semesters_acceptance_ends_its_warnings(app, world):
     """A semester the district accepted takes nothing more — no writing is filed in it, no
     absence recorded (``year.locked``) — as a semester that is over by the calendar: its quotas
@@ -171,26 +204,16 @@ def test_a_semesters_acceptance_ends_its_warnings(app, world):
     absent_lecture = credited(world.s1, world.staff, "lecture", [(t3, "attendee")], hours="2",
                               attended={t3.id: "0"}, absent={t3.id: "2"}, title="缺席活动")
     assert absent_lecture.semester == 1
-    client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"username": t3.username, "password": "test-password-1"}
-                        ).get_json()["token"]
-    admin_token = client.post("/api/v1/auth/token", json={"username": world.staff["admin"].username,
-                                                         "password": "test-password-1"}).get_json()["token"]
-    home = login(app.test_client(), t3, world.s1)
-    admin = login(app.test_client(), world.staff["admin"], world.s1)
+    said = _Surfaces(app, world, t3)
 
     def warned() -> dict[str, set]:
-        outlook = client.get("/api/v1/me/outlook", headers={"Authorization": f"Bearer {token}"}).get_json()
-        report = client.get("/api/v1/reports/credits", headers={"Authorization": f"Bearer {admin_token}"}).get_json()
-        row = next(r for r in report["teachers"] if r["username"] == t3.username)
-        summary = admin.get("/reports/summary").text.split(f'data-testid="warnings-{t3.username}"')[1].split("</td>")[0]
-        csv_warnings = next(row for row in csv.reader(io.StringIO(admin.get("/reports/summary.csv").text))
-                            if row[0] == t3.username)[-1]
+        outlook, row, home, summary, csv_warnings = (said.outlook(), said.report_row(), said.home_page(),
+                                                     said.summary_cell(), said.csv_cell())
         return {
             "outlook": {(w["kind"], w.get("quota", {}).get("key", ""), w["semester"]) for w in outlook["warnings"]},
             "report": {(w["kind"], w.get("quota", {}).get("key", ""), w["semester"]) for w in row["warnings"]},
-            "home": {"reflections-1" if "第1学期教学反思进度落后" in home.get("/").text else "",
-                     "absence" if 'data-testid="warning-absence"' in home.get("/").text else ""} - {""},
+            "home": {"reflections-1" if "第1学期教学反思进度落后" in home else "",
+                     "absence" if 'data-testid="warning-absence"' in home else ""} - {""},
             "summary": {"absence" if 'data-warning="absence"' in summary else "",
                         "reflections-1" if "第1学期教学反思进度落后" in summary else ""} - {""},
             "csv": {"absence" if "第1学期：未请假缺席" in csv_warnings else "",
@@ -230,3 +253,51 @@ def test_an_accepted_years_activity_offers_no_evidence_form(app, world):
     submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     assert 'data-testid="evidence-kind"' in page.get(url).text
+
+
+def test_both_semesters_accepted_end_the_years_own_quota_and_outlook(app, world, time_machine):
+    """A district that collects semesters never locks the year whole: it accepts semester 1, then
+    semester 2 (in July, before the year's end). Then nothing more can be written or credited in
+    the year (the writing page files under semester 2: ``year.locked``), yet the year's own quota
+    (reading notes) was still "behind schedule" on the home, ``GET /api/v1/me/outlook``, the
+    summary (page, CSV), ``GET /api/v1/reports/credits`` and as a monthly notification, and the
+    outlook said "needs more" hours to find in activities the year no longer takes. Reopened, the
+    year goes on again."""
+    from datetime import UTC, datetime
+
+    from portal.services import credits, forecast
+
+    t3 = world.staff["t3"]
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    time_machine.move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
+    _accept(world, semester=1)
+    said = _Surfaces(app, world, t3)
+
+    def reading_notes_behind() -> dict[str, bool]:
+        return {
+            "outlook": any(w.get("quota", {}).get("key") == "reading_notes" for w in said.outlook()["warnings"]),
+            "report": any(w.get("quota", {}).get("key") == "reading_notes" for w in said.report_row()["warnings"]),
+            "home": "读书笔记进度落后" in said.home_page(),
+            "summary": "读书笔记进度落后" in said.summary_cell(),
+            "csv": "读书笔记进度落后" in said.csv_cell(),
+        }
+
+    def outlook() -> str:
+        return said.outlook()["outlook"]
+
+    assert set(reading_notes_behind().values()) == {True}  # semester 2 goes on: the year's quota is behind
+    assert outlook() == "needs_more"
+    sub2 = _accept(world, semester=2)
+    assert set(reading_notes_behind().values()) == {False}
+    assert outlook() == "unreachable"
+    ty = credits.teacher_year(t3, world.s1, YEAR)
+    assert forecast.forecast(ty.facts, ty.assessment.status, [], utcnow().date(),
+                             accepted=ty.accepted_periods).outlook == "unreachable"
+    district_notices.remind_quotas(utcnow())
+    told = db.session.execute(select(Notification).where(Notification.user_id == t3.id,
+                                                         Notification.kind == "quota_behind")).scalars().all()
+    assert told == []
+    submissions.reopen(sub2.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert set(reading_notes_behind().values()) == {True} and outlook() == "needs_more"

@@ -105,6 +105,31 @@ def test_sample_roles_that_are_not_the_types_roles_are_reported_and_the_type_lef
                         "'speaker'], not a list of 1 to 5 of the type's roles; the demo data went on without the type"]
 
 
+def test_required_evidence_a_type_also_gives_before_approve_is_handed_in_once(make_app):
+    """A type may list a kind it requires as its own sample evidence before ``approve`` too. The
+    demo handed in the required piece and then the sample — the same title and text again,
+    refused as the same piece — so the type got no demo past "held". As before its own trigger,
+    the required top-up gives only what is still missing."""
+    class Twice(Workshop):
+        key = "demo_twice"
+
+        def workflow(self) -> WorkflowExtension:
+            return WorkflowExtension(guards={"hold": (two_lesson_teachers,)})
+
+        def sample_evidence(self):
+            return [SampleEvidence("reflection", "approve", role="observer")]
+
+    app, states, failures = _demo(make_app, Twice(), "yx_twice")
+    assert failures == []
+    assert states == {"planned": 1, "held": 1, "reviewed": 1, "credited": 1, "cancelled": 1}
+    with app.app_context():
+        credited = db.session.execute(select(Activity.id).where(Activity.type_key == "demo_twice",
+                                                                Activity.state == "credited")).scalar_one()
+        kinds = Counter(db.session.execute(select(Evidence.user_id, Evidence.kind)
+                                           .where(Evidence.activity_id == credited)).all())
+        assert set(kinds.values()) == {1} and len(kinds) == 5  # one reflection each
+
+
 def test_demo_pieces_are_pieces_of_their_own():
     titles = [f"《{name}：《荷塘月色》（{tag}）》" for name in ("同课异构工作坊", "读书会")
               for tag in ("筹备中", "待审核", "待认定", "已认定", "已取消")]

@@ -88,3 +88,34 @@ def test_the_api_still_wants_json_numbers_for_number_fields_and_says_so_in_the_r
     assert r.status_code == 201, r.get_json()
     with app.app_context():
         assert db.session.query(Activity).one().details["designs"] == 3
+
+
+def test_no_number_field_takes_what_is_no_number(make_app):
+    """Python's float and Decimal read "NaN", "Infinity", "-inf" and "sNaN", and a "1e999" too
+    large for a float became infinity: the planning page stored them in the details (``NaN`` is
+    no JSON: PostgreSQL's json column refuses it, the API would answer it), and "sNaN" was blamed
+    on the plugin's form. Each is refused on the field as the API refuses them (its JSON takes no
+    ``NaN`` literal; ``1e999``: "must be a finite number"), nothing planned; an ordinary number
+    still is."""
+    app, school_id, organizer = _app(make_app)
+    page = client_for(app, organizer, school_id)
+    for odd in ("NaN", "nan", "Infinity", "-inf", "1e999", "sNaN"):
+        r = page.post("/activities/new/rt_fields", data={**PLAN, "details-share": odd})
+        assert r.status_code == 422, (odd, r.status_code)
+        assert _error(r.get_data(as_text=True), "share") == "须为有限数值", odd  # as the API says
+    with app.app_context():
+        username = db.session.get(User, organizer).username
+        assert db.session.query(Activity).count() == 0
+    api = app.test_client()
+    token = api.post("/api/v1/auth/token", json={"username": username, "password": f.PASSWORD}).get_json()["token"]
+    head = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept-Language": "en"}
+    body = ('{"type": "rt_fields", "title": "同课异构", "starts_at": "2026-09-10T09:00", "ends_at": "2026-09-10T11:00",'
+            ' "hours": 2, "details": {"lesson": "x", "designs": 3, "share": %s}}')
+    for odd in ("NaN", "Infinity", "-Infinity"):
+        assert api.post("/api/v1/activities", data=body % odd, headers=head).status_code == 400, odd
+    for odd in ("1e999", "-1e999"):
+        r = api.post("/api/v1/activities", data=body % odd, headers=head)
+        assert r.status_code == 422 and r.get_json()["fields"] == {"details.share": "must be a finite number"}, odd
+    assert api.post("/api/v1/activities", data=body % "1.5", headers=head).status_code == 201
+    with app.app_context():
+        assert [a.details["share"] for a in db.session.query(Activity)] == [1.5]

@@ -108,3 +108,20 @@ def test_a_file_a_schools_settings_and_the_ledger_through_the_fixtures(
                          ("credit", "reviewer")):
         yanxiu_fire(act, trigger, as_=who)
     assert yanxiu_credits(act) == {"teacher1": Decimal("6"), "teacher2": Decimal("4"), "teacher3": Decimal("1")}
+
+
+def test_the_demo_roles_yanxiu_plan_takes_are_the_types_sample_roles_or_it_says_why_not(
+        yanxiu_plan, yanxiu_attend, yanxiu_fire, monkeypatch):
+    """``yanxiu_plan()`` seats the demo teachers in the type's ``sample_roles``, as ``flask demo``
+    does. Answers that name no roles of the type make ``flask demo`` leave the type out (reported);
+    the fixture planned with the default roles instead, in silence, so the plugin's tests passed
+    with the demo broken. It now fails, with the portal's report."""
+    from yanxiu_lesson_study.lesson_study import LessonStudy
+
+    monkeypatch.setattr(LessonStudy, "sample_roles", lambda self: ["teacher_a", "teacher_b", "observer"], raising=False)
+    act = yanxiu_plan(details=LESSON)
+    yanxiu_attend(act)
+    assert yanxiu_fire(act, "hold").state == "held"  # both lesson teachers (the default seats teacher_a only)
+    monkeypatch.setattr(LessonStudy, "sample_roles", lambda self: ["teacher_a", "speaker"], raising=False)
+    with pytest.raises(pytest.fail.Exception, match=r"sample_roles .*'speaker'\], not a list of 1 to 5 of the type's roles"):
+        yanxiu_plan(details=LESSON)
