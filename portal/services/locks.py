@@ -51,12 +51,11 @@ def covered_clause(school_id: Any, school_year: Any, semester: int) -> ColumnEle
 
 
 def is_locked(school_id: int, school_year: str, semester: int | None = None) -> bool:
-    """Locked for ``semester`` (1 or 2: by a lock of that semester or of the whole year);
-    ``semester`` None: by any lock of the year (an exemption covers the whole year)."""
-    q = select(YearLock.id).where(YearLock.school_id == school_id, YearLock.school_year == school_year)
-    if semester is not None:
-        q = q.where(YearLock.semester.in_((WHOLE_YEAR, semester)))
-    return db.session.execute(q.limit(1)).first() is not None
+    """Locked for ``semester`` as :func:`covers` says (1 or 2: by a lock of that semester or of
+    the whole year; ``WHOLE_YEAR``: by the year's lock or both its semesters'); ``semester``
+    None: by any lock of the year (an exemption covers the whole year)."""
+    accepted = accepted_periods(school_id, school_year)
+    return bool(accepted) if semester is None else covers(accepted, semester)
 
 
 def accepted_periods(school_id: int, school_year: str) -> frozenset[int]:

@@ -172,7 +172,8 @@ def _targets(school: School, target: object, per_type: object) -> tuple[Decimal,
 
 def year_open(school_id: int, year: str) -> bool:
     """Whether the year's plans may still change: not once the district has accepted the whole
-    year (a semester's acceptance leaves the year's plans open)."""
+    year, or both its semesters (:func:`locks.covers`; one semester's acceptance leaves the
+    year's plans open)."""
     return not locks.is_locked(school_id, year, WHOLE_YEAR)
 
 

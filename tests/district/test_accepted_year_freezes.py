@@ -1,6 +1,7 @@
 """What a year the district accepted freezes beyond hours: its personal development plans are no
 longer written, handed in, signed off or returned (``year.locked``, nothing changes; the pages
-offer no form but say why; a semester's acceptance leaves the year's plans open), and the review
+offer no form but say why; one semester's acceptance leaves the year's plans open, both close
+them), and the review
 queue leaves out its held activities, on which nothing can be decided. Reopening the year opens
 both again."""
 
@@ -107,6 +108,32 @@ def test_a_semesters_acceptance_leaves_the_years_plans_open(app, world, handed_i
     plans.save(world.s1, world.staff["t2"], YEAR, GOALS + "！", by=_actor(world, "t2"))
     assert plans.decide(db.session.get(DevelopmentPlan, submitted_id), "approve",
                         by=_actor(world, "reviewer")).status == "approved"
+
+
+def test_both_semesters_accepted_close_the_years_plans_as_the_year_accepted_whole(app, world, handed_in,
+                                                                                   time_machine):
+    """A district that collects semesters never locks the year whole; once it has accepted both,
+    nothing more is written in the year (``locks.covers``), its plans included — they stayed
+    open. Reopening a semester opens them again."""
+    from datetime import UTC, datetime
+
+    _submitted_id, _draft_id = handed_in
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    time_machine.move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
+    _accept(world, semester=1)
+    sub2 = _accept(world, semester=2)
+    assert not plans.year_open(world.s1.id, YEAR)
+    before = _plans()
+    with pytest.raises(Conflict) as info:
+        plans.save(world.s1, world.staff["t2"], YEAR, GOALS + "！", by=_actor(world, "t2"))
+    assert info.value.msg.code == "year.locked"
+    db.session.rollback()
+    assert _plans() == before
+    submissions.reopen(sub2.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+    assert plans.year_open(world.s1.id, YEAR)
+    plans.save(world.s1, world.staff["t2"], YEAR, GOALS + "！", by=_actor(world, "t2"))
 
 
 def test_the_review_queue_leaves_out_what_an_accepted_year_froze(app, world):
