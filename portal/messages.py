@@ -138,6 +138,10 @@ TEXTS: dict[str, Any] = {
     "type.not_enabled_field": _l("not enabled"),
     "type.not_installed": _l("activity type %(key)s is not installed; the activity is read-only"),
     "type.uninstalled_name": _l("activity type %(key)s (not installed)"),
+    "role.unknown_name": _l("role %(role)s (not known)"),
+    "kind.unknown_name": _l("evidence kind %(kind)s (not known)"),
+    "state.unknown_name": _l("state %(state)s (not known)"),
+    "step.unknown_name": _l("step %(trigger)s (not known)"),
     "plugin.data_failed": _l("the plugin %(plugin)s could not supply the data this step needs; "
                              "the error has been logged and nothing was changed"),
     "plugin.guard_failed": _l("the plugin %(plugin)s could not check this step; "

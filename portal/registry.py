@@ -12,7 +12,7 @@ from functools import wraps
 
 from flask import Flask, current_app
 
-from portal.activity_types import ActivityType
+from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType
 from portal.guards import core_guards
 from portal.messages import in_lang, msg, norm_lang
 from portal.plugin_loader import (
@@ -95,6 +95,52 @@ class TypeRegistry:
     def names(self, lang: str | None = None) -> TypeNames:
         """The names of the types in ``lang`` (the viewer's when None), for every key a row holds."""
         return TypeNames(self, lang)
+
+    def role_name(self, key: str, role: str, lang: str | None = None) -> str:
+        """The label of ``role`` of type ``key`` in ``lang`` (the viewer's when None); a role its
+        type does not declare (the type not installed, or the role since removed) is
+        「未知角色（role）」 from the catalogue — never the bare key, as :class:`TypeNames`."""
+        reg = self.types.get(key)
+        lang = norm_lang(lang) if lang else _viewer_lang()
+        if reg is not None and role in reg.decl.roles:
+            return reg.decl.role_label(role, lang)
+        return in_lang(msg("role.unknown_name", role=role), lang)
+
+    def kind_name(self, key: str, kind: str, lang: str | None = None) -> str:
+        """The label of evidence ``kind`` of type ``key`` (the core's kinds whatever the type);
+        a kind no installed declaration names is 「未知材料类型（kind）」."""
+        reg = self.types.get(key)
+        kinds = reg.decl.evidence_kinds if reg is not None else COMMON_EVIDENCE_KINDS
+        lang = norm_lang(lang) if lang else _viewer_lang()
+        k = kinds.get(kind)
+        if k is None:
+            return in_lang(msg("kind.unknown_name", kind=kind), lang)
+        return k.label_en if lang == "en" else k.label_zh
+
+    def state_name(self, key: str | None, state: str, lang: str | None = None) -> str:
+        """The label of ``state`` in type ``key``'s workflow; a state it lacks (the type not
+        installed, or no type given) is any installed workflow's of that name (the core's
+        states among them); one none has is 「未知状态（state）」."""
+        reg = self.types.get(key) if key else None
+        found = next((x for x in reg.engine.definition.states if x.name == state), None) if reg is not None else None
+        if found is None:
+            found = next((x for x in self.all_states() if x.name == state), None)
+        lang = norm_lang(lang) if lang else _viewer_lang()
+        if found is None:
+            return in_lang(msg("state.unknown_name", state=state), lang)
+        return found.label_en if lang == "en" else found.label_zh
+
+    def step_name(self, key: str | None, trigger: str, lang: str | None = None) -> str:
+        """The label of ``trigger`` in type ``key``'s workflow (the core's when the type is not
+        installed); a trigger it lacks is 「未知步骤（trigger）」."""
+        reg = self.types.get(key) if key else None
+        definition = reg.engine.definition if reg is not None else CORE
+        lang = norm_lang(lang) if lang else _viewer_lang()
+        try:
+            t = definition.transition(trigger)
+        except KeyError:
+            return in_lang(msg("step.unknown_name", trigger=trigger), lang)
+        return t.label_en if lang == "en" else t.label_zh
 
     def in_order(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the one order every page, export and chart lists types in: installed
@@ -225,6 +271,12 @@ class TypeRegistry:
 
         run.__qualname__ = name
         return run
+
+
+def _viewer_lang() -> str:
+    from portal.i18n import lang_code
+
+    return lang_code()
 
 
 class TypeNames(Mapping[str, str]):

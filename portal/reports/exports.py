@@ -380,18 +380,17 @@ def ledger_rows(
         q = q.where(CreditEntry.school_id == school_id)
     if district_id is not None:
         q = q.where(School.district_id == district_id)
-    types: dict[str, tuple[str, Any]] = {}
+    types: dict[str, str] = {}
     kinds = {k: label(v, lang) for k, v in KINDS.items()}
     roles: dict[tuple[str, str], str] = {}
     for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
          created) in db.session.connection().execute(q):  # Core rows, streamed
         if key not in types:
-            reg = registry().get(key)
-            types[key] = (registry().name(key, lang), reg.decl if reg else None)
-        type_label, atype = types[key]
+            types[key] = registry().name(key, lang)
+        type_label = types[key]
         role_key = (key, role)
         if role_key not in roles:
-            roles[role_key] = atype.role_label(role, lang) if atype else role
+            roles[role_key] = registry().role_name(key, role, lang)
         yield [
             code, name, sy, sem, username, display, act_id, title, type_label,
             roles[role_key],
@@ -434,10 +433,10 @@ def district_xlsx(
 def certificate_table(cert: credits.Certificate, lang: str = "zh") -> Iterator[Row]:
     """Header, then one row per participant (no., name, username, role, attended, credited,
     remark, and an empty cell for the signature)."""
-    reg = registry().get(cert.activity.type_key)
+    key = cert.activity.type_key
     yield [heading(k, lang) for k in ("no", "name", "username", "role", "attended", "credited", "remark", "signature")]
     for n, line in enumerate(cert.lines, 1):
-        role = reg.decl.role_label(line.role, norm_lang(lang)) if reg else line.role
+        role = registry().role_name(key, line.role, norm_lang(lang))
         yield [n, line.user.display_name, line.user.username, role, line.attended_hours, line.hours,
                line.remarks(lang), ""]
 

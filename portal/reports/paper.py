@@ -60,7 +60,6 @@ def certificate_document(activity_id: int, school: School, issued_by: int) -> Do
     cert = credits.certificate(activity_id, school.id)
     act = cert.activity
     lang = lang_code()
-    reg = registry().get(act.type_key)
     type_name = registry().name(act.type_key, lang)
     organizer = db.session.get(User, act.organizer_id)
     content = {
@@ -72,7 +71,7 @@ def certificate_document(activity_id: int, school: School, issued_by: int) -> Do
         "paper/certificate.html", cert=cert, type_name=type_name, tz=school.timezone,
         term=school_year_text(act.school_year, act.semester, lang),
         organizer_name=organizer.display_name if organizer else "",
-        role_label=(lambda role: reg.decl.role_label(role, lang)) if reg else (lambda role: role),
+        role_label=lambda role: registry().role_name(act.type_key, role, lang),
         **_common(code, lang),
     )
 

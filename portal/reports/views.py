@@ -250,13 +250,12 @@ def summary_xlsx():
 def certificate(activity_id: int):
     school = require_school()
     cert = credits.certificate(activity_id, school.id)
-    reg = registry().get(cert.activity.type_key)
-    lang = lang_code()
+    key = cert.activity.type_key
     return render_template(
         "reports/certificate.html",
         cert=cert,
-        type_name=reg.decl.name(lang) if reg else cert.activity.type_key,
-        role_label=(lambda role: reg.decl.role_label(role, lang)) if reg else (lambda role: role),
+        type_name=registry().name(key),
+        role_label=lambda role: registry().role_name(key, role),
         tz=school.timezone,
         term=school_year_text(cert.activity.school_year, cert.activity.semester),
         heading=heading,

@@ -433,9 +433,8 @@ def require_shared(act: Activity) -> None:
 
 def _state_text(act: Activity) -> Text:
     """The activity's state label in both languages (a message parameter)."""
-    state = schools.registry().definition(act.type_key).states
-    found = next((s for s in state if s.name == act.state), None)
-    return Text(found.label_zh, found.label_en) if found else Text(act.state, act.state)
+    types = schools.registry()
+    return Text(types.state_name(act.type_key, act.state, "zh"), types.state_name(act.type_key, act.state, "en"))
 
 
 def _require_open(act: Activity, what: str) -> None:

@@ -152,7 +152,6 @@ def remind_evidence(now: datetime) -> list[int]:
         have = Counter((uid, kind) for uid, kind in db.session.execute(
             select(Evidence.user_id, Evidence.kind).where(Evidence.activity_id == act.id)
         ))
-        labels = reg.decl.all_evidence_kinds()
         for uid, role in _people(act):
             if not role:
                 continue
@@ -160,10 +159,8 @@ def remind_evidence(now: datetime) -> list[int]:
             missing = [k for k, n in need.items() if have[(uid, k)] < n]
             if not missing:
                 continue
-            kinds = [
-                {"zh": labels[k].label_zh, "en": labels[k].label_en} if k in labels else {"zh": k, "en": k}
-                for k in missing
-            ]
+            kinds = [{"zh": registry().kind_name(act.type_key, k, "zh"), "en": registry().kind_name(act.type_key, k, "en")}
+                     for k in missing]
             items.append(NewNotification(uid, "evidence_due", f"evidence:{act.id}:{uid}",
                                          {"title": act.title, "kinds": kinds}, _link(act) + "#evidence",
                                          act.school_id))

@@ -196,22 +196,19 @@ def _seen_version(value: Any) -> int | None:
 
 
 def _label(reg: Any, state: str) -> Any:
-    """A state's zh/en label (a message parameter)."""
+    """A state's zh/en label (a message parameter; :meth:`TypeRegistry.state_name`)."""
     from portal.activity_types import Text
 
-    found = next((s for s in reg.engine.definition.states if s.name == state), None)
-    return Text(found.label_zh, found.label_en) if found else state
+    key = reg.decl.key
+    return Text(registry().state_name(key, state, "zh"), registry().state_name(key, state, "en"))
 
 
 def _step_label(reg: Any, trigger: str) -> Any:
-    """A trigger's zh/en label (a message parameter)."""
+    """A trigger's zh/en label (a message parameter; :meth:`TypeRegistry.step_name`)."""
     from portal.activity_types import Text
 
-    try:
-        t = reg.engine.definition.transition(trigger)
-    except KeyError:
-        return trigger
-    return Text(t.label_zh, t.label_en)
+    key = reg.decl.key
+    return Text(registry().step_name(key, trigger, "zh"), registry().step_name(key, trigger, "en"))
 
 
 def _step_labels(reg: Any, triggers: list[str]) -> Joined:

@@ -18,14 +18,13 @@ from werkzeug.routing import BuildError
 from portal import messages, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
-from portal.i18n import lang_code
 from portal.once import once_each
 from portal.page_cache import nav_key
 from portal.registry import registry
 from portal.services import credits, plans, school_plans, submissions
 from portal.timeutil import local_text, zone_of
 from portal.web import picker
-from workflows.definition import CORE, Phase
+from workflows.definition import Phase
 
 LINKS = "yanxiu.links"
 LINKS_KEPT = 4096
@@ -61,43 +60,22 @@ def type_name(key: str) -> str:
     return registry().name(key)
 
 
-def _definition(type_key: str | None):
-    reg = registry().get(type_key) if type_key else None
-    return reg.engine.definition if reg else CORE
-
-
 def state_label(state: str, type_key: str | None = None) -> str:
-    """A state's label in the viewer's language; without a type, any installed type's."""
-    try:
-        s = _definition(type_key).state(state)
-    except KeyError:
-        s = next((x for x in registry().all_states() if x.name == state), None)
-        if s is None:
-            return state
-    return s.label_en if lang_code() == "en" else s.label_zh
+    """A state's label in the viewer's language; without a type, any installed type's
+    (:meth:`TypeRegistry.state_name`: never the bare key)."""
+    return registry().state_name(type_key, state)
 
 
 def trigger_label(trigger: str, type_key: str | None = None) -> str:
-    try:
-        t = _definition(type_key).transition(trigger)
-    except KeyError:
-        return trigger
-    return t.label_en if lang_code() == "en" else t.label_zh
+    return registry().step_name(type_key, trigger)
 
 
 def role_label(role: str, type_key: str) -> str:
-    reg = registry().get(type_key)
-    return reg.decl.role_label(role, lang_code()) if reg else role
+    return registry().role_name(type_key, role)
 
 
 def evidence_kind_label(kind: str, type_key: str) -> str:
-    reg = registry().get(type_key)
-    if reg is None:
-        return kind
-    k = reg.decl.evidence_kinds.get(kind)
-    if k is None:
-        return kind
-    return k.label_en if lang_code() == "en" else k.label_zh
+    return registry().kind_name(type_key, kind)
 
 
 def local_time(dt: datetime | None, with_time: bool = True, tz: str | None = None) -> str:

@@ -71,3 +71,46 @@ def test_a_switched_off_type_is_named_as_not_installed_never_by_its_bare_key(mak
     assert name_zh in client.get(f"/activities/{act_id}").get_data(as_text=True)
     english = client.get(f"/reports/summary.csv?year={year}&headings=en").get_data(as_text=True)
     assert "activity type lecture (not installed)" in english.splitlines()[0]
+
+
+def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by_their_keys(make_app):
+    """With the lecture's plugin switched off, its credited lecture's page and 学分认定表 (page and
+    workbook) named the attendee's role ``attendee``, an English code on a Chinese page and form.
+    A role, evidence kind, state or step no installed declaration names is 「未知角色（key）」 …
+    from the catalogue; what the core declares (its states, steps and evidence kinds) keeps its
+    words."""
+    import io
+
+    from openpyxl import load_workbook
+
+    app = make_app()
+    with app.app_context():
+        s = f.school("GONE", types=("lecture", "observation"))
+        people = f.staff(s)
+        act = f.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee")], {"topic": "旧讲座"})
+        f.attend(act, people["organizer"])
+        for who, trigger in (("organizer", "hold"), ("reviewer", "approve"), ("reviewer", "credit")):
+            f.fire(act, people[who], trigger)
+        act_id, admin = act.id, people["admin"].username
+
+    app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    with app2.app_context():
+        types = registry()
+        assert types.role_name("lecture", "attendee", "zh") == "未知角色（attendee）"
+        assert types.role_name("lecture", "attendee", "en") == "role attendee (not known)"
+        assert types.state_name("lecture", "reflected", "zh") == "未知状态（reflected）"
+        assert types.state_name("lecture", "credited", "zh") == "已认定学时"  # the core's
+        assert types.step_name("lecture", "reflect", "zh") == "未知步骤（reflect）"
+        assert types.step_name("lecture", "credit", "en") == "Post credits"
+        assert types.kind_name("lecture", "handbook", "zh") == "未知材料类型（handbook）"
+        assert types.kind_name("lecture", "reflection", "zh") == "教学反思"  # the core's
+        assert types.role_name("observation", "observer", "zh") == "听课教师"  # installed: its own
+
+    client = app2.test_client()
+    assert client.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
+    for url in (f"/activities/{act_id}", f"/activities/{act_id}/certificate"):
+        page = client.get(url).get_data(as_text=True)
+        assert "未知角色（attendee）" in page, url
+        assert ">attendee<" not in page, url
+    sheet = load_workbook(io.BytesIO(client.get(f"/activities/{act_id}/certificate.xlsx").data)).active
+    assert "未知角色（attendee）" in [c.value for row in sheet.iter_rows() for c in row]
