@@ -43,11 +43,9 @@ def test_activities_of_a_switched_off_type_still_load(make_app):
         assert "测试活动" in page.get_data(as_text=True)  # the title, shown read-only
 
 
-def test_a_switched_off_type_is_named_as_not_installed_never_by_its_bare_key(make_app):
-    """Attack: the lecture's plugin switched off with credited lectures in the ledger: the
-    学时汇总表 (page, CSV, the district's copy) headed their column ``lecture``, and the activity
-    page, the 学分认定表 and the calendar feed named its type so — an English code on Chinese pages
-    and on the forms sent to the district. Its hours still count; it is named as not installed."""
+def _credited_lecture_then_switched_off(make_app):
+    """A credited lecture (t1 attending), then an app with the lecture's plugin switched off and
+    its client signed in as the school admin: (app, client, activity id, school year)."""
     app = make_app()
     with app.app_context():
         s = f.school("GONE", types=("lecture", "observation"))
@@ -57,10 +55,18 @@ def test_a_switched_off_type_is_named_as_not_installed_never_by_its_bare_key(mak
         for who, trigger in (("organizer", "hold"), ("reviewer", "approve"), ("reviewer", "credit")):
             f.fire(act, people[who], trigger)
         act_id, year, admin = act.id, act.school_year, people["admin"].username
-
     app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     client = app2.test_client()
     assert client.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
+    return app2, client, act_id, year
+
+
+def test_a_switched_off_type_is_named_as_not_installed_never_by_its_bare_key(make_app):
+    """Attack: the lecture's plugin switched off with credited lectures in the ledger: the
+    学时汇总表 (page, CSV, the district's copy) headed their column ``lecture``, and the activity
+    page, the 学分认定表 and the calendar feed named its type so — an English code on Chinese pages
+    and on the forms sent to the district. Its hours still count; it is named as not installed."""
+    app2, client, act_id, year = _credited_lecture_then_switched_off(make_app)
     name_zh = "未安装的活动类型（lecture）"
     csv = client.get(f"/reports/summary.csv?year={year}").get_data(as_text=True)
     heads, *rows = csv.lstrip("\ufeff").splitlines()
@@ -83,17 +89,7 @@ def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by
 
     from openpyxl import load_workbook
 
-    app = make_app()
-    with app.app_context():
-        s = f.school("GONE", types=("lecture", "observation"))
-        people = f.staff(s)
-        act = f.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee")], {"topic": "旧讲座"})
-        f.attend(act, people["organizer"])
-        for who, trigger in (("organizer", "hold"), ("reviewer", "approve"), ("reviewer", "credit")):
-            f.fire(act, people[who], trigger)
-        act_id, admin = act.id, people["admin"].username
-
-    app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    app2, client, act_id, _year = _credited_lecture_then_switched_off(make_app)
     with app2.app_context():
         types = registry()
         assert types.role_name("lecture", "attendee", "zh") == "未知角色（attendee）"
@@ -106,8 +102,6 @@ def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by
         assert types.kind_name("lecture", "reflection", "zh") == "教学反思"  # the core's
         assert types.role_name("observation", "observer", "zh") == "听课教师"  # installed: its own
 
-    client = app2.test_client()
-    assert client.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
     for url in (f"/activities/{act_id}", f"/activities/{act_id}/certificate"):
         page = client.get(url).get_data(as_text=True)
         assert "未知角色（attendee）" in page, url
