@@ -132,15 +132,18 @@ class TypeRegistry:
 
     def step_name(self, key: str | None, trigger: str, lang: str | None = None) -> str:
         """The label of ``trigger`` in type ``key``'s workflow (the core's when the type is not
-        installed); a trigger it lacks is 「未知步骤（trigger）」."""
-        reg = self.types.get(key) if key else None
-        definition = reg.engine.definition if reg is not None else CORE
+        installed or none is given); a trigger it lacks is any installed workflow's of that name,
+        as a state is (:meth:`state_name`: the audit log's filter asks of no one type); one none
+        has is 「未知步骤（trigger）」."""
         lang = norm_lang(lang) if lang else _viewer_lang()
-        try:
-            t = definition.transition(trigger)
-        except KeyError:
-            return in_lang(msg("step.unknown_name", trigger=trigger), lang)
-        return t.label_en if lang == "en" else t.label_zh
+        own = self.definition(key)
+        for definition in (own, *(reg.engine.definition for reg in self.types.values())):
+            try:
+                t = definition.transition(trigger)
+            except KeyError:
+                continue
+            return t.label_en if lang == "en" else t.label_zh
+        return in_lang(msg("step.unknown_name", trigger=trigger), lang)
 
     def in_order(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the one order every page, export and chart lists types in: installed

@@ -581,3 +581,24 @@ def test_one_certificate_sent_to_two_declarations_at_once_stands_on_one(app, s1,
 
     assert at_once(app, 2, send, Invalid) == [201, 422]
     assert db.session.scalar(select(func.count()).select_from(Evidence).where(Evidence.user_id == user_id)) == 1
+
+
+def test_the_audit_logs_action_filter_names_a_plugins_own_step_in_words(app, client, s1, staff):
+    """Attack: the audit log's 动作 filter lists the triggers of the school's log by name, asked
+    with no type (a row of the filter is no one activity's): the declaration's own step
+    ``refuse`` (in no core workflow) read 「未知步骤（refuse）」 though the installed type names it
+    不予认定. A step no type names is asked of every installed workflow, as a state is."""
+    from portal.registry import registry
+
+    t1, rev = staff["t1"], staff["reviewer"]
+    act = declare(s1, t1)
+    certificate(act, t1)
+    f.fire(act, t1, "hold")
+    f.fire(act, rev, "refuse", "非教育类培训，不予认定")
+    assert registry().step_name(None, "refuse", "zh") == "不予认定"
+    assert registry().step_name(None, "refuse", "en") == "Refuse"
+    assert registry().step_name(None, "no_such_step", "zh") == "未知步骤（no_such_step）"
+    log_in(client, staff["admin"], s1.id)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert '<option value="refuse" >不予认定</option>' in page
+    assert "未知步骤" not in page
