@@ -108,3 +108,20 @@ def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by
         assert ">attendee<" not in page, url
     sheet = load_workbook(io.BytesIO(client.get(f"/activities/{act_id}/certificate.xlsx").data)).active
     assert "未知角色（attendee）" in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_the_paper_form_of_a_type_not_installed_names_its_roles_in_words(make_app):
+    """The 学分认定表's PDF (the paper a school signs and files) asks the same one place as its
+    page and workbook: the switched-off lecture's attendee is 「未知角色（attendee）」, the type
+    「未安装的活动类型（lecture）」, never their keys."""
+    import io
+
+    from pypdf import PdfReader
+
+    _app2, client, act_id, _year = _credited_lecture_then_switched_off(make_app)
+    r = client.get(f"/activities/{act_id}/certificate.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF-")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
+    flat = "".join(text.split())
+    assert "未知角色（attendee）" in flat, text
+    assert "未安装的活动类型（lecture）" in flat, text
