@@ -61,7 +61,7 @@ def _expected(semester: int, target: int, school_year: str, today: date) -> int:
     return int(share * target)
 
 
-def period_over(semester: int, school_year: str, today: date, accepted: Collection[int] = ()) -> bool:
+def period_over(semester: int, school_year: str, today: date, accepted: Collection[int]) -> bool:
     """Whether the semester (0: the whole school year) is over on ``today``, or the district
     accepted it (``accepted``: the periods of the year it locked, :func:`locks.accepted_periods`;
     the whole year by both its semesters too, :func:`locks.covers`): nothing more can be done in
