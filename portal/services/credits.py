@@ -17,6 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     CompoundSelect,
     Exists,
     Integer,
@@ -61,12 +62,11 @@ from portal.models import (
     YearLock,
     YearSubmission,
 )
-from portal.models.district import WHOLE_YEAR
 from portal.models.school import DEFAULT_SCHOOL_RULES
 from portal.once import Memo, once_each
 from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
-from portal.services import access, quotas
+from portal.services import access, locks, quotas
 from portal.sorting import pinyin_key
 from portal.timeutil import (
     FIRST_SCHOOL_YEAR,
@@ -112,9 +112,10 @@ class TeacherYear:
     # nothing of that year counts for them: it was not their year (:func:`teacher_year` says
     # so; summaries leave them out). The name is the API's, from when only joining was asked.
     joined_after_year: bool = False
-    # the district accepted the school's year (locked whole): nothing more counts in it
+    # the district closed the school's year (accepted it whole, or both its semesters:
+    # ``locks.closed_clause``): nothing more counts in it, judged by the rules it was closed with
     year_accepted: bool = False
-    # the periods of the year the district accepted (semesters, ``WHOLE_YEAR``): over for the
+    # the periods of the year the district accepted (semesters, the whole year): over for the
     # warnings (:func:`forecast.warnings`); read by :func:`teacher_year` only
     accepted_periods: frozenset[int] = frozenset()
 
@@ -279,21 +280,24 @@ def _year_statements(some_people: bool) -> tuple[Select, Select, CompoundSelect]
         ),
         Exemption.user_id,
     )
-    # with them, in the same statement, the rules each school's year was accepted with (no user)
+    # with them, in the same statement, the rules each school's closed year was accepted with (no user)
     accepted = (
         select(YearLock.school_id, cast(null(), Integer), cast(YearSubmission.rules, String))
         .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
-        .where(YearLock.school_id.in_(ids), YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+        .where(YearLock.school_id.in_(ids), YearLock.school_year == year, locks.closes_year(YearLock))
     )
     return by_type, absences, union_all(exemptions, accepted)
 
 
 def year_rows(
-    schools_: list[School], year: str, user_ids: Collection[int] | None = None
+    schools_: list[School], year: str, user_ids: Collection[int] | None = None,
+    closing_rules: Mapping[str, Any] | None = None,
 ) -> dict[int, list[TeacherYear]]:
     """Every teacher's year in each of ``schools_`` (by school id, teachers by name): ledger by
     type, unexcused and excused absence by semester, exemptions, assessed by the policy hook.
-    With ``user_ids``, only those teachers (the ones a change touched).
+    With ``user_ids``, only those teachers (the ones a change touched). ``closing_rules``: the
+    rules of the acceptance that is closing the year (``submissions.decide`` writes the rows
+    just before the lock from which they are read).
 
     Five queries whatever the number of schools (the fifth: writing for the quotas);
     :func:`school_summary`, the district's figures and the stored teacher-year rows
@@ -323,7 +327,7 @@ def year_rows(
         else:
             exemptions[(sid, uid)] = reason
     writing = quotas.writing_of(ids, year)
-    rules = {s.id: _rules_of(s, accepted.get(s.id)) for s in schools_}
+    rules = {s.id: _rules_of(s, closing_rules or accepted.get(s.id)) for s in schools_}
     judge = year_assessor(registry().plugins)
     for sid, user in _teachers_of(ids, year, people):
         who = (sid, user.id)
@@ -343,8 +347,8 @@ def _teachers_of(
     before it was over, and those who left after it was over) and, with ``year``, anyone with
     something of theirs that the year's figures count (:func:`_counted_statement`: a teacher who
     has since left still appears on that year's summary, as on their record) — for a year the
-    district accepted whole, the teachers of its kept rows instead; with ``user_ids``, only
-    those people."""
+    district closed (accepted whole, or both its semesters), the teachers of its kept rows
+    instead; with ``user_ids``, only those people."""
     params: dict[str, object] = {"school_ids": school_ids}
     if year is not None:
         params["year"], params["over_at"] = year, year_over_at(year)
@@ -443,35 +447,25 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
         # the teachers of the year: who joined before it was over (``over_at``) and teach here
         # still or left after it was over (taking someone off today leaves the years over
         # unchanged); one who joined since, or left before its end, is on it only for what it
-        # counts of theirs. A year the district accepted has the teachers it was accepted with
-        # (below), or, without rows, today's.
-        locked_whole = select(YearLock.id).where(
-            YearLock.school_id == Membership.school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR,
-        ).exists()
+        # counts of theirs. A year the district closed (``locks.closed_clause``) has the
+        # teachers it was accepted with (below), or, without rows, today's.
         teaching = teaching.where(or_(
             and_(or_(Membership.active.is_(True), and_(Membership.until.is_not(None), Membership.until >= over_at)),
-                 or_(Membership.since.is_(None), Membership.since < over_at, locked_whole)),
+                 or_(Membership.since.is_(None), Membership.since < over_at,
+                     locks.closed_clause(Membership.school_id, year))),
             _held_before_a_gap(over_at)))
         counted = _counted_statement(True, some_people, scope).subquery()
-        # a year the district accepted whole has the teachers it was accepted with (its stored
-        # rows, kept as accepted), not whoever teaches or has something there since
+        # a closed year has the teachers it was accepted with (its stored rows, kept as
+        # accepted), not whoever teaches or has something there since
         kept = select(TeacherYearRow.school_id, TeacherYearRow.user_id).where(
             TeacherYearRow.school_id.in_(school_ids), TeacherYearRow.school_year == year,
-            select(YearLock.id).where(
-                YearLock.school_id == TeacherYearRow.school_id, YearLock.school_year == year,
-                YearLock.semester == WHOLE_YEAR,
-            ).exists(),
+            locks.closed_clause(TeacherYearRow.school_id, year),
         )
 
-        def accepted_with_rows(school_id: Any) -> Exists:
-            return (
-                select(TeacherYearRow.user_id)
-                .join(YearLock, (YearLock.school_id == TeacherYearRow.school_id)
-                      & (YearLock.school_year == TeacherYearRow.school_year))
-                .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year,
-                       YearLock.semester == WHOLE_YEAR)
-                .exists()
-            )
+        def accepted_with_rows(school_id: Any) -> ColumnElement[bool]:
+            rows = select(TeacherYearRow.user_id).where(TeacherYearRow.school_id == school_id,
+                                                        TeacherYearRow.school_year == year).exists()
+            return and_(locks.closed_clause(school_id, year), rows)
 
         teaching = teaching.where(~accepted_with_rows(Membership.school_id))
         others = select(counted.c.sid, counted.c.uid).where(~accepted_with_rows(counted.c.sid))
@@ -556,7 +550,7 @@ def _teacher_year_statement():
         )
         .select_from(YearLock)
         .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
-        .where(YearLock.school_id == school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+        .where(YearLock.school_id == school_id, YearLock.school_year == year, locks.closes_year(YearLock))
     )
     # the periods of the year the district accepted (its semesters, or the whole year)
     locked = select(

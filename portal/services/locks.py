@@ -18,6 +18,7 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, exists, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.database import is_sqlite
 from portal.errors import Conflict
@@ -48,6 +49,39 @@ def covered_clause(school_id: Any, school_year: Any, semester: int) -> ColumnEle
     :func:`locked_clause`, by the same rule."""
     return and_(Activity.school_id == school_id, Activity.school_year == school_year,
                 _covers(literal(semester, Integer), Activity.semester))
+
+
+def closed_clause(school_id: Any, school_year: Any) -> ColumnElement[bool]:
+    """:func:`covers` of the whole year as a SQL expression over columns (or values): the
+    school's year is closed — the district accepted it whole, or both its semesters. A closed
+    year keeps the teachers and the rules it was closed with (its stored rows, and the rules of
+    the lock :func:`closes_year` picks); the triggers of migration ``c2f6a8e4d1b9`` refuse any
+    write of its stored rows by the same rule."""
+
+    def locked(*semesters: int) -> ColumnElement[bool]:
+        return exists().where(YearLock.school_id == school_id, YearLock.school_year == school_year,
+                              YearLock.semester.in_(semesters))
+
+    return or_(locked(WHOLE_YEAR), and_(*(locked(s) for s in SEMESTERS)))
+
+
+def closes_year(lock: Any) -> ColumnElement[bool]:
+    """Whether the lock row ``lock`` (``YearLock`` or an alias of it) is the acceptance that
+    closed its school year (:func:`closed_clause`): the whole year's lock, or — a district that
+    collects semesters, no whole year's lock — the later of the two semesters' locks (the other
+    semester's was written before it: a semester reopened and accepted again is the later). The
+    closed year is judged by the rules of that lock's submission."""
+    other, whole = aliased(YearLock), aliased(YearLock)
+
+    def same_year(row: Any) -> ColumnElement[bool]:
+        return and_(row.school_id == lock.school_id, row.school_year == lock.school_year)
+
+    return or_(lock.semester == WHOLE_YEAR, and_(
+        lock.semester.in_(SEMESTERS),
+        exists().where(same_year(other), other.semester.in_(SEMESTERS), other.semester != lock.semester,
+                       other.id < lock.id),
+        ~exists().where(same_year(whole), whole.semester == WHOLE_YEAR),
+    ))
 
 
 def is_locked(school_id: int, school_year: str, semester: int | None = None) -> bool:

@@ -345,8 +345,9 @@ def decide(
         if accept and (changed := changed_since(sub)):
             raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
         if accept:
-            if sub.semester == WHOLE_YEAR:  # the year keeps its rows as accepted: written if none were yet
-                teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
+            if closes_the_year(sub):  # the year keeps its rows as accepted (by its rules): written now
+                teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year,
+                                      closing_rules=sub.rules)
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
                            submission_id=sub.id, locked_by=by.user_id, locked_at=now))
             _restamp(s, sub.school_id)  # the year is judged by the rules it was accepted with from now
@@ -355,6 +356,14 @@ def decide(
     district_notices.submission_event(event_id)  # after the commit
     db.session.refresh(sub)
     return sub
+
+
+def closes_the_year(sub: YearSubmission) -> bool:
+    """Whether accepting ``sub`` closes its school year (``locks.closed_clause``): a whole
+    year's, or a semester's whose other semester the district has accepted. Asked in the
+    decision's write, after :func:`locks.hold`."""
+    accepted = locks.accepted_periods(sub.school_id, sub.school_year)
+    return not locks.covers(accepted, WHOLE_YEAR) and locks.covers(accepted | {sub.semester}, WHOLE_YEAR)
 
 
 def teacher_ids(sub: YearSubmission) -> list[int]:
@@ -406,8 +415,9 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         )).rowcount
         if done != 1:
             raise Conflict(msg("submission.not_accepted"), status=sub.status)
+        was_closed = locks.covers(locks.accepted_periods(sub.school_id, sub.school_year), WHOLE_YEAR)
         s.execute(delete(YearLock).where(YearLock.submission_id == sub.id))
-        if sub.semester == WHOLE_YEAR:  # its rows stayed as accepted: now what rules and staff say today
+        if was_closed:  # its rows stayed as accepted: now what rules and staff say today
             teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
         _restamp(s, sub.school_id)  # judged by today's rules and staff again
         event_id = _event(s, sub, "reopen", by.user_id, text, {}, now)

@@ -16,7 +16,8 @@ plugin, for example).
 With the rows, each school's year of ``school_year_type_hours`` (hours by activity type, the
 sum of the rows' ``by_type``: :func:`type_hours_rows`) is rewritten, so the district's chart
 counts the same teachers' hours as the summaries and submissions, from schools × types rows.
-A year the district accepted whole keeps its rows, and so its type totals, as accepted.
+A year the district closed (accepted whole, or both its semesters: ``locks.closed_clause``)
+keeps its rows, and so its type totals, as accepted.
 
 Two writers in one school never refresh at once: every change that moves rows first writes a
 row the ``data_version`` trigger stamps on the school, and the school's row stays locked to
@@ -57,7 +58,6 @@ from portal.models import (
     User,
     YearLock,
 )
-from portal.models.district import WHOLE_YEAR
 from portal.services import credits, locks
 from portal.timeutil import current_school_year, utcnow, zone_of
 
@@ -129,9 +129,11 @@ def _write_type_hours(school_ids: Collection[int], year: str, rows: Iterable[Map
         db.session.execute(insert(SchoolYearTypeHours), totals)
 
 
-def refresh(school: School, year: str, user_ids: Collection[int] | None = None) -> int:
+def refresh(school: School, year: str, user_ids: Collection[int] | None = None,
+            closing_rules: Mapping[str, Any] | None = None) -> int:
     """Compute and store the rows of these teachers (None: every teacher of the school) for
-    ``year``, and the school's type totals of the year, in the caller's transaction. A fixed
+    ``year``, and the school's type totals of the year, in the caller's transaction; with
+    ``closing_rules``, as the acceptance closing the year judges them (:func:`credits.year_rows`). A fixed
     number of statements whatever the number of teachers: one check, the builder's four
     reads, one DELETE, one INSERT; for the totals one read, one DELETE, one INSERT."""
     if user_ids is not None:
@@ -144,7 +146,7 @@ def refresh(school: School, year: str, user_ids: Collection[int] | None = None) 
         ).first()
         if has_rows is None:
             user_ids = None  # the school's first row of the year: every teacher's, or none
-    built = credits.year_rows([school], year, user_ids)[school.id]
+    built = credits.year_rows([school], year, user_ids, closing_rules)[school.id]
     gone = delete(TeacherYearRow).where(TeacherYearRow.school_id == school.id, TeacherYearRow.school_year == year)
     if user_ids is not None:
         gone = gone.where(TeacherYearRow.user_id.in_(sorted(set(user_ids))))
@@ -159,15 +161,16 @@ def refresh(school: School, year: str, user_ids: Collection[int] | None = None) 
 
 def years_of(school_id: int) -> list[str]:
     """School years the school has rows for, and the current one, less the years the district
-    accepted whole: a locked year keeps its rows as accepted (nothing that moves them is
-    allowed there), so a later change of rules or staff leaves them alone. One query."""
+    closed (accepted whole, or both semesters): a closed year keeps its rows as accepted
+    (nothing that moves them is allowed there), so a later change of rules or staff leaves them
+    alone. One query."""
     school = db.session.get(School, school_id)
     found = db.session.execute(
         union(
             select(TeacherYearRow.school_year, literal(False).label("locked"))
             .where(TeacherYearRow.school_id == school_id),
             select(YearLock.school_year, literal(True).label("locked"))
-            .where(YearLock.school_id == school_id, YearLock.semester == WHOLE_YEAR),
+            .where(YearLock.school_id == school_id, locks.closes_year(YearLock)),
         )
     ).all()
     locked = {year for year, is_lock in found if is_lock}
@@ -230,12 +233,9 @@ def recognised_hours(rows: Iterable[credits.TeacherYear]) -> Decimal:
 
 def _summary_statement() -> Select:
     """The stored rows of a school's year with their teachers' columns (``school_id``, ``year``
-    bound), none when the district accepted the year whole (:func:`summary_rows`). Built once."""
+    bound), none when the district closed the year (:func:`summary_rows`). Built once."""
     school_id: BindParameter[int] = bindparam("school_id")
     year: BindParameter[str] = bindparam("year")
-    accepted = select(YearLock.school_id).where(
-        YearLock.school_id == school_id, YearLock.school_year == year, YearLock.semester == WHOLE_YEAR
-    )
     return (
         select(
             User.id, User.username, User.display_name, User.gender, User.birth_date,
@@ -245,7 +245,8 @@ def _summary_statement() -> Select:
             TeacherYearRow.exemption_reason,
         )
         .join(User, User.id == TeacherYearRow.user_id)
-        .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year, ~accepted.exists())
+        .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year,
+               ~locks.closed_clause(school_id, year))
     )
 
 
@@ -256,7 +257,7 @@ def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
     """The school summary's rows read from the stored rows (:func:`credits.stored_years`): the
     builder's figures without aggregating the ledger and attendance again, each assessed by
     the policy hook. None when there are none to read — the year has no rows yet, or the
-    district accepted it whole (its rows stay as accepted while the page has always shown the
+    district closed it (its rows stay as accepted while the page has always shown the
     year as computed today): then :func:`credits.school_summary` computes it. Two queries."""
     rows = read_rows(_SUMMARY_ROWS, {"school_id": school.id, "year": year}).all()
     return credits.stored_years(school, year, rows) if rows else None
@@ -277,11 +278,11 @@ def data_years() -> list[str]:
 
 
 def _accepted(year: str) -> set[int]:
-    """Schools whose ``year`` the district accepted whole: their rows stay as accepted, whatever
-    a rebuild would compute today (the database refuses to write them, see :func:`years_of`)."""
+    """Schools whose ``year`` the district closed: their rows stay as accepted, whatever a
+    rebuild would compute today (the database refuses to write them, see :func:`years_of`)."""
     return set(
         db.session.execute(
-            select(YearLock.school_id).where(YearLock.school_year == year, YearLock.semester == WHOLE_YEAR)
+            select(YearLock.school_id).where(YearLock.school_year == year, locks.closes_year(YearLock))
         ).scalars()
     )
 

@@ -28,6 +28,29 @@ def locked(world):
     return sub
 
 
+@pytest.fixture(params=["whole", "semesters"])
+def closed(request, world):
+    """S1's year closed by the district: accepted whole (:func:`locked`), or — a district that
+    collects semesters — semester 1 then semester 2 accepted (in July, once both have begun).
+    Both close the year alike (``locks.closed_clause``); the submission that closed it."""
+    if request.param == "whole":
+        return request.getfixturevalue("locked")
+    from datetime import UTC
+
+    from portal.services import districts
+
+    request.getfixturevalue("time_machine").move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
+    for semester in (1, 2):
+        sub = submissions.submit(world.s1, YEAR, semester, by=admin)
+        submissions.decide(sub.id, True, by=reviewer, district_id=world.d1.id)
+    db.session.commit()
+    return sub
+
+
 def _refused_as_locked(call) -> None:
     with pytest.raises(Conflict) as info:
         call()
@@ -143,7 +166,7 @@ def _stored_rows(world) -> dict[int, tuple]:
     return {row[2]: row for row in teacher_years.stored(YEAR) if row[0] == world.s1.id}
 
 
-def test_teacher_year_rows_of_a_locked_year_stay_as_accepted(world, locked):
+def test_teacher_year_rows_of_a_locked_year_stay_as_accepted(world, closed):
     """The stored teacher-year rows (``teacher_years``) of a year the district accepted do not
     move when the school's rules change; once reopened, the same change is kept up as usual."""
     from portal.services import schools
@@ -155,14 +178,14 @@ def test_teacher_year_rows_of_a_locked_year_stay_as_accepted(world, locked):
     schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
     db.session.commit()
     assert _stored_rows(world) == before
-    assert {row["user_id"]: row["status"] for row in locked.rows}[t1] == "short"  # the frozen snapshot too
-    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    assert {row["user_id"]: row["status"] for row in closed.rows}[t1] == "short"  # the frozen snapshot too
+    submissions.reopen(closed.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     schools.update_rules(world.s1, {"required_hours": 4}, by=admin)
     db.session.commit()
     assert _stored_rows(world)[t1][8] == "met"
 
 
-def test_a_rebuild_keeps_the_rows_and_type_totals_of_a_locked_year(world, locked):
+def test_a_rebuild_keeps_the_rows_and_type_totals_of_a_locked_year(world, closed):
     """``flask credits rebuild-year-rows`` after a change of rules (a policy plugin installed,
     say) leaves a year the district accepted as accepted: its teacher-year rows and the
     school's type totals (the district chart's figures), refilled from those rows if the
@@ -181,17 +204,17 @@ def test_a_rebuild_keeps_the_rows_and_type_totals_of_a_locked_year(world, locked
     db.session.commit()
     assert _stored_rows(world) == before and before[t1][8] == "short"
     assert [r for r in teacher_years.stored_type_hours(YEAR) if r[0] == world.s1.id] == types_before
-    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    submissions.reopen(closed.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     teacher_years.rebuild([YEAR])
     db.session.commit()
     assert _stored_rows(world)[t1][8] == "met"  # reopened: computed again under today's rules
 
 
-def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, world, locked):
+def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, world, closed):
     """The district accepted t1 at 4 h of 50 (short). The school then lowers its requirement to
     4 h for the years to come: the district's page kept counting t1 short (the stored rows stay as
     accepted) while the school summary, its CSV, t1's 学时证明, the API and the district's own CSV
-    judged the accepted year again by the new rule (应修学时 4, 达标). Now every view of the locked
+    judged the accepted year again by the new rule (应修学时 4, 达标). Now every view of the closed
     year judges it by the rules it was submitted and accepted with."""
     import csv
     import io
@@ -203,7 +226,7 @@ def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, w
     admin, t1 = world.staff["admin"], world.staff["t1"]
     schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(admin.id, world.s1.id))
     db.session.commit()
-    frozen = {row["user_id"]: row for row in locked.rows}[t1.id]
+    frozen = {row["user_id"]: row for row in closed.rows}[t1.id]
     assert (frozen["total"], frozen["required"], frozen["status"]) == ("4", "50", "short")
     one = credits.teacher_year(t1, world.s1, YEAR)
     assert (one.facts.required_hours, one.assessment.status) == (Decimal("50"), "short")
@@ -213,7 +236,7 @@ def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, w
     line = dict(zip(lines[0], next(r for r in lines if r[0] == "t1"), strict=True))
     assert (line["应修学时"], line["考核结果"]) == ("50", "未达标")
     district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
-    assert district.by_status["met"] == locked.met == 0
+    assert district.by_status["met"] == closed.met == 0
     token = tokens.issue(admin).token
     auth = {"Authorization": f"Bearer {token}"}
     r = app.test_client().get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers=auth)
@@ -228,7 +251,7 @@ def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, w
     assert credits.teacher_year(t1, world.s1, "2027-2028").facts.required_hours == Decimal("4")
 
 
-def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(app, world, locked):
+def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(app, world, closed):
     """After the district accepted S1's year (6 teachers), a teacher joins and t3 (nothing
     credited) leaves: the district page still counted the 6 accepted, but the school's 学时汇总表
     for that year (page, CSV, PDF, API) listed 6 others (the newcomer at 0 h, short; t3 gone).
@@ -241,8 +264,8 @@ def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(
     from portal.services import staff as staff_service
 
     admin = access.actor(world.staff["admin"].id, world.s1.id)
-    accepted = {row["username"] for row in locked.rows}
-    assert "t3" in accepted and len(accepted) == locked.teachers == 6
+    accepted = {row["username"] for row in closed.rows}
+    assert "t3" in accepted and len(accepted) == closed.teachers == 6
     f.person(world.s1, "newbie", "teacher", name="新来")
     staff_service.deactivate(world.s1, world.staff["t3"].id, by=admin)
     db.session.commit()
@@ -256,7 +279,7 @@ def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(
     assert "newbie" in names and "t3" not in names
 
 
-def test_reopening_brings_the_stored_rows_up_to_date_with_what_changed_while_locked(world, locked):
+def test_reopening_brings_the_stored_rows_up_to_date_with_what_changed_while_locked(world, closed):
     """While S1's year was accepted the school lowered its requirement to 4 h and a teacher
     joined; the district then reopened the year. Its stored rows stayed as accepted: the district
     page counted t1 short (0 of 6 met) while the school's pages, its 学时证明 and the API said met,
@@ -266,7 +289,7 @@ def test_reopening_brings_the_stored_rows_up_to_date_with_what_changed_while_loc
     schools.update_rules(world.s1, {"required_hours": 4}, by=access.actor(world.staff["admin"].id, world.s1.id))
     f.person(world.s1, "newbie", "teacher", name="新来")
     db.session.commit()
-    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    submissions.reopen(closed.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     summary = credits.school_summary(world.s1, YEAR)
     assert {ty.user.username: ty.assessment.status for ty in summary}["t1"] == "met" and len(summary) == 7
@@ -277,7 +300,7 @@ def test_reopening_brings_the_stored_rows_up_to_date_with_what_changed_while_loc
     assert district.teachers == 7 and district.met == sum(1 for ty in summary if ty.assessment.status == "met")
 
 
-def test_the_cached_summary_page_follows_the_lock_and_its_reopening(app, world, locked):
+def test_the_cached_summary_page_follows_the_lock_and_its_reopening(app, world, closed):
     """The summary page is cached under the school's data stamp. Reopening changes what the
     year is judged by (the rules of today instead of those accepted) without touching a row the
     stamp triggers watch: the page kept showing 应修 50 / 未达标 for t1 while the CSV said 4 / 达标."""
@@ -296,7 +319,7 @@ def test_the_cached_summary_page_follows_the_lock_and_its_reopening(app, world, 
         return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.split('data-user="t1"')[1].split("</tr>")[0]))
 
     assert " 4 50 未达标 " in t1_row()  # judged by the rules accepted
-    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    submissions.reopen(closed.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     assert " 4 4 达标 " in t1_row()
 
@@ -319,7 +342,7 @@ def test_written_evidence_is_refused_in_an_accepted_year(world, locked):
     assert credits.teacher_year(t3, world.s1, YEAR).facts.quotas == before
 
 
-def test_an_accepted_year_keeps_the_rules_it_was_accepted_under(app, world, locked):
+def test_an_accepted_year_keeps_the_rules_it_was_accepted_under(app, world, closed):
     """Attack: after the district accepted S1's year (t1 and t2 short of 50 hours), the school
     admin lowered the required hours to 4: the school's summary, its exports, the teachers'
     pages and the API judged the accepted year by today's rule and said "met", while the
@@ -344,12 +367,12 @@ def test_an_accepted_year_keeps_the_rules_it_was_accepted_under(app, world, lock
     report = app.test_client().get(f"/api/v1/reports/credits?year={YEAR}", headers=bearer).get_json()
     assert report["required_hours"] == 50
     assert {r["username"]: r["status"] for r in report["teachers"]}["t1"] == "short"
-    submissions.reopen(locked.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    submissions.reopen(closed.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     db.session.commit()
     assert statuses()["t1"] == "met"
 
 
-def test_an_accepted_years_teachers_stay_those_accepted_whatever_else_counts_there(app, world, locked):
+def test_an_accepted_years_teachers_stay_those_accepted_whatever_else_counts_there(app, world, closed):
     """A school's year lists everyone with something there that its figures count (writing, an
     absence, an exemption): of a year the district accepted whole, still only those it kept.
     A newcomer's reading notes of that year, written around the services (a console: the
@@ -358,7 +381,7 @@ def test_an_accepted_years_teachers_stay_those_accepted_whatever_else_counts_the
     from portal.models import OwnWriting
     from portal.services import credits, overview
 
-    accepted = {row["username"] for row in locked.rows}
+    accepted = {row["username"] for row in closed.rows}
     newbie = f.person(world.s1, "newbie", "teacher", name="新来")
     db.session.add(OwnWriting(school_id=world.s1.id, user_id=newbie.id, school_year=YEAR, semester=1,
                               kind="reading_notes", title="《给教师的建议》", text="读" * 600, char_count=600))

@@ -254,6 +254,11 @@ class SubmissionAuditor(OneSchool):
         return any(sub.school_year == year and (semester is None or sub.semester in (WHOLE_YEAR, semester))
                    for sub in self.accepted())
 
+    def closed(self, year: str) -> bool:
+        """Whether the auditor's own record has the year closed: accepted whole, or both its
+        semesters (``locks.closed_clause``)."""
+        return self.locked(year, 1) and self.locked(year, 2)  # a whole year's lock covers both
+
     def figures(self, year: str) -> dict[int, tuple]:
         school = self.school
         return {ty.user.id: figures_of(ty) for ty in credits.year_rows([school], year)[school.id]}
@@ -431,6 +436,7 @@ class SubmissionAuditor(OneSchool):
             self.refused(Conflict, "submission.not_accepted", submissions.reopen, sid, reason, by=by,
                          district_id=self.d1)
             return
+        was_closed = self.closed(sub.school_year)
         done = submissions.reopen(sid, reason, by=by, district_id=self.d1)
         assert done.status == "reopened"
         self.subs[sid] = "reopened"
@@ -441,7 +447,7 @@ class SubmissionAuditor(OneSchool):
             done.school_year, done.semester or None)
         last = submissions.latest(self.school_id, done.school_year, done.semester)
         assert last is not None and submissions.takes_a_round(last.status)  # it may be submitted again
-        if done.semester == WHOLE_YEAR:  # today's rules and staff again, from scratch
+        if was_closed:  # today's rules and staff again, from scratch
             rows_are_a_rebuild(self.school, (done.school_year,))
 
     @rule(data=st.data(), year=st.sampled_from(YEARS))
@@ -750,7 +756,8 @@ class SubmissionAuditor(OneSchool):
 
     def every_view_agrees(self) -> None:
         """The school summary, each teacher's own year, the stored rows, the district's counts
-        and page say the same of every teacher; of a year accepted whole, what was accepted."""
+        and page say the same of every teacher; of a year accepted whole, what was accepted; of a
+        closed year (whole or both semesters), none of today's teachers it left out is assessed."""
         school = self.school
         whole = {sub.school_year: sub for sub in self.accepted() if sub.semester == WHOLE_YEAR}
         for year in YEARS:
@@ -760,7 +767,7 @@ class SubmissionAuditor(OneSchool):
                 own = credits.teacher_year(db.session.get_one(User, uid), school, year)
                 assert (own.facts.total_hours, own.assessment.status) == seen, (year, uid)
                 assert not own.joined_after_acceptance, (year, uid)
-            if year in whole:  # a teacher of the school now, none of the accepted year's: said so
+            if self.closed(year):  # a teacher of the school now, none of the closed year's: said so
                 for user in credits.school_teachers(self.school_id):
                     if user.id not in summary:
                         assert credits.teacher_year(user, school, year).joined_after_acceptance, (year, user.id)

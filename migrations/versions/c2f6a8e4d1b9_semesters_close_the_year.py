@@ -1,0 +1,79 @@
+"""both semesters accepted close the year: its stored teacher-year rows are frozen as a whole year's
+
+A district that collects semesters never locks a year whole. Once it has accepted both, the
+year is closed as if accepted whole (``locks.closed_clause``): it keeps the teachers and the
+rules it was closed with. The triggers of ``b3e8d1f4a620`` refused writing the stored
+``teacher_year`` rows of a year locked whole only; they now refuse them of a closed year too,
+by the same rule. The rows already stored for such a year stay as they are (they list the
+teachers the pages showed); the services write them at the closing acceptance from now on.
+
+Revision ID: c2f6a8e4d1b9
+Revises: f3a7c1e9d5b2
+Create Date: 2026-12-05 13:20:00
+"""
+from alembic import op
+
+revision = "c2f6a8e4d1b9"
+down_revision = "f3a7c1e9d5b2"
+branch_labels = None
+depends_on = None
+
+
+def _lock(semester: int) -> str:
+    return ("EXISTS (SELECT 1 FROM year_lock l WHERE l.school_id = {r}.school_id "
+            f"AND l.school_year = {{r}}.school_year AND l.semester = {semester})")
+
+
+# The school year of a teacher-year row ({r}) is closed: locked whole (0), or both semesters.
+CLOSED = f"({_lock(0)} OR ({_lock(1)} AND {_lock(2)}))"
+# As ``b3e8d1f4a620`` wrote it: locked whole only.
+LOCKED_WHOLE = _lock(0)
+
+SQLITE_TRIGGERS = (
+    ("year_lock_teacher_year_insert", "INSERT", "NEW"),
+    ("year_lock_teacher_year_update", "UPDATE", "NEW"),
+    ("year_lock_teacher_year_update_old", "UPDATE", "OLD"),
+    ("year_lock_teacher_year_delete", "DELETE", "OLD"),
+)
+
+
+def _sqlite(condition: str) -> None:
+    for name, event, row in SQLITE_TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute(f"CREATE TRIGGER {name} BEFORE {event} ON teacher_year WHEN {condition.format(r=row)} "
+                   "BEGIN SELECT RAISE(ABORT, 'school year locked by the district: teacher-year change refused'); END")
+
+
+def _postgres(condition: str) -> None:
+    either = (f"(TG_OP <> 'DELETE' AND {condition.format(r='NEW')}) "
+              f"OR (TG_OP <> 'INSERT' AND {condition.format(r='OLD')})")
+    op.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION year_lock_teacher_year() RETURNS trigger AS $$
+        BEGIN
+            IF {either} THEN
+                RAISE EXCEPTION 'school year locked by the district: % refused', 'teacher-year change'
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql
+        """
+    )
+
+
+def _triggers(condition: str) -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        _sqlite(condition)
+    elif dialect == "postgresql":
+        _postgres(condition)
+
+
+def upgrade():
+    _triggers(CLOSED)
+
+
+def downgrade():
+    _triggers(LOCKED_WHOLE)

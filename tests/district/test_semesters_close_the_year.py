@@ -1,0 +1,138 @@
+"""A district that collects semesters closes a school's year by accepting both: from then on the
+year keeps the teachers and the rules it was closed with, as a year accepted whole does
+(``locks.closed_clause``; the shared cases are ``test_locks``'s ``closed`` fixture).
+
+Audit: after both semesters were accepted, the school lowered its required hours for the coming
+year and every live page turned a short teacher of the closed year to "met", while the rounds the
+district accepted said "short"; a teacher who joined in August appeared on the closed year, short
+with 0 h. What is particular to semesters is tested here: which acceptance's rules the closed year
+keeps, one semester leaving the year open, and the database's own refusal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from portal.extensions import db
+from portal.policy import Actor
+from portal.services import access, credits, districts, schools, submissions, teacher_years
+from tests.district.conftest import YEAR
+
+
+@pytest.fixture
+def by_semester(world, time_machine):
+    """S1's district collects semesters; it is July, both semesters have begun."""
+    time_machine.move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    db.session.commit()
+    return world
+
+
+def _submit(world, semester: int):
+    sub = submissions.submit(world.s1, YEAR, semester, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    return sub
+
+
+def _accept(world, sub):
+    submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
+    db.session.commit()
+    return sub
+
+
+def _reopen(world, sub):
+    submissions.reopen(sub.id, "更正请假记录", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    db.session.commit()
+
+
+def _require(world, hours: int) -> None:
+    schools.update_rules(world.s1, {"required_hours": hours}, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+
+
+def _t1(world) -> tuple[Decimal, str, str]:
+    """t1's required hours and status on the summary, and as the district counts it (stored rows)."""
+    row = next(ty for ty in credits.school_summary(world.s1, YEAR) if ty.user.id == world.staff["t1"].id)
+    stored = {r[2]: r[8] for r in teacher_years.stored(YEAR) if r[0] == world.s1.id}
+    return row.facts.required_hours, row.assessment.status, stored[world.staff["t1"].id]
+
+
+def test_one_semester_accepted_leaves_the_year_to_todays_rules(app, by_semester):
+    world = by_semester
+    _accept(world, _submit(world, 1))
+    assert _t1(world) == (Decimal("50"), "short", "short")  # 4 h credited
+    _require(world, 4)
+    assert _t1(world) == (Decimal("4"), "met", "met")
+
+
+def test_the_closing_acceptance_judges_the_year_by_its_own_round(app, by_semester):
+    """The school lowered its requirement after submitting semester 2 and before the district
+    accepted it (a semester's round is compared by its own figures, not the rules): the year is
+    closed by the rules that round was submitted with, on the pages and in the stored rows the
+    district counts alike."""
+    world = by_semester
+    _accept(world, _submit(world, 1))
+    second = _submit(world, 2)
+    _require(world, 4)
+    _accept(world, second)
+    assert _t1(world) == (Decimal("50"), "short", "short")
+    assert teacher_years.counts_by_school(YEAR, [world.s1])[world.s1.id][1]["met"] == 0
+
+
+def test_a_semester_accepted_again_closes_the_year_by_its_new_round(app, by_semester):
+    """The later of the two acceptances decides: semester 1 reopened, the requirement lowered,
+    semester 1 submitted and accepted again — the year is closed by that round's rules, and a
+    rule changed after that moves the years to come only."""
+    world = by_semester
+    first = _accept(world, _submit(world, 1))
+    _accept(world, _submit(world, 2))
+    _reopen(world, first)
+    _require(world, 4)
+    assert _t1(world) == (Decimal("4"), "met", "met")  # open again: today's rules
+    _accept(world, _submit(world, 1))
+    _require(world, 60)
+    assert _t1(world) == (Decimal("4"), "met", "met")
+    assert credits.teacher_year(world.staff["t1"], world.s1, YEAR).facts.required_hours == Decimal("4")
+    assert credits.teacher_year(world.staff["t1"], world.s1, "2027-2028").facts.required_hours == Decimal("60")
+
+
+def _console(app):
+    """Another connection to the same database, as a console or script would have."""
+    return create_engine(app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql://", "postgresql+psycopg://"))
+
+
+def test_the_database_refuses_writing_the_rows_of_a_year_both_semesters_closed(app, by_semester):
+    """Migration ``c2f6a8e4d1b9``: the stored rows of a closed year are refused to any writer
+    (insert, update, delete), on SQLite and PostgreSQL alike; one semester leaves them open."""
+    world = by_semester
+    t1 = world.staff["t1"].id
+    params = {"s": world.s1.id, "y": YEAR, "u": t1}
+    update = "UPDATE teacher_year SET status = 'met' WHERE school_id = :s AND school_year = :y AND user_id = :u"
+    statements = (
+        update,
+        "DELETE FROM teacher_year WHERE school_id = :s AND school_year = :y AND user_id = :u",
+        "INSERT INTO teacher_year (school_id, school_year, user_id, total_hours, by_type, absent_hours, "
+        "excused_hours, status, reason, updated_at) SELECT school_id, school_year, :other, total_hours, by_type, "
+        "absent_hours, excused_hours, status, reason, updated_at FROM teacher_year "
+        "WHERE school_id = :s AND school_year = :y AND user_id = :u",
+    )
+    _accept(world, _submit(world, 1))
+    engine = _console(app)
+    try:
+        with engine.begin() as conn:  # one semester: the year is open, its rows move
+            assert conn.execute(text(update.replace("'met'", "status")), params).rowcount == 1
+        _accept(world, _submit(world, 2))
+        before = teacher_years.stored(YEAR)
+        for sql in statements:
+            with pytest.raises(DBAPIError) as info, engine.begin() as conn:
+                conn.execute(text(sql), {**params, "other": world.reviewer1.id})
+            assert "locked" in str(info.value)
+    finally:
+        engine.dispose()
+    db.session.expire_all()
+    assert teacher_years.stored(YEAR) == before
