@@ -449,8 +449,9 @@ def evidence_counts(answer: object) -> dict[str, int]:
 def missing_evidence(
     ctx: TransitionContext, required: dict[str, dict[str, int]], kinds: dict[str, EvidenceKind] | None = None
 ) -> list[Text]:
-    """Guard helper: which attending participants lack their required evidence."""
-    kinds = kinds or COMMON_EVIDENCE_KINDS
+    """Guard helper: which attending participants lack their required evidence, each kind by
+    its label — of ``kinds``, else as the activity's type declared them (the core's kinds
+    included), else 「未知材料类型（kind）」: never the bare key."""
     out: list[Text] = []
     for p in ctx.participants:
         if not p.attended_hours:
@@ -458,12 +459,19 @@ def missing_evidence(
         for kind, count in required.get(p.role, {}).items():
             have = len(ctx.evidence_of(p.user_id, kind))
             if have < count:
-                who = p.name or f"user {p.user_id}"
-                label = kinds.get(kind)
-                zh, en = (label.label_zh, label.label_en) if label else (kind, kind)
+                who_zh, who_en = (p.name, p.name) if p.name else (f"人员 {p.user_id}", f"user {p.user_id}")
+                label = (kinds or {}).get(kind) or COMMON_EVIDENCE_KINDS.get(kind)
+                zh, en = (label.label_zh, label.label_en) if label else _kind_names(ctx.activity.type_key, kind)
                 # in words, without the kind's key: "赵子涵：文章 0/2"
-                out.append(Text(f"{who}：{zh} {have}/{count}", f"{who}: {en} {have}/{count}"))
+                out.append(Text(f"{who_zh}：{zh} {have}/{count}", f"{who_en}: {en} {have}/{count}"))
     return out
+
+
+def _kind_names(type_key: str, kind: str) -> tuple[str, str]:
+    """The Chinese and English labels of ``kind`` as the installed types declare it."""
+    from portal.registry import registry  # imports this module: read when a guard runs
+
+    return registry().kind_name(type_key, kind, "zh"), registry().kind_name(type_key, kind, "en")
 
 
 class Text:

@@ -157,7 +157,9 @@ def plan_activity(
     if reg is None:
         raise Invalid(msg("type.unknown", key=repr(type_key)), {"type": msg("type.unknown_field")})
     if reg not in schools.enabled_types(school.id):
-        raise Invalid(msg("type.not_enabled", key=repr(type_key)), {"type": msg("type.not_enabled_field")})
+        names = schools.registry().names
+        raise Invalid(msg("type.not_enabled", key=Text(names("zh")[type_key], names("en")[type_key])),
+                      {"type": msg("type.not_enabled_field")})
     if declared:
         if participants:
             fields["participants"] = msg("declared.no_participants")
@@ -710,7 +712,8 @@ def add_evidence(
         raise Invalid(msg("evidence.not_participant"), {"user_id": msg("attendance.not_participant")})
     kinds = reg.decl.evidence_kinds
     if kind not in kinds:
-        fields["kind"] = msg("evidence.kinds", kinds=", ".join(kinds))
+        fields["kind"] = msg("evidence.kinds", kinds=Text("、".join(k.label_zh for k in kinds.values()),
+                                                          ", ".join(k.label_en for k in kinds.values())))
     if not isinstance(title, str) or len(title) > 200:
         fields["title"] = msg("at_most_chars", n=200)
     has_text = isinstance(text, str) and text.strip() != ""

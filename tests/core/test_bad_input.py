@@ -250,6 +250,17 @@ def test_evidence_refused(world, kwargs, field):
     assert counts() == before
 
 
+def test_an_unknown_evidence_kind_is_refused_with_the_kinds_in_words(world):
+    """The refusal lists the type's kinds by their labels in the viewer's language, no key."""
+    s, p = world
+    act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
+    with pytest.raises(Invalid) as err:
+        activities.add_evidence(act, p["t1"], p["t1"].id, kind="poem", text="x")
+    zh, en = err.value.fields["kind"].render("zh_Hans_CN"), err.value.fields["kind"].render("en")
+    assert zh.startswith("可选材料类型：") and "反思" in zh and "reflection" not in zh, zh
+    assert "Reflection" in en and "reflection," not in en, en
+
+
 def test_evidence_file_too_large(make_app):
     app = make_app(UPLOAD_MAX_BYTES=1024)
     with app.app_context():

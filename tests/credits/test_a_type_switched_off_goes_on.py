@@ -21,7 +21,8 @@ def test_a_type_switched_off_credits_what_was_held_and_plans_nothing_new(s1, sta
 
     with pytest.raises(DomainError) as refused:
         f.plan(s1, staff["organizer"], "lecture", [(t2, "attendee")], DETAILS["lecture"], hours="2")
-    assert refused.value.message == "activity type 'lecture' is not enabled for this school"
+    assert refused.value.message == "activity type Lecture is not enabled for this school"
+    assert refused.value.msg.render("zh_Hans_CN") == "本校未启用活动类型 专题讲座"  # its name, not its key
     f.fire(act, staff["reviewer"], "approve", "材料齐全")
     assert f.fire(act, staff["reviewer"], "credit").state == "credited"
     assert ledger_total(t2.id, s1.id) == before + 2
