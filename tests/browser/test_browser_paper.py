@@ -251,3 +251,23 @@ def test_pages_print_within_the_paper(browse, live_server, role, paths):
                 assert box and box["x"] + box["width"] <= A4_PORTRAIT["width"] + 0.5, (path, n, box)
         s.page.emulate_media(media="screen")
         s.page.set_viewport_size(DESKTOP)
+
+
+def test_paper_says_what_the_hidden_filters_chose(browse):
+    """Print CSS hides the filters and year pickers: a printed activities list did not say which
+    type or year it was filtered to, nor the district's overview which year it counted. On paper
+    the list now says what it was filtered by, in words, and the overview's heading has its year;
+    on screen the filters say it themselves."""
+    s = browse(locale="zh-CN", viewport=DESKTOP)
+    s.login("admin")
+    s.goto("/activities?type=lecture&year=2026-2027&semester=1")
+    chosen = s.page.get_by_test_id("filters-printed")
+    expect(chosen).to_be_hidden()
+    s.page.emulate_media(media="print")
+    expect(chosen).to_be_visible()
+    expect(chosen).to_have_text("类型 专题讲座 · 学年 2026-2027 · 学期 第一学期")
+    d = browse(locale="zh-CN", viewport=DESKTOP)
+    d.login("district")
+    d.goto("/district?year=2026-2027")
+    d.page.emulate_media(media="print")
+    expect(d.page.locator("h1")).to_contain_text("2026-2027")
