@@ -162,3 +162,20 @@ def as_loaded(model: type[M], values: Sequence[Any]) -> M | None:
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+#: PostgreSQL's SQLSTATEs of a table or column that does not exist
+_UNDEFINED = ("42P01", "42703")
+#: SQLite's words for the same
+_SQLITE_UNDEFINED = ("no such table", "no such column", "has no column named")
+
+
+def schema_missing(exc: BaseException) -> bool:
+    """Whether ``exc`` (a SQLAlchemy error, or the driver's) says a table or column this code
+    uses does not exist: the database was never set up, or is older than the code — ``flask db
+    upgrade`` has not been run. The CLI and the pages say so instead of showing the driver's
+    error (``portal.cli.common``, ``portal.web.errors``)."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _UNDEFINED:
+        return True
+    return type(orig).__module__ == "sqlite3" and str(orig).startswith(_SQLITE_UNDEFINED)

@@ -52,6 +52,14 @@ TEXTS: dict[str, Any] = {
     "policy.decide_submission": _l("only a district reviewer may accept or return a submission"),
     "policy.reopen_year": _l("only the district may reopen an accepted school year"),
     "policy.district_admin_only": _l("only the district admin may do this"),
+    # -- the database not set up for this code ---------------------------------------------------
+    "db.upgrade_first": _l(
+        "the database has not been set up or upgraded for this version of the portal: run 'flask db upgrade' first"
+    ),
+    "db.not_ready": _l(
+        "The portal's database has not been set up or upgraded for this version yet. Nothing was changed; "
+        "please tell the system administrator."
+    ),
     # -- the year submitted to the district, and its lock ----------------------------------------
     "year.locked": _l(
         "the school year %(year)s was accepted by the district and is locked; ask the district to reopen it"

@@ -26,19 +26,27 @@ def fail(exc: DomainError) -> None:
     raise click.ClickException(f"{exc.message}{detail}")
 
 
-def guard_text_arguments(group: click.Group) -> None:
+def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
     """Every command of ``group`` (and of its groups: the core's, Flask's, a plugin's) refuses a
     text argument no column can store, as the web's input guard refuses it: a NUL, or an
     unpaired surrogate, which is what Python makes of argument bytes that are not UTF-8
-    (``--comment $'bad\\xff'`` ended in a database traceback). Nothing runs, exit 2."""
+    (``--comment $'bad\\xff'`` ended in a database traceback). Nothing runs, exit 2.
+
+    And a command run on a database without the tables or columns it reads (``flask db
+    upgrade`` not run yet) says so (``db.upgrade_first``, exit 1) instead of the driver's
+    traceback — not the ``db`` commands', whose own failures are the migrations'."""
     for command in list(group.commands.values()):
+        hint = upgrade_hint and command.name != "db"
         if isinstance(command, click.Group):
-            guard_text_arguments(command)
+            guard_text_arguments(command, hint)
         if command.callback is not None and not getattr(command.callback, "text_guarded", False):
-            command.callback = _guarded(command.callback)
+            command.callback = _guarded(command.callback, hint)
 
 
-def _guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded(callback: Callable[..., Any], upgrade_hint: bool) -> Callable[..., Any]:
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.database import schema_missing
     from portal.input_guard import text_problem
 
     @functools.wraps(callback)
@@ -48,7 +56,12 @@ def _guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
                 problem = text_problem(text) if isinstance(text, str) else None
                 if problem is not None:
                     raise click.BadParameter(problem.english, param_hint=f"'{name}'")
-        return callback(*args, **kwargs)
+        try:
+            return callback(*args, **kwargs)
+        except DBAPIError as exc:
+            if upgrade_hint and schema_missing(exc):
+                refuse("db.upgrade_first")
+            raise
 
     run.text_guarded = True  # type: ignore[attr-defined]
     return run

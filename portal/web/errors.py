@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import Flask, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from portal.database import schema_missing
 from portal.errors import DomainError, Forbidden, NotFound
-from portal.messages import tr
+from portal.messages import msg, tr
 
 
 def _titles() -> dict[int, str]:
@@ -23,6 +25,7 @@ def _titles() -> dict[int, str]:
         422: _("The input could not be used"),
         429: _("Too many attempts"),
         500: _("Something went wrong"),
+        503: _("Not ready yet"),
     }
 
 
@@ -72,3 +75,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(exc):
         return render_error(500)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        """A page that reads a table or column the database lacks: not set up or not upgraded
+        for this code (``database.schema_missing``) — said so, 503; any other database error
+        goes on to the 500 page as before."""
+        if not schema_missing(exc):
+            raise exc
+        app.logger.error("the database lacks a table or column: run 'flask db upgrade' (%s)", exc.orig)
+        return render_error(503, tr(msg("db.not_ready")))
