@@ -64,7 +64,7 @@ def settings():
     form = SettingsForm()
     offered = [k for k in notifications.KINDS
                if k not in notifications.FOR_SCHOOL_ADMINS or policy.may_hear_for_the_school(current_actor())]
-    form.email_kinds.choices = [(k, tr(notifications.kind_label(k))) for k in offered]
+    form.email_kinds.choices = [SelectChoice(k, tr(notifications.kind_label(k))) for k in offered]
     row = notifications.setting(current_user.id)
     # kinds not offered here keep their setting (a school admin of another school keeps theirs)
     kept = [k for k in notifications.KINDS if k not in offered and k not in (row.email_off or [])]
