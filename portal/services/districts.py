@@ -206,10 +206,15 @@ def enable_type(district: District, key: Any, enabled: Any, *, by: policy.Actor)
 
 def move_school(school: School, district: District) -> School:
     """Put a school in another district (the operator's decision): it takes that district's
-    rules, and its cached pages are renewed."""
-    with write_transaction():
+    rules — its stored teacher-year rows judged by them again, as when a district changes a
+    rule — and its cached pages are renewed."""
+    from portal.services import teacher_years  # teacher_years → credits → access
+
+    with write_transaction() as s:
         school.district_id = district.id
         school.district_rules = rules_of_district(district.settings)
         school.data_version = (school.data_version or 0) + 1
+        s.flush()
+        teacher_years.refresh_people(school.id)
         announcements.copy_to_schools(district.id)  # and the new district's announcements
     return school

@@ -143,3 +143,17 @@ def test_the_stored_years_follow_a_new_district_minimum_at_once(world):
     teacher_years.rebuild([YEAR])
     db.session.commit()
     assert teacher_years.stored(YEAR) == maintained
+
+
+def test_a_school_moved_to_another_district_is_judged_by_its_rules_everywhere(world):
+    """``move_school`` gave the school the new district's rules but left its stored teacher-year
+    rows as they were: the district's counts (stored) said t1 short of the old 50 h while the
+    school's summary judged the same 4 h by the new district's 4 h and said met."""
+    from portal.services import teacher_years
+
+    d3 = districts.create_district("D3", "第三区", {"required_hours": 4})
+    districts.move_school(world.s1, d3)
+    db.session.commit()
+    summary = {ty.user.id: ty.assessment.status for ty in credits.school_summary(world.s1, YEAR)}
+    stored = {r[2]: r[8] for r in teacher_years.stored(YEAR) if r[0] == world.s1.id}
+    assert summary[world.staff["t1"].id] == "met" and stored == summary
