@@ -88,7 +88,8 @@ def test_chromium_prints_each_form(browse, live_server):
         pdf = s.page.pdf(format="A4", landscape=landscape, print_background=True)
         s.page.emulate_media(media="screen")
         reader, text = _read(pdf, f"chromium-{name}.pdf")
-        assert 1 <= len(reader.pages) <= 3, (name, len(reader.pages))
+        # the summary laid out across A4 (summary-print.css), no longer shrunk from a portrait layout: a page more
+        assert 1 <= len(reader.pages) <= (4 if landscape else 3), (name, len(reader.pages))
         flat = text.replace(" ", "").replace("\n", "")
         for heading in headings:
             assert heading in flat, (name, heading)
@@ -271,3 +272,22 @@ def test_paper_says_what_the_hidden_filters_chose(browse):
     d.goto("/district?year=2026-2027")
     d.page.emulate_media(media="print")
     expect(d.page.locator("h1")).to_contain_text("2026-2027")
+
+
+def test_the_summary_page_prints_across_the_paper(browse):
+    """The 学时汇总表's web page printed in portrait squeezed its many columns; it asks for A4
+    landscape (summary-print.css), as its PDF is — the other report pages stay portrait."""
+    s = browse(locale="zh-CN", viewport=DESKTOP)
+    s.login("admin")
+
+    def first_page(path: str) -> tuple[float, float]:
+        s.goto(path)
+        s.page.emulate_media(media="print")
+        box = PdfReader(io.BytesIO(s.page.pdf(prefer_css_page_size=True))).pages[0].mediabox
+        s.page.emulate_media(media="screen")
+        return float(box.width), float(box.height)
+
+    width, height = first_page("/reports/summary")
+    assert width > height and round(width / 72 * 25.4) == 297, (width, height)  # A4 across, in mm
+    width, height = first_page("/admin/exemptions")
+    assert width < height, (width, height)
