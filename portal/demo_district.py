@@ -5,8 +5,9 @@ submission page warns about), accepted and locked — each with an accepted annu
 talks were planned from (one line never held: the dashboard shows the school behind its plan),
 written evidence the reviewer can open, the district's minimum writing quotas, a district
 reviewer, and a second district with a school of its own and its own reviewer (districts are
-tenants). The talks are of the type that gathers most of the staff (``demo.gathering_types``;
-with the built-ins, lectures). Invented people."""
+tenants), which collects semesters: its school's first semester is submitted. The talks are of
+the type that gathers most of the staff (``demo.gathering_types``; with the built-ins,
+lectures). Invented people."""
 
 from __future__ import annotations
 
@@ -150,10 +151,11 @@ def load_district_demo() -> None:
                                {str(staff[3].id): "缺少12月讲座的签到，请补录。"}, by=seat, district_id=default.id)
         elif stage == "accepted":
             submissions.decide(sub.id, True, "数据完整，予以认定。", by=seat, district_id=default.id)
-    other = districts.create_district("NANSHAN", "南山区")
+    # the second district collects semesters: its school's first semester waits for its reviewer
+    other = districts.create_district("NANSHAN", "南山区", {"submission_period": "semester"})
     school, staff = _school(OTHER[0], OTHER[1], other.id, OTHER[2])
     _talk(school, staff, 20, "3")
-    submissions.submit(school, year, by=access.actor(staff[0].id, school.id))
+    submissions.submit(school, year, 1, by=access.actor(staff[0].id, school.id))
     username, name, gender, born = OTHER_REVIEWER
     users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=other.id)
     _decision_notifications()

@@ -39,6 +39,10 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
     assert all(r["quotas"] for r in sub.rows)
     districts = dict(db.session.execute(select(School.code, School.district_id)).all())
     assert districts["SOUTH1"] != districts["DEMO"] == districts["EAST1"]
+    # the second district collects semesters: its school submitted the first
+    south = db.session.execute(select(YearSubmission).join(School, School.id == YearSubmission.school_id)
+                               .where(School.code == "SOUTH1")).scalar_one()
+    assert south.semester == 1 and db.session.get(District, districts["SOUTH1"]).setting("submission_period") == "semester"
     # the district chart's hours by type (the schools' kept type totals) show in every district
     for district_id, year in db.session.execute(
         select(School.district_id, YearSubmission.school_year).join(School, School.id == YearSubmission.school_id)
