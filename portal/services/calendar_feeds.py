@@ -4,7 +4,8 @@ A person has at most one feed per scope: ``me`` (the activities they organize or
 and ``school:<id>`` (every activity of a school they belong to). The URL carries a random token;
 only its SHA-256 is stored, so the URL is shown once, when it is made; making it again replaces
 the token and the old URL stops working at once. A feed also stops when its owner is
-deactivated or leaves the school. Times are written in the school's time zone with its
+deactivated or leaves the school, and a new password or a deactivation ends every address of the
+person for good (:func:`end_all_in`), as it ends their API tokens. Times are written in the school's time zone with its
 VTIMEZONE, which Outlook, Apple and Android calendars all read; a cancelled activity stays in the
 feed as ``STATUS:CANCELLED`` so subscribed calendars drop it.
 
@@ -26,8 +27,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.database import write_transaction
@@ -98,6 +100,14 @@ def regenerate(user: User, scope: str) -> str:
         except IntegrityError:  # the same person twice at once: try again
             token = secrets.token_urlsafe(24)
     raise RuntimeError("could not store a calendar token")
+
+
+def end_all_in(s: Session, user_id: int) -> None:
+    """End every feed address of the person inside the caller's open write transaction (a new
+    password, a deactivation): an address is a credential opened without a login, so whoever
+    made one with the old password, or while the person was at the school, keeps none of them.
+    The person makes new ones on the calendar page."""
+    s.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user_id).execution_options(synchronize_session=False))
 
 
 def feeds_of(user_id: int) -> dict[str, CalendarFeed]:

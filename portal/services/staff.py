@@ -28,7 +28,7 @@ from portal.extensions import db
 from portal.messages import Msg, msg, role_labels
 from portal.models import SCHOOL_ROLES, TEACHER, Membership, School, User
 from portal.models.user import username_key
-from portal.services import access, signup, staff_log, teacher_years, tokens, users
+from portal.services import access, calendar_feeds, signup, staff_log, teacher_years, tokens, users
 from portal.sorting import pinyin_key
 from portal.timeutil import BIRTH_YEARS, parse_day, utcnow
 
@@ -195,9 +195,9 @@ def set_password_by_operator(person: User, password: str) -> None:
 def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
     """End every role of the person in this school (their history stays). Returns rows changed.
 
-    Every API token of the person is revoked in the same transaction (a token is the
-    person's, not the school's, so it goes even if they still belong to another school).
-    Giving them a role again later does not bring a revoked token back."""
+    Every API token and calendar feed address of the person is revoked in the same transaction
+    (a token is the person's, not the school's, so it goes even if they still belong to another
+    school). Giving them a role again later does not bring a revoked token or address back."""
     policy.require(policy.may_administer(by), "policy.admin_only")
     if not isinstance(user_id, int) or isinstance(user_id, bool):
         raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
@@ -217,6 +217,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
             .values(active=False, until=utcnow())  # the years over by now stay theirs
         )
         tokens.revoke_all_in(s, user_id)
+        calendar_feeds.end_all_in(s, user_id)  # their feed addresses too: back later, they make new ones
         signup.seats_left_by(s, school.id, user_id)  # the waiting list moves up into their seats
         teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing of theirs counts
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result

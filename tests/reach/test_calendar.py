@@ -240,3 +240,39 @@ def test_the_service_gives_a_school_feed_only_to_staff_of_that_school(make_app):
         assert feeds.feeds_of(admin.id) == {}
         assert feeds.regenerate(admin, feeds.school_scope(school().id))  # their own school's
         assert set(feeds.feeds_of(admin.id)) == {feeds.school_scope(school().id)}
+
+
+def test_a_new_password_or_leaving_the_school_stops_every_feed_address_for_good(make_app):
+    """Attack: a feed address is a credential of its own, opened without a login. One who had
+    a teacher's password (or the teacher's phone) made feed addresses — the school's every
+    activity, the teacher's own — and kept reading them after the teacher changed the password
+    or the admin gave a new one: the password change stopped sessions and API tokens but no
+    feed. Nor did leaving the school: given a role again later, the old school feed address
+    worked again. A new password and a deactivation now end every feed address of the person,
+    as they end API tokens; a new address is made on the calendar page."""
+    from portal.services import access, staff, users
+
+    app = make_app(demo=True)
+    with app.app_context():
+        demo = school()
+        t1 = log_in(app.test_client(), user("teacher1"), demo.id)
+        t2 = log_in(app.test_client(), user("teacher2"), demo.id)
+    paths = {who: [_make(c, "me"), _make(c, f"school:{_school_id(app)}")] for who, c in (("teacher1", t1), ("teacher2", t2))}
+    assert all(app.test_client().get(p).status_code == 200 for ps in paths.values() for p in ps)
+    with app.app_context():
+        users.set_password(user("teacher1"), "a-New-passw0rd-2026")  # the teacher's own change
+        staff.reset_password(school(), user("teacher2").id, by=access.actor(user("admin").id, school().id))
+        db.session.commit()
+        assert feeds.feeds_of(user("teacher1").id) == {} and feeds.feeds_of(user("teacher2").id) == {}
+    for p in paths["teacher1"] + paths["teacher2"]:
+        assert app.test_client().get(p).status_code == 404, p
+
+    with app.app_context():
+        t3 = log_in(app.test_client(), user("teacher3"), school().id)
+    old = _make(t3, f"school:{_school_id(app)}")
+    with app.app_context():
+        demo, by = school(), access.actor(user("admin").id, school().id)
+        staff.deactivate(demo, user("teacher3").id, by=by)
+        staff.set_roles(demo, user("teacher3").id, ["teacher"], by=by)  # back at the school later
+        db.session.commit()
+    assert app.test_client().get(old).status_code == 404
