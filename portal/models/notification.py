@@ -3,7 +3,9 @@
 ``Notification.key`` is unique: the job that finds "activity tomorrow" or "review decision"
 for a person writes the row at most once however often it runs or is retried. A delivery
 (``NotificationDelivery``) is claimed per channel before sending, so a retried job never
-sends the same notification twice on one channel.
+sends the same notification twice on one channel. ``Notification.queued_at`` says its delivery
+is on the queue: a run that finds it written but not queued (the run that wrote it failed
+between the two) queues it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Notification(Model):
     link: Mapped[str] = mapped_column(String(300), default="")  # a path inside the portal
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # when its delivery was put on the queue; None: written, not (yet) queued — a later run queues it
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class NotificationDelivery(Model):

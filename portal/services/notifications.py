@@ -87,8 +87,11 @@ def kind_label(kind: str) -> Msg:
 
 def notify_many(items: Sequence[NewNotification]) -> list[int]:
     """Write the notifications whose key is new and queue their delivery; returns the new ids.
-    Running it again with the same keys (a retried job) writes and sends nothing. A notice of a
-    school is for those who still belong to it (:func:`access.still_members`)."""
+    Running it again with the same keys (a retried job) writes and sends nothing, but queues
+    the delivery of those a run wrote and could not queue (it failed, or was killed, between the
+    two: ``Notification.queued_at`` is still empty) — queued twice, a channel still sends once
+    (``portal.services.delivery``). A notice of a school is for those who still belong to it
+    (:func:`access.still_members`)."""
     if not items:
         return []
     for item in items:
@@ -96,21 +99,31 @@ def notify_many(items: Sequence[NewNotification]) -> list[int]:
             raise ValueError(f"unknown notification kind {item.kind!r}")
     keys = [i.key for i in items]
     existing: set[str] = set()
+    stranded: list[int] = []  # written by an earlier run, never queued
     for start in range(0, len(keys), 500):
-        existing.update(
-            db.session.execute(select(Notification.key).where(Notification.key.in_(keys[start : start + 500]))).scalars()
-        )
+        for key, nid, queued_at in db.session.execute(
+            select(Notification.key, Notification.id, Notification.queued_at)
+            .where(Notification.key.in_(keys[start : start + 500]))
+        ):
+            existing.add(key)
+            if queued_at is None:
+                stranded.append(nid)
     fresh = [i for i in {i.key: i for i in items}.values() if i.key not in existing]
     there = access.still_members((i.user_id, i.school_id) for i in fresh if i.school_id is not None)
     fresh = [i for i in fresh if i.school_id is None or (i.user_id, i.school_id) in there]
-    if not fresh:
-        return []
+    ids = _write(fresh) if fresh else []
+    _queue(sorted(set(stranded)) + ids)
+    return ids
+
+
+def _write(fresh: list[NewNotification]) -> list[int]:
+    """Write ``fresh``; returns the ids written."""
     try:
         with write_transaction() as s:
             rows = [_row(i) for i in fresh]
             s.add_all(rows)
             s.flush()
-            ids = [r.id for r in rows]
+            return [r.id for r in rows]
     except IntegrityError:  # a concurrent job wrote some of them: one by one, skipping those
         ids = []
         for item in fresh:
@@ -122,9 +135,25 @@ def notify_many(items: Sequence[NewNotification]) -> list[int]:
                     ids.append(row.id)
             except IntegrityError:
                 continue
-    for start in range(0, len(ids), DELIVERY_BATCH):  # one job per batch: one queue write, one SMTP connection
-        jobs.enqueue("notifications.deliver_many", ids[start : start + DELIVERY_BATCH])
-    return ids
+        return ids
+
+
+def _queue(ids: list[int]) -> None:
+    """Queue the delivery of ``ids``, a job per batch (one queue write, one SMTP connection),
+    then note them queued — those queued before a failure too, and the failure is raised."""
+    queued: list[int] = []
+    try:
+        for start in range(0, len(ids), DELIVERY_BATCH):
+            batch = ids[start : start + DELIVERY_BATCH]
+            jobs.enqueue("notifications.deliver_many", batch)
+            queued += batch
+    finally:
+        if queued:
+            now = utcnow()
+            with write_transaction() as s:
+                for start in range(0, len(queued), 500):
+                    s.execute(update(Notification).where(Notification.id.in_(queued[start : start + 500]))
+                              .values(queued_at=now))
 
 
 def _row(item: NewNotification) -> Notification:

@@ -405,3 +405,34 @@ def test_no_evidence_is_asked_for_in_a_year_the_district_accepted(queued_app):
     db.session.commit()
     reminders.remind_evidence(utcnow())
     assert [n for n in notes("evidence_due") if n.params["title"] == act.title] == []
+
+
+def test_a_job_that_failed_to_queue_the_deliveries_queues_them_when_retried(queued_app, smtp):
+    """Failure half-way: the review decision's job wrote the notifications, then could not put
+    their delivery on the queue (its SQLite file locked by another process past the busy
+    timeout; a worker killed at that moment is the same). huey retried the job, which found
+    every notification written and did nothing: they stayed in the app, but no email was ever
+    sent. Now a notification remembers whether its delivery was queued, and a run that finds
+    one written but not queued queues it (the deliveries' claims still send each channel once)."""
+    import sqlite3
+
+    no_quiet_hours()
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    log_id = _return_held_lecture()
+    huey = jobs.queue(queued_app).huey
+    huey.flush()  # the decision's own queued job: this test runs it by hand
+    holder = sqlite3.connect(queued_app.config["JOBS_SQLITE_PATH"], isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process writing the queue file
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            reminders.review_decision(log_id)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    [note] = notes("returned", "teacher1")  # written: it is in the app
+    assert reminders.review_decision(log_id) == []  # huey's retry writes nothing new ...
+    with jobs.running_worker(queued_app):  # ... but queues what was not queued
+        wait_for(lambda: smtp.inbox.to("t1@school.test"))
+    assert len(smtp.inbox.to("t1@school.test")) == 1
+    assert reminders.review_decision(log_id) == []
+    assert huey.pending_count() == 0  # queued once: a later run queues nothing again
