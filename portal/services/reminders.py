@@ -2,7 +2,8 @@
 
 * after a review decision is committed (approved, returned with the comment, credited,
   revoked): the organizer and the participants, except the person who decided;
-* hourly: everyone in an activity that starts tomorrow (the school's local date);
+* hourly: everyone in an activity that starts tomorrow (the school's local date), unless the
+  district accepted its year or semester;
 * hourly: participants of an ended, still open activity who lack evidence their type requires
   (``ActivityType.required_evidence_for``);
 * daily: teachers whose unexcused absence in a semester reached the school's warning threshold
@@ -109,11 +110,13 @@ def daily() -> None:
 
 
 def remind_tomorrow(now: datetime) -> list[int]:
-    """Everyone in an open activity that starts tomorrow, by the school's calendar."""
+    """Everyone in an open activity that starts tomorrow, by the school's calendar, in a period
+    the district has not accepted (one it accepted takes no check-in or attendance: year.locked)."""
     open_states = registry().states_in(Phase.OPEN)
     rows = db.session.execute(
         select(Activity, School.timezone).join(School, School.id == Activity.school_id).where(
-            Activity.state.in_(open_states), Activity.starts_at > now, Activity.starts_at < now + timedelta(hours=49)
+            Activity.state.in_(open_states), Activity.starts_at > now, Activity.starts_at < now + timedelta(hours=49),
+            ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         )
     ).all()
     items: list[NewNotification] = []

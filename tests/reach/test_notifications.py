@@ -436,3 +436,28 @@ def test_a_job_that_failed_to_queue_the_deliveries_queues_them_when_retried(queu
     assert len(smtp.inbox.to("t1@school.test")) == 1
     assert reminders.review_decision(log_id) == []
     assert huey.pending_count() == 0  # queued once: a later run queues nothing again
+
+
+def test_no_activity_tomorrow_is_told_of_in_a_year_the_district_accepted(queued_app):
+    """Once the district has accepted the year, an activity of it takes no check-in, attendance
+    or credit (``year.locked``; the teacher's outlook counts none of it): the reminder told its
+    participants to come tomorrow all the same, to hours that can no longer be theirs. The
+    activity-tomorrow reminder skips a period the district accepted, as the evidence one does."""
+    from portal.models import District, School
+    from portal.policy import Actor
+    from portal.services import checkin, submissions
+
+    act = activity("lecture", Phase.OPEN)
+    s = db.session.get(School, act.school_id)
+    sub = submissions.latest(s.id, act.school_year, 0)
+    assert sub is not None and sub.status == "submitted"  # the demo school's year waits for the district
+    submissions.decide(sub.id, True, by=Actor.of(user("dreviewer").id, ["district_reviewer"]),
+                       district_id=db.session.get(District, s.district_id).id)
+    db.session.commit()
+    from portal.errors import Conflict
+
+    with pytest.raises(Conflict) as refused:  # what the participants would meet at the door
+        checkin.require_open(act, s, act.starts_at)
+    assert refused.value.msg.code == "year.locked"
+    reminders.remind_tomorrow(act.starts_at - timedelta(days=1))
+    assert [n for n in notes("tomorrow") if n.params["title"] == act.title] == []
