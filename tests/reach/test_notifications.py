@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from portal import jobs
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Evidence, Notification, Participation, TransitionLog
 from portal.services import notifications, reminders, transitions
@@ -461,3 +462,43 @@ def test_no_activity_tomorrow_is_told_of_in_a_year_the_district_accepted(queued_
     assert refused.value.msg.code == "year.locked"
     reminders.remind_tomorrow(act.starts_at - timedelta(days=1))
     assert [n for n in notes("tomorrow") if n.params["title"] == act.title] == []
+
+
+@pytest.mark.parametrize("address", [
+    "wang@school.cn\u200b",  # a zero-width space copied along with the address: shows as the address itself
+    "\u200bwang@school.cn",
+    "wang@mail.school\u3002cn",  # the ideographic full stop a Chinese input method types
+    "wang@mail.school\uff0ecn",  # a full-width full stop
+    "ｗａｎｇ@school.cn",  # full-width letters
+    "wa\x01ng@school.cn",  # control characters
+    "wang\x7f@school.cn",
+    "wang@school..cn", "wang@school.cn.", ".wang@school.cn", "wang.@school.cn", "wang@-school.cn",
+])
+def test_an_address_mail_cannot_reach_is_refused_and_nothing_is_saved(make_app, address):
+    """An address that looks right and cannot be reached — an invisible character copied with
+    it, a full stop or letters typed by a Chinese input method in full width, a control
+    character, two dots in a row — was saved: every email went to a domain that does not
+    exist (bounced to the portal's sender, never to the person), and the settings page showed
+    the address as the person's own. It is refused on the field, and nothing changes."""
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = user("teacher1")
+        client = log_in(app.test_client(), teacher, school().id)
+    r = client.post("/notifications/settings", data={"email": address, "email_kinds": ["returned"], "language": "en"})
+    assert r.status_code == 422 and 'data-testid="error-email"' in r.get_data(as_text=True), address
+    with app.app_context():
+        assert notifications.setting(teacher.id).email == ""
+        assert db.session.get(type(teacher), teacher.id).locale is None  # all or nothing
+    with app.app_context():  # and the service, whoever calls it
+        with pytest.raises(Invalid):
+            notifications.save_setting(teacher.id, address, ["returned"])
+
+
+@pytest.mark.parametrize("address", ["wang@school.cn", "Wang.Ya-qin+yanxiu@mail.school.edu.cn", "12345678@qq.com",
+                                     "li_1@school-7.cn", "wang@xn--fiqs8s.xn--fiqs8s"])
+def test_usual_addresses_are_saved(make_app, address):
+    app = make_app(demo=True)
+    with app.app_context():
+        teacher = user("teacher1")
+        notifications.save_setting(teacher.id, address, ["returned"])
+        assert notifications.setting(teacher.id).email == address
