@@ -136,3 +136,86 @@ def test_the_database_refuses_writing_the_rows_of_a_year_both_semesters_closed(a
         engine.dispose()
     db.session.expire_all()
     assert teacher_years.stored(YEAR) == before
+
+
+def _collect(world, period: str) -> None:
+    """The district switches between collecting whole years and semesters."""
+    districts.update_settings(world.d1, {"submission_period": period},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    db.session.commit()
+
+
+def _refused(code: str, call) -> None:
+    from portal.errors import Conflict
+
+    with pytest.raises(Conflict) as info:
+        call()
+    db.session.rollback()
+    assert info.value.msg.code == code
+
+
+def test_reopening_a_semester_of_a_year_still_accepted_whole_keeps_it_closed(app, by_semester):
+    """Attack: semester 1 accepted, the district switches to whole years and accepts the year
+    whole (the two locks coexist). Reopening semester 1 then failed with a database error (it
+    rewrote the rows of a year the whole year's lock still closes, refused by the triggers).
+    The year stays closed by the whole year's acceptance: its rows and rules stay as accepted."""
+    world = by_semester
+    first = _accept(world, _submit(world, 1))
+    _collect(world, "year")
+    _accept(world, _submit(world, 0))
+    _require(world, 4)
+    before = teacher_years.stored(YEAR)
+    _reopen(world, first)
+    assert _t1(world) == (Decimal("50"), "short", "short")
+    assert teacher_years.stored(YEAR) == before
+
+
+def test_a_year_closed_by_its_semesters_is_not_submitted_again_whole(app, by_semester):
+    """Attack: both semesters accepted (t1 short of 50 h), the school lowers its requirement to
+    4 h, the district switches to whole years and the school submits the closed year whole: the
+    district accepted it and the year took that round's rules — every page said t1 met while the
+    stored rows the district counts said short. A closed year has nothing left to submit, nor to
+    accept (a whole year's round sent before the second semester closed it)."""
+    world = by_semester
+    _accept(world, _submit(world, 1))
+    second = _submit(world, 2)
+    _collect(world, "year")
+    whole = _submit(world, 0)  # sent while the year was still open
+    _collect(world, "semester")
+    _accept(world, second)
+    _require(world, 4)
+    _collect(world, "year")
+    reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
+    _refused("submission.already_accepted", lambda: submissions.decide(
+        whole.id, True, by=reviewer, district_id=world.d1.id))
+    assert db.session.get(type(whole), whole.id).status == submissions.SUBMITTED
+    submissions.decide(whole.id, False, "学年已由两个学期验收", by=reviewer, district_id=world.d1.id)
+    db.session.commit()
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    _refused("submission.already_accepted", lambda: submissions.submit(world.s1, YEAR, 0, by=admin))
+    assert _t1(world) == (Decimal("50"), "short", "short")
+
+
+def test_the_closing_semester_is_refused_when_the_years_teachers_changed_since_it_was_sent(app, by_semester):
+    """Attack: semester 2 submitted (6 teachers), then a teacher joins and t3 (nothing in that
+    semester) leaves; the district accepted it — its own round lists t3 and not the newcomer, the
+    closed year (its stored rows, the summary, the district's counts) the other way round. The
+    acceptance that closes the year freezes its teachers: it is refused when they changed since
+    the round was sent (as a whole year's is), and the school submits again."""
+    from portal.services import staff as staff_service
+    from tests.support import factories as f
+
+    world = by_semester
+    _accept(world, _submit(world, 1))
+    second = _submit(world, 2)
+    f.person(world.s1, "newbie", "teacher", name="新来")
+    staff_service.deactivate(world.s1, world.staff["t3"].id, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    _refused("submission.changed", lambda: _accept(world, second))
+    submissions.decide(second.id, False, "教师名单有变", by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
+                       district_id=world.d1.id)
+    db.session.commit()
+    again = _accept(world, _submit(world, 2))
+    names = {ty.user.username for ty in credits.school_summary(world.s1, YEAR)}
+    assert names == {row["username"] for row in again.rows} and "newbie" in names and "t3" not in names
+    assert len([r for r in teacher_years.stored(YEAR) if r[0] == world.s1.id]) == again.teachers == len(names)

@@ -333,7 +333,8 @@ class SubmissionAuditor(OneSchool):
             code = "submission.pending" if self.subs[last.id] == "submitted" else "submission.already_accepted"
             self.refused(Conflict, code, submissions.submit, school, year, semester, by=self.at_school("admin"))
             return
-        if semester != WHOLE_YEAR and self.locked(year, semester):  # accepted whole before the switch
+        # a semester accepted whole before the switch, a whole year closed by both semesters
+        if self.locked(year, semester) if semester != WHOLE_YEAR else self.closed(year):
             self.refused(Conflict, "submission.already_accepted", submissions.submit, school, year, semester,
                          by=self.at_school("admin"))
             return
@@ -398,9 +399,16 @@ class SubmissionAuditor(OneSchool):
         if status != "submitted":
             self.refused(Conflict, "submission.not_pending", go, by)
             return
+        covered = self.locked(sub.school_year, sub.semester) if sub.semester else self.closed(sub.school_year)
+        if accept and covered:  # sent before another period's acceptance covered it
+            self.refused(Conflict, "submission.already_accepted", go, by)
+            return
         now = self.figures(sub.school_year)
         moved = now != self.at_submit[sid] if sub.semester == WHOLE_YEAR else (
             self.semester_figures(sub.school_year, sub.semester) != self.semester_at_submit[sid])
+        # the semester that closes the year freezes its teachers: one come or gone is a change
+        closing = sub.semester != WHOLE_YEAR and self.locked(sub.school_year, 3 - sub.semester)
+        moved = moved or (closing and now.keys() != self.at_submit[sid].keys())
         if accept and moved:
             self.refused(Conflict, "submission.changed", go, by)
             return
@@ -447,7 +455,7 @@ class SubmissionAuditor(OneSchool):
             done.school_year, done.semester or None)
         last = submissions.latest(self.school_id, done.school_year, done.semester)
         assert last is not None and submissions.takes_a_round(last.status)  # it may be submitted again
-        if was_closed:  # today's rules and staff again, from scratch
+        if was_closed and not self.closed(done.school_year):  # today's rules and staff again, from scratch
             rows_are_a_rebuild(self.school, (done.school_year,))
 
     @rule(data=st.data(), year=st.sampled_from(YEARS))
@@ -782,6 +790,11 @@ class SubmissionAuditor(OneSchool):
             [row] = overview.district_overview(year, [school])
             assert row.teachers == len(summary) and row.by_status.get("met", 0) == by_status["met"], year
             sub = whole.get(year)
+            if sub is None and self.closed(year):  # by its semesters: the later acceptance froze its teachers
+                closing = max((db.session.scalar(select(YearLock.id).where(YearLock.submission_id == s.id)), s.id)
+                              for s in self.accepted() if s.school_year == year)
+                rows = db.session.get_one(YearSubmission, closing[1]).rows
+                assert summary.keys() == {r["user_id"] for r in rows}, year
             if sub is not None:
                 assert summary == {r["user_id"]: (D(r["total"]), r["status"]) for r in sub.rows}, year
                 assert (sub.teachers, sub.met, sub.short, sub.not_recognised, sub.exempt, sub.total_hours) == (
