@@ -219,3 +219,30 @@ def test_the_closing_semester_is_refused_when_the_years_teachers_changed_since_i
     names = {ty.user.username for ty in credits.school_summary(world.s1, YEAR)}
     assert names == {row["username"] for row in again.rows} and "newbie" in names and "t3" not in names
     assert len([r for r in teacher_years.stored(YEAR) if r[0] == world.s1.id]) == again.teachers == len(names)
+
+
+def test_the_districts_accepted_figures_are_those_of_the_round_that_closed_the_year(app, by_semester):
+    """Semester 2 sent (50 h required), the requirement lowered to 4 h, semester 1 sent and
+    accepted, then semester 2 accepted: the year is closed by semester 2's round (t1 short, on
+    every page and in the district's counts), but the district's dashboard shares and its export
+    of accepted figures read the latest round sent — semester 1's, t1 met at 4 of 4, 2 met.
+    They read the round whose acceptance closed the year (``locks.closes_year``)."""
+    from portal.reports import district_exports
+    from portal.services import dashboard, overview
+
+    world = by_semester
+    second = _submit(world, 2)
+    _require(world, 4)
+    _accept(world, _submit(world, 1))
+    _accept(world, second)
+    assert _t1(world) == (Decimal("50"), "short", "short")
+    counted = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert counted.met == 0
+    share = next(s for s in dashboard.dashboard(world.d1.id, YEAR).schools if s.school.id == world.s1.id)
+    assert share.submission is not None and share.submission.id == second.id and dict(share.shares)["met"] == 0
+    rows = list(district_exports.teacher_rows(world.d1.id, YEAR))
+    t1 = dict(zip(rows[0], next(r for r in rows if r[0] == "S1" and r[4] == "t1"), strict=True))
+    assert (t1["应修学时"], t1["考核结果"]) == (Decimal("50"), "未达标")
+    summary = list(district_exports.summary_rows(world.d1.id, YEAR))
+    s1 = dict(zip(summary[0], next(r for r in summary if r[0] == "S1"), strict=True))
+    assert (s1["达标"], s1["教师人数"]) == (0, counted.teachers)
