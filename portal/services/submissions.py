@@ -150,17 +150,19 @@ def changed_since(sub: YearSubmission) -> int:
     """How many teachers' frozen rows the school's year (or the submitted semester) no longer
     matches — figures credited, revoked, excused or written since it was submitted, a teacher
     come or gone: accepting it would lock what the district never saw. A semester whose
-    acceptance closes the year (:func:`closes_the_year`) freezes the year's teachers too: one
-    come or gone since is a change, as for a whole year."""
+    acceptance closes the year (:func:`closes_the_year`) freezes the whole year — its teachers
+    and the other semester's figures, by its own round's rules — so it is compared as a whole
+    year is, judged by the rules it was sent with (the rules the closed year keeps)."""
     school = db.session.get_one(School, sub.school_id)
+    whole = sub.semester == WHOLE_YEAR or closes_the_year(sub)
+    closing_rules = sub.rules if whole and sub.semester != WHOLE_YEAR else None
     semester_hours = _semester_hours(school.id, sub.school_year)
-    now = {ty.user.id: _frozen_row(ty, semester_hours) for ty in credits.year_rows([school], sub.school_year)[school.id]}
+    now = {ty.user.id: _frozen_row(ty, semester_hours)
+           for ty in credits.year_rows([school], sub.school_year, closing_rules=closing_rules)[school.id]}
     then = {row["user_id"]: row for row in sub.rows}
-    figures = _year_figures if sub.semester == WHOLE_YEAR else _semester_figures(
+    figures = _year_figures if whole else _semester_figures(
         sub.semester, all("semester_hours" in row for row in sub.rows))
-    came_or_went = now.keys() ^ then.keys() if closes_the_year(sub) else set()
-    return sum(1 for uid in now.keys() | then.keys()
-               if uid in came_or_went or figures(now.get(uid)) != figures(then.get(uid)))
+    return sum(1 for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid)))
 
 
 def latest(school_id: int, school_year: str, semester: int) -> YearSubmission | None:

@@ -246,3 +246,30 @@ def test_the_districts_accepted_figures_are_those_of_the_round_that_closed_the_y
     summary = list(district_exports.summary_rows(world.d1.id, YEAR))
     s1 = dict(zip(summary[0], next(r for r in summary if r[0] == "S1"), strict=True))
     assert (s1["达标"], s1["教师人数"]) == (0, counted.teachers)
+
+
+def test_the_closing_semester_is_refused_when_the_other_semester_moved_since_it_was_sent(app, by_semester):
+    """Semester 2 sent while semester 1 was still open; t4 is then credited 2 h in semester 1,
+    and semester 1 sent and accepted. Accepting semester 2 closed the year with its round saying
+    t4 had 0 h — the district's accepted figures (its round) — while the closed year (pages,
+    stored rows, counts) has 2 h. The acceptance that closes the year vouches for the whole
+    year as it is frozen: compared by all its figures (by the rules of its own round), it is
+    refused, and the school sends semester 2 again."""
+    from tests.credits.helpers import credited
+
+    world = by_semester
+    t4 = world.staff["t4"]
+    second = _submit(world, 2)
+    credited(world.s1, world.staff, "lecture", [(t4, "attendee")], hours="2", start=datetime(2026, 11, 10, 6, 0),
+             title="第一学期补记")
+    db.session.commit()
+    _accept(world, _submit(world, 1))
+    _refused("submission.changed", lambda: _accept(world, second))
+    submissions.decide(second.id, False, "第一学期有变", by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
+                       district_id=world.d1.id)
+    db.session.commit()
+    again = _accept(world, _submit(world, 2))
+    frozen = {row["username"]: (Decimal(row["total"]), row["status"]) for row in again.rows}
+    summary = {ty.user.username: (ty.facts.total_hours, ty.assessment.status)
+               for ty in credits.school_summary(world.s1, YEAR)}
+    assert frozen == summary and frozen["t4"][0] == Decimal("2")

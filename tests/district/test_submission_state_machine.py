@@ -259,9 +259,10 @@ class SubmissionAuditor(OneSchool):
         semesters (``locks.closed_clause``)."""
         return self.locked(year, 1) and self.locked(year, 2)  # a whole year's lock covers both
 
-    def figures(self, year: str) -> dict[int, tuple]:
+    def figures(self, year: str, rules: dict | None = None) -> dict[int, tuple]:
+        """Every teacher's figures of the year (``rules``: judged by those, as a closing round's)."""
         school = self.school
-        return {ty.user.id: figures_of(ty) for ty in credits.year_rows([school], year)[school.id]}
+        return {ty.user.id: figures_of(ty) for ty in credits.year_rows([school], year, closing_rules=rules)[school.id]}
 
     def semester_figures(self, year: str, semester: int) -> dict[int, tuple]:
         """What a semester's submission vouches for, read here: each teacher's net hours from the
@@ -406,9 +407,9 @@ class SubmissionAuditor(OneSchool):
         now = self.figures(sub.school_year)
         moved = now != self.at_submit[sid] if sub.semester == WHOLE_YEAR else (
             self.semester_figures(sub.school_year, sub.semester) != self.semester_at_submit[sid])
-        # the semester that closes the year freezes its teachers: one come or gone is a change
-        closing = sub.semester != WHOLE_YEAR and self.locked(sub.school_year, 3 - sub.semester)
-        moved = moved or (closing and now.keys() != self.at_submit[sid].keys())
+        # the semester that closes the year freezes all of it, judged by the rules it was sent with
+        if sub.semester != WHOLE_YEAR and self.locked(sub.school_year, 3 - sub.semester):
+            moved = self.figures(sub.school_year, sub.rules) != self.at_submit[sid]
         if accept and moved:
             self.refused(Conflict, "submission.changed", go, by)
             return
@@ -790,11 +791,11 @@ class SubmissionAuditor(OneSchool):
             [row] = overview.district_overview(year, [school])
             assert row.teachers == len(summary) and row.by_status.get("met", 0) == by_status["met"], year
             sub = whole.get(year)
-            if sub is None and self.closed(year):  # by its semesters: the later acceptance froze its teachers
+            if sub is None and self.closed(year):  # by its semesters: the later acceptance froze it
                 closing = max((db.session.scalar(select(YearLock.id).where(YearLock.submission_id == s.id)), s.id)
                               for s in self.accepted() if s.school_year == year)
                 rows = db.session.get_one(YearSubmission, closing[1]).rows
-                assert summary.keys() == {r["user_id"] for r in rows}, year
+                assert summary == {r["user_id"]: (D(r["total"]), r["status"]) for r in rows}, year
             if sub is not None:
                 assert summary == {r["user_id"]: (D(r["total"]), r["status"]) for r in sub.rows}, year
                 assert (sub.teachers, sub.met, sub.short, sub.not_recognised, sub.exempt, sub.total_hours) == (
