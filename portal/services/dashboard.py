@@ -2,7 +2,7 @@
 aggregate (the statement count is flat in the number of schools; schools are paged).
 
 Status shares come from each school's latest submission of the year (the frozen figures the
-district reviews); hours by type from the schools' stored type totals
+district reviews; of a closed year, the one that closed it); hours by type from the schools' stored type totals
 (``school_year_type_hours``, kept with the teacher-year rows by ``teacher_years.refresh``):
 teachers' hours, the same figures as the 学时汇总表, the exports and the submissions, summed
 over at most schools × types rows instead of the ledger; the schools furthest behind their
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from portal.extensions import db
-from portal.models import School, SchoolYearTypeHours, YearSubmission
-from portal.services import school_plans, submissions
+from portal.models import School, SchoolYearTypeHours, YearLock, YearSubmission
+from portal.services import locks, school_plans, submissions
 from portal.timeutil import utcnow
 
 PER_PAGE = 25
@@ -53,12 +53,22 @@ class Dashboard:
 
 
 def latest_rounds(district_id: int, year: str):
-    """The id of each school's latest submission of ``year`` (a subquery)."""
-    return (
+    """The id of each school's latest submission of ``year`` (a subquery) — of a year the
+    district closed (``locks.closed_clause``), the submission whose acceptance closed it
+    (``locks.closes_year``): the round whose figures and rules the closed year keeps, not the
+    other semester's, sent later and accepted first."""
+    closing = (
+        select(YearLock.submission_id)
+        .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
+        .where(YearSubmission.district_id == district_id, YearLock.school_year == year, locks.closes_year(YearLock))
+    )
+    latest = (
         select(func.max(YearSubmission.id))
-        .where(YearSubmission.district_id == district_id, YearSubmission.school_year == year)
+        .where(YearSubmission.district_id == district_id, YearSubmission.school_year == year,
+               ~locks.closed_clause(YearSubmission.school_id, year))
         .group_by(YearSubmission.school_id)
     )
+    return union_all(closing, latest)
 
 
 def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE,

@@ -149,12 +149,18 @@ def _semester_figures(semester: int, with_hours: bool) -> Callable[[dict[str, An
 def changed_since(sub: YearSubmission) -> int:
     """How many teachers' frozen rows the school's year (or the submitted semester) no longer
     matches — figures credited, revoked, excused or written since it was submitted, a teacher
-    come or gone: accepting it would lock what the district never saw."""
+    come or gone: accepting it would lock what the district never saw. A semester whose
+    acceptance closes the year (:func:`closes_the_year`) freezes the whole year — its teachers
+    and the other semester's figures, by its own round's rules — so it is compared as a whole
+    year is, judged by the rules it was sent with (the rules the closed year keeps)."""
     school = db.session.get_one(School, sub.school_id)
+    whole = sub.semester == WHOLE_YEAR or closes_the_year(sub)
+    closing_rules = sub.rules if whole and sub.semester != WHOLE_YEAR else None
     semester_hours = _semester_hours(school.id, sub.school_year)
-    now = {ty.user.id: _frozen_row(ty, semester_hours) for ty in credits.year_rows([school], sub.school_year)[school.id]}
+    now = {ty.user.id: _frozen_row(ty, semester_hours)
+           for ty in credits.year_rows([school], sub.school_year, closing_rules=closing_rules)[school.id]}
     then = {row["user_id"]: row for row in sub.rows}
-    figures = _year_figures if sub.semester == WHOLE_YEAR else _semester_figures(
+    figures = _year_figures if whole else _semester_figures(
         sub.semester, all("semester_hours" in row for row in sub.rows))
     return sum(1 for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid)))
 
@@ -203,7 +209,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
         if last is not None and not takes_a_round(last.status):
             key = "submission.pending" if last.status == SUBMITTED else "submission.already_accepted"
             raise Conflict(msg(key, year=year_text), status=last.status)
-        if _accepted_whole(school.id, year_text, sem):
+        if _accepted_already(school.id, year_text, sem):
             raise Conflict(msg("submission.already_accepted", year=year_text), status=ACCEPTED)
         _require_begun(school, year_text, sem)
         from portal.reports import exports  # reports → services: imported on use
@@ -341,6 +347,8 @@ def decide(
         )).rowcount
         if done != 1:
             raise Conflict(msg("submission.not_pending"), status=sub.status)
+        if accept and _accepted_already(sub.school_id, sub.school_year, sub.semester):  # sent before
+            raise Conflict(msg("submission.already_accepted", year=sub.school_year), status=sub.status)
         # a whole year by all its figures, a semester by its own (the year so far moves on with the other)
         if accept and (changed := changed_since(sub)):
             raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
@@ -415,9 +423,11 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         )).rowcount
         if done != 1:
             raise Conflict(msg("submission.not_accepted"), status=sub.status)
-        was_closed = locks.covers(locks.accepted_periods(sub.school_id, sub.school_year), WHOLE_YEAR)
+        was_closed = locks.is_locked(sub.school_id, sub.school_year, WHOLE_YEAR)
         s.execute(delete(YearLock).where(YearLock.submission_id == sub.id))
-        if was_closed:  # its rows stayed as accepted: now what rules and staff say today
+        # its rows stayed as accepted: now what rules and staff say today — unless another lock
+        # still closes the year (a semester accepted before the district accepted the year whole)
+        if was_closed and not locks.is_locked(sub.school_id, sub.school_year, WHOLE_YEAR):
             teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
         _restamp(s, sub.school_id)  # judged by today's rules and staff again
         event_id = _event(s, sub, "reopen", by.user_id, text, {}, now)
@@ -439,10 +449,12 @@ def _require_begun(school: School, school_year: str, semester: int) -> None:
         raise Conflict(msg("submission.semester_not_begun", year=school_year, semester=semester, day=begins.isoformat()))
 
 
-def _accepted_whole(school_id: int, school_year: str, semester: int) -> bool:
-    """Whether ``semester`` (1 or 2) is locked by the acceptance of its whole year, before the
-    district began collecting semesters: there is nothing left in it to submit."""
-    return semester != WHOLE_YEAR and locks.is_locked(school_id, school_year, semester)
+def _accepted_already(school_id: int, school_year: str, semester: int) -> bool:
+    """Whether the period is locked by the district's acceptance of another (``locks.covers``):
+    a semester (1 or 2) by its whole year's, accepted before the district began collecting
+    semesters; the whole year by both its semesters', accepted before it began collecting
+    years (the year is closed). There is nothing left in it to submit or accept."""
+    return locks.is_locked(school_id, school_year, semester)
 
 
 def takes_a_round(status: str | None) -> bool:
@@ -494,7 +506,7 @@ def unfinished_before_submitting(school_id: int, school_year: str, periods: Any,
         latest.setdefault(sub.semester, sub.status)
     out = []
     for semester in periods:
-        if takes_a_round(latest.get(semester)) and not _accepted_whole(school_id, school_year, semester):
+        if takes_a_round(latest.get(semester)) and not _accepted_already(school_id, school_year, semester):
             found = unfinished(school_id, school_year, semester)
             if found.count:
                 out.append((semester, found))

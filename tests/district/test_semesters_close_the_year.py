@@ -136,3 +136,140 @@ def test_the_database_refuses_writing_the_rows_of_a_year_both_semesters_closed(a
         engine.dispose()
     db.session.expire_all()
     assert teacher_years.stored(YEAR) == before
+
+
+def _collect(world, period: str) -> None:
+    """The district switches between collecting whole years and semesters."""
+    districts.update_settings(world.d1, {"submission_period": period},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    db.session.commit()
+
+
+def _refused(code: str, call) -> None:
+    from portal.errors import Conflict
+
+    with pytest.raises(Conflict) as info:
+        call()
+    db.session.rollback()
+    assert info.value.msg.code == code
+
+
+def test_reopening_a_semester_of_a_year_still_accepted_whole_keeps_it_closed(app, by_semester):
+    """Attack: semester 1 accepted, the district switches to whole years and accepts the year
+    whole (the two locks coexist). Reopening semester 1 then failed with a database error (it
+    rewrote the rows of a year the whole year's lock still closes, refused by the triggers).
+    The year stays closed by the whole year's acceptance: its rows and rules stay as accepted."""
+    world = by_semester
+    first = _accept(world, _submit(world, 1))
+    _collect(world, "year")
+    _accept(world, _submit(world, 0))
+    _require(world, 4)
+    before = teacher_years.stored(YEAR)
+    _reopen(world, first)
+    assert _t1(world) == (Decimal("50"), "short", "short")
+    assert teacher_years.stored(YEAR) == before
+
+
+def test_a_year_closed_by_its_semesters_is_not_submitted_again_whole(app, by_semester):
+    """Attack: both semesters accepted (t1 short of 50 h), the school lowers its requirement to
+    4 h, the district switches to whole years and the school submits the closed year whole: the
+    district accepted it and the year took that round's rules — every page said t1 met while the
+    stored rows the district counts said short. A closed year has nothing left to submit, nor to
+    accept (a whole year's round sent before the second semester closed it)."""
+    world = by_semester
+    _accept(world, _submit(world, 1))
+    second = _submit(world, 2)
+    _collect(world, "year")
+    whole = _submit(world, 0)  # sent while the year was still open
+    _collect(world, "semester")
+    _accept(world, second)
+    _require(world, 4)
+    _collect(world, "year")
+    reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
+    _refused("submission.already_accepted", lambda: submissions.decide(
+        whole.id, True, by=reviewer, district_id=world.d1.id))
+    assert db.session.get(type(whole), whole.id).status == submissions.SUBMITTED
+    submissions.decide(whole.id, False, "学年已由两个学期验收", by=reviewer, district_id=world.d1.id)
+    db.session.commit()
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    _refused("submission.already_accepted", lambda: submissions.submit(world.s1, YEAR, 0, by=admin))
+    assert _t1(world) == (Decimal("50"), "short", "short")
+
+
+def test_the_closing_semester_is_refused_when_the_years_teachers_changed_since_it_was_sent(app, by_semester):
+    """Attack: semester 2 submitted (6 teachers), then a teacher joins and t3 (nothing in that
+    semester) leaves; the district accepted it — its own round lists t3 and not the newcomer, the
+    closed year (its stored rows, the summary, the district's counts) the other way round. The
+    acceptance that closes the year freezes its teachers: it is refused when they changed since
+    the round was sent (as a whole year's is), and the school submits again."""
+    from portal.services import staff as staff_service
+    from tests.support import factories as f
+
+    world = by_semester
+    _accept(world, _submit(world, 1))
+    second = _submit(world, 2)
+    f.person(world.s1, "newbie", "teacher", name="新来")
+    staff_service.deactivate(world.s1, world.staff["t3"].id, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    _refused("submission.changed", lambda: _accept(world, second))
+    submissions.decide(second.id, False, "教师名单有变", by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
+                       district_id=world.d1.id)
+    db.session.commit()
+    again = _accept(world, _submit(world, 2))
+    names = {ty.user.username for ty in credits.school_summary(world.s1, YEAR)}
+    assert names == {row["username"] for row in again.rows} and "newbie" in names and "t3" not in names
+    assert len([r for r in teacher_years.stored(YEAR) if r[0] == world.s1.id]) == again.teachers == len(names)
+
+
+def test_the_districts_accepted_figures_are_those_of_the_round_that_closed_the_year(app, by_semester):
+    """Semester 2 sent (50 h required), the requirement lowered to 4 h, semester 1 sent and
+    accepted, then semester 2 accepted: the year is closed by semester 2's round (t1 short, on
+    every page and in the district's counts), but the district's dashboard shares and its export
+    of accepted figures read the latest round sent — semester 1's, t1 met at 4 of 4, 2 met.
+    They read the round whose acceptance closed the year (``locks.closes_year``)."""
+    from portal.reports import district_exports
+    from portal.services import dashboard, overview
+
+    world = by_semester
+    second = _submit(world, 2)
+    _require(world, 4)
+    _accept(world, _submit(world, 1))
+    _accept(world, second)
+    assert _t1(world) == (Decimal("50"), "short", "short")
+    counted = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
+    assert counted.met == 0
+    share = next(s for s in dashboard.dashboard(world.d1.id, YEAR).schools if s.school.id == world.s1.id)
+    assert share.submission is not None and share.submission.id == second.id and dict(share.shares)["met"] == 0
+    rows = list(district_exports.teacher_rows(world.d1.id, YEAR))
+    t1 = dict(zip(rows[0], next(r for r in rows if r[0] == "S1" and r[4] == "t1"), strict=True))
+    assert (t1["应修学时"], t1["考核结果"]) == (Decimal("50"), "未达标")
+    summary = list(district_exports.summary_rows(world.d1.id, YEAR))
+    s1 = dict(zip(summary[0], next(r for r in summary if r[0] == "S1"), strict=True))
+    assert (s1["达标"], s1["教师人数"]) == (0, counted.teachers)
+
+
+def test_the_closing_semester_is_refused_when_the_other_semester_moved_since_it_was_sent(app, by_semester):
+    """Semester 2 sent while semester 1 was still open; t4 is then credited 2 h in semester 1,
+    and semester 1 sent and accepted. Accepting semester 2 closed the year with its round saying
+    t4 had 0 h — the district's accepted figures (its round) — while the closed year (pages,
+    stored rows, counts) has 2 h. The acceptance that closes the year vouches for the whole
+    year as it is frozen: compared by all its figures (by the rules of its own round), it is
+    refused, and the school sends semester 2 again."""
+    from tests.credits.helpers import credited
+
+    world = by_semester
+    t4 = world.staff["t4"]
+    second = _submit(world, 2)
+    credited(world.s1, world.staff, "lecture", [(t4, "attendee")], hours="2", start=datetime(2026, 11, 10, 6, 0),
+             title="第一学期补记")
+    db.session.commit()
+    _accept(world, _submit(world, 1))
+    _refused("submission.changed", lambda: _accept(world, second))
+    submissions.decide(second.id, False, "第一学期有变", by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
+                       district_id=world.d1.id)
+    db.session.commit()
+    again = _accept(world, _submit(world, 2))
+    frozen = {row["username"]: (Decimal(row["total"]), row["status"]) for row in again.rows}
+    summary = {ty.user.username: (ty.facts.total_hours, ty.assessment.status)
+               for ty in credits.school_summary(world.s1, YEAR)}
+    assert frozen == summary and frozen["t4"][0] == Decimal("2")

@@ -259,9 +259,10 @@ class SubmissionAuditor(OneSchool):
         semesters (``locks.closed_clause``)."""
         return self.locked(year, 1) and self.locked(year, 2)  # a whole year's lock covers both
 
-    def figures(self, year: str) -> dict[int, tuple]:
+    def figures(self, year: str, rules: dict | None = None) -> dict[int, tuple]:
+        """Every teacher's figures of the year (``rules``: judged by those, as a closing round's)."""
         school = self.school
-        return {ty.user.id: figures_of(ty) for ty in credits.year_rows([school], year)[school.id]}
+        return {ty.user.id: figures_of(ty) for ty in credits.year_rows([school], year, closing_rules=rules)[school.id]}
 
     def semester_figures(self, year: str, semester: int) -> dict[int, tuple]:
         """What a semester's submission vouches for, read here: each teacher's net hours from the
@@ -333,7 +334,8 @@ class SubmissionAuditor(OneSchool):
             code = "submission.pending" if self.subs[last.id] == "submitted" else "submission.already_accepted"
             self.refused(Conflict, code, submissions.submit, school, year, semester, by=self.at_school("admin"))
             return
-        if semester != WHOLE_YEAR and self.locked(year, semester):  # accepted whole before the switch
+        # a semester accepted whole before the switch, a whole year closed by both semesters
+        if self.locked(year, semester) if semester != WHOLE_YEAR else self.closed(year):
             self.refused(Conflict, "submission.already_accepted", submissions.submit, school, year, semester,
                          by=self.at_school("admin"))
             return
@@ -398,9 +400,16 @@ class SubmissionAuditor(OneSchool):
         if status != "submitted":
             self.refused(Conflict, "submission.not_pending", go, by)
             return
+        covered = self.locked(sub.school_year, sub.semester) if sub.semester else self.closed(sub.school_year)
+        if accept and covered:  # sent before another period's acceptance covered it
+            self.refused(Conflict, "submission.already_accepted", go, by)
+            return
         now = self.figures(sub.school_year)
         moved = now != self.at_submit[sid] if sub.semester == WHOLE_YEAR else (
             self.semester_figures(sub.school_year, sub.semester) != self.semester_at_submit[sid])
+        # the semester that closes the year freezes all of it, judged by the rules it was sent with
+        if sub.semester != WHOLE_YEAR and self.locked(sub.school_year, 3 - sub.semester):
+            moved = self.figures(sub.school_year, sub.rules) != self.at_submit[sid]
         if accept and moved:
             self.refused(Conflict, "submission.changed", go, by)
             return
@@ -447,7 +456,7 @@ class SubmissionAuditor(OneSchool):
             done.school_year, done.semester or None)
         last = submissions.latest(self.school_id, done.school_year, done.semester)
         assert last is not None and submissions.takes_a_round(last.status)  # it may be submitted again
-        if was_closed:  # today's rules and staff again, from scratch
+        if was_closed and not self.closed(done.school_year):  # today's rules and staff again, from scratch
             rows_are_a_rebuild(self.school, (done.school_year,))
 
     @rule(data=st.data(), year=st.sampled_from(YEARS))
@@ -782,6 +791,11 @@ class SubmissionAuditor(OneSchool):
             [row] = overview.district_overview(year, [school])
             assert row.teachers == len(summary) and row.by_status.get("met", 0) == by_status["met"], year
             sub = whole.get(year)
+            if sub is None and self.closed(year):  # by its semesters: the later acceptance froze it
+                closing = max((db.session.scalar(select(YearLock.id).where(YearLock.submission_id == s.id)), s.id)
+                              for s in self.accepted() if s.school_year == year)
+                rows = db.session.get_one(YearSubmission, closing[1]).rows
+                assert summary == {r["user_id"]: (D(r["total"]), r["status"]) for r in rows}, year
             if sub is not None:
                 assert summary == {r["user_id"]: (D(r["total"]), r["status"]) for r in sub.rows}, year
                 assert (sub.teachers, sub.met, sub.short, sub.not_recognised, sub.exempt, sub.total_hours) == (
