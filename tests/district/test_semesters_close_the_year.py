@@ -273,3 +273,22 @@ def test_the_closing_semester_is_refused_when_the_other_semester_moved_since_it_
     summary = {ty.user.username: (ty.facts.total_hours, ty.assessment.status)
                for ty in credits.school_summary(world.s1, YEAR)}
     assert frozen == summary and frozen["t4"][0] == Decimal("2")
+
+
+def test_the_upgrade_names_each_year_its_semesters_closed_before_it(app, by_semester, capfd):
+    """Migration ``c2f6a8e4d1b9`` freezes the stored rows of a year both semesters closed before
+    it ran, as they were last judged (no SQL can judge them again): it names each such school
+    year in the upgrade's log, for the district to reopen and accept again if a rule changed."""
+    from flask_migrate import downgrade, upgrade
+
+    world = by_semester
+    _accept(world, _submit(world, 1))
+    _accept(world, _submit(world, 2))
+    db.session.remove()
+    downgrade(revision="f3a7c1e9d5b2")
+    capfd.readouterr()
+    upgrade()  # its log goes where migrations/alembic.ini sends it: standard error
+    named = [line for line in capfd.readouterr().err.splitlines() if "both semesters accepted, now" in line]
+    assert len(named) == 1 and named[0].endswith(
+        f"school S1, year {YEAR}: both semesters accepted, now closed with its stored rows as they are; "
+        "reopen its later semester and accept it again if a rule changed since"), named
