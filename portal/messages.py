@@ -346,12 +346,16 @@ TEXTS: dict[str, Any] = {
         "Unexcused absence in semester %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count."
     ),
     "notify.deadline_announced": _l("The district set a deadline: %(title)s, due %(date)s. %(note)s"),
-    "notify.deadline_due": _l("%(title)s is due on %(date)s, in %(days)s days"),
+    "notify.deadline_due": _l("%(title)s is due on %(date)s, %(days)s"),
+    # how far a deadline is, in words (``notifications.text``): no "in 1 days"
+    "notify.due_in_days": _l("in %(n)s days"),
+    "notify.due_tomorrow": _l("tomorrow"),
+    "notify.due_today": _l("today"),
     "notify.plan_deadline": _l(
-        "Your personal development plan for %(year)s is due on %(date)s, in %(days)s days, and has not been sent"
+        "Your personal development plan for %(year)s is due on %(date)s, %(days)s, and has not been sent"
     ),
     "notify.school_plan_deadline": _l(
-        "The school's annual plan for %(year)s is due to the district on %(date)s, in %(days)s days, and has not been sent"
+        "The school's annual plan for %(year)s is due to the district on %(date)s, %(days)s, and has not been sent"
     ),
     "notify.quota_behind": _l("Behind schedule: %(quota)s, %(done)s of %(target)s done, %(expected)s expected by now"),
     "notify.school_plan_accepted": _l("The district accepted the school's annual plan for %(year)s"),

@@ -83,9 +83,15 @@ def _param(value: Any) -> Any:
 
 
 def text(n: Notification) -> Msg:
-    """What the notification says, as a message of the catalogue."""
+    """What the notification says, as a message of the catalogue (a deadline's ``days`` in
+    words: today, tomorrow, in n days)."""
     code = KINDS.get(n.kind, ("notify.unknown", ""))[0]
-    return msg(code, **{k: _param(v) for k, v in (n.params or {}).items()})
+    params = {k: _param(v) for k, v in (n.params or {}).items()}
+    if isinstance(params.get("days"), int):
+        days = params["days"]
+        params["days"] = (msg("notify.due_today") if days <= 0 else msg("notify.due_tomorrow") if days == 1
+                          else msg("notify.due_in_days", n=days))
+    return msg(code, **params)
 
 
 def kind_label(kind: str) -> Msg:

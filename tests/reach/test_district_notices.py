@@ -10,7 +10,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import DevelopmentPlan, Membership, SchoolPlan, SubmissionEvent, YearSubmission
+from portal.models import (
+    DevelopmentPlan,
+    Membership,
+    Notification,
+    SchoolPlan,
+    SubmissionEvent,
+    YearSubmission,
+)
 from portal.policy import Actor
 from portal.services import credits, district_notices, forecast, notifications, plans, submissions
 from portal.timeutil import current_school_year, to_local
@@ -44,6 +51,12 @@ def test_the_plan_deadline_reaches_teachers_whose_plan_is_not_sent_seven_and_one
     assert district_notices.remind_plan_deadline(_at(due - timedelta(days=3))) == []  # 7-day one was sent
     last = district_notices.remind_plan_deadline(_at(due - timedelta(days=1)))
     assert len(last) == len(teachers - sent)
+    # how far it is, in words in both languages: not "in 1 days"
+    week, day = told[0], db.session.get_one(Notification, last[0])
+    assert notifications.text(week).render("en").endswith(f"due on {due.isoformat()}, in 7 days, and has not been sent")
+    assert notifications.text(day).render("en").endswith(f"due on {due.isoformat()}, tomorrow, and has not been sent")
+    assert "（明天）" in notifications.text(day).render("zh_Hans_CN") and "（还有 7 天）" in notifications.text(week).render(
+        "zh_Hans_CN")
     assert district_notices.remind_plan_deadline(_at(due)) == []  # the day itself: nothing more
 
 
