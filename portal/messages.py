@@ -341,6 +341,10 @@ TEXTS: dict[str, Any] = {
     "notify.approved": _l("%(title)s was approved by the reviewer"),
     "notify.returned": _l("%(title)s was returned for rework: %(comment)s"),
     "notify.credited": _l("The hours of %(title)s have been credited"),
+    "notify.credited_to_you": _l("The hours of %(title)s have been credited: %(hours)s hours to you"),
+    "notify.credited_none_to_you": _l(
+        "The hours of %(title)s have been credited; none to you (absence, or nothing of yours to credit)"
+    ),
     "notify.revoked": _l("The credited hours of %(title)s were revoked: %(comment)s"),
     "notify.absence_warning": _l(
         "Unexcused absence in semester %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count."

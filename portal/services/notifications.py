@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -20,6 +21,7 @@ from portal import jobs
 from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.hours import fmt
 from portal.i18n import SUPPORTED
 from portal.messages import Msg, msg
 from portal.models import Notification, NotificationSetting, User
@@ -87,6 +89,10 @@ def text(n: Notification) -> Msg:
     words: today, tomorrow, in n days)."""
     code = KINDS.get(n.kind, ("notify.unknown", ""))[0]
     params = {k: _param(v) for k, v in (n.params or {}).items()}
+    if code == "notify.credited" and isinstance(params.get("hours"), str):  # a participant's own hours
+        credited = Decimal(params["hours"])
+        code = "notify.credited_to_you" if credited > 0 else "notify.credited_none_to_you"
+        params["hours"] = fmt(credited)
     if isinstance(params.get("days"), int):
         days = params["days"]
         params["days"] = (msg("notify.due_today") if days <= 0 else msg("notify.due_tomorrow") if days == 1

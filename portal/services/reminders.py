@@ -88,9 +88,17 @@ def review_decision(log_id: int) -> list[int]:
     if kind is None:
         return []
     params = {"title": act.title, "comment": log.comment or ""}
+    # a credit tells each participant their own hours (none: absent, or nothing to credit)
+    credited = (log.payload or {}).get("credited") if kind == "credited" else None
+
+    def params_of(uid: int, role: str) -> dict:
+        if credited is None or not role:  # the organizer not taking part: the activity's news only
+            return params
+        return {**params, "hours": credited.get(str(uid), "0")}
+
     return notify_many([
-        NewNotification(uid, kind, f"{kind}:{log.id}:{uid}", params, _link(act), act.school_id)
-        for uid, _role in _people(act) if uid != log.actor_id
+        NewNotification(uid, kind, f"{kind}:{log.id}:{uid}", params_of(uid, role), _link(act), act.school_id)
+        for uid, role in _people(act) if uid != log.actor_id
     ])
 
 

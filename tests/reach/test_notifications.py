@@ -69,6 +69,31 @@ def test_email_comes_in_the_language_the_person_chose(queued_app, smtp, worker):
     assert "被退回修改" in chinese.get_content()
 
 
+def test_a_credit_tells_each_participant_their_own_hours(queued_app):
+    """The credit's notice said "the hours have been credited" to every participant, one absent
+    without leave and credited nothing included: each is now told their own hours, or none."""
+    act = activity("lecture", Phase.CONFIRMED)
+    parts = {p.user_id: p for p in db.session.execute(
+        select(Participation).where(Participation.activity_id == act.id)).scalars()}
+    absent_id = next(uid for uid, p in parts.items() if p.attended_hours)
+    db.session.execute(update(Participation).where(Participation.activity_id == act.id,
+                                                   Participation.user_id == absent_id)
+                       .values(absent_hours=Participation.attended_hours, attended_hours=0))
+    db.session.commit()
+    transitions.fire(act.id, school().id, user("reviewer"), "credit", "")
+    log = db.session.execute(select(TransitionLog).where(TransitionLog.activity_id == act.id)
+                             .order_by(TransitionLog.id.desc())).scalars().first()
+    reminders.review_decision(log.id)
+    told = {n.user_id: notifications.text(n) for n in notes("credited") if n.link == f"/activities/{act.id}"}
+    credited = {int(k): v for k, v in log.payload["credited"].items()}
+    assert absent_id not in credited and set(credited) & set(told)
+    assert told[absent_id].render("en").endswith("none to you (absence, or nothing of yours to credit)")
+    assert "您未获认定学时" in told[absent_id].render("zh_Hans_CN")
+    for uid, hours in credited.items():
+        if uid in told:
+            assert told[uid].render("en").endswith(f": {Decimal(hours).normalize():f} hours to you"), told[uid].render("en")
+
+
 def test_a_retried_job_sends_nothing_twice(queued_app, smtp):
     notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
     log_id = _return_held_lecture()
