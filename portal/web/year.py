@@ -240,7 +240,7 @@ def my_plan():
     record = credits.teacher_year(me, school, year)
     return render_template(
         "year/my_plan.html", school=school, year=year, plan=plan, values=values, errors=errors, general=general,
-        types=_enabled(school), deadline=plans.deadline(school, year), can_write=can_write,
+        types=_enabled(school), deadline=plans.deadline_for(school, year, me.id), can_write=can_write,
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
         year_open=plans.year_open(school.id, year),
     ), status
