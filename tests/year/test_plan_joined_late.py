@@ -6,13 +6,13 @@ deadline keeps the school's."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.models import Membership
+from portal.models import Membership, Notification
 from portal.services import plans, schools, tokens, users
 from portal.timeutil import year_bounds
 from tests.support import factories as f
@@ -90,3 +90,40 @@ def test_the_page_and_the_api_give_their_own_deadline(app, client, sch, monkeypa
     assert put.status_code == 200, put.get_json()
     assert put.get_json()["deadline"] == "2026-12-31"
     assert plans.plan_of(s.id, new.id, YEAR) is not None
+
+
+def test_they_are_reminded_seven_and_one_days_before_their_own_deadline(sch):
+    from portal.services import district_notices
+
+    s, p = sch
+    new = f.person(s, "jlremind", "teacher", since=datetime(2026, 12, 1, 1, 0))  # due 31 December
+
+    def told(day: date) -> set[int]:
+        made = district_notices.remind_plan_deadline(datetime.combine(day, datetime.min.time()) + timedelta(minutes=27))
+        return {n.user_id for n in db.session.execute(
+            db.select(Notification).where(Notification.id.in_(made))).scalars()}
+
+    assert new.id not in told(date(2026, 10, 24))  # the school's 7-day reminder: not theirs
+    assert told(date(2026, 12, 23)) == set()  # 8 days before their own
+    week = told(date(2026, 12, 24))
+    assert week == {new.id}  # the others' deadline is long past
+    note = db.session.execute(db.select(Notification).where(Notification.user_id == new.id)
+                              .order_by(Notification.id.desc())).scalars().first()
+    assert note.params == {"year": YEAR, "date": "2026-12-31", "days": 7}
+    assert told(date(2026, 12, 24)) == set()  # the job again: nobody twice
+    assert told(date(2026, 12, 30)) == {new.id}
+    plans.save(s, new, YEAR, GOALS, by=actor(new, s), submit=True)
+    assert told(date(2026, 12, 30)) == set()
+
+
+def test_their_calendar_feed_has_their_own_deadline(sch):
+    from icalendar import Calendar
+
+    from portal.services import calendar_feeds
+
+    s, p = sch
+    new = f.person(s, "jlfeed", "teacher", since=datetime(2026, 12, 1, 1, 0))
+    for who, day in ((new, date(2026, 12, 31)), (p["t1"], date(2026, 10, 31))):
+        feed = Calendar.from_ical(calendar_feeds.build(who, None, datetime(2026, 12, 5, 2, 0)))
+        (event,) = [e for e in feed.walk("VEVENT") if str(e["UID"]).startswith(f"plan-deadline-{s.id}-")]
+        assert event.decoded("DTSTART") == day
