@@ -230,7 +230,7 @@ class PlanOut(Out):
             studies=[line for line in (plan.studies or "").splitlines() if line],
             target_hours=float(plan.target_hours), type_targets={k: float(v) for k, v in (plan.type_targets or {}).items()},
             status=cast(PlanStatus, plan.status), comment=plan.comment or "", decided_by=plan.decided_by,
-            deadline=plans.deadline(school, plan.school_year).isoformat(),
+            deadline=plans.deadline_for(school, plan.school_year, plan.user_id).isoformat(),
             progress=[PlanLine(type=line.key, planned=float(line.planned), done=float(line.done))
                       for line in plans.against(plan, record)],
         )

@@ -33,7 +33,7 @@ from portal.api.openapi import operation
 from portal.api.views_activities import _activity
 from portal.errors import NotFound
 from portal.messages import msg
-from portal.models import Activity, User
+from portal.models import Activity, DevelopmentPlan, User
 from portal.services import access, credits, groups, plans, signup
 from portal.timeutil import current_school_year
 
@@ -243,6 +243,12 @@ def _plan(plan_id: int) -> None:
 PLAN = "The plan, with planned against done"
 
 
+def _author(plan: DevelopmentPlan) -> User:
+    """The plan's teacher, also one who has left the school (the plan stays its record, as the
+    list of plans and the plan page show it)."""
+    return access.get_past_or_present_member(plan.user_id, plan.school_id)
+
+
 @bp.get("/plans")
 @operation(200, Plans, "Plans", query=PlanListQuery, tag="year", errors=(403,))
 def list_plans() -> Plans:
@@ -289,7 +295,7 @@ def get_plan(plan_id: int) -> PlanOut:
     """A plan (the teacher, a reviewer, a school admin or the district)"""
     ctx, _user_, who = _who()
     plan = plans.readable_plan(plan_id, ctx.school.id, who)
-    return PlanOut.of(plan, access.get_member(plan.user_id, ctx.school.id), ctx.school)
+    return PlanOut.of(plan, _author(plan), ctx.school)
 
 
 @bp.post("/plans/<int:plan_id>/decision")
@@ -303,7 +309,7 @@ def decide_plan(plan_id: int) -> PlanOut:
     plan = plans.get_plan(plan_id, ctx.school.id)
     data = parsed(DecisionBody)
     plan = plans.decide(plan, data.decision, data.comment, by=who)
-    return PlanOut.of(plan, access.get_member(plan.user_id, ctx.school.id), ctx.school)
+    return PlanOut.of(plan, _author(plan), ctx.school)
 
 
 @bp.put("/plans/deadline")

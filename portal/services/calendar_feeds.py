@@ -192,8 +192,8 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
 
 
 def _deadline_events(user: User, school: School | None, host: str, now: datetime) -> list[Event]:
-    """All-day events for the deadlines of the feed: the school's personal-plan deadline (for a
-    teacher, or every member in the school feed), for a school admin the district's deadline for
+    """All-day events for the deadlines of the feed: the personal-plan deadline (for a teacher —
+    their own, :func:`plans.deadline_for` — or every member in the school feed), for a school admin the district's deadline for
     the school's annual plan, and the district's announced deadlines that concern the person —
     each once, with a UID that stays when the day moves."""
     from portal.services import announcements, plans, school_plans
@@ -203,8 +203,8 @@ def _deadline_events(user: User, school: School | None, host: str, now: datetime
     events: dict[str, Event] = {}
     for place, roles in places:
         year = current_school_year(place.timezone, now)
-        if school is not None or policy.TEACHER in roles:
-            due = plans.deadline(place, year)
+        if school is not None or policy.TEACHER in roles:  # a teacher's own (joined after the school's)
+            due = plans.deadline_for(place, year, user.id) if policy.TEACHER in roles else plans.deadline(place, year)
             uid = f"plan-deadline-{place.id}-{year}@{host}"
             events[uid] = _all_day(uid, due, _("Personal development plan due"), f"{place.name} · {year}",
                                    public_url("year.my_plan"), now)

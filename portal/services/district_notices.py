@@ -1,9 +1,9 @@
 """Notifications about deadlines and the district's decisions (issue 17 point 3).
 
 * a deadline the district announced: when announced (or changed), and 7 and 1 days before;
-* the school's personal-plan deadline (``plans.deadline``): 7 and 1 days before, to teachers
-  whose plan is not sent; the district's deadline for the school's annual plan, to the admins of
-  a school that has not sent it;
+* the school's personal-plan deadline (``plans.deadline``; a teacher who joined after it, their
+  own: ``plans.deadline_for``): 7 and 1 days before, to teachers whose plan is not sent; the
+  district's deadline for the school's annual plan, to the admins of a school that has not sent it;
 * a writing quota behind schedule (``forecast.behind``, the judgement the home page shows): at
   most once per quota and month;
 * the district's decision on the school's annual plan (accept / return) and on its submitted
@@ -106,33 +106,32 @@ def remind_deadlines(now: datetime) -> list[int]:
 
 
 def remind_plan_deadline(now: datetime) -> list[int]:
-    """Teachers whose personal plan for the year is not sent, 7 and 1 days before the school's
-    deadline."""
+    """Teachers whose personal plan for the year is not sent, 7 and 1 days before their
+    deadline: the school's, or for one who joined after it their own (``plans.deadline_for``)."""
     from portal.services import plans, schools
 
     items: list[NewNotification] = []
     for school in schools.all_schools():
         today = to_local(now, school.timezone).date()
         year = current_school_year(school.timezone, now)
-        due = plans.deadline(school, year)
-        days = (due - today).days
-        level = reminder_level(days)
-        if level is None:
-            continue
         sent = select(DevelopmentPlan.user_id).where(
             DevelopmentPlan.school_id == school.id, DevelopmentPlan.school_year == year,
             DevelopmentPlan.status.in_((plans.SUBMITTED, plans.APPROVED)))
         teachers = db.session.execute(
-            select(Membership.user_id).join(User, User.id == Membership.user_id).where(
+            select(Membership.user_id, Membership.since).join(User, User.id == Membership.user_id).where(
                 Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(True),
                 User.active.is_(True), Membership.user_id.not_in(sent))
-        ).scalars().all()
-        params = {"year": year, "date": due.isoformat(), "days": days}
-        items += [
-            NewNotification(uid, "plan_deadline", f"plan_deadline:{school.id}:{year}:{due.isoformat()}:{level}:{uid}",
-                            params, PLAN_LINK, school.id)
-            for uid in sorted(set(teachers))
-        ]
+        ).all()
+        for uid, since in sorted(teachers):
+            due = plans.own_deadline(school, year, since)
+            days = (due - today).days
+            level = reminder_level(days)
+            if level is None:
+                continue
+            params = {"year": year, "date": due.isoformat(), "days": days}
+            items.append(NewNotification(
+                uid, "plan_deadline", f"plan_deadline:{school.id}:{year}:{due.isoformat()}:{level}:{uid}", params,
+                PLAN_LINK, school.id))
     return notify_many(items)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +20,7 @@ from portal.assessment import EXEMPT, MET, NOT_RECOGNISED, QuotaFact, YearFacts,
 from portal.models.district import WHOLE_YEAR
 from portal.plugin_data import PluginStepFailed, hours_rule, previewing
 from portal.registry import registry
-from portal.services import locks
+from portal.services import locks, overlaps
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from portal.timeutil import period_bounds
 from workflows.definition import Phase
@@ -109,6 +109,7 @@ class PendingActivity:
     role: str
     hours: Decimal  # what it would bring: the type's credit rule (full attendance until recorded)
     absent_hours: Decimal = ZERO  # unexcused absence recorded: why it brings less (or nothing)
+    same_time_as: str = ""  # another activity of theirs holds (part of) its time: why it brings less
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,16 @@ def pending_activities(
 ) -> list[PendingActivity]:
     """Of the teacher's participations (``overview.participations`` in ``PENDING_PHASES``), those
     of ``school_year``, each with the hours it would bring; one whose type's credit rule raises
-    is left out (reported with its plugin's name), so the page still shows the others."""
+    is left out (reported with its plugin's name), so the page still shows the others.
+
+    No one attends two things at once (:mod:`portal.services.overlaps`: the attendance of the
+    second is refused), so an activity whose attendance is not recorded yet brings only what its
+    time still holds beside the others (:func:`_time_left`): two lectures at the same hour
+    bring the hours of one, not their sum."""
     out: list[PendingActivity] = []
     types = registry()
     rules: dict[str, Callable[..., Decimal]] = {}  # each type's credit rule, its boundary set up once
+    valued: list[tuple[Any, Any, Decimal, bool]] = []  # (participation, activity, hours, recorded)
     with previewing():
         for p, act in rows:
             reg = types.get(act.type_key)
@@ -141,13 +148,41 @@ def pending_activities(
             if rule is None:
                 rule = rules[act.type_key] = hours_rule(reg.type, "credit_hours")
             recorded = p.attended_hours is not None or p.adjusted_hours is not None
-            hours = credit_hours_for if recorded else credit_ceiling
+            value = credit_hours_for if recorded else credit_ceiling
             try:
-                out.append(PendingActivity(
-                    act, p.role, hours(reg.type, act, p, settings[act.type_key], rule=rule), p.absent_hours or ZERO
-                ))
+                valued.append((p, act, value(reg.type, act, p, settings[act.type_key], rule=rule), recorded))
             except PluginStepFailed:
                 continue
+    held = _time_left(valued)
+    for (p, act, hours, _recorded), (there, other) in zip(valued, held, strict=True):
+        if there < act.hours:  # what is left of its time: that share of its credit
+            hours = (hours * there / act.hours).quantize(Decimal("0.1"), ROUND_DOWN) if act.hours else ZERO
+        out.append(PendingActivity(act, p.role, hours, p.absent_hours or ZERO, other))
+    return out
+
+
+def _time_left(valued: Sequence[tuple[Any, Any, Decimal, bool]]) -> list[tuple[Decimal, str]]:
+    """For each activity of ``valued`` (participation, activity, hours, recorded), the hours of
+    its time the teacher can still be there (:func:`overlaps.clash`) and the first other
+    activity that holds the rest ("" when none). Recorded attendance passed that check when it
+    was written and holds its time as recorded; the others, by start, hold what is left
+    beside it and the earlier ones at full attendance."""
+    taken = [
+        overlaps.Attended(act.title, act.starts_at, act.ends_at,
+                          overlaps.present(p.attended_hours, p.adjusted_hours, act.hours,
+                                           (p.absent_hours or ZERO) + (p.excused_hours or ZERO)))
+        for p, act, _hours, recorded in valued if recorded
+    ]
+    out: list[tuple[Decimal, str]] = []
+    for _p, act, _hours, recorded in valued:
+        full = Decimal(act.hours)
+        if recorded:
+            out.append((full, ""))
+            continue
+        found = overlaps.clash(act.starts_at, act.ends_at, full, taken)
+        there = full if found is None else found.left
+        out.append((there, "" if found is None else found.title))
+        taken.append(overlaps.Attended(act.title, act.starts_at, act.ends_at, there))
     return out
 
 

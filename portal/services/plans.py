@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +23,9 @@ from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
 from portal.messages import Msg, RecordStatus, msg
-from portal.models import DevelopmentPlan, School, User
+from portal.models import DevelopmentPlan, Membership, School, User
 from portal.models.district import WHOLE_YEAR
+from portal.models.user import TEACHER
 from portal.registry import registry
 from portal.services import access, credits, locks, schools
 from portal.sorting import pinyin_key
@@ -40,6 +41,9 @@ COMMENT_MAX = 2000
 TARGET_MAX = Decimal("300")
 DEADLINE_KEY = "plan_deadlines"  # school.rules: {"2026-2027": "2026-10-31"}
 DEFAULT_DEADLINE = (10, 31)  # the plan is written early in the year (September–October)
+#: Days a teacher who joined the school after the deadline (or came back after it) has, from the
+#: day they joined, to hand in their plan: the school's deadline was over before they were there.
+JOINED_LATE_DAYS = 30
 
 
 def deadline(school: School, year: str) -> date:
@@ -51,6 +55,32 @@ def deadline(school: School, year: str) -> date:
         except ValueError:
             pass
     return date(first_calendar_year(year), *DEFAULT_DEADLINE)
+
+
+# When a teacher's role in a school dates from (joined, or back after a year away; bound)
+_JOINED = select(Membership.since).where(
+    Membership.user_id == bindparam("user_id"), Membership.school_id == bindparam("school_id"),
+    Membership.role == TEACHER,
+)
+
+
+def deadline_for(school: School, year: str, user_id: int) -> date:
+    """The deadline of one teacher's plan for the year: the school's (:func:`deadline`), or, for
+    a teacher who joined the school after it (``Membership.since``, in the school's time; back
+    after a year away counts from the return), :data:`JOINED_LATE_DAYS` after the day they
+    joined, within the school year."""
+    since = db.session.execute(_JOINED, {"user_id": user_id, "school_id": school.id}).scalar_one_or_none()
+    return own_deadline(school, year, since)
+
+
+def own_deadline(school: School, year: str, since: datetime | None) -> date:
+    """:func:`deadline_for` of a teacher whose role here dates from ``since`` (None: not known,
+    always held): the school's deadline unless they joined after it, during the school year."""
+    due, last = deadline(school, year), year_bounds(year)[1]
+    joined = to_local(since, zone_of(school)).date() if since is not None else None
+    if joined is None or not due < joined <= last:
+        return due
+    return min(joined + timedelta(days=JOINED_LATE_DAYS), last)
 
 
 def set_deadline(school: School, year: object, value: object, *, by: policy.Actor) -> date:
@@ -197,14 +227,14 @@ def save(
     """Write (and with ``submit``, hand in) the teacher's plan for ``year``, all or nothing.
 
     A draft or a returned plan may change; a plan awaiting sign-off or signed off may not.
-    After the deadline only a returned plan may be revised; once the district has accepted the
+    After the teacher's deadline (:func:`deadline_for`) only a returned plan may be revised; once the district has accepted the
     year, none."""
     policy.require(policy.may_write_plan(by, teacher.id), "policy.write_plan")
     year = credits.parse_year(year)
     plan = plan_of(school.id, teacher.id, year)
     if plan is not None and plan.status not in EDITABLE:
         raise Conflict(msg("plan.locked", status=RecordStatus("plan", plan.status)), status=plan.status)
-    due = deadline(school, year)
+    due = deadline_for(school, year, teacher.id)
     if _today(school) > due and (plan is None or plan.status != RETURNED):
         raise Conflict(msg("plan.deadline_passed", date=due.isoformat()))
     fields: dict[str, Any] = {}

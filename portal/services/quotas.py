@@ -4,7 +4,8 @@ from the written evidence of activities and from the teacher's own writing.
 
 Characters are counted as Chinese readers count them (:mod:`portal.textcount`). A paper counts
 once per title (its longest version); a book read is a distinct title of reading notes in the
-semester. A quota whose target the school set to 0 is off.
+semester. Titles are told apart as a reader tells them (:func:`same_title`): 《红楼梦》 and 红楼梦
+are one book. A quota whose target the school set to 0 is off.
 """
 
 from __future__ import annotations
@@ -112,6 +113,14 @@ def writing_of(
     return out
 
 
+def same_title(title: str) -> str:
+    """The one spelling of a title that every spelling of it shares: the characters that count
+    (:func:`portal.textcount.counted_text`), so book-title marks (《》「」), spacing, invisible
+    characters, full-width letters and case make no other book or paper; "" for a title of
+    nothing that counts."""
+    return counted_text(title)
+
+
 def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[QuotaFact, ...]:
     """The school's quotas (``rule``: its :meth:`School.rule`) against one teacher's writing
     (quotas with a target of 0 are off)."""
@@ -121,7 +130,7 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
         out.append(QuotaFact("reading_notes", 0, done, int(rule("reading_notes_chars")), "chars"))
     if rule("papers_per_year"):
         least = int(rule("paper_chars"))
-        papers = {p.title.casefold() for p in pieces if p.kind == PAPER and p.longest >= least}
+        papers = {same_title(p.title) for p in pieces if p.kind == PAPER and p.longest >= least}
         out.append(QuotaFact("paper", 0, len(papers), int(rule("papers_per_year"))))
     for semester in SEMESTERS:
         if rule("reflections_per_semester"):
@@ -129,10 +138,8 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
             out.append(QuotaFact("reflections", semester, done, int(rule("reflections_per_semester"))))
         if rule("books_per_semester"):
             books = {
-                p.title.casefold()
-                for p in pieces
-                if p.kind == READING_NOTES and p.semester == semester and p.title
-            }
+                same_title(p.title) for p in pieces if p.kind == READING_NOTES and p.semester == semester
+            } - {""}
             out.append(QuotaFact("books", semester, len(books), int(rule("books_per_semester"))))
     return tuple(out)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.current import current_school
@@ -30,8 +31,10 @@ def _day(tz: str) -> Callable[[Any], str]:
 
 def pending_rows(pending: Iterable[Any], activity_url: Callable[[int], str], hours_word: str, absent_word: str) -> Markup:
     """The ``<li>`` of each activity of ``forecast.Forecast.pending``, as the template's loop
-    wrote them: the activity's link and title, its day, any unexcused absence and the hours it
-    would bring (``hours_word``, ``absent_word``: the template's translated words)."""
+    wrote them: the activity's link and title, its day, any unexcused absence, the activity of
+    theirs at the same time that holds (part of) its time (rare: translated here, with its
+    title), and the hours it would bring (``hours_word``, ``absent_word``: the template's
+    translated words)."""
     day = _day(zone_of(current_school()))
     hw, absent = html_text(hours_word), html_text(absent_word)  # escaped once, as the template would
     out = []
@@ -39,6 +42,9 @@ def pending_rows(pending: Iterable[Any], activity_url: Callable[[int], str], hou
         act = p.activity
         aid = int(act.id)
         gone = f" {absent} {fmt(p.absent_hours)} {hw} ·" if p.absent_hours else ""
+        if p.same_time_as:
+            same_time = _("at the same time as “%(title)s”", title=p.same_time_as)
+            gone += f" {html_text(same_time)} ·"
         out.append(
             f'\n      <li class="d-flex justify-content-between gap-2" data-testid="pending-{aid}">\n'
             f'        <a href="{html_text(activity_url(aid))}">{html_text(act.title)}</a>\n'

@@ -14,7 +14,7 @@ from portal.current import allowed, current_actor, current_school, require_schoo
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.messages import tr
-from portal.models import Activity, DevelopmentPlan, User
+from portal.models import Activity, DevelopmentPlan, School, User
 from portal.security import is_digits
 from portal.services import access, credits, groups, overview, plans, schools, signup
 from portal.timeutil import current_school_year
@@ -240,7 +240,7 @@ def my_plan():
     record = credits.teacher_year(me, school, year)
     return render_template(
         "year/my_plan.html", school=school, year=year, plan=plan, values=values, errors=errors, general=general,
-        types=_enabled(school), deadline=plans.deadline(school, year), can_write=can_write,
+        types=_enabled(school), deadline=plans.deadline_for(school, year, me.id), can_write=can_write,
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
         year_open=plans.year_open(school.id, year),
     ), status
@@ -325,9 +325,11 @@ def signup_of(act: Activity) -> signup.SignupView | None:
     return signup.view(act, current_user.id)
 
 
-def plan_for(user_id: int, year: str) -> Any:
-    """The plan a page shows (read-only: :data:`portal.services.plans.PlanRow`)."""
-    school = current_school()
+def plan_for(user_id: int, year: str, school: School | None = None) -> Any:
+    """The plan a page shows (read-only: :data:`portal.services.plans.PlanRow`) in ``school``,
+    by default the current one (the 成长档案 names the record's school: district staff read it
+    from none of their own)."""
+    school = school or current_school()
     return plans.plan_row_of(school.id, user_id, year) if school is not None else None
 
 

@@ -21,7 +21,7 @@ PENDING = """{% set hours_word = _('hours') %}
       {% for p in pending %}
       <li class="d-flex justify-content-between gap-2" data-testid="pending-{{ p.activity.id }}">
         <a href="{{ activity_url(p.activity.id) }}">{{ p.activity.title }}</a>
-        <span class="text-nowrap">{{ local_time(p.activity.starts_at, False) }} ·{% if p.absent_hours %} {{ _('Absent') }} {{ p.absent_hours|hours }} {{ hours_word }} ·{% endif %} +{{ p.hours|hours }} {{ hours_word }}</span>
+        <span class="text-nowrap">{{ local_time(p.activity.starts_at, False) }} ·{% if p.absent_hours %} {{ _('Absent') }} {{ p.absent_hours|hours }} {{ hours_word }} ·{% endif %}{% if p.same_time_as %} {{ _('at the same time as “%(title)s”', title=p.same_time_as) }} ·{% endif %} +{{ p.hours|hours }} {{ hours_word }}</span>
       </li>
       {% endfor %}"""
 PENDING_NEW = "{% set hours_word = _('hours') %}\n      {{ pending_rows(pending, activity_url, hours_word, _('Absent')) }}"
@@ -50,6 +50,7 @@ class Pending:
     activity: Act
     hours: Decimal
     absent_hours: Decimal
+    same_time_as: str = ""
 
 
 @dataclass
@@ -71,6 +72,7 @@ PENDING_ROWS = [
     Pending(Act(5, "讲座 <一> & 'more'", datetime(2026, 9, 30, 17, 30)), Decimal("3"), Decimal("0")),
     Pending(Act(6, '"引号"', datetime(2026, 1, 31, 23, 59)), Decimal("0"), Decimal("2.5")),
     Pending(Act(7, "no day", None), Decimal("1.5"), Decimal("0")),
+    Pending(Act(8, "同时 <二>", datetime(2026, 9, 30, 17, 30)), Decimal("0"), Decimal("0"), "讲座 <一> & 'more'"),
 ]
 ENTRY_ROWS = [
     Entry(1, "credit", "lecture", Decimal("2"), 5, "讲座 <一>", datetime(2026, 9, 30, 17, 30)),

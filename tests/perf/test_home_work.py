@@ -5,6 +5,7 @@ page reads — each with the same answers as before."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from portal import plugin_data
@@ -16,9 +17,17 @@ from tests.perf.test_hours_each import Act, Person
 
 @dataclass
 class YearAct(Act):
-    """An activity row as the outlook reads it: with its school year."""
+    """An activity row as the outlook reads it: with its school year, title and times (a day
+    apart: no two at the same time, ``forecast._time_left``)."""
 
     school_year: str = "2026-2027"
+    title: str = "活动"
+    starts_at: datetime | None = None  # type: ignore[assignment]
+    ends_at: datetime | None = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.starts_at = datetime(2026, 10, 1, 6, 0) + timedelta(days=self.id)
+        self.ends_at = self.starts_at + timedelta(hours=3)
 
 
 def _rows() -> list[tuple[Person, YearAct]]:
