@@ -500,13 +500,16 @@ def unfinished_before_submitting(school_id: int, school_year: str, periods: Any,
                                  rounds_: list[YearSubmission]) -> list[tuple[int, Unfinished]]:
     """(period, :func:`unfinished`) for each of ``periods`` the school may submit now
     (:func:`takes_a_round` of its newest round in ``rounds_``, newest first) that has any: what
-    the submission page warns of above its button."""
+    the submission page warns of above its button. The periods the district accepted are read
+    from ``rounds_`` too (an accepted round is its period's lock: ``decide`` writes it, ``reopen``
+    deletes it), asked :func:`locks.covers` as :func:`_accepted_already` asks the locks."""
     latest: dict[int, str] = {}
     for sub in rounds_:
         latest.setdefault(sub.semester, sub.status)
+    accepted = {sub.semester for sub in rounds_ if sub.status == ACCEPTED}
     out = []
     for semester in periods:
-        if takes_a_round(latest.get(semester)) and not _accepted_already(school_id, school_year, semester):
+        if takes_a_round(latest.get(semester)) and not locks.covers(accepted, semester):
             found = unfinished(school_id, school_year, semester)
             if found.count:
                 out.append((semester, found))
