@@ -15,6 +15,8 @@ Create Date: 2026-12-01 15:30:00
 import sqlalchemy as sa
 from alembic import op
 
+from portal.lock_triggers import either, pg_function, sqlite_raise
+
 revision = "b3e8d1f4a620"
 down_revision = "a7d3c9e15b20"
 branch_labels = None
@@ -51,10 +53,6 @@ def upgrade():
         _postgres_triggers()
 
 
-def _sqlite_raise(what: str) -> str:
-    return f"SELECT RAISE(ABORT, 'school year locked by the district: {what} refused')"
-
-
 def _sqlite_triggers():
     for name, event, condition, what in (
         ("year_lock_participation_insert", "INSERT", _ROSTER_LOCKED.format(r="NEW"), "participant change"),
@@ -68,38 +66,15 @@ def _sqlite_triggers():
     ):
         table = "participation" if "participation" in name else "teacher_year"
         op.execute(f"CREATE TRIGGER {name} BEFORE {event} ON {table} WHEN {condition} "
-                   f"BEGIN {_sqlite_raise(what)}; END")
-
-
-def _pg_function(name: str, condition: str, what: str) -> None:
-    op.execute(
-        f"""
-        CREATE FUNCTION {name}() RETURNS trigger AS $$
-        BEGIN
-            IF {condition} THEN
-                RAISE EXCEPTION 'school year locked by the district: % refused', '{what}'
-                    USING ERRCODE = 'integrity_constraint_violation';
-            END IF;
-            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-            RETURN NEW;
-        END;
-        $$ LANGUAGE plpgsql
-        """
-    )
-
-
-def _either(template: str) -> str:
-    """The condition on the new row (insert, update) or the old one (update, delete)."""
-    return (f"(TG_OP <> 'DELETE' AND {template.format(r='NEW')}) "
-            f"OR (TG_OP <> 'INSERT' AND {template.format(r='OLD')})")
+                   f"BEGIN {sqlite_raise(what)}; END")
 
 
 def _postgres_triggers():
-    roster = (f"(TG_OP <> 'UPDATE' OR NEW.role IS DISTINCT FROM OLD.role) AND ({_either(_ROSTER_LOCKED)})")
-    _pg_function("year_lock_participation", roster, "participant change")
+    roster = (f"(TG_OP <> 'UPDATE' OR NEW.role IS DISTINCT FROM OLD.role) AND ({either(_ROSTER_LOCKED)})")
+    op.execute(pg_function("year_lock_participation", roster, "participant change"))
     op.execute("CREATE TRIGGER year_lock_participation BEFORE INSERT OR DELETE OR UPDATE OF role ON participation "
                "FOR EACH ROW EXECUTE FUNCTION year_lock_participation()")
-    _pg_function("year_lock_teacher_year", _either(_YEAR_ROW_LOCKED), "teacher-year change")
+    op.execute(pg_function("year_lock_teacher_year", either(_YEAR_ROW_LOCKED), "teacher-year change"))
     op.execute("CREATE TRIGGER year_lock_teacher_year BEFORE INSERT OR UPDATE OR DELETE ON teacher_year "
                "FOR EACH ROW EXECUTE FUNCTION year_lock_teacher_year()")
 

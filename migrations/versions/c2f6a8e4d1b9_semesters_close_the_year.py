@@ -20,6 +20,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
+from portal.lock_triggers import either, pg_function, sqlite_raise
+
 revision = "c2f6a8e4d1b9"
 down_revision = "f3a7c1e9d5b2"
 branch_labels = None
@@ -50,26 +52,11 @@ def _sqlite(condition: str) -> None:
     for name, event, row in SQLITE_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute(f"CREATE TRIGGER {name} BEFORE {event} ON teacher_year WHEN {condition.format(r=row)} "
-                   "BEGIN SELECT RAISE(ABORT, 'school year locked by the district: teacher-year change refused'); END")
+                   f"BEGIN {sqlite_raise('teacher-year change')}; END")
 
 
 def _postgres(condition: str) -> None:
-    either = (f"(TG_OP <> 'DELETE' AND {condition.format(r='NEW')}) "
-              f"OR (TG_OP <> 'INSERT' AND {condition.format(r='OLD')})")
-    op.execute(
-        f"""
-        CREATE OR REPLACE FUNCTION year_lock_teacher_year() RETURNS trigger AS $$
-        BEGIN
-            IF {either} THEN
-                RAISE EXCEPTION 'school year locked by the district: % refused', 'teacher-year change'
-                    USING ERRCODE = 'integrity_constraint_violation';
-            END IF;
-            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-            RETURN NEW;
-        END;
-        $$ LANGUAGE plpgsql
-        """
-    )
+    op.execute(pg_function("year_lock_teacher_year", either(condition), "teacher-year change", replace=True))
 
 
 def _triggers(condition: str) -> None:
