@@ -16,7 +16,7 @@ import contextvars
 import functools
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -32,6 +32,8 @@ from portal.extensions import db
 
 M = TypeVar("M")
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("yanxiu_write_intent", default=False)
+_writing: contextvars.ContextVar[bool] = contextvars.ContextVar("yanxiu_writing", default=False)
+_AFTER_COMMIT = "yanxiu.after_commit"  # session.info: what waits for the write's commit
 SQLITE_FILE_MODE = 0o640
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
@@ -102,7 +104,7 @@ def write_transaction() -> Iterator[Session]:
     On SQLite, a read transaction already open is finished first, so the write starts
     with ``BEGIN IMMEDIATE`` and waits its turn rather than failing mid-way.
     """
-    token = _write_intent.set(True)
+    token, writing = _write_intent.set(True), _writing.set(True)
     session = db.session()
     try:
         if session.in_transaction() and is_sqlite():
@@ -112,10 +114,22 @@ def write_transaction() -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            session.info.pop(_AFTER_COMMIT, None)
             session.rollback()
             raise
     finally:
+        _writing.reset(writing)
         _write_intent.reset(token)
+    for run in session.info.pop(_AFTER_COMMIT, ()):
+        run()
+
+
+def after_commit(run: Callable[[], object]) -> None:
+    """Call ``run`` once the :func:`write_transaction` running now has committed; never if it
+    rolls back. Outside one: ``RuntimeError`` (a commit elsewhere would not call it)."""
+    if not _writing.get():
+        raise RuntimeError("after_commit is for the body of a write_transaction")
+    db.session().info.setdefault(_AFTER_COMMIT, []).append(run)
 
 
 def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) -> Result[*tuple[Any, ...]]:

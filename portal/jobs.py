@@ -43,7 +43,7 @@ from portal.database import private_sqlite_file
 log = logging.getLogger(__name__)
 EXTENSION = "yanxiu.jobs"
 #: Modules that declare jobs; imported when the app is made, so every process knows every job.
-JOB_MODULES = ("portal.services.delivery", "portal.services.reminders", "portal.services.export_jobs",
+JOB_MODULES = ("portal.outbox", "portal.services.delivery", "portal.services.reminders", "portal.services.export_jobs",
                "portal.services.district_notices", "portal.services.planner_stats")
 
 

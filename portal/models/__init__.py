@@ -14,6 +14,7 @@ from portal.models.district import (
 from portal.models.document import IssuedDocument
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
+from portal.models.outbox import OutboxJob
 from portal.models.school import School, SchoolActivityType
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.teacher_year import SchoolYearTypeHours, TeacherYearRow
@@ -65,6 +66,7 @@ __all__ = [
     "Notification",
     "NotificationDelivery",
     "NotificationSetting",
+    "OutboxJob",
     "OwnWriting",
     "Participation",
     "SchoolPlanLine",

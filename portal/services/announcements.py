@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
-from portal import jobs, policy
+from portal import outbox, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -85,9 +85,8 @@ def announce(district_id: int, title: Any, due_on: Any, note: Any = "", audience
                                    **values)
         s.add(row)
         s.flush()
-        row_id = row.id
         copy_to_schools(district_id)
-    jobs.enqueue("notifications.deadline_announced", row_id)
+        outbox.enqueue_on_commit("notifications.deadline_announced", row.id)
     return row
 
 
@@ -117,7 +116,7 @@ def update(announcement_id: Any, title: Any, due_on: Any, note: Any, audience: A
             setattr(row, key, value)
         row.updated_at = utcnow()
         copy_to_schools(district_id)
-    jobs.enqueue("notifications.deadline_announced", row.id)
+        outbox.enqueue_on_commit("notifications.deadline_announced", row.id)
     return row
 
 

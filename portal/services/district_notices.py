@@ -22,7 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import jobs, year_texts
+from portal import jobs, outbox, year_texts
 from portal.assessment import QuotaFact
 from portal.extensions import db
 from portal.models import DeadlineAnnouncement, DevelopmentPlan, Membership, School, SubmissionEvent, User
@@ -216,8 +216,9 @@ def school_admins(school_id: int) -> list[int]:
 
 
 def school_plan_decided(plan_id: int, status: str, comment: str, decided_at: datetime) -> None:
-    """Called by ``school_plans.decide_plan`` after its commit."""
-    jobs.enqueue("notifications.school_plan_decided", plan_id, status, comment, decided_at.isoformat())
+    """Called by ``school_plans.decide_plan`` inside its write: the school's admins are told
+    once it commits (``portal.outbox``)."""
+    outbox.enqueue_on_commit("notifications.school_plan_decided", plan_id, status, comment, decided_at.isoformat())
 
 
 @jobs.job("notifications.school_plan_decided")
@@ -238,8 +239,9 @@ def school_plan_job(plan_id: int, status: str, comment: str, decided_at: str) ->
 
 
 def submission_event(event_id: int) -> None:
-    """Called by ``submissions.decide`` / ``reopen`` after their commit."""
-    jobs.enqueue("notifications.submission_event", event_id)
+    """Called by ``submissions.decide`` / ``reopen`` inside their write, the event flushed: the
+    school's admins are told once it commits (``portal.outbox``)."""
+    outbox.enqueue_on_commit("notifications.submission_event", event_id)
 
 
 @jobs.job("notifications.submission_event")

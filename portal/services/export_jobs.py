@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
-from portal import jobs, policy
+from portal import jobs, outbox, policy
 from portal.config import BadConfiguration
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
@@ -128,8 +128,7 @@ def _queue(row: ExportJob) -> ExportJob:
     with write_transaction() as s:
         s.add(row)
         s.flush()
-        job_id = row.id
-    jobs.enqueue("exports.run", job_id)
+        outbox.enqueue_on_commit("exports.run", row.id)
     return row
 
 

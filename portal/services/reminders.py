@@ -25,7 +25,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal import jobs
+from portal import jobs, outbox
 from portal.activity_types import evidence_counts
 from portal.extensions import db
 from portal.hours import fmt
@@ -40,9 +40,11 @@ from workflows.definition import Phase, WorkflowDefinition
 EVIDENCE_LOOKBACK_DAYS = 30
 
 
-def transition_committed(log_id: int) -> None:
-    """Called by the transition service after its commit: queue the decision's notifications."""
-    jobs.enqueue("notifications.review_decision", log_id)
+def transition_recorded(definition: WorkflowDefinition, log: TransitionLog) -> None:
+    """Called by the transition service inside its write, the log row flushed: a review
+    decision's notifications are queued as the transition commits (``portal.outbox``)."""
+    if decision_kind(definition, log.trigger, log.from_state, log.to_state) is not None:
+        outbox.enqueue_on_commit("notifications.review_decision", log.id)
 
 
 def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str, to_state: str) -> str | None:

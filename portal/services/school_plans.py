@@ -196,10 +196,11 @@ def _require_still(s: Session, school_id: int, by: policy.Actor) -> None:
 
 
 def _move(plan: SchoolPlan, from_statuses: tuple[str, ...], refusal: str, *,
-          recheck: Callable[[Session], None] | None = None, **values: Any) -> SchoolPlan:
+          recheck: Callable[[Session], None] | None = None, then: Callable[[], None] | None = None,
+          **values: Any) -> SchoolPlan:
     """Change the plan only if it is still in one of ``from_statuses`` (a concurrent decision
     loses with 409 ``refusal``), then read it back. ``recheck`` asks the actor's right again
-    inside the write."""
+    inside the write; ``then`` runs inside it once the plan moved (the news of it, queued with it)."""
     with write_transaction() as s:
         if recheck is not None:
             recheck(s)
@@ -211,6 +212,8 @@ def _move(plan: SchoolPlan, from_statuses: tuple[str, ...], refusal: str, *,
         )).rowcount
         if done != 1:
             raise Conflict(msg(refusal), status=plan.status)
+        if then is not None:
+            then()
     db.session.refresh(plan)
     return plan
 
@@ -233,13 +236,12 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
         raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=submissions.COMMENT_MAX)})
     if not accept and not comment.strip():
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
-    now = utcnow()
-    plan = _move(plan, (SUBMITTED,), "submission.not_pending", status=ACCEPTED if accept else RETURNED,
-                 comment=comment.strip(), decided_by=by.user_id, decided_at=now,
+    now, status, text = utcnow(), ACCEPTED if accept else RETURNED, comment.strip()
+    return _move(plan, (SUBMITTED,), "submission.not_pending", status=status, comment=text, decided_by=by.user_id,
+                 decided_at=now,
                  recheck=lambda s: access.require_still(s, by, policy.may_decide_school_plan, "policy.district_only",
-                                                        district_id=district_id))
-    district_notices.school_plan_decided(plan.id, plan.status, plan.comment, now)  # after the commit
-    return plan
+                                                        district_id=district_id),
+                 then=lambda: district_notices.school_plan_decided(plan.id, status, text, now))
 
 
 def district_school_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:

@@ -359,9 +359,8 @@ def decide(
             s.add(YearLock(school_id=sub.school_id, school_year=sub.school_year, semester=sub.semester,
                            submission_id=sub.id, locked_by=by.user_id, locked_at=now))
             _restamp(s, sub.school_id)  # the year is judged by the rules it was accepted with from now
-        event_id = _event(s, sub, "accept" if accept else "return", by.user_id, text,
-                          {"teacher_comments": per_teacher} if per_teacher else {}, now)
-    district_notices.submission_event(event_id)  # after the commit
+        district_notices.submission_event(_event(s, sub, "accept" if accept else "return", by.user_id, text,
+                                                 {"teacher_comments": per_teacher} if per_teacher else {}, now))
     db.session.refresh(sub)
     return sub
 
@@ -430,8 +429,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
         if was_closed and not locks.is_locked(sub.school_id, sub.school_year, WHOLE_YEAR):
             teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year)
         _restamp(s, sub.school_id)  # judged by today's rules and staff again
-        event_id = _event(s, sub, "reopen", by.user_id, text, {}, now)
-    district_notices.submission_event(event_id)  # after the commit
+        district_notices.submission_event(_event(s, sub, "reopen", by.user_id, text, {}, now))
     db.session.refresh(sub)
     return sub
 

@@ -27,7 +27,7 @@ from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, locks, overlaps, schools, teacher_years
+from portal.services import access, locks, overlaps, reminders, schools, teacher_years
 from portal.services.activities import has_ended, has_started, participants_with_users
 from portal.services.ledger import (
     credit_ceiling,
@@ -376,7 +376,7 @@ def fire(
             )
             s.add(log_row)
             s.flush()
-            log_id = log_row.id
+            reminders.transition_recorded(reg.engine.definition, log_row)  # review decisions notify people
             if _moves_teacher_years(reg, step, from_state, to_state):
                 teacher_years.refresh(school, act.school_year, [p.user_id for p in parts])
         except (StaleDataError, IntegrityError):
@@ -392,9 +392,6 @@ def fire(
         actor_id=actor.id,
         school_code=school.code,
     )
-    from portal.services import reminders
-
-    reminders.transition_committed(log_id)  # review decisions notify people (a job)
     return act
 
 

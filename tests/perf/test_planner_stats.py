@@ -11,7 +11,7 @@ from portal import jobs
 from portal.database import is_sqlite
 from portal.extensions import db
 from portal.services import planner_stats
-from tests.reach.conftest import queued_config, wait_for
+from tests.reach.conftest import periodic_due, queued_config, wait_for
 
 
 def _analysed(table: str) -> bool:
@@ -45,9 +45,8 @@ def test_the_demo_command_leaves_the_figures_behind(app):
 
 def test_the_worker_refreshes_them_every_night(make_app, tmp_path):
     app = make_app(demo=True, **queued_config(tmp_path))
-    huey = jobs.queue(app).huey
-    assert [t.name for t in huey.read_periodic(datetime(2026, 12, 1, 19, 41))] == ["planner.statistics"]
-    assert huey.read_periodic(datetime(2026, 12, 1, 19, 42)) == []
+    assert periodic_due(app, datetime(2026, 12, 1, 19, 41)) == ["planner.statistics"]
+    assert periodic_due(app, datetime(2026, 12, 1, 19, 42)) == []
     with app.app_context():
         jobs.enqueue("planner.statistics")
         assert not _analysed("participation")

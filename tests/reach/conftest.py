@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,14 @@ def queued_config(tmp_path: Path, smtp_port: int | None = None) -> dict:
     if smtp_port is not None:
         cfg.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_TIMEOUT=3)
     return cfg
+
+
+def periodic_due(app: Flask, at: datetime) -> list[str]:
+    """The periodic jobs due at ``at`` besides the outbox's sweep (``portal.outbox``), which is
+    due every minute."""
+    names = [t.name for t in jobs.queue(app).huey.read_periodic(at)]
+    assert "outbox.sweep" in names
+    return sorted(set(names) - {"outbox.sweep"})
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from portal import jobs
 from portal.config import BadConfiguration
 from portal.database import SQLITE_FILE_MODE
-from tests.reach.conftest import queued_config, wait_for
+from tests.reach.conftest import periodic_due, queued_config, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,10 +73,9 @@ def test_every_declared_job_and_the_periodic_reminders_are_registered(make_app, 
     app = make_app(**queued_config(tmp_path))
     names = set(jobs.queue(app).tasks)
     assert {"notifications.deliver", "notifications.review_decision", "reminders.hourly", "reminders.daily"} <= names
-    huey = jobs.queue(app).huey
-    assert [t.name for t in huey.read_periodic(datetime(2026, 12, 1, 5, 7))] == ["reminders.hourly"]
-    assert [t.name for t in huey.read_periodic(datetime(2026, 12, 1, 0, 17))] == ["reminders.daily"]
-    assert huey.read_periodic(datetime(2026, 12, 1, 5, 8)) == []
+    assert periodic_due(app, datetime(2026, 12, 1, 5, 7)) == ["reminders.hourly"]
+    assert periodic_due(app, datetime(2026, 12, 1, 0, 17)) == ["reminders.daily"]
+    assert periodic_due(app, datetime(2026, 12, 1, 5, 8)) == []
 
 
 def test_the_sqlite_queue_file_is_private_like_the_database(make_app, tmp_path):

@@ -1,0 +1,145 @@
+"""The outbox (``portal.outbox``): a job is written with the change it is about, queued after the
+commit, and queued by the worker's sweep when the queue could not take it then.
+
+The queue's failure is real: another process holds the SQLite queue file's write lock past its
+busy timeout (as the queue's own writers would, or a backup copying it)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal import jobs, outbox
+from portal.database import after_commit, write_transaction
+from portal.extensions import db
+from portal.models import ExportJob, OutboxJob, School, TransitionLog
+from portal.services import notifications
+from portal.timeutil import current_school_year, utcnow
+from tests.reach.conftest import wait_for
+from tests.reach.helpers import activity, no_quiet_hours, notes, school, user
+from tests.support.sessions import log_in
+from workflows.definition import Phase
+
+
+@contextmanager
+def queue_locked(app: Flask) -> Iterator[None]:
+    """Another process writing the queue's file: every queue write meanwhile fails ("locked")."""
+    holder = sqlite3.connect(app.config["JOBS_SQLITE_PATH"], isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def waiting() -> list[OutboxJob]:
+    db.session.commit()
+    return list(db.session.execute(select(OutboxJob).order_by(OutboxJob.id)).scalars())
+
+
+def test_a_decision_made_while_the_queue_is_locked_is_made_and_its_people_told_later(queued_app, smtp):
+    """Before: the transition committed, then queueing its notifications raised; the reviewer got
+    a server error for a decision that was made, and nobody was ever told of it. Now the request
+    reports the decision, the job waits in the outbox, and the worker's sweep queues it."""
+    no_quiet_hours()
+    notifications.save_setting(user("teacher2").id, "wang@school.test", list(notifications.KINDS))
+    act = activity("lecture", Phase.AWAITING_REVIEW)
+    huey = jobs.queue(queued_app).huey
+    huey.flush()
+    client = log_in(queued_app.test_client(), user("reviewer"), school().id)
+    with queue_locked(queued_app):
+        response = client.post(f"/activities/{act.id}/trigger", data={"trigger": "return", "comment": "补充听课记录"})
+    assert response.status_code == 302  # the decision stands and the reviewer is told so
+    assert db.session.execute(select(TransitionLog.trigger).where(TransitionLog.activity_id == act.id)
+                              .order_by(TransitionLog.id.desc())).scalars().first() == "return"
+    [row] = waiting()
+    row_id = row.id
+    assert row.name == "notifications.review_decision" and huey.pending_count() == 0
+    assert outbox.sweep(utcnow()) == []  # still the request's own to queue: the sweep waits a minute
+    assert outbox.sweep(utcnow() + outbox.GRACE + timedelta(seconds=1)) == [row_id]
+    assert waiting() == [] and huey.pending_count() == 1
+    with jobs.running_worker(queued_app):
+        wait_for(lambda: smtp.inbox.to("wang@school.test"))
+    [note] = notes("returned", "teacher2")
+    assert note.params["comment"] == "补充听课记录" and len(smtp.inbox.to("wang@school.test")) == 1
+
+
+def test_an_export_asked_for_while_the_queue_is_locked_is_written_all_the_same(queued_app):
+    """Before: the export's row was committed "queued" and the queue write raised: the page
+    waited for ever for a job nobody would run."""
+    year = current_school_year()
+    huey = jobs.queue(queued_app).huey
+    huey.flush()
+    district = log_in(queued_app.test_client(), user("district"))
+    with queue_locked(queued_app):
+        r = district.post("/district/export-job", data={"year": year, "ledger": "1"})
+    assert r.status_code == 302
+    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    assert [row.args for row in waiting()] == [[job_id]]
+    outbox.sweep(utcnow() + outbox.GRACE + timedelta(seconds=1))
+    with jobs.running_worker(queued_app):
+        wait_for(lambda: district.get(f"/exports/{job_id}.json").get_json()["status"] == "done")
+    assert waiting() == []
+
+
+def test_the_job_is_queued_at_the_commit_and_its_row_deleted(queued_app):
+    huey = jobs.queue(queued_app).huey
+    huey.flush()
+    user_id = user("district").id
+    with write_transaction() as s:
+        row = ExportJob(user_id=user_id, school_id=None, kind="ledger", year=current_school_year(), lang="zh_CN",
+                        total_rows=0, params={}, download_name="x.xlsx", status="queued", done_rows=0,
+                        created_at=utcnow())
+        s.add(row)
+        s.flush()
+        outbox.enqueue_on_commit("exports.run", row.id)
+        assert huey.pending_count() == 0  # not before the commit: the worker would not find the row
+    assert huey.pending_count() == 1 and waiting() == []
+
+
+def test_a_write_rolled_back_queues_nothing_and_leaves_no_row(queued_app):
+    huey = jobs.queue(queued_app).huey
+    huey.flush()
+    before = db.session.execute(select(func.count(ExportJob.id))).scalar_one()
+    with pytest.raises(RuntimeError, match="refused"), write_transaction() as s:
+        row = ExportJob(user_id=user("district").id, school_id=None, kind="ledger", year=current_school_year(),
+                        lang="zh_CN", total_rows=0, params={}, download_name="x.xlsx", status="queued", done_rows=0,
+                        created_at=utcnow())
+        s.add(row)
+        s.flush()
+        outbox.enqueue_on_commit("exports.run", row.id)
+        raise RuntimeError("refused")
+    assert waiting() == [] and huey.pending_count() == 0
+    assert db.session.execute(select(func.count(ExportJob.id))).scalar_one() == before
+    with write_transaction():  # the next write does not run what the rolled-back one left
+        db.session.get_one(School, school().id)
+    assert huey.pending_count() == 0
+
+
+def test_an_unknown_job_fails_the_change_not_the_worker(queued_app):
+    name = school().name
+    with pytest.raises(KeyError, match="no job"), write_transaction():
+        school().name = "改了名的学校"
+        outbox.enqueue_on_commit("notifications.no_such_job", 1)
+    db.session.expire_all()
+    assert school().name == name and waiting() == []
+
+
+def test_after_commit_belongs_in_a_write_transaction(queued_app):
+    with pytest.raises(RuntimeError, match="write_transaction"):
+        after_commit(lambda: None)
+
+
+def test_a_row_whose_job_is_gone_is_dropped_by_the_sweep(queued_app):
+    """A plugin's job queued with a change, then the plugin removed: nothing could ever run it."""
+    with write_transaction() as s:
+        s.add(OutboxJob(name="removed_plugin.job", args=[1], created_at=utcnow() - timedelta(hours=1)))
+    [row_id] = [row.id for row in waiting()]
+    assert outbox.sweep(utcnow()) == [row_id] and waiting() == []
