@@ -179,6 +179,8 @@ def deliver_now(notification_id: int, now: datetime, mailer: Mailer | None = Non
     if held is not None:
         jobs.enqueue("notifications.deliver", notification_id, eta=held)
         return []
+    if not notifications.still_stands(n):  # withdrawn, moved or cancelled since (quiet hours held it)
+        return []
     out = outgoing(n, user, school)  # everything read now: commits below expire the rows
     sent: list[str] = []
     failed: list[str] = []

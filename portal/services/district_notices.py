@@ -25,8 +25,17 @@ from sqlalchemy import select
 from portal import jobs, outbox, year_texts
 from portal.assessment import QuotaFact
 from portal.extensions import db
-from portal.models import DeadlineAnnouncement, DevelopmentPlan, Membership, School, SubmissionEvent, User
+from portal.models import (
+    DeadlineAnnouncement,
+    DevelopmentPlan,
+    Membership,
+    Notification,
+    School,
+    SubmissionEvent,
+    User,
+)
 from portal.policy import SCHOOL_ADMIN, TEACHER
+from portal.services import notifications
 from portal.services.notifications import NewNotification, notify_many
 from portal.timeutil import current_school_year, to_local, utcnow, zone_of
 
@@ -75,7 +84,18 @@ def deadline_announced(announcement_id: int) -> list[int]:
 
 
 def _deadline_params(row: DeadlineAnnouncement) -> dict[str, Any]:
-    return {"title": row.title, "date": row.due_on.isoformat(), "note": row.note or ""}
+    return {"title": row.title, "date": row.due_on.isoformat(), "note": row.note or "", "announcement": row.id}
+
+
+@notifications.stands_while("deadline_announced", "deadline_due")
+def _deadline_stands(n: Notification) -> bool:
+    """The announcement is still there, for the same day (the district may withdraw it or move
+    it while quiet hours hold the email; a move is told anew)."""
+    ref = n.params.get("announcement")
+    if ref is None:  # written before notices named their announcement
+        return True
+    row = db.session.get(DeadlineAnnouncement, ref)
+    return row is not None and row.due_on.isoformat() == n.params.get("date")
 
 
 def remind_deadlines(now: datetime) -> list[int]:

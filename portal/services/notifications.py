@@ -8,7 +8,7 @@ delivery (``portal.services.delivery``); the web request that caused it never wa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -48,6 +48,10 @@ FOR_SCHOOL_ADMINS = frozenset({
     "school_plan_deadline", "school_plan_accepted", "school_plan_returned", "submission_accepted",
     "submission_returned", "submission_reopened",
 })
+#: Kind → whether a notification of it still stands when it is delivered: what it tells of may
+#: have gone or moved since it was written (a deadline withdrawn, an activity cancelled) while
+#: quiet hours held its email. Declared by the module that writes the kind (:func:`stands_while`).
+_STANDS: dict[str, Callable[[Notification], bool]] = {}
 PAGE_SIZE = 50
 DELIVERY_BATCH = 50  # notifications per delivery job
 EMAIL_MAX = 254
@@ -70,6 +74,24 @@ class NewNotification:
     link: str = ""
     school_id: int | None = None
 
+
+
+def stands_while(*kinds: str) -> Callable[[Callable[[Notification], bool]], Callable[[Notification], bool]]:
+    """Declare the check that a notification of ``kinds`` still tells the truth when delivered."""
+
+    def declare(check: Callable[[Notification], bool]) -> Callable[[Notification], bool]:
+        for kind in kinds:
+            _STANDS[kind] = check
+        return check
+
+    return declare
+
+
+def still_stands(n: Notification) -> bool:
+    """Whether ``n`` may still be sent (email, plugins): what it tells of has not gone or moved
+    since it was written. It stays in the app either way, as what was said then."""
+    check = _STANDS.get(n.kind)
+    return check is None or check(n)
 
 def _param(value: Any) -> Any:
     """A stored parameter as a message parameter: ``{"zh": …, "en": …}`` is a zh/en text,

@@ -29,10 +29,10 @@ from portal import jobs, outbox
 from portal.activity_types import evidence_counts
 from portal.extensions import db
 from portal.hours import fmt
-from portal.models import Activity, Evidence, Participation, School, TransitionLog
+from portal.models import Activity, Evidence, Notification, Participation, School, TransitionLog
 from portal.plugin_data import type_answer
 from portal.registry import registry
-from portal.services import locks
+from portal.services import locks, notifications
 from portal.services.notifications import NewNotification, notify_many
 from portal.timeutil import current_school_year, to_local, utcnow
 from workflows.definition import Phase, WorkflowDefinition
@@ -104,6 +104,18 @@ def review_decision(log_id: int) -> list[int]:
     ])
 
 
+@notifications.stands_while("tomorrow")
+def _tomorrow_stands(n: Notification) -> bool:
+    """The activity is still open and starts when the reminder says (it may be cancelled or
+    moved in the evening, while quiet hours hold the email until the morning)."""
+    ref = n.params.get("activity")
+    if ref is None:  # written before reminders named their activity
+        return True
+    act = db.session.get(Activity, ref)
+    return (act is not None and act.state in registry().states_in(Phase.OPEN)
+            and act.starts_at.isoformat() == n.params.get("at"))
+
+
 # -- periodic ---------------------------------------------------------------------------------
 
 
@@ -134,7 +146,8 @@ def remind_tomorrow(now: datetime) -> list[int]:
         start = to_local(act.starts_at, tz)
         if start.date() != to_local(now, tz).date() + timedelta(days=1):
             continue
-        params = {"title": act.title, "time": start.strftime("%H:%M"), "location": act.location or ""}
+        params = {"title": act.title, "time": start.strftime("%H:%M"), "location": act.location or "",
+                  "activity": act.id, "at": act.starts_at.isoformat()}
         items += [
             NewNotification(uid, "tomorrow", f"tomorrow:{act.id}:{uid}", params, _link(act), act.school_id)
             for uid, _role in _people(act)

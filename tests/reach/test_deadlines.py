@@ -227,3 +227,34 @@ def test_calendar_feeds_have_the_deadlines_as_all_day_events(make_app):
 def _soon_in(app, days: int) -> str:
     with app.app_context():
         return _soon(days)
+
+
+def test_a_deadline_withdrawn_or_moved_while_its_email_waited_is_not_sent(queued_app, smtp):
+    """The district announces a deadline at 23:00; the quiet hours hold the emails until 07:00.
+    It withdraws one announcement and moves another before then. Before: both morning emails
+    went out, one for a deadline that no longer was, one with the old day beside the new day's.
+    Now neither stale one is sent; the new day's is."""
+    from portal.services.delivery import deliver_now
+
+    notifications.save_setting(user("teacher1").id, "t1@school.test", list(notifications.KINDS))
+    noon = datetime(2026, 12, 1, 4, 0)  # 12:00 in Shanghai
+    kept = announcements.announce(_district_id(), "教研组工作总结", _soon(20), "", "all_staff", by=_admin())
+    gone = announcements.announce(_district_id(), "撤回的通知", _soon(21), "", "all_staff", by=_admin())
+    moved = announcements.announce(_district_id(), "改期的报送", _soon(22), "", "all_staff", by=_admin())
+    made = {}
+    for row in (kept, gone, moved):
+        made[row.id] = district_notices.deadline_announced(row.id)
+    mine = {n.params["announcement"]: n for n in notes("deadline_announced", "teacher1")
+            if n.params.get("announcement") in made}
+    announcements.remove(gone.id, by=_admin(), district_id=_district_id())
+    announcements.update(moved.id, "改期的报送", _soon(25), "", "all_staff", by=_admin(), district_id=_district_id())
+    assert deliver_now(mine[kept.id].id, noon) == ["email"]  # the control: a deadline that stands
+    assert deliver_now(mine[gone.id].id, noon) == []
+    assert deliver_now(mine[moved.id].id, noon) == []
+    district_notices.deadline_announced(moved.id)  # the update's job: the new day
+    [again] = [n for n in notes("deadline_announced", "teacher1")
+               if n.params.get("announcement") == moved.id and n.params["date"] == _soon(25)]
+    assert deliver_now(again.id, noon) == ["email"]
+    subjects = [m["Subject"] for m in smtp.inbox.to("t1@school.test")]
+    assert len(subjects) == 2 and not any("撤回的通知" in s for s in subjects)
+    assert [s for s in subjects if "改期的报送" in s] and all(_soon(22) not in s for s in subjects)

@@ -527,3 +527,20 @@ def test_usual_addresses_are_saved(make_app, address):
         teacher = user("teacher1")
         notifications.save_setting(teacher.id, address, ["returned"])
         assert notifications.setting(teacher.id).email == address
+
+
+def test_a_reminder_held_overnight_is_not_sent_for_an_activity_cancelled_meanwhile(queued_app, smtp):
+    """The activity-tomorrow reminder is written in the evening and its email held by the quiet
+    hours until 07:00; the organizer cancels the activity at 21:00. Before: the morning's email
+    told everyone to come all the same. Now it is not sent; the app keeps the note as said then."""
+    for who in ("teacher1", "teacher3"):
+        notifications.save_setting(user(who).id, f"{who}@school.test", list(notifications.KINDS))
+    act = activity("lecture", Phase.OPEN)
+    reminders.remind_tomorrow(act.starts_at - timedelta(days=1))
+    mine = {n.user_id: n for n in notes("tomorrow") if n.params["title"] == act.title}
+    first, second = mine[user("teacher1").id], mine[user("teacher3").id]
+    assert deliver_now(first.id, NOON_UTC) == ["email"]  # before the cancellation: sent
+    transitions.fire(act.id, school().id, user("organizer"), "cancel", "主讲人临时出差")
+    assert deliver_now(second.id, NOON_UTC) == []
+    assert smtp.inbox.to("teacher3@school.test") == [] and len(smtp.inbox.to("teacher1@school.test")) == 1
+    assert second.id in {n.id for n in notes("tomorrow", "teacher3")}  # still in the app
