@@ -504,6 +504,8 @@ TEXTS: dict[str, Any] = {
     "writing.duplicate": _l("this text is already in your record (“%(title)s”): a piece counts once"),
     "writing.repeats": _l("this text repeats “%(title)s”, already in your record, in whole or for the most part: a "
                           "piece counts once"),
+    "writing.padded": _l("%(share)s of this text repeats passages that came before in it: words written again are no "
+                         "more writing; hand in the text with each passage once"),
     "writing.duplicate_file": _l("this file is already in your record (“%(title)s”): a piece counts once"),
     "writing.refused": _l("the writing was not saved"),
     "writing.no_characters": _l(
