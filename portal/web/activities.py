@@ -268,7 +268,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
         for t in definition.transitions if act.state in t.sources
     ]
-    would_get, hours_notice, credited = _would_get(reg, act, people, settings)
+    would_get, hours_notice = _would_get(reg, act, people, settings)
     return render_template(
         "activities/show.html",
         act=act,
@@ -296,7 +296,6 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         year_locked=tr(coded("year.locked", year=act.school_year)) if locked else "",
         started=activities.has_started(act),
         lines=_lines(act, people, would_get),
-        credited=credited,  # the table shows the hours credited, not those crediting would give
         hours_notice=hours_notice,
         line_rows=line_rows,
         todo_missing=todo_missing,
@@ -340,25 +339,25 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
     ]
 
 
-def _would_get(reg, act, people, settings) -> tuple[dict[int, Decimal], Any, bool]:
+def _would_get(reg, act, people, settings) -> tuple[dict[int, Decimal], Any]:
     """The hours crediting would give each participant, and the notice shown instead when the
     type's credit rule raises (reported with its plugin's name; the step stays refused); of an
     activity whose credits are posted, the hours credited (``credits.credited_hours``: as its
-    学分认定表, not the rule asked again under settings changed since), and True."""
+    学分认定表, not the rule asked again under settings changed since)."""
     credited = credit_service.credited_hours(act)
     if credited is not None:
-        return {p.user_id: credited.get(p.user_id, Decimal("0")) for p, _u in people}, None, True
+        return {p.user_id: credited.get(p.user_id, Decimal("0")) for p, _u in people}, None
     if reg is None:
-        return {}, None, False
+        return {}, None
     from portal.services.ledger import credit_hours_each
 
     parts = [p for p, _u in people]  # the rule asked once per distinct participant, not once per row
     try:
         with previewing():
             return dict(zip((p.user_id for p in parts), credit_hours_each(reg.type, act, parts, settings),
-                            strict=True)), None, False
+                            strict=True)), None
     except PluginStepFailed as exc:
-        return {}, tr(exc.notice), False
+        return {}, tr(exc.notice)
 
 
 def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:

@@ -135,14 +135,12 @@ def test_a_credited_activity_shows_each_participants_credited_hours_as_its_certi
     login(client, staff["t1"])
     page = client.get(f"/activities/{act.id}").get_data(as_text=True)
     assert cells(page, "data-testid", 5) == certified
-    assert "已认定学时" in page.split('data-testid="participant-table"')[1].split("</thead>")[0]
     home = client.get(f"/?year={YEAR}").get_data(as_text=True)
     assert re.search(r'data-testid="hours-total"[^>]*>\s*6\s*<', home), "the ledger's 6 h"
     f.fire(act, staff["reviewer"], "revoke", "主讲人学时需重新认定")
     db.session.commit()
     page = client.get(f"/activities/{act.id}").get_data(as_text=True)
     assert cells(page, "data-testid", 5) == {"t1": "9", "t2": "3"}  # what crediting would give now
-    assert "应认定学时" in page.split('data-testid="participant-table"')[1].split("</thead>")[0]
 
 
 def test_certificate_of_another_school_is_404(client, world):
