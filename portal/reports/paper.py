@@ -48,8 +48,11 @@ def _common(code: str, lang: str) -> dict[str, Any]:
     }
 
 
-def _line(user: User, hours: Any) -> dict[str, Any]:
-    return {"user_id": user.id, "name": user.display_name, "hours": fmt(hours) or "0"}
+def _line(user: User, hours: Any, status: str | None = None) -> dict[str, Any]:
+    """A teacher's line of what a form certifies (``/verify`` compares it with today's), with the
+    assessment the form prints beside the hours, if it prints one on the line."""
+    line = {"user_id": user.id, "name": user.display_name, "hours": fmt(hours) or "0"}
+    return line if status is None else {**line, "status": status}
 
 
 # -- 学分认定表 ---------------------------------------------------------------------------------
@@ -180,7 +183,9 @@ def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
     lang = lang_code()
     rows = credits.school_summary(school, year)
     teaching = credits.teaching_now(school.id)
-    content = {"title": school.name, "lines": [_line(ty.user, ty.facts.total_hours) for ty in rows]}
+    # each line's assessment too: the form prints it, and /verify says when it is no longer the year's
+    content = {"title": school.name,
+               "lines": [_line(ty.user, ty.facts.total_hours, ty.assessment.status) for ty in rows]}
     code = verification.issue("summary", school, year, issued_by, content)
     return render_pdf(
         "paper/summary.html", school=school, rows=rows, layout=type_bands(credits.type_keys_for_year(year, school.id), lang),

@@ -87,6 +87,6 @@ def verify(code: str):
     body = render_template(
         "reports/verify.html", doc=doc, school=school, issuer=issuer,
         document_name=paper.DOCUMENT_NAMES[doc.kind](), term=school_year_text(doc.school_year),
-        changes=verification.changes(doc), status_change=verification.status_change(doc), tz=school.timezone,
+        check=verification.check(doc), tz=school.timezone,
     )
     return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

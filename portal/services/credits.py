@@ -931,13 +931,23 @@ def activity_net_hours(activity_id: int) -> dict[int, Decimal]:
     return {uid: _dec(total) for uid, total in rows}
 
 
+def credited_hours(act: Activity) -> dict[int, Decimal] | None:
+    """Each participant's hours of an activity whose credits are posted (its workflow phase):
+    its net ledger lines (:func:`activity_net_hours`), what its 学分认定表 certifies and every
+    total counts, whatever the type's rule or the school's settings would give today. None
+    while its credits are not posted: what crediting would give is still a preview."""
+    if registry().phase(act.type_key, act.state) is not Phase.CREDITED:
+        return None
+    return activity_net_hours(act.id)
+
+
 def certificate(activity_id: int, school_id: int) -> Certificate:
     """The credit certification form of a credited activity of this school."""
     act = access.get_activity(activity_id, school_id)
-    if registry().phase(act.type_key, act.state) is not Phase.CREDITED:
+    net = credited_hours(act)
+    if net is None:
         raise Conflict(msg("certificate.not_posted"), state=act.state)
     school = db.session.get_one(School, school_id)
-    net = activity_net_hours(act.id)
     people = db.session.execute(
         select(Participation, User)
         .join(User, User.id == Participation.user_id)

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -80,46 +81,78 @@ class Change:
     now: Decimal
 
 
+def _years_now(doc: IssuedDocument) -> dict[int, tuple[Decimal, str]]:
+    """Each teacher's total and assessment of the year today, as a record (its teacher) or a
+    summary (the summary page's rows) printed them: one reading for both."""
+    school = db.session.get_one(School, doc.school_id)
+    if doc.kind == "record" and doc.user_id is not None:
+        teacher = db.session.get_one(User, doc.user_id)
+        ty = credits.teacher_year(teacher, school, doc.school_year)
+        return {teacher.id: (ty.facts.total_hours, ty.assessment.status)}
+    # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
+    # page should not aggregate a school's year on every look), else computed now
+    rows: Sequence[credits.SummaryRow] | None = teacher_years.summary_rows(school, doc.school_year)
+    if rows is None:
+        rows = credits.school_summary(school, doc.school_year)
+    return {row.user.id: (row.facts.total_hours, row.assessment.status) for row in rows}
+
+
 def current_hours(doc: IssuedDocument) -> dict[int, Decimal]:
     """What the ledger says now, in the terms the document printed: the activity's net hours
     per teacher (a certificate) or the year's totals (a summary or a record)."""
     if doc.kind == "certificate" and doc.activity_id is not None:
         return credits.activity_net_hours(doc.activity_id)
-    school = db.session.get_one(School, doc.school_id)
-    if doc.kind == "record" and doc.user_id is not None:
-        teacher = db.session.get_one(User, doc.user_id)
-        return {teacher.id: credits.teacher_year(teacher, school, doc.school_year).facts.total_hours}
-    # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
-    # page should not aggregate a school's year on every look), else computed now
-    rows = teacher_years.summary_rows(school, doc.school_year)
-    if rows is None:
-        return {ty.user.id: ty.facts.total_hours for ty in credits.school_summary(school, doc.school_year)}
-    return {row.user.id: row.facts.total_hours for row in rows}
+    return {uid: hours for uid, (hours, _status) in _years_now(doc).items()}
 
 
 @dataclass(frozen=True)
 class StatusChange:
-    """A 学时证明 whose assessment (考核结果) the teacher's year no longer has."""
+    """A teacher whose assessment (考核结果) printed the year no longer has: the one of a 学时证明
+    (``name`` empty: the form is theirs alone), or of a 学时汇总表's line."""
 
     printed: str
     now: str
+    name: str = ""
 
 
-def status_change(doc: IssuedDocument) -> StatusChange | None:
-    """The assessment a teacher's record printed against the year's today (the hours may stay
-    while absence confirmed since, or an exemption, changes the verdict); None if the same."""
+@dataclass(frozen=True)
+class Check:
+    """What changed since a document was printed: hours (:class:`Change`) and assessments."""
+
+    changes: list[Change]
+    status_changes: list[StatusChange]
+
+
+def check(doc: IssuedDocument) -> Check:
+    """The lines of the document whose hours the ledger no longer agrees with, and the
+    assessments it printed that the teachers' years no longer have (the hours may stay while
+    absence confirmed since, an exemption or a rule changes the verdict): a 学时证明's, and each
+    line's of a 学时汇总表 (printed with its status; one printed before they were kept has none
+    to compare). The year is read once for both."""
+    if doc.kind == "certificate" and doc.activity_id is not None:
+        return Check(_changes(doc, credits.activity_net_hours(doc.activity_id)), [])
+    now = _years_now(doc)
+    hours = {uid: total for uid, (total, _status) in now.items()}
+    statuses: list[StatusChange] = []
     printed = doc.content.get("status")
-    if doc.kind != "record" or doc.user_id is None or not printed:
-        return None
-    school = db.session.get_one(School, doc.school_id)
-    teacher = db.session.get_one(User, doc.user_id)
-    now = credits.teacher_year(teacher, school, doc.school_year).assessment.status
-    return None if now == printed else StatusChange(str(printed), now)
+    if doc.kind == "record" and doc.user_id is not None and printed:
+        mine = now[doc.user_id][1]
+        if mine != printed:
+            statuses.append(StatusChange(str(printed), mine))
+    elif doc.kind == "summary":
+        for line in doc.content.get("lines", []):
+            was, year = line.get("status"), now.get(int(line["user_id"]))
+            if was and year is not None and year[1] != was:  # one no longer on the year: its hours say so
+                statuses.append(StatusChange(str(was), year[1], str(line["name"])))
+    return Check(_changes(doc, hours), statuses)
 
 
 def changes(doc: IssuedDocument) -> list[Change]:
     """Lines of the document whose hours the ledger no longer agrees with."""
-    now = current_hours(doc)
+    return _changes(doc, current_hours(doc))
+
+
+def _changes(doc: IssuedDocument, now: dict[int, Decimal]) -> list[Change]:
     out = []
     for line in doc.content.get("lines", []):
         printed = Decimal(str(line["hours"]))

@@ -25,6 +25,7 @@ from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewi
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
+from portal.services import credits as credit_service
 from portal.services.snapshots import context
 from portal.timeutil import first_day, iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_form, plugin_fragment
@@ -340,7 +341,12 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
 
 def _would_get(reg, act, people, settings) -> tuple[dict[int, Decimal], Any]:
     """The hours crediting would give each participant, and the notice shown instead when the
-    type's credit rule raises (reported with its plugin's name; the step stays refused)."""
+    type's credit rule raises (reported with its plugin's name; the step stays refused); of an
+    activity whose credits are posted, the hours credited (``credits.credited_hours``: as its
+    学分认定表, not the rule asked again under settings changed since)."""
+    credited = credit_service.credited_hours(act)
+    if credited is not None:
+        return {p.user_id: credited.get(p.user_id, Decimal("0")) for p, _u in people}, None
     if reg is None:
         return {}, None
     from portal.services.ledger import credit_hours_each

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
 from portal.models import Activity, School, User
-from portal.services import exemptions
+from portal.services import access, exemptions, schools
 from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import credited, login
 from tests.support import factories as f
@@ -111,6 +112,35 @@ def test_certificate_page_and_xlsx(client, world):
     assert r.status_code == 200
     values = [v for row in load_workbook(io.BytesIO(r.data)).worksheets[0].iter_rows(values_only=True) for v in row]
     assert "认定学时合计" in values and 9 in values
+
+
+def test_a_credited_activity_shows_each_participants_credited_hours_as_its_certificate(client, world):
+    """新课标讲座 credited t1 6 h as speaker (twice the 3 h) and t2 3 h. The school then raises the
+    speaker multiplier to 3. The activity page's participant table worked its figures out again by
+    today's settings and showed t1 9 h beside the 学分认定表, the teacher's home and record
+    (6 h, what the ledger holds); a credited activity now shows what was credited, and one
+    revoked since shows again what crediting would give (its credits are to be posted anew)."""
+    act, staff, s1 = world["act"], world["staff"], world["s1"]
+    schools.set_type(s1, "lecture", settings={"speaker_multiplier": 3}, by=access.actor(staff["admin"].id, s1.id))
+    db.session.commit()
+
+    def cells(html: str, testid: str, at: int) -> dict[str, str]:
+        rows = re.findall(rf'<tr {testid}="?([\w-]+)"?>(.*?)</tr>', html, re.S)
+        found = {user: re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[at] for user, row in rows}
+        return {user.removeprefix("participant-"): re.sub(r"<[^>]+>", "", td).strip() for user, td in found.items()}
+
+    login(client, staff["reviewer"])
+    certified = cells(client.get(f"/activities/{act.id}/certificate").get_data(as_text=True), "data-user", 4)
+    assert certified == {"t1": "6", "t2": "3"}, certified
+    login(client, staff["t1"])
+    page = client.get(f"/activities/{act.id}").get_data(as_text=True)
+    assert cells(page, "data-testid", 5) == certified
+    home = client.get(f"/?year={YEAR}").get_data(as_text=True)
+    assert re.search(r'data-testid="hours-total"[^>]*>\s*6\s*<', home), "the ledger's 6 h"
+    f.fire(act, staff["reviewer"], "revoke", "主讲人学时需重新认定")
+    db.session.commit()
+    page = client.get(f"/activities/{act.id}").get_data(as_text=True)
+    assert cells(page, "data-testid", 5) == {"t1": "9", "t2": "3"}  # what crediting would give now
 
 
 def test_certificate_of_another_school_is_404(client, world):

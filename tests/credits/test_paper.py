@@ -312,6 +312,38 @@ def test_a_record_whose_assessment_changed_since_it_was_printed_says_so_on_verif
     assert "printed Met, now Not recognised." in english
 
 
+def test_a_summary_whose_assessments_changed_since_it_was_printed_says_so_on_verification(client, world, staff, s1):
+    """The printed 学时汇总表 gives each teacher's 考核结果 beside the hours. After it was printed, a
+    lecture 孙丽华 missed without leave (5 h) is confirmed and 周建国 is exempted: no hours move,
+    but both assessments do. ``/verify`` compared the hours alone and went on saying "no hours
+    have been revoked or changed" beside a form saying 未达标 for both (the 学时证明 was checked
+    for its assessment, the summary was not); now it names each teacher whose assessment changed,
+    printed and today's, today's as the summary page shows it."""
+    t3, t4 = staff["t3"], staff["t4"]
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/reports/summary.pdf?year={YEAR}").data)
+    code = _code(text).replace("-", "")
+    anonymous = client.application.test_client()
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' in html and 'data-testid="verify-status-changed"' not in html
+    credited(s1, staff, "lecture", [(t4, "attendee")], hours="5", attended={t4.id: "0"}, absent={t4.id: "5"},
+             until="reviewed")
+    exemptions.set_exemption(s1, staff["admin"], t3.id, YEAR, "长期病假")
+    db.session.commit()
+    summary = client.get(f"/reports/summary?year={YEAR}").get_data(as_text=True)
+    now = {u.username: re.search(rf'data-testid="status-{u.username}" data-status="(\w+)"', summary).group(1)
+           for u in (t3, t4)}
+    assert now == {t3.username: "exempt", t4.username: "not_recognised"}, now
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' not in html and 'data-testid="verify-changed"' not in html
+    changed = html.split('data-testid="verify-status-changed"')[1].split("</div>")[0]
+    for name, printed, today in ((NAMES[2], "未达标", "免于考核"), (NAMES[3], "未达标", "不予认定")):
+        assert re.search(rf"{name}\W*打印时为“{printed}”，现为“{today}”", changed), changed
+    assert NAMES[0] not in changed and NAMES[1] not in changed  # the others' assessments are as printed
+    english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
+    assert "printed Short, now Exempt." in english and "printed Short, now Not recognised." in english
+
+
 def test_the_english_forms_headings_wrap_in_their_columns(client, world, staff, s1):
     """Auditor: on the English 学分认定表 "Hours attended", "Hours credited" and "Remark" were
     kept on one line each in 19 mm columns and printed over one another ("Hours atteHdedrs

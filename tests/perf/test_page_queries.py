@@ -28,8 +28,9 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one); the school's settings
     # of its type too (that statement is the one counted apart as the settings lookup; it was a
-    # statement of its own, 5 + 1)
-    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 4, 1),
+    # statement of its own, 5 + 1); +1 of a credited one (the busiest is): its participants' hours
+    # as credited, from the ledger (``credits.credited_hours``, as its 学分认定表), not the rule again
+    "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 5, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
     # the user, the district, the rounds, the activities still to credit with their count (one)
     "school submission": ("admin", lambda s: "/submission", 4, 0),
