@@ -199,18 +199,26 @@ _PARTICIPATIONS = (
     )
     .order_by(Activity.starts_at, Activity.id)
 )
+# ... of one school year (``year`` bound): the home's, whose outlook reads the credited ones too
+_PARTICIPATIONS_OF_YEAR = _PARTICIPATIONS.where(Activity.school_year == bindparam("year"))
 
 
-def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE) -> list[tuple[ParticipantRow, Any]]:
-    """The user's part in the school's activities whose state is in one of ``phases``, by start:
-    (participation, activity) as read-only tuples with the attributes of the models. Those of a
-    year or semester the district has accepted are left out: they can no longer be credited nor
-    take evidence (``year.locked``), so the outlook counts no hours from them and the home asks
-    for no evidence there."""
-    params = {"user_id": user_id, "school_id": school_id, "states": list(registry().states_in(*phases))}
+def participations(
+    user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE, year: str | None = None,
+) -> list[tuple[ParticipantRow, Any]]:
+    """The user's part in the school's activities whose state is in one of ``phases`` (of the
+    school ``year`` when given), by start: (participation, activity) as read-only tuples with
+    the attributes of the models. Those of a year or semester the district has accepted are
+    left out: they can no longer be credited nor take evidence (``year.locked``), so the
+    outlook counts no hours from them and the home asks for no evidence there."""
+    params: dict[str, Any] = {"user_id": user_id, "school_id": school_id,
+                              "states": list(registry().states_in(*phases))}
+    statement = _PARTICIPATIONS
+    if year is not None:
+        statement, params["year"] = _PARTICIPATIONS_OF_YEAR, year
     return [
         (ParticipantRow._make(row[:_SHARED]), ActivityRow._make(row[_SHARED:]))
-        for row in read_rows(_PARTICIPATIONS, params).all()
+        for row in read_rows(statement, params).all()
     ]
 
 
