@@ -67,6 +67,7 @@ from portal.once import Memo, once_each
 from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
 from portal.services import access, locks, quotas
+from portal.services.stints import away_clause
 from portal.sorting import pinyin_key
 from portal.timeutil import (
     FIRST_SCHOOL_YEAR,
@@ -271,6 +272,7 @@ def _year_statements(some_people: bool) -> tuple[Select, Select, CompoundSelect]
             Activity.school_id.in_(ids),
             Activity.school_year == year,
             Activity.state.in_(bindparam("confirmed", expanding=True)),
+            ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # not theirs
         ),
         Participation.user_id,
     ).group_by(Activity.school_id, Participation.user_id, Activity.semester)
@@ -400,6 +402,7 @@ def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids"
         .where(
             Activity.state.in_(bindparam("confirmed", expanding=True)),
             (Participation.absent_hours > 0) | (Participation.excused_hours > 0),
+            ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
         ),
         Activity.school_id, Participation.user_id, Activity.school_year,
     )
@@ -531,6 +534,7 @@ def _teacher_year_statement():
             Activity.school_id == school_id,
             Activity.school_year == year,
             Activity.state.in_(bindparam("confirmed", expanding=True)),
+            ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
         )
         .group_by(Activity.semester)
     )
@@ -850,6 +854,7 @@ _ABSENCES = (
         Activity.school_id == bindparam("school_id"),
         Activity.state.in_(bindparam("confirmed", expanding=True)),
         or_(Participation.absent_hours > 0, Participation.excused_hours > 0),
+        ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
     )
     .order_by(Activity.school_year.desc(), Activity.starts_at, Activity.id)
 )
