@@ -45,17 +45,23 @@ class YearWarning:
     severe: bool = False  # the absence limit is reached: the year is not recognised
 
 
-def expected_by(q: QuotaFact, school_year: str, today: date) -> int:
+def expected_by(q: QuotaFact, school_year: str, today: date, since: date | None = None) -> int:
     """How much of quota ``q`` should be done by ``today``: its target spread evenly over its
-    period (nothing before the period starts, all of it once it is over)."""
-    return _expected(q.semester, q.target, school_year, today)
+    period (nothing before the period starts, all of it once it is over) — for a teacher on the
+    staff only ``since`` a day within it (joined, or came back after a gap:
+    ``YearFacts.on_staff_since``), over what is left of it from that day, as their plan's
+    deadline counts from it (``plans.own_deadline``): the whole target is still theirs by the
+    period's end, but nobody is behind for the weeks before they were there."""
+    return _expected(q.semester, q.target, school_year, today, since)
 
 
 @lru_cache(maxsize=4096)
-def _expected(semester: int, target: int, school_year: str, today: date) -> int:
+def _expected(semester: int, target: int, school_year: str, today: date, since: date | None = None) -> int:
     """:func:`expected_by` of its values (a pure function, asked for each teacher's quotas of a
     summary: the same few answers)."""
     start, end = period_bounds(school_year, semester)
+    if since is not None and since > start:
+        start = since
     if today < start:
         return 0
     if today >= end:
@@ -82,7 +88,8 @@ def behind(facts: YearFacts, today: date, *, status: str, accepted: Collection[i
     if status == EXEMPT:
         return []
     year = facts.school_year
-    return [q for q in facts.quotas if not q.met and q.done < expected_by(q, year, today)
+    since = facts.on_staff_since
+    return [q for q in facts.quotas if not q.met and q.done < expected_by(q, year, today, since)
             and not period_over(q.semester, year, today, accepted)]
 
 
