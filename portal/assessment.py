@@ -62,6 +62,10 @@ class YearFacts:
     absence_warning_hours: Decimal = Decimal("0")  # the school warns at this much absence (0: never)
     quotas: tuple[QuotaFact, ...] = ()  # the school's writing quotas (those with a target)
     quotas_decide: bool = False  # the school's rule: an unmet quota makes the year short
+    # the day (school's time) their stretch on the school's staff began — joined, or came back
+    # after a gap — or None (not known): what is expected of them by a day counts from it
+    # (``forecast.expected_by``); the verdict does not read it
+    on_staff_since: date | None = None
 
     @property
     def unmet_quotas(self) -> list[QuotaFact]:

@@ -109,7 +109,7 @@ def my_outlook() -> Outlook:
     if ty.not_theirs:  # not assessed (as /users/<id>/credits)
         return Outlook(year=year, needed=0.0, pending_hours=0.0, beyond_planned=0.0, outlook="not_assessed",
                        pending=[], warnings=[])
-    rows = overview.participations(user.id, ctx.school.id, forecast.PENDING_PHASES)
+    rows = overview.participations(user.id, ctx.school.id, forecast.OUTLOOK_PHASES, year)
     pending = forecast.pending_activities(rows, schools.all_type_settings(ctx.school.id), year)
     fc = forecast.forecast(ty.facts, ty.assessment.status, pending, today, accepted=ty.accepted_periods)
     return Outlook(

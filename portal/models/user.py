@@ -94,8 +94,9 @@ class Membership(Model):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # when the role was given (a teacher's: when they joined the school); a school year over
-    # before then is not theirs (``credits.year_over_at``). NULL: not known (always theirs).
+    # when the role was given (a teacher's: when they joined the school, or came back after a
+    # gap: the stretches before it are ``EarlierStint`` rows); a school year over before then is
+    # not theirs unless a stretch held it (``credits.year_over_at``). NULL: not known (always theirs).
     since: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow, nullable=True)
     # when the role was last ended (a teacher's: when they left the school); a school year over
     # by then was theirs still (``credits.year_over_at``). NULL: never ended, or not known.
@@ -105,11 +106,12 @@ class Membership(Model):
 
 
 class EarlierStint(Model):
-    """A stretch a role was held before a gap: written when a role that ended before a school
-    year was over is given back after it (``services.users.give_back``, which then dates the role
-    from its return).
+    """A stretch a role was held before a gap: written when a role that ended is given back on
+    a later day (``services.users.give_back``, which then dates the role from its return; until
+    revision ``f1c7a3e9b250``, only when a school year ended in the gap).
     The years over while it was held (joined before, left after) stay the person's
-    (``credits._teachers_statement``); those over while it was away are not."""
+    (``credits._teachers_statement``); those over while it was away are not, and what was held
+    in the gap asks nothing of them (``services.stints``)."""
 
     __tablename__ = "membership_stint"
 

@@ -150,8 +150,10 @@ def summary_lines(
         f, user, verdict = row.facts, row.user, row.assessment
         absent, quotas = f.absent_hours, id(f.quotas)
         shown = (quotas, verdict.status == EXEMPT)
-        # what forecast.warnings reads besides the quotas: the status, year, absence and its rules
-        said = (quotas, verdict.status, f.school_year, f.absence_warning_hours, f.absence_limit_hours, *absent.items())
+        # what forecast.warnings reads besides the quotas: the status, year, the day they are on the
+        # staff from, absence and its rules
+        said = (quotas, verdict.status, f.school_year, f.on_staff_since, f.absence_warning_hours,
+                f.absence_limit_hours, *absent.items())
         lines.append(row_format.format(
             user=html_text(user.username),
             url=html_text(record_url(user.id)),

@@ -67,6 +67,7 @@ from portal.once import Memo, once_each
 from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
 from portal.services import access, locks, quotas
+from portal.services.stints import away_clause
 from portal.sorting import pinyin_key
 from portal.timeutil import (
     FIRST_SCHOOL_YEAR,
@@ -74,6 +75,7 @@ from portal.timeutil import (
     current_school_year,
     default_zone,
     parse_iso,
+    to_local,
     utcnow,
     valid_school_year,
     year_bounds,
@@ -200,11 +202,13 @@ def _year_facts(
     exemption: str | None,
     writing: list[quotas.Piece] | None = None,
     dec: Callable[[Any], Decimal] = _dec,
+    since: date | None = None,
 ) -> YearFacts:
     """The one place a teacher's :class:`YearFacts` are put together: every page, export and
     API answer (school, district, teacher) goes through here, from the ledger
     (:func:`_facts`) or from a stored teacher-year row (:func:`stored_years`). ``rules``: the
-    school's (:func:`_rules_of`); ``dec``: :func:`_dec`, or a page's memory of it."""
+    school's (:func:`_rules_of`); ``dec``: :func:`_dec`, or a page's memory of it; ``since``:
+    the day their stretch on the staff began (:func:`joined_day`)."""
     by_type = {k: dec(v) for k, v in types.items()}
     return YearFacts(
         user_id=user.id,
@@ -221,7 +225,16 @@ def _year_facts(
         exemption_reason=exemption,
         quotas=rules.quotas(tuple(writing or ())),
         quotas_decide=rules.quotas_decide,
+        on_staff_since=since,
     )
+
+
+def joined_day(since: datetime | str | None, zone: str) -> date | None:
+    """The day in the school's time (``zone``) a teacher role stored as ``since`` began (as the
+    driver hands it back, or as text from a UNION's text column): ``YearFacts.on_staff_since``."""
+    if isinstance(since, str):
+        since = datetime.fromisoformat(since)
+    return to_local(since, zone).date() if since is not None else None
 
 
 def _facts(
@@ -233,10 +246,11 @@ def _facts(
     exemption: str | None,
     writing: list[quotas.Piece] | None = None,
     judge: Callable[[YearFacts], Assessment] = assess,
+    since: date | None = None,
 ) -> TeacherYear:
     """A teacher's year from the ledger (:func:`_year_facts`), assessed by the policy hook
     (``judge``: :func:`assess`, or a summary's :func:`year_assessor`)."""
-    facts = _year_facts(rules, year, user, types, absences, exemption, writing)
+    facts = _year_facts(rules, year, user, types, absences, exemption, writing, since=since)
     return TeacherYear(user, facts, judge(facts))
 
 
@@ -271,6 +285,7 @@ def _year_statements(some_people: bool) -> tuple[Select, Select, CompoundSelect]
             Activity.school_id.in_(ids),
             Activity.school_year == year,
             Activity.state.in_(bindparam("confirmed", expanding=True)),
+            ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # not theirs
         ),
         Participation.user_id,
     ).group_by(Activity.school_id, Participation.user_id, Activity.semester)
@@ -329,12 +344,13 @@ def year_rows(
     writing = quotas.writing_of(ids, year)
     rules = {s.id: _rules_of(s, closing_rules or accepted.get(s.id)) for s in schools_}
     judge = year_assessor(registry().plugins)
-    for sid, user in _teachers_of(ids, year, people):
+    zones = {s.id: s.timezone for s in schools_}
+    for sid, user, since in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
             _facts(
                 rules[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
-                writing.get(who, []), judge,
+                writing.get(who, []), judge, joined_day(since, zones[sid]),
             )
         )
     return out
@@ -342,13 +358,14 @@ def year_rows(
 
 def _teachers_of(
     school_ids: list[int], year: str | None, user_ids: list[int] | None = None
-) -> list[tuple[int, User]]:
-    """(school id, user) of each school's active teachers (with ``year``, those who joined
-    before it was over, and those who left after it was over) and, with ``year``, anyone with
-    something of theirs that the year's figures count (:func:`_counted_statement`: a teacher who
-    has since left still appears on that year's summary, as on their record) — for a year the
-    district closed (accepted whole, or both its semesters), the teachers of its kept rows
-    instead; with ``user_ids``, only those people."""
+) -> list[tuple[int, User, datetime | None]]:
+    """(school id, user, when their teacher role there dates from: ``Membership.since``) of each
+    school's active teachers (with ``year``, those who joined before it was over, and those who
+    left after it was over) and, with ``year``, anyone with something of theirs that the year's
+    figures count (:func:`_counted_statement`: a teacher who has since left still appears on
+    that year's summary, as on their record) — for a year the district closed (accepted whole,
+    or both its semesters), the teachers of its kept rows instead; with ``user_ids``, only those
+    people."""
     params: dict[str, object] = {"school_ids": school_ids}
     if year is not None:
         params["year"], params["over_at"] = year, year_over_at(year)
@@ -356,7 +373,8 @@ def _teachers_of(
     if user_ids is not None:
         params["user_ids"] = user_ids
     rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None), params).all()
-    return sorted(((sid, user) for sid, user in rows), key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
+    return sorted(((sid, user, since) for sid, user, since in rows),
+                  key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
 
 #: Which schools a statement of this module is about: the bound ``school_ids``, the schools of
@@ -400,6 +418,7 @@ def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids"
         .where(
             Activity.state.in_(bindparam("confirmed", expanding=True)),
             (Participation.absent_hours > 0) | (Participation.excused_hours > 0),
+            ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
         ),
         Activity.school_id, Participation.user_id, Activity.school_year,
     )
@@ -474,7 +493,10 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
         people = union(teaching, others, kept).subquery()
     else:
         people = teaching.where(Membership.active.is_(True)).subquery()
-    return select(people.c.sid, User).join(User, User.id == people.c.uid).order_by(people.c.sid, User.display_name, User.id)
+    # with when their teacher role there dates from (none: not a teacher there)
+    role = and_(Membership.user_id == people.c.uid, Membership.school_id == people.c.sid, Membership.role == TEACHER)
+    return (select(people.c.sid, User, Membership.since).join(User, User.id == people.c.uid)
+            .outerjoin(Membership, role).order_by(people.c.sid, User.display_name, User.id))
 
 
 def summary_row_count(year: str, *, school_id: int | None = None, district_id: int | None = None) -> int:
@@ -531,6 +553,7 @@ def _teacher_year_statement():
             Activity.school_id == school_id,
             Activity.school_year == year,
             Activity.state.in_(bindparam("confirmed", expanding=True)),
+            ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
         )
         .group_by(Activity.semester)
     )
@@ -563,7 +586,13 @@ def _teacher_year_statement():
         literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
         pieces.c.kind, pieces.c.pieces,
     )
-    return union_all(by_type, absences, exemption, accepted, locked, writing)
+    # when their teacher role here dates from (joined, or back after a gap), as text
+    joined = select(
+        literal("m", String), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
+    ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
+            Membership.since.is_not(None))
+    return union_all(by_type, absences, exemption, accepted, locked, writing, joined)
 
 
 _TEACHER_YEAR = _teacher_year_statement()
@@ -583,6 +612,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     joined_after = year_accepted = False
     writing: list[quotas.Piece] = []
     periods: set[int] = set()
+    since: date | None = None
     params = {
         "uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states(),
         "user_id": user.id, "school_ids": [school.id],
@@ -598,9 +628,11 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             accepted, joined_after, year_accepted = _accepted_rules(key), not semester, True
         elif kind == "l":
             periods.add(semester)
+        elif kind == "m":
+            since = joined_day(key, school.timezone)
         else:
             exemption = key
-    ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing)
+    ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing, since=since)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     ty.accepted_periods = frozenset(periods)
     counted = bool(types or absent or exemption is not None or writing)
@@ -630,7 +662,7 @@ def _off_the_staff_at_its_end(user_id: int, school_id: int, year: str) -> bool:
 def school_teachers(school_id: int, year: str | None = None) -> list[User]:
     """The school's active teachers; with ``year``, also anyone with something counted there that
     year (:func:`_teachers_of`)."""
-    return [user for _sid, user in _teachers_of([school_id], year)]
+    return [user for _sid, user, _since in _teachers_of([school_id], year)]
 
 
 def teaching_now(school_id: int) -> set[int]:
@@ -668,7 +700,7 @@ def on_summary(school_id: int, year: str, user_id: int) -> bool:
 def teaching_rows(school: School, year: str) -> list[TeacherYear]:
     """The rows of :func:`school_summary` of the people who teach at the school today: whom its
     reminders are for (a teacher who left is still on the year, but is told nothing more)."""
-    teaching = {user.id for _sid, user in _teachers_of([school.id], None)}
+    teaching = {user.id for _sid, user, _since in _teachers_of([school.id], None)}
     return [row for row in school_summary(school, year) if row.user.id in teaching]
 
 
@@ -678,14 +710,14 @@ def school_summary(school: School, year: str) -> list[TeacherYear]:
 
 
 def stored_years(school: School, year: str, rows: Collection[Row]) -> list[StoredYear]:
-    """The school's teacher-year rows for ``year`` (``teacher_years.summary_rows``: each the
-    teacher's ``id``, ``username``, ``display_name``, ``gender``, ``birth_date``, then the
-    row's ``by_type``, ``absent_hours`` and ``excused_hours`` as JSON text and its
-    ``exemption_reason``) as :func:`school_summary` gives them, teachers in the same order: the
-    facts put together by :func:`_year_facts` with the school's rules and writing of today,
-    assessed by the policy hook (as the exports are, a policy plugin installed since the rows
-    were written included). One query (the writing). Alike texts and hour figures (most
-    teachers' absences: none) are read once each."""
+    """The school's teacher-year rows for ``year`` (``teacher_years.summary_rows``: each the teacher's
+    ``id``, ``username``, ``display_name``, ``gender``, ``birth_date``, then the row's
+    ``by_type``, ``absent_hours`` and ``excused_hours`` as JSON text, its ``exemption_reason``
+    and when their teacher role dates from, ``Membership.since``) as :func:`school_summary`
+    gives them, teachers in the same order: the facts put together by :func:`_year_facts` with
+    the school's rules and writing of today, assessed by the policy hook (as the exports are, a
+    policy plugin installed since the rows were written included). One query (the writing).
+    Alike texts and hour figures (most teachers' absences: none) are read once each."""
     rules = _rules_of(school)
     writing = quotas.writing_of([school.id], year)
     none: list[quotas.Piece] = []
@@ -697,11 +729,12 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     sid, out = school.id, []
     # every row's hours by type (each teacher's own text) decoded in one call
     by_type = json.loads("[" + ",".join([row[5] for row in rows]) + "]") if rows else []
-    for (uid, username, name, gender, birth, _t, absent, excused, exemption), types in zip(rows, by_type, strict=True):
+    for (uid, username, name, gender, birth, _t, absent, excused, exemption, since), types in zip(
+            rows, by_type, strict=True):
         person = Person(uid, username, name, gender, birth)
         facts = _year_facts(
             rules, year, person, types, absences_of[absent, excused], exemption,
-            writing.get((sid, uid), none), dec.__getitem__,
+            writing.get((sid, uid), none), dec.__getitem__, joined_day(since, school.timezone),
         )
         out.append(StoredYear(person, facts, judge(facts)))
     out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))
@@ -850,6 +883,7 @@ _ABSENCES = (
         Activity.school_id == bindparam("school_id"),
         Activity.state.in_(bindparam("confirmed", expanding=True)),
         or_(Participation.absent_hours > 0, Participation.excused_hours > 0),
+        ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
     )
     .order_by(Activity.school_year.desc(), Activity.starts_at, Activity.id)
 )

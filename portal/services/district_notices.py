@@ -215,7 +215,7 @@ def remind_quotas(now: datetime) -> list[int]:
         accepted = locks.accepted_periods(school.id, year)  # what the district accepted is over
         for row in credits.teaching_rows(school, year):  # not to those who left
             for q in forecast.behind(row.facts, today, status=row.assessment.status, accepted=accepted):
-                expected = forecast.expected_by(q, year, today)
+                expected = forecast.expected_by(q, year, today, row.facts.on_staff_since)
                 items.append(NewNotification(
                     row.user.id, "quota_behind", f"quota:{school.id}:{year}:{q.key}:{q.semester}:{month}:{row.user.id}",
                     {"quota": quota_label(q), **quota_figures(q, expected)},

@@ -28,6 +28,9 @@ from workflows.definition import Phase
 ZERO = Decimal("0")
 #: Phases of an activity whose hours are still to come: planned, held, reviewed but not credited.
 PENDING_PHASES = (Phase.OPEN, Phase.AWAITING_REVIEW, Phase.CONFIRMED)
+#: What the outlook reads of a teacher's participations (``overview.participations``): the
+#: pending ones, and the credited ones, whose time is taken (:func:`pending_activities`).
+OUTLOOK_PHASES = (*PENDING_PHASES, Phase.CREDITED)
 
 
 @dataclass(frozen=True)
@@ -42,17 +45,23 @@ class YearWarning:
     severe: bool = False  # the absence limit is reached: the year is not recognised
 
 
-def expected_by(q: QuotaFact, school_year: str, today: date) -> int:
+def expected_by(q: QuotaFact, school_year: str, today: date, since: date | None = None) -> int:
     """How much of quota ``q`` should be done by ``today``: its target spread evenly over its
-    period (nothing before the period starts, all of it once it is over)."""
-    return _expected(q.semester, q.target, school_year, today)
+    period (nothing before the period starts, all of it once it is over) — for a teacher on the
+    staff only ``since`` a day within it (joined, or came back after a gap:
+    ``YearFacts.on_staff_since``), over what is left of it from that day, as their plan's
+    deadline counts from it (``plans.own_deadline``): the whole target is still theirs by the
+    period's end, but nobody is behind for the weeks before they were there."""
+    return _expected(q.semester, q.target, school_year, today, since)
 
 
 @lru_cache(maxsize=4096)
-def _expected(semester: int, target: int, school_year: str, today: date) -> int:
+def _expected(semester: int, target: int, school_year: str, today: date, since: date | None = None) -> int:
     """:func:`expected_by` of its values (a pure function, asked for each teacher's quotas of a
     summary: the same few answers)."""
     start, end = period_bounds(school_year, semester)
+    if since is not None and since > start:
+        start = since
     if today < start:
         return 0
     if today >= end:
@@ -79,7 +88,8 @@ def behind(facts: YearFacts, today: date, *, status: str, accepted: Collection[i
     if status == EXEMPT:
         return []
     year = facts.school_year
-    return [q for q in facts.quotas if not q.met and q.done < expected_by(q, year, today)
+    since = facts.on_staff_since
+    return [q for q in facts.quotas if not q.met and q.done < expected_by(q, year, today, since)
             and not period_over(q.semester, year, today, accepted)]
 
 
@@ -127,22 +137,28 @@ class Forecast:
 def pending_activities(
     rows: Sequence[tuple[Any, Any]], settings: dict[str, dict], school_year: str
 ) -> list[PendingActivity]:
-    """Of the teacher's participations (``overview.participations`` in ``PENDING_PHASES``), those
-    of ``school_year``, each with the hours it would bring; one whose type's credit rule raises
-    is left out (reported with its plugin's name), so the page still shows the others.
+    """Of the teacher's participations (``overview.participations`` in :data:`OUTLOOK_PHASES`),
+    those of ``school_year`` still to be credited, each with the hours it would bring; one whose
+    type's credit rule raises is left out (reported with its plugin's name), so the page still
+    shows the others.
 
     No one attends two things at once (:mod:`portal.services.overlaps`: the attendance of the
     second is refused), so an activity whose attendance is not recorded yet brings only what its
     time still holds beside the others (:func:`_time_left`): two lectures at the same hour
-    bring the hours of one, not their sum."""
+    bring the hours of one, not their sum, and one at the hour of a credited activity (among
+    ``rows``: it brings nothing more, its attendance holds its time) brings what is left."""
     out: list[PendingActivity] = []
     types = registry()
+    credited = set(types.states_in(Phase.CREDITED))
+    taken: list[overlaps.Attended] = [  # the credited activities' time, as their attendance says
+        _attended(p, act) for p, act in rows if act.state in credited and act.school_year == school_year
+    ]
     rules: dict[str, Callable[..., Decimal]] = {}  # each type's credit rule, its boundary set up once
     valued: list[tuple[Any, Any, Decimal, bool]] = []  # (participation, activity, hours, recorded)
     with previewing():
         for p, act in rows:
             reg = types.get(act.type_key)
-            if reg is None or act.school_year != school_year:
+            if reg is None or act.school_year != school_year or act.state in credited:
                 continue
             rule = rules.get(act.type_key)
             if rule is None:
@@ -153,7 +169,7 @@ def pending_activities(
                 valued.append((p, act, value(reg.type, act, p, settings[act.type_key], rule=rule), recorded))
             except PluginStepFailed:
                 continue
-    held = _time_left(valued)
+    held = _time_left(valued, taken)
     for (p, act, hours, _recorded), (there, other) in zip(valued, held, strict=True):
         if there < act.hours:  # what is left of its time: that share of its credit
             hours = (hours * there / act.hours).quantize(Decimal("0.1"), ROUND_DOWN) if act.hours else ZERO
@@ -161,18 +177,22 @@ def pending_activities(
     return out
 
 
-def _time_left(valued: Sequence[tuple[Any, Any, Decimal, bool]]) -> list[tuple[Decimal, str]]:
+def _attended(p: Any, act: Any) -> overlaps.Attended:
+    """The time participation ``p`` of ``act`` holds, as its recorded attendance says."""
+    return overlaps.Attended(act.title, act.starts_at, act.ends_at,
+                             overlaps.present(p.attended_hours, p.adjusted_hours, act.hours,
+                                              (p.absent_hours or ZERO) + (p.excused_hours or ZERO)))
+
+
+def _time_left(
+    valued: Sequence[tuple[Any, Any, Decimal, bool]], credited: Sequence[overlaps.Attended] = (),
+) -> list[tuple[Decimal, str]]:
     """For each activity of ``valued`` (participation, activity, hours, recorded), the hours of
     its time the teacher can still be there (:func:`overlaps.clash`) and the first other
     activity that holds the rest ("" when none). Recorded attendance passed that check when it
-    was written and holds its time as recorded; the others, by start, hold what is left
-    beside it and the earlier ones at full attendance."""
-    taken = [
-        overlaps.Attended(act.title, act.starts_at, act.ends_at,
-                          overlaps.present(p.attended_hours, p.adjusted_hours, act.hours,
-                                           (p.absent_hours or ZERO) + (p.excused_hours or ZERO)))
-        for p, act, _hours, recorded in valued if recorded
-    ]
+    was written and holds its time as recorded, as the ``credited`` activities' does; the
+    others, by start, hold what is left beside it and the earlier ones at full attendance."""
+    taken = [*credited, *(_attended(p, act) for p, act, _hours, recorded in valued if recorded)]
     out: list[tuple[Decimal, str]] = []
     for _p, act, _hours, recorded in valued:
         full = Decimal(act.hours)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -48,6 +49,7 @@ from portal.services.activities import (
 )
 from portal.services.ledger import credit_ceiling_each, credit_hours_each, rule_ignores_identity
 from portal.services.snapshots import activity_snapshot
+from portal.services.stints import away_clause
 from portal.sorting import by_pinyin
 from workflows.definition import Phase
 
@@ -196,21 +198,32 @@ _PARTICIPATIONS = (
         Activity.state.in_(bindparam("states", expanding=True)),
         # nothing more happens in a period the district accepted (as the queue, :func:`_waiting`)
         ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
+        # one held while they were away from the staff is not theirs (unless they were recorded there)
+        or_(~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),
+            Participation.attended_hours > 0, Participation.adjusted_hours > 0),
     )
     .order_by(Activity.starts_at, Activity.id)
 )
+# ... of one school year (``year`` bound): the home's, whose outlook reads the credited ones too
+_PARTICIPATIONS_OF_YEAR = _PARTICIPATIONS.where(Activity.school_year == bindparam("year"))
 
 
-def participations(user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE) -> list[tuple[ParticipantRow, Any]]:
-    """The user's part in the school's activities whose state is in one of ``phases``, by start:
-    (participation, activity) as read-only tuples with the attributes of the models. Those of a
-    year or semester the district has accepted are left out: they can no longer be credited nor
-    take evidence (``year.locked``), so the outlook counts no hours from them and the home asks
-    for no evidence there."""
-    params = {"user_id": user_id, "school_id": school_id, "states": list(registry().states_in(*phases))}
+def participations(
+    user_id: int, school_id: int, phases: tuple[Phase, ...] = EDITABLE, year: str | None = None,
+) -> list[tuple[ParticipantRow, Any]]:
+    """The user's part in the school's activities whose state is in one of ``phases`` (of the
+    school ``year`` when given), by start: (participation, activity) as read-only tuples with
+    the attributes of the models. Those of a year or semester the district has accepted are
+    left out: they can no longer be credited nor take evidence (``year.locked``), so the
+    outlook counts no hours from them and the home asks for no evidence there."""
+    params: dict[str, Any] = {"user_id": user_id, "school_id": school_id,
+                              "states": list(registry().states_in(*phases))}
+    statement = _PARTICIPATIONS
+    if year is not None:
+        statement, params["year"] = _PARTICIPATIONS_OF_YEAR, year
     return [
         (ParticipantRow._make(row[:_SHARED]), ActivityRow._make(row[_SHARED:]))
-        for row in read_rows(_PARTICIPATIONS, params).all()
+        for row in read_rows(statement, params).all()
     ]
 
 

@@ -67,8 +67,8 @@ _JOINED = select(Membership.since).where(
 def deadline_for(school: School, year: str, user_id: int) -> date:
     """The deadline of one teacher's plan for the year: the school's (:func:`deadline`), or, for
     a teacher who joined the school after it (``Membership.since``, in the school's time; back
-    after a year away counts from the return), :data:`JOINED_LATE_DAYS` after the day they
-    joined, within the school year."""
+    after a gap counts from the return, ``users.give_back``: the plan is for the year they are
+    there from then), :data:`JOINED_LATE_DAYS` after the day they joined, within the school year."""
     since = db.session.execute(_JOINED, {"user_id": user_id, "school_id": school.id}).scalar_one_or_none()
     return own_deadline(school, year, since)
 

@@ -34,6 +34,7 @@ from sqlalchemy import (
     BindParameter,
     Select,
     String,
+    and_,
     bindparam,
     cast,
     delete,
@@ -48,9 +49,11 @@ from portal.assessment import STATUSES, hours_recognised
 from portal.database import read_rows
 from portal.extensions import db
 from portal.models import (
+    TEACHER,
     Activity,
     CreditEntry,
     Exemption,
+    Membership,
     OwnWriting,
     School,
     SchoolYearTypeHours,
@@ -243,8 +246,11 @@ def _summary_statement() -> Select:
             cast(TeacherYearRow.by_type, String), cast(TeacherYearRow.absent_hours, String),
             cast(TeacherYearRow.excused_hours, String),
             TeacherYearRow.exemption_reason,
+            Membership.since,  # what is expected of them by a day counts from it (forecast.expected_by)
         )
         .join(User, User.id == TeacherYearRow.user_id)
+        .outerjoin(Membership, and_(Membership.user_id == TeacherYearRow.user_id,
+                                    Membership.school_id == TeacherYearRow.school_id, Membership.role == TEACHER))
         .where(TeacherYearRow.school_id == school_id, TeacherYearRow.school_year == year,
                ~locks.closed_clause(school_id, year))
     )

@@ -36,7 +36,7 @@ from portal.models import DISTRICT_ROLES, ROLES, TEACHER, EarlierStint, Membersh
 from portal.models.user import username_key
 from portal.security import has_controls
 from portal.services import staff_log
-from portal.timeutil import current_school_year, default_zone, to_local, utcnow
+from portal.timeutil import default_zone, to_local, utcnow
 
 MIN_PASSWORD = 8
 NAME_MAX = 100
@@ -232,17 +232,24 @@ def add_role(user: User, school: School | None, role: str, district_id: int | No
 
 
 def give_back(m: Membership) -> None:
-    """Switch a role on (again). One given back after a school year ended while it was off (it
-    ended before that year's end, ``Membership.until``, and comes back after) is dated from its
-    return, and the stretch before the gap is kept as an :class:`EarlierStint`: the years over
-    while the person was away are not theirs, those over while they held it still are. Given
-    back within the school year it ended in, its dates stay: switching a teacher off and on
-    again changes no year."""
+    """Switch a role on (again). One given back after a gap (it ended, ``Membership.until``, on
+    an earlier day) is dated from its return, and the stretch before the gap is kept as an
+    :class:`EarlierStint`: the years over while the person was away are not theirs, those over
+    while they held it still are, and what was held while they were away (a teacher who left
+    in October and came back in March) asks nothing of them (:mod:`portal.services.stints`);
+    the year they came back in is theirs, counted from their return where a day counts (their
+    plan's deadline, the writing expected by now). Given back on the day it ended (in the
+    deployment's zone), its dates stay: switching a role off by a slip and on again changes
+    nothing."""
     now = utcnow()
-    if not m.active and m.until is not None and current_school_year(None, m.until) != current_school_year(None, now):
+    if not m.active and m.until is not None and _day(m.until) != _day(now):
         (object_session(m) or db.session).add(EarlierStint(membership_id=m.id, since=m.since, until=m.until))
         m.since = now
     m.active, m.until = True, None
+
+
+def _day(at: datetime) -> date:
+    return to_local(at, default_zone()).date()
 
 
 def _teacher_joined(school_id: int, user_id: int) -> None:

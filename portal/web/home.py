@@ -32,7 +32,7 @@ def index():
     def render_body() -> str:
         actor = current_actor()
         record = credits.teacher_year(user, school, year)
-        rows = overview.participations(user.id, school.id, forecast.PENDING_PHASES)
+        rows = overview.participations(user.id, school.id, forecast.OUTLOOK_PHASES, year)
         settings, enabled = schools.settings_and_enabled(school.id)
         pending = forecast.pending_activities(rows, settings, year)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
@@ -48,7 +48,7 @@ def index():
             record=record,
             entries=credits.entry_lines(user.id, school.id, year),
             # what the viewed year's activities wait for (last year's page: not this year's)
-            waiting=overview.waiting_on(user.id, school.id, [(p, a) for p, a in rows if a.school_year == year], settings),
+            waiting=overview.waiting_on(user.id, school.id, rows, settings),
             year=year,
             viewer_id=user.id,
             deadlines=announcements.for_school_member(school, current_roles()),

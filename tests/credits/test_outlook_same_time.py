@@ -19,9 +19,10 @@ from tests.support.sessions import log_in
 
 
 def _pending(s, t):
-    rows = overview.participations(t.id, s.id, forecast.PENDING_PHASES)
+    year = current_school_year(s.timezone)
+    rows = overview.participations(t.id, s.id, forecast.OUTLOOK_PHASES, year)  # as the home reads them
     settings, _enabled = schools.settings_and_enabled(s.id)
-    return forecast.pending_activities(rows, settings, current_school_year(s.timezone))
+    return forecast.pending_activities(rows, settings, year)
 
 
 def test_two_activities_at_the_same_time_bring_the_hours_of_one(app, client, s1, staff):
@@ -70,3 +71,22 @@ def test_recorded_attendance_holds_its_time_as_recorded(s1, staff):
     with pytest.raises(Invalid):  # what attendance says: no more than that
         f.attend(other, org, hours={t1.id: "2.5"})
     f.attend(other, org, hours={t1.id: "2"})
+
+
+def test_an_activity_at_the_hour_of_a_credited_one_brings_what_its_time_still_holds(app, client, s1, staff):
+    """Hours already credited held their time: an open activity at the same hour as a credited
+    one is not promised in full (its attendance would be refused), on the home and in the API."""
+    from tests.credits.helpers import credited
+
+    t1, org = staff["t1"], staff["organizer"]
+    start = local_start(7)
+    done = credited(s1, staff, "lecture", [(t1, "attendee")], hours="4", start=start, title="甲讲座")
+    other = f.plan(s1, org, "lecture", [(t1, "attendee")], {"topic": "乙"}, hours="4", start=start, title="乙讲座")
+    got = {p.activity.id: (p.hours, p.same_time_as) for p in _pending(s1, t1)}
+    assert got == {other.id: (Decimal("0"), "甲讲座")}  # the credited one is no pending hours of its own
+    with pytest.raises(Invalid):  # what attendance says: nothing more at that hour
+        f.attend(other, org, hours={t1.id: "1"})
+    log_in(client, t1, s1.id)
+    line = client.get("/?lang=zh_Hans_CN").text.split(f'data-testid="pending-{other.id}"')[1].split("</li>")[0]
+    assert "与“甲讲座”同时" in line and "+0 学时" in line
+    assert done.id != other.id

@@ -1,0 +1,43 @@
+"""A teacher's stretches on a school's staff, and the gaps between them.
+
+The teacher role held today dates from ``Membership.since`` (when it was given, or given back
+after a gap) to ``Membership.until`` (when it ended, if it has); each stretch before a gap is
+an :class:`~portal.models.EarlierStint` (``users.give_back`` writes it). A teacher who left in
+October and came back in March was away from November to February: an activity held then was
+not theirs to attend, so its absence (with or without leave) counts for nothing
+(``credits``: the year's absence, who belongs to a year, the record's list of absences) and
+the home neither promises its hours nor asks evidence for it (``overview.participations``).
+
+Only a gap that follows a known leaving is "away": an activity before the first known date of
+a role (a school that entered September's activities after giving its teachers their roles in
+October) is theirs as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import aliased
+
+from portal.models import TEACHER, EarlierStint, Membership
+
+
+def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
+    """SQL: whether the person was away from the school's teaching staff at ``at`` (columns or
+    bound values): their teacher role there had been ended at or before ``at`` (a stretch
+    before a gap ended, or the role ended and not given back) and no stretch of it held ``at``."""
+    m, st = aliased(Membership), aliased(EarlierStint)
+    left = or_(
+        and_(m.active.is_(False), m.until.is_not(None), m.until <= at),
+        select(st.id).where(st.membership_id == m.id, st.until <= at).correlate_except(st).exists(),
+    )
+    held_now = and_(or_(m.since.is_(None), m.since <= at),
+                    or_(m.active.is_(True), m.until.is_(None), m.until > at))
+    held_before = select(st.id).where(
+        st.membership_id == m.id, or_(st.since.is_(None), st.since <= at), st.until > at,
+    ).correlate_except(st).exists()
+    # correlated with the statement it is asked in (the activity, the participation) at any depth
+    return select(m.id).where(
+        m.user_id == user_id, m.school_id == school_id, m.role == TEACHER, left, ~held_now, ~held_before,
+    ).correlate_except(m).exists()

@@ -1,0 +1,144 @@
+"""A teacher who leaves and comes back within one school year was away in between
+(``services.stints``): what was held then asks nothing of them.
+
+Auditor: switched off in September and on again in November, a teacher kept their first join
+date and no trace of the gap — an activity of October they were still listed in, recorded as
+missed, voided their year (5 hours of unexcused absence), and the home promised the hours of
+one still open and asked its evidence. Now the return is dated and the stretch before it kept
+(``EarlierStint``); the absence of an activity held in the gap counts nowhere (home, record,
+summary and its stored rows), the home leaves it out, and the plan is due 30 days after the
+return (the school's deadline passed while they were away)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.demo import STAFF_SINCE
+from portal.extensions import db
+from portal.models import EarlierStint, Membership
+from portal.services import access, credits, forecast, overview, plans, teacher_years, users
+from portal.services import staff as staff_service
+from tests.credits.helpers import DETAILS, credited, prepare_approve
+from tests.support import factories as f
+
+YEAR = "2026-2027"
+LEFT, BACK = datetime(2026, 9, 20, 2, 0), datetime(2026, 11, 20, 2, 0)  # UTC: 10:00 in Beijing
+
+
+def _at(monkeypatch, when: datetime) -> None:
+    monkeypatch.setattr(staff_service, "utcnow", lambda: when)
+    monkeypatch.setattr(users, "utcnow", lambda: when)
+
+
+def _teacher_role(user_id: int, school_id: int) -> Membership:
+    return db.session.execute(select(Membership).where(
+        Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == "teacher")).scalar_one()
+
+
+@pytest.fixture
+def away(s1, staff, monkeypatch):
+    """t2 missed 2 h of a September lecture while on the staff; left on 20 September, came back
+    on 20 November; in between, a lecture of October they were still listed in (missed, 5 h,
+    reviewed) and another one still open (nothing recorded)."""
+    t1, t2, org, rev = staff["t1"], staff["t2"], staff["organizer"], staff["reviewer"]
+    credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="3",
+             attended={t2.id: "1"}, absent={t2.id: "2"}, start=datetime(2026, 9, 10, 14, 0),
+             title="九月讲座", until="reviewed")
+    gap = f.plan(s1, org, "lecture", [(t1, "attendee"), (t2, "attendee")], DETAILS["lecture"], hours="5",
+                 start=datetime(2026, 10, 15, 13, 0), title="十月讲座")
+    still_open = f.plan(s1, org, "lecture", [(t2, "attendee")], DETAILS["lecture"], hours="2",
+                        start=datetime(2026, 10, 22, 14, 0), title="十月沙龙")
+    admin = access.actor(staff["admin"].id, s1.id)
+    _at(monkeypatch, LEFT)
+    staff_service.deactivate(s1, t2.id, by=admin)
+    _at(monkeypatch, BACK)
+    staff_service.set_roles(s1, t2.id, ["teacher"], by=admin)
+    f.attend(gap, org, hours={t2.id: "0"}, absent={t2.id: "5"})
+    f.fire(gap, org, "hold")
+    prepare_approve(gap, org, [(t1, "attendee"), (t2, "attendee")])
+    f.fire(gap, rev, "approve", "材料齐全")
+    return t2, gap, still_open
+
+
+def test_the_return_is_dated_and_the_stretch_before_kept(s1, away):
+    t2, *_ = away
+    m = _teacher_role(t2.id, s1.id)
+    assert (m.active, m.since, m.until) == (True, BACK, None)
+    assert [(st.since, st.until) for st in db.session.execute(
+        select(EarlierStint).where(EarlierStint.membership_id == m.id)).scalars()] == [(STAFF_SINCE, LEFT)]
+
+
+def test_an_activity_held_while_they_were_away_counts_no_absence(s1, away):
+    t2, gap, _open = away
+    mine = credits.teacher_year(t2, s1, YEAR)  # the home, the record, the API
+    assert mine.facts.absent_hours == {1: Decimal("2")}  # September's, not October's 5
+    assert mine.assessment.status != "not_recognised"
+    row = next(ty for ty in credits.school_summary(s1, YEAR) if ty.user.id == t2.id)  # the summary, computed
+    assert row.facts.absent_hours == {1: Decimal("2")} and row.assessment.status == mine.assessment.status
+    teacher_years.refresh_people(s1.id, [t2.id])
+    stored = next(r for r in teacher_years.summary_rows(s1, YEAR) or [] if r.user.id == t2.id)  # the stored row
+    assert stored.facts.absent_hours == {1: Decimal("2")}
+    assert [a.title for _p, a in credits.absences_for(t2.id, s1.id, YEAR)] == ["九月讲座"]  # the record's list
+    assert gap.id not in {a.id for _p, a in credits.absences_for(t2.id, s1.id)}
+
+
+def test_the_home_neither_promises_nor_asks_for_what_was_held_while_away(s1, away):
+    t2, gap, still_open = away
+    rows = overview.participations(t2.id, s1.id, forecast.OUTLOOK_PHASES, YEAR)
+    assert {a.id for _p, a in rows}.isdisjoint({gap.id, still_open.id})
+    assert still_open.id not in {w.activity.id for w in overview.waiting_on(t2.id, s1.id)}
+
+
+def test_their_plan_is_due_thirty_days_after_they_came_back(s1, away):
+    t2, *_ = away
+    assert plans.deadline_for(s1, YEAR, t2.id) == date(2026, 12, 20)  # the school's (31 October) passed while away
+
+
+def test_a_role_switched_off_and_on_the_same_day_changes_nothing(s1, staff, monkeypatch):
+    t3 = staff["t3"]
+    admin = access.actor(staff["admin"].id, s1.id)
+    _at(monkeypatch, LEFT)
+    staff_service.deactivate(s1, t3.id, by=admin)
+    _at(monkeypatch, datetime(2026, 9, 20, 9, 0))  # a slip put right that afternoon
+    staff_service.set_roles(s1, t3.id, ["teacher"], by=admin)
+    m = _teacher_role(t3.id, s1.id)
+    assert (m.active, m.since, m.until) == (True, STAFF_SINCE, None)
+    assert db.session.execute(select(EarlierStint).where(EarlierStint.membership_id == m.id)).first() is None
+
+
+def test_the_migration_finds_a_gap_within_a_year_in_the_staff_log(app, s1, away):
+    """A leave and a return within the year made before ``f1c7a3e9b250`` (the role kept its
+    first date, no stretch): the upgrade finds the gap in the staff log, keeps the stretch
+    before it, dates the role from the return and removes the year's stored rows (their
+    absence counted the gap); the year computed again counts none of it."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from portal.models import StaffChange
+
+    t2, *_ = away
+    lines = db.session.execute(select(StaffChange.id).where(StaffChange.user_id == t2.id)
+                               .order_by(StaffChange.id)).scalars().all()
+    for line, when in zip(lines, (LEFT, BACK), strict=True):  # dated as the changes were
+        db.session.execute(text("UPDATE staff_change SET created_at = :at WHERE id = :id"), {"at": when, "id": line})
+    m = _teacher_role(t2.id, s1.id)
+    db.session.execute(text("DELETE FROM membership_stint"))
+    db.session.execute(text("UPDATE membership SET since = :at WHERE id = :m"), {"at": STAFF_SINCE, "m": m.id})
+    db.session.commit()
+    teacher_years.refresh(s1, YEAR)
+    assert db.session.execute(text("SELECT count(*) FROM teacher_year WHERE school_year = :y"), {"y": YEAR}).scalar()
+    school_id, mid = s1.id, m.id
+    db.session.remove()
+    downgrade(revision="b5e1d7c3a9f2")
+    upgrade()
+    assert db.session.execute(select(EarlierStint.since, EarlierStint.until).where(
+        EarlierStint.membership_id == mid)).all() == [(STAFF_SINCE, LEFT)]
+    assert db.session.execute(select(Membership.since).where(Membership.id == mid)).scalar_one() == BACK
+    assert not db.session.execute(text("SELECT count(*) FROM teacher_year WHERE school_year = :y"), {"y": YEAR}).scalar()
+    school = db.session.get_one(type(s1), school_id)
+    row = next(ty for ty in credits.school_summary(school, YEAR) if ty.user.id == t2.id)
+    assert row.facts.absent_hours == {1: Decimal("2")}
