@@ -7,14 +7,14 @@ written in the change's transaction and deleted once queued; what is left is que
 worker's sweep (``portal.outbox``).
 
 Revision ID: a9d4f2c6e8b1
-Revises: b5e1d7c3a9f2
+Revises: f1c7a3e9b250
 Create Date: 2026-12-05 15:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "a9d4f2c6e8b1"
-down_revision = "b5e1d7c3a9f2"
+down_revision = "f1c7a3e9b250"
 branch_labels = None
 depends_on = None
 

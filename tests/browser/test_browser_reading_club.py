@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser_lecture_flow import _hours_total, _ledger_total, _submit
+from tests.support.texts import prose
 
 pytestmark = pytest.mark.browser
 TITLE = "读书会：给教师的建议（浏览器测试）"
@@ -76,7 +77,7 @@ def test_reading_club_plugin_in_a_real_browser(browse, live_server):
     expect(missing).to_contain_text(f"0 / {NEED}")
     expect(organizer.page.get_by_test_id("activity-state")).to_have_attribute("data-state", "planned")
 
-    _write_notes(teacher, path, "读" * NEED)
+    _write_notes(teacher, path, prose(NEED, "读"))
     leader = browse()
     leader.login("teacher2")
     _write_notes(leader, path, "书" * (NEED + 10))

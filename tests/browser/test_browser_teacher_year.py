@@ -9,7 +9,10 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from portal.demo import READING_NOTES
+from portal.textcount import chinese_count
 from portal.timeutil import school_year_of, to_local, utcnow
+from tests.support.texts import prose
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +35,7 @@ def test_teacher_home_shows_the_year(browse, locale, size):
     expect(page.get_by_test_id("warnings")).to_contain_text(words["warn"])
     expect(page.get_by_test_id("warning-quota").first).to_be_visible()
     expect(page.get_by_test_id("quotas")).to_contain_text(words["quotas"])
-    expect(page.get_by_test_id("quota-reading_notes-0")).to_contain_text("1,200")
+    expect(page.get_by_test_id("quota-reading_notes-0")).to_contain_text(f"{chinese_count(READING_NOTES):,}")
     expect(page.get_by_test_id("by-type-declared")).to_contain_text(words["declared"])
     expect(page.get_by_test_id("forecast")).to_contain_text(words["outlook"])
     expect(page.get_by_test_id("declare-declared")).to_be_visible()
@@ -69,7 +72,7 @@ def test_teacher_declares_training_and_writes_notes_on_a_phone(browse):
     session.goto("/writing")
     page.select_option("select[name=kind]", "reading_notes")
     page.fill("input[name=title]", "《给教师的建议》")
-    page.fill("textarea[name=text]", "教师的时间从读书中来。" * 10)
+    page.fill("textarea[name=text]", prose(100, "教师"))
     page.get_by_test_id("writing-submit").click()
     expect(page.get_by_test_id("quota-reading_notes-0")).to_contain_text("100")
     session.assert_fits_width("writing page")

@@ -7,6 +7,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from portal.demo import READING_NOTES
+from portal.textcount import chinese_count
+from tests.support.texts import prose
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 667}
@@ -88,7 +92,7 @@ def test_correcting_and_deleting_writing_on_a_phone(browse, live_server):
     _on_screen(page, delete)
     s.screenshot("phone-year-teacher1-writing")
     before = page.get_by_test_id("quota-reading_notes-0").get_attribute("data-done")
-    assert before == "1200"
+    assert before == str(chinese_count(READING_NOTES))
     with page.expect_navigation(wait_until="load"):
         page.get_by_test_id(edit).click()
     s.assert_fits_width("teacher1 correcting writing")
@@ -101,10 +105,10 @@ def test_correcting_and_deleting_writing_on_a_phone(browse, live_server):
     s.assert_fits_width("teacher1 correction refused")
     page.get_by_test_id("writing-kind").select_option("reading_notes")
     page.get_by_test_id("writing-title").fill("《给教师的建议》")
-    page.get_by_test_id("writing-text").fill("读" * 3000)
+    page.get_by_test_id("writing-text").fill(prose(3000, "读"))
     with page.expect_navigation(wait_until="load"):
         page.get_by_test_id("writing-save").click()
-    expect(page.get_by_test_id("quota-reading_notes-0")).to_have_attribute("data-done", "3000")  # 1,200 → 3,000
+    expect(page.get_by_test_id("quota-reading_notes-0")).to_have_attribute("data-done", "3000")  # the demo's → 3,000
     s.screenshot("phone-year-teacher1-writing-corrected")
     page.once("dialog", lambda dialog: dialog.accept())  # data-confirm asks first
     with page.expect_navigation(wait_until="load"):

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models import Activity, CreditEntry, Evidence, TransitionLog
 from portal.services import activities
 from tests.support import factories as f
+from tests.support.texts import prose
 
 START = datetime(2026, 10, 15, 14, 0)
 
@@ -26,7 +27,7 @@ def world(app):
 def _evidence(act, people, kind, n=1):
     for u in people:
         for i in range(n):
-            activities.add_evidence(act, u, u.id, kind, f"{kind}{i}", text="内容" * 50)
+            activities.add_evidence(act, u, u.id, kind, f"{kind}{i}", text=prose(100, "内容"))
 
 
 def _counts(act_id):

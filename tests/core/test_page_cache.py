@@ -48,6 +48,7 @@ NOT_SHOWN = {
     "check_in": "the check-in screen and attendance page, not cached",
     "calendar_feed": "security, not shown",
     "export_job": "the requester's progress page, not cached",
+    "outbox_job": "jobs waiting for their change's commit, never shown",
     "staff_change": "the audit log of roles and groups; the membership rows it records raise the stamp",
     "deadline_announcement": "shown in the home's cached part: announcing moves the stamps of its district's schools",
     "school_year_type_hours": "derived totals, written in the transaction of a change that raises the stamp",

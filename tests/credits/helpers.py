@@ -42,7 +42,7 @@ DETAILS = {
     "research": {"project_title": "作业分层设计", "level": "school"},
     "school_visit": {"destination": "实验小学"},
 }
-TEXT = "这次活动让我收获很多。" * 5
+TEXT = "这次活动让我收获很多，尤其是同伴对导入环节的建议，下次备课时我会先试一试。"
 YEARS = ("2025-2026", "2026-2027")
 #: local starts (Asia/Shanghai): both semesters of 2025-2026 (January is semester 1), and the
 #: first semester of 2026-2027 — all before the day these tests were written, so always past

@@ -31,6 +31,7 @@ from tests.credits.helpers import PAST_STARTS, TEXT, credited, login, rows_are_a
 from tests.credits.test_same_figures_everywhere import pdf_lines, verification_code
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
+from tests.support.texts import prose
 
 PAST = "2025-2026"  # PAST_STARTS[0] falls in it
 #: the words of each status in the Chinese exports, as an auditor reads them
@@ -52,7 +53,7 @@ def _build() -> dict:
     credited(s1, staff, "lecture", [(t1, "attendee"), (t7, "attendee")], hours="6", start=PAST_STARTS[0],
              attended={t1.id: "0"}, absent={t1.id: "6"}, title="往年讲座")
     exemptions.set_exemption(s1, admin, t2.id, PAST, "借调")
-    writing.add_writing(s1, t3, "reading_notes", "《给教师的建议》", "读" * 600)
+    writing.add_writing(s1, t3, "reading_notes", "《给教师的建议》", prose(600, "读"))
     for leaver in (t1, t2, t3, t4):
         staff_service.deactivate(s1, leaver.id, by=access.actor(admin.id, s1.id))
     return {**facts, "t7": t7.id, "district": district.id}
@@ -175,7 +176,7 @@ def test_a_year_with_only_writing_is_one_the_rebuild_computes(app, s1, people, m
     """Writing alone puts a teacher on a year (and so writes its rows): the rebuild computes
     that year too, instead of leaving its rows as they were."""
     monkeypatch.setattr(writing, "utcnow", lambda: datetime(2024, 10, 15, 2, 0))  # 2024-2025, semester 1
-    writing.add_writing(s1, people["t7"], "reading_notes", "《教育漫话》", "读" * 600)
+    writing.add_writing(s1, people["t7"], "reading_notes", "《教育漫话》", prose(600, "读"))
     assert "2024-2025" in teacher_years.data_years()
     assert "t7" in {row.user.username for row in teacher_years.summary_rows(s1, "2024-2025") or []}
     before = teacher_years.stored("2024-2025")

@@ -20,6 +20,7 @@ from portal.timeutil import current_school_year
 from tests.credits.helpers import credited
 from tests.support import factories as f
 from tests.support.sessions import log_in
+from tests.support.texts import prose
 
 
 @pytest.mark.parametrize(
@@ -61,11 +62,11 @@ def test_quotas_count_evidence_and_own_writing(s1, staff):
     q = year_quotas(t1, s1)
     assert q[("reading_notes", 0)] == (0, 10000) and q[("paper", 0)] == (0, 1)
     assert q[("reflections", 1)] == (0, 5) and q[("books", 2)] == (0, 1)
-    notes = "教师的时间从读书中来，" * 600  # 6,000 characters and 600 commas not counted
+    notes = "，".join(prose(6000, "notes")[i:i + 10] for i in range(0, 6000, 10))  # 6,000 characters, 599 commas
     writing.add_writing(s1, t1, "reading_notes", "《给教师的建议》", notes)
-    writing.add_writing(s1, t1, "paper", "大单元教学初探", "论" * 2999)  # one short of a paper
+    writing.add_writing(s1, t1, "paper", "大单元教学初探", prose(2999, "论"))  # one short of a paper
     act = f.plan(s1, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "阅读"})
-    activities.add_evidence(act, t1, t1.id, "reading_notes", "《给教师的建议》", text="读" * 4000)
+    activities.add_evidence(act, t1, t1.id, "reading_notes", "《给教师的建议》", text=prose(4000, "读"))
     activities.add_evidence(act, t1, t1.id, "reflection", "反思", text="这节课学生参与度高。")
     q = year_quotas(t1, s1)
     assert q[("reading_notes", 0)] == (10000, 10000)
@@ -73,10 +74,10 @@ def test_quotas_count_evidence_and_own_writing(s1, staff):
     assert q[("reflections", act.semester)] == (1, 5)
     assert q[("books", act.semester)][0] == 1  # the same book in both places counts once
     with pytest.raises(Invalid) as err:  # the draft again, with words added: held whole, not a new piece
-        writing.add_writing(s1, t1, "paper", "大单元教学初探", "论" * 3000)
+        writing.add_writing(s1, t1, "paper", "大单元教学初探", prose(3000, "论"))
     assert err.value.fields["text"].code == "writing.repeats"
     draft = db.session.execute(select(OwnWriting).where(OwnWriting.user_id == t1.id, OwnWriting.kind == "paper")).scalar_one()
-    writing.edit_writing(s1, draft, "paper", "大单元教学初探", "论" * 3000, by=access.actor(t1.id, s1.id))  # finished
+    writing.edit_writing(s1, draft, "paper", "大单元教学初探", prose(3000, "论"), by=access.actor(t1.id, s1.id))  # finished
     assert year_quotas(t1, s1)[("paper", 0)] == (1, 1)
 
 
@@ -253,7 +254,7 @@ def test_written_evidence_moves_the_stored_year_too(s1, staff):
             TeacherYearRow.user_id == t1.id, TeacherYearRow.school_id == s1.id, TeacherYearRow.school_year == year))
 
     assert credits.teacher_year(t1, s1, year).assessment.status == stored() == "short"
-    activities.add_evidence(act, t1, t1.id, "reading_notes", "《给教师的建议》", text="读" * 200)
+    activities.add_evidence(act, t1, t1.id, "reading_notes", "《给教师的建议》", text=prose(200, "读"))
     db.session.commit()
     assert credits.teacher_year(t1, s1, year).assessment.status == stored() == "met"
     assert teacher_years.counts_by_school(year, [s1])[s1.id][1]["met"] == 1

@@ -21,6 +21,7 @@ from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import PAST_STARTS, TEXT, credited, login
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
+from tests.support.texts import prose
 
 PAST = "2025-2026"  # PAST_STARTS[0] and [2] fall in it
 
@@ -49,7 +50,7 @@ def _build() -> dict:
     exemptions.set_exemption(s1, staff["admin"], t2.id, PAST, "借调")
     with pytest.MonkeyPatch.context() as clock:
         clock.setattr(writing, "utcnow", lambda: datetime(2026, 3, 20, 2, 0))  # 2025-2026, semester 2
-        writing.add_writing(s1, t3, "reading_notes", "《给教师的建议》", "读" * 600)
+        writing.add_writing(s1, t3, "reading_notes", "《给教师的建议》", prose(600, "读"))
     held = credited(s1, staff, "lecture", [(t4, "attendee"), (t6, "attendee")], hours="3", start=PAST_STARTS[2],
                     attended={t4.id: "0"}, absent={t4.id: "3"}, title="待审讲座", until="held")
     activities.add_evidence(held, t6, t6.id, "reflection", "听课反思", text=TEXT)

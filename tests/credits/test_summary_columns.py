@@ -17,6 +17,7 @@ from portal.year_texts import quota_amount, quota_label, warning_text
 from tests.credits.helpers import credited
 from tests.support import factories as f
 from tests.support.sessions import log_in
+from tests.support.texts import prose
 
 YEAR = "2026-2027"
 QUOTA_HEADS_ZH = ["读书笔记", "论文或教学心得", "第1学期教学反思", "第1学期读书", "第2学期教学反思", "第2学期读书"]
@@ -36,7 +37,7 @@ def _setup(s1, staff):
     t1, t2 = staff["t1"], staff["t2"]
     credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="4",
              attended={t1.id: "1", t2.id: "4"}, absent={t1.id: "3"})
-    writing.add_writing(s1, t1, "reading_notes", "《给教师的建议》", "读" * 6200)
+    writing.add_writing(s1, t1, "reading_notes", "《给教师的建议》", prose(6200, "读"))
     return t1
 
 

@@ -17,6 +17,7 @@ from portal.policy import SYSTEM, Actor
 from portal.services import access, activities, districts, exemptions, schools, submissions, tokens
 from tests.credits.helpers import login
 from tests.district.conftest import YEAR
+from tests.support.texts import prose
 
 
 def _dadmin(world) -> Actor:
@@ -80,7 +81,7 @@ def submitted(world):
     """D1 asks 12,000 characters of reading notes; t3 wrote some; S1 submits its year."""
     districts.update_settings(world.d1, {"reading_notes_chars": 12000}, by=_dadmin(world))
     t3 = world.staff["t3"]
-    activities.add_evidence(world.held, t3, t3.id, "reading_notes", "教育的情调", text="读" * 3000)
+    activities.add_evidence(world.held, t3, t3.id, "reading_notes", "教育的情调", text=prose(3000, "读"))
     sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
     db.session.commit()
     return sub
@@ -126,7 +127,7 @@ def test_an_exempt_teachers_unmet_quota_is_not_marked(app, world):
     summary's cell is red nor the district's CSV marks it ✗ (a teacher who is not exempt is)."""
     districts.update_settings(world.d1, {"reading_notes_chars": 12000}, by=_dadmin(world))
     t3, admin = world.staff["t3"], world.staff["admin"]
-    activities.add_evidence(world.held, t3, t3.id, "reading_notes", "教育的情调", text="读" * 3000)
+    activities.add_evidence(world.held, t3, t3.id, "reading_notes", "教育的情调", text=prose(3000, "读"))
     exemptions.set_exemption(world.s1, admin, t3.id, YEAR, "援藏支教")
     db.session.commit()
     summary = login(app.test_client(), admin).get(f"/reports/summary?year={YEAR}").get_data(as_text=True)

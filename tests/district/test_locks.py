@@ -18,6 +18,7 @@ from portal.services import access, exemptions, submissions
 from tests.credits.helpers import ledger_total
 from tests.district.conftest import YEAR
 from tests.support import factories as f
+from tests.support.texts import prose
 
 
 @pytest.fixture
@@ -335,7 +336,7 @@ def test_written_evidence_is_refused_in_an_accepted_year(world, locked):
     before = credits.teacher_year(t3, world.s1, YEAR).facts.quotas
     n = db.session.scalar(select(func.count()).select_from(Evidence))
     _refused_as_locked(lambda: activities.add_evidence(world.held, t3, t3.id, "reading_notes", "读书笔记",
-                                                       text="读" * 9000))
+                                                       text=prose(9000, "读")))
     _refused_as_locked(lambda: activities.add_evidence(world.held, world.staff["organizer"], t3.id, "reflection",
                                                        "反思", text="这节课学生参与度高。"))
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == n
@@ -384,7 +385,7 @@ def test_an_accepted_years_teachers_stay_those_accepted_whatever_else_counts_the
     accepted = {row["username"] for row in closed.rows}
     newbie = f.person(world.s1, "newbie", "teacher", name="新来")
     db.session.add(OwnWriting(school_id=world.s1.id, user_id=newbie.id, school_year=YEAR, semester=1,
-                              kind="reading_notes", title="《给教师的建议》", text="读" * 600, char_count=600))
+                              kind="reading_notes", title="《给教师的建议》", text=prose(600, "读"), char_count=600))
     db.session.commit()
     assert {ty.user.username for ty in credits.school_summary(world.s1, YEAR)} == accepted
     district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)

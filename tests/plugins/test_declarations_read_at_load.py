@@ -28,6 +28,7 @@ from portal.services import activities
 from portal.timeutil import utcnow
 from tests.plugins.test_broken_plugins import a_plugin_page_and_its_failure, client_for, failures
 from tests.support import factories as f
+from tests.support.texts import prose
 
 PLUGIN, KEY = "yx_fickle", "fickle"
 
@@ -132,7 +133,7 @@ def _portal(make_app) -> tuple[Any, dict[str, int], dict[str, int]]:
             act = f.plan(s, p["organizer"], KEY, [(p["t1"], "speaker"), (p["t2"], "member")], hours="2",
                          start=utcnow() - timedelta(days=2), title=f"风云{name}")
             f.attend(act, p["organizer"])
-            activities.add_evidence(act, p["t1"], p["t1"].id, "lesson_plan", "教案一", text="教案的文字" * 20)
+            activities.add_evidence(act, p["t1"], p["t1"].id, "lesson_plan", "教案一", text=prose(100, "教案的文字"))
             f.fire(act, p["organizer"], "hold")
             for trigger in triggers:
                 f.fire(db.session.get(Activity, act.id), p["reviewer"], trigger)
@@ -178,7 +179,7 @@ def test_evidence_of_a_kind_it_declared_is_taken_after_its_methods_fail(make_app
     client = client_for(app, ids["organizer"], ids["school"])
     LEAVE.append(leave)
     r = client.post(f"/activities/{acts['held']}/evidence",
-                    data={"kind": "lesson_plan", "title": "教案二", "text": "第二份教案" * 20, "user_id": ids["t2"]})
+                    data={"kind": "lesson_plan", "title": "教案二", "text": prose(100, "第二份教案"), "user_id": ids["t2"]})
     assert r.status_code == 302, r.get_data(as_text=True)[:800]
     with app.app_context():
         kinds = db.session.execute(select(Evidence.kind).where(Evidence.activity_id == acts["held"],

@@ -16,6 +16,7 @@ from portal.policy import SYSTEM
 from portal.registry import registry
 from portal.services import activities, schools
 from tests.support import factories as f
+from tests.support.texts import prose
 
 
 def _club(s, people):
@@ -54,9 +55,9 @@ def test_lifecycle_through_the_services(rc_app):
     assert activities.evidence_of(act.id) == [] and act.state == "planned"
 
     # typed notes (core evidence, counted by the core) and handwritten notebooks (plugin table)
-    activities.add_evidence(act, t1, t1.id, "reading_notes", "第一章", text="读" * 6_000)
+    activities.add_evidence(act, t1, t1.id, "reading_notes", "第一章", text=prose(6000, "读"))
     log_note(db.session, act.id, t1.id, "给教师的建议", 3_999, logged_by=org.id)
-    activities.add_evidence(act, t2, t2.id, "reading_notes", "全书", text="书" * 10_000)
+    activities.add_evidence(act, t2, t2.id, "reading_notes", "全书", text=prose(10000, "书"))
     with pytest.raises(GuardFailedError) as refused:
         f.fire(act, org, "hold")
     assert refused.value.extra["missing"] == ["t1: reading notes 9999 of 10000 characters"]
@@ -86,7 +87,7 @@ def test_the_threshold_is_the_schools_setting(rc_app):
     schools.set_type(s, "reading_club", settings={"chars_per_year": 100}, by=SYSTEM)
     act = _club(s, people)
     f.attend(act, people["organizer"])
-    activities.add_evidence(act, people["t1"], people["t1"].id, "reading_notes", text="读" * 100)
+    activities.add_evidence(act, people["t1"], people["t1"].id, "reading_notes", text=prose(100, "读"))
     with pytest.raises(GuardFailedError) as refused:
         f.fire(act, people["organizer"], "hold")
     assert refused.value.extra["missing"] == ["t2: reading notes 0 of 100 characters"]
@@ -173,7 +174,7 @@ def test_lifecycle_through_the_api(rc_app):
     assert zh.get_json()["missing"] == ["t1：读书笔记 0 / 500 字", "t2：读书笔记 0 / 500 字"]  # the plugin's catalog
     for who in (t1, t2):
         r = api.post(f"/api/v1/activities/{aid}/evidence", headers=token(who),
-                     json={"kind": "reading_notes", "title": "笔记", "text": "字" * 500})
+                     json={"kind": "reading_notes", "title": "笔记", "text": prose(500, "字")})
         assert r.status_code == 201, r.get_json()
     for trigger, headers, state in (("hold", org, "held"), ("approve", rev, "reviewed"), ("credit", rev, "credited")):
         r = api.post(f"/api/v1/activities/{aid}/transitions", json={"trigger": trigger}, headers=headers)

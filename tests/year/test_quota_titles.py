@@ -9,6 +9,7 @@ import pytest
 
 from portal.services import activities, writing
 from tests.support import factories as f
+from tests.support.texts import prose
 from tests.year.helpers import lectures, quota_done
 
 NOTES = (  # three chapters' notes on one book: different texts, one book
@@ -50,8 +51,8 @@ def test_notes_handed_in_at_an_activity_and_written_at_home_on_one_book_are_one_
 def test_one_papers_versions_under_titles_spelt_differently_are_one_paper(school):
     s, staff = school
     t1 = staff["t1"]
-    writing.add_writing(s, t1, "paper", "大单元教学初探", "单元" * 1600)
-    writing.add_writing(s, t1, "paper", "《大单元教学初探》", "整体设计与评价" * 500)
+    writing.add_writing(s, t1, "paper", "大单元教学初探", prose(3200, "单元"))
+    writing.add_writing(s, t1, "paper", "《大单元教学初探》", prose(3500, "整体设计与评价"))
     assert quota_done(t1, s, "paper") == 1
-    writing.add_writing(s, t1, "paper", "作业设计的分层", "分层作业" * 800)
+    writing.add_writing(s, t1, "paper", "作业设计的分层", prose(3200, "分层作业"))
     assert quota_done(t1, s, "paper") == 2

@@ -18,6 +18,7 @@ from tests.district.conftest import prepared, world  # noqa: F401 (fixtures)
 from tests.support import factories as f
 from tests.support.at_once import at_once
 from tests.support.sessions import log_in
+from tests.support.texts import prose
 
 
 def _notes_done(user, school) -> int:
@@ -41,12 +42,12 @@ def test_author_corrects_and_deletes_and_quotas_follow(school):
     s, staff = school
     t1 = staff["t1"]
     who = access.actor(t1.id, s.id)
-    piece = writing.add_writing(s, t1, "reading_notes", "《给教师的建议》", "读" * 6200)
+    piece = writing.add_writing(s, t1, "reading_notes", "《给教师的建议》", prose(6200, "读"))
     assert _notes_done(t1, s) == 6200
     edited = writing.edit_writing(s, writing.own_piece(s, piece.id, who), "reading_notes", "《给教师的建议》（修订）",
-                                  "读" * 8000, by=who)
+                                  prose(8000, "读"), by=who)
     assert edited.char_count == 8000 and edited.updated_at is not None and _notes_done(t1, s) == 8000
-    writing.edit_writing(s, piece, "paper", "大单元教学初探", "论" * 3000, by=who)  # the kind was wrong
+    writing.edit_writing(s, piece, "paper", "大单元教学初探", prose(3000, "论"), by=who)  # the kind was wrong
     assert _notes_done(t1, s) == 0
     facts = credits.teacher_year(t1, s, current_school_year(s.timezone)).facts
     assert next(q.done for q in facts.quotas if q.key == "paper") == 1
@@ -63,14 +64,14 @@ def test_the_stored_year_row_follows_when_quotas_decide(school):
     schools.update_rules(s, {"quotas_decide": True, "required_hours": 0, "papers_per_year": 0,
                              "reflections_per_semester": 0, "books_per_semester": 0}, by=SYSTEM)  # notes only
     year = current_school_year(s.timezone)
-    piece = writing.add_writing(s, t1, "reading_notes", "书", "读" * 10000)
+    piece = writing.add_writing(s, t1, "reading_notes", "书", prose(10000, "读"))
 
     def stored_reason() -> str:
         return db.session.execute(select(TeacherYearRow.reason).where(
             TeacherYearRow.user_id == t1.id, TeacherYearRow.school_year == year)).scalar_one()
 
     assert stored_reason() == ""  # met
-    writing.edit_writing(s, piece, "reading_notes", "书", "读" * 100, by=who)
+    writing.edit_writing(s, piece, "reading_notes", "书", prose(100, "读"), by=who)
     assert stored_reason() == "quota_reading_notes"  # in the same transaction as the correction
 
 
@@ -147,7 +148,7 @@ def test_a_locked_year_refuses_corrections_and_deletion(world, client):  # noqa:
 def test_pages_correct_and_delete(app, client, school):
     s, staff = school
     t1, t2 = staff["t1"], staff["t2"]
-    piece = writing.add_writing(s, t1, "reading_notes", "书", "读" * 500)
+    piece = writing.add_writing(s, t1, "reading_notes", "书", prose(500, "读"))
     pid = piece.id
     log_in(client, t2, s.id)
     assert client.get(f"/writing/{pid}").status_code == 404  # another person's: not found
@@ -156,16 +157,16 @@ def test_pages_correct_and_delete(app, client, school):
     page = client.get("/writing").text
     assert f'data-testid="writing-edit-{pid}"' in page and f'data-testid="writing-delete-{pid}"' in page
     form = client.get(f"/writing/{pid}")
-    assert form.status_code == 200 and "读" * 500 in form.text and "修改文字" in form.text
+    assert form.status_code == 200 and prose(500, "读") in form.text and "修改文字" in form.text
     bad = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书", "text": ""})
     assert bad.status_code == 422 and 'data-testid="writing-error"' in bad.text
-    assert "Invalid" not in bad.text and _row(pid)[2] == "读" * 500
+    assert "Invalid" not in bad.text and _row(pid)[2] == prose(500, "读")
     nul = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书\x00", "text": "读书"})
     assert nul.status_code in (400, 422) and _row(pid)[1] == "书"
     wrong = client.post(f"/writing/{pid}", data={"kind": "diary", "title": "书", "text": "读书"})
     assert wrong.status_code == 422 and _row(pid)[0] == "reading_notes"
-    ok = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书（改）", "text": "读" * 700})
-    assert ok.status_code == 302 and _row(pid)[1:4] == ("书（改）", "读" * 700, 700)
+    ok = client.post(f"/writing/{pid}", data={"kind": "reading_notes", "title": "书（改）", "text": prose(700, "读")})
+    assert ok.status_code == 302 and _row(pid)[1:4] == ("书（改）", prose(700, "读"), 700)
     page = client.get("/writing?lang=en").text
     assert 'data-testid="writing-edited"' in page and "700 of 10,000 characters" in page
     assert client.post(f"/writing/{pid}/delete").status_code == 302
@@ -176,7 +177,7 @@ def test_pages_correct_and_delete(app, client, school):
 def test_api_correct_and_delete(app, client, school):
     s, staff = school
     t1 = staff["t1"]
-    piece = writing.add_writing(s, t1, "reading_notes", "书", "读" * 500)
+    piece = writing.add_writing(s, t1, "reading_notes", "书", prose(500, "读"))
 
     def auth(username):
         token = client.post("/api/v1/auth/token", json={"username": username, "password": f.PASSWORD}).get_json()
@@ -184,7 +185,7 @@ def test_api_correct_and_delete(app, client, school):
 
     mine, theirs = auth(t1.username), auth(staff["t2"].username)
     url = f"/api/v1/me/writing/{piece.id}"
-    body = {"kind": "reading_notes", "title": "书", "text": "读" * 900}
+    body = {"kind": "reading_notes", "title": "书", "text": prose(900, "读")}
     assert client.put(url, json=body, headers=theirs).status_code == 404
     assert client.delete(url, headers=theirs).status_code == 404
     assert client.put("/api/v1/me/writing/999999", json=body, headers=mine).status_code == 404
@@ -197,7 +198,7 @@ def test_api_correct_and_delete(app, client, school):
     assert blank.status_code == 422 and blank.get_json()["fields"]["text"] == "write the text or attach a file"
     rules = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/me/writing/{piece_id}"]["put"]
     assert {r["field"] for r in rules["x-data-rules"]} == {"title", "text"}
-    assert _row(piece.id)[2] == "读" * 500
+    assert _row(piece.id)[2] == prose(500, "读")
     r = client.put(url, json=body, headers={**mine, "Accept-Language": "zh"})
     assert r.status_code == 200 and r.get_json()["char_count"] == 900 and r.get_json()["updated_at"]
     got = client.get("/api/v1/me/writing", headers=mine).get_json()
@@ -228,9 +229,9 @@ def test_a_file_replaces_the_text(app, client, school):
                                       "file": (io.BytesIO("论文".encode("gb18030")), "paper.txt")},
                            content_type="multipart/form-data")
     assert not_utf8.status_code == 422 and _row(piece.id)[1] == "初稿"
-    ok = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO(("论" * 3000).encode()), "p.txt")},
+    ok = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO((prose(3000, "论")).encode()), "p.txt")},
                      content_type="multipart/form-data")
-    assert ok.status_code == 302 and _row(piece.id)[1:4] == ("定稿", "论" * 3000, 3000)
+    assert ok.status_code == 302 and _row(piece.id)[1:4] == ("定稿", prose(3000, "论"), 3000)
     facts = credits.teacher_year(t1, s, current_school_year(s.timezone)).facts
     assert next(q.done for q in facts.quotas if q.key == "paper") == 1
 
@@ -267,9 +268,9 @@ def test_one_piece_counts_once(app, client, school):
     act = f.plan(s, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "阅读"})
     from portal.services import activities
 
-    activities.add_evidence(act, t1, t1.id, "reading_notes", "《论语》", text="学而时习之，不亦说乎。" * 20)
+    activities.add_evidence(act, t1, t1.id, "reading_notes", "《论语》", text="学而时习之，不亦说乎。" + prose(180, "论语"))
     with pytest.raises(Invalid):  # reading notes handed in at an activity, typed in again
-        writing.add_writing(s, t1, "reading_notes", "《论语》", "学而时习之，不亦说乎。" * 20)
+        writing.add_writing(s, t1, "reading_notes", "《论语》", "学而时习之，不亦说乎。" + prose(180, "论语"))
     log_in(client, t1, s.id)
     token = client.post("/api/v1/auth/token", json={"username": t1.username, "password": f.PASSWORD}).get_json()
     r = client.post("/api/v1/me/writing", json={"kind": "reflection", "title": "", "text": text},
@@ -450,9 +451,9 @@ def test_a_files_words_with_a_direction_control_are_refused_on_the_file_field(sc
     read from the file), was saved, and its edit form could then never be saved back."""
     s, t1 = school[0], school[1]["t1"]
     before = db.session.execute(select(func.count()).select_from(OwnWriting)).scalar_one()
-    text = "读" * 300 + "\u202e时学03定认已"
+    text = prose(300, "读") + "\u202e时学03定认已"
     with pytest.raises(Invalid) as err:
         writing.add_writing(s, t1, "reading_notes", "读书笔记", None, "笔记.txt", text.encode())
     assert err.value.fields["file"].code == "guard.bidi"
     assert db.session.execute(select(func.count()).select_from(OwnWriting)).scalar_one() == before
-    writing.add_writing(s, t1, "reading_notes", "读书笔记", None, "笔记.txt", ("读" * 300 + "\u200e").encode())  # a mark
+    writing.add_writing(s, t1, "reading_notes", "读书笔记", None, "笔记.txt", (prose(300, "读") + "\u200e").encode())  # a mark
