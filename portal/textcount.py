@@ -8,7 +8,10 @@ of 10,000 characters means what a teacher's word processor shows them.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+
+import opencc
 
 _CJK_RANGES = (
     (0x3040, 0x30FF),  # kana
@@ -59,12 +62,18 @@ def folded(text: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
+@functools.cache
+def _simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")  # OpenCC's traditional → simplified, phrases first (乾隆 stays)
+
+
 def counted_text(text: str | None) -> str:
     """``text`` reduced to the characters that count (compatibility forms folded, as NFKC does,
-    and letter case ignored): two texts that differ only in spacing, punctuation, invisible
-    characters, full-width letters or case are the same piece of writing."""
+    letter case ignored, traditional characters as simplified ones): two texts that differ only
+    in spacing, punctuation, invisible characters, full-width letters, case or script (a piece
+    run through a converter into 繁體) are the same piece of writing."""
     if not text:
         return ""
     return "".join(
-        c for c in folded(text) if is_cjk(c) or unicodedata.category(c)[0] in ("L", "N")
+        c for c in _simplified().convert(folded(text)) if is_cjk(c) or unicodedata.category(c)[0] in ("L", "N")
     )

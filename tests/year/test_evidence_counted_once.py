@@ -16,6 +16,7 @@ from tests.support.sessions import log_in
 from tests.year.helpers import evidence_count, lectures, quota_done, reflection_at_three_activities_at_once
 
 TEXT = "公开课后我发现提问的梯度不够，后进生几乎没有发言的机会。PBL 2"
+TRADITIONAL = "公開課後我發現提問的梯度不夠，後進生幾乎沒有發言的機會。PBL 2"  # the same, as 繁體
 
 
 @pytest.fixture
@@ -44,6 +45,7 @@ def test_the_same_evidence_at_two_activities_counts_once(school):
         TEXT.replace("，", " ，  "),
         TEXT.replace("提问", "提\u200b问"),
         TEXT.replace("PBL", "ｐｂｌ").replace("2", "２") + "\u3000",
+        TRADITIONAL,  # run through a converter into traditional characters
     ):
         for act in (b, a):
             with pytest.raises(Invalid) as err:
