@@ -40,12 +40,19 @@ def copy_to_schools(district_id: int) -> None:
     db.session.flush()
     shown = [
         {"id": a.id, "title": a.title, "due_on": a.due_on.isoformat(), "note": a.note, "audience": a.audience,
-         "updated_at": a.updated_at.isoformat()}
+         "updated_at": a.updated_at.isoformat(), "revision": revision(a)}
         for a in upcoming(district_id)
     ]
     db.session.execute(sql_update(School).where(School.district_id == district_id)
                        .values(district_deadlines=shown, data_version=School.data_version + 1)
                        .execution_options(synchronize_session="fetch"))
+
+
+def revision(row: DeadlineAnnouncement) -> int:
+    """An announcement's revision for calendars (``SEQUENCE`` of its event): the seconds from
+    its announcing to its last change, so each change (a new day above all) is a later revision
+    and a calendar that has the event replaces it (RFC 5545 §3.8.7.4)."""
+    return max(0, int((row.updated_at - row.created_at).total_seconds()))
 
 
 def district_today(now: datetime | None = None) -> date:
@@ -158,6 +165,7 @@ class Shown:
     note: str
     audience: str
     updated_at: datetime
+    revision: int = 0  # a copy written before revisions were copied: the first
 
 
 def for_school_member(school: School, roles: frozenset[str] | set[str]) -> list[Shown]:
@@ -165,7 +173,8 @@ def for_school_member(school: School, roles: frozenset[str] | set[str]) -> list[
     from the school's copy (no query), shown a week past their day by the school's calendar."""
     since = to_local(utcnow(), zone_of(school)).date() - timedelta(days=SHOWN_AFTER_DAYS)
     shown = [Shown(int(a["id"]), str(a["title"]), date.fromisoformat(a["due_on"]), str(a.get("note") or ""),
-                   str(a["audience"]), datetime.fromisoformat(a["updated_at"])) for a in school.district_deadlines or ()]
+                   str(a["audience"]), datetime.fromisoformat(a["updated_at"]), int(a.get("revision") or 0))
+             for a in school.district_deadlines or ()]
     return [a for a in shown if a.due_on >= since and concerns(a, roles)]
 
 

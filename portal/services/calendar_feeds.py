@@ -217,14 +217,16 @@ def _deadline_events(user: User, school: School | None, host: str, now: datetime
         for row in announcements.for_school_member(place, roles):
             uid = f"deadline-{row.id}@{host}"
             events[uid] = _all_day(uid, row.due_on, _("Due: %(title)s", title=row.title), row.note or "",
-                                   public_url("home.index"), row.updated_at)
+                                   public_url("home.index"), row.updated_at, row.revision)
     return list(events.values())
 
 
-def _all_day(uid: str, day: date, summary: str, description: str, url: str, stamp: datetime) -> Event:
+def _all_day(uid: str, day: date, summary: str, description: str, url: str, stamp: datetime,
+             sequence: int = 0) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp.replace(tzinfo=ZoneInfo("UTC")))
+    event.add("sequence", sequence)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     event.add("summary", _text(summary))

@@ -258,3 +258,34 @@ def test_a_deadline_withdrawn_or_moved_while_its_email_waited_is_not_sent(queued
     subjects = [m["Subject"] for m in smtp.inbox.to("t1@school.test")]
     assert len(subjects) == 2 and not any("撤回的通知" in s for s in subjects)
     assert [s for s in subjects if "改期的报送" in s] and all(_soon(22) not in s for s in subjects)
+
+
+def test_a_deadline_moved_is_a_later_revision_in_the_calendar(make_app, time_machine):
+    """A calendar that has an event keeps it unless the feed says it was revised (``SEQUENCE``):
+    the district's announcement moved to another day kept revision 0, so a calendar could go
+    on showing the old day. Each change is a later revision now."""
+    from datetime import UTC
+
+    app = make_app(demo=True)
+    with app.app_context():
+        row = announcements.announce(_district_id(), "学时汇总上报", _soon(), "", "all_staff", by=_admin())
+        teacher = log_in(app.test_client(), user("teacher1"), school().id)
+        uid = f"deadline-{row.id}"
+
+        def event():
+            return next(e for e in calendar_feeds_events(teacher) if str(e["UID"]).split("@")[0] == uid)
+
+        first = event()
+        assert int(first["SEQUENCE"]) == 0
+        time_machine.move_to(datetime.now(UTC) + timedelta(minutes=5))
+        announcements.update(row.id, "学时汇总上报", _soon(35), "", "all_staff", by=_admin(), district_id=_district_id())
+        moved = event()
+        assert moved.decoded("DTSTART") == date.fromisoformat(_soon(35)) and int(moved["SEQUENCE"]) >= 300
+        time_machine.move_to(datetime.now(UTC) + timedelta(minutes=1))
+        announcements.update(row.id, "学时汇总上报", _soon(30), "改回原来的日期", "all_staff", by=_admin(),
+                             district_id=_district_id())
+        assert int(event()["SEQUENCE"]) > int(moved["SEQUENCE"])
+
+
+def calendar_feeds_events(client) -> list:
+    return list(_feed(client, "me").walk("VEVENT"))
