@@ -210,8 +210,7 @@ def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> byte
                "lines": [_line(teacher, ty.facts.total_hours)],
                # the activities it lists, so that /verify shows them too: a line changed on the
                # paper (another activity, other hours) with the total kept is seen there
-               "entries": [{"day": exports.local_day(act.starts_at, school.timezone), "title": act.title,
-                            "hours": fmt(entry.hours) or "0", "kind": entry.kind} for entry, act in entries]}
+               "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries]}
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id)
     return render_pdf(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,

@@ -12,8 +12,9 @@ import base64
 import hashlib
 import re
 import secrets
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +22,10 @@ from sqlalchemy import select
 
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.models import IssuedDocument, School, User
+from portal.hours import fmt
+from portal.models import Activity, CreditEntry, IssuedDocument, School, User
 from portal.services import credits, teacher_years
+from portal.timeutil import to_local
 
 CODE_BYTES = 20  # 160 bits
 CODE_LENGTH = 32  # base32 letters of CODE_BYTES
@@ -81,20 +84,36 @@ class Change:
     now: Decimal
 
 
-def _years_now(doc: IssuedDocument) -> dict[int, tuple[Decimal, str]]:
+@dataclass(frozen=True)
+class YearNow:
+    """A teacher's year today, in the terms a record or a summary printed it."""
+
+    name: str
+    hours: Decimal
+    status: str
+
+
+def _years_now(doc: IssuedDocument) -> dict[int, YearNow]:
     """Each teacher's total and assessment of the year today, as a record (its teacher) or a
     summary (the summary page's rows) printed them: one reading for both."""
     school = db.session.get_one(School, doc.school_id)
     if doc.kind == "record" and doc.user_id is not None:
         teacher = db.session.get_one(User, doc.user_id)
         ty = credits.teacher_year(teacher, school, doc.school_year)
-        return {teacher.id: (ty.facts.total_hours, ty.assessment.status)}
+        return {teacher.id: YearNow(teacher.display_name, ty.facts.total_hours, ty.assessment.status)}
     # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
     # page should not aggregate a school's year on every look), else computed now
     rows: Sequence[credits.SummaryRow] | None = teacher_years.summary_rows(school, doc.school_year)
     if rows is None:
         rows = credits.school_summary(school, doc.school_year)
-    return {row.user.id: (row.facts.total_hours, row.assessment.status) for row in rows}
+    return {row.user.id: YearNow(row.user.display_name, row.facts.total_hours, row.assessment.status) for row in rows}
+
+
+def entry_line(entry: CreditEntry, act: Activity, tz: str) -> dict[str, str]:
+    """A ledger line as a 学时证明 lists it and keeps it for ``/verify``: the activity's day (the
+    school's calendar), its title, the hours and the line's kind (a credit, a reversal)."""
+    return {"day": to_local(act.starts_at, tz).date().isoformat(), "title": act.title,
+            "hours": fmt(entry.hours) or "0", "kind": entry.kind}
 
 
 def current_hours(doc: IssuedDocument) -> dict[int, Decimal]:
@@ -102,7 +121,7 @@ def current_hours(doc: IssuedDocument) -> dict[int, Decimal]:
     per teacher (a certificate) or the year's totals (a summary or a record)."""
     if doc.kind == "certificate" and doc.activity_id is not None:
         return credits.activity_net_hours(doc.activity_id)
-    return {uid: hours for uid, (hours, _status) in _years_now(doc).items()}
+    return {uid: year.hours for uid, year in _years_now(doc).items()}
 
 
 @dataclass(frozen=True)
@@ -117,10 +136,19 @@ class StatusChange:
 
 @dataclass(frozen=True)
 class Check:
-    """What changed since a document was printed: hours (:class:`Change`) and assessments."""
+    """What changed since a document was printed: hours (:class:`Change`), assessments, the
+    activities a 学时证明 listed (lines no longer in the ledger, lines in it now), and the
+    teachers on a 学时汇总表's year now that it did not list (name, hours now)."""
 
     changes: list[Change]
     status_changes: list[StatusChange]
+    entries_gone: list[dict[str, Any]] = field(default_factory=list)
+    entries_new: list[dict[str, Any]] = field(default_factory=list)
+    not_listed: list[Change] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.changes or self.status_changes or self.entries_gone or self.entries_new or self.not_listed)
 
 
 def check(doc: IssuedDocument) -> Check:
@@ -128,23 +156,56 @@ def check(doc: IssuedDocument) -> Check:
     assessments it printed that the teachers' years no longer have (the hours may stay while
     absence confirmed since, an exemption or a rule changes the verdict): a 学时证明's, and each
     line's of a 学时汇总表 (printed with its status; one printed before they were kept has none
-    to compare). The year is read once for both."""
+    to compare). The year is read once for both. A 学时证明's activities are compared line by
+    line (one revoked and another of the same hours credited keeps the total, not the list); a
+    学时汇总表's teachers, whether the year has some it did not list (joined since)."""
     if doc.kind == "certificate" and doc.activity_id is not None:
         return Check(_changes(doc, credits.activity_net_hours(doc.activity_id)), [])
     now = _years_now(doc)
-    hours = {uid: total for uid, (total, _status) in now.items()}
+    hours = {uid: year.hours for uid, year in now.items()}
     statuses: list[StatusChange] = []
+    gone: list[dict[str, Any]] = []
+    new: list[dict[str, Any]] = []
+    not_listed: list[Change] = []
     printed = doc.content.get("status")
-    if doc.kind == "record" and doc.user_id is not None and printed:
-        mine = now[doc.user_id][1]
-        if mine != printed:
-            statuses.append(StatusChange(str(printed), mine))
+    if doc.kind == "record" and doc.user_id is not None:
+        if printed and now[doc.user_id].status != printed:
+            statuses.append(StatusChange(str(printed), now[doc.user_id].status))
+        if "entries" in doc.content:  # kept with every 学时证明 printed since they were
+            gone, new = _entries_changed(doc, doc.user_id)
     elif doc.kind == "summary":
+        listed = {int(line["user_id"]) for line in doc.content.get("lines", [])}
         for line in doc.content.get("lines", []):
             was, year = line.get("status"), now.get(int(line["user_id"]))
-            if was and year is not None and year[1] != was:  # one no longer on the year: its hours say so
-                statuses.append(StatusChange(str(was), year[1], str(line["name"])))
-    return Check(_changes(doc, hours), statuses)
+            if was and year is not None and year.status != was:  # one no longer on the year: its hours say so
+                statuses.append(StatusChange(str(was), year.status, str(line["name"])))
+        not_listed = [Change(year.name, credits.ZERO, year.hours) for uid, year in now.items() if uid not in listed]
+    return Check(_changes(doc, hours), statuses, gone, new, not_listed)
+
+
+def _entries_changed(doc: IssuedDocument, user_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ledger lines a 学时证明 listed that its teacher's year no longer has, and those it has
+    now that it did not list (the same line twice counts twice)."""
+    school = db.session.get_one(School, doc.school_id)
+    now = [entry_line(entry, act, school.timezone) for entry, act in
+           credits.entries_for(user_id, school.id, doc.school_year)]
+    printed = list(doc.content.get("entries", []))
+    return _beyond(printed, now), _beyond(now, printed)
+
+
+def _key(line: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(line.get(k, "")) for k in ("day", "title", "hours", "kind"))
+
+
+def _beyond(lines: list[dict[str, Any]], other: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines of ``lines`` that ``other`` lacks, each as often as it lacks them."""
+    extra = Counter(map(_key, lines)) - Counter(map(_key, other))
+    out = []
+    for line in lines:
+        if extra[_key(line)] > 0:
+            extra[_key(line)] -= 1
+            out.append(line)
+    return out
 
 
 def changes(doc: IssuedDocument) -> list[Change]:

@@ -352,3 +352,47 @@ def test_the_english_forms_headings_wrap_in_their_columns(client, world, staff, 
     _reader, text = _pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf?lang=en").data)
     words = set(text.split())
     assert {"Hours", "attended", "credited", "Remark", "Signature"} <= words, text[:400]
+
+
+def test_a_record_whose_activities_changed_with_its_total_kept_says_so_on_verification(client, world, staff, s1):
+    """Auditor: 何立新's 学时证明 lists 教研活动甲 (4 h). It is revoked and 教研活动乙 (4 h) credited:
+    her total is what the paper says, and ``/verify`` said "no hours have been revoked or
+    changed" beside a list with an activity she no longer has credit for. It compares the
+    activities listed now, line by line."""
+    t1 = staff["t1"]
+    first = credited(s1, staff, "lecture", [(t1, "attendee")], hours="4", title="教研活动甲")
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/teachers/{t1.id}/record.pdf?year={YEAR}").data)
+    code = _code(text).replace("-", "")
+    anonymous = client.application.test_client()
+    assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    f.fire(first, staff["reviewer"], "revoke", "签到表有误")
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="4", title="教研活动乙")
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-changed"' not in html  # the total is as printed ...
+    assert 'data-testid="verify-unchanged"' not in html  # ... the list is not
+    changed = html.split('data-testid="verify-entries-changed"')[1].split("</div>")[0]
+    new = [row for row in changed.split("<tr") if 'data-testid="verify-entry-new"' in row]
+    assert len(new) == 2 and "记录中新增" in new[0]
+    assert any("教研活动甲" in row and "已撤销" in row for row in new), new  # its reversal
+    assert any("教研活动乙" in row for row in new)
+    assert 'data-testid="verify-entry-gone"' not in changed  # the ledger keeps the line printed
+    english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
+    assert "The activities listed changed since this document was issued" in english
+
+
+def test_a_summary_without_a_teacher_of_the_year_says_so_on_verification(client, world, staff, s1):
+    """Auditor: a 学时汇总表 printed before a teacher joined (or was given credit for the year)
+    stayed "unchanged" though the school's year has a teacher it does not list."""
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/reports/summary.pdf?year={YEAR}").data)
+    code = _code(text).replace("-", "")
+    anonymous = client.application.test_client()
+    assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    newcomer = f.person(s1, "newcomer", "teacher", name="郑新来")
+    credited(s1, staff, "lecture", [(newcomer, "attendee")], hours="6", title="新教师培训")
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' not in html
+    missing = html.split('data-testid="verify-not-listed"')[1].split("</div>")[0]
+    assert "本学年有下列教师未列入本文件" in missing and "郑新来" in missing and ">6<" in missing
+    assert all(name not in missing for name in NAMES)
