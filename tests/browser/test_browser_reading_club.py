@@ -80,7 +80,7 @@ def test_reading_club_plugin_in_a_real_browser(browse, live_server):
     _write_notes(teacher, path, prose(NEED, "读"))
     leader = browse()
     leader.login("teacher2")
-    _write_notes(leader, path, "书" * (NEED + 10))
+    _write_notes(leader, path, prose(NEED + 10, "书"))
 
     organizer.goto(path)
     _submit(organizer.page, organizer.page.get_by_test_id("trigger-hold"))
