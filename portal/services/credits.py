@@ -910,11 +910,16 @@ class CertificateLine:
     remark: str  # the reviewer's adjustment reason, if any
     absent_hours: Decimal = ZERO  # unexcused
     excused_hours: Decimal = ZERO  # 请假
+    away: bool = False  # held while they were off the school's teaching staff (``stints``)
 
     def remarks(self, lang: str | None = None) -> str:
         """备注 as the form prints it: the adjustment reason, then any absence (请假 / 缺席) with
-        its hours, so that a teacher credited 0 h is never left without a word."""
-        absence = absence_remark(self.absent_hours, self.excused_hours, lang)
+        its hours, so that a teacher credited 0 h is never left without a word; of one away
+        from the staff then, that their absence does not count (their year does not count it)."""
+        if self.away and (self.absent_hours or self.excused_hours):
+            absence = in_lang(msg("paper.remark_away"), lang)
+        else:
+            absence = absence_remark(self.absent_hours, self.excused_hours, lang)
         return "; ".join([part for part in (self.remark, absence) if part])
 
 
@@ -983,7 +988,7 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
         raise Conflict(msg("certificate.not_posted"), state=act.state)
     school = db.session.get_one(School, school_id)
     people = db.session.execute(
-        select(Participation, User)
+        select(Participation, User, away_clause(Participation.user_id, act.school_id, act.starts_at))
         .join(User, User.id == Participation.user_id)
         .where(Participation.activity_id == act.id)
         .order_by(Participation.role, User.display_name, User.id)
@@ -999,8 +1004,8 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
                                             pinyin_key(pu[1].display_name)))
     lines = [
         CertificateLine(u, p.role, p.attended_hours, net.get(u.id, ZERO), p.adjust_reason or "",
-                        _dec(p.absent_hours), _dec(p.excused_hours))
-        for p, u in people
+                        _dec(p.absent_hours), _dec(p.excused_hours), bool(away))
+        for p, u, away in people
     ]
     definition = registry().definition(act.type_key)
     approved = _last_log(act.id, definition.approving().trigger)

@@ -93,6 +93,18 @@ def test_the_home_neither_promises_nor_asks_for_what_was_held_while_away(s1, awa
     assert still_open.id not in {w.activity.id for w in overview.waiting_on(t2.id, s1.id)}
 
 
+def test_the_certification_form_says_the_absence_while_away_does_not_count(s1, staff, away):
+    """The 学分认定表 of the October lecture printed "unexcused absence 5 h" beside the teacher
+    who was off the staff then, though no figure counts it: it says so now. A teacher on the
+    staff keeps the absence in words (the September lecture's form)."""
+    t2, gap, _open = away
+    f.fire(gap, staff["reviewer"], "credit")
+    lines = {line.user.id: line for line in credits.certificate(gap.id, s1.id).lines}
+    assert lines[t2.id].away and lines[t2.id].remarks("zh") == "当时不在本校任教：缺勤不计"
+    assert "5" not in lines[t2.id].remarks("en") and "does not count" in lines[t2.id].remarks("en")
+    assert not lines[staff["t1"].id].away
+
+
 def test_their_plan_is_due_thirty_days_after_they_came_back(s1, away):
     t2, *_ = away
     assert plans.deadline_for(s1, YEAR, t2.id) == date(2026, 12, 20)  # the school's (31 October) passed while away
