@@ -42,6 +42,9 @@ class EvidenceKind:
     label_zh: str
     label_en: str
     written: bool = True  # a written piece may be typed in; otherwise a file is expected
+    # on what took place (a reflection on it, an evaluation of it): taken once the activity has
+    # begun, never for one still to come (contract 1.12)
+    after_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,8 +245,8 @@ class PlanFacts:
 
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.
 COMMON_EVIDENCE_KINDS: dict[str, EvidenceKind] = {
-    "reflection": EvidenceKind("教学反思", "Reflection"),
-    "evaluation": EvidenceKind("评课稿", "Lesson evaluation"),
+    "reflection": EvidenceKind("教学反思", "Reflection", after_start=True),
+    "evaluation": EvidenceKind("评课稿", "Lesson evaluation", after_start=True),
     "reading_notes": EvidenceKind("读书笔记", "Reading notes"),
     "report": EvidenceKind("报告", "Report"),
     "attachment": EvidenceKind("附件", "Attachment", written=False),

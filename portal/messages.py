@@ -602,6 +602,8 @@ TEXTS: dict[str, Any] = {
     "paper.semester_2": _l("second semester"),
     "paper.remark_excused": _l("excused absence (leave) %(hours)s h"),
     "paper.remark_absent": _l("unexcused absence %(hours)s h"),
+    "evidence.before_start": _l("%(kind)s is on what took place: it is taken once the activity has begun "
+                                "(%(start)s)"),
     "paper.remark_away": _l("not on the school's teaching staff then: the absence does not count"),
     "paper.verify_hint": _l("To check this document, scan the QR code or open %(url)s"),
     "paper.verify_unknown": _l("no document with this verification code was issued by this portal"),

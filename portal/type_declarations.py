@@ -168,7 +168,8 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         problem = _mapping_of(value, EvidenceKind) or _texts(
             label for k in value.values() for label in (k.label_zh, k.label_en))
         if problem is None:
-            read["evidence_kinds"] = {plain(key): EvidenceKind(plain(k.label_zh), plain(k.label_en), bool(k.written))
+            read["evidence_kinds"] = {plain(key): EvidenceKind(plain(k.label_zh), plain(k.label_en), bool(k.written),
+                                                                   bool(k.after_start))
                                       for key, k in value.items()}
         return problem
 

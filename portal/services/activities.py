@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from portal import file_text, policy, same_certificate
-from portal.activity_types import ActivityType, PlanFacts, StandingPlan, Text
+from portal.activity_types import ActivityType, EvidenceKind, PlanFacts, StandingPlan, Text
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
@@ -450,6 +450,13 @@ def has_started(act: Activity) -> bool:
     return utcnow() >= act.starts_at
 
 
+def evidence_kinds_now(decl: Any, act: Activity) -> dict[str, EvidenceKind]:
+    """The evidence kinds of the type (its declarations ``decl``) the activity takes now: not one
+    on what took place (``EvidenceKind.after_start``) before it has begun."""
+    started = has_started(act)
+    return {key: kind for key, kind in decl.evidence_kinds.items() if started or not kind.after_start}
+
+
 def has_ended(act: Activity) -> bool:
     """Whether the activity's end has passed (``credit`` waits for it)."""
     return utcnow() >= act.ends_at
@@ -714,6 +721,10 @@ def add_evidence(
     if kind not in kinds:
         fields["kind"] = msg("evidence.kinds", kinds=Text("、".join(k.label_zh for k in kinds.values()),
                                                           ", ".join(k.label_en for k in kinds.values())))
+    elif kind not in evidence_kinds_now(reg.decl, act):  # a reflection on what has not happened
+        start = local_text(act.starts_at, zone_of(db.session.get(School, act.school_id)))
+        fields["kind"] = msg("evidence.before_start", kind=Text(kinds[kind].label_zh, kinds[kind].label_en),
+                             start=start)
     if not isinstance(title, str) or len(title) > 200:
         fields["title"] = msg("at_most_chars", n=200)
     has_text = isinstance(text, str) and text.strip() != ""

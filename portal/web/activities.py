@@ -375,7 +375,8 @@ def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_
     form.user_id.choices = [SelectChoice(v, label) for v, label in choices]
     lang = lang_code()
     form.kind.choices = [
-        SelectChoice(k, v.label_en if lang == "en" else v.label_zh) for k, v in reg.decl.evidence_kinds.items()
+        SelectChoice(k, v.label_en if lang == "en" else v.label_zh)
+        for k, v in activities.evidence_kinds_now(reg.decl, act).items()
     ]
     if formdata is None and choices and any(c[0] == me for c in choices):
         form.user_id.data = me
