@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterator
 
 import opencc
 
@@ -28,31 +29,37 @@ def is_cjk(c: str) -> bool:
     return any(lo <= code <= hi for lo, hi in _CJK_RANGES) and unicodedata.category(c)[0] == "L"
 
 
-def chinese_count(text: str | None) -> int:
-    """The 字数 of ``text``: CJK characters one each, and each word of other letters or digits
-    one, as Word counts a 非中文单词: a word ends at white space, a CJK character or full-width
-    punctuation, not at a mark between its letters (``3.14``, ``e-mail``, ``x.x.x`` are one
-    each), and an invisible format character (a zero-width space, a soft hyphen) neither counts
-    nor ends one — 3,000 letters joined by them were counted as 3,000 words."""
-    if not text:
-        return 0
-    count = 0
-    in_word = False
-    for c in text:
+def units(text: str | None) -> Iterator[str]:
+    """The things :func:`chinese_count` counts, in order: each CJK character, and each word of
+    other letters or digits (its letters and digits alone: ``e-mail`` is ``email``). A word ends
+    at white space, a CJK character or full-width punctuation, not at a mark between its letters,
+    and an invisible format character (a zero-width space, a soft hyphen) neither counts nor ends
+    one."""
+    word: list[str] = []
+    for c in text or "":
         if is_cjk(c):
-            count += 1
-            in_word = False
+            if word:
+                yield "".join(word)
+                word = []
+            yield c
             continue
         kind = unicodedata.category(c)
         if kind[0] in ("L", "N"):
-            if not in_word:
-                count += 1
-            in_word = True
+            word.append(c)
         elif kind == "Cf":
             continue
-        elif kind[0] in ("Z", "C") or unicodedata.east_asian_width(c) in ("W", "F"):
-            in_word = False
-    return count
+        elif word and (kind[0] in ("Z", "C") or unicodedata.east_asian_width(c) in ("W", "F")):
+            yield "".join(word)
+            word = []
+    if word:
+        yield "".join(word)
+
+
+def chinese_count(text: str | None) -> int:
+    """The 字数 of ``text``: CJK characters one each, and each word of other letters or digits
+    one, as Word counts a 非中文单词 (:func:`units`): ``3.14``, ``e-mail``, ``x.x.x`` are one
+    each, and 3,000 letters joined by invisible characters are one word, not 3,000."""
+    return sum(1 for _unit in units(text))
 
 
 def folded(text: str) -> str:
@@ -65,6 +72,12 @@ def folded(text: str) -> str:
 @functools.cache
 def _simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")  # OpenCC's traditional → simplified, phrases first (乾隆 stays)
+
+
+def counted_units(text: str | None) -> list[str]:
+    """The :func:`units` of ``text`` as :func:`counted_text` reads it (compatibility forms
+    folded, case ignored, traditional characters as simplified): what its 字数 counts, in order."""
+    return list(units(_simplified().convert(folded(text)))) if text else []
 
 
 def counted_text(text: str | None) -> str:
