@@ -182,9 +182,14 @@ def format_of(row: ExportJob) -> str:
     return str((row.params or {}).get("format") or "xlsx")
 
 
-def _progress(job_id: int, *, only_if: str | None = None, **values: Any) -> bool:
-    """Written on a connection of its own: the export's read cursor stays open meanwhile. With
-    ``only_if``, written only while the export is in that state; returns whether it was."""
+def _progress(job_id: int, **values: Any) -> None:
+    """Written on a connection of its own: the export's read cursor stays open meanwhile."""
+    _update(job_id, values)
+
+
+def _update(job_id: int, values: dict[str, Any], only_if: str | None = None) -> bool:
+    """:func:`_progress`; with ``only_if``, written only while the export is in that state
+    (returns whether it was)."""
     q = update(ExportJob).where(ExportJob.id == job_id)
     if only_if is not None:
         q = q.where(ExportJob.status == only_if)
@@ -197,7 +202,7 @@ def _claim(job_id: int, total: int) -> bool:
     writes it. The job may be run twice at once (queued by its request and by the outbox's
     sweep, ``portal.outbox``); the second wrote a second file, the first one's left behind past
     ``EXPORT_KEEP_HOURS`` (its name no longer in the row), and issued every 学分认定表 twice."""
-    return _progress(job_id, only_if="queued", status="running", total_rows=total, done_rows=0)
+    return _update(job_id, {"status": "running", "total_rows": total, "done_rows": 0}, only_if="queued")
 
 
 def _counted(rows: Iterable[list[Any]], job_id: int) -> Iterator[list[Any]]:

@@ -76,8 +76,14 @@ def test_an_export_failing_every_try_is_queued_again_then_failed_for_good(make_a
             states.append(values["status"])
         return progress(job, **values)
 
+    def claimed(job, total):
+        states.append("running")
+        return claim(job, total)
+
+    claim = export_jobs._claim
     monkeypatch.setattr(export_jobs, "_write", broken_writer)
     monkeypatch.setattr(export_jobs, "_progress", recorded)
+    monkeypatch.setattr(export_jobs, "_claim", claimed)
     app = make_app(demo=True, **queued_config(tmp_path))
     with app.app_context():
         year = current_school_year()
