@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterator
 
 import opencc
 
@@ -28,31 +29,37 @@ def is_cjk(c: str) -> bool:
     return any(lo <= code <= hi for lo, hi in _CJK_RANGES) and unicodedata.category(c)[0] == "L"
 
 
-def chinese_count(text: str | None) -> int:
-    """The 字数 of ``text``: CJK characters one each, and each word of other letters or digits
-    one, as Word counts a 非中文单词: a word ends at white space, a CJK character or full-width
-    punctuation, not at a mark between its letters (``3.14``, ``e-mail``, ``x.x.x`` are one
-    each), and an invisible format character (a zero-width space, a soft hyphen) neither counts
-    nor ends one — 3,000 letters joined by them were counted as 3,000 words."""
-    if not text:
-        return 0
-    count = 0
-    in_word = False
-    for c in text:
+def units(text: str | None) -> Iterator[str]:
+    """The things :func:`chinese_count` counts, in order: each CJK character, and each word of
+    other letters or digits (its letters and digits alone: ``e-mail`` is ``email``). A word ends
+    at white space, a CJK character or full-width punctuation, not at a mark between its letters,
+    and an invisible format character (a zero-width space, a soft hyphen) neither counts nor ends
+    one."""
+    word: list[str] = []
+    for c in text or "":
         if is_cjk(c):
-            count += 1
-            in_word = False
+            if word:
+                yield "".join(word)
+                word = []
+            yield c
             continue
         kind = unicodedata.category(c)
         if kind[0] in ("L", "N"):
-            if not in_word:
-                count += 1
-            in_word = True
+            word.append(c)
         elif kind == "Cf":
             continue
-        elif kind[0] in ("Z", "C") or unicodedata.east_asian_width(c) in ("W", "F"):
-            in_word = False
-    return count
+        elif word and (kind[0] in ("Z", "C") or unicodedata.east_asian_width(c) in ("W", "F")):
+            yield "".join(word)
+            word = []
+    if word:
+        yield "".join(word)
+
+
+def chinese_count(text: str | None) -> int:
+    """The 字数 of ``text``: CJK characters one each, and each word of other letters or digits
+    one, as Word counts a 非中文单词 (:func:`units`): ``3.14``, ``e-mail``, ``x.x.x`` are one
+    each, and 3,000 letters joined by invisible characters are one word, not 3,000."""
+    return sum(1 for _unit in units(text))
 
 
 def folded(text: str) -> str:
@@ -62,16 +69,39 @@ def folded(text: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
+class _Simplified:
+    """OpenCC's Japanese kanji forms → traditional, then traditional → simplified (phrases
+    first: 乾隆 stays): ``読書`` and ``讀書`` are ``读书``. A piece run through a converter into
+    繁體 and then into Japanese forms (``発``, ``読``, ``会``: 6 % of the characters of a
+    reflection) was another piece. Both sides of a comparison are read alike, so the few
+    characters jp2t moves (``研`` to ``硏``) move in both."""
+
+    def __init__(self) -> None:
+        self._steps = (opencc.OpenCC("jp2t"), opencc.OpenCC("t2s"))
+
+    def convert(self, text: str) -> str:
+        for step in self._steps:
+            text = step.convert(text)
+        return text
+
+
 @functools.cache
-def _simplified() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")  # OpenCC's traditional → simplified, phrases first (乾隆 stays)
+def _simplified() -> _Simplified:
+    return _Simplified()
+
+
+def counted_units(text: str | None) -> list[str]:
+    """The :func:`units` of ``text`` as :func:`counted_text` reads it (compatibility forms
+    folded, case ignored, traditional characters as simplified): what its 字数 counts, in order."""
+    return list(units(_simplified().convert(folded(text)))) if text else []
 
 
 def counted_text(text: str | None) -> str:
     """``text`` reduced to the characters that count (compatibility forms folded, as NFKC does,
-    letter case ignored, traditional characters as simplified ones): two texts that differ only
-    in spacing, punctuation, invisible characters, full-width letters, case or script (a piece
-    run through a converter into 繁體) are the same piece of writing."""
+    letter case ignored, traditional characters and Japanese kanji forms as simplified ones): two
+    texts that differ only in spacing, punctuation, invisible characters, full-width letters,
+    case or script (a piece run through a converter into 繁體, or on into Japanese forms) are the
+    same piece of writing."""
     if not text:
         return ""
     return "".join(

@@ -15,6 +15,7 @@ tells nobody twice; each function takes ``now`` (naive UTC) from its caller.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,18 +70,33 @@ def reminder_level(days_left: int) -> int | None:
 
 @jobs.job("notifications.deadline_announced")
 def deadline_announced(announcement_id: int) -> list[int]:
-    """Everyone the announcement concerns, once per announcement, day and audience."""
+    """Everyone the announcement concerns, told its day unless the last they were told of it
+    was that day: once per announcement, day and audience, and once more for a day they were
+    told before and then told another (moved back: the key of that day taken, they kept the
+    other day)."""
     from portal.services import announcements
 
     row = db.session.get(DeadlineAnnouncement, announcement_id)
     if row is None:
         return []
     params = _deadline_params(row)
-    key = f"deadline:{row.id}:{row.due_on.isoformat()}"
-    return notify_many([
-        NewNotification(uid, "deadline_announced", f"{key}:new:{uid}", params, "/", sid)
-        for uid, sid in announcements.audience_of(row)
-    ])
+    day = row.due_on.isoformat()
+    told: dict[int, list[str]] = defaultdict(list)  # the days each was told, in order
+    for uid, said in db.session.execute(
+        select(Notification.user_id, Notification.params)
+        .where(Notification.kind == "deadline_announced", Notification.key.like(f"deadline:{row.id}:%"))
+        .order_by(Notification.id)
+    ):
+        told[uid].append(str((said or {}).get("date")))
+    items = []
+    for uid, sid in announcements.audience_of(row):
+        days = told.get(uid, [])
+        if days and days[-1] == day:
+            continue
+        again = f":{len(days)}" if day in days else ""  # moved back to a day told before
+        items.append(NewNotification(uid, "deadline_announced", f"deadline:{row.id}:{day}:new:{uid}{again}", params,
+                                     "/", sid))
+    return notify_many(items)
 
 
 def _deadline_params(row: DeadlineAnnouncement) -> dict[str, Any]:

@@ -184,8 +184,25 @@ def format_of(row: ExportJob) -> str:
 
 def _progress(job_id: int, **values: Any) -> None:
     """Written on a connection of its own: the export's read cursor stays open meanwhile."""
+    _update(job_id, values)
+
+
+def _update(job_id: int, values: dict[str, Any], only_if: str | None = None) -> bool:
+    """:func:`_progress`; with ``only_if``, written only while the export is in that state
+    (returns whether it was)."""
+    q = update(ExportJob).where(ExportJob.id == job_id)
+    if only_if is not None:
+        q = q.where(ExportJob.status == only_if)
     with db.engine.begin() as conn:
-        conn.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
+        return bool(conn.execute(q.values(**values)).rowcount)
+
+
+def _claim(job_id: int, total: int) -> bool:
+    """Mark the export running if it is still queued: the one try that does is the one that
+    writes it. The job may be run twice at once (queued by its request and by the outbox's
+    sweep, ``portal.outbox``); the second wrote a second file, the first one's left behind past
+    ``EXPORT_KEEP_HOURS`` (its name no longer in the row), and issued every 学分认定表 twice."""
+    return _update(job_id, {"status": "running", "total_rows": total, "done_rows": 0}, only_if="queued")
 
 
 def _counted(rows: Iterable[list[Any]], job_id: int) -> Iterator[list[Any]]:
@@ -247,7 +264,8 @@ def run(job_id: int) -> None:
     total = count_rows(kind, year, school_id=school_id, district_id=district_id)
     rows = _rows(kind, year, lang, school_id, district_id)
     db.session.commit()
-    _progress(job_id, status="running", total_rows=total, done_rows=0)
+    if not _claim(job_id, total):  # another try has it
+        return
     name = secrets.token_hex(16) + "." + fmt
     target = folder() / name
     try:
@@ -287,7 +305,8 @@ def _certificates(row: ExportJob) -> None:
     issued_by = row.user_id
     total = len(paper.credited_activities(school, year))
     db.session.commit()
-    _progress(job_id, status="running", total_rows=total, done_rows=0)
+    if not _claim(job_id, total):  # another try has it
+        return
     target = folder() / (secrets.token_hex(16) + "." + fmt)
     base = public_base()
     make = paper.certificates_zip if fmt == "zip" else paper.certificates_merged_pdf

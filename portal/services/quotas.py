@@ -24,7 +24,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, Evidence, OwnWriting
-from portal.textcount import chinese_count, counted_text
+from portal.textcount import chinese_count, counted_text, counted_units
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
 WRITTEN_KINDS = (READING_NOTES, PAPER, REFLECTION)
@@ -175,8 +175,9 @@ def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, 
     is not compared. ``refused``: the refusal's code (the form's: ``writing.refused``,
     ``evidence.refused``). Asked inside the write, one piece of the teacher at a time
     (``access.one_at_a_time``). A teacher's pieces of a year are few: compared here, not in SQL."""
-    typed, in_file = counted_text(text), _words_in_file(filename, data)
-    for field, words in (("text", typed), ("file", in_file)):  # nor a piece made long by repeating itself
+    written = file_text.words_or_nothing(filename, data)
+    typed, in_file = counted_text(text), counted_text(written)
+    for field, words in (("text", text), ("file", written)):  # nor a piece made long by repeating itself
         share = repeated_share(words)
         if share > REPEATED_SHARE:
             raise Invalid(msg(refused), {field: msg("writing.padded", share=f"{share:.0%}")})
@@ -234,29 +235,35 @@ RUN = 5
 SAME_SHARE = 0.8
 
 
-#: A passage of this many counted characters met again further on in a piece is repeated.
-REPEATED_RUN = 12
+#: A passage of this many counted characters (words of other letters one each, as
+#: :func:`portal.textcount.chinese_count` counts them) met again further on in a piece is repeated.
+#: 8: a phrase pasted over and over with one character changed every 11 (or 9) is still caught;
+#: the source documents (1,700–16,000 characters) repeat 0–13 % in passages of 8.
+REPEATED_RUN = 8
 #: The share of a piece's counted characters in repeated passages beyond which it is refused:
-#: "学习" pasted 2,500 times counted 5,000 characters towards a 10,000-character quota. Measured:
-#: the source documents (1,700–16,000 characters) repeat 0–8 % (a phrase or a heading again); a
-#: text pasted twice repeats 50 %.
+#: "学习" pasted 2,500 times counted 5,000 characters towards a 10,000-character quota. A text
+#: pasted twice repeats 50 %.
 REPEATED_SHARE = 0.3
 
 
-def repeated_share(text: str) -> float:
-    """The share of ``text`` (counted text, :func:`portal.textcount.counted_text`) that repeats
-    a passage of :data:`REPEATED_RUN` characters met earlier in it."""
-    if len(text) < 2 * REPEATED_RUN:
+def repeated_share(text: str | None) -> float:
+    """The share of ``text``'s counted characters (:func:`portal.textcount.counted_units`: a
+    CJK character, or a word of other letters or digits, each one, as the quota counts them)
+    in passages of :data:`REPEATED_RUN` met earlier in it. Measured in what counts: a word of
+    20,000 letters added to "学习" pasted 2,500 times is one more character, not four fifths of
+    the piece, and English is not read letter by letter ("of the students" is no passage)."""
+    units = counted_units(text)
+    if len(units) < 2 * REPEATED_RUN:
         return 0.0
-    seen: set[str] = set()
-    repeated = bytearray(len(text))
-    for i in range(len(text) - REPEATED_RUN + 1):
-        run = text[i:i + REPEATED_RUN]
+    seen: set[tuple[str, ...]] = set()
+    repeated = bytearray(len(units))
+    for i in range(len(units) - REPEATED_RUN + 1):
+        run = tuple(units[i:i + REPEATED_RUN])
         if run in seen:
             repeated[i:i + REPEATED_RUN] = b"\x01" * REPEATED_RUN
         else:
             seen.add(run)
-    return sum(repeated) / len(text)
+    return sum(repeated) / len(units)
 
 
 def _holds(new: str, old: str) -> bool:

@@ -289,3 +289,22 @@ def test_a_deadline_moved_is_a_later_revision_in_the_calendar(make_app, time_mac
 
 def calendar_feeds_events(client) -> list:
     return list(_feed(client, "me").walk("VEVENT"))
+
+
+def test_a_deadline_moved_and_moved_back_is_told_again(queued_app):
+    """Announced for one day, moved to another, moved back: everyone was told the second day
+    last, and the first day's notice was not written again (its key was taken), so they kept
+    the wrong day. Told again now; the job run twice tells nobody twice."""
+    first, second = _soon(20), _soon(27)
+    row = announcements.announce(_district_id(), "往返改期的报送", first, "", "all_staff", by=_admin())
+    told = district_notices.deadline_announced(row.id)
+    assert told and district_notices.deadline_announced(row.id) == []
+    for day in (second, first):
+        announcements.update(row.id, "往返改期的报送", day, "", "all_staff", by=_admin(), district_id=_district_id())
+        made = district_notices.deadline_announced(row.id)
+        assert len(made) == len(told) and district_notices.deadline_announced(row.id) == []
+    said = [n.params["date"] for n in notes("deadline_announced", "teacher1") if n.params.get("announcement") == row.id]
+    assert said == [first, second, first]
+    announcements.update(row.id, "往返改期的报送", first, "请各校按时报送", "all_staff", by=_admin(),
+                         district_id=_district_id())
+    assert district_notices.deadline_announced(row.id) == []  # the note changed, not the day

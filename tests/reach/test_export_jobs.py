@@ -76,8 +76,14 @@ def test_an_export_failing_every_try_is_queued_again_then_failed_for_good(make_a
             states.append(values["status"])
         return progress(job, **values)
 
+    def claimed(job, total):
+        states.append("running")
+        return claim(job, total)
+
+    claim = export_jobs._claim
     monkeypatch.setattr(export_jobs, "_write", broken_writer)
     monkeypatch.setattr(export_jobs, "_progress", recorded)
+    monkeypatch.setattr(export_jobs, "_claim", claimed)
     app = make_app(demo=True, **queued_config(tmp_path))
     with app.app_context():
         year = current_school_year()
@@ -122,3 +128,29 @@ def test_a_file_made_before_they_left_is_not_theirs_after_nor_are_the_schools_pa
     assert client.get(f"/reports/summary?year={year}").status_code == 403  # now in LEFT-B: a teacher there
     page = client.get("/").get_data(as_text=True)
     assert "LEFT-B" in page or "测试学校LEFT-B" in page
+
+
+def test_an_export_run_twice_at_once_is_written_once(make_app, tmp_path):
+    """The job may run twice at once (queued after its commit and by the outbox's sweep): the
+    try that finds it running already leaves it to the other. It wrote a second file, and the
+    first one's, its name no longer in the row, stayed past its time (nothing deletes it)."""
+    from portal.services import access
+
+    app = make_app(demo=True, **queued_config(tmp_path))
+    with app.app_context():
+        demo, reviewer = school(), user("reviewer")
+        job = export_jobs.request_export(reviewer.id, access.actor(reviewer.id, demo.id), export_jobs.SCHOOL_SUMMARY,
+                                         current_school_year(), "zh", school=demo, asked_in=demo.id)
+        job_id = job.id
+        files = set(export_jobs.folder().iterdir())  # (the folder is the instance's)
+        assert export_jobs._claim(job_id, 0)  # the first try, writing it now
+        assert not export_jobs._claim(job_id, 0)
+        export_jobs.run(job_id)  # the second
+        assert set(export_jobs.folder().iterdir()) == files
+        db.session.commit()  # (its read ends: the tries write on connections of their own)
+        assert db.session.get(ExportJob, job_id).status == "running"
+        export_jobs._progress(job_id, status="queued")  # a try failed with tries left: the next one writes it
+        export_jobs.run(job_id)
+        db.session.commit()  # (its read ends: the tries write on connections of their own)
+        row = db.session.get(ExportJob, job_id)
+        assert row.status == "done" and set(export_jobs.folder().iterdir()) - files == {export_jobs.folder() / row.stored_name}

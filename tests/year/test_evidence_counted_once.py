@@ -17,6 +17,7 @@ from tests.year.helpers import evidence_count, lectures, quota_done, reflection_
 
 TEXT = "公开课后我发现提问的梯度不够，后进生几乎没有发言的机会。PBL 2"
 TRADITIONAL = "公開課後我發現提問的梯度不夠，後進生幾乎沒有發言的機會。PBL 2"  # the same, as 繁體
+JAPANESE_FORMS = "公開課後我発現提問的梯度不夠，後進生幾乎没有発言的機会。PBL 2"  # and on into 発, 会 (OpenCC t2jp)
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ def test_the_same_evidence_at_two_activities_counts_once(school):
         TEXT.replace("提问", "提\u200b问"),
         TEXT.replace("PBL", "ｐｂｌ").replace("2", "２") + "\u3000",
         TRADITIONAL,  # run through a converter into traditional characters
+        JAPANESE_FORMS,  # and on into Japanese kanji forms
     ):
         for act in (b, a):
             with pytest.raises(Invalid) as err:

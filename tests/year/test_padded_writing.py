@@ -16,6 +16,7 @@ from portal.services import activities, quotas, writing
 from portal.textcount import counted_text
 from tests.support import factories as f
 from tests.support.sessions import log_in
+from tests.support.texts import prose
 from tests.year.helpers import evidence_count, lectures, quota_done
 
 PROSE = Path(__file__).resolve().parents[2] / "docs" / "teachers-year.md"  # ~4,900 counted characters
@@ -32,12 +33,51 @@ def school(app):
 
 
 def test_the_share_repeated_is_small_in_real_writing_and_large_in_padding():
-    prose = counted_text(PROSE.read_text(encoding="utf-8"))  # long writing: its terms and headings again
-    assert len(prose) > 4000 and quotas.repeated_share(prose) < quotas.REPEATED_SHARE
-    assert quotas.repeated_share(counted_text(PARAGRAPH)) == 0
-    assert quotas.repeated_share(counted_text("学习" * 2500)) > 0.99
-    assert quotas.repeated_share(counted_text(PARAGRAPH * 2)) == pytest.approx(0.5, abs=0.01)
-    assert quotas.repeated_share(counted_text("学习学习学习")) == 0  # too short to tell
+    prose = PROSE.read_text(encoding="utf-8")  # long writing: its terms and headings again
+    assert len(counted_text(prose)) > 4000 and quotas.repeated_share(prose) < quotas.REPEATED_SHARE
+    assert quotas.repeated_share(PARAGRAPH) == 0
+    assert quotas.repeated_share("学习" * 2500) > 0.99
+    assert quotas.repeated_share(PARAGRAPH * 2) == pytest.approx(0.5, abs=0.01)
+    assert quotas.repeated_share("学习学习学") == 0  # too short to tell
+
+
+# invented: honest English, its phrases ("the students in the reading group") met again and again
+ENGLISH = ("In my reading group this term the students read one chapter of the novel each week. "
+           "At the beginning of the term the students in the reading group were shy, and the students who read "
+           "the chapter at home talked while the students who had not read the chapter said nothing. "
+           "In the middle of the term I asked the students in the reading group to write one question about the "
+           "chapter before the meeting of the reading group, and the students who had not read the chapter began "
+           "to read it. At the end of the term the students in the reading group chose the next novel themselves. "
+           "Next term I will ask the students in the reading group to lead the meeting of the reading group in turn.")
+
+
+def test_the_share_is_of_what_counts_not_of_letters(school):
+    """Measured in what the quota counts (a word of other letters is one character): English is
+    not read letter by letter, where 12 letters are two words any writing says again; and a word
+    of 20,000 letters added to padding is one character more, not four fifths of the piece."""
+    s, staff = school
+    t1 = staff["t1"]
+    assert quotas.repeated_share(ENGLISH) < quotas.REPEATED_SHARE
+    writing.add_writing(s, t1, "reflection", "Reading group", text=ENGLISH)
+    letters = "".join(chr(ord("a") + (i * 7 + i // 26) % 26) for i in range(20_000))  # no 12 of them twice
+    diluted = "学习" * 2500 + " " + letters
+    assert quotas.repeated_share(diluted) > 0.99
+    with pytest.raises(Invalid) as err:
+        writing.add_writing(s, t1, "reading_notes", "《给教师的建议》", text=diluted)
+    assert err.value.fields["text"].code == "writing.padded"
+
+
+def test_a_phrase_pasted_with_a_character_changed_every_eleven_is_padding(school):
+    s, staff = school
+    t1 = staff["t1"]
+    changed = prose(500, seed="changed")  # one character of its own after each copy of the phrase
+    padded = "".join("学习学习学习学习学习" + c for c in changed)
+    assert quotas.repeated_share(padded) > 0.9
+    with pytest.raises(Invalid) as err:
+        writing.add_writing(s, t1, "reading_notes", "《给教师的建议》", text=padded)
+    assert err.value.fields["text"].code == "writing.padded"
+    alternating = "".join(("学习" if i % 2 else "學習") + "很重要" for i in range(1000))  # 繁體 reads as 简体
+    assert quotas.repeated_share(alternating) > 0.99
 
 
 @pytest.mark.parametrize("padded", ["学习" * 2500, PARAGRAPH + PARAGRAPH, PARAGRAPH + "\n" + PARAGRAPH.replace("。", "！")])

@@ -30,6 +30,7 @@ def school(app):
     ("红楼梦", "红楼梦\u3000", "「红楼梦」"),  # a full-width space, corner brackets
     ("Walden", "ＷＡＬＤＥＮ", "walden."),  # full-width letters, case, a full stop
     ("红楼梦", "紅樓夢", "《紅樓夢》"),  # in traditional characters
+    ("读书笔记", "讀書筆記", "《読書筆記》"),  # traditional, and Japanese kanji forms (読)
 ])
 def test_notes_on_one_book_under_titles_spelt_differently_are_one_book(school, spellings):
     s, staff = school
