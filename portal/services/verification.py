@@ -138,17 +138,20 @@ class StatusChange:
 class Check:
     """What changed since a document was printed: hours (:class:`Change`), assessments, the
     activities a 学时证明 listed (lines no longer in the ledger, lines in it now), and the
-    teachers on a 学时汇总表's year now that it did not list (name, hours now)."""
+    teachers on a 学时汇总表's year now that it did not list (name, hours now) or that it listed
+    and the year no longer has (name, hours printed: one who left with nothing that year)."""
 
     changes: list[Change]
     status_changes: list[StatusChange]
     entries_gone: list[dict[str, Any]] = field(default_factory=list)
     entries_new: list[dict[str, Any]] = field(default_factory=list)
     not_listed: list[Change] = field(default_factory=list)
+    no_longer: list[Change] = field(default_factory=list)
 
     @property
     def unchanged(self) -> bool:
-        return not (self.changes or self.status_changes or self.entries_gone or self.entries_new or self.not_listed)
+        return not (self.changes or self.status_changes or self.entries_gone or self.entries_new or self.not_listed
+                    or self.no_longer)
 
 
 def check(doc: IssuedDocument) -> Check:
@@ -167,6 +170,7 @@ def check(doc: IssuedDocument) -> Check:
     gone: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
     not_listed: list[Change] = []
+    no_longer: list[Change] = []
     printed = doc.content.get("status")
     if doc.kind == "record" and doc.user_id is not None:
         if printed and now[doc.user_id].status != printed:
@@ -180,7 +184,11 @@ def check(doc: IssuedDocument) -> Check:
             if was and year is not None and year.status != was:  # one no longer on the year: its hours say so
                 statuses.append(StatusChange(str(was), year.status, str(line["name"])))
         not_listed = [Change(year.name, credits.ZERO, year.hours) for uid, year in now.items() if uid not in listed]
-    return Check(_changes(doc, hours), statuses, gone, new, not_listed)
+        no_longer = [Change(str(line["name"]), Decimal(str(line["hours"])), credits.ZERO)
+                     for line in doc.content.get("lines", []) if int(line["user_id"]) not in now]
+    # a summary's teacher no longer on the year is told once, as such, not as hours gone to 0
+    return Check(_changes(doc, hours, among=set(now) if doc.kind == "summary" else None), statuses, gone, new,
+                 not_listed, no_longer)
 
 
 def _entries_changed(doc: IssuedDocument, user_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -213,9 +221,11 @@ def changes(doc: IssuedDocument) -> list[Change]:
     return _changes(doc, current_hours(doc))
 
 
-def _changes(doc: IssuedDocument, now: dict[int, Decimal]) -> list[Change]:
+def _changes(doc: IssuedDocument, now: dict[int, Decimal], among: set[int] | None = None) -> list[Change]:
     out = []
     for line in doc.content.get("lines", []):
+        if among is not None and int(line["user_id"]) not in among:
+            continue
         printed = Decimal(str(line["hours"]))
         current = now.get(int(line["user_id"]), credits.ZERO)
         if current != printed:

@@ -396,3 +396,24 @@ def test_a_summary_without_a_teacher_of_the_year_says_so_on_verification(client,
     missing = html.split('data-testid="verify-not-listed"')[1].split("</div>")[0]
     assert "本学年有下列教师未列入本文件" in missing and "郑新来" in missing and ">6<" in missing
     assert all(name not in missing for name in NAMES)
+
+
+def test_a_summary_listing_a_teacher_no_longer_on_the_year_says_so_on_verification(client, world, staff, s1):
+    """Auditor: 孙丽华 is on the printed 学时汇总表 with 0 h, then leaves the school with nothing
+    that year, so the year no longer lists her. ``/verify`` compared 0 with 0 and said
+    "unchanged" beside a form listing a teacher the school's year no longer has."""
+    from portal.services import access
+    from portal.services import staff as staff_service
+
+    login(client, staff["admin"], s1)
+    _reader, text = _pdf(client.get(f"/reports/summary.pdf?year={YEAR}").data)
+    code = _code(text).replace("-", "")
+    anonymous = client.application.test_client()
+    assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    staff_service.deactivate(s1, staff["t4"].id, by=access.actor(staff["admin"].id, s1.id))
+    db.session.commit()
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' not in html and 'data-testid="verify-changed"' not in html
+    gone = html.split('data-testid="verify-no-longer"')[1].split("</div>")[0]
+    assert "本文件所列下列教师已不在本学年名单中" in gone and NAMES[3] in gone
+    assert all(name not in gone for name in NAMES[:3])
