@@ -92,6 +92,21 @@ EN = Labels(
 ATTENDED_T1 = Decimal("2.5")
 
 
+
+#: The teacher's two reflections (title, text), each written out: a piece repeating itself is refused.
+REFLECTIONS = {
+    "zh": (("第一稿", "听完讲座后，我重新思考了与家长沟通的方式。以前我习惯在电话里直接讲孩子的问题，现在想先听家长说孩子"
+                   "在家的表现。下周家访时，我准备带上学生的作品，和家长一起看看他的进步。"),
+           ("修改稿", "补充一个具体案例：家长会上我先请家长说说孩子最近的变化，再拿出课堂上的照片。一位平时很少来学校的"
+                   "父亲主动问我，在家里怎样陪孩子读书，这次交流比以往任何一次都顺利。")),
+    "en": (("First draft", "After the talk I rethought how I speak with parents. I used to call to list a child's "
+                           "problems; now I want to hear first how the child is at home. Next week I will bring the "
+                           "pupil's work on my visit and look at it with them."),
+           ("Revised", "An example: at the parents' evening I let the parents speak first about how their children "
+                       "had changed, then showed photos from class. A father who rarely comes asked me how to read "
+                       "with his son at home.")),
+}
+
 def _check_texts(session, labels: Labels, seen: set[str]) -> None:
     """Every label of ``labels.texts`` present on this page reads as expected; the page's lang.
     ``seen`` collects the labels checked, so the flow can assert each was met somewhere."""
@@ -189,12 +204,7 @@ def _run_lecture_flow(browse, live_server, labels: Labels) -> None:
     teacher.goto("/")
     expect(teacher.page.get_by_test_id(f"waiting-{activity_id}")).to_contain_text(labels.title)
     teacher.goto(activity_path)
-    draft = ("第一稿", "听完讲座后，我重新思考了与家长沟通的方式。以前我习惯在电话里直接讲孩子的问题，"
-             "现在想先听家长说孩子在家的表现。下周家访时，我准备带上学生的作品，和家长一起看看他的进步。") \
-        if labels.lang == "" else ("First draft", "After the talk I rethought how I speak with parents. I used to "
-                                   "call to list a child's problems; now I want to hear first how the child is at "
-                                   "home. Next week I will bring the pupil's work on my visit and look at it with them.")
-    _upload_reflection(teacher, labels, seen, draft[0], draft[1])
+    _upload_reflection(teacher, labels, seen, *REFLECTIONS[labels.lang or "zh"][0])
     teacher.goto("/")
     expect(teacher.page.get_by_test_id(f"waiting-{activity_id}")).to_have_count(0)
     assert _hours_total(teacher) == before  # nothing credited yet
@@ -223,12 +233,7 @@ def _run_lecture_flow(browse, live_server, labels: Labels) -> None:
     expect(teacher.page.get_by_test_id("activity-state")).to_have_attribute("data-state", "held")
     expect(teacher.page.get_by_test_id("timeline")).to_contain_text(labels.comment)
     expect(teacher.page.get_by_test_id("timeline")).to_contain_text(labels.return_)
-    revised = ("修改稿", "补充一个具体案例：家长会上我先请家长说说孩子最近的变化，再拿出课堂上的照片。"
-               "一位平时很少来学校的父亲主动问我，在家里怎样陪孩子读书，这次交流比以往任何一次都顺利。") \
-        if labels.lang == "" else ("Revised", "An example: at the parents' evening I let the parents speak first "
-                                   "about how their children had changed, then showed photos from class. A father who "
-                                   "rarely comes asked me how to read with his son at home.")
-    _upload_reflection(teacher, labels, seen, revised[0], revised[1])
+    _upload_reflection(teacher, labels, seen, *REFLECTIONS[labels.lang or "zh"][1])
     _shot(teacher, labels, "activity-held")
 
     # … then the reviewer approves and posts the credits.
