@@ -156,6 +156,11 @@ class TypeRegistry:
         reg = self.types.get(key) if key else None
         return reg.engine.definition if reg else CORE
 
+    def declares(self, key: str | None, state: str) -> bool:
+        """Whether type ``key``'s installed workflow (the core's, for a type not installed)
+        knows ``state``; one it lacks is taken as closed (:mod:`portal.services.stranded_states`)."""
+        return any(s.name == state for s in (*self.definition(key).states, *CORE.states))
+
     def phase(self, key: str | None, state: str) -> Phase:
         """What ``state`` of an activity of type ``key`` means to the core."""
         definition = self.definition(key)

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from portal.registry import registry
 from portal.scaffold.cli import new
+from portal.services import stranded_states
 
 group = AppGroup("plugins", help="Installed activity-type plugins.")
 
@@ -14,7 +15,8 @@ group = AppGroup("plugins", help="Installed activity-type plugins.")
 def list_() -> None:
     """One line per activity type: key, zh name, plugin, version. Failures follow, then the
     plugin code that took longer than PLUGIN_CALL_BUDGET_MS (in this process: loading the
-    plugins and what this command ran; a web worker's own are on /admin/plugins)."""
+    plugins and what this command ran; a web worker's own are on /admin/plugins), then the
+    activities of every school left in a state no installed workflow of their type declares."""
     reg = registry()
     for key, r in reg.types.items():
         info = reg.plugins.info.get(r.plugin)
@@ -25,6 +27,10 @@ def list_() -> None:
     for slow in reg.plugins.slow.values():
         click.echo(f"SLOW\t{slow.plugin}\t{slow.hook}\t{slow.count} over {reg.plugins.budget_ms:g} ms, "
                    f"the slowest {slow.worst_ms} ms", err=True)
+    for lost in stranded_states.stranded():
+        click.echo(f"STRANDED\t{lost.type_key}\t{lost.state}\t{lost.count} activities in a state the type's installed "
+                   "workflow does not declare: read-only, out of the review queue, their absences not counted, "
+                   "until the plugin that declared it is installed again", err=True)
 
 
 group.add_command(new)  # the same command as the console script `yanxiu plugins new`

@@ -20,7 +20,7 @@ from portal.messages import ROLE_NAMES, tr
 from portal.models import SCHOOL_ROLES, TEACHER
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
-from portal.services import groups, schools, staff
+from portal.services import groups, schools, staff, stranded_states
 from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
 from portal.web.helpers import flash_at
@@ -345,4 +345,5 @@ def plugins():
     return render_template(
         "admin/plugins.html", types=list(reg.types.values()), info=reg.plugins.info, failures=reg.plugins.failures,
         slow=list(reg.plugins.slow.values()), budget=f"{reg.plugins.budget_ms:g}",
+        stranded=stranded_states.stranded(require_school().id),
     )

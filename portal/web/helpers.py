@@ -66,6 +66,11 @@ def state_label(state: str, type_key: str | None = None) -> str:
     return registry().state_name(type_key, state)
 
 
+def state_declared(state: str, type_key: str | None) -> bool:
+    """Whether the type's installed workflow knows ``state`` (else it is taken as closed)."""
+    return registry().declares(type_key, state)
+
+
 def trigger_label(trigger: str, type_key: str | None = None) -> str:
     return registry().step_name(type_key, trigger)
 
@@ -226,6 +231,7 @@ def init_app(app: Flask) -> None:
         type_name=type_name,
         type_order=lambda keys: registry().in_order(keys),
         state_label=state_label,
+        state_declared=state_declared,
         trigger_label=trigger_label,
         role_label=role_label,
         evidence_kind_label=evidence_kind_label,
