@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.hours import fmt
 from portal.models import Activity, CreditEntry, IssuedDocument, School, User
 from portal.services import credits, teacher_years
+from portal.sorting import by_pinyin
 from portal.timeutil import to_local
 
 CODE_BYTES = 20  # 160 bits
@@ -161,9 +162,11 @@ def check(doc: IssuedDocument) -> Check:
     line's of a 学时汇总表 (printed with its status; one printed before they were kept has none
     to compare). The year is read once for both. A 学时证明's activities are compared line by
     line (one revoked and another of the same hours credited keeps the total, not the list); a
-    学时汇总表's teachers, whether the year has some it did not list (joined since)."""
+    学时汇总表's teachers, whether the year has some it did not list (joined since); a 学分认定表's,
+    whether the activity credits some it did not list (credited again since with another roster)."""
     if doc.kind == "certificate" and doc.activity_id is not None:
-        return Check(_changes(doc, credits.activity_net_hours(doc.activity_id)), [])
+        net = credits.activity_net_hours(doc.activity_id)
+        return Check(_changes(doc, net), [], not_listed=_credited_since(doc, net))
     now = _years_now(doc)
     hours = {uid: year.hours for uid, year in now.items()}
     statuses: list[StatusChange] = []
@@ -189,6 +192,18 @@ def check(doc: IssuedDocument) -> Check:
     # a summary's teacher no longer on the year is told once, as such, not as hours gone to 0
     return Check(_changes(doc, hours, among=set(now) if doc.kind == "summary" else None), statuses, gone, new,
                  not_listed, no_longer)
+
+
+def _credited_since(doc: IssuedDocument, net: dict[int, Decimal]) -> list[Change]:
+    """Teachers holding hours of a 学分认定表's activity now that it did not list: credited after
+    it was printed (the activity revoked, returned, its roster changed and credited again).
+    By pinyin, as every list of names."""
+    listed = {int(line["user_id"]) for line in doc.content.get("lines", [])}
+    since = {uid: hours for uid, hours in net.items() if uid not in listed and hours != credits.ZERO}
+    if not since:
+        return []
+    people = db.session.execute(select(User).where(User.id.in_(since))).scalars()
+    return [Change(user.display_name, credits.ZERO, since[user.id]) for user in by_pinyin(people, lambda u: u.display_name)]
 
 
 def _entries_changed(doc: IssuedDocument, user_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -131,6 +131,32 @@ def test_certificate_pdf_verifies_and_then_shows_the_revocation(client, world, s
     assert 'data-testid="verify-changed"' in html and "何立新" in html.split('data-testid="verify-changed"')[1]
 
 
+def test_a_certificate_not_listing_a_teacher_credited_since_says_so_on_verification(client, world, staff, s1):
+    """Auditor: the 学分认定表 was printed, then the lecture revoked, returned, 孙丽华 added to its
+    roster and credited again. Every printed line kept its hours, so ``/verify`` said "unchanged"
+    beside a form that no longer lists everyone the activity credits."""
+    from portal.services import activities
+
+    login(client, staff["admin"], s1)
+    act = world["act"]
+    code = _code(_pdf(client.get(f"/activities/{act.id}/certificate.pdf").data)[1]).replace("-", "")
+    anonymous = client.application.test_client()
+    assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    f.fire(act, staff["reviewer"], "revoke", "漏登一位教师")
+    f.fire(act, staff["reviewer"], "return", "请补登")
+    activities.set_participants(act, staff["organizer"], [{"user_id": staff["t4"].id, "role": "attendee"}])
+    f.attend(act, staff["organizer"], hours={staff["t2"].id: "0", staff["t3"].id: "0"},
+             excused={staff["t2"].id: "3"}, absent={staff["t3"].id: "3"})
+    for trigger in ("approve", "credit"):
+        f.fire(act, staff["reviewer"], trigger)
+    db.session.commit()
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' not in html and 'data-testid="verify-changed"' not in html
+    since = html.split('data-testid="verify-not-listed"')[1].split("</div>")[0]
+    assert "本表未列出、但现已获本活动学时的教师" in since and NAMES[3] in since and ">3<" in since
+    assert all(name not in since for name in NAMES[:3])
+
+
 def test_the_verification_link_is_on_the_public_address_whatever_the_host_header(client, world, staff, s1):
     """The printed link and its QR point at ``PUBLIC_URL``: a request with a forged ``Host``
     must not print a certificate whose link leads to the forger's site."""
