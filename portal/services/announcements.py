@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -178,8 +178,8 @@ def for_school_member(school: School, roles: frozenset[str] | set[str]) -> list[
     return [a for a in shown if a.due_on >= since and concerns(a, roles)]
 
 
-def audience_of(row: DeadlineAnnouncement) -> list[tuple[int, int]]:
-    """(user id, school id) of the active people an announcement concerns (one school each)."""
+def _audience(row: DeadlineAnnouncement) -> Select[int, int | None]:
+    """(user id, school id) of every active membership an announcement concerns."""
     q = (
         select(Membership.user_id, Membership.school_id)
         .join(School, School.id == Membership.school_id)
@@ -187,10 +187,19 @@ def audience_of(row: DeadlineAnnouncement) -> list[tuple[int, int]]:
         .where(School.district_id == row.district_id, Membership.active.is_(True), User.active.is_(True))
         .order_by(Membership.user_id, Membership.school_id)
     )
-    if row.audience == SCHOOL_ADMINS:
-        q = q.where(Membership.role == policy.SCHOOL_ADMIN)
+    return q.where(Membership.role == policy.SCHOOL_ADMIN) if row.audience == SCHOOL_ADMINS else q
+
+
+def audience_of(row: DeadlineAnnouncement) -> list[tuple[int, int]]:
+    """(user id, school id) of the active people an announcement concerns (one school each)."""
     out: dict[int, int] = {}
-    for uid, sid in db.session.execute(q):
+    for uid, sid in db.session.execute(_audience(row)):
         if sid is not None:
             out.setdefault(uid, sid)
     return sorted(out.items())
+
+
+def concerns_person(row: DeadlineAnnouncement, user_id: int) -> bool:
+    """Whether ``user_id`` is among the announcement's audience today (one statement: asked
+    before a held notice goes out, the audience may have been narrowed meanwhile)."""
+    return db.session.execute(_audience(row).where(Membership.user_id == user_id).limit(1)).first() is not None

@@ -105,13 +105,17 @@ def _deadline_params(row: DeadlineAnnouncement) -> dict[str, Any]:
 
 @notifications.stands_while("deadline_announced", "deadline_due")
 def _deadline_stands(n: Notification) -> bool:
-    """The announcement is still there, for the same day (the district may withdraw it or move
-    it while quiet hours hold the email; a move is told anew)."""
+    """The announcement is still there, for the same day, and still for this person (the
+    district may withdraw it, move it or narrow its audience to school admins while quiet hours
+    hold the email; a move is told anew)."""
+    from portal.services import announcements
+
     ref = n.params.get("announcement")
     if ref is None:  # written before notices named their announcement
         return True
     row = db.session.get(DeadlineAnnouncement, ref)
-    return row is not None and row.due_on.isoformat() == n.params.get("date")
+    return (row is not None and row.due_on.isoformat() == n.params.get("date")
+            and announcements.concerns_person(row, n.user_id))
 
 
 def remind_deadlines(now: datetime) -> list[int]:

@@ -260,6 +260,27 @@ def test_a_deadline_withdrawn_or_moved_while_its_email_waited_is_not_sent(queued
     assert [s for s in subjects if "改期的报送" in s] and all(_soon(22) not in s for s in subjects)
 
 
+def test_a_deadline_narrowed_to_school_admins_while_its_email_waited_goes_to_them_only(queued_app, smtp):
+    """The district announces a deadline to all staff at 23:00, then narrows it to school admins
+    before the quiet hours end. Before: the teacher's held email still went out in the morning,
+    for a deadline no longer theirs (the check asked the day, not the audience)."""
+    from portal.services.delivery import deliver_now
+
+    teacher, admin = user("teacher1"), user("admin")
+    notifications.save_setting(teacher.id, "t1@school.test", list(notifications.KINDS))
+    notifications.save_setting(admin.id, "admin@school.test", list(notifications.KINDS))
+    noon = datetime(2026, 12, 1, 4, 0)  # 12:00 in Shanghai
+    row = announcements.announce(_district_id(), "校本培训台账自查", _soon(20), "", "all_staff", by=_admin())
+    district_notices.deadline_announced(row.id)
+    held = {who: next(n for n in notes("deadline_announced", who) if n.params.get("announcement") == row.id)
+            for who in ("teacher1", "admin")}
+    announcements.update(row.id, "校本培训台账自查", _soon(20), "", "school_admins", by=_admin(),
+                         district_id=_district_id())
+    assert deliver_now(held["teacher1"].id, noon) == []
+    assert deliver_now(held["admin"].id, noon) == ["email"]
+    assert smtp.inbox.to("t1@school.test") == [] and len(smtp.inbox.to("admin@school.test")) == 1
+
+
 def test_a_deadline_moved_is_a_later_revision_in_the_calendar(make_app, time_machine):
     """A calendar that has an event keeps it unless the feed says it was revised (``SEQUENCE``):
     the district's announcement moved to another day kept revision 0, so a calendar could go
