@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 #: A row younger than this may still be queued by the request that wrote it: the sweep leaves it.
 GRACE = timedelta(seconds=60)
 SWEEP_BATCH = 500
+#: Queue writes failing this many times in a row: the queue is down (each locked write waits out
+#: its busy timeout, 5 s), so the rest wait for the next sweep rather than 500 more failures.
+GIVE_UP_AFTER = 3
 
 
 def enqueue_on_commit(name: str, *args: Any) -> None:
@@ -49,14 +52,21 @@ def send(entries: list[tuple[int, str, list[Any]]]) -> list[int]:
     """Put each (row id, job, args) on the queue and delete the rows queued; returns their ids.
     Never raises for the queue or the delete: what is left, the sweep queues later."""
     queued: list[int] = []
-    for row_id, name, args in entries:
+    failing = 0  # queue writes failed in a row
+    for done, (row_id, name, args) in enumerate(entries):
+        if failing == GIVE_UP_AFTER:
+            log.warning("outbox: the queue failed %s times in a row; %s jobs left for the next sweep",
+                        failing, len(entries) - done)
+            break
         try:
             jobs.enqueue(name, *args)
         except KeyError:  # the job is gone (its plugin removed): nothing will ever run it
             log.warning("outbox %s: no job %r any more; dropped", row_id, name)
         except Exception:
             log.exception("outbox %s: job %r not queued; the worker's sweep will queue it", row_id, name)
+            failing += 1
             continue
+        failing = 0
         queued.append(row_id)
     if queued:
         try:
