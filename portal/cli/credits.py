@@ -1,7 +1,8 @@
 """``flask credits export`` (one school), ``flask credits export-district`` (every school),
 ``flask credits rebuild-year-rows`` (the stored teacher-year rows, from scratch),
-``flask credits check-hours`` (stored activities outside today's bounds on hours) and
-``flask evidence recount`` (written evidence stored counting other than today's rule).
+``flask credits check-hours`` (stored activities outside today's bounds on hours),
+``flask evidence recount`` (written evidence stored counting other than today's rule) and
+``flask evidence check-padding`` (stored writing today's rule would refuse as padded).
 
 The file is written next to its destination under a temporary name and renamed at the end,
 so a failed export leaves no file behind (and never a half-written one).
@@ -180,6 +181,18 @@ def recount(apply: bool) -> None:
         click.echo(f"rebuilt {done.teachers} teacher-year rows")
     else:
         click.echo("dry run: nothing was written (--apply to write)")
+
+
+@evidence.command("check-padding")
+def check_padding() -> None:
+    """List each stored piece of written evidence or own writing that today's rule would refuse
+    as padded by repeating itself (stored before the rule, it still counts), with the share
+    repeated. Changes nothing: the school asks the teacher for the piece again."""
+    found = evidence_counts.padded()
+    click.echo(f"found {len(found)} piece(s) of written evidence or own writing padded by repeating themselves")
+    for piece, share in found:
+        click.echo(f"  {piece.school_code} {piece.year} semester {piece.semester} {piece.username} {piece.source}"
+                   f" {piece.piece_id} {piece.name!r}: {share:.0%} repeated, {piece.stored} characters counted")
 
 
 def register(app: Flask) -> None:

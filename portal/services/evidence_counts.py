@@ -16,7 +16,8 @@ activity) is counted again too: a text stored before a fix of the counting rule
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from sqlalchemy import CursorResult, select, update
@@ -58,17 +59,20 @@ class Recounted:
     teachers: int = 0  # teacher-year rows built again (a dry run: 0)
 
 
-def _counted(text: str | None, filename: str | None, stored_name: str | None) -> int | None:
-    """Today's count of a stored piece; a file is read only when its words count (.txt, .docx)."""
+def _words(text: str | None, filename: str | None, stored_name: str | None) -> str | None:
+    """A stored piece's words as today's rule reads them: its typed text, else its file's (a
+    ``.txt`` or ``.docx``, read from the upload folder; "" for a file whose words do not count);
+    None when that file is gone from the folder."""
     if text or not stored_name or not file_text.readable(filename):
-        return quotas.piece_count(text, filename, None)
+        return text or ""
     data = stored_bytes(stored_name)
-    return None if data is None else quotas.piece_count(None, filename, data)
+    return None if data is None else file_text.words_or_nothing(filename, data)
 
 
-def disagreeing() -> list[Recount]:
-    """Every piece of written evidence whose stored count differs from today's rule."""
-    q = (
+def _stored_pieces() -> Iterator[tuple[Recount, str | None]]:
+    """Every piece of written evidence, then of own writing, as stored (``counted`` not yet
+    known), with its words (:func:`_words`; own writing is typed)."""
+    handed_in = (
         select(Evidence.id, Evidence.text, Evidence.filename, Evidence.stored_name, Evidence.title,
                Evidence.char_count, Evidence.user_id, Activity.school_id, School.code, Activity.school_year,
                Activity.semester, User.username)
@@ -79,19 +83,11 @@ def disagreeing() -> list[Recount]:
         .order_by(School.code, Activity.school_year, Evidence.id)
         .execution_options(yield_per=500)
     )
-    found = []
-    for eid, text, filename, stored_name, title, stored, uid, sid, code, year, semester, username in db.session.execute(q):
-        counted = _counted(text, filename, stored_name)
-        if counted != stored:
-            found.append(Recount(eid, sid, code, year, semester, uid, username, title or filename or "",
-                                 stored, counted))
-    return found + _own_writing_disagreeing()
-
-
-def _own_writing_disagreeing() -> list[Recount]:
-    """Every piece of own writing whose stored count differs from today's rule (as the writing
-    service counts it when it is written or corrected: its text)."""
-    q = (
+    for eid, text, filename, stored_name, title, stored, uid, sid, code, year, semester, username in (
+            db.session.execute(handed_in)):
+        yield (Recount(eid, sid, code, year, semester, uid, username, title or filename or "", stored, None),
+               _words(text, filename, stored_name))
+    own = (
         select(OwnWriting.id, OwnWriting.text, OwnWriting.title, OwnWriting.char_count, OwnWriting.user_id,
                OwnWriting.school_id, School.code, OwnWriting.school_year, OwnWriting.semester, User.username)
         .join(School, School.id == OwnWriting.school_id)
@@ -99,9 +95,28 @@ def _own_writing_disagreeing() -> list[Recount]:
         .order_by(School.code, OwnWriting.school_year, OwnWriting.id)
         .execution_options(yield_per=500)
     )
-    return [Recount(wid, sid, code, year, semester, uid, username, title, stored, counted, WRITING)
-            for wid, text, title, stored, uid, sid, code, year, semester, username in db.session.execute(q)
-            if (counted := chinese_count(text)) != stored]
+    for wid, text, title, stored, uid, sid, code, year, semester, username in db.session.execute(own):
+        yield Recount(wid, sid, code, year, semester, uid, username, title, stored, None, WRITING), text or ""
+
+
+def disagreeing() -> list[Recount]:
+    """Every piece of written evidence or own writing whose stored count differs from today's
+    rule (as the services count it when it is handed in or written: :func:`quotas.piece_count`)."""
+    found = []
+    for piece, words in _stored_pieces():
+        counted = None if words is None else chinese_count(words)
+        if counted != piece.stored:
+            found.append(replace(piece, counted=counted))
+    return found
+
+
+def padded() -> list[tuple[Recount, float]]:
+    """Every stored piece today's rule would refuse as padded by repeating itself
+    (:func:`quotas.repeated_share` above :data:`quotas.REPEATED_SHARE`), with its share: stored
+    before the rule, it still counts. Nothing is changed: the school asks the teacher for the
+    piece again (a reviewer's decision, not a count's)."""
+    return [(piece, share) for piece, words in _stored_pieces()
+            if words and (share := quotas.repeated_share(words)) > quotas.REPEATED_SHARE]
 
 
 def recount(*, apply: bool) -> Recounted:

@@ -183,3 +183,36 @@ def test_own_writing_stored_with_an_old_count_is_counted_again_and_logged(app):
     audit = log_in(app.test_client(), staff["admin"], s.id).get("/admin/audit?view=staff").get_data(as_text=True)
     assert f"给教师的建议（本人文章 {piece.id} 号）：{WORDS} 字" in audit and "字数（本人文章）" in audit
     assert "recounted 0 piece(s)" in _recount(app, "--apply")  # idempotent
+
+
+def test_writing_stored_padded_before_the_rule_is_listed_and_left_alone(app):
+    """The rule refusing writing padded by repeating itself came after pieces were stored: such
+    a piece still counts. ``flask evidence check-padding`` lists them (typed own writing, a .txt
+    handed in) with the share repeated, and changes nothing; a piece written once is not listed."""
+    from portal.models import OwnWriting
+    from portal.services import writing
+    from tests.support.texts import prose
+
+    s = f.school("F5")
+    staff = f.staff(s, "f5")
+    t1, t2 = staff["t1"], staff["t2"]
+    honest = writing.add_writing(s, t2, "reading_notes", "读书笔记", prose(400, "honest"))
+    typed = writing.add_writing(s, t1, "reading_notes", "教育随笔", prose(400, "typed"))
+    act = f.plan(s, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "读书"})
+    handed = activities.add_evidence(act, t1, t1.id, "reading_notes", "给教师的建议", filename="notes.txt",
+                                     data=prose(300, "file").encode("utf-8"))
+    with write_transaction():  # padded as pieces stored before the rule could be
+        db.session.execute(update(OwnWriting).where(OwnWriting.id == typed.id).values(text=prose(400, "typed") * 3))
+    (activities.upload_folder() / str(handed.stored_name)).write_bytes((prose(300, "file") * 4).encode("utf-8"))
+    db.session.commit()
+    before = (_counts(), db.session.get(OwnWriting, typed.id).char_count)
+
+    result = app.test_cli_runner().invoke(args=["evidence", "check-padding"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "found 2 piece(s)" in out
+    assert f"f5t1 evidence {handed.id} '给教师的建议': 75% repeated, 300 characters counted" in out
+    assert f"f5t1 own writing {typed.id} '教育随笔': 67% repeated, 400 characters counted" in out
+    assert "f5t2" not in out and f"own writing {honest.id} " not in out
+    db.session.expire_all()
+    assert (_counts(), db.session.get(OwnWriting, typed.id).char_count) == before
