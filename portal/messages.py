@@ -240,6 +240,8 @@ TEXTS: dict[str, Any] = {
     "attendance.object": _l("expected an object"),
     "attendance.not_participant": _l("not a participant of this activity"),
     "attendance.twice": _l("listed twice"),
+    "attendance.away": _l("not on the school's teaching staff when the activity was held: it is not theirs, so no hours "
+                          "attended are recorded (hours missed may be, and count nowhere)"),
     "attendance.exceeds": _l("attended, absent and excused hours together exceed the activity's %(n)s hours"),
     "attendance.overlap": _l("at most %(n)s hours: this person is recorded attending “%(title)s” at the same time, "
                              "and the time those activities take up together holds at most %(most)s hours"),
@@ -274,6 +276,7 @@ TEXTS: dict[str, Any] = {
     "hours.not_user": _l("not a user id"),
     "hours.invalid": _l("invalid hours"),
     "hours.user_at_most": _l("user %(user)s: at most %(n)s hours"),
+    "hours.away": _l("not on the school's teaching staff when the activity was held: no hours can be credited to them"),
     "hours.above_rule_max": _l(
         "hours above what the credit rule gives for the hours not recorded missing: %(detail)s"
     ),
