@@ -1027,13 +1027,21 @@ def reason_label(reason: str, lang: str | None = None) -> str:
     return reason
 
 
-# WTForms' own messages, as the types' detail forms report them (looked up by :func:`tr`).
-FORM_TEXTS = (
-    _l("This field is required."),
-    _l("Not a valid choice."),
-    _l("Invalid input."),
-    _l("unknown field"),
-    _l("Not a valid integer value."),
-    _l("Not a valid decimal value."),
-    _l("Not a valid float value."),
-)
+# WTForms' own messages, as the types' detail forms report them: each the code of its text
+# (``services.details`` refuses with the code, so the API answers in the language asked for too)
+FORM_TEXTS: dict[str, str] = {
+    "This field is required.": "form.required",
+    "Not a valid choice.": "form.not_a_choice",
+    "Invalid input.": "form.invalid_input",
+    "Not a valid integer value.": "form.not_integer",
+    "Not a valid decimal value.": "form.not_decimal",
+    "Not a valid float value.": "form.not_float",
+}
+TEXTS.update({
+    "form.required": _l("This field is required."),
+    "form.not_a_choice": _l("Not a valid choice."),
+    "form.invalid_input": _l("Invalid input."),
+    "form.not_integer": _l("Not a valid integer value."),
+    "form.not_decimal": _l("Not a valid decimal value."),
+    "form.not_float": _l("Not a valid float value."),
+})
