@@ -240,6 +240,8 @@ TEXTS: dict[str, Any] = {
     "attendance.object": _l("expected an object"),
     "attendance.not_participant": _l("not a participant of this activity"),
     "attendance.twice": _l("listed twice"),
+    "attendance.away": _l("not on the school's teaching staff when the activity was held: it is not theirs, so no hours "
+                          "attended are recorded (hours missed may be, and count nowhere)"),
     "attendance.exceeds": _l("attended, absent and excused hours together exceed the activity's %(n)s hours"),
     "attendance.overlap": _l("at most %(n)s hours: this person is recorded attending “%(title)s” at the same time, "
                              "and the time those activities take up together holds at most %(most)s hours"),
@@ -274,6 +276,7 @@ TEXTS: dict[str, Any] = {
     "hours.not_user": _l("not a user id"),
     "hours.invalid": _l("invalid hours"),
     "hours.user_at_most": _l("user %(user)s: at most %(n)s hours"),
+    "hours.away": _l("not on the school's teaching staff when the activity was held: no hours can be credited to them"),
     "hours.above_rule_max": _l(
         "hours above what the credit rule gives for the hours not recorded missing: %(detail)s"
     ),
@@ -1024,13 +1027,21 @@ def reason_label(reason: str, lang: str | None = None) -> str:
     return reason
 
 
-# WTForms' own messages, as the types' detail forms report them (looked up by :func:`tr`).
-FORM_TEXTS = (
-    _l("This field is required."),
-    _l("Not a valid choice."),
-    _l("Invalid input."),
-    _l("unknown field"),
-    _l("Not a valid integer value."),
-    _l("Not a valid decimal value."),
-    _l("Not a valid float value."),
-)
+# WTForms' own messages, as the types' detail forms report them: each the code of its text
+# (``services.details`` refuses with the code, so the API answers in the language asked for too)
+FORM_TEXTS: dict[str, str] = {
+    "This field is required.": "form.required",
+    "Not a valid choice.": "form.not_a_choice",
+    "Invalid input.": "form.invalid_input",
+    "Not a valid integer value.": "form.not_integer",
+    "Not a valid decimal value.": "form.not_decimal",
+    "Not a valid float value.": "form.not_float",
+}
+TEXTS.update({
+    "form.required": _l("This field is required."),
+    "form.not_a_choice": _l("Not a valid choice."),
+    "form.invalid_input": _l("Invalid input."),
+    "form.not_integer": _l("Not a valid integer value."),
+    "form.not_decimal": _l("Not a valid decimal value."),
+    "form.not_float": _l("Not a valid float value."),
+})

@@ -101,7 +101,9 @@ def put_attendance(activity_id: int) -> Activity:
 def add_evidence(activity_id: int) -> tuple[Evidence, int]:
     """Add evidence: a file (multipart) or a written piece (JSON)
 
-    A participant adds their own; the organizer or a school admin may add for anyone (`user_id`, default the caller)."""
+    A participant adds their own; the organizer or a school admin may add for anyone (`user_id`, default the caller).
+    A kind on what took place (the common `reflection` and `evaluation`, and a type's kinds declared so) is refused
+    (422 on `kind`) before the activity's start."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
     if request.mimetype == "multipart/form-data":

@@ -56,7 +56,7 @@ from portal.models.types import HoursType
 from portal.once import once_each
 from portal.plugin_data import type_call, type_errors
 from portal.security import has_controls
-from portal.services import access, locks, overlaps, quotas, schools
+from portal.services import access, locks, overlaps, quotas, schools, stints
 from portal.services.details import json_to_formdata, validate_details
 from portal.services.quotas import WRITTEN_KINDS
 from portal.sorting import by_pinyin
@@ -555,6 +555,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     errors: dict[str, Any] = {}
     parsed: list[tuple[Participation, Decimal, Decimal, Decimal]] = []
     seen: set[int] = set()
+    away = stints.away_at(act.school_id, list(parts), act.starts_at)  # held while off the staff: not theirs
     for i, row in enumerate(rows):
         key = f"{i}"
         if not isinstance(row, dict):
@@ -578,6 +579,8 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
                 rerr[name] = exc.msg
         if not rerr and sum(vals.values()) > act.hours:
             rerr["attended_hours"] = msg("attendance.exceeds", n=fmt(act.hours))
+        if not rerr and vals["attended_hours"] > 0 and uid in away:
+            rerr["attended_hours"] = msg("attendance.away")
         if rerr:
             errors[key] = rerr
             continue

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from portal.activity_types import Text
-from portal.messages import msg
+from portal.messages import FORM_TEXTS, msg
 
 
 def json_to_formdata(details: dict[str, Any]) -> MultiDict:
@@ -77,8 +77,8 @@ _NUMBER_AT_MOST = re.compile(r"^Number must be at most (\S+)\.$")
 
 
 def _coded(error: str) -> Any:
-    """A WTForms message as the catalogue's: its fixed texts are msgids already
-    (``portal.messages.FORM_TEXTS``); its length messages carry a number."""
+    """A WTForms message as the catalogue's: its fixed texts by their codes
+    (``portal.messages.FORM_TEXTS``), its length messages with their number; a plugin's own as it came."""
     if m := _LONGER.match(error):
         return msg("at_most_chars", n=int(m.group(1)))
     if m := _BETWEEN.match(error):
@@ -89,6 +89,8 @@ def _coded(error: str) -> Any:
         return msg("number_at_least", low=m.group(1))
     if m := _NUMBER_AT_MOST.match(error):
         return msg("number_at_most", high=m.group(1))
+    if error in FORM_TEXTS:
+        return msg(FORM_TEXTS[error])
     return error
 
 

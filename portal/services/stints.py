@@ -15,12 +15,15 @@ October) is theirs as before.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import aliased
 
-from portal.models import TEACHER, EarlierStint, Membership
+from portal.extensions import db
+from portal.models import TEACHER, EarlierStint, Membership, User
 
 
 def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
@@ -41,3 +44,13 @@ def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
     return select(m.id).where(
         m.user_id == user_id, m.school_id == school_id, m.role == TEACHER, left, ~held_now, ~held_before,
     ).correlate_except(m).exists()
+
+
+def away_at(school_id: int, user_ids: Collection[int], at: datetime) -> set[int]:
+    """Who of ``user_ids`` was away from the school's teaching staff at ``at`` (:func:`away_clause`):
+    an activity starting then is not theirs, so nobody records them attending it nor credits them for it."""
+    if not user_ids:
+        return set()
+    return set(db.session.execute(
+        select(User.id).where(User.id.in_(list(user_ids)), away_clause(User.id, school_id, at))
+    ).scalars())

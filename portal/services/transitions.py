@@ -27,7 +27,7 @@ from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, locks, overlaps, reminders, schools, teacher_years
+from portal.services import access, locks, overlaps, reminders, schools, stints, teacher_years
 from portal.services.activities import has_ended, has_started, participants_with_users
 from portal.services.ledger import (
     credit_ceiling,
@@ -144,10 +144,11 @@ def _user_key(key: Any) -> int | None:
 
 
 def _parse_adjustments(
-    raw: Any, parts: list[Participation], ceiling: Callable[[Participation], Decimal]
+    raw: Any, parts: list[Participation], ceiling: Callable[[Participation], Decimal], away: set[int] | None = None,
 ) -> dict[int, Decimal]:
     """The reviewer's adjusted hours by user id: any value from 0 up to ``ceiling`` of the
-    participant (the credit rule for the hours not recorded missing). Beyond it: refused, with the maximum."""
+    participant (the credit rule for the hours not recorded missing). Beyond it: refused, with the maximum.
+    Someone ``away`` from the staff when it was held (:func:`stints.away_at`) is given none: a raise says they were there."""
     if raw in (None, {}):
         return {}
     if not isinstance(raw, dict):
@@ -168,6 +169,9 @@ def _parse_adjustments(
             hours = parse_hours(value, field=f"hours[{key}]")
         except BadHours as exc:
             errors[str(key)] = exc.msg
+            continue
+        if hours > 0 and uid in (away or ()):
+            errors[str(key)] = msg("hours.away")
             continue
         limit = ceiling(by_id[uid])
         if hours > limit:
@@ -324,7 +328,9 @@ def fire(
             ) from None
         if seen is not None and seen != act.version:  # after the refusals that say who may act
             raise Conflict(msg("activity.changed_since_read"), version=act.version)
-        adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours))
+        away = stints.away_at(school_id, [p.user_id for p in parts], act.starts_at) if isinstance(hours, dict) and hours \
+            else set()
+        adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours), away)
         step = reg.engine.definition.transition(trigger)
         if adjustments and not step.adjusts_hours:
             raise Invalid(msg("hours.only_when_adjusting"), {"hours": msg("hours.only_with_approve")})

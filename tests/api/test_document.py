@@ -136,3 +136,10 @@ def test_a_body_that_depends_on_the_type_is_documented_once_per_installed_type(a
             "$ref": f"#/components/schemas/ActivityTypeUpdate_{key}"
         }
         assert not any(p["name"] == "key" for p in op.get("parameters", []))
+
+
+def test_adding_evidence_says_which_kinds_wait_for_the_start(client):
+    """A reflection or an evaluation is refused before the activity's start (contract 1.12):
+    the operation said nothing of it, so a client learnt it only from a refusal."""
+    op = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/activities/{activity_id}/evidence"]["post"]
+    assert "before the activity's start" in op["description"] and "`reflection`" in op["description"]

@@ -71,3 +71,15 @@ def test_a_choice_lists_its_values_joined_in_the_readers_words(client, demo):
     en, zh = _both(lambda h: api.post("/api/v1/me/writing", json={"kind": "zzz", "text": "正文"}, headers=h))
     assert en["fields"]["kind"] == "must be one of 'reading_notes', 'paper', 'reflection'"
     assert zh["fields"]["kind"] == "须为以下之一：'reading_notes'、'paper'、'reflection'"
+
+
+def test_a_types_details_form_refuses_in_the_language_asked_for(client, demo):
+    """Auditor: with ``Accept-Language: zh`` a lecture planned without its topic was refused
+    with ``"details": {"topic": ["This field is required."]}`` — WTForms' own English, which
+    the page translates and the API passed through as it came."""
+    api = login(client, "organizer")
+    body = {"type": "lecture", "title": "讲座", "starts_at": "2026-10-15T14:00", "ends_at": "2026-10-15T16:00",
+            "hours": 2, "details": {}}
+    en, zh = _both(lambda h: api.post("/api/v1/activities", json=body, headers=h))
+    assert en["fields"] == {"details": {"topic": ["This field is required."]}}
+    assert set(zh["fields"]["details"]) == {"topic"} and _chinese(zh)

@@ -154,3 +154,41 @@ def test_the_migration_finds_a_gap_within_a_year_in_the_staff_log(app, s1, away)
     school = db.session.get_one(type(s1), school_id)
     row = next(ty for ty in credits.school_summary(school, YEAR) if ty.user.id == t2.id)
     assert row.facts.absent_hours == {1: Decimal("2")}
+
+
+def test_no_hour_is_recorded_attended_by_someone_away_when_it_was_held(s1, staff, away):
+    """An activity held while the teacher was off the staff is not theirs: recording them
+    attending it was taken, and crediting then posted its hours to their year (the API's
+    ``PUT …/attendance`` and the page alike). Refused on their row, nothing recorded; their
+    missed hours may still be written down (they count nowhere)."""
+    from portal.errors import Invalid
+    from portal.models import Participation
+
+    t2, _gap, still_open = away
+    with pytest.raises(Invalid) as refused:
+        f.attend(still_open, staff["organizer"], hours={t2.id: "2"})
+    fields = refused.value.to_dict("en")["fields"]["attendance"]
+    assert "not on the school's teaching staff" in fields["0"]["attended_hours"]
+    row = db.session.execute(select(Participation).where(Participation.activity_id == still_open.id)).scalar_one()
+    db.session.refresh(row)
+    assert row.attended_hours is None
+    f.attend(still_open, staff["organizer"], hours={t2.id: "0"}, absent={t2.id: "2"})  # missed: taken
+
+
+def test_a_reviewer_cannot_raise_the_hours_of_someone_away_when_it_was_held(s1, staff, away):
+    """Approving with adjusted hours credits what the adjustment says: one away at the time
+    may be given none (a raise says they were there)."""
+    from portal.errors import Invalid
+
+    t2, _gap, still_open = away
+    org, rev = staff["organizer"], staff["reviewer"]
+    f.attend(still_open, org, hours={t2.id: "0"})
+    f.fire(still_open, org, "hold")
+    prepare_approve(still_open, org, [(t2, "attendee")])
+    with pytest.raises(Invalid) as refused:
+        f.fire(still_open, rev, "approve", "他其实来了", hours={t2.id: "2"})
+    said = refused.value.to_dict("zh_Hans_CN")["fields"]["hours"][str(t2.id)]
+    assert "不在本校任教" in said and "不能为其认定学时" in said
+    db.session.refresh(still_open)
+    assert still_open.state == "held"
+    f.fire(still_open, rev, "approve", "未出席", hours={t2.id: "0"})  # none: taken
