@@ -89,7 +89,8 @@ def test_chromium_prints_each_form(browse, live_server):
         s.page.emulate_media(media="screen")
         reader, text = _read(pdf, f"chromium-{name}.pdf")
         # the summary laid out across A4 (summary-print.css), no longer shrunk from a portrait layout: a page more
-        assert 1 <= len(reader.pages) <= (4 if landscape else 3), (name, len(reader.pages))
+        # (the summary's columns sized to their content: its nine teachers took four pages of three rows)
+        assert 1 <= len(reader.pages) <= (2 if landscape else 3), (name, len(reader.pages))
         flat = text.replace(" ", "").replace("\n", "")
         for heading in headings:
             assert heading in flat, (name, heading)
@@ -224,8 +225,9 @@ SHOWN = """(sel) => [...document.querySelectorAll(sel)].filter(e => e.getBoundin
 @pytest.mark.parametrize(("role", "paths"), [
     ("district", ["/district/submissions/{submission}", "/district/dashboard", "/district"]),
     ("admin", ["/submission", "/admin/audit", "/activities", "/"]),
-    ("reviewer", ["/activities/{held}"]),
-])
+    ("reviewer", ["/activities/{held}", "/activities/{credited}/certificate"]),
+    ("teacher1", ["/teachers/{teacher1}/record"]),  # 成长档案 and 学分认定表 printed from their pages (the
+])                                                 # 学时汇总表 prints across: test_chromium_prints_each_form)
 def test_pages_print_within_the_paper(browse, live_server, role, paths):
     """Printed (print media, A4 portrait): a page is no wider than the paper, no table is cut at
     a scrolling box's edge, and the screen's controls stay off the paper. A submission's figures
@@ -234,7 +236,8 @@ def test_pages_print_within_the_paper(browse, live_server, role, paths):
     gutter ran 8 px past the edge; the workflow diagram (868 px) was cut."""
     from tests.browser.test_browser_phone import _submission_id
 
-    ids = {"submission": _submission_id(live_server), "held": live_server.activity_id("lecture", "held")}
+    ids = {"submission": _submission_id(live_server), "held": live_server.activity_id("lecture", "held"),
+           "credited": live_server.activity_id("observation", "credited"), "teacher1": live_server.user_id("teacher1")}
     s = browse(locale="zh-CN", viewport=DESKTOP)
     s.login(role)
     for path in (p.format(**ids) for p in paths):
@@ -291,3 +294,29 @@ def test_the_summary_page_prints_across_the_paper(browse):
     assert width > height and round(width / 72 * 25.4) == 297, (width, height)  # A4 across, in mm
     width, height = first_page("/admin/exemptions")
     assert width < height, (width, height)
+
+
+A4_LANDSCAPE = {"width": 1032, "height": 700}  # 273 mm between 12 mm margins
+ROW_HEIGHTS = """() => [...document.querySelectorAll('#summary tbody tr')].map(tr => {
+  const warn = tr.querySelector('td.warnings'), line = parseFloat(getComputedStyle(tr.querySelector('td')).lineHeight);
+  return {name: tr.querySelector('td.name-cell').innerText.trim(), lines: tr.getBoundingClientRect().height / line,
+          warnings: warn.getBoundingClientRect().width, note: tr.querySelector('td.note-cell').getBoundingClientRect().width};
+})"""
+
+
+def test_the_printed_summarys_notes_and_warnings_have_room(browse):
+    """Printed from its page (A4 across) the 学时汇总表's columns were an equal share each: the
+    figures' columns as wide as the warnings', which wrapped one character a line (读/书/笔/记…),
+    so a teacher's row was eleven lines high. Columns now take their content's width: the note
+    and the warnings read in lines of words and a row is a few lines high."""
+    s = browse(locale="zh-CN", viewport=DESKTOP)
+    s.login("admin")
+    s.goto("/reports/summary")
+    s.page.emulate_media(media="print")
+    s.page.set_viewport_size(A4_LANDSCAPE)
+    assert s.page.evaluate("() => document.documentElement.scrollWidth") <= A4_LANDSCAPE["width"]
+    rows = s.page.evaluate(ROW_HEIGHTS)
+    assert len(rows) >= 9
+    for row in rows:
+        assert row["warnings"] >= 140 and row["note"] >= 80, row  # 16% / 10% of the paper's width
+        assert row["lines"] <= 7, row  # three warnings of two lines each at most

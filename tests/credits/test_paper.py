@@ -443,3 +443,58 @@ def test_a_summary_listing_a_teacher_no_longer_on_the_year_says_so_on_verificati
     gone = html.split('data-testid="verify-no-longer"')[1].split("</div>")[0]
     assert "本文件所列下列教师已不在本学年名单中" in gone and NAMES[3] in gone
     assert all(name not in gone for name in NAMES[:3])
+
+
+def test_a_whole_schools_certificate_runs_over_pages_readably(client, s1, staff):
+    """A lecture for the whole staff (sixty teachers) is a 学分认定表 of several pages: each page
+    repeats the column headings, no teacher's row is split between two pages (the number, name,
+    hours and the signature box stay together) and the signatures under the table are not left
+    alone on a page of their own."""
+    people = [f.person(s1, f"w{i:02d}", "teacher", name=f"{NAMES[i % 4]}{i:02d}") for i in range(60)]
+    act = credited(s1, staff, "lecture", [(p, "attendee") for p in people], hours="2", title="全校专题讲座")
+    login(client, staff["reviewer"], s1)
+    r = client.get(f"/activities/{act.id}/certificate.pdf")
+    assert r.status_code == 200
+    reader, text = _pdf(r.data, "certificate-long.pdf")
+    assert len(reader.pages) >= 2
+    names, numbers = [p.display_name for p in people], []
+    for n, page in enumerate(reader.pages):
+        page_text = page.extract_text()
+        for heading in ("序号", "姓名", "实到学时", "认定学时", "签名"):
+            assert heading in page_text, (n, heading)  # the headings on every page
+        # each row whole on its page: its number, the name, the role and both hours on one line
+        for name in names:
+            if name in page_text:
+                line = next(line for line in page_text.splitlines() if name in line)
+                row = re.fullmatch(rf"\s*(\d+) {name} 听讲教师 2 2\s*", line)
+                assert row, (n, name, line)
+                numbers.append(int(row[1]))
+    assert sorted(numbers) == list(range(1, 61))  # every teacher once, numbered in order
+    last = reader.pages[-1].extract_text()
+    assert "审核人" in last and any(name in last for name in names)  # the signatures follow a row, not alone
+    _assert_cjk_embedded(reader)
+
+
+def test_a_long_record_repeats_its_headings_on_every_page(client, s1, staff):
+    """A teacher's 学时证明 of forty activities runs over pages: each repeats the columns'
+    headings, every activity is printed once and whole, and the totals and verdict stay together."""
+    t1 = staff["t1"]
+    t1.display_name = "何立新"
+    for i in range(40):
+        credited(s1, staff, "lecture", [(t1, "attendee")], hours="1", title=f"校本讲座第{i + 1:02d}讲",
+                 start=datetime(2026, 9, 7 + i // 8, 6 + i % 8))
+    login(client, t1, s1)
+    r = client.get(f"/teachers/{t1.id}/record.pdf?year={YEAR}")
+    assert r.status_code == 200
+    reader, text = _pdf(r.data, "record-long.pdf")
+    assert len(reader.pages) >= 2
+    for n, page in enumerate(reader.pages):
+        page_text = page.extract_text().replace(" ", "")
+        if "校本讲座" in page_text:
+            for heading in ("活动时间", "活动名称", "活动类型", "学时"):
+                assert heading in page_text, (n, heading)
+    titles = [f"校本讲座第{i + 1:02d}讲" for i in range(40)]
+    flat = text.replace(" ", "")
+    assert all(flat.count(t) == 1 for t in titles), [t for t in titles if flat.count(t) != 1]
+    holding = [n for n, page in enumerate(reader.pages) if "合计学时" in page.extract_text()]
+    assert len(holding) == 1 and "考核结果" in reader.pages[holding[0]].extract_text()

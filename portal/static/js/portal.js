@@ -41,3 +41,27 @@ document.addEventListener("DOMContentLoaded", function () {
     if (folded) { folded.addEventListener("toggle", function () { if (folded.open) { focusWorkflow(box); } }); }
   });
 });
+// Date fields on a touch screen: the phone's own date (and time) picker instead of typing
+// 2026-12-04 14:00 on a phone keyboard. The fields are text in the page (typed dates are read in
+// both spellings, 2026-12-04 and 2026年12月4日, and an English desktop browser would show a
+// native field as 12/04/2026); the picker is offered only where it speaks the page's language
+// (the browser's language is the page's) and only over an empty or ISO value, so a date the
+// server refused stays in the field as it was typed, beside its error. The server reads the
+// ISO value a picker sends like any other and refuses what is not a date, as before.
+document.addEventListener("DOMContentLoaded", function () {
+  var page = (document.documentElement.lang || "").split("-")[0].toLowerCase();
+  var browser = (navigator.language || "").split("-")[0].toLowerCase();
+  if (!window.matchMedia || !window.matchMedia("(pointer: coarse)").matches || !page || page !== browser) { return; }
+  var native = {
+    date: { type: "date", shape: /^\d{4}-\d{2}-\d{2}$/ },
+    datetime: { type: "datetime-local", shape: /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$/ }
+  };
+  document.querySelectorAll("input[type=text][data-date-input]").forEach(function (input) {
+    var kind = native[input.getAttribute("data-date-input")];
+    var value = input.value.trim();
+    if (!kind || (value && !kind.shape.test(value))) { return; }
+    input.type = kind.type;
+    input.value = value.replace(" ", "T");
+    input.removeAttribute("placeholder");
+  });
+});
