@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, Select, delete, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from portal import policy
@@ -546,14 +546,7 @@ def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: in
     again is history (its events), no longer "returned" (as the dashboard counts)."""
     if status not in STATUSES:
         raise Invalid(msg("submission.decision_invalid"), {"status": msg("roles_are", roles=", ".join(STATUSES))})
-    where = [YearSubmission.district_id == district_id]
-    if year:
-        where.append(YearSubmission.school_year == year)
-    latest_rounds = (
-        select(func.max(YearSubmission.id)).where(*where)
-        .group_by(YearSubmission.school_id, YearSubmission.school_year, YearSubmission.semester)
-    )
-    where.append(YearSubmission.id.in_(latest_rounds))
+    where = _period_rounds(district_id, year)
     q = select(YearSubmission).where(*where, YearSubmission.status == status)
     q = q.order_by(YearSubmission.submitted_at, YearSubmission.id)
     pager = db.paginate(q, page=page, per_page=per_page, error_out=False, count=True)
@@ -564,18 +557,41 @@ def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: in
             s.id: s
             for s in db.session.execute(select(School).where(School.id.in_({x.school_id for x in subs}))).scalars()
         }
-    counts = dict(
-        db.session.execute(
-            select(YearSubmission.status, func.count()).where(*where).group_by(YearSubmission.status)
-        ).all()
-    )
     return QueuePage(
         [QueueRow(x, by_id[x.school_id]) for x in subs],
         pager.page,
         pager.pages or 1,
         pager.total or 0,
-        {st: int(counts.get(st, 0)) for st in STATUSES},
+        status_counts(district_id, year),
     )
+
+
+def _period_rounds(district_id: int, year: str | None) -> list[Any]:
+    """The conditions that select the latest round of each school's period (its whole year, or
+    each semester) submitted to the district (of ``year`` only, if given): what the queue lists
+    and counts — a round returned and submitted again is history."""
+    where: list[Any] = [YearSubmission.district_id == district_id]
+    if year:
+        where.append(YearSubmission.school_year == year)
+    latest_rounds = (
+        select(func.max(YearSubmission.id)).where(*where)
+        .group_by(YearSubmission.school_id, YearSubmission.school_year, YearSubmission.semester)
+    )
+    return [*where, YearSubmission.id.in_(latest_rounds)]
+
+
+def status_count_query(district_id: int, year: str | None = None) -> Select:
+    """(status, how many) of the district's periods (:func:`_period_rounds`) in each status: the
+    queue's tabs, and the dashboard's submissions of the year — the same numbers (a district
+    that collects semesters counts each semester a school sent)."""
+    return (select(YearSubmission.status, func.count()).where(*_period_rounds(district_id, year))
+            .group_by(YearSubmission.status))
+
+
+def status_counts(district_id: int, year: str | None = None) -> dict[str, int]:
+    """:func:`status_count_query` as status → count, every status named. One statement."""
+    counts = dict(db.session.execute(status_count_query(district_id, year)).all())
+    return {st: int(counts.get(st, 0)) for st in STATUSES}
 
 
 def events(submission: YearSubmission) -> list[tuple[SubmissionEvent, User]]:

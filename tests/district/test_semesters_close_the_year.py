@@ -241,7 +241,7 @@ def test_the_districts_accepted_figures_are_those_of_the_round_that_closed_the_y
     share = next(s for s in dashboard.dashboard(world.d1.id, YEAR).schools if s.school.id == world.s1.id)
     assert share.submission is not None and share.submission.id == second.id and dict(share.shares)["met"] == 0
     rows = list(district_exports.teacher_rows(world.d1.id, YEAR))
-    t1 = dict(zip(rows[0], next(r for r in rows if r[0] == "S1" and r[4] == "t1"), strict=True))
+    t1 = dict(zip(rows[0], next(r for r in rows if r[0] == "S1" and r[5] == "t1"), strict=True))
     assert (t1["应修学时"], t1["考核结果"]) == (Decimal("50"), "未达标")
     summary = list(district_exports.summary_rows(world.d1.id, YEAR))
     s1 = dict(zip(summary[0], next(r for r in summary if r[0] == "S1"), strict=True))
