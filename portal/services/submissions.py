@@ -545,7 +545,8 @@ def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: in
     Only each period's latest round is listed and counted: a round returned and submitted
     again is history (its events), no longer "returned" (as the dashboard counts)."""
     if status not in STATUSES:
-        raise Invalid(msg("submission.decision_invalid"), {"status": msg("roles_are", roles=", ".join(STATUSES))})
+        raise Invalid(msg("submission.status_invalid", status=repr(status)[:40]),
+                      {"status": msg("submission.status_field", statuses=", ".join(STATUSES))})
     where = _period_rounds(district_id, year)
     q = select(YearSubmission).where(*where, YearSubmission.status == status)
     q = q.order_by(YearSubmission.submitted_at, YearSubmission.id)
