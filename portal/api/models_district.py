@@ -67,7 +67,7 @@ MonthDay = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MONTH_D
 
 
 Month = Annotated[int, Field(strict=True, ge=1, le=12), BeforeValidator(_whole)]
-Semester = Annotated[Literal[1, 2], BeforeValidator(_whole)]
+Semester = Annotated[int, Field(strict=True, ge=1, le=2), BeforeValidator(_whole)]  # not true: JSON true is no 1
 TypeKey = Annotated[str, StringConstraints(pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$"),
                     Field(description="An installed activity type (another: 404)")]
 
