@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, delete, func, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import policy
 from portal.assessment import hours_recognised
@@ -48,6 +48,7 @@ STATUSES = (SUBMITTED, RETURNED, ACCEPTED, REOPENED)
 COMMENT_MAX = 2000
 PER_PAGE = 20
 SERIALIZATION_FAILURE = "40001"  # PostgreSQL's SQLSTATE: a REPEATABLE READ write met a row changed since its snapshot
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE: a round of the period with that number was written meanwhile
 #: Phases an activity can still be credited from: once the district accepts its year (or
 #: semester) it stays uncredited for good (``year.locked``).
 UNFINISHED_PHASES = tuple(p for p in Phase if p not in (Phase.CREDITED, Phase.CLOSED))
@@ -188,12 +189,14 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     sem = period(district, semester)
     try:
         return _freeze(school, year_text, sem, by)
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
+    except (OperationalError, IntegrityError) as exc:
+        if getattr(exc.orig, "sqlstate", None) not in (SERIALIZATION_FAILURE, UNIQUE_VIOLATION):
             raise
     # PostgreSQL: a membership the re-check locks was changed after the snapshot was taken (the
-    # role taken at this moment), so the lock failed and nothing was written. Once more, on a
-    # snapshot that sees the change: refused with the policy's message, or done if still an admin.
+    # role taken at this moment), so the lock failed and nothing was written; or the same period
+    # was sent at this moment, and its round was written first (the snapshot saw no round: the
+    # same round number met the unique constraint). Once more, on a snapshot that sees the
+    # change: refused with the policy's message or as waiting for the district, or done.
     return _freeze(school, year_text, sem, by)
 
 
