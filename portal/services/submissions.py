@@ -504,9 +504,7 @@ def unfinished_before_submitting(school_id: int, school_year: str, periods: Any,
     the submission page warns of above its button. The periods the district accepted are read
     from ``rounds_`` too (an accepted round is its period's lock: ``decide`` writes it, ``reopen``
     deletes it), asked :func:`locks.covers` as :func:`_accepted_already` asks the locks."""
-    latest: dict[int, str] = {}
-    for sub in rounds_:
-        latest.setdefault(sub.semester, sub.status)
+    latest = {semester: sub.status for semester, sub in latest_of_each_period(rounds_).items()}
     accepted = {sub.semester for sub in rounds_ if sub.status == ACCEPTED}
     out = []
     for semester in periods:
@@ -613,6 +611,16 @@ def events(submission: YearSubmission) -> list[tuple[SubmissionEvent, User]]:
             .order_by(SubmissionEvent.id)
         ).all()
     )
+
+
+def latest_of_each_period(rounds_: list[YearSubmission]) -> dict[int, YearSubmission]:
+    """Each period's newest round of ``rounds_`` (as :func:`rounds` gives them: by period, each
+    newest first), by period: the whole year's, or each semester's when the district collects
+    semesters — what the school's submission page shows, a period at a time."""
+    latest: dict[int, YearSubmission] = {}
+    for sub in rounds_:
+        latest.setdefault(sub.semester, sub)
+    return latest
 
 
 def rounds(school_id: int, school_year: str) -> list[YearSubmission]:

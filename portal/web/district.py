@@ -217,12 +217,15 @@ def school_submission():
         return redirect(url_for("district.school_submission", year=year), 303)
     rounds = submissions.rounds(school.id, year)
     by_semester = district.setting("submission_period") == "semester"
+    # each period's newest round (a district that collects semesters: each semester's), with its
+    # history and how many teachers' figures moved since it was sent
+    periods = [(sub, submissions.events(sub), _changed(sub))
+               for sub in submissions.latest_of_each_period(rounds).values()]
     return render_template(
-        "district/school_submission.html", school=school, year=year, rounds=rounds, district=district,
-        events=submissions.events(rounds[0]) if rounds else [], type_names=_type_names(),
+        "district/school_submission.html", school=school, year=year, periods=periods, district=district,
+        type_names=_type_names(),
         by_semester=by_semester, unfinished=submissions.unfinished_before_submitting(
             school.id, year, (1, 2) if by_semester else (WHOLE_YEAR,), rounds),
-        changed=_changed(rounds[0]) if rounds else 0,
     )
 
 
