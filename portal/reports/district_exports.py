@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from portal.assessment import EXEMPT
 from portal.extensions import db
-from portal.messages import HEADINGS, _pl, heading, label, reason_label, record_status, status_label
+from portal.messages import HEADINGS, _pl, heading, label, record_status, status_label
 from portal.models import School, YearSubmission
 from portal.models.district import WHOLE_YEAR
-from portal.reports.exports import _xlsx_value, stream_csv
+from portal.reports.exports import _xlsx_value, note_text, stream_csv
 from portal.services import submissions
 from portal.services.dashboard import latest_rounds
 from portal.year_texts import as_fact, quota_amount, quota_label
@@ -88,7 +88,8 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
     absent = row.get("absent", {})
     hours = [Decimal(v) for v in (row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"))]
     return [row["username"], row["name"], *hours, status_label(row["status"], lang),
-            reason_label(row.get("reason") or "", lang),  # 说明, as the school's summary gives it
+            # 说明, as the school's summary sent with it gives it (已离校: a round sent since it was kept)
+            note_text(row.get("reason"), bool(row.get("left_school")), lang),
             quota_text(row.get("quotas") or [], lang, exempt=row["status"] == EXEMPT)]
 
 

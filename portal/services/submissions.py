@@ -96,13 +96,17 @@ def _semester_hours(school_id: int, year: str) -> dict[int, dict[str, str]]:
     return out
 
 
-def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str]]) -> dict[str, Any]:
-    """A teacher's year as the submission keeps it (hours as text: exact half hours)."""
+def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str]],
+                teaching: set[int] | None = None) -> dict[str, Any]:
+    """A teacher's year as the submission keeps it (hours as text: exact half hours); with
+    ``teaching`` (:func:`credits.teaching_now`), whether they had left the school when it was
+    sent, as the summary sent with it marks them (已离校)."""
     f, a = ty.facts, ty.assessment
     return {
         "user_id": ty.user.id,
         "username": ty.user.username,
         "name": ty.user.display_name,
+        "left_school": teaching is not None and ty.user.id not in teaching,
         "by_type": {k: fmt(v) for k, v in sorted(f.by_type.items())},
         "total": fmt(f.total_hours),
         # the total by semester (non-zero only): a semester's submission is compared by its own
@@ -119,8 +123,9 @@ def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str
 
 
 #: Not figures: a teacher renamed since is still the same figures, and the semesters' hours are
-#: the total's parts (a round submitted before they were kept has none)
-_NOT_FIGURES = ("username", "name", "semester_hours")
+#: the total's parts (a round submitted before they were kept has none); one who left since
+#: stays on the year with the same figures (a round sent before it was kept says nothing)
+_NOT_FIGURES = ("username", "name", "semester_hours", "left_school")
 
 
 def _year_figures(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -219,6 +224,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
 
         rows = credits.year_rows([school], year_text)[school.id]
         semester_hours = _semester_hours(school.id, year_text)
+        teaching = credits.teaching_now(school.id)  # as the summary sent with it marks who left
         counts = {status: 0 for status in ("met", "short", "not_recognised", "exempt")}
         by_type: dict[str, Decimal] = {}
         for ty in rows:
@@ -242,7 +248,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
             exempt=counts["exempt"],
             total_hours=teacher_years.recognised_hours(rows),
             by_type={k: fmt(v) for k, v in sorted(by_type.items())},
-            rows=[_frozen_row(ty, semester_hours) for ty in rows],
+            rows=[_frozen_row(ty, semester_hours, teaching) for ty in rows],
             rules=credits.rules_in_force(school),  # what an accepted year stays judged by
             summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows),
             comment="",
