@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from portal.extensions import db
 from portal.policy import Actor
-from portal.services import access, districts, submissions
+from portal.services import submissions
 from tests.credits.helpers import credited, login
-from tests.district.conftest import YEAR
+from tests.district.conftest import YEAR, submit_semester
 
 
 def _section(page: str, semester: int) -> str:
@@ -25,15 +25,12 @@ def _section(page: str, semester: int) -> str:
     return found.group(1)
 
 
-def test_each_semester_is_shown_with_its_state_comment_and_changes(app, world, time_machine):
-    time_machine.move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
-    districts.update_settings(world.d1, {"submission_period": "semester"},
-                              by=Actor.of(world.admin1.id, ["district_admin"]))
-    admin = access.actor(world.staff["admin"].id, world.s1.id)
+def test_each_semester_is_shown_with_its_state_comment_and_changes(app, by_semester):
+    world = by_semester
     reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
-    first = submissions.submit(world.s1, YEAR, 1, by=admin)
+    first = submit_semester(world, 1)
     submissions.decide(first.id, True, by=reviewer, district_id=world.d1.id)
-    second = submissions.submit(world.s1, YEAR, 2, by=admin)
+    second = submit_semester(world, 2)
     submissions.decide(second.id, False, "请补录第二学期的签到。", by=reviewer, district_id=world.d1.id)
     db.session.commit()
     school = login(app.test_client(), world.staff["admin"], world.s1)
@@ -43,8 +40,7 @@ def test_each_semester_is_shown_with_its_state_comment_and_changes(app, world, t
     assert "第2学期 · " in two and '<strong data-testid="return-comment">请补录第二学期的签到。</strong>' in two
     assert 'data-testid="figures-period-2"' in page and page.count('data-testid="frozen-table"') == 2
     # sent again, then more hours credited in semester 2: the school is told before the district
-    again = submissions.submit(world.s1, YEAR, 2, by=admin)
-    db.session.commit()
+    again = submit_semester(world, 2)
     t4 = world.staff["t4"]
     credited(world.s1, world.staff, "lecture", [(t4, "attendee")], hours="2", start=datetime(2027, 5, 10, 1, 0, tzinfo=UTC),
              title="第二学期讲座")

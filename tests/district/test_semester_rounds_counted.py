@@ -13,38 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
 
-import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
 from portal.policy import Actor
-from portal.services import access, dashboard, districts, submissions, tokens
+from portal.services import dashboard, submissions, tokens
 from tests.credits.helpers import login
-from tests.district.conftest import YEAR
-
-
-@pytest.fixture
-def by_semester(world, time_machine):
-    """S1's district collects semesters; it is July, both semesters have begun."""
-    time_machine.move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
-    districts.update_settings(world.d1, {"submission_period": "semester"},
-                              by=Actor.of(world.admin1.id, ["district_admin"]))
-    db.session.commit()
-    return world
-
-
-def _submit(world, semester: int):
-    sub = submissions.submit(world.s1, YEAR, semester, by=access.actor(world.staff["admin"].id, world.s1.id))
-    db.session.commit()
-    return sub
+from tests.district.conftest import YEAR, submit_semester
 
 
 def test_the_dashboard_counts_each_semester_sent_as_the_queue_does(app, by_semester):
     world = by_semester
-    _submit(world, 1)
-    _submit(world, 2)
+    submit_semester(world, 1)
+    submit_semester(world, 2)
     queue = submissions.queue(world.d1.id, year=YEAR)
     assert queue.counts["submitted"] == queue.total == 2
     d = dashboard.dashboard(world.d1.id, YEAR)
@@ -60,7 +42,7 @@ def test_the_dashboard_counts_each_semester_sent_as_the_queue_does(app, by_semes
 
 def test_the_exports_name_the_period_of_each_round(app, by_semester):
     world = by_semester
-    first = _submit(world, 1)
+    first = submit_semester(world, 1)
     submissions.decide(first.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
     db.session.commit()
     reviewer = login(app.test_client(), world.reviewer1)
@@ -80,7 +62,7 @@ def test_the_exports_name_the_period_of_each_round(app, by_semester):
         assert (row["报送范围"], row["报送状态"], row["已锁定"]) == ("第一学期", "已通过，已锁定", "是")
     page = reviewer.get(f"/district/dashboard?year={YEAR}").get_data(as_text=True)
     assert 'data-testid="share-S1-period">第1学期<' in page
-    _submit(world, 2)
+    submit_semester(world, 2)
     for row in exported():
         assert (row["报送范围"], row["报送状态"], row["已锁定"]) == ("第二学期", "已报送，待审核", "否")
     english = reviewer.get(f"/district/submitted.csv?year={YEAR}&headings=en").get_data(as_text=True)
