@@ -97,6 +97,8 @@ TEXTS: dict[str, Any] = {
     "submission.semester_invalid": _l("not a semester: %(semester)s (1 or 2, or none for the whole year)"),
     "submission.teacher_unknown": _l("teacher %(user)s is not in this submission"),
     "submission.decision_invalid": _l("the decision could not be recorded"),
+    "submission.status_invalid": _l("the list of submissions has no such state: %(status)s"),
+    "submission.status_field": _l("one of %(statuses)s"),
     "district.not_found": _l("district not found"),
     "school_plan.invalid": _l("the plan could not be saved"),
     "school_plan.lines_invalid": _l("some planned activities are not valid"),

@@ -67,7 +67,7 @@ MonthDay = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MONTH_D
 
 
 Month = Annotated[int, Field(strict=True, ge=1, le=12), BeforeValidator(_whole)]
-Semester = Annotated[Literal[1, 2], BeforeValidator(_whole)]
+Semester = Annotated[int, Field(strict=True, ge=1, le=2), BeforeValidator(_whole)]  # not true: JSON true is no 1
 TypeKey = Annotated[str, StringConstraints(pattern="^[A-Za-z_][A-Za-z0-9_]{0,63}$"),
                     Field(description="An installed activity type (another: 404)")]
 
@@ -275,6 +275,8 @@ class DashboardSchool(Out):
     school: str
     name: str
     status: SubmissionStatus | None
+    semester: int | None = Field(description="what the round covers: 0 the whole school year, 1 or 2 a semester "
+                                             "(null: not submitted)")
     shares: dict[str, Any]
 
 
@@ -293,7 +295,9 @@ class DistrictDashboard(Out):
     page: int
     pages: int
     total_schools: int
-    by_status: dict[str, int]
+    by_status: dict[str, int] = Field(description="the year's submissions by status, as the queue counts them (each "
+                                                  "semester a school sent, when the district collects semesters); "
+                                                  "none: schools that sent nothing for the year")
     hours_by_type: dict[str, str]
     schools: list[DashboardSchool]
     behind_plan: list[BehindPlan] = Field(description="the schools furthest behind their accepted plan, first")
@@ -305,6 +309,7 @@ class DistrictDashboard(Out):
             hours_by_type={k: fmt(h) for k, h in d.hours_by_type},
             schools=[DashboardSchool(school=r.school.code, name=r.school.name,
                                      status=r.submission.status if r.submission else None,  # type: ignore[arg-type]
+                                     semester=r.submission.semester if r.submission else None,
                                      shares=dict(r.shares)) for r in d.schools],
             behind_plan=[BehindPlan(school=b.school.code, name=b.school.name, planned=b.planned,
                                     planned_hours=fmt(b.planned_hours), held=b.held, held_hours=fmt(b.held_hours),

@@ -1,6 +1,7 @@
 """The district's export of the figures its schools submitted: one workbook (a summary sheet,
 then a sheet per school with every teacher's frozen row) and one CSV (a row per teacher), each
-row saying whether the school's year is accepted and locked. Read from the submissions (what
+row saying which period the school's latest round covers (the whole year, or a semester when the
+district collects semesters) and whether it is accepted and locked. Read from the submissions (what
 the district reviewed), a school at a time."""
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from sqlalchemy import select
 
 from portal.assessment import EXEMPT
 from portal.extensions import db
-from portal.messages import _pl, heading, label, reason_label, record_status, status_label
+from portal.messages import HEADINGS, _pl, heading, label, record_status, status_label
 from portal.models import School, YearSubmission
-from portal.reports.exports import _xlsx_value, stream_csv
+from portal.models.district import WHOLE_YEAR
+from portal.reports.exports import _xlsx_value, note_text, stream_csv
 from portal.services import submissions
 from portal.services.dashboard import latest_rounds
 from portal.year_texts import as_fact, quota_amount, quota_label
@@ -32,7 +34,11 @@ _HEAD = {
     "not_recognised": _pl("status", "Not recognised"),
     "exempt": _pl("status", "Exempt"),
     "round": _pl("export", "Round"),
+    "period": _pl("export", "Period submitted"),
 }
+#: the part of the year a row's submission covers (a district that collects semesters has a
+#: round for each): the state, lock and figures beside it are that period's
+PERIODS = {WHOLE_YEAR: _pl("export", "Whole year"), 1: HEADINGS["semester_1"], 2: HEADINGS["semester_2"]}
 YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
 _QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
 
@@ -49,21 +55,24 @@ def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmissi
         yield school, latest.get(school.id)
 
 
-def _state(sub: YearSubmission | None, lang: str) -> tuple[str, str]:
+def _state(sub: YearSubmission | None, lang: str) -> tuple[str, str, str]:
+    """The period the submission covers, its state and whether it is locked, in words."""
     status = sub.status if sub else "none"
-    return record_status("submission_export", status, lang), label(YES_NO[status == submissions.ACCEPTED], lang)
+    period = label(PERIODS[sub.semester], lang) if sub is not None and sub.semester in PERIODS else ""
+    return period, record_status("submission_export", status, lang), label(YES_NO[status == submissions.ACCEPTED], lang)
 
 
 def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:
-    yield [heading("school_code", lang), heading("school", lang), heading("year", lang), label(_HEAD["state"], lang),
-           label(_HEAD["locked"], lang), label(_HEAD["round"], lang), label(_HEAD["teachers"], lang),
+    yield [heading("school_code", lang), heading("school", lang), heading("year", lang), label(_HEAD["period"], lang),
+           label(_HEAD["state"], lang), label(_HEAD["locked"], lang), label(_HEAD["round"], lang),
+           label(_HEAD["teachers"], lang),
            *(label(_HEAD[k], lang) for k in ("met", "short", "not_recognised", "exempt")), heading("total", lang)]
     for school, sub in _schools(district_id, year):
-        state, locked = _state(sub, lang)
+        period, state, locked = _state(sub, lang)
         if sub is None:
-            yield [school.code, school.name, year, state, locked, "", "", "", "", "", "", ""]
+            yield [school.code, school.name, year, period, state, locked, "", "", "", "", "", "", ""]
             continue
-        yield [school.code, school.name, year, state, locked, sub.round, sub.teachers, sub.met, sub.short,
+        yield [school.code, school.name, year, period, state, locked, sub.round, sub.teachers, sub.met, sub.short,
                sub.not_recognised, sub.exempt, sub.total_hours]
 
 
@@ -79,7 +88,8 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
     absent = row.get("absent", {})
     hours = [Decimal(v) for v in (row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"))]
     return [row["username"], row["name"], *hours, status_label(row["status"], lang),
-            reason_label(row.get("reason") or "", lang),  # 说明, as the school's summary gives it
+            # 说明, as the school's summary sent with it gives it (已离校: a round sent since it was kept)
+            note_text(row.get("reason"), bool(row.get("left_school")), lang),
             quota_text(row.get("quotas") or [], lang, exempt=row["status"] == EXEMPT)]
 
 
@@ -94,14 +104,14 @@ def quota_text(quotas: list[dict[str, Any]], lang: str, exempt: bool = False) ->
 
 def teacher_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:
     """A row per teacher of every submitted school, with the school's state and lock."""
-    yield [heading("school_code", lang), heading("school", lang), label(_HEAD["state"], lang),
-           label(_HEAD["locked"], lang), *_teacher_header(lang)]
+    yield [heading("school_code", lang), heading("school", lang), label(_HEAD["period"], lang),
+           label(_HEAD["state"], lang), label(_HEAD["locked"], lang), *_teacher_header(lang)]
     for school, sub in _schools(district_id, year):
         if sub is None:
             continue
-        state, locked = _state(sub, lang)
+        period, state, locked = _state(sub, lang)
         for row in sub.rows:
-            yield [school.code, school.name, state, locked, *_teacher_line(row, lang)]
+            yield [school.code, school.name, period, state, locked, *_teacher_line(row, lang)]
 
 
 def stream_csv_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[bytes]:
@@ -132,9 +142,10 @@ def write_workbook(district_id: int, year: str, out: str | IO[bytes], lang: str 
     for school, sub in _schools(district_id, year):
         if sub is None:
             continue
-        state, locked = _state(sub, lang)
-        head = [*_teacher_header(lang), label(_HEAD["state"], lang), label(_HEAD["locked"], lang)]
-        sheet(school.code, iter([head, *([*_teacher_line(r, lang), state, locked] for r in sub.rows)]))
+        period, state, locked = _state(sub, lang)
+        head = [*_teacher_header(lang), label(_HEAD["period"], lang), label(_HEAD["state"], lang),
+                label(_HEAD["locked"], lang)]
+        sheet(school.code, iter([head, *([*_teacher_line(r, lang), period, state, locked] for r in sub.rows)]))
         n += 1
     wb.save(out)
     return n

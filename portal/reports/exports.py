@@ -276,8 +276,14 @@ def summary_note(ty: credits.TeacherYear, lang: str, teaching: set[int] | None) 
     """A summary row's note (its exports and its printed form): the assessment's reason, and that
     the teacher has left the school (not one of ``teaching``), as the page marks them beside the
     name."""
-    notes = [reason_label(ty.assessment.reason, lang)] if ty.assessment.reason else []
-    if teaching is not None and ty.user.id not in teaching:
+    return note_text(ty.assessment.reason, teaching is not None and ty.user.id not in teaching, lang)
+
+
+def note_text(reason: str | None, left_school: bool, lang: str) -> str:
+    """The note (说明) of a teacher's year: its status's reason, then 已离校 if they left — a
+    summary's line, and a submission's frozen row in the district's exports."""
+    notes = [reason_label(reason, lang)] if reason else []
+    if left_school:
         notes.append(label(LEFT_SCHOOL, lang))
     return label(NOTE_JOIN, lang).join(notes)
 

@@ -1,7 +1,9 @@
 """The district dashboard: figures of the district's schools for one year, each from one SQL
 aggregate (the statement count is flat in the number of schools; schools are paged).
 
-Status shares come from each school's latest submission of the year (the frozen figures the
+The submissions of the year are counted by status as the queue counts them (each period's
+latest round: each semester a school sent, when the district collects semesters). Status
+shares come from each school's latest submission of the year (the frozen figures the
 district reviews; of a closed year, the one that closed it); hours by type from the schools' stored type totals
 (``school_year_type_hours``, kept with the teacher-year rows by ``teacher_years.refresh``):
 teachers' hours, the same figures as the 学时汇总表, the exports and the submissions, summed
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import exists, func, literal, select, union_all
 
 from portal.extensions import db
 from portal.models import School, SchoolYearTypeHours, YearLock, YearSubmission
@@ -23,6 +25,7 @@ from portal.services import locks, school_plans, submissions
 from portal.timeutil import utcnow
 
 PER_PAGE = 25
+NONE = "none"  # the schools that sent nothing for the year, beside the submissions' statuses
 BEHIND_SHOWN = 10  # schools in the "behind their plan" chart
 ZERO = Decimal("0")
 
@@ -47,7 +50,9 @@ class Dashboard:
     page: int
     pages: int
     total_schools: int
-    by_status: dict[str, int]  # submission status (latest rounds) → schools; "none": not submitted
+    #: submission status → the year's periods in it, as the queue counts them
+    #: (``submissions.status_counts``); "none": schools that sent nothing for the year
+    by_status: dict[str, int]
     hours_by_type: list[tuple[str, Decimal]]  # largest first
     behind: list[school_plans.Behind]  # schools furthest behind their accepted plan, up to today
 
@@ -91,15 +96,16 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
                 )
             ).scalars()
         }
-    by_status = {st: 0 for st in submissions.STATUSES}
-    for status, n in db.session.execute(
-        select(YearSubmission.status, func.count())
-        .where(YearSubmission.id.in_(latest_rounds(district_id, year)))
-        .group_by(YearSubmission.status)
-    ):
+    # the queue's counts of the year (each semester a school sent, when the district collects
+    # semesters), and the schools that sent nothing: one statement
+    unsent = select(literal(NONE), func.count()).where(
+        School.district_id == district_id,
+        ~exists().where(YearSubmission.school_id == School.id, YearSubmission.district_id == district_id,
+                        YearSubmission.school_year == year))
+    by_status = {st: 0 for st in (*submissions.STATUSES, NONE)}
+    for status, n in db.session.execute(union_all(submissions.status_count_query(district_id, year), unsent)):
         by_status[status] = int(n)
     total = pager.total or 0
-    by_status["none"] = max(total - sum(by_status.values()), 0)
     hours = [
         (key, Decimal(str(h or 0)))
         for key, h in db.session.execute(

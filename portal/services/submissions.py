@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import CursorResult, Select, delete, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import policy
 from portal.assessment import hours_recognised
@@ -48,6 +48,7 @@ STATUSES = (SUBMITTED, RETURNED, ACCEPTED, REOPENED)
 COMMENT_MAX = 2000
 PER_PAGE = 20
 SERIALIZATION_FAILURE = "40001"  # PostgreSQL's SQLSTATE: a REPEATABLE READ write met a row changed since its snapshot
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE: a round of the period with that number was written meanwhile
 #: Phases an activity can still be credited from: once the district accepts its year (or
 #: semester) it stays uncredited for good (``year.locked``).
 UNFINISHED_PHASES = tuple(p for p in Phase if p not in (Phase.CREDITED, Phase.CLOSED))
@@ -95,13 +96,17 @@ def _semester_hours(school_id: int, year: str) -> dict[int, dict[str, str]]:
     return out
 
 
-def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str]]) -> dict[str, Any]:
-    """A teacher's year as the submission keeps it (hours as text: exact half hours)."""
+def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str]],
+                teaching: set[int] | None = None) -> dict[str, Any]:
+    """A teacher's year as the submission keeps it (hours as text: exact half hours); with
+    ``teaching`` (:func:`credits.teaching_now`), whether they had left the school when it was
+    sent, as the summary sent with it marks them (已离校)."""
     f, a = ty.facts, ty.assessment
     return {
         "user_id": ty.user.id,
         "username": ty.user.username,
         "name": ty.user.display_name,
+        "left_school": teaching is not None and ty.user.id not in teaching,
         "by_type": {k: fmt(v) for k, v in sorted(f.by_type.items())},
         "total": fmt(f.total_hours),
         # the total by semester (non-zero only): a semester's submission is compared by its own
@@ -118,8 +123,9 @@ def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str
 
 
 #: Not figures: a teacher renamed since is still the same figures, and the semesters' hours are
-#: the total's parts (a round submitted before they were kept has none)
-_NOT_FIGURES = ("username", "name", "semester_hours")
+#: the total's parts (a round submitted before they were kept has none); one who left since
+#: stays on the year with the same figures (a round sent before it was kept says nothing)
+_NOT_FIGURES = ("username", "name", "semester_hours", "left_school")
 
 
 def _year_figures(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -188,12 +194,14 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     sem = period(district, semester)
     try:
         return _freeze(school, year_text, sem, by)
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) != SERIALIZATION_FAILURE:
+    except (OperationalError, IntegrityError) as exc:
+        if getattr(exc.orig, "sqlstate", None) not in (SERIALIZATION_FAILURE, UNIQUE_VIOLATION):
             raise
     # PostgreSQL: a membership the re-check locks was changed after the snapshot was taken (the
-    # role taken at this moment), so the lock failed and nothing was written. Once more, on a
-    # snapshot that sees the change: refused with the policy's message, or done if still an admin.
+    # role taken at this moment), so the lock failed and nothing was written; or the same period
+    # was sent at this moment, and its round was written first (the snapshot saw no round: the
+    # same round number met the unique constraint). Once more, on a snapshot that sees the
+    # change: refused with the policy's message or as waiting for the district, or done.
     return _freeze(school, year_text, sem, by)
 
 
@@ -216,6 +224,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
 
         rows = credits.year_rows([school], year_text)[school.id]
         semester_hours = _semester_hours(school.id, year_text)
+        teaching = credits.teaching_now(school.id)  # as the summary sent with it marks who left
         counts = {status: 0 for status in ("met", "short", "not_recognised", "exempt")}
         by_type: dict[str, Decimal] = {}
         for ty in rows:
@@ -239,7 +248,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
             exempt=counts["exempt"],
             total_hours=teacher_years.recognised_hours(rows),
             by_type={k: fmt(v) for k, v in sorted(by_type.items())},
-            rows=[_frozen_row(ty, semester_hours) for ty in rows],
+            rows=[_frozen_row(ty, semester_hours, teaching) for ty in rows],
             rules=credits.rules_in_force(school),  # what an accepted year stays judged by
             summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows),
             comment="",
@@ -501,9 +510,7 @@ def unfinished_before_submitting(school_id: int, school_year: str, periods: Any,
     the submission page warns of above its button. The periods the district accepted are read
     from ``rounds_`` too (an accepted round is its period's lock: ``decide`` writes it, ``reopen``
     deletes it), asked :func:`locks.covers` as :func:`_accepted_already` asks the locks."""
-    latest: dict[int, str] = {}
-    for sub in rounds_:
-        latest.setdefault(sub.semester, sub.status)
+    latest = {semester: sub.status for semester, sub in latest_of_each_period(rounds_).items()}
     accepted = {sub.semester for sub in rounds_ if sub.status == ACCEPTED}
     out = []
     for semester in periods:
@@ -545,15 +552,9 @@ def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: in
     Only each period's latest round is listed and counted: a round returned and submitted
     again is history (its events), no longer "returned" (as the dashboard counts)."""
     if status not in STATUSES:
-        raise Invalid(msg("submission.decision_invalid"), {"status": msg("roles_are", roles=", ".join(STATUSES))})
-    where = [YearSubmission.district_id == district_id]
-    if year:
-        where.append(YearSubmission.school_year == year)
-    latest_rounds = (
-        select(func.max(YearSubmission.id)).where(*where)
-        .group_by(YearSubmission.school_id, YearSubmission.school_year, YearSubmission.semester)
-    )
-    where.append(YearSubmission.id.in_(latest_rounds))
+        raise Invalid(msg("submission.status_invalid", status=repr(status)[:40]),
+                      {"status": msg("submission.status_field", statuses=", ".join(STATUSES))})
+    where = _period_rounds(district_id, year)
     q = select(YearSubmission).where(*where, YearSubmission.status == status)
     q = q.order_by(YearSubmission.submitted_at, YearSubmission.id)
     pager = db.paginate(q, page=page, per_page=per_page, error_out=False, count=True)
@@ -564,18 +565,41 @@ def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: in
             s.id: s
             for s in db.session.execute(select(School).where(School.id.in_({x.school_id for x in subs}))).scalars()
         }
-    counts = dict(
-        db.session.execute(
-            select(YearSubmission.status, func.count()).where(*where).group_by(YearSubmission.status)
-        ).all()
-    )
     return QueuePage(
         [QueueRow(x, by_id[x.school_id]) for x in subs],
         pager.page,
         pager.pages or 1,
         pager.total or 0,
-        {st: int(counts.get(st, 0)) for st in STATUSES},
+        status_counts(district_id, year),
     )
+
+
+def _period_rounds(district_id: int, year: str | None) -> list[Any]:
+    """The conditions that select the latest round of each school's period (its whole year, or
+    each semester) submitted to the district (of ``year`` only, if given): what the queue lists
+    and counts — a round returned and submitted again is history."""
+    where: list[Any] = [YearSubmission.district_id == district_id]
+    if year:
+        where.append(YearSubmission.school_year == year)
+    latest_rounds = (
+        select(func.max(YearSubmission.id)).where(*where)
+        .group_by(YearSubmission.school_id, YearSubmission.school_year, YearSubmission.semester)
+    )
+    return [*where, YearSubmission.id.in_(latest_rounds)]
+
+
+def status_count_query(district_id: int, year: str | None = None) -> Select:
+    """(status, how many) of the district's periods (:func:`_period_rounds`) in each status: the
+    queue's tabs, and the dashboard's submissions of the year — the same numbers (a district
+    that collects semesters counts each semester a school sent)."""
+    return (select(YearSubmission.status, func.count()).where(*_period_rounds(district_id, year))
+            .group_by(YearSubmission.status))
+
+
+def status_counts(district_id: int, year: str | None = None) -> dict[str, int]:
+    """:func:`status_count_query` as status → count, every status named. One statement."""
+    counts = dict(db.session.execute(status_count_query(district_id, year)).all())
+    return {st: int(counts.get(st, 0)) for st in STATUSES}
 
 
 def events(submission: YearSubmission) -> list[tuple[SubmissionEvent, User]]:
@@ -593,6 +617,16 @@ def events(submission: YearSubmission) -> list[tuple[SubmissionEvent, User]]:
             .order_by(SubmissionEvent.id)
         ).all()
     )
+
+
+def latest_of_each_period(rounds_: list[YearSubmission]) -> dict[int, YearSubmission]:
+    """Each period's newest round of ``rounds_`` (as :func:`rounds` gives them: by period, each
+    newest first), by period: the whole year's, or each semester's when the district collects
+    semesters — what the school's submission page shows, a period at a time."""
+    latest: dict[int, YearSubmission] = {}
+    for sub in rounds_:
+        latest.setdefault(sub.semester, sub)
+    return latest
 
 
 def rounds(school_id: int, school_year: str) -> list[YearSubmission]:

@@ -56,9 +56,11 @@ def _district_id() -> int:
 
 
 def _page_arg() -> int:
+    """``?page=``: a page number from 1 (absent: 1); anything else is refused (422) with the
+    paging's own message, as the API refuses it, rather than shown as the first page."""
     raw = request.args.get("page", "1")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
-        return 1
+        raise Invalid(msg("paging.bad_cursor"), {"page": msg("paging.bad_cursor_field")})
     return int(raw)
 
 
@@ -81,9 +83,7 @@ def overview():
 @bp.route("/district/submissions")
 @allowed(policy.may_view_district)
 def queue():
-    status = request.args.get("status") or submissions.SUBMITTED
-    if status not in submissions.STATUSES:
-        status = submissions.SUBMITTED
+    status = request.args.get("status") or submissions.SUBMITTED  # another: refused by the queue (422)
     year = credits.parse_year(request.args.get("year"), "") if request.args.get("year") else None
     page = submissions.queue(_district_id(), status, _page_arg(), year=year)
     return render_template("district/queue.html", page=page, status=status, year=year or "")
@@ -217,12 +217,15 @@ def school_submission():
         return redirect(url_for("district.school_submission", year=year), 303)
     rounds = submissions.rounds(school.id, year)
     by_semester = district.setting("submission_period") == "semester"
+    # each period's newest round (a district that collects semesters: each semester's), with its
+    # history and how many teachers' figures moved since it was sent
+    periods = [(sub, submissions.events(sub), _changed(sub))
+               for sub in submissions.latest_of_each_period(rounds).values()]
     return render_template(
-        "district/school_submission.html", school=school, year=year, rounds=rounds, district=district,
-        events=submissions.events(rounds[0]) if rounds else [], type_names=_type_names(),
+        "district/school_submission.html", school=school, year=year, periods=periods, district=district,
+        type_names=_type_names(),
         by_semester=by_semester, unfinished=submissions.unfinished_before_submitting(
             school.id, year, (1, 2) if by_semester else (WHOLE_YEAR,), rounds),
-        changed=_changed(rounds[0]) if rounds else 0,
     )
 
 

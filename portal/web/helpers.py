@@ -222,6 +222,7 @@ def init_app(app: Flask) -> None:
         may=may,
         status_label=messages.status_label,
         reason_label=messages.reason_label,
+        left_school_label=lambda: messages.label(messages.LEFT_SCHOOL),  # 已离校, as a summary marks it
         status_style=lambda status: messages.STATUS_STYLES.get(status, "light"),
         record_status=messages.record_status,
         record_style=messages.record_style,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from portal.extensions import db
 from portal.models import Activity, District, School, User
-from portal.services import districts
+from portal.policy import Actor
+from portal.services import access, districts, submissions
 from tests.credits.helpers import credited
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
@@ -67,3 +69,20 @@ def world(app, make_app, prepared) -> World:
                  get(School, ids["t1"]), f.people_of(ids["staff"]),
                  get(User, ids["reviewer1"]), get(User, ids["admin1"]), get(User, ids["reviewer2"]),
                  get(Activity, ids["act"]), get(Activity, ids["held"]))
+
+
+@pytest.fixture
+def by_semester(world, time_machine) -> World:
+    """S1's district collects semesters; it is July, both semesters have begun."""
+    time_machine.move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
+    districts.update_settings(world.d1, {"submission_period": "semester"},
+                              by=Actor.of(world.admin1.id, ["district_admin"]))
+    db.session.commit()
+    return world
+
+
+def submit_semester(world: World, semester: int):
+    """S1's admin sends the semester (committed)."""
+    sub = submissions.submit(world.s1, YEAR, semester, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    return sub

@@ -53,8 +53,8 @@ def test_the_workbook_has_a_summary_and_a_sheet_per_submitted_school(app, world)
     assert wb.sheetnames[1:] == ["S1", "S2"]
     summary = list(wb.worksheets[0].iter_rows(values_only=True))
     by_code = {row[0]: row for row in summary[1:]}
-    assert by_code["S1"][3] == "已通过，已锁定" and by_code["S1"][4] == "是"
-    assert by_code["S2"][4] == "否"
+    assert by_code["S1"][3:6] == ("全学年", "已通过，已锁定", "是")
+    assert by_code["S2"][5] == "否"
     s1 = list(wb["S1"].iter_rows(values_only=True))
     assert any(row[0] == "t1" and row[2] == 4 for row in s1)  # hours as numbers
 
@@ -63,9 +63,9 @@ def test_the_csv_has_the_state_in_every_row(app, world):
     _accept_s1_submit_s2(world)
     r = login(app.test_client(), world.reviewer1).get(f"/district/submitted.csv?year={YEAR}&lang=en")
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][:4] == ["School code", "School", "State", "Locked"]
-    states = {(row[0], row[2], row[3]) for row in rows[1:]}
-    assert states == {("S1", "Accepted, locked", "yes"), ("S2", "Submitted, not yet accepted", "no")}
+    assert rows[0][:5] == ["School code", "School", "Period submitted", "State", "Locked"]
+    states = {(row[0], row[2], row[3], row[4]) for row in rows[1:]}
+    assert states == {("S1", "Whole year", "Accepted, locked", "yes"), ("S2", "Whole year", "Submitted, not yet accepted", "no")}
     assert "T1" not in r.get_data(as_text=True)
 
 
@@ -108,4 +108,4 @@ def test_the_submitted_workbook_has_hours_as_numbers_like_the_schools_summary(ap
     assert dict(zip(summary[0], summary[1], strict=True))["合计学时"] == 8.5
     rows = list(csv.reader(io.StringIO(login(app.test_client(), world.reviewer1)
                                        .get(f"/district/submitted.csv?year={YEAR}").get_data(as_text=True).lstrip("\ufeff"))))
-    assert next(row for row in rows if row[4] == "t1")[6] == "4.5"
+    assert next(row for row in rows if row[5] == "t1")[7] == "4.5"

@@ -112,7 +112,7 @@ def test_the_drill_in_and_the_exports_show_the_quotas(app, world, submitted, lan
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     head = rows[0]
     column = head.index("写作任务（完成/要求）" if lang == "zh" else "Writing quotas (done/target)")
-    line = next(r for r in rows[1:] if r[4] == "t3")
+    line = next(r for r in rows[1:] if r[5] == "t3")
     assert ("读书笔记 3,000 / 12,000 字 ✗" if lang == "zh" else "Reading notes 3,000 of 12,000 characters ✗") in line[column]
     from openpyxl import load_workbook
 
@@ -141,7 +141,7 @@ def test_an_exempt_teachers_unmet_quota_is_not_marked(app, world):
     assert frozen["t3"]["status"] == "exempt" and frozen["t1"]["status"] != "exempt"
     body = login(app.test_client(), world.reviewer1).get(f"/district/submitted.csv?year={YEAR}").get_data(as_text=True)
     head, *lines = csv.reader(io.StringIO(body.lstrip("\ufeff")))
-    rows, column = {r[4]: r for r in lines}, head.index("写作任务（完成/要求）")
+    rows, column = {r[5]: r for r in lines}, head.index("写作任务（完成/要求）")
     assert "读书笔记 3,000 / 12,000 字" in rows["t3"][column] and "✗" not in rows["t3"][column]
     assert "✗" in rows["t1"][column]
     # 说明 beside the status, as on the school's summary: the exemption's reason, as written

@@ -223,3 +223,22 @@ def test_a_district_reviewer_who_teaches_at_the_school_does_not_decide_its_year(
     r = client.post(f"/api/v1/district/submissions/{sub['id']}/decision", json={"decision": "accept"},
                     headers=_bearer(world.reviewer1))
     assert r.get_json()["locked"] is True
+
+
+def test_a_semester_is_a_number_not_true(app, world):
+    """``{"semester": true}`` was taken as semester 1 (JSON's ``true`` passed ``Literal[1, 2]``)
+    and refused only by the district's setting, with a 409 about the period: it is no semester
+    (422), whatever the district collects; 1 and 2.0 are still semesters."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission
+
+    admin = {**_bearer(world.staff["admin"]), "X-School": "S1"}
+    client = app.test_client()
+    for semester in (True, False, "1", 3, 0):
+        r = client.post("/api/v1/submissions", json={"year": YEAR, "semester": semester}, headers=admin)
+        assert r.status_code == 422, (semester, r.get_json())
+    assert db.session.execute(select(func.count()).select_from(YearSubmission)).scalar_one() == 0
+    r = client.post("/api/v1/submissions", json={"year": YEAR, "semester": 1}, headers=admin)
+    assert r.status_code == 409 and r.get_json()["submission_period"] == "year"  # the district collects years

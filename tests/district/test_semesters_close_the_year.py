@@ -10,7 +10,7 @@ keeps, one semester leaving the year open, and the database's own refusal."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -20,23 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from portal.extensions import db
 from portal.policy import Actor
 from portal.services import access, credits, districts, schools, submissions, teacher_years
-from tests.district.conftest import YEAR
-
-
-@pytest.fixture
-def by_semester(world, time_machine):
-    """S1's district collects semesters; it is July, both semesters have begun."""
-    time_machine.move_to(datetime(2027, 7, 5, 2, 0, tzinfo=UTC))
-    districts.update_settings(world.d1, {"submission_period": "semester"},
-                              by=Actor.of(world.admin1.id, ["district_admin"]))
-    db.session.commit()
-    return world
-
-
-def _submit(world, semester: int):
-    sub = submissions.submit(world.s1, YEAR, semester, by=access.actor(world.staff["admin"].id, world.s1.id))
-    db.session.commit()
-    return sub
+from tests.district.conftest import YEAR, submit_semester
 
 
 def _accept(world, sub):
@@ -64,7 +48,7 @@ def _t1(world) -> tuple[Decimal, str, str]:
 
 def test_one_semester_accepted_leaves_the_year_to_todays_rules(app, by_semester):
     world = by_semester
-    _accept(world, _submit(world, 1))
+    _accept(world, submit_semester(world, 1))
     assert _t1(world) == (Decimal("50"), "short", "short")  # 4 h credited
     _require(world, 4)
     assert _t1(world) == (Decimal("4"), "met", "met")
@@ -76,8 +60,8 @@ def test_the_closing_acceptance_judges_the_year_by_its_own_round(app, by_semeste
     closed by the rules that round was submitted with, on the pages and in the stored rows the
     district counts alike."""
     world = by_semester
-    _accept(world, _submit(world, 1))
-    second = _submit(world, 2)
+    _accept(world, submit_semester(world, 1))
+    second = submit_semester(world, 2)
     _require(world, 4)
     _accept(world, second)
     assert _t1(world) == (Decimal("50"), "short", "short")
@@ -89,12 +73,12 @@ def test_a_semester_accepted_again_closes_the_year_by_its_new_round(app, by_seme
     semester 1 submitted and accepted again — the year is closed by that round's rules, and a
     rule changed after that moves the years to come only."""
     world = by_semester
-    first = _accept(world, _submit(world, 1))
-    _accept(world, _submit(world, 2))
+    first = _accept(world, submit_semester(world, 1))
+    _accept(world, submit_semester(world, 2))
     _reopen(world, first)
     _require(world, 4)
     assert _t1(world) == (Decimal("4"), "met", "met")  # open again: today's rules
-    _accept(world, _submit(world, 1))
+    _accept(world, submit_semester(world, 1))
     _require(world, 60)
     assert _t1(world) == (Decimal("4"), "met", "met")
     assert credits.teacher_year(world.staff["t1"], world.s1, YEAR).facts.required_hours == Decimal("4")
@@ -121,12 +105,12 @@ def test_the_database_refuses_writing_the_rows_of_a_year_both_semesters_closed(a
         "absent_hours, excused_hours, status, reason, updated_at FROM teacher_year "
         "WHERE school_id = :s AND school_year = :y AND user_id = :u",
     )
-    _accept(world, _submit(world, 1))
+    _accept(world, submit_semester(world, 1))
     engine = _console(app)
     try:
         with engine.begin() as conn:  # one semester: the year is open, its rows move
             assert conn.execute(text(update.replace("'met'", "status")), params).rowcount == 1
-        _accept(world, _submit(world, 2))
+        _accept(world, submit_semester(world, 2))
         before = teacher_years.stored(YEAR)
         for sql in statements:
             with pytest.raises(DBAPIError) as info, engine.begin() as conn:
@@ -160,9 +144,9 @@ def test_reopening_a_semester_of_a_year_still_accepted_whole_keeps_it_closed(app
     rewrote the rows of a year the whole year's lock still closes, refused by the triggers).
     The year stays closed by the whole year's acceptance: its rows and rules stay as accepted."""
     world = by_semester
-    first = _accept(world, _submit(world, 1))
+    first = _accept(world, submit_semester(world, 1))
     _collect(world, "year")
-    _accept(world, _submit(world, 0))
+    _accept(world, submit_semester(world, 0))
     _require(world, 4)
     before = teacher_years.stored(YEAR)
     _reopen(world, first)
@@ -177,10 +161,10 @@ def test_a_year_closed_by_its_semesters_is_not_submitted_again_whole(app, by_sem
     stored rows the district counts said short. A closed year has nothing left to submit, nor to
     accept (a whole year's round sent before the second semester closed it)."""
     world = by_semester
-    _accept(world, _submit(world, 1))
-    second = _submit(world, 2)
+    _accept(world, submit_semester(world, 1))
+    second = submit_semester(world, 2)
     _collect(world, "year")
-    whole = _submit(world, 0)  # sent while the year was still open
+    whole = submit_semester(world, 0)  # sent while the year was still open
     _collect(world, "semester")
     _accept(world, second)
     _require(world, 4)
@@ -206,8 +190,8 @@ def test_the_closing_semester_is_refused_when_the_years_teachers_changed_since_i
     from tests.support import factories as f
 
     world = by_semester
-    _accept(world, _submit(world, 1))
-    second = _submit(world, 2)
+    _accept(world, submit_semester(world, 1))
+    second = submit_semester(world, 2)
     f.person(world.s1, "newbie", "teacher", name="新来")
     staff_service.deactivate(world.s1, world.staff["t3"].id, by=access.actor(world.staff["admin"].id, world.s1.id))
     db.session.commit()
@@ -215,7 +199,7 @@ def test_the_closing_semester_is_refused_when_the_years_teachers_changed_since_i
     submissions.decide(second.id, False, "教师名单有变", by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
                        district_id=world.d1.id)
     db.session.commit()
-    again = _accept(world, _submit(world, 2))
+    again = _accept(world, submit_semester(world, 2))
     names = {ty.user.username for ty in credits.school_summary(world.s1, YEAR)}
     assert names == {row["username"] for row in again.rows} and "newbie" in names and "t3" not in names
     assert len([r for r in teacher_years.stored(YEAR) if r[0] == world.s1.id]) == again.teachers == len(names)
@@ -231,9 +215,9 @@ def test_the_districts_accepted_figures_are_those_of_the_round_that_closed_the_y
     from portal.services import dashboard, overview
 
     world = by_semester
-    second = _submit(world, 2)
+    second = submit_semester(world, 2)
     _require(world, 4)
-    _accept(world, _submit(world, 1))
+    _accept(world, submit_semester(world, 1))
     _accept(world, second)
     assert _t1(world) == (Decimal("50"), "short", "short")
     counted = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
@@ -241,7 +225,7 @@ def test_the_districts_accepted_figures_are_those_of_the_round_that_closed_the_y
     share = next(s for s in dashboard.dashboard(world.d1.id, YEAR).schools if s.school.id == world.s1.id)
     assert share.submission is not None and share.submission.id == second.id and dict(share.shares)["met"] == 0
     rows = list(district_exports.teacher_rows(world.d1.id, YEAR))
-    t1 = dict(zip(rows[0], next(r for r in rows if r[0] == "S1" and r[4] == "t1"), strict=True))
+    t1 = dict(zip(rows[0], next(r for r in rows if r[0] == "S1" and r[5] == "t1"), strict=True))
     assert (t1["应修学时"], t1["考核结果"]) == (Decimal("50"), "未达标")
     summary = list(district_exports.summary_rows(world.d1.id, YEAR))
     s1 = dict(zip(summary[0], next(r for r in summary if r[0] == "S1"), strict=True))
@@ -259,16 +243,16 @@ def test_the_closing_semester_is_refused_when_the_other_semester_moved_since_it_
 
     world = by_semester
     t4 = world.staff["t4"]
-    second = _submit(world, 2)
+    second = submit_semester(world, 2)
     credited(world.s1, world.staff, "lecture", [(t4, "attendee")], hours="2", start=datetime(2026, 11, 10, 6, 0),
              title="第一学期补记")
     db.session.commit()
-    _accept(world, _submit(world, 1))
+    _accept(world, submit_semester(world, 1))
     _refused("submission.changed", lambda: _accept(world, second))
     submissions.decide(second.id, False, "第一学期有变", by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
                        district_id=world.d1.id)
     db.session.commit()
-    again = _accept(world, _submit(world, 2))
+    again = _accept(world, submit_semester(world, 2))
     frozen = {row["username"]: (Decimal(row["total"]), row["status"]) for row in again.rows}
     summary = {ty.user.username: (ty.facts.total_hours, ty.assessment.status)
                for ty in credits.school_summary(world.s1, YEAR)}
@@ -282,8 +266,8 @@ def test_the_upgrade_names_each_year_its_semesters_closed_before_it(app, by_seme
     from flask_migrate import downgrade, upgrade
 
     world = by_semester
-    _accept(world, _submit(world, 1))
-    _accept(world, _submit(world, 2))
+    _accept(world, submit_semester(world, 1))
+    _accept(world, submit_semester(world, 2))
     db.session.remove()
     downgrade(revision="f3a7c1e9d5b2")
     capfd.readouterr()
