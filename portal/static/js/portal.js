@@ -65,3 +65,31 @@ document.addEventListener("DOMContentLoaded", function () {
     input.removeAttribute("placeholder");
   });
 });
+// A box that scrolls sideways (a wide table, the workflow diagram) with nothing inside to tab to
+// could not be scrolled without a mouse: while it is wider than its room it takes the keyboard's
+// focus (the arrow keys then scroll it) and is named for a screen reader by its table's caption
+// or its picture's label. Checked again when the window is resized or a folded box is opened.
+document.addEventListener("DOMContentLoaded", function () {
+  var boxes = document.querySelectorAll(".table-responsive, [data-workflow-scroll]");
+  var focusable = "a[href], button, input, select, textarea, summary, [tabindex]";
+  function reachable(box) {
+    var scrolls = box.scrollWidth > box.clientWidth + 1 && box.getClientRects().length > 0;
+    var inner = Array.prototype.some.call(box.querySelectorAll(focusable), function (e) {
+      return e.getAttribute("tabindex") !== "-1" && e.getClientRects().length > 0;
+    });
+    if (scrolls && !inner) {
+      var named = box.querySelector("caption, [aria-label]");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      if (named) { box.setAttribute("aria-label", named.getAttribute("aria-label") || named.textContent.trim()); }
+      box.setAttribute("data-keyboard-scroll", "");
+    } else if (box.hasAttribute("data-keyboard-scroll")) {
+      ["tabindex", "role", "aria-label", "data-keyboard-scroll"].forEach(function (a) { box.removeAttribute(a); });
+    }
+  }
+  function all() { boxes.forEach(reachable); }
+  all();
+  var pending = null;
+  window.addEventListener("resize", function () { clearTimeout(pending); pending = setTimeout(all, 150); });
+  document.querySelectorAll("details").forEach(function (d) { d.addEventListener("toggle", all); });
+});
