@@ -63,6 +63,10 @@ def test_the_reviewer_returns_with_a_comment_and_approves(site, as_user):
     rev = as_user("reviewer")
     listing = rev.get("/plans").get_data(as_text=True)
     assert "待审阅" in listing and f"/plans/{plan_id}" in listing
+    en = rev.get(f"/plans/{plan_id}?lang=en").get_data(as_text=True)  # the buttons were "Approve (同意)"
+    assert ">Approve</button>" in en and ">Return</button>" in en and "同意" not in en and "退回" not in en
+    zh = rev.get(f"/plans/{plan_id}?lang=zh").get_data(as_text=True)
+    assert ">同意</button>" in zh and ">退回</button>" in zh
     r = rev.post(f"/plans/{plan_id}", data={"decision": "return", "comment": ""})
     assert r.status_code == 422 and "请写明退回的理由" in r.get_data(as_text=True)
     assert rev.post(f"/plans/{plan_id}", data={"decision": "return", "comment": "请写具体目标"}).status_code == 302
