@@ -441,6 +441,7 @@ TEXTS: dict[str, Any] = {
     "staff.password_given": _l("a new password was given"),
     # who made a staff change that no person of the portal made: the operator's ``flask`` command
     "staff.command_line": _l("command line"),
+    "staff.exemption": _l("%(year)s: %(reason)s"),
     "staff.char_count": _l("%(name)s (evidence no. %(id)s): %(n)s characters"),
     "staff.writing_count": _l("%(name)s (own writing no. %(id)s): %(n)s characters"),
     "roster.xlsx": _l("not a readable XLSX file"),

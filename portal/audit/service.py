@@ -1,5 +1,5 @@
 """The audit trail of one school: its transition log, its credit ledger and its staff changes
-(roles and teaching groups, :mod:`portal.services.staff_log`), filtered.
+(roles, teaching groups, new passwords and exemptions, :mod:`portal.services.staff_log`), filtered.
 
 All three records are append-only; this module only reads them, always scoped to one school.
 """
@@ -194,6 +194,9 @@ def _staff_row(school: School, names: dict[int, str], change: StaffChange, perso
         before, after = str(role_labels(change.before)), str(role_labels(change.after))
     elif change.what == "password":  # the line says a new one was given, never what it is
         before, after = "", msg("staff.password_given").render()
+    elif change.what == "exemption":  # [year, reason] on each side, or nothing (staff_log.record_exemption)
+        before, after = (msg("staff.exemption", year=side[0], reason=side[1]).render() if side else ""
+                         for side in (change.before, change.after))
     elif change.what in ("char_count", "writing_count"):  # [its id, name, characters] (staff_log.record_count)
         said = "staff.char_count" if change.what == "char_count" else "staff.writing_count"
         before, after = (msg(said, id=piece[0], name=piece[1], n=piece[2]).render()

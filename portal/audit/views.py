@@ -40,7 +40,8 @@ def shown(row: dict[str, Any], key: str) -> Any:
     if key == "kind":
         return kind_label(value)
     if key == "what":
-        return ({"roles": _("Roles"), "password": _("Password"), "char_count": _("Characters counted (written evidence)"),
+        return ({"roles": _("Roles"), "password": _("Password"), "exemption": _("Exemption from assessment"),
+                 "char_count": _("Characters counted (written evidence)"),
                  "writing_count": _("Characters counted (own writing)")}.get(value) or _("Teaching groups"))
     return value
 
