@@ -442,6 +442,8 @@ TEXTS: dict[str, Any] = {
     # who made a staff change that no person of the portal made: the operator's ``flask`` command
     "staff.command_line": _l("command line"),
     "staff.exemption": _l("%(year)s: %(reason)s"),
+    "audit.yes": _l("yes"),
+    "audit.no": _l("no"),
     "staff.char_count": _l("%(name)s (evidence no. %(id)s): %(n)s characters"),
     "staff.writing_count": _l("%(name)s (own writing no. %(id)s): %(n)s characters"),
     "roster.xlsx": _l("not a readable XLSX file"),
