@@ -38,7 +38,7 @@ ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password
 ROSTER_MAX_ROWS = 2000
 ROSTER_MAX_BYTES = 2 * 1024 * 1024
 ROSTER_MAX_UNPACKED = 16 * 1024 * 1024  # an XLSX's parts unpacked (a 2,000-row roster: well under 1 MB)
-ROSTER_MAX_COLUMNS = 64  # columns read from an XLSX row (a roster has six)
+ROSTER_MAX_COLUMNS = 64  # columns read from a row (a roster has six; a 2 MB CSV line can hold a million)
 
 
 @dataclass
@@ -380,7 +380,7 @@ def _read_table(filename: str, data: bytes) -> list[Line]:
         try:
             # a record is a row (a quoted line break stays in its cell, as Excel shows it)
             rows = enumerate(csv.reader(io.StringIO(text)), start=1)
-            return [(n, list(r)) for n, r in rows if any(c.strip() for c in r)]
+            return [(n, r[:ROSTER_MAX_COLUMNS]) for n, r in rows if any(c.strip() for c in r[:ROSTER_MAX_COLUMNS])]
         except csv.Error:  # a cell over the reader's limit (128 KiB): a pasted document, a quote never closed
             raise Invalid(msg("roster.csv"), {"file": msg("roster.csv")}) from None
     raise Invalid(msg("roster.kind"), {"file": msg("roster.kind_field")})
