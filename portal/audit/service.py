@@ -245,7 +245,8 @@ def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, au
 
 def _staff_row(school: School, names: dict[int, str], change: StaffChange, person: User,
                author: User | None) -> dict[str, Any]:
-    """Roles and groups in words: role labels, group names (a deleted group by its number)."""
+    """Roles and groups in words (role labels, group names; a deleted group by its number), a new
+    password without it, an exemption by its year and reason, a recount by its piece."""
     if change.what == "roles":
         before, after = str(role_labels(change.before)), str(role_labels(change.after))
     elif change.what == "password":  # the line says a new one was given, never what it is

@@ -43,6 +43,7 @@ def test_exemptions_set_changed_and_removed_are_in_the_audit_trail(site, as_user
         ("exemption", [year, "借调到区教研室"], [], ids["admin"]),
     ]
     html = c.get("/admin/audit?view=staff&person=teacher2").get_data(as_text=True)
+    assert 'data-testid="audit-staff-tab">人员变更<' in html  # no longer "roles and groups" alone
     table = html.split('class="table table-sm table-striped')[1].split("</table>")[0]
     assert table.count("免于考核") == 3 and f"{year} 学年：借调到区教研室" in table and "exemption" not in table
     csv = c.get("/admin/audit.csv?view=staff&person=teacher2").get_data(as_text=True).splitlines()
