@@ -443,6 +443,9 @@ TEXTS: dict[str, Any] = {
     "staff.password_given": _l("a new password was given"),
     # who made a staff change that no person of the portal made: the operator's ``flask`` command
     "staff.command_line": _l("command line"),
+    "staff.exemption": _l("%(year)s: %(reason)s"),
+    "audit.yes": _l("yes"),
+    "audit.no": _l("no"),
     "staff.char_count": _l("%(name)s (evidence no. %(id)s): %(n)s characters"),
     "staff.writing_count": _l("%(name)s (own writing no. %(id)s): %(n)s characters"),
     "roster.xlsx": _l("not a readable XLSX file"),
@@ -455,7 +458,8 @@ TEXTS: dict[str, Any] = {
     "roster.too_large": _l("the file is too large"),
     "roster.no_rows": _l("the file has no rows"),
     "roster.missing_columns": _l("missing columns"),
-    "roster.missing_columns_field": _l("missing columns: %(columns)s"),
+    "roster.no_username_column": _l(
+        "no column of usernames: a heading such as 用户名, 账号 or username is needed in the sheet's first rows"),
     "roster.too_many_rows": _l("too many rows"),
     "roster.at_most_rows": _l("at most %(n)s rows"),
     "roster.bad_rows": _l("the roster has bad rows; nothing was imported"),

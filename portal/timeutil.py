@@ -11,6 +11,7 @@ to UTC or give a school year no column holds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -215,7 +216,7 @@ _DAY = re.compile(
 def _parts(text: object) -> tuple[int, int, int, int | None, int | None] | None:
     if not isinstance(text, str):
         return None
-    m = _DAY.match(text)
+    m = _DAY.match(unicodedata.normalize("NFKC", text))  # full-width digits and signs: １９８０－０１－０２
     if m is None:
         return None
     year, month, day = int(m[1]), int(m[2]), int(m[3])

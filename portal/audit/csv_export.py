@@ -51,8 +51,18 @@ STAFF_COLUMNS: tuple[tuple[str, Any], ...] = (
 )
 
 
+SETTINGS_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("time", _l("Time")),
+    ("what", _l("What changed")),
+    ("subject", _l("Rule or activity type")),
+    ("before", _l("Before")),
+    ("after", _l("After")),
+    ("changed_by", _l("Changed by")),
+)
+
+
 def columns_for(view: str) -> tuple[tuple[str, Any], ...]:
-    return {"ledger": LEDGER_COLUMNS, "staff": STAFF_COLUMNS}.get(view, TRANSITION_COLUMNS)
+    return {"ledger": LEDGER_COLUMNS, "staff": STAFF_COLUMNS, "settings": SETTINGS_COLUMNS}.get(view, TRANSITION_COLUMNS)
 
 
 def csv_lines(view: str, rows: Iterable[dict[str, Any]],

@@ -1,5 +1,6 @@
-"""The audit trail of one school: its transition log, its credit ledger and its staff changes
-(roles and teaching groups, :mod:`portal.services.staff_log`), filtered.
+"""The audit trail of one school: its transition log, its credit ledger, its staff changes
+(roles, teaching groups, new passwords and exemptions, :mod:`portal.services.staff_log`) and its
+settings changed (rules and activity types, :mod:`portal.services.school_log`), filtered.
 
 All three records are append-only; this module only reads them, always scoped to one school.
 """
@@ -19,11 +20,12 @@ from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import Msg, msg, role_labels
+from portal.messages import Msg, msg, role_labels, tr
 from portal.models import (
     Activity,
     CreditEntry,
     School,
+    SchoolChange,
     StaffChange,
     SubmissionEvent,
     TeachingGroup,
@@ -37,7 +39,7 @@ from portal.services import submissions
 from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, parse_iso, to_local
 
-VIEWS = ("transitions", "ledger", "staff")
+VIEWS = ("transitions", "ledger", "staff", "settings")
 LEDGER_KINDS = ("credit", "reversal")
 PAGE_SIZE = 100
 TEXT_FILTER_MAX = 64
@@ -164,6 +166,60 @@ def _staff_query(school: School, flt: AuditFilter) -> Select:
     return _common_filters(q, school, flt, StaffChange, person).order_by(StaffChange.created_at.desc(), StaffChange.id.desc())
 
 
+def _settings_query(school: School, flt: AuditFilter) -> Select:
+    """Changes of the school's rules and activity types: the date range and who changed them."""
+    author = aliased(User)
+    q = (
+        select(SchoolChange, author)
+        .outerjoin(author, author.id == SchoolChange.changed_by)
+        .where(SchoolChange.school_id == school.id)
+    )
+    return _common_filters(q, school, flt, SchoolChange, author).order_by(
+        SchoolChange.created_at.desc(), SchoolChange.id.desc())
+
+
+def _setting_value(value: Any) -> str:
+    """A rule's or a setting's value as the page shows it: yes or no, hours as every page writes
+    them (24, 4.5), text as it is."""
+    if isinstance(value, bool):
+        return msg("audit.yes" if value else "audit.no").render()
+    if isinstance(value, (int, float)):
+        return fmt(value)
+    return "" if value is None else str(value)
+
+
+def _settings_row(school: School, change: SchoolChange, author: User | None) -> dict[str, Any]:
+    """A rule by its label, a type by its name and each of its settings by theirs (the switch
+    as "enabled"), in the reader's language."""
+    from portal.registry import registry
+    from portal.school_rules import SCHOOL_RULES
+
+    if change.what == "rule":
+        spec = SCHOOL_RULES.get(change.subject)
+        subject = str(spec.label) if spec is not None and spec.label is not None else change.subject
+        before, after = (_setting_value(side[0] if side else None) for side in (change.before, change.after))
+    else:
+        reg = registry().get(change.subject)
+        subject = registry().name(change.subject)
+
+        def label(name: str) -> str:
+            spec = reg.decl.settings.get(name) if reg is not None else None
+            if name == "enabled":
+                return gettext("Enabled")
+            return str(spec.label) if spec is not None and spec.label is not None else name
+
+        before, after = (tr({label(n): _setting_value(v) for n, v in (side or {}).items()})
+                         for side in (change.before, change.after))
+    return {
+        "time": _local_text(school, change.created_at),
+        "what": change.what,
+        "subject": subject,
+        "before": before,
+        "after": after,
+        "changed_by": author.username if author else msg("staff.command_line").render(),
+    }
+
+
 def _local_text(school: School, dt: datetime) -> str:
     return to_local(dt, school.timezone).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -189,11 +245,15 @@ def _ledger_row(school: School, e: CreditEntry, act: Activity, teacher: User, au
 
 def _staff_row(school: School, names: dict[int, str], change: StaffChange, person: User,
                author: User | None) -> dict[str, Any]:
-    """Roles and groups in words: role labels, group names (a deleted group by its number)."""
+    """Roles and groups in words (role labels, group names; a deleted group by its number), a new
+    password without it, an exemption by its year and reason, a recount by its piece."""
     if change.what == "roles":
         before, after = str(role_labels(change.before)), str(role_labels(change.after))
     elif change.what == "password":  # the line says a new one was given, never what it is
         before, after = "", msg("staff.password_given").render()
+    elif change.what == "exemption":  # [year, reason] on each side, or nothing (staff_log.record_exemption)
+        before, after = (msg("staff.exemption", year=side[0], reason=side[1]).render() if side else ""
+                         for side in (change.before, change.after))
     elif change.what in ("char_count", "writing_count"):  # [its id, name, characters] (staff_log.record_count)
         said = "staff.char_count" if change.what == "char_count" else "staff.writing_count"
         before, after = (msg(said, id=piece[0], name=piece[1], n=piece[2]).render()
@@ -224,6 +284,8 @@ def _group_names(school: School, flt: AuditFilter) -> dict[int, str]:
 def _row(school: School, flt: AuditFilter, row: Any, names: dict[int, str]) -> dict[str, Any]:
     if flt.view == "staff":
         return _staff_row(school, names, *row)
+    if flt.view == "settings":
+        return _settings_row(school, *row)
     return _ledger_row(school, *row)
 
 
@@ -235,11 +297,14 @@ def _rows(school: School, flt: AuditFilter, q: Select) -> Iterator[dict[str, Any
 
 def _query(school: School, flt: AuditFilter) -> Select:
     """The ledger's or the staff changes' rows (the transitions view is :func:`_log_page`'s)."""
+    if flt.view == "settings":
+        return _settings_query(school, flt)
     return _staff_query(school, flt) if flt.view == "staff" else _ledger_query(school, flt)
 
 
 #: the table each view pages through
-_TABLES: dict[str, Any] = {"transitions": TransitionLog, "ledger": CreditEntry, "staff": StaffChange}
+_TABLES: dict[str, Any] = {"transitions": TransitionLog, "ledger": CreditEntry, "staff": StaffChange,
+                           "settings": SchoolChange}
 
 
 #: Both views sort newest first by (created_at, id); a cursor holds those two values.

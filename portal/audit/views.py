@@ -39,8 +39,11 @@ def shown(row: dict[str, Any], key: str) -> Any:
         return helpers.role_label(value, type_key)
     if key == "kind":
         return kind_label(value)
+    if key == "what" and "subject" in row:  # the school's settings
+        return _("The school's rules") if value == "rule" else _("Activity types")
     if key == "what":
-        return ({"roles": _("Roles"), "password": _("Password"), "char_count": _("Characters counted (written evidence)"),
+        return ({"roles": _("Roles"), "password": _("Password"), "exemption": _("Exemption from assessment"),
+                 "char_count": _("Characters counted (written evidence)"),
                  "writing_count": _("Characters counted (own writing)")}.get(value) or _("Teaching groups"))
     return value
 

@@ -15,7 +15,7 @@ from portal.models.document import IssuedDocument
 from portal.models.ledger import CreditEntry, TransitionLog
 from portal.models.notification import Notification, NotificationDelivery, NotificationSetting
 from portal.models.outbox import OutboxJob
-from portal.models.school import School, SchoolActivityType
+from portal.models.school import School, SchoolActivityType, SchoolChange
 from portal.models.security import ApiToken, LoginAttempt
 from portal.models.teacher_year import SchoolYearTypeHours, TeacherYearRow
 from portal.models.user import (
@@ -72,6 +72,7 @@ __all__ = [
     "SchoolPlanLine",
     "School",
     "SchoolActivityType",
+    "SchoolChange",
     "SchoolPlan",
     "SubmissionEvent",
     "SchoolYearTypeHours",

@@ -136,6 +136,26 @@ class SchoolActivityType(Model):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class SchoolChange(Model):
+    """The audit log of a school's settings as its admins changed them: a rule (``what``
+    "rule", ``subject`` its key, ``[value]`` before and after) or an activity type (``what``
+    "type", ``subject`` its key, ``{name: value}`` of its switch, ``enabled``, and the settings
+    that changed), who changed them (None: the operator at the command line) and when. Written
+    in the change's own transaction, only when something changed; rows are only ever added."""
+
+    __tablename__ = "school_change"
+    __table_args__ = (Index("ix_school_change_school_time", "school_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: the operator (CLI)
+    what: Mapped[str] = mapped_column(String(16))  # "rule" or "type"
+    subject: Mapped[str] = mapped_column(String(64))  # the rule's key or the type's
+    before: Mapped[Any] = mapped_column(JSON)
+    after: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 def default_district_id(connection: Connection) -> int:
     """The deployment's default district (code ``DEFAULT``, else the first), created if there is
     none: where schools and district staff created without a district belong."""

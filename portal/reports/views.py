@@ -27,7 +27,7 @@ from markupsafe import Markup
 from portal import policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
 from portal.downloads import attachment
-from portal.errors import DomainError, Forbidden, Invalid, NotFound
+from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from portal.hours import fmt
 from portal.i18n import lang_code, supported_locale
 from portal.messages import LEFT_SCHOOL, heading, label, msg, school_year_text, tr
@@ -35,7 +35,7 @@ from portal.models import School
 from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
 from portal.reports import exports, summary_table
-from portal.services import access, credits, districts, exemptions, schools, teacher_years
+from portal.services import access, credits, districts, exemptions, locks, schools, teacher_years
 from portal.timeutil import current_school_year, to_local, utcnow
 from portal.web.helpers import id_url, messages_at
 
@@ -336,6 +336,7 @@ def district_export_xlsx():
 def exemptions_page():
     school = require_school()
     errors: dict[str, str] = {}
+    refused_year = ""  # a year the district accepted (locked): its page shown, the refusal beside it
     if request.method == "POST":
         form = request.form
         if form.get("action") not in ("set", "clear"):  # the form's two buttons; anything else saves nothing
@@ -357,7 +358,9 @@ def exemptions_page():
             errors = {k: tr(v) for k, v in exc.fields.items()}
         except Forbidden as exc:  # e.g. one's own exemption: said beside the teacher field
             errors = {"user_id": tr(exc)}
-        shown_year = year if not errors.get("year") else current_school_year(school.timezone)
+        except Conflict as exc:  # a year the district accepted (locked): said beside the year
+            errors, refused_year = {"year": tr(exc)}, str(exc.extra.get("school_year", ""))
+        shown_year = refused_year or (year if not errors.get("year") else current_school_year(school.timezone))
     else:
         shown_year = _year(school.timezone)
     body = render_template(
@@ -367,6 +370,7 @@ def exemptions_page():
         rows=exemptions.list_exemptions(school, shown_year),
         by_policy=exemptions.exempt_by_policy(school, shown_year),
         teachers=[t for t in exemptions.exemptible(school, shown_year) if policy.may_exempt(current_actor(), t.id)],
+        locked=locks.is_locked(school.id, shown_year),  # no exemption of it is set or removed
         errors=errors,
         form=request.form,
     )

@@ -198,7 +198,7 @@ def enable_type(district: District, key: Any, enabled: Any, *, by: policy.Actor)
         access.require_still(s, by, policy.may_administer_district, "policy.district_only", district_id=district.id)
         members = list(s.execute(select(School.id).where(School.district_id == district.id)).scalars())
         for school_id in members:
-            schools.write_type(s, school_id, reg, enabled)
+            schools.write_type(s, school_id, reg, enabled, by=by)
         keys = [k for k in (district.settings or {}).get("enabled_types", []) if k != reg.decl.key]
         district.settings = {**(district.settings or {}), "enabled_types": keys + ([reg.decl.key] if enabled else [])}
     return len(members)

@@ -2,7 +2,8 @@
 
 The seeds exempt teachers near retirement automatically (see :mod:`portal.assessment`); an
 exemption here covers everything else a school decides (long illness, secondment …) and
-always carries its reason, which the summary shows.
+always carries its reason, which the summary shows. Each one set, changed or removed is a line
+of the staff audit log (:mod:`portal.services.staff_log`): who, when, the year and the reason.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Exemption, School, User
-from portal.services import access, credits, locks, teacher_years
+from portal.services import access, credits, locks, staff_log, teacher_years
 from portal.services.credits import parse_year
 from portal.sorting import by_pinyin
 from portal.timeutil import current_school_year, school_year_after, utcnow
@@ -117,6 +118,7 @@ def set_exemption(school: School, actor: User | policy.Actor, user_id: object, y
         locks.require_unlocked(school.id, year_text)  # in the write: an acceptance cannot pass it
         _require_on_summary(school, target, year_text)
         row = _existing(school, target, year_text)
+        staff_log.record_exemption(s, school.id, target.id, who, year_text, row.reason if row else None, text)
         if row is None:
             row = Exemption(user_id=target.id, school_id=school.id, school_year=year_text, reason=text,
                             created_by=who.user_id, created_at=utcnow())
@@ -145,6 +147,7 @@ def clear_exemption(school: School, actor: User | policy.Actor, user_id: object,
         row = _existing(school, target, year_text)
         if row is None:
             raise NotFound(msg("exemption.not_found"))
+        staff_log.record_exemption(s, school.id, target.id, who, year_text, row.reason, None)
         s.delete(row)
         s.flush()
         teacher_years.refresh(school, year_text, [target.id])

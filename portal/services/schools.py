@@ -21,7 +21,7 @@ from portal.models import Activity, School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
 from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
-from portal.services import access
+from portal.services import access, school_log
 from portal.timeutil import DEFAULT_ZONE
 from workflows.definition import Phase
 
@@ -87,6 +87,7 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
         raise Invalid(msg("rules.invalid"), fields)
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
+        school_log.record_rules(s, school.id, by, {key: school.rule(key) for key in clean}, clean)
         school.rules = {**(school.rules or {}), **clean}
         s.flush()
         from portal.services import teacher_years  # teacher_years → credits → schools
@@ -172,7 +173,7 @@ def set_type(
         access.require_still_admin(s, school.id, by)
         if settings is not None and (refusal := _standing_past_record(s, school.id, reg, settings)):
             raise Invalid(msg("settings.invalid"), refusal)
-        return write_type(s, school.id, reg, enabled, settings)
+        return write_type(s, school.id, reg, enabled, settings, by=by)
 
 
 def _standing_past_record(
@@ -211,11 +212,14 @@ def _standing_past_record(
 
 
 def write_type(
-    s: Session, school_id: int, reg: RegisteredType, enabled: bool | None, settings: dict[str, Any] | None = None
+    s: Session, school_id: int, reg: RegisteredType, enabled: bool | None, settings: dict[str, Any] | None = None,
+    *, by: policy.Actor,
 ) -> SchoolActivityType:
     """Inside the write ``s``: the school's row of the type, enabled or not and its settings
-    (checked by the caller)."""
+    (checked by the caller), and a line of the school's audit log of what changed."""
     row = type_row(school_id, reg.decl.key)
+    was = {"enabled": bool(row and row.enabled),
+           **with_defaults(reg, row.settings if row is not None and isinstance(row.settings, dict) else {})}
     if row is None:
         row = SchoolActivityType(school_id=school_id, type_key=reg.decl.key, enabled=bool(enabled), settings={})
         s.add(row)
@@ -229,6 +233,8 @@ def write_type(
         row.settings = {**kept, **settings}
         if with_defaults(reg, row.settings) != with_defaults(reg, stored):  # in effect, defaults filled in
             _settings_moved(s, school_id, reg)
+    school_log.record_type(s, school_id, by, reg.decl.key, was,
+                           {"enabled": bool(row.enabled), **with_defaults(reg, row.settings)})
     return row
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import cast
 
 from sqlalchemy import Exists, or_, select, update
@@ -36,7 +38,7 @@ ROSTER_COLUMNS = ("username", "name", "roles", "gender", "birth_date", "password
 ROSTER_MAX_ROWS = 2000
 ROSTER_MAX_BYTES = 2 * 1024 * 1024
 ROSTER_MAX_UNPACKED = 16 * 1024 * 1024  # an XLSX's parts unpacked (a 2,000-row roster: well under 1 MB)
-ROSTER_MAX_COLUMNS = 64  # columns read from an XLSX row (a roster has six)
+ROSTER_MAX_COLUMNS = 64  # columns read from a row (a roster has six; a 2 MB CSV line can hold a million)
 
 
 @dataclass
@@ -298,49 +300,97 @@ class RosterPreview:
         return [r for r in self.rows if r.errors]
 
 
-def _read_table(filename: str, data: bytes) -> list[list[str]]:
+#: A row of the roster file: its number as the spreadsheet shows it (1-based, counting empty
+#: rows and a title above the headings) and its cells as text.
+Line = tuple[int, list[str]]
+#: How far down the first non-empty rows a sheet's headings are looked for (a school's sheet
+#: often has a title, merged across the columns, and a date or a note above them).
+HEADER_SCAN = 10
+ROSTER_MAX_SHEETS = 20  # sheets looked at for the roster's headings (a note sheet often comes first)
+
+
+def _cell_text(value: object) -> str:
+    """An XLSX cell as text: a date as ISO, a whole number without ``.0`` (a 工号 typed as a
+    number), anything else as written."""
+    if value is None:
+        return ""
+    if hasattr(value, "date") and hasattr(value, "hour"):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_lines(data: bytes) -> list[Line]:
+    """The rows of the workbook's first sheet that has the roster's headings (else of its first
+    sheet, which the headings check then refuses)."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:  # a zip bomb: refused by what it unpacks to
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
+    if unpacked > ROSTER_MAX_UNPACKED:
+        raise Invalid(msg("roster.too_large"), {"file": msg("roster.too_large")})
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        first: list[Line] | None = None
+        for sheet in wb.worksheets[:ROSTER_MAX_SHEETS]:
+            if not hasattr(sheet, "reset_dimensions"):  # a chart sheet: no cells
+                continue
+            sheet.reset_dimensions()  # never the size the file claims (A1:XFD1048576): the cells it has
+            out: list[Line] = []
+            # the rows between those a file has come as empty ones, so a row's place is its number
+            for number, row in enumerate(sheet.iter_rows(max_col=ROSTER_MAX_COLUMNS, values_only=True), start=1):
+                if not any(v is not None and v != "" for v in row):
+                    continue
+                cells = [_cell_text(v) for v in row]
+                if any(c.strip() for c in cells):
+                    out.append((number, cells))
+                    if len(out) > ROSTER_MAX_ROWS + HEADER_SCAN:  # enough to say "too many rows"
+                        break
+                if len(out) == HEADER_SCAN and _header_at(out) is None:
+                    break  # no headings at the top of this sheet: the next one
+            if _header_at(out) is not None:
+                wb.close()
+                return out
+            first = out if first is None else first
+        wb.close()
+    except Invalid:
+        raise
+    except Exception:  # openpyxl raises many kinds for a broken file
+        raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
+    return first or []
+
+
+def _read_table(filename: str, data: bytes) -> list[Line]:
+    """The file's non-empty rows, each with its row number as a spreadsheet shows it."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:  # a zip bomb: refused by what it unpacks to
-                unpacked = sum(info.file_size for info in zf.infolist())
-        except (zipfile.BadZipFile, ValueError):
-            raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
-        if unpacked > ROSTER_MAX_UNPACKED:
-            raise Invalid(msg("roster.too_large"), {"file": msg("roster.too_large")})
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = wb.worksheets[0]
-            sheet.reset_dimensions()  # never the size the file claims (A1:XFD1048576): the cells it has
-            out = []
-            for row in sheet.iter_rows(max_col=ROSTER_MAX_COLUMNS, values_only=True):
-                if not any(row):  # the rows between those a file has come as empty ones: quickly past
-                    continue
-                cells = ["" if v is None else (v.date().isoformat() if hasattr(v, "date") and hasattr(v, "hour")
-                                               else str(v)) for v in row]
-                if any(c.strip() for c in cells):
-                    out.append(cells)
-                    if len(out) > ROSTER_MAX_ROWS + 1:  # enough to say "too many rows"
-                        break
-            wb.close()
-        except Exception:  # openpyxl raises many kinds for a broken file
-            raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
-        return out
+        return _xlsx_lines(data)
     if name.endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             try:
-                text = data.decode("gb18030")
+                text = data.decode("gb18030")  # what Excel saves on a Chinese Windows (GBK is its subset)
             except UnicodeDecodeError:
                 raise Invalid(msg("roster.encoding"), {"file": msg("roster.encoding_field")}) from None
         try:
-            return [list(r) for r in csv.reader(io.StringIO(text))]
+            # a record is a row (a quoted line break stays in its cell, as Excel shows it)
+            rows = enumerate(csv.reader(io.StringIO(text)), start=1)
+            return [(n, r[:ROSTER_MAX_COLUMNS]) for n, r in rows if any(c.strip() for c in r[:ROSTER_MAX_COLUMNS])]
         except csv.Error:  # a cell over the reader's limit (128 KiB): a pasted document, a quote never closed
             raise Invalid(msg("roster.csv"), {"file": msg("roster.csv")}) from None
     raise Invalid(msg("roster.kind"), {"file": msg("roster.kind_field")})
+
+
+def _header_at(lines: list[Line]) -> int | None:
+    """The index in ``lines`` of the headings: the first of the top rows naming a username
+    column (a title or a note above them is passed over)."""
+    return next((i for i, (_n, cells) in enumerate(lines[:HEADER_SCAN])
+                 if "username" in (_column(str(c)) for c in cells)), None)
 
 
 #: Column headings a school's own sheet may use, English or Chinese (lower-cased), by column.
@@ -358,11 +408,33 @@ ROLE_ALIASES = {
     "审核人": "reviewer", "审核": "reviewer", "培训领导小组": "reviewer", "学校管理员": "school_admin",
     "管理员": "school_admin", "校本培训办公室": "school_admin",
 }
-GENDER_ALIASES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
+GENDER_ALIASES = {"男": "M", "女": "F", "男性": "M", "女性": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F"}
+#: Between roles of a cell: commas, semicolons, 、, slashes, spaces (full-width ones too).
+ROLE_SEPARATORS = re.compile(r"[,;，；、/／\s]+")
+
+
+def _birth_day(text: str) -> date | None:
+    """A birth date as a roster writes it: as :func:`~portal.timeutil.parse_day` reads a day,
+    eight digits as personnel systems write it (19800102), or the day number a spreadsheet
+    keeps for a date whose format was lost on the way (29222: 1980-01-02)."""
+    if (day := parse_day(text, BIRTH_YEARS)) is not None:
+        return day
+    digits = unicodedata.normalize("NFKC", text)
+    if len(digits) == 8 and digits.isascii() and digits.isdigit():
+        return parse_day(f"{digits[:4]}-{digits[4:6]}-{digits[6:]}", BIRTH_YEARS)
+    if len(digits) == 5 and digits.isascii() and digits.isdigit():  # 1927 to 2173: 10000 to 99999
+        from openpyxl.utils.datetime import from_excel
+
+        found = from_excel(int(digits))
+        return found.date() if isinstance(found, datetime) else None
+    return None
 
 
 def _column(heading: str) -> str | None:
-    text = heading.strip().lower().replace("（", "(").split("(")[0].strip()
+    """The roster column a heading names: as written (full-width forms folded), its note in
+    brackets, a "required" star and the spaces that centre 姓 名 in a cell left out."""
+    text = unicodedata.normalize("NFKC", heading).lower().split("(")[0]
+    text = "".join(text.split()).strip("*")
     return next((col for col, names in HEADER_ALIASES.items() if text in names), None)
 
 
@@ -382,17 +454,18 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         raise Invalid(msg("roster.empty"), {"file": msg("roster.empty")})
     if len(data) > ROSTER_MAX_BYTES:
         raise Invalid(msg("roster.too_large"), {"file": msg("file.at_most_mb", n=ROSTER_MAX_BYTES // (1024 * 1024))})
-    table = [r for r in _read_table(filename, data) if any(str(c).strip() for c in r)]
-    if not table:
+    lines = _read_table(filename, data)
+    if not lines:
         raise Invalid(msg("roster.no_rows"), {"file": msg("roster.no_rows")})
-    header = [_column(str(c)) for c in table[0]]
-    missing = [c for c in ("username",) if c not in header]
-    if missing:
-        raise Invalid(msg("roster.missing_columns"), {"file": msg("roster.missing_columns_field", columns=", ".join(missing))})
-    if len(table) - 1 > ROSTER_MAX_ROWS:
+    at = _header_at(lines)
+    if at is None:
+        raise Invalid(msg("roster.missing_columns"), {"file": msg("roster.no_username_column")})
+    headings, table = lines[at][1], lines[at + 1:]
+    if len(table) > ROSTER_MAX_ROWS:
         raise Invalid(msg("roster.too_many_rows"), {"file": msg("roster.at_most_rows", n=ROSTER_MAX_ROWS)})
+    header = [_column(str(c)) for c in headings]
     col = {name: header.index(name) for name in ROSTER_COLUMNS if name in header}
-    titles = {name: str(table[0][j]).strip() for name, j in col.items()}
+    titles = {name: str(headings[j]).strip() for name, j in col.items()}
     # usernames compared folded (``Teacher1`` is ``teacher1``), as users.create_user compares them
     existing = set(db.session.execute(select(User.username_key)).scalars())
     # usernames of this school's people (past or present): the only ones named as taken
@@ -404,7 +477,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     )
     seen: set[str] = set()
     rows: list[RosterRow] = []
-    for i, raw in enumerate(table[1:], start=2):
+    for i, raw in table:
         def cell(name: str, raw: list[str] = raw) -> str:  # bound to this row
             j = col.get(name)
             return str(raw[j]).strip() if j is not None and j < len(raw) else ""
@@ -420,10 +493,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         typed = cell("username")
         username = users.clean_username(typed)
         key = username_key(username) if username is not None else ""
-        separated = cell("roles")
-        for sep in (";", "；", "，", "、", "/"):
-            separated = separated.replace(sep, ",")
-        written = [r.strip() for r in separated.split(",") if r.strip()]
+        written = [r for r in ROLE_SEPARATORS.split(cell("roles")) if r]
         roles = [ROLE_ALIASES.get(r, r.lower()) for r in written] or [TEACHER]
         bad_roles = [w for w, r in zip(written, roles, strict=False) if r not in SCHOOL_ROLES]
         if bad_roles:
@@ -431,12 +501,12 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         elif not all(policy.may_give_role(r, password_known_to_another=True) for r in roles):  # sheet or import sets it
             fault("roles", msg("staff.role_needs_own_password"))
         gender_text = cell("gender")
-        gender = GENDER_ALIASES.get(gender_text.upper()) if gender_text else None
+        gender = GENDER_ALIASES.get(unicodedata.normalize("NFKC", gender_text).upper()) if gender_text else None
         if gender_text and gender is None:
             fault("gender", msg("roster.gender"))
         born = None
         if cell("birth_date"):
-            born = parse_day(cell("birth_date"), BIRTH_YEARS)
+            born = _birth_day(cell("birth_date"))
             if born is None:
                 fault("birth_date", msg("roster.birth_date"))
             elif (problem := users.birth_date_problem(born)) is not None:

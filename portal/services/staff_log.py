@@ -1,7 +1,8 @@
 """The audit log of staff changes (:class:`~portal.models.StaffChange`): a person's roles or
 teaching groups as a school admin changed them — before, after, by whom, when — and each new
-password an admin (or the operator) gave them, without the password, and each piece of their
-written evidence the operator's ``flask evidence recount`` counted again. Written in the
+password an admin (or the operator) gave them, without the password, each exemption from a
+year's assessment set, changed or removed for them, and each piece of their written evidence the
+operator's ``flask evidence recount`` counted again. Written in the
 transaction of the change itself, only when something changed; never updated. A change made by
 the operator's ``flask`` command (``by`` is :data:`portal.policy.SYSTEM`) has no author: the
 audit page and its export say "command line" (``staff.command_line``) in the reader's language."""
@@ -17,7 +18,7 @@ from portal import policy
 from portal.extensions import db
 from portal.models import StaffChange
 
-WHAT = ("roles", "groups", "password", "char_count", "writing_count")
+WHAT = ("roles", "groups", "password", "exemption", "char_count", "writing_count")
 
 
 def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str,
@@ -42,6 +43,20 @@ def record_count(s: Session, school_id: int, user_id: int, piece_id: int, name: 
     row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None,
                       what="writing_count" if own_writing else "char_count",
                       before=[piece_id, name, before], after=[piece_id, name, after])
+    s.add(row)
+    return row
+
+
+def record_exemption(s: Session, school_id: int, user_id: int, by: policy.Actor, year: str,
+                     before: str | None, after: str | None) -> StaffChange | None:
+    """Add to ``s`` (the exemption's own transaction) the person's exemption of ``year`` set
+    (``before`` None), its reason changed, or removed (``after`` None): ``[year, reason]`` on
+    each side, or nothing; None when nothing changed."""
+    if before == after:
+        return None
+    row = StaffChange(school_id=school_id, user_id=user_id, changed_by=None if by.system else by.user_id,
+                      what="exemption", before=[] if before is None else [year, before],
+                      after=[] if after is None else [year, after])
     s.add(row)
     return row
 

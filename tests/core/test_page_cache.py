@@ -50,6 +50,7 @@ NOT_SHOWN = {
     "export_job": "the requester's progress page, not cached",
     "outbox_job": "jobs waiting for their change's commit, never shown",
     "staff_change": "the audit log of roles and groups; the membership rows it records raise the stamp",
+    "school_change": "the audit log of rules and types; the school and type rows it records raise the stamp",
     "deadline_announcement": "shown in the home's cached part: announcing moves the stamps of its district's schools",
     "school_year_type_hours": "derived totals, written in the transaction of a change that raises the stamp",
     "membership_stint": "written with the change of the membership row it comes from (a role given back), "

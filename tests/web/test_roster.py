@@ -68,7 +68,7 @@ def test_xlsx_roster(site, as_user):
 def test_unusable_files_are_refused_beside_the_field(site, as_user):
     c = as_user("admin")
     r = c.post("/admin/staff/import", data={"file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")}, content_type="multipart/form-data")
-    assert r.status_code == 422 and "缺少列：username" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "找不到用户名列" in r.get_data(as_text=True)
     r = c.post("/admin/staff/import", data={"file": (io.BytesIO(b"hello"), "x.txt")}, content_type="multipart/form-data")
     assert r.status_code == 422 and 'data-testid="error-file"' in r.get_data(as_text=True)
     r = c.post("/admin/staff/import", data={}, content_type="multipart/form-data")
