@@ -33,6 +33,17 @@ class ProvidesType:
         return [make_type(self.key, self.name_zh)]
 
 
+class ProvidesTypes:
+    """Provides the given types, as declared by the test (a type with states of its own)."""
+
+    def __init__(self, *types: type[ActivityType]):
+        self.types = types
+
+    @hookimpl
+    def portal_activity_types(self):
+        return [kind() for kind in self.types]
+
+
 class Recorder:
     """Records every ``portal_activity_transitioned`` call."""
 

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from portal.activity_types import ActivityType, Role
 from portal.extensions import db
-from portal.hookspecs import hookimpl
 from portal.models import Activity, School, User
 from portal.registry import registry
 from portal.services import credits
 from portal.timeutil import utcnow
 from portal.web import diagram
+from tests.plugins.plugin_throwaway import ProvidesTypes
 from tests.support import factories as f
 from tests.support.sessions import log_in
 from workflows import State, Transition, WorkflowExtension, build_definition
@@ -40,17 +40,11 @@ class Reflective(ActivityType):
         )
 
 
-class ReflectivePlugin:
-    @hookimpl
-    def portal_activity_types(self):
-        return [Reflective()]
-
-
 @pytest.fixture
 def world(make_app):
     """An app with the plugin, a held reflective lesson (t2 absent); ids only, so every request
     and check below runs in its own app context as in production."""
-    app = make_app(EXTRA_PLUGINS=[("reflective", ReflectivePlugin())])
+    app = make_app(EXTRA_PLUGINS=[("reflective", ProvidesTypes(Reflective))])
     with app.app_context():
         s1 = f.school("S1", types=("lecture", "reflective"))
         staff = f.staff(s1)
@@ -149,12 +143,6 @@ class Shelvable(ActivityType):
         )
 
 
-class ShelvablePlugin:
-    @hookimpl
-    def portal_activity_types(self):
-        return [Shelvable()]
-
-
 def test_a_button_is_drawn_by_what_its_trigger_does_not_by_its_name(make_app):
     """The activity page draws a step that ends or undoes as a warning, and asks to confirm one
     that ends the activity or reverses credits — asked of the workflow, so a plugin's own
@@ -163,7 +151,7 @@ def test_a_button_is_drawn_by_what_its_trigger_does_not_by_its_name(make_app):
     assert [t.trigger for t in d.transitions if d.goes_back(t)] == ["cancel", "return", "revoke", "shelve"]
     assert [t.trigger for t in d.transitions if d.asks_confirmation(t)] == ["cancel", "revoke", "shelve"]
     assert (d.approving().trigger, d.posting().trigger) == ("approve", "credit")
-    app = make_app(EXTRA_PLUGINS=[("shelvable", ShelvablePlugin())])
+    app = make_app(EXTRA_PLUGINS=[("shelvable", ProvidesTypes(Shelvable))])
     with app.app_context():
         s1 = f.school("S1", types=("lecture", "shelvable"))
         staff = f.staff(s1)

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from portal.activity_types import ActivityType, Role
 from portal.extensions import db
-from portal.hookspecs import hookimpl
 from portal.models import Activity, School, User
 from portal.services import credits, stranded_states, transitions
 from portal.timeutil import utcnow
+from tests.plugins.plugin_throwaway import ProvidesTypes
 from tests.support import factories as f
 from tests.support.sessions import log_in
 from workflows import State, Transition, WorkflowExtension
@@ -42,15 +42,6 @@ class AuditedWithoutAudit(Audited):
         return WorkflowExtension()
 
 
-def _plugin(kind: type[ActivityType]) -> object:
-    class Plugin:
-        @hookimpl
-        def portal_activity_types(self):
-            return [kind()]
-
-    return Plugin()
-
-
 def _client(app, user_id: int):
     """A test client of ``app`` signed in as ``user_id``."""
     with app.app_context():
@@ -63,7 +54,7 @@ def _absent_hours(person_id: int, school_id: int, year: int) -> float:
 
 
 def test_an_activity_left_in_a_dropped_state_is_reported_where_it_shows(make_app):
-    app = make_app(EXTRA_PLUGINS=[("audited", _plugin(Audited))])
+    app = make_app(EXTRA_PLUGINS=[("audited", ProvidesTypes(Audited))])
     with app.app_context():
         s = f.school("S1", types=("lecture", "audited"))
         staff = f.staff(s)
@@ -81,7 +72,7 @@ def test_an_activity_left_in_a_dropped_state_is_reported_where_it_shows(make_app
     assert STATE_MISSING not in admin.get(f"/activities/{act_id}").get_data(as_text=True)
 
     # version 2 of the plugin: the type is installed, its audited state is gone
-    later = make_app(EXTRA_PLUGINS=[("audited", _plugin(AuditedWithoutAudit))],
+    later = make_app(EXTRA_PLUGINS=[("audited", ProvidesTypes(AuditedWithoutAudit))],
                      SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     with later.app_context():
         assert stranded_states.stranded(school_id) == [stranded_states.Stranded("audited", "audited", 1)]
@@ -110,7 +101,7 @@ def test_an_activity_left_in_a_dropped_state_is_reported_where_it_shows(make_app
     assert STATE_MISSING in page and 'data-testid="type-missing"' in page
 
     # version 1 again: the activity is back as it was, with nothing to report
-    again = make_app(EXTRA_PLUGINS=[("audited", _plugin(Audited))],
+    again = make_app(EXTRA_PLUGINS=[("audited", ProvidesTypes(Audited))],
                      SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     with again.app_context():
         assert stranded_states.stranded() == []
@@ -119,7 +110,7 @@ def test_an_activity_left_in_a_dropped_state_is_reported_where_it_shows(make_app
 
 
 def test_only_the_schools_own_stranded_activities_are_listed(make_app):
-    app = make_app(EXTRA_PLUGINS=[("audited", _plugin(Audited))])
+    app = make_app(EXTRA_PLUGINS=[("audited", ProvidesTypes(Audited))])
     with app.app_context():
         s = f.school("S1", types=("lecture", "audited"))
         other = f.school("S2", types=("lecture", "audited"))
@@ -131,7 +122,7 @@ def test_only_the_schools_own_stranded_activities_are_listed(make_app):
             for who, trigger in (("organizer", "hold"), ("reviewer", "approve"), ("reviewer", "audit")):
                 f.fire(act, staff[who], trigger)
         ids = (s.id, other.id)
-    later = make_app(EXTRA_PLUGINS=[("audited", _plugin(AuditedWithoutAudit))],
+    later = make_app(EXTRA_PLUGINS=[("audited", ProvidesTypes(AuditedWithoutAudit))],
                      SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     with later.app_context():
         assert [x.count for x in stranded_states.stranded(ids[0])] == [1]
