@@ -13,6 +13,7 @@ show no English service message. Plugins keep their labels and guard messages as
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -94,10 +95,10 @@ TEXTS: dict[str, Any] = {
     "submission.period_year": _l("the district collects whole school years: submit without a semester"),
     "submission.period_semester": _l("the district collects semesters: choose semester 1 or 2"),
     "submission.semester_field": _l("1 or 2"),
-    "submission.semester_invalid": _l("not a semester: %(semester)s (1 or 2, or none for the whole year)"),
+    "submission.semester_invalid": _l("not a semester: '%(semester)s' (1 or 2, or none for the whole year)"),
     "submission.teacher_unknown": _l("teacher %(user)s is not in this submission"),
     "submission.decision_invalid": _l("the decision could not be recorded"),
-    "submission.status_invalid": _l("the list of submissions has no such state: %(status)s"),
+    "submission.status_invalid": _l("the list of submissions has no such state: '%(status)s'"),
     "submission.status_field": _l("one of %(statuses)s"),
     "district.not_found": _l("district not found"),
     "school_plan.invalid": _l("the plan could not be saved"),
@@ -139,14 +140,14 @@ TEXTS: dict[str, Any] = {
     "activity.not_found": _l("activity not found"),
     "user.not_found": _l("user not found"),
     "school.not_found": _l("school not found"),
-    "school.no_code": _l("no school with code %(code)s"),
-    "district.no_code": _l("no district with code %(code)s"),
+    "school.no_code": _l("no school with code '%(code)s'"),
+    "district.no_code": _l("no district with code '%(code)s'"),
     "participant.not_found": _l("participant not found"),
-    "type.unknown": _l("unknown activity type %(key)s"),
+    "type.unknown": _l("unknown activity type '%(key)s'"),
     "type.unknown_field": _l("unknown activity type"),
     "type.not_enabled": _l("activity type %(key)s is not enabled for this school"),
     "type.not_enabled_field": _l("not enabled"),
-    "type.not_installed": _l("activity type %(key)s is not installed; the activity is read-only"),
+    "type.not_installed": _l("activity type '%(key)s' is not installed; the activity is read-only"),
     "type.uninstalled_name": _l("activity type %(key)s (not installed)"),
     "role.unknown_name": _l("role %(role)s (not known)"),
     "kind.unknown_name": _l("evidence kind %(kind)s (not known)"),
@@ -203,7 +204,7 @@ TEXTS: dict[str, Any] = {
     "group.person_inactive": _l("%(name)s is deactivated in this school; give them a role again before changing their groups"),
     "group.leader_stays": _l("%(name)s leads %(group)s; choose another leader on that group's page first"),
     "audience.refused": _l("the participants could not be chosen"),
-    "audience.bad": _l("unknown choice %(value)s"),
+    "audience.bad": _l("unknown choice '%(value)s'"),
     "signup.not_open": _l("this activity is not open for sign-up"),
     "signup.refused": _l("the sign-up was not opened"),
     "signup.capacity": _l("a capacity from 1 to %(n)s people is required"),
@@ -224,7 +225,7 @@ TEXTS: dict[str, Any] = {
     "plan.studies": _l("at most %(n)s lines of at most %(m)s characters"),
     "plan.target_below_required": _l("at least the school's requirement of %(n)s hours"),
     "plan.type_sum": _l("the hours per type add up to %(sum)s, more than the target of %(n)s"),
-    "plan.type_unknown": _l("%(key)s is not an activity type of this school"),
+    "plan.type_unknown": _l("'%(key)s' is not an activity type of this school"),
     "plan.not_submitted": _l("only a submitted plan can be signed off or returned"),
     "plan.decision": _l("the decision is approve or return"),
     "plan.comment_required": _l("say why the plan is returned"),
@@ -249,7 +250,7 @@ TEXTS: dict[str, Any] = {
                              "and the time those activities take up together holds at most %(most)s hours"),
     "trigger.required": _l("trigger is required"),
     "trigger.required_field": _l("required"),
-    "trigger.unknown": _l("unknown trigger %(trigger)s; known triggers: %(known)s"),
+    "trigger.unknown": _l("unknown trigger '%(trigger)s'; known triggers: %(known)s"),
     "trigger.known": _l("known triggers: %(known)s"),
     "trigger.illegal": _l("%(trigger)s is not allowed from state %(state)s; allowed: %(allowed)s"),
     "trigger.roles": _l("%(trigger)s may only be fired by: %(roles)s"),
@@ -297,12 +298,12 @@ TEXTS: dict[str, Any] = {
     # -- dates and years -------------------------------------------------------------------------
     "paging.bad_cursor": _l("this page link is broken; start again from the first page"),
     "paging.bad_cursor_field": _l("not a position in this list"),
-    "year.invalid": _l("not a school year: %(value)s (expected two consecutive years from %(first)s "
+    "year.invalid": _l("not a school year: '%(value)s' (expected two consecutive years from %(first)s "
                        "to %(last)s, e.g. 2026-2027)"),
     "year.invalid_field": _l("expected two consecutive years, e.g. 2026-2027"),
     "year.required": _l("a school year is required"),
     "time.expected": _l("expected an ISO 8601 date-time such as 2026-10-15T14:00"),
-    "time.not_iso": _l("not an ISO 8601 date-time: %(value)s"),
+    "time.not_iso": _l("not an ISO 8601 date-time: '%(value)s'"),
     "time.no_such_day": _l("there is no day %(value)s"),
     "time.year_range": _l("the date must be in the years %(low)s–%(high)s"),
     "certificate.not_posted": _l("credits of this activity have not been posted"),
@@ -469,7 +470,7 @@ TEXTS: dict[str, Any] = {
     "user.invalid": _l("invalid user"),
     "user.name_controls": _l("the name contains control characters"),
     "user.username_format": _l("1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
-    "user.username_taken": _l("username %(name)s is taken"),
+    "user.username_taken": _l("username '%(name)s' is taken"),
     "user.username_unavailable": _l("this username cannot be used; choose another"),
     "user.gender": _l("F or M"),
     "user.school_required": _l("a school is required for school roles"),
@@ -480,7 +481,7 @@ TEXTS: dict[str, Any] = {
     "user.birth_date_range": _l("a birth date from %(low)s to %(high)s: staff are 16 to 80 years old"),
     "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
     "roster.username": _l("username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
-    "roster.twice": _l("username %(name)s appears twice in the file"),
+    "roster.twice": _l("username '%(name)s' appears twice in the file"),
     "roster.password": _l("password: %(problem)s"),
     "roster.name": _l("name: at most 100 characters"),
     "password.invalid": _l("invalid password"),
@@ -496,7 +497,7 @@ TEXTS: dict[str, Any] = {
     "school.code_format": _l("1–32 letters, digits, '-' or '_'"),
     "school.name_it": _l("name the school with the X-School header or the school query parameter"),
     "school.one_of": _l("required: one of %(choices)s"),
-    "type.not_installed_api": _l("no activity type %(key)s is installed"),
+    "type.not_installed_api": _l("no activity type '%(key)s' is installed"),
     # -- the teacher's year: declared hours, writing quotas (issue 15) -------------------------
     "policy.declare": _l("only a teacher of this school may declare their own training"),
     "declared.no_participants": _l("a declaration is the declaring teacher's own: it has no other participants"),
@@ -532,9 +533,9 @@ TEXTS: dict[str, Any] = {
                                  "share the published password %(password)s and would open this portal's "
                                  "schools to anyone; load it on a trial instance, or pass --public-demo "
                                  "for a site that exists to show it"),
-    "cli.unknown_type": _l("unknown activity type %(key)s; installed: %(installed)s"),
-    "cli.unknown_state": _l("unknown state %(state)s"),
-    "cli.unknown_format": _l("unknown format %(format)s: choose %(choices)s"),
+    "cli.unknown_type": _l("unknown activity type '%(key)s'; installed: %(installed)s"),
+    "cli.unknown_state": _l("unknown state '%(state)s'"),
+    "cli.unknown_format": _l("unknown format '%(format)s': choose %(choices)s"),
     "cli.output_is_dir": _l("%(output)s is a directory; give a file name"),
     "cli.folder_missing": _l("cannot write %(output)s: folder %(folder)s does not exist"),
     "cli.folder_not_writable": _l("cannot write %(output)s: folder %(folder)s is not writable"),
@@ -719,6 +720,17 @@ class _Roles:
 def role_labels(roles: list[str]) -> Any:
     """Role names as a message parameter: labels in the reader's language."""
     return _Roles(list(roles))
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``value`` as someone typed or sent it, fit to stand inside a message: text as it is (the
+    catalogue's message quotes it as its language quotes: 'x' in English, “x” in Chinese), any
+    other value as Python writes it, an invisible control or format character (a bell, a
+    right-to-left override) as U+FFFD, and cut to ``limit`` characters with "…". The refusal of an
+    unknown value shows what was wrong with it, never ``'ho\\x07ld'``."""
+    text = value if isinstance(value, str) else repr(value)
+    text = "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def msg(code: str, /, **params: Any) -> Msg:

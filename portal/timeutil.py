@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, shown
 from portal.security import is_digits
 
 #: the zone of a school created without one, and of pages that belong to no school (the district's,
@@ -78,7 +78,7 @@ def parse_iso(value: str | datetime, tz: str) -> datetime:
             day = _DAY_SHAPED.match(text)
             if day and not _is_a_day(*(int(part) for part in day.groups())):  # 2027-02-29, 2026-04-31
                 raise BadTime(msg("time.no_such_day", value=day.group(0))) from exc
-            raise BadTime(msg("time.not_iso", value=repr(value[:40]))) from exc
+            raise BadTime(msg("time.not_iso", value=shown(value))) from exc
         if not year_in_range(dt.year):
             raise BadTime(_year_range())
     if dt.tzinfo is None:

@@ -11,7 +11,7 @@ from flask import g, request
 
 from portal import policy
 from portal.errors import Invalid, NotFound
-from portal.messages import msg, role_labels
+from portal.messages import msg, role_labels, shown
 from portal.models import ApiToken, School, User
 from portal.services import access, tokens
 
@@ -71,7 +71,7 @@ def school_context() -> SchoolContext:
     if code is not None:
         chosen = access.school_in_context(memberships, district, code=code)
         if chosen is None:
-            raise NotFound(msg("school.no_code", code=repr(code)))
+            raise NotFound(msg("school.no_code", code=shown(code)))
         ctx = SchoolContext(*chosen)
     else:
         choices = ", ".join(s.code for s, _ in memberships) or "any school code"

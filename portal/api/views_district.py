@@ -45,7 +45,7 @@ from portal.api.openapi import operation
 from portal.downloads import attachment, evidence_response
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import msg, shown
 from portal.models import School, YearSubmission
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -107,7 +107,7 @@ def _plan_of_district(plan_id: int) -> None:
 def _installed(key: str) -> None:
     _seat()
     if registry().get(key) is None:
-        raise NotFound(msg("type.not_installed_api", key=repr(key)))
+        raise NotFound(msg("type.not_installed_api", key=shown(key)))
 
 
 def _one(sub: YearSubmission) -> Submission:

@@ -25,7 +25,7 @@ from portal.api.models_exports import ExportJobOut
 from portal.api.openapi import operation
 from portal.downloads import attachment
 from portal.errors import NotFound
-from portal.messages import msg
+from portal.messages import msg, shown
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import credits, forecast, schools
@@ -61,7 +61,7 @@ def list_activity_types() -> ActivityTypes:
 
 def _installed(key: str) -> None:
     if registry().get(key) is None:
-        raise NotFound(msg("type.not_installed_api", key=repr(key)))
+        raise NotFound(msg("type.not_installed_api", key=shown(key)))
 
 
 @bp.put("/activity-types/<key>")

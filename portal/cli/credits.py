@@ -24,6 +24,7 @@ from portal.cli.common import fail, refuse
 from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.hours import fmt
+from portal.messages import shown
 from portal.reports import exports
 from portal.services import access, credits, evidence_counts, hours_check, teacher_years
 
@@ -39,7 +40,7 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
     except DomainError as exc:
         fail(exc)
     if fmt not in FORMATS:
-        refuse("cli.unknown_format", format=repr(fmt), choices=" or ".join(FORMATS))
+        refuse("cli.unknown_format", format=shown(fmt), choices=" or ".join(FORMATS))
     target = Path(output)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():

@@ -30,7 +30,7 @@ from portal.downloads import attachment
 from portal.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from portal.hours import fmt
 from portal.i18n import lang_code, supported_locale
-from portal.messages import LEFT_SCHOOL, heading, label, msg, school_year_text, tr
+from portal.messages import LEFT_SCHOOL, heading, label, msg, school_year_text, shown, tr
 from portal.models import School
 from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
@@ -131,7 +131,7 @@ def _summary_school() -> School | None:
         return districts.school_by_code(seat.district_id, code) if code else None
     school = require_school()
     if code and code != school.code:  # a school's own people name no other school: not found, not ignored
-        raise NotFound(msg("school.no_code", code=repr(code)[:40]))
+        raise NotFound(msg("school.no_code", code=shown(code)))
     return school
 
 

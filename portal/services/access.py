@@ -14,7 +14,7 @@ from portal import policy
 from portal.database import as_loaded, loaded_columns, read_rows
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import msg, shown
 from portal.models import (
     DISTRICT_ADMIN,
     DISTRICT_ROLES,
@@ -189,7 +189,7 @@ def school_in_context(
     if district and code is not None:
         school = school_by_code(code)
         if school.district_id != district.district_id:
-            raise NotFound(msg("school.no_code", code=repr(code)))
+            raise NotFound(msg("school.no_code", code=shown(code)))
         return school, extra
     return None
 
@@ -266,7 +266,7 @@ def _independent_holder_exists(activity: Activity, roles: frozenset[str], partic
 def school_by_code(code: str) -> School:
     school = db.session.execute(select(School).where(School.code == code)).scalar_one_or_none()
     if school is None:
-        raise NotFound(msg("school.no_code", code=repr(code)))
+        raise NotFound(msg("school.no_code", code=shown(code)))
     return school
 
 

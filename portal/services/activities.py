@@ -41,7 +41,7 @@ from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import MAX_HOURS, BadHours, fmt, length_text, most_hours_between, parse_hours
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, shown
 from portal.models import (
     Activity,
     Evidence,
@@ -155,7 +155,7 @@ def plan_activity(
     policy.require(policy.may_plan_type(who, declared), "policy.declare" if declared else "policy.plan")
     fields: dict[str, Any] = {}
     if reg is None:
-        raise Invalid(msg("type.unknown", key=repr(type_key)), {"type": msg("type.unknown_field")})
+        raise Invalid(msg("type.unknown", key=shown(type_key)), {"type": msg("type.unknown_field")})
     if reg not in schools.enabled_types(school.id):
         names = schools.registry().names
         raise Invalid(msg("type.not_enabled", key=Text(names("zh")[type_key], names("en")[type_key])),

@@ -44,7 +44,7 @@ from portal.database import read_rows
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import in_lang, msg
+from portal.messages import in_lang, msg, shown
 from portal.models import (
     TEACHER,
     Activity,
@@ -792,7 +792,7 @@ def parse_year(value: object, default: str | None = None) -> str:
         return default or current_school_year()
     if not isinstance(value, str) or not valid_school_year(value.strip()):
         raise Invalid(
-            msg("year.invalid", value=repr(value), first=FIRST_SCHOOL_YEAR, last=LAST_SCHOOL_YEAR),
+            msg("year.invalid", value=shown(value), first=FIRST_SCHOOL_YEAR, last=LAST_SCHOOL_YEAR),
             {"year": msg("year.invalid_field")},
         )
     return value.strip()

@@ -16,7 +16,7 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import msg, shown
 from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
 from portal.models.school import DEFAULT_SCHOOL_RULES, DISTRICT_QUOTAS, rules_of_district
 from portal.registry import registry
@@ -38,7 +38,7 @@ def by_code(code: Any) -> District:
     if isinstance(code, str) and 0 < len(code) <= 32:
         district = db.session.execute(select(District).where(District.code == code)).scalar_one_or_none()
     if district is None:
-        raise NotFound(msg("district.no_code", code=repr(code)[:40]))
+        raise NotFound(msg("district.no_code", code=shown(code)))
     return district
 
 
@@ -50,7 +50,7 @@ def school_by_code(district_id: int, code: Any) -> School:
             select(School).where(School.code == code, School.district_id == district_id)
         ).scalar_one_or_none()
     if school is None:
-        raise NotFound(msg("school.no_code", code=repr(code)[:40]))
+        raise NotFound(msg("school.no_code", code=shown(code)))
     return school
 
 

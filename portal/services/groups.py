@@ -16,7 +16,7 @@ from portal.assessment import EXEMPT, hours_recognised
 from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, shown
 from portal.models import GroupMember, Membership, School, TeachingGroup, User
 from portal.security import MAX_ID, is_digits
 from portal.services import access, staff_log
@@ -274,7 +274,7 @@ def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]
     """User ids for picker choices: ``all`` (every active member), ``g:<group id>`` or
     ``u:<user id>``; in the order given, each person once. Unknown choices are errors."""
     if not isinstance(choices, list):
-        return [], [msg("audience.bad", value=repr(choices)[:40])]
+        return [], [msg("audience.bad", value=shown(choices))]
     errors: list[Msg] = []
     out: list[int] = []
     groups: list[int] = []
@@ -288,7 +288,7 @@ def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]
         elif kind in ("g", "u") and is_digits(rest) and len(rest) <= 12 and 1 <= int(rest) <= MAX_ID:
             (groups if kind == "g" else people).append(int(rest))
         else:
-            errors.append(msg("audience.bad", value=repr(raw)[:40]))
+            errors.append(msg("audience.bad", value=shown(raw)))
     if everyone:
         out.extend(
             db.session.execute(

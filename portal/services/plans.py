@@ -22,7 +22,7 @@ from portal.database import read_rows, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
-from portal.messages import Msg, RecordStatus, msg
+from portal.messages import Msg, RecordStatus, msg, shown
 from portal.models import DevelopmentPlan, Membership, School, User
 from portal.models.district import WHOLE_YEAR
 from portal.models.user import TEACHER
@@ -180,7 +180,7 @@ def _targets(school: School, target: object, per_type: object) -> tuple[Decimal,
     errors: dict[str, Msg] = {}
     for key, value in per_type.items():
         if key not in enabled:
-            errors[str(key)[:64]] = msg("plan.type_unknown", key=repr(key)[:66])
+            errors[str(key)[:64]] = msg("plan.type_unknown", key=shown(key))
             continue
         if value in (None, ""):
             continue

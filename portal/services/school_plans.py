@@ -21,7 +21,7 @@ from portal.database import write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, shown
 from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
 from portal.security import is_digits
@@ -82,7 +82,7 @@ def _lines(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(key, str):
             err["type"] = msg("type.unknown_field")
         elif registry().get(key) is None:
-            raise NotFound(msg("type.unknown", key=repr(key[:64])))
+            raise NotFound(msg("type.unknown", key=shown(key)))
         month = row.get("month")
         if isinstance(month, str) and is_digits(month):
             month = int(month)

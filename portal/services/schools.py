@@ -16,7 +16,7 @@ from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.hours import MAX_HOURS, fmt
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, shown
 from portal.models import Activity, School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
 from portal.plugin_data import type_answer, type_call, type_errors
@@ -129,7 +129,7 @@ def _below_district(school: School, key: str, value: float) -> Msg | None:
 def require_type(key: str) -> RegisteredType:
     reg = registry().get(key)
     if reg is None:
-        raise Invalid(msg("type.unknown", key=repr(key)), {"type": msg("type.unknown", key=repr(key))})
+        raise Invalid(msg("type.unknown", key=shown(key)), {"type": msg("type.unknown", key=shown(key))})
     return reg
 
 

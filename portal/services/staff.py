@@ -27,7 +27,7 @@ from portal import paging, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import Msg, msg, role_labels
+from portal.messages import Msg, msg, role_labels, shown
 from portal.models import SCHOOL_ROLES, TEACHER, Membership, School, User
 from portal.models.user import username_key
 from portal.services import access, calendar_feeds, signup, staff_log, teacher_years, tokens, users
@@ -514,14 +514,14 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         if username is None:
             fault("username", msg("roster.username"))
         elif key in existing:
-            fault("username", msg("user.username_taken", name=repr(username)) if key in ours else users.USERNAME_UNAVAILABLE)
+            fault("username", msg("user.username_taken", name=shown(username)) if key in ours else users.USERNAME_UNAVAILABLE)
         elif key in seen:
-            fault("username", msg("roster.twice", name=repr(username)))
+            fault("username", msg("roster.twice", name=shown(username)))
         seen.add(key)
         password = cell("password")  # none: an initial password is drawn at import and shown once
         if password and (err := users.validate_password(password)) is not None:
             fault("password", msg("roster.password", problem=err))
-        name = cell("name")
+        name = users.clean_name(cell("name"))
         if len(name) > users.NAME_MAX:
             fault("name", msg("roster.name"))
         elif (problem := users.name_problem(name)) is not None:

@@ -24,7 +24,7 @@ from portal.database import is_sqlite, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, shown
 from portal.models import (
     Activity,
     CreditEntry,
@@ -61,7 +61,7 @@ def period(district: District, semester: Any) -> int:
     the district collects semesters (its ``submission_period`` setting)."""
     by_semester = district.setting("submission_period") == "semester"
     if semester not in (None, "", 0, "0", 1, 2, "1", "2") or isinstance(semester, bool):
-        raise Invalid(msg("submission.semester_invalid", semester=repr(semester)[:20]),
+        raise Invalid(msg("submission.semester_invalid", semester=shown(semester, 20)),
                       {"semester": msg("submission.semester_field")})
     # a period the district does not collect: the district's setting decides (a conflict)
     if semester in (None, "", 0, "0"):
@@ -552,7 +552,7 @@ def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: in
     Only each period's latest round is listed and counted: a round returned and submitted
     again is history (its events), no longer "returned" (as the dashboard counts)."""
     if status not in STATUSES:
-        raise Invalid(msg("submission.status_invalid", status=repr(status)[:40]),
+        raise Invalid(msg("submission.status_invalid", status=shown(status)),
                       {"status": msg("submission.status_field", statuses=", ".join(STATUSES))})
     where = _period_rounds(district_id, year)
     q = select(YearSubmission).where(*where, YearSubmission.status == status)

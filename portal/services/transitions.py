@@ -21,7 +21,7 @@ from portal.database import write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
-from portal.messages import Joined, Msg, msg, role_labels
+from portal.messages import Joined, Msg, msg, role_labels, shown
 from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
@@ -266,7 +266,7 @@ def fire(
             raise NotFound(msg("activity.not_found"))
         reg = registry().get(act.type_key)
         if reg is None:
-            raise Conflict(msg("type.not_installed", key=repr(act.type_key)))
+            raise Conflict(msg("type.not_installed", key=shown(act.type_key)))
         people = participants_with_users(act.id)
         parts = [p for p, _ in people]
         evidence = list(s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars())
@@ -285,7 +285,7 @@ def fire(
         except UnknownTrigger as exc:
             known = _step_keys(reg, exc.known)
             raise Invalid(
-                msg("trigger.unknown", trigger=repr(trigger), known=known), {"trigger": msg("trigger.known", known=known)}
+                msg("trigger.unknown", trigger=shown(trigger), known=known), {"trigger": msg("trigger.known", known=known)}
             ) from None
         except IllegalTransition as exc:
             raise IllegalTransitionError(

@@ -31,7 +31,7 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.messages import Msg, msg
+from portal.messages import Msg, msg, shown
 from portal.models import DISTRICT_ROLES, ROLES, TEACHER, EarlierStint, Membership, School, User
 from portal.models.user import username_key
 from portal.security import has_controls
@@ -64,6 +64,26 @@ def validate_password(password: str) -> Msg | None:
     if len(password) > 200:
         return msg("at_most_chars", n=200)
     return None
+
+
+_HAN = r"\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0003134F"
+# spaces of every width (the ideographic space U+3000, no-break spaces) run together as one
+_SPACES = re.compile(r"[ \u3000\u00A0\u2000-\u200A\u202F\u205F]+")
+# a space between two Chinese characters: 张　三, typed to line two-character names up with 李小明
+_ALIGNMENT = re.compile(rf"(?<=[{_HAN}]) (?=[{_HAN}])")
+# the dot between the parts of a Uyghur or other transliterated name, as it is found in office
+# files (·, •, ．, ・, ‧, ∙, ⋅), spaced or not: one middle dot U+00B7, as on the identity card
+_NAME_DOT = re.compile(rf"(?<=[{_HAN}]) ?[\u00B7\u2022\uFF0E\u30FB\u2027\u2219\u22C5\uFF65] ?(?=[{_HAN}])")
+
+
+def clean_name(name: str) -> str:
+    """The name to store for ``name`` as typed or found in a roster: ends trimmed, spaces run
+    together, no space between two Chinese characters, one kind of middle dot between the parts
+    of a transliterated name. ``张　三``, ``张 三`` and ``张三`` are one person on every list,
+    sort and search; ``买买提•艾力`` is ``买买提·艾力``. Latin names keep their single spaces;
+    no other character is changed (a rare character of a name is never folded)."""
+    name = _SPACES.sub(" ", name if isinstance(name, str) else "").strip()
+    return _NAME_DOT.sub("\u00B7", _ALIGNMENT.sub("", name))
 
 
 def name_problem(name: str) -> Msg | None:
@@ -99,7 +119,7 @@ def username_taken(username: str, school: School | None) -> Msg | None:
     if school is not None and db.session.execute(
         select(Membership.id).where(Membership.user_id == owner, Membership.school_id == school.id).limit(1)
     ).first():
-        return msg("user.username_taken", name=repr(username))
+        return msg("user.username_taken", name=shown(username))
     return USERNAME_UNAVAILABLE
 
 
@@ -176,7 +196,7 @@ def create_user(
                 recheck(s)
             user = User(
                 username=username,
-                display_name=(display_name or username).strip(),
+                display_name=clean_name(display_name or "") or username,
                 password_hash=hash_password(password),
                 # an admin typed it (the staff page, a new school's admin): they know it
                 password_known_to=None if logged_by is None or logged_by.system else logged_by.user_id,

@@ -83,3 +83,19 @@ def test_a_types_details_form_refuses_in_the_language_asked_for(client, demo):
     en, zh = _both(lambda h: api.post("/api/v1/activities", json=body, headers=h))
     assert en["fields"] == {"details": {"topic": ["This field is required."]}}
     assert set(zh["fields"]["details"]) == {"topic"} and _chinese(zh)
+
+
+def test_a_value_sent_wrong_is_quoted_as_the_reader_quotes_and_shows_no_escapes(client, demo):
+    """Attacker: an unknown trigger, type or school code was put in the refusal as Python writes
+    it: ``未知的操作 'ho\\x07ld'`` on a Chinese answer (a right-to-left override would have reached
+    the text unchanged), and a long one whole. The value is quoted as each language quotes, its invisible
+    characters shown as U+FFFD and cut to 40 characters."""
+    api = login(client, "organizer")
+    act = api.get("/api/v1/activities?per_page=1").get_json()["items"][0]["id"]
+    en, zh = _both(lambda h: api.post(f"/api/v1/activities/{act}/transitions", json={"trigger": "ho\x07ld"}, headers=h))
+    assert en["message"].startswith("unknown trigger 'ho\ufffdld'; known triggers: ")
+    assert zh["message"].startswith("未知的操作“ho\ufffdld”（可进行：") and _chinese(zh)
+    adm = login(client, "admin")
+    en, zh = _both(lambda h: adm.put("/api/v1/activity-types/txt." + "y" * 60, json={"enabled": True}, headers=h))
+    assert en["message"] == "no activity type 'txt." + "y" * 35 + "…' is installed"
+    assert zh["message"] == "未安装活动类型“txt." + "y" * 35 + "…”"

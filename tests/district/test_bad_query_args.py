@@ -17,7 +17,7 @@ from tests.district.conftest import YEAR
 
 
 @pytest.mark.parametrize(("path", "expected"), [
-    ("/district/submissions?status=acepted", "报送列表中没有这一状态：'acepted'"),
+    ("/district/submissions?status=acepted", "报送列表中没有“acepted”这一状态"),
     ("/district/submissions?status=submitted&page=0", "此页链接无效"),
     ("/district/submissions?page=x", "此页链接无效"),
     (f"/district/dashboard?year={YEAR}&page=-1", "此页链接无效"),

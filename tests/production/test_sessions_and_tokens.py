@@ -305,7 +305,7 @@ def test_the_staff_page_does_not_confirm_a_username_of_another_school(app, schoo
     for leak in ("已被使用", "甲校的老师", "测试学校UA", "is taken"):
         assert leak not in page
     # someone of this school is named as taken (the admin sees them on this very page)
-    assert _username_error(ours.get_data(as_text=True)) == "用户名 &#39;bob.b&#39; 已被使用"
+    assert _username_error(ours.get_data(as_text=True)) == "用户名“bob.b”已被使用"
     assert _username_error(add("alice.a", "?lang=en").get_data(as_text=True)) == NEUTRAL_EN
     assert _users(app) == before
     assert add("carol.b").status_code == 302 and _users(app) == before + 1
@@ -328,7 +328,7 @@ def test_roster_import_and_the_service_do_not_confirm_a_username_of_another_scho
     errors = {line: re.findall(rf'data-testid="roster-error-{line}">([^<]*)<', html) for line in (2, 3, 4, 5)}
     # each problem is named by its cell and the column's heading in the file
     assert errors == {2: [f"A2 单元格（username）：{NEUTRAL_ZH}"], 3: [f"A3 单元格（username）：{NEUTRAL_ZH}"],
-                      4: ["A4 单元格（username）：用户名 &#39;bob.b&#39; 已被使用"], 5: []}
+                      4: ["A4 单元格（username）：用户名“bob.b”已被使用"], 5: []}
     assert "甲校的老师" not in html and "测试学校UA" not in html
     # the rule lives in the services, so every caller (page, import, API, CLI) gets it
     with app.app_context():

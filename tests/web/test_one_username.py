@@ -85,7 +85,7 @@ def test_the_staff_page_the_roster_and_the_district_use_the_one_rule(app, demo):
                                           "roles": "teacher"})
     assert r.status_code == 422
     error = re.search(r'data-testid="error-username">([^<]*)<', r.get_data(as_text=True)).group(1)
-    assert error == "用户名 &#39;TEACHER1&#39; 已被使用"
+    assert error == "用户名“TEACHER1”已被使用"
     roster = "username,name\nTeacher1,冒一\nnew.one,新一\nNEW.ONE,新二\nｎｅｗ.ｔｗｏ,新三\nnеw.three,新四\n"
     rows = staff.parse_roster(school, "roster.csv", roster.encode()).rows
     assert [[e.english for e in row.errors] for row in rows] == [
