@@ -28,7 +28,7 @@ from portal.downloads import attachment, evidence_response
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import msg, tr
+from portal.messages import msg, shown, tr
 from portal.models import Evidence, School, YearSubmission
 from portal.models.district import WHOLE_YEAR
 from portal.models.school import DISTRICT_QUOTAS
@@ -107,15 +107,31 @@ def _changed(sub: YearSubmission) -> int:
     return submissions.changed_since(sub) if sub.status == submissions.SUBMITTED else 0
 
 
+def _reasons(submission_id: int, fields: dict) -> list[str]:
+    """Each field's reason in words; a per-teacher comment's reason (keyed by the teacher's id)
+    names the teacher as the round lists them."""
+    out: list[str] = []
+    names: dict[str, str] | None = None
+    for value in fields.values():
+        if not isinstance(value, dict):
+            out.append(tr(value))
+            continue
+        if names is None:
+            rows = submissions.get(submission_id, _district_id()).rows or []
+            names = {str(r["user_id"]): r["name"] for r in rows}
+        out.extend(_("%(name)s: %(message)s", name=names.get(k) or shown(k, 20), message=tr(m)) for k, m in value.items())
+    return out
+
+
 def _decided(submission_id: int, action) -> ResponseReturnValue:
     try:
         action()
     except DomainError as exc:
         db.session.rollback()
         fields = getattr(exc, "fields", {}) or {}
-        detail = _("; ").join(tr(v) for v in fields.values() if not isinstance(v, dict))
-        shown = _("%(message)s (%(detail)s)", message=tr(exc), detail=detail) if detail and detail != tr(exc) else tr(exc)
-        flash(shown, "danger")
+        detail = _("; ").join(_reasons(submission_id, fields))
+        text = _("%(message)s (%(detail)s)", message=tr(exc), detail=detail) if detail and detail != tr(exc) else tr(exc)
+        flash(text, "danger")
         return redirect(url_for("district.submission", submission_id=submission_id), 303)
     flash(_("Saved."), "success")
     return redirect(url_for("district.submission", submission_id=submission_id), 303)

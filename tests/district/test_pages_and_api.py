@@ -13,6 +13,31 @@ def _bearer(user) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.issue(user).token}"}
 
 
+def test_a_teachers_comment_refused_says_why_and_whose(app, world):
+    """Auditor: a per-teacher comment past the 2,000 characters the service allows (the form's
+    own limit is bypassed by a pasted request, or an older browser) was refused with the bare
+    "the decision is not valid" flash: no reason, no teacher. The flash names both; nothing changes."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission
+
+    school_admin = login(app.test_client(), world.staff["admin"], world.s1)
+    assert school_admin.post("/submission", data={"year": YEAR}).status_code == 303
+    sub_id = db.session.execute(select(YearSubmission.id)).scalar_one()
+    reviewer = login(app.test_client(), world.reviewer1)
+    t3 = world.staff["t3"]
+    r = reviewer.post(f"/district/submissions/{sub_id}/decide?lang=zh_Hans_CN",
+                      data={"decision": "return", "comment": "请核对", f"teacher-{t3.id}": "补" * 2001})
+    assert r.status_code == 303
+    db.session.expire_all()
+    sub = db.session.get(YearSubmission, sub_id)
+    assert sub.status == "submitted" and not sub.teacher_comments
+    said = reviewer.get(f"/district/submissions/{sub_id}?lang=zh_Hans_CN").get_data(as_text=True)
+    flashed = said.split('data-testid="flash-danger">', 1)[1].split("<button", 1)[0].strip()
+    assert f"{t3.display_name}：" in flashed and "2000" in flashed, flashed
+
+
 def test_reviewer_day_on_the_pages(app, world):
     school_admin = login(app.test_client(), world.staff["admin"], world.s1)
     r = school_admin.post("/submission", data={"year": YEAR})
