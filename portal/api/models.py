@@ -295,6 +295,9 @@ class ActivityType(Out):
     roles: list[RoleOut]
     fields: list[FormField]
     evidence_kinds: list[str]
+    evidence_after_start: list[str] = Field(description=(
+        "the evidence kinds taken only once the activity has begun (a reflection, a lesson evaluation): "
+        "sent before its start they are refused with `evidence.before_start`"))
     enabled: bool
     settings: dict[str, Any]
 
@@ -306,7 +309,9 @@ class ActivityType(Out):
             key=key, name=d.name(locale), name_zh=d.name_zh, name_en=d.name_en,
             roles=[RoleOut(key=k, name_zh=r.label_zh, name_en=r.label_en) for k, r in d.roles.items()],
             fields=[FormField.model_validate(f) for f in reg.decl.describe_form(locale)],
-            evidence_kinds=list(d.evidence_kinds), enabled=enabled, settings=settings,
+            evidence_kinds=list(d.evidence_kinds),
+            evidence_after_start=[k for k, kind in d.evidence_kinds.items() if kind.after_start],
+            enabled=enabled, settings=settings,
         )
 
 

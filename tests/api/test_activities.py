@@ -401,6 +401,18 @@ def test_body_too_large_is_json_413(make_app):
 # -- types ---------------------------------------------------------------------------------------
 
 
+def test_activity_types_say_which_evidence_waits_for_the_start(world):
+    """Plugin author: the list of types named a type's evidence kinds but not which of them are
+    refused before the activity starts (``evidence.before_start``): a client learnt it only by
+    being refused. ``evidence_after_start`` lists them, within ``evidence_kinds``."""
+    types = world.api("t1").get("/api/v1/activity-types").get_json()
+    lecture_type = next(t for t in types if t["key"] == "lecture")
+    assert {"reflection", "evaluation"} <= set(lecture_type["evidence_after_start"])
+    assert "reading_notes" not in lecture_type["evidence_after_start"]
+    for t in types:
+        assert set(t["evidence_after_start"]) < set(t["evidence_kinds"]), t["key"]
+
+
 def test_activity_types(world):
     adm, t1 = world.api("admin"), world.api("t1")
     types = t1.get("/api/v1/activity-types").get_json()
