@@ -13,7 +13,14 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from portal import policy
-from portal.current import activity_school, allowed, current_actor, current_roles, require_school, switch_school
+from portal.current import (
+    activity_school,
+    allowed,
+    current_actor,
+    current_roles,
+    require_school,
+    switch_school,
+)
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
