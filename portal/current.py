@@ -14,7 +14,8 @@ from flask import abort, g, session
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.models import School
+from portal.extensions import db
+from portal.models import Activity, School
 from portal.services import access
 
 
@@ -87,6 +88,15 @@ def current_district() -> access.DistrictSeat | None:
 
 def user_schools() -> list[tuple[School, list[str]]]:
     return _load().yanxiu_schools
+
+
+def activity_school(activity_id: int) -> School | None:
+    """The viewer's school that the activity ``activity_id`` belongs to, whichever school is
+    chosen now (None: no such activity, or not in one of their schools). A link to an activity
+    (an email, the notification centre, a calendar feed) names no school: a person in two
+    schools follows it with either chosen."""
+    act = db.session.get(Activity, activity_id) if access.id_in_range(activity_id) else None
+    return next((s for s, _roles in user_schools() if act is not None and s.id == act.school_id), None)
 
 
 def switch_school(school_id: int) -> bool:

@@ -18,7 +18,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal import jobs
 from portal.database import after_commit, write_transaction
@@ -52,6 +52,7 @@ def send(entries: list[tuple[int, str, list[Any]]]) -> list[int]:
     """Put each (row id, job, args) on the queue and delete the rows queued; returns their ids.
     Never raises for the queue or the delete: what is left, the sweep queues later."""
     queued: list[int] = []
+    failed: list[int] = []
     failing = 0  # queue writes failed in a row
     for done, (row_id, name, args) in enumerate(entries):
         if failing == GIVE_UP_AFTER:
@@ -65,23 +66,30 @@ def send(entries: list[tuple[int, str, list[Any]]]) -> list[int]:
         except Exception:
             log.exception("outbox %s: job %r not queued; the worker's sweep will queue it", row_id, name)
             failing += 1
+            failed.append(row_id)
             continue
         failing = 0
         queued.append(row_id)
-    if queued:
+    if queued or failed:
         try:
             with write_transaction() as s:
-                s.execute(delete(OutboxJob).where(OutboxJob.id.in_(queued)))
+                if queued:
+                    s.execute(delete(OutboxJob).where(OutboxJob.id.in_(queued)))
+                if failed:  # tried after the rows that failed less (:func:`sweep`)
+                    s.execute(update(OutboxJob).where(OutboxJob.id.in_(failed))
+                              .values(failures=OutboxJob.failures + 1))
         except Exception:  # queued already: queued again by the sweep, and run twice (jobs are idempotent)
-            log.exception("outbox %s: queued, but the rows were not deleted", queued)
+            log.exception("outbox %s: queued, but the rows were not deleted (failed: %s)", queued, failed)
     return queued
 
 
 def sweep(now: datetime) -> list[int]:
-    """Queue the jobs whose rows outlived :data:`GRACE`: their request could not queue them."""
+    """Queue the jobs whose rows outlived :data:`GRACE`: their request could not queue them. The
+    rows whose queue writes failed least go first: a few that fail on their own (each time) would
+    otherwise be tried first at every sweep and stop it (:data:`GIVE_UP_AFTER`) before the rest."""
     rows = db.session.execute(
         select(OutboxJob.id, OutboxJob.name, OutboxJob.args)
-        .where(OutboxJob.created_at < now - GRACE).order_by(OutboxJob.id).limit(SWEEP_BATCH)
+        .where(OutboxJob.created_at < now - GRACE).order_by(OutboxJob.failures, OutboxJob.id).limit(SWEEP_BATCH)
     ).all()
     db.session.commit()  # the read ends before the queue writes
     return send([(row_id, name, list(args or [])) for row_id, name, args in rows])

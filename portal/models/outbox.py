@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, DateTime, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
@@ -26,3 +26,6 @@ class OutboxJob(Model):
     name: Mapped[str] = mapped_column(String(80))  # a job of portal.jobs
     args: Mapped[list[Any]] = mapped_column(JSON, default=list)  # its arguments (JSON: ids, text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # queue writes that failed for it: the sweep tries the rows that failed least first, so a
+    # row that fails on its own does not hold up the ones behind it
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

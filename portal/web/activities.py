@@ -13,8 +13,15 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from portal import policy
-from portal.current import allowed, current_actor, current_roles, require_school
-from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid
+from portal.current import (
+    activity_school,
+    allowed,
+    current_actor,
+    current_roles,
+    require_school,
+    switch_school,
+)
+from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import lang_code
@@ -29,7 +36,7 @@ from portal.services import credits as credit_service
 from portal.services.snapshots import context
 from portal.timeutil import first_day, iso_local_text, utcnow
 from portal.web import diagram, picker, plugin_form, plugin_fragment
-from portal.web.forms import ActivityForm, EvidenceForm, TriggerForm, apply_errors
+from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE
@@ -393,8 +400,26 @@ def show(activity_id: int):
     if request.method == "POST":
         return trigger(activity_id)
     school = require_school()
-    act, locked, signup, stored = access.get_activity_and_lock(activity_id, school.id)  # one statement for the four
+    try:
+        act, locked, signup, stored = access.get_activity_and_lock(activity_id, school.id)  # one statement for the four
+    except NotFound:
+        theirs = activity_school(activity_id)  # of another of their schools: say so, offer to switch
+        if theirs is None:
+            raise
+        return render_template("activities/other_school.html", school=theirs, current=school,
+                               activity_id=activity_id, form=ConfirmForm())
     return _page(act, school, locked=locked, signup=signup, stored_settings=stored)
+
+
+@bp.route("/activities/<int:activity_id>/switch-school", methods=["POST"])
+@login_required
+def switch_to_its_school(activity_id: int):
+    """Choose the activity's school (one of the viewer's) and open the activity there: the
+    button of the page a link to another school's activity shows."""
+    theirs = activity_school(activity_id)
+    if theirs is None or not ConfirmForm().validate_on_submit() or not switch_school(theirs.id):
+        abort(404)
+    return redirect(url_for("activities.show", activity_id=activity_id))
 
 
 def _shown_version(form: TriggerForm, act: Any) -> TriggerForm:

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from pypinyin import lazy_pinyin
 
 from portal import policy
-from portal.current import current_actor, require_school, user_schools
+from portal.current import activity_school, current_actor, require_school, user_schools
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.messages import tr
@@ -120,8 +120,7 @@ def confirm(activity_id: int):
     # in the activity's school if it is one of theirs, whichever school is chosen: a person in
     # two schools scans the code at one while the other is chosen (or logs in after the scan
     # and lands in their first) — the scan said the code was good, confirming must not 404
-    found = db.session.get(Activity, activity_id) if access.id_in_range(activity_id) else None
-    school = next((s for s, _roles in user_schools() if found is not None and s.id == found.school_id), None)
+    school = activity_school(activity_id)
     if school is None:
         abort(404)
     try:

@@ -161,4 +161,30 @@ def test_the_sweep_stops_while_the_queue_is_failing(queued_app, caplog, monkeypa
     assert len(tries) == outbox.GIVE_UP_AFTER
     assert any("2 times in a row; 4 jobs left for the next sweep" in r.getMessage() for r in caplog.records)
     assert [row.id for row in waiting()] == rows
-    assert outbox.sweep(utcnow()) == rows and waiting() == []  # the queue back: all of them
+    assert sorted(outbox.sweep(utcnow())) == rows and waiting() == []  # the queue back: all of them
+
+
+def test_rows_that_fail_on_their_own_do_not_hold_up_the_rows_behind_them(queued_app, monkeypatch):
+    """Before: three rows whose queue write failed each time (while the queue took every other
+    job) were the oldest, so every sweep tried them first, counted three failures in a row and
+    stopped: the rows behind them were never queued. A row now counts its failures and the sweep
+    tries those that failed least first; the three are still kept, and tried again after them."""
+    with write_transaction() as s:
+        for n in range(outbox.GIVE_UP_AFTER + 3):
+            s.add(OutboxJob(name="notifications.review_decision", args=[n], created_at=utcnow() - timedelta(hours=1)))
+    rows = [row.id for row in waiting()]
+    bad, good = rows[: outbox.GIVE_UP_AFTER], rows[outbox.GIVE_UP_AFTER :]
+    real = jobs.enqueue
+
+    def enqueue(name: str, *args: object, **kwargs: object) -> None:
+        if args and args[0] in range(outbox.GIVE_UP_AFTER):
+            raise RuntimeError("this job's message is refused")
+        real(name, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "enqueue", enqueue)
+    assert outbox.sweep(utcnow()) == []  # the queue failed three times in a row: it stops
+    assert [(row.id, row.failures) for row in waiting()] == [(i, 1) for i in bad] + [(i, 0) for i in good]
+    assert outbox.sweep(utcnow()) == good
+    assert [(row.id, row.failures) for row in waiting()] == [(i, 2) for i in bad]
+    monkeypatch.setattr(jobs, "enqueue", real)
+    assert outbox.sweep(utcnow()) == bad and waiting() == []  # taken at last
