@@ -106,14 +106,16 @@ def review_decision(log_id: int) -> list[int]:
 
 @notifications.stands_while("tomorrow")
 def _tomorrow_stands(n: Notification) -> bool:
-    """The activity is still open and starts when the reminder says (it may be cancelled or
-    moved in the evening, while quiet hours hold the email until the morning)."""
+    """The activity is still open, starts when the reminder says, and the person is still in it
+    (it may be cancelled or moved in the evening, or the person taken off its list, while quiet
+    hours hold the email until the morning)."""
     ref = n.params.get("activity")
     if ref is None:  # written before reminders named their activity
         return True
     act = db.session.get(Activity, ref)
     return (act is not None and act.state in registry().states_in(Phase.OPEN)
-            and act.starts_at.isoformat() == n.params.get("at"))
+            and act.starts_at.isoformat() == n.params.get("at")
+            and n.user_id in {uid for uid, _role in _people(act)})
 
 
 # -- periodic ---------------------------------------------------------------------------------

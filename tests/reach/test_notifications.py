@@ -14,7 +14,7 @@ from portal import jobs
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Evidence, Notification, Participation, TransitionLog
-from portal.services import notifications, reminders, transitions
+from portal.services import activities, notifications, reminders, transitions
 from portal.services.delivery import DeliveryFailed, deliver_now, delivered, quiet_until
 from portal.timeutil import to_local, utcnow
 from tests.reach.conftest import wait_for
@@ -544,3 +544,20 @@ def test_a_reminder_held_overnight_is_not_sent_for_an_activity_cancelled_meanwhi
     assert deliver_now(second.id, NOON_UTC) == []
     assert smtp.inbox.to("teacher3@school.test") == [] and len(smtp.inbox.to("teacher1@school.test")) == 1
     assert second.id in {n.id for n in notes("tomorrow", "teacher3")}  # still in the app
+
+
+def test_a_reminder_held_overnight_is_not_sent_to_someone_taken_off_the_list_meanwhile(queued_app, smtp):
+    """The reminder is written in the evening and held by the quiet hours; at 21:00 the organizer
+    takes a teacher off the activity's list. Before: the morning's email still told them to come
+    tomorrow. Now it is not sent to them (the others' is); the app keeps the note as said then."""
+    for who in ("teacher1", "teacher3"):
+        notifications.save_setting(user(who).id, f"{who}@school.test", list(notifications.KINDS))
+    act = activity("lecture", Phase.OPEN)
+    reminders.remind_tomorrow(act.starts_at - timedelta(days=1))
+    mine = {n.user_id: n for n in notes("tomorrow") if n.params["title"] == act.title}
+    kept, dropped = mine[user("teacher1").id], mine[user("teacher3").id]
+    activities.remove_participant(act, user("organizer"), user("teacher3").id)
+    assert deliver_now(dropped.id, NOON_UTC) == []
+    assert deliver_now(kept.id, NOON_UTC) == ["email"]
+    assert smtp.inbox.to("teacher3@school.test") == [] and len(smtp.inbox.to("teacher1@school.test")) == 1
+    assert dropped.id in {n.id for n in notes("tomorrow", "teacher3")}  # still in the app
