@@ -17,7 +17,9 @@ and would make a second ``teacher1`` (or ``口``) that looks the same on every l
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
@@ -56,6 +58,21 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: User, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+
+
+@functools.cache
+def _stand_in_hash(method: str) -> str:
+    """A hash of a random password nobody is told, made once per hashing method."""
+    return generate_password_hash(secrets.token_urlsafe(24), method=method)
+
+
+def spend_a_check(password: str) -> None:
+    """Check ``password`` against a hash no password opens, for a login whose username names
+    no active account: it then takes as long as a wrong password does, and the time a login
+    takes tells nobody which usernames exist."""
+    from flask import current_app
+
+    check_password_hash(_stand_in_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
 
 
 def validate_password(password: str) -> Msg | None:
