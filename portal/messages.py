@@ -431,8 +431,9 @@ TEXTS: dict[str, Any] = {
     "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
     "staff.roles_refused": _l("the roles were not changed"),
     "staff.role_needs_own_password": _l(
-        "reviewing and administering roles are given once the person has changed their password: an administrator"
-        " set it, and whoever knows it could sign in as them and decide about hours"),
+        "reviewing and administering roles are not given to an account whose password an administrator set (or"
+        " one changed from it): whoever knows it could sign in as them and decide about hours; the system operator"
+        " gives the person a new password first"),
     "staff.roles_choose": _l("choose at least one role"),
     "staff.reset_self": _l("you cannot give yourself a new password here; change it on your password page"),
     "staff.reset_beyond": _l(

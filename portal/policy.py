@@ -270,11 +270,12 @@ def decides_hours(role: str) -> bool:
 def may_give_role(role: str, password_known_to_another: bool) -> bool:
     """A school admin gives a role to a person of the school — one that decides about others'
     hours (:func:`decides_hours`) only while nobody but its holder knows the account's password
-    (``user_account.password_known_to`` is None: they set it, or the operator did; a new
-    account added or imported by an admin has a password the admin knows). Whoever set it — the admin
-    who added the account or reset its password — could sign in as them: an admin reset a
-    teacher's password, made them a reviewer, and credited their own 40 hours as them. The
-    person signs in and changes it first (the password page)."""
+    (``user_account.password_known_to`` is None: the operator set it, or nobody ever had it from an
+    admin; a new account added or imported by an admin has a password the admin knows). Whoever
+    set it — the admin who added the account or reset its password — could sign in as them: an
+    admin reset a teacher's password, made them a reviewer, and credited their own 40 hours as
+    them. A change on the password page keeps it known (the admin can make that change too, with
+    the password they know); the operator's ``flask user set-password`` is the holder's."""
     return not (password_known_to_another and decides_hours(role))
 
 

@@ -280,12 +280,19 @@ def set_password(user: User, password: str) -> None:
     """Change the password. In the same transaction every other session of the person stops
     working (their version is bumped) and every API token of theirs is revoked: whoever held
     the old password keeps nothing it gave them. Every way of changing a password (the
-    password page, an API or an admin's reset) goes through :func:`store_password`."""
+    password page, an API or an admin's reset) goes through :func:`store_password`.
+
+    The password stays known to whoever knew the old one (``password_known_to``): it was
+    changed by proving the old one, which the admin who set it can prove as well as its holder —
+    an admin who reset a teacher's password signed in as them, changed it, and the teacher, no
+    longer "known", was made a reviewer who credited the admin's hours. Only the operator's new
+    password (:func:`portal.services.staff.set_password_by_operator`) is the holder's alone."""
     if (err := validate_password(password)) is not None:
         raise Invalid(msg("password.invalid"), {"password": err})
     new_hash = hash_password(password)  # slow: before the write lock, not under it
     with write_transaction() as s:
-        store_password(s, user, new_hash)
+        known_to = s.execute(select(User.password_known_to).where(User.id == user.id)).scalar_one_or_none()
+        store_password(s, user, new_hash, known_to=known_to)
 
 
 def store_password(s: Session, user: User, new_hash: str, *, known_to: int | None = None) -> None:
@@ -293,8 +300,9 @@ def store_password(s: Session, user: User, new_hash: str, *, known_to: int | Non
     working (their version is bumped), every API token and calendar feed address of theirs is revoked and their failed
     logins are forgotten (the lock-out guarded a password that no longer opens the account),
     in the same transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`).
-    ``known_to``: the school admin who set it for the person (a reset), else None — the holder
-    (or the operator) set it, and nobody else knows it (:func:`portal.policy.may_give_role`)."""
+    ``known_to``: the school admin who set it for the person (a reset) or who knew the one it
+    was changed from (:func:`set_password`), else None — the operator set it, and nobody else
+    knows it (:func:`portal.policy.may_give_role`)."""
     from portal.services import calendar_feeds, login_guard, tokens  # they import users: import on use
 
     user.password_hash = new_hash
