@@ -106,6 +106,8 @@ TEXTS: dict[str, Any] = {
     "school_plan.month": _l("a month from 1 to 12"),
     "school_plan.not_editable": _l("the plan was sent to the district and cannot be changed now"),
     "school_plan.not_found": _l("no plan for this school year yet"),
+    "school_plan.own_school": _l(
+        "you work at this school or wrote its plan: district staff from outside the school must decide it"),
     "school_plan.empty": _l("plan at least one activity before sending the plan"),
     "school_plan.line_not_found": _l("no such line in this school's annual plan"),
     "school_plan.line_type": _l("this line of the plan is for another activity type"),

@@ -9,7 +9,7 @@ credit, revoke …) is part of the workflow definition (``workflows/definition.p
 
 Separation of duties: nobody decides about their own hours — their own approval, adjustment,
 credit, revoke (the workflow's ``independent`` transitions), exemption, plan, or their school's
-year at the district (here, each asking :func:`decides_own`).
+year or annual plan at the district (here, each asking :func:`decides_own`).
 """
 
 from __future__ import annotations
@@ -213,6 +213,13 @@ def may_write_school_plan(actor: Actor) -> bool:
 def may_decide_school_plan(actor: Actor) -> bool:
     """Accept a school's annual plan or return it with a comment (district staff)."""
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
+def may_decide_school_plan_of(actor: Actor, involved: Iterable[int]) -> bool:
+    """Accept or return this school's plan: district staff not ``involved`` in it
+    (``school_plans.involved``: the school's staff, who wrote it) — as for the school's year, one
+    who also works at the school leaves its plan to someone from outside it."""
+    return may_decide_school_plan(actor) and not decides_own(actor, involved)
 
 
 def may_administer_district(actor: Actor) -> bool:
