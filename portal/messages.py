@@ -107,6 +107,8 @@ TEXTS: dict[str, Any] = {
     "school_plan.month": _l("a month from 1 to 12"),
     "school_plan.not_editable": _l("the plan was sent to the district and cannot be changed now"),
     "school_plan.not_found": _l("no plan for this school year yet"),
+    "school_plan.own_school": _l(
+        "you work at this school or wrote its plan: district staff from outside the school must decide it"),
     "school_plan.empty": _l("plan at least one activity before sending the plan"),
     "school_plan.line_not_found": _l("no such line in this school's annual plan"),
     "school_plan.line_type": _l("this line of the plan is for another activity type"),
@@ -432,8 +434,9 @@ TEXTS: dict[str, Any] = {
     "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
     "staff.roles_refused": _l("the roles were not changed"),
     "staff.role_needs_own_password": _l(
-        "reviewing and administering roles are given once the person has changed their password: an administrator"
-        " set it, and whoever knows it could sign in as them and decide about hours"),
+        "reviewing and administering roles are not given to an account whose password an administrator set (or"
+        " one changed from it): whoever knows it could sign in as them and decide about hours; the system operator"
+        " gives the person a new password first"),
     "staff.roles_choose": _l("choose at least one role"),
     "staff.reset_self": _l("you cannot give yourself a new password here; change it on your password page"),
     "staff.reset_beyond": _l(

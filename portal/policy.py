@@ -9,7 +9,7 @@ credit, revoke …) is part of the workflow definition (``workflows/definition.p
 
 Separation of duties: nobody decides about their own hours — their own approval, adjustment,
 credit, revoke (the workflow's ``independent`` transitions), exemption, plan, or their school's
-year at the district (here, each asking :func:`decides_own`).
+year or annual plan at the district (here, each asking :func:`decides_own`).
 """
 
 from __future__ import annotations
@@ -215,6 +215,13 @@ def may_decide_school_plan(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
+def may_decide_school_plan_of(actor: Actor, involved: Iterable[int]) -> bool:
+    """Accept or return this school's plan: district staff not ``involved`` in it
+    (``school_plans.involved``: the school's staff, who wrote it) — as for the school's year, one
+    who also works at the school leaves its plan to someone from outside it."""
+    return may_decide_school_plan(actor) and not decides_own(actor, involved)
+
+
 def may_administer_district(actor: Actor) -> bool:
     """The district's defaults, its schools and their admins, types enabled district-wide."""
     return actor.has(DISTRICT_ADMIN)
@@ -270,11 +277,12 @@ def decides_hours(role: str) -> bool:
 def may_give_role(role: str, password_known_to_another: bool) -> bool:
     """A school admin gives a role to a person of the school — one that decides about others'
     hours (:func:`decides_hours`) only while nobody but its holder knows the account's password
-    (``user_account.password_known_to`` is None: they set it, or the operator did; a new
-    account added or imported by an admin has a password the admin knows). Whoever set it — the admin
-    who added the account or reset its password — could sign in as them: an admin reset a
-    teacher's password, made them a reviewer, and credited their own 40 hours as them. The
-    person signs in and changes it first (the password page)."""
+    (``user_account.password_known_to`` is None: the operator set it, or nobody ever had it from an
+    admin; a new account added or imported by an admin has a password the admin knows). Whoever
+    set it — the admin who added the account or reset its password — could sign in as them: an
+    admin reset a teacher's password, made them a reviewer, and credited their own 40 hours as
+    them. A change on the password page keeps it known (the admin can make that change too, with
+    the password they know); the operator's ``flask user set-password`` is the holder's."""
     return not (password_known_to_another and decides_hours(role))
 
 

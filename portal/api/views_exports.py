@@ -39,6 +39,8 @@ def _mine(job_id: int) -> ExportJob:
     # roles in the school they asked in plus their district roles; district staff ask for a school
     # of their district by its code, with no role of the school's own
     schools, seat = access.schools_and_district_role(uid)
+    if row.kind in export_jobs.DISTRICT_KINDS and (row.params or {}).get("district_id") != (seat and seat.district_id):
+        raise NotFound(msg("export.not_found"))  # made for a district they no longer work for
     roles: frozenset[str] = seat.roles if seat is not None and row.school_id is None else frozenset()
     school = db.session.get(School, row.school_id) if row.school_id is not None else None
     if school is not None:

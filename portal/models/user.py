@@ -55,8 +55,9 @@ class User(UserMixin, Model):
     username_key: Mapped[str] = mapped_column(String(USERNAME_KEY_MAX), nullable=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255), default="")
-    # The school admin who set the password (added the account, reset it) until its holder
-    # changes it; None: only the holder knows it. While set, no role deciding about others'
+    # The school admin who set the password (added the account, reset it), kept when it is
+    # changed on the password page (who knew the old one could have changed it) until the
+    # operator sets one; None: only the holder knows it. While set, no role deciding about others'
     # hours is given to the account (policy.may_give_role).
     password_known_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
     gender: Mapped[str | None] = mapped_column(String(1))  # "F" or "M"; None when unknown

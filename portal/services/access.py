@@ -181,16 +181,17 @@ def school_in_context(
     """The school a request acts in and the person's roles there — the one rule for the pages
     (school chosen by id in the session) and the API (``X-School`` code): one of the person's
     schools, or for district staff any school of their district named by code; their district
-    roles are added. None when the school named is not theirs (another district's included)."""
-    extra = district.roles if district else frozenset()
+    roles are added in a school of their district only (in another district's school they are what
+    their roles there make them). None when the school named is not theirs (another district's included)."""
     for school, roles in schools:
         if (school_id is not None and school.id == school_id) or (code is not None and school.code == code):
-            return school, frozenset(roles) | extra
+            extra = district.roles if district is not None and school.district_id == district.district_id else None
+            return school, frozenset(roles) | (extra or frozenset())
     if district and code is not None:
         school = school_by_code(code)
         if school.district_id != district.district_id:
             raise NotFound(msg("school.no_code", code=shown(code)))
-        return school, extra
+        return school, district.roles
     return None
 
 

@@ -153,11 +153,15 @@ def mimetype(row: ExportJob) -> str:
     return MIMETYPES.get(row.download_name.rpartition(".")[2], "application/octet-stream")
 
 
-def get_for(job_id: int, actor: policy.Actor, school_id: int | None) -> ExportJob:
+def get_for(job_id: int, actor: policy.Actor, school_id: int | None, district_id: int | None = None) -> ExportJob:
     """The export, only for the person who asked (``actor``, as they are now), in the school
-    they asked in, while they may still ask for it (:func:`portal.policy.may_fetch_export`)."""
+    they asked in, while they may still ask for it (:func:`portal.policy.may_fetch_export`); a
+    district's export only while ``district_id`` (the district they work for now) is the one it
+    was made for."""
     row = db.session.get(ExportJob, job_id) if 0 < job_id < 2**31 else None
     if row is None or row.user_id != actor.user_id or row.school_id != school_id:
+        raise NotFound(msg("export.not_found"))
+    if row.kind in DISTRICT_KINDS and (row.params or {}).get("district_id") != district_id:
         raise NotFound(msg("export.not_found"))
     if not policy.may_fetch_export(actor, row.kind in DISTRICT_KINDS):
         raise NotFound(msg("export.not_found"))

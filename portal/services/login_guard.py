@@ -141,7 +141,10 @@ def verify(username: str, password: str, address: str) -> Verified | None:
     if not isinstance(password, str) or len(password) > PASSWORD_MAX:  # never a password: not hashed
         return None
     user = users.by_username(_typed(username))
-    if user is None or not user.active or not users.verify_password(user, password or ""):
+    if user is None:
+        users.spend_a_check(password or "")  # as long as a wrong password: no username is confirmed by time
+        return None
+    if not users.verify_password(user, password or "") or not user.active:  # checked first, for the same reason
         return None
     matched = user.password_hash  # read before clear() commits and expires the object
     clear(username)

@@ -22,7 +22,7 @@ from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.messages import Msg, msg, shown
-from portal.models import Activity, District, School, SchoolPlan, SchoolPlanLine
+from portal.models import Activity, District, Membership, School, SchoolPlan, SchoolPlanLine
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, credits, district_notices, submissions
@@ -226,10 +226,12 @@ def get_for_district(plan_id: Any, district_id: int) -> SchoolPlan:
 
 
 def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Actor, district_id: int) -> SchoolPlan:
-    """Accept a submitted plan or return it with a comment (district reviewer or admin; the
-    right asked again inside the write, :func:`access.require_still`)."""
+    """Accept a submitted plan or return it with a comment (district reviewer or admin, from
+    outside the school: :func:`involved`; the right asked again inside the write,
+    :func:`access.require_still`)."""
     policy.require(policy.may_decide_school_plan(by), "policy.district_only")
     plan = get_for_district(plan_id, district_id)
+    policy.require(policy.may_decide_school_plan_of(by, involved(plan)), "school_plan.own_school")
     if comment is None:
         comment = ""
     if not isinstance(comment, str) or len(comment) > submissions.COMMENT_MAX:
@@ -239,9 +241,23 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
     now, status, text = utcnow(), ACCEPTED if accept else RETURNED, comment.strip()
     return _move(plan, (SUBMITTED,), "submission.not_pending", status=status, comment=text, decided_by=by.user_id,
                  decided_at=now,
-                 recheck=lambda s: access.require_still(s, by, policy.may_decide_school_plan, "policy.district_only",
-                                                        district_id=district_id),
+                 recheck=lambda s: _recheck_decider(s, by, plan, district_id),
                  then=lambda: district_notices.school_plan_decided(plan.id, status, text, now))
+
+
+def involved(plan: SchoolPlan) -> list[int]:
+    """Who may not accept or return the plan (``policy.may_decide_school_plan_of``): whoever is
+    on the school's staff, and who last wrote it."""
+    staff = db.session.execute(
+        select(Membership.user_id).where(Membership.school_id == plan.school_id, Membership.active.is_(True))
+    ).scalars()
+    return sorted({plan.updated_by, *staff})
+
+
+def _recheck_decider(s: Session, by: policy.Actor, plan: SchoolPlan, district_id: int) -> None:
+    """The decider's district right and their distance from the school, asked again in the write."""
+    access.require_still(s, by, policy.may_decide_school_plan, "policy.district_only", district_id=district_id)
+    policy.require(policy.may_decide_school_plan_of(by, involved(plan)), "school_plan.own_school")
 
 
 def district_school_plans(district_id: int, year: str) -> list[tuple[School, SchoolPlan | None]]:

@@ -17,7 +17,9 @@ and would make a second ``teacher1`` (or ``口``) that looks the same on every l
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
@@ -56,6 +58,21 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: User, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+
+
+@functools.cache
+def _stand_in_hash(method: str) -> str:
+    """A hash of a random password nobody is told, made once per hashing method."""
+    return generate_password_hash(secrets.token_urlsafe(24), method=method)
+
+
+def spend_a_check(password: str) -> None:
+    """Check ``password`` against a hash no password opens, for a login whose username names
+    no active account: it then takes as long as a wrong password does, and the time a login
+    takes tells nobody which usernames exist."""
+    from flask import current_app
+
+    check_password_hash(_stand_in_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
 
 
 def validate_password(password: str) -> Msg | None:
@@ -283,12 +300,19 @@ def set_password(user: User, password: str) -> None:
     """Change the password. In the same transaction every other session of the person stops
     working (their version is bumped) and every API token of theirs is revoked: whoever held
     the old password keeps nothing it gave them. Every way of changing a password (the
-    password page, an API or an admin's reset) goes through :func:`store_password`."""
+    password page, an API or an admin's reset) goes through :func:`store_password`.
+
+    The password stays known to whoever knew the old one (``password_known_to``): it was
+    changed by proving the old one, which the admin who set it can prove as well as its holder —
+    an admin who reset a teacher's password signed in as them, changed it, and the teacher, no
+    longer "known", was made a reviewer who credited the admin's hours. Only the operator's new
+    password (:func:`portal.services.staff.set_password_by_operator`) is the holder's alone."""
     if (err := validate_password(password)) is not None:
         raise Invalid(msg("password.invalid"), {"password": err})
     new_hash = hash_password(password)  # slow: before the write lock, not under it
     with write_transaction() as s:
-        store_password(s, user, new_hash)
+        known_to = s.execute(select(User.password_known_to).where(User.id == user.id)).scalar_one_or_none()
+        store_password(s, user, new_hash, known_to=known_to)
 
 
 def store_password(s: Session, user: User, new_hash: str, *, known_to: int | None = None) -> None:
@@ -296,8 +320,9 @@ def store_password(s: Session, user: User, new_hash: str, *, known_to: int | Non
     working (their version is bumped), every API token and calendar feed address of theirs is revoked and their failed
     logins are forgotten (the lock-out guarded a password that no longer opens the account),
     in the same transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`).
-    ``known_to``: the school admin who set it for the person (a reset), else None — the holder
-    (or the operator) set it, and nobody else knows it (:func:`portal.policy.may_give_role`)."""
+    ``known_to``: the school admin who set it for the person (a reset) or who knew the one it
+    was changed from (:func:`set_password`), else None — the operator set it, and nobody else
+    knows it (:func:`portal.policy.may_give_role`)."""
     from portal.services import calendar_feeds, login_guard, tokens  # they import users: import on use
 
     user.password_hash = new_hash

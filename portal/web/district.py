@@ -447,4 +447,5 @@ def school_plan_review(plan_id: int):
         blank=0, types=list(registry().types), months=school_plans.MONTHS,
         deadline=school_plans.deadline(district, plan.school_year),
         editable=False, grid=school_plans.planned_vs_held(plan), district_view=True,
+        involved=school_plans.involved(plan),
     )

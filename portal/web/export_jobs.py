@@ -36,9 +36,10 @@ def _state(row: ExportJob) -> dict:
 
 
 def _mine(job_id: int) -> ExportJob:
-    school = current_school()
+    school, seat = current_school(), current_district()
     try:
-        return export_jobs.get_for(job_id, current_actor(), school.id if school else None)
+        return export_jobs.get_for(job_id, current_actor(), school.id if school else None,
+                                   seat.district_id if seat else None)
     except DomainError:
         abort(404)
 

@@ -169,16 +169,14 @@ def _roles_of(user_id: int, school_id: int) -> set[str]:
         Membership.user_id == user_id, Membership.school_id == school_id, Membership.active.is_(True))).scalars())
 
 
-def test_a_teacher_whose_password_the_admin_reset_is_made_a_reviewer_only_after_changing_it(app):
+def test_a_teacher_whose_password_the_admin_reset_is_made_a_reviewer_only_once_the_operator_sets_it(app):
     """Attack: the admin reset a teacher's password (allowed: a plain teacher), made them a
     reviewer, signed in as them and approved and credited the admin's own 40 declared hours.
     The reviewer role is refused while the admin knows the password, nothing changed, on the
-    staff page too; once the teacher has changed it, the role is given."""
-    from portal.services import users
-
+    staff page too; once the operator has set a new one (flask user set-password), it is given."""
     s, admin, teacher = _school()
     by = access.actor(admin.id, s.id)
-    _person, password = staff.reset_password(s, teacher.id, by=by)
+    staff.reset_password(s, teacher.id, by=by)
     for roles in (["teacher", "reviewer"], ["teacher", "school_admin"]):
         with pytest.raises(Invalid) as err:
             staff.set_roles(s, teacher.id, roles, by=by)
@@ -187,10 +185,36 @@ def test_a_teacher_whose_password_the_admin_reset_is_made_a_reviewer_only_after_
     assert staff.set_roles(s, teacher.id, ["teacher", "organizer"], by=by) == ["teacher", "organizer"]  # no decision
     a_client, _ok = _login(app, "pw.admin", PASSWORD)
     r = a_client.post(f"/admin/staff/{teacher.id}/roles", data={"roles": ["teacher", "reviewer"]}, follow_redirects=True)
-    assert "审核和管理角色须在本人修改密码后才能授予" in r.get_data(as_text=True)
+    assert "审核和管理角色不授予管理员设置过密码的账号" in r.get_data(as_text=True)
     assert _roles_of(teacher.id, s.id) == {"teacher", "organizer"}
-    users.change_password(db.session.get_one(User, teacher.id), password, "a-password-of-mine", "127.0.0.1")
+    r = app.test_cli_runner().invoke(args=["user", "set-password", "pw.t1", "--password", "the-operator-gave"])
+    assert r.exit_code == 0, r.output
     assert staff.set_roles(s, teacher.id, ["teacher", "reviewer"], by=by) == ["teacher", "reviewer"]
+
+
+def test_a_password_changed_from_one_the_admin_knows_stays_known_to_the_admin(app):
+    """Attack: the admin reset a teacher's password, signed in as the teacher with it, changed it
+    on the password page to one of their own choosing (the page asks only for the current one,
+    which the admin knows), then made the teacher a reviewer — the change had cleared who knew
+    the password — and credited their own hours as them. The portal cannot tell the teacher from
+    the admin at the password page, so a password changed by proving one the admin knows stays
+    the admin's to know: the role is refused after the change, however many times it is changed."""
+    s, admin, teacher = _school()
+    by = access.actor(admin.id, s.id)
+    _person, password = staff.reset_password(s, teacher.id, by=by)
+    as_teacher, ok = _login(app, "pw.t1", password)  # the admin, at the teacher's login
+    assert ok
+    for old, new in ((password, "chosen-by-the-admin-1"), ("chosen-by-the-admin-1", "chosen-by-the-admin-2")):
+        r = as_teacher.post("/password", data={"current": old, "password": new, "confirm": new})
+        assert r.status_code == 302, r.get_data(as_text=True)[:300]
+        as_teacher, ok = _login(app, "pw.t1", new)
+        assert ok
+    db.session.expire_all()
+    assert db.session.get_one(User, teacher.id).password_known_to == admin.id
+    with pytest.raises(Invalid) as err:
+        staff.set_roles(s, teacher.id, ["teacher", "reviewer"], by=by)
+    assert err.value.fields["roles"].code == "staff.role_needs_own_password"
+    assert _roles_of(teacher.id, s.id) == {"teacher"}
 
 
 def test_an_account_the_admin_adds_or_imports_gets_no_deciding_role(app):

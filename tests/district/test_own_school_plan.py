@@ -1,0 +1,41 @@
+"""Nobody accepts their own school's annual plan: a district admin or reviewer who works at the
+school (its admin wrote and sent the plan) leaves the decision — accept or return — to district
+staff from outside the school, on the page and in the service, as for the school's year
+(``policy.may_decide_school_plan_of``). Before, the school admin who was also a district admin
+(区教师发展中心兼职) sent the plan and accepted it themself."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.errors import Forbidden
+from portal.extensions import db
+from portal.models import SchoolPlan
+from portal.policy import Actor
+from portal.services import access, school_plans, users
+from tests.credits.helpers import login
+from tests.district.conftest import YEAR
+from tests.district.test_school_plans import LINES
+
+
+def test_the_district_admin_who_runs_the_school_does_not_accept_its_plan(app, world):
+    users.add_role(world.admin1, world.s1, "school_admin")  # D1's district admin, also S1's school admin
+    school_plans.save_plan(world.s1, YEAR, "提升作业设计能力", "50", LINES, by=access.actor(world.admin1.id, world.s1.id))
+    plan = school_plans.submit_plan(world.s1, YEAR, by=access.actor(world.admin1.id, world.s1.id))
+    seat = Actor.of(world.admin1.id, ["district_admin"])
+    for accept, comment in ((True, ""), (False, "自己退回自己")):
+        with pytest.raises(Forbidden) as err:
+            school_plans.decide_plan(plan.id, accept, comment, by=seat, district_id=world.d1.id)
+        assert err.value.msg.code == "school_plan.own_school"
+        db.session.rollback()
+    page = login(app.test_client(), world.admin1)
+    html = page.get(f"/district/plans/{plan.id}").get_data(as_text=True)
+    assert 'data-testid="plan-decide"' not in html and 'data-testid="own-plan-note"' in html
+    page.post(f"/district/plans/{plan.id}", data={"decision": "accept"})
+    db.session.expire_all()
+    assert db.session.get_one(SchoolPlan, plan.id).status == "submitted"
+    other = login(app.test_client(), world.reviewer1)  # from outside the school
+    assert 'data-testid="plan-decide"' in other.get(f"/district/plans/{plan.id}").get_data(as_text=True)
+    done = school_plans.decide_plan(plan.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
+                                    district_id=world.d1.id)
+    assert done.status == "accepted"
