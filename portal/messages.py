@@ -279,6 +279,14 @@ TEXTS: dict[str, Any] = {
     "hours.invalid": _l("invalid hours"),
     "hours.user_at_most": _l("user %(user)s: at most %(n)s hours"),
     "hours.away": _l("not on the school's teaching staff when the activity was held: no hours can be credited to them"),
+    "hours.away_recorded": _l(
+        "%(names)s: not on the school's teaching staff when the activity was held, yet recorded attending it "
+        "(written before that was refused): approve with their hours adjusted to 0, or have the attendance corrected"
+    ),
+    "hours.away_approved": _l(
+        "%(names)s: not on the school's teaching staff when the activity was held, yet approved for hours "
+        "(approved before that was refused): return the activity and approve it again with their hours adjusted to 0"
+    ),
     "hours.above_rule_max": _l(
         "hours above what the credit rule gives for the hours not recorded missing: %(detail)s"
     ),
@@ -499,6 +507,8 @@ TEXTS: dict[str, Any] = {
     "type.not_installed_api": _l("no activity type %(key)s is installed"),
     # -- the teacher's year: declared hours, writing quotas (issue 15) -------------------------
     "policy.declare": _l("only a teacher of this school may declare their own training"),
+    "declared.away": _l("you were not on the school's teaching staff then: training of those days is not the school's to "
+                        "certify"),
     "declared.no_participants": _l("a declaration is the declaring teacher's own: it has no other participants"),
     "declared.own_only": _l("you may only declare your own training"),
     "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),

@@ -232,6 +232,8 @@ def plan_activity(
             fields.setdefault(name, said)  # the type's own word on the hours first
         for name, said in _attending_then(organizer.id, start, end, h or Decimal(0)).items():
             fields.setdefault(name, said)
+        if stints.away_at(school.id, [organizer.id], start):  # not the school's to certify
+            fields.setdefault("starts_at", msg("declared.away"))
     line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
     if line is not None and start is not None and "starts_at" not in fields:
         line_year = line_school_year(line)
