@@ -535,6 +535,9 @@ TEXTS: dict[str, Any] = {
     "writing.readable_only": _l("upload the text as a Word .docx or a UTF-8 .txt file, or paste it"),
     "writing.file_unreadable": _l(
         "this file cannot be read as a Word document: save it again as .docx, or paste the text"),
+    "writing.over_kind": _l("its semester is over: a piece of it keeps its kind (what you write now is a new piece)"),
+    "writing.over_more": _l("its semester is over: a correction may mend words but not count more than its %(n)s "
+                            "characters (what you write now is a new piece)"),
     "writing.not_found": _l("no such writing of yours"),
     "policy.own_writing_change": _l("only its author may change or delete this writing"),
     # -- command line (shown in English, the language of shells and logs) ------------------------
