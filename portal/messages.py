@@ -317,6 +317,8 @@ TEXTS: dict[str, Any] = {
     # -- evidence --------------------------------------------------------------------------------
     "evidence.refused": _l("evidence was not saved"),
     "evidence.not_found": _l("evidence not found"),
+    "evidence.away": _l("not on the school's teaching staff when the activity was held: it is not theirs, and "
+                        "nothing is handed in for it (nor counted)"),
     "evidence.not_participant": _l("not a participant"),
     "evidence.kinds": _l("kinds: %(kinds)s"),
     "evidence.text_or_file": _l("write the text or attach a file"),

@@ -722,6 +722,8 @@ def add_evidence(
     )
     if uid not in participant_ids and uid != act.organizer_id:
         raise Invalid(msg("evidence.not_participant"), {"user_id": msg("attendance.not_participant")})
+    if uid != act.organizer_id and stints.away_at(act.school_id, [uid], act.starts_at):  # not theirs
+        raise Invalid(msg("evidence.refused"), {"user_id": msg("evidence.away")})
     kinds = reg.decl.evidence_kinds
     if kind not in kinds:
         fields["kind"] = msg("evidence.kinds", kinds=Text("、".join(k.label_zh for k in kinds.values()),

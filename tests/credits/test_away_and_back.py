@@ -268,3 +268,21 @@ def test_hours_approved_for_someone_away_before_the_rule_are_not_credited(s1, st
     f.fire(act, rev, "approve", "当时不在本校任教", hours={t2.id: "0"})
     f.fire(act, rev, "credit")
     assert (_hours_of(t1.id, act.id), _hours_of(t2.id, act.id)) == (Decimal("3"), Decimal("0"))
+
+
+def test_nothing_is_handed_in_by_someone_away_when_it_was_held(s1, staff, away):
+    """Attack: the home asks no evidence of an activity held while the teacher was away, yet a
+    reflection handed in for it (still listed, ``POST …/evidence``) counted toward their
+    semester's reflections. Refused on the person, nothing stored, nothing counted."""
+    from portal.errors import Invalid
+    from portal.models import Evidence
+    from portal.services import activities
+    from tests.support.texts import prose
+
+    t2, _gap, still_open = away
+    with pytest.raises(Invalid) as refused:
+        activities.add_evidence(still_open, t2, t2.id, "reflection", "反思", text=prose(400, 3))
+    assert "不在本校任教" in refused.value.to_dict("zh_Hans_CN")["fields"]["user_id"]
+    assert db.session.execute(select(Evidence).where(Evidence.activity_id == still_open.id)).first() is None
+    reflections = [q.done for q in credits.teacher_year(t2, s1, YEAR).facts.quotas if q.key == "reflections"]
+    assert reflections == [0, 0]
