@@ -282,6 +282,14 @@ TEXTS: dict[str, Any] = {
     "hours.invalid": _l("invalid hours"),
     "hours.user_at_most": _l("user %(user)s: at most %(n)s hours"),
     "hours.away": _l("not on the school's teaching staff when the activity was held: no hours can be credited to them"),
+    "hours.away_recorded": _l(
+        "%(names)s: not on the school's teaching staff when the activity was held, yet recorded attending it "
+        "(written before that was refused): approve with their hours adjusted to 0, or have the attendance corrected"
+    ),
+    "hours.away_approved": _l(
+        "%(names)s: not on the school's teaching staff when the activity was held, yet approved for hours "
+        "(approved before that was refused): return the activity and approve it again with their hours adjusted to 0"
+    ),
     "hours.above_rule_max": _l(
         "hours above what the credit rule gives for the hours not recorded missing: %(detail)s"
     ),
@@ -312,6 +320,8 @@ TEXTS: dict[str, Any] = {
     # -- evidence --------------------------------------------------------------------------------
     "evidence.refused": _l("evidence was not saved"),
     "evidence.not_found": _l("evidence not found"),
+    "evidence.away": _l("not on the school's teaching staff when the activity was held: it is not theirs, and "
+                        "nothing is handed in for it (nor counted)"),
     "evidence.not_participant": _l("not a participant"),
     "evidence.kinds": _l("kinds: %(kinds)s"),
     "evidence.text_or_file": _l("write the text or attach a file"),
@@ -503,6 +513,8 @@ TEXTS: dict[str, Any] = {
     "type.not_installed_api": _l("no activity type '%(key)s' is installed"),
     # -- the teacher's year: declared hours, writing quotas (issue 15) -------------------------
     "policy.declare": _l("only a teacher of this school may declare their own training"),
+    "declared.away": _l("you were not on the school's teaching staff then: training of those days is not the school's to "
+                        "certify"),
     "declared.no_participants": _l("a declaration is the declaring teacher's own: it has no other participants"),
     "declared.own_only": _l("you may only declare your own training"),
     "declared.fixed": _l("a declaration's participant and hours are fixed when it is declared"),
@@ -529,6 +541,9 @@ TEXTS: dict[str, Any] = {
     "writing.readable_only": _l("upload the text as a Word .docx or a UTF-8 .txt file, or paste it"),
     "writing.file_unreadable": _l(
         "this file cannot be read as a Word document: save it again as .docx, or paste the text"),
+    "writing.over_kind": _l("its semester is over: a piece of it keeps its kind (what you write now is a new piece)"),
+    "writing.over_more": _l("its semester is over: a correction may mend words but not count more than its %(n)s "
+                            "characters (what you write now is a new piece)"),
     "writing.not_found": _l("no such writing of yours"),
     "policy.own_writing_change": _l("only its author may change or delete this writing"),
     # -- command line (shown in English, the language of shells and logs) ------------------------

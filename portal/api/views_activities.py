@@ -103,7 +103,8 @@ def add_evidence(activity_id: int) -> tuple[Evidence, int]:
 
     A participant adds their own; the organizer or a school admin may add for anyone (`user_id`, default the caller).
     A kind on what took place (the common `reflection` and `evaluation`, and a type's kinds declared so) is refused
-    (422 on `kind`) before the activity's start."""
+    (422 on `kind`) before the activity's start. Nothing is added for a participant who was off the school's teaching
+    staff when the activity was held (422 on `user_id`): it is not theirs."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
     if request.mimetype == "multipart/form-data":

@@ -232,6 +232,8 @@ def plan_activity(
             fields.setdefault(name, said)  # the type's own word on the hours first
         for name, said in _attending_then(organizer.id, start, end, h or Decimal(0)).items():
             fields.setdefault(name, said)
+        if stints.away_at(school.id, [organizer.id], start):  # not the school's to certify
+            fields.setdefault("starts_at", msg("declared.away"))
     line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
     if line is not None and start is not None and "starts_at" not in fields:
         line_year = line_school_year(line)
@@ -720,6 +722,8 @@ def add_evidence(
     )
     if uid not in participant_ids and uid != act.organizer_id:
         raise Invalid(msg("evidence.not_participant"), {"user_id": msg("attendance.not_participant")})
+    if uid != act.organizer_id and stints.away_at(act.school_id, [uid], act.starts_at):  # not theirs
+        raise Invalid(msg("evidence.refused"), {"user_id": msg("evidence.away")})
     kinds = reg.decl.evidence_kinds
     if kind not in kinds:
         fields["kind"] = msg("evidence.kinds", kinds=Text("、".join(k.label_zh for k in kinds.values()),

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.database import write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
-from portal.hours import BadHours, fmt, parse_hours
+from portal.hours import ZERO, BadHours, fmt, parse_hours
 from portal.messages import Joined, Msg, msg, role_labels, shown
 from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
 from portal.plugin_data import PluginDataUnavailable
@@ -32,12 +32,14 @@ from portal.services.activities import has_ended, has_started, participants_with
 from portal.services.ledger import (
     credit_ceiling,
     credit_hours_each,
+    credit_hours_for,
     post_credits,
     present_at_most,
     recorded_credit,
     reverse_credits,
 )
 from portal.services.snapshots import activity_snapshot, context
+from portal.sorting import by_pinyin
 from portal.timeutil import local_text, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.definition import OWNER, PARTICIPANT, Transition
@@ -328,10 +330,10 @@ def fire(
             ) from None
         if seen is not None and seen != act.version:  # after the refusals that say who may act
             raise Conflict(msg("activity.changed_since_read"), version=act.version)
-        away = stints.away_at(school_id, [p.user_id for p in parts], act.starts_at) if isinstance(hours, dict) and hours \
-            else set()
-        adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours), away)
         step = reg.engine.definition.transition(trigger)
+        away = stints.away_at(school_id, [p.user_id for p in parts], act.starts_at) \
+            if isinstance(hours, dict) and hours or step.adjusts_hours or step.posts_credits else set()
+        adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours), away)
         if adjustments and not step.adjusts_hours:
             raise Invalid(msg("hours.only_when_adjusting"), {"hours": msg("hours.only_with_approve")})
         if adjustments and not comment.strip():
@@ -358,10 +360,13 @@ def fire(
                 p.adjusted_hours = p.adjust_reason = p.adjusted_by = None
         if step.adjusts_hours:  # what each participant is approved for: credit posts no more
             approved = credit_hours_each(reg.type, act, parts, settings)
+            _refuse_away(people, away, dict(zip((p.user_id for p in parts), approved, strict=True)), approving=True)
             payload["approved_hours"] = {str(p.user_id): str(h) for p, h in zip(parts, approved, strict=True)}
         try:
             s.flush()  # UPDATE … WHERE version = read version: a concurrent winner makes this fail
             if step.posts_credits:
+                _refuse_away(people, away, {p.user_id: credit_hours_for(reg.type, act, p, settings)
+                                            for p in parts if p.user_id in away}, approving=False)
                 act.credit_round = (act.credit_round or 0) + 1
                 s.flush()
                 credited = post_credits(s, reg.type, act, parts, settings, actor.id, _approved(act, reg))
@@ -399,6 +404,25 @@ def fire(
         school_code=school.code,
     )
     return act
+
+
+def _refuse_away(
+    people: list[tuple[Participation, User]], away: set[int], hours: dict[int, Decimal], *, approving: bool
+) -> None:
+    """Refuse approving or crediting hours for anyone ``away`` from the staff when the activity
+    was held (:func:`stints.away_at`), naming them: their attendance was recorded before
+    ``attendance.away`` refused it (or an approval of then gave them hours). Approving, the
+    reviewer adjusts their hours to 0 (or the organizer corrects the sheet); crediting, the
+    reviewer returns the activity and approves it again — never a silent drop of hours."""
+    found = [(p, u) for p, u in people if p.user_id in away and hours.get(p.user_id, ZERO) > 0]
+    if not found:
+        return
+    found = by_pinyin(found, lambda pu: pu[1].display_name)
+    names = Joined([u.display_name for _p, u in found], ", ")
+    if approving:
+        raise Invalid(msg("hours.away_recorded", names=names),
+                      {"hours": {str(p.user_id): msg("hours.away") for p, _u in found}})
+    raise Conflict(msg("hours.away_approved", names=names), user_ids=[p.user_id for p, _u in found])
 
 
 def _approved(act: Activity, reg: Any) -> dict[int, Decimal] | None:

@@ -26,6 +26,7 @@ from portal.models import OwnWriting, School, User
 from portal.security import MAX_ID, reorders
 from portal.services import access, locks, quotas, teacher_years
 from portal.services.activities import TEXT_MAX
+from portal.services.forecast import period_over
 from portal.services.quotas import WRITTEN_KINDS
 from portal.textcount import chinese_count
 from portal.timeutil import school_year_of, semester_of, to_local, utcnow
@@ -140,12 +141,29 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
     with write_transaction() as s:
         _still_changes(s, school, piece, by)
         locks.require_unlocked(school.id, piece.school_year, piece.semester)
+        _require_no_more_once_over(school, piece, kind, text, "text" if data is None else "file")
         access.one_at_a_time(piece.user_id)
         _require_new_text(school, piece.user_id, piece.school_year, text, filename, data, piece.id)
         piece.kind, piece.title, piece.text = kind, title, text
         piece.char_count, piece.updated_at = chinese_count(text), utcnow()
         teacher_years.refresh(school, piece.school_year, [piece.user_id])
     return piece
+
+
+def _require_no_more_once_over(school: School, piece: OwnWriting, kind: str, text: str, where: str) -> None:
+    """A piece of a semester that is over (the school's time) counts no more by a correction:
+    its kind is kept and its characters do not grow — what is written now is filed under now
+    (:func:`add_writing`), never into a period over. Words may be mended, the piece deleted."""
+    today = to_local(utcnow(), school.timezone).date()
+    if not period_over(piece.semester, piece.school_year, today, ()):
+        return
+    fields: dict[str, Any] = {}
+    if kind != piece.kind:
+        fields["kind"] = msg("writing.over_kind")
+    if chinese_count(text) > piece.char_count:
+        fields[where] = msg("writing.over_more", n=piece.char_count)
+    if fields:
+        raise Invalid(msg("writing.refused"), fields)
 
 
 def _still_changes(s: Session, school: School, piece: OwnWriting, by: policy.Actor) -> None:

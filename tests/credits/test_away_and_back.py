@@ -192,3 +192,97 @@ def test_a_reviewer_cannot_raise_the_hours_of_someone_away_when_it_was_held(s1, 
     db.session.refresh(still_open)
     assert still_open.state == "held"
     f.fire(still_open, rev, "approve", "未出席", hours={t2.id: "0"})  # none: taken
+
+
+def _held_in_the_gap_with_hours_recorded_before_the_rule(s1, staff):
+    """A lecture of October (t2 away) for t1 and t2, held, its evidence in; t2's 3 hours
+    attended written as the attendance sheet took them before ``attendance.away`` refused them."""
+    from portal.database import write_transaction
+    from portal.models import Participation
+
+    t1, t2, org = staff["t1"], staff["t2"], staff["organizer"]
+    act = f.plan(s1, org, "lecture", [(t1, "attendee"), (t2, "attendee")], DETAILS["lecture"], hours="3",
+                 start=datetime(2026, 10, 28, 14, 0), title="十月下旬讲座")
+    f.attend(act, org, hours={t2.id: "0"})
+    with write_transaction() as s:
+        row = s.execute(select(Participation).where(
+            Participation.activity_id == act.id, Participation.user_id == t2.id)).scalar_one()
+        row.attended_hours = Decimal("3")
+    f.fire(act, org, "hold")
+    prepare_approve(act, org, [(t1, "attendee"), (t2, "attendee")])
+    return act
+
+
+def _hours_of(user_id: int, activity_id: int) -> Decimal:
+    from sqlalchemy import func
+
+    from portal.models import CreditEntry
+
+    return db.session.execute(select(func.coalesce(func.sum(CreditEntry.hours), 0)).where(
+        CreditEntry.user_id == user_id, CreditEntry.activity_id == activity_id)).scalar_one()
+
+
+def test_hours_recorded_for_someone_away_before_the_rule_are_not_approved(s1, staff, away):
+    """Auditor: attendance recorded for a teacher off the staff before ``attendance.away``
+    refused it was approved as it stood, and crediting posted its 3 hours to their year.
+    Approval now names them and is refused; approving with their hours adjusted to 0 (or the
+    attendance corrected) goes through, and only the teacher on the staff is credited."""
+    from portal.errors import Invalid
+
+    t1, t2, rev = staff["t1"], staff["t2"], staff["reviewer"]
+    act = _held_in_the_gap_with_hours_recorded_before_the_rule(s1, staff)
+    with pytest.raises(Invalid) as refused:
+        f.fire(act, rev, "approve", "材料齐全")
+    zh = refused.value.to_dict("zh_Hans_CN")
+    assert t2.display_name in zh["message"] and "不在本校任教" in zh["message"]
+    assert "不在本校任教" in zh["fields"]["hours"][str(t2.id)]
+    en = refused.value.to_dict("en")
+    assert t2.display_name in en["message"] and "adjusted to 0" in en["message"]
+    db.session.refresh(act)
+    assert act.state == "held"
+    f.fire(act, rev, "approve", "当时不在本校任教", hours={t2.id: "0"})
+    f.fire(act, rev, "credit")
+    assert (_hours_of(t1.id, act.id), _hours_of(t2.id, act.id)) == (Decimal("3"), Decimal("0"))
+
+
+def test_hours_approved_for_someone_away_before_the_rule_are_not_credited(s1, staff, away, monkeypatch):
+    """An activity approved before the rule (the approval gave the away teacher 3 hours):
+    crediting names them and is refused, nothing posted; the reviewer returns it and approves
+    it again with their hours at 0."""
+    from portal.errors import Conflict
+    from portal.services import transitions
+
+    t1, t2, rev = staff["t1"], staff["t2"], staff["reviewer"]
+    act = _held_in_the_gap_with_hours_recorded_before_the_rule(s1, staff)
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr(transitions.stints, "away_at", lambda *_a, **_k: set())
+        f.fire(act, rev, "approve", "材料齐全")
+    with pytest.raises(Conflict) as refused:
+        f.fire(act, rev, "credit")
+    en = refused.value.to_dict("en")
+    assert t2.display_name in en["message"] and "return the activity" in en["message"]
+    assert t2.display_name in refused.value.to_dict("zh_Hans_CN")["message"]
+    db.session.refresh(act)
+    assert act.state == "reviewed" and _hours_of(t1.id, act.id) == _hours_of(t2.id, act.id) == 0
+    f.fire(act, rev, "return", "当时不在本校任教")
+    f.fire(act, rev, "approve", "当时不在本校任教", hours={t2.id: "0"})
+    f.fire(act, rev, "credit")
+    assert (_hours_of(t1.id, act.id), _hours_of(t2.id, act.id)) == (Decimal("3"), Decimal("0"))
+
+
+def test_nothing_is_handed_in_by_someone_away_when_it_was_held(s1, staff, away):
+    """Attack: the home asks no evidence of an activity held while the teacher was away, yet a
+    reflection handed in for it (still listed, ``POST …/evidence``) counted toward their
+    semester's reflections. Refused on the person, nothing stored, nothing counted."""
+    from portal.errors import Invalid
+    from portal.models import Evidence
+    from portal.services import activities
+    from tests.support.texts import prose
+
+    t2, _gap, still_open = away
+    with pytest.raises(Invalid) as refused:
+        activities.add_evidence(still_open, t2, t2.id, "reflection", "反思", text=prose(400, 3))
+    assert "不在本校任教" in refused.value.to_dict("zh_Hans_CN")["fields"]["user_id"]
+    assert db.session.execute(select(Evidence).where(Evidence.activity_id == still_open.id)).first() is None
+    reflections = [q.done for q in credits.teacher_year(t2, s1, YEAR).facts.quotas if q.key == "reflections"]
+    assert reflections == [0, 0]

@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from portal.database import write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.models import OwnWriting, TeacherYearRow
 from portal.policy import SYSTEM
-from portal.services import access, credits, schools, submissions, writing
+from portal.services import access, credits, schools, submissions, teacher_years, writing
 from portal.services.activities import TEXT_MAX
 from portal.timeutil import current_school_year
 from tests.district.conftest import prepared, world  # noqa: F401 (fixtures)
@@ -457,3 +458,31 @@ def test_a_files_words_with_a_direction_control_are_refused_on_the_file_field(sc
     assert err.value.fields["file"].code == "guard.bidi"
     assert db.session.execute(select(func.count()).select_from(OwnWriting)).scalar_one() == before
     writing.add_writing(s, t1, "reading_notes", "读书笔记", None, "笔记.txt", (prose(300, "读") + "\u200e").encode())  # a mark
+
+
+def test_a_piece_of_a_semester_over_counts_no_more_by_correcting_it(school):
+    """Attack: a piece cannot be filed into last year (the test above), but correcting last
+    year's short reading note into 10,000 characters written today filled last year's quota all
+    the same, and so did turning a note into a reflection of a semester that was over. Once its
+    semester is over (the school's time), a correction may mend words, never count more: the
+    kind is kept and the characters do not grow. Deleting stays (it counts less)."""
+    s, staff = school
+    t1 = staff["t1"]
+    who = access.actor(t1.id, s.id)
+    year = current_school_year(s.timezone)
+    last = f"{int(year[:4]) - 1}-{int(year[:4])}"
+    short = prose(800, "读")
+    piece = writing.add_writing(s, t1, "reading_notes", "《给教师的建议》", short)
+    with write_transaction():
+        piece.school_year, piece.semester = last, 2  # written last year, before the rule
+    teacher_years.refresh(s, last, [t1.id])
+    for kind, text, field in (("reading_notes", prose(10000, "读"), "text"), ("reflection", short, "kind")):
+        with pytest.raises(Invalid) as refused:
+            writing.edit_writing(s, writing.own_piece(s, piece.id, who), kind, "《给教师的建议》", text, by=who)
+        assert "学期已结束" in refused.value.to_dict("zh_Hans_CN")["fields"][field]
+        assert _row(piece.id)[:4] == ("reading_notes", "《给教师的建议》", short, 800)
+    mended = short[:-2] + "。"  # a slip put right: no more characters
+    writing.edit_writing(s, piece, "reading_notes", "《给教师的建议》（修订）", mended, by=who)
+    assert _row(piece.id)[1:3] == ("《给教师的建议》（修订）", mended)
+    writing.delete_writing(s, piece, by=who)
+    assert db.session.get(OwnWriting, piece.id) is None
