@@ -188,6 +188,28 @@ def test_codes_are_unguessable_and_stored_as_a_digest(client, world, staff, s1):
         assert 'data-testid="verify-unknown"' in r.get_data(as_text=True)
 
 
+
+@pytest.mark.parametrize("typed", ["../../x", "a/b", "..", "/", "ABCD-EFGH?x=1", "A" * 100, "验证码"])
+def test_a_typed_code_that_is_no_code_is_answered_on_the_verify_page(client, typed):
+    """``/verify?code=../../x`` went on to ``/verify/../../x``, which the browser reads as ``/x``:
+    the site's own 404, not "no such code". A typed value that is no code is answered where it
+    was typed (404, the verify page's words), with nothing issued or looked up."""
+    r = client.get("/verify", query_string={"code": typed})
+    assert r.status_code == 404 and r.location is None
+    html = r.get_data(as_text=True)
+    assert 'data-testid="verify-unknown"' in html and "验证码" in html
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_a_typed_code_goes_on_to_its_page(client, world, staff, s1):
+    login(client, staff["admin"], s1)
+    code = _code(_pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf").data)[1])
+    anonymous = client.application.test_client()
+    r = anonymous.get("/verify", query_string={"code": f" {code.lower().replace('-', ' ')} "})
+    assert r.status_code == 302 and r.location.endswith(f"/verify/{code.replace('-', '')}")
+    assert 'data-testid="verify-genuine"' in anonymous.get(r.location).get_data(as_text=True)
+
+
 def test_summary_pdf_landscape_many_rows_per_page(client, s1, staff):
     # 64 teachers, a third of them exempt (a long note), one credited activity for everyone
     people = [f.person(s1, f"p{i:02d}", "teacher", name=f"{NAMES[i % 4]}{i:02d}") for i in range(64)]
