@@ -434,6 +434,31 @@ def test_a_summary_whose_assessments_changed_since_it_was_printed_says_so_on_ver
     assert "printed Short, now Exempt." in english and "printed Short, now Not recognised." in english
 
 
+
+def test_the_verify_page_shows_the_assessment_each_summary_line_printed(client, world, staff, s1):
+    """An auditor holds a 学时汇总表 and its ``/verify`` page side by side: the page listed each
+    teacher's printed hours but not the 考核结果 printed beside them, so a printout whose 未达标
+    was altered to 达标 matched everything the page showed. Each line now shows the assessment
+    it printed (in the reader's language); a 学分认定表, which prints none, has no such column."""
+    login(client, staff["admin"], s1)
+    code = _code(_pdf(client.get(f"/reports/summary.pdf?year={YEAR}").data)[1]).replace("-", "")
+    doc = verification.find(code)
+    assert doc is not None
+    printed = {int(line["user_id"]): line["status"] for line in doc.content["lines"]}
+    anonymous = client.application.test_client()
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    lines = html.split('id="verify-lines"')[1].split("</table>")[0]
+    assert "<th>考核结果</th>" in lines
+    for user_id, status in printed.items():
+        cell = re.search(rf'data-testid="verify-status-{user_id}">([^<]*)<', lines)
+        assert cell and cell.group(1) == {"short": "未达标", "met": "达标"}[status], (user_id, status)
+    english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
+    assert re.search(r'data-testid="verify-status-\d+">Short<', english)
+    cert = _code(_pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf").data)[1]).replace("-", "")
+    lines = anonymous.get(f"/verify/{cert}").get_data(as_text=True).split('id="verify-lines"')[1].split("</table>")[0]
+    assert "verify-status-" not in lines and "考核结果" not in lines
+
+
 def test_the_english_forms_headings_wrap_in_their_columns(client, world, staff, s1):
     """Auditor: on the English 学分认定表 "Hours attended", "Hours credited" and "Remark" were
     kept on one line each in 19 mm columns and printed over one another ("Hours atteHdedrs
