@@ -470,6 +470,7 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as the rows take (unsaid, Excel fits them on one)
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     for col, width in zip("ABCDEFGH", (6, 12, 12, 12, 9, 9, 26, 14), strict=True):
         ws.column_dimensions[col].width = width
@@ -504,6 +505,7 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
         put(r, 3, value)
         r += 1
     r += 1
+    ws.print_title_rows = f"{r}:{r}"  # the table's heading on every printed page
     for i, row in enumerate(certificate_table(cert, lang)):
         for c, value in enumerate(row, 1):
             put(r, c, value, bold if i == 0 else None)

@@ -318,3 +318,22 @@ def test_dates_are_dates_in_the_workbooks(ledger):
     for label in ("活动时间", "审核日期", "认定日期"):
         cell = by_label[label]
         assert isinstance(cell.value, datetime) and cell.number_format == "yyyy-mm-dd", (label, cell.value)
+
+
+def test_a_long_certificate_xlsx_prints_on_as_many_pages_as_it_needs(s1, staff):
+    """The 学分认定表 workbook fitted its width to the A4 page and, unsaid, its height too (Excel's
+    default: one page tall): a whole-school lecture of 80 teachers printed on one page in
+    print too small to read or sign. It is now one page wide and as many tall as it needs,
+    the table's heading repeated on each page."""
+    from portal.extensions import db
+
+    people = [f.person(s1, f"p{i:02d}", "teacher", name=f"教师{i:02d}") for i in range(80)]
+    act = credited(s1, staff, "lecture", [(p, "attendee") for p in people], hours="2")
+    db.session.commit()
+    data = exports.certificate_xlsx(act)
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    heading_row = next(row[0].row for row in ws.iter_rows() if row[0].value == "序号")
+    assert ws.print_title_rows.replace("$", "") == f"{heading_row}:{heading_row}"
+    assert sum(1 for row in ws.iter_rows() if isinstance(row[0].value, int)) == 80
