@@ -7,6 +7,9 @@ streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory 
 written as whole rows of XML: :mod:`portal.reports.xlsx_rows`), moving on to a new sheet when one
 reaches Excel's 1,048,576 rows.
 
+A day (a ledger line's, a 学分认定表's) is a date cell shown ``yyyy-mm-dd`` in XLSX, so that it
+sorts and filters as a date, and ``2026-10-15`` in CSV.
+
 A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return — also after
 leading whitespace, which spreadsheets trim — is always text, never a formula (CSV: prefixed
 with ``'``; XLSX: the cell's type is set to string).
@@ -17,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
@@ -56,6 +59,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run a
 CSV_CHUNK_ROWS = 500
 LEDGER_BATCH = 2000
 BOM = "\ufeff"
+DAY_FORMAT = "yyyy-mm-dd"  # how a date cell shows
 
 Row = list[Any]
 
@@ -159,7 +163,8 @@ def _write_xlsx_xlsxwriter(
 ) -> int:
     # constant_memory: rows are written out in order and forgotten; strings are inline.
     wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
-                                   "strings_to_formulas": False, "strings_to_urls": False})
+                                   "strings_to_formulas": False, "strings_to_urls": False,
+                                   "default_date_format": DAY_FORMAT})
     it = iter(rows)
     header = [ILLEGAL_CHARACTERS_RE.sub("", str(v)) for v in next(it)]
     bold = wb.add_format({"bold": True})
@@ -185,6 +190,8 @@ def _write_xlsx_xlsxwriter(
                 put_string(r, c, _clean_text(v))
             elif kind is int or kind is float or kind is Decimal:
                 put_number(r, c, v)
+            elif kind is date:  # the workbook's default date format
+                ws.write_datetime(r, c, v)
             elif v is not None:
                 ws.write(r, c, v if kind is bool else str(v))
 
@@ -401,18 +408,24 @@ def ledger_rows(
             code, name, sy, sem, username, display, act_id, title, type_label,
             roles[role_key],
             hours, kinds.get(kind, kind), reason,
-            local_day(created, tz),
+            local_date(created, tz),
         ]
 
 
 def local_day(value: datetime | None, tz: str) -> str:
-    return "" if value is None else _local_day(value, tz)
+    """A stored UTC time as the school's local day, written ``2026-10-15`` ("" for none)."""
+    return "" if value is None else _local_date(value, tz).isoformat()
+
+
+def local_date(value: datetime | None, tz: str) -> date | None:
+    """A stored UTC time as the school's local day: a date cell in XLSX, its ISO text in CSV."""
+    return None if value is None else _local_date(value, tz)
 
 
 @lru_cache(maxsize=4096)
-def _local_day(value: datetime, tz: str) -> str:
+def _local_date(value: datetime, tz: str) -> date:
     # ledger rows of one credit share their timestamp: cached, a million rows convert few times
-    return to_local(value, tz).date().isoformat()
+    return to_local(value, tz).date()
 
 
 def stream_district_csv(
@@ -457,6 +470,7 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as the rows take (unsaid, Excel fits them on one)
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     for col, width in zip("ABCDEFGH", (6, 12, 12, 12, 9, 9, 26, 14), strict=True):
         ws.column_dimensions[col].width = width
@@ -471,16 +485,18 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
         cell = ws.cell(row=row, column=col, value=value)
         if isinstance(value, str):
             cell.data_type = "s"
+        elif isinstance(value, date):
+            cell.number_format = DAY_FORMAT
         if font is not None:
             cell.font = font
 
     put(1, 1, f"{cert.school.name} {heading('certificate', lang)}", Font(bold=True, size=14))
     act = cert.activity
-    block = [
+    block: list[tuple[str, object]] = [
         ("activity", act.title),
         ("type", _type_label(act.type_key, lang)),
         ("term", school_year_text(act.school_year, act.semester, lang)),
-        ("activity_date", local_day(act.starts_at, tz)),
+        ("activity_date", local_date(act.starts_at, tz)),
         ("planned_hours", act.hours),
     ]
     r = 3
@@ -489,6 +505,7 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
         put(r, 3, value)
         r += 1
     r += 1
+    ws.print_title_rows = f"{r}:{r}"  # the table's heading on every printed page
     for i, row in enumerate(certificate_table(cert, lang)):
         for c, value in enumerate(row, 1):
             put(r, c, value, bold if i == 0 else None)
@@ -501,9 +518,9 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
     footer = [
         ("total_credited", cert.total_hours),
         ("reviewer", cert.reviewer.display_name if cert.reviewer else ""),
-        ("approved_at", local_day(cert.approved_at, tz)),
+        ("approved_at", local_date(cert.approved_at, tz)),
         ("posted_by", cert.posted_by.display_name if cert.posted_by else ""),
-        ("credited_at", local_day(cert.credited_at, tz)),
+        ("credited_at", local_date(cert.credited_at, tz)),
     ]
     for key, value in footer:
         put(r, 1, heading(key, lang), bold)

@@ -69,19 +69,28 @@ def record_pdf(user_id: int):
 
 @bp.get("/verify")
 def verify_form():
-    """A code typed in by hand: on to its page (the page itself answers unknown codes)."""
-    code = (request.args.get("code") or "").strip()
-    if code:
-        return redirect(url_for("reports.verify", code=verification.normalise(code) or code[:64]))
-    return render_template("reports/verify_form.html")
+    """A code typed in by hand: on to its page. What is no code at all is answered here: sent
+    on as it was, ``../../x`` led to ``/verify/../../x``, which a browser reads as ``/x``."""
+    typed = (request.args.get("code") or "").strip()
+    if not typed:
+        return render_template("reports/verify_form.html")
+    code = verification.normalise(typed)
+    if code is None:
+        return _unknown()
+    return redirect(url_for("reports.verify", code=code))
+
+
+def _unknown() -> tuple[str, int, dict[str, str]]:
+    """The answer to a code that leads to no document of the portal."""
+    body = render_template("reports/verify_unknown.html", message=tr(msg("paper.verify_unknown")))
+    return body, 404, {"Cache-Control": "no-store"}
 
 
 @bp.get("/verify/<code>")
 def verify(code: str):
     doc = verification.find(code)
     if doc is None:
-        body = render_template("reports/verify_unknown.html", message=tr(msg("paper.verify_unknown")))
-        return body, 404, {"Cache-Control": "no-store"}
+        return _unknown()
     school = db.session.get_one(School, doc.school_id)
     issuer = db.session.get(User, doc.issued_by)
     body = render_template(

@@ -10,12 +10,14 @@ string per row to the sheet's row file: the same XML XlsxWriter would write
 It relies on the constant-memory worksheet's row file (``fh``), ``previous_row``, the
 ``dim_*`` bounds and ``_write_single_row``: kept in one place, tested against the installed
 XlsxWriter. A row holding anything else than text, numbers or blanks (``None``) goes through
-XlsxWriter's own path.
+XlsxWriter's own path. A date (not a datetime) is written as XlsxWriter writes it with the
+worksheet's default date format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from math import isfinite
 from typing import Any
@@ -43,12 +45,14 @@ class SheetRows:
         self.buf: list[str] = []  # rows not yet in the row file
         self.next_row = ws.previous_row
         self.first_cells = self.last_cells = -1  # rows with cells
+        day = ws.default_date_format
+        self.day_style = None if day is None else f'" s="{day._get_xf_index()}"><v>'
         self.min_col, self.max_col = XLSX_COLS, -1
 
     def put(self, r: int, row: list[Any]) -> None:
         """Row ``r`` (0-based, after the rows already put)."""
         n = str(r + 1)
-        cols, memo = self.cols, self.memo
+        cols, memo, ws_date = self.cols, self.memo, self.ws._convert_date_time
         if len(cols) < len(row):
             cols += ['<c r="' + xl_col_to_name(c) for c in range(len(cols), len(row))]
         parts = ['<row r="', n, '">']
@@ -63,6 +67,8 @@ class SheetRows:
                 if not isfinite(v):  # NaN, ±inf: XlsxWriter's own rules (an error or #NUM!)
                     return self._slow(r, row)
                 tail = f'"><v>{v:.16G}</v></c>'
+            elif kind is date and self.day_style is not None:
+                tail = f"{self.day_style}{ws_date(v):.16G}</v></c>"
             elif v is None:
                 continue
             else:

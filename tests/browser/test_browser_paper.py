@@ -320,3 +320,27 @@ def test_the_printed_summarys_notes_and_warnings_have_room(browse):
     for row in rows:
         assert row["warnings"] >= 140 and row["note"] >= 80, row  # 16% / 10% of the paper's width
         assert row["lines"] <= 7, row  # three warnings of two lines each at most
+
+
+#: each heading of the summary's figures (types, quotas): its text and the lines it takes
+HEADING_LINES = """() => [...document.querySelectorAll('#summary thead th.num:not(.absence)')].map(th => {
+  const range = document.createRange();
+  range.selectNodeContents(th);
+  return {text: th.innerText.replace(/\\s/g, ''), lines: new Set([...range.getClientRects()].map(r => Math.round(r.top))).size};
+})"""
+
+
+def test_the_printed_summarys_figure_headings_keep_two_characters_a_line(browse):
+    """Printed from its page (A4 across) the narrow figures' headings broke one character a line
+    (专/题/讲/座, 应/修): each now holds two characters a line (专题/讲座) and the table still
+    fits the paper."""
+    s = browse(locale="zh-CN", viewport=DESKTOP)
+    s.login("admin")
+    s.goto("/reports/summary")
+    s.page.emulate_media(media="print")
+    s.page.set_viewport_size(A4_LANDSCAPE)
+    headings = s.page.evaluate(HEADING_LINES)
+    assert len(headings) >= 8 and any(h["text"] == "专题讲座" for h in headings), headings
+    for heading in headings:
+        assert heading["lines"] <= -(-len(heading["text"]) // 2), heading
+    assert s.page.evaluate("() => document.documentElement.scrollWidth") <= A4_LANDSCAPE["width"]

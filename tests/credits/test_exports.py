@@ -288,3 +288,52 @@ def test_surnames_with_their_own_reading_sort_where_a_chinese_reader_looks_for_t
         fh.flush()
         text = subprocess.run(["pdftotext", "-layout", fh.name, "-"], capture_output=True, text=True, check=True).stdout
     assert [n for n in re.findall(r"[\u4e00-\u9fff]{2,3}", text) if n in ours] == expected
+
+
+def test_dates_are_dates_in_the_workbooks(ledger):
+    """A secretary sorts and filters the ledger by its 日期 column, and the 学分认定表's dates are
+    dates to Excel/WPS: they were text ("2026-10-15"), which sorts as text and filters by the
+    letter. Each is now a date cell shown as 2026-10-15 (every engine); the CSV keeps the text."""
+    from datetime import date, datetime
+
+    from sqlalchemy import select
+
+    from portal.models import Activity
+
+    csv_days = {r[13] for r in _csv(exports.stream_district_csv(YEAR, ledger=True))[1:]}
+    assert csv_days and all(len(d) == 10 and date.fromisoformat(d) for d in csv_days)
+    for engine in ("xlsxwriter", "xlsxwriter-cells", "openpyxl"):
+        out = io.BytesIO()
+        exports.district_xlsx(YEAR, out, ledger=True, engine=engine)
+        ws = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
+        cells = [row[13] for row in ws.iter_rows(min_row=2)]
+        assert len(cells) == 6, engine
+        for cell in cells:
+            assert cell.is_date and cell.number_format == "yyyy-mm-dd", (engine, cell.value, cell.number_format)
+        assert {c.value.date().isoformat() for c in cells} == csv_days, engine
+
+    act = db.session.execute(select(Activity).where(Activity.type_key == "research")).scalar_one()
+    ws = load_workbook(io.BytesIO(exports.certificate_xlsx(act))).worksheets[0]
+    by_label = {row[0].value: row[2] for row in ws.iter_rows() if row[0].value and len(row) > 2}
+    for label in ("活动时间", "审核日期", "认定日期"):
+        cell = by_label[label]
+        assert isinstance(cell.value, datetime) and cell.number_format == "yyyy-mm-dd", (label, cell.value)
+
+
+def test_a_long_certificate_xlsx_prints_on_as_many_pages_as_it_needs(s1, staff):
+    """The 学分认定表 workbook fitted its width to the A4 page and, unsaid, its height too (Excel's
+    default: one page tall): a whole-school lecture of 80 teachers printed on one page in
+    print too small to read or sign. It is now one page wide and as many tall as it needs,
+    the table's heading repeated on each page."""
+    from portal.extensions import db
+
+    people = [f.person(s1, f"p{i:02d}", "teacher", name=f"教师{i:02d}") for i in range(80)]
+    act = credited(s1, staff, "lecture", [(p, "attendee") for p in people], hours="2")
+    db.session.commit()
+    data = exports.certificate_xlsx(act)
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    heading_row = next(row[0].row for row in ws.iter_rows() if row[0].value == "序号")
+    assert ws.print_title_rows.replace("$", "") == f"{heading_row}:{heading_row}"
+    assert sum(1 for row in ws.iter_rows() if isinstance(row[0].value, int)) == 80

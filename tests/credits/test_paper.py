@@ -188,6 +188,70 @@ def test_codes_are_unguessable_and_stored_as_a_digest(client, world, staff, s1):
         assert 'data-testid="verify-unknown"' in r.get_data(as_text=True)
 
 
+
+@pytest.mark.parametrize("typed", ["../../x", "a/b", "..", "/", "ABCD-EFGH?x=1", "A" * 100, "验证码"])
+def test_a_typed_code_that_is_no_code_is_answered_on_the_verify_page(client, typed):
+    """``/verify?code=../../x`` went on to ``/verify/../../x``, which the browser reads as ``/x``:
+    the site's own 404, not "no such code". A typed value that is no code is answered where it
+    was typed (404, the verify page's words), with nothing issued or looked up."""
+    r = client.get("/verify", query_string={"code": typed})
+    assert r.status_code == 404 and r.location is None
+    html = r.get_data(as_text=True)
+    assert 'data-testid="verify-unknown"' in html and "验证码" in html
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_a_typed_code_goes_on_to_its_page(client, world, staff, s1):
+    login(client, staff["admin"], s1)
+    code = _code(_pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf").data)[1])
+    anonymous = client.application.test_client()
+    r = anonymous.get("/verify", query_string={"code": f" {code.lower().replace('-', ' ')} "})
+    assert r.status_code == 302 and r.location.endswith(f"/verify/{code.replace('-', '')}")
+    assert 'data-testid="verify-genuine"' in anonymous.get(r.location).get_data(as_text=True)
+
+
+
+def _words_drawn_over_each_other(data: bytes, folder: Path) -> list[tuple[str, str]]:
+    """Pairs of words of one line (pdftotext's boxes) drawn over each other, on any page."""
+    import subprocess
+    from html import unescape
+
+    (folder / "form.pdf").write_bytes(data)
+    out = subprocess.run(["pdftotext", "-bbox", str(folder / "form.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    found = []
+    for page in re.findall(r"<page [^>]*>(.*?)</page>", out, re.S):
+        words = [(float(a), float(b), float(c), float(d), unescape(t)) for a, b, c, d, t in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)]
+        for i, (x0, y0, x1, y1, text) in enumerate(words):
+            for u0, v0, u1, v1, other in words[i + 1:]:
+                if abs((y0 + y1) - (v0 + v1)) < 2 and x0 < u1 - 0.5 and u0 < x1 - 0.5:  # one line, boxes cross
+                    found.append((text, other))
+    return found
+
+
+#: names a school has: a Uyghur name with its middle dot, a foreign teacher's, a formula-like one
+LONG_NAMES = ["阿卜杜热合曼·买买提明", "Alexandria Montgomery-Featherstonehaugh", "=cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_name_wraps_in_its_column_on_every_form(client, s1, staff, tmp_path, lang):
+    """A name wider than its column (24 mm) was printed on one line across the next columns: on
+    the 学分认定表 and the 学时汇总表 the role and the hours stood on top of it, unreadable. A
+    name now wraps within its column (between words, inside one only where it does not fit)."""
+    people = [f.person(s1, f"long{i}", "teacher", name=name) for i, name in enumerate(LONG_NAMES)]
+    act = credited(s1, staff, "lecture", [(p, "attendee") for p in people], hours="2.5", title="专题讲座")
+    login(client, staff["admin"], s1)
+    if lang == "en":
+        client.get("/lang/en")
+    for url in (f"/activities/{act.id}/certificate.pdf", f"/reports/summary.pdf?year={YEAR}"):
+        data = client.get(url).data
+        assert _words_drawn_over_each_other(data, tmp_path) == [], url
+        flat = _pdf(data)[1].replace(" ", "").replace("\n", "")
+        for name in LONG_NAMES:
+            assert name.replace(" ", "") in flat, (url, name)
+
+
 def test_summary_pdf_landscape_many_rows_per_page(client, s1, staff):
     # 64 teachers, a third of them exempt (a long note), one credited activity for everyone
     people = [f.person(s1, f"p{i:02d}", "teacher", name=f"{NAMES[i % 4]}{i:02d}") for i in range(64)]
@@ -368,6 +432,31 @@ def test_a_summary_whose_assessments_changed_since_it_was_printed_says_so_on_ver
     assert NAMES[0] not in changed and NAMES[1] not in changed  # the others' assessments are as printed
     english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
     assert "printed Short, now Exempt." in english and "printed Short, now Not recognised." in english
+
+
+
+def test_the_verify_page_shows_the_assessment_each_summary_line_printed(client, world, staff, s1):
+    """An auditor holds a 学时汇总表 and its ``/verify`` page side by side: the page listed each
+    teacher's printed hours but not the 考核结果 printed beside them, so a printout whose 未达标
+    was altered to 达标 matched everything the page showed. Each line now shows the assessment
+    it printed (in the reader's language); a 学分认定表, which prints none, has no such column."""
+    login(client, staff["admin"], s1)
+    code = _code(_pdf(client.get(f"/reports/summary.pdf?year={YEAR}").data)[1]).replace("-", "")
+    doc = verification.find(code)
+    assert doc is not None
+    printed = {int(line["user_id"]): line["status"] for line in doc.content["lines"]}
+    anonymous = client.application.test_client()
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    lines = html.split('id="verify-lines"')[1].split("</table>")[0]
+    assert "<th>考核结果</th>" in lines
+    for user_id, status in printed.items():
+        cell = re.search(rf'data-testid="verify-status-{user_id}">([^<]*)<', lines)
+        assert cell and cell.group(1) == {"short": "未达标", "met": "达标"}[status], (user_id, status)
+    english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
+    assert re.search(r'data-testid="verify-status-\d+">Short<', english)
+    cert = _code(_pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf").data)[1]).replace("-", "")
+    lines = anonymous.get(f"/verify/{cert}").get_data(as_text=True).split('id="verify-lines"')[1].split("</table>")[0]
+    assert "verify-status-" not in lines and "考核结果" not in lines
 
 
 def test_the_english_forms_headings_wrap_in_their_columns(client, world, staff, s1):

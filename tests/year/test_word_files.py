@@ -7,7 +7,10 @@ or unpacks to far more than it weighs, is refused with a clear message and chang
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -118,6 +121,76 @@ def test_a_word_file_that_cannot_be_read_is_refused_as_writing(app, school, data
     assert r.status_code == 422 and "无法读取该 Word 文件" in page and "cannot be read" not in page
     ev = activities.add_evidence(act, t1, t1.id, "attachment", "附件", filename="附件.docx", data=data)
     assert ev.char_count == 0
+
+
+def _paragraphs_file(paragraphs: int, text: str = "读") -> bytes:
+    """A Word file whose body is ``paragraphs`` paragraphs of one run each (written as a stream:
+    some kilobytes that unpack to megabytes)."""
+    template = zipfile.ZipFile(io.BytesIO(_docx(cell="")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in template.infolist():
+            part = template.read(info.filename)
+            if info.filename != "word/document.xml":
+                z.writestr(info.filename, part)
+                continue
+            head, _, tail = part.decode().partition("<w:body>")
+            with z.open(info.filename, "w") as body:
+                body.write(f"{head}<w:body>".encode())
+                line = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
+                for start in range(0, paragraphs, 10_000):
+                    body.write(line * min(10_000, paragraphs - start))
+                body.write(tail[tail.index("<w:sectPr"):].encode())
+    return out.getvalue()
+
+
+def test_a_word_file_of_more_elements_than_the_portal_reads_is_refused(app, school, monkeypatch):
+    """Bad input: a body of more elements than :data:`file_text.DOCX_ELEMENTS_MAX` (a small upload
+    of millions of empty paragraphs) is refused as a file that cannot be read, nothing written;
+    one within it is read whole."""
+    s, staff = school
+    monkeypatch.setattr(file_text, "DOCX_ELEMENTS_MAX", 3_000)
+    assert file_text.words_of("笔记.docx", _paragraphs_file(900)) == "\n".join("读" * 900)
+    pieces = db.session.query(OwnWriting).count()
+    _refused("file", "writing.file_unreadable", lambda: writing.add_writing(
+        s, staff["t1"], "paper", "论文", filename="论文.docx", data=_paragraphs_file(1_100)))
+    assert db.session.query(OwnWriting).count() == pieces
+
+
+READ_IN_A_CHILD = """
+import re, sys
+from portal import file_text
+
+
+def peak_mb():  # this process's own peak (ru_maxrss starts at the parent's size)
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)) // 1024
+
+
+data = open(sys.argv[1], "rb").read()
+before = peak_mb()
+try:
+    words = str(len(file_text.words_of("笔记.docx", data)))
+except file_text.Unreadable:
+    words = "unreadable"
+print(words, peak_mb() - before)
+"""
+
+
+@pytest.mark.parametrize(("paragraphs", "read"), [(150_000, str(2 * 150_000 - 1)), (3_000_000, "unreadable")],
+                         ids=["within-the-bound", "millions-of-paragraphs"])
+def test_a_word_file_is_read_in_little_memory(tmp_path: Path, paragraphs, read):
+    """A 200 KB upload whose body unpacked to 60 MB of one-character paragraphs took 1.2 GB of a
+    web worker to read (python-docx built the whole tree; the bound on what the parts unpack to
+    let it through). The body is now read as a stream, each element dropped once its words are
+    taken: reading it grows the process by a few megabytes (measured in a child process)."""
+    path = tmp_path / "many.docx"
+    path.write_bytes(_paragraphs_file(paragraphs))
+    assert path.stat().st_size < 400_000  # what an upload may be, many times over
+    done = subprocess.run([sys.executable, "-c", READ_IN_A_CHILD, str(path)], capture_output=True, text=True,
+                          check=True)
+    words, grown_mb = done.stdout.split()
+    assert words == read and int(grown_mb) < 40, done.stdout
 
 
 def test_the_writing_form_offers_word_files(app, school):
