@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from portal.cli.common import fail
 from portal.errors import DomainError
 from portal.models import User
-from portal.services import access, districts, submissions, transitions, users
+from portal.services import access, credits, districts, submissions, transitions, users
 
 group = AppGroup("district", help="Districts, the school years submitted to them, and their locks.")
 activity_group = AppGroup("activity", help="Activities at the command line.")
@@ -47,6 +47,7 @@ def submit(school_code: str, year: str, semester: int | None, username: str) -> 
     try:
         school = access.school_by_code(school_code)
         user = _user(username)
+        year = credits.parse_year(year, required=True)
         sub = submissions.submit(school, year, semester, by=access.actor(user.id, school.id))
     except DomainError as exc:
         fail(exc)
