@@ -14,6 +14,7 @@ from portal.config import (
     BadConfiguration,
     DefaultConfig,
     InsecureConfiguration,
+    check_database_url,
     from_environment,
 )
 from portal.jinja_env import PageEnvironment
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "yanxiu.db")
+    check_database_url(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
     if app.config.get("PRODUCTION"):
         if app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY) or len(str(app.config["SECRET_KEY"])) < 16:
             raise InsecureConfiguration(

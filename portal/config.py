@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
+
+import click
 
 from portal.timeutil import DEFAULT_ZONE
 
@@ -144,9 +147,39 @@ def from_environment() -> dict[str, Any]:
     return out
 
 
-class InsecureConfiguration(RuntimeError):
+def check_database_url(uri: str, instance_path: str) -> None:
+    """The database address is one the portal can use, or the start stops saying which part is
+    not (never echoing the address: it holds the password). Otherwise a typo was a traceback, a
+    MySQL address the driver's ImportError and then "No such command", and a SQLite file in a
+    folder that does not exist a traceback at the first query."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(uri)
+    except (ArgumentError, ValueError):
+        raise BadConfiguration(
+            "DATABASE_URL is not a database address: postgresql://USER:PASSWORD@HOST:5432/NAME "
+            "or sqlite:////path/to/yanxiu.db"
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in ("postgresql", "sqlite"):
+        raise BadConfiguration(f"DATABASE_URL names a {backend} database: the portal runs on PostgreSQL or SQLite")
+    if backend == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        folder = (Path(instance_path) / url.database).parent  # Flask-SQLAlchemy's base for a relative path
+        if not folder.is_dir():
+            raise BadConfiguration(f"DATABASE_URL: the folder {folder} of the SQLite database does not exist")
+
+
+class ConfigurationError(click.ClickException):
+    """A setting the portal cannot start with. A Click exception, so that ``flask …`` says it in
+    one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn still
+    logs it and stops ("Worker failed to boot")."""
+
+
+class InsecureConfiguration(ConfigurationError):
     """The app was asked to run in production with development settings."""
 
 
-class BadConfiguration(RuntimeError):
+class BadConfiguration(ConfigurationError):
     """A setting names something that cannot be used (a cache backend, a folder...)."""
