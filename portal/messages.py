@@ -57,6 +57,7 @@ TEXTS: dict[str, Any] = {
     "db.upgrade_first": _l(
         "the database has not been set up or upgraded for this version of the portal: run 'flask db upgrade' first"
     ),
+    "db.unreachable": _l("cannot connect to the database (DATABASE_URL): %(reason)s"),
     "db.not_ready": _l(
         "The portal's database has not been set up or upgraded for this version yet. Nothing was changed; "
         "please tell the system administrator."

@@ -34,7 +34,9 @@ def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
 
     And a command run on a database without the tables or columns it reads (``flask db
     upgrade`` not run yet) says so (``db.upgrade_first``, exit 1) instead of the driver's
-    traceback — not the ``db`` commands', whose own failures are the migrations'."""
+    traceback — not the ``db`` commands', whose own failures are the migrations'. A database
+    that cannot be reached (a server down, a wrong password) is one line too, for every command
+    (``db.unreachable``, exit 1)."""
     for command in list(group.commands.values()):
         hint = upgrade_hint and command.name != "db"
         if isinstance(command, click.Group):
@@ -46,7 +48,7 @@ def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
 def _guarded(callback: Callable[..., Any], upgrade_hint: bool) -> Callable[..., Any]:
     from sqlalchemy.exc import DBAPIError
 
-    from portal.database import schema_missing
+    from portal.database import schema_missing, unreachable
     from portal.input_guard import text_problem
 
     @functools.wraps(callback)
@@ -61,6 +63,8 @@ def _guarded(callback: Callable[..., Any], upgrade_hint: bool) -> Callable[..., 
         except DBAPIError as exc:
             if upgrade_hint and schema_missing(exc):
                 refuse("db.upgrade_first")
+            if (reason := unreachable(exc)) is not None:
+                refuse("db.unreachable", reason=reason)
             raise
 
     run.text_guarded = True  # type: ignore[attr-defined]

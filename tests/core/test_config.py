@@ -164,3 +164,16 @@ def test_a_database_url_the_portal_cannot_use_stops_the_start(monkeypatch, tmp_p
     monkeypatch.setenv("DATABASE_URL", url)
     with pytest.raises(BadConfiguration, match="DATABASE_URL"):
         create_app()
+
+
+@pytest.mark.parametrize("command", [["school", "list"], ["db", "upgrade"]])
+def test_a_database_that_cannot_be_reached_is_one_line(monkeypatch, tmp_path, command):
+    """A server that is down (or a wrong host, port or password): the command says it cannot
+    connect, with the driver's reason, in one line and exit 1 — it was the driver's traceback,
+    ``flask db upgrade``'s too — and never the password."""
+    url = "postgresql://yanxiu:secret-pw@127.0.0.1:1/yanxiu"  # port 1: nothing listens
+    r = _flask(monkeypatch, tmp_path, *command, DATABASE_URL=url)
+    assert r.exit_code == 1, r.output
+    lines = [line for line in r.output.splitlines() if not line.startswith("INFO ")]  # alembic's own
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot connect to the database"), r.output
+    assert "Connection refused" in lines[0] and "secret-pw" not in r.output
