@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -24,6 +26,21 @@ def fail(exc: DomainError) -> None:
     if fields:
         detail = "\n" + "\n".join(f"  {k}: {v}" for k, v in fields.items())
     raise click.ClickException(f"{exc.message}{detail}")
+
+
+def give_name(written: Path, target: Path) -> None:
+    """Give the finished file ``written`` (in ``target``'s folder) the name ``target`` — never
+    over a file there, even one made since it was checked free (the database, an earlier copy):
+    a hard link fails where the name is taken, where a rename would replace it. ``written``
+    keeps its own name too; the caller removes it."""
+    try:
+        os.link(written, target)
+    except FileExistsError:
+        refuse("backup.exists", output=str(target))
+    except OSError:  # a filesystem without hard links (FAT, some network shares): checked, then renamed
+        if target.exists() or target.is_symlink():
+            refuse("backup.exists", output=str(target))
+        os.replace(written, target)
 
 
 def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:

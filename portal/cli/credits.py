@@ -21,7 +21,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.cli.common import fail, refuse
+from portal.cli.common import fail, give_name, refuse
 from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.hours import fmt
@@ -57,20 +57,12 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
 
 def _write_atomically(target: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write under a temporary name (``0600``, as mkstemp makes it), then give it ``target``'s
-    name — never over a file already there (the database, an earlier export), even one made
-    meanwhile: a hard link fails where the name is taken, where a rename would replace it."""
+    name — never over a file already there (the database, an earlier export)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            refuse("backup.exists", output=str(target))
-        except OSError:  # a filesystem without hard links (FAT, some network shares): checked, then renamed
-            if target.exists() or target.is_symlink():
-                refuse("backup.exists", output=str(target))
-            os.replace(tmp, target)
+        give_name(Path(tmp), target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
