@@ -15,6 +15,7 @@ from portal.config import (
     DefaultConfig,
     InsecureConfiguration,
     check_database_url,
+    check_time_zones,
     from_environment,
 )
 from portal.jinja_env import PageEnvironment
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "yanxiu.db")
     check_database_url(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+    check_time_zones(app.config)
     if app.config.get("PRODUCTION"):
         if app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY) or len(str(app.config["SECRET_KEY"])) < 16:
             raise InsecureConfiguration(

@@ -147,6 +147,21 @@ def from_environment() -> dict[str, Any]:
     return out
 
 
+def check_time_zones(config: Any) -> None:
+    """The deployment's time zones exist, or the start stops naming the setting: a zone that
+    does not was a traceback from the first command or page that read a date of no school."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    for setting in ("DEFAULT_TIMEZONE", "BABEL_DEFAULT_TIMEZONE"):
+        value = config.get(setting)
+        if value in (None, "") and setting == "DEFAULT_TIMEZONE":  # unset: timeutil.DEFAULT_ZONE
+            continue
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise BadConfiguration(f"{setting}={value!r}: a time zone such as {DEFAULT_ZONE}") from None
+
+
 def check_database_url(uri: str, instance_path: str) -> None:
     """The database address is one the portal can use, or the start stops saying which part is
     not (never echoing the address: it holds the password). Otherwise a typo was a traceback, a

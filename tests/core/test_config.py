@@ -177,3 +177,19 @@ def test_a_database_that_cannot_be_reached_is_one_line(monkeypatch, tmp_path, co
     lines = [line for line in r.output.splitlines() if not line.startswith("INFO ")]  # alembic's own
     assert len(lines) == 1 and lines[0].startswith("Error: cannot connect to the database"), r.output
     assert "Connection refused" in lines[0] and "secret-pw" not in r.output
+
+
+@pytest.mark.parametrize("setting", ["DEFAULT_TIMEZONE", "BABEL_DEFAULT_TIMEZONE"])
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../../etc/passwd", 8])
+def test_a_time_zone_that_is_none_stops_the_start(monkeypatch, tmp_path, setting, zone):
+    """A time zone that does not exist in instance/config.py: said at the start, in one line —
+    it was a traceback from the first command or page that read a date of no school."""
+    from portal.config import BadConfiguration
+
+    (tmp_path / "config.py").write_text(f"{setting} = {zone!r}\n")
+    r = _flask(monkeypatch, tmp_path, "reminders", "run")
+    assert r.exit_code == 1 and r.output.startswith(f"Error: {setting}=") and r.output.count("\n") == 1, r.output
+    with pytest.raises(BadConfiguration, match=setting):
+        create_app()
+    (tmp_path / "config.py").write_text(f"{setting} = 'Asia/Urumqi'\n")
+    assert create_app().config[setting] == "Asia/Urumqi"
