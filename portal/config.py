@@ -147,6 +147,20 @@ def from_environment() -> dict[str, Any]:
     return out
 
 
+def check_upload_folder(folder: str | None) -> None:
+    """An upload folder set (``YANXIU_UPLOAD_FOLDER``) is made now (``0700``, as evidence files
+    are the portal's alone) and must be writable, or the start stops: it was the first teacher's
+    upload that failed, with a 500."""
+    if not folder:
+        return  # instance/uploads, made with the instance folder's rights when first needed
+    try:
+        Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadConfiguration(f"the upload folder {folder!r} (YANXIU_UPLOAD_FOLDER) cannot be made: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadConfiguration(f"the upload folder {folder!r} (YANXIU_UPLOAD_FOLDER) is not writable by the portal")
+
+
 def check_time_zones(config: Any) -> None:
     """The deployment's time zones exist, or the start stops naming the setting: a zone that
     does not was a traceback from the first command or page that read a date of no school."""

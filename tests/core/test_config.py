@@ -193,3 +193,17 @@ def test_a_time_zone_that_is_none_stops_the_start(monkeypatch, tmp_path, setting
         create_app()
     (tmp_path / "config.py").write_text(f"{setting} = 'Asia/Urumqi'\n")
     assert create_app().config[setting] == "Asia/Urumqi"
+
+
+@pytest.mark.parametrize(("env", "value", "said"), [
+    ("YANXIU_UPLOAD_FOLDER", "/proc/no-such-folder", "'/proc/no-such-folder' (YANXIU_UPLOAD_FOLDER)"),
+    ("YANXIU_JOBS_SQLITE_PATH", "/proc/no-such-folder/jobs.db", "'/proc/no-such-folder/jobs.db' (YANXIU_JOBS_SQLITE_PATH)"),
+    ("YANXIU_PUBLIC_URL", "https://admin:secret-pw@yanxiu.example.edu.cn", "YANXIU_PUBLIC_URL"),
+])
+def test_a_place_the_portal_cannot_use_stops_the_start(monkeypatch, tmp_path, env, value, said):
+    """An upload folder that cannot be made (the first teacher's upload was a 500), a job queue
+    file that cannot be opened (a traceback from every command), a public address holding a
+    password (printed in every certificate's QR code): said at the start, in one line."""
+    r = _flask(monkeypatch, tmp_path, "school", "list", YANXIU_JOBS_STORAGE="sqlite", **{env: value})
+    assert r.exit_code == 1 and r.output.startswith("Error: ") and said in r.output, r.output
+    assert r.output.count("\n") == 1 and "secret-pw" not in r.output
