@@ -14,6 +14,9 @@ from portal.config import (
     BadConfiguration,
     DefaultConfig,
     InsecureConfiguration,
+    check_database_url,
+    check_time_zones,
+    check_upload_folder,
     from_environment,
 )
 from portal.jinja_env import PageEnvironment
@@ -36,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "yanxiu.db")
+    check_database_url(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+    check_time_zones(app.config)
+    check_upload_folder(app.config.get("UPLOAD_FOLDER"))
     if app.config.get("PRODUCTION"):
         if app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY) or len(str(app.config["SECRET_KEY"])) < 16:
             raise InsecureConfiguration(
@@ -95,6 +101,11 @@ def _check_public_url(value: Any) -> None:
     """``PUBLIC_URL`` is an absolute http(s) address (a path is allowed: a portal under a prefix),
     or the start stops with the variable named — not a certificate printed with a broken link."""
     parts = urlsplit(str(value or ""))
+    if parts.username is not None or parts.password is not None:  # said without the value: it holds a password
+        raise BadConfiguration(
+            "YANXIU_PUBLIC_URL holds a user name or password, which every certificate's QR code and every "
+            "link would print: give the address alone, such as https://yanxiu.example.edu.cn"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise BadConfiguration(
             f"YANXIU_PUBLIC_URL={value!r}: the address people reach the portal at, such as https://yanxiu.example.edu.cn"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
+
+import click
 
 from portal.timeutil import DEFAULT_ZONE
 
@@ -144,9 +147,68 @@ def from_environment() -> dict[str, Any]:
     return out
 
 
-class InsecureConfiguration(RuntimeError):
+def check_upload_folder(folder: str | None) -> None:
+    """An upload folder set (``YANXIU_UPLOAD_FOLDER``) is made now (``0700``, as evidence files
+    are the portal's alone) and must be writable, or the start stops: it was the first teacher's
+    upload that failed, with a 500."""
+    if not folder:
+        return  # instance/uploads, made with the instance folder's rights when first needed
+    try:
+        Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadConfiguration(f"the upload folder {folder!r} (YANXIU_UPLOAD_FOLDER) cannot be made: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadConfiguration(f"the upload folder {folder!r} (YANXIU_UPLOAD_FOLDER) is not writable by the portal")
+
+
+def check_time_zones(config: Any) -> None:
+    """The deployment's time zones exist, or the start stops naming the setting: a zone that
+    does not was a traceback from the first command or page that read a date of no school."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    for setting in ("DEFAULT_TIMEZONE", "BABEL_DEFAULT_TIMEZONE"):
+        value = config.get(setting)
+        if value in (None, "") and setting == "DEFAULT_TIMEZONE":  # unset: timeutil.DEFAULT_ZONE
+            continue
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise BadConfiguration(f"{setting}={value!r}: a time zone such as {DEFAULT_ZONE}") from None
+
+
+def check_database_url(uri: str, instance_path: str) -> None:
+    """The database address is one the portal can use, or the start stops saying which part is
+    not (never echoing the address: it holds the password). Otherwise a typo was a traceback, a
+    MySQL address the driver's ImportError and then "No such command", and a SQLite file in a
+    folder that does not exist a traceback at the first query."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(uri)
+    except (ArgumentError, ValueError):
+        raise BadConfiguration(
+            "DATABASE_URL is not a database address: postgresql://USER:PASSWORD@HOST:5432/NAME "
+            "or sqlite:////path/to/yanxiu.db"
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in ("postgresql", "sqlite"):
+        raise BadConfiguration(f"DATABASE_URL names a {backend} database: the portal runs on PostgreSQL or SQLite")
+    if backend == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        folder = (Path(instance_path) / url.database).parent  # Flask-SQLAlchemy's base for a relative path
+        if not folder.is_dir():
+            raise BadConfiguration(f"DATABASE_URL: the folder {folder} of the SQLite database does not exist")
+
+
+class ConfigurationError(click.ClickException):
+    """A setting the portal cannot start with. A Click exception, so that ``flask …`` says it in
+    one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn still
+    logs it and stops ("Worker failed to boot")."""
+
+
+class InsecureConfiguration(ConfigurationError):
     """The app was asked to run in production with development settings."""
 
 
-class BadConfiguration(RuntimeError):
+class BadConfiguration(ConfigurationError):
     """A setting names something that cannot be used (a cache backend, a folder...)."""

@@ -184,6 +184,17 @@ _UNDEFINED = ("42P01", "42703")
 _SQLITE_UNDEFINED = ("no such table", "no such column", "has no column named")
 
 
+def unreachable(exc: BaseException) -> str | None:
+    """The driver's reason (its first line) when ``exc`` is a failure to connect — no statement
+    was sent: a server that is down, a wrong host, port or password, a SQLite file that cannot
+    be opened — else None. The CLI says it in one line (``portal.cli.common``)."""
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError) and exc.statement is None:
+        return (str(exc.orig).strip().splitlines() or ["?"])[0]
+    return None
+
+
 def schema_missing(exc: BaseException) -> bool:
     """Whether ``exc`` (a SQLAlchemy error, or the driver's) says a table or column this code
     uses does not exist: the database was never set up, or is older than the code — ``flask db

@@ -25,6 +25,7 @@ import importlib
 import logging
 import os
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -98,7 +99,10 @@ def _make_huey(app: Flask) -> Huey:
         path = cfg.get("JOBS_SQLITE_PATH") or os.path.join(app.instance_path, "jobs.db")
         if not immediate:  # (an immediate queue keeps no file)
             private_sqlite_file(str(path))  # queued jobs' arguments: readable like the database, no wider
-        return SqliteHuey(name, filename=str(path), immediate=immediate, utc=True)
+        try:
+            return SqliteHuey(name, filename=str(path), immediate=immediate, utc=True)
+        except sqlite3.Error as exc:  # a folder that does not exist, no right: every command's traceback
+            raise BadConfiguration(f"the job queue {str(path)!r} (YANXIU_JOBS_SQLITE_PATH) cannot be opened: {exc}") from None
     if kind == "redis":
         url = cfg.get("JOBS_REDIS_URL")
         if not url:

@@ -57,6 +57,7 @@ TEXTS: dict[str, Any] = {
     "db.upgrade_first": _l(
         "the database has not been set up or upgraded for this version of the portal: run 'flask db upgrade' first"
     ),
+    "db.unreachable": _l("cannot connect to the database (DATABASE_URL): %(reason)s"),
     "db.not_ready": _l(
         "The portal's database has not been set up or upgraded for this version yet. Nothing was changed; "
         "please tell the system administrator."
@@ -553,6 +554,9 @@ TEXTS: dict[str, Any] = {
                                  "for a site that exists to show it"),
     "cli.unknown_type": _l("unknown activity type '%(key)s'; installed: %(installed)s"),
     "cli.unknown_state": _l("unknown state '%(state)s'"),
+    "cli.no_user": _l("no user '%(username)s'"),
+    "cli.no_district_role": _l("'%(username)s' holds no district role"),
+    "cli.no_activity": _l("no activity %(id)s"),
     "cli.unknown_format": _l("unknown format '%(format)s': choose %(choices)s"),
     "cli.output_is_dir": _l("%(output)s is a directory; give a file name"),
     "cli.folder_missing": _l("cannot write %(output)s: folder %(folder)s does not exist"),

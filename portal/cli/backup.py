@@ -6,6 +6,8 @@ portal is serving and writing. PostgreSQL is backed up with its own tools (``pg_
 
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from portal.database import private_sqlite_file
+from portal.cli.common import give_name
+from portal.database import SQLITE_COMPANIONS, SQLITE_FILE_MODE
 from portal.extensions import db
 from portal.messages import msg
 
@@ -63,18 +66,22 @@ def backup_command(output: Path) -> None:
     source = sqlite_database_path()
     if not source.exists():
         raise BackupRefused("backup.no_database_file", path=str(source))
-    output = output.expanduser().resolve()
-    if output.exists():
+    output = output.expanduser()
+    if output.exists() or output.is_symlink():  # a link is not followed: it may point anywhere
         raise BackupRefused("backup.exists", output=str(output))
-    if output == source.resolve():
+    output = output.parent.resolve() / output.name
+    live = str(source.resolve())
+    if str(output) in {live + suffix for suffix in SQLITE_COMPANIONS}:  # its -wal, -shm and -journal too
         raise BackupRefused("backup.onto_itself")
     if not output.parent.is_dir():
         raise BackupRefused("backup.no_directory", path=str(output.parent))
-    tmp = output.with_name(output.name + ".partial")
+    # a new file of its own (a fixed OUTPUT.partial made beforehand by someone else was written
+    # into, readable by them), as private as the database
+    tmp = output.with_name(f".{output.name}.{secrets.token_hex(8)}.partial")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
     try:
-        private_sqlite_file(str(tmp))  # the copy holds what the database holds: not for others either
         pages = backup_sqlite(source, tmp)
-        tmp.rename(output)
+        give_name(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
     click.echo(f"backup written to {output} ({pages} pages, {output.stat().st_size} bytes)")

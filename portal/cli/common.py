@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -26,6 +28,21 @@ def fail(exc: DomainError) -> None:
     raise click.ClickException(f"{exc.message}{detail}")
 
 
+def give_name(written: Path, target: Path) -> None:
+    """Give the finished file ``written`` (in ``target``'s folder) the name ``target`` — never
+    over a file there, even one made since it was checked free (the database, an earlier copy):
+    a hard link fails where the name is taken, where a rename would replace it. ``written``
+    keeps its own name too; the caller removes it."""
+    try:
+        os.link(written, target)
+    except FileExistsError:
+        refuse("backup.exists", output=str(target))
+    except OSError:  # a filesystem without hard links (FAT, some network shares): checked, then renamed
+        if target.exists() or target.is_symlink():
+            refuse("backup.exists", output=str(target))
+        os.replace(written, target)
+
+
 def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
     """Every command of ``group`` (and of its groups: the core's, Flask's, a plugin's) refuses a
     text argument no column can store, as the web's input guard refuses it: a NUL, or an
@@ -34,7 +51,9 @@ def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
 
     And a command run on a database without the tables or columns it reads (``flask db
     upgrade`` not run yet) says so (``db.upgrade_first``, exit 1) instead of the driver's
-    traceback — not the ``db`` commands', whose own failures are the migrations'."""
+    traceback — not the ``db`` commands', whose own failures are the migrations'. A database
+    that cannot be reached (a server down, a wrong password) is one line too, for every command
+    (``db.unreachable``, exit 1)."""
     for command in list(group.commands.values()):
         hint = upgrade_hint and command.name != "db"
         if isinstance(command, click.Group):
@@ -46,7 +65,7 @@ def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
 def _guarded(callback: Callable[..., Any], upgrade_hint: bool) -> Callable[..., Any]:
     from sqlalchemy.exc import DBAPIError
 
-    from portal.database import schema_missing
+    from portal.database import schema_missing, unreachable
     from portal.input_guard import text_problem
 
     @functools.wraps(callback)
@@ -61,6 +80,8 @@ def _guarded(callback: Callable[..., Any], upgrade_hint: bool) -> Callable[..., 
         except DBAPIError as exc:
             if upgrade_hint and schema_missing(exc):
                 refuse("db.upgrade_first")
+            if (reason := unreachable(exc)) is not None:
+                refuse("db.unreachable", reason=reason)
             raise
 
     run.text_guarded = True  # type: ignore[attr-defined]

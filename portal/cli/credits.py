@@ -5,7 +5,8 @@
 ``flask evidence check-padding`` (stored writing today's rule would refuse as padded).
 
 The file is written next to its destination under a temporary name and renamed at the end,
-so a failed export leaves no file behind (and never a half-written one).
+so a failed export leaves no file behind (and never a half-written one); it is a new file, as
+``flask backup``'s is: an existing one (an earlier export, the database) is refused, never replaced.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.cli.common import fail, refuse
+from portal.cli.common import fail, give_name, refuse
 from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.hours import fmt
@@ -36,7 +37,7 @@ LANGS = click.Choice(["zh", "en"])  # the languages of the headings (as `flask w
 
 def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
     try:
-        year = credits.parse_year(year)
+        year = credits.parse_year(year, required=True)
     except DomainError as exc:
         fail(exc)
     if fmt not in FORMATS:
@@ -45,6 +46,8 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         refuse("cli.output_is_dir", output=output)
+    if target.exists() or target.is_symlink():  # said before the work; _write_atomically holds to it
+        refuse("backup.exists", output=output)
     if not folder.is_dir():
         refuse("cli.folder_missing", output=output, folder=str(folder))
     if not os.access(folder, os.W_OK):
@@ -53,15 +56,16 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
 
 
 def _write_atomically(target: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write under a temporary name (``0600``, as mkstemp makes it), then give it ``target``'s
+    name — never over a file already there (the database, an earlier export)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        os.replace(tmp, target)
-    except BaseException:
+        give_name(Path(tmp), target)
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise
 
 
 def _write_csv(chunks) -> Callable[[IO[bytes]], None]:
@@ -118,7 +122,7 @@ def rebuild_year_rows(years: tuple[str, ...]) -> None:
     chosen = []
     for year in years:
         try:
-            chosen.append(credits.parse_year(year))
+            chosen.append(credits.parse_year(year, required=True))
         except DomainError as exc:
             fail(exc)
     with write_transaction():

@@ -8,10 +8,11 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.cli.common import fail
+from portal.cli.common import fail, refuse
 from portal.errors import DomainError
+from portal.messages import shown
 from portal.models import User
-from portal.services import access, districts, submissions, transitions, users
+from portal.services import access, credits, districts, submissions, transitions, users
 
 group = AppGroup("district", help="Districts, the school years submitted to them, and their locks.")
 activity_group = AppGroup("activity", help="Activities at the command line.")
@@ -20,7 +21,7 @@ activity_group = AppGroup("activity", help="Activities at the command line.")
 def _user(username: str) -> User:
     user = users.by_username(username)
     if user is None:
-        raise click.ClickException(f"no user {username!r}")
+        refuse("cli.no_user", username=shown(username))
     return user
 
 
@@ -47,6 +48,7 @@ def submit(school_code: str, year: str, semester: int | None, username: str) -> 
     try:
         school = access.school_by_code(school_code)
         user = _user(username)
+        year = credits.parse_year(year, required=True)
         sub = submissions.submit(school, year, semester, by=access.actor(user.id, school.id))
     except DomainError as exc:
         fail(exc)
@@ -62,7 +64,7 @@ def _seat(username: str) -> tuple[User, access.DistrictSeat]:
     user = _user(username)
     seat = access.district_seat(user.id)
     if seat is None:
-        raise click.ClickException(f"{username!r} holds no district role")
+        refuse("cli.no_district_role", username=shown(username))
     return user, seat
 
 
@@ -113,7 +115,7 @@ def fire(activity_id: int, trigger: str, comment: str, username: str) -> None:
     user = _user(username)
     act = db.session.get(Activity, activity_id) if access.id_in_range(activity_id) else None
     if act is None:
-        raise click.ClickException(f"no activity {activity_id}")
+        refuse("cli.no_activity", id=activity_id)
     try:
         done = transitions.fire(act.id, act.school_id, user, trigger, comment)
     except DomainError as exc:

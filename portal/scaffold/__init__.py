@@ -13,6 +13,7 @@ from pathlib import Path
 from string import Template
 
 from portal.hookspecs import CONTRACT_VERSION
+from portal.messages import shown
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -37,7 +38,7 @@ class PluginNames:
         key = name.strip().lower().replace("-", "_")
         if not KEY_RE.match(key):
             raise ScaffoldError(
-                f"{name!r}: a plugin name is 2–40 lowercase ASCII letters, digits or '_', starting with a letter"
+                f"'{shown(name)}': a plugin name is 2–40 lowercase ASCII letters, digits or '_', starting with a letter"
             )
         return cls(key, f"yanxiu_{key}", f"yanxiu-{key.replace('_', '-')}", "".join(p.title() for p in key.split("_")))
 
@@ -71,11 +72,17 @@ def create_plugin(name: str, output: Path) -> list[Path]:
     names = PluginNames.from_name(name)
     taken = {ep.name: ep.value for ep in entry_points(group="portal.plugins")}
     if names.key in taken:  # installed, it could never load beside the one of that name
-        raise ScaffoldError(f"{name!r}: a plugin named {names.key!r} is installed already ({taken[names.key]}); "
-                            "choose another name")
+        raise ScaffoldError(f"'{shown(name)}': a plugin named {names.key!r} is installed already "
+                            f"({taken[names.key]}); choose another name")
     output = Path(output)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise ScaffoldError(f"{output} exists and is not an empty folder")
+    if output.is_symlink() and not output.exists():
+        raise ScaffoldError(f"cannot write the plugin into {output}: a link to a folder that does not exist")
+    try:  # the folder first: one that cannot be made (a file in its path, no right) leaves nothing written
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScaffoldError(f"cannot write the plugin into {output}: {exc.strerror}") from None
     values = _substitutions(names)
     written: list[Path] = []
     for source in sorted(TEMPLATE_DIR.rglob("*")):

@@ -786,9 +786,11 @@ def entry_lines(user_id: int, school_id: int, year: str) -> list[Row]:
 # -- school years ---------------------------------------------------------------------------
 
 
-def parse_year(value: object, default: str | None = None) -> str:
-    """A school year such as ``2026-2027``; empty → ``default`` (the current year if None)."""
-    if value in (None, ""):
+def parse_year(value: object, default: str | None = None, *, required: bool = False) -> str:
+    """A school year such as ``2026-2027``; empty → ``default`` (the current year if None), as a
+    page's empty year field means — unless ``required`` (a command's ``--year "$YEAR"`` with the
+    variable unset is a mistake, not the current year)."""
+    if value in (None, "") and not required:
         return default or current_school_year()
     if not isinstance(value, str) or not valid_school_year(value.strip()):
         raise Invalid(

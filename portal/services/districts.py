@@ -22,6 +22,7 @@ from portal.models.school import DEFAULT_SCHOOL_RULES, DISTRICT_QUOTAS, rules_of
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
 from portal.services import access, announcements
+from portal.services.schools import clean_code, code_taken, valid_code
 from portal.timeutil import is_month_day
 
 
@@ -63,14 +64,14 @@ def school_by_id(district_id: int, school_id: Any) -> School:
 
 def create_district(code: str, name: str, settings: dict[str, Any] | None = None) -> District:
     """A new district (the operator's command, the demo, the tests)."""
-    code, name = (code or "").strip(), (name or "").strip()
+    code, name = clean_code(code), (name or "").strip()
     fields: dict[str, Any] = {}
-    if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
+    if not valid_code(code):
         fields["code"] = msg("school.code_format")
     if not name or len(name) > 200:
         fields["name"] = msg("between_chars", low=1, high=200)
-    if not fields and db.session.execute(select(District.id).where(District.code == code)).first():
-        fields["code"] = msg("district.code_taken", code=code)
+    if not fields and (taken := code_taken(District.code, code)) is not None:
+        fields["code"] = msg("district.code_taken", code=taken)
     if fields:
         raise Invalid(msg("district.invalid"), fields)
     with write_transaction() as s:

@@ -273,6 +273,7 @@ def run(job_id: int) -> None:
     name = secrets.token_hex(16) + "." + fmt
     target = folder() / name
     try:
+        _private_file(target)
         written = _write(kind, fmt, _counted(rows, job_id), target, year, lang, district_id)
     except Exception:
         target.unlink(missing_ok=True)
@@ -287,6 +288,13 @@ def _after_failure() -> str:
     """The state of an export whose try raised: "failed" once huey will not try again (the page
     stops waiting and says to ask again), else "queued" for the next try."""
     return "failed" if jobs.last_try() else "queued"
+
+
+def _private_file(target: Path) -> None:
+    """Create the job's file empty and ``0600`` before anything is written into it (opening it
+    to write keeps that mode): made by the umask and narrowed at the end, it was open to a local
+    user meanwhile, whose handle read the finished file later, in a folder others may enter."""
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _finish(job_id: int, target: Path, **counts: int) -> None:
@@ -317,6 +325,7 @@ def _certificates(row: ExportJob) -> None:
     try:
         with current_app.test_request_context("/", base_url=base), force_locale(locale_of(row.lang)):
             data = make(school, year, issued_by, lambda n: _progress(job_id, done_rows=n))
+        _private_file(target)
         target.write_bytes(data)
     except Exception:
         target.unlink(missing_ok=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal import policy
@@ -26,15 +27,33 @@ from portal.timeutil import DEFAULT_ZONE
 from workflows.definition import Phase
 
 
+def clean_code(typed: Any) -> str:
+    """A school's or a district's code as typed, as it is stored: NFKC (a full-width ＤＥＭＯ is
+    DEMO) and trimmed."""
+    return unicodedata.normalize("NFKC", typed if isinstance(typed, str) else "").strip()
+
+
+def valid_code(code: str) -> bool:
+    """1–32 letters, digits, '-' or '_' (``school.code_format``)."""
+    return 0 < len(code) <= 32 and all(c.isalnum() or c in "-_" for c in code)
+
+
+def code_taken(column: Any, code: str) -> str | None:
+    """The stored code (of ``column``: ``School.code``, ``District.code``) that ``code`` is,
+    however its letters' case is spelt, or None: ``tz5`` beside ``TZ5`` was a second school the
+    operator could not tell from the first, each command reaching one by the case typed."""
+    return db.session.scalars(select(column).where(func.lower(column) == func.lower(code)).limit(1)).first()
+
+
 def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_id: int | None = None,
                   recheck: Callable[[Session], None] | None = None) -> School:
     """A new school. No permission is checked here: the district admin's way is
     :func:`portal.services.districts.create_school_with_admin`, whose right ``recheck`` asks
     again, first thing inside the write."""
     fields: dict[str, Msg] = {}
-    code = (code or "").strip()
+    code = clean_code(code)
     name = (name or "").strip()
-    if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
+    if not valid_code(code):
         fields["code"] = msg("school.code_format")
     if not name or len(name) > 200:
         fields["name"] = msg("school.name_length")
@@ -42,8 +61,8 @@ def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_i
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fields["timezone"] = msg("school.timezone_unknown", timezone=timezone)
-    if not fields and db.session.execute(select(School.id).where(School.code == code)).first():
-        fields["code"] = msg("school.code_taken", code=code)
+    if not fields and (taken := code_taken(School.code, code)) is not None:
+        fields["code"] = msg("school.code_taken", code=taken)
     if fields:
         raise Invalid(msg("school.invalid"), fields)
     with write_transaction() as s:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -226,3 +227,46 @@ def test_every_command_guards_its_text_arguments(app):
 
     unguarded = [c.name for c in commands(app.cli) if c.callback and not getattr(c.callback, "text_guarded", False)]
     assert not unguarded
+
+
+@pytest.mark.parametrize("command", [
+    ("district", "decide", "1", "accept", "--as"),
+    ("district", "reopen", "1", "--reason", "x", "--as"),
+    ("district", "submit", "DEMO", "--year", "2026-2027", "--as"),
+    ("activity", "fire", "1", "credit", "--as"),
+])
+def test_an_unknown_person_is_quoted_as_every_refusal_quotes(app, demo, command):
+    """``--as`` naming nobody: the refusal (from the catalogue) quotes the name cut to 40
+    characters with invisible characters shown as U+FFFD, as every other refusal does; it
+    echoed the whole argument as Python writes it ('ho\\x07ld', 500 characters)."""
+    r = run(app, *command, "ho\x07ld" + "x" * 500)
+    assert r.exit_code == 1, r.output
+    assert r.output == "Error: no user 'ho\ufffdld" + "x" * 34 + "…'\n", r.output
+
+
+def test_a_person_without_a_district_role_and_an_unknown_activity_are_refused_by_the_catalogue(app, demo):
+    from portal.messages import msg
+
+    r = run(app, "district", "decide", "1", "accept", "--as", "teacher1")
+    assert r.exit_code == 1 and r.output == f"Error: {msg('cli.no_district_role', username='teacher1').english}\n"
+    assert "'teacher1' holds no district role" in r.output
+    r = run(app, "activity", "fire", "99999999999999999999", "credit", "--as", "teacher1")
+    assert r.exit_code == 1 and r.output == f"Error: {msg('cli.no_activity', id=99999999999999999999).english}\n"
+
+
+@pytest.mark.parametrize(("command", "model"), [(("school", "create"), School), (("district", "create"), "district")])
+def test_a_code_taken_however_spelt_is_refused(app, command, model):
+    """``tz5`` beside ``TZ5`` (or a full-width ＴＺ５) made a second school an operator could not
+    tell from the first, each command reaching one or the other by the letters' case; a code
+    is now one code however spelt, and a full-width one is stored as the letters it reads as."""
+    from portal.models import District
+
+    table = School if model is School else District
+    assert run(app, *command, "TZ5", "第一").exit_code == 0
+    before = db.session.scalar(select(func.count(table.id)))
+    for spelt in ("tz5", "Tz5", "ＴＺ５"):
+        r = run(app, *command, spelt, "第二")
+        assert r.exit_code == 1 and "code TZ5 exists" in r.output, (spelt, r.output)
+    assert db.session.scalar(select(func.count(table.id))) == before
+    assert run(app, *command, "ＮＥＷ１", "第三").exit_code == 0
+    assert db.session.scalar(select(table.code).where(table.name == "第三")) == "NEW1"

@@ -139,3 +139,63 @@ def test_a_semester_that_is_none_is_refused_as_such(runner, staff):
     r = runner.invoke(args=["district", "submit", "S1", "--year", YEAR, "--semester", "3", "--as", staff["admin"].username])
     assert r.exit_code != 0
     assert "collects semesters" not in r.output and "not a semester" in r.output, r.output
+
+
+@pytest.mark.parametrize("command", [["export", "--school", "S1"], ["export-district"]])
+def test_an_existing_output_file_is_refused_and_kept(runner, outdir, command):
+    """An export never writes over a file: ``--output instance/yanxiu.db`` (a slip of the hand)
+    replaced the live database with a spreadsheet, and an earlier export was lost unsaid."""
+    out = outdir / "kept.db"
+    out.write_bytes(b"SQLite format 3\x00 the database")
+    r = runner.invoke(args=["credits", *command, "--year", YEAR, "--format", "csv", "--output", str(out)])
+    assert r.exit_code == 1 and "already exists" in r.output, r.output
+    assert "Traceback" not in r.output
+    assert out.read_bytes() == b"SQLite format 3\x00 the database"
+    assert [p.name for p in outdir.iterdir()] == ["kept.db"]  # no temporary file left either
+
+
+def test_an_output_taken_while_the_export_runs_is_kept(runner, outdir, monkeypatch):
+    """The name checked free at the start and taken by someone else before the end: the other
+    file stays, the export is refused, nothing of it is left."""
+    from portal.reports import exports
+
+    out = outdir / "d.csv"
+
+    def racing(*_a, **_k):
+        out.write_text("someone else's")
+        yield b"\xef\xbb\xbfheader\r\n"
+
+    monkeypatch.setattr(exports, "stream_district_csv", racing)
+    r = runner.invoke(args=["credits", "export-district", "--year", YEAR, "--format", "csv", "--output", str(out)])
+    assert r.exit_code == 1 and "already exists" in r.output, r.output
+    assert out.read_text() == "someone else's"
+    assert [p.name for p in outdir.iterdir()] == ["d.csv"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["credits", "export", "--school", "S1", "--format", "csv"],
+        ["credits", "export-district", "--format", "csv"],
+        ["credits", "rebuild-year-rows"],
+    ],
+)
+def test_an_empty_year_is_refused_not_read_as_the_current_one(runner, outdir, command):
+    """``--year "$YEAR"`` with YEAR unset: a page's empty year field means the current year, a
+    required option left empty is a mistake (it exported, rebuilt or submitted the current year)."""
+    extra = [] if command[1] == "rebuild-year-rows" else ["--output", str(outdir / "out.csv")]
+    r = runner.invoke(args=[*command, "--year", "", *extra])
+    assert r.exit_code == 1 and "not a school year: ''" in r.output, r.output
+    assert list(outdir.iterdir()) == []
+
+
+def test_an_empty_year_submits_nothing(runner, staff):
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission as Submission
+
+    before = db.session.scalar(select(func.count(Submission.id)))
+    r = runner.invoke(args=["district", "submit", "S1", "--year", "", "--as", staff["admin"].username])
+    assert r.exit_code == 1 and "not a school year: ''" in r.output, r.output
+    assert db.session.scalar(select(func.count(Submission.id))) == before

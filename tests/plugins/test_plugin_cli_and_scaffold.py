@@ -200,3 +200,29 @@ def test_the_skeleton_speaks_chinese_first_and_says_how_to_get_pytest(tmp_path, 
     ctx = TransitionContext(activity, [], [], t.settings_with_defaults({}), 1, frozenset({"owner"}), datetime(2026, 10, 15))
     [missing] = t.workflow().guards["hold"][0](ctx)
     assert isinstance(missing, Text) and missing.zh and missing.en
+
+
+def test_scaffold_refuses_an_output_it_cannot_write_and_writes_nothing(tmp_path):
+    """A link to nowhere, or a path through a file, as the output folder: refused with the
+    reason (they ended in Python's FileExistsError and NotADirectoryError), nothing written."""
+    from click.testing import CliRunner
+
+    from portal.scaffold.cli import main
+
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "nowhere")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    for output in (dangling, a_file / "plugin"):
+        r = CliRunner().invoke(main, ["plugins", "new", "peer_review", "--dir", str(output)])
+        assert r.exit_code == 2 and f"cannot write the plugin into {output}" in r.output, r.output
+        assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "link"] and a_file.read_text() == "mine"
+
+
+def test_scaffold_quotes_a_bad_name_as_refusals_do(tmp_path):
+    """Cut to 40 characters, an invisible character as U+FFFD: it echoed the whole argument as
+    Python writes it."""
+    with pytest.raises(ScaffoldError) as refused:
+        create_plugin("bad\x07" + "a" * 300, tmp_path / "out")
+    assert str(refused.value).startswith("'bad\ufffd" + "a" * 35 + "…': a plugin name is")

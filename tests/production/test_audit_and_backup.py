@@ -7,6 +7,7 @@ import io
 import os
 import sqlite3
 import stat
+from contextlib import closing
 
 import pytest
 from flask_migrate import upgrade
@@ -207,7 +208,7 @@ def test_the_backup_is_no_more_readable_than_the_database(make_app, tmp_path):
         os.umask(old)
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == SQLITE_FILE_MODE
-    assert not list(tmp_path.glob("copy.db.partial*"))
+    assert not list(tmp_path.glob(".copy.db.*.partial"))
 
 
 def test_backup_refuses_postgresql_and_points_to_pg_dump(make_app, tmp_path):
@@ -217,3 +218,51 @@ def test_backup_refuses_postgresql_and_points_to_pg_dump(make_app, tmp_path):
     assert result.exit_code != 0
     assert "pg_dump" in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.fixture
+def small_sqlite_app(make_app, tmp_path):
+    """An app on a SQLite file of one table: enough for ``flask backup``, which copies any."""
+    path = tmp_path / "portal.db"
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        conn.commit()
+    return make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_the_backup_is_not_written_onto_a_file_of_the_live_database(small_sqlite_app, tmp_path, suffix):
+    """SQLite keeps the database in companion files too: a copy written as ``portal.db-wal``
+    (not there at the time) became the live database's write-ahead log."""
+    result = small_sqlite_app.test_cli_runner().invoke(args=["backup", "--output", str(tmp_path / f"portal.db{suffix}")])
+    assert result.exit_code == 1 and "must not be the database itself" in result.output, result.output
+    assert not (tmp_path / f"portal.db{suffix}").exists()
+
+
+def test_the_backup_follows_no_symbolic_link(small_sqlite_app, tmp_path):
+    """A link left where the operator writes backups (a shared folder) pointing elsewhere: the
+    copy went where the link pointed."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = tmp_path / "yanxiu.db"
+    link.symlink_to(elsewhere / "stolen.db")
+    result = small_sqlite_app.test_cli_runner().invoke(args=["backup", "--output", str(link)])
+    assert result.exit_code == 1 and "already exists" in result.output, result.output
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_backup_is_not_written_into_a_file_left_in_its_way(small_sqlite_app, tmp_path):
+    """The copy was written into ``OUTPUT.partial`` even when that file was already there — made
+    beforehand, readable by everyone, by a local user who then read the whole database."""
+    trap = tmp_path / "copy.db.partial"
+    trap.touch(mode=0o666)
+    trap.chmod(0o666)
+    target = tmp_path / "copy.db"
+    result = small_sqlite_app.test_cli_runner().invoke(args=["backup", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert trap.read_bytes() == b"" and stat.S_IMODE(trap.stat().st_mode) == 0o666
+    with closing(sqlite3.connect(target)) as copy:
+        assert copy.execute("SELECT x FROM t").fetchall() == [(1,)]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy.db")) == ["copy.db", "copy.db.partial"]
+    assert not list(tmp_path.glob(".copy.db.*"))  # its own temporary file is gone

@@ -154,3 +154,40 @@ def test_an_export_run_twice_at_once_is_written_once(make_app, tmp_path):
         db.session.commit()  # (its read ends: the tries write on connections of their own)
         row = db.session.get(ExportJob, job_id)
         assert row.status == "done" and set(export_jobs.folder().iterdir()) - files == {export_jobs.folder() / row.stored_name}
+
+
+def test_an_export_file_is_the_portals_alone_while_it_is_written(make_app, tmp_path, monkeypatch):
+    """The file is created readable by the portal only, not given ``0600`` once written: in a
+    folder the operator made for exports (``0755``), a local user who opened it while it was
+    written (``0644`` by the umask) kept reading every teacher's hours through that handle."""
+    import os
+    import stat
+
+    from portal import jobs
+
+    seen: list[int] = []
+
+    def writer(kind, fmt, rows, target, *args):
+        with open(target, "wb") as out:  # as the CSV branch and openpyxl open it
+            seen.append(stat.S_IMODE(os.stat(target).st_mode))
+            out.write(b"rows")
+        return 1
+
+    monkeypatch.setattr(export_jobs, "_write", writer)
+    shared = tmp_path / "exports"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    old_umask = os.umask(0o022)
+    try:
+        app = make_app(demo=True, EXPORT_FOLDER=str(shared), **queued_config(tmp_path))
+        with app.app_context():
+            district = log_in(app.test_client(), user("district"))
+        r = district.post("/district/export-job", data={"year": current_school_year(), "ledger": "1"})
+        job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+        with jobs.running_worker(app):
+            wait_for(lambda: district.get(f"/exports/{job_id}.json").get_json()["status"] == "done")
+    finally:
+        os.umask(old_umask)
+    assert seen == [0o600]
+    (written,) = shared.iterdir()
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
