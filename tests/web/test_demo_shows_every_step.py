@@ -127,3 +127,21 @@ def test_the_second_districts_school_had_its_annual_plan_returned_with_a_comment
         assert told == ["south1.t0"]
     assert comment in as_user("south1.t0").get("/notifications").get_data(as_text=True)
     assert comment in as_user("south1.t0").get("/school-plan").get_data(as_text=True)
+
+
+def test_a_talk_tomorrow_and_its_reminder(site, as_user):
+    """An activity starting tomorrow by the school's calendar, its people reminded (the hourly
+    ``remind_tomorrow``, written at once): the kind of notification no other demo activity makes."""
+    from portal.demo_reach import tomorrow_title
+    from portal.timeutil import to_local, utcnow
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        title = tomorrow_title()
+        act = db.session.execute(select(Activity).where(Activity.title == title)).scalar_one()
+        assert (to_local(act.starts_at, school.timezone).date() - to_local(utcnow(), school.timezone).date()).days == 1
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                                  .where(Notification.kind == "tomorrow")).scalars().all()
+        assert "teacher4" in told
+    page = as_user("teacher4").get("/notifications").get_data(as_text=True)
+    assert title in page and "明天" in page
