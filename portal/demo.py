@@ -1,5 +1,6 @@
 """Demo data: an invented school ``DEMO`` with staff of every role and activities of every
-type in every state. All names are invented."""
+type in every state (each phase, and each state of the type's own), and the review's other steps:
+a return for rework, hours lowered with a reason, credits revoked. All names are invented."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from portal.timeutil import (
     utcnow,
     year_bounds,
 )
-from workflows.definition import OWNER, Phase, Transition
+from workflows.definition import OWNER, Phase, Transition, WorkflowDefinition
 
 DEMO_PASSWORD = "yanxiu-demo"
 STAFF = [
@@ -200,7 +201,7 @@ def demo_text(title: str) -> str:
     pick = random.Random(sha256(title.encode()).digest()).sample(SENTENCES, 12)
     return f"关于{title}：{''.join(pick)}"
 #: Who declares the demo's self-declared activities, phase by phase (teacher1: one awaiting
-#: review, one credited).
+#: review, one credited), then round again for the type's own states (teacher2: one refused).
 DECLARERS = ("teacher2", "teacher1", "teacher3", "teacher1", "teacher4")
 
 
@@ -289,6 +290,7 @@ def load_demo(today: datetime | None = None) -> School:
         except DomainError as exc:  # the type's own code refused its steps (a plugin's bug): reported
             db.session.rollback()
             registry().plugins.fail(reg.plugin, M_DEMO_TYPE, exc, key=key, error=describe(exc))
+    _demo_review_steps(school, reviewer)
     _demo_writing(school)
     _demo_exemption(school, now)
     from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
@@ -315,16 +317,18 @@ def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str,
     type_name = reg.decl.name_zh
     definition = reg.engine.definition
     declared = reg.decl.self_declared
-    for index, (phase, tag, offset) in enumerate(DEMO_PHASES):
+    for index, (goal, tag, offset) in enumerate(_demo_goals(definition)):
+        phase = goal if isinstance(goal, Phase) else definition.phase(goal)
         # 14:00–17:00 in the school's time: within one day, so within one semester, whenever it runs
+        hour = 14 if isinstance(goal, Phase) else OWN_STATE_HOUR
         start = to_local(now + timedelta(days=offset - shift), school.timezone).replace(
-            hour=14, minute=0, second=0, microsecond=0)
+            hour=hour, minute=0, second=0, microsecond=0)
         planner = organizer
         if declared:  # a teacher's own finished training: in the past, this school year
             planner = _user(DECLARERS[index % len(DECLARERS)])
             begun = to_local(_declared_start(now, offset - shift, school.timezone), school.timezone)
             # as the others (14:00, one start for the queue's order), unless it is today's
-            start = (begun.replace(hour=14, minute=0, second=0, microsecond=0)
+            start = (begun.replace(hour=hour, minute=0, second=0, microsecond=0)
                      if begun.date() < to_local(now, school.timezone).date() else begun)
         act = activities.plan_activity(
             school,
@@ -338,9 +342,11 @@ def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str,
             details,
             location="" if declared else "学校报告厅",
         )
-        for step in definition.way_to(phase):  # the type's own workflow, its own states too
-            if definition.phase(step.dest) is Phase.CLOSED:
-                transitions.fire(act.id, school.id, planner, step.trigger, "时间冲突，改期")
+        for step in definition.way_to(goal):  # the type's own workflow, its own states too
+            if definition.phase(step.dest) is Phase.CLOSED:  # cancelled by its planner, or refused
+                closer = planner if OWNER in step.roles else reviewer
+                transitions.fire(act.id, school.id, closer, step.trigger,
+                                 "时间冲突，改期" if closer is planner else "所附证书与申报的培训不符，不予认定。")
                 continue
             _add_evidence(act, planner, step)  # what the type's guards ask before it
             if step.not_before_start and not declared:  # held: the attendance first
@@ -360,6 +366,51 @@ def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str,
                 activities.record_attendance(act, organizer, rows)
             actor = planner if OWNER in step.roles else reviewer
             transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+
+
+def _demo_review_steps(school: School, reviewer: User) -> None:
+    """The review's other steps, on approved demo activities (load order): a declaration (its
+    declarer alone is told) returned for rework with a comment, then approved again with the
+    hours lowered for a reason; an organised activity credited, then revoked with a reason (its
+    ledger lines reversed, it waits to be credited again). Asked of each workflow, never of a
+    trigger's name."""
+    types = registry().types
+    approved = [act for act in db.session.execute(
+        select(Activity).where(Activity.school_id == school.id).order_by(Activity.id)).scalars()
+        if types[act.type_key].engine.definition.phase(act.state) is Phase.CONFIRMED]
+
+    def step(act: Activity, what: Callable[[Transition], bool]) -> Transition | None:
+        definition = types[act.type_key].engine.definition
+        return next((t for t in definition.transitions if what(t) and act.state in t.sources), None)
+
+    declared = [act for act in approved if types[act.type_key].decl.self_declared]
+    if declared and (back := step(act := declared[0], lambda t: t.clears_adjustments)):
+        transitions.fire(act.id, school.id, reviewer, back.trigger, "证书载明的学时与申报的不一致，请核对。")
+        again = step(act, lambda t: t.adjusts_hours)
+        present = [(p.user_id, p.attended_hours) for p, _u in activities.participants_with_users(act.id)
+                   if p.attended_hours is not None and p.attended_hours > 1]
+        if again is not None and present:
+            transitions.fire(act.id, school.id, reviewer, again.trigger, "证书载明的学时少于申报，按证书认定。",
+                             hours={present[0][0]: str(present[0][1] - 1)})
+    organised = [act for act in approved if not types[act.type_key].decl.self_declared]
+    if organised and (credit := step(act := organised[0], lambda t: t.posts_credits)):
+        transitions.fire(act.id, school.id, reviewer, credit.trigger)
+        if (revoke := step(act, lambda t: t.reverses_credits)) is not None:
+            transitions.fire(act.id, school.id, reviewer, revoke.trigger, "签到表登记有误，撤销后重新核对认定。")
+
+
+#: When a type's own states (those no walk of ``DEMO_PHASES`` ends in: a refused declaration) are
+#: shown: mornings (the phases' activities are afternoons) of the type's own days, the first on
+#: the day of its activity awaiting review, each next one ten days earlier.
+OWN_STATE_HOUR, OWN_STATE_DAYS = 9, -20
+
+
+def _demo_goals(definition: WorkflowDefinition) -> list[tuple[Phase | str, str, int]]:
+    """Where a type's demo activities go: ``DEMO_PHASES``, then each state of the type that none
+    of them ends in (by name, tagged with its Chinese label), so every state has an activity."""
+    reached = {steps[-1].dest if (steps := definition.way_to(p)) else definition.initial for p, _t, _d in DEMO_PHASES}
+    own = [s for s in definition.states if s.name not in reached]
+    return [*DEMO_PHASES, *((s.name, s.label_zh, OWN_STATE_DAYS - 10 * k) for k, s in enumerate(own))]
 
 
 #: teacher1's reading notes of a book, as a teacher would write them: each passage once (a piece

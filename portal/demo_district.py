@@ -1,11 +1,13 @@
 """Demo data of the district level (``flask demo`` loads it after the DEMO school): more schools
 of the default district at every stage of the year's submission — submitted (waiting for the
 district), returned with comments (and a talk still waiting for review, which the school's
-submission page warns about), accepted and locked — each with an accepted annual plan its
+submission page warns about), accepted and locked (once reopened with a reason, sent and
+accepted again) — each with an accepted annual plan its
 talks were planned from (one line never held: the dashboard shows the school behind its plan),
 written evidence the reviewer can open, the district's minimum writing quotas, a district
 reviewer, and a second district with a school of its own and its own reviewer (districts are
-tenants), which collects semesters: its school's first semester is submitted. The talks are of
+tenants), which collects semesters: its school's first semester is submitted, its annual plan
+returned with a comment. The talks are of
 the type that gathers most of the staff (``demo.gathering_types``; with the built-ins,
 lectures). Invented people."""
 
@@ -44,6 +46,11 @@ SCHOOLS = (
 OTHER = ("SOUTH1", "南山区第一小学", ("马建国", "朱丽娟", "胡天佑"))
 
 
+def login_of(code: str, i: int = 0) -> str:
+    """The login of a district school's ``i``-th person (0: its admin), e.g. ``east1.t0``."""
+    return f"{code.lower()}.t{i}"
+
+
 def _school(code: str, name: str, district_id: int, people: tuple[str, ...]) -> tuple[School, list[User]]:
     school = schools.create_school(code, name, district_id=district_id)
     for reg in gathering_types()[:2]:
@@ -51,7 +58,7 @@ def _school(code: str, name: str, district_id: int, people: tuple[str, ...]) -> 
     staff = []
     for i, person in enumerate(people):
         roles = ["school_admin", "organizer", "teacher"] if i == 0 else ["reviewer", "teacher"] if i == 1 else ["teacher"]
-        staff.append(users.create_user(f"{code.lower()}.t{i}", DEMO_PASSWORD, person, school, roles,
+        staff.append(users.create_user(login_of(code, i), DEMO_PASSWORD, person, school, roles,
                                        "F" if i % 2 else "M", date(1984 + i, 5, 1), joined=STAFF_SINCE))
     return school, staff
 
@@ -149,25 +156,50 @@ def load_district_demo() -> None:
         if stage == "returned":
             submissions.decide(sub.id, False, "请核对两位教师的请假记录后重新报送。",
                                {str(staff[3].id): "缺少12月讲座的签到，请补录。"}, by=seat, district_id=default.id)
-        elif stage == "accepted":
+        elif stage == "accepted":  # accepted, reopened for a late correction, sent and accepted again
             submissions.decide(sub.id, True, "数据完整，予以认定。", by=seat, district_id=default.id)
+            submissions.reopen(sub.id, "学校申请补录一位教师的请假记录，重新开放本学年。",
+                               by=policy.Actor.of(district_admin.id, DISTRICT[2]) if district_admin else seat,
+                               district_id=default.id)
+            again = submissions.submit(school, year, by=admin)
+            submissions.decide(again.id, True, "补录后数据完整，予以认定。", by=seat, district_id=default.id)
     # the second district collects semesters: its school's first semester waits for its reviewer
     other = districts.create_district("NANSHAN", "南山区", {"submission_period": "semester"})
     school, staff = _school(OTHER[0], OTHER[1], other.id, OTHER[2])
     _talk(school, staff, 20, "3")
-    submissions.submit(school, year, 1, by=access.actor(staff[0].id, school.id))
+    admin = access.actor(staff[0].id, school.id)
+    submissions.submit(school, year, 1, by=admin)
     username, name, gender, born = OTHER_REVIEWER
-    users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born, district_id=other.id)
+    other_reviewer = users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born,
+                                       district_id=other.id)
+    _returned_plan(school, admin, policy.Actor.of(other_reviewer.id, ["district_reviewer"]), year, other.id)
     _decision_notifications()
+
+
+def _returned_plan(school: School, admin: policy.Actor, reviewer: policy.Actor, year: str, district_id: int) -> None:
+    """The second district's school sent its annual plan without saying who leads each line:
+    its reviewer returned it with a comment (the school corrects and sends it again)."""
+    if not (kinds := gathering_types()):
+        return
+    key, name = kinds[0].decl.key, kinds[0].decl.name_zh
+    lines = [{"type": key, "month": m, "title": f"{m}月{name}", "hours": "3", "responsible": ""} for m in (10, 12, 4)]
+    plan = school_plans.save_plan(school, year, "立足课堂，提升教师的作业设计能力。", "50", lines, by=admin)
+    school_plans.submit_plan(school, year, by=admin)
+    school_plans.decide_plan(plan.id, False, "请写明每月活动的负责人后重新报送。", by=reviewer, district_id=district_id)
 
 
 def _decision_notifications() -> None:
     """The district's decisions as their schools' admins were told (written at once, not left
-    to a worker): the returned school's admin and the accepted one's see them in the centre."""
-    from portal.models import SubmissionEvent
+    to a worker): the returned school's admin and the accepted (and reopened) one's see them in the
+    centre, and each school's admin the decision on its annual plan."""
+    from portal.models import SchoolPlan, SubmissionEvent
     from portal.services import district_notices
 
+    for plan in db.session.execute(select(SchoolPlan).order_by(SchoolPlan.id)).scalars().all():
+        if plan.decided_at is not None:  # idempotent as the job is: the queued one finds them written
+            district_notices.school_plan_job(plan.id, plan.status, plan.comment, plan.decided_at.isoformat())
     for event_id in db.session.execute(
-        select(SubmissionEvent.id).where(SubmissionEvent.action.in_(("accept", "return"))).order_by(SubmissionEvent.id)
+        select(SubmissionEvent.id).where(SubmissionEvent.action.in_(("accept", "return", "reopen")))
+        .order_by(SubmissionEvent.id)
     ).scalars().all():
         district_notices.submission_job(event_id)  # idempotent: the queued job finds them written

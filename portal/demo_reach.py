@@ -1,9 +1,9 @@
 """Demo data for reaching people: the notifications the demo's history would have sent (review
 decisions, evidence due, absence), written at once rather than left to a worker, and a talk
 (of the type that gathers most of the staff: a lecture with the built-ins) starting a quarter of
-an hour after the demo is loaded, so its QR check-in screen is live, with
-two teachers already checked in; the district's announced deadlines and the reminders of the
-school's own deadlines and writing quotas."""
+an hour after the demo is loaded, so its QR check-in screen is live, with two teachers already
+checked in, and one tomorrow, its people reminded; the district's announced deadlines and the
+reminders of the school's own deadlines and writing quotas."""
 
 from __future__ import annotations
 
@@ -54,8 +54,36 @@ def checkin_activity(school: School, now: datetime) -> None:
             s.add(CheckIn(activity_id=act.id, user_id=_user(username).id, checked_in_at=now - timedelta(minutes=minutes)))
 
 
+#: A talk tomorrow (10:00–12:00 by the school's clock): its people get the hourly reminder.
+TOMORROW_SUBJECT = "作业的分层设计（明天举行）"
+TOMORROW_PEOPLE = ("teacher4", "reviewer")  # the first attends, the second leads
+
+
+def tomorrow_title() -> str:
+    """The talk tomorrow's title: the type's name, then :data:`TOMORROW_SUBJECT`."""
+    return f"{gathering_types()[0].decl.name_zh}：{TOMORROW_SUBJECT}"
+
+
+def tomorrow_activity(school: School, now: datetime) -> None:
+    """A talk of the first gathering type tomorrow, its people told by ``remind_tomorrow`` as
+    the worker's hourly run would (written at once)."""
+    if not (kinds := gathering_types()):
+        return
+    reg = kinds[0]
+    start = to_local(now + timedelta(days=1), school.timezone).replace(hour=10, minute=0, second=0, microsecond=0)
+    main, lead = main_and_lead(reg)
+    activities.plan_activity(
+        school, _user("organizer"), reg.decl.key, tomorrow_title(), start.isoformat(timespec="minutes"),
+        (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
+        [{"user_id": _user(u).id, "role": r} for u, r in zip(TOMORROW_PEOPLE, (main, lead), strict=True)],
+        sample_details(reg) or {}, location="学校报告厅",
+    )
+    reminders.remind_tomorrow(now)
+
+
 def load(school: School, now: datetime) -> None:
     checkin_activity(school, now)
+    tomorrow_activity(school, now)
     for log_id in db.session.execute(
         select(TransitionLog.id).where(TransitionLog.school_id == school.id).order_by(TransitionLog.id)
     ).scalars().all():

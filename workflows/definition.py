@@ -171,17 +171,28 @@ class WorkflowDefinition:
         running to July is not credited on its first evening)."""
         return t.posts_credits
 
-    def way_to(self, goal: Phase, start: str | None = None) -> tuple[Transition, ...]:
-        """The shortest way forward from ``start`` (the initial state) to a state of ``goal``:
-        no return for rework, no reversal, no cancelling unless the goal is closed. What the demo
-        and generated data follow, so a type's own states are gone through too."""
+    def way_to(self, goal: Phase | str, start: str | None = None) -> tuple[Transition, ...]:
+        """The shortest way forward from ``start`` (the initial state) to a state of ``goal`` (a
+        phase, or one state by name: a type's own, such as a refused declaration): no return for
+        rework, no reversal, no cancelling unless the goal is closed. What the demo and generated
+        data follow, so a type's own states are gone through too."""
         origin = start or self.initial
-        if self.phase(origin) is goal:
+        if isinstance(goal, Phase):
+            phase = goal
+
+            def reached(state: str) -> bool:
+                return self.phase(state) is goal
+        else:
+            phase = self.phase(self.state(goal).name)
+
+            def reached(state: str) -> bool:
+                return state == goal
+        if reached(origin):
             return ()
         forward = [
             t for t in self.transitions
             if not t.clears_adjustments and not t.reverses_credits
-            and (self.phase(t.dest) is not Phase.CLOSED or goal is Phase.CLOSED)
+            and (self.phase(t.dest) is not Phase.CLOSED or phase is Phase.CLOSED)
         ]
         paths: dict[str, tuple[Transition, ...]] = {origin: ()}
         queue = [origin]
@@ -190,10 +201,10 @@ class WorkflowDefinition:
             for t in forward:
                 if state in t.sources and t.dest not in paths:
                     paths[t.dest] = paths[state] + (t,)
-                    if self.phase(t.dest) is goal:
+                    if reached(t.dest):
                         return paths[t.dest]
                     queue.append(t.dest)
-        raise ValueError(f"no way to a state of phase {goal.value!r}")
+        raise ValueError(f"no way to {goal!r}")
 
     def ordered_states(self) -> list[State]:
         """States in phase order (a plugin's state after the core states of its phase)."""

@@ -4,7 +4,7 @@ import click
 from flask import Flask, current_app
 
 from portal.cli.common import refuse
-from portal.demo import DEMO_PASSWORD, STAFF, load_demo
+from portal.demo import DEMO_PASSWORD, LEFT_AFTER_LAST_YEAR, STAFF, load_demo
 
 
 @click.command("demo")
@@ -14,7 +14,7 @@ def demo_command(public_demo: bool) -> None:
     """Load the invented DEMO school (staff of every role, activities of every type and state) and
     the demo district (schools at every stage of the year's submission, a district reviewer).
     District-scale data: ``python bench/datagen.py --schools N`` in a checkout."""
-    from portal.demo_district import REVIEWER, load_district_demo
+    from portal.demo_district import OTHER, OTHER_REVIEWER, REVIEWER, SCHOOLS, load_district_demo, login_of
     from portal.services import planner_stats
 
     if current_app.config.get("PRODUCTION") and not public_demo:
@@ -23,7 +23,9 @@ def demo_command(public_demo: bool) -> None:
     load_district_demo()
     planner_stats.refresh()
     click.echo(f"demo school {school.code} ready; password for every demo login: {DEMO_PASSWORD}")
-    click.echo("logins: " + ", ".join(u for u, *_ in STAFF) + f", district, {REVIEWER[0]}")
+    admins = [login_of(code) for code, *_ in (*SCHOOLS, OTHER)]  # each district school's admin
+    logins = [u for u, *_ in STAFF] + [LEFT_AFTER_LAST_YEAR[0], "district", REVIEWER[0], OTHER_REVIEWER[0], *admins]
+    click.echo("logins: " + ", ".join(logins))
 
 
 def register(app: Flask) -> None:

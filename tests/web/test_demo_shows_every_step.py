@@ -1,0 +1,147 @@
+"""The demo shows every state of every type and every step of the review (README: "keep the demo
+data showing every feature"): a declaration refused (a type's own state), an activity returned
+for rework with a comment and approved again with one person's hours lowered for a reason, credits
+revoked (reversing ledger lines), each told to the people in it; and the district's acceptance of
+its schools' annual plans told to their admins."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.demo import sample_details
+from portal.extensions import db
+from portal.models import Activity, CreditEntry, Notification, Participation, School, TransitionLog, User
+from portal.registry import registry
+
+
+def _demo_school_id() -> int:
+    return db.session.execute(select(School.id).where(School.code == "DEMO")).scalar_one()
+
+
+def _logs(school_id: int, step) -> list[TransitionLog]:
+    """The DEMO school's transition log rows whose trigger, in its type's workflow, is ``step``."""
+    rows = db.session.execute(
+        select(TransitionLog, Activity.type_key).join(Activity, Activity.id == TransitionLog.activity_id)
+        .where(Activity.school_id == school_id).order_by(TransitionLog.id)).all()
+    out = []
+    for log, key in rows:
+        definition = registry().types[key].engine.definition
+        if step(definition.transition(log.trigger)):
+            out.append(log)
+    return out
+
+
+def test_every_state_of_every_demo_type_has_an_activity(site):
+    with site.app_context():
+        school_id = _demo_school_id()
+        for key, reg in registry().types.items():
+            if sample_details(reg) is None:
+                continue
+            held = set(db.session.execute(select(Activity.state).where(
+                Activity.school_id == school_id, Activity.type_key == key)).scalars())
+            every = {s.name for s in reg.engine.definition.states}
+            assert every <= held, (key, every - held)
+
+
+def test_an_activity_returned_with_a_comment_then_approved_with_hours_lowered(site, as_user):
+    with site.app_context():
+        school_id = _demo_school_id()
+        returned = _logs(school_id, lambda t: t.clears_adjustments)
+        assert returned and returned[0].comment
+        act = db.session.get_one(Activity, returned[0].activity_id)
+        lowered = db.session.execute(select(Participation, User.username).join(User, User.id == Participation.user_id)
+                                     .where(Participation.activity_id == act.id,
+                                            Participation.adjusted_hours.is_not(None))).all()
+        assert len(lowered) == 1 and lowered[0][0].adjust_reason
+        assert lowered[0][0].adjusted_hours < lowered[0][0].attended_hours
+        reason, comment, username = lowered[0][0].adjust_reason, returned[0].comment, lowered[0][1]
+        told = db.session.execute(select(Notification.user_id).where(
+            Notification.kind == "returned", Notification.school_id == school_id)).scalars().all()
+        assert lowered[0][0].user_id in told
+        act_id = act.id
+    page = as_user("reviewer").get(f"/activities/{act_id}").get_data(as_text=True)
+    assert comment in page and reason in page
+    assert comment in as_user(username).get("/notifications").get_data(as_text=True)
+
+
+def test_credits_revoked_with_a_reason_and_reversed_in_the_ledger(site, as_user):
+    with site.app_context():
+        school_id = _demo_school_id()
+        revoked = _logs(school_id, lambda t: t.reverses_credits)
+        assert revoked and revoked[0].comment
+        act_id, comment = revoked[0].activity_id, revoked[0].comment
+        lines = db.session.execute(select(CreditEntry.user_id, CreditEntry.hours)
+                                   .where(CreditEntry.activity_id == act_id)).all()
+        assert any(h < 0 for _u, h in lines) and sum(h for _u, h in lines) == 0  # credited, then reversed
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id).where(
+            Notification.kind == "revoked", Notification.school_id == school_id)).scalars().all()
+        assert told
+    assert comment in as_user("reviewer").get(f"/activities/{act_id}").get_data(as_text=True)
+    assert comment in as_user(told[0]).get("/notifications").get_data(as_text=True)
+
+
+def test_the_district_schools_admins_were_told_their_annual_plan_was_accepted(site, as_user):
+    from portal.demo_district import load_district_demo
+
+    with site.app_context():
+        load_district_demo()
+        admins = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                                    .where(Notification.kind == "school_plan_accepted")).scalars().all()
+        assert sorted(admins) == ["east1.t0", "north1.t0", "west1.t0"]
+    page = as_user("east1.t0").get("/notifications").get_data(as_text=True)
+    assert "区里已通过本校" in page and "年度研修计划" in page
+
+
+def test_an_accepted_year_was_reopened_with_a_reason_and_accepted_again(site, as_user):
+    """NORTH1's year: accepted, reopened by the district with a reason (its admin told), submitted
+    again and accepted again — still locked, its history showing every step."""
+    from portal.demo_district import load_district_demo
+    from portal.models import SubmissionEvent, YearLock
+
+    with site.app_context():
+        load_district_demo()
+        north = db.session.execute(select(School.id).where(School.code == "NORTH1")).scalar_one()
+        steps = db.session.execute(select(SubmissionEvent.action, SubmissionEvent.comment).where(
+            SubmissionEvent.school_id == north).order_by(SubmissionEvent.id)).all()
+        assert [a for a, _c in steps] == ["submit", "accept", "reopen", "submit", "accept"]
+        reason = steps[2][1]
+        assert reason and db.session.execute(select(YearLock.id).where(YearLock.school_id == north)).first()
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                                  .where(Notification.kind == "submission_reopened")).scalars().all()
+        assert told == ["north1.t0"]
+    assert reason in as_user("north1.t0").get("/notifications").get_data(as_text=True)
+
+
+def test_the_second_districts_school_had_its_annual_plan_returned_with_a_comment(site, as_user):
+    from portal.demo_district import load_district_demo
+    from portal.models import SchoolPlan
+
+    with site.app_context():
+        load_district_demo()
+        plan = db.session.execute(select(SchoolPlan).join(School, School.id == SchoolPlan.school_id)
+                                  .where(School.code == "SOUTH1")).scalar_one()
+        assert plan.status == "returned" and plan.comment
+        comment = plan.comment
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                                  .where(Notification.kind == "school_plan_returned")).scalars().all()
+        assert told == ["south1.t0"]
+    assert comment in as_user("south1.t0").get("/notifications").get_data(as_text=True)
+    assert comment in as_user("south1.t0").get("/school-plan").get_data(as_text=True)
+
+
+def test_a_talk_tomorrow_and_its_reminder(site, as_user):
+    """An activity starting tomorrow by the school's calendar, its people reminded (the hourly
+    ``remind_tomorrow``, written at once): the kind of notification no other demo activity makes."""
+    from portal.demo_reach import tomorrow_title
+    from portal.timeutil import to_local, utcnow
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        title = tomorrow_title()
+        act = db.session.execute(select(Activity).where(Activity.title == title)).scalar_one()
+        assert (to_local(act.starts_at, school.timezone).date() - to_local(utcnow(), school.timezone).date()).days == 1
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                                  .where(Notification.kind == "tomorrow")).scalars().all()
+        assert "teacher4" in told
+    page = as_user("teacher4").get("/notifications").get_data(as_text=True)
+    assert title in page and "明天" in page
