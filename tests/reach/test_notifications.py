@@ -530,16 +530,22 @@ def test_usual_addresses_are_saved(make_app, address):
         assert notifications.setting(teacher.id).email == address
 
 
-def test_a_reminder_held_overnight_is_not_sent_for_an_activity_cancelled_meanwhile(queued_app, smtp):
-    """The activity-tomorrow reminder is written in the evening and its email held by the quiet
-    hours until 07:00; the organizer cancels the activity at 21:00. Before: the morning's email
-    told everyone to come all the same. Now it is not sent; the app keeps the note as said then."""
+def _reminded_the_evening_before():
+    """The demo's open lecture, and the "tomorrow" reminders of teacher1 and teacher3 (who take
+    every kind by email), written the evening before it."""
     for who in ("teacher1", "teacher3"):
         notifications.save_setting(user(who).id, f"{who}@school.test", list(notifications.KINDS))
     act = activity("lecture", Phase.OPEN)
     reminders.remind_tomorrow(act.starts_at - timedelta(days=1))
     mine = {n.user_id: n for n in notes("tomorrow") if n.params["title"] == act.title}
-    first, second = mine[user("teacher1").id], mine[user("teacher3").id]
+    return act, mine[user("teacher1").id], mine[user("teacher3").id]
+
+
+def test_a_reminder_held_overnight_is_not_sent_for_an_activity_cancelled_meanwhile(queued_app, smtp):
+    """The activity-tomorrow reminder is written in the evening and its email held by the quiet
+    hours until 07:00; the organizer cancels the activity at 21:00. Before: the morning's email
+    told everyone to come all the same. Now it is not sent; the app keeps the note as said then."""
+    act, first, second = _reminded_the_evening_before()
     assert deliver_now(first.id, NOON_UTC) == ["email"]  # before the cancellation: sent
     transitions.fire(act.id, school().id, user("organizer"), "cancel", "主讲人临时出差")
     assert deliver_now(second.id, NOON_UTC) == []
@@ -551,12 +557,7 @@ def test_a_reminder_held_overnight_is_not_sent_to_someone_taken_off_the_list_mea
     """The reminder is written in the evening and held by the quiet hours; at 21:00 the organizer
     takes a teacher off the activity's list. Before: the morning's email still told them to come
     tomorrow. Now it is not sent to them (the others' is); the app keeps the note as said then."""
-    for who in ("teacher1", "teacher3"):
-        notifications.save_setting(user(who).id, f"{who}@school.test", list(notifications.KINDS))
-    act = activity("lecture", Phase.OPEN)
-    reminders.remind_tomorrow(act.starts_at - timedelta(days=1))
-    mine = {n.user_id: n for n in notes("tomorrow") if n.params["title"] == act.title}
-    kept, dropped = mine[user("teacher1").id], mine[user("teacher3").id]
+    act, kept, dropped = _reminded_the_evening_before()
     activities.remove_participant(act, user("organizer"), user("teacher3").id)
     assert deliver_now(dropped.id, NOON_UTC) == []
     assert deliver_now(kept.id, NOON_UTC) == ["email"]
