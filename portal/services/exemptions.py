@@ -110,7 +110,7 @@ def set_exemption(school: School, actor: User | policy.Actor, user_id: object, y
     elif len(text) > REASON_MAX:
         fields["reason"] = msg("at_most_chars", n=REASON_MAX)
     target = _target(school, user_id)
-    policy.require_not_own(who, target.id)  # may_exempt: never one's own year
+    policy.require(policy.may_exempt(who, target.id), "policy.not_self")  # an admin (above): never their own year
     if fields:
         raise Invalid(msg("exemption.refused"), fields)
     with write_transaction() as s:
@@ -139,7 +139,7 @@ def clear_exemption(school: School, actor: User | policy.Actor, user_id: object,
     if year_text is None:
         raise Invalid(msg("year.required"), {"year": msg("year.required")})
     target = _target(school, user_id)
-    policy.require_not_own(who, target.id)
+    policy.require(policy.may_exempt(who, target.id), "policy.not_self")  # an admin (above): never their own year
     with write_transaction() as s:
         access.require_still_admin(s, school.id, who, "policy.exempt_admin_only")
         locks.require_unlocked(school.id, year_text)
