@@ -484,6 +484,8 @@ TEXTS: dict[str, Any] = {
     "user.invalid": _l("invalid user"),
     "user.name_controls": _l("the name contains control characters"),
     "user.username_format": _l("1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
+    "user.district_of_school": _l("district roles are given in the district of the person's school: one person "
+                                  "works for one district"),
     "user.username_taken": _l("username '%(name)s' is taken"),
     "user.username_unavailable": _l("this username cannot be used; choose another"),
     "user.gender": _l("F or M"),

@@ -223,11 +223,19 @@ def create_user(
             )
             s.add(user)
             s.flush()
+            seats = []
             for role in dict.fromkeys(roles):
                 district = role in DISTRICT_ROLES
                 school_id = None if district or school is None else school.id  # checked above
-                s.add(Membership(user_id=user.id, school_id=school_id, role=role,
-                                 district_id=district_id if district else None, since=user.created_at))
+                seat = Membership(user_id=user.id, school_id=school_id, role=role,
+                                  district_id=district_id if district else None, since=user.created_at)
+                s.add(seat)
+                if district:
+                    seats.append(seat)
+            if school is not None and seats:  # district staff who also work in a school: one district
+                s.flush()  # a district role named with no district is the default district's now
+                if school.district_id is not None and any(m.district_id != school.district_id for m in seats):
+                    raise Invalid(msg("user.invalid"), {"district": msg("user.district_of_school")})
             if school is not None and TEACHER in roles:
                 s.flush()
                 _teacher_joined(school.id, user.id)

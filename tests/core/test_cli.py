@@ -140,6 +140,24 @@ def test_an_unknown_district_changes_nothing(app):
     assert db.session.scalar(select(func.count(User.id))) == users_before
 
 
+def test_one_person_is_not_staff_of_two_districts(app):
+    """Tenants: ``user create --school EAST1 --district D2 --role teacher --role district_admin``
+    made a teacher of one district who was district admin of another (hY's item). Refused, nothing
+    created; district staff who also teach in a school of their own district are still made."""
+    assert run(app, "district", "create", "DA", "甲区").exit_code == 0
+    assert run(app, "district", "create", "DB", "乙区").exit_code == 0
+    assert run(app, "school", "create", "SA", "甲区中学", "--district", "DA").exit_code == 0
+    users_before = db.session.scalar(select(func.count(User.id)))
+    r = run(app, "user", "create", "two.seats", "--school", "SA", "--district", "DB", "--role", "teacher",
+            "--role", "district_admin", "--password", "long-password")
+    assert r.exit_code != 0 and "one person works for one district" in r.output, r.output
+    assert db.session.scalar(select(func.count(User.id))) == users_before
+    r = run(app, "user", "create", "one.seat", "--school", "SA", "--district", "DA", "--role", "teacher",
+            "--role", "district_reviewer", "--password", "long-password")
+    assert r.exit_code == 0, r.output
+    assert db.session.scalar(select(func.count(User.id))) == users_before + 1
+
+
 def test_user_create_asks_for_the_password_when_it_is_not_given(app):
     """A password on the command line stays in the shell history and in every `ps` listing: left
     out, it is asked for (not echoed, twice)."""
