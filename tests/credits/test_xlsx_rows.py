@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from portal.reports import exports
 from portal.reports.xlsx_rows import SheetRows
+from tests.support.spies import calls_of
 
 TRICKY = [
     ["学校", "=SUM(A1:A2)", "+86 138", "-3", "@x", "a & b <c> \"d\"", " lead", "trail ", "", None, 2, 2.5,
@@ -88,14 +89,7 @@ def test_whole_rows_read_back():
 
 
 def test_repeated_strings_are_escaped_once(monkeypatch):
-    calls: list[str] = []
-    real = SheetRows._string_tail
-
-    def counted(self: SheetRows, v: str) -> str:
-        calls.append(v)
-        return real(self, v)
-
-    monkeypatch.setattr(SheetRows, "_string_tail", counted)
+    calls = calls_of(monkeypatch, SheetRows, "_string_tail")
     rows = [["school", "teacher"], *(["一中", f"t{i % 3}"] for i in range(300))]
     _whole_rows(rows, 1_048_576)
-    assert sorted(calls) == ["t0", "t1", "t2", "一中"]
+    assert sorted(v for _self, v in calls) == ["t0", "t1", "t2", "一中"]

@@ -11,20 +11,13 @@ from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import User
 from portal.services import users
+from tests.support.spies import calls_of
 
 
 @pytest.fixture
-def checks(monkeypatch) -> list[str]:
-    """Every password hash checked, by the hash it was checked against."""
-    seen: list[str] = []
-    real = users.check_password_hash
-
-    def counted(pwhash: str, password: str) -> bool:
-        seen.append(pwhash)
-        return real(pwhash, password)
-
-    monkeypatch.setattr(users, "check_password_hash", counted)
-    return seen
+def checks(monkeypatch) -> list[tuple]:
+    """Every password hash checked: (the hash, the password) of each check."""
+    return calls_of(monkeypatch, users, "check_password_hash")
 
 
 def _login(site, username: str, password: str) -> int:
@@ -50,4 +43,4 @@ def test_the_stand_in_hash_opens_nothing(site, checks):
     """The hash an unknown username is checked against is nobody's: no password opens it."""
     for password in ("x", DEMO_PASSWORD, "wrong-password"):
         assert _login(site, "nobody-at-all", password) == 401
-    assert checks and all(h.startswith("pbkdf2:") for h in checks)  # the app's own method
+    assert checks and all(h.startswith("pbkdf2:") for h, _password in checks)  # the app's own method
