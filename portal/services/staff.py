@@ -16,7 +16,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Exists, or_, select, update
 from sqlalchemy.engine import CursorResult
@@ -341,9 +341,15 @@ def _xlsx_lines(data: bytes) -> list[Line]:
                 continue
             sheet.reset_dimensions()  # never the size the file claims (A1:XFD1048576): the cells it has
             out: list[Line] = []
-            # the rows between those a file has come as empty ones, so a row's place is its number
+            # the rows between those a file has come as empty ones, so a row's place is its number;
+            # openpyxl gives every missing row as one and the same tuple, passed over without a look
+            # (a file with a cell in row 1,048,576 comes with a million of them)
+            missing: tuple[Any, ...] | None = None
             for number, row in enumerate(sheet.iter_rows(max_col=ROSTER_MAX_COLUMNS, values_only=True), start=1):
-                if not any(v is not None and v != "" for v in row):
+                if row is missing:
+                    continue
+                if _blank(row):
+                    missing = row
                     continue
                 cells = [_cell_text(v) for v in row]
                 if any(c.strip() for c in cells):
@@ -362,6 +368,10 @@ def _xlsx_lines(data: bytes) -> list[Line]:
     except Exception:  # openpyxl raises many kinds for a broken file
         raise Invalid(msg("roster.xlsx"), {"file": msg("roster.xlsx")}) from None
     return first or []
+
+
+def _blank(row: tuple[Any, ...]) -> bool:
+    return not any(v is not None and v != "" for v in row)
 
 
 def _read_table(filename: str, data: bytes) -> list[Line]:
