@@ -18,6 +18,7 @@ A plugin whose hook raises is reported in ``registry().plugins.failures`` and sk
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -130,26 +131,40 @@ def _revisions(folder: str) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     for path in sorted(Path(folder).glob("*.py")):
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-            continue  # Alembic reports it when it loads the folder
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, assigned = node.targets[0], node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                target, assigned = node.target, node.value
-            else:
-                continue
-            if not isinstance(target, ast.Name) or target.id not in ("revision", "branch_labels"):
-                continue
-            try:
-                value = ast.literal_eval(assigned)
-            except ValueError:
-                continue
-            values = [value] if isinstance(value, str) else list(value) if isinstance(value, (tuple, list)) else []
-            what = "revision" if target.id == "revision" else "branch label"
-            found += [(path.name, what, v) for v in values if isinstance(v, str)]
+            seen = path.stat()
+        except OSError:
+            continue
+        found += _revisions_of_file(str(path), seen.st_mtime_ns, seen.st_size)
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _revisions_of_file(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, str, str], ...]:
+    """One file's part of :func:`_revisions`, kept while the file is unchanged (its time and
+    size are part of the key): every app's start reads the same thirty files, and parsing them
+    cost more than the rest of the check."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return ()  # Alembic reports it when it loads the folder
+    name, found = Path(path).name, []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, assigned = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, assigned = node.target, node.value
+        else:
+            continue
+        if not isinstance(target, ast.Name) or target.id not in ("revision", "branch_labels"):
+            continue
+        try:
+            value = ast.literal_eval(assigned)
+        except ValueError:
+            continue
+        values = [value] if isinstance(value, str) else list(value) if isinstance(value, (tuple, list)) else []
+        what = "revision" if target.id == "revision" else "branch label"
+        found += [(name, what, v) for v in values if isinstance(v, str)]
+    return tuple(found)
 
 
 def own_migrations(registry: TypeRegistry, folders: list[tuple[str, str]], core: str) -> list[str]:

@@ -8,6 +8,7 @@ states and their meaning stay: an extension may re-route a core trigger's *sourc
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -107,11 +108,15 @@ def same_text(a: str, b: str) -> bool:
     """Whether two labels read the same to a person: compared as shown (compatibility forms,
     letter case, runs of spaces and invisible format characters such as a zero-width space
     aside), so ``已认定学时`` and ``已认定学时\u200b`` are one label."""
-    def shown(text: str) -> str:
-        text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
-        return " ".join(text.split()).casefold()
+    return _shown(a) == _shown(b)
 
-    return shown(a) == shown(b)
+
+@functools.lru_cache(maxsize=4096)
+def _shown(text: str) -> str:
+    """A label as a person reads it (see :func:`same_text`); kept, since every app's start
+    compares every pair of labels (thousands of comparisons of a few hundred labels)."""
+    text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+    return " ".join(text.split()).casefold()
 
 
 def _one_label_each(kind: str, parts: Sequence[State | Transition], own: set[str]) -> None:
