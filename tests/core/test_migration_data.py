@@ -103,3 +103,22 @@ def test_an_upgrade_failing_halfway_leaves_the_database_whole(app, demo):
     upgrade()  # nothing half done stands in the way
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM notification WHERE queued_at IS NULL")).scalar_one() == 0
+
+
+def test_the_stored_teacher_year_rows_after_the_upgrade_are_a_rebuild(app, demo):
+    """From before the revisions that change who is on a school year (``b7d2e9f4a1c3`` on) to
+    head: the rows they keep (and the type totals) are what the code at head computes."""
+    from sqlalchemy import select
+
+    from portal.models import School
+    from tests.credits.helpers import rows_are_a_rebuild
+
+    db.session.remove()
+    downgrade(revision="a9c4e2f7d310")
+    with db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM teacher_year")).scalar_one()
+    assert stored > 0
+    upgrade()
+    years = tuple(teacher_years.data_years())
+    for school in db.session.execute(select(School)).scalars():
+        rows_are_a_rebuild(school, years)
