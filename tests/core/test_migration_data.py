@@ -9,7 +9,7 @@ import json
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from portal.extensions import db
 from portal.services import teacher_years
@@ -105,19 +105,37 @@ def test_an_upgrade_failing_halfway_leaves_the_database_whole(app, demo):
         assert conn.execute(text("SELECT count(*) FROM notification WHERE queued_at IS NULL")).scalar_one() == 0
 
 
-def test_the_stored_teacher_year_rows_after_the_upgrade_are_a_rebuild(app, demo):
-    """From before the revisions that change who is on a school year (``b7d2e9f4a1c3`` on) to
-    head: the rows they keep (and the type totals) are what the code at head computes."""
-    from sqlalchemy import select
+def test_the_schools_and_district_staff_there_move_into_the_default_district(app, demo):
+    """``a7d3c9e15b20`` on a deployment of before districts: every school, and every district
+    admin (a role of no school), belongs to the ``DEFAULT`` district at head; school roles to none."""
+    from portal.models import District, Membership, School
+    from portal.models.user import DISTRICT_ROLES
 
+    db.session.remove()
+    downgrade(revision="a7e3c1d9f042")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM membership WHERE school_id IS NULL"
+                                 " AND role = 'district_admin'")).scalar_one() > 0
+        schools = conn.execute(text("SELECT count(*) FROM school")).scalar_one()
+    upgrade()
+    default = db.session.execute(select(District).where(District.code == "DEFAULT")).scalar_one()
+    assert [s.district_id for s in db.session.execute(select(School)).scalars()] == [default.id] * schools
+    for m in db.session.execute(select(Membership)).scalars():
+        assert m.district_id == (default.id if m.role in DISTRICT_ROLES and m.school_id is None else None), m
+
+
+def test_the_stored_teacher_year_rows_after_the_upgrade_are_a_rebuild(app, demo):
+    """From before the revisions that change who is on a school year (``b7d2e9f4a1c3`` on: the
+    demo's leaver, its last year's exemption) to head: the rows they keep, and the type totals,
+    are what the code at head computes. (From before the staff log, ``c4e8a2d6f150``, a
+    downgrade would have dropped the log those revisions read.)"""
     from portal.models import School
     from tests.credits.helpers import rows_are_a_rebuild
 
     db.session.remove()
     downgrade(revision="a9c4e2f7d310")
     with db.engine.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM teacher_year")).scalar_one()
-    assert stored > 0
+        assert conn.execute(text("SELECT count(*) FROM teacher_year")).scalar_one() > 0
     upgrade()
     years = tuple(teacher_years.data_years())
     for school in db.session.execute(select(School)).scalars():
