@@ -152,5 +152,4 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS data_version_{table} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS data_version_{table}()")
         op.execute("DROP FUNCTION IF EXISTS data_version_stamp(bigint)")
-    with op.batch_alter_table("school") as batch:
-        batch.drop_column("data_version")
+    op.drop_column("school", "data_version")  # in place on SQLite: a copy loses triggers

@@ -285,11 +285,39 @@ def downgrade():
     op.drop_index("ix_year_submission_school_id", table_name="year_submission")
     op.drop_index("ix_submission_queue", table_name="year_submission")
     op.drop_table("year_submission")
-    with op.batch_alter_table("membership") as batch:
-        batch.drop_index("ix_membership_district_id")
-        batch.drop_column("district_id")
-    with op.batch_alter_table("school") as batch:
-        batch.drop_column("district_rules")
-        batch.drop_index("ix_school_district_id")
-        batch.drop_column("district_id")
+    op.drop_index("ix_membership_district_id", table_name="membership")
+    op.drop_index("ix_school_district_id", table_name="school")
+    op.drop_column("school", "district_rules")  # SQLite drops a plain column in place
+    for table in ("membership", "school"):
+        _drop_district_column(table)
     op.drop_table("district")
+
+
+def _drop_district_column(table: str) -> None:
+    """Drop ``district_id`` (added by :func:`_add_district_column`). SQLite cannot drop a column
+    with a foreign key in place, nor copy the table the way Alembic's batch mode does (copy, drop
+    the table, rename the copy): the rows of other tables referencing it (activities, roles…)
+    would fail their checks. The rows are kept aside, the table dropped and made again as it was
+    before the column was added, the rows put back (with the checks deferred to the commit, by
+    then met: every id is kept), then its indexes and triggers, which SQLite drops with the table."""
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_column(table, "district_id")
+        return
+    conn = op.get_bind()
+    create = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"),
+                          {"t": table}).scalar_one()
+    added = ", district_id INTEGER REFERENCES district (id)"
+    assert added in create, create
+    kept = [sql for (sql,) in conn.execute(sa.text(
+        "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = :t AND sql IS NOT NULL"
+    ), {"t": table})]
+    columns = ", ".join(f'"{c}"' for _n, c, *_rest in conn.execute(sa.text(f"PRAGMA table_info({table})"))
+                        if c != "district_id")
+    op.execute("PRAGMA defer_foreign_keys = ON")
+    op.execute(f"CREATE TEMP TABLE kept_{table} AS SELECT {columns} FROM {table}")
+    op.execute(f"DROP TABLE {table}")
+    op.execute(create.replace(added, ""))
+    op.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM kept_{table}")
+    op.execute(f"DROP TABLE kept_{table}")
+    for sql in kept:
+        op.execute(sql)

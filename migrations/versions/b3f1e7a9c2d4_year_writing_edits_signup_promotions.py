@@ -26,7 +26,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("signup") as batch:
-        batch.drop_column("promoted_at")
-    with op.batch_alter_table("own_writing") as batch:
-        batch.drop_column("updated_at")
+    op.drop_column("signup", "promoted_at")  # in place on SQLite: a copy loses triggers
+    op.drop_column("own_writing", "updated_at")  # in place on SQLite: a copy loses triggers

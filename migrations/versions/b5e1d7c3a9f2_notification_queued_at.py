@@ -27,5 +27,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notification") as batch:
-        batch.drop_column("queued_at")
+    op.drop_column("notification", "queued_at")  # in place on SQLite: a copy loses triggers

@@ -44,9 +44,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("school") as batch:
-        batch.drop_column("district_deadlines")
-    with op.batch_alter_table("export_job") as batch:
-        batch.drop_column("params")
+    op.drop_column("school", "district_deadlines")  # in place on SQLite: a copy loses triggers
+    op.drop_column("export_job", "params")  # in place on SQLite: a copy loses triggers
     op.drop_index("ix_deadline_announcement_district_due", table_name="deadline_announcement")
     op.drop_table("deadline_announcement")

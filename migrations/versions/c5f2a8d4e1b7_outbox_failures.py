@@ -23,5 +23,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("outbox_job") as batch:
-        batch.drop_column("failures")
+    op.drop_column("outbox_job", "failures")  # in place on SQLite: a copy loses triggers
