@@ -472,7 +472,13 @@ def missing_evidence(
 
 def _kind_names(type_key: str, kind: str) -> tuple[str, str]:
     """The Chinese and English labels of ``kind`` as the installed types declare it."""
+    from flask import has_app_context
+
     from portal.registry import registry  # imports this module: read when a guard runs
+
+    if not has_app_context():  # a guard's unit test on plain snapshots: no installed types to ask
+        raise LookupError(f"missing_evidence has no label of evidence kind {kind!r} outside the portal: "
+                          f"pass the type's kinds (missing_evidence(ctx, required, YourType.evidence_kinds))")
 
     return registry().kind_name(type_key, kind, "zh"), registry().kind_name(type_key, kind, "en")
 

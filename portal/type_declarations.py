@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -135,7 +136,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
 
     def names() -> str | None:
         value = {locale: t.name(locale) for locale in LOCALES}
-        problem = _texts(value.values())
+        problem = _named_texts((f"its {_LANGUAGE[locale]} name", name) for locale, name in value.items())
         if problem is None:
             read["names"] = {locale: plain(v) for locale, v in value.items()}
         return problem
@@ -157,7 +158,10 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
     def role_labels() -> str | None:
         roles: dict[str, Role] = read["roles"]
         value = {(role, locale): t.role_label(role, locale) for role in roles for locale in LOCALES}
-        problem = _texts(value.values()) or _texts(label for r in roles.values() for label in (r.label_zh, r.label_en))
+        problem = _named_texts((f"the {_LANGUAGE[locale]} label of role {role!r}", label)
+                               for (role, locale), label in value.items()) or _named_texts(
+            (f"the {language} label of role {role!r}", label) for role, r in roles.items()
+            for language, label in (("Chinese", r.label_zh), ("English", r.label_en)))
         if problem is None:
             read["role_labels"] = {key: plain(v) for key, v in value.items()}
             read["roles"] = {plain(k): Role(plain(r.label_zh), plain(r.label_en)) for k, r in roles.items()}
@@ -165,17 +169,24 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
 
     def kinds() -> str | None:
         value = t.all_evidence_kinds()
-        problem = _mapping_of(value, EvidenceKind) or _texts(
-            label for k in value.values() for label in (k.label_zh, k.label_en))
+        problem = _mapping_of(value, EvidenceKind) or _named_texts(
+            (f"the {language} label of evidence kind {key!r}", label) for key, k in value.items()
+            for language, label in (("Chinese", k.label_zh), ("English", k.label_en)))
         if problem is None:
             read["evidence_kinds"] = {plain(key): EvidenceKind(plain(k.label_zh), plain(k.label_en), bool(k.written),
                                                                    bool(k.after_start))
                                       for key, k in value.items()}
         return problem
 
+    def required() -> str | None:
+        return _required_fault(t.required_evidence, read["roles"], read["evidence_kinds"])
+
+    def multipliers() -> str | None:
+        return _multipliers_fault(t.role_multipliers, read["roles"])
+
     def settings() -> str | None:
         value = t.setting_declarations()
-        problem = _mapping_of(value, Setting) or _labels(s.label for s in value.values())
+        problem = _mapping_of(value, Setting) or _labels((key, s.label) for key, s in value.items())
         if problem is None:
             read["settings"] = {plain(key): _setting_copy(s) for key, s in value.items()}
         return problem
@@ -193,6 +204,9 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         if problem is None:
             read["form"] = value
             read["form_fields"] = {locale: _form_fields(value, locale) for locale in LOCALES}
+            if problem := _named_texts((f"the {_LANGUAGE[locale]} label of field {f['name']!r}", f["label"])
+                                       for locale in LOCALES for f in read["form_fields"][locale]):
+                return problem
             from portal.api.typed_schemas import details_schema  # on use: the API imports the registry
 
             read["details_schema"] = json.loads(json.dumps(details_schema(value)))
@@ -220,6 +234,8 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         ("all_evidence_kinds", kinds),
         # on the copy: the core's kinds compared with the portal's own EvidenceKind
         ("evidence_kinds", lambda: _core_kinds_kept(read["evidence_kinds"])),
+        ("required_evidence", required),
+        ("role_multipliers", multipliers),
         ("setting_declarations", settings),
         ("settings_json_schema", schema),
         ("form", form),
@@ -242,6 +258,41 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         form=read["form"], form_fields=MappingProxyType(read["form_fields"]), plan_rules=read["plan_rules"],
         details_schema=MappingProxyType(read["details_schema"]),
     )
+
+
+def _required_fault(value: Any, roles: Mapping[str, Role], kinds: Mapping[str, EvidenceKind]) -> str | None:
+    """``required_evidence`` names only the type's roles and evidence kinds, each with a count:
+    a misspelt role would require nothing of anyone, and a misspelt kind could never be handed in."""
+    if not isinstance(value, dict):
+        return f"{_shown(value)} is not a dict of role: {{kind: count}}"
+    for role, need in value.items():
+        if role not in roles:
+            return f"role {_shown(role)} is not one of its roles ({', '.join(roles)})"
+        if not isinstance(need, dict):
+            return f"role {role!r} requires {_shown(need)}, not a dict of kind: count"
+        for kind, count in need.items():
+            if kind not in kinds:
+                return f"evidence kind {_shown(kind)} required of role {role!r} is not one of its kinds ({', '.join(kinds)})"
+            if type(count) is not int or count < 0:
+                return f"role {role!r} requires {_shown(count)} of {kind!r}, not a whole number from 0"
+    return None
+
+
+def _multipliers_fault(value: Any, roles: Mapping[str, Role]) -> str | None:
+    """``role_multipliers`` names only the type's roles, each with a number from 0: a misspelt
+    role would leave the real one at 1."""
+    if not isinstance(value, dict):
+        return f"{_shown(value)} is not a dict of role: multiplier"
+    for role, multiplier in value.items():
+        if role not in roles:
+            return f"role {_shown(role)} is not one of its roles ({', '.join(roles)})"
+        try:
+            number = Decimal(str(multiplier))
+        except ArithmeticError:
+            number = Decimal("NaN")
+        if isinstance(multiplier, bool) or not number.is_finite() or number < 0:
+            return f"the multiplier of role {role!r} is {_shown(multiplier)}, not a number from 0"
+    return None
 
 
 def _setting_copy(s: Setting) -> Setting:
@@ -291,14 +342,28 @@ def _texts(values: Any) -> str | None:
     return None
 
 
+_LANGUAGE = {LOCALES[0]: "Chinese", "en": "English"}
+
+
+def _named_texts(labels: Any) -> str | None:
+    """:func:`_texts` of ``(what, label)`` pairs, the fault naming the label: an author who left
+    one language out reads which label of which role, kind, setting, field, state or step."""
+    for what, value in labels:
+        if problem := _texts((value,)):
+            return f"{what}: {problem}"
+    return None
+
+
 def _labels(values: Any) -> str | None:
-    """Settings' labels: none, or a :class:`Text` (not a subclass) of two plain texts."""
-    for value in values:
+    """Settings' labels (``(setting, label)`` pairs): none, or a :class:`Text` (not a subclass)
+    of two plain texts."""
+    for key, value in values:
         if value is None:
             continue
         if type(value) is not Text:
             return f"a label is a {type(value).__name__}, not the portal's Text"
-        if problem := _texts((value.zh, value.en)):
+        if problem := _named_texts(((f"the Chinese label of setting {key!r}", value.zh),
+                                    (f"the English label of setting {key!r}", value.en))):
             return problem
     return None
 
@@ -306,10 +371,10 @@ def _labels(values: Any) -> str | None:
 def workflow_labels_fault(definition: WorkflowDefinition) -> str | None:
     """Why a state's or a step's label could not be shown on a page, or None (:func:`_texts`)."""
     labelled: list[State | Transition] = [*definition.states, *definition.transitions]
-    for part in labelled:
-        if problem := _texts((part.label_zh, part.label_en)):
-            return problem
-    return None
+    return _named_texts(
+        (f"the {language} label of " + (f"state {part.name!r}" if isinstance(part, State) else f"trigger {part.trigger!r}"),
+         label)
+        for part in labelled for language, label in (("Chinese", part.label_zh), ("English", part.label_en)))
 
 
 def _json_object(value: Any) -> str | None:

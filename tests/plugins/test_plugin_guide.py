@@ -98,7 +98,7 @@ def test_the_first_steps_make_a_database_before_using_it():
     steps = GUIDE.split("## 1. From zero to a working format", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in steps.strip().splitlines()]
     order = [next(i for i, c in enumerate(commands) if c.startswith(prefix)) for prefix in (
-        "pip install -e 'yanxiu-lesson-study[test]'", "(cd yanxiu-lesson-study && python -m pytest)",
+        "pip install -e 'yanxiu-teaching-contest[test]'", "(cd yanxiu-teaching-contest && python -m pytest)",
         "flask --app portal db upgrade", "flask --app portal demo", "flask --app portal school enable",
         "flask --app portal run")]
     assert order == sorted(order), commands

@@ -75,19 +75,23 @@ BROKEN = {
     "bad_role": ({"roles": {"member": ("成员", "Member")}},
                  "roles of activity type 'bad_role' is invalid: 'member' is ('成员', 'Member'), not a Role"),
     "bad_name": ({"name": lambda self, locale: None},
-                 "name of activity type 'bad_name' is invalid: None is not a text"),
+                 "name of activity type 'bad_name' is invalid: its Chinese name: None is not a text"),
     "exiting_name": ({"name_zh": _Exits("测验课")},
-                     "name of activity type 'exiting_name' is invalid: '测验课' is a _Exits, not a plain str"),
+                     "name of activity type 'exiting_name' is invalid: its Chinese name: '测验课' is a _Exits, "
+                     "not a plain str"),
     "exiting_role": ({"roles": {"member": Role(_Exits("成员"), "Member")}},
-                     "role_label of activity type 'exiting_role' is invalid: '成员' is a _Exits, not a plain str"),
+                     "role_label of activity type 'exiting_role' is invalid: the Chinese label of role 'member': "
+                     "'成员' is a _Exits, not a plain str"),
     "exiting_kind": ({"evidence_kinds": {"photo": EvidenceKind("照片", _Exits("Photo"))}},
-                     "all_evidence_kinds of activity type 'exiting_kind' is invalid: 'Photo' is a _Exits, "
+                     "all_evidence_kinds of activity type 'exiting_kind' is invalid: the English label of evidence kind "
+                     "'photo': 'Photo' is a _Exits, "
                      "not a plain str"),
     "exiting_setting": ({"declared_settings": {"x": Setting(2, 0, 10, _ExitingText("倍数", "Multiplier"))}},
                         "setting_declarations of activity type 'exiting_setting' is invalid: a label is a "
                         "_ExitingText, not the portal's Text"),
     "exiting_state": ({"workflow": _exiting_state_label},
-                      "workflow of type 'exiting_state' is invalid: TypeError: '已准备' is a _Exits, not a plain str"),
+                      "workflow of type 'exiting_state' is invalid: TypeError: the Chinese label of state "
+                      "'prepared': '已准备' is a _Exits, not a plain str"),
     "bad_label": ({"role_label": raising("labels down")},
                   "role_label of activity type 'bad_label' is invalid: RuntimeError: labels down"),
     "bad_kinds": ({"all_evidence_kinds": lambda self: ["photo"]},

@@ -12,12 +12,12 @@ from werkzeug.datastructures import MultiDict
 from workflows import (
     ActivitySnapshot,
     EvidenceSnapshot,
+    GuardFailed,
     ParticipantSnapshot,
     TransitionContext,
+    WorkflowEngine,
     build_definition,
 )
-from workflows.engine import WorkflowEngine
-from workflows.errors import GuardFailed
 
 import yanxiu_reading_club
 from yanxiu_reading_club.reading_club import ReadingClub, ReadingClubForm
