@@ -39,11 +39,16 @@ def _type_names(lang: str) -> Mapping[str, str]:
     return registry().names(lang)
 
 
+def kind_label(kind: str) -> str:
+    """A ledger line's kind (a credit, a reversal) as a form and ``/verify`` name it."""
+    return label(KINDS[kind]) if kind in KINDS else kind
+
+
 def _common(code: str, lang: str) -> dict[str, Any]:
     v = verification_block(code)
     return {
         "v": v, "lang": lang, "heading": heading, "status_label": status_label, "reason_label": reason_label,
-        "kind_label": lambda kind: label(KINDS[kind]) if kind in KINDS else kind,
+        "kind_label": kind_label,
         "verify_hint": in_lang(msg("paper.verify_hint", url=v["url"]), lang),
     }
 
@@ -55,11 +60,20 @@ def _line(user: User, hours: Any, status: str | None = None) -> dict[str, Any]:
     return line if status is None else {**line, "status": status}
 
 
+def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None = None, **more: Any) -> dict[str, Any]:
+    """A teacher's year as a 学时证明 or a 学时汇总表's line prints it: its total (and ``status``,
+    printed on the line), and every other figure it prints (:func:`verification.year_figures`),
+    from the very year the form is rendered from."""
+    return {**_line(ty.user, ty.facts.total_hours, status),
+            verification.FIGURES: verification.year_figures(ty.facts, ty.assessment, type_keys), **more}
+
+
 # -- 学分认定表 ---------------------------------------------------------------------------------
 
 
 def certificate_document(activity_id: int, school: School, issued_by: int) -> Document:
     """学分认定表 of one credited activity, laid out (refused with Conflict before it is credited)."""
+    taken_at = verification.now()
     cert = credits.certificate(activity_id, school.id)
     act = cert.activity
     lang = lang_code()
@@ -67,9 +81,12 @@ def certificate_document(activity_id: int, school: School, issued_by: int) -> Do
     organizer = db.session.get(User, act.organizer_id)
     content = {
         "title": act.title, "type": type_name, "total": fmt(cert.total_hours) or "0",
-        "lines": [_line(line.user, line.hours) for line in cert.lines],
+        "lines": [verification.certificate_line(line) for line in cert.lines],
+        "organizer": organizer.display_name if organizer else "",
+        **verification.certificate_facts(cert, school.timezone),
     }
-    code = verification.issue("certificate", school, act.school_year, issued_by, content, activity_id=act.id)
+    code = verification.issue("certificate", school, act.school_year, issued_by, content, activity_id=act.id,
+                              taken_at=taken_at)
     return render_document(
         "paper/certificate.html", cert=cert, type_name=type_name, tz=school.timezone,
         term=school_year_text(act.school_year, act.semester, lang),
@@ -181,14 +198,17 @@ def type_bands(keys: list[str], lang: str) -> TypeBands:
 def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
     """学时汇总表 of a school's year: A4 landscape, header on every page, signatures at the end."""
     lang = lang_code()
+    taken_at = verification.now()
     rows = credits.school_summary(school, year)
     teaching = credits.teaching_now(school.id)
-    # each line's assessment too: the form prints it, and /verify says when it is no longer the year's
-    content = {"title": school.name,
-               "lines": [_line(ty.user, ty.facts.total_hours, ty.assessment.status) for ty in rows]}
-    code = verification.issue("summary", school, year, issued_by, content)
+    keys = credits.type_keys_for_year(year, school.id)
+    # every figure of each line (each type's hours, the absence, the assessment and its reason,
+    # 已离校): /verify shows them, and says when one is no longer the year's
+    content = {"title": school.name, "types": keys,
+               "lines": [_year_line(ty, keys, ty.assessment.status, left=ty.user.id not in teaching) for ty in rows]}
+    code = verification.issue("summary", school, year, issued_by, content, taken_at=taken_at)
     return render_pdf(
-        "paper/summary.html", school=school, rows=rows, layout=type_bands(credits.type_keys_for_year(year, school.id), lang),
+        "paper/summary.html", school=school, rows=rows, layout=type_bands(keys, lang),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), summary_title=_("Hours summary"),
         note=lambda ty: exports.summary_note(ty, lang, teaching), **_common(code, lang),
     )
@@ -200,21 +220,24 @@ def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
 def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:
     """A teacher's 学时证明 for one year: credited activities, totals, the assessment."""
     lang = lang_code()
+    taken_at = verification.now()
     ty = credits.teacher_year(teacher, school, year)
     if ty.joined_after_acceptance:  # no certified 0 h of a year that was not theirs (the record page says so)
         raise Conflict(msg("year.joined_after_acceptance", year=year), school_year=year)
     if ty.joined_after_year:  # nor of a year they were not on the staff at its end (the record does not list it)
         raise Conflict(msg("year.joined_after_year", year=year), school_year=year)
     entries = credits.entries_for(teacher.id, school.id, year)
+    absences = credits.absences_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,
-               "lines": [_line(teacher, ty.facts.total_hours)],
+               "lines": [_year_line(ty, [])],
                # the activities it lists, so that /verify shows them too: a line changed on the
                # paper (another activity, other hours) with the total kept is seen there
-               "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries]}
-    code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id)
+               "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries],
+               "absences": [verification.absence_line(part, act, school.timezone) for part, act in absences]}
+    code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id, taken_at=taken_at)
     return render_pdf(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
-        absences=credits.absences_for(teacher.id, school.id, year),
+        absences=absences,
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
     )
 

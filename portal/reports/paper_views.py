@@ -11,9 +11,9 @@ from portal import policy
 from portal.current import allowed, current_actor, require_school
 from portal.extensions import db
 from portal.i18n import lang_code
-from portal.messages import msg, school_year_text, tr
+from portal.messages import heading, msg, school_year_text, tr
 from portal.models import School, User
-from portal.reports import paper
+from portal.reports import exports, paper
 from portal.reports.views import _attachment, _summary_school, _year, bp
 from portal.services import credits, export_jobs, verification
 
@@ -93,9 +93,13 @@ def verify(code: str):
         return _unknown()
     school = db.session.get_one(School, doc.school_id)
     issuer = db.session.get(User, doc.issued_by)
+    semester = doc.content.get("semester") if doc.kind == "certificate" else None
     body = render_template(
         "reports/verify.html", doc=doc, school=school, issuer=issuer,
-        document_name=paper.DOCUMENT_NAMES[doc.kind](), term=school_year_text(doc.school_year),
-        check=verification.check(doc), tz=school.timezone,
+        document_name=paper.DOCUMENT_NAMES[doc.kind](), term=school_year_text(doc.school_year, semester),
+        check=verification.check(doc), tz=school.timezone, taken_at=verification.taken_at(doc),
+        heading=heading, kind_label=paper.kind_label, line_remark=verification.line_remark,
+        absence_remark=verification.absence_remark, figures_key=verification.FIGURES,
+        note=lambda line: exports.note_text(line[verification.FIGURES].get("reason"), bool(line.get("left")), lang_code()),
     )
     return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

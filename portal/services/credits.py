@@ -918,11 +918,17 @@ class CertificateLine:
         """备注 as the form prints it: the adjustment reason, then any absence (请假 / 缺席) with
         its hours, so that a teacher credited 0 h is never left without a word; of one away
         from the staff then, that their absence does not count (their year does not count it)."""
-        if self.away and (self.absent_hours or self.excused_hours):
-            absence = in_lang(msg("paper.remark_away"), lang)
-        else:
-            absence = absence_remark(self.absent_hours, self.excused_hours, lang)
-        return "; ".join([part for part in (self.remark, absence) if part])
+        return line_remarks(self.remark, self.absent_hours, self.excused_hours, self.away, lang)
+
+
+def line_remarks(remark: str, absent_hours: Decimal, excused_hours: Decimal, away: bool, lang: str | None = None) -> str:
+    """A 学分认定表 line's 备注 (:meth:`CertificateLine.remarks`) from its parts: the form's, and
+    ``/verify``'s from the parts the form's code keeps, in the reader's language."""
+    if away and (absent_hours or excused_hours):
+        absence = in_lang(msg("paper.remark_away"), lang)
+    else:
+        absence = absence_remark(absent_hours, excused_hours, lang)
+    return "; ".join([part for part in (remark, absence) if part])
 
 
 def absence_remark(absent_hours: Decimal, excused_hours: Decimal, lang: str | None = None) -> str:

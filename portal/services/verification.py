@@ -4,6 +4,14 @@ A code is 160 random bits (``secrets``) written in base32 (32 letters and digits
 groups of four). It names nothing: the database keeps only its SHA-256 digest, and the row it
 leads to holds the snapshot of what the document certified. Anyone holding the paper can open
 ``/verify/<code>`` without logging in; nobody can guess a code or learn one from the database.
+
+The snapshot is every figure the paper states that an assessment reads — each line's hours and
+assessment, and (documents printed since they are kept, :data:`FIGURES`) each type's hours, the
+required hours, each semester's unexcused absence, the assessment's reason (which writing
+quotas were not met), a 学时证明's activities and absences, a 学分认定表's roles, attended hours
+and remarks, and when the figures were read — taken from the very objects the form is rendered
+from, once. The rows are append-only (ORM and database triggers, like the ledger): what
+``/verify`` shows of an old code is what was printed, whatever the ledger says now.
 """
 
 from __future__ import annotations
@@ -12,26 +20,45 @@ import base64
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from portal.assessment import Assessment, YearFacts
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.hours import fmt
-from portal.models import Activity, CreditEntry, IssuedDocument, School, User
+from portal.models import (
+    Activity,
+    CreditEntry,
+    Exemption,
+    IssuedDocument,
+    Participation,
+    School,
+    TransitionLog,
+    User,
+)
 from portal.services import credits, teacher_years
 from portal.sorting import by_pinyin
-from portal.timeutil import to_local
+from portal.timeutil import to_local, utcnow
 
 CODE_BYTES = 20  # 160 bits
 CODE_LENGTH = 32  # base32 letters of CODE_BYTES
 _CODE = re.compile(r"^[A-Z2-7]{32}$")
+#: the longest text taken as a code: a code typed with a separator between every letter, and
+#: a little more; anything longer is no code, and is not worked on
+TYPED_MOST = 2 * CODE_LENGTH + 8
 KINDS = ("certificate", "summary", "record")
+SEMESTERS = (1, 2)
+#: the key of the snapshot's figures besides the totals (a line's), in documents printed since
+#: they are kept: older documents keep what they had, and their page shows that
+FIGURES = "figures"
 
 
 def new_code() -> str:
@@ -39,9 +66,17 @@ def new_code() -> str:
 
 
 def normalise(text: str) -> str | None:
-    """A code as typed or scanned (any case, dashes or spaces between groups), or None."""
-    code = re.sub(r"[\s-]", "", text or "").upper()
-    return code if _CODE.match(code) else None
+    """A code as typed or scanned (any case, dashes or spaces between groups, full-width forms
+    as a Chinese input method types them), or None: also for a text far longer than a code, or
+    with anything outside ASCII once full-width forms are read as such (``"ß".upper()`` is
+    ``"SS"``; ``re``'s ``\\s`` knows Unicode spaces)."""
+    if not isinstance(text, str) or len(text) > TYPED_MOST:
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        return None
+    code = re.sub(r"[\s-]", "", text).upper()
+    return code if _CODE.fullmatch(code) else None
 
 
 def digest(code: str) -> str:
@@ -55,11 +90,14 @@ def grouped(code: str) -> str:
 
 def issue(
     kind: str, school: School, year: str, issued_by: int, content: dict[str, Any], *,
-    activity_id: int | None = None, user_id: int | None = None,
+    activity_id: int | None = None, user_id: int | None = None, taken_at: datetime | None = None,
 ) -> str:
-    """Record a document about to be printed; returns its (only) copy of the code."""
+    """Record a document about to be printed; returns its (only) copy of the code. ``taken_at``:
+    when its figures were read (UTC), kept with them."""
     if kind not in KINDS:
         raise ValueError(kind)
+    if taken_at is not None:
+        content = {**content, "taken_at": taken_at.isoformat(timespec="seconds")}
     code = new_code()
     with write_transaction() as session:
         session.add(IssuedDocument(
@@ -67,6 +105,75 @@ def issue(
             activity_id=activity_id, user_id=user_id, issued_by=issued_by, content=content,
         ))
     return code
+
+
+def now() -> datetime:
+    """The moment a form's figures are read (``taken_at`` of :func:`issue`)."""
+    return utcnow()
+
+
+def hours_text(value: Decimal | None) -> str:
+    """Hours as a form prints them and the snapshot keeps them (``0``, ``12.5``)."""
+    return fmt(value) or "0"
+
+
+def year_figures(facts: YearFacts, assessment: Assessment, type_keys: Sequence[str] = ()) -> dict[str, Any]:
+    """What a 学时证明, or a 学时汇总表's line, prints of a teacher's year besides its total and
+    assessment: each type's hours (the summary's columns, ``type_keys``), the required hours,
+    each semester's unexcused absence and the assessment's reason (its 说明: an exemption, the
+    semester over the absence limit, the writing quotas not met)."""
+    return {
+        "by_type": {key: hours_text(facts.by_type.get(key, credits.ZERO)) for key in type_keys},
+        "required": hours_text(facts.required_hours),
+        "absent": {str(s): hours_text(facts.absent_hours.get(s, credits.ZERO)) for s in SEMESTERS},
+        "reason": assessment.reason or "",
+    }
+
+
+def absence_line(part: Participation, act: Activity, tz: str) -> dict[str, str]:
+    """An absence as a 学时证明 lists it (its 缺席记录): the day, the activity, the semester, the
+    hours of leave and of unexcused absence (the remark is said from them)."""
+    return {"day": to_local(act.starts_at, tz).date().isoformat(), "title": act.title, "semester": str(act.semester),
+            "absent": hours_text(part.absent_hours), "excused": hours_text(part.excused_hours)}
+
+
+def certificate_line(line: credits.CertificateLine) -> dict[str, Any]:
+    """A 学分认定表's line as printed: the teacher's role, hours attended (none recorded: empty)
+    and credited, and the parts its 备注 is said from."""
+    return {"user_id": line.user.id, "name": line.user.display_name, "hours": hours_text(line.hours),
+            "role": line.role, "attended": fmt(line.attended_hours), "remark": line.remark,
+            "absent": hours_text(line.absent_hours), "excused": hours_text(line.excused_hours), "away": line.away}
+
+
+def taken_at(doc: IssuedDocument) -> datetime | None:
+    """When the document's figures were read (UTC); None for one printed before it was kept."""
+    value = doc.content.get("taken_at")
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def line_remark(line: dict[str, Any]) -> str:
+    """A 学分认定表 line's 备注 from what its code keeps, in the reader's language."""
+    return credits.line_remarks(str(line.get("remark", "")), Decimal(str(line.get("absent", "0"))),
+                                Decimal(str(line.get("excused", "0"))), bool(line.get("away")))
+
+
+def absence_remark(line: dict[str, Any]) -> str:
+    """A 学时证明 absence's remark from what its code keeps, in the reader's language."""
+    return credits.absence_remark(Decimal(str(line.get("absent", "0"))), Decimal(str(line.get("excused", "0"))))
+
+
+def certificate_facts(cert: credits.Certificate, tz: str) -> dict[str, Any]:
+    """What a 学分认定表 prints of its activity besides the lines: the type, the semester, the days,
+    the planned hours, who organised, approved and posted it, and the days it was approved and credited."""
+    act = cert.activity
+
+    def day(at: datetime | None) -> str:
+        return to_local(at, tz).date().isoformat() if at is not None else ""
+
+    return {"type_key": act.type_key, "semester": act.semester, "first_day": day(act.starts_at),
+            "last_day": day(act.ends_at), "planned": hours_text(act.hours),
+            "reviewer": cert.reviewer.display_name if cert.reviewer else "", "approved_on": day(cert.approved_at),
+            "posted_by": cert.posted_by.display_name if cert.posted_by else "", "credited_on": day(cert.credited_at)}
 
 
 def find(text: str) -> IssuedDocument | None:
@@ -92,6 +199,7 @@ class YearNow:
     name: str
     hours: Decimal
     status: str
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 def _years_now(doc: IssuedDocument) -> dict[int, YearNow]:
@@ -101,20 +209,26 @@ def _years_now(doc: IssuedDocument) -> dict[int, YearNow]:
     if doc.kind == "record" and doc.user_id is not None:
         teacher = db.session.get_one(User, doc.user_id)
         ty = credits.teacher_year(teacher, school, doc.school_year)
-        return {teacher.id: YearNow(teacher.display_name, ty.facts.total_hours, ty.assessment.status)}
+        return {teacher.id: YearNow(teacher.display_name, ty.facts.total_hours, ty.assessment.status,
+                                    year_figures(ty.facts, ty.assessment))}
     # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
     # page should not aggregate a school's year on every look), else computed now
     rows: Sequence[credits.SummaryRow] | None = teacher_years.summary_rows(school, doc.school_year)
     if rows is None:
         rows = credits.school_summary(school, doc.school_year)
-    return {row.user.id: YearNow(row.user.display_name, row.facts.total_hours, row.assessment.status) for row in rows}
+    keys = [str(key) for key in doc.content.get("types", [])]
+    return {row.user.id: YearNow(row.user.display_name, row.facts.total_hours, row.assessment.status,
+                                 year_figures(row.facts, row.assessment, keys)) for row in rows}
 
 
 def entry_line(entry: CreditEntry, act: Activity, tz: str) -> dict[str, str]:
     """A ledger line as a 学时证明 lists it and keeps it for ``/verify``: the activity's day (the
-    school's calendar), its title, the hours and the line's kind (a credit, a reversal)."""
+    school's calendar), its title, the hours and the line's kind (a credit, a reversal), its
+    type and semester, and a reversal's reason (its 备注). The first four are what a line is
+    compared by (:func:`_key`): documents printed before the others were kept compare the same."""
     return {"day": to_local(act.starts_at, tz).date().isoformat(), "title": act.title,
-            "hours": fmt(entry.hours) or "0", "kind": entry.kind}
+            "hours": fmt(entry.hours) or "0", "kind": entry.kind, "type_key": entry.type_key,
+            "semester": str(entry.semester), "reason": entry.reason if entry.kind == "reversal" else ""}
 
 
 def current_hours(doc: IssuedDocument) -> dict[int, Decimal]:
@@ -136,6 +250,18 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class FigureChange:
+    """A figure a 学时证明 or a 学时汇总表's line printed that the teacher's year no longer has:
+    ``figure`` is ``required``, ``absent:<semester>``, ``type:<type key>`` or ``reason``; the
+    values as printed (hours as text, a reason as its code)."""
+
+    name: str
+    figure: str
+    printed: str
+    now: str
+
+
+@dataclass(frozen=True)
 class Check:
     """What changed since a document was printed: hours (:class:`Change`), assessments, the
     activities a 学时证明 listed (lines no longer in the ledger, lines in it now), and the
@@ -148,11 +274,13 @@ class Check:
     entries_new: list[dict[str, Any]] = field(default_factory=list)
     not_listed: list[Change] = field(default_factory=list)
     no_longer: list[Change] = field(default_factory=list)
+    figures: list[FigureChange] = field(default_factory=list)
+    since: datetime | None = None  # the first change of the ledger, attendance or exemptions after printing
 
     @property
     def unchanged(self) -> bool:
         return not (self.changes or self.status_changes or self.entries_gone or self.entries_new or self.not_listed
-                    or self.no_longer)
+                    or self.no_longer or self.figures)
 
 
 def check(doc: IssuedDocument) -> Check:
@@ -164,6 +292,11 @@ def check(doc: IssuedDocument) -> Check:
     line (one revoked and another of the same hours credited keeps the total, not the list); a
     学时汇总表's teachers, whether the year has some it did not list (joined since); a 学分认定表's,
     whether the activity credits some it did not list (credited again since with another roster)."""
+    found = _check(doc)
+    return found if found.unchanged else replace(found, since=changed_since(doc))
+
+
+def _check(doc: IssuedDocument) -> Check:
     if doc.kind == "certificate" and doc.activity_id is not None:
         net = credits.activity_net_hours(doc.activity_id)
         return Check(_changes(doc, net), [], not_listed=_credited_since(doc, net))
@@ -191,7 +324,53 @@ def check(doc: IssuedDocument) -> Check:
                      for line in doc.content.get("lines", []) if int(line["user_id"]) not in now]
     # a summary's teacher no longer on the year is told once, as such, not as hours gone to 0
     return Check(_changes(doc, hours, among=set(now) if doc.kind == "summary" else None), statuses, gone, new,
-                 not_listed, no_longer)
+                 not_listed, no_longer, _figures_changed(doc, now))
+
+
+def _figures_changed(doc: IssuedDocument, now: dict[int, YearNow]) -> list[FigureChange]:
+    """Each figure a line printed (:func:`year_figures`) that its teacher's year no longer has,
+    in the order the form prints them; a document printed before they were kept has none."""
+    out: list[FigureChange] = []
+    for line in doc.content.get("lines", []):
+        printed, year = line.get(FIGURES), now.get(int(line["user_id"]))
+        if not printed or year is None:
+            continue
+        name = "" if doc.kind == "record" else str(line["name"])
+        pairs = [(f"type:{key}", value, year.figures["by_type"].get(key, "0"))
+                 for key, value in printed.get("by_type", {}).items()]
+        pairs.append(("required", printed.get("required"), year.figures["required"]))
+        pairs += [(f"absent:{s}", value, year.figures["absent"].get(s, "0")) for s, value in printed.get("absent", {}).items()]
+        pairs.append(("reason", printed.get("reason", ""), year.figures["reason"]))
+        out += [FigureChange(name, figure, str(was), str(is_)) for figure, was, is_ in pairs
+                if was is not None and str(was) != str(is_)]
+    return out
+
+
+def changed_since(doc: IssuedDocument) -> datetime | None:
+    """When the figures of a document that no longer agrees with the year began to differ: the
+    first ledger line, activity transition (attendance is confirmed by one) or exemption of what it
+    covers written after it was issued; None when none is found (a rule of the school changed)."""
+    after = doc.issued_at
+    if doc.kind == "certificate" and doc.activity_id is not None:
+        ledger = CreditEntry.activity_id == doc.activity_id
+        log = TransitionLog.activity_id == doc.activity_id
+        exempt = None
+    else:
+        ledger = (CreditEntry.school_id == doc.school_id) & (CreditEntry.school_year == doc.school_year)
+        activities = select(Activity.id).where(Activity.school_id == doc.school_id, Activity.school_year == doc.school_year)
+        exempt = (Exemption.school_id == doc.school_id) & (Exemption.school_year == doc.school_year)
+        if doc.kind == "record" and doc.user_id is not None:  # theirs only: their lines, activities, exemption
+            ledger = ledger & (CreditEntry.user_id == doc.user_id)
+            activities = activities.where(Activity.id.in_(
+                select(Participation.activity_id).where(Participation.user_id == doc.user_id)))
+            exempt = exempt & (Exemption.user_id == doc.user_id)
+        log = TransitionLog.activity_id.in_(activities)
+    firsts = [select(func.min(CreditEntry.created_at)).where(ledger, CreditEntry.created_at > after),
+              select(func.min(TransitionLog.created_at)).where(log, TransitionLog.created_at > after)]
+    if exempt is not None:
+        firsts.append(select(func.min(Exemption.created_at)).where(exempt, Exemption.created_at > after))
+    found = [at for at in (db.session.execute(q).scalar() for q in firsts) if at is not None]
+    return min(found) if found else None
 
 
 def _credited_since(doc: IssuedDocument, net: dict[int, Decimal]) -> list[Change]:

@@ -302,7 +302,7 @@ def test_record_pdf(client, world, staff, s1):
     listed = re.search(r'data-testid="verify-entries">(.*?)</table>', html, re.S)
     assert listed and "所列活动" in html
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", listed[1], re.S)]
-    assert cells == ["2026-10-15", "新课标专题讲座", "6"]
+    assert cells == ["2026-10-15", "新课标专题讲座", "专题讲座", "1", "6", ""]  # as printed: its type and semester too
     # someone else's record: refused like the page
     assert client.get(f"/teachers/{staff['t2'].id}/record.pdf?year={YEAR}").status_code == 403
 

@@ -1,0 +1,57 @@
+"""append-only: the issued documents (what each verification code certified) like the ledger
+
+A printed document's row holds the snapshot ``/verify/<code>`` shows and compares with today's
+year: changed or deleted, the page would vouch for figures the paper never printed (or an
+altered paper would match). The ORM refuses updates and deletes of these rows
+(``ledger.APPEND_ONLY``); these triggers make the database refuse them too, whoever connects,
+and on PostgreSQL ``TRUNCATE`` (also through ``TRUNCATE school CASCADE``), with the function and
+the error of revisions ``7c1e5a90b3d2`` and ``5d8a2f61c0e4``. Nothing about the rows changes:
+documents printed before keep their snapshot as it was.
+
+Revision ID: d3b8f2a6c4e1
+Revises: c5f2a8d4e1b7
+Create Date: 2026-12-05 23:20:00
+"""
+from alembic import op
+
+revision = "d3b8f2a6c4e1"
+down_revision = "c5f2a8d4e1b7"
+branch_labels = None
+depends_on = None
+
+TABLE = "issued_document"
+OPERATIONS = ("UPDATE", "DELETE")
+
+
+def _name(operation: str) -> str:
+    return f"{TABLE}_no_{operation.lower()}"
+
+
+def upgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for operation in OPERATIONS:
+            op.execute(
+                f"CREATE TRIGGER {_name(operation)} BEFORE {operation} ON {TABLE} "
+                "FOR EACH ROW EXECUTE FUNCTION yanxiu_append_only()"
+            )
+        op.execute(
+            f"CREATE TRIGGER {_name('TRUNCATE')} BEFORE TRUNCATE ON {TABLE} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION yanxiu_append_only()"
+        )
+    elif dialect == "sqlite":
+        for operation in OPERATIONS:
+            op.execute(
+                f"CREATE TRIGGER {_name(operation)} BEFORE {operation} ON {TABLE} "
+                f"BEGIN SELECT RAISE(ABORT, '{TABLE} rows are append-only ({operation} refused)'); END"
+            )
+
+
+def downgrade():
+    dialect = op.get_bind().dialect.name
+    names = [*OPERATIONS, "TRUNCATE"] if dialect == "postgresql" else list(OPERATIONS)
+    for operation in names:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {_name(operation)} ON {TABLE}")
+        elif dialect == "sqlite":
+            op.execute(f"DROP TRIGGER IF EXISTS {_name(operation)}")
