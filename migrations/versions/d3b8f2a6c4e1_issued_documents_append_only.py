@@ -9,13 +9,13 @@ the error of revisions ``7c1e5a90b3d2`` and ``5d8a2f61c0e4``. Nothing about the 
 documents printed before keep their snapshot as it was.
 
 Revision ID: d3b8f2a6c4e1
-Revises: c5f2a8d4e1b7
+Revises: d2b6f8a4c1e7
 Create Date: 2026-12-05 23:20:00
 """
 from alembic import op
 
 revision = "d3b8f2a6c4e1"
-down_revision = "c5f2a8d4e1b7"
+down_revision = "d2b6f8a4c1e7"
 branch_labels = None
 depends_on = None
 

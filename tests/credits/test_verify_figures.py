@@ -226,7 +226,7 @@ def test_the_migration_protects_documents_printed_before_it_and_keeps_them_as_th
     from flask_migrate import downgrade, upgrade
 
     db.session.remove()
-    downgrade(revision="c5f2a8d4e1b7")
+    downgrade(revision="d2b6f8a4c1e7")  # the revision before it
     code = verification.issue("summary", s1, YEAR, staff["admin"].id, {
         "title": s1.name, "lines": [{"user_id": staff["t1"].id, "name": NAMES[0], "hours": "6", "status": "met"}]})
     with db.engine.begin() as conn:  # unprotected before the migration
