@@ -122,6 +122,11 @@ class PluginInfo:
     version: str = ""
     module: str = ""
 
+    @property
+    def builtin(self) -> bool:
+        """Shipped with the portal, not installed on its own (see :func:`is_builtin`)."""
+        return _builtin(self.distribution, self.module)
+
 
 @dataclass
 class PluginFailure:
@@ -302,7 +307,11 @@ def _canonical(name: str) -> str:
 
 def is_builtin(ep: EntryPoint) -> bool:
     """An entry point of the portal's own distribution naming a module under ``plugins.``."""
-    return _canonical(_distribution(ep)[0]) == PORTAL_DISTRIBUTION and ep.module.startswith(BUILTIN_PACKAGE + ".")
+    return _builtin(_distribution(ep)[0], ep.module)
+
+
+def _builtin(distribution: str, module: str) -> bool:
+    return _canonical(distribution) == PORTAL_DISTRIBUTION and module.startswith(BUILTIN_PACKAGE + ".")
 
 
 def registration_order(eps) -> list[EntryPoint]:

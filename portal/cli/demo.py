@@ -4,7 +4,7 @@ import click
 from flask import Flask, current_app
 
 from portal.cli.common import refuse
-from portal.demo import DEMO_PASSWORD, LEFT_AFTER_LAST_YEAR, STAFF, load_demo
+from portal.demo import DEMO_PASSWORD, DISTRICT, LEFT_AFTER_LAST_YEAR, STAFF, load_demo
 
 
 @click.command("demo")
@@ -14,7 +14,7 @@ def demo_command(public_demo: bool) -> None:
     """Load the invented DEMO school (staff of every role, activities of every type and state) and
     the demo district (schools at every stage of the year's submission, a district reviewer).
     District-scale data: ``python bench/datagen.py --schools N`` in a checkout."""
-    from portal.demo_district import OTHER, OTHER_REVIEWER, REVIEWER, SCHOOLS, load_district_demo, login_of
+    from portal.demo_district import load_district_demo
     from portal.services import planner_stats
 
     if current_app.config.get("PRODUCTION") and not public_demo:
@@ -23,9 +23,16 @@ def demo_command(public_demo: bool) -> None:
     load_district_demo()
     planner_stats.refresh()
     click.echo(f"demo school {school.code} ready; password for every demo login: {DEMO_PASSWORD}")
-    admins = [login_of(code) for code, *_ in (*SCHOOLS, OTHER)]  # each district school's admin
-    logins = [u for u, *_ in STAFF] + [LEFT_AFTER_LAST_YEAR[0], "district", REVIEWER[0], OTHER_REVIEWER[0], *admins]
-    click.echo("logins: " + ", ".join(logins))
+    click.echo("logins: " + ", ".join(demo_logins()))
+
+
+def demo_logins() -> list[str]:
+    """Every demo login the command lists: the DEMO school's staff and its leaver, the district's
+    people, each district school's admin."""
+    from portal.demo_district import OTHER, OTHER_REVIEWER, REVIEWER, SCHOOLS, login_of
+
+    admins = [login_of(code) for code, *_ in (*SCHOOLS, OTHER)]
+    return [u for u, *_ in STAFF] + [LEFT_AFTER_LAST_YEAR[0], DISTRICT[0], REVIEWER[0], OTHER_REVIEWER[0], *admins]
 
 
 def register(app: Flask) -> None:

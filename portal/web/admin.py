@@ -16,8 +16,10 @@ from portal.activity_types import Setting
 from portal.current import allowed, current_actor, require_school
 from portal.errors import Forbidden, Invalid
 from portal.extensions import db
+from portal.i18n import lang_code
 from portal.messages import ROLE_NAMES, tr
 from portal.models import SCHOOL_ROLES, TEACHER
+from portal.plugin_loader import DEFAULT_POLICY
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
 from portal.services import groups, schools, staff, stranded_states
@@ -338,12 +340,26 @@ def roster_confirm():
 
 # -- plugins --------------------------------------------------------------------------------
 
+def _plugin_labels() -> dict[str, str]:
+    """Each plugin named in the viewer's language by the activity types it provides (a plugin
+    declares no name of its own; its entry-point name is a code). A plugin without a loaded
+    type is missing here: the page names it by its entry-point name, the one thing that tells
+    it apart (what ``PLUGINS_ALLOWLIST`` takes)."""
+    names: dict[str, list[str]] = {}
+    for reg in registry().types.values():
+        names.setdefault(reg.plugin, []).append(reg.decl.name(lang_code()))
+    labels = {plugin: _(", ").join(each) for plugin, each in names.items()}
+    labels[DEFAULT_POLICY] = _("The portal's own year assessment")
+    return labels
+
+
 @bp.route("/plugins")
 @allowed(policy.may_administer)
 def plugins():
     reg = registry()
     return render_template(
         "admin/plugins.html", types=list(reg.types.values()), info=reg.plugins.info, failures=reg.plugins.failures,
+        plugin_labels=_plugin_labels(),
         slow=list(reg.plugins.slow.values()), budget=f"{reg.plugins.budget_ms:g}",
         stranded=stranded_states.stranded(require_school().id),
     )
