@@ -145,3 +145,49 @@ def test_a_talk_tomorrow_and_its_reminder(site, as_user):
         assert "teacher4" in told
     page = as_user("teacher4").get("/notifications").get_data(as_text=True)
     assert title in page and "明天" in page
+
+
+def test_the_plan_deadline_is_near_and_the_teachers_without_a_sent_plan_were_reminded(site, as_user):
+    """The school's deadline for this year's development plans is days away: every teacher on the
+    staff whose plan is not sent was reminded (``district_notices.remind_plan_deadline``, in the
+    demo's clock) — not teacher1, whose plan the reviewer signed off, nor teacher7, who left."""
+    import pytest
+
+    from portal.demo import STAFF
+    from portal.demo_year import PLAN_DEADLINE_DAYS
+    from portal.services import plans
+    from portal.timeutil import current_school_year, to_local, utcnow, year_bounds
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        year = current_school_year(school.timezone)
+        today, last = to_local(utcnow(), school.timezone).date(), year_bounds(year)[1]
+        if last <= today:
+            pytest.skip("the school year's last day: no deadline after it to be reminded of")
+        due = plans.deadline(school, year)
+        assert 0 < (due - today).days <= PLAN_DEADLINE_DAYS
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id).where(
+            Notification.kind == "plan_deadline", Notification.school_id == school.id)).scalars().all()
+        assert sorted(told) == sorted(u for u, _n, roles, *_ in STAFF if "teacher" in roles and u != "teacher1")
+    assert f"将于 {due.isoformat()} 截止" in as_user("teacher2").get("/notifications").get_data(as_text=True)
+    assert "个人发展计划" not in as_user("teacher1").get("/notifications").get_data(as_text=True)
+
+
+def test_forms_were_printed_and_verify_tells_what_changed_since(site):
+    """The demo printed forms through the print routes' service (``reports.paper``): a 学分认定表
+    before its credits were revoked (``/verify`` of it lists the hours changed since) and
+    teacher1's 学时证明 of this year after every change (``/verify`` finds it unchanged)."""
+    from portal.models import IssuedDocument
+    from portal.services import verification
+
+    with site.app_context():
+        school_id = _demo_school_id()
+        docs = {doc.kind: doc for doc in db.session.execute(
+            select(IssuedDocument).where(IssuedDocument.school_id == school_id)).scalars()}
+        assert set(docs) == {"certificate", "record"}
+        revoked = _logs(school_id, lambda t: t.reverses_credits)
+        assert docs["certificate"].activity_id == revoked[0].activity_id
+        changed = verification.check(docs["certificate"]).changes
+        assert changed and all(c.printed > 0 and c.now == 0 for c in changed)
+        assert db.session.get_one(User, docs["record"].user_id).username == "teacher1"
+        assert verification.check(docs["record"]).unchanged
