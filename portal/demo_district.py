@@ -7,7 +7,7 @@ talks were planned from (one line never held: the dashboard shows the school beh
 written evidence the reviewer can open, the district's minimum writing quotas, a district
 reviewer, and a second district with a school of its own and its own reviewer (districts are
 tenants), which collects semesters: its school's first semester is submitted, its annual plan
-returned with a comment. The talks are of
+returned with a comment and, its deadline days away, its admin reminded. The talks are of
 the type that gathers most of the staff (``demo.gathering_types``; with the built-ins,
 lectures). Invented people."""
 
@@ -31,7 +31,7 @@ from portal.extensions import db
 from portal.models import District, School, User
 from portal.models.district import DEFAULT_DISTRICT_CODE
 from portal.services import access, activities, districts, school_plans, schools, submissions, users
-from portal.timeutil import current_school_year, school_year_of, to_local, utcnow
+from portal.timeutil import current_school_year, first_calendar_year, school_year_of, to_local, utcnow
 from workflows.definition import Phase
 
 REVIEWER = ("dreviewer", "钱静怡", "F", date(1979, 10, 6))  # 区教师发展中心
@@ -173,7 +173,32 @@ def load_district_demo() -> None:
     other_reviewer = users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born,
                                        district_id=other.id)
     _returned_plan(school, admin, policy.Actor.of(other_reviewer.id, ["district_reviewer"]), year, other.id)
+    _plan_deadline_near(other, school)
     _decision_notifications()
+
+
+#: The second district's deadline for its schools' annual plans: this many days after today, so
+#: SOUTH1's admin (its plan returned, not sent again) is reminded of it; fewer days where the
+#: deadline would fall in the next calendar year (a district sets a month and a day of the year
+#: the plan's school year starts in).
+SCHOOL_PLAN_DEADLINE_DAYS = 5
+
+
+def _plan_deadline_near(district: District, school: School) -> None:
+    """The district's annual-plan deadline days away, its reminder sent as the daily job sends it
+    (``district_notices.remind_school_plan_deadline``, written at once). In January and February,
+    when the plan written for is the current year's, its deadline is over: none."""
+    from portal.services import district_notices
+
+    now = utcnow()
+    today = to_local(now, school.timezone).date()
+    first = first_calendar_year(school_plans.next_year(school.timezone, now))
+    due = next((day for n in range(SCHOOL_PLAN_DEADLINE_DAYS, 0, -1)
+                if (day := today + timedelta(days=n)).year == first), None)
+    if due is None:
+        return
+    districts.update_settings(district, {"plan_deadline": due.strftime("%m-%d")}, by=policy.SYSTEM)
+    district_notices.remind_school_plan_deadline(now)
 
 
 def _returned_plan(school: School, admin: policy.Actor, reviewer: policy.Actor, year: str, district_id: int) -> None:
