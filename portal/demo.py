@@ -378,19 +378,14 @@ def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str,
 def _demo_review_steps(school: School, reviewer: User) -> dict[str, str]:
     """The review's other steps, on approved demo activities (load order): a declaration (its
     declarer alone is told) returned for rework with a comment, then approved again with the
-    hours lowered for a reason; an organised activity awaiting review returned to its organizer
-    with a comment (it still waits); an organised activity credited, its 学分认定表 printed, then
+    hours lowered for a reason; an organised activity credited, its 学分认定表 printed, then
     revoked with a reason (its ledger lines reversed, it waits to be credited again; ``/verify``
     of the form says so). Asked of each workflow, never of a trigger's name. Returns the
     verification code of the form printed, by kind (none if no type reached the step)."""
     types = registry().types
-    acts = list(db.session.execute(select(Activity).where(Activity.school_id == school.id).order_by(Activity.id))
-                .scalars())
-
-    def phase(act: Activity) -> Phase:
-        return types[act.type_key].engine.definition.phase(act.state)
-
-    approved = [act for act in acts if phase(act) is Phase.CONFIRMED]
+    approved = [act for act in db.session.execute(
+        select(Activity).where(Activity.school_id == school.id).order_by(Activity.id)).scalars()
+        if types[act.type_key].engine.definition.phase(act.state) is Phase.CONFIRMED]
 
     def step(act: Activity, what: Callable[[Transition], bool]) -> Transition | None:
         definition = types[act.type_key].engine.definition
@@ -405,9 +400,6 @@ def _demo_review_steps(school: School, reviewer: User) -> dict[str, str]:
         if again is not None and present:
             transitions.fire(act.id, school.id, reviewer, again.trigger, "证书载明的学时少于申报，按证书认定。",
                              hours={present[0][0]: str(present[0][1] - 1)})
-    waiting = [act for act in acts if phase(act) is Phase.AWAITING_REVIEW and not types[act.type_key].decl.self_declared]
-    if waiting and (back := step(act := waiting[0], lambda t: t.clears_adjustments)):  # not approved yet: back
-        transitions.fire(act.id, school.id, reviewer, back.trigger, "请补充活动现场照片和签到表扫描件后再送审。")
     codes: dict[str, str] = {}
     organised = [act for act in approved if not types[act.type_key].decl.self_declared]
     if organised and (credit := step(act := organised[0], lambda t: t.posts_credits)):

@@ -185,44 +185,28 @@ def test_a_plan_returned_with_a_comment_and_one_waiting_for_sign_off(site, as_us
     assert "郑佳慧" in waiting and "待审阅" in waiting  # teacher5's
 
 
-def test_an_organised_activity_awaiting_review_was_sent_back_with_a_comment(site, as_user):
-    """Returned before any approval (the return whose source is awaiting review): it still waits,
-    its organizer and people told, the comment on its page."""
+def test_a_talk_awaiting_review_was_sent_back_with_a_comment(site, as_user):
+    """WEST1's reviewer sent its talk awaiting review back (the return whose source awaits review,
+    as its workflow has it): it still waits, its organizer (the school admin) and people told,
+    the comment on its page."""
+    from portal.demo_district import SENT_BACK, load_district_demo
+
     with site.app_context():
-        school_id = _demo_school_id()
-        back = [log for log in _logs(school_id, lambda t: t.clears_adjustments)
-                if not registry().types[db.session.get_one(Activity, log.activity_id).type_key].decl.self_declared]
-        assert back and back[0].comment
-        act = db.session.get_one(Activity, back[0].activity_id)
+        load_district_demo()
+        west = db.session.execute(select(School.id).where(School.code == "WEST1")).scalar_one()
+        [back] = _logs(west, lambda t: t.clears_adjustments)
+        act = db.session.get_one(Activity, back.activity_id)
         definition = registry().types[act.type_key].engine.definition
-        assert definition.phase(back[0].from_state) is definition.phase(act.state) is Phase.AWAITING_REVIEW
+        assert back.comment == SENT_BACK
+        assert definition.phase(back.from_state) is definition.phase(act.state) is Phase.AWAITING_REVIEW
         told = set(db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id).where(
-            Notification.kind == "returned", Notification.link == f"/activities/{act.id}")).scalars())
-        organizer = db.session.get_one(User, act.organizer_id).username
-        assert organizer in told  # and its people
-        act_id, comment = act.id, back[0].comment
-    assert comment in as_user(organizer).get(f"/activities/{act_id}").get_data(as_text=True)
-    assert comment in as_user(organizer).get("/notifications").get_data(as_text=True)
-
-
-def test_forms_were_printed_and_verify_tells_what_changed_since(site):
-    """The demo printed forms through the print routes' service (``reports.paper``): a 学分认定表
-    before its credits were revoked (``/verify`` of it lists the hours changed since) and
-    teacher1's 学时证明 of this year after every change (``/verify`` finds it unchanged)."""
-    from portal.models import IssuedDocument
-    from portal.services import verification
-
-    with site.app_context():
-        school_id = _demo_school_id()
-        docs = {doc.kind: doc for doc in db.session.execute(
-            select(IssuedDocument).where(IssuedDocument.school_id == school_id)).scalars()}
-        assert set(docs) == {"certificate", "record"}
-        revoked = _logs(school_id, lambda t: t.reverses_credits)
-        assert docs["certificate"].activity_id == revoked[0].activity_id
-        changed = verification.check(docs["certificate"]).changes
-        assert changed and all(c.printed > 0 and c.now == 0 for c in changed)
-        assert db.session.get_one(User, docs["record"].user_id).username == "teacher1"
-        assert verification.check(docs["record"]).unchanged
+            Notification.kind == "returned", Notification.school_id == west)).scalars())
+        people = set(db.session.execute(select(User.username).join(Participation, Participation.user_id == User.id)
+                                        .where(Participation.activity_id == act.id)).scalars())
+        assert told == people - {"west1.t1"} and "west1.t0" in told  # not the reviewer who sent it back
+        act_id = act.id
+    assert SENT_BACK in as_user("west1.t0").get(f"/activities/{act_id}").get_data(as_text=True)
+    assert SENT_BACK in as_user("west1.t0").get("/notifications").get_data(as_text=True)
 
 
 def test_the_second_districts_school_was_reminded_of_its_annual_plans_deadline(site, as_user):
