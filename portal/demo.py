@@ -272,8 +272,10 @@ def demo_school() -> School:
     return school
 
 
-def load_demo(today: datetime | None = None) -> School:
-    """Create the DEMO school (idempotent: does nothing if it exists)."""
+def load_demo(today: datetime | None = None, printed: dict[str, str] | None = None) -> School:
+    """Create the DEMO school (idempotent: does nothing if it exists). ``printed`` is given the
+    verification codes of the forms the demo printed (by kind: ``verification.KINDS``), their
+    only copies (``portal.demo_paper``)."""
     existing = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one_or_none()
     if existing is not None:
         return existing
@@ -290,7 +292,7 @@ def load_demo(today: datetime | None = None) -> School:
         except DomainError as exc:  # the type's own code refused its steps (a plugin's bug): reported
             db.session.rollback()
             registry().plugins.fail(reg.plugin, M_DEMO_TYPE, exc, key=key, error=describe(exc))
-    _demo_review_steps(school, reviewer)
+    codes = _demo_review_steps(school, reviewer)
     _demo_writing(school)
     _demo_exemption(school, now)
     from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
@@ -304,6 +306,11 @@ def load_demo(today: datetime | None = None) -> School:
     from portal import demo_reach
 
     demo_reach.load(school, now)  # notifications, the check-in screen
+    from portal import demo_paper
+
+    codes["record"] = demo_paper.print_record(school, now)  # after every change: /verify finds it unchanged
+    if printed is not None:
+        printed.update(codes)
     return school
 
 
@@ -368,12 +375,13 @@ def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str,
             transitions.fire(act.id, school.id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
 
 
-def _demo_review_steps(school: School, reviewer: User) -> None:
+def _demo_review_steps(school: School, reviewer: User) -> dict[str, str]:
     """The review's other steps, on approved demo activities (load order): a declaration (its
     declarer alone is told) returned for rework with a comment, then approved again with the
-    hours lowered for a reason; an organised activity credited, then revoked with a reason (its
-    ledger lines reversed, it waits to be credited again). Asked of each workflow, never of a
-    trigger's name."""
+    hours lowered for a reason; an organised activity credited, its 学分认定表 printed, then
+    revoked with a reason (its ledger lines reversed, it waits to be credited again; ``/verify``
+    of the form says so). Asked of each workflow, never of a trigger's name. Returns the
+    verification code of the form printed, by kind (none if no type reached the step)."""
     types = registry().types
     approved = [act for act in db.session.execute(
         select(Activity).where(Activity.school_id == school.id).order_by(Activity.id)).scalars()
@@ -392,11 +400,16 @@ def _demo_review_steps(school: School, reviewer: User) -> None:
         if again is not None and present:
             transitions.fire(act.id, school.id, reviewer, again.trigger, "证书载明的学时少于申报，按证书认定。",
                              hours={present[0][0]: str(present[0][1] - 1)})
+    codes: dict[str, str] = {}
     organised = [act for act in approved if not types[act.type_key].decl.self_declared]
     if organised and (credit := step(act := organised[0], lambda t: t.posts_credits)):
         transitions.fire(act.id, school.id, reviewer, credit.trigger)
         if (revoke := step(act, lambda t: t.reverses_credits)) is not None:
+            from portal import demo_paper
+
+            codes["certificate"] = demo_paper.print_certificate(act, reviewer)
             transitions.fire(act.id, school.id, reviewer, revoke.trigger, "签到表登记有误，撤销后重新核对认定。")
+    return codes
 
 
 #: When a type's own states (those no walk of ``DEMO_PHASES`` ends in: a refused declaration) are

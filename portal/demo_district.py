@@ -7,7 +7,7 @@ talks were planned from (one line never held: the dashboard shows the school beh
 written evidence the reviewer can open, the district's minimum writing quotas, a district
 reviewer, and a second district with a school of its own and its own reviewer (districts are
 tenants), which collects semesters: its school's first semester is submitted, its annual plan
-returned with a comment. The talks are of
+returned with a comment and, its deadline days away, its admin reminded. The talks are of
 the type that gathers most of the staff (``demo.gathering_types``; with the built-ins,
 lectures). Invented people."""
 
@@ -28,10 +28,21 @@ from portal.demo import (
     walk,
 )
 from portal.extensions import db
-from portal.models import District, School, User
+from portal.models import Activity, District, School, TransitionLog, User
 from portal.models.district import DEFAULT_DISTRICT_CODE
-from portal.services import access, activities, districts, school_plans, schools, submissions, users
-from portal.timeutil import current_school_year, school_year_of, to_local, utcnow
+from portal.registry import registry
+from portal.services import (
+    access,
+    activities,
+    districts,
+    reminders,
+    school_plans,
+    schools,
+    submissions,
+    transitions,
+    users,
+)
+from portal.timeutil import current_school_year, first_calendar_year, school_year_of, to_local, utcnow
 from workflows.definition import Phase
 
 REVIEWER = ("dreviewer", "钱静怡", "F", date(1979, 10, 6))  # 区教师发展中心
@@ -79,11 +90,11 @@ REFLECTIONS = (
 
 
 def _talk(school: School, staff: list[User], days_ago: int, hours: str,
-          plan_line_id: int | None = None, phase: Phase = Phase.CREDITED) -> None:
+          plan_line_id: int | None = None, phase: Phase = Phase.CREDITED) -> Activity | None:
     """A talk of the school (the first of the gathering types) held ``days_ago``, the school admin
     leading and the teachers in the main role, taken along the workflow to ``phase``."""
     if not (kinds := gathering_types()):
-        return
+        return None
     reg = kinds[0]
     main, lead = main_and_lead(reg)
     start = _start(days_ago)
@@ -97,6 +108,26 @@ def _talk(school: School, staff: list[User], days_ago: int, hours: str,
     activities.add_evidence(act, staff[2], staff[2].id, "reflection", "讲座反思",
                             text=REFLECTIONS[days_ago % len(REFLECTIONS)])
     walk(act, staff[0], staff[1], phase)
+    return act
+
+
+#: Why WEST1's reviewer sent its talk awaiting review back (it still waits for review).
+SENT_BACK = "请补充活动现场照片和签到表扫描件后再送审。"
+
+
+def _sent_back(act: Activity, reviewer: User) -> None:
+    """The school's reviewer sends the talk awaiting review back with :data:`SENT_BACK` (the
+    workflow's return from where it is: the step that clears adjustments), its people told at
+    once (``reminders.review_decision``, as the queued job would)."""
+    definition = registry().types[act.type_key].engine.definition
+    back = next((t for t in definition.transitions if t.clears_adjustments and act.state in t.sources), None)
+    if back is None:
+        return
+    transitions.fire(act.id, act.school_id, reviewer, back.trigger, SENT_BACK)
+    log_id = db.session.execute(select(TransitionLog.id).where(TransitionLog.activity_id == act.id)
+                                .order_by(TransitionLog.id.desc())).scalars().first()
+    if log_id is not None:
+        reminders.review_decision(log_id)
 
 
 def _accepted_plan(school: School, staff: list[User], reviewer: User, year: str, district_id: int) -> dict[int, int]:
@@ -148,8 +179,9 @@ def load_district_demo() -> None:
         from_plan = _accepted_plan(school, staff, reviewer, year, default.id)
         _talk(school, staff, 25, "3", from_plan.get(25))
         _talk(school, staff, 12, "2", from_plan.get(12))
-        if stage == "returned":  # held, not reviewed yet: its admin is warned before submitting again
-            _talk(school, staff, 6, "2", phase=Phase.AWAITING_REVIEW)
+        if stage == "returned":  # held, not reviewed yet (sent back): its admin is warned before submitting again
+            if (waiting := _talk(school, staff, 6, "2", phase=Phase.AWAITING_REVIEW)) is not None:
+                _sent_back(waiting, staff[1])
         admin = access.actor(staff[0].id, school.id)
         sub = submissions.submit(school, year, by=admin)
         seat = policy.Actor.of(reviewer.id, ["district_reviewer"])
@@ -173,7 +205,32 @@ def load_district_demo() -> None:
     other_reviewer = users.create_user(username, DEMO_PASSWORD, name, None, ["district_reviewer"], gender, born,
                                        district_id=other.id)
     _returned_plan(school, admin, policy.Actor.of(other_reviewer.id, ["district_reviewer"]), year, other.id)
+    _plan_deadline_near(other, school)
     _decision_notifications()
+
+
+#: The second district's deadline for its schools' annual plans: this many days after today, so
+#: SOUTH1's admin (its plan returned, not sent again) is reminded of it; fewer days where the
+#: deadline would fall in the next calendar year (a district sets a month and a day of the year
+#: the plan's school year starts in).
+SCHOOL_PLAN_DEADLINE_DAYS = 5
+
+
+def _plan_deadline_near(district: District, school: School) -> None:
+    """The district's annual-plan deadline days away, its reminder sent as the daily job sends it
+    (``district_notices.remind_school_plan_deadline``, written at once). In January and February,
+    when the plan written for is the current year's, its deadline is over: none."""
+    from portal.services import district_notices
+
+    now = utcnow()
+    today = to_local(now, school.timezone).date()
+    first = first_calendar_year(school_plans.next_year(school.timezone, now))
+    due = next((day for n in range(SCHOOL_PLAN_DEADLINE_DAYS, 0, -1)
+                if (day := today + timedelta(days=n)).year == first), None)
+    if due is None:
+        return
+    districts.update_settings(district, {"plan_deadline": due.strftime("%m-%d")}, by=policy.SYSTEM)
+    district_notices.remind_school_plan_deadline(now)
 
 
 def _returned_plan(school: School, admin: policy.Actor, reviewer: policy.Actor, year: str, district_id: int) -> None:

@@ -1,6 +1,7 @@
 """Demo data of the teacher's year: two teaching groups, an activity open for sign-up with a
 waiting list (teacher1 withdrew, teacher4 moved up), and teacher1's development plan (signed
-off by the reviewer). Invented people."""
+off by the reviewer) — the others', due in a few days, not sent yet (they were reminded).
+Invented people."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ SIGNUP_SUBJECT = "课堂提问的设计（报名中）"
 SEATS = ("teacher2", "teacher3", "teacher4")
 WAITING = ("teacher5", "teacher6")
 WITHDRAWS = "teacher1"
+#: The school's deadline for this year's development plans: this many days after the demo's
+#: today (within the days before a deadline its reminder is sent: ``district_notices.SOON``).
+PLAN_DEADLINE_DAYS = 5
 
 
 def signup_title() -> str:
@@ -72,7 +76,9 @@ def _plan(school: School, now: datetime) -> None:
     today = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(school.timezone)).date()
     year = school_year_of(today)
     last = year_bounds(year)[1]
-    plans.set_deadline(school, year, min(last, max(plans.deadline(school, year), today + timedelta(days=30))).isoformat(),
+    # near: the teachers without a sent plan are reminded (``district_notices.remind_plan_deadline``,
+    # run with the demo's other reminders); on the school year's last day, none can be
+    plans.set_deadline(school, year, min(last, today + timedelta(days=PLAN_DEADLINE_DAYS)).isoformat(),
                        by=policy.SYSTEM)
     teacher = _user("teacher1")  # targets for the first three gathering types (fewer types: fewer targets)
     plan = plans.save(

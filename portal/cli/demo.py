@@ -13,17 +13,34 @@ from portal.demo import DEMO_PASSWORD, DISTRICT, LEFT_AFTER_LAST_YEAR, STAFF, lo
 def demo_command(public_demo: bool) -> None:
     """Load the invented DEMO school (staff of every role, activities of every type and state) and
     the demo district (schools at every stage of the year's submission, a district reviewer).
-    District-scale data: ``python bench/datagen.py --schools N`` in a checkout."""
+    District-scale data: ``python bench/datagen.py --schools N`` in a checkout.
+
+    Ends with the verification codes of forms the demo printed, to try ``/verify`` with: the
+    database keeps only their digests, so a demo loaded before has teacher1's 学时证明 printed
+    again (a new code) rather than none."""
+    from portal import demo_paper
     from portal.demo_district import load_district_demo
-    from portal.services import planner_stats
+    from portal.services import planner_stats, verification
 
     if current_app.config.get("PRODUCTION") and not public_demo:
         refuse("cli.demo_in_production", password=DEMO_PASSWORD)
-    school = load_demo()
+    printed: dict[str, str] = {}
+    school = load_demo(printed=printed)
     load_district_demo()
     planner_stats.refresh()
     click.echo(f"demo school {school.code} ready; password for every demo login: {DEMO_PASSWORD}")
     click.echo("logins: " + ", ".join(demo_logins()))
+    if "record" not in printed:  # loaded before: its codes were told then
+        printed["record"] = demo_paper.print_record(school)
+    for kind, code in printed.items():
+        click.echo(f"printed {PRINTED[kind]}; verify it at /verify/{code} (or type {verification.grouped(code)} at /verify)")
+
+
+#: What the demo's printed forms are, by kind (``portal.demo_paper``).
+PRINTED = {
+    "record": "teacher1's hours record (学时证明) of this school year",
+    "certificate": "a credit certificate (学分认定表) before its credits were revoked",
+}
 
 
 def demo_logins() -> list[str]:

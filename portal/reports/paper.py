@@ -53,6 +53,15 @@ def _common(code: str, lang: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Printed:
+    """A form as printed: its laid-out pages and its verification code, whose only copy this
+    is (the database keeps its digest): what the print routes send, what the demo tells."""
+
+    code: str
+    document: Document
+
+
 def _line(user: User, hours: Any, status: str | None = None) -> dict[str, Any]:
     """A teacher's line of what a form certifies (``/verify`` compares it with today's), with the
     assessment the form prints beside the hours, if it prints one on the line."""
@@ -71,8 +80,9 @@ def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None
 # -- 学分认定表 ---------------------------------------------------------------------------------
 
 
-def certificate_document(activity_id: int, school: School, issued_by: int) -> Document:
-    """学分认定表 of one credited activity, laid out (refused with Conflict before it is credited)."""
+def certificate_printed(activity_id: int, school: School, issued_by: int) -> Printed:
+    """学分认定表 of one credited activity, issued and laid out (refused with Conflict before it
+    is credited)."""
     taken_at = verification.now()
     cert = credits.certificate(activity_id, school.id)
     act = cert.activity
@@ -87,13 +97,17 @@ def certificate_document(activity_id: int, school: School, issued_by: int) -> Do
     }
     code = verification.issue("certificate", school, act.school_year, issued_by, content, activity_id=act.id,
                               taken_at=taken_at)
-    return render_document(
+    return Printed(code, render_document(
         "paper/certificate.html", cert=cert, type_name=type_name, tz=school.timezone,
         term=school_year_text(act.school_year, act.semester, lang),
         organizer_name=organizer.display_name if organizer else "",
         role_label=lambda role: registry().role_name(act.type_key, role, lang),
         **_common(code, lang),
-    )
+    ))
+
+
+def certificate_document(activity_id: int, school: School, issued_by: int) -> Document:
+    return certificate_printed(activity_id, school, issued_by).document
 
 
 def certificate_pdf(activity_id: int, school: School, issued_by: int) -> bytes:
@@ -217,8 +231,9 @@ def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
 # -- 学时证明 ------------------------------------------------------------------------------------
 
 
-def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:
-    """A teacher's 学时证明 for one year: credited activities, totals, the assessment."""
+def record_printed(teacher: User, school: School, year: str, issued_by: int) -> Printed:
+    """A teacher's 学时证明 for one year, issued and laid out: credited activities, totals, the
+    assessment."""
     lang = lang_code()
     taken_at = verification.now()
     ty = credits.teacher_year(teacher, school, year)
@@ -235,11 +250,15 @@ def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> byte
                "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries],
                "absences": [verification.absence_line(part, act, school.timezone) for part, act in absences]}
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id, taken_at=taken_at)
-    return render_pdf(
+    return Printed(code, render_document(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
         absences=absences,
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
-    )
+    ))
+
+
+def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:
+    return record_printed(teacher, school, year, issued_by).document.write_pdf()
 
 
 #: What each kind of document is called on the verification page.

@@ -88,17 +88,38 @@ def test_demo_refuses_a_production_portal(make_app):
         assert db.session.scalar(select(func.count(School.id))) == 1
 
 
+def _told_codes(output: str) -> list[str]:
+    """The /verify paths ``flask demo`` told, in its order."""
+    return re.findall(r"/verify/([A-Z2-7]{32})\b", output)
+
+
 def test_demo_has_every_type_in_every_state(app):
     r = run(app, "demo")
     assert r.exit_code == 0, r.output
+    # the forms it printed, as their routes print them: /verify shows each, without a login
+    certificate, record = _told_codes(r.output)
+    web = app.test_client()
+    page = web.get(f"/verify/{record}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-testid="verify-kind">校本培训学时证明<' in text and 'data-testid="verify-title">王雅琴<' in text
+    assert 'data-testid="verify-unchanged"' in text and "alert-warning" not in text  # her year as printed
+    page = web.get(f"/verify/{certificate}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="verify-kind">学分认定表<' in text
+    assert 'data-testid="verify-changed"' in text  # its credits were revoked after it was printed
     pairs = set(db.session.execute(select(Activity.type_key, Activity.state)).all())
     for key in ("lecture", "observation", "mentorship", "research", "school_visit"):
         for state in ("planned", "held", "reviewed", "credited", "cancelled"):
             assert (key, state) in pairs
     roles = set(db.session.scalars(select(Membership.role)))
     assert roles == {"teacher", "organizer", "reviewer", "school_admin", "district_admin", "district_reviewer"}
-    assert run(app, "demo").exit_code == 0  # idempotent
+    again = run(app, "demo")
+    assert again.exit_code == 0  # idempotent
     assert db.session.scalar(select(func.count(School.id))) == 5  # DEMO and the demo district's schools
+    # the codes told before are not kept (only their digests): teacher1's record is printed again
+    (reprinted,) = _told_codes(again.output)
+    assert reprinted not in (certificate, record) and web.get(f"/verify/{reprinted}").status_code == 200
 
 
 def test_a_district_created_at_the_command_line_gets_its_schools_and_staff(app):

@@ -12,6 +12,7 @@ from portal.demo import sample_details
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Notification, Participation, School, TransitionLog, User
 from portal.registry import registry
+from workflows.definition import Phase
 
 
 def _demo_school_id() -> int:
@@ -145,3 +146,114 @@ def test_a_talk_tomorrow_and_its_reminder(site, as_user):
         assert "teacher4" in told
     page = as_user("teacher4").get("/notifications").get_data(as_text=True)
     assert title in page and "明天" in page
+
+
+def test_the_plan_deadline_is_near_and_the_teachers_without_a_sent_plan_were_reminded(site, as_user):
+    """The school's deadline for this year's development plans is days away: every teacher on the
+    staff whose plan is not sent was reminded (``district_notices.remind_plan_deadline``, in the
+    demo's clock) — not teacher1, whose plan the reviewer signed off, nor teacher7, who left."""
+    import pytest
+
+    from portal.demo import STAFF
+    from portal.demo_year import PLAN_DEADLINE_DAYS
+    from portal.services import plans
+    from portal.timeutil import current_school_year, to_local, utcnow
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        year = current_school_year(school.timezone)
+        today = to_local(utcnow(), school.timezone).date()
+        if not _plan_deadline_can_be_near(school):
+            pytest.skip("the school year's last day: no deadline after it to be reminded of")
+        due = plans.deadline(school, year)
+        assert 0 < (due - today).days <= PLAN_DEADLINE_DAYS
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id).where(
+            Notification.kind == "plan_deadline", Notification.school_id == school.id)).scalars().all()
+        sent = {"teacher1"}  # her plan signed off
+        assert sorted(told) == sorted(u for u, _n, roles, *_ in STAFF if "teacher" in roles and u not in sent)
+    assert f"将于 {due.isoformat()} 截止" in as_user("teacher2").get("/notifications").get_data(as_text=True)
+    for username in sent:
+        assert "个人发展计划" not in as_user(username).get("/notifications").get_data(as_text=True)
+
+
+def test_a_talk_awaiting_review_was_sent_back_with_a_comment(site, as_user):
+    """WEST1's reviewer sent its talk awaiting review back (the return whose source awaits review,
+    as its workflow has it): it still waits, its organizer (the school admin) and people told,
+    the comment on its page."""
+    from portal.demo_district import SENT_BACK, load_district_demo
+
+    with site.app_context():
+        load_district_demo()
+        west = db.session.execute(select(School.id).where(School.code == "WEST1")).scalar_one()
+        [back] = _logs(west, lambda t: t.clears_adjustments)
+        act = db.session.get_one(Activity, back.activity_id)
+        definition = registry().types[act.type_key].engine.definition
+        assert back.comment == SENT_BACK
+        assert definition.phase(back.from_state) is definition.phase(act.state) is Phase.AWAITING_REVIEW
+        told = set(db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id).where(
+            Notification.kind == "returned", Notification.school_id == west)).scalars())
+        people = set(db.session.execute(select(User.username).join(Participation, Participation.user_id == User.id)
+                                        .where(Participation.activity_id == act.id)).scalars())
+        assert told == people - {"west1.t1"} and "west1.t0" in told  # not the reviewer who sent it back
+        act_id = act.id
+    assert SENT_BACK in as_user("west1.t0").get(f"/activities/{act_id}").get_data(as_text=True)
+    assert SENT_BACK in as_user("west1.t0").get("/notifications").get_data(as_text=True)
+
+
+def test_the_second_districts_school_was_reminded_of_its_annual_plans_deadline(site, as_user):
+    """南山区's deadline for annual plans is days away: SOUTH1's admin, whose plan was returned and
+    not sent again, was reminded (``district_notices.remind_school_plan_deadline``). In January
+    and February the plan written for is the current year's, its deadline over: none then."""
+    import pytest
+
+    from portal.demo_district import load_district_demo
+    from portal.models import District
+    from portal.services import school_plans
+    from portal.timeutil import to_local, utcnow
+
+    with site.app_context():
+        load_district_demo()
+        school = db.session.execute(select(School).where(School.code == "SOUTH1")).scalar_one()
+        today = to_local(utcnow(), school.timezone).date()
+        year = school_plans.next_year(school.timezone)
+        if not _school_plan_deadline_can_be_near(school):
+            pytest.skip("no day of the plan's first calendar year is left before its deadline")
+        due = school_plans.deadline(db.session.get_one(District, school.district_id), year)
+        assert 0 < (due - today).days <= 5
+        told = db.session.execute(select(User.username).join(Notification, Notification.user_id == User.id)
+                                  .where(Notification.kind == "school_plan_deadline")).scalars().all()
+        assert told == ["south1.t0"]
+    assert due.isoformat() in as_user("south1.t0").get("/notifications").get_data(as_text=True)
+
+
+def test_every_kind_of_notification_was_sent(site):
+    """The notifications page of some demo person shows each kind the portal sends (but a
+    deadline reminder on the days it cannot be: see the two tests above)."""
+    from portal.demo_district import load_district_demo
+    from portal.services.notifications import KINDS
+
+    with site.app_context():
+        load_district_demo()
+        sent = set(db.session.execute(select(Notification.kind)).scalars())
+        schools = {school.code: school for school in db.session.execute(select(School)).scalars()}
+        cannot = {kind for kind, can in (("plan_deadline", _plan_deadline_can_be_near(schools["DEMO"])),
+                                         ("school_plan_deadline", _school_plan_deadline_can_be_near(schools["SOUTH1"])))
+                  if not can}
+    assert set(KINDS) - sent == cannot
+
+
+def _plan_deadline_can_be_near(school: School) -> bool:
+    """Whether a day of this school year is left for the plan deadline to be near (not its last)."""
+    from portal.timeutil import current_school_year, to_local, utcnow, year_bounds
+
+    return to_local(utcnow(), school.timezone).date() < year_bounds(current_school_year(school.timezone))[1]
+
+
+def _school_plan_deadline_can_be_near(school: School) -> bool:
+    """Whether a day of the calendar year an annual plan's deadline falls in (the first of the
+    school year written for) is left after today."""
+    from portal.services import school_plans
+    from portal.timeutil import first_calendar_year, to_local, utcnow
+
+    today = to_local(utcnow(), school.timezone).date()
+    return today.year == first_calendar_year(school_plans.next_year(school.timezone)) and (today.month, today.day) != (12, 31)
