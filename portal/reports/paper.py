@@ -92,7 +92,7 @@ def certificate_printed(activity_id: int, school: School, issued_by: int) -> Pri
     content = {
         "title": act.title, "type": type_name, "total": fmt(cert.total_hours) or "0",
         "lines": [verification.certificate_line(line) for line in cert.lines],
-        "organizer": organizer.display_name if organizer else "",
+        "organizer_name": organizer.display_name if organizer else "",
         **verification.certificate_facts(cert, school.timezone),
     }
     code = verification.issue("certificate", school, act.school_year, issued_by, content, activity_id=act.id,

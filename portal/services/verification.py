@@ -171,9 +171,9 @@ def certificate_facts(cert: credits.Certificate, tz: str) -> dict[str, Any]:
         return to_local(at, tz).date().isoformat() if at is not None else ""
 
     return {"type_key": act.type_key, "semester": act.semester, "first_day": day(act.starts_at),
-            "last_day": day(act.ends_at), "planned": hours_text(act.hours),
-            "reviewer": cert.reviewer.display_name if cert.reviewer else "", "approved_on": day(cert.approved_at),
-            "posted_by": cert.posted_by.display_name if cert.posted_by else "", "credited_on": day(cert.credited_at)}
+            "last_day": day(act.ends_at), "planned_hours": hours_text(act.hours),
+            "reviewer_name": cert.reviewer.display_name if cert.reviewer else "", "approved_on": day(cert.approved_at),
+            "posted_by_name": cert.posted_by.display_name if cert.posted_by else "", "credited_on": day(cert.credited_at)}
 
 
 def find(text: str) -> IssuedDocument | None:
