@@ -55,6 +55,12 @@ def public_base_is_local() -> bool:
         return False
 
 
+def site_path(endpoint: str, **values: Any) -> str:
+    """The path of ``endpoint`` from the site's root, built outside any request too (a job,
+    a feed): what a stored link or a ``next`` holds, the script root added where it is followed."""
+    return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+
+
 def public_url(endpoint: str, **values: Any) -> str:
     """The absolute URL of ``endpoint`` on the portal's public address: what goes out of the
     portal (printed forms and their QR codes, check-in QR codes, calendar feeds, email). Never

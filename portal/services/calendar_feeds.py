@@ -42,7 +42,7 @@ from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access
 from portal.timeutil import current_school_year, utcnow, zone_of
-from portal.url_rules import public_base, public_url
+from portal.url_rules import public_base, public_url, site_path
 from workflows.definition import Phase
 
 PERSONAL = "me"
@@ -207,18 +207,24 @@ def _deadline_events(user: User, school: School | None, host: str, now: datetime
             due = plans.deadline_for(place, year, user.id) if policy.TEACHER in roles else plans.deadline(place, year)
             uid = f"plan-deadline-{place.id}-{year}@{host}"
             events[uid] = _all_day(uid, due, _("Personal development plan due"), f"{place.name} · {year}",
-                                   public_url("year.my_plan"), now)
+                                   _in_school(place, "year.my_plan"), now)
         if policy.SCHOOL_ADMIN in roles and place.district_id is not None:  # the annual plan, to the district
             plan_year = school_plans.next_year(place.timezone, now)
             due = school_plans.deadline(db.session.get_one(District, place.district_id), plan_year)
             uid = f"school-plan-deadline-{place.id}-{plan_year}@{host}"
             events[uid] = _all_day(uid, due, _("Annual training plan due to the district"),
-                                   f"{place.name} · {plan_year}", public_url("district.school_plan"), now)
+                                   f"{place.name} · {plan_year}", _in_school(place, "district.school_plan"), now)
         for row in announcements.for_school_member(place, roles):
             uid = f"deadline-{row.id}@{host}"
             events[uid] = _all_day(uid, row.due_on, _("Due: %(title)s", title=row.title), row.note or "",
-                                   public_url("home.index"), row.updated_at, row.revision)
+                                   _in_school(place, "home.index"), row.updated_at, row.revision)
     return list(events.values())
+
+
+def _in_school(place: School, endpoint: str) -> str:
+    """The public link to ``endpoint`` of ``place``: through ``auth.open_in_school``, since the
+    page's own path names no school and a feed may hold several of the person's schools."""
+    return public_url("auth.open_in_school", school_id=place.id, next=site_path(endpoint))
 
 
 def _all_day(uid: str, day: date, summary: str, description: str, url: str, stamp: datetime,

@@ -89,7 +89,7 @@ def outgoing(n: Notification, user: User, school: School | None) -> Outgoing:
         greeting = _("%(name)s:", name=user.display_name)
     return Outgoing(
         id=n.id, key=n.key, kind=n.kind, user_id=user.id, username=user.username, display_name=user.display_name,
-        school_code=school.code if school else None, text=text, url=base + (n.link or "/notifications"),
+        school_code=school.code if school else None, text=text, url=base + (notifications.followed_link(n) or "/notifications"),
         created_at=n.created_at, footer=footer, greeting=greeting,
     )
 

@@ -27,6 +27,7 @@ from portal.messages import Msg, msg
 from portal.models import Notification, NotificationSetting, User
 from portal.services import access
 from portal.timeutil import utcnow
+from portal.url_rules import site_path
 
 #: Kinds of notification → their message code (text) and label code (preferences page).
 KINDS: dict[str, tuple[str, str]] = {
@@ -104,6 +105,18 @@ def _param(value: Any) -> Any:
     if isinstance(value, list):
         return Joined([_param(v) for v in value], "、")
     return value
+
+
+def followed_link(n: Notification, here: int | None = None) -> str:
+    """Where following the notice leads, a path of the site ("" when it links nowhere). A notice
+    about a school goes through that school (``auth.open_in_school``): its own link may name
+    no school (``/plan``, ``/writing``, the home page ``/``), and a person in two schools
+    following it with the other chosen would read the wrong school's page (``here``: the
+    school chosen where it is shown; in it, the link as it is). Worked out when shown or sent,
+    not stored: notices kept from before read the same way."""
+    if not n.link or n.school_id is None or n.school_id == here:
+        return n.link or ""
+    return site_path("auth.open_in_school", school_id=n.school_id, next=n.link)
 
 
 def text(n: Notification) -> Msg:

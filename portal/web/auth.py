@@ -8,12 +8,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.current import switch_school
+from portal.current import current_school, switch_school, user_schools
 from portal.errors import Invalid
 from portal.i18n import supported_locale
 from portal.messages import tr
 from portal.services import access, login_guard, users
-from portal.web.forms import LoginForm, PasswordForm
+from portal.web.forms import ConfirmForm, LoginForm, PasswordForm
 from portal.web.helpers import local_path
 
 bp = Blueprint("auth", __name__)
@@ -103,9 +103,29 @@ def password():
 @bp.route("/school/<int:school_id>", methods=["POST"])
 @login_required
 def school(school_id: int):
+    """The school switcher; ``next`` (a path of this site): where to go in the school chosen
+    (the button of :func:`open_in_school`'s page), else the home page."""
     if not switch_school(school_id):
         abort(404)
-    return redirect(url_for("home.index"))
+    return redirect(local_path(request.form.get("next")) or url_for("home.index"))
+
+
+@bp.route("/school/<int:school_id>/open")
+@login_required
+def open_in_school(school_id: int):
+    """A link about one school (a notice in the notification centre or an email, a deadline in
+    a calendar feed) that names no school in its own path — ``/plan``, ``/school-plan``,
+    ``/submission`` — goes through here: in that school already, straight on; in another of
+    the person's schools, a page that says so and offers to switch (a POST: a link alone
+    changes nothing); not one of theirs, 404 like any school that is not."""
+    target = local_path(request.args.get("next")) or url_for("home.index")
+    theirs = next((s for s, _roles in user_schools() if s.id == school_id), None)
+    if theirs is None:
+        abort(404)
+    here = current_school()
+    if here is not None and here.id == school_id:
+        return redirect(target)
+    return render_template("auth/other_school.html", school=theirs, current=here, target=target, form=ConfirmForm())
 
 
 def _back() -> str:

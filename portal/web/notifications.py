@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 
 from portal import policy
-from portal.current import current_actor
+from portal.current import current_actor, current_school
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import person_locale, tr
@@ -39,7 +39,9 @@ class SettingsForm(FlaskForm):
 def index():
     items = notifications.for_user(current_user.id)
     return render_template(
-        "notifications/index.html", items=[(n, notifications.text(n)) for n in items], form=ConfirmForm()
+        "notifications/index.html", items=[(n, notifications.text(n)) for n in items], form=ConfirmForm(),
+        here=getattr(current_school(), "id", None),  # its notices' links as they are
+        followed_link=notifications.followed_link,
     )
 
 
