@@ -190,7 +190,4 @@ def _school_joins_default_district(_mapper: Mapper, connection: Connection, targ
         settings = connection.execute(text("SELECT settings FROM district WHERE id = :id"),
                                       {"id": target.district_id}).scalar()
         target.district_rules = rules_of_district(settings)
-    if target.district_deadlines is None:  # the district's announcements, as its other schools hold them
-        copy = connection.execute(text("SELECT district_deadlines FROM school WHERE district_id = :id "
-                                       "AND district_deadlines IS NOT NULL LIMIT 1"), {"id": target.district_id}).scalar()
-        target.district_deadlines = json.loads(copy) if isinstance(copy, str) else copy
+    # its copy of the district's announcements: written by ``schools.create_school``

@@ -50,9 +50,17 @@ def copy_to_schools(district_id: int) -> None:
 
 def revision(row: DeadlineAnnouncement) -> int:
     """An announcement's revision for calendars (``SEQUENCE`` of its event): the seconds from
-    its announcing to its last change, so each change (a new day above all) is a later revision
-    and a calendar that has the event replaces it (RFC 5545 §3.8.7.4)."""
+    its announcing to its last change, each change a second at least after the one before
+    (:func:`next_change`), so each change (a new day above all) is a later revision and a
+    calendar that has the event replaces it (RFC 5545 §3.8.7.4)."""
     return max(0, int((row.updated_at - row.created_at).total_seconds()))
+
+
+def next_change(last: datetime) -> datetime:
+    """When a change made now is stamped: now, but at least a second after the last change, so
+    its :func:`revision` is above the last one's — two changes within one second (moved and
+    moved back) had the same revision, and a calendar kept whichever day it had."""
+    return max(utcnow(), last + timedelta(seconds=1))
 
 
 def district_today(now: datetime | None = None) -> date:
@@ -121,7 +129,7 @@ def update(announcement_id: Any, title: Any, due_on: Any, note: Any, audience: A
         _still_announces(s, by, district_id)
         for key, value in values.items():
             setattr(row, key, value)
-        row.updated_at = utcnow()
+        row.updated_at = next_change(row.updated_at)
         copy_to_schools(district_id)
         outbox.enqueue_on_commit("notifications.deadline_announced", row.id)
     return row

@@ -17,7 +17,7 @@ UTC) from its caller, so tests pass the clock instead of changing it.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 import click
@@ -65,7 +65,11 @@ def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str,
 
 
 def _link(act: Activity) -> str:
-    return f"/activities/{act.id}"
+    return _link_of(act.id)
+
+
+def _link_of(activity_id: int) -> str:
+    return f"/activities/{activity_id}"
 
 
 def _people(act: Activity) -> list[tuple[int, str]]:
@@ -135,7 +139,11 @@ def daily() -> None:
 
 def remind_tomorrow(now: datetime) -> list[int]:
     """Everyone in an open activity that starts tomorrow, by the school's calendar, in a period
-    the district has not accepted (one it accepted takes no check-in or attendance: year.locked)."""
+    the district has not accepted (one it accepted takes no check-in or attendance: year.locked):
+    once per start. Keyed by the activity alone, an activity moved to another day (or hour) after
+    its reminder went out was never told of again, so its people had the old day as the last word;
+    now each start is told unless it is the one a person was told of last (moved back to a start
+    told before: told once more, the earlier key taken)."""
     open_states = registry().states_in(Phase.OPEN)
     rows = db.session.execute(
         select(Activity, School.timezone).join(School, School.id == Activity.school_id).where(
@@ -143,18 +151,41 @@ def remind_tomorrow(now: datetime) -> list[int]:
             ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         )
     ).all()
+    due = [(act, start) for act, tz in rows
+           if (start := to_local(act.starts_at, tz)).date() == to_local(now, tz).date() + timedelta(days=1)]
+    people = {act.id: _people(act) for act, _start in due}
+    told = _told_tomorrow(people)
     items: list[NewNotification] = []
-    for act, tz in rows:
-        start = to_local(act.starts_at, tz)
-        if start.date() != to_local(now, tz).date() + timedelta(days=1):
-            continue
+    for act, start in due:
+        at = act.starts_at.isoformat()
         params = {"title": act.title, "time": start.strftime("%H:%M"), "location": act.location or "",
-                  "activity": act.id, "at": act.starts_at.isoformat()}
-        items += [
-            NewNotification(uid, "tomorrow", f"tomorrow:{act.id}:{uid}", params, _link(act), act.school_id)
-            for uid, _role in _people(act)
-        ]
+                  "activity": act.id, "at": at}
+        for uid, _role in people[act.id]:
+            said = told.get((act.id, uid), [])
+            if said and said[-1] == at:
+                continue  # told of this start last: nothing new
+            again = f":{said.count(at)}" if at in said else ""  # moved back to a start told before
+            items.append(NewNotification(uid, "tomorrow", f"tomorrow:{act.id}:{at}:{uid}{again}", params, _link(act),
+                                         act.school_id))
     return notify_many(items)
+
+
+def _told_tomorrow(people: dict[int, list[tuple[int, str]]]) -> dict[tuple[int, int], list[str]]:
+    """(activity id, user id) → the starts each person in ``people`` (activity id → its people)
+    was told of, in order (the reminders of an activity are those linking to it)."""
+    told: dict[tuple[int, int], list[str]] = defaultdict(list)
+    act_ids = sorted(people)
+    for first in range(0, len(act_ids), 100):
+        chunk = act_ids[first : first + 100]
+        links = {_link_of(a): a for a in chunk}
+        uids = sorted({uid for a in chunk for uid, _role in people[a]})
+        for uid, link, said in db.session.execute(
+            select(Notification.user_id, Notification.link, Notification.params).where(
+                Notification.user_id.in_(uids), Notification.kind == "tomorrow", Notification.link.in_(list(links)),
+            ).order_by(Notification.id)
+        ):
+            told[(links[link], uid)].append(str((said or {}).get("at")))
+    return told
 
 
 def remind_evidence(now: datetime) -> list[int]:

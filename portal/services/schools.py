@@ -70,6 +70,12 @@ def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_i
             recheck(s)
         school = School(code=code, name=name, timezone=timezone, rules={}, district_id=district_id)
         s.add(school)
+        s.flush()  # in its district now (the default one when none was named)
+        from portal.services import announcements  # announcements → access → schools
+
+        # the district's announced deadlines, read from the announcements: copied from another
+        # school of the district, a district's first school had none of those announced before it
+        announcements.copy_to_schools(school.district_id)
     return school
 
 

@@ -276,3 +276,33 @@ def test_a_new_password_or_leaving_the_school_stops_every_feed_address_for_good(
         staff.set_roles(demo, user("teacher3").id, ["teacher"], by=by)  # back at the school later
         db.session.commit()
     assert app.test_client().get(old).status_code == 404
+
+
+def test_a_cancelled_activity_stays_as_cancelled_with_a_later_sequence(make_app, time_machine):
+    """A calendar replaces an event only for a later ``SEQUENCE``: the cancellation must be one
+    (and a second change in the same instant, another), never a tie with what it had."""
+    from datetime import UTC, datetime
+
+    from portal.services import transitions
+    from tests.reach.helpers import activity
+    from workflows.definition import Phase
+
+    app = make_app(demo=True)
+    with app.app_context():
+        time_machine.move_to(datetime.now(UTC), tick=False)  # everything below in the same instant
+        act = activity("lecture", Phase.OPEN)
+        client = log_in(app.test_client(), user("teacher1"), school().id)
+        path = _make(client, f"school:{school().id}")
+
+        def event():
+            [found] = [e for e in _activities(_parse(app.test_client(), path))
+                       if str(e["UID"]).startswith(f"activity-{act.id}@")]
+            return found
+
+        before = event()
+        assert str(before["STATUS"]) == "CONFIRMED"
+        transitions.fire(act.id, school().id, user("organizer"), "cancel", "主讲人临时出差")
+        after = event()
+    assert str(after["STATUS"]) == "CANCELLED" and int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert after.decoded("DTSTART") == before.decoded("DTSTART")  # the same event, in the school's zone
+    assert after.decoded("DTSTART").utcoffset() == timedelta(hours=8)

@@ -329,3 +329,26 @@ def test_a_deadline_moved_and_moved_back_is_told_again(queued_app):
     announcements.update(row.id, "往返改期的报送", first, "请各校按时报送", "all_staff", by=_admin(),
                          district_id=_district_id())
     assert district_notices.deadline_announced(row.id) == []  # the note changed, not the day
+
+
+def test_each_change_of_a_deadline_is_a_later_revision_even_within_one_second(make_app, time_machine):
+    """The revision was the whole seconds from announcing to the last change: a deadline moved
+    twice within a second, or moved and moved back, or changed within its first second, kept the
+    revision its calendars had, so they kept the old day. Each change is a later revision now."""
+    from datetime import UTC
+
+    app = make_app(demo=True)
+    with app.app_context():
+        time_machine.move_to(datetime.now(UTC), tick=False)  # every change below in the same instant
+        row = announcements.announce(_district_id(), "学时汇总上报", _soon(), "", "all_staff", by=_admin())
+        teacher = log_in(app.test_client(), user("teacher1"), school().id)
+
+        def sequence() -> int:
+            [event] = [e for e in calendar_feeds_events(teacher) if str(e["UID"]).split("@")[0] == f"deadline-{row.id}"]
+            return int(event["SEQUENCE"])
+
+        seen = [sequence()]
+        for day in (_soon(35), _soon(30), _soon(35)):
+            announcements.update(row.id, "学时汇总上报", day, "", "all_staff", by=_admin(), district_id=_district_id())
+            seen.append(sequence())
+        assert seen == sorted(set(seen)) and len(seen) == 4  # each later than the one before
