@@ -151,7 +151,7 @@ def test_a_failing_data_hook_names_the_type_to_its_reader_and_the_plugin_to_the_
         people = f.staff(s)
         act = f.plan(s, people["organizer"], "fails", [(people["t1"], "member")], {"topic": "x"})
         f.attend(act, people["organizer"])
-        act_id, school_id = act.id, s.id
+        act_id = act.id
         organizer = log_in(app.test_client(), people["organizer"], s.id)
         admin = log_in(app.test_client(), people["admin"], s.id)
     zh = organizer.get(f"/activities/{act_id}")
@@ -169,12 +169,12 @@ def test_a_failing_data_hook_names_the_type_to_its_reader_and_the_plugin_to_the_
     assert "yx_home_visits" not in en and "入户指导”类型" not in en
     with app.app_context():
         token = tokens.issue(db.session.get(User, people["organizer"].id)).token
-    for lang, text in (("en", "the plugin of activity type 'Home visit' could not supply the data this step needs; "
-                               "the error has been logged and nothing was changed"),
-                       ("zh-CN", "“入户指导”类型的插件未能提供此操作所需的数据，错误已记入日志，未作任何更改")):
+    for lang, message in (("en", "the plugin of activity type 'Home visit' could not supply the data this step needs; "
+                                  "the error has been logged and nothing was changed"),
+                          ("zh-CN", "“入户指导”类型的插件未能提供此操作所需的数据，错误已记入日志，未作任何更改")):
         api = app.test_client().post(f"/api/v1/activities/{act_id}/transitions", json={"trigger": "hold"},
                                      headers={"Authorization": f"Bearer {token}", "Accept-Language": lang})
-        assert api.status_code == 409 and api.get_json() == {"error": "conflict", "message": text}  # the same shape
+        assert api.status_code == 409 and api.get_json() == {"error": "conflict", "message": message}  # the same shape
     with app.app_context():
         assert db.session.get(Activity, act_id).state == "planned"
     assert f"plugin yx_home_visits: hook portal_transition_data raised RuntimeError: notes table missing for " \
