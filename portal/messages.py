@@ -156,15 +156,26 @@ TEXTS: dict[str, Any] = {
     "kind.unknown_name": _l("evidence kind %(kind)s (not known)"),
     "state.unknown_name": _l("state %(state)s (not known)"),
     "step.unknown_name": _l("step %(trigger)s (not known)"),
-    "plugin.data_failed": _l("the plugin %(plugin)s could not supply the data this step needs; "
+    # a plugin's code failed: the reader is told the activity type's name (``type``, in their
+    # language), never the plugin's entry-point name (a code; the log and /admin/plugins have it)
+    "plugin.data_failed": _l("the plugin of activity type '%(type)s' could not supply the data this step needs; "
                              "the error has been logged and nothing was changed"),
-    "plugin.guard_failed": _l("the plugin %(plugin)s could not check this step; "
+    "plugin.guard_failed": _l("the plugin of activity type '%(type)s' could not check this step; "
                               "the error has been logged and nothing was changed"),
-    "plugin.step_failed": _l("the plugin %(plugin)s failed while this step was taken; "
+    "plugin.step_failed": _l("the plugin of activity type '%(type)s' failed while this step was taken; "
                              "the error has been logged and nothing was changed"),
-    "plugin.page_failed": _l("this page of the plugin %(plugin)s failed; the error has been logged"),
-    "plugin.preview_failed": _l("the plugin %(plugin)s could not work out the hours shown here; the error has been "
-                                "logged, and the steps that need them are refused until it is fixed"),
+    "plugin.step_failed_untyped": _l("a plugin failed while this step was taken; "
+                                     "the error has been logged and nothing was changed"),
+    "plugin.page_failed": _l("this page, which a plugin provides, failed; the error has been logged"),
+    "plugin.preview_failed": _l("the plugin of activity type '%(type)s' could not work out the hours shown here; "
+                                "the error has been logged, and the steps that need them are refused until it is fixed"),
+    "plugin.preview_failed_untyped": _l("a plugin could not work out the hours shown here; the error has been "
+                                        "logged, and the steps that need them are refused until it is fixed"),
+    "plugin.fragment_failed": _l("The plugin of activity type '%(type)s' could not show its part of this page. "
+                                 "The error has been logged."),
+    "plugin.form_failed": _l("The plugin of activity type '%(type)s' could not show the type's own fields; the "
+                             "error has been logged. Until it is fixed, activities of this type cannot be saved "
+                             "on this page."),
     # -- planning ------------------------------------------------------------------------------
     "plan.refused": _l("the activity could not be planned"),
     "plan.title": _l("a title of 1–%(n)s characters is required"),

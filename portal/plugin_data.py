@@ -8,7 +8,8 @@ judges exactly what is committed and never reads the database behind the snapsho
 
 A hook that raises, or answers something other than a mapping, is reported with the plugin's
 name; :class:`PluginDataUnavailable` then refuses the trigger (nothing changes) or replaces the
-page fragment by its notice.
+page fragment by its notice, either naming the activity type to its reader (the plugin's
+entry-point name is a code: the log and ``/admin/plugins`` have it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from portal.errors import Conflict
 from portal.hours import BadHours, above_its_hours, rule_hours
 from portal.messages import Msg, msg
 from portal.plugin_loader import N_, call_one, describe, in_registration_order, plain, recover_session
-from portal.registry import TypeRegistry, registry
+from portal.registry import RegisteredType, TypeRegistry, registry
 from workflows import ActivitySnapshot
 from workflows.context import NO_DATA
 
@@ -51,18 +52,23 @@ M_DATA_BAD = N_("portal_transition_data of plugin '%(plugin)s' returned %(value)
 
 
 class PluginStepFailed(Conflict):
-    """A plugin's own code raised while a step was taken or previewed (already reported): the
-    step is refused with 409 naming the plugin; a page that only previews it catches this and
-    shows :attr:`notice` instead of its figures."""
+    """A plugin's own code raised while a step was taken or previewed (already reported with
+    :attr:`plugin`, its entry-point name): the step is refused with 409 naming the activity type
+    (``label``, its :attr:`RegisteredType.label`; None for an object no type registered); a page
+    that only previews it catches this and shows :attr:`notice` instead of its figures."""
 
-    def __init__(self, plugin: str) -> None:
-        super().__init__(msg("plugin.step_failed", plugin=plugin))
+    def __init__(self, plugin: str, label: Text | None) -> None:
+        super().__init__(msg("plugin.step_failed", type=label) if label is not None
+                         else msg("plugin.step_failed_untyped"))
         self.plugin = plugin
+        self.label = label
 
     @property
     def notice(self) -> Any:
         """What a previewing page says in place of the plugin's figures (a message code)."""
-        return msg("plugin.preview_failed", plugin=self.plugin)
+        if self.label is None:
+            return msg("plugin.preview_failed_untyped")
+        return msg("plugin.preview_failed", type=self.label)
 
 
 _PREVIEWING: ContextVar[bool] = ContextVar("yanxiu_plugin_previewing", default=False)
@@ -81,11 +87,13 @@ def previewing() -> Iterator[None]:
 
 
 class PluginDataUnavailable(Exception):
-    """The plugin of the activity's type could not supply its data (already reported)."""
+    """The plugin of the activity's type could not supply its data (already reported with
+    :attr:`plugin`); :attr:`reg` is that type, which its reader is told of."""
 
-    def __init__(self, plugin: str) -> None:
-        super().__init__(plugin)
-        self.plugin = plugin
+    def __init__(self, reg: RegisteredType) -> None:
+        super().__init__(reg.plugin)
+        self.plugin = reg.plugin
+        self.reg = reg
 
 
 def transition_data(activity: ActivitySnapshot) -> Mapping[str, Any]:
@@ -107,12 +115,12 @@ def transition_data(activity: ActivitySnapshot) -> Mapping[str, Any]:
         except Exception as exc:
             loaded.fail(reg.plugin, M_DATA_RAISED, exc, error=describe(exc))
             recover_session()
-            raise PluginDataUnavailable(reg.plugin) from exc
+            raise PluginDataUnavailable(reg) from exc
         if result is None:
             continue
         if not isinstance(result, Mapping):
             loaded.fail(reg.plugin, M_DATA_BAD, plugin=reg.plugin, value=repr(result)[:200])
-            raise PluginDataUnavailable(reg.plugin)
+            raise PluginDataUnavailable(reg)
         data.update(result)
     return MappingProxyType(data)
 
@@ -135,8 +143,7 @@ def _call(activity_type: Any, method: str, running: AbstractContextManager[None]
             return code(*args)
     except Exception as exc:
         message = M_TYPE_PREVIEW if _PREVIEWING.get() else M_TYPE_RAISED
-        plugin = _report(activity_type, message, exc, method=method, error=describe(exc))
-        raise PluginStepFailed(plugin) from None
+        raise _report(activity_type, message, exc, method=method, error=describe(exc)) from None
 
 
 def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
@@ -164,8 +171,7 @@ def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
             if problem is None:
                 return hours
         message = M_TYPE_HOURS_PREVIEW if _PREVIEWING.get() else M_TYPE_HOURS
-        plugin = _report(activity_type, message, None, method=method, value=repr(value)[:100], error=problem)
-        raise PluginStepFailed(plugin) from None
+        raise _report(activity_type, message, None, method=method, value=repr(value)[:100], error=problem) from None
 
     return answer
 
@@ -181,8 +187,7 @@ def type_errors(activity_type: Any, method: str, *args: Any) -> dict[str, Any]:
         return {}
     if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
         return type_call(activity_type, method, value, via=_plain_errors)
-    plugin = _report(activity_type, M_TYPE_ERRORS, None, method=method, value=repr(value)[:100])
-    raise PluginStepFailed(plugin)
+    raise _report(activity_type, M_TYPE_ERRORS, None, method=method, value=repr(value)[:100])
 
 
 def _plain_errors(errors: Any) -> Any:
@@ -232,8 +237,10 @@ def _running(activity_type: Any, method: str) -> AbstractContextManager[None]:
     return types.plugins.running(plugin, f"{method} ({key})")
 
 
-def _report(activity_type: Any, message: str, exc: Exception | None, **params: Any) -> str:
+def _report(activity_type: Any, message: str, exc: Exception | None, **params: Any) -> PluginStepFailed:
+    """Report the failure with the plugin's name; the refusal to raise names the type."""
     types = registry()
     plugin, key = _plugin_and_key(types, activity_type)
     types.plugins.fail(plugin, message, exc, key=key, **params)
-    return plugin
+    reg = types.of(activity_type)
+    return PluginStepFailed(plugin, reg.label if reg is not None else None)

@@ -182,7 +182,7 @@ def _running(registry: TypeRegistry, plugin: str, endpoint: str, view: Callable[
             from portal.messages import msg, tr
             from portal.web.errors import render_error
 
-            return render_error(500, tr(msg("plugin.page_failed", plugin=plugin)))
+            return render_error(500, tr(msg("plugin.page_failed")))  # the plugin's name is a code: logged above
 
     return run
 

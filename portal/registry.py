@@ -12,7 +12,7 @@ from functools import wraps
 
 from flask import Flask, current_app
 
-from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType
+from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType, Text
 from portal.guards import core_guards
 from portal.messages import in_lang, msg, norm_lang
 from portal.plugin_loader import (
@@ -52,8 +52,15 @@ class RegisteredType:
     engine: WorkflowEngine
     decl: TypeDeclarations
 
+    @property
+    def label(self) -> Text:
+        """The type's name in both languages, as a message parameter: how a refusal or notice
+        names the plugin that failed to its reader (its entry-point name, a code, goes to the
+        log and ``/admin/plugins`` only)."""
+        return Text(self.decl.name_zh, self.decl.name_en)
+
     def page_fragment(self, ctx, locale: str | None):
-        """The type's page fragment; if it raises, a notice naming the plugin instead (the
+        """The type's page fragment; if it raises, a notice naming the type instead (the
         error is logged and listed with the plugin's name)."""
         from portal.web.plugin_fragment import page_fragment
 

@@ -279,8 +279,8 @@ def fire(
         now = utcnow()
         try:
             ctx = context(act, people, evidence, settings, actor.id, roles, now, comment)
-        except PluginDataUnavailable as exc:  # reported with the plugin's name
-            raise Conflict(msg("plugin.data_failed", plugin=exc.plugin)) from None
+        except PluginDataUnavailable as exc:  # reported with the plugin's name; the reader is told the type's
+            raise Conflict(msg("plugin.data_failed", type=exc.reg.label)) from None
         from_state = act.state
         try:
             reg.engine.check(from_state, trigger, ctx)  # refusals before any parsing of payload
@@ -315,10 +315,10 @@ def fire(
             raise Invalid(
                 msg("trigger.comment", trigger=_step_label(reg, trigger)), {"comment": msg("trigger.comment_field")}
             ) from None
-        except GuardRaised as exc:  # the plugin's bug: reported with its name, the user gets a refusal
+        except GuardRaised as exc:  # the plugin's bug: reported with its name, the user gets a refusal naming the type
             registry().plugins.fail(reg.plugin, M_GUARD_RAISED, exc.error, guard=exc.guard, trigger=trigger,
                                     key=act.type_key, error=describe(exc.error))
-            raise Conflict(msg("plugin.guard_failed", plugin=reg.plugin)) from None
+            raise Conflict(msg("plugin.guard_failed", type=reg.label)) from None
         except GuardFailed as exc:  # what is missing: the guards' zh/en texts
             guarded = reg.engine.definition.transition(trigger)
             if _moves_teacher_years(reg, guarded, from_state, guarded.dest):

@@ -253,9 +253,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
             ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids),
                           utcnow())
         except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
-            fragment = plugin_fragment.notice(exc.plugin)
+            fragment = plugin_fragment.notice(exc.reg)
         else:
-            fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its plugin
+            fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its type
     # what the viewer still has to hand in: the same function as the home's to-do list; nothing
     # in a year (or semester) the district accepted, which takes no evidence (add_evidence: year.locked)
     takes_evidence = open_ and not locked

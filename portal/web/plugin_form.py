@@ -2,9 +2,9 @@
 (its fields' ``process_data``/``process_formdata``, widgets and labels) at request time.
 
 If that raises, the failure is reported with the plugin's name and the type's key, and the page
-is still shown (200) with a notice in place of *all* the type's fields — a form that cannot draw
+is still shown (200) with a notice (naming the type) in place of *all* the type's fields — a form that cannot draw
 one of them cannot be filled in correctly — while the core fields stay. A submission whose form
-cannot be built or drawn is refused like a step (409 naming the plugin, nothing written).
+cannot be built or drawn is refused like a step (409 naming the type, nothing written).
 Validating what was submitted (the page and the API alike) is guarded where it runs,
 ``activities.plan_activity`` through :func:`portal.plugin_data.type_call`. Templates only ask:
 they show :attr:`Drawn.html` or :attr:`Drawn.notice`.
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import get_template_attribute
-from flask_babel import gettext as _
 from markupsafe import Markup
 
+from portal.messages import msg, tr
 from portal.plugin_data import PluginStepFailed, type_call
 from portal.plugin_loader import M_FORM_BUILT, M_FORM_DRAWN, M_FORM_UNDRAWN, describe, recover_session
 from portal.registry import RegisteredType, registry
@@ -59,7 +59,7 @@ def draw(reg: RegisteredType, form: Any, *, submitted: bool = False) -> Drawn:
     drawing one of them raises. For a ``submitted`` form that raise refuses the step instead
     (:class:`PluginStepFailed`): what the page could not show was not filled in as the plugin means."""
     if form is None:  # could not be built (reported)
-        return Drawn(notice=notice(reg.plugin))
+        return Drawn(notice=notice(reg))
     macro = get_template_attribute("_form.html", "field")
     parts: list[Markup] = []
     name = ""
@@ -71,16 +71,14 @@ def draw(reg: RegisteredType, form: Any, *, submitted: bool = False) -> Drawn:
     except Exception as exc:
         _fail(reg, M_FORM_UNDRAWN if submitted else M_FORM_DRAWN, exc, field=name)
         if submitted:
-            raise PluginStepFailed(reg.plugin) from None
-        return Drawn(notice=notice(reg.plugin))
+            raise PluginStepFailed(reg.plugin, reg.label) from None
+        return Drawn(notice=notice(reg))
     return Drawn(html=Markup("").join(parts))
 
 
-def notice(plugin: str) -> Markup:
+def notice(reg: RegisteredType) -> Markup:
     """What the planning page shows in place of a type's fields it could not draw."""
-    return NOTICE.format(_(
-        "The plugin %(plugin)s could not show the fields of this activity type; the error has been logged. "
-        "Until it is fixed, activities of this type cannot be saved on this page.", plugin=plugin))
+    return NOTICE.format(tr(msg("plugin.form_failed", type=reg.label)))
 
 
 def _running(reg: RegisteredType) -> AbstractContextManager[None]:

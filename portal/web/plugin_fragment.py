@@ -1,11 +1,12 @@
 """A type's page fragment and rendered details, shown on the activity page; either that raises
-is replaced by a notice naming its plugin, and the error is logged with that name (never a 500)."""
+is replaced by a notice naming the type (its name in the reader's language), and the error is
+logged with the plugin's name (never a 500)."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from portal.messages import msg, tr
 from portal.plugin_loader import M_DETAILS, M_FRAGMENT, describe, markup, recover_session
 from portal.registry import RegisteredType, registry
 
@@ -22,7 +23,7 @@ def page_fragment(reg: RegisteredType, ctx, locale: str | None):
     except Exception as exc:
         registry().plugins.fail(reg.plugin, M_FRAGMENT, exc, key=reg.decl.key, error=describe(exc))
         recover_session()
-        return notice(reg.plugin)
+        return notice(reg)
 
 
 def render_details(reg: RegisteredType, details: dict, locale: str | None) -> list:
@@ -35,11 +36,9 @@ def render_details(reg: RegisteredType, details: dict, locale: str | None) -> li
                     for label, value in reg.type.render_details(details, locale)]
     except Exception as exc:
         registry().plugins.fail(reg.plugin, M_DETAILS, exc, key=reg.decl.key, error=describe(exc))
-        return [("", notice(reg.plugin))]
+        return [("", notice(reg))]
 
 
-def notice(plugin: str) -> Markup:
-    """What the page shows in place of a plugin's part that failed (already reported)."""
-    return NOTICE.format(
-        _("The plugin %(plugin)s could not show its part of this page. The error has been logged.", plugin=plugin)
-    )
+def notice(reg: RegisteredType) -> Markup:
+    """What the page shows in place of a type's part that failed (already reported)."""
+    return NOTICE.format(tr(msg("plugin.fragment_failed", type=reg.label)))

@@ -234,8 +234,8 @@ def test_attendance_and_evidence_frozen_once_reviewed(world):
 
 
 def test_failure_inside_a_trigger_changes_nothing(make_app):
-    """A credit rule that raises mid-credit: refused with the plugin named, and state, log and
-    ledger stay as they were."""
+    """A credit rule that raises mid-credit: refused with the type named (the plugin in the log),
+    and state, log and ledger stay as they were."""
     from portal.activity_types import ActivityType, Role
     from portal.hookspecs import hookimpl
 
@@ -264,7 +264,7 @@ def test_failure_inside_a_trigger_changes_nothing(make_app):
         f.fire(act, p["organizer"], "hold")
         f.fire(act, p["reviewer"], "approve")
         before = _counts(act.id)
-        with pytest.raises(Conflict, match="plugin boom failed"):  # the plugin's error is logged, named
+        with pytest.raises(Conflict, match="plugin of activity type 'Boom' failed"):  # the plugin's error is logged
             f.fire(act, p["reviewer"], "credit")
         db.session.expire_all()
         fresh = db.session.get(Activity, act.id)

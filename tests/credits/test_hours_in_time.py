@@ -246,7 +246,8 @@ def test_a_type_whose_multiplier_is_no_number_is_planned_and_answers_for_it_when
     prepare_approve(act, org, [(t1, "attendee")])
     with pytest.raises(Conflict) as err:
         f.fire(act, staff["reviewer"], "approve", "材料齐全")
-    assert "lecture" in err.value.message  # the plugin named, as for any answer of its rule that is no number
+    # the type named to the reader, as for any answer of its rule that is no number (the plugin in the log)
+    assert "the plugin of activity type 'Lecture' failed" in err.value.message
 
 
 # -- a multiplier raised after planning ------------------------------------------------------

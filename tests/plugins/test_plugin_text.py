@@ -19,8 +19,8 @@ from tests.plugins.test_request_time_failures import _held_ready, one_role_type
 from workflows import WorkflowExtension
 
 PLUGIN = "yx_text"
-GUARD_NOTICE = "插件 yx_text 未能检查此操作，错误已记入日志，未作任何更改"
-PAGE_NOTICE = "插件 yx_text 未能显示本页中由它提供的内容"
+GUARD_NOTICE = "“测验课”类型的插件未能检查此操作，错误已记入日志，未作任何更改"  # the type's name, not the plugin's
+PAGE_NOTICE = "“测验课”类型的插件未能显示本页中由它提供的内容"
 
 
 class Exits:
@@ -69,12 +69,14 @@ def _hold(make_app, answer: Any, status: int = 409) -> tuple[Any, int, int, str]
 
 def test_a_missing_item_whose_text_exits_refuses_the_step_naming_the_plugin(make_app, plugin_log):
     app, act_id, organizer, html = _hold(make_app, Exits)
-    assert GUARD_NOTICE in html
+    assert GUARD_NOTICE in html and PLUGIN not in html
     with app.app_context():
         token = tokens.issue(db.session.get_one(User, organizer)).token
     api = app.test_client().post(f"/api/v1/activities/{act_id}/transitions", json={"trigger": "hold"},
                                  headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
-    assert api.status_code == 409 and "the plugin yx_text could not check this step" in api.get_json()["message"]
+    assert api.status_code == 409 and api.get_json() == {
+        "error": "conflict", "message": "the plugin of activity type 'Quiz course' could not check this step; "
+                                        "the error has been logged and nothing was changed"}
     message = ("guard guard_quiz of trigger 'hold' of type 'rt_text' raised SystemExit: text shown; "
                "the step was refused and nothing changed")
     with app.app_context():
@@ -104,7 +106,7 @@ def _page(make_app, **members: Any) -> tuple[Any, str]:
 
 def test_a_page_fragment_whose_html_exits_shows_the_notice_naming_the_plugin(make_app, plugin_log):
     app, html = _page(make_app, page_fragment=lambda self, ctx, locale: Exits())
-    assert PAGE_NOTICE in html
+    assert PAGE_NOTICE in html and PLUGIN not in html
     message = "page_fragment of activity type 'rt_text' raised SystemExit: text shown; the page showed a notice instead"
     with app.app_context():
         assert failures()[PLUGIN] == message
@@ -146,7 +148,8 @@ def test_a_plan_error_whose_text_exits_refuses_the_plan_naming_the_plugin(make_a
     whose ``__str__`` exits refuses the plan naming the plugin (before, the page died)."""
     app, r = _plan(make_app, lambda: {"title": Exits()})
     assert r.status_code == 409, r.get_data(as_text=True)[:500]
-    assert "插件 yx_text 在执行此操作时出错，错误已记入日志，未作任何更改" in r.get_data(as_text=True)
+    assert "“测验课”类型的插件在执行此操作时出错，错误已记入日志，未作任何更改" in r.get_data(as_text=True)
+    assert PLUGIN not in r.get_data(as_text=True)
     with app.app_context():
         assert failures()[PLUGIN] == ("check_plan of activity type 'rt_text' raised SystemExit: text shown; "
                                       "the step was refused and nothing changed")

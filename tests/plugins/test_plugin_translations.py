@@ -17,8 +17,9 @@ from portal.hookspecs import hookimpl
 from portal.i18n import TRANSLATIONS
 
 # the core's own word for a plugin that failed: a plugin must not reword it ("all went well")
-CORE = "the plugin %(plugin)s failed while this step was taken; the error has been logged and nothing was changed"
-CORE_ZH = "插件 %(plugin)s 在执行此操作时出错，错误已记入日志，未作任何更改"
+CORE = ("the plugin of activity type '%(type)s' failed while this step was taken; the error has been logged and "
+        "nothing was changed")
+CORE_ZH = "“%(type)s”类型的插件在执行此操作时出错，错误已记入日志，未作任何更改"
 
 
 class Catalogs:
