@@ -7,7 +7,9 @@ are throttled by ``portal.services.login_guard``, exactly like the login page.
 Every token of a person is revoked, in the same transaction, when their password changes
 (:func:`portal.services.users.set_password`) or a school admin deactivates them
 (:func:`portal.services.staff.deactivate`); a revoked token never comes back, whatever
-happens to the account later. A token is only issued if the password it was asked with is
+happens to the account later. One of a person who holds no role anywhere any more is refused
+on every request even if it escaped that revocation (:func:`authenticate`,
+:func:`portal.policy.may_sign_in`). A token is only issued if the password it was asked with is
 still the person's password when the token row is written (see :func:`issue`).
 """
 
