@@ -1,15 +1,26 @@
 """Flask-Login wiring: the session carries ``user_id:session_version``, so logout-everywhere
-and a password change make every copy of an older session cookie stop working."""
+and a password change make every copy of an older session cookie stop working.
+
+The person's roles are read again on every request (:func:`load_user`), never kept in the
+session: a role taken shows at once. One who holds no role anywhere any more (taken off the
+staff of their every school) may not sign in (:func:`portal.policy.may_sign_in`): their open
+session ends on its next request, and the login page tells them why."""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
 
+from flask import Flask, g, session
+
+from portal import policy
 from portal.current import remember_memberships
 from portal.extensions import login_manager
 from portal.messages import TEXTS
 from portal.models import User
 from portal.services import access
+
+#: What Flask-Login keeps in the session of a signed-in person (and the school they chose).
+SIGNED_IN_KEYS = ("_user_id", "_fresh", "_id", "school_id")
 
 
 @login_manager.user_loader
@@ -22,13 +33,30 @@ def load_user(token: str) -> User | None:
     user, schools, district, unread = access.user_with_schools(uid)
     if user is None or not user.active or user.session_version != version:
         return None
+    if not policy.may_sign_in(bool(schools) or district is not None):
+        _end_session()
+        return None
     remember_memberships(user.id, schools, district, unread)
     return user
+
+
+def _end_session() -> None:
+    """Sign the session out (its language stays): its holder may sign in no more. The notice on
+    the way to the login page says why (:func:`_login_notice`)."""
+    for key in SIGNED_IN_KEYS:
+        session.pop(key, None)
+    g.yanxiu_no_role_left = True
+
+
+def _login_notice(message: Any) -> str:
+    """The notice flashed on the way to the login page, in the visitor's language: why their
+    session ended, when it ended for holding no role any more; else "please sign in"."""
+    return str(TEXTS["auth.no_role_left"] if g.get("yanxiu_no_role_left") else message)
 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     # flashed on the way to the login page, in the visitor's language (Flask-Login's own is English)
     login_manager.login_message = TEXTS["auth.login_required"]
-    login_manager.localize_callback = str
+    login_manager.localize_callback = _login_notice
     login_manager.session_protection = "basic"

@@ -139,6 +139,10 @@ TEXTS: dict[str, Any] = {
     "announcement.audience": _l("the school admins or all staff"),
     "announcement.not_found": _l("deadline not found"),
     "auth.login_required": _l("Please sign in to see this page."),
+    "auth.no_role_left": _l(
+        "Your account no longer holds a role in any school or district, so you have been signed out. "
+        "If this is a mistake, ask your school admin."
+    ),
     # -- lookups -------------------------------------------------------------------------------
     "activity.not_found": _l("activity not found"),
     "user.not_found": _l("user not found"),
@@ -515,6 +519,7 @@ TEXTS: dict[str, Any] = {
     "password.current_wrong": _l("the current password is wrong"),
     "login.wrong": _l("wrong username or password"),
     "login.locked": _l("too many failed logins; try again later"),
+    "login.no_role": _l("the account no longer holds a role in any school or district"),
     "token.required": _l("a valid bearer token is required"),
     "token.invalid": _l("the token is not valid (unknown or revoked)"),
     "token.expired": _l("the token has expired"),

@@ -80,6 +80,18 @@ def decides_own(actor: Actor, involved: Iterable[int]) -> bool:
     return actor.user_id in set(involved)
 
 
+# -- signing in --------------------------------------------------------------------------------
+
+
+def may_sign_in(holds_a_role: bool) -> bool:
+    """Use the portal at all — a page session, an API token, a new login: an account that holds
+    a role somewhere (a school's, or its district's). One taken off the staff of every school
+    (``staff.deactivate``) keeps their history, but their open session ends on its next request
+    and their password signs them in no more; given a role again, it does. Asked of what the
+    request read (``auth.load_user``, ``tokens.authenticate``, ``login_guard.verify``)."""
+    return holds_a_role
+
+
 # -- activities --------------------------------------------------------------------------------
 
 

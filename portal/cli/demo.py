@@ -4,7 +4,7 @@ import click
 from flask import Flask, current_app
 
 from portal.cli.common import refuse
-from portal.demo import DEMO_PASSWORD, DISTRICT, LEFT_AFTER_LAST_YEAR, STAFF, load_demo
+from portal.demo import DEMO_PASSWORD, DISTRICT, STAFF, load_demo
 
 
 @click.command("demo")
@@ -44,12 +44,13 @@ PRINTED = {
 
 
 def demo_logins() -> list[str]:
-    """Every demo login the command lists: the DEMO school's staff and its leaver, the district's
-    people, each district school's admin."""
+    """Every demo login the command lists: the DEMO school's staff, the district's people, each
+    district school's admin. Not the school's leaver (``LEFT_AFTER_LAST_YEAR``): holding no role
+    any more, she may not sign in (``policy.may_sign_in``)."""
     from portal.demo_district import OTHER, OTHER_REVIEWER, REVIEWER, SCHOOLS, login_of
 
     admins = [login_of(code) for code, *_ in (*SCHOOLS, OTHER)]
-    return [u for u, *_ in STAFF] + [LEFT_AFTER_LAST_YEAR[0], DISTRICT[0], REVIEWER[0], OTHER_REVIEWER[0], *admins]
+    return [u for u, *_ in STAFF] + [DISTRICT[0], REVIEWER[0], OTHER_REVIEWER[0], *admins]
 
 
 def register(app: Flask) -> None:

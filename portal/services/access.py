@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, case, exists, select
+from sqlalchemy import Exists, Select, bindparam, case, exists, select
 from sqlalchemy.orm import Session
 
 from portal import policy
@@ -173,6 +173,15 @@ def _group_roles(rows: Iterable[tuple[str, School | None, int | None]]) -> tuple
             continue
         out.setdefault(school.id, (school, []))[1].append(role)
     return list(out.values()), _seat(district_rows)
+
+
+def holds_a_role(user_id: Any) -> Exists:
+    """SQL: whether the person (an id, or a column such as ``User.id``) holds an active role in a
+    school or a district: what :func:`portal.policy.may_sign_in` asks of a login or a token."""
+    return select(Membership.id).where(
+        Membership.user_id == user_id, Membership.active.is_(True),
+        Membership.school_id.is_not(None) | Membership.district_id.is_not(None),
+    ).exists()
 
 
 def school_in_context(

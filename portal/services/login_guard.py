@@ -32,11 +32,14 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from portal import policy
 from portal.database import is_sqlite, write_transaction
+from portal.errors import Unauthenticated
 from portal.extensions import db
+from portal.messages import msg
 from portal.models import LoginAttempt, User
 from portal.models.user import username_key
-from portal.services import users
+from portal.services import access, users
 from portal.timeutil import utcnow
 
 USERNAME_MAX = 64
@@ -136,7 +139,9 @@ class Verified:
 
 def verify(username: str, password: str, address: str) -> Verified | None:
     """The active user whose password matches (with the hash it matched), or None (the
-    attempt stays counted as a failure). Raises :class:`LoginLocked` while locked out."""
+    attempt stays counted as a failure). Raises :class:`LoginLocked` while locked out, and
+    :class:`~portal.errors.Unauthenticated` (``login.no_role``) for the right password of one
+    who may sign in no more (:func:`portal.policy.may_sign_in`): told only to who knows it."""
     admit(username, address)
     if not isinstance(password, str) or len(password) > PASSWORD_MAX:  # never a password: not hashed
         return None
@@ -146,8 +151,10 @@ def verify(username: str, password: str, address: str) -> Verified | None:
         return None
     if not users.verify_password(user, password or "") or not user.active:  # checked first, for the same reason
         return None
-    matched = user.password_hash  # read before clear() commits and expires the object
+    matched, user_id = user.password_hash, user.id  # read before clear() commits and expires the object
     clear(username)
+    if not policy.may_sign_in(bool(db.session.execute(select(access.holds_a_role(user_id))).scalar())):
+        raise Unauthenticated(msg("login.no_role"))
     return Verified(user, matched)
 
 

@@ -7,7 +7,9 @@ are throttled by ``portal.services.login_guard``, exactly like the login page.
 Every token of a person is revoked, in the same transaction, when their password changes
 (:func:`portal.services.users.set_password`) or a school admin deactivates them
 (:func:`portal.services.staff.deactivate`); a revoked token never comes back, whatever
-happens to the account later. A token is only issued if the password it was asked with is
+happens to the account later. One of a person who holds no role anywhere any more is refused
+on every request even if it escaped that revocation (:func:`authenticate`,
+:func:`portal.policy.may_sign_in`). A token is only issued if the password it was asked with is
 still the person's password when the token row is written (see :func:`issue`).
 """
 
@@ -23,12 +25,13 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from portal import policy
 from portal.database import write_transaction
 from portal.errors import TooManyAttempts, Unauthenticated
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import ApiToken, User
-from portal.services import login_guard
+from portal.services import access, login_guard
 from portal.timeutil import utcnow
 
 TOKEN_BYTES = 32
@@ -83,17 +86,25 @@ def login(username: str, password: str, address: str = "") -> IssuedToken:
 
 
 def authenticate(raw: str) -> tuple[ApiToken, User]:
-    """The token row and its user for a presented token, or :class:`Unauthenticated`."""
+    """The token row and its user for a presented token, or :class:`Unauthenticated`: one
+    unknown, revoked or expired, or of a person who may sign in no more
+    (:func:`portal.policy.may_sign_in`), asked in the same statement."""
     if not raw or len(raw) > 512:
         raise Unauthenticated(msg("token.required"))
-    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))).scalar_one_or_none()
-    if row is None or row.revoked:
+    found = db.session.execute(
+        select(ApiToken, User, access.holds_a_role(User.id))
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(raw))
+    ).one_or_none()
+    if found is None or found[0].revoked:
         raise Unauthenticated(msg("token.invalid"))
+    row, user, holds_a_role = found
     if row.expires_at <= utcnow():
         raise Unauthenticated(msg("token.expired"))
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.active:
         raise Unauthenticated(msg("token.inactive"))
+    if not policy.may_sign_in(bool(holds_a_role)):  # off every school's staff: a token that escaped revocation
+        raise Unauthenticated(msg("login.no_role"))
     return row, user
 
 

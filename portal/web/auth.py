@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.current import current_school, switch_school, user_schools
-from portal.errors import Invalid
+from portal.errors import Invalid, Unauthenticated
 from portal.i18n import supported_locale
 from portal.messages import tr
 from portal.services import access, login_guard, users
@@ -42,6 +42,9 @@ def login():
                 _("Too many failed logins. Try again in %(minutes)s minutes.", minutes=minutes)
             ]
             return render_template("auth/login.html", form=form), 429
+        except Unauthenticated as refused:  # the right password of one who may sign in no more
+            form.password.errors = [tr(refused)]
+            return render_template("auth/login.html", form=form), 403
         if user is None:
             form.password.errors = [_("Wrong username or password.")]
             status = 401

@@ -215,7 +215,9 @@ def test_staff_add_and_deactivate(site, as_user):
     assert 'data-testid="staff-newbie"' in c.get("/admin/staff").get_data(as_text=True)
     newbie = _user_id(site, "newbie")
     assert c.post(f"/admin/staff/{newbie}/deactivate").status_code == 302
-    assert site.test_client().post("/login", data={"username": "newbie", "password": "password-123"}).status_code == 302
+    # off the staff of every school: the right password signs them in no more, and says why
+    r = site.test_client().post("/login", data={"username": "newbie", "password": "password-123"})
+    assert r.status_code == 403 and "不在任何学校或区里任职" in r.get_data(as_text=True)
     html = c.get("/admin/staff").get_data(as_text=True)
     assert "已停用" in html
     me = _user_id(site, "admin")
