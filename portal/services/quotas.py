@@ -15,7 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from portal import file_text
 from portal.assessment import QuotaFact
@@ -72,7 +83,8 @@ class Piece:
 def _pieces_statement(one_teacher: bool) -> Select:
     """Writing pieces grouped by school, teacher, kind, semester and title, of the schools
     ``school_ids`` (expanding) and ``year`` (and ``user_id`` when ``one_teacher``; and
-    ``writing_counts``: :func:`counts_towards_quotas`), as bound parameters: built once, because building it cost more than running it (the teacher home
+    ``writing_counts``: :func:`counts_towards_quotas`), as bound parameters: built once,
+    because building it cost more than running it (the teacher home
     and the summary ask on every visit)."""
     school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
     year: BindParameter[str] = bindparam("year")

@@ -163,7 +163,8 @@ def counted_people(school_id: int, year: str) -> set[int]:
     """Who has something of theirs in the school's year that its figures count, read here: ledger
     lines, an exemption, writing (their own, or handed in to an activity: reading notes, papers,
     reflections, of an activity not cancelled and not held while they were away), absence with
-    or without leave from an activity whose state a reviewer confirmed. A teacher who left is on the year's summary if, and only if, they are one."""
+    or without leave from an activity whose state a reviewer confirmed. A teacher who left is
+    on the year's summary if, and only if, they are one."""
     from portal.registry import registry
 
     people = set(db.session.execute(select(CreditEntry.user_id).where(
