@@ -395,10 +395,10 @@ def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids"
     """(``sid``, ``uid``, ``school_year``) of everything of a person's that a school year's
     figures count: ledger entries, unexcused or excused absence from an activity a reviewer
     confirmed, an exemption, writing towards the quotas (their own, or written evidence that
-    counts: :func:`quotas.counts_towards_quotas`). The one rule of who belongs to a school's year besides its active teachers:
-    the summaries and the stored rows (:func:`_teachers_of`) and the teacher's record
-    (:func:`record_years`) ask it. Bound: ``school_ids``, ``confirmed``, ``writing_counts`` (and ``year``,
-    ``user_ids``; for another ``scope``, ``district_id`` or nothing instead of ``school_ids``);
+    counts: :func:`quotas.counts_towards_quotas`). The one rule of who belongs to a school's
+    year besides its active teachers: the summaries and the stored rows (:func:`_teachers_of`)
+    and the teacher's record (:func:`record_years`) ask it. Bound: ``school_ids``,
+    ``confirmed``, ``writing_counts`` (and ``year``, ``user_ids``; for another ``scope``, ``district_id`` or nothing instead of ``school_ids``);
     built once per shape."""
     school_ids = _schools_in(scope)
 
@@ -855,7 +855,7 @@ def record_years(user: User, school: School) -> list[str]:
     and every year that holds something of theirs that the year's figures count — ledger
     entries, unexcused or excused absence from an activity a reviewer confirmed (as
     :func:`teacher_year` counts it), an exemption, or writing towards the quotas (their own, or
-    written evidence of an activity). One query."""
+    written evidence that counts: :func:`quotas.counts_towards_quotas`). One query."""
     params = {"school_ids": [school.id], "user_ids": [user.id], "confirmed": _confirmed_states(),
               "writing_counts": quotas.counting_states()}
     years = set(read_rows(_RECORD_YEARS, params).scalars())

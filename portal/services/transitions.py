@@ -340,7 +340,7 @@ def fire(
             raise Invalid(msg("hours.reason_required"), {"comment": msg("hours.reason_field")})
         to_state = reg.engine.fire(from_state, trigger, ctx)
         # the ledger and the figures of an accepted year are frozen (credits, reversals, and
-        # absence starting or stopping to count)
+        # absence or writing starting or stopping to count)
         if _moves_teacher_years(reg, step, from_state, to_state, act.id):
             locks.require_unlocked(act.school_id, act.school_year, act.semester)
         act.state = to_state
