@@ -398,8 +398,8 @@ def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids"
     counts: :func:`quotas.counts_towards_quotas`). The one rule of who belongs to a school's
     year besides its active teachers: the summaries and the stored rows (:func:`_teachers_of`)
     and the teacher's record (:func:`record_years`) ask it. Bound: ``school_ids``,
-    ``confirmed``, ``writing_counts`` (and ``year``, ``user_ids``; for another ``scope``, ``district_id`` or nothing instead of ``school_ids``);
-    built once per shape."""
+    ``confirmed``, ``writing_counts`` (and ``year``, ``user_ids``; for another ``scope``,
+    ``district_id`` or nothing instead of ``school_ids``); built once per shape."""
     school_ids = _schools_in(scope)
 
     def where(q: Select, sid: Any, uid: Any, year: Any) -> Select:
