@@ -56,6 +56,14 @@ class Phase(str, Enum):
         return self in (Phase.CONFIRMED, Phase.CREDITED)
 
     @property
+    def counts_writing(self) -> bool:
+        """Writing handed in for the activity (a reflection, reading notes, a paper) counts
+        towards its author's quotas: in every phase but closed — an activity closed from the
+        open phase (cancelled) never took place, and a reflection on it is on nothing. One held
+        and later returned or revoked took place: its writing counts."""
+        return self is not Phase.CLOSED
+
+    @property
     def in_review_queue(self) -> bool:
         return self in (Phase.AWAITING_REVIEW, Phase.CONFIRMED)
 

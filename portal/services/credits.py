@@ -369,7 +369,7 @@ def _teachers_of(
     params: dict[str, object] = {"school_ids": school_ids}
     if year is not None:
         params["year"], params["over_at"] = year, year_over_at(year)
-        params["confirmed"] = _confirmed_states()
+        params["confirmed"], params["writing_counts"] = _confirmed_states(), quotas.counting_states()
     if user_ids is not None:
         params["user_ids"] = user_ids
     rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None), params).all()
@@ -394,12 +394,12 @@ def _schools_in(scope: Schools) -> Any:
 def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids") -> CompoundSelect:
     """(``sid``, ``uid``, ``school_year``) of everything of a person's that a school year's
     figures count: ledger entries, unexcused or excused absence from an activity a reviewer
-    confirmed, an exemption, writing towards the quotas (their own, or written evidence of an
-    activity). The one rule of who belongs to a school's year besides its active teachers:
-    the summaries and the stored rows (:func:`_teachers_of`) and the teacher's record
-    (:func:`record_years`) ask it. Bound: ``school_ids``, ``confirmed`` (and ``year``,
-    ``user_ids``; for another ``scope``, ``district_id`` or nothing instead of ``school_ids``);
-    built once per shape."""
+    confirmed, an exemption, writing towards the quotas (their own, or written evidence that
+    counts: :func:`quotas.counts_towards_quotas`). The one rule of who belongs to a school's
+    year besides its active teachers: the summaries and the stored rows (:func:`_teachers_of`)
+    and the teacher's record (:func:`record_years`) ask it. Bound: ``school_ids``,
+    ``confirmed``, ``writing_counts`` (and ``year``, ``user_ids``; for another ``scope``,
+    ``district_id`` or nothing instead of ``school_ids``); built once per shape."""
     school_ids = _schools_in(scope)
 
     def where(q: Select, sid: Any, uid: Any, year: Any) -> Select:
@@ -433,7 +433,7 @@ def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids"
     handed_in = where(
         select(Activity.school_id, Evidence.user_id, Activity.school_year)
         .join(Evidence, Evidence.activity_id == Activity.id)
-        .where(Evidence.kind.in_(quotas.WRITTEN_KINDS)),
+        .where(Evidence.kind.in_(quotas.WRITTEN_KINDS), quotas.counts_towards_quotas()),
         Activity.school_id, Evidence.user_id, Activity.school_year,
     )
     return union(credited, absent, exempt, own, handed_in)
@@ -505,7 +505,8 @@ def summary_row_count(year: str, *, school_id: int | None = None, district_id: i
     :func:`_teachers_of` (a teacher of two schools is on both), counted by its own statement in
     one query, so an export's size is the size of what it writes."""
     scope: Schools = "ids" if school_id is not None else "district" if district_id is not None else "all"
-    params: dict[str, object] = {"year": year, "over_at": year_over_at(year), "confirmed": _confirmed_states()}
+    params: dict[str, object] = {"year": year, "over_at": year_over_at(year), "confirmed": _confirmed_states(),
+                                 "writing_counts": quotas.counting_states()}
     if school_id is not None:
         params["school_ids"] = [school_id]
     elif district_id is not None:
@@ -615,7 +616,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     since: date | None = None
     params = {
         "uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states(),
-        "user_id": user.id, "school_ids": [school.id],
+        "user_id": user.id, "school_ids": [school.id], "writing_counts": quotas.counting_states(),
     }
     for kind, key, semester, a, b, c, d in read_rows(_TEACHER_YEAR, params):
         if kind == "w":
@@ -854,8 +855,9 @@ def record_years(user: User, school: School) -> list[str]:
     and every year that holds something of theirs that the year's figures count — ledger
     entries, unexcused or excused absence from an activity a reviewer confirmed (as
     :func:`teacher_year` counts it), an exemption, or writing towards the quotas (their own, or
-    written evidence of an activity). One query."""
-    params = {"school_ids": [school.id], "user_ids": [user.id], "confirmed": _confirmed_states()}
+    written evidence that counts: :func:`quotas.counts_towards_quotas`). One query."""
+    params = {"school_ids": [school.id], "user_ids": [user.id], "confirmed": _confirmed_states(),
+              "writing_counts": quotas.counting_states()}
     years = set(read_rows(_RECORD_YEARS, params).scalars())
     years.add(current_school_year(school.timezone))
     return sorted(years, reverse=True)

@@ -15,7 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from portal import file_text
 from portal.assessment import QuotaFact
@@ -24,11 +35,36 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, Evidence, OwnWriting
+from portal.registry import registry
+from portal.services.stints import away_clause
 from portal.textcount import chinese_count, counted_text, counted_units
+from workflows.definition import Phase
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
 WRITTEN_KINDS = (READING_NOTES, PAPER, REFLECTION)
 SEMESTERS = (1, 2)
+
+
+def counting_states() -> list[str]:
+    """The states, of any installed type, whose activity's written evidence counts (bound as
+    ``writing_counts`` in :func:`counts_towards_quotas`): asked of the phases
+    (``Phase.counts_writing``: not a cancelled activity, which never took place)."""
+    return registry().states_in(*(p for p in Phase if p.counts_writing))
+
+
+def counts_towards_quotas() -> ColumnElement[bool]:
+    """SQL, of written evidence joined to its activity: it counts towards its author's quotas —
+    its activity's state is one of the bound ``writing_counts`` (:func:`counting_states`), and
+    the activity was not held while the author was away from the school's teaching staff
+    (``stints``: nothing of it is theirs, as its absence is not; the ``evidence.away`` refusal
+    keeps such writing out now, and writing stored before it counts no more). The one rule of
+    the quotas (:func:`writing_of`, :func:`teacher_year`'s writing), of who belongs to a year by
+    their writing (``credits._counted_statement``) and of which pieces a new one repeats
+    (:func:`require_new_piece`)."""
+    return and_(
+        Activity.state.in_(bindparam("writing_counts", expanding=True)),
+        ~away_clause(Evidence.user_id, Activity.school_id, Activity.starts_at),
+    )
 
 
 @dataclass(frozen=True)
@@ -46,8 +82,9 @@ class Piece:
 
 def _pieces_statement(one_teacher: bool) -> Select:
     """Writing pieces grouped by school, teacher, kind, semester and title, of the schools
-    ``school_ids`` (expanding) and ``year`` (and ``user_id`` when ``one_teacher``), as bound
-    parameters: built once, because building it cost more than running it (the teacher home
+    ``school_ids`` (expanding) and ``year`` (and ``user_id`` when ``one_teacher``; and
+    ``writing_counts``: :func:`counts_towards_quotas`), as bound parameters: built once,
+    because building it cost more than running it (the teacher home
     and the summary ask on every visit)."""
     school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
     year: BindParameter[str] = bindparam("year")
@@ -62,7 +99,8 @@ def _pieces_statement(one_teacher: bool) -> Select:
         )
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
-            Activity.school_id.in_(school_ids), Activity.school_year == year, Evidence.kind.in_(WRITTEN_KINDS)
+            Activity.school_id.in_(school_ids), Activity.school_year == year, Evidence.kind.in_(WRITTEN_KINDS),
+            counts_towards_quotas(),
         )
     )
     own = select(
@@ -101,7 +139,7 @@ def writing_of(
     out: dict[tuple[int, int], list[Piece]] = defaultdict(list)
     if not school_ids:
         return out
-    params: dict[str, object] = {"school_ids": list(school_ids), "year": year}
+    params: dict[str, object] = {"school_ids": list(school_ids), "year": year, "writing_counts": counting_states()}
     if user_id is not None:
         params["user_id"] = user_id
     for sid, uid, kind, semester, title, n, chars, longest in read_rows(
@@ -162,8 +200,10 @@ def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, 
                       filename: str | None = None, data: bytes | None = None,
                       piece_id: int | None = None) -> None:
     """Refuse a piece the teacher already has in their record of the school's year — a piece of
-    their own writing (other than ``piece_id``) or written evidence handed in at any activity:
-    one piece counts once towards the quotas, however often and wherever it is handed in.
+    their own writing (other than ``piece_id``) or written evidence handed in at any activity
+    whose writing counts (:func:`counts_towards_quotas`; a reflection on an activity cancelled
+    since may be kept as their own writing): one piece counts once towards the quotas, however
+    often and wherever it is handed in.
 
     A typed ``text`` is compared by the characters that count
     (:func:`portal.textcount.counted_text`: spacing, punctuation, invisible characters and case
@@ -191,11 +231,12 @@ def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, 
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
             Activity.school_id == school_id, Activity.school_year == year, Evidence.user_id == user_id,
-            Evidence.kind.in_(WRITTEN_KINDS),
+            Evidence.kind.in_(WRITTEN_KINDS), counts_towards_quotas(),
         )
     )
+    params = {"writing_counts": counting_states()}
     for query in (own, handed_in):
-        for title, other, stored, size in db.session.execute(query):
+        for title, other, stored, size in db.session.execute(query, params):
             found = _repeats(typed, in_file, data, other, stored, size)
             if found is not None:
                 raise Invalid(msg(refused), {found[0]: msg(found[1], title=title or "—")})

@@ -27,7 +27,7 @@ from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, locks, overlaps, reminders, schools, stints, teacher_years
+from portal.services import access, locks, overlaps, quotas, reminders, schools, stints, teacher_years
 from portal.services.activities import has_ended, has_started, participants_with_users
 from portal.services.ledger import (
     credit_ceiling,
@@ -81,7 +81,7 @@ def allowed_triggers(
     if found and (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked):
         definition = reg.engine.definition
         found = [t for t in found if not _moves_teacher_years(reg, definition.transition(t), act.state,
-                                                              definition.transition(t).dest)]
+                                                              definition.transition(t).dest, act.id)]
     return found
 
 
@@ -321,7 +321,7 @@ def fire(
             raise Conflict(msg("plugin.guard_failed", type=reg.label)) from None
         except GuardFailed as exc:  # what is missing: the guards' zh/en texts
             guarded = reg.engine.definition.transition(trigger)
-            if _moves_teacher_years(reg, guarded, from_state, guarded.dest):
+            if _moves_teacher_years(reg, guarded, from_state, guarded.dest, act.id):
                 # nothing can be handed in to a locked year: its lock is the answer, not what is missing
                 locks.require_unlocked(act.school_id, act.school_year, act.semester)
             raise GuardFailedError(
@@ -340,8 +340,8 @@ def fire(
             raise Invalid(msg("hours.reason_required"), {"comment": msg("hours.reason_field")})
         to_state = reg.engine.fire(from_state, trigger, ctx)
         # the ledger and the figures of an accepted year are frozen (credits, reversals, and
-        # absence starting or stopping to count)
-        if _moves_teacher_years(reg, step, from_state, to_state):
+        # absence or writing starting or stopping to count)
+        if _moves_teacher_years(reg, step, from_state, to_state, act.id):
             locks.require_unlocked(act.school_id, act.school_year, act.semester)
         act.state = to_state
         act.updated_at = now  # always an UPDATE, so the version check runs
@@ -388,8 +388,11 @@ def fire(
             s.add(log_row)
             s.flush()
             reminders.transition_recorded(reg.engine.definition, log_row)  # review decisions notify people
-            if _moves_teacher_years(reg, step, from_state, to_state):
-                teacher_years.refresh(school, act.school_year, [p.user_id for p in parts])
+            if _moves_teacher_years(reg, step, from_state, to_state, act.id):  # participants and writers
+                moved = {p.user_id for p in parts}
+                if _moves_writing(reg, from_state, to_state):
+                    moved.update(_writers(act.id))
+                teacher_years.refresh(school, act.school_year, sorted(moved))
         except (StaleDataError, IntegrityError):
             raise Conflict(msg("trigger.stale")) from None
     snapshot = activity_snapshot(act)
@@ -441,13 +444,31 @@ def _approved(act: Activity, reg: Any) -> dict[int, Decimal] | None:
     return {int(uid): Decimal(str(hours)) for uid, hours in found.items()}
 
 
-def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: str) -> bool:
-    """Whether a trigger changes its participants' years: it writes ledger rows, or their
-    absence starts or stops counting (the phase's ``counts_for_absence`` changes)."""
+def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: str, activity_id: int) -> bool:
+    """Whether a trigger changes its participants' or writers' years: it writes ledger rows,
+    their absence starts or stops counting (the phase's ``counts_for_absence`` changes), or
+    writing handed in for it (:func:`_writers`) starts or stops counting towards the quotas
+    (``counts_writing``: a cancel)."""
     if step.posts_credits or step.reverses_credits:
         return True
     phase = registry().phase
-    return phase(reg.decl.key, from_state).counts_for_absence != phase(reg.decl.key, to_state).counts_for_absence
+    if phase(reg.decl.key, from_state).counts_for_absence != phase(reg.decl.key, to_state).counts_for_absence:
+        return True
+    return _moves_writing(reg, from_state, to_state) and bool(_writers(activity_id))
+
+
+def _moves_writing(reg: Any, from_state: str, to_state: str) -> bool:
+    """Whether writing handed in for the activity starts or stops counting towards the quotas
+    (the phase's ``counts_writing`` changes: a cancel)."""
+    phase = registry().phase
+    return phase(reg.decl.key, from_state).counts_writing != phase(reg.decl.key, to_state).counts_writing
+
+
+def _writers(activity_id: int) -> list[int]:
+    """Who handed writing in for the activity that counts towards the quotas (a reflection,
+    reading notes, a paper: ``quotas.WRITTEN_KINDS``), participants or not (the organizer's)."""
+    return list(db.session.execute(select(Evidence.user_id).distinct().where(
+        Evidence.activity_id == activity_id, Evidence.kind.in_(quotas.WRITTEN_KINDS))).scalars())
 
 
 # An activity's steps with who took them (bound ``activity_id``): built once, not on every page

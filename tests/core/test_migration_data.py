@@ -14,6 +14,7 @@ from sqlalchemy import inspect, select, text
 from portal.extensions import db
 from portal.services import teacher_years
 from tests.core.test_migration_round_trip import contents, triggers
+from tests.support.texts import prose
 
 BEFORE_TOTALS = "c5f2a8d4e1b7"  # the revision before the type totals left out years not recognised
 
@@ -140,3 +141,33 @@ def test_the_stored_teacher_year_rows_after_the_upgrade_are_a_rebuild(app, demo)
     years = tuple(teacher_years.data_years())
     for school in db.session.execute(select(School)).scalars():
         rows_are_a_rebuild(school, years)
+
+
+def test_the_rows_of_a_year_with_writing_on_a_cancelled_activity_are_removed(app, demo):
+    """Revision ``e7c4a2f9b1d6``: a reflection handed in for an activity cancelled since counted
+    in the rows stored before it; the rows of its school year (not closed) are removed whole
+    (pages compute them; a rebuild stores them again), the other years' stay."""
+    db.session.remove()
+    downgrade(revision="d3b8f2a6c4e1")
+    with db.engine.begin() as conn:
+        found = conn.execute(text(
+            "SELECT a.id, a.school_id, a.school_year, p.user_id FROM activity a"
+            " JOIN participation p ON p.activity_id = a.id WHERE a.state = 'cancelled'"
+            " AND EXISTS (SELECT 1 FROM teacher_year t WHERE t.school_id = a.school_id AND t.school_year = a.school_year)"
+            " AND NOT EXISTS (SELECT 1 FROM year_lock l WHERE l.school_id = a.school_id"
+            " AND l.school_year = a.school_year) ORDER BY a.id")).first()
+        assert found is not None, "the demo stores rows of a year with a cancelled activity"
+        activity_id, school_id, year, user_id = found
+        conn.execute(text(
+            "INSERT INTO evidence (activity_id, user_id, kind, title, text, char_count, size, uploaded_by, uploaded_at)"
+            " VALUES (:a, :u, 'reflection', '反思', :t, 300, 0, :u, CURRENT_TIMESTAMP)"),
+            {"a": activity_id, "u": user_id, "t": prose(300, "migration")})
+        kept = conn.execute(text("SELECT count(*) FROM teacher_year WHERE NOT (school_id = :s AND school_year = :y)"),
+                            {"s": school_id, "y": year}).scalar_one()
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM teacher_year WHERE school_id = :s AND school_year = :y"),
+                            {"s": school_id, "y": year}).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM teacher_year WHERE NOT (school_id = :s AND school_year = :y)"),
+                            {"s": school_id, "y": year}).scalar_one() == kept

@@ -24,7 +24,7 @@ from portal.models import (
     TeacherYearRow,
     User,
 )
-from portal.services import access, activities, teacher_years
+from portal.services import access, activities, stints, teacher_years
 from tests.credits.conftest import BUILTIN
 from tests.support import factories as f
 from tests.support.sessions import log_in
@@ -162,8 +162,9 @@ def unexcused_absence(school_id: int, user_id: int, year: str) -> dict[int, Deci
 def counted_people(school_id: int, year: str) -> set[int]:
     """Who has something of theirs in the school's year that its figures count, read here: ledger
     lines, an exemption, writing (their own, or handed in to an activity: reading notes, papers,
-    reflections), absence with or without leave from an activity whose state a reviewer
-    confirmed. A teacher who left is on the year's summary if, and only if, they are one."""
+    reflections, of an activity not cancelled and not held while they were away), absence with
+    or without leave from an activity whose state a reviewer confirmed. A teacher who left is
+    on the year's summary if, and only if, they are one."""
     from portal.registry import registry
 
     people = set(db.session.execute(select(CreditEntry.user_id).where(
@@ -172,9 +173,12 @@ def counted_people(school_id: int, year: str) -> set[int]:
         Exemption.school_id == school_id, Exemption.school_year == year)).scalars())
     people |= set(db.session.execute(select(OwnWriting.user_id).where(
         OwnWriting.school_id == school_id, OwnWriting.school_year == year)).scalars())
-    people |= set(db.session.execute(select(Evidence.user_id).join(Activity, Activity.id == Evidence.activity_id).where(
-        Activity.school_id == school_id, Activity.school_year == year,
-        Evidence.kind.in_(("reading_notes", "paper", "reflection")))).scalars())
+    for uid, a in db.session.execute(select(Evidence.user_id, Activity).join(Activity, Activity.id == Evidence.activity_id).where(
+            Activity.school_id == school_id, Activity.school_year == year,
+            Evidence.kind.in_(("reading_notes", "paper", "reflection")))):
+        # not writing on what never took place (cancelled), nor on what was held while they were away
+        if registry().phase(a.type_key, a.state).counts_writing and not stints.away_at(school_id, [uid], a.starts_at):
+            people.add(uid)
     for p, a in db.session.execute(
         select(Participation, Activity).join(Activity, Activity.id == Participation.activity_id).where(
             Activity.school_id == school_id, Activity.school_year == year)
