@@ -43,9 +43,9 @@ def test_activities_of_a_switched_off_type_still_load(make_app):
         assert "测试活动" in page.get_data(as_text=True)  # the title, shown read-only
 
 
-def _credited_lecture_then_switched_off(make_app):
-    """A credited lecture (t1 attending), then an app with the lecture's plugin switched off and
-    its client signed in as the school admin: (app, client, activity id, school year)."""
+def _credited_lecture(make_app):
+    """A credited lecture (t1 attending), with every plugin installed: (app, activity id, school
+    year, the school admin's username, the reviewer's)."""
     app = make_app()
     with app.app_context():
         s = f.school("GONE", types=("lecture", "observation"))
@@ -54,7 +54,13 @@ def _credited_lecture_then_switched_off(make_app):
         f.attend(act, people["organizer"])
         for who, trigger in (("organizer", "hold"), ("reviewer", "approve"), ("reviewer", "credit")):
             f.fire(act, people[who], trigger)
-        act_id, year, admin = act.id, act.school_year, people["admin"].username
+        return app, act.id, act.school_year, people["admin"].username, people["reviewer"].username
+
+
+def _credited_lecture_then_switched_off(make_app):
+    """A credited lecture (t1 attending), then an app with the lecture's plugin switched off and
+    its client signed in as the school admin: (app, client, activity id, school year)."""
+    app, act_id, year, admin, _reviewer = _credited_lecture(make_app)
     app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     client = app2.test_client()
     assert client.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
@@ -144,16 +150,7 @@ def test_a_type_not_installed_is_never_named_by_its_key_and_its_hours_stay(make_
     figures they were while the plugin was installed."""
     from tests.api.conftest import login
 
-    app = make_app()
-    with app.app_context():
-        s = f.school("GONE", types=("lecture", "observation"))
-        people = f.staff(s)
-        act = f.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee")], {"topic": "旧讲座"})
-        f.attend(act, people["organizer"])
-        for who, trigger in (("organizer", "hold"), ("reviewer", "approve"), ("reviewer", "credit")):
-            f.fire(act, people[who], trigger)
-        act_id, year = act.id, act.school_year
-        admin, reviewer = people["admin"].username, people["reviewer"].username
+    app, act_id, year, admin, reviewer = _credited_lecture(make_app)
     before = app.test_client()
     assert before.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
 
