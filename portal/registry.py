@@ -72,6 +72,7 @@ class TypeRegistry:
     plugins: LoadedPlugins
     types: dict[str, RegisteredType] = field(default_factory=dict)
     _states_in: dict[tuple, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _gone: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def hook(self):
@@ -102,6 +103,21 @@ class TypeRegistry:
     def names(self, lang: str | None = None) -> TypeNames:
         """The names of the types in ``lang`` (the viewer's when None), for every key a row holds."""
         return TypeNames(self, lang)
+
+    def gone_number(self, key: str) -> int | None:
+        """The number that tells type ``key``, not installed, from the deployment's other types
+        not installed (its place among the keys stored rows hold, from 1); None when it is the
+        only one, or outside an app. Read once per app and again only for a key not yet seen:
+        a plugin's removal takes a restart, and no new row takes a type that is not installed."""
+        from flask import has_app_context
+
+        if key not in self._gone and has_app_context():
+            from portal.services.gone_types import stored_not_installed
+
+            self._gone[:] = stored_not_installed(self.types)  # a key no row holds (a typed URL) stays out
+        if len(self._gone) < 2 or key not in self._gone:
+            return None
+        return self._gone.index(key) + 1
 
     def role_name(self, key: str, role: str, lang: str | None = None) -> str:
         """The label of ``role`` of type ``key`` in ``lang`` (the viewer's when None); a role its
@@ -297,9 +313,11 @@ def _viewer_lang() -> str:
 class TypeNames(Mapping[str, str]):
     """Activity types' names in one language, answering for any key a stored row holds: an
     installed type's is its plugin's; a type not installed (its plugin removed or switched off)
-    is 「未安装的活动类型（key）」 / "activity type key (not installed)" from the catalogue — never
-    the bare key, an English code, on a Chinese page, export, PDF or feed. Iterates the installed
-    types; ``get(key, key)`` answers the name, as ``[key]`` does."""
+    is 「已停用的活动类型」 / "discontinued activity type" from the catalogue, numbered
+    (「已停用的活动类型（2）」) when the deployment holds more than one
+    (:meth:`TypeRegistry.gone_number`) — never its key, a code, on a page, export, PDF, feed
+    or API message (operators find the key in the log and ``flask plugins list``). Iterates
+    the installed types; ``get(key, key)`` answers the name, as ``[key]`` does."""
 
     def __init__(self, types: TypeRegistry, lang: str | None) -> None:
         from portal.i18n import lang_code
@@ -313,7 +331,10 @@ class TypeNames(Mapping[str, str]):
             return reg.decl.name(self._lang)
         if not isinstance(key, str):
             raise KeyError(key)
-        return in_lang(msg("type.uninstalled_name", key=key), self._lang)
+        number = self._types.gone_number(key)
+        if number is None:
+            return in_lang(msg("type.uninstalled_name"), self._lang)
+        return in_lang(msg("type.uninstalled_name_n", n=number), self._lang)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._types.types)

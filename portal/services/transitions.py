@@ -268,7 +268,7 @@ def fire(
             raise NotFound(msg("activity.not_found"))
         reg = registry().get(act.type_key)
         if reg is None:
-            raise Conflict(msg("type.not_installed", key=shown(act.type_key)))
+            raise Conflict(msg("type.not_installed"))
         people = participants_with_users(act.id)
         parts = [p for p, _ in people]
         evidence = list(s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars())

@@ -170,5 +170,5 @@ def test_type_whose_plugin_is_gone_stays_readable(make_app):
         act = access.get_activity(act_id, school_id)
         assert act.type_key == "research" and act.title == "测试活动"
         assert transitions.allowed_triggers(act, organizer_id) == []
-        with pytest.raises(Conflict, match="not installed"):
+        with pytest.raises(Conflict, match="no longer installed"):
             transitions.fire(act_id, school_id, db.session.get(User, organizer_id), "hold")

@@ -77,7 +77,7 @@ PENDING_ROWS = [
 ENTRY_ROWS = [
     Entry(1, "credit", "lecture", Decimal("2"), 5, "讲座 <一>", datetime(2026, 9, 30, 17, 30)),
     Entry(2, "reversal", "lecture", Decimal("-2"), 5, "讲座 & 'x'", datetime(2026, 10, 1, 2, 0)),
-    Entry(3, "credit", "gone<&>", Decimal("12.5"), 8, "uninstalled", None),
+    Entry(3, "credit", "gone<&>", Decimal("12.5"), 8, "uninstalled <&>", None),
 ]
 
 
@@ -99,7 +99,8 @@ def test_entry_rows_are_the_templates(app):
     for lang in ("en", "zh"):
         reference, made = _both(app, ENTRIES, ENTRIES_NEW, lang, entries=ENTRY_ROWS, activity_url=activity_url)
         assert made == reference
-        assert "gone&lt;&amp;&gt;" in made and "a=1&amp;b=&#39;2&#39;" in made
+        assert "uninstalled &lt;&amp;&gt;" in made and "a=1&amp;b=&#39;2&#39;" in made
+        assert "gone" not in made  # a type not installed is named in words, never by its key
 
 
 def test_no_rows(app):

@@ -33,7 +33,7 @@ def test_activities_of_a_switched_off_type_still_load(make_app):
         assert transitions.allowed_triggers(row, organizer_id) == []
         with pytest.raises(Conflict) as refused:
             transitions.fire(act_id, school_id, db.session.get(User, organizer_id), "cancel")
-        assert "not installed" in str(refused.value)
+        assert "no longer installed" in str(refused.value) and "lecture" not in str(refused.value)
 
         client = app2.test_client()
         r = client.post("/login", data={"username": username, "password": f.PASSWORD})
@@ -43,9 +43,9 @@ def test_activities_of_a_switched_off_type_still_load(make_app):
         assert "测试活动" in page.get_data(as_text=True)  # the title, shown read-only
 
 
-def _credited_lecture_then_switched_off(make_app):
-    """A credited lecture (t1 attending), then an app with the lecture's plugin switched off and
-    its client signed in as the school admin: (app, client, activity id, school year)."""
+def _credited_lecture(make_app):
+    """A credited lecture (t1 attending), with every plugin installed: (app, activity id, school
+    year, the school admin's username, the reviewer's)."""
     app = make_app()
     with app.app_context():
         s = f.school("GONE", types=("lecture", "observation"))
@@ -54,7 +54,13 @@ def _credited_lecture_then_switched_off(make_app):
         f.attend(act, people["organizer"])
         for who, trigger in (("organizer", "hold"), ("reviewer", "approve"), ("reviewer", "credit")):
             f.fire(act, people[who], trigger)
-        act_id, year, admin = act.id, act.school_year, people["admin"].username
+        return app, act.id, act.school_year, people["admin"].username, people["reviewer"].username
+
+
+def _credited_lecture_then_switched_off(make_app):
+    """A credited lecture (t1 attending), then an app with the lecture's plugin switched off and
+    its client signed in as the school admin: (app, client, activity id, school year)."""
+    app, act_id, year, admin, _reviewer = _credited_lecture(make_app)
     app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
     client = app2.test_client()
     assert client.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
@@ -65,9 +71,9 @@ def test_a_switched_off_type_is_named_as_not_installed_never_by_its_bare_key(mak
     """Attack: the lecture's plugin switched off with credited lectures in the ledger: the
     学时汇总表 (page, CSV, the district's copy) headed their column ``lecture``, and the activity
     page, the 学分认定表 and the calendar feed named its type so — an English code on Chinese pages
-    and on the forms sent to the district. Its hours still count; it is named as not installed."""
+    and on the forms sent to the district. Its hours still count; it is named as discontinued."""
     app2, client, act_id, year = _credited_lecture_then_switched_off(make_app)
-    name_zh = "未安装的活动类型（lecture）"
+    name_zh = "已停用的活动类型"
     csv = client.get(f"/reports/summary.csv?year={year}").get_data(as_text=True)
     heads, *rows = csv.lstrip("\ufeff").splitlines()
     assert name_zh in heads.split(",") and "lecture" not in heads.split(","), heads
@@ -76,7 +82,7 @@ def test_a_switched_off_type_is_named_as_not_installed_never_by_its_bare_key(mak
     assert name_zh in page
     assert name_zh in client.get(f"/activities/{act_id}").get_data(as_text=True)
     english = client.get(f"/reports/summary.csv?year={year}&headings=en").get_data(as_text=True)
-    assert "activity type lecture (not installed)" in english.splitlines()[0]
+    assert "discontinued activity type" in english.splitlines()[0] and "lecture" not in english.splitlines()[0]
 
 
 def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by_their_keys(make_app):
@@ -113,7 +119,7 @@ def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by
 def test_the_paper_form_of_a_type_not_installed_names_its_roles_in_words(make_app):
     """The 学分认定表's PDF (the paper a school signs and files) asks the same one place as its
     page and workbook: the switched-off lecture's attendee is 「未知角色（attendee）」, the type
-    「未安装的活动类型（lecture）」, never their keys."""
+    「已停用的活动类型」, never their keys."""
     import io
 
     from pypdf import PdfReader
@@ -124,4 +130,77 @@ def test_the_paper_form_of_a_type_not_installed_names_its_roles_in_words(make_ap
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
     flat = "".join(text.split())
     assert "未知角色（attendee）" in flat, text
-    assert "未安装的活动类型（lecture）" in flat, text
+    assert "已停用的活动类型" in flat and "lecture" not in flat, text
+
+
+def _read(html: str) -> str:
+    """The text a person reads on a page: no tags, attributes, scripts or styles."""
+    import re
+
+    html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_a_type_not_installed_is_never_named_by_its_key_and_its_hours_stay(make_app):
+    """Attack: with the lecture's plugin switched off, pages said 「未安装的活动类型（lecture）」 and
+    「活动类型“lecture”未安装」, a refused step's message (page and API) 「活动类型“lecture”未安装，
+    活动只能查看」 — a code on a Chinese page. In both languages, on the activity page, the
+    学时汇总表's CSV and the API's refusal, the type is 「已停用的活动类型」 and its key is nowhere
+    a person reads; the API's ``type`` (a machine field) keeps the key, and the hours are the
+    figures they were while the plugin was installed."""
+    from tests.api.conftest import login
+
+    app, act_id, year, admin, reviewer = _credited_lecture(make_app)
+    before = app.test_client()
+    assert before.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
+
+    def figures(client, renamed: dict[str, str]) -> list[dict[str, str]]:
+        """The summary CSV's rows, each by its (renamed) headings."""
+        import csv
+        import io
+
+        text = client.get(f"/reports/summary.csv?year={year}").get_data(as_text=True).lstrip("\ufeff")
+        return [{renamed.get(k, k): v for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
+
+    with app.app_context():
+        lecture_zh = registry().name("lecture", "zh")
+    was = figures(before, {lecture_zh: "已停用的活动类型"})
+    assert any(row["已停用的活动类型"] == "3" for row in was), was
+
+    app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    client = app2.test_client()
+    assert client.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
+    assert figures(client, {}) == was  # the same hours, under the type's new name
+    for lang, name in (("zh", "已停用的活动类型"), ("en", "discontinued activity type")):
+        page = _read(client.get(f"/activities/{act_id}?lang={lang}").get_data(as_text=True))
+        assert name in page and "lecture" not in page, (lang, page)
+        headings = "en" if lang == "en" else "zh"
+        head = client.get(f"/reports/summary.csv?year={year}&headings={headings}").get_data(as_text=True).splitlines()[0]
+        assert name in head and "lecture" not in head, head
+
+    api = login(app2.test_client(), reviewer, f.PASSWORD)
+    assert api.get(f"/api/v1/activities/{act_id}").get_json()["type"] == "lecture"
+    for language, words in (("zh-CN", "已停用"), ("en", "no longer installed")):
+        r = api.post(f"/api/v1/activities/{act_id}/transitions", json={"trigger": "reverse"},
+                     headers={"Accept-Language": language})
+        assert r.status_code == 409, r.get_json()
+        message = r.get_json()["message"]
+        assert words in message and "lecture" not in message, message
+
+
+def test_two_types_not_installed_are_told_apart_by_a_number_never_a_key(make_app):
+    """Two types' plugins switched off, both named by stored rows: each is 「已停用的活动类型（n）」,
+    numbered by key order the same on every page, so the summary's two columns differ; a key no
+    row holds (typed into a URL) leaves the numbers as they are."""
+    app = make_app()
+    with app.app_context():
+        f.school("GONE2", types=("lecture", "research", "observation"))
+    app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    with app2.app_context():
+        types = registry()
+        assert types.name("lecture", "zh") == "已停用的活动类型（1）"
+        assert types.name("research", "zh") == "已停用的活动类型（2）"
+        assert types.name("research", "en") == "discontinued activity type (2)"
+        assert types.name("typed_in_a_url", "zh") == "已停用的活动类型"
+        assert types.name("lecture", "zh") == "已停用的活动类型（1）"
+        assert types.name("observation", "zh") != types.name("lecture", "zh")
