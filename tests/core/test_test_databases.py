@@ -74,7 +74,7 @@ def test_what_a_test_changed_is_gone_for_the_next_test(templates, tmp_path):
     second = AppMaker(templates, tmp_path / "second")
     try:
         again = second(demo=True)
-        if templates.pg is not None:  # the same database, put back
+        if templates.pg is not None and templates.reusable():  # the same database, put back
             assert again.config["SQLALCHEMY_DATABASE_URI"] == app.config["SQLALCHEMY_DATABASE_URI"]
         assert _contents(again.config["SQLALCHEMY_DATABASE_URI"]) == before
         assert not (tmp_path / "second" / "uploads" / "left-behind.txt").exists()
