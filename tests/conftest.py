@@ -15,7 +15,10 @@ builder must not depend on the test: every test that uses it gets the same data.
 
 * SQLite (default): the template file is copied, and so is the upload folder the demo wrote.
 * PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in its second run): every
-  app gets ``CREATE DATABASE … TEMPLATE …`` of its own, dropped after the test.
+  app gets a database of its own, lent from the test process's spares of that template: after
+  the test it is put back to the template's data (``tests/support/pg_reset.py``) and lent again,
+  or, where that cannot be done, dropped; a new one is ``CREATE DATABASE … TEMPLATE …``.
+  ``YANXIU_TEST_PG_COPY_EACH=1`` copies the template for every app and drops it after, as before.
 
 A test client's every request runs as in production, in an app context of its own, even when
 the test holds one around it (the ``app`` fixture does, so that tests can call services):
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
@@ -47,8 +51,10 @@ from sqlalchemy.engine import URL, make_url
 from portal import create_app
 from portal.extensions import db
 from portal.testing import OwnContextClient, base_config
+from tests.support import pg_reset
 
 PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
+PG_COPY_EACH = os.environ.get("YANXIU_TEST_PG_COPY_EACH", "") == "1"
 
 # Hypothesis: the property and state-machine tests draw the same examples on every run (``ci``,
 # the default: a failure is the same on the next run and on another machine), or new ones each
@@ -166,6 +172,11 @@ class Templates:
         self.worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         self.pg = _sqlalchemy_url(PG_URL) if PG_URL else None
         self._admin: Engine | None = None
+        self._reusable: bool | None = None
+        self.snapshots: dict[str, pg_reset.Snapshot] = {}  # template kind → its data, for resets
+        self.spare: dict[str, list[tuple[str, int]]] = {}  # template kind → databases reset (name, mark)
+        self.lent: dict[str, tuple[str, int]] = {}  # database lent to a test → its template kind, mark
+        self.resets = {"lent again": 0, "copied": 0, "dropped": 0}
 
     # -- PostgreSQL ---------------------------------------------------------------------
     def admin(self) -> Engine:
@@ -181,6 +192,54 @@ class Templates:
     def pg_uri(self, name: str) -> str:
         assert self.pg is not None
         return self.pg.set(database=name).render_as_string(hide_password=False)
+
+    def conninfo(self, name: str) -> str:
+        """libpq's URI of database ``name`` (for psycopg itself: COPY)."""
+        assert self.pg is not None
+        return self.pg.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+
+    def reusable(self) -> bool:
+        """Whether databases are reset between tests rather than copied: a reset needs a superuser
+        (``session_replication_role``), as the test server's user is."""
+        if self._reusable is None:
+            with self.admin().connect() as conn:
+                superuser = conn.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+            self._reusable = bool(superuser) and not PG_COPY_EACH
+        return self._reusable
+
+    def lend(self, kind: str, template: Template) -> str:
+        """A database holding ``template``'s data for one test: a spare one reset, or a new copy."""
+        spare = self.spare.get(kind)
+        if spare:
+            name, mark = spare.pop()
+            self.resets["lent again"] += 1
+        else:
+            name = self.pg_name(str(next(self.serial)))
+            self.create_database(name, template.uri)
+            self.resets["copied"] += 1
+            with psycopg.connect(self.conninfo(name), autocommit=True) as conn:
+                mark = pg_reset.mark_now(conn)
+        self.lent[name] = (kind, mark)
+        return name
+
+    def release(self, names: list[str]) -> None:
+        """Databases a test is done with: the lent ones reset and kept for the next test, the
+        others (and those a reset cannot put back) dropped."""
+        drop = []
+        for name in names:
+            if name not in self.lent:
+                drop.append(name)
+                continue
+            kind, mark = self.lent.pop(name)
+            if kind not in self.snapshots:
+                self.snapshots[kind] = pg_reset.take(self.conninfo(self.built[kind].uri))
+            new_mark = pg_reset.reset(self.conninfo(name), self.snapshots[kind], mark)
+            if new_mark is None:
+                drop.append(name)
+                self.resets["dropped"] += 1
+            else:
+                self.spare.setdefault(kind, []).append((name, new_mark))
+        self.drop_databases(drop)
 
     def create_database(self, name: str, template: str | None = None) -> None:
         with self.admin().connect() as conn:
@@ -244,9 +303,12 @@ class Templates:
         if template.uploads.is_dir():
             shutil.copytree(template.uploads, tmp / "uploads", dirs_exist_ok=True)
         if self.pg is not None:
-            name = self.pg_name(str(n))
+            if self.reusable():
+                name = self.lend(kind, template)
+            else:
+                name = self.pg_name(str(n))
+                self.create_database(name, template.uri)
             created.append(name)
-            self.create_database(name, template.uri)
             return self.pg_uri(name)
         target = tmp / f"test{n}.db"
         shutil.copy(template.uri, target)
@@ -254,7 +316,8 @@ class Templates:
 
     def close(self) -> None:
         if self.pg is not None and self._admin is not None:
-            self.drop_databases([t.uri for t in reversed(list(self.built.values()))])
+            spares = [name for kept in self.spare.values() for name, _mark in kept]
+            self.drop_databases(spares + list(self.lent) + [t.uri for t in reversed(list(self.built.values()))])
             self._admin.dispose()
 
 
@@ -276,7 +339,7 @@ class AppMaker:
     def __init__(self, templates: Templates, tmp_path: Path) -> None:
         self.templates, self.tmp_path = templates, tmp_path
         self.made: list[Flask] = []
-        self.created: list[str] = []  # PostgreSQL databases to drop
+        self.created: list[str] = []  # PostgreSQL databases to give back
 
     def facts(self, build: Builder) -> Any:
         return self.templates.get(_kind(build), build).facts
@@ -302,7 +365,7 @@ class AppMaker:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        self.templates.drop_databases(self.created)
+        self.templates.release(self.created)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ class OnPreparedData(RuleBasedStateMachine):
         db.session.remove()
         db.engine.dispose()
         self.ctx.pop()
-        self.make_app.templates.drop_databases(self.dbs)  # PostgreSQL: one database per example
+        self.make_app.templates.release(self.dbs)  # PostgreSQL: a database per example, reset after it
 
 
 class OneSchool(OnPreparedData):
