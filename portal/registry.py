@@ -72,7 +72,7 @@ class TypeRegistry:
     plugins: LoadedPlugins
     types: dict[str, RegisteredType] = field(default_factory=dict)
     _states_in: dict[tuple, list[str]] = field(default_factory=dict, repr=False, compare=False)
-    _gone: list[str] = field(default_factory=list, repr=False, compare=False)
+    _gone: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def hook(self):
@@ -107,14 +107,17 @@ class TypeRegistry:
     def gone_number(self, key: str) -> int | None:
         """The number that tells type ``key``, not installed, from the deployment's other types
         not installed (its place among the keys stored rows hold, from 1); None when it is the
-        only one, or outside an app. Read once per app and again only for a key not yet seen:
-        a plugin's removal takes a restart, and no new row takes a type that is not installed."""
+        only one, or outside an app. Read once per app, never again: a plugin's removal takes a
+        restart, and no new row takes a type that is not installed. (Read again for each key not
+        yet seen, a key typed into a URL would have cost a scan of the ledger per request.)"""
         from flask import has_app_context
 
-        if key not in self._gone and has_app_context():
+        if self._gone is None:
+            if not has_app_context():
+                return None
             from portal.services.gone_types import stored_not_installed
 
-            self._gone[:] = stored_not_installed(self.types)  # a key no row holds (a typed URL) stays out
+            self._gone = stored_not_installed(self.types)  # a key no row holds (a typed URL) stays out
         if len(self._gone) < 2 or key not in self._gone:
             return None
         return self._gone.index(key) + 1
