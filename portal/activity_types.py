@@ -454,7 +454,7 @@ def missing_evidence(
 ) -> list[Text]:
     """Guard helper: which attending participants lack their required evidence, each kind by
     its label — of ``kinds``, else as the activity's type declared them (the core's kinds
-    included), else 「未知材料类型（kind）」: never the bare key."""
+    included), else 「已停用的材料类型」 (「已停用类型的材料」 for a type not installed): never the key."""
     out: list[Text] = []
     for p in ctx.participants:
         if not p.attended_hours:

@@ -157,10 +157,17 @@ TEXTS: dict[str, Any] = {
     "type.not_installed": _l("this activity's type is no longer installed; the activity is read-only"),
     "type.uninstalled_name": _l("discontinued activity type"),
     "type.uninstalled_name_n": _l("discontinued activity type (%(n)s)"),
-    "role.unknown_name": _l("role %(role)s (not known)"),
-    "kind.unknown_name": _l("evidence kind %(kind)s (not known)"),
-    "state.unknown_name": _l("state %(state)s (not known)"),
-    "step.unknown_name": _l("step %(trigger)s (not known)"),
+    # a role, evidence kind, state or step no installed declaration names: words, never its key;
+    # ``gone_name`` when its type's plugin is not installed, ``unknown_name`` when its installed
+    # type no longer declares it
+    "role.gone_name": _l("Role of a discontinued type"),
+    "role.unknown_name": _l("Discontinued role"),
+    "kind.gone_name": _l("Material of a discontinued type"),
+    "kind.unknown_name": _l("Discontinued evidence kind"),
+    "state.gone_name": _l("State of a discontinued type"),
+    "state.unknown_name": _l("Discontinued state"),
+    "step.gone_name": _l("Step of a discontinued type"),
+    "step.unknown_name": _l("Discontinued step"),
     # a plugin's code failed: the reader is told the activity type's name (``type``, in their
     # language), never the plugin's entry-point name (a code; the log and /admin/plugins have it)
     "plugin.data_failed": _l("the plugin of activity type '%(type)s' could not supply the data this step needs; "

@@ -125,42 +125,44 @@ class TypeRegistry:
     def role_name(self, key: str, role: str, lang: str | None = None) -> str:
         """The label of ``role`` of type ``key`` in ``lang`` (the viewer's when None); a role its
         type does not declare (the type not installed, or the role since removed) is
-        「未知角色（role）」 from the catalogue — never the bare key, as :class:`TypeNames`."""
+        「已停用类型的角色」 (the type not installed) or 「已停用的角色」 from the catalogue — never
+        the key, as :class:`TypeNames`."""
         reg = self.types.get(key)
         lang = norm_lang(lang) if lang else _viewer_lang()
         if reg is not None and role in reg.decl.roles:
             return reg.decl.role_label(role, lang)
-        return in_lang(msg("role.unknown_name", role=role), lang)
+        return in_lang(msg(_unknown("role", reg)), lang)
 
     def kind_name(self, key: str, kind: str, lang: str | None = None) -> str:
         """The label of evidence ``kind`` of type ``key`` (the core's kinds whatever the type);
-        a kind no installed declaration names is 「未知材料类型（kind）」."""
+        a kind no installed declaration names is 「已停用类型的材料」 / 「已停用的材料类型」."""
         reg = self.types.get(key)
         kinds = reg.decl.evidence_kinds if reg is not None else COMMON_EVIDENCE_KINDS
         lang = norm_lang(lang) if lang else _viewer_lang()
         k = kinds.get(kind)
         if k is None:
-            return in_lang(msg("kind.unknown_name", kind=kind), lang)
+            return in_lang(msg(_unknown("kind", reg)), lang)
         return k.label_en if lang == "en" else k.label_zh
 
     def state_name(self, key: str | None, state: str, lang: str | None = None) -> str:
         """The label of ``state`` in type ``key``'s workflow; a state it lacks (the type not
         installed, or no type given) is any installed workflow's of that name (the core's
-        states among them); one none has is 「未知状态（state）」."""
+        states among them); one none has is 「已停用类型的状态」 (the type not installed) or
+        「已停用的状态」, never its key."""
         reg = self.types.get(key) if key else None
         found = next((x for x in reg.engine.definition.states if x.name == state), None) if reg is not None else None
         if found is None:
             found = next((x for x in self.all_states() if x.name == state), None)
         lang = norm_lang(lang) if lang else _viewer_lang()
         if found is None:
-            return in_lang(msg("state.unknown_name", state=state), lang)
+            return in_lang(msg(_unknown("state", reg if key else True)), lang)
         return found.label_en if lang == "en" else found.label_zh
 
     def step_name(self, key: str | None, trigger: str, lang: str | None = None) -> str:
         """The label of ``trigger`` in type ``key``'s workflow (the core's when the type is not
         installed or none is given); a trigger it lacks is any installed workflow's of that name,
         as a state is (:meth:`state_name`: the audit log's filter asks of no one type); one none
-        has is 「未知步骤（trigger）」."""
+        has is 「已停用类型的步骤」 (the type not installed) or 「已停用的步骤」, never its key."""
         lang = norm_lang(lang) if lang else _viewer_lang()
         own = self.definition(key)
         for definition in (own, *(reg.engine.definition for reg in self.types.values())):
@@ -169,7 +171,7 @@ class TypeRegistry:
             except KeyError:
                 continue
             return t.label_en if lang == "en" else t.label_zh
-        return in_lang(msg("step.unknown_name", trigger=trigger), lang)
+        return in_lang(msg(_unknown("step", self.types.get(key) if key else True)), lang)
 
     def in_order(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the one order every page, export and chart lists types in: installed
@@ -305,6 +307,21 @@ class TypeRegistry:
 
         run.__qualname__ = name
         return run
+
+
+def _unknown(what: str, reg: object) -> str:
+    """The catalogue code naming a ``what`` (role, kind, state, step) no installed declaration
+    names: of a type not installed (``reg`` None) or one its installed type lacks."""
+    gone, unknown = _UNKNOWN[what]
+    return gone if reg is None else unknown
+
+
+_UNKNOWN = {
+    "role": ("role.gone_name", "role.unknown_name"),
+    "kind": ("kind.gone_name", "kind.unknown_name"),
+    "state": ("state.gone_name", "state.unknown_name"),
+    "step": ("step.gone_name", "step.unknown_name"),
+}
 
 
 def _viewer_lang() -> str:

@@ -597,8 +597,8 @@ def test_the_audit_logs_action_filter_names_a_plugins_own_step_in_words(app, cli
     f.fire(act, rev, "refuse", "非教育类培训，不予认定")
     assert registry().step_name(None, "refuse", "zh") == "不予认定"
     assert registry().step_name(None, "refuse", "en") == "Refuse"
-    assert registry().step_name(None, "no_such_step", "zh") == "未知步骤（no_such_step）"
+    assert registry().step_name(None, "no_such_step", "zh") == "已停用的步骤"  # words, never the key
     log_in(client, staff["admin"], s1.id)
     page = client.get("/admin/audit").get_data(as_text=True)
     assert '<option value="refuse" >不予认定</option>' in page
-    assert "未知步骤" not in page
+    assert "已停用的步骤" not in page

@@ -30,4 +30,4 @@ def test_the_cores_and_unknown_kinds_are_named_in_words(app):
     with app.test_request_context():
         core, unknown = missing_evidence(_ctx("mentorship", name=""), {"mentee": {"reflection": 1, "zzz_kind": 1}})
         assert (core.zh, core.en) == ("人员 7：教学反思 0/1", "user 7: Reflection 0/1")
-        assert unknown.zh.startswith("人员 7：") and "未知材料类型" in unknown.zh, unknown.zh
+        assert unknown.zh.startswith("人员 7：") and "已停用的材料类型" in unknown.zh and "zzz_kind" not in unknown.zh, unknown.zh

@@ -88,7 +88,7 @@ def test_a_switched_off_type_is_named_as_not_installed_never_by_its_bare_key(mak
 def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by_their_keys(make_app):
     """With the lecture's plugin switched off, its credited lecture's page and 学分认定表 (page and
     workbook) named the attendee's role ``attendee``, an English code on a Chinese page and form.
-    A role, evidence kind, state or step no installed declaration names is 「未知角色（key）」 …
+    A role, evidence kind, state or step no installed declaration names is 「已停用类型的角色」 …
     from the catalogue; what the core declares (its states, steps and evidence kinds) keeps its
     words."""
     import io
@@ -98,27 +98,27 @@ def test_roles_states_steps_and_kinds_of_a_type_not_installed_are_named_never_by
     app2, client, act_id, _year = _credited_lecture_then_switched_off(make_app)
     with app2.app_context():
         types = registry()
-        assert types.role_name("lecture", "attendee", "zh") == "未知角色（attendee）"
-        assert types.role_name("lecture", "attendee", "en") == "role attendee (not known)"
-        assert types.state_name("lecture", "reflected", "zh") == "未知状态（reflected）"
+        assert types.role_name("lecture", "attendee", "zh") == "已停用类型的角色"
+        assert types.role_name("lecture", "attendee", "en") == "Role of a discontinued type"
+        assert types.state_name("lecture", "reflected", "zh") == "已停用类型的状态"
         assert types.state_name("lecture", "credited", "zh") == "已认定学时"  # the core's
-        assert types.step_name("lecture", "reflect", "zh") == "未知步骤（reflect）"
+        assert types.step_name("lecture", "reflect", "zh") == "已停用类型的步骤"
         assert types.step_name("lecture", "credit", "en") == "Post credits"
-        assert types.kind_name("lecture", "handbook", "zh") == "未知材料类型（handbook）"
+        assert types.kind_name("lecture", "handbook", "zh") == "已停用类型的材料"
         assert types.kind_name("lecture", "reflection", "zh") == "教学反思"  # the core's
         assert types.role_name("observation", "observer", "zh") == "听课教师"  # installed: its own
 
     for url in (f"/activities/{act_id}", f"/activities/{act_id}/certificate"):
         page = client.get(url).get_data(as_text=True)
-        assert "未知角色（attendee）" in page, url
+        assert "已停用类型的角色" in page, url
         assert ">attendee<" not in page, url
     sheet = load_workbook(io.BytesIO(client.get(f"/activities/{act_id}/certificate.xlsx").data)).active
-    assert "未知角色（attendee）" in [c.value for row in sheet.iter_rows() for c in row]
+    assert "已停用类型的角色" in [c.value for row in sheet.iter_rows() for c in row]
 
 
 def test_the_paper_form_of_a_type_not_installed_names_its_roles_in_words(make_app):
     """The 学分认定表's PDF (the paper a school signs and files) asks the same one place as its
-    page and workbook: the switched-off lecture's attendee is 「未知角色（attendee）」, the type
+    page and workbook: the switched-off lecture's attendee is 「已停用类型的角色」, the type
     「已停用的活动类型」, never their keys."""
     import io
 
@@ -129,7 +129,7 @@ def test_the_paper_form_of_a_type_not_installed_names_its_roles_in_words(make_ap
     assert r.status_code == 200 and r.data.startswith(b"%PDF-")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
     flat = "".join(text.split())
-    assert "未知角色（attendee）" in flat, text
+    assert "已停用类型的角色" in flat, text
     assert "已停用的活动类型" in flat and "lecture" not in flat, text
 
 
@@ -204,3 +204,48 @@ def test_two_types_not_installed_are_told_apart_by_a_number_never_a_key(make_app
         assert types.name("typed_in_a_url", "zh") == "已停用的活动类型"
         assert types.name("lecture", "zh") == "已停用的活动类型（1）"
         assert types.name("observation", "zh") != types.name("lecture", "zh")
+
+
+def test_a_gone_types_roles_kinds_and_states_are_named_without_their_keys(make_app):
+    """Attack: with the lecture's plugin switched off, its attendee read 「已停用类型的角色」,
+    a material of a kind only it declared 「未知材料类型（slides）」 and a state only it knew
+    「未知状态（summarised）」 — keys on Chinese pages and forms. On the activity page, the
+    teacher's 成长档案 and the district ledger, in both languages, none of those keys is in
+    readable text: a core state keeps the core's label, the rest read 「已停用类型的角色」 …"""
+    import re
+
+    from sqlalchemy import select, update
+
+    from portal.extensions import db
+    from portal.models import Evidence, Participation, School, User
+    from portal.reports import exports
+
+    app, act_id, year, admin, _reviewer = _credited_lecture(make_app)
+    with app.app_context():
+        act = db.session.get(Activity, act_id)
+        teacher = db.session.scalars(select(Participation.user_id).where(Participation.activity_id == act_id)).one()
+        db.session.add(Evidence(activity_id=act_id, user_id=teacher, kind="slides", title="讲义",
+                                uploaded_by=act.organizer_id))
+        school, organizer = db.session.get(School, act.school_id), db.session.get(User, act.organizer_id)
+        other = f.plan(school, organizer, "lecture", [], {"topic": "另一讲座"})
+        db.session.execute(update(Activity).where(Activity.id == other.id).values(state="summarised"))
+        db.session.commit()
+        other_id = other.id
+    app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    client = app2.test_client()
+    assert client.post("/login", data={"username": admin, "password": f.PASSWORD}).status_code in (302, 303)
+    keys = re.compile(r"\b(attendee|slides|summarised)\b")
+    for lang in ("zh", "en"):
+        for url in (f"/activities/{act_id}", f"/activities/{other_id}", f"/teachers/{teacher}/record"):
+            r = client.get(f"{url}?lang={lang}")
+            assert r.status_code == 200, url
+            page = _read(r.get_data(as_text=True))
+            assert not keys.search(page), (lang, url, keys.findall(page))
+        with app2.app_context():
+            lines = [str(cell) for row in exports.ledger_rows(year, lang) for cell in row]
+        assert lines and not [cell for cell in lines if keys.search(cell)], lines
+    zh = _read(client.get(f"/activities/{act_id}?lang=zh").get_data(as_text=True))
+    assert "已停用类型的角色" in zh and "已停用类型的材料" in zh, zh
+    assert "已停用类型的状态" in _read(client.get(f"/activities/{other_id}?lang=zh").get_data(as_text=True))
+    en = _read(client.get(f"/activities/{act_id}?lang=en").get_data(as_text=True))
+    assert "Role of a discontinued type" in en and "Material of a discontinued type" in en, en
