@@ -60,6 +60,9 @@ class DefaultConfig:
     JOBS_REDIS_URL: str | None = None
     JOBS_IMMEDIATE = False  # run every job in the caller, at once (no worker)
     JOBS_WORKERS = 2
+    #: seconds a queue write waits while another process holds the SQLite queue file (huey's
+    #: busy timeout); a write still refused then leaves its job in the outbox for the next sweep
+    JOBS_SQLITE_TIMEOUT: float = 5
     # Email (portal/services/delivery.py): no MAIL_SERVER, no email (notifications stay in-app).
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
@@ -93,6 +96,7 @@ ENV_KEYS = {
     "YANXIU_JOBS_STORAGE": "JOBS_STORAGE",
     "YANXIU_JOBS_SQLITE_PATH": "JOBS_SQLITE_PATH",
     "YANXIU_JOBS_REDIS_URL": "JOBS_REDIS_URL",
+    "YANXIU_JOBS_SQLITE_TIMEOUT": "JOBS_SQLITE_TIMEOUT",
     "YANXIU_MAIL_SERVER": "MAIL_SERVER",
     "YANXIU_MAIL_PORT": "MAIL_PORT",
     "YANXIU_MAIL_USERNAME": "MAIL_USERNAME",
@@ -108,6 +112,7 @@ ENV_KEYS = {
 ENV_NUMBERS = {
     "YANXIU_TRUSTED_PROXIES": (0, None),
     "YANXIU_MAIL_PORT": (1, 65535),
+    "YANXIU_JOBS_SQLITE_TIMEOUT": (1, 600),
     "YANXIU_EXPORT_JOB_THRESHOLD": (0, None),
     "YANXIU_CERTIFICATE_JOB_THRESHOLD": (0, None),
 }

@@ -100,7 +100,8 @@ def _make_huey(app: Flask) -> Huey:
         if not immediate:  # (an immediate queue keeps no file)
             private_sqlite_file(str(path))  # queued jobs' arguments: readable like the database, no wider
         try:
-            return SqliteHuey(name, filename=str(path), immediate=immediate, utc=True)
+            return SqliteHuey(name, filename=str(path), immediate=immediate, utc=True,
+                              timeout=float(cfg.get("JOBS_SQLITE_TIMEOUT") or 5))
         except sqlite3.Error as exc:  # a folder that does not exist, no right: every command's traceback
             raise BadConfiguration(f"the job queue {str(path)!r} (YANXIU_JOBS_SQLITE_PATH) cannot be opened: {exc}") from None
     if kind == "redis":

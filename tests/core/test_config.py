@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal import create_app
+from portal import create_app, jobs
 from portal.config import InsecureConfiguration
 from portal.timeutil import parse_iso, school_year_of, semester_of
 
@@ -75,6 +75,8 @@ def test_school_year_and_semester():
     ("YANXIU_MAIL_PORT", "99999"),
     ("YANXIU_EXPORT_JOB_THRESHOLD", "many"),
     ("YANXIU_CERTIFICATE_JOB_THRESHOLD", "-3"),
+    ("YANXIU_JOBS_SQLITE_TIMEOUT", "0"),
+    ("YANXIU_JOBS_SQLITE_TIMEOUT", "2.5"),
 ])
 def test_a_number_from_the_environment_that_is_not_one_stops_the_start(monkeypatch, tmp_path, env, value):
     """Said at start, naming the variable: not a traceback (TRUSTED_PROXIES), nor mail that fails
@@ -94,8 +96,10 @@ def test_numbers_from_the_environment_are_numbers(monkeypatch, tmp_path):
     monkeypatch.setenv("YANXIU_MAIL_PORT", "587")
     monkeypatch.setenv("YANXIU_TRUSTED_PROXIES", "1")
     monkeypatch.setenv("YANXIU_EXPORT_JOB_THRESHOLD", "0")
+    monkeypatch.setenv("YANXIU_JOBS_SQLITE_TIMEOUT", "12")
     app = create_app()
     assert (app.config["MAIL_PORT"], app.config["TRUSTED_PROXIES"], app.config["EXPORT_JOB_THRESHOLD"]) == (587, 1, 0)
+    assert jobs.queue(app).huey.storage._timeout == 12  # the queue file's busy timeout, in huey
 
 
 @pytest.mark.parametrize("value", ["prod", "live", "staging"])

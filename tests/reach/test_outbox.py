@@ -21,10 +21,19 @@ from portal.extensions import db
 from portal.models import ExportJob, OutboxJob, School, TransitionLog
 from portal.services import notifications
 from portal.timeutil import current_school_year, utcnow
-from tests.reach.conftest import wait_for
+from tests.reach.conftest import queued_config, wait_for
 from tests.reach.helpers import activity, no_quiet_hours, notes, school, user
 from tests.support.sessions import log_in
 from workflows.definition import Phase
+
+
+@pytest.fixture
+def queued_app(make_app, tmp_path, smtp) -> Iterator[Flask]:
+    """``queued_app`` (``tests/reach/conftest.py``) whose queue writes wait 1 s, not 5, for a
+    locked file: each refused write of these tests costs that wait."""
+    app = make_app(demo=True, **queued_config(tmp_path, smtp.port), JOBS_SQLITE_TIMEOUT=1)
+    with app.app_context():
+        yield app
 
 
 @contextmanager
@@ -149,7 +158,7 @@ def test_the_sweep_stops_while_the_queue_is_failing(queued_app, caplog, monkeypa
     """Before: with the queue's file locked, the sweep tried each of its 500 oldest rows, each
     write waiting out the 5 s busy timeout — 40 minutes of a worker thread every minute, and 500
     tracebacks. It stops after a few failures in a row now; the rows wait for the next sweep.
-    (Two in a row here, not the portal's three: each costs the test a busy timeout.)"""
+    (Two in a row here, not the portal's three: each costs the test a busy timeout, 1 s here.)"""
     monkeypatch.setattr(outbox, "GIVE_UP_AFTER", 2)
     with write_transaction() as s:
         for n in range(outbox.GIVE_UP_AFTER + 4):
