@@ -42,7 +42,8 @@ def shown(row: dict[str, Any], key: str) -> Any:
     if key == "what" and "subject" in row:  # the school's settings
         return _("The school's rules") if value == "rule" else _("Activity types")
     if key == "what":
-        return ({"roles": _("Roles"), "password": _("Password"), "exemption": _("Exemption from assessment"),
+        return ({"roles": _("Roles"), "group_lead": _("Teaching group led"), "password": _("Password"),
+                 "exemption": _("Exemption from assessment"),
                  "char_count": _("Characters counted (written evidence)"),
                  "writing_count": _("Characters counted (own writing)")}.get(value) or _("Teaching groups"))
     return value

@@ -161,7 +161,7 @@ class StaffChange(Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: the operator (CLI)
-    what: Mapped[str] = mapped_column(String(16))  # staff_log.WHAT: "roles", "groups", "password", "char_count", "writing_count"
+    what: Mapped[str] = mapped_column(String(16))  # staff_log.WHAT: "roles", "groups", "group_lead", "password", "exemption", …
     before: Mapped[list] = mapped_column(JSON, default=list)
     after: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -142,6 +142,7 @@ def save_group(
         _require_still(s, school.id, by)
         was = set() if group is None else set(s.execute(
             select(GroupMember.user_id).where(GroupMember.group_id == group.id)).scalars())
+        led_by = None if group is None else group.leader_id
         if group is None:
             group = TeachingGroup(school_id=school.id, name=clean, leader_id=leader)
             s.add(group)
@@ -149,6 +150,7 @@ def save_group(
         else:
             group.name, group.leader_id = clean, leader
         _log_membership(s, school.id, group.id, was, set(members), by)
+        _log_leader(s, school.id, group.id, led_by, leader, by)
         s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
         for uid in members:
             s.add(GroupMember(group_id=group.id, user_id=uid))
@@ -167,6 +169,18 @@ def _log_membership(s: Session, school_id: int, group_id: int, was: set[int], no
     for uid, before in held.items():
         after = [g for g in before if g != group_id] + ([group_id] if uid in now else [])
         staff_log.record(s, school_id, uid, by, "groups", before, after)
+
+
+def _log_leader(s: Session, school_id: int, group_id: int, was: int | None, now: int | None,
+                by: policy.Actor) -> None:
+    """A staff-log line for the leader who stops leading the group and one for the leader who
+    starts (``group_lead``: the group on the side it is on), written as membership changes are
+    (not by the loader or the command line)."""
+    if by.system or was == now:
+        return
+    for uid, before, after in ((was, [group_id], []), (now, [], [group_id])):
+        if uid is not None:
+            staff_log.record(s, school_id, uid, by, "group_lead", before, after)
 
 
 def group_choices(school_id: int) -> list[TeachingGroup]:
@@ -263,6 +277,7 @@ def delete_group(group: TeachingGroup, *, by: policy.Actor) -> None:
         _require_still(s, group.school_id, by)
         was = set(s.execute(select(GroupMember.user_id).where(GroupMember.group_id == group.id)).scalars())
         _log_membership(s, group.school_id, group.id, was, set(), by)
+        _log_leader(s, group.school_id, group.id, group.leader_id, None, by)
         s.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
         s.delete(group)
 

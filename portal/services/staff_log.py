@@ -1,5 +1,5 @@
 """The audit log of staff changes (:class:`~portal.models.StaffChange`): a person's roles or
-teaching groups as a school admin changed them — before, after, by whom, when — and each new
+teaching groups, and the groups they lead (教研组长), as a school admin changed them — before, after, by whom, when — and each new
 password an admin (or the operator) gave them, without the password, each exemption from a
 year's assessment set, changed or removed for them, and each piece of their written evidence the
 operator's ``flask evidence recount`` counted again. Written in the
@@ -18,7 +18,7 @@ from portal import policy
 from portal.extensions import db
 from portal.models import StaffChange
 
-WHAT = ("roles", "groups", "password", "exemption", "char_count", "writing_count")
+WHAT = ("roles", "groups", "group_lead", "password", "exemption", "char_count", "writing_count")
 
 
 def record(s: Session, school_id: int, user_id: int, by: policy.Actor, what: str,

@@ -179,3 +179,37 @@ def test_a_group_saved_or_deleted_on_the_groups_page_is_in_each_persons_staff_lo
     assert log(c.id) == [([], [g]), ([g], [])]
     assert {e.changed_by for e in db.session.execute(select(StaffChange).where(StaffChange.school_id == s.id))
             .scalars()} == {admin.id}
+
+
+def test_a_groups_leader_who_changes_is_in_both_leaders_staff_logs(app):
+    """The groups page sets a group's 教研组长: a leader replaced by another, while both stayed
+    members, left no line in the staff log (only joining and leaving a group did). Now the one
+    who stops leading and the one who starts each get a line, and so does the leader of a group
+    deleted; the audit trail names the group, in words."""
+    s = f.school("GLL", types=("lecture",))
+    admin = f.person(s, "gll.adm", "school_admin")
+    a, b = (f.person(s, f"gll.t{i}", "teacher", "organizer") for i in (1, 2))
+    by = access.actor(admin.id, s.id)
+    group = groups.save_group(s, "英语组", leader_id=a.id, member_ids=[a.id, b.id], by=by)
+    groups.save_group(s, "英语组", leader_id=a.id, member_ids=[a.id, b.id], by=by, group=group)  # no change
+    groups.save_group(s, "英语组", leader_id=b.id, member_ids=[a.id, b.id], by=by, group=group)
+    groups.delete_group(group, by=by)
+
+    def led(user_id: int) -> list[tuple[list[int], list[int], int | None]]:
+        return [(e.before, e.after, e.changed_by) for e in db.session.execute(
+            select(StaffChange).where(StaffChange.user_id == user_id, StaffChange.what == "group_lead")
+            .order_by(StaffChange.id)).scalars()]
+
+    g = group.id
+    assert led(a.id) == [([], [g], admin.id), ([g], [], admin.id)]
+    assert led(b.id) == [([], [g], admin.id), ([g], [], admin.id)]
+    groups.save_group(s, "数学组", leader_id=a.id, member_ids=[a.id], by=SYSTEM)  # the loader's: no line
+    assert len(led(a.id)) == 2
+    from tests.support.sessions import log_in
+
+    c = log_in(app.test_client(), admin, s.id)
+    html = c.get("/admin/audit?view=staff&person=gll.t2").get_data(as_text=True)
+    table = html.split('class="table table-sm table-striped')[1].split("</table>")[0]
+    assert table.count("担任组长的教研组") == 2 and "group_lead" not in table
+    english = c.get("/admin/audit?view=staff&person=gll.t2&lang=en").get_data(as_text=True)
+    assert english.count("Teaching group led") == 2
