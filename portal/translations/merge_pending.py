@@ -1,6 +1,7 @@
 """Rebuild the Simplified Chinese catalog: extract every msgid, update the .po, fill in the
 translations helpers dropped in ``pending/*.json`` ({"English msgid": "中文"}; a msgid with a
-context is written "context\u0004msgid"), compile.
+context is written "context\u0004msgid"; a plural one (``ngettext``) by its singular msgid, its
+translation one string for every form — Chinese has one — or a list of the forms), compile.
 
 Run from the repository root::
 
@@ -19,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).resolve().parent
@@ -48,16 +50,23 @@ def update() -> None:
         pybabel("init", "-l", LOCALE, "-d", str(HERE), "-i", str(POT))
 
 
-def pending() -> dict[str, str]:
-    merged: dict[str, str] = {}
+def pending() -> dict[str, str | list[str]]:
+    merged: dict[str, str | list[str]] = {}
     # web.json first: another area's own translation of a shared msgid wins
     paths = sorted((HERE / "pending").glob("*.json"), key=lambda p: (p.name != "web.json", p.name))
     for path in paths:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise SystemExit(f"{path}: expected a JSON object of msgid → translation")
-        merged.update({str(k): str(v) for k, v in data.items() if v})
+        merged.update({str(k): [str(f) for f in v] if isinstance(v, list) else str(v) for k, v in data.items() if v})
     return merged
+
+
+def _untranslated(message: Message) -> bool:
+    """No translation yet: an empty string, or (a plural msgid) any empty form."""
+    if isinstance(message.string, tuple | list):
+        return not all(message.string)
+    return not message.string
 
 
 def merge(force: bool = False) -> list[str]:
@@ -66,15 +75,21 @@ def merge(force: bool = False) -> list[str]:
         catalog = read_po(fh, locale=LOCALE)
     table = pending()
     for message in catalog:
-        if not message.id or isinstance(message.id, tuple):
+        if not message.id:
             continue
-        key = f"{message.context}\x04{message.id}" if message.context else message.id  # gettext's own joiner
-        if key in table and (force or not message.string or message.fuzzy):
-            message.string = table[key]
+        msgid = message.id if isinstance(message.id, str) else message.id[0]  # plural: its singular
+        key = f"{message.context}\x04{msgid}" if message.context else msgid  # gettext's own joiner
+        if key in table and (force or _untranslated(message) or message.fuzzy):
+            found = table[key]
+            if isinstance(message.id, str):
+                message.string = found if isinstance(found, str) else found[0]
+            else:  # one string per plural form of the language
+                forms = len(message.string) if isinstance(message.string, tuple | list) else 1
+                message.string = tuple([found] * forms if isinstance(found, str) else found[:forms])
             message.flags.discard("fuzzy")
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=0, omit_header=False, sort_output=True, include_previous=False)
-    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and not m.string]  # plural: singular id
+    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and _untranslated(m)]  # plural: singular id
 
 
 def compile_() -> None:

@@ -344,3 +344,30 @@ def test_the_printed_summarys_figure_headings_keep_two_characters_a_line(browse)
     for heading in headings:
         assert heading["lines"] <= -(-len(heading["text"]) // 2), heading
     assert s.page.evaluate("() => document.documentElement.scrollWidth") <= A4_LANDSCAPE["width"]
+
+
+def test_the_printed_home_lists_every_activity_of_the_forecast(browse):
+    """On screen the home's forecast folds all but five activities in a <details>; Chromium
+    prints a closed <details> as its summary alone (「其余 12 项活动」 and none of the twelve).
+    Paper lists them all, without the toggle, and the to-do list before the forecast."""
+    s = browse(locale="zh-CN", viewport=DESKTOP)
+    s.login("teacher1")
+    s.goto("/")
+    titles = _visible_names(s, "[data-testid=forecast-pending] > li > a")
+    folded = s.page.locator("[data-testid=forecast-rest] > li > a").evaluate_all(
+        "els => els.map(e => e.textContent.trim())")
+    summary = s.page.get_by_test_id("forecast-more-summary").inner_text()
+    todo = _visible_names(s, "[data-testid=waiting-list] > li > a")
+    assert len(titles) == 5 and folded and todo, (titles, folded, todo)
+    s.page.emulate_media(media="print")
+    seen = "els => els.filter(e => e.checkVisibility()).length"
+    assert s.page.locator("[data-testid=forecast-rest] > li").evaluate_all(seen) == len(folded)
+    assert s.page.locator("[data-testid=forecast-more-summary]").evaluate_all(seen) == 0
+    tops = [s.page.get_by_test_id(t).bounding_box()["y"] for t in ("hours-card", "waiting-list", "forecast")]
+    assert tops == sorted(tops), tops  # the hours, what is to do, then what is coming
+    reader, text = _read(s.page.pdf(format="A4"), "chromium-home.pdf")
+    s.page.emulate_media(media="screen")
+    flat = text.replace(" ", "").replace("\n", "")
+    assert _chars(summary).replace(" ", "") not in flat
+    for title in titles + folded + todo:
+        assert _chars(title).replace(" ", "") in flat, title

@@ -29,10 +29,19 @@ def _extracted() -> set[str]:
     return ids
 
 
+def _singular(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
+
+
+def _forms(string: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A translation's forms: one, or one per plural form of the language (``ngettext``)."""
+    return (string,) if isinstance(string, str) else tuple(string)
+
+
 def test_every_msgid_has_a_chinese_translation():
     with PO.open("rb") as fh:
         catalog = read_po(fh)
-    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    translated = {_singular(m.id) for m in catalog if m.id and _forms(m.string) and all(_forms(m.string)) and not m.fuzzy}
     extracted = _extracted()
     assert len(extracted) > 200  # the extraction itself works
     missing = sorted(extracted - translated)
@@ -49,9 +58,12 @@ def test_placeholders_match_in_translations():
         catalog = read_po(fh)
     bad = []
     for m in catalog:
-        if m.id and m.string and isinstance(m.id, str):
-            if sorted(re.findall(r"%\(\w+\)s", m.id)) != sorted(re.findall(r"%\(\w+\)s", m.string)):
-                bad.append(m.id)
+        if not m.id:
+            continue
+        wanted = sorted(re.findall(r"%\(\w+\)s", m.id if isinstance(m.id, str) else m.id[-1]))  # plural: its plural id
+        for form in _forms(m.string):
+            if form and sorted(re.findall(r"%\(\w+\)s", form)) != wanted:
+                bad.append(_singular(m.id))
     assert not bad
 
 
