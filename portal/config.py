@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import os
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
