@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import click
 from flask import Flask
@@ -36,6 +36,7 @@ from portal.timeutil import local_text
 group = AppGroup("credits", help="Credit reports: school summary and district exports.")
 evidence = AppGroup("evidence", help="Written evidence and own writing: count again what was stored before a counting fix.")
 FORMATS = ("csv", "xlsx")
+T = TypeVar("T")
 LANGS = click.Choice(["zh", "en"])  # the languages of the headings (as `flask workflow show --lang`)
 
 
@@ -202,18 +203,27 @@ def repair_away(code: str | None, year: str | None, apply: bool, username: str |
     except DomainError as exc:
         fail(exc)
     verb = "reversed" if apply else "would reverse"
-    click.echo(f"{verb} {len(done.reversed)} credit(s) of activities held while the teacher was away")
-    for c in done.reversed:
-        click.echo(_away_credit(c))
+    _listed(f"{verb} {len(done.reversed)} credit(s) of activities held while the teacher was away", done.reversed,
+            _away_credit)
     if done.locked:
-        click.echo(f"locked, not changed: {len(done.locked)} in periods the district accepted "
-                   "(the district reopens the period first)")
-        for c in done.locked:
-            click.echo(_away_credit(c))
+        _listed(f"locked, not changed: {len(done.locked)} in periods the district accepted "
+                "(the district reopens the period first)", done.locked, _away_credit)
+    _written(apply, done.teachers, "--apply --as USERNAME")
+
+
+def _listed(heading: str, items: Sequence[T], line: Callable[[T], str]) -> None:
+    """A repair's heading, then a line per item."""
+    click.echo(heading)
+    for item in items:
+        click.echo(line(item))
+
+
+def _written(apply: bool, teachers: int, how: str) -> None:
+    """A repair's last line: the teacher-year rows it built again, or that it was a dry run."""
     if apply:
-        click.echo(f"rebuilt {done.teachers} teacher-year rows")
+        click.echo(f"rebuilt {teachers} teacher-year rows")
     else:
-        click.echo("dry run: nothing was written (--apply --as USERNAME to write)")
+        click.echo(f"dry run: nothing was written ({how} to write)")
 
 
 def _piece(piece: evidence_counts.Recount) -> str:
@@ -232,21 +242,14 @@ def recount(apply: bool) -> None:
     log. A dry run unless --apply; running it again changes nothing."""
     done = evidence_counts.recount(apply=apply)
     verb = "recounted" if apply else "would recount"
-    click.echo(f"{verb} {len(done.changed)} piece(s) of written evidence or own writing")
-    for piece in done.changed:
-        click.echo(_piece(piece))
+    _listed(f"{verb} {len(done.changed)} piece(s) of written evidence or own writing", done.changed, _piece)
     if done.skipped:
-        click.echo(f"skipped {len(done.skipped)} in periods the district accepted (their figures are frozen)")
-        for piece in done.skipped:
-            click.echo(_piece(piece))
+        _listed(f"skipped {len(done.skipped)} in periods the district accepted (their figures are frozen)",
+                done.skipped, _piece)
     if done.unreadable:
-        click.echo(f"left {len(done.unreadable)} as stored: the .txt file is not in the upload folder")
-        for piece in done.unreadable:
-            click.echo(_piece(piece))
-    if apply:
-        click.echo(f"rebuilt {done.teachers} teacher-year rows")
-    else:
-        click.echo("dry run: nothing was written (--apply to write)")
+        _listed(f"left {len(done.unreadable)} as stored: the .txt file is not in the upload folder",
+                done.unreadable, _piece)
+    _written(apply, done.teachers, "--apply")
 
 
 @evidence.command("check-padding")
