@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,29 @@ ENV_NUMBERS = {
 }
 
 
+#: ``YANXIU_*`` variables read elsewhere than :data:`ENV_KEYS` (the app's start, the test suite,
+#: the benchmarks): known, so never refused as a typo (``tests/core/test_unknown_settings.py``
+#: finds every ``YANXIU_`` name the repository reads and holds them to this list)
+ENV_READ_ELSEWHERE = frozenset({
+    "YANXIU_ENV",  # from_environment
+    "YANXIU_INSTANCE_PATH",  # create_app, the Makefile, the benchmarks
+    "YANXIU_TEST_DATABASE_URL", "YANXIU_TEST_NOW", "YANXIU_TEST_CLOCK_SHIFT",  # the test suite
+    "YANXIU_TEST_PG_COPY_EACH", "YANXIU_HOURS_EXAMPLES", "YANXIU_SUBMISSION_EXAMPLES", "YANXIU_CHROMIUM",
+    "YANXIU_LOAD_PLAN", "YANXIU_LOAD_MARK",  # bench/load
+})
+
+
+def check_unknown_variables(environ: Mapping[str, str]) -> None:
+    """Stop the start at a ``YANXIU_*`` variable the portal does not know, naming it and the
+    known name closest to it: a misspelt one was silently ignored and the default used."""
+    known = sorted(set(ENV_KEYS) | ENV_READ_ELSEWHERE)
+    for env in sorted(environ):
+        if env.startswith("YANXIU_") and env not in known:
+            closest = difflib.get_close_matches(env, known, n=1, cutoff=0.0)
+            raise BadConfiguration(f"unknown setting {env}: did you mean {closest[0]}? "
+                                   "(README, Configuration: the settings the portal reads)")
+
+
 def _number(env: str, value: str) -> int:
     """``value`` of the variable ``env`` as a whole number in its range; otherwise the start stops
     with the variable named (not a traceback, nor a job or a page failing later)."""
@@ -133,7 +158,9 @@ def _number(env: str, value: str) -> int:
 
 
 def from_environment() -> dict[str, Any]:
-    """Settings taken from the environment (``DATABASE_URL``, ``SECRET_KEY``, ``YANXIU_ENV``)."""
+    """Settings taken from the environment (``DATABASE_URL``, ``SECRET_KEY``, ``YANXIU_ENV``);
+    an unknown ``YANXIU_*`` variable stops the start (:func:`check_unknown_variables`)."""
+    check_unknown_variables(os.environ)
     out: dict[str, Any] = {}
     for env, key in ENV_KEYS.items():
         value = os.environ.get(env)

@@ -52,6 +52,7 @@ TEXTS: dict[str, Any] = {
     "policy.submit_admin_only": _l("only a school admin may submit the school year to the district"),
     "policy.decide_submission": _l("only a district reviewer may accept or return a submission"),
     "policy.reopen_year": _l("only the district may reopen an accepted school year"),
+    "policy.repair_credits": _l("only district staff may reverse credits of activities held while a teacher was away"),
     "policy.district_admin_only": _l("only the district admin may do this"),
     # -- the database not set up for this code ---------------------------------------------------
     "db.upgrade_first": _l(
@@ -313,6 +314,10 @@ TEXTS: dict[str, Any] = {
     "hours.away_approved": _l(
         "%(names)s: not on the school's teaching staff when the activity was held, yet approved for hours "
         "(approved before that was refused): return the activity and approve it again with their hours adjusted to 0"
+    ),
+    "hours.away_reversed": _l(
+        "reversed by the district: credited before the rule that a teacher not on the school's teaching staff when "
+        "an activity was held gets no hours for it"
     ),
     "hours.above_rule_max": _l(
         "hours above what the credit rule gives for the hours not recorded missing: %(detail)s"
@@ -583,6 +588,8 @@ TEXTS: dict[str, Any] = {
     "cli.no_user": _l("no user '%(username)s'"),
     "cli.no_district_role": _l("'%(username)s' holds no district role"),
     "cli.no_activity": _l("no activity %(id)s"),
+    "cli.repair_needs_as": _l("--apply writes reversing entries in the name of district staff: give --as USERNAME"),
+    "cli.school_outside_district": _l("school %(code)s is not in the district of '%(username)s'"),
     "cli.unknown_format": _l("unknown format '%(format)s': choose %(choices)s"),
     "cli.output_is_dir": _l("%(output)s is a directory; give a file name"),
     "cli.folder_missing": _l("cannot write %(output)s: folder %(folder)s does not exist"),

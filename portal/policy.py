@@ -217,6 +217,13 @@ def may_reopen_year_of(actor: Actor, involved: Iterable[int]) -> bool:
     return may_reopen_year(actor) and not decides_own(actor, involved)
 
 
+def may_repair_away_credits(actor: Actor) -> bool:
+    """Reverse the credits posted, before the rule, for activities held while the teacher was
+    away from the school's staff (``flask credits repair-away``; the district's own schools:
+    the service scopes it)."""
+    return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
 def may_write_school_plan(actor: Actor) -> bool:
     """Write the school's annual plan (年度校本研修计划) and send it to the district."""
     return actor.has(SCHOOL_ADMIN)

@@ -1,6 +1,8 @@
 """``flask credits export`` (one school), ``flask credits export-district`` (every school),
 ``flask credits rebuild-year-rows`` (the stored teacher-year rows, from scratch),
 ``flask credits check-hours`` (stored activities outside today's bounds on hours),
+``flask credits repair-away`` (credits posted, before the rule, for activities held while the
+teacher was away: reversed),
 ``flask evidence recount`` (written evidence stored counting other than today's rule) and
 ``flask evidence check-padding`` (stored writing today's rule would refuse as padded).
 
@@ -13,9 +15,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import click
 from flask import Flask
@@ -26,12 +28,15 @@ from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.hours import fmt
 from portal.messages import shown
+from portal.policy import Actor
 from portal.reports import exports
-from portal.services import access, credits, evidence_counts, hours_check, teacher_years
+from portal.services import access, away_repair, credits, evidence_counts, hours_check, teacher_years, users
+from portal.timeutil import local_text
 
 group = AppGroup("credits", help="Credit reports: school summary and district exports.")
 evidence = AppGroup("evidence", help="Written evidence and own writing: count again what was stored before a counting fix.")
 FORMATS = ("csv", "xlsx")
+T = TypeVar("T")
 LANGS = click.Choice(["zh", "en"])  # the languages of the headings (as `flask workflow show --lang`)
 
 
@@ -155,6 +160,72 @@ def check_hours() -> None:
         raise SystemExit(1)
 
 
+def _away_credit(c: away_repair.AwayCredit) -> str:
+    return (f"  {c.school_code} {c.school_year} semester {c.semester} {c.username} ({c.display_name}) activity "
+            f"{c.activity_id} {c.title!r} held {local_text(c.held_at, c.timezone)}, credited "
+            f"{local_text(c.credited_at, c.timezone, with_time=False)}: {fmt(c.hours)} hours")
+
+
+@group.command("repair-away")
+@click.option("--school", "code", default=None, help="Only this school (its code).")
+@click.option("--year", default=None, help="Only this school year, e.g. 2026-2027.")
+@click.option("--apply", is_flag=True, help="Write the reversing entries (without it: a dry run, nothing is written).")
+@click.option("--as", "username", default=None, help="The district staff member who reverses (needed with --apply; "
+              "only their district's schools).")
+def repair_away(code: str | None, year: str | None, apply: bool, username: str | None) -> None:
+    """List the credits posted, before the rule, to a teacher for an activity held while they
+    were away from the school's teaching staff, and with --apply reverse each one (a reversing
+    entry by --as, the reason from the catalogue, the teacher-year rows built again: one
+    transaction). Credits in a period the district accepted are listed as locked and left: the
+    district reopens the period first. A dry run unless --apply; running it again finds nothing."""
+    try:
+        year = None if year is None else credits.parse_year(year, required=True)
+        school = None if code is None else access.school_by_code(code)
+    except DomainError as exc:
+        fail(exc)
+    if apply and not username:
+        refuse("cli.repair_needs_as")
+    by: Actor | None = None
+    scope: list[int] | None = None if school is None else [school.id]
+    if username is not None:
+        user = users.by_username(username)
+        if user is None:
+            refuse("cli.no_user", username=shown(username))
+        seat = access.district_seat(user.id)
+        if seat is None:
+            refuse("cli.no_district_role", username=shown(username))
+        by = Actor.of(user.id, seat.roles)
+        if school is not None and school.district_id != seat.district_id:
+            refuse("cli.school_outside_district", code=school.code, username=shown(username))
+        scope = scope or away_repair.district_schools(seat.district_id)
+    try:
+        done = away_repair.repair(apply=apply, by=by, school_ids=scope, year=year)
+    except DomainError as exc:
+        fail(exc)
+    verb = "reversed" if apply else "would reverse"
+    _listed(f"{verb} {len(done.reversed)} credit(s) of activities held while the teacher was away", done.reversed,
+            _away_credit)
+    if done.locked:
+        _listed(f"locked, not changed: {len(done.locked)} in periods the district accepted "
+                "(the district reopens the period first)", done.locked, _away_credit)
+    _written(apply, done.teachers, "--apply --as USERNAME")
+
+
+def _listed(heading: str, items: Sequence[T], line: Callable[[T], str]) -> None:
+    """A repair's heading, then a line per item."""
+    click.echo(heading)
+    for item in items:
+        click.echo(line(item))
+
+
+def _written(apply: bool, teachers: int, how: str) -> None:
+    """A repair's last line: the teacher-year rows it built again, or that it was a dry run."""
+    if apply:
+        click.echo(f"rebuilt {teachers} teacher-year rows")
+    else:
+        click.echo(f"dry run: nothing was written ({how} to write)")
+
+
 def _piece(piece: evidence_counts.Recount) -> str:
     counted = "?" if piece.counted is None else str(piece.counted)
     return (f"  {piece.school_code} {piece.year} semester {piece.semester} {piece.username} {piece.source}"
@@ -171,21 +242,14 @@ def recount(apply: bool) -> None:
     log. A dry run unless --apply; running it again changes nothing."""
     done = evidence_counts.recount(apply=apply)
     verb = "recounted" if apply else "would recount"
-    click.echo(f"{verb} {len(done.changed)} piece(s) of written evidence or own writing")
-    for piece in done.changed:
-        click.echo(_piece(piece))
+    _listed(f"{verb} {len(done.changed)} piece(s) of written evidence or own writing", done.changed, _piece)
     if done.skipped:
-        click.echo(f"skipped {len(done.skipped)} in periods the district accepted (their figures are frozen)")
-        for piece in done.skipped:
-            click.echo(_piece(piece))
+        _listed(f"skipped {len(done.skipped)} in periods the district accepted (their figures are frozen)",
+                done.skipped, _piece)
     if done.unreadable:
-        click.echo(f"left {len(done.unreadable)} as stored: the .txt file is not in the upload folder")
-        for piece in done.unreadable:
-            click.echo(_piece(piece))
-    if apply:
-        click.echo(f"rebuilt {done.teachers} teacher-year rows")
-    else:
-        click.echo("dry run: nothing was written (--apply to write)")
+        _listed(f"left {len(done.unreadable)} as stored: the .txt file is not in the upload folder",
+                done.unreadable, _piece)
+    _written(apply, done.teachers, "--apply")
 
 
 @evidence.command("check-padding")

@@ -1,8 +1,10 @@
 """Where hours are computed and credited: the append-only credit ledger.
 
 Only the ``credit`` transition writes credit entries (one per participant with hours to
-credit) and only ``revoke`` writes reversing ones. Nothing updates or deletes a ledger or
-transition-log row: the ORM refuses it (see :func:`protect_append_only`).
+credit); ``revoke`` writes reversing ones, and so does the district's repair of credits posted
+for activities held while the teacher was away (:mod:`portal.services.away_repair`), both
+through :func:`reverse_entries`. Nothing updates or deletes a ledger or transition-log row: the
+ORM refuses it (see :func:`protect_append_only`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, event, exists, insert, select
+from sqlalchemy.orm import Session, aliased
 
 from portal.activity_types import ActivityType
 from portal.errors import Conflict
@@ -229,12 +231,29 @@ def post_credits(
 
 
 def reverse_credits(s: Session, act: Activity, actor_id: int, reason: str) -> dict[int, Decimal]:
-    """Write a reversing entry for each credit entry of the activity's current round."""
+    """Write a reversing entry for each credit entry of the activity's current round not
+    reversed yet (one the district's repair reversed is not reversed twice)."""
     entries = s.execute(
         select(CreditEntry).where(
-            CreditEntry.activity_id == act.id, CreditEntry.round == act.credit_round, CreditEntry.kind == "credit"
+            CreditEntry.activity_id == act.id, CreditEntry.round == act.credit_round, CreditEntry.kind == "credit",
+            ~reversed_clause(CreditEntry),
         )
     ).scalars()
+    return reverse_entries(s, entries, actor_id, reason)
+
+
+def reversed_clause(entry: Any) -> ColumnElement[bool]:
+    """SQL: the credit entry ``entry`` (``CreditEntry`` or an alias of it) has its reversing
+    entry (the same activity, teacher and round: one of each, the table's unique key)."""
+    rev = aliased(CreditEntry)
+    return exists().where(rev.activity_id == entry.activity_id, rev.user_id == entry.user_id,
+                          rev.round == entry.round, rev.kind == "reversal")
+
+
+def reverse_entries(s: Session, entries: Iterable[CreditEntry], actor_id: int, reason: str) -> dict[int, Decimal]:
+    """Add to ``s`` a reversing entry of each credit entry of ``entries`` (not reversed yet):
+    the same school, teacher, activity, type, role, period and round, the hours negated, with
+    ``reason`` and who reversed it. Returns the hours reversed by user id."""
     reversed_: dict[int, Decimal] = {}
     for e in entries:
         s.add(
@@ -253,7 +272,7 @@ def reverse_credits(s: Session, act: Activity, actor_id: int, reason: str) -> di
                 created_by=actor_id,
             )
         )
-        reversed_[e.user_id] = -e.hours
+        reversed_[e.user_id] = reversed_.get(e.user_id, ZERO) - e.hours
     return reversed_
 
 
