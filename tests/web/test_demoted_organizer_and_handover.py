@@ -221,6 +221,9 @@ def test_a_school_admin_hands_an_activity_over_on_its_page(app):
     page = web.get(f"/activities/{act_id}").get_data(as_text=True)
     assert "转交给其他组织者" in page and "转交给：新组长" in page
     assert "已停用" not in page
+    audit = web.get("/admin/audit").get_data(as_text=True)  # the school's log of steps names it in words
+    assert "转交给其他组织者" in audit and "已停用" not in audit and HANDED_OVER not in audit.replace(
+        f'value="{HANDED_OVER}"', "")
     # the new organiser runs it, the old one does not
     new = _web(app, "ho.org2")
     assert new.get(f"/activities/{act_id}/attendance").status_code == 200
