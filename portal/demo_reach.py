@@ -15,7 +15,7 @@ from portal.database import write_transaction
 from portal.demo import gathering_types, main_and_lead, sample_details
 from portal.extensions import db
 from portal.models import CheckIn, School, TransitionLog, User
-from portal.services import activities, reminders
+from portal.services import activities, handover, reminders
 from portal.timeutil import to_local
 
 CHECKIN_SUBJECT = "课堂提问的艺术（今日签到）"
@@ -66,18 +66,21 @@ def tomorrow_title() -> str:
 
 def tomorrow_activity(school: School, now: datetime) -> None:
     """A talk of the first gathering type tomorrow, its people told by ``remind_tomorrow`` as
-    the worker's hourly run would (written at once)."""
+    the worker's hourly run would (written at once). The school admin planned it and handed it
+    to the organizer (教研组长), who was told (its history says so)."""
     if not (kinds := gathering_types()):
         return
     reg = kinds[0]
     start = to_local(now + timedelta(days=1), school.timezone).replace(hour=10, minute=0, second=0, microsecond=0)
     main, lead = main_and_lead(reg)
-    activities.plan_activity(
-        school, _user("organizer"), reg.decl.key, tomorrow_title(), start.isoformat(timespec="minutes"),
+    admin = _user("admin")
+    act = activities.plan_activity(
+        school, admin, reg.decl.key, tomorrow_title(), start.isoformat(timespec="minutes"),
         (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
         [{"user_id": _user(u).id, "role": r} for u, r in zip(TOMORROW_PEOPLE, (main, lead), strict=True)],
         sample_details(reg) or {}, location="学校报告厅",
     )
+    handover.hand_over(act, admin, _user("organizer").id)
     reminders.remind_tomorrow(now)
 
 

@@ -54,6 +54,19 @@ TEXTS: dict[str, Any] = {
     "policy.reopen_year": _l("only the district may reopen an accepted school year"),
     "policy.repair_credits": _l("only district staff may reverse credits of activities held while a teacher was away"),
     "policy.district_admin_only": _l("only the district admin may do this"),
+    "policy.organiser_no_more": _l(
+        "you no longer hold a role that lets you organize activities in this school; a school admin can hand this "
+        "activity over to another organizer"
+    ),
+    "policy.hand_over": _l("only a school admin may hand an activity over to another organizer"),
+    # -- handing an activity over ----------------------------------------------------------------
+    "handover.refused": _l("the activity was not handed over"),
+    "handover.not_member": _l("choose a member of this school"),
+    "handover.no_role": _l("this person holds no role that lets them organize activities here"),
+    "handover.same": _l("this person organizes the activity already"),
+    "handover.declared": _l("a teacher's own declaration stays with them: it is not handed over"),
+    "handover.finished": _l("the activity is %(state)s: it is no longer handed over"),
+    "handover.step": _l("Handed over to another organizer"),
     # -- the database not set up for this code ---------------------------------------------------
     "db.upgrade_first": _l(
         "the database has not been set up or upgraded for this version of the portal: run 'flask db upgrade' first"
@@ -414,7 +427,9 @@ TEXTS: dict[str, Any] = {
     "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),
     "notify.submission_returned": _l("The district returned the school's submission of %(year)s: %(comment)s"),
     "notify.submission_reopened": _l("The district reopened the school's year %(year)s: %(comment)s"),
+    "notify.handed_over": _l("%(title)s has been handed over to you: you organize it now"),
     "notify.unknown": _l("A notification"),
+    "notify.kind.handed_over": _l("An activity was handed over to me"),
     "notify.kind.tomorrow": _l("An activity I am in is tomorrow"),
     "notify.kind.evidence_due": _l("Evidence I still owe"),
     "notify.kind.approved": _l("An activity was approved"),

@@ -115,19 +115,54 @@ def may_plan_type(actor: Actor, self_declared: bool) -> bool:
     return may_declare(actor) if self_declared else may_plan(actor)
 
 
-def may_organise(actor: Actor, activity: _HasOrganizer) -> bool:
-    """Change an activity's participants, attendance and the organiser's evidence: its own
-    organiser or a school admin."""
-    return activity.organizer_id == actor.user_id or actor.has(SCHOOL_ADMIN)
+def may_run_as_organiser(actor: Actor, declared: bool) -> bool:
+    """Run an activity one organises: a shared one while one holds a role that lets one plan in
+    the school (:func:`may_plan`) — an organiser who lost it (left the research group) runs the
+    activities they planned no more, and a school admin hands them to another organiser
+    (:func:`may_hand_over`); one's own declaration (``declared``: a self-declared type) whatever
+    roles one holds. Also who may take an activity over (:func:`may_take_over`)."""
+    return declared or may_plan(actor)
+
+
+def may_organise(actor: Actor, activity: _HasOrganizer, *, declared: bool) -> bool:
+    """Change an activity's participants, attendance and the organiser's evidence, run its
+    check-in and its organiser's triggers: its own organiser while they may run it
+    (:func:`may_run_as_organiser`; ``declared``: the activity is a teacher's own declaration),
+    or a school admin."""
+    return (activity.organizer_id == actor.user_id and may_run_as_organiser(actor, declared)) or actor.has(
+        SCHOOL_ADMIN)
+
+
+def organise_refusal(actor: Actor, activity: _HasOrganizer) -> str:
+    """The catalogue's code refusing :func:`may_organise`: its organiser is told they hold the
+    role no more (a school admin can hand it over), anyone else who may."""
+    return "policy.organiser_no_more" if activity.organizer_id == actor.user_id else "policy.organise"
 
 
 def may_record_attendance(actor: Actor, activity: _HasOrganizer) -> bool:
-    return may_organise(actor, activity)
+    """Attendance is recorded of a shared activity only (a declaration's is fixed)."""
+    return may_organise(actor, activity, declared=False)
 
 
-def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int) -> bool:
-    """Upload evidence: a participant their own, the organiser for anyone."""
-    return for_user_id == actor.user_id or may_organise(actor, activity)
+def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int, *, declared: bool,
+                     takes_part: bool) -> bool:
+    """Upload evidence: a participant their own (``takes_part``), whoever organises the activity
+    (:func:`may_organise`) for anyone — its organiser's own evidence too, which one who may run
+    it no more does not add. Anyone else's own is theirs to try (the service says they do not
+    take part)."""
+    own = for_user_id == actor.user_id and (takes_part or activity.organizer_id != actor.user_id)
+    return own or may_organise(actor, activity, declared=declared)
+
+
+def may_hand_over(actor: Actor) -> bool:
+    """Give an activity to another organiser of the school (one who left the research group, or
+    the school, leaves theirs behind): a school admin."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_take_over(person: Actor) -> bool:
+    """Be handed a shared activity to organise: one who may run it (:func:`may_run_as_organiser`)."""
+    return may_run_as_organiser(person, declared=False)
 
 
 def may_open_evidence(actor: Actor, activity: _HasOrganizer, owner_id: int, personal: bool) -> bool:
@@ -136,7 +171,7 @@ def may_open_evidence(actor: Actor, activity: _HasOrganizer, owner_id: int, pers
     a training's papers) only its declarer, a reviewer and a school admin."""
     if not personal:
         return True
-    return owner_id == actor.user_id or may_organise(actor, activity) or actor.has(REVIEWER)
+    return owner_id == actor.user_id or may_organise(actor, activity, declared=True) or actor.has(REVIEWER)
 
 
 def may_add_own_writing(actor: Actor) -> bool:
@@ -334,8 +369,9 @@ def may_sign_up(actor: Actor) -> bool:
 
 
 def may_run_signup(actor: Actor, activity: _HasOrganizer) -> bool:
-    """Open an activity for sign-up and confirm its list: whoever organises the activity."""
-    return may_organise(actor, activity)
+    """Open an activity for sign-up and confirm its list: whoever organises the activity (a
+    shared one: a declaration has no sign-up)."""
+    return may_organise(actor, activity, declared=False)
 
 
 def may_see_signup_withdrawals(actor: Actor, activity: _HasOrganizer) -> bool:

@@ -33,7 +33,7 @@ from portal.plugin_loader import (
 )
 from portal.type_declarations import TypeDeclarations, read_declarations, workflow_labels_fault
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
-from workflows.definition import CORE, Phase, State, WorkflowDefinition
+from workflows.definition import CORE, HANDED_OVER, Phase, State, WorkflowDefinition
 from workflows.engine import what_is_missing
 from workflows.extension import same_text
 
@@ -95,6 +95,12 @@ class TypeRegistry:
 
     def keys(self) -> list[str]:
         return list(self.types)
+
+    def self_declared(self, key: str | None) -> bool:
+        """Whether type ``key`` is installed and declared itself self-declared (a teacher's own
+        declaration, run by its declarer: :func:`portal.policy.may_run_as_organiser`)."""
+        reg = self.types.get(key) if key else None
+        return reg is not None and reg.decl.self_declared
 
     def name(self, key: str, lang: str | None = None) -> str:
         """The name of type ``key`` in ``lang`` (the viewer's when None): see :class:`TypeNames`."""
@@ -164,6 +170,8 @@ class TypeRegistry:
         as a state is (:meth:`state_name`: the audit log's filter asks of no one type); one none
         has is 「已停用类型的步骤」 (the type not installed) or 「已停用的步骤」, never its key."""
         lang = norm_lang(lang) if lang else _viewer_lang()
+        if trigger == HANDED_OVER:  # no trigger: the activity given to another organizer (its history says so)
+            return in_lang(msg("handover.step"), lang)
         own = self.definition(key)
         for definition in (own, *(reg.engine.definition for reg in self.types.values())):
             try:

@@ -26,6 +26,16 @@ from enum import Enum
 
 PLANNED, HELD, REVIEWED, CREDITED, CANCELLED = "planned", "held", "reviewed", "credited", "cancelled"
 OWNER, PARTICIPANT = "owner", "participant"
+#: The relation of an activity's organiser who may run it no more (``owner`` is one who may):
+#: they lost the role that lets them organise in the school. Named by no transition, so it
+#: fires none of the owner's triggers; still involved in the activity, so the ``independent``
+#: transitions exclude them as they exclude the owner.
+FORMER_OWNER = "former_owner"
+#: The relations that make a person involved in an activity (separation of duties).
+INVOLVED = frozenset({OWNER, FORMER_OWNER, PARTICIPANT})
+#: What an activity's history records when a school admin hands it to another organiser: no
+#: trigger (not an identifier, so no workflow's trigger can be named so), its state unchanged.
+HANDED_OVER = "organizer.handed_over"
 #: Who a transition may name in ``roles``: a school role or a relation to the activity.
 SCHOOL_ROLES = frozenset({"teacher", "organizer", "reviewer", "school_admin"})
 ACTOR_ROLES = SCHOOL_ROLES | {OWNER, PARTICIPANT}
@@ -62,6 +72,12 @@ class Phase(str, Enum):
         open phase (cancelled) never took place, and a reflection on it is on nothing. One held
         and later returned or revoked took place: its writing counts."""
         return self is not Phase.CLOSED
+
+    @property
+    def finished(self) -> bool:
+        """Credited or closed: nothing left for its organiser to run (a revoke or a return
+        brings it back), so it is handed to another organiser no more."""
+        return self in (Phase.CREDITED, Phase.CLOSED)
 
     @property
     def in_review_queue(self) -> bool:

@@ -24,7 +24,7 @@ from transitions import State as _MachineState
 from transitions.extensions import GraphMachine
 
 from workflows.context import TransitionContext
-from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, Transition, WorkflowDefinition
+from workflows.definition import INVOLVED, NO_INDEPENDENT_HOLDER, Transition, WorkflowDefinition
 from workflows.errors import (
     CommentRequired,
     GuardFailed,
@@ -99,7 +99,7 @@ class WorkflowEngine:
         """Whether ``roles`` (school roles plus the relations owner/participant and
         no_independent_holder) allow ``trigger``."""
         t = self._by_trigger[trigger]
-        if t.independent and (OWNER in roles or PARTICIPANT in roles):
+        if t.independent and roles & INVOLVED:
             return False
         return bool(t.roles & roles) or self.stands_in(trigger, roles)
 
@@ -112,7 +112,7 @@ class WorkflowEngine:
             not (t.roles & roles)
             and bool(t.stand_in_roles & roles)
             and NO_INDEPENDENT_HOLDER in roles
-            and not (OWNER in roles or PARTICIPANT in roles)
+            and not roles & INVOLVED
         )
 
     def allowed_triggers(
@@ -136,7 +136,7 @@ class WorkflowEngine:
         if state not in t.sources:
             raise IllegalTransition(trigger, state, self.legal_triggers(state))
         if not self.may_fire(trigger, ctx.actor_roles):
-            if t.independent and ctx.actor_roles & {OWNER, PARTICIPANT} and t.roles & ctx.actor_roles:
+            if t.independent and ctx.actor_roles & INVOLVED and t.roles & ctx.actor_roles:
                 reason = f"{trigger!r} must be fired by someone who neither organized nor took part in the activity"
             else:
                 reason = f"{trigger!r} may only be fired by: {', '.join(sorted(t.roles))}"

@@ -190,6 +190,11 @@ class EvidenceUpload(BaseModel):
     title: Annotated[str, _text(0, 200)] = ""
 
 
+class OrganizerChange(Body):
+    organizer_id: Id = Field(description="the new organizer: a member of the school holding the organizer (or school "
+                                         "admin) role")
+
+
 class TransitionRequest(Body):
     trigger: TextId
     comment: Annotated[str, _text(0, 2000)] = ""

@@ -364,6 +364,14 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "under the core's credit rule no role of the school's activities of the type still to be credited"
          " (planned, held or reviewed) would be credited more than 999.5 hours at full attendance"},
     ],
+    "put_organizer": [
+        {"field": "organizer_id", "message": "^choose a member of this school$",
+         "rule": "the new organizer is an active member of the school"},
+        {"field": "organizer_id", "message": "^this person holds no role that lets them organize activities here$",
+         "rule": "the new organizer holds a role that lets them organize there (organizer or school admin)"},
+        {"field": "organizer_id", "message": "^this person organizes the activity already$",
+         "rule": "the new organizer is not the activity's organizer already"},
+    ],
     "fire_transition": [
         {"error": "guard_failed", "rule": "the activity type's guards (evidence, attendance …) pass"},
         {"field": "hours", "message": r"^(not a participant of this activity|at most [\d.]+ hours)$",

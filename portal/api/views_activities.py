@@ -18,6 +18,7 @@ from portal.api.models import (
     EvidenceUpload,
     History,
     HistoryEntry,
+    OrganizerChange,
     TransitionRequest,
 )
 from portal.api.openapi import operation
@@ -25,7 +26,7 @@ from portal.errors import Invalid, NotFound
 from portal.messages import msg
 from portal.models import Activity as ActivityRow
 from portal.security import MAX_ID
-from portal.services import access, activities, overview, transitions
+from portal.services import access, activities, handover, overview, transitions
 
 ACTIVITY = "The activity, its participants, evidence and the caller's allowed triggers"
 
@@ -133,6 +134,20 @@ def fire_transition(activity_id: int) -> Activity:
     data = parsed(TransitionRequest)
     act = transitions.fire(activity_id, ctx.school.id, caller().user, data.trigger, data.comment, data.hours,
                            seen_version=data.version)
+    return _detail(act, ctx)
+
+
+@bp.put("/activities/<int:activity_id>/organizer")
+@operation(200, Activity, ACTIVITY, json=OrganizerChange, errors=(403, 409), finds=_activity)
+def put_organizer(activity_id: int) -> Activity:
+    """Hand the activity over to another organizer (school admin)
+
+    Not a teacher's own declaration, nor one credited or cancelled (409). The new organizer is a member of the
+    school holding a role that lets them organize there (422 on `organizer_id`); they are notified, and the
+    activity's history notes the change."""
+    ctx = school_context()
+    act = _activity(activity_id, ctx)
+    handover.hand_over(act, caller().user, parsed(OrganizerChange).organizer_id)
     return _detail(act, ctx)
 
 

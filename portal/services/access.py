@@ -26,8 +26,16 @@ from portal.models import (
     SignupWindow,
     User,
 )
+from portal.registry import registry
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
-from workflows.definition import NO_INDEPENDENT_HOLDER, OWNER, PARTICIPANT, WorkflowDefinition
+from workflows.definition import (
+    FORMER_OWNER,
+    INVOLVED,
+    NO_INDEPENDENT_HOLDER,
+    OWNER,
+    PARTICIPANT,
+    WorkflowDefinition,
+)
 
 
 def school_roles(user_id: int, school_id: int) -> frozenset[str]:
@@ -218,7 +226,8 @@ def activity_roles(
     *,
     takes_part: bool = False,
 ) -> frozenset[str]:
-    """School roles plus the relations ``owner`` and ``participant`` to this activity, and,
+    """School roles plus the relations ``owner`` (or ``former_owner``: its organiser, who may
+    run it no more, :func:`portal.policy.may_run_as_organiser`) and ``participant`` to this activity, and,
     given the type's workflow ``definition``, ``no_independent_holder`` when the actor may stand
     in for the school's reviewers because none of them is independent of the activity.
     ``participant_ids``: everyone taking part; or None when the caller read only whether the
@@ -227,10 +236,11 @@ def activity_roles(
     out = set(roles)
     people = None if participant_ids is None else set(participant_ids)
     if activity.organizer_id == user_id:
-        out.add(OWNER)
+        runs = policy.may_run_as_organiser(policy.Actor.of(user_id, roles), registry().self_declared(activity.type_key))
+        out.add(OWNER if runs else FORMER_OWNER)
     if (user_id in people) if people is not None else takes_part:
         out.add(PARTICIPANT)
-    if definition is not None and OWNER not in out and PARTICIPANT not in out:
+    if definition is not None and not out & INVOLVED:
         stand_in = [t for t in definition.transitions if t.stand_in_roles & out and not t.roles & out]
         if stand_in:
             holders = frozenset().union(*(t.roles for t in stand_in))
@@ -394,7 +404,7 @@ def require_still(
     school_id: int | None = None, district_id: int | None = None,
 ) -> None:
     """Ask ``check`` (a question of :mod:`portal.policy` about the actor, the thing acted on
-    bound in: ``lambda now: policy.may_organise(now, act)``) again inside the write ``s``, of the
+    bound in: ``lambda now: policy.may_organise(now, act, declared=False)``) again inside the write ``s``, of the
     roles ``by`` holds now in the school ``school_id`` — or, without one, in the district
     ``district_id`` (its district roles): a right read before the write may be gone by the time
     it writes (taken by another admin, or the operator, at the same moment). The memberships

@@ -479,14 +479,22 @@ def _require_started(act: Activity, what: str) -> None:
 def _require_organizer(act: Activity, user_id: int) -> policy.Actor:
     """The actor, who may organise the activity (asked again in the write: :func:`_still_organizer`)."""
     by = access.actor(user_id, act.school_id)
-    policy.require(policy.may_organise(by, act), "policy.organise")
+    policy.require(policy.may_organise(by, act, declared=is_declaration(act)), policy.organise_refusal(by, act))
     return by
 
 
 def _still_organizer(s: Session, act: Activity, by: policy.Actor) -> None:
-    """Inside the write: ``by`` may still organise the activity (an admin's role, or their
-    place at the school, taken at the same moment: :func:`access.require_still`)."""
-    access.require_still(s, by, lambda now: policy.may_organise(now, act), "policy.organise", school_id=act.school_id)
+    """Inside the write: ``by`` may still organise the activity (an admin's role, an organiser's,
+    or their place at the school, taken at the same moment: :func:`access.require_still`)."""
+    declared = is_declaration(act)
+    access.require_still(s, by, lambda now: policy.may_organise(now, act, declared=declared),
+                         policy.organise_refusal(by, act), school_id=act.school_id)
+
+
+def is_declaration(act: Activity) -> bool:
+    """Whether the activity is a teacher's own declaration (a self-declared type): its declarer
+    runs it whatever roles they hold (:func:`portal.policy.may_run_as_organiser`)."""
+    return schools.registry().self_declared(act.type_key)
 
 
 def set_participants(act: Activity, actor: User, participants: Any) -> None:
@@ -716,10 +724,16 @@ def add_evidence(
     if isinstance(uid, bool) or not isinstance(uid, int):
         raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
     by = access.actor(actor.id, act.school_id)
-    policy.require(policy.may_add_evidence(by, act, uid), "policy.own_evidence")
     participant_ids = set(
         db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars()
     )
+    declared, takes_part = reg.decl.self_declared, actor.id in participant_ids
+
+    def may_add(who: policy.Actor) -> bool:
+        return policy.may_add_evidence(who, act, uid, declared=declared, takes_part=takes_part)
+
+    refusal = "policy.own_evidence" if uid != actor.id else policy.organise_refusal(by, act)
+    policy.require(may_add(by), refusal)
     if uid not in participant_ids and uid != act.organizer_id:
         raise Invalid(msg("evidence.not_participant"), {"user_id": msg("attendance.not_participant")})
     if uid != act.organizer_id and stints.away_at(act.school_id, [uid], act.starts_at):  # not theirs
@@ -773,8 +787,7 @@ def add_evidence(
             fh.write(data)
     try:
         with write_transaction() as s:
-            access.require_still(s, by, lambda now: policy.may_add_evidence(now, act, uid), "policy.own_evidence",
-                                 school_id=act.school_id)
+            access.require_still(s, by, may_add, refusal, school_id=act.school_id)
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             still_open(s, act, "evidence")
             if reg.decl.self_declared and data is not None:  # one declaration of the teacher at a time
@@ -872,8 +885,7 @@ def _require_file_not_declared(act: Activity, activity_type: ActivityType, user_
 
 def _self_declared(type_key: str) -> bool:
     """Whether the installed type ``type_key`` declared itself self-declared (read at load)."""
-    reg = schools.registry().get(type_key)
-    return reg is not None and reg.decl.self_declared
+    return schools.registry().self_declared(type_key)
 
 
 def file_required(decl: TypeDeclarations, kind: str) -> bool:

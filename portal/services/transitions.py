@@ -42,7 +42,7 @@ from portal.services.snapshots import activity_snapshot, context
 from portal.sorting import by_pinyin
 from portal.timeutil import local_text, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
-from workflows.definition import OWNER, PARTICIPANT, Transition
+from workflows.definition import FORMER_OWNER, INVOLVED, OWNER, Transition
 from workflows.errors import CommentRequired, GuardRaised, NotEnded
 
 log = logging.getLogger(__name__)
@@ -298,8 +298,10 @@ def fire(
             ) from None
         except TriggerNotPermitted:
             step = reg.engine.definition.transition(trigger)
-            if step.independent and roles & {OWNER, PARTICIPANT} and (step.roles | step.stand_in_roles) & roles:
+            if step.independent and roles & INVOLVED and (step.roles | step.stand_in_roles) & roles:
                 raise Forbidden(msg("trigger.independent", trigger=_step_label(reg, trigger))) from None
+            if FORMER_OWNER in roles and OWNER in step.roles:  # its organiser, who lost the role
+                raise Forbidden(msg("policy.organiser_no_more")) from None
             raise Forbidden(
                 msg("trigger.roles", trigger=_step_label(reg, trigger), roles=role_labels(sorted(step.roles)))
             ) from None

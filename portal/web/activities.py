@@ -31,7 +31,17 @@ from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
+from portal.services import (
+    access,
+    activities,
+    checkin,
+    groups,
+    handover,
+    locks,
+    overview,
+    schools,
+    transitions,
+)
 from portal.services import credits as credit_service
 from portal.services.snapshots import context
 from portal.timeutil import first_day, iso_local_text, utcnow
@@ -39,7 +49,7 @@ from portal.web import diagram, picker, plugin_form, plugin_fragment
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
 from portal.web.participant_table import line_rows
-from workflows.definition import CORE
+from workflows.definition import CORE, HANDED_OVER
 
 bp = Blueprint("activities", __name__)
 DETAILS_PREFIX = "details-"
@@ -221,12 +231,12 @@ def _load(activity_id: int):
 
 def _personal(act) -> bool:
     """Whether the activity is a teacher's own declaration (its evidence theirs to show)."""
-    reg = registry().get(act.type_key)
-    return reg is not None and reg.decl.self_declared
+    return activities.is_declaration(act)
 
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
-          locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None):
+          locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None,
+          handover_error: str | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -241,7 +251,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
         User, act.organizer_id
     )
-    can_organize = reg is not None and policy.may_organise(current_actor(), act)
+    can_organize = reg is not None and policy.may_organise(current_actor(), act, declared=_personal(act))
     open_ = registry().phase(act.type_key, act.state).editable
     fragment = details = None
     settings = {}
@@ -276,6 +286,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         for t in definition.transitions if act.state in t.sources
     ]
     would_get, hours_notice = _would_get(reg, act, people, settings)
+    # a school admin may give it to another organiser (read only then: the form's choices)
+    hand_to = (handover.candidates(act) if not locked and policy.may_hand_over(current_actor())
+               and handover.may_be_handed_over(act) else None)
     return render_template(
         "activities/show.html",
         act=act,
@@ -307,6 +320,10 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         line_rows=line_rows,
         todo_missing=todo_missing,
         has_signup=signup,  # False: no sign-up window (None: not known, the panel asks)
+        hand_to=hand_to,
+        handed_over=HANDED_OVER,
+        handover_error=handover_error,
+        confirm=ConfirmForm(),
     ), status
 
 
@@ -451,6 +468,26 @@ def trigger(activity_id: int):
     return redirect(url_for("activities.show", activity_id=act.id))
 
 
+@bp.route("/activities/<int:activity_id>/organizer", methods=["POST"])
+@login_required
+def hand_over(activity_id: int):
+    """A school admin hands the activity to another organiser; a refusal is shown on its page."""
+    school, act = _load(activity_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    raw = request.form.get("organizer_id", "").strip()
+    chosen: Any = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else raw
+    try:
+        handover.hand_over(act, current_user._get_current_object(), chosen)
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        problem = exc.fields.get("organizer_id") if isinstance(exc, Invalid) else None
+        text = tr(exc) + (": " + tr(problem) if problem is not None else "")
+        return _page(act, school, handover_error=text, status=exc.status)
+    flash(_("The activity has been handed over."), "success")
+    return redirect(url_for("activities.show", activity_id=act.id))
+
+
 def _trigger_label(type_key: str, trigger: str) -> str:
     from portal.web.helpers import trigger_label
 
@@ -463,7 +500,7 @@ def add_evidence(activity_id: int):
     school, act = _load(activity_id)
     reg = schools.require_type(act.type_key)
     people = activities.participants_with_users(act.id)
-    can_organize = policy.may_organise(current_actor(), act)
+    can_organize = policy.may_organise(current_actor(), act, declared=_personal(act))
     form = _evidence_form(act, reg, people, can_organize, formdata=request.form)
     upload = request.files.get("file")
     data = filename = None

@@ -22,7 +22,7 @@ from portal.models import SCHOOL_ROLES, TEACHER
 from portal.plugin_loader import DEFAULT_POLICY
 from portal.registry import registry
 from portal.school_rules import SCHOOL_RULES
-from portal.services import groups, schools, staff, stranded_states
+from portal.services import groups, handover, schools, staff, stranded_states
 from portal.timeutil import BIRTH_YEARS, parse_day
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
 from portal.web.helpers import flash_at
@@ -228,7 +228,19 @@ def deactivate(user_id: int):
         flash(tr(exc.fields.get("user_id", exc.msg)), "danger")
     else:
         flash(_("The person has been deactivated in this school."), "success")
+        _left_behind(school.id, user_id, [])
     return redirect(url_for("admin.staff_list"))
+
+
+def _left_behind(school_id: int, user_id: int, roles: list[str]) -> None:
+    """Tell the admin how many activities, not yet credited or closed, the person organises and
+    may run no more with ``roles``: each is handed over on its page."""
+    n = handover.left_behind(school_id, user_id, roles)
+    if n:
+        flash_at(f"staff-row-{user_id}", _(
+            "This person still organizes %(n)s activities not yet credited or closed, and may no longer run them: "
+            "hand each over to another organizer on its page (the activity list filters by organizer).", n=n),
+            "warning")
 
 
 @bp.route("/staff/<int:user_id>/password", methods=["POST"])
@@ -255,12 +267,13 @@ def set_roles(user_id: int):
     """Change an existing person's roles; a refusal is shown beside that person's row."""
     school = require_school()
     try:
-        staff.set_roles(school, user_id, request.form.getlist("roles"), by=current_actor())
+        now = staff.set_roles(school, user_id, request.form.getlist("roles"), by=current_actor())
     except Invalid as exc:
         db.session.rollback()
         flash_at(f"staff-row-{user_id}", tr(exc.fields.get("roles", exc.msg)), "danger")
     else:
         flash_at(f"staff-row-{user_id}", _("The roles have been changed."), "success")
+        _left_behind(school.id, user_id, now)
     return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
 
 

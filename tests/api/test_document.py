@@ -43,6 +43,7 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/activities/{activity_id}/evidence", "POST"),
         ("/api/v1/activities/{activity_id}/transitions", "POST"),
         ("/api/v1/activities/{activity_id}/history", "GET"),
+        ("/api/v1/activities/{activity_id}/organizer", "PUT"),  # a school admin hands it over
         ("/api/v1/users/{user_id}/credits", "GET"),
         ("/api/v1/reports/credits", "GET"),
         ("/api/v1/me/writing", "GET"),  # the teacher's year (views_writing.py)

@@ -116,7 +116,7 @@ WRITES: dict[str, tuple[Write, ModuleType, Callable[[Scene], User], list[str] | 
         activities, lambda sc: sc.other_admin, ["teacher"], "policy.organise"),
     "attendance by an organiser who left": (
         lambda sc: f.attend(sc.past, sc.organizer),
-        activities, lambda sc: sc.organizer, None, "policy.organise"),
+        activities, lambda sc: sc.organizer, None, "policy.organiser_no_more"),
     "evidence by an admin": (
         lambda sc: activities.add_evidence(sc.past, sc.other_admin, sc.t1.id, "report", "记录", text="讲座记录一份"),
         activities, lambda sc: sc.other_admin, ["teacher"], "policy.own_evidence"),
