@@ -124,11 +124,16 @@ def may_run_as_organiser(actor: Actor, declared: bool) -> bool:
     return declared or may_plan(actor)
 
 
-def may_organise(actor: Actor, activity: _HasOrganizer, *, declared: bool) -> bool:
+def may_organise(actor: Actor, activity: _HasOrganizer, *, declared: bool | None = None) -> bool:
     """Change an activity's participants, attendance and the organiser's evidence, run its
     check-in and its organiser's triggers: its own organiser while they may run it
-    (:func:`may_run_as_organiser`; ``declared``: the activity is a teacher's own declaration),
+    (:func:`may_run_as_organiser`; ``declared``: the activity is a teacher's own declaration,
+    looked up in the type registry when not given — a plugin's ``may_organise(actor, act)``),
     or a school admin."""
+    if declared is None:
+        from portal.registry import registry  # the registry imports the policy's neighbours
+
+        declared = registry().self_declared(getattr(activity, "type_key", None))
     return (activity.organizer_id == actor.user_id and may_run_as_organiser(actor, declared)) or actor.has(
         SCHOOL_ADMIN)
 
