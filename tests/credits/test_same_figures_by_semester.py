@@ -100,6 +100,7 @@ class Walk:
         self.rounds: dict[int, dict[Key, Reference]] = {}  # submission → the reference when submitted
         self.accepted_semesters: dict[int, int] = {}  # semester → its accepted submission (locked now)
         self.seen: dict[str, tuple[set[str], set[str]]] = {}  # step → statuses judged, surfaces read
+        self.compared: dict[str, tuple[int, int]] = {}  # step → readings, figures compared
         db.session.commit()
 
     def people(self) -> dict[str, User]:
@@ -171,6 +172,7 @@ def check(walk: Walk, step: str) -> list[str]:
     district_side(walk, audit, words, school.code)
     verified(app, audit, words)
     walk.seen[step] = ({r.status for r in audit.ref.values()}, set(audit.read))
+    walk.compared[step] = (sum(audit.read.values()), audit.compared)
     return [f"[{step}] {p}" for p in audit.problems]
 
 
@@ -216,6 +218,7 @@ def district_side(walk: Walk, audit: Audit, words: Words, code: str) -> None:
             submitted(received, words, csv_rows(get_ok(client, f"/district/submitted.csv?year={YEAR}").data), YEAR)
         audit.problems += [f"round {sub_id}: {p}" for p in received.problems]
         audit.read.update(received.read)
+        audit.compared += received.compared
 
 
 def test_a_semester_districts_figures_are_the_same_everywhere_at_every_step(make_app, time_machine,
@@ -296,4 +299,6 @@ def test_a_semester_districts_figures_are_the_same_everywhere_at_every_step(make
     assert set().union(*(statuses for statuses, _read in walk.seen.values())) == {
         "met", "short", "not_recognised", "exempt"}, walk.seen
     assert all(len(read) >= 40 for _statuses, read in walk.seen.values()), walk.seen
-    record_property("figure", f"same figures by semester: {len(STEPS)} steps, {len(walk.rounds)} rounds")
+    record_property("figure", f"same figures by semester: {len(STEPS)} steps, {len(walk.rounds)} rounds, "
+                              f"{sum(r for r, _c in walk.compared.values())} readings, "
+                              f"{sum(c for _r, c in walk.compared.values())} figures compared")
