@@ -530,26 +530,28 @@ class HoursAuditor(OneSchool):
         if seen == self.last_audited:
             return
         self.stored_rows_equal_a_rebuild()
-        self.totals_are_the_ledger()
+        # each teacher's own year, read once: the checks below only read, so both compare the same
+        years = {(key, year): credits.teacher_year(self.user(key), self.school, year)
+                 for key in TEACHERS for year in YEARS}
+        self.totals_are_the_ledger(years)
         self.hours_only_for_what_happened_and_by_others()
-        self.one_verdict_everywhere()
+        self.one_verdict_everywhere(years)
         self.last_audited = seen
 
     def stored_rows_equal_a_rebuild(self) -> None:
         rows_are_a_rebuild(self.school, YEARS)
 
-    def totals_are_the_ledger(self) -> None:
+    def totals_are_the_ledger(self, years: dict[tuple[str, str], credits.TeacherYear]) -> None:
         entries = self.ledger()
         by_teacher: dict[tuple[int, str], Decimal] = {}
         for e in entries:
             by_teacher[(e.user_id, e.school_year)] = by_teacher.get((e.user_id, e.school_year), ZERO) + e.hours
             assert half_steps(e.hours), e.hours
-        school = self.school
         for key in TEACHERS:
             for year in YEARS:
                 total = by_teacher.get((self.ids[key], year), ZERO)
                 assert total >= 0 and half_steps(total), (key, year, total)
-                ty = credits.teacher_year(self.user(key), school, year)
+                ty = years[(key, year)]
                 assert ty.facts.total_hours == total, (key, year, ty.facts.total_hours, total)
         # no activity gives anyone more than its rule for full attendance; only a credited one gives anything
         acts = {a.id: a for a in db.session.execute(select(Activity).where(Activity.school_id == self.school_id)).scalars()}
@@ -608,14 +610,14 @@ class HoursAuditor(OneSchool):
                 if act_id == a.id and hours:
                     assert uid in parts, "hours for someone not enrolled"
 
-    def one_verdict_everywhere(self) -> None:
+    def one_verdict_everywhere(self, years: dict[tuple[str, str], credits.TeacherYear]) -> None:
         db.session.expire_all()
         school = self.school
         totals: dict[tuple[int, str], Decimal] = {}
         for e in self.ledger():
             totals[(e.user_id, e.school_year)] = totals.get((e.user_id, e.school_year), ZERO) + e.hours
         for year in YEARS:
-            mine = {key: credits.teacher_year(self.user(key), school, year) for key in TEACHERS}
+            mine = {key: years[(key, year)] for key in TEACHERS}
             own = {key: ty.assessment.status for key, ty in mine.items()}
             for key, ty in mine.items():  # the warnings say "over the limit" exactly when the verdict does
                 said = forecast.warnings(ty.facts, TODAY, status=own[key], accepted=())

@@ -26,6 +26,7 @@ be written in it.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,6 +43,7 @@ from portal.policy import DISTRICT_ADMIN, DISTRICT_REVIEWER, Actor
 from portal.services import access, activities, districts, exemptions, staff, submissions, transitions, users
 from tests.credits.helpers import credited
 from tests.credits.test_same_figures_everywhere import (
+    LANGS,
     ZERO,
     Audit,
     Key,
@@ -100,6 +102,8 @@ class Walk:
         self.rounds: dict[int, dict[Key, Reference]] = {}  # submission → the reference when submitted
         self.accepted_semesters: dict[int, int] = {}  # semester → its accepted submission (locked now)
         self.seen: dict[str, tuple[set[str], set[str]]] = {}  # step → statuses judged, surfaces read
+        self.compared: dict[str, tuple[int, int]] = {}  # step → readings, figures compared
+        self.forms: Counter[str] = Counter()  # printed forms read: laid out ("pdf") or from their HTML
         db.session.commit()
 
     def people(self) -> dict[str, User]:
@@ -150,6 +154,10 @@ def check(walk: Walk, step: str) -> list[str]:
     with app.app_context():
         school = walk.school_now()
         audit = Audit(reference([school], [YEAR]), [YEAR], {})
+        # each step lays out one form of each kind (the others are read from their HTML), in
+        # Chinese and English by turns: every step prints a real PDF of each, and each is
+        # printed in both languages on the way
+        audit.lay_out_in = (LANGS[STEPS.index(step) % len(LANGS)],)
         words = Words({(k, sem) for r in audit.ref.values() for k, sem, _d, _t in r.quotas}
                       | {(k, sem) for ref in walk.rounds.values() for r in ref.values() for k, sem, _d, _t in r.quotas})
         # an accepted semester's own figures are today's: nothing more is written in it
@@ -171,6 +179,8 @@ def check(walk: Walk, step: str) -> list[str]:
     district_side(walk, audit, words, school.code)
     verified(app, audit, words)
     walk.seen[step] = ({r.status for r in audit.ref.values()}, set(audit.read))
+    walk.compared[step] = (sum(audit.read.values()), audit.compared)
+    walk.forms.update(audit.forms)
     return [f"[{step}] {p}" for p in audit.problems]
 
 
@@ -216,6 +226,7 @@ def district_side(walk: Walk, audit: Audit, words: Words, code: str) -> None:
             submitted(received, words, csv_rows(get_ok(client, f"/district/submitted.csv?year={YEAR}").data), YEAR)
         audit.problems += [f"round {sub_id}: {p}" for p in received.problems]
         audit.read.update(received.read)
+        audit.compared += received.compared
 
 
 def test_a_semester_districts_figures_are_the_same_everywhere_at_every_step(make_app, time_machine,
@@ -296,4 +307,7 @@ def test_a_semester_districts_figures_are_the_same_everywhere_at_every_step(make
     assert set().union(*(statuses for statuses, _read in walk.seen.values())) == {
         "met", "short", "not_recognised", "exempt"}, walk.seen
     assert all(len(read) >= 40 for _statuses, read in walk.seen.values()), walk.seen
-    record_property("figure", f"same figures by semester: {len(STEPS)} steps, {len(walk.rounds)} rounds")
+    record_property("figure", f"same figures by semester: {len(STEPS)} steps, {len(walk.rounds)} rounds, "
+                              f"{sum(r for r, _c in walk.compared.values())} readings, "
+                              f"{sum(c for _r, c in walk.compared.values())} figures compared "
+                              f"({walk.forms['pdf']} forms laid out, {walk.forms['html']} read from their HTML)")

@@ -770,12 +770,12 @@ class SubmissionAuditor(OneSchool):
         school = self.school
         whole = {sub.school_year: sub for sub in self.accepted() if sub.semester == WHOLE_YEAR}
         for year in YEARS:
-            summary = {ty.user.id: (ty.facts.total_hours, ty.assessment.status)
-                       for ty in credits.school_summary(school, year)}
-            for uid, seen in summary.items():
-                own = credits.teacher_year(db.session.get_one(User, uid), school, year)
-                assert (own.facts.total_hours, own.assessment.status) == seen, (year, uid)
-                assert not own.joined_after_acceptance, (year, uid)
+            listed = credits.school_summary(school, year)
+            summary = {ty.user.id: (ty.facts.total_hours, ty.assessment.status) for ty in listed}
+            for ty in listed:  # each teacher's own year (asked of the user the summary loaded: no reload)
+                own = credits.teacher_year(ty.user, school, year)
+                assert (own.facts.total_hours, own.assessment.status) == summary[ty.user.id], (year, ty.user.id)
+                assert not own.joined_after_acceptance, (year, ty.user.id)
             if self.closed(year):  # a teacher of the school now, none of the closed year's: said so
                 for user in credits.school_teachers(self.school_id):
                     if user.id not in summary:
