@@ -163,6 +163,13 @@ class ActivityCreate(Body):
                               "school: 404; its type and school year must be the activity's)")
 
 
+class Reschedule(Body):
+    """The new times of an activity moved to another time (a time without an offset is the school's)."""
+
+    starts_at: DateTimeText
+    ends_at: DateTimeText
+
+
 class AttendanceRow(Body):
     user_id: Id
     attended_hours: Hours

@@ -34,9 +34,9 @@ from portal.security import MAX_ID
 from portal.services import access, activities, checkin, groups, locks, overview, schools, transitions
 from portal.services import credits as credit_service
 from portal.services.snapshots import context
-from portal.timeutil import first_day, iso_local_text, utcnow
+from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
 from portal.web import diagram, picker, plugin_form, plugin_fragment
-from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TriggerForm, apply_errors
+from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE
@@ -226,7 +226,8 @@ def _personal(act) -> bool:
 
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
-          locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None):
+          locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None,
+          times_form: TimesForm | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -276,6 +277,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         for t in definition.transitions if act.state in t.sources
     ]
     would_get, hours_notice = _would_get(reg, act, people, settings)
+    if times_form is None and _may_move(act, can_organize, locked, people, evidence):
+        times_form = TimesForm(formdata=None, data={"starts_at": local_text(act.starts_at, zone_of(school)),
+                                                    "ends_at": local_text(act.ends_at, zone_of(school))})
     return render_template(
         "activities/show.html",
         act=act,
@@ -307,7 +311,37 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         line_rows=line_rows,
         todo_missing=todo_missing,
         has_signup=signup,  # False: no sign-up window (None: not known, the panel asks)
+        times_form=times_form,
     ), status
+
+
+def _may_move(act, can_organize: bool, locked: bool, people, evidence) -> bool:
+    """Whether the page offers to move the activity to another time: what ``activities.reschedule``
+    asks, read from what the page has loaded (a check-in it refuses when posted)."""
+    return (can_organize and not locked and registry().phase(act.type_key, act.state).movable
+            and not evidence and not any(p.attended_hours is not None or p.adjusted_hours is not None
+                                         or p.absent_hours or p.excused_hours for p, _u in people))
+
+
+@bp.route("/activities/<int:activity_id>/reschedule", methods=["POST"])
+@login_required
+def reschedule(activity_id: int):
+    """Move the activity to another time (its organizer or a school admin, before it is held)."""
+    school, act = _load(activity_id)
+    form = TimesForm()  # its CSRF token is checked for every POST (CSRFProtect)
+    try:
+        activities.reschedule(act, current_user._get_current_object(), iso_local_text(form.starts_at.data or ""),
+                              iso_local_text(form.ends_at.data or ""))
+    except Invalid as exc:
+        db.session.rollback()
+        leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
+        return _page(act, school, times_form=form, status=422,
+                     trigger_error=tr(exc) + (": " + "; ".join(leftover) if leftover else ""))
+    except Conflict as exc:
+        db.session.rollback()
+        return _page(act, school, trigger_error=tr(exc), status=exc.status)
+    flash(_("The activity has moved to its new time."), "success")
+    return redirect(url_for("activities.show", activity_id=act.id))
 
 
 class ParticipantLine(NamedTuple):
