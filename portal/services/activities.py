@@ -763,14 +763,23 @@ def _require_movable(act: Activity) -> None:
         raise Conflict(msg("reschedule.not_movable", state=_state_text(act)), state=act.state)
 
 
+def has_record(p: Any) -> bool:
+    """Whether a participation (or a row of its columns) records attendance: hours attended,
+    missed or adjusted. ``_RECORDED`` says the same in SQL."""
+    return (p.attended_hours is not None or p.adjusted_hours is not None or bool(p.absent_hours)
+            or bool(p.excused_hours))
+
+
+#: :func:`has_record` as a SQL condition on ``Participation``
+_RECORDED = or_(Participation.attended_hours.is_not(None), Participation.adjusted_hours.is_not(None),
+                Participation.absent_hours > 0, Participation.excused_hours > 0)
+
+
 def _require_nothing_recorded(s: Any, act: Activity) -> None:
-    """Nothing is recorded for the time the activity has: no attendance (hours attended, missed
-    or adjusted), no evidence, no check-in — each was for that time, and would stand for another."""
-    recorded = s.execute(select(Participation.id).where(
-        Participation.activity_id == act.id,
-        or_(Participation.attended_hours.is_not(None), Participation.adjusted_hours.is_not(None),
-            Participation.absent_hours > 0, Participation.excused_hours > 0),
-    ).limit(1)).first()
+    """Nothing is recorded for the time the activity has: no attendance (:func:`has_record`), no
+    evidence, no check-in — each was for that time, and would stand for another."""
+    recorded = s.execute(select(Participation.id).where(Participation.activity_id == act.id, _RECORDED)
+                         .limit(1)).first()
     if recorded is not None:
         raise Conflict(msg("reschedule.attendance_recorded"))
     if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id).limit(1)).first() is not None:

@@ -319,8 +319,7 @@ def _may_move(act, can_organize: bool, locked: bool, people, evidence) -> bool:
     """Whether the page offers to move the activity to another time: what ``activities.reschedule``
     asks, read from what the page has loaded (a check-in it refuses when posted)."""
     return (can_organize and not locked and registry().phase(act.type_key, act.state).movable
-            and not evidence and not any(p.attended_hours is not None or p.adjusted_hours is not None
-                                         or p.absent_hours or p.excused_hours for p, _u in people))
+            and not evidence and not any(activities.has_record(p) for p, _u in people))
 
 
 @bp.route("/activities/<int:activity_id>/reschedule", methods=["POST"])
