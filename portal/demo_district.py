@@ -206,7 +206,30 @@ def load_district_demo() -> None:
                                        district_id=other.id)
     _returned_plan(school, admin, policy.Actor.of(other_reviewer.id, ["district_reviewer"]), year, other.id)
     _plan_deadline_near(other, school)
+    _moved_talk(school, staff)
     _decision_notifications()
+
+
+def _moved_talk(school: School, staff: list[User]) -> None:
+    """A talk planned for an afternoon three days on, moved by its organizer to that morning
+    (``activities.reschedule``), its people told at once (``reminders.rescheduled``, as the
+    queued job would)."""
+    if not (kinds := gathering_types()):
+        return
+    reg = kinds[0]
+    main, lead = main_and_lead(reg)
+    day = to_local(utcnow() + timedelta(days=3), school.timezone).replace(minute=0, second=0, microsecond=0)
+    first, start = day.replace(hour=14), day.replace(hour=9)
+    act = activities.plan_activity(
+        school, staff[0], reg.decl.key, f"{reg.decl.name_zh}：{school.name}校本研修（改期）",
+        first.isoformat(timespec="minutes"), (first + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
+        [{"user_id": u.id, "role": main} for u in staff[2:]] + [{"user_id": staff[0].id, "role": lead}],
+        sample_details(reg) or {}, location="多功能厅",
+    )
+    activities.reschedule(act, staff[0], start.isoformat(timespec="minutes"),
+                          (start + timedelta(hours=2)).isoformat(timespec="minutes"))
+    reminders.rescheduled(db.session.execute(select(TransitionLog.id).where(TransitionLog.activity_id == act.id))
+                          .scalar_one())
 
 
 #: The second district's deadline for its schools' annual plans: this many days after today, so

@@ -288,6 +288,24 @@ TEXTS: dict[str, Any] = {
     "attendance.exceeds": _l("attended, absent and excused hours together exceed the activity's %(n)s hours"),
     "attendance.overlap": _l("at most %(n)s hours: this person is recorded attending “%(title)s” at the same time, "
                              "and the time those activities take up together holds at most %(most)s hours"),
+    # moving an activity to another time (``activities.reschedule``)
+    "history.reschedule": _l("Moved to another time"),
+    "reschedule.refused": _l("the activity was not moved to another time"),
+    "reschedule.not_movable": _l("only an activity not yet held can move to another time: this one is %(state)s"),
+    "reschedule.attendance_recorded": _l(
+        "attendance has been recorded for the time it has: it can no longer move (cancel it and plan it again)"
+    ),
+    "reschedule.evidence_recorded": _l(
+        "evidence has been handed in for the time it has: it can no longer move (cancel it and plan it again)"
+    ),
+    "reschedule.checked_in": _l(
+        "participants have checked in at the time it has: it can no longer move (cancel it and plan it again)"
+    ),
+    "reschedule.same_time": _l("these are the times it already has"),
+    "reschedule.too_short": _l("too short for the activity's %(hours)s hours: %(why)s"),
+    "reschedule.overlap": _l(
+        "%(names)s: recorded attending “%(title)s” at that time, which leaves no room for this activity's %(hours)s hours"
+    ),
     "trigger.required": _l("trigger is required"),
     "trigger.required_field": _l("required"),
     "trigger.unknown": _l("unknown trigger '%(trigger)s'; known triggers: %(known)s"),
@@ -398,6 +416,7 @@ TEXTS: dict[str, Any] = {
     # -- notifications -------------------------------------------------------------------------
     "notify.tomorrow": _l("%(title)s is tomorrow at %(time)s %(location)s"),
     "notify.evidence_due": _l("%(title)s: please hand in: %(kinds)s"),
+    "notify.rescheduled": _l("%(title)s has moved to another time: now from %(start)s to %(end)s (it was %(was)s)"),
     "notify.approved": _l("%(title)s was approved by the reviewer"),
     "notify.returned": _l("%(title)s was returned for rework: %(comment)s"),
     "notify.credited": _l("The hours of %(title)s have been credited"),
@@ -431,6 +450,7 @@ TEXTS: dict[str, Any] = {
     "notify.unknown": _l("A notification"),
     "notify.kind.handed_over": _l("An activity was handed over to me"),
     "notify.kind.tomorrow": _l("An activity I am in is tomorrow"),
+    "notify.kind.rescheduled": _l("An activity I am in moved to another time"),
     "notify.kind.evidence_due": _l("Evidence I still owe"),
     "notify.kind.approved": _l("An activity was approved"),
     "notify.kind.returned": _l("An activity was returned for rework"),

@@ -33,7 +33,7 @@ from portal.plugin_loader import (
 )
 from portal.type_declarations import TypeDeclarations, read_declarations, workflow_labels_fault
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
-from workflows.definition import CORE, HANDED_OVER, Phase, State, WorkflowDefinition
+from workflows.definition import CORE, HANDED_OVER, HISTORY_ONLY, Phase, State, WorkflowDefinition
 from workflows.engine import what_is_missing
 from workflows.extension import same_text
 
@@ -179,6 +179,8 @@ class TypeRegistry:
             except KeyError:
                 continue
             return t.label_en if lang == "en" else t.label_zh
+        if trigger in HISTORY_ONLY:  # an entry of the history that is no step (moved to another time)
+            return in_lang(msg(f"history.{trigger}"), lang)
         return in_lang(msg(_unknown("step", self.types.get(key) if key else True)), lang)
 
     def in_order(self, keys: Iterable[str]) -> list[str]:

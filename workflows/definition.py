@@ -42,6 +42,11 @@ ACTOR_ROLES = SCHOOL_ROLES | {OWNER, PARTICIPANT}
 #: Relation the portal adds to an actor's roles when no holder of a transition's ``roles`` in
 #: the school is independent of the activity (see ``Transition.stand_in_roles``).
 NO_INDEPENDENT_HOLDER = "no_independent_holder"
+#: What an activity's history (``TransitionLog.trigger``) records besides its transitions: it was
+#: moved to another time (``activities.reschedule``; the state stays). No workflow names a trigger so.
+RESCHEDULE = "reschedule"
+#: History entries that are no transition of any workflow.
+HISTORY_ONLY = frozenset({RESCHEDULE, HANDED_OVER})
 
 
 class Phase(str, Enum):
@@ -59,6 +64,13 @@ class Phase(str, Enum):
     def editable(self) -> bool:
         """Attendance, participants and evidence may still change."""
         return self in (Phase.OPEN, Phase.AWAITING_REVIEW)
+
+    @property
+    def movable(self) -> bool:
+        """The activity may still move to another time (``activities.reschedule``): it has not
+        been held, so nothing of it is for review yet — whatever was recorded meanwhile (asked
+        of the rows) was recorded for the time it had."""
+        return self is Phase.OPEN
 
     @property
     def counts_for_absence(self) -> bool:

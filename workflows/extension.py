@@ -18,6 +18,7 @@ from workflows.definition import (
     ACTOR_ROLES,
     CORE,
     CORE_STATE_NAMES,
+    HISTORY_ONLY,
     Phase,
     State,
     Transition,
@@ -160,6 +161,8 @@ def build_definition(
     for t in ext.transitions:
         if not t.trigger.isascii() or not t.trigger.replace("_", "a").isalnum():
             raise WorkflowExtensionError(f"trigger name {t.trigger!r} must be an ASCII identifier")
+        if t.trigger in HISTORY_ONLY:  # the history's own entry: a step of that name would read as it
+            raise WorkflowExtensionError(f"trigger name {t.trigger!r} is reserved for the activity's history")
         strangers = sorted(set(t.roles | t.stand_in_roles) - ACTOR_ROLES)
         if strangers:
             raise WorkflowExtensionError(

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from portal.api.typed_schemas import DATETIME_EXACT
 from portal.assessment import QuotaFact
 from portal.models import Activity as ActivityRow
 from portal.models import Evidence as EvidenceRow
@@ -161,6 +162,19 @@ class ActivityCreate(Body):
     details: dict[str, Any] = Field({}, description="the type's own fields, validated by its form")
     plan_line_id: Id = absent("the line of the school's annual plan this activity carries out (a line of another "
                               "school: 404; its type and school year must be the activity's)")
+
+
+#: A time of the calendar an activity moves to: the exact form the document publishes for planning
+#: (``typed_schemas.DATETIME_EXACT``: years 2000–2099, real dates), so no time it shows valid is refused
+#: for its form
+MovedTime = Annotated[DateTimeText, WithJsonSchema(DATETIME_EXACT)]
+
+
+class Reschedule(Body):
+    """The new times of an activity moved to another time (a time without an offset is the school's)."""
+
+    starts_at: MovedTime
+    ends_at: Annotated[DateTimeText, WithJsonSchema({**DATETIME_EXACT, "description": "not before `starts_at`"})]
 
 
 class AttendanceRow(Body):

@@ -188,7 +188,7 @@ def document(app: Flask) -> dict[str, Any]:
             assert view is not None  # spectree documents only the views declared with operation()
             _finish_operation(op, view, path)
             rules = list(typed_schemas.DATA_RULES.get(op["operationId"], []))
-            if op["operationId"] == "create_activity":  # and each installed type's own checks (check_plan)
+            if op["operationId"] in ("create_activity", "reschedule"):  # and each installed type's own (check_plan)
                 rules += [dict(r) for t in types.values() for r in t.plan_rules]
             if rules:
                 op["x-data-rules"] = rules

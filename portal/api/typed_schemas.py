@@ -309,15 +309,20 @@ def document_components(generated: dict[str, Any], types: dict[str, Any], defini
 
 # -- refusals that depend on stored data ----------------------------------------------------------
 
+#: The rules of an activity's times that no schema states, planned or moved (``activities._times``).
+_TIMES_RULES: list[dict[str, str]] = [
+    {"field": "ends_at", "message": "^must not be before the start$", "rule": "`ends_at` is not before `starts_at`"},
+    {"field": "ends_at", "message": r"^must be in the same semester as the start: ",
+     "rule": "`ends_at` is in the semester of `starts_at` (in the school's time): an activity's hours are its semester's"},
+]
+
 #: Rules the server applies that no JSON Schema can state (they compare two fields or depend on
 #: what is stored), by operation: a request valid by the document may be refused with 422 for
 #: exactly these, and the message is the one given (a regular expression). Published as the
 #: operation's ``x-data-rules``.
 DATA_RULES: dict[str, list[dict[str, str]]] = {
     "create_activity": [
-        {"field": "ends_at", "message": "^must not be before the start$", "rule": "`ends_at` is not before `starts_at`"},
-        {"field": "ends_at", "message": r"^must be in the same semester as the start: ",
-         "rule": "`ends_at` is in the semester of `starts_at` (in the school's time): an activity's hours are its semester's"},
+        *_TIMES_RULES,
         {"field": "hours", "message": r"^at most [\d.]+ hours: the activity lasts ",
          "rule": "`hours` fit the activity's length: at most its minutes over 45 (a lesson), rounded up to a half hour"},
         {"field": "hours", "message": r"^at most [\d.]+ hours: the role .+ would be credited more than ",
@@ -332,6 +337,21 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "title", "message": "^you declared this training already",
          "rule": "a self-declared training is declared once: not again with the title of one of the teacher's standing"
          " declarations (any school, not cancelled or refused) on days it shares"},
+    ],
+    "reschedule": [  # the times checked as planning checks them (the type's own checks too: openapi.document)
+        *_TIMES_RULES,
+        {"field": "ends_at", "message": r"^too short for the activity's [\d.]+ hours: ",
+         "rule": "the activity's hours fit its new length: at most its minutes over 45 (a lesson), rounded up to a half hour"},
+        {"field": "starts_at", "message": "^these are the times it already has$", "rule": "the times are new"},
+        {"field": "starts_at", "message": r"^the school year \S+ was accepted by the district and is locked",
+         "rule": "`starts_at` is not in a period the district accepted"},
+        {"field": "starts_at", "message": r"^this line of the plan is for the school year ",
+         "rule": "an activity carrying out a line of the annual plan stays in the plan's school year"},
+        {"field": "starts_at", "message": r"^sign-up must close before the activity starts ",
+         "rule": "an open sign-up closes before the new start"},
+        {"field": "starts_at", "message": r": recorded attending .+ at that time, which leaves no room for this activity's ",
+         "rule": "nobody taking part is recorded attending something else that leaves no room for the activity's hours"
+         " at the new time"},
     ],
     "put_attendance": [
         {"field": "attendance", "message": "^not a participant of this activity$",

@@ -1,4 +1,4 @@
-"""Activities: list, plan, read, attendance, evidence, transitions, history."""
+"""Activities: list, plan, read, move to another time, attendance, evidence, transitions, history."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from portal.api.models import (
     History,
     HistoryEntry,
     OrganizerChange,
+    Reschedule,
     TransitionRequest,
 )
 from portal.api.openapi import operation
@@ -93,6 +94,22 @@ def put_attendance(activity_id: int) -> Activity:
     act = _activity(activity_id, ctx)
     rows = [row.model_dump(exclude_unset=True) for row in parsed(Attendance).root]
     activities.record_attendance(act, caller().user, rows)
+    return _detail(act, ctx)
+
+
+@bp.post("/activities/<int:activity_id>/reschedule")
+@operation(200, Activity, ACTIVITY, json=Reschedule, errors=(403, 409), finds=_activity)
+def reschedule(activity_id: int) -> Activity:
+    """Move an activity not yet held to another time (organizer or school admin), keeping its participants
+
+    The new times are checked as when planning (422 on `starts_at` or `ends_at`; a participant recorded attending
+    something else that leaves no room for it at the new time is named on `starts_at`). Refused (409) once the
+    activity is held, or anything is recorded for its time (attendance, evidence, a check-in). Its history records
+    the old and new times; the people taking part are told."""
+    ctx = school_context()
+    act = _activity(activity_id, ctx)
+    data = parsed(Reschedule)
+    activities.reschedule(act, caller().user, data.starts_at, data.ends_at)
     return _detail(act, ctx)
 
 

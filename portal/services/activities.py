@@ -32,24 +32,28 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from portal import file_text, policy, same_certificate
+from portal import file_text, outbox, policy, same_certificate
 from portal.activity_types import ActivityType, EvidenceKind, PlanFacts, StandingPlan, Text
 from portal.database import write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import MAX_HOURS, BadHours, fmt, length_text, most_hours_between, parse_hours
-from portal.messages import Msg, msg, shown
+from portal.messages import Joined, Msg, msg, shown
 from portal.models import (
     Activity,
+    CheckIn,
     Evidence,
     Membership,
     Participation,
     School,
     SchoolPlan,
     SchoolPlanLine,
+    SignupWindow,
+    TransitionLog,
     User,
 )
 from portal.models.types import HoursType
@@ -73,7 +77,7 @@ from portal.timeutil import (
     zone_of,
 )
 from portal.type_declarations import TypeDeclarations
-from workflows.definition import Phase
+from workflows.definition import RESCHEDULE, Phase
 
 TITLE_MAX = 200
 
@@ -171,23 +175,8 @@ def plan_activity(
         fields["title"] = msg("plan.title", n=TITLE_MAX)
     if not isinstance(location, str) or len(location) > 200:
         fields["location"] = msg("at_most_chars", n=200)
-    start = end = None
-    try:
-        start = parse_iso(starts_at, school.timezone)
-    except BadTime as exc:
-        fields["starts_at"] = exc.msg
-    try:
-        end = parse_iso(ends_at, school.timezone)
-    except BadTime as exc:
-        fields["ends_at"] = exc.msg
-    if start and end and end < start:
-        fields["ends_at"] = msg("plan.end_before_start")
-    elif start and end and (other := other_semester(start, end, school.timezone)) is not None:
-        fields["ends_at"] = other
-    if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
-        day = to_local(start, school.timezone).date()
-        if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
-            fields["starts_at"] = msg("year.locked", year=school_year_of(day))
+    start, end, time_errors = _times(school, starts_at, ends_at)
+    fields.update(time_errors)
     h: Decimal | None = None
     try:
         h = parse_hours(hours)
@@ -236,11 +225,10 @@ def plan_activity(
             fields.setdefault("starts_at", msg("declared.away"))
     line = None if plan_line_id is None else plan_line(school.id, plan_line_id)
     if line is not None and start is not None and "starts_at" not in fields:
-        line_year = line_school_year(line)
         if line.type_key != type_key:
             fields["plan_line_id"] = msg("school_plan.line_type")
-        elif school_year_of(to_local(start, school.timezone).date()) != line_year:
-            fields["starts_at"] = msg("school_plan.line_year", year=line_year)
+        elif (other_year := _line_year_error(line, start, school.timezone)) is not None:
+            fields["starts_at"] = other_year
     if fields:
         raise Invalid(msg("plan.refused"), fields)
     assert start is not None  # parsed, or a field error was raised above
@@ -281,6 +269,41 @@ def plan_activity(
         for p in people:  # a self-declared activity's declarer attends its hours
             s.add(Participation(activity_id=act.id, user_id=p.user_id, role=p.role, attended_hours=h if declared else None))
     return act
+
+
+def _times(school: School, starts_at: Any, ends_at: Any) -> tuple[datetime | None, datetime | None, dict[str, Msg]]:
+    """An activity's start and end as given (ISO text, a time without an offset in the school's
+    zone; or datetimes), and what is wrong with them by field: unreadable, the end before the
+    start or in another semester (:func:`other_semester`), the start in a period the district
+    accepted (no new activity, nor roster, in it). Asked alike when planning and when moving."""
+    fields: dict[str, Msg] = {}
+    start = end = None
+    try:
+        start = parse_iso(starts_at, school.timezone)
+    except BadTime as exc:
+        fields["starts_at"] = exc.msg
+    try:
+        end = parse_iso(ends_at, school.timezone)
+    except BadTime as exc:
+        fields["ends_at"] = exc.msg
+    if start and end and end < start:
+        fields["ends_at"] = msg("plan.end_before_start")
+    elif start and end and (other := other_semester(start, end, school.timezone)) is not None:
+        fields["ends_at"] = other
+    if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
+        day = to_local(start, school.timezone).date()
+        if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
+            fields["starts_at"] = msg("year.locked", year=school_year_of(day))
+    return start, end, fields
+
+
+def _line_year_error(line: SchoolPlanLine, start: datetime, zone: str) -> Msg | None:
+    """Why an activity starting at ``start`` cannot carry out ``line`` of the annual plan: it
+    falls in another school year than the plan's (None: the same)."""
+    line_year = line_school_year(line)
+    if school_year_of(to_local(start, zone).date()) != line_year:
+        return msg("school_plan.line_year", year=line_year)
+    return None
 
 
 def above_length(start: datetime, end: datetime, hours: Decimal) -> Msg | None:
@@ -640,6 +663,164 @@ def still_open(s: Any, act: Activity, what: str) -> None:
     ).scalar_one()
     _require_open(now, what)
     now.updated_at = utcnow()
+
+
+# -- moving an activity to another time ------------------------------------------------------
+
+
+def reschedule(act: Activity, actor: User, starts_at: Any, ends_at: Any) -> Activity:
+    """Move an activity not yet held to another time, keeping its participants and history: the
+    new times are checked as planning checks them (:func:`_times`, :func:`above_length`, the
+    type's ``check_plan``, the annual plan's school year); nothing may have been recorded for the
+    time it has (attendance, evidence, a check-in), and nobody taking part may be recorded
+    attending something else that leaves no room for it at the new time (:mod:`overlaps`).
+
+    A start in the past is allowed, as planning allows it (a lecture held a day early is put on
+    the day it was held): moving gives the organizer no right they lack — an activity planned
+    anew for that day could take its attendance at once just the same — and the rules of the
+    new time (the district's locks, the overlaps, the type's) apply in full.
+
+    Written whole or not at all: the times (and the school year and semester they fall in), an
+    entry of the activity's history (:data:`~workflows.definition.RESCHEDULE`, the old and new
+    times in its payload), the version a calendar feed reads as its SEQUENCE, and the notice to
+    the people taking part (queued with the change, ``notifications.rescheduled``). Check-in
+    windows and the "tomorrow" reminder follow from the start by themselves."""
+    by = access.actor(actor.id, act.school_id)
+    policy.require(policy.may_organise(by, act), "policy.organise")
+    school = db.session.get(School, act.school_id)
+    assert school is not None
+    _require_movable(act)
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the period it leaves
+    _require_nothing_recorded(db.session, act)
+    start, end, fields = _times(school, starts_at, ends_at)
+    if start and end and not fields:
+        if start == act.starts_at and end == act.ends_at:
+            fields["starts_at"] = msg("reschedule.same_time")
+        elif (short := above_length(start, end, act.hours)) is not None:
+            fields["ends_at"] = msg("reschedule.too_short", hours=fmt(act.hours), why=short)
+    if start and end and not fields:
+        reg = schools.require_type(act.type_key)
+        fields.update(_type_plan_errors(reg.type, school, start, end, act.hours, act.details or {}, act.organizer_id))
+        line = db.session.get(SchoolPlanLine, act.plan_line_id) if act.plan_line_id is not None else None
+        if line is not None and (other_year := _line_year_error(line, start, school.timezone)) is not None:
+            fields.setdefault("starts_at", other_year)
+        if (closes := _signup_closes(act.id)) is not None and closes >= start:
+            fields.setdefault("starts_at", msg("signup.closes_after_start", start=local_text(start, school.timezone)))
+    if start and end and not fields:
+        fields.update(_no_room(db.session, act, start, end))
+    if fields:
+        raise Invalid(msg("reschedule.refused"), fields)
+    assert start is not None and end is not None
+    day = to_local(start, school.timezone).date()
+    old_start, old_end = act.starts_at, act.ends_at
+    try:
+        with write_transaction() as s:
+            _still_organizer(s, act, by)
+            locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
+            locks.require_unlocked(act.school_id, school_year_of(day), semester_of(day))
+            now = s.execute(select(Activity).where(Activity.id == act.id).with_for_update()
+                            .execution_options(populate_existing=True)).scalar_one()
+            _require_movable(now)
+            _require_nothing_recorded(s, now)
+            old_start, old_end = now.starts_at, now.ends_at
+            again = _no_room(s, now, start, end, lock=True)
+            if again:
+                raise Invalid(msg("reschedule.refused"), again)
+            now.starts_at, now.ends_at = start, end
+            now.school_year, now.semester = school_year_of(day), semester_of(day)
+            now.updated_at = utcnow()
+            s.flush()  # the version moves: a feed's SEQUENCE, a trigger that read the old times is stale
+            log = TransitionLog(
+                activity_id=now.id, school_id=now.school_id, trigger=RESCHEDULE, from_state=now.state,
+                to_state=now.state, actor_id=actor.id, comment="",
+                payload={"starts_at": [old_start.isoformat(), start.isoformat()],
+                         "ends_at": [old_end.isoformat(), end.isoformat()]},
+                created_at=now.updated_at,
+            )
+            s.add(log)
+            s.flush()
+            outbox.enqueue_on_commit("notifications.rescheduled", log.id)
+    except StaleDataError:
+        raise Conflict(msg("trigger.stale")) from None
+    return act
+
+
+class Moved(NamedTuple):
+    """What a history entry of a move (:data:`~workflows.definition.RESCHEDULE`) says: the old and
+    the new start and end (naive UTC)."""
+
+    old_start: datetime
+    old_end: datetime
+    start: datetime
+    end: datetime
+
+
+def moved(log: TransitionLog) -> Moved | None:
+    """The times of a history entry that moved the activity (None: another entry)."""
+    payload = log.payload or {}
+    starts, ends = payload.get("starts_at"), payload.get("ends_at")
+    if log.trigger != RESCHEDULE or not isinstance(starts, list) or not isinstance(ends, list):
+        return None
+    old_start, start, old_end, end = (datetime.fromisoformat(str(x)) for x in (*starts, *ends))
+    return Moved(old_start, old_end, start, end)
+
+
+def _require_movable(act: Activity) -> None:
+    """Only an activity whose phase is movable (not yet held) moves to another time."""
+    if not schools.registry().phase(act.type_key, act.state).movable:
+        raise Conflict(msg("reschedule.not_movable", state=_state_text(act)), state=act.state)
+
+
+def has_record(p: Any) -> bool:
+    """Whether a participation (or a row of its columns) records attendance: hours attended,
+    missed or adjusted. ``_RECORDED`` says the same in SQL."""
+    return (p.attended_hours is not None or p.adjusted_hours is not None or bool(p.absent_hours)
+            or bool(p.excused_hours))
+
+
+#: :func:`has_record` as a SQL condition on ``Participation``
+_RECORDED = or_(Participation.attended_hours.is_not(None), Participation.adjusted_hours.is_not(None),
+                Participation.absent_hours > 0, Participation.excused_hours > 0)
+
+
+def _require_nothing_recorded(s: Any, act: Activity) -> None:
+    """Nothing is recorded for the time the activity has: no attendance (:func:`has_record`), no
+    evidence, no check-in — each was for that time, and would stand for another."""
+    recorded = s.execute(select(Participation.id).where(Participation.activity_id == act.id, _RECORDED)
+                         .limit(1)).first()
+    if recorded is not None:
+        raise Conflict(msg("reschedule.attendance_recorded"))
+    if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id).limit(1)).first() is not None:
+        raise Conflict(msg("reschedule.evidence_recorded"))
+    if s.execute(select(CheckIn.id).where(CheckIn.activity_id == act.id).limit(1)).first() is not None:
+        raise Conflict(msg("reschedule.checked_in"))
+
+
+def _signup_closes(activity_id: int) -> datetime | None:
+    """When the activity's sign-up closes, while its list is not confirmed (None: no such window)."""
+    return db.session.execute(select(SignupWindow.closes_at).where(
+        SignupWindow.activity_id == activity_id, SignupWindow.confirmed_at.is_(None))).scalar_one_or_none()
+
+
+def _no_room(s: Any, act: Activity, start: datetime, end: datetime, *, lock: bool = False) -> dict[str, Msg]:
+    """The people taking part who are recorded attending something else (:mod:`overlaps`) that
+    leaves no room for the activity's hours from ``start`` to ``end``, named (by pinyin) on the
+    start's field; ``lock``: inside the write, each person locked first, as recording attendance
+    locks them (:func:`_fits_elsewhere`)."""
+    ids = list(s.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
+    if not ids:
+        return {}
+    if lock:
+        access.lock_people(ids)
+    elsewhere = overlaps.attended_elsewhere(s, ids, start, end, besides=act.id)
+    clashes = {uid: found for uid in ids
+               if (found := overlaps.clash(start, end, act.hours, elsewhere.get(uid, []))) is not None}
+    if not clashes:
+        return {}
+    people = by_pinyin(s.execute(select(User.id, User.display_name).where(User.id.in_(list(clashes)))).all(),
+                       lambda row: row[1])
+    return {"starts_at": msg("reschedule.overlap", names=Joined([name for _uid, name in people], ", "),
+                             title=clashes[people[0][0]].title, hours=fmt(act.hours))}
 
 
 # -- evidence ------------------------------------------------------------------------------

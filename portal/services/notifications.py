@@ -32,6 +32,7 @@ from portal.url_rules import site_path
 #: Kinds of notification → their message code (text) and label code (preferences page).
 KINDS: dict[str, tuple[str, str]] = {
     "tomorrow": ("notify.tomorrow", "notify.kind.tomorrow"),
+    "rescheduled": ("notify.rescheduled", "notify.kind.rescheduled"),
     "evidence_due": ("notify.evidence_due", "notify.kind.evidence_due"),
     "approved": ("notify.approved", "notify.kind.approved"),
     "returned": ("notify.returned", "notify.kind.returned"),

@@ -2,6 +2,8 @@
 
 * after a review decision is committed (approved, returned with the comment, credited,
   revoked): the organizer and the participants, except the person who decided;
+* after an activity moved to another time (``activities.reschedule``): its organizer and
+  participants, except the person who moved it;
 * hourly: everyone in an activity that starts tomorrow (the school's local date), unless the
   district accepted its year or semester;
 * hourly: participants of an ended, still open activity who lack evidence their type requires
@@ -34,7 +36,7 @@ from portal.plugin_data import type_answer
 from portal.registry import registry
 from portal.services import locks, notifications
 from portal.services.notifications import NewNotification, notify_many
-from portal.timeutil import current_school_year, to_local, utcnow
+from portal.timeutil import current_school_year, local_text, to_local, utcnow, zone_of
 from workflows.definition import Phase, WorkflowDefinition
 
 EVIDENCE_LOOKBACK_DAYS = 30
@@ -106,6 +108,35 @@ def review_decision(log_id: int) -> list[int]:
         NewNotification(uid, kind, f"{kind}:{log.id}:{uid}", params_of(uid, role), _link(act), act.school_id)
         for uid, role in _people(act) if uid != log.actor_id
     ])
+
+
+@jobs.job("notifications.rescheduled")
+def rescheduled(log_id: int) -> list[int]:
+    """Tell the people of an activity (its participants and organizer, but not who moved it) the
+    time it moved to (``activities.reschedule``; ``log_id``: its history entry), in the school's
+    time. Once per move: a retried job tells nobody twice."""
+    from portal.services.activities import moved  # activities → … → reminders
+
+    log = db.session.get(TransitionLog, log_id)
+    if log is None or (times := moved(log)) is None or (act := db.session.get(Activity, log.activity_id)) is None:
+        return []
+    tz = zone_of(db.session.get(School, act.school_id))
+    params = {"title": act.title, "start": local_text(times.start, tz), "end": local_text(times.end, tz),
+              "was": local_text(times.old_start, tz), "activity": act.id, "at": times.start.isoformat()}
+    return notify_many([
+        NewNotification(uid, "rescheduled", f"rescheduled:{log.id}:{uid}", params, _link(act), act.school_id)
+        for uid, _role in _people(act) if uid != log.actor_id
+    ])
+
+
+@notifications.stands_while("rescheduled")
+def _move_stands(n: Notification) -> bool:
+    """The activity is still open and starts when the notice says (moved again since, or
+    cancelled, while quiet hours held the email: the later word is sent, not this one)."""
+    ref = n.params.get("activity")
+    act = db.session.get(Activity, ref) if isinstance(ref, int) else None
+    return (act is not None and act.state in registry().states_in(Phase.OPEN)
+            and act.starts_at.isoformat() == n.params.get("at"))
 
 
 @notifications.stands_while("tomorrow")

@@ -44,9 +44,9 @@ from portal.services import (
 )
 from portal.services import credits as credit_service
 from portal.services.snapshots import context
-from portal.timeutil import first_day, iso_local_text, utcnow
+from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
 from portal.web import diagram, picker, plugin_form, plugin_fragment
-from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TriggerForm, apply_errors
+from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE, HANDED_OVER
@@ -236,7 +236,7 @@ def _personal(act) -> bool:
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
           locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None,
-          handover_error: str | None = None):
+          handover_error: str | None = None, times_form: TimesForm | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -289,6 +289,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     # a school admin may give it to another organiser (read only then: the form's choices)
     hand_to = (handover.candidates(act) if not locked and policy.may_hand_over(current_actor())
                and handover.may_be_handed_over(act) else None)
+    if times_form is None and _may_move(act, can_organize, locked, people, evidence):
+        times_form = TimesForm(formdata=None, data={"starts_at": local_text(act.starts_at, zone_of(school)),
+                                                    "ends_at": local_text(act.ends_at, zone_of(school))})
     return render_template(
         "activities/show.html",
         act=act,
@@ -324,7 +327,36 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         handed_over=HANDED_OVER,
         handover_error=handover_error,
         confirm=ConfirmForm(),
+        times_form=times_form,
     ), status
+
+
+def _may_move(act, can_organize: bool, locked: bool, people, evidence) -> bool:
+    """Whether the page offers to move the activity to another time: what ``activities.reschedule``
+    asks, read from what the page has loaded (a check-in it refuses when posted)."""
+    return (can_organize and not locked and registry().phase(act.type_key, act.state).movable
+            and not evidence and not any(activities.has_record(p) for p, _u in people))
+
+
+@bp.route("/activities/<int:activity_id>/reschedule", methods=["POST"])
+@login_required
+def reschedule(activity_id: int):
+    """Move the activity to another time (its organizer or a school admin, before it is held)."""
+    school, act = _load(activity_id)
+    form = TimesForm()  # its CSRF token is checked for every POST (CSRFProtect)
+    try:
+        activities.reschedule(act, current_user._get_current_object(), iso_local_text(form.starts_at.data or ""),
+                              iso_local_text(form.ends_at.data or ""))
+    except Invalid as exc:
+        db.session.rollback()
+        leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
+        return _page(act, school, times_form=form, status=422,
+                     trigger_error=tr(exc) + (": " + "; ".join(leftover) if leftover else ""))
+    except Conflict as exc:
+        db.session.rollback()
+        return _page(act, school, trigger_error=tr(exc), status=exc.status)
+    flash(_("The activity has moved to its new time."), "success")
+    return redirect(url_for("activities.show", activity_id=act.id))
 
 
 class ParticipantLine(NamedTuple):

@@ -77,14 +77,19 @@ DATETIME_INPUT = {"type": "text", "placeholder": "2026-12-04 14:00", "autocomple
 DATE_INPUT = {"type": "text", "placeholder": "2026-12-04", "autocomplete": "off", "data-date-input": "date"}
 
 
-class ActivityForm(FlaskForm):
-    """The core fields of every activity; the type's own form is rendered beside it."""
+class TimesForm(FlaskForm):
+    """An activity's start and end: planning it, and moving it to another time."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     # text, not the browser's datetime-local: it shows dates in the browser's locale (12/04/2026);
     # 2026-12-04 14:00 and 2026年12月4日 14:00 are both accepted (timeutil.iso_local_text)
     starts_at = StringField(_l("Starts"), validators=[DataRequired()], render_kw=DATETIME_INPUT)
     ends_at = StringField(_l("Ends"), validators=[DataRequired()], render_kw=DATETIME_INPUT)
+
+
+class ActivityForm(TimesForm):
+    """The core fields of every activity; the type's own form is rendered beside it."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     hours = StringField(_l("Hours"), validators=[DataRequired()], render_kw={"inputmode": "decimal"})
     location = StringField(_l("Location"), validators=[Length(max=200)])
 

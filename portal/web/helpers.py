@@ -21,7 +21,7 @@ from portal.hours import fmt
 from portal.once import once_each
 from portal.page_cache import nav_key
 from portal.registry import registry
-from portal.services import credits, plans, school_plans, submissions
+from portal.services import activities, credits, plans, school_plans, submissions
 from portal.timeutil import local_text, zone_of
 from portal.web import picker
 from workflows.definition import Phase
@@ -73,6 +73,12 @@ def state_declared(state: str, type_key: str | None) -> bool:
 
 def trigger_label(trigger: str, type_key: str | None = None) -> str:
     return registry().step_name(type_key, trigger)
+
+
+def moved_times(log: Any) -> tuple[datetime, datetime] | None:
+    """A history entry's old and new start when it moved the activity to another time."""
+    found = activities.moved(log)
+    return None if found is None else (found.old_start, found.start)
 
 
 def role_label(role: str, type_key: str) -> str:
@@ -237,6 +243,7 @@ def init_app(app: Flask) -> None:
         role_label=role_label,
         evidence_kind_label=evidence_kind_label,
         local_time=local_time,
+        moved_times=moved_times,
         state_badge=state_badge,
         phase_of=phase_of,
         url_with=url_with,

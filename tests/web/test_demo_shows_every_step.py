@@ -12,7 +12,7 @@ from portal.demo import sample_details
 from portal.extensions import db
 from portal.models import Activity, CreditEntry, Notification, Participation, School, TransitionLog, User
 from portal.registry import registry
-from workflows.definition import HANDED_OVER, Phase
+from workflows.definition import HISTORY_ONLY, Phase
 
 
 def _demo_school_id() -> int:
@@ -27,7 +27,7 @@ def _logs(school_id: int, step) -> list[TransitionLog]:
     out = []
     for log, key in rows:
         definition = registry().types[key].engine.definition
-        if log.trigger == HANDED_OVER:  # a line of the history that is no step (the talk tomorrow's)
+        if log.trigger in HISTORY_ONLY:  # a line of the history that is no step (the talk tomorrow handed over)
             continue
         if step(definition.transition(log.trigger)):
             out.append(log)
