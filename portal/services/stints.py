@@ -66,6 +66,6 @@ def periods_away(user_id: int, school_id: int) -> list[tuple[datetime, datetime]
         return []
     stints = db.session.execute(select(EarlierStint.since, EarlierStint.until).where(
         EarlierStint.membership_id == row.id).order_by(EarlierStint.until)).all()
-    starts = [since for since, _until in stints[1:]] + [row.since]
+    starts = [since for since, _until in stints[1:]] + [row.since] if stints else []
     return [(until, start) for (_since, until), start in zip(stints, starts, strict=True)
             if start is not None and until < start]
