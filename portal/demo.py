@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 from hashlib import sha256
 from typing import Any
@@ -306,6 +306,9 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
     from portal import demo_reach
 
     demo_reach.load(school, now)  # notifications, the check-in screen
+    from portal import demo_exports
+
+    demo_exports.load(school)  # the district's exports: one written, one waiting for the worker
     from portal import demo_paper
 
     codes["record"] = demo_paper.print_record(school, now)  # after every change: /verify finds it unchanged
@@ -601,9 +604,10 @@ def _plan_and_submission(school: School) -> None:
     submissions.submit(school, year, by=admin)
 
 
-def walk(act: Activity, organizer: User, reviewer: User, phase: Phase) -> None:
+def walk(act: Activity, organizer: User, reviewer: User, phase: Phase, missed: Collection[int] = ()) -> None:
     """Take a demo activity along its type's workflow to ``phase`` (its own states too), with
-    the evidence and attendance each step's guards ask for."""
+    the evidence and attendance each step's guards ask for (``missed``: the people absent from
+    all of it without leave; the last other one on leave for an hour)."""
     definition = registry().types[act.type_key].engine.definition
     for step in definition.way_to(phase):
         if definition.phase(step.dest) is Phase.CLOSED:
@@ -613,9 +617,11 @@ def walk(act: Activity, organizer: User, reviewer: User, phase: Phase) -> None:
         if step.not_before_start:  # held: the attendance first
             rows = [
                 {"user_id": p.user_id, "attended_hours": str(act.hours), "absent_hours": "0", "excused_hours": "0"}
-                for p, _ in activities.participants_with_users(act.id)
+                for p, _ in activities.participants_with_users(act.id) if p.user_id not in missed
             ]
             rows[-1] = {**rows[-1], "attended_hours": str(act.hours - 1), "excused_hours": "1"}
+            rows += [{"user_id": uid, "attended_hours": "0", "absent_hours": str(act.hours), "excused_hours": "0"}
+                     for uid in missed]
             activities.record_attendance(act, organizer, rows)
         actor = organizer if OWNER in step.roles else reviewer
         transitions.fire(act.id, act.school_id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")

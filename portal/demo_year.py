@@ -1,27 +1,39 @@
 """Demo data of the teacher's year: two teaching groups, an activity open for sign-up with a
-waiting list (teacher1 withdrew, teacher4 moved up), and teacher1's development plan (signed
-off by the reviewer) — the others', due in a few days, not sent yet (they were reminded).
+waiting list (teacher1 withdrew, teacher4 moved up) and one whose list the organizer confirmed,
+teacher1's development plan (signed off by the reviewer) and teacher2's (returned with a
+comment) — the others', due in a few days, not sent yet (they were reminded) — and teacher5's
+time away on study leave, back since: an activity held meanwhile she missed counts no absence.
 Invented people."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from portal import policy
-from portal.demo import gathering_types, sample_details
+from portal.demo import gathering_types, main_and_lead, sample_details, walk
 from portal.extensions import db
 from portal.models import Activity, School, User
-from portal.services import access, activities, groups, plans, signup
-from portal.timeutil import school_year_of, year_bounds
+from portal.services import access, activities, groups, plans, signup, staff
+from portal.timeutil import school_year_of, to_local, year_bounds
+from workflows.definition import Phase
 
 GROUPS = (("语文组", "organizer", ("teacher1", "teacher2", "teacher3")), ("数学组", None, ("teacher4", "teacher5", "teacher6")))
 SIGNUP_SUBJECT = "课堂提问的设计（报名中）"
 SEATS = ("teacher2", "teacher3", "teacher4")
 WAITING = ("teacher5", "teacher6")
 WITHDRAWS = "teacher1"
+#: An activity whose sign-up list the organizer confirmed: its seats became its participants.
+CONFIRMED_SUBJECT = "听评课的观察量表（名单已确认）"
+CONFIRMED_SEATS = ("teacher3", "teacher5")
+#: teacher2's plan, returned by the reviewer with this comment (she is to mend it and send it again).
+RETURNED_PLAN = ("teacher2", "目标写得比较笼统，请写明每学期听课和上公开课的次数，再重新提交。")
+#: teacher5 was away on study leave for three weeks and is back since; an activity held meanwhile
+#: that she was listed in and missed is no absence of hers (``services.stints``).
+AWAY = "teacher5"
+AWAY_SUBJECT = "课堂观察的方法（进修期间）"
 #: The school's deadline for this year's development plans: this many days after the demo's
 #: today (within the days before a deadline its reminder is sent: ``district_notices.SOON``).
 PLAN_DEADLINE_DAYS = 5
@@ -42,26 +54,45 @@ def load(school: School, now: datetime) -> None:
         groups.save_group(
             school, name, _user(leader).id if leader else None, [_user(u).id for u in members], by=policy.SYSTEM
         )
+    _away_and_back(school, now)  # before the sign-ups: she signs up, back on the staff
     _signup_activity(school, now)
+    _confirmed_signup(school, now)
     _plan(school, now)
 
 
-def _signup_activity(school: School, now: datetime) -> Activity | None:
+def confirmed_title() -> str:
+    """The title of the activity whose sign-up list was confirmed (:data:`CONFIRMED_SUBJECT`)."""
+    return f"{gathering_types()[0].decl.name_zh}：{CONFIRMED_SUBJECT}"
+
+
+def away_title() -> str:
+    """The title of the activity held while :data:`AWAY` was away (:data:`AWAY_SUBJECT`)."""
+    return f"{gathering_types()[0].decl.name_zh}：{AWAY_SUBJECT}"
+
+
+def _open_for_signup(school: School, title: str, start: datetime, seats: int, closes: datetime) -> Activity | None:
+    """An activity of the first gathering type, two hours from ``start`` (UTC), open for sign-up
+    by the organizer with ``seats`` seats until ``closes``; None without a gathering type."""
     kinds = gathering_types()
     if not kinds:
         return None
     reg = kinds[0]
-    details = sample_details(reg) or {}
     organizer = _user("organizer")
-    start = now + timedelta(days=14)
     act = activities.plan_activity(
-        school, organizer, reg.decl.key, signup_title(),
+        school, organizer, reg.decl.key, title,
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00",
-        "2", [], details, location="学校报告厅",
+        "2", [], sample_details(reg) or {}, location="学校报告厅",
     )
-    closes = (now + timedelta(days=7)).isoformat(timespec="minutes") + "+00:00"
-    signup.open_signup(act, len(SEATS), closes, by=access.actor(organizer.id, school.id), tz=school.timezone)
+    signup.open_signup(act, seats, closes.isoformat(timespec="minutes") + "+00:00",
+                       by=access.actor(organizer.id, school.id), tz=school.timezone)
+    return act
+
+
+def _signup_activity(school: School, now: datetime) -> Activity | None:
+    act = _open_for_signup(school, signup_title(), now + timedelta(days=14), len(SEATS), now + timedelta(days=7))
+    if act is None:
+        return None
     # teacher1 takes the last seat, then withdraws: the first waiting (teacher4) moves up, and the
     # organizer's list shows the withdrawal and the promotion
     for username in (*SEATS[:-1], WITHDRAWS, *SEATS[-1:], *WAITING):
@@ -69,6 +100,57 @@ def _signup_activity(school: School, now: datetime) -> Activity | None:
         signup.sign_up(act, person, by=access.actor(person.id, school.id))
     leaver = _user(WITHDRAWS)
     signup.withdraw(act, leaver, by=access.actor(leaver.id, school.id))
+    return act
+
+
+def _confirmed_signup(school: School, now: datetime) -> Activity | None:
+    """:data:`CONFIRMED_SEATS` signed up and took every seat; the organizer confirmed the list
+    (``signup.confirm``): they are its participants, the list is closed."""
+    act = _open_for_signup(school, confirmed_title(), now + timedelta(days=21), len(CONFIRMED_SEATS),
+                           now + timedelta(days=10))
+    if act is None:
+        return None
+    for username in CONFIRMED_SEATS:
+        person = _user(username)
+        signup.sign_up(act, person, by=access.actor(person.id, school.id))
+    signup.confirm(act, by=access.actor(_user("organizer").id, school.id))
+    return act
+
+
+def away_dates(school: School, now: datetime) -> tuple[datetime, datetime]:
+    """When :data:`AWAY` left and came back (UTC): 35 and 15 days before ``now``, within this
+    school year; early in the year, in the summer term of the last one (a gap across a year's end
+    would take that year from her)."""
+    left, back = now - timedelta(days=35), now - timedelta(days=15)
+    first = year_bounds(school_year_of(to_local(now, school.timezone).date()))[0]
+    if to_local(left, school.timezone).date() <= first:
+        left = datetime.combine(first, time(2)) - timedelta(days=75)
+        back = left + timedelta(days=20)
+    return left, back
+
+
+def _away_and_back(school: School, now: datetime) -> Activity | None:
+    """:data:`AWAY` is listed in an activity (the organizer speaks), then taken off the staff by
+    the school admin (study leave) and given her role back three weeks later (``users.give_back``
+    keeps the stretch before: ``EarlierStint``); the activity, held meanwhile, is recorded and
+    approved with her absent — an absence that counts nowhere."""
+    kinds = gathering_types()
+    if not kinds:
+        return None
+    reg, organizer, teacher = kinds[0], _user("organizer"), _user(AWAY)
+    left, back = away_dates(school, now)
+    start = to_local(left + timedelta(days=10), school.timezone).replace(hour=10, minute=0, second=0, microsecond=0)
+    main, lead = main_and_lead(reg)
+    act = activities.plan_activity(
+        school, organizer, reg.decl.key, away_title(), start.isoformat(timespec="minutes"),
+        (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
+        [{"user_id": organizer.id, "role": lead}, {"user_id": teacher.id, "role": main}],
+        sample_details(reg) or {}, location="学校报告厅",
+    )
+    admin = access.actor(_user("admin").id, school.id)
+    staff.deactivate(school, teacher.id, by=admin, at=left)
+    staff.set_roles(school, teacher.id, ["teacher"], by=admin, at=back)
+    walk(act, organizer, _user("reviewer"), Phase.CONFIRMED, missed=[teacher.id])
     return act
 
 
@@ -90,3 +172,8 @@ def _plan(school: School, now: datetime) -> None:
     )
     reviewer = _user("reviewer")
     plans.decide(plan, "approve", "目标具体，可行。", by=access.actor(reviewer.id, school.id))
+    username, comment = RETURNED_PLAN
+    teacher = _user(username)
+    plan = plans.save(school, teacher, year, "多听课，多反思，提高自己的教学水平。", "《课堂提问的艺术》", "50", {},
+                      by=access.actor(teacher.id, school.id), submit=True)
+    plans.decide(plan, "return", comment, by=access.actor(reviewer.id, school.id))

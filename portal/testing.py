@@ -76,6 +76,7 @@ def base_config(tmp: Path, uri: str) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key-0123456789",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "UPLOAD_FOLDER": str(tmp / "uploads"),
+        "EXPORT_FOLDER": str(tmp / "exports"),  # the demo's written export: copied with the database
         "CACHE_DIR": str(tmp / "cache"),
         "WTF_CSRF_ENABLED": False,
         # jobs wait in memory for a worker that tests about something else never start;

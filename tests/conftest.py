@@ -13,7 +13,7 @@ is then a copy of a template that builder filled once per test process, and
 builder must not depend on the test: every test that uses it gets the same data.
 ``tests.support.prepared.prepared_by(builder)`` makes such a fixture.
 
-* SQLite (default): the template file is copied, and so is the upload folder the demo wrote.
+* SQLite (default): the template file is copied, and so are the upload and export folders the demo wrote.
 * PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in its second run): every
   app gets a database of its own, lent from the test process's spares of that template: after
   the test it is put back to the template's data (``tests/support/pg_reset.py``) and lent again,
@@ -143,6 +143,17 @@ class Template:
     uri: str  # SQLite: the file's path; PostgreSQL: the database name
     uploads: Path  # the upload folder it was built with
     facts: Any = None  # what a prepared template's builder returned (ids of what it made)
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """The folders of files its database names: uploads, and the exports written (the demo's)."""
+        return self.uploads, self.uploads.with_name("exports")
+
+
+def _copy_folders(template: Template, to: Path) -> None:
+    for folder in template.folders:
+        if folder.is_dir():
+            shutil.copytree(folder, to / folder.name, dirs_exist_ok=True)
 
 
 #: A builder of prepared data: runs once per test process in an app context on a copy of the
@@ -275,8 +286,8 @@ class Templates:
             if source is not None:
                 shutil.copy(source.uri, where)
             uri = f"sqlite:///{where}"
-        if source is not None and source.uploads.is_dir():
-            shutil.copytree(source.uploads, folder / "uploads", dirs_exist_ok=True)
+        if source is not None:
+            _copy_folders(source, folder)
         app = create_app(base_config(folder, uri))
         with app.app_context():
             facts = fill()
@@ -297,11 +308,11 @@ class Templates:
         return self._build("demo", self.get("empty"), lambda: load_demo() and None)  # facts: none
 
     def copy(self, kind: str, tmp: Path, created: list[str], build: Builder | None = None) -> str:
-        """A new database copied from the ``kind`` template; its upload files go to ``tmp/uploads``."""
+        """A new database copied from the ``kind`` template; its upload (and export) files go to
+        ``tmp/uploads`` (``tmp/exports``)."""
         template = self.get(kind, build)
         n = next(self.serial)
-        if template.uploads.is_dir():
-            shutil.copytree(template.uploads, tmp / "uploads", dirs_exist_ok=True)
+        _copy_folders(template, tmp)
         if self.pg is not None:
             if self.reusable():
                 name = self.lend(kind, template)

@@ -35,7 +35,7 @@ from portal.models import School
 from portal.page_cache import cached_part, fill_csrf_slots
 from portal.registry import registry
 from portal.reports import exports, summary_table
-from portal.services import access, credits, districts, exemptions, locks, schools, teacher_years
+from portal.services import access, credits, districts, exemptions, locks, schools, stints, teacher_years
 from portal.timeutil import current_school_year, to_local, utcnow
 from portal.web.helpers import id_url, messages_at
 
@@ -287,6 +287,7 @@ def teacher_record(user_id: int):
         years=credits.teacher_record(teacher, school),
         # as the school's summary marks them
         left_school=label(LEFT_SCHOOL) if teacher.id not in credits.teaching_now(school.id) else "",
+        away=stints.periods_away(teacher.id, school.id),  # what was held then asks nothing of them
         type_names=_type_names(),
         tz=school.timezone,
         heading=heading,

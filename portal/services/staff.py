@@ -194,8 +194,9 @@ def set_password_by_operator(person: User, password: str) -> None:
             staff_log.record(s, school_id, person.id, policy.SYSTEM, "password", [], [])
 
 
-def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
+def deactivate(school: School, user_id: int, *, by: policy.Actor, at: datetime | None = None) -> int:
     """End every role of the person in this school (their history stays). Returns rows changed.
+    ``at``: when they left (by default now; the demo dates a stretch away back).
 
     Every API token and calendar feed address of the person is revoked in the same transaction
     (a token is the person's, not the school's, so it goes even if they still belong to another
@@ -216,7 +217,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
         result = s.execute(
             update(Membership)
             .where(Membership.school_id == school.id, Membership.user_id == user_id, Membership.active.is_(True))
-            .values(active=False, until=utcnow())  # the years over by now stay theirs
+            .values(active=False, until=at or utcnow())  # the years over by now stay theirs
         )
         tokens.revoke_all_in(s, user_id)
         calendar_feeds.end_all_in(s, user_id)  # their feed addresses too: back later, they make new ones
@@ -225,11 +226,13 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor) -> int:
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
 
 
-def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Actor) -> list[str]:
+def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Actor,
+              at: datetime | None = None) -> list[str]:
     """Give a person of the school exactly ``roles`` there (at least one school role): missing
     memberships are added or switched back on, the others switched off; history stays, and the
     change is written to the staff audit log (:mod:`portal.services.staff_log`).
-    Nobody changes their own roles (an admin cannot lock themselves out by a slip)."""
+    Nobody changes their own roles (an admin cannot lock themselves out by a slip). ``at``: when
+    the change takes effect (by default now; the demo dates a return back)."""
     policy.require(policy.may_administer(by), "policy.admin_only")
     wanted = sorted(set(roles or []), key=lambda r: SCHOOL_ROLES.index(r) if r in SCHOOL_ROLES else 99)
     if not wanted or any(r not in SCHOOL_ROLES for r in wanted):
@@ -258,9 +261,9 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
             if role in wanted and m is None:
                 s.add(Membership(user_id=user_id, school_id=school.id, role=role, active=True))
             elif m is not None and role in wanted:
-                users.give_back(m)
+                users.give_back(m, at)
             elif m is not None and m.active:
-                m.active, m.until = False, utcnow()  # the years over by now stay theirs (credits.year_over_at)
+                m.active, m.until = False, at or utcnow()  # the years over by now stay theirs (credits.year_over_at)
         if (TEACHER in before) != (TEACHER in wanted):  # who teaches here moves the stored years
             s.flush()
             teacher_years.refresh_people(school.id, [user_id])

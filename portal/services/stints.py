@@ -54,3 +54,18 @@ def away_at(school_id: int, user_ids: Collection[int], at: datetime) -> set[int]
     return set(db.session.execute(
         select(User.id).where(User.id.in_(list(user_ids)), away_clause(User.id, school_id, at))
     ).scalars())
+
+
+def periods_away(user_id: int, school_id: int) -> list[tuple[datetime, datetime]]:
+    """When the person was away from the school's teaching staff and came back (left, back),
+    oldest first: each stretch before a gap ended, and the next began. A role ended and not
+    given back is no gap (the record marks them as having left)."""
+    row = db.session.execute(select(Membership.id, Membership.since).where(
+        Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == TEACHER)).first()
+    if row is None:
+        return []
+    stints = db.session.execute(select(EarlierStint.since, EarlierStint.until).where(
+        EarlierStint.membership_id == row.id).order_by(EarlierStint.until)).all()
+    starts = [since for since, _until in stints[1:]] + [row.since] if stints else []
+    return [(until, start) for (_since, until), start in zip(stints, starts, strict=True)
+            if start is not None and until < start]

@@ -276,7 +276,7 @@ def add_role(user: User, school: School | None, role: str, district_id: int | No
     return m
 
 
-def give_back(m: Membership) -> None:
+def give_back(m: Membership, at: datetime | None = None) -> None:
     """Switch a role on (again). One given back after a gap (it ended, ``Membership.until``, on
     an earlier day) is dated from its return, and the stretch before the gap is kept as an
     :class:`EarlierStint`: the years over while the person was away are not theirs, those over
@@ -285,8 +285,8 @@ def give_back(m: Membership) -> None:
     the year they came back in is theirs, counted from their return where a day counts (their
     plan's deadline, the writing expected by now). Given back on the day it ended (in the
     deployment's zone), its dates stay: switching a role off by a slip and on again changes
-    nothing."""
-    now = utcnow()
+    nothing. ``at``: when it is given back (by default now; the demo dates a return back)."""
+    now = at or utcnow()
     if not m.active and m.until is not None and _day(m.until) != _day(now):
         (object_session(m) or db.session).add(EarlierStint(membership_id=m.id, since=m.since, until=m.until))
         m.since = now

@@ -74,24 +74,25 @@ def test_sign_up_through_the_api(as_user):
 
 
 def test_plans_through_the_api(as_user):
-    t2 = as_user("teacher2")
-    assert t2.get("/api/v1/plans/me").status_code == 404
+    """teacher3, who has no plan (the demo returned teacher2's), writes one through the API."""
+    t3 = as_user("teacher3")
+    assert t3.get("/api/v1/plans/me").status_code == 404
     for bad in ({"goals": ""}, {"goals": "x", "target_hours": 10}, {"goals": "x", "target_hours": 400},
                 {"goals": "x", "target_hours": "49.5"}, {"goals": "x", "type_targets": {"lecture": -1}},
                 {"goals": "x", "type_targets": {"nope": 1}}, {"goals": "x", "studies": ["a" * 201]},
                 {"goals": "x", "extra": 1}):
-        r = t2.put("/api/v1/plans/me", json=bad)
+        r = t3.put("/api/v1/plans/me", json=bad)
         assert r.status_code == 422, (bad, r.get_json())
-    assert t2.put("/api/v1/plans/me?year=2026", json={"goals": "x"}).status_code == 422
-    assert db.session.scalar(select(func.count(DevelopmentPlan.id))) == 1  # teacher1's demo plan
-    r = t2.put("/api/v1/plans/me", json={"goals": "多听课", "studies": ["《课堂提问的艺术》"], "target_hours": 55,
+    assert t3.put("/api/v1/plans/me?year=2026", json={"goals": "x"}).status_code == 422
+    assert db.session.scalar(select(func.count(DevelopmentPlan.id))) == 2  # teacher1's, teacher2's (demo)
+    r = t3.put("/api/v1/plans/me", json={"goals": "多听课", "studies": ["《课堂提问的艺术》"], "target_hours": 55,
                                          "type_targets": {"lecture": 10}, "submit": True})
     assert r.status_code == 200, r.get_json()
     plan = r.get_json()
     assert plan["status"] == "submitted" and plan["progress"][0]["type"] is None and plan["progress"][0]["planned"] == 55
-    assert t2.put("/api/v1/plans/me", json={"goals": "改"}).status_code == 409
-    assert t2.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "approve"}).status_code == 403
-    assert t2.get("/api/v1/plans").status_code == 403
+    assert t3.put("/api/v1/plans/me", json={"goals": "改"}).status_code == 409
+    assert t3.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "approve"}).status_code == 403
+    assert t3.get("/api/v1/plans").status_code == 403
     rev = as_user("reviewer")
     assert rev.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "return"}).status_code == 422
     assert rev.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "maybe"}).status_code == 422
@@ -100,10 +101,10 @@ def test_plans_through_the_api(as_user):
     assert set(bad.get_json()["fields"]) == {"status"}
     assert rev.post("/api/v1/plans/2147483648/decision", json={"decision": "nope"}).status_code == 404  # before the body
     waiting = rev.get("/api/v1/plans?status=submitted").get_json()
-    assert [p["user"]["username"] for p in waiting] == ["teacher2"]
+    assert [p["user"]["username"] for p in waiting] == ["teacher3"]
     r = rev.post(f"/api/v1/plans/{plan['id']}/decision", json={"decision": "approve", "comment": "好"})
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
-    assert as_user("teacher3").get(f"/api/v1/plans/{plan['id']}").status_code == 403
+    assert as_user("teacher4").get(f"/api/v1/plans/{plan['id']}").status_code == 403
     mine = as_user("teacher1").get("/api/v1/plans/me").get_json()
     assert mine["status"] == "approved" and {"lecture", None} <= {line["type"] for line in mine["progress"]}
 

@@ -146,7 +146,8 @@ RETIREMENT = {"F": 50, "M": 55}
 
 def unexcused_absence(school_id: int, user_id: int, year: str) -> dict[int, Decimal]:
     """A teacher's unexcused absence per semester: their attendance in the school's activities
-    of the year whose state a reviewer confirmed (the phase, asked of the type's workflow)."""
+    of the year whose state a reviewer confirmed (the phase, asked of the type's workflow), but
+    those held while they were away from the staff (``stints``: not theirs to attend)."""
     from portal.registry import registry
 
     absent: dict[int, Decimal] = {}
@@ -154,7 +155,8 @@ def unexcused_absence(school_id: int, user_id: int, year: str) -> dict[int, Deci
         select(Participation, Activity).join(Activity, Activity.id == Participation.activity_id).where(
             Participation.user_id == user_id, Activity.school_id == school_id, Activity.school_year == year)
     ):
-        if registry().phase(a.type_key, a.state).counts_for_absence:
+        if registry().phase(a.type_key, a.state).counts_for_absence and not stints.away_at(school_id, [user_id],
+                                                                                           a.starts_at):
             absent[a.semester] = absent.get(a.semester, Decimal("0")) + (p.absent_hours or Decimal("0"))
     return absent
 

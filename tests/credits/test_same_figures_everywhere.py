@@ -55,7 +55,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from unittest.mock import patch
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -65,7 +64,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.assessment import STATUSES, QuotaFact, hours_recognised
-from portal.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD, STAFF_SINCE
 from portal.demo_district import load_district_demo
 from portal.extensions import db
 from portal.messages import heading, status_label
@@ -172,6 +171,10 @@ def recognised(refs: Iterable[Reference]) -> Decimal:
 # -- the demo, judged in every way -------------------------------------------------------------
 
 
+#: A teacher of the demo school away for over a year (:func:`the_year_goes_on`), invented.
+AWAY_LONG = "teacher8"
+
+
 def the_year_goes_on() -> None:
     """The demo judges its teachers "short" or "exempt" (by age) only. After NORTH1's year was
     accepted, the demo district lowers its minimum — 12 hours a year, a year void at 3 hours of
@@ -192,13 +195,14 @@ def the_year_goes_on() -> None:
     exemptions.set_exemption(demo, people["admin"], people["teacher2"].id, current_school_year(demo.timezone), "长期病假")
     staff.deactivate(demo, people["teacher4"].id, by=access.actor(people["admin"].id, demo.id))
     staff.deactivate(demo, people["teacher3"].id, by=access.actor(people["admin"].id, demo.id))
-    # teacher5 left in the spring of the year before the first with data and came back today:
-    # the years over before they left stay theirs (``EarlierStint``), the one over while they
-    # were away does not list them (nothing of theirs there)
+    # AWAY_LONG (on the staff as long as the demo's, not its teacher5, whose stretch away is
+    # this year's) left in the spring of the year before the first with data and came back
+    # today: the years over before they left stay theirs (``EarlierStint``), the one over
+    # while they were away does not list them (nothing of theirs there)
     left_at = datetime(int(year_before(demo_years()[0])[5:]), 3, 1, 2, 0)
-    with patch.object(staff, "utcnow", lambda: left_at), patch.object(users, "utcnow", lambda: left_at):
-        staff.deactivate(demo, people["teacher5"].id, by=access.actor(people["admin"].id, demo.id))
-    staff.set_roles(demo, people["teacher5"].id, ["teacher"], by=access.actor(people["admin"].id, demo.id))
+    away = users.create_user(AWAY_LONG, DEMO_PASSWORD, "苏文博", demo, ["teacher"], joined=STAFF_SINCE)
+    staff.deactivate(demo, away.id, by=access.actor(people["admin"].id, demo.id), at=left_at)
+    staff.set_roles(demo, away.id, ["teacher"], by=access.actor(people["admin"].id, demo.id))
     reviewer = db.session.execute(select(User).where(User.username == "dreviewer")).scalar_one()
     for sub in db.session.execute(select(YearSubmission).where(
             YearSubmission.district_id == district.id, YearSubmission.status.in_((SUBMITTED, RETURNED)))).scalars().all():
@@ -822,7 +826,7 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
         load_district_demo()
         with_data = demo_years()
         # and the two years before, without any data: each surface must show the year asked for
-        # (teacher5 held the role when the first was over, and was away when the second was)
+        # (AWAY_LONG held the role when the first was over, and was away when the second was)
         years = [year_before(year_before(with_data[0])), year_before(with_data[0]), *with_data]
         db.session.remove()
     assert warm_the_caches(site, years) > 50
@@ -846,8 +850,8 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     assert any(not r.teaching and r.total == 0 and r.status == "exempt" for r in audit.ref.values()), \
         "nobody left with only an exemption"
     assert any(r.absent != (ZERO, ZERO) for r in audit.ref.values()), "no unexcused absence in the demo"
-    assert ("DEMO", "teacher5", years[0]) in audit.ref, "a year over before a gap is not the teacher's"
-    assert ("DEMO", "teacher5", years[1]) not in audit.ref, "a year over while away is the teacher's"
+    assert ("DEMO", AWAY_LONG, years[0]) in audit.ref, "a year over before a gap is not the teacher's"
+    assert ("DEMO", AWAY_LONG, years[1]) not in audit.ref, "a year over while away is the teacher's"
 
     teacher_surfaces(site, audit)
     school_surfaces(site, audit, words, codes, years)

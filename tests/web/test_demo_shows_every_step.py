@@ -257,3 +257,98 @@ def _school_plan_deadline_can_be_near(school: School) -> bool:
 
     today = to_local(utcnow(), school.timezone).date()
     return today.year == first_calendar_year(school_plans.next_year(school.timezone)) and (today.month, today.day) != (12, 31)
+
+
+def test_a_personal_plan_returned_with_a_comment(site, as_user):
+    """teacher2's development plan, sent and returned by the reviewer with a comment: her plan
+    page and her home show what to mend; she may write it again."""
+    from portal.demo_year import RETURNED_PLAN
+    from portal.models import DevelopmentPlan
+    from portal.services import plans
+
+    username, comment = RETURNED_PLAN
+    with site.app_context():
+        plan = db.session.execute(select(DevelopmentPlan).join(User, User.id == DevelopmentPlan.user_id)
+                                  .where(User.username == username)).scalar_one()
+        assert (plan.status, plan.comment) == (plans.RETURNED, comment)
+        assert db.session.get_one(User, plan.decided_by).username == "reviewer"
+    client = as_user(username)
+    page = client.get("/plan").get_data(as_text=True)
+    assert 'data-testid="plan-comment"' in page and comment in page
+    assert comment in client.get("/").get_data(as_text=True)
+
+
+def test_a_teacher_away_and_back_whose_absence_meanwhile_does_not_count(site, as_user):
+    """teacher5 was taken off the staff (study leave) and given her role back since: the stretch
+    before is kept, her record shows the time away, and the activity held meanwhile, which she
+    missed whole, is approved with her absent — and counts no absence of her year."""
+    from portal.demo_year import AWAY, away_title
+    from portal.models import EarlierStint, Membership
+    from portal.reports.exports import local_day
+    from portal.services import credits
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        teacher = db.session.execute(select(User).where(User.username == AWAY)).scalar_one()
+        role = db.session.execute(select(Membership).where(
+            Membership.user_id == teacher.id, Membership.school_id == school.id, Membership.role == "teacher")).scalar_one()
+        [stint] = db.session.execute(select(EarlierStint).where(EarlierStint.membership_id == role.id)).scalars()
+        assert role.active and stint.until < role.since
+        act = db.session.execute(select(Activity).where(Activity.title == away_title())).scalar_one()
+        assert stint.until < act.starts_at < role.since
+        assert registry().types[act.type_key].engine.definition.phase(act.state) is Phase.CONFIRMED
+        part = db.session.execute(select(Participation).where(
+            Participation.activity_id == act.id, Participation.user_id == teacher.id)).scalar_one()
+        assert part.absent_hours == act.hours and not part.attended_hours
+        assert not credits.teacher_year(teacher, school, act.school_year).facts.absent_hours.get(act.semester)
+        left, back = local_day(stint.until, school.timezone), local_day(role.since, school.timezone)
+        teacher_id, act_id = teacher.id, act.id
+    page = as_user(AWAY).get(f"/teachers/{teacher_id}/record").get_data(as_text=True)
+    [line] = [p.split("</p>")[0] for p in page.split('data-testid="record-away">')[1:]]
+    assert left in line and back in line and "不计" in line
+    assert f'data-testid="record-absence-of-{act_id}"' not in page  # missed while away: not listed
+
+
+def test_background_exports_one_written_one_waiting(site, as_user):
+    """The district admin's exports (``portal.demo_exports``): the ledger workbook written as the
+    worker writes it, its page offering the download; the summary waiting for the worker."""
+    from portal.demo_exports import ASKED_BY
+    from portal.models import ExportJob
+    from portal.services import export_jobs
+    from portal.timeutil import utcnow
+
+    with site.app_context():
+        jobs = db.session.execute(select(ExportJob).join(User, User.id == ExportJob.user_id)
+                                  .where(User.username == ASKED_BY).order_by(ExportJob.id)).scalars().all()
+        assert [(j.kind, j.status) for j in jobs] == [(export_jobs.DISTRICT_LEDGER, "done"),
+                                                      (export_jobs.DISTRICT_SUMMARY, "queued")]
+        assert jobs[0].done_rows > 0 and export_jobs.file_of(jobs[0], utcnow()) is not None
+        done, waiting = (j.id for j in jobs)
+    client = as_user(ASKED_BY)
+    page = client.get(f"/exports/{done}").get_data(as_text=True)
+    assert 'data-status="done"' in page and f'href="/exports/{done}/file"' in page
+    assert client.get(f"/exports/{done}/file").status_code == 200
+    page = client.get(f"/exports/{waiting}").get_data(as_text=True)
+    assert 'data-status="queued"' in page and 'data-export-rows>0<' in page
+    assert as_user("admin").get(f"/exports/{done}").status_code == 404  # the district admin's alone
+
+
+def test_a_sign_up_list_the_organizer_confirmed(site, as_user):
+    """An activity whose sign-up list the organizer confirmed: its seats are its participants,
+    its page says the list is confirmed, and nobody may sign up any more."""
+    from portal.demo_year import CONFIRMED_SEATS, confirmed_title
+    from portal.models import SignupWindow
+
+    with site.app_context():
+        act = db.session.execute(select(Activity).where(Activity.title == confirmed_title())).scalar_one()
+        window = db.session.execute(select(SignupWindow).where(SignupWindow.activity_id == act.id)).scalar_one()
+        assert window.confirmed_at is not None
+        assert db.session.get_one(User, window.confirmed_by).username == "organizer"
+        people = db.session.execute(select(User.username).join(Participation, Participation.user_id == User.id)
+                                    .where(Participation.activity_id == act.id)).scalars().all()
+        assert sorted(people) == sorted(CONFIRMED_SEATS)
+        act_id = act.id
+    for username in ("organizer", CONFIRMED_SEATS[0], "teacher4"):
+        page = as_user(username).get(f"/activities/{act_id}").get_data(as_text=True)
+        assert "名单已确认" in page.split('data-testid="signup-state">')[1][:20]
+        assert f"/activities/{act_id}/signup/join" not in page  # closed: nobody signs up now

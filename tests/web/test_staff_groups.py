@@ -79,7 +79,7 @@ def test_admin_changes_a_persons_groups_beside_the_row_and_it_is_audited(site, a
     assert table.count("<tr>") == 1 + 3  # the heading row and three changes
     assert "数学组、语文组" in table and "组织者、教师" in table and "教研组" in table and "admin" in table
     assert "organizer" not in table.replace("data-label", "")
-    assert "没有符合条件的记录" in c.get("/admin/audit?view=staff&person=teacher5").get_data(as_text=True)
+    assert "没有符合条件的记录" in c.get("/admin/audit?view=staff&person=teacher4").get_data(as_text=True)
     csv = c.get("/admin/audit.csv?view=staff&person=teacher1").get_data(as_text=True)
     assert csv.splitlines()[0].lstrip("\ufeff").startswith("时间,登录名,姓名,变更,变更前,变更后,操作人")
     assert len(csv.strip().splitlines()) == 1 + 3

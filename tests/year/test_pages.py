@@ -51,7 +51,9 @@ def test_a_teacher_writes_a_plan_bad_input_first(site, as_user):
     r = c.post("/plan", data={"goals": "多听课", "target_hours": "20", "type-lecture": "x", "action": "submit"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "不得少于学校要求的 50 学时" in html and "多听课" in html
-    assert _one(site, select(func.count(DevelopmentPlan.id))) == 1  # teacher1's only
+    # teacher1's (signed off) and teacher2's (returned): refused, her plan stays as it was
+    assert _one(site, select(func.count(DevelopmentPlan.id))) == 2
+    assert _one(site, select(DevelopmentPlan.goals).where(DevelopmentPlan.status == "returned")) != "多听课"
     r = c.post("/plan", data={"goals": "多听课", "target_hours": "55", "type-lecture": "10", "action": "submit"})
     assert r.status_code == 302
     assert _one(site, select(DevelopmentPlan.status).where(DevelopmentPlan.target_hours == 55)) == "submitted"
