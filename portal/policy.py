@@ -374,9 +374,9 @@ def may_sign_up(actor: Actor) -> bool:
 
 
 def may_run_signup(actor: Actor, activity: _HasOrganizer) -> bool:
-    """Open an activity for sign-up and confirm its list: whoever organises the activity (a
-    shared one: a declaration has no sign-up)."""
-    return may_organise(actor, activity, declared=False)
+    """Open an activity for sign-up and confirm its list: whoever organises the activity (the
+    service then refuses a declaration's, which takes no sign-up, saying so: ``require_shared``)."""
+    return may_organise(actor, activity)
 
 
 def may_see_signup_withdrawals(actor: Actor, activity: _HasOrganizer) -> bool:
