@@ -213,7 +213,7 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor, at: datetime |
         raise NotFound(msg("user.not_found"))
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
-        staff_log.record(s, school.id, user_id, by, "roles", [r.role for r in held if r.active], [])
+        staff_log.record(s, school.id, user_id, by, "roles", [r.role for r in held if r.active], [], at)
         result = s.execute(
             update(Membership)
             .where(Membership.school_id == school.id, Membership.user_id == user_id, Membership.active.is_(True))
@@ -255,7 +255,7 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
         if not all(policy.may_give_role(r, password_known_to_another=known_to is not None)
                    for r in wanted if r not in before):
             raise Invalid(msg("staff.roles_refused"), {"roles": msg("staff.role_needs_own_password")})
-        staff_log.record(s, school.id, user_id, by, "roles", before, wanted)
+        staff_log.record(s, school.id, user_id, by, "roles", before, wanted, at)
         for role in SCHOOL_ROLES:
             m = existing.get(role)
             if role in wanted and m is None:
