@@ -685,8 +685,7 @@ def reschedule(act: Activity, actor: User, starts_at: Any, ends_at: Any) -> Acti
     times in its payload), the version a calendar feed reads as its SEQUENCE, and the notice to
     the people taking part (queued with the change, ``notifications.rescheduled``). Check-in
     windows and the "tomorrow" reminder follow from the start by themselves."""
-    by = access.actor(actor.id, act.school_id)
-    policy.require(policy.may_organise(by, act), "policy.organise")
+    by = _require_organizer(act, actor.id)
     school = db.session.get(School, act.school_id)
     assert school is not None
     _require_movable(act)

@@ -30,7 +30,7 @@ from portal.models import (
     YearLock,
     YearSubmission,
 )
-from portal.services import activities, calendar_feeds, checkin, notifications, reminders
+from portal.services import access, activities, calendar_feeds, checkin, notifications, reminders, staff
 from portal.testing import log_in
 from portal.timeutil import parse_iso
 from tests.api.conftest import login as api_login
@@ -165,6 +165,16 @@ def test_only_who_may_organise_it_moves_it(app, place):
     for who in (place["t1"], place["org2"], place["reviewer"]):
         exc = _refused(Forbidden, act, who, NEW_START, NEW_END)
         assert exc.msg.code == "policy.organise"
+
+
+def test_an_organiser_who_lost_the_role_is_told_so_and_moves_nothing(app, place):
+    """The refusal every other step gives a demoted organiser (``policy.organiser_no_more``: a
+    school admin can hand it over), not the stranger's; nothing written."""
+    act = _plan(place)
+    staff.set_roles(place["school"], place["organizer"].id, ["teacher"],
+                    by=access.actor(place["admin"].id, place["school"].id))
+    exc = _refused(Forbidden, act, place["organizer"], NEW_START, NEW_END)
+    assert exc.msg.code == "policy.organiser_no_more"
 
 
 def test_another_schools_activity_is_not_theirs_to_move(app, place):
