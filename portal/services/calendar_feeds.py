@@ -1,6 +1,7 @@
 """Calendar feeds (iCalendar, RFC 5545, through the ``icalendar`` library) behind secret URLs.
 
-A person has at most one feed per scope: ``me`` (the activities they organize or take part in)
+A person has at most one feed per scope: ``me`` (the activities they organize or take part in,
+not those held while they were away from the school's staff: ``stints``)
 and ``school:<id>`` (every activity of a school they belong to). The URL carries a random token;
 only its SHA-256 is stored, so the URL is shown once, when it is made; making it again replaces
 the token and the old URL stops working at once. A feed also stops when its owner is
@@ -40,7 +41,7 @@ from portal.messages import msg, person_locale
 from portal.models import Activity, CalendarFeed, District, Participation, School, User
 from portal.registry import registry
 from portal.security import is_digits
-from portal.services import access
+from portal.services import access, stints
 from portal.timeutil import current_school_year, utcnow, zone_of
 from portal.url_rules import public_base, public_url, site_path
 from workflows.definition import Phase
@@ -139,9 +140,12 @@ def _activities(user: User, school: School | None, now: datetime) -> list[tuple[
     if school is not None:
         q = q.where(Activity.school_id == school.id)
     else:  # only in the schools the person still belongs to: one they left is no longer theirs to follow
-        mine = select(Participation.activity_id).where(Participation.user_id == user.id)
+        # nor one held while they were away from its staff (``stints.theirs``): not theirs to attend
+        mine = select(Participation.id).where(
+            Participation.activity_id == Activity.id, Participation.user_id == user.id, stints.theirs(),
+        ).exists()
         schools = [s.id for s, _roles in access.schools_of(user.id)]
-        q = q.where(Activity.school_id.in_(schools), or_(Activity.organizer_id == user.id, Activity.id.in_(mine)))
+        q = q.where(Activity.school_id.in_(schools), or_(Activity.organizer_id == user.id, mine))
     return [(a, tz) for a, tz in db.session.execute(q.order_by(Activity.starts_at, Activity.id))]
 
 

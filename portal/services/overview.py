@@ -24,7 +24,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
-    or_,
     select,
     union_all,
 )
@@ -49,7 +48,7 @@ from portal.services.activities import (
 )
 from portal.services.ledger import credit_ceiling_each, credit_hours_each, rule_ignores_identity
 from portal.services.snapshots import activity_snapshot
-from portal.services.stints import away_clause
+from portal.services.stints import theirs
 from portal.sorting import by_pinyin
 from workflows.definition import Phase
 
@@ -198,9 +197,7 @@ _PARTICIPATIONS = (
         Activity.state.in_(bindparam("states", expanding=True)),
         # nothing more happens in a period the district accepted (as the queue, :func:`_waiting`)
         ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
-        # one held while they were away from the staff is not theirs (unless they were recorded there)
-        or_(~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),
-            Participation.attended_hours > 0, Participation.adjusted_hours > 0),
+        theirs(),  # one held while they were away from the staff is not theirs (``stints``)
     )
     .order_by(Activity.starts_at, Activity.id)
 )

@@ -34,7 +34,7 @@ from portal.hours import fmt
 from portal.models import Activity, Evidence, Notification, Participation, School, TransitionLog
 from portal.plugin_data import type_answer
 from portal.registry import registry
-from portal.services import locks, notifications
+from portal.services import locks, notifications, stints
 from portal.services.notifications import NewNotification, notify_many
 from portal.timeutil import current_school_year, local_text, to_local, utcnow, zone_of
 from workflows.definition import Phase, WorkflowDefinition
@@ -75,9 +75,12 @@ def _link_of(activity_id: int) -> str:
 
 
 def _people(act: Activity) -> list[tuple[int, str]]:
-    """(user id, role) of the participants, and the organizer (role ``""``) if not one."""
+    """(user id, role) of the participants, and the organizer (role ``""``) if not one. Not a
+    participant away from the school's staff when it is held (``stints.theirs``): it is not
+    theirs, so no decision, move nor reminder of it reaches them (the organizer is told as such)."""
     rows = [(uid, role) for uid, role in db.session.execute(
-        select(Participation.user_id, Participation.role).where(Participation.activity_id == act.id)
+        select(Participation.user_id, Participation.role).join(Activity, Activity.id == Participation.activity_id)
+        .where(Participation.activity_id == act.id, stints.theirs())
     )]
     if act.organizer_id not in {uid for uid, _ in rows}:
         rows.append((act.organizer_id, ""))

@@ -24,7 +24,7 @@ from portal.messages import msg
 from portal.models import Activity, Membership, Participation, School, Signup, SignupWindow, User
 from portal.registry import registry
 from portal.security import is_digits
-from portal.services import access, locks, schools
+from portal.services import access, locks, schools, stints
 from portal.services.activities import require_shared, still_open
 from portal.sorting import pinyin_key
 from portal.timeutil import BadTime, iso_local_text, local_text, parse_iso, utcnow, zone_of
@@ -311,13 +311,15 @@ def view(act: Activity, viewer_id: int) -> SignupView | None:
 
 def signups_of(user_id: int, school_id: int, school_year: str) -> list[tuple[Signup, Activity]]:
     """A teacher's own sign-ups for the school's activities of a year, withdrawn ones too
-    (``changed_at`` is when), the latest change first: one query."""
+    (``changed_at`` is when), the latest change first: one query. Not those of an activity held
+    while they were away from the school's staff (``stints.away_clause``): not theirs to attend."""
     return [
         (row, act)
         for row, act in db.session.execute(
             select(Signup, Activity)
             .join(Activity, Activity.id == Signup.activity_id)
-            .where(Signup.user_id == user_id, Activity.school_id == school_id, Activity.school_year == school_year)
+            .where(Signup.user_id == user_id, Activity.school_id == school_id, Activity.school_year == school_year,
+                   ~stints.away_clause(Signup.user_id, Activity.school_id, Activity.starts_at))
             .order_by(Signup.changed_at.desc(), Signup.id.desc())
         )
     ]

@@ -5,8 +5,11 @@ after a gap) to ``Membership.until`` (when it ended, if it has); each stretch be
 an :class:`~portal.models.EarlierStint` (``users.give_back`` writes it). A teacher who left in
 October and came back in March was away from November to February: an activity held then was
 not theirs to attend, so its absence (with or without leave) counts for nothing
-(``credits``: the year's absence, who belongs to a year, the record's list of absences) and
-the home neither promises its hours nor asks evidence for it (``overview.participations``).
+(``credits``: the year's absence, who belongs to a year, the record's list of absences), and
+it is not theirs wherever a teacher reads of their activities (:func:`theirs`): the home
+neither promises its hours nor asks evidence for it (``overview.participations``), their
+calendar feed leaves it out (``calendar_feeds``), no notice nor reminder of it reaches them
+(``reminders``), and their sign-ups do not list it (``signup.signups_of``).
 
 Only a gap that follows a known leaving is "away": an activity before the first known date of
 a role (a school that entered September's activities after giving its teachers their roles in
@@ -23,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import TEACHER, EarlierStint, Membership, User
+from portal.models import TEACHER, Activity, EarlierStint, Membership, Participation, User
 
 
 def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
@@ -44,6 +47,15 @@ def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
     return select(m.id).where(
         m.user_id == user_id, m.school_id == school_id, m.role == TEACHER, left, ~held_now, ~held_before,
     ).correlate_except(m).exists()
+
+
+def theirs(part: Any = Participation, act: Any = Activity) -> ColumnElement[bool]:
+    """SQL: whether the participation ``part`` (a row of it, or an alias) in the activity ``act``
+    is its person's: they were not away from the staff when it was held (:func:`away_clause`
+    at its start), or hours were recorded of them there (a credit written before the rule
+    stands until the district's repair reverses it, ``away_repair``, and is shown as it counts)."""
+    return or_(~away_clause(part.user_id, act.school_id, act.starts_at),
+               part.attended_hours > 0, part.adjusted_hours > 0)
 
 
 def away_at(school_id: int, user_ids: Collection[int], at: datetime) -> set[int]:

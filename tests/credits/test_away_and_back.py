@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal.demo import STAFF_SINCE
 from portal.extensions import db
-from portal.models import EarlierStint, Membership
+from portal.models import Activity, EarlierStint, Membership
 from portal.services import access, credits, forecast, overview, plans, teacher_years, users
 from portal.services import staff as staff_service
 from tests.credits.helpers import DETAILS, credited, prepare_approve
@@ -286,3 +286,100 @@ def test_nothing_is_handed_in_by_someone_away_when_it_was_held(s1, staff, away):
     assert db.session.execute(select(Evidence).where(Evidence.activity_id == still_open.id)).first() is None
     reflections = [q.done for q in credits.teacher_year(t2, s1, YEAR).facts.quotas if q.key == "reflections"]
     assert reflections == [0, 0]
+
+
+# -- what is read of their activities: held while away, none of it is theirs ----------------------
+
+
+def _told(made: list[int]) -> dict[int, set[str]]:
+    """user id → the kinds of the notifications ``made`` (ids) told them."""
+    from portal.models import Notification
+
+    told: dict[int, set[str]] = {}
+    for uid, kind in db.session.execute(select(Notification.user_id, Notification.kind)
+                                        .where(Notification.id.in_(made))):
+        told.setdefault(uid, set()).add(kind)
+    return told
+
+
+def test_no_decision_on_it_is_told_to_them(s1, staff, away):
+    """The approval of the October lecture told t2 it was approved — an activity held while she
+    was off the staff, hers neither to attend nor to be approved for. Her colleague and the
+    organizer are told; so is she of the September lecture she was there for."""
+    from portal.models import Notification, TransitionLog
+    from portal.services import reminders
+
+    t2, gap, _open = away
+    db.session.execute(db.delete(Notification))  # what the fixture's own transitions wrote
+    approved = db.session.execute(select(TransitionLog.id).where(
+        TransitionLog.activity_id == gap.id, TransitionLog.trigger == "approve")).scalar_one()
+    told = _told(reminders.review_decision(approved))
+    assert t2.id not in told
+    assert told[staff["t1"].id] == {"approved"} and told[staff["organizer"].id] == {"approved"}
+    f.fire(gap, staff["reviewer"], "credit")
+    credit = db.session.execute(select(TransitionLog.id).where(
+        TransitionLog.activity_id == gap.id, TransitionLog.trigger == "credit")).scalar_one()
+    told = _told(reminders.review_decision(credit))
+    assert t2.id not in told and told[staff["t1"].id] == {"credited"}
+
+
+def test_no_reminder_of_it_reaches_them(s1, staff, away):
+    """The day before the lecture still open in October t2 (off the staff) was reminded of it,
+    and once it had ended was asked its reflection; the organizer is reminded, and a lecture of
+    September, before she left, asks her reflection as before."""
+    from portal.policy import SYSTEM
+    from portal.services import reminders, schools
+
+    t2, _gap, still_open = away
+    org = staff["organizer"]
+    told = _told(reminders.remind_tomorrow(datetime(2026, 10, 21, 4, 0)))  # noon in Beijing, the day before
+    assert t2.id not in told and told[org.id] == {"tomorrow"}
+    schools.set_type(s1, "lecture", settings={**schools.type_settings(s1.id, "lecture"), "attendee_reflection": True},
+                     by=SYSTEM)
+    before = f.plan(s1, org, "lecture", [(t2, "attendee")], DETAILS["lecture"], hours="2",
+                    start=datetime(2026, 9, 18, 6, 0), title="九月沙龙")  # before she left: hers
+
+    def asked(now: datetime) -> set[tuple[int, str]]:
+        from portal.models import Notification
+
+        made = reminders.remind_evidence(now)
+        return {(uid, link) for uid, link in db.session.execute(
+            select(Notification.user_id, Notification.link).where(Notification.id.in_(made)))}
+
+    assert (t2.id, f"/activities/{before.id}#evidence") in asked(datetime(2026, 9, 19, 4, 0))
+    assert (t2.id, f"/activities/{still_open.id}#evidence") not in asked(datetime(2026, 10, 23, 4, 0))
+
+
+def test_their_calendar_feed_leaves_it_out(s1, staff, away):
+    """t2's own calendar feed listed the October lectures, held while she was off the staff
+    (one marked as held, one still open); the September lecture stays, and the school's feed
+    shows every activity of the school as before."""
+    from icalendar import Calendar
+
+    from portal.services import calendar_feeds
+
+    t2, gap, still_open = away
+
+    def titles(school) -> set[str]:
+        cal = Calendar.from_ical(calendar_feeds.build(t2, school, datetime(2026, 12, 1, 4, 0)))
+        return {str(e.get("summary")) for e in cal.walk("VEVENT")}
+
+    mine = titles(None)
+    assert "九月讲座" in mine and gap.title not in mine and still_open.title not in mine
+    assert {gap.title, still_open.title} <= titles(s1)
+
+
+def test_their_sign_ups_leave_out_one_held_while_they_were_away(s1, staff, away):
+    """A seat taken before leaving, for the October lecture held while t2 was off the staff,
+    stayed on her list of sign-ups (the page and ``GET /api/v1/me/signups``); one of September
+    stays."""
+    from portal.models import Signup
+    from portal.services import signup
+
+    t2, _gap, still_open = away
+    september = db.session.execute(select(Activity).where(Activity.title == "九月讲座")).scalar_one()
+    for act in (september, still_open):
+        db.session.add(Signup(activity_id=act.id, user_id=t2.id, status="seat", signed_at=datetime(2026, 9, 1),
+                              changed_at=datetime(2026, 9, 1)))
+    db.session.commit()
+    assert [a.id for _row, a in signup.signups_of(t2.id, s1.id, YEAR)] == [september.id]
