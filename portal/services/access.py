@@ -233,16 +233,21 @@ def organised_before(activity_ids: Iterable[int]) -> dict[int, frozenset[int]]:
     ids = sorted(set(activity_ids))
     found: dict[int, set[int]] = {}
     for activity_id, payload in (read_rows(_HANDED_OVER_FROM, {"ids": ids}).all() if ids else []):
-        before = (payload or {}).get("from")
-        if id_in_range(before):
+        if (before := _handed_over_from(payload)) is not None:
             found.setdefault(activity_id, set()).add(before)
     return {key: frozenset(people) for key, people in found.items()}
 
 
 def organisers_before_in(history: Iterable[TransitionLog]) -> frozenset[int]:
     """:func:`organised_before` of one activity, read from its history (a page that reads it)."""
-    return frozenset(before for log in history if log.trigger == HANDED_OVER
-                     and id_in_range(before := (log.payload or {}).get("from")))
+    return frozenset(before for log in history
+                     if log.trigger == HANDED_OVER and (before := _handed_over_from(log.payload)) is not None)
+
+
+def _handed_over_from(payload: Any) -> int | None:
+    """Who a handover's history entry took the activity from."""
+    before = payload.get("from") if isinstance(payload, dict) else None
+    return before if isinstance(before, int) and id_in_range(before) else None
 
 
 def activity_roles(
