@@ -53,6 +53,10 @@ TEXTS: dict[str, Any] = {
     "policy.decide_submission": _l("only a district reviewer may accept or return a submission"),
     "policy.reopen_year": _l("only the district may reopen an accepted school year"),
     "policy.repair_credits": _l("only district staff may reverse credits of activities held while a teacher was away"),
+    "policy.repair_own_credits": _l(
+        "%(name)s is among the teachers whose credits this repair reverses: nobody reverses their own credits; "
+        "another district staff member must run it"
+    ),
     "policy.district_admin_only": _l("only the district admin may do this"),
     "policy.organiser_no_more": _l(
         "you no longer hold a role that lets you organize activities in this school; a school admin can hand this "

@@ -264,6 +264,13 @@ def may_repair_away_credits(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN, DISTRICT_REVIEWER)
 
 
+def may_repair_away_credits_of(actor: Actor, involved: Iterable[int]) -> bool:
+    """Reverse these credits (``involved``: the teachers whose credits the repair reverses):
+    district staff, never among them — a district reviewer who also teaches at a school leaves
+    the reversal of their own credits to another district staff member."""
+    return may_repair_away_credits(actor) and not decides_own(actor, involved)
+
+
 def may_write_school_plan(actor: Actor) -> bool:
     """Write the school's annual plan (年度校本研修计划) and send it to the district."""
     return actor.has(SCHOOL_ADMIN)

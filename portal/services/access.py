@@ -24,12 +24,14 @@ from portal.models import (
     School,
     SchoolActivityType,
     SignupWindow,
+    TransitionLog,
     User,
 )
 from portal.registry import registry
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
 from workflows.definition import (
     FORMER_OWNER,
+    HANDED_OVER,
     INVOLVED,
     NO_INDEPENDENT_HOLDER,
     OWNER,
@@ -217,6 +219,37 @@ def schools_of(user_id: int) -> list[tuple[School, list[str]]]:
     return schools_and_district_role(user_id)[0]
 
 
+_HANDED_OVER_FROM = (
+    select(TransitionLog.activity_id, TransitionLog.payload)
+    .where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)), TransitionLog.trigger == HANDED_OVER)
+)
+
+
+def organised_before(activity_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """Who organised each activity before a school admin handed it to another organiser
+    (``handover.hand_over``'s history entries, their ``from``), by activity id (one statement;
+    an activity never handed over is absent). They recorded its attendance and evidence, so they
+    stay involved in it (:data:`~workflows.definition.FORMER_OWNER`)."""
+    ids = sorted(set(activity_ids))
+    found: dict[int, set[int]] = {}
+    for activity_id, payload in (read_rows(_HANDED_OVER_FROM, {"ids": ids}).all() if ids else []):
+        if (before := _handed_over_from(payload)) is not None:
+            found.setdefault(activity_id, set()).add(before)
+    return {key: frozenset(people) for key, people in found.items()}
+
+
+def organisers_before_in(history: Iterable[TransitionLog]) -> frozenset[int]:
+    """:func:`organised_before` of one activity, read from its history (a page that reads it)."""
+    return frozenset(before for log in history
+                     if log.trigger == HANDED_OVER and (before := _handed_over_from(log.payload)) is not None)
+
+
+def _handed_over_from(payload: Any) -> int | None:
+    """Who a handover's history entry took the activity from."""
+    before = payload.get("from") if isinstance(payload, dict) else None
+    return before if isinstance(before, int) and id_in_range(before) else None
+
+
 def activity_roles(
     activity: Activity,
     user_id: int,
@@ -225,26 +258,35 @@ def activity_roles(
     definition: WorkflowDefinition | None = None,
     *,
     takes_part: bool = False,
+    before: Iterable[int] | None = None,
 ) -> frozenset[str]:
     """School roles plus the relations ``owner`` (or ``former_owner``: its organiser, who may
-    run it no more, :func:`portal.policy.may_run_as_organiser`) and ``participant`` to this activity, and,
+    run it no more, :func:`portal.policy.may_run_as_organiser`, or one who organised it before it
+    was handed over) and ``participant`` to this activity, and,
     given the type's workflow ``definition``, ``no_independent_holder`` when the actor may stand
     in for the school's reviewers because none of them is independent of the activity.
     ``participant_ids``: everyone taking part; or None when the caller read only whether the
     actor does (``takes_part``: the review queue, which lists hundreds), and then a stand-in's
-    check asks the database who else is involved."""
+    check asks the database who else is involved. ``before``: who organised it before
+    (:func:`organised_before`; None: read here when it may matter)."""
     out = set(roles)
     people = None if participant_ids is None else set(participant_ids)
     if activity.organizer_id == user_id:
         runs = policy.may_run_as_organiser(policy.Actor.of(user_id, roles), registry().self_declared(activity.type_key))
         out.add(OWNER if runs else FORMER_OWNER)
+    elif before is None and (definition is None or any(
+            t.independent and (t.roles | t.stand_in_roles) & out for t in definition.transitions)):
+        before = organised_before([activity.id]).get(activity.id, frozenset())  # it decides what they may do
+    if before is not None and user_id in set(before) and OWNER not in out:
+        out.add(FORMER_OWNER)
     if (user_id in people) if people is not None else takes_part:
         out.add(PARTICIPANT)
     if definition is not None and not out & INVOLVED:
         stand_in = [t for t in definition.transitions if t.stand_in_roles & out and not t.roles & out]
         if stand_in:
             holders = frozenset().union(*(t.roles for t in stand_in))
-            if not _independent_holder_exists(activity, holders, people):
+            involved = organised_before([activity.id]).get(activity.id, frozenset()) if before is None else before
+            if not _independent_holder_exists(activity, holders, people, frozenset(involved)):
                 out.add(NO_INDEPENDENT_HOLDER)
     return frozenset(out)
 
@@ -272,15 +314,17 @@ _HOLDER_NOT_TAKING_PART = _INDEPENDENT_HOLDER.where(
 )
 
 
-def _independent_holder_exists(activity: Activity, roles: frozenset[str], participants: set[int] | None) -> bool:
+def _independent_holder_exists(activity: Activity, roles: frozenset[str], participants: set[int] | None,
+                               organised_before: frozenset[int] = frozenset()) -> bool:
     """Whether an active member of the activity's school holds one of ``roles`` and neither
-    organised nor took part in it (``participants``: everyone taking part, or None: the
-    database is asked who does)."""
+    organised (now or ``organised_before`` it was handed over) nor took part in it
+    (``participants``: everyone taking part, or None: the database is asked who does)."""
     params = {"school_id": activity.school_id, "roles": sorted(roles)}
+    organisers = organised_before | {activity.organizer_id}
     if participants is None:
         holders = read_rows(_HOLDER_NOT_TAKING_PART, {**params, "activity_id": activity.id}).scalars()
-        return any(holder != activity.organizer_id for holder in holders)
-    return not (participants | {activity.organizer_id}).issuperset(read_rows(_INDEPENDENT_HOLDER, params).scalars())
+        return any(holder not in organisers for holder in holders)
+    return not (participants | organisers).issuperset(read_rows(_INDEPENDENT_HOLDER, params).scalars())
 
 
 def school_by_code(code: str) -> School:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.database import write_transaction
+from portal.errors import Forbidden
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, School, User
@@ -99,7 +100,8 @@ def district_schools(district_id: int) -> list[int]:
 def repair(*, apply: bool, by: policy.Actor | None = None, school_ids: Collection[int] | None = None,
            year: str | None = None) -> Repaired:
     """What the repair reverses (``apply`` False: a dry run, nothing is written) or reversed, and
-    what it leaves because the district accepted its period. Applying, ``by`` (district staff)
+    what it leaves because the district accepted its period. Applying, ``by`` (district staff,
+    none of the teachers whose credits it reverses: :func:`policy.may_repair_away_credits_of`)
     is the reversing entries' author; everything is written in one transaction, each school's
     lock held (:func:`locks.hold`) and the credits found again inside it."""
     if not apply:
@@ -117,6 +119,9 @@ def repair(*, apply: bool, by: policy.Actor | None = None, school_ids: Collectio
         out = Repaired()
         for credit in standing(school_ids, year):
             (out.locked if credit.locked else out.reversed).append(credit)
+        if not policy.may_repair_away_credits_of(by, (c.user_id for c in out.reversed)):
+            name = s.get_one(User, by.user_id).display_name
+            raise Forbidden(msg("policy.repair_own_credits", name=name))  # nothing written: the whole is refused
         ids = [c.entry_id for c in out.reversed]
         entries = list(s.execute(select(CreditEntry).where(CreditEntry.id.in_(ids)).order_by(CreditEntry.id))
                        .scalars()) if ids else []

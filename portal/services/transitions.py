@@ -9,7 +9,7 @@ hook fires.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,7 @@ def allowed_triggers(
     locked: bool | None = None,
     takes_part: bool | None = None,
     ended: bool | None = None,
+    before: Iterable[int] | None = None,
 ) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated): what the
     activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
@@ -64,7 +65,8 @@ def allowed_triggers(
     the lock of a year the district accepted: ``locked``, read when not given). Who takes part:
     ``participant_ids``, or only whether the user does (``takes_part``: a stand-in's check then
     asks the database), read when neither is given. ``ended=True``: as if the activity had ended
-    (what :func:`after_the_end` offers)."""
+    (what :func:`after_the_end` offers). ``before``: who organised it before it was handed over
+    (:func:`access.organised_before`), read when not given and it matters."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
@@ -75,7 +77,7 @@ def allowed_triggers(
     if school_roles is None:
         school_roles = access.school_roles(user_id, act.school_id)
     roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition,
-                                  takes_part=bool(takes_part))
+                                  takes_part=bool(takes_part), before=before)
     found = reg.engine.allowed_triggers(act.state, roles, started=has_started(act),
                                         ended=has_ended(act) if ended is None else ended)
     if found and (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked):
@@ -86,25 +88,30 @@ def allowed_triggers(
 
 
 def after_the_end(act: Activity, user_id: int, allowed: list[str], participant_ids: list[int] | None = None,
-                  school_roles: frozenset[str] | None = None, locked: bool | None = None) -> list[str]:
+                  school_roles: frozenset[str] | None = None, locked: bool | None = None,
+                  before: Iterable[int] | None = None) -> list[str]:
     """The triggers this user could fire once the activity has ended that ``allowed`` (what they
     may fire now) lacks: the credit of an approved activity still running (a page says when)."""
     if has_ended(act):
         return []
-    return [t for t in allowed_triggers(act, user_id, participant_ids, school_roles, locked, ended=True)
+    return [t for t in allowed_triggers(act, user_id, participant_ids, school_roles, locked, ended=True, before=before)
             if t not in allowed]
 
 
 def allowed_triggers_each(
     acts: list[Activity], user_id: int, school_roles: frozenset[str], takes_part: Mapping[int, bool],
-    locked: Mapping[int, bool],
+    locked: Mapping[int, bool], before: Mapping[int, frozenset[int]] | None = None,
 ) -> dict[int, list[str]]:
     """:func:`allowed_triggers` of several activities (a page of the review queue) given what the
     page read already: whether the user ``takes_part`` in each and whether its year is
     ``locked``, by activity id (the queue's: ``QueueItem.takes_part``; none locked, as the queue
     shows no activity of a locked year). No statement of its own (a stand-in's check aside, as
-    :func:`allowed_triggers`: it asks the database who else is involved)."""
-    return {a.id: allowed_triggers(a, user_id, None, school_roles, locked[a.id], takes_part[a.id]) for a in acts}
+    :func:`allowed_triggers`: it asks the database who else is involved) but who organised them
+    before they were handed over (``before``, :func:`access.organised_before`: read when not given)."""
+    if before is None:
+        before = access.organised_before(a.id for a in acts)
+    return {a.id: allowed_triggers(a, user_id, None, school_roles, locked[a.id], takes_part[a.id],
+                                   before=before.get(a.id, frozenset())) for a in acts}
 
 
 def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], settings: dict,

@@ -245,9 +245,10 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     roles = current_roles() - set(DISTRICT_ROLES)  # the viewer's roles in this school (already loaded)
     if locked is None:
         locked = locks.is_locked(act.school_id, act.school_year, act.semester)
-    allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked) if reg else []
-    after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked) if reg else []
     history = transitions.history(act.id)  # first: the organizer is usually among its actors (no query for them)
+    before = access.organisers_before_in(log for log, _actor in history)  # involved in it still
+    allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked, before=before) if reg else []
+    after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked, before) if reg else []
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
         User, act.organizer_id
     )
@@ -260,8 +261,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
                     else schools.settings_from(act.type_key, stored_settings))  # read with the activity
         details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
         try:
-            ctx = context(act, people, evidence, settings, me, access.activity_roles(act, me, roles, participant_ids),
-                          utcnow())
+            ctx = context(act, people, evidence, settings, me,
+                          access.activity_roles(act, me, roles, participant_ids, before=before), utcnow())
         except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
             fragment = plugin_fragment.notice(exc.reg)
         else:

@@ -165,3 +165,24 @@ def test_bad_arguments_are_one_line_and_change_nothing(app, s1, staff, planted, 
     assert headline.startswith("Error: ") and error in headline and all(d.startswith("  ") for d in detail), result.output
     assert _ledger() == ledger and _rows(s1) == rows
     assert db.session.scalar(select(func.count()).select_from(CreditEntry).where(CreditEntry.kind == "reversal")) == 0
+
+
+def test_district_staff_reverse_no_credit_of_their_own(app, s1, staff, planted, auditor):
+    """A district reviewer who also teaches at the school (t2, away in October) does not reverse
+    their own credit: the repair is refused, naming them, and nothing is written; another
+    district staff member runs it. The dry run still lists it."""
+    from portal.models import Membership
+
+    t2 = staff["t2"]
+    db.session.add(Membership(user_id=t2.id, role="district_reviewer", district_id=s1.district_id, school_id=None,
+                              active=True))
+    db.session.commit()
+    ledger, rows = _ledger(), _rows(s1)
+    assert _run(app, "--as", t2.username).output.splitlines()[0].startswith("would reverse 1")
+    result = _run(app, "--apply", "--as", t2.username)
+    assert result.exit_code == 1, result.output
+    assert result.output.count("\n") == 1 and result.output.startswith("Error: "), result.output
+    assert t2.display_name in result.output and "another district staff member" in result.output, result.output
+    assert _ledger() == ledger and _rows(s1) == rows
+    assert _run(app, "--apply", "--as", auditor.username).output.splitlines()[0].startswith("reversed 1")
+    assert ledger_total(t2.id, s1.id, YEAR) == Decimal("3.0")

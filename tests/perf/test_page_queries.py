@@ -23,8 +23,9 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # the stored rows, writing, groups, who teaches there today (those who left are marked); columns from the rows
     "school summary": ("admin", lambda s: "/reports/summary", 6, 1),
     # pages, counts and type settings in one; people, with whether the viewer takes part in the reviewed
-    # (whether they may post their credits: the queue offers no step the workflow refuses them); evidence
-    "review queue": ("reviewer", lambda s: "/review", 4, 1),
+    # (whether they may post their credits: the queue offers no step the workflow refuses them); evidence;
+    # who organised each before it was handed over (involved still: ``access.organised_before``)
+    "review queue": ("reviewer", lambda s: "/review", 5, 1),
     # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one); the school's settings
     # of its type too (that statement is the one counted apart as the settings lookup; it was a
