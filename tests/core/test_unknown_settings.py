@@ -33,7 +33,20 @@ def _start(monkeypatch, tmp_path, **env: str):
 @pytest.mark.parametrize("typo,meant", [("YANXIU_CAHCE_TYPE", "YANXIU_CACHE_TYPE"),
                                         ("YANXIU_PUBLICURL", "YANXIU_PUBLIC_URL"),
                                         ("YANXIU_JOB_STORAGE", "YANXIU_JOBS_STORAGE"),
-                                        ("YANXIU_SMPT_HOST", "YANXIU_MAIL_PORT")])
+                                        # another program's words for ours (config.ENV_WORDS): by
+                                        # spelling alone SMPT_HOST came closest to YANXIU_MAIL_PORT
+                                        ("YANXIU_SMPT_HOST", "YANXIU_MAIL_SERVER"),
+                                        ("YANXIU_SMTP_HOST", "YANXIU_MAIL_SERVER"),
+                                        ("YANXIU_SMTP", "YANXIU_MAIL_SERVER"),
+                                        ("YANXIU_SMTP_PORT", "YANXIU_MAIL_PORT"),
+                                        ("YANXIU_SMTP_USER", "YANXIU_MAIL_USERNAME"),
+                                        ("YANXIU_MAIL_PASS", "YANXIU_MAIL_PASSWORD"),
+                                        ("YANXIU_SMTP_PASSWORD", "YANXIU_MAIL_PASSWORD"),
+                                        ("YANXIU_MAIL_FROM", "YANXIU_MAIL_SENDER"),
+                                        ("YANXIU_DB", "DATABASE_URL"),
+                                        ("YANXIU_DATABASE_URL", "DATABASE_URL"),
+                                        ("YANXIU_SECRET", "SECRET_KEY"),
+                                        ("YANXIU_REDIS_HOST", "YANXIU_JOBS_REDIS_URL")])
 def test_a_misspelt_setting_stops_the_start_naming_it_and_the_closest(monkeypatch, tmp_path, typo, meant):
     with pytest.raises(BadConfiguration) as refused:
         _start(monkeypatch, tmp_path, **{typo: "redis"})
