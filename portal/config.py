@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
+from flask.cli import FlaskGroup
 
 from portal.timeutil import DEFAULT_ZONE
 
@@ -262,6 +264,18 @@ class ConfigurationError(click.ClickException):
     """A setting the portal cannot start with. A Click exception, so that ``flask …`` says it in
     one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn still
     logs it and stops ("Worker failed to boot")."""
+
+
+def listing_commands() -> bool:
+    """Whether the app is being built for Flask's command group to list its commands
+    (``flask --help``, ``flask`` alone), where any error but Flask's own "no app" is printed as
+    a traceback above the usage (``FlaskGroup.list_commands``); a command's own build
+    (``flask school list``) is not, and says a :class:`ConfigurationError` in one line."""
+    listing = FlaskGroup.list_commands.__code__
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_code is not listing:
+        frame = frame.f_back
+    return frame is not None
 
 
 class InsecureConfiguration(ConfigurationError):
