@@ -8,16 +8,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
+from flask.cli import NoAppException
 
 from portal.config import (
     DEV_SECRET_KEY,
     BadConfiguration,
+    ConfigurationError,
     DefaultConfig,
     InsecureConfiguration,
     check_database_url,
     check_time_zones,
     check_upload_folder,
     from_environment,
+    listing_commands,
 )
 from portal.jinja_env import PageEnvironment
 from portal.url_rules import SharedBuilderRule
@@ -26,7 +29,21 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then ``instance/config.py``, then the environment, then ``config``."""
+    """Build the app: defaults, then ``instance/config.py``, then the environment, then ``config``.
+
+    A setting it cannot start with stops it in one line (:class:`ConfigurationError`, ``Error: …``
+    from ``flask <command>``), under ``flask --help`` too: Flask's command group prints the
+    traceback of any error but its own "no app" while it lists the app's commands, so there
+    the error is given as that one (:func:`portal.config.listing_commands`)."""
+    try:
+        return _build_app(config)
+    except ConfigurationError as exc:
+        if listing_commands():
+            raise NoAppException(exc.format_message()) from None
+        raise
+
+
+def _build_app(config: dict[str, Any] | None) -> Flask:
     instance_path = os.environ.get("YANXIU_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.url_rule_class = SharedBuilderRule

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
+from flask.cli import FlaskGroup
 
 from portal.timeutil import DEFAULT_ZONE
 
@@ -132,14 +134,40 @@ ENV_READ_ELSEWHERE = frozenset({
 })
 
 
+#: words of other programs' names for our settings, as :data:`ENV_KEYS` spells them, and the
+#: names they then make that mean one of ours (:func:`closest_setting`): by spelling alone
+#: ``SMPT_HOST`` came closest to ``MAIL_PORT`` (a name written whole here would be a known one:
+#: ``tests/core/test_unknown_settings.py``)
+ENV_WORDS = {
+    "SMTP": "MAIL", "SMPT": "MAIL", "EMAIL": "MAIL", "USER": "USERNAME", "LOGIN": "USERNAME",
+    "PASS": "PASSWORD", "PASSWD": "PASSWORD", "PWD": "PASSWORD", "FROM": "SENDER", "DB": "DATABASE",
+    "URI": "URL",
+}
+ENV_MEANT = {"MAIL": "MAIL_SERVER", "MAIL_HOST": "MAIL_SERVER", "MAIL_HOSTNAME": "MAIL_SERVER"}
+
+
+def _stem(name: str) -> str:
+    return name.removeprefix("YANXIU_")
+
+
+def closest_setting(env: str, known: Collection[str]) -> str:
+    """The ``known`` name an unknown ``YANXIU_*`` variable ``env`` most likely meant: its words
+    read as ours (:data:`ENV_WORDS`, :data:`ENV_MEANT`: ``SMTP_HOST`` is ``MAIL_SERVER``,
+    ``DB`` the database), then the closest spelling, the ``YANXIU_`` all share left out (so
+    ``DATABASE_URL`` is found with the prefix too)."""
+    words = "_".join(ENV_WORDS.get(word, word) for word in _stem(env).split("_"))
+    stems = {_stem(name): name for name in sorted(known)}
+    return stems[difflib.get_close_matches(ENV_MEANT.get(words, words), list(stems), n=1, cutoff=0.0)[0]]
+
+
 def check_unknown_variables(environ: Mapping[str, str]) -> None:
     """Stop the start at a ``YANXIU_*`` variable the portal does not know, naming it and the
-    known name closest to it: a misspelt one was silently ignored and the default used."""
-    known = sorted(set(ENV_KEYS) | ENV_READ_ELSEWHERE)
+    known name it most likely meant (:func:`closest_setting`): a misspelt one was silently
+    ignored and the default used."""
+    known = set(ENV_KEYS) | ENV_READ_ELSEWHERE
     for env in sorted(environ):
         if env.startswith("YANXIU_") and env not in known:
-            closest = difflib.get_close_matches(env, known, n=1, cutoff=0.0)
-            raise BadConfiguration(f"unknown setting {env}: did you mean {closest[0]}? "
+            raise BadConfiguration(f"unknown setting {env}: did you mean {closest_setting(env, known)}? "
                                    "(README, Configuration: the settings the portal reads)")
 
 
@@ -236,6 +264,18 @@ class ConfigurationError(click.ClickException):
     """A setting the portal cannot start with. A Click exception, so that ``flask …`` says it in
     one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn still
     logs it and stops ("Worker failed to boot")."""
+
+
+def listing_commands() -> bool:
+    """Whether the app is being built for Flask's command group to list its commands
+    (``flask --help``, ``flask`` alone), where any error but Flask's own "no app" is printed as
+    a traceback above the usage (``FlaskGroup.list_commands``); a command's own build
+    (``flask school list``) is not, and says a :class:`ConfigurationError` in one line."""
+    listing = FlaskGroup.list_commands.__code__
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_code is not listing:
+        frame = frame.f_back
+    return frame is not None
 
 
 class InsecureConfiguration(ConfigurationError):

@@ -22,7 +22,7 @@ from portal.plugin_data import PluginStepFailed, hours_rule, previewing
 from portal.registry import registry
 from portal.services import locks, overlaps
 from portal.services.ledger import credit_ceiling, credit_hours_for
-from portal.timeutil import period_bounds
+from portal.timeutil import period_bounds, to_local
 from workflows.definition import Phase
 
 ZERO = Decimal("0")
@@ -175,6 +175,22 @@ def pending_activities(
             hours = (hours * there / act.hours).quantize(Decimal("0.1"), ROUND_DOWN) if act.hours else ZERO
         out.append(PendingActivity(act, p.role, hours, p.absent_hours or ZERO, other))
     return out
+
+
+def coming_first(pending: Sequence[PendingActivity], today: date, tz: str) -> list[PendingActivity]:
+    """The outlook's activities in the order a teacher reads them: first those still ahead or
+    under way on ``today`` (ending on it or later, in the school's zone ``tz``), the soonest
+    first; then those held and waiting for review or credit, the latest first. The home shows
+    the first five and folds the rest: in date order over the year they were the past ones.
+    The order turns on the day alone, as the home's cached body is keyed on it."""
+    def ahead(p: PendingActivity) -> bool:
+        return to_local(p.activity.ends_at, tz).date() >= today
+
+    def start(p: PendingActivity) -> tuple[Any, int]:
+        return p.activity.starts_at, int(p.activity.id)
+
+    return (sorted((p for p in pending if ahead(p)), key=start)
+            + sorted((p for p in pending if not ahead(p)), key=start, reverse=True))
 
 
 def _attended(p: Any, act: Any) -> overlaps.Attended:

@@ -34,7 +34,8 @@ def index():
         record = credits.teacher_year(user, school, year)
         rows = overview.participations(user.id, school.id, forecast.OUTLOOK_PHASES, year)
         settings, enabled = schools.settings_and_enabled(school.id)
-        pending = forecast.pending_activities(rows, settings, year)
+        # what is ahead first: the page shows five and folds the rest
+        pending = forecast.coming_first(forecast.pending_activities(rows, settings, year), today, school.timezone)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
         joined_after = record.not_theirs
         accepted = record.accepted_periods  # what the district accepted is over
@@ -56,6 +57,6 @@ def index():
             entry_rows=entry_rows,
         )
 
-    # keyed on the day too: what is behind schedule changes with the date
+    # keyed on the day too: what is behind schedule, and what of the outlook is ahead, change with the date
     body = cached_part("home", school, (user.id, year, today.isoformat(), request.script_root), render_body)
     return render_template("home/index.html", body=body)

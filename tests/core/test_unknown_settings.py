@@ -8,7 +8,10 @@ that starts today is refused."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,7 +36,20 @@ def _start(monkeypatch, tmp_path, **env: str):
 @pytest.mark.parametrize("typo,meant", [("YANXIU_CAHCE_TYPE", "YANXIU_CACHE_TYPE"),
                                         ("YANXIU_PUBLICURL", "YANXIU_PUBLIC_URL"),
                                         ("YANXIU_JOB_STORAGE", "YANXIU_JOBS_STORAGE"),
-                                        ("YANXIU_SMPT_HOST", "YANXIU_MAIL_PORT")])
+                                        # another program's words for ours (config.ENV_WORDS): by
+                                        # spelling alone SMPT_HOST came closest to YANXIU_MAIL_PORT
+                                        ("YANXIU_SMPT_HOST", "YANXIU_MAIL_SERVER"),
+                                        ("YANXIU_SMTP_HOST", "YANXIU_MAIL_SERVER"),
+                                        ("YANXIU_SMTP", "YANXIU_MAIL_SERVER"),
+                                        ("YANXIU_SMTP_PORT", "YANXIU_MAIL_PORT"),
+                                        ("YANXIU_SMTP_USER", "YANXIU_MAIL_USERNAME"),
+                                        ("YANXIU_MAIL_PASS", "YANXIU_MAIL_PASSWORD"),
+                                        ("YANXIU_SMTP_PASSWORD", "YANXIU_MAIL_PASSWORD"),
+                                        ("YANXIU_MAIL_FROM", "YANXIU_MAIL_SENDER"),
+                                        ("YANXIU_DB", "DATABASE_URL"),
+                                        ("YANXIU_DATABASE_URL", "DATABASE_URL"),
+                                        ("YANXIU_SECRET", "SECRET_KEY"),
+                                        ("YANXIU_REDIS_HOST", "YANXIU_JOBS_REDIS_URL")])
 def test_a_misspelt_setting_stops_the_start_naming_it_and_the_closest(monkeypatch, tmp_path, typo, meant):
     with pytest.raises(BadConfiguration) as refused:
         _start(monkeypatch, tmp_path, **{typo: "redis"})
@@ -48,6 +64,36 @@ def test_the_command_line_says_it_in_one_line(monkeypatch, tmp_path):
     with pytest.raises(BadConfiguration) as refused:
         ScriptInfo(create_app=create_app).load_app()
     assert "\n" not in refused.value.format_message() and "YANXIU_CACHE_TYPE" in refused.value.format_message()
+
+
+def _operator(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``flask ARGS`` in a fresh interpreter in the checkout (the app found in ``wsgi.py``, as
+    the Makefile's ``flask --app wsgi``), a misspelt setting in the environment."""
+    env = {**os.environ, "YANXIU_INSTANCE_PATH": str(tmp_path), "YANXIU_SMPT_HOST": "smtp.example.edu.cn"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+SAID = "Error: unknown setting YANXIU_SMPT_HOST: did you mean YANXIU_MAIL_SERVER?"
+
+
+def test_help_with_a_misspelt_setting_says_it_in_one_line_above_the_usage(tmp_path):
+    """Flask's command group printed the start's traceback above the usage (it shows only its
+    own "no app" error in one line while it lists the app's commands)."""
+    shown = _operator(tmp_path, "--help")
+    assert shown.returncode == 0, shown.stderr  # the usage was asked for, and given
+    assert "Traceback" not in shown.stderr + shown.stdout, shown.stderr
+    assert shown.stderr.strip().startswith(SAID) and shown.stderr.strip().count("\n") == 0, shown.stderr
+    assert shown.stdout.startswith("Usage: ") and "run " in shown.stdout, shown.stdout
+
+
+@pytest.mark.parametrize("command", [["school", "list"], ["db", "--help"]])
+def test_a_command_with_a_misspelt_setting_stops_in_one_line(tmp_path, command):
+    ran = _operator(tmp_path, *command)
+    assert ran.returncode == 1, (ran.stdout, ran.stderr)
+    assert "Traceback" not in ran.stderr + ran.stdout and ran.stdout == "", ran.stderr
+    assert ran.stderr.startswith(SAID) and ran.stderr.count("\n") == 1, ran.stderr
 
 
 def test_a_lower_case_or_other_prefix_is_not_the_portals(monkeypatch, tmp_path):

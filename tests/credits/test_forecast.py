@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -127,6 +128,31 @@ def test_a_year_the_district_accepted_promises_nothing(total, status, outlook):
         assert (fc.outlook, fc.pending, fc.pending_hours) == (outlook, [], 0), accepted
     assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted={1}).pending == items
     assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=()).pending == items
+
+
+def _held(aid: int, starts: datetime, ends: datetime) -> forecast.PendingActivity:
+    act = SimpleNamespace(id=aid, starts_at=starts, ends_at=ends)
+    return forecast.PendingActivity(act, "attendee", Decimal("2"))
+
+
+def test_what_is_ahead_comes_first():
+    """Still ahead or under way on the school's day (the soonest first), then what was held (the
+    latest first): the home shows the first five. Stored times are UTC; the day is Shanghai's:
+    one that ended at 23:30 on 30 November there (15:30 UTC) is over on 1 December."""
+    utc = datetime  # naive UTC, as stored
+    items = [
+        _held(1, utc(2026, 11, 2, 1), utc(2026, 11, 2, 3)),
+        _held(2, utc(2026, 11, 20, 1), utc(2026, 11, 20, 3)),
+        _held(3, utc(2026, 11, 30, 13), utc(2026, 11, 30, 15, 30)),  # 23:30 in Shanghai: over
+        _held(4, utc(2026, 11, 30, 16), utc(2026, 11, 30, 17)),  # 1 December in Shanghai: today
+        _held(5, utc(2026, 11, 28, 1), utc(2026, 12, 3, 9)),  # a week's course, under way
+        _held(6, utc(2026, 12, 9, 1), utc(2026, 12, 9, 3)),
+        _held(7, utc(2026, 12, 2, 1), utc(2026, 12, 2, 3)),
+    ]
+    order = forecast.coming_first(items, date(2026, 12, 1), "Asia/Shanghai")
+    assert [p.activity.id for p in order] == [5, 4, 7, 6, 3, 2, 1]
+    assert [p.activity.id for p in forecast.coming_first(items, date(2026, 12, 1), "UTC")] == [5, 7, 6, 4, 3, 2, 1]
+    assert forecast.coming_first([], date(2026, 12, 1), "Asia/Shanghai") == []
 
 
 def local_start(days_ago: int) -> datetime:

@@ -6,13 +6,17 @@ forecast listed seventeen activities, two and a half phone screens above the to-
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, select
 
 from portal.database import write_transaction
 from portal.extensions import db
-from portal.models import Participation, User
+from portal.models import Activity, Participation, School, User
+from portal.timeutil import current_school_year, to_local, utcnow
+from portal.web import home
 
 PENDING = re.compile(r'data-testid="pending-(\d+)"')
 SHOWN = 5  # the forecast's activities before the fold
@@ -72,3 +76,44 @@ def test_five_activities_or_fewer_are_not_folded(site, as_user):
     shown, folded, summary = _forecast(html)
     assert (len(shown), folded, summary) == (SHOWN, [], None)
     assert 'data-testid="forecast-more"' not in html
+
+
+def _days(site, ids: list[int]) -> tuple[str, dict[int, tuple[datetime, date]]]:
+    """teacher1's school's time zone, and each activity's start and local last day."""
+    with site.app_context():
+        tz = db.session.execute(select(School.timezone).where(School.id == Activity.school_id)
+                                .where(Activity.id == ids[0])).scalar_one()
+        rows = db.session.execute(select(Activity.id, Activity.starts_at, Activity.ends_at)
+                                  .where(Activity.id.in_(ids))).all()
+    return tz, {aid: (starts, to_local(ends, tz).date()) for aid, starts, ends in rows}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_Hans_CN"])
+def test_the_forecast_shows_what_is_ahead_first(site, as_user, lang):
+    """In date order over the year the five shown were the demo's past activities (waiting for
+    review or credit) and the six still ahead were folded: now what is ahead comes first, the
+    soonest first, then what was held, the latest first."""
+    shown, folded, _summary = _forecast(as_user("teacher1").get(f"/?lang={lang}").get_data(as_text=True))
+    tz, days = _days(site, shown + folded)
+    today = to_local(utcnow(), tz).date()
+    ahead = sorted((a for a in days if days[a][1] >= today), key=lambda a: days[a][0])
+    held = sorted((a for a in days if days[a][1] < today), key=lambda a: days[a][0], reverse=True)
+    assert len(ahead) >= SHOWN and held, (ahead, held)  # the demo: six ahead, eleven held
+    assert shown == ahead[:SHOWN]
+    assert folded == ahead[SHOWN:] + held
+
+
+def test_the_cached_home_shows_the_order_of_its_day(site, as_user, monkeypatch):
+    """The body is cached per teacher and day (the year fixed in the address, so the later day
+    shows the same year): the day after the soonest activity ends, it is no longer the first
+    (it waits for review behind what is still ahead)."""
+    client = as_user("teacher1")
+    year = current_school_year(_days(site, _forecast(client.get("/").get_data(as_text=True))[0])[0])
+    shown, _folded, _summary = _forecast(client.get(f"/?lang=en&year={year}").get_data(as_text=True))
+    tz, days = _days(site, shown)
+    noon = datetime.combine(days[shown[0]][1] + timedelta(days=1), time(12, 0), ZoneInfo(tz))
+    later = noon.astimezone(UTC).replace(tzinfo=None)  # stored times are naive UTC
+    monkeypatch.setattr(home, "utcnow", lambda: later)
+    again, folded, _summary = _forecast(client.get(f"/?lang=en&year={year}").get_data(as_text=True))
+    assert again[:SHOWN - 1] == shown[1:]
+    assert shown[0] not in again and shown[0] in folded
