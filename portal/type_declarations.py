@@ -58,6 +58,8 @@ class TypeDeclarations:
     details_schema: Mapping[str, Any] = field(repr=False, default_factory=dict)
     #: what check_plan may refuse, for the OpenAPI document (``{"field", "message", "rule"}``)
     plan_rules: tuple[Mapping[str, str], ...] = ()
+    #: the type's own credit rule reads only a participant's role and hours (1.14)
+    credit_by_role_and_hours: bool = False
 
     def name(self, locale: str | None) -> str:
         return self.names[_locale(locale)]
@@ -148,6 +150,13 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         read["self_declared"] = value
         return None
 
+    def credit_by_role_and_hours() -> str | None:
+        value = t.credit_by_role_and_hours
+        if type(value) is not bool:
+            return f"{_shown(value)} is not True or False"
+        read["credit_by_role_and_hours"] = value
+        return None
+
     def descriptions() -> str | None:
         value = {LOCALES[0]: t.description_zh, "en": t.description_en}
         if bad := next((v for v in value.values() if type(v) is not str), None):
@@ -230,6 +239,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         ("name", names),
         ("description", descriptions),
         ("self_declared", self_declared),
+        ("credit_by_role_and_hours", credit_by_role_and_hours),
         ("role_label", role_labels),
         ("all_evidence_kinds", kinds),
         # on the copy: the core's kinds compared with the portal's own EvidenceKind
@@ -257,6 +267,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         self_declared=read["self_declared"], settings_schema=MappingProxyType(read["settings_schema"]),
         form=read["form"], form_fields=MappingProxyType(read["form_fields"]), plan_rules=read["plan_rules"],
         details_schema=MappingProxyType(read["details_schema"]),
+        credit_by_role_and_hours=read["credit_by_role_and_hours"],
     )
 
 
