@@ -444,7 +444,8 @@ class QueueSections(NamedTuple):
 
     pages: list[Page[tuple[Any, str | None]]]
     counts: dict[Phase, int]
-    settings: dict[str, dict[str, Any]]  # every installed type's settings for the school, defaults filled in
+    # every installed type's settings for the school, defaults filled in: a type's when first asked
+    settings: Mapping[str, dict[str, Any]]
 
 
 def review_sections(
@@ -475,8 +476,9 @@ def review_sections(
         else:
             parts[part].append((row, row.organizer_name))
     pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
-    # the defaults filled in as schools.all_type_settings fills them (the type's own rule)
-    settings = {key: schools.with_defaults(r, stored.get(key)) for key, r in reg.types.items()}
+    # the defaults filled in as schools.all_type_settings fills them (the type's own rule), for the
+    # types the page asks of only (a handful of its activities' types, not every installed one)
+    settings = Memo(lambda key: schools.with_defaults(reg.types[key], stored.get(key)))
     return QueueSections(pages, _phase_counts(phases, counted), settings)
 
 
