@@ -445,7 +445,7 @@ class QueueSections(NamedTuple):
     pages: list[Page[tuple[Any, str | None]]]
     counts: dict[Phase, int]
     # every installed type's settings for the school, defaults filled in: a type's when first asked
-    settings: Mapping[str, dict[str, Any]]
+    settings: Mapping[Any, dict[str, Any]]
 
 
 def review_sections(
