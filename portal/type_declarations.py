@@ -143,19 +143,15 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
             read["names"] = {locale: plain(v) for locale, v in value.items()}
         return problem
 
-    def self_declared() -> str | None:
-        value = t.self_declared
-        if type(value) is not bool:
-            return f"{_shown(value)} is not True or False"
-        read["self_declared"] = value
-        return None
-
-    def credit_by_role_and_hours() -> str | None:
-        value = t.credit_by_role_and_hours
-        if type(value) is not bool:
-            return f"{_shown(value)} is not True or False"
-        read["credit_by_role_and_hours"] = value
-        return None
+    def flag(name: str) -> Callable[[], str | None]:
+        """The check of a declaration that is True or False (``self_declared``, ...)."""
+        def check() -> str | None:
+            value = getattr(t, name)
+            if type(value) is not bool:
+                return f"{_shown(value)} is not True or False"
+            read[name] = value
+            return None
+        return check
 
     def descriptions() -> str | None:
         value = {LOCALES[0]: t.description_zh, "en": t.description_en}
@@ -238,8 +234,8 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         ("default_role", default_role),
         ("name", names),
         ("description", descriptions),
-        ("self_declared", self_declared),
-        ("credit_by_role_and_hours", credit_by_role_and_hours),
+        ("self_declared", flag("self_declared")),
+        ("credit_by_role_and_hours", flag("credit_by_role_and_hours")),
         ("role_label", role_labels),
         ("all_evidence_kinds", kinds),
         # on the copy: the core's kinds compared with the portal's own EvidenceKind

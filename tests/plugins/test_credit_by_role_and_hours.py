@@ -5,7 +5,6 @@ per person, as before."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +14,7 @@ from portal.activity_types import ActivityType, Role
 from portal.registry import registry
 from portal.services import ledger
 from portal.services.ledger import credit_ceiling_each, credit_hours_each, credit_hours_for
+from tests.perf.test_hours_each import Act, Person
 from tests.plugins.plugin_throwaway import ProvidesTypes
 from tests.plugins.test_broken_plugins import failures
 from workflows import ActivitySnapshot, ParticipantSnapshot
@@ -45,26 +45,8 @@ class Blind(Counting):
     seen: list[ParticipantSnapshot] = []
 
 
-@dataclass
-class Person:
-    user_id: int
-    role: str
-    attended_hours: Decimal | None
-    absent_hours: Decimal = D("0")
-    excused_hours: Decimal = D("0")
-    adjusted_hours: Decimal | None = None
-
-
-@dataclass
-class Act:
-    id: int = 1
-    type_key: str = "blind_rule"
-    state: str = "held"
-    starts_at: None = None
-    ends_at: None = None
-    hours: Decimal = D("3")
-    organizer_id: int = 99
-    details: None = None
+def act(activity_id: int = 1) -> Act:
+    return Act(id=activity_id, type_key="blind_rule")
 
 
 def _people() -> list[Person]:
@@ -95,7 +77,7 @@ def test_a_declared_rule_is_asked_once_per_role_and_hours_and_sees_no_one(types)
     blind, counting = types
     people = _people()
     expected = [D("4"), D("4"), D("7"), D("4"), D("2.5"), D("7"), D("1")]
-    assert credit_hours_each(blind, Act(), people, {}) == expected
+    assert credit_hours_each(blind, act(), people, {}) == expected
     # three alike members, two alike leaders, one who missed half, one adjusted: three asks
     assert len(Blind.seen) == 3
     assert {(p.user_id, p.name) for p in Blind.seen} == {(0, "")}
@@ -103,11 +85,11 @@ def test_a_declared_rule_is_asked_once_per_role_and_hours_and_sees_no_one(types)
         ("leader", D("3")), ("member", D("1.5")), ("member", D("3"))]
     # the same answers as one by one, as the ledger asks at credit (passed no one there either)
     Blind.seen.clear()
-    assert [credit_hours_for(blind, Act(), p, {}) for p in people] == expected
+    assert [credit_hours_for(blind, act(), p, {}) for p in people] == expected
     assert len(Blind.seen) == 6 and {(p.user_id, p.name) for p in Blind.seen} == {(0, "")}
     # ceilings (full attendance less what was missed): by role and hours not missed
     Blind.seen.clear()
-    assert credit_ceiling_each(blind, Act(), people, {}) == [D("4"), D("4"), D("7"), D("4"), D("2.5"), D("7"), D("4")]
+    assert credit_ceiling_each(blind, act(), people, {}) == [D("4"), D("4"), D("7"), D("4"), D("2.5"), D("7"), D("4")]
     assert len(Blind.seen) == 3
 
 
@@ -116,8 +98,8 @@ def test_answers_are_kept_for_one_activity_only(types):
     unlike the core rule's, its answers are not reused for the page's next activity."""
     blind, _counting = types
     known: dict[tuple[Any, ...], Decimal] = {}
-    credit_hours_each(blind, Act(id=1), _people(), {}, known=known)
-    credit_hours_each(blind, Act(id=2), _people(), {}, known=known)
+    credit_hours_each(blind, act(1), _people(), {}, known=known)
+    credit_hours_each(blind, act(2), _people(), {}, known=known)
     assert len(Blind.seen) == 6 and known == {}
 
 
