@@ -291,6 +291,13 @@ class ActivityType:
     #: participants or records attendance. Review, crediting and separation of duties are the
     #: workflow's, as for every type (the declarer is owner and participant, so never decides).
     self_declared: ClassVar[bool] = False
+    #: Whether this type's own :meth:`credit_hours` reads of a participant only their role and
+    #: hours (attended, absent, excused), never who they are (contract 1.14). The core then asks it
+    #: once per distinct role and hours of an activity, not once per person (a page listing sixty
+    #: people asks a handful of times), and always passes it a participant without user id or name
+    #: (``user_id`` 0, ``name`` ""): a rule that declares it cannot read more. The core's own rule
+    #: reads only these anyway; a type keeping it need not declare anything.
+    credit_by_role_and_hours: ClassVar[bool] = False
     #: What :meth:`check_plan` (and, for a self-declared type, the core) may refuse in a request
     #: the JSON Schema accepts, for the OpenAPI document's ``x-data-rules`` of ``POST
     #: /api/v1/activities``: ``{"field", "message" (a regular expression of the English text), "rule"}``.

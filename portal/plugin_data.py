@@ -29,7 +29,7 @@ from portal.hours import BadHours, above_its_hours, rule_hours
 from portal.messages import Msg, msg
 from portal.plugin_loader import N_, call_one, describe, in_registration_order, plain, recover_session
 from portal.registry import RegisteredType, TypeRegistry, registry
-from workflows import ActivitySnapshot
+from workflows import ActivitySnapshot, ParticipantSnapshot
 from workflows.context import NO_DATA
 
 HOOK = "portal_transition_data"
@@ -156,10 +156,16 @@ def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
 
     For a caller that asks it many times (a page: the hours of each participant) which plugin runs
     and the boundary's label are worked out once; each call still crosses the boundary on its own
-    (timed against the budget, a failure reported and refused)."""
+    (timed against the budget, a failure reported and refused). A type declaring that its
+    ``credit_hours`` reads only role and hours (:func:`reads_role_and_hours`) is passed the
+    participant's role and hours only: no user id, no name."""
     running, code = _running(activity_type, method), getattr(activity_type, method)
+    blind = method == "credit_hours" and reads_role_and_hours(activity_type)
 
     def answer(*args: Any) -> Decimal:
+        if blind:
+            p = args[0]
+            args = (ParticipantSnapshot(0, p.role, p.attended_hours, p.absent_hours, p.excused_hours), *args[1:])
         value = _call(activity_type, method, running, code, args)
         try:
             hours = rule_hours(value)
@@ -174,6 +180,13 @@ def hours_rule(activity_type: Any, method: str) -> Callable[..., Decimal]:
         raise _report(activity_type, message, None, method=method, value=repr(value)[:100], error=problem) from None
 
     return answer
+
+
+def reads_role_and_hours(activity_type: Any) -> bool:
+    """Whether the type declared at load that its own ``credit_hours`` reads only a participant's
+    role and hours (``ActivityType.credit_by_role_and_hours``, 1.14)."""
+    reg = registry().of(activity_type)
+    return reg is not None and reg.decl.credit_by_role_and_hours
 
 
 def type_errors(activity_type: Any, method: str, *args: Any) -> dict[str, Any]:

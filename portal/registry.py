@@ -73,6 +73,7 @@ class TypeRegistry:
     types: dict[str, RegisteredType] = field(default_factory=dict)
     _states_in: dict[tuple, list[str]] = field(default_factory=dict, repr=False, compare=False)
     _gone: list[str] | None = field(default=None, repr=False, compare=False)
+    _of: dict[int, RegisteredType] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def hook(self):
@@ -83,8 +84,16 @@ class TypeRegistry:
 
     def of(self, activity_type: object) -> RegisteredType | None:
         """The registered type whose plugin object is ``activity_type`` (found by identity: the
-        core reads its key from :attr:`RegisteredType.decl`, never from the plugin's object)."""
-        return next((r for r in self.types.values() if r.type is activity_type), None)
+        core reads its key from :attr:`RegisteredType.decl`, never from the plugin's object).
+        A page asks it per type and row: the answer is remembered by the object's id, and used
+        while that object is still the one registered under its key."""
+        found = self._of.get(id(activity_type))
+        if found is not None and found.type is activity_type and self.types.get(found.decl.key) is found:
+            return found
+        found = next((r for r in self.types.values() if r.type is activity_type), None)
+        if found is not None:
+            self._of[id(activity_type)] = found
+        return found
 
     def key_of(self, activity_type: object) -> str:
         """The key ``activity_type`` was registered under, as read at load."""

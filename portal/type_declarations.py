@@ -58,6 +58,8 @@ class TypeDeclarations:
     details_schema: Mapping[str, Any] = field(repr=False, default_factory=dict)
     #: what check_plan may refuse, for the OpenAPI document (``{"field", "message", "rule"}``)
     plan_rules: tuple[Mapping[str, str], ...] = ()
+    #: the type's own credit rule reads only a participant's role and hours (1.14)
+    credit_by_role_and_hours: bool = False
 
     def name(self, locale: str | None) -> str:
         return self.names[_locale(locale)]
@@ -141,12 +143,15 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
             read["names"] = {locale: plain(v) for locale, v in value.items()}
         return problem
 
-    def self_declared() -> str | None:
-        value = t.self_declared
-        if type(value) is not bool:
-            return f"{_shown(value)} is not True or False"
-        read["self_declared"] = value
-        return None
+    def flag(name: str) -> Callable[[], str | None]:
+        """The check of a declaration that is True or False (``self_declared``, ...)."""
+        def check() -> str | None:
+            value = getattr(t, name)
+            if type(value) is not bool:
+                return f"{_shown(value)} is not True or False"
+            read[name] = value
+            return None
+        return check
 
     def descriptions() -> str | None:
         value = {LOCALES[0]: t.description_zh, "en": t.description_en}
@@ -229,7 +234,8 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         ("default_role", default_role),
         ("name", names),
         ("description", descriptions),
-        ("self_declared", self_declared),
+        ("self_declared", flag("self_declared")),
+        ("credit_by_role_and_hours", flag("credit_by_role_and_hours")),
         ("role_label", role_labels),
         ("all_evidence_kinds", kinds),
         # on the copy: the core's kinds compared with the portal's own EvidenceKind
@@ -257,6 +263,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         self_declared=read["self_declared"], settings_schema=MappingProxyType(read["settings_schema"]),
         form=read["form"], form_fields=MappingProxyType(read["form_fields"]), plan_rules=read["plan_rules"],
         details_schema=MappingProxyType(read["details_schema"]),
+        credit_by_role_and_hours=read["credit_by_role_and_hours"],
     )
 
 

@@ -21,7 +21,7 @@ from portal.errors import Conflict
 from portal.hours import HALF, MAX_HOURS, fmt, present_at_most
 from portal.messages import msg
 from portal.models import Activity, CreditEntry, IssuedDocument, Participation, TransitionLog
-from portal.plugin_data import hours_rule
+from portal.plugin_data import hours_rule, reads_role_and_hours
 from portal.services.snapshots import activity_snapshot, participant_snapshot
 from portal.timeutil import utcnow
 from workflows import ActivitySnapshot, ParticipantSnapshot
@@ -77,11 +77,18 @@ def recorded_credit(activity_type: ActivityType, act: Activity, p: Participation
     return hours_rule(activity_type, "credit_hours")(snapshot, activity_snapshot(act), settings)
 
 
-def rule_ignores_identity(activity_type: ActivityType) -> bool:
-    """Whether the type credits by the core rule (:meth:`ActivityType.credit_hours`), which
-    reads a participant's role and hours, never who they are: then two participants alike but
-    for their user id get the same hours. A type with its own rule may read anything."""
+def core_rule(activity_type: ActivityType) -> bool:
+    """Whether the type credits by the core rule (:meth:`ActivityType.credit_hours`): it reads a
+    participant's role and hours and the settings, never who they are nor the activity."""
     return type(activity_type).credit_hours is ActivityType.credit_hours and "credit_hours" not in vars(activity_type)
+
+
+def rule_ignores_identity(activity_type: ActivityType) -> bool:
+    """Whether two participants alike but for who they are get the same hours: under the core
+    rule (:func:`core_rule`), and under a type's own rule declared to read only role and hours
+    (``credit_by_role_and_hours``, 1.14: the core passes it no user id or name,
+    :func:`portal.plugin_data.hours_rule`). Any other rule of a type may read anything."""
+    return core_rule(activity_type) or reads_role_and_hours(activity_type)
 
 
 def roles_past_record(
@@ -93,7 +100,7 @@ def roles_past_record(
     change of the settings with the school's standing activities. None: the type keeps its own
     rule (it answers for itself, inside its boundary), or a multiplier is no number (the plugin's
     to answer for when its hours are asked inside its boundary, reported with its name)."""
-    if not rule_ignores_identity(activity_type):
+    if not core_rule(activity_type):
         return None
     now = utcnow()
     snapshot = ActivitySnapshot(id=0, type_key="", state=state, starts_at=now, ends_at=now, hours=hours,
@@ -121,14 +128,20 @@ def _each(
 ) -> list[Decimal]:
     """``rule(person, snapshot)`` for each of ``people``, in order. Under the core rule the answer
     is kept in ``known`` under the person's key (``keys_of(people)``: what the rule reads of each;
-    None: not kept), so alike participants are asked once; any other rule is asked once per
-    person. The keys come in one list and the answers in another: a page lists a hundred people,
-    and a call per person to make a key and keep an answer cost more than the look-ups."""
+    None: not kept), so alike participants are asked once; a type's own rule declared to read only
+    role and hours (:func:`rule_ignores_identity`) likewise, but its answers are kept for this
+    activity only (it may read the activity, and its answer is bounded by the activity's hours);
+    any other rule is asked once per person. The keys come in one list and the answers in
+    another: a page lists a hundred people, and a call per person to make a key and keep an answer
+    cost more than the look-ups."""
     snapshot = snapshot or activity_snapshot(act)
     people = people if isinstance(people, list) else list(people)
-    if not rule_ignores_identity(activity_type):
+    if core_rule(activity_type):
+        known = {} if known is None else known
+    elif reads_role_and_hours(activity_type):
+        known = {}
+    else:
         return [rule(p, snapshot) for p in people]
-    known = {} if known is None else known
     keys = keys_of(people)
     for p, key in zip(people, keys, strict=True):  # the rule asked once per distinct key, in order
         if key is not None and key not in known:

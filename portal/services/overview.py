@@ -441,7 +441,8 @@ class QueueSections(NamedTuple):
 
     pages: list[Page[tuple[Any, str | None]]]
     counts: dict[Phase, int]
-    settings: dict[str, dict[str, Any]]  # every installed type's settings for the school, defaults filled in
+    # every installed type's settings for the school, defaults filled in: a type's when first asked
+    settings: Mapping[Any, dict[str, Any]]
 
 
 def review_sections(
@@ -472,8 +473,9 @@ def review_sections(
         else:
             parts[part].append((row, row.organizer_name))
     pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
-    # the defaults filled in as schools.all_type_settings fills them (the type's own rule)
-    settings = {key: schools.with_defaults(r, stored.get(key)) for key, r in reg.types.items()}
+    # the defaults filled in as schools.all_type_settings fills them (the type's own rule), for the
+    # types the page asks of only (a handful of its activities' types, not every installed one)
+    settings = Memo(lambda key: schools.with_defaults(reg.types[key], stored.get(key)))
     return QueueSections(pages, _phase_counts(phases, counted), settings)
 
 
@@ -559,9 +561,11 @@ def queue_items(
             evidence[(e.activity_id, e.user_id)].append(e)
     settings_cache = schools.all_type_settings(school_id) if settings is None else settings
     # the core rule's answers by type, shared by the page's activities (``credit_hours_each``),
-    # and each type's rule with its plugin boundary, set up once per type, not once per activity
+    # and each type's rule with its plugin boundary, set up once per type, not once per activity.
+    # The hours and the ceilings share them: both are the rule's answer for a role and attended,
+    # absent and excused hours (a ceiling's attended being the hours not missed), so whoever
+    # attended all they did not miss is asked once for both
     known: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
-    most: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     type_of = registry().get
     rules = Memo(lambda key: hours_rule(registry().types[key].type, "credit_hours"))  # asked of installed types only
     out: list[QueueItem] = []
@@ -595,7 +599,7 @@ def queue_items(
                                                    known[act.type_key], rules[act.type_key]))
                     if detail:
                         ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot,
-                                                            most[act.type_key], rules[act.type_key]))
+                                                            known[act.type_key], rules[act.type_key]))
                 except PluginStepFailed as exc:  # reported with the plugin's name; no figures to show
                     hours, ceilings, notice = [None] * len(pairs), [None] * len(pairs), exc.notice
             if detail:

@@ -78,7 +78,7 @@ def test_core_rule_asked_once_per_distinct_participant(app, monkeypatch):
     rule = registry().get(_type_keys()[0]).type
     asked: list[ParticipantSnapshot] = []
     real = type(rule).credit_hours
-    monkeypatch.setattr(ledger, "rule_ignores_identity", lambda t: True)  # the counting wrapper below is not the core rule
+    monkeypatch.setattr(ledger, "core_rule", lambda t: True)  # the counting wrapper below is not the core rule
     monkeypatch.setattr(type(rule), "credit_hours", lambda self, p, a, s: asked.append(p) or real(self, p, a, s))
     people = _people()
     credit_hours_each(rule, Act(), people, {})

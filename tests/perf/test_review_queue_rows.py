@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from portal.activity_types import ActivityType
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, User
 from portal.registry import registry
@@ -202,3 +203,22 @@ def test_each_types_rule_boundary_set_up_once_per_page(queue, monkeypatch):
     types = {a.type_key for a, _u in held + reviewed}
     assert len(held + reviewed) > len(types)
     assert set_up.count("credit_hours") == len(types)
+
+
+def test_the_core_rule_is_asked_once_per_role_and_hours_for_hours_and_ceilings(queue, monkeypatch):
+    """The held section's hours and ceilings share the core rule's answers: a ceiling is the rule's
+    answer for the hours not missed, the same question as the hours of whoever attended them all."""
+    school_id, held, reviewed = queue
+    asked: list[tuple] = []
+    real = ActivityType.credit_hours
+
+    def counting(self, p, a, settings):
+        asked.append((a.type_key, p.role, p.attended_hours, p.absent_hours, p.excused_hours))
+        return real(self, p, a, settings)
+
+    monkeypatch.setattr(ActivityType, "credit_hours", counting)
+    items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held])
+    assert asked and len(asked) == len(set(asked))
+    # and some participant's hours and ceiling were the one answer
+    assert any(qp.would_get == qp.max_hours and qp.person.adjusted_hours is None
+               for item in items for qp in item.participants if qp.max_hours is not None)

@@ -4,6 +4,7 @@ supplies), so a plugin's own tests need only ``workflows`` and the type itself."
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from decimal import Decimal
 
@@ -83,6 +84,19 @@ def test_credit_rule_attended_times_role_plus_reading_hours():
     assert club.credit_hours(leader, act, settings) == Decimal("5")  # 1.5 × 2 + 2
     assert club.credit_hours(absent, act, settings) == Decimal("0")
     assert club.credit_hours(member, act, {**settings, "reading_hours": 0.7}) == Decimal("2.5")
+
+
+def test_credit_rule_reads_only_role_and_hours_as_declared():
+    """``credit_by_role_and_hours``: the portal asks the rule once per role and hours of a club and
+    passes it no user id or name; the answers must be the ones the members themselves get."""
+    club = ReadingClub()
+    assert club.credit_by_role_and_hours is True
+    settings = club.settings_with_defaults({"leader_multiplier": 3})
+    act = ctx().activity
+    for uid, role, attended in [(11, "member", "2"), (12, "leader", "1.5"), (13, "member", "0"), (14, "leader", "3")]:
+        who = ParticipantSnapshot(uid, role, Decimal(attended), name="赵子涵")
+        anyone = dataclasses.replace(who, user_id=0, name="")
+        assert club.credit_hours(who, act, settings) == club.credit_hours(anyone, act, settings)
 
 
 def test_form_requires_a_book():

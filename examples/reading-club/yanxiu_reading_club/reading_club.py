@@ -88,6 +88,10 @@ class ReadingClub(ActivityType):
         return WorkflowExtension(guards={"hold": (self.notes_complete,)})
 
     # -- credit rule ----------------------------------------------------------------------
+    #: the rule below reads a member's role and attended hours (and the settings), never who they
+    #: are: the portal asks it once per role and hours of a club, not once per member (1.14)
+    credit_by_role_and_hours = True
+
     def credit_hours(
         self, participant: ParticipantSnapshot, activity: ActivitySnapshot, settings: dict[str, Any]
     ) -> Decimal:
