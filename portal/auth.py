@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from portal import policy
 from portal.current import remember_memberships
@@ -54,7 +56,27 @@ def _login_notice(message: Any) -> str:
     return str(TEXTS["auth.no_role_left"] if g.get("yanxiu_no_role_left") else message)
 
 
+class KeptSerializerSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, the signing serializer built once per app and keys.
+
+    Flask builds a new one on every request (and again when the cookie is set), and building
+    one serializes an empty dict to learn whether the serializer speaks text: a few dozen
+    Python calls before anyone is known. The serializer holds nothing but its settings, so one
+    serves every request; a changed ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` builds a new one."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = app.extensions.get(_SIGNING_KEY)
+        if kept is None or kept[0] != keys:
+            kept = app.extensions[_SIGNING_KEY] = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
+_SIGNING_KEY = "yanxiu.session_serializer"
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = KeptSerializerSessions()
     login_manager.login_view = "auth.login"
     # flashed on the way to the login page, in the visitor's language (Flask-Login's own is English)
     login_manager.login_message = TEXTS["auth.login_required"]

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import support
+from babel import Locale, support
 from flask import Flask, current_app, g, request, session
 from flask.globals import _cv_app
 from flask_babel import Domain, get_locale, get_translations
@@ -56,6 +56,18 @@ def select_locale() -> str:
     if user is not None and getattr(user, "locale", None) in SUPPORTED:
         return user.locale
     return "zh_Hans_CN"
+
+
+@cache
+def _locale(code: str) -> Locale:
+    """The babel ``Locale`` of one of :data:`SUPPORTED`, parsed once per process (flask-babel
+    parses the selector's answer on every request; a ``Locale`` it is handed is used as it is)."""
+    return Locale.parse(code)
+
+
+def _request_locale() -> Locale:
+    """flask-babel's locale selector: :func:`select_locale`'s choice as a kept ``Locale``."""
+    return _locale(select_locale())
 
 
 class RequestDomain(Domain):
@@ -243,7 +255,7 @@ def init_app(app: Flask, registry) -> None:
     dirs = [TRANSLATIONS, *dict.fromkeys(folder for _, folder in folders)]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     report_shared_msgids(registry, folders)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_request_locale)
     if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):
         babel.domain_instance = RequestDomain()
     app.jinja_env.globals["lang_code"] = lang_code

@@ -110,20 +110,26 @@ def request_problems() -> dict[str, Msg]:
 
     Raises :class:`UndecodableRequest` when the query string is not UTF-8.
     """
-    if not _utf8_when_unquoted(request.query_string):
-        request.__dict__["args"] = ImmutableMultiDict()  # the error page reads ``args`` too
-        raise UndecodableRequest(msg("guard.query_utf8"), {"query": msg("guard.not_utf8")})
-    problems = _pairs_problems(request.args.items(multi=True))
-    problems.update(_pairs_problems((request.view_args or {}).items()))
-    if request.mimetype == "application/x-www-form-urlencoded" and not _utf8_when_unquoted(request.get_data(cache=True)):
+    req = request._get_current_object()  # every request comes through here: the proxy once, not a dozen times
+    if req.query_string:  # none (most pages): no arguments to look at
+        if not _utf8_when_unquoted(req.query_string):
+            req.__dict__["args"] = ImmutableMultiDict()  # the error page reads ``args`` too
+            raise UndecodableRequest(msg("guard.query_utf8"), {"query": msg("guard.not_utf8")})
+        problems = _pairs_problems(req.args.items(multi=True))
+    else:
+        problems = {}
+    if req.view_args:
+        problems.update(_pairs_problems(req.view_args.items()))
+    mimetype = req.mimetype
+    if mimetype == "application/x-www-form-urlencoded" and not _utf8_when_unquoted(req.get_data(cache=True)):
         raise UndecodableRequest(msg("guard.form_utf8"), {"body": msg("guard.not_utf8")})
-    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        problems.update(_pairs_problems(request.form.items(multi=True)))
-        files = [(key, upload.filename or "") for key, upload in request.files.items(multi=True)]
+    if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        problems.update(_pairs_problems(req.form.items(multi=True)))
+        files = [(key, upload.filename or "") for key, upload in req.files.items(multi=True)]
         # a file name's controls are the upload's own refusal (``security.has_controls``), beside the form's field
         bad_names = _pairs_problems(files, bidi=False)
         problems.update({name: msg("guard.file_name", problem=problem) for name, problem in bad_names.items()})
-    elif request.is_json:
+    elif req.is_json:
         problems.update(_json_problems())
     return problems
 

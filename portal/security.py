@@ -136,13 +136,20 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
-    headers = security_headers(bool(app.config.get("PRODUCTION")))
+    headers = [(name.lower(), name, value) for name, value in security_headers(bool(app.config.get("PRODUCTION"))).items()]
 
     @app.after_request
     def _add_security_headers(response: Response) -> Response:
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        # What ``headers.setdefault`` for each would do, in one pass over the response's headers:
+        # werkzeug looks a name up by walking the list, case-blind, and every response goes through here.
+        out = response.headers
+        present = {name.lower() for name in out.keys()}
+        out.extend([(name, value) for key, name, value in headers if key not in present])
         if not is_static_endpoint(request.endpoint):
-            response.headers["Cache-Control"] = cache_control(response.headers.get("Cache-Control"))
-            response.headers.pop("Expires", None)
+            if "cache-control" in present:
+                out["Cache-Control"] = cache_control(out.get("Cache-Control"))
+            else:
+                out.add("Cache-Control", NO_STORE)
+            if "expires" in present:
+                out.pop("Expires", None)
         return response
