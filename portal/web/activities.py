@@ -290,8 +290,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     # a school admin may give it to another organiser (read only then: the form's choices)
     hand_to = (handover.candidates(act) if not locked and policy.may_hand_over(current_actor())
                and handover.may_be_handed_over(act) else None)
-    # what attendance would refuse later, told while it may still be recorded: to who may organise it
-    clash_lines = clashes.lines(act, school) if can_organize and open_ else []
+    clash_lines = clashes.lines(act, school)  # to who may organise it, while it takes attendance
     if times_form is None and _may_move(act, can_organize, locked, people, evidence):
         times_form = TimesForm(formdata=None, data={"starts_at": local_text(act.starts_at, zone_of(school)),
                                                     "ends_at": local_text(act.ends_at, zone_of(school))})
