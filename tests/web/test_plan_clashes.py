@@ -18,7 +18,9 @@ from portal.models import Activity
 from portal.services import activities, overlaps, signup
 from portal.testing import log_in
 from portal.timeutil import parse_iso
+from tests.api.conftest import login as api_login
 from tests.support import factories
+from tests.support.factories import PASSWORD
 from tests.year.helpers import actor, closes_in
 
 ZONE = "Asia/Shanghai"
@@ -170,3 +172,40 @@ def test_confirming_a_sign_up_list_warns_of_who_is_elsewhere_then(app, place):
     assert r.status_code == 302
     said = _flashes(org)
     assert any("与「教研沙龙」" in s and "2 人" in s for s in said), said
+
+
+def test_the_api_gives_the_clashes_to_who_may_organise_it_only(app, place):
+    first = _plan(place, "org2", ["t1", "t2"], title="教研沙龙")
+    act = _plan(place, "organizer", ["t1", "t2", "t3"], LATER, LATER_END)
+    headers = {"X-School": "S1"}
+    org = api_login(app.test_client(), "org", PASSWORD)
+    body = org.get(f"/api/v1/activities/{act.id}", headers=headers).get_json()
+    assert body["clashes"] == [{"activity_id": first.id, "title": "教研沙龙", "starts_at": "2026-12-15T14:00:00+08:00",
+                                "ends_at": "2026-12-15T17:00:00+08:00", "people": 2}]
+    teacher = api_login(app.test_client(), "t1", PASSWORD)
+    assert "clashes" not in teacher.get(f"/api/v1/activities/{act.id}", headers=headers).get_json()
+    # moved away: the organizer is told there is none
+    r = org.post(f"/api/v1/activities/{act.id}/reschedule", json={"starts_at": FREE, "ends_at": FREE_END},
+                 headers=headers)
+    assert r.status_code == 200 and r.get_json()["clashes"] == []
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert "clashes" in doc["components"]["schemas"]["Activity"]["properties"]
+
+
+def test_the_demo_names_its_parallel_session_to_who_may_organise_it(site, as_user):
+    """The demo's school admin planned the maths group's session at the hour of the confirmed
+    sign-up activity; teacher5 is on both lists."""
+    from sqlalchemy import select
+
+    from portal.demo_year import confirmed_title, parallel_title
+
+    with site.app_context():
+        titles = confirmed_title(), parallel_title()
+        ids = dict(db.session.execute(select(Activity.title, Activity.id).where(Activity.title.in_(titles))).all())
+    confirmed, parallel = ids[titles[0]], ids[titles[1]]
+    panel = _clash_panel(as_user("organizer").get(f"/activities/{confirmed}").get_data(as_text=True))
+    assert f'data-testid="clash-{parallel}"' in panel and "1 人" in panel
+    panel = _clash_panel(as_user("admin").get(f"/activities/{parallel}").get_data(as_text=True))
+    assert f'data-testid="clash-{confirmed}"' in panel
+    page = as_user("teacher5").get(f"/activities/{parallel}").get_data(as_text=True)
+    assert 'data-testid="clashes"' not in page
