@@ -3,7 +3,9 @@ waiting list (teacher1 withdrew, teacher4 moved up) and one whose list the organ
 teacher1's development plan (signed off by the reviewer) and teacher2's (returned with a
 comment) — the others', due in a few days, not sent yet (they were reminded) — and teacher5's
 time away on study leave, back since: an activity held meanwhile she missed counts no absence.
-Invented people."""
+The school admin planned a session for the maths group at the hour of the confirmed one, which
+teacher5 is on the list of too: both pages warn who may organise them of the clash. Invented
+people."""
 
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ WITHDRAWS = "teacher1"
 #: An activity whose sign-up list the organizer confirmed: its seats became its participants.
 CONFIRMED_SUBJECT = "听评课的观察量表（名单已确认）"
 CONFIRMED_SEATS = ("teacher3", "teacher5")
+#: A session for the maths group (its members), planned by the school admin at the hour of the
+#: confirmed activity: :data:`CONFIRMED_SEATS` and the group share teacher5 (``overlaps.clashes_of``).
+PARALLEL_SUBJECT = "数学组的作业设计（与名单已确认的活动同时）"
 #: teacher2's plan, returned by the reviewer with this comment (she is to mend it and send it again).
 RETURNED_PLAN = ("teacher2", "目标写得比较笼统，请写明每学期听课和上公开课的次数，再重新提交。")
 #: teacher5 was away on study leave for three weeks and is back since; an activity held meanwhile
@@ -56,7 +61,9 @@ def load(school: School, now: datetime) -> None:
         )
     _away_and_back(school, now)  # before the sign-ups: she signs up, back on the staff
     _signup_activity(school, now)
-    _confirmed_signup(school, now)
+    confirmed = _confirmed_signup(school, now)
+    if confirmed is not None:
+        _parallel_session(school, confirmed)
     _plan(school, now)
 
 
@@ -115,6 +122,25 @@ def _confirmed_signup(school: School, now: datetime) -> Activity | None:
         signup.sign_up(act, person, by=access.actor(person.id, school.id))
     signup.confirm(act, by=access.actor(_user("organizer").id, school.id))
     return act
+
+
+def parallel_title() -> str:
+    """The title of the maths group's session at the confirmed activity's hour (:data:`PARALLEL_SUBJECT`)."""
+    return f"{gathering_types()[0].decl.name_zh}：{PARALLEL_SUBJECT}"
+
+
+def _parallel_session(school: School, confirmed: Activity) -> Activity:
+    """Parallel sessions are allowed: the school admin plans one for the maths group at the hour
+    of ``confirmed``; teacher5 is on both lists, which both pages name (a warning, no refusal)."""
+    reg = gathering_types()[0]
+    members = next(m for name, _leader, m in GROUPS if name == "数学组")
+    return activities.plan_activity(
+        school, _user("admin"), reg.decl.key, parallel_title(),
+        confirmed.starts_at.isoformat(timespec="minutes") + "+00:00",
+        confirmed.ends_at.isoformat(timespec="minutes") + "+00:00",
+        "2", [{"user_id": _user(u).id, "role": reg.decl.default_role} for u in members],
+        sample_details(reg) or {}, location="数学组办公室",
+    )
 
 
 def away_dates(school: School, now: datetime) -> tuple[datetime, datetime]:

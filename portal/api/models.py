@@ -402,6 +402,21 @@ class ActivitySummary(Out):
         return cls(**cls.summary(act, school))
 
 
+class Clash(Out):
+    """Another activity of the school at the same time sharing people with this one."""
+
+    activity_id: int
+    title: str
+    starts_at: str
+    ends_at: str
+    people: int = Field(description="how many people are in both, organizing or taking part")
+
+    @classmethod
+    def of(cls, found: Any, school: School) -> Clash:
+        return cls(activity_id=found.activity_id, title=found.title, starts_at=local_time(found.start, school),
+                   ends_at=local_time(found.end, school), people=found.people)
+
+
 class Activity(ActivitySummary):
     participants: list[Participant]
     allowed_triggers: list[str] = Field(description=(
@@ -413,14 +428,20 @@ class Activity(ActivitySummary):
     version: int = Field(description=(
         "moves whenever the activity, its attendance or its evidence change; send it with a transition "
         "(`version`) to have the step refused if it moved since you read the activity"))
+    clashes: list[Clash] | None = Field(None, description=(
+        "the school's other activities (not cancelled) at the same time that share its organizer or anyone on its "
+        "list, by start: a warning, not a refusal (recording attendance may refuse a person in both); given to a "
+        "caller who may organise it while it takes attendance, left out otherwise"))
 
     @classmethod
     def detail(cls, act: ActivityRow, school: School, people: list[tuple[Participation, User]],
-               evidence_rows: list[EvidenceRow], allowed: list[str]) -> Activity:
+               evidence_rows: list[EvidenceRow], allowed: list[str], clashes: list[Any] | None = None) -> Activity:
         fields: dict[str, Any] = cls.summary(act, school)
         fields["version"] = act.version
         if act.plan_line_id:  # left out when none
             fields["plan_line_id"] = act.plan_line_id
+        if clashes is not None:  # left out when not the caller's to be told
+            fields["clashes"] = [Clash.of(c, school) for c in clashes]
         return cls(
             **fields, participants=[Participant.of(p, u) for p, u in people],
             allowed_triggers=allowed, evidence=[Evidence.of(e, school) for e in evidence_rows],

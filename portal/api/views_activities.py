@@ -44,7 +44,8 @@ def _activity(activity_id: int, ctx: SchoolContext | None = None) -> ActivityRow
 def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
     people = activities.participants_with_users(act.id)
     allowed = transitions.allowed_triggers(act, caller().user.id, [p.user_id for p, _ in people])
-    return Activity.detail(act, ctx.school, people, activities.evidence_of(act.id), allowed)
+    clashes = activities.clashes_told_to(ctx.actor(caller().user.id), act)
+    return Activity.detail(act, ctx.school, people, activities.evidence_of(act.id), allowed, clashes)
 
 
 @bp.get("/activities")

@@ -451,6 +451,17 @@ def _attending_then(planner_id: int, start: datetime, end: datetime, hours: Deci
     return {"hours": msg("declared.overlap_attended", title=found.title, n=fmt(found.left), most=fmt(found.most))}
 
 
+def clashes_told_to(who: policy.Actor, act: Activity) -> list[overlaps.Sharing] | None:
+    """The school's other activities at the activity's time sharing people with it
+    (:func:`overlaps.clashes_of`), told to ``who`` if they may organise it, while its phase takes
+    attendance (editable) — the attendance that would refuse someone in both later; None, asking
+    nothing, otherwise. A warning only: parallel sessions are allowed."""
+    if not (schools.registry().phase(act.type_key, act.state).editable
+            and policy.may_organise(who, act, declared=is_declaration(act))):
+        return None
+    return overlaps.clashes_of(db.session, act)
+
+
 def require_shared(act: Activity) -> None:
     """Participants and attendance of a self-declared activity are fixed at its declaration."""
     reg = schools.registry().get(act.type_key)

@@ -12,6 +12,11 @@ online course and an afternoon's lecture within it fit the week together.
 Every stretch that holds the new activity is asked, from any start to any end of the person's
 activities around it — not only the activities overlapping it: four evening lectures inside one
 long day's activity, or a chain of activities each overlapping the next, fit no evening.
+
+Planning warns earlier, without refusing (:func:`sharing_time`): the school's other activities
+at the same time that share people with one planned, moved or given more participants. Parallel
+sessions are legitimate (two lectures for two teaching groups at one hour); a person in both
+is the clash that attendance would refuse later.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, distinct, func, or_, select, union_all
 
 from portal.hours import most_hours_between
 from portal.models import Activity, Participation
@@ -53,6 +58,64 @@ class Clash:
     title: str
     most: Decimal
     left: Decimal
+
+
+class Sharing(NamedTuple):
+    """Another activity of the school at the same time, and how many people are in both (running
+    it or on its list)."""
+
+    activity_id: int
+    title: str
+    start: datetime
+    end: datetime
+    people: int
+
+
+def _in_time(since: datetime, until: datetime) -> list[ColumnElement[bool]]:
+    """Activities lying at least partly within ``since``–``until``, not closed (cancelled): what
+    attendance elsewhere (:func:`attended_elsewhere`) and a clash of plans (:func:`sharing_time`)
+    both read."""
+    return [Activity.starts_at < until, Activity.ends_at > since,
+            Activity.state.not_in(registry().states_in(Phase.CLOSED))]
+
+
+def people_of(activity_id: int) -> Select:
+    """The people of an activity as a subquery: its organizer and everyone on its list."""
+    return union_all(
+        select(Participation.user_id).where(Participation.activity_id == activity_id),
+        select(Activity.organizer_id).where(Activity.id == activity_id),
+    ).subquery().select()
+
+
+def sharing_time(
+    s: Any, school_id: int, start: datetime, end: datetime, people: Iterable[int] | Select, *,
+    besides: int | None = None,
+) -> list[Sharing]:
+    """The school's other activities (not ``besides``, not closed) overlapping ``start``–``end``
+    that any of ``people`` (ids, or a subquery such as :func:`people_of`) runs or is on the list
+    of, with how many of them are in each, by start. One statement."""
+    ids = people if isinstance(people, Select) else sorted(set(people))
+    theirs = union_all(
+        select(Participation.activity_id.label("activity_id"), Participation.user_id.label("user_id"))
+        .where(Participation.user_id.in_(ids)),
+        select(Activity.id, Activity.organizer_id).where(Activity.organizer_id.in_(ids)),
+    ).subquery()
+    query = (
+        select(Activity.id, Activity.title, Activity.starts_at, Activity.ends_at,
+               func.count(distinct(theirs.c.user_id)))
+        .join(theirs, theirs.c.activity_id == Activity.id)
+        .where(Activity.school_id == school_id, *_in_time(start, end))
+        .group_by(Activity.id, Activity.title, Activity.starts_at, Activity.ends_at)
+        .order_by(Activity.starts_at, Activity.id)
+    )
+    if besides is not None:
+        query = query.where(Activity.id != besides)
+    return [Sharing(*row) for row in s.execute(query)]
+
+
+def clashes_of(s: Any, act: Activity) -> list[Sharing]:
+    """:func:`sharing_time` of an activity as it stands: its time, its organizer and list."""
+    return sharing_time(s, act.school_id, act.starts_at, act.ends_at, people_of(act.id), besides=act.id)
 
 
 def present(attended: Any, adjusted: Any, hours: Any, missed: Any = ZERO) -> Decimal:
@@ -98,9 +161,7 @@ def _present_between(
         .where(
             Participation.user_id.in_(ids),
             or_(Participation.attended_hours > 0, Participation.adjusted_hours > 0),
-            Activity.starts_at < until,
-            Activity.ends_at > since,
-            Activity.state.not_in(registry().states_in(Phase.CLOSED)),
+            *_in_time(since, until),
         )
         .order_by(Activity.starts_at, Activity.id)
     )

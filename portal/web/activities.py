@@ -45,7 +45,7 @@ from portal.services import (
 from portal.services import credits as credit_service
 from portal.services.snapshots import context
 from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
-from portal.web import diagram, picker, plugin_form, plugin_fragment
+from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
 from portal.web.participant_table import line_rows
@@ -192,6 +192,7 @@ def new(type_key: str):
                     other_errors.append(tr(msg))
         else:
             flash(_("The activity has been planned."), "success")
+            clashes.warn(act, school)
             return redirect(url_for("activities.show", activity_id=act.id))
     return render_template(
         "activities/new.html",
@@ -290,6 +291,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     # a school admin may give it to another organiser (read only then: the form's choices)
     hand_to = (handover.candidates(act) if not locked and policy.may_hand_over(current_actor())
                and handover.may_be_handed_over(act) else None)
+    clash_lines = clashes.lines(act, school)  # to who may organise it, while it takes attendance
     if times_form is None and _may_move(act, can_organize, locked, people, evidence):
         times_form = TimesForm(formdata=None, data={"starts_at": local_text(act.starts_at, zone_of(school)),
                                                     "ends_at": local_text(act.ends_at, zone_of(school))})
@@ -329,6 +331,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         handover_error=handover_error,
         confirm=ConfirmForm(),
         times_form=times_form,
+        clash_lines=clash_lines,
     ), status
 
 
@@ -357,6 +360,7 @@ def reschedule(activity_id: int):
         db.session.rollback()
         return _page(act, school, trigger_error=tr(exc), status=exc.status)
     flash(_("The activity has moved to its new time."), "success")
+    clashes.warn(act, school)
     return redirect(url_for("activities.show", activity_id=act.id))
 
 

@@ -18,7 +18,7 @@ from portal.models import Activity, DevelopmentPlan, School, User
 from portal.security import is_digits
 from portal.services import access, credits, groups, overview, plans, schools, signup
 from portal.timeutil import current_school_year
-from portal.web import picker
+from portal.web import clashes, picker
 from portal.web.forms import ConfirmForm
 
 bp = Blueprint("year", __name__)
@@ -154,6 +154,8 @@ def _signup_step(activity_id: int, step: str):
         flash(tr(exc), "danger")
         return _back(act)
     flash(done, "success")
+    if step == "confirm":  # the new participants may be on another activity's list at the time
+        clashes.warn(act, school)
     return _back(act)
 
 

@@ -106,25 +106,30 @@ class Site:
     reviewer: User
     teacher: User
     busiest: Activity  # the credited activity with the most participants
+    open: Activity  # the planned one with the most participants (its page asks for clashes)
 
 
-def site(code: str) -> Site:
-    school = db.session.execute(select(School).where(School.code == code)).scalar_one()
-    busiest_id = db.session.execute(
+def _busiest(school: School, state: str) -> int:
+    return db.session.execute(
         select(Activity.id)
         .join(Participation, Participation.activity_id == Activity.id)
-        .where(Activity.school_id == school.id, Activity.state == "credited")
+        .where(Activity.school_id == school.id, Activity.state == state)
         .group_by(Activity.id)
         .order_by(func.count(Participation.id).desc(), Activity.id)
         .limit(1)
     ).scalar_one()
+
+
+def site(code: str) -> Site:
+    school = db.session.execute(select(School).where(School.code == code)).scalar_one()
     prefix = code.lower()
     return Site(
         school,
         user_by_name(f"{prefix}-t001"),
         user_by_name(f"{prefix}-t002"),
         user_by_name(f"{prefix}-t008"),
-        db.session.get(Activity, busiest_id),
+        db.session.get(Activity, _busiest(school, "credited")),
+        db.session.get(Activity, _busiest(school, "planned")),
     )
 
 

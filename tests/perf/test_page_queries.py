@@ -30,7 +30,9 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # with the activity and its lock (the window read only when there is one); the school's settings
     # of its type too (that statement is the one counted apart as the settings lookup; it was a
     # statement of its own, 5 + 1); +1 of a credited one (the busiest is): its participants' hours
-    # as credited, from the ledger (``credits.credited_hours``, as its 学分认定表), not the rule again
+    # as credited, from the ledger (``credits.credited_hours``, as its 学分认定表), not the rule again.
+    # Its clashes with other activities are not asked: attendance is recorded no more (see
+    # test_the_clashes_cost_one_statement_to_who_may_organise_an_open_activity)
     "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 5, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
     # the user, the district, the rounds, the activities still to credit with their count (one)
@@ -70,6 +72,34 @@ def test_page_runs_the_same_statements_at_10_and_100_teachers(app, queries, size
     assert rest.pop() <= pinned, (page, result, queries.report())
     assert all(lookups <= lists * len(registry().keys()) for _, lookups in result), (page, result)
     assert all(r + lookups <= MAX_STATEMENTS for r, lookups in result), (page, result)  # the issue's goal
+
+
+CLASHES = r"count\(DISTINCT \S+\.user_id\)"  # overlaps.sharing_time's statement
+
+
+def test_the_clashes_cost_one_statement_to_who_may_organise_an_open_activity(app, queries, sizes, monkeypatch):
+    """The page of an activity attendance may still be recorded for names the other activities at
+    its time sharing people with it (``web.clashes``) to who may organise it: one statement more
+    than the page without them, whatever the size; a teacher who may not organise it is not asked."""
+    from portal.web import clashes
+
+    asked = clashes.lines
+
+    def page(s: Site, who: str, with_clashes: bool) -> tuple[int, int]:
+        monkeypatch.setattr(clashes, "lines", asked if with_clashes else lambda act, school: [])
+        client = login(app.test_client(), getattr(s, who), s.school.id)
+        with app.app_context():
+            assert client.get(f"/activities/{s.open.id}").status_code == 200
+        with app.app_context(), queries.counting():
+            assert client.get(f"/activities/{s.open.id}").status_code == 200
+        return queries.count, queries.count - queries.count_except(CLASHES)
+
+    def measure(s: Site) -> tuple[tuple[int, int], ...]:
+        return tuple(page(s, who, on) for who in ("admin", "teacher") for on in (True, False))
+
+    for (admin, admin_clash), (admin_without, _n), (teacher, teacher_clash), (teacher_without, _m) in sizes(measure):
+        assert (admin_clash, admin) == (1, admin_without + 1)
+        assert (teacher_clash, teacher) == (0, teacher_without)
 
 
 def warm_queries(app, queries: QueryCounter, site: Site, who: str, url: str) -> tuple[int, int]:

@@ -84,9 +84,10 @@ def test_the_school_feed_has_every_activity_and_replacing_the_address_stops_the_
     assert app.test_client().get(first).status_code == 404
     assert app.test_client().get(second).status_code == 200
     mine = _make(client, "me")  # the personal feed is a separate address
-    # hers alone: the check-in demo lecture and the one whose sign-up list she is on (confirmed);
-    # not the one held while she was away (demo_year), which is not hers (``stints``)
-    assert len(_activities(_parse(app.test_client(), mine))) == 2
+    # hers alone: the check-in demo lecture, the one whose sign-up list she is on (confirmed) and the
+    # maths group's session at its hour (the demo's clash); not the one held while she was away
+    # (demo_year), which is not hers (``stints``)
+    assert len(_activities(_parse(app.test_client(), mine))) == 3
 
 
 def test_the_feed_address_is_on_the_public_address_whatever_the_host_header(make_app):
