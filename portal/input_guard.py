@@ -19,7 +19,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from portal.errors import DomainError, Invalid
@@ -110,7 +110,7 @@ def request_problems() -> dict[str, Msg]:
 
     Raises :class:`UndecodableRequest` when the query string is not UTF-8.
     """
-    req = request._get_current_object()  # every request comes through here: the proxy once, not a dozen times
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]  # every request comes through here: the proxy once, not a dozen times
     if req.query_string:  # none (most pages): no arguments to look at
         if not _utf8_when_unquoted(req.query_string):
             req.__dict__["args"] = ImmutableMultiDict()  # the error page reads ``args`` too
