@@ -5,7 +5,7 @@ lecture they had run (attendance recorded by them, waiting for review) to anothe
 from then on they were neither its organiser nor a participant, so the review queue, the activity
 page and the API offered them ``approve`` and the service let them approve the hours of the
 attendance they had recorded themselves. Now whoever organised an activity before it was handed
-over stays involved in it (``access.organised_before``: the history's handover entries; relation
+over stays involved in it (``access.involved_before``: the history's handover entries; relation
 ``former_owner``), for the independent steps and for the stand-in's check alike."""
 
 from __future__ import annotations
