@@ -270,8 +270,8 @@ def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
     open_, review = _review_edges()
     rows = read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review}).all()
     found: dict[int, list[tuple[str, str, str, int, Any]]] = {}
-    for activity_id, *entry in rows:
-        found.setdefault(activity_id, []).append(tuple(entry))  # type: ignore[arg-type]
+    for activity_id, trigger, from_state, to_state, actor_id, payload in rows:
+        found.setdefault(activity_id, []).append((trigger, from_state, to_state, actor_id, payload))
     return {key: _earlier(entries, open_, review) for key, entries in found.items()}
 
 
