@@ -23,7 +23,8 @@ from portal.services import access, activities, staff, transitions
 from portal.timeutil import utcnow
 from tests.credits.helpers import DETAILS
 from tests.support import factories as f
-from tests.web.test_demoted_organizer_and_handover import _api, _rows, _state, _web
+from tests.web.test_demoted_organizer_and_handover import _rows, _state, _web
+from tests.web.test_handover_keeps_duties_apart import api_offers_no_approve
 from workflows.definition import RECORDER
 
 
@@ -73,12 +74,7 @@ def _refused_everywhere(app, sc: Scene, username: str, *, queue: bool = False) -
     assert 'value="approve"' not in page and 'data-testid="no-triggers"' in page
     assert web.post(f"/activities/{held.id}/trigger", data={"trigger": "approve", "comment": "材料齐全"}
                     ).status_code == 403
-    api = _api(app, username)
-    headers = {"X-School": "RC"}
-    assert api.get(f"/api/v1/activities/{held.id}", headers=headers).get_json()["allowed_triggers"] == []
-    r = api.post(f"/api/v1/activities/{held.id}/transitions", json={"trigger": "approve", "comment": "材料齐全"},
-                 headers=headers)
-    assert r.status_code == 403, r.get_json()
+    api_offers_no_approve(app, username, "RC", held.id)
     assert _state() == before
     assert db.session.get(Activity, held.id).state == "held"
 
@@ -141,3 +137,26 @@ def test_the_organiser_who_held_it_is_its_owner_not_a_recorder(app):
     assert access.involved_before([act.id]) == {act.id: access.Earlier(recorders=frozenset({org.id}))}
     roles = access.activity_roles(db.session.get(Activity, act.id), org.id, {"organizer", "teacher"}, [t1.id])
     assert "owner" in roles  # involved already
+
+
+def test_who_sends_it_back_is_no_recorder_every_bringer_is(app):
+    """A return (awaiting review → awaiting review) brings nothing into review: the stand-in who
+    returned it decides it after the rework. Every step from the open phase into review counts,
+    not only the latest (what the first recorded may still be in it)."""
+    sc = _scene()
+    assert sc.other_admin is not None
+    f.fire(sc.held, sc.other_admin, "return", "请补充签到表")
+    db.session.commit()
+    assert access.involved_before([sc.held.id]) == {sc.held.id: access.Earlier(recorders=frozenset({sc.admin.id}))}
+    assert transitions.allowed_triggers(db.session.get(Activity, sc.held.id), sc.other_admin.id) == ["approve", "return"]
+    # as if the activity had gone back to the open phase and the organiser had held it again
+    first = db.session.execute(db.select(TransitionLog).where(TransitionLog.activity_id == sc.held.id,
+                                                              TransitionLog.actor_id == sc.admin.id)).scalar_one()
+    db.session.add(TransitionLog(activity_id=sc.held.id, school_id=sc.school.id, trigger=first.trigger,
+                                 from_state=first.from_state, to_state=first.to_state, actor_id=sc.organizer.id))
+    db.session.commit()
+    earlier = access.involved_before([sc.held.id])[sc.held.id]
+    assert earlier.recorders == {sc.admin.id, sc.organizer.id} and earlier.organisers == frozenset()
+    history = db.session.execute(db.select(TransitionLog).where(TransitionLog.activity_id == sc.held.id)).scalars()
+    assert access.involved_before_in(history) == earlier  # the activity page's reading agrees
+    assert transitions.allowed_triggers(db.session.get(Activity, sc.held.id), sc.admin.id) == []
