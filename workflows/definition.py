@@ -7,8 +7,9 @@ the labels carry the zh/en text.
 
 Roles named in ``Transition.roles`` are either a school role (``teacher``, ``organizer``,
 ``reviewer``, ``school_admin``) or a relation to the activity: ``owner`` (its organizer) and
-``participant``. ``independent`` transitions may not be fired by the activity's owner or a
-participant (separation of duties). When nobody holding ``roles`` in the school is
+``participant``. ``independent`` transitions may not be fired by anyone involved in the activity
+(:data:`INVOLVED`: its owner, a former owner, whoever brought it into review, a participant:
+separation of duties). When nobody holding ``roles`` in the school is
 independent of the activity (the school's only reviewer took part), ``stand_in_roles`` may
 fire it instead — still only someone independent — and the portal notes it in the history.
 Nothing is held, and so nothing credited, before it happened: a transition that takes an
@@ -31,8 +32,14 @@ OWNER, PARTICIPANT = "owner", "participant"
 #: fires none of the owner's triggers; still involved in the activity, so the ``independent``
 #: transitions exclude them as they exclude the owner.
 FORMER_OWNER = "former_owner"
+#: The relation of whoever fired a step that brought the activity into review (out of the open
+#: phase into awaiting review: ``hold``, or a type's own step of any name), read from its history:
+#: they vouched for the attendance (a school admin may record any activity's), so the
+#: ``independent`` transitions exclude them as they exclude the owner (four eyes). Named by no
+#: transition: a relation for separation of duties only, not a right.
+RECORDER = "recorder"
 #: The relations that make a person involved in an activity (separation of duties).
-INVOLVED = frozenset({OWNER, FORMER_OWNER, PARTICIPANT})
+INVOLVED = frozenset({OWNER, FORMER_OWNER, RECORDER, PARTICIPANT})
 #: What an activity's history records when a school admin hands it to another organiser: no
 #: trigger (not an identifier, so no workflow's trigger can be named so), its state unchanged.
 HANDED_OVER = "organizer.handed_over"

@@ -36,6 +36,8 @@ from workflows.definition import (
     NO_INDEPENDENT_HOLDER,
     OWNER,
     PARTICIPANT,
+    RECORDER,
+    Phase,
     WorkflowDefinition,
 )
 
@@ -219,29 +221,77 @@ def schools_of(user_id: int) -> list[tuple[School, list[str]]]:
     return schools_and_district_role(user_id)[0]
 
 
-_HANDED_OVER_FROM = (
-    select(TransitionLog.activity_id, TransitionLog.payload)
-    .where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)), TransitionLog.trigger == HANDED_OVER)
+class Earlier(NamedTuple):
+    """Who had a hand in an activity besides its organiser now, from its history: they stay
+    involved in it (separation of duties)."""
+
+    #: organised it before a school admin handed it to another organiser (a handover's ``from``):
+    #: :data:`~workflows.definition.FORMER_OWNER`
+    organisers: frozenset[int] = frozenset()
+    #: fired a step that brought it into review (out of the open phase into awaiting review):
+    #: :data:`~workflows.definition.RECORDER`. Every one of them, not only the latest: one brought
+    #: back for rework and to review again still holds what the first recorded
+    recorders: frozenset[int] = frozenset()
+
+    @property
+    def people(self) -> frozenset[int]:
+        return self.organisers | self.recorders
+
+
+NOBODY_EARLIER = Earlier()
+
+# bound ``ids`` and the states of the open phase and of awaiting review, of every installed type
+# (the log's state names; what a phase holds is the workflows' to say)
+_EARLIER_HANDS = (
+    select(TransitionLog.activity_id, TransitionLog.trigger, TransitionLog.from_state, TransitionLog.to_state,
+           TransitionLog.actor_id, TransitionLog.payload)
+    .where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)),
+           (TransitionLog.trigger == HANDED_OVER)
+           | (TransitionLog.from_state.in_(bindparam("open", expanding=True))
+              & TransitionLog.to_state.in_(bindparam("review", expanding=True))))
 )
 
 
-def organised_before(activity_ids: Iterable[int]) -> dict[int, frozenset[int]]:
-    """Who organised each activity before a school admin handed it to another organiser
-    (``handover.hand_over``'s history entries, their ``from``), by activity id (one statement;
-    an activity never handed over is absent). They recorded its attendance and evidence, so they
-    stay involved in it (:data:`~workflows.definition.FORMER_OWNER`)."""
+def _review_edges() -> tuple[list[str], list[str]]:
+    """The states of the open phase and of awaiting review: a history entry from one of the
+    first into one of the second brought the activity into review."""
+    types = registry()
+    return types.states_in(Phase.OPEN), types.states_in(Phase.AWAITING_REVIEW)
+
+
+def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
+    """Who had a hand in each activity besides its organiser now (:class:`Earlier`), by activity
+    id, in one statement over the history: who organised it before a handover
+    (``handover.hand_over``'s entries, their ``from``) and who brought it into review (the
+    entries' actor). An activity with neither is absent."""
     ids = sorted(set(activity_ids))
-    found: dict[int, set[int]] = {}
-    for activity_id, payload in (read_rows(_HANDED_OVER_FROM, {"ids": ids}).all() if ids else []):
-        if (before := _handed_over_from(payload)) is not None:
-            found.setdefault(activity_id, set()).add(before)
-    return {key: frozenset(people) for key, people in found.items()}
+    if not ids:
+        return {}
+    open_, review = _review_edges()
+    rows = read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review}).all()
+    found: dict[int, list[tuple[str, str, str, int, Any]]] = {}
+    for activity_id, trigger, from_state, to_state, actor_id, payload in rows:
+        found.setdefault(activity_id, []).append((trigger, from_state, to_state, actor_id, payload))
+    return {key: _earlier(entries, open_, review) for key, entries in found.items()}
 
 
-def organisers_before_in(history: Iterable[TransitionLog]) -> frozenset[int]:
-    """:func:`organised_before` of one activity, read from its history (a page that reads it)."""
-    return frozenset(before for log in history
-                     if log.trigger == HANDED_OVER and (before := _handed_over_from(log.payload)) is not None)
+def involved_before_in(history: Iterable[TransitionLog]) -> Earlier:
+    """:func:`involved_before` of one activity, read from its history (a page that reads it)."""
+    open_, review = _review_edges()
+    return _earlier([(log.trigger, log.from_state, log.to_state, log.actor_id, log.payload) for log in history],
+                    open_, review)
+
+
+def _earlier(entries: Iterable[tuple[str, str, str, int, Any]], open_: list[str], review: list[str]) -> Earlier:
+    organisers: set[int] = set()
+    recorders: set[int] = set()
+    for trigger, from_state, to_state, actor_id, payload in entries:
+        if trigger == HANDED_OVER:
+            if (before := _handed_over_from(payload)) is not None:
+                organisers.add(before)
+        elif from_state in open_ and to_state in review:
+            recorders.add(actor_id)
+    return Earlier(frozenset(organisers), frozenset(recorders))
 
 
 def _handed_over_from(payload: Any) -> int | None:
@@ -258,35 +308,38 @@ def activity_roles(
     definition: WorkflowDefinition | None = None,
     *,
     takes_part: bool = False,
-    before: Iterable[int] | None = None,
+    before: Earlier | None = None,
 ) -> frozenset[str]:
     """School roles plus the relations ``owner`` (or ``former_owner``: its organiser, who may
     run it no more, :func:`portal.policy.may_run_as_organiser`, or one who organised it before it
-    was handed over) and ``participant`` to this activity, and,
-    given the type's workflow ``definition``, ``no_independent_holder`` when the actor may stand
-    in for the school's reviewers because none of them is independent of the activity.
+    was handed over), ``recorder`` (brought it into review) and ``participant`` to this activity,
+    and, given the type's workflow ``definition``, ``no_independent_holder`` when the actor may
+    stand in for the school's reviewers because none of them is independent of the activity.
     ``participant_ids``: everyone taking part; or None when the caller read only whether the
     actor does (``takes_part``: the review queue, which lists hundreds), and then a stand-in's
-    check asks the database who else is involved. ``before``: who organised it before
-    (:func:`organised_before`; None: read here when it may matter)."""
+    check asks the database who else is involved. ``before``: who else had a hand in it
+    (:func:`involved_before`; None: read here when it may matter)."""
     out = set(roles)
     people = None if participant_ids is None else set(participant_ids)
     if activity.organizer_id == user_id:
         runs = policy.may_run_as_organiser(policy.Actor.of(user_id, roles), registry().self_declared(activity.type_key))
-        out.add(OWNER if runs else FORMER_OWNER)
+        out.add(OWNER if runs else FORMER_OWNER)  # involved: who else had a hand in it changes nothing
     elif before is None and (definition is None or any(
             t.independent and (t.roles | t.stand_in_roles) & out for t in definition.transitions)):
-        before = organised_before([activity.id]).get(activity.id, frozenset())  # it decides what they may do
-    if before is not None and user_id in set(before) and OWNER not in out:
-        out.add(FORMER_OWNER)
+        before = involved_before([activity.id]).get(activity.id, NOBODY_EARLIER)  # it decides what they may do
+    if before is not None:
+        if user_id in before.organisers and OWNER not in out:
+            out.add(FORMER_OWNER)
+        if user_id in before.recorders:
+            out.add(RECORDER)
     if (user_id in people) if people is not None else takes_part:
         out.add(PARTICIPANT)
     if definition is not None and not out & INVOLVED:
         stand_in = [t for t in definition.transitions if t.stand_in_roles & out and not t.roles & out]
         if stand_in:
             holders = frozenset().union(*(t.roles for t in stand_in))
-            involved = organised_before([activity.id]).get(activity.id, frozenset()) if before is None else before
-            if not _independent_holder_exists(activity, holders, people, frozenset(involved)):
+            earlier = involved_before([activity.id]).get(activity.id, NOBODY_EARLIER) if before is None else before
+            if not _independent_holder_exists(activity, holders, people, earlier.people):
                 out.add(NO_INDEPENDENT_HOLDER)
     return frozenset(out)
 
@@ -315,12 +368,13 @@ _HOLDER_NOT_TAKING_PART = _INDEPENDENT_HOLDER.where(
 
 
 def _independent_holder_exists(activity: Activity, roles: frozenset[str], participants: set[int] | None,
-                               organised_before: frozenset[int] = frozenset()) -> bool:
+                               earlier: frozenset[int] = frozenset()) -> bool:
     """Whether an active member of the activity's school holds one of ``roles`` and neither
-    organised (now or ``organised_before`` it was handed over) nor took part in it
-    (``participants``: everyone taking part, or None: the database is asked who does)."""
+    organised it (now, or before a handover), brought it into review (``earlier``:
+    :attr:`Earlier.people`) nor took part in it (``participants``: everyone taking part, or
+    None: the database is asked who does)."""
     params = {"school_id": activity.school_id, "roles": sorted(roles)}
-    organisers = organised_before | {activity.organizer_id}
+    organisers = earlier | {activity.organizer_id}
     if participants is None:
         holders = read_rows(_HOLDER_NOT_TAKING_PART, {**params, "activity_id": activity.id}).scalars()
         return any(holder not in organisers for holder in holders)

@@ -9,7 +9,7 @@ hook fires.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -57,7 +57,7 @@ def allowed_triggers(
     locked: bool | None = None,
     takes_part: bool | None = None,
     ended: bool | None = None,
-    before: Iterable[int] | None = None,
+    before: access.Earlier | None = None,
 ) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated): what the
     activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
@@ -65,8 +65,8 @@ def allowed_triggers(
     the lock of a year the district accepted: ``locked``, read when not given). Who takes part:
     ``participant_ids``, or only whether the user does (``takes_part``: a stand-in's check then
     asks the database), read when neither is given. ``ended=True``: as if the activity had ended
-    (what :func:`after_the_end` offers). ``before``: who organised it before it was handed over
-    (:func:`access.organised_before`), read when not given and it matters."""
+    (what :func:`after_the_end` offers). ``before``: who else had a hand in it (organised it before
+    a handover, brought it into review: :func:`access.involved_before`), read when not given and it matters."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
@@ -89,7 +89,7 @@ def allowed_triggers(
 
 def after_the_end(act: Activity, user_id: int, allowed: list[str], participant_ids: list[int] | None = None,
                   school_roles: frozenset[str] | None = None, locked: bool | None = None,
-                  before: Iterable[int] | None = None) -> list[str]:
+                  before: access.Earlier | None = None) -> list[str]:
     """The triggers this user could fire once the activity has ended that ``allowed`` (what they
     may fire now) lacks: the credit of an approved activity still running (a page says when)."""
     if has_ended(act):
@@ -100,18 +100,18 @@ def after_the_end(act: Activity, user_id: int, allowed: list[str], participant_i
 
 def allowed_triggers_each(
     acts: list[Activity], user_id: int, school_roles: frozenset[str], takes_part: Mapping[int, bool],
-    locked: Mapping[int, bool], before: Mapping[int, frozenset[int]] | None = None,
+    locked: Mapping[int, bool], before: Mapping[int, access.Earlier] | None = None,
 ) -> dict[int, list[str]]:
     """:func:`allowed_triggers` of several activities (a page of the review queue) given what the
     page read already: whether the user ``takes_part`` in each and whether its year is
     ``locked``, by activity id (the queue's: ``QueueItem.takes_part``; none locked, as the queue
     shows no activity of a locked year). No statement of its own (a stand-in's check aside, as
-    :func:`allowed_triggers`: it asks the database who else is involved) but who organised them
-    before they were handed over (``before``, :func:`access.organised_before`: read when not given)."""
+    :func:`allowed_triggers`: it asks the database who else is involved) but who else had a hand
+    in them (``before``, :func:`access.involved_before`: read when not given)."""
     if before is None:
-        before = access.organised_before(a.id for a in acts)
+        before = access.involved_before(a.id for a in acts)
     return {a.id: allowed_triggers(a, user_id, None, school_roles, locked[a.id], takes_part[a.id],
-                                   before=before.get(a.id, frozenset())) for a in acts}
+                                   before=before.get(a.id, access.NOBODY_EARLIER)) for a in acts}
 
 
 def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], settings: dict,

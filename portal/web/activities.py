@@ -247,7 +247,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if locked is None:
         locked = locks.is_locked(act.school_id, act.school_year, act.semester)
     history = transitions.history(act.id)  # first: the organizer is usually among its actors (no query for them)
-    before = access.organisers_before_in(log for log, _actor in history)  # involved in it still
+    before = access.involved_before_in(log for log, _actor in history)  # involved in it still
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked, before=before) if reg else []
     after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked, before) if reg else []
     organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(

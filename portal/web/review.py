@@ -64,14 +64,15 @@ def queue():
     # what the viewer may do with each (its buttons, whether it is selectable for a bulk action): the
     # page read whether the viewer takes part; no activity of a locked year is on it
     # (``overview._waiting``: read with the activities, in the same statement)
-    before = access.organised_before(item.activity.id for item in items)  # handed over from them: involved
+    before = access.involved_before(item.activity.id for item in items)  # handed over from them, held by them
     allowed = transitions.allowed_triggers_each(
         [item.activity for item in items], me, roles, {item.activity.id: item.takes_part for item in items},
         dict.fromkeys((item.activity.id for item in items), False), before,
     )
     for item in held_items:
         item.allowed = allowed[item.activity.id]
-        item.own = me in {item.activity.organizer_id, *before.get(item.activity.id, ())} or item.takes_part
+        earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
+        item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]

@@ -170,8 +170,8 @@ PAGED: dict[str, tuple[str, str, str]] = {
 #: list: its people, their roles, and the school's groups with the page's people in them; the review
 #: queue: its sections, the people (with who took part in its reviewed activities: whether the
 #: viewer may post their credits) and the evidence).
-# The review queue's fifth statement reads who organised its activities before a handover
-# (access.organised_before): they stay involved, so they neither approve nor stand in.
+# The review queue's fifth statement reads who organised its activities before a handover and who
+# brought them into review (access.involved_before): they stay involved, so they neither approve nor stand in.
 PINNED = {"review queue": 5, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
 
 

@@ -5,7 +5,7 @@ lecture they had run (attendance recorded by them, waiting for review) to anothe
 from then on they were neither its organiser nor a participant, so the review queue, the activity
 page and the API offered them ``approve`` and the service let them approve the hours of the
 attendance they had recorded themselves. Now whoever organised an activity before it was handed
-over stays involved in it (``access.organised_before``: the history's handover entries; relation
+over stays involved in it (``access.involved_before``: the history's handover entries; relation
 ``former_owner``), for the independent steps and for the stand-in's check alike."""
 
 from __future__ import annotations
@@ -42,15 +42,20 @@ def test_the_organiser_who_handed_it_on_approves_nothing_of_it(app):
     assert 'value="approve"' not in page
     assert web.post(f"/activities/{held.id}/trigger", data={"trigger": "approve", "comment": "材料齐全"}
                     ).status_code == 403
-    api = _api(app, "ho.org")
-    headers = {"X-School": "HO"}
-    assert api.get(f"/api/v1/activities/{held.id}", headers=headers).get_json()["allowed_triggers"] == []
-    r = api.post(f"/api/v1/activities/{held.id}/transitions", json={"trigger": "approve", "comment": "材料齐全"},
-                 headers=headers)
-    assert r.status_code == 403, r.get_json()
+    api_offers_no_approve(app, "ho.org", "HO", held.id)
     assert _state() == before
     # an independent reviewer still decides it
     assert transitions.allowed_triggers(held, sc.reviewer.id) == ["approve", "return"]
+
+
+def api_offers_no_approve(app, username: str, school: str, activity_id: int) -> None:
+    """Through the API ``username`` is offered no step on the activity and refused ``approve``."""
+    api = _api(app, username)
+    headers = {"X-School": school}
+    assert api.get(f"/api/v1/activities/{activity_id}", headers=headers).get_json()["allowed_triggers"] == []
+    r = api.post(f"/api/v1/activities/{activity_id}/transitions", json={"trigger": "approve", "comment": "材料齐全"},
+                 headers=headers)
+    assert r.status_code == 403, r.get_json()
 
 
 def test_a_reviewer_handed_it_and_then_relieved_of_it_stays_involved(app):

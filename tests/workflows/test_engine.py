@@ -78,6 +78,10 @@ def test_illegal_is_reported_before_permission(engine):
         ("approve", "held", {"reviewer"}, True),
         ("approve", "held", {"school_admin"}, False),
         ("approve", "held", {"reviewer", "owner"}, False),  # separation of duties
+        ("approve", "held", {"reviewer", "recorder"}, False),  # brought it into review: four eyes
+        ("approve", "held", {"school_admin", "no_independent_holder"}, True),  # a stand-in
+        ("approve", "held", {"school_admin", "no_independent_holder", "recorder"}, False),
+        ("return", "held", {"school_admin", "no_independent_holder", "former_owner"}, False),
         ("credit", "reviewed", {"reviewer", "participant"}, False),
         ("credit", "reviewed", {"reviewer"}, True),
         ("revoke", "credited", {"school_admin"}, True),
@@ -172,6 +176,16 @@ def test_extension_adds_a_state_between_core_states():
             "may not lead into core state",
         ),
         (WorkflowExtension(guards={"nope": (lambda c: [],)}), "unknown trigger"),
+        # relations for separation of duties only, named by no transition
+        (
+            WorkflowExtension(transitions=(Transition("redo", ("held",), "held", frozenset({"recorder"}), "x", "x"),)),
+            "unknown roles \\['recorder'\\]",
+        ),
+        (
+            WorkflowExtension(transitions=(Transition("redo", ("held",), "held", frozenset({"former_owner"}), "x",
+                                                      "x"),)),
+            "unknown roles \\['former_owner'\\]",
+        ),
     ],
 )
 def test_extensions_cannot_break_the_core(ext, message):
