@@ -179,21 +179,32 @@ def clash(start: datetime, end: datetime, hours: Decimal, others: list[Attended]
     """Whether ``hours`` attended from ``start`` to ``end``, beside the ``others``
     (:func:`attended_elsewhere`), overfill some stretch that holds ``start``–``end``: every
     stretch from a start at or before ``start`` to an end at or after ``end`` is asked, with
-    the others lying wholly within it. The tightest one says how much may still be attended."""
+    the others lying wholly within it. The tightest one says how much may still be attended.
+
+    For each start the others beginning at or after it are taken by end, so the stretches to
+    the later ends only add to what the earlier ones held (a running sum, and the first other
+    in ``others``' order for the title): each other is looked at once per start, not once per
+    stretch, as the outlook of the home asks this of every planned activity."""
     if not others or hours <= 0:
         return None
     starts = sorted({start, *(o.start for o in others if o.start <= start)})
     ends = sorted({end, *(o.end for o in others if o.end >= end)})
+    by_end = sorted(range(len(others)), key=lambda i: others[i].end)
     tightest: tuple[Decimal, Decimal, str] | None = None  # (left, most, first other's title)
     for since in starts:
+        pool = [i for i in by_end if others[i].start >= since]
+        taken, held, first = 0, ZERO, len(others)
         for until in ends:
-            inside = [o for o in others if o.start >= since and o.end <= until]
-            if not inside:
+            while taken < len(pool) and others[pool[taken]].end <= until:
+                held += others[pool[taken]].hours
+                first = min(first, pool[taken])
+                taken += 1
+            if not taken:
                 continue
             most = most_hours_between(since, until)
-            left = most - sum((o.hours for o in inside), ZERO)
+            left = most - held
             if tightest is None or left < tightest[0]:
-                tightest = (left, most, inside[0].title)
+                tightest = (left, most, others[first].title)
     if tightest is None or hours <= tightest[0]:
         return None
     return Clash(tightest[2], tightest[1], max(tightest[0], ZERO))

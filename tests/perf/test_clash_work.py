@@ -1,0 +1,75 @@
+"""``overlaps.clash`` looks at each other activity once per start (round 34): the same answer
+as asking every stretch for the others wholly within it, as it did before."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portal.hours import most_hours_between
+from portal.services import overlaps
+from portal.services.overlaps import ZERO, Attended, Clash
+
+BASE = datetime(2026, 10, 5, 8, 0)
+
+
+def every_stretch(start: datetime, end: datetime, hours: Decimal, others: list[Attended]) -> Clash | None:
+    """The rule as written before round 34: each stretch, each other."""
+    if not others or hours <= 0:
+        return None
+    starts = sorted({start, *(o.start for o in others if o.start <= start)})
+    ends = sorted({end, *(o.end for o in others if o.end >= end)})
+    tightest: tuple[Decimal, Decimal, str] | None = None
+    for since in starts:
+        for until in ends:
+            inside = [o for o in others if o.start >= since and o.end <= until]
+            if not inside:
+                continue
+            most = most_hours_between(since, until)
+            left = most - sum((o.hours for o in inside), ZERO)
+            if tightest is None or left < tightest[0]:
+                tightest = (left, most, inside[0].title)
+    if tightest is None or hours <= tightest[0]:
+        return None
+    return Clash(tightest[2], tightest[1], max(tightest[0], ZERO))
+
+
+# quarter hours over three days: ties of starts and ends, nesting, chains and gaps all come up
+_quarter = st.integers(0, 3 * 96)
+_hours = st.integers(0, 30).map(lambda n: Decimal(n) / 2)
+
+
+@st.composite
+def _span(draw) -> tuple[datetime, datetime]:
+    a = draw(_quarter)
+    b = draw(st.integers(a, a + 48))
+    return BASE + timedelta(minutes=15 * a), BASE + timedelta(minutes=15 * b)
+
+
+@st.composite
+def _other(draw) -> Attended:
+    start, end = draw(_span())
+    return Attended(draw(st.sampled_from(["讲座", "教研", "课例", "读书"])) + str(draw(st.integers(0, 9))),
+                    start, end, draw(_hours))
+
+
+@settings(max_examples=400, deadline=None)
+@given(span=_span(), hours=_hours, others=st.lists(_other(), max_size=12))
+def test_clash_answers_as_every_stretch_asked(span, hours, others):
+    start, end = span
+    new, old = overlaps.clash(start, end, hours, others), every_stretch(start, end, hours, others)
+    assert new == old
+    if new is not None:  # the same figures written the same way
+        assert (str(new.most), str(new.left)) == (str(old.most), str(old.left))
+
+
+def test_a_clash_names_the_first_other_of_the_tightest_stretch():
+    day = BASE
+    others = [Attended("晚间讲座", day + timedelta(hours=10), day + timedelta(hours=13), Decimal("3")),
+              Attended("上午教研", day, day + timedelta(hours=3), Decimal("4"))]
+    found = overlaps.clash(day + timedelta(hours=1), day + timedelta(hours=2), Decimal("1"), others)
+    assert found == every_stretch(day + timedelta(hours=1), day + timedelta(hours=2), Decimal("1"), others)
+    assert found is not None and found.title == "上午教研" and found.left == ZERO
