@@ -121,7 +121,13 @@ def most_hours_between(start: datetime, end: datetime) -> Decimal:
     (its own hours; a role's multiplier, e.g. a speaker's, is the credit rule's)."""
     seconds = max(int((end - start).total_seconds()), 0)
     halves = -(-seconds * 2 // (SHORTEST_HOUR_MINUTES * 60))  # rounded up
-    return min(Decimal(halves) * HALF, MAX_HOURS).quantize(Decimal("0.1"))
+    return _OF_HALVES[min(halves, _MOST_HALVES)]
+
+
+#: What :func:`most_hours_between` gives for each whole number of half hours up to the most
+#: (a stretch asks it for every pair of a start and an end: ``overlaps.clash``)
+_MOST_HALVES = int(MAX_HOURS / HALF)
+_OF_HALVES = tuple(min(Decimal(h) * HALF, MAX_HOURS).quantize(Decimal("0.1")) for h in range(_MOST_HALVES + 1))
 
 
 def length_text(start: datetime, end: datetime) -> Msg:

@@ -179,32 +179,38 @@ def clash(start: datetime, end: datetime, hours: Decimal, others: list[Attended]
     """Whether ``hours`` attended from ``start`` to ``end``, beside the ``others``
     (:func:`attended_elsewhere`), overfill some stretch that holds ``start``–``end``: every
     stretch from a start at or before ``start`` to an end at or after ``end`` is asked, with
-    the others lying wholly within it. The tightest one says how much may still be attended.
+    the others lying wholly within it. The tightest one says how much may still be attended
+    (the first of the tightest, by start then end, as they are asked).
 
-    For each start the others beginning at or after it are taken by end, so the stretches to
-    the later ends only add to what the earlier ones held (a running sum, and the first other
-    in ``others``' order for the title): each other is looked at once per start, not once per
-    stretch, as the outlook of the home asks this of every planned activity."""
+    The starts are walked from the latest back, so each other joins the stretches it lies in
+    once (a running sum per end) instead of every stretch looking at every other: the home's
+    outlook asks this of each planned activity beside all the teacher's others of the year."""
     if not others or hours <= 0:
         return None
     starts = sorted({start, *(o.start for o in others if o.start <= start)})
     ends = sorted({end, *(o.end for o in others if o.end >= end)})
-    by_end = sorted(range(len(others)), key=lambda i: others[i].end)
-    tightest: tuple[Decimal, Decimal, str] | None = None  # (left, most, first other's title)
-    for since in starts:
-        pool = [i for i in by_end if others[i].start >= since]
-        taken, held, first = 0, ZERO, len(others)
-        for until in ends:
-            while taken < len(pool) and others[pool[taken]].end <= until:
-                held += others[pool[taken]].hours
-                first = min(first, pool[taken])
-                taken += 1
-            if not taken:
+    none = len(others)
+    held = [ZERO] * len(ends)  # what the others within (since, ends[j]) hold
+    first = [none] * len(ends)  # the first of them in ``others``' order (its title is named)
+    later_first = sorted(range(none), key=lambda i: others[i].start, reverse=True)
+    joined = 0
+    tightest: tuple[Decimal, int, int, Decimal, str] | None = None  # (left, start's and end's rank, most, title)
+    for s in range(len(starts) - 1, -1, -1):
+        since = starts[s]
+        while joined < none and others[later_first[joined]].start >= since:
+            i = later_first[joined]
+            joined += 1
+            for j, until in enumerate(ends):
+                if others[i].end <= until:
+                    held[j] += others[i].hours
+                    first[j] = min(first[j], i)
+        for j, until in enumerate(ends):
+            if first[j] == none:
                 continue
             most = most_hours_between(since, until)
-            left = most - held
-            if tightest is None or left < tightest[0]:
-                tightest = (left, most, others[first].title)
+            left = most - held[j]
+            if tightest is None or (left, s, j) < tightest[:3]:
+                tightest = (left, s, j, most, others[first[j]].title)
     if tightest is None or hours <= tightest[0]:
         return None
-    return Clash(tightest[2], tightest[1], max(tightest[0], ZERO))
+    return Clash(tightest[4], tightest[3], max(tightest[0], ZERO))
