@@ -78,7 +78,11 @@ class Evidence(Model):
     """An uploaded file or a written piece (reflection, evaluation, report, …)."""
 
     __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_activity_user", "activity_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_evidence_activity_user", "activity_id", "user_id"),
+        # a teacher's writing of the year (``credits.teacher_year``): their own pieces, not each activity's
+        Index("ix_evidence_user_kind", "user_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id"))

@@ -81,3 +81,31 @@ def test_the_plan_check_sees_a_missing_index(sqlite_app):
     sql = "SELECT id FROM credit_entry WHERE reason = ?"  # no index on reason
     assert full_scans([(sql, ("x",))]) != []
     assert full_scans([("SELECT id FROM credit_entry WHERE user_id = ? AND school_year = ?", (1, "2026-2027"))]) == []
+
+
+def test_the_homes_writing_is_read_from_the_teachers_own_pieces(sqlite_app):
+    """``credits.teacher_year`` counts the teacher's writing through ``ix_evidence_user_kind``:
+    without it SQLite walked every activity of the school's year and probed its evidence."""
+    generate(2, 12, 1, seed=5, statistics=False)
+    db.session.remove()
+    s: Site = site("G0002")
+    client = login(sqlite_app.test_client(), s.teacher, s.school.id)
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        if "evidence" in statement and "UNION ALL" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with sqlite_app.app_context():
+            assert client.get("/").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == 1
+    raw = db.engine.raw_connection()
+    try:
+        plan = [row[-1] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
+    finally:
+        raw.close()
+    assert any("evidence USING INDEX ix_evidence_user_kind" in step for step in plan), plan
