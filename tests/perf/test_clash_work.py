@@ -1,4 +1,4 @@
-"""``overlaps.clash`` looks at each other activity once per start (round 34): the same answer
+"""``overlaps.clash`` adds each other activity to the stretches it lies in once (round 34): the same answer
 as asking every stretch for the others wholly within it, as it did before."""
 
 from __future__ import annotations
