@@ -118,7 +118,8 @@ def summary_lines(
     names linked by ``record_url(user id)``, statuses shown by the ``status_badge`` macro.
     Every distinct cell is made once a page and then read from a :class:`Memo` (a look-up, no
     call): the hour figures, notes and badges, a row's type cells by its hours by type (most
-    teachers' are alike: no hours of most types), its quota cells and warnings by its quotas."""
+    teachers' are alike: no hours of most types), and the cells from its status on (status,
+    note, absence, quotas, warnings) by what they read (:func:`_split_row`)."""
     columns = [(key, type_names.get(key, key)) for key in keys]
     column_of = {key: at for at, (key, _l) in enumerate(columns)}
     hours: Memo[Markup] = Memo(lambda value: escape(fmt(value)))
