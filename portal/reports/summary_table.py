@@ -20,7 +20,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from portal import year_texts
-from portal.assessment import EXEMPT, QuotaFact, YearFacts
+from portal.assessment import EXEMPT, Assessment, QuotaFact, YearFacts
 from portal.hours import fmt
 from portal.messages import LEFT_SCHOOL, label, reason_label
 from portal.once import Memo, once_each
@@ -88,6 +88,17 @@ def _row_format(labels: dict[str, Markup]) -> str:
     return _ROW.format_map(_Keep(fixed))
 
 
+def _split_row(row_format: str) -> tuple[str, tuple[str, str, str]]:
+    """A row's format (:func:`_row_format`) as the teacher's own cells up to where the status
+    cell names them, and the rest in the parts between the three places naming them (``{user}``):
+    the rest is made once per alike teachers, the row joined around their login."""
+    cut = row_format.index("{user}", row_format.index("{required}"))
+    parts = row_format[cut:].split("{user}")
+    if parts[0] or len(parts) != 4:
+        raise ValueError("a row names its teacher three times from the status on")
+    return row_format[:cut], (parts[1], parts[2], parts[3])
+
+
 class _Keep(dict):
     """A ``format_map`` mapping that writes every field it lacks back as it was (``{user}``)."""
 
@@ -107,7 +118,8 @@ def summary_lines(
     names linked by ``record_url(user id)``, statuses shown by the ``status_badge`` macro.
     Every distinct cell is made once a page and then read from a :class:`Memo` (a look-up, no
     call): the hour figures, notes and badges, a row's type cells by its hours by type (most
-    teachers' are alike: no hours of most types), its quota cells and warnings by its quotas."""
+    teachers' are alike: no hours of most types), and the cells from its status on (status,
+    note, absence, quotas, warnings) by what they read (:func:`_split_row`)."""
     columns = [(key, type_names.get(key, key)) for key in keys]
     column_of = {key: at for at, (key, _l) in enumerate(columns)}
     hours: Memo[Markup] = Memo(lambda value: escape(fmt(value)))
@@ -130,44 +142,51 @@ def summary_lines(
     # teachers whose writing is alike share one tuple of quotas (``credits._Rules.quotas``):
     # their quota cells and warnings are made once, by the tuple's identity (rows keep it alive)
     made_quotas: dict[tuple[int, bool], str] = {}
-    made_warnings: dict[tuple, str] = {}
 
     def quota_cells(key: tuple[int, bool], quotas: tuple[QuotaFact, ...]) -> str:
         made_quotas[key] = made = "".join([quota_cell(q, key[1]) for q in quotas])
         return made
 
-    def warnings(key: tuple, f: YearFacts, verdict: str) -> str:
-        made_warnings[key] = made = "".join([warning(w) for w in forecast.warnings(f, today, status=verdict,
-                                                                                   accepted=accepted)])
+    head, tail = _split_row(_row_format(_column_labels()))
+
+    def tail_parts(key: tuple, f: YearFacts, verdict: Assessment) -> tuple[str, str, str]:
+        """The cells from the status on, around the two places that name the teacher: the same for
+        every teacher of the same ``key`` (what :func:`forecast.warnings` reads besides the
+        quotas — the status, year, the day they are on the staff from, absence and its rules —
+        and the verdict's reason)."""
+        absent, shown = f.absent_hours, (key[0], verdict.status == EXEMPT)
+        said = [warning(w) for w in forecast.warnings(f, today, status=verdict.status, accepted=accepted)]
+        cells = {
+            "status": status[verdict.status],
+            "badge": badge[verdict.status],
+            "reason": reason[verdict.reason],
+            "absent1": hours[absent[1]] if 1 in absent else hours[ZERO],
+            "absent2": hours[absent[2]] if 2 in absent else hours[ZERO],
+            "quotas": made_quotas[shown] if shown in made_quotas else quota_cells(shown, f.quotas),
+            "warnings": "".join(said),
+        }
+        made_tails[key] = made = (tail[0].format_map(cells), tail[1].format_map(cells), tail[2].format_map(cells))
         return made
 
-    row_format = _row_format(_column_labels())
+    made_tails: dict[tuple, tuple[str, str, str]] = {}
     # one who has left the school stays on the year with what it counts of theirs, marked
     left_words = escape(label(LEFT_SCHOOL))
     left_mark = f' <span class="badge text-bg-light border" data-testid="left-school">{left_words}</span>'
     lines = []
     for row in rows:
         f, user, verdict = row.facts, row.user, row.assessment
-        absent, quotas = f.absent_hours, id(f.quotas)
-        shown = (quotas, verdict.status == EXEMPT)
-        # what forecast.warnings reads besides the quotas: the status, year, the day they are on the
-        # staff from, absence and its rules
-        said = (quotas, verdict.status, f.school_year, f.on_staff_since, f.absence_warning_hours,
-                f.absence_limit_hours, *absent.items())
-        lines.append(row_format.format(
-            user=html_text(user.username),
+        key = (id(f.quotas), verdict.status, verdict.reason, f.school_year, f.on_staff_since,
+               f.absence_warning_hours, f.absence_limit_hours, *f.absent_hours.items())
+        first, second, third = made_tails[key] if key in made_tails else tail_parts(key, f, verdict)
+        login = html_text(user.username)
+        lines.append(head.format(
+            user=login,
             url=html_text(record_url(user.id)),
             name=html_text(user.display_name),
             left="" if teaching is None or user.id in teaching else left_mark,
             types=types[tuple(f.by_type.items())],
             total=hours[f.total_hours],
             required=hours[f.required_hours],
-            status=status[verdict.status],
-            badge=badge[verdict.status],
-            reason=reason[verdict.reason],
-            absent1=hours[absent[1]] if 1 in absent else hours[ZERO],
-            absent2=hours[absent[2]] if 2 in absent else hours[ZERO],
-            quotas=made_quotas[shown] if shown in made_quotas else quota_cells(shown, f.quotas),
-            warnings=made_warnings[said] if said in made_warnings else warnings(said, f, verdict.status),
         ))
+        lines += (login, first, login, second, login, third)
     return Markup("".join(lines))  # noqa: S704 (every value escaped or made above)

@@ -673,16 +673,26 @@ def teaching_now(school_id: int) -> set[int]:
         Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True))).scalars())
 
 
+def _teaching_and_accepted_statement() -> CompoundSelect:
+    """:func:`teaching_now_and_accepted`'s statement (``school_id``, ``year`` bound). Built once:
+    every school summary asks it, and building and keying it cost more than running it."""
+    school_id: BindParameter[int] = bindparam("school_id")
+    teaching = select(literal(0, Integer), Membership.user_id).where(
+        Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True))
+    locked = select(literal(1, Integer), YearLock.semester).where(
+        YearLock.school_id == school_id, YearLock.school_year == bindparam("year"))
+    return union_all(teaching, locked)
+
+
+_TEACHING_AND_ACCEPTED = _teaching_and_accepted_statement()
+
+
 def teaching_now_and_accepted(school_id: int, year: str) -> tuple[set[int], frozenset[int]]:
     """:func:`teaching_now` and the periods of ``year`` the district accepted at the school
     (:func:`portal.services.locks.accepted_periods`: over for the warnings), in one statement:
     what a year's summary asks of both besides its rows."""
-    teaching = select(literal(0, Integer), Membership.user_id).where(
-        Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True))
-    locked = select(literal(1, Integer), YearLock.semester).where(
-        YearLock.school_id == school_id, YearLock.school_year == year)
     found: tuple[set[int], set[int]] = (set(), set())
-    for kind, value in db.session.execute(union_all(teaching, locked)):
+    for kind, value in read_rows(_TEACHING_AND_ACCEPTED, {"school_id": school_id, "year": year}):
         found[kind].add(value)
     return found[0], frozenset(found[1])
 
@@ -727,6 +737,8 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     absences_of: Memo[dict[int, tuple]] = Memo(
         lambda texts: {int(sem): (hours, read[texts[1]].get(sem)) for sem, hours in read[texts[0]].items()}
     )
+    # most teachers' roles date from a few days (those brought in together): each turned once
+    joined: Memo[date | None] = Memo(lambda since: joined_day(since, school.timezone))
     sid, out = school.id, []
     # every row's hours by type (each teacher's own text) decoded in one call
     by_type = json.loads("[" + ",".join([row[5] for row in rows]) + "]") if rows else []
@@ -735,7 +747,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
         person = Person(uid, username, name, gender, birth)
         facts = _year_facts(
             rules, year, person, types, absences_of[absent, excused], exemption,
-            writing.get((sid, uid), none), dec.__getitem__, joined_day(since, school.timezone),
+            writing.get((sid, uid), none), dec.__getitem__, joined[since],
         )
         out.append(StoredYear(person, facts, judge(facts)))
     out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))
