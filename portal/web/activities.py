@@ -86,7 +86,7 @@ def index():
         pagination=pagination,
         filters=f,
         type_keys=sorted({*registry().keys()}),
-        states=[s.name for s in registry().all_states()],
+        states=registry().state_labels(),  # (state, its words): the filter's options
         years=overview.school_years(school.id),
         organizers=organizers,
         organizer_names={u.id: u.display_name for u in organizers},
