@@ -48,6 +48,7 @@ from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
+from portal.web.activity_table import activity_rows
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE, HANDED_OVER
 
@@ -90,6 +91,7 @@ def index():
         years=overview.school_years(school.id),
         organizers=organizers,
         organizer_names={u.id: u.display_name for u in organizers},
+        activity_rows=activity_rows,
     )
 
 
