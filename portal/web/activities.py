@@ -46,9 +46,9 @@ from portal.services import credits as credit_service
 from portal.services.snapshots import context
 from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
+from portal.web.activity_table import activity_rows
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
-from portal.web.activity_table import activity_rows
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE, HANDED_OVER
 
