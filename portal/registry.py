@@ -237,6 +237,13 @@ class TypeRegistry:
         order = list(Phase)
         return sorted(seen.values(), key=lambda st: order.index(st.phase))
 
+    def state_labels(self, lang: str | None = None) -> list[tuple[str, str]]:
+        """:meth:`all_states` with their labels in ``lang`` (the viewer's when None), as
+        :meth:`state_name` gives them without a type: the activity filter's options, the
+        states gathered once (``state_name`` gathers them again for each)."""
+        lang = norm_lang(lang) if lang else _viewer_lang()
+        return [(st.name, st.label_en if lang == "en" else st.label_zh) for st in self.all_states()]
+
     def collect(self) -> None:
         """Ask every plugin for its types, in registration order (built-ins first; see
         :mod:`portal.plugin_loader`), so a key stays with the first plugin that provides it

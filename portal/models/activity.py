@@ -18,6 +18,7 @@ class Activity(Model):
         Index("ix_activity_school_state", "school_id", "state", "starts_at"),
         Index("ix_activity_school_type", "school_id", "type_key"),
         Index("ix_activity_school_year", "school_id", "school_year"),
+        Index("ix_activity_school_starts", "school_id", "starts_at", "id"),  # the list's order, newest first
         Index("ix_activity_year_state", "school_year", "state"),  # district-wide absences of a year
     )
 

@@ -418,24 +418,32 @@ def get_activity_and_lock(activity_id: int, school_id: int) -> ActivityFacts:
     sign-up window, and the school's stored settings of its type, in one statement (the
     activity page asks all four of every activity; most have no sign-up, and reading the window
     or the settings on their own cost more than the page's rows)."""
-    found = db.session.execute(
-        _activity_and_lock(), {"activity_id": activity_id}
-    ).first() if id_in_range(activity_id) else None
-    if found is None or found[0].school_id != school_id:
+    if not id_in_range(activity_id):
         raise NotFound(msg("activity.not_found"))
-    return ActivityFacts(found[0], bool(found[1]), bool(found[2]), found[3] if found[4] else {})
+    params = {"activity_id": activity_id}
+    # read as columns and made the session's object (``database.as_loaded``: a fraction of the
+    # ORM's cost of loading it); through the ORM when the session holds the activity already
+    found: Any = read_rows(_activity_and_lock(True), params).first()
+    act = None if found is None else as_loaded(Activity, found[:-4])
+    if found is not None and act is None:
+        found = db.session.execute(_activity_and_lock(False), params).first()
+        act = None if found is None else found[0]
+    if act is None or act.school_id != school_id:
+        raise NotFound(msg("activity.not_found"))
+    return ActivityFacts(act, bool(found[-4]), bool(found[-3]), found[-2] if found[-1] else {})
 
 
 @functools.cache
-def _activity_and_lock() -> Select[Activity, bool, bool, Any, bool]:
+def _activity_and_lock(as_columns: bool) -> Select:
     """The statement of :func:`get_activity_and_lock` (bound ``activity_id``), built once: the
     activity page asks it on every view, and building it (three EXISTS and a subquery) cost
-    about as much as running it."""
+    about as much as running it. The activity's columns (``as_columns``) or the entity, then
+    the four facts."""
     from portal.services import locks
 
     of_type = (SchoolActivityType.school_id == Activity.school_id, SchoolActivityType.type_key == Activity.type_key)
     return select(
-        Activity,
+        *(loaded_columns(Activity) if as_columns else [Activity]),
         locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         exists().where(SignupWindow.activity_id == Activity.id),
         select(SchoolActivityType.settings).where(*of_type).scalar_subquery(),

@@ -982,14 +982,18 @@ def _last_log(activity_id: int, trigger: str) -> tuple[TransitionLog, User] | No
     return None if row is None else (row[0], row[1])
 
 
+# One activity's net hours per teacher (bound ``activity_id``): built once, not on every view of
+# a credited activity's page, and read as plain rows (``read_rows``), not through the ORM
+_NET_HOURS = (
+    select(CreditEntry.user_id, func.sum(CreditEntry.hours))
+    .where(CreditEntry.activity_id == bindparam("activity_id"))
+    .group_by(CreditEntry.user_id)
+)
+
+
 def activity_net_hours(activity_id: int) -> dict[int, Decimal]:
     """Each teacher's net hours from one activity's ledger lines (credits less reversals)."""
-    rows = db.session.execute(
-        select(CreditEntry.user_id, func.sum(CreditEntry.hours))
-        .where(CreditEntry.activity_id == activity_id)
-        .group_by(CreditEntry.user_id)
-    ).all()
-    return {uid: _dec(total) for uid, total in rows}
+    return {uid: _dec(total) for uid, total in read_rows(_NET_HOURS, {"activity_id": activity_id})}
 
 
 def credited_hours(act: Activity) -> dict[int, Decimal] | None:

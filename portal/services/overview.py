@@ -109,7 +109,7 @@ def activities_page(
     """A page of the school's activities (:data:`ACTIVITY_LIST_COLUMNS`), newest first, by
     keyset (one query, no COUNT): the web list, however many years of history the school keeps."""
     return keyset(
-        lambda q: list(db.session.execute(q).all()),
+        lambda q: list(read_rows(q).all()),  # plain rows: not through the ORM's execution
         _activity_query(school_id, f, *ACTIVITY_LIST_COLUMNS),
         ACTIVITY_KEYS,
         lambda a: (a.starts_at, a.id),
@@ -119,25 +119,27 @@ def activities_page(
     )
 
 
+# The activity list's filters (bound ``school_id``): built once, not on every view of the list,
+# and read as plain rows (``read_rows``), not through the ORM's execution
+_SCHOOL_YEARS = (
+    select(Activity.school_year).where(Activity.school_id == bindparam("school_id")).distinct()
+    .order_by(Activity.school_year.desc())
+)
+_ORGANIZERS = (
+    select(User.id, User.display_name)
+    .where(User.id.in_(select(Activity.organizer_id).where(Activity.school_id == bindparam("school_id"))))
+    .order_by(User.id)
+)
+
+
 def school_years(school_id: int) -> list[str]:
-    return list(
-        db.session.execute(
-            select(Activity.school_year).where(Activity.school_id == school_id).distinct().order_by(Activity.school_year.desc())
-        ).scalars()
-    )
+    return list(read_rows(_SCHOOL_YEARS, {"school_id": school_id}).scalars())
 
 
 def organizers(school_id: int) -> list[Row]:
     """(id, display name) of everyone who organised an activity of the school, by pinyin: the
     activity list's filter (plain rows: only the two are shown)."""
-    return by_pinyin(
-        db.session.execute(
-            select(User.id, User.display_name)
-            .where(User.id.in_(select(Activity.organizer_id).where(Activity.school_id == school_id)))
-            .order_by(User.id)
-        ).all(),
-        lambda u: u.display_name,
-    )
+    return by_pinyin(read_rows(_ORGANIZERS, {"school_id": school_id}).all(), lambda u: u.display_name)
 
 
 def members(school_id: int) -> list[User]:

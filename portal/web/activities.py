@@ -46,6 +46,7 @@ from portal.services import credits as credit_service
 from portal.services.snapshots import context
 from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
+from portal.web.activity_table import activity_rows
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
 from portal.web.helpers import role_label
 from portal.web.participant_table import line_rows
@@ -86,10 +87,11 @@ def index():
         pagination=pagination,
         filters=f,
         type_keys=sorted({*registry().keys()}),
-        states=[s.name for s in registry().all_states()],
+        states=registry().state_labels(),  # (state, its words): the filter's options
         years=overview.school_years(school.id),
         organizers=organizers,
         organizer_names={u.id: u.display_name for u in organizers},
+        activity_rows=activity_rows,
     )
 
 

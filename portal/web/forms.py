@@ -104,8 +104,10 @@ class EvidenceForm(FlaskForm):
 
 class TriggerForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
-    # the activity's version the page showed (``transitions.fire``'s ``seen_version``)
-    version = HiddenField()
+    # the activity's version the page showed (``transitions.fire``'s ``seen_version``). Its label
+    # is never shown; without one wtforms asks its own catalogue for "Version", and Flask-WTF
+    # reads that catalogue's .mo file from disk once per request: a tenth of the activity page
+    version = HiddenField(label="")
 
 
 class RulesForm(FlaskForm):

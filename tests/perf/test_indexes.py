@@ -109,3 +109,32 @@ def test_the_homes_writing_is_read_from_the_teachers_own_pieces(sqlite_app):
     finally:
         raw.close()
     assert any("evidence USING INDEX ix_evidence_user_kind" in step for step in plan), plan
+
+
+def test_the_activity_list_reads_its_page_in_order(sqlite_app):
+    """The activity list's page is read in the list's order from an index (``school_id,
+    starts_at, id``): twenty rows read, not every activity of the school read and sorted."""
+    generate(3, 12, 1, seed=5, statistics=False)
+    db.session.remove()
+    s: Site = site("G0002")
+    client = login(sqlite_app.test_client(), s.admin, s.school.id)
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        if "ORDER BY activity.starts_at DESC" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with sqlite_app.app_context():
+            assert client.get("/activities").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == 1
+    raw = db.engine.raw_connection()
+    try:
+        plan = [row[-1] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1]).fetchall()]
+    finally:
+        raw.close()
+    assert any("ix_activity_school_starts" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan

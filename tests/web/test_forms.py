@@ -257,3 +257,24 @@ def test_attendance_page_queries_do_not_grow_with_participants(site, as_user):
             event.remove(engine, "before_cursor_execute", count)
         counts.append(len(seen))
     assert counts[0] == counts[1], counts
+
+
+def test_forms_do_not_read_wtforms_catalogue(site):
+    """Building a page's forms reads no translation file from disk: a field without a label
+    makes wtforms ask its own catalogue for one, which Flask-WTF loads from its .mo file once a
+    request (the activity page's trigger form did, a tenth of that page's time)."""
+    import inspect
+
+    from flask import request
+    from flask_wtf import FlaskForm
+
+    from portal.web import forms
+
+    classes = [c for _n, c in inspect.getmembers(forms, inspect.isclass)
+               if issubclass(c, FlaskForm) and c.__module__ == forms.__name__]
+    assert forms.TriggerForm in classes
+    for lang in ("zh", "en"):
+        with site.test_request_context(f"/?lang={lang}"):
+            for form_class in classes:
+                form_class(formdata=None)
+            assert getattr(request, "wtforms_translations", None) is None, lang
