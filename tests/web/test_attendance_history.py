@@ -24,7 +24,7 @@ from portal.services import access, transitions
 from portal.timeutil import utcnow
 from tests.credits.helpers import DETAILS
 from tests.support import factories as f
-from tests.web.test_demoted_organizer_and_handover import _state, _web
+from tests.web.test_demoted_organizer_and_handover import _api, _state, _web
 from tests.web.test_handover_keeps_duties_apart import api_offers_no_approve
 from workflows.definition import ATTENDANCE_RECORDED, HISTORY_ONLY, RECORDER
 
@@ -112,6 +112,9 @@ def test_the_reviewer_admin_who_raised_hours_while_held_does_not_approve(app):
     assert entry.actor_id == sc.admin.id and entry.from_state == entry.to_state == "held"
     assert entry.payload == {"changes": {str(sc.t1.id): {"attended": ["2", "3"], "absent": ["1", "0"],
                                                         "excused": ["0", "0"]}}}
+    api = _api(app, "ah.t2").get(f"/api/v1/activities/{sc.act.id}/history", headers={"X-School": "AH"}).get_json()
+    assert [(e["trigger"], e["actor"]["id"], e["payload"]) for e in api if e["trigger"] == ATTENDANCE_RECORDED][-1] == (
+        ATTENDANCE_RECORDED, sc.admin.id, entry.payload)
     roles = access.activity_roles(db.session.get(Activity, sc.act.id), sc.admin.id,
                                   {"school_admin", "reviewer", "teacher"}, [sc.t1.id, sc.t2.id])
     assert RECORDER in roles
