@@ -294,6 +294,8 @@ TEXTS: dict[str, Any] = {
                              "and the time those activities take up together holds at most %(most)s hours"),
     # moving an activity to another time (``activities.reschedule``)
     "history.reschedule": _l("Moved to another time"),
+    # attendance saved that changed someone's hours (``activities.record_attendance``)
+    "history.attendance.recorded": _l("Attendance recorded"),
     "reschedule.refused": _l("the activity was not moved to another time"),
     "reschedule.not_movable": _l("only an activity not yet held can move to another time: this one is %(state)s"),
     "reschedule.attendance_recorded": _l(

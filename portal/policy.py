@@ -149,6 +149,13 @@ def may_record_attendance(actor: Actor, activity: _HasOrganizer) -> bool:
     return may_organise(actor, activity, declared=False)
 
 
+def may_see_hours(actor: Actor) -> bool:
+    """See the participants' hours of an activity: its participant table, and the hours its
+    history says someone changed, old and new — everyone who opens its page (anyone of the
+    school, 校本研修 is done together, and the district's staff), as the table is shown to all."""
+    return actor.has(*ROLES)
+
+
 def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int, *, declared: bool,
                      takes_part: bool) -> bool:
     """Upload evidence: a participant their own (``takes_part``), whoever organises the activity

@@ -33,8 +33,9 @@ OWNER, PARTICIPANT = "owner", "participant"
 #: transitions exclude them as they exclude the owner.
 FORMER_OWNER = "former_owner"
 #: The relation of whoever fired a step that brought the activity into review (out of the open
-#: phase into awaiting review: ``hold``, or a type's own step of any name), read from its history:
-#: they vouched for the attendance (a school admin may record any activity's), so the
+#: phase into awaiting review: ``hold``, or a type's own step of any name), or changed its
+#: attendance (an :data:`ATTENDANCE_RECORDED` entry, in any phase), read from its history: they
+#: vouched for the attendance or wrote it (a school admin may record any activity's), so the
 #: ``independent`` transitions exclude them as they exclude the owner (four eyes). Named by no
 #: transition: a relation for separation of duties only, not a right.
 RECORDER = "recorder"
@@ -52,8 +53,12 @@ NO_INDEPENDENT_HOLDER = "no_independent_holder"
 #: What an activity's history (``TransitionLog.trigger``) records besides its transitions: it was
 #: moved to another time (``activities.reschedule``; the state stays). No workflow names a trigger so.
 RESCHEDULE = "reschedule"
+#: What an activity's history records when someone saves attendance that changes a participant's
+#: hours (``activities.record_attendance``; the state stays): the changed rows, old and new, in
+#: its payload. Not an identifier, so no workflow's trigger can be named so.
+ATTENDANCE_RECORDED = "attendance.recorded"
 #: History entries that are no transition of any workflow.
-HISTORY_ONLY = frozenset({RESCHEDULE, HANDED_OVER})
+HISTORY_ONLY = frozenset({RESCHEDULE, HANDED_OVER, ATTENDANCE_RECORDED})
 
 
 class Phase(str, Enum):

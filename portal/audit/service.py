@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Integer, Select, String, case, cast, literal, null, or_, select, union, union_all
+from sqlalchemy import JSON, Integer, Select, String, case, cast, literal, null, or_, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from portal import paging
@@ -36,8 +36,10 @@ from portal.models import (
 from portal.models.user import username_key
 from portal.security import MAX_ID
 from portal.services import submissions
+from portal.services.activities import hours_changes
 from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, parse_iso, to_local
+from workflows.definition import ATTENDANCE_RECORDED
 
 VIEWS = ("transitions", "ledger", "staff", "settings")
 LEDGER_KINDS = ("credit", "reversal")
@@ -332,6 +334,8 @@ def _transition_side(school: School, flt: AuditFilter) -> Select:
             TransitionLog.to_state.label("to_state"), actor.username.label("actor_username"),
             actor.display_name.label("actor_name"), TransitionLog.comment.label("comment"),
             literal("", String).label("year"), literal(0, Integer).label("semester"), literal(0, Integer).label("round"),
+            # the hours an attendance entry changed (no other entry's payload is shown)
+            case((TransitionLog.trigger == ATTENDANCE_RECORDED, TransitionLog.payload), else_=null()).label("payload"),
         )
         .join(Activity, Activity.id == TransitionLog.activity_id)
         .join(actor, actor.id == TransitionLog.actor_id)
@@ -359,6 +363,7 @@ def _event_side(school: School, flt: AuditFilter) -> Select | None:
             actor.username.label("actor_username"), actor.display_name.label("actor_name"),
             SubmissionEvent.comment.label("comment"), YearSubmission.school_year.label("year"),
             YearSubmission.semester.label("semester"), YearSubmission.round.label("round"),
+            cast(null(), JSON).label("payload"),
         )
         .join(YearSubmission, YearSubmission.id == SubmissionEvent.submission_id)
         .join(actor, actor.id == SubmissionEvent.actor_id)
@@ -389,7 +394,22 @@ def _log_page(school: School, flt: AuditFilter, size: int) -> paging.Page[dict[s
         before=flt.before or None,
         size=size,
     )
-    return paging.Page([_log_row(school, r) for r in found.items], found.next, found.prev, found.moved)
+    changed = {r.uid: hours_changes(r.trigger, r.payload) for r in found.items if r.payload is not None}
+    people = _names({c.user_id for found_ in changed.values() for c in found_ or ()})
+    rows = [_log_row(school, r) for r in found.items]
+    for row, r in zip(rows, found.items, strict=True):
+        if changed.get(r.uid) is not None:
+            row["hours"] = [(people.get(c.user_id, ""), c) for c in changed[r.uid] or ()]
+    return paging.Page(rows, found.next, found.prev, found.moved)
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    """The names of the people whose hours a page's attendance entries changed (one statement,
+    none when it has none)."""
+    if not ids:
+        return {}
+    return {uid: name for uid, name in db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(sorted(ids))))}
 
 
 def _log_row(school: School, r: Any) -> dict[str, Any]:

@@ -39,6 +39,9 @@ def shown(row: dict[str, Any], key: str) -> Any:
         return helpers.role_label(value, type_key)
     if key == "kind":
         return kind_label(value)
+    if key == "comment" and "hours" in row:  # recorded attendance: whose hours, old → new
+        lines = _("; ").join(helpers.hours_change_text(change, name) for name, change in row["hours"])
+        return _("%(name)s: %(message)s", name=helpers.hours_changed(len(row["hours"])), message=lines)
     if key == "what" and "subject" in row:  # the school's settings
         return _("The school's rules") if value == "rule" else _("Activity types")
     if key == "what":

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Exists, Select, bindparam, case, exists, select
+from sqlalchemy import Exists, Select, bindparam, case, exists, null, select
 from sqlalchemy.orm import Session
 
 from portal import policy
@@ -30,6 +30,7 @@ from portal.models import (
 from portal.registry import registry
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
 from workflows.definition import (
+    ATTENDANCE_RECORDED,
     FORMER_OWNER,
     HANDED_OVER,
     INVOLVED,
@@ -228,9 +229,11 @@ class Earlier(NamedTuple):
     #: organised it before a school admin handed it to another organiser (a handover's ``from``):
     #: :data:`~workflows.definition.FORMER_OWNER`
     organisers: frozenset[int] = frozenset()
-    #: fired a step that brought it into review (out of the open phase into awaiting review):
-    #: :data:`~workflows.definition.RECORDER`. Every one of them, not only the latest: one brought
-    #: back for rework and to review again still holds what the first recorded
+    #: fired a step that brought it into review (out of the open phase into awaiting review), or
+    #: changed its attendance (an :data:`~workflows.definition.ATTENDANCE_RECORDED` entry, open or
+    #: held: any edit of the hours is theirs to vouch for): :data:`~workflows.definition.RECORDER`.
+    #: Every one of them, not only the latest: one brought back for rework and to review again
+    #: still holds what the first recorded
     recorders: frozenset[int] = frozenset()
 
     @property
@@ -241,12 +244,14 @@ class Earlier(NamedTuple):
 NOBODY_EARLIER = Earlier()
 
 # bound ``ids`` and the states of the open phase and of awaiting review, of every installed type
-# (the log's state names; what a phase holds is the workflows' to say)
+# (the log's state names; what a phase holds is the workflows' to say). The payload is read of
+# a handover only (its ``from``): an attendance entry's (sixty people's hours) is not needed here
 _EARLIER_HANDS = (
     select(TransitionLog.activity_id, TransitionLog.trigger, TransitionLog.from_state, TransitionLog.to_state,
-           TransitionLog.actor_id, TransitionLog.payload)
+           TransitionLog.actor_id,
+           case((TransitionLog.trigger == HANDED_OVER, TransitionLog.payload), else_=null()))
     .where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)),
-           (TransitionLog.trigger == HANDED_OVER)
+           TransitionLog.trigger.in_((HANDED_OVER, ATTENDANCE_RECORDED))
            | (TransitionLog.from_state.in_(bindparam("open", expanding=True))
               & TransitionLog.to_state.in_(bindparam("review", expanding=True))))
 )
@@ -262,8 +267,8 @@ def _review_edges() -> tuple[list[str], list[str]]:
 def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
     """Who had a hand in each activity besides its organiser now (:class:`Earlier`), by activity
     id, in one statement over the history: who organised it before a handover
-    (``handover.hand_over``'s entries, their ``from``) and who brought it into review (the
-    entries' actor). An activity with neither is absent."""
+    (``handover.hand_over``'s entries, their ``from``), who brought it into review and who
+    changed its attendance (the entries' actor). An activity with none of them is absent."""
     ids = sorted(set(activity_ids))
     if not ids:
         return {}
@@ -289,7 +294,7 @@ def _earlier(entries: Iterable[tuple[str, str, str, int, Any]], open_: list[str]
         if trigger == HANDED_OVER:
             if (before := _handed_over_from(payload)) is not None:
                 organisers.add(before)
-        elif from_state in open_ and to_state in review:
+        elif trigger == ATTENDANCE_RECORDED or (from_state in open_ and to_state in review):
             recorders.add(actor_id)
     return Earlier(frozenset(organisers), frozenset(recorders))
 

@@ -78,7 +78,7 @@ from portal.timeutil import (
     zone_of,
 )
 from portal.type_declarations import TypeDeclarations
-from workflows.definition import RESCHEDULE, Phase
+from workflows.definition import ATTENDANCE_RECORDED, RESCHEDULE, Phase
 
 TITLE_MAX = 200
 
@@ -585,6 +585,11 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
 
     Each row: ``{"user_id", "attended_hours", "absent_hours", "excused_hours"}`` (absent and
     excused default to 0). The three together are at most the activity's hours.
+
+    A save that changes someone's hours writes one entry of the activity's history in the same
+    transaction (:data:`~workflows.definition.ATTENDANCE_RECORDED`: who saved, the changed rows
+    old and new, :func:`attendance_changes`); whoever wrote it is involved in the activity from
+    then on (:func:`access.involved_before`: four eyes). A save that changes nothing writes none.
     """
     by = _require_organizer(act, actor.id)
     require_shared(act)
@@ -638,10 +643,66 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
         # again under the lock (asked above for a quick answer): on SQLite the read before the
         # write ends first, and an acceptance committed between them is seen only here
         locks.require_unlocked(act.school_id, act.school_year, act.semester)
+        # the rows as they are now, after the activity's lock (one statement): the history says
+        # what they were before this save, not before one committed since they were read
+        s.execute(select(Participation).where(Participation.activity_id == act.id)
+                  .execution_options(populate_existing=True)).scalars().all()
         _fits_elsewhere(s, act, [(i, p.user_id, attended) for i, (p, attended, *_rest) in enumerate(parsed)])
+        changes: dict[str, dict[str, list[str | None]]] = {}
         for p, attended, absent, excused in parsed:
+            before = (p.attended_hours, p.absent_hours, p.excused_hours)
             p.attended_hours, p.absent_hours, p.excused_hours = attended, absent, excused
+            if before != (attended, absent, excused):
+                changes[str(p.user_id)] = {name: [_hours_text(old), _hours_text(new)] for name, old, new in
+                                           zip(_ATTENDANCE_FIELDS, before, (attended, absent, excused), strict=True)}
+        if changes:
+            s.add(TransitionLog(activity_id=act.id, school_id=act.school_id, trigger=ATTENDANCE_RECORDED,
+                                from_state=act.state, to_state=act.state, actor_id=actor.id, comment="",
+                                payload={"changes": changes}, created_at=utcnow()))
     return [p for p, *_ in parsed]
+
+
+#: The hours an attendance entry of the history gives, old and new, for each person changed
+_ATTENDANCE_FIELDS = ("attended", "absent", "excused")
+
+
+def _hours_text(value: Decimal | None) -> str | None:
+    return None if value is None else fmt(value)
+
+
+class HoursChange(NamedTuple):
+    """One person's hours in a history entry of recorded attendance: each of ``attended``,
+    ``absent`` and ``excused`` as (old, new) text of hours (old attended None: not recorded yet)."""
+
+    user_id: int
+    attended: tuple[str | None, str | None]
+    absent: tuple[str | None, str | None]
+    excused: tuple[str | None, str | None]
+
+    def changed(self) -> list[tuple[str, str | None, str | None]]:
+        """The figures that changed: (``attended``/``absent``/``excused``, old, new)."""
+        return [(name, *pair) for name, pair in zip(_ATTENDANCE_FIELDS, self[1:], strict=True) if pair[0] != pair[1]]
+
+
+def attendance_changes(log: Any) -> list[HoursChange] | None:
+    """The hours a history entry of recorded attendance changed, by user id (None: another
+    entry; a malformed row is skipped)."""
+    return hours_changes(log.trigger, log.payload)
+
+
+def hours_changes(trigger: str, payload: Any) -> list[HoursChange] | None:
+    """:func:`attendance_changes` of an entry read as its trigger and payload (the audit trail's row)."""
+    found = payload.get("changes") if isinstance(payload, dict) else None
+    if trigger != ATTENDANCE_RECORDED or not isinstance(found, dict):
+        return None
+    out: list[HoursChange] = []
+    for key, row in found.items():
+        if not (isinstance(key, str) and key.isdigit() and isinstance(row, dict)):
+            continue
+        pairs = [row.get(name) for name in _ATTENDANCE_FIELDS]
+        if all(isinstance(p, list) and len(p) == 2 for p in pairs):
+            out.append(HoursChange(int(key), *(tuple(p) for p in pairs)))  # type: ignore[arg-type]
+    return sorted(out, key=lambda c: c.user_id)
 
 
 def _fits_elsewhere(s: Any, act: Activity, present: list[tuple[int, int, Decimal]]) -> None:

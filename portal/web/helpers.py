@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask.globals import _cv_request
+from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
@@ -79,6 +80,25 @@ def moved_times(log: Any) -> tuple[datetime, datetime] | None:
     """A history entry's old and new start when it moved the activity to another time."""
     found = activities.moved(log)
     return None if found is None else (found.old_start, found.start)
+
+
+def attendance_changes(log: Any) -> list[activities.HoursChange] | None:
+    """A history entry's changed hours when it recorded attendance (None: another entry)."""
+    return activities.attendance_changes(log)
+
+
+def hours_changed(n: int) -> str:
+    """How many people's hours a save of attendance changed, in words."""
+    return ngettext("%(num)s person's hours changed", "%(num)s people's hours changed", n)
+
+
+def hours_change_text(change: activities.HoursChange, name: str) -> str:
+    """One person's changed hours in words: 「张老师：出勤 2 → 3」 (an old figure not recorded: —)."""
+    words = {"attended": gettext("Attended"), "absent": gettext("Absent"), "excused": gettext("Excused")}
+    figures = gettext(", ").join(
+        gettext("%(what)s %(old)s → %(new)s", what=words[what], old=old or "—", new=new or "—")
+        for what, old, new in change.changed())
+    return gettext("%(name)s: %(message)s", name=name, message=figures)
 
 
 def role_label(role: str, type_key: str) -> str:
@@ -244,6 +264,9 @@ def init_app(app: Flask) -> None:
         evidence_kind_label=evidence_kind_label,
         local_time=local_time,
         moved_times=moved_times,
+        attendance_changes=attendance_changes,
+        hours_changed=hours_changed,
+        hours_change_text=hours_change_text,
         state_badge=state_badge,
         phase_of=phase_of,
         url_with=url_with,

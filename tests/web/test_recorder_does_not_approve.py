@@ -151,7 +151,8 @@ def test_who_sends_it_back_is_no_recorder_every_bringer_is(app):
     assert transitions.allowed_triggers(db.session.get(Activity, sc.held.id), sc.other_admin.id) == ["approve", "return"]
     # as if the activity had gone back to the open phase and the organiser had held it again
     first = db.session.execute(db.select(TransitionLog).where(TransitionLog.activity_id == sc.held.id,
-                                                              TransitionLog.actor_id == sc.admin.id)).scalar_one()
+                                                              TransitionLog.actor_id == sc.admin.id,
+                                                              TransitionLog.trigger == "hold")).scalar_one()
     db.session.add(TransitionLog(activity_id=sc.held.id, school_id=sc.school.id, trigger=first.trigger,
                                  from_state=first.from_state, to_state=first.to_state, actor_id=sc.organizer.id))
     db.session.commit()
