@@ -591,9 +591,10 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
             raise NotFound(msg("participant.not_found"))
         if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id, Evidence.user_id == user_id)).first():
             raise Conflict(msg("participants.has_evidence"))
+        place = row.id  # their place on the list, which a removal ends: the notice's key
         s.delete(row)
         if user_id != actor.id:
-            outbox.enqueue_on_commit("notifications.removed", act.id, user_id, utcnow().isoformat())
+            outbox.enqueue_on_commit("notifications.removed", act.id, user_id, place)
 
 
 def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participation]:

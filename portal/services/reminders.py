@@ -144,15 +144,16 @@ def _move_stands(n: Notification) -> bool:
 
 
 @jobs.job("notifications.removed")
-def removed(activity_id: int, user_id: int, at: str) -> list[int]:
-    """Tell someone taken off an activity's list (``activities.remove_participant``; ``at``: when)
-    that they are no longer in it, naming its time in the school's. Once per removal."""
+def removed(activity_id: int, user_id: int, place: int) -> list[int]:
+    """Tell someone taken off an activity's list (``activities.remove_participant``; ``place``:
+    the id their row on it had) that they are no longer in it, naming its time in the school's.
+    Once per removal (put back and taken off again: another row, told again)."""
     act = db.session.get(Activity, activity_id)
     if act is None:
         return []
     tz = zone_of(db.session.get(School, act.school_id))
     params = {"title": act.title, "start": local_text(act.starts_at, tz), "activity": act.id}
-    return notify_many([NewNotification(user_id, "removed", f"removed:{act.id}:{user_id}:{at}", params, _link(act),
+    return notify_many([NewNotification(user_id, "removed", f"removed:{act.id}:{user_id}:{place}", params, _link(act),
                                         act.school_id)])
 
 
