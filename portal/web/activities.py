@@ -458,7 +458,7 @@ def participant_role(activity_id: int):
     return redirect(url_for("activities.participants", activity_id=act.id))
 
 
-@bp.route("/activities/<int:activity_id>/participants/remove", methods=["POST"])
+@bp.route("/activities/<int:activity_id>/participants/delete", methods=["POST"])
 @login_required
 def remove_participant(activity_id: int):
     """Take someone off the list (asked to confirm on the page); they are told."""

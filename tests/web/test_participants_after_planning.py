@@ -254,7 +254,7 @@ def test_the_page_is_offered_to_who_may_organise_it_and_refused_to_others(app, p
         assert 'data-testid="participants-link"' not in c.get(f"/activities/{act.id}").get_data(as_text=True)
         assert c.get(f"/activities/{act.id}/participants").status_code == 403
         before = _rows(act.id)
-        r = c.post(f"/activities/{act.id}/participants/remove", data={"user_id": str(place["t2"].id)})
+        r = c.post(f"/activities/{act.id}/participants/delete", data={"user_id": str(place["t2"].id)})
         assert r.status_code == 403 and _rows(act.id) == before
 
 
@@ -266,7 +266,7 @@ def test_adding_changing_and_removing_on_the_page_in_chinese(app, place):
     assert _roster(act.id)[place["t3"].id] == "attendee"
     r = org.post(f"/activities/{act.id}/participants/role", data={"user_id": str(place["t3"].id), "role": "speaker"})
     assert r.status_code == 302 and _roster(act.id)[place["t3"].id] == "speaker"
-    r = org.post(f"/activities/{act.id}/participants/remove", data={"user_id": str(place["t2"].id)})
+    r = org.post(f"/activities/{act.id}/participants/delete", data={"user_id": str(place["t2"].id)})
     assert r.status_code == 302 and "已移出名单，并已通知本人。" in _flashes(org)
     assert place["t2"].id not in _roster(act.id)
     # "the whole school" adds those not on it yet; who is on it keeps their role
@@ -281,14 +281,14 @@ def test_refusals_on_the_page_are_translated_and_write_nothing(app, place):
     db.session.commit()
     org = log_in(app.test_client(), place["organizer"], place["school"].id)
     before = _rows(act.id)
-    r = org.post(f"/activities/{act.id}/participants/remove", data={"user_id": str(place["t1"].id)})
+    r = org.post(f"/activities/{act.id}/participants/delete", data={"user_id": str(place["t1"].id)})
     html = r.get_data(as_text=True)
     assert r.status_code == 409 and "该参与者已有材料，请保留并登记缺席" in html
     assert "has evidence" not in html and "participants.has_evidence" not in html
     r = org.post(f"/activities/{act.id}/participants", data={})
     assert r.status_code == 422 and "请至少选择一人" in r.get_data(as_text=True)
     for bad in ("", "abc", "99999999999999", "-1", str(place["t3"].id)):
-        r = org.post(f"/activities/{act.id}/participants/remove", data={"user_id": bad})
+        r = org.post(f"/activities/{act.id}/participants/delete", data={"user_id": bad})
         assert r.status_code == 404 and "找不到该参与者" in r.get_data(as_text=True)
         r = org.post(f"/activities/{act.id}/participants/role", data={"user_id": bad, "role": "speaker"})
         assert r.status_code == 404
@@ -296,7 +296,7 @@ def test_refusals_on_the_page_are_translated_and_write_nothing(app, place):
     assert r.status_code == 422
     assert _rows(act.id) == before
     # English
-    r = org.post(f"/activities/{act.id}/participants/remove?lang=en", data={"user_id": str(place["t1"].id)},
+    r = org.post(f"/activities/{act.id}/participants/delete?lang=en", data={"user_id": str(place["t1"].id)},
                  headers={"Accept-Language": "en"})
     assert "this participant has evidence" in r.get_data(as_text=True)
     assert _rows(act.id) == before
@@ -318,7 +318,7 @@ def test_a_step_past_the_changes_or_a_locked_year_shows_why_and_offers_no_form(a
     factories.fire(db.session.get(Activity, act.id), place["organizer"], "cancel", "主讲人临时出差")
     html = org.get(f"/activities/{act.id}/participants").get_data(as_text=True)
     assert "participants-add-form" not in html and 'data-testid="participants-closed"' in html
-    r = org.post(f"/activities/{act.id}/participants/remove", data={"user_id": str(place["t1"].id)})
+    r = org.post(f"/activities/{act.id}/participants/delete", data={"user_id": str(place["t1"].id)})
     assert r.status_code == 409 and _rows(act.id) == before
 
 
