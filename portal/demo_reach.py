@@ -14,7 +14,8 @@ from sqlalchemy import select
 from portal.database import write_transaction
 from portal.demo import gathering_types, main_and_lead, sample_details
 from portal.extensions import db
-from portal.models import CheckIn, School, TransitionLog, User
+from portal.models import Activity, CheckIn, Participation, School, TransitionLog, User
+from portal.registry import registry
 from portal.services import activities, handover, reminders
 from portal.timeutil import to_local
 
@@ -67,7 +68,8 @@ def tomorrow_title() -> str:
 def tomorrow_activity(school: School, now: datetime) -> None:
     """A talk of the first gathering type tomorrow, its people told by ``remind_tomorrow`` as
     the worker's hourly run would (written at once). The school admin planned it and handed it
-    to the organizer (教研组长), who was told (its history says so)."""
+    to the organizer (教研组长), who was told (its history says so), and who changed its list since
+    (:func:`change_the_list`)."""
     if not (kinds := gathering_types()):
         return
     reg = kinds[0]
@@ -77,11 +79,31 @@ def tomorrow_activity(school: School, now: datetime) -> None:
     act = activities.plan_activity(
         school, admin, reg.decl.key, tomorrow_title(), start.isoformat(timespec="minutes"),
         (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
-        [{"user_id": _user(u).id, "role": r} for u, r in zip(TOMORROW_PEOPLE, (main, lead), strict=True)],
+        [{"user_id": _user(u).id, "role": r} for u, r in zip(TOMORROW_PEOPLE, (main, lead), strict=True)]
+        + [{"user_id": _user(SENT_AWAY).id, "role": main}],  # sent on a course since (change_the_list)
         sample_details(reg) or {}, location="学校报告厅",
     )
     handover.hand_over(act, admin, _user("organizer").id)
+    change_the_list(act)
     reminders.remind_tomorrow(now)
+
+
+#: The talk tomorrow's list changed after planning: one sent on a course, one joining late.
+SENT_AWAY, LATE_JOINER = "teacher5", "teacher6"
+
+
+def change_the_list(act: Activity) -> None:
+    """The organizer changes the talk's list after it was planned, as on its participants page:
+    :data:`LATE_JOINER` joined the research group (told by the reminder, as those planned in),
+    :data:`SENT_AWAY` is sent on a course (told at once, as the worker's queued job would)."""
+    organizer = _user("organizer")
+    main, _lead = main_and_lead(registry().types[act.type_key])
+    away = _user(SENT_AWAY).id
+    place = db.session.execute(select(Participation.id).where(Participation.activity_id == act.id,
+                                                               Participation.user_id == away)).scalar_one()
+    activities.remove_participant(act, organizer, away)
+    reminders.removed(act.id, away, place)  # idempotent: the queued job finds it written
+    activities.set_participants(act, organizer, [{"user_id": _user(LATE_JOINER).id, "role": main}])
 
 
 def load(school: School, now: datetime) -> None:

@@ -144,6 +144,12 @@ def organise_refusal(actor: Actor, activity: _HasOrganizer) -> str:
     return "policy.organiser_no_more" if activity.organizer_id == actor.user_id else "policy.organise"
 
 
+def may_change_participants(actor: Actor, activity: _HasOrganizer) -> bool:
+    """Add people to a shared activity's list after it was planned, change a role, take someone
+    off (a declaration's participant is fixed)."""
+    return may_organise(actor, activity, declared=False)
+
+
 def may_record_attendance(actor: Actor, activity: _HasOrganizer) -> bool:
     """Attendance is recorded of a shared activity only (a declaration's is fixed)."""
     return may_organise(actor, activity, declared=False)

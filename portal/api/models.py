@@ -164,6 +164,12 @@ class ActivityCreate(Body):
                               "school: 404; its type and school year must be the activity's)")
 
 
+class ParticipantsChange(Body):
+    """People added to an activity after it was planned, or given another role (attendance kept)."""
+
+    participants: Annotated[list[ParticipantInput], Field(min_length=1, max_length=2000)]
+
+
 #: A time of the calendar an activity moves to: the exact form the document publishes for planning
 #: (``typed_schemas.DATETIME_EXACT``: years 2000–2099, real dates), so no time it shows valid is refused
 #: for its form

@@ -269,6 +269,12 @@ def document_components(generated: dict[str, Any], types: dict[str, Any], defini
         }
     else:
         comps["ActivityCreate"]["properties"]["type"] = {"not": {}, "description": "no activity type is installed"}
+    if "ParticipantsChange" in comps and "ParticipantInput" in comps:  # the list changed after planning: any type's
+        roles = sorted({role for t in types.values() for role in t.decl.roles})
+        item = copy.deepcopy(comps["ParticipantInput"])
+        item["properties"]["role"] = {"type": "string", "enum": roles or [""],
+                                      "description": "one of the activity type's roles; default: its first"}
+        comps["ParticipantsChange"]["properties"]["participants"]["items"] = item
     comps.pop("ParticipantInput", None)  # each type's variant has its roles
     # settings: one update body per type
     for key, t in types.items():
@@ -321,6 +327,15 @@ _TIMES_RULES: list[dict[str, str]] = [
 #: exactly these, and the message is the one given (a regular expression). Published as the
 #: operation's ``x-data-rules``.
 DATA_RULES: dict[str, list[dict[str, str]]] = {
+    "add_participants": [
+        {"field": "participants", "message": r"^user \d+ is not a member of this school$",
+         "rule": "every participant is an active member of the school"},
+        {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
+        {"field": "participants", "message": r"^#\d+: role must be one of ",
+         "rule": "each role is one of the activity type's roles"},
+        {"field": "participants", "message": r" is not on the school's teaching staff when the activity is held",
+         "rule": "someone added is on the school's teaching staff when the activity is held"},
+    ],
     "create_activity": [
         *_TIMES_RULES,
         {"field": "hours", "message": r"^at most [\d.]+ hours: the activity lasts ",

@@ -1,8 +1,9 @@
-"""Activities: list, plan, read, move to another time, attendance, evidence, transitions, history."""
+"""Activities: list, plan, read, move to another time, participants, attendance, evidence, transitions,
+history."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import Response, g, request
 
 from portal.api.blueprint import bp
 from portal.api.context import SchoolContext, caller, parsed, school_context
@@ -19,6 +20,7 @@ from portal.api.models import (
     History,
     HistoryEntry,
     OrganizerChange,
+    ParticipantsChange,
     Reschedule,
     TransitionRequest,
 )
@@ -39,6 +41,11 @@ def _activity(activity_id: int, ctx: SchoolContext | None = None) -> ActivityRow
             raise NotFound(msg("activity.not_found"))
         g.api_activity = access.get_activity(activity_id, (ctx or school_context()).school.id)
     return g.api_activity
+
+
+def _activity_of_person(activity_id: int, user_id: int) -> ActivityRow:
+    """The activity of a path naming a person of it (the person is looked up by the view)."""
+    return _activity(activity_id)
 
 
 def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
@@ -112,6 +119,36 @@ def reschedule(activity_id: int) -> Activity:
     data = parsed(Reschedule)
     activities.reschedule(act, caller().user, data.starts_at, data.ends_at)
     return _detail(act, ctx)
+
+
+@bp.post("/activities/<int:activity_id>/participants")
+@operation(200, Activity, ACTIVITY, json=ParticipantsChange, errors=(403, 409), finds=_activity)
+def add_participants(activity_id: int) -> Activity:
+    """Add people to the activity's list, or give someone on it another role (organizer or school admin)
+
+    While the activity takes changes (409 after, or in a year the district accepted). Someone on the list keeps their
+    attendance. Refused (422 on `participants`) for someone not a member of the school, or off its teaching staff when
+    the activity is held. Nothing is written unless all of them can be."""
+    ctx = school_context()
+    act = _activity(activity_id, ctx)
+    participants = [p.model_dump(exclude_unset=True) for p in parsed(ParticipantsChange).participants]
+    activities.set_participants(act, caller().user, participants)
+    return _detail(act, ctx)
+
+
+@bp.delete("/activities/<int:activity_id>/participants/<int:user_id>")
+@operation(204, None, "No content", errors=(403, 409), finds=_activity_of_person)
+def remove_participant(activity_id: int, user_id: int) -> Response:
+    """Take someone off the activity's list (organizer or school admin); they are told
+
+    Refused (409) once they handed in evidence (record their absence instead), after the activity takes changes, or in
+    a year the district accepted; 404 for someone not on the list."""
+    ctx = school_context()
+    act = _activity(activity_id, ctx)
+    if user_id > MAX_ID:
+        raise NotFound(msg("participant.not_found"))
+    activities.remove_participant(act, caller().user, user_id)
+    return Response(status=204)
 
 
 @bp.post("/activities/<int:activity_id>/evidence")

@@ -470,7 +470,7 @@ def require_shared(act: Activity) -> None:
         raise Conflict(msg("declared.fixed"))
 
 
-def _state_text(act: Activity) -> Text:
+def state_text(act: Activity) -> Text:
     """The activity's state label in both languages (a message parameter)."""
     types = schools.registry()
     return Text(types.state_name(act.type_key, act.state, "zh"), types.state_name(act.type_key, act.state, "en"))
@@ -479,7 +479,7 @@ def _state_text(act: Activity) -> Text:
 def _require_open(act: Activity, what: str) -> None:
     """Attendance, participants and evidence change only while the state's phase is editable."""
     if not schools.registry().phase(act.type_key, act.state).editable:
-        raise Conflict(msg("activity.frozen", state=_state_text(act)), state=act.state)
+        raise Conflict(msg("activity.frozen", state=state_text(act)), state=act.state)
 
 
 def has_started(act: Activity) -> bool:
@@ -532,20 +532,30 @@ def is_declaration(act: Activity) -> bool:
     return schools.registry().self_declared(act.type_key)
 
 
-def set_participants(act: Activity, actor: User, participants: Any) -> None:
-    """Add participants or change their role (existing attendance is kept)."""
+def set_participants(act: Activity, actor: User, participants: Any) -> list[int]:
+    """Add participants or change their role (existing attendance is kept); returns the ids of
+    those added. Someone added who is off the school's teaching staff when the activity is held
+    (:func:`stints.away_at`) is refused: it is not theirs, as attendance and evidence say. Those
+    added are told as those planned in are (the "tomorrow" reminder reads the list as it is then)."""
     by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     reg = schools.require_type(act.type_key)
     people, perrs = _parse_participants(participants, dict(reg.decl.roles), reg.decl.default_role)
+    if not perrs and not people:
+        perrs = [msg("participants.none")]
     if perrs:
         raise Invalid(msg("participants.invalid"), {"participants": perrs})
     members = _members(act.school_id, [p.user_id for p in people])
     strangers = [p.user_id for p in people if p.user_id not in members]
     if strangers:
         raise Invalid(msg("participants.invalid"), {"participants": [msg("plan.not_member", user=u) for u in strangers]})
+    on_list = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
+    if away := stints.away_at(act.school_id, [p.user_id for p in people if p.user_id not in on_list], act.starts_at):
+        names = by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)
+        raise Invalid(msg("participants.invalid"), {"participants": [msg("participants.away", name=n) for n in names]})
+    added: list[int] = []
     with write_transaction() as s:
         _still_organizer(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
@@ -558,11 +568,16 @@ def set_participants(act: Activity, actor: User, participants: Any) -> None:
             row = existing.get(p.user_id)
             if row is None:
                 s.add(Participation(activity_id=act.id, user_id=p.user_id, role=p.role))
+                added.append(p.user_id)
             else:
                 row.role = p.role
+    return added
 
 
 def remove_participant(act: Activity, actor: User, user_id: int) -> None:
+    """Take someone off the list (refused once they handed in evidence: their absence is recorded
+    instead). They are told, unless they took themselves off (``notifications.removed``, queued
+    with the change); a reminder written before and held by the quiet hours is not sent them."""
     by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
@@ -577,7 +592,10 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
             raise NotFound(msg("participant.not_found"))
         if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id, Evidence.user_id == user_id)).first():
             raise Conflict(msg("participants.has_evidence"))
+        place = row.id  # their place on the list, which a removal ends: the notice's key
         s.delete(row)
+        if user_id != actor.id:
+            outbox.enqueue_on_commit("notifications.removed", act.id, user_id, place)
 
 
 def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participation]:
@@ -840,7 +858,7 @@ def moved(log: TransitionLog) -> Moved | None:
 def _require_movable(act: Activity) -> None:
     """Only an activity whose phase is movable (not yet held) moves to another time."""
     if not schools.registry().phase(act.type_key, act.state).movable:
-        raise Conflict(msg("reschedule.not_movable", state=_state_text(act)), state=act.state)
+        raise Conflict(msg("reschedule.not_movable", state=state_text(act)), state=act.state)
 
 
 def has_record(p: Any) -> bool:

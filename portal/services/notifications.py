@@ -41,7 +41,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "absence_warning": ("notify.absence_warning", "notify.kind.absence_warning"),
     **{k: (f"notify.{k}", f"notify.kind.{k}") for k in (
         "deadline_announced", "deadline_due", "plan_deadline", "school_plan_deadline", "quota_behind", "school_plan_accepted",
-        "school_plan_returned", "submission_accepted", "submission_returned", "submission_reopened", "handed_over",
+        "school_plan_returned", "submission_accepted", "submission_returned", "submission_reopened", "handed_over", "removed",
     )},
 }
 #: Kinds sent to the school's admins only (the district's decisions, the annual plan's deadline):

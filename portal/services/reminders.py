@@ -4,6 +4,7 @@
   revoked): the organizer and the participants, except the person who decided;
 * after an activity moved to another time (``activities.reschedule``): its organizer and
   participants, except the person who moved it;
+* after someone is taken off an activity's list (``activities.remove_participant``): them;
 * hourly: everyone in an activity that starts tomorrow (the school's local date), unless the
   district accepted its year or semester;
 * hourly: participants of an ended, still open activity who lack evidence their type requires
@@ -140,6 +141,28 @@ def _move_stands(n: Notification) -> bool:
     act = db.session.get(Activity, ref) if isinstance(ref, int) else None
     return (act is not None and act.state in registry().states_in(Phase.OPEN)
             and act.starts_at.isoformat() == n.params.get("at"))
+
+
+@jobs.job("notifications.removed")
+def removed(activity_id: int, user_id: int, place: int) -> list[int]:
+    """Tell someone taken off an activity's list (``activities.remove_participant``; ``place``:
+    the id their row on it had) that they are no longer in it, naming its time in the school's.
+    Once per removal (put back and taken off again: another row, told again)."""
+    act = db.session.get(Activity, activity_id)
+    if act is None:
+        return []
+    tz = zone_of(db.session.get(School, act.school_id))
+    params = {"title": act.title, "start": local_text(act.starts_at, tz), "activity": act.id}
+    return notify_many([NewNotification(user_id, "removed", f"removed:{act.id}:{user_id}:{place}", params, _link(act),
+                                        act.school_id)])
+
+
+@notifications.stands_while("removed")
+def _removed_stands(n: Notification) -> bool:
+    """Still off the list (put back on it while quiet hours held the email: not sent)."""
+    ref = n.params.get("activity")
+    return not isinstance(ref, int) or db.session.execute(select(Participation.id).where(
+        Participation.activity_id == ref, Participation.user_id == n.user_id)).first() is None
 
 
 @notifications.stands_while("tomorrow")

@@ -366,6 +366,121 @@ def reschedule(activity_id: int):
     return redirect(url_for("activities.show", activity_id=act.id))
 
 
+def _participants_page(act, school, error: str | None = None, chosen: dict[str, list[str]] | None = None,
+                       status: int = 200):
+    """The page that changes an activity's list after planning: each person's role, taking someone
+    off, and the planning form's picker to add people (those not on the list yet)."""
+    if activities.is_declaration(act) or not policy.may_change_participants(current_actor(), act):
+        abort(403)
+    reg = registry().get(act.type_key)
+    if reg is None:
+        abort(404)
+    people = activities.participants_with_users(act.id)
+    on_list = {p.user_id for p, _u in people}
+    open_ = registry().phase(act.type_key, act.state).editable
+    locked = locks.is_locked(act.school_id, act.school_year, act.semester)
+    changeable = open_ and not locked
+    others = [u for u in overview.members(school.id) if u.id not in on_list] if changeable else []
+    return render_template(
+        "activities/participants.html", act=act, reg=reg, people=people, error=error, changeable=changeable,
+        closed=tr(coded("activity.frozen", state=activities.state_text(act))) if not open_ else "",
+        year_locked=tr(coded("year.locked", year=act.school_year)) if locked else "",
+        picker=picker.options(school.id, others) if changeable else [], chosen=chosen or {},
+        roles=[(key, reg.decl.role_label(key, lang_code())) for key in reg.decl.roles], form=ConfirmForm(),
+    ), status
+
+
+def _changed(act, school, change, chosen: dict[str, list[str]] | None = None) -> Any:
+    """Run ``change`` (a write of the list); a refusal is shown on the participants page, in the
+    viewer's language (``chosen``: the picker as it was posted), nothing written."""
+    try:
+        change()
+    except (Invalid, Conflict, NotFound) as exc:
+        db.session.rollback()
+        problem = exc.fields.get("participants") if isinstance(exc, Invalid) else None
+        return _participants_page(act, school, error=tr(exc) + (_(": ") + tr(problem) if problem else ""),
+                                  chosen=chosen, status=exc.status)
+    return None
+
+
+def _posted_user_id() -> int | None:
+    raw = request.form.get("user_id", "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw[:12]) <= MAX_ID and len(raw) <= 12 else None
+
+
+@bp.route("/activities/<int:activity_id>/participants", methods=["GET", "POST"])
+@login_required
+def participants(activity_id: int):
+    """Change the list after planning (its organizer or a school admin): add people with the
+    planning form's picker. Someone already on the list keeps their role here (changed on their row)."""
+    school, act = _load(activity_id)
+    if request.method == "GET":
+        return _participants_page(act, school)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    reg = schools.require_type(act.type_key)
+    members = overview.members(school.id)
+    people, chosen, audience_errors = _participant_input(school.id, members, list(reg.decl.roles),
+                                                         reg.decl.default_role)
+    on_list = {p.user_id for p, _u in activities.participants_with_users(act.id)}
+    added = [p for p in people if p["user_id"] not in on_list]
+
+    def add() -> None:
+        if audience_errors:
+            raise Invalid(coded("audience.refused"), {"participants": audience_errors})
+        activities.set_participants(act, current_user._get_current_object(), added)
+
+    refused = _changed(act, school, add, chosen)
+    if refused is not None:
+        return refused
+    flash(_("Added to the list: %(n)s.", n=len(added)), "success")
+    clashes.warn(act, school)
+    return redirect(url_for("activities.participants", activity_id=act.id))
+
+
+@bp.route("/activities/<int:activity_id>/participants/role", methods=["POST"])
+@login_required
+def participant_role(activity_id: int):
+    """Give someone on the list another role (their attendance kept)."""
+    school, act = _load(activity_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    uid = _posted_user_id()
+    role = request.form.get("role", "")
+
+    def change() -> None:
+        if uid is None or uid not in {p.user_id for p, _u in activities.participants_with_users(act.id)}:
+            raise NotFound(coded("participant.not_found"))
+        activities.set_participants(act, current_user._get_current_object(), [{"user_id": uid, "role": role}])
+
+    refused = _changed(act, school, change)
+    if refused is not None:
+        return refused
+    flash(_("The role has been changed."), "success")
+    return redirect(url_for("activities.participants", activity_id=act.id))
+
+
+@bp.route("/activities/<int:activity_id>/participants/delete", methods=["POST"])
+@login_required
+def remove_participant(activity_id: int):
+    """Take someone off the list (asked to confirm on the page); they are told."""
+    school, act = _load(activity_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    uid = _posted_user_id()
+
+    def remove() -> None:
+        if uid is None:
+            raise NotFound(coded("participant.not_found"))
+        activities.remove_participant(act, current_user._get_current_object(), uid)
+
+    refused = _changed(act, school, remove)
+    if refused is not None:
+        return refused
+    flash(_("Taken off the list; they are told."), "success")
+    return redirect(url_for("activities.participants", activity_id=act.id))
+
+
 class ParticipantLine(NamedTuple):
     """A row of the participant table as shown (hours written out, the role in words)."""
 

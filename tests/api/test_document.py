@@ -40,6 +40,8 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/activities", "POST"),
         ("/api/v1/activities/{activity_id}", "GET"),
         ("/api/v1/activities/{activity_id}/reschedule", "POST"),  # moved to another time, before it is held
+        ("/api/v1/activities/{activity_id}/participants", "POST"),  # the list changed after planning
+        ("/api/v1/activities/{activity_id}/participants/{user_id}", "DELETE"),
         ("/api/v1/activities/{activity_id}/attendance", "PUT"),
         ("/api/v1/activities/{activity_id}/evidence", "POST"),
         ("/api/v1/activities/{activity_id}/transitions", "POST"),

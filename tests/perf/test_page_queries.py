@@ -36,6 +36,10 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # test_the_clashes_cost_one_statement_to_who_may_organise_an_open_activity)
     "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 5, 1),
     "activities list": ("admin", lambda s: "/activities", 4, 1),  # keyset: no COUNT
+    # the list changed after planning (``web.activities.participants``): the user, the activity, its people, its
+    # lock, the school's members and its teaching groups for the picker (their members: one more, where there are
+    # groups). The activity page's link to it asks nothing more (its pins above are unchanged)
+    "participants page": ("admin", lambda s: f"/activities/{s.open.id}/participants", 6, 0),
     # the user, the district, the rounds, the activities still to credit with their count (one)
     "school submission": ("admin", lambda s: "/submission", 4, 0),
 }

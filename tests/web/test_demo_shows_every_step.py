@@ -150,6 +150,28 @@ def test_a_talk_tomorrow_and_its_reminder(site, as_user):
     assert title in page and "明天" in page
 
 
+def test_the_talk_tomorrow_had_its_list_changed_after_planning(site, as_user):
+    """Its list changed after planning (``demo_reach.change_the_list``): the late joiner is on it
+    and reminded as those planned in; the teacher sent on a course is off it and told so, in the
+    notification centre; the organizer is offered the participants page."""
+    from portal.demo_reach import LATE_JOINER, SENT_AWAY, tomorrow_title
+
+    with site.app_context():
+        act = db.session.execute(select(Activity).where(Activity.title == tomorrow_title())).scalar_one()
+        listed = set(db.session.execute(select(User.username).join(Participation, Participation.user_id == User.id)
+                                        .where(Participation.activity_id == act.id)).scalars())
+        told = {(kind, name) for kind, name in db.session.execute(
+            select(Notification.kind, User.username).join(User, User.id == Notification.user_id)
+            .where(Notification.link == f"/activities/{act.id}"))}
+        act_id = act.id
+    assert LATE_JOINER in listed and SENT_AWAY not in listed
+    assert ("tomorrow", LATE_JOINER) in told and ("removed", SENT_AWAY) in told
+    assert ("tomorrow", SENT_AWAY) not in told
+    assert "您已不在" in as_user(SENT_AWAY).get("/notifications").get_data(as_text=True)
+    assert 'data-testid="participants-link"' in as_user("organizer").get(f"/activities/{act_id}").get_data(as_text=True)
+    assert as_user("organizer").get(f"/activities/{act_id}/participants").status_code == 200
+
+
 def test_the_plan_deadline_is_near_and_the_teachers_without_a_sent_plan_were_reminded(site, as_user):
     """The school's deadline for this year's development plans is days away: every teacher on the
     staff whose plan is not sent was reminded (``district_notices.remind_plan_deadline``, in the
