@@ -229,6 +229,8 @@ TEXTS: dict[str, Any] = {
     "participants.twice": _l("#%(n)s: user %(user)s is listed twice"),
     "participants.has_evidence": _l("this participant has evidence; keep them and record their absence instead"),
     "participants.none": _l("choose at least one person"),
+    "participants.has_record": _l("this participant's attendance is recorded; keep them and record their absence instead"),
+    "participants.role_recorded": _l("%(name)s's attendance is recorded with their role: the role no longer changes"),
     "participants.away": _l("%(name)s is not on the school's teaching staff when the activity is held: it is not theirs"),
     "details.must_be_object": _l("must be an object"),
     # -- the teacher's year: groups, sign-up, personal plans ---------------------------------

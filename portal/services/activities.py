@@ -564,6 +564,14 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
             p.user_id: p
             for p in s.execute(select(Participation).where(Participation.activity_id == act.id)).scalars()
         }
+        # the role is part of what was recorded (a type's credit rule reads it): once someone's
+        # attendance is recorded, their role stays as it was recorded with
+        fixed = [p.user_id for p in people
+                 if (row := existing.get(p.user_id)) is not None and row.role != p.role and has_record(row)]
+        if fixed:
+            names = by_pinyin(s.execute(select(User.display_name).where(User.id.in_(fixed))).scalars(), str)
+            raise Invalid(msg("participants.invalid"),
+                          {"participants": [msg("participants.role_recorded", name=n) for n in names]})
         for p in people:
             row = existing.get(p.user_id)
             if row is None:
@@ -575,9 +583,10 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
 
 
 def remove_participant(act: Activity, actor: User, user_id: int) -> None:
-    """Take someone off the list (refused once they handed in evidence: their absence is recorded
-    instead). They are told, unless they took themselves off (``notifications.removed``, queued
-    with the change); a reminder written before and held by the quiet hours is not sent them."""
+    """Take someone off the list (refused once they handed in evidence or their attendance is
+    recorded: their absence is recorded instead, and the hours recorded stay with the history
+    that wrote them). They are told, unless they took themselves off (``notifications.removed``,
+    queued with the change); a reminder written before and held by the quiet hours is not sent them."""
     by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
@@ -592,6 +601,8 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
             raise NotFound(msg("participant.not_found"))
         if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id, Evidence.user_id == user_id)).first():
             raise Conflict(msg("participants.has_evidence"))
+        if has_record(row):  # their hours would go with the row, and no history would say so
+            raise Conflict(msg("participants.has_record"))
         place = row.id  # their place on the list, which a removal ends: the notice's key
         s.delete(row)
         if user_id != actor.id:

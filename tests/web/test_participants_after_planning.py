@@ -121,14 +121,43 @@ def test_added_after_the_reminder_went_out_they_are_reminded_at_the_next_run(app
     assert note.user_id == place["t3"].id and note.kind == "tomorrow"
 
 
-def test_a_role_changed_keeps_the_attendance_recorded(app, place):
+def test_a_role_changes_until_attendance_is_recorded_then_stays_with_the_hours(app, place):
+    """The role is part of what is recorded (a type's credit rule reads it). Before: the page and
+    the API, new this round, let whoever organises it change the role of someone whose hours were
+    recorded, or take them off with their hours, while the activity waited for review — the
+    figures changed and the history said nothing. Now both are refused for someone recorded
+    (service, page, API; nothing written), and still allowed for someone not recorded yet."""
     act = _plan(place, "2026-12-01T14:00", "2026-12-01T17:00")
-    factories.attend(act, place["organizer"], hours={place["t1"].id: "2"}, absent={place["t1"].id: "1"})
-    activities.set_participants(act, place["organizer"], [{"user_id": place["t1"].id, "role": "speaker"}])
+    act_id, t1, t2 = act.id, place["t1"].id, place["t2"].id
+    activities.record_attendance(act, place["organizer"], [{"user_id": t1, "attended_hours": "2", "absent_hours": "1"}])
+    activities.set_participants(act, place["organizer"], [{"user_id": t2, "role": "speaker"}])  # not recorded
+    assert _roster(act_id)[t2] == "speaker"
+    before = _rows(act_id)
+    with pytest.raises(Invalid) as refused:
+        activities.set_participants(act, place["organizer"], [{"user_id": t1, "role": "speaker"}])
+    assert [m.code for m in refused.value.fields["participants"]] == ["participants.role_recorded"]
+    db.session.rollback()
+    with pytest.raises(Conflict) as gone:
+        activities.remove_participant(act, place["organizer"], t1)
+    assert gone.value.msg.code == "participants.has_record"
+    db.session.rollback()
+    assert _rows(act_id) == before
+    org = log_in(app.test_client(), place["organizer"], place["school"].id)
+    r = org.post(f"/activities/{act_id}/participants/delete", data={"user_id": str(t1)})
+    assert r.status_code == 409 and "该参与者的考勤已登记，请保留并登记缺席" in r.get_data(as_text=True)
+    r = org.post(f"/activities/{act_id}/participants/role", data={"user_id": str(t1), "role": "speaker"})
+    assert r.status_code == 422 and "张伟的考勤已按其角色登记：角色不能再更改" in r.get_data(as_text=True)
+    api = api_login(app.test_client(), "org", PASSWORD)
+    r = api.delete(f"/api/v1/activities/{act_id}/participants/{t1}", headers=S1)
+    assert r.status_code == 409 and "attendance is recorded" in r.get_json()["message"], r.get_json()
+    r = api.post(f"/api/v1/activities/{act_id}/participants", json={"participants": [{"user_id": t1, "role": "speaker"}]},
+                 headers=S1)
+    assert r.status_code == 422 and "participants" in r.get_json()["fields"], r.get_json()
+    assert _rows(act_id) == before
     db.session.expire_all()
-    row = db.session.scalars(select(Participation).where(Participation.activity_id == act.id,
-                                                         Participation.user_id == place["t1"].id)).one()
-    assert (row.role, str(row.attended_hours), str(row.absent_hours)) == ("speaker", "2.0", "1.0")
+    row = db.session.scalars(select(Participation).where(Participation.activity_id == act_id,
+                                                         Participation.user_id == t1)).one()
+    assert (row.role, str(row.attended_hours), str(row.absent_hours)) == ("attendee", "2.0", "1.0")
 
 
 def test_someone_taken_off_is_told_once_and_not_if_put_back_before_the_email(app, place):
