@@ -229,6 +229,7 @@ TEXTS: dict[str, Any] = {
     "participants.twice": _l("#%(n)s: user %(user)s is listed twice"),
     "participants.has_evidence": _l("this participant has evidence; keep them and record their absence instead"),
     "participants.none": _l("choose at least one person"),
+    "participants.checked_in": _l("this participant checked in; keep them and record their attendance or absence instead"),
     "participants.has_record": _l("this participant's attendance is recorded; keep them and record their absence instead"),
     "participants.role_recorded": _l("%(name)s's attendance is recorded with their role: the role no longer changes"),
     "participants.away": _l("%(name)s is not on the school's teaching staff when the activity is held: it is not theirs"),

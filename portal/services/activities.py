@@ -583,7 +583,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
 
 
 def remove_participant(act: Activity, actor: User, user_id: int) -> None:
-    """Take someone off the list (refused once they handed in evidence or their attendance is
+    """Take someone off the list (refused once they handed in evidence, checked in or their attendance is
     recorded: their absence is recorded instead, and the hours recorded stay with the history
     that wrote them). They are told, unless they took themselves off (``notifications.removed``,
     queued with the change); a reminder written before and held by the quiet hours is not sent them."""
@@ -594,13 +594,20 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
         _still_organizer(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
         still_open(s, act, "participants")
+        # their row locked (PostgreSQL) before the check-ins are read: a check-in writing now
+        # (``checkin.check_in`` locks the row too) is either seen here or finds them gone
         row = s.execute(
             select(Participation).where(Participation.activity_id == act.id, Participation.user_id == user_id)
+            .with_for_update()
         ).scalar_one_or_none()
         if row is None:
             raise NotFound(msg("participant.not_found"))
         if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id, Evidence.user_id == user_id)).first():
             raise Conflict(msg("participants.has_evidence"))
+        # a check-in says they were there (as attendance does); taken off, it stayed behind,
+        # counted on the check-in screen, and came back with them when they were put back
+        if s.execute(select(CheckIn.id).where(CheckIn.activity_id == act.id, CheckIn.user_id == user_id)).first():
+            raise Conflict(msg("participants.checked_in"))
         if has_record(row):  # their hours would go with the row, and no history would say so
             raise Conflict(msg("participants.has_record"))
         place = row.id  # their place on the list, which a removal ends: the notice's key
@@ -633,6 +640,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
     }
     errors: dict[str, Any] = {}
     parsed: list[tuple[Participation, Decimal, Decimal, Decimal]] = []
+    parsed_ids: list[int] = []  # whose row each is (the rows are read again in the write)
     seen: set[int] = set()
     away = stints.away_at(act.school_id, list(parts), act.starts_at)  # held while off the staff: not theirs
     for i, row in enumerate(rows):
@@ -664,6 +672,7 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
             errors[key] = rerr
             continue
         parsed.append((parts[uid], vals["attended_hours"], vals["absent_hours"], vals["excused_hours"]))
+        parsed_ids.append(uid)
     if errors:
         raise Invalid(msg("attendance.refused"), {"attendance": errors})
     with write_transaction() as s:
@@ -674,8 +683,14 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
         locks.require_unlocked(act.school_id, act.school_year, act.semester)
         # the rows as they are now, after the activity's lock (one statement): the history says
         # what they were before this save, not before one committed since they were read
-        s.execute(select(Participation).where(Participation.activity_id == act.id)
-                  .execution_options(populate_existing=True)).scalars().all()
+        now = {p.user_id: p for p in s.execute(select(Participation).where(Participation.activity_id == act.id)
+                                               .execution_options(populate_existing=True)).scalars()}
+        # someone taken off the list since it was read (a removal committed meanwhile) is not
+        # written to: refused as a row naming someone not taking part, nothing written
+        if gone := {str(i): {"user_id": msg("attendance.not_participant")}
+                    for i, uid in enumerate(parsed_ids) if uid not in now}:
+            raise Invalid(msg("attendance.refused"), {"attendance": gone})
+        parsed = [(now[uid], a, b, c) for uid, (_p, a, b, c) in zip(parsed_ids, parsed, strict=True)]
         _fits_elsewhere(s, act, [(i, p.user_id, attended) for i, (p, attended, *_rest) in enumerate(parsed)])
         changes: dict[str, dict[str, list[str | None]]] = {}
         for p, attended, absent, excused in parsed:

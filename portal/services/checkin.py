@@ -150,6 +150,11 @@ def check_in(act: Activity, user: User, scanned_at: datetime, now: datetime, add
         with write_transaction() as s:
             if not access.roles_now(s, user.id, act.school_id):  # left the school meanwhile (deactivated)
                 raise NotFound(msg("activity.not_found"))
+            # still on the list, their row locked: a removal committed since it was asked above
+            # is seen here, and one under way waits and then sees this check-in
+            if s.execute(select(Participation.id).where(Participation.activity_id == act.id,
+                                                        Participation.user_id == user.id).with_for_update()).first() is None:
+                raise Forbidden(msg("checkin.not_participant"))
             locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             row = CheckIn(activity_id=act.id, user_id=user.id, checked_in_at=now, address=address[:64])
             s.add(row)
