@@ -219,13 +219,16 @@ TEXTS: dict[str, Any] = {
     "plan.hours_role_above_most": _l(
         "at most %(n)s hours: the role %(role)s would be credited more than %(most)s hours, the most a record holds"
     ),
-    "plan.not_member": _l("user %(user)s is not a member of this school"),
+    # who is not a member, in words: by name whom the school knew, anyone else without a name or id
+    "plan.not_member": _l("%(name)s is no longer a member of this school"),
+    "plan.not_member_at": _l("#%(n)s: not a member of this school"),
+    "plan.not_member_someone": _l("someone chosen is not a member of this school"),
     "plan.organizer_not_member": _l("not a member of this school"),
     "participants.invalid": _l("invalid participants"),
     "participants.not_list": _l("participants must be a list"),
     "participants.shape": _l("#%(n)s: expected {user_id, role}"),
     "participants.user_id": _l("#%(n)s: user_id must be an integer"),
-    "participants.role": _l("#%(n)s: role must be one of %(roles)s"),
+    "participants.role": _l("#%(n)s: not a role of this type of activity; its roles are %(roles)s"),
     "participants.twice": _l("#%(n)s: user %(user)s is listed twice"),
     "participants.has_evidence": _l("this participant has evidence; keep them and record their absence instead"),
     "participants.none": _l("choose at least one person"),

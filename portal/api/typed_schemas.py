@@ -328,10 +328,10 @@ _TIMES_RULES: list[dict[str, str]] = [
 #: operation's ``x-data-rules``.
 DATA_RULES: dict[str, list[dict[str, str]]] = {
     "add_participants": [
-        {"field": "participants", "message": r"^user \d+ is not a member of this school$",
+        {"field": "participants", "message": r"^(#\d+: not|.+ is no longer) a member of this school$",
          "rule": "every participant is an active member of the school"},
         {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
-        {"field": "participants", "message": r"^#\d+: role must be one of ",
+        {"field": "participants", "message": r"^#\d+: not a role of this type of activity; its roles are ",
          "rule": "each role is one of the activity type's roles"},
         {"field": "participants", "message": r" is not on the school's teaching staff when the activity is held",
          "rule": "someone added is on the school's teaching staff when the activity is held"},
@@ -342,7 +342,7 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "`hours` fit the activity's length: at most its minutes over 45 (a lesson), rounded up to a half hour"},
         {"field": "hours", "message": r"^at most [\d.]+ hours: the role .+ would be credited more than ",
          "rule": "under the core's credit rule no role of the type is credited more than 999.5 hours at full attendance"},
-        {"field": "participants", "message": r"^user \d+ is not a member of this school$",
+        {"field": "participants", "message": r"^(#\d+: not|.+ is no longer) a member of this school$",
          "rule": "every participant is an active member of the school"},
         {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
         {"field": "type", "message": "^not enabled$", "rule": "the type is enabled for the school"},

@@ -41,7 +41,7 @@ _GROUP_RULES = [
     {"field": "name", "message": "^the school already has a group named ", "rule": "group names are unique in the school"},
     {"field": "name", "message": "^a name of 1", "rule": "the name is not blank"},
     {"field": "leader_id", "message": "^the leader must hold the organizer role", "rule": "the leader is an organizer"},
-    {"field": "member_ids", "message": r"^user \d+ is not a member of this school$",
+    {"field": "member_ids", "message": r"^(#\d+: not|.+ is no longer) a member of this school$",
      "rule": "every member is an active member of the school"},
 ]
 _HOURS_RULES = [

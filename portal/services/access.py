@@ -14,7 +14,7 @@ from portal import policy
 from portal.database import as_loaded, loaded_columns, read_rows
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
-from portal.messages import msg, shown
+from portal.messages import Msg, msg, shown
 from portal.models import (
     DISTRICT_ADMIN,
     DISTRICT_ROLES,
@@ -29,6 +29,7 @@ from portal.models import (
 )
 from portal.registry import registry
 from portal.security import MAX_ID  # the largest id a column holds; larger ones are simply not found
+from portal.sorting import by_pinyin
 from workflows.definition import (
     ATTENDANCE_RECORDED,
     FORMER_OWNER,
@@ -397,6 +398,26 @@ def school_by_code(code: str) -> School:
 
 def id_in_range(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def not_members(school_id: int, strangers: Iterable[int], at: dict[int, int] | None = None) -> list[Msg]:
+    """The refusal of people chosen who are no active members of the school, in words: whoever
+    was a member once by name (the school knew them; in pinyin order); anyone else — a user of
+    another school, an id nobody has — with neither name nor id (their names are not this
+    school's to read, and an id is no word): at their place in the list sent (``at``: id →
+    place, from 1), else once as "someone chosen"."""
+    wanted = list(dict.fromkeys(strangers))
+    if not wanted:
+        return []
+    former = dict(db.session.execute(
+        select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school_id, User.id.in_(wanted))
+    ).all())
+    named = [msg("plan.not_member", name=n) for n in by_pinyin(former.values(), str)]
+    others = [u for u in wanted if u not in former]
+    if at is None:
+        return named + [msg("plan.not_member_someone")] * bool(others)
+    return named + [msg("plan.not_member_at", n=n) for n in sorted(at[u] for u in others)]
 
 
 def get_activity(activity_id: int, school_id: int) -> Activity:

@@ -109,7 +109,7 @@ def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[
             errors.append(msg("participants.user_id", n=i + 1))
             continue
         if role not in type_roles:
-            errors.append(msg("participants.role", n=i + 1, roles=", ".join(type_roles)))
+            errors.append(msg("participants.role", n=i + 1, roles=_role_words(type_roles)))
             continue
         if uid in seen:
             errors.append(msg("participants.twice", n=i + 1, user=uid))
@@ -117,6 +117,17 @@ def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[
         seen.add(uid)
         out.append(ParticipantInput(uid, role))
     return out, errors
+
+
+def _role_words(type_roles: dict) -> Joined:
+    """A type's roles for someone who sent another: in English each label with the key to send
+    ("Speaker (speaker)", the API), in Chinese the labels only (no codes on a Chinese page)."""
+    return Joined([Text(r.label_zh, f"{r.label_en} ({key})") for key, r in type_roles.items()], ", ")
+
+
+def _places(people: list[ParticipantInput]) -> dict[int, int]:
+    """Each person's place in the list as sent (from 1; the list parsed without errors)."""
+    return {p.user_id: i + 1 for i, p in enumerate(people)}
 
 
 def _members(school_id: int, user_ids: list[int]) -> set[int]:
@@ -198,7 +209,7 @@ def plan_activity(
         members = _members(school.id, [p.user_id for p in people])
         strangers = [p.user_id for p in people if p.user_id not in members]
         if strangers:
-            fields["participants"] = [msg("plan.not_member", user=u) for u in strangers]
+            fields["participants"] = access.not_members(school.id, strangers, _places(people))
     owner_id = organizer_id or organizer.id
     if owner_id != organizer.id and not _members(school.id, [owner_id]):
         fields["organizer_id"] = msg("plan.organizer_not_member")
@@ -550,7 +561,8 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
     members = _members(act.school_id, [p.user_id for p in people])
     strangers = [p.user_id for p in people if p.user_id not in members]
     if strangers:
-        raise Invalid(msg("participants.invalid"), {"participants": [msg("plan.not_member", user=u) for u in strangers]})
+        raise Invalid(msg("participants.invalid"),
+                      {"participants": access.not_members(act.school_id, strangers, _places(people))})
     on_list = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
     if away := stints.away_at(act.school_id, [p.user_id for p in people if p.user_id not in on_list], act.starts_at):
         names = by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)

@@ -110,7 +110,8 @@ def _check(
         members = list(dict.fromkeys(member_ids))
         strangers = sorted(set(members) - _school_members(school.id, members))
         if strangers:
-            fields["member_ids"] = [msg("plan.not_member", user=u) for u in strangers]
+            places = {u: i + 1 for i, u in reversed(list(enumerate(member_ids)))}  # the first place of each
+            fields["member_ids"] = access.not_members(school.id, strangers, places)
     leader: int | None = None
     if leader_id not in (None, ""):
         if isinstance(leader_id, bool) or not isinstance(leader_id, int) or not 1 <= leader_id <= MAX_ID:
@@ -326,7 +327,7 @@ def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]
             ).scalars()
         )
     members = _school_members(school_id, people)
-    errors.extend(msg("plan.not_member", user=u) for u in people if u not in members)
+    errors.extend(access.not_members(school_id, [u for u in people if u not in members]))
     out.extend(u for u in people if u in members)
     return list(dict.fromkeys(out)), errors
 

@@ -261,8 +261,11 @@ def test_a_refusal_counts_as_declared_only_when_every_field_and_message_is(clien
 
     ends = {"error": "invalid", "fields": {"ends_at": "must not be before the start"}}
     assert declared_refusal(Case, Response(ends)) == ["`ends_at` is not before `starts_at`"]
+    for said in ("#1: not a member of this school", "李娜 is no longer a member of this school"):
+        members = {"error": "invalid", "fields": {"participants": [said]}}
+        assert declared_refusal(Case, Response(members)), said
     members = {"error": "invalid", "fields": {"participants": ["user 99 is not a member of this school"]}}
-    assert declared_refusal(Case, Response(members))
+    assert declared_refusal(Case, Response(members)) is None  # the old words, with an id, are no more
     both = {"ends_at": "must not be before the start", "title": "required"}
     assert declared_refusal(Case, Response({"error": "invalid", "fields": both})) is None
     assert declared_refusal(Case, Response({"error": "invalid", "fields": {"ends_at": "not an ISO 8601 date-time"}})) is None

@@ -63,6 +63,19 @@ class LiveServer:
         assert found is not None, f"the demo has no {type_key} activity in state {state}"
         return found
 
+    def talk_tomorrow(self) -> int:
+        """The demo's talk tomorrow, whose list its organizer changed after planning (``demo_reach``)."""
+        from sqlalchemy import select
+
+        from portal.demo_reach import tomorrow_title
+        from portal.extensions import db
+        from portal.models import Activity
+
+        with self.app.app_context():
+            found = db.session.execute(select(Activity.id).where(Activity.title == tomorrow_title())).scalar_one()
+            db.session.remove()
+        return found
+
     def user_id(self, username: str) -> int:
         """The demo person's id."""
         from sqlalchemy import select

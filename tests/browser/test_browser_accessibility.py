@@ -38,7 +38,8 @@ PAGES = {
     "teacher": [("teacher1", "zh", "/"), ("teacher1", "zh", "/teachers/{teacher1}/record"),
                 ("teacher1", "en", "/activities/{held}")],  # the evidence upload form
     "organizer": [("organizer", "en", "/activities/new/lecture"), ("organizer", "zh", "/activities/{held}/attendance"),
-                  ("organizer", "zh", "/activities")],
+                  ("organizer", "zh", "/activities"), ("organizer", "zh", "/activities/{tomorrow}/participants"),
+                  ("organizer", "en", "/activities/{tomorrow}/participants")],
     "reviewer": [("reviewer", "zh", "/review"), ("reviewer", "en", "/review")],
     "admin": [("admin", "en", "/reports/summary"), ("admin", "zh", "/admin/staff"), ("admin", "zh", "/admin/rules"),
               ("admin", "en", "/admin/types")],
@@ -61,7 +62,8 @@ def audit(page: Page) -> list[str]:
 
 def _ids(live_server) -> dict[str, int]:
     return {"held": live_server.activity_id("lecture", "held"), "planned": live_server.activity_id("lecture", "planned"),
-            "credited": live_server.activity_id("observation", "credited"), "teacher1": live_server.user_id("teacher1")}
+            "credited": live_server.activity_id("observation", "credited"), "teacher1": live_server.user_id("teacher1"),
+            "tomorrow": live_server.talk_tomorrow()}  # its list changed after planning
 
 
 @pytest.mark.parametrize("role", list(PAGES))
@@ -155,7 +157,7 @@ def _tab_through(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize(("who", "path"), [("organizer", "/activities/{planned}"), ("reviewer", "/review"),
-                                           ("admin", "/admin/staff")])
+                                           ("admin", "/admin/staff"), ("organizer", "/activities/{tomorrow}/participants")])
 def test_every_action_is_reached_by_tab_with_a_visible_focus(browse, live_server, who, path):
     s = browse(viewport=DESKTOP, reduced_motion="reduce")  # Bootstrap's rings then appear at once
     s.login(who)

@@ -248,7 +248,7 @@ def test_a_stranger_an_empty_list_and_a_locked_year_change_nothing(app, place):
     db.session.commit()
     act = _plan(place)
     before = _rows(act.id)
-    for people, code in (([{"user_id": stranger.id}], "plan.not_member"), ([], "participants.none")):
+    for people, code in (([{"user_id": stranger.id}], "plan.not_member_at"), ([], "participants.none")):
         with pytest.raises(Invalid) as info:
             activities.set_participants(act, place["organizer"], people)
         assert info.value.fields["participants"][0].code == code
@@ -261,6 +261,86 @@ def test_a_stranger_an_empty_list_and_a_locked_year_change_nothing(app, place):
     with pytest.raises(Conflict):
         activities.remove_participant(act, place["organizer"], place["t1"].id)
     db.session.rollback()
+    assert _rows(act.id) == before
+
+
+def _words_only(text: str, *ids: int) -> None:
+    """A Chinese refusal: words, no code, no id, no English."""
+    assert not re.search(r"[A-Za-z_]{3,}", text), text
+    for n in ids:
+        assert str(n) not in text, (n, text)
+
+
+def test_who_is_not_a_member_and_a_role_not_of_the_type_are_said_in_words(app, place):
+    """A former member by name; a user of another school and an id nobody has without name or
+    id (at their place in the list sent); a role the type has not: the type's roles in words
+    (in English with the key to send). The service, the page and the API, in both languages."""
+    other = factories.school("S2", types=("lecture",))
+    stranger = factories.person(other, "x1", "teacher", name="欧阳明")
+    admin = access.actor(place["admin"].id, place["school"].id)
+    staff_service.deactivate(place["school"], place["t4"].id, by=admin)
+    place["t4"].display_name = "李娜"
+    db.session.commit()
+    act = _plan(place)
+    before = _rows(act.id)
+    sent = [{"user_id": place["t3"].id}, {"user_id": stranger.id}, {"user_id": 987654}, {"user_id": place["t4"].id}]
+    with pytest.raises(Invalid) as info:
+        activities.set_participants(act, place["organizer"], sent)
+    said = info.value.fields["participants"]
+    assert [m.code for m in said] == ["plan.not_member", "plan.not_member_at", "plan.not_member_at"]
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        zh = tr(said)
+    with app.test_request_context(headers={"Accept-Language": "en"}), force_locale("en"):
+        en = tr(said)
+    assert zh == "李娜已不是本校人员；第 2 项：不是本校人员；第 3 项：不是本校人员"
+    assert en == "李娜 is no longer a member of this school; #2: not a member of this school; #3: not a member of this school"
+    _words_only(zh, stranger.id, 987654)
+    assert "欧阳明" not in zh + en and str(stranger.id) not in en
+    db.session.rollback()
+    with pytest.raises(Invalid) as role:
+        activities.set_participants(act, place["organizer"], [{"user_id": place["t3"].id, "role": "boss"}])
+    [wrong] = role.value.fields["participants"]
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert tr(wrong) == "第 1 项：不是本类活动的角色，可选的角色为：听讲教师、主讲人"
+    with app.test_request_context(headers={"Accept-Language": "en"}), force_locale("en"):
+        assert tr(wrong) == ("#1: not a role of this type of activity; its roles are Attendee (attendee), "
+                             "Speaker (speaker)")
+    db.session.rollback()
+    # planning refuses them in the same words
+    with pytest.raises(Invalid) as planned:
+        activities.plan_activity(place["school"], place["organizer"], "lecture", "听课", START, END, "3",
+                                 [{"user_id": 987654, "role": "attendee"}], {"topic": "听课"})
+    assert [m.code for m in planned.value.fields["participants"]] == ["plan.not_member_at"]
+    db.session.rollback()
+    # the page: whom the picker offered and who left since by name; a forged choice anonymously
+    org = log_in(app.test_client(), place["organizer"], place["school"].id)
+    for choice, shown in ((f"u:{place['t4'].id}", "李娜已不是本校人员"), (f"u:{stranger.id}", "所选人员中有人不是本校人员"),
+                          ("u:987654", "所选人员中有人不是本校人员")):
+        r = org.post(f"/activities/{act.id}/participants", data={"people-attendee": choice})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 422 and shown in html, html
+        error = re.search(r'data-testid="participants-error">([^<]*)<', html)
+        assert error is not None
+        _words_only(error.group(1), stranger.id, 987654, place["t4"].id)
+        assert "欧阳明" not in html
+    r = org.post(f"/activities/{act.id}/participants/role", data={"user_id": str(place["t2"].id), "role": "boss"})
+    error = re.search(r'data-testid="participants-error">([^<]*)<', r.get_data(as_text=True))
+    assert r.status_code == 422 and error is not None and "听讲教师、主讲人" in error.group(1)
+    _words_only(error.group(1))
+    r = org.post(f"/activities/{act.id}/participants/role?lang=en", data={"user_id": str(place["t2"].id),
+                                                                          "role": "boss"},
+                 headers={"Accept-Language": "en"})
+    assert "its roles are Attendee (attendee), Speaker (speaker)" in r.get_data(as_text=True)
+    # the API: English by default, Chinese when asked
+    api = api_login(app.test_client(), "org", PASSWORD)
+    path = f"/api/v1/activities/{act.id}/participants"
+    r = api.post(path, json={"participants": sent}, headers=S1)
+    assert r.status_code == 422 and r.get_json()["fields"]["participants"] == en.split("; "), r.get_json()
+    r = api.post(path, json={"participants": sent}, headers={**S1, "Accept-Language": "zh-CN"})
+    assert r.get_json()["fields"]["participants"] == zh.split("；"), r.get_json()
+    r = api.post(path, json={"participants": [{"user_id": place["t3"].id, "role": "boss"}]},
+                 headers={**S1, "Accept-Language": "zh-CN"})
+    assert r.get_json()["fields"]["participants"] == ["第 1 项：不是本类活动的角色，可选的角色为：听讲教师、主讲人"]
     assert _rows(act.id) == before
 
 
