@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from workflows.definition import ATTENDANCE_RECORDED
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -252,7 +254,7 @@ def _run_lecture_flow(browse, live_server, labels: Labels) -> None:
     expect(rpage.get_by_test_id("activity-state")).to_have_text(labels.credited)
     steps = rpage.get_by_test_id("timeline").locator("[data-trigger]")
     triggers = steps.evaluate_all("els => els.map(e => e.getAttribute('data-trigger'))")
-    assert triggers == ["hold", "return", "approve", "credit"]
+    assert triggers == [ATTENDANCE_RECORDED, "hold", "return", "approve", "credit"]  # attendance saved before hold
     _shot(rev, labels, "activity-credited")
 
     # The teacher's home shows the new hours, the same number the ledger holds.

@@ -14,6 +14,7 @@ from portal.models import Activity, CreditEntry, Evidence, TransitionLog
 from portal.services import activities
 from tests.support import factories as f
 from tests.support.texts import prose
+from workflows.definition import ATTENDANCE_RECORDED
 
 START = datetime(2026, 10, 15, 14, 0)
 
@@ -50,7 +51,7 @@ def test_lecture_full_life(world):
     rows = {e.user_id: e.hours for e in db.session.scalars(select(CreditEntry).where(CreditEntry.activity_id == act.id))}
     assert rows == {p["t1"].id: Decimal("6.0"), p["t2"].id: Decimal("3.0"), p["t3"].id: Decimal("2.0")}
     assert [log.trigger for log in db.session.scalars(select(TransitionLog).order_by(TransitionLog.id))] == [
-        "hold", "approve", "credit"]
+        "hold", ATTENDANCE_RECORDED, "approve", "credit"]  # the attendance recorded is an entry of its own
 
 
 def test_observation_three_stage_protocol(world):
@@ -313,7 +314,7 @@ def test_stale_version_is_refused(make_app):
             f.fire(act, p["reviewer"], "credit")
         db.session.expire_all()
         assert db.session.get(Activity, act.id).state == "reviewed"
-        assert _counts(act.id) == (2, 0)
+        assert _counts(act.id) == (3, 0)  # the attendance recorded, hold, approve: no credit
 
 
 def test_transition_hook_fires_after_commit(make_app):

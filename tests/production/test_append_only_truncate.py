@@ -34,7 +34,7 @@ def ledger(app):
     f.fire(act, p["reviewer"], "credit")
     db.session.remove()
     counts = _counts()
-    assert counts[0] == 2 and counts[1] == 3  # two ledger lines; hold, approve, credit
+    assert counts[0] == 2 and counts[1] == 4  # two ledger lines; hold, the attendance recorded, approve, credit
     return counts
 
 

@@ -90,9 +90,9 @@ def test_audit_csv_exports_log_and_ledger(app, client, credited):
     s, people, act, _other = credited
     login_as(client, people["admin"])
     log = _csv(client, "view=transitions")
-    assert len(log) == 1 + 3  # header + hold, approve, credit
+    assert len(log) == 1 + 4  # header + hold, the attendance recorded, approve, credit
     triggers = {row[4] for row in log[1:]}
-    assert triggers == {"标记为已举行", "审核通过", "认定学时"}  # in words, as on the page
+    assert triggers == {"标记为已举行", "登记考勤", "审核通过", "认定学时"}  # in words, as on the page
     comment = next(row[9] for row in log[1:] if row[4] == "认定学时")
     assert comment.startswith("'=")  # a formula in a comment is not run by a spreadsheet
     ledger = _csv(client, "view=ledger")
@@ -116,7 +116,7 @@ def test_audit_csv_takes_the_exports_one_language_switch(app, client, credited):
     assert _csv(client, "view=transitions")[0][:3] == ["时间", "活动编号", "活动"]
     english = _csv(client, "view=transitions&headings=en")
     assert english[0][:3] == ["Time", "Activity ID", "Activity"]
-    assert {row[4] for row in english[1:]} == {"Mark held", "Approve", "Post credits"}
+    assert {row[4] for row in english[1:]} == {"Mark held", "Attendance recorded", "Approve", "Post credits"}
     assert _csv(client, "view=ledger&lang=en")[0] == _csv(client, "view=ledger&headings=en")[0]
     assert client.get("/admin/audit.csv?headings=fr").status_code == 400
 
