@@ -304,6 +304,8 @@ TEXTS: dict[str, Any] = {
     "history.reschedule": _l("Moved to another time"),
     # attendance saved that changed someone's hours (``activities.record_attendance``)
     "history.attendance.recorded": _l("Attendance recorded"),
+    # the list of participants changed after planning (``activities.note_list_change``)
+    "history.participants.changed": _l("Participants changed"),
     "reschedule.refused": _l("the activity was not moved to another time"),
     "reschedule.not_movable": _l("only an activity not yet held can move to another time: this one is %(state)s"),
     "reschedule.attendance_recorded": _l(

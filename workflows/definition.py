@@ -57,8 +57,14 @@ RESCHEDULE = "reschedule"
 #: hours (``activities.record_attendance``; the state stays): the changed rows, old and new, in
 #: its payload. Not an identifier, so no workflow's trigger can be named so.
 ATTENDANCE_RECORDED = "attendance.recorded"
+#: What an activity's history records when its list of participants changes after planning
+#: (``activities.set_participants``, ``activities.remove_participant``, a sign-up list confirmed;
+#: the state stays): who was added with their role, whose role changed (old, new), who was taken
+#: off, in its payload. It changes no hours, so its author is no :data:`RECORDER`. Not an
+#: identifier, so no workflow's trigger can be named so.
+PARTICIPANTS_CHANGED = "participants.changed"
 #: History entries that are no transition of any workflow.
-HISTORY_ONLY = frozenset({RESCHEDULE, HANDED_OVER, ATTENDANCE_RECORDED})
+HISTORY_ONLY = frozenset({RESCHEDULE, HANDED_OVER, ATTENDANCE_RECORDED, PARTICIPANTS_CHANGED})
 
 
 class Phase(str, Enum):

@@ -36,10 +36,10 @@ from portal.models import (
 from portal.models.user import username_key
 from portal.security import MAX_ID
 from portal.services import submissions
-from portal.services.activities import hours_changes
+from portal.services.activities import hours_changes, list_changes, names_by_id
 from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, parse_iso, to_local
-from workflows.definition import ATTENDANCE_RECORDED
+from workflows.definition import ATTENDANCE_RECORDED, PARTICIPANTS_CHANGED
 
 VIEWS = ("transitions", "ledger", "staff", "settings")
 LEDGER_KINDS = ("credit", "reversal")
@@ -334,8 +334,10 @@ def _transition_side(school: School, flt: AuditFilter) -> Select:
             TransitionLog.to_state.label("to_state"), actor.username.label("actor_username"),
             actor.display_name.label("actor_name"), TransitionLog.comment.label("comment"),
             literal("", String).label("year"), literal(0, Integer).label("semester"), literal(0, Integer).label("round"),
-            # the hours an attendance entry changed (no other entry's payload is shown)
-            case((TransitionLog.trigger == ATTENDANCE_RECORDED, TransitionLog.payload), else_=null()).label("payload"),
+            # the hours an attendance entry changed, the people a change of the list named (no other
+            # entry's payload is shown)
+            case((TransitionLog.trigger.in_((ATTENDANCE_RECORDED, PARTICIPANTS_CHANGED)), TransitionLog.payload),
+                 else_=null()).label("payload"),
         )
         .join(Activity, Activity.id == TransitionLog.activity_id)
         .join(actor, actor.id == TransitionLog.actor_id)
@@ -395,21 +397,17 @@ def _log_page(school: School, flt: AuditFilter, size: int) -> paging.Page[dict[s
         size=size,
     )
     changed = {r.uid: hours_changes(r.trigger, r.payload) for r in found.items if r.payload is not None}
-    people = _names({c.user_id for found_ in changed.values() for c in found_ or ()})
+    listed = {r.uid: list_changes(r.trigger, r.payload) for r in found.items if r.payload is not None}
+    # the names of the people they name, in one statement (none when the page has no such entry)
+    people = names_by_id({c.user_id for found_ in changed.values() for c in found_ or ()}
+                         | {uid for change in listed.values() if change is not None for uid in change.user_ids()})
     rows = [_log_row(school, r) for r in found.items]
     for row, r in zip(rows, found.items, strict=True):
         if changed.get(r.uid) is not None:
             row["hours"] = [(people.get(c.user_id, ""), c) for c in changed[r.uid] or ()]
+        if (change := listed.get(r.uid)) is not None:
+            row["list"] = (change, people)
     return paging.Page(rows, found.next, found.prev, found.moved)
-
-
-def _names(ids: set[int]) -> dict[int, str]:
-    """The names of the people whose hours a page's attendance entries changed (one statement,
-    none when it has none)."""
-    if not ids:
-        return {}
-    return {uid: name for uid, name in db.session.execute(
-        select(User.id, User.display_name).where(User.id.in_(sorted(ids))))}
 
 
 def _log_row(school: School, r: Any) -> dict[str, Any]:

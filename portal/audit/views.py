@@ -42,6 +42,10 @@ def shown(row: dict[str, Any], key: str) -> Any:
     if key == "comment" and "hours" in row:  # recorded attendance: whose hours, old → new
         lines = _("; ").join(helpers.hours_change_text(change, name) for name, change in row["hours"])
         return _("%(name)s: %(message)s", name=helpers.hours_changed(len(row["hours"])), message=lines)
+    if key == "comment" and "list" in row:  # the list of participants changed: who, with their role
+        change, names = row["list"]
+        lines = _("; ").join(line for _uid, line in helpers.list_change_lines(change, names, type_key))
+        return _("%(name)s: %(message)s", name=helpers.list_changed(change), message=lines)
     if key == "what" and "subject" in row:  # the school's settings
         return _("The school's rules") if value == "rule" else _("Activity types")
     if key == "what":

@@ -78,7 +78,7 @@ from portal.timeutil import (
     zone_of,
 )
 from portal.type_declarations import TypeDeclarations
-from workflows.definition import ATTENDANCE_RECORDED, RESCHEDULE, Phase
+from workflows.definition import ATTENDANCE_RECORDED, PARTICIPANTS_CHANGED, RESCHEDULE, Phase
 
 TITLE_MAX = 200
 
@@ -547,7 +547,9 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
     """Add participants or change their role (existing attendance is kept); returns the ids of
     those added. Someone added who is off the school's teaching staff when the activity is held
     (:func:`stints.away_at`) is refused: it is not theirs, as attendance and evidence say. Those
-    added are told as those planned in are (the "tomorrow" reminder reads the list as it is then)."""
+    added are told as those planned in are (the "tomorrow" reminder reads the list as it is then).
+    Who was added and whose role changed are one entry of the activity's history, written with
+    them (:func:`note_list_change`; none when nothing changed)."""
     by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
@@ -584,13 +586,18 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
             names = by_pinyin(s.execute(select(User.display_name).where(User.id.in_(fixed))).scalars(), str)
             raise Invalid(msg("participants.invalid"),
                           {"participants": [msg("participants.role_recorded", name=n) for n in names]})
+        new_roles: dict[int, str] = {}
+        roles: dict[int, tuple[str, str]] = {}
         for p in people:
             row = existing.get(p.user_id)
             if row is None:
                 s.add(Participation(activity_id=act.id, user_id=p.user_id, role=p.role))
                 added.append(p.user_id)
-            else:
+                new_roles[p.user_id] = p.role
+            elif row.role != p.role:
+                roles[p.user_id] = (row.role, p.role)
                 row.role = p.role
+        note_list_change(s, act, actor.id, added=new_roles, roles=roles)
     return added
 
 
@@ -598,7 +605,8 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
     """Take someone off the list (refused once they handed in evidence, checked in or their attendance is
     recorded: their absence is recorded instead, and the hours recorded stay with the history
     that wrote them). They are told, unless they took themselves off (``notifications.removed``,
-    queued with the change); a reminder written before and held by the quiet hours is not sent them."""
+    queued with the change); a reminder written before and held by the quiet hours is not sent them.
+    The removal is an entry of the activity's history, written with it (:func:`note_list_change`)."""
     by = _require_organizer(act, actor.id)
     require_shared(act)
     _require_open(act, "participants")
@@ -622,8 +630,9 @@ def remove_participant(act: Activity, actor: User, user_id: int) -> None:
             raise Conflict(msg("participants.checked_in"))
         if has_record(row):  # their hours would go with the row, and no history would say so
             raise Conflict(msg("participants.has_record"))
-        place = row.id  # their place on the list, which a removal ends: the notice's key
+        place, role = row.id, row.role  # their place on the list, which a removal ends: the notice's key
         s.delete(row)
+        note_list_change(s, act, actor.id, removed={user_id: role})
         if user_id != actor.id:
             outbox.enqueue_on_commit("notifications.removed", act.id, user_id, place)
 
@@ -759,6 +768,64 @@ def hours_changes(trigger: str, payload: Any) -> list[HoursChange] | None:
         if all(isinstance(p, list) and len(p) == 2 for p in pairs):
             out.append(HoursChange(int(key), *(tuple(p) for p in pairs)))  # type: ignore[arg-type]
     return sorted(out, key=lambda c: c.user_id)
+
+
+def note_list_change(s: Session, act: Activity, actor_id: int, *, added: dict[int, str] | None = None,
+                     roles: dict[int, tuple[str, str]] | None = None, removed: dict[int, str] | None = None) -> None:
+    """Inside the write that changed the activity's list after planning: one entry of its history
+    (:data:`~workflows.definition.PARTICIPANTS_CHANGED`, by ``actor_id``) naming who was added
+    with their role, whose role changed (old, new) and who was taken off with the role they had,
+    by user id (:func:`list_changes`). Nothing when nothing changed."""
+    if not (added or roles or removed):
+        return
+    payload = {"added": {str(k): v for k, v in sorted((added or {}).items())},
+               "roles": {str(k): list(v) for k, v in sorted((roles or {}).items())},
+               "removed": {str(k): v for k, v in sorted((removed or {}).items())}}
+    s.add(TransitionLog(activity_id=act.id, school_id=act.school_id, trigger=PARTICIPANTS_CHANGED,
+                        from_state=act.state, to_state=act.state, actor_id=actor_id, comment="",
+                        payload=payload, created_at=utcnow()))
+
+
+class ListChange(NamedTuple):
+    """What a history entry of a changed list of participants says, each by user id: who was
+    added (with their role), whose role changed (old, new), who was taken off (with their role)."""
+
+    added: list[tuple[int, str]]
+    roles: list[tuple[int, str, str]]
+    removed: list[tuple[int, str]]
+
+    def user_ids(self) -> set[int]:
+        return {uid for uid, _role in (*self.added, *self.removed)} | {uid for uid, _old, _new in self.roles}
+
+
+def list_changes(trigger: str, payload: Any) -> ListChange | None:
+    """The list change of a history entry read as its trigger and payload (None: another entry;
+    a malformed part is skipped)."""
+    if trigger != PARTICIPANTS_CHANGED or not isinstance(payload, dict):
+        return None
+
+    def part(name: str) -> list[tuple[int, Any]]:
+        found = payload.get(name)
+        if not isinstance(found, dict):
+            return []
+        return sorted((int(k), v) for k, v in found.items() if isinstance(k, str) and k.isdigit())
+
+    return ListChange(
+        [(uid, role) for uid, role in part("added") if isinstance(role, str)],
+        [(uid, pair[0], pair[1]) for uid, pair in part("roles")
+         if isinstance(pair, list) and len(pair) == 2 and all(isinstance(r, str) for r in pair)],
+        [(uid, role) for uid, role in part("removed") if isinstance(role, str)],
+    )
+
+
+def names_by_id(ids: Iterable[int]) -> dict[int, str]:
+    """People's names by user id, those no longer on any list too (a history entry names them):
+    one statement, none when there are no ids."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {uid: name for uid, name in db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(wanted)))}
 
 
 def _fits_elsewhere(s: Any, act: Activity, present: list[tuple[int, int, Decimal]]) -> None:

@@ -25,7 +25,7 @@ from portal.models import Activity, Membership, Participation, School, Signup, S
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, locks, schools, stints
-from portal.services.activities import require_shared, still_open
+from portal.services.activities import note_list_change, require_shared, still_open
 from portal.sorting import pinyin_key
 from portal.timeutil import BadTime, iso_local_text, local_text, parse_iso, utcnow, zone_of
 
@@ -255,12 +255,14 @@ def withdraw(act: Activity, user: User, *, by: policy.Actor) -> None:
 
 def confirm(act: Activity, *, by: policy.Actor) -> int:
     """The organiser confirms the list: seat holders still on the school's staff become
-    participants (the type's default role) and the list is closed. Returns how many were added."""
+    participants (the type's default role) and the list is closed; those added are an entry of
+    the activity's history, as when added by hand (:func:`activities.note_list_change`). Returns
+    how many were added."""
     policy.require(policy.may_run_signup(by, act), "policy.run_signup")
     _require_before_start(act)
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     reg = schools.require_type(act.type_key)
-    added = 0
+    added: dict[int, str] = {}
     with write_transaction() as s:
         _still_runs(s, act, by)
         locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
@@ -278,9 +280,10 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
         ).scalars():
             if uid not in already:
                 s.add(Participation(activity_id=act.id, user_id=uid, role=reg.decl.default_role))
-                added += 1
+                added[uid] = reg.decl.default_role
         window.confirmed_at, window.confirmed_by = utcnow(), by.user_id
-    return added
+        note_list_change(s, act, by.user_id, added=added)  # the list changed after planning, as by hand
+    return len(added)
 
 
 def view(act: Activity, viewer_id: int) -> SignupView | None:

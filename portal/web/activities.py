@@ -27,7 +27,7 @@ from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import Joined, role_labels, tr
 from portal.messages import msg as coded
-from portal.models import DISTRICT_ROLES, Evidence, User
+from portal.models import DISTRICT_ROLES, Evidence, TransitionLog, User
 from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -237,6 +237,18 @@ def _personal(act) -> bool:
     return activities.is_declaration(act)
 
 
+def _list_names(history: list[tuple[TransitionLog, User]], names: dict[int, User]) -> dict[int, str]:
+    """The names of the people the history's changes of the list name (:func:`activities.list_changes`):
+    of those on the list and of the history's actors as loaded, of others (taken off) read by id in
+    one statement, none when every one is known."""
+    known = {uid: u.display_name for uid, u in names.items()} | {u.id: u.display_name for _log, u in history}
+    wanted: set[int] = set()
+    for log, _actor in history:
+        if (change := activities.list_changes(log.trigger, log.payload)) is not None:
+            wanted |= change.user_ids()
+    return known | activities.names_by_id(wanted - set(known))
+
+
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
           locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None,
           handover_error: str | None = None, times_form: TimesForm | None = None):
@@ -284,6 +296,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     names = {u.id: u for _p, u in people}
     if organizer is not None:
         names[organizer.id] = organizer
+    list_names = _list_names(history, names)
     definition = reg.engine.definition if reg else CORE
     next_steps = [
         (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
@@ -305,6 +318,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         evidence=evidence,
         personal=_personal(act),
         names=names,
+        list_names=list_names,
         organizer=organizer,
         history=history,
         next_steps=next_steps,

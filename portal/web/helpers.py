@@ -3,7 +3,7 @@ roles in the viewer's language, hours and local times."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -99,6 +99,34 @@ def hours_change_text(change: activities.HoursChange, name: str) -> str:
         gettext("%(what)s %(old)s → %(new)s", what=words[what], old=old or "—", new=new or "—")
         for what, old, new in change.changed())
     return gettext("%(name)s: %(message)s", name=name, message=figures)
+
+
+def list_changes(log: Any) -> activities.ListChange | None:
+    """A history entry's change of the list of participants (None: another entry)."""
+    return activities.list_changes(log.trigger, log.payload)
+
+
+def list_changed(change: activities.ListChange) -> str:
+    """How a change of the list changed it, in words: 「新增 2 人、移出 1 人」."""
+    parts = [ngettext("%(num)s added", "%(num)s added", len(change.added)) if change.added else "",
+             ngettext("%(num)s taken off", "%(num)s taken off", len(change.removed)) if change.removed else "",
+             ngettext("%(num)s role changed", "%(num)s roles changed", len(change.roles)) if change.roles else ""]
+    return gettext(", ").join(p for p in parts if p)
+
+
+def list_change_lines(change: activities.ListChange, names: Mapping[int, str], type_key: str) -> list[tuple[int, str]]:
+    """One line a person of a change of the list, by user id: 「新增：甲老师（听课教师）」, the role in
+    words (``names``: their names by id, those taken off too)."""
+    def name(uid: int) -> str:
+        return names.get(uid) or gettext("someone no longer taking part")
+
+    return ([(uid, gettext("Added: %(name)s (%(role)s)", name=name(uid), role=role_label(role, type_key)))
+             for uid, role in change.added]
+            + [(uid, gettext("Taken off: %(name)s (%(role)s)", name=name(uid), role=role_label(role, type_key)))
+               for uid, role in change.removed]
+            + [(uid, gettext("Role changed: %(name)s, %(old)s → %(new)s", name=name(uid),
+                             old=role_label(old, type_key), new=role_label(new, type_key)))
+               for uid, old, new in change.roles])
 
 
 def role_label(role: str, type_key: str) -> str:
@@ -267,6 +295,9 @@ def init_app(app: Flask) -> None:
         attendance_changes=attendance_changes,
         hours_changed=hours_changed,
         hours_change_text=hours_change_text,
+        list_changes=list_changes,
+        list_changed=list_changed,
+        list_change_lines=list_change_lines,
         state_badge=state_badge,
         phase_of=phase_of,
         url_with=url_with,
