@@ -278,6 +278,12 @@ class HoursAuditor(OneSchool):
         if act.organizer_id != self.ids["reviewer"]:
             self.refused(Forbidden, activities.set_participants, act, self.user("reviewer"), change)
         who = db.session.get_one(User, act.organizer_id) if organizer_does_it else self.user("admin")
+        now = parts.get(self.ids[key])
+        if now is not None and now.role != role and activities.has_record(now):
+            # the role their hours were recorded with stays (a type's credit rule reads it)
+            self.refused(Invalid, activities.set_participants, self.act(i), who, change)
+            assert self.roster(self.act(i))[self.ids[key]].role == now.role
+            return
         activities.set_participants(self.act(i), who, change)
         assert self.roster(self.act(i))[self.ids[key]].role == role
 
@@ -296,6 +302,10 @@ class HoursAuditor(OneSchool):
         organizer = db.session.get_one(User, act.organizer_id)
         if db.session.scalar(select(Evidence.id).where(Evidence.activity_id == act.id, Evidence.user_id == uid).limit(1)):
             self.refused(Conflict, activities.remove_participant, act, organizer, uid)
+            return
+        if activities.has_record(parts[uid]):  # their recorded hours stay: their absence is recorded instead
+            self.refused(Conflict, activities.remove_participant, act, organizer, uid)
+            assert uid in self.roster(self.act(i))
             return
         if act.type_key in ("mentorship", "research") and parts[uid].role in ("mentor", "mentee", "leader"):
             return
