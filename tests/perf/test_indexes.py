@@ -83,6 +83,29 @@ def test_the_plan_check_sees_a_missing_index(sqlite_app):
     assert full_scans([("SELECT id FROM credit_entry WHERE user_id = ? AND school_year = ?", (1, "2026-2027"))]) == []
 
 
+def _plan_of_the_one(app, client, path: str, marks: tuple[str, ...]) -> list[str]:
+    """SQLite's query plan of the one statement that ``path`` runs whose text holds every one of
+    ``marks``."""
+    seen: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
+        if all(mark in statement for mark in marks):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.app_context():
+            assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == 1
+    raw = db.engine.raw_connection()
+    try:
+        return [row[-1] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1]).fetchall()]
+    finally:
+        raw.close()
+
+
 def test_the_homes_writing_is_read_from_the_teachers_own_pieces(sqlite_app):
     """``credits.teacher_year`` counts the teacher's writing through ``ix_evidence_user_kind``:
     without it SQLite walked every activity of the school's year and probed its evidence."""
@@ -90,24 +113,7 @@ def test_the_homes_writing_is_read_from_the_teachers_own_pieces(sqlite_app):
     db.session.remove()
     s: Site = site("G0002")
     client = login(sqlite_app.test_client(), s.teacher, s.school.id)
-    seen: list[tuple[str, tuple]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        if "evidence" in statement and "UNION ALL" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with sqlite_app.app_context():
-            assert client.get("/").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert len(seen) == 1
-    raw = db.engine.raw_connection()
-    try:
-        plan = [row[-1] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
-    finally:
-        raw.close()
+    plan = _plan_of_the_one(sqlite_app, client, "/", ("evidence", "UNION ALL"))
     assert any("evidence USING INDEX ix_evidence_user_kind" in step for step in plan), plan
 
 
@@ -118,23 +124,6 @@ def test_the_activity_list_reads_its_page_in_order(sqlite_app):
     db.session.remove()
     s: Site = site("G0002")
     client = login(sqlite_app.test_client(), s.admin, s.school.id)
-    seen: list[tuple[str, tuple]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _executemany) -> None:
-        if "ORDER BY activity.starts_at DESC" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with sqlite_app.app_context():
-            assert client.get("/activities").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert len(seen) == 1
-    raw = db.engine.raw_connection()
-    try:
-        plan = [row[-1] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1]).fetchall()]
-    finally:
-        raw.close()
+    plan = _plan_of_the_one(sqlite_app, client, "/activities", ("ORDER BY activity.starts_at DESC",))
     assert any("ix_activity_school_starts" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
