@@ -3,6 +3,7 @@ triggers, attendance and evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -452,47 +453,45 @@ def participants(activity_id: int):
     return redirect(url_for("activities.participants", activity_id=act.id))
 
 
-@bp.route("/activities/<int:activity_id>/participants/role", methods=["POST"])
-@login_required
-def participant_role(activity_id: int):
-    """Give someone on the list another role (their attendance kept)."""
+def _change_one(activity_id: int, change: Callable[[Any, int | None], None], done: str) -> Any:
+    """A change of one person on the list posted from their row (``user_id``): ``change(act,
+    uid)`` writes it; a refusal is shown on the participants page, else ``done`` is flashed."""
     school, act = _load(activity_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     uid = _posted_user_id()
+    refused = _changed(act, school, lambda: change(act, uid))
+    if refused is not None:
+        return refused
+    flash(done, "success")
+    return redirect(url_for("activities.participants", activity_id=act.id))
+
+
+@bp.route("/activities/<int:activity_id>/participants/role", methods=["POST"])
+@login_required
+def participant_role(activity_id: int):
+    """Give someone on the list another role (their attendance kept)."""
     role = request.form.get("role", "")
 
-    def change() -> None:
+    def change(act: Any, uid: int | None) -> None:
         if uid is None or uid not in {p.user_id for p, _u in activities.participants_with_users(act.id)}:
             raise NotFound(coded("participant.not_found"))
         activities.set_participants(act, current_user._get_current_object(), [{"user_id": uid, "role": role}])
 
-    refused = _changed(act, school, change)
-    if refused is not None:
-        return refused
-    flash(_("The role has been changed."), "success")
-    return redirect(url_for("activities.participants", activity_id=act.id))
+    return _change_one(activity_id, change, _("The role has been changed."))
 
 
 @bp.route("/activities/<int:activity_id>/participants/delete", methods=["POST"])
 @login_required
 def remove_participant(activity_id: int):
     """Take someone off the list (asked to confirm on the page); they are told."""
-    school, act = _load(activity_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    uid = _posted_user_id()
 
-    def remove() -> None:
+    def remove(act: Any, uid: int | None) -> None:
         if uid is None:
             raise NotFound(coded("participant.not_found"))
         activities.remove_participant(act, current_user._get_current_object(), uid)
 
-    refused = _changed(act, school, remove)
-    if refused is not None:
-        return refused
-    flash(_("Taken off the list; they are told."), "success")
-    return redirect(url_for("activities.participants", activity_id=act.id))
+    return _change_one(activity_id, remove, _("Taken off the list; they are told."))
 
 
 class ParticipantLine(NamedTuple):

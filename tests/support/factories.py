@@ -51,6 +51,22 @@ def staff(s: School, prefix: str = "") -> dict[str, User]:
     }
 
 
+#: Chinese names for :func:`staff`'s teachers where a test reads them (pinyin order: 艾, 王, 张)
+TEACHER_NAMES = {"t1": "张伟", "t2": "艾静", "t3": "王雅琴"}
+
+
+def lecture_school_with_two_organizers(names: dict[str, str]) -> dict:
+    """School ``S1`` running lectures, :func:`staff` with the display names ``names`` (by key) and
+    a second organizer ``org2``, committed: ``{"school": …, key: User}``."""
+    s = school("S1", types=("lecture",))
+    people = staff(s)
+    for key, name in names.items():
+        people[key].display_name = name
+    people["org2"] = person(s, "org2", "organizer", "teacher")
+    db.session.commit()
+    return {"school": s, **people}
+
+
 def ids(people: dict[str, User]) -> dict[str, int]:
     """People by key → their ids: what a prepared-data builder returns (``tests/conftest.py``)."""
     return {key: u.id for key, u in people.items()}

@@ -44,14 +44,7 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture
 def place(app) -> dict[str, Any]:
-    school = factories.school("S1", types=("lecture",))
-    people = factories.staff(school)
-    people["t1"].display_name = "张伟"
-    people["t2"].display_name = "艾静"
-    people["t3"].display_name = "王雅琴"
-    people["org2"] = factories.person(school, "org2", "organizer", "teacher")
-    db.session.commit()
-    return {"school": school, **people}
+    return factories.lecture_school_with_two_organizers({k: factories.TEACHER_NAMES[k] for k in ("t1", "t2", "t3")})
 
 
 def _plan(p: dict[str, Any], start: str = START, end: str = END, title: str = "课堂观察") -> Activity:
