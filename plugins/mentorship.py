@@ -1,7 +1,9 @@
 """师徒结对 Mentorship: a mentor and a mentee paired for a term. Weekly mutual lesson
 observation and a monthly discussion are logged as meeting records; the pairing can be
-marked held once ``min_meetings`` are logged; each mentee writes ``articles_per_term``
-articles before review."""
+marked held once ``min_meetings`` are logged; before review each mentee writes
+``articles_per_term`` articles and the mentor ``mentor_articles_per_term`` (seed 001: "要求师徒教师
+…每学期撰写、修改两篇教育文章" — the pair, 师徒教师, both write; a school that reads it as the
+mentee's alone sets the mentor's to 0)."""
 
 from __future__ import annotations
 
@@ -63,13 +65,18 @@ class Mentorship(ActivityType):
     declared_settings = {
         "min_meetings": Setting(4, 0, 100, Text("至少活动记录次数", "Minimum meetings logged"), integer=True),
         "articles_per_term": Setting(2, 0, 20, Text("徒弟每学期文章篇数", "Articles per mentee per term"), integer=True),
+        "mentor_articles_per_term": Setting(
+            2, 0, 20, Text("师傅每学期文章篇数", "Articles per mentor per term"), integer=True
+        ),
         "mentor_multiplier": Setting(1, 0, 10, Text("师傅学时倍数", "Mentor hours multiplier")),
     }
 
     def required_evidence_for(self, role: str, settings: dict[str, Any]) -> dict[str, int]:
-        if role == "mentee":
-            return {"article": int(settings.get("articles_per_term", 2))}
-        return {}
+        key = {"mentee": "articles_per_term", "mentor": "mentor_articles_per_term"}.get(role)
+        if key is None:
+            return {}
+        n = int(settings.get(key, 2))
+        return {"article": n} if n else {}
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(guards={"hold": (pair_complete, meetings_logged)})

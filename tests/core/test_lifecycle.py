@@ -101,6 +101,9 @@ def test_mentorship_needs_pair_meetings_and_articles(world):
     with pytest.raises(GuardFailedError, match="文章 1/2"):
         f.fire(act, p["reviewer"], "approve")
     _evidence(act, [p["t2"]], "article", 1)
+    with pytest.raises(GuardFailedError, match="文章 0/2"):  # seed 001: the pair, 师徒教师, both write two
+        f.fire(act, p["reviewer"], "approve")
+    _evidence(act, [p["t1"]], "article", 2)
     f.fire(act, p["reviewer"], "approve")
     f.fire(act, p["reviewer"], "credit")
     assert db.session.scalar(select(func.sum(CreditEntry.hours))) == pytest.approx(40)
