@@ -1,12 +1,14 @@
 """师徒结对 Mentorship: a mentor and a mentee paired for a term. Weekly mutual lesson
 observation and a monthly discussion are logged as meeting records; the pairing can be
-marked held once ``min_meetings`` are logged; before review each mentee writes
+marked held once they are logged (:func:`meetings_needed`: one a whole week and one a whole
+month of the pairing, at least ``min_meetings``); before review each mentee writes
 ``articles_per_term`` articles and the mentor ``mentor_articles_per_term`` (seed 001: "要求师徒教师
 …每学期撰写、修改两篇教育文章" — the pair, 师徒教师, both write; a school that reads it as the
 mentee's alone sets the mentor's to 0)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from wtforms import Form, SelectChoice, SelectField, StringField
@@ -44,8 +46,25 @@ def pair_complete(ctx: TransitionContext) -> list[Text]:
     return out
 
 
+def whole_weeks_and_months(start: datetime, end: datetime) -> tuple[int, int]:
+    """The whole weeks and whole calendar months from ``start`` to ``end`` (a day of a month
+    to the same day of the next is one month; 31 January to 28 February is none)."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    return max((end - start).days // 7, 0), max(months, 0)
+
+
+def meetings_needed(start: datetime, end: datetime, settings: dict[str, Any]) -> int:
+    """The meeting logs a pairing from ``start`` to ``end`` needs before it is held: seed 001's
+    rhythm, "每周互听、互评一堂课，每月进行一次专业探讨" — ``logs_per_week`` for each whole week
+    and ``logs_per_month`` for each whole month of the pairing — and never fewer than
+    ``min_meetings``."""
+    weeks, months = whole_weeks_and_months(start, end)
+    rhythm = weeks * int(settings.get("logs_per_week", 1)) + months * int(settings.get("logs_per_month", 1))
+    return max(int(settings.get("min_meetings", 4)), rhythm)
+
+
 def meetings_logged(ctx: TransitionContext) -> list[Text]:
-    need = int(ctx.settings.get("min_meetings", 4))
+    need = meetings_needed(ctx.activity.starts_at, ctx.activity.ends_at, ctx.settings)
     have = sum(1 for e in ctx.evidence if e.kind == "meeting_log")
     return [] if have >= need else [Text(f"活动记录：{have}/{need} 次", f"meetings logged: {have}/{need}")]
 
@@ -64,6 +83,14 @@ class Mentorship(ActivityType):
     }
     declared_settings = {
         "min_meetings": Setting(4, 0, 100, Text("至少活动记录次数", "Minimum meetings logged"), integer=True),
+        "logs_per_week": Setting(
+            1, 0, 7, Text("结对期间每满一周须有的互听互评记录次数", "Mutual observation logs per whole week of the pairing"),
+            integer=True,
+        ),
+        "logs_per_month": Setting(
+            1, 0, 10, Text("结对期间每满一月须有的专业研讨记录次数", "Discussion logs per whole month of the pairing"),
+            integer=True,
+        ),
         "articles_per_term": Setting(2, 0, 20, Text("徒弟每学期文章篇数", "Articles per mentee per term"), integer=True),
         "mentor_articles_per_term": Setting(
             2, 0, 20, Text("师傅每学期文章篇数", "Articles per mentor per term"), integer=True

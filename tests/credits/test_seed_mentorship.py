@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -75,3 +76,75 @@ def test_a_teacher_may_not_lower_the_mentors_articles(s1, staff):
     with pytest.raises(Forbidden):
         schools.set_type(s1, "mentorship", settings={"mentor_articles_per_term": 0}, by=access.actor(staff["t1"].id, s1.id))
     assert schools.type_settings(s1.id, "mentorship")["mentor_articles_per_term"] == 2
+
+
+# -- the rhythm of the meetings: "每周互听、互评一堂课，每月进行一次专业探讨" ---------------------------
+
+#: a pairing over one past term: 8 September 2025 to 16 January 2026 (semester 1 of 2025-2026),
+#: 18 whole weeks and 4 whole months
+TERM_START, TERM_END = datetime(2025, 9, 8, 14, 0), datetime(2026, 1, 16, 17, 0)
+
+
+def _term_pairing(s1, staff, **settings):
+    if settings:
+        schools.set_type(s1, "mentorship", settings=settings, by=SYSTEM)
+    org = staff["organizer"]
+    act = activities.plan_activity(
+        s1, org, "mentorship", "师徒结对一学期", TERM_START.isoformat(timespec="minutes"),
+        TERM_END.isoformat(timespec="minutes"), "20",
+        [{"user_id": staff["t3"].id, "role": "mentor"}, {"user_id": staff["t4"].id, "role": "mentee"}],
+        DETAILS["mentorship"],
+    )
+    f.attend(act, org)
+    return act
+
+
+def _logs(act, staff, n, first=0):
+    for i in range(first, first + n):
+        activities.add_evidence(act, staff["organizer"], staff["t4"].id, "meeting_log", f"第{i + 1}周互听互评",
+                                text=f"{TEXT}（记录{i + 1}）")
+
+
+def test_a_term_long_pairing_needs_a_log_a_week_and_one_a_month(s1, staff):
+    act = _term_pairing(s1, staff)
+    _logs(act, staff, 4)  # the flat minimum of old: four logs for eighteen weeks
+    with pytest.raises(GuardFailedError, match="4/22"):
+        f.fire(act, staff["organizer"], "hold")
+    assert act.state == "planned"
+    _logs(act, staff, 17, first=4)
+    with pytest.raises(GuardFailedError, match="21/22"):
+        f.fire(act, staff["organizer"], "hold")
+    _logs(act, staff, 1, first=21)
+    f.fire(act, staff["organizer"], "hold")
+    assert act.state == "held"
+
+
+def test_a_school_may_ask_only_its_minimum(s1, staff):
+    act = _term_pairing(s1, staff, logs_per_week=0, logs_per_month=0)
+    _logs(act, staff, 4)
+    f.fire(act, staff["organizer"], "hold")
+    assert act.state == "held"
+
+
+@pytest.mark.parametrize(("start", "end", "weeks", "months"), [
+    (datetime(2026, 10, 15, 14), datetime(2026, 10, 15, 17), 0, 0),  # an afternoon: the minimum decides
+    (datetime(2026, 9, 1, 8), datetime(2026, 9, 7, 23), 0, 0),  # six days and some hours
+    (datetime(2026, 9, 1, 8), datetime(2026, 9, 8, 8), 1, 0),
+    (datetime(2027, 1, 31, 8), datetime(2027, 2, 28, 8), 4, 0),  # 31 January to 28 February: no whole month
+    (datetime(2027, 2, 1, 8), datetime(2027, 3, 1, 8), 4, 1),
+    (datetime(2026, 12, 20, 8), datetime(2027, 1, 20, 8), 4, 1),  # across the new year
+    (datetime(2026, 10, 15, 17), datetime(2026, 10, 15, 14), 0, 0),  # never negative
+])
+def test_whole_weeks_and_months(start, end, weeks, months):
+    from plugins.mentorship import whole_weeks_and_months
+
+    assert whole_weeks_and_months(start, end) == (weeks, months)
+
+
+@pytest.mark.parametrize("settings", [{"logs_per_week": -1}, {"logs_per_week": 8}, {"logs_per_month": 0.5},
+                                      {"logs_per_month": "1"}, {"logs_per_week": False}])
+def test_a_bad_rhythm_is_refused_and_changes_nothing(s1, settings):
+    before = schools.type_settings(s1.id, "mentorship")
+    with pytest.raises(Invalid):
+        schools.set_type(s1, "mentorship", settings=settings, by=SYSTEM)
+    assert schools.type_settings(s1.id, "mentorship") == before

@@ -266,5 +266,6 @@ def test_settings_with_defaults_keeps_good_values_and_ignores_unknown_ones(app):
     t = registry().get("mentorship").type
     merged = t.settings_with_defaults({"min_meetings": 6, "articles_per_term": 2.5, "mentor_multiplier": float("nan"),
                                        "gone": 1})
-    assert merged == {"min_meetings": 6, "articles_per_term": 2, "mentor_articles_per_term": 2, "mentor_multiplier": 1}
+    assert merged == {"min_meetings": 6, "logs_per_week": 1, "logs_per_month": 1, "articles_per_term": 2,
+                      "mentor_articles_per_term": 2, "mentor_multiplier": 1}
     assert t.settings_with_defaults(None) == t.default_settings
