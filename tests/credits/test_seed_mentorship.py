@@ -148,3 +148,18 @@ def test_a_bad_rhythm_is_refused_and_changes_nothing(s1, settings):
     with pytest.raises(Invalid):
         schools.set_type(s1, "mentorship", settings=settings, by=SYSTEM)
     assert schools.type_settings(s1.id, "mentorship") == before
+
+
+def test_a_reviewer_who_is_the_mentor_approves_nothing_of_their_own_pairing(s1, staff):
+    org, rev = staff["organizer"], staff["reviewer"]
+    people = [(rev, "mentor"), (staff["t2"], "mentee")]
+    act = f.plan(s1, org, "mentorship", people, DETAILS["mentorship"], hours="20")
+    prepare_hold(act, org, people)
+    f.attend(act, org)
+    f.fire(act, org, "hold")
+    _articles(act, rev, 2)
+    _articles(act, staff["t2"], 2)
+    with pytest.raises(Forbidden):
+        f.fire(act, rev, "approve")
+    db.session.expire_all()
+    assert act.state == "held" and _credits(act.id) == 0
