@@ -531,7 +531,9 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     as one bound value each: building it cost more than running it, and expanding lists were
     written into its SQL again on every run. Each row is ``kind``, ``key``, ``semester``,
     ``a``, ``b``, ``c``, ``d``; only the writing ("w") uses ``c`` and ``d``."""
-    uid, school_id, year = bindparam("uid"), bindparam("school_id"), bindparam("year")
+    uid: BindParameter[int] = bindparam("uid")
+    school_id: BindParameter[int] = bindparam("school_id")
+    year: BindParameter[str] = bindparam("year")
     by_type = select(
         literal("t", String).label("kind"),
         CreditEntry.type_key.label("key"),

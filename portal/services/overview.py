@@ -242,7 +242,7 @@ def waiting_on(
     user_id: int,
     school_id: int,
     rows: list[tuple[ParticipantRow, Any]] | None = None,
-    settings: dict[str, dict] | None = None,
+    settings: Mapping[str, dict] | None = None,
 ) -> list[Waiting]:
     """Open activities the user takes part in where their required evidence is missing
     (``rows``: the user's participations if already read; those not editable are skipped)."""

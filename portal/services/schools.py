@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select, update
@@ -322,7 +322,7 @@ _SETTINGS_AND_ENABLED = select(
 ).where(SchoolActivityType.school_id == bindparam("school_id"))
 
 
-def settings_and_enabled(school_id: int) -> tuple[Memo[dict[str, Any]], list[RegisteredType]]:
+def settings_and_enabled(school_id: int) -> tuple[Mapping[str, dict[str, Any]], list[RegisteredType]]:
     """:func:`all_type_settings` and :func:`enabled_types` from one query (the teacher home
     needs both). The settings of a type are made when first asked (a :class:`Memo` by type
     key): the home asks those of the types of the teacher's activities, not of every installed
@@ -332,7 +332,7 @@ def settings_and_enabled(school_id: int) -> tuple[Memo[dict[str, Any]], list[Reg
     on = {key for key, _settings, enabled in rows if enabled}
     types = registry().types
     return (
-        Memo(lambda key: with_defaults(types[key], stored.get(key))),
+        cast(Mapping[str, dict[str, Any]], Memo(lambda key: with_defaults(types[key], stored.get(key)))),
         [r for k, r in types.items() if k in on],
     )
 
