@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, literal
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, Result
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
@@ -143,6 +143,14 @@ def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) ->
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, params)
+
+
+def one_bound_each(column: Any, values: Sequence[Any]) -> Any:
+    """``column IN (…)`` with one plain bound value per value, not an expanding list: for a
+    statement built once per fixed set (states asked of the workflow's phases, evidence kinds).
+    An expanding list is written into the SQL again on every execution, and its cache key read
+    deeper."""
+    return column.in_([literal(value, column.type) for value in values])
 
 
 @functools.cache

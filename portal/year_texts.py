@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import has_app_context
-from flask_babel import force_locale, pgettext
+from flask_babel import force_locale
 
 from portal.assessment import QuotaFact
 from portal.hours import fmt
-from portal.i18n import gettext
+from portal.i18n import gettext, pgettext
 from portal.messages import norm_lang
 
 

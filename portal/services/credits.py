@@ -7,6 +7,7 @@ reviewer has confirmed (states whose phase counts for absence: ``workflows.defin
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from sqlalchemy import (
 
 from portal import policy
 from portal.assessment import Assessment, QuotaFact, YearFacts
-from portal.database import read_rows
+from portal.database import one_bound_each, read_rows
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -521,13 +522,18 @@ def _accepted_rules(text: str | None) -> Mapping[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def _teacher_year_statement():
+@functools.cache
+def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...]) -> CompoundSelect:
     """The UNION ALL behind :func:`teacher_year`, with ``uid``, ``school_id`` and ``year``
-    as bound parameters (and ``user_id``, ``school_ids`` for the writing of
-    :func:`quotas.writing_of`) (built once: building it costs more than running it). Each
-    row is ``kind``, ``key``, ``semester``, ``a``, ``b``, ``c``, ``d``; only the writing ("w")
-    uses ``c`` and ``d``."""
-    uid, school_id, year = bindparam("uid"), bindparam("school_id"), bindparam("year")
+    as bound parameters (and ``user_id`` for the writing of :func:`quotas.pieces_of_one`).
+    Built once per set of states (``confirmed``: :func:`_confirmed_states`; ``counting``:
+    :func:`quotas.counting_states`, both from the installed types' code), which are written in
+    as one bound value each: building it cost more than running it, and expanding lists were
+    written into its SQL again on every run. Each row is ``kind``, ``key``, ``semester``,
+    ``a``, ``b``, ``c``, ``d``; only the writing ("w") uses ``c`` and ``d``."""
+    uid: BindParameter[int] = bindparam("uid")
+    school_id: BindParameter[int] = bindparam("school_id")
+    year: BindParameter[str] = bindparam("year")
     by_type = select(
         literal("t", String).label("kind"),
         CreditEntry.type_key.label("key"),
@@ -553,7 +559,7 @@ def _teacher_year_statement():
             Participation.user_id == uid,
             Activity.school_id == school_id,
             Activity.school_year == year,
-            Activity.state.in_(bindparam("confirmed", expanding=True)),
+            one_bound_each(Activity.state, confirmed),
             ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
         )
         .group_by(Activity.semester)
@@ -582,7 +588,7 @@ def _teacher_year_statement():
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
     ).where(YearLock.school_id == school_id, YearLock.school_year == year)
     # the writing: title, semester, characters, longest piece, kind, pieces
-    pieces = quotas.PIECES_OF_ONE.subquery()
+    pieces = quotas.pieces_of_one(counting).subquery()
     writing = select(
         literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
         pieces.c.kind, pieces.c.pieces,
@@ -594,9 +600,6 @@ def _teacher_year_statement():
     ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
             Membership.since.is_not(None))
     return union_all(by_type, absences, exemption, accepted, locked, writing, joined)
-
-
-_TEACHER_YEAR = _teacher_year_statement()
 
 
 def teacher_year(user: User, school: School, year: str) -> TeacherYear:
@@ -614,11 +617,9 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     writing: list[quotas.Piece] = []
     periods: set[int] = set()
     since: date | None = None
-    params = {
-        "uid": user.id, "school_id": school.id, "year": year, "confirmed": _confirmed_states(),
-        "user_id": user.id, "school_ids": [school.id], "writing_counts": quotas.counting_states(),
-    }
-    for kind, key, semester, a, b, c, d in read_rows(_TEACHER_YEAR, params):
+    statement = _teacher_year_statement(tuple(_confirmed_states()), tuple(quotas.counting_states()))
+    params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id}
+    for kind, key, semester, a, b, c, d in read_rows(statement, params):
         if kind == "w":
             writing.append(quotas.Piece(c, semester, (key or "").strip(), d, int(a or 0), int(b or 0)))
         elif kind == "t":

@@ -9,7 +9,7 @@ forecast adds the teacher's open activities, valued by each type's credit rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -135,7 +135,7 @@ class Forecast:
 
 
 def pending_activities(
-    rows: Sequence[tuple[Any, Any]], settings: dict[str, dict], school_year: str
+    rows: Sequence[tuple[Any, Any]], settings: Mapping[str, dict], school_year: str
 ) -> list[PendingActivity]:
     """Of the teacher's participations (``overview.participations`` in :data:`OUTLOOK_PHASES`),
     those of ``school_year`` still to be credited, each with the hours it would bring; one whose

@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
-from portal.database import read_rows
+from portal.database import one_bound_each, read_rows
 from portal.extensions import db
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
 from portal.once import Memo
@@ -184,27 +184,32 @@ _ACTIVITY_READ = (
 )
 ActivityRow = namedtuple("ActivityRow", [c.key for c in _ACTIVITY_READ])  # type: ignore[misc]
 _SHARED = len(ParticipantRow._fields)
-# Built once (the teacher home asks on every visit; building it cost more than running it).
-# Plain columns, not ORM entities: loading a busy teacher's two dozen pairs as objects took
-# twice as long as the statement.
-_PARTICIPATIONS = (
-    select(
-        *(getattr(Participation, name) for name in ParticipantRow._fields),
-        *(c.label(f"activity_{c.key}") for c in _ACTIVITY_READ),
+@functools.cache
+def _participations(states: tuple[str, ...], of_year: bool) -> Select[Any]:
+    """:func:`participations`' statement, built once per set of states (they come from the
+    installed types' code; written in, one bound value each: an expanding list was written into
+    its SQL again on every run) and whether it is of one year (``year`` bound): the teacher home
+    asks on every visit, and building it cost more than running it. Plain columns, not ORM
+    entities: loading a busy teacher's two dozen pairs as objects took twice as long as the
+    statement."""
+    statement = (
+        select(
+            *(getattr(Participation, name) for name in ParticipantRow._fields),
+            *(c.label(f"activity_{c.key}") for c in _ACTIVITY_READ),
+        )
+        .join(Activity, Activity.id == Participation.activity_id)
+        .where(
+            Participation.user_id == bindparam("user_id"),
+            Activity.school_id == bindparam("school_id"),
+            one_bound_each(Activity.state, states),
+            # nothing more happens in a period the district accepted (as the queue, :func:`_waiting`)
+            ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
+            theirs(),  # one held while they were away from the staff is not theirs (``stints``)
+        )
+        .order_by(Activity.starts_at, Activity.id)
     )
-    .join(Activity, Activity.id == Participation.activity_id)
-    .where(
-        Participation.user_id == bindparam("user_id"),
-        Activity.school_id == bindparam("school_id"),
-        Activity.state.in_(bindparam("states", expanding=True)),
-        # nothing more happens in a period the district accepted (as the queue, :func:`_waiting`)
-        ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
-        theirs(),  # one held while they were away from the staff is not theirs (``stints``)
-    )
-    .order_by(Activity.starts_at, Activity.id)
-)
-# ... of one school year (``year`` bound): the home's, whose outlook reads the credited ones too
-_PARTICIPATIONS_OF_YEAR = _PARTICIPATIONS.where(Activity.school_year == bindparam("year"))
+    # ... of one school year: the home's, whose outlook reads the credited ones too
+    return statement.where(Activity.school_year == bindparam("year")) if of_year else statement
 
 
 def participations(
@@ -215,11 +220,10 @@ def participations(
     the attributes of the models. Those of a year or semester the district has accepted are
     left out: they can no longer be credited nor take evidence (``year.locked``), so the
     outlook counts no hours from them and the home asks for no evidence there."""
-    params: dict[str, Any] = {"user_id": user_id, "school_id": school_id,
-                              "states": list(registry().states_in(*phases))}
-    statement = _PARTICIPATIONS
+    params: dict[str, Any] = {"user_id": user_id, "school_id": school_id}
     if year is not None:
-        statement, params["year"] = _PARTICIPATIONS_OF_YEAR, year
+        params["year"] = year
+    statement = _participations(tuple(registry().states_in(*phases)), year is not None)
     return [
         (ParticipantRow._make(row[:_SHARED]), ActivityRow._make(row[_SHARED:]))
         for row in read_rows(statement, params).all()
@@ -238,7 +242,7 @@ def waiting_on(
     user_id: int,
     school_id: int,
     rows: list[tuple[ParticipantRow, Any]] | None = None,
-    settings: dict[str, dict] | None = None,
+    settings: Mapping[str, dict] | None = None,
 ) -> list[Waiting]:
     """Open activities the user takes part in where their required evidence is missing
     (``rows``: the user's participations if already read; those not editable are skipped)."""

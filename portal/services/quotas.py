@@ -10,6 +10,7 @@ are one book. A quota whose target the school set to 0 is off.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from sqlalchemy import (
 
 from portal import file_text
 from portal.assessment import QuotaFact
-from portal.database import read_rows
+from portal.database import one_bound_each, read_rows
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import msg
@@ -52,7 +53,7 @@ def counting_states() -> list[str]:
     return registry().states_in(*(p for p in Phase if p.counts_writing))
 
 
-def counts_towards_quotas() -> ColumnElement[bool]:
+def counts_towards_quotas(counting: tuple[str, ...] | None = None) -> ColumnElement[bool]:
     """SQL, of written evidence joined to its activity: it counts towards its author's quotas —
     its activity's state is one of the bound ``writing_counts`` (:func:`counting_states`), and
     the activity was not held while the author was away from the school's teaching staff
@@ -60,11 +61,11 @@ def counts_towards_quotas() -> ColumnElement[bool]:
     keeps such writing out now, and writing stored before it counts no more). The one rule of
     the quotas (:func:`writing_of`, :func:`teacher_year`'s writing), of who belongs to a year by
     their writing (``credits._counted_statement``) and of which pieces a new one repeats
-    (:func:`require_new_piece`)."""
-    return and_(
-        Activity.state.in_(bindparam("writing_counts", expanding=True)),
-        ~away_clause(Evidence.user_id, Activity.school_id, Activity.starts_at),
-    )
+    (:func:`require_new_piece`). ``counting`` (the states of :func:`counting_states`): written
+    into the statement, one bound value each, instead of the bound list."""
+    states = (Activity.state.in_(bindparam("writing_counts", expanding=True)) if counting is None
+              else one_bound_each(Activity.state, counting))  # a statement built once per set: in it
+    return and_(states, ~away_clause(Evidence.user_id, Activity.school_id, Activity.starts_at))
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,19 @@ class Piece:
     longest: int
 
 
-def _pieces_statement(one_teacher: bool) -> Select:
-    """Writing pieces grouped by school, teacher, kind, semester and title, of the schools
-    ``school_ids`` (expanding) and ``year`` (and ``user_id`` when ``one_teacher``; and
-    ``writing_counts``: :func:`counts_towards_quotas`), as bound parameters: built once,
-    because building it cost more than running it (the teacher home
-    and the summary ask on every visit)."""
-    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
+    """Writing pieces grouped by school, teacher, kind, semester and title. Of the schools
+    ``school_ids`` (expanding), ``year`` and the bound ``writing_counts``
+    (:func:`counts_towards_quotas`); with ``counting`` (:func:`pieces_of_one`), of one teacher
+    (``user_id``) in one school (``school_id``), the states written in. Built once, because
+    building it cost more than running it (the teacher home and the summary ask on every visit)."""
     year: BindParameter[str] = bindparam("year")
+    school: Callable[[Any], ColumnElement[bool]]
+    if counting is None:
+        school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
+        school = lambda column: column.in_(school_ids)  # noqa: E731
+    else:
+        school = lambda column: column == bindparam("school_id")  # noqa: E731
     evidence = (
         select(
             Activity.school_id.label("sid"),
@@ -99,8 +105,8 @@ def _pieces_statement(one_teacher: bool) -> Select:
         )
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
-            Activity.school_id.in_(school_ids), Activity.school_year == year, Evidence.kind.in_(WRITTEN_KINDS),
-            counts_towards_quotas(),
+            school(Activity.school_id), Activity.school_year == year, one_bound_each(Evidence.kind, WRITTEN_KINDS),
+            counts_towards_quotas(counting),
         )
     )
     own = select(
@@ -110,8 +116,8 @@ def _pieces_statement(one_teacher: bool) -> Select:
         OwnWriting.semester,
         OwnWriting.title,
         OwnWriting.char_count,
-    ).where(OwnWriting.school_id.in_(school_ids), OwnWriting.school_year == year)
-    if one_teacher:
+    ).where(school(OwnWriting.school_id), OwnWriting.school_year == year)
+    if counting is not None:
         evidence = evidence.where(Evidence.user_id == bindparam("user_id"))
         own = own.where(OwnWriting.user_id == bindparam("user_id"))
     u = union_all(evidence, own).subquery()
@@ -127,24 +133,25 @@ def _pieces_statement(one_teacher: bool) -> Select:
     ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title)
 
 
-_PIECES = {False: _pieces_statement(False), True: _pieces_statement(True)}
-# One teacher's writing in one school (``school_ids``: that one), for the teacher's year
-PIECES_OF_ONE = _PIECES[True]
+_PIECES = _pieces_statement()
 
 
-def writing_of(
-    school_ids: list[int], year: str, user_id: int | None = None
-) -> dict[tuple[int, int], list[Piece]]:
+@functools.cache
+def pieces_of_one(counting: tuple[str, ...]) -> Select:
+    """One teacher's (``user_id``) writing in one school (``school_id``) and ``year``, the
+    states whose writing counts (:func:`counting_states`) written in: the teacher's year
+    (``credits.teacher_year``) reads it with the rest of the year, on every home page. Built
+    once per set of states (they come from the installed types' code)."""
+    return _pieces_statement(counting)
+
+
+def writing_of(school_ids: list[int], year: str) -> dict[tuple[int, int], list[Piece]]:
     """Each teacher's writing in the schools and year, by (school id, user id): one query."""
     out: dict[tuple[int, int], list[Piece]] = defaultdict(list)
     if not school_ids:
         return out
     params: dict[str, object] = {"school_ids": list(school_ids), "year": year, "writing_counts": counting_states()}
-    if user_id is not None:
-        params["user_id"] = user_id
-    for sid, uid, kind, semester, title, n, chars, longest in read_rows(
-        _PIECES[user_id is not None], params
-    ):
+    for sid, uid, kind, semester, title, n, chars, longest in read_rows(_PIECES, params):
         out[(sid, uid)].append(
             Piece(kind, semester, (title or "").strip(), n, int(chars or 0), int(longest or 0))
         )

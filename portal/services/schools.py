@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select, update
@@ -20,6 +20,7 @@ from portal.hours import MAX_HOURS, fmt
 from portal.messages import Msg, msg, shown
 from portal.models import Activity, School, SchoolActivityType
 from portal.models.school import RAISE_ONLY, district_rule
+from portal.once import Memo
 from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
 from portal.services import access, school_log
@@ -321,15 +322,17 @@ _SETTINGS_AND_ENABLED = select(
 ).where(SchoolActivityType.school_id == bindparam("school_id"))
 
 
-def settings_and_enabled(school_id: int) -> tuple[dict[str, dict[str, Any]], list[RegisteredType]]:
+def settings_and_enabled(school_id: int) -> tuple[Mapping[str, dict[str, Any]], list[RegisteredType]]:
     """:func:`all_type_settings` and :func:`enabled_types` from one query (the teacher home
-    needs both)."""
+    needs both). The settings of a type are made when first asked (a :class:`Memo` by type
+    key): the home asks those of the types of the teacher's activities, not of every installed
+    type (each crosses the type's plugin boundary)."""
     rows = read_rows(_SETTINGS_AND_ENABLED, {"school_id": school_id}).all()
     stored = {key: settings for key, settings, _on in rows}
     on = {key for key, _settings, enabled in rows if enabled}
     types = registry().types
     return (
-        {key: with_defaults(r, stored.get(key)) for key, r in types.items()},
+        cast(Mapping[str, dict[str, Any]], Memo(lambda key: with_defaults(types[key], stored.get(key)))),
         [r for k, r in types.items() if k in on],
     )
 

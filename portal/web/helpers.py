@@ -316,4 +316,7 @@ def init_app(app: Flask) -> None:
         absence_remark=credits.absence_remark,
         picker_rows=picker.rows,
     )
+    from portal.web.home_rows import quota_rows  # it draws its bars with ``bar`` from here
+
+    app.jinja_env.globals["quota_rows"] = quota_rows  # home/_quotas.html's list, in one piece
     app.jinja_env.filters["hours"] = fmt

@@ -1,5 +1,6 @@
 """The teacher home's repeated rows, each written in one piece (as ``queue_rows`` writes the
-review queue's): the activities the teacher is in (the outlook's list) and their credited entries.
+review queue's): the activities the teacher is in (the outlook's list), their credited entries
+and their writing quotas.
 
 The template wrote every row cell by cell: a call through the template's context for each link,
 date, figure and type name, and an escape per value. That was a tenth of the cold page for a
@@ -11,7 +12,7 @@ character for character (``tests/perf/test_home_rows.py`` renders both).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -21,7 +22,8 @@ from portal.current import current_school
 from portal.hours import fmt
 from portal.timeutil import local_text, zone_of
 from portal.web.escaping import html_text
-from portal.web.helpers import type_name
+from portal.web.helpers import bar, type_name
+from portal.year_texts import quota_amount, quota_label
 
 
 def _day(tz: str) -> Callable[[Any], str]:
@@ -76,4 +78,33 @@ def entry_rows(entries: Iterable[Any], activity_url: Callable[[int], str], revok
             f'    <td class="text-nowrap" data-testid="entry-date-{eid}">{day(e.starts_at)}</td>\n'
             "  </tr>\n  "
         )
+    return Markup("".join(out))
+
+
+def _field(q: Any, name: str) -> Any:
+    # a quota as computed (``QuotaFact``) or as a submission froze it (a JSON object), read as
+    # the template read both: a missing field is nothing
+    return q.get(name) if isinstance(q, Mapping) else getattr(q, name)
+
+
+def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str) -> Markup:
+    """``home/_quotas.html``'s list, as its loop wrote it: per quota its words
+    (:mod:`portal.year_texts`), a ``behind_word`` badge (the template's translated word) when it
+    is one of ``behind``, done against target and its bar. The words are escaped here."""
+    out = ['\n<ul class="list-unstyled mb-0" data-testid="quota-list">\n  ']
+    behind_badge = f' <span class="badge text-bg-warning" data-testid="quota-behind">{html_text(behind_word)}</span>'
+    for q in quotas:
+        label = quota_label(q)
+        done, target = _field(q, "done"), _field(q, "target")
+        out.append(
+            f'\n  <li class="mb-2" data-testid="quota-{html_text(_field(q, "key"))}-{html_text(_field(q, "semester"))}"'
+            f' data-done="{html_text(done)}" data-target="{html_text(target)}">\n'
+            '    <div class="d-flex justify-content-between gap-2">\n'
+            f'      <span>{html_text(label)}{behind_badge if q in behind else ""}</span>\n'
+            f'      <span class="text-nowrap">{html_text(quota_amount(q))}</span>\n'
+            "    </div>\n"
+            f'    {bar(done, target, "bar-met" if _field(q, "met") else "bar-fill", label)}\n'
+            "  </li>\n  "
+        )
+    out.append("\n</ul>\n")
     return Markup("".join(out))

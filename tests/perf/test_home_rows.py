@@ -116,3 +116,41 @@ def test_the_words_passed_in_are_escaped_as_the_template_would(app):
         entries = str(entry_rows(ENTRY_ROWS, activity_url, "R&D"))
     assert "+3 h&amp;m" in pending and "&lt;away&gt; 2.5 h&amp;m" in pending and "<away>" not in pending
     assert ">R&amp;D</span>" in entries and "R&D" not in entries
+
+
+# home/_quotas.html's macro as it was before the list moved to Python (round 36)
+QUOTAS = """{% macro quota_list(quotas, behind=()) %}
+<ul class="list-unstyled mb-0" data-testid="quota-list">
+  {% for q in quotas %}
+  {% set label = year_quota_label(q) %}<li class="mb-2" data-testid="quota-{{ q.key }}-{{ q.semester }}" data-done="{{ q.done }}" data-target="{{ q.target }}">
+    <div class="d-flex justify-content-between gap-2">
+      <span>{{ label }}{% if q in behind %} <span class="badge text-bg-warning" data-testid="quota-behind">{{ _('behind schedule') }}</span>{% endif %}</span>
+      <span class="text-nowrap">{{ year_quota_amount(q) }}</span>
+    </div>
+    {{ bar(q.done, q.target, 'bar-met' if q.met else 'bar-fill', label) }}
+  </li>
+  {% endfor %}
+</ul>
+{% endmacro %}"""
+
+
+def test_quota_rows_are_the_macros(app):
+    """Computed quotas (one behind, one of a key no words exist for) and quotas as a submission
+    froze them (JSON objects, one without ``met``), both languages, through the macro the pages
+    import and as the home calls it."""
+    from portal.assessment import QuotaFact
+    from portal.web.home_rows import quota_rows
+
+    facts = [QuotaFact("reading_notes", 0, 6200, 10000, "chars"), QuotaFact("paper", 0, 1, 1),
+             QuotaFact("reflections", 1, 0, 3), QuotaFact("books", 2, 2, 1), QuotaFact("odd<&>", 1, 1, 2)]
+    frozen = [{"key": "books", "semester": 1, "done": 2, "target": 3, "unit": "pieces", "met": False},
+              {"key": "paper", "semester": 0, "done": 1, "target": 1}]
+    for lang in ("en", "zh"):
+        with app.test_request_context(f"/?lang={lang}"):
+            reference = app.jinja_env.from_string(QUOTAS).module.quota_list
+            made = app.jinja_env.get_template("home/_quotas.html").module.quota_list
+            for args in [(facts, [facts[2]]), (frozen,), ([],)]:
+                assert made(*args) == reference(*args)
+            words = app.jinja_env.from_string("{{ _('behind schedule') }}").render()
+            assert quota_rows(facts, [facts[2]], words) == reference(facts, [facts[2]])
+            assert "odd&lt;&amp;&gt;" in made(facts) and 'data-testid="quota-behind"' in made(facts, [facts[2]])

@@ -68,3 +68,44 @@ def test_participations_read_the_columns_the_home_uses():
         "id", "school_id", "type_key", "title", "organizer_id", "starts_at", "ends_at", "hours",
         "school_year", "semester", "state", "details",
     }
+
+
+def _expanding(statement) -> list[str]:
+    """The bound lists of ``statement`` written into its SQL again on every run (expanding or
+    literal-execute parameters), compiled for the app's database."""
+    from portal.extensions import db
+
+    compiled = statement.compile(dialect=db.engine.dialect)
+    return [p.key for p in [*compiled.post_compile_params, *compiled.literal_execute_params]]
+
+
+def test_the_homes_statements_have_no_list_written_in_per_run(app):
+    """Round 36: ``credits.teacher_year``'s UNION ALL and the home's participations are built once
+    per set of states with each state (and written kind, and closing semester) bound on its own:
+    an expanding list re-rendered the SQL and its parameters on every visit."""
+    from portal.services import credits, quotas
+
+    states = tuple(registry().states_in(*forecast.OUTLOOK_PHASES))
+    year_statement = credits._teacher_year_statement(tuple(credits._confirmed_states()),
+                                                     tuple(quotas.counting_states()))
+    assert _expanding(year_statement) == []
+    assert _expanding(overview._participations(states, True)) == []
+    # built once per set of states, not per request
+    assert overview._participations(states, True) is overview._participations(states, True)
+
+
+def test_the_homes_settings_are_made_for_the_types_asked(app, monkeypatch):
+    """``schools.settings_and_enabled``: a type's settings are made (across its plugin boundary)
+    when first asked, the same as made for every type before."""
+    from portal.services import schools
+    from tests.support import factories
+
+    school = factories.school()
+    made: list[str] = []
+    real = schools.with_defaults
+    monkeypatch.setattr(schools, "with_defaults", lambda reg, stored: made.append(reg.decl.key) or real(reg, stored))
+    settings, _enabled = schools.settings_and_enabled(school.id)
+    assert made == []
+    key = next(iter(registry().types))
+    assert settings[key] == real(registry().types[key], None) and settings[key] is settings[key]
+    assert made == [key]
