@@ -508,6 +508,11 @@ TEXTS: dict[str, Any] = {
     "export.headings_invalid": _l("%(name)s=%(value)s: an export's headings are in zh (Chinese, the default) or en (English)"),
     "export.headings_conflict": _l("headings=%(headings)s and lang=%(lang)s ask for different languages: give one"),
     "export.not_found": _l("export not found"),
+    # why an export failed for good (export_jobs.failure_of), shown on its page
+    "export.failed_disk_full": _l("The server's disk was full while the file was being written."),
+    "export.failed_storage": _l("The server could not store the file."),
+    "export.failed_error": _l("An error stopped it while the file was being written; it has been logged for the "
+                              "portal administrator."),
     "export.not_ready": _l("the file is not ready, or no longer kept: see the export's state"),
     "export.no_certificates": _l(
         "no activity of this school year has its credits posted yet: there is no credit certification form to print"),
