@@ -308,7 +308,7 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
     demo_reach.load(school, now)  # notifications, the check-in screen
     from portal import demo_exports
 
-    demo_exports.load(school)  # the district's exports: one written, one waiting for the worker
+    demo_exports.load(school)  # the district's exports: one written, one waiting for the worker, one failed
     from portal import demo_paper
 
     codes["record"] = demo_paper.print_record(school, now)  # after every change: /verify finds it unchanged

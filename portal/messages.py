@@ -229,7 +229,10 @@ TEXTS: dict[str, Any] = {
     "participants.shape": _l("#%(n)s: expected {user_id, role}"),
     "participants.user_id": _l("#%(n)s: user_id must be an integer"),
     "participants.role": _l("#%(n)s: not a role of this type of activity; its roles are %(roles)s"),
-    "participants.twice": _l("#%(n)s: user %(user)s is listed twice"),
+    "participants.role_refused": _l("the role was not changed"),
+    "participants.role_one": _l("not a role of this type of activity; its roles are %(roles)s"),
+    "participants.twice": _l("#%(n)s: listed twice"),
+    "participants.twice_named": _l("%(name)s is listed twice"),
     "participants.has_evidence": _l("this participant has evidence; keep them and record their absence instead"),
     "participants.none": _l("choose at least one person"),
     "participants.checked_in": _l("this participant checked in; keep them and record their attendance or absence instead"),
@@ -256,7 +259,8 @@ TEXTS: dict[str, Any] = {
     "group.person_inactive": _l("%(name)s is deactivated in this school; give them a role again before changing their groups"),
     "group.leader_stays": _l("%(name)s leads %(group)s; choose another leader on that group's page first"),
     "audience.refused": _l("the participants could not be chosen"),
-    "audience.bad": _l("unknown choice '%(value)s'"),
+    "audience.bad": _l("a choice sent is not one this form offers"),
+    "audience.group_unknown": _l("a teaching group chosen is not a group of this school"),
     "signup.not_open": _l("this activity is not open for sign-up"),
     "signup.refused": _l("the sign-up was not opened"),
     "signup.capacity": _l("a capacity from 1 to %(n)s people is required"),
@@ -504,6 +508,11 @@ TEXTS: dict[str, Any] = {
     "export.headings_invalid": _l("%(name)s=%(value)s: an export's headings are in zh (Chinese, the default) or en (English)"),
     "export.headings_conflict": _l("headings=%(headings)s and lang=%(lang)s ask for different languages: give one"),
     "export.not_found": _l("export not found"),
+    # why an export failed for good (export_jobs.failure_of), shown on its page
+    "export.failed_disk_full": _l("The server's disk was full while the file was being written."),
+    "export.failed_storage": _l("The server could not store the file."),
+    "export.failed_error": _l("An error stopped it while the file was being written; it has been logged for the "
+                              "portal administrator."),
     "export.not_ready": _l("the file is not ready, or no longer kept: see the export's state"),
     "export.no_certificates": _l(
         "no activity of this school year has its credits posted yet: there is no credit certification form to print"),

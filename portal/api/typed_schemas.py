@@ -330,11 +330,13 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
     "add_participants": [
         {"field": "participants", "message": r"^(#\d+: not|.+ is no longer) a member of this school$",
          "rule": "every participant is an active member of the school"},
-        {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
+        {"field": "participants", "message": r"^(#\d+:|.+ is) listed twice$", "rule": "no user is listed twice"},
         {"field": "participants", "message": r"^#\d+: not a role of this type of activity; its roles are ",
          "rule": "each role is one of the activity type's roles"},
         {"field": "participants", "message": r" is not on the school's teaching staff when the activity is held",
          "rule": "someone added is on the school's teaching staff when the activity is held"},
+        {"field": "participants", "message": r"'s attendance is recorded with their role: the role no longer changes$",
+         "rule": "the role of someone whose attendance is recorded stays the role it was recorded with"},
     ],
     "create_activity": [
         *_TIMES_RULES,
@@ -344,7 +346,7 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "under the core's credit rule no role of the type is credited more than 999.5 hours at full attendance"},
         {"field": "participants", "message": r"^(#\d+: not|.+ is no longer) a member of this school$",
          "rule": "every participant is an active member of the school"},
-        {"field": "participants", "message": r"^#\d+: user \d+ is listed twice$", "rule": "no user is listed twice"},
+        {"field": "participants", "message": r"^(#\d+:|.+ is) listed twice$", "rule": "no user is listed twice"},
         {"field": "type", "message": "^not enabled$", "rule": "the type is enabled for the school"},
         {"field": "hours", "message": r"^at most [\d.]+ hours: this training overlaps your declaration ",
          "rule": "a self-declared training's hours and those of the teacher's standing declarations overlapping it in"

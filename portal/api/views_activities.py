@@ -128,7 +128,8 @@ def add_participants(activity_id: int) -> Activity:
 
     While the activity takes changes (409 after, or in a year the district accepted). Someone on the list keeps their
     attendance. Refused (422 on `participants`) for someone not a member of the school, or off its teaching staff when
-    the activity is held. Nothing is written unless all of them can be."""
+    the activity is held, and for a new role of someone whose attendance is recorded (the role it was recorded with
+    stays). Nothing is written unless all of them can be."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
     participants = [p.model_dump(exclude_unset=True) for p in parsed(ParticipantsChange).participants]
@@ -141,8 +142,9 @@ def add_participants(activity_id: int) -> Activity:
 def remove_participant(activity_id: int, user_id: int) -> Response:
     """Take someone off the activity's list (organizer or school admin); they are told
 
-    Refused (409) once they handed in evidence (record their absence instead), after the activity takes changes, or in
-    a year the district accepted; 404 for someone not on the list."""
+    Refused (409) once they handed in evidence, checked in or their attendance is recorded (record their attendance or
+    absence instead), after the activity takes changes, or in a year the district accepted; 404 for someone not on the
+    list."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
     if user_id > MAX_ID:

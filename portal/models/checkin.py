@@ -61,6 +61,8 @@ class ExportJob(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: why its last try failed, a message code (``export.failed_*``, :func:`export_jobs.failure_of`)
+    failure: Mapped[str | None] = mapped_column(String(40))
     #: what to export beyond kind and year: ``district_id``, ``school_id`` (the school summarised),
     #: ``format`` (xlsx / csv); checked when asked, read by the worker
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)

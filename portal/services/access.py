@@ -400,6 +400,19 @@ def id_in_range(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
+def known_names(school_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+    """The names of those of ``user_ids`` the school knows (a member of it now or once), by id;
+    anyone else is left out: another school's people are not this school's to name (nor an id no
+    column holds: no one's)."""
+    wanted = [u for u in dict.fromkeys(user_ids) if id_in_range(u)]
+    if not wanted:
+        return {}
+    return dict(db.session.execute(
+        select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school_id, User.id.in_(wanted))
+    ).all())
+
+
 def not_members(school_id: int, strangers: Iterable[int], at: dict[int, int] | None = None) -> list[Msg]:
     """The refusal of people chosen who are no active members of the school, in words: whoever
     was a member once by name (the school knew them; in pinyin order); anyone else — a user of
@@ -409,10 +422,7 @@ def not_members(school_id: int, strangers: Iterable[int], at: dict[int, int] | N
     wanted = list(dict.fromkeys(strangers))
     if not wanted:
         return []
-    former = dict(db.session.execute(
-        select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
-        .where(Membership.school_id == school_id, User.id.in_(wanted))
-    ).all())
+    former = known_names(school_id, wanted)
     named = [msg("plan.not_member", name=n) for n in by_pinyin(former.values(), str)]
     others = [u for u in wanted if u not in former]
     if at is None:

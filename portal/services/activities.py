@@ -89,8 +89,12 @@ class ParticipantInput:
     role: str
 
 
-def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[list[ParticipantInput], list[Msg]]:
+def _parse_participants(school_id: int, raw: Any, type_roles: dict,
+                        default_role: str) -> tuple[list[ParticipantInput], list[Msg]]:
+    """The list sent, checked for its shape, roles and repeats. Someone listed twice is named
+    if the school knows them (:func:`access.known_names`), else said at their place, never by id."""
     errors: list[Msg] = []
+    twice: dict[int, int] = {}  # id → the place it came again at (its first repeat)
     out: list[ParticipantInput] = []
     if raw is None:
         return out, errors
@@ -112,10 +116,14 @@ def _parse_participants(raw: Any, type_roles: dict, default_role: str) -> tuple[
             errors.append(msg("participants.role", n=i + 1, roles=_role_words(type_roles)))
             continue
         if uid in seen:
-            errors.append(msg("participants.twice", n=i + 1, user=uid))
+            twice.setdefault(uid, i + 1)
             continue
         seen.add(uid)
         out.append(ParticipantInput(uid, role))
+    if twice:
+        names = access.known_names(school_id, twice)
+        errors.extend(msg("participants.twice_named", name=n) for n in by_pinyin(names.values(), str))
+        errors.extend(msg("participants.twice", n=n) for n in sorted(n for u, n in twice.items() if u not in names))
     return out, errors
 
 
@@ -202,7 +210,7 @@ def plan_activity(
     elif h and "hours" not in fields and (above := role_above_most(
             reg, schools.type_settings(school.id, type_key), reg.engine.definition.initial, h)) is not None:
         fields["hours"] = above
-    people, perrs = _parse_participants(participants, dict(reg.decl.roles), reg.decl.default_role)
+    people, perrs = _parse_participants(school.id, participants, dict(reg.decl.roles), reg.decl.default_role)
     if perrs:
         fields["participants"] = perrs
     elif people:
@@ -555,7 +563,7 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
     _require_open(act, "participants")
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the roster of an accepted year
     reg = schools.require_type(act.type_key)
-    people, perrs = _parse_participants(participants, dict(reg.decl.roles), reg.decl.default_role)
+    people, perrs = _parse_participants(act.school_id, participants, dict(reg.decl.roles), reg.decl.default_role)
     if not perrs and not people:
         perrs = [msg("participants.none")]
     if perrs:
@@ -599,6 +607,16 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
                 row.role = p.role
         note_list_change(s, act, actor.id, added=new_roles, roles=roles)
     return added
+
+
+def change_role(act: Activity, actor: User, user_id: int, role: Any) -> None:
+    """Give someone on the list another role (:func:`set_participants` for one person): a role the
+    type has not is refused in a sentence of its own, not at a place in a list none was sent."""
+    _require_organizer(act, actor.id)
+    roles = dict(schools.require_type(act.type_key).decl.roles)
+    if not isinstance(role, str) or role not in roles:
+        raise Invalid(msg("participants.role_refused"), {"role": msg("participants.role_one", roles=_role_words(roles))})
+    set_participants(act, actor, [{"user_id": user_id, "role": role}])
 
 
 def remove_participant(act: Activity, actor: User, user_id: int) -> None:

@@ -7,6 +7,7 @@ Shorter exports stay direct downloads."""
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -206,7 +207,8 @@ def _claim(job_id: int, total: int) -> bool:
     writes it. The job may be run twice at once (queued by its request and by the outbox's
     sweep, ``portal.outbox``); the second wrote a second file, the first one's left behind past
     ``EXPORT_KEEP_HOURS`` (its name no longer in the row), and issued every 学分认定表 twice."""
-    return _update(job_id, {"status": "running", "total_rows": total, "done_rows": 0}, only_if="queued")
+    return _update(job_id, {"status": "running", "total_rows": total, "done_rows": 0, "failure": None},
+                   only_if="queued")
 
 
 def _counted(rows: Iterable[list[Any]], job_id: int) -> Iterator[list[Any]]:
@@ -257,7 +259,7 @@ def _write(kind: str, fmt: str, rows: Iterator[list[Any]], target: Path, year: s
 @jobs.job("exports.run", retries=2, retry_delay=60)
 def run(job_id: int) -> None:
     row = db.session.get(ExportJob, job_id)
-    if row is None or row.status == "done":
+    if row is None or row.status in ("done", "failed"):  # failed for good: asked again, it is a new export
         return
     if row.kind in CERTIFICATE_KINDS.values():
         _certificates(row)
@@ -275,9 +277,9 @@ def run(job_id: int) -> None:
     try:
         _private_file(target)
         written = _write(kind, fmt, _counted(rows, job_id), target, year, lang, district_id)
-    except Exception:
+    except Exception as exc:
         target.unlink(missing_ok=True)
-        _progress(job_id, status=_after_failure())
+        _progress(job_id, status=_after_failure(), failure=failure_of(exc))
         raise
     if written < 0:
         written = total
@@ -288,6 +290,14 @@ def _after_failure() -> str:
     """The state of an export whose try raised: "failed" once huey will not try again (the page
     stops waiting and says to ask again), else "queued" for the next try."""
     return "failed" if jobs.last_try() else "queued"
+
+
+def failure_of(exc: BaseException) -> str:
+    """Why a try failed, as the page says it (a message code): the disk full, the file not
+    stored (another error of the file system), or any other error (logged with its trace)."""
+    if isinstance(exc, OSError):
+        return "export.failed_disk_full" if exc.errno == errno.ENOSPC else "export.failed_storage"
+    return "export.failed_error"
 
 
 def _private_file(target: Path) -> None:
@@ -327,9 +337,9 @@ def _certificates(row: ExportJob) -> None:
             data = make(school, year, issued_by, lambda n: _progress(job_id, done_rows=n))
         _private_file(target)
         target.write_bytes(data)
-    except Exception:
+    except Exception as exc:
         target.unlink(missing_ok=True)
-        _progress(job_id, status=_after_failure())
+        _progress(job_id, status=_after_failure(), failure=failure_of(exc))
         raise
     _finish(job_id, target, done_rows=total, total_rows=total)
 

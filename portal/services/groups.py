@@ -16,7 +16,7 @@ from portal.assessment import EXEMPT, hours_recognised
 from portal.database import read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import Msg, msg, shown
+from portal.messages import Msg, msg
 from portal.models import GroupMember, Membership, School, TeachingGroup, User
 from portal.security import MAX_ID, is_digits
 from portal.services import access, staff_log
@@ -288,14 +288,15 @@ def delete_group(group: TeachingGroup, *, by: policy.Actor) -> None:
 
 def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]:
     """User ids for picker choices: ``all`` (every active member), ``g:<group id>`` or
-    ``u:<user id>``; in the order given, each person once. Unknown choices are errors."""
+    ``u:<user id>``; in the order given, each person once. Unknown choices are errors, said in
+    words and once each (a forged value is not echoed: it is no word of the page's language)."""
     if not isinstance(choices, list):
-        return [], [msg("audience.bad", value=shown(choices))]
+        return [], [msg("audience.bad")]
     errors: list[Msg] = []
     out: list[int] = []
     groups: list[int] = []
     people: list[int] = []
-    everyone = False
+    everyone = bad = False
     for raw in choices:
         text = raw if isinstance(raw, str) else ""
         kind, _, rest = text.partition(":")
@@ -304,7 +305,9 @@ def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]
         elif kind in ("g", "u") and is_digits(rest) and len(rest) <= 12 and 1 <= int(rest) <= MAX_ID:
             (groups if kind == "g" else people).append(int(rest))
         else:
-            errors.append(msg("audience.bad", value=shown(raw)))
+            bad = True
+    if bad:
+        errors.append(msg("audience.bad"))
     if everyone:
         out.extend(
             db.session.execute(
@@ -320,7 +323,8 @@ def audience_ids(school_id: int, choices: object) -> tuple[list[int], list[Msg]]
                 select(TeachingGroup.id).where(TeachingGroup.id.in_(groups), TeachingGroup.school_id == school_id)
             ).scalars()
         )
-        errors.extend(msg("audience.bad", value=f"g:{g}") for g in groups if g not in known)
+        if any(g not in known for g in groups):
+            errors.append(msg("audience.group_unknown"))
         out.extend(
             db.session.execute(
                 select(GroupMember.user_id).where(GroupMember.group_id.in_(known)).order_by(GroupMember.user_id)

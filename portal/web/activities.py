@@ -119,7 +119,7 @@ def _participant_input(school_id: int, members, roles, default_role: str) -> tup
     errors: list = []
     for role in sorted(roles, key=lambda r: r == default_role):  # the default role last
         ids, errs = groups.audience_ids(school_id, chosen[role])
-        errors.extend(errs)
+        errors.extend(e for e in errs if e not in errors)  # a forged choice under two roles: said once
         for uid in ids:
             picked.setdefault(uid, role)
     for u in members:
@@ -412,7 +412,7 @@ def _changed(act, school, change, chosen: dict[str, list[str]] | None = None) ->
         change()
     except (Invalid, Conflict, NotFound) as exc:
         db.session.rollback()
-        problem = exc.fields.get("participants") if isinstance(exc, Invalid) else None
+        problem = (exc.fields.get("participants") or exc.fields.get("role")) if isinstance(exc, Invalid) else None
         return _participants_page(act, school, error=tr(exc) + (_(": ") + tr(problem) if problem else ""),
                                   chosen=chosen, status=exc.status)
     return None
@@ -476,7 +476,7 @@ def participant_role(activity_id: int):
     def change(act: Any, uid: int | None) -> None:
         if uid is None or uid not in {p.user_id for p, _u in activities.participants_with_users(act.id)}:
             raise NotFound(coded("participant.not_found"))
-        activities.set_participants(act, current_user._get_current_object(), [{"user_id": uid, "role": role}])
+        activities.change_role(act, current_user._get_current_object(), uid, role)
 
     return _change_one(activity_id, change, _("The role has been changed."))
 

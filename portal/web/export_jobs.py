@@ -14,7 +14,7 @@ from portal import policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
 from portal.errors import DomainError, Invalid
 from portal.i18n import lang_code
-from portal.messages import school_year_text, tr
+from portal.messages import TEXTS, msg, school_year_text, tr
 from portal.models import ExportJob, School
 from portal.reports.views import headings_lang
 from portal.services import credits, export_jobs
@@ -29,9 +29,11 @@ bp = Blueprint("export_jobs", __name__)
 
 
 def _state(row: ExportJob) -> dict:
+    """The export's state as its page shows it (and asks for it again, as JSON): why it failed in words."""
     ready = export_jobs.file_of(row, utcnow()) is not None
+    failed = row.status == "failed" and row.failure in TEXTS
     return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows,
-            "percent": export_jobs.percent(row),
+            "percent": export_jobs.percent(row), "reason": tr(msg(row.failure)) if failed and row.failure else "",
             "ready": ready, "url": url_for("export_jobs.download", job_id=row.id) if ready else ""}
 
 

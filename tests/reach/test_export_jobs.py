@@ -4,6 +4,7 @@ time (then 410)."""
 
 from __future__ import annotations
 
+import errno
 import io
 from datetime import timedelta
 
@@ -61,7 +62,7 @@ def test_the_worker_writes_the_ledger_workbook_for_the_one_who_asked(make_app, t
 def test_an_export_failing_every_try_is_queued_again_then_failed_for_good(make_app, tmp_path, monkeypatch):
     """A try that raises while tries are left puts the export back to "queued" (the page keeps
     waiting); the last one marks it "failed", and the page says it will not be tried again,
-    instead of promising a retry and asking the server every two seconds for good."""
+    instead of promising a retry and asking the server every two seconds for good, and why."""
     from portal import jobs
 
     tries: list[bool] = []  # each try: is it the last?
@@ -70,7 +71,7 @@ def test_an_export_failing_every_try_is_queued_again_then_failed_for_good(make_a
 
     def broken_writer(*args, **kwargs):
         tries.append(jobs.last_try())
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     def recorded(job, **values):
         if "status" in values:
@@ -97,8 +98,10 @@ def test_an_export_failing_every_try_is_queued_again_then_failed_for_good(make_a
     assert states == ["running", "queued", "running", "queued", "running", "failed"]
     page = district.get(f"/exports/{job_id}").get_data(as_text=True)
     assert 'data-status="failed"' in page and "不会再自动重试" in page
+    assert "原因：<span data-export-reason>写入文件时服务器磁盘已满。<" in page  # why, in words
     with app.app_context():
-        assert db.session.get(ExportJob, job_id).stored_name is None
+        row = db.session.get(ExportJob, job_id)
+        assert row.stored_name is None and row.failure == "export.failed_disk_full"
 
 
 def test_a_file_made_before_they_left_is_not_theirs_after_nor_are_the_schools_pages(make_app, tmp_path):
@@ -192,3 +195,11 @@ def test_an_export_file_is_the_portals_alone_while_it_is_written(make_app, tmp_p
     assert seen == [0o600]
     (written,) = shared.iterdir()
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+def test_why_an_export_failed_is_said_by_what_stopped_it():
+    """The reason its page shows (``export_jobs.failure_of``): the disk full, another error of the
+    file system, or anything else (logged with its trace for the administrator)."""
+    assert export_jobs.failure_of(OSError(errno.ENOSPC, "No space left on device")) == "export.failed_disk_full"
+    assert export_jobs.failure_of(PermissionError(errno.EACCES, "Permission denied")) == "export.failed_storage"
+    assert export_jobs.failure_of(ValueError("a cell too long")) == "export.failed_error"

@@ -331,9 +331,11 @@ def test_a_teacher_away_and_back_whose_absence_meanwhile_does_not_count(site, as
     assert f'data-testid="record-absence-of-{act_id}"' not in page  # missed while away: not listed
 
 
-def test_background_exports_one_written_one_waiting(site, as_user):
+def test_background_exports_one_written_one_waiting_one_failed(site, as_user):
     """The district admin's exports (``portal.demo_exports``): the ledger workbook written as the
-    worker writes it, its page offering the download; the summary waiting for the worker."""
+    worker writes it, its page offering the download; the summary waiting for the worker; the
+    ledger as CSV failed for good, its page saying so and why, in words — and the worker, handed
+    it, leaves it failed (asked again, it is a new export)."""
     from portal.demo_exports import ASKED_BY
     from portal.models import ExportJob
     from portal.services import export_jobs
@@ -343,9 +345,15 @@ def test_background_exports_one_written_one_waiting(site, as_user):
         jobs = db.session.execute(select(ExportJob).join(User, User.id == ExportJob.user_id)
                                   .where(User.username == ASKED_BY).order_by(ExportJob.id)).scalars().all()
         assert [(j.kind, j.status) for j in jobs] == [(export_jobs.DISTRICT_LEDGER, "done"),
-                                                      (export_jobs.DISTRICT_SUMMARY, "queued")]
+                                                      (export_jobs.DISTRICT_SUMMARY, "queued"),
+                                                      (export_jobs.DISTRICT_LEDGER, "failed")]
         assert jobs[0].done_rows > 0 and export_jobs.file_of(jobs[0], utcnow()) is not None
-        done, waiting = (j.id for j in jobs)
+        done, waiting, failed = (j.id for j in jobs)
+        assert 0 < jobs[2].done_rows < jobs[2].total_rows and jobs[2].download_name.endswith(".csv")
+        export_jobs.run(failed)  # the worker, handed it by its request, leaves it
+        db.session.expire_all()
+        row = db.session.get(ExportJob, failed)
+        assert (row.status, row.stored_name, row.failure) == ("failed", None, "export.failed_disk_full")
     client = as_user(ASKED_BY)
     page = client.get(f"/exports/{done}").get_data(as_text=True)
     assert 'data-status="done"' in page and f'href="/exports/{done}/file"' in page
@@ -353,6 +361,14 @@ def test_background_exports_one_written_one_waiting(site, as_user):
     page = client.get(f"/exports/{waiting}").get_data(as_text=True)
     assert 'data-status="queued"' in page and 'data-export-rows>0<' in page
     assert as_user("admin").get(f"/exports/{done}").status_code == 404  # the district admin's alone
+    page = client.get(f"/exports/{failed}").get_data(as_text=True)
+    said = page.split('data-testid="export-failed"')[1].split("</p>")[0]
+    assert 'data-status="failed"' in page and "hidden" not in said.split(">")[0]
+    assert "不会再自动重试" in said and "原因：<span data-export-reason>写入文件时服务器磁盘已满。<" in said
+    assert 'data-testid="export-download" hidden' in page and client.get(f"/exports/{failed}/file").status_code == 404
+    assert client.get(f"/exports/{failed}.json").get_json()["reason"] == "写入文件时服务器磁盘已满。"
+    page = client.get(f"/exports/{failed}?lang=en", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Reason: <span data-export-reason>The server&#39;s disk was full while the file was being written." in page
 
 
 def test_a_sign_up_list_the_organizer_confirmed(site, as_user):

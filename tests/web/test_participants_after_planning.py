@@ -257,6 +257,38 @@ def test_a_stranger_an_empty_list_and_a_locked_year_change_nothing(app, place):
     assert _rows(act.id) == before
 
 
+def _stranger_and_leaver(place: dict[str, Any]) -> Any:
+    """A teacher of another school (欧阳明, returned) and t4 gone from this one as 李娜."""
+    other = factories.school("S2", types=("lecture",))
+    stranger = factories.person(other, "x1", "teacher", name="欧阳明")
+    admin = access.actor(place["admin"].id, place["school"].id)
+    staff_service.deactivate(place["school"], place["t4"].id, by=admin)
+    place["t4"].display_name = "李娜"
+    db.session.commit()
+    return stranger
+
+
+def _in_both_languages(app, said: Any) -> tuple[str, str]:
+    """A refusal's messages in Chinese and in English."""
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        zh = tr(said)
+    with app.test_request_context(headers={"Accept-Language": "en"}), force_locale("en"):
+        en = tr(said)
+    return zh, en
+
+
+def _api_says(app, act_id: int, sent: list[dict], zh: str, en: str) -> tuple[Any, str]:
+    """The API refuses ``sent`` with the messages ``en`` (by default) and ``zh`` (asked for);
+    returns its client and the call's path."""
+    api = api_login(app.test_client(), "org", PASSWORD)
+    path = f"/api/v1/activities/{act_id}/participants"
+    r = api.post(path, json={"participants": sent}, headers=S1)
+    assert r.status_code == 422 and r.get_json()["fields"]["participants"] == en.split("; "), r.get_json()
+    r = api.post(path, json={"participants": sent}, headers={**S1, "Accept-Language": "zh-CN"})
+    assert r.get_json()["fields"]["participants"] == zh.split("；"), r.get_json()
+    return api, path
+
+
 def _words_only(text: str, *ids: int) -> None:
     """A Chinese refusal: words, no code, no id, no English."""
     assert not re.search(r"[A-Za-z_]{3,}", text), text
@@ -268,12 +300,7 @@ def test_who_is_not_a_member_and_a_role_not_of_the_type_are_said_in_words(app, p
     """A former member by name; a user of another school and an id nobody has without name or
     id (at their place in the list sent); a role the type has not: the type's roles in words
     (in English with the key to send). The service, the page and the API, in both languages."""
-    other = factories.school("S2", types=("lecture",))
-    stranger = factories.person(other, "x1", "teacher", name="欧阳明")
-    admin = access.actor(place["admin"].id, place["school"].id)
-    staff_service.deactivate(place["school"], place["t4"].id, by=admin)
-    place["t4"].display_name = "李娜"
-    db.session.commit()
+    stranger = _stranger_and_leaver(place)
     act = _plan(place)
     before = _rows(act.id)
     sent = [{"user_id": place["t3"].id}, {"user_id": stranger.id}, {"user_id": 987654}, {"user_id": place["t4"].id}]
@@ -281,10 +308,7 @@ def test_who_is_not_a_member_and_a_role_not_of_the_type_are_said_in_words(app, p
         activities.set_participants(act, place["organizer"], sent)
     said = info.value.fields["participants"]
     assert [m.code for m in said] == ["plan.not_member", "plan.not_member_at", "plan.not_member_at"]
-    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        zh = tr(said)
-    with app.test_request_context(headers={"Accept-Language": "en"}), force_locale("en"):
-        en = tr(said)
+    zh, en = _in_both_languages(app, said)
     assert zh == "李娜已不是本校人员；第 2 项：不是本校人员；第 3 项：不是本校人员"
     assert en == "李娜 is no longer a member of this school; #2: not a member of this school; #3: not a member of this school"
     _words_only(zh, stranger.id, 987654)
@@ -325,12 +349,7 @@ def test_who_is_not_a_member_and_a_role_not_of_the_type_are_said_in_words(app, p
                  headers={"Accept-Language": "en"})
     assert "its roles are Attendee (attendee), Speaker (speaker)" in r.get_data(as_text=True)
     # the API: English by default, Chinese when asked
-    api = api_login(app.test_client(), "org", PASSWORD)
-    path = f"/api/v1/activities/{act.id}/participants"
-    r = api.post(path, json={"participants": sent}, headers=S1)
-    assert r.status_code == 422 and r.get_json()["fields"]["participants"] == en.split("; "), r.get_json()
-    r = api.post(path, json={"participants": sent}, headers={**S1, "Accept-Language": "zh-CN"})
-    assert r.get_json()["fields"]["participants"] == zh.split("；"), r.get_json()
+    api, path = _api_says(app, act.id, sent, zh, en)
     r = api.post(path, json={"participants": [{"user_id": place["t3"].id, "role": "boss"}]},
                  headers={**S1, "Accept-Language": "zh-CN"})
     assert r.get_json()["fields"]["participants"] == ["第 1 项：不是本类活动的角色，可选的角色为：听讲教师、主讲人"]
@@ -483,3 +502,93 @@ def test_the_api_of_another_school_finds_nothing(app, place):
     api = api_login(app.test_client(), "adm2", PASSWORD)
     r = api.delete(f"/api/v1/activities/{act.id}/participants/{place['t1'].id}", headers={"X-School": "S2"})
     assert r.status_code == 404 and _rows(act.id) == before
+
+
+# -- small refusals said in words (named, no code, no index on a single row) ----------------------
+
+
+def test_someone_listed_twice_is_named_and_a_stranger_listed_twice_is_not(app, place):
+    """Before: "#2: user 7 is listed twice" — an id, on a Chinese page and in the API alike. Now
+    whom the school knows (a member, or one who left: 李娜) by name; anyone else at their place."""
+    stranger = _stranger_and_leaver(place)
+    act = _plan(place)
+    before = _rows(act.id)
+    t3, t4 = place["t3"].id, place["t4"].id
+    sent = [{"user_id": t3}, {"user_id": stranger.id}, {"user_id": t4}, {"user_id": t3}, {"user_id": stranger.id},
+            {"user_id": t4}]
+    with pytest.raises(Invalid) as info:
+        activities.set_participants(act, place["organizer"], sent)
+    said = info.value.fields["participants"]
+    assert [m.code for m in said] == ["participants.twice_named", "participants.twice_named", "participants.twice"]
+    zh, en = _in_both_languages(app, said)
+    assert zh == "李娜被重复列出；王雅琴被重复列出；第 5 项：重复列出"  # in pinyin order, then by place
+    assert en == "李娜 is listed twice; 王雅琴 is listed twice; #5: listed twice"
+    _words_only(zh, stranger.id, t3, t4)
+    assert "欧阳明" not in zh + en and str(stranger.id) not in en
+    db.session.rollback()
+    with pytest.raises(Invalid) as planned:  # planning says it in the same words
+        activities.plan_activity(place["school"], place["organizer"], "lecture", "听课", START, END, "3",
+                                 [{"user_id": t3}, {"user_id": t3}], {"topic": "听课"})
+    assert [m.code for m in planned.value.fields["participants"]] == ["participants.twice_named"]
+    db.session.rollback()
+    _api_says(app, act.id, sent, zh, en)
+    assert _rows(act.id) == before
+
+
+def _page_error(r) -> str:
+    found = re.search(r'data-testid="participants-error">([^<]*)<', r.get_data(as_text=True))
+    assert found is not None, r.get_data(as_text=True)
+    return found.group(1)
+
+
+def test_a_forged_choice_of_the_picker_is_said_in_words_not_echoed(app, place):
+    """Before: 无效的选项“g:999999” — the form's code on a Chinese page (and whatever was forged
+    echoed into it). Now a sentence: a choice the form does not offer, or a group not of the
+    school; once, whatever number of fields carried it."""
+    act = _plan(place)
+    before = _rows(act.id)
+    org = log_in(app.test_client(), place["organizer"], place["school"].id)
+    path = f"/activities/{act.id}/participants"
+    for data, zh in (
+        ({"people-attendee": "boss:1", "people-speaker": "<b>x</b>"}, "参加者未能选定：所提交的选项中有本页未提供的选项"),
+        ({"people-attendee": "g:999999"}, "参加者未能选定：所选的教研组中有不属于本校的教研组"),
+    ):
+        r = org.post(path, data=data)
+        said = _page_error(r)
+        assert r.status_code == 422 and said == zh, said
+        _words_only(said, 999999)
+        assert "<b>" not in r.get_data(as_text=True)
+    r = org.post(f"{path}?lang=en", data={"people-attendee": ["u:abc", "g:999999"]}, headers={"Accept-Language": "en"})
+    said = _page_error(r)
+    assert "a choice sent is not one this form offers" in said and "not a group of this school" in said
+    assert "abc" not in said and "999999" not in said
+    assert _rows(act.id) == before
+
+
+def test_a_forged_role_on_a_row_is_a_plain_sentence(app, place):
+    """The role of one row is no list: its refusal had 「第 1 项：」 in front (the API's list of
+    participants keeps its places)."""
+    act = _plan(place)
+    before = _rows(act.id)
+    org = log_in(app.test_client(), place["organizer"], place["school"].id)
+    path = f"/activities/{act.id}/participants/role"
+    r = org.post(path, data={"user_id": str(place["t2"].id), "role": "boss"})
+    assert r.status_code == 422 and _page_error(r) == "角色未更改：不是本类活动的角色，可选的角色为：听讲教师、主讲人"
+    r = org.post(f"{path}?lang=en", data={"user_id": str(place["t2"].id), "role": "boss"},
+                 headers={"Accept-Language": "en"})
+    assert _page_error(r) == ("the role was not changed: not a role of this type of activity; its roles are "
+                              "Attendee (attendee), Speaker (speaker)")
+    with pytest.raises(Forbidden):  # who may not organise it learns nothing of the roles
+        activities.change_role(act, place["t1"], place["t2"].id, "boss")
+    db.session.rollback()
+    assert _rows(act.id) == before
+
+
+def test_the_note_says_who_stays_on_the_list(app, place):
+    act = _plan(place)
+    org = log_in(app.test_client(), place["organizer"], place["school"].id)
+    zh = org.get(f"/activities/{act.id}/participants").get_data(as_text=True)
+    note = re.search(r'data-testid="participants-note">([^<]*)<', zh)
+    assert note is not None and "已签到" in note.group(1) and "已提交过程材料" in note.group(1)
+    en = org.get(f"/activities/{act.id}/participants?lang=en", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "has checked in" in en

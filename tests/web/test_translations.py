@@ -94,3 +94,26 @@ def test_the_lang_argument_takes_the_usual_spellings_of_chinese(site, as_user, a
     assert c.get("/lang/fr").status_code == 404
     assert c.get("/lang/en-US").status_code == 302
     assert "Plan an activity" in c.get("/activities/new").get_data(as_text=True)
+
+
+def test_no_pending_translation_is_of_a_msgid_the_code_no_longer_has():
+    """``pending/*.json`` feed the catalog (``merge_pending.py``, extracting as it does) with
+    translations of msgids the code uses; one of a msgid since changed or removed is dead weight a translator reads for
+    nothing (and a file of only such, a file to keep). Keyed as the merge keys them: a msgid
+    with a context as "context\\u0004msgid", a plural one by its singular."""
+    import json
+
+    from babel.messages.extract import DEFAULT_KEYWORDS
+
+    with (ROOT / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    keys: set[str] = set()
+    for folder in ("portal", "plugins"):
+        for _file, _line, message, _comments, ctx in extract_from_dir(
+            str(ROOT / folder), method_map, options_map, keywords={**DEFAULT_KEYWORDS, "_l": None, "_pl": ((1, "c"), 2)}
+        ):
+            keys.add(f"{ctx}\x04{_singular(message)}" if ctx else _singular(message))
+    assert len(keys) > 200  # the extraction itself works
+    dead = {path.name: gone for path in sorted((PO.parents[2] / "pending").glob("*.json"))
+            if (gone := sorted(json.loads(path.read_text(encoding="utf-8")).keys() - keys))}
+    assert not dead, dead
