@@ -18,10 +18,10 @@ backend under a key that holds everything the part depends on:
 The district table keeps one row of figures per school the same way
 (:func:`cached_per_school`): after a credit in one school only that school is recomputed.
 
-The navigation bar of every page is cached the same way (``{% cache %}`` in ``base.html``,
-Flask-Caching's Jinja extension) under :func:`nav_key`: everything it shows is already in
-hand after the login query (name, schools, roles, language, unread notifications), so it
-needs no stamp. Its
+The navigation bar of every page (``{% call navigation_bar() %}`` in ``base.html``) is kept
+in the process, and cached when the cache is on, under :func:`nav_parts`: everything it shows
+is already in hand after the login query (name, schools, roles, language, unread
+notifications), so it needs no stamp, and it is kept even with the cache off. Its
 forms (log out, switch school) need the session's CSRF token, a per-session secret that
 must never be cached: the cached markup holds :data:`CSRF_SLOT` instead, and
 :func:`fill_csrf_slots` (a filter around the cache tag) puts this session's token in after
@@ -40,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -57,6 +57,9 @@ from portal.models import School
 
 BUILD_KEY = "yanxiu.build"
 STATS_KEY = "yanxiu.page_cache_stats"
+NAV_MEMO_KEY = "yanxiu.nav_kept"  # the navigation bars rendered in this process, by nav_parts()
+NAV_KEPT = 1000  # bars kept per process (a bar is a few kB)
+NAV_SECONDS = 3600  # a bar's life in the page cache
 OFF_KEY = "yanxiu.page_cache_off"  # True when CACHE_TYPE is NullCache: nothing is ever found
 CODE_SUFFIXES = (".py", ".html", ".mo")
 T = TypeVar("T")
@@ -83,6 +86,7 @@ def init_app(app: Flask, plugin_objects: Iterable[object]) -> None:
     app.extensions[BUILD_KEY] = build_id(plugin_objects)
     app.extensions[OFF_KEY] = isinstance(app.extensions["cache"][cache], NullCache)
     app.extensions[STATS_KEY] = Counter()
+    app.extensions[NAV_MEMO_KEY] = OrderedDict()
     app.jinja_env.globals["csrf_slot"] = CSRF_SLOT
     app.jinja_env.filters["fill_csrf_slots"] = fill_csrf_slots
     app.after_request(splice_parts)
@@ -129,14 +133,15 @@ def _code_files(root: str) -> list[str]:
     return sorted(found)
 
 
-def nav_key() -> str:
-    """The key of the navigation bar: who is logged in (name, schools with their roles, the
-    school chosen), the language, the build and the URL root. Nothing of the session: the
-    bar's forms get their CSRF token after the lookup (:func:`fill_csrf_slots`)."""
+def nav_parts() -> tuple[object, ...]:
+    """Everything the navigation bar shows or asks: who is logged in (name, schools with their
+    roles, the school chosen: the policy's answers in the bar follow from these roles alone),
+    the unread notifications, the language, the build and the URL root. All of it is read with
+    the login query of this request, so a key made of it is never older than the database.
+    Nothing of the session: the bar's forms get their CSRF token after the lookup
+    (:func:`fill_csrf_slots`)."""
     from portal.current import current_roles, current_school, unread_notifications, user_schools
 
-    if current_app.extensions.get(OFF_KEY):
-        return "nav:off"  # the cache off (NullCache): no key is looked up, so none is worked out
     parts: tuple[object, ...] = (current_app.extensions[BUILD_KEY], lang_code(), request.script_root)
     if current_user.is_authenticated:
         school = current_school()
@@ -144,11 +149,54 @@ def nav_key() -> str:
             current_user.get_id(),
             current_user.display_name,
             school.id if school else None,
-            sorted(current_roles()),
-            [(s.id, s.code, s.name, roles) for s, roles in user_schools()],
+            tuple(sorted(current_roles())),
+            tuple((s.id, s.code, s.name, tuple(roles)) for s, roles in user_schools()),
             unread_notifications(),  # the bell's badge
         )
+    return parts
+
+
+def nav_key() -> str:
+    """The key of the navigation bar in the page cache (:func:`nav_parts`, hashed)."""
+    return _nav_cache_key(nav_parts())
+
+
+def _nav_cache_key(parts: tuple[object, ...]) -> str:
     return "nav:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def navigation_bar(caller: Callable[[], str]) -> Markup:
+    """The navigation bar (``{% call navigation_bar() %}`` in ``base.html``), rendered by
+    ``caller`` once per :func:`nav_parts` in this process (kept in :data:`NAV_MEMO_KEY`, the
+    :data:`NAV_KEPT` last used), else found in the page cache when it is on.
+
+    The bar is the same for everyone with the same parts, and the parts are read afresh on every
+    request, so a role given or taken, a name, a school or a language changed shows at once, in
+    every process: no invalidation is needed. Rendering it cost every signed-in page about
+    0.2 ms, against a few µs for its parts."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    kept: OrderedDict[tuple[object, ...], str] = app.extensions[NAV_MEMO_KEY]
+    stats = app.extensions[STATS_KEY]
+    parts = nav_parts()
+    html = kept.get(parts)
+    if html is not None:
+        kept.move_to_end(parts)
+        stats["nav kept"] += 1
+        return Markup(html)
+    key = None if app.extensions.get(OFF_KEY) else _nav_cache_key(parts)
+    found = None if key is None else cache.get(key)
+    if found is None:
+        stats["nav rendered"] += 1
+        html = str(caller())
+        if key is not None:
+            cache.set(key, html, timeout=NAV_SECONDS)
+    else:
+        stats["nav found"] += 1
+        html = str(found)
+    kept[parts] = html
+    while len(kept) > NAV_KEPT:
+        kept.popitem(last=False)
+    return Markup(html)
 
 
 def school_key(kind: str, school: School, parts: tuple[object, ...], per_language: bool = True) -> str:

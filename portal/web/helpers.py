@@ -20,7 +20,7 @@ from portal import messages, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.once import once_each
-from portal.page_cache import nav_key
+from portal.page_cache import navigation_bar
 from portal.registry import registry
 from portal.services import activities, credits, plans, school_plans, submissions
 from portal.timeutil import local_text, zone_of
@@ -308,7 +308,7 @@ def init_app(app: Flask) -> None:
         current_school=current_school,
         current_roles=current_roles,
         user_schools=user_schools,
-        nav_key=nav_key,
+        navigation_bar=navigation_bar,
         unread_notifications=unread_notifications,
         year_quota_label=year_texts.quota_label,
         year_quota_amount=year_texts.quota_amount,

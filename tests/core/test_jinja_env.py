@@ -32,3 +32,27 @@ def test_imports_work_with_and_without_globals_of_the_importer(app):
         )
         assert 'data-testid="quota-list"' in plain.render()
         assert extra.render() == "more"
+
+
+def test_a_new_context_holds_what_jinjas_would(app):
+    """``PageTemplate.new_context`` merges the maps itself; the context must be Jinja's own:
+    the template's globals over the environment's, the variables passed over both, the
+    environment's added later seen, the variables passed left as they were."""
+    from jinja2 import Template
+
+    from portal.jinja_env import PageTemplate
+
+    env = app.jinja_env
+    own = env.from_string("{{ marker }}|{{ shared }}|{{ lang_code is defined }}", globals={"marker": "own"})
+    assert isinstance(own, PageTemplate)
+    env.globals["shared"] = "live"
+    try:
+        for passed in (None, {}, {"marker": "passed"}, {"shared": "passed", "more": 1}):
+            kept = None if passed is None else dict(passed)
+            ours, jinjas = own.new_context(passed), Template.new_context(own, passed)
+            assert ours.parent == jinjas.parent and ours.globals_keys == jinjas.globals_keys
+            assert ours.parent is not passed and passed == kept
+        assert own.render() == "own|live|True"
+        assert own.render(marker="given") == "given|live|True"
+    finally:
+        del env.globals["shared"]
