@@ -142,12 +142,13 @@ def _each(
     else:
         snapshot = snapshot or activity_snapshot(act)
         return [rule(p, snapshot) for p in people]
-    made = [snapshot]
+    made: list[ActivitySnapshot | None] = [snapshot]
 
     def ask(p: Any) -> Decimal:  # the activity's snapshot made when the rule is first asked: none when all is known
-        if made[0] is None:
-            made[0] = activity_snapshot(act)
-        return rule(p, made[0])
+        snap = made[0]
+        if snap is None:
+            snap = made[0] = activity_snapshot(act)
+        return rule(p, snap)
 
     keys = keys_of(people)
     for p, key in zip(people, keys, strict=True):  # the rule asked once per distinct key, in order

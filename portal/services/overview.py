@@ -650,13 +650,13 @@ def _figures(
     for row, p in zip(rows, people, strict=True):
         if row not in first:
             first[row] = p
-    snapshot: list[Any] = []
+    made: list[Any] = []  # the activity's snapshot, once the rule is asked
 
     def asked(key: tuple[Any, ...], answer: Callable[..., Decimal], p: ParticipantRow) -> Decimal:
         if key not in known:
-            if not snapshot:
-                snapshot.append(activity_snapshot(act))
-            known[key] = answer(activity_type, act, p, settings, snapshot[0], rule)
+            if not made:
+                made.append(activity_snapshot(act))
+            known[key] = answer(activity_type, act, p, settings, made[0], rule)
         return known[key]
 
     # an adjusted participant has the reviewer's figure: the rule is not asked for it
