@@ -1403,9 +1403,11 @@ _COUNTED = select(
 _PEOPLE_OF_COUNTED = select(
     null(), Participation.activity_id, Participation.user_id, *(null() for _ in range(10)), literal_column("0"),
 ).where(Participation.activity_id.in_(bindparam("grouped", expanding=True)), Participation.user_id == bindparam("viewer"))
+# Unordered: the reader puts the people in the order they were added (``id``) itself; sorting the
+# whole union in the database cost a fifth of the statement
 PARTICIPANTS_OR_COUNTS: CompoundSelect = union_all(
     PARTICIPANTS_OF.order_by(None).add_columns(literal_column("1")), _COUNTED, _PEOPLE_OF_COUNTED
-).order_by(literal_column("1"))
+)
 
 
 def participant_groups(rows: Iterable[Any]) -> list[tuple[ParticipantRow, int]]:

@@ -134,19 +134,27 @@ def _each(
     any other rule is asked once per person. The keys come in one list and the answers in
     another: a page lists a hundred people, and a call per person to make a key and keep an answer
     cost more than the look-ups."""
-    snapshot = snapshot or activity_snapshot(act)
     people = people if isinstance(people, list) else list(people)
     if core_rule(activity_type):
         known = {} if known is None else known
     elif reads_role_and_hours(activity_type):
         known = {}
     else:
+        snapshot = snapshot or activity_snapshot(act)
         return [rule(p, snapshot) for p in people]
+    made: list[ActivitySnapshot | None] = [snapshot]
+
+    def ask(p: Any) -> Decimal:  # the activity's snapshot made when the rule is first asked: none when all is known
+        snap = made[0]
+        if snap is None:
+            snap = made[0] = activity_snapshot(act)
+        return rule(p, snap)
+
     keys = keys_of(people)
     for p, key in zip(people, keys, strict=True):  # the rule asked once per distinct key, in order
         if key is not None and key not in known:
-            known[key] = rule(p, snapshot)
-    return [rule(p, snapshot) if key is None else known[key] for p, key in zip(people, keys, strict=True)]
+            known[key] = ask(p)
+    return [ask(p) if key is None else known[key] for p, key in zip(people, keys, strict=True)]
 
 
 def credit_hours_each(

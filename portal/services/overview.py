@@ -4,8 +4,9 @@ queue, and the district table. Each is a fixed number of queries, whatever the s
 from __future__ import annotations
 
 import functools
+import operator
 from collections import defaultdict, namedtuple
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +33,7 @@ from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
 from portal.database import one_bound_each, read_rows
 from portal.extensions import db
+from portal.hours import present_at_most
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
 from portal.once import Memo
 from portal.page_cache import cached_per_school
@@ -46,7 +48,14 @@ from portal.services.activities import (
     participant_groups,
     participant_pairs,
 )
-from portal.services.ledger import credit_ceiling_each, credit_hours_each, rule_ignores_identity
+from portal.services.ledger import (
+    core_rule,
+    credit_ceiling,
+    credit_ceiling_each,
+    credit_hours_each,
+    credit_hours_for,
+    rule_ignores_identity,
+)
 from portal.services.snapshots import activity_snapshot
 from portal.services.stints import theirs
 from portal.sorting import by_pinyin
@@ -519,6 +528,9 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
 
 
 
+_first = operator.itemgetter(0)
+
+
 def _display_name(pair: tuple[ParticipantRow, NameRow]) -> str:
     return pair[1].display_name
 
@@ -543,7 +555,8 @@ def queue_items(
         return []
     ids = [a.id for a, _u in acts]
     shown = set(ids) if detailed is None else set(detailed) & set(ids)
-    grouped = {a.id for a, _u in acts if a.id not in shown and _countable(a.type_key)}
+    countable = Memo(_countable)  # asked once per type of the page, not once per activity
+    grouped = {a.id for a, _u in acts if a.id not in shown and countable[a.type_key]}
     # plain rows through the session's connection (same transaction): no ORM objects to build
     conn = db.session.connection()
     parts: dict[int, list[tuple[ParticipantRow, NameRow]]] = defaultdict(list)
@@ -554,7 +567,7 @@ def queue_items(
     ).all()
     # the rows by kind (a comprehension each: no call per row): a person (``id`` set), a counted
     # group (``n`` people), the viewer in a counted activity (``n`` = 0)
-    one_by_one = [r for r in rows if r[0] is not None]
+    one_by_one = sorted([r for r in rows if r[0] is not None], key=_first)  # in the order they were added
     counted = [r for r in rows if r[0] is None and r[-1]]
     viewer_in = {r[1] for r in rows if r[0] is None and not r[-1]}
     for pair in by_pinyin(participant_pairs(one_by_one), _display_name):  # as the activity page lists them
@@ -598,14 +611,9 @@ def queue_items(
             ceilings: list[Decimal | None] = [None] * len(pairs)
             notice = None
             if reg is not None:  # the rule asked once per distinct participant, not once per row
-                settings = settings_cache[act.type_key]
-                snapshot = activity_snapshot(act)
                 try:
-                    hours = list(credit_hours_each(reg.type, act, people_rows, settings, snapshot,
-                                                   known[act.type_key], rules[act.type_key]))
-                    if detail:
-                        ceilings = list(credit_ceiling_each(reg.type, act, people_rows, settings, snapshot,
-                                                            known[act.type_key], rules[act.type_key]))
+                    hours, ceilings = _figures(reg.type, act, people_rows, settings_cache[act.type_key],
+                                               known[act.type_key], rules[act.type_key], detail)
                 except PluginStepFailed as exc:  # reported with the plugin's name; no figures to show
                     hours, ceilings, notice = [None] * len(pairs), [None] * len(pairs), exc.notice
             if detail:
@@ -619,6 +627,50 @@ def queue_items(
             out.append(QueueItem(act, people, organizer_name, own, notice=notice,
                                  takes_part=viewer in [p.user_id for p in people_rows]))
     return out
+
+
+def _figures(
+    activity_type: Any, act: Any, people: list[ParticipantRow], settings: dict[str, Any],
+    known: dict[tuple[Any, ...], Decimal], rule: Callable[..., Decimal], ceilings: bool,
+) -> tuple[list[Decimal | None], list[Decimal | None]]:
+    """The hours (``credit_hours_each``) and, when ``ceilings``, the most each may be credited
+    (``credit_ceiling_each``) of an activity's ``people``, in order, worked out once per distinct
+    row of figures (role, attended, absent, excused, adjusted: a slice of the row) under a rule
+    that gives alike participants alike hours (:func:`ledger.rule_ignores_identity`): sixty people
+    have a handful, and a key made, an answer looked up and a ceiling's hours worked out per person
+    cost more than the rule's asks. The rule is asked as those functions ask it — once per distinct
+    role and hours, in the people's order, hours first; the core rule's answers kept in ``known``
+    (the page's, by type), a declared rule's for this activity only — and the activity's snapshot
+    is made only if the rule is asked. Any other rule is asked once per person, as they ask it."""
+    if not rule_ignores_identity(activity_type):
+        snapshot = activity_snapshot(act)
+        return (list(credit_hours_each(activity_type, act, people, settings, snapshot, known, rule)),
+                list(credit_ceiling_each(activity_type, act, people, settings, snapshot, known, rule)) if ceilings
+                else [None] * len(people))
+    if not core_rule(activity_type):
+        known = {}  # a declared rule may read the activity: its answers are this activity's
+    rows: list[tuple[Any, ...]] = [p[3:8] for p in people]  # (role, attended, absent, excused, adjusted)
+    first: dict[tuple[Any, ...], ParticipantRow] = {}
+    for row, p in zip(rows, people, strict=True):
+        if row not in first:
+            first[row] = p
+    made: list[Any] = []  # the activity's snapshot, once the rule is asked
+
+    def asked(key: tuple[Any, ...], answer: Callable[..., Decimal], p: ParticipantRow) -> Decimal:
+        if key not in known:
+            if not made:
+                made.append(activity_snapshot(act))
+            known[key] = answer(activity_type, act, p, settings, made[0], rule)
+        return known[key]
+
+    # an adjusted participant has the reviewer's figure: the rule is not asked for it
+    hours = {row: row[4] if row[4] is not None else asked(row[:4], credit_hours_for, p) for row, p in first.items()}
+    if not ceilings:
+        return [hours[row] for row in rows], [None] * len(people)
+    whole = act.hours
+    most = {row: asked((row[0], present_at_most(whole, p), row[2], row[3]), credit_ceiling, p)
+            for row, p in first.items()}
+    return [hours[row] for row in rows], [most[row] for row in rows]
 
 
 def _countable(type_key: str) -> bool:

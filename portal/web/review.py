@@ -25,6 +25,7 @@ from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
+from portal.timeutil import zone_of
 from portal.web.forms import ConfirmForm
 from portal.web.helpers import (
     FLASH_AT,
@@ -84,7 +85,7 @@ def queue():
         evidence_url=fixed.evidence_url,
         adjusting=adjusting,
         commenting=fixed.commenting,
-        when=local_time,
+        when=functools.partial(local_time, tz=zone_of(school)),  # the school's zone found once, not per card
     )
     return render_template(
         "review/queue.html",

@@ -41,7 +41,8 @@ def test_rows_not_objects_and_one_snapshot_per_activity(queue, queries, monkeypa
     assert queries.count == 3  # participants, evidence of the held, the school's type settings
     loaded = {type(obj) for obj in db.session.identity_map.values()}
     assert not loaded & {Activity, Participation, Evidence}  # rows: nothing built for hundreds of people
-    assert sorted(taken) == sorted(a.id for a, _u in held + reviewed)  # once per activity
+    # at most once per activity: only when its rule is asked (answers the page knows take none)
+    assert len(taken) == len(set(taken)) and set(taken) <= {a.id for a, _u in held + reviewed}
     assert sum(i.size for i in items) > len(items) * 2
 
 
@@ -222,3 +223,21 @@ def test_the_core_rule_is_asked_once_per_role_and_hours_for_hours_and_ceilings(q
     # and some participant's hours and ceiling were the one answer
     assert any(qp.would_get == qp.max_hours and qp.person.adjusted_hours is None
                for item in items for qp in item.participants if qp.max_hours is not None)
+
+
+def test_an_activity_whose_answers_are_known_takes_no_snapshot(queue, monkeypatch):
+    """The core rule's answers are the page's by type: an activity whose every participant's
+    role and hours were asked already (here: the same activities listed twice) makes no snapshot
+    of itself, and its figures are the ones given the first time."""
+    school_id, held, _reviewed = queue
+    taken = []
+    real = snapshots.activity_snapshot
+    for module in (overview, ledger):
+        monkeypatch.setattr(module, "activity_snapshot", lambda act, *a: taken.append(act.id) or real(act, *a))
+    items = overview.queue_items(school_id, held + held)
+    core = {a.id for a, _u in held if ledger.core_rule(registry().types[a.type_key].type)}
+    assert core and len(items) == 2 * len(held)
+    assert sorted(i for i in taken if i in core) == sorted(core)  # once each, not twice
+    first, again = items[: len(held)], items[len(held):]
+    assert [[(qp.would_get, qp.max_hours) for qp in i.participants] for i in first] == [
+        [(qp.would_get, qp.max_hours) for qp in i.participants] for i in again]
