@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -9,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select, union_all
 
 from portal.database import write_transaction
 from portal.extensions import db
@@ -144,21 +145,38 @@ def login(client: FlaskClient, user: User, school: School | None = None) -> Flas
 RETIREMENT = {"F": 50, "M": 55}
 
 
-def unexcused_absence(school_id: int, user_id: int, year: str) -> dict[int, Decimal]:
-    """A teacher's unexcused absence per semester: their attendance in the school's activities
-    of the year whose state a reviewer confirmed (the phase, asked of the type's workflow), but
-    those held while they were away from the staff (``stints``: not theirs to attend)."""
+def unexcused_absences(school_id: int, year: str, user_id: int | None = None) -> dict[int, dict[int, Decimal]]:
+    """Every teacher's unexcused absence per semester (user id → semester → hours): their
+    attendance in the school's activities of the year whose state a reviewer confirmed (the
+    phase, asked of the type's workflow), but those held while they were away from the staff
+    (``stints``: not theirs to attend). One read for everyone (:func:`seeds_status` asks it
+    of each teacher of an audit); ``user_id``: only theirs."""
     from portal.registry import registry
 
-    absent: dict[int, Decimal] = {}
-    for p, a in db.session.execute(
-        select(Participation, Activity).join(Activity, Activity.id == Participation.activity_id).where(
-            Participation.user_id == user_id, Activity.school_id == school_id, Activity.school_year == year)
-    ):
-        if registry().phase(a.type_key, a.state).counts_for_absence and not stints.away_at(school_id, [user_id],
-                                                                                           a.starts_at):
-            absent[a.semester] = absent.get(a.semester, Decimal("0")) + (p.absent_hours or Decimal("0"))
+    q = select(Participation.user_id, Participation.absent_hours, Activity.id, Activity.type_key, Activity.state,
+               Activity.starts_at, Activity.semester).join(Activity, Activity.id == Participation.activity_id).where(
+        Activity.school_id == school_id, Activity.school_year == year)
+    if user_id is not None:
+        q = q.where(Participation.user_id == user_id)
+    rows = db.session.execute(q).all()
+    confirmed = [r for r in rows if registry().phase(r.type_key, r.state).counts_for_absence]
+    # who was away when each activity began: one question per activity, for all its people
+    people: dict[int, set[int]] = {}
+    for r in confirmed:
+        people.setdefault(r.id, set()).add(r.user_id)
+    starts = {r.id: r.starts_at for r in confirmed}
+    away = {act: stints.away_at(school_id, uids, starts[act]) for act, uids in people.items()}
+    absent: dict[int, dict[int, Decimal]] = {}
+    for r in confirmed:
+        if r.user_id not in away[r.id]:
+            mine = absent.setdefault(r.user_id, {})
+            mine[r.semester] = mine.get(r.semester, Decimal("0")) + (r.absent_hours or Decimal("0"))
     return absent
+
+
+def unexcused_absence(school_id: int, user_id: int, year: str) -> dict[int, Decimal]:
+    """A teacher's unexcused absence per semester (:func:`unexcused_absences`)."""
+    return unexcused_absences(school_id, year, user_id).get(user_id, {})
 
 
 def counted_people(school_id: int, year: str) -> set[int]:
@@ -169,25 +187,72 @@ def counted_people(school_id: int, year: str) -> set[int]:
     on the year's summary if, and only if, they are one."""
     from portal.registry import registry
 
-    people = set(db.session.execute(select(CreditEntry.user_id).where(
-        CreditEntry.school_id == school_id, CreditEntry.school_year == year)).scalars())
-    people |= set(db.session.execute(select(Exemption.user_id).where(
-        Exemption.school_id == school_id, Exemption.school_year == year)).scalars())
-    people |= set(db.session.execute(select(OwnWriting.user_id).where(
-        OwnWriting.school_id == school_id, OwnWriting.school_year == year)).scalars())
-    for uid, a in db.session.execute(select(Evidence.user_id, Activity).join(Activity, Activity.id == Evidence.activity_id).where(
-            Activity.school_id == school_id, Activity.school_year == year,
-            Evidence.kind.in_(("reading_notes", "paper", "reflection")))):
+    people = set(db.session.execute(union_all(*(  # one read of the three tables
+        select(t.user_id).where(t.school_id == school_id, t.school_year == year)
+        for t in (CreditEntry, Exemption, OwnWriting)))).scalars())
+    for uid, type_key, state, starts_at in db.session.execute(
+            select(Evidence.user_id, Activity.type_key, Activity.state, Activity.starts_at)
+            .join(Activity, Activity.id == Evidence.activity_id).where(
+                Activity.school_id == school_id, Activity.school_year == year,
+                Evidence.kind.in_(("reading_notes", "paper", "reflection")))):
         # not writing on what never took place (cancelled), nor on what was held while they were away
-        if registry().phase(a.type_key, a.state).counts_writing and not stints.away_at(school_id, [uid], a.starts_at):
+        if registry().phase(type_key, state).counts_writing and not stints.away_at(school_id, [uid], starts_at):
             people.add(uid)
-    for p, a in db.session.execute(
-        select(Participation, Activity).join(Activity, Activity.id == Participation.activity_id).where(
+    for uid, absent, excused, type_key, state in db.session.execute(
+        select(Participation.user_id, Participation.absent_hours, Participation.excused_hours, Activity.type_key,
+               Activity.state).join(Activity, Activity.id == Participation.activity_id).where(
             Activity.school_id == school_id, Activity.school_year == year)
     ):
-        if registry().phase(a.type_key, a.state).counts_for_absence and (p.absent_hours or p.excused_hours):
-            people.add(p.user_id)
+        if registry().phase(type_key, state).counts_for_absence and (absent or excused):
+            people.add(uid)
     return people
+
+
+class _Writes:
+    """How many statements that may write (anything but a SELECT or a BEGIN) each engine of
+    this process has run: a reference read when its engine's count was the same, and the
+    session holds no unflushed change, read the same rows it would read again."""
+
+    counted: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def now(cls) -> tuple[Engine, int] | None:
+        """The current engine and its count (it is counted from here on); None while the
+        session holds a change not yet flushed (a read would flush it: a write)."""
+        session = db.session()
+        if session.new or session.dirty or session.deleted:
+            return None
+        engine = db.engine
+        if engine not in cls.counted:
+            cls.counted[engine] = 0
+            event.listen(engine, "before_cursor_execute", cls._count)
+        return engine, cls.counted[engine]
+
+    @classmethod
+    def _count(cls, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN"):
+            cls.counted[conn.engine] += 1
+
+
+#: the last reference read of :func:`seeds_status`: (engine, its write count, school, year) →
+#: (the exempt teachers, every teacher's unexcused absence per semester)
+_REFERENCE: dict[str, Any] = {}
+
+
+def _seeds_reference(school_id: int, year: str) -> tuple[set[int], dict[int, dict[int, Decimal]]]:
+    """Who is exempt in the school's year and everyone's unexcused absence, read once for all
+    the teachers of an audit and read again as soon as anything may have been written."""
+    now = _Writes.now()
+    key = (weakref.ref(now[0]), now[1], school_id, year) if now is not None else None
+    if key is not None and _REFERENCE.get("key") == key:
+        return _REFERENCE["value"]
+    exempt = set(db.session.execute(select(Exemption.user_id).where(
+        Exemption.school_id == school_id, Exemption.school_year == year)).scalars())
+    value = (exempt, unexcused_absences(school_id, year))
+    after = _Writes.now()  # what was read is kept only if nothing was written meanwhile
+    if key is not None and after is not None and after[1] == key[1]:
+        _REFERENCE.update(key=key, value=value)
+    return value
 
 
 def seeds_status(school_id: int, user: User, year: str, total: Decimal, rules: Mapping[str, Any],
@@ -196,8 +261,8 @@ def seeds_status(school_id: int, user: User, year: str, total: Decimal, rules: M
     ledger's sum), the exemptions and attendance read here, the teacher's age, the ``rules``
     (``required_hours``, ``absence_limit_hours``) and, when the school's unmet writing quotas
     decide, whether one is unmet."""
-    if db.session.scalar(select(Exemption.id).where(
-            Exemption.user_id == user.id, Exemption.school_id == school_id, Exemption.school_year == year)):
+    exempt, absences = _seeds_reference(school_id, year)
+    if user.id in exempt:
         return "exempt"
     if user.gender in RETIREMENT and user.birth_date is not None \
             and int(year[:4]) - user.birth_date.year >= RETIREMENT[user.gender]:
@@ -205,7 +270,7 @@ def seeds_status(school_id: int, user: User, year: str, total: Decimal, rules: M
     # "擅自不参加…累计缺席5个学时以上": someone who was absent, that much or more (以上 includes
     # the number); a limit of 0 makes any unexcused absence too much, never none at all
     limit = Decimal(str(rules["absence_limit_hours"]))
-    if any(hours > 0 and hours >= limit for hours in unexcused_absence(school_id, user.id, year).values()):
+    if any(hours > 0 and hours >= limit for hours in absences.get(user.id, {}).values()):
         return "not_recognised"
     return "short" if total < Decimal(str(rules["required_hours"])) or quotas_unmet else "met"
 
@@ -224,8 +289,10 @@ def rows_are_a_rebuild(school: School, years: tuple[str, ...]) -> None:
     computes from scratch, in memory: the state machines' first invariant."""
     db.session.expire_all()
     for year in years:
-        stored = {r.user_id: r for r in db.session.execute(select(TeacherYearRow).where(
-            TeacherYearRow.school_id == school.id, TeacherYearRow.school_year == year)).scalars()}
+        t = TeacherYearRow
+        stored = {r.user_id: r for r in db.session.execute(select(  # the columns compared, no ORM objects
+            t.user_id, t.total_hours, t.by_type, t.absent_hours, t.excused_hours, t.exemption_reason, t.status,
+            t.reason).where(t.school_id == school.id, t.school_year == year))}
         built = {row["user_id"]: row for row in teacher_years.built_rows([school], year)}  # in memory only
         if not stored:
             continue  # no row yet for the year: readers compute it (one row per teacher or none)
