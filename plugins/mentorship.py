@@ -1,4 +1,6 @@
-"""师徒结对 Mentorship: a mentor and a mentee paired for a term. Weekly mutual lesson
+"""师徒结对 Mentorship: a mentor and a mentee paired for a term — the semester the pairing's dates
+fall in, which the core files every activity under and shows (a plan may not run into the next
+semester), so the form asks no term of its own that could say another. Weekly mutual lesson
 observation and a monthly discussion are logged as meeting records; the pairing can be
 marked held once they are logged (:func:`meetings_needed`: one a whole week and one a whole
 month of the pairing, at least ``min_meetings``); before review each mentee writes
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from wtforms import Form, SelectChoice, SelectField, StringField
+from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.activity_types import (
@@ -28,11 +30,6 @@ from workflows import TransitionContext, WorkflowExtension
 
 
 class MentorshipForm(Form):
-    term = SelectField(
-        Text("学期", "Term"),
-        choices=[SelectChoice("1", Text("第一学期", "Semester 1")), SelectChoice("2", Text("第二学期", "Semester 2"))],
-        validators=[DataRequired()],
-    )
     subject = StringField(Text("学科", "Subject"), validators=[DataRequired(), Length(max=50)])
 
 
@@ -112,7 +109,7 @@ class Mentorship(ActivityType):
         return SampleProfile(25, (0.01, 0.01), (10, 16), min_group=1, max_group=1)  # volumes from the seeds' plans
 
     def sample_details(self) -> dict[str, str]:
-        return {"term": "1", "subject": "数学"}
+        return {"subject": "数学"}
 
     def sample_evidence(self) -> list[SampleEvidence]:
         return [SampleEvidence("meeting_log", "hold", role="mentee", count=4, first_only=True)]

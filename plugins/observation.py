@@ -1,6 +1,7 @@
 """教学观摩 / 听课评课 Observation lesson, the three-stage protocol (三段式研讨):
 
-1. before: the handbook (观摩手册) is ready at least ``handbook_days`` (2) days before;
+1. before: the handbook (观摩手册) is ready at least ``handbook_days`` (2) calendar days before, by
+   the school's clock (:func:`handbook_ready`);
 2. on the day, "2+1+1": two lessons, one topic report, one focused discussion;
 3. afterwards: every observer writes an evaluation (评课稿) before review.
 """
@@ -34,15 +35,22 @@ class ObservationForm(Form):
 
 
 def handbook_ready(ctx: TransitionContext) -> list[Text]:
+    """Seed 003's "至少提前2天编印好研讨手册" as a teacher reads it: in calendar days of the
+    school's clock, not hours — the handbook is ready if it was uploaded on or before the local
+    date ``handbook_days`` days before the lesson's local date (Monday, any hour, for a lesson on
+    Wednesday, any hour; 0: on the lesson's day)."""
     days = int(ctx.settings.get("handbook_days", 2))
-    deadline = ctx.activity.starts_at - timedelta(days=days)
+    deadline = ctx.local_date(ctx.activity.starts_at) - timedelta(days=days)
     handbooks = [e for e in ctx.evidence if e.kind == "handbook"]
     if not handbooks:
-        return [Text(f"须在观摩课前至少 {days} 天上传观摩手册",
-                     f"the observation handbook must be uploaded at least {days} days before the lessons")]
-    if min(e.uploaded_at for e in handbooks) > deadline:
-        return [Text(f"观摩手册上传时间距观摩课不足 {days} 天",
-                     f"the observation handbook was uploaded less than {days} days before the lessons")]
+        return [Text(f"须在观摩课前至少 {days} 天（{deadline.isoformat()} 当天或更早）上传观摩手册",
+                     f"the observation handbook must be uploaded at least {days} days before the lessons "
+                     f"(on {deadline.isoformat()} or earlier)")]
+    uploaded = ctx.local_date(min(e.uploaded_at for e in handbooks))
+    if uploaded > deadline:
+        return [Text(f"观摩手册于 {uploaded.isoformat()} 上传，距观摩课不足 {days} 天（须在 {deadline.isoformat()} 当天或更早）",
+                     f"the observation handbook was uploaded on {uploaded.isoformat()}, less than {days} days before "
+                     f"the lessons (it must be on {deadline.isoformat()} or earlier)")]
     return []
 
 

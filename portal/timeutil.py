@@ -21,9 +21,11 @@ from flask import current_app, has_app_context
 from portal.messages import Msg, msg, shown
 from portal.security import is_digits
 
-#: the zone of a school created without one, and of pages that belong to no school (the district's,
-#: a user with no school): the deployment's ``DEFAULT_TIMEZONE`` setting starts as this one
-DEFAULT_ZONE = "Asia/Shanghai"
+# DEFAULT_ZONE: the zone of a school created without one, and of pages that belong to no school (the
+# district's, a user with no school): the deployment's ``DEFAULT_TIMEZONE`` setting starts as this one;
+# defined beside TransitionContext, whose zone it is when none is given
+from workflows.context import DEFAULT_ZONE as DEFAULT_ZONE
+
 MIN_YEAR = 2000
 MAX_YEAR = 2099
 ONE_DAY = timedelta(days=1)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 #: ``TransitionContext.data`` of a type whose plugin supplies nothing.
 NO_DATA: Mapping[str, Any] = MappingProxyType({})
+#: ``TransitionContext.timezone`` of a context built without one: the portal's default zone
+#: (``portal.timeutil.DEFAULT_ZONE``; this package imports nothing of the portal's)
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,19 @@ class TransitionContext:
     #: What the type's plugin supplied for its guards (hook ``portal_transition_data``), read-only;
     #: read before the guards run, in the same transaction, so a guard never queries the database.
     data: Mapping[str, Any] = field(default_factory=lambda: NO_DATA)
+    #: The IANA time zone of the activity's school (``Asia/Shanghai``): what "two days before"
+    #: means to its teachers. Contract 1.15.
+    timezone: str = DEFAULT_ZONE
+
+    def local_time(self, moment: datetime) -> datetime:
+        """A snapshot's time (naive UTC) as the school's wall clock reads it (naive)."""
+        return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
+
+    def local_date(self, moment: datetime) -> date:
+        """The school's calendar day of a snapshot's time (naive UTC): 23:30 in Shanghai on
+        Monday is Monday, though UTC already reads Monday 15:30 — and 01:00 on Tuesday is Tuesday,
+        though UTC still reads Monday. Contract 1.15."""
+        return self.local_time(moment).date()
 
     def evidence_of(self, user_id: int, kind: str) -> list[EvidenceSnapshot]:
         return [e for e in self.evidence if e.user_id == user_id and e.kind == kind]

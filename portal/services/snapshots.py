@@ -6,6 +6,7 @@ from datetime import datetime
 
 from portal.models import Activity, Evidence, Participation, User
 from workflows import ActivitySnapshot, EvidenceSnapshot, ParticipantSnapshot, TransitionContext
+from workflows.context import DEFAULT_ZONE
 
 
 def activity_snapshot(act: Activity, state: str | None = None) -> ActivitySnapshot:
@@ -45,10 +46,12 @@ def context(
     roles: frozenset[str],
     now: datetime,
     comment: str = "",
+    timezone: str = DEFAULT_ZONE,
 ) -> TransitionContext:
     """The context guards and the page fragment see: snapshots of the rows, and ``data``, what the
     type's plugin supplies (``portal_transition_data``; raises
-    :class:`portal.plugin_data.PluginDataUnavailable` if it fails)."""
+    :class:`portal.plugin_data.PluginDataUnavailable` if it fails); ``timezone`` is the school's,
+    which a guard reads "two days before" by (``TransitionContext.local_date``)."""
     from portal.plugin_data import transition_data
 
     activity = activity_snapshot(act)
@@ -62,4 +65,5 @@ def context(
         now=now,
         comment=comment or "",
         data=transition_data(activity),
+        timezone=timezone,
     )

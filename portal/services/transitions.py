@@ -285,7 +285,7 @@ def fire(
         )
         now = utcnow()
         try:
-            ctx = context(act, people, evidence, settings, actor.id, roles, now, comment)
+            ctx = context(act, people, evidence, settings, actor.id, roles, now, comment, school.timezone)
         except PluginDataUnavailable as exc:  # reported with the plugin's name; the reader is told the type's
             raise Conflict(msg("plugin.data_failed", type=exc.reg.label)) from None
         from_state = act.state

@@ -278,7 +278,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
         try:
             ctx = context(act, people, evidence, settings, me,
-                          access.activity_roles(act, me, roles, participant_ids, before=before), utcnow())
+                          access.activity_roles(act, me, roles, participant_ids, before=before), utcnow(),
+                          timezone=school.timezone)
         except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
             fragment = plugin_fragment.notice(exc.reg)
         else:

@@ -88,7 +88,7 @@ def test_observation_three_stage_protocol(world):
 
 def test_mentorship_needs_pair_meetings_and_articles(world):
     s, p = world
-    act = f.plan(s, p["organizer"], "mentorship", [(p["t1"], "mentor")], {"term": "1", "subject": "数学"}, hours="20")
+    act = f.plan(s, p["organizer"], "mentorship", [(p["t1"], "mentor")], {"subject": "数学"}, hours="20")
     with pytest.raises(GuardFailedError) as err:
         f.fire(act, p["organizer"], "hold")
     assert "须有一位徒弟" in err.value.extra["missing"]

@@ -39,7 +39,7 @@ DETAILS = {
         "topic_report": "阅读教学",
         "discussion_focus": "语言运用",
     },
-    "mentorship": {"term": "1", "subject": "数学"},
+    "mentorship": {"subject": "数学"},
     "research": {"project_title": "作业分层设计", "level": "school"},
     "school_visit": {"destination": "实验小学"},
 }
