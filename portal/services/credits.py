@@ -121,6 +121,10 @@ class TeacherYear:
     # the periods of the year the district accepted (semesters, the whole year): over for the
     # warnings (:func:`forecast.warnings`); read by :func:`teacher_year` only
     accepted_periods: frozenset[int] = frozenset()
+    # the characters a reading note needs to count in this year (:func:`quotas.note_least`, of
+    # the rules it is judged by): the writing page tells a shorter note's author why it counts
+    # nothing; read by :func:`teacher_year` only
+    note_least: int = 0
 
     @property
     def not_theirs(self) -> bool:
@@ -649,6 +653,7 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     ty = _facts(rules, year, user, types, absent, exemption, writing, since=since)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     ty.accepted_periods = frozenset(periods)
+    ty.note_least = rules.note_least
     counted = bool(types or absent or exemption is not None or writing)
     ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school.id, year)
     return ty

@@ -166,11 +166,11 @@ def note_least(rule: Callable[[str], Any]) -> int:
     return int(rule("reading_note_chars") or 0)
 
 
-def uncounted(rule: Callable[[str], Any], kind: str, chars: int) -> Msg | None:
+def uncounted(least: int, kind: str, chars: int) -> Msg | None:
     """Why a piece of ``kind`` and ``chars`` counts nothing towards the quotas, for its author
-    beside it (the writing page), or None: a reading note shorter than the school's
-    ``reading_note_chars`` (:func:`note_least`, as the quota SQL leaves it out)."""
-    least = note_least(rule)
+    beside it (the writing page), or None: a reading note shorter than ``least``, the year's
+    ``reading_note_chars`` (:func:`note_least`; ``TeacherYear.note_least``), as the quota SQL
+    leaves it out."""
     if kind == READING_NOTES and chars < least:
         return msg("writing.note_short", n=f"{least:,}")
     return None

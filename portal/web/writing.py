@@ -77,7 +77,7 @@ def index():
     ty = credits.teacher_year(user, school, year)
     pieces = writing.writing_list(school, user.id, year)
     # why a piece counts nothing (a reading note shorter than the school asks), beside it
-    uncounted = {p.id: tr(why) for p in pieces if (why := quotas.uncounted(school.rule, p.kind, p.char_count))}
+    uncounted = {p.id: tr(why) for p in pieces if (why := quotas.uncounted(ty.note_least, p.kind, p.char_count))}
     return render_template(
         "home/writing.html", form=form, error=error, year=year, facts=ty.facts,
         pieces=pieces, uncounted=uncounted, kind_labels=KIND_LABELS,

@@ -91,3 +91,30 @@ def test_bad_rule_values_are_refused_and_change_nothing(s1, bad):
     school = db.session.get_one(School, s1.id)
     assert school.rule("reading_note_chars") == 0 and school.rule("reading_notes_chars") == 10000
     assert db.session.scalar(select(SchoolChange.id).order_by(SchoolChange.id.desc()).limit(1)) == before
+
+
+def test_an_accepted_year_keeps_the_length_it_was_accepted_with(client, s1, staff):
+    """The district accepted the year with no least length of a note; the school asks 300 since:
+    the accepted year's 250-character note still counts, on the teacher's year and the summary
+    (its rules are those it was submitted with), as every other rule of an accepted year."""
+    from portal.models import User
+    from portal.policy import Actor
+    from portal.services import access, submissions, users
+
+    t1 = staff["t1"]
+    year = current_school_year(s1.timezone)
+    writing.add_writing(s1, t1, "reading_notes", "《论语》", prose(250, "短"))
+    db.session.commit()
+    reviewer: User = users.create_user("qu.shenhe", f.PASSWORD, "区审核员", None, ["district_reviewer"],
+                                       district_id=s1.district_id)
+    sub = submissions.submit(s1, year, by=access.actor(staff["admin"].id, s1.id))
+    submissions.decide(sub.id, True, by=Actor.of(reviewer.id, ["district_reviewer"]), district_id=s1.district_id)
+    db.session.commit()
+    schools.update_rules(s1, {"reading_note_chars": 300}, by=SYSTEM)
+    db.session.commit()
+    assert db.session.get_one(School, s1.id).rule("reading_note_chars") == 300
+    assert _quotas(t1, s1)[("reading_notes", 0)] == 250
+    assert _summary(s1, "t1")[("reading_notes", 0)] == 250
+    log_in(client, t1, s1.id)  # nor does its writing page say the note counts nothing
+    page = client.get(f"/writing?year={year}").text
+    assert "《论语》" in page and 'data-testid="writing-uncounted-' not in page
