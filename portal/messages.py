@@ -639,6 +639,8 @@ TEXTS: dict[str, Any] = {
     "writing.over_more": _l("its semester is over: a correction may mend words but not count more than its %(n)s "
                             "characters (what you write now is a new piece)"),
     "writing.not_found": _l("no such writing of yours"),
+    "writing.note_short": _l("fewer than %(n)s characters: counts towards neither the reading notes' characters nor "
+                             "the books read"),
     "policy.own_writing_change": _l("only its author may change or delete this writing"),
     # -- command line (shown in English, the language of shells and logs) ------------------------
     "cli.demo_in_production": _l("YANXIU_ENV=production: the demo's logins (a district admin among them) "

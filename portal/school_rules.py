@@ -57,6 +57,17 @@ SCHOOL_RULES: dict[str, Setting] = {
         Text("每学年读书笔记字数", "Reading notes per school year (characters)"),
         integer=True,
     ),
+    "reading_note_chars": Setting(
+        D["reading_note_chars"],
+        0,
+        5_000,
+        Text(
+            "每篇读书笔记最少字数（不足者不计入读书笔记字数和读书本数；0 为不限）",
+            "Least characters of one reading note (a shorter note counts towards neither the characters nor the "
+            "books read; 0: no least)",
+        ),
+        integer=True,
+    ),
     "paper_chars": Setting(
         D["paper_chars"],
         0,

@@ -37,6 +37,9 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     "checkin_closes_minutes": 30,
     # the teacher's year (declared in portal/school_rules.py with their ranges and labels)
     "reading_notes_chars": 10000,  # seed 000: 读书笔记10000字 a year
+    # seed 004: 每篇不少于300字 — a reading note shorter than this counts neither its characters
+    # nor its book; 0 (off) by default: the defaults follow seed 000, which asks no length of a note
+    "reading_note_chars": 0,
     "paper_chars": 3000,  # seed 000: 一篇3000字的论文或教学心得 a year
     "papers_per_year": 1,
     "reflections_per_semester": 5,

@@ -121,6 +121,10 @@ class TeacherYear:
     # the periods of the year the district accepted (semesters, the whole year): over for the
     # warnings (:func:`forecast.warnings`); read by :func:`teacher_year` only
     accepted_periods: frozenset[int] = frozenset()
+    # the characters a reading note needs to count in this year (:func:`quotas.note_least`, of
+    # the rules it is judged by): the writing page tells a shorter note's author why it counts
+    # nothing; read by :func:`teacher_year` only
+    note_least: int = 0
 
     @property
     def not_theirs(self) -> bool:
@@ -172,6 +176,9 @@ class _Rules:
     absence_warning: Decimal
     quotas_decide: bool
     quotas: Callable[[tuple[quotas.Piece, ...]], tuple[QuotaFact, ...]]
+    #: the characters a reading note needs to count (:func:`quotas.note_least`): bound into the
+    #: quota SQL that reads the writing, which leaves shorter notes out
+    note_least: int
 
 
 def rules_in_force(school: School) -> dict[str, Any]:
@@ -191,6 +198,7 @@ def _rules_of(school: School, accepted: Mapping[str, Any] | None = None) -> _Rul
         absence_warning=_dec(rule("absence_warning_hours")),
         quotas_decide=bool(rule("quotas_decide")),
         quotas=once_each(lambda pieces: quotas.quota_facts(rule, pieces)),
+        note_least=quotas.note_least(rule),
     )
 
 
@@ -342,8 +350,8 @@ def year_rows(
             accepted[sid] = _accepted_rules(reason)
         else:
             exemptions[(sid, uid)] = reason
-    writing = quotas.writing_of(ids, year)
     rules = {s.id: _rules_of(s, closing_rules or accepted.get(s.id)) for s in schools_}
+    writing = quotas.writing_of({sid: r.note_least for sid, r in rules.items()}, year)
     judge = year_assessor(registry().plugins)
     zones = {s.id: s.timezone for s in schools_}
     for sid, user, since in _teachers_of(ids, year, people):
@@ -530,7 +538,8 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     :func:`quotas.counting_states`, both from the installed types' code), which are written in
     as one bound value each: building it cost more than running it, and expanding lists were
     written into its SQL again on every run. Each row is ``kind``, ``key``, ``semester``,
-    ``a``, ``b``, ``c``, ``d``; only the writing ("w") uses ``c`` and ``d``."""
+    ``a``, ``b``, ``c``, ``d``, ``e``; only the writing ("w") uses ``c``, ``d`` and ``e``. The
+    writing takes ``note_least`` (:func:`quotas.note_least`) too."""
     uid: BindParameter[int] = bindparam("uid")
     school_id: BindParameter[int] = bindparam("school_id")
     year: BindParameter[str] = bindparam("year")
@@ -542,6 +551,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
         cast(null(), Numeric).label("b"),
         cast(null(), String).label("c"),
         cast(null(), Integer).label("d"),
+        cast(null(), Integer).label("e"),
     ).where(CreditEntry.school_id == school_id, CreditEntry.school_year == year, CreditEntry.user_id == uid)
     by_type = by_type.group_by(CreditEntry.type_key)
     absences = (
@@ -552,6 +562,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
             func.sum(Participation.absent_hours),
             func.sum(Participation.excused_hours),
             cast(null(), String),
+            cast(null(), Integer),
             cast(null(), Integer),
         )
         .join(Activity, Activity.id == Participation.activity_id)
@@ -566,7 +577,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     )
     exemption = select(
         literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
-        cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
     ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
     # the teacher is in the accepted year: a row of theirs is kept, or none is (no write ever
     # filled the year: then its teachers are today's, as :func:`_teachers_of` lists them)
@@ -576,7 +587,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     accepted = (
         select(
             literal("r", String), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
-            cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
+            cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
         )
         .select_from(YearLock)
         .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
@@ -585,18 +596,19 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     # the periods of the year the district accepted (its semesters, or the whole year)
     locked = select(
         literal("l", String), cast(null(), String), YearLock.semester, cast(null(), Numeric),
-        cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
     ).where(YearLock.school_id == school_id, YearLock.school_year == year)
-    # the writing: title, semester, characters, longest piece, kind, pieces
+    # the writing: title, semester, characters, longest piece, kind, pieces, pieces that count
+    # (``note_least``: the reading notes' length the school's rule asks, :func:`quotas.note_least`)
     pieces = quotas.pieces_of_one(counting).subquery()
     writing = select(
         literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
-        pieces.c.kind, pieces.c.pieces,
+        pieces.c.kind, pieces.c.pieces, pieces.c.counted,
     )
     # when their teacher role here dates from (joined, or back after a gap), as text
     joined = select(
         literal("m", String), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
-        cast(null(), Numeric), cast(null(), String), cast(null(), Integer),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
     ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
             Membership.since.is_not(None))
     return union_all(by_type, absences, exemption, accepted, locked, writing, joined)
@@ -618,10 +630,11 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     periods: set[int] = set()
     since: date | None = None
     statement = _teacher_year_statement(tuple(_confirmed_states()), tuple(quotas.counting_states()))
-    params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id}
-    for kind, key, semester, a, b, c, d in read_rows(statement, params):
+    least = quotas.note_least(school.rule)
+    params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id, "note_least": least}
+    for kind, key, semester, a, b, c, d, e in read_rows(statement, params):
         if kind == "w":
-            writing.append(quotas.Piece(c, semester, (key or "").strip(), d, int(a or 0), int(b or 0)))
+            writing.append(quotas.piece_of((c, semester, key, d, a, b, e)))
         elif kind == "t":
             types[key] = a
         elif kind == "a":
@@ -634,9 +647,13 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             since = joined_day(key, school.timezone)
         else:
             exemption = key
-    ty = _facts(_rules_of(school, accepted), year, user, types, absent, exemption, writing, since=since)
+    rules = _rules_of(school, accepted)
+    if rules.note_least != least:  # an accepted year, submitted with another length of a note: read with it
+        writing = quotas.writing_of({school.id: rules.note_least}, year).get((school.id, user.id), [])
+    ty = _facts(rules, year, user, types, absent, exemption, writing, since=since)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     ty.accepted_periods = frozenset(periods)
+    ty.note_least = rules.note_least
     counted = bool(types or absent or exemption is not None or writing)
     ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school.id, year)
     return ty
@@ -731,7 +748,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     policy plugin installed since the rows were written included). One query (the writing).
     Alike texts and hour figures (most teachers' absences: none) are read once each."""
     rules = _rules_of(school)
-    writing = quotas.writing_of([school.id], year)
+    writing = quotas.writing_of({school.id: rules.note_least}, year)
     none: list[quotas.Piece] = []
     read, dec, judge = Memo(json.loads), Memo(_dec), year_assessor(registry().plugins)
     # most teachers' absences are alike (none): read once per distinct pair of texts

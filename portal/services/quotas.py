@@ -4,7 +4,10 @@ from the written evidence of activities and from the teacher's own writing.
 
 Characters are counted as Chinese readers count them (:mod:`portal.textcount`). A paper counts
 once per title (its longest version); a book read is a distinct title of reading notes in the
-semester. Titles are told apart as a reader tells them (:func:`same_title`): 《红楼梦》 and 红楼梦
+semester. A school may ask each reading note to reach a length (``reading_note_chars``, seed 004:
+每篇不少于300字): a shorter note counts neither its characters nor its book — left out in the
+quota SQL itself (:func:`_pieces_statement`), so every page, export and API answer reads the
+same figure. Titles are told apart as a reader tells them (:func:`same_title`): 《红楼梦》 and 红楼梦
 are one book. A quota whose target the school set to 0 is off.
 """
 
@@ -12,16 +15,19 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     Select,
+    String,
     and_,
     bindparam,
+    case,
     func,
     literal,
     null,
@@ -34,7 +40,7 @@ from portal.assessment import QuotaFact
 from portal.database import one_bound_each, read_rows
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import Msg, msg
 from portal.models import Activity, Evidence, OwnWriting
 from portal.registry import registry
 from portal.services.stints import away_clause
@@ -71,7 +77,9 @@ def counts_towards_quotas(counting: tuple[str, ...] | None = None) -> ColumnElem
 @dataclass(frozen=True)
 class Piece:
     """Writing of one kind, semester and title by one teacher: how many pieces, their total and
-    longest length in characters."""
+    longest length in characters. ``chars`` and ``counted`` leave out reading notes shorter than
+    the school's ``reading_note_chars`` (:func:`_pieces_statement`): the characters and number
+    of the pieces that count."""
 
     kind: str
     semester: int
@@ -79,6 +87,7 @@ class Piece:
     pieces: int
     chars: int
     longest: int
+    counted: int
 
 
 def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
@@ -86,7 +95,10 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
     ``school_ids`` (expanding), ``year`` and the bound ``writing_counts``
     (:func:`counts_towards_quotas`); with ``counting`` (:func:`pieces_of_one`), of one teacher
     (``user_id``) in one school (``school_id``), the states written in. Built once, because
-    building it cost more than running it (the teacher home and the summary ask on every visit)."""
+    building it cost more than running it (the teacher home and the summary ask on every visit).
+
+    ``note_least`` (bound): the school's ``reading_note_chars`` (:func:`note_least`); a reading
+    note shorter than it adds nothing to ``chars`` nor to ``counted`` (0: every note counts)."""
     year: BindParameter[str] = bindparam("year")
     school: Callable[[Any], ColumnElement[bool]]
     if counting is None:
@@ -121,6 +133,8 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
         evidence = evidence.where(Evidence.user_id == bindparam("user_id"))
         own = own.where(OwnWriting.user_id == bindparam("user_id"))
     u = union_all(evidence, own).subquery()
+    least: BindParameter[int] = bindparam("note_least", type_=Integer)
+    short = and_(u.c.kind == literal(READING_NOTES, String), u.c.chars < least)
     return select(
         u.c.sid,
         u.c.uid,
@@ -128,8 +142,9 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
         u.c.semester,
         u.c.title,
         func.count().label("pieces"),
-        func.sum(u.c.chars).label("chars"),
+        func.sum(case((short, 0), else_=u.c.chars)).label("chars"),
         func.max(u.c.chars).label("longest"),
+        func.sum(case((short, 0), else_=1)).label("counted"),
     ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title)
 
 
@@ -145,16 +160,43 @@ def pieces_of_one(counting: tuple[str, ...]) -> Select:
     return _pieces_statement(counting)
 
 
-def writing_of(school_ids: list[int], year: str) -> dict[tuple[int, int], list[Piece]]:
-    """Each teacher's writing in the schools and year, by (school id, user id): one query."""
+def note_least(rule: Callable[[str], Any]) -> int:
+    """The characters a reading note needs to count (``rule``: a school's :meth:`School.rule`,
+    or the rules an accepted year was submitted with); 0: every note counts."""
+    return int(rule("reading_note_chars") or 0)
+
+
+def uncounted(least: int, kind: str, chars: int) -> Msg | None:
+    """Why a piece of ``kind`` and ``chars`` counts nothing towards the quotas, for its author
+    beside it (the writing page), or None: a reading note shorter than ``least``, the year's
+    ``reading_note_chars`` (:func:`note_least`; ``TeacherYear.note_least``), as the quota SQL
+    leaves it out."""
+    if kind == READING_NOTES and chars < least:
+        return msg("writing.note_short", n=f"{least:,}")
+    return None
+
+
+def piece_of(row: Sequence[Any]) -> Piece:
+    """A :class:`Piece` of a row of :func:`_pieces_statement` (kind, semester, title, pieces,
+    chars, longest, counted), as :func:`writing_of` and the teacher's year read it."""
+    kind, semester, title, n, chars, longest, counted = row
+    return Piece(kind, semester, (title or "").strip(), int(n or 0), int(chars or 0), int(longest or 0),
+                 int(counted or 0))
+
+
+def writing_of(leasts: Mapping[int, int], year: str) -> dict[tuple[int, int], list[Piece]]:
+    """Each teacher's writing in the schools and year, by (school id, user id). ``leasts``: each
+    school's id and the characters its reading notes need (:func:`note_least`). One query per
+    distinct length (schools mostly share theirs: one query)."""
     out: dict[tuple[int, int], list[Piece]] = defaultdict(list)
-    if not school_ids:
-        return out
-    params: dict[str, object] = {"school_ids": list(school_ids), "year": year, "writing_counts": counting_states()}
-    for sid, uid, kind, semester, title, n, chars, longest in read_rows(_PIECES, params):
-        out[(sid, uid)].append(
-            Piece(kind, semester, (title or "").strip(), n, int(chars or 0), int(longest or 0))
-        )
+    by_least: dict[int, list[int]] = defaultdict(list)
+    for sid, least in leasts.items():
+        by_least[int(least)].append(sid)
+    for least, school_ids in by_least.items():
+        params: dict[str, object] = {"school_ids": school_ids, "year": year, "writing_counts": counting_states(),
+                                     "note_least": least}
+        for sid, uid, *rest in read_rows(_PIECES, params):
+            out[(sid, uid)].append(piece_of(rest))
     return out
 
 
@@ -182,8 +224,9 @@ def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[Qu
             done = sum(p.pieces for p in pieces if p.kind == REFLECTION and p.semester == semester)
             out.append(QuotaFact("reflections", semester, done, int(rule("reflections_per_semester"))))
         if rule("books_per_semester"):
-            books = {
-                same_title(p.title) for p in pieces if p.kind == READING_NOTES and p.semester == semester
+            books = {  # a book whose every note falls short of the school's length is not read
+                same_title(p.title) for p in pieces
+                if p.kind == READING_NOTES and p.semester == semester and p.counted
             } - {""}
             out.append(QuotaFact("books", semester, len(books), int(rule("books_per_semester"))))
     return tuple(out)

@@ -16,7 +16,7 @@ from portal.current import allowed, current_actor, require_school
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
 from portal.messages import tr
-from portal.services import credits, locks, writing
+from portal.services import credits, locks, quotas, writing
 from portal.timeutil import current_school_year
 from portal.web.forms import ConfirmForm, apply_errors
 
@@ -75,9 +75,12 @@ def index():
             flash(_("Your writing has been saved."), "success")
             return redirect(url_for("writing.index"))
     ty = credits.teacher_year(user, school, year)
+    pieces = writing.writing_list(school, user.id, year)
+    # why a piece counts nothing (a reading note shorter than the school asks), beside it
+    uncounted = {p.id: tr(why) for p in pieces if (why := quotas.uncounted(ty.note_least, p.kind, p.char_count))}
     return render_template(
         "home/writing.html", form=form, error=error, year=year, facts=ty.facts,
-        pieces=writing.writing_list(school, user.id, year), kind_labels=KIND_LABELS,
+        pieces=pieces, uncounted=uncounted, kind_labels=KIND_LABELS,
         locked=locks.is_locked(school.id, year), takes_new=writing.takes_new_writing(school),
         joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year,
         confirm_form=ConfirmForm(),

@@ -65,7 +65,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.assessment import STATUSES, QuotaFact, hours_recognised
-from portal.demo import DEMO_PASSWORD, STAFF_SINCE
+from portal.demo import DEMO_PASSWORD, READING_NOTES, STAFF_SINCE
 from portal.demo_district import load_district_demo
 from portal.extensions import db
 from portal.messages import heading, status_label
@@ -86,7 +86,9 @@ from portal.models import (
 from portal.models.district import DEFAULT_DISTRICT_CODE, WHOLE_YEAR
 from portal.policy import DISTRICT_ADMIN, DISTRICT_REVIEWER, SCHOOL_ADMIN, Actor
 from portal.services import access, credits, districts, exemptions, staff, submissions, users
+from portal.services.schools import update_rules
 from portal.services.submissions import RETURNED, SUBMITTED
+from portal.textcount import chinese_count
 from portal.timeutil import current_school_year
 from portal.year_texts import quota_label
 from tests.credits.helpers import counted_people, seeds_status, unexcused_absence
@@ -204,6 +206,13 @@ def the_year_goes_on() -> None:
     away = users.create_user(AWAY_LONG, DEMO_PASSWORD, "苏文博", demo, ["teacher"], joined=STAFF_SINCE)
     staff.deactivate(demo, away.id, by=access.actor(people["admin"].id, demo.id), at=left_at)
     staff.set_roles(demo, away.id, ["teacher"], by=access.actor(people["admin"].id, demo.id))
+    # DEMO asks each reading note to reach a length (seed 004: 每篇不少于300字) that teacher1's
+    # own notes fall short of: they count neither characters nor a book, alike on every surface
+    year = current_school_year(demo.timezone)
+    notes_before = _reading_notes_done(people["teacher1"], demo, year)
+    update_rules(demo, {"reading_note_chars": chinese_count(READING_NOTES) + 1},
+                 by=access.actor(people["admin"].id, demo.id))
+    assert _reading_notes_done(people["teacher1"], demo, year) == notes_before - chinese_count(READING_NOTES)
     reviewer = db.session.execute(select(User).where(User.username == "dreviewer")).scalar_one()
     for sub in db.session.execute(select(YearSubmission).where(
             YearSubmission.district_id == district.id, YearSubmission.status.in_((SUBMITTED, RETURNED)))).scalars().all():
@@ -212,6 +221,12 @@ def the_year_goes_on() -> None:
                                district_id=district.id)
         school = db.session.get_one(School, sub.school_id)
         submissions.submit(school, sub.school_year, by=access.actor(school_admin(school.id), school.id))
+
+
+def _reading_notes_done(user: User, school: School, year: str) -> int:
+    """The characters of the teacher's reading notes that count this year (their quota's done)."""
+    facts = credits.teacher_year(user, school, year).facts
+    return next(q.done for q in facts.quotas if q.key == "reading_notes")
 
 
 def warm_the_caches(app: Flask, years: list[str]) -> int:
