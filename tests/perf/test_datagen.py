@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -58,9 +59,13 @@ def test_no_teacher_takes_part_in_two_activities_at_once(app, generated):
         .limit(5)
     )
     assert db.session.execute(at_once).all() == []
-    # a small staff in two years of activities: every teacher is in many, so there was room to clash
-    per_teacher = db.session.execute(select(func.count()).select_from(Participation).group_by(Participation.user_id))
-    assert min(per_teacher.scalars()) >= 10
+    # a small staff in two years of activities: every teacher is in several and most in many, so
+    # there was room to clash. (A floor, not one teacher's count: the generator draws each type's
+    # details from its form, so a field added to or taken from a form moves every later draw.
+    # Taking the mentorship's term out moved the least count from 10 to 9; the median is 26.)
+    per_teacher = sorted(db.session.execute(
+        select(func.count()).select_from(Participation).group_by(Participation.user_id)).scalars())
+    assert per_teacher[0] >= 5 and statistics.median(per_teacher) >= 15, per_teacher
     assert list(hours_check.at_once()) == []
 
 
