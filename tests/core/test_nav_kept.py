@@ -118,3 +118,33 @@ def test_a_change_made_through_another_app_shows_at_once(make_app):
         after = bar_of(client)
         assert 'data-testid="nav-review"' in after and ">改名学校<" in after
         assert kept_bar(reader, client) == after
+
+
+def test_kept_bars_are_shared_by_threads_and_stay_bounded():
+    """Threads looking bars up while others add and evict (more viewers than bars kept): no
+    ``KeyError`` from a bar evicted between one thread's look-up and its move to the end, and
+    never more than ``most`` kept."""
+    import threading
+
+    from portal.page_cache import KeptBars
+
+    kept = KeptBars(3)
+    failures: list[BaseException] = []
+
+    def viewer(n: int) -> None:
+        try:
+            for i in range(3000):
+                parts = (n, i % 7)
+                if kept.get(parts) is None:
+                    kept.put(parts, f"bar {n} {i % 7}")
+                assert len(kept) <= 3
+        except BaseException as exc:  # noqa: BLE001 — reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=viewer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(kept) == 3 and all(v.startswith("bar ") for v in kept.values())
