@@ -38,6 +38,8 @@ class QuotaFact:
     done: int
     target: int
     unit: str = "pieces"
+    #: the months short of the reading notes asked each month (``notes_monthly``: "2026-10" …)
+    short: tuple[str, ...] = ()
 
     @property
     def met(self) -> bool:

@@ -68,6 +68,17 @@ SCHOOL_RULES: dict[str, Setting] = {
         ),
         integer=True,
     ),
+    "reading_notes_per_month": Setting(
+        D["reading_notes_per_month"],
+        0,
+        10,
+        Text(
+            "每月读书笔记篇数（每个已结束的教学月；暑假及入职前的月份不计；0 为不限）",
+            "Reading notes each month (each whole month of teaching that is over; not the summer holiday nor "
+            "months before joining; 0: none asked)",
+        ),
+        integer=True,
+    ),
     "paper_chars": Setting(
         D["paper_chars"],
         0,

@@ -117,6 +117,10 @@ def local_text(dt: datetime, tz: str, with_time: bool = True) -> str:
 YEAR_FIRST_MONTH, SEMESTER_2_FIRST_MONTH = 9, 2
 #: the months of a school year in its order, September first
 SCHOOL_YEAR_MONTHS = (*range(YEAR_FIRST_MONTH, 13), *range(1, YEAR_FIRST_MONTH))
+#: the months wholly outside both semesters' teaching: the summer holiday (暑假). Seed 004's
+#: training year runs from September to July; the winter holiday (寒假) takes part of January
+#: and February only, which are asked as every month of teaching is.
+HOLIDAY_MONTHS = (8,)
 
 
 def school_year_of(local_day: date) -> str:

@@ -46,6 +46,7 @@ def quota_label(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> st
         "paper": lambda: gettext("Paper or teaching essay"),
         "reflections": lambda: gettext("Teaching reflections, semester %(n)s", n=q.semester),
         "books": lambda: gettext("Books read, semester %(n)s", n=q.semester),
+        "notes_monthly": lambda: gettext("Months with enough reading notes"),
     }
     say = sayings.get(q.key)
     return _in(lang, say) if say else q.key
@@ -70,10 +71,20 @@ def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> s
     done, target = _number(q.done), _number(q.target)
     if q.unit == "chars":
         return _in(lang, lambda: gettext("%(done)s of %(target)s characters", done=done, target=target))
+    if q.unit == "months":
+        return _in(lang, lambda: gettext("%(done)s of %(target)s months", done=done, target=target))
     if q.key in _PIECES:
         say = _PIECES[q.key]
         return _in(lang, lambda: say(done, target))
     return _in(lang, lambda: gettext("%(done)s of %(target)s", done=done, target=target))
+
+
+def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
+    """The months a monthly quota is short in, in words ("" if none): "未达标月份：2026-10、2026-11"."""
+    short = q.short if isinstance(q, QuotaFact) else tuple(q.get("short") or ())
+    if not short:
+        return ""
+    return _in(lang, lambda: gettext("Months short: %(months)s", months=gettext(", ").join(short)))
 
 
 def quota_figure(n: int, unit: str, lang: str | None = None) -> str:

@@ -561,16 +561,19 @@ class UserCredits(TeacherHours):
 
 
 class Quota(Out):
-    key: str = Field(description="reading_notes, paper, reflections or books")
+    key: str = Field(description="reading_notes, paper, reflections, books or notes_monthly (the months holding "
+                               "the reading notes asked each month)")
     semester: int = Field(description="0 for a quota of the whole year")
     done: int
     target: int
-    unit: Literal["chars", "pieces"]
+    unit: Literal["chars", "pieces", "months"]
     met: bool
+    short: list[str] = Field(default_factory=list, description="notes_monthly: the months short of notes (2026-10)")
 
     @classmethod
     def of(cls, q: QuotaFact) -> Quota:
-        return cls(key=q.key, semester=q.semester, done=q.done, target=q.target, unit=q.unit, met=q.met)  # type: ignore[arg-type]
+        return cls(key=q.key, semester=q.semester, done=q.done, target=q.target, unit=q.unit, met=q.met,  # type: ignore[arg-type]
+                   short=list(q.short))
 
 
 class OutlookWarning(Out):

@@ -40,6 +40,9 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     # seed 004: 每篇不少于300字 — a reading note shorter than this counts neither its characters
     # nor its book; 0 (off) by default: the defaults follow seed 000, which asks no length of a note
     "reading_note_chars": 0,
+    # seed 004: 每月必须记2—3篇读书笔记 — the reading notes (that count) asked in each whole month
+    # of teaching that is over; 0 (off) by default, as seed 000 asks a year's characters only
+    "reading_notes_per_month": 0,
     "paper_chars": 3000,  # seed 000: 一篇3000字的论文或教学心得 a year
     "papers_per_year": 1,
     "reflections_per_semester": 5,

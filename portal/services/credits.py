@@ -175,10 +175,14 @@ class _Rules:
     absence_limit: Decimal
     absence_warning: Decimal
     quotas_decide: bool
-    quotas: Callable[[tuple[quotas.Piece, ...]], tuple[QuotaFact, ...]]
+    quotas: Callable[[tuple[quotas.Piece, ...], tuple[tuple[int, str], ...]], tuple[QuotaFact, ...]]
     #: the characters a reading note needs to count (:func:`quotas.note_least`): bound into the
     #: quota SQL that reads the writing, which leaves shorter notes out
     note_least: int
+    #: the reading notes asked each month (:func:`quotas.per_month`; 0: none), and the day the
+    #: months asked are counted to (:func:`quotas.months_asked`; None: the year was accepted)
+    per_month: int = 0
+    today: date | None = None
 
 
 def rules_in_force(school: School) -> dict[str, Any]:
@@ -197,8 +201,10 @@ def _rules_of(school: School, accepted: Mapping[str, Any] | None = None) -> _Rul
         absence_limit=_dec(rule("absence_limit_hours")),
         absence_warning=_dec(rule("absence_warning_hours")),
         quotas_decide=bool(rule("quotas_decide")),
-        quotas=once_each(lambda pieces: quotas.quota_facts(rule, pieces)),
+        quotas=once_each(lambda pieces, asked: quotas.quota_facts(rule, pieces, asked)),
         note_least=quotas.note_least(rule),
+        per_month=quotas.per_month(rule),
+        today=None if accepted else to_local(utcnow(), school.timezone).date(),
     )
 
 
@@ -232,7 +238,8 @@ def _year_facts(
         gender=user.gender,
         birth_date=user.birth_date,
         exemption_reason=exemption,
-        quotas=rules.quotas(tuple(writing or ())),
+        quotas=rules.quotas(tuple(writing or ()),
+                            quotas.months_asked(year, rules.today, since) if rules.per_month else ()),
         quotas_decide=rules.quotas_decide,
         on_staff_since=since,
     )
@@ -351,7 +358,8 @@ def year_rows(
         else:
             exemptions[(sid, uid)] = reason
     rules = {s.id: _rules_of(s, closing_rules or accepted.get(s.id)) for s in schools_}
-    writing = quotas.writing_of({sid: r.note_least for sid, r in rules.items()}, year)
+    zones_of = {s.id: s.timezone for s in schools_}
+    writing = quotas.writing_of({sid: (r.note_least, zones_of[sid]) for sid, r in rules.items()}, year)
     judge = year_assessor(registry().plugins)
     zones = {s.id: s.timezone for s in schools_}
     for sid, user, since in _teachers_of(ids, year, people):
@@ -538,8 +546,9 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     :func:`quotas.counting_states`, both from the installed types' code), which are written in
     as one bound value each: building it cost more than running it, and expanding lists were
     written into its SQL again on every run. Each row is ``kind``, ``key``, ``semester``,
-    ``a``, ``b``, ``c``, ``d``, ``e``; only the writing ("w") uses ``c``, ``d`` and ``e``. The
-    writing takes ``note_least`` (:func:`quotas.note_least`) too."""
+    ``a``, ``b``, ``c``, ``d``, ``e``, ``f``; only the writing ("w") uses ``c`` to ``f``. The
+    writing takes ``note_least`` (:func:`quotas.note_least`) and the month bounds
+    (:func:`quotas.month_params`) too."""
     uid: BindParameter[int] = bindparam("uid")
     school_id: BindParameter[int] = bindparam("school_id")
     year: BindParameter[str] = bindparam("year")
@@ -552,6 +561,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
         cast(null(), String).label("c"),
         cast(null(), Integer).label("d"),
         cast(null(), Integer).label("e"),
+        cast(null(), Integer).label("f"),
     ).where(CreditEntry.school_id == school_id, CreditEntry.school_year == year, CreditEntry.user_id == uid)
     by_type = by_type.group_by(CreditEntry.type_key)
     absences = (
@@ -562,6 +572,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
             func.sum(Participation.absent_hours),
             func.sum(Participation.excused_hours),
             cast(null(), String),
+            cast(null(), Integer),
             cast(null(), Integer),
             cast(null(), Integer),
         )
@@ -577,7 +588,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     )
     exemption = select(
         literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
-        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
     # the teacher is in the accepted year: a row of theirs is kept, or none is (no write ever
     # filled the year: then its teachers are today's, as :func:`_teachers_of` lists them)
@@ -587,7 +598,7 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     accepted = (
         select(
             literal("r", String), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
-            cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
+            cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
         )
         .select_from(YearLock)
         .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
@@ -596,19 +607,19 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     # the periods of the year the district accepted (its semesters, or the whole year)
     locked = select(
         literal("l", String), cast(null(), String), YearLock.semester, cast(null(), Numeric),
-        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(YearLock.school_id == school_id, YearLock.school_year == year)
     # the writing: title, semester, characters, longest piece, kind, pieces, pieces that count
     # (``note_least``: the reading notes' length the school's rule asks, :func:`quotas.note_least`)
     pieces = quotas.pieces_of_one(counting).subquery()
     writing = select(
         literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
-        pieces.c.kind, pieces.c.pieces, pieces.c.counted,
+        pieces.c.kind, pieces.c.pieces, pieces.c.counted, pieces.c.month,
     )
     # when their teacher role here dates from (joined, or back after a gap), as text
     joined = select(
         literal("m", String), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
-        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
             Membership.since.is_not(None))
     return union_all(by_type, absences, exemption, accepted, locked, writing, joined)
@@ -631,10 +642,11 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     since: date | None = None
     statement = _teacher_year_statement(tuple(_confirmed_states()), tuple(quotas.counting_states()))
     least = quotas.note_least(school.rule)
-    params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id, "note_least": least}
-    for kind, key, semester, a, b, c, d, e in read_rows(statement, params):
+    params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id, "note_least": least,
+              **quotas.month_params(year, school.timezone)}
+    for kind, key, semester, a, b, c, d, e, f in read_rows(statement, params):
         if kind == "w":
-            writing.append(quotas.piece_of((c, semester, key, d, a, b, e)))
+            writing.append(quotas.piece_of((c, semester, key, d, a, b, e, f)))
         elif kind == "t":
             types[key] = a
         elif kind == "a":
@@ -649,7 +661,8 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             exemption = key
     rules = _rules_of(school, accepted)
     if rules.note_least != least:  # an accepted year, submitted with another length of a note: read with it
-        writing = quotas.writing_of({school.id: rules.note_least}, year).get((school.id, user.id), [])
+        writing = quotas.writing_of({school.id: (rules.note_least, school.timezone)}, year).get(
+            (school.id, user.id), [])
     ty = _facts(rules, year, user, types, absent, exemption, writing, since=since)
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     ty.accepted_periods = frozenset(periods)
@@ -748,7 +761,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     policy plugin installed since the rows were written included). One query (the writing).
     Alike texts and hour figures (most teachers' absences: none) are read once each."""
     rules = _rules_of(school)
-    writing = quotas.writing_of({school.id: rules.note_least}, year)
+    writing = quotas.writing_of({school.id: (rules.note_least, school.timezone)}, year)
     none: list[quotas.Piece] = []
     read, dec, judge = Memo(json.loads), Memo(_dec), year_assessor(registry().plugins)
     # most teachers' absences are alike (none): read once per distinct pair of texts

@@ -9,6 +9,14 @@ semester. A school may ask each reading note to reach a length (``reading_note_c
 quota SQL itself (:func:`_pieces_statement`), so every page, export and API answer reads the
 same figure. Titles are told apart as a reader tells them (:func:`same_title`): 《红楼梦》 and 红楼梦
 are one book. A quota whose target the school set to 0 is off.
+
+A school may ask a number of reading notes every month (``reading_notes_per_month``, seed 004:
+每月必须记2—3篇读书笔记): a note belongs to the month it was written in as the school reads its
+calendar (a piece of the teacher's own writing: when it was first saved, a correction moves it
+not; written evidence: when it was handed in), put in its month in the quota SQL itself
+(:func:`_pieces_statement`'s ``month``); only whole months that are over are asked, none of the
+summer holiday (:data:`portal.timeutil.HOLIDAY_MONTHS`) and none before the teacher was on the
+staff (:func:`months_asked`). A note too short to count (``reading_note_chars``) fills no month.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +54,7 @@ from portal.models import Activity, Evidence, OwnWriting
 from portal.registry import registry
 from portal.services.stints import away_clause
 from portal.textcount import chinese_count, counted_text, counted_units
+from portal.timeutil import HOLIDAY_MONTHS, SCHOOL_YEAR_MONTHS, first_day, month_starts, school_year_after
 from workflows.definition import Phase
 
 READING_NOTES, PAPER, REFLECTION = "reading_notes", "paper", "reflection"
@@ -88,6 +98,9 @@ class Piece:
     chars: int
     longest: int
     counted: int
+    #: the month of the school year a reading note was written in (:func:`_pieces_statement`),
+    #: None for the other kinds
+    month: int | None = None
 
 
 def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
@@ -114,6 +127,7 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
             Activity.semester.label("semester"),
             Evidence.title.label("title"),
             Evidence.char_count.label("chars"),
+            Evidence.uploaded_at.label("at"),
         )
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
@@ -128,13 +142,23 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
         OwnWriting.semester,
         OwnWriting.title,
         OwnWriting.char_count,
+        OwnWriting.created_at,
     ).where(school(OwnWriting.school_id), OwnWriting.school_year == year)
     if counting is not None:
         evidence = evidence.where(Evidence.user_id == bindparam("user_id"))
         own = own.where(OwnWriting.user_id == bindparam("user_id"))
     u = union_all(evidence, own).subquery()
     least: BindParameter[int] = bindparam("note_least", type_=Integer)
-    short = and_(u.c.kind == literal(READING_NOTES, String), u.c.chars < least)
+    note = u.c.kind == literal(READING_NOTES, String)
+    short = and_(note, u.c.chars < least)
+    # the month of the school year a reading note was written in, as the school reads its
+    # calendar: before the bound instant the next month begins (``month_9`` …, :func:`month_params`)
+    ends = [*SCHOOL_YEAR_MONTHS[1:], 0]
+    month = case(
+        (~note, null()),
+        *((u.c.at < bindparam(f"month_{after}"), literal(m, Integer)) for m, after in zip(SCHOOL_YEAR_MONTHS, ends, strict=True)),
+        else_=null(),
+    ).label("month")
     return select(
         u.c.sid,
         u.c.uid,
@@ -145,7 +169,8 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
         func.sum(case((short, 0), else_=u.c.chars)).label("chars"),
         func.max(u.c.chars).label("longest"),
         func.sum(case((short, 0), else_=1)).label("counted"),
-    ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title)
+        month,
+    ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title, month)
 
 
 _PIECES = _pieces_statement()
@@ -158,6 +183,46 @@ def pieces_of_one(counting: tuple[str, ...]) -> Select:
     (``credits.teacher_year``) reads it with the rest of the year, on every home page. Built
     once per set of states (they come from the installed types' code)."""
     return _pieces_statement(counting)
+
+
+@functools.lru_cache(maxsize=256)
+def month_params(year: str, zone: str) -> dict[str, Any]:
+    """The bound instants of :func:`_pieces_statement`'s ``month``: ``month_M`` is when month M
+    begins in the school's zone (``month_0``: when the next school year does)."""
+    starts = dict(month_starts(year, zone))
+    after = dict(month_starts(school_year_after(year), zone))
+    return {**{f"month_{m}": at for m, at in starts.items() if m != SCHOOL_YEAR_MONTHS[0]},
+            "month_0": after[SCHOOL_YEAR_MONTHS[0]]}
+
+
+def per_month(rule: Callable[[str], Any]) -> int:
+    """The reading notes the school asks every month (``rule``: its :meth:`School.rule`, or the
+    rules an accepted year was submitted with); 0: none asked."""
+    return int(rule("reading_notes_per_month") or 0)
+
+
+@functools.lru_cache(maxsize=4096)
+def months_asked(year: str, today: date | None, since: date | None = None) -> tuple[tuple[int, str], ...]:
+    """The months of ``year`` whose reading notes are asked on ``today`` (None: the year is over,
+    or was accepted): each whole month that is over, but not a month of the summer holiday
+    (:data:`HOLIDAY_MONTHS`: wholly outside both semesters' teaching), nor one the teacher was
+    not on the staff from its first day (``since``: ``YearFacts.on_staff_since``). Each as its
+    number and its name in a list (:func:`month_name`)."""
+    out = []
+    for m in SCHOOL_YEAR_MONTHS:
+        start = first_day(year, m)
+        end = first_day(school_year_after(year), SCHOOL_YEAR_MONTHS[0]) if m == SCHOOL_YEAR_MONTHS[-1] else first_day(
+            year, SCHOOL_YEAR_MONTHS[SCHOOL_YEAR_MONTHS.index(m) + 1])
+        if m in HOLIDAY_MONTHS or (today is not None and today < end) or (since is not None and since > start):
+            continue
+        out.append((m, month_name(year, m)))
+    return tuple(out)
+
+
+def month_name(year: str, month: int) -> str:
+    """A month of ``year`` as both languages write it in a list: 2026-10."""
+    day = first_day(year, month)
+    return f"{day.year}-{day.month:02d}"
 
 
 def note_least(rule: Callable[[str], Any]) -> int:
@@ -179,22 +244,23 @@ def uncounted(least: int, kind: str, chars: int) -> Msg | None:
 def piece_of(row: Sequence[Any]) -> Piece:
     """A :class:`Piece` of a row of :func:`_pieces_statement` (kind, semester, title, pieces,
     chars, longest, counted), as :func:`writing_of` and the teacher's year read it."""
-    kind, semester, title, n, chars, longest, counted = row
+    kind, semester, title, n, chars, longest, counted, month = row
     return Piece(kind, semester, (title or "").strip(), int(n or 0), int(chars or 0), int(longest or 0),
-                 int(counted or 0))
+                 int(counted or 0), None if month is None else int(month))
 
 
-def writing_of(leasts: Mapping[int, int], year: str) -> dict[tuple[int, int], list[Piece]]:
+def writing_of(leasts: Mapping[int, tuple[int, str]], year: str) -> dict[tuple[int, int], list[Piece]]:
     """Each teacher's writing in the schools and year, by (school id, user id). ``leasts``: each
-    school's id and the characters its reading notes need (:func:`note_least`). One query per
-    distinct length (schools mostly share theirs: one query)."""
+    school's id, the characters its reading notes need (:func:`note_least`) and its time zone
+    (the month a note was written in). One query per distinct length and zone (schools mostly
+    share theirs: one query)."""
     out: dict[tuple[int, int], list[Piece]] = defaultdict(list)
-    by_least: dict[int, list[int]] = defaultdict(list)
-    for sid, least in leasts.items():
-        by_least[int(least)].append(sid)
-    for least, school_ids in by_least.items():
+    by_least: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for sid, (least, zone) in leasts.items():
+        by_least[(int(least), zone)].append(sid)
+    for (least, zone), school_ids in by_least.items():
         params: dict[str, object] = {"school_ids": school_ids, "year": year, "writing_counts": counting_states(),
-                                     "note_least": least}
+                                     "note_least": least, **month_params(year, zone)}
         for sid, uid, *rest in read_rows(_PIECES, params):
             out[(sid, uid)].append(piece_of(rest))
     return out
@@ -208,10 +274,20 @@ def same_title(title: str) -> str:
     return counted_text(title)
 
 
-def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece]) -> tuple[QuotaFact, ...]:
+def quota_facts(rule: Callable[[str], Any], pieces: Sequence[Piece],
+                asked: tuple[tuple[int, str], ...] = ()) -> tuple[QuotaFact, ...]:
     """The school's quotas (``rule``: its :meth:`School.rule`) against one teacher's writing
-    (quotas with a target of 0 are off)."""
+    (quotas with a target of 0 are off). ``asked``: the months whose reading notes are asked
+    (:func:`months_asked`), for ``reading_notes_per_month``: done, the months holding enough
+    notes that count; its ``short``, the others."""
     out: list[QuotaFact] = []
+    if n := per_month(rule):
+        notes: dict[int, int] = defaultdict(int)
+        for p in pieces:
+            if p.kind == READING_NOTES and p.month is not None:
+                notes[p.month] += p.counted
+        short = tuple(name for m, name in asked if notes[m] < n)
+        out.append(QuotaFact("notes_monthly", 0, len(asked) - len(short), len(asked), "months", short))
     if rule("reading_notes_chars"):
         done = sum(p.chars for p in pieces if p.kind == READING_NOTES)
         out.append(QuotaFact("reading_notes", 0, done, int(rule("reading_notes_chars")), "chars"))

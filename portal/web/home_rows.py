@@ -23,7 +23,7 @@ from portal.hours import fmt
 from portal.timeutil import local_text, zone_of
 from portal.web.escaping import html_text
 from portal.web.helpers import bar, type_name
-from portal.year_texts import quota_amount, quota_label
+from portal.year_texts import quota_amount, quota_label, quota_short
 
 
 def _day(tz: str) -> Callable[[Any], str]:
@@ -87,6 +87,12 @@ def _field(q: Any, name: str) -> Any:
     return q.get(name) if isinstance(q, Mapping) else getattr(q, name)
 
 
+def _short_line(q: Any) -> str:
+    """The months a monthly quota is short in (:func:`quota_short`), under its bar; "" if none."""
+    words = quota_short(q)
+    return f'    <small class="text-danger" data-testid="quota-short">{html_text(words)}</small>\n' if words else ""
+
+
 def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str) -> Markup:
     """``home/_quotas.html``'s list, as its loop wrote it: per quota its words
     (:mod:`portal.year_texts`), a ``behind_word`` badge (the template's translated word) when it
@@ -104,6 +110,7 @@ def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str) 
             f'      <span class="text-nowrap">{html_text(quota_amount(q))}</span>\n'
             "    </div>\n"
             f'    {bar(done, target, "bar-met" if _field(q, "met") else "bar-fill", label)}\n'
+            f"{_short_line(q)}"
             "  </li>\n  "
         )
     out.append("\n</ul>\n")
