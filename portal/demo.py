@@ -294,6 +294,9 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
             registry().plugins.fail(reg.plugin, M_DEMO_TYPE, exc, key=key, error=describe(exc))
     codes = _demo_review_steps(school, reviewer)
     _demo_writing(school)
+    # seed 004's reading note every month (每月必须记…读书笔记), one a month: teacher1's one note,
+    # written today, fills no month that is over — the home and writing page name the short months
+    schools.update_rules(school, {"reading_notes_per_month": 1}, by=policy.SYSTEM)
     _demo_exemption(school, now)
     from portal import demo_year  # groups, a sign-up with a waiting list, teacher1's plan
 
