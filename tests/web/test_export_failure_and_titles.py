@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.demo_exports import ASKED_BY
 from portal import policy
+from portal.demo_exports import ASKED_BY
 from portal.extensions import db
 from portal.models import ExportJob, User
 from portal.services import access, export_jobs, tokens
