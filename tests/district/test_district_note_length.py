@@ -102,3 +102,20 @@ def test_the_schools_rules_page_asks_the_length_and_refuses_less_than_the_distri
                                              "reading_note_chars": "350"}).status_code == 302
     db.session.expire_all()
     assert db.session.get_one(School, world.s1.id).rule("reading_note_chars") == 350
+
+
+def test_an_accepted_year_keeps_the_length_it_was_submitted_with(world):
+    """The activity page's hint (``credits.note_least_in``) reads an accepted year by the rules it
+    was submitted with, as the teacher's year does: the floor lifted later moves the years to come."""
+    from portal.services import access, submissions
+    from tests.district.conftest import YEAR
+
+    districts.update_settings(world.d1, {"reading_note_chars": 300}, by=_dadmin(world))
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
+    db.session.commit()
+    districts.update_settings(world.d1, {"reading_note_chars": None}, by=_dadmin(world))
+    db.session.commit()
+    assert world.s1.rule("reading_note_chars") == 0
+    assert credits.note_least_in(world.s1, YEAR) == 300
+    assert credits.note_least_in(world.s1, "2020-2021") == 0  # a year not accepted: the rules as they stand
