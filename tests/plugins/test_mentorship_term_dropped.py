@@ -14,22 +14,14 @@ from portal.extensions import db
 from portal.models import Activity
 from portal.services import tokens
 from tests.support import factories as f
-
-
-def _fresh_database(templates, tmp_path, created: list[str]) -> str:
-    if templates.pg is not None:
-        name = templates.pg_name("term")
-        created.append(name)
-        templates.create_database(name)
-        return templates.pg_uri(name)
-    return f"sqlite:///{tmp_path / 'term.db'}"
+from tests.support.fresh_database import fresh_database
 
 
 def test_the_migration_drops_a_mentorships_stored_term_and_nothing_else(make_app, templates, tmp_path):
     from flask_migrate import downgrade, upgrade
 
     created: list[str] = []
-    app = make_app(SQLALCHEMY_DATABASE_URI=_fresh_database(templates, tmp_path, created))
+    app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database(templates, tmp_path, created, "term"))
     try:
         with app.app_context():
             folder = app.extensions["migrate"].directory
