@@ -45,7 +45,7 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
 def _http_message(status: int) -> str:
     """The status's coded message (``api.http_<status>``) in the language asked for."""
     code = f"api.http_{status}" if f"api.http_{status}" in TEXTS else ("api.http_500" if status >= 500 else "api.http_400")
-    return msg(code).render(_locale())
+    return msg(code).render(message_locale())
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -58,7 +58,7 @@ def _http_error(exc: HTTPException) -> Response:
     return response
 
 
-def _locale() -> str:
+def message_locale() -> str:
     """The language of API messages: the request's (``Accept-Language``, English by default;
     see ``portal.i18n.select_locale``)."""
     locale = get_locale()
@@ -67,7 +67,7 @@ def _locale() -> str:
 
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError) -> Response:
-    response = jsonify(exc.to_dict(_locale()))
+    response = jsonify(exc.to_dict(message_locale()))
     response.status_code = exc.status
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="yanxiu"'

@@ -119,6 +119,7 @@ ReadingChars = Annotated[int, Field(strict=True, ge=0, le=_most("reading_notes_c
 Papers = Annotated[int, Field(strict=True, ge=0, le=_most("papers_per_year"))]
 Reflections = Annotated[int, Field(strict=True, ge=0, le=_most("reflections_per_semester"))]
 Books = Annotated[int, Field(strict=True, ge=0, le=_most("books_per_semester"))]
+NoteChars = Annotated[int, Field(strict=True, ge=0, le=_most("reading_note_chars"))]
 
 
 class DistrictSettings(Body):
@@ -134,6 +135,8 @@ class DistrictSettings(Body):
         "least teaching reflections a semester (null: none set)")
     books_per_semester: Books | None = absent(
         "least books read a semester (null: none set)")
+    reading_note_chars: NoteChars | None = absent(
+        "least characters of each reading note schools may ask (more, never less; null: none set)")
 
 
 class NewSchool(Body):

@@ -46,6 +46,7 @@ DEFAULT_DISTRICT_SETTINGS: dict[str, Any] = {
     "papers_per_year": None,
     "reflections_per_semester": None,
     "books_per_semester": None,
+    "reading_note_chars": None,  # each reading note at least this long (seed 004: 每篇不少于300字)
 }
 
 #: ``YearLock.semester`` / ``YearSubmission.semester`` of a whole-year submission.

@@ -50,8 +50,10 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
     "quotas_decide": False,  # an unmet writing quota makes the year "short"
 }
 #: The writing quotas a district may set a minimum of (reading-note characters, papers or
-#: teaching essays, reflections, books): its schools may ask for more, never for less.
-DISTRICT_QUOTAS = ("reading_notes_chars", "papers_per_year", "reflections_per_semester", "books_per_semester")
+#: teaching essays, reflections, books, the least length of one reading note): its schools may
+#: ask for more, never for less.
+DISTRICT_QUOTAS = ("reading_notes_chars", "papers_per_year", "reflections_per_semester", "books_per_semester",
+                   "reading_note_chars")
 #: Rules a district may set for its schools: a school may be stricter, never more lenient —
 #: raise the required hours and the writing quotas (``RAISE_ONLY``), lower the absence limit.
 RAISE_ONLY = ("required_hours", *DISTRICT_QUOTAS)

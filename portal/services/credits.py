@@ -532,6 +532,18 @@ def summary_row_count(year: str, *, school_id: int | None = None, district_id: i
     return int(db.session.execute(select(func.count()).select_from(rows), params).scalar_one())
 
 
+def note_least_in(school: School, year: str) -> int:
+    """The characters a reading note needs to count in the school's ``year`` (:func:`quotas.note_least`):
+    the rules the district accepted the year with, else the school's as they stand — as
+    :func:`teacher_year` reads it, for a page that shows one piece (the activity page's evidence)."""
+    text = db.session.execute(
+        select(cast(YearSubmission.rules, String)).select_from(YearLock)
+        .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
+        .where(YearLock.school_id == school.id, YearLock.school_year == year, locks.closes_year(YearLock)).limit(1)
+    ).scalar()
+    return _rules_of(school, _accepted_rules(text)).note_least
+
+
 def _accepted_rules(text: str | None) -> Mapping[str, Any] | None:
     """The rules an accepted year was submitted with, from their JSON text (None: kept none)."""
     found = json.loads(text) if text else None

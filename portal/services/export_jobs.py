@@ -24,7 +24,7 @@ from portal.config import BadConfiguration
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import heading, locale_of, msg, norm_lang
+from portal.messages import TEXTS, heading, locale_of, msg, norm_lang
 from portal.models import CreditEntry, ExportJob, School, YearSubmission
 from portal.services import credits
 from portal.timeutil import utcnow
@@ -174,6 +174,12 @@ def file_of(row: ExportJob, now: datetime) -> Path | None:
         return None
     path = folder() / row.stored_name
     return path if path.exists() else None
+
+
+def failure_code(row: ExportJob) -> str | None:
+    """Why an export failed for good, as a message code (:func:`failure_of`); None while it may
+    still be tried, once done, or for a code the catalogue no longer has. Its page and the API say it."""
+    return row.failure if row.status == "failed" and row.failure in TEXTS else None
 
 
 def percent(row: ExportJob) -> int:

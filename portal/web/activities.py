@@ -40,6 +40,7 @@ from portal.services import (
     handover,
     locks,
     overview,
+    quotas,
     schools,
     transitions,
 )
@@ -250,12 +251,22 @@ def _list_names(history: list[tuple[TransitionLog, User]], names: dict[int, User
     return known | activities.names_by_id(wanted - set(known))
 
 
+def _uncounted(evidence: list, school, year: str) -> dict[int, str]:
+    """Why a piece of evidence counts nothing towards the quotas, beside it as on the writing page
+    (a reading note shorter than the year's ``reading_note_chars``); the rule is read only when
+    a reading note is there to judge."""
+    notes = [e for e in evidence if e.kind == quotas.READING_NOTES]
+    least = credit_service.note_least_in(school, year) if notes else 0
+    return {e.id: tr(why) for e in notes if (why := quotas.uncounted(least, e.kind, e.char_count or 0))}
+
+
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
           locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None,
           handover_error: str | None = None, times_form: TimesForm | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
+    uncounted = _uncounted(evidence, school, act.school_year)
     participant_ids = [p.user_id for p, _u in people]
     me = current_user.id
     roles = current_roles() - set(DISTRICT_ROLES)  # the viewer's roles in this school (already loaded)
@@ -318,6 +329,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         reg=reg,
         people=people,
         evidence=evidence,
+        uncounted=uncounted,
         personal=_personal(act),
         names=names,
         list_names=list_names,

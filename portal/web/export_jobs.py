@@ -14,7 +14,7 @@ from portal import policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
 from portal.errors import DomainError, Invalid
 from portal.i18n import lang_code
-from portal.messages import TEXTS, msg, school_year_text, tr
+from portal.messages import msg, school_year_text, tr
 from portal.models import ExportJob, School
 from portal.reports.views import headings_lang
 from portal.services import credits, export_jobs
@@ -31,9 +31,9 @@ bp = Blueprint("export_jobs", __name__)
 def _state(row: ExportJob) -> dict:
     """The export's state as its page shows it (and asks for it again, as JSON): why it failed in words."""
     ready = export_jobs.file_of(row, utcnow()) is not None
-    failed = row.status == "failed" and row.failure in TEXTS
+    failure = export_jobs.failure_code(row)
     return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows,
-            "percent": export_jobs.percent(row), "reason": tr(msg(row.failure)) if failed and row.failure else "",
+            "percent": export_jobs.percent(row), "reason": tr(msg(failure)) if failure else "",
             "ready": ready, "url": url_for("export_jobs.download", job_id=row.id) if ready else ""}
 
 
@@ -100,17 +100,22 @@ def show(job_id: int):
     row = _mine(job_id)
     unit = _("forms") if row.kind in export_jobs.CERTIFICATE_KINDS.values() else _("rows")
     return render_template("exports/job.html", row=row, state=_state(row), unit=unit,
-                           title=f"{_title(row.kind)} · {school_year_text(row.year)}")
+                           title=f"{_title(row)} · {school_year_text(row.year)}")
 
 
-def _title(kind: str) -> str:
-    """What the export is, in words (its file name is shown below it)."""
+def _title(row: ExportJob) -> str:
+    """What the export is, in words, with the format asked for (its file name is shown below it):
+    every kind of :data:`export_jobs.KINDS` and of :data:`export_jobs.CERTIFICATE_KINDS`."""
+    csv = export_jobs.format_of(row) == "csv"
     return {
-        "district_summary": _("District summary (XLSX)"),
-        "district_ledger": _("Every ledger line (XLSX)"),
-        "certificates_pdf": _("All credit certification forms (one PDF)"),
-        "certificates_zip": _("All credit certification forms (ZIP)"),
-    }.get(kind, _("Export"))
+        export_jobs.SCHOOL_SUMMARY: _("Hours summary (CSV)") if csv else _("Hours summary (XLSX)"),
+        export_jobs.DISTRICT_SUMMARY: _("District summary (CSV)") if csv else _("District summary (XLSX)"),
+        export_jobs.DISTRICT_LEDGER: _("Every ledger line (CSV)") if csv else _("Every ledger line (XLSX)"),
+        export_jobs.DISTRICT_SUBMITTED: (_("Submitted figures of every school (CSV)") if csv
+                                         else _("Submitted figures of every school (XLSX)")),
+        export_jobs.CERTIFICATE_KINDS["pdf"]: _("All credit certification forms (one PDF)"),
+        export_jobs.CERTIFICATE_KINDS["zip"]: _("All credit certification forms (ZIP)"),
+    }.get(row.kind, _("Export"))
 
 
 @bp.get("/exports/<int:job_id>.json")

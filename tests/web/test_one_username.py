@@ -21,6 +21,7 @@ from portal.policy import Actor
 from portal.services import districts, staff, users
 from tests.support import factories as f
 from tests.support.at_once import side_by_side
+from tests.support.fresh_database import fresh_database
 
 SPELLINGS = ("Teacher1", "TEACHER1", "ｔｅａｃｈｅｒ１", "teacher１", " tEACHER1 ")
 LOOK_ALIKES = ("tеacher1", "teacher1\u200b", "teаcher1")  # Cyrillic е, a zero-width space, Cyrillic а
@@ -145,15 +146,6 @@ def test_two_spellings_created_at_the_same_moment_make_one_account(app):
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username_key == "race.one")) == 1
 
 
-def _fresh_database(templates, tmp_path, created: list[str]) -> str:
-    if templates.pg is not None:
-        name = templates.pg_name("ukey")
-        created.append(name)
-        templates.create_database(name)
-        return templates.pg_uri(name)
-    return f"sqlite:///{tmp_path / 'before.db'}"
-
-
 def test_the_migration_keys_existing_usernames_and_keeps_old_look_alikes_working(make_app, templates, tmp_path):
     """A deployment upgraded with accounts that fold alike (made before this rule): the oldest
     gets the key, the later ones ``<key>#<id>``; each still logs in by its exact username, any
@@ -161,7 +153,7 @@ def test_the_migration_keys_existing_usernames_and_keeps_old_look_alikes_working
     from flask_migrate import upgrade
 
     created: list[str] = []
-    app = make_app(SQLALCHEMY_DATABASE_URI=_fresh_database(templates, tmp_path, created))
+    app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database(templates, tmp_path, created, "ukey"))
     try:
         with app.app_context():
             folder = app.extensions["migrate"].directory
