@@ -7,11 +7,13 @@ choice, then Chinese.
 
 from __future__ import annotations
 
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, support
+from babel.dates import format_skeleton
 from flask import Flask, current_app, g, request, session
 from flask.globals import _cv_app
 from flask_babel import Domain, get_locale, get_translations
@@ -247,6 +249,19 @@ def is_english() -> bool:
     if loc is None:
         loc = get_locale()
     return loc is not None and loc.language == "en"
+
+
+def month_text(day: date) -> str:
+    """The month of ``day`` as the viewer's language writes it, by Babel's calendar data
+    (skeleton ``yMMMM``): 2026年10月, October 2026 (Chinese outside a request)."""
+    ctx = _babel_context()
+    loc = (ctx.__dict__.get("babel_locale") or get_locale()) if ctx is not None else None
+    return _month_text(day.year, day.month, str(loc) if loc is not None else SUPPORTED[0])
+
+
+@lru_cache(maxsize=512)
+def _month_text(year: int, month: int, locale: str) -> str:
+    return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(locale))
 
 
 def lang_code() -> str:

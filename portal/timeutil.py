@@ -123,6 +123,12 @@ SCHOOL_YEAR_MONTHS = (*range(YEAR_FIRST_MONTH, 13), *range(1, YEAR_FIRST_MONTH))
 HOLIDAY_MONTHS = (8,)
 
 
+def month_day(name: str) -> date:
+    """The first day of a month named as data ("2026-10", ``quotas.month_name``)."""
+    year, month = name.split("-")
+    return date(int(year), int(month), 1)
+
+
 def school_year_of(local_day: date) -> str:
     start = local_day.year if local_day.month >= YEAR_FIRST_MONTH else local_day.year - 1
     return f"{start}-{start + 1}"

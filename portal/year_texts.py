@@ -15,8 +15,9 @@ from flask_babel import force_locale
 
 from portal.assessment import QuotaFact
 from portal.hours import fmt
-from portal.i18n import gettext, pgettext
+from portal.i18n import gettext, month_text, pgettext
 from portal.messages import norm_lang
+from portal.timeutil import month_day
 
 
 def _in(lang: str | None, say: Callable[[], str]) -> str:
@@ -80,11 +81,13 @@ def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> s
 
 
 def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
-    """The months a monthly quota is short in, in words ("" if none): "未达标月份：2026-10、2026-11"."""
+    """The months a monthly quota is short in, in words ("" if none): "未达标月份：2026年10月、2026年11月",
+    "Months short: October 2026, November 2026" (kept as data as "2026-10": :func:`month_day`)."""
     short = q.short if isinstance(q, QuotaFact) else tuple(q.get("short") or ())
     if not short:
         return ""
-    return _in(lang, lambda: gettext("Months short: %(months)s", months=gettext(", ").join(short)))
+    return _in(lang, lambda: gettext("Months short: %(months)s",
+                                     months=gettext(", ").join(month_text(month_day(m)) for m in short)))
 
 
 def quota_figure(n: int, unit: str, lang: str | None = None) -> str:

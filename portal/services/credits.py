@@ -67,8 +67,8 @@ from portal.models.school import DEFAULT_SCHOOL_RULES
 from portal.once import Memo, once_each
 from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
-from portal.services import access, locks, quotas
-from portal.services.stints import away_clause
+from portal.services import access, locks, quotas, stints
+from portal.services.stints import Span, away_clause
 from portal.sorting import pinyin_key
 from portal.timeutil import (
     FIRST_SCHOOL_YEAR,
@@ -218,12 +218,14 @@ def _year_facts(
     writing: list[quotas.Piece] | None = None,
     dec: Callable[[Any], Decimal] = _dec,
     since: date | None = None,
+    spans: tuple[Span, ...] | None = None,
 ) -> YearFacts:
     """The one place a teacher's :class:`YearFacts` are put together: every page, export and
     API answer (school, district, teacher) goes through here, from the ledger
     (:func:`_facts`) or from a stored teacher-year row (:func:`stored_years`). ``rules``: the
     school's (:func:`_rules_of`); ``dec``: :func:`_dec`, or a page's memory of it; ``since``:
-    the day their stretch on the staff began (:func:`joined_day`)."""
+    the day their stretch on the staff began (:func:`joined_day`); ``spans``: their stretches on
+    the staff (:func:`stints.spans_on_staff`, read when the school asks reading notes each month)."""
     by_type = {k: dec(v) for k, v in types.items()}
     return YearFacts(
         user_id=user.id,
@@ -239,7 +241,7 @@ def _year_facts(
         birth_date=user.birth_date,
         exemption_reason=exemption,
         quotas=rules.quotas(tuple(writing or ()),
-                            quotas.months_asked(year, rules.today, since) if rules.per_month else ()),
+                            quotas.months_asked(year, rules.today, since, spans) if rules.per_month else ()),
         quotas_decide=rules.quotas_decide,
         on_staff_since=since,
     )
@@ -263,10 +265,11 @@ def _facts(
     writing: list[quotas.Piece] | None = None,
     judge: Callable[[YearFacts], Assessment] = assess,
     since: date | None = None,
+    spans: tuple[Span, ...] | None = None,
 ) -> TeacherYear:
     """A teacher's year from the ledger (:func:`_year_facts`), assessed by the policy hook
     (``judge``: :func:`assess`, or a summary's :func:`year_assessor`)."""
-    facts = _year_facts(rules, year, user, types, absences, exemption, writing, since=since)
+    facts = _year_facts(rules, year, user, types, absences, exemption, writing, since=since, spans=spans)
     return TeacherYear(user, facts, judge(facts))
 
 
@@ -362,12 +365,14 @@ def year_rows(
     writing = quotas.writing_of({sid: (r.note_least, zones_of[sid]) for sid, r in rules.items()}, year)
     judge = year_assessor(registry().plugins)
     zones = {s.id: s.timezone for s in schools_}
+    # the stretches on the staff, where a school asks reading notes each month (one query)
+    spans = stints.spans_on_staff({sid: zones[sid] for sid, r in rules.items() if r.per_month}, people)
     for sid, user, since in _teachers_of(ids, year, people):
         who = (sid, user.id)
         out[sid].append(
             _facts(
                 rules[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
-                writing.get(who, []), judge, joined_day(since, zones[sid]),
+                writing.get(who, []), judge, joined_day(since, zones[sid]), spans.get(who),
             )
         )
     return out
@@ -675,7 +680,8 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     if rules.note_least != least:  # an accepted year, submitted with another length of a note: read with it
         writing = quotas.writing_of({school.id: (rules.note_least, school.timezone)}, year).get(
             (school.id, user.id), [])
-    ty = _facts(rules, year, user, types, absent, exemption, writing, since=since)
+    spans = stints.spans_on_staff({school.id: school.timezone}, [user.id]) if rules.per_month else {}
+    ty = _facts(rules, year, user, types, absent, exemption, writing, since=since, spans=spans.get((school.id, user.id)))
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     ty.accepted_periods = frozenset(periods)
     ty.note_least = rules.note_least
@@ -783,6 +789,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     # most teachers' roles date from a few days (those brought in together): each turned once
     joined: Memo[date | None] = Memo(lambda since: joined_day(since, school.timezone))
     sid, out = school.id, []
+    spans = stints.spans_on_staff({sid: school.timezone}) if rules.per_month else {}
     # every row's hours by type (each teacher's own text) decoded in one call
     by_type = json.loads("[" + ",".join([row[5] for row in rows]) + "]") if rows else []
     for (uid, username, name, gender, birth, _t, absent, excused, exemption, since), types in zip(
@@ -790,7 +797,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
         person = Person(uid, username, name, gender, birth)
         facts = _year_facts(
             rules, year, person, types, absences_of[absent, excused], exemption,
-            writing.get((sid, uid), none), dec.__getitem__, joined[since],
+            writing.get((sid, uid), none), dec.__getitem__, joined[since], spans.get((sid, uid)),
         )
         out.append(StoredYear(person, facts, judge(facts)))
     out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))

@@ -52,7 +52,7 @@ from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import Activity, Evidence, OwnWriting
 from portal.registry import registry
-from portal.services.stints import away_clause
+from portal.services.stints import Span, away_clause
 from portal.textcount import chinese_count, counted_text, counted_units
 from portal.timeutil import HOLIDAY_MONTHS, SCHOOL_YEAR_MONTHS, first_day, month_starts, school_year_after
 from workflows.definition import Phase
@@ -202,25 +202,38 @@ def per_month(rule: Callable[[str], Any]) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def months_asked(year: str, today: date | None, since: date | None = None) -> tuple[tuple[int, str], ...]:
+def months_asked(year: str, today: date | None, since: date | None = None,
+                 spans: tuple[Span, ...] | None = None) -> tuple[tuple[int, str], ...]:
     """The months of ``year`` whose reading notes are asked on ``today`` (None: the year is over,
     or was accepted): each whole month that is over, but not a month of the summer holiday
     (:data:`HOLIDAY_MONTHS`: wholly outside both semesters' teaching), nor one the teacher was
-    not on the staff from its first day (``since``: ``YearFacts.on_staff_since``). Each as its
-    number and its name in a list (:func:`month_name`)."""
+    not on the staff through, from its first day to its last: ``spans``, their stretches on the
+    staff (:func:`portal.services.stints.spans_on_staff`: not a month before they joined, nor
+    one they were away in, nor one after they left); without them, ``since``
+    (``YearFacts.on_staff_since``) alone. Each as its number and its name in a list
+    (:func:`month_name`)."""
     out = []
     for m in SCHOOL_YEAR_MONTHS:
         start = first_day(year, m)
         end = first_day(school_year_after(year), SCHOOL_YEAR_MONTHS[0]) if m == SCHOOL_YEAR_MONTHS[-1] else first_day(
             year, SCHOOL_YEAR_MONTHS[SCHOOL_YEAR_MONTHS.index(m) + 1])
-        if m in HOLIDAY_MONTHS or (today is not None and today < end) or (since is not None and since > start):
+        if m in HOLIDAY_MONTHS or (today is not None and today < end) or not _on_staff(start, end, since, spans):
             continue
         out.append((m, month_name(year, m)))
     return tuple(out)
 
 
+def _on_staff(start: date, end: date, since: date | None, spans: tuple[Span, ...] | None) -> bool:
+    """Whether the teacher was on the staff from ``start`` to the day before ``end`` (a month):
+    within one stretch of ``spans`` (none known: always), or without them from ``since`` on."""
+    if not spans:
+        return since is None or since <= start
+    return any((first is None or first <= start) and (ended is None or ended >= end) for first, ended in spans)
+
+
 def month_name(year: str, month: int) -> str:
-    """A month of ``year`` as both languages write it in a list: 2026-10."""
+    """A month of ``year`` as data (the API's ``Quota.short``): 2026-10; pages write it in the
+    viewer's words (:func:`portal.i18n.month_text`)."""
     day = first_day(year, month)
     return f"{day.year}-{day.month:02d}"
 

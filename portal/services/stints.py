@@ -18,15 +18,17 @@ October) is theirs as before.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import TEACHER, Activity, EarlierStint, Membership, Participation, User
+from portal.timeutil import to_local
 
 
 def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
@@ -81,3 +83,37 @@ def periods_away(user_id: int, school_id: int) -> list[tuple[datetime, datetime]
     starts = [since for since, _until in stints[1:]] + [row.since] if stints else []
     return [(until, start) for (_since, until), start in zip(stints, starts, strict=True)
             if start is not None and until < start]
+
+
+#: a stretch on the staff as days of the school's calendar: (first day, day it ended), None
+#: for not known (held from ever before) or not ended
+Span = tuple[date | None, date | None]
+
+
+def spans_on_staff(school_zones: Mapping[int, str], user_ids: Collection[int] | None = None,
+                   ) -> dict[tuple[int, int], tuple[Span, ...]]:
+    """Each teacher's stretches on the teaching staff of the schools (``school_zones``: each
+    school's id and time zone), by (school id, user id), as days of the school's calendar: the
+    stretches before a gap (:class:`EarlierStint`) and the role held since its return, ended if
+    it was (``Membership.until`` of a role not active). The months a teacher was away or had
+    left fall between them (``quotas.months_asked``). One query."""
+    if not school_zones:
+        return {}
+    role = select(Membership.id, Membership.school_id, Membership.user_id, Membership.since,
+                  Membership.until, Membership.active).where(
+        Membership.school_id.in_(list(school_zones)), Membership.role == TEACHER)
+    if user_ids is not None:
+        role = role.where(Membership.user_id.in_(list(user_ids)))
+    roles = role.subquery()
+    earlier = select(roles.c.school_id, roles.c.user_id, EarlierStint.since, EarlierStint.until,
+                     literal(False)).join(roles, roles.c.id == EarlierStint.membership_id)
+    now = select(roles.c.school_id, roles.c.user_id, roles.c.since, roles.c.until, roles.c.active)
+    out: dict[tuple[int, int], list[Span]] = defaultdict(list)
+
+    def day(at: datetime | None, zone: str) -> date | None:
+        return None if at is None else to_local(at, zone).date()
+
+    for sid, uid, since, until, active in db.session.execute(union_all(earlier, now)):
+        zone = school_zones[sid]
+        out[(sid, uid)].append((day(since, zone), None if active or until is None else day(until, zone)))
+    return {who: tuple(spans) for who, spans in out.items()}
