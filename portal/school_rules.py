@@ -11,6 +11,8 @@ D = DEFAULT_SCHOOL_RULES
 
 #: Rules counted in hours: half-hour steps, like every number of hours.
 HOUR_RULES = ("required_hours", "absence_limit_hours", "absence_warning_hours")
+#: Rules of notifications and check-in: the rules page sets them out on their own.
+REACH_RULES = ("quiet_hours_start", "quiet_hours_end", "checkin_opens_minutes", "checkin_closes_minutes")
 
 SCHOOL_RULES: dict[str, Setting] = {
     "required_hours": Setting(
@@ -108,3 +110,8 @@ SCHOOL_RULES: dict[str, Setting] = {
         label=Text("未完成写作任务的学年评为“未达标”", "An unmet writing quota makes the year short"),
     ),
 }
+
+
+#: The writing quotas: every rule neither of hours nor of reach, in the order declared (the rules
+#: page lists them from here, so a rule declared later is on the page without a template edit).
+QUOTA_RULES = tuple(key for key in SCHOOL_RULES if key not in HOUR_RULES + REACH_RULES)
