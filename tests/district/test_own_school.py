@@ -137,3 +137,43 @@ def test_a_reviewer_taken_on_by_the_school_at_the_same_moment_decides_nothing(ap
     assert outcome == ["done", "submission.own_year"]
     assert db.session.get_one(type(sub), sub_id).status == "submitted"
     assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
+
+
+def test_a_reviewer_who_approved_the_years_activities_and_left_the_school_does_not_decide_it(app, world):
+    """Attack: the school's reviewer (培训领导小组, no teaching of their own) approved and
+    credited a lecture of the year, then left the school in the summer for the district's
+    teacher development centre and became a district reviewer. The school submitted the year, and
+    they accepted it: only the school's staff as it is now, who submitted it and its teachers
+    were asked, so the check of their own approvals was theirs. Whoever had a hand in the year's
+    activities (their history names them) is involved too: refused, another reviewer decides."""
+    from portal.services import staff as staff_service
+    from tests.credits.helpers import DETAILS, prepare_approve, prepare_hold
+
+    school_rev = f.person(world.s1, "rev.gone", "reviewer")
+    org, t4 = world.staff["organizer"], world.staff["t4"]
+    people = [(t4, "attendee")]
+    act = f.plan(world.s1, org, "lecture", people, DETAILS["lecture"], hours="3", title="暑假前的讲座")
+    prepare_hold(act, org, people)
+    f.attend(act, org)
+    f.fire(act, org, "hold")
+    prepare_approve(act, org, people)
+    f.fire(act, school_rev, "approve", "材料齐全")
+    f.fire(act, school_rev, "credit")
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    staff_service.deactivate(world.s1, school_rev.id, by=admin)
+    users.add_role(school_rev, None, "district_reviewer", district_id=world.d1.id)
+    db.session.commit()
+    sub = submissions.submit(world.s1, YEAR, by=admin)
+    assert school_rev.id not in submissions.teacher_ids(sub) and not access.school_roles(school_rev.id, world.s1.id)
+    for accept in (True, False):
+        with pytest.raises(Forbidden) as err:
+            submissions.decide(sub.id, accept, "核对无误", by=_seat(school_rev), district_id=world.d1.id)
+        assert err.value.msg.code == "submission.own_year"
+        db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get_one(type(sub), sub.id).status == "submitted"
+    assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
+    submissions.decide(sub.id, True, by=_seat(world.reviewer1), district_id=world.d1.id)  # someone outside
+    with pytest.raises(Forbidden) as err:
+        submissions.reopen(sub.id, "更正", by=_seat(school_rev), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.own_year"
