@@ -30,6 +30,7 @@ from portal.models import (
     CreditEntry,
     District,
     Evidence,
+    Exemption,
     Membership,
     School,
     SubmissionEvent,
@@ -394,7 +395,8 @@ def involved(sub: YearSubmission) -> list[int]:
     organised, approved or handed in what it holds, and the district's check of a school's year
     is someone else's — and whoever had a hand in the period's activities, on the staff or not
     now (their history names them: who organised, recorded, approved, credited or revoked; a
-    school reviewer who left for the district in the summer would check their own approvals)."""
+    school reviewer who left for the district in the summer would check their own approvals),
+    and who exempted a teacher of the year (the verdict it froze)."""
     staff = db.session.execute(
         select(Membership.user_id).where(Membership.school_id == sub.school_id, Membership.active.is_(True))
     ).scalars()
@@ -403,6 +405,8 @@ def involved(sub: YearSubmission) -> list[int]:
         select(TransitionLog.actor_id).join(Activity, Activity.id == TransitionLog.activity_id)
         .where(TransitionLog.school_id == sub.school_id, period),
         select(Activity.organizer_id).where(period),
+        select(Exemption.created_by).where(Exemption.school_id == sub.school_id,  # a year's, each semester's too
+                                           Exemption.school_year == sub.school_year),
     )).scalars()
     return sorted({*teacher_ids(sub), sub.submitted_by, *staff, *hands})
 

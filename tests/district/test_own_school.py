@@ -177,3 +177,25 @@ def test_a_reviewer_who_approved_the_years_activities_and_left_the_school_does_n
     with pytest.raises(Forbidden) as err:
         submissions.reopen(sub.id, "更正", by=_seat(school_rev), district_id=world.d1.id)
     assert err.value.msg.code == "submission.own_year"
+
+
+def test_an_admin_who_exempted_a_teacher_of_the_year_and_left_does_not_decide_it(app, world):
+    """The same for the school's admin who exempted a teacher from the year's assessment (an
+    exemption moves the verdict the submission freezes), then left for the district: their
+    exemption is theirs to have checked by someone else."""
+    from portal.services import exemptions
+    from portal.services import staff as staff_service
+
+    first = f.person(world.s1, "adm.gone", "school_admin")
+    exemptions.set_exemption(world.s1, access.actor(first.id, world.s1.id), world.staff["t4"].id, YEAR, "产假")
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    staff_service.deactivate(world.s1, first.id, by=admin)
+    users.add_role(first, None, "district_reviewer", district_id=world.d1.id)
+    db.session.commit()
+    sub = submissions.submit(world.s1, YEAR, by=admin)
+    assert first.id not in submissions.teacher_ids(sub) and not access.school_roles(first.id, world.s1.id)
+    with pytest.raises(Forbidden) as err:
+        submissions.decide(sub.id, True, "核对无误", by=_seat(first), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.own_year"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
