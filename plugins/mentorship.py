@@ -45,7 +45,8 @@ def pair_complete(ctx: TransitionContext) -> list[Text]:
 
 def whole_weeks_and_months(start: datetime, end: datetime) -> tuple[int, int]:
     """The whole weeks and whole calendar months from ``start`` to ``end`` (a day of a month
-    to the same day of the next is one month; 31 January to 28 February is none)."""
+    to the same day of the next is one month; 31 January to 28 February is none), both in the
+    school's local time."""
     months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
     return max((end - start).days // 7, 0), max(months, 0)
 
@@ -61,7 +62,10 @@ def meetings_needed(start: datetime, end: datetime, settings: dict[str, Any]) ->
 
 
 def meetings_logged(ctx: TransitionContext) -> list[Text]:
-    need = meetings_needed(ctx.activity.starts_at, ctx.activity.ends_at, ctx.settings)
+    # on the school's calendar: a month is from a day to the same day of the next as its
+    # teachers read them, not as the stored UTC times fall (1 October, 00:00 in Beijing is
+    # 30 September in UTC, and 1 to 30 October would be "a whole month")
+    need = meetings_needed(ctx.local_time(ctx.activity.starts_at), ctx.local_time(ctx.activity.ends_at), ctx.settings)
     have = sum(1 for e in ctx.evidence if e.kind == "meeting_log")
     return [] if have >= need else [Text(f"活动记录：{have}/{need} 次", f"meetings logged: {have}/{need}")]
 

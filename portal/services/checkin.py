@@ -9,7 +9,7 @@ a minute; it names one activity, and it cannot be forged without the key.
 A scan is checked at once (before any login) and remembered in the scanner's own session; the
 person then confirms, logged in as themselves — a check-in is always the current person's, for
 an activity they take part in, while its check-in window is open (the school's
-``checkin_opens_minutes`` before the start to ``checkin_closes_minutes`` after it).
+``checkin_opens_minutes`` before the start to ``checkin_closes_minutes`` after it, or its end if sooner).
 
 Check-in rows never change attendance by themselves: the attendance page shows them beside the
 organizer's record, pre-fills a checked-in participant's hours while nothing is recorded, and the
@@ -89,9 +89,11 @@ def verify_code(activity_id: int, code: object, now: datetime) -> int:
 
 
 def window_times(act: Activity, school: School) -> tuple[datetime, datetime]:
-    """When check-in opens and closes (naive UTC)."""
+    """When check-in opens and closes (naive UTC): it closes the school's minutes after the
+    start, and at the activity's end at the latest — a scan after it ended marks no one present
+    (the attendance page would offer the organizer full hours for it)."""
     opens = act.starts_at - timedelta(minutes=int(school.rule("checkin_opens_minutes")))
-    closes = act.starts_at + timedelta(minutes=int(school.rule("checkin_closes_minutes")))
+    closes = min(act.starts_at + timedelta(minutes=int(school.rule("checkin_closes_minutes"))), act.ends_at)
     return opens, closes
 
 

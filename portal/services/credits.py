@@ -1063,6 +1063,24 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
     if net is None:
         raise Conflict(msg("certificate.not_posted"), state=act.state)
     school = db.session.get_one(School, school_id)
+    lines = certificate_lines(act, net)
+    definition = registry().definition(act.type_key)
+    approved = _last_log(act.id, definition.approving().trigger)
+    posted = _last_log(act.id, definition.posting().trigger)
+    return Certificate(
+        act,
+        school,
+        lines,
+        approved[1] if approved else None,
+        approved[0].created_at if approved else None,
+        posted[1] if posted else None,
+        posted[0].created_at if posted else None,
+    )
+
+
+def certificate_lines(act: Activity, net: Mapping[int, Decimal]) -> list[CertificateLine]:
+    """The lines of an activity's 学分认定表 as it stands, ``net`` the hours each teacher holds of
+    it (:func:`activity_net_hours`): the form's, and what ``/verify`` compares a printed one with."""
     people = db.session.execute(
         select(Participation, User, away_clause(Participation.user_id, act.school_id, act.starts_at))
         .join(User, User.id == Participation.user_id)
@@ -1078,21 +1096,9 @@ def certificate(activity_id: int, school_id: int) -> Certificate:
     order = {role: (role == default, at) for at, role in enumerate(declared)}
     people = sorted(people, key=lambda pu: (order.get(pu[0].role, (True, len(declared))), pu[0].role,
                                             pinyin_key(pu[1].display_name)))
-    lines = [
+    return [
         CertificateLine(u, p.role, p.attended_hours, net.get(u.id, ZERO), p.adjust_reason or "",
                         _dec(p.absent_hours), _dec(p.excused_hours), bool(away))
         for p, u, away in people
     ]
-    definition = registry().definition(act.type_key)
-    approved = _last_log(act.id, definition.approving().trigger)
-    posted = _last_log(act.id, definition.posting().trigger)
-    return Certificate(
-        act,
-        school,
-        lines,
-        approved[1] if approved else None,
-        approved[0].created_at if approved else None,
-        posted[1] if posted else None,
-        posted[0].created_at if posted else None,
-    )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, func, select, update
+from sqlalchemy import CursorResult, Select, delete, func, select, union, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import policy
@@ -30,9 +30,11 @@ from portal.models import (
     CreditEntry,
     District,
     Evidence,
+    Exemption,
     Membership,
     School,
     SubmissionEvent,
+    TransitionLog,
     User,
     YearLock,
     YearSubmission,
@@ -389,13 +391,24 @@ def teacher_ids(sub: YearSubmission) -> list[int]:
 
 def involved(sub: YearSubmission) -> list[int]:
     """Who may not accept, return or reopen the submission (``policy.may_decide_submission_of``):
-    the teachers whose years it froze, who submitted it, and whoever is on the school's staff —
-    they organised, approved or handed in what it holds, and the district's check of a school's
-    year is someone else's."""
+    the teachers whose years it froze, who submitted it, whoever is on the school's staff — they
+    organised, approved or handed in what it holds, and the district's check of a school's year
+    is someone else's — and whoever had a hand in the period's activities, on the staff or not
+    now (their history names them: who organised, recorded, approved, credited or revoked; a
+    school reviewer who left for the district in the summer would check their own approvals),
+    and who exempted a teacher of the year (the verdict it froze)."""
     staff = db.session.execute(
         select(Membership.user_id).where(Membership.school_id == sub.school_id, Membership.active.is_(True))
     ).scalars()
-    return sorted({*teacher_ids(sub), sub.submitted_by, *staff})
+    period = locks.covered_clause(sub.school_id, sub.school_year, sub.semester)
+    hands = db.session.execute(union(
+        select(TransitionLog.actor_id).join(Activity, Activity.id == TransitionLog.activity_id)
+        .where(TransitionLog.school_id == sub.school_id, period),
+        select(Activity.organizer_id).where(period),
+        select(Exemption.created_by).where(Exemption.school_id == sub.school_id,  # a year's, each semester's too
+                                           Exemption.school_year == sub.school_year),
+    )).scalars()
+    return sorted({*teacher_ids(sub), sub.submitted_by, *staff, *hands})
 
 
 def _involved_now(sub: YearSubmission) -> list[int]:

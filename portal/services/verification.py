@@ -252,8 +252,9 @@ class StatusChange:
 @dataclass(frozen=True)
 class FigureChange:
     """A figure a 学时证明 or a 学时汇总表's line printed that the teacher's year no longer has:
-    ``figure`` is ``required``, ``absent:<semester>``, ``type:<type key>`` or ``reason``; the
-    values as printed (hours as text, a reason as its code)."""
+    ``figure`` is ``required``, ``absent:<semester>``, ``type:<type key>`` or ``reason``, or of
+    a 学分认定表's line ``role``, ``attended`` or ``remark`` (:func:`_lines_changed`); the values
+    as printed (hours as text, a reason or a role as its code, a remark in words)."""
 
     name: str
     figure: str
@@ -299,7 +300,7 @@ def check(doc: IssuedDocument) -> Check:
 def _check(doc: IssuedDocument) -> Check:
     if doc.kind == "certificate" and doc.activity_id is not None:
         net = credits.activity_net_hours(doc.activity_id)
-        return Check(_changes(doc, net), [], not_listed=_credited_since(doc, net))
+        return Check(_changes(doc, net), [], not_listed=_credited_since(doc, net), figures=_lines_changed(doc, net))
     now = _years_now(doc)
     hours = {uid: year.hours for uid, year in now.items()}
     statuses: list[StatusChange] = []
@@ -343,6 +344,34 @@ def _figures_changed(doc: IssuedDocument, now: dict[int, YearNow]) -> list[Figur
         pairs.append(("reason", printed.get("reason", ""), year.figures["reason"]))
         out += [FigureChange(name, figure, str(was), str(is_)) for figure, was, is_ in pairs
                 if was is not None and str(was) != str(is_)]
+    return out
+
+
+def _lines_changed(doc: IssuedDocument, net: dict[int, Decimal]) -> list[FigureChange]:
+    """Each figure besides the credited hours that a 学分认定表's line printed (:func:`certificate_line`:
+    the role, the hours attended, the 备注 — leave and unexcused absence, which the year's
+    verdict reads) and the activity's record no longer has: revoked, returned, corrected and
+    credited again with the same hours, the paper's absence is not today's. ``figure`` is
+    ``role``, ``attended`` or ``remark`` (a remark in the reader's language); a document
+    printed before the lines kept them has none, nor has a teacher no longer on the activity
+    (their hours say so)."""
+    act = db.session.get(Activity, doc.activity_id)
+    if act is None:
+        return []
+    now = {line.user.id: line for line in credits.certificate_lines(act, net)}
+    out: list[FigureChange] = []
+    for printed in doc.content.get("lines", []):
+        line = now.get(int(printed["user_id"]))
+        if "role" not in printed or line is None:
+            continue
+        current = certificate_line(line)
+        name = str(printed["name"])
+        for figure in ("role", "attended"):
+            if str(printed.get(figure, "")) != str(current[figure]):
+                out.append(FigureChange(name, figure, str(printed.get(figure, "")), str(current[figure])))
+        parts = ("remark", "absent", "excused", "away")
+        if any(str(printed.get(k, "")) != str(current[k]) for k in parts):
+            out.append(FigureChange(name, "remark", line_remark(printed), line_remark(current)))
     return out
 
 

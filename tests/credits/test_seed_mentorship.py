@@ -126,6 +126,26 @@ def test_a_school_may_ask_only_its_minimum(s1, staff):
     assert act.state == "held"
 
 
+def test_the_months_of_a_pairing_are_the_schools_calendar_months(s1, staff):
+    """A pairing from 1 October, midnight, to 30 October (Beijing) is four whole weeks and no
+    whole month: four logs. The guard counted the months on the times as stored (UTC), where it
+    began on 30 September, 16:00 and ended on 30 October: "a whole month", and a fifth log was
+    asked for. The months are now counted on the school's calendar, as a teacher reads them."""
+    org = staff["organizer"]
+    act = activities.plan_activity(
+        s1, org, "mentorship", "师徒结对十月", "2025-10-01T00:00", "2025-10-30T18:00", "20",
+        [{"user_id": staff["t3"].id, "role": "mentor"}, {"user_id": staff["t4"].id, "role": "mentee"}],
+        DETAILS["mentorship"],
+    )
+    f.attend(act, org)
+    _logs(act, staff, 3)
+    with pytest.raises(GuardFailedError, match="3/4"):
+        f.fire(act, org, "hold")
+    _logs(act, staff, 1, first=3)
+    f.fire(act, org, "hold")
+    assert act.state == "held"
+
+
 @pytest.mark.parametrize(("start", "end", "weeks", "months"), [
     (datetime(2026, 10, 15, 14), datetime(2026, 10, 15, 17), 0, 0),  # an afternoon: the minimum decides
     (datetime(2026, 9, 1, 8), datetime(2026, 9, 7, 23), 0, 0),  # six days and some hours

@@ -24,6 +24,7 @@ from portal.services import credits, verification
 from portal.services.ledger import AppendOnlyViolation
 from tests.credits.helpers import credited, login
 from tests.credits.test_paper import NAMES, YEAR, _build_world, _code, _pdf
+from tests.support import factories as f
 from tests.support.spies import calls_of
 
 
@@ -121,6 +122,35 @@ def test_a_certificate_keeps_each_line_s_role_attended_hours_and_remark(client, 
     assert "2026—2027学年 第一学期" in html
     english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
     assert _cell(english, f"verify-remark-{t2}") == "excused absence (leave) 3 h" and "Speaker" in english
+
+
+def test_a_certificate_whose_absences_changed_since_it_was_printed_says_so(client, world, staff, s1):
+    """Attack: the 学分认定表 printed 周建国 absent without leave 3 h (the absence that counts
+    towards voiding his year). The credits were revoked, the lecture returned, his 3 h recorded
+    as leave instead, and it was approved and credited again: the same 0 h credited. Only the
+    credited hours were compared, so ``/verify`` still said nothing had changed, and a district
+    auditor holding the paper took its absence for today's. Each line's role, hours attended
+    and 备注 are compared too: the page names what differs now, and since when."""
+    act, org, rev, t3 = world["act"], staff["organizer"], staff["reviewer"], staff["t3"]
+    code = _printed(client, staff, s1, f"/activities/{act.id}/certificate.pdf")
+    anonymous = client.application.test_client()
+    assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    f.fire(act, rev, "revoke", "请假条补交")
+    f.fire(act, rev, "return", "请更正周建国的缺勤")
+    f.attend(act, org, {staff["t1"].id: "3", staff["t2"].id: "0", t3.id: "0"}, {}, {staff["t2"].id: "3", t3.id: "3"})
+    f.fire(act, rev, "approve", "材料齐全")
+    f.fire(act, rev, "credit")
+    db.session.commit()
+    assert credits.activity_net_hours(act.id).get(t3.id, 0) == 0  # his credited hours did not move
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' not in html and 'data-testid="verify-differ-since"' in html
+    assert _cell(html, f"verify-remark-{t3.id}") == "未请假缺席 3 学时"  # what the paper printed
+    changed = html.split('data-testid="verify-figures-changed"')[1].split("</div>")[0]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", changed)]
+    rows = [cells[i:i + 4] for i in range(0, len(cells), 4)]
+    assert rows == [[NAMES[2], "备注", "未请假缺席 3 学时", "请假 3 学时"]], rows
+    english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
+    assert "unexcused absence 3 h" in english.split('data-testid="verify-figures-changed"')[1].split("</div>")[0]
 
 
 def test_a_document_printed_before_the_figures_were_kept_shows_what_it_had(client, world, staff, s1):

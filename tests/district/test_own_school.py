@@ -25,6 +25,27 @@ def _seat(user) -> Actor:
     return Actor.of(user.id, ["district_reviewer"])
 
 
+def _refused(world, sub, who, comment: str = "核对无误") -> None:
+    """``who`` neither accepts nor returns the submission (``submission.own_year``)."""
+    for accept in (True, False):
+        with pytest.raises(Forbidden) as err:
+            submissions.decide(sub.id, accept, comment, by=_seat(who), district_id=world.d1.id)
+        assert err.value.msg.code == "submission.own_year"
+        db.session.rollback()
+
+
+def _left_to_another(world, sub, who) -> None:
+    """The year still waits, unlocked; a reviewer from outside accepts it, and ``who`` does not
+    reopen it."""
+    db.session.expire_all()
+    assert db.session.get_one(type(sub), sub.id).status == "submitted"
+    assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
+    submissions.decide(sub.id, True, by=_seat(world.reviewer1), district_id=world.d1.id)  # someone outside
+    with pytest.raises(Forbidden) as err:
+        submissions.reopen(sub.id, "更正", by=_seat(who), district_id=world.d1.id)
+    assert err.value.msg.code == "submission.own_year"
+
+
 def test_the_school_admin_who_is_a_district_reviewer_does_not_accept_the_year_they_submitted(app, world):
     """Attack: the school's admin, also a district reviewer (区教师发展中心兼职), submits the
     school's year and accepts it themself: the year is locked with figures nobody outside the
@@ -33,11 +54,7 @@ def test_the_school_admin_who_is_a_district_reviewer_does_not_accept_the_year_th
                              district_id=world.d1.id)
     sub = submissions.submit(world.s1, YEAR, by=access.actor(both.id, world.s1.id))
     assert both.id not in submissions.teacher_ids(sub)  # no hours of theirs: the school's work, not their own
-    for accept in (True, False):
-        with pytest.raises(Forbidden) as err:
-            submissions.decide(sub.id, accept, "自己报送自己认定", by=_seat(both), district_id=world.d1.id)
-        assert err.value.msg.code == "submission.own_year"
-        db.session.rollback()
+    _refused(world, sub, both, "自己报送自己认定")
     page = login(app.test_client(), both)
     html = page.get(f"/district/submissions/{sub.id}").get_data(as_text=True)
     assert 'data-testid="decide-form"' not in html and 'data-testid="own-year-note"' in html
@@ -45,13 +62,7 @@ def test_the_school_admin_who_is_a_district_reviewer_does_not_accept_the_year_th
     r = app.test_client().post(f"/api/v1/district/submissions/{sub.id}/decision", json={"decision": "accept"},
                                headers={"Authorization": f"Bearer {tokens.issue(both).token}"})
     assert r.status_code == 403
-    db.session.expire_all()
-    assert db.session.get_one(type(sub), sub.id).status == "submitted"
-    assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
-    submissions.decide(sub.id, True, by=_seat(world.reviewer1), district_id=world.d1.id)  # someone outside
-    with pytest.raises(Forbidden) as err:
-        submissions.reopen(sub.id, "更正", by=_seat(both), district_id=world.d1.id)
-    assert err.value.msg.code == "submission.own_year"
+    _left_to_another(world, sub, both)
 
 
 def test_a_reviewer_of_the_school_who_is_a_district_reviewer_does_not_decide_its_year(app, world):
@@ -137,3 +148,52 @@ def test_a_reviewer_taken_on_by_the_school_at_the_same_moment_decides_nothing(ap
     assert outcome == ["done", "submission.own_year"]
     assert db.session.get_one(type(sub), sub_id).status == "submitted"
     assert db.session.scalar(select(func.count()).select_from(YearLock)) == 0
+
+
+def _leaves_for_the_district_and_decides_nothing(world, who) -> None:
+    """``who`` leaves the school (its admin ends their roles) and becomes a reviewer of its
+    district; the school submits the year: they decide nothing of it (:func:`_refused`,
+    :func:`_left_to_another`)."""
+    from portal.services import staff as staff_service
+
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    staff_service.deactivate(world.s1, who.id, by=admin)
+    users.add_role(who, None, "district_reviewer", district_id=world.d1.id)
+    db.session.commit()
+    sub = submissions.submit(world.s1, YEAR, by=admin)
+    assert who.id not in submissions.teacher_ids(sub) and not access.school_roles(who.id, world.s1.id)
+    _refused(world, sub, who)
+    _left_to_another(world, sub, who)
+
+
+def test_a_reviewer_who_approved_the_years_activities_and_left_the_school_does_not_decide_it(app, world):
+    """Attack: the school's reviewer (培训领导小组, no teaching of their own) approved and
+    credited a lecture of the year, then left the school in the summer for the district's
+    teacher development centre and became a district reviewer. The school submitted the year, and
+    they accepted it: only the school's staff as it is now, who submitted it and its teachers
+    were asked, so the check of their own approvals was theirs. Whoever had a hand in the year's
+    activities (their history names them) is involved too: refused, another reviewer decides."""
+    from tests.credits.helpers import DETAILS, prepare_approve, prepare_hold
+
+    school_rev = f.person(world.s1, "rev.gone", "reviewer")
+    org, t4 = world.staff["organizer"], world.staff["t4"]
+    people = [(t4, "attendee")]
+    act = f.plan(world.s1, org, "lecture", people, DETAILS["lecture"], hours="3", title="暑假前的讲座")
+    prepare_hold(act, org, people)
+    f.attend(act, org)
+    f.fire(act, org, "hold")
+    prepare_approve(act, org, people)
+    f.fire(act, school_rev, "approve", "材料齐全")
+    f.fire(act, school_rev, "credit")
+    _leaves_for_the_district_and_decides_nothing(world, school_rev)
+
+
+def test_an_admin_who_exempted_a_teacher_of_the_year_and_left_does_not_decide_it(app, world):
+    """The same for the school's admin who exempted a teacher from the year's assessment (an
+    exemption moves the verdict the submission freezes), then left for the district: their
+    exemption is theirs to have checked by someone else."""
+    from portal.services import exemptions
+
+    first = f.person(world.s1, "adm.gone", "school_admin")
+    exemptions.set_exemption(world.s1, access.actor(first.id, world.s1.id), world.staff["t4"].id, YEAR, "产假")
+    _leaves_for_the_district_and_decides_nothing(world, first)

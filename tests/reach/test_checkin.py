@@ -98,6 +98,26 @@ def test_check_in_opens_and_closes_by_the_schools_rules(app, demo):
         checkin.require_open(act, demo, start + timedelta(minutes=11))
 
 
+def test_check_in_closes_when_the_activity_ends_whatever_the_rule(app, demo):
+    """Attack: the school lets check-in close 24 hours after the start (the rule's most), and a
+    participant who missed a two-hour lecture scanned the code a colleague photographed at the
+    door and confirmed three hours after it ended. They were marked present, and the attendance
+    page offered the organizer their full hours for one who was not there. Check-in now closes
+    at the activity's end at the latest; nothing is written after it."""
+    act = _today()
+    schools.update_rules(demo, {"checkin_closes_minutes": 24 * 60}, by=SYSTEM)
+    db.session.commit()
+    assert act.ends_at < act.starts_at + timedelta(hours=24)
+    checkin.require_open(act, demo, act.ends_at)  # up to its end
+    after = act.ends_at + timedelta(hours=3)
+    with pytest.raises(Conflict) as late:
+        checkin.check_in(act, user("teacher5"), after, after)
+    assert late.value.msg.code == "checkin.closed"
+    assert to_local(act.ends_at, demo.timezone).strftime("%H:%M") in late.value.msg.english
+    db.session.rollback()
+    assert count_checkins(act.id) == 2
+
+
 def test_bad_window_rules_are_refused_and_change_nothing(app, demo):
     for bad in ({"checkin_opens_minutes": -1}, {"checkin_closes_minutes": 2000}, {"quiet_hours_start": 24},
                 {"quiet_hours_end": 6.5}, {"checkin_opens_minutes": "30"}):
