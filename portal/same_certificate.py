@@ -134,10 +134,18 @@ def _rgb(strip: Any) -> bytes:
     return bytes(strip.convert("RGB").tobytes())
 
 
-#: How long a certificate may take to read (seconds, its child process's start included) and
-#: how much memory the child may hold: past either, it has no likeness (compared by its bytes).
-READ_SECONDS = 2.0
+#: How much of the processor a certificate may take to read (seconds of the child's CPU time,
+#: its start included; whole seconds, the kernel's ``RLIMIT_CPU``) and how much memory the child
+#: may hold: past either, it has no likeness (compared by its bytes). CPU time, not the clock:
+#: on a busy server a certificate read in 0.1 s of CPU took more than 2 s of the clock waiting
+#: for a processor, had no likeness, and the same certificate printed again was taken on a
+#: second declaration (the rule depended on the server's load).
+READ_CPU_SECONDS = 2
 READ_MEMORY = 1 << 30
+#: The clock's bound, only for a child that neither computes nor ends (waiting for ever on
+#: something): far above what a reading that stays within :data:`READ_CPU_SECONDS` takes on
+#: a busy server.
+READ_SECONDS = 30.0
 _A_LIKENESS = re.compile(r"(text|pixels):[0-9a-f]{64}")
 
 
@@ -148,14 +156,15 @@ def likeness(data: bytes) -> str:
     before digits were told apart by the punctuation between them: it is read again
     (:data:`READ_AGAIN`).
 
-    Read in a child process bounded in time (:data:`READ_SECONDS`) and memory
-    (:data:`READ_MEMORY`): pypdf bounds its streams but not everything a PDF may hold (38 fonts
-    of large character maps, within the upload limit, took 10 s and 600 MB), and a worker of
-    the portal is not to be held by one upload. A child that fails or is stopped gives "".
+    Read in a child process bounded in processor time (:data:`READ_CPU_SECONDS`; the clock's
+    :data:`READ_SECONDS` only for a child stuck) and memory (:data:`READ_MEMORY`): pypdf bounds
+    its streams but not everything a PDF may hold (38 fonts of large character maps, within the
+    upload limit, took 10 s and 600 MB), and a worker of the portal is not to be held by one
+    upload. A child that fails or is stopped gives "".
     A certificate takes 0.1 s (a PDF) to 0.4 s (a phone's photo), the child's start included."""
     try:
-        done = subprocess.run([sys.executable, "-I", __file__, str(READ_MEMORY)], input=data,
-                              capture_output=True, timeout=READ_SECONDS, check=False)
+        done = subprocess.run([sys.executable, "-I", __file__, str(READ_MEMORY), str(READ_CPU_SECONDS)],
+                              input=data, capture_output=True, timeout=READ_SECONDS, check=False)
     except (subprocess.TimeoutExpired, OSError):
         return ""
     out = done.stdout.decode("ascii", "replace").strip()
@@ -173,12 +182,13 @@ def read_likeness(data: bytes) -> str:
 
 
 def _child() -> None:
-    """The child of :func:`likeness`: its memory bounded first, then the file from stdin read,
+    """The child of :func:`likeness`: its memory and processor time bounded first, then the file from stdin read,
     its likeness written to stdout."""
     import resource
 
-    memory = int(sys.argv[1])
+    memory, cpu = int(sys.argv[1]), int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU stops it, SIGKILL a second later
     sys.stdout.write(read_likeness(sys.stdin.buffer.read()))
 
 

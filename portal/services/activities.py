@@ -1030,8 +1030,8 @@ def _no_room(s: Any, act: Activity, start: datetime, end: datetime, *, lock: boo
                if (found := overlaps.clash(start, end, act.hours, elsewhere.get(uid, []))) is not None}
     if not clashes:
         return {}
-    people = by_pinyin(s.execute(select(User.id, User.display_name).where(User.id.in_(list(clashes)))).all(),
-                       lambda row: row[1])
+    people = by_pinyin(s.execute(select(User.id, User.display_name).where(User.id.in_(list(clashes)))
+                                 .order_by(User.id)).all(), lambda row: row[1])  # namesakes: the first by id
     return {"starts_at": msg("reschedule.overlap", names=Joined([name for _uid, name in people], ", "),
                              title=clashes[people[0][0]].title, hours=fmt(act.hours))}
 

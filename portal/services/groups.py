@@ -51,6 +51,7 @@ def school_groups(school_id: int) -> list[GroupView]:
             select(GroupMember.group_id, User)
             .join(User, User.id == GroupMember.user_id)
             .where(GroupMember.group_id.in_(list(people)))
+            .order_by(User.id)  # namesakes (pinyin ties) in one order on every page
         ):
             people[gid].append(user)
     names = {u.id: u for members in people.values() for u in members}

@@ -302,7 +302,7 @@ def school_plans(school_id: int, year: str) -> list[tuple[DevelopmentPlan, User]
             .where(DevelopmentPlan.school_id == school_id, DevelopmentPlan.school_year == year)
         )
     )
-    return sorted(rows, key=lambda r: (r[0].status != SUBMITTED, pinyin_key(r[1].display_name)))
+    return sorted(rows, key=lambda r: (r[0].status != SUBMITTED, pinyin_key(r[1].display_name), r[1].id))
 
 
 @dataclass

@@ -276,7 +276,7 @@ def confirm(act: Activity, *, by: policy.Actor) -> int:
         for uid in s.execute(  # a seat holder who has left the school is no participant of its activity
             select(Signup.user_id)
             .where(Signup.activity_id == act.id, Signup.status == SEAT, Signup.user_id.in_(_on_staff(act.school_id)))
-            .order_by(Signup.signed_at)
+            .order_by(Signup.signed_at, Signup.id)
         ).scalars():
             if uid not in already:
                 s.add(Participation(activity_id=act.id, user_id=uid, role=reg.decl.default_role))

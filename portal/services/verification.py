@@ -410,7 +410,7 @@ def _credited_since(doc: IssuedDocument, net: dict[int, Decimal]) -> list[Change
     since = {uid: hours for uid, hours in net.items() if uid not in listed and hours != credits.ZERO}
     if not since:
         return []
-    people = db.session.execute(select(User).where(User.id.in_(since))).scalars()
+    people = db.session.execute(select(User).where(User.id.in_(since)).order_by(User.id)).scalars()  # namesakes: by id
     return [Change(user.display_name, credits.ZERO, since[user.id]) for user in by_pinyin(people, lambda u: u.display_name)]
 
 

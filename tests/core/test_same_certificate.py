@@ -209,6 +209,44 @@ def test_a_certificate_is_read_in_a_child_bounded_in_time(monkeypatch):
     assert likeness(photo) == ""
 
 
+def test_a_certificate_read_on_a_busy_server_is_still_the_same_certificate(monkeypatch, tmp_path):
+    """Flaky test, product cause: the child's bound was 2 s of the clock, its start included. On a
+    busy server (a suite's run beside others) a PDF read in 0.1 s of CPU waited longer than that
+    for a processor and had no likeness: the same certificate printed again was taken on a second
+    declaration. The bound is the child's CPU time (``RLIMIT_CPU``), which waiting does not
+    spend: a child that waits 2.5 s before it reads (as for a processor) gives the likeness."""
+    import stat
+    import sys
+
+    from portal import same_certificate as module
+
+    photo = certificate_photo()
+    waiting = tmp_path / "python-waiting"
+    waiting.write_text(f'#!/bin/sh\nsleep 2.5\nexec "{sys.executable}" "$@"\n')
+    waiting.chmod(waiting.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(module.sys, "executable", str(waiting))
+    assert likeness(photo) == module.read_likeness(photo) != ""
+
+
+def test_a_child_spending_its_processor_time_is_stopped():
+    """What bounds a hostile file (fonts' character maps pypdf does not bound: seconds of work)
+    is the child's processor time: ``_child`` sets ``RLIMIT_CPU`` to the seconds it is given, and
+    a child computing past them is stopped (SIGXCPU) long before the clock's backstop."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from portal import same_certificate as module
+
+    endless = ("import sys; import portal.same_certificate as m; sys.argv[1:] = [str(1 << 30), '1']; "
+               "m.read_likeness = lambda data: str(sum(iter(int, 1))); m._child()")  # computes for ever
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", endless], input=b"", capture_output=True, cwd=root,
+                          env={"PYTHONPATH": str(root)}, timeout=module.READ_SECONDS)
+    assert done.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and done.stdout == b"", done
+
+
 def test_a_certificate_is_read_in_a_child_bounded_in_memory(monkeypatch):
     """Past ``READ_MEMORY`` (lowered here below what a 40-million-pixel picture needs) the child
     is refused its memory and the file has no likeness; at the portal's bound it is read."""

@@ -284,6 +284,27 @@ def test_a_cancelled_activity_takes_no_sign_up(app):
     assert not db.session.execute(select(Participation.id).where(Participation.activity_id == act.id)).first()
 
 
+def test_confirmation_adds_seat_holders_signed_up_at_the_same_moment_in_the_order_they_signed_up(app):
+    """Row order: the confirmation read the seat holders by ``signed_at`` alone; two signed up at
+    the same instant became participants in whatever order the database returned (PostgreSQL:
+    the row updated last comes last), and the roster's ties and the history's list with them.
+    Now by sign-up (``signed_at``, then its id), as the sign-up page lists them."""
+    s, p, ts, act = _open(capacity=3)
+    for t in ts[:3]:
+        signup.sign_up(act, t, by=actor(t, s))
+    ids = list(db.session.execute(select(Signup.id).where(Signup.activity_id == act.id)
+                                  .order_by(Signup.id)).scalars())
+    at = utcnow() - timedelta(minutes=5)
+    for signup_id in reversed(ids):  # the first sign-up's row written last (PostgreSQL: moved to the end)
+        db.session.get(Signup, signup_id).signed_at = at
+        db.session.flush()
+    db.session.commit()
+    assert signup.confirm(act, by=actor(p["organizer"], s)) == 3
+    added = list(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)
+                                    .order_by(Participation.id)).scalars())
+    assert added == [t.id for t in ts[:3]]
+
+
 def test_confirmation_adds_no_one_who_has_left_the_school(app):
     """Attack: a teacher signed up, then left the school (the admin ended their roles) and kept
     the seat; the organiser's confirmation made them a participant of an activity of a school
