@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import login_user
 
-from portal import create_app
+from portal import create_app, settle_for_serving
 from portal.extensions import csrf
 from portal.services import users
 
@@ -34,3 +34,4 @@ def add_bench_routes(app: Flask) -> Flask:
 
 
 app = add_bench_routes(create_app())
+settle_for_serving()  # as wsgi.py: the served app's objects out of the full collections

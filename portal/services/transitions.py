@@ -58,6 +58,8 @@ def allowed_triggers(
     takes_part: bool | None = None,
     ended: bool | None = None,
     before: access.Earlier | None = None,
+    started: bool | None = None,
+    answers: dict[tuple[Any, ...], list[str]] | None = None,
 ) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated): what the
     activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
@@ -66,7 +68,10 @@ def allowed_triggers(
     ``participant_ids``, or only whether the user does (``takes_part``: a stand-in's check then
     asks the database), read when neither is given. ``ended=True``: as if the activity had ended
     (what :func:`after_the_end` offers). ``before``: who else had a hand in it (organised it before
-    a handover, brought it into review: :func:`access.involved_before`), read when not given and it matters."""
+    a handover, brought it into review: :func:`access.involved_before`), read when not given and it matters.
+    ``started``: whether it has started, worked out when not given. ``answers``: the workflow
+    engine's answers by type, state, roles, start and end, kept by a caller asking of many
+    activities (the engine's answer depends on nothing else)."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
@@ -78,8 +83,16 @@ def allowed_triggers(
         school_roles = access.school_roles(user_id, act.school_id)
     roles = access.activity_roles(act, user_id, school_roles, participant_ids, reg.engine.definition,
                                   takes_part=bool(takes_part), before=before)
-    found = reg.engine.allowed_triggers(act.state, roles, started=has_started(act),
-                                        ended=has_ended(act) if ended is None else ended)
+    started = has_started(act) if started is None else started
+    ended = has_ended(act) if ended is None else ended
+    if answers is None:
+        found = reg.engine.allowed_triggers(act.state, roles, started=started, ended=ended)
+    else:
+        key = (act.type_key, act.state, roles, started, ended)
+        known = answers.get(key)
+        if known is None:
+            known = answers[key] = reg.engine.allowed_triggers(act.state, roles, started=started, ended=ended)
+        found = list(known)  # the caller's own list
     if found and (locks.is_locked(act.school_id, act.school_year, act.semester) if locked is None else locked):
         definition = reg.engine.definition
         found = [t for t in found if not _moves_teacher_years(reg, definition.transition(t), act.state,
@@ -107,11 +120,16 @@ def allowed_triggers_each(
     ``locked``, by activity id (the queue's: ``QueueItem.takes_part``; none locked, as the queue
     shows no activity of a locked year). No statement of its own (a stand-in's check aside, as
     :func:`allowed_triggers`: it asks the database who else is involved) but who else had a hand
-    in them (``before``, :func:`access.involved_before`: read when not given)."""
+    in them (``before``, :func:`access.involved_before`: read when not given). The clock is read
+    once for the page, and the workflow engine asked once per type, state and roles of the page
+    (a page of twenty activities has a few), not once per activity."""
     if before is None:
         before = access.involved_before(a.id for a in acts)
+    now = utcnow()
+    answers: dict[tuple[Any, ...], list[str]] = {}
     return {a.id: allowed_triggers(a, user_id, None, school_roles, locked[a.id], takes_part[a.id],
-                                   before=before.get(a.id, access.NOBODY_EARLIER)) for a in acts}
+                                   ended=now >= a.ends_at, before=before.get(a.id, access.NOBODY_EARLIER),
+                                   started=now >= a.starts_at, answers=answers) for a in acts}
 
 
 def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], settings: dict,

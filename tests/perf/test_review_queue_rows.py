@@ -16,6 +16,7 @@ from portal.services import access, activities, ledger, overview, schools, snaps
 from portal.services.ledger import credit_ceiling, credit_hours_for
 from tests.perf.conftest import site
 from workflows.definition import Phase
+from workflows.engine import WorkflowEngine
 
 
 @pytest.fixture
@@ -116,6 +117,30 @@ def test_buttons_from_what_the_page_read_are_allowed_triggers(queue):
             assert got[activity_id] == transitions.allowed_triggers(act, viewer), (viewer, activity_id)
             seen.add(tuple(got[activity_id]))
     assert len(seen) > 2  # buttons and none: the viewers differ
+
+
+def test_buttons_read_the_clock_once_and_ask_the_engine_once_per_kind(queue, monkeypatch):
+    """``allowed_triggers_each`` reads the clock once for the page, not twice per activity, and asks
+    the workflow engine once per (type, state, the viewer's roles, started, ended) of the page —
+    a page of activities in a few states has a few — each activity still getting its own list."""
+    school_id, held, reviewed = queue
+    acts = [a for a, _u in held + reviewed]
+    viewer = acts[0].organizer_id
+    items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a in acts], viewer=viewer)
+    roles = access.school_roles(viewer, school_id)
+    clock, asked = [], []
+    real_now = transitions.utcnow
+    for module in (transitions, activities):  # the page's, and ``has_started``/``has_ended``'s
+        monkeypatch.setattr(module, "utcnow", lambda: clock.append(1) or real_now())
+    real_ask = WorkflowEngine.allowed_triggers
+    monkeypatch.setattr(WorkflowEngine, "allowed_triggers",
+                        lambda self, state, *a, **k: asked.append(state) or real_ask(self, state, *a, **k))
+    got = transitions.allowed_triggers_each([i.activity for i in items], viewer, roles,
+                                            {i.activity.id: i.takes_part for i in items},
+                                            dict.fromkeys((a.id for a in acts), False))
+    assert len(clock) == 1
+    assert len(asked) < len(acts)  # before: once per activity
+    assert len({id(found) for found in got.values()}) == len(acts)  # a list of its own for each
 
 
 def test_every_activity_detailed_by_default(queue):
