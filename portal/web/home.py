@@ -31,9 +31,10 @@ def index():
 
     def render_body() -> str:
         actor = current_actor()
-        record = credits.teacher_year(user, school, year)
+        # the year and the school's types (their settings, which are on) in one statement
+        record, types = credits.teacher_year_and_types(user, school, year)
         rows = overview.participations(user.id, school.id, forecast.OUTLOOK_PHASES, year)
-        settings, enabled = schools.settings_and_enabled(school.id)
+        settings, enabled = schools.settings_and_enabled_of(types)
         # what is ahead first: the page shows five and folds the rest
         pending = forecast.coming_first(forecast.pending_activities(rows, settings, year), today, school.timezone)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
