@@ -11,7 +11,7 @@ from portal.current import current_actor, current_roles, current_school
 from portal.page_cache import cached_part
 from portal.services import announcements, credits, forecast, overview, schools
 from portal.timeutil import current_school_year, to_local, utcnow
-from portal.web.home_rows import entry_rows, pending_rows
+from portal.web.home_rows import entry_rows, pending_rows, waiting_rows
 
 bp = Blueprint("home", __name__)
 
@@ -56,6 +56,7 @@ def index():
             deadlines=announcements.for_school_member(school, current_roles()),
             pending_rows=pending_rows,
             entry_rows=entry_rows,
+            waiting_rows=waiting_rows,
         )
 
     # keyed on the day too: what is behind schedule, and what of the outlook is ahead, change with the date
