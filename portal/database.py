@@ -132,17 +132,64 @@ def after_commit(run: Callable[[], object]) -> None:
     db.session().info.setdefault(_AFTER_COMMIT, []).append(run)
 
 
+class CompiledOnce:
+    """The compiled form of one statement built once (module level, or ``functools.cache``d
+    per shape), kept beside it: SQLAlchemy's compiled cache is one dictionary for the whole
+    engine, and every execution looked its statement up there by a key holding the whole
+    statement's structure — a tuple of tuples hashed afresh each time (about 23 µs for the
+    teacher year's UNION ALL, more than SQLite took to run it). Here the key is compared with
+    the one kept, and the statement's own memoized key makes that an identity check. Kept per
+    dialect (an engine each; a few apps in one process, as the tests make, each compile once);
+    what is kept depends only on the code and the engine, never on a request."""
+
+    __slots__ = ("_by_dialect", "options")
+    _MOST = 8  # dialects kept (one per engine; the tests' apps come and go)
+
+    def __init__(self) -> None:
+        self._by_dialect: dict[int, tuple[Any, Any]] = {}
+        self.options = {"compiled_cache": self}
+
+    def get(self, key: Any) -> Any:
+        # ``key``: (dialect, the statement's cache key, bound names, …) as SQLAlchemy makes it
+        entry = self._by_dialect.get(id(key[0]))
+        return entry[1] if entry is not None and entry[0] == key else None
+
+    def __setitem__(self, key: Any, compiled: Any) -> None:
+        if len(self._by_dialect) >= self._MOST:
+            self._by_dialect = {}
+        self._by_dialect[id(key[0])] = (key, compiled)  # the key holds its dialect: its id stays its own
+
+
+# the statements read with a compiled form of their own (:func:`keep_compiled`), by ``id``:
+# held here, so an id is never another statement's
+_KEPT: dict[int, tuple[Executable, CompiledOnce]] = {}
+
+E = TypeVar("E", bound=Executable)
+
+
+def keep_compiled(statement: E) -> E:
+    """Mark ``statement`` — built once, run on every visit of a page — to be read through
+    :func:`read_rows` with its compiled form kept beside it (:class:`CompiledOnce`). Only for
+    statements that live as long as the process: each one marked is held for good."""
+    _KEPT.setdefault(id(statement), (statement, CompiledOnce()))
+    return statement
+
+
 def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) -> Result[*tuple[Any, ...]]:
     """Run a select of columns (no ORM entities) on the session's connection and transaction.
 
     ``Session.execute`` prepares every statement for the ORM (execution state, events, entity
     loading) even when it only selects columns: about half the cost of a small query. A page's
     plain-row queries go straight to the connection instead. The session's autoflush is kept,
-    so a query run in the middle of a write still sees what was added before it."""
+    so a query run in the middle of a write still sees what was added before it. A statement
+    marked with :func:`keep_compiled` finds its compiled form beside it."""
     session = db.session()
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement, params)
+    kept = _KEPT.get(id(statement))
+    if kept is None:
+        return session.connection().execute(statement, params)
+    return session.connection().execute(statement, params, execution_options=kept[1].options)
 
 
 def one_bound_each(column: Any, values: Sequence[Any]) -> Any:

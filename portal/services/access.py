@@ -11,7 +11,7 @@ from sqlalchemy import Exists, Select, bindparam, case, exists, null, select
 from sqlalchemy.orm import Session
 
 from portal import policy
-from portal.database import as_loaded, loaded_columns, read_rows
+from portal.database import as_loaded, keep_compiled, loaded_columns, read_rows
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg, shown
@@ -134,7 +134,7 @@ def _login_query() -> tuple[Select, int, int]:
     the school's."""
     user, school = loaded_columns(User), loaded_columns(School)
     query = _joined(select(*user, Membership.role, *school, Membership.district_id, _unread()))
-    return query, len(user), len(school)
+    return keep_compiled(query), len(user), len(school)
 
 
 @functools.cache

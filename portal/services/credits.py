@@ -41,7 +41,7 @@ from sqlalchemy import (
 
 from portal import policy
 from portal.assessment import Assessment, QuotaFact, YearFacts
-from portal.database import one_bound_each, read_rows
+from portal.database import keep_compiled, one_bound_each, read_rows
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -57,6 +57,7 @@ from portal.models import (
     OwnWriting,
     Participation,
     School,
+    SchoolActivityType,
     TeacherYearRow,
     TransitionLog,
     User,
@@ -556,7 +557,9 @@ def _accepted_rules(text: str | None) -> Mapping[str, Any] | None:
 
 
 @functools.cache
-def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...]) -> CompoundSelect:
+def _teacher_year_statement(
+    confirmed: tuple[str, ...], counting: tuple[str, ...], with_types: bool = False,
+) -> CompoundSelect:
     """The UNION ALL behind :func:`teacher_year`, with ``uid``, ``school_id`` and ``year``
     as bound parameters (and ``user_id`` for the writing of :func:`quotas.pieces_of_one`).
     Built once per set of states (``confirmed``: :func:`_confirmed_states`; ``counting``:
@@ -565,7 +568,10 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
     written into its SQL again on every run. Each row is ``kind``, ``key``, ``semester``,
     ``a``, ``b``, ``c``, ``d``, ``e``, ``f``; only the writing ("w") uses ``c`` to ``f``. The
     writing takes ``note_least`` (:func:`quotas.note_least`) and the month bounds
-    (:func:`quotas.month_params`) too."""
+    (:func:`quotas.month_params`) too. ``with_types``: the school's rows of its activity types
+    too ("s": the type's key, its settings as JSON text in ``c``, whether it is enabled in
+    ``d``), which the teacher home reads beside the year (:func:`teacher_year_and_types`): one
+    statement fewer on every visit."""
     uid: BindParameter[int] = bindparam("uid")
     school_id: BindParameter[int] = bindparam("school_id")
     year: BindParameter[str] = bindparam("year")
@@ -639,10 +645,31 @@ def _teacher_year_statement(confirmed: tuple[str, ...], counting: tuple[str, ...
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
             Membership.since.is_not(None))
-    return union_all(by_type, absences, exemption, accepted, locked, writing, joined)
+    parts = [by_type, absences, exemption, accepted, locked, writing, joined]
+    if with_types:
+        parts.append(select(
+            literal("s", String), SchoolActivityType.type_key, cast(null(), Integer), cast(null(), Numeric),
+            cast(null(), Numeric), cast(SchoolActivityType.settings, String),
+            cast(SchoolActivityType.enabled, Integer), cast(null(), Integer), cast(null(), Integer),
+        ).where(SchoolActivityType.school_id == school_id))
+    return keep_compiled(union_all(*parts))
 
 
 def teacher_year(user: User, school: School, year: str) -> TeacherYear:
+    """One teacher's year: :func:`teacher_year_and_types` without the school's types."""
+    return _teacher_year(user, school, year, None)
+
+
+def teacher_year_and_types(user: User, school: School, year: str) -> tuple[TeacherYear, list[tuple[str, Any, bool]]]:
+    """:func:`teacher_year` and, from the same statement, the school's rows of its activity
+    types — each type's key, its stored settings (as the column reads them) and whether it is
+    enabled — for :func:`portal.services.schools.settings_and_enabled_of`: the teacher home
+    needs both on every visit."""
+    types: list[tuple[str, Any, bool]] = []
+    return _teacher_year(user, school, year, types), types
+
+
+def _teacher_year(user: User, school: School, year: str, school_types: list[tuple[str, Any, bool]] | None) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester, any exemption, the rules of
     a year the district accepted and the periods it accepted, read in a single UNION ALL query (the teacher's home page runs
     it on every visit). A teacher who joined after the district accepted the year, whom its kept
@@ -657,7 +684,8 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
     writing: list[quotas.Piece] = []
     periods: set[int] = set()
     since: date | None = None
-    statement = _teacher_year_statement(tuple(_confirmed_states()), tuple(quotas.counting_states()))
+    statement = _teacher_year_statement(tuple(_confirmed_states()), tuple(quotas.counting_states()),
+                                        school_types is not None)
     least = quotas.note_least(school.rule)
     params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id, "note_least": least,
               **quotas.month_params(year, school.timezone)}
@@ -674,6 +702,9 @@ def teacher_year(user: User, school: School, year: str) -> TeacherYear:
             periods.add(semester)
         elif kind == "m":
             since = joined_day(key, school.timezone)
+        elif kind == "s" and school_types is not None:
+            # the settings as the JSON column reads them (its text decoded; none stored: None)
+            school_types.append((key, None if c is None else json.loads(c), bool(d)))
         else:
             exemption = key
     rules = _rules_of(school, accepted)
@@ -831,11 +862,11 @@ def entries_for(
 
 # What the teacher home lists of a year's entries (bound ``user_id``, ``school_id``, ``year``):
 # built once, the home asks on every visit
-_ENTRY_LINES = _entries(
+_ENTRY_LINES = keep_compiled(_entries(
     bindparam("user_id"), bindparam("school_id"), bindparam("year"),
     CreditEntry.id, CreditEntry.kind, CreditEntry.type_key, CreditEntry.hours, CreditEntry.created_at,
     CreditEntry.activity_id, Activity.title, Activity.starts_at,
-)
+))
 
 
 def entry_lines(user_id: int, school_id: int, year: str) -> list[Row]:

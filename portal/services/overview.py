@@ -31,7 +31,7 @@ from sqlalchemy import (
 
 from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
-from portal.database import one_bound_each, read_rows
+from portal.database import keep_compiled, one_bound_each, read_rows
 from portal.extensions import db
 from portal.hours import present_at_most
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
@@ -218,7 +218,7 @@ def _participations(states: tuple[str, ...], of_year: bool) -> Select[Any]:
         .order_by(Activity.starts_at, Activity.id)
     )
     # ... of one school year: the home's, whose outlook reads the credited ones too
-    return statement.where(Activity.school_year == bindparam("year")) if of_year else statement
+    return keep_compiled(statement.where(Activity.school_year == bindparam("year")) if of_year else statement)
 
 
 def participations(
@@ -240,7 +240,7 @@ def participations(
 
 
 # How many pieces of each kind a person gave to each of the activities ``ids``: built once
-_EVIDENCE_COUNTS = (
+_EVIDENCE_COUNTS = keep_compiled(
     select(Evidence.activity_id, Evidence.kind, func.count())
     .where(Evidence.user_id == bindparam("user_id"), Evidence.activity_id.in_(bindparam("ids", expanding=True)))
     .group_by(Evidence.activity_id, Evidence.kind)

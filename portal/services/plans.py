@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from portal import policy
-from portal.database import read_rows, write_transaction
+from portal.database import keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
@@ -123,11 +123,11 @@ def plan_of(school_id: int, user_id: int, year: str) -> DevelopmentPlan | None:
 
 # A plan as pages show it: a read-only tuple with the attributes of DevelopmentPlan
 PlanRow = namedtuple("PlanRow", [c.key for c in DevelopmentPlan.__table__.columns])  # type: ignore[misc]
-_PLAN_ROW_OF = select(*DevelopmentPlan.__table__.columns).where(
+_PLAN_ROW_OF = keep_compiled(select(*DevelopmentPlan.__table__.columns).where(
     DevelopmentPlan.school_id == bindparam("school_id"),
     DevelopmentPlan.user_id == bindparam("user_id"),
     DevelopmentPlan.school_year == bindparam("year"),
-)
+))
 
 
 def plan_row_of(school_id: int, user_id: int, year: str) -> Any:

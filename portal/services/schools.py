@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.activity_types import Text
-from portal.database import read_rows, write_transaction
+from portal.database import keep_compiled, read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.hours import MAX_HOURS, fmt
@@ -317,9 +317,9 @@ def with_defaults(reg: RegisteredType, stored: Any) -> dict[str, Any]:
 
 
 # A school's stored settings and switches by type (bound ``school_id``): built once
-_SETTINGS_AND_ENABLED = select(
+_SETTINGS_AND_ENABLED = keep_compiled(select(
     SchoolActivityType.type_key, SchoolActivityType.settings, SchoolActivityType.enabled
-).where(SchoolActivityType.school_id == bindparam("school_id"))
+).where(SchoolActivityType.school_id == bindparam("school_id")))
 
 
 def settings_and_enabled(school_id: int) -> tuple[Mapping[str, dict[str, Any]], list[RegisteredType]]:
@@ -327,7 +327,16 @@ def settings_and_enabled(school_id: int) -> tuple[Mapping[str, dict[str, Any]], 
     needs both). The settings of a type are made when first asked (a :class:`Memo` by type
     key): the home asks those of the types of the teacher's activities, not of every installed
     type (each crosses the type's plugin boundary)."""
-    rows = read_rows(_SETTINGS_AND_ENABLED, {"school_id": school_id}).all()
+    return settings_and_enabled_of(read_rows(_SETTINGS_AND_ENABLED, {"school_id": school_id}).all())
+
+
+def settings_and_enabled_of(
+    rows: Iterable[tuple[str, Any, bool]],
+) -> tuple[Mapping[str, dict[str, Any]], list[RegisteredType]]:
+    """:func:`settings_and_enabled` from the school's rows of its types, read already (each
+    the type's key, stored settings and whether it is enabled: the teacher home reads them with
+    the teacher's year, ``credits.teacher_year_and_types``)."""
+    rows = list(rows)
     stored = {key: settings for key, settings, _on in rows}
     on = {key for key, _settings, enabled in rows if enabled}
     types = registry().types

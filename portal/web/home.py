@@ -11,7 +11,7 @@ from portal.current import current_actor, current_roles, current_school
 from portal.page_cache import cached_part
 from portal.services import announcements, credits, forecast, overview, schools
 from portal.timeutil import current_school_year, to_local, utcnow
-from portal.web.home_rows import entry_rows, pending_rows
+from portal.web.home_rows import entry_rows, pending_rows, waiting_rows
 
 bp = Blueprint("home", __name__)
 
@@ -31,9 +31,10 @@ def index():
 
     def render_body() -> str:
         actor = current_actor()
-        record = credits.teacher_year(user, school, year)
+        # the year and the school's types (their settings, which are on) in one statement
+        record, types = credits.teacher_year_and_types(user, school, year)
         rows = overview.participations(user.id, school.id, forecast.OUTLOOK_PHASES, year)
-        settings, enabled = schools.settings_and_enabled(school.id)
+        settings, enabled = schools.settings_and_enabled_of(types)
         # what is ahead first: the page shows five and folds the rest
         pending = forecast.coming_first(forecast.pending_activities(rows, settings, year), today, school.timezone)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
@@ -55,6 +56,7 @@ def index():
             deadlines=announcements.for_school_member(school, current_roles()),
             pending_rows=pending_rows,
             entry_rows=entry_rows,
+            waiting_rows=waiting_rows,
         )
 
     # keyed on the day too: what is behind schedule, and what of the outlook is ahead, change with the date

@@ -20,9 +20,10 @@ from markupsafe import Markup
 
 from portal.current import current_school
 from portal.hours import fmt
+from portal.i18n import gettext
 from portal.timeutil import local_text, zone_of
 from portal.web.escaping import html_text
-from portal.web.helpers import bar, type_name
+from portal.web.helpers import bar, evidence_kind_label, type_name
 from portal.year_texts import quota_amount, quota_label, quota_short
 
 
@@ -52,6 +53,29 @@ def pending_rows(pending: Iterable[Any], activity_url: Callable[[int], str], hou
             f'        <a href="{html_text(activity_url(aid))}">{html_text(act.title)}</a>\n'
             f'        <span class="text-nowrap">{day(act.starts_at)} ·{gone} +{fmt(p.hours)} {hw}</span>\n'
             "      </li>\n      "
+        )
+    return Markup("".join(out))
+
+
+def waiting_rows(waiting: Iterable[Any], activity_url: Callable[[int], str]) -> Markup:
+    """The ``<li>`` of each activity waiting on the teacher (``overview.waiting_on``), as the
+    template's loop wrote them: the link to the activity's evidence and, per kind of evidence
+    missing, "kind: n to upload" (the catalogue's words, the kind's name escaped into them as
+    the template's ``_()`` did), joined by "; "."""
+    upload = Markup(gettext("%(kind)s: %(n)s to upload"))  # trusted catalogue text, as the template took it
+    out = []
+    for w in waiting:
+        act = w.activity
+        aid = int(act.id)
+        missing = "; ".join([
+            upload % {"kind": evidence_kind_label(kind, act.type_key), "n": n} for kind, n in w.missing.items()
+        ])
+        out.append(
+            f'\n    <li class="list-group-item" data-testid="waiting-{aid}">\n'
+            f'      <a href="{html_text(activity_url(aid))}#evidence">{html_text(act.title)}</a>\n'
+            '      <div class="small text-muted">\n'
+            f"        {missing}\n"
+            "      </div>\n    </li>\n    "
         )
     return Markup("".join(out))
 

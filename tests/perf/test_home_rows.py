@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from portal.web.home_rows import entry_rows, pending_rows
+from portal.web.home_rows import entry_rows, pending_rows, waiting_rows
 
 # _body.html's loops as they were before the rows moved to Python (the outlook's list, the
 # credited entries)
@@ -83,7 +83,7 @@ ENTRY_ROWS = [
 
 def _both(app: Any, reference: str, new: str, lang: str, **values: Any) -> tuple[str, str]:
     with app.test_request_context(f"/?lang={lang}"):
-        values = {**values, "pending_rows": pending_rows, "entry_rows": entry_rows}
+        values = {**values, "pending_rows": pending_rows, "entry_rows": entry_rows, "waiting_rows": waiting_rows}
         return (app.jinja_env.from_string(reference).render(**values),
                 app.jinja_env.from_string(new).render(**values))
 
@@ -101,6 +101,51 @@ def test_entry_rows_are_the_templates(app):
         assert made == reference
         assert "uninstalled &lt;&amp;&gt;" in made and "a=1&amp;b=&#39;2&#39;" in made
         assert "gone" not in made  # a type not installed is named in words, never by its key
+
+
+# _body.html's loop of what waits on the teacher as it was before it moved to Python (round 38)
+WAITING = """  <ul class="list-group" data-testid="waiting-list">
+    {% for w in waiting %}
+    <li class="list-group-item" data-testid="waiting-{{ w.activity.id }}">
+      <a href="{{ activity_url(w.activity.id) }}#evidence">{{ w.activity.title }}</a>
+      <div class="small text-muted">
+        {% for kind, n in w.missing.items() %}{{ _('%(kind)s: %(n)s to upload', kind=evidence_kind_label(kind, w.activity.type_key), n=n) }}{% if not loop.last %}; {% endif %}{% endfor %}
+      </div>
+    </li>
+    {% endfor %}
+  </ul>"""
+WAITING_NEW = """  <ul class="list-group" data-testid="waiting-list">
+    {#- each: the link to its evidence, what is missing of each kind (portal/web/home_rows.py) #}
+    {{ waiting_rows(waiting, activity_url) }}
+  </ul>"""
+
+
+@dataclass
+class WaitingAct:
+    id: int
+    title: str
+    type_key: str
+
+
+@dataclass
+class Waiting:
+    activity: WaitingAct
+    missing: dict[str, int]
+
+
+def test_waiting_rows_are_the_templates(app):
+    """Two kinds missing and one, a kind of a type not installed, titles and links to escape."""
+    key = "lecture"
+    waiting = [
+        Waiting(WaitingAct(5, "讲座 <一> & 'more'", key), {"reflection": 1, "photo": 2}),
+        Waiting(WaitingAct(6, '"引号"', "gone<&>"), {"odd<&>": 3}),
+        Waiting(WaitingAct(7, "one", key), {"reflection": 1}),
+    ]
+    for lang in ("en", "zh"):
+        reference, made = _both(app, WAITING, WAITING_NEW, lang, waiting=waiting, activity_url=activity_url)
+        assert made == reference
+        assert "讲座 &lt;一&gt; &amp; &#39;more&#39;" in made and "a=1&amp;b=&#39;2&#39;#evidence" in made
+        assert made.count("upload; ") == 1 and "odd<&>" not in made  # two kinds joined once
 
 
 def test_no_rows(app):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from portal import plugin_data
 from portal.registry import registry
@@ -109,3 +110,88 @@ def test_the_homes_settings_are_made_for_the_types_asked(app, monkeypatch):
     key = next(iter(registry().types))
     assert settings[key] == real(registry().types[key], None) and settings[key] is settings[key]
     assert made == [key]
+
+
+def test_the_home_reads_the_schools_types_with_the_teachers_year(app):
+    """Round 38: the home reads the school's types (settings and which are on) in the teacher
+    year's UNION ALL (``credits.teacher_year_and_types``), not in a statement of their own: the
+    same year, settings and enabled types as ``teacher_year`` and ``schools.settings_and_enabled``
+    — a type with settings stored, one switched off, one with none stored."""
+    from portal.policy import SYSTEM
+    from portal.services import credits, schools
+    from portal.timeutil import current_school_year
+    from tests.support import factories
+
+    school = factories.school()
+    teacher = factories.person(school, "t1", "teacher")
+    schools.set_type(school, "lecture", settings={"speaker_multiplier": 3}, by=SYSTEM)
+    schools.set_type(school, "reading_club", enabled=False, by=SYSTEM)
+    year = current_school_year(school.timezone)
+    record, types = credits.teacher_year_and_types(teacher, school, year)
+    assert record == credits.teacher_year(teacher, school, year)
+    settings, enabled = schools.settings_and_enabled_of(types)
+    settings_alone, enabled_alone = schools.settings_and_enabled(school.id)
+    assert [r.decl.key for r in enabled] == [r.decl.key for r in enabled_alone]
+    assert "reading_club" not in [r.decl.key for r in enabled] and "lecture" in [r.decl.key for r in enabled]
+    for key in registry().types:
+        assert settings[key] == settings_alone[key], key
+    assert settings["lecture"]["speaker_multiplier"] == 3
+
+
+def test_the_homes_statements_are_not_looked_up_in_the_engines_cache(app, monkeypatch):
+    """Round 38: the home's statements built once keep their compiled form beside them
+    (``database.keep_compiled``): the engine's compiled cache hashed each one's whole structure
+    on every run (23 µs for the teacher year's UNION ALL). The home's services ask it of none;
+    their rows are the same as read through it."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+    from portal.services import credits, plans, schools
+    from portal.timeutil import current_school_year
+    from tests.support import factories
+
+    school = factories.school()
+    people = factories.staff(school)
+    teacher = people["t1"]
+    year = current_school_year(school.timezone)
+    factories.plan(school, people["organizer"], "lecture", [(teacher, "attendee")], {"topic": "作业设计"})
+
+    def home_reads() -> list:
+        rows = overview.participations(teacher.id, school.id, forecast.OUTLOOK_PHASES, year)
+        settings = schools.all_type_settings(school.id)
+        return [
+            credits.teacher_year_and_types(teacher, school, year), rows,
+            credits.entry_lines(teacher.id, school.id, year),
+            overview.waiting_on(teacher.id, school.id, rows, settings),
+            plans.plan_row_of(school.id, teacher.id, year),
+            schools.settings_and_enabled(school.id)[1],
+        ]
+
+    first = home_reads()  # compiled here, once
+    asked: list[object] = []
+
+    class Watched:  # the engine's compiled cache, its look-ups written down
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def get(self, key: object, default: object = None) -> object:
+            asked.append(key)
+            return self.real.get(key, default)
+
+        def __setitem__(self, key: object, value: object) -> None:
+            self.real[key] = value
+
+    monkeypatch.setattr(db.engine, "_compiled_cache", Watched(db.engine._compiled_cache))
+    ran: list[str] = []
+
+    def count(*args: object) -> None:
+        ran.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        again = home_reads()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert again == first and first[1]  # an activity of theirs
+    # every statement but all_type_settings' (not the home's) found its compiled form beside it
+    assert len(ran) == 7 and len(asked) == 1, (ran, asked)
