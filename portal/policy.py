@@ -331,6 +331,13 @@ def may_administer(actor: Actor) -> bool:
     return actor.has(SCHOOL_ADMIN)
 
 
+def may_read_school_rules(actor: Actor) -> bool:
+    """Read the school's rules (required hours, absence limits, writing quotas, quiet hours):
+    everyone of the school — a teacher is judged by them — and the district's people, who set
+    their floors. Setting them is :func:`may_administer`'s."""
+    return actor.has(TEACHER, ORGANIZER, REVIEWER, SCHOOL_ADMIN, DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
 def may_reset_password(actor: Actor, person_id: int, their_roles_here: Iterable[str], elsewhere: bool) -> bool:
     """A school admin gives a person of the school who forgot their password a new one — never
     themselves (the password page proves the current one), never a fellow admin, never a

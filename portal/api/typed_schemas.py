@@ -29,6 +29,7 @@ from wtforms import Form
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.details_json import field_kind
+from portal.models.school import RAISE_ONLY
 from portal.security import BIDI_REORDERING
 from portal.timeutil import MAX_YEAR, MIN_YEAR
 
@@ -400,6 +401,18 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "settings", "message": r"still to be credited has [\d.]+ hours: with these settings the role ",
          "rule": "under the core's credit rule no role of the school's activities of the type still to be credited"
          " (planned, held or reviewed) would be credited more than 999.5 hours at full attendance"},
+    ],
+    "update_school_rules": [  # schools.update_rules: the district's settings bound the school's
+        *({"field": key, "message": r"^the district requires at least [\d.]+; a school may raise it, not lower it$",
+           "rule": f"`{key}` is not below what the district set"} for key in RAISE_ONLY),
+        {"field": "absence_limit_hours",
+         "message": r"^the district's limit is [\d.]+; a school may lower it, not raise it$",
+         "rule": "`absence_limit_hours` is not above what the district set"},
+        {"field": "absence_warning_hours",
+         "message": r"^must be below the absence at which the year is not recognised \([\d.]+ hours\), or 0 for no "
+                    r"warning$",
+         "rule": "`absence_warning_hours` is below the absence limit (the one sent, else the school's), or 0: asked"
+                 " when either changes"},
     ],
     "put_organizer": [
         {"field": "organizer_id", "message": "^choose a member of this school$",

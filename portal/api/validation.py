@@ -116,6 +116,8 @@ def _message(error: Any, unknown: str) -> Msg:
     if key is None:
         return msg(code)
     value = (error.get("ctx") or {}).get(key, "")
+    if isinstance(value, float) and value.is_integer():  # a bound of a number field: "at most 1000", not 1000.0
+        value = int(value)
     if code == "api.one_of":  # pydantic's "'a', 'b' or 'c'": the values, joined in the reader's words
         return msg(code, values=Joined(re.findall(r"'[^']*'|\d+", str(value)) or [str(value)], ", "))
     return msg(code, n=value)

@@ -22,6 +22,7 @@ from portal.api.models import (
     teacher_year,
 )
 from portal.api.models_exports import ExportJobOut
+from portal.api.models_school_rules import SchoolRules, SchoolRulesUpdate
 from portal.api.openapi import operation
 from portal.downloads import attachment
 from portal.errors import NotFound
@@ -78,6 +79,39 @@ def update_activity_type(key: str) -> ActivityType:
     ctx.allow(policy.may_administer, caller().user.id)
     row = schools.set_type(ctx.school, key, data.enabled, data.settings, by=ctx.actor(caller().user.id))
     return ActivityType.of(key, row.enabled, schools.type_settings(ctx.school.id, key), _locale())
+
+
+def _administers(**_path: object) -> None:
+    """The caller administers the school (403 before the body is read: a body is no question to
+    someone who may not send one)."""
+    school_context().allow(policy.may_administer, caller().user.id)
+
+
+@bp.get("/school/rules")
+@operation(200, SchoolRules, "Every rule with its value, bounds and label", tag="school", errors=(403,))
+def school_rules() -> SchoolRules:
+    """The school's rules: required hours, absence limits, quiet hours, check-in, writing quotas (the school's people)
+
+    Each rule with the value in effect, its type, the least and most the school may set (the district's floor
+    or limit included), its step, and its label in the language `Accept-Language` asks for."""
+    ctx = school_context()
+    ctx.allow(policy.may_read_school_rules, caller().user.id)
+    return SchoolRules.of(ctx.school, _locale())
+
+
+@bp.put("/school/rules")
+@operation(200, SchoolRules, "The rules as the school now has them", json=SchoolRulesUpdate, tag="school",
+           errors=(403,), finds=_administers)
+def update_school_rules() -> SchoolRules:
+    """Change some of the school's rules (school admin), as the rules page does
+
+    Only the rules sent change. A rule not declared, a value of another JSON type (`null` too), outside its range
+    or between half hours for a rule of hours is refused (422), and so is a value the district's floor or limit
+    does not allow, or an absence warning not below the absence limit: one refused rule and nothing changes."""
+    ctx = school_context()
+    data = parsed(SchoolRulesUpdate).model_dump(exclude_unset=True)
+    schools.update_rules(ctx.school, data, by=ctx.actor(caller().user.id))
+    return SchoolRules.of(ctx.school, _locale())
 
 
 @bp.get("/users/<int:user_id>/credits")

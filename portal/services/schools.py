@@ -140,9 +140,27 @@ def _warning_after_limit(school: School, clean: dict[str, Any]) -> Msg | None:
     return None
 
 
+def district_setting(school: School, key: str) -> Any:
+    """What the school's district set for the rule ``key`` (None: nothing)."""
+    return district_rule(school.district_rules, key)
+
+
+def rule_bounds(school: School, key: str) -> tuple[float, float]:
+    """The least and most a school may set the number rule ``key`` to: its declared range,
+    narrowed by its district — a floor for ``RAISE_ONLY`` rules, a ceiling for the others (what
+    :func:`update_rules` refuses outside; the absence warning also stays below the limit)."""
+    from portal.school_rules import SCHOOL_RULES
+
+    lo, hi = SCHOOL_RULES[key].bounds
+    floor = district_setting(school, key)
+    if floor is None:
+        return lo, hi
+    return (max(lo, floor), hi) if key in RAISE_ONLY else (lo, min(hi, floor))
+
+
 def _below_district(school: School, key: str, value: float) -> Msg | None:
     """A school may be stricter than its district, never more lenient."""
-    floor = district_rule(school.district_rules, key)
+    floor = district_setting(school, key)
     if floor is None:
         return None
     if key in RAISE_ONLY and value < floor:

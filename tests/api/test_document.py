@@ -36,6 +36,8 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/me", "GET"),
         ("/api/v1/activity-types", "GET"),
         ("/api/v1/activity-types/{key}", "PUT"),
+        ("/api/v1/school/rules", "GET"),  # the school's rules: its people read them, its admin sets them
+        ("/api/v1/school/rules", "PUT"),
         ("/api/v1/activities", "GET"),
         ("/api/v1/activities", "POST"),
         ("/api/v1/activities/{activity_id}", "GET"),
