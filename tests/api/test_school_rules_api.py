@@ -59,6 +59,8 @@ def test_a_teacher_and_the_admin_read_every_rule_with_its_value_bounds_and_label
         assert [row["key"] for row in body["rules"]] == list(SCHOOL_RULES)
         rules = _by_key(body)
         assert {k: row["value"] for k, row in rules.items()} == {k: school.rule(k) for k in SCHOOL_RULES}
+    district = as_user("district").get(URL, headers={"X-School": school.code})  # who sets its floors reads them
+    assert district.status_code == 200 and _by_key(district.get_json()).keys() == rules.keys()
     hours = rules["required_hours"]
     assert (hours["type"], hours["minimum"], hours["maximum"], hours["step"]) == ("number", 0, 1000, 0.5)
     assert hours["label"] == "Required hours per school year" and hours["label_zh"] == "每学年须完成学时"
