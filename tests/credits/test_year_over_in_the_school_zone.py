@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import School, User
-from portal.services import credits, schools
+from portal.models import EarlierStint, Membership, School, User
+from portal.services import credits, schools, users
 from tests.support import factories as f
 
 PAST = "2025-2026"
@@ -51,3 +51,17 @@ def test_the_year_ends_at_midnight_in_the_schools_zone(app, make_app, prepared):
         assert credits.on_summary(school.id, PAST, user.id) is theirs, username
     assert credits.year_over_at(PAST, "Asia/Urumqi") == datetime(2026, 8, 31, 18, 0)
     assert credits.year_over_at(PAST, None) == credits.year_over_at(PAST) == datetime(2026, 8, 31, 16, 0)
+
+
+def test_a_role_given_back_the_next_day_in_the_schools_zone_keeps_the_stretch_before(app):
+    """Taken off at 23:30 on 31 August in Urumqi and given back at 00:30 on 1 September: a gap
+    over the year's end, so the stretch before it is kept and the role dates from its return —
+    though both instants fall on 1 September in Shanghai, where it was taken for a slip."""
+    west = schools.create_school("W2", "测试学校W2", timezone="Asia/Urumqi")
+    teacher = f.person(west, "w_back", "teacher", name="西部回来")
+    m = db.session.execute(select(Membership).where(Membership.user_id == teacher.id)).scalar_one()
+    m.active, m.until = False, URUMQI_LATE_31_AUGUST
+    users.give_back(m, URUMQI_EARLY_1_SEPTEMBER)
+    db.session.commit()
+    kept = db.session.execute(select(EarlierStint).where(EarlierStint.membership_id == m.id)).scalars().all()
+    assert [s.until for s in kept] == [URUMQI_LATE_31_AUGUST] and m.since == URUMQI_EARLY_1_SEPTEMBER
