@@ -117,6 +117,11 @@ def _over_at_params(year: str, zones: Collection[str | None]) -> dict[str, objec
     return params
 
 
+def _zones_told_apart(params: Mapping[str, object]) -> int:
+    """How many zones :func:`_over_at_params` bound (0: one instant for every school)."""
+    return sum(1 for key in params if key.startswith("zone_"))
+
+
 def _over_at(school_id: Any, zones: int) -> ColumnElement[datetime]:
     """When the bound ``year`` was over at the school ``school_id`` (a column), in its own zone:
     ``over_at``, or, for ``zones`` zones (:func:`_over_at_params`), the one of the school's."""
@@ -400,7 +405,7 @@ def year_rows(
     zones = {s.id: s.timezone for s in schools_}
     # the stretches on the staff, where a school asks reading notes each month (one query)
     spans = stints.spans_on_staff({sid: zones[sid] for sid, r in rules.items() if r.per_month}, people)
-    for sid, user, since in _teachers_of(ids, year, people):
+    for sid, user, since in _teachers_of(ids, year, people, [s.timezone for s in schools_]):
         who = (sid, user.id)
         out[sid].append(
             _facts(
@@ -412,7 +417,7 @@ def year_rows(
 
 
 def _teachers_of(
-    school_ids: list[int], year: str | None, user_ids: list[int] | None = None
+    school_ids: list[int], year: str | None, user_ids: list[int] | None = None, zones: Collection[str] | None = None,
 ) -> list[tuple[int, User, datetime | None]]:
     """(school id, user, when their teacher role there dates from: ``Membership.since``) of each
     school's active teachers (with ``year``, those who joined before it was over, and those who
@@ -420,16 +425,17 @@ def _teachers_of(
     figures count (:func:`_counted_statement`: a teacher who has since left still appears on
     that year's summary, as on their record) — for a year the district closed (accepted whole,
     or both its semesters), the teachers of its kept rows instead; with ``user_ids``, only those
-    people."""
+    people. The year ends in each school's zone: ``zones``, where the caller holds the schools
+    (else read from them)."""
     params: dict[str, object] = {"school_ids": school_ids}
-    zones = 0
+    shape = 0  # the zones the statement tells apart (:func:`_over_at`)
     if year is not None:
-        params.update(_over_at_params(year, _zones_in("ids", school_ids)), year=year)
-        zones = sum(1 for key in params if key.startswith("zone_"))
+        params.update(_over_at_params(year, _zones_in("ids", school_ids) if zones is None else zones), year=year)
+        shape = _zones_told_apart(params)
         params["confirmed"], params["writing_counts"] = _confirmed_states(), quotas.counting_states()
     if user_ids is not None:
         params["user_ids"] = user_ids
-    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None, "ids", zones), params).all()
+    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None, "ids", shape), params).all()
     return sorted(((sid, user, since) for sid, user, since in rows),
                   key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
@@ -570,8 +576,7 @@ def summary_row_count(year: str, *, school_id: int | None = None, district_id: i
     elif district_id is not None:
         params["district_id"] = district_id
     params.update(_over_at_params(year, _zones_in(scope, [school_id] if school_id is not None else (), district_id)))
-    zones = sum(1 for key in params if key.startswith("zone_"))
-    rows = _teachers_statement(True, False, scope, zones).order_by(None).subquery()
+    rows = _teachers_statement(True, False, scope, _zones_told_apart(params)).order_by(None).subquery()
     return int(db.session.execute(select(func.count()).select_from(rows), params).scalar_one())
 
 

@@ -48,6 +48,17 @@ def _printed(client, staff, s1, path: str) -> str:
     return _code(_pdf(client.get(path).data)[1]).replace("-", "")
 
 
+def _absence_recorded_as_leave(act: Activity, staff) -> None:
+    """周建国's 3 h of unexcused absence from the lecture recorded as leave instead: revoked,
+    returned, attendance corrected, approved and credited again (his 0 h credited unchanged)."""
+    org, rev, t3 = staff["organizer"], staff["reviewer"], staff["t3"]
+    f.fire(act, rev, "revoke", "请假条补交")
+    f.fire(act, rev, "return", "请更正周建国的缺勤")
+    f.attend(act, org, {staff["t1"].id: "3", staff["t2"].id: "0", t3.id: "0"}, {}, {staff["t2"].id: "3", t3.id: "3"})
+    f.fire(act, rev, "approve", "材料齐全")
+    f.fire(act, rev, "credit")
+
+
 def test_a_summary_keeps_and_shows_each_type_s_hours_and_each_semester_s_absence(client, world, staff, s1, monkeypatch):
     """何立新 (speaker) printed 6 h of 专题讲座, 周建国 3 h of unexcused absence in semester 1: a
     forger changing either on the paper finds the page showing the printed figure. The year was
@@ -131,15 +142,11 @@ def test_a_certificate_whose_absences_changed_since_it_was_printed_says_so(clien
     credited hours were compared, so ``/verify`` still said nothing had changed, and a district
     auditor holding the paper took its absence for today's. Each line's role, hours attended
     and 备注 are compared too: the page names what differs now, and since when."""
-    act, org, rev, t3 = world["act"], staff["organizer"], staff["reviewer"], staff["t3"]
+    act, t3 = world["act"], staff["t3"]
     code = _printed(client, staff, s1, f"/activities/{act.id}/certificate.pdf")
     anonymous = client.application.test_client()
     assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
-    f.fire(act, rev, "revoke", "请假条补交")
-    f.fire(act, rev, "return", "请更正周建国的缺勤")
-    f.attend(act, org, {staff["t1"].id: "3", staff["t2"].id: "0", t3.id: "0"}, {}, {staff["t2"].id: "3", t3.id: "3"})
-    f.fire(act, rev, "approve", "材料齐全")
-    f.fire(act, rev, "credit")
+    _absence_recorded_as_leave(act, staff)
     db.session.commit()
     assert credits.activity_net_hours(act.id).get(t3.id, 0) == 0  # his credited hours did not move
     html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
@@ -279,15 +286,11 @@ def test_a_record_whose_absences_were_swapped_for_others_of_the_same_hours_says_
     semester's total, his hours and his assessment are those printed, so ``/verify`` compared
     only those and said nothing had changed. The absences are compared line by line — which
     activity, which day, how many hours — and the page names the one gone and the one new."""
-    act, org, rev, t3 = world["act"], staff["organizer"], staff["reviewer"], staff["t3"]
+    act, t3 = world["act"], staff["t3"]
     code = _printed(client, staff, s1, f"/teachers/{t3.id}/record.pdf?year={YEAR}")
     anonymous = client.application.test_client()
     assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
-    f.fire(act, rev, "revoke", "请假条补交")
-    f.fire(act, rev, "return", "请更正周建国的缺勤")
-    f.attend(act, org, {staff["t1"].id: "3", staff["t2"].id: "0", t3.id: "0"}, {}, {staff["t2"].id: "3", t3.id: "3"})
-    f.fire(act, rev, "approve", "材料齐全")
-    f.fire(act, rev, "credit")
+    _absence_recorded_as_leave(act, staff)
     credited(s1, staff, "lecture", [(t3, "attendee")], hours="3", attended={t3.id: "0"}, absent={t3.id: "3"},
              title="第二次讲座")
     db.session.commit()
