@@ -289,7 +289,7 @@ def give_back(m: Membership, at: datetime | None = None) -> None:
     given back (by default now; the demo dates a return back)."""
     now = at or utcnow()
     session = object_session(m) or db.session
-    zone = zone_of(session.get(School, m.school_id))
+    zone = zone_of(session.get(School, m.school_id) if m.school_id is not None else None)  # a district's role: none
     if not m.active and m.until is not None and _day(m.until, zone) != _day(now, zone):
         session.add(EarlierStint(membership_id=m.id, since=m.since, until=m.until))
         m.since = now
