@@ -128,6 +128,25 @@ class Portal:
         """Answer 404, as the core does for another school's objects."""
         abort(404)
 
+    # -- the district's acceptance -----------------------------------------------------
+    def year_locked(self, school_year: str, semester: int | None = None, school_id: int | None = None) -> bool:
+        """Whether the district has accepted, and so locked, the current school's (or
+        ``school_id``'s) ``school_year`` (``2026-2027``): with ``semester`` (1 or 2, e.g. an
+        activity's ``ActivitySnapshot.semester``), that semester, locked by its own acceptance or
+        the whole year's; without, the whole year (accepted whole, or both its semesters). Nothing
+        more is written in a locked period: refuse your own writes there, as the core refuses its
+        own. Asked inside ``write_transaction()``, the answer holds until the write commits (it
+        takes the lock the core's writes take, so an acceptance cannot pass between). Contract 1.16."""
+        from portal.models.district import WHOLE_YEAR
+        from portal.services import locks
+
+        if semester not in (None, 1, 2):
+            raise ValueError(f"semester must be 1, 2 or None, not {semester!r}")
+        if school_id is None:
+            school_id = self.require_school().id
+        locks.hold(school_id)
+        return locks.covers(locks.accepted_periods(school_id, school_year), WHOLE_YEAR if semester is None else semester)
+
     # -- the registry, settings, words --------------------------------------------------
     def phase(self, type_key: str | None, state: str) -> _Phase:
         """What ``state`` of an activity of type ``type_key`` means to the core (open, awaiting

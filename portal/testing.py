@@ -37,6 +37,10 @@ The fixtures:
 * ``yanxiu_settings(values)``: the demo school's settings of the type, saved as the school admin
   saves them (``validate_settings`` first); ``yanxiu_credits(activity)``: the ledger's hours of
   each participant, by username.
+* ``yanxiu_accept_year(year=None)``: the district accepts, and so locks, the demo school's school
+  year (this one by default; submitted by its admin if nothing is waiting, accepted by the
+  district's reviewer through the portal's services): what ``portal.year_locked`` answers
+  (contract 1.16).
   A refusal raises :class:`DomainError` (``GuardFailedError`` with ``.extra["missing"]`` for a
   guard).
 """
@@ -457,3 +461,34 @@ def yanxiu_fire(yanxiu_people: dict[str, Any], yanxiu_school: Any) -> Callable[.
         return _snapshot(act_id)
 
     return fire
+
+
+@pytest.fixture
+def yanxiu_accept_year(yanxiu_people: dict[str, Any], yanxiu_school: Any) -> Callable[..., None]:
+    """``yanxiu_accept_year(year=None)``: the district accepts the demo school's ``year`` (this school
+    year by default) whole, as its reviewer does: the school's figures submitted by its admin
+    (unless a submission waits already), then accepted. The year is locked from then on
+    (``portal.year_locked``; contract 1.16)."""
+    from sqlalchemy import select
+
+    from portal.demo import DISTRICT_REVIEWER
+    from portal.extensions import db
+    from portal.models import User, YearSubmission
+    from portal.policy import Actor
+    from portal.services import access, submissions
+    from portal.timeutil import current_school_year
+
+    def accept(year: str | None = None) -> None:
+        school_year = year or current_school_year(yanxiu_school.timezone)
+        waiting = db.session.execute(select(YearSubmission).where(
+            YearSubmission.school_id == yanxiu_school.id, YearSubmission.school_year == school_year,
+            YearSubmission.status == submissions.SUBMITTED)).scalars().first()
+        if waiting is None:
+            admin = access.actor(_person(yanxiu_people, "school_admin").id, yanxiu_school.id)
+            waiting = submissions.submit(yanxiu_school, school_year, by=admin)
+        reviewer = db.session.execute(select(User).where(User.username == DISTRICT_REVIEWER[0])).scalar_one()
+        submissions.decide(waiting.id, True, by=Actor.of(reviewer.id, ["district_reviewer"]),
+                           district_id=yanxiu_school.district_id)
+        db.session.commit()
+
+    return accept

@@ -49,6 +49,12 @@ class ActivitySnapshot:
     hours: Decimal
     organizer_id: int
     details: dict[str, Any] = field(default_factory=dict)
+    #: the school year (``2026-2027``) and semester (1 or 2) the activity belongs to, as the portal
+    #: dates it (its start, in the school's zone); ``""`` and 0 where none is known (a snapshot a
+    #: plugin's own unit test builds). Ask ``portal.year_locked(school_year, semester)`` whether
+    #: the district has locked it. Contract 1.16.
+    school_year: str = ""
+    semester: int = 0
 
 
 @dataclass

@@ -20,6 +20,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     CompoundSelect,
+    DateTime,
     Exists,
     Integer,
     Numeric,
@@ -96,12 +97,49 @@ def _dec(v) -> Decimal:
     return ZERO if v is None else Decimal(str(v)).quantize(Decimal("0.1"))
 
 
-def year_over_at(year: str) -> datetime:
-    """When ``year`` is over: the first day of the next school year at midnight in the
-    deployment's zone (as naive UTC, as times are stored). A teacher who joined the school from
+def year_over_at(year: str, zone: str | None = None) -> datetime:
+    """When ``year`` is over at a school in ``zone`` (the school's: ``School.timezone``; without
+    one, the deployment's, :func:`zone_of`): the first day of the next school year at midnight as
+    its teachers read it (as naive UTC, as times are stored). A teacher who joined the school from
     then on (``Membership.since``) was none of that year's."""
     midnight = datetime.combine(year_bounds(year)[1] + timedelta(days=1), datetime.min.time())
-    return parse_iso(midnight, default_zone())
+    return parse_iso(midnight, zone or default_zone())
+
+
+def _over_at_params(year: str, zones: Collection[str | None]) -> dict[str, object]:
+    """The bound instants of :func:`_over_at` for schools in ``zones`` (the zones of the schools
+    a statement is about): one ``over_at`` where they share a zone (most deployments), else one
+    per zone (``zone_0``, ``over_at_0``…) and the deployment's as ``over_at``."""
+    distinct = sorted({zone or default_zone() for zone in zones})
+    params: dict[str, object] = {"over_at": year_over_at(year, distinct[0] if len(distinct) == 1 else None)}
+    if len(distinct) > 1:
+        for i, zone in enumerate(distinct):
+            params[f"zone_{i}"], params[f"over_at_{i}"] = zone, year_over_at(year, zone)
+    return params
+
+
+def _zones_told_apart(params: Mapping[str, object]) -> int:
+    """How many zones :func:`_over_at_params` bound (0: one instant for every school)."""
+    return sum(1 for key in params if key.startswith("zone_"))
+
+
+def _over_at(school_id: Any, zones: int) -> ColumnElement[datetime]:
+    """When the bound ``year`` was over at the school ``school_id`` (a column), in its own zone:
+    ``over_at``, or, for ``zones`` zones (:func:`_over_at_params`), the one of the school's."""
+    if zones < 2:
+        return bindparam("over_at", type_=DateTime())
+    zone = select(School.timezone).where(School.id == school_id).scalar_subquery()
+    return case(*((zone == bindparam(f"zone_{i}"), bindparam(f"over_at_{i}", type_=DateTime())) for i in range(zones)),
+                else_=bindparam("over_at", type_=DateTime()))
+
+
+def _zones_in(scope: Schools, ids: Collection[int] = (), district_id: int | None = None) -> list[str]:
+    """The time zones of the schools of a statement's ``scope`` (:func:`_schools_in`): of the
+    schools ``ids`` (read from the session's identity map where loaded), a district's or all."""
+    if scope == "ids":
+        return [school.timezone for sid in ids if (school := db.session.get(School, sid)) is not None]
+    q = select(School.timezone).distinct()
+    return list(db.session.scalars(q.where(School.district_id == district_id) if scope == "district" else q))
 
 
 @dataclass
@@ -368,7 +406,7 @@ def year_rows(
     zones = {s.id: s.timezone for s in schools_}
     # the stretches on the staff, where a school asks reading notes each month (one query)
     spans = stints.spans_on_staff({sid: zones[sid] for sid, r in rules.items() if r.per_month}, people)
-    for sid, user, since in _teachers_of(ids, year, people):
+    for sid, user, since in _teachers_of(ids, year, people, [s.timezone for s in schools_]):
         who = (sid, user.id)
         out[sid].append(
             _facts(
@@ -380,7 +418,7 @@ def year_rows(
 
 
 def _teachers_of(
-    school_ids: list[int], year: str | None, user_ids: list[int] | None = None
+    school_ids: list[int], year: str | None, user_ids: list[int] | None = None, zones: Collection[str] | None = None,
 ) -> list[tuple[int, User, datetime | None]]:
     """(school id, user, when their teacher role there dates from: ``Membership.since``) of each
     school's active teachers (with ``year``, those who joined before it was over, and those who
@@ -388,14 +426,17 @@ def _teachers_of(
     figures count (:func:`_counted_statement`: a teacher who has since left still appears on
     that year's summary, as on their record) — for a year the district closed (accepted whole,
     or both its semesters), the teachers of its kept rows instead; with ``user_ids``, only those
-    people."""
+    people. The year ends in each school's zone: ``zones``, where the caller holds the schools
+    (else read from them)."""
     params: dict[str, object] = {"school_ids": school_ids}
+    shape = 0  # the zones the statement tells apart (:func:`_over_at`)
     if year is not None:
-        params["year"], params["over_at"] = year, year_over_at(year)
+        params.update(_over_at_params(year, _zones_in("ids", school_ids) if zones is None else zones), year=year)
+        shape = _zones_told_apart(params)
         params["confirmed"], params["writing_counts"] = _confirmed_states(), quotas.counting_states()
     if user_ids is not None:
         params["user_ids"] = user_ids
-    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None), params).all()
+    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None, "ids", shape), params).all()
     return sorted(((sid, user, since) for sid, user, since in rows),
                   key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
@@ -472,10 +513,10 @@ def _held_before_a_gap(over_at: Any) -> Exists:
 
 
 @cache
-def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "ids") -> Select:
+def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "ids", zones: int = 0) -> Select:
     """The statement of :func:`_teachers_of` with ``school_ids`` (``district_id`` or nothing for
-    another ``scope``; and ``year``, ``confirmed``, ``user_ids``) as bound parameters, built once
-    per shape."""
+    another ``scope``; and ``year``, ``confirmed``, ``user_ids``, the year's end in the schools'
+    ``zones``: :func:`_over_at_params`) as bound parameters, built once per shape."""
     school_ids = _schools_in(scope)
     user_ids: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
@@ -485,8 +526,9 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
         teaching = teaching.where(Membership.user_id.in_(user_ids))
     if counted_too:
         year: BindParameter[str] = bindparam("year")
-        over_at: BindParameter[datetime] = bindparam("over_at")
-        # the teachers of the year: who joined before it was over (``over_at``) and teach here
+        over_at = _over_at(Membership.school_id, zones)
+        # the teachers of the year: who joined before it was over (``over_at``, in the school's
+        # zone: 1 September begins earlier in Shanghai than in Urumqi) and teach here
         # still or left after it was over (taking someone off today leaves the years over
         # unchanged); one who joined since, or left before its end, is on it only for what it
         # counts of theirs. A year the district closed (``locks.closed_clause``) has the
@@ -528,13 +570,14 @@ def summary_row_count(year: str, *, school_id: int | None = None, district_id: i
     :func:`_teachers_of` (a teacher of two schools is on both), counted by its own statement in
     one query, so an export's size is the size of what it writes."""
     scope: Schools = "ids" if school_id is not None else "district" if district_id is not None else "all"
-    params: dict[str, object] = {"year": year, "over_at": year_over_at(year), "confirmed": _confirmed_states(),
+    params: dict[str, object] = {"year": year, "confirmed": _confirmed_states(),
                                  "writing_counts": quotas.counting_states()}
     if school_id is not None:
         params["school_ids"] = [school_id]
     elif district_id is not None:
         params["district_id"] = district_id
-    rows = _teachers_statement(True, False, scope).order_by(None).subquery()
+    params.update(_over_at_params(year, _zones_in(scope, [school_id] if school_id is not None else (), district_id)))
+    rows = _teachers_statement(True, False, scope, _zones_told_apart(params)).order_by(None).subquery()
     return int(db.session.execute(select(func.count()).select_from(rows), params).scalar_one())
 
 
@@ -717,22 +760,22 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
     ty.accepted_periods = frozenset(periods)
     ty.note_least = rules.note_least
     counted = bool(types or absent or exemption is not None or writing)
-    ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school.id, year)
+    ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school, year)
     return ty
 
 
-def _off_the_staff_at_its_end(user_id: int, school_id: int, year: str) -> bool:
+def _off_the_staff_at_its_end(user_id: int, school: School, year: str) -> bool:
     """Whether the teacher did not hold the teacher role in the school when ``year`` was over:
     joined after it, or had left before its end (and was not back by then, in the stretch of the
     role today or one before a gap: :func:`_held_before_a_gap`) — the rule of
     :func:`_teachers_statement`, asked of one person. Asked only of a year that is over, so the
     current year's pages run no statement for it; someone without the role here is not asked."""
-    over = year_over_at(year)
+    over = year_over_at(year, school.timezone)
     if over > utcnow():
         return False
     row = db.session.execute(select(
         Membership.since, Membership.active, Membership.until, _held_before_a_gap(over),
-    ).where(Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == TEACHER)).one_or_none()
+    ).where(Membership.user_id == user_id, Membership.school_id == school.id, Membership.role == TEACHER)).one_or_none()
     if row is None:
         return False
     since, active, until, held = row

@@ -30,7 +30,15 @@ from portal.registry import registry
 from portal.services import access, credits, locks, schools
 from portal.sorting import pinyin_key
 from portal.textcount import chinese_count
-from portal.timeutil import first_calendar_year, parse_day, to_local, utcnow, year_bounds, zone_of
+from portal.timeutil import (
+    current_school_year,
+    first_calendar_year,
+    parse_day,
+    to_local,
+    utcnow,
+    year_bounds,
+    zone_of,
+)
 
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
 STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED)  # words and colours: messages.RECORD_STATUSES["plan"]
@@ -86,7 +94,7 @@ def own_deadline(school: School, year: str, since: datetime | None) -> date:
 def set_deadline(school: School, year: object, value: object, *, by: policy.Actor) -> date:
     """A school admin sets the deadline: a date within the school year."""
     policy.require(policy.may_set_plan_deadline(by), "policy.admin_only")
-    year = credits.parse_year(year)
+    year = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
     first, last = year_bounds(year)
     day = parse_day(value, (1, 9999))  # 2026-10-31 or 2026年10月31日; a real day outside the year: below
     if day is None:
@@ -230,7 +238,7 @@ def save(
     After the teacher's deadline (:func:`deadline_for`) only a returned plan may be revised; once the district has accepted the
     year, none."""
     policy.require(policy.may_write_plan(by, teacher.id), "policy.write_plan")
-    year = credits.parse_year(year)
+    year = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
     plan = plan_of(school.id, teacher.id, year)
     if plan is not None and plan.status not in EDITABLE:
         raise Conflict(msg("plan.locked", status=RecordStatus("plan", plan.status)), status=plan.status)

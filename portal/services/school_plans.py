@@ -112,7 +112,7 @@ def _lines(raw: Any) -> list[dict[str, Any]]:
 def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: Any, *, by: policy.Actor) -> SchoolPlan:
     """Write (or rewrite) the school's plan for ``year`` while it is a draft or returned."""
     policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
-    year_text = credits.parse_year(year)
+    year_text = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
     fields: dict[str, Any] = {}
     if not isinstance(aims, str) or len(aims) > AIMS_MAX:
         fields["aims"] = msg("at_most_chars", n=AIMS_MAX)
@@ -175,7 +175,7 @@ def deadline(district: District, year: str) -> date:
 def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
     """Send the plan to the district (marked late after the district's deadline)."""
     policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
-    year_text = credits.parse_year(year)
+    year_text = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
     plan = get_plan(school.id, year_text)
     if plan is None:
         raise NotFound(msg("school_plan.not_found"))

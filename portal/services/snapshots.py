@@ -19,6 +19,9 @@ def activity_snapshot(act: Activity, state: str | None = None) -> ActivitySnapsh
         hours=act.hours,
         organizer_id=act.organizer_id,
         details=dict(act.details or {}),
+        # a row of some columns (a page's reading) may not carry them: "" and 0, as a snapshot without
+        school_year=getattr(act, "school_year", None) or "",
+        semester=getattr(act, "semester", None) or 0,
     )
 
 

@@ -42,7 +42,7 @@ from portal.models import (
 from portal.models.district import WHOLE_YEAR
 from portal.registry import registry
 from portal.services import access, credits, district_notices, locks, teacher_years
-from portal.timeutil import period_bounds, to_local, utcnow, zone_of
+from portal.timeutil import current_school_year, period_bounds, to_local, utcnow, zone_of
 from workflows.definition import Phase
 
 SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
@@ -191,7 +191,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     teacher's hours by type, absence, assessment, and the 学时汇总表 made from the same rows.
     The admin's right is asked again inside the write (:func:`access.require_still`)."""
     policy.require(policy.may_submit_year(by), "policy.submit_admin_only")
-    year_text = credits.parse_year(year)
+    year_text = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
     district = db.session.get_one(District, school.district_id)
     sem = period(district, semester)
     try:

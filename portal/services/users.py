@@ -38,7 +38,7 @@ from portal.models import DISTRICT_ROLES, ROLES, TEACHER, EarlierStint, Membersh
 from portal.models.user import username_key
 from portal.security import has_controls
 from portal.services import staff_log
-from portal.timeutil import default_zone, to_local, utcnow
+from portal.timeutil import default_zone, to_local, utcnow, zone_of
 
 MIN_PASSWORD = 8
 NAME_MAX = 100
@@ -284,17 +284,20 @@ def give_back(m: Membership, at: datetime | None = None) -> None:
     in October and came back in March) asks nothing of them (:mod:`portal.services.stints`);
     the year they came back in is theirs, counted from their return where a day counts (their
     plan's deadline, the writing expected by now). Given back on the day it ended (in the
-    deployment's zone), its dates stay: switching a role off by a slip and on again changes
-    nothing. ``at``: when it is given back (by default now; the demo dates a return back)."""
+    school's zone, whose midnight of 1 September ends a year: ``credits.year_over_at``), its
+    dates stay: switching a role off by a slip and on again changes nothing. ``at``: when it is
+    given back (by default now; the demo dates a return back)."""
     now = at or utcnow()
-    if not m.active and m.until is not None and _day(m.until) != _day(now):
-        (object_session(m) or db.session).add(EarlierStint(membership_id=m.id, since=m.since, until=m.until))
+    session = object_session(m) or db.session
+    zone = zone_of(session.get(School, m.school_id) if m.school_id is not None else None)  # a district's role: none
+    if not m.active and m.until is not None and _day(m.until, zone) != _day(now, zone):
+        session.add(EarlierStint(membership_id=m.id, since=m.since, until=m.until))
         m.since = now
     m.active, m.until = True, None
 
 
-def _day(at: datetime) -> date:
-    return to_local(at, default_zone()).date()
+def _day(at: datetime, zone: str) -> date:
+    return to_local(at, zone).date()
 
 
 def _teacher_joined(school_id: int, user_id: int) -> None:

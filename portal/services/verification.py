@@ -276,12 +276,15 @@ class Check:
     not_listed: list[Change] = field(default_factory=list)
     no_longer: list[Change] = field(default_factory=list)
     figures: list[FigureChange] = field(default_factory=list)
+    # a 学时证明's absences (its 缺席记录) listed that the year no longer has, and those it has now
+    absences_gone: list[dict[str, Any]] = field(default_factory=list)
+    absences_new: list[dict[str, Any]] = field(default_factory=list)
     since: datetime | None = None  # the first change of the ledger, attendance or exemptions after printing
 
     @property
     def unchanged(self) -> bool:
         return not (self.changes or self.status_changes or self.entries_gone or self.entries_new or self.not_listed
-                    or self.no_longer or self.figures)
+                    or self.no_longer or self.figures or self.absences_gone or self.absences_new)
 
 
 def check(doc: IssuedDocument) -> Check:
@@ -308,12 +311,16 @@ def _check(doc: IssuedDocument) -> Check:
     new: list[dict[str, Any]] = []
     not_listed: list[Change] = []
     no_longer: list[Change] = []
+    absences_gone: list[dict[str, Any]] = []
+    absences_new: list[dict[str, Any]] = []
     printed = doc.content.get("status")
     if doc.kind == "record" and doc.user_id is not None:
         if printed and now[doc.user_id].status != printed:
             statuses.append(StatusChange(str(printed), now[doc.user_id].status))
         if "entries" in doc.content:  # kept with every 学时证明 printed since they were
             gone, new = _entries_changed(doc, doc.user_id)
+        if "absences" in doc.content:  # likewise
+            absences_gone, absences_new = _absences_changed(doc, doc.user_id)
     elif doc.kind == "summary":
         listed = {int(line["user_id"]) for line in doc.content.get("lines", [])}
         for line in doc.content.get("lines", []):
@@ -325,7 +332,7 @@ def _check(doc: IssuedDocument) -> Check:
                      for line in doc.content.get("lines", []) if int(line["user_id"]) not in now]
     # a summary's teacher no longer on the year is told once, as such, not as hours gone to 0
     return Check(_changes(doc, hours, among=set(now) if doc.kind == "summary" else None), statuses, gone, new,
-                 not_listed, no_longer, _figures_changed(doc, now))
+                 not_listed, no_longer, _figures_changed(doc, now), absences_gone, absences_new)
 
 
 def _figures_changed(doc: IssuedDocument, now: dict[int, YearNow]) -> list[FigureChange]:
@@ -424,17 +431,34 @@ def _entries_changed(doc: IssuedDocument, user_id: int) -> tuple[list[dict[str, 
     return _beyond(printed, now), _beyond(now, printed)
 
 
-def _key(line: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(str(line.get(k, "")) for k in ("day", "title", "hours", "kind"))
+def _absences_changed(doc: IssuedDocument, user_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The absences a 学时证明 listed (:func:`absence_line`) that its teacher's year no longer has,
+    and those it has now that it did not list, line by line — which activity, which day, the
+    hours of leave and of unexcused absence: one absence swapped for another of the same hours
+    in the same semester keeps each semester's total, not the list."""
+    school = db.session.get_one(School, doc.school_id)
+    now = [absence_line(part, act, school.timezone) for part, act in
+           credits.absences_for(user_id, school.id, doc.school_year)]
+    printed = list(doc.content.get("absences", []))
+    return _beyond(printed, now, _ABSENCE_KEY), _beyond(now, printed, _ABSENCE_KEY)
 
 
-def _beyond(lines: list[dict[str, Any]], other: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The lines of ``lines`` that ``other`` lacks, each as often as it lacks them."""
-    extra = Counter(map(_key, lines)) - Counter(map(_key, other))
+_ENTRY_KEY = ("day", "title", "hours", "kind")
+_ABSENCE_KEY = ("day", "title", "semester", "absent", "excused")
+
+
+def _key(line: dict[str, Any], keys: tuple[str, ...] = _ENTRY_KEY) -> tuple[str, ...]:
+    return tuple(str(line.get(k, "")) for k in keys)
+
+
+def _beyond(lines: list[dict[str, Any]], other: list[dict[str, Any]],
+            keys: tuple[str, ...] = _ENTRY_KEY) -> list[dict[str, Any]]:
+    """The lines of ``lines`` that ``other`` lacks (compared by ``keys``), each as often as it lacks them."""
+    extra = Counter(_key(line, keys) for line in lines) - Counter(_key(line, keys) for line in other)
     out = []
     for line in lines:
-        if extra[_key(line)] > 0:
-            extra[_key(line)] -= 1
+        if extra[_key(line, keys)] > 0:
+            extra[_key(line, keys)] -= 1
             out.append(line)
     return out
 

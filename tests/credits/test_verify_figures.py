@@ -48,6 +48,17 @@ def _printed(client, staff, s1, path: str) -> str:
     return _code(_pdf(client.get(path).data)[1]).replace("-", "")
 
 
+def _absence_recorded_as_leave(act: Activity, staff) -> None:
+    """周建国's 3 h of unexcused absence from the lecture recorded as leave instead: revoked,
+    returned, attendance corrected, approved and credited again (his 0 h credited unchanged)."""
+    org, rev, t3 = staff["organizer"], staff["reviewer"], staff["t3"]
+    f.fire(act, rev, "revoke", "请假条补交")
+    f.fire(act, rev, "return", "请更正周建国的缺勤")
+    f.attend(act, org, {staff["t1"].id: "3", staff["t2"].id: "0", t3.id: "0"}, {}, {staff["t2"].id: "3", t3.id: "3"})
+    f.fire(act, rev, "approve", "材料齐全")
+    f.fire(act, rev, "credit")
+
+
 def test_a_summary_keeps_and_shows_each_type_s_hours_and_each_semester_s_absence(client, world, staff, s1, monkeypatch):
     """何立新 (speaker) printed 6 h of 专题讲座, 周建国 3 h of unexcused absence in semester 1: a
     forger changing either on the paper finds the page showing the printed figure. The year was
@@ -131,15 +142,11 @@ def test_a_certificate_whose_absences_changed_since_it_was_printed_says_so(clien
     credited hours were compared, so ``/verify`` still said nothing had changed, and a district
     auditor holding the paper took its absence for today's. Each line's role, hours attended
     and 备注 are compared too: the page names what differs now, and since when."""
-    act, org, rev, t3 = world["act"], staff["organizer"], staff["reviewer"], staff["t3"]
+    act, t3 = world["act"], staff["t3"]
     code = _printed(client, staff, s1, f"/activities/{act.id}/certificate.pdf")
     anonymous = client.application.test_client()
     assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
-    f.fire(act, rev, "revoke", "请假条补交")
-    f.fire(act, rev, "return", "请更正周建国的缺勤")
-    f.attend(act, org, {staff["t1"].id: "3", staff["t2"].id: "0", t3.id: "0"}, {}, {staff["t2"].id: "3", t3.id: "3"})
-    f.fire(act, rev, "approve", "材料齐全")
-    f.fire(act, rev, "credit")
+    _absence_recorded_as_leave(act, staff)
     db.session.commit()
     assert credits.activity_net_hours(act.id).get(t3.id, 0) == 0  # his credited hours did not move
     html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
@@ -270,3 +277,32 @@ def test_the_migration_protects_documents_printed_before_it_and_keeps_them_as_th
     doc = verification.find(code)
     assert doc is not None and doc.content["lines"][0]["hours"] == "6"
     assert _cell(app.test_client().get(f"/verify/{code}").get_data(as_text=True), f"verify-hours-{staff['t1'].id}") == "6"
+
+
+def test_a_record_whose_absences_were_swapped_for_others_of_the_same_hours_says_so(client, world, staff, s1):
+    """Attack: 周建国's 学时证明 printed his 3 h of unexcused absence from 新课标专题讲座. That
+    absence was recorded as leave instead (revoked, returned, corrected, credited again: 0 h
+    still), and 3 h he missed of another lecture in the same semester were recorded: each
+    semester's total, his hours and his assessment are those printed, so ``/verify`` compared
+    only those and said nothing had changed. The absences are compared line by line — which
+    activity, which day, how many hours — and the page names the one gone and the one new."""
+    act, t3 = world["act"], staff["t3"]
+    code = _printed(client, staff, s1, f"/teachers/{t3.id}/record.pdf?year={YEAR}")
+    anonymous = client.application.test_client()
+    assert 'data-testid="verify-unchanged"' in anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    _absence_recorded_as_leave(act, staff)
+    credited(s1, staff, "lecture", [(t3, "attendee")], hours="3", attended={t3.id: "0"}, absent={t3.id: "3"},
+             title="第二次讲座")
+    db.session.commit()
+    ty = credits.teacher_year(t3, s1, YEAR)
+    assert ty.facts.total_hours == 0 and ty.facts.absent_hours.get(1) == 3  # the totals printed
+    html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
+    assert 'data-testid="verify-unchanged"' not in html and 'data-testid="verify-differ-since"' in html
+    changed = html.split('data-testid="verify-absences-changed"')[1].split("</div>")[0]
+    gone = changed.split('data-testid="verify-absence-gone"')[1].split("</tr>")[0]
+    new = changed.split('data-testid="verify-absence-new"')
+    assert "新课标专题讲座" in gone and "未请假缺席 3 学时" in gone
+    assert len(new) == 3  # the lecture now on leave, and the other one
+    assert any("第二次讲座" in row and "未请假缺席 3 学时" in row for row in new[1:])
+    assert any("新课标专题讲座" in row and "请假 3 学时" in row for row in new[1:])
+    assert "verify-figures-changed" not in html  # no total differs

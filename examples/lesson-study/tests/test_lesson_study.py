@@ -91,3 +91,28 @@ def test_an_observer_writes_a_note_the_organizer_reads_and_the_command_prints(ya
     result = yanxiu_app.test_cli_runner().invoke(args=["lesson-study", "notes", str(act.id)])
     assert result.exit_code == 0, result.output
     assert "甲用情境" in result.output and "孙嘉怡" in result.output
+
+
+def test_no_note_in_a_year_the_district_has_locked(yanxiu_plan, yanxiu_client, yanxiu_app, yanxiu_accept_year):
+    """The district accepted the school's year: its figures are frozen, and so are the notes. The
+    page says why and offers no form; a note posted anyway is refused in the plugin's words, and
+    nothing is written (contract 1.16: ``portal.year_locked``)."""
+    act = yanxiu_plan(participants=CLASS, details=LESSON)
+    url = f"/x/lesson_study/activities/{act.id}/notes"
+    observer = yanxiu_client("teacher3")
+    assert observer.post(url, data={"body": "验收前的笔记"}).status_code in (302, 303)
+    yanxiu_accept_year(act.school_year)
+    page = observer.get(url).get_data(as_text=True)
+    assert 'data-testid="notes-locked"' in page and "区县已验收本学年（学期），不能再记录观课笔记" in page
+    assert 'data-testid="note-form"' not in page
+    refused = observer.post(url, data={"body": "验收后的笔记"})
+    assert refused.status_code == 409 and "区县已验收本学年（学期），不能再记录观课笔记" in refused.get_data(as_text=True)
+    page = observer.get(url).get_data(as_text=True)
+    assert page.count('data-testid="note"') == 1 and "验收后的笔记" not in page
+    english = observer.post(url + "?lang=en", data={"body": "after"}).get_data(as_text=True)
+    assert "the district has accepted this school year (semester): no more notes" in english
+
+
+def test_the_snapshot_names_its_school_year_and_semester(yanxiu_plan):
+    act = yanxiu_plan(participants=CLASS, details=LESSON)
+    assert act.school_year.count("-") == 1 and act.semester in (1, 2)

@@ -32,6 +32,11 @@ class InvalidNote(ValueError):
     """A note was refused (empty or too long); nothing was written."""
 
 
+class YearLocked(Exception):
+    """A note was refused: the district has accepted, and so locked, the activity's school year
+    (or its semester); nothing was written."""
+
+
 @dataclass(frozen=True)
 class Note:
     user_id: int
@@ -47,9 +52,14 @@ def clean(body: object) -> str:
 
 
 def add_note(portal, activity_id: int, user_id: int, body: str) -> None:
-    """Write one note in one transaction."""
+    """Write one note in one transaction; none in a period the district has locked
+    (:class:`YearLocked`: asked in the write's transaction, the answer holds until it commits)."""
     text = clean(body)
+    school_id = portal.activity_school_id(activity_id)
+    act = portal.activity(activity_id, school_id=school_id)
     with portal.write_transaction() as session:
+        if portal.year_locked(act.school_year, act.semester, school_id=school_id):
+            raise YearLocked(act.school_year)
         session.execute(insert(lesson_study_note).values(
             activity_id=activity_id, user_id=user_id, body=text,
             written_at=datetime.now(UTC).replace(tzinfo=None)))
