@@ -363,7 +363,7 @@ def review_queue(school_id: int, phases: tuple[Phase, ...] = (Phase.AWAITING_REV
 QUEUE_COLUMNS = tuple(
     Activity.__table__.c[name]
     for name in ("id", "school_id", "type_key", "title", "organizer_id", "starts_at", "ends_at", "hours", "state",
-                 "details", "version")
+                 "details", "version", "school_year", "semester")
 )
 
 

@@ -19,9 +19,9 @@ def activity_snapshot(act: Activity, state: str | None = None) -> ActivitySnapsh
         hours=act.hours,
         organizer_id=act.organizer_id,
         details=dict(act.details or {}),
-        # a row of some columns (a page's reading) may not carry them: "" and 0, as a snapshot without
-        school_year=getattr(act, "school_year", None) or "",
-        semester=getattr(act, "semester", None) or 0,
+        # every reading a snapshot is made of carries its period (a plugin asks ``year_locked`` of it)
+        school_year=act.school_year,
+        semester=act.semester,
     )
 
 

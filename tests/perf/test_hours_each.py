@@ -36,6 +36,8 @@ class Act:
     hours: Decimal = Decimal("3")
     organizer_id: int = 99
     details: None = None
+    school_year: str = "2026-2027"
+    semester: int = 1
 
 
 def _people() -> list[Person]:
