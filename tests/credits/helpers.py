@@ -317,3 +317,26 @@ def rows_are_a_rebuild(school: School, years: tuple[str, ...]) -> None:
 def staff_and(staff: dict[str, User], facts: Mapping[str, Any], *who: str) -> dict[str, User]:
     """S1's staff and the people a test's prepared data added (their ids under ``who`` in ``facts``)."""
     return {**staff, **{key: db.session.get_one(User, facts[key]) for key in who}}
+
+
+def assert_school_rule_refused(school_id: int, key: str, bad: Any) -> None:
+    """``schools.update_rules`` refuses ``bad`` for ``key`` beside a good change of another rule,
+    naming the field, and nothing changes: the rule is still off, the other rule as it was, no
+    change logged."""
+    from portal.errors import Invalid
+    from portal.models import School, SchoolChange
+    from portal.policy import SYSTEM
+    from portal.services import schools
+
+    last = select(SchoolChange.id).order_by(SchoolChange.id.desc()).limit(1)
+    before = db.session.scalar(last)
+    try:
+        schools.update_rules(db.session.get_one(School, school_id), {key: bad, "reading_notes_chars": 5000}, by=SYSTEM)
+    except Invalid as err:
+        assert key in err.fields
+    else:
+        raise AssertionError(f"{key}={bad!r} was taken")
+    db.session.rollback()
+    school = db.session.get_one(School, school_id)
+    assert school.rule(key) == 0 and school.rule("reading_notes_chars") == 10000
+    assert db.session.scalar(last) == before
