@@ -478,13 +478,13 @@ def _activity_and_lock(as_columns: bool) -> Select:
     from portal.services import locks
 
     of_type = (SchoolActivityType.school_id == Activity.school_id, SchoolActivityType.type_key == Activity.type_key)
-    return select(
+    return keep_compiled(select(
         *(loaded_columns(Activity) if as_columns else [Activity]),
         locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         exists().where(SignupWindow.activity_id == Activity.id),
         select(SchoolActivityType.settings).where(*of_type).scalar_subquery(),
         exists().where(*of_type),
-    ).where(Activity.id == bindparam("activity_id"))
+    ).where(Activity.id == bindparam("activity_id")))
 
 
 def get_member(user_id: int, school_id: int) -> User:

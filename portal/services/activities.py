@@ -38,7 +38,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal import file_text, outbox, policy, same_certificate
 from portal.activity_types import ActivityType, EvidenceKind, PlanFacts, StandingPlan, Text
-from portal.database import as_loaded, loaded_columns, read_rows, write_transaction
+from portal.database import as_loaded, keep_compiled, loaded_columns, read_rows, write_transaction
 from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
@@ -1380,7 +1380,7 @@ def _participants_where(where: Any) -> Select:
 
 # Built once, not on every page: one activity's (bound ``activity_id``), several activities'
 # (expanding ``ids``: the review queue's)
-_PARTICIPANT_ROWS = _participants_where(Participation.activity_id == bindparam("activity_id"))
+_PARTICIPANT_ROWS = keep_compiled(_participants_where(Participation.activity_id == bindparam("activity_id")))
 PARTICIPANTS_OF = _participants_where(Participation.activity_id.in_(bindparam("ids", expanding=True)))
 
 
@@ -1445,8 +1445,8 @@ def participant_rows(activity_id: int) -> list[tuple[Any, Any]]:
     """Participants and their names as read-only rows (``(ParticipantRow, NameRow)``: the
     attributes of :func:`participants_with_users`' objects, but only id, username and display
     name of the account), by pinyin of the name: for pages that show them, without building
-    ORM objects; through the session's connection."""
-    rows = db.session.connection().execute(_PARTICIPANT_ROWS, {"activity_id": activity_id}).all()
+    ORM objects; through the session's connection (``read_rows``: its compiled form kept beside it)."""
+    rows = read_rows(_PARTICIPANT_ROWS, {"activity_id": activity_id}).all()
     return by_pinyin(participant_pairs(rows), lambda row: row[1].display_name)
 
 
@@ -1459,9 +1459,9 @@ _EVIDENCE_OF = (
 @functools.cache
 def _evidence_columns() -> Select:
     """:data:`_EVIDENCE_OF` as the columns ``database.as_loaded`` takes (built once)."""
-    return select(*loaded_columns(Evidence)).where(Evidence.activity_id == bindparam("activity_id")).order_by(
+    return keep_compiled(select(*loaded_columns(Evidence)).where(Evidence.activity_id == bindparam("activity_id")).order_by(
         Evidence.uploaded_at, Evidence.id
-    )
+    ))
 
 
 def evidence_of(activity_id: int) -> list[Evidence]:

@@ -807,7 +807,7 @@ def _teaching_and_accepted_statement() -> CompoundSelect:
     return union_all(teaching, locked)
 
 
-_TEACHING_AND_ACCEPTED = _teaching_and_accepted_statement()
+_TEACHING_AND_ACCEPTED = keep_compiled(_teaching_and_accepted_statement())
 
 
 def teaching_now_and_accepted(school_id: int, year: str) -> tuple[set[int], frozenset[int]]:
@@ -1108,7 +1108,7 @@ def _last_log(activity_id: int, trigger: str) -> tuple[TransitionLog, User] | No
 
 # One activity's net hours per teacher (bound ``activity_id``): built once, not on every view of
 # a credited activity's page, and read as plain rows (``read_rows``), not through the ORM
-_NET_HOURS = (
+_NET_HOURS = keep_compiled(
     select(CreditEntry.user_id, func.sum(CreditEntry.hours))
     .where(CreditEntry.activity_id == bindparam("activity_id"))
     .group_by(CreditEntry.user_id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal import policy
 from portal.assessment import EXEMPT, hours_recognised
-from portal.database import read_rows, write_transaction
+from portal.database import keep_compiled, read_rows, write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg
@@ -375,7 +375,7 @@ class GroupStats:
 _LEADER = aliased(User)
 # plain columns (the groups, each member, the leader's name): the table shows nothing else of
 # them, and ORM entities cost a summary more than the rest of this query
-_GROUP_MEMBERS = (
+_GROUP_MEMBERS = keep_compiled(
     select(TeachingGroup.id, TeachingGroup.name, GroupMember.user_id, _LEADER.id, _LEADER.display_name)
     .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
     .outerjoin(_LEADER, _LEADER.id == TeachingGroup.leader_id)

@@ -31,7 +31,7 @@ from sqlalchemy import (
 
 from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
-from portal.database import keep_compiled, one_bound_each, read_rows
+from portal.database import CompiledOnce, keep_compiled, one_bound_each, read_rows
 from portal.extensions import db
 from portal.hours import present_at_most
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
@@ -130,11 +130,11 @@ def activities_page(
 
 # The activity list's filters (bound ``school_id``): built once, not on every view of the list,
 # and read as plain rows (``read_rows``), not through the ORM's execution
-_SCHOOL_YEARS = (
+_SCHOOL_YEARS = keep_compiled(
     select(Activity.school_year).where(Activity.school_id == bindparam("school_id")).distinct()
     .order_by(Activity.school_year.desc())
 )
-_ORGANIZERS = (
+_ORGANIZERS = keep_compiled(
     select(User.id, User.display_name)
     .where(User.id.in_(select(Activity.organizer_id).where(Activity.school_id == bindparam("school_id"))))
     .order_by(User.id)
@@ -476,10 +476,13 @@ def review_sections(
         for phase, after, before in sections
     )
     phases = tuple(phase for phase, _a, _b in sections)
-    statement = _sections_query(tuple(q.statement for q in queries), tuple(reg.states_in(*phases)))
+    statement, kept = _sections_query(tuple(q.statement for q in queries), tuple(reg.states_in(*phases)))
+    # first pages only: the statement is the one built once, and its compiled form is kept beside
+    # it (a later page's is built per request: the engine's cache finds what it compiled)
+    options = kept.options if all(a is None and b is None for _p, a, b in sections) else {}
     parts: dict[int, list[tuple[Any, str | None]]] = defaultdict(list)
     counted, stored = [], {}
-    for row in db.session.connection().execute(statement, {"queue_school": school_id}).all():
+    for row in db.session.connection().execute(statement, {"queue_school": school_id}, execution_options=options).all():
         part = row[-1]
         if part == _COUNT:
             counted.append((row.type_key, row.state, row[-2]))
@@ -499,13 +502,14 @@ def _queue_values(item: tuple[Any, str | None]) -> tuple[datetime, int]:
 
 
 @functools.lru_cache(maxsize=32)
-def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, ...]) -> CompoundSelect:
+def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, ...]) -> tuple[CompoundSelect, CompiledOnce]:
     """The pages' statements (each a subquery: its own order and limit) and the counts of
     ``counted_states`` by type and state, as rows of one shape: the activity's columns and the
     organizer's name, then ``n`` (the count) and ``part`` (the page's index; ``_COUNT``: a
     count; ``_SETTINGS``: a type's stored settings for the school, in ``details``).
     First pages' statements are built once (``paging._first_page``), and so is this then:
-    building it cost more than running it."""
+    building it cost more than running it; its compiled form is kept beside it
+    (``database.CompiledOnce``: not held beyond this cache's entry)."""
     branches: list[Any] = []  # selects of one shape, typed apart
     for i, statement in enumerate(pages):
         sub = statement.subquery()
@@ -524,7 +528,7 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
                literal_column(str(_SETTINGS)))
         .where(SchoolActivityType.school_id == bindparam("queue_school"))
     )
-    return union_all(*branches)
+    return union_all(*branches), CompiledOnce()
 
 
 

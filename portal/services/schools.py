@@ -185,9 +185,9 @@ _TYPE_ROW = select(SchoolActivityType).where(
 
 # Only its stored settings, as a plain row (the activity page reads them on every view: the
 # ORM's loading of the row cost about three times running the statement)
-_TYPE_SETTINGS = select(SchoolActivityType.settings).where(
+_TYPE_SETTINGS = keep_compiled(select(SchoolActivityType.settings).where(
     SchoolActivityType.school_id == bindparam("school_id"), SchoolActivityType.type_key == bindparam("type_key")
-)
+))
 
 
 def type_row(school_id: int, key: str) -> SchoolActivityType | None:
@@ -304,9 +304,9 @@ def enabled_types(school_id: int) -> list[RegisteredType]:
 
 # the keys of a school's enabled types (bound ``school_id``): built once, every summary and
 # activity form asks
-_ENABLED_KEYS = select(SchoolActivityType.type_key).where(
+_ENABLED_KEYS = keep_compiled(select(SchoolActivityType.type_key).where(
     SchoolActivityType.school_id == bindparam("school_id"), SchoolActivityType.enabled.is_(True)
-)
+))
 
 
 def type_settings(school_id: int, key: str, *, step: bool = False) -> dict[str, Any]:
@@ -365,9 +365,9 @@ def settings_and_enabled_of(
 
 
 # A school's stored settings by type (bound ``school_id``): built once, not on every page
-_ALL_SETTINGS = select(SchoolActivityType.type_key, SchoolActivityType.settings).where(
+_ALL_SETTINGS = keep_compiled(select(SchoolActivityType.type_key, SchoolActivityType.settings).where(
     SchoolActivityType.school_id == bindparam("school_id")
-)
+))
 
 
 def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:

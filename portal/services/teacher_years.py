@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 
 from portal.assessment import STATUSES, hours_recognised
-from portal.database import read_rows
+from portal.database import keep_compiled, read_rows
 from portal.extensions import db
 from portal.models import (
     TEACHER,
@@ -256,7 +256,7 @@ def _summary_statement() -> Select:
     )
 
 
-_SUMMARY_ROWS = _summary_statement()
+_SUMMARY_ROWS = keep_compiled(_summary_statement())
 
 
 def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
