@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -18,6 +19,23 @@ from portal.models import Activity, Participation, School, User
 from tests.support.sessions import log_in
 
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.IGNORECASE)
+
+
+class WatchedCache:
+    """The engine's compiled cache with its look-ups written down in ``asked`` (install with
+    ``monkeypatch.setattr(db.engine, "_compiled_cache", WatchedCache(db.engine._compiled_cache))``):
+    a statement that keeps its compiled form beside it (``database.keep_compiled``) asks none."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.asked: list[Any] = []
+
+    def get(self, key: object, default: object = None) -> object:
+        self.asked.append(key)
+        return self.real.get(key, default)
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self.real[key] = value
 
 
 @dataclass

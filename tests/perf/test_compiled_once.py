@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.database import CompiledOnce
 from portal.extensions import cache, db
-from tests.perf.conftest import login
+from tests.perf.conftest import WatchedCache, login
 
 _T = table("t", column("a", Integer), column("b", Integer))
 _STATEMENT = select(_T.c.a).where(_T.c.b == bindparam("b"))
@@ -73,32 +73,21 @@ ASKED: dict[str, tuple[str, Any, int]] = {
 @pytest.mark.parametrize("page", list(ASKED))
 def test_the_pages_statements_built_once_are_not_looked_up_in_the_engines_cache(app, sizes, page, monkeypatch):
     who, url, pinned = ASKED[page]
-    asked: list[object] = []
-
-    class Watched:  # the engine's compiled cache, its look-ups written down
-        def __init__(self, real: Any) -> None:
-            self.real = real
-
-        def get(self, key: object, default: object = None) -> object:
-            asked.append(key)
-            return self.real.get(key, default)
-
-        def __setitem__(self, key: object, value: object) -> None:
-            self.real[key] = value
-
+    asked: list[list[str]] = []  # each measure's look-ups, for the message
     def measure(s: Any) -> int:
         client = login(app.test_client(), getattr(s, who), s.school.id)
         with app.app_context():
             assert client.get(url(s)).status_code == 200  # compiled here
             cache.clear()
-        asked.clear()
         with app.app_context():
-            monkeypatch.setattr(db.engine, "_compiled_cache", Watched(db.engine._compiled_cache))
+            watched = WatchedCache(db.engine._compiled_cache)
+            monkeypatch.setattr(db.engine, "_compiled_cache", watched)
             try:
                 assert client.get(url(s)).status_code == 200
             finally:
                 monkeypatch.undo()
-        return len(asked)
+        asked.append([str(k[1])[:300] for k in watched.asked])
+        return len(watched.asked)
 
     result = sizes(measure)
-    assert max(result) <= pinned, (page, result, [str(k[1])[:300] for k in asked])
+    assert max(result) <= pinned, (page, result, asked)

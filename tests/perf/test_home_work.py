@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from portal import plugin_data
 from portal.registry import registry
 from portal.services import forecast, overview
 from portal.services.ledger import credit_ceiling, credit_hours_for
+from tests.perf.conftest import WatchedCache
 from tests.perf.test_hours_each import Act, Person
 
 
@@ -168,20 +168,8 @@ def test_the_homes_statements_are_not_looked_up_in_the_engines_cache(app, monkey
         ]
 
     first = home_reads()  # compiled here, once
-    asked: list[object] = []
-
-    class Watched:  # the engine's compiled cache, its look-ups written down
-        def __init__(self, real: Any) -> None:
-            self.real = real
-
-        def get(self, key: object, default: object = None) -> object:
-            asked.append(key)
-            return self.real.get(key, default)
-
-        def __setitem__(self, key: object, value: object) -> None:
-            self.real[key] = value
-
-    monkeypatch.setattr(db.engine, "_compiled_cache", Watched(db.engine._compiled_cache))
+    watched = WatchedCache(db.engine._compiled_cache)
+    monkeypatch.setattr(db.engine, "_compiled_cache", watched)
     ran: list[str] = []
 
     def count(*args: object) -> None:
@@ -195,4 +183,4 @@ def test_the_homes_statements_are_not_looked_up_in_the_engines_cache(app, monkey
     assert again == first and first[1]  # an activity of theirs
     # every statement found its compiled form beside it (all_type_settings' too, not the home's:
     # the other pages' statements built once keep theirs since round 38, continued)
-    assert len(ran) == 7 and not asked, (ran, asked)
+    assert len(ran) == 7 and not watched.asked, (ran, watched.asked)
