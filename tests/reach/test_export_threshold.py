@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -91,7 +92,7 @@ def test_each_export_is_direct_at_the_threshold_and_a_job_above_it(app):
     assert log_in(app.test_client(), user("teacher1"), demo.id).get(f"/exports/{job_id}").status_code == 404
 
 
-def test_counting_is_one_statement(app):
+def test_counting_is_one_statement_whatever_the_rows(app):
     year = current_school_year()
     school_id, district_id = school().id, int(school().district_id)
     db.session.commit()
@@ -102,7 +103,11 @@ def test_counting_is_one_statement(app):
         for kind in export_jobs.KINDS:
             seen.clear()
             export_jobs.count_rows(kind, year, school_id=school_id, district_id=district_id)
-            assert len([q for q in seen if q.startswith("SELECT")]) == 1, (kind, seen)
+            reads = [q for q in seen if q.startswith("SELECT")]
+            # one statement counts the rows, whatever their number; besides it at most one reads
+            # the schools' time zones (when each school's year is over), from the school table alone
+            zones = [q for q in reads if re.search(r"\bFROM school\b", q) and "JOIN" not in q and "timezone" in q]
+            assert len(reads) - len(zones) == 1 and len(zones) <= 1, (kind, seen)
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
 
