@@ -265,13 +265,19 @@ def waiting_on(
     for act_id, kind, n in read_rows(_EVIDENCE_COUNTS, {"user_id": user_id, "ids": [a.id for _, a in rows]}):
         have[(act_id, kind)] = n
     settings_cache = settings if settings is not None else schools.all_type_settings(school_id)
+    types = registry()
+    # the type's answer reads the role and the type's settings only (its contract passes no
+    # activity): asked once per type and role of the page, not once per activity
+    needs: dict[tuple[str, str], dict[str, int]] = {}
     out: list[Waiting] = []
     for p, act in rows:
-        reg = registry().get(act.type_key)
+        reg = types.get(act.type_key)
         if reg is None:
             continue
-        need = type_answer(reg.type, "required_evidence_for", {}, p.role, settings_cache[act.type_key],
-                           check=evidence_counts)
+        need = needs.get((act.type_key, p.role))
+        if need is None:
+            need = needs[(act.type_key, p.role)] = type_answer(
+                reg.type, "required_evidence_for", {}, p.role, settings_cache[act.type_key], check=evidence_counts)
         missing = {k: n - have.get((act.id, k), 0) for k, n in need.items() if have.get((act.id, k), 0) < n}
         if missing:
             out.append(Waiting(act, p.role, missing))

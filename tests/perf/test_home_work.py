@@ -184,3 +184,34 @@ def test_the_homes_statements_are_not_looked_up_in_the_engines_cache(app, monkey
     # every statement found its compiled form beside it (all_type_settings' too, not the home's:
     # the other pages' statements built once keep theirs since round 38, continued)
     assert len(ran) == 7 and not watched.asked, (ran, watched.asked)
+
+
+def test_waiting_asks_each_types_evidence_once_per_role(app, monkeypatch):
+    """Round 40: "Waiting on you" asks a type what a role must hand in once per type and role
+    of the page (the contract passes the role and the type's settings, no activity), not once
+    per activity: three activities as a participant and one as the leader ask twice. What is
+    missing of each is as before (one report each, none handed in)."""
+    from portal.services import schools
+    from portal.timeutil import current_school_year
+    from tests.support import factories
+
+    school = factories.school()
+    people = factories.staff(school)
+    teacher = people["t1"]
+    details = registry().get("school_visit").type.sample_details()
+    acts = [factories.plan(school, people["organizer"], "school_visit", [(teacher, role)], dict(details))
+            for role in ("participant", "participant", "leader", "participant")]
+    year = current_school_year(school.timezone)
+    rows = overview.participations(teacher.id, school.id, forecast.OUTLOOK_PHASES, year)
+    settings = schools.all_type_settings(school.id)
+    visit = registry().get("school_visit").type
+    asked: list[str] = []
+    real = type(visit).required_evidence_for
+    monkeypatch.setattr(visit, "required_evidence_for", lambda role, s: asked.append(role) or real(visit, role, s),
+                        raising=False)
+    waiting = overview.waiting_on(teacher.id, school.id, rows, settings)
+    assert sorted(asked) == ["leader", "participant"]  # on the old code: one per activity (4)
+    assert {w.activity.id: (w.role, w.missing) for w in waiting} == {
+        a.id: (role, {"visit_report": 1})
+        for a, role in zip(acts, ("participant", "participant", "leader", "participant"), strict=True)
+    }
