@@ -85,7 +85,10 @@ def configure_engine(app: Flask) -> None:
     def _on_begin(conn):
         immediate = _write_intent.get()
         conn.info["immediate"] = immediate
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:  # may wait for the lock and fail: SQLAlchemy's errors and events, as any statement
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:  # every page's first read: a deferred BEGIN takes no lock and cannot wait
+            conn.connection.driver_connection.execute("BEGIN").close()
 
 
 def is_sqlite(engine: Engine | None = None) -> bool:
