@@ -21,8 +21,8 @@ from portal.messages import HEADINGS, _pl, heading, label, record_status, status
 from portal.models import School, YearSubmission
 from portal.models.district import WHOLE_YEAR
 from portal.reports.exports import _xlsx_value, note_text, stream_csv
-from portal.services import submissions
-from portal.services.dashboard import latest_rounds
+from portal.services import locks, submissions
+from portal.services.dashboard import latest_rounds, schools_of_year
 from portal.year_texts import as_fact, quota_amount, quota_label
 
 _HEAD = {
@@ -43,23 +43,28 @@ YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
 _QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
 
 
-def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None]]:
-    """Each school of the district with its latest submission of the year (two queries)."""
-    schools = list(db.session.execute(
-        select(School).where(School.district_id == district_id).order_by(School.name_key, School.code)).scalars())
+def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None, bool]]:
+    """Each school of the district's year (``dashboard.schools_of_year``) with its latest
+    submission of the year, and whether its year is closed (``locks.closed_clause``: of a school
+    that sent this district nothing, closed by the district it was in before): three queries."""
+    schools = list(db.session.execute(schools_of_year(district_id, year)).scalars())
     latest = {
         s.school_id: s for s in db.session.execute(
             select(YearSubmission).where(YearSubmission.id.in_(latest_rounds(district_id, year)))).scalars()
     }
+    closed = set(db.session.execute(select(School.id).where(
+        School.id.in_([s.id for s in schools if s.id not in latest]), locks.closed_clause(School.id, year))).scalars())
     for school in schools:
-        yield school, latest.get(school.id)
+        yield school, latest.get(school.id), school.id in closed
 
 
-def _state(sub: YearSubmission | None, lang: str) -> tuple[str, str, str]:
-    """The period the submission covers, its state and whether it is locked, in words."""
+def _state(sub: YearSubmission | None, lang: str, closed: bool = False) -> tuple[str, str, str]:
+    """The period the submission covers, its state and whether it is locked, in words (a school
+    that sent nothing: locked when its year is ``closed``, by the district it was in before)."""
     status = sub.status if sub else "none"
     period = label(PERIODS[sub.semester], lang) if sub is not None and sub.semester in PERIODS else ""
-    return period, record_status("submission_export", status, lang), label(YES_NO[status == submissions.ACCEPTED], lang)
+    locked = status == submissions.ACCEPTED or (sub is None and closed)
+    return period, record_status("submission_export", status, lang), label(YES_NO[locked], lang)
 
 
 def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:
@@ -67,8 +72,8 @@ def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
            label(_HEAD["state"], lang), label(_HEAD["locked"], lang), label(_HEAD["round"], lang),
            label(_HEAD["teachers"], lang),
            *(label(_HEAD[k], lang) for k in ("met", "short", "not_recognised", "exempt")), heading("total", lang)]
-    for school, sub in _schools(district_id, year):
-        period, state, locked = _state(sub, lang)
+    for school, sub, closed in _schools(district_id, year):
+        period, state, locked = _state(sub, lang, closed)
         if sub is None:
             yield [school.code, school.name, year, period, state, locked, "", "", "", "", "", "", ""]
             continue
@@ -106,7 +111,7 @@ def teacher_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
     """A row per teacher of every submitted school, with the school's state and lock."""
     yield [heading("school_code", lang), heading("school", lang), label(_HEAD["period"], lang),
            label(_HEAD["state"], lang), label(_HEAD["locked"], lang), *_teacher_header(lang)]
-    for school, sub in _schools(district_id, year):
+    for school, sub, _closed in _schools(district_id, year):
         if sub is None:
             continue
         period, state, locked = _state(sub, lang)
@@ -139,7 +144,7 @@ def write_workbook(district_id: int, year: str, out: str | IO[bytes], lang: str 
 
     sheet(f"{heading('summary', lang)} {year}", summary_rows(district_id, year, lang))
     n = 0
-    for school, sub in _schools(district_id, year):
+    for school, sub, _closed in _schools(district_id, year):
         if sub is None:
             continue
         period, state, locked = _state(sub, lang)

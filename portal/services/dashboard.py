@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy import Select, exists, func, literal, or_, select, union_all
 
 from portal.extensions import db
 from portal.models import School, SchoolYearTypeHours, YearLock, YearSubmission
@@ -76,12 +76,23 @@ def latest_rounds(district_id: int, year: str):
     return union_all(closing, latest)
 
 
+def schools_of_year(district_id: int, year: str) -> Select[School]:
+    """The schools a district's figures of ``year`` cover, by the pinyin of their names: those
+    in the district today, and those that sent it that year's figures and have left it since
+    (``districts.move_school``) — the year the district reviewed, accepted and locked perhaps,
+    stays the district's, as it was sent, wherever the school has gone."""
+    sent = select(YearSubmission.school_id).where(YearSubmission.district_id == district_id,
+                                                  YearSubmission.school_year == year)
+    return (select(School).where(or_(School.district_id == district_id, School.id.in_(sent)))
+            .order_by(School.name_key, School.code))
+
+
 def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE,
               now: datetime | None = None) -> Dashboard:
     """Seven statements whatever the number of schools and teachers (``now``, naive UTC: the
     instant the months begun are counted at)."""
     pager = db.paginate(
-        select(School).where(School.district_id == district_id).order_by(School.name_key, School.code),
+        schools_of_year(district_id, year),
         page=page, per_page=per_page, error_out=False, count=True,
     )
     schools = list(pager.items)

@@ -1,0 +1,68 @@
+"""A school that leaves its district (``districts.move_school``, the operator's decision) after
+the district accepted (and locked) its year: the year the district reviewed stays in that
+district's figures of the year — its dashboard and its export of the submitted figures — as it
+was accepted, and the district the school joins reads the year as locked, as it is (the school
+cannot send it again)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.errors import Conflict
+from portal.extensions import db
+from portal.policy import Actor
+from portal.services import access, dashboard, districts, submissions
+from tests.credits.helpers import login
+from tests.district.conftest import YEAR
+
+
+@pytest.fixture
+def moved(world):
+    """S1's year accepted by D1; then S1 moves to D2 (T1's district)."""
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
+    db.session.commit()
+    districts.move_school(world.s1, world.d2)
+    db.session.commit()
+    return sub
+
+
+def _csv(client, year: str = YEAR) -> list[list[str]]:
+    r = client.get(f"/district/submitted.csv?year={year}")
+    assert r.status_code == 200
+    return list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_district_keeps_the_year_it_accepted_of_a_school_that_left(app, world, moved):
+    d = dashboard.dashboard(world.d1.id, YEAR)
+    assert {s.school.code: s.submission and s.submission.status for s in d.schools} == {
+        "S1": "accepted", "S2": None}
+    assert d.by_status["accepted"] == 1 and d.by_status["none"] == 1  # S2 sent nothing
+    client = login(app.test_client(), world.reviewer1)
+    rows = _csv(client)
+    s1 = [row for row in rows[1:] if row[0] == "S1"]
+    assert [row[5] for row in s1] == [r["username"] for r in moved.rows] and s1  # every teacher as accepted
+    assert {(row[3], row[4]) for row in s1} == {("已通过，已锁定", "是")}
+    wb = load_workbook(io.BytesIO(client.get(f"/district/submitted.xlsx?year={YEAR}").data))
+    assert wb.sheetnames[1:] == ["S1"]
+    summary = {row[0]: row for row in list(wb.worksheets[0].iter_rows(values_only=True))[1:]}
+    assert set(summary) == {"S1", "S2"} and summary["S1"][4:6] == ("已通过，已锁定", "是")
+    assert summary["S1"][12] == moved.total_hours
+    # a year it sent nothing for is not the old district's
+    assert [row for row in _csv(client, "2027-2028")[1:] if row[0] == "S1"] == []
+
+
+def test_the_district_it_joined_reads_the_year_as_locked(app, world, moved):
+    with pytest.raises(Conflict) as refused:
+        submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    assert refused.value.msg.code == "submission.already_accepted"
+    db.session.rollback()
+    wb = load_workbook(io.BytesIO(login(app.test_client(), world.reviewer2).get(
+        f"/district/submitted.xlsx?year={YEAR}").data))
+    summary = {row[0]: row for row in list(wb.worksheets[0].iter_rows(values_only=True))[1:]}
+    assert summary["S1"][4:6] == ("未报送", "是")  # not sent to D2, and locked all the same
+    assert summary["T1"][4:6] == ("未报送", "否")
