@@ -117,12 +117,12 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     for status, n in db.session.execute(union_all(submissions.status_count_query(district_id, year), unsent)):
         by_status[status] = int(n)
     total = pager.total or 0
-    hours = [
+    shown = schools_of_year(district_id, year).with_only_columns(School.id).order_by(None)
+    hours = [  # of the schools the dashboard shows
         (key, Decimal(str(h or 0)))
         for key, h in db.session.execute(
             select(SchoolYearTypeHours.type_key, func.sum(SchoolYearTypeHours.hours))
-            .join(School, School.id == SchoolYearTypeHours.school_id)
-            .where(School.district_id == district_id, SchoolYearTypeHours.school_year == year)
+            .where(SchoolYearTypeHours.school_id.in_(shown), SchoolYearTypeHours.school_year == year)
             .group_by(SchoolYearTypeHours.type_key)
             .order_by(func.sum(SchoolYearTypeHours.hours).desc(), SchoolYearTypeHours.type_key)
         )

@@ -42,7 +42,10 @@ def test_the_district_keeps_the_year_it_accepted_of_a_school_that_left(app, worl
     assert {s.school.code: s.submission and s.submission.status for s in d.schools} == {
         "S1": "accepted", "S2": None}
     assert d.by_status["accepted"] == 1 and d.by_status["none"] == 1  # S2 sent nothing
+    assert dict(d.hours_by_type) == {"lecture": 8}  # the hours of the schools it shows: S1's accepted year
     client = login(app.test_client(), world.reviewer1)
+    page = client.get(f"/district/dashboard?year={YEAR}").get_data(as_text=True)
+    assert 'data-testid="share-S1"' in page and 'data-testid="bar-S1"' in page
     rows = _csv(client)
     s1 = [row for row in rows[1:] if row[0] == "S1"]
     assert [row[5] for row in s1] == [r["username"] for r in moved.rows] and s1  # every teacher as accepted
