@@ -10,7 +10,6 @@ import segno
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from pypinyin import lazy_pinyin
 
 from portal import policy
 from portal.current import activity_school, current_actor, require_school, user_schools
@@ -20,6 +19,7 @@ from portal.messages import tr
 from portal.models import Activity, School
 from portal.services import access, activities
 from portal.services import checkin as service
+from portal.sorting import pinyin_key
 from portal.timeutil import utcnow
 from portal.url_rules import public_base, public_base_is_local, public_url
 from portal.web.forms import ConfirmForm
@@ -78,7 +78,7 @@ def screen_state(activity_id: int):
 def sheet(activity_id: int):
     """签到表: every participant (by pinyin), their role, QR check-in time, a signature column."""
     school, act = _organised(activity_id)
-    people = sorted(activities.participants_with_users(act.id), key=lambda pu: lazy_pinyin(pu[1].display_name))
+    people = sorted(activities.participants_with_users(act.id), key=lambda pu: (pinyin_key(pu[1].display_name), pu[1].id))
     return render_template("checkin/sheet.html", act=act, school=school, people=people,
                            checked=service.checked_in(act.id))
 

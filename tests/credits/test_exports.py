@@ -269,7 +269,7 @@ def test_surnames_with_their_own_reading_sort_where_a_chinese_reader_looks_for_t
 
     names = ["曾晓明", "陈立", "单丽", "孙强", "解东", "区志强", "仇英", "查良"]
     people = [f.person(s1, f"n{i}", "teacher", name=name) for i, name in enumerate(names)]
-    credited(s1, staff, "lecture", [(p, "attendee") for p in people], hours="0.5")
+    act = credited(s1, staff, "lecture", [(p, "attendee") for p in people], hours="0.5")
     expected = ["陈立", "区志强", "仇英", "单丽", "孙强", "解东", "曾晓明", "查良"]  # ou qiu shan … zeng zha
     assert sorted(names, key=pinyin_key) == expected
     ours = set(names)
@@ -288,6 +288,11 @@ def test_surnames_with_their_own_reading_sort_where_a_chinese_reader_looks_for_t
         fh.flush()
         text = subprocess.run(["pdftotext", "-layout", fh.name, "-"], capture_output=True, text=True, check=True).stdout
     assert [n for n in re.findall(r"[\u4e00-\u9fff]{2,3}", text) if n in ours] == expected
+    # the activity's 签到表 (sign-in sheet) too: it filed 曾晓明 under "ceng" and 单丽 under "dan"
+    login(client, staff["organizer"], s1)
+    sheet = client.get(f"/activities/{act.id}/sign-in-sheet")
+    assert sheet.status_code == 200
+    assert [n for n in re.findall(r">([\u4e00-\u9fff]{2,3})<", sheet.get_data(as_text=True)) if n in ours] == expected
 
 
 def test_dates_are_dates_in_the_workbooks(ledger):
