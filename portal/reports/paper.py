@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal import year_texts
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.hours import fmt
@@ -252,9 +253,17 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id, taken_at=taken_at)
     return Printed(code, render_document(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
-        absences=absences,
+        absences=absences, months_short=months_short(ty, lang),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
     ))
+
+
+def months_short(ty: credits.TeacherYear, lang: str) -> list[tuple[str, str, str]]:
+    """The writing quotas of a teacher's year short in some month (``notes_monthly``), as a
+    学时证明 prints them under the assessment: the quota's name, done against target and the
+    months short, in the home's words (:func:`year_texts.quota_short`)."""
+    return [(year_texts.quota_label(q, lang), year_texts.quota_amount(q, lang), year_texts.quota_short(q, lang))
+            for q in ty.facts.quotas if q.short]
 
 
 def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:
