@@ -70,12 +70,13 @@ def _line(user: User, hours: Any, status: str | None = None) -> dict[str, Any]:
     return line if status is None else {**line, "status": status}
 
 
-def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None = None, **more: Any) -> dict[str, Any]:
+def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None = None, quotas: bool = False,
+               **more: Any) -> dict[str, Any]:
     """A teacher's year as a 学时证明 or a 学时汇总表's line prints it: its total (and ``status``,
-    printed on the line), and every other figure it prints (:func:`verification.year_figures`),
-    from the very year the form is rendered from."""
+    printed on the line), and every other figure it prints (:func:`verification.year_figures`;
+    ``quotas``: a 学时证明's quotas short in some month), from the very year the form is rendered from."""
     return {**_line(ty.user, ty.facts.total_hours, status),
-            verification.FIGURES: verification.year_figures(ty.facts, ty.assessment, type_keys), **more}
+            verification.FIGURES: verification.year_figures(ty.facts, ty.assessment, type_keys, quotas), **more}
 
 
 # -- 学分认定表 ---------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     entries = credits.entries_for(teacher.id, school.id, year)
     absences = credits.absences_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,
-               "lines": [_year_line(ty, [])],
+               "lines": [_year_line(ty, [], quotas=True)],
                # the activities it lists, so that /verify shows them too: a line changed on the
                # paper (another activity, other hours) with the total kept is seen there
                "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries],
@@ -259,11 +260,11 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
 
 
 def months_short(ty: credits.TeacherYear, lang: str) -> list[tuple[str, str, str]]:
-    """The writing quotas of a teacher's year short in some month (``notes_monthly``), as a
+    """The writing quotas of a teacher's year short in some month (:func:`verification.printed_quotas`), as a
     学时证明 prints them under the assessment: the quota's name, done against target and the
     months short, in the home's words (:func:`year_texts.quota_short`)."""
     return [(year_texts.quota_label(q, lang), year_texts.quota_amount(q, lang), year_texts.quota_short(q, lang))
-            for q in ty.facts.quotas if q.short]
+            for q in verification.printed_quotas(ty.facts)]
 
 
 def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:

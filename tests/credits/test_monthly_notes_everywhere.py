@@ -15,7 +15,8 @@ Each test sets its own day on the test clock.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
@@ -145,3 +146,27 @@ def test_the_summary_its_exports_and_the_warnings_name_the_short_months(client, 
     log_in(client, t1, s1.id)
     home = client.get("/?lang=en").text
     assert "Months short: November 2026" in _cell(home, 'data-testid="warning-quota"', "</li>")
+
+
+CODE = re.compile(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4}){7})")
+
+
+def test_verify_says_when_the_short_months_a_record_printed_changed(client, s1, staff, time_machine):
+    """The 学时证明 printed 2 of 3 months, November short; by mid-January December is over and short
+    too. ``/verify`` compares the monthly line as it compares every figure printed, and says so."""
+    _at(time_machine, MID_DECEMBER)
+    t1 = staff["t1"]
+    _two_months_written(s1, t1)
+    log_in(client, t1, s1.id)
+    text = _pdf_text(client.get(f"/teachers/{t1.id}/record.pdf?year={YEAR}&lang=zh_Hans_CN").data)
+    code = CODE.search(text.replace(" ", ""))[1].replace("-", "")
+    anonymous = client.application.test_client()
+    html = anonymous.get(f"/verify/{code}?lang=zh_Hans_CN").text
+    assert 'data-testid="verify-figures-changed"' not in html and 'data-testid="verify-unchanged"' in html
+    _at(time_machine, datetime(2027, 1, 15, 4, 0, tzinfo=UTC))
+    html = anonymous.get(f"/verify/{code}?lang=zh_Hans_CN").text
+    changed = _cell(html, 'data-testid="verify-figures-changed"', "</table>")
+    row = _cell(changed, 'data-testid="verify-figure-changed"', "</tr>")
+    assert "读书笔记达标月数" in row
+    assert "2 / 3" in row and "未达标月份：2026年11月" in row
+    assert "2 / 4" in row and "未达标月份：2026年11月、2026年12月" in row
