@@ -45,6 +45,13 @@ class QuotaFact:
     def met(self) -> bool:
         return self.done >= self.target
 
+    @property
+    def due_in_full(self) -> bool:
+        """Whether all of the target is due already (``forecast.expected_by``): a quota of months
+        (``notes_monthly``) asks only months that are over, so one of them short is behind
+        schedule — its target is not spread over the year as a quota of pieces or characters is."""
+        return self.unit == "months"
+
 
 @dataclass(frozen=True)
 class YearFacts:

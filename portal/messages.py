@@ -461,6 +461,7 @@ TEXTS: dict[str, Any] = {
         "The school's annual plan for %(year)s is due to the district on %(date)s, %(days)s, and has not been sent"
     ),
     "notify.quota_behind": _l("Behind schedule: %(quota)s, %(done)s of %(target)s done, %(expected)s expected by now"),
+    "notify.quota_months_short": _l("Behind schedule: %(quota)s, %(done)s of %(target)s done. %(short)s"),
     "notify.school_plan_accepted": _l("The district accepted the school's annual plan for %(year)s"),
     "notify.school_plan_returned": _l("The district returned the school's annual plan for %(year)s: %(comment)s"),
     "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),

@@ -296,8 +296,9 @@ def may_decide_school_plan(actor: Actor) -> bool:
 
 def may_decide_school_plan_of(actor: Actor, involved: Iterable[int]) -> bool:
     """Accept or return this school's plan: district staff not ``involved`` in it
-    (``school_plans.involved``: the school's staff, who wrote it) — as for the school's year, one
-    who also works at the school leaves its plan to someone from outside it."""
+    (``school_plans.involved``: the school's staff, everyone who wrote or sent it, though they
+    left the school since) — as for the school's year, one who also works at the school leaves
+    its plan to someone from outside it."""
     return may_decide_school_plan(actor) and not decides_own(actor, involved)
 
 

@@ -36,7 +36,7 @@ def as_fact(q: QuotaFact | Mapping[str, Any]) -> QuotaFact:
     if isinstance(q, QuotaFact):
         return q
     return QuotaFact(str(q.get("key", "")), int(q.get("semester") or 0), int(q.get("done") or 0),
-                     int(q.get("target") or 0), str(q.get("unit") or "pieces"))
+                     int(q.get("target") or 0), str(q.get("unit") or "pieces"), tuple(q.get("short") or ()))
 
 
 def quota_label(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
@@ -90,6 +90,13 @@ def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> st
                                      months=gettext(", ").join(month_text(month_day(m)) for m in short)))
 
 
+def quota_cell(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
+    """A quota's figures in one cell of an export: done against target (:func:`quota_amount`)
+    and, on a line of their own, the months it is short in (:func:`quota_short`)."""
+    amount, short = quota_amount(q, lang), quota_short(q, lang)
+    return f"{amount}\n{short}" if short else amount
+
+
 def quota_figure(n: int, unit: str, lang: str | None = None) -> str:
     """One figure of a quota in the words of :func:`quota_amount`: "5,000 字" (characters) or
     "3" (pieces)."""
@@ -110,7 +117,10 @@ def warning_text(w: Any, lang: str | None = None) -> str:
         return _in(lang, lambda: gettext(
             "Semester %(n)s: %(h)s hours of unexcused absence; at %(limit)s hours none of this year's hours count.",
             n=n, h=h, limit=limit))
-    label, amount = quota_label(w.quota, lang), quota_amount(w.quota, lang)
+    label, amount, short = quota_label(w.quota, lang), quota_amount(w.quota, lang), quota_short(w.quota, lang)
+    if short:  # the months short of notes, named as the home's quota list names them
+        return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s). %(short)s",
+                                         quota=label, amount=amount, short=short))
     return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s).", quota=label, amount=amount))
 
 

@@ -59,10 +59,20 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def message_locale() -> str:
-    """The language of API messages: the request's (``Accept-Language``, English by default;
-    see ``portal.i18n.select_locale``)."""
+    """The language of API messages (errors, an export's failure): the request's
+    (``Accept-Language``), English by default (see ``portal.i18n.select_locale``) — a program
+    reads the code, a developer the message. The school's own words (:func:`content_lang`) are
+    Chinese by default."""
     locale = get_locale()
     return str(locale) if locale is not None else "en"
+
+
+def content_lang() -> str:
+    """The language of what the API hands on to the school's people, ``zh`` or ``en``: the labels
+    of the school's rules and the names of its activity types, and the headings of its files
+    (the 学时汇总表, the district's exports) — the request's (``Accept-Language``), Chinese by
+    default, as every export of the portal is (the overview of the OpenAPI document says both)."""
+    return request.accept_languages.best_match(["zh", "en"]) or "zh"
 
 
 @bp.errorhandler(DomainError)

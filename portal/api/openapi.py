@@ -41,6 +41,10 @@ JSON API of the Yanxiu school-based teacher training portal.
   for another school's objects), `illegal_transition` (409 with `allowed`, checked before
   permissions), `conflict` (409), `guard_failed` (422 with `missing`), `too_many_attempts` (429).
   Messages are in the language `Accept-Language` asks for (English by default, or Chinese).
+* **Language**: messages (errors, an export's `failure`) are English unless `Accept-Language` asks
+  for Chinese; what is meant for the school's people — the labels of the school's rules, the names
+  of activity types (`name`; `name_zh` and `name_en` always), the headings of CSV and XLSX files —
+  is Chinese unless `Accept-Language` asks for English.
 """
 
 ERROR_DESCRIPTIONS = {

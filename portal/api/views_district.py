@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, request, stream_with_context
+from flask import Response, stream_with_context
 
 from portal import policy
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
+from portal.api.errors import content_lang
 from portal.api.models import Activity, YearQuery
 from portal.api.models_district import (
     CreatedSchool,
@@ -113,10 +114,6 @@ def _installed(key: str) -> None:
 def _one(sub: YearSubmission) -> Submission:
     school = db.session.get_one(School, sub.school_id)
     return Submission.of(sub, school.code, school.name, rows=True)
-
-
-def _lang() -> str:
-    return request.accept_languages.best_match(["zh", "en"]) or "zh"
 
 
 # -- the district's schools and queue ---------------------------------------------------------------
@@ -314,7 +311,7 @@ def district_submitted() -> Response | tuple[ExportJobOut, int]:
     seat = _viewer()
     q = parsed(SubmittedQuery, "query")
     year = credits.parse_year(q.year)
-    lang = _lang()
+    lang = content_lang()
     if export_jobs.is_long(export_jobs.DISTRICT_SUBMITTED, year, district_id=seat.district_id):
         job = export_jobs.request_export(caller().user.id, _actor(seat), export_jobs.DISTRICT_SUBMITTED, year, lang,
                                          fmt=q.format, district_id=seat.district_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import Response, jsonify, stream_with_context
 
 from portal import policy
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
+from portal.api.errors import content_lang
 from portal.api.models import (
     ActivityType,
     ActivityTypes,
@@ -40,10 +41,6 @@ REPORT_CONTENT = {
 }
 
 
-def _locale() -> str:
-    return request.accept_languages.best_match(["zh", "en"]) or "zh"
-
-
 def _year(value: str | None, tz: str) -> str:
     return credits.parse_year(value, current_school_year(tz))
 
@@ -53,7 +50,7 @@ def _year(value: str | None, tz: str) -> str:
 def list_activity_types() -> ActivityTypes:
     """The activity types enabled in the school"""
     ctx = school_context()
-    locale = _locale()
+    locale = content_lang()
     return ActivityTypes([
         ActivityType.of(reg.decl.key, True, schools.type_settings(ctx.school.id, reg.decl.key), locale)
         for reg in schools.enabled_types(ctx.school.id)
@@ -78,7 +75,7 @@ def update_activity_type(key: str) -> ActivityType:
     data = parsed(ActivityTypeUpdate)
     ctx.allow(policy.may_administer, caller().user.id)
     row = schools.set_type(ctx.school, key, data.enabled, data.settings, by=ctx.actor(caller().user.id))
-    return ActivityType.of(key, row.enabled, schools.type_settings(ctx.school.id, key), _locale())
+    return ActivityType.of(key, row.enabled, schools.type_settings(ctx.school.id, key), content_lang())
 
 
 def _administers(**_path: object) -> None:
@@ -96,7 +93,7 @@ def school_rules() -> SchoolRules:
     or limit included), its step, and its label in the language `Accept-Language` asks for."""
     ctx = school_context()
     ctx.allow(policy.may_read_school_rules, caller().user.id)
-    return SchoolRules.of(ctx.school, _locale())
+    return SchoolRules.of(ctx.school, content_lang())
 
 
 @bp.put("/school/rules")
@@ -111,7 +108,7 @@ def update_school_rules() -> SchoolRules:
     ctx = school_context()
     data = parsed(SchoolRulesUpdate).model_dump(exclude_unset=True)
     schools.update_rules(ctx.school, data, by=ctx.actor(caller().user.id))
-    return SchoolRules.of(ctx.school, _locale())
+    return SchoolRules.of(ctx.school, content_lang())
 
 
 @bp.get("/users/<int:user_id>/credits")
@@ -153,16 +150,16 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
 
         if export_jobs.is_long(export_jobs.SCHOOL_SUMMARY, year, school_id=ctx.school.id):
             uid = caller().user.id
-            job = export_jobs.request_export(uid, ctx.actor(uid), export_jobs.SCHOOL_SUMMARY, year, _locale(),
+            job = export_jobs.request_export(uid, ctx.actor(uid), export_jobs.SCHOOL_SUMMARY, year, content_lang(),
                                              fmt=q.format, school=ctx.school, asked_in=ctx.school.id)
             return ExportJobOut.of(job), 202
 
         name = f"summary-{ctx.school.code}-{year}.{q.format}"
         headers = {"Content-Disposition": attachment(name), "Cache-Control": "no-store"}
         if q.format == "csv":
-            body = stream_with_context(exports.stream_summary_csv(ctx.school, year, _locale()))
+            body = stream_with_context(exports.stream_summary_csv(ctx.school, year, content_lang()))
             return Response(body, mimetype="text/csv", headers=headers)
-        return Response(exports.summary_xlsx(ctx.school, year, _locale()), mimetype=XLSX, headers=headers)
+        return Response(exports.summary_xlsx(ctx.school, year, content_lang()), mimetype=XLSX, headers=headers)
     today = to_local(utcnow(), ctx.school.timezone).date()  # the warnings of today, as the summary page
     rows = credits.school_summary(ctx.school, year)
     # the year's requirement as its rows were judged by (an accepted year keeps the rules it was accepted with)

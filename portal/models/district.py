@@ -166,6 +166,19 @@ class SchoolPlan(Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class SchoolPlanWriter(Model):
+    """Who wrote (saved or sent) a school's annual plan, and when: a row each time, never changed
+    nor removed. ``SchoolPlan.updated_by`` keeps only the last writer; these are every writer,
+    none of whom may accept or return the plan (``school_plans.involved``)."""
+
+    __tablename__ = "school_plan_writer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("school_plan.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    written_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class SchoolPlanLine(Model):
     """A planned activity of a school plan: its type, month, planned hours and who is responsible."""
 

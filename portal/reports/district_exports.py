@@ -23,7 +23,7 @@ from portal.models.district import WHOLE_YEAR
 from portal.reports.exports import _xlsx_value, note_text, stream_csv
 from portal.services import locks, submissions
 from portal.services.dashboard import latest_rounds, schools_of_year
-from portal.year_texts import as_fact, quota_amount, quota_label
+from portal.year_texts import as_fact, quota_amount, quota_label, quota_short
 
 _HEAD = {
     "state": _pl("export", "State"),
@@ -101,9 +101,10 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
 def quota_text(quotas: list[dict[str, Any]], lang: str, exempt: bool = False) -> str:
     """The frozen writing quotas in one cell, in the words of the summary (``portal.year_texts``):
     "读书笔记 8,000 / 10,000 字；…" (an unmet one marked, unless the teacher is exempt: nothing
-    was asked of them, as the summary's plain cells say)."""
+    was asked of them, as the summary's plain cells say; the months short of notes named)."""
     facts = [as_fact(q) for q in quotas]
-    parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met or exempt else ' ✗'}" for q in facts]
+    parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met or exempt else ' ✗'}"
+             + (f" {short}" if (short := quota_short(q, lang)) else "") for q in facts]
     return ("; " if lang == "en" else "；").join(parts)
 
 

@@ -52,7 +52,7 @@ from portal.registry import registry
 from portal.reports.xlsx_rows import SheetRows
 from portal.services import credits, forecast
 from portal.timeutil import to_local, utcnow
-from portal.year_texts import quota_amount, quota_label, warnings_text
+from portal.year_texts import quota_cell, quota_label, warnings_text
 
 XLSX_MAX_ROWS = 1_048_576
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
@@ -327,7 +327,7 @@ def summary_rows(
     for ty in rows:
         yield [
             *_summary_line(ty, keys, lang, teaching),
-            *(quota_amount(q, lang) for q in ty.facts.quotas),
+            *(quota_cell(q, lang) for q in ty.facts.quotas),
             warnings_text(forecast.warnings(ty.facts, today, status=ty.assessment.status, accepted=accepted), lang),
         ]
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal import year_texts
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.hours import fmt
@@ -69,12 +70,13 @@ def _line(user: User, hours: Any, status: str | None = None) -> dict[str, Any]:
     return line if status is None else {**line, "status": status}
 
 
-def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None = None, **more: Any) -> dict[str, Any]:
+def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None = None, quotas: bool = False,
+               **more: Any) -> dict[str, Any]:
     """A teacher's year as a 学时证明 or a 学时汇总表's line prints it: its total (and ``status``,
-    printed on the line), and every other figure it prints (:func:`verification.year_figures`),
-    from the very year the form is rendered from."""
+    printed on the line), and every other figure it prints (:func:`verification.year_figures`;
+    ``quotas``: a 学时证明's quotas short in some month), from the very year the form is rendered from."""
     return {**_line(ty.user, ty.facts.total_hours, status),
-            verification.FIGURES: verification.year_figures(ty.facts, ty.assessment, type_keys), **more}
+            verification.FIGURES: verification.year_figures(ty.facts, ty.assessment, type_keys, quotas), **more}
 
 
 # -- 学分认定表 ---------------------------------------------------------------------------------
@@ -244,7 +246,7 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     entries = credits.entries_for(teacher.id, school.id, year)
     absences = credits.absences_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,
-               "lines": [_year_line(ty, [])],
+               "lines": [_year_line(ty, [], quotas=True)],
                # the activities it lists, so that /verify shows them too: a line changed on the
                # paper (another activity, other hours) with the total kept is seen there
                "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries],
@@ -252,9 +254,17 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id, taken_at=taken_at)
     return Printed(code, render_document(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
-        absences=absences,
+        absences=absences, months_short=months_short(ty, lang),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
     ))
+
+
+def months_short(ty: credits.TeacherYear, lang: str) -> list[tuple[str, str, str]]:
+    """The writing quotas of a teacher's year short in some month (:func:`verification.printed_quotas`), as a
+    学时证明 prints them under the assessment: the quota's name, done against target and the
+    months short, in the home's words (:func:`year_texts.quota_short`)."""
+    return [(year_texts.quota_label(q, lang), year_texts.quota_amount(q, lang), year_texts.quota_short(q, lang))
+            for q in verification.printed_quotas(ty.facts)]
 
 
 def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:

@@ -37,10 +37,13 @@ def _type_cell(label: str, hours: str) -> Markup:
 
 
 def _quota_cell(q: QuotaFact, exempt: bool) -> Markup:
-    """A quota column's cell: done against target, red while not met by a teacher it is asked
-    of (an exempt teacher's figures are shown plain: nothing is asked of them this year)."""
+    """A quota column's cell: done against target and the months it is short in, red while not
+    met by a teacher it is asked of (an exempt teacher's figures are shown plain: nothing is
+    asked of them this year)."""
     label, amount = escape(year_texts.quota_label(q)), escape(year_texts.quota_amount(q))
     met = "" if q.met or exempt else " text-danger"
+    if short := year_texts.quota_short(q):  # the months short of notes, under the figures
+        amount += Markup('<span class="d-block small">{}</span>').format(short)
     return Markup(f'<td class="num{met}" data-label="{label}" data-quota="{escape(q.key)}-{q.semester}">{amount}</td>')  # noqa: S704
 
 

@@ -215,11 +215,15 @@ def quota_label(q: QuotaFact) -> dict[str, str]:
 
 def quota_figures(q: QuotaFact, expected: int) -> dict[str, dict[str, str]]:
     """What is done, asked and expected of the quota, as the home page writes quota figures
-    ("1,200", "10,000 字", "5,000 字"), in both languages: a notice keeps its words."""
+    ("1,200", "10,000 字", "5,000 字"), and the months it is short in ("未达标月份：2026年11月"),
+    in both languages: a notice keeps its words."""
     def both(n: int, unit: str) -> dict[str, str]:
         return {lang: year_texts.quota_figure(n, unit, lang) for lang in ("zh", "en")}
 
-    return {"done": both(q.done, "pieces"), "target": both(q.target, q.unit), "expected": both(expected, q.unit)}
+    figures = {"done": both(q.done, "pieces"), "target": both(q.target, q.unit), "expected": both(expected, q.unit)}
+    if q.short:  # the months short of notes, as the home names them (``year_texts.quota_short``)
+        figures["short"] = {lang: year_texts.quota_short(q, lang) for lang in ("zh", "en")}
+    return figures
 
 
 def remind_quotas(now: datetime) -> list[int]:

@@ -51,7 +51,11 @@ def expected_by(q: QuotaFact, school_year: str, today: date, since: date | None 
     staff only ``since`` a day within it (joined, or came back after a gap:
     ``YearFacts.on_staff_since``), over what is left of it from that day, as their plan's
     deadline counts from it (``plans.own_deadline``): the whole target is still theirs by the
-    period's end, but nobody is behind for the weeks before they were there."""
+    period's end, but nobody is behind for the weeks before they were there. A quota whose
+    target is due in full (``QuotaFact.due_in_full``: the months over, each asked its notes) is
+    behind as soon as one of them is short."""
+    if q.due_in_full:
+        return q.target
     return _expected(q.semester, q.target, school_year, today, since)
 
 

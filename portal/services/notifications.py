@@ -122,13 +122,16 @@ def followed_link(n: Notification, here: int | None = None) -> str:
 
 def text(n: Notification) -> Msg:
     """What the notification says, as a message of the catalogue (a deadline's ``days`` in
-    words: today, tomorrow, in n days)."""
+    words: today, tomorrow, in n days; a quota short in months over names them, all of its
+    target being due: no "expected by now")."""
     code = KINDS.get(n.kind, ("notify.unknown", ""))[0]
     params = {k: _param(v) for k, v in (n.params or {}).items()}
     if code == "notify.credited" and isinstance(params.get("hours"), str):  # a participant's own hours
         credited = Decimal(params["hours"])
         code = "notify.credited_to_you" if credited > 0 else "notify.credited_none_to_you"
         params["hours"] = fmt(credited)
+    if code == "notify.quota_behind" and params.get("short"):  # the months short: due now, named
+        code = "notify.quota_months_short"
     if isinstance(params.get("days"), int):
         days = params["days"]
         params["days"] = (msg("notify.due_today") if days <= 0 else msg("notify.due_tomorrow") if days == 1

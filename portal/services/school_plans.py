@@ -22,7 +22,7 @@ from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.messages import Msg, msg, shown
-from portal.models import Activity, District, Membership, School, SchoolPlan, SchoolPlanLine
+from portal.models import Activity, District, Membership, School, SchoolPlan, SchoolPlanLine, SchoolPlanWriter
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, credits, district_notices, submissions
@@ -137,7 +137,14 @@ def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: An
         plan.aims, plan.target_hours, plan.updated_by, plan.updated_at = cast(str, aims).strip(), target, by.user_id, now
         s.flush()
         _replace_lines(s, plan.id, clean)
+        _written_by(s, plan.id, by.user_id, now)
     return plan
+
+
+def _written_by(s: Session, plan_id: int, user_id: int, at: datetime) -> None:
+    """Keep that ``user_id`` wrote (saved or sent) the plan at ``at``, in the write itself: every
+    writer stays :func:`involved`, however many wrote after them."""
+    s.add(SchoolPlanWriter(plan_id=plan_id, user_id=user_id, written_at=at))
 
 
 def _replace_lines(s: Any, plan_id: int, clean: list[dict[str, Any]]) -> None:
@@ -187,7 +194,8 @@ def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
     # calendar feed shows it (the day in UTC is another from 16:00 in Beijing)
     late = to_local(now, zone_of(school)).date() > deadline(district, year_text)
     return _move(plan, EDITABLE, "school_plan.not_editable", status=SUBMITTED, submitted_at=now, late=late,
-                 recheck=lambda s: _require_still(s, school.id, by))
+                 recheck=lambda s: _require_still(s, school.id, by),
+                 then=lambda: _written_by(db.session(), plan.id, by.user_id, now))  # who sends it vouches for it
 
 
 def _require_still(s: Session, school_id: int, by: policy.Actor) -> None:
@@ -247,11 +255,11 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
 
 def involved(plan: SchoolPlan) -> list[int]:
     """Who may not accept or return the plan (``policy.may_decide_school_plan_of``): whoever is
-    on the school's staff, and who last wrote it."""
-    staff = db.session.execute(
-        select(Membership.user_id).where(Membership.school_id == plan.school_id, Membership.active.is_(True))
-    ).scalars()
-    return sorted({plan.updated_by, *staff})
+    on the school's staff, and whoever wrote or sent it (:class:`SchoolPlanWriter`, every
+    writer: one who left the school since, or wrote before another rewrote it, too). One query."""
+    staff = select(Membership.user_id).where(Membership.school_id == plan.school_id, Membership.active.is_(True))
+    writers = select(SchoolPlanWriter.user_id).where(SchoolPlanWriter.plan_id == plan.id)
+    return sorted({plan.updated_by, *db.session.execute(staff.union(writers)).scalars()})
 
 
 def _recheck_decider(s: Session, by: policy.Actor, plan: SchoolPlan, district_id: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, delete, func, select, union, update
@@ -118,9 +119,10 @@ def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str
         "excused": {str(k): fmt(v) for k, v in sorted(f.excused_hours.items())},
         "status": a.status,
         "reason": a.reason or "",
-        # the writing quotas as they stood (done against the target then in force)
+        # the writing quotas as they stood (done against the target then in force; the months
+        # short of notes, as data: "2026-11", put in words where shown, ``year_texts.quota_short``)
         "quotas": [{"key": q.key, "semester": q.semester, "done": q.done, "target": q.target, "unit": q.unit,
-                    "met": q.met} for q in f.quotas],
+                    "met": q.met, "short": list(q.short)} for q in f.quotas],
     }
 
 
@@ -130,8 +132,15 @@ def _frozen_row(ty: credits.TeacherYear, semester_hours: dict[int, dict[str, str
 _NOT_FIGURES = ("username", "name", "semester_hours", "left_school")
 
 
-def _year_figures(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if row is None else {k: v for k, v in row.items() if k not in _NOT_FIGURES}
+def _year_figures(row: dict[str, Any] | None, with_short: bool = True) -> dict[str, Any] | None:
+    """A frozen row's figures; without ``with_short`` (a round stored before the quotas kept the
+    months short of notes), its quotas' other figures only."""
+    if row is None:
+        return None
+    figures = {k: v for k, v in row.items() if k not in _NOT_FIGURES}
+    if not with_short and "quotas" in figures:
+        figures["quotas"] = [{k: v for k, v in q.items() if k != "short"} for q in figures["quotas"]]
+    return figures
 
 
 def _semester_figures(semester: int, with_hours: bool) -> Callable[[dict[str, Any] | None], tuple]:
@@ -168,7 +177,8 @@ def changed_since(sub: YearSubmission) -> int:
     now = {ty.user.id: _frozen_row(ty, semester_hours)
            for ty in credits.year_rows([school], sub.school_year, closing_rules=closing_rules)[school.id]}
     then = {row["user_id"]: row for row in sub.rows}
-    figures = _year_figures if whole else _semester_figures(
+    with_short = all("short" in q for row in sub.rows for q in row.get("quotas", []))
+    figures = partial(_year_figures, with_short=with_short) if whole else _semester_figures(
         sub.semester, all("semester_hours" in row for row in sub.rows))
     return sum(1 for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid)))
 

@@ -30,7 +30,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal.assessment import Assessment, YearFacts
+from portal import year_texts
+from portal.assessment import Assessment, QuotaFact, YearFacts
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.hours import fmt
@@ -117,17 +118,38 @@ def hours_text(value: Decimal | None) -> str:
     return fmt(value) or "0"
 
 
-def year_figures(facts: YearFacts, assessment: Assessment, type_keys: Sequence[str] = ()) -> dict[str, Any]:
+def year_figures(facts: YearFacts, assessment: Assessment, type_keys: Sequence[str] = (),
+                 quotas: bool = False) -> dict[str, Any]:
     """What a 学时证明, or a 学时汇总表's line, prints of a teacher's year besides its total and
     assessment: each type's hours (the summary's columns, ``type_keys``), the required hours,
     each semester's unexcused absence and the assessment's reason (its 说明: an exemption, the
-    semester over the absence limit, the writing quotas not met)."""
-    return {
+    semester over the absence limit, the writing quotas not met); with ``quotas`` (a 学时证明),
+    the quotas it prints under them (:func:`printed_quotas`)."""
+    out = {
         "by_type": {key: hours_text(facts.by_type.get(key, credits.ZERO)) for key in type_keys},
         "required": hours_text(facts.required_hours),
         "absent": {str(s): hours_text(facts.absent_hours.get(s, credits.ZERO)) for s in SEMESTERS},
         "reason": assessment.reason or "",
     }
+    if quotas:
+        out["quotas"] = {f"{q.key}-{q.semester}": {"key": q.key, "semester": q.semester, "done": q.done,
+                                                   "target": q.target, "unit": q.unit, "short": list(q.short)}
+                         for q in printed_quotas(facts)}
+    return out
+
+
+def printed_quotas(facts: YearFacts) -> list[QuotaFact]:
+    """The writing quotas a 学时证明 prints under the assessment: those short in some month (the
+    monthly reading notes), with the months (``paper.months_short``)."""
+    return [q for q in facts.quotas if q.short]
+
+
+def _quota_words(q: dict[str, Any] | None) -> str:
+    """A printed quota (:func:`year_figures`' ``quotas``) in the reader's words, as the paper
+    wrote it: done against target and the months short; "—" for none."""
+    if q is None:
+        return "—"
+    return " ".join(part for part in (year_texts.quota_amount(q), year_texts.quota_short(q)) if part)
 
 
 def absence_line(part: Participation, act: Activity, tz: str) -> dict[str, str]:
@@ -210,7 +232,7 @@ def _years_now(doc: IssuedDocument) -> dict[int, YearNow]:
         teacher = db.session.get_one(User, doc.user_id)
         ty = credits.teacher_year(teacher, school, doc.school_year)
         return {teacher.id: YearNow(teacher.display_name, ty.facts.total_hours, ty.assessment.status,
-                                    year_figures(ty.facts, ty.assessment))}
+                                    year_figures(ty.facts, ty.assessment, quotas=True))}
     # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
     # page should not aggregate a school's year on every look), else computed now
     rows: Sequence[credits.SummaryRow] | None = teacher_years.summary_rows(school, doc.school_year)
@@ -252,7 +274,8 @@ class StatusChange:
 @dataclass(frozen=True)
 class FigureChange:
     """A figure a 学时证明 or a 学时汇总表's line printed that the teacher's year no longer has:
-    ``figure`` is ``required``, ``absent:<semester>``, ``type:<type key>`` or ``reason``, or of
+    ``figure`` is ``required``, ``absent:<semester>``, ``type:<type key>``, ``reason`` or
+    ``quota:<its name>`` (its values in words: :func:`_quota_words`), or of
     a 学分认定表's line ``role``, ``attended`` or ``remark`` (:func:`_lines_changed`); the values
     as printed (hours as text, a reason or a role as its code, a remark in words)."""
 
@@ -351,6 +374,11 @@ def _figures_changed(doc: IssuedDocument, now: dict[int, YearNow]) -> list[Figur
         pairs.append(("reason", printed.get("reason", ""), year.figures["reason"]))
         out += [FigureChange(name, figure, str(was), str(is_)) for figure, was, is_ in pairs
                 if was is not None and str(was) != str(is_)]
+        if "quotas" in printed:  # a 学时证明 printed since it prints the months short of notes
+            was_q, now_q = printed["quotas"], year.figures.get("quotas", {})
+            out += [FigureChange(name, f"quota:{year_texts.quota_label(was_q.get(key) or now_q[key])}",
+                                 _quota_words(was_q.get(key)), _quota_words(now_q.get(key)))
+                    for key in sorted(was_q.keys() | now_q.keys()) if was_q.get(key) != now_q.get(key)]
     return out
 
 

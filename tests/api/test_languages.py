@@ -99,3 +99,21 @@ def test_a_value_sent_wrong_is_quoted_as_the_reader_quotes_and_shows_no_escapes(
     en, zh = _both(lambda h: adm.put("/api/v1/activity-types/txt." + "y" * 60, json={"enabled": True}, headers=h))
     assert en["message"] == "no activity type 'txt." + "y" * 35 + "…' is installed"
     assert zh["message"] == "未安装活动类型“txt." + "y" * 35 + "…”"
+
+
+def test_without_accept_language_messages_are_english_and_the_schools_words_chinese(client, as_user):
+    """Two defaults, both in the document's overview: a refusal's message is English, what is meant
+    for the school's people (the rules' labels, the types' names) Chinese — as every export's
+    headings are; ``Accept-Language`` turns either."""
+    teacher = as_user("teacher1")
+    rules = teacher.get("/api/v1/school/rules").get_json()["rules"]
+    assert all(CJK.search(r["label"]) for r in rules)
+    types = teacher.get("/api/v1/activity-types").get_json()
+    assert types and all(t["name"] == t["name_zh"] for t in types)
+    missing = teacher.get("/api/v1/activities/999999999")
+    assert missing.status_code == 404 and not CJK.search(missing.get_json()["message"])
+    english = teacher.get("/api/v1/school/rules", headers={"Accept-Language": "en"}).get_json()["rules"]
+    assert not any(CJK.search(r["label"]) for r in english)
+    overview = " ".join(client.get("/api/v1/openapi.json").get_json()["info"]["description"].split())
+    assert "messages (errors, an export's `failure`) are English unless `Accept-Language` asks for Chinese" in overview
+    assert "is Chinese unless `Accept-Language` asks for English" in overview

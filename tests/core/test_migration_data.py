@@ -171,3 +171,17 @@ def test_the_rows_of_a_year_with_writing_on_a_cancelled_activity_are_removed(app
                             {"s": school_id, "y": year}).scalar_one() == 0
         assert conn.execute(text("SELECT count(*) FROM teacher_year WHERE NOT (school_id = :s AND school_year = :y)"),
                             {"s": school_id, "y": year}).scalar_one() == kept
+
+
+def test_a_plan_written_before_its_writers_were_kept_keeps_its_last_writer(app, demo):
+    """Revision ``f5c1d7a3e9b4``: each school plan stored before brings its one known writer (its
+    ``updated_by`` at ``updated_at``) into ``school_plan_writer``, so it stays involved."""
+    db.session.remove()
+    downgrade(revision="e8b2c4f6a1d3")
+    with db.engine.connect() as conn:
+        plans = {tuple(r) for r in conn.execute(text("SELECT id, updated_by FROM school_plan"))}
+    assert plans, "the demo stores school plans"
+    upgrade()
+    with db.engine.connect() as conn:
+        kept = [tuple(r) for r in conn.execute(text("SELECT plan_id, user_id FROM school_plan_writer"))]
+    assert sorted(kept) == sorted(plans)

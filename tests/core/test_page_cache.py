@@ -41,6 +41,7 @@ NOT_SHOWN = {
     "year_lock": "locks refuse writes; no cached page shows them",
     "school_plan": "plan pages are rendered afresh (never cached)",
     "school_plan_line": "plan pages are rendered afresh (never cached)",
+    "school_plan_writer": "who wrote a plan: only its plan pages ask (rendered afresh, never cached)",
     # per person, never on a cached part: the nav's unread count is read with the login query
     "notification": "the unread count keys the cached nav (nav_key)",
     "notification_delivery": "not shown",

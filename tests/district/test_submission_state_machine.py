@@ -186,7 +186,7 @@ def figures_of(ty: credits.TeacherYear) -> tuple:
     """A teacher's year as the builder computes it now, in the shape of :func:`frozen`."""
     f_, a = ty.facts, ty.assessment
     quotas = [{"key": q.key, "semester": q.semester, "done": q.done, "target": q.target, "unit": q.unit,
-               "met": q.met} for q in f_.quotas]
+               "met": q.met, "short": list(q.short)} for q in f_.quotas]
     return (f_.total_hours, {k: D(v) for k, v in f_.by_type.items()}, {str(k): D(v) for k, v in f_.absent_hours.items()},
             {str(k): D(v) for k, v in f_.excused_hours.items()}, f_.required_hours, a.status, a.reason or "", quotas)
 
