@@ -25,7 +25,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -193,6 +193,23 @@ def month_params(year: str, zone: str) -> dict[str, Any]:
     after = dict(month_starts(school_year_after(year), zone))
     return {**{f"month_{m}": at for m, at in starts.items() if m != SCHOOL_YEAR_MONTHS[0]},
             "month_0": after[SCHOOL_YEAR_MONTHS[0]]}
+
+
+def month_turned(rule: Callable[[str], Any], year: str, zone: str, now: datetime) -> datetime | None:
+    """The last instant, at or before ``now`` (naive UTC), at which the clock alone moved a verdict
+    of ``year`` judged by these rules (``rule``: a school's :meth:`School.rule`): the end of a month
+    whose reading notes :func:`months_asked` asks (the next month's first midnight in the school's
+    ``zone``, when ``today`` reaches that month's end) — when the school asks notes each month and
+    its quotas decide the year. None: no such month has ended yet, or the rules ask none. A verdict
+    stored before it (``TeacherYearRow.updated_at``) may no longer be the day's
+    (``teacher_years.counts_by_school``); a figure cached before it is not reused
+    (``overview.district_overview``)."""
+    if not per_month(rule) or not rule("quotas_decide"):
+        return None
+    begins = month_params(year, zone)  # month_M: when month M begins; month_0: the next year
+    ends = (begins[f"month_{after}"] for m, after in zip(SCHOOL_YEAR_MONTHS, [*SCHOOL_YEAR_MONTHS[1:], 0], strict=True)
+            if m not in HOLIDAY_MONTHS)
+    return max((end for end in ends if end <= now), default=None)
 
 
 def per_month(rule: Callable[[str], Any]) -> int:
