@@ -271,6 +271,13 @@ def uncounted(least: int, kind: str, chars: int) -> Msg | None:
     return None
 
 
+def fills_a_month(least: int, kind: str, chars: int) -> bool:
+    """Whether a piece of ``kind`` and ``chars`` counts towards the month it was written in
+    (``reading_notes_per_month``): a reading note not shorter than ``least``
+    (:func:`note_least`), as the quota SQL counts it."""
+    return kind == READING_NOTES and uncounted(least, kind, chars) is None
+
+
 def piece_of(row: Sequence[Any]) -> Piece:
     """A :class:`Piece` of a row of :func:`_pieces_statement` (kind, semester, title, pieces,
     chars, longest, counted), as :func:`writing_of` and the teacher's year read it."""

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import select
+
+from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import School, TeacherYearRow, User
-from portal.services import credits, teacher_years, tokens, writing
+from portal.messages import msg
+from portal.models import OwnWriting, School, TeacherYearRow, User
+from portal.services import access, credits, teacher_years, tokens, writing
 from portal.timeutil import parse_iso
 from tests.credits.test_reading_notes_per_month import YEAR, _asking, _at
 from tests.support import factories as f
+from tests.support.sessions import log_in
 from tests.support.texts import prose
 
 ONLY_NOTES = {"quotas_decide": True, "required_hours": 0, "reading_notes_chars": 0, "papers_per_year": 0,
@@ -75,3 +81,69 @@ def test_the_district_sees_the_month_that_ended_as_the_school_does(app, s1, staf
     assert counts[1] == {"met": 0, "short": 6, "not_recognised": 0, "exempt": 0}
     # reading wrote nothing
     assert db.session.query(TeacherYearRow).count() == rows_before
+
+
+def _rows(user_id: int) -> list[tuple]:
+    db.session.expire_all()
+    pieces = db.session.execute(select(OwnWriting.id, OwnWriting.kind, OwnWriting.title, OwnWriting.text,
+                                       OwnWriting.char_count).where(OwnWriting.user_id == user_id)
+                                .order_by(OwnWriting.id)).all()
+    stored = db.session.execute(select(TeacherYearRow.status, TeacherYearRow.reason)
+                                .where(TeacherYearRow.user_id == user_id)).all()
+    return [tuple(r) for r in pieces + stored]
+
+
+def test_a_correction_fills_no_month_that_is_over(client, s1, staff, time_machine):
+    """A month whose notes are asked is a period over once it ends, as a semester is: a note of
+    October too short to count (or a reflection of October) cannot be corrected in November into
+    October's note — what is written now is November's. Corrections that make it count for no
+    month it lacked (words mended, a note that counted grown) stay allowed."""
+    t1 = staff["t1"]
+    _at(time_machine, _noon("2026-09-10"))
+    _asking(s1, 1, reading_note_chars=300)
+    writing.add_writing(s1, t1, "reading_notes", "《九月》", prose(320, "九"))
+    _at(time_machine, _noon("2026-10-10"))
+    stub = writing.add_writing(s1, t1, "reading_notes", "《十月》", prose(100, "十"))
+    essay = writing.add_writing(s1, t1, "reflection", "十月反思", prose(400, "思"))
+    db.session.commit()
+    by = access.actor(t1.id, s1.id)
+    _at(time_machine, _noon("2026-11-15"))
+    db.session.expire_all()
+    assert _monthly_of(t1, s1).short == ("2026-10",)
+    before = _rows(t1.id)
+    for piece, kind, text, field in ((stub, "reading_notes", prose(320, "补"), "text"),
+                                     (essay, "reading_notes", prose(400, "思"), "kind")):
+        with pytest.raises(Invalid) as refused:
+            writing.edit_writing(s1, db.session.get_one(OwnWriting, piece.id), kind, "《十月》", text, by=by)
+        db.session.rollback()
+        assert set(refused.value.fields) == {field}
+        assert refused.value.fields[field] == msg("writing.over_month")
+        assert _rows(t1.id) == before
+        assert _monthly_of(t1, s1).short == ("2026-10",)
+    # the page says why, in Chinese and in English, and changes nothing either
+    log_in(client, t1, s1.id)
+    for lang, words in (("zh_Hans_CN", "该篇写作的月份已结束"), ("en", "the month it was written in is over")):
+        page = client.post(f"/writing/{stub.id}?lang={lang}",
+                           data={"kind": "reading_notes", "title": "《十月》", "text": prose(320, "补")})
+        assert page.status_code == 422 and words in page.text, lang
+        assert _rows(t1.id) == before
+    # mending words, and a piece that fills no month, stay correctable
+    writing.edit_writing(s1, db.session.get_one(OwnWriting, stub.id), "reading_notes", "《十月》（订正）",
+                         prose(120, "十"), by=by)
+    writing.edit_writing(s1, db.session.get_one(OwnWriting, essay.id), "reflection", "十月反思", prose(500, "思"),
+                         by=by)
+    db.session.commit()
+    assert _monthly_of(t1, s1).short == ("2026-10",)
+    # in its own month a note may still grow to count
+    _at(time_machine, _noon("2026-11-20"))
+    late = writing.add_writing(s1, t1, "reading_notes", "《十一月》", prose(100, "冬"))
+    writing.edit_writing(s1, late, "reading_notes", "《十一月》", prose(320, "冬"), by=by)
+    db.session.commit()
+    _at(time_machine, _noon("2026-12-02"))
+    assert _monthly_of(t1, s1).short == ("2026-10",)
+
+
+def _monthly_of(user: User, school: School):
+    db.session.expire_all()
+    facts = credits.teacher_year(user, school, YEAR).facts
+    return next(q for q in facts.quotas if q.key == "notes_monthly")
