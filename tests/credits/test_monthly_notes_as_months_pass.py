@@ -147,3 +147,40 @@ def _monthly_of(user: User, school: School):
     db.session.expire_all()
     facts = credits.teacher_year(user, school, YEAR).facts
     return next(q for q in facts.quotas if q.key == "notes_monthly")
+
+
+def test_a_year_accepted_before_its_end_keeps_the_verdicts_the_district_saw(s1, staff, time_machine):
+    """The district may accept a year before it is over. The school sent it on 15 December,
+    every teacher with a note in each of September, October and November: 6 met, as the
+    district read it. On acceptance the kept rows were judged with every month of the year
+    asked — December to July, not over, not written — and the locked year said 6 short. An
+    accepted year asks the months that were over when it was sent."""
+    from portal.policy import Actor
+    from portal.services import submissions, users
+    from tests.credits.test_reading_notes_per_month import MID_DECEMBER, _note
+
+    _at(time_machine, MID_DECEMBER)
+    _asking(s1, 1, **ONLY_NOTES)
+    teachers = [person for key, person in staff.items() if key != "admin"]
+    for t in teachers:
+        for m in (9, 10, 11):
+            _note(s1, t, f"《{t.username}的{m}月》", m)
+    teacher_years.refresh_people(s1.id)  # the notes' days were set after they were written
+    db.session.commit()
+    reviewer = users.create_user("qu.shenhe", f.PASSWORD, "区审核员", None, ["district_reviewer"],
+                                 district_id=s1.district_id)
+    sub = submissions.submit(s1, YEAR, by=access.actor(staff["admin"].id, s1.id))
+    assert (sub.met, sub.short) == (len(teachers), 0)
+    _at(time_machine, _noon("2026-12-20"))  # accepted a few days later, in the same month
+    submissions.decide(sub.id, True, by=Actor.of(reviewer.id, ["district_reviewer"]), district_id=s1.district_id)
+    db.session.commit()
+    db.session.expire_all()
+    school = db.session.get_one(School, s1.id)
+    assert _summary(school) == {"met": len(teachers)}
+    assert teacher_years.counts_by_school(YEAR, [school])[s1.id][1]["met"] == len(teachers)
+    q = _monthly_of(teachers[0], school)
+    assert (q.done, q.target, q.short) == (3, 3, ())
+    _at(time_machine, _noon("2027-03-15"))  # months pass: the accepted year stays as accepted
+    db.session.expire_all()
+    assert _summary(db.session.get_one(School, s1.id)) == {"met": len(teachers)}
+    assert _monthly_of(teachers[0], school) == q
