@@ -184,3 +184,44 @@ def test_a_year_accepted_before_its_end_keeps_the_verdicts_the_district_saw(s1, 
     db.session.expire_all()
     assert _summary(db.session.get_one(School, s1.id)) == {"met": len(teachers)}
     assert _monthly_of(teachers[0], school) == q
+
+
+def test_a_month_ending_between_sending_and_accepting_changes_no_figure(s1, staff, time_machine):
+    """Sent on 15 December, read by the district on 5 January: December ended meanwhile and
+    nobody wrote in it, but nothing was written, credited or changed — the clock turned. The
+    acceptance refused it as changed since it was sent ("submission.changed"), and the school had
+    to send it again. The year is compared as it will be kept: its months asked those over when
+    it was sent (a change of the rules since is still a change)."""
+    from portal.policy import Actor
+    from portal.services import submissions, users
+    from tests.credits.test_reading_notes_per_month import MID_DECEMBER, _note
+
+    _at(time_machine, MID_DECEMBER)
+    _asking(s1, 1, **ONLY_NOTES)
+    teachers = [person for key, person in staff.items() if key != "admin"]
+    for t in teachers:
+        for m in (9, 10, 11):
+            _note(s1, t, f"《{t.username}的{m}月》", m)
+    teacher_years.refresh_people(s1.id)
+    db.session.commit()
+    reviewer = Actor.of(users.create_user("qu.shenhe", f.PASSWORD, "区审核员", None, ["district_reviewer"],
+                                          district_id=s1.district_id).id, ["district_reviewer"])
+    sub = submissions.submit(s1, YEAR, by=access.actor(staff["admin"].id, s1.id))
+    _at(time_machine, _noon("2027-01-05"))
+    db.session.expire_all()
+    assert submissions.changed_since(sub) == 0
+    done = submissions.decide(sub.id, True, by=reviewer, district_id=s1.district_id)
+    db.session.commit()
+    assert done.status == "accepted"
+    assert _summary(db.session.get_one(School, s1.id)) == {"met": len(teachers)}
+
+
+def test_a_rule_changed_since_sending_is_still_a_change(s1, staff, time_machine):
+    from portal.services import submissions
+
+    _at(time_machine, _noon("2026-12-15"))
+    _asking(s1, 1, **ONLY_NOTES)
+    sub = submissions.submit(s1, YEAR, by=access.actor(staff["admin"].id, s1.id))
+    assert submissions.changed_since(sub) == 0
+    _asking(s1, 1, required_hours=10)  # every teacher is short of it
+    assert submissions.changed_since(sub) == 6
