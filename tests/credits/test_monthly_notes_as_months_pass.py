@@ -12,6 +12,7 @@ written in the school."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import OwnWriting, School, TeacherYearRow, User
-from portal.services import access, credits, teacher_years, tokens, writing
+from portal.policy import Actor
+from portal.services import access, credits, submissions, teacher_years, tokens, users, writing
 from portal.timeutil import parse_iso
 from tests.credits.test_reading_notes_per_month import YEAR, _asking, _at
 from tests.support import factories as f
@@ -155,24 +157,10 @@ def test_a_year_accepted_before_its_end_keeps_the_verdicts_the_district_saw(s1, 
     district read it. On acceptance the kept rows were judged with every month of the year
     asked — December to July, not over, not written — and the locked year said 6 short. An
     accepted year asks the months that were over when it was sent."""
-    from portal.policy import Actor
-    from portal.services import submissions, users
-    from tests.credits.test_reading_notes_per_month import MID_DECEMBER, _note
-
-    _at(time_machine, MID_DECEMBER)
-    _asking(s1, 1, **ONLY_NOTES)
-    teachers = [person for key, person in staff.items() if key != "admin"]
-    for t in teachers:
-        for m in (9, 10, 11):
-            _note(s1, t, f"《{t.username}的{m}月》", m)
-    teacher_years.refresh_people(s1.id)  # the notes' days were set after they were written
-    db.session.commit()
-    reviewer = users.create_user("qu.shenhe", f.PASSWORD, "区审核员", None, ["district_reviewer"],
-                                 district_id=s1.district_id)
-    sub = submissions.submit(s1, YEAR, by=access.actor(staff["admin"].id, s1.id))
+    teachers, sub, reviewer = _sent_on_15_december(s1, staff, time_machine)
     assert (sub.met, sub.short) == (len(teachers), 0)
     _at(time_machine, _noon("2026-12-20"))  # accepted a few days later, in the same month
-    submissions.decide(sub.id, True, by=Actor.of(reviewer.id, ["district_reviewer"]), district_id=s1.district_id)
+    submissions.decide(sub.id, True, by=reviewer, district_id=s1.district_id)
     db.session.commit()
     db.session.expire_all()
     school = db.session.get_one(School, s1.id)
@@ -192,21 +180,7 @@ def test_a_month_ending_between_sending_and_accepting_changes_no_figure(s1, staf
     acceptance refused it as changed since it was sent ("submission.changed"), and the school had
     to send it again. The year is compared as it will be kept: its months asked those over when
     it was sent (a change of the rules since is still a change)."""
-    from portal.policy import Actor
-    from portal.services import submissions, users
-    from tests.credits.test_reading_notes_per_month import MID_DECEMBER, _note
-
-    _at(time_machine, MID_DECEMBER)
-    _asking(s1, 1, **ONLY_NOTES)
-    teachers = [person for key, person in staff.items() if key != "admin"]
-    for t in teachers:
-        for m in (9, 10, 11):
-            _note(s1, t, f"《{t.username}的{m}月》", m)
-    teacher_years.refresh_people(s1.id)
-    db.session.commit()
-    reviewer = Actor.of(users.create_user("qu.shenhe", f.PASSWORD, "区审核员", None, ["district_reviewer"],
-                                          district_id=s1.district_id).id, ["district_reviewer"])
-    sub = submissions.submit(s1, YEAR, by=access.actor(staff["admin"].id, s1.id))
+    teachers, sub, reviewer = _sent_on_15_december(s1, staff, time_machine)
     _at(time_machine, _noon("2027-01-05"))
     db.session.expire_all()
     assert submissions.changed_since(sub) == 0
@@ -217,11 +191,29 @@ def test_a_month_ending_between_sending_and_accepting_changes_no_figure(s1, staf
 
 
 def test_a_rule_changed_since_sending_is_still_a_change(s1, staff, time_machine):
-    from portal.services import submissions
-
     _at(time_machine, _noon("2026-12-15"))
     _asking(s1, 1, **ONLY_NOTES)
     sub = submissions.submit(s1, YEAR, by=access.actor(staff["admin"].id, s1.id))
     assert submissions.changed_since(sub) == 0
     _asking(s1, 1, required_hours=10)  # every teacher is short of it
     assert submissions.changed_since(sub) == 6
+
+
+def _sent_on_15_december(s1: School, staff: dict[str, User], time_machine) -> tuple[list[User], Any, Actor]:
+    """The school asks a note a month and counts it; on 15 December every teacher has one in each
+    of September, October and November, and the admin sends the year: the teachers, the
+    submission and a district reviewer to decide it."""
+    from tests.credits.test_reading_notes_per_month import MID_DECEMBER, _note
+
+    _at(time_machine, MID_DECEMBER)
+    _asking(s1, 1, **ONLY_NOTES)
+    teachers = [person for key, person in staff.items() if key != "admin"]
+    for t in teachers:
+        for m in (9, 10, 11):
+            _note(s1, t, f"《{t.username}的{m}月》", m)
+    teacher_years.refresh_people(s1.id)  # the notes' days were set after they were written
+    db.session.commit()
+    reviewer = users.create_user("qu.shenhe", f.PASSWORD, "区审核员", None, ["district_reviewer"],
+                                 district_id=s1.district_id)
+    sub = submissions.submit(s1, YEAR, by=access.actor(staff["admin"].id, s1.id))
+    return teachers, sub, Actor.of(reviewer.id, ["district_reviewer"])
