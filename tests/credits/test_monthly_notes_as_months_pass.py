@@ -5,9 +5,13 @@ all — nothing is credited, written or changed, only the clock turns. The distr
 from the stored teacher-year rows and cached per school) must say what the school's summary
 says that day, not what it said when the rows were last written.
 
-Found on the evening of hCD's audit: on 15 November a teacher who wrote no note in October was
-未达标 on the school's summary and 达标 in the district's figures, until something else was
-written in the school."""
+A month that is over is a period over: a correction does not fill it after the fact. And a
+year the district accepts before it is over is judged, and compared on its acceptance, as of
+the day it was sent: the months asked are those over then.
+
+Found on the evening of hCD's audit: half an hour into November a teacher who wrote no note in
+October was 未达标 on the school's summary and 达标 in the district's figures, until something
+else was written in the school."""
 
 from __future__ import annotations
 
