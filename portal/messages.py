@@ -639,6 +639,8 @@ TEXTS: dict[str, Any] = {
     "writing.over_kind": _l("its semester is over: a piece of it keeps its kind (what you write now is a new piece)"),
     "writing.over_more": _l("its semester is over: a correction may mend words but not count more than its %(n)s "
                             "characters (what you write now is a new piece)"),
+    "writing.over_month": _l("the month it was written in is over: a correction cannot make it that month's reading "
+                             "note (what you write now counts for this month)"),
     "writing.not_found": _l("no such writing of yours"),
     "writing.note_short": _l("fewer than %(n)s characters: counts towards neither the reading notes' characters nor "
                              "the books read"),

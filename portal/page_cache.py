@@ -315,13 +315,16 @@ def splice_parts(response: Response) -> Response:
 
 
 def cached_per_school(
-    kind: str, schools: list[School], parts: tuple[object, ...], compute: Callable[[list[School]], dict[int, T]]
+    kind: str, schools: list[School], parts: tuple[object, ...], compute: Callable[[list[School]], dict[int, T]],
+    own_parts: Callable[[School], tuple[object, ...]] | None = None,
 ) -> dict[int, T]:
     """Figures of many schools (school id → value), each cached under its own school's stamp:
     ``compute`` is called once, with only the schools whose data changed since (or all of
     them, the first time). A district page thus recomputes one school after a credit there,
-    not the whole district. Values must pickle."""
-    keys = {s.id: school_key(kind, s, parts, per_language=False) for s in schools}
+    not the whole district. ``own_parts``: what else one school's figures depend on (its
+    clock). Values must pickle."""
+    keys = {s.id: school_key(kind, s, parts + (own_parts(s) if own_parts else ()), per_language=False)
+            for s in schools}
     found = cache.get_dict(*keys.values()) if keys else {}
     out = {sid: found[key] for sid, key in keys.items() if found.get(key) is not None}
     missing = [s for s in schools if s.id not in out]

@@ -219,15 +219,34 @@ class _Rules:
     #: quota SQL that reads the writing, which leaves shorter notes out
     note_least: int
     #: the reading notes asked each month (:func:`quotas.per_month`; 0: none), and the day the
-    #: months asked are counted to (:func:`quotas.months_asked`; None: the year was accepted)
+    #: months asked are counted to (:func:`quotas.months_asked`; an accepted year: the day it was
+    #: sent, :data:`COUNTED_TO`, or None — all its months — for one sent before that was kept)
     per_month: int = 0
     today: date | None = None
 
 
+#: Beside the rules a submission keeps (:func:`rules_in_force`): the day, in the school's time,
+#: its months asked were counted to (``quotas.months_asked``) — what an accepted year asks.
+COUNTED_TO = "counted_to"
+
+
 def rules_in_force(school: School) -> dict[str, Any]:
-    """Every rule of the school as it stands (its own, else the district's, else the seeds'):
-    what a submission keeps, so that the year the district accepts stays judged by them."""
-    return {key: school.rule(key) for key in DEFAULT_SCHOOL_RULES}
+    """Every rule of the school as it stands (its own, else the district's, else the seeds'),
+    and the day it is in the school (:data:`COUNTED_TO`): what a submission keeps, so that the
+    year the district accepts stays judged by them — its months asked those over when it was
+    sent, as the district read it (a year may be accepted before it is over)."""
+    today = to_local(utcnow(), school.timezone).date()
+    return {**{key: school.rule(key) for key in DEFAULT_SCHOOL_RULES}, COUNTED_TO: today.isoformat()}
+
+
+def _counted_to(accepted: Mapping[str, Any]) -> date | None:
+    """The day an accepted year's months asked are counted to (:data:`COUNTED_TO`); None — every
+    month of the year — for a year sent before the day was kept."""
+    day = accepted.get(COUNTED_TO)
+    try:
+        return date.fromisoformat(day) if isinstance(day, str) else None
+    except ValueError:
+        return None
 
 
 def _rules_of(school: School, accepted: Mapping[str, Any] | None = None) -> _Rules:
@@ -243,7 +262,7 @@ def _rules_of(school: School, accepted: Mapping[str, Any] | None = None) -> _Rul
         quotas=once_each(lambda pieces, asked: quotas.quota_facts(rule, pieces, asked)),
         note_least=quotas.note_least(rule),
         per_month=quotas.per_month(rule),
-        today=None if accepted else to_local(utcnow(), school.timezone).date(),
+        today=_counted_to(accepted) if accepted else to_local(utcnow(), school.timezone).date(),
     )
 
 

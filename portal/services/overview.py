@@ -40,7 +40,7 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
 from portal.plugin_data import PluginStepFailed, hours_rule, previewing, type_answer
 from portal.registry import registry
-from portal.services import locks, schools
+from portal.services import locks, quotas, schools
 from portal.services.activities import (
     PARTICIPANTS_OR_COUNTS,
     NameRow,
@@ -59,6 +59,7 @@ from portal.services.ledger import (
 from portal.services.snapshots import activity_snapshot
 from portal.services.stints import theirs
 from portal.sorting import by_pinyin
+from portal.timeutil import utcnow
 from workflows.definition import Phase
 
 EDITABLE = tuple(p for p in Phase if p.editable)
@@ -726,7 +727,10 @@ def district_overview(year: str, subset: list[School] | None = None, district_id
     :func:`_district_figures`.
     """
     chosen = schools.all_schools(district_id) if subset is None else subset
-    figures = cached_per_school("district-row", chosen, (year,), lambda changed: _district_figures(changed, year))
+    now = utcnow()
+    figures = cached_per_school("district-row", chosen, (year,), lambda changed: _district_figures(changed, year),
+                                # a month's end moves the verdicts of a school that asks notes each month
+                                lambda s: (quotas.month_turned(s.rule, year, s.timezone, now),))
     return [SchoolRow(s, *figures[s.id]) for s in chosen]
 
 

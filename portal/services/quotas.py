@@ -25,7 +25,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -195,6 +195,23 @@ def month_params(year: str, zone: str) -> dict[str, Any]:
             "month_0": after[SCHOOL_YEAR_MONTHS[0]]}
 
 
+def month_turned(rule: Callable[[str], Any], year: str, zone: str, now: datetime) -> datetime | None:
+    """The last instant, at or before ``now`` (naive UTC), at which the clock alone moved a verdict
+    of ``year`` judged by these rules (``rule``: a school's :meth:`School.rule`): the end of a month
+    whose reading notes :func:`months_asked` asks (the next month's first midnight in the school's
+    ``zone``, when ``today`` reaches that month's end) — when the school asks notes each month and
+    its quotas decide the year. None: no such month has ended yet, or the rules ask none. A verdict
+    stored before it (``TeacherYearRow.updated_at``) may no longer be the day's
+    (``teacher_years.counts_by_school``); a figure cached before it is not reused
+    (``overview.district_overview``)."""
+    if not per_month(rule) or not rule("quotas_decide"):
+        return None
+    begins = month_params(year, zone)  # month_M: when month M begins; month_0: the next year
+    ends = (begins[f"month_{after}"] for m, after in zip(SCHOOL_YEAR_MONTHS, [*SCHOOL_YEAR_MONTHS[1:], 0], strict=True)
+            if m not in HOLIDAY_MONTHS)
+    return max((end for end in ends if end <= now), default=None)
+
+
 def per_month(rule: Callable[[str], Any]) -> int:
     """The reading notes the school asks every month (``rule``: its :meth:`School.rule`, or the
     rules an accepted year was submitted with); 0: none asked."""
@@ -252,6 +269,13 @@ def uncounted(least: int, kind: str, chars: int) -> Msg | None:
     if kind == READING_NOTES and chars < least:
         return msg("writing.note_short", n=f"{least:,}")
     return None
+
+
+def fills_a_month(least: int, kind: str, chars: int) -> bool:
+    """Whether a piece of ``kind`` and ``chars`` counts towards the month it was written in
+    (``reading_notes_per_month``): a reading note not shorter than ``least``
+    (:func:`note_least`), as the quota SQL counts it."""
+    return kind == READING_NOTES and uncounted(least, kind, chars) is None
 
 
 def piece_of(row: Sequence[Any]) -> Piece:

@@ -110,17 +110,25 @@ def _promote(s, activity_id: int, free: int) -> None:
 
 def seats_left_by(s, school_id: int, user_id: int) -> None:
     """In the write that ends a person's roles at the school: each seat they held in one of its
-    sign-ups still open goes to the first waiting on the staff, as a withdrawal's would."""
-    for window in s.execute(
-        select(SignupWindow)
+    sign-ups not yet confirmed is given up, as a withdrawal's would be (the seat counts no more:
+    :func:`_seats` counts only the staff's), and where the sign-up is still open it goes to the
+    first waiting on the staff. Given up for good: one given a role again before the activity
+    signs up again, at the end of the queue — their old sign-up would otherwise hold a seat again
+    beside the colleague's who took it, more seats than the capacity."""
+    now = utcnow()
+    for window, row in s.execute(
+        select(SignupWindow, Signup)
         .join(Signup, Signup.activity_id == SignupWindow.activity_id)
         .join(Activity, Activity.id == SignupWindow.activity_id)
         .where(Activity.school_id == school_id, Signup.user_id == user_id, Signup.status == SEAT,
-               SignupWindow.confirmed_at.is_(None), SignupWindow.closes_at > utcnow())
+               SignupWindow.confirmed_at.is_(None))
         .order_by(SignupWindow.activity_id)
         .with_for_update(of=SignupWindow)
-    ).scalars():
-        _promote(s, window.activity_id, window.capacity - _seats(s, window.activity_id))
+    ).all():
+        row.status, row.changed_at = WITHDRAWN, now
+        s.flush()
+        if window.closes_at > now:
+            _promote(s, window.activity_id, window.capacity - _seats(s, window.activity_id))
 
 
 def _require_before_start(act: Activity) -> None:

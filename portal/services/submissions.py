@@ -169,10 +169,16 @@ def changed_since(sub: YearSubmission) -> int:
     come or gone: accepting it would lock what the district never saw. A semester whose
     acceptance closes the year (:func:`closes_the_year`) freezes the whole year — its teachers
     and the other semester's figures, by its own round's rules — so it is compared as a whole
-    year is, judged by the rules it was sent with (the rules the closed year keeps)."""
+    year is, judged by the rules it was sent with (the rules the closed year keeps). A whole
+    year is judged by today's rules (one changed since is a change) but, as it will be kept, with
+    the months asked that were over when it was sent (``credits.COUNTED_TO``): a month that ended
+    meanwhile changed nothing the school did."""
     school = db.session.get_one(School, sub.school_id)
     whole = sub.semester == WHOLE_YEAR or closes_the_year(sub)
     closing_rules = sub.rules if whole and sub.semester != WHOLE_YEAR else None
+    sent_on = (sub.rules or {}).get(credits.COUNTED_TO)
+    if sub.semester == WHOLE_YEAR and sent_on and not locks.is_locked(school.id, sub.school_year, WHOLE_YEAR):
+        closing_rules = {**credits.rules_in_force(school), credits.COUNTED_TO: sent_on}  # closed: the rules it kept
     semester_hours = _semester_hours(school.id, sub.school_year)
     now = {ty.user.id: _frozen_row(ty, semester_hours)
            for ty in credits.year_rows([school], sub.school_year, closing_rules=closing_rules)[school.id]}

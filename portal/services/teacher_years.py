@@ -27,6 +27,7 @@ the other writer until commit (PostgreSQL; SQLite has one writer at a time).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -61,7 +62,7 @@ from portal.models import (
     User,
     YearLock,
 )
-from portal.services import credits, locks
+from portal.services import credits, locks, quotas
 from portal.timeutil import current_school_year, utcnow, zone_of
 
 ZERO = Decimal("0")
@@ -203,13 +204,17 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
     (the hours of a year not recognised left out: ``assessment.hours_recognised``): one
     GROUP BY school, status over the stored rows, the same statement at 10 schools or 1,000.
     A school without rows for the year (nothing written since it began) is computed by the
-    same builder instead, read only."""
+    same builder instead, read only; so is a school whose rows are older than the last month
+    whose end alone moved its verdicts (:func:`quotas.month_turned`: it asks reading notes each
+    month and its quotas decide), until a write brings them up to the day."""
     ids = [s.id for s in subset]
     out: dict[int, tuple[int, dict[str, int], Decimal]] = {}
     if not ids:
         return out
-    for sid, status, n, hours in db.session.execute(
-        select(TeacherYearRow.school_id, TeacherYearRow.status, func.count(), func.sum(TeacherYearRow.total_hours))
+    written: dict[int, datetime] = {}  # the oldest row of each school
+    for sid, status, n, hours, oldest in db.session.execute(
+        select(TeacherYearRow.school_id, TeacherYearRow.status, func.count(), func.sum(TeacherYearRow.total_hours),
+               func.min(TeacherYearRow.updated_at))
         .where(TeacherYearRow.school_year == year, TeacherYearRow.school_id.in_(ids))
         .group_by(TeacherYearRow.school_id, TeacherYearRow.status)
     ):
@@ -218,6 +223,11 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
         if hours_recognised(status):
             total += Decimal(str(hours or 0)).quantize(Decimal("0.1"))
         out[sid] = (teachers + n, by_status, total)
+        written[sid] = min(oldest, written.get(sid, oldest))
+    now = utcnow()
+    for s in subset:  # rows written before a month's end moved their verdicts: not the day's
+        if s.id in written and (turn := quotas.month_turned(s.rule, year, s.timezone, now)) and written[s.id] < turn:
+            del out[s.id]
     missing = [s for s in subset if s.id not in out]
     if missing:
         for sid, rows in credits.year_rows(missing, year).items():

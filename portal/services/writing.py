@@ -142,6 +142,7 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
         _still_changes(s, school, piece, by)
         locks.require_unlocked(school.id, piece.school_year, piece.semester)
         _require_no_more_once_over(school, piece, kind, text, "text" if data is None else "file")
+        _require_no_month_filled_once_over(school, piece, kind, text, "text" if data is None else "file")
         access.one_at_a_time(piece.user_id)
         _require_new_text(school, piece.user_id, piece.school_year, text, filename, data, piece.id)
         piece.kind, piece.title, piece.text = kind, title, text
@@ -164,6 +165,22 @@ def _require_no_more_once_over(school: School, piece: OwnWriting, kind: str, tex
         fields[where] = msg("writing.over_more", n=piece.char_count)
     if fields:
         raise Invalid(msg("writing.refused"), fields)
+
+
+def _require_no_month_filled_once_over(school: School, piece: OwnWriting, kind: str, text: str, where: str) -> None:
+    """A month whose reading notes the school asks (``reading_notes_per_month``) is a period of
+    its own: once it is over (:func:`quotas.months_asked`), a correction does not make a piece
+    written in it that month's note — a note too short to count grown past the least, another
+    kind turned into a note: what is written now counts for now (:func:`add_writing`). Words may
+    be mended, and a note that counted already may grow while its semester is open."""
+    least = quotas.note_least(school.rule)
+    if (not quotas.per_month(school.rule) or quotas.fills_a_month(least, piece.kind, piece.char_count)
+            or not quotas.fills_a_month(least, kind, chinese_count(text))):
+        return
+    today = to_local(utcnow(), school.timezone).date()
+    written = to_local(piece.created_at, school.timezone)
+    if written.month in dict(quotas.months_asked(piece.school_year, today)):
+        raise Invalid(msg("writing.refused"), {"kind" if kind != piece.kind else where: msg("writing.over_month")})
 
 
 def _still_changes(s: Session, school: School, piece: OwnWriting, by: policy.Actor) -> None:

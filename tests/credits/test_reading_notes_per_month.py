@@ -190,13 +190,15 @@ def test_months_away_are_not_asked_and_those_before_are(s1, staff, time_machine)
     assert _monthly(org, s1).short == ("2026-12", "2027-01")
 
 
-def test_an_accepted_year_keeps_its_monthly_rule(s1, staff):
-    """Accepted with one note a month (as an accepted year is: every month of it asked); the
-    school asks three since: the accepted year's figures stay those it was accepted with."""
+def test_an_accepted_year_keeps_its_monthly_rule(s1, staff, time_machine):
+    """Accepted with one note a month (as an accepted year is: the months over when it was sent,
+    ``credits.COUNTED_TO``; sent in mid-December, three); the school asks three since: the
+    accepted year's figures stay those it was accepted with."""
     from portal.models import User
     from portal.policy import Actor
     from portal.services import submissions, users
 
+    _at(time_machine, MID_DECEMBER)
     t1 = staff["t1"]
     _asking(s1, 1)
     for m in (9, 10, 11):
@@ -207,7 +209,7 @@ def test_an_accepted_year_keeps_its_monthly_rule(s1, staff):
     submissions.decide(sub.id, True, by=Actor.of(reviewer.id, ["district_reviewer"]), district_id=s1.district_id)
     db.session.commit()
     accepted = _monthly(t1, s1)
-    assert (accepted.done, accepted.target) == (3, 11)
+    assert (accepted.done, accepted.target) == (3, 3)
     _asking(s1, 3)
     assert db.session.get_one(School, s1.id).rule("reading_notes_per_month") == 3
     assert _monthly(t1, s1) == accepted and _summary(s1, "t1") == accepted

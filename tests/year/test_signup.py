@@ -343,7 +343,7 @@ def test_one_who_left_holds_no_seat_and_is_moved_up_into_none(app):
     assert (st[ts[1].username], st[ts[2].username], st[ts[3].username]) == ("waiting", "seat", "waiting")
     staff.deactivate(s, ts[2].id, by=actor(p["admin"], s))  # the seat holder leaves: the next moves up
     st = _statuses(act.id)
-    assert (st[ts[2].username], st[ts[3].username]) == ("seat", "seat")
+    assert (st[ts[2].username], st[ts[3].username]) == ("withdrawn", "seat")  # the seat is given up for good
     shown = signup.view(act, ts[3].id)
     assert shown is not None
     assert [u.id for _r, u in shown.seats] == [ts[3].id] and shown.waiting == [] and shown.free == 0
@@ -352,3 +352,27 @@ def test_one_who_left_holds_no_seat_and_is_moved_up_into_none(app):
     parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
     assert parts == {ts[3].id}
 
+
+
+def test_one_who_left_and_came_back_finds_their_seat_given_and_the_capacity_kept(app):
+    """Attack: a seat holder left the school and their seat went to the first waiting; the admin
+    gave them their role back before the activity, and their old sign-up held a seat again beside
+    the colleague's — two seats of one, and the confirmation made both participants of a room
+    for one. The seat given on leaving is given for good: the one who comes back signs up again,
+    at the end of the queue."""
+    from portal.services import staff
+
+    s, p, ts, act = _open(capacity=1)
+    for t in ts[:2]:
+        signup.sign_up(act, t, by=actor(t, s))
+    staff.deactivate(s, ts[0].id, by=actor(p["admin"], s))  # the seat holder leaves: the next moves up
+    staff.set_roles(s, ts[0].id, ["teacher"], by=actor(p["admin"], s))  # and is back before it starts
+    db.session.commit()
+    st = _statuses(act.id)
+    assert (st[ts[0].username], st[ts[1].username]) == ("withdrawn", "seat")
+    shown = signup.view(act, ts[0].id)
+    assert shown is not None and [u.id for _r, u in shown.seats] == [ts[1].id] and shown.free == 0
+    assert signup.sign_up(act, ts[0], by=actor(ts[0], s)).status == "waiting"  # again, at the end
+    assert signup.confirm(act, by=actor(p["organizer"], s)) == 1
+    parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
+    assert parts == {ts[1].id}
