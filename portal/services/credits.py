@@ -66,6 +66,7 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.school import DEFAULT_SCHOOL_RULES
+from portal.models.types import driver_hours, hours_from_driver
 from portal.once import Memo, once_each
 from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
@@ -1109,7 +1110,7 @@ def _last_log(activity_id: int, trigger: str) -> tuple[TransitionLog, User] | No
 # One activity's net hours per teacher (bound ``activity_id``): built once, not on every view of
 # a credited activity's page, and read as plain rows (``read_rows``), not through the ORM
 _NET_HOURS = keep_compiled(
-    select(CreditEntry.user_id, func.sum(CreditEntry.hours))
+    select(CreditEntry.user_id, driver_hours(func.sum(CreditEntry.hours)))  # each total made a Decimal once
     .where(CreditEntry.activity_id == bindparam("activity_id"))
     .group_by(CreditEntry.user_id)
 )
@@ -1122,7 +1123,7 @@ def activity_net_hours(activity_id: int) -> dict[int, Decimal]:
     totals: dict[Any, Decimal] = {}
     for _uid, total in rows:
         if total not in totals:
-            totals[total] = _dec(total)
+            totals[total] = _dec(hours_from_driver(total))
     return {uid: totals[total] for uid, total in rows}
 
 

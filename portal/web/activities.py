@@ -244,11 +244,14 @@ def _list_names(history: list[tuple[Any, Any]], names: dict[int, Any]) -> dict[i
     """The names of the people the history's changes of the list name (:func:`activities.list_changes`):
     of those on the list and of the history's actors as loaded, of others (taken off) read by id in
     one statement, none when every one is known."""
+    changes = [change for log, _actor in history
+               if (change := activities.list_changes(log.trigger, log.payload)) is not None]
+    if not changes:
+        return {}  # no change of the list to name anyone in (most activities): nothing to gather
     known = {uid: u.display_name for uid, u in names.items()} | {u.id: u.display_name for _log, u in history}
     wanted: set[int] = set()
-    for log, _actor in history:
-        if (change := activities.list_changes(log.trigger, log.payload)) is not None:
-            wanted |= change.user_ids()
+    for change in changes:
+        wanted |= change.user_ids()
     return known | activities.names_by_id(wanted - set(known))
 
 
@@ -395,7 +398,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         hand_to=hand_to,
         handed_over=HANDED_OVER,
         handover_error=handover_error,
-        confirm=ConfirmForm(),
+        confirm=ConfirmForm() if hand_to else None,  # the handover form's only
         times_form=times_form,
         clash_lines=clash_lines,
     ), status

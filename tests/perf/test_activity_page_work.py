@@ -15,9 +15,11 @@ from sqlalchemy import func, select
 from portal.extensions import cache, db
 from portal.models import CreditEntry, TransitionLog
 from portal.once import KeptPer
+from portal.services import activities as activities_service
 from portal.services import credits, transitions
 from portal.web import activities as activity_views
 from tests.perf.conftest import login, site
+from workflows.definition import PARTICIPANTS_CHANGED
 
 SHOWN = ("id", "activity_id", "school_id", "trigger", "from_state", "to_state", "actor_id", "comment", "payload",
          "created_at")
@@ -155,3 +157,46 @@ class Thing:
     """An unhashable object (as a workflow definition with its guards)."""
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def test_net_hours_are_read_as_the_driver_gives_them():
+    """The net hours' totals come as the driver gives them (``types.driver_hours``), made the
+    Decimal ``HoursType`` makes once per distinct total, not once per row by the column type."""
+    from portal.models.types import HoursType
+
+    assert type(credits._NET_HOURS.selected_columns[1].type) is type(HoursType.impl)  # values: the test above
+
+
+def test_the_list_names_are_gathered_only_for_a_change_of_the_list():
+    """Most histories change no list: the page no longer gathers sixty names for none."""
+
+    class Watched(dict):
+        asked = 0
+
+        def items(self):  # type: ignore[override]
+            Watched.asked += 1
+            return super().items()
+
+    log = transitions.LogRow(1, 1, 1, "hold", "planned", "held", 7, "", {}, None)  # type: ignore[arg-type]
+    actor = activities_service.NameRow(7, "t007", "王七")
+    names = Watched({8: activities_service.NameRow(8, "t008", "李八")})
+    assert activity_views._list_names([(log, actor)], names) == {}
+    assert Watched.asked == 0
+    listed = log._replace(trigger=PARTICIPANTS_CHANGED, payload={"added": {"8": "participant"}})
+    assert activity_views._list_names([(listed, actor)], names) == {8: "李八", 7: "王七"}
+    assert Watched.asked == 1
+
+
+def test_the_confirm_form_is_built_only_for_the_handover(app, generated, monkeypatch):
+    [code] = generated(schools=1, teachers=10, years=1, seed=1)
+    s = site(code)
+    built: list[Any] = []
+    real = activity_views.ConfirmForm
+    monkeypatch.setattr(activity_views, "ConfirmForm", lambda *a, **k: built.append(1) or real(*a, **k))
+    for who, shown in ((s.teacher, False), (s.admin, True)):
+        client = login(app.test_client(), who, s.school.id)
+        built.clear()
+        with app.app_context():
+            html = client.get(f"/activities/{s.open.id}").get_data(as_text=True)
+        assert ('data-testid="handover-submit"' in html) is shown
+        assert len(built) == (1 if shown else 0), who.username
