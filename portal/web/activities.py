@@ -30,7 +30,7 @@ from portal.messages import Joined, role_labels, tr
 from portal.messages import msg as coded
 from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.once import KeptPer
-from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
+from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing, transition_data
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import (
@@ -46,7 +46,7 @@ from portal.services import (
     transitions,
 )
 from portal.services import credits as credit_service
-from portal.services.snapshots import context
+from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.activity_table import activity_rows
@@ -329,13 +329,17 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
                     else schools.settings_from(act.type_key, stored_settings))  # read with the activity
         details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
         try:
-            ctx = context(act, people, evidence, settings, me,
-                          access.activity_roles(act, me, roles, participant_ids, before=before), utcnow(),
-                          timezone=school.timezone)
+            if reg.draws_fragment:
+                ctx = context(act, people, evidence, settings, me,
+                              access.activity_roles(act, me, roles, participant_ids, before=before), utcnow(),
+                              timezone=school.timezone)
+            else:  # the default draws none: no context to make, but its data hook asked as before
+                transition_data(activity_snapshot(act))
         except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
             fragment = plugin_fragment.notice(exc.reg)
         else:
-            fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its type
+            if reg.draws_fragment:
+                fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its type
     # what the viewer still has to hand in: the same function as the home's to-do list; nothing
     # in a year (or semester) the district accepted, which takes no evidence (add_evidence: year.locked)
     takes_evidence = open_ and not locked

@@ -200,3 +200,24 @@ def test_the_confirm_form_is_built_only_for_the_handover(app, generated, monkeyp
             html = client.get(f"/activities/{s.open.id}").get_data(as_text=True)
         assert ('data-testid="handover-submit"' in html) is shown
         assert len(built) == (1 if shown else 0), who.username
+
+
+def test_no_fragment_context_for_a_type_that_draws_none(app, generated, monkeypatch):
+    """A type that keeps ``ActivityType.page_fragment`` (it draws nothing) is not asked for a
+    fragment, and the page makes no context of sixty participants' snapshots for it; its
+    plugin's data hook is asked as before (a failure still shows the notice:
+    ``tests/plugins/test_plugin_transition_data.py``)."""
+    from portal.registry import registry
+
+    [code] = generated(schools=1, teachers=10, years=1, seed=1)
+    s = site(code)
+    with app.app_context():
+        assert not registry().get(s.busiest.type_key).draws_fragment
+    made: list[Any] = []
+    real = activity_views.context
+    monkeypatch.setattr(activity_views, "context", lambda *a, **k: made.append(1) or real(*a, **k))
+    client = login(app.test_client(), s.admin, s.school.id)
+    with app.app_context():
+        html = client.get(f"/activities/{s.busiest.id}").get_data(as_text=True)
+    assert 'data-testid="participant-table"' in html and 'data-testid="plugin-fragment"' not in html
+    assert made == []
