@@ -10,7 +10,7 @@ request reaches another.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 
@@ -44,4 +44,30 @@ class Memo(dict[Hashable, V]):
 
     def __missing__(self, key: Hashable) -> V:
         self[key] = value = self.compute(key)
+        return value
+
+
+class KeptPer(Generic[V]):
+    """Answers kept for the life of the process per (an object's identity, more hashable
+    parts): for objects of the code, such as a type's workflow definition (its guards make it
+    unhashable), and answers that depend only on it, the code and the language — never on a
+    viewer or a row. The object is kept beside its answer, so that a key is never a recycled
+    id; at most ``most`` answers, then all are dropped and made again."""
+
+    __slots__ = ("_kept", "_most")
+
+    def __init__(self, most: int) -> None:
+        self._kept: dict[tuple[Hashable, ...], tuple[Any, V]] = {}
+        self._most = most
+
+    def get(self, obj: Any, parts: tuple[Hashable, ...], compute: Callable[[], V]) -> V:
+        """The answer kept for ``obj`` and ``parts``, else ``compute()`` kept."""
+        key = (id(obj), *parts)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is obj:
+            return kept[1]
+        value = compute()
+        if len(self._kept) >= self._most:
+            self._kept.clear()
+        self._kept[key] = (obj, value)
         return value

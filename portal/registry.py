@@ -59,6 +59,14 @@ class RegisteredType:
         log and ``/admin/plugins`` only)."""
         return Text(self.decl.name_zh, self.decl.name_en)
 
+    @property
+    def draws_fragment(self) -> bool:
+        """Whether the type draws its own page fragment (its class overrides
+        ``ActivityType.page_fragment``, which draws none): the activity page asks only a type
+        that does, and makes the context of the fragment (sixty participants' snapshots) only
+        for it."""
+        return getattr(type(self.type), "page_fragment", None) is not ActivityType.page_fragment
+
     def page_fragment(self, ctx, locale: str | None):
         """The type's page fragment; if it raises, a notice naming the type instead (the
         error is logged and listed with the plugin's name)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Numeric
+from sqlalchemy import Numeric, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 
@@ -31,3 +32,16 @@ def _hours(value: float) -> Decimal:
     read the same few half hours over and over (two dozen values on a teacher's home)."""
     return Decimal(str(value)).quantize(_TENTH) if value else Decimal("0.0")
 
+
+
+def driver_hours(expression: Any) -> Any:
+    """An hours column, or an expression of its type (a ``sum`` of it), read as the driver gives
+    it (``HoursType``'s ``impl``): a page made of many rows with a handful of distinct figures
+    makes each one a Decimal once, with :func:`hours_from_driver` (each conversion parses and
+    rounds a Decimal)."""
+    return type_coerce(expression, HoursType.impl)
+
+
+def hours_from_driver(raw: Any) -> Decimal | None:
+    """What ``HoursType`` makes of a value read through :func:`driver_hours`."""
+    return None if raw is None else _hours(raw)

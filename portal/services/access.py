@@ -281,8 +281,9 @@ def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
     return {key: _earlier(entries, open_, review) for key, entries in found.items()}
 
 
-def involved_before_in(history: Iterable[TransitionLog]) -> Earlier:
-    """:func:`involved_before` of one activity, read from its history (a page that reads it)."""
+def involved_before_in(history: Iterable[Any]) -> Earlier:
+    """:func:`involved_before` of one activity, read from its history (a page that reads it:
+    ``TransitionLog``s or rows of their names, ``transitions.history_rows``)."""
     open_, review = _review_edges()
     return _earlier([(log.trigger, log.from_state, log.to_state, log.actor_id, log.payload) for log in history],
                     open_, review)

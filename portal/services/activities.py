@@ -28,7 +28,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    type_coerce,
     union_all,
     update,
 )
@@ -57,7 +56,7 @@ from portal.models import (
     TransitionLog,
     User,
 )
-from portal.models.types import HoursType
+from portal.models.types import driver_hours, hours_from_driver
 from portal.once import once_each
 from portal.plugin_data import type_call, type_errors
 from portal.security import has_controls
@@ -1348,17 +1347,13 @@ class NameRow(NamedTuple):
 
 
 def _as_driver_gives(column: Any) -> Any:
-    """An hours column as the driver gives it (``HoursType``'s ``impl``): ``participant_pairs``
+    """An hours column as the driver gives it (``types.driver_hours``): ``participant_pairs``
     makes it the Decimal ``HoursType`` makes, once per distinct value (sixty people have a
-    handful of figures; each conversion parses and rounds a Decimal)."""
-    return type_coerce(column, HoursType.impl).label(column.key)
+    handful of figures)."""
+    return driver_hours(column).label(column.key)
 
 
-def _hours(raw: Any) -> Any:  # Decimal, or None where the column allows it
-    return _HOURS.process_result_value(raw, None)
-
-
-_HOURS = HoursType()
+_hours = hours_from_driver  # Decimal, or None where the column allows it
 
 
 def _participants_where(where: Any) -> Select:

@@ -66,6 +66,7 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.school import DEFAULT_SCHOOL_RULES
+from portal.models.types import driver_hours, hours_from_driver
 from portal.once import Memo, once_each
 from portal.plugin_loader import assess_year, year_assessor
 from portal.registry import registry
@@ -1128,15 +1129,21 @@ def _last_log(activity_id: int, trigger: str) -> tuple[TransitionLog, User] | No
 # One activity's net hours per teacher (bound ``activity_id``): built once, not on every view of
 # a credited activity's page, and read as plain rows (``read_rows``), not through the ORM
 _NET_HOURS = keep_compiled(
-    select(CreditEntry.user_id, func.sum(CreditEntry.hours))
+    select(CreditEntry.user_id, driver_hours(func.sum(CreditEntry.hours)))  # each total made a Decimal once
     .where(CreditEntry.activity_id == bindparam("activity_id"))
     .group_by(CreditEntry.user_id)
 )
 
 
 def activity_net_hours(activity_id: int) -> dict[int, Decimal]:
-    """Each teacher's net hours from one activity's ledger lines (credits less reversals)."""
-    return {uid: _dec(total) for uid, total in read_rows(_NET_HOURS, {"activity_id": activity_id})}
+    """Each teacher's net hours from one activity's ledger lines (credits less reversals): each
+    distinct total made a Decimal once (sixty people share a handful of totals)."""
+    rows = read_rows(_NET_HOURS, {"activity_id": activity_id}).all()
+    totals: dict[Any, Decimal] = {}
+    for _uid, total in rows:
+        if total not in totals:
+            totals[total] = _dec(hours_from_driver(total))
+    return {uid: totals[total] for uid, total in rows}
 
 
 def credited_hours(act: Activity) -> dict[int, Decimal] | None:

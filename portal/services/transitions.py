@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.database import write_transaction
+from portal.database import keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import ZERO, BadHours, fmt, parse_hours
@@ -28,7 +29,7 @@ from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, locks, overlaps, quotas, reminders, schools, stints, teacher_years
-from portal.services.activities import has_ended, has_started, participants_with_users
+from portal.services.activities import NameRow, has_ended, has_started, participants_with_users
 from portal.services.ledger import (
     credit_ceiling,
     credit_hours_each,
@@ -509,5 +510,38 @@ _HISTORY = (
 
 def history(activity_id: int) -> list[tuple[TransitionLog, User]]:
     return [(log, actor) for log, actor in db.session.execute(_HISTORY, {"activity_id": activity_id})]
+
+
+class LogRow(NamedTuple):
+    """What a page showing an activity's history reads of a step (``TransitionLog``'s names)."""
+
+    id: int
+    activity_id: int
+    school_id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    actor_id: int
+    comment: str
+    payload: Any
+    created_at: datetime
+
+
+#: :data:`_HISTORY` as columns (the step's, then the actor's id, username and name), read
+#: through ``read_rows`` with its compiled form kept: no ORM objects for a page that only shows them
+_HISTORY_ROWS = keep_compiled(
+    select(*(getattr(TransitionLog, name) for name in LogRow._fields), User.id, User.username, User.display_name)
+    .join(User, User.id == TransitionLog.actor_id)
+    .where(TransitionLog.activity_id == bindparam("activity_id"))
+    .order_by(TransitionLog.id)
+)
+
+
+def history_rows(activity_id: int) -> list[tuple[LogRow, NameRow]]:
+    """:func:`history` as read-only rows, ``(LogRow, NameRow)`` pairs with the attributes the
+    activity page reads of the ORM's ``(TransitionLog, User)`` (the actor: id, username, name).
+    The ORM's entity loading was a third of the page's statements' time for three steps."""
+    rows = read_rows(_HISTORY_ROWS, {"activity_id": activity_id}).all()
+    return [(LogRow._make(r[:10]), NameRow._make(r[10:])) for r in rows]
 
 

@@ -28,8 +28,9 @@ from portal.hours import fmt
 from portal.i18n import lang_code
 from portal.messages import Joined, role_labels, tr
 from portal.messages import msg as coded
-from portal.models import DISTRICT_ROLES, Evidence, TransitionLog, User
-from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing
+from portal.models import DISTRICT_ROLES, Evidence, User
+from portal.once import KeptPer
+from portal.plugin_data import PluginDataUnavailable, PluginStepFailed, previewing, transition_data
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import (
@@ -45,7 +46,7 @@ from portal.services import (
     transitions,
 )
 from portal.services import credits as credit_service
-from portal.services.snapshots import context
+from portal.services.snapshots import activity_snapshot, context
 from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.activity_table import activity_rows
@@ -239,15 +240,18 @@ def _personal(act) -> bool:
     return activities.is_declaration(act)
 
 
-def _list_names(history: list[tuple[TransitionLog, User]], names: dict[int, User]) -> dict[int, str]:
+def _list_names(history: list[tuple[Any, Any]], names: dict[int, Any]) -> dict[int, str]:
     """The names of the people the history's changes of the list name (:func:`activities.list_changes`):
     of those on the list and of the history's actors as loaded, of others (taken off) read by id in
     one statement, none when every one is known."""
+    changes = [change for log, _actor in history
+               if (change := activities.list_changes(log.trigger, log.payload)) is not None]
+    if not changes:
+        return {}  # no change of the list to name anyone in (most activities): nothing to gather
     known = {uid: u.display_name for uid, u in names.items()} | {u.id: u.display_name for _log, u in history}
     wanted: set[int] = set()
-    for log, _actor in history:
-        if (change := activities.list_changes(log.trigger, log.payload)) is not None:
-            wanted |= change.user_ids()
+    for change in changes:
+        wanted |= change.user_ids()
     return known | activities.names_by_id(wanted - set(known))
 
 
@@ -258,6 +262,45 @@ def _uncounted(evidence: list, school, year: str) -> dict[int, str]:
     notes = [e for e in evidence if e.kind == quotas.READING_NOTES]
     least = credit_service.note_least_in(school, year) if notes else 0
     return {e.id: tr(why) for e in notes if (why := quotas.uncounted(least, e.kind, e.char_count or 0))}
+
+
+class _Steps(NamedTuple):
+    """What the page says of a workflow's steps in a state: the steps out of it, each with who
+    takes it, in words; and which triggers ask a comment, go back, or ask to confirm."""
+
+    next_steps: tuple[tuple[str, str], ...]
+    comment_required: frozenset[str]
+    going_back: frozenset[str]
+    confirming: frozenset[str]
+
+
+_STEPS: KeptPer[_Steps] = KeptPer(512)  # (workflow, state, language): a few types of ~8 states
+
+
+def _steps(definition: Any, state: str) -> _Steps:
+    """:class:`_Steps` of ``definition`` in ``state`` in the viewer's language, worked out once
+    per workflow, state and language (the type's code and the catalogue's words, as the
+    diagram: ``once.KeptPer``), not on every view of an activity page."""
+    lang = lang_code()
+    return _STEPS.get(definition, (state, lang), lambda: _Steps(
+        tuple((t.label_en if lang == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
+              for t in definition.transitions if state in t.sources),
+        frozenset(t.trigger for t in definition.transitions if t.comment_required),
+        frozenset(t.trigger for t in definition.transitions if definition.goes_back(t)),
+        frozenset(t.trigger for t in definition.transitions if definition.asks_confirmation(t)),
+    ))
+
+
+def _organizer(organizer_id: int, people, history) -> Any:
+    """The organizer's account (``id``, ``display_name``) as the page has read it: among the
+    participants, else among the history's actors (who planned it is its first), else read."""
+    for _p, u in people:
+        if u.id == organizer_id:
+            return u
+    for _log, actor in history:
+        if actor.id == organizer_id:
+            return actor
+    return db.session.get(User, organizer_id)
 
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
@@ -272,13 +315,11 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     roles = current_roles() - set(DISTRICT_ROLES)  # the viewer's roles in this school (already loaded)
     if locked is None:
         locked = locks.is_locked(act.school_id, act.school_year, act.semester)
-    history = transitions.history(act.id)  # first: the organizer is usually among its actors (no query for them)
+    history = transitions.history_rows(act.id)  # rows: this page only shows them
     before = access.involved_before_in(log for log, _actor in history)  # involved in it still
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked, before=before) if reg else []
     after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked, before) if reg else []
-    organizer = next((u for _p, u in people if u.id == act.organizer_id), None) or db.session.get(
-        User, act.organizer_id
-    )
+    organizer = _organizer(act.organizer_id, people, history)
     can_organize = reg is not None and policy.may_organise(current_actor(), act, declared=_personal(act))
     open_ = registry().phase(act.type_key, act.state).editable
     fragment = details = None
@@ -288,13 +329,17 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
                     else schools.settings_from(act.type_key, stored_settings))  # read with the activity
         details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
         try:
-            ctx = context(act, people, evidence, settings, me,
-                          access.activity_roles(act, me, roles, participant_ids, before=before), utcnow(),
-                          timezone=school.timezone)
+            if reg.draws_fragment:
+                ctx = context(act, people, evidence, settings, me,
+                              access.activity_roles(act, me, roles, participant_ids, before=before), utcnow(),
+                              timezone=school.timezone)
+            else:  # the default draws none: no context to make, but its data hook asked as before
+                transition_data(activity_snapshot(act))
         except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
             fragment = plugin_fragment.notice(exc.reg)
         else:
-            fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its type
+            if reg.draws_fragment:
+                fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its type
     # what the viewer still has to hand in: the same function as the home's to-do list; nothing
     # in a year (or semester) the district accepted, which takes no evidence (add_evidence: year.locked)
     takes_evidence = open_ and not locked
@@ -303,7 +348,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
             if reg is not None and mine and takes_evidence else [])
     todo_missing = todo[0].missing if todo else {}
     if evidence_form is None and reg is not None and takes_evidence:
-        evidence_form = _evidence_form(act, reg, people, can_organize, default_kind=next(iter(todo_missing), None))
+        evidence_form = _evidence_form(act, reg, people, can_organize, default_kind=next(iter(todo_missing), None),
+                                       organizer=organizer)
     if evidence_form is not None and reg is not None and not evidence_form.user_id.choices:
         evidence_form = None
     names = {u.id: u for _p, u in people}
@@ -311,10 +357,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         names[organizer.id] = organizer
     list_names = _list_names(history, names)
     definition = reg.engine.definition if reg else CORE
-    next_steps = [
-        (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
-        for t in definition.transitions if act.state in t.sources
-    ]
+    steps = _steps(definition, act.state)
     would_get, hours_notice = _would_get(reg, act, people, settings)
     # a school admin may give it to another organiser (read only then: the form's choices)
     hand_to = (handover.candidates(act) if not locked and policy.may_hand_over(current_actor())
@@ -335,12 +378,12 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         list_names=list_names,
         organizer=organizer,
         history=history,
-        next_steps=next_steps,
+        next_steps=steps.next_steps,
         allowed=allowed,
         after_end=Joined([_trigger_label(act.type_key, t) for t in after_end], ", ") if after_end else None,
-        comment_required={t.trigger for t in definition.transitions if t.comment_required},
-        going_back={t.trigger for t in definition.transitions if definition.goes_back(t)},
-        confirming={t.trigger for t in definition.transitions if definition.asks_confirmation(t)},
+        comment_required=steps.comment_required,
+        going_back=steps.going_back,
+        confirming=steps.confirming,
         details=details,
         fragment=fragment,
         diagram_svg=diagram.svg(definition, act.state),
@@ -359,7 +402,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         hand_to=hand_to,
         handed_over=HANDED_OVER,
         handover_error=handover_error,
-        confirm=ConfirmForm(),
+        confirm=ConfirmForm() if hand_to else None,  # the handover form's only
         times_form=times_form,
         clash_lines=clash_lines,
     ), status
@@ -564,14 +607,16 @@ def _would_get(reg, act, people, settings) -> tuple[dict[int, Decimal], Any]:
         return {}, tr(exc.notice)
 
 
-def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None) -> EvidenceForm:
-    """The upload form; its kind defaults to the evidence the viewer still has to hand in."""
+def _evidence_form(act, reg, people, can_organize: bool, formdata=None, default_kind: str | None = None,
+                   organizer: Any = None) -> EvidenceForm:
+    """The upload form; its kind defaults to the evidence the viewer still has to hand in
+    (``organizer``: the activity's organizer as the page has read them, else read here)."""
     form = EvidenceForm(formdata=formdata) if formdata is not None else EvidenceForm(formdata=None)
     me = current_user.id
     if can_organize:
         choices = [(u.id, u.display_name) for _p, u in people]
         if act.organizer_id not in {c[0] for c in choices}:
-            organizer = db.session.get(User, act.organizer_id)
+            organizer = organizer if organizer is not None else db.session.get(User, act.organizer_id)
             if organizer is not None:
                 choices.insert(0, (organizer.id, organizer.display_name + " · " + _("organizer")))
     else:

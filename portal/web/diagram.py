@@ -16,6 +16,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from portal.i18n import lang_code
+from portal.once import KeptPer
 from workflows.definition import WorkflowDefinition
 
 STATE_FONT, EDGE_FONT = 14, 12  # px, as in portal.css
@@ -143,28 +144,18 @@ def build(definition: WorkflowDefinition, current: str | None, lang: str) -> Dia
     return Diagram(width, height, boxes, edges, box_w=box_w, top=top)
 
 
-_SVG_KEPT = 512  # (workflow, state, language) drawings kept; a school has a few types of ~8 states
-_svgs: dict[tuple[int, str | None, str], tuple[WorkflowDefinition, Markup]] = {}
+_svgs: KeptPer[Markup] = KeptPer(512)  # (workflow, state, language); a school has a few types of ~8 states
 
 
 def svg(definition: WorkflowDefinition, current: str | None) -> Markup:
     """The drawing as the activity page shows it (``activities/_diagram.html``) in the viewer's
     language, drawn once per workflow, state and language: a pure function of the type's code,
     not of the viewer or the activity's data, so later pages reuse it instead of laying out and
-    rendering some thirty SVG elements again. Keyed by the definition's identity (its guards
-    make it unhashable), the definition kept beside the drawing so that a key is never a
-    recycled id."""
+    rendering some thirty SVG elements again (``once.KeptPer``: keyed by the definition's
+    identity, its guards make it unhashable)."""
     lang = lang_code()  # the labels' language and the template's gettext: the same locale
-    key = (id(definition), current, lang)
-    kept = _svgs.get(key)
-    if kept is not None and kept[0] is definition:
-        return kept[1]
-    drawing = Markup(
+    return _svgs.get(definition, (current, lang), lambda: Markup(
         current_app.jinja_env.get_template("activities/_diagram.html").render(
             diagram=build(definition, current, lang), state=current
         )
-    )
-    if len(_svgs) >= _SVG_KEPT:
-        _svgs.clear()
-    _svgs[key] = (definition, drawing)
-    return drawing
+    ))
