@@ -57,10 +57,14 @@ def next_year(tz: str, now: datetime | None = None) -> str:
     return school_year_after(current) if to_local(now or utcnow(), tz).month in (3, 4, 5, 6, 7, 8) else current
 
 
-def get_plan(school_id: int, year: str) -> SchoolPlan | None:
-    return db.session.execute(
-        select(SchoolPlan).where(SchoolPlan.school_id == school_id, SchoolPlan.school_year == year)
-    ).scalar_one_or_none()
+def get_plan(school_id: int, year: str, *, for_update: bool = False) -> SchoolPlan | None:
+    """The school's plan of ``year``; ``for_update`` locks its row inside a write, so that a send
+    or a decision at the same moment waits for the write that read its state (and finds the state
+    that write left), rather than the write rewriting a plan already sent."""
+    q = select(SchoolPlan).where(SchoolPlan.school_id == school_id, SchoolPlan.school_year == year)
+    if for_update:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    return db.session.execute(q).scalar_one_or_none()
 
 
 def lines_of(plan_id: int) -> list[SchoolPlanLine]:
@@ -126,8 +130,8 @@ def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: An
     clean = _lines(lines)
     now = utcnow()
     with write_transaction() as s:
-        _require_still(s, school.id, by)
-        plan = get_plan(school.id, year_text)
+        _require_still(s, school.id, by)  # its lock on the admins' roles queues two admins' writes too
+        plan = get_plan(school.id, year_text, for_update=True)
         if plan is not None and plan.status not in EDITABLE:
             raise Conflict(msg("school_plan.not_editable"), status=plan.status)
         if plan is None:
