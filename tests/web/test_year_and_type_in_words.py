@@ -1,0 +1,104 @@
+"""What a teacher and a school admin read on the demo's pages, found walking them in a browser:
+
+* a school year is written as the school writes it (2026—2027学年 / School year 2026–2027) in the
+  headings of the record, the sign-ups, the writing, the plans, the school plan, the submission,
+  the exemptions and the district's pages — not as its code ``2026-2027``;
+* the record's total says its unit (合计 25.5 / 应修 50 学时), as the home does;
+* a refused figure of the development plan's hours per type stands under that type's box, in
+  words: the page read 「lecture：'x' 不是数字；observation：…」, the types' keys for their names.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import DevelopmentPlan, User
+
+YEAR_CODE = re.compile(r"\b\d{4}-\d{4}\b")
+YEAR_ZH = re.compile(r"\d{4}—\d{4}学年")
+YEAR_EN = re.compile(r"School year \d{4}–\d{4}")
+HEADING = re.compile(r"<h([12])[^>]*>(.*?)</h\1>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def _headings(page: str) -> list[str]:
+    return [" ".join(html_lib.unescape(TAG.sub(" ", inner)).split()) for _level, inner in HEADING.findall(page)]
+
+
+def _user_id(site, username: str) -> int:
+    with site.app_context():
+        return db.session.execute(select(User.id).where(User.username == username)).scalar_one()
+
+
+def _year_heading(client, path: str, lang: str) -> str:
+    response = client.get(path + ("&" if "?" in path else "?") + f"lang={lang}")
+    assert response.status_code == 200, (path, response.status_code)
+    page = response.get_data(as_text=True)
+    pattern = YEAR_ZH if lang == "zh" else YEAR_EN
+    found = [h for h in _headings(page) if pattern.search(h)]
+    assert found, f"{path} ({lang}): no heading names the school year as the school writes it: {_headings(page)}"
+    coded = [h for h in _headings(page) if YEAR_CODE.search(h)]
+    assert not coded, f"{path} ({lang}): a heading shows the school year's code: {coded}"
+    return found[0]
+
+
+def test_the_school_year_is_written_out_in_the_headings(site, as_user):
+    teacher = as_user("teacher1")
+    record = f"/teachers/{_user_id(site, 'teacher1')}/record"
+    for lang in ("zh", "en"):
+        for path in (record, "/signups", "/writing"):
+            _year_heading(teacher, path, lang)
+    reviewer = as_user("reviewer")
+    with site.app_context():
+        plan_id = db.session.execute(select(DevelopmentPlan.id).order_by(DevelopmentPlan.id)).scalars().first()
+    admin = as_user("admin")
+    district = as_user("district")
+    for lang in ("zh", "en"):
+        _year_heading(reviewer, f"/plans/{plan_id}", lang)
+        for path in ("/school-plan", "/submission", "/admin/exemptions"):
+            _year_heading(admin, path, lang)
+        for path in ("/district", "/district/plans", "/reports/summary"):
+            _year_heading(district, path, lang)
+
+
+def test_the_records_total_says_its_unit(site, as_user):
+    teacher = as_user("teacher1")
+    path = f"/teachers/{_user_id(site, 'teacher1')}/record"
+    zh = " ".join(TAG.sub(" ", teacher.get(path).get_data(as_text=True)).split())
+    assert re.search(r"合计 [\d.]+ / 应修 [\d.]+ 学时", zh), "the record's total has no unit"
+    en = " ".join(TAG.sub(" ", teacher.get(path + "?lang=en").get_data(as_text=True)).split())
+    assert re.search(r"Total [\d.]+ / Required [\d.]+ hours", en), "the record's total has no unit"
+
+
+def _plans(site) -> list[tuple]:
+    with site.app_context():
+        return [tuple(r) for r in db.session.execute(
+            select(DevelopmentPlan.id, DevelopmentPlan.status, DevelopmentPlan.goals, DevelopmentPlan.type_targets)
+            .order_by(DevelopmentPlan.id))]
+
+
+def test_a_refused_hours_per_type_figure_stands_under_its_type_in_words(site, as_user):
+    teacher = as_user("teacher2")
+    before = _plans(site)
+    form = {"goals": "每学期听课十节", "target_hours": "50", "type-lecture": "十",
+            "type-observation": "-2", "type-mentorship": "4", "action": "submit"}
+    for lang, names in (("zh", ("专题讲座", "教学观摩")), ("en", ("Lecture", "Observation lesson"))):
+        response = teacher.post(f"/plan?lang={lang}", data=form)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert _plans(site) == before  # refused: nothing changed
+        text = html_lib.unescape(page)
+        # no type's key in front of its error, as the flattened message had it
+        assert not re.search(r"\b(lecture|observation|mentorship)\s*[:：]", TAG.sub(" ", text)), lang
+        for key, name in (("lecture", names[0]), ("observation", names[1])):
+            box = re.search(rf'<label[^>]*for="type-{key}">([^<]*)</label>\s*(<input[^>]*>)\s*'
+                            rf'<div class="invalid-feedback" data-testid="error-type-{key}">([^<]*)</div>', text)
+            assert box, f"{lang}: no error under the {key} box"
+            assert box.group(1) == name and "is-invalid" in box.group(2) and box.group(3).strip()
+        assert 'value="十"' in text and 'value="-2"' in text  # what she typed stays
+        assert 'data-testid="error-type-mentorship"' not in page  # a good figure has no error
+        assert 'value="4"' in page
