@@ -3,6 +3,9 @@
 * a school year is written as the school writes it (2026—2027学年 / School year 2026–2027) in the
   headings of the record, the sign-ups, the writing, the plans, the school plan, the submission,
   the exemptions and the district's pages — not as its code ``2026-2027``;
+  (and the district's submission, and a piece of writing being corrected);
+* an activity held on one day names its day once (2026-11-12 10:00–12:00), on its page, its list
+  and the printed sign-in sheet, and its participants' table says its figures are hours;
 * the record's total says its unit (合计 25.5 / 应修 50 学时), as the home does;
 * a refused figure of the development plan's hours per type stands under that type's box, in
   words: the page read 「lecture：'x' 不是数字；observation：…」, the types' keys for their names.
@@ -63,6 +66,16 @@ def test_the_school_year_is_written_out_in_the_headings(site, as_user):
             _year_heading(admin, path, lang)
         for path in ("/district", "/district/plans", "/reports/summary"):
             _year_heading(district, path, lang)
+    from portal.models import OwnWriting, YearSubmission
+
+    with site.app_context():
+        submission_id = db.session.execute(select(YearSubmission.id).order_by(YearSubmission.id)).scalars().first()
+        piece_id = db.session.execute(select(OwnWriting.id).where(OwnWriting.user_id == _user_id(site, "teacher1"))
+                                      .order_by(OwnWriting.id)).scalars().first()
+    dreviewer = as_user("dreviewer")
+    for lang in ("zh", "en"):
+        _year_heading(dreviewer, f"/district/submissions/{submission_id}", lang)
+        _year_heading(teacher, f"/writing/{piece_id}", lang)
 
 
 def test_the_records_total_says_its_unit(site, as_user):
@@ -102,3 +115,28 @@ def test_a_refused_hours_per_type_figure_stands_under_its_type_in_words(site, as
         assert 'value="十"' in text and 'value="-2"' in text  # what she typed stays
         assert 'data-testid="error-type-mentorship"' not in page  # a good figure has no error
         assert 'value="4"' in page
+
+
+ONE_DAY = re.compile(r"(\d{4}-\d{2}-\d{2}) \d{2}:\d{2}–\d{2}:\d{2}")
+DAY_TWICE = re.compile(r"(\d{4}-\d{2}-\d{2}) \d{2}:\d{2} – \1 \d{2}:\d{2}")
+
+
+def test_an_activity_held_on_one_day_names_its_day_once(site, as_user):
+    """「2026-11-12 10:00 – 2026-11-12 12:00」 on the activity page, its list of participants and
+    the printed sign-in sheet: now 「2026-11-12 10:00–12:00」; the participants' table says its unit."""
+    from portal.models import Activity
+
+    with site.app_context():
+        act = db.session.execute(select(Activity).where(Activity.type_key == "lecture").order_by(Activity.id)).scalars().first()
+        assert act is not None
+        act_id = act.id
+    organizer = as_user("admin")  # the school admin may open all three
+    for path in (f"/activities/{act_id}", f"/activities/{act_id}/participants", f"/activities/{act_id}/sign-in-sheet"):
+        page = organizer.get(path).get_data(as_text=True)
+        text = " ".join(TAG.sub(" ", page).split())
+        assert not DAY_TWICE.search(text), f"{path}: the day written twice"
+        assert ONE_DAY.search(text), f"{path}: no time of the activity"
+    for lang, words in (("zh", "出勤、缺席、请假均以学时计。"), ("en", "Attended, absent and excused are counted in hours.")):
+        page = organizer.get(f"/activities/{act_id}?lang={lang}").get_data(as_text=True)
+        unit = re.search(r'data-testid="participant-table-unit">([^<]*)<', page)
+        assert unit and unit.group(1) == words
