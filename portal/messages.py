@@ -350,6 +350,8 @@ TEXTS: dict[str, Any] = {
     # -- hours ---------------------------------------------------------------------------------
     "hours.required": _l("a number of hours is required"),
     "hours.not_number": _l("%(value)s is not a number"),
+    # typed by a person: what to write instead
+    "hours.write_digits": _l("%(value)s is not a number: write the hours in digits, such as 2 or 1.5"),
     "hours.negative": _l("hours cannot be negative"),
     "hours.at_most": _l("at most %(n)s hours"),
     "hours.steps": _l("hours go in steps of 0.5"),

@@ -8,7 +8,8 @@
   and the printed sign-in sheet, and its participants' table says its figures are hours;
 * the record's total says its unit (合计 25.5 / 应修 50 学时), as the home does;
 * a refused figure of the development plan's hours per type stands under that type's box, in
-  words: the page read 「lecture：'x' 不是数字；observation：…」, the types' keys for their names.
+  words: the page read 「lecture：'x' 不是数字；observation：…」, the types' keys for their names;
+  and a figure that is no number says how to write one (如 2 或 1.5).
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ def test_a_refused_hours_per_type_figure_stands_under_its_type_in_words(site, as
                             rf'<div class="invalid-feedback" data-testid="error-type-{key}">([^<]*)</div>', text)
             assert box, f"{lang}: no error under the {key} box"
             assert box.group(1) == name and "is-invalid" in box.group(2) and box.group(3).strip()
+            if key == "lecture":  # the refusal says what to write instead
+                assert box.group(3).strip() == {"zh": "'十' 不是数字：请用阿拉伯数字填写学时，如 2 或 1.5",
+                                                "en": "'十' is not a number: write the hours in digits, such as 2 or 1.5"}[lang]
         assert 'value="十"' in text and 'value="-2"' in text  # what she typed stays
         assert 'data-testid="error-type-mentorship"' not in page  # a good figure has no error
         assert 'value="4"' in page
@@ -140,3 +144,16 @@ def test_an_activity_held_on_one_day_names_its_day_once(site, as_user):
         page = organizer.get(f"/activities/{act_id}?lang={lang}").get_data(as_text=True)
         unit = re.search(r'data-testid="participant-table-unit">([^<]*)<', page)
         assert unit and unit.group(1) == words
+
+
+def test_the_printed_sign_in_sheet_numbers_its_lines_in_words(site, as_user):
+    """The sign-in sheet's first column was headed 「#」; the 学分认定表 heads it 序号 (No.)."""
+    from portal.models import Activity
+
+    with site.app_context():
+        act_id = db.session.execute(select(Activity.id).order_by(Activity.id)).scalars().first()
+    admin = as_user("admin")
+    for lang, word in (("zh", "序号"), ("en", "No.")):
+        page = admin.get(f"/activities/{act_id}/sign-in-sheet?lang={lang}").get_data(as_text=True)
+        head = re.search(r'sheet-people">\s*<thead><tr><th class="num">([^<]*)</th>', page)
+        assert head and head.group(1) == word, (lang, head and head.group(1))
