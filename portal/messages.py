@@ -596,7 +596,10 @@ TEXTS: dict[str, Any] = {
     "password.current_wrong": _l("the current password is wrong"),
     "login.wrong": _l("wrong username or password"),
     "login.locked": _l("too many failed logins; try again later"),
-    "login.no_role": _l("the account no longer holds a role in any school or district"),
+    # what to do, as the notice of one signed out for it says (auth.no_role_left)
+    "login.no_role": _l(
+        "the account no longer holds a role in any school or district: if this is a mistake, ask your school admin"
+    ),
     "token.required": _l("a valid bearer token is required"),
     "token.invalid": _l("the token is not valid (unknown or revoked)"),
     "token.expired": _l("the token has expired"),

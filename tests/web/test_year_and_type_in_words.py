@@ -157,3 +157,18 @@ def test_the_printed_sign_in_sheet_numbers_its_lines_in_words(site, as_user):
         page = admin.get(f"/activities/{act_id}/sign-in-sheet?lang={lang}").get_data(as_text=True)
         head = re.search(r'sheet-people">\s*<thead><tr><th class="num">([^<]*)</th>', page)
         assert head and head.group(1) == word, (lang, head and head.group(1))
+
+
+def test_a_leaver_refused_at_the_login_is_told_what_to_do(site):
+    """teacher7 left and holds no role: the login said only 「您的账号已不在任何学校或区里任职」; it
+    now says what to do, as the notice of one signed out for it does (如有误，请联系学校管理员)."""
+    from tests.web.conftest import login
+
+    for lang, words in (("zh", "您的账号已不在任何学校或区里任职：如有误，请联系学校管理员"),
+                        ("en", "if this is a mistake, ask your school admin")):
+        client = site.test_client()
+        client.get(f"/login?lang={lang}")
+        response = login(client, "teacher7")
+        page = html_lib.unescape(response.get_data(as_text=True))
+        assert response.status_code != 302 and words in page, lang
+        assert 'value="teacher7"' in page  # the username typed stays
