@@ -274,7 +274,7 @@ def test_paper_says_what_the_hidden_filters_chose(browse):
     d.login("district")
     d.goto("/district?year=2026-2027")
     d.page.emulate_media(media="print")
-    expect(d.page.locator("h1")).to_contain_text("2026-2027")
+    expect(d.page.locator("h1")).to_contain_text("2026—2027学年")  # as the school writes it
 
 
 def test_the_summary_page_prints_across_the_paper(browse):

@@ -65,7 +65,7 @@ def test_the_school_year_is_written_out_in_the_headings(site, as_user):
         _year_heading(reviewer, f"/plans/{plan_id}", lang)
         for path in ("/school-plan", "/submission", "/admin/exemptions"):
             _year_heading(admin, path, lang)
-        for path in ("/district", "/district/plans", "/reports/summary"):
+        for path in ("/district", "/district/dashboard", "/district/plans", "/reports/summary"):
             _year_heading(district, path, lang)
     from portal.models import OwnWriting, YearSubmission
 
