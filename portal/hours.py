@@ -31,13 +31,13 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
         raise BadHours(msg("hours.required"))
     if not isinstance(value, (str, int, float, Decimal)) or isinstance(value, str) and "_" in value:
         # Decimal reads "1_5" as 15 (digit grouping): a slip for 1.5 would credit ten times it
-        raise BadHours(msg("hours.not_number", value=_shown(value)))
+        raise BadHours(msg("hours.write_digits", value=_shown(value)))
     try:
         d = Decimal(str(value).strip())
     except (ArithmeticError, ValueError):  # InvalidOperation; an int too long to print
-        raise BadHours(msg("hours.not_number", value=_shown(value))) from None
+        raise BadHours(msg("hours.write_digits", value=_shown(value))) from None
     if not d.is_finite():
-        raise BadHours(msg("hours.not_number", value=_shown(value)))
+        raise BadHours(msg("hours.write_digits", value=_shown(value)))
     if d < 0:
         raise BadHours(msg("hours.negative"))
     if d > maximum:

@@ -350,6 +350,8 @@ TEXTS: dict[str, Any] = {
     # -- hours ---------------------------------------------------------------------------------
     "hours.required": _l("a number of hours is required"),
     "hours.not_number": _l("%(value)s is not a number"),
+    # typed by a person: what to write instead
+    "hours.write_digits": _l("%(value)s is not a number: write the hours in digits, such as 2 or 1.5"),
     "hours.negative": _l("hours cannot be negative"),
     "hours.at_most": _l("at most %(n)s hours"),
     "hours.steps": _l("hours go in steps of 0.5"),
@@ -595,7 +597,10 @@ TEXTS: dict[str, Any] = {
     "password.current_wrong": _l("the current password is wrong"),
     "login.wrong": _l("wrong username or password"),
     "login.locked": _l("too many failed logins; try again later"),
-    "login.no_role": _l("the account no longer holds a role in any school or district"),
+    # what to do, as the notice of one signed out for it says (auth.no_role_left)
+    "login.no_role": _l(
+        "the account no longer holds a role in any school or district: if this is a mistake, ask your school admin"
+    ),
     "token.required": _l("a valid bearer token is required"),
     "token.invalid": _l("the token is not valid (unknown or revoked)"),
     "token.expired": _l("the token has expired"),

@@ -145,6 +145,17 @@ def local_time(dt: datetime | None, with_time: bool = True, tz: str | None = Non
     return local_text(dt, tz or zone_of(current_school()), with_time)
 
 
+def local_span(start: datetime | None, end: datetime | None, tz: str | None = None) -> str:
+    """An activity's time in the school's zone: ``2026-11-12 10:00–12:00`` when it ends on the day
+    it starts (its pages wrote the day twice, 「2026-11-12 10:00 – 2026-11-12 12:00」), both ends in
+    full when it runs over several days."""
+    first, last = local_time(start, tz=tz), local_time(end, tz=tz)
+    if not last:
+        return first
+    day, _sep, hour = last.partition(" ")
+    return f"{first}–{hour}" if first.startswith(day + " ") else f"{first} – {last}"
+
+
 PHASE_BADGES = {
     Phase.OPEN: "text-bg-secondary",
     Phase.AWAITING_REVIEW: "text-bg-warning",
@@ -291,6 +302,7 @@ def init_app(app: Flask) -> None:
         role_label=role_label,
         evidence_kind_label=evidence_kind_label,
         local_time=local_time,
+        local_span=local_span,
         moved_times=moved_times,
         attendance_changes=attendance_changes,
         hours_changed=hours_changed,

@@ -231,7 +231,7 @@ def my_plan():
             )
         except Invalid as exc:
             db.session.rollback()
-            status, general, errors = 422, tr(exc), _field_errors(exc)
+            status, general, errors = 422, tr(exc), _plan_errors(exc)
         except DomainError as exc:
             db.session.rollback()
             status, general = exc.status, tr(exc)
@@ -246,6 +246,17 @@ def my_plan():
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
         year_open=plans.year_open(school.id, year),
     ), status
+
+
+def _plan_errors(exc: Invalid) -> dict[str, Any]:
+    """The plan form's errors by field; a refused hours-per-type figure under its own type's box
+    (``types``: key → text): flattened, the page read 「lecture：'x' 不是数字」, the type's key for its name."""
+    errors: dict[str, Any] = _field_errors(exc)
+    per_type = exc.fields.get("type_targets")
+    if isinstance(per_type, dict):
+        del errors["type_targets"]
+        errors["types"] = {key: tr(value) for key, value in per_type.items()}
+    return errors
 
 
 def _decider(plan: DevelopmentPlan | None) -> User | None:

@@ -18,7 +18,7 @@ from portal.services import access, schools, staff, tokens, users
 from tests.api.conftest import ApiClient, login
 from workflows.definition import Phase
 
-LEFT = "the account no longer holds a role in any school or district"
+LEFT = "the account no longer holds a role in any school or district: if this is a mistake, ask your school admin"
 
 
 def _demo() -> School:

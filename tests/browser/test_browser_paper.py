@@ -274,7 +274,25 @@ def test_paper_says_what_the_hidden_filters_chose(browse):
     d.login("district")
     d.goto("/district?year=2026-2027")
     d.page.emulate_media(media="print")
-    expect(d.page.locator("h1")).to_contain_text("2026-2027")
+    expect(d.page.locator("h1")).to_contain_text("2026—2027学年")  # as the school writes it
+
+
+def test_a_records_verify_page_fits_the_phone_that_scanned_it(browse, live_server):
+    """The QR code of a teacher's 学时证明 opens /verify on a phone: its table of totals
+    (合计学时 · 应修学时 · each semester's absence · 考核结果 · 说明, four columns) made the page
+    406 px wide on a 390 px screen, the 应修学时 off its edge. Each figure now has its own row."""
+    t = browse(locale="zh-CN", viewport=DESKTOP)
+    t.login("teacher1")
+    r = t.page.request.get(live_server(f"/teachers/{live_server.user_id('teacher1')}/record.pdf"))
+    assert r.status == 200 and r.headers["content-type"] == "application/pdf"
+    _reader, text = _read(r.body(), "portal-record.pdf")
+    code = CODE.search(text.replace(" ", "")).group(0).replace("-", "")
+    for locale, lang in (("zh-CN", "zh"), ("en-US", "en")):
+        anyone = browse(locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True)
+        anyone.goto(f"/verify/{code}?lang={lang}")
+        expect(anyone.page.get_by_test_id("verify-genuine")).to_be_visible()
+        expect(anyone.page.locator("#verify-lines")).to_be_visible()
+        anyone.assert_fits_width(f"a record's verify page ({lang})")
 
 
 def test_the_summary_page_prints_across_the_paper(browse):
