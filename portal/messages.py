@@ -107,6 +107,10 @@ TEXTS: dict[str, Any] = {
         "you work at this school, submitted its year or have hours in it: a district reviewer from outside the school"
         " must decide it"
     ),
+    "submission.school_left": _l(
+        "this school has left your district: its year is no longer yours to accept, return or reopen"
+        " (the district it is in now reopens an accepted year)"
+    ),
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
     "submission.reason_required": _l("a reason is required to reopen a school year"),

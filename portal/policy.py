@@ -252,6 +252,18 @@ def may_decide_submission(actor: Actor) -> bool:
     return actor.has(DISTRICT_REVIEWER)
 
 
+def decides_for_school(school_district_id: int | None, district_id: int) -> bool:
+    """Whether a district's staff (of ``district_id``) may accept, return or reopen a school's
+    submitted year: only while the school is in their district (``school_district_id``, where it
+    is today). A school that left (``districts.move_school``) is the district it joined's: the
+    old district keeps the year it accepted in its figures (``dashboard.schools_of_year``) but
+    decides nothing about it any more — accepting or returning a round still waiting, or
+    reopening an accepted year, would change the records of another district's school. An
+    accepted year is reopened by the district the school is in now, so that a mistake can still
+    be corrected (the school then submits the year again, to that district)."""
+    return school_district_id == district_id
+
+
 def may_decide_submission_of(actor: Actor, involved: Iterable[int]) -> bool:
     """Accept or return this submission: a district reviewer not ``involved`` in it
     (``submissions.involved``: its teachers, who submitted it, the school's staff) — a district

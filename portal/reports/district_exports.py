@@ -20,10 +20,9 @@ from portal.extensions import db
 from portal.messages import HEADINGS, _pl, heading, label, record_status, status_label
 from portal.models import School, YearSubmission
 from portal.models.district import WHOLE_YEAR
-from portal.reports.exports import _xlsx_value, note_text, stream_csv
+from portal.reports.exports import QUOTA_HEAD, _xlsx_value, note_text, quota_text, stream_csv
 from portal.services import locks, submissions
 from portal.services.dashboard import latest_rounds, schools_of_year
-from portal.year_texts import as_fact, quota_amount, quota_label, quota_short
 
 _HEAD = {
     "state": _pl("export", "State"),
@@ -40,7 +39,6 @@ _HEAD = {
 #: round for each): the state, lock and figures beside it are that period's
 PERIODS = {WHOLE_YEAR: _pl("export", "Whole year"), 1: HEADINGS["semester_1"], 2: HEADINGS["semester_2"]}
 YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
-_QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
 
 
 def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None, bool]]:
@@ -84,7 +82,7 @@ def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
 def _teacher_header(lang: str) -> list[str]:
     return [heading("username", lang), heading("name", lang), heading("total", lang), heading("required", lang),
             heading("absent_1", lang), heading("absent_2", lang), heading("status", lang), heading("note", lang),
-            label(_QUOTA_HEAD, lang)]
+            label(QUOTA_HEAD, lang)]
 
 
 def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
@@ -96,16 +94,6 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
             # 说明, as the school's summary sent with it gives it (已离校: a round sent since it was kept)
             note_text(row.get("reason"), bool(row.get("left_school")), lang),
             quota_text(row.get("quotas") or [], lang, exempt=row["status"] == EXEMPT)]
-
-
-def quota_text(quotas: list[dict[str, Any]], lang: str, exempt: bool = False) -> str:
-    """The frozen writing quotas in one cell, in the words of the summary (``portal.year_texts``):
-    "读书笔记 8,000 / 10,000 字；…" (an unmet one marked, unless the teacher is exempt: nothing
-    was asked of them, as the summary's plain cells say; the months short of notes named)."""
-    facts = [as_fact(q) for q in quotas]
-    parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met or exempt else ' ✗'}"
-             + (f" {short}" if (short := quota_short(q, lang)) else "") for q in facts]
-    return ("; " if lang == "en" else "；").join(parts)
 
 
 def teacher_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -34,12 +34,14 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Numeric, select, type_coerce
 
+from portal.assessment import EXEMPT, QuotaFact
 from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import (
     KINDS,
     LEFT_SCHOOL,
     NOTE_JOIN,
+    _pl,
     heading,
     label,
     norm_lang,
@@ -52,7 +54,7 @@ from portal.registry import registry
 from portal.reports.xlsx_rows import SheetRows
 from portal.services import credits, forecast
 from portal.timeutil import to_local, utcnow
-from portal.year_texts import quota_cell, quota_label, warnings_text
+from portal.year_texts import as_fact, quota_amount, quota_cell, quota_label, quota_short, warnings_text
 
 XLSX_MAX_ROWS = 1_048_576
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
@@ -353,15 +355,33 @@ def _all_schools(district_id: int | None = None) -> list[School]:
     return list(db.session.execute(q).scalars())
 
 
+QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
+
+
+def quota_text(quotas: Iterable[QuotaFact | Mapping[str, Any]], lang: str, exempt: bool = False) -> str:
+    """A teacher's writing quotas in one cell, in the words of the summary (``portal.year_texts``):
+    "读书笔记 8,000 / 10,000 字；…" (an unmet one marked, unless the teacher is exempt: nothing
+    was asked of them, as the summary's plain cells say; the months short of notes named). Of a
+    teacher-year row's quota results, or of those a submission froze (JSON objects of the same
+    fields): the district's exports, live and submitted, say them alike."""
+    facts = [as_fact(q) for q in quotas]
+    parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met or exempt else ' ✗'}"
+             + (f" {short}" if (short := quota_short(q, lang)) else "") for q in facts]
+    return ("; " if lang == "en" else "；").join(parts)
+
+
 def district_rows(year: str, lang: str = "zh", district_id: int | None = None) -> Iterator[Row]:
     """Every school's summary (of one district, or of all at the command line), one school at a
-    time (memory bounded by the largest school)."""
+    time (memory bounded by the largest school); each teacher's writing quotas in one cell
+    (:func:`quota_text`, as the district's export of the submitted figures has them: schools
+    ask for different quotas, a column each would not line up)."""
     keys = credits.type_keys_for_year(year)
-    yield [heading("school_code", lang), heading("school", lang), *_summary_header(keys, lang)]
+    yield [heading("school_code", lang), heading("school", lang), *_summary_header(keys, lang), label(QUOTA_HEAD, lang)]
     for school in _all_schools(district_id):
         teaching = credits.teaching_now(school.id)
         for ty in credits.school_summary(school, year):
-            yield [school.code, school.name, *_summary_line(ty, keys, lang, teaching)]
+            yield [school.code, school.name, *_summary_line(ty, keys, lang, teaching),
+                   quota_text(ty.facts.quotas, lang, exempt=ty.assessment.status == EXEMPT)]
         db.session.expunge_all()  # drop the school's objects before the next one
 
 

@@ -316,6 +316,26 @@ def get(submission_id: Any, district_id: int) -> YearSubmission:
     return _owned(submission_id, "district_id", district_id)
 
 
+def get_to_reopen(submission_id: Any, district_id: int) -> YearSubmission:
+    """A submission to reopen: one sent to this district, or one of a school that is in it now
+    (``policy.decides_for_school``: the district a school joined reopens the year another
+    district accepted); any other is 'not found'."""
+    sub = db.session.get(YearSubmission, submission_id) if access.id_in_range(submission_id) else None
+    if sub is None or district_id not in (sub.district_id, _school_district(sub.school_id)):
+        raise NotFound(msg("submission.not_found"))
+    return sub
+
+
+def _school_district(school_id: int) -> int | None:
+    """The district the school is in now (read again inside a decision's write, after
+    :func:`locks.hold`: a move of the school at that moment comes wholly before or after)."""
+    return db.session.scalar(select(School.district_id).where(School.id == school_id))
+
+
+def _require_school_here(school_id: int, district_id: int) -> None:
+    policy.require(policy.decides_for_school(_school_district(school_id), district_id), "submission.school_left")
+
+
 def get_for_school(submission_id: Any, school_id: int) -> YearSubmission:
     """A submission of this school; another school's is 'not found'."""
     return _owned(submission_id, "school_id", school_id)
@@ -352,6 +372,7 @@ def decide(
     teacher) a submission waiting for the district."""
     policy.require(policy.may_decide_submission(by), "policy.decide_submission")
     sub = get(submission_id, district_id)
+    _require_school_here(sub.school_id, district_id)
     policy.require(policy.may_decide_submission_of(by, involved(sub)), "submission.own_year")
     text = _comment(comment)
     per_teacher = _teacher_comments(sub, teacher_comments)
@@ -363,6 +384,7 @@ def decide(
         # first: a write into the year that found it open commits before the comparison, a later
         # one waits and then finds it locked; so does a change of the school's staff
         involved_now = _involved_now(sub)
+        _require_school_here(sub.school_id, district_id)  # the school's row is held: not moved meanwhile
         access.require_still(s, by, lambda now: policy.may_decide_submission_of(now, involved_now), "submission.own_year",
                              district_id=district_id)
         status = ACCEPTED if accept else RETURNED
@@ -441,7 +463,8 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     """Unlock an accepted year so the school can correct it (and submit it again); the reason
     goes into the audit log."""
     policy.require(policy.may_reopen_year(by), "policy.reopen_year")
-    sub = get(submission_id, district_id)
+    sub = get_to_reopen(submission_id, district_id)
+    _require_school_here(sub.school_id, district_id)
     policy.require(policy.may_reopen_year_of(by, involved(sub)), "submission.own_year")
     text = _comment(reason, "reason")
     if not text:
@@ -450,6 +473,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     with write_transaction() as s:
         access.require_still(s, by, policy.may_reopen_year, "policy.reopen_year", district_id=district_id)
         involved_now = _involved_now(sub)
+        _require_school_here(sub.school_id, district_id)
         access.require_still(s, by, lambda now: policy.may_reopen_year_of(now, involved_now), "submission.own_year",
                              district_id=district_id)
         done = cast(CursorResult, s.execute(

@@ -146,3 +146,30 @@ def test_an_exempt_teachers_unmet_quota_is_not_marked(app, world):
     assert "✗" in rows["t1"][column]
     # 说明 beside the status, as on the school's summary: the exemption's reason, as written
     assert head[head.index("考核结果") + 1] == "说明" and rows["t3"][head.index("说明")] == "援藏支教"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_live_district_export_has_the_writing_quotas(app, world, lang):
+    """The district's export of its schools' summaries today (/district/export.*) has the column
+    of the submitted export, from the teacher-year rows' quota results, in both languages; an
+    exempt teacher's unmet quota is not marked."""
+    from openpyxl import load_workbook
+
+    districts.update_settings(world.d1, {"reading_notes_chars": 12000}, by=_dadmin(world))
+    t3, admin = world.staff["t3"], world.staff["admin"]
+    activities.add_evidence(world.held, t3, t3.id, "reading_notes", "教育的情调", text=prose(3000, "读"))
+    exemptions.set_exemption(world.s1, admin, world.staff["t2"].id, YEAR, "援藏支教")
+    db.session.commit()
+    reviewer = login(app.test_client(), world.reviewer1)
+    heading = "写作任务（完成/要求）" if lang == "zh" else "Writing quotas (done/target)"
+    amount = "读书笔记 3,000 / 12,000 字" if lang == "zh" else "Reading notes 3,000 of 12,000 characters"
+    body = reviewer.get(f"/district/export.csv?year={YEAR}&lang={lang}").get_data(as_text=True)
+    head, *lines = csv.reader(io.StringIO(body.lstrip("\ufeff")))
+    column = head.index(heading)
+    rows = {r[2]: r for r in lines}
+    assert f"{amount} ✗" in rows["t3"][column]
+    assert "✗" not in rows["t2"][column] and rows["t2"][column]  # exempt: shown, not marked
+    wb = load_workbook(io.BytesIO(reviewer.get(f"/district/export.xlsx?year={YEAR}&lang={lang}").data))
+    head_x, *cells = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert list(head_x) == head
+    assert f"{amount} ✗" in {r[2]: r for r in cells}["t3"][column]

@@ -12,7 +12,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from portal.errors import Conflict
+from portal.errors import Conflict, Forbidden
 from portal.extensions import db
 from portal.policy import Actor
 from portal.services import access, dashboard, districts, submissions
@@ -69,3 +69,64 @@ def test_the_district_it_joined_reads_the_year_as_locked(app, world, moved):
     summary = {row[0]: row for row in list(wb.worksheets[0].iter_rows(values_only=True))[1:]}
     assert summary["S1"][4:6] == ("未报送", "是")  # not sent to D2, and locked all the same
     assert summary["T1"][4:6] == ("未报送", "否")
+
+
+def _state(sub_id: int) -> tuple:
+    """The submission's status, its events and the year's locks: what a refused decision leaves as it was."""
+    from sqlalchemy import func, select
+
+    from portal.models import SubmissionEvent, YearLock, YearSubmission
+    sub = db.session.get_one(YearSubmission, sub_id)
+    db.session.refresh(sub)
+    return (sub.status, sub.decided_by,
+            db.session.scalar(select(func.count()).select_from(SubmissionEvent)),
+            db.session.scalar(select(func.count()).select_from(YearLock)))
+
+
+def _bearer(user) -> dict[str, str]:
+    from tests.district.test_pages_and_api import _bearer as bearer
+    return bearer(user)
+
+
+def test_the_old_district_no_longer_decides_the_year_of_a_school_that_left(app, world):
+    """S1 sends its year to D1, then moves to D2: D1's reviewer may not accept (nor return) it
+    — on the service, the page or the API — and nothing changes."""
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    districts.move_school(world.s1, world.d2)
+    db.session.commit()
+    before = _state(sub.id)
+    reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
+    for accept in (True, False):
+        with pytest.raises(Forbidden) as refused:
+            submissions.decide(sub.id, accept, "请核对", by=reviewer, district_id=world.d1.id)
+        assert refused.value.msg.code == "submission.school_left"
+        db.session.rollback()
+    assert _state(sub.id) == before
+    page = login(app.test_client(), world.reviewer1)
+    r = page.post(f"/district/submissions/{sub.id}/decide?lang=zh_Hans_CN", data={"decision": "accept"},
+                  follow_redirects=True)
+    assert "该校已调出本区" in r.get_data(as_text=True)
+    r = app.test_client().post(f"/api/v1/district/submissions/{sub.id}/decision", json={"decision": "accept"},
+                               headers=_bearer(world.reviewer1))
+    assert r.status_code == 403 and "left your district" in r.get_json()["message"]
+    assert _state(sub.id) == before
+
+
+def test_the_year_of_a_school_that_left_is_reopened_by_the_district_it_is_in_now(app, world, moved):
+    """D1 accepted S1's year, then S1 moved to D2: D1 may not reopen it (the school is no longer
+    its own); D2, which holds the school now, may (a mistake can still be corrected)."""
+    before = _state(moved.id)
+    with pytest.raises(Forbidden) as refused:
+        submissions.reopen(moved.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    assert refused.value.msg.code == "submission.school_left"
+    db.session.rollback()
+    r = app.test_client().post(f"/api/v1/district/submissions/{moved.id}/reopen", json={"reason": "更正"},
+                               headers=_bearer(world.admin1))
+    assert r.status_code == 403 and "left your district" in r.get_json()["message"]
+    assert _state(moved.id) == before
+    reopened = submissions.reopen(moved.id, "更正", by=Actor.of(world.reviewer2.id, ["district_reviewer"]),
+                                  district_id=world.d2.id)
+    db.session.commit()
+    assert reopened.status == "reopened"
+    assert _state(moved.id)[3] == 0  # the lock is gone: the school submits its year again, to D2
