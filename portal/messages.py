@@ -111,6 +111,10 @@ TEXTS: dict[str, Any] = {
         "this school has left your district: its year is no longer yours to accept, return or reopen"
         " (the district it is in now reopens an accepted year)"
     ),
+    "school.move_pending": _l(
+        "the school's year %(year)s waits for its district's decision: have the district accept or return it"
+        " before the school moves to another district"
+    ),
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
     "submission.reason_required": _l("a reason is required to reopen a school year"),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.database import write_transaction
-from portal.errors import Forbidden, Invalid, NotFound
+from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg, shown
 from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
@@ -208,10 +208,22 @@ def enable_type(district: District, key: Any, enabled: Any, *, by: policy.Actor)
 def move_school(school: School, district: District) -> School:
     """Put a school in another district (the operator's decision): it takes that district's
     rules — its stored teacher-year rows judged by them again, as when a district changes a
-    rule — and its cached pages are renewed."""
-    from portal.services import teacher_years  # teacher_years → credits → access
+    rule — and its cached pages are renewed. Not while a year it sent waits for its district's
+    decision: that district no longer decides for a school that left it
+    (:func:`policy.decides_for_school`) and the new one was not sent it, so the round would wait
+    for no one and the school could not send the year again; the district decides it first."""
+    from portal.models import YearSubmission
+    from portal.services import submissions, teacher_years  # teacher_years → credits → access
 
     with write_transaction() as s:
+        waiting = s.execute(
+            select(YearSubmission.school_year).where(
+                YearSubmission.school_id == school.id, YearSubmission.district_id == school.district_id,
+                YearSubmission.status == submissions.SUBMITTED)
+            .order_by(YearSubmission.school_year).limit(1)
+        ).scalar_one_or_none()
+        if waiting is not None:
+            raise Conflict(msg("school.move_pending", year=waiting))
         school.district_id = district.id
         school.district_rules = rules_of_district(district.settings)
         school.data_version = (school.data_version or 0) + 1

@@ -89,11 +89,18 @@ def _bearer(user) -> dict[str, str]:
 
 
 def test_the_old_district_no_longer_decides_the_year_of_a_school_that_left(app, world):
-    """S1 sends its year to D1, then moves to D2: D1's reviewer may not accept (nor return) it
-    — on the service, the page or the API — and nothing changes."""
+    """S1 sends its year to D1 and is in D2 while it waits: D1's reviewer may not accept (nor
+    return) it — on the service, the page or the API — and nothing changes. ``move_school``
+    refuses to move a school whose year waits (below); the school's row is moved here as a move
+    racing the send would leave it."""
+    from sqlalchemy import update
+
+    from portal.models import School
+
     sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
     db.session.commit()
-    districts.move_school(world.s1, world.d2)
+    db.session.execute(update(School).where(School.id == world.s1.id)
+                       .values(district_id=world.d2.id, data_version=School.data_version + 1))
     db.session.commit()
     before = _state(sub.id)
     reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
@@ -130,3 +137,34 @@ def test_the_year_of_a_school_that_left_is_reopened_by_the_district_it_is_in_now
     db.session.commit()
     assert reopened.status == "reopened"
     assert _state(moved.id)[3] == 0  # the lock is gone: the school submits its year again, to D2
+
+
+def test_a_school_whose_year_waits_for_its_district_does_not_move_until_it_is_decided(app, world):
+    """A round sent to D1 and not yet decided would, once the school is in D2, be decided by no
+    one (D1 no longer decides for the school, D2 was not sent it) and the school could not send
+    the year again while it waits: the move is refused, saying why, and changes nothing; once D1
+    has returned the year, the school moves and sends it to D2."""
+    from sqlalchemy import select
+
+    from portal.models import School, YearSubmission
+
+    admin = access.actor(world.staff["admin"].id, world.s1.id)
+    sub = submissions.submit(world.s1, YEAR, by=admin)
+    db.session.commit()
+    before = db.session.execute(select(School.district_id, School.district_rules, School.data_version)
+                                .where(School.id == world.s1.id)).one()
+    with pytest.raises(Conflict) as refused:
+        districts.move_school(world.s1, world.d2)
+    assert refused.value.msg.code == "school.move_pending"
+    db.session.rollback()
+    assert db.session.execute(select(School.district_id, School.district_rules, School.data_version)
+                              .where(School.id == world.s1.id)).one() == before
+    submissions.decide(sub.id, False, "请补充", by=Actor.of(world.reviewer1.id, ["district_reviewer"]),
+                       district_id=world.d1.id)
+    db.session.commit()
+    districts.move_school(world.s1, world.d2)
+    db.session.commit()
+    again = submissions.submit(world.s1, YEAR, by=admin)
+    assert again.district_id == world.d2.id
+    assert db.session.execute(select(YearSubmission.district_id).order_by(YearSubmission.id)).scalars().all() == [
+        world.d1.id, world.d2.id]
