@@ -95,7 +95,7 @@ def test_the_record_pdf_says_why_in_its_note(client, staff, s1):
     _reader, text = _pdf(client.get(f"/teachers/{t1.id}/record.pdf?year={YEAR}&lang=en").data)
     assert HOURS_EN in " ".join(text.split())
     _absent_again(s1, staff)
-    _reader, text = _pdf(client.get(f"/teachers/{t3.id}/record.pdf?year={YEAR}&lang=zh_Hans_CN").data)
+    _reader, text = _pdf(client.get(f"/teachers/{t3.id}/record.pdf?year={YEAR}&lang=zh_Hans_CN").data, "record-why.pdf")
     assert _flat(ABSENT_ZH) in _flat(text)
     _reader, text = _pdf(client.get(f"/teachers/{t3.id}/record.pdf?year={YEAR}&lang=en").data)
     assert ABSENT_EN in " ".join(text.split())
