@@ -107,6 +107,39 @@ def joined_reasons(codes: Iterable[str]) -> str:
     return REASON_JOIN.join(dict.fromkeys(codes))
 
 
+@dataclass(frozen=True)
+class Shortfall:
+    """One reason in figures why a year is not met (:func:`shortfalls`): ``absence`` (the
+    semester's unexcused ``hours`` reached the ``limit``), ``hours`` (the ``hours`` credited below
+    the ``limit`` required) or ``quota`` (a writing quota not met, when the school's quotas decide)."""
+
+    kind: str
+    semester: int = 0
+    hours: Decimal = Decimal("0")
+    limit: Decimal = Decimal("0")
+    quota: QuotaFact | None = None
+
+
+def shortfalls(facts: YearFacts, status: str) -> list[Shortfall]:
+    """Why a year assessed ``status`` is not met, in figures, by the rules of :func:`seed_policy`:
+    not recognised, each semester whose unexcused absence reached the limit; short, the hours
+    below the required and (when the school's quotas decide) every writing quota not met —
+    all of them, not only the first the verdict met. None for a year met or exempt (an
+    exemption says its own reason). The teacher's record and their 学时证明 print these
+    (``year_texts.shortfall_text``), and ``/verify`` compares them."""
+    if status == NOT_RECOGNISED:
+        return [Shortfall("absence", semester, hours, facts.absence_limit_hours)
+                for semester, hours in sorted(facts.absent_hours.items()) if facts.over_absence_limit(semester)]
+    if status != SHORT:
+        return []
+    out = []
+    if facts.total_hours < facts.required_hours:
+        out.append(Shortfall("hours", hours=facts.total_hours, limit=facts.required_hours))
+    if facts.quotas_decide:
+        out += [Shortfall("quota", q.semester, quota=q) for q in facts.unmet_quotas]
+    return out
+
+
 def reaches_retirement_age(gender: str | None, birth_date: date | None, school_year: str) -> bool:
     """Women 50, men 55 by 31 December of the school year's first calendar year."""
     if gender not in RETIREMENT_AGE or birth_date is None:

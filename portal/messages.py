@@ -1043,6 +1043,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "quota_paper": _pl("assessment reason", "Writing quota not met: paper or teaching essay"),
     "quota_reflections": _pl("assessment reason", "Writing quota not met: teaching reflections"),
     "quota_books": _pl("assessment reason", "Writing quota not met: books read"),
+    "quota_notes_monthly": _pl("assessment reason", "Writing quota not met: reading notes every month"),
 }
 #: Several writing quotas not met (``assessment.joined_reasons``): one sentence naming each.
 QUOTAS_NOT_MET = _pl("assessment reason", "Writing quotas not met: %(quotas)s")
@@ -1051,6 +1052,7 @@ QUOTA_NAMES: dict[str, tuple[str, str]] = {
     "quota_paper": _pl("writing quota", "paper or teaching essay"),
     "quota_reflections": _pl("writing quota", "teaching reflections"),
     "quota_books": _pl("writing quota", "books read"),
+    "quota_notes_monthly": _pl("writing quota", "reading notes every month"),
 }
 QUOTA_LIST = _pl("writing quota", ", ")
 

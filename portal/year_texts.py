@@ -8,12 +8,13 @@ teacher home, the school summary page (``home/_quotas.html``, ``home/_warnings.h
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from flask import has_app_context
 from flask_babel import force_locale
 
-from portal.assessment import QuotaFact
+from portal.assessment import QuotaFact, Shortfall, YearFacts, shortfalls
 from portal.hours import fmt
 from portal.i18n import gettext, month_text, pgettext
 from portal.messages import norm_lang
@@ -111,9 +112,7 @@ def warning_text(w: Any, lang: str | None = None) -> str:
     if w.kind == "absence":
         n, h, limit = w.semester, fmt(w.hours), fmt(w.limit)
         if w.severe:
-            return _in(lang, lambda: gettext(
-                "Semester %(n)s: %(h)s hours of unexcused absence reached the limit of %(limit)s hours.",
-                n=n, h=h, limit=limit))
+            return _absence_reached(n, h, limit, lang)
         return _in(lang, lambda: gettext(
             "Semester %(n)s: %(h)s hours of unexcused absence; at %(limit)s hours none of this year's hours count.",
             n=n, h=h, limit=limit))
@@ -122,6 +121,50 @@ def warning_text(w: Any, lang: str | None = None) -> str:
         return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s). %(short)s",
                                          quota=label, amount=amount, short=short))
     return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s).", quota=label, amount=amount))
+
+
+def _absence_reached(n: int, h: str, limit: str, lang: str | None) -> str:
+    """A semester's unexcused absence that reached the limit: the home's warning, and the reason
+    a year is not recognised on the record and its 学时证明 (:func:`shortfall_text`)."""
+    return _in(lang, lambda: gettext(
+        "Semester %(n)s: %(h)s hours of unexcused absence reached the limit of %(limit)s hours.",
+        n=n, h=h, limit=limit))
+
+
+def as_shortfall(s: Shortfall | Mapping[str, Any]) -> Shortfall:
+    """A shortfall as computed, or as a 学时证明 stored it (``verification.year_figures``' ``why``:
+    its hours as text, its quota as a JSON object)."""
+    if isinstance(s, Shortfall):
+        return s
+    quota = s.get("quota")
+    return Shortfall(str(s.get("kind", "")), int(s.get("semester") or 0), Decimal(str(s.get("hours") or 0)),
+                     Decimal(str(s.get("limit") or 0)), as_fact(quota) if quota else None)
+
+
+def shortfall_text(s: Shortfall | Mapping[str, Any], lang: str | None = None) -> str:
+    """Why a year is not met (:func:`portal.assessment.shortfalls`) in one sentence: the absence
+    as the home warns of it, the hours missing, a writing quota not met with its figures (and the
+    months short of notes)."""
+    s = as_shortfall(s)
+    if s.kind == "absence":
+        return _absence_reached(s.semester, fmt(s.hours), fmt(s.limit), lang)
+    if s.kind == "hours":
+        short, total, required = fmt(s.limit - s.hours), fmt(s.hours) or "0", fmt(s.limit)
+        return _in(lang, lambda: gettext(
+            "%(short)s hours short: %(total)s of the %(required)s hours required were credited.",
+            short=short, total=total, required=required))
+    if s.quota is None:
+        return s.kind
+    q = s.quota
+    label, amount, short_months = quota_label(q, lang), quota_amount(q, lang), quota_short(q, lang)
+    said = _in(lang, lambda: gettext("Not met: %(quota)s (%(amount)s).", quota=label, amount=amount))
+    return f"{said} {short_months}" if short_months else said
+
+
+def shortfall_texts(facts: YearFacts, status: str, lang: str | None = None) -> list[str]:
+    """Why a year assessed ``status`` is not met, a sentence each (:func:`shortfall_text`): what
+    the teacher's record and their 学时证明 print in its 说明, under the assessment's reason."""
+    return [shortfall_text(f, lang) for f in shortfalls(facts, status)]
 
 
 def warnings_text(ws: list[Any], lang: str | None = None) -> str:

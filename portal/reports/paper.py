@@ -70,13 +70,14 @@ def _line(user: User, hours: Any, status: str | None = None) -> dict[str, Any]:
     return line if status is None else {**line, "status": status}
 
 
-def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None = None, quotas: bool = False,
+def _year_line(ty: credits.TeacherYear, type_keys: list[str], status: str | None = None, record: bool = False,
                **more: Any) -> dict[str, Any]:
     """A teacher's year as a 学时证明 or a 学时汇总表's line prints it: its total (and ``status``,
     printed on the line), and every other figure it prints (:func:`verification.year_figures`;
-    ``quotas``: a 学时证明's quotas short in some month), from the very year the form is rendered from."""
+    ``record``: a 学时证明's quotas short in some month and why the year is not met), from the very
+    year the form is rendered from."""
     return {**_line(ty.user, ty.facts.total_hours, status),
-            verification.FIGURES: verification.year_figures(ty.facts, ty.assessment, type_keys, quotas), **more}
+            verification.FIGURES: verification.year_figures(ty.facts, ty.assessment, type_keys, record), **more}
 
 
 # -- 学分认定表 ---------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     entries = credits.entries_for(teacher.id, school.id, year)
     absences = credits.absences_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,
-               "lines": [_year_line(ty, [], quotas=True)],
+               "lines": [_year_line(ty, [], record=True)],
                # the activities it lists, so that /verify shows them too: a line changed on the
                # paper (another activity, other hours) with the total kept is seen there
                "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries],
@@ -255,6 +256,7 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     return Printed(code, render_document(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
         absences=absences, months_short=months_short(ty, lang),
+        why=year_texts.shortfall_texts(ty.facts, ty.assessment.status, lang),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
     ))
 

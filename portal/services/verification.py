@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal import year_texts
-from portal.assessment import Assessment, QuotaFact, YearFacts
+from portal.assessment import Assessment, QuotaFact, YearFacts, shortfalls
 from portal.database import write_transaction
 from portal.extensions import db
 from portal.hours import fmt
@@ -119,23 +119,31 @@ def hours_text(value: Decimal | None) -> str:
 
 
 def year_figures(facts: YearFacts, assessment: Assessment, type_keys: Sequence[str] = (),
-                 quotas: bool = False) -> dict[str, Any]:
+                 record: bool = False) -> dict[str, Any]:
     """What a 学时证明, or a 学时汇总表's line, prints of a teacher's year besides its total and
     assessment: each type's hours (the summary's columns, ``type_keys``), the required hours,
     each semester's unexcused absence and the assessment's reason (its 说明: an exemption, the
-    semester over the absence limit, the writing quotas not met); with ``quotas`` (a 学时证明),
-    the quotas it prints under them (:func:`printed_quotas`)."""
-    out = {
+    semester over the absence limit, the writing quotas not met); with ``record`` (a 学时证明),
+    the quotas it prints under them (:func:`printed_quotas`) and why the year is not met
+    (``why``: :func:`portal.assessment.shortfalls`, its hours as text)."""
+    out: dict[str, Any] = {
         "by_type": {key: hours_text(facts.by_type.get(key, credits.ZERO)) for key in type_keys},
         "required": hours_text(facts.required_hours),
         "absent": {str(s): hours_text(facts.absent_hours.get(s, credits.ZERO)) for s in SEMESTERS},
         "reason": assessment.reason or "",
     }
-    if quotas:
-        out["quotas"] = {f"{q.key}-{q.semester}": {"key": q.key, "semester": q.semester, "done": q.done,
-                                                   "target": q.target, "unit": q.unit, "short": list(q.short)}
-                         for q in printed_quotas(facts)}
+    if record:
+        out["quotas"] = {f"{q.key}-{q.semester}": _quota_data(q) for q in printed_quotas(facts)}
+        out["why"] = [{"kind": f.kind, "semester": f.semester, "hours": hours_text(f.hours),
+                       "limit": hours_text(f.limit), "quota": _quota_data(f.quota) if f.quota else None}
+                      for f in shortfalls(facts, assessment.status)]
     return out
+
+
+def _quota_data(q: QuotaFact) -> dict[str, Any]:
+    """A writing quota as a printed form keeps it (:func:`year_texts.as_fact` reads it back)."""
+    return {"key": q.key, "semester": q.semester, "done": q.done, "target": q.target, "unit": q.unit,
+            "short": list(q.short)}
 
 
 def printed_quotas(facts: YearFacts) -> list[QuotaFact]:
@@ -232,7 +240,7 @@ def _years_now(doc: IssuedDocument) -> dict[int, YearNow]:
         teacher = db.session.get_one(User, doc.user_id)
         ty = credits.teacher_year(teacher, school, doc.school_year)
         return {teacher.id: YearNow(teacher.display_name, ty.facts.total_hours, ty.assessment.status,
-                                    year_figures(ty.facts, ty.assessment, quotas=True))}
+                                    year_figures(ty.facts, ty.assessment, record=True))}
     # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
     # page should not aggregate a school's year on every look), else computed now
     rows: Sequence[credits.SummaryRow] | None = teacher_years.summary_rows(school, doc.school_year)
@@ -274,8 +282,9 @@ class StatusChange:
 @dataclass(frozen=True)
 class FigureChange:
     """A figure a 学时证明 or a 学时汇总表's line printed that the teacher's year no longer has:
-    ``figure`` is ``required``, ``absent:<semester>``, ``type:<type key>``, ``reason`` or
-    ``quota:<its name>`` (its values in words: :func:`_quota_words`), or of
+    ``figure`` is ``required``, ``absent:<semester>``, ``type:<type key>``, ``reason``,
+    ``quota:<its name>`` (its values in words: :func:`_quota_words`) or ``why`` (in words:
+    :func:`why_words`), or of
     a 学分认定表's line ``role``, ``attended`` or ``remark`` (:func:`_lines_changed`); the values
     as printed (hours as text, a reason or a role as its code, a remark in words)."""
 
@@ -379,7 +388,18 @@ def _figures_changed(doc: IssuedDocument, now: dict[int, YearNow]) -> list[Figur
             out += [FigureChange(name, f"quota:{year_texts.quota_label(was_q.get(key) or now_q[key])}",
                                  _quota_words(was_q.get(key)), _quota_words(now_q.get(key)))
                     for key in sorted(was_q.keys() | now_q.keys()) if was_q.get(key) != now_q.get(key)]
+        if "why" in printed:  # a 学时证明 printed since it says why the year is not met
+            was_why, now_why = printed["why"], year.figures.get("why", [])
+            if was_why != now_why:
+                out.append(FigureChange(name, "why", why_words(was_why), why_words(now_why)))
     return out
+
+
+def why_words(why: Sequence[Any]) -> str:
+    """Why a year is not met as a 学时证明 printed it (:func:`year_figures`' ``why``), or as it is
+    now, in the reader's words (:func:`year_texts.shortfall_text`): one sentence after another;
+    "—" for none."""
+    return " ".join(year_texts.shortfall_text(f) for f in why) or "—"
 
 
 def _lines_changed(doc: IssuedDocument, net: dict[int, Decimal]) -> list[FigureChange]:

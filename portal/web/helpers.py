@@ -325,6 +325,8 @@ def init_app(app: Flask) -> None:
         year_quota_label=year_texts.quota_label,
         year_quota_amount=year_texts.quota_amount,
         year_warning_text=year_texts.warning_text,
+        year_shortfall_texts=year_texts.shortfall_texts,
+        year_shortfall_text=year_texts.shortfall_text,
         absence_remark=credits.absence_remark,
         picker_rows=picker.rows,
     )
