@@ -271,7 +271,8 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
     A school without rows for the year (nothing written since it began) is computed by the
     same builder instead, read only; so is a school whose rows are older than the last month
     whose end alone moved its verdicts (:func:`quotas.month_turned`: it asks reading notes each
-    month and its quotas decide), until a write brings them up to the day."""
+    month and its quotas decide), until a write or the hourly :func:`month_end` brings them up to
+    the day — not a year the district closed, whose rows stay as accepted."""
     ids = [s.id for s in subset]
     out: dict[int, tuple[int, dict[str, int], Decimal]] = {}
     if not ids:
@@ -290,9 +291,11 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
         out[sid] = (teachers + n, by_status, total)
         written[sid] = min(oldest, written.get(sid, oldest))
     now = utcnow()
-    for s in subset:  # rows written before a month's end moved their verdicts: not the day's
-        if s.id in written and outdated(s, year, written[s.id], now):
-            del out[s.id]
+    # rows written before a month's end moved their verdicts: not the day's, unless the district
+    # closed the year (kept as accepted; asked only when some school's rows are that old)
+    old = [s.id for s in subset if s.id in written and outdated(s, year, written[s.id], now)]
+    for sid in set(old) - (_accepted(year, old) if old else set()):
+        del out[sid]
     missing = [s for s in subset if s.id not in out]
     if missing:
         for sid, rows in credits.year_rows(missing, year).items():
@@ -358,14 +361,14 @@ def data_years() -> list[str]:
     return sorted(found)
 
 
-def _accepted(year: str) -> set[int]:
-    """Schools whose ``year`` the district closed: their rows stay as accepted, whatever a
-    rebuild would compute today (the database refuses to write them, see :func:`years_of`)."""
-    return set(
-        db.session.execute(
-            select(YearLock.school_id).where(YearLock.school_year == year, locks.closes_year(YearLock))
-        ).scalars()
-    )
+def _accepted(year: str, among: Collection[int] | None = None) -> set[int]:
+    """Schools (of ``among``, when given) whose ``year`` the district closed: their rows stay as
+    accepted, whatever a rebuild would compute today (the database refuses to write them, see
+    :func:`years_of`)."""
+    q = select(YearLock.school_id).where(YearLock.school_year == year, locks.closes_year(YearLock))
+    if among is not None:
+        q = q.where(YearLock.school_id.in_(sorted(among)))
+    return set(db.session.execute(q).scalars())
 
 
 def rebuild(years: list[str] | None = None) -> int:
