@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.district_bench import timed  # noqa: E402
-from bench.run import Store, build_database, find_targets, machine, make_app, statements_per_page  # noqa: E402
+from bench.run import build_database, find_targets, machine, make_app, open_store, statements_per_page  # noqa: E402
 
 RULES_SET = datetime(2026, 12, 20, 4, 0, tzinfo=UTC)  # noon in Beijing
 FIRST_OF_MONTH = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)  # 00:30, 1 January 2027 in Beijing
@@ -95,10 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "yanxiu-bench"))
     args = ap.parse_args(argv)
     data = Path(args.data_dir)
-    instance = data / "instance"
-    instance.mkdir(parents=True, exist_ok=True)
-    os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
-    store = Store(data, args.postgres)
+    store, instance = open_store(data, args.postgres)
     name = f"s{args.schools}_t100_y2"
     if store.postgres is None:
         build_database(store, name, args.schools, 100, 2, instance)
