@@ -33,7 +33,16 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Store, build_database, client_of, find_targets, machine, make_app, statements_per_page  # noqa: E402
+from bench.run import (  # noqa: E402
+    Store,
+    build_database,
+    client_of,
+    find_targets,
+    machine,
+    make_app,
+    open_store,
+    statements_per_page,
+)
 
 PAGES = ("district dashboard", "submissions queue", "district")
 
@@ -98,10 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.schools.split(",")]
     data = Path(args.data_dir)
-    instance = data / "instance"
-    instance.mkdir(parents=True, exist_ok=True)
-    os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
-    store = Store(data, args.postgres)
+    store, instance = open_store(data, args.postgres)
     print(f"machine: {machine()}; data on {store.describe()}")
     results = {size: measure(store, size, instance, args.n) for size in sizes}
     small, large = results[sizes[0]], results[sizes[-1]]

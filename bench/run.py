@@ -133,6 +133,15 @@ class Store:
             engine.dispose()
 
 
+def open_store(data: Path, postgres: str | None) -> tuple[Store, Path]:
+    """The benchmark databases in ``data`` (or on ``postgres``) and the instance folder every
+    app of the run uses (made, and named in the environment for the subprocesses)."""
+    instance = data / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
+    return Store(data, postgres), instance
+
+
 def make_app(uri: str, instance: Path, cache: bool = True):
     from bench.wsgi_bench import add_bench_routes
     from portal import create_app
@@ -646,10 +655,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data_dir)
     if args.fresh and data.exists():
         shutil.rmtree(data)
-    instance = data / "instance"
-    instance.mkdir(parents=True, exist_ok=True)
-    os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
-    store = Store(data, args.postgres)
+    store, instance = open_store(data, args.postgres)
     scales = {"1×": args.schools, f"{args.factor}×": args.schools * args.factor}
     info, stmts, rates, inproc = {}, {}, {}, {}
     targets = Targets()

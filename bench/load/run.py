@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Store, build_database, make_app, serve  # noqa: E402
+from bench.run import build_database, make_app, open_store, serve  # noqa: E402
 from bench.server_watch import TreeReport, Watch, postmaster_pid  # noqa: E402
 
 P95_GOAL_MS = 250
@@ -172,10 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = [int(n) for n in args.users.split(",")]
 
     data = Path(args.data_dir)
-    instance = data / "instance"
-    instance.mkdir(parents=True, exist_ok=True)
-    os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
-    store = Store(data, args.postgres)
+    store, instance = open_store(data, args.postgres)
     name = f"load_s{args.schools}_t100_y1"
     used = UsedSlices(data / f"{name}-slices.json")
     if args.rebuild:

@@ -204,12 +204,18 @@ def month_turned(rule: Callable[[str], Any], year: str, zone: str, now: datetime
     stored before it (``TeacherYearRow.updated_at``) may no longer be the day's
     (``teacher_years.counts_by_school``); a figure cached before it is not reused
     (``overview.district_overview``)."""
-    if not per_month(rule) or not rule("quotas_decide"):
+    if not turns_by_clock(rule):
         return None
     begins = month_params(year, zone)  # month_M: when month M begins; month_0: the next year
     ends = (begins[f"month_{after}"] for m, after in zip(SCHOOL_YEAR_MONTHS, [*SCHOOL_YEAR_MONTHS[1:], 0], strict=True)
             if m not in HOLIDAY_MONTHS)
     return max((end for end in ends if end <= now), default=None)
+
+
+def turns_by_clock(rule: Callable[[str], Any]) -> bool:
+    """Whether a month's end alone moves verdicts under these rules (:func:`month_turned`): the
+    school asks reading notes each month and its quotas decide the year."""
+    return bool(per_month(rule) and rule("quotas_decide"))
 
 
 def per_month(rule: Callable[[str], Any]) -> int:

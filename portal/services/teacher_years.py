@@ -26,6 +26,7 @@ the other writer until commit (PostgreSQL; SQLite has one writer at a time).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -46,8 +47,9 @@ from sqlalchemy import (
     union,
 )
 
+from portal import jobs
 from portal.assessment import STATUSES, hours_recognised
-from portal.database import keep_compiled, read_rows
+from portal.database import keep_compiled, read_rows, write_transaction
 from portal.extensions import db
 from portal.models import (
     TEACHER,
@@ -62,9 +64,11 @@ from portal.models import (
     User,
     YearLock,
 )
+from portal.models.district import WHOLE_YEAR
 from portal.services import credits, locks, quotas
 from portal.timeutil import current_school_year, utcnow, zone_of
 
+log = logging.getLogger(__name__)
 ZERO = Decimal("0")
 REBUILD_BATCH = 50  # schools per year_rows call in a rebuild
 
@@ -196,6 +200,67 @@ def refresh_user(user_id: int, school_ids: Iterable[int]) -> None:
         refresh_people(sid, [user_id])
 
 
+# -- a month's end --------------------------------------------------------------------------
+
+
+def stale_years(now: datetime | None = None) -> list[tuple[int, str]]:
+    """(school id, year) of every stored year whose rows a month's end alone made stale: its
+    oldest row predates :func:`quotas.month_turned` (the school asks reading notes each month and
+    its quotas decide), and the district has not closed it (a closed year keeps its rows as
+    accepted). These are the schools :func:`counts_by_school` computes instead of reading. Two
+    statements whatever the number of schools: the schools, and one GROUP BY over the rows of
+    those whose rules the clock moves."""
+    now = now or utcnow()
+    ruled = {s.id: s for s in db.session.execute(select(School)).scalars() if quotas.turns_by_clock(s.rule)}
+    if not ruled:
+        return []
+    found = db.session.execute(
+        select(TeacherYearRow.school_id, TeacherYearRow.school_year, func.min(TeacherYearRow.updated_at))
+        .where(TeacherYearRow.school_id.in_(sorted(ruled)))
+        .group_by(TeacherYearRow.school_id, TeacherYearRow.school_year)
+        .having(~locks.closed_clause(TeacherYearRow.school_id, TeacherYearRow.school_year))
+        .order_by(TeacherYearRow.school_id, TeacherYearRow.school_year)
+    ).all()
+    return [(sid, year) for sid, year, oldest in found if outdated(ruled[sid], year, oldest, now)]
+
+
+def outdated(school: School, year: str, oldest: datetime, now: datetime) -> bool:
+    """Whether the school's stored rows of ``year``, the oldest written at ``oldest``, predate the
+    last month's end that moved its verdicts (:func:`quotas.month_turned`): not the day's."""
+    turn = quotas.month_turned(school.rule, year, school.timezone, now)
+    return turn is not None and oldest < turn
+
+
+@jobs.periodic("teacher_years.month_end", minute="2")  # every hour: a midnight passes somewhere
+def month_end() -> int:
+    """Bring the stored rows that a month's end made stale (:func:`stale_years`) up to the day,
+    each school's year in a transaction of its own through :func:`refresh` (every teacher, as
+    a rebuild computes them), so the district's figures read them again instead of computing
+    those schools on every view. Run hourly by the worker: a school's month ends at its own
+    midnight, whatever its zone's offset (half hours too). Idempotent: a second run finds
+    nothing stale and writes nothing. A year the district closed meanwhile is left as accepted.
+    A school whose refresh fails does not stop the others; the job then raises, and huey's
+    retry finds only what is still stale. Returns the school years refreshed."""
+    done, failed = 0, 0
+    stale = stale_years()
+    db.session.commit()  # the read ends: each school is read again in its own write
+    for sid, year in stale:
+        try:
+            with write_transaction():
+                locks.hold(sid)  # an acceptance waits for this write, or this write sees it
+                if locks.is_locked(sid, year, WHOLE_YEAR):
+                    continue
+                refresh(db.session.get_one(School, sid), year)
+            done += 1
+        except Exception:
+            log.exception("the rows of school %s, %s, after a month's end", sid, year)
+            failed += 1
+    if failed:
+        raise RuntimeError(f"{failed} school years not refreshed after a month's end (logged above)")
+    log.info("month's end: %s school years' rows refreshed", done)
+    return done
+
+
 # -- reading -------------------------------------------------------------------------------
 
 
@@ -206,7 +271,8 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
     A school without rows for the year (nothing written since it began) is computed by the
     same builder instead, read only; so is a school whose rows are older than the last month
     whose end alone moved its verdicts (:func:`quotas.month_turned`: it asks reading notes each
-    month and its quotas decide), until a write brings them up to the day."""
+    month and its quotas decide), until a write or the hourly :func:`month_end` brings them up to
+    the day — not a year the district closed, whose rows stay as accepted."""
     ids = [s.id for s in subset]
     out: dict[int, tuple[int, dict[str, int], Decimal]] = {}
     if not ids:
@@ -225,9 +291,11 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
         out[sid] = (teachers + n, by_status, total)
         written[sid] = min(oldest, written.get(sid, oldest))
     now = utcnow()
-    for s in subset:  # rows written before a month's end moved their verdicts: not the day's
-        if s.id in written and (turn := quotas.month_turned(s.rule, year, s.timezone, now)) and written[s.id] < turn:
-            del out[s.id]
+    # rows written before a month's end moved their verdicts: not the day's, unless the district
+    # closed the year (kept as accepted; asked only when some school's rows are that old)
+    old = [s.id for s in subset if s.id in written and outdated(s, year, written[s.id], now)]
+    for sid in set(old) - (_accepted(year, old) if old else set()):
+        del out[sid]
     missing = [s for s in subset if s.id not in out]
     if missing:
         for sid, rows in credits.year_rows(missing, year).items():
@@ -293,14 +361,14 @@ def data_years() -> list[str]:
     return sorted(found)
 
 
-def _accepted(year: str) -> set[int]:
-    """Schools whose ``year`` the district closed: their rows stay as accepted, whatever a
-    rebuild would compute today (the database refuses to write them, see :func:`years_of`)."""
-    return set(
-        db.session.execute(
-            select(YearLock.school_id).where(YearLock.school_year == year, locks.closes_year(YearLock))
-        ).scalars()
-    )
+def _accepted(year: str, among: Collection[int] | None = None) -> set[int]:
+    """Schools (of ``among``, when given) whose ``year`` the district closed: their rows stay as
+    accepted, whatever a rebuild would compute today (the database refuses to write them, see
+    :func:`years_of`)."""
+    q = select(YearLock.school_id).where(YearLock.school_year == year, locks.closes_year(YearLock))
+    if among is not None:
+        q = q.where(YearLock.school_id.in_(sorted(among)))
+    return set(db.session.execute(q).scalars())
 
 
 def rebuild(years: list[str] | None = None) -> int:
