@@ -94,6 +94,7 @@ class QueueCards:
             labels = self.labels[key]
             title = html_text(a.title)
             typed = self.typed if self.typed is not None and self.typed.activity_id == aid else None
+            rows = people_rows(item, item.adjustable, self.tx, labels, self.evidence_url, typed.hours if typed else None)
             here = str(self.here(f"activity-{aid}")) if self.here is not None else ""
             materials = ""
             if item.activity_evidence:
@@ -130,7 +131,7 @@ class QueueCards:
                 f"    {here}\n"
                 f'    <form method="post" action="{html_text(self.decide_url(aid))}" data-testid="decide-form-{aid}">\n'
                 f"      {hidden}{version}\n      \n      {head}"
-                f"{people_rows(item, item.adjustable, self.tx, labels, self.evidence_url, typed.hours if typed else None)}{foot}\n      "
+                f"{rows}{foot}\n      "
                 f"{materials}\n"
                 f'      <label class="form-label small" for="comment-{aid}">{tx["comment"]}</label>\n'
                 f'      <textarea class="form-control mb-2" id="comment-{aid}" name="comment" rows="2"'
