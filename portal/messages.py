@@ -1125,8 +1125,22 @@ def school_year_text(year: str, semester: int | None = None, lang: str | None = 
     first, _sep, second = year.partition("-")
     text = in_lang(msg("paper.school_year", first=first, second=second), lang)
     if semester in (1, 2):
-        text += " " + in_lang(msg(f"paper.semester_{semester}"), lang)
+        text += " " + semester_text(semester, lang)
     return text
+
+
+def semester_text(semester: Any, lang: str | None = None, *, first: bool = False) -> str:
+    """A semester in words, the one way every page, record and export writes it: 第一学期,
+    "first semester" (``first``: beginning a sentence, "First semester"). Anything but 1 or 2
+    is left as it is."""
+    try:
+        n = int(semester)
+    except (TypeError, ValueError):
+        return str(semester)
+    if n not in (1, 2):
+        return str(semester)
+    text = in_lang(msg(f"paper.semester_{n}"), lang)
+    return text[:1].upper() + text[1:] if first else text
 
 
 def heading(key: str, lang: str | None = None) -> str:
