@@ -6,35 +6,12 @@ refusal beside it with the hours per person and the comment as typed, and nothin
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from portal.demo import walk
 from portal.extensions import db
-from portal.models import Activity, Participation, School, TransitionLog, User
-from portal.services import activities
-from portal.timeutil import utcnow
-from workflows.definition import Phase
-
-
-@pytest.fixture
-def held(site) -> dict[str, int]:
-    """A held lecture of the demo school with teacher1 and teacher2, 4 hours."""
-    with site.app_context():
-        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
-        people = {u.username: u for u in db.session.execute(select(User)).scalars()}
-        start = utcnow() - timedelta(days=2)
-        act = activities.plan_activity(
-            school, people["organizer"], "lecture", "改了学时的讲座",
-            start.isoformat(timespec="minutes") + "+00:00",
-            (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+00:00", "4",
-            [{"user_id": people["teacher1"].id, "role": "attendee"}, {"user_id": people["teacher2"].id, "role": "attendee"}],
-            {"topic": "作业设计"})
-        walk(act, people["organizer"], people["reviewer"], Phase.AWAITING_REVIEW)
-        db.session.commit()
-        return {"act": act.id, "t1": people["teacher1"].id, "t2": people["teacher2"].id}
+from portal.models import Activity, Participation, TransitionLog
 
 
 def _card(page: str, aid: int) -> str:
@@ -62,20 +39,20 @@ def test_lowered_hours_without_a_reason_come_back_as_typed(site, as_user, held, 
     aid, t1, t2 = held["act"], held["t1"], held["t2"]
     reviewer = as_user("reviewer")
     shown = _fields(_card(reviewer.get(f"/review?lang={lang}").get_data(as_text=True), aid))
-    assert shown[f"hours-{t1}"] == "4"
+    assert shown[f"hours-{t1}"] == "1"
     before = _rows(site, aid)
-    r = reviewer.post(f"/review/{aid}", data={**shown, f"hours-{t1}": "2.5", "action": "approve", "comment": ""})
+    r = reviewer.post(f"/review/{aid}", data={**shown, f"hours-{t1}": "0.5", "action": "approve", "comment": ""})
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     card = _card(page, aid)
     assert refusal in card  # beside the card, not only at the top
     typed = _fields(card)
-    assert typed[f"hours-{t1}"] == "2.5" and typed[f"hours-{t2}"] == shown[f"hours-{t2}"]
-    assert typed[f"would-{t1}"] == "4"  # what the figure is: approving as typed still adjusts it
+    assert typed[f"hours-{t1}"] == "0.5" and typed[f"hours-{t2}"] == shown[f"hours-{t2}"]
+    assert typed[f"would-{t1}"] == "1"  # what the figure is: approving as typed still adjusts it
     assert _rows(site, aid) == before
     # the next page shows the figures again, not what was typed on a card long gone
     again = _fields(_card(reviewer.get("/review").get_data(as_text=True), aid))
-    assert again[f"hours-{t1}"] == "4"
+    assert again[f"hours-{t1}"] == "1"
 
 
 def test_a_return_without_a_comment_keeps_the_hours_and_a_comment_typed_with_hours_stays(site, as_user, held):
@@ -83,17 +60,17 @@ def test_a_return_without_a_comment_keeps_the_hours_and_a_comment_typed_with_hou
     reviewer = as_user("reviewer")
     shown = _fields(_card(reviewer.get("/review").get_data(as_text=True), aid))
     before = _rows(site, aid)
-    # 3 is over no limit, 9 is over the activity's 4 hours: refused, the comment kept
+    # 9 is over the activity's 4 hours: refused, the comment kept
     r = reviewer.post(f"/review/{aid}", data={**shown, f"hours-{t1}": "9", "action": "approve",
                                               "comment": "少了 <两> 节"})
     assert r.status_code == 422
     card = _card(r.get_data(as_text=True), aid)
     assert _fields(card)[f"hours-{t1}"] == "9"
     assert re.search(r'data-testid="comment-\d+">少了 &lt;两&gt; 节</textarea>', card)
-    r = reviewer.post(f"/review/{aid}", data={**shown, f"hours-{t1}": "3", "action": "return", "comment": " "})
+    r = reviewer.post(f"/review/{aid}", data={**shown, f"hours-{t1}": "0.5", "action": "return", "comment": " "})
     assert r.status_code == 422
     card = _card(r.get_data(as_text=True), aid)
-    assert "必须填写意见" in card and _fields(card)[f"hours-{t1}"] == "3"
+    assert "必须填写意见" in card and _fields(card)[f"hours-{t1}"] == "0.5"
     assert _rows(site, aid) == before
 
 
