@@ -97,7 +97,7 @@ TEXTS: dict[str, Any] = {
     "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),
     "submission.not_begun": _l("the school year %(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.semester_not_begun": _l(
-        "semester %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
+        "the %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
     "submission.changed": _l(
         "the school's figures of %(year)s changed since it submitted them (teachers concerned: %(teachers)s): "
@@ -214,7 +214,7 @@ TEXTS: dict[str, Any] = {
     "plan.hours_above_length": _l(
         "at most %(n)s hours: the activity lasts %(length)s, and an hour of training is at least a 45-minute lesson"
     ),
-    "plan.other_semester": _l("must be in the same semester as the start: semester %(semester)s of %(year)s ends on %(date)s"),
+    "plan.other_semester": _l("must be in the same semester as the start: the %(semester)s of %(year)s ends on %(date)s"),
     "duration.hours_minutes": _l("%(h)s h %(m)s min"),
     "plan.hours_role_above_most": _l(
         "at most %(n)s hours: the role %(role)s would be credited more than %(most)s hours, the most a record holds"
@@ -1166,6 +1166,16 @@ class RecordStatus:
 
     def __str__(self) -> str:
         return record_status(self.kind, self.status)
+
+
+@dataclass(frozen=True)
+class Semester:
+    """A semester as a message parameter: its words in the reader's language (:func:`semester_text`)."""
+
+    n: int
+
+    def __str__(self) -> str:
+        return semester_text(self.n)
 
 
 def record_style(kind: str, status: str) -> str:
