@@ -7,6 +7,14 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
+from portal.demo import DISTRICT
+from portal.extensions import db
+from portal.models import School, User
+from portal.policy import Actor
+from portal.services import districts
+
 
 def _home(as_user, lang: str) -> str:
     return as_user("teacher1").get(f"/?lang={lang}").get_data(as_text=True)
@@ -41,3 +49,19 @@ def test_the_months_short_of_notes_are_named_once_in_the_warning_read_first(as_u
         assert words in _block(page, "warnings", "</div>")
         assert page.count(words) == 1
         assert words not in _block(page, "quota-list", "</ul>")
+
+
+def test_the_activity_filter_and_the_submission_name_semesters_as_the_home_does(site, as_user):
+    with site.app_context():  # the demo's district collects semesters: the school picks which it sends
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        by = db.session.execute(select(User.id).where(User.username == DISTRICT[0])).scalar_one()
+        districts.update_settings(districts.get_district(school.district_id), {"submission_period": "semester"},
+                                  by=Actor.of(by, DISTRICT[2]))
+        db.session.commit()
+    admin = as_user("admin")
+    for lang, first, second in (("zh", "第一学期", "第二学期"), ("en", "First semester", "Second semester")):
+        listing = admin.get(f"/activities?semester=1&lang={lang}").get_data(as_text=True)
+        assert f'<option value="1" selected>{first}</option>' in listing and second in listing
+        page = admin.get(f"/submission?lang={lang}").get_data(as_text=True)
+        select_ = page.split('data-testid="submit-semester"')[1].split("</select>")[0]
+        assert f'<option value="1">{first}</option>' in select_ and f'<option value="2">{second}</option>' in select_
