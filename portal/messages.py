@@ -448,7 +448,7 @@ TEXTS: dict[str, Any] = {
     ),
     "notify.revoked": _l("The credited hours of %(title)s were revoked: %(comment)s"),
     "notify.absence_warning": _l(
-        "Unexcused absence in semester %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count."
+        "Unexcused absence in the %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count."
     ),
     "notify.deadline_announced": _l("The district set a deadline: %(title)s, due %(date)s. %(note)s"),
     "notify.deadline_due": _l("%(title)s is due on %(date)s, %(days)s"),
