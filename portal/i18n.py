@@ -264,6 +264,19 @@ def _month_text(year: int, month: int, locale: str) -> str:
     return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(locale))
 
 
+def month_name(month: int) -> str:
+    """A month of no particular year as the viewer's language names it, by Babel's calendar
+    data (skeleton ``MMM``): 10月, Oct (a school plan's months; Chinese outside a request)."""
+    ctx = _babel_context()
+    loc = (ctx.__dict__.get("babel_locale") or get_locale()) if ctx is not None else None
+    return _month_name(int(month), str(loc) if loc is not None else SUPPORTED[0])
+
+
+@lru_cache(maxsize=64)
+def _month_name(month: int, locale: str) -> str:
+    return format_skeleton("MMM", date(2000, month, 1), locale=_locale(locale))
+
+
 def lang_code() -> str:
     """'en' or 'zh' for plugin labels (``ActivityType.name``)."""
     return "en" if is_english() else "zh"

@@ -97,7 +97,7 @@ TEXTS: dict[str, Any] = {
     "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),
     "submission.not_begun": _l("the school year %(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.semester_not_begun": _l(
-        "semester %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
+        "the %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
     "submission.changed": _l(
         "the school's figures of %(year)s changed since it submitted them (teachers concerned: %(teachers)s): "
@@ -222,7 +222,7 @@ TEXTS: dict[str, Any] = {
     "plan.hours_above_length": _l(
         "at most %(n)s hours: the activity lasts %(length)s, and an hour of training is at least a 45-minute lesson"
     ),
-    "plan.other_semester": _l("must be in the same semester as the start: semester %(semester)s of %(year)s ends on %(date)s"),
+    "plan.other_semester": _l("must be in the same semester as the start: the %(semester)s of %(year)s ends on %(date)s"),
     "duration.hours_minutes": _l("%(h)s h %(m)s min"),
     "plan.hours_role_above_most": _l(
         "at most %(n)s hours: the role %(role)s would be credited more than %(most)s hours, the most a record holds"
@@ -456,7 +456,7 @@ TEXTS: dict[str, Any] = {
     ),
     "notify.revoked": _l("The credited hours of %(title)s were revoked: %(comment)s"),
     "notify.absence_warning": _l(
-        "Unexcused absence in semester %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count."
+        "Unexcused absence in the %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count."
     ),
     "notify.deadline_announced": _l("The district set a deadline: %(title)s, due %(date)s. %(note)s"),
     "notify.deadline_due": _l("%(title)s is due on %(date)s, %(days)s"),
@@ -1135,8 +1135,22 @@ def school_year_text(year: str, semester: int | None = None, lang: str | None = 
     first, _sep, second = year.partition("-")
     text = in_lang(msg("paper.school_year", first=first, second=second), lang)
     if semester in (1, 2):
-        text += " " + in_lang(msg(f"paper.semester_{semester}"), lang)
+        text += " " + semester_text(semester, lang)
     return text
+
+
+def semester_text(semester: Any, lang: str | None = None, *, first: bool = False) -> str:
+    """A semester in words, the one way every page, record and export writes it: 第一学期,
+    "first semester" (``first``: beginning a sentence, "First semester"). Anything but 1 or 2
+    is left as it is."""
+    try:
+        n = int(semester)
+    except (TypeError, ValueError):
+        return str(semester)
+    if n not in (1, 2):
+        return str(semester)
+    text = in_lang(msg(f"paper.semester_{n}"), lang)
+    return text[:1].upper() + text[1:] if first else text
 
 
 def heading(key: str, lang: str | None = None) -> str:
@@ -1162,6 +1176,16 @@ class RecordStatus:
 
     def __str__(self) -> str:
         return record_status(self.kind, self.status)
+
+
+@dataclass(frozen=True)
+class Semester:
+    """A semester as a message parameter: its words in the reader's language (:func:`semester_text`)."""
+
+    n: int
+
+    def __str__(self) -> str:
+        return semester_text(self.n)
 
 
 def record_style(kind: str, status: str) -> str:

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from portal.assessment import QuotaFact, Shortfall, YearFacts, shortfalls
 from portal.hours import fmt
 from portal.i18n import gettext, month_text, pgettext
-from portal.messages import norm_lang
+from portal.messages import norm_lang, semester_text
 from portal.timeutil import month_day
 
 
@@ -41,13 +41,13 @@ def as_fact(q: QuotaFact | Mapping[str, Any]) -> QuotaFact:
 
 
 def quota_label(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
-    """读书笔记, 论文或教学心得, 第1学期教学反思 …"""
+    """读书笔记, 论文或教学心得, 第一学期教学反思 …"""
     q = as_fact(q)
     sayings: dict[str, Callable[[], str]] = {
         "reading_notes": lambda: gettext("Reading notes"),
         "paper": lambda: gettext("Paper or teaching essay"),
-        "reflections": lambda: gettext("Teaching reflections, semester %(n)s", n=q.semester),
-        "books": lambda: gettext("Books read, semester %(n)s", n=q.semester),
+        "reflections": lambda: gettext("Teaching reflections, %(semester)s", semester=semester_text(q.semester, lang)),
+        "books": lambda: gettext("Books read, %(semester)s", semester=semester_text(q.semester, lang)),
         "notes_monthly": lambda: gettext("Months with enough reading notes"),
     }
     say = sayings.get(q.key)
@@ -110,12 +110,12 @@ def quota_figure(n: int, unit: str, lang: str | None = None) -> str:
 def warning_text(w: Any, lang: str | None = None) -> str:
     """A :class:`portal.services.forecast.YearWarning` in words."""
     if w.kind == "absence":
-        n, h, limit = w.semester, fmt(w.hours), fmt(w.limit)
+        n, h, limit = semester_text(w.semester, lang, first=True), fmt(w.hours), fmt(w.limit)
         if w.severe:
-            return _absence_reached(n, h, limit, lang)
+            return _absence_reached(w.semester, h, limit, lang)
         return _in(lang, lambda: gettext(
-            "Semester %(n)s: %(h)s hours of unexcused absence; at %(limit)s hours none of this year's hours count.",
-            n=n, h=h, limit=limit))
+            "%(semester)s: %(h)s hours of unexcused absence; at %(limit)s hours none of this year's hours count.",
+            semester=n, h=h, limit=limit))
     label, amount, short = quota_label(w.quota, lang), quota_amount(w.quota, lang), quota_short(w.quota, lang)
     if short:  # the months short of notes, named as the home's quota list names them
         return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s). %(short)s",
@@ -123,12 +123,13 @@ def warning_text(w: Any, lang: str | None = None) -> str:
     return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s).", quota=label, amount=amount))
 
 
-def _absence_reached(n: int, h: str, limit: str, lang: str | None) -> str:
+def _absence_reached(semester: int, h: str, limit: str, lang: str | None) -> str:
     """A semester's unexcused absence that reached the limit: the home's warning, and the reason
     a year is not recognised on the record and its 学时证明 (:func:`shortfall_text`)."""
+    n = semester_text(semester, lang, first=True)
     return _in(lang, lambda: gettext(
-        "Semester %(n)s: %(h)s hours of unexcused absence reached the limit of %(limit)s hours.",
-        n=n, h=h, limit=limit))
+        "%(semester)s: %(h)s hours of unexcused absence reached the limit of %(limit)s hours.",
+        semester=n, h=h, limit=limit))
 
 
 def as_shortfall(s: Shortfall | Mapping[str, Any]) -> Shortfall:

@@ -14,7 +14,7 @@ from portal.audit import csv_export, service
 from portal.current import allowed, require_school
 from portal.downloads import attachment
 from portal.errors import Invalid
-from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES, label, locale_of
+from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES, label, locale_of, school_year_text
 from portal.reports.views import headings_lang
 from portal.web import helpers
 from portal.web.helpers import link_args
@@ -69,8 +69,7 @@ def _event_cell(row: dict[str, Any], key: str) -> Any:
         return label(SUBMISSION_STATUSES[value]) if value in SUBMISSION_STATUSES else value
     if key == "activity_title":
         e = row["event"]
-        year = e["year"] if not e["semester"] else _("%(year)s, semester %(semester)s", year=e["year"],
-                                                         semester=e["semester"])
+        year = school_year_text(e["year"], e["semester"])  # 2026—2027学年 第一学期, as every page writes it
         return _("Submission of %(year)s, round %(round)s", year=year, round=e["round"])
     return value
 

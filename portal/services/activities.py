@@ -42,7 +42,7 @@ from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import MAX_HOURS, BadHours, fmt, length_text, most_hours_between, parse_hours
-from portal.messages import Joined, Msg, msg, shown
+from portal.messages import Joined, Msg, Semester, msg, shown
 from portal.models import (
     Activity,
     CheckIn,
@@ -355,7 +355,8 @@ def other_semester(start: datetime, end: datetime, zone: str) -> Msg | None:
     year, semester = school_year_of(first), semester_of(first)
     if (school_year_of(last), semester_of(last)) == (year, semester):
         return None
-    return msg("plan.other_semester", semester=semester, year=year, date=period_bounds(year, semester)[1].isoformat())
+    return msg("plan.other_semester", semester=Semester(semester), year=year,
+               date=period_bounds(year, semester)[1].isoformat())
 
 
 def plan_line(school_id: int, line_id: Any) -> SchoolPlanLine:

@@ -23,7 +23,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import SUPPORTED
-from portal.messages import Msg, msg
+from portal.messages import Msg, Semester, msg
 from portal.models import Notification, NotificationSetting, User
 from portal.services import access
 from portal.timeutil import utcnow
@@ -132,6 +132,8 @@ def text(n: Notification) -> Msg:
         params["hours"] = fmt(credited)
     if code == "notify.quota_behind" and params.get("short"):  # the months short: due now, named
         code = "notify.quota_months_short"
+    if isinstance(params.get("semester"), int):  # stored as its number, said in words (第一学期)
+        params["semester"] = Semester(params["semester"])
     if isinstance(params.get("days"), int):
         days = params["days"]
         params["days"] = (msg("notify.due_today") if days <= 0 else msg("notify.due_tomorrow") if days == 1

@@ -320,6 +320,11 @@ class PlanLine:
     done: Decimal
 
     @property
+    def unplanned(self) -> bool:
+        """A type the plan gives no hours: what it brought is not progress on the plan (no bar)."""
+        return self.key is not None and not self.planned
+
+    @property
     def percent(self) -> int:
         if not self.planned:
             return 100 if self.done else 0

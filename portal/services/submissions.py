@@ -25,7 +25,7 @@ from portal.database import is_sqlite, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import Msg, msg, shown
+from portal.messages import Msg, Semester, msg, shown
 from portal.models import (
     Activity,
     CreditEntry,
@@ -506,7 +506,8 @@ def _require_begun(school: School, school_year: str, semester: int) -> None:
     if to_local(utcnow(), zone_of(school)).date() < begins:
         if semester == WHOLE_YEAR:
             raise Conflict(msg("submission.not_begun", year=school_year, day=begins.isoformat()))
-        raise Conflict(msg("submission.semester_not_begun", year=school_year, semester=semester, day=begins.isoformat()))
+        raise Conflict(msg("submission.semester_not_begun", year=school_year, semester=Semester(semester),
+                           day=begins.isoformat()))
 
 
 def _accepted_already(school_id: int, school_year: str, semester: int) -> bool:

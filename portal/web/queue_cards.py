@@ -44,13 +44,24 @@ def _notice(message: Any, aid: int) -> str:
 
 
 @dataclass(frozen=True)
+class Typed:
+    """What a reviewer typed on a card whose decision was refused: shown again on it, so a
+    refusal ("请填写调整原因") costs them nothing they wrote. ``hours`` by user id, as typed."""
+
+    activity_id: int
+    comment: str
+    hours: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class QueueCards:
     """What every card and row of one page shares: ``tx`` the template's translated words
     (trusted catalogue text), ``labels`` the words by type (``review._labels``), the link
     builders (``helpers.id_url``), ``hidden`` the form's hidden fields (CSRF), the trigger
     sets that pick a button's style, ``here`` the template's ``messages_here`` macro when
-    messages wait beside an activity (None: none wait) and ``when`` the page's date format
-    (``helpers.local_time``)."""
+    messages wait beside an activity (None: none wait), ``when`` the page's date format
+    (``helpers.local_time``) and ``typed`` what the reviewer typed on a card whose decision was
+    just refused (None: nothing)."""
 
     tx: Mapping[str, str]
     labels: Mapping[str, Mapping[str, Any]]
@@ -62,6 +73,7 @@ class QueueCards:
     commenting: Collection[str]
     here: Callable[..., Any] | None
     when: Callable[[datetime], str]
+    typed: Typed | None = None
 
     def held(self, items: Iterable[Any]) -> Markup:
         """The cards of the held activities (``overview.QueueItem`` with ``allowed``, ``own``
@@ -81,6 +93,8 @@ class QueueCards:
             aid, key = int(a.id), a.type_key
             labels = self.labels[key]
             title = html_text(a.title)
+            typed = self.typed if self.typed is not None and self.typed.activity_id == aid else None
+            rows = people_rows(item, item.adjustable, self.tx, labels, self.evidence_url, typed.hours if typed else None)
             here = str(self.here(f"activity-{aid}")) if self.here is not None else ""
             materials = ""
             if item.activity_evidence:
@@ -117,11 +131,11 @@ class QueueCards:
                 f"    {here}\n"
                 f'    <form method="post" action="{html_text(self.decide_url(aid))}" data-testid="decide-form-{aid}">\n'
                 f"      {hidden}{version}\n      \n      {head}"
-                f"{people_rows(item, item.adjustable, self.tx, labels, self.evidence_url)}{foot}\n      "
+                f"{rows}{foot}\n      "
                 f"{materials}\n"
                 f'      <label class="form-label small" for="comment-{aid}">{tx["comment"]}</label>\n'
                 f'      <textarea class="form-control mb-2" id="comment-{aid}" name="comment" rows="2"'
-                f' data-testid="comment-{aid}"></textarea>\n'
+                f' data-testid="comment-{aid}">{html_text(typed.comment) if typed else ""}</textarea>\n'
                 f"      {own}\n"
                 '      <div class="d-flex flex-wrap gap-2">\n'
                 f"        {buttons}\n"

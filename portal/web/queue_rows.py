@@ -23,12 +23,14 @@ MARK = "\u2063N\u2063"  # where ``tx['at_most']`` takes the figure (the template
 
 
 def people_rows(
-    item: Any, editable: bool, tx: Mapping[str, str], labels: Mapping[str, Any], evidence_url: Callable[[int], str]
+    item: Any, editable: bool, tx: Mapping[str, str], labels: Mapping[str, Any], evidence_url: Callable[[int], str],
+    typed: Mapping[str, str] | None = None,
 ) -> Markup:
     """The ``<tr>`` of every participant of a queue item (``overview.QueueItem``), as the
     template's loop wrote them: ``editable`` when the viewer may adjust hours; ``tx`` the
     page's translated words (trusted catalogue text), ``labels`` the type's role and evidence
-    words (``review._labels``); ``evidence_url`` an evidence file's link by id."""
+    words (``review._labels``); ``evidence_url`` an evidence file's link by id; ``typed`` the
+    hours the reviewer typed by user id (a refused decision: kept in the boxes, not the figures)."""
     aid = int(item.activity.id)
     # the type's words escaped once (a handful), the catalogue's as plain text (trusted: no Markup
     # operations per row), each distinct figure written once (fmt: digits, nothing to escape; a
@@ -65,6 +67,7 @@ def people_rows(
             hours = figure[would_get]
         else:  # the inputs, and the most it may be
             uid, would = p.user_id, figure[would_get]
+            shown = html_text(typed[str(uid)]) if typed and str(uid) in typed else would
             limit = note = ""
             if qp.max_hours is not None:
                 most = figure[qp.max_hours]
@@ -72,7 +75,7 @@ def people_rows(
                 note = f'<div class="form-text" id="max-{aid}-{uid}">{at_most.replace(MARK, most)}</div>'
             hours = (
                 f'\n      <input type="hidden" name="would-{uid}" value="{would}">\n'
-                f'      <input class="form-control form-control-sm hours-input" name="hours-{uid}" value="{would}"'
+                f'      <input class="form-control form-control-sm hours-input" name="hours-{uid}" value="{shown}"'
                 f' inputmode="decimal"\n             aria-label="{hours_label}{colon}{name}"'
                 f' data-testid="hours-{aid}-{username}"\n'
                 f"             {limit}>\n      {note}\n      "

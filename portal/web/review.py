@@ -37,7 +37,7 @@ from portal.web.helpers import (
     trigger_label,
     type_name,
 )
-from portal.web.queue_cards import BULK_APPROVE, BULK_CREDIT, QueueCards
+from portal.web.queue_cards import BULK_APPROVE, BULK_CREDIT, QueueCards, Typed
 from workflows.definition import Phase, Transition
 
 bp = Blueprint("review", __name__)
@@ -46,9 +46,14 @@ bp = Blueprint("review", __name__)
 @bp.route("/review")
 @allowed(policy.may_review)
 def queue():
+    return _queue_page()
+
+
+def _queue_page(typed: Typed | None = None) -> str:
     """Two sections, each a page of a fixed number of activities oldest first (keyset links:
     ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
-    of both and the school's type settings come with them (one statement)."""
+    of both and the school's type settings come with them (one statement). ``typed``: what the
+    reviewer typed on a card whose decision was just refused, shown on it again."""
     school = require_school()
     args = request.args
     (held, reviewed), counts, settings = overview.review_sections(school.id, (
@@ -86,6 +91,7 @@ def queue():
         adjusting=adjusting,
         commenting=fixed.commenting,
         when=functools.partial(local_time, tz=zone_of(school)),  # the school's zone found once, not per card
+        typed=typed,
     )
     return render_template(
         "review/queue.html",
@@ -124,10 +130,16 @@ def _page_constants() -> _PageConstants:
             frozenset(_triggers_where(lambda t: t.adjusts_hours)),
             frozenset(_triggers_where(lambda t: t.comment_required)),
             id_url("activities.show", "activity_id"),
-            id_url("review.decide", "activity_id"),
+            _at_card(id_url("review.decide", "activity_id")),
             id_url("activities.evidence_file", "evidence_id"),
         )
     return found
+
+
+def _at_card(url: Callable[[int], str]) -> Callable[[int], str]:
+    """A decide form's address with its card's anchor: a refused decision is answered in place
+    (the queue again, 422) and the browser shows the card it was made on."""
+    return lambda activity_id: f"{url(activity_id)}#activity-{int(activity_id)}"
 
 
 def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
@@ -253,7 +265,10 @@ def decide(activity_id: int):
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours, request.form.get("version"))
     _report(act.id, act.title, error)
-    return redirect(url_for("review.queue", _anchor=f"activity-{activity_id}" if error else None))
+    if error:  # the queue again with the refusal beside the card and what was typed still in it
+        typed = {key[len("hours-"):]: value for key, value in request.form.items() if key.startswith("hours-")}
+        return _queue_page(Typed(activity_id, comment, typed)), 422
+    return redirect(url_for("review.queue"))
 
 
 def _report(activity_id: int, title: str, error: str | None) -> None:

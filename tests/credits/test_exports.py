@@ -54,7 +54,7 @@ def test_summary_csv_matches_the_ledger(ledger, staff):
     rows = _csv(exports.stream_summary_csv(ledger, YEAR))
     assert rows[0] == ["账号", "姓名", *_type_headings(), "合计学时", "应修学时",
                        "第一学期未请假缺席学时", "第二学期未请假缺席学时", "考核结果", "说明",
-                       "读书笔记", "论文或教学心得", "第1学期教学反思", "第1学期读书", "第2学期教学反思", "第2学期读书",
+                       "读书笔记", "论文或教学心得", "第一学期教学反思", "第一学期读书", "第二学期教学反思", "第二学期读书",
                        "提醒"]
     assert sorted(_type_headings()) == sorted(["专题讲座", "教学观摩", "师徒结对", "课题研究", "参观考察"])
     by_user = _by_user(rows)

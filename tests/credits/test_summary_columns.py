@@ -20,7 +20,7 @@ from tests.support.sessions import log_in
 from tests.support.texts import prose
 
 YEAR = "2026-2027"
-QUOTA_HEADS_ZH = ["读书笔记", "论文或教学心得", "第1学期教学反思", "第1学期读书", "第2学期教学反思", "第2学期读书"]
+QUOTA_HEADS_ZH = ["读书笔记", "论文或教学心得", "第一学期教学反思", "第一学期读书", "第二学期教学反思", "第二学期读书"]
 
 
 def _csv(data: bytes) -> list[list[str]]:
@@ -52,7 +52,7 @@ def test_page_csv_xlsx_and_api_agree(app, client, s1, staff):
     assert rows[0][-7:] == [*QUOTA_HEADS_ZH, "提醒"]
     line = _row(rows, "t1")
     assert line["读书笔记"] == "6,200 / 10,000 字" and line["论文或教学心得"] == "0 / 1 篇"
-    assert line["提醒"].split("\n")[0] == "第1学期：未请假缺席已达 3 学时；累计达到 5 学时，本学年学时将全部不予认定。"
+    assert line["提醒"].split("\n")[0] == "第一学期：未请假缺席已达 3 学时；累计达到 5 学时，本学年学时将全部不予认定。"
     assert line["提醒"] == "\n".join(warning_text(w, "zh") for w in ws)
     assert _row(rows, "t2")["读书笔记"] == "0 / 10,000 字"
 
@@ -66,7 +66,7 @@ def test_page_csv_xlsx_and_api_agree(app, client, s1, staff):
     assert en[0][-7:-5] == ["Reading notes", "Paper or teaching essay"] and en[0][-1] == "Warnings"
     en_line = _row(en, "t1")
     assert en_line["Reading notes"] == "6,200 of 10,000 characters"
-    assert en_line["Warnings"].startswith("Semester 1: 3 hours of unexcused absence; at 5 hours")
+    assert en_line["Warnings"].startswith("First semester: 3 hours of unexcused absence; at 5 hours")
 
     log_in(client, staff["admin"], s1.id)
     page = client.get(f"/reports/summary?year={YEAR}").text

@@ -239,12 +239,12 @@ def test_a_semesters_acceptance_ends_its_warnings(app, world):
         return {
             "outlook": {(w["kind"], w.get("quota", {}).get("key", ""), w["semester"]) for w in outlook["warnings"]},
             "report": {(w["kind"], w.get("quota", {}).get("key", ""), w["semester"]) for w in row["warnings"]},
-            "home": {"reflections-1" if "第1学期教学反思进度落后" in home else "",
+            "home": {"reflections-1" if "第一学期教学反思进度落后" in home else "",
                      "absence" if 'data-testid="warning-absence"' in home else ""} - {""},
             "summary": {"absence" if 'data-warning="absence"' in summary else "",
-                        "reflections-1" if "第1学期教学反思进度落后" in summary else ""} - {""},
-            "csv": {"absence" if "第1学期：未请假缺席" in csv_warnings else "",
-                    "reflections-1" if "第1学期教学反思进度落后" in csv_warnings else ""} - {""},
+                        "reflections-1" if "第一学期教学反思进度落后" in summary else ""} - {""},
+            "csv": {"absence" if "第一学期：未请假缺席" in csv_warnings else "",
+                    "reflections-1" if "第一学期教学反思进度落后" in csv_warnings else ""} - {""},
         }
 
     before = warned()

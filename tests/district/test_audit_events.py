@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from portal.models import SubmissionEvent, TransitionLog
 from portal.policy import Actor
 from portal.services import access, submissions
 from tests.credits.helpers import login
-from tests.district.conftest import YEAR
+from tests.district.conftest import YEAR, submit_semester
 
 
 @pytest.fixture
@@ -125,3 +126,14 @@ def test_the_audit_page_and_csv(app, world, steps, lang):
     body = client.get(f"/admin/audit.csv?headings={lang}").data.decode("utf-8-sig")  # the file asks its language
     rows = list(csv.reader(io.StringIO(body)))
     assert [r[4] for r in rows[1:6]] == [words[3], words[2], words[0], words[1], words[0]]  # the page's words
+
+
+@pytest.mark.parametrize(("lang", "period"), [("zh", "第一学期"), ("en", "first semester")])
+def test_a_semesters_submission_in_the_audit_names_the_semester_in_words(app, by_semester, lang, period):
+    """The audit wrote a semester's round "2026-2027学年第1学期": a semester is written one way
+    everywhere (``messages.semester_text``), 第一学期 as the record and the PDF write it."""
+    submit_semester(by_semester, 1)
+    client = login(app.test_client(), by_semester.staff["admin"], by_semester.s1)
+    client.get(f"/lang/{lang}")
+    body = client.get("/admin/audit").get_data(as_text=True).split("<tbody")[-1]
+    assert period in body and not re.search(r"第\s*1\s*学期|semester 1\b", body)

@@ -112,3 +112,17 @@ def test_the_plan_through_the_api(app, world):
     other = {"Authorization": f"Bearer {tokens.issue(world.reviewer2).token}"}
     r = client.post(f"/api/v1/school-plans/{plan['id']}/decision", json={"decision": "accept"}, headers=other)
     assert r.status_code == 404
+
+
+def test_the_plan_names_its_months(app, world):
+    """The 月份 column, the list to plan from and the month grid showed 10, 11 with no 月: a month
+    is named as the reader's language names it (10月, Oct), its value in the form stays the number."""
+    school = login(app.test_client(), world.staff["admin"], world.s1)
+    school_plans.save_plan(world.s1, YEAR, "", "50", LINES, by=_admin(world))
+    db.session.commit()
+    zh = school.get(f"/school-plan?year={YEAR}&lang=zh").get_data(as_text=True)
+    grid = zh.split('data-testid="school-plan-grid"')[1].split("</thead>")[0]
+    assert '<th class="text-center">10月</th>' in grid and '<th class="text-center">10</th>' not in grid
+    assert '<option value="10" selected>10月</option>' in zh
+    en = school.get(f"/school-plan?year={YEAR}&lang=en").get_data(as_text=True)
+    assert '<th class="text-center">Oct</th>' in en and '<option value="11" selected>Nov</option>' in en

@@ -36,8 +36,8 @@ def test_each_semester_is_shown_with_its_state_comment_and_changes(app, by_semes
     school = login(app.test_client(), world.staff["admin"], world.s1)
     page = school.get(f"/submission?year={YEAR}").get_data(as_text=True)
     one, two = _section(page, 1), _section(page, 2)
-    assert "第1学期 · " in one and 'data-testid="locked-note"' in one and "区里已审核通过本学期" in one
-    assert "第2学期 · " in two and '<strong data-testid="return-comment">请补录第二学期的签到。</strong>' in two
+    assert "第一学期 · " in one and 'data-testid="locked-note"' in one and "区里已审核通过本学期" in one
+    assert "第二学期 · " in two and '<strong data-testid="return-comment">请补录第二学期的签到。</strong>' in two
     assert 'data-testid="figures-period-2"' in page and page.count('data-testid="frozen-table"') == 2
     # sent again, then more hours credited in semester 2: the school is told before the district
     again = submit_semester(world, 2)

@@ -61,7 +61,7 @@ def test_the_exports_name_the_period_of_each_round(app, by_semester):
     for row in exported():
         assert (row["报送范围"], row["报送状态"], row["已锁定"]) == ("第一学期", "已通过，已锁定", "是")
     page = reviewer.get(f"/district/dashboard?year={YEAR}").get_data(as_text=True)
-    assert 'data-testid="share-S1-period">第1学期<' in page
+    assert 'data-testid="share-S1-period">第一学期<' in page
     submit_semester(world, 2)
     for row in exported():
         assert (row["报送范围"], row["报送状态"], row["已锁定"]) == ("第二学期", "已报送，待审核", "否")

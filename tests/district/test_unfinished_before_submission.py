@@ -152,12 +152,12 @@ def test_semesters_are_warned_about_one_by_one_and_an_accepted_one_not(app, worl
            start=datetime(2027, 3, 10, 14, 0), title="春季讲座")
     db.session.commit()
     page = _page(app, world)
-    assert "第1学期尚未认定学时的活动：3 项" in page and "第2学期尚未认定学时的活动：1 项" in page
+    assert "第一学期尚未认定学时的活动：3 项" in page and "第二学期尚未认定学时的活动：1 项" in page
     sub = submissions.submit(world.s1, YEAR, 1, by=access.actor(world.staff["admin"].id, world.s1.id))
     submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
     db.session.commit()
     page = _page(app, world)
-    assert "第1学期尚未认定" not in page and "第2学期尚未认定学时的活动：1 项" in page
+    assert "第一学期尚未认定" not in page and "第二学期尚未认定学时的活动：1 项" in page
     assert "春季讲座" in page and "计划中的讲座" not in page
 
 

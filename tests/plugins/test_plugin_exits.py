@@ -128,7 +128,7 @@ def test_a_credit_rule_that_exits_mid_approval_rolls_the_whole_write_back(make_a
     client = client_for(app, staff["reviewer"], school_id)
     r = client.post(f"/review/{act_id}", data={"action": "approve", "comment": "ok"})
     html = client.get(r.headers["Location"]).get_data(as_text=True) if r.status_code == 302 else r.get_data(as_text=True)
-    assert r.status_code in (302, 409), html[:500]
+    assert r.status_code in (302, 409, 422), html[:500]  # 422: the queue again, the refusal on the card
     assert STEP_NOTICE in html and PLUGIN not in html
     assert _state_and_history(app, act_id) == before
     with app.app_context():

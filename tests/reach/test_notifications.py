@@ -230,6 +230,8 @@ def test_absence_warning_at_the_threshold_and_again_at_the_limit(queued_app):
     reminders.remind_absence(utcnow())
     [warn] = notes("absence_warning", "teacher3")
     assert warn.params["hours"] == "3" and warn.params["limit"] == "5"
+    assert re.match(r"(第一|第二)学期：", notifications.text(warn).render("zh_Hans_CN"))  # the semester in words
+    assert re.match(r"Unexcused absence in the (first|second) semester: 3 hours", notifications.text(warn).english)
     reminders.remind_absence(utcnow())
     assert len(notes("absence_warning", "teacher3")) == 1
     db.session.execute(update(Participation).where(Participation.activity_id == act.id,

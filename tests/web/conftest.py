@@ -8,12 +8,19 @@ so nothing cached on ``g`` or in a session's identity map leaks from one request
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from portal.demo import DEMO_PASSWORD
+from portal.demo import DEMO_PASSWORD, walk
+from portal.extensions import db
+from portal.models import School, User
+from portal.services import activities
+from portal.timeutil import utcnow
+from workflows.definition import Phase
 
 
 def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD, follow: bool = False):
@@ -36,6 +43,26 @@ def as_user(site) -> Callable[[str], FlaskClient]:
         return c
 
     return make
+
+
+@pytest.fixture
+def held(site) -> dict[str, int]:
+    """A held lecture of the demo school: teacher1 attended 1 of 4 hours (3 h absent), teacher2 4."""
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        people = {u.username: u for u in db.session.execute(select(User)).scalars()}
+        start = utcnow() - timedelta(days=2)
+        act = activities.plan_activity(
+            school, people["organizer"], "lecture", "看过再定的讲座",
+            start.isoformat(timespec="minutes") + "+00:00",
+            (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+00:00", "4",
+            [{"user_id": people["teacher1"].id, "role": "attendee"}, {"user_id": people["teacher2"].id, "role": "attendee"}],
+            {"topic": "作业设计"})
+        walk(act, people["organizer"], people["reviewer"], Phase.AWAITING_REVIEW)
+        activities.record_attendance(act, people["organizer"], [
+            {"user_id": people["teacher1"].id, "attended_hours": "1", "absent_hours": "3", "excused_hours": "0"}])
+        db.session.commit()
+        return {"act": act.id, "t1": people["teacher1"].id, "t2": people["teacher2"].id}
 
 
 @pytest.fixture(scope="session", autouse=True)

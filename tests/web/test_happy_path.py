@@ -75,8 +75,8 @@ def test_lecture_from_plan_to_credited_hours(site, as_user):
     assert f'data-testid="waiting-{act_id}"' not in teacher.get("/").get_data(as_text=True)
 
     # return without a comment: refused, the error is shown, nothing changes
-    r = reviewer.post(f"/review/{act_id}", data={"action": "return", "comment": ""}, follow_redirects=True)
-    assert r.status_code == 200
+    r = reviewer.post(f"/review/{act_id}", data={"action": "return", "comment": ""})
+    assert r.status_code == 422 and "必须填写意见" in r.get_data(as_text=True)
     with site.app_context():
         assert db.session.get(Activity, act_id).state == "held"
     r = reviewer.post(f"/review/{act_id}", data={"action": "return", "comment": "请补充反思细节"})

@@ -55,9 +55,12 @@ def test_review_refusals_sit_on_the_card_in_words(site, as_user):
         message = card.split('data-testid="flash-danger"')[1].split("</div>")[0]
         assert not CODE_IN_BRACKETS.search(message), message
         assert f"活动 {act_id}" not in message and str(act_id) not in re.sub(r"\d+/\d+", "", message)
-    # one refusal, by its own decide form: back at the card, anchored
+    # one refusal, by its own decide form (its address anchored at the card): answered in place, on the card
+    assert f'action="/review/{refused[0]}#activity-{refused[0]}"' in html
     r = reviewer.post(f"/review/{refused[0]}", data={"action": "approve"})
-    assert r.headers["Location"].endswith(f"/review#activity-{refused[0]}")
+    assert r.status_code == 422
+    card = r.get_data(as_text=True).split(f'id="activity-{refused[0]}"')[1].split('class="card mb-3"')[0]
+    assert 'data-testid="flash-danger"' in card
 
 
 def test_no_english_codes_on_chinese_pages(site, as_user):

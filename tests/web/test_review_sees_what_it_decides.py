@@ -7,37 +7,12 @@ is refused, whole, until the reviewer has looked again."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from portal.demo import walk
 from portal.extensions import db
 from portal.models import Activity, Participation, School, TransitionLog, User
 from portal.services import activities
-from portal.timeutil import utcnow
-from workflows.definition import Phase
-
-
-@pytest.fixture
-def held(site) -> dict[str, int]:
-    """A held lecture of the demo school: teacher1 attended 1 of 4 hours (3 h absent), teacher2 4."""
-    with site.app_context():
-        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
-        people = {u.username: u for u in db.session.execute(select(User)).scalars()}
-        start = utcnow() - timedelta(days=2)
-        act = activities.plan_activity(
-            school, people["organizer"], "lecture", "看过再定的讲座",
-            start.isoformat(timespec="minutes") + "+00:00",
-            (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+00:00", "4",
-            [{"user_id": people["teacher1"].id, "role": "attendee"}, {"user_id": people["teacher2"].id, "role": "attendee"}],
-            {"topic": "作业设计"})
-        walk(act, people["organizer"], people["reviewer"], Phase.AWAITING_REVIEW)
-        activities.record_attendance(act, people["organizer"], [
-            {"user_id": people["teacher1"].id, "attended_hours": "1", "absent_hours": "3", "excused_hours": "0"}])
-        db.session.commit()
-        return {"act": act.id, "t1": people["teacher1"].id, "t2": people["teacher2"].id}
 
 
 def _card_form(page: str, aid: int) -> dict[str, str]:
