@@ -7,13 +7,14 @@ choice, then Chinese.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, support
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, get_month_names
 from flask import Flask, current_app, g, request, session
 from flask.globals import _cv_app
 from flask_babel import Domain, get_locale, get_translations
@@ -262,6 +263,39 @@ def month_text(day: date) -> str:
 @lru_cache(maxsize=512)
 def _month_text(year: int, month: int, locale: str) -> str:
     return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(locale))
+
+
+def months_text(days: Iterable[date], joiner: str) -> list[str]:
+    """Months in words, the year written once a run of months of one calendar year, where the
+    viewer's language writes it: 2026年9月、10月、11月 (the year first in Chinese), "September,
+    October, November 2026" (last in English). ``joiner`` joins the runs' months (the caller's
+    translated list separator); a list of the runs' texts."""
+    ctx = _babel_context()
+    loc = (ctx.__dict__.get("babel_locale") or get_locale()) if ctx is not None else None
+    return [_run_text(run, joiner, str(loc) if loc is not None else SUPPORTED[0])
+            for run in _year_runs(sorted(set((d.year, d.month) for d in days)))]
+
+
+def _year_runs(months: list[tuple[int, int]]) -> list[tuple[tuple[int, int], ...]]:
+    runs: list[list[tuple[int, int]]] = []
+    for ym in months:
+        if runs and runs[-1][-1][0] == ym[0]:
+            runs[-1].append(ym)
+        else:
+            runs.append([ym])
+    return [tuple(run) for run in runs]
+
+
+@lru_cache(maxsize=512)
+def _run_text(run: tuple[tuple[int, int], ...], joiner: str, locale: str) -> str:
+    if len(run) == 1:
+        return _month_text(*run[0], locale)
+    loc = _locale(locale)
+    full = [format_skeleton("yMMMM", date(y, m, 1), locale=loc) for y, m in run]
+    if full[0].startswith(str(run[0][0])):  # the year comes first (2026年9月): on the first month
+        return joiner.join([full[0], *(format_skeleton("MMMM", date(y, m, 1), locale=loc) for y, m in run[1:])])
+    names = get_month_names("wide", "format", locale=loc)  # the year comes last (September 2026)
+    return joiner.join([*(names[m] for _, m in run[:-1]), full[-1]])
 
 
 def month_name(month: int) -> str:

@@ -16,7 +16,7 @@ from flask_babel import force_locale
 
 from portal.assessment import QuotaFact, Shortfall, YearFacts, shortfalls
 from portal.hours import fmt
-from portal.i18n import gettext, month_text, pgettext
+from portal.i18n import gettext, months_text, pgettext
 from portal.messages import norm_lang, semester_text
 from portal.timeutil import month_day
 
@@ -82,13 +82,17 @@ def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> s
 
 
 def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
-    """The months a monthly quota is short in, in words ("" if none): "未达标月份：2026年10月、2026年11月",
-    "Months short: October 2026, November 2026" (kept as data as "2026-10": :func:`month_day`)."""
+    """The months a monthly quota is short in, in words ("" if none): "未达标月份：2026年10月、11月",
+    "Months short: October, November 2026" (the year once a run of one year's months:
+    :func:`portal.i18n.months_text`; kept as data as "2026-10": :func:`month_day`)."""
     short = q.short if isinstance(q, QuotaFact) else tuple(q.get("short") or ())
     if not short:
         return ""
-    return _in(lang, lambda: gettext("Months short: %(months)s",
-                                     months=gettext(", ").join(month_text(month_day(m)) for m in short)))
+    def words() -> str:
+        joiner = gettext(", ")
+        return gettext("Months short: %(months)s", months=joiner.join(months_text((month_day(m) for m in short), joiner)))
+
+    return _in(lang, words)
 
 
 def quota_cell(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
@@ -107,8 +111,10 @@ def quota_figure(n: int, unit: str, lang: str | None = None) -> str:
     return number
 
 
-def warning_text(w: Any, lang: str | None = None) -> str:
-    """A :class:`portal.services.forecast.YearWarning` in words."""
+def warning_text(w: Any, lang: str | None = None, *, months: bool = True) -> str:
+    """A :class:`portal.services.forecast.YearWarning` in words (``months``: with the months a
+    monthly quota is short in named; the school's summary, a row a teacher, gives the figures
+    only)."""
     if w.kind == "absence":
         n, h, limit = semester_text(w.semester, lang, first=True), fmt(w.hours), fmt(w.limit)
         if w.severe:
@@ -116,7 +122,8 @@ def warning_text(w: Any, lang: str | None = None) -> str:
         return _in(lang, lambda: gettext(
             "%(semester)s: %(h)s hours of unexcused absence; at %(limit)s hours none of this year's hours count.",
             semester=n, h=h, limit=limit))
-    label, amount, short = quota_label(w.quota, lang), quota_amount(w.quota, lang), quota_short(w.quota, lang)
+    label, amount = quota_label(w.quota, lang), quota_amount(w.quota, lang)
+    short = quota_short(w.quota, lang) if months else ""
     if short:  # the months short of notes, named as the home's quota list names them
         return _in(lang, lambda: gettext("Behind schedule: %(quota)s (%(amount)s). %(short)s",
                                          quota=label, amount=amount, short=short))

@@ -37,13 +37,12 @@ def _type_cell(label: str, hours: str) -> Markup:
 
 
 def _quota_cell(q: QuotaFact, exempt: bool) -> Markup:
-    """A quota column's cell: done against target and the months it is short in, red while not
-    met by a teacher it is asked of (an exempt teacher's figures are shown plain: nothing is
-    asked of them this year)."""
+    """A quota column's cell: done against target, red while not met by a teacher it is asked
+    of (an exempt teacher's figures are shown plain: nothing is asked of them this year). Not
+    the months short of notes (:func:`_warning_badge` says why; the spreadsheets' cell names
+    them, ``year_texts.quota_cell``)."""
     label, amount = escape(year_texts.quota_label(q)), escape(year_texts.quota_amount(q))
     met = "" if q.met or exempt else " text-danger"
-    if short := year_texts.quota_short(q):  # the months short of notes, under the figures
-        amount += Markup('<span class="d-block small">{}</span>').format(short)
     return Markup(f'<td class="num{met}" data-label="{label}" data-quota="{escape(q.key)}-{q.semester}">{amount}</td>')  # noqa: S704
 
 
@@ -64,10 +63,13 @@ _ROW = (
 
 
 def _warning_badge(w: forecast.YearWarning) -> str:
-    """A warning's badge, in the teacher home's words for it (:func:`year_texts.warning_text`)."""
+    """A warning's badge, in the teacher home's words for it (:func:`year_texts.warning_text`),
+    but for the months a monthly quota is short in: the summary is a row a teacher, printed
+    across A4, and their names ran a row to nine printed lines and the table past a phone's
+    width; each teacher's home, record and 学时证明 and the summary's spreadsheets name them."""
     tone = "text-bg-danger" if w.severe else "text-bg-warning"
     return (f'<span class="badge {tone} text-wrap text-start d-inline-block mb-1" data-warning="{escape(w.kind)}">'
-            f"{escape(year_texts.warning_text(w))}</span> ")
+            f"{escape(year_texts.warning_text(w, months=False))}</span> ")
 
 
 def _column_labels() -> dict[str, Markup]:

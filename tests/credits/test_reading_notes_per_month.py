@@ -72,9 +72,9 @@ def test_all_notes_in_one_month_is_short_and_n_a_month_meets_it(client, s1, staf
     assert _summary(s1, "t1") == q
     log_in(client, t1, s1.id)
     home = client.get("/?lang=zh_Hans_CN").text
-    assert "未达标月份：2026年10月、2026年11月" in home and "2026-10" not in home
+    assert "未达标月份：2026年10月、11月" in home and "2026-10" not in home
     page = client.get("/writing?lang=en").text
-    assert "Months short: October 2026, November 2026" in page and "2026-10" not in page
+    assert "Months short: October, November 2026" in page and "2026-10" not in page
     assert "读书笔记达标月数" in client.get("/writing?lang=zh_Hans_CN").text
     token = client.post("/api/v1/auth/token", json={"username": "t1", "password": f.PASSWORD}).get_json()["token"]
     got = client.get("/api/v1/me/writing", headers={"Authorization": f"Bearer {token}"}).get_json()

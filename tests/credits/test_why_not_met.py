@@ -31,8 +31,8 @@ pytestmark = pytest.mark.usefixtures("world")
 
 HOURS_ZH = "还差 44 学时：应修 50 学时，已认定 6 学时。"
 HOURS_EN = "44 hours short: 6 of the 50 hours required were credited."
-ABSENT_ZH = "第1学期：未请假缺席累计 5 学时，已达 5 学时，本学年学时不予认定。"
-ABSENT_EN = "Semester 1: 5 hours of unexcused absence reached the limit of 5 hours."
+ABSENT_ZH = "第一学期：未请假缺席累计 5 学时，已达 5 学时，本学年学时不予认定。"
+ABSENT_EN = "First semester: 5 hours of unexcused absence reached the limit of 5 hours."
 
 
 def _flat(text: str) -> str:

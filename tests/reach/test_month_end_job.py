@@ -20,6 +20,7 @@ from portal.services import schools, teacher_years, writing
 from portal.timeutil import parse_iso
 from tests.reach.conftest import periodic_due, queued_config, wait_for
 from tests.support import factories as f
+from tests.support.queued import waiting_jobs
 from tests.support.texts import prose
 
 YEAR = "2026-2027"
@@ -81,7 +82,7 @@ def test_the_worker_brings_the_rows_up_to_the_day_after_a_months_end(make_app, t
 
         wait_for(done)
     with app.app_context():
-        assert jobs.queue(app).huey.pending_count() == 0
+        assert waiting_jobs(jobs.queue(app).huey) == []
         now = parse_iso("2026-10-01T00:30", "Asia/Shanghai")
         after = _rows(monthly)
         # every teacher's row rewritten, at the job's time; only t1 wrote in September
