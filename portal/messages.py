@@ -932,12 +932,10 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "name": _pl("export", "Name"),
     "total": _pl("export", "Total hours"),
     "required": _pl("export", "Required hours"),
-    "absent_1": _pl("export", "Unexcused absence, semester 1"),
-    "absent_2": _pl("export", "Unexcused absence, semester 2"),
+    "absent_1": _pl("export", "Unexcused absence, first semester"),
+    "absent_2": _pl("export", "Unexcused absence, second semester"),
     # the printed summary's two absence columns, under one heading (absent_1 and absent_2 in one)
     "absent": _pl("export", "Hours of unexcused absence"),
-    "semester_1": _pl("export", "Semester 1"),
-    "semester_2": _pl("export", "Semester 2"),
     "status": _pl("export", "Status"),
     "note": _pl("export", "Note"),
     "semester": _pl("export", "Semester"),
@@ -1037,8 +1035,8 @@ RECORD_STYLES: dict[str, dict[str, str]] = {
 
 REASONS: dict[str, tuple[str, str]] = {
     "retirement_age": _pl("assessment reason", "Near retirement (women 50, men 55 by 31 December): not assessed"),
-    "absent_semester_1": _pl("assessment reason", "Unexcused absence limit reached in semester 1"),
-    "absent_semester_2": _pl("assessment reason", "Unexcused absence limit reached in semester 2"),
+    "absent_semester_1": _pl("assessment reason", "Unexcused absence limit reached in the first semester"),
+    "absent_semester_2": _pl("assessment reason", "Unexcused absence limit reached in the second semester"),
     "quota_reading_notes": _pl("assessment reason", "Writing quota not met: reading notes"),
     "quota_paper": _pl("assessment reason", "Writing quota not met: paper or teaching essay"),
     "quota_reflections": _pl("assessment reason", "Writing quota not met: teaching reflections"),

@@ -14,7 +14,15 @@ from portal.audit import csv_export, service
 from portal.current import allowed, require_school
 from portal.downloads import attachment
 from portal.errors import Invalid
-from portal.messages import KINDS, SUBMISSION_EVENTS, SUBMISSION_STATUSES, label, locale_of, school_year_text
+from portal.messages import (
+    KINDS,
+    SUBMISSION_EVENTS,
+    SUBMISSION_STATUSES,
+    label,
+    locale_of,
+    school_year_text,
+    semester_text,
+)
 from portal.reports.views import headings_lang
 from portal.web import helpers
 from portal.web.helpers import link_args
@@ -39,6 +47,8 @@ def shown(row: dict[str, Any], key: str) -> Any:
         return helpers.role_label(value, type_key)
     if key == "kind":
         return kind_label(value)
+    if key == "semester":  # First semester, as every page and export writes it
+        return semester_text(value, first=True)
     if key == "comment" and "hours" in row:  # recorded attendance: whose hours, old → new
         lines = _("; ").join(helpers.hours_change_text(change, name) for name, change in row["hours"])
         return _("%(name)s: %(message)s", name=helpers.hours_changed(len(row["hours"])), message=lines)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal.assessment import EXEMPT
 from portal.extensions import db
-from portal.messages import HEADINGS, _pl, heading, label, record_status, status_label
+from portal.messages import _pl, heading, label, record_status, semester_text, status_label
 from portal.models import School, YearSubmission
 from portal.models.district import WHOLE_YEAR
 from portal.reports.exports import QUOTA_HEAD, _xlsx_value, note_text, quota_text, stream_csv
@@ -37,7 +37,7 @@ _HEAD = {
 }
 #: the part of the year a row's submission covers (a district that collects semesters has a
 #: round for each): the state, lock and figures beside it are that period's
-PERIODS = {WHOLE_YEAR: _pl("export", "Whole year"), 1: HEADINGS["semester_1"], 2: HEADINGS["semester_2"]}
+WHOLE_YEAR_TEXT = _pl("export", "Whole year")
 YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
 
 
@@ -60,7 +60,8 @@ def _state(sub: YearSubmission | None, lang: str, closed: bool = False) -> tuple
     """The period the submission covers, its state and whether it is locked, in words (a school
     that sent nothing: locked when its year is ``closed``, by the district it was in before)."""
     status = sub.status if sub else "none"
-    period = label(PERIODS[sub.semester], lang) if sub is not None and sub.semester in PERIODS else ""
+    period = "" if sub is None else label(WHOLE_YEAR_TEXT, lang) if sub.semester == WHOLE_YEAR \
+        else semester_text(sub.semester, lang, first=True)  # First semester, as every page writes it
     locked = status == submissions.ACCEPTED or (sub is None and closed)
     return period, record_status("submission_export", status, lang), label(YES_NO[locked], lang)
 

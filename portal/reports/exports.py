@@ -47,6 +47,7 @@ from portal.messages import (
     norm_lang,
     reason_label,
     school_year_text,
+    semester_text,
     status_label,
 )
 from portal.models import Activity, CreditEntry, School, User
@@ -415,6 +416,7 @@ def ledger_rows(
         q = q.where(School.district_id == district_id)
     types: dict[str, str] = {}
     kinds = {k: label(v, lang) for k, v in KINDS.items()}
+    semesters = {n: semester_text(n, lang, first=True) for n in (1, 2)}  # First semester, as pages write it
     roles: dict[tuple[str, str], str] = {}
     for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
          created) in db.session.connection().execute(q):  # Core rows, streamed
@@ -425,7 +427,7 @@ def ledger_rows(
         if role_key not in roles:
             roles[role_key] = registry().role_name(key, role, lang)
         yield [
-            code, name, sy, sem, username, display, act_id, title, type_label,
+            code, name, sy, semesters.get(sem, sem), username, display, act_id, title, type_label,
             roles[role_key],
             hours, kinds.get(kind, kind), reason,
             local_date(created, tz),

@@ -76,7 +76,7 @@ def _column_labels() -> dict[str, Markup]:
     """The narrow layout's cell labels, as the table's headings say them (trusted catalogue
     text, as the template's ``_()`` gives it)."""
     say = {"l_total": "Total", "l_required": "Required", "l_status": "Status", "l_note": "Note",
-           "l_absence": "Unexcused absence (semester 1 / 2)", "l_warnings": "Warnings"}
+           "l_absence": "Unexcused absence (first / second semester)", "l_warnings": "Warnings"}
     return {k: Markup(gettext(v)) for k, v in say.items()}  # noqa: S704 (our catalogue)
 
 

@@ -76,7 +76,7 @@ def test_summary_csv_in_english(ledger):
     assert rows[0][:2] == ["Username", "Name"] and "Lecture" in rows[0] and "Research project" in rows[0]
     assert rows[0][-9:-7] == ["Status", "Note"] and rows[0][-1] == "Warnings"
     assert _by_user(rows)["t1"]["Status"] == "Short"
-    assert _by_user(rows)["t3"]["Note"] == "Unexcused absence limit reached in semester 1"
+    assert _by_user(rows)["t3"]["Note"] == "Unexcused absence limit reached in the first semester"
 
 
 def test_summary_xlsx_matches_the_csv(ledger):

@@ -35,5 +35,5 @@ def test_absence_on_either_side_of_the_semester_line_counts_in_its_semester_ever
     rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={YEAR}&headings=en")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     head, mine = rows[0], next(r for r in rows if r and r[0] == t4.username)
-    assert (mine[head.index("Unexcused absence, semester 1")], mine[head.index("Unexcused absence, semester 2")]) \
+    assert (mine[head.index("Unexcused absence, first semester")], mine[head.index("Unexcused absence, second semester")]) \
         == ("2", "3")

@@ -66,4 +66,4 @@ def test_the_exports_name_the_period_of_each_round(app, by_semester):
     for row in exported():
         assert (row["报送范围"], row["报送状态"], row["已锁定"]) == ("第二学期", "已报送，待审核", "否")
     english = reviewer.get(f"/district/submitted.csv?year={YEAR}&headings=en").get_data(as_text=True)
-    assert "Period submitted" in english and "Semester 2" in english
+    assert "Period submitted" in english and "Second semester" in english

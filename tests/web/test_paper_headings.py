@@ -75,7 +75,7 @@ def test_the_summarys_headings_keep_every_word_whole(as_user, site, tmp_path, la
         texts = [w.text for w in heads]
         assert not [t for t in texts if t.endswith(("-", "\u2010", "\u00ad"))], texts  # never hyphenated
         for heading in [*types, "Name", "Total hours", "Required hours", "Hours of unexcused absence",
-                        "Semester 1", "Semester 2", "Status", "Note"]:
+                        "First semester", "Second semester", "Status", "Note"]:
             for word in heading.split():
                 assert word in texts, (word, texts)
         assert "Observation" in texts and "Mentorship" in texts
