@@ -264,6 +264,20 @@ def decides_for_school(school_district_id: int | None, district_id: int) -> bool
     return school_district_id == district_id
 
 
+def sees_submission(sent_to: int, school_district_id: int | None, district_id: int) -> bool:
+    """Whether a district's staff read a submission (its page, figures, activities and evidence,
+    on the web and the API): one sent to their district, or one of a school in it now
+    (:func:`decides_for_school`: the district a school joined reads the year another district
+    accepted, as it may reopen it). Any other is another district's: not found."""
+    return sent_to == district_id or decides_for_school(school_district_id, district_id)
+
+
+def decides_submission_for(sent_to: int, school_district_id: int | None, district_id: int) -> bool:
+    """Whether a district's staff may accept or return a submission: one sent to their district,
+    of a school still in it (:func:`decides_for_school`)."""
+    return sent_to == district_id and decides_for_school(school_district_id, district_id)
+
+
 def may_decide_submission_of(actor: Actor, involved: Iterable[int]) -> bool:
     """Accept or return this submission: a district reviewer not ``involved`` in it
     (``submissions.involved``: its teachers, who submitted it, the school's staff) — a district

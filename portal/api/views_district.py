@@ -93,9 +93,18 @@ def _submission(submission_id: int) -> YearSubmission:
     return submissions.get(submission_id, seat.district_id)
 
 
+def _seen_submission(submission_id: int) -> YearSubmission:
+    """The path's submission as the caller's district reads it (``policy.sees_submission``): sent
+    to it, or of a school in it now (the year another district accepted, which it may reopen)."""
+    seat = _seat()
+    if submission_id > MAX_ID:
+        raise NotFound(msg("submission.not_found"))
+    return submissions.get_seen(submission_id, seat.district_id)
+
+
 def _viewed_submission(submission_id: int) -> YearSubmission:
     _viewer()
-    return _submission(submission_id)
+    return _seen_submission(submission_id)
 
 
 def _plan_of_district(plan_id: int) -> None:
@@ -202,7 +211,7 @@ def district_decide(submission_id: int) -> Submission:
 
 @bp.post("/district/submissions/<int:submission_id>/reopen")
 @operation(200, Submission, "The submission, reopened", json=Reopen, tag=TAG, school=False,
-           errors=(403, 409), finds=_submission)
+           errors=(403, 409), finds=_seen_submission)
 def district_reopen(submission_id: int) -> Submission:
     """Reopen an accepted (locked) school year, with a reason for the audit log (district staff)"""
     seat = _seat()

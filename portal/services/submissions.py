@@ -316,12 +316,12 @@ def get(submission_id: Any, district_id: int) -> YearSubmission:
     return _owned(submission_id, "district_id", district_id)
 
 
-def get_to_reopen(submission_id: Any, district_id: int) -> YearSubmission:
-    """A submission to reopen: one sent to this district, or one of a school that is in it now
-    (``policy.decides_for_school``: the district a school joined reopens the year another
-    district accepted); any other is 'not found'."""
+def get_seen(submission_id: Any, district_id: int) -> YearSubmission:
+    """A submission this district reads (``policy.sees_submission``): one sent to it, or one of
+    a school that is in it now (the district a school joined reads, and reopens, the year
+    another district accepted); any other is 'not found'."""
     sub = db.session.get(YearSubmission, submission_id) if access.id_in_range(submission_id) else None
-    if sub is None or district_id not in (sub.district_id, _school_district(sub.school_id)):
+    if sub is None or not policy.sees_submission(sub.district_id, _school_district(sub.school_id), district_id):
         raise NotFound(msg("submission.not_found"))
     return sub
 
@@ -463,7 +463,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     """Unlock an accepted year so the school can correct it (and submit it again); the reason
     goes into the audit log."""
     policy.require(policy.may_reopen_year(by), "policy.reopen_year")
-    sub = get_to_reopen(submission_id, district_id)
+    sub = get_seen(submission_id, district_id)
     _require_school_here(sub.school_id, district_id)
     policy.require(policy.may_reopen_year_of(by, involved(sub)), "submission.own_year")
     text = _comment(reason, "reason")

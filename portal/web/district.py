@@ -92,10 +92,14 @@ def queue():
 @bp.route("/district/submissions/<int:submission_id>")
 @allowed(policy.may_view_district)
 def submission(submission_id: int):
-    sub = submissions.get(submission_id, _district_id())
+    district_id = _district_id()
+    sub = submissions.get_seen(submission_id, district_id)
     school = db.session.get_one(School, sub.school_id)
     return render_template(
         "district/submission.html", sub=sub, school=school, events=submissions.events(sub),
+        # the district the school is in decides its year (policy.decides_for_school): the forms it may use
+        decides_here=policy.decides_submission_for(sub.district_id, school.district_id, district_id),
+        reopens_here=policy.decides_for_school(school.district_id, district_id),
         type_names=_type_names(), type_keys=registry().in_order(sub.by_type), district_view=True,
         involved=submissions.involved(sub), changed=_changed(sub),
     )
@@ -117,7 +121,7 @@ def _reasons(submission_id: int, fields: dict) -> list[str]:
             out.append(tr(value))
             continue
         if names is None:
-            rows = submissions.get(submission_id, _district_id()).rows or []
+            rows = submissions.get_seen(submission_id, _district_id()).rows or []
             names = {str(r["user_id"]): r["name"] for r in rows}
         out.extend(_("%(name)s: %(message)s", name=names.get(k) or shown(k, 20), message=tr(m)) for k, m in value.items())
     return out
@@ -164,7 +168,7 @@ def reopen(submission_id: int):
 @bp.route("/district/submissions/<int:submission_id>/summary.xlsx")
 @allowed(policy.may_view_district)
 def frozen_summary(submission_id: int):
-    sub = submissions.get(submission_id, _district_id())
+    sub = submissions.get_seen(submission_id, _district_id())
     return _xlsx(sub)
 
 
@@ -179,7 +183,7 @@ def _xlsx(sub) -> Response:
 @allowed(policy.may_view_district)
 def teacher(submission_id: int, user_id: int):
     """A teacher's frozen figures and the ledger lines behind them (read-only)."""
-    sub = submissions.get(submission_id, _district_id())
+    sub = submissions.get_seen(submission_id, _district_id())
     row = submissions.frozen_row(sub, user_id)
     entries = credits.entries_for(user_id, sub.school_id, sub.school_year, until=sub.submitted_at)  # behind the total
     school = db.session.get_one(School, sub.school_id)
@@ -191,7 +195,7 @@ def teacher(submission_id: int, user_id: int):
 @allowed(policy.may_view_district)
 def activity(submission_id: int, activity_id: int):
     """An activity of the submitting school with its attendance and evidence (read-only)."""
-    sub = submissions.get(submission_id, _district_id())
+    sub = submissions.get_seen(submission_id, _district_id())
     act = submissions.activity_of(sub, activity_id)  # of the submitted year only
     people = participants_with_users(act.id)
     evidence = list(db.session.execute(
@@ -207,7 +211,7 @@ def activity(submission_id: int, activity_id: int):
 def evidence(submission_id: int, evidence_id: int) -> Response:
     """A piece of evidence of the submitted year, as the school holds it (read-only): the file,
     or a written piece as text. Another district's, another school's or another year's: 404."""
-    sub = submissions.get(submission_id, _district_id())
+    sub = submissions.get_seen(submission_id, _district_id())
     ev, _act = submissions.evidence_of(sub, evidence_id)
     return evidence_response(ev)
 

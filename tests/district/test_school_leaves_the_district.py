@@ -168,3 +168,67 @@ def test_a_school_whose_year_waits_for_its_district_does_not_move_until_it_is_de
     assert again.district_id == world.d2.id
     assert db.session.execute(select(YearSubmission.district_id).order_by(YearSubmission.id)).scalars().all() == [
         world.d1.id, world.d2.id]
+
+
+def _reviewer_of_a_third_district():
+    from portal.services import users
+    from tests.support import factories as f
+
+    d3 = districts.create_district("D3", "第三区")
+    user = users.create_user("rev.d3", f.PASSWORD, "区审核三", None, ["district_reviewer"], district_id=d3.id)
+    db.session.commit()
+    return user
+
+
+def test_the_district_it_joined_reopens_the_year_on_the_page(app, world, moved):
+    """The page agrees with the policy (``policy.sees_submission``, ``decides_for_school``): D2,
+    which holds S1 now, reads the year D1 accepted and reopens it there (it was 404); D1 reads it
+    with no reopen form but a note of why; a third district finds nothing. Every refusal
+    changes nothing."""
+    url = f"/district/submissions/{moved.id}"
+    before = _state(moved.id)
+    old = login(app.test_client(), world.reviewer1)
+    page = old.get(f"{url}?lang=zh_Hans_CN").get_data(as_text=True)
+    assert 'data-testid="school-left-note"' in page and "该校已调出本区" in page
+    assert 'data-testid="reopen-form"' not in page
+    r = old.post(f"{url}/reopen?lang=zh_Hans_CN", data={"reason": "更正"}, follow_redirects=True)
+    assert r.status_code == 200 and "您不能再通过、退回或重新开放其学年" in r.get_data(as_text=True)
+    assert _state(moved.id) == before
+    stranger = login(app.test_client(), _reviewer_of_a_third_district())
+    for path in ("", "/summary.xlsx", f"/teachers/{moved.rows[0]['user_id']}"):
+        assert stranger.get(url + path).status_code == 404, path
+    assert stranger.post(f"{url}/reopen", data={"reason": "更正"}).status_code in (302, 303, 404)
+    assert _state(moved.id) == before
+    new = login(app.test_client(), world.reviewer2)
+    page = new.get(url).get_data(as_text=True)
+    assert 'data-testid="reopen-form"' in page and 'data-testid="school-left-note"' not in page
+    for path in ("/summary.xlsx", f"/teachers/{moved.rows[0]['user_id']}"):
+        assert new.get(url + path).status_code == 200, path
+    r = new.post(f"{url}/reopen?lang=zh_Hans_CN", data={"reason": "  "}, follow_redirects=True)
+    assert r.status_code == 200 and 'data-testid="reopen-form"' in r.get_data(as_text=True)
+    assert _state(moved.id) == before  # no reason: refused, on the page it came from
+    r = new.post(f"{url}/reopen", data={"reason": "更正"}, follow_redirects=True)
+    assert r.status_code == 200 and 'data-testid="reopen-form"' not in r.get_data(as_text=True)
+    assert _state(moved.id)[0] == "reopened" and _state(moved.id)[3] == 0
+
+
+def test_the_district_it_joined_reopens_the_year_on_the_api(app, world, moved):
+    """The API agrees: D2 reads the submission and reopens it (both were 404); D1's read stays
+    and its reopen is refused (403); a third district's are 404. Refusals change nothing."""
+    api = app.test_client()
+    url = f"/api/v1/district/submissions/{moved.id}"
+    before = _state(moved.id)
+    stranger = _bearer(_reviewer_of_a_third_district())
+    assert api.get(url, headers=stranger).status_code == 404
+    assert api.post(f"{url}/reopen", json={"reason": "更正"}, headers=stranger).status_code == 404
+    assert api.get(url, headers=_bearer(world.reviewer1)).status_code == 200
+    assert api.post(f"{url}/reopen", json={"reason": "更正"}, headers=_bearer(world.reviewer1)).status_code == 403
+    assert _state(moved.id) == before
+    mine = _bearer(world.reviewer2)
+    r = api.get(url, headers=mine)
+    assert r.status_code == 200 and r.get_json()["status"] == "accepted"
+    assert api.post(f"{url}/reopen", json={"reason": ""}, headers=mine).status_code == 422
+    assert _state(moved.id) == before
+    r = api.post(f"{url}/reopen", json={"reason": "更正"}, headers=mine)
+    assert r.status_code == 200 and r.get_json()["status"] == "reopened"
+    assert _state(moved.id)[3] == 0
