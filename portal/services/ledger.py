@@ -20,14 +20,22 @@ from portal.activity_types import ActivityType
 from portal.errors import Conflict
 from portal.hours import HALF, MAX_HOURS, fmt, present_at_most
 from portal.messages import msg
-from portal.models import Activity, CreditEntry, IssuedDocument, Participation, TransitionLog
+from portal.models import (
+    Activity,
+    CreditEntry,
+    IssuedDocument,
+    Participation,
+    SchoolPlanWriter,
+    TransitionLog,
+)
 from portal.plugin_data import hours_rule, reads_role_and_hours
 from portal.services.snapshots import activity_snapshot, participant_snapshot
 from portal.timeutil import utcnow
 from workflows import ActivitySnapshot, ParticipantSnapshot
 
 ZERO = Decimal("0")
-APPEND_ONLY = (CreditEntry, TransitionLog, IssuedDocument)  # issued documents: what /verify vouches for
+#: issued documents: what /verify vouches for; a plan's writers: who may not decide it (school_plans.involved)
+APPEND_ONLY = (CreditEntry, TransitionLog, IssuedDocument, SchoolPlanWriter)
 
 
 class AppendOnlyViolation(RuntimeError):

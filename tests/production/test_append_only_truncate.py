@@ -86,7 +86,8 @@ def test_the_truncate_triggers_are_installed_on_postgresql(app):
         with db.engine.connect() as conn:  # SQLite: the row triggers are what guards the tables
             names = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
         assert {"credit_entry_no_update", "credit_entry_no_delete", "transition_log_no_update",
-                "transition_log_no_delete", "issued_document_no_update", "issued_document_no_delete"} <= names
+                "transition_log_no_delete", "issued_document_no_update", "issued_document_no_delete",
+                "school_plan_writer_no_update", "school_plan_writer_no_delete"} <= names
         return
     with db.engine.connect() as conn:
         rows = conn.execute(
@@ -100,6 +101,7 @@ def test_the_truncate_triggers_are_installed_on_postgresql(app):
         ("credit_entry", "credit_entry_no_truncate", "O"),
         ("transition_log", "transition_log_no_truncate", "O"),
         ("issued_document", "issued_document_no_truncate", "O"),  # what each verification code certified
+        ("school_plan_writer", "school_plan_writer_no_truncate", "O"),  # who may not decide a plan
     }
 
 
