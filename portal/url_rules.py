@@ -55,6 +55,14 @@ def public_base_is_local() -> bool:
         return False
 
 
+def local_public_address() -> str | None:
+    """The public address when it names this machine only (:func:`public_base_is_local`), else
+    None: what the check-in screen and the pages that print forms warn about — a QR code or a
+    printed verification link to it opens nothing anywhere else. Never replaced by the request's
+    ``Host`` (anyone may send one): production refuses to start without ``YANXIU_PUBLIC_URL``."""
+    return public_base() if public_base_is_local() else None
+
+
 def site_path(endpoint: str, **values: Any) -> str:
     """The path of ``endpoint`` from the site's root, built outside any request too (a job,
     a feed): what a stored link or a ``next`` holds, the script root added where it is followed."""

@@ -21,7 +21,7 @@ from portal.services import access, activities
 from portal.services import checkin as service
 from portal.sorting import pinyin_key
 from portal.timeutil import utcnow
-from portal.url_rules import public_base, public_base_is_local, public_url
+from portal.url_rules import local_public_address, public_url
 from portal.web.forms import ConfirmForm
 
 bp = Blueprint("checkin", __name__)
@@ -62,8 +62,8 @@ def _screen_state(act: Activity, school: School) -> dict:
 @login_required
 def screen(activity_id: int):
     school, act = _organised(activity_id)
-    local = public_base() if public_base_is_local() else None  # phones cannot reach it
-    return render_template("checkin/screen.html", act=act, state=_screen_state(act, school), local_address=local)
+    return render_template("checkin/screen.html", act=act, state=_screen_state(act, school),
+                           local_address=local_public_address())  # phones cannot reach it
 
 
 @bp.route("/activities/<int:activity_id>/checkin/screen.json")

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from portal import i18n, messages, year_texts
+from portal import i18n, messages, url_rules, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.once import once_each
@@ -283,6 +283,7 @@ def init_app(app: Flask) -> None:
         messages_at=messages_at,
         school_year_text=messages.school_year_text,
         semester_text=messages.semester_text,
+        local_public_address=url_rules.local_public_address,  # printed links no one elsewhere opens
         month_name=i18n.month_name,
         nav_url=nav_url,
         site_url=site_url,
