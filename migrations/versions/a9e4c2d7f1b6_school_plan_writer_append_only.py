@@ -14,44 +14,19 @@ Create Date: 2026-12-06 22:00:00
 """
 from alembic import op
 
+from portal import append_only_triggers
+
 revision = "a9e4c2d7f1b6"
 down_revision = "f5c1d7a3e9b4"
 branch_labels = None
 depends_on = None
 
 TABLE = "school_plan_writer"
-OPERATIONS = ("UPDATE", "DELETE")
-
-
-def _name(operation: str) -> str:
-    return f"{TABLE}_no_{operation.lower()}"
 
 
 def upgrade():
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        for operation in OPERATIONS:
-            op.execute(
-                f"CREATE TRIGGER {_name(operation)} BEFORE {operation} ON {TABLE} "
-                "FOR EACH ROW EXECUTE FUNCTION yanxiu_append_only()"
-            )
-        op.execute(
-            f"CREATE TRIGGER {_name('TRUNCATE')} BEFORE TRUNCATE ON {TABLE} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION yanxiu_append_only()"
-        )
-    elif dialect == "sqlite":
-        for operation in OPERATIONS:
-            op.execute(
-                f"CREATE TRIGGER {_name(operation)} BEFORE {operation} ON {TABLE} "
-                f"BEGIN SELECT RAISE(ABORT, '{TABLE} rows are append-only ({operation} refused)'); END"
-            )
+    append_only_triggers.create(op, TABLE)
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
-    names = [*OPERATIONS, "TRUNCATE"] if dialect == "postgresql" else list(OPERATIONS)
-    for operation in names:
-        if dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {_name(operation)} ON {TABLE}")
-        elif dialect == "sqlite":
-            op.execute(f"DROP TRIGGER IF EXISTS {_name(operation)}")
+    append_only_triggers.drop(op, TABLE)
