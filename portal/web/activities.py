@@ -264,6 +264,15 @@ def _uncounted(evidence: list, school, year: str) -> dict[int, str]:
     return {e.id: tr(why) for e in notes if (why := quotas.uncounted(least, e.kind, e.char_count or 0))}
 
 
+class SignupRefused(NamedTuple):
+    """A refused opening (or change) of the sign-up, for the page drawn again in place: what the
+    organiser typed, kept in the form, and each field's reason beside it."""
+
+    message: str
+    typed: dict[str, str]
+    errors: dict[str, str]
+
+
 class _Steps(NamedTuple):
     """What the page says of a workflow's steps in a state: the steps out of it, each with who
     takes it, in words; and which triggers ask a comment, go back, or ask to confirm."""
@@ -305,7 +314,8 @@ def _organizer(organizer_id: int, people, history) -> Any:
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
           locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None,
-          handover_error: str | None = None, times_form: TimesForm | None = None):
+          handover_error: str | None = None, times_form: TimesForm | None = None,
+          signup_refused: SignupRefused | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -404,6 +414,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         handover_error=handover_error,
         confirm=ConfirmForm() if hand_to else None,  # the handover form's only
         times_form=times_form,
+        signup_refused=signup_refused,
         clash_lines=clash_lines,
     ), status
 
