@@ -300,6 +300,20 @@ def _steps(definition: Any, state: str) -> _Steps:
     ))
 
 
+def _checkin_ends(act, school, definition: Any, allowed: list[str], total: int) -> dict[str, str]:
+    """The steps the viewer may take that would end a check-in still open (marking it held at
+    its start closed the door on whoever came a minute late, with no way back), each with the
+    question the page asks first: until when it was open and how many have not checked in."""
+    ending = [t for t in allowed if not checkin.takes_checkin(definition.phase(definition.transition(t).dest))]
+    until = checkin.open_until(act, school, utcnow()) if ending else None
+    if until is None:
+        return {}
+    text = _("Check-in is open until %(time)s and %(n)s of %(total)s participants have not checked in: after "
+             "this step nobody can check in. Go on?", time=local_text(until, zone_of(school)),
+             n=max(total - checkin.count(act.id), 0), total=total)
+    return dict.fromkeys(ending, text)
+
+
 def _organizer(organizer_id: int, people, history) -> Any:
     """The organizer's account (``id``, ``display_name``) as the page has read it: among the
     participants, else among the history's actors (who planned it is its first), else read."""
@@ -368,6 +382,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     list_names = _list_names(history, names)
     definition = reg.engine.definition if reg else CORE
     steps = _steps(definition, act.state)
+    checkin_ends = _checkin_ends(act, school, definition, allowed, len(people))
     would_get, hours_notice = _would_get(reg, act, people, settings)
     # a school admin may give it to another organiser (read only then: the form's choices)
     hand_to = (handover.candidates(act) if not locked and policy.may_hand_over(current_actor())
@@ -394,6 +409,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         comment_required=steps.comment_required,
         going_back=steps.going_back,
         confirming=steps.confirming,
+        checkin_ends=checkin_ends,
         details=details,
         fragment=fragment,
         diagram_svg=diagram.svg(definition, act.state),
