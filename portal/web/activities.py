@@ -280,8 +280,15 @@ class _Steps(NamedTuple):
     next_steps: tuple[tuple[str, str], ...]
     comment_required: frozenset[str]
     going_back: frozenset[str]
-    confirming: frozenset[str]
+    confirming: dict[str, str]  # trigger → the question asked before it
 
+
+# The question a page asks before a step no later step puts back (``why_confirm``): it said only
+# 确定吗？, not what would be lost
+_CONFIRM: dict[str, Callable[[], str]] = {
+    "reverses_credits": lambda: _("The hours credited to its participants will be taken off their records. Go on?"),
+    "ends": lambda: _("This ends the activity: no later step brings it back. Go on?"),
+}
 
 _STEPS: KeptPer[_Steps] = KeptPer(512)  # (workflow, state, language): a few types of ~8 states
 
@@ -296,7 +303,7 @@ def _steps(definition: Any, state: str) -> _Steps:
               for t in definition.transitions if state in t.sources),
         frozenset(t.trigger for t in definition.transitions if t.comment_required),
         frozenset(t.trigger for t in definition.transitions if definition.goes_back(t)),
-        frozenset(t.trigger for t in definition.transitions if definition.asks_confirmation(t)),
+        {t.trigger: _CONFIRM[why]() for t in definition.transitions if (why := definition.why_confirm(t))},
     ))
 
 
