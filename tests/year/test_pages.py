@@ -193,7 +193,8 @@ def test_a_refused_sign_up_keeps_what_the_organiser_typed(site, as_user):
     the activity page with the old figures (empty for a new sign-up) and, for a sign-up already
     open, the form folded shut: what was typed lost, the reasons only in a banner at the top. The
     page is drawn again in place (422): the typed figures in the form, open, each reason beside its
-    field, in Chinese punctuation and in English; nothing written."""
+    field, in Chinese and in English; nothing written. A change refused says 报名设置未能修改, not
+    that the sign-up already open was not opened."""
     from portal.models import SignupWindow
 
     fresh = _one(site, select(Activity.id).where(Activity.type_key == "lecture", Activity.state == "planned",
@@ -219,6 +220,9 @@ def test_a_refused_sign_up_keeps_what_the_organiser_typed(site, as_user):
         assert 'data-testid="error-capacity"' in form and 'data-testid="error-closes_at"' in form
         details = r.get_data(as_text=True).split('data-testid="signup-form"')[0].rsplit("<details", 1)[1]
         assert details.startswith(' class="mt-3" open'), details[:40]
+        said = form.split('data-testid="signup-refused">', 1)[1].split("<", 1)[0]
+        assert said == {(fresh, "zh"): "报名未能开放", (opened, "zh"): "报名设置未能修改",
+                        (opened, "en"): "the sign-up was not changed"}[act, lang]  # not 未能开放 when open
         if lang == "zh":
             assert "名额须为 1 至 1000 人" in form and "报名须在活动开始" in form
             assert not re.search(r"[A-Za-z]{3,}", words), words
