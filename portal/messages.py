@@ -271,6 +271,7 @@ TEXTS: dict[str, Any] = {
     "audience.group_unknown": _l("a teaching group chosen is not a group of this school"),
     "signup.not_open": _l("this activity is not open for sign-up"),
     "signup.refused": _l("the sign-up was not opened"),
+    "signup.not_changed": _l("the sign-up was not changed"),
     "signup.capacity": _l("a capacity from 1 to %(n)s people is required"),
     "signup.closes_after_start": _l("sign-up must close before the activity starts (%(start)s)"),
     "signup.closes_past": _l("the closing time has already passed"),

@@ -204,7 +204,16 @@ class WorkflowDefinition:
     def asks_confirmation(self, t: Transition) -> bool:
         """Whether a page asks "are you sure?" before ``t``: it ends the activity or reverses
         posted credits, neither of which a later step puts back as it was."""
-        return t.reverses_credits or self.phase(t.dest) is Phase.CLOSED
+        return self.why_confirm(t) is not None
+
+    def why_confirm(self, t: Transition) -> str | None:
+        """Why a page asks before ``t`` (what its question says), or None: ``"reverses_credits"``
+        (the participants' credited hours are taken off), ``"ends"`` (into the closed phase)."""
+        if t.reverses_credits:
+            return "reverses_credits"
+        if self.phase(t.dest) is Phase.CLOSED:
+            return "ends"
+        return None
 
     def states_in(self, *phases: Phase) -> list[str]:
         return [s.name for s in self.states if s.phase in phases]

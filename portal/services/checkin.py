@@ -101,11 +101,26 @@ def _local(dt: datetime, school: School) -> str:
     return local_text(dt, school.timezone)
 
 
+def takes_checkin(phase: Phase) -> bool:
+    """Whether an activity in ``phase`` takes check-ins: only while it is open; the step out of
+    it (held, into review) ends them, whatever its window says."""
+    return phase is Phase.OPEN
+
+
+def open_until(act: Activity, school: School, at: datetime) -> datetime | None:
+    """When the activity's check-in closes (naive UTC) if it is open at ``at``, else None."""
+    try:
+        require_open(act, school, at)
+    except Conflict:
+        return None
+    return window_times(act, school)[1]
+
+
 def require_open(act: Activity, school: School, at: datetime) -> None:
     """Refuse unless ``at`` is inside the activity's check-in window and it is still open, in
     a year (or semester) the district has not accepted: an accepted year's activities take no
     check-in, as they take no participant or evidence (``year.locked``)."""
-    if registry().phase(act.type_key, act.state) is not Phase.OPEN:
+    if not takes_checkin(registry().phase(act.type_key, act.state)):
         raise Conflict(msg("checkin.not_open_state"))
     if locks.is_locked(act.school_id, act.school_year, act.semester):
         raise Conflict(msg("year.locked", year=act.school_year), school_year=act.school_year)

@@ -162,8 +162,9 @@ def open_signup(act: Activity, capacity: object, closes_at: object, *, by: polic
             fields["closes_at"] = msg("signup.closes_after_start", start=_school_time(act, act.starts_at))
         elif closes <= utcnow():
             fields["closes_at"] = msg("signup.closes_past")
-    if fields:
-        raise Invalid(msg("signup.refused"), fields)
+    if fields:  # said as what did not happen: opening it, or changing the one open
+        opened = db.session.execute(select(SignupWindow.activity_id).where(SignupWindow.activity_id == act.id)).first()
+        raise Invalid(msg("signup.not_changed" if opened else "signup.refused"), fields)
     assert isinstance(capacity, int) and closes is not None
     with write_transaction() as s:
         _still_runs(s, act, by)
@@ -179,7 +180,7 @@ def open_signup(act: Activity, capacity: object, closes_at: object, *, by: polic
             raise Conflict(msg("signup.confirmed"))
         seats = _seats(s, act.id)
         if capacity < seats:
-            raise Invalid(msg("signup.refused"), {"capacity": msg("signup.capacity_below_seats", n=seats)})
+            raise Invalid(msg("signup.not_changed"), {"capacity": msg("signup.capacity_below_seats", n=seats)})
         window.capacity, window.closes_at = capacity, closes
         _promote(s, act.id, capacity - seats)
     return window

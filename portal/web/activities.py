@@ -264,6 +264,15 @@ def _uncounted(evidence: list, school, year: str) -> dict[int, str]:
     return {e.id: tr(why) for e in notes if (why := quotas.uncounted(least, e.kind, e.char_count or 0))}
 
 
+class SignupRefused(NamedTuple):
+    """A refused opening (or change) of the sign-up, for the page drawn again in place: what the
+    organiser typed, kept in the form, and each field's reason beside it."""
+
+    message: str
+    typed: dict[str, str]
+    errors: dict[str, str]
+
+
 class _Steps(NamedTuple):
     """What the page says of a workflow's steps in a state: the steps out of it, each with who
     takes it, in words; and which triggers ask a comment, go back, or ask to confirm."""
@@ -271,8 +280,15 @@ class _Steps(NamedTuple):
     next_steps: tuple[tuple[str, str], ...]
     comment_required: frozenset[str]
     going_back: frozenset[str]
-    confirming: frozenset[str]
+    confirming: dict[str, str]  # trigger → the question asked before it
 
+
+# The question a page asks before a step no later step puts back (``why_confirm``): it said only
+# 确定吗？, not what would be lost
+_CONFIRM: dict[str, Callable[[], str]] = {
+    "reverses_credits": lambda: _("The hours credited to its participants will be taken off their records. Go on?"),
+    "ends": lambda: _("This ends the activity: no later step brings it back. Go on?"),
+}
 
 _STEPS: KeptPer[_Steps] = KeptPer(512)  # (workflow, state, language): a few types of ~8 states
 
@@ -287,8 +303,22 @@ def _steps(definition: Any, state: str) -> _Steps:
               for t in definition.transitions if state in t.sources),
         frozenset(t.trigger for t in definition.transitions if t.comment_required),
         frozenset(t.trigger for t in definition.transitions if definition.goes_back(t)),
-        frozenset(t.trigger for t in definition.transitions if definition.asks_confirmation(t)),
+        {t.trigger: _CONFIRM[why]() for t in definition.transitions if (why := definition.why_confirm(t))},
     ))
+
+
+def _checkin_ends(act, school, definition: Any, allowed: list[str], total: int) -> dict[str, str]:
+    """The steps the viewer may take that would end a check-in still open (marking it held at
+    its start closed the door on whoever came a minute late, with no way back), each with the
+    question the page asks first: until when it was open and how many have not checked in."""
+    ending = [t for t in allowed if not checkin.takes_checkin(definition.phase(definition.transition(t).dest))]
+    until = checkin.open_until(act, school, utcnow()) if ending else None
+    if until is None:
+        return {}
+    text = _("Check-in is open until %(time)s and %(n)s of %(total)s participants have not checked in: after "
+             "this step nobody can check in. Go on?", time=local_text(until, zone_of(school)),
+             n=max(total - checkin.count(act.id), 0), total=total)
+    return dict.fromkeys(ending, text)
 
 
 def _organizer(organizer_id: int, people, history) -> Any:
@@ -305,7 +335,8 @@ def _organizer(organizer_id: int, people, history) -> Any:
 
 def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None, missing=None, status=200,
           locked: bool | None = None, signup: bool | None = None, stored_settings: Any = None,
-          handover_error: str | None = None, times_form: TimesForm | None = None):
+          handover_error: str | None = None, times_form: TimesForm | None = None,
+          signup_refused: SignupRefused | None = None):
     reg = registry().get(act.type_key)
     people = activities.participant_rows(act.id)  # rows: this page only shows them
     evidence = activities.evidence_of(act.id)
@@ -358,6 +389,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     list_names = _list_names(history, names)
     definition = reg.engine.definition if reg else CORE
     steps = _steps(definition, act.state)
+    checkin_ends = _checkin_ends(act, school, definition, allowed, len(people))
     would_get, hours_notice = _would_get(reg, act, people, settings)
     # a school admin may give it to another organiser (read only then: the form's choices)
     hand_to = (handover.candidates(act) if not locked and policy.may_hand_over(current_actor())
@@ -384,6 +416,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         comment_required=steps.comment_required,
         going_back=steps.going_back,
         confirming=steps.confirming,
+        checkin_ends=checkin_ends,
         details=details,
         fragment=fragment,
         diagram_svg=diagram.svg(definition, act.state),
@@ -404,6 +437,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         handover_error=handover_error,
         confirm=ConfirmForm() if hand_to else None,  # the handover form's only
         times_form=times_form,
+        signup_refused=signup_refused,
         clash_lines=clash_lines,
     ), status
 

@@ -127,7 +127,8 @@ def _reasons(submission_id: int, fields: dict) -> list[str]:
     return out
 
 
-def _decided(submission_id: int, action) -> ResponseReturnValue:
+def _decided(submission_id: int, action, done: str) -> ResponseReturnValue:
+    """Run the district's decision ``action``; say ``done`` (what happened, not a bare 已保存) or why not."""
     try:
         action()
     except DomainError as exc:
@@ -137,7 +138,7 @@ def _decided(submission_id: int, action) -> ResponseReturnValue:
         text = _("%(message)s (%(detail)s)", message=tr(exc), detail=detail) if detail and detail != tr(exc) else tr(exc)
         flash(text, "danger")
         return redirect(url_for("district.submission", submission_id=submission_id), 303)
-    flash(_("Saved."), "success")
+    flash(done, "success")
     return redirect(url_for("district.submission", submission_id=submission_id), 303)
 
 
@@ -151,10 +152,12 @@ def decide(submission_id: int):
     per_teacher = {
         key[len("teacher-"):]: value for key, value in request.form.items() if key.startswith("teacher-") and value.strip()
     }
+    done = (_("The school's year is accepted and locked.") if decision == "accept"
+            else _("The school's year is returned to the school with your comments."))
     return _decided(submission_id, lambda: submissions.decide(
         submission_id, decision == "accept", request.form.get("comment", ""), per_teacher,
         by=current_actor(), district_id=_district_id(),
-    ))
+    ), done)
 
 
 @bp.route("/district/submissions/<int:submission_id>/reopen", methods=["POST"])
@@ -162,7 +165,7 @@ def decide(submission_id: int):
 def reopen(submission_id: int):
     return _decided(submission_id, lambda: submissions.reopen(
         submission_id, request.form.get("reason", ""), by=current_actor(), district_id=_district_id()
-    ))
+    ), _("The school's year is reopened: the school may correct it and submit it again."))
 
 
 @bp.route("/district/submissions/<int:submission_id>/summary.xlsx")

@@ -19,6 +19,8 @@ from portal.security import is_digits
 from portal.services import access, credits, groups, overview, plans, schools, signup
 from portal.timeutil import current_school_year
 from portal.web import clashes, picker
+from portal.web.activities import SignupRefused
+from portal.web.activities import _page as activity_page
 from portal.web.forms import ConfirmForm
 
 bp = Blueprint("year", __name__)
@@ -123,11 +125,11 @@ def signup_open(activity_id: int):
             act, request.form.get("capacity", ""), request.form.get("closes_at", ""), by=current_actor(),
             tz=school.timezone,
         )
-    except Invalid as exc:
+    except Invalid as exc:  # the page again, in place: what was typed kept, each reason beside its field
         db.session.rollback()
-        errors = _field_errors(exc)
-        flash(tr(exc) + ": " + "; ".join(errors.values()), "danger")
-        return _back(act), 303
+        typed = {name: request.form.get(name, "") for name in ("capacity", "closes_at")}
+        return activity_page(act, school, status=422,
+                             signup_refused=SignupRefused(tr(exc), typed, _field_errors(exc)))
     except DomainError as exc:
         db.session.rollback()
         flash(tr(exc), "danger")

@@ -58,6 +58,35 @@ def test_links_a_thumb_aims_at_are_40_px(browse, live_server, viewport):
                     assert upper["bottom"] <= lower["top"] + 0.5, (role, path, upper, lower)
 
 
+# Links standing alone on their line that these people tap on a phone: the organiser at the door
+# with the check-in screen (to 确认考勤, the 签到表 and back to the activity), the district reviewer
+# for the reports and the submitted figures' spreadsheets
+STANDING_LINKS = {
+    "organizer": {"/activities/{checkin}/checkin/screen": ["checkin-to-attendance", "checkin-to-sheet",
+                                                           "checkin-to-activity"]},
+    "dreviewer": {"/district": ["district-reports-link"],
+                  "/district/dashboard": ["accepted-xlsx", "accepted-csv"],
+                  "/district/submissions/{submission}": ["frozen-xlsx"]},
+}
+
+
+def test_the_links_an_organiser_and_a_district_reviewer_tap_are_40_px(browse, live_server):
+    """On a 375 px phone the check-in screen's 确认考勤 · 打印签到表 were 19 px high links, and the
+    district's 统计报表, 各校报送数据（XLSX） · CSV and the submission's spreadsheet too: each is
+    now a 40 px box (and the screen's title leads back to the activity)."""
+    from tests.browser.test_browser_checkin import _checkin_activity
+
+    ids = {"submission": _submission_id(live_server), "checkin": _checkin_activity(live_server)}
+    for role, pages in STANDING_LINKS.items():
+        s = browse(locale="zh-CN", viewport={"width": 375, "height": 812}, **TOUCH)
+        s.login(role)
+        for path, testids in pages.items():
+            s.goto(path.format(**ids))
+            for testid in testids:
+                box = s.page.get_by_test_id(testid).bounding_box()
+                assert box is not None and box["height"] >= 39.5 and box["width"] >= 39.5, (role, path, testid, box)
+
+
 def test_a_desktops_table_links_keep_their_size(browse):
     """With a mouse at a desktop's width the table's links stay a line of text: the rows of the
     activities list are not made taller for a thumb that is not there."""

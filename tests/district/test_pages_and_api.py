@@ -89,6 +89,36 @@ def test_reviewer_day_on_the_pages(app, world):
     assert "（" in flashed and " (" not in flashed and "; " not in flashed, flashed
 
 
+def test_a_district_decision_says_what_it_did(app, world):
+    """Returning, accepting and reopening a school's year each answered 已保存 (Saved.), as a
+    deadline's edit does: the reviewer was not told the year was now locked, or back with the
+    school. Each now says what happened, in Chinese and in English."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission
+
+    school_admin = login(app.test_client(), world.staff["admin"], world.s1)
+    reviewer = login(app.test_client(), world.reviewer1)
+    district_admin = login(app.test_client(), world.admin1)
+
+    def said(client, path: str, data: dict, lang: str = "zh_Hans_CN") -> str:
+        r = client.post(f"{path}?lang={lang}", data=data, follow_redirects=True)
+        page = r.get_data(as_text=True)
+        return page.split('data-testid="flash-success">', 1)[1].split("<button", 1)[0].strip()
+
+    school_admin.post("/submission", data={"year": YEAR})
+    first = db.session.execute(select(YearSubmission.id)).scalar_one()
+    assert said(reviewer, f"/district/submissions/{first}/decide",
+                {"decision": "return", "comment": "请补材料"}) == "该校学年已连同您的意见退回学校。"
+    school_admin.post("/submission", data={"year": YEAR})
+    second = db.session.execute(select(YearSubmission.id).where(YearSubmission.round == 2)).scalar_one()
+    assert said(reviewer, f"/district/submissions/{second}/decide", {"decision": "accept"}, "en") == (
+        "The school&#39;s year is accepted and locked.")
+    assert said(district_admin, f"/district/submissions/{second}/reopen", {"reason": "更正学时"}) == (
+        "该校学年已重新开放，学校可以修改后重新报送。")
+
+
 def test_a_district_user_sees_no_school_of_another_district_on_the_pages(app, world):
     other = login(app.test_client(), world.reviewer2)
     html = other.get(f"/district?year={YEAR}").get_data(as_text=True)

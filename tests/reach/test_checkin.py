@@ -339,6 +339,35 @@ def test_attendance_shows_check_ins_and_the_organizers_correction(make_app):
         assert count_checkins(act_id) == 2  # the check-ins stay beside the record
 
 
+def test_marking_it_held_while_check_in_is_open_asks_first(make_app):
+    """At the door, a minute after the start, the organiser pressed 标记为已举行: check-in closed at
+    once (the activity left the open phase) though its window ran 30 minutes more, with no
+    question asked and no way back for whoever came late. The button now asks first, saying until
+    when check-in is open and how many have not checked in; once the window is over it asks
+    nothing (hold is not one of the steps that always confirm)."""
+    app = make_app(demo=True)
+    with app.app_context():
+        act = _today()
+        act.starts_at = utcnow() - timedelta(minutes=5)
+        act.ends_at = act.starts_at + timedelta(hours=2)
+        db.session.commit()
+        act_id, closes = act.id, to_local(act.starts_at + timedelta(minutes=30), school().timezone)
+        organizer = log_in(app.test_client(), user("organizer"), school().id)
+
+    def hold_button(lang: str = "zh") -> str:
+        page = organizer.get(f"/activities/{act_id}" + ("?lang=en" if lang == "en" else "")).get_data(as_text=True)
+        return page.split('data-testid="trigger-hold"', 1)[1].split(">", 1)[0]
+
+    asked = hold_button()
+    assert f"扫码签到开放至 {closes:%Y-%m-%d %H:%M}，共 6 人中还有 4 人未签到" in asked, asked
+    assert "Check-in is open until" in hold_button("en") and "4 of 6 participants" in hold_button("en")
+    with app.app_context():
+        act = db.session.get(type(act), act_id)
+        act.starts_at = utcnow() - timedelta(minutes=31)  # its window is over: nothing to warn of
+        db.session.commit()
+    assert "data-confirm" not in hold_button()
+
+
 def test_the_sign_in_sheet_lists_everyone_by_pinyin_with_a_signature_column(make_app):
     app = make_app(demo=True)
     with app.app_context():

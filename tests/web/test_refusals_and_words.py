@@ -87,3 +87,24 @@ def test_audit_filter_errors_in_words(as_user):
     html = r.get_data(as_text=True)
     assert "请写成 2026-10-15 或 2026年10月15日" in html and "请填正整数" in html
     assert "a date such" not in html and "<code>from</code>" not in html
+
+
+def test_a_step_no_later_step_puts_back_says_what_it_loses(site, as_user):
+    """Cancelling an activity and revoking its credited hours asked only 确定吗？ (Are you sure?):
+    the question now says what is lost — the activity ends for good, or the participants'
+    credited hours come off their records — in Chinese and in English; a step forward asks nothing."""
+    with site.app_context():
+        planned, credited = (db.session.execute(
+            select(Activity.id).where(Activity.type_key == "lecture", Activity.state == state).order_by(Activity.id)
+        ).scalars().first() for state in ("planned", "credited"))
+
+    def question(who: str, act_id: int, trigger: str, lang: str = "zh") -> str | None:
+        page = as_user(who).get(f"/activities/{act_id}" + ("?lang=en" if lang == "en" else "")).get_data(as_text=True)
+        button = page.split(f'data-testid="trigger-{trigger}"', 1)[1].split(">", 1)[0]
+        found = re.search(r'data-confirm="([^"]*)"', button)
+        return found.group(1) if found else None
+
+    assert question("organizer", planned, "cancel") == "此步之后活动即告结束，无法恢复。确定继续吗？"
+    assert question("organizer", planned, "cancel", "en") == "This ends the activity: no later step brings it back. Go on?"
+    assert question("reviewer", credited, "revoke") == "参加人员已认定的学时将从其记录中撤销。确定继续吗？"
+    assert "taken off their records" in (question("reviewer", credited, "revoke", "en") or "")

@@ -188,6 +188,49 @@ def test_sign_up_on_the_activity_page(site, as_user):
     assert _one(site, select(func.count(Participation.id)).where(Participation.activity_id == act)) == 3
 
 
+def test_a_refused_sign_up_keeps_what_the_organiser_typed(site, as_user):
+    """Opening the sign-up with a capacity of 0 and a closing time after the start redirected to
+    the activity page with the old figures (empty for a new sign-up) and, for a sign-up already
+    open, the form folded shut: what was typed lost, the reasons only in a banner at the top. The
+    page is drawn again in place (422): the typed figures in the form, open, each reason beside its
+    field, in Chinese and in English; nothing written. A change refused says 报名设置未能修改, not
+    that the sign-up already open was not opened."""
+    from portal.models import SignupWindow
+
+    fresh = _one(site, select(Activity.id).where(Activity.type_key == "lecture", Activity.state == "planned",
+                                                 Activity.title.like("%（筹备中）")).order_by(Activity.id))
+    opened = _signup_activity(site)
+
+    def windows() -> list:
+        with site.app_context():
+            return [tuple(r) for r in db.session.execute(
+                select(SignupWindow.activity_id, SignupWindow.capacity, SignupWindow.closes_at)
+                .order_by(SignupWindow.activity_id))]
+
+    before = windows()
+    org = as_user("organizer")
+    for act, lang in ((fresh, "zh"), (opened, "zh"), (opened, "en")):
+        r = org.post(f"/activities/{act}/signup" + ("?lang=en" if lang == "en" else ""),
+                     data={"capacity": "0", "closes_at": "2099-01-30 10:00"})
+        assert r.status_code == 422, (act, lang)
+        form = r.get_data(as_text=True).split('data-testid="signup-form"')[1].split("</form>")[0]
+        words = re.sub(r"<[^>]+>", " ", form.split(">", 1)[1])
+        assert re.search(r'name="capacity"[^>]*value="0"', form), form
+        assert re.search(r'name="closes_at"[^>]*value="2099-01-30 10:00"', form), form
+        assert 'data-testid="error-capacity"' in form and 'data-testid="error-closes_at"' in form
+        details = r.get_data(as_text=True).split('data-testid="signup-form"')[0].rsplit("<details", 1)[1]
+        assert details.startswith(' class="mt-3" open'), details[:40]
+        said = form.split('data-testid="signup-refused">', 1)[1].split("<", 1)[0]
+        assert said == {(fresh, "zh"): "报名未能开放", (opened, "zh"): "报名设置未能修改",
+                        (opened, "en"): "the sign-up was not changed"}[act, lang]  # not 未能开放 when open
+        if lang == "zh":
+            assert "名额须为 1 至 1000 人" in form and "报名须在活动开始" in form
+            assert not re.search(r"[A-Za-z]{3,}", words), words
+        else:
+            assert "a capacity from 1 to 1000 people is required" in form and not CJK.search(words), words
+    assert windows() == before
+
+
 def test_the_summary_shows_the_groups(site, as_user):
     html = as_user("admin").get("/reports/summary").get_data(as_text=True)
     assert 'data-testid="group-stats"' in html and "语文组" in html and "数学组" in html
