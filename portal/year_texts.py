@@ -16,7 +16,7 @@ from flask_babel import force_locale
 
 from portal.assessment import QuotaFact, Shortfall, YearFacts, shortfalls
 from portal.hours import fmt
-from portal.i18n import gettext, months_text, pgettext
+from portal.i18n import gettext, lang_code, months_text, pgettext
 from portal.messages import norm_lang, semester_text
 from portal.timeutil import month_day
 
@@ -40,18 +40,37 @@ def as_fact(q: QuotaFact | Mapping[str, Any]) -> QuotaFact:
                      int(q.get("target") or 0), str(q.get("unit") or "pieces"), tuple(q.get("short") or ()))
 
 
+#: A quota's words by its key, given its semester's words (:func:`quota_label`).
+_QUOTA_WORDS: dict[str, Callable[[str], str]] = {
+    "reading_notes": lambda _semester: gettext("Reading notes"),
+    "paper": lambda _semester: gettext("Paper or teaching essay"),
+    "reflections": lambda semester: gettext("Teaching reflections, %(semester)s", semester=semester),
+    "books": lambda semester: gettext("Books read, %(semester)s", semester=semester),
+    "notes_monthly": lambda _semester: gettext("Months with enough reading notes"),
+}
+
+
 def quota_label(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
-    """读书笔记, 论文或教学心得, 第一学期教学反思 …"""
+    """读书笔记, 论文或教学心得, 第一学期教学反思 … Kept per key, semester and language: the
+    words depend on nothing else (the summary's columns, cells and warnings and its exports'
+    rows ask again and again)."""
     q = as_fact(q)
-    sayings: dict[str, Callable[[], str]] = {
-        "reading_notes": lambda: gettext("Reading notes"),
-        "paper": lambda: gettext("Paper or teaching essay"),
-        "reflections": lambda: gettext("Teaching reflections, %(semester)s", semester=semester_text(q.semester, lang)),
-        "books": lambda: gettext("Books read, %(semester)s", semester=semester_text(q.semester, lang)),
-        "notes_monthly": lambda: gettext("Months with enough reading notes"),
-    }
-    say = sayings.get(q.key)
-    return _in(lang, say) if say else q.key
+    say = _QUOTA_WORDS.get(q.key)
+    if say is None:
+        return q.key
+    if not has_app_context():
+        return say(semester_text(q.semester, lang))
+    key = (q.key, q.semester, lang_code() if lang is None else norm_lang(lang))
+    text = _QUOTA_LABELS.get(key)
+    if text is None:
+        if len(_QUOTA_LABELS) >= 64:  # semesters are 1 and 2; a stored quota's may be anything
+            _QUOTA_LABELS.clear()
+        words = semester_text(q.semester, lang)
+        _QUOTA_LABELS[key] = text = _in(lang, lambda: say(words))
+    return text
+
+
+_QUOTA_LABELS: dict[tuple[str, int, str], str] = {}
 
 
 def _pieces(done: str, target: str) -> str:
