@@ -22,7 +22,7 @@ from flask import has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from portal.i18n import gettext
+from portal.i18n import gettext, lang_code
 
 #: code → English text (the msgid); ``%(name)s`` placeholders take the parameters.
 TEXTS: dict[str, Any] = {
@@ -1109,8 +1109,6 @@ def label(entry: tuple[str, str], lang: str | None = None) -> str:
     if not has_app_context():
         return text
     if lang is None:  # the viewer's language: pages ask per row (summary statuses and reasons)
-        from portal.i18n import lang_code
-
         lang = lang_code()
     key = (context, text, norm_lang(lang))
     if key not in _LABELS:  # exports ask per row: one catalogue look-up per label and language
@@ -1148,8 +1146,24 @@ def semester_text(semester: Any, lang: str | None = None, *, first: bool = False
         return str(semester)
     if n not in (1, 2):
         return str(semester)
+    if not has_app_context():
+        return _semester_words(n, lang, first)
+    # kept per language: the words depend on nothing else (a summary, its exports and the
+    # teacher's record ask per quota column, per warning and per row)
+    key = (n, first, lang_code() if lang is None else norm_lang(lang))
+    text = _SEMESTERS.get(key)
+    if text is None:
+        _SEMESTERS[key] = text = _semester_words(n, lang, first)
+    return text
+
+
+def _semester_words(n: int, lang: str | None, first: bool) -> str:
     text = in_lang(msg(f"paper.semester_{n}"), lang)
     return text[:1].upper() + text[1:] if first else text
+
+
+#: :func:`semester_text`'s words by (semester, first, "zh"/"en"): eight at most.
+_SEMESTERS: dict[tuple[int, bool, str], str] = {}
 
 
 def heading(key: str, lang: str | None = None) -> str:

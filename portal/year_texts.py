@@ -16,7 +16,7 @@ from flask_babel import force_locale
 
 from portal.assessment import QuotaFact, Shortfall, YearFacts, shortfalls
 from portal.hours import fmt
-from portal.i18n import gettext, months_text, pgettext
+from portal.i18n import gettext, lang_code, months_text, pgettext
 from portal.messages import norm_lang, semester_text
 from portal.timeutil import month_day
 
@@ -26,6 +26,25 @@ def _in(lang: str | None, say: Callable[[], str]) -> str:
         return say()
     with force_locale("en" if norm_lang(lang) == "en" else "zh_Hans_CN"):
         return say()
+
+
+#: Words that depend only on the code and the language (a quota's name, the catalogue's form
+#: of its figures), by what they say and "zh"/"en": made once a language (:func:`_kept`).
+_KEPT: dict[tuple[Any, ...], str] = {}
+
+
+def _kept(key: tuple[Any, ...], lang: str | None, say: Callable[[], str]) -> str:
+    """``say()`` in ``lang`` (None: the viewer's), kept by ``key`` and the language: the summary
+    and its spreadsheets ask per quota column, cell and warning, the exports per teacher."""
+    if not has_app_context():
+        return say()
+    whole = (*key, lang_code() if lang is None else norm_lang(lang))
+    text = _KEPT.get(whole)
+    if text is None:
+        if len(_KEPT) >= 256:  # a stored quota's semester may be anything: never more than a few
+            _KEPT.clear()
+        _KEPT[whole] = text = _in(lang, say)
+    return text
 
 
 def _number(n: int) -> str:
@@ -40,45 +59,44 @@ def as_fact(q: QuotaFact | Mapping[str, Any]) -> QuotaFact:
                      int(q.get("target") or 0), str(q.get("unit") or "pieces"), tuple(q.get("short") or ()))
 
 
+#: A quota's words by its key, given its semester's words (:func:`quota_label`).
+_QUOTA_WORDS: dict[str, Callable[[str], str]] = {
+    "reading_notes": lambda _semester: gettext("Reading notes"),
+    "paper": lambda _semester: gettext("Paper or teaching essay"),
+    "reflections": lambda semester: gettext("Teaching reflections, %(semester)s", semester=semester),
+    "books": lambda semester: gettext("Books read, %(semester)s", semester=semester),
+    "notes_monthly": lambda _semester: gettext("Months with enough reading notes"),
+}
+
+
 def quota_label(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
-    """读书笔记, 论文或教学心得, 第一学期教学反思 …"""
+    """读书笔记, 论文或教学心得, 第一学期教学反思 … (kept per key, semester and language)."""
     q = as_fact(q)
-    sayings: dict[str, Callable[[], str]] = {
-        "reading_notes": lambda: gettext("Reading notes"),
-        "paper": lambda: gettext("Paper or teaching essay"),
-        "reflections": lambda: gettext("Teaching reflections, %(semester)s", semester=semester_text(q.semester, lang)),
-        "books": lambda: gettext("Books read, %(semester)s", semester=semester_text(q.semester, lang)),
-        "notes_monthly": lambda: gettext("Months with enough reading notes"),
-    }
-    say = sayings.get(q.key)
-    return _in(lang, say) if say else q.key
+    say = _QUOTA_WORDS.get(q.key)
+    if say is None:
+        return q.key
+    return _kept(("label", q.key, q.semester), lang, lambda: say(semester_text(q.semester, lang)))
 
 
-def _pieces(done: str, target: str) -> str:
-    return pgettext("quota of pieces", "%(done)s of %(target)s", done=done, target=target)
-
-
-def _books(done: str, target: str) -> str:
-    return pgettext("quota of books", "%(done)s of %(target)s", done=done, target=target)
-
-
-#: What a quota counted in pieces counts, as the Chinese says it after the figures (篇, 本).
-_PIECES: dict[str, Callable[[str, str], str]] = {"paper": _pieces, "reflections": _pieces, "books": _books}
+#: The catalogue's forms of a quota's figures, by what it counts (:func:`quota_amount`); the
+#: Chinese says what a quota counted in pieces counts after the figures (篇, 本).
+_AMOUNT_WORDS: dict[str, Callable[[], str]] = {
+    "chars": lambda: gettext("%(done)s of %(target)s characters"),
+    "months": lambda: gettext("%(done)s of %(target)s months"),
+    "paper": lambda: pgettext("quota of pieces", "%(done)s of %(target)s"),
+    "reflections": lambda: pgettext("quota of pieces", "%(done)s of %(target)s"),
+    "books": lambda: pgettext("quota of books", "%(done)s of %(target)s"),
+    "": lambda: gettext("%(done)s of %(target)s"),
+}
+_COUNTED_IN_PIECES = frozenset({"paper", "reflections", "books"})
 
 
 def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
     """Done against target: "6,200 / 10,000 字" (characters), "3 / 5 篇" (papers, reflections) or
-    "1 / 1 本" (books)."""
+    "1 / 1 本" (books): the catalogue's form kept per language, the figures put in."""
     q = as_fact(q)
-    done, target = _number(q.done), _number(q.target)
-    if q.unit == "chars":
-        return _in(lang, lambda: gettext("%(done)s of %(target)s characters", done=done, target=target))
-    if q.unit == "months":
-        return _in(lang, lambda: gettext("%(done)s of %(target)s months", done=done, target=target))
-    if q.key in _PIECES:
-        say = _PIECES[q.key]
-        return _in(lang, lambda: say(done, target))
-    return _in(lang, lambda: gettext("%(done)s of %(target)s", done=done, target=target))
+    form = q.unit if q.unit in ("chars", "months") else q.key if q.key in _COUNTED_IN_PIECES else ""
+    return _kept(("amount", form), lang, _AMOUNT_WORDS[form]) % {"done": _number(q.done), "target": _number(q.target)}
 
 
 def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
