@@ -89,6 +89,14 @@ M_SHARED_MSGID = N_(
     "the catalogue of plugin '%(plugin)s' translates %(n)s msgid(s) that plugin '%(other)s' translates otherwise "
     "(first: %(msgid)s); the words of '%(other)s' are kept"
 )
+M_UNTRANSLATED = N_(
+    "the catalogue of plugin '%(plugin)s' leaves %(n)s msgid(s) without Chinese (first: %(msgid)s); "
+    "Chinese pages show them in English"
+)
+M_NOT_COMPILED = N_(
+    "the compiled catalogue (.mo) of plugin '%(plugin)s' lacks %(n)s Chinese translation(s) of its .po "
+    "(first: %(msgid)s; run pybabel compile); Chinese pages show them in English"
+)
 M_BAD_WORKFLOW = N_("workflow of type '%(key)s' is invalid: %(error)s; the plugin was not loaded")
 M_DECLARATION = N_(
     "%(what)s of activity type '%(key)s' is invalid: %(error)s; the plugin was not loaded"
