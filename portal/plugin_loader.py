@@ -11,7 +11,9 @@ point is called:
 4. ``EXTRA_PLUGINS`` objects (tests, embedding apps), in the order given.
 
 That order is the *registration order*: the registry gives an activity type key to the first
-plugin in it that provides the key, and :func:`call_each` calls implementations in it. A plugin
+plugin in it that provides the key (built-ins, then third parties named after one of their
+types — entry-point name = key —, then the rest: :meth:`portal.registry.TypeRegistry.collect`),
+and :func:`call_each` calls implementations in it. A plugin
 that fails to import, implements a hook the contract does not have (a misspelling such as
 ``portal_template_dir``), or is refused while its types are collected is unregistered: it
 contributes nothing, and is reported (log, ``flask plugins list``, the admin page) with its
