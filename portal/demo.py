@@ -136,8 +136,24 @@ def sample_profile(reg: RegisteredType) -> SampleProfile | None:
 
 
 def sample_evidence(reg: RegisteredType) -> list[SampleEvidence]:
-    """The evidence its guards need in the demo (``ActivityType.sample_evidence``)."""
-    return type_answer(reg.type, "sample_evidence", [], check=_evidence_list, message=M_TYPE_DEMO)
+    """The evidence its guards need in the demo (``ActivityType.sample_evidence``): each piece of
+    one of the type's kinds, for one of its roles (or the organizer), before one of its triggers —
+    a typo would hand in nothing before nothing, and the demo's refusal would name only what the
+    guard then missed."""
+    def check(value: Any) -> list[SampleEvidence]:
+        pieces = _evidence_list(value)
+        triggers = reg.engine.definition.triggers
+        for piece in pieces:
+            if piece.kind not in reg.decl.evidence_kinds:
+                raise TypeError(f"names evidence kind {piece.kind!r}, not one of the type's kinds "
+                                f"({', '.join(reg.decl.evidence_kinds)})")
+            if piece.role is not None and piece.role not in reg.decl.roles:
+                raise TypeError(f"names role {piece.role!r}, not one of the type's roles ({', '.join(reg.decl.roles)})")
+            if piece.stage not in triggers:
+                raise TypeError(f"names stage {piece.stage!r}, not one of the type's triggers "
+                                f"({', '.join(dict.fromkeys(triggers))})")
+        return pieces
+    return type_answer(reg.type, "sample_evidence", [], check=check, message=M_TYPE_DEMO)
 
 
 #: What :func:`sample_roles` answers for a type whose ``sample_roles`` failed (reported).
