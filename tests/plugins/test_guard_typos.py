@@ -115,3 +115,17 @@ def test_a_plugins_unit_test_on_plain_snapshots_still_runs_and_catches_a_misspel
     known = plain_context(type_roles=frozenset({"observer"}), type_kinds=frozenset({"reflection"}))
     with pytest.raises(ValueError, match="role 'observr' is not one of the roles"):
         known.participants_with_role("observr")
+
+
+def test_the_guides_first_guard_answers_in_both_languages():
+    """§3's first example returned ``f"lesson teachers: {n}/2"``, a plain English text that a
+    Chinese page shows as it is; an author copying it put English on every Chinese refusal."""
+    code = GUIDE.split("## 3. The activity type", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(code, "docs/plugins.md §3", "exec"), scope)  # noqa: S102 - the guide's own example
+    activity = ActivitySnapshot(1, "lesson_study", "planned", WHEN, WHEN, Decimal("2"), 1, {})
+    one = TransitionContext(activity, [ParticipantSnapshot(2, "lesson_teacher", Decimal("2"))], [], {},
+                            actor_id=1, actor_roles=frozenset({"owner"}), now=WHEN)
+    missing = scope["two_lessons_taught"](one)
+    assert missing and all(isinstance(m, Text) for m in missing), missing
+    assert missing[0].zh != missing[0].en
