@@ -1,7 +1,8 @@
 """A 课例研究 author's ``sample_evidence`` that misspells a role, a kind or the trigger it comes
 before: the demo handed in nothing (or nothing before anything), its own guard then refused, and
 the report named only what that guard missed (「王雅琴：教学设计 0/1」), or nothing at all where no
-guard needed it. The typo is now named, as any sample the demo cannot use."""
+guard needed it. The typo is now named, and the demo goes on without the type, as the guide says
+of any sample it cannot use (a failed ``sample_evidence`` used to leave the type in, without it)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def test_a_misspelt_sample_evidence_is_named(make_app, demo_as_usual, case):  # 
     piece, said = CASES[case]
     usual, _gathering = demo_as_usual
     by_type, failures, _ = _demo_with(make_app, "broken_cycle", typed(piece))
+    assert by_type.get("demo_cycle", 0) == 0  # left out, as the guide says (it was made without the samples)
     assert {k: n for k, n in by_type.items() if k != "demo_cycle"} == dict(usual)  # every other type as usual
     assert len(failures) == 1, failures
     assert failures[0].error.startswith(
