@@ -462,6 +462,13 @@ def missing_evidence(
     """Guard helper: which attending participants lack their required evidence, each kind by
     its label — of ``kinds``, else as the activity's type declared them (the core's kinds
     included), else 「已停用的材料类型」 (「已停用类型的材料」 for a type not installed): never the key."""
+    known_kinds = {**COMMON_EVIDENCE_KINDS, **kinds}.keys() if kinds is not None else ctx.type_kinds
+    for role, counts in required.items():  # a typo would require nothing of anyone: raise instead
+        ctx.check_role(role)
+        for kind in counts:
+            if known_kinds is not None and kind not in known_kinds:
+                raise ValueError(f"evidence kind {kind!r} required of role {role!r} is not one of the kinds "
+                                 f"({', '.join(sorted(known_kinds))})")
     out: list[Text] = []
     for p in ctx.participants:
         if not p.attended_hours:

@@ -125,6 +125,10 @@ def gathering_types() -> list[RegisteredType]:
 # is reported with the plugin's name (the plugins page) and the demo goes on without the type,
 # so a broken plugin cannot stop ``flask demo`` (and ``make run``) for every other type.
 
+#: What :func:`sample_roles` and :func:`sample_evidence` answer for a type whose method failed (reported).
+FAILED = object()
+
+
 def sample_details(reg: RegisteredType) -> dict[str, Any] | None:
     """The type's example details (``ActivityType.sample_details``); None: no demo data."""
     return type_answer(reg.type, "sample_details", None, check=_details, message=M_TYPE_DEMO)
@@ -135,13 +139,26 @@ def sample_profile(reg: RegisteredType) -> SampleProfile | None:
     return type_answer(reg.type, "sample_profile", None, check=_of_kind(SampleProfile), message=M_TYPE_DEMO)
 
 
-def sample_evidence(reg: RegisteredType) -> list[SampleEvidence]:
-    """The evidence its guards need in the demo (``ActivityType.sample_evidence``)."""
-    return type_answer(reg.type, "sample_evidence", [], check=_evidence_list, message=M_TYPE_DEMO)
-
-
-#: What :func:`sample_roles` answers for a type whose ``sample_roles`` failed (reported).
-FAILED = object()
+def sample_evidence(reg: RegisteredType) -> list[SampleEvidence] | object:
+    """The evidence its guards need in the demo (``ActivityType.sample_evidence``): each piece of
+    one of the type's kinds, for one of its roles (or the organizer), before one of its triggers —
+    a typo would hand in nothing before nothing, and the demo's refusal would name only what the
+    guard then missed. :data:`FAILED` if it raised or answered so (reported): the demo leaves the
+    type out."""
+    def check(value: Any) -> list[SampleEvidence]:
+        pieces = _evidence_list(value)
+        triggers = reg.engine.definition.triggers
+        for piece in pieces:
+            if piece.kind not in reg.decl.evidence_kinds:
+                raise TypeError(f"names evidence kind {piece.kind!r}, not one of the type's kinds "
+                                f"({', '.join(reg.decl.evidence_kinds)})")
+            if piece.role is not None and piece.role not in reg.decl.roles:
+                raise TypeError(f"names role {piece.role!r}, not one of the type's roles ({', '.join(reg.decl.roles)})")
+            if piece.stage not in triggers:
+                raise TypeError(f"names stage {piece.stage!r}, not one of the type's triggers "
+                                f"({', '.join(dict.fromkeys(triggers))})")
+        return pieces
+    return type_answer(reg.type, "sample_evidence", FAILED, check=check, message=M_TYPE_DEMO)
 
 
 def sample_roles(reg: RegisteredType) -> list[str] | None | object:
@@ -235,7 +252,8 @@ def _add_evidence(act: Activity, organizer: User, step: Transition) -> None:
     reg = registry().types[act.type_key]
     people = activities.participants_with_users(act.id)
     stage = step.trigger
-    for sample in sample_evidence(reg):
+    samples = sample_evidence(reg)
+    for sample in samples if isinstance(samples, list) else []:
         if sample.stage != stage:
             continue
         owners = [u for p, u in people if p.role == sample.role] if sample.role else [organizer]
@@ -285,7 +303,7 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
     absent: list[bool] = []  # teacher1's one absence without leave: given by the first type that can
     for shift, (key, reg) in enumerate(registry().types.items()):
         details = sample_details(reg)
-        if details is None or sample_roles(reg) is FAILED:  # no demo data (or its plugin failed to: reported)
+        if details is None or FAILED in (sample_roles(reg), sample_evidence(reg)):  # none (or failed: reported)
             continue
         try:
             _type_demo(school, key, reg, details, (organizer, reviewer), now, absent, shift)

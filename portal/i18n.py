@@ -170,6 +170,47 @@ def report_shared_msgids(registry: Any, folders: list[tuple[str, str]]) -> None:
                                       msgid=repr(_msgid(keys[0]))[:100])
 
 
+def report_untranslated(registry: Any, folders: list[tuple[str, str]]) -> None:
+    """Report each plugin whose Chinese catalogue (``zh_Hans_CN/LC_MESSAGES/messages.po``)
+    leaves a msgid untranslated (empty, or fuzzy: ``pybabel compile`` skips it), or translates
+    one its compiled ``messages.mo`` lacks (never compiled, or compiled before the last edit):
+    either shows English on a Chinese page, and nothing else would tell the author."""
+    from babel.messages.pofile import read_po
+
+    from portal.plugin_loader import M_NOT_COMPILED, M_UNTRANSLATED
+
+    for plugin, folder in dict.fromkeys(folders):
+        po = Path(folder) / SUPPORTED[0] / "LC_MESSAGES" / "messages.po"
+        try:
+            with po.open("rb") as fh:
+                catalog = read_po(fh)
+        except FileNotFoundError:
+            continue
+        except Exception as exc:  # a .po Babel cannot read: the .mo may still be fine
+            registry.plugins.fail(plugin, f"the catalogue {po} cannot be read: {type(exc).__name__}: {exc}")
+            continue
+        compiled = _folder_catalog(folder, SUPPORTED[0])
+        empty: list[str] = []
+        stale: list[str] = []
+        for m in catalog:
+            if not m.id:
+                continue
+            msgid = m.id if isinstance(m.id, str) else m.id[0]
+            words = m.string if isinstance(m.string, str) else "".join(m.string or ())
+            if m.fuzzy or not words:
+                empty.append(msgid)
+                continue
+            key = msgid if isinstance(m.id, str) else (msgid, 0)
+            if m.context:
+                key = f"{m.context}\x04{msgid}" if isinstance(m.id, str) else (f"{m.context}\x04{msgid}", 0)
+            if key not in compiled:
+                stale.append(msgid)
+        if empty:
+            registry.plugins.fail(plugin, M_UNTRANSLATED, plugin=plugin, n=len(empty), msgid=repr(empty[0])[:100])
+        if stale:
+            registry.plugins.fail(plugin, M_NOT_COMPILED, plugin=plugin, n=len(stale), msgid=repr(stale[0])[:100])
+
+
 @cache
 def _core_catalog(locale: str) -> dict[Any, str]:
     """The core's own catalogue of ``locale`` (none for English: its msgids are English)."""
@@ -324,6 +365,7 @@ def init_app(app: Flask, registry) -> None:
     dirs = [TRANSLATIONS, *dict.fromkeys(folder for _, folder in folders)]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     report_shared_msgids(registry, folders)
+    report_untranslated(registry, folders)
     babel.init_app(app, locale_selector=_request_locale)
     if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):
         babel.domain_instance = RequestDomain()

@@ -11,7 +11,9 @@ point is called:
 4. ``EXTRA_PLUGINS`` objects (tests, embedding apps), in the order given.
 
 That order is the *registration order*: the registry gives an activity type key to the first
-plugin in it that provides the key, and :func:`call_each` calls implementations in it. A plugin
+plugin in it that provides the key (built-ins, then third parties named after one of their
+types — entry-point name = key —, then the rest: :meth:`portal.registry.TypeRegistry.collect`),
+and :func:`call_each` calls implementations in it. A plugin
 that fails to import, implements a hook the contract does not have (a misspelling such as
 ``portal_template_dir``), or is refused while its types are collected is unregistered: it
 contributes nothing, and is reported (log, ``flask plugins list``, the admin page) with its
@@ -88,6 +90,14 @@ M_SAME_TYPE_NAME = N_(
 M_SHARED_MSGID = N_(
     "the catalogue of plugin '%(plugin)s' translates %(n)s msgid(s) that plugin '%(other)s' translates otherwise "
     "(first: %(msgid)s); the words of '%(other)s' are kept"
+)
+M_UNTRANSLATED = N_(
+    "the catalogue of plugin '%(plugin)s' leaves %(n)s msgid(s) without Chinese (first: %(msgid)s); "
+    "Chinese pages show them in English"
+)
+M_NOT_COMPILED = N_(
+    "the compiled catalogue (.mo) of plugin '%(plugin)s' lacks %(n)s Chinese translation(s) of its .po "
+    "(first: %(msgid)s; run pybabel compile); Chinese pages show them in English"
 )
 M_BAD_WORKFLOW = N_("workflow of type '%(key)s' is invalid: %(error)s; the plugin was not loaded")
 M_DECLARATION = N_(

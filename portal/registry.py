@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import wraps
 
@@ -254,13 +255,15 @@ class TypeRegistry:
 
     def collect(self) -> None:
         """Ask every plugin for its types, in registration order (built-ins first; see
-        :mod:`portal.plugin_loader`), so a key stays with the first plugin that provides it
-        whatever the plugins are called. A plugin is taken whole or not at all: if its hook
+        :mod:`portal.plugin_loader`; third parties named after one of their types first,
+        :meth:`_claim_order`), so a key stays with the first plugin that provides it whatever the
+        plugins' distributions are called. A plugin is taken whole or not at all: if its hook
         raises or any of its types is refused (a duplicate key, a bad key or workflow), it is
         reported with both names where two plugins are involved, and unregistered."""
         rank = self.plugins.rank()
         impls = sorted(self.plugins.manager.hook.portal_activity_types.get_hookimpls(),
                        key=lambda i: rank.get(i.plugin_name, len(rank)))  # tryfirst cannot jump the queue
+        answers: list[tuple[str, list]] = []
         for impl in impls:
             plugin_name = impl.plugin_name
             try:
@@ -268,7 +271,9 @@ class TypeRegistry:
             except Exception as exc:
                 self.plugins.refuse(plugin_name, M_TYPES_RAISED, exc, error=describe(exc))
                 continue
-            items = result if isinstance(result, (list, tuple)) else [] if result is None else [result]
+            answers.append((plugin_name, list(result) if isinstance(result, (list, tuple)) else [] if result is None
+                            else [result]))
+        for plugin_name, items in sorted(answers, key=lambda a: self._claim_order(a[0], a[1], rank)):
             accepted: dict[str, RegisteredType] = {}
             for t in items:
                 refusal = self._check(plugin_name, t, accepted)
@@ -279,6 +284,23 @@ class TypeRegistry:
             else:
                 self.types.update(accepted)
                 self._states_in.clear()
+
+    def _claim_order(self, plugin_name: str, items: list, rank: dict[str, int]) -> tuple[int, int]:
+        """Where ``plugin_name``'s types are taken: the built-ins first, then the third-party
+        plugins named after one of their types (entry-point name = type key, as ``yanxiu plugins
+        new`` makes them), then the rest, each group in registration order. A plugin installed
+        later that copied another's key (a 课例研究 plugin declaring ``lesson_study``) would
+        otherwise take the key from the lesson-study plugin whenever its distribution name sorts
+        first, and every stored activity of that type would be read with its roles and workflow."""
+        info = self.plugins.info.get(plugin_name)
+        if info is not None and info.builtin:
+            return 0, rank.get(plugin_name, len(rank))
+        named = False
+        for t in items:
+            if isinstance(t, ActivityType):
+                with suppress(Exception), self.plugins.running(plugin_name, "key"):
+                    named = named or plain(getattr(t, "key", None)) == plugin_name
+        return (1 if named else 2), rank.get(plugin_name, len(rank))
 
     def _check(self, plugin_name: str, t: object, accepted: dict[str, RegisteredType]):
         """The type ``t`` ready to register, or why it is refused (a msgid and its values)."""

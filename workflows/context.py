@@ -75,6 +75,25 @@ class TransitionContext:
     #: The IANA time zone of the activity's school (``Asia/Shanghai``): what "two days before"
     #: means to its teachers. Contract 1.15.
     timezone: str = DEFAULT_ZONE
+    #: The roles and evidence kinds (the core's included) the activity's type declares, as the
+    #: portal read them at load; None in a context a plugin's own unit test builds without them.
+    #: Asking :meth:`participants_with_role` or :meth:`evidence_of` (or ``missing_evidence``)
+    #: about one the type lacks — a typo — raises instead of answering "nobody", which would let
+    #: a guard pass (or refuse) for ever. Contract 1.17.
+    type_roles: frozenset[str] | None = None
+    type_kinds: frozenset[str] | None = None
+
+    def check_role(self, role: str) -> None:
+        """Raise ``ValueError`` if ``role`` is not one of the type's roles (when they are known)."""
+        if self.type_roles is not None and role not in self.type_roles:
+            raise ValueError(f"role {role!r} is not one of the roles of activity type {self.activity.type_key!r} "
+                             f"({', '.join(sorted(self.type_roles))})")
+
+    def check_kind(self, kind: str) -> None:
+        """Raise ``ValueError`` if ``kind`` is not one of the type's evidence kinds (when they are known)."""
+        if self.type_kinds is not None and kind not in self.type_kinds:
+            raise ValueError(f"evidence kind {kind!r} is not one of the kinds of activity type "
+                             f"{self.activity.type_key!r} ({', '.join(sorted(self.type_kinds))})")
 
     def local_time(self, moment: datetime) -> datetime:
         """A snapshot's time (naive UTC) as the school's wall clock reads it (naive)."""
@@ -87,7 +106,9 @@ class TransitionContext:
         return self.local_time(moment).date()
 
     def evidence_of(self, user_id: int, kind: str) -> list[EvidenceSnapshot]:
+        self.check_kind(kind)
         return [e for e in self.evidence if e.user_id == user_id and e.kind == kind]
 
     def participants_with_role(self, role: str) -> list[ParticipantSnapshot]:
+        self.check_role(role)
         return [p for p in self.participants if p.role == role]

@@ -56,8 +56,10 @@ def context(
     :class:`portal.plugin_data.PluginDataUnavailable` if it fails); ``timezone`` is the school's,
     which a guard reads "two days before" by (``TransitionContext.local_date``)."""
     from portal.plugin_data import transition_data
+    from portal.registry import registry
 
     activity = activity_snapshot(act)
+    reg = registry().get(act.type_key)
     return TransitionContext(
         activity=activity,
         participants=[participant_snapshot(p, u) for p, u in people],
@@ -69,4 +71,7 @@ def context(
         comment=comment or "",
         data=transition_data(activity),
         timezone=timezone,
+        # what the type declared, so that a guard asking of a role or kind it lacks (a typo) fails
+        type_roles=frozenset(reg.decl.roles) if reg is not None else None,
+        type_kinds=frozenset(reg.decl.evidence_kinds) if reg is not None else None,
     )

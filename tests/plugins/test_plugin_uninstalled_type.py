@@ -249,3 +249,23 @@ def test_a_gone_types_roles_kinds_and_states_are_named_without_their_keys(make_a
     assert "已停用类型的状态" in _read(client.get(f"/activities/{other_id}?lang=zh").get_data(as_text=True))
     en = _read(client.get(f"/activities/{act_id}?lang=en").get_data(as_text=True))
     assert "Role of a discontinued type" in en and "Material of a discontinued type" in en, en
+
+
+def test_a_switched_off_types_fields_are_not_named_by_their_keys(make_app):
+    """A 课例研究 plugin removed with activities of its type: the activity page listed their
+    details as ``topic`` / ``subject`` — the form's keys, codes on a Chinese page. Each stored
+    value is shown beside 「已停用类型的字段」 instead (English: "Field of a discontinued type")."""
+    app = make_app()
+    with app.app_context():
+        s = f.school("GONE", types=("lecture", "observation"))
+        people = f.staff(s)
+        act = f.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee")], {"topic": "分数的初步认识"})
+        act_id, username = act.id, people["organizer"].username
+    app2 = make_app(PLUGINS_ALLOWLIST=["observation"], SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    client = app2.test_client()
+    assert client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code in (302, 303)
+    for lang, label in (("zh_Hans_CN", "已停用类型的字段"), ("en", "Field of a discontinued type")):
+        page = client.get(f"/activities/{act_id}?lang={lang}").get_data(as_text=True)
+        facts = page.split('data-testid="activity-facts"', 1)[1].split("</dl>", 1)[0]
+        assert f'data-testid="gone-field">{label}</dt>' in facts and "分数的初步认识" in facts, facts
+        assert ">topic<" not in facts, facts
