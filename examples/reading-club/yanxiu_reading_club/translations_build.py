@@ -26,10 +26,12 @@ def _compile_into(source: Path, target: Path) -> None:
             mo.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as f:
                 catalog = read_po(f)
-            tmp = mo.with_suffix(".mo.tmp")
-            with tmp.open("wb") as f:
+            # A file of this process's own: two test workers (or two portals) compiling at once
+            # each replace the .mo whole, never one half-written by the other.
+            fd, name = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
+            with open(fd, "wb") as f:
                 write_mo(f, catalog)
-            tmp.replace(mo)
+            Path(name).replace(mo)
 
 
 def compiled_catalogs(source: Path, cache_name: str) -> Path:
