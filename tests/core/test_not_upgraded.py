@@ -77,8 +77,8 @@ def test_production_serves_no_database_behind_its_migrations(app, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
     env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
                YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    run = subprocess.run([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "wsgi:app"],
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # its own control socket off: other servers keep theirs
+    run = subprocess.run([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket", "wsgi:app"],
                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode != 0 and "App failed to load" in run.stderr and "Traceback" not in run.stderr, run.stderr
     errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]

@@ -197,8 +197,8 @@ def test_gunicorn_refused_in_production_says_why_in_one_line_and_stops(tmp_path,
     env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
                YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
     del env[unset]
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    run = subprocess.run([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "wsgi:app"],
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # its own control socket off: other servers keep theirs
+    run = subprocess.run([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket", "wsgi:app"],
                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode != 0
     assert "App failed to load" in run.stderr
