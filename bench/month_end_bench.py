@@ -40,7 +40,9 @@ MONTHLY = {"reading_notes_per_month": 2, "quotas_decide": True}
 PAGES = ("district dashboard", "district")  # the dashboard; the schools' table (50 a page)
 
 
-def _counting(app):
+def _counting(app, touched: list[int] | None = None):
+    """The statements the app's engine runs (as they run); with ``touched``, the rows each
+    INSERT, UPDATE or DELETE wrote (its cursor's rowcount)."""
     from sqlalchemy import event
 
     from portal.extensions import db
@@ -51,8 +53,13 @@ def _counting(app):
         if not re.match(r"\s*(BEGIN|COMMIT|ROLLBACK|PRAGMA)", statement, re.I):
             seen.append(statement)
 
+    def rows(_conn, cursor, statement, *_args) -> None:
+        if touched is not None and re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.I) and cursor.rowcount > 0:
+            touched.append(cursor.rowcount)
+
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", count)
+        event.listen(db.engine, "after_cursor_execute", rows)
     return seen
 
 
@@ -91,23 +98,26 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--postgres", metavar="URL", help="postgresql://user@host:port/any (default: SQLite files)")
     ap.add_argument("--schools", type=int, default=100)
+    ap.add_argument("--teachers", type=int, default=100, help="teachers per school (default 100)")
+    ap.add_argument("--years", type=int, default=2, help="school years of history (default 2)")
     ap.add_argument("--n", type=int, default=10, help="dashboard requests measured each time (default 10)")
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "yanxiu-bench"))
     args = ap.parse_args(argv)
     data = Path(args.data_dir)
     store, instance = open_store(data, args.postgres)
-    name = f"s{args.schools}_t100_y2"
+    name = f"s{args.schools}_t{args.teachers}_y{args.years}"
     if store.postgres is None:
-        build_database(store, name, args.schools, 100, 2, instance)
+        build_database(store, name, args.schools, args.teachers, args.years, instance)
         for tail in ("-wal", "-shm"):  # a last run's journal would be replayed onto the fresh copy
             (data / f"month_end.db{tail}").unlink(missing_ok=True)
         shutil.copyfile(data / f"{name}.db", data / "month_end.db")
         name = "month_end"
     else:
         name = f"month_end_{name}"
-        build_database(store, name, args.schools, 100, 2, instance)
+        build_database(store, name, args.schools, args.teachers, args.years, instance)
     uri = store.uri(name)
-    print(f"machine: {machine()}; data on {store.describe()}; {args.schools} schools × 100 teachers × 2 years")
+    print(f"machine: {machine()}; data on {store.describe()}; {args.schools} schools × {args.teachers} teachers"
+          f" × {args.years} years")
 
     from sqlalchemy import select
 
@@ -125,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rules set on every school (each school's rows refreshed): {time.perf_counter() - t:.1f} s")
         db.session.remove()
     targets = find_targets(app)
-    seen, seen_cold = _counting(app), _counting(cold)
+    touched: list[int] = []
+    seen, seen_cold = _counting(app, touched), _counting(cold)
     with time_machine.travel(FIRST_OF_MONTH, tick=True):
         with app.app_context():
             stale = teacher_years.stale_years()
@@ -135,17 +146,18 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for _ in range(2):
             seen.clear()
+            touched.clear()
             with app.app_context():
                 w, c = time.perf_counter(), time.process_time()
                 done = teacher_years.month_end()
                 w, c = time.perf_counter() - w, time.process_time() - c
                 db.session.remove()
-            runs.append((done, len(seen), w, c))
+            runs.append((done, len(seen), sum(touched), w, c))
         after = _district(cold, targets, seen_cold, args.n)
-    print("\n| run of the job | school years refreshed | statements | wall s | CPU s (this process) |")
-    print("|---|---:|---:|---:|---:|")
-    for label, (done, n, w, c) in zip(("first", "second"), runs, strict=True):
-        print(f"| {label} | {done} | {n} | {w:.2f} | {c:.2f} |")
+    print("\n| run of the job | school years refreshed | statements | rows written | wall s | CPU s (this process) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, (done, n, rows, w, c) in zip(("first", "second"), runs, strict=True):
+        print(f"| {label} | {done} | {n:,} | {rows:,} | {w:.2f} | {c:.2f} |")
     print("\n| cold (page cache off), 1 January 00:30 | statements before → after the job "
           "| median ms before → after | median CPU ms before → after |")
     print("|---|---:|---:|---:|")

@@ -262,8 +262,8 @@ def check_database_url(uri: str, instance_path: str) -> None:
 
 class ConfigurationError(click.ClickException):
     """A setting the portal cannot start with. A Click exception, so that ``flask …`` says it in
-    one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn still
-    logs it and stops ("Worker failed to boot")."""
+    one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn
+    stops with it in one line too (``wsgi.py``: "App failed to load")."""
 
 
 def listing_commands() -> bool:

@@ -262,3 +262,26 @@ def schema_missing(exc: BaseException) -> bool:
     if getattr(orig, "sqlstate", None) in _UNDEFINED:
         return True
     return type(orig).__module__ == "sqlite3" and str(orig).startswith(_SQLITE_UNDEFINED)
+
+
+def pending_migrations(app: Flask) -> list[str]:
+    """The migrations (revision ids, oldest first) the code has and the database has not run:
+    ``flask db upgrade`` not run since the code was upgraded. Empty when the database is at the
+    code's heads, or at a revision this code does not know (a newer release's: not behind)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        try:
+            with db.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_heads()
+        finally:
+            db.engine.dispose()  # nothing opened here is handed on to a forked worker
+        try:
+            applied = {r.revision for r in script.iterate_revisions(current, "base")} if current else set()
+        except CommandError:
+            return []
+        every = [r.revision for r in script.walk_revisions("base", "heads")]
+    return [rev for rev in reversed(every) if rev not in applied]

@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -171,6 +171,23 @@ def register(app: Flask, spec: JobSpec) -> TaskWrapper:
 
 def queue(app: Flask | None = None) -> Jobs:
     return (app or current_app).extensions[EXTENSION]
+
+
+#: The worker says it runs by writing this key of the queue's own storage (which the web processes
+#: share) every minute (``outbox.sweep``); older than :data:`WORKER_LATE`, the admin is told.
+WORKER_SEEN_KEY = "yanxiu.worker_seen"
+WORKER_LATE = timedelta(minutes=3)
+
+
+def beat(now: datetime) -> None:
+    """The worker is running (naive UTC ``now``)."""
+    queue().huey.put(WORKER_SEEN_KEY, now.isoformat())
+
+
+def worker_seen() -> datetime | None:
+    """When a worker last said it runs (naive UTC), or None if none ever did."""
+    value = queue().huey.get(WORKER_SEEN_KEY, peek=True)
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def enqueue(name: str, *args: Any, eta: datetime | None = None) -> None:

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from wtforms import BooleanField, SelectChoice, StringField
 
-from portal import policy
+from portal import jobs, policy
 from portal.activity_types import Setting
 from portal.current import allowed, current_actor, require_school
 from portal.errors import Forbidden, Invalid
@@ -23,7 +23,7 @@ from portal.plugin_loader import DEFAULT_POLICY
 from portal.registry import registry
 from portal.school_rules import QUOTA_RULES, SCHOOL_RULES
 from portal.services import groups, handover, schools, staff, stranded_states
-from portal.timeutil import BIRTH_YEARS, parse_day
+from portal.timeutil import BIRTH_YEARS, parse_day, utcnow
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
 from portal.web.helpers import flash_at
 
@@ -375,4 +375,5 @@ def plugins():
         plugin_labels=_plugin_labels(),
         slow=list(reg.plugins.slow.values()), budget=f"{reg.plugins.budget_ms:g}",
         stranded=stranded_states.stranded(require_school().id),
+        worker_seen=(seen := jobs.worker_seen()), worker_late=seen is None or utcnow() - seen > jobs.WORKER_LATE,
     )

@@ -51,3 +51,35 @@ def test_a_page_says_the_portal_is_not_ready(bare):
     assert r.status_code == 503
     page = r.get_data(as_text=True)
     assert "平台的数据库尚未为此版本建立或升级" in page and "sqlite" not in page.lower(), page[-2000:]
+
+
+def test_production_serves_no_database_behind_its_migrations(app, tmp_path):
+    """The server's start in production (gunicorn, ``wsgi.py``) on a database one migration behind
+    the code (the core's last one undone: upgraded code, ``flask db upgrade`` forgotten) says so in
+    one line and stops; at the code's heads nothing is pending. Before, it served pages without
+    what the migration brings, and nothing told the operator."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade
+
+    from portal.database import pending_migrations
+
+    assert pending_migrations(app) == []
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    core = next(r for r in script.get_revisions("heads") if isinstance(r.down_revision, str) and not r.branch_labels)
+    db.session.remove()
+    downgrade(revision=core.down_revision)
+    assert pending_migrations(app) == [core.revision]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
+    env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
+               YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # its own control socket off: other servers keep theirs
+    run = subprocess.run([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket", "wsgi:app"],
+                         cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "App failed to load" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors and all(core.revision in line and "flask --app wsgi db upgrade" in line for line in errors), run.stderr

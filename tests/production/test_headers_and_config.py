@@ -181,3 +181,27 @@ def test_pages_satisfy_the_csp(make_app, record_property):
     record_property("figure", f"CSP check: {pages} pages, {len(problems)} violations")
     assert pages >= 5
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("unset", "named"), [("SECRET_KEY", "SECRET_KEY"), ("YANXIU_PUBLIC_URL", "YANXIU_PUBLIC_URL")])
+def test_gunicorn_refused_in_production_says_why_in_one_line_and_stops(tmp_path, unset, named):
+    """The production start as the README gives it (gunicorn, 2 workers) with a setting missing:
+    one ``Error: …`` line naming it per worker, no traceback, and gunicorn stops ("App failed to
+    load", status 1) instead of booting workers again. Before, each worker logged a traceback."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
+    env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
+               YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
+    del env[unset]
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # its own control socket off: other servers keep theirs
+    run = subprocess.run([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket", "wsgi:app"],
+                         cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert "App failed to load" in run.stderr
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors and all(named in line for line in errors)

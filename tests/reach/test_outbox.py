@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -197,3 +197,23 @@ def test_rows_that_fail_on_their_own_do_not_hold_up_the_rows_behind_them(queued_
     assert [(row.id, row.failures) for row in waiting()] == [(i, 2) for i in bad]
     monkeypatch.setattr(jobs, "enqueue", real)
     assert outbox.sweep(utcnow()) == bad and waiting() == []  # taken at last
+
+
+def test_the_admin_is_told_when_no_worker_runs(queued_app, time_machine):
+    """The worker writes that it runs at every minute's sweep, in the queue's own storage (shared
+    with the web processes); the school admin's plugins page says, from it, whether it ran within
+    the last 3 minutes — never, or since when not. Before, no page said the worker was not running."""
+    admin = log_in(queued_app.test_client(), user("admin"), school().id)
+
+    def page() -> str:
+        r = admin.get("/admin/plugins?lang=en")
+        assert r.status_code == 200
+        return r.get_data(as_text=True)
+
+    assert 'data-testid="worker-late"' in page() and "No background worker has run yet." in page()
+    outbox.sweep_job()  # as the worker's scheduler runs it, every minute
+    assert 'data-testid="worker-seen"' in page() and 'data-testid="worker-late"' not in page()
+    time_machine.move_to(datetime.now(UTC) + timedelta(minutes=4), tick=False)
+    late = page()
+    assert 'data-testid="worker-late"' in late and "The background worker has not run since" in late
+    assert "后台任务进程自" in admin.get("/admin/plugins?lang=zh").get_data(as_text=True)
