@@ -65,12 +65,15 @@ def test_the_organiser_is_offered_no_sign_up_for_their_own_activity(site, as_use
     organizer = as_user("organizer")
     page = organizer.get(f"/activities/{act_id}").get_data(as_text=True)
     assert 'data-testid="signup"' in page and 'data-testid="signup-join"' not in page
+    assert "您是本活动的组织者：如需参加，请在参加人员中添加自己。" in page  # why there is no button
     assert 'data-testid="participants-link"' in page  # where they put themselves on its list
     before = _signups(site, act_id)
     refused = organizer.post(f"/activities/{act_id}/signup/join", follow_redirects=True).get_data(as_text=True)
     assert "您是本活动的组织者" in refused and _signups(site, act_id) == before
+    assert "add yourself to its participants." in organizer.get(f"/activities/{act_id}?lang=en").get_data(as_text=True)
     # a teacher of the school (teacher1 withdrew) still may sign up again
-    assert 'data-testid="signup-join"' in as_user("teacher1").get(f"/activities/{act_id}").get_data(as_text=True)
+    theirs = as_user("teacher1").get(f"/activities/{act_id}").get_data(as_text=True)
+    assert 'data-testid="signup-join"' in theirs and 'data-testid="signup-own"' not in theirs
 
 
 def test_the_service_refuses_the_organisers_own_sign_up(app):
