@@ -251,6 +251,7 @@ TEXTS: dict[str, Any] = {
     # -- the teacher's year: groups, sign-up, personal plans ---------------------------------
     "policy.groups": _l("only a school admin may manage teaching groups"),
     "policy.sign_up": _l("only a teacher of this school may sign up"),
+    "policy.sign_up_own": _l("you organise this activity: to take part, add yourself to its participants"),
     "policy.run_signup": _l("only the activity's organizer or a school admin may run its sign-up"),
     "policy.write_plan": _l("a personal plan is written by the teacher themself"),
     "policy.read_plan": _l("only the teacher, a reviewer, a school admin or the district may read this plan"),

@@ -427,6 +427,15 @@ def may_sign_up(actor: Actor) -> bool:
     return actor.has(TEACHER)
 
 
+def may_sign_up_for(actor: Actor, activity: _HasOrganizer) -> bool:
+    """Sign up for this activity: a teacher of the school who does not organise it. Its organiser
+    runs it, earning no hours by organising (the type's roles earn them, a speaker's twice an
+    attendee's): taking part, they put themselves on its list with their role, as they put
+    anyone, rather than take a seat a teacher signed up for. (Who is on the list already signs up
+    no more: ``signup.participant``.)"""
+    return may_sign_up(actor) and activity.organizer_id != actor.user_id
+
+
 def may_run_signup(actor: Actor, activity: _HasOrganizer) -> bool:
     """Open an activity for sign-up and confirm its list: whoever organises the activity (the
     service then refuses a declaration's, which takes no sign-up, saying so: ``require_shared``)."""

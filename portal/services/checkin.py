@@ -107,6 +107,13 @@ def takes_checkin(phase: Phase) -> bool:
     return phase is Phase.OPEN
 
 
+def prints_sheet(phase: Phase) -> bool:
+    """Whether an activity in ``phase`` has a sign-in sheet (签到表) to print: while it is open (signed
+    on the day) and once it has taken place (the signed sheet is filed afterwards and may be
+    printed again); not once it closed without taking place."""
+    return phase is not Phase.CLOSED
+
+
 def open_until(act: Activity, school: School, at: datetime) -> datetime | None:
     """When the activity's check-in closes (naive UTC) if it is open at ``at``, else None."""
     try:

@@ -215,6 +215,7 @@ def _check_open(act: Activity, window: SignupWindow) -> None:
 def sign_up(act: Activity, user: User, *, by: policy.Actor) -> Signup:
     """Sign ``user`` (the caller) up: a seat while there is one, else the end of the waiting list."""
     policy.require(by.user_id == user.id and policy.may_sign_up(by), "policy.sign_up")
+    policy.require(policy.may_sign_up_for(by, act), "policy.sign_up_own")
     with write_transaction() as s:
         _still_signs_up(s, act, by)
         window = _locked_window(s, act)

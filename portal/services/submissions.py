@@ -656,6 +656,16 @@ def status_counts(district_id: int, year: str | None = None) -> dict[str, int]:
     return {st: int(counts.get(st, 0)) for st in STATUSES}
 
 
+def commented_teachers(steps: list[tuple[SubmissionEvent, User]]) -> dict[str, str]:
+    """The names of the teachers the district's returns among ``steps`` (:func:`events`) wrote a
+    comment for (their ``teacher_comments``), by user id as the comments are keyed: the history
+    says who each comment is for, as the table does."""
+    ids = {int(uid) for e, _who in steps for uid in (e.payload or {}).get("teacher_comments", {}) if str(uid).isdigit()}
+    if not ids:
+        return {}
+    return {str(uid): name for uid, name in db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))}
+
+
 def events(submission: YearSubmission) -> list[tuple[SubmissionEvent, User]]:
     """Every step of this school year's submissions (all rounds), oldest first."""
     return list(

@@ -51,7 +51,7 @@ from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.activity_table import activity_rows
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
-from portal.web.helpers import role_label
+from portal.web.helpers import comment_needed, confirm_question, role_label
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE, HANDED_OVER
 
@@ -283,13 +283,6 @@ class _Steps(NamedTuple):
     confirming: dict[str, str]  # trigger → the question asked before it
 
 
-# The question a page asks before a step no later step puts back (``why_confirm``): it said only
-# 确定吗？, not what would be lost
-_CONFIRM: dict[str, Callable[[], str]] = {
-    "reverses_credits": lambda: _("The hours credited to its participants will be taken off their records. Go on?"),
-    "ends": lambda: _("This ends the activity: no later step brings it back. Go on?"),
-}
-
 _STEPS: KeptPer[_Steps] = KeptPer(512)  # (workflow, state, language): a few types of ~8 states
 
 
@@ -303,7 +296,7 @@ def _steps(definition: Any, state: str) -> _Steps:
               for t in definition.transitions if state in t.sources),
         frozenset(t.trigger for t in definition.transitions if t.comment_required),
         frozenset(t.trigger for t in definition.transitions if definition.goes_back(t)),
-        {t.trigger: _CONFIRM[why]() for t in definition.transitions if (why := definition.why_confirm(t))},
+        {t.trigger: confirm_question(why) for t in definition.transitions if (why := definition.why_confirm(t))},
     ))
 
 
@@ -352,7 +345,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked, before) if reg else []
     organizer = _organizer(act.organizer_id, people, history)
     can_organize = reg is not None and policy.may_organise(current_actor(), act, declared=_personal(act))
-    open_ = registry().phase(act.type_key, act.state).editable
+    phase = registry().phase(act.type_key, act.state)
+    open_ = phase.editable
     fragment = details = None
     settings = {}
     if reg is not None:
@@ -416,6 +410,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         comment_required=steps.comment_required,
         going_back=steps.going_back,
         confirming=steps.confirming,
+        # said before any question: a step that needs a comment, pressed with none, asks nothing yet
+        needs_comment={t: comment_needed(t, act.type_key) for t in allowed if t in steps.comment_required},
         checkin_ends=checkin_ends,
         details=details,
         fragment=fragment,
@@ -425,6 +421,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         trigger_error=trigger_error,
         missing=missing or [],
         can_organize=can_organize and open_,
+        sheet_link=can_organize and checkin.prints_sheet(phase),  # held: the signed sheet is filed, reprinted
         year_locked=tr(coded("year.locked", year=act.school_year)) if locked else "",
         started=activities.has_started(act),
         lines=_lines(act, people, would_get),

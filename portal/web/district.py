@@ -96,7 +96,8 @@ def submission(submission_id: int):
     sub = submissions.get_seen(submission_id, district_id)
     school = db.session.get_one(School, sub.school_id)
     return render_template(
-        "district/submission.html", sub=sub, school=school, events=submissions.events(sub),
+        "district/submission.html", sub=sub, school=school, events=(events := submissions.events(sub)),
+        teacher_names=submissions.commented_teachers(events),
         # the district the school is in decides its year (policy.decides_for_school): the forms it may use
         decides_here=policy.decides_submission_for(sub.district_id, school.district_id, district_id),
         reopens_here=policy.decides_for_school(school.district_id, district_id),
@@ -246,6 +247,7 @@ def school_submission():
                for sub in submissions.latest_of_each_period(rounds).values()]
     return render_template(
         "district/school_submission.html", school=school, year=year, periods=periods, district=district,
+        teacher_names=submissions.commented_teachers([step for _sub, steps, _c in periods for step in steps]),
         type_names=_type_names(),
         by_semester=by_semester, unfinished=submissions.unfinished_before_submitting(
             school.id, year, (1, 2) if by_semester else (WHOLE_YEAR,), rounds),

@@ -76,6 +76,26 @@ def trigger_label(trigger: str, type_key: str | None = None) -> str:
     return registry().step_name(type_key, trigger)
 
 
+# The question a page asks before a step no later step puts back, by why it asks
+# (``WorkflowDefinition.why_confirm``): it said only 确定吗？, not what would be lost
+_CONFIRM: dict[str, Callable[[], str]] = {
+    "reverses_credits": lambda: gettext("The hours credited to its participants will be taken off their records. Go on?"),
+    "ends": lambda: gettext("This ends the activity: no later step brings it back. Go on?"),
+}
+
+
+def confirm_question(why: str) -> str:
+    """What a page asks before a step that asks confirmation (``why_confirm``), in the viewer's
+    language: the activity page and the review queue ask it alike."""
+    return _CONFIRM[why]()
+
+
+def comment_needed(trigger: str, type_key: str | None = None) -> str:
+    """What a page says when a step that needs a comment is pressed with none, before asking
+    anything (the words the service refuses it with: ``trigger.comment``)."""
+    return messages.tr(messages.msg("trigger.comment", trigger=trigger_label(trigger, type_key)))
+
+
 def moved_times(log: Any) -> tuple[datetime, datetime] | None:
     """A history entry's old and new start when it moved the activity to another time."""
     found = activities.moved(log)

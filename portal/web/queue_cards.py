@@ -151,8 +151,12 @@ class QueueCards:
         style = ("btn-success" if trigger in self.adjusting
                  else "btn-outline-danger" if trigger in self.commenting else "btn-outline-primary")
         t = escape(trigger)
-        return (f'\n        <button type="submit" name="action" value="{t}" class="btn {style}"'
-                f' data-testid="{t}-{aid}">{escape(self.labels[type_key]["triggers"][trigger])}</button>\n        ')
+        words = self.labels[type_key]
+        # a comment it needs is said before any question; a step that loses hours asks (as on its page)
+        needs = f' data-needs-comment="{escape(said)}"' if (said := words.get("needs", {}).get(trigger)) else ""
+        asks = f' data-confirm="{escape(asked)}"' if (asked := words.get("asks", {}).get(trigger)) else ""
+        return (f'\n        <button type="submit" name="action" value="{t}" class="btn {style}"{needs}{asks}'
+                f' data-testid="{t}-{aid}">{escape(words["triggers"][trigger])}</button>\n        ')
 
     def reviewed_rows(self, items: Iterable[Any]) -> Markup:
         """The reviewed activities' table rows (a message row above one when a message waits

@@ -29,6 +29,8 @@ from portal.timeutil import zone_of
 from portal.web.forms import ConfirmForm
 from portal.web.helpers import (
     FLASH_AT,
+    comment_needed,
+    confirm_question,
     evidence_kind_label,
     flash_at,
     id_url,
@@ -152,7 +154,7 @@ def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) 
 
     def of(key: str) -> dict[str, Any]:
         if key not in out:
-            out[key] = {"name": words("type", key, ""), "triggers": {}, "roles": {}, "kinds": {}}
+            out[key] = {"name": words("type", key, ""), "triggers": {}, "roles": {}, "kinds": {}, "needs": {}, "asks": {}}
         return out[key]
 
     for item in held:
@@ -160,6 +162,10 @@ def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) 
         mine = of(key)
         for t in item.allowed:
             mine["triggers"][t] = words("trigger", key, t)
+            if needs := words("needs", key, t):  # said before any question, beside the comment
+                mine["needs"][t] = needs
+            if asks := words("asks", key, t):  # a step that loses hours asks here as on its page
+                mine["asks"][t] = asks
         roles = {qp.person.role for qp in item.participants}
         kinds = {e.kind for e in item.activity_evidence} | {e.kind for qp in item.participants for e in qp.evidence}
         for role in roles:
@@ -176,7 +182,17 @@ _LABEL_OF: dict[str, Callable[[str, str], str]] = {
     "trigger": lambda key, word: trigger_label(word, key),
     "role": lambda key, word: role_label(word, key),
     "kind": lambda key, word: evidence_kind_label(word, key),
+    "needs": lambda key, word: comment_needed(word, key) if _transition(key, word).comment_required else "",
+    "asks": lambda key, word: confirm_question(why) if (why := _why_confirm(key, word)) else "",
 }
+
+
+def _transition(key: str, trigger: str) -> Transition:
+    return registry().definition(key).transition(trigger)
+
+
+def _why_confirm(key: str, trigger: str) -> str | None:
+    return registry().definition(key).why_confirm(_transition(key, trigger))
 
 
 def _words_of(lang: str) -> Callable[[str, str, str], str]:

@@ -59,7 +59,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
       {% if item.own %}<p class="small text-warning-emphasis" data-testid="own-activity-{{ a.id }}">{{ tx['own'] }}</p>{% endif %}
       <div class="d-flex flex-wrap gap-2">
         {% for t in item.allowed %}
-        <button type="submit" name="action" value="{{ t }}" class="btn {{ 'btn-success' if t in adjusting else ('btn-outline-danger' if t in commenting else 'btn-outline-primary') }}" data-testid="{{ t }}-{{ a.id }}">{{ labels[a.type_key]['triggers'][t] }}</button>
+        <button type="submit" name="action" value="{{ t }}" class="btn {{ 'btn-success' if t in adjusting else ('btn-outline-danger' if t in commenting else 'btn-outline-primary') }}"{% set words = labels[a.type_key] %}{% if words.get('needs', {}).get(t) %} data-needs-comment="{{ words.needs[t] }}"{% endif %}{% if words.get('asks', {}).get(t) %} data-confirm="{{ words.asks[t] }}"{% endif %} data-testid="{{ t }}-{{ a.id }}">{{ labels[a.type_key]['triggers'][t] }}</button>
         {% else %}{% if not item.own %}<p class="small text-muted mb-0">{{ tx['nothing'] }}</p>{% endif %}
         {% endfor %}
       </div>
@@ -114,7 +114,8 @@ LABELS = {
     "lecture": {"name": "讲座 <A&B>", "triggers": {"approve": "通过", "return": "退回 \"x\"", "credit": "认定 & 记"},
                 "roles": {"speaker": "主讲人", "attendee": "<听课>"}, "kinds": {"slides": "课件 & <PPT>", "notes": "笔记"}},
     "visit": {"name": "参观", "triggers": {"refuse": "不予认定", "credit": "认定"}, "roles": {"attendee": "参加"},
-              "kinds": {"slides": "照片"}},
+              "kinds": {"slides": "照片"}, "needs": {"refuse": "不予认定 needs a <comment>"},
+              "asks": {"refuse": "This ends it & \"no\" step brings it back?"}},
 }
 HIDDEN = Markup('<input type="hidden" name="csrf_token" value="tok&amp;en">')
 
@@ -199,7 +200,9 @@ def test_buttons_follow_what_the_view_allowed(app):
     assert made.count("<button") == 3
     assert 'value="approve" class="btn btn-success"' in made
     assert 'value="return" class="btn btn-outline-danger"' in made
-    assert 'value="refuse" class="btn btn-outline-danger" data-testid="refuse-3"' in made
+    assert ('value="refuse" class="btn btn-outline-danger" data-needs-comment="不予认定 needs a &lt;comment&gt;"'
+            ' data-confirm="This ends it &amp; &#34;no&#34; step brings it back?" data-testid="refuse-3"') in made
+    assert made.count("data-confirm=") == 1  # approving and returning ask nothing
     assert made.count('data-testid="own-activity-') == 2
     assert made.count("Nothing for you") == 1
     assert made.count('data-testid="select-') == 1  # bulk approval: only where approve is allowed

@@ -9,10 +9,39 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
-  // Buttons that need a confirmation: data-confirm="question"
-  document.querySelectorAll("[data-confirm]").forEach(function (el) {
+  // Buttons that need a comment (data-needs-comment="what to say") and a confirmation
+  // (data-confirm="question"): pressed with the form's comment empty, the button says so beside
+  // the comment and asks nothing (the question came first, then the refusal); else it asks
+  function commentBox(el) {
+    return el.form ? el.form.querySelector('textarea[name="comment"], input[name="comment"]') : null;
+  }
+  function commentNeeded(el, box) {
+    var note = document.getElementById(box.id + "-needed");
+    if (!note) {
+      note = document.createElement("div");
+      note.id = box.id + "-needed";
+      note.className = "invalid-feedback d-block";
+      note.setAttribute("data-testid", "comment-needed");
+      box.insertAdjacentElement("afterend", note);
+      box.addEventListener("input", function () {
+        if (box.value.trim()) { box.classList.remove("is-invalid"); box.removeAttribute("aria-invalid"); note.remove(); }
+      });
+    }
+    note.textContent = el.getAttribute("data-needs-comment");
+    box.classList.add("is-invalid");
+    box.setAttribute("aria-invalid", "true");
+    box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "").replace(note.id, "") + " " + note.id).trim());
+    box.focus();
+  }
+  document.querySelectorAll("[data-confirm], [data-needs-comment]").forEach(function (el) {
     el.addEventListener("click", function (ev) {
-      if (!window.confirm(el.getAttribute("data-confirm"))) { ev.preventDefault(); }
+      var box = el.hasAttribute("data-needs-comment") ? commentBox(el) : null;
+      if (box && box.id && !box.value.trim()) {
+        ev.preventDefault();
+        commentNeeded(el, box);
+      } else if (el.hasAttribute("data-confirm") && !window.confirm(el.getAttribute("data-confirm"))) {
+        ev.preventDefault();
+      }
     });
   });
   // Attendance: "everyone attended fully" fills each row
