@@ -64,7 +64,7 @@ from flask.testing import FlaskClient
 from portal.errors import DomainError, GuardFailedError
 from workflows import ActivitySnapshot
 
-__all__ = ["DomainError", "GuardFailedError", "OwnContextClient", "base_config", "log_in"]
+__all__ = ["DomainError", "GuardFailedError", "OwnContextClient", "base_config", "log_in", "share_compiled_statements"]
 
 FAST_HASH = "pbkdf2:sha256:1000"
 #: Who ``as_="teacher"`` … is: usernames of the demo staff (``portal.demo.STAFF``).
@@ -145,6 +145,43 @@ def log_in(client: FlaskClient, user: Any, school_id: int | None = None) -> Flas
 
 # -- the app ---------------------------------------------------------------------------------
 
+#: engine kind → (dialect, compiled cache) of the first engine of that kind that connected
+_SHARED_DIALECTS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def _engine_kind(app: Flask, engine: Any) -> tuple[Any, ...]:
+    options = sorted((k, repr(v)) for k, v in (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).items())
+    return type(engine.dialect), engine.url.drivername, tuple(sorted(engine.url.query.items())), tuple(options)
+
+
+def share_compiled_statements(app: Flask) -> None:
+    """Let ``app``'s engines compile each statement once per test process, not once per app.
+
+    SQLAlchemy keeps a statement's compiled form in the engine's compiled cache under a key
+    holding the engine's *dialect object*, and each dialect object keeps its own memo of type
+    processors: a test process that builds an app (so an engine) for every test compiled every
+    statement of every page again in every test — the teacher home's UNION ALL alone is about
+    25 ms of a worker's CPU, three times the page's own work. Here an engine of a kind (dialect
+    class, driver, URL options, ``SQLALCHEMY_ENGINE_OPTIONS``) already seen in this process is
+    given that first engine's dialect and compiled cache; its pool, its connections, its events
+    (the SQLite pragmas) and its database stay its own — compiled SQL holds no data and names no
+    database. The first engine of a kind is taken once it has connected (its dialect has read
+    the server's version: :meth:`~sqlalchemy.engine.Dialect.initialize`), so call this again
+    when an app is done (the test fixtures do). Tests only; an app in production has one engine."""
+    from portal.extensions import db
+
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        kind = _engine_kind(app, engine)
+        shared = _SHARED_DIALECTS.get(kind)
+        if shared is not None:
+            engine.dialect, engine._compiled_cache = shared
+        elif engine.dialect.server_version_info is not None:  # connected: initialize() has run
+            _SHARED_DIALECTS[kind] = (engine.dialect, engine._compiled_cache)
+
+
+
 
 @contextmanager
 def _instance(path: Path) -> Iterator[None]:
@@ -216,6 +253,7 @@ def yanxiu_app(yanxiu_plugin: str, yanxiu_demo_database: Path, tmp_path: Path) -
     path = tmp_path / "yanxiu.db"
     shutil.copy(yanxiu_demo_database, path)
     app = make_test_app(tmp_path, f"sqlite:///{path}")
+    share_compiled_statements(app)
     with app.app_context():
         loaded = registry().plugins
         failed = [f.error for f in loaded.failures if f.plugin == yanxiu_plugin]
@@ -228,6 +266,7 @@ def yanxiu_app(yanxiu_plugin: str, yanxiu_demo_database: Path, tmp_path: Path) -
         finally:
             db.session.remove()
             db.engine.dispose()
+            share_compiled_statements(app)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ from sqlalchemy.engine import URL, make_url
 
 from portal import create_app
 from portal.extensions import db
-from portal.testing import OwnContextClient, base_config
+from portal.testing import OwnContextClient, base_config, share_compiled_statements
 from tests.support import pg_reset
 
 PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
@@ -368,11 +368,13 @@ class AppMaker:
         app = create_app(cfg)
         app.test_client_class = OwnContextClient
         app.jinja_env.bytecode_cache = BYTECODE
+        share_compiled_statements(app)  # statements compiled once per test process, not per app
         self.made.append(app)
         return app
 
     def close(self) -> None:
         for app in self.made:
+            share_compiled_statements(app)  # the first engine of its kind to connect lends its dialect on
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
