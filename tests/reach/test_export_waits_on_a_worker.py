@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from portal import jobs
 from portal.extensions import db
 from portal.models import ExportJob
+from portal.services import tokens
 from portal.timeutil import current_school_year
 from tests.reach.conftest import queued_config, wait_for
 from tests.reach.helpers import user
@@ -36,8 +37,13 @@ def test_with_no_worker_the_export_page_says_the_service_is_down(make_app, tmp_p
     en = district.get(url + "?lang=en").get_data(as_text=True)
     assert DOWN in en and EN in en and "portal administrator" in en
     assert district.get(url + ".json").get_json()["worker_down"] is True
+    job_id = int(url.rsplit("/", 1)[-1])
     with app.app_context():  # only said: the export still waits, queued
-        assert db.session.get(ExportJob, int(url.rsplit("/", 1)[-1])).status == "queued"
+        assert db.session.get(ExportJob, job_id).status == "queued"
+        token = tokens.issue(user("district")).token
+        db.session.commit()
+    api = app.test_client().get(f"/api/v1/exports/{job_id}", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200 and api.get_json()["worker_down"] is True  # what an API client polls says it too
 
 
 def test_with_a_real_worker_the_page_does_not_say_so_until_it_stops_beating(make_app, tmp_path, time_machine):
