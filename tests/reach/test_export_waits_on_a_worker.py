@@ -67,3 +67,17 @@ def test_with_a_real_worker_the_page_does_not_say_so_until_it_stops_beating(make
     assert DOWN in late and ZH in late
     assert district.get(waiting + ".json").get_json()["worker_down"] is True
     assert district.get(first + ".json").get_json()["worker_down"] is False  # a finished export waits on nothing
+
+
+def test_an_immediate_queue_needs_no_worker_and_no_page_says_one_is_down(make_app):
+    """With JOBS_IMMEDIATE (jobs run in the web process) no worker ever beats: the admin's page
+    says none is needed, not that one is down nor "last seen at" an empty time."""
+    from tests.reach.helpers import school
+
+    app = make_app(demo=True, JOBS_IMMEDIATE=True)
+    with app.app_context():
+        assert jobs.worker_seen() is None and not jobs.worker_down(datetime.now(UTC).replace(tzinfo=None))
+        admin = log_in(app.test_client(), user("admin"), school().id)
+    zh = admin.get("/admin/plugins?lang=zh").get_data(as_text=True)
+    assert 'data-testid="worker-not-needed"' in zh and "无需后台任务进程" in zh
+    assert 'data-testid="worker-late"' not in zh and 'data-testid="worker-seen"' not in zh
