@@ -190,6 +190,16 @@ def worker_seen() -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
+def worker_down(now: datetime) -> bool:
+    """Whether no worker runs: none said so within :data:`WORKER_LATE` of ``now`` (naive UTC),
+    or none ever did. An immediate queue needs none (its jobs run in the caller). The one
+    answer every page that shows or waits on background work asks."""
+    if queue().huey.immediate:
+        return False
+    seen = worker_seen()
+    return seen is None or now - seen > WORKER_LATE
+
+
 def enqueue(name: str, *args: Any, eta: datetime | None = None) -> None:
     """Queue the job ``name``; with ``eta`` (naive UTC), not before then. Never runs it here
     (except in immediate mode)."""

@@ -120,6 +120,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
     one that raises or answers the wrong kind of thing. Each is asked, checked and copied within
     ``running(what)`` (its plugin's :meth:`~portal.plugin_loader.LoadedPlugins.running`): the
     checks and copies call methods of what the plugin answered (``__eq__``, ``__str__``)."""
+    _core_modules()  # the portal's own imports, outside the plugin's clock
     read: dict[str, Any] = {}
 
     def roles() -> str | None:
@@ -320,6 +321,17 @@ def _mapping_of(value: Any, kind: type, nonempty: bool = False) -> str | None:
         if not isinstance(item, kind):
             return f"{key!r} is {_shown(item)}, not a {kind.__name__}"
     return None
+
+
+def _core_modules() -> None:
+    """Import the core modules the checks below use on use (they import the registry, so not at
+    this module's top), before any ``running(what)`` starts. Imported inside it, the first type
+    read in a process (the lecture) was charged the portal's API and services: about 1.8 s of
+    its ``form`` and ``evidence_kinds`` at every start (3.5–4 s with two gunicorn workers
+    starting at once), logged as a slow plugin though the plugin's own code took milliseconds."""
+    import portal.api.typed_schemas  # noqa: F401
+    import portal.services.details  # noqa: F401
+    import portal.services.quotas  # noqa: F401
 
 
 def _core_kinds_kept(kinds: dict[str, EvidenceKind]) -> str | None:

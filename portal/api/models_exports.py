@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from portal import jobs
 from portal.api.errors import message_locale
 from portal.api.models import Out
 from portal.api.openapi import API_PREFIX
@@ -43,6 +44,8 @@ class ExportJobOut(Out):
     file_url: str | None = None
     expires_at: str | None = None
     failure: ExportFailure | None = Field(None, description="why it failed, once failed for good")
+    worker_down: bool = Field(False, description="the export waits and no background worker runs (none has said so "
+                                                 "for 3 minutes): it is kept, and prepared once one runs again")
 
     @classmethod
     def of(cls, row: ExportJob) -> ExportJobOut:
@@ -54,4 +57,5 @@ class ExportJobOut(Out):
                                        ("expires_at", _utc(row.expires_at)), ("failure", failure)) if v is not None}
         return cls(id=row.id, kind=row.kind, status=row.status, done_rows=row.done_rows,  # type: ignore[arg-type]
                    total_rows=row.total_rows, percent=export_jobs.percent(row), ready=ready,
-                   download_name=row.download_name, state_url=base, **optional)
+                   download_name=row.download_name, state_url=base,
+                   worker_down=export_jobs.waiting(row) and jobs.worker_down(utcnow()), **optional)

@@ -182,6 +182,12 @@ def failure_code(row: ExportJob) -> str | None:
     return row.failure if row.status == "failed" and row.failure in TEXTS else None
 
 
+def waiting(row: ExportJob) -> bool:
+    """Whether the export still waits on the worker (queued, or being written): its page asks
+    whether a worker runs only then."""
+    return row.status in ("queued", "running")
+
+
 def percent(row: ExportJob) -> int:
     """The progress bar's share: 100 once done, else below it (the row count is an estimate)."""
     if row.status == "done":

@@ -375,5 +375,5 @@ def plugins():
         plugin_labels=_plugin_labels(),
         slow=list(reg.plugins.slow.values()), budget=f"{reg.plugins.budget_ms:g}",
         stranded=stranded_states.stranded(require_school().id),
-        worker_seen=(seen := jobs.worker_seen()), worker_late=seen is None or utcnow() - seen > jobs.WORKER_LATE,
+        worker_seen=jobs.worker_seen(), worker_late=jobs.worker_down(utcnow()),
     )

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal import policy
+from portal import jobs, policy
 from portal.current import allowed, current_actor, current_district, current_school, require_school
 from portal.errors import DomainError, Invalid
 from portal.i18n import lang_code
@@ -34,7 +34,8 @@ def _state(row: ExportJob) -> dict:
     failure = export_jobs.failure_code(row)
     return {"status": row.status, "done_rows": row.done_rows, "total_rows": row.total_rows,
             "percent": export_jobs.percent(row), "reason": tr(msg(failure)) if failure else "",
-            "ready": ready, "url": url_for("export_jobs.download", job_id=row.id) if ready else ""}
+            "ready": ready, "url": url_for("export_jobs.download", job_id=row.id) if ready else "",
+            "worker_down": export_jobs.waiting(row) and jobs.worker_down(utcnow())}
 
 
 def _mine(job_id: int) -> ExportJob:

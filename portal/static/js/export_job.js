@@ -17,6 +17,7 @@ document.addEventListener("DOMContentLoaded", function () {
       box.querySelector("[data-testid=export-failed]").hidden = s.status !== "failed";
       box.querySelector("[data-export-reason]").textContent = s.reason || "";
       box.querySelector("[data-testid=export-failure]").hidden = !s.reason;
+      box.querySelector("[data-testid=export-worker-down]").hidden = !s.worker_down;
       box.querySelector("[data-testid=export-expired]").hidden = s.status !== "expired";
       if (s.ready) { link.href = s.url; link.hidden = false; }
       if (s.status !== "done" && s.status !== "expired" && s.status !== "failed") { window.setTimeout(refresh, 2000); }
