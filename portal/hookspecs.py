@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.16"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.17"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -93,6 +93,8 @@ CONTRACT_VERSION = "1.16"  # 1.1: activity_types.Setting, ActivityType.declared_
 #      time by the school's clock: "two days before" in calendar days)
 # 1.16: Portal.year_locked (whether the district has accepted, so locked, a school's year or semester),
 #      ActivitySnapshot.school_year / semester (the period an activity belongs to)
+# 1.17: Transition.comment_when_others (a comment asked once others take part or signed up: cancel),
+#      TransitionContext.signed_up and people()
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

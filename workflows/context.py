@@ -75,6 +75,14 @@ class TransitionContext:
     #: The IANA time zone of the activity's school (``Asia/Shanghai``): what "two days before"
     #: means to its teachers. Contract 1.15.
     timezone: str = DEFAULT_ZONE
+    #: Who signed up for the activity and is not (yet) on its list of participants: a seat before
+    #: the list is confirmed, the waiting list. Contract 1.17.
+    signed_up: frozenset[int] = frozenset()
+
+    def people(self) -> frozenset[int]:
+        """Who the activity concerns besides its organiser: its participants and whoever signed
+        up for it (:meth:`Transition.needs_comment_with`)."""
+        return frozenset(p.user_id for p in self.participants) | self.signed_up
 
     def local_time(self, moment: datetime) -> datetime:
         """A snapshot's time (naive UTC) as the school's wall clock reads it (naive)."""

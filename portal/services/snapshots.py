@@ -50,11 +50,13 @@ def context(
     now: datetime,
     comment: str = "",
     timezone: str = DEFAULT_ZONE,
+    signed_up: frozenset[int] = frozenset(),
 ) -> TransitionContext:
     """The context guards and the page fragment see: snapshots of the rows, and ``data``, what the
     type's plugin supplies (``portal_transition_data``; raises
     :class:`portal.plugin_data.PluginDataUnavailable` if it fails); ``timezone`` is the school's,
-    which a guard reads "two days before" by (``TransitionContext.local_date``)."""
+    which a guard reads "two days before" by (``TransitionContext.local_date``); ``signed_up``: who
+    holds or waits for a seat on its sign-up (``signup.signed_up``)."""
     from portal.plugin_data import transition_data
 
     activity = activity_snapshot(act)
@@ -69,4 +71,5 @@ def context(
         comment=comment or "",
         data=transition_data(activity),
         timezone=timezone,
+        signed_up=signed_up,
     )
