@@ -2,7 +2,7 @@
 
 * after a review decision is committed (approved, returned with the comment, credited,
   revoked): the organizer and the participants, except the person who decided;
-* after an activity is cancelled (into the closed phase from another): its organizer, its
+* after an activity is cancelled (into the closed phase from the open one): its organizer, its
   participants (whether or not attendance was recorded) and whoever holds or waits for a seat on
   its sign-up, except the person who cancelled it: its title, the time it would have been and the
   reason (the comment ``cancel`` asks once others are concerned);
@@ -56,8 +56,8 @@ def transition_recorded(definition: WorkflowDefinition, log: TransitionLog) -> N
 
 def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str, to_state: str) -> str | None:
     """Which decision people are told of a transition is, asked of the workflow definition: a
-    review decision, or the end of the activity (``activity_cancelled``: the core's ``cancel``, or a type's
-    own step into the closed phase)."""
+    review decision, or the end of the activity before it took place (``activity_cancelled``: the
+    core's ``cancel``, or a type's own step from the open phase into the closed one)."""
     try:
         step = definition.transition(trigger)
     except KeyError:
@@ -70,8 +70,8 @@ def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str,
         return "returned"
     if definition.phase(to_state) is Phase.CONFIRMED and definition.phase(from_state) is Phase.AWAITING_REVIEW:
         return "approved"
-    if definition.phase(to_state) is Phase.CLOSED and definition.phase(from_state) is not Phase.CLOSED:
-        return "activity_cancelled"
+    if definition.phase(to_state) is Phase.CLOSED and definition.phase(from_state) is Phase.OPEN:
+        return "activity_cancelled"  # called off before it took place (a refusal after review is none)
     return None
 
 

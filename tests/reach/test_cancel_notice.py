@@ -47,3 +47,13 @@ def test_the_cancel_form_asks_a_reason_of_an_activity_with_people(queued_app):
     assert "需要填写原因" in response.get_data(as_text=True)
     db.session.refresh(act)
     assert act.state != "cancelled"
+
+
+def test_the_api_document_says_a_cancel_asks_a_reason_of_others(queued_app):
+    doc = queued_app.test_client().get("/api/v1/openapi.json").get_json()
+    variants = doc["components"]["schemas"]["TransitionRequest"]["anyOf"]
+    [cancel] = [v for v in variants if v["properties"]["trigger"] == {"const": "cancel"}]
+    assert "signed up" in cancel["properties"]["comment"]["description"]
+    assert "comment" not in cancel["required"]  # not always: only once others are concerned
+    [hold] = [v for v in variants if v["properties"]["trigger"] == {"const": "hold"}]
+    assert "description" not in hold["properties"]["comment"]
