@@ -76,7 +76,8 @@ class TransitionContext:
     #: means to its teachers. Contract 1.15.
     timezone: str = DEFAULT_ZONE
     #: Who signed up for the activity and is not (yet) on its list of participants: a seat before
-    #: the list is confirmed, the waiting list. Contract 1.17.
+    #: the list is confirmed, the waiting list. Read for a trigger that asks a comment once others
+    #: are concerned (``Transition.comment_when_others``: ``cancel``); empty for the others. Contract 1.17.
     signed_up: frozenset[int] = frozenset()
 
     def people(self) -> frozenset[int]:

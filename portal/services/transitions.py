@@ -305,7 +305,7 @@ def fire(
         now = utcnow()
         try:
             ctx = context(act, people, evidence, settings, actor.id, roles, now, comment, school.timezone,
-                          signup.signed_up(act.id))
+                          signup.signed_up(act.id) if _asks_of_others(reg, trigger) else frozenset())
         except PluginDataUnavailable as exc:  # reported with the plugin's name; the reader is told the type's
             raise Conflict(msg("plugin.data_failed", type=exc.reg.label)) from None
         from_state = act.state
@@ -439,6 +439,14 @@ def fire(
         school_code=school.code,
     )
     return act
+
+
+def _asks_of_others(reg: Any, trigger: Any) -> bool:
+    """Whether ``trigger`` asks a comment once others are concerned (``comment_when_others``:
+    ``cancel``): only then are the activity's sign-ups read into its context."""
+    definition = reg.engine.definition
+    return isinstance(trigger, str) and trigger in definition.triggers and \
+        definition.transition(trigger).comment_when_others
 
 
 def _refuse_away(
