@@ -633,7 +633,8 @@ class DistrictGenerator:
                         "from_state": from_state,
                         "to_state": t.dest,
                         "actor_id": actor,
-                        "comment": "学时核定有误" if t.comment_required else "",
+                        # a cancel tells its participants why (Transition.needs_comment_with)
+                        "comment": "学时核定有误" if t.comment_required else "时间冲突，改期" if t.comment_when_others else "",
                         "payload": payload,
                         "created_at": when,
                     }

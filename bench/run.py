@@ -548,7 +548,8 @@ def workflow_numbers(store: Store, name: str, instance: Path, targets: Targets, 
         reg = registry().get(act.type_key)
         people = activities.participants_with_users(act.id)
         settings = schools.type_settings(act.school_id, act.type_key)
-        ctx = context(act, people, [], settings, act.organizer_id, frozenset({"owner", "organizer"}), utcnow())
+        ctx = context(act, people, [], settings, act.organizer_id, frozenset({"owner", "organizer"}), utcnow(),
+                      "改期")  # its participants are told why (a cancel asks a reason of them)
         engine = reg.engine
         rounds = 5000
         t0 = time.perf_counter()

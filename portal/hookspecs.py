@@ -94,7 +94,9 @@ CONTRACT_VERSION = "1.17"  # 1.1: activity_types.Setting, ActivityType.declared_
 # 1.16: Portal.year_locked (whether the district has accepted, so locked, a school's year or semester),
 #      ActivitySnapshot.school_year / semester (the period an activity belongs to)
 # 1.17: TransitionContext.type_roles / type_kinds (the type's declared roles and evidence kinds):
-#      participants_with_role, evidence_of and missing_evidence raise on a role or kind the type lacks
+#      participants_with_role, evidence_of and missing_evidence raise on a role or kind the type lacks;
+#      Transition.comment_when_others (a comment asked once others take part or signed up: cancel),
+#      TransitionContext.signed_up and people()
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

@@ -347,6 +347,10 @@ TEXTS: dict[str, Any] = {
     ),
     "trigger.comment": _l("%(trigger)s needs a comment"),
     "trigger.comment_field": _l("a comment is required"),
+    "trigger.reason_for_others": _l(
+        "%(trigger)s needs a reason: the people taking part or signed up are told it"
+    ),
+    "trigger.reason_for_others_field": _l("say why: the people taking part or signed up are told it"),
     "trigger.guard": _l("%(trigger)s refused: %(missing)s"),
     "none": _l("none"),
     "trigger.stale": _l("the activity was changed by someone else; reload and try again"),
@@ -481,9 +485,12 @@ TEXTS: dict[str, Any] = {
     "notify.submission_reopened": _l("The district reopened the school's year %(year)s: %(comment)s"),
     "notify.handed_over": _l("%(title)s has been handed over to you: you organize it now"),
     "notify.removed": _l("You are no longer on the list of %(title)s (%(start)s)"),
+    "notify.activity_cancelled": _l("%(title)s (%(start)s) has been cancelled: %(comment)s"),
+    "notify.activity_cancelled_no_reason": _l("%(title)s (%(start)s) has been cancelled"),
     "notify.unknown": _l("A notification"),
     "notify.kind.handed_over": _l("An activity was handed over to me"),
     "notify.kind.removed": _l("I was taken off an activity's list"),
+    "notify.kind.activity_cancelled": _l("An activity I am in or signed up for was cancelled"),
     "notify.kind.tomorrow": _l("An activity I am in is tomorrow"),
     "notify.kind.rescheduled": _l("An activity I am in moved to another time"),
     "notify.kind.evidence_due": _l("Evidence I still owe"),

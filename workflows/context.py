@@ -94,6 +94,15 @@ class TransitionContext:
         if self.type_kinds is not None and kind not in self.type_kinds:
             raise ValueError(f"evidence kind {kind!r} is not one of the kinds of activity type "
                              f"{self.activity.type_key!r} ({', '.join(sorted(self.type_kinds))})")
+    #: Who signed up for the activity and is not (yet) on its list of participants: a seat before
+    #: the list is confirmed, the waiting list. Read for a trigger that asks a comment once others
+    #: are concerned (``Transition.comment_when_others``: ``cancel``); empty for the others. Contract 1.17.
+    signed_up: frozenset[int] = frozenset()
+
+    def people(self) -> frozenset[int]:
+        """Who the activity concerns besides its organiser: its participants and whoever signed
+        up for it (:meth:`Transition.needs_comment_with`)."""
+        return frozenset(p.user_id for p in self.participants) | self.signed_up
 
     def local_time(self, moment: datetime) -> datetime:
         """A snapshot's time (naive UTC) as the school's wall clock reads it (naive)."""

@@ -1,6 +1,7 @@
 """The core workflow every activity type shares, and who may fire each trigger.
 
-``planned → held → reviewed → credited``, plus ``cancel`` (planned → cancelled), ``return``
+``planned → held → reviewed → credited``, plus ``cancel`` (planned → cancelled; with a comment,
+the reason its people are told, when anyone but the canceller takes part or signed up), ``return``
 (held or reviewed → held, with a comment) and ``revoke`` (credited → reviewed, with a comment;
 the portal writes reversing ledger entries). State and trigger names are ASCII identifiers;
 the labels carry the zh/en text.
@@ -22,6 +23,7 @@ took place: a transition that posts credits is refused before the activity's end
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -139,6 +141,9 @@ class Transition:
     label_zh: str
     label_en: str
     comment_required: bool = False
+    #: A comment is required when anyone other than the actor takes part in the activity or
+    #: signed up for it (``cancel``: they are told why they lose it). :meth:`needs_comment_with`.
+    comment_when_others: bool = False
     independent: bool = False
     stand_in_roles: frozenset[str] = frozenset()
     not_before_start: bool = False
@@ -153,7 +158,15 @@ class Transition:
 
     @property
     def needs_comment(self) -> bool:
+        """A comment whoever takes part (``return``, ``revoke``)."""
         return self.comment_required
+
+    def needs_comment_with(self, actor_id: int, people: Iterable[int]) -> bool:
+        """Whether firing it asks a comment of ``actor_id`` when ``people`` (who take part in the
+        activity or signed up for it: :meth:`TransitionContext.people`) are concerned: always where
+        ``comment_required``, and where ``comment_when_others`` once someone other than the actor
+        is among them. The one answer the engine enforces and the pages and the API ask."""
+        return self.comment_required or (self.comment_when_others and any(p != actor_id for p in people))
 
 
 @dataclass(frozen=True)
@@ -288,7 +301,8 @@ _STAND_IN = frozenset({"school_admin"})  # when every reviewer of the school too
 
 CORE_TRANSITIONS: tuple[Transition, ...] = (
     Transition("hold", (PLANNED,), HELD, _ORGANIZE, "标记为已举行", "Mark held", not_before_start=True),
-    Transition("cancel", (PLANNED,), CANCELLED, _ORGANIZE, "取消", "Cancel", from_phases=(Phase.OPEN,)),
+    Transition("cancel", (PLANNED,), CANCELLED, _ORGANIZE, "取消", "Cancel", from_phases=(Phase.OPEN,),
+               comment_when_others=True),
     Transition(
         "approve",
         (HELD,),

@@ -11,7 +11,8 @@ shortcut skips review. Checks run in this order, so the refusal says the most us
 4. the activity has started, where what the trigger does asks for it
    (:meth:`WorkflowDefinition.waits_for_start`: :class:`NotStarted`), and ended, where it
    posts credits (:meth:`WorkflowDefinition.waits_for_end`: :class:`NotEnded`);
-5. a comment is given where one is required;
+5. a comment is given where one is required (:meth:`Transition.needs_comment_with`: always, or
+   once others take part or signed up);
 6. every guard passes (:class:`GuardFailed`, listing what is missing).
 """
 
@@ -145,8 +146,8 @@ class WorkflowEngine:
             raise NotStarted(trigger, ctx.activity.starts_at)
         if trigger in self._waits_for_end and ctx.now < ctx.activity.ends_at:
             raise NotEnded(trigger, ctx.activity.ends_at)
-        if t.comment_required and not ctx.comment.strip():
-            raise CommentRequired(trigger)
+        if not ctx.comment.strip() and t.needs_comment_with(ctx.actor_id, ctx.people()):
+            raise CommentRequired(trigger, for_others=not t.comment_required)
         missing: list[object] = []
         for guard in self.definition.guards.get(trigger, ()):
             try:

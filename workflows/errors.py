@@ -70,13 +70,16 @@ class GuardRaised(WorkflowError):
 
 
 class CommentRequired(WorkflowError):
-    """The trigger needs a comment (return, revoke) and none was given."""
+    """The trigger needs a comment (return, revoke; cancel when others take part or signed up:
+    ``for_others``) and none was given."""
 
     code = "invalid"
 
-    def __init__(self, trigger: str):
+    def __init__(self, trigger: str, for_others: bool = False):
         self.trigger = trigger
-        super().__init__(f"{trigger!r} needs a comment")
+        self.for_others = for_others
+        super().__init__(f"{trigger!r} needs a comment" + (", the reason the people in the activity are told"
+                                                            if for_others else ""))
 
 
 class NotStarted(WorkflowError):

@@ -190,6 +190,7 @@ def build_definition(
                 t,
                 independent=t.independent or core.independent,
                 comment_required=t.comment_required or core.comment_required,
+                comment_when_others=t.comment_when_others or core.comment_when_others,
                 not_before_start=t.not_before_start or core.not_before_start,
                 stand_in_roles=t.stand_in_roles or core.stand_in_roles,
                 posts_credits=core.posts_credits,

@@ -206,12 +206,14 @@ def _activity_create(comps: dict[str, Any], key: str, reg: Any) -> dict[str, Any
 
 
 def _triggers(definitions: list[Any]) -> dict[str, dict[str, bool]]:
-    """Every trigger of the installed workflows: whether it needs a comment, takes hours."""
+    """Every trigger of the installed workflows: whether it needs a comment (always, or once
+    others are concerned: ``Transition.needs_comment_with``), takes hours."""
     out: dict[str, dict[str, bool]] = {}
     for definition in definitions:
         for t in definition.transitions:
-            seen = out.setdefault(t.trigger, {"comment": False, "hours": False})
+            seen = out.setdefault(t.trigger, {"comment": False, "hours": False, "others": False})
             seen["comment"] |= t.comment_required
+            seen["others"] |= t.comment_when_others
             seen["hours"] |= t.adjusts_hours
     return out
 
@@ -232,6 +234,9 @@ def _transition_variants(base: dict[str, Any], trigger: str, needs: dict[str, bo
         }
 
     comment = text(comment_max, nonblank=needs["comment"])
+    if needs.get("others") and not needs["comment"]:  # asked of the activity's people: said, enforced by the service
+        comment["description"] = (f"required (not blank) for `{trigger}` when anyone other than you takes part in "
+                                  "the activity or signed up for it: they are told it as the reason")
     reason = text(comment_max, nonblank=True)
     no_hours = {"type": "object", "maxProperties": 0, "description": f"`{trigger}` takes no hours"}
     with_comment = ["comment"] if needs["comment"] else []

@@ -184,8 +184,10 @@ def fire_transition(activity_id: int) -> Activity:
     """Fire a workflow trigger (hold, cancel, approve, return, credit, revoke, or a type's own)
 
     An illegal trigger for the current state is 409 `illegal_transition` with the `allowed` triggers, whoever sends
-    it; then the caller's roles are checked (403), the comment (422), and the type's guards (422 `guard_failed` with
-    `missing`). `hours` adjusts a participant's credited hours when approving, with the reason in `comment`."""
+    it; then the caller's roles are checked (403), the comment (422: `return` and `revoke` always need one, `cancel`
+    once anyone other than you takes part or signed up — they are told it as the reason), and the type's guards
+    (422 `guard_failed` with `missing`). `hours` adjusts a participant's credited hours when approving, with the
+    reason in `comment`."""
     ctx = school_context()
     _activity(activity_id, ctx)
     data = parsed(TransitionRequest)

@@ -42,6 +42,7 @@ KINDS: dict[str, tuple[str, str]] = {
     **{k: (f"notify.{k}", f"notify.kind.{k}") for k in (
         "deadline_announced", "deadline_due", "plan_deadline", "school_plan_deadline", "quota_behind", "school_plan_accepted",
         "school_plan_returned", "submission_accepted", "submission_returned", "submission_reopened", "handed_over", "removed",
+        "activity_cancelled",
     )},
 }
 #: Kinds sent to the school's admins only (the district's decisions, the annual plan's deadline):
@@ -130,6 +131,8 @@ def text(n: Notification) -> Msg:
         credited = Decimal(params["hours"])
         code = "notify.credited_to_you" if credited > 0 else "notify.credited_none_to_you"
         params["hours"] = fmt(credited)
+    if code == "notify.activity_cancelled" and not params.get("comment"):  # its organiser cancelled it, nobody else in it
+        code = "notify.activity_cancelled_no_reason"
     if code == "notify.quota_behind" and params.get("short"):  # the months short: due now, named
         code = "notify.quota_months_short"
     if isinstance(params.get("semester"), int):  # stored as its number, said in words (第一学期)

@@ -2,6 +2,10 @@
 
 * after a review decision is committed (approved, returned with the comment, credited,
   revoked): the organizer and the participants, except the person who decided;
+* after an activity is cancelled (into the closed phase from the open one): its organizer, its
+  participants (whether or not attendance was recorded) and whoever holds or waits for a seat on
+  its sign-up, except the person who cancelled it: its title, the time it would have been and the
+  reason (the comment ``cancel`` asks once others are concerned);
 * after an activity moved to another time (``activities.reschedule``): its organizer and
   participants, except the person who moved it;
 * after someone is taken off an activity's list (``activities.remove_participant``): them;
@@ -51,7 +55,9 @@ def transition_recorded(definition: WorkflowDefinition, log: TransitionLog) -> N
 
 
 def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str, to_state: str) -> str | None:
-    """Which review decision a transition is, asked of the workflow definition."""
+    """Which decision people are told of a transition is, asked of the workflow definition: a
+    review decision, or the end of the activity before it took place (``activity_cancelled``: the
+    core's ``cancel``, or a type's own step from the open phase into the closed one)."""
     try:
         step = definition.transition(trigger)
     except KeyError:
@@ -64,6 +70,8 @@ def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str,
         return "returned"
     if definition.phase(to_state) is Phase.CONFIRMED and definition.phase(from_state) is Phase.AWAITING_REVIEW:
         return "approved"
+    if definition.phase(to_state) is Phase.CLOSED and definition.phase(from_state) is Phase.OPEN:
+        return "activity_cancelled"  # called off before it took place (a refusal after review is none)
     return None
 
 
@@ -100,6 +108,13 @@ def review_decision(log_id: int) -> list[int]:
     if kind is None:
         return []
     params = {"title": act.title, "comment": log.comment or ""}
+    people = _people(act)
+    if kind == "activity_cancelled":  # when it would have been, in the school's time; sign-ups are told too
+        from portal.services.signup import signed_up  # signup → activities → … → reminders
+
+        params["start"] = local_text(act.starts_at, zone_of(db.session.get(School, act.school_id)))
+        listed = {uid for uid, _role in people}
+        people += [(uid, "") for uid in sorted(signed_up(act.id) - listed)]
     # a credit tells each participant their own hours (none: absent, or nothing to credit)
     credited = (log.payload or {}).get("credited") if kind == "credited" else None
 
@@ -110,7 +125,7 @@ def review_decision(log_id: int) -> list[int]:
 
     return notify_many([
         NewNotification(uid, kind, f"{kind}:{log.id}:{uid}", params_of(uid, role), _link(act), act.school_id)
-        for uid, role in _people(act) if uid != log.actor_id
+        for uid, role in people if uid != log.actor_id
     ])
 
 

@@ -60,6 +60,14 @@ def window_of(activity_id: int) -> SignupWindow | None:
     return db.session.get(SignupWindow, activity_id)
 
 
+def signed_up(activity_id: int) -> frozenset[int]:
+    """Who holds a seat or waits for one on the activity's sign-up (not withdrawn): before the
+    list is confirmed they are no participants yet, yet they count on the activity — a cancel
+    tells them why (``Transition.needs_comment_with``, ``reminders.review_decision``)."""
+    return frozenset(db.session.execute(select(Signup.user_id).where(
+        Signup.activity_id == activity_id, Signup.status.in_((SEAT, WAITING)))).scalars())
+
+
 def _locked_window(s, act: Activity) -> SignupWindow:
     window = s.execute(
         select(SignupWindow)

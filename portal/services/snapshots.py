@@ -50,11 +50,13 @@ def context(
     now: datetime,
     comment: str = "",
     timezone: str = DEFAULT_ZONE,
+    signed_up: frozenset[int] = frozenset(),
 ) -> TransitionContext:
     """The context guards and the page fragment see: snapshots of the rows, and ``data``, what the
     type's plugin supplies (``portal_transition_data``; raises
     :class:`portal.plugin_data.PluginDataUnavailable` if it fails); ``timezone`` is the school's,
-    which a guard reads "two days before" by (``TransitionContext.local_date``)."""
+    which a guard reads "two days before" by (``TransitionContext.local_date``); ``signed_up``: who
+    holds or waits for a seat on its sign-up (``signup.signed_up``)."""
     from portal.plugin_data import transition_data
     from portal.registry import registry
 
@@ -74,4 +76,5 @@ def context(
         # what the type declared, so that a guard asking of a role or kind it lacks (a typo) fails
         type_roles=frozenset(reg.decl.roles) if reg is not None else None,
         type_kinds=frozenset(reg.decl.evidence_kinds) if reg is not None else None,
+        signed_up=signed_up,
     )

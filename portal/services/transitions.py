@@ -28,7 +28,7 @@ from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, locks, overlaps, quotas, reminders, schools, stints, teacher_years
+from portal.services import access, locks, overlaps, quotas, reminders, schools, signup, stints, teacher_years
 from portal.services.activities import NameRow, has_ended, has_started, participants_with_users
 from portal.services.ledger import (
     credit_ceiling,
@@ -304,7 +304,8 @@ def fire(
         )
         now = utcnow()
         try:
-            ctx = context(act, people, evidence, settings, actor.id, roles, now, comment, school.timezone)
+            ctx = context(act, people, evidence, settings, actor.id, roles, now, comment, school.timezone,
+                          signup.signed_up(act.id) if _asks_of_others(reg, trigger) else frozenset())
         except PluginDataUnavailable as exc:  # reported with the plugin's name; the reader is told the type's
             raise Conflict(msg("plugin.data_failed", type=exc.reg.label)) from None
         from_state = act.state
@@ -339,7 +340,10 @@ def fire(
         except NotEnded:
             end = local_text(act.ends_at, school.timezone)
             raise Conflict(msg("activity.not_ended", end=end), state=from_state, ends_at=end) from None
-        except CommentRequired:
+        except CommentRequired as exc:
+            if exc.for_others:  # cancel: the people of the activity are told the reason
+                raise Invalid(msg("trigger.reason_for_others", trigger=_step_label(reg, trigger)),
+                              {"comment": msg("trigger.reason_for_others_field")}) from None
             raise Invalid(
                 msg("trigger.comment", trigger=_step_label(reg, trigger)), {"comment": msg("trigger.comment_field")}
             ) from None
@@ -435,6 +439,14 @@ def fire(
         school_code=school.code,
     )
     return act
+
+
+def _asks_of_others(reg: Any, trigger: Any) -> bool:
+    """Whether ``trigger`` asks a comment once others are concerned (``comment_when_others``:
+    ``cancel``): only then are the activity's sign-ups read into its context."""
+    definition = reg.engine.definition
+    return isinstance(trigger, str) and trigger in definition.triggers and \
+        definition.transition(trigger).comment_when_others
 
 
 def _refuse_away(

@@ -43,6 +43,7 @@ from portal.services import (
     overview,
     quotas,
     schools,
+    signup,
     transitions,
 )
 from portal.services import credits as credit_service
@@ -312,6 +313,18 @@ def _checkin_ends(act, school, definition: Any, allowed: list[str], total: int) 
              "this step nobody can check in. Go on?", time=local_text(until, zone_of(school)),
              n=max(total - checkin.count(act.id), 0), total=total)
     return dict.fromkeys(ending, text)
+def _reason_for_others(definition: Any, act: Any, allowed: list[str], me: int, participant_ids: list[int],
+                       has_signup: bool | None) -> list[str]:
+    """The triggers offered that ask this viewer a comment because others are concerned
+    (``Transition.needs_comment_with``: a cancel once anyone else takes part or signed up, who
+    are told it as the reason); the sign-up read only when such a trigger is offered."""
+    asking = [t for t in allowed if definition.transition(t).comment_when_others]
+    if not asking:
+        return []
+    people = set(participant_ids)
+    if people <= {me} and has_signup is not False:  # nobody else on the list: anyone signed up?
+        people |= signup.signed_up(act.id)
+    return [t for t in asking if definition.transition(t).needs_comment_with(me, people)]
 
 
 def _organizer(organizer_id: int, people, history) -> Any:
@@ -343,6 +356,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     before = access.involved_before_in(log for log, _actor in history)  # involved in it still
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked, before=before) if reg else []
     after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked, before) if reg else []
+    reason_for = _reason_for_others(reg.engine.definition, act, allowed, me, participant_ids, signup) if reg else []
     organizer = _organizer(act.organizer_id, people, history)
     can_organize = reg is not None and policy.may_organise(current_actor(), act, declared=_personal(act))
     phase = registry().phase(act.type_key, act.state)
@@ -408,6 +422,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         allowed=allowed,
         after_end=Joined([_trigger_label(act.type_key, t) for t in after_end], ", ") if after_end else None,
         comment_required=steps.comment_required,
+        reason_for=Joined([_trigger_label(act.type_key, t) for t in reason_for], ", ") if reason_for else None,
         going_back=steps.going_back,
         confirming=steps.confirming,
         # said before any question: a step that needs a comment, pressed with none, asks nothing yet

@@ -299,7 +299,7 @@ def test_malformed_bodies_are_400(world):
 def test_list_filters_and_pages(world):
     org = world.api("organizer")
     ids = [lecture(world, org, title=f"讲座{i}")["id"] for i in range(3)]
-    fire(org, ids[0], "cancel")
+    fire(org, ids[0], "cancel", comment="时间冲突")
     r = org.get("/api/v1/activities?per_page=2")
     body = r.get_json()
     assert r.status_code == 200 and body["total"] == 3 and body["pages"] == 2 and len(body["items"]) == 2

@@ -341,7 +341,7 @@ def test_transition_hook_fires_after_commit(make_app):
         s = f.school()
         p = f.staff(s)
         act = f.plan(s, p["organizer"], "lecture", [(p["t1"], "attendee")], {"topic": "x"})
-        f.fire(act, p["organizer"], "cancel")
+        f.fire(act, p["organizer"], "cancel", "活动取消")
         assert seen == [(act.id, "cancel", "planned", "cancelled", "S1")]
         failures = app.extensions["yanxiu.registry"].plugins.failures
         assert any(x.plugin == "broken" and "listener bug" in x.error for x in failures)

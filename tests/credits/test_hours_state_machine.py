@@ -331,7 +331,7 @@ class HoursAuditor(OneSchool):
         activity would leave an example nothing to credit)."""
         i = data.draw(st.sampled_from(self.to_come()), label="activity")
         act = self.act(i)
-        self.fire(act, db.session.get_one(User, act.organizer_id), "cancel")
+        self.fire(act, db.session.get_one(User, act.organizer_id), "cancel", "活动取消")
         self.moved(i, "cancel", "cancelled")
 
     @precondition(lambda self: self.in_state("held"))

@@ -69,7 +69,7 @@ def test_a_reflection_on_a_cancelled_activity_counts_for_nothing(s1, staff, year
     text = prose(400, "cancelled-reflection")
     activities.add_evidence(act, t1, t1.id, "reflection", "反思", text=text)  # begun: a reflection is taken
     assert _reflections(t1, s1) == 1 and _stored_status(t1, s1) == "met"
-    f.fire(act, org, "cancel")
+    f.fire(act, org, "cancel", "活动取消")
     assert _reflections(t1, s1) == 0  # it never took place
     assert credits.teacher_year(t1, s1, YEAR).assessment.status == "short"
     row = next(ty for ty in credits.school_summary(s1, YEAR) if ty.user.id == t1.id)
@@ -86,7 +86,7 @@ def test_a_teacher_gone_with_only_writing_on_a_cancelled_activity_is_on_no_summa
     t2, org = staff["t2"], staff["organizer"]
     act = f.plan(s1, org, "lecture", [(t2, "attendee")], DETAILS["lecture"], start=datetime(2026, 9, 25, 14, 0))
     activities.add_evidence(act, t2, t2.id, "reflection", "反思", text=prose(300, "gone"))
-    f.fire(act, org, "cancel")
+    f.fire(act, org, "cancel", "活动取消")
     staff_service.deactivate(s1, t2.id, by=access.actor(staff["admin"].id, s1.id))
     assert t2.id not in counted_people(s1.id, YEAR)
     assert t2.id not in {ty.user.id for ty in credits.school_summary(s1, YEAR)}

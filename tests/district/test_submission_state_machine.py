@@ -622,7 +622,7 @@ class SubmissionAuditor(OneSchool):
         trigger = {"planned": "cancel", "held": "return", "reviewed": "return"}.get(state, NEXT[state]) if back \
             else NEXT[state]
         who = self.user("organizer" if trigger in ("hold", "cancel") else "reviewer")
-        comment = "复核更正" if trigger in ("revoke", "return") else ""
+        comment = "复核更正" if trigger in ("revoke", "return") else "活动取消" if trigger == "cancel" else ""
         if (trigger, state) in MOVING and self.locked(act.school_year, act.semester):
             self.refused(Conflict, "year.locked", f.fire, act, who, trigger, comment)
             return

@@ -35,7 +35,7 @@ def year_mix(world):
                         title="已审核的讲座")
     cancelled = f.plan(world.s1, org, "lecture", people, {"topic": "取消"}, start=datetime(2026, 9, 5, 14, 0),
                        title="取消的讲座")
-    f.fire(cancelled, org, "cancel")
+    f.fire(cancelled, org, "cancel", "活动取消")
     f.plan(world.s1, org, "lecture", people, {"topic": "上一年"}, start=datetime(2025, 11, 3, 14, 0), title="上一年")
     other = f.staff(world.s2, prefix="o")
     credited(world.s2, other, "lecture", [(other["t1"], "attendee")], until="held", title="别校的讲座")

@@ -64,7 +64,7 @@ def test_what_does_not_overlap_is_left_alone(s1, staff):  # noqa: F811
     f.attend(_lecture(s1, staff, [(t1, "attendee")], "讲座丙", start=AFTERNOON + timedelta(days=1)), org)
     dropped = _lecture(s1, staff, [(t1, "attendee")], "讲座乙", start=AFTERNOON + timedelta(days=2))
     f.attend(dropped, org)
-    f.fire(dropped, org, "cancel")
+    f.fire(dropped, org, "cancel", "活动取消")
     f.attend(_lecture(s1, staff, [(t1, "attendee")], "讲座丁", start=AFTERNOON + timedelta(days=2)), org)
     inside = _lecture(s1, staff, [(t1, "attendee")], "周中讲座", start=past_start(9) + timedelta(hours=14))
     f.attend(inside, org)

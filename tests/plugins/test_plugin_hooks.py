@@ -33,7 +33,7 @@ def test_hook_portal_activity_transitioned(make_app):
         s = f.school("HK", types=("lecture",))
         people = f.staff(s)
         act = f.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee")], {"topic": "x"})
-        f.fire(act, people["organizer"], "cancel")
+        f.fire(act, people["organizer"], "cancel", "活动取消")
     [call] = recorder.calls
     assert (call["trigger"], call["from_state"], call["to_state"]) == ("cancel", "planned", "cancelled")
     assert call["actor_id"] == people["organizer"].id and call["school_code"] == "HK"

@@ -36,7 +36,7 @@ def test_a_plugin_raising_in_portal_activity_transitioned_does_not_undo_the_tran
         s = f.school("ISO", types=("lecture",))
         people = f.staff(s)
         act = f.plan(s, people["organizer"], "lecture", [(people["t1"], "attendee")], {"topic": "x"})
-        assert f.fire(act, people["organizer"], "cancel").state == "cancelled"
+        assert f.fire(act, people["organizer"], "cancel", "活动取消").state == "cancelled"
         assert "notifier down during cancel" in failures()["notifier"]
     assert "plugin notifier" in caplog.text
 

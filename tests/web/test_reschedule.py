@@ -193,7 +193,7 @@ def test_a_held_or_cancelled_activity_stays_where_it_was(app, place):
     exc = _refused(Conflict, held, place["organizer"], NEW_START, NEW_END)
     assert exc.msg.code == "reschedule.not_movable"
     cancelled = _plan(place, title="另一次观察", start="2026-12-20T14:00", end="2026-12-20T17:00")
-    factories.fire(cancelled, place["organizer"], "cancel")
+    factories.fire(cancelled, place["organizer"], "cancel", "活动取消")
     assert _refused(Conflict, cancelled, place["organizer"], NEW_START, NEW_END).msg.code == "reschedule.not_movable"
 
 

@@ -269,7 +269,7 @@ def test_a_cancelled_activity_takes_no_sign_up(app):
     s, p, ts, act = _open(capacity=1)
     signup.sign_up(act, ts[0], by=actor(ts[0], s))
     signup.sign_up(act, ts[1], by=actor(ts[1], s))
-    f.fire(act, p["organizer"], "cancel")
+    f.fire(act, p["organizer"], "cancel", "活动取消")
     before = _statuses(act.id)
     for step in (lambda: signup.sign_up(act, ts[2], by=actor(ts[2], s)),
                  lambda: signup.withdraw(act, ts[0], by=actor(ts[0], s))):
