@@ -218,7 +218,7 @@ def assert_refused(role: Role, copy: Copy, activity_id: int, token: str, trigger
 
 
 def take_step(role: Role, index: int, activity_id: int, trigger: str, expected: list[str], comment_required: bool,
-              dest: str) -> bool:
+              reason_for_others: bool, dest: str) -> bool:
     """An offered step, on a copy where the activity is as the demo left it: taken (True); asked
     for a comment first only where the page asked for one; refused only for evidence the type's
     guards still miss (False)."""
@@ -229,10 +229,12 @@ def take_step(role: Role, index: int, activity_id: int, trigger: str, expected: 
     token = csrf_of(page)
     before = copy.facts(activity_id)
     r = post_step(copy, activity_id, token, trigger, "")  # the button clicked with the comment box left empty
-    if r.status_code == 422 and comment_required:
+    if r.status_code == 422 and (comment_required or reason_for_others):
         answer = r.get_data(as_text=True)
-        # the page asked for it: its comment box, with the hint that returning or revoking needs one
-        assert 'data-testid="trigger-comment"' in page and "退回或撤销时必须填写" in page, where
+        # the page asked for it: its comment box, with the hint that returning or revoking needs
+        # one, or (a cancel once others take part or signed up) that they are told the reason
+        hint = "退回或撤销时必须填写" if comment_required else "参加或已报名的老师会收到这条原因"
+        assert 'data-testid="trigger-comment"' in page and hint in page, where
         assert copy.facts(activity_id) == before, where
         assert_chinese(refusal(answer), where)
         r = post_step(copy, activity_id, token, trigger, COMMENT)
@@ -293,13 +295,14 @@ def test_what_the_page_offers_is_what_the_server_allows(make_app, role_name, loc
                 assert_refused(role, first, activity_id, token, trigger)
         for index, trigger in enumerate(buttons):
             step = workflow.transition(trigger)
-            pending.append((index, activity_id, trigger, buttons, step.comment_required, step.dest))
+            pending.append((index, activity_id, trigger, buttons, step.comment_required, step.comment_when_others,
+                            step.dest))
     if role.username in ("district", "dreviewer") or role.username is None:
         assert opened == 0
     else:
         assert opened > 0
-    taken = [take_step(role, index, activity_id, trigger, buttons, comment_required, dest)
-             for index, activity_id, trigger, buttons, comment_required, dest in sorted(pending)]
+    taken = [take_step(role, index, activity_id, trigger, buttons, comment_required, others, dest)
+             for index, activity_id, trigger, buttons, comment_required, others, dest in sorted(pending)]
     assert any(taken) or not taken, role.username  # not every offered step stopped by a guard
 
 
