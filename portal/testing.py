@@ -181,8 +181,6 @@ def share_compiled_statements(app: Flask) -> None:
             _SHARED_DIALECTS[kind] = (engine.dialect, engine._compiled_cache)
 
 
-
-
 @contextmanager
 def _instance(path: Path) -> Iterator[None]:
     """Apps made inside read no ``instance/config.py`` of the shell they run in."""
