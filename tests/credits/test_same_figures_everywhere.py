@@ -5,8 +5,9 @@ and locked) and a school of a second district — with the page cache warmed, th
 going on (:func:`the_year_goes_on`: the district lowers its minimum to 12 hours and a void year
 to 3 hours of unexcused absence, so that every status occurs — met, short, not recognised,
 exempt — while the accepted year keeps the 50 hours it was accepted with; a teacher exempted by
-decision, one who left after being credited and one who left whose last year holds only an
-exemption; the schools waiting for the district submit again), for every teacher of every
+decision, one who left after being credited — and moved to another school of the district — and
+one who left whose last year holds only an exemption; the schools waiting for the district submit
+again), for every teacher of every
 school, in every school year the demo has data for and the year before (no data at all: each
 surface must show the year asked for), the figures that
 decide the teacher's assessment — credited hours, hours required, unexcused absence per
@@ -29,7 +30,10 @@ semester, writing quotas (done / target), status — are read from every surface
   ``/district/submitted.csv``: submitted after the last change, so today's figures),
   ``/district/export.csv`` and ``.xlsx``;
 * with no login: ``/verify/<code>`` of every form printed on the way (unchanged, its hours and
-  status).
+  status);
+* as each school's admin, every activity with ledger lines: its 学分认定表 (page and XLSX, one
+  PDF a school and its ``/verify``) shows each participant's net hours of the ledger — nothing
+  once revoked — and a teacher's certificates of a year add up to the total shown everywhere.
 
 Each figure must equal one reference computed here: the hours summed from the ledger
 (``CreditEntry``), the unexcused absence summed from the attendance of activities whose workflow
@@ -176,6 +180,8 @@ def recognised(refs: Iterable[Reference]) -> Decimal:
 
 #: A teacher of the demo school away for over a year (:func:`the_year_goes_on`), invented.
 AWAY_LONG = "teacher8"
+#: A teacher of the demo school who moves to another school of the district (:func:`the_year_goes_on`).
+MOVED, MOVED_TO = "teacher4", "EAST1"
 
 
 def the_year_goes_on() -> None:
@@ -184,7 +190,8 @@ def the_year_goes_on() -> None:
     unexcused absence in a semester — so that DEMO has teachers who met it and one whose year
     is void (teacher1, 3 hours absent), while NORTH1's accepted year stays judged by the 50
     hours it was accepted with; DEMO's admin exempts teacher2 (by decision, not age),
-    teacher4 leaves the school after 15 hours were credited (their year is still the school's),
+    teacher4 leaves the school after 15 hours were credited (their year is still the school's)
+    and joins EAST1 (a year there too, with none of those hours),
     and so does teacher3, whose last year holds only an exemption (产假): that year is still
     the school's too, as her 成长档案 shows it.
     Each school waiting for the district is returned and submits again (the figures it
@@ -198,6 +205,10 @@ def the_year_goes_on() -> None:
     exemptions.set_exemption(demo, people["admin"], people["teacher2"].id, current_school_year(demo.timezone), "长期病假")
     staff.deactivate(demo, people["teacher4"].id, by=access.actor(people["admin"].id, demo.id))
     staff.deactivate(demo, people["teacher3"].id, by=access.actor(people["admin"].id, demo.id))
+    # teacher4 moves on to EAST1 (a school of the same district, waiting for it): two schools'
+    # years this year, DEMO's with the hours credited there, EAST1's with none of them
+    east = db.session.execute(select(School).where(School.code == MOVED_TO)).scalar_one()
+    users.add_role(people[MOVED], east, TEACHER)
     # AWAY_LONG (on the staff as long as the demo's, not its teacher5, whose stretch away is
     # this year's) left in the spring of the year before the first with data and came back
     # today: the years over before they left stay theirs (``EarlierStint``), the one over
@@ -679,6 +690,83 @@ def record_pdf(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: R
               status=words.status_at_start(after("assessment"), lang))
 
 
+def certificates(app: Flask, audit: Audit) -> None:
+    """As each school's admin, every activity with ledger lines: its 学分认定表 page and XLSX show
+    each participant's net credited hours of the ledger (one revoked shows none: 409, and its net
+    is nothing); a teacher's certificates of a school year add up to the total every other surface
+    shows. One certificate PDF per school is printed and its ``/verify`` code read back (no login):
+    unchanged, each teacher's hours and the total as printed."""
+    client, anonymous = app.test_client(), app.test_client()
+    with app.app_context():
+        net: dict[int, dict[int, Decimal]] = {}
+        for activity_id, user_id, total in db.session.execute(
+                select(CreditEntry.activity_id, CreditEntry.user_id, func.sum(CreditEntry.hours))
+                .group_by(CreditEntry.activity_id, CreditEntry.user_id)):
+            net.setdefault(activity_id, {})[user_id] = D(total)
+        acts = db.session.execute(select(Activity.id, Activity.school_year, School.code, School.id).join(
+            School, School.id == Activity.school_id).where(Activity.id.in_(net)).order_by(School.code, Activity.id)).all()
+        people = list(db.session.execute(select(User)).scalars())
+        ids = {u.username: u.id for u in people}
+        usernames, names = {u.id: u.username for u in people}, {u.id: u.display_name for u in people}
+        admins = {school_id: school_admin(school_id) for _a, _y, _c, school_id in acts}
+        columns = heading("username", "zh"), heading("credited", "zh")
+    summed: Counter[Key] = Counter()
+    printed: set[str] = set()
+    for activity_id, year, code, school_id in acts:
+        as_person(app, client, admins[school_id], school_id)
+        want = net[activity_id]
+        r = client.get(f"/activities/{activity_id}/certificate")
+        audit.read["certificate page"] += 1
+        if r.status_code == 409:  # credits revoked: no form while nothing is credited
+            if any(want.values()):
+                audit.problems.append(f"certificate page: {code} activity {activity_id} refused, ledger holds {want}")
+            continue
+        assert r.status_code == 200, (activity_id, r.status_code)
+        doc = lxml_html.fromstring(r.data)
+        shown = {ids[str(row.get("data-user"))]: hours(text_of(row.xpath('.//td[contains(@class, "credited")]')[0]))
+                 for row in doc.xpath('.//table[@id="participants"]/tbody/tr[@data-user]')}
+        for uid in set(shown) | set(want):
+            audit.compared += 1
+            if shown.get(uid, ZERO) != want.get(uid, ZERO):
+                audit.problems.append(f"certificate page: {code} activity {activity_id} {names[uid]} "
+                                      f"= {shown.get(uid)!r}, ledger {want.get(uid)!r}")
+            summed[(code, usernames[uid], year)] += shown.get(uid, ZERO)
+        rows = xlsx_rows(get_ok(client, f"/activities/{activity_id}/certificate.xlsx").data)
+        audit.read["certificate.xlsx"] += 1
+        head = next(row for row in rows if columns[1] in row)
+        user_col, credited_col = head.index(columns[0]), head.index(columns[1])
+        by_user = {ids[str(row[user_col])]: hours(row[credited_col]) for row in rows if isinstance(row[0], int)}
+        for uid in set(shown) | set(by_user):
+            audit.compared += 1
+            if by_user.get(uid) != shown.get(uid):
+                audit.problems.append(f"certificate.xlsx: {code} activity {activity_id} {names[uid]} "
+                                      f"= {by_user.get(uid)!r}, page {shown.get(uid)!r}")
+        if code not in printed:  # a PDF a school, and what its code certifies
+            printed.add(code)
+            lines = printed_lines(audit, client, f"/activities/{activity_id}/certificate.pdf", "certificate", "zh")
+            shown_pdf = {uid: hours(found.group(1)) for uid in shown for line in lines
+                         if (found := re.match(rf"\d+ {re.escape(names[uid])} \S+ \S+ ([\d.]+)", line))}
+            audit.read["certificate.pdf"] += 1
+            for uid in shown:
+                audit.compared += 1
+                if shown_pdf.get(uid) != shown[uid]:
+                    audit.problems.append(f"certificate.pdf: {code} activity {activity_id} {names[uid]} "
+                                          f"= {shown_pdf.get(uid)!r}, page {shown[uid]!r}")
+            checked = page(anonymous, f"/verify/{verification_code(lines)}")
+            audit.read["/verify (certificates)"] += 1
+            if by_testid(checked, "verify-unchanged") is None:
+                audit.problems.append(f"/verify: {code} certificate {activity_id} says it changed")
+            for uid in shown:
+                audit.compared += 1
+                if hours(text_of(by_testid(checked, f"verify-hours-{uid}"))) != shown[uid]:
+                    audit.problems.append(f"/verify (certificate): {code} activity {activity_id} {names[uid]} "
+                                          f"= {text_of(by_testid(checked, f'verify-hours-{uid}'))!r}, page {shown[uid]!r}")
+            if hours(text_of(by_testid(checked, "verify-total"))) != sum(shown.values(), ZERO):
+                audit.problems.append(f"/verify (certificate): {code} activity {activity_id} total differs")
+    for key in audit.ref:
+        audit.saw("certificates of the year, summed", key, total=summed.get(key, ZERO))
+
+
 def verification_code(lines: list[str]) -> str:
     """The code a printed form carries (``ABCD-EFGH-…``, eight groups)."""
     found = re.search(r"\b[A-Z0-9]{4}(?:-[A-Z0-9]{4}){7}\b", "\n".join(lines))
@@ -868,11 +956,15 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     assert any(r.absent != (ZERO, ZERO) for r in audit.ref.values()), "no unexcused absence in the demo"
     assert ("DEMO", AWAY_LONG, years[0]) in audit.ref, "a year over before a gap is not the teacher's"
     assert ("DEMO", AWAY_LONG, years[1]) not in audit.ref, "a year over while away is the teacher's"
+    moved = [k for k in audit.ref if k[1] == MOVED and k[2] == with_data[-1]]
+    assert sorted(k[0] for k in moved) == ["DEMO", MOVED_TO], moved
+    assert audit.ref[("DEMO", MOVED, with_data[-1])].total > 0 and not audit.ref[("DEMO", MOVED, with_data[-1])].teaching
 
     teacher_surfaces(site, audit)
     school_surfaces(site, audit, words, codes, years)
     district_surfaces(site, audit, words, years)
     verified(site, audit, words)
+    certificates(site, audit)
 
     assert not audit.problems, f"{len(audit.problems)} disagreements:\n" + "\n".join(audit.problems)
     seconds = time.perf_counter() - began
