@@ -27,8 +27,9 @@ semester, writing quotas (done / target), status — are read from every surface
   (``?school=``), ``/district`` and ``GET /api/v1/district/schools`` (teachers per status and
   hours per school), the dashboard's shares (page and API) and its hours by type, each school's
   latest submission (its page, ``GET /api/v1/district/submissions/<id>``,
-  ``/district/submitted.csv``: submitted after the last change, so today's figures),
-  ``/district/export.csv`` and ``.xlsx``;
+  ``/district/submitted.csv``, ``.xlsx`` (its schools' counts, a sheet per school) and
+  ``GET /api/v1/district/submitted``: submitted after the last change, so today's figures),
+  ``/district/export.csv`` and ``.xlsx``, and their ledger lines (``?ledger=1``) summed per teacher;
 * with no login: ``/verify/<code>`` of every form printed on the way (unchanged, its hours and
   status);
 * as each school's admin, every activity with ledger lines: its 学分认定表 (page and XLSX, one
@@ -854,6 +855,15 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                     audit.counted("district dashboard shares", code, year, **{
                         st: int(text_of(by_testid(doc, f"share-{code}-{st}")) or -1) for st in STATUSES})
             submitted(audit, words, csv_rows(get_ok(client, f"/district/submitted.csv?year={year}").data), year)
+            # the same, as the API gives it, and as a workbook: the schools' counts, a sheet per school
+            submitted(audit, words, csv_rows(get_ok(client, f"/api/v1/district/submitted?year={year}&format=csv",
+                                                    headers={**auth, "Accept-Language": "zh"}).data),
+                      year, "API district/submitted (CSV)")
+            submitted_xlsx(audit, words, get_ok(client, f"/district/submitted.xlsx?year={year}").data, year)
+            # every ledger line of the year (credits and reversals), summed per teacher
+            for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+                ledger_lines(audit, f"district export.{fmt}?ledger=1", year, codes[district_id],
+                             read(get_ok(client, f"/district/export.{fmt}?year={year}&ledger=1").data))
             for sub_id in latest.get((district_id, year), []):
                 frozen(audit, client, auth, sub_id, year)
             # the chart's hours by type: the district's teachers' hours, as the summaries have them
@@ -898,17 +908,53 @@ def frozen(audit: Audit, client: FlaskClient, auth: dict[str, str], sub_id: int,
                   absent=tuple(hours(text_of(by_testid(doc, f"absent-{user}-{sem}"))) for sem in (1, 2)))
 
 
-def submitted(audit: Audit, words: Words, rows: list[list[Any]], year: str) -> None:
+def submitted(audit: Audit, words: Words, rows: list[list[Any]], year: str,
+              surface: str = "district submitted.csv") -> None:
     """``/district/submitted.csv``: a row per teacher of every school that submitted."""
     head, body = rows[0], rows[1:]
     col = {k: head.index(v) for k, v in words.head["zh"].items() if v in head}
     for code in {str(r[0]) for r in body}:
         mine = [r for r in body if r[0] == code]
-        audit.listed("district submitted.csv", code, year, [str(r[col["username"]]) for r in mine])
+        audit.listed(surface, code, year, [str(r[col["username"]]) for r in mine])
         for r in mine:
-            audit.saw("district submitted.csv", (code, str(r[col["username"]]), year), total=hours(r[col["total"]]),
+            audit.saw(surface, (code, str(r[col["username"]]), year), total=hours(r[col["total"]]),
                       required=hours(r[col["required"]]), absent=(hours(r[col["absent_1"]]), hours(r[col["absent_2"]])),
                       status=words.status["zh"].get(str(r[col["status"]])), quotas=quota_cell(words, str(r[-1])))
+
+
+def submitted_xlsx(audit: Audit, words: Words, data: bytes, year: str) -> None:
+    """``/district/submitted.xlsx``: a sheet of every school's counts as submitted (teachers, per
+    status, hours credited; none for a school that sent nothing), then a sheet per school that
+    submitted (its code) with a row per teacher, the quotas in the column after 说明."""
+    summary, *schools = load_workbook(io.BytesIO(data), read_only=True).worksheets
+    for r in list(summary.iter_rows(values_only=True))[1:]:
+        if r[7] not in (None, ""):
+            audit.counted("district submitted.xlsx (schools)", str(r[0]), year, teachers=r[7], met=r[8], short=r[9],
+                          not_recognised=r[10], exempt=r[11], hours=hours(r[12]))
+    for ws in schools:
+        rows = [["" if v is None else v for v in r] for r in ws.iter_rows(values_only=True)]
+        col = {k: rows[0].index(v) for k, v in words.head["zh"].items() if v in rows[0]}
+        audit.listed("district submitted.xlsx", str(ws.title), year, [str(r[col["username"]]) for r in rows[1:]])
+        for r in rows[1:]:
+            audit.saw("district submitted.xlsx", (str(ws.title), str(r[col["username"]]), year),
+                      total=hours(r[col["total"]]), required=hours(r[col["required"]]),
+                      absent=(hours(r[col["absent_1"]]), hours(r[col["absent_2"]])),
+                      status=words.status["zh"].get(str(r[col["status"]])),
+                      quotas=quota_cell(words, str(r[col["status"] + 2])))
+
+
+def ledger_lines(audit: Audit, surface: str, year: str, codes: set[str], rows: list[list[Any]]) -> None:
+    """The district's ledger export (``?ledger=1``): every credit and reversal of the year, a
+    line each (school code, …, username in the fifth column, hours in the eleventh); summed per
+    teacher, each teacher-year's total (nobody else holds any hours)."""
+    summed: Counter[Key] = Counter()
+    for r in rows[1:]:
+        summed[(str(r[0]), str(r[4]), year)] += hours(r[10])
+    for key in [k for k in audit.ref if k[2] == year and k[0] in codes]:
+        audit.saw(surface, key, total=summed.pop(key, ZERO))
+    for key, total in summed.items():
+        if total:
+            audit.problems.append(f"{surface}: {key} holds {total} hours and is no teacher-year of the reference")
 
 
 def quota_cell(words: Words, text: str) -> Quotas:
