@@ -13,7 +13,10 @@ calendar feed leaves it out (``calendar_feeds``), no notice nor reminder of it r
 
 Only a gap that follows a known leaving is "away": an activity before the first known date of
 a role (a school that entered September's activities after giving its teachers their roles in
-October) is theirs as before.
+October) is theirs as before — unless they were then on another school's teaching staff and not
+yet on this one's: a teacher who moved from another school in December was that school's in
+October, and their new school credits them nothing for a day of October (nor counts their
+absence), as a school never certifies a day of another's teacher.
 """
 
 from __future__ import annotations
@@ -34,11 +37,17 @@ from portal.timeutil import to_local
 def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
     """SQL: whether the person was away from the school's teaching staff at ``at`` (columns or
     bound values): their teacher role there had been ended at or before ``at`` (a stretch
-    before a gap ended, or the role ended and not given back) and no stretch of it held ``at``."""
-    m, st = aliased(Membership), aliased(EarlierStint)
+    before a gap ended, or the role ended and not given back), or not yet begun while they held
+    another school's teacher role (moved here since), and no stretch of it held ``at``."""
+    m, st, other = aliased(Membership), aliased(EarlierStint), aliased(Membership)
     left = or_(
         and_(m.active.is_(False), m.until.is_not(None), m.until <= at),
         select(st.id).where(st.membership_id == m.id, st.until <= at).correlate_except(st).exists(),
+        and_(m.since.is_not(None), m.since > at, select(other.id).where(  # another school's teacher then
+            other.user_id == m.user_id, other.school_id != m.school_id, other.role == TEACHER,
+            or_(other.since.is_(None), other.since <= at),
+            or_(other.active.is_(True), other.until.is_(None), other.until > at),
+        ).correlate_except(other).exists()),
     )
     held_now = and_(or_(m.since.is_(None), m.since <= at),
                     or_(m.active.is_(True), m.until.is_(None), m.until > at))
