@@ -316,15 +316,16 @@ def _checkin_ends(act, school, definition: Any, allowed: list[str], total: int) 
 def _reason_for_others(definition: Any, act: Any, allowed: list[str], me: int, participant_ids: list[int],
                        has_signup: bool | None) -> list[str]:
     """The triggers offered that ask this viewer a comment because others are concerned
-    (``Transition.needs_comment_with``: a cancel once anyone else takes part or signed up, who
-    are told it as the reason); the sign-up read only when such a trigger is offered."""
+    (``Transition.needs_comment_with``: a cancel once anyone else takes part, signed up or
+    organises it, who are told it as the reason); the sign-up read only when such a trigger is
+    offered and nobody else is concerned without it."""
     asking = [t for t in allowed if definition.transition(t).comment_when_others]
     if not asking:
         return []
     people = set(participant_ids)
-    if people <= {me} and has_signup is not False:  # nobody else on the list: anyone signed up?
+    if people | {act.organizer_id} <= {me} and has_signup is not False:  # nobody else yet: anyone signed up?
         people |= signup.signed_up(act.id)
-    return [t for t in asking if definition.transition(t).needs_comment_with(me, people)]
+    return [t for t in asking if definition.transition(t).needs_comment_with(me, people, act.organizer_id)]
 
 
 def _organizer(organizer_id: int, people, history) -> Any:

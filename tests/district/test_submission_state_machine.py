@@ -578,6 +578,12 @@ class SubmissionAuditor(OneSchool):
                                                                    Evidence.user_id == uid).limit(1)):
             self.refused(Conflict, "participants.has_evidence", *change)
             return
+        row = db.session.scalar(select(Participation).where(Participation.activity_id == act.id,
+                                                             Participation.user_id == uid))
+        if leaves and row is not None and (row.attended_hours is not None or row.adjusted_hours is not None
+                                           or bool(row.absent_hours) or bool(row.excused_hours)):  # hours go with it
+            self.refused(Conflict, "participants.has_record", *change)
+            return
         change[0](*change[1:])
         now = set(db.session.execute(select(Participation.user_id).where(
             Participation.activity_id == act.id)).scalars())
@@ -604,7 +610,7 @@ class SubmissionAuditor(OneSchool):
             self.refused(Conflict, "year.locked", add, act, who, who.id, kind, "反思", text=text)
             return
         if not access.school_roles(who.id, self.school.id):  # left the school: acts there no more
-            self.refused(Forbidden, "policy.own_evidence", add, act, who, who.id, kind, "反思", text=text)
+            self.refused(Forbidden, "policy.evidence_left_school", add, act, who, who.id, kind, "反思", text=text)
             return
         add(act, who, who.id, kind, "反思", text=text)
 
