@@ -427,7 +427,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         going_back=steps.going_back,
         confirming=steps.confirming,
         # said before any question: a step that needs a comment, pressed with none, asks nothing yet
-        needs_comment={t: comment_needed(t, act.type_key) for t in allowed if t in steps.comment_required},
+        # (a cancel that concerns others too: ``_reason_for_others``)
+        needs_comment={t: comment_needed(t, act.type_key, for_others=t not in steps.comment_required)
+                       for t in allowed if t in steps.comment_required or t in reason_for},
         checkin_ends=checkin_ends,
         details=details,
         fragment=fragment,

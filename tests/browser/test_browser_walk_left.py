@@ -101,3 +101,22 @@ def test_a_submissions_figures_fit_a_desktop(district_demo, browse, lang):
     last = s.page.locator("[data-testid=frozen-table] thead th").last
     assert last.evaluate("(th) => th.getBoundingClientRect().right") <= widths[2]
     s.assert_fits_width(f"submission ({lang})")
+
+
+def test_cancelling_says_the_missing_reason_first_then_asks(browse, live_server):
+    """取消 of an activity that concerns others (its people; its organiser when a school admin
+    cancels it) asked "this ends the activity, go on?" and, answered yes with no reason, was
+    refused for want of one: now the missing reason is said beside the box, no question."""
+    act_id = live_server.activity_id("lecture", "planned")
+    s = browse(viewport=DESKTOP)
+    s.login("admin")
+    s.goto(f"/activities/{act_id}")
+    asked = _dialogs(s)
+    s.page.get_by_test_id("trigger-cancel").click()
+    expect(s.page.get_by_test_id("comment-needed")).to_contain_text("组织者（如不是您）")
+    assert asked == [] and s.page.url.endswith(f"/activities/{act_id}")
+    expect(s.page.get_by_test_id("trigger-comment")).to_be_focused()
+    s.page.get_by_test_id("trigger-comment").fill("场地另有安排。")
+    s.page.get_by_test_id("trigger-cancel").click()
+    assert len(asked) == 1 and "活动即告结束" in asked[0]
+    expect(s.page.get_by_test_id("trigger-cancel")).to_be_visible()  # answered no: still planned
