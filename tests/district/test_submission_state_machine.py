@@ -126,8 +126,9 @@ class _Factories:
     """The factories, whose ``fire`` gives a cancel its reason: a cancel asks one once others take
     part or signed up (``Transition.comment_when_others``), and this machine's organiser gives it.
     Said here, not in the machine's class: Hypothesis seeds a machine from its class's source, and
-    a changed seed draws another school year (one found two gaps in this model, noted in the stop's
-    note), not the one this test has run on both databases."""
+    a changed seed draws another school year, not the one this test has run on both databases (one
+    found two gaps in this model, mended in the class since: ``participants.has_record`` for one
+    taken off with attendance recorded, ``policy.evidence_left_school`` for a leaver's own evidence)."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(factories, name)
