@@ -45,6 +45,9 @@ TEXTS: dict[str, Any] = {
     "policy.plan": _l("only an organizer or a school admin may plan"),
     "policy.organise": _l("only the activity's organizer or a school admin may do this"),
     "policy.own_evidence": _l("you may only add your own evidence"),
+    "policy.evidence_left_school": _l(
+        "you no longer hold a role in this school: its activities' evidence is no longer yours to add"
+    ),
     "policy.not_self": _l("nobody may decide about their own hours; another school admin must do this"),
     "policy.read_record": _l("only the teacher, a reviewer, a school admin or the district may read this record"),
     "policy.requires_role": _l("requires role: %(roles)s"),
@@ -348,9 +351,11 @@ TEXTS: dict[str, Any] = {
     "trigger.comment": _l("%(trigger)s needs a comment"),
     "trigger.comment_field": _l("a comment is required"),
     "trigger.reason_for_others": _l(
-        "%(trigger)s needs a reason: the people taking part or signed up are told it"
+        "%(trigger)s needs a reason: its organizer (if not you) and the people taking part or signed up are told it"
     ),
-    "trigger.reason_for_others_field": _l("say why: the people taking part or signed up are told it"),
+    "trigger.reason_for_others_field": _l(
+        "say why: its organizer (if not you) and the people taking part or signed up are told it"
+    ),
     "trigger.guard": _l("%(trigger)s refused: %(missing)s"),
     "none": _l("none"),
     "trigger.stale": _l("the activity was changed by someone else; reload and try again"),

@@ -172,6 +172,20 @@ def may_add_evidence(actor: Actor, activity: _HasOrganizer, for_user_id: int, *,
     return own or may_organise(actor, activity, declared=declared)
 
 
+def evidence_refusal(actor: Actor, activity: _HasOrganizer, for_user_id: int) -> str:
+    """The catalogue's code refusing :func:`may_add_evidence` (asked again in the write, where one
+    who holds no role in the school any more is refused too): what the person needs to read.
+    Someone else's evidence is not theirs to add (``policy.own_evidence``); the organiser's own,
+    while they hold a role there, is the organiser's to run (:func:`organise_refusal`); their own
+    otherwise is refused only once they left the school — they act there no more, whatever list
+    they are on (``policy.evidence_left_school``)."""
+    if for_user_id != actor.user_id:
+        return "policy.own_evidence"
+    if activity.organizer_id == actor.user_id and actor.roles:
+        return organise_refusal(actor, activity)
+    return "policy.evidence_left_school"
+
+
 def may_hand_over(actor: Actor) -> bool:
     """Give an activity to another organiser of the school (one who left the research group, or
     the school, leaves theirs behind): a school admin."""

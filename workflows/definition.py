@@ -141,8 +141,9 @@ class Transition:
     label_zh: str
     label_en: str
     comment_required: bool = False
-    #: A comment is required when anyone other than the actor takes part in the activity or
-    #: signed up for it (``cancel``: they are told why they lose it). :meth:`needs_comment_with`.
+    #: A comment is required when anyone other than the actor is concerned: takes part in the
+    #: activity, signed up for it, or organises it (``cancel``: they are told why they lose it; a
+    #: school admin cancelling an organiser's activity tells the organiser). :meth:`needs_comment_with`.
     comment_when_others: bool = False
     independent: bool = False
     stand_in_roles: frozenset[str] = frozenset()
@@ -161,12 +162,15 @@ class Transition:
         """A comment whoever takes part (``return``, ``revoke``)."""
         return self.comment_required
 
-    def needs_comment_with(self, actor_id: int, people: Iterable[int]) -> bool:
+    def needs_comment_with(self, actor_id: int, people: Iterable[int], organizer_id: int | None = None) -> bool:
         """Whether firing it asks a comment of ``actor_id`` when ``people`` (who take part in the
-        activity or signed up for it: :meth:`TransitionContext.people`) are concerned: always where
-        ``comment_required``, and where ``comment_when_others`` once someone other than the actor
-        is among them. The one answer the engine enforces and the pages and the API ask."""
-        return self.comment_required or (self.comment_when_others and any(p != actor_id for p in people))
+        activity or signed up for it: :meth:`TransitionContext.people`) and its organiser
+        (``organizer_id``) are concerned: always where ``comment_required``, and where
+        ``comment_when_others`` once someone other than the actor is among them — the organiser
+        counts when someone else fires it (a school admin cancelling their activity: they are
+        told why). The one answer the engine enforces and the pages and the API ask."""
+        concerned = [*people, *(() if organizer_id is None else (organizer_id,))]
+        return self.comment_required or (self.comment_when_others and any(p != actor_id for p in concerned))
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ class WorkflowEngine:
             raise NotStarted(trigger, ctx.activity.starts_at)
         if trigger in self._waits_for_end and ctx.now < ctx.activity.ends_at:
             raise NotEnded(trigger, ctx.activity.ends_at)
-        if not ctx.comment.strip() and t.needs_comment_with(ctx.actor_id, ctx.people()):
+        if not ctx.comment.strip() and t.needs_comment_with(ctx.actor_id, ctx.people(), ctx.activity.organizer_id):
             raise CommentRequired(trigger, for_others=not t.comment_required)
         missing: list[object] = []
         for guard in self.definition.guards.get(trigger, ()):

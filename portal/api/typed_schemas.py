@@ -236,7 +236,7 @@ def _transition_variants(base: dict[str, Any], trigger: str, needs: dict[str, bo
     comment = text(comment_max, nonblank=needs["comment"])
     if needs.get("others") and not needs["comment"]:  # asked of the activity's people: said, enforced by the service
         comment["description"] = (f"required (not blank) for `{trigger}` when anyone other than you takes part in "
-                                  "the activity or signed up for it: they are told it as the reason")
+                                  "the activity, signed up for it or organises it: they are told it as the reason")
     reason = text(comment_max, nonblank=True)
     no_hours = {"type": "object", "maxProperties": 0, "description": f"`{trigger}` takes no hours"}
     with_comment = ["comment"] if needs["comment"] else []

@@ -185,7 +185,7 @@ def fire_transition(activity_id: int) -> Activity:
 
     An illegal trigger for the current state is 409 `illegal_transition` with the `allowed` triggers, whoever sends
     it; then the caller's roles are checked (403), the comment (422: `return` and `revoke` always need one, `cancel`
-    once anyone other than you takes part or signed up — they are told it as the reason), and the type's guards
+    once anyone other than you takes part, signed up or organises it — they are told it as the reason), and the type's guards
     (422 `guard_failed` with `missing`). `hours` adjusts a participant's credited hours when approving, with the
     reason in `comment`."""
     ctx = school_context()

@@ -1126,7 +1126,7 @@ def add_evidence(
     def may_add(who: policy.Actor) -> bool:
         return policy.may_add_evidence(who, act, uid, declared=declared, takes_part=takes_part)
 
-    refusal = "policy.own_evidence" if uid != actor.id else policy.organise_refusal(by, act)
+    refusal = policy.evidence_refusal(by, act, uid)
     policy.require(may_add(by), refusal)
     if uid not in participant_ids and uid != act.organizer_id:
         raise Invalid(msg("evidence.not_participant"), {"user_id": msg("attendance.not_participant")})

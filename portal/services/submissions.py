@@ -45,9 +45,16 @@ from portal.registry import registry
 from portal.services import access, credits, district_notices, locks, teacher_years
 from portal.timeutil import current_school_year, period_bounds, to_local, utcnow, zone_of
 from workflows.definition import Phase
+from workflows.submission import (  # the statuses and the district's steps: their one home
+    ACCEPTED,
+    REOPEN,
+    REOPENED,
+    RETURN,
+    RETURNED,
+    STATUSES,
+    SUBMITTED,
+)
 
-SUBMITTED, RETURNED, ACCEPTED, REOPENED = "submitted", "returned", "accepted", "reopened"
-STATUSES = (SUBMITTED, RETURNED, ACCEPTED, REOPENED)
 COMMENT_MAX = 2000
 PER_PAGE = 20
 SERIALIZATION_FAILURE = "40001"  # PostgreSQL's SQLSTATE: a REPEATABLE READ write met a row changed since its snapshot
@@ -376,7 +383,7 @@ def decide(
     policy.require(policy.may_decide_submission_of(by, involved(sub)), "submission.own_year")
     text = _comment(comment)
     per_teacher = _teacher_comments(sub, teacher_comments)
-    if not accept and not text and not per_teacher:
+    if not accept and RETURN.lacks_comment(text, per_teacher.values()):
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
     now = utcnow()
     with write_transaction() as s:
@@ -467,7 +474,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     _require_school_here(sub.school_id, district_id)
     policy.require(policy.may_reopen_year_of(by, involved(sub)), "submission.own_year")
     text = _comment(reason, "reason")
-    if not text:
+    if REOPEN.lacks_comment(text):
         raise Invalid(msg("submission.reason_required"), {"reason": msg("submission.reason_field")})
     now = utcnow()
     with write_transaction() as s:

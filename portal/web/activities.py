@@ -316,15 +316,16 @@ def _checkin_ends(act, school, definition: Any, allowed: list[str], total: int) 
 def _reason_for_others(definition: Any, act: Any, allowed: list[str], me: int, participant_ids: list[int],
                        has_signup: bool | None) -> list[str]:
     """The triggers offered that ask this viewer a comment because others are concerned
-    (``Transition.needs_comment_with``: a cancel once anyone else takes part or signed up, who
-    are told it as the reason); the sign-up read only when such a trigger is offered."""
+    (``Transition.needs_comment_with``: a cancel once anyone else takes part, signed up or
+    organises it, who are told it as the reason); the sign-up read only when such a trigger is
+    offered and nobody else is concerned without it."""
     asking = [t for t in allowed if definition.transition(t).comment_when_others]
     if not asking:
         return []
     people = set(participant_ids)
-    if people <= {me} and has_signup is not False:  # nobody else on the list: anyone signed up?
+    if people | {act.organizer_id} <= {me} and has_signup is not False:  # nobody else yet: anyone signed up?
         people |= signup.signed_up(act.id)
-    return [t for t in asking if definition.transition(t).needs_comment_with(me, people)]
+    return [t for t in asking if definition.transition(t).needs_comment_with(me, people, act.organizer_id)]
 
 
 def _organizer(organizer_id: int, people, history) -> Any:
@@ -426,7 +427,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         going_back=steps.going_back,
         confirming=steps.confirming,
         # said before any question: a step that needs a comment, pressed with none, asks nothing yet
-        needs_comment={t: comment_needed(t, act.type_key) for t in allowed if t in steps.comment_required},
+        # (a cancel that concerns others too: ``_reason_for_others``)
+        needs_comment={t: comment_needed(t, act.type_key, for_others=t not in steps.comment_required)
+                       for t in allowed if t in steps.comment_required or t in reason_for},
         checkin_ends=checkin_ends,
         details=details,
         fragment=fragment,

@@ -43,6 +43,7 @@ from portal.services.activities import participants_with_users
 from portal.timeutil import current_school_year, default_zone
 from portal.web.export_jobs import long_export
 from portal.web.helpers import type_name
+from workflows import submission as submission_steps
 
 bp = Blueprint("district", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -92,6 +93,13 @@ def queue():
 @bp.route("/district/submissions/<int:submission_id>")
 @allowed(policy.may_view_district)
 def submission(submission_id: int):
+    return _submission_page(submission_id)
+
+
+def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None, comment_error: str = "",
+                     status: int = 200) -> ResponseReturnValue:
+    """A submission's page; ``typed``: what the reviewer wrote in the decision's boxes (``comment``,
+    ``teacher-<id>``), kept when the decision was refused (422), beside ``comment_error``."""
     district_id = _district_id()
     sub = submissions.get_seen(submission_id, district_id)
     school = db.session.get_one(School, sub.school_id)
@@ -103,7 +111,11 @@ def submission(submission_id: int):
         reopens_here=policy.decides_for_school(school.district_id, district_id),
         type_names=_type_names(), type_keys=registry().in_order(sub.by_type), district_view=True,
         involved=submissions.involved(sub), changed=_changed(sub),
-    )
+        # the steps that ask a comment say so beside the box before anything is sent (portal.js)
+        needs_comment={s.trigger: tr(msg("submission.comment_required"))
+                       for s in (submission_steps.ACCEPT, submission_steps.RETURN) if s.comment_required},
+        typed=typed or {}, comment_error=comment_error,
+    ), status
 
 
 def _changed(sub: YearSubmission) -> int:
@@ -128,16 +140,25 @@ def _reasons(submission_id: int, fields: dict) -> list[str]:
     return out
 
 
-def _decided(submission_id: int, action, done: str) -> ResponseReturnValue:
-    """Run the district's decision ``action``; say ``done`` (what happened, not a bare 已保存) or why not."""
+def _refusal(submission_id: int, exc: DomainError) -> str:
+    """Why a decision was refused, in words: its message and each field's reason."""
+    fields = getattr(exc, "fields", {}) or {}
+    detail = _("; ").join(_reasons(submission_id, fields))
+    return _("%(message)s (%(detail)s)", message=tr(exc), detail=detail) if detail and detail != tr(exc) else tr(exc)
+
+
+def _decided(submission_id: int, action, done: str, typed: Mapping[str, str] | None = None) -> ResponseReturnValue:
+    """Run the district's decision ``action``; say ``done`` (what happened, not a bare 已保存) or why not.
+    With ``typed`` (the decision form's boxes), what the reviewer wrote is refused (``Invalid``: a
+    return with no comment, one too long) on the page again, as typed, with the reason (422)."""
     try:
         action()
     except DomainError as exc:
         db.session.rollback()
-        fields = getattr(exc, "fields", {}) or {}
-        detail = _("; ").join(_reasons(submission_id, fields))
-        text = _("%(message)s (%(detail)s)", message=tr(exc), detail=detail) if detail and detail != tr(exc) else tr(exc)
-        flash(text, "danger")
+        flash(_refusal(submission_id, exc), "danger")
+        if typed is not None and isinstance(exc, Invalid):
+            field = (getattr(exc, "fields", {}) or {}).get("comment")
+            return _submission_page(submission_id, typed, tr(field) if field is not None else "", 422)
         return redirect(url_for("district.submission", submission_id=submission_id), 303)
     flash(done, "success")
     return redirect(url_for("district.submission", submission_id=submission_id), 303)
@@ -155,10 +176,11 @@ def decide(submission_id: int):
     }
     done = (_("The school's year is accepted and locked.") if decision == "accept"
             else _("The school's year is returned to the school with your comments."))
+    typed = {key: value for key, value in request.form.items() if key == "comment" or key.startswith("teacher-")}
     return _decided(submission_id, lambda: submissions.decide(
         submission_id, decision == "accept", request.form.get("comment", ""), per_teacher,
         by=current_actor(), district_id=_district_id(),
-    ), done)
+    ), done, typed)
 
 
 @bp.route("/district/submissions/<int:submission_id>/reopen", methods=["POST"])

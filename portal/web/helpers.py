@@ -90,10 +90,12 @@ def confirm_question(why: str) -> str:
     return _CONFIRM[why]()
 
 
-def comment_needed(trigger: str, type_key: str | None = None) -> str:
+def comment_needed(trigger: str, type_key: str | None = None, for_others: bool = False) -> str:
     """What a page says when a step that needs a comment is pressed with none, before asking
-    anything (the words the service refuses it with: ``trigger.comment``)."""
-    return messages.tr(messages.msg("trigger.comment", trigger=trigger_label(trigger, type_key)))
+    anything (the words the service refuses it with: ``trigger.comment``; ``for_others``: a step
+    that asks one because others are concerned, ``trigger.reason_for_others``)."""
+    code = "trigger.reason_for_others" if for_others else "trigger.comment"
+    return messages.tr(messages.msg(code, trigger=trigger_label(trigger, type_key)))
 
 
 def moved_times(log: Any) -> tuple[datetime, datetime] | None:

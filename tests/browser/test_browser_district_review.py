@@ -59,3 +59,27 @@ def test_the_district_reviewers_day(district_demo, browse):
     expect(page.get_by_test_id("status-tab-accepted")).to_contain_text("Accepted, locked")
     reviewer.assert_no_problems()
     school.assert_no_problems()
+
+
+def test_a_return_says_the_missing_comment_first_and_sends_nothing(district_demo, browse):
+    """退回学校 with no comment went to the server and came back refused: now, as on the activity
+    page and in the review queue, the page says beside the comment box what is missing and sends
+    nothing; a comment on one teacher's row stands for it (``workflows.submission.RETURN``)."""
+    reviewer = browse(viewport=PHONE)
+    reviewer.login("dreviewer")
+    page = reviewer.page
+    reviewer.goto("/district/submissions")
+    page.get_by_test_id("open-EAST1").click()
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    page.get_by_test_id("return").click()
+    expect(page.get_by_test_id("comment-needed")).to_contain_text("请说明学校需要更正的内容")
+    expect(page.get_by_test_id("decide-comment")).to_be_focused()
+    expect(page.get_by_test_id("submission-status")).to_have_text("已报送")
+    assert sent == []
+    page.get_by_test_id("comment-east1.t3").fill("请补录11月讲座的请假条。")  # one teacher's row: enough
+    page.get_by_test_id("return").click()
+    expect(page.get_by_test_id("submission-status")).to_have_text("已退回")
+    expect(page.get_by_test_id("teacher-comment-east1.t3")).to_have_text("请补录11月讲座的请假条。")
+    assert len(sent) == 1
+    reviewer.assert_no_problems()

@@ -40,23 +40,31 @@ def _dialogs(session) -> list[str]:
     return asked
 
 
-def test_revoking_says_the_comment_first_then_asks(browse, live_server):
-    """撤销学时 asked 'the hours … will be taken off. Go on?' and, answered yes with no comment,
-    was refused for want of one: now the missing comment is said beside the box, no question."""
-    act_id = live_server.activity_id("lecture", "credited")
+@pytest.mark.parametrize(("state", "who", "trigger", "needed", "comment", "question"), [
+    # 撤销学时 asked 'the hours … will be taken off. Go on?' and, answered yes with no comment, was refused
+    ("credited", "reviewer", "revoke", "撤销学时", "出勤记录有误，重新核对。", "学时将从其记录中撤销"),
+    # 取消 of an activity that concerns others (its people; its organiser when a school admin
+    # cancels it) asked "this ends the activity, go on?", and was refused with no reason
+    ("planned", "admin", "cancel", "组织者（如不是您）", "场地另有安排。", "活动即告结束"),
+])
+def test_a_step_says_the_missing_comment_first_then_asks(browse, live_server, state, who, trigger, needed, comment,
+                                                         question):
+    """A step that needs a comment, pressed with none, asked its question and, answered yes, was
+    refused for want of one: now the missing comment is said beside the box, no question."""
+    act_id = live_server.activity_id("lecture", state)
     s = browse(viewport=DESKTOP)
-    s.login("reviewer")
+    s.login(who)
     s.goto(f"/activities/{act_id}")
     asked = _dialogs(s)
-    s.page.get_by_test_id("trigger-revoke").click()
-    expect(s.page.get_by_test_id("comment-needed")).to_contain_text("撤销学时")
+    s.page.get_by_test_id(f"trigger-{trigger}").click()
+    expect(s.page.get_by_test_id("comment-needed")).to_contain_text(needed)
     assert asked == [] and s.page.url.endswith(f"/activities/{act_id}")
     expect(s.page.get_by_test_id("trigger-comment")).to_be_focused()
-    s.page.get_by_test_id("trigger-comment").fill("出勤记录有误，重新核对。")
+    s.page.get_by_test_id("trigger-comment").fill(comment)
     expect(s.page.get_by_test_id("comment-needed")).to_have_count(0)
-    s.page.get_by_test_id("trigger-revoke").click()
-    assert len(asked) == 1 and "学时将从其记录中撤销" in asked[0]
-    expect(s.page.get_by_test_id("trigger-revoke")).to_be_visible()  # answered no: still credited
+    s.page.get_by_test_id(f"trigger-{trigger}").click()
+    assert len(asked) == 1 and question in asked[0]
+    expect(s.page.get_by_test_id(f"trigger-{trigger}")).to_be_visible()  # answered no: nothing sent
 
 
 def test_refusing_in_the_queue_says_the_comment_first_then_asks(browse, live_server):
@@ -101,3 +109,4 @@ def test_a_submissions_figures_fit_a_desktop(district_demo, browse, lang):
     last = s.page.locator("[data-testid=frozen-table] thead th").last
     assert last.evaluate("(th) => th.getBoundingClientRect().right") <= widths[2]
     s.assert_fits_width(f"submission ({lang})")
+

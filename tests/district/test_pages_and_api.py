@@ -29,13 +29,56 @@ def test_a_teachers_comment_refused_says_why_and_whose(app, world):
     t3 = world.staff["t3"]
     r = reviewer.post(f"/district/submissions/{sub_id}/decide?lang=zh_Hans_CN",
                       data={"decision": "return", "comment": "请核对", f"teacher-{t3.id}": "补" * 2001})
-    assert r.status_code == 303
+    assert r.status_code == 422  # the page again, what was typed kept
     db.session.expire_all()
     sub = db.session.get(YearSubmission, sub_id)
     assert sub.status == "submitted" and not sub.teacher_comments
-    said = reviewer.get(f"/district/submissions/{sub_id}?lang=zh_Hans_CN").get_data(as_text=True)
+    said = r.get_data(as_text=True)
+    assert ">请核对</textarea>" in said
     flashed = said.split('data-testid="flash-danger">', 1)[1].split("<button", 1)[0].strip()
     assert f"{t3.display_name}：" in flashed and "2000" in flashed, flashed
+
+
+def test_a_return_without_a_comment_is_refused_on_the_page_and_changes_nothing(app, world):
+    """退回学校 with no comment for the school and none on a teacher's row (blank ones count as
+    none: ``workflows.submission.RETURN``) was answered with a redirect and a flash: now the page
+    again (422), the reason beside the comment box in the reader's language, what they typed kept,
+    and nothing written. The page marks the return button as asking the comment first (portal.js)
+    and each teacher's box as standing for it."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import SubmissionEvent, YearLock, YearSubmission
+
+    def rows() -> list:
+        db.session.expire_all()
+        return [list(db.session.execute(select(t).order_by(*t.__table__.primary_key.columns)).all())
+                for t in (YearSubmission, SubmissionEvent, YearLock)]
+
+    school_admin = login(app.test_client(), world.staff["admin"], world.s1)
+    assert school_admin.post("/submission", data={"year": YEAR}).status_code == 303
+    sub_id = db.session.execute(select(YearSubmission.id)).scalar_one()
+    reviewer = login(app.test_client(), world.reviewer1)
+    page = reviewer.get(f"/district/submissions/{sub_id}?lang=zh_Hans_CN").get_data(as_text=True)
+    button = page.split('value="return"', 1)[1].split(">", 1)[0]
+    assert 'data-needs-comment="请说明学校需要更正的内容' in button, button
+    assert 'data-comment-too data-testid="comment-t3"' in page
+    t3 = world.staff["t3"].id
+    before = rows()
+    for lang, said in (("zh_Hans_CN", "请说明学校需要更正的内容"), ("en", "say what the school must correct")):
+        for data in ({"decision": "return"}, {"decision": "return", "comment": "  ", f"teacher-{t3}": "\u3000"}):
+            r = reviewer.post(f"/district/submissions/{sub_id}/decide?lang={lang}", data=data)
+            assert r.status_code == 422, (lang, data)
+            html = r.get_data(as_text=True)
+            error = html.split('data-testid="decide-comment-error">', 1)[1].split("</div>", 1)[0]
+            assert said in error and said in html.split('data-testid="flash-danger">', 1)[1], (lang, error)
+            assert rows() == before
+    r = reviewer.post(f"/district/submissions/{sub_id}/decide", data={"decision": "return", f"teacher-{t3}": " "})
+    assert r.status_code == 422 and rows() == before
+    kept = r.get_data(as_text=True)
+    assert 'aria-invalid="true"' in kept and 'data-testid="decide-form"' in kept
+    r = reviewer.post(f"/district/submissions/{sub_id}/decide", data={"decision": "return", f"teacher-{t3}": "请补学时"})
+    assert r.status_code == 303 and rows()[0][0][0].status == "returned"
 
 
 def test_reviewer_day_on_the_pages(app, world):
@@ -63,9 +106,9 @@ def test_reviewer_day_on_the_pages(app, world):
     assert 'data-testid="teacher-total">4<' in drill
     assert reviewer.get(f"/district/submissions/{sub_id}/activities/{world.act.id}").status_code == 200
     assert reviewer.get(f"/district/submissions/{sub_id}/summary.xlsx").data[:2] == b"PK"
-    # return without a comment: refused, nothing changes
+    # return without a comment: refused, nothing changes (test_a_return_without_a_comment_…)
     r = reviewer.post(f"/district/submissions/{sub_id}/decide?lang=zh_Hans_CN", data={"decision": "return"})
-    assert r.status_code == 303
+    assert r.status_code == 422
     assert db.session.get(YearSubmission, sub_id).status == "submitted"
 
     r = reviewer.post(f"/district/submissions/{sub_id}/decide",

@@ -156,6 +156,32 @@ def test_a_demoted_organiser_runs_nothing_of_what_they_planned(app):
     assert "hold" in transitions.allowed_triggers(sc.past, sc.organizer.id)
 
 
+def test_a_teacher_who_left_the_school_is_told_so_when_adding_their_own_evidence(app):
+    """A participant taken off the school's staff (every role ended) adds evidence there no more,
+    and the refusal names why — they left — not the organiser's rule (``policy.organise``, which
+    named a right they never needed) nor "only your own" (it is their own). One who still holds a
+    role there adds theirs; someone else's stays ``policy.own_evidence`` (seen by the submission
+    auditor's state machine, ``policy.evidence_refusal``)."""
+    sc = _scene()
+    staff.deactivate(sc.school, sc.t1.id, by=sc.actor(sc.admin))
+    db.session.commit()
+    before = _state()
+    with pytest.raises(Forbidden) as refused:
+        activities.add_evidence(sc.past, sc.t1, None, "reflection", "反思", text="讲座后的一点反思")
+    db.session.rollback()
+    said = refused.value
+    assert said.msg.code == "policy.evidence_left_school"
+    assert "您已不在本校担任任何角色" in said.to_dict("zh_Hans_CN")["message"]
+    assert "you no longer hold a role in this school" in said.to_dict("en")["message"]
+    assert _state() == before
+    with pytest.raises(Forbidden) as other:  # another's evidence, by one who may not organise
+        activities.add_evidence(sc.past, sc.t2, sc.t1.id, "reflection", "反思", text="讲座后的一点反思")
+    db.session.rollback()
+    assert other.value.msg.code == "policy.own_evidence" and _state() == before
+    activities.add_evidence(sc.past, sc.t2, None, "reflection", "反思", text="讲座后的另一点反思")  # still staff
+    assert len(_state()[2]) == len(before[2]) + 1
+
+
 def test_a_demoted_organiser_is_refused_on_the_pages_and_the_api(app):
     sc = _scene()
     act_id = sc.past.id

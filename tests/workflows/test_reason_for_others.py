@@ -51,6 +51,21 @@ def test_cancel_asks_a_reason_once_others_are_concerned(people, signed_up, asked
     assert engine.fire("planned", "cancel", ctx(people, signed_up, "" if not asked else "改期")) == "cancelled"
 
 
+def test_the_organizer_is_concerned_when_someone_else_cancels():
+    """A school admin (actor 1) cancelling an activity organiser 2 runs tells the organiser: the
+    reason is asked with nobody else in it; the organiser cancelling their own asks none."""
+    engine = WorkflowEngine(build())
+    cancel = engine.definition.transition("cancel")
+    by_admin = replace(ctx(), activity=replace(ctx().activity, organizer_id=2))
+    assert by_admin.people() == frozenset() and cancel.needs_comment_with(1, (), organizer_id=2)
+    assert not cancel.needs_comment_with(2, (), organizer_id=2) and not cancel.needs_comment_with(1, ())
+    with pytest.raises(CommentRequired) as exc:
+        engine.fire("planned", "cancel", by_admin)
+    assert exc.value.for_others
+    assert engine.fire("planned", "cancel", replace(by_admin, comment="场地另有安排")) == "cancelled"
+    assert engine.fire("planned", "cancel", ctx()) == "cancelled"  # the organiser's own
+
+
 def test_return_still_asks_always_and_says_so_not_for_others():
     engine = WorkflowEngine(build())
     assert engine.definition.transition("return").needs_comment_with(1, ())

@@ -103,12 +103,24 @@ def test_everyone_it_concerned_is_told_once_with_title_time_and_reason(app):
     assert zh.startswith("课堂提问的艺术（") and "已取消" in zh and zh.endswith("与区教研活动冲突")
 
 
-def test_an_organizer_cancelling_alone_is_told_plainly_when_the_admin_cancels(app):
+def test_a_school_admin_cancelling_an_organizers_activity_tells_them_why(app):
+    """The organiser is concerned when someone else cancels their activity (a school admin): the
+    reason is asked though nobody takes part or signed up, and the organiser is told it — not a
+    bare "has been cancelled" with no why (``Transition.needs_comment_with``'s ``organizer_id``)."""
     s, p, _ts = school_with_teachers("CD", 0)
     act = future_activity(s, p["organizer"])
-    transitions.fire(act.id, s.id, p["admin"], "cancel", "")  # nobody takes part: no reason asked
+    before = _rows(act.id)
+    for blank in ("", "  "):
+        exc = _refused(act, p["admin"], blank)  # nobody takes part: the organiser is the one told
+        assert exc.msg.code == "trigger.reason_for_others"
+        assert "organizer (if not you)" in exc.msg.render("en") and "组织者（如不是您）" in exc.msg.render("zh_Hans_CN")
+        assert _rows(act.id) == before
+    transitions.fire(act.id, s.id, p["admin"], "cancel", "场地另有安排")
     reminders.review_decision(db.session.execute(select(TransitionLog.id).where(
         TransitionLog.activity_id == act.id, TransitionLog.trigger == "cancel")).scalar_one())
     [note] = db.session.execute(select(Notification).where(Notification.kind == "activity_cancelled")).scalars()
     assert note.user_id == p["organizer"].id
-    assert notifications.text(note).render("en").endswith("has been cancelled")
+    assert notifications.text(note).render("en").endswith("has been cancelled: 场地另有安排")
+    own = future_activity(s, p["organizer"])  # their own, by themself: nobody else to tell
+    transitions.fire(own.id, s.id, p["organizer"], "cancel", "")
+    assert db.session.get(Activity, own.id).state == "cancelled"

@@ -11,9 +11,17 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   // Buttons that need a comment (data-needs-comment="what to say") and a confirmation
   // (data-confirm="question"): pressed with the form's comment empty, the button says so beside
-  // the comment and asks nothing (the question came first, then the refusal); else it asks
+  // the comment and asks nothing (the question came first, then the refusal); else it asks. A
+  // field of the form marked data-comment-too (a district's comment on one teacher's row) stands
+  // for the comment when filled.
   function commentBox(el) {
     return el.form ? el.form.querySelector('textarea[name="comment"], input[name="comment"]') : null;
+  }
+  function commentGiven(el, box) {
+    if (box.value.trim()) { return true; }
+    return Array.prototype.some.call(el.form.elements, function (f) {
+      return f.hasAttribute("data-comment-too") && f.value.trim() !== "";
+    });
   }
   function commentNeeded(el, box) {
     var note = document.getElementById(box.id + "-needed");
@@ -36,7 +44,7 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-confirm], [data-needs-comment]").forEach(function (el) {
     el.addEventListener("click", function (ev) {
       var box = el.hasAttribute("data-needs-comment") ? commentBox(el) : null;
-      if (box && box.id && !box.value.trim()) {
+      if (box && box.id && !commentGiven(el, box)) {
         ev.preventDefault();
         commentNeeded(el, box);
       } else if (el.hasAttribute("data-confirm") && !window.confirm(el.getAttribute("data-confirm"))) {
