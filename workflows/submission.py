@@ -41,7 +41,7 @@ class Step:
 ACCEPT = Step("accept", (SUBMITTED,), ACCEPTED)
 RETURN = Step("return", (SUBMITTED,), RETURNED, comment_required=True, comment_on_rows=True)
 REOPEN = Step("reopen", (ACCEPTED,), REOPENED, comment_required=True)
-STEPS: tuple[Step, ...] = (ACCEPT, RETURN, REOPEN)
+STEPS: tuple[Step, ...] = (RETURN, ACCEPT, REOPEN)  # in the order the audit log lists them
 
 
 def step(trigger: str) -> Step:

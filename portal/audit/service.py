@@ -35,10 +35,10 @@ from portal.models import (
 )
 from portal.models.user import username_key
 from portal.security import MAX_ID
-from portal.services import submissions
 from portal.services.activities import hours_changes, list_changes, names_by_id
 from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, parse_iso, to_local
+from workflows import submission as submission_steps
 from workflows.definition import ATTENDANCE_RECORDED, PARTICIPANTS_CHANGED
 
 VIEWS = ("transitions", "ledger", "staff", "settings")
@@ -319,8 +319,8 @@ CURSOR_KEYS = (paging.Key(None, datetime, True), paging.Key(None, int, True))
 #: keyset over their union and its cursors are what they were, (time, number).
 EVENT_PREFIX = "submission."
 EVENT_STEPS: dict[str, tuple[str, str]] = {
-    "submit": ("", submissions.SUBMITTED), "return": (submissions.SUBMITTED, submissions.RETURNED),
-    "accept": (submissions.SUBMITTED, submissions.ACCEPTED), "reopen": (submissions.ACCEPTED, submissions.REOPENED),
+    "submit": ("", submission_steps.SUBMITTED),
+    **{s.trigger: (s.sources[0], s.dest) for s in submission_steps.STEPS},
 }
 
 
