@@ -1,7 +1,8 @@
 """What every signed-in page pays before its own work (round 43): Flask asks each hook's kind
 once per function, its default template context processor runs once per render (not once per
-blueprint), and the navigation bar's key resolves the viewer once — each with the context,
-answers and page Flask and Flask-Login gave before.
+blueprint), the navigation bar's key resolves the viewer once, and a session that sends no
+cookie says ``Vary: Cookie`` without Flask's cookie settings read — each with the context,
+answers, headers and page Flask and Flask-Login gave before.
 
 The counts are cProfile's (the real calls of a request, nothing replaced)."""
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 import cProfile
 import inspect
 import pstats
+import re
 
 import pytest
-from flask import Blueprint, g, render_template_string, request
+from flask import Blueprint, Response, g, render_template_string, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask.templating import _default_template_ctx_processor
 from flask_login import current_user, login_required
 from flask_login import utils as login_utils
@@ -136,3 +139,63 @@ def test_the_navigation_bars_key_resolves_the_viewer_once(make_app, lang):
     assert isinstance(parts, tuple)
     assert parts[1] == lang and parts[3:5] == seen["user"]
     assert client.get("/").status_code == 200
+
+
+def _session_pages(app):
+    @app.get("/_t/read")
+    def read() -> str:
+        return str(session.get("n", 0))
+
+    @app.get("/_t/own-vary")
+    def own_vary() -> Response:
+        r = Response(str(session.get("n", 0)))
+        r.headers["Vary"] = "Accept-Language"
+        return r
+
+    @app.get("/_t/count")
+    def count() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    @app.get("/_t/clear")
+    def clear() -> str:
+        session.clear()
+        return "cleared"
+
+    @app.get("/_t/untouched")
+    def untouched() -> str:
+        return "ok"
+
+    return app
+
+
+SESSION_STEPS = ["/_t/untouched", "/_t/count", "/_t/read", "/_t/own-vary", "/_t/count", "/_t/read", "/", "/_t/clear",
+                 "/_t/read", "/_t/untouched"]
+
+
+def _headers_of_steps(app) -> list[list[tuple[str, str]]]:
+    client = _signed_in(app)
+    out = []
+    for path in SESSION_STEPS:
+        r = client.get(path)
+        out.append([(k, v) for k, v in r.headers.items() if k in ("Vary", "Set-Cookie")] + [("status", str(r.status_code))])
+    return out
+
+
+def test_a_session_sending_no_cookie_says_vary_cookie_as_flask_did_without_reading_the_cookie_settings(make_app):
+    app = _session_pages(make_app(demo=True))
+    client = _signed_in(app)
+    client.get("/_t/read")
+    # an unchanged session sends no cookie: Flask read its seven cookie settings all the same
+    assert _calls(lambda: client.get("/_t/read"), SecureCookieSessionInterface.get_cookie_httponly) == [0]
+    r = client.get("/_t/read")
+    assert r.headers.getlist("Vary") == ["Cookie"] and "Set-Cookie" not in r.headers
+    assert client.get("/_t/own-vary").headers.getlist("Vary") == ["Accept-Language, Cookie"]
+    # the same headers, step by step, as Flask's own session interface gives (times aside)
+    ours = _headers_of_steps(app)
+    app.session_interface = SecureCookieSessionInterface()
+    flasks = _headers_of_steps(app)
+    stamp = re.compile(r"session=[^;]*")
+    assert [[(k, stamp.sub("session=…", v)) for k, v in step] for step in ours] == \
+        [[(k, stamp.sub("session=…", v)) for k, v in step] for step in flasks]
+    assert any(k == "Set-Cookie" for step in ours for k, _v in step)  # the steps did send and clear cookies
