@@ -23,6 +23,7 @@ from portal.config import (
     from_environment,
     listing_commands,
 )
+from portal.flask_app import PortalFlask
 from portal.jinja_env import PageEnvironment
 from portal.url_rules import SharedBuilderRule
 
@@ -58,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _build_app(config: dict[str, Any] | None) -> Flask:
     instance_path = os.environ.get("YANXIU_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = PortalFlask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.url_rule_class = SharedBuilderRule
     app.jinja_environment = PageEnvironment
     app.config.from_object(DefaultConfig)

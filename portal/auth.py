@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, g, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
 
 from portal import policy
@@ -70,6 +70,19 @@ class KeptSerializerSessions(SecureCookieSessionInterface):
         if kept is None or kept[0] != keys:
             kept = app.extensions[_SIGNING_KEY] = (keys, super().get_signing_serializer(app))
         return kept[1]
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's, but a session that sends no cookie (most pages: read, not changed) only says
+        ``Vary: Cookie`` when it was read, as Flask does, without reading the cookie's seven
+        settings from the configuration and parsing the response's ``Vary`` into a set first."""
+        if session and not self.should_set_cookie(app, session):
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers["Vary"] = "Cookie"
+            return
+        super().save_session(app, session, response)
 
 
 _SIGNING_KEY = "yanxiu.session_serializer"

@@ -31,13 +31,14 @@ def _load() -> Any:
 def _read(state: Any) -> None:
     state.yanxiu_school, state.yanxiu_roles, state.yanxiu_schools, state.yanxiu_district = None, frozenset(), [], None
     state.yanxiu_actor = None  # anonymous
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # the proxy resolved once
+    if not user.is_authenticated:
         return
     known = state.pop("yanxiu_memberships", None)
-    if known is not None and known[0] == current_user.id:  # read with the user at login load
+    if known is not None and known[0] == user.id:  # read with the user at login load
         schools, district = known[1], known[2]
     else:  # e.g. an API token user: one query
-        schools, district = access.schools_and_district_role(current_user.id)
+        schools, district = access.schools_and_district_role(user.id)
     state.yanxiu_schools, state.yanxiu_district = schools, district
     wanted = session.get("school_id")
     chosen = access.school_in_context(schools, district, school_id=wanted)
@@ -49,7 +50,7 @@ def _read(state: Any) -> None:
             session["school_id"] = chosen[0].id
     elif district:
         state.yanxiu_roles = district.roles
-    state.yanxiu_actor = policy.Actor.of(current_user.id, state.yanxiu_roles)
+    state.yanxiu_actor = policy.Actor.of(user.id, state.yanxiu_roles)
 
 
 def remember_memberships(
@@ -62,14 +63,15 @@ def remember_memberships(
 
 def unread_notifications() -> int:
     """How many notifications the viewer has not read (read with the login query)."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # the proxy resolved once (each use is Flask-Login's look-up)
+    if not user.is_authenticated:
         return 0
     known = g.get("yanxiu_unread")
-    if known is not None and known[0] == current_user.id:
+    if known is not None and known[0] == user.id:
         return int(known[1])
     from portal.services.notifications import unread_count
 
-    g.yanxiu_unread = (current_user.id, unread_count(current_user.id))
+    g.yanxiu_unread = (user.id, unread_count(user.id))
     return int(g.yanxiu_unread[1])
 
 
