@@ -1,29 +1,120 @@
-"""URL rules whose URL builders are compiled once per process, not once per app; and the
-portal's absolute links (:func:`public_url`), built from its public address, never from a request.
+"""URL rules whose parsed parts and URL builders are made once per process, not once per app;
+and the portal's absolute links (:func:`public_url`), built from its public address, never from a
+request.
 
-When a rule joins an app's URL map, Werkzeug writes two small Python functions that build its
-URLs (``Rule._compile_builder``: an ``ast`` tree, then ``compile``). For the portal's ~160 rules
-that is two thirds of ``create_app``'s time, paid again by every app the process builds (each
-test builds its own). A builder depends only on the rule's parsed parts — never on the map,
-the app or the rule object, which it receives as its first argument — so rules with the same
-parts share one function. ``Flask.url_rule_class`` is the documented way to choose the class.
+When a rule joins an app's URL map, Werkzeug parses its string (``Rule._parse_rule``: a regular
+expression walks it, converters' arguments are parsed, each segment's pattern and weight are
+written) and writes two small Python functions that build its URLs (``Rule._compile_builder``:
+an ``ast`` tree, then ``compile``). For the portal's ~177 rules that was paid again by every app
+the process builds (each test builds its own). Rules with the same string, domain rule and slash
+merging, whose converters have the same patterns, have the same parts, and a builder depends only
+on the parts and the defaults' names — never on the map, the app or the rule object, which it
+receives as its first argument — so :class:`SharedBuilderRule` keeps both per process. Converters
+are still made for each map (they may hold it). ``Flask.url_rule_class`` is the documented way to
+choose the class; production builds one app and pays only the first, ordinary compile.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from flask import current_app
 from werkzeug.routing import Rule
+from werkzeug.routing.rules import RulePart
+
+
+@dataclass(frozen=True)
+class _Variable:
+    """One converter made while a rule was parsed: what to make it with again, and what of it
+    went into the parts (a converter of that name on another map must give the same)."""
+
+    name: str
+    converter: str
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+    regex: str
+    part_isolating: bool
+    weight: int
+
+
+@dataclass
+class _Shape:
+    """What :meth:`Rule.compile` made of a rule string: its parts (shared by every map: nothing
+    changes a part), its trace, its converters' recipes, and the builders made for it so far."""
+
+    parts: tuple[RulePart, ...]
+    trace: tuple[tuple[bool, str], ...]
+    variables: tuple[_Variable, ...]
+    builders: dict[tuple[Any, ...], Callable[..., tuple[str, str]]] = field(default_factory=dict)
 
 
 class SharedBuilderRule(Rule):
-    """A :class:`werkzeug.routing.Rule` that reuses the builder compiled for equal parts."""
+    """A :class:`werkzeug.routing.Rule` that reuses the parts and builders made for an equal rule."""
 
     _builders: ClassVar[dict[tuple[Any, ...], Callable[..., tuple[str, str]]]] = {}
+    _shapes: ClassVar[dict[tuple[Any, ...], _Shape]] = {}
+    _recorded: list[_Variable] | None = None
+
+    def compile(self) -> None:
+        assert self.map is not None, "rule not bound"
+        domain_rule = (self.host if self.map.host_matching else self.subdomain) or ""
+        key = (self.rule, domain_rule, bool(self.merge_slashes))
+        shape = self._shapes.get(key)
+        converters = None if shape is None else self._remake_converters(shape)
+        if shape is None or converters is None:
+            self._recorded = []
+            try:
+                super().compile()
+                recorded = tuple(self._recorded)
+            finally:
+                self._recorded = None
+            if shape is None:
+                self._shapes[key] = _Shape(tuple(self._parts), tuple(self._trace), recorded)
+            return
+        self._parts = list(shape.parts)
+        self._trace = list(shape.trace)
+        self._converters = converters
+        self.arguments.update(converters)
+        self._build = self._shared_builder(shape, False).__get__(self, None)
+        self._build_unknown = self._shared_builder(shape, True).__get__(self, None)
+
+    def _remake_converters(self, shape: _Shape) -> dict[str, Any] | None:
+        """This map's converters for ``shape``'s variables, or None when one differs from the
+        one the parts were made with (another class or pattern under that name)."""
+        converters: dict[str, Any] = {}
+        for v in shape.variables:
+            if v.converter not in self.map.converters:
+                return None
+            made = self.map.converters[v.converter](self.map, *v.args, **v.kwargs)
+            if (made.regex, made.part_isolating, made.weight) != (v.regex, v.part_isolating, v.weight):
+                return None
+            converters[v.name] = made
+        return converters
+
+    def _shared_builder(self, shape: _Shape, append_unknown: bool) -> Callable[..., tuple[str, str]]:
+        defaults = self.defaults or {}
+        if any(v.name in defaults for v in shape.variables):
+            return self._compile_builder(append_unknown)  # a default folded into the URL: its own
+        key = (tuple(sorted(map(str, defaults))), append_unknown)
+        builder = shape.builders.get(key)
+        if builder is None:
+            builder = shape.builders[key] = self._compile_builder(append_unknown)
+        return builder
+
+    def get_converter(
+        self, variable_name: str, converter_name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> Any:
+        made = super().get_converter(variable_name, converter_name, args, kwargs)
+        if self._recorded is not None:
+            self._recorded.append(
+                _Variable(variable_name, converter_name, tuple(args), dict(kwargs), made.regex, made.part_isolating,
+                          made.weight)
+            )
+        return made
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
         defaults = self.defaults or {}

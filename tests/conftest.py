@@ -50,7 +50,7 @@ from sqlalchemy.engine import URL, make_url
 
 from portal import create_app
 from portal.extensions import db
-from portal.testing import OwnContextClient, base_config, share_compiled_statements
+from portal.testing import OwnContextClient, base_config, share_compiled_statements, share_entry_points
 from tests.support import pg_reset
 
 PG_URL = os.environ.get("YANXIU_TEST_DATABASE_URL", "")
@@ -87,6 +87,7 @@ def _freeze_what_lives_on() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(*GC_THRESHOLDS)
+    share_entry_points()  # every app's plugin loader reads the installed entry points once, not again
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -75,6 +76,18 @@ def ids(people: dict[str, User]) -> dict[str, int]:
 def people_of(user_ids: dict[str, int]) -> dict[str, User]:
     """Ids by key → the people, loaded in the test's session (the inverse of :func:`ids`)."""
     return {key: db.session.get(User, uid) for key, uid in user_ids.items()}
+
+
+def place_ids(place: dict[str, Any]) -> dict[str, Any]:
+    """``{"school": School, key: User}`` (:func:`lecture_school_with_two_organizers`) → its ids:
+    what a prepared-data builder of such a place returns (``tests/conftest.py``)."""
+    people = {key: u for key, u in place.items() if key != "school"}
+    return {"school": place["school"].id, "people": ids(people)}
+
+
+def place_of(facts: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`place_ids`: the school and the people, loaded in the test's session."""
+    return {"school": db.session.get(School, facts["school"]), **people_of(facts["people"])}
 
 
 DEFAULT_START = datetime(2026, 10, 15, 14, 0)  # a Thursday afternoon of semester 1, 2026-2027

@@ -31,6 +31,7 @@ from portal.timeutil import parse_iso
 from tests.api.conftest import login as api_login
 from tests.support import factories
 from tests.support.factories import PASSWORD
+from tests.support.prepared import prepared_by
 from tests.support.texts import prose
 
 ZONE = "Asia/Shanghai"
@@ -42,9 +43,19 @@ def utc(text: str) -> datetime:
     return parse_iso(text, ZONE)
 
 
+def _build_place() -> dict[str, Any]:
+    """School S1 running lectures, its staff (named) and a second organizer (built once per test
+    process; each test gets a copy): their ids."""
+    names = {k: factories.TEACHER_NAMES[k] for k in ("t1", "t2", "t3")}
+    return factories.place_ids(factories.lecture_school_with_two_organizers(names))
+
+
+prepared = prepared_by(_build_place)
+
+
 @pytest.fixture
-def place(app) -> dict[str, Any]:
-    return factories.lecture_school_with_two_organizers({k: factories.TEACHER_NAMES[k] for k in ("t1", "t2", "t3")})
+def place(app, make_app, prepared) -> dict[str, Any]:
+    return factories.place_of(make_app.facts(prepared))
 
 
 def _plan(p: dict[str, Any], start: str = START, end: str = END, title: str = "课堂观察") -> Activity:

@@ -32,6 +32,7 @@ from tests.year.helpers import actor, closes_in, future_activity, school_with_te
 from workflows.definition import HISTORY_ONLY, PARTICIPANTS_CHANGED, RECORDER
 
 place = planning.place  # the school and its people (a fixture)
+prepared = planning.prepared  # what place reads: built once per test process, copied for each test
 S1, _plan = planning.S1, planning._plan
 
 

@@ -21,6 +21,7 @@ from portal.timeutil import parse_iso
 from tests.api.conftest import login as api_login
 from tests.support import factories
 from tests.support.factories import PASSWORD
+from tests.support.prepared import prepared_by
 from tests.year.helpers import actor, closes_in
 
 ZONE = "Asia/Shanghai"
@@ -29,13 +30,22 @@ LATER, LATER_END = "2026-12-15T15:00", "2026-12-15T18:00"  # overlapping its las
 FREE, FREE_END = "2026-12-17T09:00", "2026-12-17T12:00"  # that Thursday morning: nobody has anything
 
 
-@pytest.fixture
-def place(app) -> dict[str, Any]:
+def _build_place() -> dict[str, Any]:
+    """School S1 running lectures, its staff and a second organizer ``org2`` (built once per test
+    process; each test gets a copy): their ids."""
     school = factories.school("S1", types=("lecture",))
     people = factories.staff(school)
     people["org2"] = factories.person(school, "org2", "organizer", "teacher")
     db.session.commit()
-    return {"school": school, **people}
+    return factories.place_ids({"school": school, **people})
+
+
+prepared = prepared_by(_build_place)
+
+
+@pytest.fixture
+def place(app, make_app, prepared) -> dict[str, Any]:
+    return factories.place_of(make_app.facts(prepared))
 
 
 def _plan(p: dict[str, Any], who: str, people: list[str], start: str = START, end: str = END,
