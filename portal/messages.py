@@ -121,7 +121,6 @@ TEXTS: dict[str, Any] = {
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
     "submission.reason_required": _l("a reason is required to reopen a school year"),
-    "submission.reason_field": _l("the reason, for the audit log"),
     "submission.period_year": _l("the district collects whole school years: submit without a semester"),
     "submission.period_semester": _l("the district collects semesters: choose semester 1 or 2"),
     "submission.semester_field": _l("1 or 2"),
