@@ -667,6 +667,9 @@ TEXTS: dict[str, Any] = {
                             "characters (what you write now is a new piece)"),
     "writing.over_month": _l("the month it was written in is over: a correction cannot make it that month's reading "
                              "note (what you write now counts for this month)"),
+    "writing.over_less": _l("its month or semester is over and a writing quota of it met then would be met no more, "
+                            "which nothing written now can make up: mend the words but keep its kind and its %(n)s "
+                            "characters, or delete the piece if it should not count"),
     "writing.not_found": _l("no such writing of yours"),
     "writing.note_short": _l("fewer than %(n)s characters: counts towards neither the reading notes' characters nor "
                              "the books read"),
