@@ -99,16 +99,21 @@ def _rows(user_id: int) -> list[tuple]:
     return [tuple(r) for r in pieces + stored]
 
 
+def _september_noted(school: School, user: User, time_machine) -> None:
+    """The school asks a note of 300 characters a month; the teacher wrote September's; 10 October."""
+    _at(time_machine, _noon("2026-09-10"))
+    _asking(school, 1, reading_note_chars=300)
+    writing.add_writing(school, user, "reading_notes", "《九月》", prose(320, "九"))
+    _at(time_machine, _noon("2026-10-10"))
+
+
 def test_a_correction_fills_no_month_that_is_over(client, s1, staff, time_machine):
     """A month whose notes are asked is a period over once it ends, as a semester is: a note of
     October too short to count (or a reflection of October) cannot be corrected in November into
     October's note — what is written now is November's. Corrections that make it count for no
     month it lacked (words mended, a note that counted grown) stay allowed."""
     t1 = staff["t1"]
-    _at(time_machine, _noon("2026-09-10"))
-    _asking(s1, 1, reading_note_chars=300)
-    writing.add_writing(s1, t1, "reading_notes", "《九月》", prose(320, "九"))
-    _at(time_machine, _noon("2026-10-10"))
+    _september_noted(s1, t1, time_machine)
     stub = writing.add_writing(s1, t1, "reading_notes", "《十月》", prose(100, "十"))
     essay = writing.add_writing(s1, t1, "reflection", "十月反思", prose(400, "思"))
     db.session.commit()
@@ -157,10 +162,7 @@ def test_a_correction_leaves_no_month_that_is_over_short(client, s1, staff, time
     saying what to keep (``writing.over_less``), and nothing changes; words mended, and a note
     whose month holds another that counts, stay correctable; deleting stays."""
     t1 = staff["t1"]
-    _at(time_machine, _noon("2026-09-10"))
-    _asking(s1, 1, reading_note_chars=300)
-    writing.add_writing(s1, t1, "reading_notes", "《九月》", prose(320, "九"))
-    _at(time_machine, _noon("2026-10-10"))
+    _september_noted(s1, t1, time_machine)
     october = writing.add_writing(s1, t1, "reading_notes", "《十月》", prose(320, "十"))
     db.session.commit()
     by = access.actor(t1.id, s1.id)
