@@ -121,7 +121,6 @@ TEXTS: dict[str, Any] = {
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
     "submission.comment_required": _l("say what the school must correct: a comment for the school or a teacher"),
     "submission.reason_required": _l("a reason is required to reopen a school year"),
-    "submission.reason_field": _l("the reason, for the audit log"),
     "submission.period_year": _l("the district collects whole school years: submit without a semester"),
     "submission.period_semester": _l("the district collects semesters: choose semester 1 or 2"),
     "submission.semester_field": _l("1 or 2"),
@@ -668,6 +667,9 @@ TEXTS: dict[str, Any] = {
                             "characters (what you write now is a new piece)"),
     "writing.over_month": _l("the month it was written in is over: a correction cannot make it that month's reading "
                              "note (what you write now counts for this month)"),
+    "writing.over_less": _l("its month or semester is over and a writing quota of it met then would be met no more, "
+                            "which nothing written now can make up: mend the words but keep its kind and its %(n)s "
+                            "characters, or delete the piece if it should not count"),
     "writing.not_found": _l("no such writing of yours"),
     "writing.note_short": _l("fewer than %(n)s characters: counts towards neither the reading notes' characters nor "
                              "the books read"),

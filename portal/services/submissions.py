@@ -53,6 +53,7 @@ from workflows.submission import (  # the statuses and the district's steps: the
     RETURNED,
     STATUSES,
     SUBMITTED,
+    Step,
 )
 
 COMMENT_MAX = 2000
@@ -81,6 +82,19 @@ def period(district: District, semester: Any) -> int:
     if not by_semester:
         raise Conflict(msg("submission.period_year"), submission_period="year")
     return int(semester)
+
+
+#: what a step that asks a comment (``Step.comment_required``) is refused with when it has none,
+#: and the form's field the comment goes in: said by the service, and by the page before sending
+_MISSING = {RETURN.trigger: ("submission.comment_required", "comment"),
+            REOPEN.trigger: ("submission.reason_required", "reason")}
+
+
+def comment_missing(step: Step) -> Invalid:
+    """The refusal of ``step`` taken without the comment it asks (blank counts as none): its
+    message, also beside the field the comment goes in."""
+    code, field = _MISSING[step.trigger]
+    return Invalid(msg(code), {field: msg(code)})
 
 
 def _comment(value: Any, field: str = "comment") -> str:
@@ -384,7 +398,7 @@ def decide(
     text = _comment(comment)
     per_teacher = _teacher_comments(sub, teacher_comments)
     if not accept and RETURN.lacks_comment(text, per_teacher.values()):
-        raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
+        raise comment_missing(RETURN)
     now = utcnow()
     with write_transaction() as s:
         access.require_still(s, by, policy.may_decide_submission, "policy.decide_submission", district_id=district_id)
@@ -475,7 +489,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     policy.require(policy.may_reopen_year_of(by, involved(sub)), "submission.own_year")
     text = _comment(reason, "reason")
     if REOPEN.lacks_comment(text):
-        raise Invalid(msg("submission.reason_required"), {"reason": msg("submission.reason_field")})
+        raise comment_missing(REOPEN)
     now = utcnow()
     with write_transaction() as s:
         access.require_still(s, by, policy.may_reopen_year, "policy.reopen_year", district_id=district_id)

@@ -24,7 +24,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import OwnWriting, School, User
 from portal.security import MAX_ID, reorders
-from portal.services import access, locks, quotas, teacher_years
+from portal.services import access, credits, locks, quotas, teacher_years
 from portal.services.activities import TEXT_MAX
 from portal.services.forecast import period_over
 from portal.services.quotas import WRITTEN_KINDS
@@ -145,8 +145,13 @@ def edit_writing(school: School, piece: OwnWriting, kind: Any, title: Any, text:
         _require_no_month_filled_once_over(school, piece, kind, text, "text" if data is None else "file")
         access.one_at_a_time(piece.user_id)
         _require_new_text(school, piece.user_id, piece.school_year, text, filename, data, piece.id)
+        held = _held_once_over(school, piece)
+        was = piece.kind, piece.char_count
         piece.kind, piece.title, piece.text = kind, title, text
         piece.char_count, piece.updated_at = chinese_count(text), utcnow()
+        if held:
+            s.flush()
+            _require_still_held(school, piece, held, was, "text" if data is None else "file")
         teacher_years.refresh(school, piece.school_year, [piece.user_id])
     return piece
 
@@ -181,6 +186,43 @@ def _require_no_month_filled_once_over(school: School, piece: OwnWriting, kind: 
     written = to_local(piece.created_at, school.timezone)
     if written.month in dict(quotas.months_asked(piece.school_year, today)):
         raise Invalid(msg("writing.refused"), {"kind" if kind != piece.kind else where: msg("writing.over_month")})
+
+
+def _held_once_over(school: School, piece: OwnWriting) -> frozenset[tuple[str, int, str]]:
+    """The writing quotas of the piece's teacher and year met today whose period is over — a
+    month whose notes are asked (:func:`quotas.months_asked`: each month done), a semester, the
+    year (:func:`period_over`) — when one the piece belongs to is: its month (the school asks
+    notes each month), its semester, its year. None when no such period is over (nothing of it is
+    read). Each as (key, semester, month)."""
+    today = to_local(utcnow(), school.timezone).date()
+    written = to_local(piece.created_at, school.timezone)
+    month_over = bool(quotas.per_month(school.rule)) and written.month in dict(quotas.months_asked(piece.school_year,
+                                                                                                    today))
+    if not month_over and not period_over(piece.semester, piece.school_year, today, ()):
+        return frozenset()
+    user = db.session.get_one(User, piece.user_id)
+    held: set[tuple[str, int, str]] = set()
+    for q in credits.teacher_year(user, school, piece.school_year).facts.quotas:
+        if q.unit == "months":  # every month it asks is over: each one done
+            asked = quotas.months_asked(piece.school_year, today)
+            held.update((q.key, 0, name) for _m, name in asked if name not in q.short)
+        elif q.met and period_over(q.semester, piece.school_year, today, ()):
+            held.add((q.key, q.semester, ""))
+    return frozenset(held)
+
+
+def _require_still_held(school: School, piece: OwnWriting, held: frozenset[tuple[str, int, str]],
+                        was: tuple[str, int], where: str) -> None:
+    """A correction leaves met every quota of a period over that was met (``held``:
+    :func:`_held_once_over`, before it): nothing written now can make such a quota up (what is
+    written now counts for now), so a note of a month over shortened below the school's least,
+    or a piece turned into another kind, would leave the teacher short for good, with no
+    correction back (:func:`_require_no_more_once_over`, :func:`_require_no_month_filled_once_over`).
+    Refused on the field that moved, saying what to keep; deleting the piece stays."""
+    lost = held - _held_once_over(school, piece)
+    if lost:
+        kind, chars = was
+        raise Invalid(msg("writing.refused"), {"kind" if piece.kind != kind else where: msg("writing.over_less", n=chars)})
 
 
 def _still_changes(s: Session, school: School, piece: OwnWriting, by: policy.Actor) -> None:

@@ -96,10 +96,11 @@ def submission(submission_id: int):
     return _submission_page(submission_id)
 
 
-def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None, comment_error: str = "",
-                     status: int = 200) -> ResponseReturnValue:
-    """A submission's page; ``typed``: what the reviewer wrote in the decision's boxes (``comment``,
-    ``teacher-<id>``), kept when the decision was refused (422), beside ``comment_error``."""
+def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None,
+                     errors: Mapping[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
+    """A submission's page; ``typed``: what the reviewer wrote in a step's boxes (the decision's
+    ``comment`` and ``teacher-<id>``, the reopen's ``reason``), kept when the step was refused
+    (422), each box's reason beside it (``errors``)."""
     district_id = _district_id()
     sub = submissions.get_seen(submission_id, district_id)
     school = db.session.get_one(School, sub.school_id)
@@ -111,10 +112,11 @@ def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None,
         reopens_here=policy.decides_for_school(school.district_id, district_id),
         type_names=_type_names(), type_keys=registry().in_order(sub.by_type), district_view=True,
         involved=submissions.involved(sub), changed=_changed(sub),
-        # the steps that ask a comment say so beside the box before anything is sent (portal.js)
-        needs_comment={s.trigger: tr(msg("submission.comment_required"))
-                       for s in (submission_steps.ACCEPT, submission_steps.RETURN) if s.comment_required},
-        typed=typed or {}, comment_error=comment_error,
+        # the steps that ask a comment say so beside the box before anything is sent (portal.js),
+        # in the words the service refuses them with
+        needs_comment={s.trigger: tr(submissions.comment_missing(s)) for s in submission_steps.STEPS
+                       if s.comment_required},
+        typed=typed or {}, errors=errors or {},
     ), status
 
 
@@ -148,17 +150,18 @@ def _refusal(submission_id: int, exc: DomainError) -> str:
 
 
 def _decided(submission_id: int, action, done: str, typed: Mapping[str, str] | None = None) -> ResponseReturnValue:
-    """Run the district's decision ``action``; say ``done`` (what happened, not a bare 已保存) or why not.
-    With ``typed`` (the decision form's boxes), what the reviewer wrote is refused (``Invalid``: a
-    return with no comment, one too long) on the page again, as typed, with the reason (422)."""
+    """Run the district's step ``action``; say ``done`` (what happened, not a bare 已保存) or why not.
+    With ``typed`` (the step form's boxes), what the reviewer wrote is refused (``Invalid``: a
+    return with no comment, a reopen with no reason, one too long) on the page again, as typed,
+    each box's reason beside it (422)."""
     try:
         action()
     except DomainError as exc:
         db.session.rollback()
         flash(_refusal(submission_id, exc), "danger")
         if typed is not None and isinstance(exc, Invalid):
-            field = (getattr(exc, "fields", {}) or {}).get("comment")
-            return _submission_page(submission_id, typed, tr(field) if field is not None else "", 422)
+            errors = {box: tr(why) for box, why in exc.fields.items() if box in typed and not isinstance(why, dict)}
+            return _submission_page(submission_id, typed, errors, 422)
         return redirect(url_for("district.submission", submission_id=submission_id), 303)
     flash(done, "success")
     return redirect(url_for("district.submission", submission_id=submission_id), 303)
@@ -176,7 +179,8 @@ def decide(submission_id: int):
     }
     done = (_("The school's year is accepted and locked.") if decision == "accept"
             else _("The school's year is returned to the school with your comments."))
-    typed = {key: value for key, value in request.form.items() if key == "comment" or key.startswith("teacher-")}
+    typed = {"comment": request.form.get("comment", ""),
+             **{key: value for key, value in request.form.items() if key.startswith("teacher-")}}
     return _decided(submission_id, lambda: submissions.decide(
         submission_id, decision == "accept", request.form.get("comment", ""), per_teacher,
         by=current_actor(), district_id=_district_id(),
@@ -188,7 +192,8 @@ def decide(submission_id: int):
 def reopen(submission_id: int):
     return _decided(submission_id, lambda: submissions.reopen(
         submission_id, request.form.get("reason", ""), by=current_actor(), district_id=_district_id()
-    ), _("The school's year is reopened: the school may correct it and submit it again."))
+    ), _("The school's year is reopened: the school may correct it and submit it again."),
+        {"reason": request.form.get("reason", "")})
 
 
 @bp.route("/district/submissions/<int:submission_id>/summary.xlsx")

@@ -83,3 +83,32 @@ def test_a_return_says_the_missing_comment_first_and_sends_nothing(district_demo
     expect(page.get_by_test_id("teacher-comment-east1.t3")).to_have_text("请补录11月讲座的请假条。")
     assert len(sent) == 1
     reviewer.assert_no_problems()
+
+
+def test_a_reopen_says_the_missing_reason_first_and_sends_nothing(district_demo, browse):
+    """重新打开 with no reason (or only spaces) relied on the box's ``required``: now, as the
+    return, the page says beside the reason box what is missing and sends nothing
+    (``workflows.submission.REOPEN``); with a reason the year is reopened and the log says why."""
+    reviewer = browse(viewport=PHONE)
+    reviewer.login("dreviewer")
+    page = reviewer.page
+    reviewer.goto("/district/submissions?status=accepted")
+    page.get_by_test_id("open-NORTH1").click()
+    expect(page.get_by_test_id("submission-status")).to_have_text("已通过，已锁定")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    for typed in ("", "  "):
+        page.get_by_test_id("reopen-reason").fill(typed)
+        page.get_by_test_id("reopen").click()
+        expect(page.get_by_test_id("comment-needed")).to_have_text("重新开放学年须填写理由")
+        expect(page.get_by_test_id("reopen-reason")).to_be_focused()
+        expect(page.get_by_test_id("reopen-reason")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("submission-status")).to_have_text("已通过，已锁定")
+    assert sent == []
+    page.get_by_test_id("reopen-reason").fill("学校申请补录一次讲座的签到。")
+    expect(page.get_by_test_id("comment-needed")).to_have_count(0)  # typing clears it
+    page.get_by_test_id("reopen").click()
+    expect(page.get_by_test_id("submission-status")).to_have_text("已重新开放")
+    expect(page.get_by_test_id("event-reopen").filter(has_text="学校申请补录一次讲座的签到。")).to_have_count(1)
+    assert len(sent) == 1
+    reviewer.assert_no_problems()

@@ -99,16 +99,21 @@ def _rows(user_id: int) -> list[tuple]:
     return [tuple(r) for r in pieces + stored]
 
 
+def _september_noted(school: School, user: User, time_machine) -> None:
+    """The school asks a note of 300 characters a month; the teacher wrote September's; 10 October."""
+    _at(time_machine, _noon("2026-09-10"))
+    _asking(school, 1, reading_note_chars=300)
+    writing.add_writing(school, user, "reading_notes", "《九月》", prose(320, "九"))
+    _at(time_machine, _noon("2026-10-10"))
+
+
 def test_a_correction_fills_no_month_that_is_over(client, s1, staff, time_machine):
     """A month whose notes are asked is a period over once it ends, as a semester is: a note of
     October too short to count (or a reflection of October) cannot be corrected in November into
     October's note — what is written now is November's. Corrections that make it count for no
     month it lacked (words mended, a note that counted grown) stay allowed."""
     t1 = staff["t1"]
-    _at(time_machine, _noon("2026-09-10"))
-    _asking(s1, 1, reading_note_chars=300)
-    writing.add_writing(s1, t1, "reading_notes", "《九月》", prose(320, "九"))
-    _at(time_machine, _noon("2026-10-10"))
+    _september_noted(s1, t1, time_machine)
     stub = writing.add_writing(s1, t1, "reading_notes", "《十月》", prose(100, "十"))
     essay = writing.add_writing(s1, t1, "reflection", "十月反思", prose(400, "思"))
     db.session.commit()
@@ -147,6 +152,83 @@ def test_a_correction_fills_no_month_that_is_over(client, s1, staff, time_machin
     db.session.commit()
     _at(time_machine, _noon("2026-12-02"))
     assert _monthly_of(t1, s1).short == ("2026-10",)
+
+
+def test_a_correction_leaves_no_month_that_is_over_short(client, s1, staff, time_machine):
+    """A trap: in November a teacher shortened October's only note (320 characters, the school
+    asks 300) to 120, or made it a reflection: October was short, for good — correcting it back
+    is filling October after the fact (``writing.over_month``), and what is written now counts
+    for November. Now the correction that leaves a quota of a period over unmet is refused,
+    saying what to keep (``writing.over_less``), and nothing changes; words mended, and a note
+    whose month holds another that counts, stay correctable; deleting stays."""
+    t1 = staff["t1"]
+    _september_noted(s1, t1, time_machine)
+    october = writing.add_writing(s1, t1, "reading_notes", "《十月》", prose(320, "十"))
+    db.session.commit()
+    by = access.actor(t1.id, s1.id)
+    _at(time_machine, _noon("2026-11-15"))
+    db.session.expire_all()
+    assert _monthly_of(t1, s1).short == ()
+    before = _rows(t1.id)
+    for kind, text, field in (("reading_notes", prose(120, "十"), "text"), ("reflection", prose(320, "十"), "kind")):
+        with pytest.raises(Invalid) as refused:
+            writing.edit_writing(s1, db.session.get_one(OwnWriting, october.id), kind, "《十月》", text, by=by)
+        db.session.rollback()
+        assert refused.value.fields == {field: msg("writing.over_less", n=320)}
+        assert _rows(t1.id) == before
+        assert _monthly_of(t1, s1).short == ()
+    # the page says why and what to do, in Chinese and in English, and changes nothing either
+    log_in(client, t1, s1.id)
+    for lang, words in (("zh_Hans_CN", "请只订正文字，保留其类型和原有的 320 字"),
+                        ("en", "keep its kind and its 320 characters")):
+        page = client.post(f"/writing/{october.id}?lang={lang}",
+                           data={"kind": "reading_notes", "title": "《十月》", "text": prose(120, "十")})
+        assert page.status_code == 422 and words in page.text, lang
+        assert _rows(t1.id) == before
+    # words mended, the note still counting: corrected
+    mended = prose(310, "十")
+    writing.edit_writing(s1, db.session.get_one(OwnWriting, october.id), "reading_notes", "《十月》", mended, by=by)
+    db.session.commit()
+    assert _rows(t1.id)[1][3] == mended
+    # another note written in October that counts: this one may be shortened, October holds
+    _at(time_machine, _noon("2026-10-20"))
+    other = writing.add_writing(s1, t1, "reading_notes", "《十月又一篇》", prose(300, "又"))
+    db.session.commit()
+    _at(time_machine, _noon("2026-11-16"))
+    writing.edit_writing(s1, db.session.get_one(OwnWriting, october.id), "reading_notes", "《十月》",
+                         prose(100, "十"), by=by)
+    db.session.commit()
+    assert _monthly_of(t1, s1).short == ()
+    with pytest.raises(Invalid):  # ... but not the last that holds it
+        writing.edit_writing(s1, db.session.get_one(OwnWriting, other.id), "reading_notes", "《十月又一篇》",
+                             prose(299, "又"), by=by)
+    db.session.rollback()
+    writing.delete_writing(s1, db.session.get_one(OwnWriting, other.id), by=by)  # deleting stays
+    db.session.commit()
+    assert _monthly_of(t1, s1).short == ("2026-10",)
+
+
+def test_a_correction_leaves_no_semester_that_is_over_short(s1, staff, time_machine):
+    """The same for a semester: in March the first semester's one book (a note of 320 characters,
+    the school asks 300) shortened to 100 would leave the semester's books short for good (a
+    piece of a semester over may not grow back: ``writing.over_more``). Refused; nothing changes."""
+    t1 = staff["t1"]
+    _at(time_machine, _noon("2026-10-10"))
+    _asking(s1, 0, **{**ONLY_NOTES, "books_per_semester": 1, "reading_note_chars": 300})
+    book = writing.add_writing(s1, t1, "reading_notes", "《给教师的建议》", prose(320, "书"))
+    db.session.commit()
+    by = access.actor(t1.id, s1.id)
+    _at(time_machine, _noon("2027-03-10"))
+    db.session.expire_all()
+    before = _rows(t1.id)
+    with pytest.raises(Invalid) as refused:
+        writing.edit_writing(s1, db.session.get_one(OwnWriting, book.id), "reading_notes", "《给教师的建议》",
+                             prose(100, "书"), by=by)
+    db.session.rollback()
+    assert refused.value.fields == {"text": msg("writing.over_less", n=320)}
+    assert _rows(t1.id) == before
+    books = [q for q in credits.teacher_year(t1, s1, YEAR).facts.quotas if q.key == "books" and q.semester == 1]
+    assert [q.met for q in books] == [True]
 
 
 def _monthly_of(user: User, school: School):

@@ -39,6 +39,18 @@ def test_a_teachers_comment_refused_says_why_and_whose(app, world):
     assert f"{t3.display_name}：" in flashed and "2000" in flashed, flashed
 
 
+def _rows() -> list:
+    """Every submission, its events and the year locks: what a refused step must leave as it was."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import SubmissionEvent, YearLock, YearSubmission
+
+    db.session.expire_all()
+    return [list(db.session.execute(select(t).order_by(*t.__table__.primary_key.columns)).all())
+            for t in (YearSubmission, SubmissionEvent, YearLock)]
+
+
 def test_a_return_without_a_comment_is_refused_on_the_page_and_changes_nothing(app, world):
     """退回学校 with no comment for the school and none on a teacher's row (blank ones count as
     none: ``workflows.submission.RETURN``) was answered with a redirect and a flash: now the page
@@ -48,13 +60,9 @@ def test_a_return_without_a_comment_is_refused_on_the_page_and_changes_nothing(a
     from sqlalchemy import select
 
     from portal.extensions import db
-    from portal.models import SubmissionEvent, YearLock, YearSubmission
+    from portal.models import YearSubmission
 
-    def rows() -> list:
-        db.session.expire_all()
-        return [list(db.session.execute(select(t).order_by(*t.__table__.primary_key.columns)).all())
-                for t in (YearSubmission, SubmissionEvent, YearLock)]
-
+    rows = _rows
     school_admin = login(app.test_client(), world.staff["admin"], world.s1)
     assert school_admin.post("/submission", data={"year": YEAR}).status_code == 303
     sub_id = db.session.execute(select(YearSubmission.id)).scalar_one()
@@ -79,6 +87,51 @@ def test_a_return_without_a_comment_is_refused_on_the_page_and_changes_nothing(a
     assert 'aria-invalid="true"' in kept and 'data-testid="decide-form"' in kept
     r = reviewer.post(f"/district/submissions/{sub_id}/decide", data={"decision": "return", f"teacher-{t3}": "请补学时"})
     assert r.status_code == 303 and rows()[0][0][0].status == "returned"
+
+
+def test_a_reopen_without_a_reason_is_refused_on_the_page_and_changes_nothing(app, world):
+    """重新打开 relied on the box's ``required`` and, refused, answered with a redirect and a flash,
+    the reason typed lost. Now as the return (``workflows.submission.REOPEN`` asks a reason, blanks
+    counting as none): the page again (422), the reason beside the box in the reader's language,
+    what was typed kept, nothing written; the button says it missing before sending (portal.js)."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import YearSubmission
+
+    school_admin = login(app.test_client(), world.staff["admin"], world.s1)
+    assert school_admin.post("/submission", data={"year": YEAR}).status_code == 303
+    sub_id = db.session.execute(select(YearSubmission.id)).scalar_one()
+    reviewer = login(app.test_client(), world.reviewer1)
+    assert reviewer.post(f"/district/submissions/{sub_id}/decide", data={"decision": "accept"}).status_code == 303
+    district_admin = login(app.test_client(), world.admin1)
+    page = district_admin.get(f"/district/submissions/{sub_id}?lang=zh_Hans_CN").get_data(as_text=True)
+    form = page.split('data-testid="reopen-form"', 1)[1].split("</form>", 1)[0]
+    assert " required" not in form, form  # the server's rule, not the browser's alone
+    button = form.split('data-testid="reopen"', 1)[1].split(">", 1)[0]
+    assert 'data-needs-comment="重新开放学年须填写理由"' in button, button
+    before = _rows()
+    assert before[0][0][0].status == "accepted" and before[2]
+    for lang, said in (("zh_Hans_CN", "重新开放学年须填写理由"), ("en", "a reason is required to reopen a school year")):
+        for data in ({}, {"reason": ""}, {"reason": " \n"}, {"reason": "\u3000"}):
+            r = district_admin.post(f"/district/submissions/{sub_id}/reopen?lang={lang}", data=data)
+            assert r.status_code == 422, (lang, data)
+            html = r.get_data(as_text=True)
+            error = html.split('data-testid="reopen-reason-error">', 1)[1].split("</div>", 1)[0]
+            assert error == said and said in html.split('data-testid="flash-danger">', 1)[1], (lang, error)
+            assert 'aria-describedby="reason-error"' in html and 'data-testid="decide-comment-error"' not in html
+            assert _rows() == before
+    # one too long: refused the same way, what was typed kept in the box
+    r = district_admin.post(f"/district/submissions/{sub_id}/reopen?lang=zh_Hans_CN", data={"reason": "补" * 2001})
+    assert r.status_code == 422 and _rows() == before
+    html = r.get_data(as_text=True)
+    assert f">{'补' * 2001}</textarea>" in html
+    assert "2000" in html.split('data-testid="reopen-reason-error">', 1)[1].split("</div>", 1)[0]
+    r = district_admin.post(f"/district/submissions/{sub_id}/reopen", data={"reason": "补录一位教师的请假记录"})
+    assert r.status_code == 303
+    after = _rows()
+    assert after[0][0][0].status == "reopened" and not after[2]
+    assert after[1][-1][0].action == "reopen" and after[1][-1][0].comment == "补录一位教师的请假记录"
 
 
 def test_reviewer_day_on_the_pages(app, world):
@@ -125,11 +178,11 @@ def test_reviewer_day_on_the_pages(app, world):
     assert 'data-testid="locked-note"' in school_admin.get(f"/submission?year={YEAR}").get_data(as_text=True)
     district_admin = login(app.test_client(), world.admin1)
     r = district_admin.post(f"/district/submissions/{second}/reopen?lang=zh_Hans_CN", data={"reason": " "})
-    assert r.status_code == 303 and db.session.get(YearSubmission, second).status == "accepted"
-    said = district_admin.get(f"/district/submissions/{second}?lang=zh_Hans_CN").get_data(as_text=True)
+    assert r.status_code == 422 and db.session.get(YearSubmission, second).status == "accepted"
+    said = r.get_data(as_text=True)  # the page again (test_a_reopen_without_a_reason_…)
     flashed = said.split('data-testid="flash-danger">', 1)[1].split("<button", 1)[0].strip()
-    # auditor: "重新开放学年须填写理由 (理由（记入审计日志）)": its detail in Chinese punctuation
-    assert "（" in flashed and " (" not in flashed and "; " not in flashed, flashed
+    # auditor: no English punctuation in a Chinese refusal
+    assert flashed == "重新开放学年须填写理由" and " (" not in flashed and "; " not in flashed, flashed
 
 
 def test_a_district_decision_says_what_it_did(app, world):

@@ -204,9 +204,9 @@ def test_the_district_it_joined_reopens_the_year_on_the_page(app, world, moved):
     assert 'data-testid="reopen-form"' in page and 'data-testid="school-left-note"' not in page
     for path in ("/summary.xlsx", f"/teachers/{moved.rows[0]['user_id']}"):
         assert new.get(url + path).status_code == 200, path
-    r = new.post(f"{url}/reopen?lang=zh_Hans_CN", data={"reason": "  "}, follow_redirects=True)
-    assert r.status_code == 200 and 'data-testid="reopen-form"' in r.get_data(as_text=True)
-    assert _state(moved.id) == before  # no reason: refused, on the page it came from
+    r = new.post(f"{url}/reopen?lang=zh_Hans_CN", data={"reason": "  "})
+    assert r.status_code == 422 and 'data-testid="reopen-reason-error"' in r.get_data(as_text=True)
+    assert _state(moved.id) == before  # no reason: refused, on the page it came from (the reason beside the box)
     r = new.post(f"{url}/reopen", data={"reason": "更正"}, follow_redirects=True)
     assert r.status_code == 200 and 'data-testid="reopen-form"' not in r.get_data(as_text=True)
     assert _state(moved.id)[0] == "reopened" and _state(moved.id)[3] == 0

@@ -13,9 +13,9 @@ document.addEventListener("DOMContentLoaded", function () {
   // (data-confirm="question"): pressed with the form's comment empty, the button says so beside
   // the comment and asks nothing (the question came first, then the refusal); else it asks. A
   // field of the form marked data-comment-too (a district's comment on one teacher's row) stands
-  // for the comment when filled.
+  // for the comment when filled; a box marked data-comment-box (a reopen's reason) is the comment.
   function commentBox(el) {
-    return el.form ? el.form.querySelector('textarea[name="comment"], input[name="comment"]') : null;
+    return el.form ? el.form.querySelector('textarea[name="comment"], input[name="comment"], [data-comment-box]') : null;
   }
   function commentGiven(el, box) {
     if (box.value.trim()) { return true; }
