@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from portal.errors import Invalid
+from portal.services.activities import ALLOWED_UPLOADS
 from portal.web.escaping import html_text
 
 
@@ -99,7 +100,9 @@ class EvidenceForm(FlaskForm):
     kind = SelectField(_l("Kind"))
     title = StringField(_l("Title"), validators=[Length(max=200)])
     text = TextAreaField(_l("Written text"))
-    file = FileField(_l("File"))
+    # the kinds the portal keeps (services.activities.ALLOWED_UPLOADS): a phone's picker offers
+    # those, and an iPhone hands its HEIC photo over as a JPEG when the list has no HEIC
+    file = FileField(_l("File"), render_kw={"accept": ",".join(sorted(ALLOWED_UPLOADS))})
 
 
 class TriggerForm(FlaskForm):

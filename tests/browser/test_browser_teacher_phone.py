@@ -1,0 +1,118 @@
+"""A teacher's year on a phone (Chromium at 390×844, touch, zh-CN), walked as the demo teachers:
+what the thumb aims at is at least 40 px high (what waits on them, the menu that signs them out,
+an evidence's file), a photo from an iPhone (HEIC) is refused with what to do about it and nothing
+stored, and the growth record (成长档案) writes semesters and school years in words."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Evidence
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+THUMB = 40  # px
+
+
+def _phone(browse, username: str):
+    s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    s.login(username)
+    return s
+
+
+def _height(locator) -> float:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["height"]
+
+
+def test_what_waits_and_the_menus_are_thumb_sized(browse, live_server):
+    s = _phone(browse, "teacher1")
+    page = s.page
+    links = page.locator("[data-testid=waiting-list] > li > a")
+    assert links.count() >= 2  # the demo's evidence still to hand in
+    for i in range(links.count()):
+        assert _height(links.nth(i)) >= THUMB, links.nth(i).inner_text()
+    page.locator(".navbar-toggler").tap()
+    page.get_by_test_id("user-menu").tap()
+    items = page.locator(".dropdown-menu.show .dropdown-item")
+    expect(items.first).to_be_visible()
+    for i in range(items.count()):
+        assert _height(items.nth(i)) >= THUMB, items.nth(i).inner_text()
+    s.assert_fits_width("teacher1's menu")
+    sign_out = items.filter(has_text="退出登录")
+    with page.expect_navigation(wait_until="load"):
+        sign_out.tap()
+    assert "/login" in page.url
+    expect(page.locator("body")).to_contain_text("您已退出登录")
+
+
+def _evidence_count(live_server, activity_id: int) -> int:
+    with live_server.app.app_context():
+        n = db.session.execute(select(func.count()).where(Evidence.activity_id == activity_id)).scalar_one()
+        db.session.remove()
+    return n
+
+
+def test_a_phone_photo_heic_is_refused_with_what_to_do_and_a_jpeg_is_kept(browse, live_server, tmp_path):
+    from PIL import Image
+
+    act = live_server.activity_id("school_visit", "held")  # teacher1 owes it a report
+    s = _phone(browse, "teacher1")
+    page = s.page
+    s.goto(f"/activities/{act}")
+    file_input = page.locator("form:has(input[type=file]) input[type=file]").first
+    accept = (file_input.get_attribute("accept") or "").split(",")
+    assert ".jpg" in accept and ".pdf" in accept and ".heic" not in accept  # the phone converts to JPEG
+
+    heic = tmp_path / "IMG_2043.HEIC"
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + os.urandom(200_000))
+    before = _evidence_count(live_server, act)
+    s.ignore_console("422")  # the refusal's status, as Chromium notes it
+    form = page.locator("form:has(input[type=file])").first
+    form.locator("input[name=title]").fill("现场照片")
+    form.locator("input[type=file]").set_input_files(str(heic))
+    with page.expect_navigation(wait_until="load"):
+        form.locator("[type=submit]").first.tap()
+    feedback = page.locator("form:has(input[type=file]) .invalid-feedback").first
+    expect(feedback).to_contain_text("HEIC")
+    expect(feedback).to_contain_text("兼容性最佳")  # what to do, in Chinese
+    assert _evidence_count(live_server, act) == before
+    s.assert_fits_width("the HEIC refusal")
+
+    photo = tmp_path / "IMG_2041.JPG"  # a phone camera's photo, a few MB
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (1200, 900), os.urandom(1200 * 900 * 3)).save(buf, "JPEG", quality=95)
+    photo.write_bytes(buf.getvalue())
+    form = page.locator("form:has(input[type=file])").first
+    form.locator("input[name=title]").fill("现场照片")
+    form.locator("input[type=file]").set_input_files(str(photo))
+    with page.expect_navigation(wait_until="load"):
+        form.locator("[type=submit]").first.tap()
+    assert _evidence_count(live_server, act) == before + 1
+    item = page.locator("[data-testid^=evidence-download-]").filter(has_text="IMG_2041.JPG")
+    expect(item).to_be_visible()
+    assert _height(item) >= THUMB
+    size = item.locator("xpath=following-sibling::span[1]").inner_text()
+    assert "MB" in size and "KB" not in size, size  # in MB, not thousands of KB
+    s.assert_fits_width("an activity with a photo")
+
+
+def test_the_growth_record_writes_semesters_and_years_in_words(browse, live_server):
+    s = _phone(browse, "teacher3")  # a revoked credit this year, exempt last year (demo)
+    teacher = live_server.user_id("teacher3")
+    s.goto(f"/teachers/{teacher}/record")
+    page = s.page
+    cells = page.locator(".record-table td[data-label=学期]")
+    assert cells.count() > 0
+    assert set(cells.all_inner_texts()) <= {"第一学期", "第二学期"}, cells.all_inner_texts()
+    expect(page.get_by_test_id("record-none-2025-2026")).to_have_text("2025—2026学年：没有认定学时。")
+    expect(page.locator(".record-table").first).to_contain_text("签到表登记有误")  # why a credit was revoked
+    s.assert_fits_width("teacher3's growth record")
