@@ -116,3 +116,49 @@ def test_the_growth_record_writes_semesters_and_years_in_words(browse, live_serv
     expect(page.get_by_test_id("record-none-2025-2026")).to_have_text("2025—2026学年：没有认定学时。")
     expect(page.locator(".record-table").first).to_contain_text("签到表登记有误")  # why a credit was revoked
     s.assert_fits_width("teacher3's growth record")
+
+
+
+def _activity_titled(live_server, title) -> int:
+    """The demo activity whose title ``title()`` names (asked in the app: it reads the types)."""
+    from portal.models import Activity
+
+    with live_server.app.app_context():
+        found = db.session.execute(select(Activity.id).where(Activity.title == title())).scalar_one()
+        db.session.remove()
+    return found
+
+
+def test_my_signups_offers_what_is_open_and_signing_up_moves_it(browse, live_server):
+    """/signups (我的报名, linked from the home page) listed only what the teacher had signed up
+    for: nowhere did a teacher see which activities took sign-ups. Now it lists those they can
+    still join, the one closing first first; joining moves it to their own list."""
+    from portal.demo_year import confirmed_title, signup_title
+
+    open_one = _activity_titled(live_server, signup_title)  # teacher1 withdrew: she may join again
+    confirmed = _activity_titled(live_server, confirmed_title)  # its list is confirmed: closed
+    seated = _phone(browse, "teacher3")  # has a seat on the open one: nothing more to offer her
+    seated.goto("/signups")
+    expect(seated.page.get_by_test_id(f"my-signup-{open_one}")).to_be_visible()
+    expect(seated.page.get_by_test_id("open-signups")).to_have_count(0)
+
+    s = _phone(browse, "teacher1")
+    page = s.page
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_test_id("my-signups-link").tap()
+    offered = page.get_by_test_id(f"open-signup-{open_one}")
+    expect(offered).to_contain_text("报名截止于")
+    expect(page.get_by_test_id(f"open-signup-{confirmed}")).to_have_count(0)
+    expect(page.get_by_test_id(f"my-signup-{open_one}")).to_contain_text("已退出")
+    assert page.get_by_test_id(f"my-signup-{open_one}").inner_text().count("退出") == 1  # not 已退出 … 退出
+    link = offered.locator("a")
+    assert _height(link) >= THUMB
+    s.assert_fits_width("teacher1's sign-ups")
+    with page.expect_navigation(wait_until="load"):
+        link.tap()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_test_id("signup-join").tap()
+    expect(page.get_by_test_id("signup-mine")).to_contain_text("候补")
+    s.goto("/signups")
+    expect(page.get_by_test_id(f"my-signup-{open_one}")).to_have_attribute("data-status", "waiting")
+    expect(page.get_by_test_id("open-signups")).to_have_count(0)
