@@ -162,3 +162,22 @@ def test_my_signups_offers_what_is_open_and_signing_up_moves_it(browse, live_ser
     s.goto("/signups")
     expect(page.get_by_test_id(f"my-signup-{open_one}")).to_have_attribute("data-status", "waiting")
     expect(page.get_by_test_id("open-signups")).to_have_count(0)
+
+
+def test_the_home_says_where_the_absence_comes_from(browse, live_server):
+    """The home showed '第一学期：3 / 5 学时' of unexcused absence and nothing of where: the link
+    opens the growth record at its list of the activities missed, which adds up to the same."""
+    s = _phone(browse, "teacher1")
+    page = s.page
+    shown = page.get_by_test_id("absence-semester-1").get_attribute("data-hours")
+    where = page.get_by_test_id("absence-where")
+    assert _height(where) >= THUMB
+    with page.expect_navigation(wait_until="load"):
+        where.tap()
+    assert page.url.endswith("#absences-" + page.locator("section.record-year").first.get_attribute("data-year"))
+    missed = page.locator("[data-testid^=record-absences-] tr[data-semester='1']")
+    assert missed.count() >= 1
+    expect(missed.first).to_be_in_viewport()
+    total = sum(float(missed.nth(i).get_attribute("data-absent") or 0) for i in range(missed.count()))
+    assert total == float(shown or "nan")
+    s.assert_fits_width("the record's absences")
