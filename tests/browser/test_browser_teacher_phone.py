@@ -181,3 +181,23 @@ def test_the_home_says_where_the_absence_comes_from(browse, live_server):
     total = sum(float(missed.nth(i).get_attribute("data-absent") or 0) for i in range(missed.count()))
     assert total == float(shown or "nan")
     s.assert_fits_width("the record's absences")
+
+
+def test_the_writing_page_says_what_fills_a_month_of_reading_notes(browse, live_server):
+    """The quota '读书笔记达标月数 0 / 3 个月' named the months short and never what a month
+    needs: the writing page now says it, from the rules the year is judged by."""
+    from portal.models import School
+
+    with live_server.app.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        per_month, least = int(school.rule("reading_notes_per_month")), int(school.rule("reading_note_chars"))
+        db.session.remove()
+    assert per_month > 0  # the demo asks notes every month
+    s = _phone(browse, "teacher1")
+    s.goto("/writing")
+    said = s.page.get_by_test_id("notes-per-month")
+    expect(said).to_contain_text(f"每个月须写 {per_month} 篇读书笔记")
+    if least:
+        expect(said).to_contain_text(f"每篇至少 {least} 字")
+    expect(s.page.locator("main")).to_contain_text("未达标月份")
+    s.assert_fits_width("teacher1's writing")
