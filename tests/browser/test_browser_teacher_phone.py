@@ -201,3 +201,29 @@ def test_the_writing_page_says_what_fills_a_month_of_reading_notes(browse, live_
         expect(said).to_contain_text(f"每篇至少 {least} 字")
     expect(s.page.locator("main")).to_contain_text("未达标月份")
     s.assert_fits_width("teacher1's writing")
+
+
+def test_an_activity_open_for_sign_up_says_so_in_its_next_steps(browse, live_server):
+    """Its next steps said '您目前无需对本活动进行操作。' above the sign-up button of a teacher who
+    could still join it; one who holds a seat has nothing to do there indeed."""
+    from portal.demo_year import signup_title
+
+    open_one = _activity_titled(live_server, signup_title)
+    s = _phone(browse, "teacher1")  # withdrew: may join again
+    s.goto(f"/activities/{open_one}")
+    page = s.page
+    expect(page.get_by_test_id("no-triggers")).to_have_count(0)
+    link = page.get_by_test_id("next-signup").locator("a")
+    expect(link).to_contain_text("正在报名")
+    assert _height(link) >= THUMB
+    link.tap()
+    expect(page.get_by_test_id("signup-join")).to_be_in_viewport()
+    seated = _phone(browse, "teacher3")
+    seated.goto(f"/activities/{open_one}")
+    expect(seated.page.get_by_test_id("no-triggers")).to_be_visible()
+    expect(seated.page.get_by_test_id("next-signup")).to_have_count(0)
+    expect(seated.page.get_by_test_id("signup-withdraw")).to_be_visible()
+
+    owed = live_server.activity_id("mentorship", "held")  # teacher1 owes it articles
+    s.goto(f"/activities/{owed}")
+    assert _height(page.get_by_test_id("todo-missing").locator("a")) >= THUMB
