@@ -227,3 +227,18 @@ def test_an_activity_open_for_sign_up_says_so_in_its_next_steps(browse, live_ser
     owed = live_server.activity_id("mentorship", "held")  # teacher1 owes it articles
     s.goto(f"/activities/{owed}")
     assert _height(page.get_by_test_id("todo-missing").locator("a")) >= THUMB
+
+
+def test_the_login_and_password_fields_tell_a_phone_what_they_are(browse, live_server):
+    """A phone capitalised the username's first letter and its password manager could not fill
+    the password (every password field said autocomplete=off)."""
+    s = browse(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    s.goto("/login")
+    page = s.page
+    user = page.locator("input[name=username]")
+    assert user.get_attribute("autocomplete") == "username" and user.get_attribute("autocapitalize") == "none"
+    assert page.locator("input[name=password]").get_attribute("autocomplete") == "current-password"
+    s.login("teacher1")
+    s.goto("/password")
+    wants = {"current": "current-password", "password": "new-password", "confirm": "new-password"}
+    assert {n: page.locator(f"main input[name={n}]").get_attribute("autocomplete") for n in wants} == wants
