@@ -433,6 +433,8 @@ TEXTS: dict[str, Any] = {
     "file.name_controls": _l("the file name contains control characters"),
     "file.type": _l("file type not allowed"),
     "file.types": _l("allowed types: %(types)s"),
+    "file.heic": _l("HEIC photos (the iPhone's own format) cannot be shown here: choose the photo from the photo "
+                    "library, which turns it into a JPG, or set Settings › Camera › Formats on the iPhone to Most Compatible"),
     "file.too_large": _l("file too large"),
     "file.at_most_mb": _l("at most %(n)s MB"),
     "file.empty": _l("empty file"),

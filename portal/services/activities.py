@@ -1050,6 +1050,10 @@ ALLOWED_UPLOADS: dict[str, tuple[tuple[bytes, ...], str]] = {
     ".doc": ((b"\xd0\xcf\x11\xe0",), "application/msword"),
     ".txt": ((), "text/plain; charset=utf-8"),
 }
+#: An iPhone's own photo format (and Android's, when set so): no browser shows it. A phone's
+#: picker converts it to JPEG when the form names the kinds it takes (``EvidenceForm.file``);
+#: a file chosen otherwise gets a refusal that says how to make it a JPEG.
+PHONE_PHOTOS = frozenset({".heic", ".heif"})
 TEXT_MAX = 100_000
 
 
@@ -1075,6 +1079,8 @@ def _check_file_name(filename: str) -> None:
 def _check_file(filename: str, data: bytes) -> tuple[str, str]:
     _check_file_name(filename or "")
     ext = os.path.splitext(filename or "")[1].lower()
+    if ext in PHONE_PHOTOS:  # say what to do with it, not only what is allowed
+        raise Invalid(msg("file.type"), {"file": msg("file.heic")})
     if ext not in ALLOWED_UPLOADS:
         raise Invalid(msg("file.type"), {"file": msg("file.types", types=", ".join(sorted(ALLOWED_UPLOADS)))})
     limit = int(current_app.config["UPLOAD_MAX_BYTES"])

@@ -165,6 +165,9 @@ class TeacherYear:
     # the rules it is judged by): the writing page tells a shorter note's author why it counts
     # nothing; read by :func:`teacher_year` only
     note_least: int = 0
+    # the reading notes asked each month in this year (:func:`quotas.per_month`; 0: none): the
+    # writing page says what a month needs; read by :func:`teacher_year` only
+    note_per_month: int = 0
 
     @property
     def not_theirs(self) -> bool:
@@ -778,7 +781,7 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
     ty = _facts(rules, year, user, types, absent, exemption, writing, since=since, spans=spans.get((school.id, user.id)))
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     ty.accepted_periods = frozenset(periods)
-    ty.note_least = rules.note_least
+    ty.note_least, ty.note_per_month = rules.note_least, rules.per_month
     counted = bool(types or absent or exemption is not None or writing)
     ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school, year)
     return ty

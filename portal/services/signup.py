@@ -346,5 +346,23 @@ def signups_of(user_id: int, school_id: int, school_year: str) -> list[tuple[Sig
     ]
 
 
+def open_to(user_id: int, school_id: int) -> list[tuple[Activity, SignupWindow]]:
+    """The school's activities a teacher may sign up for now: open for sign-up, not confirmed,
+    neither closed nor started, still taking people (:func:`_check_open`), and the teacher
+    neither holds a seat, waits for one nor is a participant already (one who withdrew may sign
+    up again). The one closing first first: one query, and the type's phase asked per row."""
+    now = utcnow()
+    mine = select(Signup.activity_id).where(Signup.user_id == user_id, Signup.status.in_((SEAT, WAITING)))
+    taking_part = select(Participation.activity_id).where(Participation.user_id == user_id)
+    rows = db.session.execute(
+        select(Activity, SignupWindow)
+        .join(SignupWindow, SignupWindow.activity_id == Activity.id)
+        .where(Activity.school_id == school_id, SignupWindow.confirmed_at.is_(None), SignupWindow.closes_at > now,
+               Activity.starts_at > now, Activity.id.not_in(mine), Activity.id.not_in(taking_part))
+        .order_by(SignupWindow.closes_at, Activity.starts_at, Activity.id)
+    ).all()
+    return [(act, window) for act, window in rows if _taking_people(act)]
+
+
 def actor_for(user_id: int, school_id: int) -> policy.Actor:
     return access.actor(user_id, school_id)

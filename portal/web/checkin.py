@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import segno
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -104,6 +105,9 @@ def scan(activity_id: int, code: str):
     except DomainError as exc:
         return _refusal(exc)
     session[SESSION_KEY] = {"a": act.id, "t": int(now.replace(tzinfo=UTC).timestamp())}
+    if not current_user.is_authenticated:  # the scan is kept: say so, not "sign in to see this page"
+        flash(_("The code is good: sign in and you can check in."), "info")
+        return redirect(url_for("auth.login", next=url_for("checkin.confirm", activity_id=act.id)))
     return redirect(url_for("checkin.confirm", activity_id=act.id))
 
 

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from portal.errors import Invalid
+from portal.services.activities import ALLOWED_UPLOADS
 from portal.web.escaping import html_text
 
 
@@ -62,15 +63,23 @@ def _plain(choice: Any) -> bool:
             and type(choice.value) in (str, int) and type(choice.label) in (str, int))
 
 
+#: A phone's keyboard neither capitalises nor corrects a username, and its password manager
+#: knows which field is which (``_form.html`` gives other password fields ``autocomplete=off``)
+USERNAME_INPUT = {"autocomplete": "username", "autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
+
+
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)], render_kw=USERNAME_INPUT)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
-    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "new-password"})
 
 
 DATETIME_INPUT = {"type": "text", "placeholder": "2026-12-04 14:00", "autocomplete": "off", "data-date-input": "datetime"}
@@ -99,7 +108,9 @@ class EvidenceForm(FlaskForm):
     kind = SelectField(_l("Kind"))
     title = StringField(_l("Title"), validators=[Length(max=200)])
     text = TextAreaField(_l("Written text"))
-    file = FileField(_l("File"))
+    # the kinds the portal keeps (services.activities.ALLOWED_UPLOADS): a phone's picker offers
+    # those, and an iPhone hands its HEIC photo over as a JPEG when the list has no HEIC
+    file = FileField(_l("File"), render_kw={"accept": ",".join(sorted(ALLOWED_UPLOADS))})
 
 
 class TriggerForm(FlaskForm):

@@ -80,7 +80,8 @@ def index():
     uncounted = {p.id: tr(why) for p in pieces if (why := quotas.uncounted(ty.note_least, p.kind, p.char_count))}
     return render_template(
         "home/writing.html", form=form, error=error, year=year, facts=ty.facts,
-        pieces=pieces, uncounted=uncounted, kind_labels=KIND_LABELS,
+        pieces=pieces, uncounted=uncounted, kind_labels=KIND_LABELS, per_month=ty.note_per_month,
+        note_least=ty.note_least,
         locked=locks.is_locked(school.id, year), takes_new=writing.takes_new_writing(school),
         joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year,
         confirm_form=ConfirmForm(),

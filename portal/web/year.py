@@ -186,7 +186,10 @@ def my_signups():
     school = require_school()
     year = _year_arg(school)
     rows = signup.signups_of(current_user.id, school.id, year)
-    return render_template("year/my_signups.html", year=year, rows=rows)
+    # what they can still sign up for, on the page they open to sign up (this year's page only)
+    can = year == current_school_year(school.timezone) and policy.may_sign_up(current_actor())
+    return render_template("year/my_signups.html", year=year, rows=rows,
+                           open_now=signup.open_to(current_user.id, school.id) if can else [])
 
 
 # -- personal development plans -------------------------------------------------------------

@@ -47,6 +47,8 @@ def test_a_teacher_checks_in_on_a_phone_and_the_screen_counts_them(browse, live_
     phone = browse(viewport=PHONE, is_mobile=True, has_touch=True)
     phone.goto(urlsplit(code_url).path, expect_status=200)  # the scan: on to the login page
     assert "/login" in phone.page.url
+    # the scan is kept: the page says so and what to do, not "sign in to see this page"
+    expect(phone.page.get_by_test_id("flash-info")).to_have_text("签到码有效：请登录，登录后即可签到。")
     phone.page.fill("input[name=username]", "teacher1")
     phone.page.fill("input[name=password]", "yanxiu-demo")
     with phone.page.expect_navigation(wait_until="load"):

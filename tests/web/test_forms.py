@@ -139,7 +139,7 @@ def test_evidence_refused_with_a_clear_message(site, as_user):
     with site.app_context():
         ev_id = db.session.execute(select(Evidence.id).order_by(Evidence.id.desc())).scalars().first()
     page = c.get(f"/activities/{act_id}").get_data(as_text=True)  # its link on the activity page, by id
-    assert f'<a href="/evidence/{ev_id}" data-testid="evidence-download-{ev_id}">课件.pdf</a>' in page
+    assert f'<a class="tap-link" href="/evidence/{ev_id}" data-testid="evidence-download-{ev_id}">课件.pdf</a>' in page
     got = as_user("teacher6").get(f"/evidence/{ev_id}")
     assert got.status_code == 200 and got.data == b"%PDF-1.4 minimal"
     assert site.test_client().get(f"/evidence/{ev_id}").status_code == 302  # anonymous: to login

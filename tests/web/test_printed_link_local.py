@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Activity, User
+from portal.models import Activity, School, User
 from portal.registry import registry
 from tests.support.sessions import log_in
 from workflows.definition import Phase
@@ -39,3 +39,18 @@ def test_a_page_that_prints_says_when_its_link_leads_to_this_computer_only(make_
         assert ('data-testid="printed-link-local"' in page) is warned, url
         if warned:
             assert address in page and "仅本机可用" in page, url
+
+
+def test_a_teacher_is_told_in_their_words_not_the_setting(make_app):
+    """A teacher printing their 学时证明 cannot set the address: the page tells them what it means
+    for the paper and whom to ask, without the setting's name or the address of this computer."""
+    app = make_app(demo=True, PUBLIC_URL="http://127.0.0.1:5000")
+    with app.app_context():
+        teacher = db.session.execute(select(User).where(User.username == "teacher1")).scalar_one()
+        school = db.session.execute(select(School.id).where(School.code == "DEMO")).scalar_one()
+        client = log_in(app.test_client(), teacher, school)
+        url = f"/teachers/{teacher.id}/record"
+    page = client.get(f"{url}?lang=zh_Hans_CN").get_data(as_text=True)
+    assert 'data-testid="printed-link-local"' in page
+    assert "请先联系学校管理员" in page
+    assert "YANXIU_PUBLIC_URL" not in page and "127.0.0.1:5000" not in page
