@@ -10,6 +10,7 @@ document makes the installed types' rules exact (``portal.api.typed_schemas``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -359,24 +360,31 @@ class Participant(Out):
         )
 
 
+_NOT_OPENED = ("null when the caller may not open the evidence (a teacher's own declaration's is shown to the "
+               "declarer, the reviewers and the school admins only)")
+
+
 class Evidence(Out):
     id: int
     user_id: int
     kind: str
     title: str
-    char_count: int
-    filename: str | None
-    content_type: str | None
-    size: int
+    char_count: int | None = Field(description=_NOT_OPENED)
+    filename: str | None = Field(description=_NOT_OPENED)
+    content_type: str | None = Field(description=_NOT_OPENED)
+    size: int | None = Field(description=_NOT_OPENED)
     uploaded_by: int
     uploaded_at: str
 
     @classmethod
-    def of(cls, ev: EvidenceRow, school: School) -> Evidence:
+    def of(cls, ev: EvidenceRow, school: School, opened: bool = True) -> Evidence:
+        """``opened``: whether the caller may open it (``policy.may_open_evidence``); if not, it is
+        told as the page tells it — its kind, title, owner and time — and nothing of its contents."""
         return cls(
-            id=ev.id, user_id=ev.user_id, kind=ev.kind, title=ev.title or "", char_count=ev.char_count or 0,
-            filename=ev.filename, content_type=ev.content_type, size=ev.size or 0, uploaded_by=ev.uploaded_by,
-            uploaded_at=local_time(ev.uploaded_at, school),
+            id=ev.id, user_id=ev.user_id, kind=ev.kind, title=ev.title or "",
+            char_count=ev.char_count or 0 if opened else None, filename=ev.filename if opened else None,
+            content_type=ev.content_type if opened else None, size=ev.size or 0 if opened else None,
+            uploaded_by=ev.uploaded_by, uploaded_at=local_time(ev.uploaded_at, school),
         )
 
 
@@ -441,7 +449,9 @@ class Activity(ActivitySummary):
 
     @classmethod
     def detail(cls, act: ActivityRow, school: School, people: list[tuple[Participation, User]],
-               evidence_rows: list[EvidenceRow], allowed: list[str], clashes: list[Any] | None = None) -> Activity:
+               evidence_rows: list[EvidenceRow], allowed: list[str], clashes: list[Any] | None = None,
+               opens: Callable[[int], bool] = lambda _owner: True) -> Activity:
+        """``opens``: whether the caller may open the evidence of a person (by id)."""
         fields: dict[str, Any] = cls.summary(act, school)
         fields["version"] = act.version
         if act.plan_line_id:  # left out when none
@@ -450,7 +460,7 @@ class Activity(ActivitySummary):
             fields["clashes"] = [Clash.of(c, school) for c in clashes]
         return cls(
             **fields, participants=[Participant.of(p, u) for p, u in people],
-            allowed_triggers=allowed, evidence=[Evidence.of(e, school) for e in evidence_rows],
+            allowed_triggers=allowed, evidence=[Evidence.of(e, school, opens(e.user_id)) for e in evidence_rows],
         )
 
 

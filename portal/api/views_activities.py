@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
+from portal import policy
 from portal.api.blueprint import bp
 from portal.api.context import SchoolContext, caller, parsed, school_context
 from portal.api.models import (
@@ -51,8 +52,11 @@ def _activity_of_person(activity_id: int, user_id: int) -> ActivityRow:
 def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
     people = activities.participants_with_users(act.id)
     allowed = transitions.allowed_triggers(act, caller().user.id, [p.user_id for p, _ in people])
-    clashes = activities.clashes_told_to(ctx.actor(caller().user.id), act)
-    return Activity.detail(act, ctx.school, people, activities.evidence_of(act.id), allowed, clashes)
+    actor = ctx.actor(caller().user.id)
+    clashes = activities.clashes_told_to(actor, act)
+    personal = activities.is_declaration(act)
+    return Activity.detail(act, ctx.school, people, activities.evidence_of(act.id), allowed, clashes,
+                           opens=lambda owner: policy.may_open_evidence(actor, act, owner, personal))
 
 
 @bp.get("/activities")

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from portal import file_text, outbox, policy, same_certificate
+from portal import file_text, outbox, policy, same_certificate, upload_meta
 from portal.activity_types import ActivityType, EvidenceKind, PlanFacts, StandingPlan, Text
 from portal.database import as_loaded, keep_compiled, loaded_columns, read_rows, write_transaction
 from portal.details_json import json_type_errors
@@ -1165,6 +1165,7 @@ def add_evidence(
     size = 0
     if data is not None:
         ext, ctype = _check_file(filename or "", data)
+        data = upload_meta.without_metadata(ext, data)  # kept, compared and counted as others will see it
         if reg.decl.self_declared:  # a declaration's certificate: what it shows, read before the write
             likeness = same_certificate.likeness(data)
             _read_earlier_certificates(reg.type, uid)

@@ -278,6 +278,15 @@ def setting(user_id: int) -> NotificationSetting:
     return row if row is not None else NotificationSetting(user_id=user_id, email="", email_off=[])
 
 
+def forget_address_in(s: Any, user_id: int) -> None:
+    """Forget the person's email address in the write ``s`` (their kinds stay): a new password
+    ends it as it ends their API tokens and calendar feed addresses. An address is a standing
+    channel to elsewhere: one who had the password set theirs and kept reading the teacher's
+    notices after the teacher changed it. The holder enters theirs again."""
+    s.execute(update(NotificationSetting).where(NotificationSetting.user_id == user_id, NotificationSetting.email != "")
+              .values(email="", updated_at=utcnow()))
+
+
 def wants_email(row: NotificationSetting, kind: str) -> bool:
     return bool(row.email) and kind not in (row.email_off or [])
 

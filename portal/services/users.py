@@ -330,17 +330,21 @@ def store_password(s: Session, user: User, new_hash: str, *, known_to: int | Non
     """Write a new password hash in the write ``s``: every other session of the person stops
     working (their version is bumped), every API token and calendar feed address of theirs is revoked and their failed
     logins are forgotten (the lock-out guarded a password that no longer opens the account),
-    in the same transaction (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`).
+    and their notification email address is forgotten (whoever knew the old password may have
+    set it: :func:`portal.services.notifications.forget_address_in`), in the same transaction
+    (:func:`set_password`; an admin's reset, :func:`portal.services.staff.reset_password`).
     ``known_to``: the school admin who set it for the person (a reset) or who knew the one it
     was changed from (:func:`set_password`), else None — the operator set it, and nobody else
     knows it (:func:`portal.policy.may_give_role`)."""
-    from portal.services import calendar_feeds, login_guard, tokens  # they import users: import on use
+    # they import users: import on use
+    from portal.services import calendar_feeds, login_guard, notifications, tokens
 
     user.password_hash = new_hash
     user.password_known_to = known_to
     user.session_version = (user.session_version or 1) + 1  # other sessions stop working
     tokens.revoke_all_in(s, user.id)
     calendar_feeds.end_all_in(s, user.id)  # a feed address is a credential too
+    notifications.forget_address_in(s, user.id)  # and an email address a standing channel
     login_guard.clear_in(s, user.username)  # a person locked out by guesses gets in with the new one
 
 

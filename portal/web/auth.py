@@ -12,7 +12,7 @@ from portal.current import current_school, switch_school, user_schools
 from portal.errors import Invalid, Unauthenticated
 from portal.i18n import supported_locale
 from portal.messages import tr
-from portal.services import access, login_guard, users
+from portal.services import access, login_guard, notifications, users
 from portal.web.forms import ConfirmForm, LoginForm, PasswordForm
 from portal.web.helpers import local_path
 
@@ -83,6 +83,7 @@ def password():
             form.confirm.errors = [_("The two new passwords differ.")]
             status = 422
         else:
+            had_address = bool(notifications.setting(user.id).email)
             try:
                 users.change_password(user, form.current.data, form.password.data, request.remote_addr or "unknown")
             except login_guard.LoginLocked:
@@ -97,6 +98,9 @@ def password():
             else:
                 login_user(user)  # this session carries the new version; every other one ends
                 flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+                if had_address:
+                    flash(_("Your notification email address was removed with the old password: "
+                            "enter it again under Notifications if it is yours."), "info")
                 return redirect(url_for("home.index"))
     elif request.method == "POST":
         status = 422

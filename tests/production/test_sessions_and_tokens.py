@@ -25,7 +25,7 @@ from portal.errors import Invalid, Unauthenticated
 from portal.extensions import db
 from portal.models import ApiToken, Evidence, LoginAttempt, School, User
 from portal.page_cache import NAV_MEMO_KEY, STATS_KEY
-from portal.services import login_guard, staff, tokens, users
+from portal.services import login_guard, notifications, staff, tokens, users
 from tests.conftest import base_config
 from tests.production.helpers import login_as
 from tests.production.two_schools import PDF
@@ -92,6 +92,36 @@ def test_a_password_change_on_the_page_revokes_every_api_token(app, school):
     assert _live_tokens(app, ids["t1"]) == 0
     assert _me(api, someone_else) == 200  # only the person's own tokens end
     assert _me(api, _token(api, "stt1", NEW_PASSWORD)) == 200  # the new password gets a new one
+
+
+def _address(app, user_id: int) -> str:
+    with app.app_context():
+        return notifications.setting(user_id).email
+
+
+def test_a_password_change_forgets_the_notification_address_someone_may_have_set(app, school):
+    """Attack: one who had a teacher's password set the teacher's notification email to their
+    own address; the teacher changed the password (every session, token and calendar feed
+    ended) and the notices — activities, returns with their comments, credits — kept going to
+    the outsider. A new password forgets the address (the kinds stay), in the same transaction,
+    as it ends the feeds; a refused change forgets nothing; another person's address stays."""
+    _sid, ids = school
+    with app.app_context():
+        notifications.save_setting(ids["t1"], "outsider@elsewhere.test", ["credited"])
+        notifications.save_setting(ids["t2"], "wang@school.test", list(notifications.KINDS))
+        db.session.commit()
+    web = app.test_client()
+    assert web.post("/login", data={"username": "stt1", "password": f.PASSWORD}).status_code == 302
+    r = web.post("/password", data={"current": "wrong-pass-1", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert r.status_code == 422 and _address(app, ids["t1"]) == "outsider@elsewhere.test"
+    r = web.post("/password", data={"current": f.PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                 headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
+    assert r.status_code == 200 and "通知邮箱已随旧密码一并清除" in r.get_data(as_text=True)
+    assert _address(app, ids["t1"]) == "" and _address(app, ids["t2"]) == "wang@school.test"
+    with app.app_context():
+        assert notifications.setting(ids["t1"]).email_off != []  # the kinds chosen stay
+        users.set_password(db.session.get(User, ids["t2"]), NEW_PASSWORD)  # an admin's reset, the operator's
+    assert _address(app, ids["t2"]) == ""
 
 
 def test_the_revocation_commits_with_the_password_change_and_only_with_it(app, school):

@@ -45,3 +45,28 @@ def test_a_shared_activitys_evidence_stays_open_to_the_school(site, as_user):
     assert files
     evidence_id, _activity_id, _owner = files[0]
     assert as_user("teacher5").get(f"/evidence/{evidence_id}").status_code == 200
+
+
+def test_the_api_tells_no_more_of_a_declarations_certificate_than_the_page(site):
+    """Attack: the page listed a colleague's certificate as private, but ``GET
+    /api/v1/activities/<id>`` told any teacher of the school its file name (a certificate saved as
+    its holder's ID number or course), type, size and character count. The API now tells what
+    the page tells — kind, title, owner, time — to those who may not open it, and all of it to
+    the declarer and the reviewers."""
+    evidence_id, activity_id, owner = _files(site, "declared")[0]
+    other = next(u for u in ("teacher1", "teacher2", "teacher3", "teacher4") if u != owner)
+
+    def listed(username: str) -> dict:
+        c = site.test_client()
+        token = c.post("/api/v1/auth/token", json={"username": username, "password": "yanxiu-demo"}).get_json()
+        r = c.get(f"/api/v1/activities/{activity_id}", headers={"Authorization": f"Bearer {token['token']}"})
+        assert r.status_code == 200, r.get_json()
+        return next(e for e in r.get_json()["evidence"] if e["id"] == evidence_id)
+
+    hidden = listed(other)
+    assert hidden["title"] and hidden["kind"] and hidden["user_id"]  # listed, as on the page
+    assert hidden["filename"] is None and hidden["content_type"] is None
+    assert hidden["size"] is None and hidden["char_count"] is None
+    for username in (owner, "reviewer"):
+        shown = listed(username)
+        assert shown["filename"] and shown["content_type"] == "application/pdf" and shown["size"] > 0, username
