@@ -217,6 +217,7 @@ def test_a_confirmation_is_reached_by_keyboard_and_dismissed_changes_nothing(bro
         dialog.dismiss()
 
     page.on("dialog", dismiss)
+    page.get_by_test_id("trigger-comment").fill("会议室另有安排")  # a cancel that concerns others asks why first
     asking.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("activity-state")).to_have_attribute("data-state", before)
