@@ -22,7 +22,6 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,7 +31,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, CheckIn, Participation, School, User
 from portal.registry import registry
-from portal.security import is_digits
+from portal.security import derived_key, is_digits
 from portal.services import access, locks
 from portal.timeutil import local_text
 from workflows.definition import Phase
@@ -44,8 +43,7 @@ CODE_MAX = 64
 
 
 def _key() -> bytes:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hashlib.sha256(b"yanxiu-checkin\x00" + secret).digest()
+    return derived_key(b"yanxiu-checkin")
 
 
 def window_of(now: datetime) -> int:

@@ -36,7 +36,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -55,6 +54,7 @@ from portal.models import (
     TransitionLog,
     User,
 )
+from portal.security import derived_key
 from portal.services import credits, teacher_years
 from portal.sorting import by_pinyin
 from portal.timeutil import to_local, utcnow
@@ -72,11 +72,6 @@ SEMESTERS = (1, 2)
 FIGURES = "figures"
 
 
-def _mac_key() -> bytes:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hashlib.sha256(b"yanxiu-verify\x00" + secret).digest()
-
-
 def code_for(kind: str, school_id: int, year: str, issued_by: int, content: dict[str, Any],
              activity_id: int | None = None, user_id: int | None = None) -> str:
     """The code of a paper: the same for the same paper (its figures and whatever else it
@@ -85,7 +80,7 @@ def code_for(kind: str, school_id: int, year: str, issued_by: int, content: dict
     figures = {k: v for k, v in content.items() if k != "taken_at"}
     printed = json.dumps([kind, school_id, year, activity_id, user_id, issued_by, figures],
                          sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    mac = hmac.new(_mac_key(), printed.encode(), hashlib.sha256).digest()[:CODE_BYTES]
+    mac = hmac.new(derived_key(b"yanxiu-verify"), printed.encode(), hashlib.sha256).digest()[:CODE_BYTES]
     return base64.b32encode(mac).decode("ascii")
 
 

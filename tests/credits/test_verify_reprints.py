@@ -25,7 +25,7 @@ from tests.support.at_once import just_before_the_write
 
 
 @pytest.fixture
-def prepared():
+def prepared():  # the lecture's world, as the other tests of printed forms
     return _build_world
 
 
