@@ -15,9 +15,10 @@ Static assets (``static`` and any blueprint's ``*.static``) keep their own cachi
 from __future__ import annotations
 
 import functools
+import hashlib
 import unicodedata
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -60,6 +61,13 @@ BIDI_REORDERING = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 BIDI_CONTROLS = "\u061c\u200e\u200f" + BIDI_REORDERING
 _BIDI_CONTROLS = frozenset(BIDI_CONTROLS)
 _BIDI_REORDERING = frozenset(BIDI_REORDERING)
+
+
+def derived_key(purpose: bytes) -> bytes:
+    """A key of its own for one use of ``SECRET_KEY`` (the check-in codes, the verification
+    codes): one leaked or broken does not give another, nor the session key."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hashlib.sha256(purpose + b"\x00" + secret).digest()
 
 
 def reorders(text: str) -> bool:

@@ -17,7 +17,8 @@ def demo_command(public_demo: bool) -> None:
 
     Ends with the verification codes of forms the demo printed, to try ``/verify`` with: the
     database keeps only their digests, so a demo loaded before has teacher1's 学时证明 printed
-    again (a new code) rather than none."""
+    again rather than none (the code it had while her figures are the same: one code per printed
+    version of the figures)."""
     from portal import demo_paper
     from portal.demo_district import load_district_demo
     from portal.services import planner_stats, verification

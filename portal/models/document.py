@@ -1,7 +1,8 @@
 """Printed documents the portal issued (PDF forms), each verifiable at ``/verify/<code>``.
 
 Only a SHA-256 digest of the verification code is stored: a copy of the database does not
-give anyone the codes. ``content`` is a snapshot of what the document certified, so the
+give anyone the codes (an HMAC of the paper keyed from ``SECRET_KEY``, one per printed version
+of the figures: ``portal.services.verification.code_for``). ``content`` is a snapshot of what the document certified, so the
 verification page can say what was printed and what has changed in the ledger since.
 """
 

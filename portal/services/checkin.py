@@ -22,7 +22,6 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,7 +31,7 @@ from portal.extensions import db
 from portal.messages import msg
 from portal.models import Activity, CheckIn, Participation, School, User
 from portal.registry import registry
-from portal.security import is_digits
+from portal.security import derived_key, is_digits
 from portal.services import access, locks
 from portal.timeutil import local_text
 from workflows.definition import Phase
@@ -44,8 +43,7 @@ CODE_MAX = 64
 
 
 def _key() -> bytes:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hashlib.sha256(b"yanxiu-checkin\x00" + secret).digest()
+    return derived_key(b"yanxiu-checkin")
 
 
 def window_of(now: datetime) -> int:
@@ -174,12 +172,20 @@ def check_in(act: Activity, user: User, scanned_at: datetime, now: datetime, add
         with write_transaction() as s:
             if not access.roles_now(s, user.id, act.school_id):  # left the school meanwhile (deactivated)
                 raise NotFound(msg("activity.not_found"))
+            locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
+            # still open as the write sees it, the activity's row share-locked (the locks taken in
+            # the order every write of an activity takes them: roles, the year, the activity, its
+            # list): a hold (any step out of the open phase) or a new time committed since the
+            # checks above is seen here, and one under way waits — its UPDATE of the row waits for
+            # this lock, as this read waits for its commit (PostgreSQL; SQLite writes one at a time)
+            now_act = s.execute(select(Activity).where(Activity.id == act.id).with_for_update(read=True)
+                                .execution_options(populate_existing=True)).scalar_one()
+            require_open(now_act, db.session.get_one(School, act.school_id), scanned_at)
             # still on the list, their row locked: a removal committed since it was asked above
             # is seen here, and one under way waits and then sees this check-in
             if s.execute(select(Participation.id).where(Participation.activity_id == act.id,
                                                         Participation.user_id == user.id).with_for_update()).first() is None:
                 raise Forbidden(msg("checkin.not_participant"))
-            locks.require_unlocked(act.school_id, act.school_year, act.semester)  # again in the write (SQLite)
             row = CheckIn(activity_id=act.id, user_id=user.id, checked_in_at=now, address=address[:64])
             s.add(row)
         return row

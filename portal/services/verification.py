@@ -1,9 +1,16 @@
-"""Verification codes of printed documents: issue one per PDF, find it again, say what changed.
+"""Verification codes of printed documents: one per printed version of the figures, found again,
+saying what changed.
 
-A code is 160 random bits (``secrets``) written in base32 (32 letters and digits, printed in
-groups of four). It names nothing: the database keeps only its SHA-256 digest, and the row it
-leads to holds the snapshot of what the document certified. Anyone holding the paper can open
-``/verify/<code>`` without logging in; nobody can guess a code or learn one from the database.
+A code is 160 bits written in base32 (32 letters and digits, printed in groups of four): an
+HMAC, keyed from ``SECRET_KEY``, of what the paper certifies — its kind, school, year, activity or
+teacher, who printed it, and the snapshot of its figures (all but ``taken_at``). The same paper
+printed again (a reload, a second copy, a link or ``<img>`` of another site opening the PDF in a
+signed-in person's browser) gets the code it had and adds no row; a paper whose figures changed
+gets a new code, and the old one still shows what it printed. Opening a PDF is so a safe GET: it
+changes nothing but the first time those figures are printed. A code names nothing: the
+database keeps only its SHA-256 digest, and the row it leads to holds the snapshot of what the
+document certified. Anyone holding the paper can open ``/verify/<code>`` without logging in;
+nobody can guess a code, or learn one from the database, without the secret key.
 
 The snapshot is every figure the paper states that an assessment reads — each line's hours and
 assessment, and (documents printed since they are kept, :data:`FIGURES`) each type's hours, the
@@ -18,8 +25,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
 import re
-import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -29,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import year_texts
 from portal.assessment import Assessment, QuotaFact, YearFacts, shortfalls
@@ -45,6 +54,7 @@ from portal.models import (
     TransitionLog,
     User,
 )
+from portal.security import derived_key
 from portal.services import credits, teacher_years
 from portal.sorting import by_pinyin
 from portal.timeutil import to_local, utcnow
@@ -62,8 +72,16 @@ SEMESTERS = (1, 2)
 FIGURES = "figures"
 
 
-def new_code() -> str:
-    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii")
+def code_for(kind: str, school_id: int, year: str, issued_by: int, content: dict[str, Any],
+             activity_id: int | None = None, user_id: int | None = None) -> str:
+    """The code of a paper: the same for the same paper (its figures and whatever else it
+    prints, who printed it), another for any other. ``content`` without ``taken_at`` (when its
+    figures were read), which a reprint of the same figures does not change."""
+    figures = {k: v for k, v in content.items() if k != "taken_at"}
+    printed = json.dumps([kind, school_id, year, activity_id, user_id, issued_by, figures],
+                         sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    mac = hmac.new(derived_key(b"yanxiu-verify"), printed.encode(), hashlib.sha256).digest()[:CODE_BYTES]
+    return base64.b32encode(mac).decode("ascii")
 
 
 def normalise(text: str) -> str | None:
@@ -93,18 +111,26 @@ def issue(
     kind: str, school: School, year: str, issued_by: int, content: dict[str, Any], *,
     activity_id: int | None = None, user_id: int | None = None, taken_at: datetime | None = None,
 ) -> str:
-    """Record a document about to be printed; returns its (only) copy of the code. ``taken_at``:
-    when its figures were read (UTC), kept with them."""
+    """Record a document about to be printed; returns its code (:func:`code_for`; the database
+    keeps only its digest). The same paper printed again returns the code it was issued with and
+    writes nothing (a read, no write lock): the row keeps when it was first issued and when its
+    figures were then read. ``taken_at``: when its figures were read (UTC), kept with them."""
     if kind not in KINDS:
         raise ValueError(kind)
+    code = code_for(kind, school.id, year, issued_by, content, activity_id, user_id)
+    if find(code) is not None:
+        return code
     if taken_at is not None:
         content = {**content, "taken_at": taken_at.isoformat(timespec="seconds")}
-    code = new_code()
-    with write_transaction() as session:
-        session.add(IssuedDocument(
-            code_hash=digest(code), school_id=school.id, kind=kind, school_year=year,
-            activity_id=activity_id, user_id=user_id, issued_by=issued_by, content=content,
-        ))
+    try:
+        with write_transaction() as session:
+            session.add(IssuedDocument(
+                code_hash=digest(code), school_id=school.id, kind=kind, school_year=year,
+                activity_id=activity_id, user_id=user_id, issued_by=issued_by, content=content,
+            ))
+    except IntegrityError:  # the same paper printed twice at once: the other request's row is its code's
+        if find(code) is None:
+            raise
     return code
 
 

@@ -245,12 +245,16 @@ def test_a_genuine_code_typed_in_full_width_is_found(client, world, staff, s1):
     assert r.status_code == 302 and r.location.endswith(f"/verify/{code}")
 
 
-def test_codes_are_160_random_bits_and_text_far_longer_is_not_worked_on(monkeypatch):
-    """Enumeration: 32 base32 letters of ``secrets`` (2^160; no rate limit makes guessing any
-    less hopeless). A text longer than any typed code is refused before it is searched."""
-    drawn = calls_of(monkeypatch, verification.secrets, "token_bytes")
-    code = verification.new_code()
-    assert drawn == [(verification.CODE_BYTES,)] and verification.CODE_BYTES * 8 == 160 and len(code) == 32
+def test_codes_are_160_bits_keyed_by_the_secret_and_text_far_longer_is_not_worked_on(app):
+    """Enumeration: 32 base32 letters of an HMAC-SHA256 keyed from ``SECRET_KEY`` (2^160; no rate
+    limit makes guessing any less hopeless, and without the key no one can work a code out from
+    the figures). A text longer than any typed code is refused before it is searched."""
+    args = ("summary", 1, YEAR, 1, {"title": "S", "lines": []})
+    code = verification.code_for(*args)
+    assert verification.CODE_BYTES * 8 == 160 and len(code) == 32 and verification.normalise(code) == code
+    assert verification.code_for(*args) == code  # the same paper, the same code
+    app.config["SECRET_KEY"] = "another-secret-key-of-the-same-length-as-any"
+    assert verification.code_for(*args) != code  # keyed: not to be worked out without the key
     spaced = " ".join(code)
     assert len(spaced) <= verification.TYPED_MOST and verification.normalise(spaced) == code
     assert verification.normalise(code + " " * verification.TYPED_MOST) is None
