@@ -318,7 +318,7 @@ def test_the_record_says_where_an_absence_happened(client, world, staff, s1):
         row = re.search(rf'<tr data-testid="record-absence-of-{act.id}"[^>]*>(.*?)</tr>', html, re.S)
         assert row, who
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row[1], re.S)]
-        assert cells == ["2026-10-15", "新课标专题讲座", "1", said], who
+        assert cells == ["2026-10-15", "新课标专题讲座", "第一学期", said], who
         assert "缺勤记录" in html
         reader, text = _pdf(client.get(f"/teachers/{staff[who].id}/record.pdf?year={YEAR}").data, f"record-{who}.pdf")
         assert len(reader.pages) == 1 and "缺勤记录" in text and said in text, who
