@@ -288,6 +288,7 @@ TEXTS: dict[str, Any] = {
     "plan.not_found": _l("plan not found"),
     "plan.save_refused": _l("the plan was not saved"),
     "plan.deadline_passed": _l("the deadline for this year's plans was %(date)s"),
+    "plan.past_year": _l("%(year)s is over: its plans are kept as they were and can no longer change"),
     "plan.locked": _l("the plan is %(status)s and can no longer change"),
     "plan.goals": _l("goals of 1–%(n)s characters are required"),
     "plan.studies": _l("at most %(n)s lines of at most %(m)s characters"),
@@ -1216,6 +1217,16 @@ class Semester:
 
     def __str__(self) -> str:
         return semester_text(self.n)
+
+
+@dataclass(frozen=True)
+class SchoolYear:
+    """A school year as a message parameter: its words in the reader's language (:func:`school_year_text`)."""
+
+    year: str
+
+    def __str__(self) -> str:
+        return school_year_text(self.year)
 
 
 def record_style(kind: str, status: str) -> str:

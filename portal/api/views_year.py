@@ -278,7 +278,8 @@ def put_my_plan() -> PlanOut:
     """Write the caller's own plan of a year (a draft, or handed in with `submit`)
 
     Before the school's deadline (a returned plan may be revised after it); a plan awaiting sign-off or signed off
-    cannot change, nor any plan of a year the district has accepted (409, `year.locked`)."""
+    cannot change, nor any plan of a year the district has accepted (409, `year.locked`) or of a past year
+    (409, `plan.past_year`)."""
     ctx, user, who = _who()
     q = parsed(YearQuery, "query")
     data = parsed(PlanBody)

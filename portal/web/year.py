@@ -250,6 +250,8 @@ def my_plan():
         types=_enabled(school), deadline=plans.deadline_for(school, year, me.id), can_write=can_write,
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
         year_open=plans.year_open(school.id, year),
+        # a past year is history: its plan shown as it was, no form (the service refuses a write too)
+        plannable=policy.may_plan_for_year(year, current_school_year(school.timezone)),
     ), status
 
 
