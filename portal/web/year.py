@@ -189,7 +189,7 @@ def my_signups():
     # what they can still sign up for, on the page they open to sign up (this year's page only)
     can = year == current_school_year(school.timezone) and policy.may_sign_up(current_actor())
     return render_template("year/my_signups.html", year=year, rows=rows,
-                           open_now=signup.open_to(current_user.id, school.id) if can else [])
+                           open_now=signup.open_to(current_actor(), school.id) if can else [])
 
 
 # -- personal development plans -------------------------------------------------------------
