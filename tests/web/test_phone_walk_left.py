@@ -130,3 +130,30 @@ def test_a_returned_plan_of_a_past_year_is_not_revised_any_more(site, as_user):
     assert _rows(site) == before
     home = client.get(f"/?year={LAST}").get_data(as_text=True)
     assert 'data-testid="home-plan-status"' in home and "查看我的计划" in home and "填写我的计划" not in home
+
+
+# -- the demo: an activity's details tell the topic its title names ---------------------------------
+
+
+def test_the_demos_named_activities_are_about_what_their_titles_say(site, as_user):
+    """The 今日签到 talk was titled 课堂提问的艺术 and its page gave the topic 新课标下的单元整体教学
+    (every demo activity took its type's sample details): the talks the demo names (today's
+    check-in, tomorrow's, the sign-ups, the maths group's, the one held while a teacher was away)
+    now tell the topic of their titles."""
+    from sqlalchemy import select
+
+    from portal.demo_reach import checkin_title, tomorrow_title
+    from portal.demo_year import away_title, confirmed_title, parallel_title, signup_title
+    from portal.extensions import db
+    from portal.models import Activity
+
+    with site.app_context():
+        titles = [checkin_title(), tomorrow_title(), signup_title(), confirmed_title(), parallel_title(), away_title()]
+        found = {a.title: a for a in db.session.execute(select(Activity).where(Activity.title.in_(titles))).scalars()}
+        assert set(found) == set(titles)
+        checkin = found[checkin_title()].id
+        for title, act in found.items():
+            topic = next(v for v in act.details.values() if isinstance(v, str) and len(v) > 1)
+            assert topic and topic in title and "新课标下的单元整体教学" not in act.details.values(), (title, act.details)
+    page = as_user("teacher1").get(f"/activities/{checkin}").get_data(as_text=True)
+    assert "课堂提问的艺术" in _body(page) and "新课标下的单元整体教学" not in page
