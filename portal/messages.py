@@ -490,6 +490,13 @@ TEXTS: dict[str, Any] = {
     "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),
     "notify.submission_returned": _l("The district returned the school's submission of %(year)s: %(comment)s"),
     "notify.submission_reopened": _l("The district reopened the school's year %(year)s: %(comment)s"),
+    # a district that collects semesters: the notice names the semester in words (第一学期), not "2026-2027 (1)"
+    "notify.submission_accepted_semester": _l(
+        "The district accepted the school's submission of the %(semester)s of %(year)s; the semester is locked"),
+    "notify.submission_returned_semester": _l(
+        "The district returned the school's submission of the %(semester)s of %(year)s: %(comment)s"),
+    "notify.submission_reopened_semester": _l(
+        "The district reopened the %(semester)s of the school's year %(year)s: %(comment)s"),
     "notify.handed_over": _l("%(title)s has been handed over to you: you organize it now"),
     "notify.removed": _l("You are no longer on the list of %(title)s (%(start)s)"),
     "notify.activity_cancelled": _l("%(title)s (%(start)s) has been cancelled: %(comment)s"),
