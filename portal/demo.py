@@ -73,6 +73,22 @@ def _subject(details: dict) -> str:
     return next((v for v in details.values() if isinstance(v, str) and len(v) > 1), "")
 
 
+def details_titled(reg: RegisteredType, title: str) -> dict[str, Any]:
+    """The type's sample details for an activity titled ``title`` (``类型：主题（标签）``): the field
+    a demo title is made from (:func:`_subject`'s, the first text value) holds the title's subject,
+    so the activity's page does not tell another topic than its title (a talk titled 课堂提问的艺术
+    on 新课标下的单元整体教学). A field offering choices keeps its sample value."""
+    details = dict(sample_details(reg) or {})
+    key = next((k for k, v in details.items() if isinstance(v, str) and len(v) > 1), None)
+    subject = title.partition("：")[2] or title
+    subject = subject[:subject.rindex("（")] if subject.endswith("）") and "（" in subject else subject
+    form_class = getattr(reg.type, "form", None)
+    fields = form_class() if form_class is not None else None
+    if key is not None and subject and fields is not None and key in fields and not hasattr(fields[key], "iter_choices"):
+        details[key] = subject
+    return details
+
+
 def _user(username: str) -> User:
     return db.session.execute(select(User).where(User.username == username)).scalar_one()
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from portal.database import write_transaction
-from portal.demo import gathering_types, main_and_lead, sample_details
+from portal.demo import details_titled, gathering_types, main_and_lead
 from portal.extensions import db
 from portal.models import Activity, CheckIn, Participation, School, TransitionLog, User
 from portal.registry import registry
@@ -47,7 +47,7 @@ def checkin_activity(school: School, now: datetime) -> None:
         school, _user("organizer"), reg.decl.key, checkin_title(),
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00", "2",
-        [{"user_id": _user(u).id, "role": r} for u, r in people], sample_details(reg) or {},
+        [{"user_id": _user(u).id, "role": r} for u, r in people], details_titled(reg, checkin_title()),
         location="学校报告厅",
     )
     with write_transaction() as s:
@@ -81,7 +81,7 @@ def tomorrow_activity(school: School, now: datetime) -> None:
         (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
         [{"user_id": _user(u).id, "role": r} for u, r in zip(TOMORROW_PEOPLE, (main, lead), strict=True)]
         + [{"user_id": _user(SENT_AWAY).id, "role": main}],  # sent on a course since (change_the_list)
-        sample_details(reg) or {}, location="学校报告厅",
+        details_titled(reg, tomorrow_title()), location="学校报告厅",
     )
     handover.hand_over(act, admin, _user("organizer").id)
     change_the_list(act)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal import policy
-from portal.demo import gathering_types, main_and_lead, sample_details, walk
+from portal.demo import details_titled, gathering_types, main_and_lead, walk
 from portal.extensions import db
 from portal.models import Activity, School, User
 from portal.services import access, activities, groups, plans, signup, staff
@@ -89,7 +89,7 @@ def _open_for_signup(school: School, title: str, start: datetime, seats: int, cl
         school, organizer, reg.decl.key, title,
         start.isoformat(timespec="minutes") + "+00:00",
         (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00",
-        "2", [], sample_details(reg) or {}, location="学校报告厅",
+        "2", [], details_titled(reg, title), location="学校报告厅",
     )
     signup.open_signup(act, seats, closes.isoformat(timespec="minutes") + "+00:00",
                        by=access.actor(organizer.id, school.id), tz=school.timezone)
@@ -139,7 +139,7 @@ def _parallel_session(school: School, confirmed: Activity) -> Activity:
         confirmed.starts_at.isoformat(timespec="minutes") + "+00:00",
         confirmed.ends_at.isoformat(timespec="minutes") + "+00:00",
         "2", [{"user_id": _user(u).id, "role": reg.decl.default_role} for u in members],
-        sample_details(reg) or {}, location="数学组办公室",
+        details_titled(reg, parallel_title()), location="数学组办公室",
     )
 
 
@@ -171,7 +171,7 @@ def _away_and_back(school: School, now: datetime) -> Activity | None:
         school, organizer, reg.decl.key, away_title(), start.isoformat(timespec="minutes"),
         (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
         [{"user_id": organizer.id, "role": lead}, {"user_id": teacher.id, "role": main}],
-        sample_details(reg) or {}, location="学校报告厅",
+        details_titled(reg, away_title()), location="学校报告厅",
     )
     admin = access.actor(_user("admin").id, school.id)
     staff.deactivate(school, teacher.id, by=admin, at=left)

@@ -288,6 +288,7 @@ TEXTS: dict[str, Any] = {
     "plan.not_found": _l("plan not found"),
     "plan.save_refused": _l("the plan was not saved"),
     "plan.deadline_passed": _l("the deadline for this year's plans was %(date)s"),
+    "plan.past_year": _l("%(year)s is over: its plans are kept as they were and can no longer change"),
     "plan.locked": _l("the plan is %(status)s and can no longer change"),
     "plan.goals": _l("goals of 1–%(n)s characters are required"),
     "plan.studies": _l("at most %(n)s lines of at most %(m)s characters"),
@@ -489,6 +490,13 @@ TEXTS: dict[str, Any] = {
     "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),
     "notify.submission_returned": _l("The district returned the school's submission of %(year)s: %(comment)s"),
     "notify.submission_reopened": _l("The district reopened the school's year %(year)s: %(comment)s"),
+    # a district that collects semesters: the notice names the semester in words (第一学期), not "2026-2027 (1)"
+    "notify.submission_accepted_semester": _l(
+        "The district accepted the school's submission of the %(semester)s of %(year)s; the semester is locked"),
+    "notify.submission_returned_semester": _l(
+        "The district returned the school's submission of the %(semester)s of %(year)s: %(comment)s"),
+    "notify.submission_reopened_semester": _l(
+        "The district reopened the %(semester)s of the school's year %(year)s: %(comment)s"),
     "notify.handed_over": _l("%(title)s has been handed over to you: you organize it now"),
     "notify.removed": _l("You are no longer on the list of %(title)s (%(start)s)"),
     "notify.activity_cancelled": _l("%(title)s (%(start)s) has been cancelled: %(comment)s"),
@@ -1216,6 +1224,16 @@ class Semester:
 
     def __str__(self) -> str:
         return semester_text(self.n)
+
+
+@dataclass(frozen=True)
+class SchoolYear:
+    """A school year as a message parameter: its words in the reader's language (:func:`school_year_text`)."""
+
+    year: str
+
+    def __str__(self) -> str:
+        return school_year_text(self.year)
 
 
 def record_style(kind: str, status: str) -> str:

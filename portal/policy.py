@@ -467,6 +467,13 @@ def may_write_plan(actor: Actor, teacher_id: int) -> bool:
     return actor.user_id == teacher_id and actor.has(TEACHER)
 
 
+def may_plan_for_year(year: str, this_year: str) -> bool:
+    """A development plan is written (saved, handed in) for the school year under way
+    (``this_year``, the school's year now) or one to come, never a past one: a past year is
+    read-only history, its plan kept as it was. Years are ``2026-2027``: their order is the text's."""
+    return year >= this_year
+
+
 def may_read_plan(actor: Actor, teacher_id: int) -> bool:
     """The same readers as the teacher's record."""
     return may_read_record(actor, teacher_id)

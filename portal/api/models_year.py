@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, RootModel, StringConstraints, WithJ
 from portal.api.models import Body, DateTimeText, Id, Out, YearQuery, _whole, absent, local_time
 from portal.api.typed_schemas import DATETIME_EXACT, text
 from portal.models import Activity as ActivityRow
-from portal.models import DevelopmentPlan, School, User
+from portal.models import DevelopmentPlan, School, SignupWindow, User
 from portal.services import credits, groups, plans, signup
 
 PlanStatus = Literal["draft", "submitted", "approved", "returned"]
@@ -158,6 +158,30 @@ class MySignupRow(Out):
 
 
 class MySignups(RootModel[list[MySignupRow]]):
+    pass
+
+
+class OpenSignupRow(Out):
+    activity_id: int
+    title: str
+    type: str
+    starts_at: str
+    ends_at: str
+    hours: float
+    location: str
+    capacity: int
+    closes_at: str = Field(description="When sign-up closes (school time)")
+
+    @classmethod
+    def of(cls, act: ActivityRow, window: SignupWindow, school: School) -> OpenSignupRow:
+        return cls(
+            activity_id=act.id, title=act.title, type=act.type_key, starts_at=local_time(act.starts_at, school),
+            ends_at=local_time(act.ends_at, school), hours=float(act.hours), location=act.location or "",
+            capacity=window.capacity, closes_at=local_time(window.closes_at, school),
+        )
+
+
+class OpenSignups(RootModel[list[OpenSignupRow]]):
     pass
 
 

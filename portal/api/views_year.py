@@ -20,6 +20,8 @@ from portal.api.models_year import (
     Groups,
     MySignupRow,
     MySignups,
+    OpenSignupRow,
+    OpenSignups,
     PersonGroupsBody,
     PersonGroupsOut,
     PlanBody,
@@ -229,6 +231,16 @@ def my_signups() -> MySignups:
     return MySignups([MySignupRow.of(r, a, ctx.school) for r, a in signup.signups_of(user.id, ctx.school.id, year)])
 
 
+@bp.get("/signups/open")
+@operation(200, OpenSignups, "The activities open to the caller's sign-up, the one closing first first", tag="year",
+           errors=(403,))
+def open_signups() -> OpenSignups:
+    """What the caller may sign up for now: open for sign-up, neither closed, confirmed nor started, and the caller
+    neither holds a seat, waits for one nor takes part already (a teacher of the school; 403 for others)"""
+    ctx, _user_, who = _who()
+    return OpenSignups([OpenSignupRow.of(a, w, ctx.school) for a, w in signup.open_to(who, ctx.school.id)])
+
+
 # -- personal development plans ---------------------------------------------------------------
 
 
@@ -278,7 +290,8 @@ def put_my_plan() -> PlanOut:
     """Write the caller's own plan of a year (a draft, or handed in with `submit`)
 
     Before the school's deadline (a returned plan may be revised after it); a plan awaiting sign-off or signed off
-    cannot change, nor any plan of a year the district has accepted (409, `year.locked`)."""
+    cannot change, nor any plan of a year the district has accepted (409, `year.locked`) or of a past year
+    (409, `plan.past_year`)."""
     ctx, user, who = _who()
     q = parsed(YearQuery, "query")
     data = parsed(PlanBody)

@@ -298,8 +298,9 @@ def submission_job(event_id: int) -> list[int]:
     if event is None or kind is None:
         return []
     sub = db.session.get_one(YearSubmission, event.submission_id)
-    year = sub.school_year if not sub.semester else f"{sub.school_year} ({sub.semester})"
-    params = {"year": year, "comment": event.comment or ""}
+    params: dict[str, Any] = {"year": sub.school_year, "comment": event.comment or ""}
+    if sub.semester:  # said in words when shown (notifications.text): 第一学期, not "(1)"
+        params["semester"] = sub.semester
     return notify_many([
         NewNotification(uid, kind, f"submission:{event.id}:{uid}", params, SUBMISSION_LINK, event.school_id)
         for uid in school_admins(event.school_id) if uid != event.actor_id

@@ -136,12 +136,19 @@ def text(n: Notification) -> Msg:
     if code == "notify.quota_behind" and params.get("short"):  # the months short: due now, named
         code = "notify.quota_months_short"
     if isinstance(params.get("semester"), int):  # stored as its number, said in words (第一学期)
+        if code in _OF_A_SEMESTER:  # a district's decision on one semester: the message naming it
+            code = _OF_A_SEMESTER[code]
         params["semester"] = Semester(params["semester"])
     if isinstance(params.get("days"), int):
         days = params["days"]
         params["days"] = (msg("notify.due_today") if days <= 0 else msg("notify.due_tomorrow") if days == 1
                           else msg("notify.due_in_days", n=days))
     return msg(code, **params)
+
+
+#: A message about the school's year → the one about one of its semesters (a district that collects semesters).
+_OF_A_SEMESTER = {f"notify.{k}": f"notify.{k}_semester"
+                  for k in ("submission_accepted", "submission_returned", "submission_reopened")}
 
 
 def kind_label(kind: str) -> Msg:

@@ -22,7 +22,7 @@ from portal.database import keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import BadHours, fmt, parse_hours
-from portal.messages import Msg, RecordStatus, msg, shown
+from portal.messages import Msg, RecordStatus, SchoolYear, msg, shown
 from portal.models import DevelopmentPlan, Membership, School, User
 from portal.models.district import WHOLE_YEAR
 from portal.models.user import TEACHER
@@ -238,7 +238,10 @@ def save(
     After the teacher's deadline (:func:`deadline_for`) only a returned plan may be revised; once the district has accepted the
     year, none."""
     policy.require(policy.may_write_plan(by, teacher.id), "policy.write_plan")
-    year = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
+    this_year = current_school_year(school.timezone)
+    year = credits.parse_year(year, this_year)  # empty: the school's year now
+    if not policy.may_plan_for_year(year, this_year):  # a past year is history, whatever its plan's status
+        raise Conflict(msg("plan.past_year", year=SchoolYear(year)), school_year=year)
     plan = plan_of(school.id, teacher.id, year)
     if plan is not None and plan.status not in EDITABLE:
         raise Conflict(msg("plan.locked", status=RecordStatus("plan", plan.status)), status=plan.status)

@@ -346,11 +346,14 @@ def signups_of(user_id: int, school_id: int, school_year: str) -> list[tuple[Sig
     ]
 
 
-def open_to(user_id: int, school_id: int) -> list[tuple[Activity, SignupWindow]]:
-    """The school's activities a teacher may sign up for now: open for sign-up, not confirmed,
-    neither closed nor started, still taking people (:func:`_check_open`), and the teacher
-    neither holds a seat, waits for one nor is a participant already (one who withdrew may sign
-    up again). The one closing first first: one query, and the type's phase asked per row."""
+def open_to(by: policy.Actor, school_id: int) -> list[tuple[Activity, SignupWindow]]:
+    """The school's activities the teacher ``by`` may sign up for now (refused to one who may not
+    sign up, ``policy.sign_up``): open for sign-up, not confirmed, neither closed nor started,
+    still taking people (:func:`_check_open`), and the teacher neither holds a seat, waits for one
+    nor is a participant already (one who withdrew may sign up again). The one closing first
+    first: one query, and the type's phase asked per row."""
+    policy.require(policy.may_sign_up(by), "policy.sign_up")
+    user_id = by.user_id
     now = utcnow()
     mine = select(Signup.activity_id).where(Signup.user_id == user_id, Signup.status.in_((SEAT, WAITING)))
     taking_part = select(Participation.activity_id).where(Participation.user_id == user_id)

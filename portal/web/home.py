@@ -24,7 +24,11 @@ def index():
         if policy.may_view_district(current_actor()):
             return redirect(url_for("district.overview"))
         return render_template("home/no_school.html")
-    year = credits.parse_year(request.args.get("year"), current_school_year(school.timezone))
+    this_year = current_school_year(school.timezone)
+    year = credits.parse_year(request.args.get("year"), this_year)
+    # a year the teacher may no longer plan for is history: read only, in its own words (no
+    # outlook, no plan to write, nothing to declare into it)
+    history = not policy.may_plan_for_year(year, this_year)
     user = current_user._get_current_object()
 
     today = to_local(utcnow(), school.timezone).date()
@@ -46,12 +50,13 @@ def index():
             behind=[] if joined_after else forecast.behind(record.facts, today, status=status, accepted=accepted),
             warnings=[] if joined_after else forecast.warnings(record.facts, today, status=status, accepted=accepted),
             outlook=forecast.forecast(record.facts, status, pending, today, accepted=accepted),
-            declare_types=[r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],
+            declare_types=[] if history else [r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],
             record=record,
             entries=credits.entry_lines(user.id, school.id, year),
             # what the viewed year's activities wait for (last year's page: not this year's)
             waiting=overview.waiting_on(user.id, school.id, rows, settings),
             year=year,
+            history=history,
             viewer_id=user.id,
             deadlines=announcements.for_school_member(school, current_roles()),
             pending_rows=pending_rows,

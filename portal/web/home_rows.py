@@ -117,12 +117,13 @@ def _short_line(q: Any) -> str:
     return f'    <small class="text-danger" data-testid="quota-short">{html_text(words)}</small>\n' if words else ""
 
 
-def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str, said_above: Container[Any] = ()) -> Markup:
+def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str, said_above: Container[Any] = (),
+               months: bool = True) -> Markup:
     """``home/_quotas.html``'s list, as its loop wrote it: per quota its words
     (:mod:`portal.year_texts`), a ``behind_word`` badge (the template's translated word) when it
     is one of ``behind``, done against target, its bar and the months it is short in, unless it
     is one of ``said_above`` (a warning higher on the page names them: once is enough). The words
-    are escaped here."""
+    are escaped here. ``months``: False names no month short (an exempt year asks nothing)."""
     out = ['\n<ul class="list-unstyled mb-0" data-testid="quota-list">\n  ']
     behind_badge = f' <span class="badge text-bg-warning" data-testid="quota-behind">{html_text(behind_word)}</span>'
     for q in quotas:
@@ -136,7 +137,7 @@ def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str, 
             f'      <span class="text-nowrap">{html_text(quota_amount(q))}</span>\n'
             "    </div>\n"
             f'    {bar(done, target, "bar-met" if _field(q, "met") else "bar-fill", label)}\n'
-            f"{'' if q in said_above else _short_line(q)}"
+            f"{_short_line(q) if months and q not in said_above else ''}"
             "  </li>\n  "
         )
     out.append("\n</ul>\n")

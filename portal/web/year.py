@@ -189,7 +189,7 @@ def my_signups():
     # what they can still sign up for, on the page they open to sign up (this year's page only)
     can = year == current_school_year(school.timezone) and policy.may_sign_up(current_actor())
     return render_template("year/my_signups.html", year=year, rows=rows,
-                           open_now=signup.open_to(current_user.id, school.id) if can else [])
+                           open_now=signup.open_to(current_actor(), school.id) if can else [])
 
 
 # -- personal development plans -------------------------------------------------------------
@@ -250,6 +250,8 @@ def my_plan():
         types=_enabled(school), deadline=plans.deadline_for(school, year, me.id), can_write=can_write,
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
         year_open=plans.year_open(school.id, year),
+        # a past year is history: its plan shown as it was, no form (the service refuses a write too)
+        plannable=policy.may_plan_for_year(year, current_school_year(school.timezone)),
     ), status
 
 

@@ -56,6 +56,7 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/me/writing/{piece_id}", "PUT"),  # its author corrects or deletes a piece
         ("/api/v1/me/writing/{piece_id}", "DELETE"),
         ("/api/v1/me/signups", "GET"),  # the caller's own sign-ups, withdrawn ones too
+        ("/api/v1/signups/open", "GET"),  # what the caller may sign up for now
         ("/api/v1/me/outlook", "GET"),
         ("/api/v1/openapi.json", "GET"),
         # the teacher's year (portal/api/views_year.py)

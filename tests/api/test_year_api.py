@@ -4,14 +4,21 @@ in the language asked for."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
+from portal import policy
+from portal.demo import DEMO_PASSWORD
 from portal.demo_year import signup_title
+from portal.errors import Forbidden
 from portal.extensions import db
-from portal.models import Activity, DevelopmentPlan, TeachingGroup, User
-from portal.timeutil import utcnow
+from portal.models import Activity, DevelopmentPlan, School, SignupWindow, TeachingGroup, User
+from portal.services import signup
+from portal.timeutil import to_local, utcnow
+from tests.web.conftest import login as page_login
 
 
 def _id(model, **where) -> int:
@@ -167,3 +174,39 @@ def test_another_schools_person_is_not_found_before_the_body(as_user):
     a = as_user("admin")
     for body in ({"group_ids": []}, {"group_ids": ["x"]}, {}):
         assert a.put(f"/api/v1/users/{stranger}/groups", json=body).status_code == 404
+
+
+def test_the_sign_ups_open_to_the_caller(as_user, client):
+    """``GET /signups/open``: what the caller may sign up for now (``signup.open_to``), as the
+    sign-ups page lists it, closing first first; gone from the list once signed up; 403 for one
+    who may not sign up."""
+    act = _id(Activity, title=signup_title())
+    t1 = as_user("teacher1")
+    r = t1.get("/api/v1/signups/open")
+    assert r.status_code == 200, r.get_json()
+    rows = r.get_json()
+    ours = next(row for row in rows if row["activity_id"] == act)
+    activity = db.session.get(Activity, act)
+    tz = db.session.get_one(School, activity.school_id).timezone
+    window = db.session.execute(select(SignupWindow).where(SignupWindow.activity_id == act)).scalar_one()
+    assert ours == {"activity_id": act, "title": signup_title(), "type": activity.type_key,
+                    "starts_at": to_local(activity.starts_at, tz).isoformat(timespec="seconds"),
+                    "ends_at": to_local(activity.ends_at, tz).isoformat(timespec="seconds"),
+                    "hours": float(activity.hours), "location": activity.location or "", "capacity": 3,
+                    "closes_at": to_local(window.closes_at, tz).isoformat(timespec="seconds")}
+    assert [row["closes_at"] for row in rows] == sorted(row["closes_at"] for row in rows)
+    # the same activities as the sign-ups page offers the teacher
+    page = client.application.test_client()
+    assert page_login(page, "teacher1", DEMO_PASSWORD).status_code == 302
+    offered = [int(i) for i in re.findall(r'data-testid="open-signup-(\d+)"', page.get("/signups").get_data(as_text=True))]
+    assert offered == [row["activity_id"] for row in rows]
+    # signed up (on the waiting list): no longer open to them; nor to one waiting already
+    assert t1.post(f"/api/v1/activities/{act}/signup/me").status_code == 201
+    assert act not in [row["activity_id"] for row in t1.get("/api/v1/signups/open").get_json()]
+    assert act not in [row["activity_id"] for row in as_user("teacher5").get("/api/v1/signups/open").get_json()]
+    refused = as_user("district").get("/api/v1/signups/open", headers={"Accept-Language": "zh-CN", "X-School": "DEMO"})
+    assert refused.status_code == 403, refused.get_json()
+    # the service refuses one of the school who is no teacher (the page never asks for them)
+    with pytest.raises(Forbidden) as refusal:
+        signup.open_to(policy.Actor.of(_id(User, username="reviewer"), ["reviewer"]), activity.school_id)
+    assert refusal.value.message == "only a teacher of this school may sign up"

@@ -295,6 +295,9 @@ def test_record_pdf(client, world, staff, s1):
     for heading in ("学时证明", "何立新", "新课标专题讲座", "专题讲座", "合计学时", "应修学时", "考核结果", "学校盖章"):
         assert heading in text, heading
     assert "2026-10-15" in text and "2026—2027学年" in text
+    # its semester in words, as every page writes it, never a bare number (hCY's phone walk saw "1")
+    line = next(ln for ln in text.splitlines() if "2026-10-15" in ln)
+    assert "第一学期" in line and not re.search(r"(?<![\d.])1(?![\d.])", line.replace("2026-10-15", "")), line
     code = _code(text).replace("-", "")
     html = client.application.test_client().get(f"/verify/{code}").get_data(as_text=True)
     assert "何立新" in html and "6" in html
@@ -303,7 +306,7 @@ def test_record_pdf(client, world, staff, s1):
     listed = re.search(r'data-testid="verify-entries">(.*?)</table>', html, re.S)
     assert listed and "所列活动" in html
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", listed[1], re.S)]
-    assert cells == ["2026-10-15", "新课标专题讲座", "专题讲座", "1", "6", ""]  # as printed: its type and semester too
+    assert cells == ["2026-10-15", "新课标专题讲座", "专题讲座", "第一学期", "6", ""]  # as printed: its type and semester too
     # someone else's record: refused like the page
     assert client.get(f"/teachers/{staff['t2'].id}/record.pdf?year={YEAR}").status_code == 403
 
@@ -322,6 +325,8 @@ def test_the_record_says_where_an_absence_happened(client, world, staff, s1):
         assert "缺勤记录" in html
         reader, text = _pdf(client.get(f"/teachers/{staff[who].id}/record.pdf?year={YEAR}").data, f"record-{who}.pdf")
         assert len(reader.pages) == 1 and "缺勤记录" in text and said in text, who
+        printed = [ln for ln in text.splitlines() if "2026-10-15" in ln]
+        assert printed and all("第一学期" in ln for ln in printed), (who, printed)  # as the page writes it
     html = client.get(f"/teachers/{staff['t1'].id}/record").get_data(as_text=True)
     assert "record-absence-of-" not in html and "缺勤记录" not in html
 
