@@ -34,4 +34,4 @@ def add_bench_routes(app: Flask) -> Flask:
 
 
 app = add_bench_routes(create_app())
-settle_for_serving()  # as wsgi.py: the served app's objects out of the full collections
+settle_for_serving(app)  # as wsgi.py: the app frozen, GC_THRESHOLD applied

@@ -30,16 +30,28 @@ from portal.url_rules import SharedBuilderRule
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
-def settle_for_serving() -> None:
+def settle_for_serving(app: Flask) -> None:
     """Called by a server's entry module (``wsgi.py``, the bench's) once its app is built: the
     objects made so far — the app, its plugins and workflows, SQLAlchemy's mappers and tables,
     the modules, some 400,000 that live as long as the process — leave the garbage collector's
     generations (``gc.freeze``, after a collection of what is garbage already), so its full
     collections no longer walk them. On the bench's review queue (in process, page cache off) a
     full collection came every thousand requests or so and took 130 ms: 2.5 % of the page's CPU;
-    with them frozen, 4 ms. Never in ``create_app``: tests and commands build many apps."""
+    with them frozen, 4 ms.
+
+    Then the young generation's threshold becomes the setting ``GC_THRESHOLD`` (10,000; None
+    keeps Python's 700; the older generations' stay Python's): a review queue or a school summary
+    holds more than 700 new objects at once, so at 700 nearly every such request was interrupted
+    by a collection that walked its live rows and moved them to the older generations, and every
+    tenth by one of those (~145 µs a request, 2.5 % of its CPU). At 10,000 a collection comes when
+    the requests' leftover cycles reach it, every few hundred requests, ~3 ms each, and collects
+    them: memory stays flat (BENCHMARKS.md, round 44).
+
+    Never in ``create_app``: tests and commands build many apps."""
     gc.collect()
     gc.freeze()
+    if threshold := app.config.get("GC_THRESHOLD"):
+        gc.set_threshold(threshold, *gc.get_threshold()[1:])
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

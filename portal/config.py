@@ -87,6 +87,12 @@ class DefaultConfig:
     # printed forms and of check-in, calendar feeds, email) is built from it (portal.url_rules.public_url),
     # never from a request's Host header. Production refuses to start with this default.
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # The garbage collector's young-generation threshold in a served process (applied by
+    # ``portal.settle_for_serving``, never by ``create_app``): Python's 700 set off a collection
+    # inside nearly every review queue and school summary, walking the page's live rows; at
+    # 10,000 one comes every few hundred requests and takes ~3 ms (BENCHMARKS.md, round 44).
+    # None leaves Python's own thresholds.
+    GC_THRESHOLD: int | None = 10_000
 
 
 ENV_KEYS = {
@@ -109,6 +115,7 @@ ENV_KEYS = {
     "YANXIU_PUBLIC_URL": "PUBLIC_URL",
     "YANXIU_EXPORT_JOB_THRESHOLD": "EXPORT_JOB_THRESHOLD",
     "YANXIU_CERTIFICATE_JOB_THRESHOLD": "CERTIFICATE_JOB_THRESHOLD",
+    "YANXIU_GC_THRESHOLD": "GC_THRESHOLD",
 }
 
 
@@ -119,6 +126,7 @@ ENV_NUMBERS = {
     "YANXIU_JOBS_SQLITE_TIMEOUT": (1, 600),
     "YANXIU_EXPORT_JOB_THRESHOLD": (0, None),
     "YANXIU_CERTIFICATE_JOB_THRESHOLD": (0, None),
+    "YANXIU_GC_THRESHOLD": (100, 1_000_000),  # 0 would turn the collector off: cycles never freed
 }
 
 

@@ -75,6 +75,8 @@ def test_school_year_and_semester():
     ("YANXIU_MAIL_PORT", "99999"),
     ("YANXIU_EXPORT_JOB_THRESHOLD", "many"),
     ("YANXIU_CERTIFICATE_JOB_THRESHOLD", "-3"),
+    ("YANXIU_GC_THRESHOLD", "0"),  # the collector off: every request's cycles kept for ever
+    ("YANXIU_GC_THRESHOLD", "10k"),
     ("YANXIU_JOBS_SQLITE_TIMEOUT", "0"),
     ("YANXIU_JOBS_SQLITE_TIMEOUT", "2.5"),
 ])
