@@ -86,3 +86,12 @@ def submit_semester(world: World, semester: int):
     sub = submissions.submit(world.s1, YEAR, semester, by=access.actor(world.staff["admin"].id, world.s1.id))
     db.session.commit()
     return sub
+
+
+def first_accepted_second_returned(world: World, comment: str) -> None:
+    """S1 sends both semesters; the district accepts the first and returns the second with
+    ``comment`` (committed)."""
+    reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
+    submissions.decide(submit_semester(world, 1).id, True, by=reviewer, district_id=world.d1.id)
+    submissions.decide(submit_semester(world, 2).id, False, comment, by=reviewer, district_id=world.d1.id)
+    db.session.commit()

@@ -13,10 +13,9 @@ import re
 from datetime import UTC, datetime
 
 from portal.extensions import db
-from portal.policy import Actor
 from portal.services import submissions
 from tests.credits.helpers import credited, login
-from tests.district.conftest import YEAR, submit_semester
+from tests.district.conftest import YEAR, first_accepted_second_returned, submit_semester
 
 
 def _section(page: str, semester: int) -> str:
@@ -27,12 +26,7 @@ def _section(page: str, semester: int) -> str:
 
 def test_each_semester_is_shown_with_its_state_comment_and_changes(app, by_semester):
     world = by_semester
-    reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
-    first = submit_semester(world, 1)
-    submissions.decide(first.id, True, by=reviewer, district_id=world.d1.id)
-    second = submit_semester(world, 2)
-    submissions.decide(second.id, False, "请补录第二学期的签到。", by=reviewer, district_id=world.d1.id)
-    db.session.commit()
+    first_accepted_second_returned(world, "请补录第二学期的签到。")
     school = login(app.test_client(), world.staff["admin"], world.s1)
     page = school.get(f"/submission?year={YEAR}").get_data(as_text=True)
     one, two = _section(page, 1), _section(page, 2)

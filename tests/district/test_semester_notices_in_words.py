@@ -10,20 +10,14 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Notification, SubmissionEvent
-from portal.policy import Actor
-from portal.services import district_notices, notifications, submissions
+from portal.services import district_notices, notifications
 from tests.credits.helpers import login
-from tests.district.conftest import YEAR, submit_semester
+from tests.district.conftest import YEAR, first_accepted_second_returned
 
 
 def test_a_semesters_decision_is_told_with_the_semester_in_words(app, by_semester):
     world = by_semester
-    reviewer = Actor.of(world.reviewer1.id, ["district_reviewer"])
-    first = submit_semester(world, 1)
-    submissions.decide(first.id, True, by=reviewer, district_id=world.d1.id)
-    second = submit_semester(world, 2)
-    submissions.decide(second.id, False, "请补录签到。", by=reviewer, district_id=world.d1.id)
-    db.session.commit()
+    first_accepted_second_returned(world, "请补录签到。")
     for event in db.session.execute(select(SubmissionEvent.id).order_by(SubmissionEvent.id)).scalars():
         district_notices.submission_job(event)  # as the queued job does (a second run writes nothing)
     db.session.commit()
