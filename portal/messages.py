@@ -489,14 +489,14 @@ TEXTS: dict[str, Any] = {
     "notify.school_plan_returned": _l("The district returned the school's annual plan for %(year)s: %(comment)s"),
     "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),
     "notify.submission_returned": _l("The district returned the school's submission of %(year)s: %(comment)s"),
-    "notify.submission_reopened": _l("The district reopened the school's year %(year)s: %(comment)s"),
+    "notify.submission_reopened": _l("The district reopened %(year)s for the school: %(comment)s"),
     # a district that collects semesters: the notice names the semester in words (第一学期), not "2026-2027 (1)"
     "notify.submission_accepted_semester": _l(
         "The district accepted the school's submission of the %(semester)s of %(year)s; the semester is locked"),
     "notify.submission_returned_semester": _l(
         "The district returned the school's submission of the %(semester)s of %(year)s: %(comment)s"),
     "notify.submission_reopened_semester": _l(
-        "The district reopened the %(semester)s of the school's year %(year)s: %(comment)s"),
+        "The district reopened the %(semester)s of %(year)s for the school: %(comment)s"),
     "notify.handed_over": _l("%(title)s has been handed over to you: you organize it now"),
     "notify.removed": _l("You are no longer on the list of %(title)s (%(start)s)"),
     "notify.activity_cancelled": _l("%(title)s (%(start)s) has been cancelled: %(comment)s"),
@@ -769,6 +769,8 @@ TEXTS: dict[str, Any] = {
     "audit.to_before_from": _l("must not be before the start date"),
     # -- printed forms ---------------------------------------------------------------------------
     "paper.school_year": _l("School year %(first)s–%(second)s"),
+    # the same year within a sentence (a notice's): "for the 2026–2027 school year", 2026—2027学年
+    "paper.school_year_within": _l("the %(first)s–%(second)s school year"),
     "paper.semester_1": _l("first semester"),
     "paper.semester_2": _l("second semester"),
     "paper.remark_excused": _l("excused absence (leave) %(hours)s h"),
@@ -1152,10 +1154,11 @@ def in_lang(message: Msg, lang: str | None = None) -> str:
     return message.render(locale_of(lang))
 
 
-def school_year_text(year: str, semester: int | None = None, lang: str | None = None) -> str:
-    """``2026-2027`` (and semester 1) as a form writes it: 2026—2027学年 第一学期."""
+def school_year_text(year: str, semester: int | None = None, lang: str | None = None, *, within: bool = False) -> str:
+    """``2026-2027`` (and semester 1) as a form writes it: 2026—2027学年 第一学期. ``within``: as a
+    sentence says it past its start ("for the 2026–2027 school year"; the Chinese is the same)."""
     first, _sep, second = year.partition("-")
-    text = in_lang(msg("paper.school_year", first=first, second=second), lang)
+    text = in_lang(msg("paper.school_year_within" if within else "paper.school_year", first=first, second=second), lang)
     if semester in (1, 2):
         text += " " + semester_text(semester, lang)
     return text
@@ -1228,12 +1231,14 @@ class Semester:
 
 @dataclass(frozen=True)
 class SchoolYear:
-    """A school year as a message parameter: its words in the reader's language (:func:`school_year_text`)."""
+    """A school year as a message parameter: its words in the reader's language (:func:`school_year_text`;
+    ``within``: past a sentence's start, as a notice says it)."""
 
     year: str
+    within: bool = False
 
     def __str__(self) -> str:
-        return school_year_text(self.year)
+        return school_year_text(self.year, within=self.within)
 
 
 def record_style(kind: str, status: str) -> str:

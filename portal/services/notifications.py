@@ -23,10 +23,10 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import SUPPORTED
-from portal.messages import Msg, Semester, msg
+from portal.messages import Msg, SchoolYear, Semester, msg
 from portal.models import Notification, NotificationSetting, User
 from portal.services import access
-from portal.timeutil import utcnow
+from portal.timeutil import utcnow, valid_school_year
 from portal.url_rules import site_path
 
 #: Kinds of notification → their message code (text) and label code (preferences page).
@@ -139,6 +139,10 @@ def text(n: Notification) -> Msg:
         if code in _OF_A_SEMESTER:  # a district's decision on one semester: the message naming it
             code = _OF_A_SEMESTER[code]
         params["semester"] = Semester(params["semester"])
+    if isinstance(params.get("year"), str) and valid_school_year(params["year"]):
+        # stored as data (2026-2027), said as every page says a year: 2026—2027学年, "the 2026–2027
+        # school year" (notices of every age: none stores its sentence)
+        params["year"] = SchoolYear(params["year"], within=True)
     if isinstance(params.get("days"), int):
         days = params["days"]
         params["days"] = (msg("notify.due_today") if days <= 0 else msg("notify.due_tomorrow") if days == 1

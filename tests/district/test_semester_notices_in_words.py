@@ -25,10 +25,13 @@ def test_a_semesters_decision_is_told_with_the_semester_in_words(app, by_semeste
     told = {n.kind: n for n in db.session.execute(
         select(Notification).where(Notification.user_id == admin.id)).scalars()}
     accepted, returned = told["submission_accepted"], told["submission_returned"]
-    assert notifications.text(accepted).render("zh_Hans_CN") == f"区里已认定本校报送的 {YEAR} 学年第一学期学时，该学期已锁定"
-    assert notifications.text(returned).render("zh_Hans_CN") == f"区里退回了本校报送的 {YEAR} 学年第二学期学时：请补录签到。"
+    # the year as every page writes it too (test_notice_years_in_words)
+    assert YEAR == "2026-2027"
+    assert notifications.text(accepted).render("zh_Hans_CN") == "区里已认定本校报送的2026—2027学年第一学期学时，该学期已锁定"
+    assert notifications.text(returned).render("zh_Hans_CN") == "区里退回了本校报送的2026—2027学年第二学期学时：请补录签到。"
     assert notifications.text(accepted).render("en") == (
-        f"The district accepted the school's submission of the first semester of {YEAR}; the semester is locked")
+        "The district accepted the school's submission of the first semester of the 2026–2027 school year; "
+        "the semester is locked")
     page = login(app.test_client(), admin, world.s1).get("/notifications").get_data(as_text=True)
     assert "学年第一学期学时，该学期已锁定" in page and "学年第二学期学时" in page
     assert not re.search(r"\(\d\)", page)
