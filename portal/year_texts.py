@@ -14,7 +14,7 @@ from typing import Any
 from flask import has_app_context
 from flask_babel import force_locale
 
-from portal.assessment import QuotaFact, Shortfall, YearFacts, shortfalls
+from portal.assessment import EXEMPT, QuotaFact, Shortfall, YearFacts, shortfalls
 from portal.hours import fmt
 from portal.i18n import gettext, lang_code, months_text, pgettext
 from portal.messages import norm_lang, semester_text
@@ -99,12 +99,21 @@ def quota_amount(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> s
     return _kept(("amount", form), lang, _AMOUNT_WORDS[form]) % {"done": _number(q.done), "target": _number(q.target)}
 
 
-def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
+def names_months_short(status: str | None) -> bool:
+    """Whether a year assessed ``status`` names the months its monthly quota is short in: not an
+    exempt year, which asks nothing of the teacher (its quotas are figures). The one rule of the
+    home, the writing page, the 学时证明 and what its ``/verify`` page compares, and the exports
+    (:func:`quota_short`; ``verification.printed_quotas``). None: a year not assessed here."""
+    return status != EXEMPT
+
+
+def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None, status: str | None = None) -> str:
     """The months a monthly quota is short in, in words ("" if none): "未达标月份：2026年10月、11月",
     "Months short: October, November 2026" (the year once a run of one year's months:
-    :func:`portal.i18n.months_text`; kept as data as "2026-10": :func:`month_day`)."""
+    :func:`portal.i18n.months_text`; kept as data as "2026-10": :func:`month_day`). ``status``: the
+    year's assessment, of which an exempt one names none (:func:`names_months_short`)."""
     short = q.short if isinstance(q, QuotaFact) else tuple(q.get("short") or ())
-    if not short:
+    if not short or not names_months_short(status):
         return ""
     def words() -> str:
         joiner = gettext(", ")
@@ -113,10 +122,11 @@ def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> st
     return _in(lang, words)
 
 
-def quota_cell(q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
+def quota_cell(q: QuotaFact | Mapping[str, Any], lang: str | None = None, status: str | None = None) -> str:
     """A quota's figures in one cell of an export: done against target (:func:`quota_amount`)
-    and, on a line of their own, the months it is short in (:func:`quota_short`)."""
-    amount, short = quota_amount(q, lang), quota_short(q, lang)
+    and, on a line of their own, the months it is short in (:func:`quota_short`; none in a year
+    assessed ``status`` exempt)."""
+    amount, short = quota_amount(q, lang), quota_short(q, lang, status)
     return f"{amount}\n{short}" if short else amount
 
 

@@ -15,7 +15,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import select
 
-from portal.assessment import EXEMPT
 from portal.extensions import db
 from portal.messages import _pl, heading, label, record_status, semester_text, status_label
 from portal.models import School, YearSubmission
@@ -94,7 +93,7 @@ def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
     return [row["username"], row["name"], *hours, status_label(row["status"], lang),
             # 说明, as the school's summary sent with it gives it (已离校: a round sent since it was kept)
             note_text(row.get("reason"), bool(row.get("left_school")), lang),
-            quota_text(row.get("quotas") or [], lang, exempt=row["status"] == EXEMPT)]
+            quota_text(row.get("quotas") or [], lang, row["status"])]
 
 
 def teacher_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list[Any]]:

@@ -330,7 +330,7 @@ def summary_rows(
     for ty in rows:
         yield [
             *_summary_line(ty, keys, lang, teaching),
-            *(quota_cell(q, lang) for q in ty.facts.quotas),
+            *(quota_cell(q, lang, ty.assessment.status) for q in ty.facts.quotas),
             warnings_text(forecast.warnings(ty.facts, today, status=ty.assessment.status, accepted=accepted), lang),
         ]
 
@@ -359,15 +359,17 @@ def _all_schools(district_id: int | None = None) -> list[School]:
 QUOTA_HEAD = _pl("export", "Writing quotas (done/target)")
 
 
-def quota_text(quotas: Iterable[QuotaFact | Mapping[str, Any]], lang: str, exempt: bool = False) -> str:
+def quota_text(quotas: Iterable[QuotaFact | Mapping[str, Any]], lang: str, status: str | None = None) -> str:
     """A teacher's writing quotas in one cell, in the words of the summary (``portal.year_texts``):
-    "读书笔记 8,000 / 10,000 字；…" (an unmet one marked, unless the teacher is exempt: nothing
-    was asked of them, as the summary's plain cells say; the months short of notes named). Of a
+    "读书笔记 8,000 / 10,000 字；…" (an unmet one marked, unless the teacher's year, ``status``, is
+    exempt: nothing was asked of them, as the summary's plain cells say; the months short of notes
+    named, but not in an exempt year: ``year_texts.names_months_short``). Of a
     teacher-year row's quota results, or of those a submission froze (JSON objects of the same
     fields): the district's exports, live and submitted, say them alike."""
     facts = [as_fact(q) for q in quotas]
+    exempt = status == EXEMPT
     parts = [f"{quota_label(q, lang)} {quota_amount(q, lang)}{'' if q.met or exempt else ' ✗'}"
-             + (f" {short}" if (short := quota_short(q, lang)) else "") for q in facts]
+             + (f" {short}" if (short := quota_short(q, lang, status)) else "") for q in facts]
     return ("; " if lang == "en" else "；").join(parts)
 
 
@@ -382,7 +384,7 @@ def district_rows(year: str, lang: str = "zh", district_id: int | None = None) -
         teaching = credits.teaching_now(school.id)
         for ty in credits.school_summary(school, year):
             yield [school.code, school.name, *_summary_line(ty, keys, lang, teaching),
-                   quota_text(ty.facts.quotas, lang, exempt=ty.assessment.status == EXEMPT)]
+                   quota_text(ty.facts.quotas, lang, ty.assessment.status)]
         db.session.expunge_all()  # drop the school's objects before the next one
 
 

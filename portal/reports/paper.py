@@ -266,7 +266,7 @@ def months_short(ty: credits.TeacherYear, lang: str) -> list[tuple[str, str, str
     学时证明 prints them under the assessment: the quota's name, done against target and the
     months short, in the home's words (:func:`year_texts.quota_short`)."""
     return [(year_texts.quota_label(q, lang), year_texts.quota_amount(q, lang), year_texts.quota_short(q, lang))
-            for q in verification.printed_quotas(ty.facts)]
+            for q in verification.printed_quotas(ty.facts, ty.assessment.status)]
 
 
 def record_pdf(teacher: User, school: School, year: str, issued_by: int) -> bytes:

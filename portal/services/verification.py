@@ -159,7 +159,7 @@ def year_figures(facts: YearFacts, assessment: Assessment, type_keys: Sequence[s
         "reason": assessment.reason or "",
     }
     if record:
-        out["quotas"] = {f"{q.key}-{q.semester}": _quota_data(q) for q in printed_quotas(facts)}
+        out["quotas"] = {f"{q.key}-{q.semester}": _quota_data(q) for q in printed_quotas(facts, assessment.status)}
         out["why"] = [{"kind": f.kind, "semester": f.semester, "hours": hours_text(f.hours),
                        "limit": hours_text(f.limit), "quota": _quota_data(f.quota) if f.quota else None}
                       for f in shortfalls(facts, assessment.status)]
@@ -172,9 +172,12 @@ def _quota_data(q: QuotaFact) -> dict[str, Any]:
             "short": list(q.short)}
 
 
-def printed_quotas(facts: YearFacts) -> list[QuotaFact]:
+def printed_quotas(facts: YearFacts, status: str | None) -> list[QuotaFact]:
     """The writing quotas a 学时证明 prints under the assessment: those short in some month (the
-    monthly reading notes), with the months (``paper.months_short``)."""
+    monthly reading notes), with the months (``paper.months_short``); none in a year assessed
+    ``status`` exempt, which names no month short (:func:`year_texts.names_months_short`)."""
+    if not year_texts.names_months_short(status):
+        return []
     return [q for q in facts.quotas if q.short]
 
 
@@ -410,7 +413,9 @@ def _figures_changed(doc: IssuedDocument, now: dict[int, YearNow]) -> list[Figur
         out += [FigureChange(name, figure, str(was), str(is_)) for figure, was, is_ in pairs
                 if was is not None and str(was) != str(is_)]
         if "quotas" in printed:  # a 学时证明 printed since it prints the months short of notes
-            was_q, now_q = printed["quotas"], year.figures.get("quotas", {})
+            # read by today's rule: an exempt year's paper printed before it named none kept them all the same
+            was_q = printed["quotas"] if year_texts.names_months_short(doc.content.get("status")) else {}
+            now_q = year.figures.get("quotas", {})
             out += [FigureChange(name, f"quota:{year_texts.quota_label(was_q.get(key) or now_q[key])}",
                                  _quota_words(was_q.get(key)), _quota_words(now_q.get(key)))
                     for key in sorted(was_q.keys() | now_q.keys()) if was_q.get(key) != now_q.get(key)]

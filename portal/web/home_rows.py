@@ -111,19 +111,20 @@ def _field(q: Any, name: str) -> Any:
     return q.get(name) if isinstance(q, Mapping) else getattr(q, name)
 
 
-def _short_line(q: Any) -> str:
+def _short_line(q: Any, status: str | None) -> str:
     """The months a monthly quota is short in (:func:`quota_short`), under its bar; "" if none."""
-    words = quota_short(q)
+    words = quota_short(q, None, status)
     return f'    <small class="text-danger" data-testid="quota-short">{html_text(words)}</small>\n' if words else ""
 
 
 def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str, said_above: Container[Any] = (),
-               months: bool = True) -> Markup:
+               status: str | None = None) -> Markup:
     """``home/_quotas.html``'s list, as its loop wrote it: per quota its words
     (:mod:`portal.year_texts`), a ``behind_word`` badge (the template's translated word) when it
     is one of ``behind``, done against target, its bar and the months it is short in, unless it
     is one of ``said_above`` (a warning higher on the page names them: once is enough). The words
-    are escaped here. ``months``: False names no month short (an exempt year asks nothing)."""
+    are escaped here. ``status``: the year's assessment (an exempt year names no month short:
+    :func:`portal.year_texts.names_months_short`)."""
     out = ['\n<ul class="list-unstyled mb-0" data-testid="quota-list">\n  ']
     behind_badge = f' <span class="badge text-bg-warning" data-testid="quota-behind">{html_text(behind_word)}</span>'
     for q in quotas:
@@ -137,7 +138,7 @@ def quota_rows(quotas: Iterable[Any], behind: Container[Any], behind_word: str, 
             f'      <span class="text-nowrap">{html_text(quota_amount(q))}</span>\n'
             "    </div>\n"
             f'    {bar(done, target, "bar-met" if _field(q, "met") else "bar-fill", label)}\n'
-            f"{_short_line(q) if months and q not in said_above else ''}"
+            f"{_short_line(q, status) if q not in said_above else ''}"
             "  </li>\n  "
         )
     out.append("\n</ul>\n")

@@ -79,7 +79,7 @@ def index():
     # why a piece counts nothing (a reading note shorter than the school asks), beside it
     uncounted = {p.id: tr(why) for p in pieces if (why := quotas.uncounted(ty.note_least, p.kind, p.char_count))}
     return render_template(
-        "home/writing.html", form=form, error=error, year=year, facts=ty.facts,
+        "home/writing.html", form=form, error=error, year=year, facts=ty.facts, status=ty.assessment.status,
         pieces=pieces, uncounted=uncounted, kind_labels=KIND_LABELS, per_month=ty.note_per_month,
         note_least=ty.note_least,
         locked=locks.is_locked(school.id, year), takes_new=writing.takes_new_writing(school),
