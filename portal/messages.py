@@ -626,6 +626,7 @@ TEXTS: dict[str, Any] = {
     "roster.name": _l("name: at most 100 characters"),
     "password.invalid": _l("invalid password"),
     "password.current_wrong": _l("the current password is wrong"),
+    "password.differ": _l("The two new passwords differ."),
     "login.wrong": _l("wrong username or password"),
     "login.locked": _l("too many failed logins; try again later"),
     # what to do, as the notice of one signed out for it says (auth.no_role_left)

@@ -348,17 +348,31 @@ def store_password(s: Session, user: User, new_hash: str, *, known_to: int | Non
     login_guard.clear_in(s, user.username)  # a person locked out by guesses gets in with the new one
 
 
-def change_password(user: User, current: str, password: str, address: str) -> None:
+def change_password(user: User, current: str, password: str, address: str, confirm: str | None = None) -> None:
     """The person changes their own password, proving the current one. That proof is a login
     (:func:`portal.services.login_guard.verify`): a wrong one counts as a failed login of the
     username and the address, and while they are locked out even the right one is refused
     (``LoginLocked``), so a signed-in session left open cannot be used to guess the password
-    faster than the login page allows."""
+    faster than the login page allows.
+
+    Every error at once, each on its field (``current``, ``password``, ``confirm``: the new
+    password typed again, when the form asks it), :class:`Invalid`, the password unchanged: a
+    form told of one at a time is sent again for each."""
     from portal.services import login_guard  # login_guard → users: import on use
 
-    verified = login_guard.verify(user.username, current, address)
-    if verified is None or verified.user.id != user.id:
-        raise Invalid(msg("password.current_wrong"), {"current": msg("password.current_wrong")})
+    fields: dict[str, Msg] = {}
+    if (err := validate_password(password)) is not None:
+        fields["password"] = err
+    if confirm is not None and confirm != password:
+        fields["confirm"] = msg("password.differ")
+    if not current:  # nothing typed is no attempt at the password: none counted
+        fields["current"] = msg("form.required")
+    else:
+        verified = login_guard.verify(user.username, current, address)
+        if verified is None or verified.user.id != user.id:
+            fields["current"] = msg("password.current_wrong")
+    if fields:
+        raise Invalid(msg("password.current_wrong" if set(fields) == {"current"} else "password.invalid"), fields)
     set_password(user, password)
 
 

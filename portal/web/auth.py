@@ -75,35 +75,35 @@ def logout():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
+    """Every error of the form at once, each beside its field (the service's, an empty field's
+    own), the password unchanged."""
     form = PasswordForm()
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
+        form.validate()  # each field's own errors (an empty one is required) and the CSRF token's
+        if "csrf_token" in form.errors:
+            return render_template("auth/password.html", form=form), 422
         user = current_user._get_current_object()
-        if form.password.data != form.confirm.data:
-            form.confirm.errors = [_("The two new passwords differ.")]
+        had_address = bool(notifications.setting(user.id).email)
+        try:
+            users.change_password(user, form.current.data or "", form.password.data or "",
+                                  request.remote_addr or "unknown", confirm=form.confirm.data or "")
+        except login_guard.LoginLocked:
+            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+            form.current.errors = [_("Too many failed logins. Try again in %(minutes)s minutes.", minutes=minutes)]
+            return render_template("auth/password.html", form=form), 429
+        except Invalid as exc:
+            for name, message in exc.fields.items():
+                if name in form and not form[name].errors:  # an empty field says so, once
+                    form[name].errors = [tr(message)]
             status = 422
         else:
-            had_address = bool(notifications.setting(user.id).email)
-            try:
-                users.change_password(user, form.current.data, form.password.data, request.remote_addr or "unknown")
-            except login_guard.LoginLocked:
-                minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-                form.current.errors = [_("Too many failed logins. Try again in %(minutes)s minutes.", minutes=minutes)]
-                return render_template("auth/password.html", form=form), 429
-            except Invalid as exc:
-                for name in ("current", "password"):
-                    if name in exc.fields:
-                        form[name].errors = [tr(exc.fields[name])]
-                status = 422
-            else:
-                login_user(user)  # this session carries the new version; every other one ends
-                flash(_("Your password has been changed. Other sessions have been logged out."), "success")
-                if had_address:
-                    flash(_("Your notification email address was removed with the old password: "
-                            "enter it again under Notifications if it is yours."), "info")
-                return redirect(url_for("home.index"))
-    elif request.method == "POST":
-        status = 422
+            login_user(user)  # this session carries the new version; every other one ends
+            flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+            if had_address:
+                flash(_("Your notification email address was removed with the old password: "
+                        "enter it again under Notifications if it is yours."), "info")
+            return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form), status
 
 
