@@ -678,9 +678,14 @@ TEXTS: dict[str, Any] = {
                             "characters (what you write now is a new piece)"),
     "writing.over_month": _l("the month it was written in is over: a correction cannot make it that month's reading "
                              "note (what you write now counts for this month)"),
-    "writing.over_less": _l("its month or semester is over and a writing quota of it met then would be met no more, "
-                            "which nothing written now can make up: mend the words but keep its kind and its %(n)s "
+    "writing.over_less": _l("its month or semester is over and %(lost)s, met then, would be met no more, which "
+                            "nothing written now can make up: mend the words but keep its kind and its %(n)s "
                             "characters, or delete the piece if it should not count"),
+    # deleting stays allowed: said before (the writing page, beside the delete) and after (the page, the API)
+    "writing.deletion_loses": _l("Deleting it leaves %(lost)s short for good: its period is over, and nothing "
+                                 "written now can make it up."),
+    "writing.deleted_lost": _l("%(lost)s is now short for good: its period is over, and nothing written now can "
+                               "make it up."),
     "writing.not_found": _l("no such writing of yours"),
     "writing.note_short": _l("fewer than %(n)s characters: counts towards neither the reading notes' characters nor "
                              "the books read"),
@@ -1228,6 +1233,20 @@ class Semester:
 
     def __str__(self) -> str:
         return semester_text(self.n)
+
+
+@dataclass(frozen=True)
+class LostQuotas:
+    """Writing quotas of periods over that a change leaves short for good, as a message parameter:
+    "2026年10月的读书笔记、第一学期教学反思" in the reader's language (``year_texts.lost_text``).
+    Each (key, semester, month "2026-10" of the monthly quota or "")."""
+
+    lost: tuple[tuple[str, int, str], ...]
+
+    def __str__(self) -> str:
+        from portal.year_texts import lost_text  # year_texts → messages
+
+        return lost_text(self.lost)
 
 
 @dataclass(frozen=True)

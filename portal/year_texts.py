@@ -7,7 +7,7 @@ teacher home, the school summary page (``home/_quotas.html``, ``home/_warnings.h
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -118,6 +118,25 @@ def quota_short(q: QuotaFact | Mapping[str, Any], lang: str | None = None, statu
     def words() -> str:
         joiner = gettext(", ")
         return gettext("Months short: %(months)s", months=joiner.join(months_text((month_day(m) for m in short), joiner)))
+
+    return _in(lang, words)
+
+
+def lost_text(lost: Iterable[tuple[str, int, str]], lang: str | None = None) -> str:
+    """Writing quotas of periods over that a change would leave short for good (``writing``'s
+    ``Held``: key, semester, the month "2026-10" of the monthly quota), in words: the months'
+    notes first, as the home names the months ("2026年10月、11月的读书笔记"), then the others by
+    their names (第一学期教学反思), in the catalogue's list."""
+    lost = sorted(set(lost))
+    months = [month for _key, _semester, month in lost if month]
+    others = [(key, semester) for key, semester, month in lost if not month]
+
+    def words() -> str:
+        joiner = gettext(", ")
+        parts = [gettext("the reading notes of %(months)s",
+                         months=joiner.join(months_text((month_day(m) for m in months), joiner)))] if months else []
+        parts += [quota_label(QuotaFact(key, semester, 0, 0), lang) for key, semester in others]
+        return joiner.join(parts)
 
     return _in(lang, words)
 

@@ -55,6 +55,25 @@ class Piece(Out):
         )
 
 
+class LostQuota(Out):
+    key: str = Field(description="the writing quota: notes_monthly, reading_notes, paper, reflections, books")
+    semester: int = Field(description="its semester, 0 for the year's")
+    month: str | None = Field(description="the month of the monthly reading notes, as 2026-10; null for the others")
+
+
+class WritingDeleted(Out):
+    id: int = Field(description="the piece deleted")
+    lost: list[LostQuota] = Field(
+        description="writing quotas of periods over that were met and are short for good now: nothing written now "
+                    "counts for them (empty when none)")
+    message: str | None = Field(description="the same in words, in the caller's language; null when nothing is lost")
+
+    @classmethod
+    def of(cls, piece_id: int, lost: frozenset[tuple[str, int, str]], message: str | None) -> WritingDeleted:
+        return cls(id=piece_id, lost=[LostQuota(key=k, semester=s, month=m or None) for k, s, m in sorted(lost)],
+                   message=message)
+
+
 class YearWriting(Out):
     year: str
     quotas: list[Quota]

@@ -4,8 +4,6 @@ their own: ``POST /api/v1/activities`` with a self-declared type plans one for t
 
 from __future__ import annotations
 
-from flask import Response
-
 from portal.api import typed_schemas
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
@@ -17,9 +15,11 @@ from portal.api.models_writing import (
     Piece,
     Quota,
     WritingCreate,
+    WritingDeleted,
     YearWriting,
 )
 from portal.api.openapi import operation
+from portal.messages import tr
 from portal.services import credits, forecast, overview, schools, writing
 from portal.timeutil import current_school_year, to_local, utcnow
 
@@ -82,15 +82,18 @@ def edit_my_writing(piece_id: int) -> Piece:
 
 
 @bp.delete("/me/writing/<int:piece_id>")
-@operation(204, None, "No content", tag="year", errors=(403, 409), finds=_mine)
-def delete_my_writing(piece_id: int) -> Response:
+@operation(200, WritingDeleted, "Deleted, and what it left short for good", tag="year", errors=(403, 409),
+           finds=_mine)
+def delete_my_writing(piece_id: int) -> WritingDeleted:
     """Delete a piece of the caller's own writing for good (its author)
 
-    The quotas follow at once. Another person's piece is 404; a year the district accepted (locked) is 409."""
+    The quotas follow at once. A piece of a month or semester that is over may leave a quota met then short for
+    good (nothing written now counts for it): allowed, and the answer names them (``lost``, ``message``). Another
+    person's piece is 404; a year the district accepted (locked) is 409."""
     ctx = school_context()
     who = ctx.actor(caller().user.id)
-    writing.delete_writing(ctx.school, writing.own_piece(ctx.school, piece_id, who), by=who)
-    return Response(status=204)
+    lost = writing.delete_writing(ctx.school, writing.own_piece(ctx.school, piece_id, who), by=who)
+    return WritingDeleted.of(piece_id, lost, tr(writing.loss_said(lost, "writing.deleted_lost")) if lost else None)
 
 
 @bp.get("/me/outlook")

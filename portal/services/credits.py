@@ -721,9 +721,11 @@ def _teacher_year_statement(
     return keep_compiled(union_all(*parts))
 
 
-def teacher_year(user: User, school: School, year: str) -> TeacherYear:
-    """One teacher's year: :func:`teacher_year_and_types` without the school's types."""
-    return _teacher_year(user, school, year, None)
+def teacher_year(user: User, school: School, year: str, leave_out: int | None = None) -> TeacherYear:
+    """One teacher's year: :func:`teacher_year_and_types` without the school's types.
+    ``leave_out``: as it would be without their own piece of writing of that id (what deleting
+    it would leave: ``writing.deletion_loses``)."""
+    return _teacher_year(user, school, year, None, leave_out)
 
 
 def teacher_year_and_types(user: User, school: School, year: str) -> tuple[TeacherYear, list[tuple[str, Any, bool]]]:
@@ -735,7 +737,8 @@ def teacher_year_and_types(user: User, school: School, year: str) -> tuple[Teach
     return _teacher_year(user, school, year, types), types
 
 
-def _teacher_year(user: User, school: School, year: str, school_types: list[tuple[str, Any, bool]] | None) -> TeacherYear:
+def _teacher_year(user: User, school: School, year: str, school_types: list[tuple[str, Any, bool]] | None,
+                  leave_out: int | None = None) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester, any exemption, the rules of
     a year the district accepted and the periods it accepted, read in a single UNION ALL query (the teacher's home page runs
     it on every visit). A teacher who joined after the district accepted the year, whom its kept
@@ -774,7 +777,9 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
         else:
             exemption = key
     rules = _rules_of(school, accepted)
-    if rules.note_least != least:  # an accepted year, submitted with another length of a note: read with it
+    if leave_out is not None:
+        writing = quotas.pieces_but_one(school.id, user.id, year, rules.note_least, school.timezone, leave_out)
+    elif rules.note_least != least:  # an accepted year, submitted with another length of a note: read with it
         writing = quotas.writing_of({school.id: (rules.note_least, school.timezone)}, year).get(
             (school.id, user.id), [])
     spans = stints.spans_on_staff({school.id: school.timezone}, [user.id]) if rules.per_month else {}

@@ -103,7 +103,7 @@ class Piece:
     month: int | None = None
 
 
-def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
+def _pieces_statement(counting: tuple[str, ...] | None = None, leave_out: bool = False) -> Select:
     """Writing pieces grouped by school, teacher, kind, semester and title. Of the schools
     ``school_ids`` (expanding), ``year`` and the bound ``writing_counts``
     (:func:`counts_towards_quotas`); with ``counting`` (:func:`pieces_of_one`), of one teacher
@@ -111,7 +111,8 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
     building it cost more than running it (the teacher home and the summary ask on every visit).
 
     ``note_least`` (bound): the school's ``reading_note_chars`` (:func:`note_least`); a reading
-    note shorter than it adds nothing to ``chars`` nor to ``counted`` (0: every note counts)."""
+    note shorter than it adds nothing to ``chars`` nor to ``counted`` (0: every note counts).
+    ``leave_out``: without the teacher's own piece ``leave_out`` (bound; :func:`pieces_but_one`)."""
     year: BindParameter[str] = bindparam("year")
     school: Callable[[Any], ColumnElement[bool]]
     if counting is None:
@@ -147,6 +148,8 @@ def _pieces_statement(counting: tuple[str, ...] | None = None) -> Select:
     if counting is not None:
         evidence = evidence.where(Evidence.user_id == bindparam("user_id"))
         own = own.where(OwnWriting.user_id == bindparam("user_id"))
+    if leave_out:
+        own = own.where(OwnWriting.id != bindparam("leave_out"))
     u = union_all(evidence, own).subquery()
     least: BindParameter[int] = bindparam("note_least", type_=Integer)
     note = u.c.kind == literal(READING_NOTES, String)
@@ -183,6 +186,20 @@ def pieces_of_one(counting: tuple[str, ...]) -> Select:
     (``credits.teacher_year``) reads it with the rest of the year, on every home page. Built
     once per set of states (they come from the installed types' code)."""
     return _pieces_statement(counting)
+
+
+@functools.cache
+def _pieces_but_one(counting: tuple[str, ...]) -> Select:
+    return _pieces_statement(counting, leave_out=True)
+
+
+def pieces_but_one(school_id: int, user_id: int, year: str, least: int, zone: str, piece_id: int) -> list[Piece]:
+    """One teacher's writing in one school and ``year`` as :func:`pieces_of_one` reads it, less
+    their own piece ``piece_id``: what the quotas would count were it deleted (``least``: the
+    characters a reading note needs, :func:`note_least`; ``zone``: the school's time zone)."""
+    params = {"school_id": school_id, "user_id": user_id, "year": year, "note_least": least, "leave_out": piece_id,
+              **month_params(year, zone)}
+    return [piece_of(rest) for _sid, _uid, *rest in read_rows(_pieces_but_one(tuple(counting_states())), params)]
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,6 +11,7 @@ make a year short)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -21,7 +22,7 @@ from portal import file_text, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import LostQuotas, Msg, msg
 from portal.models import OwnWriting, School, User
 from portal.security import MAX_ID, reorders
 from portal.services import access, credits, locks, quotas, teacher_years
@@ -188,27 +189,77 @@ def _require_no_month_filled_once_over(school: School, piece: OwnWriting, kind: 
         raise Invalid(msg("writing.refused"), {"kind" if kind != piece.kind else where: msg("writing.over_month")})
 
 
-def _held_once_over(school: School, piece: OwnWriting) -> frozenset[tuple[str, int, str]]:
-    """The writing quotas of the piece's teacher and year met today whose period is over — a
-    month whose notes are asked (:func:`quotas.months_asked`: each month done), a semester, the
-    year (:func:`period_over`) — when one the piece belongs to is: its month (the school asks
-    notes each month), its semester, its year. None when no such period is over (nothing of it is
-    read). Each as (key, semester, month)."""
-    today = to_local(utcnow(), school.timezone).date()
+#: A writing quota of a period that is over, met: (its key, its semester, the month "2026-10" of
+#: a monthly one, else ""), as :func:`year_texts.lost_text` names it.
+Held = tuple[str, int, str]
+
+
+def _one_over(school: School, piece: OwnWriting, today: date) -> bool:
+    """Whether a period the piece belongs to is over: its month (the school asks notes each
+    month, :func:`quotas.months_asked`), its semester, its year (:func:`period_over`)."""
     written = to_local(piece.created_at, school.timezone)
     month_over = bool(quotas.per_month(school.rule)) and written.month in dict(quotas.months_asked(piece.school_year,
                                                                                                     today))
-    if not month_over and not period_over(piece.semester, piece.school_year, today, ()):
-        return frozenset()
-    user = db.session.get_one(User, piece.user_id)
-    held: set[tuple[str, int, str]] = set()
-    for q in credits.teacher_year(user, school, piece.school_year).facts.quotas:
+    return month_over or period_over(piece.semester, piece.school_year, today, ())
+
+
+def _held(school: School, user: User, year: str, today: date, leave_out: int | None = None) -> frozenset[Held]:
+    """The teacher's writing quotas of ``year`` met today whose period is over — each month
+    asked done, a semester's or the year's quota met — (``leave_out``: as they would be without
+    that piece of theirs)."""
+    held: set[Held] = set()
+    for q in credits.teacher_year(user, school, year, leave_out).facts.quotas:
         if q.unit == "months":  # every month it asks is over: each one done
-            asked = quotas.months_asked(piece.school_year, today)
+            asked = quotas.months_asked(year, today)
             held.update((q.key, 0, name) for _m, name in asked if name not in q.short)
-        elif q.met and period_over(q.semester, piece.school_year, today, ()):
+        elif q.met and period_over(q.semester, year, today, ()):
             held.add((q.key, q.semester, ""))
     return frozenset(held)
+
+
+def _held_once_over(school: School, piece: OwnWriting) -> frozenset[Held]:
+    """The writing quotas of the piece's teacher and year met today whose period is over
+    (:func:`_held`), when one the piece belongs to is (:func:`_one_over`); none when no such
+    period is over (nothing of it is read)."""
+    today = to_local(utcnow(), school.timezone).date()
+    if not _one_over(school, piece, today):
+        return frozenset()
+    return _held(school, db.session.get_one(User, piece.user_id), piece.school_year, today)
+
+
+def deletion_loses(school: School, piece: OwnWriting) -> frozenset[Held]:
+    """The quotas of periods over that deleting the piece would leave short for good (nothing
+    written now can make them up): those met now (:func:`_held_once_over`) and not without it.
+    Deleting stays allowed; the page says this before, and the API's answer after."""
+    held = _held_once_over(school, piece)
+    if not held:
+        return frozenset()
+    today = to_local(utcnow(), school.timezone).date()
+    return held - _held(school, db.session.get_one(User, piece.user_id), piece.school_year, today, piece.id)
+
+
+def loss_said(lost: frozenset[Held], code: str = "writing.deletion_loses") -> Msg:
+    """What deleting leaves short for good, as the catalogue says it: before (``writing.deletion_loses``)
+    or after (``writing.deleted_lost``) the delete."""
+    return msg(code, lost=LostQuotas(tuple(sorted(lost))))
+
+
+def deletion_losses(school: School, user: User, year: str, pieces: list[OwnWriting]) -> dict[int, frozenset[Held]]:
+    """:func:`deletion_loses` of each of the teacher's ``pieces`` of ``year`` that would lose
+    something (the writing page, beside each delete): what is met is read once."""
+    today = to_local(utcnow(), school.timezone).date()
+    out: dict[int, frozenset[Held]] = {}
+    held: frozenset[Held] | None = None
+    for p in pieces:
+        if not _one_over(school, p, today):
+            continue
+        if held is None:
+            held = _held(school, user, year, today)
+        if not held:
+            break
+        if lost := held - _held(school, user, year, today, p.id):
+            out[p.id] = lost
+    return out
 
 
 def _require_still_held(school: School, piece: OwnWriting, held: frozenset[tuple[str, int, str]],
@@ -222,7 +273,8 @@ def _require_still_held(school: School, piece: OwnWriting, held: frozenset[tuple
     lost = held - _held_once_over(school, piece)
     if lost:
         kind, chars = was
-        raise Invalid(msg("writing.refused"), {"kind" if piece.kind != kind else where: msg("writing.over_less", n=chars)})
+        raise Invalid(msg("writing.refused"), {"kind" if piece.kind != kind else where: msg(
+            "writing.over_less", n=chars, lost=LostQuotas(tuple(sorted(lost))))})
 
 
 def _still_changes(s: Session, school: School, piece: OwnWriting, by: policy.Actor) -> None:
@@ -231,17 +283,21 @@ def _still_changes(s: Session, school: School, piece: OwnWriting, by: policy.Act
                          school_id=school.id)
 
 
-def delete_writing(school: School, piece: OwnWriting, *, by: policy.Actor) -> None:
+def delete_writing(school: School, piece: OwnWriting, *, by: policy.Actor) -> frozenset[Held]:
     """Delete a piece for good (see ``docs``: own writing is the teacher's material, not a
-    record of the school; what the district accepted is locked and cannot be deleted)."""
+    record of the school; what the district accepted is locked and cannot be deleted). Returns
+    the quotas of periods over it left short for good (:func:`deletion_loses`, read in the
+    write): allowed, and said."""
     policy.require(policy.may_change_own_writing(by, piece), "policy.own_writing_change")
     year, user_id = piece.school_year, piece.user_id
     with write_transaction() as s:
         _still_changes(s, school, piece, by)
         locks.require_unlocked(school.id, year, piece.semester)
+        lost = deletion_loses(school, piece)
         s.delete(piece)
         s.flush()
         teacher_years.refresh(school, year, [user_id])
+    return lost
 
 
 def writing_list(school: School, user_id: int, year: str) -> list[OwnWriting]:

@@ -78,11 +78,15 @@ def index():
     pieces = writing.writing_list(school, user.id, year)
     # why a piece counts nothing (a reading note shorter than the school asks), beside it
     uncounted = {p.id: tr(why) for p in pieces if (why := quotas.uncounted(ty.note_least, p.kind, p.char_count))}
+    locked = locks.is_locked(school.id, year)
+    # what deleting a piece of a period over would leave short for good, said before the delete
+    loses = {} if locked else {pid: tr(writing.loss_said(lost))
+                               for pid, lost in writing.deletion_losses(school, user, year, pieces).items()}
     return render_template(
         "home/writing.html", form=form, error=error, year=year, facts=ty.facts, status=ty.assessment.status,
-        pieces=pieces, uncounted=uncounted, kind_labels=KIND_LABELS, per_month=ty.note_per_month,
+        pieces=pieces, uncounted=uncounted, loses=loses, kind_labels=KIND_LABELS, per_month=ty.note_per_month,
         note_least=ty.note_least,
-        locked=locks.is_locked(school.id, year), takes_new=writing.takes_new_writing(school),
+        locked=locked, takes_new=writing.takes_new_writing(school),
         joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year,
         confirm_form=ConfirmForm(),
     ), status
@@ -126,10 +130,12 @@ def delete(piece_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        writing.delete_writing(school, piece, by=who)
+        lost = writing.delete_writing(school, piece, by=who)
     except Conflict as exc:
         db.session.rollback()
         flash(tr(exc), "danger")
     else:
         flash(_("The writing was deleted."), "success")
+        if lost:  # allowed, and said (the page said it before, beside the delete)
+            flash(tr(writing.loss_said(lost, "writing.deleted_lost")), "warning")
     return redirect(url_for("writing.index", year=year))

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import LostQuotas, msg
 from portal.models import OwnWriting, School, TeacherYearRow, User
 from portal.policy import Actor
 from portal.services import access, credits, submissions, teacher_years, tokens, users, writing
@@ -174,7 +174,8 @@ def test_a_correction_leaves_no_month_that_is_over_short(client, s1, staff, time
         with pytest.raises(Invalid) as refused:
             writing.edit_writing(s1, db.session.get_one(OwnWriting, october.id), kind, "《十月》", text, by=by)
         db.session.rollback()
-        assert refused.value.fields == {field: msg("writing.over_less", n=320)}
+        assert refused.value.fields == {field: msg("writing.over_less", n=320,
+                                                   lost=LostQuotas((("notes_monthly", 0, "2026-10"),)))}
         assert _rows(t1.id) == before
         assert _monthly_of(t1, s1).short == ()
     # the page says why and what to do, in Chinese and in English, and changes nothing either
@@ -225,7 +226,7 @@ def test_a_correction_leaves_no_semester_that_is_over_short(s1, staff, time_mach
         writing.edit_writing(s1, db.session.get_one(OwnWriting, book.id), "reading_notes", "《给教师的建议》",
                              prose(100, "书"), by=by)
     db.session.rollback()
-    assert refused.value.fields == {"text": msg("writing.over_less", n=320)}
+    assert refused.value.fields == {"text": msg("writing.over_less", n=320, lost=LostQuotas((("books", 1, ""),)))}
     assert _rows(t1.id) == before
     books = [q for q in credits.teacher_year(t1, s1, YEAR).facts.quotas if q.key == "books" and q.semester == 1]
     assert [q.met for q in books] == [True]
