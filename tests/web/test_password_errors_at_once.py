@@ -30,17 +30,20 @@ def _account(site) -> tuple:
                                         .where(User.username == "teacher1")).one())
 
 
+def _refused(c, lang: str, data: dict[str, str]) -> dict[str, list[str]]:
+    r = c.post(f"/password?lang={lang}", data=data)
+    assert r.status_code == 422
+    return _field_errors(r.get_data(as_text=True))
+
+
 def test_every_error_of_the_form_at_once_beside_its_field(site):
     c = site.test_client()
     login(c, "teacher1")
     before = _account(site)
-    r = c.post("/password?lang=zh", data={"current": "wrong-one", "password": "short", "confirm": "shorter"})
-    assert r.status_code == 422
-    errors = _field_errors(r.get_data(as_text=True))
+    errors = _refused(c, "zh", {"current": "wrong-one", "password": "short", "confirm": "shorter"})
     assert errors == {"current": ["当前密码不正确"], "password": ["至少 8 个字符"],
                       "confirm": ["两次输入的新密码不一致。"]}, errors
-    r = c.post("/password?lang=en", data={"current": "wrong-one", "password": "new-secret-9", "confirm": "other-secret"})
-    errors = _field_errors(r.get_data(as_text=True))
+    errors = _refused(c, "en", {"current": "wrong-one", "password": "new-secret-9", "confirm": "other-secret"})
     assert errors == {"current": ["the current password is wrong"], "password": [],
                       "confirm": ["The two new passwords differ."]}, errors
     assert _account(site) == before  # nothing written: the same password, every session still valid
@@ -51,9 +54,7 @@ def test_empty_fields_say_so_once_with_the_others(site):
     c = site.test_client()
     login(c, "teacher1")
     before = _account(site)
-    r = c.post("/password?lang=en", data={"current": "", "password": "short", "confirm": ""})
-    assert r.status_code == 422
-    errors = _field_errors(r.get_data(as_text=True))
+    errors = _refused(c, "en", {"current": "", "password": "short", "confirm": ""})
     assert errors["current"] == ["This field is required."] and errors["confirm"] == ["This field is required."]
     assert len(errors["password"]) == 1 and "8" in errors["password"][0], errors
     assert _account(site) == before
