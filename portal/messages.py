@@ -84,15 +84,16 @@ TEXTS: dict[str, Any] = {
         "please tell the system administrator."
     ),
     # -- the year submitted to the district, and its lock ----------------------------------------
+    # %(year)s: a SchoolYear said within the sentence ("the 2026–2027 school year", 2026—2027学年)
     "year.locked": _l(
-        "the school year %(year)s was accepted by the district and is locked; ask the district to reopen it"
+        "%(year)s was accepted by the district and is locked; ask the district to reopen it"
     ),
     "year.joined_after_acceptance": _l(
-        "the district accepted the school year %(year)s before this teacher joined the school: it is not "
+        "the district accepted %(year)s before this teacher joined the school: it is not "
         "their year here, and no certificate of its hours is issued"
     ),
     "year.joined_after_year": _l(
-        "this teacher was not on the school's staff when the school year %(year)s was over, and nothing of it is "
+        "this teacher was not on the school's staff when %(year)s was over, and nothing of it is "
         "recorded for them: it is not their year here, and no certificate of its hours is issued"
     ),
     "submission.not_found": _l("submission not found"),
@@ -1259,6 +1260,11 @@ class SchoolYear:
 
     def __str__(self) -> str:
         return school_year_text(self.year, within=self.within)
+
+    @classmethod
+    def said(cls, year: str) -> SchoolYear:
+        """The year as a sentence says it past its start: "the 2026–2027 school year", 2026—2027学年."""
+        return cls(year, within=True)
 
 
 def record_style(kind: str, status: str) -> str:

@@ -24,7 +24,17 @@ from portal.errors import Conflict
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import lang_code
-from portal.messages import KINDS, heading, in_lang, label, msg, reason_label, school_year_text, status_label
+from portal.messages import (
+    KINDS,
+    SchoolYear,
+    heading,
+    in_lang,
+    label,
+    msg,
+    reason_label,
+    school_year_text,
+    status_label,
+)
 from portal.models import Activity, School, User
 from portal.registry import registry
 from portal.reports import exports
@@ -241,9 +251,9 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     taken_at = verification.now()
     ty = credits.teacher_year(teacher, school, year)
     if ty.joined_after_acceptance:  # no certified 0 h of a year that was not theirs (the record page says so)
-        raise Conflict(msg("year.joined_after_acceptance", year=year), school_year=year)
+        raise Conflict(msg("year.joined_after_acceptance", year=SchoolYear.said(year)), school_year=year)
     if ty.joined_after_year:  # nor of a year they were not on the staff at its end (the record does not list it)
-        raise Conflict(msg("year.joined_after_year", year=year), school_year=year)
+        raise Conflict(msg("year.joined_after_year", year=SchoolYear.said(year)), school_year=year)
     entries = credits.entries_for(teacher.id, school.id, year)
     absences = credits.absences_for(teacher.id, school.id, year)
     content = {"title": teacher.display_name, "status": ty.assessment.status,

@@ -42,7 +42,7 @@ from portal.details_json import json_type_errors
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import MAX_HOURS, BadHours, fmt, length_text, most_hours_between, parse_hours
-from portal.messages import Joined, Msg, Semester, msg, shown
+from portal.messages import Joined, Msg, SchoolYear, Semester, msg, shown
 from portal.models import (
     Activity,
     CheckIn,
@@ -312,7 +312,7 @@ def _times(school: School, starts_at: Any, ends_at: Any) -> tuple[datetime | Non
     if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
         day = to_local(start, school.timezone).date()
         if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
-            fields["starts_at"] = msg("year.locked", year=school_year_of(day))
+            fields["starts_at"] = msg("year.locked", year=SchoolYear.said(school_year_of(day)))
     return start, end, fields
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.database import write_transaction
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import SchoolYear, msg
 from portal.models import Activity, CheckIn, Participation, School, User
 from portal.registry import registry
 from portal.security import derived_key, is_digits
@@ -128,7 +128,7 @@ def require_open(act: Activity, school: School, at: datetime) -> None:
     if not takes_checkin(registry().phase(act.type_key, act.state)):
         raise Conflict(msg("checkin.not_open_state"))
     if locks.is_locked(act.school_id, act.school_year, act.semester):
-        raise Conflict(msg("year.locked", year=act.school_year), school_year=act.school_year)
+        raise Conflict(msg("year.locked", year=SchoolYear.said(act.school_year)), school_year=act.school_year)
     opens, closes = window_times(act, school)
     if at < opens:
         raise Conflict(msg("checkin.not_open_yet", time=_local(opens, school)))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from portal.database import is_sqlite, one_bound_each
 from portal.errors import Conflict
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import SchoolYear, msg
 from portal.models import Activity, School, YearLock
 from portal.models.district import WHOLE_YEAR
 from portal.services.quotas import SEMESTERS
@@ -133,4 +133,4 @@ def require_unlocked(school_id: int, school_year: str, semester: int | None = No
     finishes a read transaction before the write begins."""
     hold(school_id)
     if is_locked(school_id, school_year, semester):
-        raise Conflict(msg("year.locked", year=school_year), school_year=school_year)
+        raise Conflict(msg("year.locked", year=SchoolYear.said(school_year)), school_year=school_year)

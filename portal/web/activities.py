@@ -26,7 +26,7 @@ from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, In
 from portal.extensions import db
 from portal.hours import fmt
 from portal.i18n import lang_code
-from portal.messages import Joined, role_labels, tr
+from portal.messages import Joined, SchoolYear, role_labels, tr
 from portal.messages import msg as coded
 from portal.models import DISTRICT_ROLES, Evidence, User
 from portal.once import KeptPer
@@ -440,7 +440,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         missing=missing or [],
         can_organize=can_organize and open_,
         sheet_link=can_organize and checkin.prints_sheet(phase),  # held: the signed sheet is filed, reprinted
-        year_locked=tr(coded("year.locked", year=act.school_year)) if locked else "",
+        year_locked=tr(coded("year.locked", year=SchoolYear.said(act.school_year))) if locked else "",
         started=activities.has_started(act),
         lines=_lines(act, people, would_get),
         hours_notice=hours_notice,
@@ -504,7 +504,7 @@ def _participants_page(act, school, error: str | None = None, chosen: dict[str, 
     return render_template(
         "activities/participants.html", act=act, reg=reg, people=people, error=error, changeable=changeable,
         closed=tr(coded("activity.frozen", state=activities.state_text(act))) if not open_ else "",
-        year_locked=tr(coded("year.locked", year=act.school_year)) if locked else "",
+        year_locked=tr(coded("year.locked", year=SchoolYear.said(act.school_year))) if locked else "",
         picker=picker.options(school.id, others) if changeable else [], chosen=chosen or {},
         roles=[(key, reg.decl.role_label(key, lang_code())) for key in reg.decl.roles], form=ConfirmForm(),
     ), status

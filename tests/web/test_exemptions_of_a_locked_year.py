@@ -25,8 +25,8 @@ def test_a_locked_years_exemptions_are_refused_beside_the_year(site, as_user):
         html = r.get_data(as_text=True)
         assert r.status_code == 422
         beside = html.split('id="ex-year"')[1].split('class="invalid-feedback">')[1]
-        assert beside.startswith(f"{year} 学年已由区里审核通过并锁定")
         heading = year.replace("-", "—") + "学年"  # the school year as the school writes it
+        assert beside.startswith(f"{heading}已由区里审核通过并锁定")
         assert f'<small class="text-muted">{heading}</small>' in html and 'data-testid="exemptions-locked"' in html
         if data["action"] == "set":
             assert 'value="病假"' in html  # what was typed is kept
