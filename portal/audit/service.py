@@ -20,7 +20,7 @@ from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import Msg, msg, role_labels, tr
+from portal.messages import Msg, SchoolYear, msg, role_labels, tr
 from portal.models import (
     Activity,
     CreditEntry,
@@ -254,7 +254,7 @@ def _staff_row(school: School, names: dict[int, str], change: StaffChange, perso
     elif change.what == "password":  # the line says a new one was given, never what it is
         before, after = "", msg("staff.password_given").render()
     elif change.what == "exemption":  # [year, reason] on each side, or nothing (staff_log.record_exemption)
-        before, after = (msg("staff.exemption", year=side[0], reason=side[1]).render() if side else ""
+        before, after = (msg("staff.exemption", year=SchoolYear(side[0]), reason=side[1]).render() if side else ""
                          for side in (change.before, change.after))
     elif change.what in ("char_count", "writing_count"):  # [its id, name, characters] (staff_log.record_count)
         said = "staff.char_count" if change.what == "char_count" else "staff.writing_count"

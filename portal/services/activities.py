@@ -355,7 +355,7 @@ def other_semester(start: datetime, end: datetime, zone: str) -> Msg | None:
     year, semester = school_year_of(first), semester_of(first)
     if (school_year_of(last), semester_of(last)) == (year, semester):
         return None
-    return msg("plan.other_semester", semester=Semester(semester), year=year,
+    return msg("plan.other_semester", semester=Semester(semester), year=SchoolYear.said(year),
                date=period_bounds(year, semester)[1].isoformat())
 
 

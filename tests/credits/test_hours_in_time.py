@@ -98,8 +98,8 @@ def test_an_activity_ending_in_another_semester_is_refused(s1, staff, start, end
         _plan(s1, staff, start, end, "2")
     assert err.value.fields["ends_at"].english.endswith(f"ends on {last_day}")
     assert "hours" not in err.value.fields
-    if last_day == "2027-01-31":  # the semester in words, as every page writes it
-        assert "2026-2027学年第一学期于 2027-01-31 结束" in err.value.fields["ends_at"].render("zh_Hans_CN")
+    if last_day == "2027-01-31":  # the semester and the year in words, as every page writes them
+        assert "2026—2027学年第一学期于 2027-01-31 结束" in err.value.fields["ends_at"].render("zh_Hans_CN")
 
 
 def test_an_activity_of_several_weeks_in_one_semester_is_planned(s1, staff):
@@ -353,7 +353,8 @@ def test_the_check_lists_stored_activities_outside_the_bounds_and_writes_nothing
         f"S1 activity {long_hours.id} '时长之内' (planned, 10 hours)",
         "  hours: at most 4 hours: the activity lasts 3 h 0 min, and an hour of training is at least a 45-minute lesson",
         f"S1 activity {next_term.id} '时长之内' (planned, 4 hours)",
-        "  ends_at: must be in the same semester as the start: the first semester of 2026-2027 ends on 2027-01-31",
+        "  ends_at: must be in the same semester as the start: the first semester of the 2026–2027 school year ends "
+        "on 2027-01-31",
         f"S1 activity {speaker.id} '时长之内' (planned, 600 hours)",
         "  hours: at most 499.5 hours: the role Speaker would be credited more than 999.5 hours, the most a record holds",
         "3 activities outside today's bounds on hours",
