@@ -25,8 +25,10 @@ from portal.registry import RegisteredType, registry
 from portal.services import activities, schools, transitions, users
 from portal.timeutil import (
     current_school_year,
+    parse_iso,
     school_year_after,
     school_year_of,
+    semester_of,
     to_local,
     utcnow,
     year_bounds,
@@ -328,6 +330,7 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
             registry().plugins.fail(reg.plugin, M_DEMO_TYPE, exc, key=key, error=describe(exc))
     codes = _demo_review_steps(school, reviewer)
     _demo_writing(school)
+    _last_months_note(school, now)
     # seed 004's reading note every month (每月必须记…读书笔记), one a month: teacher1's one note,
     # written today, fills no month that is over — the home and writing page name the short months
     schools.update_rules(school, {"reading_notes_per_month": 1}, by=policy.SYSTEM)
@@ -506,6 +509,32 @@ def _demo_writing(school: School) -> None:
     kind, title, paragraphs = DEMO_WORD_PAPER  # teacher2 wrote hers in Word: the file's words count
     writing.add_writing(school, _user("teacher2"), kind, title,
                         filename=f"{title}.docx", data=_word_file(paragraphs))
+
+
+#: teacher6's one reading note, written on the 10th of last month: that month is over and this note
+#: alone fills it, so the writing page says beside its delete that deleting it would leave the month
+#: short for good (``writing.deletion_loses``). None when last month is not of this school year.
+LAST_MONTHS_NOTE = ("reading_notes", "《静悄悄的革命》", (
+    "佐藤学在书中描写了许多日本中小学的课堂，最打动我的是他对“倾听”的强调。他认为，教室里最重要的不是热烈的发言，"
+    "而是彼此倾听的关系：教师要先听懂每一个孩子的话，再把这些话相互联结起来。回想自己的课堂，我常常急于得到正确答案，"
+    "学生一旦说错，就马上请下一位同学回答，那个孩子的想法就这样被略过了。书里说，说错的答案往往最值得全班一起琢磨，"
+    "因为它暴露了孩子真实的思考过程。上周的数学课上，我试着放慢节奏，请一个算错的学生讲讲他是怎么想的，"
+    "结果其他同学很快发现了问题所在，讨论也比平时深入得多。作者还提出，学习是与教材、与同伴、与自己的三重对话。"
+    "今后备课时，我想先设计好能引发对话的问题，再留出足够的安静时间，让每个孩子都有机会把想法说完整。"))
+
+
+def _last_months_note(school: School, now: datetime) -> None:
+    from portal.services import writing
+
+    teacher = _user(JOINED_THIS_YEAR)
+    today = to_local(now, school.timezone).date()
+    day = (today.replace(day=1) - timedelta(days=1)).replace(day=10)
+    if school_year_of(day) != school_year_of(today) or day <= year_bounds(school_year_of(today))[0]:
+        return  # September: last month is last year's (and before the teacher joined)
+    piece = writing.add_writing(school, teacher, *LAST_MONTHS_NOTE)
+    with write_transaction():  # written then (the rules' update that follows counts the teachers' rows again)
+        piece.created_at = parse_iso(f"{day.isoformat()}T16:00", school.timezone)
+        piece.semester = semester_of(day)
 
 
 #: teacher2's teaching essay, handed in as a Word file (``portal.file_text`` reads its words):

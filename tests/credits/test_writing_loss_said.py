@@ -110,3 +110,4 @@ def test_the_apis_delete_answer_carries_the_same_fact(client, s1, staff, time_ma
     assert r.get_json() == {"id": october, "lost": [{"key": "notes_monthly", "semester": 0, "month": "2026-10"}],
                             "message": "2026年10月的读书笔记已无法再达标：所属时段已结束，现在所写的内容无法补上。"}
     assert _monthly_of(t1, s1).short == ("2026-10",)
+
