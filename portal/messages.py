@@ -224,6 +224,8 @@ TEXTS: dict[str, Any] = {
     "plan.hours_above_length": _l(
         "at most %(n)s hours: the activity lasts %(length)s, and an hour of training is at least a 45-minute lesson"
     ),
+    "plan.year_over": _l("the school year %(year)s is over: an activity starts in this school year or the last one, "
+                         "from %(day)s"),
     "plan.other_semester": _l("must be in the same semester as the start: the %(semester)s of %(year)s ends on %(date)s"),
     "duration.hours_minutes": _l("%(h)s h %(m)s min"),
     "plan.hours_role_above_most": _l(

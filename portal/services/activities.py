@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -74,6 +74,7 @@ from portal.timeutil import (
     semester_of,
     to_local,
     utcnow,
+    year_bounds,
     zone_of,
 )
 from portal.type_declarations import TypeDeclarations
@@ -309,11 +310,28 @@ def _times(school: School, starts_at: Any, ends_at: Any) -> tuple[datetime | Non
         fields["ends_at"] = msg("plan.end_before_start")
     elif start and end and (other := other_semester(start, end, school.timezone)) is not None:
         fields["ends_at"] = other
-    if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
+    if start and "starts_at" not in fields:
         day = to_local(start, school.timezone).date()
-        if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
+        if not policy.may_date_in_year(school_year_of(day), school_year_now(school)):  # a year long over
+            fields["starts_at"] = msg("plan.year_over", year=school_year_of(day),
+                                      day=first_day_to_date(school).isoformat())
+        elif locks.is_locked(school.id, school_year_of(day), semester_of(day)):
+            # no new activity (nor roster) in a year the district accepted
             fields["starts_at"] = msg("year.locked", year=school_year_of(day))
     return start, end, fields
+
+
+def school_year_now(school: School) -> str:
+    """The school's year today, by its own calendar."""
+    return school_year_of(to_local(utcnow(), school.timezone).date())
+
+
+def first_day_to_date(school: School) -> date:
+    """The first day an activity of ``school`` may start on now, as the planning and moving
+    forms say under their start: the first day of the earliest school year
+    :func:`policy.first_year_to_date` leaves open (the district's acceptance of a period of it
+    refuses that period too: ``year.locked``)."""
+    return year_bounds(policy.first_year_to_date(school_year_now(school)))[0]
 
 
 def _line_year_error(line: SchoolPlanLine, start: datetime, zone: str) -> Msg | None:

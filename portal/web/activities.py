@@ -209,6 +209,7 @@ def new(type_key: str):
         chosen=chosen,
         other_errors=other_errors,
         plan_line=line,
+        first_day=activities.first_day_to_date(school),
     ), status
 
 
@@ -452,6 +453,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         handover_error=handover_error,
         confirm=ConfirmForm() if hand_to else None,  # the handover form's only
         times_form=times_form,
+        first_day=activities.first_day_to_date(school) if times_form else None,
         signup_refused=signup_refused,
         clash_lines=clash_lines,
     ), status
