@@ -109,6 +109,12 @@ def test_the_page_says_from_when_and_refuses(app, world):
     assert r.status_code == 422
     assert "2019-2020 学年已结束：活动只能安排在本学年或上一学年，最早从 2025-09-01 开始" in r.get_data(as_text=True)
     assert _rows() == before
+    # the form that moves an activity says the same under its start
+    act = f.plan(world.s1, world.staff["organizer"], "lecture", [(world.staff["t4"], "attendee")], {"topic": "改期"},
+                 start=datetime(2027, 3, 10, 14, 0))
+    db.session.commit()
+    shown = c.get(f"/activities/{act.id}").get_data(as_text=True)
+    assert 'data-testid="reschedule-form"' in shown and "最早可选 2025-09-01" in shown
 
 
 def test_the_last_year_accepted_refuses_as_locked(world):
