@@ -40,7 +40,7 @@ from portal.services import announcements, credits, districts, moves, school_pla
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
-from portal.timeutil import current_school_year, default_zone
+from portal.timeutil import current_school_year, default_zone, utcnow
 from portal.web.export_jobs import long_export
 from portal.web.helpers import type_name
 from workflows import submission as submission_steps
@@ -395,7 +395,7 @@ def move():
                 return redirect(url_for("district.move"), 303)
     return render_template("district/move.html", typed=typed, errors=errors, move=checked,
                            teachers=moves.teachers_of(district_id), schools=schools.all_schools(district_id),
-                           ahead=moves.MOVE_AHEAD_DAYS), status
+                           ahead=moves.MOVE_AHEAD_DAYS, future=checked is not None and checked.at > utcnow()), status
 
 
 # -- the dashboard and the export of what the schools submitted -----------------------------------

@@ -168,3 +168,17 @@ def test_the_operator_moves_at_the_command_line(app, today):
     line = db.session.execute(select(StaffChange).where(StaffChange.school_id == world.s2.id,
                                                          StaffChange.user_id == t1.id)).scalar_one()
     assert line.changed_by is None and line.after == ["teacher"]  # by the command line
+
+
+def test_a_move_dated_ahead_says_so_and_leaves_the_old_schools_days_until_then(app, today):
+    world, t1 = today, today.staff["t1"]
+    page = login(app.test_client(), world.admin1)
+    checked = page.post("/district/move?lang=zh_Hans_CN", data=_form(world, day="2026-12-20"))
+    assert checked.status_code == 200 and 'data-testid="move-future"' in checked.get_data(as_text=True)
+    assert "调动日期尚未到" in checked.get_data(as_text=True)
+    past = page.post("/district/move", data=_form(world, day="2026-12-01")).get_data(as_text=True)
+    assert 'data-testid="move-confirm"' in past and 'data-testid="move-future"' not in past
+    assert page.post("/district/move", data=_form(world, day="2026-12-20", confirm="1")).status_code == 303
+    db.session.expire_all()
+    assert not stints.away_at(world.s1.id, [t1.id], datetime(2026, 12, 18, 6, 0))  # S1's until then
+    assert stints.away_at(world.s1.id, [t1.id], datetime(2026, 12, 21, 6, 0)) == {t1.id}
