@@ -348,6 +348,21 @@ def may_administer_district(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN)
 
 
+def may_move_teacher(actor: Actor) -> bool:
+    """Move a teacher from one school of the district to another, from a day
+    (``moves.move_teacher``): the district admin, whose schools both are (the service scopes
+    it). Not a school admin, even of the school the teacher arrives at: the move ends their roles
+    at the school they leave, whose staff is another admin's, and it decides at which school each
+    of their years is judged — a decision above both schools."""
+    return actor.has(DISTRICT_ADMIN)
+
+
+def may_move_teacher_of(actor: Actor, teacher_id: int) -> bool:
+    """Move this teacher: the district admin, never themselves (where their hours are judged is
+    someone else's call, :func:`decides_own`)."""
+    return may_move_teacher(actor) and not decides_own(actor, [teacher_id])
+
+
 def may_announce_deadlines(actor: Actor) -> bool:
     """Announce, change or withdraw a deadline for the district's schools (the district admin,
     in their own district: the services scope it)."""

@@ -138,6 +138,18 @@ def _places(people: list[ParticipantInput]) -> dict[int, int]:
     return {p.user_id: i + 1 for i, p in enumerate(people)}
 
 
+def away_refusals(school_id: int, user_ids: list[int], at: datetime) -> list[Msg]:
+    """Why each of ``user_ids`` may not be put on the list of an activity of the school starting
+    ``at``: off its teaching staff then (:func:`stints.away_at`: it is not theirs, as attendance
+    and evidence say), named in pinyin order; empty when everyone may. Asked when planning and
+    when adding people later alike; the pickers ask the same rule to show them unchosable."""
+    away = stints.away_at(school_id, user_ids, at)
+    if not away:
+        return []
+    names = by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)
+    return [msg("participants.away", name=n) for n in names]
+
+
 def _members(school_id: int, user_ids: list[int]) -> set[int]:
     if not user_ids:
         return set()
@@ -218,6 +230,9 @@ def plan_activity(
         strangers = [p.user_id for p in people if p.user_id not in members]
         if strangers:
             fields["participants"] = access.not_members(school.id, strangers, _places(people))
+        elif start is not None and not declared and (
+                away := away_refusals(school.id, [p.user_id for p in people], start)):
+            fields["participants"] = away  # as adding them later is refused (set_participants)
     owner_id = organizer_id or organizer.id
     if owner_id != organizer.id and not _members(school.id, [owner_id]):
         fields["organizer_id"] = msg("plan.organizer_not_member")
@@ -592,9 +607,8 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
         raise Invalid(msg("participants.invalid"),
                       {"participants": access.not_members(act.school_id, strangers, _places(people))})
     on_list = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
-    if away := stints.away_at(act.school_id, [p.user_id for p in people if p.user_id not in on_list], act.starts_at):
-        names = by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)
-        raise Invalid(msg("participants.invalid"), {"participants": [msg("participants.away", name=n) for n in names]})
+    if away := away_refusals(act.school_id, [p.user_id for p in people if p.user_id not in on_list], act.starts_at):
+        raise Invalid(msg("participants.invalid"), {"participants": away})
     added: list[int] = []
     with write_transaction() as s:
         _still_organizer(s, act, by)
