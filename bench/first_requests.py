@@ -11,7 +11,7 @@ with the page cache off (every request renders its page), then asks each page of
 the median over the runs of each tree: the thread CPU of the first and the second request, the
 templates Jinja compiled from source during the first (``Environment.compile`` calls) and the CPU
 spent loading templates in it (``BaseLoader.load``: compiled or read from a bytecode cache); and
-the worker's start (build + settle). ``--fresh-instance`` gives every run an empty instance folder
+the worker's start (build + settle) and its resident memory then. ``--fresh-instance`` gives every run an empty instance folder
 (no template bytecode kept from an earlier run); otherwise the runs of a tree share one, as the
 workers of a deployment do. The data is ``bench/profile_pages.py``'s (built there on first use).
 """
@@ -61,9 +61,12 @@ def settle(app, *a, **k):
 portal.settle_for_serving = settle
 from bench.wsgi_bench import app  # as a gunicorn worker imports it
 started = time.thread_time()
+with open("/proc/self/statm") as statm:
+    rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 from bench.run import client_of, find_targets
 targets = find_targets(app)
-out = {"build": started - t0 - settled[0][0], "settle": settled[0][0], "settle_compiles": settled[0][1], "pages": {}}
+out = {"build": started - t0 - settled[0][0], "settle": settled[0][0], "settle_compiles": settled[0][1], "rss": rss,
+       "pages": {}}
 for page in pages:
     who, url = targets.url(page)
     client = client_of(app, who)
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{tree} — {len(runs)} processes, medians (thread CPU, ms)")
         print(f"  worker start: build {1000 * median(r['build'] for r in runs):.0f}, settle "
               f"{1000 * median(r['settle'] for r in runs):.0f} ({median(r['settle_compiles'] for r in runs):.0f} "
-              f"templates compiled from source)")
+              f"templates compiled from source); resident {median(r['rss'] for r in runs):.1f} MiB once started")
         print(f"  {'page':<20} {'first':>7} {'second':>7} {'compiled':>9} {'loading':>8}")
         firsts = seconds = 0.0
         for page in PAGES:
