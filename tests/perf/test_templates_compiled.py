@@ -109,19 +109,26 @@ def test_another_build_never_reads_the_files_and_they_are_removed(make_app):
     assert all(p.name.startswith(cache.fingerprint) for p in folder.glob("*.cache"))
 
 
-def test_an_unwritable_folder_leaves_them_compiled_in_memory(make_app, caplog):
+def test_a_folder_that_cannot_be_made_leaves_them_compiled_in_memory(make_app, caplog):
     app = make_app()
-    folder = Path(app.instance_path) / "templates-compiled"
-    folder.mkdir(parents=True)
-    folder.chmod(0o500)
-    try:
-        if os.access(folder, os.W_OK):  # root writes anyway: nothing to see
-            return
-        assert compile_templates(app) == len(app.jinja_env.list_templates())
-    finally:
-        folder.chmod(0o700)
-    assert list(folder.iterdir()) == []
-    assert sum("are not kept in" in r.getMessage() for r in caplog.records) == 1  # said once, not per template
+    blocked = Path(app.instance_path) / "templates-compiled"
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("a file where the folder would be")  # fails as a read-only folder would, root or not
+    compiled = _count_compiles(app)
+    assert compile_templates(app) == len(app.jinja_env.list_templates()) == len(compiled)
+    assert not isinstance(app.jinja_env.bytecode_cache, TemplateBytecode)
+    assert sum("are not kept in" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_files_that_cannot_be_written_are_said_once_and_the_templates_still_load(make_app, tmp_path):
+    app = make_app()
+    said: list[str] = []
+    app.jinja_env.bytecode_cache = TemplateBytecode(str(tmp_path / "gone"), "f" * 16, said.append)  # no such folder
+    names = app.jinja_env.list_templates()[:5]
+    for name in names:
+        assert app.jinja_env.get_template(name).name == name
+    assert len(said) == 1 and "are not kept in" in said[0]
+    assert not (tmp_path / "gone").exists()
 
 
 def test_building_an_app_compiles_nothing_ahead(make_app):
