@@ -19,4 +19,6 @@ if app.config.get("PRODUCTION") and click.get_current_context(silent=True) is No
     if pending := pending_migrations(app):
         refuse(f"the database has not run {len(pending)} migration(s) of this release ({', '.join(pending[:3])}"
                f"{', …' if len(pending) > 3 else ''}): run 'flask --app wsgi db upgrade' first")
-settle_for_serving(app)  # the built app out of the collector's full collections; GC_THRESHOLD applied
+# the templates compiled (not for a ``flask --app wsgi`` command), the built app out of the collector's
+# full collections, GC_THRESHOLD applied
+settle_for_serving(app, templates=click.get_current_context(silent=True) is None)
