@@ -58,7 +58,8 @@ def stop(master: subprocess.Popen[bytes]) -> None:
 
 
 def answers(port: int) -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/favicon.svg", timeout=10) as r:
+    # a worker loads the app before its first answer: slow on a busy machine
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/favicon.svg", timeout=60) as r:
         return r.status
 
 
