@@ -267,9 +267,17 @@ def schema_missing(exc: BaseException) -> bool:
 def pending_migrations(app: Flask) -> list[str]:
     """The migrations (revision ids, oldest first) the code has and the database has not run:
     ``flask db upgrade`` not run since the code was upgraded. Empty when the database is at the
-    code's heads, or at a revision this code does not know (a newer release's: not behind)."""
+    code's heads, or at a revision this code does not know (:func:`migration_state`)."""
+    return migration_state(app)[0]
+
+
+def migration_state(app: Flask) -> tuple[list[str], list[str]]:
+    """(the migrations the database has not run, oldest first; the revisions the database is at
+    that this code does not know — a newer release upgraded it, and this older code was put back
+    without the backup made before: README, Upgrading). Either is empty when there is none."""
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
     with app.app_context():
@@ -279,9 +287,22 @@ def pending_migrations(app: Flask) -> list[str]:
                 current = MigrationContext.configure(conn).get_current_heads()
         finally:
             db.engine.dispose()  # nothing opened here is handed on to a forked worker
+        unknown = [rev for rev in current if not _known(script, rev)]
+        if unknown:
+            return [], unknown
         try:
             applied = {r.revision for r in script.iterate_revisions(current, "base")} if current else set()
-        except CommandError:
-            return []
+        except (CommandError, RevisionError):
+            return [], []
         every = [r.revision for r in script.walk_revisions("base", "heads")]
-    return [rev for rev in reversed(every) if rev not in applied]
+    return [rev for rev in reversed(every) if rev not in applied], []
+
+
+def _known(script: Any, revision: str) -> bool:
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        return script.get_revision(revision) is not None
+    except (CommandError, RevisionError):  # "Can't locate revision identified by …"
+        return False

@@ -107,3 +107,38 @@ def test_the_servers_instance_folder_is_the_apps(tmp_path, monkeypatch, given):
                           check=True).stdout.strip() == "[]"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
     assert Path(settings["control_socket"]).parent == Path(app.instance_path)
+
+
+def test_production_refuses_a_database_a_newer_release_upgraded(app, tmp_path):
+    """Rolled back to this code without the backup made before upgrading: the database is at a
+    revision this code does not know. The production start says so in one line per worker and
+    stops (status 4), the database untouched. Before, every worker died with alembic's traceback
+    ("Can't locate revision", "Worker failed to boot", status 3): ``pending_migrations`` meant to
+    answer "nothing pending" there, but caught only one of the two errors alembic raises for it."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from portal.database import migration_state, pending_migrations
+    from portal.extensions import db
+
+    newer = "f0e1d2c3b4a5"  # a later release's migration, on top of the core's last
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    core = next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
+    db.session.execute(text("UPDATE alembic_version SET version_num = :n WHERE version_num = :o"),
+                       {"n": newer, "o": core})
+    db.session.commit()
+    db.session.remove()
+    before = sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    assert migration_state(app) == ([], [newer]) and pending_migrations(app) == []
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
+    env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
+               YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               TMPDIR=str(tmp_path))
+    run = subprocess.run([str(GUNICORN), "--workers", "2", "--bind", "127.0.0.1:0", "wsgi:app"],
+                         cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 4 and "App failed to load" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors and all(f"upgraded by a newer release (revision {newer}" in line and "restore the backup" in line
+                          for line in errors), run.stderr
+    db.session.remove()
+    assert sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars()) == before
