@@ -9,8 +9,9 @@ since 0.14; CTFd #637, gunicorn #2186). With two or more workers that happened o
 So the first worker to refuse leaves with 4, and every other one says its line and waits for the
 master's SIGTERM, which ends it without a status the master would raise for; one the master has
 told to stop already (gunicorn's own handler noted the SIGTERM while it loaded) just leaves.
-Which worker was first a marker file says, named after the master; the master removes it as it
-stops (``on_exit`` in ``gunicorn.conf.py``), and a later refusal those of masters gone otherwise.
+A marker file named after the master says which worker was first. The master removes it as it
+stops (``on_exit`` in ``gunicorn.conf.py``); a later refusal removes any left by masters that are
+gone (killed, or started without that file).
 """
 
 import os

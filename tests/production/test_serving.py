@@ -142,3 +142,25 @@ def test_production_refuses_a_database_a_newer_release_upgraded(app, tmp_path):
                           for line in errors), run.stderr
     db.session.remove()
     assert sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars()) == before
+
+
+def test_an_instance_folder_that_cannot_be_made_is_said_in_one_line(tmp_path):
+    """YANXIU_INSTANCE_PATH under a file (a typo, a volume not mounted): gunicorn says so in one
+    line per worker and stops (status 4), and so does a command; nothing is made. Before, each
+    worker and the command ended in ``mkdir``'s traceback ("Worker failed to boot", status 3)."""
+    (tmp_path / "a-file").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
+    env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
+               YANXIU_INSTANCE_PATH=str(tmp_path / "a-file" / "instance"), TMPDIR=str(tmp_path),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", HOME=str(tmp_path / "home"))
+    run = subprocess.run([str(GUNICORN), "--workers", "2", "--bind", "127.0.0.1:0", "wsgi:app"],
+                         cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 4 and "App failed to load" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    said = "the instance folder '{}' (YANXIU_INSTANCE_PATH) cannot be made: Not a directory".format(
+        tmp_path / "a-file" / "instance")
+    errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors and all(said in line for line in errors), run.stderr
+    command = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "current"],
+                             cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=60)
+    assert command.returncode == 1 and command.stderr.strip() == f"Error: {said}", command.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no database, no marker left
