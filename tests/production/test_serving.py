@@ -164,3 +164,19 @@ def test_an_instance_folder_that_cannot_be_made_is_said_in_one_line(tmp_path):
                              cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=60)
     assert command.returncode == 1 and command.stderr.strip() == f"Error: {said}", command.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no database, no marker left
+
+
+def test_a_branch_unknown_here_is_not_a_newer_release(app):
+    """A plugin's branch the code does not know beside the code's own heads (the plugin removed
+    without ``flask db downgrade <branch>@base``, or one a later release brought): nothing pending,
+    nothing newer — the portal serves without that plugin's tables, as it would without the plugin.
+    Before, alembic's error ended the start in a traceback as for a newer release."""
+    from sqlalchemy import text
+
+    from portal.database import migration_state
+    from portal.extensions import db
+
+    db.session.execute(text("INSERT INTO alembic_version (version_num) VALUES ('zz01_removed_plugin')"))
+    db.session.commit()
+    db.session.remove()
+    assert migration_state(app) == ([], [])
