@@ -293,7 +293,7 @@ def migration_state(app: Flask) -> tuple[list[str], list[str]]:
         known = [rev for rev in current if _known(script, rev)]
         unknown = [rev for rev in current if rev not in known]
         try:
-            applied = {r.revision for r in script.iterate_revisions(known, "base")} if known else set()
+            applied = {r.revision for r in script.iterate_revisions(tuple(known), "base")} if known else set()
         except (CommandError, RevisionError):
             return [], []
         every = [r.revision for r in script.walk_revisions("base", "heads")]
