@@ -24,9 +24,10 @@ control_socket = str(instance_folder / "gunicorn.ctl")
 
 def on_exit(server: object) -> None:
     """The master stops: remove the marker its workers made if they refused to start."""
-    spec = importlib.util.spec_from_file_location("yanxiu_refused_start", _CHECKOUT / "portal" / "refused_start.py")
-    if spec is None or spec.loader is None:
-        return
+    source = _CHECKOUT / "portal" / "refused_start.py"
+    spec = importlib.util.spec_from_file_location("yanxiu_refused_start", source)
+    if spec is None or spec.loader is None or not source.is_file():
+        return  # nothing to remove here (the next refusal removes a marker whose master is gone)
     refused_start = importlib.util.module_from_spec(spec)  # stdlib only: without importing the portal
     spec.loader.exec_module(refused_start)
     refused_start.forget_marker(os.getpid())
