@@ -18,6 +18,7 @@ from portal.config import (
     DefaultConfig,
     InsecureConfiguration,
     check_database_url,
+    check_instance_folder,
     check_time_zones,
     check_upload_folder,
     from_environment,
@@ -90,7 +91,7 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
     app.config.update(from_environment())
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    check_instance_folder(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "yanxiu.db")
     check_database_url(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
