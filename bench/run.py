@@ -143,13 +143,19 @@ def open_store(data: Path, postgres: str | None) -> tuple[Store, Path]:
 
 
 def make_app(uri: str, instance: Path, cache: bool = True):
-    from bench.wsgi_bench import add_bench_routes
-    from portal import create_app
+    """The in-process app: the real app with the bench routes, settled for serving as a served
+    worker is (its objects frozen, ``GC_THRESHOLD`` applied) but with its templates compiled on
+    first use, as the pages' warm-up requests do. (Until round 45 this imported
+    ``bench.wsgi_bench``, which built and settled a second app of its own on import.)"""
+    from bench.routes import add_bench_routes
+    from portal import create_app, settle_for_serving
 
     config = {"SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False}
     if not cache:
         config["CACHE_TYPE"] = "NullCache"
-    return add_bench_routes(create_app(config))
+    app = add_bench_routes(create_app(config))
+    settle_for_serving(app, templates=False)
+    return app
 
 
 def build_database(store: Store, name: str, schools: int, teachers: int, years: int, instance: Path) -> dict:

@@ -18,6 +18,7 @@ from portal.config import (
     DefaultConfig,
     InsecureConfiguration,
     check_database_url,
+    check_instance_folder,
     check_time_zones,
     check_upload_folder,
     from_environment,
@@ -30,9 +31,16 @@ from portal.url_rules import SharedBuilderRule
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
-def settle_for_serving(app: Flask) -> None:
-    """Called by a server's entry module (``wsgi.py``, the bench's) once its app is built: the
-    objects made so far — the app, its plugins and workflows, SQLAlchemy's mappers and tables,
+def settle_for_serving(app: Flask, templates: bool = True) -> None:
+    """Called by a server's entry module (``wsgi.py``, the bench's) once its app is built.
+
+    First, with ``templates``, every template is compiled into the app's Jinja environment
+    (:func:`portal.jinja_env.compile_templates`, through a bytecode cache in the instance
+    folder): without it each worker's first visit to a page compiled that page's templates, two
+    thirds of that request's CPU (BENCHMARKS.md, round 45). ``wsgi.py`` leaves it out when a
+    ``flask`` command imports it.
+
+    Then the objects made so far — the app, its plugins and workflows, SQLAlchemy's mappers and tables,
     the modules, some 400,000 that live as long as the process — leave the garbage collector's
     generations (``gc.freeze``, after a collection of what is garbage already), so its full
     collections no longer walk them. On the bench's review queue (in process, page cache off) a
@@ -48,6 +56,10 @@ def settle_for_serving(app: Flask) -> None:
     them: memory stays flat (BENCHMARKS.md, round 44).
 
     Never in ``create_app``: tests and commands build many apps."""
+    if templates:
+        from portal.jinja_env import compile_templates
+
+        compile_templates(app)
     gc.collect()
     gc.freeze()
     if threshold := app.config.get("GC_THRESHOLD"):
@@ -79,7 +91,7 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
     app.config.update(from_environment())
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    check_instance_folder(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "yanxiu.db")
     check_database_url(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)

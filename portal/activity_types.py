@@ -398,7 +398,10 @@ class ActivityType:
         return {}
 
     def workflow(self) -> WorkflowExtension:
-        """Guards, extra states and transitions this type adds to the core workflow."""
+        """Guards, extra states and transitions this type adds to the core workflow. A guard
+        answers a list of what is missing, each a ``Text(zh, en)`` or a string of the plugin's
+        own catalogue; any other ``str`` is shown as written, in every language (and reported
+        when a Chinese page shows one with no Chinese: docs/plugins.md §3 *Guards*)."""
         return WorkflowExtension()
 
     def required_evidence_for(self, role: str, settings: dict[str, Any]) -> dict[str, int]:

@@ -215,6 +215,17 @@ def from_environment() -> dict[str, Any]:
     return out
 
 
+def check_instance_folder(folder: str) -> None:
+    """The instance folder (``YANXIU_INSTANCE_PATH``; ``instance`` in the checkout by default) is
+    made now, or the start stops naming it: it holds the SQLite database, the job queue, the page
+    cache, exports and gunicorn's control socket. One that could not be made was a traceback from
+    every command and every gunicorn worker ("Worker failed to boot")."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadConfiguration(f"the instance folder {folder!r} (YANXIU_INSTANCE_PATH) cannot be made: {exc.strerror}") from None
+
+
 def check_upload_folder(folder: str | None) -> None:
     """An upload folder set (``YANXIU_UPLOAD_FOLDER``) is made now (``0700``, as evidence files
     are the portal's alone) and must be writable, or the start stops: it was the first teacher's

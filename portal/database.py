@@ -267,9 +267,20 @@ def schema_missing(exc: BaseException) -> bool:
 def pending_migrations(app: Flask) -> list[str]:
     """The migrations (revision ids, oldest first) the code has and the database has not run:
     ``flask db upgrade`` not run since the code was upgraded. Empty when the database is at the
-    code's heads, or at a revision this code does not know (a newer release's: not behind)."""
+    code's heads, or at a revision this code does not know (:func:`migration_state`)."""
+    return migration_state(app)[0]
+
+
+def migration_state(app: Flask) -> tuple[list[str], list[str]]:
+    """(the migrations the database has not run, oldest first; the revisions the database is at
+    that this code does not know, past one it has — a newer release upgraded it and this older code
+    was put back without the backup made before: README, Upgrading). Either is empty when there is
+    none. A revision unknown here that starts a branch of its own (a plugin's, not installed here:
+    removed without ``flask db downgrade <branch>@base``, or new in a later release) is neither:
+    the code serves without that plugin's tables, as it would without the plugin."""
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
     with app.app_context():
@@ -279,9 +290,24 @@ def pending_migrations(app: Flask) -> list[str]:
                 current = MigrationContext.configure(conn).get_current_heads()
         finally:
             db.engine.dispose()  # nothing opened here is handed on to a forked worker
+        known = [rev for rev in current if _known(script, rev)]
+        unknown = [rev for rev in current if rev not in known]
         try:
-            applied = {r.revision for r in script.iterate_revisions(current, "base")} if current else set()
-        except CommandError:
-            return []
+            applied = {r.revision for r in script.iterate_revisions(tuple(known), "base")} if known else set()
+        except (CommandError, RevisionError):
+            return [], []
         every = [r.revision for r in script.walk_revisions("base", "heads")]
-    return [rev for rev in reversed(every) if rev not in applied]
+    pending = [rev for rev in reversed(every) if rev not in applied]
+    if unknown:  # a branch of the code's beyond its head (what seems not run is what replaced it), or none
+        return [], unknown if pending else []
+    return pending, []
+
+
+def _known(script: Any, revision: str) -> bool:
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        return script.get_revision(revision) is not None
+    except (CommandError, RevisionError):  # "Can't locate revision identified by …"
+        return False

@@ -9,7 +9,7 @@ reviewer, and a second district with a school of its own and its own reviewer (d
 tenants), which collects semesters: its school's first semester is submitted, its annual plan
 returned with a comment and, its deadline days away, its admin reminded. The talks are of
 the type that gathers most of the staff (``demo.gathering_types``; with the built-ins,
-lectures). Invented people."""
+lectures). A teacher of one of its schools moved to another (``MOVED``). Invented people."""
 
 from __future__ import annotations
 
@@ -195,6 +195,7 @@ def load_district_demo() -> None:
                                district_id=default.id)
             again = submissions.submit(school, year, by=admin)
             submissions.decide(again.id, True, "补录后数据完整，予以认定。", by=seat, district_id=default.id)
+    _moved_teacher(default.id, district_admin)
     # the second district collects semesters: its school's first semester waits for its reviewer
     other = districts.create_district("NANSHAN", "南山区", {"submission_period": "semester"})
     school, staff = _school(OTHER[0], OTHER[1], other.id, OTHER[2])
@@ -208,6 +209,25 @@ def load_district_demo() -> None:
     _plan_deadline_near(other, school)
     _moved_talk(school, staff)
     _decision_notifications()
+
+
+#: A teacher who moved from one school of the district to another (``moves.move_teacher``): the
+#: login, the school joined and how many days ago (after the talks of their old school they attended)
+MOVED = (login_of("EAST1", 2), "WEST1", 8)
+
+
+def _moved_teacher(district_id: int, district_admin: User | None) -> None:
+    """EAST1's teacher 唐俊杰 teaches at WEST1 since eight days ago, moved by the district admin:
+    both schools' staff logs say so, their talks at EAST1 stay theirs, WEST1 judges their year."""
+    from portal.services import moves
+
+    username, code, days_ago = MOVED
+    person, joins = users.by_username(username), access.school_by_code(code)
+    if person is None:
+        return
+    by = policy.Actor.of(district_admin.id, DISTRICT[2]) if district_admin else policy.SYSTEM
+    day = to_local(_start(days_ago), joins.timezone).date()
+    moves.move_teacher(person.id, joins.id, day, by=by, district_id=district_id)
 
 
 def _moved_talk(school: School, staff: list[User]) -> None:

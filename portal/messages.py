@@ -225,6 +225,8 @@ TEXTS: dict[str, Any] = {
     "plan.hours_above_length": _l(
         "at most %(n)s hours: the activity lasts %(length)s, and an hour of training is at least a 45-minute lesson"
     ),
+    "plan.year_over": _l("the school year %(year)s is over: an activity starts in this school year or the last one, "
+                         "from %(day)s"),
     "plan.other_semester": _l("must be in the same semester as the start: the %(semester)s of %(year)s ends on %(date)s"),
     "duration.hours_minutes": _l("%(h)s h %(m)s min"),
     "plan.hours_role_above_most": _l(
@@ -564,6 +566,22 @@ TEXTS: dict[str, Any] = {
     "text.nul": _l("must not contain NUL characters"),
     "details.unknown_field": _l("unknown field"),
     "enabled.invalid": _l("enabled must be true or false"),
+    # -- a teacher's move to another school of the district -------------------------------------
+    "policy.move_teacher": _l("only the district admin may move a teacher to another school"),
+    "policy.move_own": _l("you cannot move yourself to another school: another district admin must do it"),
+    "move.refused": _l("the teacher was not moved"),
+    "move.teacher": _l("choose a teacher of one of your district's schools"),
+    "move.teacher_several": _l("%(name)s teaches at several schools: name the school they leave"),
+    "move.school": _l("choose a school of your district"),
+    "move.same_school": _l("%(name)s already teaches at %(school)s: choose another school"),
+    "move.other_district": _l(
+        "%(school)s is in another district: a teacher moves only between schools of one district"),
+    "move.day": _l("enter the day of the move, e.g. 2026-12-01"),
+    "move.day_before_last": _l("must be later than %(day)s, when %(name)s last joined or left a school"),
+    "move.day_ahead": _l("at most %(n)s days ahead: %(day)s at the latest"),
+    "move.year_locked": _l(
+        "the district accepted %(school)s's school year %(year)s: a move dated in it or before it would change"
+        " the figures it accepted; the district reopens the year first"),
     # -- staff and roster ------------------------------------------------------------------------
     "staff.user_id": _l("user id must be an integer"),
     "staff.self": _l("you cannot deactivate yourself"),

@@ -123,6 +123,9 @@ M_FORM_UNDRAWN = N_("field '%(field)s' of the form of activity type '%(key)s' ra
                     "the step was refused and nothing changed")
 M_GUARD_RAISED = N_("guard %(guard)s of trigger '%(trigger)s' of type '%(key)s' raised %(error)s; "
                     "the step was refused and nothing changed")
+M_GUARD_PLAIN = N_("guard %(guard)s of trigger '%(trigger)s' of type '%(key)s' answered the plain text %(text)s, "
+                   "with no Chinese, on a Chinese page, which showed it as it is; answer Text(\"中文\", \"English\") "
+                   "or a string of the plugin's own catalogue")
 
 
 @dataclass

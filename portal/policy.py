@@ -29,6 +29,7 @@ from portal.models.user import (  # DISTRICT_REVIEWER: 进修学校 / 教师发�
     SCHOOL_ADMIN,
     TEACHER,
 )
+from portal.timeutil import school_year_after
 
 
 class _HasOrganizer(Protocol):
@@ -347,6 +348,21 @@ def may_administer_district(actor: Actor) -> bool:
     return actor.has(DISTRICT_ADMIN)
 
 
+def may_move_teacher(actor: Actor) -> bool:
+    """Move a teacher from one school of the district to another, from a day
+    (``moves.move_teacher``): the district admin, whose schools both are (the service scopes
+    it). Not a school admin, even of the school the teacher arrives at: the move ends their roles
+    at the school they leave, whose staff is another admin's, and it decides at which school each
+    of their years is judged — a decision above both schools."""
+    return actor.has(DISTRICT_ADMIN)
+
+
+def may_move_teacher_of(actor: Actor, teacher_id: int) -> bool:
+    """Move this teacher: the district admin, never themselves (where their hours are judged is
+    someone else's call, :func:`decides_own`)."""
+    return may_move_teacher(actor) and not decides_own(actor, [teacher_id])
+
+
 def may_announce_deadlines(actor: Actor) -> bool:
     """Announce, change or withdraw a deadline for the district's schools (the district admin,
     in their own district: the services scope it)."""
@@ -472,6 +488,25 @@ def may_plan_for_year(year: str, this_year: str) -> bool:
     (``this_year``, the school's year now) or one to come, never a past one: a past year is
     read-only history, its plan kept as it was. Years are ``2026-2027``: their order is the text's."""
     return year >= this_year
+
+
+def first_year_to_date(this_year: str) -> str:
+    """The earliest school year an activity may be dated in (planned, declared or moved to) when
+    the school's year now is ``this_year``: the year before it. Hours are entered while their
+    year is still open — the year under way, and the last one, which the school finishes and
+    submits in the autumn — and that last year closes for new activities the moment the district
+    accepts it (its lock, ``locks``, refuses them then). A year before the last was the record of
+    its time and never again written into: an activity dated 2019 would credit hours nobody can
+    check any more. A year to come may be planned in. No floor at the school's arrival in the
+    portal: a school that joins during a year still enters the last one, which the district
+    still awaits from it. Years are ``2026-2027``: their order is the text's."""
+    return school_year_after(this_year, -1)
+
+
+def may_date_in_year(year: str, this_year: str) -> bool:
+    """An activity may start in school year ``year`` (:func:`first_year_to_date`): asked by the
+    service that plans and moves activities, whose refusal the pages and the API show."""
+    return year >= first_year_to_date(this_year)
 
 
 def may_read_plan(actor: Actor, teacher_id: int) -> bool:

@@ -9,6 +9,9 @@ since 0.14; CTFd #637, gunicorn #2186). With two or more workers that happened o
 So the first worker to refuse leaves with 4, and every other one says its line and waits for the
 master's SIGTERM, which ends it without a status the master would raise for; one the master has
 told to stop already (gunicorn's own handler noted the SIGTERM while it loaded) just leaves.
+A marker file named after the master says which worker was first. The master removes it as it
+stops (``on_exit`` in ``gunicorn.conf.py``); a later refusal removes any left by masters that are
+gone (killed, or started without that file).
 """
 
 import os
@@ -21,6 +24,7 @@ from typing import NoReturn
 
 APP_LOAD_ERROR = 4  # gunicorn's Arbiter.APP_LOAD_ERROR: "App failed to load.", the master stops
 WAIT_FOR_MASTER = 10.0  # seconds; the master stops its workers within one of its loops (about 1 s)
+MARKER_PREFIX = "yanxiu-refused-start-"  # in the temporary folder, one per master whose workers refused
 
 
 def refuse(reason: str) -> NoReturn:
@@ -38,9 +42,8 @@ def _under_gunicorn_worker() -> bool:
 def _first_to_refuse() -> bool:
     """Whether no other worker of this master has refused: a marker file made atomically, named
     after the master's pid and start time (so a later master with the same pid is not misled)."""
-    folder = Path(tempfile.gettempdir())
-    _forget_gone_masters(folder)
-    marker = folder / f"yanxiu-refused-start-{_master_identity()}"
+    _forget_gone_masters()
+    marker = _marker(os.getppid())
     try:
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
@@ -50,21 +53,33 @@ def _first_to_refuse() -> bool:
     return True
 
 
-def _forget_gone_masters(folder: Path) -> None:
-    """Remove the markers of masters no longer running (each refused start leaves one)."""
-    for old in folder.glob("yanxiu-refused-start-*"):
-        pid = old.name.removeprefix("yanxiu-refused-start-").split("-")[0]
+def forget_marker(master: int) -> None:
+    """Remove the marker of the master ``master`` (gunicorn.conf.py's ``on_exit``, as it stops).
+
+    It stays in the temporary folder, not the instance folder: it must be writable whatever the
+    refusal is about (the setting at fault may be the instance folder itself, or a folder in it)."""
+    _marker(master).unlink(missing_ok=True)
+
+
+def _marker(master: int) -> Path:
+    return Path(tempfile.gettempdir()) / f"{MARKER_PREFIX}{_master_identity(master)}"
+
+
+def _forget_gone_masters() -> None:
+    """Remove the markers of masters no longer running (one stopped without ``on_exit``: killed, or
+    started with a gunicorn configuration of its own)."""
+    for old in Path(tempfile.gettempdir()).glob(f"{MARKER_PREFIX}*"):
+        pid = old.name.removeprefix(MARKER_PREFIX).split("-")[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
             old.unlink(missing_ok=True)
 
 
-def _master_identity() -> str:
-    parent = os.getppid()
+def _master_identity(master: int) -> str:
     try:  # field 22 of /proc/<pid>/stat, the process's start time in clock ticks (Linux)
-        started = Path(f"/proc/{parent}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        started = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
         started = "0"
-    return f"{parent}-{started}"
+    return f"{master}-{started}"
 
 
 def _wait_to_be_stopped() -> None:

@@ -21,6 +21,7 @@ from portal.plugin_loader import (
     M_BAD_WORKFLOW,
     M_DECLARATION,
     M_DUPLICATE,
+    M_GUARD_PLAIN,
     M_NOT_A_TYPE,
     M_PHASE,
     M_SAME_TYPE_NAME,
@@ -32,6 +33,7 @@ from portal.plugin_loader import (
     load_plugins,
     plain,
 )
+from portal.textcount import is_cjk
 from portal.type_declarations import TypeDeclarations, read_declarations, workflow_labels_fault
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, HANDED_OVER, HISTORY_ONLY, Phase, State, WorkflowDefinition
@@ -328,7 +330,7 @@ class TypeRegistry:
             definition = build_definition(extension, common_guards=core_guards(t, decl))
             if (problem := workflow_labels_fault(definition)) is not None:
                 raise TypeError(problem)
-            definition = replace(definition, guards={trigger: tuple(self._guarded(plugin_name, trigger, g) for g in gs)
+            definition = replace(definition, guards={trigger: tuple(self._guarded(plugin_name, key, trigger, g) for g in gs)
                                                      for trigger, gs in definition.guards.items()})
             engine = WorkflowEngine(definition)
         except Exception as exc:
@@ -349,17 +351,30 @@ class TypeRegistry:
                                            "other_state": same.name, "other": reg.decl.key}
         return RegisteredType(t, plugin_name, engine, decl)
 
-    def _guarded(self, plugin: str, trigger: str, guard: Guard) -> Guard:
+    def _guarded(self, plugin: str, key: str, trigger: str, guard: Guard) -> Guard:
         """``guard`` run inside :meth:`LoadedPlugins.running` (the core's guards too: they ask the
         type's ``required_evidence_for``); named as the guard is in its failure. What it answers
         is shown there too, each item made a plain text (:func:`plain`, in the request's
-        language): the refusal that lists them later runs none of the plugin's code."""
+        language): the refusal that lists them later runs none of the plugin's code.
+
+        The one convention of what a guard says (docs/plugins.md §3 *Guards*): each item a
+        ``Text("中文", "English")`` or a string of the plugin's own catalogue, rendered in the
+        viewer's language; any other plain ``str`` is shown as it is, in every language. One
+        with no Chinese in it on a Chinese page is reported with the plugin's name
+        (``M_GUARD_PLAIN``: the log, ``/admin/plugins``): the step is still refused with it,
+        as the guard asked."""
         name = getattr(guard, "__qualname__", repr(guard))
+
+        def shown(item: object) -> str:
+            text = plain(item)
+            if isinstance(item, str) and text.strip() and not any(map(is_cjk, text)) and _on_a_chinese_page():
+                self.plugins.fail(plugin, M_GUARD_PLAIN, guard=name, trigger=trigger, key=key, text=repr(text[:80]))
+            return text
 
         @wraps(guard)
         def run(ctx: TransitionContext) -> Sequence[object]:
             with self.plugins.running(plugin, f"{name} ({trigger})"):
-                return what_is_missing(guard(ctx), plain)
+                return what_is_missing(guard(ctx), shown)
 
         run.__qualname__ = name
         return run
@@ -378,6 +393,13 @@ _UNKNOWN = {
     "state": ("state.gone_name", "state.unknown_name"),
     "step": ("step.gone_name", "step.unknown_name"),
 }
+
+
+def _on_a_chinese_page() -> bool:
+    """A request whose reader reads Chinese (a page, or the API asked in Chinese)."""
+    from flask import has_request_context
+
+    return has_request_context() and _viewer_lang() == "zh"
 
 
 def _viewer_lang() -> str:

@@ -50,6 +50,7 @@ from sqlalchemy.engine import URL, make_url
 
 from portal import create_app
 from portal.extensions import db
+from portal.jinja_env import compiler_settings
 from portal.testing import OwnContextClient, base_config, share_compiled_statements, share_entry_points
 from tests.support import pg_reset
 
@@ -111,7 +112,7 @@ class SharedBytecode(BytecodeCache):
         self.store: dict[str, bytes] = {}
 
     def get_bucket(self, environment: Environment, name: str, filename: str | None, source: str) -> Bucket:
-        key = f"{self.get_cache_key(name, filename)}:{_compiler_settings(environment)}"
+        key = f"{self.get_cache_key(name, filename)}:{compiler_settings(environment)}"
         bucket = Bucket(environment, key, self.get_source_checksum(source))
         self.load_bytecode(bucket)
         return bucket
@@ -123,17 +124,6 @@ class SharedBytecode(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-def _compiler_settings(env: Environment) -> str:
-    def name(value: object) -> object:
-        return getattr(value, "__qualname__", value)
-
-    settings = (sorted(env.extensions), getattr(env, "newstyle_gettext", None), name(env.autoescape),
-                name(env.finalize), name(env.undefined), env.optimized, env.is_async, env.trim_blocks,
-                env.lstrip_blocks, env.keep_trailing_newline, env.line_statement_prefix, env.line_comment_prefix,
-                env.block_start_string, env.variable_start_string, env.comment_start_string)
-    return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
 
 
 BYTECODE = SharedBytecode()

@@ -25,7 +25,8 @@ from workflows.definition import (
     WorkflowDefinition,
 )
 
-# A guard returns what is still missing, each shown with str(): texts, or a plugin's zh/en Text.
+# A guard returns what is still missing, each shown with str(): a plugin's zh/en Text, or a text already in
+# the reader's language (its catalog's); any other str is shown as written, in every language (docs/plugins.md).
 Guard = Callable[[TransitionContext], Sequence[object]]
 
 

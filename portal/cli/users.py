@@ -9,7 +9,7 @@ from portal.cli.common import fail, refuse
 from portal.errors import DomainError, Invalid
 from portal.messages import msg
 from portal.models import DISTRICT_ROLES, ROLES
-from portal.services import access, districts, staff, users
+from portal.services import access, districts, moves, staff, users
 from portal.timeutil import BIRTH_YEARS, parse_day
 
 group = AppGroup("user", help="People and their roles.")
@@ -65,6 +65,31 @@ def set_password(username, password) -> None:
     except DomainError as exc:
         fail(exc)
     click.echo(f"new password set for {user.username} (id {user.id})")
+
+
+@group.command("move")
+@click.argument("username")
+@click.argument("school_code")
+@click.option("--on", "day", required=True, help="the first day at the new school, YYYY-MM-DD (at most "
+              f"{moves.MOVE_AHEAD_DAYS} days ahead, later than their last change of school)")
+@click.option("--from", "from_code", default=None, help="the school they leave (only for one who teaches at two)")
+def move(username, school_code, day, from_code) -> None:
+    """Move a teacher to another school of their district from a day: their roles at the school they
+    leave end, they teach at the new one; each school year is judged at its school, and the old
+    school's activities from the day on are no longer theirs. The district page does the same."""
+    user = users.by_username(username)
+    if user is None:
+        refuse("user.not_found")
+    try:
+        school = access.school_by_code(school_code)
+        leaves = access.school_by_code(from_code).id if from_code is not None else None
+        done = moves.move_teacher(user.id, school.id, day, by=policy.SYSTEM, district_id=None, from_school_id=leaves)
+    except DomainError as exc:
+        fail(exc)
+    click.echo(f"moved {user.username} from {done.leaves.code} to {done.joins.code} on {done.day.isoformat()}; "
+               f"{done.away} activities of {done.leaves.code} from then on are no longer theirs"
+               + (f" ({done.recorded} with hours recorded: `flask credits repair-away` reverses them)"
+                  if done.recorded else ""))
 
 
 def register(app: Flask) -> None:

@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -74,6 +74,7 @@ from portal.timeutil import (
     semester_of,
     to_local,
     utcnow,
+    year_bounds,
     zone_of,
 )
 from portal.type_declarations import TypeDeclarations
@@ -135,6 +136,18 @@ def _role_words(type_roles: dict) -> Joined:
 def _places(people: list[ParticipantInput]) -> dict[int, int]:
     """Each person's place in the list as sent (from 1; the list parsed without errors)."""
     return {p.user_id: i + 1 for i, p in enumerate(people)}
+
+
+def away_refusals(school_id: int, user_ids: list[int], at: datetime) -> list[Msg]:
+    """Why each of ``user_ids`` may not be put on the list of an activity of the school starting
+    ``at``: off its teaching staff then (:func:`stints.away_at`: it is not theirs, as attendance
+    and evidence say), named in pinyin order; empty when everyone may. Asked when planning and
+    when adding people later alike; the pickers ask the same rule to show them unchosable."""
+    away = stints.away_at(school_id, user_ids, at)
+    if not away:
+        return []
+    names = by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)
+    return [msg("participants.away", name=n) for n in names]
 
 
 def _members(school_id: int, user_ids: list[int]) -> set[int]:
@@ -217,6 +230,9 @@ def plan_activity(
         strangers = [p.user_id for p in people if p.user_id not in members]
         if strangers:
             fields["participants"] = access.not_members(school.id, strangers, _places(people))
+        elif start is not None and not declared and (
+                away := away_refusals(school.id, [p.user_id for p in people], start)):
+            fields["participants"] = away  # as adding them later is refused (set_participants)
     owner_id = organizer_id or organizer.id
     if owner_id != organizer.id and not _members(school.id, [owner_id]):
         fields["organizer_id"] = msg("plan.organizer_not_member")
@@ -309,11 +325,28 @@ def _times(school: School, starts_at: Any, ends_at: Any) -> tuple[datetime | Non
         fields["ends_at"] = msg("plan.end_before_start")
     elif start and end and (other := other_semester(start, end, school.timezone)) is not None:
         fields["ends_at"] = other
-    if start and "starts_at" not in fields:  # no new activity (nor roster) in a year the district accepted
+    if start and "starts_at" not in fields:
         day = to_local(start, school.timezone).date()
-        if locks.is_locked(school.id, school_year_of(day), semester_of(day)):
+        if not policy.may_date_in_year(school_year_of(day), school_year_now(school)):  # a year long over
+            fields["starts_at"] = msg("plan.year_over", year=school_year_of(day),
+                                      day=first_day_to_date(school).isoformat())
+        elif locks.is_locked(school.id, school_year_of(day), semester_of(day)):
+            # no new activity (nor roster) in a year the district accepted
             fields["starts_at"] = msg("year.locked", year=SchoolYear.said(school_year_of(day)))
     return start, end, fields
+
+
+def school_year_now(school: School) -> str:
+    """The school's year today, by its own calendar."""
+    return school_year_of(to_local(utcnow(), school.timezone).date())
+
+
+def first_day_to_date(school: School) -> date:
+    """The first day an activity of ``school`` may start on now, as the planning and moving
+    forms say under their start: the first day of the earliest school year
+    :func:`policy.first_year_to_date` leaves open (the district's acceptance of a period of it
+    refuses that period too: ``year.locked``)."""
+    return year_bounds(policy.first_year_to_date(school_year_now(school)))[0]
 
 
 def _line_year_error(line: SchoolPlanLine, start: datetime, zone: str) -> Msg | None:
@@ -574,9 +607,8 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
         raise Invalid(msg("participants.invalid"),
                       {"participants": access.not_members(act.school_id, strangers, _places(people))})
     on_list = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
-    if away := stints.away_at(act.school_id, [p.user_id for p in people if p.user_id not in on_list], act.starts_at):
-        names = by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)
-        raise Invalid(msg("participants.invalid"), {"participants": [msg("participants.away", name=n) for n in names]})
+    if away := away_refusals(act.school_id, [p.user_id for p in people if p.user_id not in on_list], act.starts_at):
+        raise Invalid(msg("participants.invalid"), {"participants": away})
     added: list[int] = []
     with write_transaction() as s:
         _still_organizer(s, act, by)

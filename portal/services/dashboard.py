@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, exists, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, union_all
 
 from portal.extensions import db
 from portal.models import School, SchoolYearTypeHours, YearLock, YearSubmission
@@ -34,6 +34,8 @@ ZERO = Decimal("0")
 class SchoolShare:
     school: School
     submission: YearSubmission | None  # the latest round of the year (None: not submitted)
+    #: none sent here: the latest round the school sent the district it left (``sent_before_joining``)
+    elsewhere: YearSubmission | None = None
 
     @property
     def shares(self) -> list[tuple[str, int]]:
@@ -57,23 +59,33 @@ class Dashboard:
     behind: list[school_plans.Behind]  # schools furthest behind their accepted plan, up to today
 
 
-def latest_rounds(district_id: int, year: str):
-    """The id of each school's latest submission of ``year`` (a subquery) — of a year the
-    district closed (``locks.closed_clause``), the submission whose acceptance closed it
+def latest_rounds(district_id: int, year: str, sent: ColumnElement[bool] | None = None):
+    """The id of each school's latest submission of ``year`` sent to the district (a subquery;
+    ``sent``: another choice of submissions, :func:`sent_before_joining`) — of a year closed
+    (``locks.closed_clause``), the submission whose acceptance closed it
     (``locks.closes_year``): the round whose figures and rules the closed year keeps, not the
     other semester's, sent later and accepted first."""
+    sent = YearSubmission.district_id == district_id if sent is None else sent
     closing = (
         select(YearLock.submission_id)
         .join(YearSubmission, YearSubmission.id == YearLock.submission_id)
-        .where(YearSubmission.district_id == district_id, YearLock.school_year == year, locks.closes_year(YearLock))
+        .where(sent, YearLock.school_year == year, locks.closes_year(YearLock))
     )
     latest = (
         select(func.max(YearSubmission.id))
-        .where(YearSubmission.district_id == district_id, YearSubmission.school_year == year,
-               ~locks.closed_clause(YearSubmission.school_id, year))
+        .where(sent, YearSubmission.school_year == year, ~locks.closed_clause(YearSubmission.school_id, year))
         .group_by(YearSubmission.school_id)
     )
     return union_all(closing, latest)
+
+
+def sent_before_joining(district_id: int) -> ColumnElement[bool]:
+    """SQL: a submission of a school in the district now, sent to another district — the one it
+    left (``districts.move_school``). The district reads it (``policy.sees_submission``) and
+    reopens it if accepted (``policy.decides_for_school``), though its figures are not the
+    district's own (its exports say the school sent it nothing)."""
+    return and_(YearSubmission.district_id != district_id,
+                YearSubmission.school_id.in_(select(School.id).where(School.district_id == district_id)))
 
 
 def schools_of_year(district_id: int, year: str) -> Select[School]:
@@ -96,17 +108,17 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
         page=page, per_page=per_page, error_out=False, count=True,
     )
     schools = list(pager.items)
-    latest = {}
+    latest: dict[int, YearSubmission] = {}
+    elsewhere: dict[int, YearSubmission] = {}
     if schools:
-        latest = {
-            s.school_id: s
-            for s in db.session.execute(
-                select(YearSubmission).where(
-                    YearSubmission.id.in_(latest_rounds(district_id, year)),
-                    YearSubmission.school_id.in_([s.id for s in schools]),
-                )
-            ).scalars()
-        }
+        for s in db.session.execute(  # one statement: the rounds sent here, and those sent before joining
+            select(YearSubmission).where(
+                or_(YearSubmission.id.in_(latest_rounds(district_id, year)),
+                    YearSubmission.id.in_(latest_rounds(district_id, year, sent_before_joining(district_id)))),
+                YearSubmission.school_id.in_([s.id for s in schools]),
+            )
+        ).scalars():
+            (latest if s.district_id == district_id else elsewhere)[s.school_id] = s
     # the queue's counts of the year (each semester a school sent, when the district collects
     # semesters), and the schools that sent nothing: one statement
     unsent = select(literal(NONE), func.count()).where(
@@ -129,5 +141,6 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     ]
     # the months begun by each school's calendar (its zone)
     behind = school_plans.behind_plan(district_id, year, now or utcnow(), BEHIND_SHOWN)
-    return Dashboard(year, [SchoolShare(s, latest.get(s.id)) for s in schools], pager.page, pager.pages or 1,
+    return Dashboard(year, [SchoolShare(s, latest.get(s.id), elsewhere.get(s.id)) for s in schools],
+                     pager.page, pager.pages or 1,
                      total, by_status, hours, behind)

@@ -57,7 +57,7 @@ from portal.services.ledger import (
     rule_ignores_identity,
 )
 from portal.services.snapshots import activity_snapshot
-from portal.services.stints import theirs
+from portal.services.stints import away_clause, theirs
 from portal.sorting import by_pinyin
 from portal.timeutil import utcnow
 from workflows.definition import Phase
@@ -152,21 +152,23 @@ def organizers(school_id: int) -> list[Row]:
     return by_pinyin(read_rows(_ORGANIZERS, {"school_id": school_id}).all(), lambda u: u.display_name)
 
 
+def _members_query(school_id: int):
+    return select(User).where(
+        User.active.is_(True),
+        User.id.in_(select(Membership.user_id).where(Membership.school_id == school_id, Membership.active.is_(True))),
+    ).order_by(User.id)
+
+
 def members(school_id: int) -> list[User]:
     """Active members of the school (anyone who may take part in an activity)."""
-    return by_pinyin(
-        db.session.execute(
-            select(User)
-            .where(
-                User.active.is_(True),
-                User.id.in_(
-                    select(Membership.user_id).where(Membership.school_id == school_id, Membership.active.is_(True))
-                ),
-            )
-            .order_by(User.id)
-        ).scalars(),
-        lambda u: u.display_name,
-    )
+    return by_pinyin(db.session.execute(_members_query(school_id)).scalars(), lambda u: u.display_name)
+
+
+def members_and_away(school_id: int, at: datetime) -> tuple[list[User], set[int]]:
+    """:func:`members`, and those of them off the school's teaching staff at ``at`` (the start of
+    an activity: ``stints.away_clause``, the rule that refuses them on its list), in one statement."""
+    rows = db.session.execute(_members_query(school_id).add_columns(away_clause(User.id, school_id, at))).all()
+    return by_pinyin([u for u, _away in rows], lambda u: u.display_name), {u.id for u, away in rows if away}
 
 
 def users_by_id(ids: set[int]) -> dict[int, User]:

@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Exists, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from portal import paging, policy
 from portal.database import write_transaction
@@ -213,16 +213,25 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor, at: datetime |
         raise NotFound(msg("user.not_found"))
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
-        staff_log.record(s, school.id, user_id, by, "roles", [r.role for r in held if r.active], [], at)
-        result = s.execute(
-            update(Membership)
-            .where(Membership.school_id == school.id, Membership.user_id == user_id, Membership.active.is_(True))
-            .values(active=False, until=at or utcnow())  # the years over by now stay theirs
-        )
-        tokens.revoke_all_in(s, user_id)
-        calendar_feeds.end_all_in(s, user_id)  # their feed addresses too: back later, they make new ones
-        signup.seats_left_by(s, school.id, user_id)  # the waiting list moves up into their seats
-        teacher_years.refresh_people(school.id, [user_id])  # gone from years where nothing of theirs counts
+        return end_roles(s, school.id, user_id, [r.role for r in held if r.active], by=by, at=at)
+
+
+def end_roles(s: Session, school_id: int, user_id: int, held: list[str], *, by: policy.Actor,
+              at: datetime | None = None) -> int:
+    """In the write ``s``: end the roles ``held`` today by the person in the school at ``at`` (by
+    default now), a line of its staff log, their tokens and calendar feeds revoked, their seats
+    given to the waiting list, their stored years renewed (:func:`deactivate`, and a teacher's move
+    to another school, ``moves.move_teacher``). Returns rows changed."""
+    staff_log.record(s, school_id, user_id, by, "roles", held, [], at)
+    result = s.execute(
+        update(Membership)
+        .where(Membership.school_id == school_id, Membership.user_id == user_id, Membership.active.is_(True))
+        .values(active=False, until=at or utcnow())  # the years over by now stay theirs
+    )
+    tokens.revoke_all_in(s, user_id)
+    calendar_feeds.end_all_in(s, user_id)  # their feed addresses too: back later, they make new ones
+    signup.seats_left_by(s, school_id, user_id)  # the waiting list moves up into their seats
+    teacher_years.refresh_people(school_id, [user_id])  # gone from years where nothing of theirs counts
     return cast(CursorResult, result).rowcount or 0  # an UPDATE's result
 
 

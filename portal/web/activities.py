@@ -4,6 +4,7 @@ triggers, attendance and evidence."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -44,11 +45,12 @@ from portal.services import (
     quotas,
     schools,
     signup,
+    stints,
     transitions,
 )
 from portal.services import credits as credit_service
 from portal.services.snapshots import activity_snapshot, context
-from portal.timeutil import first_day, iso_local_text, local_text, utcnow, zone_of
+from portal.timeutil import BadTime, first_day, iso_local_text, local_text, parse_iso, utcnow, zone_of
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.activity_table import activity_rows
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
@@ -112,17 +114,23 @@ def choose_type():
     return render_template("activities/choose_type.html", types=plannable_types(school.id))
 
 
-def _participant_input(school_id: int, members, roles, default_role: str) -> tuple[list[dict], dict[str, list[str]], list]:
+def _participant_input(school_id: int, members, roles, default_role: str,
+                       at: datetime | None = None) -> tuple[list[dict], dict[str, list[str]], list]:
     """The participants chosen on the form: per role of the type, one searchable list of
     "the whole school", groups and people (``people-<role>``: ``all``, ``g:<id>``, ``u:<id>``).
     Someone chosen for a special role (e.g. speaker) keeps it over the default role. The older
-    one-select-per-person fields ``role-<user id>`` are still read."""
+    one-select-per-person fields ``role-<user id>`` are still read. ``at``: the activity's start
+    (when known): "the whole school" and a group leave out who was off the staff then
+    (``stints.away_at``, as the picker shows them); one chosen by name is refused by the service."""
     chosen: dict[str, list[str]] = {role: request.form.getlist(f"people-{role}") for role in roles}
     picked: dict[int, str] = {}
     errors: list = []
     for role in sorted(roles, key=lambda r: r == default_role):  # the default role last
         ids, errs = groups.audience_ids(school_id, chosen[role])
         errors.extend(e for e in errs if e not in errors)  # a forged choice under two roles: said once
+        if at is not None and (away := stints.away_at(school_id, ids, at)):
+            named = {v for v in chosen[role] if v.startswith("u:")}
+            ids = [uid for uid in ids if uid not in away or f"u:{uid}" in named]
         for uid in ids:
             picked.setdefault(uid, role)
     for u in members:
@@ -149,7 +157,8 @@ def new(type_key: str):
     form = ActivityForm(data=_from_plan_line(line) if line and request.method == "GET" else None)
     # the type's form is its plugin's code: one that raises gives a notice, or refuses a submission
     details_form = plugin_form.build(reg, request.form if request.method == "POST" else None, DETAILS_PREFIX)
-    members = overview.members(school.id)
+    start = _typed_start(school, form)  # posted: who was off the staff then is shown unchosable
+    members, away = overview.members_and_away(school.id, start) if start is not None else (overview.members(school.id), set())
     chosen: dict[str, list[str]] = {}
     other_errors: list[str] = []
     status = 200
@@ -158,7 +167,7 @@ def new(type_key: str):
     if request.method == "POST":
         plugin_form.draw(reg, details_form, submitted=True)  # one the page could not show is refused
         people, chosen, audience_errors = _participant_input(
-            school.id, members, list(reg.decl.roles), reg.decl.default_role
+            school.id, members, list(reg.decl.roles), reg.decl.default_role, start
         )
         details = MultiDict(
             [(k[len(DETAILS_PREFIX):], v) for k, v in request.form.items(multi=True) if k.startswith(DETAILS_PREFIX)]
@@ -205,11 +214,24 @@ def new(type_key: str):
         reg=reg,
         form=form,
         details=plugin_form.draw(reg, details_form),
-        picker=picker.options(school.id, members),
+        picker=picker.options(school.id, members, away),
         chosen=chosen,
         other_errors=other_errors,
         plan_line=line,
+        first_day=activities.first_day_to_date(school),
     ), status
+
+
+def _typed_start(school, form: ActivityForm) -> datetime | None:
+    """The start typed on the planning form, if it reads as one (else the service says why)."""
+    if request.method != "POST" or not form.starts_at.data:
+        return None
+    try:
+        return parse_iso(iso_local_text(form.starts_at.data), school.timezone)
+    except BadTime:
+        return None
+
+
 
 
 def _id_or_text(raw: str) -> int | str:
@@ -452,6 +474,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         handover_error=handover_error,
         confirm=ConfirmForm() if hand_to else None,  # the handover form's only
         times_form=times_form,
+        first_day=activities.first_day_to_date(school) if times_form else None,
         signup_refused=signup_refused,
         clash_lines=clash_lines,
     ), status
@@ -500,12 +523,14 @@ def _participants_page(act, school, error: str | None = None, chosen: dict[str, 
     open_ = registry().phase(act.type_key, act.state).editable
     locked = locks.is_locked(act.school_id, act.school_year, act.semester)
     changeable = open_ and not locked
-    others = [u for u in overview.members(school.id) if u.id not in on_list] if changeable else []
+    members, away = overview.members_and_away(school.id, act.starts_at) if changeable else ([], set())
+    others = [u for u in members if u.id not in on_list]
     return render_template(
         "activities/participants.html", act=act, reg=reg, people=people, error=error, changeable=changeable,
         closed=tr(coded("activity.frozen", state=activities.state_text(act))) if not open_ else "",
         year_locked=tr(coded("year.locked", year=SchoolYear.said(act.school_year))) if locked else "",
-        picker=picker.options(school.id, others) if changeable else [], chosen=chosen or {},
+        picker=picker.options(school.id, others, away) if changeable else [],
+        chosen=chosen or {},
         roles=[(key, reg.decl.role_label(key, lang_code())) for key in reg.decl.roles], form=ConfirmForm(),
     ), status
 
@@ -541,7 +566,7 @@ def participants(activity_id: int):
     reg = schools.require_type(act.type_key)
     members = overview.members(school.id)
     people, chosen, audience_errors = _participant_input(school.id, members, list(reg.decl.roles),
-                                                         reg.decl.default_role)
+                                                         reg.decl.default_role, act.starts_at)
     on_list = {p.user_id for p, _u in activities.participants_with_users(act.id)}
     added = [p for p in people if p["user_id"] not in on_list]
 

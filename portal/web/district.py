@@ -36,11 +36,11 @@ from portal.registry import registry
 from portal.reports import district_exports
 from portal.reports.views import headings_lang
 from portal.school_rules import SCHOOL_RULES
-from portal.services import announcements, credits, districts, school_plans, schools, submissions
+from portal.services import announcements, credits, districts, moves, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
 from portal.services.activities import participants_with_users
-from portal.timeutil import current_school_year, default_zone
+from portal.timeutil import current_school_year, default_zone, utcnow
 from portal.web.export_jobs import long_export
 from portal.web.helpers import type_name
 from workflows import submission as submission_steps
@@ -356,6 +356,46 @@ def settings():
         quotas=[(key, SCHOOL_RULES[key]) for key in DISTRICT_QUOTAS],
         schools=schools.all_schools(district.id),
     ), status
+
+
+# -- a teacher's move to another school of the district --------------------------------------------
+
+
+@bp.route("/district/move", methods=["GET", "POST"])
+@allowed(policy.may_move_teacher)
+def move():
+    """Move a teacher to another school of the district from a day: the form (the teacher, the
+    school they join, the day), then a confirmation saying what the move does to their years and
+    activities (``moves.check_move``), then the move (``moves.move_teacher``). A refusal keeps
+    what was typed, says why beside each field, and writes nothing."""
+    district_id = _district_id()
+    typed = {key: request.form.get(key, "") for key in ("teacher", "school", "day")}
+    errors: dict[str, str] = {}
+    checked = None
+    status = 200
+    if request.method == "POST":
+        leaves, _sep, person = typed["teacher"].partition(":")  # "<school id>:<user id>"
+        confirmed = request.form.get("confirm") == "1"
+        step = moves.move_teacher if confirmed else moves.check_move
+        try:
+            checked = step(person, typed["school"], typed["day"], by=current_actor(), district_id=district_id,
+                           from_school_id=leaves)
+        except Invalid as exc:
+            db.session.rollback()
+            errors = {key: tr(value) for key, value in exc.fields.items()}
+            flash(tr(exc), "danger")
+            status = 422
+        except DomainError as exc:
+            _refused(exc)
+            status = exc.status
+        else:
+            if confirmed:
+                flash(_("%(name)s teaches at %(school)s from %(day)s.", name=checked.person.display_name,
+                        school=checked.joins.name, day=checked.day.isoformat()), "success")
+                return redirect(url_for("district.move"), 303)
+    return render_template("district/move.html", typed=typed, errors=errors, move=checked,
+                           teachers=moves.teachers_of(district_id), schools=schools.all_schools(district_id),
+                           ahead=moves.MOVE_AHEAD_DAYS, future=checked is not None and checked.at > utcnow()), status
 
 
 # -- the dashboard and the export of what the schools submitted -----------------------------------

@@ -25,6 +25,7 @@ class Option:
     note: str  # the username, or a group's size
     search: str  # what the filter box matches
     kind: str  # "all", "group" or "person"
+    off: str = ""  # why the person cannot be chosen (shown beside them, the box disabled)
 
 
 @lru_cache(maxsize=65536)
@@ -39,7 +40,10 @@ def _search(*texts: str, person: bool = False) -> str:
     return " ".join(_words(text, person) for text in texts)
 
 
-def options(school_id: int, members: list[User]) -> list[Option]:
+def options(school_id: int, members: list[User], away: Collection[int] = ()) -> list[Option]:
+    """The picker's options; ``away``: the people off the school's teaching staff when the
+    activity is held (``stints.away_at``, the rule that refuses them on its list), shown
+    disabled with the reason — "the whole school" and a group then leave them out."""
     everyone = _("The whole school")
     out = [Option(EVERYONE, everyone, _("%(n)s people", n=len(members)), _search(everyone, "all"), "all")]
     for v in groups.school_groups(school_id):
@@ -48,7 +52,8 @@ def options(school_id: int, members: list[User]) -> list[Option]:
         )
     for u in by_pinyin(members, lambda u: u.display_name):
         search = f"{_search(u.display_name, person=True)} {_search(u.username)}"
-        out.append(Option(f"u:{u.id}", u.display_name, u.username, search, "person"))
+        off = _("not on the school's teaching staff when it is held") if u.id in away else ""
+        out.append(Option(f"u:{u.id}", u.display_name, u.username, search, "person", off))
     return out
 
 
@@ -65,12 +70,14 @@ def rows(key: str, picker: list[Option], picked: Collection[str]) -> Markup:
         person = o.kind == "person"
         testid = escape(o.note) if person else ident
         label = escape(o.label) if person else Markup("<strong>%s</strong>") % o.label
-        checked = " checked" if o.value in picked else ""
+        checked = " checked" if o.value in picked and not o.off else " disabled" if o.off else ""
+        off = Markup(' <span class="small text-danger" data-testid="pick-off-%s">%s</span>') % (o.note, o.off) \
+            if o.off else ""
         out.append(
             f'<div class="form-check" data-search="{escape(o.search)}" data-kind="{escape(o.kind)}">'
             f'<input class="form-check-input" type="checkbox" name="people-{k}" value="{value}" id="pick-{k}-{ident}"'
             f'{checked} data-testid="pick-{k}-{testid}">'
             f'<label class="form-check-label" for="pick-{k}-{ident}">{label} '
-            f'<span class="small text-muted">{escape(o.note)}</span></label></div>'
+            f'<span class="small text-muted">{escape(o.note)}</span>{off}</label></div>'
         )
     return Markup("\n".join(out))  # noqa: S704 - every value above is escaped

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from portal.demo import STAFF_SINCE
 from portal.extensions import db
-from portal.models import Activity, EarlierStint, Membership
+from portal.models import Activity, EarlierStint, Membership, School, User
 from portal.services import access, credits, forecast, overview, plans, teacher_years, users
 from portal.services import staff as staff_service
+from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import DETAILS, credited, prepare_approve
 from tests.support import factories as f
+from tests.support.prepared import prepared_for
 
 YEAR = "2026-2027"
 LEFT, BACK = datetime(2026, 9, 20, 2, 0), datetime(2026, 11, 20, 2, 0)  # UTC: 10:00 in Beijing
@@ -39,11 +42,12 @@ def _teacher_role(user_id: int, school_id: int) -> Membership:
         Membership.user_id == user_id, Membership.school_id == school_id, Membership.role == "teacher")).scalar_one()
 
 
-@pytest.fixture
-def away(s1, staff, monkeypatch):
-    """t2 missed 2 h of a September lecture while on the staff; left on 20 September, came back
-    on 20 November; in between, a lecture of October they were still listed in (missed, 5 h,
-    reviewed) and another one still open (nothing recorded)."""
+def _build_away() -> dict[str, Any]:
+    """S1 and its staff; t2 missed 2 h of a September lecture while on the staff; left on 20
+    September, came back on 20 November; in between, a lecture of October they were still
+    listed in (missed, 5 h, reviewed) and another one still open (nothing recorded)."""
+    facts = build_school_and_staff()
+    s1, staff = db.session.get(School, facts["s1"]), f.people_of(facts["staff"])
     t1, t2, org, rev = staff["t1"], staff["t2"], staff["organizer"], staff["reviewer"]
     credited(s1, staff, "lecture", [(t1, "attendee"), (t2, "attendee")], hours="3",
              attended={t2.id: "1"}, absent={t2.id: "2"}, start=datetime(2026, 9, 10, 14, 0),
@@ -53,15 +57,29 @@ def away(s1, staff, monkeypatch):
     still_open = f.plan(s1, org, "lecture", [(t2, "attendee")], DETAILS["lecture"], hours="2",
                         start=datetime(2026, 10, 22, 14, 0), title="十月沙龙")
     admin = access.actor(staff["admin"].id, s1.id)
-    _at(monkeypatch, LEFT)
-    staff_service.deactivate(s1, t2.id, by=admin)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _at(monkeypatch, LEFT)
+        staff_service.deactivate(s1, t2.id, by=admin)
+        _at(monkeypatch, BACK)
+        staff_service.set_roles(s1, t2.id, ["teacher"], by=admin)
+        f.attend(gap, org, hours={t2.id: "0"}, absent={t2.id: "5"})
+        f.fire(gap, org, "hold")
+        prepare_approve(gap, org, [(t1, "attendee"), (t2, "attendee")])
+        f.fire(gap, rev, "approve", "材料齐全")
+    return {**facts, "away": (gap.id, still_open.id)}
+
+
+prepared = prepared_for("away", _build_away)
+
+
+@pytest.fixture
+def away(staff, monkeypatch, make_app, prepared) -> tuple[User, Activity, Activity]:
+    """t2, the October lecture held while they were away and the one still open, of
+    :func:`_build_away` (prepared data: built once per test process); the staff's clock stays
+    on t2's return, as after recording it."""
     _at(monkeypatch, BACK)
-    staff_service.set_roles(s1, t2.id, ["teacher"], by=admin)
-    f.attend(gap, org, hours={t2.id: "0"}, absent={t2.id: "5"})
-    f.fire(gap, org, "hold")
-    prepare_approve(gap, org, [(t1, "attendee"), (t2, "attendee")])
-    f.fire(gap, rev, "approve", "材料齐全")
-    return t2, gap, still_open
+    gap, still_open = make_app.facts(prepared)["away"]
+    return staff["t2"], db.session.get(Activity, gap), db.session.get(Activity, still_open)
 
 
 def test_the_return_is_dated_and_the_stretch_before_kept(s1, away):
@@ -201,8 +219,10 @@ def _held_in_the_gap_with_hours_recorded_before_the_rule(s1, staff):
     from portal.models import Participation
 
     t1, t2, org = staff["t1"], staff["t2"], staff["organizer"]
-    act = f.plan(s1, org, "lecture", [(t1, "attendee"), (t2, "attendee")], DETAILS["lecture"], hours="3",
+    act = f.plan(s1, org, "lecture", [(t1, "attendee")], DETAILS["lecture"], hours="3",
                  start=datetime(2026, 10, 28, 14, 0), title="十月下旬讲座")
+    with write_transaction() as s:  # listed, as planning took them before it refused someone away
+        s.add(Participation(activity_id=act.id, user_id=t2.id, role="attendee"))
     f.attend(act, org, hours={t2.id: "0"})
     with write_transaction() as s:
         row = s.execute(select(Participation).where(

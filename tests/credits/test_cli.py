@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from portal.extensions import db
+from portal.models import School
+from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import credited
+from tests.support import factories as f
+from tests.support.prepared import prepared_for
 
 YEAR = "2026-2027"
 
 
+def _build_credited_lecture() -> dict[str, Any]:
+    """S1, its staff and one lecture credited: t1 speaker 6 hours, t2 attendee 3."""
+    facts = build_school_and_staff()
+    s1, staff = db.session.get(School, facts["s1"]), f.people_of(facts["staff"])
+    credited(s1, staff, "lecture", [(staff["t1"], "speaker"), (staff["t2"], "attendee")], hours="3")
+    return facts
+
+
+prepared = prepared_for("runner", _build_credited_lecture)
+
+
 @pytest.fixture
 def runner(app, s1, staff):
-    credited(s1, staff, "lecture", [(staff["t1"], "speaker"), (staff["t2"], "attendee")], hours="3")
+    """The app's CLI runner on :func:`_build_credited_lecture`'s data (prepared: built once per test process)."""
     return app.test_cli_runner()
 
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
+from portal.models import School
 from portal.reports import exports
 from portal.services import credits
-from tests.credits.conftest import BUILTIN
+from tests.credits.conftest import BUILTIN, build_school_and_staff
 from tests.credits.helpers import D, credited, ledger_total
 from tests.support import factories as f
+from tests.support.prepared import prepared_for
 
 YEAR = "2026-2027"
 EVIL = "=cmd|' /C calc'!A0"
@@ -26,16 +29,26 @@ def _csv(chunks) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-@pytest.fixture
-def ledger(s1, staff):
-    """t1: lecture speaker 6 + research leader 4.5 = 10.5; t2: attendee 3 + member 3 = 6;
-    t3: attendee 3, then revoked (0) with 5 unexcused hours; t4 nothing."""
+def _build_ledger() -> dict[str, Any]:
+    """S1, its staff and the ledger: t1: lecture speaker 6 + research leader 4.5 = 10.5; t2:
+    attendee 3 + member 3 = 6; t3: attendee 3, then revoked (0) with 5 unexcused hours; t4 nothing."""
+    facts = build_school_and_staff()
+    s1, staff = db.session.get(School, facts["s1"]), f.people_of(facts["staff"])
     t1, t2, t3 = staff["t1"], staff["t2"], staff["t3"]
     credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee")], hours="3")
     credited(s1, staff, "research", [(t1, "leader"), (t2, "member")], hours="3")
     act = credited(s1, staff, "lecture", [(t3, "attendee"), (t2, "attendee")], hours="8",
                    attended={t3.id: "3", t2.id: "0"}, absent={t3.id: "5"}, excused={t2.id: "8"})
     f.fire(act, staff["reviewer"], "revoke", "出勤有误")
+    return facts
+
+
+prepared = prepared_for("ledger", _build_ledger)
+
+
+@pytest.fixture
+def ledger(s1, staff):
+    """S1 with the ledger of :func:`_build_ledger` (prepared data: built once per test process)."""
     return s1
 
 

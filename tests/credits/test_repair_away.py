@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -22,32 +23,51 @@ from portal.models import Activity, CreditEntry, School, TeacherYearRow, User
 from portal.policy import Actor
 from portal.services import access, submissions, teacher_years, users
 from portal.services import staff as staff_service
+from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import credited, ledger_total, rows_are_a_rebuild
 from tests.support import factories as f
+from tests.support.prepared import prepared_for
 
 YEAR = "2026-2027"
 LEFT, BACK = datetime(2026, 9, 20, 2, 0), datetime(2026, 11, 20, 2, 0)  # UTC: 10:00 in Beijing
 REASON = "区里冲销：此学时在“活动举行时不在本校任教的教师不计学时”这一规则实施之前记入"
 
 
-@pytest.fixture
-def planted(s1, staff, monkeypatch) -> tuple[Activity, Activity]:
-    """A September lecture (t1, t2: both on the staff then) and an October one (t1, t2), both
-    credited 3 hours as a database from before the rule credited them; then t2's stint away
-    (20 September to 20 November) recorded. October's credit of t2 is the pre-rule one."""
+def _build_planted() -> dict[str, Any]:
+    """S1, its staff, a September lecture (t1, t2: both on the staff then) and an October one
+    (t1, t2), both credited 3 hours as a database from before the rule credited them; then t2's
+    stint away (20 September to 20 November) recorded. October's credit of t2 is the pre-rule one."""
+    facts = build_school_and_staff()
+    s1, staff = db.session.get(School, facts["s1"]), f.people_of(facts["staff"])
     people = [(staff["t1"], "attendee"), (staff["t2"], "attendee")]
     september = credited(s1, staff, "lecture", people, hours="3", start=datetime(2026, 9, 10, 14, 0), title="九月讲座")
     october = credited(s1, staff, "lecture", people, hours="3", start=datetime(2026, 10, 15, 13, 0), title="十月讲座")
     admin = access.actor(staff["admin"].id, s1.id)
-    monkeypatch.setattr(staff_service, "utcnow", lambda: LEFT)
-    monkeypatch.setattr(users, "utcnow", lambda: LEFT)
-    staff_service.deactivate(s1, staff["t2"].id, by=admin)
-    monkeypatch.setattr(staff_service, "utcnow", lambda: BACK)
-    monkeypatch.setattr(users, "utcnow", lambda: BACK)
-    staff_service.set_roles(s1, staff["t2"].id, ["teacher"], by=admin)
-    teacher_years.refresh_people(s1.id)
-    db.session.commit()
-    return september, october
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _at(monkeypatch, LEFT)
+        staff_service.deactivate(s1, staff["t2"].id, by=admin)
+        _at(monkeypatch, BACK)
+        staff_service.set_roles(s1, staff["t2"].id, ["teacher"], by=admin)
+        teacher_years.refresh_people(s1.id)
+        db.session.commit()
+    return {**facts, "planted": (september.id, october.id)}
+
+
+def _at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
+    monkeypatch.setattr(staff_service, "utcnow", lambda: when)
+    monkeypatch.setattr(users, "utcnow", lambda: when)
+
+
+prepared = prepared_for("planted", _build_planted)
+
+
+@pytest.fixture
+def planted(s1, staff, monkeypatch, make_app, prepared) -> tuple[Activity, Activity]:
+    """The September and October lectures of :func:`_build_planted` (prepared data: built once
+    per test process); the staff's clock stays on t2's return, as after recording it."""
+    _at(monkeypatch, BACK)
+    september, october = make_app.facts(prepared)["planted"]
+    return db.session.get(Activity, september), db.session.get(Activity, october)
 
 
 @pytest.fixture

@@ -52,4 +52,15 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
         .distinct()
     ).all():
         assert dashboard.dashboard(district_id, year).hours_by_type, (district_id, year)
+    # a teacher of EAST1 moved to WEST1 by the district admin (demo_district.MOVED): both staff logs say so
+    from portal.demo_district import MOVED
+    from portal.models import Membership, StaffChange, User
+
+    mover = db.session.execute(select(User.id).where(User.username == MOVED[0])).scalar_one()
+    held = dict(db.session.execute(select(School.code, Membership.active).join(
+        School, School.id == Membership.school_id).where(Membership.user_id == mover, Membership.role == "teacher")).all())
+    assert held == {"EAST1": False, "WEST1": True}
+    logged = db.session.execute(select(School.code, StaffChange.changed_by).join(
+        School, School.id == StaffChange.school_id).where(StaffChange.user_id == mover, StaffChange.what == "roles")).all()
+    assert {code for code, by in logged if by is not None} == {"EAST1", "WEST1"}
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # idempotent

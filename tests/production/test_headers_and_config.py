@@ -189,7 +189,8 @@ def test_gunicorn_refused_in_production_says_why_in_one_line_and_stops(tmp_path,
     one ``Error: …`` line naming it per worker, no traceback, and gunicorn stops ("App failed to
     load", status 4) instead of booting workers again. Before, each worker logged a traceback; then,
     on most starts, the master itself did, when a second worker left with status 4 while it was
-    stopping (``portal.refused_start``: CI failed on it with 2 workers, 6 made it happen 5 in 5)."""
+    stopping (``portal.refused_start``: CI failed on it with 2 workers, 6 made it happen 5 in 5). The
+    marker the workers agree with is gone once the master has stopped (it stayed until the next refusal)."""
     import os
     import subprocess
     import sys
@@ -199,11 +200,14 @@ def test_gunicorn_refused_in_production_says_why_in_one_line_and_stops(tmp_path,
     env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
                YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
     del env[unset]
-    gunicorn = Path(sys.executable).parent / "gunicorn"  # its own control socket off: other servers keep theirs
-    run = subprocess.run([str(gunicorn), "--workers", "6", "--bind", "127.0.0.1:0", "--no-control-socket", "wsgi:app"],
+    (tmp_path / "tmp").mkdir()
+    env["TMPDIR"] = str(tmp_path / "tmp")  # where the workers' marker is (portal.refused_start)
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # its control socket in the instance folder (gunicorn.conf.py)
+    run = subprocess.run([str(gunicorn), "--workers", "6", "--bind", "127.0.0.1:0", "wsgi:app"],
                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 4
     assert "App failed to load" in run.stderr
     assert "Traceback" not in run.stderr
     errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
     assert errors and all(named in line for line in errors)
+    assert not list((tmp_path / "tmp").iterdir())  # the master removed the marker as it stopped

@@ -19,3 +19,17 @@ def prepared_by(build: Callable[[], Any]):
         return build
 
     return _prepared
+
+
+def prepared_for(fixture: str, build: Callable[[], Any]):
+    """A ``prepared`` fixture over the one of the folder's conftest: ``build`` for the tests that
+    use ``fixture`` (its data, built once per test process instead of through the services in
+    every such test), the conftest's builder for the others. Assign it at module level
+    (``prepared = prepared_for("ledger", _build_ledger)``); ``build`` returns what the
+    conftest's builder returns (the folder's fixtures read their ids from it) and more."""
+
+    @pytest.fixture(name="prepared")
+    def _prepared(request: pytest.FixtureRequest, prepared: Callable[[], Any]) -> Callable[[], Any]:
+        return build if fixture in request.fixturenames else prepared
+
+    return _prepared
