@@ -42,7 +42,15 @@ def make_app(make_app, tmp_path, monkeypatch):
     """The suite's ``make_app`` with the instance folder (where the compiled templates are kept)
     in the test's own folder: one for every app of the test, as one for every worker."""
     monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path / "instance"))
-    return make_app
+
+    def served_like(**kwargs):
+        app = make_app(**kwargs)
+        # as a served app starts: none of the tests' shared compiled templates (conftest), whose content
+        # depends on which tests this process ran before (a count here would too)
+        app.jinja_env.bytecode_cache = None
+        return app
+
+    return served_like
 
 
 def _signed_in(app: Flask, username: str):
