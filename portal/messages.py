@@ -84,6 +84,8 @@ TEXTS: dict[str, Any] = {
         "please tell the system administrator."
     ),
     # -- the year submitted to the district, and its lock ----------------------------------------
+    "credit.year_over": _l("the school year %(year)s is over: hours are credited only in this school year and the "
+                           "last one, from %(first)s"),
     "year.locked": _l(
         "the school year %(year)s was accepted by the district and is locked; ask the district to reopen it"
     ),
