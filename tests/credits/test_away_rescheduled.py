@@ -9,31 +9,21 @@ and participants pages said "the whole school · 8 people" where choosing it lis
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import Activity, School, TransitionLog, User
-from portal.policy import SYSTEM
-from portal.services import activities, moves
+from portal.models import Activity, TransitionLog
+from portal.services import activities
 from tests.credits.helpers import DETAILS, login
-from tests.support import factories as f
-
-OCTOBER, DECEMBER = datetime(2026, 10, 29, 6, 0), datetime(2026, 12, 3, 6, 0)  # UTC: 14:00 in Beijing
-
-
-@pytest.fixture
-def mover(s1: School, staff: dict[str, User]) -> User:
-    """A teacher of S2 since years back, moved to S1 from 1 December (``moves.move_teacher``)."""
-    s2 = f.school("S2", types=("lecture",))
-    person = f.person(s2, "mover", "teacher", name="罗文博")
-    moves.move_teacher(person.id, s1.id, date(2026, 12, 1), by=SYSTEM, district_id=None,
-                       now=datetime(2026, 12, 2, 2, 0))
-    db.session.commit()
-    return person
+from tests.credits.test_away_not_listed import AFTER as DECEMBER
+from tests.credits.test_away_not_listed import (
+    OCTOBER,
+    mover,  # noqa: F401 (fixture: a teacher moved to S1 on 1 December)
+)
 
 
 def _plan(s1, staff, people, start):
@@ -48,7 +38,7 @@ def _rows(act_id: int) -> tuple:
             db.session.execute(select(func.count()).select_from(TransitionLog)).scalar_one())
 
 
-def test_moving_it_to_a_time_someone_listed_was_away_is_refused_by_name(s1, staff, mover):
+def test_moving_it_to_a_time_someone_listed_was_away_is_refused_by_name(s1, staff, mover):  # noqa: F811
     act = _plan(s1, staff, [staff["t1"], mover], DECEMBER)
     db.session.commit()
     before = _rows(act.id)
@@ -67,7 +57,7 @@ def test_moving_it_to_a_time_someone_listed_was_away_is_refused_by_name(s1, staf
     assert _rows(act.id)[0] == datetime(2026, 12, 4, 6, 0)
 
 
-def test_the_page_says_why_the_move_was_refused(app, s1, staff, mover):
+def test_the_page_says_why_the_move_was_refused(app, s1, staff, mover):  # noqa: F811
     act = _plan(s1, staff, [mover], DECEMBER)
     db.session.commit()
     before = _rows(act.id)
@@ -84,7 +74,7 @@ def _whole_school(html: str) -> str:
         .split("</span>", 1)[0]
 
 
-def test_the_whole_school_counts_only_those_it_would_list(app, s1, staff, mover):
+def test_the_whole_school_counts_only_those_it_would_list(app, s1, staff, mover):  # noqa: F811
     october = _plan(s1, staff, [staff["t1"]], OCTOBER)
     december = _plan(s1, staff, [staff["t2"]], DECEMBER)
     db.session.commit()

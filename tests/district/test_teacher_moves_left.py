@@ -12,35 +12,20 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import EarlierStint, Membership, StaffChange
+from portal.models import Membership
 from portal.policy import SYSTEM, Actor
 from portal.services import districts, handover, moves, staff
 from tests.credits.helpers import login
+from tests.district.test_teacher_moves import _rows, today  # noqa: F401 (fixture)
 from tests.support import factories as f
 from tests.support.at_once import side_by_side
 
-NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def today(world, time_machine):
-    time_machine.move_to(NOW)
-    return world
-
-
-def _rows() -> list:
-    db.session.expire_all()
-    return [list(db.session.execute(select(t).order_by(*t.__table__.primary_key.columns)).all())
-            for t in (Membership, EarlierStint, StaffChange)]
-
-
-def test_two_moves_of_one_teacher_at_once_end_in_one_move(app, today, monkeypatch):
+def test_two_moves_of_one_teacher_at_once_end_in_one_move(app, today, monkeypatch):  # noqa: F811
     world = today
     s3 = districts.move_school(f.school("S3", types=("lecture",)), world.d1)
     t1, s1, s2 = world.staff["t1"].id, world.s1.id, world.s2.id
@@ -79,7 +64,7 @@ def test_two_moves_of_one_teacher_at_once_end_in_one_move(app, today, monkeypatc
         Membership.user_id == t1, Membership.school_id == s3_id)).first() is None
 
 
-def test_an_organiser_who_moves_is_told_what_they_leave_and_who_hands_it_over(app, today):
+def test_an_organiser_who_moves_is_told_what_they_leave_and_who_hands_it_over(app, today):  # noqa: F811
     world = today
     org, s1_admin = world.staff["organizer"], world.staff["admin"]
     s1_admin.display_name = "石校长"
