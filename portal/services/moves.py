@@ -172,7 +172,7 @@ def move_teacher(person_id: Any, school_id: Any, day: Any, *, by: policy.Actor, 
     stored years, or nothing.
 
     What the move reads is locked before it is asked again (on PostgreSQL; SQLite's write
-    transactions run one at a time): the person's row (:func:`access.one_at_a_time`), so a second
+    transactions run one at a time): the person's row (as :func:`access.one_at_a_time`), so a second
     move of them at the same moment waits for this one and then finds them at the school they
     joined (refused: not a teacher of the school it names, or a day not after this move); both
     schools' rows (:func:`locks.hold`), so the district's acceptance of a year cannot slip
@@ -182,7 +182,10 @@ def move_teacher(person_id: Any, school_id: Any, day: Any, *, by: policy.Actor, 
     with write_transaction() as s:
         if district_id is not None:
             access.require_still(s, by, policy.may_move_teacher, "policy.move_teacher", district_id=district_id)
-        access.one_at_a_time(first.person.id)
+        # the person's row, as access.one_at_a_time locks it but FOR NO KEY UPDATE: a second move
+        # waits, while a write that only refers to them (a staff log line, a token: FOR KEY SHARE)
+        # does not — a school admin ending their roles at that moment queues on the memberships
+        s.execute(select(User.id).where(User.id == first.person.id).with_for_update(key_share=True))
         held: set[int] = set()
         while True:  # the schools the answer reads, held before it is asked (again if they changed)
             for school in sorted({first.leaves.id, first.joins.id} - held):
