@@ -16,9 +16,9 @@ import time
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Membership
+from portal.models import Membership, School
 from portal.policy import SYSTEM, Actor
-from portal.services import districts, handover, moves, staff
+from portal.services import districts, handover, locks, moves, staff
 from tests.credits.helpers import login
 from tests.district.test_teacher_moves import _rows, today  # noqa: F401 (fixture)
 from tests.support import factories as f
@@ -87,3 +87,40 @@ def test_an_organiser_who_moves_is_told_what_they_leave_and_who_hands_it_over(ap
     db.session.expire_all()
     assert [a.id for a in handover.organised_open(world.s1.id, org.id)] == [world.held.id]
     assert handover.left_behind(world.s1.id, org.id, []) == 1
+
+
+def test_a_move_and_the_old_schools_admin_ending_their_roles_at_once_do_not_deadlock(app, today, monkeypatch):  # noqa: F811,E501
+    """The person also administers the old school; its other admin ends their roles there while the
+    move has locked the person and not yet ended them. The deactivation locks the school's admin
+    memberships (theirs too) and writes its staff log line, which refers to the person's row: had
+    the move locked that row FOR UPDATE, each would wait for the other (PostgreSQL's deadlock)."""
+    world = today
+    both = f.person(world.s1, "s1.both", "school_admin", "teacher", name="郑两职")
+    person, s1, s2 = both.id, world.s1.id, world.s2.id
+    by, admin = Actor.of(world.admin1.id, ["district_admin"]), Actor.of(world.staff["admin"].id, ["school_admin"])
+    district = world.d1.id
+    db.session.commit()
+    db.session.remove()
+    locked, real_hold = threading.Event(), locks.hold
+
+    def hold_then_wait(*args, **kwargs):
+        out = real_hold(*args, **kwargs)
+        if not locked.is_set():
+            locked.set()
+            time.sleep(0.8)
+        return out
+
+    monkeypatch.setattr(locks, "hold", hold_then_wait)
+
+    def move() -> None:
+        moves.move_teacher(person, s2, "2026-11-02", by=by, district_id=district, from_school_id=s1)
+
+    def deactivate() -> None:
+        assert locked.wait(60), "the move never locked the person"
+        staff.deactivate(db.session.get_one(School, s1), person, by=admin)
+
+    outcome = side_by_side(app, move, deactivate)
+    monkeypatch.undo()
+    assert outcome[1] == "done" and outcome[0] in ("done", "move.refused"), outcome
+    assert not db.session.execute(select(Membership.id).where(
+        Membership.user_id == person, Membership.school_id == s1, Membership.active.is_(True))).first()
