@@ -84,6 +84,8 @@ TEXTS: dict[str, Any] = {
         "please tell the system administrator."
     ),
     # -- the year submitted to the district, and its lock ----------------------------------------
+    "credit.year_over": _l("the school year %(year)s is over: hours are credited only in this school year and the "
+                           "last one, from %(first)s"),
     # %(year)s: a SchoolYear said within the sentence ("the 2026–2027 school year", 2026—2027学年)
     "year.locked": _l(
         "%(year)s was accepted by the district and is locked; ask the district to reopen it"
@@ -252,6 +254,8 @@ TEXTS: dict[str, Any] = {
     "participants.has_record": _l("this participant's attendance is recorded; keep them and record their absence instead"),
     "participants.role_recorded": _l("%(name)s's attendance is recorded with their role: the role no longer changes"),
     "participants.away": _l("%(name)s is not on the school's teaching staff when the activity is held: it is not theirs"),
+    "reschedule.away": _l("not on the school's teaching staff at the new time, so it would not be theirs: %(names)s; "
+                          "take them off the list first, or choose another time"),
     "details.must_be_object": _l("must be an object"),
     # -- the teacher's year: groups, sign-up, personal plans ---------------------------------
     "policy.groups": _l("only a school admin may manage teaching groups"),

@@ -326,6 +326,8 @@ _TIMES_RULES: list[dict[str, str]] = [
     {"field": "ends_at", "message": "^must not be before the start$", "rule": "`ends_at` is not before `starts_at`"},
     {"field": "ends_at", "message": r"^must be in the same semester as the start: ",
      "rule": "`ends_at` is in the semester of `starts_at` (in the school's time): an activity's hours are its semester's"},
+    {"field": "starts_at", "message": r"^the school year \S+ is over: an activity starts in this school year or the last one",
+     "rule": "`starts_at` is in the school's year now or the last one (policy.first_year_to_date)"},
 ]
 
 #: Rules the server applies that no JSON Schema can state (they compare two fields or depend on
@@ -353,6 +355,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "participants", "message": r"^(#\d+: not|.+ is no longer) a member of this school$",
          "rule": "every participant is an active member of the school"},
         {"field": "participants", "message": r"^(#\d+:|.+ is) listed twice$", "rule": "no user is listed twice"},
+        {"field": "participants", "message": r" is not on the school's teaching staff when the activity is held",
+         "rule": "everyone listed is on the school's teaching staff when the activity is held"},
         {"field": "type", "message": "^not enabled$", "rule": "the type is enabled for the school"},
         {"field": "hours", "message": r"^at most [\d.]+ hours: this training overlaps your declaration ",
          "rule": "a self-declared training's hours and those of the teacher's standing declarations overlapping it in"
@@ -372,6 +376,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "an activity carrying out a line of the annual plan stays in the plan's school year"},
         {"field": "starts_at", "message": r"^sign-up must close before the activity starts ",
          "rule": "an open sign-up closes before the new start"},
+        {"field": "starts_at", "message": r"^not on the school's teaching staff at the new time, so it would not be theirs: ",
+         "rule": "everyone on the list is on the school's teaching staff at the new time"},
         {"field": "starts_at", "message": r": recorded attending .+ at that time, which leaves no room for this activity's ",
          "rule": "nobody taking part is recorded attending something else that leaves no room for the activity's hours"
          " at the new time"},

@@ -142,12 +142,17 @@ def away_refusals(school_id: int, user_ids: list[int], at: datetime) -> list[Msg
     """Why each of ``user_ids`` may not be put on the list of an activity of the school starting
     ``at``: off its teaching staff then (:func:`stints.away_at`: it is not theirs, as attendance
     and evidence say), named in pinyin order; empty when everyone may. Asked when planning and
-    when adding people later alike; the pickers ask the same rule to show them unchosable."""
+    when adding people later alike (moving the activity to another time, :func:`_away_then`);
+    the pickers ask the same rule to show them unchosable."""
+    return [msg("participants.away", name=n) for n in _away_names(school_id, user_ids, at)]
+
+
+def _away_names(school_id: int, user_ids: list[int], at: datetime) -> list[str]:
+    """The names, in pinyin order, of those of ``user_ids`` off the school's teaching staff at ``at``."""
     away = stints.away_at(school_id, user_ids, at)
     if not away:
         return []
-    names = by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)
-    return [msg("participants.away", name=n) for n in names]
+    return by_pinyin(db.session.execute(select(User.display_name).where(User.id.in_(away))).scalars(), str)
 
 
 def _members(school_id: int, user_ids: list[int]) -> set[int]:
@@ -951,6 +956,8 @@ def reschedule(act: Activity, actor: User, starts_at: Any, ends_at: Any) -> Acti
             fields.setdefault("starts_at", other_year)
         if (closes := _signup_closes(act.id)) is not None and closes >= start:
             fields.setdefault("starts_at", msg("signup.closes_after_start", start=local_text(start, school.timezone)))
+    if start and end and not fields and (away := _away_then(act, start)):
+        fields["starts_at"] = away
     if start and end and not fields:
         fields.update(_no_room(db.session, act, start, end))
     if fields:
@@ -968,6 +975,8 @@ def reschedule(act: Activity, actor: User, starts_at: Any, ends_at: Any) -> Acti
             _require_movable(now)
             _require_nothing_recorded(s, now)
             old_start, old_end = now.starts_at, now.ends_at
+            if away := _away_then(now, start):  # a move of someone's school committed since
+                raise Invalid(msg("reschedule.refused"), {"starts_at": away})
             again = _no_room(s, now, start, end, lock=True)
             if again:
                 raise Invalid(msg("reschedule.refused"), again)
@@ -988,6 +997,15 @@ def reschedule(act: Activity, actor: User, starts_at: Any, ends_at: Any) -> Acti
     except StaleDataError:
         raise Conflict(msg("trigger.stale")) from None
     return act
+
+
+def _away_then(act: Activity, start: datetime) -> Msg | None:
+    """Who on the activity's list would be off the school's teaching staff at the new ``start``
+    (the rule of :func:`away_refusals`): moving it there is refused naming them, as planning them
+    in is — the organiser takes them off the list first, or chooses another time."""
+    listed = list(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
+    names = _away_names(act.school_id, listed, start)
+    return msg("reschedule.away", names=Joined(names, ", ")) if names else None
 
 
 class Moved(NamedTuple):

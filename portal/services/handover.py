@@ -47,18 +47,38 @@ def candidates(act: Activity) -> list[Row]:
     ).all(), lambda u: u.display_name)
 
 
-def still_organised(school_id: int, user_id: int) -> int:
-    """How many shared activities of the school the person organises that are not yet credited
-    or closed: what a school admin is told when the person may run them no more, to hand them over."""
+def _open_organised(school_id: int, user_id: int) -> Any:
+    """The condition on :class:`Activity` of the school's shared activities the person organises
+    that are not yet credited or closed."""
     types = registry()
     open_states = types.states_in(*(p for p in Phase if not p.finished))
     declared = [key for key in types.keys() if types.self_declared(key)]
-    return int(db.session.execute(
-        select(func.count(Activity.id)).where(
-            Activity.school_id == school_id, Activity.organizer_id == user_id, Activity.state.in_(open_states),
-            Activity.type_key.not_in(declared),
-        )
-    ).scalar_one())
+    return (Activity.school_id == school_id) & (Activity.organizer_id == user_id) & Activity.state.in_(open_states) \
+        & Activity.type_key.not_in(declared)
+
+
+def still_organised(school_id: int, user_id: int) -> int:
+    """How many shared activities of the school the person organises that are not yet credited
+    or closed: what a school admin is told when the person may run them no more, to hand them over."""
+    return int(db.session.execute(select(func.count(Activity.id)).where(_open_organised(school_id, user_id))).scalar_one())
+
+
+def organised_open(school_id: int, user_id: int) -> list[Activity]:
+    """Those activities (:func:`still_organised`) themselves, by start: what a teacher's move to
+    another school leaves for the school's admins to hand over (``moves.check_move``)."""
+    return list(db.session.execute(
+        select(Activity).where(_open_organised(school_id, user_id)).order_by(Activity.starts_at, Activity.id)
+    ).scalars())
+
+
+def who_hands_over(school_id: int) -> list[str]:
+    """The names, by pinyin, of the school's active members who may hand its activities over
+    (:func:`portal.policy.may_hand_over`)."""
+    roles = policy.roles_for(policy.may_hand_over)
+    return by_pinyin(db.session.execute(
+        select(User.display_name).where(User.active.is_(True), User.id.in_(select(Membership.user_id).where(
+            Membership.school_id == school_id, Membership.active.is_(True), Membership.role.in_(roles))))
+    ).scalars(), str)
 
 
 def left_behind(school_id: int, user_id: int, roles: frozenset[str] | list[str]) -> int:

@@ -11,6 +11,9 @@ the day stays the old school's, the year of the day and those after are the new 
 the day on — and an activity of the old school held from the day on is no longer theirs (its
 absence counts for nothing; hours already recorded of them there stand until the district's
 repair, ``flask credits repair-away``). Each school's staff log has its line, dated the day.
+The shared activities they organise at the old school, not yet credited or closed, stay there:
+its school admins run them and hand each over (:mod:`portal.services.handover`); the check
+lists them and names those admins, for the district admin to tell them.
 
 Refused, nothing written: a person who teaches at no school of the district; the school they
 teach at already; a school of another district; a day not later than their last joining or
@@ -32,7 +35,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
 from portal.models import TEACHER, Activity, Membership, Participation, School, User, YearLock
-from portal.services import access, staff, staff_log, teacher_years, users
+from portal.services import access, handover, locks, staff, staff_log, teacher_years, users
 from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, parse_iso, school_year_of, to_local, utcnow
 
@@ -52,6 +55,8 @@ class Move:
     year: str  # the school year of ``day``: judged at ``joins`` from ``day`` on
     away: int  # activities of ``leaves`` from ``day`` on that list them: no longer theirs
     recorded: int  # of those, the ones with hours recorded of them (stand until the district's repair)
+    organised: tuple[Activity, ...] = ()  # shared activities of ``leaves`` they organise, not yet credited or closed
+    hands_over: tuple[str, ...] = ()  # who at ``leaves`` runs those and hands them over (its school admins)
 
 
 def teachers_of(district_id: int) -> list[tuple[School, User]]:
@@ -154,7 +159,9 @@ def check_move(person_id: Any, school_id: Any, day: Any, *, by: policy.Actor, di
     away = db.session.execute(select(func.count()).select_from(theirs.subquery())).scalar_one()
     recorded = db.session.execute(select(func.count()).select_from(theirs.where(or_(
         Participation.attended_hours > 0, Participation.adjusted_hours > 0)).subquery())).scalar_one()
-    return Move(person, leaves, joins, the_day, at, school_year_of(the_day), away, recorded)
+    organised = tuple(handover.organised_open(leaves.id, person.id))
+    hands_over = tuple(handover.who_hands_over(leaves.id)) if organised else ()
+    return Move(person, leaves, joins, the_day, at, school_year_of(the_day), away, recorded, organised, hands_over)
 
 
 def move_teacher(person_id: Any, school_id: Any, day: Any, *, by: policy.Actor, district_id: int | None,
@@ -162,17 +169,37 @@ def move_teacher(person_id: Any, school_id: Any, day: Any, *, by: policy.Actor, 
     """Move the person (:func:`check_move`: the same refusals, asked again inside the write, with
     the district admin's right) and return what was done. One transaction: the old school's
     roles ended and the new school's teacher role given, both schools' staff log lines and
-    stored years, or nothing."""
-    check_move(person_id, school_id, day, by=by, district_id=district_id, from_school_id=from_school_id, now=now)
+    stored years, or nothing.
+
+    What the move reads is locked before it is asked again (on PostgreSQL; SQLite's write
+    transactions run one at a time): the person's row (as :func:`access.one_at_a_time`), so a second
+    move of them at the same moment waits for this one and then finds them at the school they
+    joined (refused: not a teacher of the school it names, or a day not after this move); both
+    schools' rows (:func:`locks.hold`), so the district's acceptance of a year cannot slip
+    between the answer and the write."""
+    first = check_move(person_id, school_id, day, by=by, district_id=district_id, from_school_id=from_school_id,
+                       now=now)
     with write_transaction() as s:
         if district_id is not None:
             access.require_still(s, by, policy.may_move_teacher, "policy.move_teacher", district_id=district_id)
-        move = check_move(person_id, school_id, day, by=by, district_id=district_id,
-                          from_school_id=from_school_id, now=now)  # again under the write's lock
+        # the person's row, as access.one_at_a_time locks it but FOR NO KEY UPDATE: a second move
+        # waits, while a write that only refers to them (a staff log line, a token: FOR KEY SHARE)
+        # does not — a school admin ending their roles at that moment queues on the memberships
+        s.execute(select(User.id).where(User.id == first.person.id).with_for_update(key_share=True))
+        held: set[int] = set()
+        while True:  # the schools the answer reads, held before it is asked (again if they changed)
+            for school in sorted({first.leaves.id, first.joins.id} - held):
+                locks.hold(school)
+                held.add(school)
+            move = check_move(person_id, school_id, day, by=by, district_id=district_id,
+                              from_school_id=from_school_id, now=now)  # again, under the locks
+            if {move.leaves.id, move.joins.id} <= held:
+                break
+            first = move
         person, leaves, joins = move.person, move.leaves, move.joins
-        held = list(s.execute(select(Membership.role).where(
+        roles = list(s.execute(select(Membership.role).where(
             Membership.school_id == leaves.id, Membership.user_id == person.id, Membership.active.is_(True))).scalars())
-        staff.end_roles(s, leaves.id, person.id, held, by=by, at=move.at)
+        staff.end_roles(s, leaves.id, person.id, roles, by=by, at=move.at)
         before = list(s.execute(select(Membership.role).where(
             Membership.school_id == joins.id, Membership.user_id == person.id, Membership.active.is_(True))).scalars())
         role = s.execute(select(Membership).where(

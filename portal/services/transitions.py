@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import policy
 from portal.database import keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
@@ -29,7 +30,13 @@ from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, locks, overlaps, quotas, reminders, schools, signup, stints, teacher_years
-from portal.services.activities import NameRow, has_ended, has_started, participants_with_users
+from portal.services.activities import (
+    NameRow,
+    has_ended,
+    has_started,
+    participants_with_users,
+    school_year_now,
+)
 from portal.services.ledger import (
     credit_ceiling,
     credit_hours_each,
@@ -98,6 +105,9 @@ def allowed_triggers(
         definition = reg.engine.definition
         found = [t for t in found if not _moves_teacher_years(reg, definition.transition(t), act.state,
                                                               definition.transition(t).dest, act.id)]
+    if found and any(reg.engine.definition.transition(t).posts_credits for t in found) \
+            and not _year_to_credit(act, db.session.get_one(School, act.school_id)):  # the page's school: no statement
+        found = [t for t in found if not reg.engine.definition.transition(t).posts_credits]
     return found
 
 
@@ -356,6 +366,7 @@ def fire(
             if _moves_teacher_years(reg, guarded, from_state, guarded.dest, act.id):
                 # nothing can be handed in to a locked year: its lock is the answer, not what is missing
                 locks.require_unlocked(act.school_id, act.school_year, act.semester)
+            _require_year_to_credit(guarded, act, school)  # nor credited in a year long over
             raise GuardFailedError(
                 msg("trigger.guard", trigger=_step_label(reg, trigger), missing=Joined(exc.missing)),
                 missing=[str(m) for m in exc.missing],  # in the request's language
@@ -363,6 +374,7 @@ def fire(
         if seen is not None and seen != act.version:  # after the refusals that say who may act
             raise Conflict(msg("activity.changed_since_read"), version=act.version)
         step = reg.engine.definition.transition(trigger)
+        _require_year_to_credit(step, act, school)
         away = stints.away_at(school_id, [p.user_id for p in parts], act.starts_at) \
             if isinstance(hours, dict) and hours or step.adjusts_hours or step.posts_credits else set()
         adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours), away)
@@ -482,6 +494,21 @@ def _approved(act: Activity, reg: Any) -> dict[int, Decimal] | None:
     if not isinstance(found, dict):
         return None
     return {int(uid): Decimal(str(hours)) for uid, hours in found.items()}
+
+
+def _require_year_to_credit(step: Transition, act: Activity, school: School) -> None:
+    """Refuse (``credit.year_over``) a step that posts hours (``posts_credits``) for an activity of
+    a school year long over: hours go into the years an activity may be dated in
+    (:func:`policy.may_date_in_year`: this school year and the last one) — one planned back then
+    and never credited is the record of its time, as one planned now for then is refused."""
+    if step.posts_credits and not _year_to_credit(act, school):
+        raise Conflict(msg("credit.year_over", year=act.school_year,
+                           first=policy.first_year_to_date(school_year_now(school))), school_year=act.school_year)
+
+
+def _year_to_credit(act: Activity, school: School) -> bool:
+    """Whether hours may be posted for the activity now (:func:`_require_year_to_credit`)."""
+    return policy.may_date_in_year(act.school_year, school_year_now(school))
 
 
 def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: str, activity_id: int) -> bool:

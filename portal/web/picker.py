@@ -45,11 +45,11 @@ def options(school_id: int, members: list[User], away: Collection[int] = ()) -> 
     activity is held (``stints.away_at``, the rule that refuses them on its list), shown
     disabled with the reason — "the whole school" and a group then leave them out."""
     everyone = _("The whole school")
-    out = [Option(EVERYONE, everyone, _("%(n)s people", n=len(members)), _search(everyone, "all"), "all")]
+    chosen = [u for u in members if u.id not in away]  # what choosing "the whole school" lists
+    out = [Option(EVERYONE, everyone, _("%(n)s people", n=len(chosen)), _search(everyone, "all"), "all")]
     for v in groups.school_groups(school_id):
-        out.append(
-            Option(f"g:{v.group.id}", v.group.name, _("%(n)s people", n=len(v.members)), _search(v.group.name), "group")
-        )
+        n = sum(1 for m in v.members if m.id not in away)  # a group leaves them out too
+        out.append(Option(f"g:{v.group.id}", v.group.name, _("%(n)s people", n=n), _search(v.group.name), "group"))
     for u in by_pinyin(members, lambda u: u.display_name):
         search = f"{_search(u.display_name, person=True)} {_search(u.username)}"
         off = _("not on the school's teaching staff when it is held") if u.id in away else ""

@@ -44,6 +44,8 @@ ROLE_NAME_USES = {
     ("testing.py", "*"): "the plugin testing fixtures' users by role (documented for plugin authors)",
     ("web/activities.py", "organizer"): "the activities list's ?organizer= filter parameter",
     ("reports/exports.py", "reviewer"): "the export heading key of the reviewer's name",
+    ("services/moves.py", "teacher"): "the move form's field naming the teacher moved (its refusals' key)",
+    ("web/district.py", "teacher"): "the move form's field naming the teacher moved",
 }
 #: The demo data (demo.py, demo_year.py …) gives its invented people roles and records statuses.
 DEMO = re.compile(r"demo(_\w+)?\.py")
