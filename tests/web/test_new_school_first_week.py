@@ -1,0 +1,118 @@
+"""A new school's first week, as its admin and the district admin who created it walk it:
+refusals keep what was typed, say why beside each field in the reader's words, and change nothing."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import School, User
+from tests.web.conftest import login
+
+
+def _counts(site) -> tuple[int, int]:
+    with site.app_context():
+        return (db.session.scalar(select(func.count()).select_from(School)),
+                db.session.scalar(select(func.count()).select_from(User)))
+
+
+def _settings(site) -> dict:
+    from portal.models import District
+
+    with site.app_context():
+        return {d.id: dict(d.settings or {}) for d in db.session.execute(select(District)).scalars()}
+
+
+NEW_SCHOOL = {"form": "school", "code": "XQ1", "name": "新桥中学", "admin_username": "xq.admin",
+              "admin_name": "林晓", "admin_password": "short"}
+
+
+def test_a_refused_new_school_keeps_what_was_typed_and_names_no_field_by_its_code(site):
+    """A too-short admin password flashed 「用户信息无效; password: 至少 8 个字符」 (a field's
+    code on a Chinese page) and emptied the form: the district admin typed the school again."""
+    d = site.test_client()
+    assert login(d, "district").status_code == 302
+    before = _counts(site)
+    r = d.post("/district/settings", data=NEW_SCHOOL)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and _counts(site) == before
+    assert "password:" not in html and "admin_password:" not in html
+    assert re.search(r'data-testid="error-admin_password">[^<]*8', html)
+    for key in ("code", "name", "admin_username", "admin_name"):
+        assert re.search(rf'value="{re.escape(NEW_SCHOOL[key])}" data-testid="school-{key}"', html), key
+    assert 'value="short"' not in html  # a password is typed again, never sent back
+    # a username already taken is named beside its field, in English too
+    r = d.post("/district/settings?lang=en", data={**NEW_SCHOOL, "admin_username": "teacher1",
+                                                   "admin_password": "Xinqiao-2026-ok"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and _counts(site) == before
+    assert 'data-testid="error-admin_username"' in html and "username:" not in html
+    assert 'value="新桥中学" data-testid="school-name"' in html
+
+
+def test_refused_district_defaults_keep_what_was_typed(site):
+    d = site.test_client()
+    login(d, "district")
+    before = _settings(site)
+    r = d.post("/district/settings", data={"form": "defaults", "required_hours": "六十", "absence_limit_hours": "4",
+                                           "submission_period": "semester", "plan_deadline": "06-30"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and _settings(site) == before
+    assert "required_hours:" not in html
+    assert 'data-testid="error-required_hours"' in html
+    assert 'value="六十" data-testid="district-required-hours"' in html
+    assert 'value="4" data-testid="district-absence-limit"' in html
+    assert re.search(r'<option value="semester" selected>', html)
+
+
+def _new_school_admin(site):
+    d = site.test_client()
+    login(d, "district")
+    r = d.post("/district/settings", data={**NEW_SCHOOL, "admin_password": "Xinqiao-2026-ok"})
+    assert r.status_code == 303
+    a = site.test_client()
+    assert login(a, "xq.admin", "Xinqiao-2026-ok").status_code == 302
+    return a
+
+
+def _plans(site) -> int:
+    from portal.models import SchoolPlan, SchoolPlanLine
+
+    with site.app_context():
+        return (db.session.scalar(select(func.count()).select_from(SchoolPlan))
+                + db.session.scalar(select(func.count()).select_from(SchoolPlanLine)))
+
+
+def test_a_refused_annual_plan_keeps_every_line_typed_and_says_which_line(site):
+    """One line's hours written 三 lost the whole plan typed (aims, target, every line) and
+    flashed 「1：hours：'三' 不是数字」: the line counted from 0 and the field by its code."""
+    a = _new_school_admin(site)
+    year = re.search(r'name="year" value="([^"]+)"', a.get("/school-plan").get_data(as_text=True)).group(1)
+    plan = {"year": year, "aims": "提高课堂教学能力", "target_hours": "50", "action": "save",
+            "type-0": "lecture", "month-0": "9", "title-0": "开学专题讲座", "hours-0": "3", "responsible-0": "林晓",
+            # row 1 left empty: the rows after it are shown where the page puts them again
+            "type-2": "observation", "month-2": "10", "title-2": "语文组听课评课", "hours-2": "三",
+            "responsible-2": "王芳"}
+    before = _plans(site)
+    r = a.post("/school-plan", data=plan)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and _plans(site) == before
+    assert ">提高课堂教学能力</textarea>" in html
+    assert 'value="50" data-testid="plan-target"' in html
+    assert 'value="开学专题讲座" aria-label="活动" data-testid="plan-title-0"' in html
+    assert 'value="语文组听课评课" aria-label="活动" data-testid="plan-title-1"' in html
+    assert 'value="三" aria-label="学时" data-testid="plan-hours-1"' in html
+    assert re.search(r'<option value="10" selected>', html)
+    assert re.search(r'<option value="observation" selected>', html)
+    assert re.search(r'data-testid="plan-hours-error-1">[^<]*不是数字', html)
+    assert "hours：" not in html and "hours:" not in html
+    # a target refused: said beside it, the lines kept
+    r = a.post("/school-plan", data={**plan, "hours-2": "2", "target_hours": "五十"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and _plans(site) == before
+    assert 'data-testid="error-target_hours"' in html and 'value="五十" data-testid="plan-target"' in html
+    assert 'value="2" aria-label="学时" data-testid="plan-hours-1"' in html
+    r = a.post("/school-plan", data={**plan, "hours-2": "2"})
+    assert r.status_code == 303 and _plans(site) == before + 3
