@@ -302,6 +302,18 @@ class RosterRow:
 class RosterPreview:
     rows: list[RosterRow]
     problems: list[str] = field(default_factory=list)  # problems with the file itself
+    #: the file's headings of columns that are not read (手机号码, 邮箱, 序号…), as written
+    unread: list[str] = field(default_factory=list)
+
+    @property
+    def same_names(self) -> dict[str, list[int]]:
+        """Names on more than one row, with their rows: one person typed twice under two
+        usernames, or two people of one name — the office knows which."""
+        lines: dict[str, list[int]] = {}
+        for r in self.rows:
+            if r.name:
+                lines.setdefault(r.name, []).append(r.line)
+        return {name: at for name, at in lines.items() if len(at) > 1}
 
     @property
     def good(self) -> list[RosterRow]:
@@ -549,7 +561,8 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         elif (problem := users.name_problem(name)) is not None:
             fault("name", problem)
         rows.append(RosterRow(i, typed if username is None else username, name, roles, gender, born, password, errors))
-    return RosterPreview(rows)
+    unread = [str(h).strip() for h, c in zip(headings, header, strict=False) if c is None and str(h).strip()]
+    return RosterPreview(rows, unread=unread)
 
 
 def import_roster(

@@ -3,6 +3,7 @@ refusals keep what was typed, say why beside each field in the reader's words, a
 
 from __future__ import annotations
 
+import io
 import re
 
 from sqlalchemy import func, select
@@ -116,3 +117,52 @@ def test_a_refused_annual_plan_keeps_every_line_typed_and_says_which_line(site):
     assert 'value="2" aria-label="学时" data-testid="plan-hours-1"' in html
     r = a.post("/school-plan", data={**plan, "hours-2": "2"})
     assert r.status_code == 303 and _plans(site) == before + 3
+
+
+ROSTER = ("序号,工号,姓名,性别,出生日期,手机号码,电子邮箱,角色\n"
+          "1,xq001,王芳,女,1985-03-02,13800138000,wf@example.cn,教师\n"
+          "2,xq002,王芳,女,1990/7/1,1380013,不是邮箱,教师\n"
+          "3,teacher1,李娜,女,1979年5月1日,13900000000,ln@example.cn,教研组长\n"
+          ",,,,,,,\n"
+          "4,xq004,赵强,男,19800102,,,教师\n")
+
+
+def test_the_roster_preview_says_what_it_reads_and_what_it_leaves(site):
+    """A school's roster (GBK, as Excel on a Chinese Windows saves it) with phone, email and a
+    row number: those columns were dropped without a word (the office thought the emails were
+    in); two rows of one name passed unremarked; the genders and birth dates read (19800102)
+    were not shown, so a date read wrong reached the retirement rule unseen."""
+    from portal.models import Membership
+
+    a = _new_school_admin(site)
+
+    def people() -> int:
+        with site.app_context():
+            return db.session.scalar(select(func.count()).select_from(Membership))
+
+    before = (_counts(site), people())
+    for data, filename in ((ROSTER.encode("gbk"), "名册.csv"), (ROSTER.encode("utf-8-sig"), "名册.csv")):
+        r = a.post("/admin/staff/import", data={"file": (io.BytesIO(data), filename)},
+                   content_type="multipart/form-data")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200 and (_counts(site), people()) == before
+        assert "3 行可以导入，1 行有问题" in html
+        assert 'data-testid="roster-unread">以下列不会导入：序号、手机号码、电子邮箱。' in html
+        assert re.search(r'data-testid="roster-same-names">.*?<li>王芳：第 2、3 行</li>', html, re.S)
+        assert "李娜" not in html.split('data-testid="roster-same-names"')[1].split("</div>")[0]
+        assert 'data-testid="roster-birth-6">1980-01-02<' in html
+        assert 'data-testid="roster-gender-6">男<' in html and 'data-testid="roster-birth-3">1990-07-01<' in html
+    r = a.post("/admin/staff/import?lang=en", data={"file": (io.BytesIO(ROSTER.encode("gbk")), "roster.csv")},
+               content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert "These columns are not imported: 序号, 手机号码, 电子邮箱." in html
+    assert "<li>王芳: rows 2, 3</li>" in html and 'data-testid="roster-gender-2">Female<' in html
+
+
+def test_a_roster_with_only_the_columns_read_says_nothing_more(site):
+    a = _new_school_admin(site)
+    body = "用户名,姓名\nxq101,周一\nxq102,周二\n"
+    html = a.post("/admin/staff/import", data={"file": (io.BytesIO(body.encode()), "r.csv")},
+                  content_type="multipart/form-data").get_data(as_text=True)
+    assert "2 行可以导入，0 行有问题" in html
+    assert "roster-unread" not in html and "roster-same-names" not in html
