@@ -166,3 +166,30 @@ def test_a_roster_with_only_the_columns_read_says_nothing_more(site):
                   content_type="multipart/form-data").get_data(as_text=True)
     assert "2 行可以导入，0 行有问题" in html
     assert "roster-unread" not in html and "roster-same-names" not in html
+
+
+def test_the_first_lecture_planned_with_its_hours_left_empty_asks_for_them(site):
+    """An empty 学时 field was refused as 「'' 不是数字：请用阿拉伯数字填写学时」: quotes round
+    nothing, as if something odd had been typed."""
+    from portal.models import Activity
+
+    a = _new_school_admin(site)
+    r = a.post("/admin/types/lecture", data={"enabled": "y", "setting-speaker_multiplier": "2"})
+    assert r.status_code == 302
+
+    def acts() -> int:
+        with site.app_context():
+            return db.session.scalar(select(func.count()).select_from(Activity))
+
+    before = acts()
+    for hours in ("", "  "):
+        r = a.post("/activities/new/lecture", data={
+            "title": "开学专题讲座", "starts_at": "2026-12-20T14:00", "ends_at": "2026-12-20T16:00", "hours": hours,
+            "details-topic": "作业设计"})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 422 and acts() == before
+        assert "必须填写学时" in html and "不是数字" not in html
+        assert 'value="开学专题讲座"' in html
+    r = a.post("/activities/new/lecture?lang=en", data={"title": "x", "starts_at": "2026-12-20T14:00",
+                                                        "ends_at": "2026-12-20T16:00", "hours": ""})
+    assert "a number of hours is required" in r.get_data(as_text=True) and acts() == before
