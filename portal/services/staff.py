@@ -316,6 +316,12 @@ class RosterPreview:
         return {name: at for name, at in lines.items() if len(at) > 1}
 
     @property
+    def not_teachers(self) -> list[RosterRow]:
+        """Rows to import without the teacher role (a sheet writing only 教研组长): their hours
+        are neither counted nor assessed, which a school rarely means for a group's leader."""
+        return [r for r in self.good if TEACHER not in r.roles]
+
+    @property
     def good(self) -> list[RosterRow]:
         return [r for r in self.rows if not r.errors]
 

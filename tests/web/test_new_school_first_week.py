@@ -193,3 +193,19 @@ def test_the_first_lecture_planned_with_its_hours_left_empty_asks_for_them(site)
     r = a.post("/activities/new/lecture?lang=en", data={"title": "x", "starts_at": "2026-12-20T14:00",
                                                         "ends_at": "2026-12-20T16:00", "hours": ""})
     assert "a number of hours is required" in r.get_data(as_text=True) and acts() == before
+
+
+def test_a_group_leader_written_only_as_教研组长_is_pointed_out_before_the_import(site):
+    """A sheet writing 教研组长 alone imported a group's leader without the teacher role: her
+    hours were never counted nor assessed, and the district's page counted one teacher fewer,
+    with no word at the import."""
+    a = _new_school_admin(site)
+    body = "工号,姓名,角色\nxq001,王芳,教师\nxq002,赵强,教研组长\nxq003,孙丽,教研组长、教师\n"
+    html = a.post("/admin/staff/import", data={"file": (io.BytesIO(body.encode("gbk")), "r.csv")},
+                  content_type="multipart/form-data").get_data(as_text=True)
+    note = html.split('data-testid="roster-not-teachers"')[1].split("</div>")[0]
+    assert "<li>赵强：第 3 行</li>" in note and "王芳" not in note and "孙丽" not in note
+    body = "工号,姓名,角色\nxq001,王芳,教师\nxq003,孙丽,教研组长、教师\n"
+    html = a.post("/admin/staff/import", data={"file": (io.BytesIO(body.encode()), "r.csv")},
+                  content_type="multipart/form-data").get_data(as_text=True)
+    assert "roster-not-teachers" not in html
