@@ -640,6 +640,9 @@ TEXTS: dict[str, Any] = {
     "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
     "roster.username": _l("username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
     "roster.twice": _l("username '%(name)s' appears twice in the file"),
+    "roster.username_unavailable": _l(
+        "this username cannot be used; choose another. If this teacher comes from another school of the "
+        "district, ask the district to move them there instead: a second account would split their hours"),
     "roster.password": _l("password: %(problem)s"),
     "roster.name": _l("name: at most 100 characters"),
     "password.invalid": _l("invalid password"),

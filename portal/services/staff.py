@@ -554,7 +554,9 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         if username is None:
             fault("username", msg("roster.username"))
         elif key in existing:
-            fault("username", msg("user.username_taken", name=shown(username)) if key in ours else users.USERNAME_UNAVAILABLE)
+            # a teacher of another school of the district is moved by the district, not made twice
+            fault("username", msg("user.username_taken", name=shown(username)) if key in ours
+                  else msg("roster.username_unavailable"))
         elif key in seen:
             fault("username", msg("roster.twice", name=shown(username)))
         seen.add(key)

@@ -151,6 +151,9 @@ def test_the_roster_preview_says_what_it_reads_and_what_it_leaves(site):
         assert re.search(r'data-testid="roster-same-names">.*?<li>王芳：第 2、3 行</li>', html, re.S)
         assert "李娜" not in html.split('data-testid="roster-same-names"')[1].split("</div>")[0]
         assert 'data-testid="roster-birth-6">1980-01-02<' in html
+        # a teacher of another school (teacher1 of the demo school): moved by the district, not
+        # made a second account under another username, which the bare 「请另选一个」 led to
+        assert re.search(r'data-testid="roster-error-4">B4 单元格（工号）：该用户名不能使用[^<]*办理教师调动', html)
         assert 'data-testid="roster-gender-6">男<' in html and 'data-testid="roster-birth-3">1990-07-01<' in html
     r = a.post("/admin/staff/import?lang=en", data={"file": (io.BytesIO(ROSTER.encode("gbk")), "roster.csv")},
                content_type="multipart/form-data")
