@@ -611,6 +611,9 @@ TEXTS: dict[str, Any] = {
     "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
     "roster.kind": _l("roster must be a .csv or .xlsx file"),
     "roster.kind_field": _l("use a .csv or .xlsx file"),
+    "roster.old_excel": _l(
+        "this is an old Excel workbook (.xls): open it in Excel or WPS, save it as .xlsx (Excel workbook), "
+        "and upload that file"),
     "roster.empty": _l("the file is empty"),
     "roster.too_large": _l("the file is too large"),
     "roster.no_rows": _l("the file has no rows"),

@@ -404,9 +404,15 @@ def _blank(row: tuple[Any, ...]) -> bool:
     return not any(v is not None and v != "" for v in row)
 
 
+#: The first bytes of an old Excel workbook (.xls, and WPS's .et): an OLE compound file.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def _read_table(filename: str, data: bytes) -> list[Line]:
     """The file's non-empty rows, each with its row number as a spreadsheet shows it."""
     name = (filename or "").lower()
+    if data.startswith(OLE_MAGIC) or name.endswith((".xls", ".et")):  # many offices still save these
+        raise Invalid(msg("roster.old_excel"), {"file": msg("roster.old_excel")})
     if name.endswith(".xlsx"):
         return _xlsx_lines(data)
     if name.endswith(".csv"):

@@ -212,3 +212,20 @@ def test_a_group_leader_written_only_as_教研组长_is_pointed_out_before_the_i
     html = a.post("/admin/staff/import", data={"file": (io.BytesIO(body.encode()), "r.csv")},
                   content_type="multipart/form-data").get_data(as_text=True)
     assert "roster-not-teachers" not in html
+
+
+def test_an_old_excel_roster_says_to_save_it_as_xlsx(site):
+    """Many offices still save .xls: it was refused as 「请使用 .csv 或 .xlsx 文件」, or, renamed
+    to .xlsx, as 「无法读取的 XLSX 文件」, with no word of what to do."""
+    a = _new_school_admin(site)
+    before = _counts(site)
+    old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE compound file's header
+    for filename in ("名册.xls", "名册.xlsx", "名册.et"):
+        r = a.post("/admin/staff/import", data={"file": (io.BytesIO(old), filename)},
+                   content_type="multipart/form-data")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 422 and _counts(site) == before
+        assert "旧版 Excel 文件（.xls）" in html and "另存为" in html, filename
+    r = a.post("/admin/staff/import?lang=en", data={"file": (io.BytesIO(old), "roster.xls")},
+               content_type="multipart/form-data")
+    assert "save it as .xlsx" in r.get_data(as_text=True) and _counts(site) == before
