@@ -27,8 +27,8 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
     Infinity, NaN (a JSON ``1e400`` arrives as a float infinity), numbers too large for any
     column and numbers too small to be a half hour are refused, never overflowed or rounded.
     """
-    if isinstance(value, bool) or value is None:
-        raise BadHours(msg("hours.required"))
+    if isinstance(value, bool) or value is None or isinstance(value, str) and not value.strip():
+        raise BadHours(msg("hours.required"))  # an empty field: asked for, not "'' is not a number"
     if not isinstance(value, (str, int, float, Decimal)) or isinstance(value, str) and "_" in value:
         # Decimal reads "1_5" as 15 (digit grouping): a slip for 1.5 would credit ten times it
         raise BadHours(msg("hours.write_digits", value=_shown(value)))

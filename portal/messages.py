@@ -616,6 +616,9 @@ TEXTS: dict[str, Any] = {
     "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
     "roster.kind": _l("roster must be a .csv or .xlsx file"),
     "roster.kind_field": _l("use a .csv or .xlsx file"),
+    "roster.old_excel": _l(
+        "this is an old Excel workbook (.xls): open it in Excel or WPS, save it as .xlsx (Excel workbook), "
+        "and upload that file"),
     "roster.empty": _l("the file is empty"),
     "roster.too_large": _l("the file is too large"),
     "roster.no_rows": _l("the file has no rows"),
@@ -645,6 +648,9 @@ TEXTS: dict[str, Any] = {
     "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
     "roster.username": _l("username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
     "roster.twice": _l("username '%(name)s' appears twice in the file"),
+    "roster.username_unavailable": _l(
+        "this username cannot be used; choose another. If this teacher comes from another school of the "
+        "district, ask the district to move them there instead: a second account would split their hours"),
     "roster.password": _l("password: %(problem)s"),
     "roster.name": _l("name: at most 100 characters"),
     "password.invalid": _l("invalid password"),

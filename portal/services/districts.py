@@ -149,6 +149,11 @@ def update_settings(district: District, values: Any, *, by: policy.Actor) -> Dis
     return district
 
 
+#: The school admin's fields of a new school as :func:`users.create_user` names them, and as the
+#: district's form and the API's body name them.
+ADMIN_FIELDS = {"username": "admin_username", "name": "admin_name", "password": "admin_password"}
+
+
 def create_school_with_admin(
     district: District, code: Any, name: Any, admin_username: Any, admin_name: Any, password: Any, *,
     by: policy.Actor,
@@ -168,9 +173,11 @@ def create_school_with_admin(
     try:
         admin = users.create_user(texts[2], texts[4], texts[3], school, [SCHOOL_ADMIN, TEACHER], logged_by=by,
                                   recheck=recheck)
-    except (Invalid, Forbidden):
+    except (Invalid, Forbidden) as exc:
         with write_transaction() as s:  # no school without its admin
             s.delete(school)
+        if isinstance(exc, Invalid):  # named as the form and the API body name them (admin_password)
+            raise Invalid(exc.msg, {ADMIN_FIELDS.get(k, k): v for k, v in exc.fields.items()}) from None
         raise
     take_district_types(school, district)
     return school, admin

@@ -302,6 +302,24 @@ class RosterRow:
 class RosterPreview:
     rows: list[RosterRow]
     problems: list[str] = field(default_factory=list)  # problems with the file itself
+    #: the file's headings of columns that are not read (手机号码, 邮箱, 序号…), as written
+    unread: list[str] = field(default_factory=list)
+
+    @property
+    def same_names(self) -> dict[str, list[int]]:
+        """Names on more than one row, with their rows: one person typed twice under two
+        usernames, or two people of one name — the office knows which."""
+        lines: dict[str, list[int]] = {}
+        for r in self.rows:
+            if r.name:
+                lines.setdefault(r.name, []).append(r.line)
+        return {name: at for name, at in lines.items() if len(at) > 1}
+
+    @property
+    def not_teachers(self) -> list[RosterRow]:
+        """Rows to import without the teacher role (a sheet writing only 教研组长): their hours
+        are neither counted nor assessed, which a school rarely means for a group's leader."""
+        return [r for r in self.good if TEACHER not in r.roles]
 
     @property
     def good(self) -> list[RosterRow]:
@@ -386,9 +404,15 @@ def _blank(row: tuple[Any, ...]) -> bool:
     return not any(v is not None and v != "" for v in row)
 
 
+#: The first bytes of an old Excel workbook (.xls, and WPS's .et): an OLE compound file.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
 def _read_table(filename: str, data: bytes) -> list[Line]:
     """The file's non-empty rows, each with its row number as a spreadsheet shows it."""
     name = (filename or "").lower()
+    if data.startswith(OLE_MAGIC) or name.endswith((".xls", ".et")):  # many offices still save these
+        raise Invalid(msg("roster.old_excel"), {"file": msg("roster.old_excel")})
     if name.endswith(".xlsx"):
         return _xlsx_lines(data)
     if name.endswith(".csv"):
@@ -536,7 +560,9 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         if username is None:
             fault("username", msg("roster.username"))
         elif key in existing:
-            fault("username", msg("user.username_taken", name=shown(username)) if key in ours else users.USERNAME_UNAVAILABLE)
+            # a teacher of another school of the district is moved by the district, not made twice
+            fault("username", msg("user.username_taken", name=shown(username)) if key in ours
+                  else msg("roster.username_unavailable"))
         elif key in seen:
             fault("username", msg("roster.twice", name=shown(username)))
         seen.add(key)
@@ -549,7 +575,8 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         elif (problem := users.name_problem(name)) is not None:
             fault("name", problem)
         rows.append(RosterRow(i, typed if username is None else username, name, roles, gender, born, password, errors))
-    return RosterPreview(rows)
+    unread = [str(h).strip() for h, c in zip(headings, header, strict=False) if c is None and str(h).strip()]
+    return RosterPreview(rows, unread=unread)
 
 
 def import_roster(

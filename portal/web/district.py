@@ -5,7 +5,9 @@ evidence), accept / return / reopen; and the school admin's page to submit the y
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -290,11 +292,15 @@ def school_frozen_summary(submission_id: int):
 # -- the district admin: defaults, schools and their admins, types district-wide -------------------
 
 
-def _refused(exc: DomainError) -> None:
-    """Nothing was changed: say why, with each field's reason."""
+def _refused(exc: DomainError, beside: Collection[str] = ()) -> dict[str, str]:
+    """Nothing was changed: say why. The reasons of the fields in ``beside`` are returned, for
+    the page to show each beside its field; those of any other field are said with the why (in
+    the reader's words: a field's code means nothing to them)."""
     db.session.rollback()
     fields = getattr(exc, "fields", {}) or {}
-    flash("; ".join([tr(exc), *(f"{k}: {tr(v)}" for k, v in fields.items())]), "danger")
+    shown = {k: tr(v) for k, v in fields.items() if k in beside}
+    flash(_("; ").join([tr(exc), *(tr(v) for k, v in fields.items() if k not in beside)]), "danger")
+    return shown
 
 
 def _number(raw: str | None) -> float | str | None:
@@ -318,11 +324,20 @@ def _whole(raw: str | None) -> int | str | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else raw
 
 
+#: The inputs of each form of the district's settings page, each shown with its own reason.
+SETTINGS_FIELDS = {
+    "defaults": ("required_hours", "absence_limit_hours", "submission_period", "plan_deadline", *DISTRICT_QUOTAS),
+    "school": ("code", "name", "admin_username", "admin_name", "admin_password"),
+}
+
+
 @bp.route("/district/settings", methods=["GET", "POST"])
 @allowed(policy.may_administer_district)
 def settings():
     district = districts.get_district(_district_id())
     status = 200
+    errors: dict[str, str] = {}
+    form = ""
     if request.method == "POST":
         form = request.form.get("form", "")
         try:
@@ -345,14 +360,17 @@ def settings():
             else:
                 abort(400)
         except DomainError as exc:
-            _refused(exc)
+            errors = _refused(exc, SETTINGS_FIELDS.get(form, ()))
             status = 422
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("district.settings"), 303)
     enabled = set((district.settings or {}).get("enabled_types", []))
+    # a refused form shows what was typed in it (a password is typed again)
+    typed = {k: v for k, v in request.form.items() if k != "admin_password"} if status == 422 else {}
     return render_template(
         "district/settings.html", district=district, enabled=enabled, types=list(registry().types.values()),
+        form=form, errors=errors, typed=typed,
         quotas=[(key, SCHOOL_RULES[key]) for key in DISTRICT_QUOTAS],
         schools=schools.all_schools(district.id),
     ), status
@@ -458,21 +476,51 @@ def _plan_lines_from_form() -> list[dict[str, str]]:
 LINES_MAX_FORM = 200
 
 
+@dataclass
+class TypedLine:
+    """A line of the plan as typed on a refused form, shown again as a saved line is."""
+
+    type_key: str
+    month: int | str
+    title: str
+    planned_text: str
+    responsible: str
+
+    @classmethod
+    def of(cls, row: Mapping[str, str]) -> TypedLine:
+        month = row["month"]
+        return cls(row["type"], int(month) if month.isascii() and month.isdigit() else month, row["title"],
+                   row["hours"], row["responsible"])
+
+
 @bp.route("/school-plan", methods=["GET", "POST"])
 @allowed(policy.may_write_school_plan)
-def school_plan():
+def school_plan() -> ResponseReturnValue:
     school = require_school()
     year = credits.parse_year(request.values.get("year"), school_plans.next_year(school.timezone))
     status = 200
+    errors: dict[str, str] = {}
+    line_errors: dict[int, dict[str, str]] = {}
+    typed_lines: list[TypedLine] | None = None
     if request.method == "POST":
+        lines_typed = _plan_lines_from_form()
         try:  # the year is named on the form: a post without it saves nothing
             year = credits.parse_year(request.form.get("year") or "-")
             school_plans.save_plan(school, year, request.form.get("aims", ""), request.form.get("target_hours", ""),
-                            _plan_lines_from_form(), by=current_actor())
+                            lines_typed, by=current_actor())
             if request.form.get("action") == "submit":
                 school_plans.submit_plan(school, year, by=current_actor())
         except DomainError as exc:
-            _refused(exc)
+            # what was typed stays on the form, each line's reason beside it (the rows the
+            # service numbers are the form's rows that are not empty, shown in that order)
+            faults: Any = (getattr(exc, "fields", {}) or {}).get("lines")
+            per_line = isinstance(faults, dict)
+            errors = _refused(exc, ("aims", "target_hours", "lines") if per_line else ("aims", "target_hours"))
+            errors.pop("lines", None)
+            if isinstance(faults, dict):
+                line_errors = {int(i): {k: tr(v) for k, v in fault.items()} if isinstance(fault, dict)
+                               else {"title": tr(fault)} for i, fault in faults.items() if str(i).isdigit()}
+            typed_lines = [TypedLine.of(row) for row in lines_typed]
             status = 422
         else:
             flash(_("Saved."), "success")
@@ -481,7 +529,9 @@ def school_plan():
     lines = school_plans.lines_of(plan.id) if plan else []
     district = districts.get_district(school.district_id)
     return render_template(
-        "school_plan/plan.html", school=school, year=year, plan=plan, lines=lines, blank=PLAN_ROWS,
+        "school_plan/plan.html", school=school, year=year, plan=plan, blank=PLAN_ROWS,
+        lines=lines, form_lines=lines if typed_lines is None else typed_lines, line_errors=line_errors, errors=errors,
+        typed={k: request.form.get(k, "") for k in ("aims", "target_hours")} if status == 422 else None,
         types=list(registry().types), months=school_plans.MONTHS, deadline=school_plans.deadline(district, year),
         editable=plan is None or plan.status in school_plans.EDITABLE,
         grid=school_plans.planned_vs_held(plan) if plan else {}, district_view=False,

@@ -104,7 +104,7 @@ def test_the_staff_page_the_roster_and_the_district_use_the_one_rule(app, demo):
     with pytest.raises(Invalid) as refused:
         districts.create_school_with_admin(district, "S77", "新学校", "ＡＤＭＩＮ", "新校长", "password-123",
                                            by=Actor.of(district_admin.id, ["district_admin"]))
-    assert refused.value.fields == {"username": users.USERNAME_UNAVAILABLE}
+    assert refused.value.fields == {"admin_username": users.USERNAME_UNAVAILABLE}  # as the form and the API name it
     assert db.session.execute(select(School.id).where(School.code == "S77")).first() is None
     assert _count() == before + 2
 
