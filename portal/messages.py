@@ -84,9 +84,11 @@ TEXTS: dict[str, Any] = {
         "please tell the system administrator."
     ),
     # -- the year submitted to the district, and its lock ----------------------------------------
-    "credit.year_over": _l("the school year %(year)s is over: hours are credited only in this school year and the "
-                           "last one, from %(first)s"),
-    # %(year)s: a SchoolYear said within the sentence ("the 2026–2027 school year", 2026—2027学年)
+    # %(year)s (and credit.year_over's %(first)s), here and in the submission's, the plan's and the
+    # exemption's refusals: a SchoolYear said within the sentence ("the 2026–2027 school year",
+    # 2026—2027学年), never the year as data
+    "credit.year_over": _l("%(year)s is over: hours are credited only in this school year and the last one, "
+                           "from %(first)s"),
     "year.locked": _l(
         "%(year)s was accepted by the district and is locked; ask the district to reopen it"
     ),
@@ -99,9 +101,9 @@ TEXTS: dict[str, Any] = {
         "recorded for them: it is not their year here, and no certificate of its hours is issued"
     ),
     "submission.not_found": _l("submission not found"),
-    "submission.pending": _l("the school year %(year)s is already submitted and waits for the district"),
-    "submission.already_accepted": _l("the school year %(year)s was accepted by the district and is locked"),
-    "submission.not_begun": _l("the school year %(year)s has not begun: it is submitted from %(day)s (school time)"),
+    "submission.pending": _l("%(year)s is already submitted and waits for the district"),
+    "submission.already_accepted": _l("%(year)s was accepted by the district and is locked"),
+    "submission.not_begun": _l("%(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.semester_not_begun": _l(
         "the %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
@@ -118,7 +120,7 @@ TEXTS: dict[str, Any] = {
         " (the district it is in now reopens an accepted year)"
     ),
     "school.move_pending": _l(
-        "the school's year %(year)s waits for its district's decision: have the district accept or return it"
+        "the school's submission of %(year)s waits for its district's decision: have the district accept or return it"
         " before the school moves to another district"
     ),
     "submission.not_accepted": _l("only an accepted school year can be reopened"),
@@ -144,7 +146,7 @@ TEXTS: dict[str, Any] = {
     "school_plan.empty": _l("plan at least one activity before sending the plan"),
     "school_plan.line_not_found": _l("no such line in this school's annual plan"),
     "school_plan.line_type": _l("this line of the plan is for another activity type"),
-    "school_plan.line_year": _l("this line of the plan is for the school year %(year)s: choose a date in it"),
+    "school_plan.line_year": _l("this line of the plan is for %(year)s: choose a date in it"),
     "rules.below_district": _l("the district requires at least %(n)s; a school may raise it, not lower it"),
     "rules.above_district": _l("the district's limit is %(n)s; a school may lower it, not raise it"),
     "rules.warning_not_below_limit": _l(
@@ -227,7 +229,7 @@ TEXTS: dict[str, Any] = {
     "plan.hours_above_length": _l(
         "at most %(n)s hours: the activity lasts %(length)s, and an hour of training is at least a 45-minute lesson"
     ),
-    "plan.year_over": _l("the school year %(year)s is over: an activity starts in this school year or the last one, "
+    "plan.year_over": _l("%(year)s is over: an activity starts in this school year or the last one, "
                          "from %(day)s"),
     "plan.other_semester": _l("must be in the same semester as the start: the %(semester)s of %(year)s ends on %(date)s"),
     "duration.hours_minutes": _l("%(h)s h %(m)s min"),
@@ -305,7 +307,7 @@ TEXTS: dict[str, Any] = {
     "plan.not_submitted": _l("only a submitted plan can be signed off or returned"),
     "plan.decision": _l("the decision is approve or return"),
     "plan.comment_required": _l("say why the plan is returned"),
-    "plan.deadline_outside_year": _l("a date within the school year %(year)s (%(start)s to %(end)s)"),
+    "plan.deadline_outside_year": _l("a date within %(year)s (%(start)s to %(end)s)"),
     "plan.deadline_date": _l("a date such as 2026-10-31"),
     # -- the activity's life -------------------------------------------------------------------
     "activity.frozen": _l("this can no longer change: the activity is %(state)s"),
@@ -456,7 +458,7 @@ TEXTS: dict[str, Any] = {
     "exemption.teacher_field": _l("must be a teacher of this school"),
     "exemption.refused": _l("the exemption was not saved"),
     "exemption.reason_required": _l("a reason is required"),
-    "exemption.year_too_late": _l("at the latest the next school year, %(year)s"),
+    "exemption.year_too_late": _l("at the latest %(year)s, the next one"),
     "exemption.not_found": _l("no exemption for this teacher and year"),
     # -- schools, types, settings ----------------------------------------------------------------
     "rules.invalid": _l("invalid rules"),

@@ -333,7 +333,7 @@ def _times(school: School, starts_at: Any, ends_at: Any) -> tuple[datetime | Non
     if start and "starts_at" not in fields:
         day = to_local(start, school.timezone).date()
         if not policy.may_date_in_year(school_year_of(day), school_year_now(school)):  # a year long over
-            fields["starts_at"] = msg("plan.year_over", year=school_year_of(day),
+            fields["starts_at"] = msg("plan.year_over", year=SchoolYear.said(school_year_of(day)),
                                       day=first_day_to_date(school).isoformat())
         elif locks.is_locked(school.id, school_year_of(day), semester_of(day)):
             # no new activity (nor roster) in a year the district accepted
@@ -359,7 +359,7 @@ def _line_year_error(line: SchoolPlanLine, start: datetime, zone: str) -> Msg | 
     falls in another school year than the plan's (None: the same)."""
     line_year = line_school_year(line)
     if school_year_of(to_local(start, zone).date()) != line_year:
-        return msg("school_plan.line_year", year=line_year)
+        return msg("school_plan.line_year", year=SchoolYear.said(line_year))
     return None
 
 

@@ -16,7 +16,7 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
-from portal.messages import msg, shown
+from portal.messages import SchoolYear, msg, shown
 from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
 from portal.models.school import DEFAULT_SCHOOL_RULES, DISTRICT_QUOTAS, rules_of_district
 from portal.registry import registry
@@ -230,7 +230,7 @@ def move_school(school: School, district: District) -> School:
             .order_by(YearSubmission.school_year).limit(1)
         ).scalar_one_or_none()
         if waiting is not None:
-            raise Conflict(msg("school.move_pending", year=waiting))
+            raise Conflict(msg("school.move_pending", year=SchoolYear.said(waiting)))
         school.district_id = district.id
         school.district_rules = rules_of_district(district.settings)
         school.data_version = (school.data_version or 0) + 1

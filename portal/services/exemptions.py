@@ -17,7 +17,7 @@ from portal.assessment import EXEMPT
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import msg
+from portal.messages import SchoolYear, msg
 from portal.models import Exemption, School, User
 from portal.services import access, credits, locks, staff_log, teacher_years
 from portal.services.credits import parse_year
@@ -103,7 +103,7 @@ def set_exemption(school: School, actor: User | policy.Actor, user_id: object, y
         else:  # a teacher's next year is known (retirement is by age); no later one
             latest = school_year_after(current_school_year(school.timezone))
             if year_text > latest:
-                fields["year"] = msg("exemption.year_too_late", year=latest)
+                fields["year"] = msg("exemption.year_too_late", year=SchoolYear.said(latest))
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
         fields["reason"] = msg("exemption.reason_required")

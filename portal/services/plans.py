@@ -102,7 +102,8 @@ def set_deadline(school: School, year: object, value: object, *, by: policy.Acto
     if not first <= day <= last:
         raise Invalid(
             msg("plan.save_refused"),
-            {"deadline": msg("plan.deadline_outside_year", year=year, start=first.isoformat(), end=last.isoformat())},
+            {"deadline": msg("plan.deadline_outside_year", year=SchoolYear.said(year), start=first.isoformat(),
+                             end=last.isoformat())},
         )
     with write_transaction() as s:
         access.require_still(s, by, policy.may_set_plan_deadline, "policy.admin_only", school_id=school.id)

@@ -25,7 +25,7 @@ from portal.database import is_sqlite, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import Msg, Semester, msg, shown
+from portal.messages import Msg, SchoolYear, Semester, msg, shown
 from portal.models import (
     Activity,
     CreditEntry,
@@ -255,9 +255,9 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
         last = latest(school.id, year_text, sem)
         if last is not None and not takes_a_round(last.status):
             key = "submission.pending" if last.status == SUBMITTED else "submission.already_accepted"
-            raise Conflict(msg(key, year=year_text), status=last.status)
+            raise Conflict(msg(key, year=SchoolYear.said(year_text)), status=last.status)
         if _accepted_already(school.id, year_text, sem):
-            raise Conflict(msg("submission.already_accepted", year=year_text), status=ACCEPTED)
+            raise Conflict(msg("submission.already_accepted", year=SchoolYear.said(year_text)), status=ACCEPTED)
         _require_begun(school, year_text, sem)
         from portal.reports import exports  # reports → services: imported on use
 
@@ -418,10 +418,10 @@ def decide(
         if done != 1:
             raise Conflict(msg("submission.not_pending"), status=sub.status)
         if accept and _accepted_already(sub.school_id, sub.school_year, sub.semester):  # sent before
-            raise Conflict(msg("submission.already_accepted", year=sub.school_year), status=sub.status)
+            raise Conflict(msg("submission.already_accepted", year=SchoolYear.said(sub.school_year)), status=sub.status)
         # a whole year by all its figures, a semester by its own (the year so far moves on with the other)
         if accept and (changed := changed_since(sub)):
-            raise Conflict(msg("submission.changed", year=sub.school_year, teachers=changed), status=sub.status)
+            raise Conflict(msg("submission.changed", year=SchoolYear.said(sub.school_year), teachers=changed), status=sub.status)
         if accept:
             if closes_the_year(sub):  # the year keeps its rows as accepted (by its rules): written now
                 teacher_years.refresh(db.session.get_one(School, sub.school_id), sub.school_year,
@@ -526,8 +526,8 @@ def _require_begun(school: School, school_year: str, semester: int) -> None:
     begins = period_bounds(school_year, semester)[0]
     if to_local(utcnow(), zone_of(school)).date() < begins:
         if semester == WHOLE_YEAR:
-            raise Conflict(msg("submission.not_begun", year=school_year, day=begins.isoformat()))
-        raise Conflict(msg("submission.semester_not_begun", year=school_year, semester=Semester(semester),
+            raise Conflict(msg("submission.not_begun", year=SchoolYear.said(school_year), day=begins.isoformat()))
+        raise Conflict(msg("submission.semester_not_begun", year=SchoolYear.said(school_year), semester=Semester(semester),
                            day=begins.isoformat()))
 
 

@@ -23,7 +23,7 @@ from portal.database import keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import ZERO, BadHours, fmt, parse_hours
-from portal.messages import Joined, Msg, msg, role_labels, shown
+from portal.messages import Joined, Msg, SchoolYear, msg, role_labels, shown
 from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
 from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
@@ -502,8 +502,9 @@ def _require_year_to_credit(step: Transition, act: Activity, school: School) -> 
     (:func:`policy.may_date_in_year`: this school year and the last one) — one planned back then
     and never credited is the record of its time, as one planned now for then is refused."""
     if step.posts_credits and not _year_to_credit(act, school):
-        raise Conflict(msg("credit.year_over", year=act.school_year,
-                           first=policy.first_year_to_date(school_year_now(school))), school_year=act.school_year)
+        first = policy.first_year_to_date(school_year_now(school))
+        raise Conflict(msg("credit.year_over", year=SchoolYear.said(act.school_year), first=SchoolYear.said(first)),
+                       school_year=act.school_year)
 
 
 def _year_to_credit(act: Activity, school: School) -> bool:

@@ -49,7 +49,7 @@ def test_an_activity_of_a_year_long_over_is_not_credited_now(s1, staff, time_mac
     with pytest.raises(Conflict) as refused:
         f.fire(db.session.get_one(Activity, old), staff["reviewer"], "credit")
     said = refused.value.to_dict("zh_Hans_CN")["message"]
-    assert "2024-2025" in said and "2025-2026" in said, said
+    assert said.startswith("2024—2025学年已结束") and "（自2025—2026学年起）" in said, said
     assert "credited only in this school year and the last one" in refused.value.to_dict("en")["message"]
     db.session.rollback()
     assert _rows(old) == before

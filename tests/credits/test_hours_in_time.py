@@ -174,7 +174,7 @@ def test_only_the_trigger_that_posts_credits_waits_for_the_end(app):
 def test_an_exemption_after_the_next_school_year_is_refused(s1, staff, year):
     with pytest.raises(Invalid) as err:
         exemptions.set_exemption(s1, staff["admin"], staff["t1"].id, year, "临近退休")
-    assert err.value.fields["year"].english == "at the latest the next school year, 2027-2028"
+    assert err.value.fields["year"].english == "at the latest the 2027–2028 school year, the next one"
     db.session.rollback()
     assert _count(Exemption) == 0
 

@@ -95,7 +95,7 @@ def test_the_api_refuses_with_the_field(app, world):
     assert r.status_code == 422, r.get_json()
     assert "2025-09-01" in r.get_json()["fields"]["starts_at"]
     zh = api.post("/api/v1/activities", json=body, headers={"Accept-Language": "zh"})
-    assert "2019-2020 学年已结束" in zh.get_json()["fields"]["starts_at"]
+    assert "2019—2020学年已结束" in zh.get_json()["fields"]["starts_at"]
     assert _rows() == before
 
 
@@ -107,7 +107,7 @@ def test_the_page_says_from_when_and_refuses(app, world):
     r = c.post("/activities/new/lecture", data={"title": "往年讲座", "starts_at": "2019-10-15 14:00",
                                                  "ends_at": "2019-10-15 17:00", "hours": "3", "details-topic": "往年"})
     assert r.status_code == 422
-    assert "2019-2020 学年已结束：活动只能安排在本学年或上一学年，最早从 2025-09-01 开始" in r.get_data(as_text=True)
+    assert "2019—2020学年已结束：活动只能安排在本学年或上一学年，最早从 2025-09-01 开始" in r.get_data(as_text=True)
     assert _rows() == before
     # the form that moves an activity says the same under its start
     act = f.plan(world.s1, world.staff["organizer"], "lecture", [(world.staff["t4"], "attendee")], {"topic": "改期"},

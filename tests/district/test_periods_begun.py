@@ -60,8 +60,8 @@ def test_the_second_semester_is_submitted_from_its_first_day_in_the_schools_time
         submissions.submit(world.s1, "2026-2027", 2, by=admin)
     assert err.value.msg.code == "submission.semester_not_begun" and dict(err.value.msg.params)["day"] == "2027-02-01"
     # the semester in words, as every page writes it
-    assert err.value.msg.render("zh_Hans_CN").startswith("2026-2027学年第二学期尚未开始")
-    assert err.value.msg.english.startswith("the second semester of 2026-2027 has not begun")
+    assert err.value.msg.render("zh_Hans_CN").startswith("2026—2027学年第二学期尚未开始")
+    assert err.value.msg.english.startswith("the second semester of the 2026–2027 school year has not begun")
     db.session.rollback()
     assert _count() == 1
     # 1 February 00:00 in Beijing, still 31 January in UTC: semester 2 has begun for the school

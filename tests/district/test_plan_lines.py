@@ -75,6 +75,8 @@ def test_bad_lines_are_refused_and_plan_nothing(world, plan):
     with pytest.raises(Invalid) as info:  # a date in another school year
         _plan_from(world, _line(plan, "专题讲座：家校沟通").id, start=datetime(2027, 10, 3, 14, 0))
     assert info.value.fields["starts_at"].code == "school_plan.line_year"
+    said = info.value.fields["starts_at"].render("zh_Hans_CN")  # the plan's year in words, as data nowhere
+    assert said == "这一项计划属于2026—2027学年：请选择该学年内的日期", said
     db.session.rollback()
     assert db.session.execute(select(Activity.id)).all() == count
 
