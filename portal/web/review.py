@@ -281,9 +281,10 @@ def decide(activity_id: int):
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours, request.form.get("version"))
     _report(act.id, act.title, error)
-    if error:  # the queue again with the refusal beside the card and what was typed still in it
-        typed = {key[len("hours-"):]: value for key, value in request.form.items() if key.startswith("hours-")}
-        return _queue_page(Typed(activity_id, comment, typed)), 422
+    if error:  # the queue again with the refusal beside the card and what was typed still in it:
+        # the hours the reviewer changed; a box left as it was shows the figure as it is now (the
+        # organiser's attendance may have moved since the page was read: "已有变动，请重新查看")
+        return _queue_page(Typed(activity_id, comment, _adjustments())), 422
     return redirect(url_for("review.queue"))
 
 
