@@ -524,6 +524,28 @@ def history(activity_id: int) -> list[tuple[TransitionLog, User]]:
     return [(log, actor) for log, actor in db.session.execute(_HISTORY, {"activity_id": activity_id})]
 
 
+def taken_already(activity_id: int, school_id: int, actor_id: int, trigger: str, seen_version: Any) -> LogRow | None:
+    """The step a refused ``trigger`` repeats, or None: the activity's latest step is that
+    trigger taken by ``actor_id`` after the version they read (``seen_version``). A form sent
+    twice (a double tap, the back button, a second tab of the same page) asks again for what
+    its first sending did: the answer is that it was done, not a refusal."""
+    try:
+        seen = _seen_version(seen_version)
+    except Invalid:
+        return None
+    if seen is None:
+        return None
+    version = db.session.execute(
+        select(Activity.version).where(Activity.id == activity_id, Activity.school_id == school_id)).scalar()
+    if version is None or version <= seen:
+        return None
+    last = read_rows(_LAST_STEP, {"activity_id": activity_id}).first()
+    if last is None:
+        return None
+    step = LogRow._make(last)
+    return step if step.trigger == trigger and step.actor_id == actor_id else None
+
+
 class LogRow(NamedTuple):
     """What a page showing an activity's history reads of a step (``TransitionLog``'s names)."""
 
@@ -546,6 +568,15 @@ _HISTORY_ROWS = keep_compiled(
     .join(User, User.id == TransitionLog.actor_id)
     .where(TransitionLog.activity_id == bindparam("activity_id"))
     .order_by(TransitionLog.id)
+)
+
+
+#: an activity's latest step (:func:`taken_already`)
+_LAST_STEP = keep_compiled(
+    select(*(getattr(TransitionLog, name) for name in LogRow._fields))
+    .where(TransitionLog.activity_id == bindparam("activity_id"))
+    .order_by(TransitionLog.id.desc())
+    .limit(1)
 )
 
 

@@ -216,26 +216,44 @@ def _triggers_where(test) -> set[str]:
     return {t.trigger for key in [None, *reg.keys()] for t in reg.definition(key).transitions if test(t)}
 
 
+class Already(NamedTuple):
+    """A decision sent again that its first sending made (``transitions.taken_already``): said
+    as done, not refused."""
+
+    text: str
+
+
 def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None = None,
-          seen_version: str | None = None) -> str | None:
-    """Fire one trigger; return None on success or the reason it was refused. ``seen_version``:
+          seen_version: str | None = None) -> str | Already | None:
+    """Fire one trigger; return None on success, :class:`Already` when the reviewer had just
+    taken this very step (the form sent twice), or the reason it was refused. ``seen_version``:
     the activity's version the page was made with (a form without one, from before, is not asked)."""
     school = require_school()
     try:
         transitions.fire(activity_id, school.id, current_user._get_current_object(), trigger, comment, hours or None,
                          seen_version=seen_version or None)
-    except GuardFailedError as exc:
-        db.session.rollback()
-        return tr(exc.extra.get("missing", [])) or tr(exc)  # joined as the reader's language joins
     except DomainError as exc:
         db.session.rollback()
-        fields = getattr(exc, "fields", {})
-        if "comment" in fields:
-            return tr(fields["comment"])
-        if isinstance(fields.get("hours"), dict):
-            return _hours_errors(activity_id, fields["hours"])
-        return tr(exc)
+        step = transitions.taken_already(activity_id, school.id, current_user.id, trigger, seen_version or None)
+        if step is not None:
+            act = access.get_activity(activity_id, school.id)
+            return Already(_("“%(title)s”: you already took the step “%(step)s” at %(when)s; sending it again "
+                             "changed nothing.", title=act.title, step=trigger_label(trigger, act.type_key),
+                             when=local_time(step.created_at, tz=zone_of(school))))
+        return _refusal(activity_id, exc)
     return None
+
+
+def _refusal(activity_id: int, exc: DomainError) -> str:
+    """Why a step was refused, in words."""
+    if isinstance(exc, GuardFailedError):
+        return tr(exc.extra.get("missing", [])) or tr(exc)  # joined as the reader's language joins
+    fields = getattr(exc, "fields", {})
+    if "comment" in fields:
+        return tr(fields["comment"])
+    if isinstance(fields.get("hours"), dict):
+        return _hours_errors(activity_id, fields["hours"])
+    return tr(exc)
 
 
 def _hours_errors(activity_id: int, errors: dict[str, str]) -> str:
@@ -281,16 +299,20 @@ def decide(activity_id: int):
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours, request.form.get("version"))
     _report(act.id, act.title, error)
-    if error:  # the queue again with the refusal beside the card and what was typed still in it:
-        # the hours the reviewer changed; a box left as it was shows the figure as it is now (the
+    if error and not isinstance(error, Already):
+        # the queue again with the refusal beside the card and what was typed still in it: the
+        # hours the reviewer changed; a box left as it was shows the figure as it is now (the
         # organiser's attendance may have moved since the page was read: "已有变动，请重新查看")
         return _queue_page(Typed(activity_id, comment, _adjustments())), 422
     return redirect(url_for("review.queue"))
 
 
-def _report(activity_id: int, title: str, error: str | None) -> None:
-    """A refusal beside the activity's card, in words; a success at the top, by title."""
-    if error:
+def _report(activity_id: int, title: str, error: str | Already | None) -> None:
+    """A refusal beside the activity's card, in words; a success at the top, by title (a step
+    sent twice: that it was taken already)."""
+    if isinstance(error, Already):
+        flash(error.text, "info")
+    elif error:
         flash_at(f"activity-{activity_id}", error, "danger")
     else:
         flash(_("“%(title)s”: done.", title=title), "success")
@@ -331,6 +353,6 @@ def bulk():
     for activity_id in dict.fromkeys(ids):
         error = _fire(activity_id, action, seen_version=request.form.get(f"version-{activity_id}"))
         _report(activity_id, titles.get(activity_id, ""), error)
-        done += 0 if error else 1
+        done += 0 if error and not isinstance(error, Already) else 1
     flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
     return redirect(url_for("review.queue"))
