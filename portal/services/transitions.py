@@ -9,12 +9,12 @@ hook fires.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -578,6 +578,41 @@ _LAST_STEP = keep_compiled(
     .order_by(TransitionLog.id.desc())
     .limit(1)
 )
+
+
+#: each activity's latest step with its actor's name (:func:`last_returns`)
+_LATEST_STEPS = keep_compiled(
+    select(*(getattr(TransitionLog, name) for name in LogRow._fields), User.display_name, Activity.type_key)
+    .join(User, User.id == TransitionLog.actor_id)
+    .join(Activity, Activity.id == TransitionLog.activity_id)
+    .where(TransitionLog.id.in_(
+        select(func.max(TransitionLog.id)).where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)))
+        .group_by(TransitionLog.activity_id).scalar_subquery()))
+)
+
+
+class Returned(NamedTuple):
+    """An activity's latest step when it returned the activity for rework: what the reviewer
+    said, who and when (the queue's card says it, so a card back at once is not taken for new)."""
+
+    comment: str
+    by: str
+    at: datetime
+
+
+def last_returns(activity_ids: Collection[int]) -> dict[int, Returned]:
+    """The activities of ``activity_ids`` whose latest step returned them (the workflow's
+    ``returned`` decision, ``reminders.decision_kind``), by id, in one statement."""
+    ids = sorted(set(activity_ids))
+    if not ids:
+        return {}
+    reg = registry()
+    out: dict[int, Returned] = {}
+    for row in read_rows(_LATEST_STEPS, {"ids": ids}).all():
+        step, name, type_key = LogRow._make(row[:10]), row[10], row[11]
+        if reminders.decision_kind(reg.definition(type_key), step.trigger, step.from_state, step.to_state) == "returned":
+            out[step.activity_id] = Returned(step.comment or "", name, step.created_at)
+    return out
 
 
 def history_rows(activity_id: int) -> list[tuple[LogRow, NameRow]]:

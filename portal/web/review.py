@@ -77,8 +77,10 @@ def _queue_page(typed: Typed | None = None) -> str:
         [item.activity for item in items], me, roles, {item.activity.id: item.takes_part for item in items},
         dict.fromkeys((item.activity.id for item in items), False), before,
     )
+    returned = transitions.last_returns([item.activity.id for item in held_items])
     for item in held_items:
         item.allowed = allowed[item.activity.id]
+        item.returned = returned.get(item.activity.id)
         earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
         item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
         item.adjustable = any(t in adjusting for t in item.allowed)
