@@ -606,13 +606,26 @@ def last_returns(activity_ids: Collection[int]) -> dict[int, Returned]:
     ids = sorted(set(activity_ids))
     if not ids:
         return {}
-    reg = registry()
     out: dict[int, Returned] = {}
     for row in read_rows(_LATEST_STEPS, {"ids": ids}).all():
         step, name, type_key = LogRow._make(row[:10]), row[10], row[11]
-        if reminders.decision_kind(reg.definition(type_key), step.trigger, step.from_state, step.to_state) == "returned":
+        if _returns(type_key, step):
             out[step.activity_id] = Returned(step.comment or "", name, step.created_at)
     return out
+
+
+def returned_in(type_key: str, history: list[tuple[Any, Any]]) -> Returned | None:
+    """:func:`last_returns` of one activity, read from its history (``history_rows``, oldest first)."""
+    if not history:
+        return None
+    step, actor = history[-1]
+    return Returned(step.comment or "", actor.display_name, step.created_at) if _returns(type_key, step) else None
+
+
+def _returns(type_key: str, step: Any) -> bool:
+    """Whether the logged ``step`` returned its activity for rework (the workflow's answer)."""
+    definition = registry().definition(type_key)
+    return reminders.decision_kind(definition, step.trigger, step.from_state, step.to_state) == "returned"
 
 
 def history_rows(activity_id: int) -> list[tuple[LogRow, NameRow]]:

@@ -441,6 +441,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         list_names=list_names,
         organizer=organizer,
         history=history,
+        returned=transitions.returned_in(act.type_key, history),  # the latest step sent it back: said at its steps
         next_steps=steps.next_steps,
         allowed=allowed,
         after_end=Joined([_trigger_label(act.type_key, t) for t in after_end], ", ") if after_end else None,

@@ -44,3 +44,21 @@ def test_a_refused_return_shows_no_note(site, as_user, held):
     r = reviewer.post(f"/review/{aid}", data={**shown, "action": "return", "comment": ""})
     assert r.status_code == 422 and _rows(site, aid) == before
     assert f'data-testid="returned-{aid}"' not in _card(r.get_data(as_text=True), aid)
+
+
+def test_the_activity_page_says_it_was_returned_to_its_organiser_and_people(site, as_user, held):
+    """Its organiser's page said only 「您目前无需对本活动进行操作」 after a return, the reason at
+    the foot of the history; now its next steps open with it."""
+    aid = held["act"]
+    reviewer = as_user("reviewer")
+    organizer, teacher = as_user("organizer"), as_user("teacher2")
+    assert 'data-testid="returned-note"' not in organizer.get(f"/activities/{aid}").get_data(as_text=True)
+    shown = _fields(_card(reviewer.get("/review").get_data(as_text=True), aid))
+    assert reviewer.post(f"/review/{aid}", data={**shown, "action": "return", "comment": "请补充签到表"}).status_code == 302
+    for client, lang, said in ((organizer, "zh", "已由周明轩于"), (teacher, "en", "Returned for rework by 周明轩 at")):
+        page = client.get(f"/activities/{aid}?lang={lang}").get_data(as_text=True)
+        note = page.split('data-testid="returned-note">', 1)[1].split("</div>", 1)[0]
+        assert said in note and "请补充签到表" in note
+    shown = _fields(_card(reviewer.get("/review").get_data(as_text=True), aid))
+    assert reviewer.post(f"/review/{aid}", data={**shown, "action": "approve", "comment": ""}).status_code == 302
+    assert 'data-testid="returned-note"' not in organizer.get(f"/activities/{aid}").get_data(as_text=True)
