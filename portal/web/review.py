@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -86,11 +87,12 @@ def _queue_page(typed: Typed | None = None) -> str:
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]
+    paging = _paging()  # the page the reviewer is on: its forms come back to it
     cards = functools.partial(
         QueueCards,
         labels=_labels(held_items, reviewed_items),
         show_url=fixed.show_url,
-        decide_url=fixed.decide_url,
+        decide_url=_at_card(fixed.decide_url, urlencode(paging)),
         evidence_url=fixed.evidence_url,
         adjusting=adjusting,
         commenting=fixed.commenting,
@@ -106,6 +108,7 @@ def _queue_page(typed: Typed | None = None) -> str:
         held_count=counts[Phase.AWAITING_REVIEW],
         reviewed_count=counts[Phase.CONFIRMED],
         form=ConfirmForm(),
+        bulk_url=url_for("review.bulk", **paging),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
         # a bulk button only where some row of the page can be selected for it
@@ -134,16 +137,32 @@ def _page_constants() -> _PageConstants:
             frozenset(_triggers_where(lambda t: t.adjusts_hours)),
             frozenset(_triggers_where(lambda t: t.comment_required)),
             id_url("activities.show", "activity_id"),
-            _at_card(id_url("review.decide", "activity_id")),
+            id_url("review.decide", "activity_id"),
             id_url("activities.evidence_file", "evidence_id"),
         )
     return found
 
 
-def _at_card(url: Callable[[int], str]) -> Callable[[int], str]:
-    """A decide form's address with its card's anchor: a refused decision is answered in place
-    (the queue again, 422) and the browser shows the card it was made on."""
-    return lambda activity_id: f"{url(activity_id)}#activity-{int(activity_id)}"
+def _at_card(url: Callable[[int], str], query: str = "") -> Callable[[int], str]:
+    """A decide form's address with the page's ``query`` (its paging) and its card's anchor: a
+    refused decision is answered in place (the queue again, 422, on the same page) and the
+    browser shows the card it was made on."""
+    query = f"?{query}" if query else ""
+    return lambda activity_id: f"{url(activity_id)}{query}#activity-{int(activity_id)}"
+
+
+#: the queue's paging arguments (``_queue_page``): a decision's answer is the page it was made on
+_PAGING = ("after", "before", "rafter", "rbefore")
+
+
+def _paging() -> dict[str, Any]:
+    """The paging arguments of this request that have a value."""
+    return {key: value for key in _PAGING if (value := request.args.get(key))}
+
+
+def _back_to_queue():
+    """The queue again, on the page the decision was made on."""
+    return redirect(url_for("review.queue", **_paging()))
 
 
 def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
@@ -297,7 +316,7 @@ def decide(activity_id: int):
     step = _step(act.type_key, action)
     if step is None:
         flash(_("That is not a step of this activity: choose one of the buttons on its card."), "danger")
-        return redirect(url_for("review.queue"))
+        return _back_to_queue()
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours, request.form.get("version"))
     _report(act.id, act.title, error)
@@ -306,7 +325,7 @@ def decide(activity_id: int):
         # hours the reviewer changed; a box left as it was shows the figure as it is now (the
         # organiser's attendance may have moved since the page was read: "已有变动，请重新查看")
         return _queue_page(Typed(activity_id, comment, _adjustments())), 422
-    return redirect(url_for("review.queue"))
+    return _back_to_queue()
 
 
 def _report(activity_id: int, title: str, error: str | Already | None) -> None:
@@ -334,7 +353,7 @@ def bulk():
     action = request.form.get("action", "")
     if action not in (BULK_APPROVE, BULK_CREDIT):
         flash(_("Choose approve or post credits."), "danger")
-        return redirect(url_for("review.queue"))
+        return _back_to_queue()
     ids = []
     for raw in request.form.getlist("ids"):
         try:
@@ -345,7 +364,7 @@ def bulk():
             ids.append(activity_id)
     if not ids:
         flash(_("Select at least one activity."), "warning")
-        return redirect(url_for("review.queue"))
+        return _back_to_queue()
     done = 0
     titles = dict(
         db.session.execute(
@@ -357,4 +376,4 @@ def bulk():
         _report(activity_id, titles.get(activity_id, ""), error)
         done += 0 if error and not isinstance(error, Already) else 1
     flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
-    return redirect(url_for("review.queue"))
+    return _back_to_queue()
