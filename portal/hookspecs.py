@@ -198,7 +198,7 @@ def portal_notify(notification: Outgoing, portal: Portal) -> None:
 
     :param notification: what to say and to whom: ``id``, ``key`` (unique, usable as an
         idempotency key on the other side), ``kind`` (``tomorrow``, ``evidence_due``,
-        ``approved``, ``returned``, ``credited``, ``revoked``, ``absence_warning``),
+        ``approved``, ``returned``, ``refused``, ``credited``, ``revoked``, ``absence_warning``),
         ``user_id``, ``username``, ``display_name``, ``school_code``, ``text`` (in the
         person's language), ``url`` (full link into the portal) and ``created_at`` (UTC).
     :param portal: the portal facade of this plugin (settings, session, phases).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -29,6 +30,8 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
     """
     if isinstance(value, bool) or value is None or isinstance(value, str) and not value.strip():
         raise BadHours(msg("hours.required"))  # an empty field: asked for, not "'' is not a number"
+    if isinstance(value, str):
+        value = typed_in_chinese(value)
     if not isinstance(value, (str, int, float, Decimal)) or isinstance(value, str) and "_" in value:
         # Decimal reads "1_5" as 15 (digit grouping): a slip for 1.5 would credit ten times it
         raise BadHours(msg("hours.write_digits", value=_shown(value)))
@@ -47,6 +50,13 @@ def parse_hours(value: object, *, field: str = "hours", maximum: Decimal = MAX_H
     if d % HALF != 0:
         raise BadHours(msg("hours.steps"))
     return abs(d).quantize(Decimal("0.1"))  # -0 ("-0", a JSON -0.0) is 0: no "-0" kept in a log
+
+
+def typed_in_chinese(text: str) -> str:
+    """``text`` as a Chinese input method's full-width mode or Chinese punctuation writes it, in
+    ASCII: "１．５" (full-width digits and point) and "1。5" (the "." key gives "。") are 1.5, as
+    "２" already was (``Decimal`` reads any script's digits); "2,5" and "１，５" stay refused."""
+    return unicodedata.normalize("NFKC", text).replace("。", ".")
 
 
 def rule_hours(value: object) -> Decimal:

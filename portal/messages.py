@@ -471,6 +471,7 @@ TEXTS: dict[str, Any] = {
     "notify.rescheduled": _l("%(title)s has moved to another time: now from %(start)s to %(end)s (it was %(was)s)"),
     "notify.approved": _l("%(title)s was approved by the reviewer"),
     "notify.returned": _l("%(title)s was returned for rework: %(comment)s"),
+    "notify.refused": _l("%(title)s was refused: %(comment)s"),
     "notify.credited": _l("The hours of %(title)s have been credited"),
     "notify.credited_to_you": _l("The hours of %(title)s have been credited: %(hours)s hours to you"),
     "notify.credited_none_to_you": _l(
@@ -519,6 +520,7 @@ TEXTS: dict[str, Any] = {
     "notify.kind.evidence_due": _l("Evidence I still owe"),
     "notify.kind.approved": _l("An activity was approved"),
     "notify.kind.returned": _l("An activity was returned for rework"),
+    "notify.kind.refused": _l("An activity was refused after review"),
     "notify.kind.credited": _l("Hours were credited"),
     "notify.kind.revoked": _l("Credited hours were revoked"),
     "notify.kind.absence_warning": _l("My unexcused absence nears the limit"),

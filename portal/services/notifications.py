@@ -36,6 +36,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "evidence_due": ("notify.evidence_due", "notify.kind.evidence_due"),
     "approved": ("notify.approved", "notify.kind.approved"),
     "returned": ("notify.returned", "notify.kind.returned"),
+    "refused": ("notify.refused", "notify.kind.refused"),
     "credited": ("notify.credited", "notify.kind.credited"),
     "revoked": ("notify.revoked", "notify.kind.revoked"),
     "absence_warning": ("notify.absence_warning", "notify.kind.absence_warning"),

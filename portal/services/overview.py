@@ -327,6 +327,7 @@ class QueueItem:
     counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)
     takes_part: bool = False  # the viewer (``queue_items``' ``viewer``) takes part, counted or not
+    returned: Any = None  # its latest step returned it for rework (``transitions.Returned``; set by the page)
 
     @property
     def would_get_total(self) -> Decimal:

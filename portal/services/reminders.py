@@ -1,7 +1,7 @@
 """What the portal tells people on its own: jobs that find who to notify.
 
-* after a review decision is committed (approved, returned with the comment, credited,
-  revoked): the organizer and the participants, except the person who decided;
+* after a review decision is committed (approved, returned with the comment, refused with the
+  reason, credited, revoked): the organizer and the participants, except the person who decided;
 * after an activity is cancelled (into the closed phase from the open one): its organizer, its
   participants (whether or not attendance was recorded) and whoever holds or waits for a seat on
   its sign-up, except the person who cancelled it: its title, the time it would have been and the
@@ -72,6 +72,8 @@ def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str,
         return "approved"
     if definition.phase(to_state) is Phase.CLOSED and definition.phase(from_state) is Phase.OPEN:
         return "activity_cancelled"  # called off before it took place (a refusal after review is none)
+    if definition.phase(to_state) is Phase.CLOSED and definition.phase(from_state) is Phase.AWAITING_REVIEW:
+        return "refused"  # refused in review (a declaration's 不予认定): its people are told why
     return None
 
 

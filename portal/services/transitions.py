@@ -9,12 +9,12 @@ hook fires.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -552,6 +552,28 @@ def history(activity_id: int) -> list[tuple[TransitionLog, User]]:
     return [(log, actor) for log, actor in db.session.execute(_HISTORY, {"activity_id": activity_id})]
 
 
+def taken_already(activity_id: int, school_id: int, actor_id: int, trigger: str, seen_version: Any) -> LogRow | None:
+    """The step a refused ``trigger`` repeats, or None: the activity's latest step is that
+    trigger taken by ``actor_id`` after the version they read (``seen_version``). A form sent
+    twice (a double tap, the back button, a second tab of the same page) asks again for what
+    its first sending did: the answer is that it was done, not a refusal."""
+    try:
+        seen = _seen_version(seen_version)
+    except Invalid:
+        return None
+    if seen is None:
+        return None
+    version = db.session.execute(
+        select(Activity.version).where(Activity.id == activity_id, Activity.school_id == school_id)).scalar()
+    if version is None or version <= seen:
+        return None
+    last = read_rows(_LAST_STEP, {"activity_id": activity_id}).first()
+    if last is None:
+        return None
+    step = LogRow._make(last)
+    return step if step.trigger == trigger and step.actor_id == actor_id else None
+
+
 class LogRow(NamedTuple):
     """What a page showing an activity's history reads of a step (``TransitionLog``'s names)."""
 
@@ -575,6 +597,63 @@ _HISTORY_ROWS = keep_compiled(
     .where(TransitionLog.activity_id == bindparam("activity_id"))
     .order_by(TransitionLog.id)
 )
+
+
+#: an activity's latest step (:func:`taken_already`)
+_LAST_STEP = keep_compiled(
+    select(*(getattr(TransitionLog, name) for name in LogRow._fields))
+    .where(TransitionLog.activity_id == bindparam("activity_id"))
+    .order_by(TransitionLog.id.desc())
+    .limit(1)
+)
+
+
+#: each activity's latest step with its actor's name (:func:`last_returns`)
+_LATEST_STEPS = keep_compiled(
+    select(*(getattr(TransitionLog, name) for name in LogRow._fields), User.display_name, Activity.type_key)
+    .join(User, User.id == TransitionLog.actor_id)
+    .join(Activity, Activity.id == TransitionLog.activity_id)
+    .where(TransitionLog.id.in_(
+        select(func.max(TransitionLog.id)).where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)))
+        .group_by(TransitionLog.activity_id).scalar_subquery()))
+)
+
+
+class Returned(NamedTuple):
+    """An activity's latest step when it returned the activity for rework: what the reviewer
+    said, who and when (the queue's card says it, so a card back at once is not taken for new)."""
+
+    comment: str
+    by: str
+    at: datetime
+
+
+def last_returns(activity_ids: Collection[int]) -> dict[int, Returned]:
+    """The activities of ``activity_ids`` whose latest step returned them (the workflow's
+    ``returned`` decision, ``reminders.decision_kind``), by id, in one statement."""
+    ids = sorted(set(activity_ids))
+    if not ids:
+        return {}
+    out: dict[int, Returned] = {}
+    for row in read_rows(_LATEST_STEPS, {"ids": ids}).all():
+        step, name, type_key = LogRow._make(row[:10]), row[10], row[11]
+        if _returns(type_key, step):
+            out[step.activity_id] = Returned(step.comment or "", name, step.created_at)
+    return out
+
+
+def returned_in(type_key: str, history: list[tuple[Any, Any]]) -> Returned | None:
+    """:func:`last_returns` of one activity, read from its history (``history_rows``, oldest first)."""
+    if not history:
+        return None
+    step, actor = history[-1]
+    return Returned(step.comment or "", actor.display_name, step.created_at) if _returns(type_key, step) else None
+
+
+def _returns(type_key: str, step: Any) -> bool:
+    """Whether the logged ``step`` returned its activity for rework (the workflow's answer)."""
+    definition = registry().definition(type_key)
+    return reminders.decision_kind(definition, step.trigger, step.from_state, step.to_state) == "returned"
 
 
 def history_rows(activity_id: int) -> list[tuple[LogRow, NameRow]]:

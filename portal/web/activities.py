@@ -54,7 +54,7 @@ from portal.timeutil import BadTime, first_day, iso_local_text, local_text, pars
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.activity_table import activity_rows
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
-from portal.web.helpers import comment_needed, confirm_question, role_label
+from portal.web.helpers import comment_needed, confirm_question, local_time, role_label
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE, HANDED_OVER
 
@@ -441,6 +441,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         list_names=list_names,
         organizer=organizer,
         history=history,
+        returned=transitions.returned_in(act.type_key, history),  # the latest step sent it back: said at its steps
         next_steps=steps.next_steps,
         allowed=allowed,
         after_end=Joined([_trigger_label(act.type_key, t) for t in after_end], ", ") if after_end else None,
@@ -754,17 +755,26 @@ def trigger(activity_id: int):
     try:
         transitions.fire(act.id, school.id, current_user._get_current_object(), name, form.comment.data or "",
                          seen_version=form.version.data or None)
-    except GuardFailedError as exc:
+    except (GuardFailedError, Invalid, IllegalTransitionError, Conflict) as exc:
         db.session.rollback()
-        return _page(act, school, trigger_form=form, trigger_error=_("This step cannot be taken yet:"),
-                     missing=exc.extra.get("missing", []), status=422)
-    except (Invalid, IllegalTransitionError, Conflict) as exc:
-        db.session.rollback()
-        if isinstance(exc, Invalid) and "comment" in exc.fields:
-            form.comment.errors = [tr(exc.fields["comment"])]
-        return _page(act, school, trigger_form=form, trigger_error=tr(exc), status=exc.status)
+        if (step := transitions.taken_already(act.id, school.id, current_user.id, name, form.version.data or None)):
+            # the form sent twice (a double tap, the back button): its first sending took the step
+            flash(_("“%(title)s”: you already took the step “%(step)s” at %(when)s; sending it again changed nothing.",
+                    title=act.title, step=_trigger_label(act.type_key, name), when=local_time(step.created_at)), "info")
+            return redirect(url_for("activities.show", activity_id=act.id))
+        return _refused_step(act, school, form, exc)
     flash(_("Done: %(step)s.", step=_trigger_label(act.type_key, name)), "success")
     return redirect(url_for("activities.show", activity_id=act.id))
+
+
+def _refused_step(act: Any, school: Any, form: TriggerForm, exc: Exception):
+    """The activity page again with why its step was refused."""
+    if isinstance(exc, GuardFailedError):
+        return _page(act, school, trigger_form=form, trigger_error=_("This step cannot be taken yet:"),
+                     missing=exc.extra.get("missing", []), status=422)
+    if isinstance(exc, Invalid) and "comment" in exc.fields:
+        form.comment.errors = [tr(exc.fields["comment"])]
+    return _page(act, school, trigger_form=form, trigger_error=tr(exc), status=getattr(exc, "status", 409))
 
 
 @bp.route("/activities/<int:activity_id>/organizer", methods=["POST"])

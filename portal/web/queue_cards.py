@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from portal.hours import fmt
@@ -106,6 +107,11 @@ class QueueCards:
                 materials = f'\n      <p class="small mb-2">{tx["materials"]}{tx["colon"]}\n        {listed}</p>\n      '
             own = (f'<p class="small text-warning-emphasis" data-testid="own-activity-{aid}">{tx["own"]}</p>'
                    if item.own else "")
+            if item.returned is not None:  # back at once after a return: said, so it is not taken for new
+                back = item.returned
+                said = _("Returned for rework by %(who)s at %(when)s: %(comment)s",
+                         who=back.by, when=self.when(back.at), comment=back.comment)
+                here += f'\n    <p class="alert alert-warning small py-2" data-testid="returned-{aid}">{html_text(said)}</p>'
             if item.notice is not None:  # its credit rule raised: no hours to show (the steps stay refused)
                 here = f"{_notice(item.notice, aid)}\n    {here}"
             if item.allowed:

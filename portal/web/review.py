@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -77,18 +78,21 @@ def _queue_page(typed: Typed | None = None) -> str:
         [item.activity for item in items], me, roles, {item.activity.id: item.takes_part for item in items},
         dict.fromkeys((item.activity.id for item in items), False), before,
     )
+    returned = transitions.last_returns([item.activity.id for item in held_items])
     for item in held_items:
         item.allowed = allowed[item.activity.id]
+        item.returned = returned.get(item.activity.id)
         earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
         item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]
+    paging = _paging()  # the page the reviewer is on: its forms come back to it
     cards = functools.partial(
         QueueCards,
         labels=_labels(held_items, reviewed_items),
         show_url=fixed.show_url,
-        decide_url=fixed.decide_url,
+        decide_url=_at_card(fixed.decide_url, urlencode(paging)),
         evidence_url=fixed.evidence_url,
         adjusting=adjusting,
         commenting=fixed.commenting,
@@ -104,6 +108,7 @@ def _queue_page(typed: Typed | None = None) -> str:
         held_count=counts[Phase.AWAITING_REVIEW],
         reviewed_count=counts[Phase.CONFIRMED],
         form=ConfirmForm(),
+        bulk_url=url_for("review.bulk", **paging),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
         # a bulk button only where some row of the page can be selected for it
@@ -132,16 +137,32 @@ def _page_constants() -> _PageConstants:
             frozenset(_triggers_where(lambda t: t.adjusts_hours)),
             frozenset(_triggers_where(lambda t: t.comment_required)),
             id_url("activities.show", "activity_id"),
-            _at_card(id_url("review.decide", "activity_id")),
+            id_url("review.decide", "activity_id"),
             id_url("activities.evidence_file", "evidence_id"),
         )
     return found
 
 
-def _at_card(url: Callable[[int], str]) -> Callable[[int], str]:
-    """A decide form's address with its card's anchor: a refused decision is answered in place
-    (the queue again, 422) and the browser shows the card it was made on."""
-    return lambda activity_id: f"{url(activity_id)}#activity-{int(activity_id)}"
+def _at_card(url: Callable[[int], str], query: str = "") -> Callable[[int], str]:
+    """A decide form's address with the page's ``query`` (its paging) and its card's anchor: a
+    refused decision is answered in place (the queue again, 422, on the same page) and the
+    browser shows the card it was made on."""
+    query = f"?{query}" if query else ""
+    return lambda activity_id: f"{url(activity_id)}{query}#activity-{int(activity_id)}"
+
+
+#: the queue's paging arguments (``_queue_page``): a decision's answer is the page it was made on
+_PAGING = ("after", "before", "rafter", "rbefore")
+
+
+def _paging() -> dict[str, Any]:
+    """The paging arguments of this request that have a value."""
+    return {key: value for key in _PAGING if (value := request.args.get(key))}
+
+
+def _back_to_queue():
+    """The queue again, on the page the decision was made on."""
+    return redirect(url_for("review.queue", **_paging()))
 
 
 def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
@@ -216,26 +237,44 @@ def _triggers_where(test) -> set[str]:
     return {t.trigger for key in [None, *reg.keys()] for t in reg.definition(key).transitions if test(t)}
 
 
+class Already(NamedTuple):
+    """A decision sent again that its first sending made (``transitions.taken_already``): said
+    as done, not refused."""
+
+    text: str
+
+
 def _fire(activity_id: int, trigger: str, comment: str = "", hours: dict | None = None,
-          seen_version: str | None = None) -> str | None:
-    """Fire one trigger; return None on success or the reason it was refused. ``seen_version``:
+          seen_version: str | None = None) -> str | Already | None:
+    """Fire one trigger; return None on success, :class:`Already` when the reviewer had just
+    taken this very step (the form sent twice), or the reason it was refused. ``seen_version``:
     the activity's version the page was made with (a form without one, from before, is not asked)."""
     school = require_school()
     try:
         transitions.fire(activity_id, school.id, current_user._get_current_object(), trigger, comment, hours or None,
                          seen_version=seen_version or None)
-    except GuardFailedError as exc:
-        db.session.rollback()
-        return tr(exc.extra.get("missing", [])) or tr(exc)  # joined as the reader's language joins
     except DomainError as exc:
         db.session.rollback()
-        fields = getattr(exc, "fields", {})
-        if "comment" in fields:
-            return tr(fields["comment"])
-        if isinstance(fields.get("hours"), dict):
-            return _hours_errors(activity_id, fields["hours"])
-        return tr(exc)
+        step = transitions.taken_already(activity_id, school.id, current_user.id, trigger, seen_version or None)
+        if step is not None:
+            act = access.get_activity(activity_id, school.id)
+            return Already(_("“%(title)s”: you already took the step “%(step)s” at %(when)s; sending it again "
+                             "changed nothing.", title=act.title, step=trigger_label(trigger, act.type_key),
+                             when=local_time(step.created_at, tz=zone_of(school))))
+        return _refusal(activity_id, exc)
     return None
+
+
+def _refusal(activity_id: int, exc: DomainError) -> str:
+    """Why a step was refused, in words."""
+    if isinstance(exc, GuardFailedError):
+        return tr(exc.extra.get("missing", [])) or tr(exc)  # joined as the reader's language joins
+    fields = getattr(exc, "fields", {})
+    if "comment" in fields:
+        return tr(fields["comment"])
+    if isinstance(fields.get("hours"), dict):
+        return _hours_errors(activity_id, fields["hours"])
+    return tr(exc)
 
 
 def _hours_errors(activity_id: int, errors: dict[str, str]) -> str:
@@ -277,19 +316,24 @@ def decide(activity_id: int):
     step = _step(act.type_key, action)
     if step is None:
         flash(_("That is not a step of this activity: choose one of the buttons on its card."), "danger")
-        return redirect(url_for("review.queue"))
+        return _back_to_queue()
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours, request.form.get("version"))
     _report(act.id, act.title, error)
-    if error:  # the queue again with the refusal beside the card and what was typed still in it
-        typed = {key[len("hours-"):]: value for key, value in request.form.items() if key.startswith("hours-")}
-        return _queue_page(Typed(activity_id, comment, typed)), 422
-    return redirect(url_for("review.queue"))
+    if error and not isinstance(error, Already):
+        # the queue again with the refusal beside the card and what was typed still in it: the
+        # hours the reviewer changed; a box left as it was shows the figure as it is now (the
+        # organiser's attendance may have moved since the page was read: "已有变动，请重新查看")
+        return _queue_page(Typed(activity_id, comment, _adjustments())), 422
+    return _back_to_queue()
 
 
-def _report(activity_id: int, title: str, error: str | None) -> None:
-    """A refusal beside the activity's card, in words; a success at the top, by title."""
-    if error:
+def _report(activity_id: int, title: str, error: str | Already | None) -> None:
+    """A refusal beside the activity's card, in words; a success at the top, by title (a step
+    sent twice: that it was taken already)."""
+    if isinstance(error, Already):
+        flash(error.text, "info")
+    elif error:
         flash_at(f"activity-{activity_id}", error, "danger")
     else:
         flash(_("“%(title)s”: done.", title=title), "success")
@@ -309,7 +353,7 @@ def bulk():
     action = request.form.get("action", "")
     if action not in (BULK_APPROVE, BULK_CREDIT):
         flash(_("Choose approve or post credits."), "danger")
-        return redirect(url_for("review.queue"))
+        return _back_to_queue()
     ids = []
     for raw in request.form.getlist("ids"):
         try:
@@ -320,7 +364,7 @@ def bulk():
             ids.append(activity_id)
     if not ids:
         flash(_("Select at least one activity."), "warning")
-        return redirect(url_for("review.queue"))
+        return _back_to_queue()
     done = 0
     titles = dict(
         db.session.execute(
@@ -330,6 +374,6 @@ def bulk():
     for activity_id in dict.fromkeys(ids):
         error = _fire(activity_id, action, seen_version=request.form.get(f"version-{activity_id}"))
         _report(activity_id, titles.get(activity_id, ""), error)
-        done += 0 if error else 1
+        done += 0 if error and not isinstance(error, Already) else 1
     flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
-    return redirect(url_for("review.queue"))
+    return _back_to_queue()

@@ -62,8 +62,8 @@ def test_a_kept_statement_runs_on_two_engines():
 # the engine's compiled cache asked, on a cold render of each page after a first one: the
 # statements built per request (or with an expanding list) only
 ASKED: dict[str, tuple[str, Any, int]] = {
-    # participants, evidence, earlier hands (expanding lists of the page's activities)
-    "review queue": ("reviewer", lambda s: "/review", 3),
+    # participants, evidence, earlier hands, latest steps (expanding lists of the page's activities)
+    "review queue": ("reviewer", lambda s: "/review", 4),
     "activity page": ("admin", lambda s: f"/activities/{s.busiest.id}", 0),  # its history now rows, kept (round 40)
     "activities list": ("admin", lambda s: "/activities", 1),  # its page: built per request (filters, keyset)
     "school summary": ("admin", lambda s: "/reports/summary", 1),  # the year's figures (expanding ids)

@@ -25,8 +25,9 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # pages, counts and type settings in one; people, with whether the viewer takes part in the reviewed
     # (whether they may post their credits: the queue offers no step the workflow refuses them); evidence;
     # who organised each before it was handed over and who brought it to review, in one (involved still:
-    # ``access.involved_before``)
-    "review queue": ("reviewer", lambda s: "/review", 5, 1),
+    # ``access.involved_before``); whether each held one's latest step returned it (``transitions.last_returns``:
+    # its card says so)
+    "review queue": ("reviewer", lambda s: "/review", 6, 1),
     # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one); the school's settings
     # of its type too (that statement is the one counted apart as the settings lookup; it was a

@@ -172,7 +172,8 @@ PAGED: dict[str, tuple[str, str, str]] = {
 #: viewer may post their credits) and the evidence).
 # The review queue's fifth statement reads who organised its activities before a handover and who
 # brought them into review (access.involved_before): they stay involved, so they neither approve nor stand in.
-PINNED = {"review queue": 5, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
+# The sixth, whether each held one's latest step returned it (transitions.last_returns: its card says so).
+PINNED = {"review queue": 6, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:
