@@ -588,7 +588,7 @@ TEXTS: dict[str, Any] = {
     "move.day_before_last": _l("must be later than %(day)s, when %(name)s last joined or left a school"),
     "move.day_ahead": _l("at most %(n)s days ahead: %(day)s at the latest"),
     "move.year_locked": _l(
-        "the district accepted %(school)s's school year %(year)s: a move dated in it or before it would change"
+        "the district accepted %(year)s of %(school)s: a move dated in it or before it would change"
         " the figures it accepted; the district reopens the year first"),
     # -- staff and roster ------------------------------------------------------------------------
     "staff.user_id": _l("user id must be an integer"),

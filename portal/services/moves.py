@@ -33,7 +33,7 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.messages import Msg, msg
+from portal.messages import Msg, SchoolYear, msg
 from portal.models import TEACHER, Activity, Membership, Participation, School, User, YearLock
 from portal.services import access, handover, locks, staff, staff_log, teacher_years, users
 from portal.sorting import pinyin_key
@@ -149,7 +149,7 @@ def check_move(person_id: Any, school_id: Any, day: Any, *, by: policy.Actor, di
             ).first()
             if locked is not None:
                 name = leaves.name if locked.school_id == leaves.id else joins.name
-                fields["day"] = msg("move.year_locked", school=name, year=locked.school_year)
+                fields["day"] = msg("move.year_locked", school=name, year=SchoolYear.said(locked.school_year))
     if fields:
         raise Invalid(msg("move.refused"), fields)
     assert person is not None and leaves is not None and joins is not None and the_day is not None and at is not None

@@ -11,6 +11,7 @@ right: each refused with its reason, nothing written."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -25,6 +26,7 @@ from tests.district.conftest import YEAR
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 OCT_1 = datetime(2026, 9, 30, 16, 0)  # 2026-10-01 00:00 in Beijing, as naive UTC
+AS_DATA = re.compile(r"\d{4}-\d{4}")  # a school year as data: 2026-2027
 
 
 @pytest.fixture
@@ -62,6 +64,9 @@ def test_the_district_admin_checks_confirms_and_moves_a_teacher(app, today):
     # the credited lecture of 15 October at S1 lists them, its 4 hours recorded
     away = said.split('data-testid="move-away">', 1)[1].split("</li>", 1)[0]
     assert "1" in away and 'data-testid="move-recorded"' in away, away
+    # the year of the day in words, as every page says it, not as data (2026-2027学年)
+    effects = said.split('data-testid="move-effects">', 1)[1].split("</ul>", 1)[0]
+    assert "；2026—2027学年及以后的学年自2026-10-01起" in effects and not AS_DATA.search(effects), effects
     assert _rows() == before  # checking writes nothing
     done = page.post("/district/move", data=_form(world, confirm="1"))
     assert done.status_code == 303
@@ -131,6 +136,11 @@ def test_a_year_the_district_accepted_is_not_moved_under(app, today):
     r = login(app.test_client(), world.admin1).post("/district/move?lang=en", data=_form(world, day="2026-12-01"))
     assert r.status_code == 422
     assert "accepted" in r.get_data(as_text=True).split('data-testid="error-day">', 1)[1].split("</div>", 1)[0]
+    # in Chinese, the year in words (2026—2027学年), not as data
+    r = login(app.test_client(), world.admin1).post("/district/move?lang=zh_Hans_CN", data=_form(world, day="2026-12-01"))
+    assert r.status_code == 422
+    error = r.get_data(as_text=True).split('data-testid="error-day">', 1)[1].split("</div>", 1)[0]
+    assert error.startswith(f"区里已验收{world.s1.name}的2026—2027学年：") and not AS_DATA.search(error), error
     assert _rows() == before
     assert not stints.away_at(world.s1.id, [t1.id], datetime(2026, 12, 5, 6, 0))
 
