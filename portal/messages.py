@@ -49,6 +49,7 @@ TEXTS: dict[str, Any] = {
         "you no longer hold a role in this school: its activities' evidence is no longer yours to add"
     ),
     "policy.not_self": _l("nobody may decide about their own hours; another school admin must do this"),
+    "policy.own_activity": _l("You organized or took part in this activity: another reviewer must review it."),
     "policy.read_record": _l("only the teacher, a reviewer, a school admin or the district may read this record"),
     "policy.requires_role": _l("requires role: %(roles)s"),
     "policy.district_only": _l("only the district may do this"),

@@ -81,6 +81,13 @@ def decides_own(actor: Actor, involved: Iterable[int]) -> bool:
     return actor.user_id in set(involved)
 
 
+#: The catalogue's code saying why one involved in an activity (its organiser, a participant, one
+#: it was handed over from) does not decide it (:func:`decides_own`; the workflow's
+#: ``independent`` steps): the review queue's card of their own activity says it in place of a
+#: decision.
+OWN_ACTIVITY_REFUSAL = "policy.own_activity"
+
+
 # -- signing in --------------------------------------------------------------------------------
 
 

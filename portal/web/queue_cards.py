@@ -118,6 +118,11 @@ class QueueCards:
                 buttons = "".join([self._button(t, key, aid) for t in item.allowed])
             else:
                 buttons = ("" if item.own else f'<p class="small text-muted mb-0">{tx["nothing"]}</p>') + "\n        "
+            # one's own activity with nothing to fire: the line saying why (``own``), no comment box
+            comment = "" if item.own and not item.allowed else (
+                f'<label class="form-label small" for="comment-{aid}">{tx["comment"]}</label>\n'
+                f'      <textarea class="form-control mb-2" id="comment-{aid}" name="comment" rows="2"'
+                f' data-testid="comment-{aid}">{html_text(typed.comment) if typed else ""}</textarea>')
             # the version read with the figures shown: moved since, the decision is refused (transitions.fire)
             version = f'<input type="hidden" name="version" value="{int(a.version)}">'
             # in a label of its own: a tap target of 40 px on a phone (the box alone is 16)
@@ -139,9 +144,7 @@ class QueueCards:
                 f"      {hidden}{version}\n      \n      {head}"
                 f"{rows}{foot}\n      "
                 f"{materials}\n"
-                f'      <label class="form-label small" for="comment-{aid}">{tx["comment"]}</label>\n'
-                f'      <textarea class="form-control mb-2" id="comment-{aid}" name="comment" rows="2"'
-                f' data-testid="comment-{aid}">{html_text(typed.comment) if typed else ""}</textarea>\n'
+                f"      {comment}\n"
                 f"      {own}\n"
                 '      <div class="d-flex flex-wrap gap-2">\n'
                 f"        {buttons}\n"

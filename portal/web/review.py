@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 from sqlalchemy import select
 
 from portal import policy
@@ -20,7 +21,7 @@ from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
 from portal.i18n import lang_code
-from portal.messages import tr
+from portal.messages import msg, tr
 from portal.models import DISTRICT_ROLES, Activity
 from portal.registry import registry
 from portal.security import MAX_ID
@@ -111,6 +112,7 @@ def _queue_page(typed: Typed | None = None) -> str:
         bulk_url=url_for("review.bulk", **paging),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
+        own_refusal=escape(tr(msg(policy.OWN_ACTIVITY_REFUSAL))),  # why one's own card has no decision
         # a bulk button only where some row of the page can be selected for it
         bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
         bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),

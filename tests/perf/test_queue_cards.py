@@ -23,7 +23,8 @@ from portal.web.queue_cards import QueueCards
 from portal.web.queue_rows import people_rows
 
 # review/queue.html's loops as they were before the cards moved to Python (the people table's rows were
-# already portal.web.queue_rows', tested in test_queue_rows.py)
+# already portal.web.queue_rows', tested in test_queue_rows.py); since, one's own activity with no step to
+# fire has no comment box, only the line saying why (item.own, the policy's refusal)
 REFERENCE = """{% from "_messages.html" import messages_here %}
 {%- macro people_table(item, editable, tx, labels, evidence_url) %}
 <div class="table-responsive">
@@ -54,8 +55,8 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
       <p class="small mb-2">{{ tx['materials'] }}{{ tx['colon'] }}
         {% for e in item.activity_evidence %}{{ labels[a.type_key]['kinds'][e.kind] }}{% if e.title %}{{ tx['colon'] }}{{ e.title }}{% endif %}{% if not loop.last %}{{ tx['comma'] }}{% endif %}{% endfor %}</p>
       {% endif %}
-      <label class="form-label small" for="comment-{{ a.id }}">{{ tx['comment'] }}</label>
-      <textarea class="form-control mb-2" id="comment-{{ a.id }}" name="comment" rows="2" data-testid="comment-{{ a.id }}"></textarea>
+      {% if item.allowed or not item.own %}<label class="form-label small" for="comment-{{ a.id }}">{{ tx['comment'] }}</label>
+      <textarea class="form-control mb-2" id="comment-{{ a.id }}" name="comment" rows="2" data-testid="comment-{{ a.id }}"></textarea>{% endif %}
       {% if item.own %}<p class="small text-warning-emphasis" data-testid="own-activity-{{ a.id }}">{{ tx['own'] }}</p>{% endif %}
       <div class="d-flex flex-wrap gap-2">
         {% for t in item.allowed %}
@@ -204,6 +205,9 @@ def test_buttons_follow_what_the_view_allowed(app):
             ' data-confirm="This ends it &amp; &#34;no&#34; step brings it back?" data-testid="refuse-3"') in made
     assert made.count("data-confirm=") == 1  # approving and returning ask nothing
     assert made.count('data-testid="own-activity-') == 2
+    # one's own activity with no step to fire says why, with no comment box; with one (3), the box stays
+    assert 'data-testid="comment-2"' not in made and 'for="comment-2"' not in made
+    assert 'data-testid="comment-3"' in made and 'data-testid="comment-1"' in made
     assert made.count("Nothing for you") == 1
     assert made.count('data-testid="select-') == 1  # bulk approval: only where approve is allowed
     assert 'data-testid="select-1"' in made

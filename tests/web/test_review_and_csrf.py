@@ -70,7 +70,11 @@ def test_the_queue_offers_no_step_its_reviewer_may_not_take(site, as_user):
     (nobody decides about their own hours): it offers only what the workflow allows them."""
     from datetime import timedelta
 
+    from markupsafe import escape
+
+    from portal import policy
     from portal.demo import walk
+    from portal.messages import msg, tr
     from portal.models import School, User
     from portal.services import activities
     from portal.timeutil import utcnow
@@ -94,6 +98,13 @@ def test_the_queue_offers_no_step_its_reviewer_may_not_take(site, as_user):
     queue = reviewer.get("/review").get_data(as_text=True)
     assert f'data-testid="queue-item-{held}"' in queue and f'data-testid="own-activity-{held}"' in queue
     assert f'data-testid="select-{held}"' not in queue
+    # its card says why they cannot decide it (the policy's refusal), with no comment box to fill in vain
+    card = queue.split(f'data-testid="queue-item-{held}"', 1)[1].split("</form>", 1)[0]
+    with site.test_request_context("/?lang=zh_Hans_CN"):
+        why = str(escape(tr(msg(policy.OWN_ACTIVITY_REFUSAL))))
+    assert why == "您组织或参加了本活动，须由其他审核人审核。"
+    assert f'data-testid="own-activity-{held}">{why}</p>' in card
+    assert "<textarea" not in card and f'for="comment-{held}"' not in card and "<button" not in card
     assert f'data-testid="reviewed-{reviewed}"' in queue
     assert f'data-testid="select-credit-{reviewed}"' not in queue and f'data-testid="credit-{reviewed}"' not in queue
     # what it no longer offers, the server refuses
