@@ -651,9 +651,14 @@ def returned_in(type_key: str, history: list[tuple[Any, Any]]) -> Returned | Non
 
 
 def _returns(type_key: str, step: Any) -> bool:
-    """Whether the logged ``step`` returned its activity for rework (the workflow's answer)."""
-    definition = registry().definition(type_key)
-    return reminders.decision_kind(definition, step.trigger, step.from_state, step.to_state) == "returned"
+    """Whether the logged ``step`` returned its activity for rework (the workflow's answer: a step
+    that clears the reviewer's adjustments, neither posting nor reversing credits, as
+    ``reminders.decision_kind`` tells its people it was returned)."""
+    try:
+        fired = registry().definition(type_key).transition(step.trigger)
+    except KeyError:  # a step of a type's workflow since changed
+        return False
+    return fired.clears_adjustments and not fired.posts_credits and not fired.reverses_credits
 
 
 def history_rows(activity_id: int) -> list[tuple[LogRow, NameRow]]:
