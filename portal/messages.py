@@ -642,7 +642,10 @@ TEXTS: dict[str, Any] = {
     "user.district_of_school": _l("district roles are given in the district of the person's school: one person "
                                   "works for one district"),
     "user.username_taken": _l("username '%(name)s' is taken"),
-    "user.username_unavailable": _l("this username cannot be used; choose another"),
+    # one wording wherever a school's person gets a username used elsewhere (the staff page, the roster)
+    "user.username_unavailable": _l(
+        "this username cannot be used; choose another. If this teacher comes from another school of the "
+        "district, ask the district to move them there instead: a second account would split their hours"),
     "user.gender": _l("F or M"),
     "user.school_required": _l("a school is required for school roles"),
     "at_least_chars": _l("at least %(n)s characters"),
@@ -652,10 +655,8 @@ TEXTS: dict[str, Any] = {
     "user.birth_date_range": _l("a birth date from %(low)s to %(high)s: staff are 16 to 80 years old"),
     "roster.at_cell": _l("cell %(cell)s (%(column)s): %(problem)s"),
     "roster.username": _l("username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
-    "roster.twice": _l("username '%(name)s' appears twice in the file"),
-    "roster.username_unavailable": _l(
-        "this username cannot be used; choose another. If this teacher comes from another school of the "
-        "district, ask the district to move them there instead: a second account would split their hours"),
+    # the column as the sheet heads it (工号, 用户名, username) and the row it is already on
+    "roster.twice": _l("%(column)s '%(name)s' is already on row %(row)s of the file: one row for each person"),
     "roster.password": _l("password: %(problem)s"),
     "roster.name": _l("name: at most 100 characters"),
     "password.invalid": _l("invalid password"),

@@ -521,7 +521,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             .where(Membership.school_id == school.id)
         ).scalars()
     )
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # a username's folded form → the first row with it
     rows: list[RosterRow] = []
     for i, raw in table:
         def cell(name: str, raw: list[str] = raw) -> str:  # bound to this row
@@ -562,10 +562,10 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
         elif key in existing:
             # a teacher of another school of the district is moved by the district, not made twice
             fault("username", msg("user.username_taken", name=shown(username)) if key in ours
-                  else msg("roster.username_unavailable"))
+                  else users.USERNAME_UNAVAILABLE)
         elif key in seen:
-            fault("username", msg("roster.twice", name=shown(username)))
-        seen.add(key)
+            fault("username", msg("roster.twice", column=titles["username"], name=shown(username), row=seen[key]))
+        seen.setdefault(key, i)
         password = cell("password")  # none: an initial password is drawn at import and shown once
         if password and (err := users.validate_password(password)) is not None:
             fault("password", msg("roster.password", problem=err))

@@ -296,33 +296,36 @@ def set_groups(user_id: int):
     return redirect(url_for("admin.staff_list", _anchor=f"staff-row-{user_id}"))
 
 
+def _roster_page(**context: Any) -> str:
+    """The roster page, naming the roles as the staff page does (their one label each): those a
+    roster can give — its accounts get a password the admin knows (:func:`policy.may_give_role`)
+    — and the others."""
+    labels = dict(_role_choices())
+    given = [r for r in SCHOOL_ROLES if policy.may_give_role(r, password_known_to_another=True)]
+    return render_template("admin/roster.html", role_labels=labels, tr=tr,
+                           roles_given=[labels[r] for r in given],
+                           roles_not_given=[labels[r] for r in SCHOOL_ROLES if r not in given], **context)
+
+
 @bp.route("/staff/import", methods=["GET", "POST"])
 @allowed(policy.may_administer)
 def roster():
     school = require_school()
     form = RosterForm()
     if request.method == "GET":
-        return render_template("admin/roster.html", form=form, preview=None)
+        return _roster_page(form=form, preview=None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         form.file.errors = [_("Choose a CSV or XLSX file.")]
-        return render_template("admin/roster.html", form=form, preview=None), 422
+        return _roster_page(form=form, preview=None), 422
     data = upload.read()
     try:
         preview = staff.parse_roster(school, upload.filename, data)
     except Invalid as exc:
         form.file.errors = [tr(exc.fields.get("file", exc.msg))]
-        return render_template("admin/roster.html", form=form, preview=None), 422
-    return render_template(
-        "admin/roster.html",
-        form=form,
-        preview=preview,
-        confirm=ConfirmForm(),
-        payload=base64.b64encode(data).decode("ascii"),
-        filename=upload.filename,
-        tr=tr,
-        role_labels=dict(_role_choices()),
-    )
+        return _roster_page(form=form, preview=None), 422
+    return _roster_page(form=form, preview=preview, confirm=ConfirmForm(),
+                        payload=base64.b64encode(data).decode("ascii"), filename=upload.filename)
 
 
 @bp.route("/staff/import/confirm", methods=["POST"])
@@ -346,7 +349,7 @@ def roster_confirm():
         flash(_("%(n)s rows were skipped.", n=len(preview.bad)), "warning")
     generated = [r for r in preview.good if r.generated]
     if generated:  # shown once, never stored in clear: no redirect, and not cached
-        body = render_template("admin/roster.html", form=RosterForm(), preview=None, generated=generated)
+        body = _roster_page(form=RosterForm(), preview=None, generated=generated)
         return body, 200, {"Cache-Control": "no-store"}
     return redirect(url_for("admin.staff_list"))
 

@@ -23,7 +23,6 @@ from sqlalchemy import event, func, select
 from portal import create_app
 from portal.errors import Invalid, Unauthenticated
 from portal.extensions import db
-from portal.messages import msg
 from portal.models import ApiToken, Evidence, LoginAttempt, School, User
 from portal.page_cache import NAV_MEMO_KEY, STATS_KEY
 from portal.services import login_guard, notifications, staff, tokens, users
@@ -34,8 +33,11 @@ from tests.support import factories as f
 
 TOKEN_URL = "/api/v1/auth/token"
 NEW_PASSWORD = "brand-new-pass-1"
-NEUTRAL_ZH = "该用户名不能使用，请另选一个"
-NEUTRAL_EN = "this username cannot be used; choose another"
+# the same words on the staff page and the roster: they say a teacher of another school is moved, not made twice
+NEUTRAL_ZH = ("该用户名不能使用，请另选一个。如果这位教师是从区内其他学校调来的，请联系区里办理教师调动，"
+              "不要另建账号：另建账号会把其学时分散在两个账号上")
+NEUTRAL_EN = ("this username cannot be used; choose another. If this teacher comes from another school of the "
+              "district, ask the district to move them there instead: a second account would split their hours")
 
 
 @pytest.fixture
@@ -349,10 +351,7 @@ def test_roster_import_and_the_service_do_not_confirm_a_username_of_another_scho
     html = r.get_data(as_text=True)
     errors = {line: re.findall(rf'data-testid="roster-error-{line}">([^<]*)<', html) for line in (2, 3, 4, 5)}
     # each problem is named by its cell and the column's heading in the file
-    # the roster's neutral words also say a teacher of another school is moved, not made twice
-    roster_zh = (NEUTRAL_ZH + "。如果这位教师是从区内其他学校调来的，请联系区里办理教师调动，"
-                 "不要另建账号：另建账号会把其学时分散在两个账号上")
-    assert errors == {2: [f"A2 单元格（username）：{roster_zh}"], 3: [f"A3 单元格（username）：{roster_zh}"],
+    assert errors == {2: [f"A2 单元格（username）：{NEUTRAL_ZH}"], 3: [f"A3 单元格（username）：{NEUTRAL_ZH}"],
                       4: ["A4 单元格（username）：用户名“bob.b”已被使用"], 5: []}
     assert "甲校的老师" not in html and "测试学校UA" not in html
     # the rule lives in the services, so every caller (page, import, API, CLI) gets it
@@ -362,7 +361,7 @@ def test_roster_import_and_the_service_do_not_confirm_a_username_of_another_scho
             users.create_user("alice.a", "password-123", "甲", b, ["teacher"])
         assert refused.value.fields == {"username": users.USERNAME_UNAVAILABLE}
         rows = staff.parse_roster(b, "roster.csv", roster.encode()).rows
-        neutral = msg("roster.username_unavailable").english
+        neutral = NEUTRAL_EN
         assert [[e.english for e in r.errors] for r in rows[:2]] == [[f"cell A{n} (username): {neutral}"] for n in (2, 3)]
         assert [e.english for e in rows[2].errors] == ["cell A4 (username): username 'bob.b' is taken"]
 

@@ -91,7 +91,7 @@ def test_the_staff_page_the_roster_and_the_district_use_the_one_rule(app, demo):
     rows = staff.parse_roster(school, "roster.csv", roster.encode()).rows
     assert [[e.english for e in row.errors] for row in rows] == [
         ["cell A2 (username): username 'Teacher1' is taken"], [],
-        ["cell A4 (username): username 'NEW.ONE' appears twice in the file"], [],
+        ["cell A4 (username): username 'NEW.ONE' is already on row 3 of the file: one row for each person"], [],
         ["cell A6 (username): username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"]]
     r = client.post("/admin/staff/import", data={"file": (io.BytesIO(roster.encode()), "roster.csv"), "confirm": "1"},
                     content_type="multipart/form-data")

@@ -1,0 +1,97 @@
+"""What a new school's admin read on the staff page and the roster that disagreed or misled:
+the roster's help named a role the pages call otherwise and roles it can never give, the staff
+page and the roster worded one refused username two ways, and a repeated 工号 was named as
+「用户名」 without the row it repeats."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Membership, User
+from tests.web.conftest import login
+
+
+def _new_school_admin(site):
+    d = site.test_client()
+    login(d, "district")
+    r = d.post("/district/settings", data={"form": "school", "code": "XQ2", "name": "新桥二中",
+                                           "admin_username": "xq2.admin", "admin_name": "林晓",
+                                           "admin_password": "Xinqiao-2026-ok"})
+    assert r.status_code == 303
+    a = site.test_client()
+    assert login(a, "xq2.admin", "Xinqiao-2026-ok").status_code == 302
+    return a
+
+
+def _rows(site) -> tuple[int, int]:
+    with site.app_context():
+        return (db.session.scalar(select(func.count()).select_from(User)),
+                db.session.scalar(select(func.count()).select_from(Membership)))
+
+
+def _preview(a, body: str, lang: str = "") -> str:
+    r = a.post("/admin/staff/import" + lang, data={"file": (io.BytesIO(body.encode("gbk")), "名册.csv")},
+               content_type="multipart/form-data")
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
+def test_the_roster_help_names_the_roles_as_the_pages_do_and_only_those_it_gives(site):
+    """The help said to write 教研组长, 审核人, 学校管理员; the preview and the staff page call the
+    first 组织者, and a roster row with either of the others is always refused (an account whose
+    password an admin set decides no hours)."""
+    a = _new_school_admin(site)
+    help_zh = re.search(r'data-testid="roster-help">(.*?)</p>', a.get("/admin/staff/import").get_data(as_text=True),
+                        re.S).group(1)
+    assert "角色写 教师、组织者（组织者 也可写作 教研组长）" in help_zh
+    assert "名单导入不能授予审核人、学校管理员角色" in help_zh and "系统运维人员" in help_zh
+    staff_page = a.get("/admin/staff").get_data(as_text=True)
+    assert "组织者" in staff_page  # the staff page's word for the role, the one the help now uses
+    # both spellings are read, and the preview shows the role by that same word
+    html = _preview(a, "工号,姓名,角色\nxq201,王芳,教研组长、教师\nxq202,赵强,组织者、教师\nxq203,孙丽,审核人\n")
+    for line in (2, 3):
+        assert re.search(rf'data-testid="roster-row-{line}">\s*<td>{line}</td><td>xq20{line - 1}</td><td>[^<]*</td>'
+                         r'<td>组织者、教师</td>', html), line
+    assert re.search(r'data-testid="roster-error-4">[^<]*系统运维人员', html)
+    help_en = re.search(r'data-testid="roster-help">(.*?)</p>',
+                        a.get("/admin/staff/import?lang=en").get_data(as_text=True), re.S).group(1)
+    assert "Roles: Teacher, Organizer, separated by" in help_en and "Organizer may also be written 教研组长" in help_en
+    assert "The roles Reviewer, School admin are not given by a roster" in help_en
+
+
+def test_the_staff_page_words_a_username_of_another_school_as_the_roster_does(site):
+    """Adding teacher1 (of the demo school) on the staff page said the bare 「请另选一个」 while the
+    roster pointed to a 教师调动: the office made her a second account from the page."""
+    a = _new_school_admin(site)
+    before = _rows(site)
+
+    def add(lang: str = "") -> str:
+        r = a.post("/admin/staff" + lang, data={"username": "teacher1", "name": "李娜", "password": "password-123",
+                                                "roles": "teacher"})
+        assert r.status_code == 422
+        return re.search(r'data-testid="error-username">([^<]*)<', r.get_data(as_text=True)).group(1)
+
+    page_zh = add()
+    roster_zh = re.search(r'data-testid="roster-error-2">A2 单元格（工号）：([^<]*)<',
+                          _preview(a, "工号,姓名\nteacher1,李娜\n")).group(1)
+    assert page_zh == roster_zh and "办理教师调动" in page_zh and "请另选一个" in page_zh
+    page_en = add("?lang=en")
+    roster_en = re.search(r'data-testid="roster-error-2">cell A2 \(工号\): ([^<]*)<',
+                          _preview(a, "工号,姓名\nteacher1,李娜\n", "?lang=en")).group(1)
+    assert page_en == roster_en and "ask the district to move them" in page_en
+    assert _rows(site) == before
+
+
+def test_a_repeated_工号_is_named_by_its_column_and_the_row_it_repeats(site):
+    a = _new_school_admin(site)
+    before = _rows(site)
+    body = "工号,姓名\nxq301,王芳\nxq302,赵强\nXQ301,孙丽\n"
+    html = _preview(a, body)
+    assert re.search(r'data-testid="roster-error-4">A4 单元格（工号）：工号“XQ301”已在文件第 2 行出现：每人只占一行<', html)
+    html = _preview(a, body, "?lang=en")
+    assert "cell A4 (工号): 工号 &#39;XQ301&#39; is already on row 2 of the file: one row for each person" in html
+    assert _rows(site) == before
