@@ -166,6 +166,14 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(r, str(ROLE_NAMES[r])) for r in SCHOOL_ROLES]
 
 
+def _roles_of_an_added_account() -> tuple[list[str], list[str]]:
+    """The roles an account the admin adds or imports may hold — its password is the admin's to
+    know (:func:`policy.may_give_role`) — and the others, for the add form and the roster to
+    offer the first and name the second."""
+    given = [r for r in SCHOOL_ROLES if policy.may_give_role(r, password_known_to_another=True)]
+    return given, [r for r in SCHOOL_ROLES if r not in given]
+
+
 def _staff_page(form: StaffForm, status: int = 200):
     school = require_school()
     found = staff.staff_page(school.id, request.args.get("after"), request.args.get("before"))
@@ -175,6 +183,7 @@ def _staff_page(form: StaffForm, status: int = 200):
         "admin/staff.html", staff_page=found,
         staff=found.items, form=form, confirm=ConfirmForm(),
         role_labels=dict(_role_choices()), groups=school_groups, member_groups=member_groups,
+        roles_not_added=[str(ROLE_NAMES[r]) for r in _roles_of_an_added_account()[1]],
         may_reset=lambda m: m.active and policy.may_reset_password(actor, m.user.id, m.roles, m.elsewhere),
     ), status
 
@@ -184,7 +193,8 @@ def _staff_page(form: StaffForm, status: int = 200):
 def staff_list():
     school = require_school()
     form = StaffForm()
-    form.roles.choices = [SelectChoice(v, label) for v, label in _role_choices()]
+    # a role the account may not hold is not offered (the service refuses it all the same)
+    form.roles.choices = [SelectChoice(r, str(ROLE_NAMES[r])) for r in _roles_of_an_added_account()[0]]
     if request.method == "GET":
         form.roles.data = [TEACHER]
         return _staff_page(form)
@@ -298,13 +308,11 @@ def set_groups(user_id: int):
 
 def _roster_page(**context: Any) -> str:
     """The roster page, naming the roles as the staff page does (their one label each): those a
-    roster can give — its accounts get a password the admin knows (:func:`policy.may_give_role`)
-    — and the others."""
+    roster can give (:func:`_roles_of_an_added_account`) and the others."""
     labels = dict(_role_choices())
-    given = [r for r in SCHOOL_ROLES if policy.may_give_role(r, password_known_to_another=True)]
-    return render_template("admin/roster.html", role_labels=labels, tr=tr,
-                           roles_given=[labels[r] for r in given],
-                           roles_not_given=[labels[r] for r in SCHOOL_ROLES if r not in given], **context)
+    given, others = _roles_of_an_added_account()
+    return render_template("admin/roster.html", role_labels=labels, tr=tr, roles_given=[labels[r] for r in given],
+                           roles_not_added=[labels[r] for r in others], **context)
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])

@@ -48,7 +48,7 @@ def test_the_roster_help_names_the_roles_as_the_pages_do_and_only_those_it_gives
     help_zh = re.search(r'data-testid="roster-help">(.*?)</p>', a.get("/admin/staff/import").get_data(as_text=True),
                         re.S).group(1)
     assert "角色写 教师、组织者（组织者 也可写作 教研组长）" in help_zh
-    assert "名单导入不能授予审核人、学校管理员角色" in help_zh and "系统运维人员" in help_zh
+    assert "在此添加或通过名单导入的账号不能授予审核人、学校管理员角色" in help_zh and "系统运维人员" in help_zh
     staff_page = a.get("/admin/staff").get_data(as_text=True)
     assert "组织者" in staff_page  # the staff page's word for the role, the one the help now uses
     # both spellings are read, and the preview shows the role by that same word
@@ -60,7 +60,7 @@ def test_the_roster_help_names_the_roles_as_the_pages_do_and_only_those_it_gives
     help_en = re.search(r'data-testid="roster-help">(.*?)</p>',
                         a.get("/admin/staff/import?lang=en").get_data(as_text=True), re.S).group(1)
     assert "Roles: Teacher, Organizer, separated by" in help_en and "Organizer may also be written 教研组长" in help_en
-    assert "The roles Reviewer, School admin are not given by a roster" in help_en
+    assert "The roles Reviewer, School admin are not given to an account added here or by a roster" in help_en
 
 
 def test_the_staff_page_words_a_username_of_another_school_as_the_roster_does(site):
@@ -95,3 +95,19 @@ def test_a_repeated_工号_is_named_by_its_column_and_the_row_it_repeats(site):
     html = _preview(a, body, "?lang=en")
     assert "cell A4 (工号): 工号 &#39;XQ301&#39; is already on row 2 of the file: one row for each person" in html
     assert _rows(site) == before
+
+
+def test_the_add_form_offers_only_the_roles_an_added_account_may_hold_and_names_the_others(site):
+    """The add form offered 审核人 and 学校管理员, refused on every submit: a new school's admin
+    tried each in turn to appoint the 培训领导小组."""
+    a = _new_school_admin(site)
+    html = a.get("/admin/staff").get_data(as_text=True)
+    assert 'data-testid="staff-roles-teacher"' in html and 'data-testid="staff-roles-organizer"' in html
+    assert 'data-testid="staff-roles-reviewer"' not in html and 'data-testid="staff-roles-school_admin"' not in html
+    assert "在此添加或通过名单导入的账号不能授予审核人、学校管理员角色" in html and "系统运维人员" in html
+    # a posted role the form does not offer is refused by the service as before, nothing written
+    before = _rows(site)
+    r = a.post("/admin/staff", data={"username": "xq401", "name": "周一", "password": "password-123",
+                                     "roles": ["teacher", "reviewer"]})
+    assert r.status_code == 422 and _rows(site) == before
+    assert re.search(r'data-testid="error-roles">[^<]*系统运维人员', r.get_data(as_text=True))
