@@ -218,6 +218,12 @@ class WorkflowDefinition:
         a button as a warning."""
         return t.clears_adjustments or t.reverses_credits or self.phase(t.dest) is Phase.CLOSED
 
+    def refuses(self, from_state: str, to_state: str) -> bool:
+        """Whether a step from ``from_state`` to ``to_state`` refused the activity in review (a
+        declaration's 不予认定): out of the review phase into the closed one, whatever the step
+        and its states are called."""
+        return self.phase(from_state) is Phase.AWAITING_REVIEW and self.phase(to_state) is Phase.CLOSED
+
     def asks_confirmation(self, t: Transition) -> bool:
         """Whether a page asks "are you sure?" before ``t``: it ends the activity or reverses
         posted credits, neither of which a later step puts back as it was."""

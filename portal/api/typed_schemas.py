@@ -326,7 +326,7 @@ _TIMES_RULES: list[dict[str, str]] = [
     {"field": "ends_at", "message": "^must not be before the start$", "rule": "`ends_at` is not before `starts_at`"},
     {"field": "ends_at", "message": r"^must be in the same semester as the start: ",
      "rule": "`ends_at` is in the semester of `starts_at` (in the school's time): an activity's hours are its semester's"},
-    {"field": "starts_at", "message": r"^the school year \S+ is over: an activity starts in this school year or the last one",
+    {"field": "starts_at", "message": r"^the \S+ school year is over: an activity starts in this school year or the last one",
      "rule": "`starts_at` is in the school's year now or the last one (policy.first_year_to_date)"},
 ]
 
@@ -370,9 +370,9 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "ends_at", "message": r"^too short for the activity's [\d.]+ hours: ",
          "rule": "the activity's hours fit its new length: at most its minutes over 45 (a lesson), rounded up to a half hour"},
         {"field": "starts_at", "message": "^these are the times it already has$", "rule": "the times are new"},
-        {"field": "starts_at", "message": r"^the school year \S+ was accepted by the district and is locked",
+        {"field": "starts_at", "message": r"^the \S+ school year was accepted by the district and is locked",
          "rule": "`starts_at` is not in a period the district accepted"},
-        {"field": "starts_at", "message": r"^this line of the plan is for the school year ",
+        {"field": "starts_at", "message": r"^this line of the plan is for the \S+ school year: ",
          "rule": "an activity carrying out a line of the annual plan stays in the plan's school year"},
         {"field": "starts_at", "message": r"^sign-up must close before the activity starts ",
          "rule": "an open sign-up closes before the new start"},

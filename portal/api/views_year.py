@@ -78,7 +78,7 @@ typed_schemas.DATA_RULES.update({
     "put_my_plan": _HOURS_RULES,
     "decide_plan": [{"field": "comment", "message": "^say why the plan is returned$", "rule": "a return has a comment"}],
     "put_deadline": [
-        {"field": "deadline", "message": "^a date within the school year", "rule": "the deadline is within the year"},
+        {"field": "deadline", "message": r"^a date within the \S+ school year ", "rule": "the deadline is within the year"},
         {"field": "deadline", "message": "^a date such as", "rule": "the deadline is a real date (YYYY-MM-DD)"},
     ],
 })

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -384,29 +385,31 @@ def _state_in(states: tuple[str, ...]) -> Any:
     return Activity.state.in_([literal(state, String) for state in states])
 
 
-def _waiting(states: tuple[str, ...]) -> Any:
+def _waiting(states: tuple[str, ...], typed: bool = False) -> Any:
     """The queue's activities: the school's (bound ``queue_school``) in ``states``, except those
     of a year or semester the district has accepted: nothing can be decided on them (every step
     is refused with ``year.locked``) and, oldest first, they would fill the first page for good.
-    Their pages still show them, with the lock; reopening the year brings them back."""
+    Their pages still show them, with the lock; reopening the year brings them back.
+    ``typed``: of one type only (bound ``queue_type``: the queue's filter)."""
     return and_(
         Activity.school_id == bindparam("queue_school"), _state_in(states),
         ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
+        *((Activity.type_key == bindparam("queue_type"),) if typed else ()),
     )
 
 
 @functools.cache
-def _queue_query(states: tuple[str, ...]) -> Select[Any]:
+def _queue_query(states: tuple[str, ...], typed: bool = False) -> Select[Any]:
     """Activities of the school (bound parameter ``queue_school``) in ``states`` with their
     organizer's name (outer join: one query), as plain rows: the ``QUEUE_COLUMNS`` of the
     activity by their attribute names, then ``organizer_name``. The queue only shows them;
     building ORM objects took four times as long as the statement. Built once per set of
     states (they come from the installed types' code), not on every request: building it cost
-    about as much as running it."""
+    about as much as running it. ``typed``: of the type bound as ``queue_type`` only."""
     return (
         select(*QUEUE_COLUMNS, User.display_name.label("organizer_name"))
         .outerjoin(User, User.id == Activity.organizer_id)
-        .where(_waiting(states))
+        .where(_waiting(states, typed))
     )
 
 
@@ -468,20 +471,24 @@ class QueueSections(NamedTuple):
     counts: dict[Phase, int]
     # every installed type's settings for the school, defaults filled in: a type's when first asked
     settings: Mapping[Any, dict[str, Any]]
+    enabled: tuple[str, ...] = ()  # the school's enabled types, installed, in registry order (the filter's)
 
 
 def review_sections(
-    school_id: int, sections: Sequence[tuple[Phase, str | None, str | None]], size: int | None = None
+    school_id: int, sections: Sequence[tuple[Phase, str | None, str | None]], size: int | None = None,
+    type_key: str | None = None,
 ) -> QueueSections:
     """The review queue's sections in one statement: for each (phase, after, before) its page
     as :func:`review_page` gives it, how many activities wait in each of these phases as
     :func:`queue_counts` counts them, and the school's type settings as
     ``schools.all_type_settings`` gives them (for :func:`queue_items`). A UNION ALL of the
     pages (each ordered and limited on its own), the counts and the stored settings: the page
-    made four statements."""
+    made four statements. ``type_key``: the pages and counts of that type only (the queue's
+    filter; the caller asks whether the school has it enabled: ``enabled``, read here too)."""
     reg = registry()
+    typed = type_key is not None
     queries = tuple(
-        page_query(_queue_query(tuple(reg.states_in(phase))), QUEUE_KEYS, after=after, before=before,
+        page_query(_queue_query(tuple(reg.states_in(phase)), typed), QUEUE_KEYS, after=after, before=before,
                    size=size or REVIEW_PAGE_SIZE)
         for phase, after, before in sections
     )
@@ -491,20 +498,24 @@ def review_sections(
     # it (a later page's is built per request: the engine's cache finds what it compiled)
     options = kept.options if all(a is None and b is None for _p, a, b in sections) else {}
     parts: dict[int, list[tuple[Any, str | None]]] = defaultdict(list)
-    counted, stored = [], {}
-    for row in db.session.connection().execute(statement, {"queue_school": school_id}, execution_options=options).all():
+    counted, stored, enabled = [], {}, set()
+    bound = {"queue_school": school_id, **({"queue_type": type_key} if typed else {})}
+    for row in db.session.connection().execute(statement, bound, execution_options=options).all():
         part = row[-1]
         if part == _COUNT:
-            counted.append((row.type_key, row.state, row[-2]))
+            if not typed or row.type_key == type_key:  # counted by type: the filter's own
+                counted.append((row.type_key, row.state, row[-2]))
         elif part == _SETTINGS:
             stored[row.type_key] = row.details  # the stored settings, in the JSON column's place
+            if row[-2]:
+                enabled.add(row.type_key)
         else:
             parts[part].append((row, row.organizer_name))
     pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
     # the defaults filled in as schools.all_type_settings fills them (the type's own rule), for the
     # types the page asks of only (a handful of its activities' types, not every installed one)
     settings = Memo(lambda key: schools.with_defaults(reg.types[key], stored.get(key)))
-    return QueueSections(pages, _phase_counts(phases, counted), settings)
+    return QueueSections(pages, _phase_counts(phases, counted), settings, tuple(k for k in reg.types if k in enabled))
 
 
 def _queue_values(item: tuple[Any, str | None]) -> tuple[datetime, int]:
@@ -516,7 +527,8 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
     """The pages' statements (each a subquery: its own order and limit) and the counts of
     ``counted_states`` by type and state, as rows of one shape: the activity's columns and the
     organizer's name, then ``n`` (the count) and ``part`` (the page's index; ``_COUNT``: a
-    count; ``_SETTINGS``: a type's stored settings for the school, in ``details``).
+    count; ``_SETTINGS``: a type's stored settings for the school, in ``details``, and whether
+    the school has it enabled, 1 or 0 in ``n``).
     First pages' statements are built once (``paging._first_page``), and so is this then:
     building it cost more than running it; its compiled form is kept beside it
     (``database.CompiledOnce``: not held beyond this cache's entry)."""
@@ -534,8 +546,8 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
     )
     keep = {"type_key": SchoolActivityType.type_key, "details": SchoolActivityType.settings}  # JSON in a JSON column
     branches.append(
-        select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(), null(),
-               literal_column(str(_SETTINGS)))
+        select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(),
+               case((SchoolActivityType.enabled.is_(True), 1), else_=0), literal_column(str(_SETTINGS)))
         .where(SchoolActivityType.school_id == bindparam("queue_school"))
     )
     return union_all(*branches), CompiledOnce()

@@ -72,7 +72,7 @@ def decision_kind(definition: WorkflowDefinition, trigger: str, from_state: str,
         return "approved"
     if definition.phase(to_state) is Phase.CLOSED and definition.phase(from_state) is Phase.OPEN:
         return "activity_cancelled"  # called off before it took place (a refusal after review is none)
-    if definition.phase(to_state) is Phase.CLOSED and definition.phase(from_state) is Phase.AWAITING_REVIEW:
+    if definition.refuses(from_state, to_state):
         return "refused"  # refused in review (a declaration's 不予认定): its people are told why
     return None
 

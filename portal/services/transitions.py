@@ -650,6 +650,16 @@ def returned_in(type_key: str, history: list[tuple[Any, Any]]) -> Returned | Non
     return Returned(step.comment or "", actor.display_name, step.created_at) if _returns(type_key, step) else None
 
 
+def refused_in(type_key: str, history: list[tuple[Any, Any]]) -> Returned | None:
+    """Who refused the activity in review (a declaration's 不予认定), when and why, when its
+    latest step did (the workflow definition's answer, ``WorkflowDefinition.refuses``)."""
+    if not history:
+        return None
+    step, actor = history[-1]
+    refused = registry().definition(type_key).refuses(step.from_state, step.to_state)
+    return Returned(step.comment or "", actor.display_name, step.created_at) if refused else None
+
+
 def _returns(type_key: str, step: Any) -> bool:
     """Whether the logged ``step`` returned its activity for rework (the workflow's answer: a step
     that clears the reviewer's adjustments, neither posting nor reversing credits, as

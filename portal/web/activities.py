@@ -442,6 +442,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         organizer=organizer,
         history=history,
         returned=transitions.returned_in(act.type_key, history),  # the latest step sent it back: said at its steps
+        refused=transitions.refused_in(act.type_key, history),  # refused in review (不予认定): who, when, why
         next_steps=steps.next_steps,
         allowed=allowed,
         after_end=Joined([_trigger_label(act.type_key, t) for t in after_end], ", ") if after_end else None,

@@ -53,17 +53,29 @@ def queue():
     return _queue_page()
 
 
-def _queue_page(typed: Typed | None = None) -> str:
+def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
     """Two sections, each a page of a fixed number of activities oldest first (keyset links:
     ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
     of both and the school's type settings come with them (one statement). ``typed``: what the
-    reviewer typed on a card whose decision was just refused, shown on it again."""
+    reviewer typed on a card whose decision was just refused, shown on it again. ``?type=``: the
+    sections and their counts of that type only; a type the school has not enabled (or none such)
+    is refused (422) and the whole queue shown with why."""
     school = require_school()
     args = request.args
-    (held, reviewed), counts, settings = overview.review_sections(school.id, (
-        (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
-        (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore")),
-    ))
+    wanted = args.get("type") or None  # the reviewer's filter: one of the school's enabled types
+    known = wanted if wanted in registry().types else None  # no other value reaches the statement
+
+    def read(type_key: str | None) -> overview.QueueSections:
+        return overview.review_sections(school.id, (
+            (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
+            (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore")),
+        ), type_key=type_key)
+
+    sections = read(known)
+    bad_type = wanted is not None and wanted not in sections.enabled
+    if bad_type and known is not None:  # installed but not enabled here: the whole queue, with why
+        sections = read(None)
+    (held, reviewed), counts, settings = sections.pages, sections.counts, sections.settings
     # the reviewed section shows counts and totals only: evidence and ceilings for the held
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
     items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items],
@@ -100,8 +112,13 @@ def _queue_page(typed: Typed | None = None) -> str:
         when=functools.partial(local_time, tz=zone_of(school)),  # the school's zone found once, not per card
         typed=typed,
     )
+    words = _words_of(lang_code())
     return render_template(
         "review/queue.html",
+        types=[(key, words("type", key, "")) for key in sections.enabled],  # the filter's choices
+        type_shown=None if bad_type else wanted,
+        bad_type=escape(_("There is no activity type “%(type)s” enabled at your school: the whole queue is shown. "
+                          "Choose one of the types in the list.", type=wanted)) if bad_type else None,
         held=held_items,
         reviewed=reviewed_items,
         held_page=held,
@@ -117,7 +134,7 @@ def _queue_page(typed: Typed | None = None) -> str:
         bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
         bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),
         bulk_actions={"approve": BULK_APPROVE, "credit": BULK_CREDIT},  # the triggers the bulk forms fire
-    )
+    ), 422 if bad_type else 200
 
 
 class _PageConstants(NamedTuple):
@@ -153,8 +170,9 @@ def _at_card(url: Callable[[int], str], query: str = "") -> Callable[[int], str]
     return lambda activity_id: f"{url(activity_id)}{query}#activity-{int(activity_id)}"
 
 
-#: the queue's paging arguments (``_queue_page``): a decision's answer is the page it was made on
-_PAGING = ("after", "before", "rafter", "rbefore")
+#: the queue's paging arguments and its type filter (``_queue_page``): a decision's answer is the
+#: page it was made on, of the type it was filtered to
+_PAGING = ("after", "before", "rafter", "rbefore", "type")
 
 
 def _paging() -> dict[str, Any]:
@@ -326,7 +344,7 @@ def decide(activity_id: int):
         # the queue again with the refusal beside the card and what was typed still in it: the
         # hours the reviewer changed; a box left as it was shows the figure as it is now (the
         # organiser's attendance may have moved since the page was read: "已有变动，请重新查看")
-        return _queue_page(Typed(activity_id, comment, _adjustments())), 422
+        return _queue_page(Typed(activity_id, comment, _adjustments()))[0], 422
     return _back_to_queue()
 
 

@@ -28,6 +28,8 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # ``access.involved_before``); whether each held one's latest step returned it (``transitions.last_returns``:
     # its card says so)
     "review queue": ("reviewer", lambda s: "/review", 6, 1),
+    # filtered to one type (``?type=``): the same statements, the type bound in the pages' one
+    "review queue of one type": ("reviewer", lambda s: "/review?type=lecture", 6, 1),
     # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one); the school's settings
     # of its type too (that statement is the one counted apart as the settings lookup; it was a

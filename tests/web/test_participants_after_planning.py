@@ -443,7 +443,7 @@ def test_a_step_past_the_changes_or_a_locked_year_shows_why_and_offers_no_form(a
     assert 'data-testid="participants-link"' not in org.get(f"/activities/{act.id}").get_data(as_text=True)
     before = _rows(act.id)
     r = org.post(f"/activities/{act.id}/participants", data={"people-attendee": f"u:{place['t3'].id}"})
-    assert r.status_code == 409 and "2026-2027" in r.get_data(as_text=True)
+    assert r.status_code == 409 and "2026—2027学年" in r.get_data(as_text=True)  # the year in words (year.locked)
     assert _rows(act.id) == before
     db.session.execute(YearLock.__table__.delete())
     db.session.commit()
