@@ -35,6 +35,7 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, SchoolYear, msg
 from portal.models import TEACHER, Activity, Membership, Participation, School, User, YearLock
+from portal.security import is_digits
 from portal.services import access, handover, locks, staff, staff_log, teacher_years, users
 from portal.sorting import pinyin_key
 from portal.timeutil import parse_day, parse_iso, school_year_of, to_local, utcnow
@@ -70,13 +71,11 @@ def teachers_of(district_id: int) -> list[tuple[School, User]]:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
-        return int(value)
-    return None
+    """An id as a form or the command gives it, or None: one no column holds (above
+    ``MAX_ID``) is simply not found, never sent to PostgreSQL ("integer out of range", a 500)."""
+    if isinstance(value, str) and is_digits(value) and len(value) <= 12:
+        value = int(value)
+    return value if access.id_in_range(value) else None
 
 
 def _teaching_at(person_id: int, district_id: int | None) -> list[School]:

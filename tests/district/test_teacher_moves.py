@@ -86,7 +86,7 @@ def test_the_district_admin_checks_confirms_and_moves_a_teacher(app, today):
 
 
 @pytest.mark.parametrize("case", ["before_last_move", "too_far_ahead", "same_school", "other_district",
-                                  "not_a_day", "not_a_teacher"])
+                                  "not_a_day", "not_a_teacher", "teacher_beyond_any_id", "school_beyond_any_id"])
 def test_a_bad_move_is_refused_with_its_reason_and_nothing_written(app, today, case):
     world, t1 = today, today.staff["t1"]
     admin = Actor.of(world.admin1.id, ["district_admin"])
@@ -103,6 +103,10 @@ def test_a_bad_move_is_refused_with_its_reason_and_nothing_written(app, today, c
         form, field, words = _form(world, school=world.t1.id), "school", "choose a school of your district"
     elif case == "not_a_day":
         form, field, words = _form(world, day="2026-02-30"), "day", "2026-12-01"
+    elif case == "teacher_beyond_any_id":  # no column holds it: not found (PostgreSQL raised "out of range", a 500)
+        form, field, words = _form(world, teacher=f"{world.s1.id}:99999999999"), "teacher", "choose a teacher"
+    elif case == "school_beyond_any_id":
+        form, field, words = _form(world, school=99999999999), "school", "choose a school of your district"
     else:  # a teacher of another district's school
         tt1 = db.session.execute(select(Membership.user_id).where(Membership.school_id == world.t1.id,
                                                                   Membership.role == "teacher")).scalars().first()
