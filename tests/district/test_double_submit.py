@@ -7,9 +7,6 @@ ended in a server error."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -17,7 +14,7 @@ from portal.models import School, SubmissionEvent, YearSubmission
 from portal.services import access, submissions
 from tests.district.conftest import YEAR
 from tests.support import factories as f
-from tests.support.at_once import side_by_side
+from tests.support.at_once import hold_after_first, side_by_side
 
 
 def test_two_submissions_at_once_write_one_round(app, world, monkeypatch):
@@ -27,16 +24,7 @@ def test_two_submissions_at_once_write_one_round(app, world, monkeypatch):
     db.session.commit()
     db.session.remove()
     # B sends while A's round is written and not yet committed
-    written, real_event = threading.Event(), submissions._event
-
-    def event_then_hold(*args, **kwargs):
-        out = real_event(*args, **kwargs)
-        if not written.is_set():
-            written.set()
-            time.sleep(0.8)
-        return out
-
-    monkeypatch.setattr(submissions, "_event", event_then_hold)
+    written = hold_after_first(monkeypatch, submissions, "_event")
 
     def send(actor, after_a: bool):
         def action() -> None:

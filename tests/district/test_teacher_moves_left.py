@@ -10,9 +10,6 @@ and hand them over (``handover``), but nobody was told."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -22,7 +19,7 @@ from portal.services import districts, handover, locks, moves, staff
 from tests.credits.helpers import login
 from tests.district.test_teacher_moves import _rows, today  # noqa: F401 (fixture)
 from tests.support import factories as f
-from tests.support.at_once import side_by_side
+from tests.support.at_once import hold_after_first, side_by_side
 
 
 def test_two_moves_of_one_teacher_at_once_end_in_one_move(app, today, monkeypatch):  # noqa: F811
@@ -34,16 +31,7 @@ def test_two_moves_of_one_teacher_at_once_end_in_one_move(app, today, monkeypatc
     db.session.commit()
     db.session.remove()
     # the second move asks while the first has ended the roles and not yet committed
-    ended, real_end = threading.Event(), staff.end_roles
-
-    def end_then_hold(*args, **kwargs):
-        out = real_end(*args, **kwargs)
-        if not ended.is_set():
-            ended.set()
-            time.sleep(0.8)
-        return out
-
-    monkeypatch.setattr(staff, "end_roles", end_then_hold)
+    ended = hold_after_first(monkeypatch, staff, "end_roles")
 
     def move(to: int, after_first: bool, who: Actor, district_id: int | None):
         def action() -> None:
@@ -101,16 +89,7 @@ def test_a_move_and_the_old_schools_admin_ending_their_roles_at_once_do_not_dead
     district = world.d1.id
     db.session.commit()
     db.session.remove()
-    locked, real_hold = threading.Event(), locks.hold
-
-    def hold_then_wait(*args, **kwargs):
-        out = real_hold(*args, **kwargs)
-        if not locked.is_set():
-            locked.set()
-            time.sleep(0.8)
-        return out
-
-    monkeypatch.setattr(locks, "hold", hold_then_wait)
+    locked = hold_after_first(monkeypatch, locks, "hold")
 
     def move() -> None:
         moves.move_teacher(person, s2, "2026-11-02", by=by, district_id=district, from_school_id=s1)

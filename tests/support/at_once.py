@@ -123,3 +123,20 @@ def just_before_the_write(monkeypatch, module: ModuleType, step: Callable[[], ob
             yield s
 
     monkeypatch.setattr(module, "write_transaction", late)
+
+
+def hold_after_first(monkeypatch: Any, owner: Any, name: str, seconds: float = 0.8) -> threading.Event:
+    """Make ``owner.name`` wait ``seconds`` after its first call returns, its transaction still
+    open, and set the event it answers: a request that waits on the event then meets the
+    first one half done (it has written, not committed)."""
+    reached, real = threading.Event(), getattr(owner, name)
+
+    def then_hold(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        if not reached.is_set():
+            reached.set()
+            time.sleep(seconds)
+        return out
+
+    monkeypatch.setattr(owner, name, then_hold)
+    return reached
