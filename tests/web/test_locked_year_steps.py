@@ -62,7 +62,7 @@ def test_a_step_the_lock_refuses_says_so_before_what_is_missing(site, as_user):
     with site.app_context():
         _accept_demo_year()
         held = db.session.execute(select(Activity.id).where(Activity.type_key == "research", Activity.state == "held")
-                                  ).scalars().first()
+                                  .order_by(Activity.id)).scalars().first()
     r = as_user("reviewer").post(f"/activities/{held}", data={"trigger": "approve", "comment": ""})
     html = r.get_data(as_text=True)
     assert r.status_code == 409 and "学年已由区里审核通过并锁定" in html

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity
+from portal.models import Activity, User
 from portal.timeutil import utcnow
 
 CODE_IN_BRACKETS = re.compile(r"[（(](?:article|reflection|evaluation|handbook|meeting_log|report|[a-z_]{4,})[)）]")
@@ -23,7 +23,10 @@ def _cells(html: str, column: str) -> list[str]:
 def test_a_refused_step_is_shown_in_place_beside_the_buttons(site, as_user):
     with site.app_context():
         act_id = db.session.execute(
-            select(Activity.id).where(Activity.state == "planned", Activity.starts_at > utcnow() + timedelta(days=1))
+            select(Activity.id).join(User, User.id == Activity.organizer_id)
+            .where(Activity.state == "planned", Activity.starts_at > utcnow() + timedelta(days=1),
+                   User.username == "organizer")
+            .order_by(Activity.id)
         ).scalars().first()
     c = as_user("organizer")
     page = c.get(f"/activities/{act_id}").get_data(as_text=True)
