@@ -12,25 +12,13 @@ from sqlalchemy import func, select
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.models import DevelopmentPlan
-from portal.services import plans, schools
-from tests.support import factories as f
+from portal.services import plans
 from tests.support.sessions import log_in
 from tests.year.helpers import actor
-
-GOALS = "上好每一节课，写好每一篇反思。"
-YEAR = "2026-2027"
+from tests.year.test_plan_joined_late import GOALS, YEAR, sch  # noqa: F401  (the school: deadline 31 October)
 
 
-@pytest.fixture
-def sch(app):
-    s = schools.create_school("DL", "截止学校", "Asia/Shanghai")
-    p = f.staff(s, "dl")  # on the staff for years
-    plans.set_deadline(s, YEAR, "2026-10-31", by=actor(p["admin"], s))
-    db.session.commit()
-    return s, p
-
-
-def test_the_page_says_the_deadline_has_passed_and_offers_no_form(client, sch):
+def test_the_page_says_the_deadline_has_passed_and_offers_no_form(client, sch):  # noqa: F811
     s, p = sch
     t1 = p["t1"]
     log_in(client, t1, s.id)
@@ -49,7 +37,7 @@ def test_the_page_says_the_deadline_has_passed_and_offers_no_form(client, sch):
     assert 'data-testid="plan-form"' in page and 'data-testid="plan-deadline-passed"' not in page
 
 
-def test_a_returned_plan_is_revised_after_the_deadline(client, sch):
+def test_a_returned_plan_is_revised_after_the_deadline(client, sch):  # noqa: F811
     s, p = sch
     t1 = p["t1"]
     plans.set_deadline(s, YEAR, "2027-01-31", by=actor(p["admin"], s))
