@@ -56,7 +56,7 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
 DISTRICT_QUOTAS = ("reading_notes_chars", "papers_per_year", "reflections_per_semester", "books_per_semester",
                    "reading_note_chars")
 #: The least hours a school year requires (one half-hour step), unless its writing asks the rest
-#: (:func:`asks_nothing`); a district's minimum, if it sets one, is at least this too.
+#: (:func:`asks_nothing`); a district's minimum below it (0) holds its schools to nothing less.
 LEAST_REQUIRED_HOURS = 0.5
 #: The writing quotas that ask a teacher for something when above 0 (the others bound one piece).
 ASKING_QUOTAS = ("reading_notes_chars", "reading_notes_per_month", "papers_per_year", "reflections_per_semester",
