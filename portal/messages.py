@@ -150,6 +150,9 @@ TEXTS: dict[str, Any] = {
     "school_plan.line_year": _l("this line of the plan is for %(year)s: choose a date in it"),
     "rules.below_district": _l("the district requires at least %(n)s; a school may raise it, not lower it"),
     "rules.above_district": _l("the district's limit is %(n)s; a school may lower it, not raise it"),
+    "rules.asks_nothing": _l(
+        "must be at least %(n)s hours, unless the writing quotas decide the year and ask for some writing: "
+        "a year must ask something of its teachers"),
     "rules.warning_not_below_limit": _l(
         "must be below the absence at which the year is not recognised (%(n)s hours), or 0 for no warning"),
     "district.settings_invalid": _l("the district's settings could not be saved"),

@@ -39,6 +39,7 @@ from portal.security import MAX_ID
 from portal.services import forecast
 from portal.services.credits import TeacherYear
 from portal.timeutil import MAX_YEAR, MIN_YEAR, to_local
+from portal.year_texts import names_months_short
 
 
 def _whole(value: Any) -> Any:
@@ -578,12 +579,16 @@ class Quota(Out):
     target: int
     unit: Literal["chars", "pieces", "months"]
     met: bool
-    short: list[str] = Field(default_factory=list, description="notes_monthly: the months short of notes (2026-10)")
+    short: list[str] = Field(default_factory=list, description=(
+        "notes_monthly: the months short of notes (2026-10); none for an exempt year, which asks nothing of the "
+        "teacher (as the record, the 学时证明, /verify and the exports name none)"))
 
     @classmethod
-    def of(cls, q: QuotaFact) -> Quota:
+    def of(cls, q: QuotaFact, status: str | None) -> Quota:
+        """``status``: the year's assessment, of which an exempt one names no month short
+        (``year_texts.names_months_short``, the rule of every other surface)."""
         return cls(key=q.key, semester=q.semester, done=q.done, target=q.target, unit=q.unit, met=q.met,  # type: ignore[arg-type]
-                   short=list(q.short))
+                   short=list(q.short) if names_months_short(status) else [])
 
 
 class OutlookWarning(Out):
@@ -595,12 +600,12 @@ class OutlookWarning(Out):
     quota: Quota | None = absent("the quota that is behind (quota)")
 
     @classmethod
-    def of(cls, w: forecast.YearWarning) -> OutlookWarning:
+    def of(cls, w: forecast.YearWarning, status: str) -> OutlookWarning:
         extra: dict[str, Any] = {}
         if w.kind == "absence":
             extra.update(hours=float(w.hours), limit=float(w.limit))
         if w.quota is not None:
-            extra["quota"] = Quota.of(w.quota)
+            extra["quota"] = Quota.of(w.quota, status)
         return cls(kind=w.kind, semester=w.semester, severe=w.severe, **extra)  # type: ignore[arg-type]
 
 

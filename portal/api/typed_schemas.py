@@ -424,6 +424,11 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
                     r"warning$",
          "rule": "`absence_warning_hours` is below the absence limit (the one sent, else the school's), or 0: asked"
                  " when either changes"},
+        {"field": "required_hours",
+         "message": r"^must be at least [\d.]+ hours, unless the writing quotas decide the year and ask for some "
+                    r"writing",
+         "rule": "`required_hours` is at least 0.5, or the writing quotas decide the year (`quotas_decide`) and one"
+                 " of them asks for something (the rules sent, else the school's): asked when either changes"},
     ],
     "put_organizer": [
         {"field": "organizer_id", "message": "^choose a member of this school$",

@@ -169,8 +169,8 @@ def credit_report() -> Response | tuple[ExportJobOut, int]:
         school=ctx.school.code, year=year, required_hours=float(required),
         teachers=[TeacherRow(username=ty.user.username, name=ty.user.display_name,
                              left_school=ty.user.id not in teaching, **teacher_year(ty),
-                             quotas=[Quota.of(q) for q in ty.facts.quotas],
-                             warnings=[OutlookWarning.of(w) for w in
+                             quotas=[Quota.of(q, ty.assessment.status) for q in ty.facts.quotas],
+                             warnings=[OutlookWarning.of(w, ty.assessment.status) for w in
                                        forecast.warnings(ty.facts, today, status=ty.assessment.status,
                                                          accepted=accepted)])
                   for ty in rows],

@@ -39,7 +39,7 @@ def my_writing() -> YearWriting:
     ty = credits.teacher_year(user, ctx.school, year)
     return YearWriting(
         year=year,
-        quotas=[] if ty.not_theirs else [Quota.of(x) for x in ty.facts.quotas],
+        quotas=[] if ty.not_theirs else [Quota.of(x, ty.assessment.status) for x in ty.facts.quotas],
         writing=[Piece.of(p) for p in writing.writing_list(ctx.school, user.id, year)],
     )
 
@@ -119,6 +119,6 @@ def my_outlook() -> Outlook:
         year=year, needed=float(fc.needed), pending_hours=float(fc.pending_hours),
         beyond_planned=float(fc.beyond_planned), outlook=fc.outlook,  # type: ignore[arg-type]
         pending=[PendingActivity.of(p) for p in fc.pending],
-        warnings=[OutlookWarning.of(w) for w in forecast.warnings(ty.facts, today, status=ty.assessment.status,
-                                                                  accepted=ty.accepted_periods)],
+        warnings=[OutlookWarning.of(w, ty.assessment.status)
+                  for w in forecast.warnings(ty.facts, today, status=ty.assessment.status, accepted=ty.accepted_periods)],
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,26 @@ DEFAULT_SCHOOL_RULES: dict[str, Any] = {
 #: ask for more, never for less.
 DISTRICT_QUOTAS = ("reading_notes_chars", "papers_per_year", "reflections_per_semester", "books_per_semester",
                    "reading_note_chars")
+#: The least hours a school year requires (one half-hour step), unless its writing asks the rest
+#: (:func:`asks_nothing`); a district's minimum below it (0) holds its schools to nothing less.
+LEAST_REQUIRED_HOURS = 0.5
+#: The writing quotas that ask a teacher for something when above 0 (the others bound one piece).
+ASKING_QUOTAS = ("reading_notes_chars", "reading_notes_per_month", "papers_per_year", "reflections_per_semester",
+                 "books_per_semester")
+
+
+def asks_nothing(rule: Callable[[str], Any]) -> bool:
+    """Whether rules (``rule(key)``) would ask nothing of a teacher's year: fewer hours than
+    :data:`LEAST_REQUIRED_HOURS` (0), and no writing quota that decides the year and asks for
+    something. Seed 004 asks every teacher for school-based training each year (每位教师每学年至少
+    参加一个科目(项目)的校本培训, 每月必须记读书笔记): such rules would call every teacher "met"
+    for nothing. The one rule of the school's save (``schools.update_rules``: refused) and of
+    reading (:meth:`School.rule`: a rule stored so before reads as the least hours)."""
+    if float(rule("required_hours")) >= LEAST_REQUIRED_HOURS:
+        return False
+    return not (rule("quotas_decide") and any(rule(key) for key in ASKING_QUOTAS))
+
+
 #: Rules a district may set for its schools: a school may be stricter, never more lenient —
 #: raise the required hours and the writing quotas (``RAISE_ONLY``), lower the absence limit.
 RAISE_ONLY = ("required_hours", *DISTRICT_QUOTAS)
@@ -115,6 +136,9 @@ class School(Model):
         value = own if own is not None else floor if floor is not None else DEFAULT_SCHOOL_RULES[key]
         if key == "absence_warning_hours":
             return self._warning_before_limit(value)
+        if key == "required_hours" and value < LEAST_REQUIRED_HOURS and asks_nothing(
+                lambda k: value if k == key else self.rule(k)):  # stored before the rule was asked
+            value = LEAST_REQUIRED_HOURS
         if floor is None:
             return value
         return max(value, floor) if key in RAISE_ONLY else min(value, floor)

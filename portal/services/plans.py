@@ -117,6 +117,13 @@ def _today(school: School) -> date:
     return to_local(utcnow(), zone_of(school)).date()
 
 
+def closed_by_deadline(school: School, plan: DevelopmentPlan | None, due: date) -> bool:
+    """The teacher's deadline (``due``: :func:`deadline_for`) has passed by the school's calendar
+    and the plan is not one returned for revision: :func:`save` refuses it, and the plan page
+    says so rather than offer a form — in December, a deadline of 31 October is gone."""
+    return _today(school) > due and (plan is None or plan.status != RETURNED)
+
+
 # A teacher's plan of a school and year (bound): built once, the home page asks on every visit
 _PLAN_OF = select(DevelopmentPlan).where(
     DevelopmentPlan.school_id == bindparam("school_id"),
@@ -247,7 +254,7 @@ def save(
     if plan is not None and plan.status not in EDITABLE:
         raise Conflict(msg("plan.locked", status=RecordStatus("plan", plan.status)), status=plan.status)
     due = deadline_for(school, year, teacher.id)
-    if _today(school) > due and (plan is None or plan.status != RETURNED):
+    if closed_by_deadline(school, plan, due):
         raise Conflict(msg("plan.deadline_passed", date=due.isoformat()))
     fields: dict[str, Any] = {}
     text = goals.strip() if isinstance(goals, str) else ""

@@ -183,6 +183,24 @@ def deadline(district: District, year: str) -> date:
     return date(first, month, min(day, monthrange(first, month)[1]))
 
 
+@dataclass(frozen=True)
+class Due:
+    """The deadline of a school's plan of a year as the school's calendar sees it today."""
+
+    day: date
+    passed: bool  # a plan sent now is marked late (:func:`submit_plan`)
+
+
+def due(district: District, school: School, year: str, now: datetime | None = None) -> Due:
+    """The district's deadline for the school's plan of ``year`` (:func:`deadline`) and whether it
+    has passed by the school's calendar (``now``, naive UTC, or now): as its reminders count the
+    days to it and its calendar feed shows it (the day in UTC is another from 16:00 in Beijing).
+    A plan opened after it — in December, or by a school that joined the district since — is
+    still taken, marked late: the pages say so rather than show a date to come that is gone."""
+    day = deadline(district, year)
+    return Due(day, to_local(now or utcnow(), zone_of(school)).date() > day)
+
+
 def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
     """Send the plan to the district (marked late after the district's deadline)."""
     policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
@@ -192,11 +210,8 @@ def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
         raise NotFound(msg("school_plan.not_found"))
     if not lines_of(plan.id):  # the plan's state, not the request, is wrong
         raise Conflict(msg("school_plan.empty"), status=plan.status)
-    district = db.session.get_one(District, school.district_id)
     now = utcnow()
-    # by the school's calendar, as its reminders count the days to the deadline and its
-    # calendar feed shows it (the day in UTC is another from 16:00 in Beijing)
-    late = to_local(now, zone_of(school)).date() > deadline(district, year_text)
+    late = due(db.session.get_one(District, school.district_id), school, year_text, now).passed
     return _move(plan, EDITABLE, "school_plan.not_editable", status=SUBMITTED, submitted_at=now, late=late,
                  recheck=lambda s: _require_still(s, school.id, by),
                  then=lambda: _written_by(db.session(), plan.id, by.user_id, now))  # who sends it vouches for it

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.hours import MAX_HOURS, fmt
 from portal.messages import Msg, msg, shown
 from portal.models import Activity, School, SchoolActivityType
-from portal.models.school import RAISE_ONLY, district_rule
+from portal.models.school import ASKING_QUOTAS, LEAST_REQUIRED_HOURS, RAISE_ONLY, asks_nothing, district_rule
 from portal.once import Memo
 from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
@@ -109,6 +109,8 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
             clean[key] = abs(value) if key in HOUR_RULES else value  # -0.0 is 0 h, not "-0" on every page
     if not fields and (refusal := _warning_after_limit(school, clean)) is not None:
         fields["absence_warning_hours"] = refusal
+    if not fields and _asks_nothing_now(school, clean):
+        fields["required_hours"] = msg("rules.asks_nothing", n=fmt(LEAST_REQUIRED_HOURS))
     if fields:
         raise Invalid(msg("rules.invalid"), fields)
     with write_transaction() as s:
@@ -120,6 +122,15 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
 
         teacher_years.refresh_people(school.id)  # every teacher's verdict may change
     return school
+
+
+def _asks_nothing_now(school: School, clean: dict[str, Any]) -> bool:
+    """The rules saved would ask nothing of a teacher's year (``asks_nothing``): asked when the
+    save changes the required hours or what the writing asks (a rule stored so before reads as
+    the least hours until then)."""
+    if not set(clean) & {"required_hours", "quotas_decide", *ASKING_QUOTAS}:
+        return False
+    return asks_nothing(lambda key: clean[key] if key in clean else school.rule(key))
 
 
 def _warning_after_limit(school: School, clean: dict[str, Any]) -> Msg | None:

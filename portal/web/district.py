@@ -532,7 +532,7 @@ def school_plan() -> ResponseReturnValue:
         "school_plan/plan.html", school=school, year=year, plan=plan, blank=PLAN_ROWS,
         lines=lines, form_lines=lines if typed_lines is None else typed_lines, line_errors=line_errors, errors=errors,
         typed={k: request.form.get(k, "") for k in ("aims", "target_hours")} if status == 422 else None,
-        types=list(registry().types), months=school_plans.MONTHS, deadline=school_plans.deadline(district, year),
+        types=list(registry().types), months=school_plans.MONTHS, due=school_plans.due(district, school, year),
         editable=plan is None or plan.status in school_plans.EDITABLE,
         grid=school_plans.planned_vs_held(plan) if plan else {}, district_view=False,
         from_lines=plan is not None and plan.status in school_plans.PLANNABLE
@@ -571,7 +571,7 @@ def school_plan_review(plan_id: int):
     return render_template(
         "school_plan/plan.html", school=school, year=plan.school_year, plan=plan, lines=school_plans.lines_of(plan.id),
         blank=0, types=list(registry().types), months=school_plans.MONTHS,
-        deadline=school_plans.deadline(district, plan.school_year),
+        due=school_plans.due(district, school, plan.school_year),
         editable=False, grid=school_plans.planned_vs_held(plan), district_view=True,
         involved=school_plans.involved(plan),
     )

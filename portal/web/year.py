@@ -245,9 +245,10 @@ def my_plan():
                   "success")
             return redirect(url_for("year.my_plan", year=year))
     record = credits.teacher_year(me, school, year)
+    due = plans.deadline_for(school, year, me.id)
     return render_template(
         "year/my_plan.html", school=school, year=year, plan=plan, values=values, errors=errors, general=general,
-        types=_enabled(school), deadline=plans.deadline_for(school, year, me.id), can_write=can_write,
+        types=_enabled(school), deadline=due, closed=plans.closed_by_deadline(school, plan, due), can_write=can_write,
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
         year_open=plans.year_open(school.id, year),
         # a past year is history: its plan shown as it was, no form (the service refuses a write too)

@@ -128,6 +128,8 @@ def test_another_schools_admin_cannot_reach_this_school(client, as_user):
     assert _state() == before
 
 
+ASKS_NOTHING = ("must be at least 0.5 hours, unless the writing quotas decide the year and ask for some writing: "
+                "a year must ask something of its teachers")
 BAD = [
     ({"required_hours": "60"}, {"required_hours": "must be a number"}),
     ({"required_hours": None}, {"required_hours": "must be a number"}),
@@ -150,6 +152,11 @@ BAD = [
      {"absence_warning_hours": re.compile(r"must be below the absence at which the year is not recognised "
                                           r"\(\d+ hours\), or 0 for no warning")}),
     (["required_hours"], {"body": "must be an object"}),
+    # a year must ask something (``models.school.asks_nothing``): the demo's quotas do not decide its years
+    ({"required_hours": 0}, {"required_hours": ASKS_NOTHING}),
+    ({"required_hours": 0, "quotas_decide": True, "reflections_per_semester": 0, "books_per_semester": 0,
+      "papers_per_year": 0, "reading_notes_per_month": 0, "reading_notes_chars": 0},
+     {"reading_notes_chars": "the district requires at least 10000; a school may raise it, not lower it"}),
 ]
 
 
@@ -167,6 +174,36 @@ def test_a_bad_body_is_refused_and_changes_nothing(as_user, body, fields):
     assert zh.status_code == 422 and set(zh.get_json()["fields"]) == set(fields)
     assert all(CJK.search(m) for m in [zh.get_json()["message"], *zh.get_json()["fields"].values()])
     assert _state() == before
+
+
+def test_no_hours_only_where_the_writing_decides_the_year(as_user):
+    """0 hours with no district minimum: every teacher would be "met" for nothing, unless the
+    writing quotas decide the year (and the district's 10000 characters of notes ask some)."""
+    admin = as_user("admin")
+    r = admin.put(URL, json={"required_hours": 0, "quotas_decide": True}, headers=EN)
+    assert r.status_code == 200, r.get_json()
+    assert _school().rule("required_hours") == 0
+    before = _state()
+    for body in ({"quotas_decide": False}, {"required_hours": 0, "quotas_decide": False}):
+        r = admin.put(URL, json=body, headers=EN)
+        assert r.status_code == 422 and r.get_json()["fields"] == {"required_hours": ASKS_NOTHING}, r.get_json()
+        assert _state() == before
+    assert admin.put(URL, json={"required_hours": 0.5, "quotas_decide": False}, headers=EN).status_code == 200
+
+
+def test_a_rule_of_no_hours_stored_before_reads_as_half_an_hour(as_user):
+    """A database holding 0 hours and quotas that do not decide (saved before the rule): read as
+    0.5, so nobody is "met" for nothing; a save of another rule leaves it, the page shows 0.5."""
+    school = _school()
+    school.rules = {**(school.rules or {}), "required_hours": 0, "quotas_decide": False}
+    db.session.commit()
+    assert _school().rule("required_hours") == 0.5
+    assert _by_key(as_user("admin").get(URL, headers=EN).get_json())["required_hours"]["value"] == 0.5
+    assert as_user("admin").put(URL, json={"papers_per_year": 2}, headers=EN).status_code == 200
+    school = _school()
+    school.rules = {**(school.rules or {}), "quotas_decide": True}
+    db.session.commit()
+    assert _school().rule("required_hours") == 0  # the writing decides: 0 is the school's to choose
 
 
 def test_numbers_too_large_for_a_float_are_refused(as_user):

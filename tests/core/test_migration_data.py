@@ -185,3 +185,29 @@ def test_a_plan_written_before_its_writers_were_kept_keeps_its_last_writer(app, 
     with db.engine.connect() as conn:
         kept = [tuple(r) for r in conn.execute(text("SELECT plan_id, user_id FROM school_plan_writer"))]
     assert sorted(kept) == sorted(plans)
+
+
+def test_the_rows_of_a_school_that_required_no_hours_are_removed(app, demo):
+    """Revision ``d3f7b1c9e5a2``: a school that stored 0 required hours (before a year had to ask
+    something) had rows calling its teachers "met" for nothing; the rows of its years not closed
+    are removed whole (pages compute them by the rule's reading: 0.5 hours), a closed year's and
+    the other schools' stay. No rule is rewritten."""
+    db.session.remove()
+    downgrade(revision="a9e4c2d7f1b6")
+    with db.engine.begin() as conn:
+        school_id, rules = conn.execute(text("SELECT id, rules FROM school WHERE code = 'DEMO'")).one()
+        rules = {**(json.loads(rules) if isinstance(rules, str) else rules or {}), "required_hours": 0}
+        conn.execute(text("UPDATE school SET rules = :r WHERE id = :s"), {"r": json.dumps(rules), "s": school_id})
+        open_years = "school_id = :s AND NOT EXISTS (SELECT 1 FROM year_lock l WHERE l.school_id = :s" \
+                     " AND l.school_year = teacher_year.school_year AND l.semester = 0)"
+        assert conn.execute(text(f"SELECT count(*) FROM teacher_year WHERE {open_years}"), {"s": school_id}).scalar_one()
+        kept = conn.execute(text(f"SELECT count(*) FROM teacher_year WHERE NOT ({open_years})"),
+                            {"s": school_id}).scalar_one()
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM teacher_year WHERE {open_years}"), {"s": school_id}).scalar_one() == 0
+        assert conn.execute(text(f"SELECT count(*) FROM teacher_year WHERE NOT ({open_years})"),
+                            {"s": school_id}).scalar_one() == kept
+        stored = conn.execute(text("SELECT rules FROM school WHERE id = :s"), {"s": school_id}).scalar_one()
+    assert (json.loads(stored) if isinstance(stored, str) else stored)["required_hours"] == 0

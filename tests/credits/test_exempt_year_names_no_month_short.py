@@ -1,8 +1,9 @@
 """An exempt year asks nothing of the teacher: the home names no month short of reading notes
 (hDB), but the printed 学时证明 still listed them, the ``/verify`` record kept the same list, and
-the summary's spreadsheets and the district's exports named them. One rule now
-(``year_texts.names_months_short``) for the home, the writing page, the 学时证明, what ``/verify``
-compares and every export; a 学时证明 printed before keeps its code and still verifies."""
+the summary's spreadsheets and the district's exports named them; the API's ``Quota.short`` still
+listed them after (hDT). One rule now (``year_texts.names_months_short``) for the home, the
+writing page, the 学时证明, what ``/verify`` compares, every export and the API; a 学时证明 printed
+before keeps its code and still verifies."""
 
 from __future__ import annotations
 
@@ -31,6 +32,20 @@ def _exempt_t1(s1, staff, time_machine):
     return t1
 
 
+def _api_months_short(client, who, school) -> dict[str, list[str]]:
+    """The months the API names short of notes for t1: their own ``/me/writing`` (teacher) or the
+    school's ``/reports/credits`` row (school admin)."""
+    api = client.application.test_client()
+    token = api.post("/api/v1/auth/token", json={"username": who.username, "password": f.PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}", "X-School": school.code}
+    if who.username == "t1":
+        quotas = api.get(f"/api/v1/me/writing?year={YEAR}", headers=headers).get_json()["quotas"]
+    else:
+        rows = api.get(f"/api/v1/reports/credits?year={YEAR}", headers=headers).get_json()["teachers"]
+        quotas = next(r for r in rows if r["username"] == "t1")["quotas"]
+    return {q["key"]: q.get("short", []) for q in quotas}
+
+
 def _record_code(client, t1) -> str:
     text = _pdf_text(client.get(f"/teachers/{t1.id}/record.pdf?year={YEAR}&lang=zh_Hans_CN").data)
     assert SHORT_ZH not in text.replace(" ", "").replace("\n", "") and "读书笔记达标月数" not in text.replace(" ", "")
@@ -43,6 +58,9 @@ def test_an_exempt_year_names_no_month_short_anywhere(client, s1, staff, time_ma
     for path in ("/?lang=zh_Hans_CN", "/writing?lang=zh_Hans_CN"):
         page = client.get(path).text
         assert 'data-testid="quota-notes_monthly-0"' in page and SHORT_ZH not in page, path
+    for who in (t1, staff["admin"]):  # the API, as the teacher and as the school admin: no month short either
+        short = _api_months_short(client, who, s1)
+        assert "notes_monthly" in short and short["notes_monthly"] == [], (who.username, short)
     code = _record_code(client, t1)
     text = _pdf_text(client.get(f"/teachers/{t1.id}/record.pdf?year={YEAR}&lang=en").data)
     assert SHORT_EN not in " ".join(text.split())
@@ -79,6 +97,17 @@ def test_the_rule_is_the_assessments(s1, staff, time_machine):
     assert year_texts.quota_short(q, "zh", "exempt") == "" and year_texts.quota_cell(q, "zh", "exempt") == "2 / 3 个月"
     for status in ("short", "met", "not_recognised", None):
         assert year_texts.quota_short(q, "zh", status) == "未达标月份：2026年11月"
+
+
+def test_the_api_names_the_months_of_a_year_not_exempt(client, s1, staff, time_machine):
+    """The API names November short for t1 while the year is not exempt: the rule above, not an
+    API that never names a month."""
+    _at(time_machine, MID_DECEMBER)
+    t1 = staff["t1"]
+    _two_months_written(s1, t1)
+    db.session.commit()
+    for who in (t1, staff["admin"]):
+        assert _api_months_short(client, who, s1)["notes_monthly"] == ["2026-11"], who.username
 
 
 def test_a_record_printed_before_still_verifies_unchanged(client, s1, staff, time_machine):

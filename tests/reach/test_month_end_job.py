@@ -43,7 +43,9 @@ def _rows(school_id: int) -> dict[int, tuple[str, datetime]]:
 def _school(code: str, per_month: int) -> int:
     s = f.school(code)
     people = f.staff(s, code.lower())
-    schools.update_rules(s, {"reading_notes_per_month": per_month, **ONLY_NOTES}, by=SYSTEM)
+    # a school asking no note a month asks half an hour (a year must ask something: ``asks_nothing``)
+    rules = {**ONLY_NOTES, "reading_notes_per_month": per_month, **({} if per_month else {"required_hours": 0.5})}
+    schools.update_rules(s, rules, by=SYSTEM)
     writing.add_writing(s, people["t1"], "reading_notes", "《九月》", prose(320, "《九月》"))
     db.session.commit()
     return s.id

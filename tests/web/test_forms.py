@@ -278,3 +278,20 @@ def test_forms_do_not_read_wtforms_catalogue(site):
             for form_class in classes:
                 form_class(formdata=None)
             assert getattr(request, "wtforms_translations", None) is None, lang
+
+
+def test_the_rules_page_refuses_a_year_that_asks_nothing(site, as_user):
+    """No district minimum and quotas that do not decide: 0 hours would call every teacher "met"
+    for nothing. The page says why beside the field, in Chinese, and nothing is saved."""
+    c = as_user("admin")
+
+    def stored() -> str:
+        with site.app_context():
+            return repr(sorted((db.session.execute(select(School).where(School.code == "DEMO")).scalar_one().rules
+                                or {}).items()))
+
+    before = stored()
+    r = c.post("/admin/rules?lang=zh_Hans_CN", data={"required_hours": "0", "absence_limit_hours": "5"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'data-testid="error-required_hours"' in html and "每学年都须对教师有所要求" in html
+    assert stored() == before
