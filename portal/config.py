@@ -215,6 +215,14 @@ def from_environment() -> dict[str, Any]:
     return out
 
 
+def msg(code: str, /, **params: Any) -> Any:
+    """:func:`portal.messages.msg`, imported when a setting is refused (not with this module,
+    which the app factory reads first)."""
+    from portal.messages import msg as message
+
+    return message(code, **params)
+
+
 def check_instance_folder(folder: str) -> None:
     """The instance folder (``YANXIU_INSTANCE_PATH``; ``instance`` in the checkout by default) is
     made now, or the start stops naming it: it holds the SQLite database, the job queue, the page
@@ -223,7 +231,7 @@ def check_instance_folder(folder: str) -> None:
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadConfiguration(f"the instance folder {folder!r} (YANXIU_INSTANCE_PATH) cannot be made: {exc.strerror}") from None
+        raise BadConfiguration(msg("start.instance_folder", folder=repr(folder), reason=exc.strerror)) from None
 
 
 def check_upload_folder(folder: str | None) -> None:
@@ -282,7 +290,15 @@ def check_database_url(uri: str, instance_path: str) -> None:
 class ConfigurationError(click.ClickException):
     """A setting the portal cannot start with. A Click exception, so that ``flask …`` says it in
     one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn
-    stops with it in one line too (``wsgi.py``: "App failed to load")."""
+    stops with it in one line too (``wsgi.py``: "App failed to load").
+
+    Given a catalogue message (:func:`portal.messages.msg`), it says it as an operator reads it:
+    Chinese, then English, in the one line (:func:`portal.messages.operator_line`)."""
+
+    def __init__(self, message: Any) -> None:
+        from portal.messages import Msg, operator_line
+
+        super().__init__(operator_line(message) if isinstance(message, Msg) else message)
 
 
 def listing_commands() -> bool:

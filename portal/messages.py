@@ -84,6 +84,23 @@ TEXTS: dict[str, Any] = {
         "The portal's database has not been set up or upgraded for this version yet. Nothing was changed; "
         "please tell the system administrator."
     ),
+    # -- a start or a command refused (said in one line, Chinese then English: operator_line) ------
+    "start.pending_migrations": _l(
+        "the database has not run %(n)s migration(s) of this release (%(revisions)s): run 'flask --app wsgi db "
+        "upgrade' first"
+    ),
+    "start.newer_database": _l(
+        "the database was upgraded by a newer release (revision %(revisions)s, unknown to this code): install that "
+        "release again, or restore the backup made before upgrading (README, Upgrading)"
+    ),
+    "cli.newer_database": _l(
+        "the database was upgraded by a newer release (revision %(revisions)s, unknown to this code): this command "
+        "did not run. Install that release again, or restore the backup made before upgrading (README, Upgrading); "
+        "the 'flask db' commands still run"
+    ),
+    "start.instance_folder": _l(
+        "the instance folder %(folder)s (YANXIU_INSTANCE_PATH) cannot be made: %(reason)s"
+    ),
     # -- the year submitted to the district, and its lock ----------------------------------------
     # %(year)s (and credit.year_over's %(first)s), here and in the submission's, the plan's and the
     # exemption's refusals: a SchoolYear said within the sentence ("the 2026–2027 school year",
@@ -942,6 +959,28 @@ def msg(code: str, /, **params: Any) -> Msg:
     if code not in TEXTS:
         raise KeyError(f"unknown message code {code!r}")
     return Msg(code, tuple(sorted(params.items())))
+
+
+#: between the two languages of :func:`operator_line`
+OPERATOR_SEPARATOR = " — "
+
+
+def operator_line(message: Msg) -> str:
+    """``message`` as an operator reads it where a start or a command is refused (gunicorn's log,
+    a shell): one line, in Chinese (the portal's language: its operators are Chinese schools' and
+    districts'), then in English (for a log read elsewhere, a search for the words, a bug report).
+    Both always: the refusal may be about the very settings that would choose a language, and it
+    is written before any request or person has one. Read from the core catalogue directly, with
+    no app: the start may have stopped before there is one. Only English when the catalogue has no
+    Chinese for it (not compiled yet)."""
+    from portal.i18n import _core_catalog
+
+    values = {k: v if isinstance(v, (str, int, float)) else str(v) for k, v in message.params}
+    template = TEXTS[message.code]
+    msgid = template._args[0] if hasattr(template, "_args") else str(template)
+    english = msgid % values if values else msgid  # the msgid is the English
+    chinese = _core_catalog("zh_Hans_CN").get(msgid)
+    return english if not chinese else (chinese % values if values else chinese) + OPERATOR_SEPARATOR + english
 
 
 def tr(message: Any) -> str:

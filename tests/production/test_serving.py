@@ -139,6 +139,7 @@ def test_production_refuses_a_database_a_newer_release_upgraded(app, tmp_path):
     assert run.returncode == 4 and "App failed to load" in run.stderr and "Traceback" not in run.stderr, run.stderr
     errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
     assert errors and all(f"upgraded by a newer release (revision {newer}" in line and "restore the backup" in line
+                          and line.startswith(f"Error: 数据库已被更新的版本升级（修订 {newer}")
                           for line in errors), run.stderr
     db.session.remove()
     assert sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars()) == before
@@ -162,7 +163,10 @@ def test_an_instance_folder_that_cannot_be_made_is_said_in_one_line(tmp_path):
     assert errors and all(said in line for line in errors), run.stderr
     command = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "current"],
                              cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=60)
-    assert command.returncode == 1 and command.stderr.strip() == f"Error: {said}", command.stderr
+    folder = repr(str(tmp_path / "a-file" / "instance"))  # Chinese, then English, in the one line
+    chinese = f"无法创建实例文件夹 {folder}（YANXIU_INSTANCE_PATH）：Not a directory"
+    assert command.returncode == 1 and command.stderr.strip() == f"Error: {chinese} — {said}", command.stderr
+    assert all(line == f"Error: {chinese} — {said}" for line in errors)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no database, no marker left
 
 
