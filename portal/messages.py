@@ -101,6 +101,45 @@ TEXTS: dict[str, Any] = {
     "start.instance_folder": _l(
         "the instance folder %(folder)s (YANXIU_INSTANCE_PATH) cannot be made: %(reason)s"
     ),
+    "start.unknown_setting": _l(
+        "unknown setting %(env)s: did you mean %(meant)s? (README, Configuration: the settings the portal reads)"
+    ),
+    "start.number_between": _l("%(setting)s=%(value)s: a whole number, %(low)s to %(high)s"),
+    "start.number_at_least": _l("%(setting)s=%(value)s: a whole number, %(low)s or more"),
+    "start.yanxiu_env": _l("YANXIU_ENV=%(value)s: production, or development (or unset)"),
+    "start.upload_folder": _l("the upload folder %(folder)s (YANXIU_UPLOAD_FOLDER) cannot be made: %(reason)s"),
+    "start.upload_not_writable": _l("the upload folder %(folder)s (YANXIU_UPLOAD_FOLDER) is not writable by the portal"),
+    "start.time_zone": _l("%(setting)s=%(value)s: a time zone such as %(zone)s"),
+    "start.database_url": _l(
+        "DATABASE_URL is not a database address: postgresql://USER:PASSWORD@HOST:5432/NAME or sqlite:////path/to/yanxiu.db"
+    ),
+    "start.database_backend": _l("DATABASE_URL names a %(backend)s database: the portal runs on PostgreSQL or SQLite"),
+    "start.sqlite_folder": _l("DATABASE_URL: the folder %(folder)s of the SQLite database does not exist"),
+    "start.secret_key": _l("YANXIU_ENV=production needs SECRET_KEY from the environment (16+ random characters)"),
+    "start.debug": _l(
+        "YANXIU_ENV=production refuses debug mode (FLASK_DEBUG=1, flask --debug or DEBUG in instance/config.py): it "
+        "shows tracebacks and the interactive debugger to anyone; unset it"
+    ),
+    "start.public_url_needed": _l(
+        "YANXIU_ENV=production needs YANXIU_PUBLIC_URL, the address people reach the portal at "
+        "(https://yanxiu.example.edu.cn): the links in certificates, QR codes, calendar feeds and email are built "
+        "from it, never from a request's Host header"
+    ),
+    "start.public_url_password": _l(
+        "YANXIU_PUBLIC_URL holds a user name or password, which every certificate's QR code and every link would "
+        "print: give the address alone, such as https://yanxiu.example.edu.cn"
+    ),
+    "start.public_url": _l(
+        "YANXIU_PUBLIC_URL=%(value)s: the address people reach the portal at, such as https://yanxiu.example.edu.cn"
+    ),
+    "start.job_queue_sqlite": _l("the job queue %(path)s (YANXIU_JOBS_SQLITE_PATH) cannot be opened: %(reason)s"),
+    "start.job_queue_redis": _l("JOBS_STORAGE=redis needs JOBS_REDIS_URL (YANXIU_JOBS_REDIS_URL)"),
+    "start.job_storage": _l("JOBS_STORAGE=%(value)s: use sqlite, redis or memory"),
+    "start.page_cache": _l(
+        "page cache: CACHE_TYPE=%(type)s with CACHE_DIR=%(folder)s cannot be used (%(reason)s). Set YANXIU_CACHE_TYPE "
+        "to a Flask-Caching backend (FileSystemCache, RedisCache, NullCache…) and YANXIU_CACHE_DIR to a writable "
+        "folder."
+    ),
     # -- the year submitted to the district, and its lock ----------------------------------------
     # %(year)s (and credit.year_over's %(first)s), here and in the submission's, the plan's and the
     # exemption's refusals: a SchoolYear said within the sentence ("the 2026–2027 school year",
