@@ -23,10 +23,10 @@ from portal.config import (
     check_upload_folder,
     from_environment,
     listing_commands,
-    msg,
 )
 from portal.flask_app import PortalFlask
 from portal.jinja_env import PageEnvironment
+from portal.messages import msg
 from portal.url_rules import SharedBuilderRule
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")

@@ -12,7 +12,8 @@ from typing import Any
 import click
 from flask.cli import FlaskGroup
 
-from portal.timeutil import DEFAULT_ZONE
+from portal.messages import msg
+from portal.timeutil import DEFAULT_ZONE, known_zone
 
 DEV_SECRET_KEY = "yanxiu-development-key-not-for-production"
 
@@ -215,14 +216,6 @@ def from_environment() -> dict[str, Any]:
     return out
 
 
-def msg(code: str, /, **params: Any) -> Any:
-    """:func:`portal.messages.msg`, imported when a setting is refused (not with this module,
-    which the app factory reads first)."""
-    from portal.messages import msg as message
-
-    return message(code, **params)
-
-
 def check_instance_folder(folder: str) -> None:
     """The instance folder (``YANXIU_INSTANCE_PATH``; ``instance`` in the checkout by default) is
     made now, or the start stops naming it: it holds the SQLite database, the job queue, the page
@@ -251,16 +244,12 @@ def check_upload_folder(folder: str | None) -> None:
 def check_time_zones(config: Any) -> None:
     """The deployment's time zones exist, or the start stops naming the setting: a zone that
     does not was a traceback from the first command or page that read a date of no school."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     for setting in ("DEFAULT_TIMEZONE", "BABEL_DEFAULT_TIMEZONE"):
         value = config.get(setting)
         if value in (None, "") and setting == "DEFAULT_TIMEZONE":  # unset: timeutil.DEFAULT_ZONE
             continue
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise BadConfiguration(msg("start.time_zone", setting=setting, value=repr(value), zone=DEFAULT_ZONE)) from None
+        if not known_zone(value):
+            raise BadConfiguration(msg("start.time_zone", setting=setting, value=repr(value), zone=DEFAULT_ZONE))
 
 
 def check_database_url(uri: str, instance_path: str) -> None:

@@ -38,8 +38,9 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 
-from portal.config import BadConfiguration, msg
+from portal.config import BadConfiguration
 from portal.database import private_sqlite_file
+from portal.messages import msg
 
 log = logging.getLogger(__name__)
 EXTENSION = "yanxiu.jobs"

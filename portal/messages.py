@@ -797,6 +797,7 @@ TEXTS: dict[str, Any] = {
     "cli.output_is_dir": _l("%(output)s is a directory; give a file name"),
     "cli.folder_missing": _l("cannot write %(output)s: folder %(folder)s does not exist"),
     "cli.folder_not_writable": _l("cannot write %(output)s: folder %(folder)s is not writable"),
+    "cli.output_unusable": _l("cannot write %(output)s: %(reason)s"),
     "backup.not_sqlite": _l(
         "flask backup copies SQLite databases only; this portal uses %(backend)s. Back up PostgreSQL with "
         "pg_dump, e.g.: pg_dump --format=custom --file yanxiu.dump \"$DATABASE_URL\""

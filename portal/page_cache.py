@@ -51,9 +51,10 @@ from flask_caching.backends.nullcache import NullCache
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from portal.config import BadConfiguration, msg
+from portal.config import BadConfiguration
 from portal.extensions import cache
 from portal.i18n import lang_code
+from portal.messages import msg
 from portal.models import School
 
 BUILD_KEY = "yanxiu.build"

@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from portal.cli.common import any_schema, give_name
+from portal.cli.common import any_schema, give_name, usable_output
 from portal.database import SQLITE_COMPANIONS, SQLITE_FILE_MODE
 from portal.extensions import db
 from portal.messages import msg
@@ -68,6 +68,7 @@ def backup_command(output: Path) -> None:
     if not source.exists():
         raise BackupRefused("backup.no_database_file", path=str(source))
     output = output.expanduser()
+    usable_output(output)
     if output.exists() or output.is_symlink():  # a link is not followed: it may point anywhere
         raise BackupRefused("backup.exists", output=str(output))
     output = output.parent.resolve() / output.name

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import click
 
 from portal.errors import DomainError
-from portal.messages import msg, operator_line
+from portal.messages import msg, operator_line, shown
 
 
 def refuse(code: str, /, **params: Any) -> NoReturn:
@@ -41,6 +41,20 @@ def give_name(written: Path, target: Path) -> None:
         if target.exists() or target.is_symlink():
             refuse("backup.exists", output=str(target))
         os.replace(written, target)
+
+
+def usable_output(output: str | os.PathLike[str]) -> None:
+    """Stop the command in one line (``cli.output_unusable``) at an output file name the system
+    refuses to look at — a name or a folder of it too long (``ENAMETOOLONG``), a folder on the way
+    that may not be entered — before the command's own checks of it (``Path.exists``,
+    ``is_dir``) raise that as a traceback. A name that is free, or under a missing folder, is left
+    to them."""
+    try:
+        os.lstat(output)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        refuse("cli.output_unusable", output=shown(os.fspath(output)), reason=exc.strerror or type(exc).__name__)
 
 
 def guard_text_arguments(group: click.Group, data_command: bool = True) -> None:
@@ -78,12 +92,17 @@ def any_schema(callback: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def refuse_newer_database() -> None:
-    """Stop the command (nothing has run) when the database was upgraded by a newer release."""
-    from flask import current_app
+    """Stop the command (nothing has run) when the database was upgraded by a newer release. The
+    app is the command's: the one in context, else the one its group loads (a command that pushes
+    its context itself, ``AppGroup``'s, has none yet here)."""
+    from flask import current_app, has_app_context
+    from flask.cli import ScriptInfo
 
     from portal.database import migration_state
 
-    newer = migration_state(current_app)[1]
+    app = current_app if has_app_context() else (
+        click.get_current_context().ensure_object(ScriptInfo).load_app())
+    newer = migration_state(app)[1]
     if newer:
         raise click.ClickException(operator_line(msg("cli.newer_database", revisions=", ".join(newer))))
 

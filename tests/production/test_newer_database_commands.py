@@ -37,9 +37,9 @@ WRITERS = [
 def _stamp_newer(app) -> None:
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-    core = next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
     with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        core = next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
         db.session.execute(text("UPDATE alembic_version SET version_num = :n WHERE version_num = :o"),
                            {"n": NEWER, "o": core})
         db.session.commit()
@@ -134,3 +134,15 @@ def test_the_flask_command_refuses_a_newer_database_as_a_process(app, tmp_path):
     assert len(lines) == 1 and lines[0].startswith("Error: ") and SAID in lines[0], run.stderr
     with app.app_context():
         assert row_counts() == before
+
+
+def test_refused_before_the_command_pushes_its_app_context(make_app):
+    """``AppGroup`` commands push their app context themselves, inside the callback the check
+    wraps: with no context held (``FlaskCliRunner`` outside a test's), the check loads the app as
+    the group does. Before, it asked ``current_app`` and ended in "Working outside of application
+    context"."""
+    app = make_app()
+    _stamp_newer(app)
+    result = app.test_cli_runner().invoke(args=["school", "list"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert SAID in result.output
