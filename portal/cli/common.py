@@ -57,7 +57,7 @@ def usable_output(output: str | os.PathLike[str]) -> None:
         refuse("cli.output_unusable", output=shown(os.fspath(output)), reason=exc.strerror or type(exc).__name__)
 
 
-def guard_text_arguments(group: click.Group, data_command: bool = True) -> None:
+def guard_text_arguments(group: click.Group, data_command: bool = True, top: bool = True) -> None:
     """Every command of ``group`` (and of its groups: the core's, Flask's, a plugin's) refuses a
     text argument no column can store, as the web's input guard refuses it: a NUL, or an
     unpaired surrogate, which is what Python makes of argument bytes that are not UTF-8
@@ -77,9 +77,9 @@ def guard_text_arguments(group: click.Group, data_command: bool = True) -> None:
     :func:`any_schema` (``flask backup``: a copy of the newer database before going back);
     ``--help`` runs no command."""
     for command in list(group.commands.values()):
-        data = data_command and command.name != "db" and not getattr(command.callback, "any_schema", False)
+        data = data_command and not (top and command.name == "db") and not getattr(command.callback, "any_schema", False)
         if isinstance(command, click.Group):
-            guard_text_arguments(command, data)
+            guard_text_arguments(command, data, top=False)
         if command.callback is not None and not getattr(command.callback, "text_guarded", False):
             command.callback = _guarded(command.callback, data)
 

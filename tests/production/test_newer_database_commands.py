@@ -13,7 +13,7 @@ import click
 from sqlalchemy import text
 
 from portal.extensions import db
-from tests.production.helpers import row_counts
+from tests.production.helpers import core_head, replace_version, row_counts
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 NEWER = "f0e1d2c3b4a5"  # a later release's migration, on top of the core's last
@@ -35,15 +35,7 @@ WRITERS = [
 
 
 def _stamp_newer(app) -> None:
-    from alembic.script import ScriptDirectory
-
-    with app.app_context():
-        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-        core = next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
-        db.session.execute(text("UPDATE alembic_version SET version_num = :n WHERE version_num = :o"),
-                           {"n": NEWER, "o": core})
-        db.session.commit()
-        db.session.remove()
+    replace_version(app, core_head(app), NEWER)
 
 
 def _versions(app) -> list[str]:
@@ -89,15 +81,7 @@ def test_db_commands_and_help_still_run_on_a_newer_database(app, tmp_path):
     assert "newer release" not in backup.output, backup.output
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         assert backup.exit_code == 0 and (tmp_path / "before-going-back.db").stat().st_size > 0, backup.output
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-    core = next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
-    with app.app_context():  # the newer revision is unknown here: ``db stamp`` cannot leave it; SQL does
-        db.session.execute(text("UPDATE alembic_version SET version_num = :o WHERE version_num = :n"),
-                           {"n": NEWER, "o": core})
-        db.session.commit()
-        db.session.remove()
+    replace_version(app, NEWER, core_head(app))  # ``db stamp`` cannot leave a revision it does not know; SQL does
     result = runner.invoke(args=["school", "list"])
     assert result.exit_code == 0, result.output
 

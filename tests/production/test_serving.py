@@ -115,19 +115,14 @@ def test_production_refuses_a_database_a_newer_release_upgraded(app, tmp_path):
     stops (status 4), the database untouched. Before, every worker died with alembic's traceback
     ("Can't locate revision", "Worker failed to boot", status 3): ``pending_migrations`` meant to
     answer "nothing pending" there, but caught only one of the two errors alembic raises for it."""
-    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
     from portal.database import migration_state, pending_migrations
     from portal.extensions import db
+    from tests.production.helpers import core_head, replace_version
 
     newer = "f0e1d2c3b4a5"  # a later release's migration, on top of the core's last
-    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-    core = next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
-    db.session.execute(text("UPDATE alembic_version SET version_num = :n WHERE version_num = :o"),
-                       {"n": newer, "o": core})
-    db.session.commit()
-    db.session.remove()
+    replace_version(app, core_head(app), newer)
     before = sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
     assert migration_state(app) == ([], [newer]) and pending_migrations(app) == []
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
