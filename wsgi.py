@@ -5,6 +5,7 @@ import click
 from portal import create_app, settle_for_serving
 from portal.config import ConfigurationError
 from portal.database import migration_state
+from portal.messages import msg, operator_line
 from portal.refused_start import refuse
 
 try:
@@ -19,11 +20,10 @@ if app.config.get("PRODUCTION") and click.get_current_context(silent=True) is No
     # one a newer release upgraded has rows and rules this older code does not keep up
     pending, newer = migration_state(app)
     if pending:
-        refuse(f"the database has not run {len(pending)} migration(s) of this release ({', '.join(pending[:3])}"
-               f"{', …' if len(pending) > 3 else ''}): run 'flask --app wsgi db upgrade' first")
+        refuse(operator_line(msg("start.pending_migrations", n=len(pending),
+                                 revisions=", ".join(pending[:3]) + (", …" if len(pending) > 3 else ""))))
     if newer:
-        refuse(f"the database was upgraded by a newer release (revision {', '.join(newer)}, unknown to this code):"
-               " install that release again, or restore the backup made before upgrading (README, Upgrading)")
+        refuse(operator_line(msg("start.newer_database", revisions=", ".join(newer))))
 # the templates compiled (not for a ``flask --app wsgi`` command), the built app out of the collector's
 # full collections, GC_THRESHOLD applied
 settle_for_serving(app, templates=click.get_current_context(silent=True) is None)

@@ -26,6 +26,7 @@ from portal.config import (
 )
 from portal.flask_app import PortalFlask
 from portal.jinja_env import PageEnvironment
+from portal.messages import msg
 from portal.url_rules import SharedBuilderRule
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -99,20 +100,11 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
     check_upload_folder(app.config.get("UPLOAD_FOLDER"))
     if app.config.get("PRODUCTION"):
         if app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY) or len(str(app.config["SECRET_KEY"])) < 16:
-            raise InsecureConfiguration(
-                "YANXIU_ENV=production needs SECRET_KEY from the environment (16+ random characters)"
-            )
+            raise InsecureConfiguration(msg("start.secret_key"))
         if app.config.get("DEBUG"):
-            raise InsecureConfiguration(
-                "YANXIU_ENV=production refuses debug mode (FLASK_DEBUG=1, flask --debug or DEBUG in "
-                "instance/config.py): it shows tracebacks and the interactive debugger to anyone; unset it"
-            )
+            raise InsecureConfiguration(msg("start.debug"))
         if app.config.get("PUBLIC_URL") == DefaultConfig.PUBLIC_URL:
-            raise InsecureConfiguration(
-                "YANXIU_ENV=production needs YANXIU_PUBLIC_URL, the address people reach the portal at "
-                "(https://yanxiu.example.edu.cn): the links in certificates, QR codes, calendar feeds and "
-                "email are built from it, never from a request's Host header"
-            )
+            raise InsecureConfiguration(msg("start.public_url_needed"))
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     _check_public_url(app.config.get("PUBLIC_URL"))
@@ -157,14 +149,9 @@ def _check_public_url(value: Any) -> None:
     or the start stops with the variable named — not a certificate printed with a broken link."""
     parts = urlsplit(str(value or ""))
     if parts.username is not None or parts.password is not None:  # said without the value: it holds a password
-        raise BadConfiguration(
-            "YANXIU_PUBLIC_URL holds a user name or password, which every certificate's QR code and every "
-            "link would print: give the address alone, such as https://yanxiu.example.edu.cn"
-        )
+        raise BadConfiguration(msg("start.public_url_password"))
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise BadConfiguration(
-            f"YANXIU_PUBLIC_URL={value!r}: the address people reach the portal at, such as https://yanxiu.example.edu.cn"
-        )
+        raise BadConfiguration(msg("start.public_url", value=repr(value)))
 
 
 def _register_interfaces(app: Flask) -> None:

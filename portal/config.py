@@ -12,7 +12,8 @@ from typing import Any
 import click
 from flask.cli import FlaskGroup
 
-from portal.timeutil import DEFAULT_ZONE
+from portal.messages import msg
+from portal.timeutil import DEFAULT_ZONE, known_zone
 
 DEV_SECRET_KEY = "yanxiu-development-key-not-for-production"
 
@@ -175,8 +176,7 @@ def check_unknown_variables(environ: Mapping[str, str]) -> None:
     known = set(ENV_KEYS) | ENV_READ_ELSEWHERE
     for env in sorted(environ):
         if env.startswith("YANXIU_") and env not in known:
-            raise BadConfiguration(f"unknown setting {env}: did you mean {closest_setting(env, known)}? "
-                                   "(README, Configuration: the settings the portal reads)")
+            raise BadConfiguration(msg("start.unknown_setting", env=env, meant=closest_setting(env, known)))
 
 
 def _number(env: str, value: str) -> int:
@@ -188,8 +188,9 @@ def _number(env: str, value: str) -> int:
     except ValueError:
         number = None
     if number is None or number < low or (high is not None and number > high):
-        bounds = f"{low} to {high}" if high is not None else f"{low} or more"
-        raise BadConfiguration(f"{env}={value!r}: a whole number, {bounds}")
+        if high is None:
+            raise BadConfiguration(msg("start.number_at_least", setting=env, value=repr(value), low=low))
+        raise BadConfiguration(msg("start.number_between", setting=env, value=repr(value), low=low, high=high))
     return number
 
 
@@ -206,7 +207,7 @@ def from_environment() -> dict[str, Any]:
     if env == "production":
         out["PRODUCTION"] = True
     elif env not in ("", "development"):  # a typo must not start a development portal unnoticed
-        raise BadConfiguration(f"YANXIU_ENV={os.environ['YANXIU_ENV']!r}: production, or development (or unset)")
+        raise BadConfiguration(msg("start.yanxiu_env", value=repr(os.environ["YANXIU_ENV"])))
     uri = out.get("SQLALCHEMY_DATABASE_URI", "")
     if uri.startswith("postgres://"):  # the scheme Heroku-style URLs use
         out["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgres://") :]
@@ -223,7 +224,7 @@ def check_instance_folder(folder: str) -> None:
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadConfiguration(f"the instance folder {folder!r} (YANXIU_INSTANCE_PATH) cannot be made: {exc.strerror}") from None
+        raise BadConfiguration(msg("start.instance_folder", folder=repr(folder), reason=exc.strerror)) from None
 
 
 def check_upload_folder(folder: str | None) -> None:
@@ -235,24 +236,20 @@ def check_upload_folder(folder: str | None) -> None:
     try:
         Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadConfiguration(f"the upload folder {folder!r} (YANXIU_UPLOAD_FOLDER) cannot be made: {exc.strerror}") from None
+        raise BadConfiguration(msg("start.upload_folder", folder=repr(folder), reason=exc.strerror)) from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise BadConfiguration(f"the upload folder {folder!r} (YANXIU_UPLOAD_FOLDER) is not writable by the portal")
+        raise BadConfiguration(msg("start.upload_not_writable", folder=repr(folder)))
 
 
 def check_time_zones(config: Any) -> None:
     """The deployment's time zones exist, or the start stops naming the setting: a zone that
     does not was a traceback from the first command or page that read a date of no school."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     for setting in ("DEFAULT_TIMEZONE", "BABEL_DEFAULT_TIMEZONE"):
         value = config.get(setting)
         if value in (None, "") and setting == "DEFAULT_TIMEZONE":  # unset: timeutil.DEFAULT_ZONE
             continue
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise BadConfiguration(f"{setting}={value!r}: a time zone such as {DEFAULT_ZONE}") from None
+        if not known_zone(value):
+            raise BadConfiguration(msg("start.time_zone", setting=setting, value=repr(value), zone=DEFAULT_ZONE))
 
 
 def check_database_url(uri: str, instance_path: str) -> None:
@@ -266,23 +263,28 @@ def check_database_url(uri: str, instance_path: str) -> None:
     try:
         url = make_url(uri)
     except (ArgumentError, ValueError):
-        raise BadConfiguration(
-            "DATABASE_URL is not a database address: postgresql://USER:PASSWORD@HOST:5432/NAME "
-            "or sqlite:////path/to/yanxiu.db"
-        ) from None
+        raise BadConfiguration(msg("start.database_url")) from None
     backend = url.get_backend_name()
     if backend not in ("postgresql", "sqlite"):
-        raise BadConfiguration(f"DATABASE_URL names a {backend} database: the portal runs on PostgreSQL or SQLite")
+        raise BadConfiguration(msg("start.database_backend", backend=backend))
     if backend == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         folder = (Path(instance_path) / url.database).parent  # Flask-SQLAlchemy's base for a relative path
         if not folder.is_dir():
-            raise BadConfiguration(f"DATABASE_URL: the folder {folder} of the SQLite database does not exist")
+            raise BadConfiguration(msg("start.sqlite_folder", folder=str(folder)))
 
 
 class ConfigurationError(click.ClickException):
     """A setting the portal cannot start with. A Click exception, so that ``flask …`` says it in
     one line (``Error: …``, exit status 1) rather than a traceback ending in it; gunicorn
-    stops with it in one line too (``wsgi.py``: "App failed to load")."""
+    stops with it in one line too (``wsgi.py``: "App failed to load").
+
+    Given a catalogue message (:func:`portal.messages.msg`), it says it as an operator reads it:
+    Chinese, then English, in the one line (:func:`portal.messages.operator_line`)."""
+
+    def __init__(self, message: Any) -> None:
+        from portal.messages import Msg, operator_line
+
+        super().__init__(operator_line(message) if isinstance(message, Msg) else message)
 
 
 def listing_commands() -> bool:

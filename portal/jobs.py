@@ -40,6 +40,7 @@ from huey.consumer import Consumer
 
 from portal.config import BadConfiguration
 from portal.database import private_sqlite_file
+from portal.messages import msg
 
 log = logging.getLogger(__name__)
 EXTENSION = "yanxiu.jobs"
@@ -104,15 +105,15 @@ def _make_huey(app: Flask) -> Huey:
             return SqliteHuey(name, filename=str(path), immediate=immediate, utc=True,
                               timeout=float(cfg.get("JOBS_SQLITE_TIMEOUT") or 5))
         except sqlite3.Error as exc:  # a folder that does not exist, no right: every command's traceback
-            raise BadConfiguration(f"the job queue {str(path)!r} (YANXIU_JOBS_SQLITE_PATH) cannot be opened: {exc}") from None
+            raise BadConfiguration(msg("start.job_queue_sqlite", path=repr(str(path)), reason=str(exc))) from None
     if kind == "redis":
         url = cfg.get("JOBS_REDIS_URL")
         if not url:
-            raise BadConfiguration("JOBS_STORAGE=redis needs JOBS_REDIS_URL (YANXIU_JOBS_REDIS_URL)")
+            raise BadConfiguration(msg("start.job_queue_redis"))
         return RedisHuey(name, url=str(url), immediate=immediate, utc=True)
     if kind == "memory":
         return MemoryHuey(name, immediate=immediate, utc=True)
-    raise BadConfiguration(f"JOBS_STORAGE={kind!r}: use sqlite, redis or memory")
+    raise BadConfiguration(msg("start.job_storage", value=repr(kind)))
 
 
 _LAST_TRY: contextvars.ContextVar[bool] = contextvars.ContextVar("yanxiu_job_last_try", default=True)

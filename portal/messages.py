@@ -84,6 +84,62 @@ TEXTS: dict[str, Any] = {
         "The portal's database has not been set up or upgraded for this version yet. Nothing was changed; "
         "please tell the system administrator."
     ),
+    # -- a start or a command refused (said in one line, Chinese then English: operator_line) ------
+    "start.pending_migrations": _l(
+        "the database has not run %(n)s migration(s) of this release (%(revisions)s): run 'flask --app wsgi db "
+        "upgrade' first"
+    ),
+    "start.newer_database": _l(
+        "the database was upgraded by a newer release (revision %(revisions)s, unknown to this code): install that "
+        "release again, or restore the backup made before upgrading (README, Upgrading)"
+    ),
+    "cli.newer_database": _l(
+        "the database was upgraded by a newer release (revision %(revisions)s, unknown to this code): this command "
+        "did not run. Install that release again, or restore the backup made before upgrading (README, Upgrading); "
+        "the 'flask db' commands still run"
+    ),
+    "start.instance_folder": _l(
+        "the instance folder %(folder)s (YANXIU_INSTANCE_PATH) cannot be made: %(reason)s"
+    ),
+    "start.unknown_setting": _l(
+        "unknown setting %(env)s: did you mean %(meant)s? (README, Configuration: the settings the portal reads)"
+    ),
+    "start.number_between": _l("%(setting)s=%(value)s: a whole number, %(low)s to %(high)s"),
+    "start.number_at_least": _l("%(setting)s=%(value)s: a whole number, %(low)s or more"),
+    "start.yanxiu_env": _l("YANXIU_ENV=%(value)s: production, or development (or unset)"),
+    "start.upload_folder": _l("the upload folder %(folder)s (YANXIU_UPLOAD_FOLDER) cannot be made: %(reason)s"),
+    "start.upload_not_writable": _l("the upload folder %(folder)s (YANXIU_UPLOAD_FOLDER) is not writable by the portal"),
+    "start.time_zone": _l("%(setting)s=%(value)s: a time zone such as %(zone)s"),
+    "start.database_url": _l(
+        "DATABASE_URL is not a database address: postgresql://USER:PASSWORD@HOST:5432/NAME or sqlite:////path/to/yanxiu.db"
+    ),
+    "start.database_backend": _l("DATABASE_URL names a %(backend)s database: the portal runs on PostgreSQL or SQLite"),
+    "start.sqlite_folder": _l("DATABASE_URL: the folder %(folder)s of the SQLite database does not exist"),
+    "start.secret_key": _l("YANXIU_ENV=production needs SECRET_KEY from the environment (16+ random characters)"),
+    "start.debug": _l(
+        "YANXIU_ENV=production refuses debug mode (FLASK_DEBUG=1, flask --debug or DEBUG in instance/config.py): it "
+        "shows tracebacks and the interactive debugger to anyone; unset it"
+    ),
+    "start.public_url_needed": _l(
+        "YANXIU_ENV=production needs YANXIU_PUBLIC_URL, the address people reach the portal at "
+        "(https://yanxiu.example.edu.cn): the links in certificates, QR codes, calendar feeds and email are built "
+        "from it, never from a request's Host header"
+    ),
+    "start.public_url_password": _l(
+        "YANXIU_PUBLIC_URL holds a user name or password, which every certificate's QR code and every link would "
+        "print: give the address alone, such as https://yanxiu.example.edu.cn"
+    ),
+    "start.public_url": _l(
+        "YANXIU_PUBLIC_URL=%(value)s: the address people reach the portal at, such as https://yanxiu.example.edu.cn"
+    ),
+    "start.job_queue_sqlite": _l("the job queue %(path)s (YANXIU_JOBS_SQLITE_PATH) cannot be opened: %(reason)s"),
+    "start.job_queue_redis": _l("JOBS_STORAGE=redis needs JOBS_REDIS_URL (YANXIU_JOBS_REDIS_URL)"),
+    "start.job_storage": _l("JOBS_STORAGE=%(value)s: use sqlite, redis or memory"),
+    "start.page_cache": _l(
+        "page cache: CACHE_TYPE=%(type)s with CACHE_DIR=%(folder)s cannot be used (%(reason)s). Set YANXIU_CACHE_TYPE "
+        "to a Flask-Caching backend (FileSystemCache, RedisCache, NullCache…) and YANXIU_CACHE_DIR to a writable "
+        "folder."
+    ),
     # -- the year submitted to the district, and its lock ----------------------------------------
     # %(year)s (and credit.year_over's %(first)s), here and in the submission's, the plan's and the
     # exemption's refusals: a SchoolYear said within the sentence ("the 2026–2027 school year",
@@ -744,6 +800,7 @@ TEXTS: dict[str, Any] = {
     "cli.output_is_dir": _l("%(output)s is a directory; give a file name"),
     "cli.folder_missing": _l("cannot write %(output)s: folder %(folder)s does not exist"),
     "cli.folder_not_writable": _l("cannot write %(output)s: folder %(folder)s is not writable"),
+    "cli.output_unusable": _l("cannot write %(output)s: %(reason)s"),
     "backup.not_sqlite": _l(
         "flask backup copies SQLite databases only; this portal uses %(backend)s. Back up PostgreSQL with "
         "pg_dump, e.g.: pg_dump --format=custom --file yanxiu.dump \"$DATABASE_URL\""
@@ -945,6 +1002,28 @@ def msg(code: str, /, **params: Any) -> Msg:
     if code not in TEXTS:
         raise KeyError(f"unknown message code {code!r}")
     return Msg(code, tuple(sorted(params.items())))
+
+
+#: between the two languages of :func:`operator_line`
+OPERATOR_SEPARATOR = " — "
+
+
+def operator_line(message: Msg) -> str:
+    """``message`` as an operator reads it where a start or a command is refused (gunicorn's log,
+    a shell): one line, in Chinese (the portal's language: its operators are Chinese schools' and
+    districts'), then in English (for a log read elsewhere, a search for the words, a bug report).
+    Both always: the refusal may be about the very settings that would choose a language, and it
+    is written before any request or person has one. Read from the core catalogue directly, with
+    no app: the start may have stopped before there is one. Only English when the catalogue has no
+    Chinese for it (not compiled yet)."""
+    from portal.i18n import _core_catalog
+
+    values = {k: v if isinstance(v, (str, int, float)) else str(v) for k, v in message.params}
+    template = TEXTS[message.code]
+    msgid = template._args[0] if hasattr(template, "_args") else str(template)
+    english = msgid % values if values else msgid  # the msgid is the English
+    chinese = _core_catalog("zh_Hans_CN").get(msgid)
+    return english if not chinese else (chinese % values if values else chinese) + OPERATOR_SEPARATOR + english
 
 
 def tr(message: Any) -> str:

@@ -54,6 +54,7 @@ from markupsafe import Markup, escape
 from portal.config import BadConfiguration
 from portal.extensions import cache
 from portal.i18n import lang_code
+from portal.messages import msg
 from portal.models import School
 
 BUILD_KEY = "yanxiu.build"
@@ -79,11 +80,8 @@ def init_app(app: Flask, plugin_objects: Iterable[object]) -> None:
         cache.init_app(app)
     except (ImportError, OSError) as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]  # werkzeug's is long
-        raise BadConfiguration(
-            f"page cache: CACHE_TYPE={app.config['CACHE_TYPE']!r} with CACHE_DIR={app.config['CACHE_DIR']!r} "
-            f"cannot be used ({reason}). Set YANXIU_CACHE_TYPE to a Flask-Caching backend "
-            "(FileSystemCache, RedisCache, NullCache…) and YANXIU_CACHE_DIR to a writable folder."
-        ) from None
+        raise BadConfiguration(msg("start.page_cache", type=repr(app.config["CACHE_TYPE"]),
+                                   folder=repr(app.config["CACHE_DIR"]), reason=reason)) from None
     app.extensions[BUILD_KEY] = build_id(plugin_objects)
     app.extensions[OFF_KEY] = isinstance(app.extensions["cache"][cache], NullCache)
     app.extensions[STATS_KEY] = Counter()

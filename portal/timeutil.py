@@ -14,7 +14,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
@@ -93,6 +93,18 @@ def parse_iso(value: str | datetime, tz: str) -> datetime:
 
 def to_local(dt: datetime, tz: str) -> datetime:
     return dt.replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+
+
+def known_zone(name: object) -> bool:
+    """Whether ``name`` is a time zone ``zoneinfo`` reads (``Asia/Shanghai``): not one it refuses —
+    not found, a path out of its folder (``ValueError``), not text (``TypeError``), or a name too
+    long for the file system (``OSError``: it was a traceback from ``flask school create --timezone``
+    and from the start with such a ``DEFAULT_TIMEZONE``)."""
+    try:
+        ZoneInfo(name)  # type: ignore[arg-type]  # anything: refused below when not a zone's name
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
+        return False
+    return True
 
 
 def default_zone() -> str:

@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from portal.cli.common import give_name
+from portal.cli.common import any_schema, give_name, usable_output
 from portal.database import SQLITE_COMPANIONS, SQLITE_FILE_MODE
 from portal.extensions import db
 from portal.messages import msg
@@ -61,12 +61,14 @@ def backup_sqlite(source: Path, target: Path) -> int:
 @click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write the copy to (must not exist yet).")
 @with_appcontext
+@any_schema
 def backup_command(output: Path) -> None:
     """Write a consistent copy of the SQLite database to FILE (safe while the portal runs)."""
     source = sqlite_database_path()
     if not source.exists():
         raise BackupRefused("backup.no_database_file", path=str(source))
     output = output.expanduser()
+    usable_output(output)
     if output.exists() or output.is_symlink():  # a link is not followed: it may point anywhere
         raise BackupRefused("backup.exists", output=str(output))
     output = output.parent.resolve() / output.name

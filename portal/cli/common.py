@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import click
 
 from portal.errors import DomainError
-from portal.messages import msg
+from portal.messages import msg, operator_line, shown
 
 
 def refuse(code: str, /, **params: Any) -> NoReturn:
@@ -43,7 +43,21 @@ def give_name(written: Path, target: Path) -> None:
         os.replace(written, target)
 
 
-def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
+def usable_output(output: str | os.PathLike[str]) -> None:
+    """Stop the command in one line (``cli.output_unusable``) at an output file name the system
+    refuses to look at — a name or a folder of it too long (``ENAMETOOLONG``), a folder on the way
+    that may not be entered — before the command's own checks of it (``Path.exists``,
+    ``is_dir``) raise that as a traceback. A name that is free, or under a missing folder, is left
+    to them."""
+    try:
+        os.lstat(output)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        refuse("cli.output_unusable", output=shown(os.fspath(output)), reason=exc.strerror or type(exc).__name__)
+
+
+def guard_text_arguments(group: click.Group, data_command: bool = True, top: bool = True) -> None:
     """Every command of ``group`` (and of its groups: the core's, Flask's, a plugin's) refuses a
     text argument no column can store, as the web's input guard refuses it: a NUL, or an
     unpaired surrogate, which is what Python makes of argument bytes that are not UTF-8
@@ -53,16 +67,47 @@ def guard_text_arguments(group: click.Group, upgrade_hint: bool = True) -> None:
     upgrade`` not run yet) says so (``db.upgrade_first``, exit 1) instead of the driver's
     traceback — not the ``db`` commands', whose own failures are the migrations'. A database
     that cannot be reached (a server down, a wrong password) is one line too, for every command
-    (``db.unreachable``, exit 1)."""
+    (``db.unreachable``, exit 1).
+
+    And on a database a newer release upgraded (:func:`portal.database.migration_state`: old code
+    put back without the backup), every command but the ``db`` ones refuses before it runs, in
+    one line (``cli.newer_database``, exit 1): it could read rows the newer schema means otherwise
+    and write rows it does not expect. The ``db`` commands (``current``, ``heads``, ``history``,
+    ``stamp``, ``downgrade`` …) still run, to look and to go back, and so do those marked
+    :func:`any_schema` (``flask backup``: a copy of the newer database before going back);
+    ``--help`` runs no command."""
     for command in list(group.commands.values()):
-        hint = upgrade_hint and command.name != "db"
+        data = data_command and not (top and command.name == "db") and not getattr(command.callback, "any_schema", False)
         if isinstance(command, click.Group):
-            guard_text_arguments(command, hint)
+            guard_text_arguments(command, data, top=False)
         if command.callback is not None and not getattr(command.callback, "text_guarded", False):
-            command.callback = _guarded(command.callback, hint)
+            command.callback = _guarded(command.callback, data)
 
 
-def _guarded(callback: Callable[..., Any], upgrade_hint: bool) -> Callable[..., Any]:
+def any_schema(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a command that reads no rows of the portal's and writes none, so runs on a database of
+    any release (:func:`guard_text_arguments`): the backup, a copy of the database as it is."""
+    callback.any_schema = True  # type: ignore[attr-defined]
+    return callback
+
+
+def refuse_newer_database() -> None:
+    """Stop the command (nothing has run) when the database was upgraded by a newer release. The
+    app is the command's: the one in context, else the one its group loads (a command that pushes
+    its context itself, ``AppGroup``'s, has none yet here)."""
+    from flask import current_app, has_app_context
+    from flask.cli import ScriptInfo
+
+    from portal.database import migration_state
+
+    app = current_app if has_app_context() else (
+        click.get_current_context().ensure_object(ScriptInfo).load_app())
+    newer = migration_state(app)[1]
+    if newer:
+        raise click.ClickException(operator_line(msg("cli.newer_database", revisions=", ".join(newer))))
+
+
+def _guarded(callback: Callable[..., Any], data_command: bool) -> Callable[..., Any]:
     from sqlalchemy.exc import DBAPIError
 
     from portal.database import schema_missing, unreachable
@@ -76,13 +121,16 @@ def _guarded(callback: Callable[..., Any], upgrade_hint: bool) -> Callable[..., 
                 if problem is not None:
                     raise click.BadParameter(problem.english, param_hint=f"'{name}'")
         try:
+            if data_command:
+                refuse_newer_database()
             return callback(*args, **kwargs)
         except DBAPIError as exc:
-            if upgrade_hint and schema_missing(exc):
+            if data_command and schema_missing(exc):
                 refuse("db.upgrade_first")
             if (reason := unreachable(exc)) is not None:
                 refuse("db.unreachable", reason=reason)
             raise
 
     run.text_guarded = True  # type: ignore[attr-defined]
+    run.data_command = data_command  # type: ignore[attr-defined]  # refused on a newer database
     return run

@@ -23,7 +23,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal.cli.common import fail, give_name, refuse
+from portal.cli.common import fail, give_name, refuse, usable_output
 from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.hours import fmt
@@ -47,6 +47,7 @@ def _check_args(year: str, fmt: str, output: str) -> tuple[str, Path]:
         fail(exc)
     if fmt not in FORMATS:
         refuse("cli.unknown_format", format=shown(fmt), choices=" or ".join(FORMATS))
+    usable_output(output)
     target = Path(output)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():

@@ -64,7 +64,7 @@ def threshold(setting: str = "EXPORT_JOB_THRESHOLD") -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise BadConfiguration(f"{setting}={raw!r}: a whole number, 0 or more")
+        raise BadConfiguration(msg("start.number_at_least", setting=setting, value=repr(raw), low=0))
     return value
 
 

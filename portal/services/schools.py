@@ -6,7 +6,6 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from portal.once import Memo
 from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
 from portal.services import access, school_log
-from portal.timeutil import DEFAULT_ZONE
+from portal.timeutil import DEFAULT_ZONE, known_zone
 from workflows.definition import Phase
 
 
@@ -58,10 +57,8 @@ def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_i
         fields["code"] = msg("school.code_format")
     if not name or len(name) > 200:
         fields["name"] = msg("school.name_length")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        fields["timezone"] = msg("school.timezone_unknown", timezone=timezone)
+    if not known_zone(timezone):
+        fields["timezone"] = msg("school.timezone_unknown", timezone=shown(timezone))
     if not fields and (taken := code_taken(School.code, code)) is not None:
         fields["code"] = msg("school.code_taken", code=taken)
     if fields:

@@ -53,7 +53,8 @@ def _start(monkeypatch, tmp_path, **env: str):
 def test_a_misspelt_setting_stops_the_start_naming_it_and_the_closest(monkeypatch, tmp_path, typo, meant):
     with pytest.raises(BadConfiguration) as refused:
         _start(monkeypatch, tmp_path, **{typo: "redis"})
-    assert refused.value.message.startswith(f"unknown setting {typo}: did you mean {meant}?")
+    assert refused.value.message.startswith(f"未知设置 {typo}：您是否想写 {meant}？")  # Chinese, then English
+    assert f" — unknown setting {typo}: did you mean {meant}?" in refused.value.message
 
 
 def test_the_command_line_says_it_in_one_line(monkeypatch, tmp_path):
@@ -75,7 +76,9 @@ def _operator(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
-SAID = "Error: unknown setting YANXIU_SMPT_HOST: did you mean YANXIU_MAIL_SERVER?"
+#: the one line: Chinese, then the same in English (``portal.messages.operator_line``)
+SAID = "Error: 未知设置 YANXIU_SMPT_HOST：您是否想写 YANXIU_MAIL_SERVER？"
+SAID_EN = " — unknown setting YANXIU_SMPT_HOST: did you mean YANXIU_MAIL_SERVER?"
 
 
 def test_help_with_a_misspelt_setting_says_it_in_one_line_above_the_usage(tmp_path):
@@ -85,6 +88,7 @@ def test_help_with_a_misspelt_setting_says_it_in_one_line_above_the_usage(tmp_pa
     assert shown.returncode == 0, shown.stderr  # the usage was asked for, and given
     assert "Traceback" not in shown.stderr + shown.stdout, shown.stderr
     assert shown.stderr.strip().startswith(SAID) and shown.stderr.strip().count("\n") == 0, shown.stderr
+    assert SAID_EN in shown.stderr
     assert shown.stdout.startswith("Usage: ") and "run " in shown.stdout, shown.stdout
 
 
@@ -93,7 +97,7 @@ def test_a_command_with_a_misspelt_setting_stops_in_one_line(tmp_path, command):
     ran = _operator(tmp_path, *command)
     assert ran.returncode == 1, (ran.stdout, ran.stderr)
     assert "Traceback" not in ran.stderr + ran.stdout and ran.stdout == "", ran.stderr
-    assert ran.stderr.startswith(SAID) and ran.stderr.count("\n") == 1, ran.stderr
+    assert ran.stderr.startswith(SAID) and SAID_EN in ran.stderr and ran.stderr.count("\n") == 1, ran.stderr
 
 
 def test_a_lower_case_or_other_prefix_is_not_the_portals(monkeypatch, tmp_path):

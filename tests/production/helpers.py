@@ -18,3 +18,24 @@ def row_counts() -> dict[str, int]:
         out[table.name] = db.session.execute(select(func.count()).select_from(table)).scalar_one()
     db.session.remove()
     return out
+
+
+def core_head(app) -> str:
+    """The core's last migration (the head of the branch no plugin labels)."""
+    from alembic.script import ScriptDirectory
+
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        return next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
+
+
+def replace_version(app, old: str, new: str) -> None:
+    """The database's migration version ``old`` becomes ``new``, as if another release ran (a
+    revision this code does not know: a newer release upgraded it) — or back again."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        db.session.execute(text("UPDATE alembic_version SET version_num = :n WHERE version_num = :o"),
+                           {"n": new, "o": old})
+        db.session.commit()
+        db.session.remove()

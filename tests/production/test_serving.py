@@ -115,19 +115,14 @@ def test_production_refuses_a_database_a_newer_release_upgraded(app, tmp_path):
     stops (status 4), the database untouched. Before, every worker died with alembic's traceback
     ("Can't locate revision", "Worker failed to boot", status 3): ``pending_migrations`` meant to
     answer "nothing pending" there, but caught only one of the two errors alembic raises for it."""
-    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
     from portal.database import migration_state, pending_migrations
     from portal.extensions import db
+    from tests.production.helpers import core_head, replace_version
 
     newer = "f0e1d2c3b4a5"  # a later release's migration, on top of the core's last
-    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-    core = next(r.revision for r in script.get_revisions("heads") if not r.branch_labels)
-    db.session.execute(text("UPDATE alembic_version SET version_num = :n WHERE version_num = :o"),
-                       {"n": newer, "o": core})
-    db.session.commit()
-    db.session.remove()
+    replace_version(app, core_head(app), newer)
     before = sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
     assert migration_state(app) == ([], [newer]) and pending_migrations(app) == []
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
@@ -139,6 +134,7 @@ def test_production_refuses_a_database_a_newer_release_upgraded(app, tmp_path):
     assert run.returncode == 4 and "App failed to load" in run.stderr and "Traceback" not in run.stderr, run.stderr
     errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
     assert errors and all(f"upgraded by a newer release (revision {newer}" in line and "restore the backup" in line
+                          and line.startswith(f"Error: 数据库已被更新的版本升级（修订 {newer}")
                           for line in errors), run.stderr
     db.session.remove()
     assert sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars()) == before
@@ -162,7 +158,10 @@ def test_an_instance_folder_that_cannot_be_made_is_said_in_one_line(tmp_path):
     assert errors and all(said in line for line in errors), run.stderr
     command = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "db", "current"],
                              cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=60)
-    assert command.returncode == 1 and command.stderr.strip() == f"Error: {said}", command.stderr
+    folder = repr(str(tmp_path / "a-file" / "instance"))  # Chinese, then English, in the one line
+    chinese = f"无法创建实例文件夹 {folder}（YANXIU_INSTANCE_PATH）：Not a directory"
+    assert command.returncode == 1 and command.stderr.strip() == f"Error: {chinese} — {said}", command.stderr
+    assert all(line == f"Error: {chinese} — {said}" for line in errors)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no database, no marker left
 
 
