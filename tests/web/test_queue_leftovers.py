@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.demo import walk
 from portal.extensions import db
@@ -180,3 +180,18 @@ def test_a_refused_type_is_not_repeated_by_the_pages_links(site, as_user, held):
     # a valid one is repeated
     page = reviewer.get("/review?type=lecture").get_data(as_text=True)
     assert [link for link in _links(page) if "after=" in link and "type=lecture" in link]
+
+
+def test_a_type_no_longer_installed_with_cards_in_the_queue_can_be_filtered(site, as_user, held):
+    aid = held["act"]
+    with site.app_context():  # its plugin removed since: the rows keep its key
+        db.session.execute(update(Activity).where(Activity.id == aid).values(type_key="retired"))
+        db.session.commit()
+    reviewer = as_user("reviewer")
+    page = reviewer.get("/review?lang=zh").get_data(as_text=True)
+    form = page.split('data-testid="type-filter-select">', 1)[1].split("</select>", 1)[0]
+    assert '<option value="retired">已停用的活动类型</option>' in form  # named as the pages name it
+    r = reviewer.get("/review?lang=zh&type=retired")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and f'data-testid="queue-item-{aid}"' in page
+    assert 'value="retired" selected' in page
