@@ -550,20 +550,24 @@ def review_sections(
     # the defaults filled in as schools.all_type_settings fills them (the type's own rule), for the
     # types the page asks of only (a handful of its activities' types, not every installed one)
     settings = Memo(lambda key: schools.with_defaults(reg.types[key], stored.get(key)))
-    mine = [w for w in waiting if (not typed or w.type_key == type_key)  # counted by type and organiser: the filter's
-            and (not organised or w.organizer_id == organizer_id)]
-    counted = [(w.type_key, w.state, w.n) for w in mine]
-    return QueueSections(pages, _phase_counts(phases, counted), settings, tuple(k for k in reg.types if k in enabled),
-                         tuple(_section_count(spec, mine, first_year or "") for spec in sections), tuple(waiting))
-
-
-def _section_count(spec: Section, waiting: list[QueueCount], first_year: str) -> int:
-    """How many of ``waiting`` are a section's: of its phase and, if it says, its years (as
-    :func:`_waiting` compares them)."""
-    years = spec[3] if len(spec) > 3 else None
-    rows = [(w.type_key, w.state, w.n) for w in waiting
-            if years is None or (w.school_year >= first_year) is (years == OPEN_YEARS)]
-    return _phase_counts((spec[0],), rows)[spec[0]]
+    # counted by type and organiser (the filter's), each row's phase asked once per type and state
+    phase = Memo(lambda pair: reg.phase(*pair))
+    counts = dict.fromkeys(phases, 0)
+    each = [0] * len(sections)
+    wants = [(spec[0], spec[3] if len(spec) > 3 else None) for spec in sections]
+    for w in waiting:
+        if (typed and w.type_key != type_key) or (organised and w.organizer_id != organizer_id):
+            continue
+        its = phase[(w.type_key, w.state)]
+        if its not in counts:
+            continue
+        counts[its] += w.n
+        open_year = w.school_year >= (first_year or "")  # as ``_waiting`` compares them
+        for i, (wanted, years) in enumerate(wants):
+            if wanted is its and (years is None or open_year is (years == OPEN_YEARS)):
+                each[i] += w.n
+    return QueueSections(pages, counts, settings, tuple(k for k in reg.types if k in enabled), tuple(each),
+                         tuple(waiting))
 
 
 def _queue_values(item: tuple[Any, str | None]) -> tuple[datetime, int]:
