@@ -329,6 +329,7 @@ class QueueItem:
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)
     takes_part: bool = False  # the viewer (``queue_items``' ``viewer``) takes part, counted or not
     returned: Any = None  # its latest step returned it for rework (``transitions.Returned``; set by the page)
+    closed_year: Any = None  # why its hours will not be posted (its school year closed to credits; set by the page)
 
     @property
     def would_get_total(self) -> Decimal:

@@ -508,7 +508,13 @@ def _require_year_to_credit(step: Transition, act: Activity, school: School) -> 
 
 def _year_to_credit(act: Activity, school: School) -> bool:
     """Whether hours may be posted for the activity now (:func:`_require_year_to_credit`)."""
-    return policy.may_date_in_year(act.school_year, school_year_now(school))
+    return may_credit_in(act.school_year, school)
+
+
+def may_credit_in(school_year: str, school: School) -> bool:
+    """Whether hours of ``school_year`` may be posted now at ``school`` (:func:`policy.may_date_in_year`:
+    this school year and the last one)."""
+    return policy.may_date_in_year(school_year, school_year_now(school))
 
 
 def first_year_to_credit(school: School) -> str:

@@ -155,7 +155,13 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         typed=typed,
     )
     words = _words_of(lang_code())
-    why = Memo(lambda year: escape(tr(transitions.year_over_text(year, first))))  # once a year of the page
+    # why hours of a year are no longer posted (``credit.year_over``, the years in words), asked once a year
+    # (plain text: the template and the cards escape it)
+    why = Memo(lambda year: None if transitions.may_credit_in(year, school)
+               else tr(transitions.year_over_text(year, first)))
+    for item in held_items:  # approving one of a year closed to credits posts nothing: its card says so
+        if (closed_why := why[item.activity.school_year]) is not None:
+            item.closed_year = _("Approving it posts no hours: %(why)s", why=closed_why)
     return render_template(
         "review/queue.html",
         types=_type_choices(sections, words),  # the filters' choices

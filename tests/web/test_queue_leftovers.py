@@ -43,8 +43,8 @@ def _links(page: str) -> list[str]:
     return re.findall(r'(?:href|action)="([^"]*)"', page)
 
 
-def approved_back_then(site, time_machine) -> int:
-    """A lecture of the DEMO school held and approved in March 2025 (the school year 2024-2025),
+def approved_back_then(site, time_machine, phase: Phase = Phase.CONFIRMED) -> int:
+    """A lecture of the DEMO school held and approved (``phase``) in March 2025 (the school year 2024-2025),
     its credits never posted: closed to credits now (December 2026: this year 2026-2027 and the last)."""
     real = utcnow()
     with site.app_context():
@@ -56,7 +56,7 @@ def approved_back_then(site, time_machine) -> int:
             school, people["organizer"], "lecture", "前年批过的讲座", start.isoformat(timespec="minutes"),
             (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
             [{"user_id": people["teacher1"].id, "role": "attendee"}], {"topic": "作业设计"})
-        walk(act, people["organizer"], people["reviewer"], Phase.CONFIRMED)
+        walk(act, people["organizer"], people["reviewer"], phase)
         db.session.commit()
         time_machine.move_to(real)
         return act.id
@@ -195,3 +195,20 @@ def test_a_type_no_longer_installed_with_cards_in_the_queue_can_be_filtered(site
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and f'data-testid="queue-item-{aid}"' in page
     assert 'value="retired" selected' in page
+
+
+def test_a_held_activity_of_a_closed_year_says_approving_posts_no_hours(site, as_user, time_machine):
+    aid = approved_back_then(site, time_machine, Phase.AWAITING_REVIEW)
+    reviewer = as_user("reviewer")
+    page = reviewer.get("/review?lang=zh").get_data(as_text=True)
+    card = _card(page, aid)
+    note = re.search(rf'data-testid="closed-year-{aid}">([^<]*)<', card)
+    assert note and note[1].startswith("审核通过后也不会认定学时：2024—2025学年已结束"), note
+    en = _card(reviewer.get("/review?lang=en").get_data(as_text=True), aid)
+    assert "Approving it posts no hours: the 2024–2025 school year is over" in en
+    # approved, it leaves the work to do for the closed list
+    r = reviewer.post(f"/review/{aid}", data={**_fields(card), "action": "approve", "comment": ""})
+    assert r.status_code == 302
+    page = reviewer.get("/review?lang=en").get_data(as_text=True)
+    assert f'data-testid="closed-{aid}"' in page and f'data-testid="queue-item-{aid}"' not in page
+    assert f'data-testid="reviewed-{aid}"' not in page
