@@ -169,8 +169,8 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         type_shown=filters.type_key,
         organizer_shown=filters.organizer,
         drop={key: None for key in ("type", "organizer") if key not in paging},  # what the pagers repeat not
-        bad_type=escape(_("There is no activity type “%(type)s” enabled at your school: the whole queue is shown. "
-                          "Choose one of the types in the list.", type=args.get("type")))
+        bad_type=escape(_("There is no activity type “%(type)s” enabled at your school or in its review queue: it is "
+                          "shown for every type. Choose one of the types in the list.", type=args.get("type")))
         if filters.bad_type else None,
         bad_organizer=escape(_("There is no organizer “%(who)s” with activities in your school's review queue: it "
                                "is shown for every organizer. Choose one in the list.", who=args.get("organizer")))

@@ -166,13 +166,15 @@ def test_a_refused_type_is_not_repeated_by_the_pages_links(site, as_user, held):
                 [{"user_id": people["teacher1"].id, "role": "attendee"}], {"topic": "作业设计"})
             walk(act, people["organizer"], people["reviewer"], Phase.AWAITING_REVIEW)
         db.session.commit()
-    first = reviewer.get("/review?type=nosuch")
+    first = reviewer.get("/review?type=nosuch&lang=en")
     assert first.status_code == 422
     page = first.get_data(as_text=True)
     assert 'data-testid="held-pager-next"' in page
     links = _links(page)
     assert any("after=" in link for link in links) and any("/review/bulk" in link for link in links)
     assert not [link for link in links if "type=" in link]
+    assert "本校没有启用活动类型“nosuch”" in reviewer.get("/review?type=nosuch&lang=zh").get_data(as_text=True)
+    assert "enabled at your school or in its review queue: it is shown for every type" in page
     nxt = re.search(r'href="([^"]*after=[^"]*)" data-testid="held-pager-next"', page)
     assert nxt
     second = reviewer.get(nxt[1].replace("&amp;", "&") + "&type=nosuch").get_data(as_text=True)
