@@ -314,6 +314,9 @@ class RosterPreview:
     problems: list[str] = field(default_factory=list)  # problems with the file itself
     #: the file's headings of columns that are not read (手机号码, 邮箱, 序号…), as written
     unread: list[str] = field(default_factory=list)
+    #: the file's headings of the columns read, as written, by column (``username``: 工号): the
+    #: words the row's problems name their cells by, which the preview's headings repeat
+    headings: dict[str, str] = field(default_factory=dict)
 
     @property
     def same_names(self) -> dict[str, list[int]]:
@@ -586,7 +589,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             fault("name", problem)
         rows.append(RosterRow(i, typed if username is None else username, name, roles, gender, born, password, errors))
     unread = [str(h).strip() for h, c in zip(headings, header, strict=False) if c is None and str(h).strip()]
-    return RosterPreview(rows, unread=unread)
+    return RosterPreview(rows, unread=unread, headings=titles)
 
 
 def import_roster(

@@ -111,3 +111,23 @@ def test_the_add_form_offers_only_the_roles_an_added_account_may_hold_and_names_
                                      "roles": ["teacher", "reviewer"]})
     assert r.status_code == 422 and _rows(site) == before
     assert re.search(r'data-testid="error-roles">[^<]*系统运维人员', r.get_data(as_text=True))
+
+
+def test_the_preview_heads_each_column_as_the_sheet_does_where_its_problems_name_it_so(site):
+    """A sheet of 工号: each problem named its cell 「A2 单元格（工号）」 under a column the
+    preview headed 用户名, the office left to guess that the two were one. The preview's heading
+    says the portal's word and, where the sheet words the column otherwise, its heading."""
+    a = _new_school_admin(site)
+    before = _rows(site)
+
+    def heads(html: str) -> dict[str, str]:
+        return dict(re.findall(r'data-testid="roster-heading-([a-z_]+)">([^<]*)<', html))
+
+    html = _preview(a, "工号,姓名\nteacher1,李娜\n")
+    assert heads(html)["username"] == "用户名（工号）" and heads(html)["name"] == "姓名"
+    assert "A2 单元格（工号）" in html
+    assert heads(_preview(a, "用户名,姓名\nxq501,周一\n"))["username"] == "用户名"
+    english = heads(_preview(a, "工号,姓名\nteacher1,李娜\n", "?lang=en"))
+    assert english["username"] == "Username (工号)" and english["name"] == "Name (姓名)"
+    assert heads(_preview(a, "username,name\nxq501,Zhou\n", "?lang=en"))["username"] == "Username"
+    assert _rows(site) == before
