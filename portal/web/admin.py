@@ -242,13 +242,16 @@ def staff_list():
 def deactivate(user_id: int):
     school = require_school()
     try:
-        staff.deactivate(school, user_id, by=current_actor())
+        ended = staff.deactivate(school, user_id, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
         flash(tr(exc.fields.get("user_id", exc.msg)), "danger")
     else:
-        flash(_("The person has been deactivated in this school."), "success")
-        _left_behind(school.id, user_id, [])
+        if ended:
+            flash(_("The person has been deactivated in this school."), "success")
+            _left_behind(school.id, user_id, [])
+        else:  # ended already: deactivated, or moved to another school, since the page was read
+            flash(_("This person holds no role in this school any more: nothing was changed."), "info")
     return redirect(url_for("admin.staff_list"))
 
 

@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.models import ApiToken, Membership, School, StaffChange, User
 from portal.policy import Actor
 from portal.services import moves, staff, tokens
+from tests.credits.helpers import login
 from tests.district.test_teacher_moves import today  # noqa: F401 (fixture)
 from tests.support.at_once import hold_after_first, side_by_side
 
@@ -102,3 +103,8 @@ def test_a_deactivation_after_the_move_ends_nothing_and_revokes_nothing(app, tod
     assert ended == 0
     assert (_log(world.s1.id, person.id), _memberships(person.id)) == before
     assert db.session.get_one(ApiToken, issued.row.id).revoked is False
+    # the staff page's button says so, rather than that it deactivated them
+    page = login(app.test_client(), world.staff["admin"])
+    said = page.post(f"/admin/staff/{person.id}/deactivate", follow_redirects=True).get_data(as_text=True)
+    assert "此人在本校已没有任何角色，未作任何更改" in said and "已在本校停用该人员" not in said
+    assert (_log(world.s1.id, person.id), _memberships(person.id)) == before
