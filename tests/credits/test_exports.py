@@ -216,11 +216,29 @@ def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(ledger):
     written = exports.district_xlsx(YEAR, out, ledger=True, max_rows=4)  # header + 3 rows a sheet
     assert written == 6
     wb = load_workbook(io.BytesIO(out.getvalue()))
-    assert wb.sheetnames == [f"学时明细 {YEAR}", f"学时明细 {YEAR} (2)"]
+    assert wb.sheetnames == ["学时明细 2026—2027学年", "学时明细 2026—2027学年 (2)"]
     sheets = [list(ws.iter_rows(values_only=True)) for ws in wb.worksheets]
     assert [len(s) for s in sheets] == [4, 4]
     assert sheets[0][0] == sheets[1][0]
     assert exports.XLSX_MAX_ROWS == 1_048_576
+
+
+@pytest.mark.parametrize("engine", ["xlsxwriter", "openpyxl"])
+def test_a_workbooks_sheets_name_the_year_in_words(ledger, app, engine):
+    """Audit (hDW): each sheet was named by the year's code (学时汇总 2026-2027) where every page,
+    printed form and heading says the year in words. In English the name and its sheet number
+    keep to the 31 characters Excel allows a sheet's name (a longer one is refused)."""
+    wb = load_workbook(io.BytesIO(exports.summary_xlsx(ledger, YEAR)))
+    assert wb.sheetnames == ["学时汇总 2026—2027学年"]
+    out = io.BytesIO()
+    exports.district_xlsx(YEAR, out, engine=engine)
+    assert load_workbook(io.BytesIO(out.getvalue())).sheetnames == ["学时汇总 2026—2027学年"]
+    with app.test_request_context("/?lang=en"):
+        out = io.BytesIO()
+        exports.district_xlsx(YEAR, out, "en", ledger=True, max_rows=4, engine=engine)
+    names = load_workbook(io.BytesIO(out.getvalue())).sheetnames
+    assert [len(n) <= 31 for n in names] == [True, True] and YEAR not in "".join(names)
+    assert names == ["Ledger School year 2026–2027", "School year 2026–2027 (2)"]  # the year kept whole
 
 
 def test_csv_is_streamed_in_chunks(ledger):
