@@ -219,9 +219,10 @@ def teacher(submission_id: int, user_id: int):
     sub = submissions.get_seen(submission_id, _district_id())
     row = submissions.frozen_row(sub, user_id)
     entries = credits.entries_for(user_id, sub.school_id, sub.school_year, until=sub.submitted_at)  # behind the total
+    absences = credits.absences_for(user_id, sub.school_id, sub.school_year)  # behind the absence
     school = db.session.get_one(School, sub.school_id)
-    return render_template("district/teacher.html", sub=sub, row=row, entries=entries, school=school,
-                           type_names=_type_names(), changed=_changed(sub))
+    return render_template("district/teacher.html", sub=sub, row=row, entries=entries, absences=absences,
+                           school=school, type_names=_type_names(), changed=_changed(sub))
 
 
 @bp.route("/district/submissions/<int:submission_id>/activities/<int:activity_id>")
