@@ -42,3 +42,21 @@ def test_the_drill_in_marks_a_revoked_line_and_lists_the_absences(app, world):
     english = reviewer.get(f"/district/submissions/{sub.id}/teachers/{t1.id}?lang=en").get_data(as_text=True)
     assert _cells(english, f"absence-of-{missed.id}")[-1] == "unexcused absence 2 h"
     assert "Revoked: 签到表登记有误" in " ".join(english.split()), english
+
+
+def test_the_activity_page_gives_each_ones_role_and_hours_as_the_submission_counted_them(app, world):
+    """A speaker credited twice a 2-学时 lecture's length: the page said 出勤 2 beside a drill-in
+    line of 4 学时, with nothing to say why. Now it gives the role and the hours credited, as the
+    ledger held them when the year was sent: a revocation since is not read as sent."""
+    t1, t2 = world.staff["t1"], world.staff["t2"]
+    talk = credited(world.s1, world.staff, "lecture", [(t1, "speaker"), (t2, "attendee")], hours="2", title="主讲")
+    sub = submissions.submit(world.s1, YEAR, by=access.actor(world.staff["admin"].id, world.s1.id))
+    db.session.commit()
+    f.fire(talk, world.staff["reviewer"], "revoke", "主讲人信息有误")
+    db.session.commit()
+    reviewer = login(app.test_client(), world.reviewer1)
+    html = reviewer.get(f"/district/submissions/{sub.id}/activities/{talk.id}?lang=zh_Hans_CN").get_data(as_text=True)
+    assert _cells(html, f"attendance-{t1.id}")[1:] == ["主讲人", "2", "0", "0", "4"]
+    assert _cells(html, f"attendance-{t2.id}")[1:] == ["听讲教师", "2", "0", "0", "2"]
+    english = reviewer.get(f"/district/submissions/{sub.id}/activities/{talk.id}?lang=en").get_data(as_text=True)
+    assert _cells(english, f"attendance-{t1.id}")[1] == "Speaker" and "Hours credited" in english
