@@ -16,7 +16,7 @@ import pytest
 
 from portal.extensions import db
 from portal.policy import Actor
-from portal.services import exemptions
+from portal.services import exemptions, tokens
 from portal.services import staff as staff_service
 from tests.credits.helpers import login
 from tests.credits.test_paper import YEAR, _code, _pdf
@@ -72,3 +72,17 @@ def test_an_exempt_leavers_note_gives_the_reason_then_that_they_left(client, sta
     note = _note(client.get(f"/verify/{_code(text)}?lang=zh_Hans_CN").get_data(as_text=True), t2.id)
     assert note.startswith("长期病假") and note.endswith("已离校") and note in line
     assert _flat(note) in _flat(text)
+
+
+def test_the_api_says_a_teacher_left_as_the_record_does(app, staff, s1):
+    """``GET /api/v1/users/<id>/credits`` said nothing of it, where the record page marks 已离校 and
+    ``/reports/credits`` gives ``left_school``."""
+    t1 = staff["t1"]
+    head = {"Authorization": f"Bearer {tokens.issue(staff['admin']).token}"}
+    api = app.test_client()
+    assert api.get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers=head).get_json()["left_school"] is False
+    _left(s1, staff, "t1")
+    body = api.get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers=head).get_json()
+    report = api.get(f"/api/v1/reports/credits?year={YEAR}", headers=head).get_json()
+    assert body["left_school"] is True
+    assert {r["user_id"]: r["left_school"] for r in report["teachers"]}[t1.id] is True
