@@ -413,18 +413,20 @@ def district_rows(year: str, lang: str = "zh", district_id: int | None = None) -
 def ledger_rows(
     year: str, lang: str = "zh", school_id: int | None = None, district_id: int | None = None
 ) -> Iterator[Row]:
-    """Every ledger line of the year (credits and reversals), streamed from the database."""
+    """Every ledger line of the year (credits and reversals), streamed from the database: the day
+    it was written (日期) and, last, the day its activity was held (an auditor reads a line against
+    the activity it credits: never written before it took place)."""
     lang = norm_lang(lang)
     yield [heading(k, lang) for k in (
         "school_code", "school", "year", "semester", "username", "name", "activity_id", "activity",
-        "type", "role", "hours", "kind", "remark", "date",
+        "type", "role", "hours", "kind", "remark", "date", "activity_date",
     )]
     q = (
         select(
             School.code, School.name, School.timezone, CreditEntry.school_year, CreditEntry.semester,
             User.username, User.display_name, CreditEntry.activity_id, Activity.title, CreditEntry.type_key,
             CreditEntry.role, type_coerce(CreditEntry.hours, RAW_HOURS), CreditEntry.kind, CreditEntry.reason,
-            CreditEntry.created_at,
+            CreditEntry.created_at, Activity.starts_at,
         )
         .join(School, School.id == CreditEntry.school_id)
         .join(User, User.id == CreditEntry.user_id)
@@ -443,7 +445,7 @@ def ledger_rows(
     semesters = {n: semester_text(n, lang, first=True) for n in (1, 2)}  # First semester, as pages write it
     roles: dict[tuple[str, str], str] = {}
     for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
-         created) in db.session.connection().execute(q):  # Core rows, streamed
+         created, held) in db.session.connection().execute(q):  # Core rows, streamed
         if key not in types:
             types[key] = registry().name(key, lang)
         type_label = types[key]
@@ -454,7 +456,7 @@ def ledger_rows(
             code, name, sy, semesters.get(sem, sem), username, display, act_id, title, type_label,
             roles[role_key],
             hours, kinds.get(kind, kind), reason,
-            local_date(created, tz),
+            local_date(created, tz), local_date(held, tz),
         ]
 
 

@@ -203,7 +203,7 @@ def test_district_ledger_lines_match_the_ledger(ledger, staff):
 
     rows = _csv(exports.stream_district_csv(YEAR, ledger=True))
     assert rows[0] == ["学校代码", "学校", "学年", "学期", "账号", "姓名", "活动编号", "活动名称", "活动类型", "角色",
-                       "学时", "类别", "备注", "日期"]
+                       "学时", "类别", "备注", "日期", "活动时间"]
     assert len(rows) - 1 == db.session.scalar(select(func.count(CreditEntry.id))) == 6
     total = sum((Decimal(r[10]) for r in rows[1:]), Decimal(0))
     assert total == D("16.5")
@@ -336,14 +336,22 @@ def test_dates_are_dates_in_the_workbooks(ledger):
 
     from portal.models import Activity
 
-    csv_days = {r[13] for r in _csv(exports.stream_district_csv(YEAR, ledger=True))[1:]}
+    lines = _csv(exports.stream_district_csv(YEAR, ledger=True))[1:]
+    csv_days = {r[13] for r in lines}
     assert csv_days and all(len(d) == 10 and date.fromisoformat(d) for d in csv_days)
+    # the day its activity was held, last (audit, hDW: the ledger gave only the day a line was
+    # written, so no credit could be read against its activity): never after the line
+    held = {(r[6], r[14]) for r in lines}
+    acts = {str(a.id): a for a in db.session.execute(select(Activity)).scalars()}
+    assert held == {(i, exports.local_date(acts[i].starts_at, ledger.timezone).isoformat()) for i, _d in held}
+    assert all(r[14] <= r[13] for r in lines)
     for engine in ("xlsxwriter", "xlsxwriter-cells", "openpyxl"):
         out = io.BytesIO()
         exports.district_xlsx(YEAR, out, ledger=True, engine=engine)
         ws = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
         cells = [row[13] for row in ws.iter_rows(min_row=2)]
         assert len(cells) == 6, engine
+        assert all(row[14].is_date for row in ws.iter_rows(min_row=2)), engine
         for cell in cells:
             assert cell.is_date and cell.number_format == "yyyy-mm-dd", (engine, cell.value, cell.number_format)
         assert {c.value.date().isoformat() for c in cells} == csv_days, engine
