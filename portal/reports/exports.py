@@ -444,6 +444,7 @@ def ledger_rows(
     kinds = {k: label(v, lang) for k, v in KINDS.items()}
     semesters = {n: semester_text(n, lang, first=True) for n in (1, 2)}  # First semester, as pages write it
     roles: dict[tuple[str, str], str] = {}
+    held_on: dict[int, date | None] = {}  # each activity's day, once (a hundred lines share it)
     for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
          created, held) in db.session.connection().execute(q):  # Core rows, streamed
         if key not in types:
@@ -456,7 +457,7 @@ def ledger_rows(
             code, name, sy, semesters.get(sem, sem), username, display, act_id, title, type_label,
             roles[role_key],
             hours, kinds.get(kind, kind), reason,
-            local_date(created, tz), local_date(held, tz),
+            local_date(created, tz), held_on[act_id] if act_id in held_on else held_on.setdefault(act_id, local_date(held, tz)),
         ]
 
 
