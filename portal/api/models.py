@@ -564,6 +564,9 @@ class UserCredits(TeacherHours):
         False, description="the teacher was not on the school's staff when the school year was over (they joined "
         "after it, or had left), and nothing of it is recorded for them: it is not assessed for them there"
     )
+    left_school: bool = Field(False, description="the teacher has left the school: their year there holds what it "
+                                                 "counts of theirs (marked 已离校 on the record, the summary and the "
+                                                 "学时证明, as ``left_school`` of /reports/credits)")
     joined_after_acceptance: bool = Field(
         False, description="the district accepted the school's year before the teacher joined the school: "
         "the year is not assessed for them there and takes no more hours"

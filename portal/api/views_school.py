@@ -125,10 +125,11 @@ def user_credits(user_id: int) -> UserCredits:
     year = _year(q.year, ctx.school.timezone)
     ty = credits.teacher_year(user, ctx.school, year)
     entries = [CreditLine.of(e, act, ctx.school) for e, act in credits.entries_for(user.id, ctx.school.id, year)]
+    left = not credits.teaches_at(ctx.school.id, user.id)  # as the record page marks them
     if ty.not_theirs:  # no assessment (as home and record say)
-        return UserCredits(**{**teacher_year(ty), "status": None, "reason": ""}, entries=entries,
+        return UserCredits(**{**teacher_year(ty), "status": None, "reason": ""}, entries=entries, left_school=left,
                            joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year)
-    return UserCredits(**teacher_year(ty), entries=entries)
+    return UserCredits(**teacher_year(ty), entries=entries, left_school=left)
 
 
 @bp.get("/reports/credits")

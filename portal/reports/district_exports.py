@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.messages import _pl, heading, label, record_status, semester_text, status_label
 from portal.models import School, YearSubmission
 from portal.models.district import WHOLE_YEAR
-from portal.reports.exports import QUOTA_HEAD, _xlsx_value, note_text, quota_text, stream_csv
+from portal.reports.exports import QUOTA_HEAD, _xlsx_value, note_text, quota_text, sheet_title, stream_csv
 from portal.services import locks, submissions
 from portal.services.dashboard import latest_rounds, schools_of_year
 
@@ -131,7 +131,7 @@ def write_workbook(district_id: int, year: str, out: str | IO[bytes], lang: str 
         for row in rows:
             ws.append([_xlsx_value(ws, v) for v in row])
 
-    sheet(f"{heading('summary', lang)} {year}", summary_rows(district_id, year, lang))
+    sheet(sheet_title("summary", year, lang), summary_rows(district_id, year, lang))
     n = 0
     for school, sub, _closed in _schools(district_id, year):
         if sub is None:

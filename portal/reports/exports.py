@@ -160,6 +160,28 @@ def write_xlsx(
 XLSX_ENGINE = "xlsxwriter"
 
 
+#: The most characters Excel lets a sheet's name have.
+SHEET_NAME_MAX = 31
+
+
+def sheet_title(key: str, year: str, lang: str = "zh") -> str:
+    """A workbook sheet's name: its heading (``key``) and the school year in words, as every
+    page and printed form says it (学时汇总 2026—2027学年), never the year's code."""
+    return f"{heading(key, lang)} {school_year_text(year, None, lang)}"[:SHEET_NAME_MAX]
+
+
+def nth_sheet(title: str, n: int) -> str:
+    """The name of the ``n``-th sheet of rows under ``title`` (the first: the title), kept to
+    :data:`SHEET_NAME_MAX` characters with its number: where both do not fit, the title's first
+    word (its heading, :func:`sheet_title`) gives way, never the year it names."""
+    if n == 1:
+        return title[:SHEET_NAME_MAX]
+    suffix = f" ({n})"
+    if len(title) + len(suffix) > SHEET_NAME_MAX:
+        title = title.partition(" ")[2] or title
+    return title[:SHEET_NAME_MAX - len(suffix)] + suffix
+
+
 def _write_xlsx_xlsxwriter(
     rows: Iterable[Row], out: str | IO[bytes], sheet_title: str, max_rows: int, widths: dict[str, float] | None,
     whole_rows: bool = True,
@@ -175,7 +197,7 @@ def _write_xlsx_xlsxwriter(
     sheets: list[SheetRows] = []
 
     def new_sheet(n: int) -> SheetRows:
-        ws = wb.add_worksheet(sheet_title if n == 1 else f"{sheet_title} ({n})")
+        ws = wb.add_worksheet(nth_sheet(sheet_title, n))
         for col, width in (widths or {}).items():
             ws.set_column(f"{col}:{col}", width)
         ws.freeze_panes(1, 0)
@@ -238,7 +260,7 @@ def _write_xlsx_openpyxl(
     bold = Font(bold=True)
 
     def new_sheet(n: int) -> Worksheet:
-        ws = wb.create_sheet(sheet_title if n == 1 else f"{sheet_title} ({n})")
+        ws = wb.create_sheet(nth_sheet(sheet_title, n))
         for col, width in (widths or {}).items():
             ws.column_dimensions[col].width = width
         ws.freeze_panes = "A2"
@@ -342,7 +364,7 @@ def stream_summary_csv(school: School, year: str, lang: str = "zh") -> Iterator[
 def summary_xlsx(
     school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None
 ) -> bytes:
-    return _xlsx_bytes(summary_rows(school, year, lang, teacher_years), f"{heading('summary', lang)} {year}",
+    return _xlsx_bytes(summary_rows(school, year, lang, teacher_years), sheet_title("summary", year, lang),
                        widths={"A": 14, "B": 12})
 
 
@@ -391,18 +413,20 @@ def district_rows(year: str, lang: str = "zh", district_id: int | None = None) -
 def ledger_rows(
     year: str, lang: str = "zh", school_id: int | None = None, district_id: int | None = None
 ) -> Iterator[Row]:
-    """Every ledger line of the year (credits and reversals), streamed from the database."""
+    """Every ledger line of the year (credits and reversals), streamed from the database: the day
+    it was written (日期) and, last, the day its activity was held (an auditor reads a line against
+    the activity it credits: never written before it took place)."""
     lang = norm_lang(lang)
     yield [heading(k, lang) for k in (
         "school_code", "school", "year", "semester", "username", "name", "activity_id", "activity",
-        "type", "role", "hours", "kind", "remark", "date",
+        "type", "role", "hours", "kind", "remark", "date", "activity_date",
     )]
     q = (
         select(
             School.code, School.name, School.timezone, CreditEntry.school_year, CreditEntry.semester,
             User.username, User.display_name, CreditEntry.activity_id, Activity.title, CreditEntry.type_key,
             CreditEntry.role, type_coerce(CreditEntry.hours, RAW_HOURS), CreditEntry.kind, CreditEntry.reason,
-            CreditEntry.created_at,
+            CreditEntry.created_at, Activity.starts_at,
         )
         .join(School, School.id == CreditEntry.school_id)
         .join(User, User.id == CreditEntry.user_id)
@@ -420,8 +444,9 @@ def ledger_rows(
     kinds = {k: label(v, lang) for k, v in KINDS.items()}
     semesters = {n: semester_text(n, lang, first=True) for n in (1, 2)}  # First semester, as pages write it
     roles: dict[tuple[str, str], str] = {}
+    held_on: dict[int, date | None] = {}  # each activity's day, once (a hundred lines share it)
     for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
-         created) in db.session.connection().execute(q):  # Core rows, streamed
+         created, held) in db.session.connection().execute(q):  # Core rows, streamed
         if key not in types:
             types[key] = registry().name(key, lang)
         type_label = types[key]
@@ -432,7 +457,7 @@ def ledger_rows(
             code, name, sy, semesters.get(sem, sem), username, display, act_id, title, type_label,
             roles[role_key],
             hours, kinds.get(kind, kind), reason,
-            local_date(created, tz),
+            local_date(created, tz), held_on[act_id] if act_id in held_on else held_on.setdefault(act_id, local_date(held, tz)),
         ]
 
 
@@ -466,7 +491,7 @@ def district_xlsx(
 ) -> int:
     """Write the district summary (or ledger lines) to an XLSX file; returns data rows."""
     rows = ledger_rows(year, lang, district_id=district_id) if ledger else district_rows(year, lang, district_id)
-    title = f"{heading('ledger' if ledger else 'summary', lang)} {year}"
+    title = sheet_title("ledger" if ledger else "summary", year, lang)
     return write_xlsx(rows, path_or_stream, title, max_rows=max_rows, widths={"B": 20}, engine=engine)
 
 

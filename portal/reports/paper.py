@@ -256,8 +256,10 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
         raise Conflict(msg("year.joined_after_year", year=SchoolYear.said(year)), school_year=year)
     entries = credits.entries_for(teacher.id, school.id, year)
     absences = credits.absences_for(teacher.id, school.id, year)
+    # the note (说明) as the school's summary writes it: the reason, and 已离校 if they left
+    left = not credits.teaches_at(school.id, teacher.id)
     content = {"title": teacher.display_name, "status": ty.assessment.status,
-               "lines": [_year_line(ty, [], record=True)],
+               "lines": [_year_line(ty, [], record=True, left=left)],
                # the activities it lists, so that /verify shows them too: a line changed on the
                # paper (another activity, other hours) with the total kept is seen there
                "entries": [verification.entry_line(entry, act, school.timezone) for entry, act in entries],
@@ -265,7 +267,7 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id, taken_at=taken_at)
     return Printed(code, render_document(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
-        absences=absences, months_short=months_short(ty, lang),
+        absences=absences, months_short=months_short(ty, lang), note=exports.note_text(ty.assessment.reason, left, lang),
         why=year_texts.shortfall_texts(ty.facts, ty.assessment.status, lang),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
     ))

@@ -1143,10 +1143,15 @@ _NET_HOURS = keep_compiled(
 )
 
 
-def activity_net_hours(activity_id: int) -> dict[int, Decimal]:
+def activity_net_hours(activity_id: int, until: datetime | None = None) -> dict[int, Decimal]:
     """Each teacher's net hours from one activity's ledger lines (credits less reversals): each
-    distinct total made a Decimal once (sixty people share a handful of totals)."""
-    rows = read_rows(_NET_HOURS, {"activity_id": activity_id}).all()
+    distinct total made a Decimal once (sixty people share a handful of totals). With ``until``,
+    only the lines written by then (what a school's submitted year counted, as :func:`entries_for`)."""
+    if until is None:
+        rows = read_rows(_NET_HOURS, {"activity_id": activity_id}).all()
+    else:
+        rows = db.session.execute(select(CreditEntry.user_id, driver_hours(func.sum(CreditEntry.hours))).where(
+            CreditEntry.activity_id == activity_id, CreditEntry.created_at <= until).group_by(CreditEntry.user_id)).all()
     totals: dict[Any, Decimal] = {}
     for _uid, total in rows:
         if total not in totals:

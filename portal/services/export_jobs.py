@@ -24,7 +24,7 @@ from portal.config import BadConfiguration
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import TEXTS, heading, locale_of, msg, norm_lang
+from portal.messages import TEXTS, locale_of, msg, norm_lang
 from portal.models import CreditEntry, ExportJob, School, YearSubmission
 from portal.services import credits
 from portal.timeutil import utcnow
@@ -265,7 +265,7 @@ def _write(kind: str, fmt: str, rows: Iterator[list[Any]], target: Path, year: s
         district_exports.write_workbook(district_id, year, str(target), lang)
         return -1
     heading_key = {DISTRICT_LEDGER: "ledger"}.get(kind, "summary")
-    return exports.write_xlsx(rows, str(target), f"{heading(heading_key, lang)} {year}", widths={"B": 20})
+    return exports.write_xlsx(rows, str(target), exports.sheet_title(heading_key, year, lang), widths={"B": 20})
 
 
 @jobs.job("exports.run", retries=2, retry_delay=60)

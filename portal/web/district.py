@@ -30,7 +30,7 @@ from portal.downloads import attachment, evidence_response
 from portal.errors import DomainError, Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import msg, shown, tr
+from portal.messages import heading, msg, shown, tr
 from portal.models import Evidence, School, YearSubmission
 from portal.models.district import WHOLE_YEAR
 from portal.models.school import DISTRICT_QUOTAS
@@ -219,9 +219,10 @@ def teacher(submission_id: int, user_id: int):
     sub = submissions.get_seen(submission_id, _district_id())
     row = submissions.frozen_row(sub, user_id)
     entries = credits.entries_for(user_id, sub.school_id, sub.school_year, until=sub.submitted_at)  # behind the total
+    absences = credits.absences_for(user_id, sub.school_id, sub.school_year)  # behind the absence
     school = db.session.get_one(School, sub.school_id)
-    return render_template("district/teacher.html", sub=sub, row=row, entries=entries, school=school,
-                           type_names=_type_names(), changed=_changed(sub))
+    return render_template("district/teacher.html", sub=sub, row=row, entries=entries, absences=absences,
+                           school=school, type_names=_type_names(), changed=_changed(sub))
 
 
 @bp.route("/district/submissions/<int:submission_id>/activities/<int:activity_id>")
@@ -234,8 +235,11 @@ def activity(submission_id: int, activity_id: int):
     evidence = list(db.session.execute(
         db.select(Evidence).where(Evidence.activity_id == act.id).order_by(Evidence.id)).scalars())
     names = {u.id: u.display_name for _p, u in people}
+    # each one's hours of it as the submitted year counted them (the ledger until it was sent):
+    # a speaker's twice the length is read beside their role, as the 学分认定表 prints both
+    credited = credits.activity_net_hours(act.id, until=sub.submitted_at)
     return render_template("district/activity.html", sub=sub, act=act, people=people, evidence=evidence,
-                           names=names, type_name=type_name(act.type_key),
+                           names=names, type_name=type_name(act.type_key), credited=credited, heading=heading,
                            school=db.session.get_one(School, sub.school_id))
 
 

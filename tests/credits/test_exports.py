@@ -203,7 +203,7 @@ def test_district_ledger_lines_match_the_ledger(ledger, staff):
 
     rows = _csv(exports.stream_district_csv(YEAR, ledger=True))
     assert rows[0] == ["学校代码", "学校", "学年", "学期", "账号", "姓名", "活动编号", "活动名称", "活动类型", "角色",
-                       "学时", "类别", "备注", "日期"]
+                       "学时", "类别", "备注", "日期", "活动时间"]
     assert len(rows) - 1 == db.session.scalar(select(func.count(CreditEntry.id))) == 6
     total = sum((Decimal(r[10]) for r in rows[1:]), Decimal(0))
     assert total == D("16.5")
@@ -216,11 +216,29 @@ def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(ledger):
     written = exports.district_xlsx(YEAR, out, ledger=True, max_rows=4)  # header + 3 rows a sheet
     assert written == 6
     wb = load_workbook(io.BytesIO(out.getvalue()))
-    assert wb.sheetnames == [f"学时明细 {YEAR}", f"学时明细 {YEAR} (2)"]
+    assert wb.sheetnames == ["学时明细 2026—2027学年", "学时明细 2026—2027学年 (2)"]
     sheets = [list(ws.iter_rows(values_only=True)) for ws in wb.worksheets]
     assert [len(s) for s in sheets] == [4, 4]
     assert sheets[0][0] == sheets[1][0]
     assert exports.XLSX_MAX_ROWS == 1_048_576
+
+
+@pytest.mark.parametrize("engine", ["xlsxwriter", "openpyxl"])
+def test_a_workbooks_sheets_name_the_year_in_words(ledger, app, engine):
+    """Audit (hDW): each sheet was named by the year's code (学时汇总 2026-2027) where every page,
+    printed form and heading says the year in words. In English the name and its sheet number
+    keep to the 31 characters Excel allows a sheet's name (a longer one is refused)."""
+    wb = load_workbook(io.BytesIO(exports.summary_xlsx(ledger, YEAR)))
+    assert wb.sheetnames == ["学时汇总 2026—2027学年"]
+    out = io.BytesIO()
+    exports.district_xlsx(YEAR, out, engine=engine)
+    assert load_workbook(io.BytesIO(out.getvalue())).sheetnames == ["学时汇总 2026—2027学年"]
+    with app.test_request_context("/?lang=en"):
+        out = io.BytesIO()
+        exports.district_xlsx(YEAR, out, "en", ledger=True, max_rows=4, engine=engine)
+    names = load_workbook(io.BytesIO(out.getvalue())).sheetnames
+    assert [len(n) <= 31 for n in names] == [True, True] and YEAR not in "".join(names)
+    assert names == ["Ledger School year 2026–2027", "School year 2026–2027 (2)"]  # the year kept whole
 
 
 def test_csv_is_streamed_in_chunks(ledger):
@@ -318,14 +336,22 @@ def test_dates_are_dates_in_the_workbooks(ledger):
 
     from portal.models import Activity
 
-    csv_days = {r[13] for r in _csv(exports.stream_district_csv(YEAR, ledger=True))[1:]}
+    lines = _csv(exports.stream_district_csv(YEAR, ledger=True))[1:]
+    csv_days = {r[13] for r in lines}
     assert csv_days and all(len(d) == 10 and date.fromisoformat(d) for d in csv_days)
+    # the day its activity was held, last (audit, hDW: the ledger gave only the day a line was
+    # written, so no credit could be read against its activity): never after the line
+    held = {(r[6], r[14]) for r in lines}
+    acts = {str(a.id): a for a in db.session.execute(select(Activity)).scalars()}
+    assert held == {(i, exports.local_date(acts[i].starts_at, ledger.timezone).isoformat()) for i, _d in held}
+    assert all(r[14] <= r[13] for r in lines)
     for engine in ("xlsxwriter", "xlsxwriter-cells", "openpyxl"):
         out = io.BytesIO()
         exports.district_xlsx(YEAR, out, ledger=True, engine=engine)
         ws = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
         cells = [row[13] for row in ws.iter_rows(min_row=2)]
         assert len(cells) == 6, engine
+        assert all(row[14].is_date for row in ws.iter_rows(min_row=2)), engine
         for cell in cells:
             assert cell.is_date and cell.number_format == "yyyy-mm-dd", (engine, cell.value, cell.number_format)
         assert {c.value.date().isoformat() for c in cells} == csv_days, engine

@@ -50,7 +50,7 @@ def test_the_workbook_has_a_summary_and_a_sheet_per_submitted_school(app, world)
     _accept_s1_submit_s2(world)
     r = login(app.test_client(), world.reviewer1).get(f"/district/submitted.xlsx?year={YEAR}")
     wb = load_workbook(io.BytesIO(r.data))
-    assert wb.sheetnames[1:] == ["S1", "S2"]
+    assert wb.sheetnames == ["学时汇总 2026—2027学年", "S1", "S2"]  # the year in words, as the pages say it
     summary = list(wb.worksheets[0].iter_rows(values_only=True))
     by_code = {row[0]: row for row in summary[1:]}
     assert by_code["S1"][3:6] == ("全学年", "已通过，已锁定", "是")
