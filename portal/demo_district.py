@@ -68,7 +68,8 @@ def _school(code: str, name: str, district_id: int, people: tuple[str, ...]) -> 
         schools.set_type(school, reg.decl.key, enabled=True, by=policy.SYSTEM)
     staff = []
     for i, person in enumerate(people):
-        roles = ["school_admin", "organizer", "teacher"] if i == 0 else ["reviewer", "teacher"] if i == 1 else ["teacher"]
+        roles = ["school_admin", "organizer", "teacher"] if i == 0 else ["reviewer", "teacher"] if i == 1 else \
+            ["organizer", "teacher"] if login_of(code, i) == MOVED[0] else ["teacher"]
         staff.append(users.create_user(login_of(code, i), DEMO_PASSWORD, person, school, roles,
                                        "F" if i % 2 else "M", date(1984 + i, 5, 1), joined=STAFF_SINCE))
     return school, staff
@@ -179,6 +180,7 @@ def load_district_demo() -> None:
         from_plan = _accepted_plan(school, staff, reviewer, year, default.id)
         _talk(school, staff, 25, "3", from_plan.get(25))
         _talk(school, staff, 12, "2", from_plan.get(12))
+        _organised_by_the_mover(school, staff)
         if stage == "returned":  # held, not reviewed yet (sent back): its admin is warned before submitting again
             if (waiting := _talk(school, staff, 6, "2", phase=Phase.AWAITING_REVIEW)) is not None:
                 _sent_back(waiting, staff[1])
@@ -216,9 +218,36 @@ def load_district_demo() -> None:
 MOVED = (login_of("EAST1", 2), "WEST1", 8)
 
 
+#: The talk the moved teacher organised at the school they left, this many days ahead: open, it
+#: stays there (``moves.check_move``'s "to hand over") for its admin to hand over on its page.
+MOVER_TALK_DAYS_AHEAD = 6
+
+
+def _organised_by_the_mover(school: School, staff: list[User]) -> None:
+    """A talk of the school :data:`MOVED`'s teacher organises (they hold the organizer role
+    there), planned for some days ahead, the school's other teachers attending and its admin
+    speaking: what the move leaves behind. Planned before the school's submission, which so
+    stays as the district saw it."""
+    mover = next((u for u in staff if u.username == MOVED[0]), None)
+    if mover is None or not (kinds := gathering_types()):
+        return
+    reg = kinds[0]
+    main, lead = main_and_lead(reg)
+    start = _start(-MOVER_TALK_DAYS_AHEAD).replace(minute=0, second=0, microsecond=0)
+    activities.plan_activity(
+        school, mover, reg.decl.key, f"{reg.decl.name_zh}：{school.name}作业设计研讨（{mover.display_name}组织）",
+        start.isoformat(timespec="minutes") + "+00:00",
+        (start + timedelta(hours=2)).isoformat(timespec="minutes") + "+00:00", "2",
+        [{"user_id": u.id, "role": main} for u in staff[2:] if u.id != mover.id] + [{"user_id": staff[0].id, "role": lead}],
+        sample_details(reg) or {}, location="多功能厅",
+    )
+
+
 def _moved_teacher(district_id: int, district_admin: User | None) -> None:
     """EAST1's teacher 唐俊杰 teaches at WEST1 since eight days ago, moved by the district admin:
-    both schools' staff logs say so, their talks at EAST1 stay theirs, WEST1 judges their year."""
+    both schools' staff logs say so, their talks at EAST1 stay theirs, WEST1 judges their year;
+    the talk they organised at EAST1, days ahead (:func:`_organised_by_the_mover`), stays there
+    for EAST1's admin to hand over, as the move's confirmation says."""
     from portal.services import moves
 
     username, code, days_ago = MOVED

@@ -705,6 +705,10 @@ TEXTS: dict[str, Any] = {
     "user.username_unavailable": _l(
         "this username cannot be used; choose another. If this teacher comes from another school of the "
         "district, ask the district to move them there instead: a second account would split their hours"),
+    # the same, as the district's new-school form says it (the district moves teachers itself)
+    "user.username_unavailable_district": _l(
+        "this username cannot be used; choose another. A teacher of another school of the district is moved "
+        "to the new school on the Move a teacher page once it exists: a second account would split their hours"),
     "user.gender": _l("F or M"),
     "user.school_required": _l("a school is required for school roles"),
     "at_least_chars": _l("at least %(n)s characters"),

@@ -16,7 +16,7 @@ from portal import policy
 from portal.database import write_transaction
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
-from portal.messages import SchoolYear, msg, shown
+from portal.messages import Msg, SchoolYear, msg, shown
 from portal.models import SCHOOL_ADMIN, TEACHER, District, School, User
 from portal.models.school import DEFAULT_SCHOOL_RULES, DISTRICT_QUOTAS, rules_of_district
 from portal.registry import registry
@@ -177,10 +177,18 @@ def create_school_with_admin(
         with write_transaction() as s:  # no school without its admin
             s.delete(school)
         if isinstance(exc, Invalid):  # named as the form and the API body name them (admin_password)
-            raise Invalid(exc.msg, {ADMIN_FIELDS.get(k, k): v for k, v in exc.fields.items()}) from None
+            raise Invalid(exc.msg, {ADMIN_FIELDS.get(k, k): _to_the_district(v) for k, v in exc.fields.items()}) from None
         raise
     take_district_types(school, district)
     return school, admin
+
+
+def _to_the_district(problem: Msg) -> Msg:
+    """A problem of the new school's admin as the district reads it: a username used elsewhere
+    points to the district's own move of a teacher, not to asking the district for one."""
+    from portal.services import users
+
+    return msg("user.username_unavailable_district") if problem == users.USERNAME_UNAVAILABLE else problem
 
 
 def take_district_types(school: School, district: District) -> None:

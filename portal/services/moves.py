@@ -186,19 +186,24 @@ def move_teacher(person_id: Any, school_id: Any, day: Any, *, by: policy.Actor, 
         # does not — a school admin ending their roles at that moment queues on the memberships
         s.execute(select(User.id).where(User.id == first.person.id).with_for_update(key_share=True))
         held: set[int] = set()
+        staffed: set[int] = set()
         while True:  # the schools the answer reads, held before it is asked (again if they changed)
             for school in sorted({first.leaves.id, first.joins.id} - held):
                 locks.hold(school)
                 held.add(school)
+            if first.leaves.id not in staffed:
+                # their memberships at the school they leave, locked as a school admin's change of
+                # roles locks them: a deactivation at the same moment comes wholly before (then
+                # they teach there no more: refused) or wholly after (it finds nothing to end)
+                access.roles_now(s, first.person.id, first.leaves.id)
+                staffed.add(first.leaves.id)
             move = check_move(person_id, school_id, day, by=by, district_id=district_id,
                               from_school_id=from_school_id, now=now)  # again, under the locks
-            if {move.leaves.id, move.joins.id} <= held:
+            if {move.leaves.id, move.joins.id} <= held and move.leaves.id in staffed:
                 break
             first = move
         person, leaves, joins = move.person, move.leaves, move.joins
-        roles = list(s.execute(select(Membership.role).where(
-            Membership.school_id == leaves.id, Membership.user_id == person.id, Membership.active.is_(True))).scalars())
-        staff.end_roles(s, leaves.id, person.id, roles, by=by, at=move.at)
+        staff.end_roles(s, leaves.id, person.id, by=by, at=move.at)
         before = list(s.execute(select(Membership.role).where(
             Membership.school_id == joins.id, Membership.user_id == person.id, Membership.active.is_(True))).scalars())
         role = s.execute(select(Membership).where(

@@ -329,6 +329,7 @@ class QueueItem:
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)
     takes_part: bool = False  # the viewer (``queue_items``' ``viewer``) takes part, counted or not
     returned: Any = None  # its latest step returned it for rework (``transitions.Returned``; set by the page)
+    closed_year: Any = None  # why its hours will not be posted (its school year closed to credits; set by the page)
 
     @property
     def would_get_total(self) -> Decimal:
@@ -385,31 +386,44 @@ def _state_in(states: tuple[str, ...]) -> Any:
     return Activity.state.in_([literal(state, String) for state in states])
 
 
-def _waiting(states: tuple[str, ...], typed: bool = False) -> Any:
+#: a section's school years (``_waiting``): those hours may still be posted for (``OPEN_YEARS``: from
+#: the year bound as ``queue_first``, ``transitions.first_year_to_credit``) or those closed to credits
+OPEN_YEARS, CLOSED_YEARS = "open", "closed"
+
+
+def _waiting(states: tuple[str, ...], typed: bool = False, organised: bool = False, years: str | None = None) -> Any:
     """The queue's activities: the school's (bound ``queue_school``) in ``states``, except those
     of a year or semester the district has accepted: nothing can be decided on them (every step
     is refused with ``year.locked``) and, oldest first, they would fill the first page for good.
     Their pages still show them, with the lock; reopening the year brings them back.
-    ``typed``: of one type only (bound ``queue_type``: the queue's filter)."""
+    ``typed``: of one type only (bound ``queue_type``: the queue's filter); ``organised``: of one
+    organiser only (bound ``queue_organizer``); ``years``: ``OPEN_YEARS`` or ``CLOSED_YEARS``, of
+    a school year from the one bound as ``queue_first`` or before it (years are ``2026-2027``:
+    their order is the text's, as ``policy.first_year_to_date`` says)."""
+    first = bindparam("queue_first", type_=String)
     return and_(
         Activity.school_id == bindparam("queue_school"), _state_in(states),
         ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         *((Activity.type_key == bindparam("queue_type"),) if typed else ()),
+        *((Activity.organizer_id == bindparam("queue_organizer"),) if organised else ()),
+        *((Activity.school_year >= first,) if years == OPEN_YEARS else ()),
+        *((Activity.school_year < first,) if years == CLOSED_YEARS else ()),
     )
 
 
 @functools.cache
-def _queue_query(states: tuple[str, ...], typed: bool = False) -> Select[Any]:
+def _queue_query(states: tuple[str, ...], typed: bool = False, organised: bool = False,
+                 years: str | None = None) -> Select[Any]:
     """Activities of the school (bound parameter ``queue_school``) in ``states`` with their
     organizer's name (outer join: one query), as plain rows: the ``QUEUE_COLUMNS`` of the
     activity by their attribute names, then ``organizer_name``. The queue only shows them;
     building ORM objects took four times as long as the statement. Built once per set of
     states (they come from the installed types' code), not on every request: building it cost
-    about as much as running it. ``typed``: of the type bound as ``queue_type`` only."""
+    about as much as running it. ``typed``, ``organised``, ``years``: as :func:`_waiting`."""
     return (
         select(*QUEUE_COLUMNS, User.display_name.label("organizer_name"))
         .outerjoin(User, User.id == Activity.organizer_id)
-        .where(_waiting(states, typed))
+        .where(_waiting(states, typed, organised, years))
     )
 
 
@@ -464,47 +478,69 @@ def _phase_counts(phases: tuple[Phase, ...], rows: Iterable[tuple[str, str, int]
 _COUNT, _SETTINGS = -1, -2  # ``part`` of the rows of ``_sections_query`` that are not a page's
 
 
+class QueueCount(NamedTuple):
+    """How many activities of the queue (any filter) are of a type, state, organiser and school
+    year: a row of :func:`review_sections`' counts, from which its sections are counted and the
+    queue's filters offer their choices (the types and organisers that have cards in it)."""
+
+    type_key: str
+    state: str
+    organizer_id: int | None
+    organizer_name: str | None
+    school_year: str
+    n: int
+
+
 class QueueSections(NamedTuple):
     """What :func:`review_sections` reads in one statement."""
 
     pages: list[Page[tuple[Any, str | None]]]
-    counts: dict[Phase, int]
+    counts: dict[Phase, int]  # by phase, of the filter (every school year)
     # every installed type's settings for the school, defaults filled in: a type's when first asked
     settings: Mapping[Any, dict[str, Any]]
-    enabled: tuple[str, ...] = ()  # the school's enabled types, installed, in registry order (the filter's)
+    enabled: tuple[str, ...] = ()  # the school's enabled types, installed, in registry order
+    section_counts: tuple[int, ...] = ()  # each section's own count: its phase, years and the filter
+    waiting: tuple[QueueCount, ...] = ()  # the whole queue counted (no filter): the filters' choices
+
+
+Section = tuple[Phase, str | None, str | None] | tuple[Phase, str | None, str | None, str | None]
 
 
 def review_sections(
-    school_id: int, sections: Sequence[tuple[Phase, str | None, str | None]], size: int | None = None,
-    type_key: str | None = None,
+    school_id: int, sections: Sequence[Section], size: int | None = None,
+    type_key: str | None = None, organizer_id: int | None = None, first_year: str | None = None,
 ) -> QueueSections:
-    """The review queue's sections in one statement: for each (phase, after, before) its page
-    as :func:`review_page` gives it, how many activities wait in each of these phases as
+    """The review queue's sections in one statement: for each (phase, after, before[, years])
+    its page as :func:`review_page` gives it, how many activities wait in each of these phases as
     :func:`queue_counts` counts them, and the school's type settings as
     ``schools.all_type_settings`` gives them (for :func:`queue_items`). A UNION ALL of the
     pages (each ordered and limited on its own), the counts and the stored settings: the page
-    made four statements. ``type_key``: the pages and counts of that type only (the queue's
-    filter; the caller asks whether the school has it enabled: ``enabled``, read here too)."""
+    made four statements. ``type_key``, ``organizer_id``: the pages and counts of that type and
+    organiser only (the queue's filters; the caller asks whether they are among the queue's:
+    ``enabled`` and ``waiting``, read here too). ``years`` of a section (``OPEN_YEARS``,
+    ``CLOSED_YEARS``): its activities of a school year from ``first_year`` on, or before it."""
     reg = registry()
-    typed = type_key is not None
+    typed, organised = type_key is not None, organizer_id is not None
     queries = tuple(
-        page_query(_queue_query(tuple(reg.states_in(phase)), typed), QUEUE_KEYS, after=after, before=before,
-                   size=size or REVIEW_PAGE_SIZE)
-        for phase, after, before in sections
+        page_query(_queue_query(tuple(reg.states_in(spec[0])), typed, organised, spec[3] if len(spec) > 3 else None),
+                   QUEUE_KEYS, after=spec[1], before=spec[2], size=size or REVIEW_PAGE_SIZE)
+        for spec in sections
     )
-    phases = tuple(phase for phase, _a, _b in sections)
+    phases = tuple(dict.fromkeys(spec[0] for spec in sections))
     statement, kept = _sections_query(tuple(q.statement for q in queries), tuple(reg.states_in(*phases)))
     # first pages only: the statement is the one built once, and its compiled form is kept beside
     # it (a later page's is built per request: the engine's cache finds what it compiled)
-    options = kept.options if all(a is None and b is None for _p, a, b in sections) else {}
+    options = kept.options if all(spec[1] is None and spec[2] is None for spec in sections) else {}
     parts: dict[int, list[tuple[Any, str | None]]] = defaultdict(list)
-    counted, stored, enabled = [], {}, set()
-    bound = {"queue_school": school_id, **({"queue_type": type_key} if typed else {})}
+    waiting, stored, enabled = [], {}, set()
+    bound = {"queue_school": school_id, **({"queue_type": type_key} if typed else {}),
+             **({"queue_organizer": organizer_id} if organised else {}),
+             **({"queue_first": first_year or ""} if any(len(spec) > 3 and spec[3] for spec in sections) else {})}
     for row in db.session.connection().execute(statement, bound, execution_options=options).all():
         part = row[-1]
         if part == _COUNT:
-            if not typed or row.type_key == type_key:  # counted by type: the filter's own
-                counted.append((row.type_key, row.state, row[-2]))
+            waiting.append(QueueCount(row.type_key, row.state, row.organizer_id, row.organizer_name, row.school_year,
+                                   row[-2]))
         elif part == _SETTINGS:
             stored[row.type_key] = row.details  # the stored settings, in the JSON column's place
             if row[-2]:
@@ -515,7 +551,24 @@ def review_sections(
     # the defaults filled in as schools.all_type_settings fills them (the type's own rule), for the
     # types the page asks of only (a handful of its activities' types, not every installed one)
     settings = Memo(lambda key: schools.with_defaults(reg.types[key], stored.get(key)))
-    return QueueSections(pages, _phase_counts(phases, counted), settings, tuple(k for k in reg.types if k in enabled))
+    # counted by type and organiser (the filter's), each row's phase asked once per type and state
+    phase = Memo(lambda pair: reg.phase(*pair))
+    counts = dict.fromkeys(phases, 0)
+    each = [0] * len(sections)
+    wants = [(spec[0], spec[3] if len(spec) > 3 else None) for spec in sections]
+    for w in waiting:
+        if (typed and w.type_key != type_key) or (organised and w.organizer_id != organizer_id):
+            continue
+        its = phase[(w.type_key, w.state)]
+        if its not in counts:
+            continue
+        counts[its] += w.n
+        open_year = w.school_year >= (first_year or "")  # as ``_waiting`` compares them
+        for i, (wanted, years) in enumerate(wants):
+            if wanted is its and (years is None or open_year is (years == OPEN_YEARS)):
+                each[i] += w.n
+    return QueueSections(pages, counts, settings, tuple(k for k in reg.types if k in enabled), tuple(each),
+                         tuple(waiting))
 
 
 def _queue_values(item: tuple[Any, str | None]) -> tuple[datetime, int]:
@@ -525,9 +578,9 @@ def _queue_values(item: tuple[Any, str | None]) -> tuple[datetime, int]:
 @functools.lru_cache(maxsize=32)
 def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, ...]) -> tuple[CompoundSelect, CompiledOnce]:
     """The pages' statements (each a subquery: its own order and limit) and the counts of
-    ``counted_states`` by type and state, as rows of one shape: the activity's columns and the
-    organizer's name, then ``n`` (the count) and ``part`` (the page's index; ``_COUNT``: a
-    count; ``_SETTINGS``: a type's stored settings for the school, in ``details``, and whether
+    ``counted_states`` by type, state, organiser (and their name) and school year, as rows of one
+    shape: the activity's columns and the organizer's name, then ``n`` (the count) and ``part``
+    (the page's index; ``_COUNT``: a count; ``_SETTINGS``: a type's stored settings for the school, in ``details``, and whether
     the school has it enabled, 1 or 0 in ``n``).
     First pages' statements are built once (``paging._first_page``), and so is this then:
     building it cost more than running it; its compiled form is kept beside it
@@ -537,12 +590,15 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
         sub = statement.subquery()
         # ``n`` typed: PostgreSQL makes the pages' untyped NULLs text, which a count does not match
         branches.append(select(*sub.c, cast(null(), Integer).label("n"), literal_column(str(i)).label("part")))
-    keep: dict[str, Any] = {"type_key": Activity.type_key, "state": Activity.state}
+    keep: dict[str, Any] = {"type_key": Activity.type_key, "state": Activity.state,
+                            "organizer_id": Activity.organizer_id, "school_year": Activity.school_year}
     branches.append(
-        select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(), func.count(),
+        select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), User.display_name, func.count(),
                literal_column(str(_COUNT)))
+        .outerjoin(User, User.id == Activity.organizer_id)
         .where(_waiting(counted_states))
-        .group_by(Activity.state, Activity.type_key)  # by state first: the (school, state) index finds the rows
+        # by state first: the (school, state) index finds the rows
+        .group_by(Activity.state, Activity.type_key, Activity.organizer_id, Activity.school_year, User.display_name)
     )
     keep = {"type_key": SchoolActivityType.type_key, "details": SchoolActivityType.settings}  # JSON in a JSON column
     branches.append(

@@ -195,7 +195,9 @@ def set_password_by_operator(person: User, password: str) -> None:
 
 
 def deactivate(school: School, user_id: int, *, by: policy.Actor, at: datetime | None = None) -> int:
-    """End every role of the person in this school (their history stays). Returns rows changed.
+    """End every role of the person in this school (their history stays). Returns rows changed:
+    0 when they hold none here any more (left, or moved to another school, since the admin's
+    page was read), and then nothing is written.
     ``at``: when they left (by default now; the demo dates a stretch away back).
 
     Every API token and calendar feed address of the person is revoked in the same transaction
@@ -206,27 +208,35 @@ def deactivate(school: School, user_id: int, *, by: policy.Actor, at: datetime |
         raise Invalid(msg("staff.user_id"), {"user_id": msg("must_be_integer")})
     if user_id == by.user_id:
         raise Invalid(msg("staff.self"), {"user_id": msg("staff.self")})
-    held = db.session.execute(
-        select(Membership.role, Membership.active).where(Membership.school_id == school.id, Membership.user_id == user_id)
-    ).all()
-    if not held:
+    if not db.session.execute(
+        select(Membership.id).where(Membership.school_id == school.id, Membership.user_id == user_id).limit(1)
+    ).first():
         raise NotFound(msg("user.not_found"))
     with write_transaction() as s:
         access.require_still_admin(s, school.id, by)
-        return end_roles(s, school.id, user_id, [r.role for r in held if r.active], by=by, at=at)
+        return end_roles(s, school.id, user_id, by=by, at=at)
 
 
-def end_roles(s: Session, school_id: int, user_id: int, held: list[str], *, by: policy.Actor,
-              at: datetime | None = None) -> int:
-    """In the write ``s``: end the roles ``held`` today by the person in the school at ``at`` (by
-    default now), a line of its staff log, their tokens and calendar feeds revoked, their seats
-    given to the waiting list, their stored years renewed (:func:`deactivate`, and a teacher's move
-    to another school, ``moves.move_teacher``). Returns rows changed."""
+def end_roles(s: Session, school_id: int, user_id: int, *, by: policy.Actor, at: datetime | None = None) -> int:
+    """In the write ``s``: end the roles the person holds in the school at ``at`` (by default
+    now), a line of its staff log, their tokens and calendar feeds revoked, their seats given to
+    the waiting list, their stored years renewed (:func:`deactivate`, and a teacher's move to
+    another school, ``moves.move_teacher``). Returns rows changed.
+
+    The roles are read here, their memberships locked as every change of roles locks them
+    (:func:`access.roles_now`): of a move and a deactivation at the same moment, the second
+    finds what the first ended, and the log says each ending once. Nothing held (ended
+    meanwhile, or before): nothing written, not even a token revoked — the person may teach
+    at another school now."""
+    held = sorted(access.roles_now(s, user_id, school_id))
+    if not held:
+        return 0
+    at = at or utcnow()  # the log line and the memberships say the same moment
     staff_log.record(s, school_id, user_id, by, "roles", held, [], at)
     result = s.execute(
         update(Membership)
         .where(Membership.school_id == school_id, Membership.user_id == user_id, Membership.active.is_(True))
-        .values(active=False, until=at or utcnow())  # the years over by now stay theirs
+        .values(active=False, until=at)  # the years over by now stay theirs
     )
     tokens.revoke_all_in(s, user_id)
     calendar_feeds.end_all_in(s, user_id)  # their feed addresses too: back later, they make new ones
@@ -304,6 +314,9 @@ class RosterPreview:
     problems: list[str] = field(default_factory=list)  # problems with the file itself
     #: the file's headings of columns that are not read (手机号码, 邮箱, 序号…), as written
     unread: list[str] = field(default_factory=list)
+    #: the file's headings of the columns read, as written, by column (``username``: 工号): the
+    #: words the row's problems name their cells by, which the preview's headings repeat
+    headings: dict[str, str] = field(default_factory=dict)
 
     @property
     def same_names(self) -> dict[str, list[int]]:
@@ -576,7 +589,7 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             fault("name", problem)
         rows.append(RosterRow(i, typed if username is None else username, name, roles, gender, born, password, errors))
     unread = [str(h).strip() for h, c in zip(headings, header, strict=False) if c is None and str(h).strip()]
-    return RosterPreview(rows, unread=unread)
+    return RosterPreview(rows, unread=unread, headings=titles)
 
 
 def import_roster(

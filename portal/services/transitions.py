@@ -502,14 +502,32 @@ def _require_year_to_credit(step: Transition, act: Activity, school: School) -> 
     (:func:`policy.may_date_in_year`: this school year and the last one) — one planned back then
     and never credited is the record of its time, as one planned now for then is refused."""
     if step.posts_credits and not _year_to_credit(act, school):
-        first = policy.first_year_to_date(school_year_now(school))
-        raise Conflict(msg("credit.year_over", year=SchoolYear.said(act.school_year), first=SchoolYear.said(first)),
-                       school_year=act.school_year)
+        first = first_year_to_credit(school)
+        raise Conflict(year_over_text(act.school_year, first), school_year=act.school_year)
 
 
 def _year_to_credit(act: Activity, school: School) -> bool:
     """Whether hours may be posted for the activity now (:func:`_require_year_to_credit`)."""
-    return policy.may_date_in_year(act.school_year, school_year_now(school))
+    return may_credit_in(act.school_year, school)
+
+
+def may_credit_in(school_year: str, school: School) -> bool:
+    """Whether hours of ``school_year`` may be posted now at ``school`` (:func:`policy.may_date_in_year`:
+    this school year and the last one)."""
+    return policy.may_date_in_year(school_year, school_year_now(school))
+
+
+def first_year_to_credit(school: School) -> str:
+    """The earliest school year hours may be posted in now at ``school``
+    (:func:`policy.first_year_to_date` of its year now): an approved activity of a year before it
+    is closed to credits (``credit.year_over``; the review queue lists them apart)."""
+    return policy.first_year_to_date(school_year_now(school))
+
+
+def year_over_text(school_year: str, first: str) -> Msg:
+    """Why hours of ``school_year`` are no longer posted, ``first`` being
+    :func:`first_year_to_credit`'s answer: ``credit.year_over``, the years in words."""
+    return msg("credit.year_over", year=SchoolYear.said(school_year), first=SchoolYear.said(first))
 
 
 def _moves_teacher_years(reg: Any, step: Transition, from_state: str, to_state: str, activity_id: int) -> bool:

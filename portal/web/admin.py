@@ -185,7 +185,17 @@ def _staff_page(form: StaffForm, status: int = 200):
         role_labels=dict(_role_choices()), groups=school_groups, member_groups=member_groups,
         roles_not_added=[str(ROLE_NAMES[r]) for r in _roles_of_an_added_account()[1]],
         may_reset=lambda m: m.active and policy.may_reset_password(actor, m.user.id, m.roles, m.elsewhere),
+        not_given=_roles_not_given,
     ), status
+
+
+def _roles_not_given(m: staff.StaffMember) -> list[str]:
+    """The roles a row of the staff page does not offer the person: those they do not hold that
+    their account may not be given (:func:`policy.may_give_role`; the service refuses them all
+    the same). A role they hold stays offered, to be taken off."""
+    known = m.user.password_known_to is not None
+    return [r for r in SCHOOL_ROLES
+            if r not in m.roles and not policy.may_give_role(r, password_known_to_another=known)]
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -232,13 +242,16 @@ def staff_list():
 def deactivate(user_id: int):
     school = require_school()
     try:
-        staff.deactivate(school, user_id, by=current_actor())
+        ended = staff.deactivate(school, user_id, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
         flash(tr(exc.fields.get("user_id", exc.msg)), "danger")
     else:
-        flash(_("The person has been deactivated in this school."), "success")
-        _left_behind(school.id, user_id, [])
+        if ended:
+            flash(_("The person has been deactivated in this school."), "success")
+            _left_behind(school.id, user_id, [])
+        else:  # ended already: deactivated, or moved to another school, since the page was read
+            flash(_("This person holds no role in this school any more: nothing was changed."), "info")
     return redirect(url_for("admin.staff_list"))
 
 

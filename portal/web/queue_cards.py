@@ -112,6 +112,9 @@ class QueueCards:
                 said = _("Returned for rework by %(who)s at %(when)s: %(comment)s",
                          who=back.by, when=self.when(back.at), comment=back.comment)
                 here += f'\n    <p class="alert alert-warning small py-2" data-testid="returned-{aid}">{html_text(said)}</p>'
+            if item.closed_year is not None:  # its year closed to credits: approving it posts nothing
+                here += (f'\n    <p class="alert alert-info small py-2" data-testid="closed-year-{aid}">'
+                         f"{escape(item.closed_year)}</p>")
             if item.notice is not None:  # its credit rule raised: no hours to show (the steps stay refused)
                 here = f"{_notice(item.notice, aid)}\n    {here}"
             if item.allowed:
@@ -182,6 +185,9 @@ class QueueCards:
                      .replace(STEP, str(escape(self.labels[a.type_key]["triggers"][BULK_CREDIT]))) + "</div>"
                      if a.ends_at > now else "")
             here = self.here(f"activity-{aid}", "mb-0") if self.here is not None else ""
+            if item.closed_year is not None:  # its year closed to credits: approving it posts nothing
+                here += (f'\n    <p class="alert alert-info small py-2" data-testid="closed-year-{aid}">'
+                         f"{escape(item.closed_year)}</p>")
             if item.notice is not None:  # its credit rule raised: the notice, no total
                 here = Markup(f"{_notice(item.notice, aid)}{here}")  # noqa: S704 (escaped in _notice)
             above = f'<tr><td></td><td colspan="4">{here}</td></tr>' if str(here).strip() else ""

@@ -23,10 +23,12 @@ from portal.hours import BadHours, parse_hours
 from portal.i18n import lang_code
 from portal.messages import msg, tr
 from portal.models import DISTRICT_ROLES, Activity
+from portal.once import Memo
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, overview, transitions
 from portal.services.activities import participants_with_users
+from portal.sorting import by_pinyin
 from portal.timeutil import zone_of
 from portal.web.forms import ConfirmForm
 from portal.web.helpers import (
@@ -53,33 +55,73 @@ def queue():
     return _queue_page()
 
 
+class _Filters(NamedTuple):
+    """The queue's filters as this request asks for them (``?type=``, ``?organizer=``), and those
+    of them the queue has: only these are bound, shown and carried by the page's links."""
+
+    type_key: str | None  # the type asked for (any text: bound as a value, never written into SQL)
+    organizer: int | None  # the organiser asked for, an id in range (another value: None, bad_organizer)
+    bad_type: bool = False
+    bad_organizer: bool = False
+
+    @classmethod
+    def asked(cls) -> _Filters:
+        wanted = request.args.get("type") or None
+        raw = request.args.get("organizer") or None
+        who = int(raw) if raw is not None and raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID)) else None
+        who = who if access.id_in_range(who) else None
+        return cls(wanted if wanted is None or len(wanted) <= _TYPE_KEY_MOST else None, who,
+                   wanted is not None and len(wanted) > _TYPE_KEY_MOST, raw is not None and who is None)
+
+    def judged(self, sections: overview.QueueSections) -> _Filters:
+        """These filters, each refused that is not among the queue's: a type the school has
+        enabled or that has cards in its queue (one it disabled since, or no longer installed),
+        an organiser with activities in it."""
+        types = set(sections.enabled) | {w.type_key for w in sections.waiting}
+        people = {w.organizer_id for w in sections.waiting}
+        bad_type = self.bad_type or (self.type_key is not None and self.type_key not in types)
+        bad_organizer = self.bad_organizer or (self.organizer is not None and self.organizer not in people)
+        return _Filters(None if bad_type else self.type_key, None if bad_organizer else self.organizer,
+                        bad_type, bad_organizer)
+
+
+_TYPE_KEY_MOST = getattr(Activity.__table__.c.type_key.type, "length", None) or 64  # a longer ?type= is no type
+
+
 def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
-    """Two sections, each a page of a fixed number of activities oldest first (keyset links:
-    ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed); the counts
-    of both and the school's type settings come with them (one statement). ``typed``: what the
-    reviewer typed on a card whose decision was just refused, shown on it again. ``?type=``: the
-    sections and their counts of that type only; a type the school has not enabled (or none such)
-    is refused (422) and the whole queue shown with why."""
+    """Three sections, each a page of a fixed number of activities oldest first (keyset links:
+    ``after``/``before`` for the held, ``rafter``/``rbefore`` for the reviewed, ``cafter``/
+    ``cbefore`` for the reviewed of a school year closed to credits: nothing is left to do on
+    them here, and they are counted apart with why); the counts of each and the school's type
+    settings come with them (one statement). ``typed``: what the reviewer typed on a card whose
+    decision was just refused, shown on it again. ``?type=``, ``?organizer=``: the sections and
+    their counts of that type and organiser only; one that is not among the queue's is refused
+    (422) and the queue shown without it, with why; the page's links carry only the others."""
     school = require_school()
     args = request.args
-    wanted = args.get("type") or None  # the reviewer's filter: one of the school's enabled types
-    known = wanted if wanted in registry().types else None  # no other value reaches the statement
+    first = transitions.first_year_to_credit(school)  # hours of a year before it are no longer posted
 
-    def read(type_key: str | None) -> overview.QueueSections:
+    def read(filters: _Filters) -> overview.QueueSections:
         return overview.review_sections(school.id, (
             (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
-            (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore")),
-        ), type_key=type_key)
+            (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore"), overview.OPEN_YEARS),
+            (Phase.CONFIRMED, args.get("cafter"), args.get("cbefore"), overview.CLOSED_YEARS),
+        ), type_key=filters.type_key, organizer_id=filters.organizer, first_year=first)
 
-    sections = read(known)
-    bad_type = wanted is not None and wanted not in sections.enabled
-    if bad_type and known is not None:  # installed but not enabled here: the whole queue, with why
-        sections = read(None)
-    (held, reviewed), counts, settings = sections.pages, sections.counts, sections.settings
+    asked = _Filters.asked()
+    sections = read(asked)
+    filters = asked.judged(sections)
+    bad = filters.bad_type or filters.bad_organizer
+    if (asked.type_key, asked.organizer) != (filters.type_key, filters.organizer):
+        sections = read(filters)  # a filter bound was refused: the queue without it
+    (held, reviewed, closed), settings = sections.pages, sections.settings
+    held_count, reviewed_count, closed_count = sections.section_counts
     # the reviewed section shows counts and totals only: evidence and ceilings for the held
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
-    items = overview.queue_items(school.id, held.items + reviewed.items, detailed=[a.id for a, _u in held.items],
-                                 settings=settings, viewer=me)
+    items = overview.queue_items(school.id, held.items + reviewed.items + closed.items,
+                                 detailed=[a.id for a, _u in held.items], settings=settings, viewer=me)
+    closed_items = items[len(held.items) + len(reviewed.items):]
+    items = items[: len(held.items) + len(reviewed.items)]
     held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
     fixed = _page_constants()
     adjusting = fixed.adjusting
@@ -100,7 +142,7 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]
-    paging = _paging()  # the page the reviewer is on: its forms come back to it
+    paging = _paging(filters)  # the page the reviewer is on: its forms come back to it
     cards = functools.partial(
         QueueCards,
         labels=_labels(held_items, reviewed_items),
@@ -113,18 +155,37 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         typed=typed,
     )
     words = _words_of(lang_code())
+    # why hours of a year are no longer posted (``credit.year_over``, the years in words), asked once a year
+    # (plain text: the template and the cards escape it)
+    why = Memo(lambda year: None if transitions.may_credit_in(year, school)
+               else tr(transitions.year_over_text(year, first)))
+    for item in held_items:  # approving one of a year closed to credits posts nothing: its card says so
+        if (closed_why := why[item.activity.school_year]) is not None:
+            item.closed_year = _("Approving it posts no hours: %(why)s", why=closed_why)
     return render_template(
         "review/queue.html",
-        types=[(key, words("type", key, "")) for key in sections.enabled],  # the filter's choices
-        type_shown=None if bad_type else wanted,
-        bad_type=escape(_("There is no activity type “%(type)s” enabled at your school: the whole queue is shown. "
-                          "Choose one of the types in the list.", type=wanted)) if bad_type else None,
+        types=_type_choices(sections, words),  # the filters' choices
+        organizers=_organizer_choices(sections),
+        type_shown=filters.type_key,
+        organizer_shown=filters.organizer,
+        drop={key: None for key in ("type", "organizer") if key not in paging},  # what the pagers repeat not
+        bad_type=escape(_("There is no activity type “%(type)s” enabled at your school or in its review queue: it is "
+                          "shown for every type. Choose one of the types in the list.", type=args.get("type")))
+        if filters.bad_type else None,
+        bad_organizer=escape(_("There is no organizer “%(who)s” with activities in your school's review queue: it "
+                               "is shown for every organizer. Choose one in the list.", who=args.get("organizer")))
+        if filters.bad_organizer else None,
         held=held_items,
         reviewed=reviewed_items,
+        # each with its type's name and why (``credit.year_over``: the years in words)
+        closed=[(item, words("type", item.activity.type_key, ""), why[item.activity.school_year])
+                for item in closed_items],
         held_page=held,
         reviewed_page=reviewed,
-        held_count=counts[Phase.AWAITING_REVIEW],
-        reviewed_count=counts[Phase.CONFIRMED],
+        closed_page=closed,
+        held_count=held_count,
+        reviewed_count=reviewed_count,
+        closed_count=closed_count,
         form=ConfirmForm(),
         bulk_url=url_for("review.bulk", **paging),
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
@@ -134,7 +195,24 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
         bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),
         bulk_actions={"approve": BULK_APPROVE, "credit": BULK_CREDIT},  # the triggers the bulk forms fire
-    ), 422 if bad_type else 200
+    ), 422 if bad else 200
+
+
+def _type_choices(sections: overview.QueueSections, words: Callable[[str, str, str], str]) -> list[tuple[str, str]]:
+    """The type filter's choices: the school's enabled types and any other with cards in its
+    queue (disabled since they were held, or no longer installed: named as the pages name them),
+    installed ones in the registry's order, then the others by key."""
+    installed = registry().types
+    waiting = {w.type_key for w in sections.waiting}
+    keys = [*sections.enabled, *(k for k in installed if k in waiting and k not in sections.enabled),
+            *sorted(k for k in waiting if k not in installed)]
+    return [(key, words("type", key, "")) for key in keys]
+
+
+def _organizer_choices(sections: overview.QueueSections) -> list[tuple[int, str]]:
+    """The organiser filter's choices: who organises activities in the queue, in pinyin order."""
+    found = {w.organizer_id: w.organizer_name or "" for w in sections.waiting if w.organizer_id is not None}
+    return by_pinyin(found.items(), lambda pair: pair[1])
 
 
 class _PageConstants(NamedTuple):
@@ -170,14 +248,17 @@ def _at_card(url: Callable[[int], str], query: str = "") -> Callable[[int], str]
     return lambda activity_id: f"{url(activity_id)}{query}#activity-{int(activity_id)}"
 
 
-#: the queue's paging arguments and its type filter (``_queue_page``): a decision's answer is the
-#: page it was made on, of the type it was filtered to
-_PAGING = ("after", "before", "rafter", "rbefore", "type")
+#: the queue's paging arguments and its filters (``_queue_page``): a decision's answer is the
+#: page it was made on, of the type and organiser it was filtered to
+_PAGING = ("after", "before", "rafter", "rbefore", "cafter", "cbefore", "type", "organizer")
 
 
-def _paging() -> dict[str, Any]:
-    """The paging arguments of this request that have a value."""
-    return {key: value for key in _PAGING if (value := request.args.get(key))}
+def _paging(filters: _Filters | None = None) -> dict[str, Any]:
+    """The paging arguments of this request that have a value; with the page's ``filters``, not
+    those it refused (a link repeats only what the queue has)."""
+    refused = {"type"} if filters is not None and filters.bad_type else set()
+    refused |= {"organizer"} if filters is not None and filters.bad_organizer else set()
+    return {key: value for key in _PAGING if key not in refused and (value := request.args.get(key))}
 
 
 def _back_to_queue():

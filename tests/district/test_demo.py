@@ -63,4 +63,14 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
     logged = db.session.execute(select(School.code, StaffChange.changed_by).join(
         School, School.id == StaffChange.school_id).where(StaffChange.user_id == mover, StaffChange.what == "roles")).all()
     assert {code for code, by in logged if by is not None} == {"EAST1", "WEST1"}
+    # the talk they organised at EAST1, days ahead, stays there for its admin to hand over: what
+    # the move's confirmation lists ("to hand over"), and what EAST1's admin is told
+    from portal.demo_district import SCHOOLS
+    from portal.services import handover
+
+    east1 = db.session.execute(select(School.id).where(School.code == "EAST1")).scalar_one()
+    left = handover.organised_open(east1, mover)
+    assert [a.state for a in left] == ["planned"] and "作业设计研讨" in left[0].title
+    assert handover.who_hands_over(east1) == [SCHOOLS[0][3][0]]
+    assert handover.left_behind(east1, mover, []) == 1
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # idempotent

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
-from portal.extensions import cache
+from portal.extensions import cache, db
+from portal.models import Activity
 from portal.page_cache import STATS_KEY
 from portal.registry import registry
 from tests.perf.conftest import QueryCounter, Site, login
@@ -30,6 +32,8 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     "review queue": ("reviewer", lambda s: "/review", 6, 1),
     # filtered to one type (``?type=``): the same statements, the type bound in the pages' one
     "review queue of one type": ("reviewer", lambda s: "/review?type=lecture", 6, 1),
+    # of one organiser (``?organizer=``) and type: the same statements, both bound in the pages' one
+    "review queue of one organiser": ("reviewer", lambda s: f"/review?organizer={_queue_organizer(s)}&type=lecture", 6, 1),
     # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one); the school's settings
     # of its type too (that statement is the one counted apart as the settings lookup; it was a
@@ -48,6 +52,14 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
 }
 # Pages whose body is a cached part: statements on a warm cache (the user with their
 # schools and roles, in one query).
+def _queue_organizer(s: Site) -> int:
+    """Who organised the school's first held lecture (read before the page is counted)."""
+    return db.session.execute(
+        select(Activity.organizer_id).where(Activity.school_id == s.school.id, Activity.type_key == "lecture",
+                                            Activity.state == "held").order_by(Activity.id).limit(1)
+    ).scalar_one()
+
+
 WARM: dict[str, int] = {"teacher home": 1, "school summary": 1}
 MAX_STATEMENTS = 8
 SETTINGS_LOOKUP = r"FROM school_activity_type\s+WHERE school_activity_type.school_id = \S+ AND school_activity_type.type_key"

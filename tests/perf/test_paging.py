@@ -110,8 +110,8 @@ def test_review_sections_in_one_statement_are_the_pages_and_counts_one_by_one(ap
     seen = 0
     for _step in range(12):
         with queries.counting():
-            pages, counts, settings, _enabled = overview.review_sections(school_id, [
-                (phase, after, before) for phase, (after, before) in zip(phases, cursors, strict=True)], size=2)
+            pages, counts, settings = overview.review_sections(school_id, [
+                (phase, after, before) for phase, (after, before) in zip(phases, cursors, strict=True)], size=2)[:3]
         assert queries.count == 1
         assert counts == overview.queue_counts(school_id, phases)
         every = schools.all_type_settings(school_id)  # each type's asked when the page asks it

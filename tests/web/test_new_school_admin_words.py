@@ -11,7 +11,7 @@ import re
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Membership, User
+from portal.models import Membership, School, User
 from tests.web.conftest import login
 
 
@@ -111,3 +111,47 @@ def test_the_add_form_offers_only_the_roles_an_added_account_may_hold_and_names_
                                      "roles": ["teacher", "reviewer"]})
     assert r.status_code == 422 and _rows(site) == before
     assert re.search(r'data-testid="error-roles">[^<]*系统运维人员', r.get_data(as_text=True))
+
+
+def test_the_preview_heads_each_column_as_the_sheet_does_where_its_problems_name_it_so(site):
+    """A sheet of 工号: each problem named its cell 「A2 单元格（工号）」 under a column the
+    preview headed 用户名, the office left to guess that the two were one. The preview's heading
+    says the portal's word and, where the sheet words the column otherwise, its heading."""
+    a = _new_school_admin(site)
+    before = _rows(site)
+
+    def heads(html: str) -> dict[str, str]:
+        return dict(re.findall(r'data-testid="roster-heading-([a-z_]+)">([^<]*)<', html))
+
+    html = _preview(a, "工号,姓名\nteacher1,李娜\n")
+    assert heads(html)["username"] == "用户名（工号）" and heads(html)["name"] == "姓名"
+    assert "A2 单元格（工号）" in html
+    assert heads(_preview(a, "用户名,姓名\nxq501,周一\n"))["username"] == "用户名"
+    english = heads(_preview(a, "工号,姓名\nteacher1,李娜\n", "?lang=en"))
+    assert english["username"] == "Username (工号)" and english["name"] == "Name (姓名)"
+    assert heads(_preview(a, "username,name\nxq501,Zhou\n", "?lang=en"))["username"] == "Username"
+    assert _rows(site) == before
+
+
+def test_the_new_school_form_words_a_username_used_elsewhere_for_the_district(site):
+    """The district's new-school form said a username used elsewhere in the words a school admin
+    reads — 「请联系区里办理教师调动」 — to the district admin, who makes the move themselves: the
+    same first sentence, then the district's own way (the 教师调动 page, once the school exists)."""
+    d = site.test_client()
+    login(d, "district")
+    with site.app_context():
+        before = _rows(site), db.session.scalar(select(func.count()).select_from(School))
+
+    def add(lang: str = "") -> str:
+        r = d.post("/district/settings" + lang, data={"form": "school", "code": "XQ3", "name": "新桥三中",
+                                                      "admin_username": "teacher1", "admin_name": "林晓",
+                                                      "admin_password": "Xinqiao-2026-ok"})
+        assert r.status_code == 422
+        return re.search(r'id="admin_username"[^>]*>\s*<div[^>]*>([^<]*)<', r.get_data(as_text=True)).group(1)
+
+    said = add()
+    assert said.startswith("该用户名不能使用，请另选一个。") and "通过“教师调动”页面调入" in said and "请联系区里" not in said
+    english = add("?lang=en")
+    assert english.startswith("this username cannot be used; choose another.") and "Move a teacher page" in english
+    with site.app_context():
+        assert (_rows(site), db.session.scalar(select(func.count()).select_from(School))) == before

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from portal.demo import DEMO_PASSWORD
 from portal.errors import Invalid
 from portal.extensions import db
+from portal.messages import msg
 from portal.models import District, School, User
 from portal.policy import Actor
 from portal.services import districts, staff, users
@@ -104,7 +105,8 @@ def test_the_staff_page_the_roster_and_the_district_use_the_one_rule(app, demo):
     with pytest.raises(Invalid) as refused:
         districts.create_school_with_admin(district, "S77", "新学校", "ＡＤＭＩＮ", "新校长", "password-123",
                                            by=Actor.of(district_admin.id, ["district_admin"]))
-    assert refused.value.fields == {"admin_username": users.USERNAME_UNAVAILABLE}  # as the form and the API name it
+    # as the form and the API name the field; the same refusal, worded for the district (who moves teachers)
+    assert refused.value.fields == {"admin_username": msg("user.username_unavailable_district")}
     assert db.session.execute(select(School.id).where(School.code == "S77")).first() is None
     assert _count() == before + 2
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.errors import Forbidden, Invalid, NotFound
 from portal.extensions import db
@@ -239,3 +239,47 @@ def test_an_account_the_admin_adds_or_imports_gets_no_deciding_role(app):
     r = app.test_cli_runner().invoke(args=["user", "set-password", "pw.new", "--password", "the-operator-gave"])
     assert r.exit_code == 0, r.output
     assert staff.set_roles(s, added.id, ["teacher", "reviewer"], by=by) == ["teacher", "reviewer"]
+
+
+def _checkbox(html: str, username: str, role: str) -> str:
+    return re.search(rf'<input[^>]*data-testid="roles-{re.escape(username)}-{role}"[^>]*>', html).group(0)
+
+
+def test_a_staff_row_offers_only_the_roles_its_account_may_be_given_and_says_why(app):
+    """Each row's 'Change roles' offered every role, while the add form offered only what
+    ``policy.may_give_role`` allows: the admin ticked 审核人 for a teacher whose password they had
+    reset and was refused on saving. The row now asks the same question: the roles refused are
+    shown disabled, with the reason and the way (the operator's new password); the POST of one is
+    refused all the same, nothing changed."""
+    s, admin, teacher = _school()
+    f.person(s, "pw.t2", "teacher", name="没重置")
+    staff.reset_password(s, teacher.id, by=access.actor(admin.id, s.id))
+    db.session.commit()
+    a_client, _ok = _login(app, "pw.admin", PASSWORD)
+    html = a_client.get("/admin/staff").get_data(as_text=True)
+    for role in ("reviewer", "school_admin"):
+        assert " disabled" in _checkbox(html, "pw.t1", role)
+        assert " disabled" not in _checkbox(html, "pw.t2", role)  # nobody but its holder knows that password
+    for role in ("teacher", "organizer"):
+        assert " disabled" not in _checkbox(html, "pw.t1", role)
+    why = re.search(r'data-testid="roles-why-pw.t1">([^<]*)<', html).group(1)
+    assert "不能授予审核人、学校管理员角色" in why and "系统运维人员" in why
+    assert 'data-testid="roles-why-pw.t2"' not in html
+    before = _roles_of(teacher.id, s.id), db.session.execute(select(func.count()).select_from(StaffChange)).scalar()
+    r = a_client.post(f"/admin/staff/{teacher.id}/roles", data={"roles": ["teacher", "reviewer"]}, follow_redirects=True)
+    assert "审核和管理角色不授予管理员设置过密码的账号" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert (_roles_of(teacher.id, s.id),
+            db.session.execute(select(func.count()).select_from(StaffChange)).scalar()) == before
+    # a role the person holds stays offered, to be taken off
+    r = app.test_cli_runner().invoke(args=["user", "set-password", "pw.t1", "--password", "the-operator-gave"])
+    assert r.exit_code == 0, r.output
+    staff.set_roles(s, teacher.id, ["teacher", "reviewer"], by=access.actor(admin.id, s.id))
+    db.session.get_one(User, teacher.id).password_known_to = admin.id  # as a later reset would leave it
+    db.session.commit()
+    html = a_client.get("/admin/staff").get_data(as_text=True)
+    assert " disabled" not in _checkbox(html, "pw.t1", "reviewer")
+    assert " disabled" in _checkbox(html, "pw.t1", "school_admin") and " disabled" not in _checkbox(html, "pw.t2", "reviewer")
+    english = a_client.get("/admin/staff?lang=en").get_data(as_text=True)
+    assert re.search(r'data-testid="roles-why-pw.t1">The roles School admin are not given to this account, whose '
+                     r'password an administrator set', english)
