@@ -880,6 +880,8 @@ TEXTS: dict[str, Any] = {
     "paper.semester_2": _l("second semester"),
     "paper.remark_excused": _l("excused absence (leave) %(hours)s h"),
     "paper.remark_absent": _l("unexcused absence %(hours)s h"),
+    "evidence.handed_in_again": _l("%(kind)s: this piece is handed in here already (“%(title)s”); the same piece "
+                                   "again is not another one"),
     "evidence.before_start": _l("%(kind)s is on what took place: it is taken once the activity has begun "
                                 "(%(start)s)"),
     "paper.remark_away": _l("not on the school's teaching staff then: the absence does not count"),

@@ -397,6 +397,9 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "text", "message": "^this text is already in your record",
          "rule": "a written piece already in the teacher's record of the year (own writing or written evidence at any"
          " activity) counts once"},
+        {"field": "text", "message": r": this piece is handed in here already \(“",
+         "rule": "the same piece (the same counted characters, or the same file) is handed in once by a person at an"
+         " activity as a kind: a type's guards count pieces (evidence.handed_in_again)"},
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
          "xlsx, pptx, doc, UTF-8 txt without NUL bytes), is not empty, is within the size limit, and its name has no"
          " control characters;"

@@ -1248,6 +1248,9 @@ def add_evidence(
                 access.one_at_a_time(uid)
                 quotas.require_new_piece(act.school_id, uid, act.school_year, "evidence.refused",
                                          text=text if has_text else None, filename=filename, data=data)
+            else:  # the type's counts are of pieces: the same one twice is not two (a written kind's rule is wider)
+                access.one_at_a_time(uid)
+                _require_not_handed_in(s, act, uid, kind, kinds[kind], text if has_text else None, filename, data)
             ev = Evidence(
                 activity_id=act.id,
                 user_id=uid,
@@ -1276,6 +1279,21 @@ def add_evidence(
             path.unlink()
         raise
     return ev
+
+
+def _require_not_handed_in(s: Session, act: Activity, user_id: int, kind: str, label: EvidenceKind,
+                           text: str | None, filename: str | None, data: bytes | None) -> None:
+    """Refuse a piece the person has handed in at the activity already as ``kind`` (the same
+    words that count, or the same file: :func:`quotas.same_piece`), whoever uploads it: a type's
+    guards count pieces — 师徒结对's two articles a term, a meeting log a week — and one article
+    handed in twice read "文章 2/2". Asked inside the write, the person's pieces one at a time."""
+    rows = s.execute(select(Evidence.title, Evidence.text, Evidence.stored_name, Evidence.size).where(
+        Evidence.activity_id == act.id, Evidence.user_id == user_id, Evidence.kind == kind).order_by(Evidence.id))
+    found = quotas.same_piece(rows, text=text, filename=filename, data=data)
+    if found is not None:
+        field, title = found
+        raise Invalid(msg("evidence.refused"), {field: msg(
+            "evidence.handed_in_again", kind=Text(label.label_zh, label.label_en), title=title)})
 
 
 def _standing_certificates(activity_type: ActivityType, user_id: int) -> Select:

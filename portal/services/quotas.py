@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -426,6 +426,21 @@ def require_new_piece(school_id: int, user_id: int, year: str, refused: str, *, 
             found = _repeats(typed, in_file, data, other, stored, size)
             if found is not None:
                 raise Invalid(msg(refused), {found[0]: msg(found[1], title=title or "—")})
+
+
+def same_piece(rows: Iterable[Sequence[Any]], *, text: str | None, filename: str | None,
+               data: bytes | None) -> tuple[str, str] | None:
+    """The field of a new piece (typed ``text``, or a file) and the title of the first of ``rows``
+    (title, text, stored file, size) it is again: the same characters that count (:func:`counted_text`),
+    a ``.txt`` or ``.docx`` file of the same words, or the same file byte for byte — only the piece
+    itself again (:func:`_repeats`' exact answers), not one that repeats it in part: two meeting
+    logs of one form share most of their words and are two meetings."""
+    typed, in_file = counted_text(text), counted_text(file_text.words_or_nothing(filename, data))
+    for title, other, stored, size in rows:
+        found = _repeats(typed, in_file, data, other, stored, size)
+        if found is not None and found[1] != "writing.repeats":
+            return found[0], title or "—"
+    return None
 
 
 def _repeats(typed: str, in_file: str, data: bytes | None, text: str | None, stored: str | None,

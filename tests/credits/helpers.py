@@ -26,6 +26,7 @@ from portal.models import (
     User,
 )
 from portal.services import access, activities, stints, teacher_years
+from portal.timeutil import utcnow
 from tests.credits.conftest import BUILTIN
 from tests.support import factories as f
 from tests.support.sessions import log_in
@@ -67,10 +68,10 @@ def prepare_hold(act: Activity, organizer: User, people: list[tuple[User, str]])
                                      data=b"%PDF-1.4 handbook")
         with write_transaction():
             ev.uploaded_at = act.starts_at - timedelta(days=5)
-    if act.type_key == "mentorship":
+    if act.type_key == "mentorship" and act.starts_at <= utcnow():  # a meeting log is of a meeting held (after_start)
         mentee = next(u for u, r in people if r == "mentee")
         for i in range(4):
-            activities.add_evidence(act, organizer, mentee.id, "meeting_log", f"研讨{i}", text=TEXT)
+            activities.add_evidence(act, organizer, mentee.id, "meeting_log", f"研讨{i}", text=f"{TEXT}（第{i + 1}次）")
 
 
 def prepare_approve(act: Activity, organizer: User, people: list[tuple[User, str]]) -> None:
@@ -85,7 +86,7 @@ def prepare_approve(act: Activity, organizer: User, people: list[tuple[User, str
         by = u if access.school_roles(u.id, act.school_id) else organizer
         for kind, count in reg.type.required_evidence_for(role, settings).items():
             for i in range(count):
-                activities.add_evidence(act, by, u.id, kind, f"{kind}{i}", text=TEXT)
+                activities.add_evidence(act, by, u.id, kind, f"{kind}{i}", text=TEXT if i == 0 else f"{TEXT}（第{i + 1}份）")
         if act.type_key == "research" and role == "leader":
             activities.add_evidence(act, by, u.id, "final_report", "结题报告", text=TEXT)
     if act.type_key == "school_visit":

@@ -58,8 +58,8 @@ def declare(school, who, hours="6", start=None, days=1, details=None, participan
     )
 
 
-def certificate(act, who):
-    return activities.add_evidence(act, who, who.id, "certificate", "结业证书", filename="cert.pdf", data=b"%PDF-1.4 x")
+def certificate(act, who, data=b"%PDF-1.4 x"):
+    return activities.add_evidence(act, who, who.id, "certificate", "结业证书", filename="cert.pdf", data=data)
 
 
 def count(model) -> int:
@@ -109,7 +109,9 @@ def test_return_and_refuse(s1, staff):
     f.fire(act, t1, "hold")
     f.fire(act, rev, "return", "证书不清晰，请重新上传")
     assert act.state == "held"
-    certificate(act, t1)  # still open for the teacher's evidence
+    with pytest.raises(Invalid, match="not saved"):  # the same file again is not the clearer one asked for
+        certificate(act, t1)
+    certificate(act, t1, b"%PDF-1.4 clearer")  # still open for the teacher's evidence
     with pytest.raises(Invalid):
         f.fire(act, rev, "refuse", "")  # a refusal says why
     f.fire(act, rev, "refuse", "非教育类培训，不予认定")
