@@ -23,9 +23,10 @@ from portal.activity_types import ActivityType, EvidenceKind, Role, Setting, Tex
 from portal.extensions import db
 from portal.hookspecs import hookimpl
 from portal.models import Activity, Evidence, User
+from portal.policy import SYSTEM
 from portal.registry import registry
-from portal.services import activities
-from portal.timeutil import utcnow
+from portal.services import activities, plans
+from portal.timeutil import current_school_year, utcnow, year_bounds
 from tests.plugins.test_broken_plugins import a_plugin_page_and_its_failure, client_for, failures
 from tests.support import factories as f
 from tests.support.texts import prose
@@ -128,6 +129,10 @@ def _portal(make_app) -> tuple[Any, dict[str, int], dict[str, int]]:
         assert registry().get(KEY) is not None, failures()
         s = f.school("FK", types=(KEY,))
         p = f.staff(s)
+        # the plan page offers its form (with the type's name) only before the teacher's deadline
+        # (31 October by default: d892b893); the year's last day keeps it open whatever today is
+        year = current_school_year(s.timezone)
+        plans.set_deadline(s, year, year_bounds(year)[1].isoformat(), by=SYSTEM)
         acts = {}
         for name, triggers in (("credited", ("approve", "credit")), ("held", ())):
             act = f.plan(s, p["organizer"], KEY, [(p["t1"], "speaker"), (p["t2"], "member")], hours="2",
