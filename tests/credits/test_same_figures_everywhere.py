@@ -69,7 +69,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from portal.assessment import STATUSES, QuotaFact, hours_recognised
+from portal.assessment import IN_PROGRESS, STATUSES, QuotaFact, hours_recognised
 from portal.demo import DEMO_PASSWORD, READING_NOTES, STAFF_SINCE
 from portal.demo_district import load_district_demo
 from portal.extensions import db
@@ -460,7 +460,8 @@ class Words:
     def __init__(self, quotas: Iterable[tuple[str, int]]) -> None:
         keys = ("username", "total", "required", "absent_1", "absent_2", "status", "assessment", "school_code")
         self.head = {lang: {k: heading(k, lang) for k in keys} for lang in LANGS}
-        self.status = {lang: {status_label(s, lang): s for s in STATUSES} for lang in LANGS}
+        # a first semester's round says 进行中 (the year not judged yet): read back as such
+        self.status = {lang: {status_label(s, lang): s for s in (*STATUSES, IN_PROGRESS)} for lang in LANGS}
         self.quota = {lang: {quota_label(QuotaFact(k, sem, 0, 0), lang): (k, sem) for k, sem in quotas} for lang in LANGS}
 
     def status_at_start(self, text: str, lang: str) -> str | None:
@@ -888,9 +889,11 @@ def frozen(audit: Audit, client: FlaskClient, auth: dict[str, str], sub_id: int,
     doc = page(client, f"/district/submissions/{sub_id}")
     audit.counted("API district/submissions/<id> hours", code, year, hours=hours(body["total_hours"]))
     audit.counted("district submission page hours", code, year, hours=hours(text_of(by_testid(doc, "submission-hours"))))
+    # a first semester's round gives the first semester's absence only: the second read as not shown ("")
+    shown = ("1", "2") if body["judges_year"] else ("1",)
     for r in body["rows"]:
         key = (code, r["username"], year)
-        absent = (hours(r["absent"].get("1", 0)), hours(r["absent"].get("2", 0)))
+        absent = tuple(hours(r["absent"].get(sem, 0)) if sem in shown else "" for sem in ("1", "2"))
         audit.saw("API district/submissions/<id>", key, total=hours(r["total"]), required=hours(r["required"]),
                   absent=absent, status=r["status"], quotas=api_quotas(r["quotas"]))
         user = r["username"]
