@@ -16,6 +16,9 @@ from portal.timeutil import first_calendar_year
 
 MET, SHORT, NOT_RECOGNISED, EXEMPT = "met", "short", "not_recognised", "exempt"
 STATUSES = (MET, SHORT, NOT_RECOGNISED, EXEMPT)
+#: Not a verdict: how a verdict of the hours reads in a period that does not end the year (a
+#: first semester's submission, :func:`period_status`) — the year's requirement is still to come.
+IN_PROGRESS = "in_progress"
 
 RETIREMENT_AGE = {"F": 50, "M": 55}  # seeds: women 50, men 55, reached by 31 December
 
@@ -25,6 +28,25 @@ def hours_recognised(status: str) -> bool:
     totals of hours credited (认定学时): not when the year is not recognised (seed ``004``:
     "学校不认定当年度学分"). The teacher's own row still shows what the ledger holds, with the status."""
     return status != NOT_RECOGNISED
+
+
+def absence_reason(semester: int | str) -> str:
+    """The reason of a year voided by ``semester``'s unexcused absence (:func:`seed_policy`)."""
+    return f"absent_semester_{semester}"
+
+
+def period_status(status: str, reason: str, judges_the_year: bool) -> tuple[str, str]:
+    """How a verdict of the year so far (``status`` and its ``reason``) reads for a period: the
+    whole year's, or a semester's that ends the year, says it; a first semester's says neither
+    met nor short of the year's hours (``IN_PROGRESS``, no reason: half the year is still to
+    come). A year voided by the first semester's absence is decided already (seed ``004``
+    counts absence each semester), and an exemption is the school's decision: both read as
+    they are; one voided by the second semester's absence (a first semester sent late) is not
+    the first semester's to say."""
+    if judges_the_year or status not in (MET, SHORT, NOT_RECOGNISED) or (
+            status == NOT_RECOGNISED and reason != absence_reason(2)):
+        return status, reason
+    return IN_PROGRESS, ""
 
 
 @dataclass(frozen=True)
@@ -165,7 +187,7 @@ def seed_policy(facts: YearFacts) -> Assessment:
         return Assessment(EXEMPT, "retirement_age")
     for semester, hours in sorted(facts.absent_hours.items()):
         if over_absence_limit(hours, facts.absence_limit_hours):
-            return Assessment(NOT_RECOGNISED, f"absent_semester_{semester}")
+            return Assessment(NOT_RECOGNISED, absence_reason(semester))
     if facts.total_hours < facts.required_hours:
         return Assessment(SHORT)
     if facts.quotas_decide and facts.unmet_quotas:  # the school counts its writing quotas

@@ -1139,8 +1139,10 @@ STATUSES: dict[str, tuple[str, str]] = {
     "short": _pl("status", "Short"),
     "not_recognised": _pl("status", "Not recognised"),
     "exempt": _pl("status", "Exempt"),
+    # a first semester's submission: the year's hours are not judged yet (assessment.period_status)
+    "in_progress": _pl("status", "In progress (not judged before the year ends)"),
 }
-STATUS_STYLES = {"met": "success", "short": "warning", "not_recognised": "danger", "exempt": "secondary"}
+STATUS_STYLES = {"met": "success", "short": "warning", "not_recognised": "danger", "exempt": "secondary", "in_progress": "info"}
 
 #: A teacher who has left the school, on a year's summary: beside the name on the page, after
 #: the note in its exports (joined by ``NOTE_JOIN``), ``left_school`` in the API.

@@ -220,7 +220,12 @@ class Submission(Out):
     teacher_comments: dict[str, Any]
     submitted_at: str
     decided_at: str | None
-    rows: list[dict[str, Any]] = absent("every teacher's frozen figures (one submission only)")
+    judges_year: bool = Field(description=(
+        "whether the round says the year's verdict: false for a first semester's round (the year's hours are not "
+        "judged yet: its rows say `in_progress` for met or short, and give the first semester's absence only; "
+        "`met` and `short` count the hours so far)"))
+    rows: list[dict[str, Any]] = absent("every teacher's frozen figures (one submission only), as the round is read: "
+                                        "see `judges_year`")
     unfinished: int = absent(
         "the school's own reads: how many activities of the year (or semester) are, now, neither credited nor "
         "closed; once the district accepts it they can no longer be credited")
@@ -229,17 +234,19 @@ class Submission(Out):
 
     @classmethod
     def of(cls, sub: YearSubmission, code: str, name: str, rows: bool = False,
-           unfinished: submissions.Unfinished | None = None) -> Submission:
+           unfinished: submissions.Unfinished | None = None, judging: set[int] | None = None) -> Submission:
+        """``judging``: :func:`submissions.judging_rounds` of a list the round is in (asked here if not given)."""
+        judges = sub.id in (submissions.judging_rounds([sub]) if judging is None else judging)
         out = cls(
             id=sub.id, school=code, school_name=name, year=sub.school_year, semester=sub.semester,
             round=sub.round, status=sub.status, locked=sub.status == submissions.ACCEPTED,  # type: ignore[arg-type]
             teachers=sub.teachers, met=sub.met, short=sub.short, not_recognised=sub.not_recognised,
             exempt=sub.exempt, total_hours=float(sub.total_hours), by_type=dict(sub.by_type or {}),
             comment=sub.comment or "", teacher_comments=dict(sub.teacher_comments or {}),
-            submitted_at=_utc(sub.submitted_at) or "", decided_at=_utc(sub.decided_at),
+            submitted_at=_utc(sub.submitted_at) or "", decided_at=_utc(sub.decided_at), judges_year=judges,
         )
         if rows:
-            out.rows = list(sub.rows or [])
+            out.rows = submissions.rows_as_read(sub, judges)
         if unfinished is not None:
             out.unfinished = unfinished.count
             out.unfinished_ids = [a.id for a in unfinished.activities]

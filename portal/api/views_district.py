@@ -147,8 +147,9 @@ def district_queue() -> SubmissionPage:
     seat = _viewer()
     q = parsed(QueueQuery, "query")
     page = submissions.queue(seat.district_id, q.status or submissions.SUBMITTED, q.page, q.per_page, year=q.year)
+    judging = submissions.judging_rounds([r.submission for r in page.rows])
     return SubmissionPage(
-        items=[Submission.of(r.submission, r.school.code, r.school.name) for r in page.rows],
+        items=[Submission.of(r.submission, r.school.code, r.school.name, judging=judging) for r in page.rows],
         page=page.page, pages=page.pages, total=page.total, counts=dict(page.counts),
     )
 
@@ -235,8 +236,9 @@ def school_submissions() -> Submissions:
     year = credits.parse_year(parsed(YearQuery, "query").year, current_school_year(ctx.school.timezone))
     rounds = submissions.rounds(ctx.school.id, year)
     found = {sem: submissions.unfinished(ctx.school.id, year, sem) for sem in {s.semester for s in rounds}}
-    return Submissions([Submission.of(s, ctx.school.code, ctx.school.name, unfinished=found[s.semester])
-                        for s in rounds])
+    judging = submissions.judging_rounds(rounds)
+    return Submissions([Submission.of(s, ctx.school.code, ctx.school.name, unfinished=found[s.semester],
+                                      judging=judging) for s in rounds])
 
 
 @bp.post("/submissions")

@@ -40,10 +40,12 @@ WHOLE_YEAR_TEXT = _pl("export", "Whole year")
 YES_NO = {True: _pl("export", "yes"), False: _pl("export", "no")}
 
 
-def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None, bool]]:
+def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmission | None, bool, bool]]:
     """Each school of the district's year (``dashboard.schools_of_year``) with its latest
-    submission of the year, and whether its year is closed (``locks.closed_clause``: of a school
-    that sent this district nothing, closed by the district it was in before): three queries."""
+    submission of the year, whether its year is closed (``locks.closed_clause``: of a school
+    that sent this district nothing, closed by the district it was in before), and whether that
+    submission judges the year (``submissions.judging_rounds``: not a first semester's): three
+    queries, four when a first semester's round is among them."""
     schools = list(db.session.execute(schools_of_year(district_id, year)).scalars())
     latest = {
         s.school_id: s for s in db.session.execute(
@@ -51,8 +53,10 @@ def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmissi
     }
     closed = set(db.session.execute(select(School.id).where(
         School.id.in_([s.id for s in schools if s.id not in latest]), locks.closed_clause(School.id, year))).scalars())
+    judging = submissions.judging_rounds(list(latest.values()))
     for school in schools:
-        yield school, latest.get(school.id), school.id in closed
+        sub = latest.get(school.id)
+        yield school, sub, school.id in closed, sub is not None and sub.id in judging
 
 
 def _state(sub: YearSubmission | None, lang: str, closed: bool = False) -> tuple[str, str, str]:
@@ -70,13 +74,16 @@ def summary_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
            label(_HEAD["state"], lang), label(_HEAD["locked"], lang), label(_HEAD["round"], lang),
            label(_HEAD["teachers"], lang),
            *(label(_HEAD[k], lang) for k in ("met", "short", "not_recognised", "exempt")), heading("total", lang)]
-    for school, sub, closed in _schools(district_id, year):
+    for school, sub, closed, judges in _schools(district_id, year):
         period, state, locked = _state(sub, lang, closed)
         if sub is None:
             yield [school.code, school.name, year, period, state, locked, "", "", "", "", "", "", ""]
             continue
-        yield [school.code, school.name, year, period, state, locked, sub.round, sub.teachers, sub.met, sub.short,
-               sub.not_recognised, sub.exempt, sub.total_hours]
+        # a first semester's round judges nobody met or short of the year's hours: left blank,
+        # as its rows say 进行中 (submissions.counts_as_read)
+        counts = submissions.counts_as_read(sub, judges)
+        yield [school.code, school.name, year, period, state, locked, sub.round, sub.teachers,
+               *(counts.get(st, "") for st in ("met", "short", "not_recognised", "exempt")), sub.total_hours]
 
 
 def _teacher_header(lang: str) -> list[str]:
@@ -85,12 +92,16 @@ def _teacher_header(lang: str) -> list[str]:
             label(QUOTA_HEAD, lang)]
 
 
-def _teacher_line(row: dict[str, Any], lang: str) -> list[Any]:
-    """A frozen row's cells; its hours (kept as text, exact half hours) as numbers, as the
-    school's 学时汇总表 has them: a spreadsheet sums them (the CSV writes them the same)."""
+def _teacher_line(row: dict[str, Any], lang: str, judges: bool = True) -> list[Any]:
+    """A frozen row's cells as the round is read (``submissions.row_as_read``: a first
+    semester's round says 进行中, and leaves the second semester's absence blank); its hours
+    (kept as text, exact half hours) as numbers, as the school's 学时汇总表 has them: a
+    spreadsheet sums them (the CSV writes them the same)."""
+    row = submissions.row_as_read(row, judges)
     absent = row.get("absent", {})
-    hours = [Decimal(v) for v in (row["total"], row["required"], absent.get("1", "0"), absent.get("2", "0"))]
-    return [row["username"], row["name"], *hours, status_label(row["status"], lang),
+    hours = [Decimal(v) for v in (row["total"], row["required"])]
+    absence = [Decimal(absent.get(sem, "0")) for sem in submissions.absence_semesters(judges)]
+    return [row["username"], row["name"], *hours, *absence, *[""] * (2 - len(absence)), status_label(row["status"], lang),
             # 说明, as the school's summary sent with it gives it (已离校: a round sent since it was kept)
             note_text(row.get("reason"), bool(row.get("left_school")), lang),
             quota_text(row.get("quotas") or [], lang, row["status"])]
@@ -100,12 +111,12 @@ def teacher_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[list
     """A row per teacher of every submitted school, with the school's state and lock."""
     yield [heading("school_code", lang), heading("school", lang), label(_HEAD["period"], lang),
            label(_HEAD["state"], lang), label(_HEAD["locked"], lang), *_teacher_header(lang)]
-    for school, sub, _closed in _schools(district_id, year):
+    for school, sub, _closed, judges in _schools(district_id, year):
         if sub is None:
             continue
         period, state, locked = _state(sub, lang)
         for row in sub.rows:
-            yield [school.code, school.name, period, state, locked, *_teacher_line(row, lang)]
+            yield [school.code, school.name, period, state, locked, *_teacher_line(row, lang, judges)]
 
 
 def stream_csv_rows(district_id: int, year: str, lang: str = "zh") -> Iterator[bytes]:
@@ -133,13 +144,13 @@ def write_workbook(district_id: int, year: str, out: str | IO[bytes], lang: str 
 
     sheet(sheet_title("summary", year, lang), summary_rows(district_id, year, lang))
     n = 0
-    for school, sub, _closed in _schools(district_id, year):
+    for school, sub, _closed, judges in _schools(district_id, year):
         if sub is None:
             continue
         period, state, locked = _state(sub, lang)
         head = [*_teacher_header(lang), label(_HEAD["period"], lang), label(_HEAD["state"], lang),
                 label(_HEAD["locked"], lang)]
-        sheet(school.code, iter([head, *([*_teacher_line(r, lang), period, state, locked] for r in sub.rows)]))
+        sheet(school.code, iter([head, *([*_teacher_line(r, lang, judges), period, state, locked] for r in sub.rows)]))
         n += 1
     wb.save(out)
     return n

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -34,7 +35,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Numeric, select, type_coerce
 
-from portal.assessment import EXEMPT, QuotaFact
+from portal.assessment import EXEMPT, Assessment, QuotaFact, period_status
 from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import (
@@ -320,7 +321,11 @@ def note_text(reason: str | None, left_school: bool, lang: str) -> str:
     return label(NOTE_JOIN, lang).join(notes)
 
 
-def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str, teaching: set[int] | None = None) -> Row:
+def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str, teaching: set[int] | None = None,
+                  judges: bool = True) -> Row:
+    """``judges``: false for a first semester's submission (``submissions.judging_rounds``): the
+    status as the period reads it (``assessment.period_status``, ``ty`` given so), and the second
+    semester's absence left blank."""
     f, a = ty.facts, ty.assessment
     return [
         ty.user.username,
@@ -329,17 +334,19 @@ def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str, teaching:
         f.total_hours,
         f.required_hours,
         f.absent_hours.get(1, credits.ZERO),
-        f.absent_hours.get(2, credits.ZERO),
+        f.absent_hours.get(2, credits.ZERO) if judges else "",
         status_label(a.status, lang),
         summary_note(ty, lang, teaching),
     ]
 
 
 def summary_rows(
-    school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None
+    school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None,
+    judges: bool = True,
 ) -> Iterator[Row]:
     """学时汇总表 of one school and year: header, then one row per teacher (of
-    ``teacher_years`` when the caller has them already, as a submission to the district does).
+    ``teacher_years`` when the caller has them already, as a submission to the district does;
+    without ``judges``, a first semester's submission: each as that round reads it, ``_summary_line``).
 
     After the hours, the columns of the summary page: each writing quota's progress and the
     teacher's warnings today (school time), in the words of :mod:`portal.year_texts`."""
@@ -350,8 +357,10 @@ def summary_rows(
     teaching, accepted = credits.teaching_now_and_accepted(school.id, year)  # accepted: over
     yield [*_summary_header(keys, lang), *(quota_label(q, lang) for q in quota_heads), heading("warnings", lang)]
     for ty in rows:
+        if not judges:
+            ty = replace(ty, assessment=Assessment(*period_status(ty.assessment.status, ty.assessment.reason, False)))
         yield [
-            *_summary_line(ty, keys, lang, teaching),
+            *_summary_line(ty, keys, lang, teaching, judges),
             *(quota_cell(q, lang, ty.assessment.status) for q in ty.facts.quotas),
             warnings_text(forecast.warnings(ty.facts, today, status=ty.assessment.status, accepted=accepted), lang),
         ]
@@ -362,9 +371,10 @@ def stream_summary_csv(school: School, year: str, lang: str = "zh") -> Iterator[
 
 
 def summary_xlsx(
-    school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None
+    school: School, year: str, lang: str = "zh", teacher_years: list[credits.TeacherYear] | None = None,
+    judges: bool = True,
 ) -> bytes:
-    return _xlsx_bytes(summary_rows(school, year, lang, teacher_years), sheet_title("summary", year, lang),
+    return _xlsx_bytes(summary_rows(school, year, lang, teacher_years, judges), sheet_title("summary", year, lang),
                        widths={"A": 14, "B": 12})
 
 

@@ -36,13 +36,16 @@ class SchoolShare:
     submission: YearSubmission | None  # the latest round of the year (None: not submitted)
     #: none sent here: the latest round the school sent the district it left (``sent_before_joining``)
     elsewhere: YearSubmission | None = None
+    #: whether ``submission`` says the year's verdict (``submissions.judging_rounds``): a first
+    #: semester's does not — its shares are of its rows as read (``submissions.counts_as_read``)
+    judges: bool = True
 
     @property
     def shares(self) -> list[tuple[str, int]]:
         s = self.submission
         if s is None:
             return []
-        return [("met", s.met), ("short", s.short), ("not_recognised", s.not_recognised), ("exempt", s.exempt)]
+        return list(submissions.counts_as_read(s, self.judges).items())
 
 
 @dataclass
@@ -101,8 +104,9 @@ def schools_of_year(district_id: int, year: str) -> Select[School]:
 
 def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE,
               now: datetime | None = None) -> Dashboard:
-    """Seven statements whatever the number of schools and teachers (``now``, naive UTC: the
-    instant the months begun are counted at)."""
+    """Seven statements whatever the number of schools and teachers, eight when a first
+    semester's round is among the page's (``submissions.judging_rounds``) (``now``, naive UTC:
+    the instant the months begun are counted at)."""
     pager = db.paginate(
         schools_of_year(district_id, year),
         page=page, per_page=per_page, error_out=False, count=True,
@@ -141,6 +145,8 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     ]
     # the months begun by each school's calendar (its zone)
     behind = school_plans.behind_plan(district_id, year, now or utcnow(), BEHIND_SHOWN)
-    return Dashboard(year, [SchoolShare(s, latest.get(s.id), elsewhere.get(s.id)) for s in schools],
+    judging = submissions.judging_rounds(list(latest.values()))
+    return Dashboard(year, [SchoolShare(s, latest.get(s.id), elsewhere.get(s.id),
+                                        s.id not in latest or latest[s.id].id in judging) for s in schools],
                      pager.page, pager.pages or 1,
                      total, by_status, hours, behind)

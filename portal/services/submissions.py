@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, Select, delete, func, select, union, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from portal import policy
-from portal.assessment import hours_recognised
+from portal.assessment import EXEMPT, IN_PROGRESS, NOT_RECOGNISED, hours_recognised, period_status
 from portal.database import is_sqlite, write_transaction
 from portal.errors import Conflict, Invalid, NotFound
 from portal.extensions import db
@@ -289,7 +289,8 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
             by_type={k: fmt(v) for k, v in sorted(by_type.items())},
             rows=[_frozen_row(ty, semester_hours, teaching) for ty in rows],
             rules=credits.rules_in_force(school),  # what an accepted year stays judged by
-            summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows),
+            # the 学时汇总表 sent with it, as the round is read: a first semester's judges no year
+            summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows, judges=_judges_when_sent(school.id, year_text, sem)),
             comment="",
             teacher_comments={},
             submitted_by=by.user_id,
@@ -723,6 +724,85 @@ def rounds(school_id: int, school_year: str) -> list[YearSubmission]:
             .order_by(YearSubmission.semester, YearSubmission.round.desc())
         ).scalars()
     )
+
+
+# -- a round as it is read: a first semester's does not judge the year ---------------------------
+
+
+def judging_rounds(subs: list[YearSubmission]) -> set[int]:
+    """The ids of ``subs`` whose rows say the year's verdict (:func:`assessment.period_status`):
+    a whole year's round, a second semester's (the year's end is in it), and a first semester's
+    sent while the district held the second semester accepted (its acceptance closes the year:
+    :func:`closes_the_year` as it stood when it was sent — fixed for the round, whatever is
+    decided later). Any other first semester's round is half the year: its teachers are not
+    judged against the year's hours yet, and the second semester's absence does not apply.
+    At most one statement, whatever the number of rounds (none without a first semester's)."""
+    firsts = [x for x in subs if x.semester == 1]
+    out = {x.id for x in subs if x.semester != 1}
+    if not firsts:
+        return out
+    seen = db.session.execute(
+        select(SubmissionEvent.id, SubmissionEvent.action, SubmissionEvent.submission_id,
+               YearSubmission.school_id, YearSubmission.school_year)
+        .join(YearSubmission, YearSubmission.id == SubmissionEvent.submission_id)
+        .where(YearSubmission.school_id.in_({x.school_id for x in firsts}),
+               YearSubmission.school_year.in_({x.school_year for x in firsts}),
+               ((YearSubmission.semester == 2) & SubmissionEvent.action.in_(("accept", "reopen")))
+               | (YearSubmission.id.in_({x.id for x in firsts}) & (SubmissionEvent.action == "submit")))
+        .order_by(SubmissionEvent.id)
+    ).all()
+    sent = {e.submission_id: e.id for e in seen if e.action == "submit"}
+    for x in firsts:
+        before = [e.action for e in seen if e.action != "submit" and e.school_id == x.school_id
+                  and e.school_year == x.school_year and e.id < sent.get(x.id, 0)]
+        if before and before[-1] == "accept":
+            out.add(x.id)
+    return out
+
+
+def _judges_when_sent(school_id: int, school_year: str, semester: int) -> bool:
+    """Whether a round of ``semester`` sent now judges the year (:func:`judging_rounds`, which
+    reads the same from the events later): not a first semester's, unless the second is accepted."""
+    return semester != 1 or locks.covers(locks.accepted_periods(school_id, school_year) | {semester}, WHOLE_YEAR)
+
+
+def absence_semesters(judges: bool) -> tuple[str, ...]:
+    """The semesters whose unexcused absence a round shows (as its rows key them): both when it
+    judges the year (:func:`judging_rounds`), the first only in a first semester's that does not."""
+    return ("1", "2") if judges else ("1",)
+
+
+def row_as_read(row: dict[str, Any], judges: bool) -> dict[str, Any]:
+    """A frozen row as every surface of the round shows it (its page, the school's page, its
+    exports, the API): the status for the period (:func:`assessment.period_status`), and the
+    absence of the semesters it covers only (:func:`absence_semesters`). The stored row is kept
+    as it was frozen (what :func:`changed_since` compares)."""
+    if judges:
+        return row
+    keep = absence_semesters(judges)
+    status, reason = period_status(row["status"], row.get("reason") or "", judges)
+    return {**row, "status": status, "reason": reason,
+            "absent": {k: v for k, v in (row.get("absent") or {}).items() if k in keep},
+            "excused": {k: v for k, v in (row.get("excused") or {}).items() if k in keep}}
+
+
+def counts_as_read(sub: YearSubmission, judges: bool) -> dict[str, int]:
+    """The round's teachers per status as its rows read (:func:`row_as_read`): the stored counts
+    when it judges the year; a first semester's: in progress, not recognised, exempt."""
+    if judges:
+        return {"met": sub.met, "short": sub.short, "not_recognised": sub.not_recognised, "exempt": sub.exempt}
+    counts = {IN_PROGRESS: 0, NOT_RECOGNISED: 0, EXEMPT: 0}
+    for row in rows_as_read(sub, judges):
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return counts
+
+
+def rows_as_read(sub: YearSubmission, judges: bool | None = None) -> list[dict[str, Any]]:
+    """Every frozen row of ``sub`` as :func:`row_as_read` gives it (``judges`` asked of
+    :func:`judging_rounds` unless given)."""
+    if judges is None:
+        judges = sub.id in judging_rounds([sub])
+    return [row_as_read(r, judges) for r in sub.rows or []]
 
 
 def frozen_row(sub: YearSubmission, user_id: int) -> dict[str, Any]:

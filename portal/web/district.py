@@ -89,7 +89,8 @@ def queue():
     status = request.args.get("status") or submissions.SUBMITTED  # another: refused by the queue (422)
     year = credits.parse_year(request.args.get("year"), "") if request.args.get("year") else None
     page = submissions.queue(_district_id(), status, _page_arg(), year=year)
-    return render_template("district/queue.html", page=page, status=status, year=year or "")
+    return render_template("district/queue.html", page=page, status=status, year=year or "",
+                           judging=submissions.judging_rounds([r.submission for r in page.rows]))
 
 
 @bp.route("/district/submissions/<int:submission_id>")
@@ -114,12 +115,21 @@ def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None,
         reopens_here=policy.decides_for_school(school.district_id, district_id),
         type_names=_type_names(), type_keys=registry().in_order(sub.by_type), district_view=True,
         involved=submissions.involved(sub), changed=_changed(sub),
+        judges=(judges := sub.id in submissions.judging_rounds([sub])), read=_as_read(sub, judges),
         # the steps that ask a comment say so beside the box before anything is sent (portal.js),
         # in the words the service refuses them with
         needs_comment={s.trigger: tr(submissions.comment_missing(s)) for s in submission_steps.STEPS
                        if s.comment_required},
         typed=typed or {}, errors=errors or {},
     ), status
+
+
+def _as_read(sub: YearSubmission, judges: bool | None = None) -> tuple[list[dict], tuple[str, ...]]:
+    """The round's rows as every surface shows them and the semesters of absence it shows
+    (``submissions.rows_as_read``): a first semester's round does not judge the year."""
+    if judges is None:
+        judges = sub.id in submissions.judging_rounds([sub])
+    return submissions.rows_as_read(sub, judges), submissions.absence_semesters(judges)
 
 
 def _changed(sub: YearSubmission) -> int:
@@ -217,12 +227,14 @@ def _xlsx(sub) -> Response:
 def teacher(submission_id: int, user_id: int):
     """A teacher's frozen figures and the ledger lines behind them (read-only)."""
     sub = submissions.get_seen(submission_id, _district_id())
-    row = submissions.frozen_row(sub, user_id)
+    submissions.frozen_row(sub, user_id)  # not one of its teachers: not found
+    rows, semesters = _as_read(sub)
+    row = next(r for r in rows if r.get("user_id") == user_id)
     entries = credits.entries_for(user_id, sub.school_id, sub.school_year, until=sub.submitted_at)  # behind the total
     absences = credits.absences_for(user_id, sub.school_id, sub.school_year)  # behind the absence
     school = db.session.get_one(School, sub.school_id)
     return render_template("district/teacher.html", sub=sub, row=row, entries=entries, absences=absences,
-                           school=school, type_names=_type_names(), changed=_changed(sub))
+                           school=school, semesters=semesters, type_names=_type_names(), changed=_changed(sub))
 
 
 @bp.route("/district/submissions/<int:submission_id>/activities/<int:activity_id>")
@@ -276,11 +288,12 @@ def school_submission():
     by_semester = district.setting("submission_period") == "semester"
     # each period's newest round (a district that collects semesters: each semester's), with its
     # history and how many teachers' figures moved since it was sent
-    periods = [(sub, submissions.events(sub), _changed(sub))
-               for sub in submissions.latest_of_each_period(rounds).values()]
+    latest = list(submissions.latest_of_each_period(rounds).values())
+    judging = submissions.judging_rounds(latest)
+    periods = [(sub, submissions.events(sub), _changed(sub), _as_read(sub, sub.id in judging)) for sub in latest]
     return render_template(
         "district/school_submission.html", school=school, year=year, periods=periods, district=district,
-        teacher_names=submissions.commented_teachers([step for _sub, steps, _c in periods for step in steps]),
+        teacher_names=submissions.commented_teachers([step for _sub, steps, _c, _r in periods for step in steps]),
         type_names=_type_names(),
         by_semester=by_semester, unfinished=submissions.unfinished_before_submitting(
             school.id, year, (1, 2) if by_semester else (WHOLE_YEAR,), rounds),

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from portal import i18n, messages, url_rules, year_texts
+from portal import assessment, i18n, messages, url_rules, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
 from portal.once import once_each
@@ -311,6 +311,7 @@ def init_app(app: Flask) -> None:
         site_url=site_url,
         may=may,
         status_label=messages.status_label,
+        IN_PROGRESS=assessment.IN_PROGRESS,  # a first semester's round: the year not judged yet
         reason_label=messages.reason_label,
         left_school_label=lambda: messages.label(messages.LEFT_SCHOOL),  # 已离校, as a summary marks it
         status_style=lambda status: messages.STATUS_STYLES.get(status, "light"),

@@ -27,6 +27,7 @@ be written in it.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from portal.assessment import IN_PROGRESS
 from portal.demo import DEMO_PASSWORD, STAFF_SINCE
 from portal.errors import DomainError
 from portal.extensions import db
@@ -101,6 +103,9 @@ class Walk:
         self.reviewer_id, self.dadmin_id, self.reviewer_name = reviewer.id, dadmin.id, reviewer.username
         self.rounds: dict[int, dict[Key, Reference]] = {}  # submission → the reference when submitted
         self.accepted_semesters: dict[int, int] = {}  # semester → its accepted submission (locked now)
+        # submission → whether it says the year's verdict: a second semester's, or a first semester's sent
+        # while the second was accepted (the year's end is in it); a first semester's before it, half a year
+        self.judges: dict[int, bool] = {}
         self.seen: dict[str, tuple[set[str], set[str]]] = {}  # step → statuses judged, surfaces read
         self.compared: dict[str, tuple[int, int]] = {}  # step → readings, figures compared
         self.forms: Counter[str] = Counter()  # printed forms read: laid out ("pdf") or from their HTML
@@ -120,6 +125,7 @@ class Walk:
         sub = submissions.submit(school, YEAR, semester, by=self.admin())
         db.session.commit()
         self.rounds[sub.id] = reference([school], [YEAR])
+        self.judges[sub.id] = semester == 2 or 2 in self.accepted_semesters
         submissions.decide(sub.id, True, by=Actor.of(self.reviewer_id, [DISTRICT_REVIEWER]),
                            district_id=self.district_id)
         db.session.commit()
@@ -215,6 +221,9 @@ def district_side(walk: Walk, audit: Audit, words: Words, code: str) -> None:
     # what the district received: each round as it was submitted
     latest = max(walk.rounds)
     for sub_id, then in walk.rounds.items():
+        if not walk.judges[sub_id]:  # half the year: met or short not judged yet, the second semester's absence not shown
+            then = {k: replace(r, status=IN_PROGRESS if r.status in ("met", "short") else r.status,
+                               absent=(r.absent[0], "")) for k, r in then.items()}
         received = Audit(then, [YEAR], {})
         frozen(received, client, auth, sub_id, YEAR)
         if sub_id == latest:

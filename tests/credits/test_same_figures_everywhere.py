@@ -56,7 +56,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -69,7 +69,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from portal.assessment import STATUSES, QuotaFact, hours_recognised
+from portal.assessment import IN_PROGRESS, STATUSES, QuotaFact, hours_recognised
 from portal.demo import DEMO_PASSWORD, READING_NOTES, STAFF_SINCE
 from portal.demo_district import load_district_demo
 from portal.extensions import db
@@ -460,7 +460,8 @@ class Words:
     def __init__(self, quotas: Iterable[tuple[str, int]]) -> None:
         keys = ("username", "total", "required", "absent_1", "absent_2", "status", "assessment", "school_code")
         self.head = {lang: {k: heading(k, lang) for k in keys} for lang in LANGS}
-        self.status = {lang: {status_label(s, lang): s for s in STATUSES} for lang in LANGS}
+        # a first semester's round says 进行中 (the year not judged yet): read back as such
+        self.status = {lang: {status_label(s, lang): s for s in (*STATUSES, IN_PROGRESS)} for lang in LANGS}
         self.quota = {lang: {quota_label(QuotaFact(k, sem, 0, 0), lang): (k, sem) for k, sem in quotas} for lang in LANGS}
 
     def status_at_start(self, text: str, lang: str) -> str | None:
@@ -822,6 +823,16 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
             .group_by(YearSubmission.district_id, YearSubmission.school_year, YearSubmission.school_id)
         ):
             latest.setdefault((district, year), []).append(sub_id)
+        # (school, year) whose latest round is a first semester's sent before the district accepted the
+        # second: half the year, not judged yet (the demo's semester district)
+        halves = set()
+        for sub in db.session.execute(select(YearSubmission).where(
+                YearSubmission.id.in_([i for ids in latest.values() for i in ids]), YearSubmission.semester == 1)).scalars():
+            second = db.session.execute(select(func.count()).where(
+                YearSubmission.school_id == sub.school_id, YearSubmission.school_year == sub.school_year,
+                YearSubmission.semester == 2, YearSubmission.status == "accepted", YearSubmission.id < sub.id)).scalar()
+            if not second:
+                halves.add((db.session.get_one(School, sub.school_id).code, sub.school_year))
     assert sorted(c for cs in codes.values() for c in cs) == sorted({k[0] for k in audit.ref}), codes
     for district_id, (uid, username) in seats.items():
         as_person(app, client, uid, None)
@@ -843,7 +854,10 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
             for row in get_ok(client, f"/api/v1/district/schools?year={year}", headers=auth).get_json():
                 audit.counted("API district/schools", row["school"], year, teachers=row["teachers"],
                               hours=hours(row["hours"]), **row["by_status"])
-            # the dashboard's shares are of the submitted figures (latest round of each school)
+            # the dashboard's shares are of the submitted figures (latest round of each school), and
+            # every surface of a round reads it as the round does: a first semester's is half the year
+            round_audit, audit_now = Audit(as_rounds_read(audit.ref, halves), audit.with_data, audit.groups), audit
+            audit = round_audit
             dash = get_ok(client, f"/api/v1/district/dashboard?year={year}", headers=auth).get_json()
             doc = page(client, f"/district/dashboard?year={year}")
             for row in dash["schools"]:
@@ -853,7 +867,7 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                     audit.counted("API district/dashboard shares", row["school"], year, **row["shares"])
                     code = row["school"]
                     audit.counted("district dashboard shares", code, year, **{
-                        st: int(text_of(by_testid(doc, f"share-{code}-{st}")) or -1) for st in STATUSES})
+                        st: int(text_of(by_testid(doc, f"share-{code}-{st}")) or -1) for st in row["shares"]})
             submitted(audit, words, csv_rows(get_ok(client, f"/district/submitted.csv?year={year}").data), year)
             # the same, as the API gives it, and as a workbook: the schools' counts, a sheet per school
             submitted(audit, words, csv_rows(get_ok(client, f"/api/v1/district/submitted?year={year}&format=csv",
@@ -866,6 +880,10 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                              read(get_ok(client, f"/district/export.{fmt}?year={year}&ledger=1").data))
             for sub_id in latest.get((district_id, year), []):
                 frozen(audit, client, auth, sub_id, year)
+            audit = audit_now
+            audit.problems += round_audit.problems
+            audit.read.update(round_audit.read)
+            audit.compared += round_audit.compared
             # the chart's hours by type: the district's teachers' hours, as the summaries have them
             charted = sum((hours(h) for h in dash["hours_by_type"].values()), ZERO)
             want = recognised(r for (s, _u, y), r in audit.ref.items() if y == year and s in codes[district_id])
@@ -880,6 +898,14 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                     audit.problems.append(f"district export.{fmt}: {year} schools {sorted(exported)}")
 
 
+def as_rounds_read(ref: dict[Key, Reference], halves: set[tuple[str, str]]) -> dict[Key, Reference]:
+    """The reference as the rounds read it: of a school-year in ``halves`` (a first semester's
+    round, half the year), met or short is not judged yet (in progress) and the second semester's
+    absence is not shown; the verdicts decided already (not recognised, exempt) stay."""
+    return {k: replace(r, status=IN_PROGRESS if r.status in ("met", "short") else r.status, absent=(r.absent[0], ""))
+            if (k[0], k[2]) in halves else r for k, r in ref.items()}
+
+
 def frozen(audit: Audit, client: FlaskClient, auth: dict[str, str], sub_id: int, year: str) -> None:
     """A submission's frozen figures: its page (the district's) and ``GET /api/v1/district/submissions/<id>``."""
     body = get_ok(client, f"/api/v1/district/submissions/{sub_id}", headers=auth).get_json()
@@ -888,9 +914,11 @@ def frozen(audit: Audit, client: FlaskClient, auth: dict[str, str], sub_id: int,
     doc = page(client, f"/district/submissions/{sub_id}")
     audit.counted("API district/submissions/<id> hours", code, year, hours=hours(body["total_hours"]))
     audit.counted("district submission page hours", code, year, hours=hours(text_of(by_testid(doc, "submission-hours"))))
+    # a first semester's round gives the first semester's absence only: the second read as not shown ("")
+    shown = ("1", "2") if body["judges_year"] else ("1",)
     for r in body["rows"]:
         key = (code, r["username"], year)
-        absent = (hours(r["absent"].get("1", 0)), hours(r["absent"].get("2", 0)))
+        absent = tuple(hours(r["absent"].get(sem, 0)) if sem in shown else "" for sem in ("1", "2"))
         audit.saw("API district/submissions/<id>", key, total=hours(r["total"]), required=hours(r["required"]),
                   absent=absent, status=r["status"], quotas=api_quotas(r["quotas"]))
         user = r["username"]
@@ -929,7 +957,9 @@ def submitted_xlsx(audit: Audit, words: Words, data: bytes, year: str) -> None:
     summary, *schools = load_workbook(io.BytesIO(data), read_only=True).worksheets
     for r in list(summary.iter_rows(values_only=True))[1:]:
         if r[7] not in (None, ""):
-            audit.counted("district submitted.xlsx (schools)", str(r[0]), year, teachers=r[7], met=r[8], short=r[9],
+            # a first semester's round leaves met and short blank: none judged (its rows say in progress)
+            audit.counted("district submitted.xlsx (schools)", str(r[0]), year, teachers=r[7], met=r[8] or 0,
+                          short=r[9] or 0,
                           not_recognised=r[10], exempt=r[11], hours=hours(r[12]))
     for ws in schools:
         rows = [["" if v is None else v for v in r] for r in ws.iter_rows(values_only=True)]
