@@ -43,6 +43,7 @@ ROLE_NAME_USES = {
     ("services/staff.py", "*"): "a roster's Chinese role headings mapped to the role names",
     ("testing.py", "*"): "the plugin testing fixtures' users by role (documented for plugin authors)",
     ("web/activities.py", "organizer"): "the activities list's ?organizer= filter parameter",
+    ("web/review.py", "organizer"): "the review queue's ?organizer= filter parameter",
     ("reports/exports.py", "reviewer"): "the export heading key of the reviewer's name",
     ("services/moves.py", "teacher"): "the move form's field naming the teacher moved (its refusals' key)",
     ("web/district.py", "teacher"): "the move form's field naming the teacher moved",

@@ -44,7 +44,9 @@ def test_negative_zero_hours_rules_are_zero_hours(app, world):
     the API and the printed record say 0 hours, never -0."""
     districts.update_settings(world.d1, {"required_hours": -0.0, "absence_limit_hours": -0.0}, by=_dadmin(world))
     assert [str(world.d1.setting(k)) for k in ("required_hours", "absence_limit_hours")] == ["0.0", "0.0"]
-    schools.update_rules(world.s2, {"required_hours": -0.0, "absence_warning_hours": -0.0}, by=SYSTEM)
+    # no hours asked is a school whose writing decides the year (``models.school.asks_nothing``)
+    schools.update_rules(world.s2, {"required_hours": -0.0, "absence_warning_hours": -0.0, "quotas_decide": True,
+                                    "papers_per_year": 1}, by=SYSTEM)
     teacher = f.person(world.s2, "s2.t1", "teacher")
     facts = credits.teacher_year(teacher, world.s2, YEAR).facts
     assert (str(facts.required_hours), str(facts.absence_warning_hours)) == ("0.0", "0.0")
