@@ -4,8 +4,9 @@ teacher1's development plan (signed off by the reviewer) and teacher2's (returne
 comment) — the others', due in a few days, not sent yet (they were reminded) — and teacher5's
 time away on study leave, back since: an activity held meanwhile she missed counts no absence.
 The school admin planned a session for the maths group at the hour of the confirmed one, which
-teacher5 is on the list of too: both pages warn who may organise them of the clash. Invented
-people."""
+teacher5 is on the list of too: both pages warn who may organise them of the clash. Two talks of
+the school year before the last, closed to credits, are still on the review queue: one approved
+whose hours were never posted, one held and never reviewed. Invented people."""
 
 from __future__ import annotations
 
@@ -15,11 +16,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal import policy
+from portal.database import write_transaction
 from portal.demo import details_titled, gathering_types, main_and_lead, walk
 from portal.extensions import db
-from portal.models import Activity, School, User
+from portal.models import Activity, Evidence, School, User
 from portal.services import access, activities, groups, plans, signup, staff
-from portal.timeutil import school_year_of, to_local, year_bounds
+from portal.timeutil import (
+    parse_iso,
+    school_year_after,
+    school_year_of,
+    semester_of,
+    to_local,
+    utcnow,
+    year_bounds,
+)
 from workflows.definition import Phase
 
 GROUPS = (("语文组", "organizer", ("teacher1", "teacher2", "teacher3")), ("数学组", None, ("teacher4", "teacher5", "teacher6")))
@@ -42,6 +52,13 @@ AWAY_SUBJECT = "课堂观察的方法（进修期间）"
 #: The school's deadline for this year's development plans: this many days after the demo's
 #: today (within the days before a deadline its reminder is sent: ``district_notices.SOON``).
 PLAN_DEADLINE_DAYS = 5
+#: Talks of the school year before the last (closed to credits: ``policy.first_year_to_date``) left
+#: on the review queue — where it goes, its subject, its day (days after that year's first): one
+#: approved whose hours were never posted (listed apart, with why), one held and never reviewed
+#: (its card says approving it posts no hours). teacher1 and teacher2 attended them.
+CLOSED_YEAR = ((Phase.CONFIRMED, "作业设计的复盘（前年已审核，学时未认定）", 190),
+               (Phase.AWAITING_REVIEW, "课堂评价的改进（前年举行，未审核）", 200))
+CLOSED_YEAR_PEOPLE = ("teacher1", "teacher2")
 
 
 def signup_title() -> str:
@@ -65,6 +82,7 @@ def load(school: School, now: datetime) -> None:
     if confirmed is not None:
         _parallel_session(school, confirmed)
     _plan(school, now)
+    _closed_to_credits(school, now)
 
 
 def confirmed_title() -> str:
@@ -203,3 +221,51 @@ def _plan(school: School, now: datetime) -> None:
     plan = plans.save(school, teacher, year, "多听课，多反思，提高自己的教学水平。", "《课堂提问的艺术》", "50", {},
                       by=access.actor(teacher.id, school.id), submit=True)
     plans.decide(plan, "return", comment, by=access.actor(reviewer.id, school.id))
+
+
+def closed_year_title(subject: str) -> str:
+    """The title of a talk of :data:`CLOSED_YEAR`: the first gathering type's name, then ``subject``."""
+    return f"{gathering_types()[0].decl.name_zh}：{subject}"
+
+
+def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
+    """The talks of :data:`CLOSED_YEAR`, in the year before the first one open to dating
+    (``policy.first_year_to_date``: 2024–2025 in December 2026). The rule refuses to plan one
+    there, as it should: each is planned in this year and dated back to its day at once, as the
+    demo writes its other past (its evidence dated back too), then taken along its workflow by the
+    organizer and the reviewer (its hours counted in its own year): its steps, append-only, say
+    it was recorded and reviewed late, today."""
+    kinds = gathering_types()
+    if not kinds:
+        return []
+    reg, organizer, reviewer = kinds[0], _user("organizer"), _user("reviewer")
+    main, lead = main_and_lead(reg)
+    this_year = school_year_of(to_local(now, school.timezone).date())
+    year = school_year_after(policy.first_year_to_date(this_year), -1)
+    first = year_bounds(year)[0]
+    made = []
+    for phase, subject, days in CLOSED_YEAR:
+        title = closed_year_title(subject)
+        # an afternoon of yesterday by the school's clock: past, in a year open to dating
+        planned = to_local(now - timedelta(days=1), school.timezone).replace(hour=19, minute=0, second=0, microsecond=0)
+        act = activities.plan_activity(
+            school, organizer, reg.decl.key, title, planned.isoformat(timespec="minutes"),
+            (planned + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
+            [{"user_id": organizer.id, "role": lead},
+             *({"user_id": _user(u).id, "role": main} for u in CLOSED_YEAR_PEOPLE)],
+            details_titled(reg, title), location="学校报告厅",
+        )
+        day = first + timedelta(days=days)
+        then = parse_iso(f"{day.isoformat()}T14:00", school.timezone)
+        with write_transaction():  # dated back: its day, its year and semester
+            act.starts_at, act.ends_at = then, then + timedelta(hours=2)
+            act.school_year, act.semester = school_year_of(day), semester_of(day)
+        walked = utcnow()
+        walk(act, organizer, reviewer, phase)
+        back = utcnow() - (then + timedelta(hours=3))
+        with write_transaction() as s:  # its evidence handed in an hour after it ended (its steps, append-only, stay)
+            for ev in s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars():
+                if ev.uploaded_at >= walked:  # a piece its type dates before the start is dated so already
+                    ev.uploaded_at -= back
+        made.append(act)
+    return made

@@ -17,7 +17,7 @@ from portal.api.typed_schemas import text
 from portal.hours import fmt
 from portal.models import SchoolPlan, YearSubmission
 from portal.school_rules import SCHOOL_RULES
-from portal.services import school_plans, submissions
+from portal.services import school_plans, submissions, users
 from portal.services.dashboard import Dashboard
 from portal.services.overview import SchoolRow
 from portal.timeutil import MONTH_DAYS, is_month_day
@@ -63,6 +63,20 @@ def _month_day(value: str) -> str:
 MonthDay = Annotated[str, WithJsonSchema({"type": "string", "enum": list(MONTH_DAYS),
                                           "description": "A day of the year as MM-DD, e.g. 06-30"}),
                      AfterValidator(_month_day)]
+
+
+def _username(value: str) -> str:
+    if not users.is_username(value):
+        raise PydanticCustomError("username_format", "not a username")
+    return value
+
+
+#: A new person's username: the rule of the forms that create people (``users.USERNAME_PATTERN``:
+#: Latin letters, digits, '.', '_', '-' and Chinese characters), refused with their words.
+Username = Annotated[str, WithJsonSchema({
+    "type": "string", "pattern": users.USERNAME_PATTERN, "minLength": 1, "maxLength": users.USERNAME_MAX,
+    "description": "1–64 Latin letters, Chinese characters, digits, '.', '_' or '-'"}),
+    AfterValidator(_username)]
 
 
 
@@ -142,7 +156,7 @@ class DistrictSettings(Body):
 class NewSchool(Body):
     code: SchoolCode
     name: SchoolName
-    admin_username: Annotated[str, StringConstraints(pattern="^[A-Za-z0-9._-]{1,64}$")]
+    admin_username: Username
     admin_name: PersonName = ""
     admin_password: Password
 

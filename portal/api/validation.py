@@ -104,6 +104,7 @@ _TYPES: dict[str, tuple[str, str | None]] = {
     "string_pattern_mismatch": ("api.pattern", None),
     "literal_error": ("api.one_of", "expected"),
     "school_year": ("api.school_year", None),
+    "username_format": ("user.username_format", None),  # ``models_district.Username``: the forms' words
 }
 
 

@@ -47,7 +47,12 @@ USERNAME_UNAVAILABLE = msg("user.username_unavailable")
 # ASCII letters, digits, '.', '_', '-' and Chinese characters (CJK unified ideographs, extension A
 # and B–G; compatibility ideographs are unified ones once NFKC folds them). Kana, hangul and other
 # scripts are left out: "ロ" (katakana) is "口" (a Han character) to the eye, "е" (Cyrillic) is "e".
-_USERNAME = re.compile(rf"[A-Za-z0-9._\u3400-\u4DBF\u4E00-\u9FFF\U00020000-\U0003134F-]{{1,{USERNAME_MAX}}}")
+# The characters are written as themselves (not as escapes), so that the API's schema carries the
+# same pattern to any reader's regular-expression engine (``portal.api.models.Username``).
+USERNAME_FORM = f"[A-Za-z0-9._\u3400-\u4DBF\u4E00-\u9FFF\U00020000-\U0003134F-]{{1,{USERNAME_MAX}}}"
+#: A stored username, anchored: what :func:`clean_username` answers, and what the API takes as one.
+USERNAME_PATTERN = f"^{USERNAME_FORM}$"
+_USERNAME = re.compile(USERNAME_FORM)
 
 
 def hash_password(password: str) -> str:
@@ -114,12 +119,18 @@ def name_problem(name: str) -> Msg | None:
     return None
 
 
+def is_username(text: str) -> bool:
+    """Whether ``text`` is a username as stored (:data:`USERNAME_PATTERN`): what the API takes as
+    one, whose document publishes the pattern (:func:`clean_username` folds a typed one first)."""
+    return _USERNAME.fullmatch(text) is not None
+
+
 def clean_username(typed: str) -> str | None:
     """The username to store for ``typed`` (compatibility forms folded: full-width letters are
     plain ones; case kept as typed), or None when it is not one: 1–64 ASCII letters, digits,
     '.', '_', '-' or Chinese characters. Every way of creating a person asks this."""
     username = unicodedata.normalize("NFKC", typed if isinstance(typed, str) else "").strip()
-    return username if _USERNAME.fullmatch(username) else None
+    return username if is_username(username) else None
 
 
 def username_taken(username: str, school: School | None) -> Msg | None:
