@@ -19,7 +19,8 @@ from tests.plugins.test_broken_plugins import failures
 from tests.support import factories as f
 
 
-def test_a_plugin_raising_in_portal_activity_types_is_reported_and_skipped(make_app, caplog):
+def test_a_plugin_raising_in_portal_activity_types_is_reported_and_skipped(make_app, plugin_log):
+    caplog = plugin_log  # hears the loader also when this test is the first of its process (it builds the databases)
     caplog.set_level(logging.ERROR, logger="portal.plugin_loader")
     app = make_app(EXTRA_PLUGINS=[("exploding", RaisesInTypes()), ("fair", ProvidesType("book_fair"))])
     with app.app_context():
