@@ -79,7 +79,7 @@ class Mentorship(ActivityType):
     roles = {"mentee": Role("徒弟", "Mentee"), "mentor": Role("师傅", "Mentor")}
     form = MentorshipForm
     evidence_kinds = {
-        "meeting_log": EvidenceKind("活动记录", "Meeting log", after_start=True),  # of meetings held in the pairing
+        "meeting_log": EvidenceKind("活动记录", "Meeting log", after_start=True, of_the_activity=True),  # of meetings held
         "article": EvidenceKind("文章", "Article"),
     }
     declared_settings = {

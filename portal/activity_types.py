@@ -45,6 +45,9 @@ class EvidenceKind:
     # on what took place (a reflection on it, an evaluation of it): taken once the activity has
     # begun, never for one still to come (contract 1.12)
     after_start: bool = False
+    # one record of the activity, not of the person handing it in (a mentorship's meeting log): the
+    # same piece is taken once at the activity, whoever of its people hands it in (contract 1.18)
+    of_the_activity: bool = False
 
 
 @dataclass(frozen=True)

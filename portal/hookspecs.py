@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.17"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.18"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -97,6 +97,8 @@ CONTRACT_VERSION = "1.17"  # 1.1: activity_types.Setting, ActivityType.declared_
 #      participants_with_role, evidence_of and missing_evidence raise on a role or kind the type lacks;
 #      Transition.comment_when_others (a comment asked once others take part or signed up: cancel),
 #      TransitionContext.signed_up and people()
+# 1.18: EvidenceKind.of_the_activity (one record of the activity: the same piece is taken once at the
+#      activity, whoever of its people hands it in; the mentorship's meeting log is)
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

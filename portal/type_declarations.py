@@ -180,7 +180,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
             for language, label in (("Chinese", k.label_zh), ("English", k.label_en)))
         if problem is None:
             read["evidence_kinds"] = {plain(key): EvidenceKind(plain(k.label_zh), plain(k.label_en), bool(k.written),
-                                                                   bool(k.after_start))
+                                                                   bool(k.after_start), bool(k.of_the_activity))
                                       for key, k in value.items()}
         return problem
 
@@ -343,7 +343,7 @@ def _core_kinds_kept(kinds: dict[str, EvidenceKind]) -> str | None:
 
     for key, core in COMMON_EVIDENCE_KINDS.items():
         if kinds.get(key) != core:
-            return f"core evidence kind {key!r} is redeclared as {_shown(kinds.get(key))}; use a key of your own"
+            return f"core evidence kind {key!r} is redeclared as {_shown(kinds.get(key), 160)}; use a key of your own"
     for key in WRITTEN_KINDS:
         if key in kinds and not kinds[key].written:
             return f"evidence kind {key!r} counts as the teacher's writing, so it cannot be a file only (written=False)"
@@ -421,6 +421,6 @@ def _form_fields(form: type[Form], locale: str) -> tuple[Mapping[str, Any], ...]
     }) for f in fields)
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, most: int = 100) -> str:
     text = repr(value)
-    return text if len(text) <= 100 else text[:99] + "…"
+    return text if len(text) <= most else text[:most - 1] + "…"

@@ -1286,9 +1286,13 @@ def _require_not_handed_in(s: Session, act: Activity, user_id: int, kind: str, l
     """Refuse a piece the person has handed in at the activity already as ``kind`` (the same
     words that count, or the same file: :func:`quotas.same_piece`), whoever uploads it: a type's
     guards count pieces — 师徒结对's two articles a term, a meeting log a week — and one article
-    handed in twice read "文章 2/2". Asked inside the write, the person's pieces one at a time."""
+    handed in twice read "文章 2/2". A kind ``of_the_activity`` (a meeting log: one record of a
+    meeting, whoever hands it in) is refused when anyone at the activity handed the piece in: one
+    log handed in by the mentee, the mentor and the organiser counted three meetings. Asked inside
+    the write, the person's pieces one at a time."""
+    mine = () if label.of_the_activity else (Evidence.user_id == user_id,)
     rows = s.execute(select(Evidence.title, Evidence.text, Evidence.stored_name, Evidence.size).where(
-        Evidence.activity_id == act.id, Evidence.user_id == user_id, Evidence.kind == kind).order_by(Evidence.id))
+        Evidence.activity_id == act.id, *mine, Evidence.kind == kind).order_by(Evidence.id))
     found = quotas.same_piece(rows, text=text, filename=filename, data=data)
     if found is not None:
         field, title = found

@@ -4,7 +4,8 @@ pairing. A mentee handed one article in twice — re-spaced, or the same file ag
 guard read "文章 2/2"; the same meeting log pasted five times read as five weeks of meetings.
 The same piece again, by the same person at the same activity as the same kind, is refused
 (``evidence.handed_in_again``) and nothing is written; another piece of the kind, or the same
-words handed in by another person, is taken."""
+words handed in by another person, is taken — except a kind that is the activity's record (a
+meeting log: ``EvidenceKind.of_the_activity``), taken once whoever hands it in."""
 
 from __future__ import annotations
 
@@ -87,6 +88,28 @@ def test_the_guard_counts_pieces_not_copies(s1, staff):
     activities.add_evidence(act, org, mentee.id, "meeting_log", "研讨3", text=f"{TEXT}第4次研讨。")
     f.fire(act, org, "hold")
     assert act.state == "held"
+
+
+def test_one_meeting_log_is_one_meeting_whoever_hands_it_in(s1, staff):
+    """A meeting log is the pairing's record of a meeting (``EvidenceKind.of_the_activity``): the
+    mentee's log handed in again by the mentor, or by the organiser for the mentor, counted the
+    same meeting two or three times towards the hold guard's weeks. Refused, nothing written; the
+    mentor's own log of another meeting is taken (an article stays each person's own: above)."""
+    act, org = _pairing(s1, staff)
+    mentor, mentee = staff["t1"], staff["t2"]
+    log = f"{TEXT}第1周互听互评。"
+    activities.add_evidence(act, mentee, mentee.id, "meeting_log", "第1周", text=log)
+    scan = b"%PDF-1.4\n% meeting log, week 2\n"
+    activities.add_evidence(act, org, mentee.id, "meeting_log", "第2周", filename="week2.pdf", data=scan)
+    before = _count(act.id)
+    for uploader, kwargs in ((mentor, {"text": log}), (org, {"text": " " + log}),
+                             (org, {"filename": "w2.pdf", "data": scan})):
+        with pytest.raises(Invalid) as err:
+            activities.add_evidence(act, uploader, mentor.id, "meeting_log", "第3周", **kwargs)
+        assert "第1周" in str(err.value.fields) or "第2周" in str(err.value.fields), err.value.fields
+    assert _count(act.id) == before
+    activities.add_evidence(act, mentor, mentor.id, "meeting_log", "第3周", text=f"{TEXT}第3周互听互评。")
+    assert _count(act.id) == before + 1
 
 
 def test_no_meeting_log_before_the_pairing_begins(s1, staff):

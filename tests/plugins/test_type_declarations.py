@@ -101,11 +101,11 @@ BROKEN = {
     "sheet_as_reflection": ({"evidence_kinds": {"reflection": EvidenceKind("签到表", "Sign-in sheet", written=False)}},
                             "evidence_kinds of activity type 'sheet_as_reflection' is invalid: core evidence kind "
                             "'reflection' is redeclared as EvidenceKind(label_zh='签到表', label_en='Sign-in sheet', "
-                            "written=False, after_start=False); use a key of your own"),
+                            "written=False, after_start=False, of_the_activity=False); use a key of your own"),
     "notes_as_files": ({"evidence_kinds": {"reading_notes": EvidenceKind("读书笔记", "Reading notes", written=False)}},
                        "evidence_kinds of activity type 'notes_as_files' is invalid: core evidence kind "
                        "'reading_notes' is redeclared as EvidenceKind(label_zh='读书笔记', label_en='Reading notes', "
-                       "written=False, after_start=False); use a key of your own"),
+                       "written=False, after_start=False, of_the_activity=False); use a key of your own"),
     "photo_as_paper": ({"evidence_kinds": {"paper": EvidenceKind("论文照片", "Photo of a paper", written=False)}},
                        "evidence_kinds of activity type 'photo_as_paper' is invalid: evidence kind 'paper' counts as "
                        "the teacher's writing, so it cannot be a file only (written=False)"),
