@@ -161,7 +161,7 @@ def test_an_instance_folder_that_cannot_be_made_is_said_in_one_line(tmp_path):
     folder = repr(str(tmp_path / "a-file" / "instance"))  # Chinese, then English, in the one line
     chinese = f"无法创建实例文件夹 {folder}（YANXIU_INSTANCE_PATH）：Not a directory"
     assert command.returncode == 1 and command.stderr.strip() == f"Error: {chinese} — {said}", command.stderr
-    assert all(line == f"Error: {chinese} — {said}" for line in errors)
+    assert all(line == f"Error: {chinese} — {said}" for line in errors), run.stderr  # once on PostgreSQL: say what
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no database, no marker left
 
 
