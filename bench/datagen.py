@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import JSON, Connection, Table, func, insert, select, text
 from wtforms import SelectField
 
@@ -45,6 +46,7 @@ from portal.activity_types import ActivityType, SampleProfile
 from portal.database import write_transaction
 from portal.demo import STAFF_SINCE
 from portal.extensions import db
+from portal.facade import Portal
 from portal.hours import floor_half, shortest_length
 from portal.models import (
     Activity,
@@ -355,6 +357,10 @@ class DistrictGenerator:
         self.now = today or utcnow()
         self.password_hash = hash_password(password)  # hashed once: scrypt per user would take hours
         self.types: list[RegisteredType] = list(registry().types.values())
+        # each type's volumes, asked as a third party asks them: through the facade, inside its
+        # plugin's boundary (one that raises or answers wrong is reported and gets the default)
+        facade = Portal(current_app._get_current_object(), "datagen")
+        self.profiles = {key: facade.sample_profile(key) or DEFAULT_PROFILE for key in registry().types}
         self.report = GenReport()
         self.batch = max(1, batch)  # schools per transaction (and per COPY of each table)
         self.progress = progress  # called with (schools done, seconds) after each batch
@@ -484,7 +490,7 @@ class DistrictGenerator:
         planned: list[tuple[dict[str, Any], list[tuple[int, str]], str, RegisteredType, int]] = []
         for y in range(self.years):
             for reg in self.types:
-                profile = reg.type.sample_profile() or DEFAULT_PROFILE
+                profile = self.profiles[reg.decl.key]
                 count = max(1, round(profile.per_100_teachers * self.teachers / 100))
                 forced: list[str] = []
                 if y == 0:  # every type in every state, whatever the size and the date

@@ -13,7 +13,9 @@ are measured as served (the cache warm, as for every visit after the first since
 school's data last changed) and again with the cache off (``CACHE_TYPE=NullCache``: every
 request renders, as a first visit does), each against the bare endpoint of its own server.
 Each HTTP figure is the median of ``--repeats`` runs of ``wrk`` (new connections each run:
-how gunicorn's workers share keep-alive connections varies from run to run).
+how gunicorn's workers share keep-alive connections varies from run to run). Beside
+each page's req/s the table gives what a request cost gunicorn's workers in CPU (read from
+``/proc`` around each run): 1 / req/s is that only when a worker has a core to itself.
 
 Then, on a copy of the 1× database: transitions per second through the service layer (with
 the database), the workflow engine's own time per trigger, and an activity page request in
@@ -430,6 +432,24 @@ class Rate:
     rps: float
     latency_ms: float
     errors: int = 0
+    requests: int = 0  # answered in the run
+    cpu_ms: float | None = None  # the server's workers' CPU a request (None: not read)
+
+
+def workers_cpu_seconds(master: int) -> float | None:
+    """The CPU time (user + system) the children of process ``master`` (gunicorn's workers) have
+    used so far, from ``/proc`` (None where there is none). Read around a run of requests, it says
+    what a request costs the workers, whatever else the machine runs: 1 / req/s equals it only
+    when a worker has a core to itself (BENCHMARKS round 50)."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        total = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def measure_wrk(host: str, path: str, cookie: str, duration: float, connections: int) -> Rate:
@@ -441,7 +461,8 @@ def measure_wrk(host: str, path: str, cookie: str, duration: float, connections:
     lat = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[lat.group(2)]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return Rate(rps, float(lat.group(1)) * scale, int(bad.group(1)) if bad else 0)
+    done = re.search(r"(\d+) requests in", out)
+    return Rate(rps, float(lat.group(1)) * scale, int(bad.group(1)) if bad else 0, int(done.group(1)) if done else 0)
 
 
 def measure_python(host: str, path: str, cookie: str, duration: float, connections: int) -> Rate:
@@ -475,14 +496,24 @@ def measure_python(host: str, path: str, cookie: str, duration: float, connectio
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t_start
-    return Rate(done[0] / elapsed, 1000 * sum(latencies) / max(1, len(latencies)), errors[0])
+    return Rate(done[0] / elapsed, 1000 * sum(latencies) / max(1, len(latencies)), errors[0], done[0])
 
 
 def http_rates(
-    host: str, targets: Targets, duration: float, connections: int, pages: tuple[str, ...], repeats: int
+    host: str, targets: Targets, duration: float, connections: int, pages: tuple[str, ...], repeats: int,
+    master: int | None = None,
 ) -> dict[str, Rate]:
-    """The median of ``repeats`` runs per page (by requests/s)."""
-    measure = measure_wrk if shutil.which("wrk") else measure_python
+    """The median of ``repeats`` runs per page (by requests/s); with gunicorn's ``master`` process,
+    each run also reads its workers' CPU a request (``Rate.cpu_ms``)."""
+    plain = measure_wrk if shutil.which("wrk") else measure_python
+
+    def measure(host: str, path: str, cookie: str, duration: float, connections: int) -> Rate:
+        before = workers_cpu_seconds(master) if master else None
+        rate = plain(host, path, cookie, duration, connections)
+        after = workers_cpu_seconds(master) if master else None
+        if before is not None and after is not None and rate.requests:
+            rate.cpu_ms = 1000 * (after - before) / rate.requests
+        return rate
     cookies: dict[str, str] = {}
     out: dict[str, Rate] = {}
     for page in pages:
@@ -679,10 +710,12 @@ def main(argv: list[str] | None = None) -> int:
         inproc[label].update({p: 1000 * page_seconds_in_process(cold_app, targets, p, n=30) for p in COLD})
         if not args.no_http:
             print(f"[{label}] HTTP …", file=sys.stderr)
-            with gunicorn(uri, instance, args.workers, args.threads) as host:
-                rates[label] = http_rates(host, targets, args.duration, args.connections, PAGES, args.repeats)
-            with gunicorn(uri, instance, args.workers, args.threads, cache=False) as host:
-                cold = http_rates(host, targets, args.duration, args.connections, ("bare", *COLD), args.repeats)
+            with serve(uri, instance, args.workers, args.threads) as served:
+                rates[label] = http_rates(served.host, targets, args.duration, args.connections, PAGES, args.repeats,
+                                          served.pid)
+            with serve(uri, instance, args.workers, args.threads, cache=False) as served:
+                cold = http_rates(served.host, targets, args.duration, args.connections, ("bare", *COLD), args.repeats,
+                                  served.pid)
             rates[label].update({p: cold[p] for p in COLD})
             rates[label]["bare (cache-off server)"] = cold["bare"]
         for a in (app, cold_app):  # close their pooled connections (PostgreSQL copies need none open)
@@ -711,8 +744,9 @@ def main(argv: list[str] | None = None) -> int:
     head = "| page | SQL 1× | SQL 10× | in-process 1× | in-process 10× |"
     sep = "|---|---:|---:|---:|---:|"
     if rates:
-        head += f" req/s 1× | vs bare 1× | req/s {big} | vs bare {big} | cost {big} / 1× | latency 1× | goal |"
-        sep += "---:|---:|---:|---:|---:|---:|---|"
+        head += (f" req/s 1× | vs bare 1× | req/s {big} | vs bare {big} | cost {big} / 1× | latency 1× |"
+                 " worker CPU a request 1× | goal |")
+        sep += "---:|---:|---:|---:|---:|---:|---:|---|"
     lines += [head.replace("10×", big), sep]
     for page in ALL_PAGES:
         ms = [f"{inproc[k][page]:.1f} ms" if page in inproc[k] else "–" for k in (one, big)]
@@ -727,15 +761,16 @@ def main(argv: list[str] | None = None) -> int:
                 goal = f"≥ {GOALS[page]:.0%} of bare: {'met' if ok else 'missed'}"
             errors = f" ({a.errors + b.errors} errors)" if a.errors + b.errors else ""
             cost = f"{a.rps / b.rps:.2f}" if b.rps else "–"
+            cpu = f"{a.cpu_ms:.2f} ms" if a.cpu_ms is not None else "–"
             row += (
                 f" {a.rps:,.0f}{errors} | {a.rps / bare_a:.0%} | {b.rps:,.0f} | {b.rps / bare_b:.0%} | "
-                f"{cost} | {a.latency_ms:.1f} ms | {goal} |"
+                f"{cost} | {a.latency_ms:.1f} ms | {cpu} | {goal} |"
             )
         lines.append(row)
     if rates:
         lines.append(
             f"| bare (cache-off server) | | | | | {rates[one]['bare (cache-off server)'].rps:,.0f} | | "
-            f"{rates[big]['bare (cache-off server)'].rps:,.0f} | | | | |"
+            f"{rates[big]['bare (cache-off server)'].rps:,.0f} | | | | | |"
         )
     lines += [
         "",

@@ -18,6 +18,9 @@ declaration shares); dates inside the current school year and
 its end not in the future (to the minute: a training ending later today is declared once it
 has ended). The certificate is a file, not a typed text, and one file is the certificate
 of one standing declaration of the teacher (``portal.services.activities.add_evidence``).
+The number is compared as :meth:`DeclaredTraining.certificate_number` folds it: declared once by
+one teacher here, and — the core's, through that contract member — told to the reviewers when
+another teacher of the school declared it too.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from portal.activity_types import (
     Setting,
     Text,
     missing_evidence,
+    school_year_words,
 )
 from portal.hookspecs import hookimpl
 from workflows import Phase, State, Transition, TransitionContext, WorkflowExtension
@@ -117,14 +121,12 @@ class DeclaredTraining(ActivityType):
             errors["ends_at"] = Text(
                 "不能晚于现在：只能申报已结束的培训", "must not be after now: declare training that has ended"
             )
+        this_year = school_year_words(plan.current_school_year)
+        in_this_year = Text(f"须在本学年（{this_year.zh}）内", f"must be in this school year ({this_year.en})")
         if plan.school_year != plan.current_school_year:
-            errors["starts_at"] = Text(
-                f"须在本学年（{plan.current_school_year}）内", f"must be in this school year ({plan.current_school_year})"
-            )
+            errors["starts_at"] = in_this_year
         elif plan.ends_on > plan.year_ends_on:
-            errors["ends_at"] = Text(
-                f"须在本学年（{plan.current_school_year}）内", f"must be in this school year ({plan.current_school_year})"
-            )
+            errors["ends_at"] = in_this_year
         most = Decimal(str(settings.get("max_hours", 40)))
         days = (plan.ends_on - plan.starts_on).days + 1
         per_day = Decimal(str(settings.get("max_hours_per_day", 8))) * days
@@ -144,13 +146,19 @@ class DeclaredTraining(ActivityType):
                 f"together with your other declarations, more than {limit.normalize():f} hours a day"
                 f" from {first:%Y-%m-%d} to {last:%Y-%m-%d}",
             )
-        number = _certificate_no(plan.details)
-        if number and any(_certificate_no(other.details) == number for other in plan.standing):
+        number = self.certificate_number(plan.details)
+        if number and any(self.certificate_number(other.details) == number for other in plan.standing):
             errors["details"] = {"certificate_no": [Text(
                 "该证书编号已申报过：同一证书只能申报一次",
                 "this certificate number was declared already: a certificate counts once",
             )]}
         return errors
+
+    def certificate_number(self, details: dict[str, Any]) -> str:
+        """The number as compared (:func:`_certificate_no`): declared once by a teacher
+        (``check_plan``), and told to the reviewers when another teacher of the school declared it
+        too (the core's ``shared_certificates``)."""
+        return _certificate_no(details)
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(

@@ -2,11 +2,14 @@
 fall in, which the core files every activity under and shows (a plan may not run into the next
 semester), so the form asks no term of its own that could say another. Weekly mutual lesson
 observation and a monthly discussion are logged as meeting records; the pairing can be
-marked held once they are logged (:func:`meetings_needed`: one a whole week and one a whole
-month of the pairing, at least ``min_meetings``); before review each mentee writes
-``articles_per_term`` articles and the mentor ``mentor_articles_per_term`` (seed 001: "要求师徒教师
-…每学期撰写、修改两篇教育文章" — the pair, 师徒教师, both write; a school that reads it as the
-mentee's alone sets the mentor's to 0)."""
+marked held once its term is over (``hold`` waits for the activity's end,
+``WorkflowExtension.waits_for_end``: a school marks a pairing 已举行 when the term's meetings have
+taken place, not on its first day with logs of meetings still ahead) and they are logged
+(:func:`meetings_needed`: one a whole week and one a whole month of the pairing, at least
+``min_meetings``); before review each mentee writes ``articles_per_term`` articles and the mentor
+``mentor_articles_per_term`` (seed 001: "要求师徒教师…每学期撰写、修改两篇教育文章" — the pair, 师徒教师,
+both write; a school that reads it as the mentee's alone sets the mentor's to 0), the term's
+articles, written while the pair works together: taken once the pairing has begun (``after_start``)."""
 
 from __future__ import annotations
 
@@ -80,7 +83,7 @@ class Mentorship(ActivityType):
     form = MentorshipForm
     evidence_kinds = {
         "meeting_log": EvidenceKind("活动记录", "Meeting log", after_start=True, of_the_activity=True),  # of meetings held
-        "article": EvidenceKind("文章", "Article"),
+        "article": EvidenceKind("文章", "Article", after_start=True),  # the term's: written within it
     }
     declared_settings = {
         "min_meetings": Setting(4, 0, 100, Text("至少活动记录次数", "Minimum meetings logged"), integer=True),
@@ -107,7 +110,10 @@ class Mentorship(ActivityType):
         return {"article": n} if n else {}
 
     def workflow(self) -> WorkflowExtension:
-        return WorkflowExtension(guards={"hold": (pair_complete, meetings_logged)})
+        # "每周互听、互评一堂课，每月进行一次专业探讨" are the meetings of the whole term: before its
+        # end some have not taken place, so the pairing is held once it is over (the core lets
+        # ``hold`` fire from the start: a lecture is held once it has begun)
+        return WorkflowExtension(guards={"hold": (pair_complete, meetings_logged)}, waits_for_end={"hold"})
 
     def sample_profile(self) -> SampleProfile:
         return SampleProfile(25, (0.01, 0.01), (10, 16), min_group=1, max_group=1)  # volumes from the seeds' plans

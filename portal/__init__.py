@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import NoAppException
 
 from portal.config import (
+    DEV_PUBLIC_URL,
     DEV_SECRET_KEY,
     BadConfiguration,
     ConfigurationError,
@@ -103,11 +104,12 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
             raise InsecureConfiguration(msg("start.secret_key"))
         if app.config.get("DEBUG"):
             raise InsecureConfiguration(msg("start.debug"))
-        if app.config.get("PUBLIC_URL") == DefaultConfig.PUBLIC_URL:
+        if app.config.get("PUBLIC_URL") in (None, "", DEV_PUBLIC_URL):
             raise InsecureConfiguration(msg("start.public_url_needed"))
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    _check_public_url(app.config.get("PUBLIC_URL"))
+    if app.config.get("PUBLIC_URL") is not None:  # unset: development (a request's own address)
+        _check_public_url(app.config["PUBLIC_URL"])
 
     from portal import database, i18n
     from portal.extensions import csrf, db, login_manager, migrate
@@ -138,9 +140,10 @@ def _build_app(config: dict[str, Any] | None) -> Flask:
     from portal import jobs
 
     jobs.init_app(app)  # the background queue (huey) and its jobs; `flask worker`
-    from portal.cli.common import guard_text_arguments
+    from portal.cli.common import guard_flask_commands, guard_text_arguments
 
     guard_text_arguments(app.cli)  # every command now registered, a plugin's too
+    guard_flask_commands(app)  # ``flask run``/``flask shell`` loading this app: not on a newer database
     return app
 
 

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from wtforms import Form
 
-from portal.hours import floor_half
+from portal.hours import floor_half  # public (contract 1.21): hours down to the half hour, as the core rounds
 from portal.messages import Msg, msg
 from portal.timeutil import year_bounds
 from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, WorkflowExtension
@@ -55,7 +55,7 @@ class SampleEvidence:
     """Evidence the demo data (``flask demo``) adds so that the type's own guards pass."""
 
     kind: str
-    stage: str  # "hold" or "approve": added before that trigger
+    stage: str  # a trigger of the type ("hold", "approve", or its own): added before it
     role: str | None = None  # every participant in this role; None: the organizer
     count: int = 1
     first_only: bool = False  # only the first participant in the role
@@ -206,6 +206,36 @@ class SampleProfile:
     min_group: int = 2
     max_group: int = 60
 
+    def __post_init__(self) -> None:
+        """Volumes a school could have, checked when the profile is made (contract 1.20): the demo
+        sorts the types by their share of the staff and the generated data makes as many
+        activities as asked, both outside the plugin's boundary — a share that is no number
+        stopped ``flask demo`` for every type, a million activities a year never finished."""
+        if problem := _sample_profile_problem(self):
+            raise ValueError(f"SampleProfile: {problem}")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _range(value: object, low: float, high: float) -> bool:
+    return (isinstance(value, (tuple, list)) and len(value) == 2 and all(_number(v) for v in value)
+            and low <= value[0] <= value[1] <= high)
+
+
+def _sample_profile_problem(p: SampleProfile) -> str | None:
+    """What is wrong with a profile's volumes, or None."""
+    if not _number(p.per_100_teachers) or not 0 < p.per_100_teachers <= 200:
+        return f"per_100_teachers {p.per_100_teachers!r:.40} is not a number above 0 and at most 200"
+    if not _range(p.group, 0, 1):
+        return f"group {p.group!r:.60} is not (min, max) shares of the staff from 0 to 1"
+    if not _range(p.hours, 0.5, 999.5):
+        return f"hours {p.hours!r:.60} is not (min, max) hours from 0.5 to 999.5"
+    if not all(type(n) is int for n in (p.min_group, p.max_group)) or not 1 <= p.min_group <= p.max_group <= 1000:
+        return f"min_group {p.min_group!r:.20} and max_group {p.max_group!r:.20} are not whole numbers 1 ≤ min ≤ max ≤ 1000"
+    return None
+
 
 @dataclass(frozen=True)
 class StandingPlan:
@@ -244,6 +274,15 @@ class PlanFacts:
     def year_ends_on(self) -> date:
         """The last day of ``school_year`` (31 August)."""
         return year_bounds(self.school_year)[1]
+
+
+def school_year_words(year: str) -> Text:
+    """``2026-2027`` as every page says it in a sentence — 2026—2027学年, "the 2026–2027 school
+    year" — in both languages, for a plugin's message: the one year formatter's
+    (:func:`portal.messages.school_year_text`), never the code."""
+    from portal.messages import school_year_text
+
+    return Text(school_year_text(year, lang="zh", within=True), school_year_text(year, lang="en", within=True))
 
 
 # Evidence kinds every type may use; a type adds its own in ``evidence_kinds``.
@@ -400,6 +439,15 @@ class ActivityType:
         planned, beyond the core's own checks: each a ``Text`` or a message code. Default: none."""
         return {}
 
+    def certificate_number(self, details: dict[str, Any]) -> str:
+        """The certificate number a declaration's ``details`` name, as compared: written two ways
+        (width, case, spaces, dashes), one answer; "" for none (the default: the type names
+        none). Asked of a self-declared type only (contract 1.22): the core tells a declaration's
+        reviewers and the school admin which of the school's other teachers' standing
+        declarations of the type answer the same non-empty number
+        (``shared_certificates.shared_with_others``), as it tells them of a file they share."""
+        return ""
+
     def workflow(self) -> WorkflowExtension:
         """Guards, extra states and transitions this type adds to the core workflow. A guard
         answers a list of what is missing, each a ``Text(zh, en)`` or a string of the plugin's
@@ -535,6 +583,10 @@ class Text:
     def __hash__(self) -> int:
         return hash((self.zh, self.en))
 
+    def __repr__(self) -> str:
+        """As it was written (``Text('听众', 'Listener')``): what a message about it names."""
+        return f"Text({self.zh!r}, {self.en!r})"
+
     def __len__(self) -> int:
         return len(str(self))
 
@@ -543,3 +595,10 @@ class Text:
 
     def __radd__(self, other: str) -> str:
         return other + str(self)
+
+    def __mod__(self, params: Any) -> Text:
+        """Both texts formatted with ``params``, as a validator formats its message
+        (``NumberRange(2, 6, message=Text("须在%(min)s至%(max)s之间", "from %(min)s to %(max)s"))``:
+        WTForms' ``Length`` and ``NumberRange`` do ``message % dict(min=…, max=…)``). Contract 1.20;
+        before, such a message raised TypeError and the type could not be planned."""
+        return Text(self.zh % params, self.en % params)

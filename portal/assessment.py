@@ -49,6 +49,19 @@ def period_status(status: str, reason: str, judges_the_year: bool) -> tuple[str,
     return IN_PROGRESS, ""
 
 
+def so_far(status: str, reason: str, under_way: bool) -> tuple[str, str]:
+    """How a teacher-year's verdict reads where a person reads it (their record, its printed
+    学时证明 and ``/verify``, the school's summary and its exports, the API): a year still under
+    way — not over yet, and not closed by the district's acceptance — is not judged short before
+    its end (``IN_PROGRESS``: 进行中（学年结束时评定）), as a first semester's round reads it
+    (:func:`period_status`); its reason stays — what is missing so far (a writing quota). What is
+    reached stands as soon as it is: met, and an exemption (the school's decision) and a year
+    voided by absence (the semester's absence is counted already) read as they are. A year that
+    is over, or closed, reads its verdict. The district's counts and the rounds a school sends
+    keep the verdict itself."""
+    return (IN_PROGRESS if under_way and status == SHORT else status), reason
+
+
 @dataclass(frozen=True)
 class QuotaFact:
     """One writing quota of the year (``semester`` 0) or of a semester: done against target.

@@ -18,6 +18,11 @@ from portal.timeutil import DEFAULT_ZONE, known_zone
 DEV_SECRET_KEY = "yanxiu-development-key-not-for-production"
 
 
+#: The public address of a development portal's work outside a request (``PUBLIC_URL`` unset):
+#: ``flask run``'s default. Production refuses it too, as it refuses none.
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
+
+
 class DefaultConfig:
     SECRET_KEY = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled with instance/yanxiu.db when unset
@@ -86,8 +91,11 @@ class DefaultConfig:
     EXPORT_FOLDER: str | None = None  # default instance/exports
     # The address people reach the portal at: every link that leaves the portal (the QR codes of
     # printed forms and of check-in, calendar feeds, email) is built from it (portal.url_rules.public_url),
-    # never from a request's Host header. Production refuses to start with this default.
-    PUBLIC_URL = "http://127.0.0.1:5000"
+    # never from a request's Host header. Production refuses to start without it; unset elsewhere
+    # (development), a request's links take the address it was asked at (a demo on another port, or
+    # reached from a phone on the network, prints codes that lead back to it) and what is built
+    # outside a request (a worker's job) :data:`DEV_PUBLIC_URL`.
+    PUBLIC_URL: str | None = None
     # The garbage collector's young-generation threshold in a served process (applied by
     # ``portal.settle_for_serving``, never by ``create_app``): Python's 700 set off a collection
     # inside nearly every review queue and school summary, walking the page's live rows; at
@@ -138,7 +146,8 @@ ENV_READ_ELSEWHERE = frozenset({
     "YANXIU_ENV",  # from_environment
     "YANXIU_INSTANCE_PATH",  # create_app, the Makefile, the benchmarks
     "YANXIU_TEST_DATABASE_URL", "YANXIU_TEST_NOW", "YANXIU_TEST_CLOCK_SHIFT",  # the test suite
-    "YANXIU_TEST_PG_COPY_EACH", "YANXIU_HOURS_EXAMPLES", "YANXIU_SUBMISSION_EXAMPLES", "YANXIU_CHROMIUM",
+    "YANXIU_TEST_PG_COPY_EACH", "YANXIU_TEST_SQLITE_DIR",
+    "YANXIU_HOURS_EXAMPLES", "YANXIU_SUBMISSION_EXAMPLES", "YANXIU_CHROMIUM",
     "YANXIU_LOAD_PLAN", "YANXIU_LOAD_MARK",  # bench/load
 })
 

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal import policy
-from portal.activity_types import SampleEvidence, SampleProfile
+from portal.activity_types import SampleEvidence, SampleProfile, _sample_profile_problem
 from portal.database import write_transaction
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import Activity, Evidence, School, User
+from portal.models import Activity, Evidence, School, SchoolActivityType, TransitionLog, User
 from portal.plugin_data import M_DEMO_TYPE, M_TYPE_DEMO, type_answer
 from portal.plugin_loader import describe
 from portal.registry import RegisteredType, registry
@@ -61,13 +62,22 @@ DISTRICT_REVIEWER = ("dreviewer", "钱静怡", ["district_reviewer"], "F", date(
 
 
 # One demo activity of each type in each phase: how far along it is, and when it starts (days).
-DEMO_PHASES: tuple[tuple[Phase, str, int], ...] = (
-    (Phase.OPEN, "筹备中", 10),
-    (Phase.AWAITING_REVIEW, "待审核", -20),
-    (Phase.CONFIRMED, "待认定", -30),
-    (Phase.CREDITED, "已认定", -40),
-    (Phase.CLOSED, "已取消", 5),
+# Its title says which of the type's sessions it is (第一期 the earliest, :func:`_demo_goals`), never
+# its state: a state in the title goes stale once the activity moves on.
+DEMO_PHASES: tuple[tuple[Phase, int], ...] = (
+    (Phase.OPEN, 10),
+    (Phase.AWAITING_REVIEW, -20),
+    (Phase.CONFIRMED, -30),
+    (Phase.CREDITED, -40),
+    (Phase.CLOSED, 5),
 )
+#: The sessions' numbers in words (a type with more demo activities counts on in digits).
+SESSION_NUMBERS = "一二三四五六七八九十"
+
+
+def session_tag(n: int) -> str:
+    """The ``n``-th (from 0) session of a type's demo activities, by start: 第一期, 第二期 …"""
+    return f"第{SESSION_NUMBERS[n] if n < len(SESSION_NUMBERS) else n + 1}期"
 
 
 def _subject(details: dict) -> str:
@@ -152,9 +162,15 @@ def sample_details(reg: RegisteredType) -> dict[str, Any] | None:
     return type_answer(reg.type, "sample_details", None, check=_details, message=M_TYPE_DEMO)
 
 
-def sample_profile(reg: RegisteredType) -> SampleProfile | None:
-    """The type's volumes in generated data (``ActivityType.sample_profile``); None: none given."""
-    return type_answer(reg.type, "sample_profile", None, check=_of_kind(SampleProfile), message=M_TYPE_DEMO)
+def sample_profile(reg: RegisteredType, message: str = M_TYPE_DEMO) -> SampleProfile | None:
+    """The type's volumes in generated data (``ActivityType.sample_profile``); None: none given, or
+    it failed (reported with ``message``: what went on without it)."""
+    def check(value: Any) -> SampleProfile | None:
+        profile = _of_kind(SampleProfile)(value)
+        if profile is not None and (problem := _sample_profile_problem(profile)):  # a subclass past its check
+            raise ValueError(problem)
+        return profile
+    return type_answer(reg.type, "sample_profile", None, check=check, message=message)
 
 
 def sample_evidence(reg: RegisteredType) -> list[SampleEvidence] | object:
@@ -309,11 +325,12 @@ def demo_school() -> School:
 
 
 def load_demo(today: datetime | None = None, printed: dict[str, str] | None = None) -> School:
-    """Create the DEMO school (idempotent: does nothing if it exists). ``printed`` is given the
-    verification codes of the forms the demo printed (by kind: ``verification.KINDS``), their
-    only copies (``portal.demo_paper``)."""
+    """Create the DEMO school (idempotent: if it exists, only a type installed since is added:
+    :func:`add_new_types`). ``printed`` is given the verification codes of the forms the demo
+    printed (by kind: ``verification.KINDS``), their only copies (``portal.demo_paper``)."""
     existing = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one_or_none()
     if existing is not None:
+        add_new_types(existing, today or utcnow())
         return existing
     school = demo_school()
     organizer, reviewer = _user("organizer"), _user("reviewer")
@@ -329,6 +346,10 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
             db.session.rollback()
             registry().plugins.fail(reg.plugin, M_DEMO_TYPE, exc, key=key, error=describe(exc))
     codes = _demo_review_steps(school, reviewer)
+    _demo_declared_again(school)
+    from portal import demo_shared  # a certificate on two teachers' declarations, told to the reviewer
+
+    demo_shared.load(school, now)
     _demo_writing(school)
     _last_months_note(school, now)
     # seed 004's reading note every month (每月必须记…读书笔记), one a month: teacher1's one note,
@@ -342,6 +363,7 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
 
     demo_staff.load(school)
     _demo_leaver(school)
+    _own_absence_talk(school, now)
     _plan_and_submission(school)  # after every change of the year: the submission freezes it
     from portal import demo_reach
 
@@ -349,12 +371,44 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
     from portal import demo_exports
 
     demo_exports.load(school)  # the district's exports: one written, one waiting for the worker, one failed
+    from portal import demo_corrections
+
+    demo_corrections.load(school)  # a correction request waiting on the admin, one declined to its requester
     from portal import demo_paper
 
     codes["record"] = demo_paper.print_record(school, now)  # after every change: /verify finds it unchanged
     if printed is not None:
         printed.update(codes)
     return school
+
+
+def add_new_types(school: School, now: datetime) -> list[str]:
+    """An existing DEMO school given the types installed since it was made: each type the school
+    has never had a setting of (not one its admin switched off) is enabled, and one of them with
+    no activity in the school gets its demo activities, as a new DEMO school would (a type whose
+    demo cannot be made is reported and left out, as there). Idempotent: a second run finds every
+    type known to the school and its activities there. Answers the keys given demo activities."""
+    known: dict[str, bool] = {key: enabled for key, enabled in db.session.execute(
+        select(SchoolActivityType.type_key, SchoolActivityType.enabled).where(SchoolActivityType.school_id == school.id))}
+    present = set(db.session.scalars(select(Activity.type_key).where(Activity.school_id == school.id).distinct()))
+    added: list[str] = []
+    for key, reg in registry().types.items():
+        if known.get(key) is False or key in present:  # switched off by its admin, or demoed already
+            continue
+        if key not in known:
+            schools.set_type(school, key, enabled=True, by=policy.SYSTEM)
+        details = sample_details(reg)
+        if details is None or FAILED in (sample_roles(reg), sample_evidence(reg)):  # none (or failed: reported)
+            continue
+        try:  # days of its own, after the types demoed already: the same teachers attend them
+            _type_demo(school, key, reg, details, (_user("organizer"), _user("reviewer")), now, [True],
+                       len(present) + len(added))
+        except DomainError as exc:
+            db.session.rollback()
+            registry().plugins.fail(reg.plugin, M_DEMO_TYPE, exc, key=key, error=describe(exc))
+            continue
+        added.append(key)
+    return added
 
 
 def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str, Any], staff: tuple[User, User],
@@ -384,7 +438,7 @@ def _type_demo(school: School, key: str, reg: RegisteredType, details: dict[str,
             school,
             planner,
             key,
-            f"{type_name}：{_subject(details)}（{tag}）",
+            _demo_title(type_name, details, tag),
             start.isoformat(timespec="minutes"),
             (start + timedelta(hours=3)).isoformat(timespec="minutes"),
             "3",
@@ -455,18 +509,58 @@ def _demo_review_steps(school: School, reviewer: User) -> dict[str, str]:
     return codes
 
 
+def _demo_declared_again(school: School) -> None:
+    """A declaration refused in review (teacher2's 未通过) declared again by its teacher, for the
+    same days, with a new scan of the certificate, and submitted: the reviewer's card of it says
+    it was refused before, who, when and why (``transitions.refused_before``). Which declaration
+    was refused is the workflow's answer (``WorkflowDefinition.refuses``), never a state's name."""
+    types = registry().types
+    for act in db.session.execute(select(Activity).where(Activity.school_id == school.id).order_by(Activity.id)).scalars():
+        reg = types[act.type_key]
+        if not reg.decl.self_declared or transitions.refused_in(act.type_key, transitions.history_rows(act.id)) is None:
+            continue
+        declarer = db.session.get_one(User, act.organizer_id)
+        tz = school.timezone
+        again = activities.plan_activity(
+            school, declarer, act.type_key, act.title.rsplit("（", 1)[0] + "（重新申报）",
+            to_local(act.starts_at, tz).isoformat(timespec="minutes")[:16],
+            to_local(act.ends_at, tz).isoformat(timespec="minutes")[:16], str(act.hours), None, dict(act.details or {}),
+        )
+        for step in reg.engine.definition.way_to(Phase.AWAITING_REVIEW):
+            _add_evidence(again, declarer, step)
+            transitions.fire(again.id, school.id, declarer, step.trigger, "")
+        return
+
+
 #: When a type's own states (those no walk of ``DEMO_PHASES`` ends in: a refused declaration) are
 #: shown: mornings (the phases' activities are afternoons) of the type's own days, the first on
 #: the day of its activity awaiting review, each next one ten days earlier.
 OWN_STATE_HOUR, OWN_STATE_DAYS = 9, -20
 
 
+def _demo_title(type_name: str, details: dict[str, Any], tag: str) -> str:
+    return f"{type_name}：{_subject(details)}（{tag}）"
+
+
+def phase_title(key: str, phase: Phase | str) -> str:
+    """The title of type ``key``'s demo activity taken to ``phase`` (or to the type's own state of
+    that name): its session (:func:`_demo_goals`), where a test finds it."""
+    reg = registry().types[key]
+    tag = next(t for goal, t, _d in _demo_goals(reg.engine.definition) if goal == phase)
+    return _demo_title(reg.decl.name_zh, sample_details(reg) or {}, tag)
+
+
 def _demo_goals(definition: WorkflowDefinition) -> list[tuple[Phase | str, str, int]]:
-    """Where a type's demo activities go: ``DEMO_PHASES``, then each state of the type that none
-    of them ends in (by name, tagged with its Chinese label), so every state has an activity."""
-    reached = {steps[-1].dest if (steps := definition.way_to(p)) else definition.initial for p, _t, _d in DEMO_PHASES}
+    """Where a type's demo activities go, each with its session (:func:`session_tag`, by start)
+    and its day: ``DEMO_PHASES``, then each state of the type that none of them ends in (by
+    name), so every state has an activity."""
+    reached = {steps[-1].dest if (steps := definition.way_to(p)) else definition.initial for p, _d in DEMO_PHASES}
     own = [s for s in definition.states if s.name not in reached]
-    return [*DEMO_PHASES, *((s.name, s.label_zh, OWN_STATE_DAYS - 10 * k) for k, s in enumerate(own))]
+    goals: list[tuple[Phase | str, int]] = [*DEMO_PHASES, *((s.name, OWN_STATE_DAYS - 10 * k) for k, s in enumerate(own))]
+    # by start: the day, then the hour (a type's own state's in the morning, the others' at 14:00)
+    by_start = sorted(range(len(goals)), key=lambda i: (goals[i][1], isinstance(goals[i][0], Phase)))
+    tags = {i: session_tag(n) for n, i in enumerate(by_start)}
+    return [(goal, tags[i], offset) for i, (goal, offset) in enumerate(goals)]
 
 
 #: teacher1's reading notes of a book, as a teacher would write them: each passage once (a piece
@@ -506,7 +600,7 @@ def _demo_writing(school: School) -> None:
     writing.edit_writing(school, draft, *DEMO_WRITING[0], by=access.actor(teacher.id, school.id))
     for kind, title, text in DEMO_WRITING[1:]:
         writing.add_writing(school, teacher, kind, title, text)
-    kind, title, paragraphs = DEMO_WORD_PAPER  # teacher2 wrote hers in Word: the file's words count
+    kind, title, paragraphs = DEMO_WORD_PAPER  # teacher2 wrote his in Word: the file's words count
     writing.add_writing(school, _user("teacher2"), kind, title,
                         filename=f"{title}.docx", data=_word_file(paragraphs))
 
@@ -653,6 +747,33 @@ def _demo_leaver(school: School) -> None:
     staff.deactivate(school, leaver.id, by=access.actor(_user("admin").id, school.id))
 
 
+#: The organiser's own talk that his absence without leave is recorded on (by the school admin):
+#: started two days ago, not held yet — his year does not count it (only a reviewed activity's
+#: absence counts), but cancelling it would undo that record, so the page tells him someone else
+#: who runs it cancels it (``policy.may_close_over_own_record``). Its subject, and how many days ago.
+OWN_ABSENCE_TALK = ("初中数学单元作业的设计与讲评", 2)
+
+
+def _own_absence_talk(school: School, now: datetime) -> None:
+    """:data:`OWN_ABSENCE_TALK`, of the type that gathers most of the staff, the organiser alone on
+    it (in its leading role): no one else's year or list moves."""
+    if not (kinds := gathering_types()):
+        return
+    reg = kinds[0]
+    _main, lead = main_and_lead(reg)
+    subject, days_ago = OWN_ABSENCE_TALK
+    organizer = _user("organizer")
+    title = f"{reg.decl.name_zh}：{subject}"
+    start = to_local(now - timedelta(days=days_ago), school.timezone).replace(hour=8, minute=0, second=0,
+                                                                               microsecond=0)
+    act = activities.plan_activity(
+        school, organizer, reg.decl.key, title, start.isoformat(timespec="minutes"),
+        (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2",
+        [{"user_id": organizer.id, "role": lead}], details_titled(reg, title), location="学校报告厅")
+    activities.record_attendance(act, _user("admin"), [
+        {"user_id": organizer.id, "attended_hours": "0", "absent_hours": "2", "excused_hours": "0"}])
+
+
 def _plan_and_submission(school: School) -> None:
     """The DEMO school's annual plan of this year (sent to the district) and this year's figures
     submitted to the district, waiting for its reviewer."""
@@ -691,6 +812,24 @@ def walk(act: Activity, organizer: User, reviewer: User, phase: Phase, missed: C
             activities.record_attendance(act, organizer, rows)
         actor = organizer if OWNER in step.roles else reviewer
         transitions.fire(act.id, act.school_id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+
+
+@contextmanager
+def logged_back(shift: timedelta) -> Iterator[None]:
+    """The lines of activities' histories (``TransitionLog``) written inside carry the time they
+    are written less ``shift``: a demo activity dated back to its day shows the steps taken then,
+    not today. Set as each line is inserted — the history stays append-only, no line is changed
+    after (its rows refuse it): the demo's other past is dated back by an update of its rows once
+    written, these are written dated. The demo alone writes a past."""
+
+    def dated(_mapper: Any, _connection: Any, line: TransitionLog) -> None:
+        line.created_at = (line.created_at or utcnow()) - shift
+
+    event.listen(TransitionLog, "before_insert", dated)
+    try:
+        yield
+    finally:
+        event.remove(TransitionLog, "before_insert", dated)
 
 
 def demo_counts() -> dict[str, int]:

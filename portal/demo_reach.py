@@ -19,7 +19,7 @@ from portal.registry import registry
 from portal.services import activities, handover, reminders
 from portal.timeutil import to_local
 
-CHECKIN_SUBJECT = "课堂提问的艺术（今日签到）"
+CHECKIN_SUBJECT = "课堂提问的艺术"
 
 
 def checkin_title() -> str:
@@ -56,7 +56,7 @@ def checkin_activity(school: School, now: datetime) -> None:
 
 
 #: A talk tomorrow (10:00–12:00 by the school's clock): its people get the hourly reminder.
-TOMORROW_SUBJECT = "作业的分层设计（明天举行）"
+TOMORROW_SUBJECT = "作业的分层设计"
 TOMORROW_PEOPLE = ("teacher4", "reviewer")  # the first attends, the second leads
 
 
@@ -118,10 +118,17 @@ def load(school: School, now: datetime) -> None:
     deadlines(school, now)
 
 
-#: The district's announced deadlines in the demo: one for all staff, one for the school admins.
+#: The district's announced deadlines in the demo: one for all staff, one for the school admins
+#: (days away: its reminder is sent). Not the annual plan's own deadline: that one is the
+#: district's setting (``school_plans.deadline``, 30 June by default), which /school-plan shows —
+#: the admins' announcement named 「下学年年度校本研修计划报送」 on a day five days off while the
+#: plan page said 30 June. It asks for something the portal does not hold: how the year's plan
+#: is carried out so far.
 DEADLINES = (
     ("学年学时汇总上报", 20, "请各校核对教师学时后，在平台上报送本学年学时汇总表。", "all_staff"),
-    ("下学年年度校本研修计划报送", 5, "", "school_admins"),
+    ("年度校本研修计划执行情况中期报送", 5,
+     "请各校对照本学年年度校本研修计划，书面报送本学年开学以来的执行情况（已开展的活动、教师学时完成情况）。"
+     "下学年计划的报送截止日期以平台“年度校本研修计划”页所示为准。", "school_admins"),
 )
 
 

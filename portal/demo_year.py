@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.database import write_transaction
-from portal.demo import details_titled, gathering_types, main_and_lead, walk
+from portal.demo import details_titled, gathering_types, logged_back, main_and_lead, walk
 from portal.extensions import db
-from portal.models import Activity, Evidence, School, User
-from portal.services import access, activities, groups, plans, signup, staff
+from portal.models import Activity, Evidence, School, Signup, User
+from portal.services import access, activities, groups, plans, reminders, signup, staff
 from portal.timeutil import (
     parse_iso,
     school_year_after,
@@ -33,17 +33,17 @@ from portal.timeutil import (
 from workflows.definition import Phase
 
 GROUPS = (("语文组", "organizer", ("teacher1", "teacher2", "teacher3")), ("数学组", None, ("teacher4", "teacher5", "teacher6")))
-SIGNUP_SUBJECT = "课堂提问的设计（报名中）"
+SIGNUP_SUBJECT = "课堂提问的设计"
 SEATS = ("teacher2", "teacher3", "teacher4")
 WAITING = ("teacher5", "teacher6")
 WITHDRAWS = "teacher1"
 #: An activity whose sign-up list the organizer confirmed: its seats became its participants.
-CONFIRMED_SUBJECT = "听评课的观察量表（名单已确认）"
+CONFIRMED_SUBJECT = "听评课的观察量表"
 CONFIRMED_SEATS = ("teacher3", "teacher5")
 #: A session for the maths group (its members), planned by the school admin at the hour of the
 #: confirmed activity: :data:`CONFIRMED_SEATS` and the group share teacher5 (``overlaps.clashes_of``).
-PARALLEL_SUBJECT = "数学组的作业设计（与名单已确认的活动同时）"
-#: teacher2's plan, returned by the reviewer with this comment (she is to mend it and send it again).
+PARALLEL_SUBJECT = "数学组的作业设计"
+#: teacher2's plan, returned by the reviewer with this comment (he is to mend it and send it again).
 RETURNED_PLAN = ("teacher2", "目标写得比较笼统，请写明每学期听课和上公开课的次数，再重新提交。")
 #: teacher5 was away on study leave for three weeks and is back since; an activity held meanwhile
 #: that she was listed in and missed is no absence of hers (``services.stints``).
@@ -56,8 +56,8 @@ PLAN_DEADLINE_DAYS = 5
 #: on the review queue — where it goes, its subject, its day (days after that year's first): one
 #: approved whose hours were never posted (listed apart, with why), one held and never reviewed
 #: (its card says approving it posts no hours). teacher1 and teacher2 attended them.
-CLOSED_YEAR = ((Phase.CONFIRMED, "作业设计的复盘（前年已审核，学时未认定）", 190),
-               (Phase.AWAITING_REVIEW, "课堂评价的改进（前年举行，未审核）", 200))
+CLOSED_YEAR = ((Phase.CONFIRMED, "作业设计的复盘", 190),
+               (Phase.AWAITING_REVIEW, "课堂评价的改进", 200))
 CLOSED_YEAR_PEOPLE = ("teacher1", "teacher2")
 
 
@@ -125,6 +125,10 @@ def _signup_activity(school: School, now: datetime) -> Activity | None:
         signup.sign_up(act, person, by=access.actor(person.id, school.id))
     leaver = _user(WITHDRAWS)
     signup.withdraw(act, leaver, by=access.actor(leaver.id, school.id))
+    # teacher4 is told she has a seat now, at once, as the worker's queued job would
+    moved = db.session.execute(select(Signup.id).where(Signup.activity_id == act.id,
+                                                       Signup.promoted_at.is_not(None))).scalars().all()
+    reminders.signup_seat(act.id, list(moved))  # idempotent: the queued job finds it written
     return act
 
 
@@ -233,8 +237,8 @@ def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
     (``policy.first_year_to_date``: 2024–2025 in December 2026). The rule refuses to plan one
     there, as it should: each is planned in this year and dated back to its day at once, as the
     demo writes its other past (its evidence dated back too), then taken along its workflow by the
-    organizer and the reviewer (its hours counted in its own year): its steps, append-only, say
-    it was recorded and reviewed late, today."""
+    organizer and the reviewer (its hours counted in its own year): its evidence, and its steps
+    in its history, an hour after it ended (:func:`portal.demo.logged_back`)."""
     kinds = gathering_types()
     if not kinds:
         return []
@@ -261,9 +265,10 @@ def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
             act.starts_at, act.ends_at = then, then + timedelta(hours=2)
             act.school_year, act.semester = school_year_of(day), semester_of(day)
         walked = utcnow()
-        walk(act, organizer, reviewer, phase)
-        back = utcnow() - (then + timedelta(hours=3))
-        with write_transaction() as s:  # its evidence handed in an hour after it ended (its steps, append-only, stay)
+        back = walked - (then + timedelta(hours=3))  # an hour after it ended
+        with logged_back(back):  # its steps, in its history, taken then (append-only: written so)
+            walk(act, organizer, reviewer, phase)
+        with write_transaction() as s:  # its evidence handed in then too
             for ev in s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars():
                 if ev.uploaded_at >= walked:  # a piece its type dates before the start is dated so already
                     ev.uploaded_at -= back

@@ -19,12 +19,19 @@ def evidence_response(ev: Evidence) -> Response:
     path = evidence_path(ev)
     if path is not None and path.exists():  # read whole (uploads are bounded): the API checks the response
         name = ev.filename or path.name
-        return Response(path.read_bytes(), mimetype=ev.content_type or "application/octet-stream", headers={
+        return Response(path.read_bytes(), mimetype=stored_mimetype(ev), headers={
             "Content-Disposition": attachment(name, "evidence"), "Cache-Control": "no-store"})
     if ev.text is None:
         raise NotFound(msg("evidence.not_found"))
     return Response(ev.text, mimetype="text/plain; charset=utf-8", headers={
         "Content-Disposition": attachment(f"evidence-{ev.id}.txt"), "Cache-Control": "no-store"})
+
+
+def stored_mimetype(ev: Evidence) -> str:
+    """The evidence file's media type without its parameters, for ``mimetype=``: werkzeug adds
+    ``charset=utf-8`` to a text type itself, and a .txt upload is stored as
+    ``text/plain; charset=utf-8`` — sent as it is, the header said the charset twice."""
+    return (ev.content_type or "").split(";", 1)[0].strip() or "application/octet-stream"
 
 
 def attachment(name: str, fallback: str = "download") -> str:

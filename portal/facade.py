@@ -20,6 +20,7 @@ from flask import Flask, abort
 from sqlalchemy.orm import Session
 
 from portal import policy
+from portal.activity_types import SampleProfile
 from workflows import ActivitySnapshot, ParticipantSnapshot
 from workflows.definition import Phase
 
@@ -177,6 +178,27 @@ class Portal:
         from portal.messages import msg
 
         return msg(code, **params)
+
+    @staticmethod
+    def said(message: Any) -> str:
+        """``message`` as a ``flask`` command of the portal's refuses with (:func:`portal.cli.common.said`):
+        one line, in Chinese then in English, whatever the environment's locale — a ``Text("中文",
+        "English")``, a core message (:meth:`msg`) or a msgid of your catalogue. A command of yours
+        refuses with ``raise click.ClickException(portal.said(Text(…)))``. Contract 1.21."""
+        from portal.cli.common import said
+
+        return said(message)
+
+    def sample_profile(self, type_key: str) -> SampleProfile | None:
+        """The volumes of type ``type_key`` in generated data (its ``sample_profile``), asked inside
+        its plugin's boundary and checked as the demo asks it: None when it gives none, or when it
+        raises or answers anything but a :class:`SampleProfile` (reported with its plugin's name).
+        ``KeyError`` for a type not installed. Contract 1.21."""
+        from portal.demo import sample_profile
+        from portal.plugin_data import M_TYPE_PROFILE
+        from portal.registry import registry
+
+        return sample_profile(registry().types[type_key], M_TYPE_PROFILE)
 
     def forbidden(self, code: str = "forbidden", **params: Any) -> None:
         """Refuse with the core's message ``code`` (403 on a page)."""

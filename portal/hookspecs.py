@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.18"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.22"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -99,6 +99,20 @@ CONTRACT_VERSION = "1.18"  # 1.1: activity_types.Setting, ActivityType.declared_
 #      TransitionContext.signed_up and people()
 # 1.18: EvidenceKind.of_the_activity (one record of the activity: the same piece is taken once at the
 #      activity, whoever of its people hands it in; the mentorship's meeting log is)
+# 1.19: WorkflowExtension.waits_for_end and Transition.not_before_end (a step of the type's, the core's
+#      too, refused before the activity's end as credit is: hidden until then, refused in the core's words;
+#      an unknown trigger named is refused at load; the mentorship's hold waits for the pairing's end)
+# 1.20: activity_types.Text formats with % (both texts), so a validator's own message=Text(…) of
+#      WTForms' Length or NumberRange (message % dict(min=…, max=…)) no longer raises; refused at load:
+#      a workflow state nobody can leave but by cancel (a dead end), a transition's sources or roles
+#      given as one str, guards not in a tuple; SampleProfile checks its volumes when made
+# 1.21: facade Portal.said (a command's refusal in Chinese then English, as the core's commands
+#      refuse) and Portal.sample_profile (a type's volumes, asked inside its boundary);
+#      activity_types.floor_half public (hours down to the half hour); refused at load: waits_for_end
+#      or not_before_end on a step that goes back (cancel, return, revoke, a step away from the credits)
+# 1.22: activity_types.school_year_words (a school year as every page says it, both languages);
+#      ActivityType.certificate_number (a self-declared type's certificate number, as compared: the
+#      school's other teachers' standing declarations naming the same one are told to the reviewers)
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

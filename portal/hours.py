@@ -62,6 +62,11 @@ def typed_in_chinese(text: str) -> str:
 def rule_hours(value: object) -> Decimal:
     """Hours a plugin's rule answered (``credit_hours``): a number (``Decimal``, int, float) that
     :func:`parse_hours` accepts, never a text read as one. Raise :class:`BadHours`."""
+    if type(value) is Decimal and value.is_finite() and ZERO <= value <= MAX_HOURS and value % HALF == 0:
+        # a rule's usual answer (the core's ``floor_half``): what :func:`parse_hours` makes of it
+        # (``Decimal(str(value))`` is ``value``), without the text made and read back — a page asks
+        # a rule a few dozen times
+        return abs(value).quantize(TENTH)
     if isinstance(value, str):
         raise BadHours(msg("hours.not_number", value=_shown(value)))
     return parse_hours(value)
@@ -134,14 +139,20 @@ SHORTEST_HOUR_MINUTES = 45
 def most_hours_between(start: datetime, end: datetime) -> Decimal:
     """The most hours an activity from ``start`` to ``end`` can give anyone at full attendance
     (its own hours; a role's multiplier, e.g. a speaker's, is the credit rule's)."""
-    seconds = max(int((end - start).total_seconds()), 0)
-    halves = -(-seconds * 2 // (SHORTEST_HOUR_MINUTES * 60))  # rounded up
-    return _OF_HALVES[min(halves, _MOST_HALVES)]
+    return most_hours_of_seconds(int((end - start).total_seconds()))
+
+
+def most_hours_of_seconds(seconds: int) -> Decimal:
+    """:func:`most_hours_between` of a stretch ``seconds`` long (whole seconds; none below 0), for a
+    caller asking it of many stretches (``overlaps.clash``: written without ``max``/``min`` calls)."""
+    halves = -(-seconds * 2 // _HOUR_SECONDS) if seconds > 0 else 0  # rounded up
+    return _OF_HALVES[halves if halves < _MOST_HALVES else _MOST_HALVES]
 
 
 #: What :func:`most_hours_between` gives for each whole number of half hours up to the most
 #: (a stretch asks it for every pair of a start and an end: ``overlaps.clash``)
 _MOST_HALVES = int(MAX_HOURS / HALF)
+_HOUR_SECONDS = SHORTEST_HOUR_MINUTES * 60  # one 学时 (a lesson) in seconds: half hours = seconds × 2 / this
 _OF_HALVES = tuple(min(Decimal(h) * HALF, MAX_HOURS).quantize(Decimal("0.1")) for h in range(_MOST_HALVES + 1))
 
 

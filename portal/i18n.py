@@ -7,10 +7,11 @@ choice, then Chinese.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from babel import Locale, support
@@ -279,6 +280,30 @@ def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> st
 _KEPT = "yanxiu_template_words"  # on a catalogue: (msgid, autoescape) → the text a template gets
 
 
+@pass_eval_context
+def kept_words(eval_ctx: EvalContext, name: str) -> Mapping[str, str] | None:
+    """The words a template named ``name`` kept with the request's catalogue (:func:`keep_words`),
+    or None the first time: a page that translates the same few dozen labels on every request
+    (the review queue's) writes ``{% set tx = kept_words(n) %}{% if tx is none %}{% set tx =
+    keep_words(n, {…}) %}{% endif %}`` and says its words once per catalogue, as
+    :func:`template_gettext` keeps a text without values. Only words that are the same every time
+    (no value of the request) may be kept so."""
+    kept = _page_translations().__dict__.get(_KEPT)
+    return None if kept is None else kept.get((_WORDS, name, eval_ctx.autoescape))
+
+
+@pass_eval_context
+def keep_words(eval_ctx: EvalContext, name: str, words: Mapping[str, str]) -> Mapping[str, str]:
+    """``words`` (the template's ``_()`` of each) kept with the request's catalogue under ``name``
+    for :func:`kept_words`; read-only, as every request of the catalogue shares them."""
+    kept = _page_translations().__dict__.setdefault(_KEPT, {})
+    shared = kept[(_WORDS, name, eval_ctx.autoescape)] = MappingProxyType(dict(words))
+    return shared
+
+
+_WORDS = "words"  # a kept page's words: (_WORDS, its name, autoescape) beside the msgids' 2-tuples
+
+
 def _say(text: str, autoescape: bool, variables: dict[str, Any]) -> str:
     return (Markup(text) if autoescape else text) % variables
 
@@ -371,6 +396,7 @@ def init_app(app: Flask, registry) -> None:
         babel.domain_instance = RequestDomain()
     app.jinja_env.globals["lang_code"] = lang_code
     app.jinja_env.globals["_"] = template_gettext  # after babel.init_app, which installs jinja2's own
+    app.jinja_env.globals.update(kept_words=kept_words, keep_words=keep_words)
 
 
 def current_lang() -> str:

@@ -234,7 +234,9 @@ def worker_command(workers: int | None) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs = queue(app)
     if jobs.huey.immediate:
-        raise click.UsageError("JOBS_IMMEDIATE is on: jobs already run in the web process; no worker needed")
+        from portal.cli.common import refuse
+
+        refuse("cli.jobs_immediate")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     count = workers or int(app.config.get("JOBS_WORKERS") or 2)
     consumer = jobs.huey.create_consumer(workers=count, worker_type="thread")

@@ -98,6 +98,7 @@ TEXTS: dict[str, Any] = {
         "did not run. Install that release again, or restore the backup made before upgrading (README, Upgrading); "
         "the 'flask db' commands still run"
     ),
+    "cli.jobs_immediate": _l("JOBS_IMMEDIATE is on: jobs already run in the web process; no worker needed"),
     "start.instance_folder": _l(
         "the instance folder %(folder)s (YANXIU_INSTANCE_PATH) cannot be made: %(reason)s"
     ),
@@ -312,6 +313,8 @@ TEXTS: dict[str, Any] = {
     "participants.twice_named": _l("%(name)s is listed twice"),
     "participants.has_evidence": _l("this participant has evidence; keep them and record their absence instead"),
     "participants.none": _l("choose at least one person"),
+    "participants.own_place": _l("you are put on this activity's list, or given another role on it, by its organiser or "
+                                 "another school admin: a role decides the hours"),
     "participants.checked_in": _l("this participant checked in; keep them and record their attendance or absence instead"),
     "participants.has_record": _l("this participant's attendance is recorded; keep them and record their absence instead"),
     "participants.role_recorded": _l("%(name)s's attendance is recorded with their role: the role no longer changes"),
@@ -372,7 +375,7 @@ TEXTS: dict[str, Any] = {
     # -- the activity's life -------------------------------------------------------------------
     "activity.frozen": _l("this can no longer change: the activity is %(state)s"),
     "activity.not_started": _l("the activity has not started yet: it starts at %(start)s (school time)"),
-    "activity.not_ended": _l("the activity has not ended yet: its hours are credited once it ends, at %(end)s (school time)"),
+    "activity.not_ended": _l("the activity has not ended yet: %(trigger)s once it ends, at %(end)s (school time)"),
     "attendance.not_started": _l(
         "attendance can be recorded once the activity has started: it starts at %(start)s (school time)"
     ),
@@ -383,6 +386,12 @@ TEXTS: dict[str, Any] = {
     "attendance.twice": _l("listed twice"),
     "attendance.away": _l("not on the school's teaching staff when the activity was held: it is not theirs, so no hours "
                           "attended are recorded (hours missed may be, and count nowhere)"),
+    "attendance.own": _l("your own attendance is recorded or changed by someone else who runs the activity (its "
+                         "organiser or a school admin): nobody decides about their own hours"),
+    "attendance.own_recorded": _l("your own row is recorded already: a school admin changes it if it is wrong (nobody "
+                                  "decides about their own hours)"),
+    "attendance.own_recorded_other_admin": _l("your own row is recorded already: another school admin changes it if it "
+                                              "is wrong (nobody decides about their own hours)"),
     "attendance.exceeds": _l("attended, absent and excused hours together exceed the activity's %(n)s hours"),
     "attendance.overlap": _l("at most %(n)s hours: this person is recorded attending “%(title)s” at the same time, "
                              "and the time those activities take up together holds at most %(most)s hours"),
@@ -396,6 +405,10 @@ TEXTS: dict[str, Any] = {
     "reschedule.not_movable": _l("only an activity not yet held can move to another time: this one is %(state)s"),
     "reschedule.attendance_recorded": _l(
         "attendance has been recorded for the time it has: it can no longer move (cancel it and plan it again)"
+    ),
+    "reschedule.attendance_recorded_own": _l(
+        "attendance has been recorded for the time it has, your own unexcused absence with it: it can no longer move "
+        "(someone else who runs it cancels it, and it is planned again)"
     ),
     "reschedule.evidence_recorded": _l(
         "evidence has been handed in for the time it has: it can no longer move (cancel it and plan it again)"
@@ -417,6 +430,8 @@ TEXTS: dict[str, Any] = {
     "trigger.independent": _l(
         "%(trigger)s must be fired by someone who neither organized nor took part in the activity"
     ),
+    "trigger.own_record": _l("%(trigger)s refused: your own unexcused absence is recorded on this activity, and this "
+                             "would undo it; someone else who runs the activity does it"),
     "trigger.comment": _l("%(trigger)s needs a comment"),
     "trigger.comment_field": _l("a comment is required"),
     "trigger.reason_for_others": _l(
@@ -482,8 +497,8 @@ TEXTS: dict[str, Any] = {
                        "to %(last)s, e.g. 2026-2027)"),
     "year.invalid_field": _l("expected two consecutive years, e.g. 2026-2027"),
     "year.required": _l("a school year is required"),
-    "time.expected": _l("expected an ISO 8601 date-time such as 2026-10-15T14:00"),
-    "time.not_iso": _l("not an ISO 8601 date-time: '%(value)s'"),
+    "time.expected": _l("enter a date and time, such as 2026-10-15T14:00"),
+    "time.not_iso": _l("not a date and time that can be read: '%(value)s'"),
     "time.no_such_day": _l("there is no day %(value)s"),
     "time.year_range": _l("the date must be in the years %(low)s–%(high)s"),
     "certificate.not_posted": _l("credits of this activity have not been posted"),
@@ -537,6 +552,14 @@ TEXTS: dict[str, Any] = {
     "notify.credited_none_to_you": _l(
         "The hours of %(title)s have been credited; none to you (absence, or nothing of yours to credit)"
     ),
+    # an activity of another school year than the school's now (``notifications._IN_ANOTHER_YEAR``)
+    "notify.approved_in_year": _l("%(title)s was approved by the reviewer; its hours count in the %(semester)s of "
+                                  "%(year)s"),
+    "notify.approved_closed_year": _l("%(title)s was approved by the reviewer; no hours are credited for it: "
+                                      "%(year)s is closed to credits"),
+    "notify.credited_in_year": _l("The hours of %(title)s have been credited, in the %(semester)s of %(year)s"),
+    "notify.credited_to_you_in_year": _l(
+        "The hours of %(title)s have been credited: %(hours)s hours to you, in the %(semester)s of %(year)s"),
     "notify.revoked": _l("The credited hours of %(title)s were revoked: %(comment)s"),
     "notify.absence_warning": _l(
         "Unexcused absence in the %(semester)s: %(hours)s hours. At %(limit)s hours none of this year's hours count."
@@ -555,6 +578,9 @@ TEXTS: dict[str, Any] = {
     ),
     "notify.quota_behind": _l("Behind schedule: %(quota)s, %(done)s of %(target)s done, %(expected)s expected by now"),
     "notify.quota_months_short": _l("Behind schedule: %(quota)s, %(done)s of %(target)s done. %(short)s"),
+    "notify.signup_seat": _l("You have a seat at %(title)s (%(start)s): you moved up from the waiting list"),
+    "notify.plan_approved": _l("Your personal development plan for %(year)s was approved"),
+    "notify.plan_returned": _l("Your personal development plan for %(year)s was returned: %(comment)s"),
     "notify.school_plan_accepted": _l("The district accepted the school's annual plan for %(year)s"),
     "notify.school_plan_returned": _l("The district returned the school's annual plan for %(year)s: %(comment)s"),
     "notify.submission_accepted": _l("The district accepted the school's submission of %(year)s; the year is locked"),
@@ -571,6 +597,13 @@ TEXTS: dict[str, Any] = {
     "notify.removed": _l("You are no longer on the list of %(title)s (%(start)s)"),
     "notify.activity_cancelled": _l("%(title)s (%(start)s) has been cancelled: %(comment)s"),
     "notify.activity_cancelled_no_reason": _l("%(title)s (%(start)s) has been cancelled"),
+    "notify.correction_asked": _l("%(name)s asks for a correction of %(title)s: %(reason)s"),
+    "notify.correction_done": _l("Your correction request on %(title)s was done. %(comment)s"),
+    "notify.correction_declined": _l("Your correction request on %(title)s was declined: %(comment)s"),
+    "notify.correction_moved_on": _l(
+        "Your correction request on %(title)s was closed: the activity was credited or cancelled first"),
+    "notify.kind.correction_asked": _l("Someone asks the school's admins for a correction"),
+    "notify.kind.correction_closed": _l("My correction request was done, declined or closed"),
     "notify.unknown": _l("A notification"),
     "notify.kind.handed_over": _l("An activity was handed over to me"),
     "notify.kind.removed": _l("I was taken off an activity's list"),
@@ -587,6 +620,9 @@ TEXTS: dict[str, Any] = {
     "notify.kind.deadline_announced": _l("The district announced a deadline"),
     "notify.kind.deadline_due": _l("A district deadline is near"),
     "notify.kind.plan_deadline": _l("My personal plan is due and not sent"),
+    "notify.kind.signup_seat": _l("My place on a waiting list became a seat"),
+    "notify.kind.plan_approved": _l("My personal plan was approved"),
+    "notify.kind.plan_returned": _l("My personal plan was returned"),
     "notify.kind.school_plan_deadline": _l("The school's annual plan is due and not sent"),
     "notify.kind.quota_behind": _l("A writing quota is behind schedule"),
     "notify.kind.school_plan_accepted": _l("The district accepted the school's annual plan"),
@@ -598,6 +634,26 @@ TEXTS: dict[str, Any] = {
     "notify.kinds_invalid": _l("unknown kind of notification"),
     "notify.settings_invalid": _l("the notification settings were not saved"),
     "notify.language_invalid": _l("choose Chinese or English"),
+    # -- correction requests (services.corrections) ------------------------------------------------
+    "correction.kind": _l("choose what to ask: your own row corrected, or the activity cancelled"),
+    "correction.wanted_required": _l("say what your row should read"),
+    "correction.reason_required": _l("say why: a reason is required"),
+    "correction.not_sent": _l("The request was not sent."),
+    "correction.not_closed": _l("The request was not closed."),
+    "correction.not_asked_row": _l(
+        "you may ask for your own row only where it is on this activity and someone else records it"),
+    "correction.not_asked_cancel": _l(
+        "you may ask for a cancel only of an activity you run and may not cancel yourself"),
+    "correction.already_open": _l("you asked this on %(day)s and it is still open"),
+    "correction.moved_on": _l("this activity was credited or cancelled: nothing more is corrected on it"),
+    "correction.own": _l("nobody closes their own request: another school admin does"),
+    "correction.closed_already": _l("this request was closed already"),
+    "correction.outcome": _l("choose done or declined"),
+    "correction.decline_reason": _l("say why it is declined"),
+    "correction.not_found": _l("no such request in this school"),
+    "correction.nobody_to_close": _l(
+        "no school admin here but the one asking could handle this request (nobody handles their own): the school "
+        "needs a second school admin first"),
     # -- QR check-in -----------------------------------------------------------------------------
     "checkin.code_invalid": _l("this check-in code is not valid; scan the code on the screen again"),
     "checkin.code_expired": _l("this check-in code has expired; scan the code on the screen again"),
@@ -700,7 +756,11 @@ TEXTS: dict[str, Any] = {
     "user.username_format": _l("1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"),
     "user.district_of_school": _l("district roles are given in the district of the person's school: one person "
                                   "works for one district"),
-    "user.username_taken": _l("username '%(name)s' is taken"),
+    # a username of the school's own person (``users.taken_by_ours``): on the staff, or left
+    "user.on_staff_already": _l("'%(name)s' (%(person)s) is on the staff already: there is nothing to add"),
+    "user.left_our_school": _l(
+        "'%(name)s' (%(person)s) was on the staff and left: if they are back, tick their roles again on the "
+        "staff page instead of adding them anew (a second account would split their hours)"),
     # one wording wherever a school's person gets a username used elsewhere (the staff page, the roster)
     "user.username_unavailable": _l(
         "this username cannot be used; choose another. If this teacher comes from another school of the "
@@ -725,6 +785,8 @@ TEXTS: dict[str, Any] = {
     "password.invalid": _l("invalid password"),
     "password.current_wrong": _l("the current password is wrong"),
     "password.differ": _l("The two new passwords differ."),
+    "password.is_username": _l("must not be the username: it is the first password anyone would try"),
+    "password.unchanged": _l("This is your current password: choose a new one"),
     "login.wrong": _l("wrong username or password"),
     "login.locked": _l("too many failed logins; try again later"),
     # what to do, as the notice of one signed out for it says (auth.no_role_left)
@@ -765,7 +827,7 @@ TEXTS: dict[str, Any] = {
     "writing.refused": _l("the writing was not saved"),
     "writing.no_characters": _l(
         "this text has no characters that count (only spaces, punctuation or invisible characters)"),
-    "writing.kind": _l("must be one of %(kinds)s"),
+    "writing.kind": _l("choose one of the kinds offered: %(kinds)s"),
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
     "writing.text_or_file": _l("type the text or upload a file, not both"),
     "writing.readable_only": _l("upload the text as a Word .docx or a UTF-8 .txt file, or paste it"),
@@ -968,6 +1030,9 @@ ROLE_TEXTS: dict[str, Any] = {
     "owner": _l("the activity's organizer"),
     "participant": _l("a participant"),
 }
+#: ``owner`` of a self-declared activity (``ActivityType.self_declared``): the teacher who declares
+#: it is its organiser and only participant, and is named so.
+DECLARER_TEXT = _l("the declaring teacher")
 
 
 #: The school roles as a choice or a column names them (capitalised in English).
@@ -980,16 +1045,22 @@ ROLE_NAMES: dict[str, Any] = {
 
 
 class _Roles:
-    def __init__(self, roles: list[str]):
-        self.roles = roles
+    def __init__(self, roles: list[str], self_declared: bool = False):
+        self.roles, self.self_declared = roles, self_declared
 
     def __str__(self) -> str:
-        return _separator(", ").join(str(ROLE_TEXTS[r]) if r in ROLE_TEXTS else r for r in self.roles)
+        return _separator(", ").join(str(self._text(r)) for r in self.roles)
+
+    def _text(self, role: str) -> Any:
+        if role == "owner" and self.self_declared:
+            return DECLARER_TEXT
+        return ROLE_TEXTS.get(role, role)
 
 
-def role_labels(roles: list[str]) -> Any:
-    """Role names as a message parameter: labels in the reader's language."""
-    return _Roles(list(roles))
+def role_labels(roles: list[str], self_declared: bool = False) -> Any:
+    """Role names as a message parameter: labels in the reader's language. ``self_declared``:
+    of a step of a self-declared type, whose organiser (``owner``) is the declaring teacher."""
+    return _Roles(list(roles), self_declared)
 
 
 def shown(value: Any, limit: int = 40) -> str:
@@ -1014,16 +1085,24 @@ def msg(code: str, /, **params: Any) -> Msg:
 OPERATOR_SEPARATOR = " — "
 
 
-def operator_line(message: Msg) -> str:
+def operator_line(message: Any) -> str:
     """``message`` as an operator reads it where a start or a command is refused (gunicorn's log,
     a shell): one line, in Chinese (the portal's language: its operators are Chinese schools' and
     districts'), then in English (for a log read elsewhere, a search for the words, a bug report).
     Both always: the refusal may be about the very settings that would choose a language, and it
-    is written before any request or person has one. Read from the core catalogue directly, with
-    no app: the start may have stopped before there is one. Only English when the catalogue has no
-    Chinese for it (not compiled yet)."""
+    is written before any request or person has one. With an app (a command's), ``message`` is
+    anything :func:`tr` renders — a :class:`Msg` with messages or role names as parameters, a
+    refusal, a plugin's ``Text`` — each language whole; with none (the start stopped before there
+    is one), a :class:`Msg` read from the core catalogue directly. Only English when the catalogue
+    has no Chinese for it (not compiled yet)."""
     from portal.i18n import _core_catalog
 
+    if has_app_context():
+        with force_locale("en"):
+            said_en = tr(message)
+        with force_locale("zh_Hans_CN"):
+            said_zh = tr(message)
+        return said_en if said_zh == said_en else said_zh + OPERATOR_SEPARATOR + said_en
     values = {k: v if isinstance(v, (str, int, float)) else str(v) for k, v in message.params}
     template = TEXTS[message.code]
     msgid = template._args[0] if hasattr(template, "_args") else str(template)
@@ -1142,6 +1221,8 @@ STATUSES: dict[str, tuple[str, str]] = {
     # a first semester's submission: the year's hours are not judged yet (assessment.period_status)
     "in_progress": _pl("status", "In progress (not judged before the year ends)"),
 }
+#: A status in a few words, where a dense table prints it (the 学时汇总表 PDF): the others' own.
+STATUS_SHORT: dict[str, tuple[str, str]] = {"in_progress": _pl("status", "In progress")}
 STATUS_STYLES = {"met": "success", "short": "warning", "not_recognised": "danger", "exempt": "secondary", "in_progress": "info"}
 
 #: A teacher who has left the school, on a year's summary: beside the name on the page, after
@@ -1331,6 +1412,11 @@ def heading(key: str, lang: str | None = None) -> str:
 
 def status_label(status: str, lang: str | None = None) -> str:
     return label(STATUSES[status], lang) if status in STATUSES else status
+
+
+def status_short_label(status: str, lang: str | None = None) -> str:
+    """:func:`status_label` in a few words (:data:`STATUS_SHORT`), for a dense printed table."""
+    return label(STATUS_SHORT[status], lang) if status in STATUS_SHORT else status_label(status, lang)
 
 
 def record_status(kind: str, status: str, lang: str | None = None) -> str:

@@ -37,6 +37,7 @@ M_DATA_RAISED = N_("hook portal_transition_data raised %(error)s; the step was r
 M_TYPE_RAISED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the step was refused and nothing changed")
 M_TYPE_SKIPPED = N_("%(method)s of activity type '%(key)s' raised %(error)s; the page went on without it")
 M_TYPE_DEMO = N_("%(method)s of activity type '%(key)s' raised %(error)s; the demo data went on without the type")
+M_TYPE_PROFILE = N_("%(method)s of activity type '%(key)s' raised %(error)s; the type was given the default volumes")
 M_DEMO_TYPE = N_("the demo activities of activity type '%(key)s' could not be made: %(error)s; "
                  "the demo data went on without them")
 M_TYPE_PREVIEW = N_("%(method)s of activity type '%(key)s' raised %(error)s; "

@@ -100,6 +100,11 @@ M_NOT_COMPILED = N_(
     "(first: %(msgid)s; run pybabel compile); Chinese pages show them in English"
 )
 M_BAD_WORKFLOW = N_("workflow of type '%(key)s' is invalid: %(error)s; the plugin was not loaded")
+M_WAITS_GOING_BACK = N_(
+    "plugin '%(plugin)s': step '%(trigger)s' of type '%(key)s' does not move an activity towards its credits "
+    "(it cancels, returns or goes back), so it may not wait for the activity's end (waits_for_end, "
+    "not_before_end): nobody could take it before the end; the plugin was not loaded"
+)
 M_DECLARATION = N_(
     "%(what)s of activity type '%(key)s' is invalid: %(error)s; the plugin was not loaded"
 )

@@ -163,6 +163,65 @@ def may_record_attendance(actor: Actor, activity: _HasOrganizer) -> bool:
     return may_organise(actor, activity, declared=False)
 
 
+def may_record_own_attendance(actor: Actor, activity: _HasOrganizer, *, recorded: bool) -> bool:
+    """Record one's own row of an activity's attendance (nobody decides about their own hours):
+    only its organiser, and only while nothing is recorded of them (``recorded``) — the organiser
+    who speaks at their own talk enters the sign-in sheet with everyone's rows. Once a row of
+    theirs is recorded, and for anyone else who may organise it (a school admin), their row is
+    another's to record or change (the activity's organiser, another school admin): a school admin
+    recorded absent without leave turned it into attendance, or into leave, on their own row, and
+    the hours were approved and credited."""
+    return activity.organizer_id == actor.user_id and not recorded
+
+
+def own_attendance_refusal(actor: Actor, activity: _HasOrganizer) -> str:
+    """The catalogue's code refusing :func:`may_record_own_attendance`: its organiser, whose own
+    row is recorded, is told a school admin changes it (not "its organiser", themself) — another
+    school admin, when they are one themself; anyone else that its organiser or another school
+    admin records it."""
+    if activity.organizer_id != actor.user_id:
+        return "attendance.own"
+    return "attendance.own_recorded_other_admin" if own_row_is_another_admins(actor) else "attendance.own_recorded"
+
+
+def own_row_is_another_admins(actor: Actor) -> bool:
+    """Whether the school admin who changes one's own recorded row (its organiser's, once entered)
+    is *another* one: the reader is a school admin themself, and "a school admin changes it" would
+    name them (an organiser who is the school's admin too)."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_place_oneself(actor: Actor, activity: _HasOrganizer) -> bool:
+    """Put oneself on a shared activity's list after it was planned, or give oneself another role
+    on it (a role decides the hours: a speaker's are twice an attendee's): its organiser only. A
+    school admin on a colleague's talk made herself its speaker once it was over, and the
+    organiser's attendance then credited her twice the hours; anyone else is placed by its
+    organiser or another school admin (or takes a seat by signing up)."""
+    return activity.organizer_id == actor.user_id
+
+
+def may_close_over_own_record(*, undoes_own_absence: bool) -> bool:
+    """Close a shared activity (cancel it: its attendance then counts nowhere) on which one's own
+    unexcused absence is recorded (``undoes_own_absence``: hours absent without leave on one's own
+    row, which count towards the limit that voids a year): never — it would undo that record for
+    one's own good, as changing the row would (:func:`may_record_own_attendance`): an organiser
+    recorded absent without leave by a school admin cancelled his talk, and the absence that voided
+    his year went with it. One's own row of attendance or leave only does not refuse it: the hours
+    a cancel takes from oneself are one's own loss, not a gain (and refusing them left a talk that
+    its organiser and the school's only admin both attended cancellable by nobody). Another who runs
+    it (a school admin, or its organiser) closes it. A declaration is its declarer's own claim,
+    withdrawn by them (not asked)."""
+    return not undoes_own_absence
+
+
+def may_run_checkin(actor: Actor, activity: _HasOrganizer, *, declared: bool) -> bool:
+    """Open an activity's QR check-in screen and print its sign-in sheet (签到表): check-in is
+    attendance, taken at a shared activity by who may organise it; a declaration (``declared``)
+    was held elsewhere, its participant and hours fixed when it was declared — its declarer,
+    an organiser or not, has nobody to check in."""
+    return not declared and may_organise(actor, activity, declared=False)
+
+
 def may_see_hours(actor: Actor) -> bool:
     """See the participants' hours of an activity: its participant table, and the hours its
     history says someone changed, old and new — everyone who opens its page (anyone of the
@@ -229,6 +288,23 @@ def may_review(actor: Actor) -> bool:
     return actor.has(REVIEWER)
 
 
+def may_see_refusals_before(actor: Actor) -> bool:
+    """Be told that a declaration's teacher declared it before and a reviewer refused it (who,
+    when, why: ``transitions.refusals_told_to``) — on the review queue's card, the declaration's
+    page and the API's activity: who reviews declarations and the school admin, not the
+    teacher's peers (a refusal is between the teacher and the school's review)."""
+    return actor.has(REVIEWER, SCHOOL_ADMIN)
+
+
+def may_see_shared_certificates(actor: Actor) -> bool:
+    """Be told that a declaration's certificate file is on another teacher's declaration of the
+    school too (``shared_certificates.told_to``: whose, which) — on the declaration's page: who
+    reviews declarations and the school admin, who judge whether it is a list naming everyone or
+    a borrowed certificate; not the declarer or their peers (another teacher's declaration is
+    not theirs to see)."""
+    return actor.has(REVIEWER, SCHOOL_ADMIN)
+
+
 # -- records and reports -----------------------------------------------------------------------
 
 
@@ -236,6 +312,14 @@ def may_read_record(actor: Actor, teacher_id: int) -> bool:
     """A teacher reads their own record; school admins, reviewers and the district anyone's —
     the same rule for the record page, its links and ``GET /api/v1/users/<id>/credits``."""
     return actor.user_id == teacher_id or actor.has(SCHOOL_ADMIN, REVIEWER, DISTRICT_ADMIN, DISTRICT_REVIEWER)
+
+
+def may_see_earlier_schools(actor: Actor, teacher_id: int) -> bool:
+    """The hours another school credited a teacher this year before they left it (moved here:
+    ``credits.earlier_schools``), beside this school's on the home, the record and the API's
+    credits: the teacher's own. A school admin or reviewer here reads this school's record of them
+    only — another school's data is its own staff's (and the district's, on its pages)."""
+    return actor.user_id == teacher_id and not actor.system
 
 
 def may_read_certificate(actor: Actor) -> bool:
@@ -534,3 +618,35 @@ def may_review_plans(actor: Actor) -> bool:
 
 def may_set_plan_deadline(actor: Actor) -> bool:
     return actor.has(SCHOOL_ADMIN)
+
+
+def may_see_school_todo(actor: Actor) -> bool:
+    """The home's to-do list of the school's work (``services.school_todo``): whoever signs off
+    plans, sets their deadline or sends the year to the district — each item asks its own."""
+    return may_review_plans(actor) or may_set_plan_deadline(actor) or may_submit_year(actor) or may_see_corrections(actor)
+
+
+# -- asking for a correction (services.corrections) ----------------------------------------------
+
+
+def may_ask_correction(*, concerned: bool, does_it_oneself: bool, declared: bool) -> bool:
+    """Ask the school's admins for a correction of an activity (``services.corrections``): one's
+    own row of its attendance to read otherwise, or the activity cancelled. Only where the portal
+    sends one to someone else (:func:`may_record_own_attendance`, :func:`may_close_over_own_record`):
+    ``concerned`` — for a row, one's row on it is recorded (nothing to correct before); for a
+    cancel, one organises it, or would cancel it but for one's own unexcused absence on it — and
+    ``does_it_oneself`` false (a row one may still enter, a cancel one may take, is done, not asked).
+    A declaration (``declared``) is its declarer's own claim, withdrawn by them: nothing to ask."""
+    return concerned and not does_it_oneself and not declared
+
+
+def may_see_corrections(actor: Actor) -> bool:
+    """The school's open correction requests (the to-do list, ``/corrections``): its admins."""
+    return actor.has(SCHOOL_ADMIN)
+
+
+def may_close_correction(actor: Actor, requester_id: int) -> bool:
+    """Close a correction request — done (made through the attendance page or the cancel) or
+    declined with a reason: a school admin who did not ask it (nobody decides about their own
+    hours, :func:`decides_own`)."""
+    return may_see_corrections(actor) and not decides_own(actor, [requester_id])

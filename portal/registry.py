@@ -27,6 +27,7 @@ from portal.plugin_loader import (
     M_SAME_TYPE_NAME,
     M_STATE_LABEL,
     M_TYPES_RAISED,
+    M_WAITS_GOING_BACK,
     LoadedPlugins,
     call_one,
     describe,
@@ -38,7 +39,7 @@ from portal.type_declarations import TypeDeclarations, read_declarations, workfl
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, HANDED_OVER, HISTORY_ONLY, Phase, State, WorkflowDefinition
 from workflows.engine import what_is_missing
-from workflows.extension import same_text
+from workflows.extension import WaitsGoingBack, same_text
 
 log = logging.getLogger(__name__)
 
@@ -333,6 +334,8 @@ class TypeRegistry:
             definition = replace(definition, guards={trigger: tuple(self._guarded(plugin_name, key, trigger, g) for g in gs)
                                                      for trigger, gs in definition.guards.items()})
             engine = WorkflowEngine(definition)
+        except WaitsGoingBack as exc:
+            return M_WAITS_GOING_BACK, {"plugin": plugin_name, "key": key, "trigger": exc.trigger}
         except Exception as exc:
             return M_BAD_WORKFLOW, {"key": key, "error": describe(exc)}
         for st in definition.states:  # a state name means one phase across the portal

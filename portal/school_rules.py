@@ -16,14 +16,14 @@ REACH_RULES = ("quiet_hours_start", "quiet_hours_end", "checkin_opens_minutes", 
 
 SCHOOL_RULES: dict[str, Setting] = {
     "required_hours": Setting(
-        D["required_hours"], 0, 1000, Text("每学年须完成学时", "Required hours per school year")
+        D["required_hours"], 0, 1000, Text("每学年应修学时", "Required hours per school year")
     ),
     "absence_limit_hours": Setting(
         D["absence_limit_hours"],
         0,
         1000,
         Text(
-            "学期未请假缺席达到此学时即不予认定",
+            "每学期未请假缺席达到多少学时即全年不予认定",
             "Unexcused absence (hours per semester) at which the year is not recognised",
         ),
     ),

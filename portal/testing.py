@@ -63,6 +63,7 @@ import pytest
 from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient
 
+from portal.config import DEV_PUBLIC_URL
 from portal.errors import DomainError, GuardFailedError
 from workflows import ActivitySnapshot
 
@@ -88,6 +89,8 @@ def base_config(tmp: Path, uri: str) -> dict[str, Any]:
         # jobs wait in memory for a worker that tests about something else never start;
         # tests/reach run the real worker on a real queue
         "JOBS_STORAGE": "memory",
+        # set, as production sets it: links do not follow the test client's host (``url_rules.public_base``)
+        "PUBLIC_URL": DEV_PUBLIC_URL,
     }
 
 

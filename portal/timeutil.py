@@ -269,9 +269,12 @@ def iso_local_text(text: str) -> str:
     ``2026-12-04T14:00``) as ISO text for :func:`parse_iso`; anything else unchanged, so
     that :func:`parse_iso` refuses it with its own message."""
     parts = _parts(text)
-    if parts is None or parts[3] is None or parts[4] is None:
+    if parts is None:
         return text
     year, month, day, hour, minute = parts
+    # no time, or one no clock shows (25:00): refused as typed, not as "2026-11-20T25:00"
+    if hour is None or minute is None or not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return text
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}"
 
 

@@ -354,6 +354,9 @@ def _texts(values: Any) -> str | None:
     """A label is a plain ``str``: pages show it on every request, outside the plugin's
     boundary, so a subclass whose ``__str__`` or ``__html__`` raises would take them down."""
     for value in values:
+        if isinstance(value, Text):
+            return (f"{_shown(value)} is a pair of texts, where one language's plain str is asked: "
+                    f"give each language its own str (Role('听众', 'Listener'), name_zh = '教研沙龙')")
         if not isinstance(value, str) or not value.strip():
             return f"{_shown(value)} is not a text"
         if type(value) is not str:

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from werkzeug.routing import Rule
 from werkzeug.routing.rules import RulePart
+
+from portal.config import DEV_PUBLIC_URL
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,17 @@ class SharedBuilderRule(Rule):
 
 
 def public_base() -> str:
-    """The portal's public address (``PUBLIC_URL``, ``YANXIU_PUBLIC_URL``) without a final ``/``."""
-    return str(current_app.config["PUBLIC_URL"]).rstrip("/")
+    """The portal's public address (``PUBLIC_URL``, ``YANXIU_PUBLIC_URL``) without a final ``/``.
+    Unset — development only: production refuses to start without it — a request's links take the
+    address the request was made at (its scheme, host, port and script root: a demo on another
+    port than 5000, or reached from a phone on the network, prints codes that lead back to it), and
+    what is built outside a request ``config.DEV_PUBLIC_URL``."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return str(configured).rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return DEV_PUBLIC_URL
 
 
 def public_base_is_local() -> bool:
@@ -149,8 +160,9 @@ def public_base_is_local() -> bool:
 def local_public_address() -> str | None:
     """The public address when it names this machine only (:func:`public_base_is_local`), else
     None: what the check-in screen and the pages that print forms warn about — a QR code or a
-    printed verification link to it opens nothing anywhere else. Never replaced by the request's
-    ``Host`` (anyone may send one): production refuses to start without ``YANXIU_PUBLIC_URL``."""
+    printed verification link to it opens nothing anywhere else. Set, never replaced by the
+    request's ``Host`` (anyone may send one): production refuses to start without
+    ``YANXIU_PUBLIC_URL``; unset (development), the request's own (:func:`public_base`)."""
     return public_base() if public_base_is_local() else None
 
 

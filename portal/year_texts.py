@@ -149,13 +149,25 @@ def quota_cell(q: QuotaFact | Mapping[str, Any], lang: str | None = None, status
     return f"{amount}\n{short}" if short else amount
 
 
-def quota_figure(n: int, unit: str, lang: str | None = None) -> str:
-    """One figure of a quota in the words of :func:`quota_amount`: "5,000 字" (characters) or
-    "3" (pieces)."""
+#: One figure of a quota, by what it counts, in the words of :func:`quota_amount`'s forms.
+_FIGURE_WORDS: dict[str, Callable[[str], str]] = {
+    "chars": lambda n: gettext("%(n)s characters", n=n),
+    "months": lambda n: gettext("%(n)s months", n=n),
+    "paper": lambda n: pgettext("quota of pieces", "%(n)s", n=n),
+    "reflections": lambda n: pgettext("quota of pieces", "%(n)s", n=n),
+    "books": lambda n: pgettext("quota of books", "%(n)s", n=n),
+}
+
+
+def quota_figure(n: int, q: QuotaFact | Mapping[str, Any], lang: str | None = None) -> str:
+    """One figure of the quota ``q`` in the words of :func:`quota_amount`: "5,000 字"
+    (characters), "3 篇" (papers, reflections), "1 本" (books), "2 个月" (months with enough
+    notes) — the notice of a quota behind schedule said "已完成 0 / 5，按进度此时应完成 3" where
+    the home and the summary say "0 / 5 篇"."""
+    q = as_fact(q)
     number = _number(n)
-    if unit == "chars":
-        return _in(lang, lambda: gettext("%(n)s characters", n=number))
-    return number
+    say = _FIGURE_WORDS.get(q.unit if q.unit in ("chars", "months") else q.key)
+    return number if say is None else _in(lang, lambda: say(number))
 
 
 def warning_text(w: Any, lang: str | None = None, *, months: bool = True) -> str:

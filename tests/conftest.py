@@ -14,6 +14,12 @@ builder must not depend on the test: every test that uses it gets the same data.
 ``tests.support.prepared.prepared_by(builder)`` makes such a fixture.
 
 * SQLite (default): the template file is copied, and so are the upload and export folders the demo wrote.
+  The database files (templates and copies) live in a folder of this process in memory
+  (``/dev/shm``, where there is one with 1 GiB free; ``YANXIU_TEST_SQLITE_DIR`` names another,
+  e.g. ``/tmp`` to have them on disk), and a test's copy is deleted when the test is done: closing a database
+  checkpoints its WAL into the file with an ``fsync``, 16 ms per test on this machine's disk
+  and 0.2 ms in memory (BENCHMARKS.md: "the suite's SQLite files in memory"). The upload and
+  export folders stay in ``tmp_path``.
 * PostgreSQL (``YANXIU_TEST_DATABASE_URL`` set, as ``make test`` does in its second run): every
   app gets a database of its own, lent from the test process's spares of that template: after
   the test it is put back to the template's data (``tests/support/pg_reset.py``) and lent again,
@@ -157,6 +163,51 @@ def _kind(build: Builder) -> str:
     return "p" + hashlib.sha256(f"{build.__module__}.{build.__qualname__}".encode()).hexdigest()[:10]
 
 
+def _memory_folder(path: str = "/dev/shm", room: int = 1 << 30) -> str:
+    """``path`` if it is a folder this process may write with ``room`` bytes free, else "": a full
+    run's templates are ~10 MB per worker, but a container's ``/dev/shm`` may be 64 MB in all,
+    which Chromium shares."""
+    try:
+        free = os.statvfs(path)
+    except OSError:
+        return ""
+    return path if os.access(path, os.W_OK) and free.f_bavail * free.f_frsize >= room else ""
+
+
+#: Where the SQLite database files of the tests go: a folder in memory if the machine has one.
+SQLITE_ROOT = os.environ.get("YANXIU_TEST_SQLITE_DIR") or _memory_folder()
+SQLITE_PREFIX = "yanxiu-tests-"
+
+
+def _sqlite_folder(fallback: Path) -> Path:
+    """A new folder of this process for SQLite files under ``SQLITE_ROOT`` (``fallback`` if none),
+    after removing the folders left there by test processes that no longer run (killed before
+    their session's end removed them: in memory they would hold the RAM until a reboot)."""
+    if not SQLITE_ROOT:
+        return fallback
+    root = Path(SQLITE_ROOT)
+    for left in root.glob(f"{SQLITE_PREFIX}*-*"):
+        pid = left.name.removeprefix(SQLITE_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and left.is_dir() and left.stat().st_uid == os.getuid() and not _running(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SQLITE_PREFIX}{os.getpid()}-", dir=root))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _sqlalchemy_url(url: str) -> URL:
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
@@ -173,6 +224,7 @@ class Templates:
         self.serial = itertools.count()
         self.worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         self.pg = _sqlalchemy_url(PG_URL) if PG_URL else None
+        self.sqlite = None if self.pg is not None else _sqlite_folder(tmp)  # the SQLite files' folder
         self._admin: Engine | None = None
         self._reusable: bool | None = None
         self.snapshots: dict[str, pg_reset.Snapshot] = {}  # template kind → its data, for resets
@@ -226,7 +278,11 @@ class Templates:
 
     def release(self, names: list[str]) -> None:
         """Databases a test is done with: the lent ones reset and kept for the next test, the
-        others (and those a reset cannot put back) dropped."""
+        others (and those a reset cannot put back) dropped; SQLite: the copies' files deleted."""
+        if self.pg is None:
+            for name in names:
+                _remove_sqlite(Path(name))
+            return
         drop = []
         for name in names:
             if name not in self.lent:
@@ -273,7 +329,8 @@ class Templates:
             self.create_database(name, source.uri if source else None)
             uri, where = self.pg_uri(name), name
         else:
-            where = str(folder / f"{kind}.db")
+            assert self.sqlite is not None
+            where = str(self.sqlite / f"{kind}.db")
             if source is not None:
                 shutil.copy(source.uri, where)
             uri = f"sqlite:///{where}"
@@ -300,7 +357,8 @@ class Templates:
 
     def copy(self, kind: str, tmp: Path, created: list[str], build: Builder | None = None) -> str:
         """A new database copied from the ``kind`` template; its upload (and export) files go to
-        ``tmp/uploads`` (``tmp/exports``)."""
+        ``tmp/uploads`` (``tmp/exports``). ``created`` gets its name (PostgreSQL) or its file
+        (SQLite), which :meth:`release` gives back or deletes."""
         template = self.get(kind, build)
         n = next(self.serial)
         _copy_folders(template, tmp)
@@ -312,11 +370,15 @@ class Templates:
                 self.create_database(name, template.uri)
             created.append(name)
             return self.pg_uri(name)
-        target = tmp / f"test{n}.db"
+        assert self.sqlite is not None
+        target = self.sqlite / f"test{n}.db"
         shutil.copy(template.uri, target)
+        created.append(str(target))
         return f"sqlite:///{target}"
 
     def close(self) -> None:
+        if self.sqlite is not None and self.sqlite != self.tmp:
+            shutil.rmtree(self.sqlite, ignore_errors=True)
         if self.pg is not None and self._admin is not None:
             spares = [name for kept in self.spare.values() for name, _mark in kept]
             self.drop_databases(spares + list(self.lent) + [t.uri for t in reversed(list(self.built.values()))])
@@ -341,7 +403,7 @@ class AppMaker:
     def __init__(self, templates: Templates, tmp_path: Path) -> None:
         self.templates, self.tmp_path = templates, tmp_path
         self.made: list[Flask] = []
-        self.created: list[str] = []  # PostgreSQL databases to give back
+        self.created: list[str] = []  # PostgreSQL databases to give back, SQLite files to delete
 
     def facts(self, build: Builder) -> Any:
         return self.templates.get(_kind(build), build).facts
@@ -408,9 +470,12 @@ def demo(app):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The ``slow`` end-to-end runs first (a stable sort keeps every other order): pytest-xdist
-    deals the first tests round-robin, so they start at once on different workers instead of
-    one of them ending the run alone."""
+    """The ``slow`` end-to-end runs first (a stable sort keeps every other order), so that none
+    of them ends the run alone. With ``--dist=worksteal`` (``pyproject.toml``) the first worker
+    is given the first half of the tests, so all of the slow ones at its front, and the second
+    the other half; a worker that runs out takes half of what the other has not started, from
+    its end: the slow ones, never at an end, are not taken, and the run does not end on one.
+    (With ``--dist=load`` they would be dealt round-robin instead.)"""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

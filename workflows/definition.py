@@ -18,7 +18,9 @@ activity out of the open phase into review, confirmation or credit, or that post
 refused before the activity's start whatever it is called (:meth:`WorkflowDefinition.waits_for_start`);
 ``not_before_start`` asks the same of any other transition. Nothing is credited before all of it
 took place: a transition that posts credits is refused before the activity's end
-(:meth:`WorkflowDefinition.waits_for_end`).
+(:meth:`WorkflowDefinition.waits_for_end`); ``not_before_end`` asks the same of any other
+transition (a type's step that records what the whole of its time gave: a mentorship held once its
+term is over; a plugin declares it with ``WorkflowExtension.waits_for_end``).
 """
 
 from __future__ import annotations
@@ -148,6 +150,10 @@ class Transition:
     independent: bool = False
     stand_in_roles: frozenset[str] = frozenset()
     not_before_start: bool = False
+    #: Refused before the activity's end, as posting credits is (:meth:`WorkflowDefinition.waits_for_end`):
+    #: the step records what all of the activity's time gave. A type sets it on a step it adds, or
+    #: names any of its workflow's steps, the core's too, in ``WorkflowExtension.waits_for_end``.
+    not_before_end: bool = False
     # what the trigger does, as the portal's services read it
     #: The trigger also fires from every state a plugin adds in these phases (``cancel`` from
     #: any open state, ``return`` from any state awaiting review or confirmed).
@@ -218,6 +224,33 @@ class WorkflowDefinition:
         a button as a warning."""
         return t.clears_adjustments or t.reverses_credits or self.phase(t.dest) is Phase.CLOSED
 
+    def steps_back(self, t: Transition) -> bool:
+        """Whether ``t`` brings an activity no nearer its credits: it goes back (:meth:`goes_back`:
+        it cancels, returns for rework or reverses credits), or it leads from a state into one
+        farther from the credits (a type's own step from ``prepared`` back to ``planned``). A step
+        between states as far from them (a side step) is neither. Asked of what the trigger does
+        and where it leads, never of its name."""
+        if self.goes_back(t):
+            return True
+        far = self._steps_to_credits()
+        return any(far.get(t.dest, _NOWHERE) > far.get(s, _NOWHERE) for s in t.sources)
+
+    def _steps_to_credits(self) -> dict[str, int]:
+        """How many steps forward (none that goes back) each state is from a credited state."""
+        forward = [t for t in self.transitions if not self.goes_back(t)]
+        far = {s: 0 for s in self.states_in(Phase.CREDITED)}
+        frontier = list(far)
+        while frontier:
+            nearer: list[str] = []
+            for t in forward:
+                if t.dest in frontier:
+                    for s in t.sources:
+                        if s not in far:
+                            far[s] = far[t.dest] + 1
+                            nearer.append(s)
+            frontier = nearer
+        return far
+
     def refuses(self, from_state: str, to_state: str) -> bool:
         """Whether a step from ``from_state`` to ``to_state`` refused the activity in review (a
         declaration's 不予认定): out of the review phase into the closed one, whatever the step
@@ -252,10 +285,11 @@ class WorkflowDefinition:
         return self.phase(t.dest) in _TAKEN_PLACE and any(self.phase(src) is Phase.OPEN for src in t.sources)
 
     def waits_for_end(self, t: Transition) -> bool:
-        """Whether ``t`` is refused before the activity's end: it posts credits. Asked of what
-        the trigger does: hours are credited for what took place, once all of it has (a lecture
-        running to July is not credited on its first evening)."""
-        return t.posts_credits
+        """Whether ``t`` is refused before the activity's end: it posts credits, or its type
+        declared that it waits for the end (``not_before_end``). Asked of what the trigger does:
+        hours are credited for what took place, once all of it has (a lecture running to July is
+        not credited on its first evening), and a mentorship is held once its term is over."""
+        return t.posts_credits or t.not_before_end
 
     def way_to(self, goal: Phase | str, start: str | None = None) -> tuple[Transition, ...]:
         """The shortest way forward from ``start`` (the initial state) to a state of ``goal`` (a
@@ -296,6 +330,9 @@ class WorkflowDefinition:
         """States in phase order (a plugin's state after the core states of its phase)."""
         return sorted(self.states, key=lambda s: PHASE_ORDER.index(s.phase))
 
+
+#: How far from the credits a state is that no step forward leads from to them.
+_NOWHERE = 1 << 30
 
 CORE_STATES: tuple[State, ...] = (
     State(PLANNED, "已计划", "Planned", phase=Phase.OPEN),

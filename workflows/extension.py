@@ -34,11 +34,41 @@ class WorkflowExtensionError(ValueError):
     """An extension breaks the core workflow's rules."""
 
 
+class WaitsGoingBack(WorkflowExtensionError):
+    """The extension makes a step that brings an activity no nearer its credits (a cancel, a
+    return, a step back: :meth:`WorkflowDefinition.steps_back`) wait for the activity's end
+    (``waits_for_end``, ``Transition.not_before_end``): nobody could take it until the end — a
+    planned activity that will not take place could not be cancelled. ``trigger`` names it."""
+
+    def __init__(self, trigger: str) -> None:
+        super().__init__(
+            f"trigger {trigger!r} does not move an activity towards its credits (it cancels, returns or "
+            f"goes back), so it may not wait for the activity's end (waits_for_end, not_before_end)"
+        )
+        self.trigger = trigger
+
+
 @dataclass(frozen=True)
 class WorkflowExtension:
     states: tuple[State, ...] = ()
     transitions: tuple[Transition, ...] = ()
     guards: dict[str, tuple[Guard, ...]] = field(default_factory=dict)
+    #: Triggers of the type's workflow — the core's (``hold``) or its own — refused before the
+    #: activity's end (``Transition.not_before_end``): the core hides them until then and refuses
+    #: them in its own words (``activity.not_ended``). An unknown trigger is refused at load.
+    waits_for_end: frozenset[str] | set[str] | tuple[str, ...] = frozenset()
+
+
+def _waiting_for_end(named: object, transitions: dict[str, Transition]) -> set[str]:
+    """The triggers ``WorkflowExtension.waits_for_end`` names, each one of the workflow's."""
+    if isinstance(named, (str, bytes)) or not isinstance(named, (set, frozenset, tuple, list)):
+        raise WorkflowExtensionError(f"waits_for_end is a set of trigger names, not {type(named).__name__} {named!r:.60}")
+    for trigger in named:
+        if trigger not in transitions:
+            raise WorkflowExtensionError(
+                f"waits_for_end names unknown trigger {trigger!r}; known: {', '.join(transitions)}"
+            )
+    return set(named)
 
 
 _PHASES = ", ".join(p.value for p in Phase)
@@ -160,6 +190,7 @@ def build_definition(
     names = {s.name for s in states}
     transitions = {t.trigger: t for t in base.transitions}
     for t in ext.transitions:
+        _well_formed(t)
         if not t.trigger.isascii() or not t.trigger.replace("_", "a").isalnum():
             raise WorkflowExtensionError(f"trigger name {t.trigger!r} must be an ASCII identifier")
         if t.trigger in HISTORY_ONLY:  # the history's own entry: a step of that name would read as it
@@ -193,6 +224,7 @@ def build_definition(
                 comment_required=t.comment_required or core.comment_required,
                 comment_when_others=t.comment_when_others or core.comment_when_others,
                 not_before_start=t.not_before_start or core.not_before_start,
+                not_before_end=t.not_before_end or core.not_before_end,
                 stand_in_roles=t.stand_in_roles or core.stand_in_roles,
                 posts_credits=core.posts_credits,
                 reverses_credits=core.reverses_credits,
@@ -203,6 +235,8 @@ def build_definition(
         else:  # only core triggers touch the ledger or the hours
             t = replace(t, posts_credits=False, reverses_credits=False, adjusts_hours=False)
         transitions[t.trigger] = t
+    for trigger in _waiting_for_end(ext.waits_for_end, transitions):
+        transitions[trigger] = replace(transitions[trigger], not_before_end=True)
     rerouted = {t.trigger for t in ext.transitions}
     added = [s for s in states if s.name not in CORE_STATE_NAMES]
     for trigger, t in list(transitions.items()):
@@ -219,5 +253,73 @@ def build_definition(
         for trigger, gs in source.items():
             if trigger not in transitions:
                 raise WorkflowExtensionError(f"guard for unknown trigger {trigger!r}")
+            if not isinstance(gs, (tuple, list)) or not all(callable(g) for g in gs):
+                raise WorkflowExtensionError(
+                    f"the guards of trigger {trigger!r} are a tuple of functions, (guard,), not {_shown_value(gs)}"
+                )
             guards[trigger] = guards.get(trigger, ()) + tuple(gs)
-    return WorkflowDefinition(states=tuple(states), transitions=tuple(transitions.values()), guards=guards)
+    definition = WorkflowDefinition(states=tuple(states), transitions=tuple(transitions.values()), guards=guards)
+    _no_dead_end(definition)
+    for t in definition.transitions:  # only a step towards the credits may wait for the end
+        if definition.waits_for_end(t) and definition.steps_back(t):
+            raise WaitsGoingBack(t.trigger)
+    return definition
+
+
+def _shown_value(value: object) -> str:
+    """A value an author wrote, as a message names it: a function by its name."""
+    name = getattr(value, "__qualname__", None)
+    return f"the function {name}" if callable(value) and name else f"{type(value).__name__} {value!r:.60}"
+
+
+def _well_formed(t: Transition) -> None:
+    """A transition's sources and roles are collections of names: a lone ``"planned"`` (``("planned")``
+    without its comma) would otherwise be read letter by letter — "unknown states ['p', 'l', …]" — and a
+    lone ``"owner"`` fail with a ``TypeError`` that names neither the transition nor the fix."""
+    if not isinstance(t.trigger, str):
+        raise WorkflowExtensionError(f"a transition's trigger is a str, not {_shown_value(t.trigger)}")
+    if isinstance(t.sources, str) or not isinstance(t.sources, (tuple, list)):
+        raise WorkflowExtensionError(
+            f"transition {t.trigger!r} takes its sources as a tuple of state names, ('planned',) with its comma, "
+            f"not {_shown_value(t.sources)}"
+        )
+    for what, roles in (("roles", t.roles), ("stand_in_roles", t.stand_in_roles)):
+        if isinstance(roles, str) or not isinstance(roles, (set, frozenset)):
+            raise WorkflowExtensionError(
+                f"transition {t.trigger!r} takes its {what} as a set of role names, frozenset({{'owner'}}), "
+                f"not {_shown_value(roles)}"
+            )
+    if not isinstance(t.dest, str) or not all(isinstance(x, str) for x in (*t.sources, *t.roles, *t.stand_in_roles)):
+        raise WorkflowExtensionError(f"transition {t.trigger!r} names its states and roles by str")
+
+
+def _no_dead_end(definition: WorkflowDefinition) -> None:
+    """Every state an activity can come to (from ``planned``) and stand in before its credits — of
+    phase open, awaiting review or confirmed — has a way on to them, through a return for rework
+    if need be. A state of a plugin's own that no trigger leaves but ``cancel`` (its ``hold`` not
+    re-routed to start from it), or a ``planned`` whose only way on was re-routed elsewhere, would
+    hold every activity entering it until someone cancelled it, its people's hours never credited."""
+    onward = [t for t in definition.transitions
+              if definition.phase(t.dest) is not Phase.CLOSED and not t.reverses_credits]
+    on_to_credits = set(definition.states_in(Phase.CREDITED))
+    grew = True
+    while grew:  # the states with a way on to the credits, a return for rework included
+        before = len(on_to_credits)
+        on_to_credits |= {src for t in onward if t.dest in on_to_credits for src in t.sources}
+        grew = len(on_to_credits) > before
+    reached = {definition.initial}
+    grew = True
+    while grew:  # the states an activity can come to from its start
+        before = len(reached)
+        reached |= {t.dest for t in definition.transitions if reached & set(t.sources)}
+        grew = len(reached) > before
+    for s in definition.states:
+        if (s.phase not in (Phase.OPEN, Phase.AWAITING_REVIEW, Phase.CONFIRMED) or s.name in on_to_credits
+                or s.name not in reached):
+            continue
+        exits = sorted(t.trigger for t in definition.transitions if s.name in t.sources)
+        raise WorkflowExtensionError(
+            f"state {s.name!r} is a dead end: no way from it leads to the credits "
+            f"(it is left only by {', '.join(exits) or 'nothing'}); let a trigger lead on from it "
+            f"(re-route hold, approve or credit to start from it, or add one of your own)"
+        )

@@ -13,6 +13,8 @@ Create Date: 2026-11-22 16:45:00
 import sqlalchemy as sa
 from alembic import op
 
+from portal import stamp_triggers
+
 revision = "3b9d0c4e2f61"
 down_revision = "78e6ab0c9588"
 branch_labels = None
@@ -30,14 +32,10 @@ SCHOOL_OF = {
 }
 USER_COLUMNS = ("username", "display_name", "active", "gender", "birth_date")  # what pages and assessment read
 SCHOOL_COLUMNS = ("code", "name", "timezone", "rules")
-EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 def _stamp() -> str:
-    """A random 62-bit number (random, not +1: a restored backup must not reuse stamps)."""
-    if op.get_bind().dialect.name == "postgresql":
-        return "floor(random() * 4611686018427387903)::bigint"
-    return "(random() & 4611686018427387903)"
+    return stamp_triggers.random_stamp(op.get_bind().dialect.name)
 
 
 def _bump(where: str) -> str:
@@ -59,13 +57,7 @@ def upgrade():
 
 def _sqlite_up():
     for table, school in SCHOOL_OF.items():
-        for event in EVENTS:
-            rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}[event]
-            where = " OR ".join(f"id = {school.replace('R.', r + '.')}" for r in rows)
-            op.execute(
-                f"CREATE TRIGGER data_version_{table}_{event.lower()} AFTER {event} ON {table} "
-                f"BEGIN {_bump(where)} END"
-            )
+        stamp_triggers.create(op, table, school)
     op.execute(
         f"CREATE TRIGGER data_version_user_account_update AFTER UPDATE OF {', '.join(USER_COLUMNS)} "
         f"ON user_account BEGIN {_bump(_user_schools('NEW'))} END"
@@ -94,21 +86,7 @@ def _postgres_up():
         """
     )
     for table, school in SCHOOL_OF.items():
-        op.execute(
-            f"""
-            CREATE FUNCTION data_version_{table}() RETURNS trigger AS $$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN PERFORM data_version_stamp({school.replace('R.', 'OLD.')}); END IF;
-                IF TG_OP <> 'DELETE' THEN PERFORM data_version_stamp({school.replace('R.', 'NEW.')}); END IF;
-                RETURN NULL;
-            END;
-            $$ LANGUAGE plpgsql
-            """
-        )
-        op.execute(
-            f"CREATE TRIGGER data_version_{table} AFTER {' OR '.join(EVENTS)} ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION data_version_{table}()"
-        )
+        stamp_triggers.create(op, table, school)
     op.execute(
         """
         CREATE FUNCTION data_version_user_account() RETURNS trigger AS $$
@@ -141,14 +119,13 @@ def _postgres_up():
 
 def downgrade():
     dialect = op.get_bind().dialect.name
+    for table in SCHOOL_OF:
+        stamp_triggers.drop(op, table)
     if dialect == "sqlite":
-        for table in SCHOOL_OF:
-            for event in EVENTS:
-                op.execute(f"DROP TRIGGER IF EXISTS data_version_{table}_{event.lower()}")
         op.execute("DROP TRIGGER IF EXISTS data_version_user_account_update")
         op.execute("DROP TRIGGER IF EXISTS data_version_school_update")
     elif dialect == "postgresql":
-        for table in (*SCHOOL_OF, "user_account", "school"):
+        for table in ("user_account", "school"):
             op.execute(f"DROP TRIGGER IF EXISTS data_version_{table} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS data_version_{table}()")
         op.execute("DROP FUNCTION IF EXISTS data_version_stamp(bigint)")

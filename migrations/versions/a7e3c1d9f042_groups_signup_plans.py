@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import portal.models.types
+from portal import stamp_triggers
 
 revision = "a7e3c1d9f042"
 down_revision = "a15e0f7c2d31"
@@ -25,7 +26,6 @@ SCHOOL_OF = {
     "signup": "(SELECT a.school_id FROM activity a WHERE a.id = R.activity_id)",
     "development_plan": "R.school_id",
 }
-EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 def upgrade():
@@ -106,53 +106,13 @@ def upgrade():
         "ix_plan_school_year_status", "development_plan", ["school_id", "school_year", "status"], unique=False
     )
     op.create_index(op.f("ix_development_plan_user_id"), "development_plan", ["user_id"], unique=False)
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        _sqlite_triggers()
-    elif dialect == "postgresql":
-        _postgres_triggers()
-
-
-def _sqlite_triggers():
-    stamp = "(random() & 4611686018427387903)"
-    for table, school in SCHOOL_OF.items():
-        for event in EVENTS:
-            rows = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}[event]
-            where = " OR ".join(f"id = {school.replace('R.', r + '.')}" for r in rows)
-            op.execute(
-                f"CREATE TRIGGER data_version_{table}_{event.lower()} AFTER {event} ON {table} "
-                f"BEGIN UPDATE school SET data_version = {stamp} WHERE {where}; END"
-            )
-
-
-def _postgres_triggers():
     for table, school in SCHOOL_OF.items():  # data_version_stamp() comes from 3b9d0c4e2f61
-        op.execute(
-            f"""
-            CREATE FUNCTION data_version_{table}() RETURNS trigger AS $$
-            BEGIN
-                IF TG_OP <> 'INSERT' THEN PERFORM data_version_stamp({school.replace('R.', 'OLD.')}); END IF;
-                IF TG_OP <> 'DELETE' THEN PERFORM data_version_stamp({school.replace('R.', 'NEW.')}); END IF;
-                RETURN NULL;
-            END;
-            $$ LANGUAGE plpgsql
-            """
-        )
-        op.execute(
-            f"CREATE TRIGGER data_version_{table} AFTER {' OR '.join(EVENTS)} ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION data_version_{table}()"
-        )
+        stamp_triggers.create(op, table, school)
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
     for table in SCHOOL_OF:
-        if dialect == "sqlite":
-            for event in EVENTS:
-                op.execute(f"DROP TRIGGER IF EXISTS data_version_{table}_{event.lower()}")
-        elif dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS data_version_{table} ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS data_version_{table}()")
+        stamp_triggers.drop(op, table)
     op.drop_index(op.f("ix_development_plan_user_id"), table_name="development_plan")
     op.drop_index("ix_plan_school_year_status", table_name="development_plan")
     op.drop_table("development_plan")

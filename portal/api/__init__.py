@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         views_activities,
         views_announcements,
         views_auth,
+        views_corrections,
         views_district,
         views_exports,
         views_school,

@@ -15,7 +15,7 @@ bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 @bp.before_request
 def _authenticate() -> None:
-    for name in ("api_school", "api_activity"):  # what a view looks up once per request
+    for name in ("api_school", "api_activity", "api_round"):  # what a view looks up once per request
         g.pop(name, None)
     view = current_app.view_functions.get(request.endpoint or "")
     op = declared(view) if view is not None else None

@@ -36,7 +36,7 @@ from portal.models import Evidence as EvidenceRow
 from portal.models import Participation, School, TransitionLog, User
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import forecast
+from portal.services import activities, forecast, transitions
 from portal.services.credits import TeacherYear
 from portal.timeutil import MAX_YEAR, MIN_YEAR, to_local
 from portal.year_texts import names_months_short
@@ -417,6 +417,22 @@ class ActivitySummary(Out):
         return cls(**cls.summary(act, school))
 
 
+class AttendanceCounts(Out):
+    """An activity's people counted by their attendance as recorded, each in one part, so the parts add
+    up to `people`: the same counting as the review queue's card and the attendance page."""
+
+    people: int
+    present: int = Field(description="attended some hours and missed none")
+    partly: int = Field(description="attended some hours and missed some, without leave or on leave")
+    absent: int = Field(description="attended none: missed some without leave, or recorded as attending none")
+    excused: int = Field(description="attended none: all they missed was on leave")
+    unrecorded: int = Field(description="no attendance recorded yet")
+
+    @classmethod
+    def of(cls, people: list[tuple[Participation, User]]) -> AttendanceCounts:
+        return cls(**activities.attendance_tally(p for p, _u in people)._asdict())
+
+
 class Clash(Out):
     """Another activity of the school at the same time sharing people with this one."""
 
@@ -432,13 +448,48 @@ class Clash(Out):
                    ends_at=local_time(found.end, school), people=found.people)
 
 
+class RefusedBefore(Out):
+    """The teacher's declaration of it refused in review before (``transitions.refused_before``)."""
+
+    title: str
+    day: str = Field(description="its first day, YYYY-MM-DD in the school's calendar")
+    comment: str = Field(description="what the reviewer said")
+    by: str = Field(description="the reviewer's name")
+    at: str = Field(description="when it was refused, the school's local time")
+
+    @classmethod
+    def of(cls, found: Any, school: School) -> RefusedBefore:
+        return cls(title=found.title, day=found.day, comment=found.comment, by=found.by,
+                   at=local_time(found.at, school))
+
+
+class SharedCertificate(Out):
+    """Another teacher's declaration at the school carrying a file of this one
+    (``shared_certificates.shared_with_others``: the same bytes, or what shows the same)."""
+
+    activity_id: int
+    title: str
+    teacher: str = Field(description="its teacher's name")
+    day: str = Field(description="its first day, YYYY-MM-DD in the school's calendar")
+    by: list[Literal["file", "number"]] = Field(description=(
+        "what it shares with this declaration: `file` (a certificate file: the same bytes, or what shows the "
+        "same), `number` (the certificate number, as the type compares them: width, case, spaces, dashes), or both"))
+
+    @classmethod
+    def of(cls, found: Any) -> SharedCertificate:
+        return cls(activity_id=found.activity_id, title=found.title, teacher=found.teacher, day=found.day,
+                   by=list(found.by))
+
+
 class Activity(ActivitySummary):
     participants: list[Participant]
     allowed_triggers: list[str] = Field(description=(
         "the steps the caller may take now: their role and the state allow them, the activity has started "
-        "where a step waits for its start, and the district has not accepted (locked) its year where a step "
-        "changes hours or absences; guards (evidence, comments) are checked only when the step is sent"))
+        "where a step waits for its start, it has ended where a step waits for its end (posting credits, or a "
+        "step its type declares so), and the district has not accepted (locked) its year where a step changes hours "
+        "or absences; guards (evidence, comments) are checked only when the step is sent"))
     evidence: list[Evidence]
+    attendance: AttendanceCounts = Field(description="its participants counted by their attendance, each in one part")
     plan_line_id: int | None = Field(None, description="the annual-plan line it was planned from (left out: none)")
     version: int = Field(description=(
         "moves whenever the activity, its attendance or its evidence change; send it with a transition "
@@ -447,20 +498,35 @@ class Activity(ActivitySummary):
         "the school's other activities (not cancelled) at the same time that share its organizer or anyone on its "
         "list, by start: a warning, not a refusal (recording attendance may refuse a person in both); given to a "
         "caller who may organise it while it takes attendance, left out otherwise"))
+    refused_before: list[RefusedBefore] | None = Field(None, description=(
+        "a declaration its teacher declared before and a reviewer refused (the same type, the same title or days "
+        "in common), newest refusal first: given to who reviews declarations and the school admin, left out "
+        "otherwise and for an activity that is no declaration"))
+    shared_certificate: list[SharedCertificate] | None = Field(None, description=(
+        "the school's other teachers' standing declarations carrying a file of this declaration (the same bytes, "
+        "or a PDF of the same words, a picture of the same pixels) or its certificate number: a list naming "
+        "everyone, or a borrowed certificate, for the reviewer to judge; given to who reviews declarations and "
+        "the school admin, left out otherwise and for an activity that is no declaration"))
 
     @classmethod
     def detail(cls, act: ActivityRow, school: School, people: list[tuple[Participation, User]],
                evidence_rows: list[EvidenceRow], allowed: list[str], clashes: list[Any] | None = None,
-               opens: Callable[[int], bool] = lambda _owner: True) -> Activity:
-        """``opens``: whether the caller may open the evidence of a person (by id)."""
+               opens: Callable[[int], bool] = lambda _owner: True, refused: list[Any] | None = None,
+               shared: list[Any] | None = None) -> Activity:
+        """``opens``: whether the caller may open the evidence of a person (by id); ``refused``:
+        ``transitions.refusals_told_to``, ``shared``: ``shared_certificates.told_to`` (None: left out)."""
         fields: dict[str, Any] = cls.summary(act, school)
         fields["version"] = act.version
         if act.plan_line_id:  # left out when none
             fields["plan_line_id"] = act.plan_line_id
         if clashes is not None:  # left out when not the caller's to be told
             fields["clashes"] = [Clash.of(c, school) for c in clashes]
+        if refused is not None:  # left out when not the caller's to be told
+            fields["refused_before"] = [RefusedBefore.of(r, school) for r in refused]
+        if shared is not None:  # left out when not the caller's to be told
+            fields["shared_certificate"] = [SharedCertificate.of(c) for c in shared]
         return cls(
-            **fields, participants=[Participant.of(p, u) for p, u in people],
+            **fields, participants=[Participant.of(p, u) for p, u in people], attendance=AttendanceCounts.of(people),
             allowed_triggers=allowed, evidence=[Evidence.of(e, school, opens(e.user_id)) for e in evidence_rows],
         )
 
@@ -485,7 +551,10 @@ class HistoryEntry(Out):
     to_state: str
     actor: Actor
     comment: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] = Field(description=(
+        "what the step recorded; its hours are numbers in steps of 0.5: user id → hours in `approved_hours`, "
+        "`adjusted`, `credited` and `reversed`; user id → `attended`, `absent`, `excused` → [old, new] in "
+        "recorded attendance's `changes` (old attended null: not recorded before)"))
     created_at: str
 
     @classmethod
@@ -493,7 +562,7 @@ class HistoryEntry(Out):
         return cls(
             id=row.id, trigger=row.trigger, from_state=row.from_state, to_state=row.to_state,
             actor=Actor(id=actor.id, name=actor.display_name), comment=row.comment or "",
-            payload=dict(row.payload or {}), created_at=local_time(row.created_at, school),
+            payload=transitions.payload_with_numbers(row.payload), created_at=local_time(row.created_at, school),
         )
 
 
@@ -538,7 +607,7 @@ def teacher_year(ty: TeacherYear) -> dict[str, Any]:
         "user_id": ty.user.id, "year": f.school_year, "required_hours": float(f.required_hours),
         "total_hours": float(f.total_hours), "by_type": {k: float(v) for k, v in sorted(f.by_type.items())},
         "absent_hours": _semesters(f.absent_hours), "excused_hours": _semesters(f.excused_hours),
-        "status": ty.assessment.status, "reason": ty.assessment.reason,
+        "status": ty.shown.status, "reason": ty.shown.reason,
     }
 
 
@@ -554,11 +623,21 @@ class TeacherHours(Out):
     reason: str
 
 
+class EarlierSchoolHours(Out):
+    school: str = Field(description="the school's name")
+    first_day: str = Field(description="the first day the teacher was on its teaching staff in the year (YYYY-MM-DD)")
+    last_day: str = Field(description="the last day before they left it (YYYY-MM-DD)")
+    hours: float = Field(description="the hours it credited them in the year: they count towards its assessment of "
+                                     "their year there and the district's records, not this school's")
+
+
 class UserCredits(TeacherHours):
     year: str
     required_hours: float
-    status: Literal["met", "short", "not_recognised", "exempt"] | None = Field(  # type: ignore[assignment]
-        description="the year's assessment; null when joined_after_acceptance or joined_after_year: none of theirs"
+    status: Literal["met", "short", "not_recognised", "exempt", "in_progress"] | None = Field(  # type: ignore[assignment]
+        description="the year's assessment; `in_progress` for a year not met yet that is still under way (not over, "
+        "not closed by the district): it is judged short only at its end; null when joined_after_acceptance or "
+        "joined_after_year: none of theirs"
     )
     joined_after_year: bool = Field(
         False, description="the teacher was not on the school's staff when the school year was over (they joined "
@@ -572,6 +651,9 @@ class UserCredits(TeacherHours):
         "the year is not assessed for them there and takes no more hours"
     )
     entries: list[CreditLine]
+    earlier_schools: list[EarlierSchoolHours] = Field(default_factory=list, description=(
+        "the schools the teacher left within the year (moved from) and the hours each credited them, which count "
+        "there, not here: given to the teacher themself only, empty for anyone else"))
 
 
 class Quota(Out):

@@ -14,7 +14,6 @@ from pydantic_core import PydanticCustomError
 
 from portal.api.models import Body, Out, Query, SchoolCode, SchoolYear, _whole, absent
 from portal.api.typed_schemas import text
-from portal.hours import fmt
 from portal.models import SchoolPlan, YearSubmission
 from portal.school_rules import SCHOOL_RULES
 from portal.services import school_plans, submissions, users
@@ -202,16 +201,47 @@ class SchoolFigures(Out):
     staff: int
     teachers: int
     by_status: dict[str, int]
-    hours: str = Field(description="hours credited, in steps of 0.5; a teacher whose year is not recognised adds none")
+    hours: float = Field(description="hours credited, in steps of 0.5; a teacher whose year is not recognised adds none")
 
     @classmethod
     def of(cls, r: SchoolRow) -> SchoolFigures:
         return cls(school=r.school.code, name=r.school.name, staff=r.staff, teachers=r.teachers,
-                   by_status=dict(r.by_status), hours=fmt(r.hours))
+                   by_status=dict(r.by_status), hours=float(r.hours))
 
 
 class DistrictSchools(RootModel[list[SchoolFigures]]):
     pass
+
+
+#: a frozen row's hours, kept as text (exact half hours: ``submissions._frozen_row``): numbers on the wire
+_ROW_HOURS = ("total", "required")
+_ROW_HOURS_BY_KEY = ("by_type", "semester_hours", "absent", "excused")
+
+
+def _hours_as_numbers(row: dict[str, Any]) -> dict[str, Any]:
+    """A frozen row with its hours as JSON numbers, as every hours of the API (a round stored
+    before a field was kept has none of it)."""
+    out = {**row, **{k: float(row[k]) for k in _ROW_HOURS if k in row}}
+    out.update({k: {key: float(h) for key, h in row[k].items()} for k in _ROW_HOURS_BY_KEY if k in row})
+    return out
+
+
+class JudgedRule(Out):
+    key: str = Field(description="the rule, as `GET /api/v1/school/rules` names it")
+    label_zh: str
+    label_en: str
+    value: bool | int | float | None = Field(description="as the round kept it (hours in steps of 0.5); null: a "
+                                                        "rule declared after the round was sent")
+    district: int | float | None = Field(description="what the school's district sets for it now (null: nothing, "
+                                                     "so a school may set it as it likes)")
+    more_lenient: bool = Field(description="`value` is more lenient than `district`: fewer hours or a smaller quota, "
+                                           "a higher absence limit")
+
+    @classmethod
+    def of(cls, r: submissions.JudgedRule) -> JudgedRule:
+        label = SCHOOL_RULES[r.key].label
+        return cls(key=r.key, label_zh=label.zh if label else r.key, label_en=label.en if label else r.key,
+                   value=r.value, district=r.district, more_lenient=r.laxer)
 
 
 class Submission(Out):
@@ -228,8 +258,10 @@ class Submission(Out):
     short: int
     not_recognised: int
     exempt: int
-    total_hours: float
-    by_type: dict[str, Any]
+    total_hours: float = Field(description="the school's hours credited, in steps of 0.5 (a teacher whose year is not "
+                                           "recognised adds none)")
+    by_type: dict[str, float] = Field(description="activity type key → hours credited, in steps of 0.5 (numbers, as "
+                                                  "`total_hours`)")
     comment: str
     teacher_comments: dict[str, Any]
     submitted_at: str
@@ -239,7 +271,12 @@ class Submission(Out):
         "judged yet: its rows say `in_progress` for met or short, and give the first semester's absence only; "
         "`met` and `short` count the hours so far)"))
     rows: list[dict[str, Any]] = absent("every teacher's frozen figures (one submission only), as the round is read: "
-                                        "see `judges_year`")
+                                        "see `judges_year`; their hours (`total`, `required`, `by_type`, "
+                                        "`semester_hours`, `absent`, `excused`) are numbers in steps of 0.5")
+    rules: list[JudgedRule] | None = absent(
+        "the district's reads of one round: the school's rules its year was judged by (kept with the round: the "
+        "hours required, the absence limit, the writing quotas and whether they decide the year), each beside "
+        "what the district sets now; null: the round was sent before rules were kept with submissions")
     unfinished: int = absent(
         "the school's own reads: how many activities of the year (or semester) are, now, neither credited nor "
         "closed; once the district accepts it they can no longer be credited")
@@ -255,12 +292,13 @@ class Submission(Out):
             id=sub.id, school=code, school_name=name, year=sub.school_year, semester=sub.semester,
             round=sub.round, status=sub.status, locked=sub.status == submissions.ACCEPTED,  # type: ignore[arg-type]
             teachers=sub.teachers, met=sub.met, short=sub.short, not_recognised=sub.not_recognised,
-            exempt=sub.exempt, total_hours=float(sub.total_hours), by_type=dict(sub.by_type or {}),
+            exempt=sub.exempt, total_hours=float(sub.total_hours),
+            by_type={k: float(v) for k, v in (sub.by_type or {}).items()},  # stored as text (exact half hours)
             comment=sub.comment or "", teacher_comments=dict(sub.teacher_comments or {}),
             submitted_at=_utc(sub.submitted_at) or "", decided_at=_utc(sub.decided_at), judges_year=judges,
         )
         if rows:
-            out.rows = submissions.rows_as_read(sub, judges)
+            out.rows = [_hours_as_numbers(r) for r in submissions.rows_as_read(sub, judges)]
         if unfinished is not None:
             out.unfinished = unfinished.count
             out.unfinished_ids = [a.id for a in unfinished.activities]
@@ -308,10 +346,10 @@ class BehindPlan(Out):
     school: str = Field(description="school code")
     name: str
     planned: int = Field(description="activities of the accepted plan in the months begun so far")
-    planned_hours: str
+    planned_hours: float = Field(description="their hours, in steps of 0.5")
     held: int = Field(description="activities held (held, reviewed or credited) in the year")
-    held_hours: str
-    behind_hours: str
+    held_hours: float = Field(description="their hours, in steps of 0.5")
+    behind_hours: float = Field(description="planned_hours less held_hours (never below 0)")
 
 
 class DistrictDashboard(Out):
@@ -322,7 +360,8 @@ class DistrictDashboard(Out):
     by_status: dict[str, int] = Field(description="the year's submissions by status, as the queue counts them (each "
                                                   "semester a school sent, when the district collects semesters); "
                                                   "none: schools that sent nothing for the year")
-    hours_by_type: dict[str, str]
+    hours_by_type: dict[str, float] = Field(description="activity type key → the schools' hours credited, in steps "
+                                                        "of 0.5, largest first")
     schools: list[DashboardSchool]
     behind_plan: list[BehindPlan] = Field(description="the schools furthest behind their accepted plan, first")
 
@@ -330,14 +369,14 @@ class DistrictDashboard(Out):
     def of(cls, d: Dashboard) -> DistrictDashboard:
         return cls(
             year=d.year, page=d.page, pages=d.pages, total_schools=d.total_schools, by_status=dict(d.by_status),
-            hours_by_type={k: fmt(h) for k, h in d.hours_by_type},
+            hours_by_type={k: float(h) for k, h in d.hours_by_type},
             schools=[DashboardSchool(school=r.school.code, name=r.school.name,
                                      status=r.submission.status if r.submission else None,  # type: ignore[arg-type]
                                      semester=r.submission.semester if r.submission else None,
                                      shares=dict(r.shares)) for r in d.schools],
             behind_plan=[BehindPlan(school=b.school.code, name=b.school.name, planned=b.planned,
-                                    planned_hours=fmt(b.planned_hours), held=b.held, held_hours=fmt(b.held_hours),
-                                    behind_hours=fmt(b.gap_hours)) for b in d.behind],
+                                    planned_hours=float(b.planned_hours), held=b.held, held_hours=float(b.held_hours),
+                                    behind_hours=float(b.gap_hours)) for b in d.behind],
         )
 
 
@@ -347,7 +386,7 @@ class SchoolPlanLineOut(Out):
     type: str
     month: int
     title: str
-    hours: str
+    hours: float = Field(description="in steps of 0.5")
     responsible: str
 
 
@@ -355,9 +394,9 @@ class PlannedHeld(Out):
     type: str
     month: int
     planned: int
-    planned_hours: str
+    planned_hours: float = Field(description="in steps of 0.5")
     held: int
-    held_hours: str
+    held_hours: float = Field(description="in steps of 0.5")
 
 
 class SchoolPlanOut(Out):
@@ -367,7 +406,7 @@ class SchoolPlanOut(Out):
     status: Literal["draft", "submitted", "returned", "accepted"]
     late: bool
     aims: str
-    target_hours: str
+    target_hours: float = Field(description="in steps of 0.5")
     comment: str
     lines: list[SchoolPlanLineOut]
     planned_vs_held: list[PlannedHeld]
@@ -378,12 +417,12 @@ class SchoolPlanOut(Out):
         per_line = school_plans.activities_per_line(plan.id)
         return cls(
             id=plan.id, school=code, year=plan.school_year, status=plan.status,  # type: ignore[arg-type]
-            late=bool(plan.late), aims=plan.aims or "", target_hours=fmt(plan.target_hours),
+            late=bool(plan.late), aims=plan.aims or "", target_hours=float(plan.target_hours),
             comment=plan.comment or "",
             lines=[SchoolPlanLineOut(id=ln.id, activities=per_line.get(ln.id, 0), type=ln.type_key, month=ln.month,
-                                     title=ln.title, hours=fmt(ln.planned_hours), responsible=ln.responsible or "")
+                                     title=ln.title, hours=float(ln.planned_hours), responsible=ln.responsible or "")
                    for ln in school_plans.lines_of(plan.id)],
-            planned_vs_held=[PlannedHeld(type=k, month=m, planned=c.planned, planned_hours=fmt(c.planned_hours),
-                                         held=c.held, held_hours=fmt(c.held_hours))
+            planned_vs_held=[PlannedHeld(type=k, month=m, planned=c.planned, planned_hours=float(c.planned_hours),
+                                         held=c.held, held_hours=float(c.held_hours))
                              for (k, m), c in sorted(grid.items())],
         )

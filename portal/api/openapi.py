@@ -45,6 +45,23 @@ JSON API of the Yanxiu school-based teacher training portal.
   for Chinese; what is meant for the school's people — the labels of the school's rules, the names
   of activity types (`name`; `name_zh` and `name_en` always), the headings of CSV and XLSX files —
   is Chinese unless `Accept-Language` asks for English.
+
+**Changes** (newest first; the document's `version` says which apply):
+
+* 1.3.0: `GET /api/v1/district/submissions/{submission_id}` (and the answers of its `decision` and
+  `reopen`) gives `rules`: the school's rules the round's year was judged by, each with what the
+  district sets now and whether the school's is `more_lenient`; `null` for a round sent before
+  rules were kept with submissions.
+* 1.2.0: every other hours figure is a number too (they were strings such as `"8"` or `"1.5"`):
+  `GET /api/v1/district/schools`' `hours`; `GET /api/v1/district/dashboard`'s `hours_by_type` and
+  its `behind_plan`'s `planned_hours`, `held_hours` and `behind_hours`; the school plan's
+  `target_hours`, its `lines`' `hours` and its `planned_vs_held`'s `planned_hours` and `held_hours`
+  (`GET`, `PUT /api/v1/school-plan`, `POST /api/v1/school-plan/submit`,
+  `POST /api/v1/school-plans/{plan_id}/decision`); and `GET /api/v1/activities/{activity_id}/history`'s
+  `payload`: `approved_hours`, `adjusted`, `credited`, `reversed` and recorded attendance's `changes`.
+* 1.1.0: `GET /api/v1/district/submissions` (and `/{submission_id}`) gives `by_type`'s hours as
+  numbers, as `total_hours` and every other hours (they were strings such as `"8"`); so do its
+  `rows` (`total`, `required`, `by_type`, `semester_hours`, `absent`, `excused`).
 """
 
 ERROR_DESCRIPTIONS = {
@@ -67,7 +84,7 @@ api = SpecTree(
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child,
     title="Yanxiu (研修) API",
-    version="1.0.0",
+    version="1.3.0",  # and a line in API_DESCRIPTION's **Changes**
     description=API_DESCRIPTION,
 )
 

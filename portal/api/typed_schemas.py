@@ -345,6 +345,9 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "someone added is on the school's teaching staff when the activity is held"},
         {"field": "participants", "message": r"'s attendance is recorded with their role: the role no longer changes$",
          "rule": "the role of someone whose attendance is recorded stays the role it was recorded with"},
+        {"field": "participants", "message": r"^you are put on this activity's list, or given another role on it, by its ",
+         "rule": "one's own place and role on the list are given by the activity's organizer or another school admin"
+                 " (policy.may_place_oneself)"},
     ],
     "create_activity": [
         *_TIMES_RULES,
@@ -389,6 +392,9 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
         {"field": "attendance", "message": r"^\w+: at most [\d.]+ hours$", "rule": "hours are at most the activity's"},
         {"field": "attendance", "message": r"^attended, absent and excused hours together exceed the activity's [\d.]+$",
          "rule": "attended, absent and excused hours together are at most the activity's"},
+        {"field": "attendance", "message": r"^your own attendance is recorded or changed by someone else who runs the ",
+         "rule": "one's own row is entered by the activity's organizer alone, once, and otherwise recorded or changed by"
+                 " someone else (policy.may_record_own_attendance); sent as it stands it passes"},
     ],
     "add_evidence": [
         {"field": "user_id", "message": "^not a participant of this activity$",

@@ -30,7 +30,8 @@ from portal.errors import Invalid, NotFound
 from portal.messages import msg
 from portal.models import Activity as ActivityRow
 from portal.security import MAX_ID
-from portal.services import access, activities, handover, overview, transitions
+from portal.services import access, activities, handover, overview, shared_certificates, transitions
+from portal.timeutil import zone_of
 
 ACTIVITY = "The activity, its participants, evidence and the caller's allowed triggers"
 
@@ -55,8 +56,11 @@ def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
     actor = ctx.actor(caller().user.id)
     clashes = activities.clashes_told_to(actor, act)
     personal = activities.is_declaration(act)
+    refused = transitions.refusals_told_to(actor, act, zone_of(ctx.school))  # its reviewers and the admin
+    shared = shared_certificates.told_to(actor, act, zone_of(ctx.school))  # as the page tells them
     return Activity.detail(act, ctx.school, people, activities.evidence_of(act.id), allowed, clashes,
-                           opens=lambda owner: policy.may_open_evidence(actor, act, owner, personal))
+                           opens=lambda owner: policy.may_open_evidence(actor, act, owner, personal), refused=refused,
+                           shared=shared)
 
 
 @bp.get("/activities")
@@ -101,7 +105,9 @@ def get_activity(activity_id: int) -> Activity:
 def put_attendance(activity_id: int) -> Activity:
     """Record attended, unexcused absent and excused hours (organizer or school admin), all or nothing
 
-    The three hours of a row together are at most the activity's hours."""
+    The three hours of a row together are at most the activity's hours. One's own row is entered by the activity's
+    organizer alone, once; otherwise someone else records or changes it (422 on `attendance`; sent as it stands, it
+    passes)."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
     rows = [row.model_dump(exclude_unset=True) for row in parsed(Attendance).root]
@@ -133,7 +139,8 @@ def add_participants(activity_id: int) -> Activity:
     While the activity takes changes (409 after, or in a year the district accepted). Someone on the list keeps their
     attendance. Refused (422 on `participants`) for someone not a member of the school, or off its teaching staff when
     the activity is held, and for a new role of someone whose attendance is recorded (the role it was recorded with
-    stays). Nothing is written unless all of them can be."""
+    stays), and for one's own place or role unless one organizes the activity (its organizer or another school admin
+    gives them). Nothing is written unless all of them can be."""
     ctx = school_context()
     act = _activity(activity_id, ctx)
     participants = [p.model_dump(exclude_unset=True) for p in parsed(ParticipantsChange).participants]

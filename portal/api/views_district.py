@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, stream_with_context
+from flask import Response, g, stream_with_context
 
 from portal import policy
 from portal.api.blueprint import bp
@@ -25,6 +25,7 @@ from portal.api.models_district import (
     DistrictSchools,
     DistrictSettings,
     DistrictYearQuery,
+    JudgedRule,
     NewSchool,
     QueueQuery,
     Reopen,
@@ -107,6 +108,12 @@ def _viewed_submission(submission_id: int) -> YearSubmission:
     return _seen_submission(submission_id)
 
 
+def _read_submission(submission_id: int) -> None:
+    """A round's own page: read as it is shown (``submissions.read_round``), once — the handler
+    takes it from here."""
+    g.api_round = submissions.read_round(submission_id, _viewer().district_id)
+
+
 def _plan_of_district(plan_id: int) -> None:
     seat = _seat()
     if plan_id > MAX_ID:
@@ -120,9 +127,16 @@ def _installed(key: str) -> None:
         raise NotFound(msg("type.not_installed_api", key=shown(key)))
 
 
-def _one(sub: YearSubmission) -> Submission:
-    school = db.session.get_one(School, sub.school_id)
-    return Submission.of(sub, school.code, school.name, rows=True)
+def _one(submission_id: int, district_id: int | None = None,
+         found: tuple[YearSubmission, bool, School] | None = None) -> Submission:
+    """The round with its teachers' rows, as it is read: whether it judges the year and its school
+    read with it (``submissions.read_round``: one statement, as the lists read it; ``found``: read so
+    already, by the route's ``finds``)."""
+    sub, judges, school = found or submissions.read_round(submission_id, district_id)
+    out = Submission.of(sub, school.code, school.name, rows=True, judging={sub.id} if judges else set())
+    judged = submissions.judged_by(sub, school)
+    out.rules = None if judged is None else [JudgedRule.of(r) for r in judged]  # null said: rules not kept
+    return out
 
 
 # -- the district's schools and queue ---------------------------------------------------------------
@@ -147,7 +161,7 @@ def district_queue() -> SubmissionPage:
     seat = _viewer()
     q = parsed(QueueQuery, "query")
     page = submissions.queue(seat.district_id, q.status or submissions.SUBMITTED, q.page, q.per_page, year=q.year)
-    judging = submissions.judging_rounds([r.submission for r in page.rows])
+    judging = page.judging
     return SubmissionPage(
         items=[Submission.of(r.submission, r.school.code, r.school.name, judging=judging) for r in page.rows],
         page=page.page, pages=page.pages, total=page.total, counts=dict(page.counts),
@@ -155,10 +169,10 @@ def district_queue() -> SubmissionPage:
 
 
 @bp.get("/district/submissions/<int:submission_id>")
-@operation(200, Submission, SUBMISSION, tag=TAG, school=False, errors=(403,), finds=_viewed_submission)
+@operation(200, Submission, SUBMISSION, tag=TAG, school=False, errors=(403,), finds=_read_submission)
 def district_submission(submission_id: int) -> Submission:
     """A submission with every teacher's frozen figures (district staff)"""
-    return _one(_viewed_submission(submission_id))
+    return _one(submission_id, found=g.api_round)
 
 
 def _submitted_activity(submission_id: int, activity_id: int) -> None:
@@ -205,9 +219,9 @@ def district_decide(submission_id: int) -> Submission:
     with 409, and so is accepting one whose figures changed since the school submitted them (return it)."""
     seat = _seat()
     data = parsed(SubmissionDecision)
-    sub = submissions.decide(submission_id, data.decision == "accept", data.comment, data.teacher_comments,
-                             by=_actor(seat), district_id=seat.district_id)
-    return _one(sub)
+    submissions.decide(submission_id, data.decision == "accept", data.comment, data.teacher_comments,
+                       by=_actor(seat), district_id=seat.district_id)
+    return _one(submission_id)  # read again as decided (its id from the path: no refresh of the round first)
 
 
 @bp.post("/district/submissions/<int:submission_id>/reopen")
@@ -216,8 +230,8 @@ def district_decide(submission_id: int) -> Submission:
 def district_reopen(submission_id: int) -> Submission:
     """Reopen an accepted (locked) school year, with a reason for the audit log (district staff)"""
     seat = _seat()
-    return _one(submissions.reopen(submission_id, parsed(Reopen).reason, by=_actor(seat),
-                                   district_id=seat.district_id))
+    submissions.reopen(submission_id, parsed(Reopen).reason, by=_actor(seat), district_id=seat.district_id)
+    return _one(submission_id)
 
 
 # -- the school submits its year ------------------------------------------------------------------------
@@ -234,9 +248,8 @@ def school_submissions() -> Submissions:
     ctx = school_context()
     ctx.allow(policy.may_submit_year, caller().user.id)
     year = credits.parse_year(parsed(YearQuery, "query").year, current_school_year(ctx.school.timezone))
-    rounds = submissions.rounds(ctx.school.id, year)
+    rounds, judging = submissions.rounds(ctx.school.id, year)
     found = {sem: submissions.unfinished(ctx.school.id, year, sem) for sem in {s.semester for s in rounds}}
-    judging = submissions.judging_rounds(rounds)
     return Submissions([Submission.of(s, ctx.school.code, ctx.school.name, unfinished=found[s.semester],
                                       judging=judging) for s in rounds])
 
@@ -254,8 +267,8 @@ def school_submit() -> tuple[Submission, int]:
     ctx = school_context()
     data = parsed(YearSubmit)
     ctx.allow(policy.may_submit_year, caller().user.id)
-    sub = submissions.submit(ctx.school, data.year, data.semester, by=ctx.actor(caller().user.id))
-    return Submission.of(sub, ctx.school.code, ctx.school.name, rows=True,
+    sub, judges = submissions.submit_judging(ctx.school, data.year, data.semester, by=ctx.actor(caller().user.id))
+    return Submission.of(sub, ctx.school.code, ctx.school.name, rows=True, judging={sub.id} if judges else set(),
                          unfinished=submissions.unfinished(ctx.school.id, sub.school_year, sub.semester)), 201
 
 

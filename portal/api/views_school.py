@@ -13,6 +13,7 @@ from portal.api.models import (
     ActivityTypes,
     ActivityTypeUpdate,
     CreditLine,
+    EarlierSchoolHours,
     OutlookWarning,
     Quota,
     ReportQuery,
@@ -121,15 +122,22 @@ def user_credits(user_id: int) -> UserCredits:
     q = parsed(YearQuery, "query")
     if user_id > MAX_ID:
         raise NotFound(msg("user.not_found"))
-    user = credits.viewable_teacher(ctx.actor(caller().user.id), user_id, ctx.school)
+    actor = ctx.actor(caller().user.id)
+    user = credits.viewable_teacher(actor, user_id, ctx.school)
     year = _year(q.year, ctx.school.timezone)
     ty = credits.teacher_year(user, ctx.school, year)
     entries = [CreditLine.of(e, act, ctx.school) for e, act in credits.entries_for(user.id, ctx.school.id, year)]
     left = not credits.teaches_at(ctx.school.id, user.id)  # as the record page marks them
+    # the schools they left this year (known from the year's statement: none, no statement more), theirs alone
+    earlier = [EarlierSchoolHours(school=e.name, first_day=e.first_day.isoformat(), last_day=e.last_day.isoformat(),
+                                  hours=float(e.hours))
+               for e in (credits.earlier_schools(user.id, ctx.school, year)
+                         if ty.left_schools and policy.may_see_earlier_schools(actor, user.id) else [])]
     if ty.not_theirs:  # no assessment (as home and record say)
         return UserCredits(**{**teacher_year(ty), "status": None, "reason": ""}, entries=entries, left_school=left,
-                           joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year)
-    return UserCredits(**teacher_year(ty), entries=entries, left_school=left)
+                           joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year,
+                           earlier_schools=earlier)
+    return UserCredits(**teacher_year(ty), entries=entries, left_school=left, earlier_schools=earlier)
 
 
 @bp.get("/reports/credits")

@@ -20,7 +20,7 @@ from portal.api.models_writing import (
 )
 from portal.api.openapi import operation
 from portal.messages import tr
-from portal.services import credits, forecast, overview, schools, writing
+from portal.services import credits, forecast, overview, schools, transitions, writing
 from portal.timeutil import current_school_year, to_local, utcnow
 
 
@@ -114,7 +114,8 @@ def my_outlook() -> Outlook:
                        pending=[], warnings=[])
     rows = overview.participations(user.id, ctx.school.id, forecast.OUTLOOK_PHASES, year)
     pending = forecast.pending_activities(rows, schools.all_type_settings(ctx.school.id), year)
-    fc = forecast.forecast(ty.facts, ty.assessment.status, pending, today, accepted=ty.accepted_periods)
+    fc = forecast.forecast(ty.facts, ty.assessment.status, pending, today, accepted=ty.accepted_periods,
+                           open_to_credits=transitions.may_credit_in(year, ctx.school))
     return Outlook(
         year=year, needed=float(fc.needed), pending_hours=float(fc.pending_hours),
         beyond_planned=float(fc.beyond_planned), outlook=fc.outlook,  # type: ignore[arg-type]

@@ -61,8 +61,24 @@ SETTINGS_COLUMNS: tuple[tuple[str, Any], ...] = (
 )
 
 
+CORRECTION_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("time", _l("Time")),
+    ("activity_id", _l("Activity ID")),
+    ("activity_title", _l("Activity")),
+    ("request", _l("Request")),
+    ("asked_by", _l("Login")),
+    ("asked_name", _l("Name")),
+    ("reason", _l("Reason")),
+    ("outcome", _l("Outcome")),
+    ("closed_at", _l("Closed at")),
+    ("closed_by", _l("Closed by")),
+    ("close_reason", _l("Closing comment")),
+)
+
+
 def columns_for(view: str) -> tuple[tuple[str, Any], ...]:
-    return {"ledger": LEDGER_COLUMNS, "staff": STAFF_COLUMNS, "settings": SETTINGS_COLUMNS}.get(view, TRANSITION_COLUMNS)
+    return {"ledger": LEDGER_COLUMNS, "staff": STAFF_COLUMNS, "settings": SETTINGS_COLUMNS,
+            "corrections": CORRECTION_COLUMNS}.get(view, TRANSITION_COLUMNS)
 
 
 def csv_lines(view: str, rows: Iterable[dict[str, Any]],

@@ -1,8 +1,10 @@
 """The audit trail of one school: its transition log, its credit ledger, its staff changes
-(roles, teaching groups, new passwords and exemptions, :mod:`portal.services.staff_log`) and its
-settings changed (rules and activity types, :mod:`portal.services.school_log`), filtered.
+(roles, teaching groups, new passwords and exemptions, :mod:`portal.services.staff_log`), its
+settings changed (rules and activity types, :mod:`portal.services.school_log`) and its correction
+requests (who asked, why, who closed them and why: :mod:`portal.services.corrections`), filtered.
 
-All three records are append-only; this module only reads them, always scoped to one school.
+The first four records are append-only; a correction request is written when asked and once more
+when closed. This module only reads them, always scoped to one school.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from portal import paging
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
-from portal.messages import Msg, SchoolYear, msg, role_labels, tr
+from portal.messages import ROLE_NAMES, ROLE_TEXTS, Msg, SchoolYear, msg, tr
 from portal.models import (
     Activity,
+    CorrectionRequest,
     CreditEntry,
     School,
     SchoolChange,
@@ -41,7 +44,7 @@ from portal.timeutil import parse_day, parse_iso, to_local
 from workflows import submission as submission_steps
 from workflows.definition import ATTENDANCE_RECORDED, PARTICIPANTS_CHANGED
 
-VIEWS = ("transitions", "ledger", "staff", "settings")
+VIEWS = ("transitions", "ledger", "staff", "settings", "corrections")
 LEDGER_KINDS = ("credit", "reversal")
 PAGE_SIZE = 100
 TEXT_FILTER_MAX = 64
@@ -180,6 +183,37 @@ def _settings_query(school: School, flt: AuditFilter) -> Select:
         SchoolChange.created_at.desc(), SchoolChange.id.desc())
 
 
+def _corrections_query(school: School, flt: AuditFilter) -> Select:
+    """Correction requests: the date asked, the activity and the person who asked."""
+    asker, closer = aliased(User), aliased(User)
+    q = (
+        select(CorrectionRequest, Activity, asker, closer)
+        .join(Activity, Activity.id == CorrectionRequest.activity_id)
+        .join(asker, asker.id == CorrectionRequest.requester_id)
+        .outerjoin(closer, closer.id == CorrectionRequest.closed_by)
+        .where(CorrectionRequest.school_id == school.id, Activity.school_id == school.id)
+    )
+    return _common_filters(q, school, flt, CorrectionRequest, asker).order_by(
+        CorrectionRequest.created_at.desc(), CorrectionRequest.id.desc())
+
+
+def _correction_row(school: School, req: CorrectionRequest, act: Activity, asker: User,
+                    closer: User | None) -> dict[str, Any]:
+    return {
+        "time": _local_text(school, req.created_at),
+        "activity_id": act.id,
+        "activity_title": act.title,
+        "request": (req.kind, req.wanted),  # in words on the page (audit.views.shown)
+        "asked_by": asker.username,
+        "asked_name": asker.display_name,
+        "reason": req.reason,
+        "outcome": req.status,
+        "closed_at": _local_text(school, req.closed_at) if req.closed_at else "",
+        "closed_by": closer.username if closer else "",
+        "close_reason": req.close_reason or "",
+    }
+
+
 def _setting_value(value: Any) -> str:
     """A rule's or a setting's value as the page shows it: yes or no, hours as every page writes
     them (24, 4.5), text as it is."""
@@ -216,8 +250,8 @@ def _settings_row(school: School, change: SchoolChange, author: User | None) -> 
         "time": _local_text(school, change.created_at),
         "what": change.what,
         "subject": subject,
-        "before": before,
-        "after": after,
+        "before": before or gettext("none"),  # not set before (or no longer): said, not blank
+        "after": after or gettext("none"),
         "changed_by": author.username if author else msg("staff.command_line").render(),
     }
 
@@ -249,8 +283,9 @@ def _staff_row(school: School, names: dict[int, str], change: StaffChange, perso
                author: User | None) -> dict[str, Any]:
     """Roles and groups in words (role labels, group names; a deleted group by its number), a new
     password without it, an exemption by its year and reason, a recount by its piece."""
-    if change.what == "roles":
-        before, after = str(role_labels(change.before)), str(role_labels(change.after))
+    if change.what == "roles":  # as the staff pages name them (Teacher, School admin)
+        before, after = (gettext(", ").join(str(ROLE_NAMES.get(r, ROLE_TEXTS.get(r, r))) for r in side or ())
+                         for side in (change.before, change.after))
     elif change.what == "password":  # the line says a new one was given, never what it is
         before, after = "", msg("staff.password_given").render()
     elif change.what == "exemption":  # [year, reason] on each side, or nothing (staff_log.record_exemption)
@@ -263,6 +298,8 @@ def _staff_row(school: School, names: dict[int, str], change: StaffChange, perso
     else:
         before, after = (gettext(", ").join(sorted((names.get(g, f"#{g}") for g in ids), key=pinyin_key))
                          for ids in (change.before, change.after))
+    if change.what != "password":  # nothing on a side (no role left, no exemption, no group): said, not blank
+        before, after = before or gettext("none"), after or gettext("none")
     return {
         "time": _local_text(school, change.created_at),
         "person_username": person.username,
@@ -288,6 +325,8 @@ def _row(school: School, flt: AuditFilter, row: Any, names: dict[int, str]) -> d
         return _staff_row(school, names, *row)
     if flt.view == "settings":
         return _settings_row(school, *row)
+    if flt.view == "corrections":
+        return _correction_row(school, *row)
     return _ledger_row(school, *row)
 
 
@@ -301,12 +340,14 @@ def _query(school: School, flt: AuditFilter) -> Select:
     """The ledger's or the staff changes' rows (the transitions view is :func:`_log_page`'s)."""
     if flt.view == "settings":
         return _settings_query(school, flt)
+    if flt.view == "corrections":
+        return _corrections_query(school, flt)
     return _staff_query(school, flt) if flt.view == "staff" else _ledger_query(school, flt)
 
 
 #: the table each view pages through
 _TABLES: dict[str, Any] = {"transitions": TransitionLog, "ledger": CreditEntry, "staff": StaffChange,
-                           "settings": SchoolChange}
+                           "settings": SchoolChange, "corrections": CorrectionRequest}
 
 
 #: Both views sort newest first by (created_at, id); a cursor holds those two values.

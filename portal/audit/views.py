@@ -37,6 +37,10 @@ def shown(row: dict[str, Any], key: str) -> Any:
     if row.get("event"):
         return _event_cell(row, key)
     type_key = row.get("type_key", "")
+    if key == "request":  # a correction request: what was asked, in words
+        return helpers.correction_asked(*value)
+    if key == "outcome":
+        return helpers.correction_status(value)
     if key == "type_key":
         return helpers.type_name(value)
     if key == "trigger":
@@ -53,9 +57,8 @@ def shown(row: dict[str, Any], key: str) -> Any:
         lines = _("; ").join(helpers.hours_change_text(change, name) for name, change in row["hours"])
         return _("%(name)s: %(message)s", name=helpers.hours_changed(len(row["hours"])), message=lines)
     if key == "comment" and "list" in row:  # the list of participants changed: who, with their role
-        change, names = row["list"]
-        lines = _("; ").join(line for _uid, line in helpers.list_change_lines(change, names, type_key))
-        return _("%(name)s: %(message)s", name=helpers.list_changed(change), message=lines)
+        change, names = row["list"]  # each kind once, then whom: 「移出 1 人：甲（听讲教师）」
+        return _("; ").join(helpers.list_change_groups(change, names, type_key))
     if key == "what" and "subject" in row:  # the school's settings
         return _("The school's rules") if value == "rule" else _("Activity types")
     if key == "what":

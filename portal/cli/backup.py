@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from portal.cli.common import any_schema, give_name, usable_output
+from portal.cli.common import any_schema, give_name, said, usable_output
 from portal.database import SQLITE_COMPANIONS, SQLITE_FILE_MODE
 from portal.extensions import db
 from portal.messages import msg
@@ -26,7 +26,7 @@ class BackupRefused(click.ClickException):
     """The database cannot be backed up by this command (not SQLite, or a bad target)."""
 
     def __init__(self, code: str, /, **params: Any) -> None:
-        super().__init__(msg(code, **params).english)
+        super().__init__(said(msg(code, **params)))
 
 
 def sqlite_database_path() -> Path:

@@ -7,25 +7,39 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from flask import Flask
 
 from portal.errors import DomainError
 from portal.messages import msg, operator_line, shown
 
 
+def said(message: Any) -> str:
+    """The one rule of the words a ``flask`` command refuses with: as the start-up refusals are
+    (:func:`portal.messages.operator_line`), in Chinese then English on one line — whatever
+    ``--lang`` a command takes (that is its output's language: column headings, a diagram) and
+    whatever the environment's locale. The operator of a Chinese school or district reads the
+    Chinese; a log read elsewhere, a search for the words or a bug report, the English; and the
+    refusal may be of the very argument that would choose a language. Every refusal of the
+    portal's own passes here: :func:`refuse` (the catalogue's), :func:`fail` (a service's), a
+    text argument no column stores, a newer database, the backup's, the worker's. Click's own
+    usage errors (a missing argument, an unknown option, a value not among the choices) stay as
+    click prints them, in English under the command's ``Usage:`` line: click has no Chinese, and
+    they name its options as typed. A command's report on what it did or found (``submitted …``,
+    ``check-hours``' lines) is its output, in English as its scripts read it, not a refusal."""
+    return operator_line(message)
+
+
 def refuse(code: str, /, **params: Any) -> NoReturn:
-    """Stop the command with the catalogue message ``code``, in English (shells and logs)."""
-    raise click.ClickException(msg(code, **params).english)
+    """Stop the command with the catalogue message ``code`` (:func:`said`), exit 1."""
+    raise click.ClickException(said(msg(code, **params)))
 
 
-def fail(exc: DomainError) -> None:
-    """Print a domain error clearly and exit 1, as ``click.ClickException`` does (nothing was changed).
-
-    The headline and the field messages are both English, as :func:`refuse`'s are."""
-    detail = ""
-    fields = exc.to_dict("en").get("fields")
-    if fields:
-        detail = "\n" + "\n".join(f"  {k}: {v}" for k, v in fields.items())
-    raise click.ClickException(f"{exc.message}{detail}")
+def fail(exc: DomainError) -> NoReturn:
+    """Print a domain error clearly and exit 1, as ``click.ClickException`` does (nothing was changed):
+    its headline, then a line for each field it names, each :func:`said`."""
+    fields = exc.extra.get("fields") or {}
+    detail = "".join(f"\n  {name}: {said(problem)}" for name, problem in fields.items())
+    raise click.ClickException(f"{said(exc)}{detail}")
 
 
 def give_name(written: Path, target: Path) -> None:
@@ -91,20 +105,43 @@ def any_schema(callback: Callable[..., Any]) -> Callable[..., Any]:
     return callback
 
 
-def refuse_newer_database() -> None:
-    """Stop the command (nothing has run) when the database was upgraded by a newer release. The
-    app is the command's: the one in context, else the one its group loads (a command that pushes
-    its context itself, ``AppGroup``'s, has none yet here)."""
+def refuse_newer_database(app: Flask | None = None, code: str = "cli.newer_database") -> None:
+    """Stop the command (nothing has run) when the database was upgraded by a newer release, in
+    the words of ``code``. The app is ``app``, else the command's: the one in context, else the one
+    its group loads (a command that pushes its context itself, ``AppGroup``'s, has none yet here)."""
     from flask import current_app, has_app_context
     from flask.cli import ScriptInfo
 
     from portal.database import migration_state
 
-    app = current_app if has_app_context() else (
-        click.get_current_context().ensure_object(ScriptInfo).load_app())
+    if app is None:
+        app = current_app if has_app_context() else (
+            click.get_current_context().ensure_object(ScriptInfo).load_app())
     newer = migration_state(app)[1]
     if newer:
-        raise click.ClickException(operator_line(msg("cli.newer_database", revisions=", ".join(newer))))
+        raise click.ClickException(said(msg(code, revisions=", ".join(newer))))
+
+
+def guard_flask_commands(app: Flask) -> None:
+    """Flask's own ``flask run`` and ``flask shell`` refuse a database a newer release upgraded, as
+    gunicorn's start (``wsgi.py``) and the portal's commands (:func:`guard_text_arguments`) do:
+    the development server would serve it, the shell read and write it. They are not the app's
+    commands (Flask's group runs them, and loads the app inside them), so the check is made here,
+    while the app they load is built (``create_app``), before either serves or opens a prompt (or
+    runs ``PYTHONSTARTUP``). ``flask run`` says it as the server's start does
+    (``start.newer_database``), ``flask shell`` as a command (``cli.newer_database``); their
+    ``--help`` loads no app; ``flask routes`` reads no rows and runs. A database that cannot be
+    reached is left to what reads it first, as before (a shell to look into why; a page's error)."""
+    from flask.cli import run_command, shell_command
+    from sqlalchemy.exc import DBAPIError
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.command not in (run_command, shell_command):
+        return
+    try:
+        refuse_newer_database(app, "start.newer_database" if ctx.command is run_command else "cli.newer_database")
+    except DBAPIError:
+        return
 
 
 def _guarded(callback: Callable[..., Any], data_command: bool) -> Callable[..., Any]:
@@ -119,7 +156,7 @@ def _guarded(callback: Callable[..., Any], data_command: bool) -> Callable[..., 
             for text in value if isinstance(value, (list, tuple)) else (value,):
                 problem = text_problem(text) if isinstance(text, str) else None
                 if problem is not None:
-                    raise click.BadParameter(problem.english, param_hint=f"'{name}'")
+                    raise click.BadParameter(said(problem), param_hint=f"'{name}'")
         try:
             if data_command:
                 refuse_newer_database()

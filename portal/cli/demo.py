@@ -13,7 +13,8 @@ from portal.demo import DEMO_PASSWORD, DISTRICT, STAFF, load_demo
 def demo_command(public_demo: bool) -> None:
     """Load the invented DEMO school (staff of every role, activities of every type and state) and
     the demo district (schools at every stage of the year's submission, a district reviewer).
-    District-scale data: ``python bench/datagen.py --schools N`` in a checkout.
+    District-scale data: ``python bench/datagen.py --schools N`` in a checkout. Run again, it
+    adds only a type installed since: enabled in the DEMO school, with its demo activities.
 
     Ends with the verification codes of forms the demo printed, to try ``/verify`` with: the
     database keeps only their digests, so a demo loaded before has teacher1's 学时证明 printed

@@ -2,6 +2,7 @@
 
 from portal.models.activity import Activity, Evidence, Participation
 from portal.models.checkin import CalendarFeed, CheckIn, ExportJob
+from portal.models.correction import CorrectionRequest
 from portal.models.district import (
     DeadlineAnnouncement,
     District,
@@ -52,6 +53,7 @@ __all__ = [
     "ApiToken",
     "CalendarFeed",
     "CheckIn",
+    "CorrectionRequest",
     "CreditEntry",
     "DeadlineAnnouncement",
     "DevelopmentPlan",

@@ -80,6 +80,14 @@ def asks_nothing(rule: Callable[[str], Any]) -> bool:
 RAISE_ONLY = ("required_hours", *DISTRICT_QUOTAS)
 
 
+def laxer_than(key: str, value: Any, district: Any) -> bool:
+    """Whether a school rule's ``value`` is more lenient than what its district set (``district``,
+    None: nothing): fewer hours or a smaller quota (``RAISE_ONLY``), a higher absence limit."""
+    if district is None or value is None:
+        return False
+    return value < district if key in RAISE_ONLY else value > district
+
+
 def district_rule(district_rules: dict[str, Any] | None, key: str) -> Any:
     """The district's own setting of a school rule (None: the district set none)."""
     if not district_rules or key not in DEFAULT_SCHOOL_RULES:
@@ -141,7 +149,7 @@ class School(Model):
             value = LEAST_REQUIRED_HOURS
         if floor is None:
             return value
-        return max(value, floor) if key in RAISE_ONLY else min(value, floor)
+        return floor if laxer_than(key, value, floor) else value
 
     def _warning_before_limit(self, warning: Any) -> Any:
         """The absence warning comes before the absence that voids the year, or not at all: a

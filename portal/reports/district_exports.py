@@ -44,16 +44,18 @@ def _schools(district_id: int, year: str) -> Iterator[tuple[School, YearSubmissi
     """Each school of the district's year (``dashboard.schools_of_year``) with its latest
     submission of the year, whether its year is closed (``locks.closed_clause``: of a school
     that sent this district nothing, closed by the district it was in before), and whether that
-    submission judges the year (``submissions.judging_rounds``: not a first semester's): three
-    queries, four when a first semester's round is among them."""
+    submission judges the year (``submissions.judges_year``, a column of the rounds' statement:
+    not a first semester's): three queries, whatever the rounds."""
     schools = list(db.session.execute(schools_of_year(district_id, year)).scalars())
-    latest = {
-        s.school_id: s for s in db.session.execute(
-            select(YearSubmission).where(YearSubmission.id.in_(latest_rounds(district_id, year)))).scalars()
-    }
+    latest: dict[int, YearSubmission] = {}
+    judging: set[int] = set()
+    for s, judges in db.session.execute(select(YearSubmission, submissions.judges_year())
+                                        .where(YearSubmission.id.in_(latest_rounds(district_id, year)))):
+        latest[s.school_id] = s
+        if judges:
+            judging.add(s.id)
     closed = set(db.session.execute(select(School.id).where(
         School.id.in_([s.id for s in schools if s.id not in latest]), locks.closed_clause(School.id, year))).scalars())
-    judging = submissions.judging_rounds(list(latest.values()))
     for school in schools:
         sub = latest.get(school.id)
         yield school, sub, school.id in closed, sub is not None and sub.id in judging

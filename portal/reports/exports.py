@@ -3,7 +3,8 @@ certification form of one activity, as CSV (UTF-8 with BOM, for Excel) and XLSX.
 
 Everything is a row generator (header first) fed to one CSV writer and one XLSX writer, so
 memory stays flat: district rows are produced school by school, ledger lines come from a
-streamed Core query (``yield_per``), and XLSX uses XlsxWriter's constant-memory mode (data rows
+streamed Core query per school (``yield_per``; schools and teachers by pinyin, as every list),
+and XLSX uses XlsxWriter's constant-memory mode (data rows
 written as whole rows of XML: :mod:`portal.reports.xlsx_rows`), moving on to a new sheet when one
 reaches Excel's 1,048,576 rows.
 
@@ -33,7 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Numeric, select, type_coerce
+from sqlalchemy import Numeric, case, select, type_coerce
 
 from portal.assessment import EXEMPT, Assessment, QuotaFact, period_status
 from portal.extensions import db
@@ -55,6 +56,7 @@ from portal.models import Activity, CreditEntry, School, User
 from portal.registry import registry
 from portal.reports.xlsx_rows import SheetRows
 from portal.services import credits, forecast
+from portal.sorting import pinyin_key
 from portal.timeutil import to_local, utcnow
 from portal.year_texts import as_fact, quota_amount, quota_cell, quota_label, quota_short, warnings_text
 
@@ -309,7 +311,7 @@ def summary_note(ty: credits.TeacherYear, lang: str, teaching: set[int] | None) 
     """A summary row's note (its exports and its printed form): the assessment's reason, and that
     the teacher has left the school (not one of ``teaching``), as the page marks them beside the
     name."""
-    return note_text(ty.assessment.reason, teaching is not None and ty.user.id not in teaching, lang)
+    return note_text(ty.shown.reason, teaching is not None and ty.user.id not in teaching, lang)
 
 
 def note_text(reason: str | None, left_school: bool, lang: str) -> str:
@@ -326,7 +328,7 @@ def _summary_line(ty: credits.TeacherYear, keys: list[str], lang: str, teaching:
     """``judges``: false for a first semester's submission (``submissions.judging_rounds``): the
     status as the period reads it (``assessment.period_status``, ``ty`` given so), and the second
     semester's absence left blank."""
-    f, a = ty.facts, ty.assessment
+    f, a = ty.facts, ty.shown  # not short before the year is over
     return [
         ty.user.username,
         ty.user.display_name,
@@ -357,6 +359,8 @@ def summary_rows(
     teaching, accepted = credits.teaching_now_and_accepted(school.id, year)  # accepted: over
     yield [*_summary_header(keys, lang), *(quota_label(q, lang) for q in quota_heads), heading("warnings", lang)]
     for ty in rows:
+        if teacher_years is not None:  # a round sent to the district: read as the round reads it, its verdict
+            ty = replace(ty, under_way=False)
         if not judges:
             ty = replace(ty, assessment=Assessment(*period_status(ty.assessment.status, ty.assessment.reason, False)))
         yield [
@@ -420,55 +424,76 @@ def district_rows(year: str, lang: str = "zh", district_id: int | None = None) -
         db.session.expunge_all()  # drop the school's objects before the next one
 
 
+def _teachers_in_order(school_id: int, year: str) -> dict[int, int]:
+    """The place of each teacher with ledger lines of ``year`` at the school, in the order of
+    every list of people (:func:`portal.sorting.pinyin_key` of the name, then the id): what the
+    ledger export orders a school's lines by in SQL (users keep no pinyin column). One query."""
+    people = db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(
+            select(CreditEntry.user_id).where(CreditEntry.school_id == school_id, CreditEntry.school_year == year)))
+    ).all()
+    ordered = sorted(people, key=lambda p: (pinyin_key(p.display_name), p.id))
+    return {uid: n for n, (uid, _name) in enumerate(ordered)}
+
+
 def ledger_rows(
     year: str, lang: str = "zh", school_id: int | None = None, district_id: int | None = None
 ) -> Iterator[Row]:
     """Every ledger line of the year (credits and reversals), streamed from the database: the day
     it was written (日期) and, last, the day its activity was held (an auditor reads a line against
-    the activity it credits: never written before it took place)."""
+    the activity it credits: never written before it took place).
+
+    In the order of every list: schools by the pinyin of their name (``School.name_key``, then the
+    code, as the district's summary), a school's teachers by theirs (:func:`_teachers_in_order`),
+    then each one's lines by type and as written. One school's lines at a time: one query for its
+    teachers, one streamed for its lines (``yield_per``), the database sorting a school's lines
+    only; memory holds a school's teachers' places, never its lines."""
     lang = norm_lang(lang)
     yield [heading(k, lang) for k in (
         "school_code", "school", "year", "semester", "username", "name", "activity_id", "activity",
         "type", "role", "hours", "kind", "remark", "date", "activity_date",
     )]
-    q = (
+    lines = (
         select(
-            School.code, School.name, School.timezone, CreditEntry.school_year, CreditEntry.semester,
+            CreditEntry.school_year, CreditEntry.semester,
             User.username, User.display_name, CreditEntry.activity_id, Activity.title, CreditEntry.type_key,
             CreditEntry.role, type_coerce(CreditEntry.hours, RAW_HOURS), CreditEntry.kind, CreditEntry.reason,
             CreditEntry.created_at, Activity.starts_at,
         )
-        .join(School, School.id == CreditEntry.school_id)
         .join(User, User.id == CreditEntry.user_id)
         .join(Activity, Activity.id == CreditEntry.activity_id)
         .where(CreditEntry.school_year == year)
-        # index order (ix_credit_year_school): no sort, so rows stream as soon as they are read
-        .order_by(CreditEntry.school_id, CreditEntry.user_id, CreditEntry.type_key, CreditEntry.id)
         .execution_options(yield_per=LEDGER_BATCH)
     )
-    if school_id is not None:
-        q = q.where(CreditEntry.school_id == school_id)
-    if district_id is not None:
-        q = q.where(School.district_id == district_id)
+    schools = [s for s in _all_schools(district_id) if school_id is None or s.id == school_id]
     types: dict[str, str] = {}
     kinds = {k: label(v, lang) for k, v in KINDS.items()}
     semesters = {n: semester_text(n, lang, first=True) for n in (1, 2)}  # First semester, as pages write it
     roles: dict[tuple[str, str], str] = {}
-    held_on: dict[int, date | None] = {}  # each activity's day, once (a hundred lines share it)
-    for (code, name, tz, sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
-         created, held) in db.session.connection().execute(q):  # Core rows, streamed
-        if key not in types:
-            types[key] = registry().name(key, lang)
-        type_label = types[key]
-        role_key = (key, role)
-        if role_key not in roles:
-            roles[role_key] = registry().role_name(key, role, lang)
-        yield [
-            code, name, sy, semesters.get(sem, sem), username, display, act_id, title, type_label,
-            roles[role_key],
-            hours, kinds.get(kind, kind), reason,
-            local_date(created, tz), held_on[act_id] if act_id in held_on else held_on.setdefault(act_id, local_date(held, tz)),
-        ]
+    for school in schools:
+        code, name, tz = school.code, school.name, school.timezone
+        places = _teachers_in_order(school.id, year)
+        if not places:
+            continue
+        q = lines.where(CreditEntry.school_id == school.id).order_by(
+            # a teacher whose first line came after their places were read goes last
+            case(places, value=CreditEntry.user_id, else_=len(places)), CreditEntry.type_key, CreditEntry.id)
+        held_on: dict[int, date | None] = {}  # each activity's day, once (a hundred lines share it)
+        for (sy, sem, username, display, act_id, title, key, role, hours, kind, reason,
+             created, held) in db.session.connection().execute(q):  # Core rows, streamed
+            if key not in types:
+                types[key] = registry().name(key, lang)
+            type_label = types[key]
+            role_key = (key, role)
+            if role_key not in roles:
+                roles[role_key] = registry().role_name(key, role, lang)
+            yield [
+                code, name, sy, semesters.get(sem, sem), username, display, act_id, title, type_label,
+                roles[role_key],
+                hours, kinds.get(kind, kind), reason,
+                local_date(created, tz),
+                held_on[act_id] if act_id in held_on else held_on.setdefault(act_id, local_date(held, tz)),
+            ]
 
 
 def local_day(value: datetime | None, tz: str) -> str:
@@ -574,25 +599,31 @@ def certificate_xlsx(activity: Activity, lang: str = "zh") -> bytes:
             ws.row_dimensions[r].height = 26  # room for a signature
         r += 1
     r += 1
-    footer = [
-        ("total_credited", cert.total_hours),
-        ("reviewer", cert.reviewer.display_name if cert.reviewer else ""),
-        ("approved_at", local_date(cert.approved_at, tz)),
-        ("posted_by", cert.posted_by.display_name if cert.posted_by else ""),
-        ("credited_at", local_date(cert.credited_at, tz)),
+    put(r, 1, heading("total_credited", lang), bold)
+    put(r, 3, cert.total_hours)
+    r += 2
+    # the people who sign, as the PDF's (and the page's): each named once, a line to sign on and the
+    # day of their step; then the school's seal and the day it is signed
+    signers = [
+        ("reviewer", cert.reviewer, "approved_at", cert.approved_at),
+        ("posted_by", cert.posted_by, "credited_at", cert.credited_at),
     ]
-    for key, value in footer:
+    for key, person, day_key, day in signers:
         put(r, 1, heading(key, lang), bold)
-        put(r, 3, value)
-        r += 1
-    r += 1
-    for key in ("reviewer", "posted_by", "school_seal"):  # signature rows: a label, then a line to sign on
-        put(r, 1, heading(key, lang), bold)
-        put(r, 5, heading("sign_date", lang), bold)
-        for c in (2, 3, 4, 6, 7):
+        put(r, 2, person.display_name if person else "")
+        put(r, 4, heading("signature", lang), bold)
+        put(r, 7, heading(day_key, lang), bold)
+        put(r, 8, local_date(day, tz))
+        for c in (2, 3, 5, 6):
             ws.cell(row=r, column=c).border = line_below
-        ws.row_dimensions[r].height = 48 if key == "school_seal" else 30
+        ws.row_dimensions[r].height = 30
         r += 1
+    put(r, 1, heading("school_seal", lang), bold)
+    put(r, 7, heading("sign_date", lang), bold)
+    for c in (2, 3, 4, 5, 6, 8):
+        ws.cell(row=r, column=c).border = line_below
+    ws.row_dimensions[r].height = 48
+    r += 1
     ws.print_area = f"A1:H{r}"
     out = io.BytesIO()
     wb.save(out)

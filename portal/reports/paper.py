@@ -34,6 +34,7 @@ from portal.messages import (
     reason_label,
     school_year_text,
     status_label,
+    status_short_label,
 )
 from portal.models import Activity, School, User
 from portal.registry import registry
@@ -59,6 +60,7 @@ def _common(code: str, lang: str) -> dict[str, Any]:
     v = verification_block(code)
     return {
         "v": v, "lang": lang, "heading": heading, "status_label": status_label, "reason_label": reason_label,
+        "status_short_label": status_short_label,
         "kind_label": kind_label,
         "verify_hint": in_lang(msg("paper.verify_hint", url=v["url"]), lang),
     }
@@ -232,7 +234,7 @@ def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
     # every figure of each line (each type's hours, the absence, the assessment and its reason,
     # 已离校): /verify shows them, and says when one is no longer the year's
     content = {"title": school.name, "types": keys,
-               "lines": [_year_line(ty, keys, ty.assessment.status, left=ty.user.id not in teaching) for ty in rows]}
+               "lines": [_year_line(ty, keys, ty.shown.status, left=ty.user.id not in teaching) for ty in rows]}
     code = verification.issue("summary", school, year, issued_by, content, taken_at=taken_at)
     return render_pdf(
         "paper/summary.html", school=school, rows=rows, layout=type_bands(keys, lang),
@@ -258,7 +260,7 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     absences = credits.absences_for(teacher.id, school.id, year)
     # the note (说明) as the school's summary writes it: the reason, and 已离校 if they left
     left = not credits.teaches_at(school.id, teacher.id)
-    content = {"title": teacher.display_name, "status": ty.assessment.status,
+    content = {"title": teacher.display_name, "status": ty.shown.status,
                "lines": [_year_line(ty, [], record=True, left=left)],
                # the activities it lists, so that /verify shows them too: a line changed on the
                # paper (another activity, other hours) with the total kept is seen there
@@ -267,7 +269,7 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     code = verification.issue("record", school, year, issued_by, content, user_id=teacher.id, taken_at=taken_at)
     return Printed(code, render_document(
         "paper/record.html", school=school, teacher=teacher, year=ty, entries=entries, tz=school.timezone,
-        absences=absences, months_short=months_short(ty, lang), note=exports.note_text(ty.assessment.reason, left, lang),
+        absences=absences, months_short=months_short(ty, lang), note=exports.note_text(ty.shown.reason, left, lang),
         why=year_texts.shortfall_texts(ty.facts, ty.assessment.status, lang),
         type_names=_type_names(lang), term=school_year_text(year, None, lang), **_common(code, lang),
     ))

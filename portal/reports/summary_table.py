@@ -179,7 +179,7 @@ def summary_lines(
     left_mark = f' <span class="badge text-bg-light border" data-testid="left-school">{left_words}</span>'
     lines = []
     for row in rows:
-        f, user, verdict = row.facts, row.user, row.assessment
+        f, user, verdict = row.facts, row.user, row.shown  # not short before the year is over
         key = (id(f.quotas), verdict.status, verdict.reason, f.school_year, f.on_staff_since,
                f.absence_warning_hours, f.absence_limit_hours, *f.absent_hours.items())
         first, second, third = made_tails[key] if key in made_tails else tail_parts(key, f, verdict)

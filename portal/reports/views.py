@@ -280,11 +280,29 @@ def certificate_xlsx(activity_id: int):
 def teacher_record(user_id: int):
     school = _summary_school() or require_school()
     teacher = credits.viewable_teacher(current_actor(), user_id, school)
+    # ``?year=``: that year of the record alone, as the 学时证明 (``record.pdf?year=``) takes it;
+    # one that is not a year of theirs here is said so above the whole record, a value no
+    # calendar holds refused as every year field refuses it (credits.parse_year)
+    asked = request.args.get("year")
+    year = None if asked in (None, "") else credits.parse_year(asked)
+    years = credits.teacher_record(teacher, school, year)
+    not_on_record = year is not None and not years
+    if not_on_record:
+        years = credits.teacher_record(teacher, school)
+    # the schools they left this year and the hours those credited them: theirs alone to read, and
+    # asked only when this year's figures found one (no statement more for a teacher who never moved)
+    this_year = current_school_year(school.timezone)
+    left = any(y.summary.left_schools for y in years if y.school_year == this_year)
+    earlier = (credits.earlier_schools(teacher.id, school, this_year)
+               if left and policy.may_see_earlier_schools(current_actor(), teacher.id) else [])
     return render_template(
         "reports/teacher_record.html",
+        earlier=earlier,
         school=school,
         teacher=teacher,
-        years=credits.teacher_record(teacher, school),
+        years=years,
+        one_year=None if year is None or not_on_record else year,
+        not_on_record=year if not_on_record else None,
         # as the school's summary marks them
         left_school=label(LEFT_SCHOOL) if teacher.id not in credits.teaching_now(school.id) else "",
         away=stints.periods_away(teacher.id, school.id),  # what was held then asks nothing of them

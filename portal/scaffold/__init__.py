@@ -20,6 +20,9 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 #: The generated type's Chinese name: shown on every page until the author changes it (the
 #: generated README, the command's output and a comment beside it say so).
 NAME_ZH_PLACEHOLDER = Template("【待改名】$key")
+#: The portal's distribution (its ``pyproject.toml`` name): what a plugin's ``dependencies`` name
+#: for ``portal`` and ``workflows``, which it imports.
+PORTAL_DISTRIBUTION = "yanxiu"
 
 
 class ScaffoldError(ValueError):
@@ -51,6 +54,7 @@ def _substitutions(names: PluginNames) -> dict[str, str]:
         "class_name": names.class_name,
         "contract_version": CONTRACT_VERSION,
         "contract_major": CONTRACT_VERSION.split(".")[0],
+        "portal_distribution": PORTAL_DISTRIBUTION,
         "name_zh_placeholder": NAME_ZH_PLACEHOLDER.substitute(key=names.key),
     }
 

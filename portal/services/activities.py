@@ -631,6 +631,10 @@ def set_participants(act: Activity, actor: User, participants: Any) -> list[int]
             names = by_pinyin(s.execute(select(User.display_name).where(User.id.in_(fixed))).scalars(), str)
             raise Invalid(msg("participants.invalid"),
                           {"participants": [msg("participants.role_recorded", name=n) for n in names]})
+        # one's own place and role are another's to give (the organiser's own excepted)
+        if any(p.user_id == by.user_id and (p.user_id not in existing or existing[p.user_id].role != p.role)
+               for p in people) and not policy.may_place_oneself(by, act):
+            raise Invalid(msg("participants.invalid"), {"participants": [msg("participants.own_place")]})
         new_roles: dict[int, str] = {}
         roles: dict[int, tuple[str, str]] = {}
         for p in people:
@@ -744,6 +748,8 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
             rerr["attended_hours"] = msg("attendance.exceeds", n=fmt(act.hours))
         if not rerr and vals["attended_hours"] > 0 and uid in away:
             rerr["attended_hours"] = msg("attendance.away")
+        if not rerr and _own_row_refused(by, act, parts[uid], vals):
+            rerr["attended_hours"] = msg(policy.own_attendance_refusal(by, act))
         if rerr:
             errors[key] = rerr
             continue
@@ -767,6 +773,11 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
                     for i, uid in enumerate(parsed_ids) if uid not in now}:
             raise Invalid(msg("attendance.refused"), {"attendance": gone})
         parsed = [(now[uid], a, b, c) for uid, (_p, a, b, c) in zip(parsed_ids, parsed, strict=True)]
+        # one's own row as it is now (recorded meanwhile by another: no longer the organiser's first entry)
+        if own := {str(i): {"attended_hours": msg(policy.own_attendance_refusal(by, act))}
+                   for i, (p, a, b, c) in enumerate(parsed)
+                   if _own_row_refused(by, act, p, {"attended_hours": a, "absent_hours": b, "excused_hours": c})}:
+            raise Invalid(msg("attendance.refused"), {"attendance": own})
         _fits_elsewhere(s, act, [(i, p.user_id, attended) for i, (p, attended, *_rest) in enumerate(parsed)])
         changes: dict[str, dict[str, list[str | None]]] = {}
         for p, attended, absent, excused in parsed:
@@ -778,12 +789,25 @@ def record_attendance(act: Activity, actor: User, rows: Any) -> list[Participati
         if changes:
             s.add(TransitionLog(activity_id=act.id, school_id=act.school_id, trigger=ATTENDANCE_RECORDED,
                                 from_state=act.state, to_state=act.state, actor_id=actor.id, comment="",
-                                payload={"changes": changes}, created_at=utcnow()))
+                                payload={ATTENDANCE_CHANGES: changes}, created_at=utcnow()))
     return [p for p, *_ in parsed]
+
+
+def _own_row_refused(by: policy.Actor, act: Activity, p: Participation, vals: dict[str, Decimal]) -> bool:
+    """Whether a save would change the actor's own row where the policy leaves it to another
+    (:func:`policy.may_record_own_attendance`): a row of theirs sent as it stands changes nothing
+    (the attendance page sends every row)."""
+    if p.user_id != by.user_id or (p.attended_hours, p.absent_hours, p.excused_hours) == (
+            vals["attended_hours"], vals["absent_hours"], vals["excused_hours"]):
+        return False
+    return not policy.may_record_own_attendance(by, act, recorded=has_record(p))
 
 
 #: The hours an attendance entry of the history gives, old and new, for each person changed
 _ATTENDANCE_FIELDS = ("attended", "absent", "excused")
+#: The key of an attendance entry's payload: user id → each of :data:`_ATTENDANCE_FIELDS` → [old, new]
+#: hours as text (old attended null: not recorded yet)
+ATTENDANCE_CHANGES = "changes"
 
 
 def _hours_text(value: Decimal | None) -> str | None:
@@ -941,7 +965,7 @@ def reschedule(act: Activity, actor: User, starts_at: Any, ends_at: Any) -> Acti
     assert school is not None
     _require_movable(act)
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # the period it leaves
-    _require_nothing_recorded(db.session, act)
+    _require_nothing_recorded(db.session, act, actor.id)
     start, end, fields = _times(school, starts_at, ends_at)
     if start and end and not fields:
         if start == act.starts_at and end == act.ends_at:
@@ -973,7 +997,7 @@ def reschedule(act: Activity, actor: User, starts_at: Any, ends_at: Any) -> Acti
             now = s.execute(select(Activity).where(Activity.id == act.id).with_for_update()
                             .execution_options(populate_existing=True)).scalar_one()
             _require_movable(now)
-            _require_nothing_recorded(s, now)
+            _require_nothing_recorded(s, now, actor.id)
             old_start, old_end = now.starts_at, now.ends_at
             if away := _away_then(now, start):  # a move of someone's school committed since
                 raise Invalid(msg("reschedule.refused"), {"starts_at": away})
@@ -1041,18 +1065,69 @@ def has_record(p: Any) -> bool:
             or bool(p.excused_hours))
 
 
+class AttendanceTally(NamedTuple):
+    """An activity's people counted by their attendance, each in one part (:func:`attendance_part`),
+    so the parts add up to everyone: who attended and missed nothing, who attended part of it and
+    missed the rest (without leave or on leave), who attended none of it (absent: some without
+    leave, or none missed; on leave: all they missed on leave), and whose attendance is not recorded."""
+
+    people: int
+    present: int
+    partly: int
+    absent: int
+    excused: int
+    unrecorded: int
+
+
+#: the parts of :class:`AttendanceTally` a person falls in (:func:`attendance_part`), in its order
+ATTENDANCE_PARTS = AttendanceTally._fields[1:]
+
+
+def attendance_part(p: Any) -> str:
+    """The one part of :class:`AttendanceTally` a participation (or a row of its columns) counts
+    in: a person partly present and partly on leave is partly present, not present and on leave."""
+    if p.attended_hours:
+        return "partly" if p.absent_hours or p.excused_hours else "present"
+    if p.absent_hours:
+        return "absent"
+    if p.excused_hours:
+        return "excused"
+    return "unrecorded" if p.attended_hours is None else "absent"  # recorded as attending none
+
+
+def attendance_tally(rows: Iterable[Any]) -> AttendanceTally:
+    """Participations (or rows of their columns) counted by :func:`attendance_part`: the review
+    queue's card and the activity's attendance count the same way."""
+    counts = dict.fromkeys(ATTENDANCE_PARTS, 0)
+    for p in rows:
+        counts[attendance_part(p)] += 1
+    return AttendanceTally(sum(counts.values()), **counts)
+
+
+def records_absence(p: Any) -> bool:
+    """Whether a participation (or a row of its columns) records hours absent without leave: what
+    counts towards the limit that voids a year, and what nobody cancels away on their own row
+    (:func:`policy.may_close_over_own_record`)."""
+    return bool(p.absent_hours)
+
+
 #: :func:`has_record` as a SQL condition on ``Participation``
 _RECORDED = or_(Participation.attended_hours.is_not(None), Participation.adjusted_hours.is_not(None),
                 Participation.absent_hours > 0, Participation.excused_hours > 0)
 
 
-def _require_nothing_recorded(s: Any, act: Activity) -> None:
+def _require_nothing_recorded(s: Any, act: Activity, actor_id: int) -> None:
     """Nothing is recorded for the time the activity has: no attendance (:func:`has_record`), no
-    evidence, no check-in — each was for that time, and would stand for another."""
-    recorded = s.execute(select(Participation.id).where(Participation.activity_id == act.id, _RECORDED)
-                         .limit(1)).first()
-    if recorded is not None:
-        raise Conflict(msg("reschedule.attendance_recorded"))
+    evidence, no check-in — each was for that time, and would stand for another. The refusal
+    says to cancel it and plan it again; to one whose own absence is recorded on it, whom
+    :func:`policy.may_close_over_own_record` leaves no cancel, that someone else who runs it cancels it."""
+    recorded = s.execute(select(Participation.user_id, Participation.absent_hours).where(
+        Participation.activity_id == act.id, _RECORDED)).all()
+    if recorded:
+        mine = next((r for r in recorded if r.user_id == actor_id), None)
+        own = mine is not None and not schools.registry().self_declared(act.type_key)  # a declaration is withdrawn
+        raise Conflict(msg("reschedule.attendance_recorded_own" if own and not policy.may_close_over_own_record(
+            undoes_own_absence=records_absence(mine)) else "reschedule.attendance_recorded"))
     if s.execute(select(Evidence.id).where(Evidence.activity_id == act.id).limit(1)).first() is not None:
         raise Conflict(msg("reschedule.evidence_recorded"))
     if s.execute(select(CheckIn.id).where(CheckIn.activity_id == act.id).limit(1)).first() is not None:

@@ -23,6 +23,7 @@ import hashlib
 import re
 import secrets
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
@@ -38,10 +39,11 @@ from portal.errors import Invalid
 from portal.extensions import db
 from portal.hours import fmt
 from portal.messages import msg, person_locale
-from portal.models import Activity, CalendarFeed, District, Participation, School, User
+from portal.models import Activity, CalendarFeed, District, Participation, School, Signup, SignupWindow, User
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, stints
+from portal.services.signup import SEAT, WAITING
 from portal.timeutil import current_school_year, utcnow, zone_of
 from portal.url_rules import public_base, public_url, site_path
 from workflows.definition import Phase
@@ -134,9 +136,21 @@ def resolve(token: str) -> tuple[CalendarFeed, User, School | None] | None:
     return feed, user, school
 
 
-def _activities(user: User, school: School | None, now: datetime) -> list[tuple[Activity, str]]:
+def _signed_up(user: User, status: str) -> Any:
+    """Whether ``user`` holds a sign-up of ``status`` for the activity, its list not yet confirmed
+    (confirming makes the seats its participants; those still waiting then have no place)."""
+    return select(Signup.id).join(SignupWindow, SignupWindow.activity_id == Signup.activity_id).where(
+        Signup.activity_id == Activity.id, Signup.user_id == user.id, Signup.status == status,
+        SignupWindow.confirmed_at.is_(None),
+    ).exists()
+
+
+def _activities(user: User, school: School | None, now: datetime) -> list[tuple[Activity, str, bool]]:
+    """The feed's activities, each with its school's time zone and whether the person is only on
+    its waiting list (a personal feed: shown tentative)."""
     since = now - timedelta(days=HISTORY_DAYS)
     q = select(Activity, School.timezone).join(School, School.id == Activity.school_id).where(Activity.starts_at >= since)
+    waiting: set[int] = set()
     if school is not None:
         q = q.where(Activity.school_id == school.id)
     else:  # only in the schools the person still belongs to: one they left is no longer theirs to follow
@@ -145,8 +159,15 @@ def _activities(user: User, school: School | None, now: datetime) -> list[tuple[
             Participation.activity_id == Activity.id, Participation.user_id == user.id, stints.theirs(),
         ).exists()
         schools = [s.id for s, _roles in access.schools_of(user.id)]
-        q = q.where(Activity.school_id.in_(schools), or_(Activity.organizer_id == user.id, mine))
-    return [(a, tz) for a, tz in db.session.execute(q.order_by(Activity.starts_at, Activity.id))]
+        # what they signed up for too: a seat is a place (the list made participants of it later),
+        # a place on the waiting list may become one
+        q = q.where(Activity.school_id.in_(schools), or_(Activity.organizer_id == user.id, mine,
+                                                          _signed_up(user, SEAT), _signed_up(user, WAITING)))
+        waiting = set(db.session.execute(
+            select(Activity.id).where(Activity.school_id.in_(schools), Activity.starts_at >= since,
+                                      _signed_up(user, WAITING), ~mine, Activity.organizer_id != user.id)
+        ).scalars())
+    return [(a, tz, a.id in waiting) for a, tz in db.session.execute(q.order_by(Activity.starts_at, Activity.id))]
 
 
 def build(user: User, school: School | None, now: datetime | None = None) -> bytes:
@@ -169,7 +190,7 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
     cal.add("x-wr-timezone", zone_name)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    for act, tz in _activities(user, school, now):
+    for act, tz, waiting in _activities(user, school, now):
         zone = ZoneInfo(tz)
         event = Event()
         event.add("uid", f"activity-{act.id}@{_host(base)}")
@@ -183,11 +204,13 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
         # the activity's own hours: what each person is credited depends on their role and attendance
         hours = _("%(type)s · an activity of %(hours)s hours", type=kind, hours=fmt(act.hours))
         link = public_url("activities.show", activity_id=act.id)
+        if waiting:  # signed up, on the waiting list: it may not be theirs
+            hours = "\n".join((_("On the waiting list"), hours))
         event.add("description", _text(f"{hours}\n{link}", lines=True))
         event.add("url", link)
         event.add("sequence", max(0, int(act.version or 1) - 1))
         closed = registry().phase(act.type_key, act.state) is Phase.CLOSED
-        event.add("status", "CANCELLED" if closed else "CONFIRMED")
+        event.add("status", "CANCELLED" if closed else "TENTATIVE" if waiting else "CONFIRMED")
         cal.add_component(event)
     for event in _deadline_events(user, school, _host(base), now):
         cal.add_component(event)
@@ -197,7 +220,8 @@ def _build(user: User, school: School | None, now: datetime) -> bytes:
 
 def _deadline_events(user: User, school: School | None, host: str, now: datetime) -> list[Event]:
     """All-day events for the deadlines of the feed: the personal-plan deadline (for a teacher —
-    their own, :func:`plans.deadline_for` — or every member in the school feed), for a school admin the district's deadline for
+    their own, :func:`plans.deadline_for`, until they send the plan — or every other member in the
+    school feed), for a school admin the district's deadline for
     the school's annual plan, and the district's announced deadlines that concern the person —
     each once, with a UID that stays when the day moves."""
     from portal.services import announcements, plans, school_plans
@@ -207,8 +231,10 @@ def _deadline_events(user: User, school: School | None, host: str, now: datetime
     events: dict[str, Event] = {}
     for place, roles in places:
         year = current_school_year(place.timezone, now)
-        if school is not None or policy.TEACHER in roles:  # a teacher's own (joined after the school's)
-            due = plans.deadline_for(place, year, user.id) if policy.TEACHER in roles else plans.deadline(place, year)
+        teaches = policy.TEACHER in roles
+        # a teacher's own (joined after the school's); not once they sent it (as the reminders: plans.SENT)
+        if (school is not None or teaches) and not (teaches and plans.has_sent(place.id, user.id, year)):
+            due = plans.deadline_for(place, year, user.id) if teaches else plans.deadline(place, year)
             uid = f"plan-deadline-{place.id}-{year}@{host}"
             events[uid] = _all_day(uid, due, _("Personal development plan due"), f"{place.name} · {year}",
                                    _in_school(place, "year.my_plan"), now)

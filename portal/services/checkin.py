@@ -124,7 +124,10 @@ def open_until(act: Activity, school: School, at: datetime) -> datetime | None:
 def require_open(act: Activity, school: School, at: datetime) -> None:
     """Refuse unless ``at`` is inside the activity's check-in window and it is still open, in
     a year (or semester) the district has not accepted: an accepted year's activities take no
-    check-in, as they take no participant or evidence (``year.locked``)."""
+    check-in, as they take no participant or evidence (``year.locked``). A declaration takes
+    none: its participant and hours are fixed when it is declared (``declared.fixed``)."""
+    if registry().self_declared(act.type_key):
+        raise Conflict(msg("declared.fixed"))
     if not takes_checkin(registry().phase(act.type_key, act.state)):
         raise Conflict(msg("checkin.not_open_state"))
     if locks.is_locked(act.school_id, act.school_year, act.semester):

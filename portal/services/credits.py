@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 from portal import policy
-from portal.assessment import Assessment, QuotaFact, YearFacts
+from portal.assessment import Assessment, QuotaFact, YearFacts, so_far
 from portal.database import keep_compiled, one_bound_each, read_rows
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
@@ -65,6 +65,7 @@ from portal.models import (
     YearLock,
     YearSubmission,
 )
+from portal.models.district import WHOLE_YEAR
 from portal.models.school import DEFAULT_SCHOOL_RULES
 from portal.models.types import driver_hours, hours_from_driver
 from portal.once import Memo, once_each
@@ -161,6 +162,9 @@ class TeacherYear:
     # the periods of the year the district accepted (semesters, the whole year): over for the
     # warnings (:func:`forecast.warnings`); read by :func:`teacher_year` only
     accepted_periods: frozenset[int] = frozenset()
+    # the schools whose teacher role they left within the year (moved from: :func:`stints.left_in_year`),
+    # whose hours of the year count there; the teacher reads them with :func:`earlier_schools`
+    left_schools: frozenset[int] = frozenset()
     # the characters a reading note needs to count in this year (:func:`quotas.note_least`, of
     # the rules it is judged by): the writing page tells a shorter note's author why it counts
     # nothing; read by :func:`teacher_year` only
@@ -168,6 +172,13 @@ class TeacherYear:
     # the reading notes asked each month in this year (:func:`quotas.per_month`; 0: none): the
     # writing page says what a month needs; read by :func:`teacher_year` only
     note_per_month: int = 0
+    # the year is not over at the school and the district has not closed it (:func:`_under_way`)
+    under_way: bool = False
+
+    @property
+    def shown(self) -> Assessment:
+        """The verdict as a person reads it (:func:`assessment.so_far`): not short before the year's end."""
+        return Assessment(*so_far(self.assessment.status, self.assessment.reason, self.under_way))
 
     @property
     def not_theirs(self) -> bool:
@@ -195,6 +206,12 @@ class StoredYear:
     user: Person
     facts: YearFacts
     assessment: Assessment
+    under_way: bool = False  # as :class:`TeacherYear`'s
+
+    @property
+    def shown(self) -> Assessment:
+        """As :attr:`TeacherYear.shown`."""
+        return Assessment(*so_far(self.assessment.status, self.assessment.reason, self.under_way))
 
 
 #: a row of a school summary, from the ledger or from the stored rows
@@ -270,6 +287,15 @@ def _rules_of(school: School, accepted: Mapping[str, Any] | None = None) -> _Rul
     )
 
 
+def _under_way(rules: _Rules, year: str, closed: bool) -> bool:
+    """Whether ``year`` is still under way at the school: its last day not past (the school's
+    today) and the district has not closed it (``TeacherYear.under_way``). ``closed``: what the
+    locks say (``locks.covers`` of the whole year: its lock, or both semesters'; a statement asks
+    ``locks.closes_year``, the same rule) — not whether the round kept its rules (one sent before
+    they were kept closes the year all the same)."""
+    return not closed and (rules.today is None or rules.today <= year_bounds(year)[1])
+
+
 def _year_facts(
     rules: _Rules,
     year: str,
@@ -328,11 +354,13 @@ def _facts(
     judge: Callable[[YearFacts], Assessment] = assess,
     since: date | None = None,
     spans: tuple[Span, ...] | None = None,
+    closed: bool = False,
 ) -> TeacherYear:
     """A teacher's year from the ledger (:func:`_year_facts`), assessed by the policy hook
-    (``judge``: :func:`assess`, or a summary's :func:`year_assessor`)."""
+    (``judge``: :func:`assess`, or a summary's :func:`year_assessor`); ``closed``: the district
+    closed the year (:func:`_under_way`)."""
     facts = _year_facts(rules, year, user, types, absences, exemption, writing, since=since, spans=spans)
-    return TeacherYear(user, facts, judge(facts))
+    return TeacherYear(user, facts, judge(facts), under_way=_under_way(rules, year, closed))
 
 
 @cache
@@ -435,6 +463,8 @@ def year_rows(
             _facts(
                 rules[sid], year, user, by_type.get(who, {}), absences.get(who, {}), exemptions.get(who),
                 writing.get(who, []), judge, joined_day(since, zones[sid]), spans.get(who),
+                # closed: the acceptance closing it now, or the lock that closed it (whatever rules it kept)
+                closing_rules is not None or sid in accepted,
             )
         )
     return out
@@ -711,7 +741,12 @@ def _teacher_year_statement(
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
             Membership.since.is_not(None))
-    parts = [by_type, absences, exemption, accepted, locked, writing, joined]
+    # the schools they left within the year (moved from): their ids, no statement more for the others
+    left = select(
+        literal("o", String), cast(null(), String), Membership.school_id, cast(null(), Numeric),
+        cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
+    ).where(stints.left_in_year(uid, school_id, bindparam("year_from"), bindparam("year_to")))
+    parts = [by_type, absences, exemption, accepted, locked, writing, joined, left]
     if with_types:
         parts.append(select(
             literal("s", String), SchoolActivityType.type_key, cast(null(), Integer), cast(null(), Numeric),
@@ -753,11 +788,12 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
     writing: list[quotas.Piece] = []
     periods: set[int] = set()
     since: date | None = None
+    left: set[int] = set()
     statement = _teacher_year_statement(tuple(_confirmed_states()), tuple(quotas.counting_states()),
                                         school_types is not None)
     least = quotas.note_least(school.rule)
     params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id, "note_least": least,
-              **quotas.month_params(year, school.timezone)}
+              **quotas.month_params(year, school.timezone), **_year_span(year, school.timezone)}
     for kind, key, semester, a, b, c, d, e, f in read_rows(statement, params):
         if kind == "w":
             writing.append(quotas.piece_of((c, semester, key, d, a, b, e, f)))
@@ -771,6 +807,8 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
             periods.add(semester)
         elif kind == "m":
             since = joined_day(key, school.timezone)
+        elif kind == "o":
+            left.add(semester)
         elif kind == "s" and school_types is not None:
             # the settings as the JSON column reads them (its text decoded; none stored: None)
             school_types.append((key, None if c is None else json.loads(c), bool(d)))
@@ -783,13 +821,61 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
         writing = quotas.writing_of({school.id: (rules.note_least, school.timezone)}, year).get(
             (school.id, user.id), [])
     spans = stints.spans_on_staff({school.id: school.timezone}, [user.id]) if rules.per_month else {}
-    ty = _facts(rules, year, user, types, absent, exemption, writing, since=since, spans=spans.get((school.id, user.id)))
+    ty = _facts(rules, year, user, types, absent, exemption, writing, since=since, spans=spans.get((school.id, user.id)),
+                closed=locks.covers(periods, WHOLE_YEAR))  # the locks say whether the year is closed
     ty.joined_after_acceptance, ty.year_accepted = joined_after, year_accepted
     ty.accepted_periods = frozenset(periods)
+    ty.left_schools = frozenset(left)
     ty.note_least, ty.note_per_month = rules.note_least, rules.per_month
     counted = bool(types or absent or exemption is not None or writing)
     ty.joined_after_year = not year_accepted and not counted and _off_the_staff_at_its_end(user.id, school, year)
     return ty
+
+
+def _year_span(year: str, zone: str) -> dict[str, datetime]:
+    """``year_from`` and ``year_to``: when the school year begins and is over at a school in
+    ``zone`` (naive UTC), as :func:`stints.left_in_year` takes them."""
+    first = datetime.combine(year_bounds(year)[0], datetime.min.time())
+    return {"year_from": parse_iso(first, zone), "year_to": year_over_at(year, zone)}
+
+
+@dataclass(frozen=True)
+class EarlierSchool:
+    """A school the teacher left within the year (:func:`earlier_schools`): its name, the days
+    they were on its teaching staff in the year (the first, and the last before the day they
+    left) and the hours it credited them in the year, which count towards its assessment and
+    the district's records, not the school they are at now."""
+
+    school_id: int
+    name: str
+    first_day: date
+    last_day: date
+    hours: Decimal
+
+
+def earlier_schools(user_id: int, school: School, year: str) -> list[EarlierSchool]:
+    """The schools the teacher left within ``year`` (other than ``school``, :func:`stints.left_in_year`),
+    each with its name, the days they were there in the year and the hours it credited them,
+    in the order they left them: one statement. The teacher's own, to read (the policy's
+    ``may_see_earlier_schools``): nobody else's business at this school."""
+    span = _year_span(year, school.timezone)
+    hours = (select(func.coalesce(func.sum(CreditEntry.hours), 0))
+             .where(CreditEntry.school_id == Membership.school_id, CreditEntry.user_id == user_id,
+                    CreditEntry.school_year == year).scalar_subquery())
+    rows = db.session.execute(
+        select(School.id, School.name, School.timezone, Membership.since, Membership.until, hours)
+        .join(School, School.id == Membership.school_id)
+        .where(stints.left_in_year(user_id, school.id, span["year_from"], span["year_to"]))
+        .order_by(Membership.until, School.id)
+    ).all()
+    first_of_year = year_bounds(year)[0]
+    out = []
+    for sid, name, zone, since, until, credited in rows:
+        assert until is not None  # stints.left_in_year: a role that ended
+        began = to_local(since, zone).date() if since is not None else first_of_year
+        out.append(EarlierSchool(sid, name, max(began, first_of_year),
+                                 to_local(until - timedelta(microseconds=1), zone).date(), _dec(credited)))
+    return out
 
 
 def _off_the_staff_at_its_end(user_id: int, school: School, year: str) -> bool:
@@ -871,7 +957,7 @@ def school_summary(school: School, year: str) -> list[TeacherYear]:
     return year_rows([school], year)[school.id]
 
 
-def stored_years(school: School, year: str, rows: Collection[Row]) -> list[StoredYear]:
+def stored_years(school: School, year: str, rows: Collection[Row], *, closed: bool) -> list[StoredYear]:
     """The school's teacher-year rows for ``year`` (``teacher_years.summary_rows``: each the teacher's
     ``id``, ``username``, ``display_name``, ``gender``, ``birth_date``, then the row's
     ``by_type``, ``absent_hours`` and ``excused_hours`` as JSON text, its ``exemption_reason``
@@ -879,7 +965,9 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     gives them, teachers in the same order: the facts put together by :func:`_year_facts` with
     the school's rules and writing of today, assessed by the policy hook (as the exports are, a
     policy plugin installed since the rows were written included). One query (the writing).
-    Alike texts and hour figures (most teachers' absences: none) are read once each."""
+    Alike texts and hour figures (most teachers' absences: none) are read once each.
+    ``closed``: whether the district closed the year (``locks.covers`` of the whole year), as
+    :class:`TeacherYear` is told: a year closed before its end is judged, not 进行中."""
     rules = _rules_of(school)
     writing = quotas.writing_of({school.id: (rules.note_least, school.timezone)}, year)
     none: list[quotas.Piece] = []
@@ -890,7 +978,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
     )
     # most teachers' roles date from a few days (those brought in together): each turned once
     joined: Memo[date | None] = Memo(lambda since: joined_day(since, school.timezone))
-    sid, out = school.id, []
+    sid, out, under_way = school.id, [], _under_way(rules, year, closed)
     spans = stints.spans_on_staff({sid: school.timezone}) if rules.per_month else {}
     # every row's hours by type (each teacher's own text) decoded in one call
     by_type = json.loads("[" + ",".join([row[5] for row in rows]) + "]") if rows else []
@@ -901,7 +989,7 @@ def stored_years(school: School, year: str, rows: Collection[Row]) -> list[Store
             rules, year, person, types, absences_of[absent, excused], exemption,
             writing.get((sid, uid), none), dec.__getitem__, joined[since], spans.get((sid, uid)),
         )
-        out.append(StoredYear(person, facts, judge(facts)))
+        out.append(StoredYear(person, facts, judge(facts), under_way))
     out.sort(key=lambda r: (pinyin_key(r.user.display_name), r.user.id))
     return out
 
@@ -1010,36 +1098,73 @@ def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User
     return target
 
 
-# the years of :func:`record_years` (built once: the record page asks on every visit)
-_RECORD_YEARS = select(_counted_statement(False, True).subquery().c.school_year)
+# the years a teacher's record may list (built once: the record page asks on every visit):
+# those with something of theirs counted (``1``), and those the school holds anything of —
+# an activity, a ledger line, an exemption, writing, the district's lock — which the school's
+# summary assesses its teachers of (``0``)
+_RECORD_YEARS = union(
+    select(_counted_statement(False, True).subquery().c.school_year, literal(1, Integer).label("counted")),
+    *(select(year, literal(0, Integer)).where(school_id == bindparam("school_id"))
+      for school_id, year in ((Activity.school_id, Activity.school_year),
+                              (CreditEntry.school_id, CreditEntry.school_year),
+                              (Exemption.school_id, Exemption.school_year),
+                              (OwnWriting.school_id, OwnWriting.school_year),
+                              (YearLock.school_id, YearLock.school_year))),
+)
+
+
+def _record_summaries(user: User, school: School, only: str | None = None) -> list[tuple[str, TeacherYear]]:
+    """Each year of the teacher's record in this school, newest first, with its
+    :func:`teacher_year`: the current one; every year that holds something of theirs that the
+    year's figures count — ledger entries, unexcused or excused absence from an activity a
+    reviewer confirmed, an exemption (the year says 免于考核), writing towards the quotas; and
+    every other year over that the school assessed (it holds anything of that year) while they
+    were on its teaching staff at its end — the year its summary, its 学时证明 and the API
+    assess them for (:func:`_teachers_of`: not :attr:`TeacherYear.not_theirs`), 0 h and all. A
+    year over before they first joined is not asked (its summary leaves them out). Two
+    statements, and those of :func:`teacher_year` per year listed. With ``only``, that year
+    alone is judged (the record of one year asks nothing of the others)."""
+    params = {"school_ids": [school.id], "user_ids": [user.id], "school_id": school.id,
+              "confirmed": _confirmed_states(), "writing_counts": quotas.counting_states()}
+    this_year = current_school_year(school.timezone)
+    counted, assessed = {this_year}, set()
+    for year, theirs in read_rows(_RECORD_YEARS, params):
+        if theirs:
+            counted.add(year)
+        elif year < this_year:  # a year planned ahead is no year of anyone's record yet
+            assessed.add(year)
+    assessed -= counted
+    if assessed:  # the years over before every stretch of theirs on the staff began are not asked
+        spans = stints.spans_on_staff({school.id: school.timezone}, [user.id]).get((school.id, user.id), ())
+        assessed = {y for y in assessed if any(since is None or since <= year_bounds(y)[1] for since, _ in spans)}
+    out = []
+    for year in sorted(counted | assessed, reverse=True):
+        if only is not None and year != only:
+            continue
+        ty = teacher_year(user, school, year)
+        if year in counted or not ty.not_theirs:
+            out.append((year, ty))
+    return out
 
 
 def record_years(user: User, school: School) -> list[str]:
-    """The school years of the teacher's record in this school, newest first: the current one
-    and every year that holds something of theirs that the year's figures count — ledger
-    entries, unexcused or excused absence from an activity a reviewer confirmed (as
-    :func:`teacher_year` counts it), an exemption, or writing towards the quotas (their own, or
-    written evidence that counts: :func:`quotas.counts_towards_quotas`). One query."""
-    params = {"school_ids": [school.id], "user_ids": [user.id], "confirmed": _confirmed_states(),
-              "writing_counts": quotas.counting_states()}
-    years = set(read_rows(_RECORD_YEARS, params).scalars())
-    years.add(current_school_year(school.timezone))
-    return sorted(years, reverse=True)
+    """The school years of the teacher's record in this school, newest first (:func:`_record_summaries`)."""
+    return [year for year, _ty in _record_summaries(user, school)]
 
 
-def teacher_record(user: User, school: School) -> list[RecordYear]:
+def teacher_record(user: User, school: School, year: str | None = None) -> list[RecordYear]:
     """The teacher's 成长档案 in this school, newest first: each year of :func:`record_years`
-    (the current one, and every year with entries, absence, an exemption or writing), with the
-    figures and status of :func:`teacher_year` — those of the year's school summary — and the
-    year's ledger entries and absences (:func:`absences_for`)."""
-    entries = entries_for(user.id, school.id)
-    missed = absences_for(user.id, school.id)
-    years = record_years(user, school)
-    out = []
-    for year in years:
-        out.append(RecordYear(year, teacher_year(user, school, year), [t for t in entries if t[0].school_year == year],
-                              [m for m in missed if m[1].school_year == year]))
-    return out
+    (the current one, every year with entries, absence, an exemption or writing, and every year
+    the school assessed them for), with the figures and status of :func:`teacher_year` — those
+    of the year's school summary — and the year's ledger entries and absences
+    (:func:`absences_for`). With ``year``, that year alone (none: not a year of their record)."""
+    years = _record_summaries(user, school, year)
+    if not years:
+        return []
+    entries = entries_for(user.id, school.id, year)
+    missed = absences_for(user.id, school.id, year)
+    return [RecordYear(y, ty, [t for t in entries if t[0].school_year == y], [m for m in missed if m[1].school_year == y])
+            for y, ty in years]
 
 
 # the activities of :func:`absences_for` (built once: the record page asks on every visit)

@@ -104,9 +104,10 @@ def schools_of_year(district_id: int, year: str) -> Select[School]:
 
 def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PAGE,
               now: datetime | None = None) -> Dashboard:
-    """Seven statements whatever the number of schools and teachers, eight when a first
-    semester's round is among the page's (``submissions.judging_rounds``) (``now``, naive UTC:
-    the instant the months begun are counted at)."""
+    """Seven statements whatever the number of schools and teachers, a first semester's round
+    among the page's too (whether each round judges the year, ``submissions.judges_year``, is a
+    column of the rounds' statement) (``now``, naive UTC: the instant the months begun are
+    counted at)."""
     pager = db.paginate(
         schools_of_year(district_id, year),
         page=page, per_page=per_page, error_out=False, count=True,
@@ -114,15 +115,18 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     schools = list(pager.items)
     latest: dict[int, YearSubmission] = {}
     elsewhere: dict[int, YearSubmission] = {}
+    judging: set[int] = set()  # the rounds that judge the year (``submissions.judges_year``)
     if schools:
-        for s in db.session.execute(  # one statement: the rounds sent here, and those sent before joining
-            select(YearSubmission).where(
+        for s, judges in db.session.execute(  # one statement: the rounds sent here, those sent before joining
+            select(YearSubmission, submissions.judges_year()).where(
                 or_(YearSubmission.id.in_(latest_rounds(district_id, year)),
                     YearSubmission.id.in_(latest_rounds(district_id, year, sent_before_joining(district_id)))),
                 YearSubmission.school_id.in_([s.id for s in schools]),
             )
-        ).scalars():
+        ):
             (latest if s.district_id == district_id else elsewhere)[s.school_id] = s
+            if judges:
+                judging.add(s.id)
     # the queue's counts of the year (each semester a school sent, when the district collects
     # semesters), and the schools that sent nothing: one statement
     unsent = select(literal(NONE), func.count()).where(
@@ -145,7 +149,6 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     ]
     # the months begun by each school's calendar (its zone)
     behind = school_plans.behind_plan(district_id, year, now or utcnow(), BEHIND_SHOWN)
-    judging = submissions.judging_rounds(list(latest.values()))
     return Dashboard(year, [SchoolShare(s, latest.get(s.id), elsewhere.get(s.id),
                                         s.id not in latest or latest[s.id].id in judging) for s in schools],
                      pager.page, pager.pages or 1,

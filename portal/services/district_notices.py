@@ -28,14 +28,13 @@ from portal.assessment import QuotaFact
 from portal.extensions import db
 from portal.models import (
     DeadlineAnnouncement,
-    DevelopmentPlan,
     Membership,
     Notification,
     School,
     SubmissionEvent,
     User,
 )
-from portal.policy import SCHOOL_ADMIN, TEACHER
+from portal.policy import SCHOOL_ADMIN
 from portal.services import notifications
 from portal.services.notifications import NewNotification, notify_many
 from portal.timeutil import current_school_year, to_local, utcnow, zone_of
@@ -154,15 +153,7 @@ def remind_plan_deadline(now: datetime) -> list[int]:
     for school in schools.all_schools():
         today = to_local(now, school.timezone).date()
         year = current_school_year(school.timezone, now)
-        sent = select(DevelopmentPlan.user_id).where(
-            DevelopmentPlan.school_id == school.id, DevelopmentPlan.school_year == year,
-            DevelopmentPlan.status.in_((plans.SUBMITTED, plans.APPROVED)))
-        teachers = db.session.execute(
-            select(Membership.user_id, Membership.since).join(User, User.id == Membership.user_id).where(
-                Membership.school_id == school.id, Membership.role == TEACHER, Membership.active.is_(True),
-                User.active.is_(True), Membership.user_id.not_in(sent))
-        ).all()
-        for uid, since in sorted(teachers):
+        for uid, since in plans.unsent(school.id, year):
             due = plans.own_deadline(school, year, since)
             days = (due - today).days
             level = reminder_level(days)
@@ -217,10 +208,12 @@ def quota_figures(q: QuotaFact, expected: int) -> dict[str, dict[str, str]]:
     """What is done, asked and expected of the quota, as the home page writes quota figures
     ("1,200", "10,000 字", "5,000 字"), and the months it is short in ("未达标月份：2026年11月"),
     in both languages: a notice keeps its words."""
-    def both(n: int, unit: str) -> dict[str, str]:
-        return {lang: year_texts.quota_figure(n, unit, lang) for lang in ("zh", "en")}
+    def both(n: int) -> dict[str, str]:
+        return {lang: year_texts.quota_figure(n, q, lang) for lang in ("zh", "en")}
 
-    figures = {"done": both(q.done, "pieces"), "target": both(q.target, q.unit), "expected": both(expected, q.unit)}
+    # done as a bare figure ("0 / 5 篇" as the home writes it), what is asked and expected with its unit
+    figures = {"done": {lang: f"{q.done:,}" for lang in ("zh", "en")}, "target": both(q.target),
+               "expected": both(expected)}
     if q.short:  # the months short of notes, as the home names them (``year_texts.quota_short``)
         figures["short"] = {lang: year_texts.quota_short(q, lang) for lang in ("zh", "en")}
     return figures

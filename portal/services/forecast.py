@@ -227,7 +227,8 @@ def _time_left(
 
 
 def forecast(
-    facts: YearFacts, status: str, pending: list[PendingActivity], today: date, *, accepted: Collection[int]
+    facts: YearFacts, status: str, pending: list[PendingActivity], today: date, *, accepted: Collection[int],
+    open_to_credits: bool,
 ) -> Forecast:
     """Whether the requirement is met, on track with what is planned, needs more, or out of reach
     (the absence rule voided the year, the year is over, or the district accepted it — ``accepted``,
@@ -235,8 +236,10 @@ def forecast(
     nothing pending can be credited in it any more, and it promises nothing). Nothing is needed
     of an exempt teacher (``status``): not 50 hours still to come, as the API said beside "not
     assessed". Hours reached with the year still short (a writing quota the school requires)
-    are no "met": more is needed, though no hours (``needed`` 0)."""
-    if locks.covers(accepted, WHOLE_YEAR):
+    are no "met": more is needed, though no hours (``needed`` 0). ``open_to_credits``: whether
+    hours of the year may still be posted (``transitions.may_credit_in``); a year before the last
+    is closed to credits, and what is pending in it — even approved — brings nothing more."""
+    if locks.covers(accepted, WHOLE_YEAR) or not open_to_credits:
         pending = []
     needed = ZERO if status == EXEMPT else max(facts.required_hours - facts.total_hours, ZERO)
     coming = sum((p.hours for p in pending), ZERO)

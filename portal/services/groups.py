@@ -386,8 +386,10 @@ _GROUP_MEMBERS = keep_compiled(
 def group_stats(school_id: int, rows: list) -> list[GroupStats]:
     """Per group: its teachers in ``rows`` (``credits.school_summary``: the one teacher-year
     builder), their hours credited (a year not recognised adds none, as in every total of
-    认定学时) and how many are met / short / not recognised / exempt. A teacher in two groups
-    counts in both. One query: groups, their members and their leaders."""
+    认定学时) and how many are met / short / in progress / not recognised / exempt, as each
+    row reads on the summary above the table (``shown``: a year under way is not counted short
+    before its end, ``assessment.so_far``). A teacher in two groups counts in both. One query:
+    groups, their members and their leaders."""
     found: dict[int, GroupStats] = {}
     by_user = {r.user.id: r for r in rows}
     for gid, name, member_id, leader_id, leader_name in read_rows(_GROUP_MEMBERS, {"school_id": school_id}):
@@ -405,7 +407,8 @@ def group_stats(school_id: int, rows: list) -> list[GroupStats]:
         if status != EXEMPT:
             stats.assessed += 1
             stats.assessed_hours += credited
-        stats.statuses[status] = stats.statuses.get(status, 0) + 1
+        read = r.shown.status  # as the member's row on the same page reads it
+        stats.statuses[read] = stats.statuses.get(read, 0) + 1
     return sorted(found.values(), key=lambda g: pinyin_key(g.group.name))
 
 

@@ -40,10 +40,13 @@ KINDS: dict[str, tuple[str, str]] = {
     "credited": ("notify.credited", "notify.kind.credited"),
     "revoked": ("notify.revoked", "notify.kind.revoked"),
     "absence_warning": ("notify.absence_warning", "notify.kind.absence_warning"),
+    # a correction request closed: done, declined or its activity moved on (the message by its ``status``)
+    "correction_closed": ("notify.correction_done", "notify.kind.correction_closed"),
     **{k: (f"notify.{k}", f"notify.kind.{k}") for k in (
         "deadline_announced", "deadline_due", "plan_deadline", "school_plan_deadline", "quota_behind", "school_plan_accepted",
         "school_plan_returned", "submission_accepted", "submission_returned", "submission_reopened", "handed_over", "removed",
-        "activity_cancelled",
+        "activity_cancelled", "plan_approved", "plan_returned", "signup_seat",
+        "correction_asked",
     )},
 }
 #: Kinds sent to the school's admins only (the district's decisions, the annual plan's deadline):
@@ -132,8 +135,13 @@ def text(n: Notification) -> Msg:
         credited = Decimal(params["hours"])
         code = "notify.credited_to_you" if credited > 0 else "notify.credited_none_to_you"
         params["hours"] = fmt(credited)
+    if code in _IN_ANOTHER_YEAR and isinstance(params.get("year"), str):  # an activity of another school year
+        code = "notify.approved_closed_year" if code == "notify.approved" and params.get("closed") is True \
+            else _IN_ANOTHER_YEAR[code]
     if code == "notify.activity_cancelled" and not params.get("comment"):  # its organiser cancelled it, nobody else in it
         code = "notify.activity_cancelled_no_reason"
+    if code == "notify.correction_done" and params.get("status") in _CORRECTION_CLOSED:  # declined, moved on
+        code = _CORRECTION_CLOSED[params["status"]]
     if code == "notify.quota_behind" and params.get("short"):  # the months short: due now, named
         code = "notify.quota_months_short"
     if isinstance(params.get("semester"), int):  # stored as its number, said in words (第一学期)
@@ -151,9 +159,18 @@ def text(n: Notification) -> Msg:
     return msg(code, **params)
 
 
+#: An approval's or a credit's message → the one naming the school year and semester the hours
+#: count in, for an activity of another year than the school's now (``reminders._year_of_hours``:
+#: a talk of last year approved today is not this year's hours); an approval of a year closed to
+#: credits says it posts none (``notify.approved_closed_year``).
+_IN_ANOTHER_YEAR = {f"notify.{k}": f"notify.{k}_in_year" for k in ("approved", "credited", "credited_to_you")}
 #: A message about the school's year → the one about one of its semesters (a district that collects semesters).
 _OF_A_SEMESTER = {f"notify.{k}": f"notify.{k}_semester"
                   for k in ("submission_accepted", "submission_returned", "submission_reopened")}
+
+
+#: A closed correction request's status (``corrections.DECLINED``, ``MOVED_ON``) → what its notice says.
+_CORRECTION_CLOSED = {"declined": "notify.correction_declined", "moved_on": "notify.correction_moved_on"}
 
 
 def kind_label(kind: str) -> Msg:

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, distinct, func, or_, select, union_all
 
-from portal.hours import most_hours_between
+from portal.hours import most_hours_of_seconds
 from portal.models import Activity, Participation
 from portal.registry import registry
 from workflows.definition import Phase
@@ -187,30 +187,35 @@ def clash(start: datetime, end: datetime, hours: Decimal, others: list[Attended]
     outlook asks this of each planned activity beside all the teacher's others of the year."""
     if not others or hours <= 0:
         return None
-    starts = sorted({start, *(o.start for o in others if o.start <= start)})
-    ends = sorted({end, *(o.end for o in others if o.end >= end)})
-    none = len(others)
-    held = [ZERO] * len(ends)  # what the others within (since, ends[j]) hold
-    first = [none] * len(ends)  # the first of them in ``others``' order (its title is named)
-    later_first = sorted(range(none), key=lambda i: others[i].start, reverse=True)
+    starts = sorted({start, *[o.start for o in others if o.start <= start]})
+    ends = sorted({end, *[o.end for o in others if o.end >= end]})
+    none, n_ends = len(others), len(ends)
+    held = [ZERO] * n_ends  # what the others within (since, ends[j]) hold
+    first = [none] * n_ends  # the first of them in ``others``' order (its title is named)
+    later_first = sorted(range(none), key=[o.start for o in others].__getitem__, reverse=True)
     joined = 0
-    tightest: tuple[Decimal, int, int, Decimal, str] | None = None  # (left, start's and end's rank, most, title)
+    lowest = n_ends  # the ends from here on have others within (an end later than one that has, has them too)
+    tightest: tuple[int, int, Decimal, str] | None = None  # (start's and end's rank, most, title) of the least left
+    least = ZERO
     for s in range(len(starts) - 1, -1, -1):
         since = starts[s]
         while joined < none and others[later_first[joined]].start >= since:
             i = later_first[joined]
             joined += 1
-            for j, until in enumerate(ends):
-                if others[i].end <= until:
-                    held[j] += others[i].hours
-                    first[j] = min(first[j], i)
-        for j, until in enumerate(ends):
-            if first[j] == none:
-                continue
-            most = most_hours_between(since, until)
+            its_end, its_hours = others[i].end, others[i].hours
+            for j in range(n_ends):
+                if its_end <= ends[j]:
+                    held[j] += its_hours
+                    if i < first[j]:
+                        first[j] = i
+                    if j < lowest:
+                        lowest = j
+        for j in range(lowest, n_ends):
+            most = most_hours_of_seconds(int((ends[j] - since).total_seconds()))
             left = most - held[j]
-            if tightest is None or (left, s, j) < tightest[:3]:
-                tightest = (left, s, j, most, others[first[j]].title)
-    if tightest is None or hours <= tightest[0]:
+            # the first of the least asked by start then end: a smaller start (walked down) wins a tie
+            if tightest is None or left < least or (left == least and s < tightest[0]):
+                least, tightest = left, (s, j, most, others[first[j]].title)
+    if tightest is None or hours <= least:
         return None
-    return Clash(tightest[4], tightest[3], max(tightest[0], ZERO))
+    return Clash(tightest[3], tightest[2], max(least, ZERO))

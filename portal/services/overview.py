@@ -44,8 +44,10 @@ from portal.registry import registry
 from portal.services import locks, quotas, schools
 from portal.services.activities import (
     PARTICIPANTS_OR_COUNTS,
+    AttendanceTally,
     NameRow,
     ParticipantRow,
+    attendance_tally,
     participant_groups,
     participant_pairs,
 )
@@ -314,6 +316,32 @@ class QueueParticipant:
     would_get: Decimal | None  # None when the type is not installed
     evidence: list[QueueEvidence] = field(default_factory=list)
     max_hours: Decimal | None = None  # the most an adjustment may credit (the hours not recorded missing)
+    short: Mapping[str, int] | None = None  # required evidence not handed in: how many pieces of each kind
+
+
+class PlainGroup(NamedTuple):
+    """People of a held card on the plain rule, not listed by name (``queue_items``' ``everyone``):
+    alike in role, hours attended and hours to credit; how many, and the evidence they handed in."""
+
+    role: str
+    attended: Decimal | None
+    would_get: Decimal | None
+    n: int
+    pieces: int
+
+
+class Tally(NamedTuple):
+    """A held card's people counted as a reviewer decides on them: by their attendance, each in
+    one part (``activities.attendance_tally``: the parts add up to everyone), and among them
+    those whose hours were adjusted and whose required evidence is short."""
+
+    attendance: AttendanceTally
+    adjusted: int
+    short: int
+
+    @property
+    def people(self) -> int:
+        return self.attendance.people
 
 
 @dataclass
@@ -329,19 +357,25 @@ class QueueItem:
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)
     takes_part: bool = False  # the viewer (``queue_items``' ``viewer``) takes part, counted or not
     returned: Any = None  # its latest step returned it for rework (``transitions.Returned``; set by the page)
+    #: its teacher's declarations of it refused before (``transitions.refused_before``; set by the page)
+    refused_before: Any = ()
     closed_year: Any = None  # why its hours will not be posted (its school year closed to credits; set by the page)
+    # a held card not listed whole: those on the plain rule, grouped (``participants``: the others, by name)
+    plain: list[PlainGroup] = field(default_factory=list)
+    tally: Tally | None = None  # a held card's people counted (present, absent, …), when not listed whole
 
     @property
     def would_get_total(self) -> Decimal:
         """The hours crediting would post for the whole activity."""
         if self.counted is not None:
             return self.counted[1]
-        return sum((qp.would_get for qp in self.participants if qp.would_get), ZERO)
+        return (sum((qp.would_get for qp in self.participants if qp.would_get), ZERO)
+                + sum((g.would_get * g.n for g in self.plain if g.would_get), ZERO))
 
     @property
     def size(self) -> int:
         """How many people take part."""
-        return self.counted[0] if self.counted is not None else len(self.participants)
+        return self.counted[0] if self.counted is not None else len(self.participants) + sum(g.n for g in self.plain)
 
 
 # What the queue reads of a piece of evidence (its text, file name and link), as plain rows of
@@ -355,7 +389,11 @@ QUEUE_EVIDENCE = (
     .where(Evidence.activity_id.in_(bindparam("ids", expanding=True)))
     .order_by(Evidence.id)
 )
-REVIEW_PAGE_SIZE = 10  # activities per section of the review queue (each may list 60 people)
+REVIEW_PAGE_SIZE = 10  # activities per section of the review queue (a reviewed one is a row)
+#: held activities per page of the review queue: each is a card a reviewer decides on (its counts,
+#: those of its people not on the plain rule by name), a phone's screen or two each; a school's
+#: reviewer has 5–20 a week (BENCHMARKS round 47: the product decision)
+HELD_PAGE_SIZE = 5
 QUEUE_KEYS = (Key(Activity.starts_at, datetime), Key(Activity.id, int))  # oldest first
 
 
@@ -441,7 +479,7 @@ def review_page(
         lambda row: (row[0].starts_at, row[0].id),
         after=after,
         before=before,
-        size=size or REVIEW_PAGE_SIZE,
+        size=size or (HELD_PAGE_SIZE if phase is Phase.AWAITING_REVIEW else REVIEW_PAGE_SIZE),
     )
 
 
@@ -523,7 +561,8 @@ def review_sections(
     typed, organised = type_key is not None, organizer_id is not None
     queries = tuple(
         page_query(_queue_query(tuple(reg.states_in(spec[0])), typed, organised, spec[3] if len(spec) > 3 else None),
-                   QUEUE_KEYS, after=spec[1], before=spec[2], size=size or REVIEW_PAGE_SIZE)
+                   QUEUE_KEYS, after=spec[1], before=spec[2],
+                   size=size or (HELD_PAGE_SIZE if spec[0] is Phase.AWAITING_REVIEW else REVIEW_PAGE_SIZE))
         for spec in sections
     )
     phases = tuple(dict.fromkeys(spec[0] for spec in sections))
@@ -620,6 +659,7 @@ def _display_name(pair: tuple[ParticipantRow, NameRow]) -> str:
 def queue_items(
     school_id: int, acts: list[tuple[Any, str | None]], detailed: Collection[int] | None = None,
     settings: Mapping[str, dict[str, Any]] | None = None, viewer: int | None = None,
+    everyone: Collection[int] | None = None,
 ) -> list[QueueItem]:
     """Queue items for these activities (rows of ``_queue_query`` with their organizer's
     name, as :func:`review_page` gives them): participants and the hours each would get, and
@@ -632,7 +672,11 @@ def queue_items(
     Participants and evidence are read as rows (the queue only shows them), and the activity's
     snapshot is taken once for all its participants. Every item says whether ``viewer`` takes
     part (``takes_part``, a counted one's too: only the viewer's own row of it is read): with the
-    organizer, what ``transitions.allowed_triggers_each`` needs."""
+    organizer, what ``transitions.allowed_triggers_each`` needs.
+    ``everyone``: the ``detailed`` activities listed whole (default: all); each other one lists by
+    name only its people not on the plain rule (absent, on leave, adjusted, attendance not
+    recorded, required evidence short: :func:`_plain`) and the others grouped by role, hours
+    attended and hours to credit (``QueueItem.plain``), with everyone counted (``tally``)."""
     if not acts:
         return []
     ids = [a.id for a, _u in acts]
@@ -669,6 +713,10 @@ def queue_items(
     known: dict[str, dict[tuple[Any, ...], Decimal]] = defaultdict(dict)
     type_of = registry().get
     rules = Memo(lambda key: hours_rule(registry().types[key].type, "credit_hours"))  # asked of installed types only
+    # the evidence each role must hand in, by type (its answer reads the role and settings only:
+    # ``waiting_on``), asked once per type of a card not listed whole; none for a type not installed
+    needs = Memo(lambda key: Memo(lambda role: {} if (reg := type_of(key)) is None else type_answer(
+        reg.type, "required_evidence_for", {}, role, settings_cache[key], check=evidence_counts)))
     out: list[QueueItem] = []
     with previewing():  # a credit rule that raises: its activity shows a notice, the others their hours
         for act, organizer_name in acts:
@@ -698,17 +746,71 @@ def queue_items(
                                                known[act.type_key], rules[act.type_key], detail)
                 except PluginStepFailed as exc:  # reported with the plugin's name; no figures to show
                     hours, ceilings, notice = [None] * len(pairs), [None] * len(pairs), exc.notice
-            if detail:
+            plain: list[PlainGroup] = []
+            tally = None
+            if detail and (everyone is None or act.id in everyone):
                 people = [QueueParticipant(p, u, h, evidence.get((act.id, p.user_id), []), c)
                           for (p, u), h, c in zip(pairs, hours, ceilings, strict=True)]
+            elif detail:
+                people, plain, tally = _plain(act, pairs, hours, ceilings, evidence, needs[act.type_key])
             else:
                 people = [QueueParticipant(p, u, h) for (p, u), h in zip(pairs, hours, strict=True)]
             own = evidence.get((act.id, act.organizer_id), [])  # the organizer's files, unless theirs as a participant
             if own and any(p.user_id == act.organizer_id for p in people_rows):
                 own = []
             out.append(QueueItem(act, people, organizer_name, own, notice=notice,
-                                 takes_part=viewer in [p.user_id for p in people_rows]))
+                                 takes_part=viewer in [p.user_id for p in people_rows], plain=plain, tally=tally))
     return out
+
+
+def _plain(
+    act: Any, pairs: list[tuple[ParticipantRow, NameRow]], hours: list[Decimal | None],
+    ceilings: list[Decimal | None], evidence: Mapping[tuple[int, int], list[QueueEvidence]],
+    needs: Mapping[Any, dict[str, int]],
+) -> tuple[list[QueueParticipant], list[PlainGroup], Tally]:
+    """A held card not listed whole: its people not on the plain rule by name (as they are
+    listed), the others grouped by (role, hours attended, hours to credit) in the order first
+    met, and everyone counted. On the plain rule: attendance recorded, nothing absent or on
+    leave, no adjustment and every piece of evidence their role requires handed in (:func:`_short`).
+    A card whose groups would write no fewer rows than its people (a declarant, a mentor and
+    mentee) lists them all by name, as a card listed whole."""
+    named: list[QueueParticipant] = []
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    adjusted = short_n = 0
+    aid = act.id
+    mines = [evidence.get((aid, p.user_id), []) for p, _u in pairs]
+    shorts = [_short(p, mine, needs) for (p, _u), mine in zip(pairs, mines, strict=True)]  # once each: both ways use them
+    for (p, u), h, c, mine, short in zip(pairs, hours, ceilings, mines, shorts, strict=True):
+        adjusted += 1 if p.adjusted_hours is not None else 0
+        short_n += 1 if short else 0
+        if (p.attended_hours is None or p.absent_hours or p.excused_hours or p.adjusted_hours is not None
+                or short):
+            named.append(QueueParticipant(p, u, h, mine, c, short))
+            continue
+        group = groups.get((p.role, p.attended_hours, h))
+        if group is None:
+            groups[(p.role, p.attended_hours, h)] = [1, len(mine)]
+        else:
+            group[0] += 1
+            group[1] += len(mine)
+    tally = Tally(attendance_tally(p for p, _u in pairs), adjusted, short_n)
+    if len(named) + len(groups) >= len(pairs):  # grouping writes no fewer rows (a declarant, a pair): by name
+        return [QueueParticipant(p, u, h, mine, c, short) for (p, u), h, c, mine, short
+                in zip(pairs, hours, ceilings, mines, shorts, strict=True)], [], tally
+    plain = [PlainGroup(role, attended, h, n, pieces) for (role, attended, h), (n, pieces) in groups.items()]
+    return named, plain, tally
+
+
+def _short(p: ParticipantRow, mine: list[QueueEvidence], needs: Mapping[Any, dict[str, int]]) -> dict[str, int] | None:
+    """The pieces of each kind ``p`` has yet to hand in of those their role requires (None: none
+    missing, or they did not attend), counted as the approval's guard counts: their own pieces."""
+    need = needs[p.role] if p.attended_hours else None
+    if not need:
+        return None
+    have: dict[str, int] = {}
+    for e in mine:
+        have[e.kind] = have.get(e.kind, 0) + 1
+    return {kind: n - have.get(kind, 0) for kind, n in need.items() if have.get(kind, 0) < n} or None
 
 
 def _figures(

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, literal, select, union_all
 
 from portal import policy
 from portal.database import keep_compiled, read_rows, write_transaction
@@ -28,6 +28,7 @@ from portal.models.district import WHOLE_YEAR
 from portal.models.user import TEACHER
 from portal.registry import registry
 from portal.services import access, credits, locks, schools
+from portal.services.notifications import NewNotification, notify_many
 from portal.sorting import pinyin_key
 from portal.textcount import chinese_count
 from portal.timeutil import (
@@ -43,6 +44,10 @@ from portal.timeutil import (
 DRAFT, SUBMITTED, APPROVED, RETURNED = "draft", "submitted", "approved", "returned"
 STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED)  # words and colours: messages.RECORD_STATUSES["plan"]
 EDITABLE = (DRAFT, RETURNED)
+#: A plan that is sent (waiting for sign-off, or signed off): its deadline no longer concerns the
+#: teacher — the reminders (``district_notices.remind_plan_deadline``) and the calendar feed
+#: (``calendar_feeds``) leave it out.
+SENT = (SUBMITTED, APPROVED)
 GOALS_MAX = 2000
 STUDIES_LINES, STUDIES_LINE_MAX = 30, 200
 COMMENT_MAX = 2000
@@ -84,8 +89,13 @@ def deadline_for(school: School, year: str, user_id: int) -> date:
 def own_deadline(school: School, year: str, since: datetime | None) -> date:
     """:func:`deadline_for` of a teacher whose role here dates from ``since`` (None: not known,
     always held): the school's deadline unless they joined after it, during the school year."""
+    return deadline_from(school, year, to_local(since, zone_of(school)).date() if since is not None else None)
+
+
+def deadline_from(school: School, year: str, joined: date | None) -> date:
+    """:func:`own_deadline` of the day (the school's) their role began: ``YearFacts.on_staff_since``,
+    read with the teacher's year (the home asks it so, with no statement of its own)."""
     due, last = deadline(school, year), year_bounds(year)[1]
-    joined = to_local(since, zone_of(school)).date() if since is not None else None
     if joined is None or not due < joined <= last:
         return due
     return min(joined + timedelta(days=JOINED_LATE_DAYS), last)
@@ -117,11 +127,13 @@ def _today(school: School) -> date:
     return to_local(utcnow(), zone_of(school)).date()
 
 
-def closed_by_deadline(school: School, plan: DevelopmentPlan | None, due: date) -> bool:
+def closed_by_deadline(school: School, plan: Any, due: date, today: date | None = None) -> bool:
     """The teacher's deadline (``due``: :func:`deadline_for`) has passed by the school's calendar
-    and the plan is not one returned for revision: :func:`save` refuses it, and the plan page
-    says so rather than offer a form — in December, a deadline of 31 October is gone."""
-    return _today(school) > due and (plan is None or plan.status != RETURNED)
+    (``today``: the school's day, as a page keyed on it read it; else now) and the plan (a
+    :class:`DevelopmentPlan`, a :data:`PlanRow` or None) is not one returned for revision:
+    :func:`save` refuses it, and the plan page and the home say so rather than offer a form — in
+    December, a deadline of 31 October is gone."""
+    return (today or _today(school)) > due and (plan is None or plan.status != RETURNED)
 
 
 # A teacher's plan of a school and year (bound): built once, the home page asks on every visit
@@ -130,6 +142,52 @@ _PLAN_OF = select(DevelopmentPlan).where(
     DevelopmentPlan.user_id == bindparam("user_id"),
     DevelopmentPlan.school_year == bindparam("year"),
 )
+
+
+def sent_by(school_id: int, year: str) -> Select:
+    """The ids of the school's teachers whose plan of ``year`` is sent (:data:`SENT`)."""
+    return select(DevelopmentPlan.user_id).where(
+        DevelopmentPlan.school_id == school_id, DevelopmentPlan.school_year == year, DevelopmentPlan.status.in_(SENT))
+
+
+def _unsent_statement(school_id: int, year: str, *first: Any) -> Select:
+    """:func:`unsent`'s teachers: (``first``,) user id, since."""
+    return (select(*first, Membership.user_id, Membership.since).join(User, User.id == Membership.user_id).where(
+        Membership.school_id == school_id, Membership.role == TEACHER, Membership.active.is_(True),
+        User.active.is_(True), Membership.user_id.not_in(sent_by(school_id, year))))
+
+
+def unsent(school_id: int, year: str) -> list[tuple[int, datetime | None]]:
+    """(user id, since their role here) of the school's active teachers whose plan of ``year`` is
+    not sent (:func:`sent_by`), by id: whom its deadline (:func:`own_deadline`) still concerns —
+    the reminders and the admin's to-do list ask the same."""
+    return [(uid, since) for uid, since in db.session.execute(
+        _unsent_statement(school_id, year).order_by(Membership.user_id))]
+
+
+def waiting_and_unsent(
+    school_id: int, year: str, waiting: bool = True, unsent_too: bool = True,
+) -> tuple[list[tuple[int, datetime | None]], list[tuple[int, datetime | None]]]:
+    """In one statement: (author, when sent) of the school's plans of ``year`` waiting for
+    sign-off (:data:`SUBMITTED`), and :func:`unsent`'s teachers (by id) — the admin's to-do list
+    asks both (``waiting``, ``unsent_too``: which of them; none asked, no statement)."""
+    parts = []
+    if waiting:
+        parts.append(select(literal(0).label("part"), DevelopmentPlan.user_id, DevelopmentPlan.submitted_at).where(
+            DevelopmentPlan.school_id == school_id, DevelopmentPlan.school_year == year,
+            DevelopmentPlan.status == SUBMITTED))
+    if unsent_too:
+        parts.append(_unsent_statement(school_id, year, literal(1).label("part")))
+    found: tuple[list[tuple[int, datetime | None]], list[tuple[int, datetime | None]]] = ([], [])
+    if parts:
+        for part, uid, at in db.session.execute(union_all(*parts).order_by("part", "user_id")):
+            found[part].append((uid, at))
+    return found
+
+
+def has_sent(school_id: int, user_id: int, year: str) -> bool:
+    """Whether the teacher's plan of ``year`` is sent (:func:`sent_by`)."""
+    return db.session.execute(sent_by(school_id, year).where(DevelopmentPlan.user_id == user_id)).first() is not None
 
 
 def plan_of(school_id: int, user_id: int, year: str) -> DevelopmentPlan | None:
@@ -309,6 +367,12 @@ def decide(plan: DevelopmentPlan, decision: object, comment: object = "", *, by:
             raise Conflict(msg("plan.not_submitted"), status=current.status)
         current.status = APPROVED if decision == "approve" else RETURNED
         current.decided_by, current.decided_at, current.comment = by.user_id, utcnow(), note
+    # the teacher is told, as of an activity's review: a returned plan waits on them (with why)
+    kind = "plan_approved" if current.status == APPROVED else "plan_returned"
+    notify_many([NewNotification(
+        current.user_id, kind, f"{kind}:{current.id}:{current.decided_at.isoformat()}",
+        {"year": current.school_year, "comment": note}, f"/plan?year={current.school_year}", current.school_id,
+    )])
     return current
 
 

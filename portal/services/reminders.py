@@ -36,7 +36,7 @@ from portal import jobs, outbox
 from portal.activity_types import evidence_counts
 from portal.extensions import db
 from portal.hours import fmt
-from portal.models import Activity, Evidence, Notification, Participation, School, TransitionLog
+from portal.models import Activity, Evidence, Notification, Participation, School, Signup, TransitionLog
 from portal.plugin_data import type_answer
 from portal.registry import registry
 from portal.services import locks, notifications, stints
@@ -109,8 +109,10 @@ def review_decision(log_id: int) -> list[int]:
     kind = decision_kind(registry().definition(act.type_key), log.trigger, log.from_state, log.to_state)
     if kind is None:
         return []
-    params = {"title": act.title, "comment": log.comment or ""}
+    params: dict[str, object] = {"title": act.title, "comment": log.comment or ""}
     people = _people(act)
+    if kind in ("approved", "credited"):
+        params.update(_year_of_hours(act))
     if kind == "activity_cancelled":  # when it would have been, in the school's time; sign-ups are told too
         from portal.services.signup import signed_up  # signup → activities → … → reminders
 
@@ -129,6 +131,19 @@ def review_decision(log_id: int) -> list[int]:
         NewNotification(uid, kind, f"{kind}:{log.id}:{uid}", params_of(uid, role), _link(act), act.school_id)
         for uid, role in people if uid != log.actor_id
     ])
+
+
+def _year_of_hours(act: Activity) -> dict[str, object]:
+    """What an approval or a credit of ``act`` tells of the year its hours count in: nothing for
+    an activity of the school's year now; for one of another year (a talk of last year approved
+    today), that year and semester (``notifications.text`` names them: not this year's hours), and
+    whether the year is closed to credits (``transitions.may_credit_in``: approving it posts none)."""
+    from portal.services.transitions import may_credit_in  # transitions → reminders
+
+    school = db.session.get_one(School, act.school_id)
+    if act.school_year == current_school_year(zone_of(school)):
+        return {}
+    return {"year": act.school_year, "semester": act.semester, "closed": not may_credit_in(act.school_year, school)}
 
 
 @jobs.job("notifications.rescheduled")
@@ -172,6 +187,35 @@ def removed(activity_id: int, user_id: int, place: int) -> list[int]:
     params = {"title": act.title, "start": local_text(act.starts_at, tz), "activity": act.id}
     return notify_many([NewNotification(user_id, "removed", f"removed:{act.id}:{user_id}:{place}", params, _link(act),
                                         act.school_id)])
+
+
+@jobs.job("notifications.signup_seat")
+def signup_seat(activity_id: int, signup_ids: list[int]) -> list[int]:
+    """Tell each person moved up from an activity's waiting list (``signup.withdraw``, a raised
+    capacity, a seat holder leaving the staff) that they have a seat, naming its time in the
+    school's. Once per sign-up (withdrawn and signed up again: the end of the queue, no seat)."""
+    act = db.session.get(Activity, activity_id)
+    if act is None or not signup_ids:
+        return []
+    tz = zone_of(db.session.get(School, act.school_id))
+    params = {"title": act.title, "start": local_text(act.starts_at, tz), "activity": act.id}
+    rows = db.session.execute(select(Signup.id, Signup.user_id).where(
+        Signup.id.in_([int(i) for i in signup_ids]), Signup.activity_id == act.id)).all()
+    return notify_many([NewNotification(uid, "signup_seat", f"signup_seat:{sid}", params, _link(act), act.school_id)
+                        for sid, uid in rows])
+
+
+@notifications.stands_while("signup_seat")
+def _seat_stands(n: Notification) -> bool:
+    """They hold the seat still and the activity is open (withdrew, or it was cancelled, while
+    quiet hours held the email: nothing to tell)."""
+    from portal.services.signup import SEAT  # the sign-up service reads this module's neighbours
+
+    ref = (n.params or {}).get("activity")
+    act = db.session.get(Activity, ref) if isinstance(ref, int) else None
+    return act is not None and act.state in registry().states_in(Phase.OPEN) and db.session.execute(
+        select(Signup.id).where(Signup.activity_id == ref, Signup.user_id == n.user_id, Signup.status == SEAT)
+    ).first() is not None
 
 
 @notifications.stands_while("removed")

@@ -18,7 +18,14 @@ from portal.extensions import db
 from portal.hours import MAX_HOURS, fmt
 from portal.messages import Msg, msg, shown
 from portal.models import Activity, School, SchoolActivityType
-from portal.models.school import ASKING_QUOTAS, LEAST_REQUIRED_HOURS, RAISE_ONLY, asks_nothing, district_rule
+from portal.models.school import (
+    ASKING_QUOTAS,
+    LEAST_REQUIRED_HOURS,
+    RAISE_ONLY,
+    asks_nothing,
+    district_rule,
+    laxer_than,
+)
 from portal.once import Memo
 from portal.plugin_data import type_answer, type_call, type_errors
 from portal.registry import RegisteredType, registry
@@ -171,11 +178,9 @@ def _below_district(school: School, key: str, value: float) -> Msg | None:
     floor = district_setting(school, key)
     if floor is None:
         return None
-    if key in RAISE_ONLY and value < floor:
-        return msg("rules.below_district", n=fmt(floor))
-    if key not in RAISE_ONLY and value > floor:
-        return msg("rules.above_district", n=fmt(floor))
-    return None
+    if not laxer_than(key, value, floor):
+        return None
+    return msg("rules.below_district" if key in RAISE_ONLY else "rules.above_district", n=fmt(floor))
 
 
 def require_type(key: str) -> RegisteredType:

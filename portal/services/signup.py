@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from portal import policy
+from portal import outbox, policy
 from portal.database import write_transaction
 from portal.errors import Conflict, Invalid
 from portal.extensions import db
@@ -102,9 +102,12 @@ def _seats(s, activity_id: int) -> int:
 
 
 def _promote(s, activity_id: int, free: int) -> None:
-    """Give ``free`` seats to the first on the waiting list (by sign-up time) still on the staff."""
+    """Give ``free`` seats to the first on the waiting list (by sign-up time) still on the staff;
+    each is told once the write commits (``notifications.signup_seat``: a waiting place may never
+    become a seat, so it is news)."""
     if free <= 0:
         return
+    moved: list[int] = []
     for row in s.execute(
         _staff_signups(activity_id)
         .where(Signup.status == WAITING)
@@ -114,6 +117,9 @@ def _promote(s, activity_id: int, free: int) -> None:
     ).scalars():
         now = utcnow()
         row.status, row.changed_at, row.promoted_at = SEAT, now, now
+        moved.append(row.id)
+    if moved:
+        outbox.enqueue_on_commit("notifications.signup_seat", activity_id, moved)
 
 
 def seats_left_by(s, school_id: int, user_id: int) -> None:

@@ -180,7 +180,7 @@ def reset_password(school: School, user_id: int, *, by: policy.Actor) -> tuple[U
 def set_password_by_operator(person: User, password: str) -> None:
     """The operator's ``flask user set-password``: any account, and a line in the staff log of
     each school the person has a role in today, by the command line."""
-    if (err := users.validate_password(password)) is not None:
+    if (err := users.validate_password(password, person.username)) is not None:
         raise Invalid(msg("password.invalid"), {"password": err})
     new_hash = users.hash_password(password)
     with write_transaction() as s:
@@ -527,13 +527,14 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
     titles = {name: str(headings[j]).strip() for name, j in col.items()}
     # usernames compared folded (``Teacher1`` is ``teacher1``), as users.create_user compares them
     existing = set(db.session.execute(select(User.username_key)).scalars())
-    # usernames of this school's people (past or present): the only ones named as taken
-    ours = set(
-        db.session.execute(
-            select(User.username_key).join(Membership, Membership.user_id == User.id)
-            .where(Membership.school_id == school.id)
-        ).scalars()
-    )
+    # usernames of this school's people (past or present): the only ones named as taken, with
+    # their names and whether they are on the staff today (``users.taken_by_ours``)
+    ours: dict[str, tuple[str, bool]] = {}
+    for ours_key, ours_name, active in db.session.execute(
+        select(User.username_key, User.display_name, Membership.active).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school.id)
+    ):
+        ours[ours_key] = (ours_name, bool(active) or ours.get(ours_key, ("", False))[1])
     seen: dict[str, int] = {}  # a username's folded form → the first row with it
     rows: list[RosterRow] = []
     for i, raw in table:
@@ -574,13 +575,13 @@ def parse_roster(school: School, filename: str, data: bytes) -> RosterPreview:
             fault("username", msg("roster.username"))
         elif key in existing:
             # a teacher of another school of the district is moved by the district, not made twice
-            fault("username", msg("user.username_taken", name=shown(username)) if key in ours
+            fault("username", users.taken_by_ours(username, ours[key][0], on_staff=ours[key][1]) if key in ours
                   else users.USERNAME_UNAVAILABLE)
         elif key in seen:
             fault("username", msg("roster.twice", column=titles["username"], name=shown(username), row=seen[key]))
         seen.setdefault(key, i)
         password = cell("password")  # none: an initial password is drawn at import and shown once
-        if password and (err := users.validate_password(password)) is not None:
+        if password and (err := users.validate_password(password, username)) is not None:
             fault("password", msg("roster.password", problem=err))
         name = users.clean_name(cell("name"))
         if len(name) > users.NAME_MAX:

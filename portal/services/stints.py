@@ -126,3 +126,15 @@ def spans_on_staff(school_zones: Mapping[int, str], user_ids: Collection[int] | 
         zone = school_zones[sid]
         out[(sid, uid)].append((day(since, zone), None if active or until is None else day(until, zone)))
     return {who: tuple(spans) for who, spans in out.items()}
+
+
+def left_in_year(user_id: Any, school_id: Any, year_from: Any, year_to: Any) -> ColumnElement[bool]:
+    """SQL: the teacher role of ``user_id`` at a school other than ``school_id`` that ended within
+    the school year running from ``year_from`` to ``year_to`` (the instants it begins and the next
+    begins, naive UTC) and was held in it: a school they left (moved from, or left before joining
+    this one) this year. Its part of the year is judged there (:mod:`portal.services.moves`); the
+    teacher reads its hours, as that school's, beside this school's (:func:`credits.earlier_schools`)."""
+    return and_(Membership.user_id == user_id, Membership.school_id != school_id, Membership.role == TEACHER,
+                Membership.active.is_(False), Membership.until.is_not(None),
+                Membership.until > year_from, Membership.until <= year_to,
+                or_(Membership.since.is_(None), Membership.since < Membership.until))

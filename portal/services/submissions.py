@@ -16,8 +16,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, func, select, union, update
+from sqlalchemy import ColumnElement, CursorResult, Select, case, delete, func, select, true, union, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
 
 from portal import policy
 from portal.assessment import EXEMPT, IN_PROGRESS, NOT_RECOGNISED, hours_recognised, period_status
@@ -33,6 +34,7 @@ from portal.models import (
     Evidence,
     Exemption,
     Membership,
+    Participation,
     School,
     SubmissionEvent,
     TransitionLog,
@@ -41,8 +43,11 @@ from portal.models import (
     YearSubmission,
 )
 from portal.models.district import WHOLE_YEAR
+from portal.models.school import district_rule, laxer_than
 from portal.registry import registry
+from portal.school_rules import QUOTA_RULES
 from portal.services import access, credits, district_notices, locks, teacher_years
+from portal.sorting import pinyin_key
 from portal.timeutil import current_school_year, period_bounds, to_local, utcnow, zone_of
 from workflows.definition import Phase
 from workflows.submission import (  # the statuses and the district's steps: their one home
@@ -184,8 +189,27 @@ def _semester_figures(semester: int, with_hours: bool) -> Callable[[dict[str, An
     return figures
 
 
-def changed_since(sub: YearSubmission) -> int:
-    """How many teachers' frozen rows the school's year (or the submitted semester) no longer
+@dataclass(frozen=True)
+class Change:
+    """One teacher whose figures moved since a round was sent (:func:`changes_since`): the hours
+    the round vouches for (the year's total, or the semester's) and the assessment, as sent and as
+    they are now (None: not on that side — a teacher come or gone since)."""
+
+    user_id: int
+    name: str
+    sent_hours: str | None
+    sent_status: str | None
+    now_hours: str | None
+    now_status: str | None
+
+
+def changed_since(sub: YearSubmission, accepted: frozenset[int] | None = None) -> int:
+    """How many teachers :func:`changes_since` names."""
+    return len(changes_since(sub, accepted))
+
+
+def changes_since(sub: YearSubmission, accepted: frozenset[int] | None = None) -> list[Change]:
+    """The teachers whose frozen rows the school's year (or the submitted semester) no longer
     matches — figures credited, revoked, excused or written since it was submitted, a teacher
     come or gone: accepting it would lock what the district never saw. A semester whose
     acceptance closes the year (:func:`closes_the_year`) freezes the whole year — its teachers
@@ -193,21 +217,45 @@ def changed_since(sub: YearSubmission) -> int:
     year is, judged by the rules it was sent with (the rules the closed year keeps). A whole
     year is judged by today's rules (one changed since is a change) but, as it will be kept, with
     the months asked that were over when it was sent (``credits.COUNTED_TO``): a month that ended
-    meanwhile changed nothing the school did."""
+    meanwhile changed nothing the school did. ``accepted``: the year's accepted periods
+    (``locks.accepted_periods``) where the caller read them with the rounds (:func:`rounds_and_locks`);
+    a whole year's comparison reads no semester's hours (not its figures)."""
     school = db.session.get_one(School, sub.school_id)
-    whole = sub.semester == WHOLE_YEAR or closes_the_year(sub)
+    periods = accepted
+
+    def accepted_now() -> frozenset[int]:
+        nonlocal periods
+        if periods is None:
+            periods = locks.accepted_periods(sub.school_id, sub.school_year)
+        return periods
+
+    whole = sub.semester == WHOLE_YEAR or closes_the_year(sub, accepted_now())
     closing_rules = sub.rules if whole and sub.semester != WHOLE_YEAR else None
     sent_on = (sub.rules or {}).get(credits.COUNTED_TO)
-    if sub.semester == WHOLE_YEAR and sent_on and not locks.is_locked(school.id, sub.school_year, WHOLE_YEAR):
+    if sub.semester == WHOLE_YEAR and sent_on and not locks.covers(accepted_now(), WHOLE_YEAR):
         closing_rules = {**credits.rules_in_force(school), credits.COUNTED_TO: sent_on}  # closed: the rules it kept
-    semester_hours = _semester_hours(school.id, sub.school_year)
+    semester_hours = {} if whole else _semester_hours(school.id, sub.school_year)
     now = {ty.user.id: _frozen_row(ty, semester_hours)
            for ty in credits.year_rows([school], sub.school_year, closing_rules=closing_rules)[school.id]}
     then = {row["user_id"]: row for row in sub.rows}
     with_short = all("short" in q for row in sub.rows for q in row.get("quotas", []))
     figures = partial(_year_figures, with_short=with_short) if whole else _semester_figures(
         sub.semester, all("semester_hours" in row for row in sub.rows))
-    return sum(1 for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid)))
+    changed = [uid for uid in now.keys() | then.keys() if figures(now.get(uid)) != figures(then.get(uid))]
+
+    def hours(row: dict[str, Any] | None) -> str | None:
+        if row is None:
+            return None
+        if whole:
+            return row["total"]
+        return (row.get("semester_hours") or {}).get(str(sub.semester), "0")
+
+    out = []
+    for uid in changed:
+        sent, current = then.get(uid), now.get(uid)
+        out.append(Change(uid, (current or sent or {}).get("name", ""), hours(sent),
+                          sent["status"] if sent else None, hours(current), current["status"] if current else None))
+    return sorted(out, key=lambda c: (pinyin_key(c.name), c.user_id))
 
 
 def latest(school_id: int, school_year: str, semester: int) -> YearSubmission | None:
@@ -227,6 +275,13 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     """Freeze the school's year and send it to the district, in one transaction: every
     teacher's hours by type, absence, assessment, and the 学时汇总表 made from the same rows.
     The admin's right is asked again inside the write (:func:`access.require_still`)."""
+    return submit_judging(school, year, semester, by=by)[0]
+
+
+def submit_judging(school: School, year: Any, semester: Any = None, *,
+                   by: policy.Actor) -> tuple[YearSubmission, bool]:
+    """:func:`submit`, with whether the new round judges the year (:func:`judging_rounds`, as its
+    summary was written: no statement more) — the API's answer shows the round as it is read."""
     policy.require(policy.may_submit_year(by), "policy.submit_admin_only")
     year_text = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
     district = db.session.get_one(District, school.district_id)
@@ -244,7 +299,7 @@ def submit(school: School, year: Any, semester: Any = None, *, by: policy.Actor)
     return _freeze(school, year_text, sem, by)
 
 
-def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearSubmission:
+def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> tuple[YearSubmission, bool]:
     session = db.session()
     if session.in_transaction() and not is_sqlite():
         session.commit()  # the snapshot's transaction starts below, as REPEATABLE READ
@@ -262,6 +317,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
         from portal.reports import exports  # reports → services: imported on use
 
         rows = credits.year_rows([school], year_text)[school.id]
+        judges = _judges_when_sent(school.id, year_text, sem)
         semester_hours = _semester_hours(school.id, year_text)
         teaching = credits.teaching_now(school.id)  # as the summary sent with it marks who left
         counts = {status: 0 for status in ("met", "short", "not_recognised", "exempt")}
@@ -290,7 +346,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
             rows=[_frozen_row(ty, semester_hours, teaching) for ty in rows],
             rules=credits.rules_in_force(school),  # what an accepted year stays judged by
             # the 学时汇总表 sent with it, as the round is read: a first semester's judges no year
-            summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows, judges=_judges_when_sent(school.id, year_text, sem)),
+            summary_xlsx=exports.summary_xlsx(school, year_text, "zh", rows, judges=judges),
             comment="",
             teacher_comments={},
             submitted_by=by.user_id,
@@ -299,7 +355,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> YearS
         s.add(sub)
         s.flush()
         _event(s, sub, "submit", by.user_id, "", {"round": sub.round}, now)
-    return sub
+    return sub, judges
 
 
 def _restamp(s: Any, school_id: int) -> None:
@@ -343,7 +399,64 @@ def get_seen(submission_id: Any, district_id: int) -> YearSubmission:
     a school that is in it now (the district a school joined reads, and reopens, the year
     another district accepted); any other is 'not found'."""
     sub = db.session.get(YearSubmission, submission_id) if access.id_in_range(submission_id) else None
-    if sub is None or not policy.sees_submission(sub.district_id, _school_district(sub.school_id), district_id):
+    return _seen(sub, None if sub is None else _school_district(sub.school_id), district_id)
+
+
+def read_seen(submission_id: Any, district_id: int) -> tuple[YearSubmission, bool]:
+    """:func:`get_seen`, for a page that shows the round as it is read: with whether it judges the
+    year (:func:`judges_year`) and the district its school is in now, columns of the one
+    statement that reads it (a first semester's round costs no statement more)."""
+    sub, judges, _school = read_round(submission_id, district_id)
+    return sub, judges
+
+
+def read_round(submission_id: Any, district_id: int | None) -> tuple[YearSubmission, bool, School]:
+    """The round as it is read (:func:`read_seen`) and its school, in one statement: whether it
+    judges the year (:func:`judges_year`) a column of it, as on the lists. ``district_id``: the
+    district that reads it (:func:`get_seen`: another's is 'not found'); None for a round the
+    caller has just decided or reopened (:func:`decide`, :func:`reopen` asked already)."""
+    found = db.session.execute(
+        select(YearSubmission, judges_year(), School)
+        .join(School, School.id == YearSubmission.school_id)
+        .where(YearSubmission.id == submission_id)
+    ).one_or_none() if access.id_in_range(submission_id) else None
+    if found is None:
+        raise NotFound(msg("submission.not_found"))
+    sub, judges, school = found
+    if district_id is not None:
+        _seen(sub, school.district_id, district_id)
+    return sub, bool(judges), school
+
+
+#: The rules a round shows its district as those its year was judged by (kept with it, ``rules``):
+#: the hours required, the absence limit, the writing quotas and whether they decide the year.
+JUDGED_BY = ("required_hours", "absence_limit_hours", *QUOTA_RULES)
+
+
+@dataclass(frozen=True)
+class JudgedRule:
+    key: str
+    value: Any  # as the round kept it (None: a rule declared after the round was sent)
+    district: Any  # what the school's district sets for it now (None: nothing)
+    laxer: bool  # more lenient than the district's setting (``laxer_than``)
+
+
+def judged_by(sub: YearSubmission, school: School) -> list[JudgedRule] | None:
+    """The school's rules the round was judged by, each beside what its district sets now (the
+    school's copy of the district's settings, ``School.district_rules``: no statement): where the
+    district sets nothing a school's lower rules are not flagged, but they are shown. None: the
+    round was sent before the rules were kept with it."""
+    if not sub.rules:
+        return None
+    out = []
+    for key in JUDGED_BY:
+        value, district = sub.rules.get(key), district_rule(school.district_rules, key)
+        out.append(JudgedRule(key, value, district, laxer_than(key, value, district)))
+    return out
+
+
+def _seen(sub: YearSubmission | None, school_district: int | None, district_id: int) -> YearSubmission:
+    if sub is None or not policy.sees_submission(sub.district_id, school_district, district_id):
         raise NotFound(msg("submission.not_found"))
     return sub
 
@@ -436,11 +549,13 @@ def decide(
     return sub
 
 
-def closes_the_year(sub: YearSubmission) -> bool:
+def closes_the_year(sub: YearSubmission, accepted: frozenset[int] | None = None) -> bool:
     """Whether accepting ``sub`` closes its school year (``locks.closed_clause``): a whole
     year's, or a semester's whose other semester the district has accepted. Asked in the
-    decision's write, after :func:`locks.hold`."""
-    accepted = locks.accepted_periods(sub.school_id, sub.school_year)
+    decision's write, after :func:`locks.hold` (``accepted``: the year's accepted periods, where
+    the caller read them)."""
+    if accepted is None:
+        accepted = locks.accepted_periods(sub.school_id, sub.school_year)
     return not locks.covers(accepted, WHOLE_YEAR) and locks.covers(accepted | {sub.semester}, WHOLE_YEAR)
 
 
@@ -602,6 +717,7 @@ def unfinished_before_submitting(school_id: int, school_year: str, periods: Any,
 class QueueRow:
     submission: YearSubmission
     school: School
+    judges: bool = True  # whether the round says the year's verdict (:func:`judges_year`)
 
     @property
     def assessed(self) -> int:
@@ -620,11 +736,18 @@ class QueuePage:
     total: int
     counts: dict[str, int]  # status → submissions (latest rounds) in the district
 
+    @property
+    def judging(self) -> set[int]:
+        """The ids of the page's rounds that judge the year (:func:`judging_rounds`' answer, read
+        with the page's schools)."""
+        return {r.submission.id for r in self.rows if r.judges}
+
 
 def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: int = PER_PAGE,
           year: str | None = None) -> QueuePage:
     """A page of the district's submissions in ``status``, oldest first, with their frozen
-    figures: three queries whatever the number of schools (a page, its schools, the counts).
+    figures: three queries whatever the number of schools (a page, its schools with whether each
+    round judges the year, :func:`judges_year`, the counts).
     Only each period's latest round is listed and counted: a round returned and submitted
     again is history (its events), no longer "returned" (as the dashboard counts)."""
     if status not in STATUSES:
@@ -635,14 +758,18 @@ def queue(district_id: int, status: str = SUBMITTED, page: int = 1, per_page: in
     q = q.order_by(YearSubmission.submitted_at, YearSubmission.id)
     pager = db.paginate(q, page=page, per_page=per_page, error_out=False, count=True)
     subs = list(pager.items)
-    by_id = {}
+    by_id: dict[int, School] = {}
+    judging: set[int] = set()
     if subs:
-        by_id = {
-            s.id: s
-            for s in db.session.execute(select(School).where(School.id.in_({x.school_id for x in subs}))).scalars()
-        }
+        for school, sub_id, judges in db.session.execute(
+            select(School, YearSubmission.id, judges_year()).join(YearSubmission, YearSubmission.school_id == School.id)
+            .where(YearSubmission.id.in_([x.id for x in subs]))
+        ):
+            by_id[school.id] = school
+            if judges:
+                judging.add(sub_id)
     return QueuePage(
-        [QueueRow(x, by_id[x.school_id]) for x in subs],
+        [QueueRow(x, by_id[x.school_id], x.id in judging) for x in subs],
         pager.page,
         pager.pages or 1,
         pager.total or 0,
@@ -715,48 +842,73 @@ def latest_of_each_period(rounds_: list[YearSubmission]) -> dict[int, YearSubmis
     return latest
 
 
-def rounds(school_id: int, school_year: str) -> list[YearSubmission]:
-    """The school's submissions of a year, newest first."""
-    return list(
-        db.session.execute(
-            select(YearSubmission)
-            .where(YearSubmission.school_id == school_id, YearSubmission.school_year == school_year)
-            .order_by(YearSubmission.semester, YearSubmission.round.desc())
-        ).scalars()
-    )
+def rounds(school_id: int, school_year: str) -> tuple[list[YearSubmission], set[int]]:
+    """The school's submissions of a year (by period, each newest first), and the ids of those
+    that judge the year (:func:`judges_year`, a column of the same statement: a first semester's
+    round costs no statement more)."""
+    found, judging, _accepted = rounds_and_locks(school_id, school_year)
+    return found, judging
+
+
+def rounds_and_locks(school_id: int, school_year: str) -> tuple[list[YearSubmission], set[int], frozenset[int]]:
+    """:func:`rounds`, and the year's accepted periods (``locks.accepted_periods``) as columns of
+    the same statement (no round: none, and nothing to compare them with) — the admin's to-do
+    list compares a round waiting for the district (:func:`changed_since`) with no statement more."""
+    locked = [select(YearLock.id).where(YearLock.school_id == school_id, YearLock.school_year == school_year,
+                                        YearLock.semester == period).exists()
+              for period in (WHOLE_YEAR, 1, 2)]
+    found = db.session.execute(
+        select(YearSubmission, judges_year(), *locked)
+        .where(YearSubmission.school_id == school_id, YearSubmission.school_year == school_year)
+        .order_by(YearSubmission.semester, YearSubmission.round.desc())
+    ).all()
+    accepted = frozenset(p for p, held in zip((WHOLE_YEAR, 1, 2), found[0][2:], strict=True) if held) if found else frozenset()
+    return [row[0] for row in found], {row[0].id for row in found if row[1]}, accepted
 
 
 # -- a round as it is read: a first semester's does not judge the year ---------------------------
 
 
+def judges_year() -> ColumnElement[bool]:
+    """SQL, of a ``YearSubmission`` row of the statement it is put in: whether the round says
+    the year's verdict (:func:`assessment.period_status`) — a whole year's round, a second
+    semester's (the year's end is in it), and a first semester's sent while the district held the
+    second semester accepted (its acceptance closes the year: :func:`closes_the_year` as it stood
+    when it was sent — the last of the second semester's acceptances and reopenings before the
+    round's submission is an acceptance; fixed for the round, whatever is decided later). Any
+    other first semester's round is half the year: its teachers are not judged against the
+    year's hours yet, and the second semester's absence does not apply. A column of the
+    statement that reads the rounds (the dashboard's, the exports', the queue's, the school's
+    :func:`rounds`, a round's page: :func:`read_seen`): no statement of its own; the events are
+    read of first semesters' rounds only."""
+    submitted = aliased(SubmissionEvent)
+    second = aliased(YearSubmission)
+    sent = (select(func.max(submitted.id))
+            .where(submitted.submission_id == YearSubmission.id, submitted.action == "submit")
+            .correlate(YearSubmission)  # the round of the outer statement, two levels up
+            .scalar_subquery())
+    last_decision = (
+        select(SubmissionEvent.action)
+        .join(second, second.id == SubmissionEvent.submission_id)
+        .where(second.school_id == YearSubmission.school_id, second.school_year == YearSubmission.school_year,
+               second.semester == 2, SubmissionEvent.action.in_(("accept", "reopen")), SubmissionEvent.id < sent)
+        .order_by(SubmissionEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((YearSubmission.semester != 1, true()),
+                else_=func.coalesce(last_decision, "") == "accept").label("judges_year")
+
+
 def judging_rounds(subs: list[YearSubmission]) -> set[int]:
-    """The ids of ``subs`` whose rows say the year's verdict (:func:`assessment.period_status`):
-    a whole year's round, a second semester's (the year's end is in it), and a first semester's
-    sent while the district held the second semester accepted (its acceptance closes the year:
-    :func:`closes_the_year` as it stood when it was sent — fixed for the round, whatever is
-    decided later). Any other first semester's round is half the year: its teachers are not
-    judged against the year's hours yet, and the second semester's absence does not apply.
-    At most one statement, whatever the number of rounds (none without a first semester's)."""
-    firsts = [x for x in subs if x.semester == 1]
+    """The ids of ``subs`` whose rows say the year's verdict (:func:`judges_year`), for rounds
+    already read. At most one statement, whatever the number of rounds (none without a first
+    semester's); a statement that reads the rounds asks :func:`judges_year` as a column instead."""
+    firsts = {x.id for x in subs if x.semester == 1}
     out = {x.id for x in subs if x.semester != 1}
-    if not firsts:
-        return out
-    seen = db.session.execute(
-        select(SubmissionEvent.id, SubmissionEvent.action, SubmissionEvent.submission_id,
-               YearSubmission.school_id, YearSubmission.school_year)
-        .join(YearSubmission, YearSubmission.id == SubmissionEvent.submission_id)
-        .where(YearSubmission.school_id.in_({x.school_id for x in firsts}),
-               YearSubmission.school_year.in_({x.school_year for x in firsts}),
-               ((YearSubmission.semester == 2) & SubmissionEvent.action.in_(("accept", "reopen")))
-               | (YearSubmission.id.in_({x.id for x in firsts}) & (SubmissionEvent.action == "submit")))
-        .order_by(SubmissionEvent.id)
-    ).all()
-    sent = {e.submission_id: e.id for e in seen if e.action == "submit"}
-    for x in firsts:
-        before = [e.action for e in seen if e.action != "submit" and e.school_id == x.school_id
-                  and e.school_year == x.school_year and e.id < sent.get(x.id, 0)]
-        if before and before[-1] == "accept":
-            out.add(x.id)
+    if firsts:
+        out |= set(db.session.execute(
+            select(YearSubmission.id).where(YearSubmission.id.in_(firsts), judges_year())).scalars())
     return out
 
 
@@ -803,6 +955,15 @@ def rows_as_read(sub: YearSubmission, judges: bool | None = None) -> list[dict[s
     if judges is None:
         judges = sub.id in judging_rounds([sub])
     return [row_as_read(r, judges) for r in sub.rows or []]
+
+
+def absences_as_read(sub: YearSubmission, user_id: int, judges: bool) -> list[tuple[Participation, Activity]]:
+    """The confirmed activities the teacher missed (:func:`credits.absences_for`) behind the
+    round's absence figures as it is read: those of the semesters it shows only
+    (:func:`absence_semesters`) — a first semester's round that does not judge the year lists
+    no second semester's absence, as its figures give none."""
+    keep = {int(s) for s in absence_semesters(judges)}
+    return [(p, a) for p, a in credits.absences_for(user_id, sub.school_id, sub.school_year) if a.semester in keep]
 
 
 def frozen_row(sub: YearSubmission, user_id: int) -> dict[str, Any]:

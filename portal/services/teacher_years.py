@@ -344,7 +344,8 @@ def summary_rows(school: School, year: str) -> list[credits.StoredYear] | None:
     district closed it (its rows stay as accepted while the page has always shown the
     year as computed today): then :func:`credits.school_summary` computes it. Two queries."""
     rows = read_rows(_SUMMARY_ROWS, {"school_id": school.id, "year": year}).all()
-    return credits.stored_years(school, year, rows) if rows else None
+    # rows only of a year not closed (the statement's ``locks.closed_clause``): told so
+    return credits.stored_years(school, year, rows, closed=False) if rows else None
 
 
 # -- rebuilding ----------------------------------------------------------------------------

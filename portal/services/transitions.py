@@ -24,17 +24,21 @@ from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransiti
 from portal.extensions import db
 from portal.hours import ZERO, BadHours, fmt, parse_hours
 from portal.messages import Joined, Msg, SchoolYear, msg, role_labels, shown
-from portal.models import Activity, Evidence, Participation, School, TransitionLog, User
+from portal.models import Activity, CreditEntry, Evidence, Participation, School, TransitionLog, User
+from portal.once import Memo
 from portal.plugin_data import PluginDataUnavailable
 from portal.plugin_loader import M_GUARD_RAISED, call_each, describe
 from portal.registry import registry
 from portal.security import MAX_ID
 from portal.services import access, locks, overlaps, quotas, reminders, schools, signup, stints, teacher_years
 from portal.services.activities import (
+    ATTENDANCE_CHANGES,
     NameRow,
     has_ended,
     has_started,
+    is_declaration,
     participants_with_users,
+    records_absence,
     school_year_now,
 )
 from portal.services.ledger import (
@@ -48,13 +52,17 @@ from portal.services.ledger import (
 )
 from portal.services.snapshots import activity_snapshot, context
 from portal.sorting import by_pinyin
-from portal.timeutil import local_text, utcnow
+from portal.textcount import counted_text
+from portal.timeutil import local_text, to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
-from workflows.definition import FORMER_OWNER, INVOLVED, OWNER, Transition
+from workflows.definition import FORMER_OWNER, INVOLVED, OWNER, Phase, Transition
 from workflows.errors import CommentRequired, GuardRaised, NotEnded
 
 log = logging.getLogger(__name__)
 COMMENT_MAX = 2000
+#: A step's history payload: user id → hours, as text of exact half hours ("3.0"): those adjusted
+#: (with the reason in the comment), what each is approved for, credited, reversed
+ADJUSTED, APPROVED_HOURS, CREDITED, REVERSED = "adjusted", "approved_hours", "credited", "reversed"
 
 
 def allowed_triggers(
@@ -68,6 +76,8 @@ def allowed_triggers(
     before: access.Earlier | None = None,
     started: bool | None = None,
     answers: dict[tuple[Any, ...], list[str]] | None = None,
+    own_absence: bool | None = None,
+    to_credit: Callable[[Activity], bool] | None = None,
 ) -> list[str]:
     """The triggers this user may fire on the activity now (guards not evaluated): what the
     activity page offers, the review queue shows and the API answers as ``allowed_triggers``;
@@ -79,7 +89,8 @@ def allowed_triggers(
     a handover, brought it into review: :func:`access.involved_before`), read when not given and it matters.
     ``started``: whether it has started, worked out when not given. ``answers``: the workflow
     engine's answers by type, state, roles, start and end, kept by a caller asking of many
-    activities (the engine's answer depends on nothing else)."""
+    activities (the engine's answer depends on nothing else). ``own_absence``: whether the user's
+    own unexcused absence is recorded on it (:func:`policy.may_close_over_own_record`), read when not given."""
     reg = registry().get(act.type_key)
     if reg is None:
         return []
@@ -106,9 +117,36 @@ def allowed_triggers(
         found = [t for t in found if not _moves_teacher_years(reg, definition.transition(t), act.state,
                                                               definition.transition(t).dest, act.id)]
     if found and any(reg.engine.definition.transition(t).posts_credits for t in found) \
-            and not _year_to_credit(act, db.session.get_one(School, act.school_id)):  # the page's school: no statement
+            and not (to_credit(act) if to_credit is not None
+                     else _year_to_credit(act, db.session.get_one(School, act.school_id))):  # the page's school: no statement
         found = [t for t in found if not reg.engine.definition.transition(t).posts_credits]
+    closing = [t for t in found if reg.engine.definition.phase(reg.engine.definition.transition(t).dest) is Phase.CLOSED]
+    if closing and not reg.decl.self_declared and (takes_part if participant_ids is None else user_id in participant_ids) \
+            and not policy.may_close_over_own_record(
+                undoes_own_absence=_own_absence(act.id, user_id) if own_absence is None else own_absence):
+        found = [t for t in found if t not in closing]
     return found
+
+
+def withheld_over_own_record(act: Activity, user_id: int, allowed: list[str], absent: bool,
+                             participant_ids: list[int], school_roles: frozenset[str], locked: bool,
+                             before: access.Earlier | None = None) -> list[str]:
+    """The steps ``allowed`` lacks only because the user's own unexcused absence is recorded on
+    the activity (``absent``: :func:`policy.may_close_over_own_record` — a cancel): the page says
+    who takes them, so an organiser does not look for a button that is not there. Nothing asked
+    unless ``absent``."""
+    if not absent:
+        return []
+    return [t for t in allowed_triggers(act, user_id, participant_ids, school_roles, locked, before=before,
+                                        own_absence=False) if t not in allowed]
+
+
+def _own_absence(activity_id: int, user_id: int) -> bool:
+    """Whether the person's unexcused absence is recorded on the activity (:func:`records_absence`;
+    one statement)."""
+    row = db.session.execute(select(Participation.absent_hours).where(
+        Participation.activity_id == activity_id, Participation.user_id == user_id)).one_or_none()
+    return row is not None and records_absence(row)
 
 
 def after_the_end(act: Activity, user_id: int, allowed: list[str], participant_ids: list[int] | None = None,
@@ -138,9 +176,16 @@ def allowed_triggers_each(
         before = access.involved_before(a.id for a in acts)
     now = utcnow()
     answers: dict[tuple[Any, ...], list[str]] = {}
+    # whether a school year's hours may be posted, asked once per school and year of the page (a
+    # page of twenty activities has one or two), not once per activity that could post them
+    years = Memo(lambda key: may_credit_in(key[1], db.session.get_one(School, key[0])))
+
+    def to_credit(a: Activity) -> bool:
+        return years[(a.school_id, a.school_year)]
+
     return {a.id: allowed_triggers(a, user_id, None, school_roles, locked[a.id], takes_part[a.id],
                                    ended=now >= a.ends_at, before=before.get(a.id, access.NOBODY_EARLIER),
-                                   started=now >= a.starts_at, answers=answers) for a in acts}
+                                   started=now >= a.starts_at, answers=answers, to_credit=to_credit) for a in acts}
 
 
 def _ceilings(activity_type: Any, act: Activity, parts: list[Participation], settings: dict,
@@ -339,9 +384,8 @@ def fire(
                 raise Forbidden(msg("trigger.independent", trigger=_step_label(reg, trigger))) from None
             if FORMER_OWNER in roles and OWNER in step.roles:  # its organiser, who lost the role
                 raise Forbidden(msg("policy.organiser_no_more")) from None
-            raise Forbidden(
-                msg("trigger.roles", trigger=_step_label(reg, trigger), roles=role_labels(sorted(step.roles)))
-            ) from None
+            who = role_labels(sorted(step.roles), reg.decl.self_declared)  # a declaration's owner: its declarer
+            raise Forbidden(msg("trigger.roles", trigger=_step_label(reg, trigger), roles=who)) from None
         except NotStarted:
             start = _starts_local(act, school.timezone)
             raise Conflict(
@@ -349,7 +393,8 @@ def fire(
             ) from None
         except NotEnded:
             end = local_text(act.ends_at, school.timezone)
-            raise Conflict(msg("activity.not_ended", end=end), state=from_state, ends_at=end) from None
+            raise Conflict(msg("activity.not_ended", end=end, trigger=_step_label(reg, trigger)), state=from_state,
+                           ends_at=end) from None
         except CommentRequired as exc:
             if exc.for_others:  # cancel: the people of the activity are told the reason
                 raise Invalid(msg("trigger.reason_for_others", trigger=_step_label(reg, trigger)),
@@ -375,6 +420,11 @@ def fire(
             raise Conflict(msg("activity.changed_since_read"), version=act.version)
         step = reg.engine.definition.transition(trigger)
         _require_year_to_credit(step, act, school)
+        if reg.engine.definition.phase(step.dest) is Phase.CLOSED and not reg.decl.self_declared:
+            # a closed activity's attendance counts nowhere: closing it undoes the absences recorded of its people
+            mine = next((p for p in parts if p.user_id == actor.id), None)
+            policy.require(policy.may_close_over_own_record(undoes_own_absence=mine is not None and records_absence(mine)),
+                           "trigger.own_record", trigger=_step_label(reg, trigger))
         away = stints.away_at(school_id, [p.user_id for p in parts], act.starts_at) \
             if isinstance(hours, dict) and hours or step.adjusts_hours or step.posts_credits else set()
         adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours), away)
@@ -398,14 +448,14 @@ def fire(
                     p.adjusted_hours = adjustments[p.user_id]
                     p.adjust_reason = comment.strip()
                     p.adjusted_by = actor.id
-            payload["adjusted"] = {str(k): str(v) for k, v in adjustments.items()}
+            payload[ADJUSTED] = {str(k): str(v) for k, v in adjustments.items()}
         elif step.clears_adjustments:
             for p in parts:
                 p.adjusted_hours = p.adjust_reason = p.adjusted_by = None
         if step.adjusts_hours:  # what each participant is approved for: credit posts no more
             approved = credit_hours_each(reg.type, act, parts, settings)
             _refuse_away(people, away, dict(zip((p.user_id for p in parts), approved, strict=True)), approving=True)
-            payload["approved_hours"] = {str(p.user_id): str(h) for p, h in zip(parts, approved, strict=True)}
+            payload[APPROVED_HOURS] = {str(p.user_id): str(h) for p, h in zip(parts, approved, strict=True)}
         try:
             s.flush()  # UPDATE … WHERE version = read version: a concurrent winner makes this fail
             if step.posts_credits:
@@ -414,10 +464,10 @@ def fire(
                 act.credit_round = (act.credit_round or 0) + 1
                 s.flush()
                 credited = post_credits(s, reg.type, act, parts, settings, actor.id, _approved(act, reg))
-                payload["credited"] = {str(k): str(v) for k, v in credited.items()}
+                payload[CREDITED] = {str(k): str(v) for k, v in credited.items()}
             elif step.reverses_credits:
                 reversed_ = reverse_credits(s, act, actor.id, comment.strip())
-                payload["reversed"] = {str(k): str(v) for k, v in reversed_.items()}
+                payload[REVERSED] = {str(k): str(v) for k, v in reversed_.items()}
             log_row = TransitionLog(
                 activity_id=act.id,
                 school_id=school_id,
@@ -490,10 +540,52 @@ def _approved(act: Activity, reg: Any) -> dict[int, Decimal] | None:
         .order_by(TransitionLog.id.desc())
         .limit(1)
     ).scalar_one_or_none()
-    found = payload.get("approved_hours") if isinstance(payload, dict) else None
+    found = payload.get(APPROVED_HOURS) if isinstance(payload, dict) else None
     if not isinstance(found, dict):
         return None
     return {int(uid): Decimal(str(hours)) for uid, hours in found.items()}
+
+
+class StepHours(NamedTuple):
+    """The hours a step just taken gave or took (:func:`step_hours`): how many people and how many
+    hours in all, and what it did (:data:`APPROVED_HOURS`, :data:`CREDITED` or :data:`REVERSED`)."""
+
+    what: str
+    people: int
+    hours: Decimal
+
+
+def step_hours(activity_id: int, actor_id: int, trigger: str) -> StepHours | None:
+    """What the step ``trigger`` that ``actor_id`` just took on the activity did to hours, read from
+    what it wrote, not worked out again: the ledger rows it posted (the activity's credit round)
+    or reversed, or the hours it approved (its history entry). None: it did nothing to hours (a
+    return, a cancel), or nobody's."""
+    payload = db.session.execute(
+        select(TransitionLog.payload)
+        .where(TransitionLog.activity_id == activity_id, TransitionLog.actor_id == actor_id,
+               TransitionLog.trigger == trigger)
+        .order_by(TransitionLog.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if not isinstance(payload, dict):
+        return None
+    for what, kind in ((CREDITED, "credit"), (REVERSED, "reversal")):
+        if isinstance(people := payload.get(what), dict):  # the ledger rows it wrote: these people's of its round
+            if not people:
+                return None
+            n, hours = db.session.execute(
+                select(func.count(CreditEntry.id), func.coalesce(func.sum(CreditEntry.hours), 0))
+                .join(Activity, Activity.id == CreditEntry.activity_id)
+                .where(CreditEntry.activity_id == activity_id, CreditEntry.kind == kind,
+                       CreditEntry.round == Activity.credit_round,
+                       CreditEntry.user_id.in_([int(uid) for uid in people]))
+            ).one()
+            return StepHours(what, int(n), abs(Decimal(str(hours)))) if n else None
+    approved = payload.get(APPROVED_HOURS)
+    if isinstance(approved, dict):
+        figures = [h for h in (Decimal(str(v)) for v in approved.values()) if h > 0]
+        return StepHours(APPROVED_HOURS, len(figures), sum(figures, ZERO)) if figures else None
+    return None
 
 
 def _require_year_to_credit(step: Transition, act: Activity, school: School) -> None:
@@ -568,6 +660,34 @@ _HISTORY = (
 
 def history(activity_id: int) -> list[tuple[TransitionLog, User]]:
     return [(log, actor) for log, actor in db.session.execute(_HISTORY, {"activity_id": activity_id})]
+
+
+def payload_with_numbers(payload: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A history entry's payload with its hours as numbers (stored as text of exact half hours:
+    a float of one is exact), the rest as it is: a step's hours by user id (:data:`ADJUSTED`,
+    :data:`APPROVED_HOURS`, :data:`CREDITED`, :data:`REVERSED`) and recorded attendance's old and
+    new hours (``activities.ATTENDANCE_CHANGES``)."""
+    out = dict(payload or {})
+    for key in (ADJUSTED, APPROVED_HOURS, CREDITED, REVERSED):
+        if isinstance(out.get(key), dict):
+            out[key] = {uid: _number(h) for uid, h in out[key].items()}
+    if isinstance(out.get(ATTENDANCE_CHANGES), dict):
+        out[ATTENDANCE_CHANGES] = {
+            uid: {field: [_number(h) for h in pair] if isinstance(pair, list) else pair for field, pair in fields.items()}
+            if isinstance(fields, dict) else fields
+            for uid, fields in out[ATTENDANCE_CHANGES].items()
+        }
+    return out
+
+
+def _number(hours: Any) -> Any:
+    """Text of hours as a number (``"-0"`` as 0); anything else (none recorded yet: null) as it is."""
+    if not isinstance(hours, str):
+        return hours
+    try:
+        return float(Decimal(hours)) + 0.0
+    except ArithmeticError:
+        return hours
 
 
 def taken_already(activity_id: int, school_id: int, actor_id: int, trigger: str, seen_version: Any) -> LogRow | None:
@@ -658,6 +778,88 @@ def last_returns(activity_ids: Collection[int]) -> dict[int, Returned]:
         if _returns(type_key, step):
             out[step.activity_id] = Returned(step.comment or "", name, step.created_at)
     return out
+
+
+class RefusedBefore(NamedTuple):
+    """A declaration of the same teacher refused in review before (不予认定): its title and first
+    day (the school's calendar), what the reviewer said, who and when."""
+
+    title: str
+    day: str
+    comment: str
+    by: str
+    at: datetime
+
+
+#: the refusals in review of declarations by these teachers at the school, newest first
+#: (:func:`refused_before`): steps from a review state into a closed one, read with the
+#: declaration's title and dates and the reviewer's name
+_REFUSALS_OF = keep_compiled(
+    select(TransitionLog.activity_id, Activity.organizer_id, Activity.type_key, Activity.title, Activity.starts_at,
+           Activity.ends_at, TransitionLog.from_state, TransitionLog.to_state, TransitionLog.comment,
+           User.display_name, TransitionLog.created_at)
+    .join(Activity, Activity.id == TransitionLog.activity_id)
+    .join(User, User.id == TransitionLog.actor_id)
+    .where(Activity.school_id == bindparam("school_id"),
+           Activity.organizer_id.in_(bindparam("declarers", expanding=True)),
+           Activity.type_key.in_(bindparam("keys", expanding=True)),
+           Activity.state.in_(bindparam("closed", expanding=True)),
+           TransitionLog.to_state.in_(bindparam("closed", expanding=True)),
+           TransitionLog.from_state.in_(bindparam("review", expanding=True)))
+    .order_by(TransitionLog.created_at.desc(), TransitionLog.id.desc())
+)
+
+
+def refused_before(school_id: int, activities: Collection[Any], tz: str) -> dict[int, list[RefusedBefore]]:
+    """The declarations among ``activities`` (self-declared: ``ActivityType.self_declared``)
+    that their teacher declared before and a reviewer refused — another declaration of the same
+    type at the school, refused in review (:meth:`WorkflowDefinition.refuses`), with the same
+    title as :func:`portal.textcount.counted_text` folds it or days in common (a refused training
+    declared again under another title is on its days still) — by id, newest refusal first: the
+    review queue's card says so, as the declaration may be declared again (deliberately) and its
+    reviewer would otherwise not know. One statement for them all whenever there are
+    ``activities``, declarations among them or not, so the queue's statements per page do not
+    depend on which types its page holds (``tests/perf/test_paging.py``); none without any."""
+    types = registry()
+    if not activities:
+        return {}
+    mine = [a for a in activities if (reg := types.get(a.type_key)) is not None and reg.decl.self_declared]
+    keys = sorted({a.type_key for a in mine})
+    definitions = {key: types.definition(key) for key in keys}
+    closed = sorted({s for d in definitions.values() for s in d.states_in(Phase.CLOSED)})
+    review = sorted({s for d in definitions.values() for s in d.states_in(Phase.AWAITING_REVIEW)})
+    rows = read_rows(_REFUSALS_OF, {"school_id": school_id, "declarers": sorted({a.organizer_id for a in mine}),
+                                    "keys": keys, "closed": closed, "review": review}).all()
+
+    def days(start: datetime, end: datetime) -> tuple[Any, Any]:
+        return to_local(start, tz).date(), to_local(end, tz).date()
+
+    refusals = [
+        (r, counted_text(r.title), days(r.starts_at, r.ends_at)) for r in rows
+        if definitions[r.type_key].refuses(r.from_state, r.to_state)
+    ]
+    out: dict[int, list[RefusedBefore]] = {}
+    for a in mine:
+        title, (first, last) = counted_text(a.title), days(a.starts_at, a.ends_at)
+        found = [
+            RefusedBefore(r.title, begins.isoformat(), r.comment or "", r.display_name, r.created_at)
+            for r, same, (begins, ends) in refusals
+            if r.organizer_id == a.organizer_id and r.type_key == a.type_key and r.activity_id != a.id
+            and (same == title or (begins <= last and first <= ends))
+        ]
+        if found:
+            out[int(a.id)] = found
+    return out
+
+
+def refusals_told_to(who: policy.Actor, act: Activity, tz: str) -> list[RefusedBefore] | None:
+    """The declaration's earlier refusals (:func:`refused_before`), told to ``who`` if they may
+    see them (``policy.may_see_refusals_before``: its reviewers and the school admin — the
+    declaration's page and the API's activity, as the queue's card tells its reviewer); None,
+    asking nothing, to anyone else and for an activity that is no declaration."""
+    if not (is_declaration(act) and policy.may_see_refusals_before(who)):
+        return None
+    return refused_before(act.school_id, [act], tz).get(int(act.id), [])
 
 
 def returned_in(type_key: str, history: list[tuple[Any, Any]]) -> Returned | None:

@@ -80,11 +80,16 @@ def spend_a_check(password: str) -> None:
     check_password_hash(_stand_in_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
 
 
-def validate_password(password: str) -> Msg | None:
+def validate_password(password: str, username: str | None = None) -> Msg | None:
+    """What is wrong with ``password`` as the password of ``username`` (None: nothing): 8 to 200
+    characters, and not the username itself, however its case or width is typed — the first
+    guess of anyone who knows who a teacher is (a username is on every list of the school)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         return msg("at_least_chars", n=MIN_PASSWORD)
     if len(password) > 200:
         return msg("at_most_chars", n=200)
+    if username and username_key(password) == username_key(username):
+        return msg("password.is_username")
     return None
 
 
@@ -141,14 +146,28 @@ def username_taken(username: str, school: School | None) -> Msg | None:
     school never confirms who exists in another. Compared folded: ``Teacher1`` is taken
     by ``teacher1``.
     """
-    owner = db.session.execute(select(User.id).where(User.username_key == username_key(username))).scalar_one_or_none()
+    owner = db.session.execute(
+        select(User.id, User.display_name).where(User.username_key == username_key(username))).first()
     if owner is None:
         return None
-    if school is not None and db.session.execute(
-        select(Membership.id).where(Membership.user_id == owner, Membership.school_id == school.id).limit(1)
-    ).first():
-        return msg("user.username_taken", name=shown(username))
+    if school is not None:
+        held = list(db.session.execute(
+            select(Membership.active).where(Membership.user_id == owner.id, Membership.school_id == school.id)
+        ).scalars())
+        if held:
+            return taken_by_ours(username, owner.display_name, on_staff=any(held))
     return USERNAME_UNAVAILABLE
+
+
+def taken_by_ours(username: str, person: str, *, on_staff: bool) -> Msg:
+    """Why a username of the school's own person (``person``, their name) is not given anew: they
+    are on the staff already, or they left and are given their roles back on the staff page (a
+    second account would split their hours). "用户名已被使用" told the admin importing a teacher
+    back neither that she was theirs nor what to do."""
+    name = shown(username)
+    if on_staff:
+        return msg("user.on_staff_already", name=name, person=person or name)
+    return msg("user.left_our_school", name=name, person=person or name)
 
 
 #: The ages a member of staff may have on the day they are added: a birth date decides the
@@ -202,7 +221,7 @@ def create_user(
         fields["username"] = msg("user.username_format")
     elif (taken := username_taken(cleaned, school)) is not None:
         fields["username"] = taken
-    if (err := validate_password(password)) is not None:
+    if (err := validate_password(password, cleaned)) is not None:
         fields["password"] = err
     if (problem := name_problem(display_name or "")) is not None:
         fields["name"] = problem
@@ -329,7 +348,7 @@ def set_password(user: User, password: str) -> None:
     an admin who reset a teacher's password signed in as them, changed it, and the teacher, no
     longer "known", was made a reviewer who credited the admin's hours. Only the operator's new
     password (:func:`portal.services.staff.set_password_by_operator`) is the holder's alone."""
-    if (err := validate_password(password)) is not None:
+    if (err := validate_password(password, user.username)) is not None:
         raise Invalid(msg("password.invalid"), {"password": err})
     new_hash = hash_password(password)  # slow: before the write lock, not under it
     with write_transaction() as s:
@@ -372,8 +391,10 @@ def change_password(user: User, current: str, password: str, address: str, confi
     from portal.services import login_guard  # login_guard → users: import on use
 
     fields: dict[str, Msg] = {}
-    if (err := validate_password(password)) is not None:
+    if (err := validate_password(password, user.username)) is not None:
         fields["password"] = err
+    elif current and password == current:  # "changed" to itself: whoever knew it (the admin who set it) still does
+        fields["password"] = msg("password.unchanged")
     if confirm is not None and confirm != password:
         fields["confirm"] = msg("password.differ")
     if not current:  # nothing typed is no attempt at the password: none counted

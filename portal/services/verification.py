@@ -268,7 +268,7 @@ def _years_now(doc: IssuedDocument) -> dict[int, YearNow]:
     if doc.kind == "record" and doc.user_id is not None:
         teacher = db.session.get_one(User, doc.user_id)
         ty = credits.teacher_year(teacher, school, doc.school_year)
-        return {teacher.id: YearNow(teacher.display_name, ty.facts.total_hours, ty.assessment.status,
+        return {teacher.id: YearNow(teacher.display_name, ty.facts.total_hours, ty.shown.status,
                                     year_figures(ty.facts, ty.assessment, record=True))}
     # the summary page's rows: the stored teacher-year rows when the year has them (an anonymous
     # page should not aggregate a school's year on every look), else computed now
@@ -276,7 +276,7 @@ def _years_now(doc: IssuedDocument) -> dict[int, YearNow]:
     if rows is None:
         rows = credits.school_summary(school, doc.school_year)
     keys = [str(key) for key in doc.content.get("types", [])]
-    return {row.user.id: YearNow(row.user.display_name, row.facts.total_hours, row.assessment.status,
+    return {row.user.id: YearNow(row.user.display_name, row.facts.total_hours, row.shown.status,
                                  year_figures(row.facts, row.assessment, keys)) for row in rows}
 
 

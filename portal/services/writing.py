@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from portal import file_text, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
-from portal.messages import LostQuotas, Msg, msg
+from portal.messages import Joined, LostQuotas, Msg, msg
 from portal.models import OwnWriting, School, User
 from portal.security import MAX_ID, reorders
 from portal.services import access, credits, locks, quotas, teacher_years
@@ -34,13 +35,22 @@ from portal.timeutil import school_year_of, semester_of, to_local, utcnow
 
 TITLE_MAX = 200
 
+#: Each kind of one's own writing (:data:`WRITTEN_KINDS`) as a page names it: the form's choices
+#: and a refusal of any other kind say these words, never the codes (the API's kinds are its own)
+KIND_LABELS = {
+    "reading_notes": _l("Reading notes"),
+    "paper": _l("Paper or teaching essay"),
+    "reflection": _l("Teaching reflection"),
+}
+assert tuple(KIND_LABELS) == WRITTEN_KINDS, "every kind of one's own writing is named"
+
 
 def _checked(kind: Any, title: Any, text: Any, filename: str | None, data: bytes | None) -> tuple[str, str, str]:
     """The kind, title and text of a piece (typed in, or the words of a .txt or .docx file), or :class:`Invalid`
     with every field's error: nothing is written before all of it is right."""
     fields: dict[str, Any] = {}
     if kind not in WRITTEN_KINDS:
-        fields["kind"] = msg("writing.kind", kinds=", ".join(WRITTEN_KINDS))
+        fields["kind"] = msg("writing.kind", kinds=Joined([KIND_LABELS[k] for k in WRITTEN_KINDS], ", "))
     title = title.strip() if isinstance(title, str) else None
     if title is None or len(title) > TITLE_MAX or (not title and kind != "reflection"):
         fields["title"] = msg("writing.title", n=TITLE_MAX)

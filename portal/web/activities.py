@@ -23,6 +23,7 @@ from portal.current import (
     require_school,
     switch_school,
 )
+from portal.downloads import stored_mimetype
 from portal.errors import Conflict, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import fmt
@@ -38,12 +39,14 @@ from portal.services import (
     access,
     activities,
     checkin,
+    corrections,
     groups,
     handover,
     locks,
     overview,
     quotas,
     schools,
+    shared_certificates,
     signup,
     stints,
     transitions,
@@ -54,7 +57,15 @@ from portal.timeutil import BadTime, first_day, iso_local_text, local_text, pars
 from portal.web import clashes, diagram, picker, plugin_form, plugin_fragment
 from portal.web.activity_table import activity_rows
 from portal.web.forms import ActivityForm, ConfirmForm, EvidenceForm, TimesForm, TriggerForm, apply_errors
-from portal.web.helpers import comment_needed, confirm_question, local_time, role_label
+from portal.web.helpers import (
+    comment_needed,
+    confirm_question,
+    local_time,
+    refused_with,
+    role_label,
+    step_hours_said,
+    tally_said,
+)
 from portal.web.participant_table import line_rows
 from workflows.definition import CORE, HANDED_OVER
 
@@ -206,7 +217,8 @@ def new(type_key: str):
                 else:
                     other_errors.append(tr(msg))
         else:
-            flash(_("The activity has been planned."), "success")
+            flash(_("Your declaration has been saved: add what it asks for below, then hand it in for review.")
+                  if reg.decl.self_declared else _("The activity has been planned."), "success")
             clashes.warn(act, school)
             return redirect(url_for("activities.show", activity_id=act.id))
     return render_template(
@@ -309,13 +321,14 @@ class _Steps(NamedTuple):
 _STEPS: KeptPer[_Steps] = KeptPer(512)  # (workflow, state, language): a few types of ~8 states
 
 
-def _steps(definition: Any, state: str) -> _Steps:
+def _steps(definition: Any, state: str, self_declared: bool = False) -> _Steps:
     """:class:`_Steps` of ``definition`` in ``state`` in the viewer's language, worked out once
     per workflow, state and language (the type's code and the catalogue's words, as the
-    diagram: ``once.KeptPer``), not on every view of an activity page."""
+    diagram: ``once.KeptPer``), not on every view of an activity page. ``self_declared``: the
+    type's (its organiser is the declaring teacher, and is named so: ``messages.role_labels``)."""
     lang = lang_code()
-    return _STEPS.get(definition, (state, lang), lambda: _Steps(
-        tuple((t.label_en if lang == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
+    return _STEPS.get(definition, (state, lang, self_declared), lambda: _Steps(
+        tuple((t.label_en if lang == "en" else t.label_zh, tr(role_labels(sorted(t.roles), self_declared)))
               for t in definition.transitions if state in t.sources),
         frozenset(t.trigger for t in definition.transitions if t.comment_required),
         frozenset(t.trigger for t in definition.transitions if definition.goes_back(t)),
@@ -379,9 +392,17 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     before = access.involved_before_in(log for log, _actor in history)  # involved in it still
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked, before=before) if reg else []
     after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked, before) if reg else []
+    own_row = next((p for p, _u in people if p.user_id == me), None)
+    not_over_mine = transitions.withheld_over_own_record(
+        act, me, allowed, own_row is not None and activities.records_absence(own_row), participant_ids, roles, locked,
+        before) if reg and not _personal(act) else []
     reason_for = _reason_for_others(reg.engine.definition, act, allowed, me, participant_ids, signup) if reg else []
+    # what the viewer may ask the school's admins for where the page sends them to someone else
+    ask_for = corrections.offered(act, current_actor(), own_row, allowed, not_over_mine,
+                                  declared=_personal(act), locked=bool(locked)) if reg else []
     organizer = _organizer(act.organizer_id, people, history)
     can_organize = reg is not None and policy.may_organise(current_actor(), act, declared=_personal(act))
+    runs_checkin = reg is not None and policy.may_run_checkin(current_actor(), act, declared=_personal(act))
     phase = registry().phase(act.type_key, act.state)
     open_ = phase.editable
     fragment = details = None
@@ -409,6 +430,11 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     todo = (overview.waiting_on(me, school.id, mine, {act.type_key: settings})
             if reg is not None and mine and takes_evidence else [])
     todo_missing = todo[0].missing if todo else {}
+    # a kind on what took place (``EvidenceKind.after_start``) is asked for but taken once the activity
+    # has begun: said with its start, not offered by the form before it (``evidence_kinds_now``)
+    taken_now = activities.evidence_kinds_now(reg.decl, act) if reg is not None and todo_missing else {}
+    todo_later = {k: n for k, n in todo_missing.items() if k not in taken_now}
+    todo_missing = {k: n for k, n in todo_missing.items() if k in taken_now}
     if evidence_form is None and reg is not None and takes_evidence:
         evidence_form = _evidence_form(act, reg, people, can_organize, default_kind=next(iter(todo_missing), None),
                                        organizer=organizer)
@@ -419,7 +445,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         names[organizer.id] = organizer
     list_names = _list_names(history, names)
     definition = reg.engine.definition if reg else CORE
-    steps = _steps(definition, act.state)
+    steps = _steps(definition, act.state, registry().self_declared(act.type_key))
     checkin_ends = _checkin_ends(act, school, definition, allowed, len(people))
     would_get, hours_notice = _would_get(reg, act, people, settings)
     # a school admin may give it to another organiser (read only then: the form's choices)
@@ -443,9 +469,16 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         history=history,
         returned=transitions.returned_in(act.type_key, history),  # the latest step sent it back: said at its steps
         refused=transitions.refused_in(act.type_key, history),  # refused in review (不予认定): who, when, why
+        # declared again after a refusal: who refused it, when and why (to its reviewers and the admin)
+        refused_before=transitions.refusals_told_to(current_actor(), act, zone_of(school)),
+        # its certificate on another teacher's declaration too: whose (to its reviewers and the admin)
+        shared_certificate=shared_certificates.told_to(current_actor(), act, zone_of(school)),
         next_steps=steps.next_steps,
         allowed=allowed,
         after_end=Joined([_trigger_label(act.type_key, t) for t in after_end], ", ") if after_end else None,
+        # a cancel withheld because one's own unexcused absence is recorded on it: said, with who does it
+        not_over_mine=Joined([_trigger_label(act.type_key, t) for t in not_over_mine], ", ") if not_over_mine else None,
+        ask_for=ask_for,
         comment_required=steps.comment_required,
         reason_for=Joined([_trigger_label(act.type_key, t) for t in reason_for], ", ") if reason_for else None,
         going_back=steps.going_back,
@@ -463,13 +496,17 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         trigger_error=trigger_error,
         missing=missing or [],
         can_organize=can_organize and open_,
-        sheet_link=can_organize and checkin.prints_sheet(phase),  # held: the signed sheet is filed, reprinted
+        # check-in while it is open; the sheet once it took place too (the signed one is filed, reprinted)
+        screen_link=runs_checkin and checkin.takes_checkin(phase),
+        sheet_link=runs_checkin and checkin.prints_sheet(phase),
         year_locked=tr(coded("year.locked", year=SchoolYear.said(act.school_year))) if locked else "",
         started=activities.has_started(act),
         lines=_lines(act, people, would_get),
         hours_notice=hours_notice,
         line_rows=line_rows,
         todo_missing=todo_missing,
+        todo_later=todo_later,
+        starts_local=local_text(act.starts_at, zone_of(school)) if todo_later else None,
         has_signup=signup,  # False: no sign-up window (None: not known, the panel asks)
         hand_to=hand_to,
         handed_over=HANDED_OVER,
@@ -502,7 +539,7 @@ def reschedule(activity_id: int):
         db.session.rollback()
         leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
         return _page(act, school, times_form=form, status=422,
-                     trigger_error=tr(exc) + (": " + "; ".join(leftover) if leftover else ""))
+                     trigger_error=refused_with(tr(exc), leftover))
     except Conflict as exc:
         db.session.rollback()
         return _page(act, school, trigger_error=tr(exc), status=exc.status)
@@ -764,7 +801,10 @@ def trigger(activity_id: int):
                     title=act.title, step=_trigger_label(act.type_key, name), when=local_time(step.created_at)), "info")
             return redirect(url_for("activities.show", activity_id=act.id))
         return _refused_step(act, school, form, exc)
-    flash(_("Done: %(step)s.", step=_trigger_label(act.type_key, name)), "success")
+    taken = _trigger_label(act.type_key, name)
+    done = step_hours_said(act.id, name)  # the hours it approved, posted or took back
+    flash(_("Done: %(step)s.", step=taken) if done is None else _("Done: %(step)s, %(done)s.", step=taken, done=done),
+          "success")
     return redirect(url_for("activities.show", activity_id=act.id))
 
 
@@ -792,7 +832,7 @@ def hand_over(activity_id: int):
     except (Invalid, Conflict) as exc:
         db.session.rollback()
         problem = exc.fields.get("organizer_id") if isinstance(exc, Invalid) else None
-        text = tr(exc) + (": " + tr(problem) if problem is not None else "")
+        text = refused_with(tr(exc), [tr(problem)] if problem is not None else [])
         return _page(act, school, handover_error=text, status=exc.status)
     flash(_("The activity has been handed over."), "success")
     return redirect(url_for("activities.show", activity_id=act.id))
@@ -835,7 +875,7 @@ def add_evidence(activity_id: int):
     except Invalid as exc:
         db.session.rollback()
         leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
-        trigger_error = tr(exc) + (": " + "; ".join(leftover) if leftover else "")
+        trigger_error = refused_with(tr(exc), leftover)
         return _page(act, school, evidence_form=form, trigger_error=trigger_error, status=422)
     flash(_("The evidence has been saved."), "success")
     return redirect(url_for("activities.show", activity_id=act.id) + "#evidence")
@@ -855,7 +895,7 @@ def evidence_file(evidence_id: int):
     if path is None or not path.exists():
         abort(404)
     return send_file(
-        path, mimetype=ev.content_type or "application/octet-stream", as_attachment=True,
+        path, mimetype=stored_mimetype(ev), as_attachment=True,
         download_name=ev.filename or path.name,
     )
 
@@ -865,15 +905,32 @@ def evidence_file(evidence_id: int):
 def attendance(activity_id: int):
     school, act = _load(activity_id)
     people = activities.participants_with_users(act.id)  # one query for every participant
+    # everyone counted by their attendance as saved, as the review queue's card counts them
+    tally = tally_said(activities.attendance_tally(p for p, _u in people))
     checked = checkin.checked_in(act.id)  # QR check-ins, shown beside the record
     form = TriggerForm()  # only for the CSRF token
     values: dict[int, dict[str, str]] = {}
     errors: dict[int, dict[str, str]] = {}
     general: str | None = None
     status = 200
+    # one's own row is another's to record (policy.may_record_own_attendance): shown, not sent
+    own = next((p for p, _u in people if p.user_id == current_user.id), None)
+    not_mine = own.user_id if own is not None and not policy.may_record_own_attendance(
+        current_actor(), act, recorded=activities.has_record(own)) else None
+    # who records it then, named: the organiser their own row once (said before), a school admin after;
+    # anyone else its organiser (or another school admin)
+    own_once = own is not None and not_mine is None
+    own_other_admin = (own_once or not_mine is not None) and policy.own_row_is_another_admins(current_actor())
+    own_by = (None if not_mine is None or act.organizer_id == current_user.id
+              else next((u for p, u in people if p.user_id == act.organizer_id), None)
+              or db.session.get(User, act.organizer_id))
     if request.method == "POST":
         rows: list[dict[str, Any]] = []
         for p, _u in people:
+            if p.user_id == not_mine:
+                values[p.user_id] = {"attended_hours": _plain(p.attended_hours), "absent_hours": _plain(p.absent_hours),
+                                     "excused_hours": _plain(p.excused_hours)}
+                continue
             row = {
                 "user_id": p.user_id,
                 "attended_hours": request.form.get(f"attended-{p.user_id}", "").strip(),
@@ -915,8 +972,8 @@ def attendance(activity_id: int):
             }
     return render_template(
         "activities/attendance.html", act=act, people=people, values=values, errors=errors, general=general, form=form,
-        checked=checked,
-        closed=not registry().phase(act.type_key, act.state).editable,
+        checked=checked, not_mine=not_mine, own_once=own_once, own_by=own_by, own_other_admin=own_other_admin,
+        tally=tally, closed=not registry().phase(act.type_key, act.state).editable,
         not_started=not activities.has_started(act),
     ), status
 

@@ -35,7 +35,7 @@ def _organised(activity_id: int) -> tuple[School, Activity]:
         act = access.get_activity(activity_id, school.id)
     except DomainError:
         abort(404)
-    if not policy.may_organise(current_actor(), act, declared=activities.is_declaration(act)):
+    if not policy.may_run_checkin(current_actor(), act, declared=activities.is_declaration(act)):
         abort(403)
     return school, act
 

@@ -37,7 +37,7 @@ from portal.models.school import DISTRICT_QUOTAS
 from portal.registry import registry
 from portal.reports import district_exports
 from portal.reports.views import headings_lang
-from portal.school_rules import SCHOOL_RULES
+from portal.school_rules import HOUR_RULES, SCHOOL_RULES
 from portal.services import announcements, credits, districts, moves, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
@@ -90,7 +90,7 @@ def queue():
     year = credits.parse_year(request.args.get("year"), "") if request.args.get("year") else None
     page = submissions.queue(_district_id(), status, _page_arg(), year=year)
     return render_template("district/queue.html", page=page, status=status, year=year or "",
-                           judging=submissions.judging_rounds([r.submission for r in page.rows]))
+                           judging=page.judging)
 
 
 @bp.route("/district/submissions/<int:submission_id>")
@@ -105,7 +105,7 @@ def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None,
     ``comment`` and ``teacher-<id>``, the reopen's ``reason``), kept when the step was refused
     (422), each box's reason beside it (``errors``)."""
     district_id = _district_id()
-    sub = submissions.get_seen(submission_id, district_id)
+    sub, judges = submissions.read_seen(submission_id, district_id)
     school = db.session.get_one(School, sub.school_id)
     return render_template(
         "district/submission.html", sub=sub, school=school, events=(events := submissions.events(sub)),
@@ -115,7 +115,8 @@ def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None,
         reopens_here=policy.decides_for_school(school.district_id, district_id),
         type_names=_type_names(), type_keys=registry().in_order(sub.by_type), district_view=True,
         involved=submissions.involved(sub), changed=_changed(sub),
-        judges=(judges := sub.id in submissions.judging_rounds([sub])), read=_as_read(sub, judges),
+        judged_by=submissions.judged_by(sub, school), rule_specs=SCHOOL_RULES, hour_rules=HOUR_RULES,
+        judges=judges, read=_as_read(sub, judges),
         # the steps that ask a comment say so beside the box before anything is sent (portal.js),
         # in the words the service refuses them with
         needs_comment={s.trigger: tr(submissions.comment_missing(s)) for s in submission_steps.STEPS
@@ -124,18 +125,18 @@ def _submission_page(submission_id: int, typed: Mapping[str, str] | None = None,
     ), status
 
 
-def _as_read(sub: YearSubmission, judges: bool | None = None) -> tuple[list[dict], tuple[str, ...]]:
+def _as_read(sub: YearSubmission, judges: bool) -> tuple[list[dict], tuple[str, ...]]:
     """The round's rows as every surface shows them and the semesters of absence it shows
-    (``submissions.rows_as_read``): a first semester's round does not judge the year."""
-    if judges is None:
-        judges = sub.id in submissions.judging_rounds([sub])
+    (``submissions.rows_as_read``): a first semester's round does not judge the year
+    (``judges``: ``submissions.judges_year``, read with the round)."""
     return submissions.rows_as_read(sub, judges), submissions.absence_semesters(judges)
 
 
-def _changed(sub: YearSubmission) -> int:
-    """How many teachers' figures moved since a submission waiting for the district was made:
-    said before anyone acts (accepting it is refused, ``submission.changed``)."""
-    return submissions.changed_since(sub) if sub.status == submissions.SUBMITTED else 0
+def _changed(sub: YearSubmission) -> list[submissions.Change]:
+    """The teachers whose figures moved since a submission waiting for the district was made
+    (``submissions.changes_since``, its count the pages say): said before anyone acts (accepting
+    it is refused, ``submission.changed``)."""
+    return submissions.changes_since(sub) if sub.status == submissions.SUBMITTED else []
 
 
 def _reasons(submission_id: int, fields: dict) -> list[str]:
@@ -226,12 +227,12 @@ def _xlsx(sub) -> Response:
 @allowed(policy.may_view_district)
 def teacher(submission_id: int, user_id: int):
     """A teacher's frozen figures and the ledger lines behind them (read-only)."""
-    sub = submissions.get_seen(submission_id, _district_id())
+    sub, judges = submissions.read_seen(submission_id, _district_id())
     submissions.frozen_row(sub, user_id)  # not one of its teachers: not found
-    rows, semesters = _as_read(sub)
+    rows, semesters = _as_read(sub, judges)
     row = next(r for r in rows if r.get("user_id") == user_id)
     entries = credits.entries_for(user_id, sub.school_id, sub.school_year, until=sub.submitted_at)  # behind the total
-    absences = credits.absences_for(user_id, sub.school_id, sub.school_year)  # behind the absence
+    absences = submissions.absences_as_read(sub, user_id, judges)  # behind the absence shown
     school = db.session.get_one(School, sub.school_id)
     return render_template("district/teacher.html", sub=sub, row=row, entries=entries, absences=absences,
                            school=school, semesters=semesters, type_names=_type_names(), changed=_changed(sub))
@@ -284,12 +285,11 @@ def school_submission():
         else:
             flash(_("Submitted to the district."), "success")
         return redirect(url_for("district.school_submission", year=year), 303)
-    rounds = submissions.rounds(school.id, year)
+    rounds, judging = submissions.rounds(school.id, year)
     by_semester = district.setting("submission_period") == "semester"
     # each period's newest round (a district that collects semesters: each semester's), with its
     # history and how many teachers' figures moved since it was sent
     latest = list(submissions.latest_of_each_period(rounds).values())
-    judging = submissions.judging_rounds(latest)
     periods = [(sub, submissions.events(sub), _changed(sub), _as_read(sub, sub.id in judging)) for sub in latest]
     return render_template(
         "district/school_submission.html", school=school, year=year, periods=periods, district=district,

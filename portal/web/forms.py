@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from portal.errors import Invalid
+from portal.school_rules import SCHOOL_RULES
 from portal.services.activities import ALLOWED_UPLOADS
 from portal.web.escaping import html_text
 
@@ -122,11 +123,10 @@ class TriggerForm(FlaskForm):
 
 
 class RulesForm(FlaskForm):
-    required_hours = StringField(_l("Required hours per school year"), render_kw={"inputmode": "decimal"})
-    absence_limit_hours = StringField(
-        _l("Unexcused absence (hours per semester) at which the year is not recognised"),
-        render_kw={"inputmode": "decimal"},
-    )
+    # labelled by the rules' declarations (``portal.school_rules``), as the other rules' fields
+    # and the audit log's lines of a change are: one wording of each rule
+    required_hours = StringField(SCHOOL_RULES["required_hours"].label, render_kw={"inputmode": "decimal"})
+    absence_limit_hours = StringField(SCHOOL_RULES["absence_limit_hours"].label, render_kw={"inputmode": "decimal"})
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,7 +3,7 @@ roles in the viewer's language, hours and local times."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request, url_for
 from flask.globals import _cv_request
 from flask_babel import gettext, ngettext
+from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
@@ -19,10 +20,11 @@ from werkzeug.routing import BuildError
 from portal import assessment, i18n, messages, url_rules, year_texts
 from portal.current import current_roles, current_school, may, unread_notifications, user_schools
 from portal.hours import fmt
+from portal.i18n import gettext as _
 from portal.once import once_each
 from portal.page_cache import navigation_bar
 from portal.registry import registry
-from portal.services import activities, credits, plans, school_plans, submissions
+from portal.services import activities, corrections, credits, plans, school_plans, submissions, transitions
 from portal.timeutil import local_text, zone_of
 from portal.web import picker
 from workflows.definition import Phase
@@ -76,6 +78,55 @@ def trigger_label(trigger: str, type_key: str | None = None) -> str:
     return registry().step_name(type_key, trigger)
 
 
+def tally_said(attendance: activities.AttendanceTally, adjusted: int = 0, short: int = 0,
+               words: Mapping[str, str] | None = None) -> str:
+    """An activity's people counted (``activities.attendance_tally``) in words, as the review
+    queue's card and the attendance page say them: everyone, then the parts of the attendance
+    they fall in (each person in one, so they add up to everyone), then those among them whose
+    hours were adjusted or whose evidence is short; a part of no one is left out
+    (「共 6 人：出勤 3 人、部分出勤 2 人、请假 1 人；已调整 1 人」). ``words``: :func:`tally_words`,
+    asked once for a page of many cards."""
+    w = tally_words() if words is None else words
+
+    def said(pairs: Iterable[tuple[str, int]]) -> str:
+        return w["comma"].join(w[part] % {"n": n} for part, n in pairs if n)
+
+    parts = said((part, getattr(attendance, part)) for part in activities.ATTENDANCE_PARTS)
+    counted = w["whole"] % {"n": attendance.people, "parts": parts}
+    among = said((("adjusted", adjusted), ("short", short)))
+    return f'{counted}{w["semicolon"]}{among}' if among else counted
+
+
+def tally_words() -> dict[str, str]:
+    """The words of :func:`tally_said` in the viewer's language, each with its ``%(n)s`` to fill."""
+    keep = {"n": "%(n)s", "parts": "%(parts)s"}
+    return {
+        "whole": gettext("%(n)s people: %(parts)s", **keep), "comma": gettext(", "), "semicolon": gettext("; "),
+        "present": gettext("%(n)s attended", **keep), "partly": gettext("%(n)s partly attended", **keep),
+        "absent": gettext("%(n)s absent", **keep), "excused": gettext("%(n)s on leave", **keep),
+        "unrecorded": gettext("%(n)s not recorded", **keep), "adjusted": gettext("%(n)s adjusted", **keep),
+        "short": gettext("%(n)s short of evidence", **keep),
+    }
+
+
+def step_hours_said(activity_id: int, trigger: str) -> str | None:
+    """What the step ``trigger`` the viewer just took on the activity did to hours, in words
+    (「为 4 人认定 11 学时」), as it wrote them (``transitions.step_hours``: the ledger's rows it
+    posted or reversed, the hours it approved); None when it did nothing to anyone's hours."""
+    done = transitions.step_hours(activity_id, current_user.id, trigger)
+    if done is None:
+        return None
+    return _STEP_HOURS[done.what](n=done.people, hours=fmt(done.hours))
+
+
+#: what a step did to hours (``transitions.StepHours.what``), with how many people and hours
+_STEP_HOURS: dict[str, Callable[..., str]] = {
+    transitions.APPROVED_HOURS: lambda **v: gettext("%(hours)s hours approved for %(n)s people", **v),
+    transitions.CREDITED: lambda **v: gettext("%(hours)s hours credited to %(n)s people", **v),
+    transitions.REVERSED: lambda **v: gettext("%(hours)s hours of %(n)s people taken back", **v),
+}
+
+
 # The question a page asks before a step no later step puts back, by why it asks
 # (``WorkflowDefinition.why_confirm``): it said only 确定吗？, not what would be lost
 _CONFIRM: dict[str, Callable[[], str]] = {
@@ -123,6 +174,15 @@ def hours_change_text(change: activities.HoursChange, name: str) -> str:
     return gettext("%(name)s: %(message)s", name=name, message=figures)
 
 
+def refused_with(head: str, details: Iterable[str]) -> str:
+    """A refusal and what it names, in the reader's punctuation: 「计划未保存：请写明退回的理由」.
+    The pages joined them with ": " and "; " in Chinese too (计划未保存: 请写明退回的理由)."""
+    said = [d for d in details if d]
+    if not said:
+        return head
+    return gettext("%(name)s: %(message)s", name=head, message=gettext("; ").join(said))
+
+
 def list_changes(log: Any) -> activities.ListChange | None:
     """A history entry's change of the list of participants (None: another entry)."""
     return activities.list_changes(log.trigger, log.payload)
@@ -149,6 +209,40 @@ def list_change_lines(change: activities.ListChange, names: Mapping[int, str], t
             + [(uid, gettext("Role changed: %(name)s, %(old)s → %(new)s", name=name(uid),
                              old=role_label(old, type_key), new=role_label(new, type_key)))
                for uid, old, new in change.roles])
+
+
+def list_change_groups(change: activities.ListChange, names: Mapping[int, str], type_key: str) -> list[str]:
+    """A change of the list in one line a kind, each kind's count then whom: 「新增 2 人：甲（主讲人）、
+    乙（听讲教师）」 — the audit trail's cell (``list_change_lines`` said 「移出 1 人：移出：…」)."""
+    def name(uid: int) -> str:
+        return names.get(uid) or gettext("someone no longer taking part")
+
+    sep = gettext(", ")
+    groups = [
+        (ngettext("%(num)s added", "%(num)s added", len(change.added)),
+         [gettext("%(name)s (%(role)s)", name=name(uid), role=role_label(role, type_key)) for uid, role in change.added]),
+        (ngettext("%(num)s taken off", "%(num)s taken off", len(change.removed)),
+         [gettext("%(name)s (%(role)s)", name=name(uid), role=role_label(role, type_key))
+          for uid, role in change.removed]),
+        (ngettext("%(num)s role changed", "%(num)s roles changed", len(change.roles)),
+         [gettext("%(name)s, %(old)s → %(new)s", name=name(uid), old=role_label(old, type_key),
+                  new=role_label(new, type_key)) for uid, old, new in change.roles]),
+    ]
+    return [gettext("%(name)s: %(message)s", name=head, message=sep.join(lines)) for head, lines in groups if lines]
+
+
+def correction_asked(kind: str, wanted: str) -> str:
+    """What a correction request asks (``services.corrections``), in words."""
+    if kind == corrections.ROW:
+        return gettext("Own row should read: %(wanted)s", wanted=wanted)
+    return gettext("Please cancel this activity")
+
+
+def correction_status(status: str) -> str:
+    """Where a correction request stands, in words."""
+    words = {corrections.OPEN: gettext("Waiting to be handled"),  # not "Open": the catalogue's link word (查看)
+             corrections.DONE: gettext("Done"), corrections.DECLINED: gettext("Declined")}
+    return words.get(status) or gettext("Closed: the activity was credited or cancelled first")
 
 
 def role_label(role: str, type_key: str) -> str:
@@ -216,6 +310,35 @@ def url_with(**changes: Any) -> str:
             args[k] = v
     assert request.endpoint is not None  # a routed request
     return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def pager(page: Any, after: str = "after", before: str = "before", testid: str = "pager",
+          drop: Mapping[str, None] | None = None) -> Markup:
+    """Keyset page links (:mod:`portal.paging`): the first, previous and next page of a list, each
+    the current URL with ``after``/``before`` (the list's query arguments) set or left out
+    (:func:`url_with`); ``page`` a ``paging.Page``; ``drop``: arguments of the current URL a link
+    leaves out (a filter the page refused), as {name: None}. Nothing but two line breaks when the
+    list has one page. Written here in one piece (a page has up to three: the review queue's;
+    it was the ``_paging.html`` macro, whose bytes it writes: ``tests/perf/test_pager_html.py``)."""
+    if not (page.next or page.prev or page.moved):
+        return Markup("\n\n")
+    drop = drop or {}
+    tid = escape(testid)
+    first = escape(url_with(**dict(drop, **{after: None, before: None})))
+    prev = escape(url_with(**dict(drop, **{after: None, before: page.prev}))) if page.prev else "#"
+    after_next = escape(url_with(**dict(drop, **{after: page.next, before: None}))) if page.next else "#"
+    # the catalogue's words as a template's ``_()`` gives them: trusted, not escaped (said outside
+    # the f-string: the extractor reads no call inside one)
+    pages, first_page, previous, later = _("Pages"), _("First page"), _("Previous"), _("Next")
+    return Markup(
+        f'\n\n<nav aria-label="{pages}">\n  <ul class="pagination flex-wrap" data-testid="{tid}">\n'
+        f'    <li class="page-item{"" if page.moved else " disabled"}"><a class="page-link" href="{first}" '
+        f'data-testid="{tid}-first">{first_page}</a></li>\n'
+        f'    <li class="page-item{"" if page.prev else " disabled"}"><a class="page-link" href="{prev}" '
+        f'data-testid="{tid}-prev">{previous}</a></li>\n'
+        f'    <li class="page-item{"" if page.next else " disabled"}"><a class="page-link" href="{after_next}" '
+        f'data-testid="{tid}-next">{later}</a></li>\n  </ul>\n</nav>\n\n'
+    )
 
 
 def local_path(target: str | None) -> str | None:
@@ -320,6 +443,10 @@ def init_app(app: Flask) -> None:
         PLAN=_statuses(plans),
         SCHOOL_PLAN=_statuses(school_plans),
         SUBMISSION=_statuses(submissions),
+        # a correction request's statuses and kinds (services.corrections), and both in words
+        CORRECTION=SimpleNamespace(**vars(_statuses(corrections)), ROW=corrections.ROW, CANCEL=corrections.CANCEL),
+        correction_asked=correction_asked,
+        correction_status=correction_status,
         type_name=type_name,
         type_order=lambda keys: registry().in_order(keys),
         state_label=state_label,
@@ -339,6 +466,7 @@ def init_app(app: Flask) -> None:
         state_badge=state_badge,
         phase_of=phase_of,
         url_with=url_with,
+        pager=pager,
         id_url=id_url,
         once_each=once_each,
         percent=percent,

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from portal.current import current_school
 from portal.hours import fmt
 from portal.i18n import gettext
-from portal.timeutil import local_text, zone_of
+from portal.timeutil import local_text, utcnow, zone_of
 from portal.web.escaping import html_text
 from portal.web.helpers import bar, evidence_kind_label, type_name
 from portal.year_texts import quota_amount, quota_label, quota_short
@@ -59,10 +59,14 @@ def pending_rows(pending: Iterable[Any], activity_url: Callable[[int], str], hou
 
 def waiting_rows(waiting: Iterable[Any], activity_url: Callable[[int], str]) -> Markup:
     """The ``<li>`` of each activity waiting on the teacher (``overview.waiting_on``), as the
-    template's loop wrote them: the link to the activity's evidence and, per kind of evidence
-    missing, "kind: n to upload" (the catalogue's words, the kind's name escaped into them as
-    the template's ``_()`` did), joined by "; "."""
+    template's loop wrote them: the link to the activity's evidence, its day (one still to come
+    said so: a visit's report is written after the visit, not a week before it) and, per kind of
+    evidence missing, "kind: n to upload" (the catalogue's words, the kind's name escaped into
+    them as the template's ``_()`` did), joined by "; "."""
     upload = Markup(gettext("%(kind)s: %(n)s to upload"))  # trusted catalogue text, as the template took it
+    to_come = Markup(gettext("%(day)s (still to come)"))
+    day = _day(zone_of(current_school()))
+    now = utcnow()
     out = []
     for w in waiting:
         act = w.activity
@@ -70,11 +74,12 @@ def waiting_rows(waiting: Iterable[Any], activity_url: Callable[[int], str]) -> 
         missing = "; ".join([
             upload % {"kind": evidence_kind_label(kind, act.type_key), "n": n} for kind, n in w.missing.items()
         ])
+        when = to_come % {"day": day(act.starts_at)} if act.ends_at > now else html_text(day(act.starts_at))
         out.append(
             f'\n    <li class="list-group-item" data-testid="waiting-{aid}">\n'
             f'      <a href="{html_text(activity_url(aid))}#evidence">{html_text(act.title)}</a>\n'
             '      <div class="small text-muted">\n'
-            f"        {missing}\n"
+            f"        {when} · {missing}\n"
             "      </div>\n    </li>\n    "
         )
     return Markup("".join(out))

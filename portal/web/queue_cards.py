@@ -27,6 +27,7 @@ from portal.messages import tr
 from portal.once import once_each
 from portal.timeutil import utcnow
 from portal.web.escaping import html_text
+from portal.web.helpers import tally_said, tally_words
 from portal.web.queue_rows import MARK, people_rows
 from workflows.definition import CORE
 
@@ -75,6 +76,7 @@ class QueueCards:
     here: Callable[..., Any] | None
     when: Callable[[datetime], str]
     typed: Typed | None = None
+    people_url: Callable[[int], str] | None = None  # a held card listed whole (``?people=``)
 
     def held(self, items: Iterable[Any]) -> Markup:
         """The cards of the held activities (``overview.QueueItem`` with ``allowed``, ``own``
@@ -88,7 +90,7 @@ class QueueCards:
         foot = "\n  </tbody>\n</table>\n</div>\n"
         hidden, figure = str(self.hidden), once_each(fmt)
         names = once_each(lambda key: str(escape(self.labels[key]["name"])))
-        out = []
+        out, said_as = [], None
         for item in items:
             a = item.activity
             aid, key = int(a.id), a.type_key
@@ -96,6 +98,16 @@ class QueueCards:
             title = html_text(a.title)
             typed = self.typed if self.typed is not None and self.typed.activity_id == aid else None
             rows = people_rows(item, item.adjustable, self.tx, labels, self.evidence_url, typed.hours if typed else None)
+            tally = whole = ""
+            if item.tally is not None and item.plain:  # not listed whole: everyone counted, and the link to them
+                t = item.tally
+                said_as = said_as or tally_words()  # asked once a page
+                counted = html_text(tally_said(t.attendance, t.adjusted, t.short, said_as))
+                tally = f'<p class="small mb-2" data-testid="queue-tally-{aid}">{counted}</p>\n      '
+                if self.people_url is not None:
+                    words = tx["all_people_adjust" if item.adjustable else "all_people"].replace(MARK, str(int(t.people)))
+                    whole = (f'<p class="small mb-2"><a href="{html_text(self.people_url(aid))}"'
+                             f' data-testid="all-people-{aid}">{words}</a></p>\n      ')
             here = str(self.here(f"activity-{aid}")) if self.here is not None else ""
             materials = ""
             if item.activity_evidence:
@@ -112,6 +124,12 @@ class QueueCards:
                 said = _("Returned for rework by %(who)s at %(when)s: %(comment)s",
                          who=back.by, when=self.when(back.at), comment=back.comment)
                 here += f'\n    <p class="alert alert-warning small py-2" data-testid="returned-{aid}">{html_text(said)}</p>'
+            if item.refused_before:  # declared again after a refusal: who refused it, when and why
+                lines = (_("Declared before and refused in review: “%(title)s” (%(day)s), by %(who)s at %(when)s: "
+                           "%(comment)s", title=r.title, day=r.day, who=r.by, when=self.when(r.at), comment=r.comment)
+                         for r in item.refused_before)
+                said = "".join(f'<p class="mb-0">{html_text(line)}</p>' for line in lines)
+                here += f'\n    <div class="alert alert-warning small py-2" data-testid="refused-before-{aid}">{said}</div>'
             if item.closed_year is not None:  # its year closed to credits: approving it posts nothing
                 here += (f'\n    <p class="alert alert-info small py-2" data-testid="closed-year-{aid}">'
                          f"{escape(item.closed_year)}</p>")
@@ -144,8 +162,8 @@ class QueueCards:
                 '  <div class="card-body">\n'
                 f"    {here}\n"
                 f'    <form method="post" action="{html_text(self.decide_url(aid))}" data-testid="decide-form-{aid}">\n'
-                f"      {hidden}{version}\n      \n      {head}"
-                f"{rows}{foot}\n      "
+                f"      {hidden}{version}\n      \n      {tally}{head}"
+                f"{rows}{foot}\n      {whole}"
                 f"{materials}\n"
                 f"      {comment}\n"
                 f"      {own}\n"
@@ -176,6 +194,8 @@ class QueueCards:
         figure = once_each(fmt)
         names = once_each(lambda key: str(escape(self.labels[key]["name"])))
         now, after_end = utcnow(), str(self.tx["after_end"])
+        # on a phone each row is a card (``table-stack``): the figures under the title, each with its heading
+        type_word, people_word, hours_word = (str(self.tx[k]) for k in ("type", "participants", "hours"))
         out = []
         for item in items:
             a = item.activity
@@ -205,10 +225,10 @@ class QueueCards:
                 f"\n    \n    \n    {above}\n"
                 f'    <tr id="activity-{aid}" data-testid="reviewed-{aid}">\n'
                 f"      <td>{select}</td>\n"
-                f'      <td><a href="{html_text(self.show_url(aid))}">{title}</a>{waits}{credit}</td>\n'
-                f"      <td>{names(a.type_key)}</td>\n"
-                f'      <td class="text-end">{int(item.size)}</td>\n'
-                f'      <td class="text-end">{total}</td>\n'
+                f'      <td class="stack-grow"><a href="{html_text(self.show_url(aid))}">{title}</a>{waits}{credit}</td>\n'
+                f'      <td class="stack-inline" data-label="{type_word}">{names(a.type_key)}</td>\n'
+                f'      <td class="text-end stack-inline" data-label="{people_word}">{int(item.size)}</td>\n'
+                f'      <td class="text-end stack-inline" data-label="{hours_word}">{total}</td>\n'
                 "    </tr>\n    "
             )
         return Markup("".join(out))  # noqa: S704 (escaped above)

@@ -38,7 +38,8 @@ def people_rows(
     roles = {key: str(escape(word)) for key, word in labels["roles"].items()}
     kinds = {key: str(escape(word)) for key, word in labels["kinds"].items()}
     figure: dict[Any, str] = {value: fmt(value) for value in {
-        v for qp in item.participants for v in (qp.person.attended_hours, qp.would_get, qp.max_hours)} if value is not None}
+        v for qp in item.participants for v in (qp.person.attended_hours, qp.would_get, qp.max_hours)}
+        | {v for g in item.plain for v in (g.attended, g.would_get)} if value is not None}
     figure[None] = "—"  # no figure (attendance not recorded, the type not installed)
     hours_label, at_most, colon = str(tx["hours"]), str(tx["at_most"]), str(tx["colon"])
     head = f'\n  \n  <tr data-testid="queue-participant-{aid}-'
@@ -46,11 +47,20 @@ def people_rows(
     before_evidence = f'</td>\n    <td class="stack-full" data-label="{tx["evidence"]}">\n      '
     before_hours = f'\n    </td>\n    <td data-label="{hours_label}">\n      '
     no_evidence = f'<span class="text-muted small">{tx["none"]}</span>'
+    # why a named person's hours are not the plain figure (hours missed, with or without leave;
+    # adjusted), as the activity page's columns say it: under the hours attended
+    absent_n, excused_n, adjusted_word = str(tx["absent_n"]), str(tx["excused_n"]), str(tx["adjusted"])
     out = []
     for qp in item.participants:
         p = qp.person
         username, name = html_text(qp.account.username), html_text(qp.account.display_name)
         attended = figure[p.attended_hours]
+        why = [word.replace(MARK, fmt(n)) for word, n in ((absent_n, p.absent_hours), (excused_n, p.excused_hours)) if n]
+        if p.adjusted_hours is not None:
+            why.append(adjusted_word)
+        if why:
+            attended += (f'<div class="small text-muted" data-testid="queue-why-{aid}-{username}">'
+                         f'{str(tx["comma"]).join(why)}</div>')
         if qp.evidence:
             pieces = []
             for e in qp.evidence:  # folded: its kind and title, its text, its file's link
@@ -62,6 +72,10 @@ def people_rows(
             evidence = "".join(pieces)
         else:
             evidence = no_evidence
+        if qp.short:  # what the approval's guard will ask for: said before it is refused
+            missing = tx["comma"].join(f"{kinds[kind]} × {int(n)}" for kind, n in qp.short.items())
+            evidence += (f'<div class="small text-danger" data-testid="short-{aid}-{username}">'
+                         f'{tx["short"]}{colon}{missing}</div>')
         would_get = qp.would_get
         if not (editable and would_get is not None):  # the figure only
             hours = figure[would_get]
@@ -85,6 +99,15 @@ def people_rows(
             f'    <td class="text-nowrap stack-name">{name}</td>\n'
             f'    <td class="text-nowrap stack-role">{roles[p.role]}{after_role}{attended}{before_evidence}'
             f"{evidence}{before_hours}{hours}\n    </td>\n"
+            "  </tr>\n  "
+        )
+    for i, g in enumerate(item.plain):  # those on the plain rule, a row per role and hours (not by name)
+        out.append(
+            f'\n  \n  <tr class="table-light" data-testid="queue-plain-{aid}-{i}">\n'
+            f'    <td class="text-nowrap stack-name">{tx["people_n"].replace(MARK, str(int(g.n)))}</td>\n'
+            f'    <td class="text-nowrap stack-role">{roles[g.role]}{after_role}{figure[g.attended]}{before_evidence}'
+            f'{tx["pieces"].replace(MARK, str(int(g.pieces))) if g.pieces else no_evidence}{before_hours}'
+            f'{tx["each"].replace(MARK, figure[g.would_get])}\n    </td>\n'
             "  </tr>\n  "
         )
     return Markup("".join(out))  # noqa: S704 (escaped above; tx is the template's translated text)

@@ -40,6 +40,8 @@ from portal.web.helpers import (
     id_url,
     local_time,
     role_label,
+    state_label,
+    step_hours_said,
     trigger_label,
     type_name,
 )
@@ -100,26 +102,23 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
     school = require_school()
     args = request.args
     first = transitions.first_year_to_credit(school)  # hours of a year before it are no longer posted
-
-    def read(filters: _Filters) -> overview.QueueSections:
-        return overview.review_sections(school.id, (
-            (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
-            (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore"), overview.OPEN_YEARS),
-            (Phase.CONFIRMED, args.get("cafter"), args.get("cbefore"), overview.CLOSED_YEARS),
-        ), type_key=filters.type_key, organizer_id=filters.organizer, first_year=first)
-
     asked = _Filters.asked()
-    sections = read(asked)
+    sections = _read_sections(school.id, first, asked)
     filters = asked.judged(sections)
     bad = filters.bad_type or filters.bad_organizer
     if (asked.type_key, asked.organizer) != (filters.type_key, filters.organizer):
-        sections = read(filters)  # a filter bound was refused: the queue without it
+        sections = _read_sections(school.id, first, filters)  # a filter bound was refused: the queue without it
     (held, reviewed, closed), settings = sections.pages, sections.settings
     held_count, reviewed_count, closed_count = sections.section_counts
     # the reviewed section shows counts and totals only: evidence and ceilings for the held
     me, roles = current_user.id, current_roles() - set(DISTRICT_ROLES)
+    # a held card lists by name those not on the plain rule, everyone one click away (``?people=``);
+    # a card whose decision was refused is listed whole: the hours typed in it are shown again
+    asked_whole, bad_people = _people_asked()
+    everyone = asked_whole | ({typed.activity_id} if typed is not None else set())
     items = overview.queue_items(school.id, held.items + reviewed.items + closed.items,
-                                 detailed=[a.id for a, _u in held.items], settings=settings, viewer=me)
+                                 detailed=[a.id for a, _u in held.items], settings=settings, viewer=me,
+                                 everyone=everyone)
     closed_items = items[len(held.items) + len(reviewed.items):]
     items = items[: len(held.items) + len(reviewed.items)]
     held_items, reviewed_items = items[: len(held.items)], items[len(held.items) :]
@@ -134,20 +133,27 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         dict.fromkeys((item.activity.id for item in items), False), before,
     )
     returned = transitions.last_returns([item.activity.id for item in held_items])
+    # a declaration declared again after a refusal: its card says who refused it, when and why (one statement)
+    refused = transitions.refused_before(school.id, [item.activity for item in held_items], zone_of(school))
     for item in held_items:
         item.allowed = allowed[item.activity.id]
         item.returned = returned.get(item.activity.id)
+        item.refused_before = refused.get(item.activity.id, ())
         earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
         item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]
     paging = _paging(filters)  # the page the reviewer is on: its forms come back to it
+    # with the cards of it listed whole still listed whole (an id of no card here: not carried on)
+    if open_here := [aid for aid in paging.pop("people", ()) if any(item.activity.id == aid for item in held_items)]:
+        paging["people"] = open_here
     cards = functools.partial(
         QueueCards,
         labels=_labels(held_items, reviewed_items),
         show_url=fixed.show_url,
-        decide_url=_at_card(fixed.decide_url, urlencode(paging)),
+        decide_url=_at_card(fixed.decide_url, urlencode(paging, doseq=True)),
+        people_url=_at_card(lambda aid: f"{fixed.queue_url}?{urlencode({**paging, 'people': aid})}"),
         evidence_url=fixed.evidence_url,
         adjusting=adjusting,
         commenting=fixed.commenting,
@@ -164,8 +170,8 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
             item.closed_year = _("Approving it posts no hours: %(why)s", why=closed_why)
     return render_template(
         "review/queue.html",
-        types=_type_choices(sections, words),  # the filters' choices
-        organizers=_organizer_choices(sections),
+        types=_type_choices(sections, words, filters),  # the filters' choices, each narrowed by the other
+        organizers=_organizer_choices(sections, filters),
         type_shown=filters.type_key,
         organizer_shown=filters.organizer,
         drop={key: None for key in ("type", "organizer") if key not in paging},  # what the pagers repeat not
@@ -175,6 +181,8 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         bad_organizer=escape(_("There is no organizer “%(who)s” with activities in your school's review queue: it "
                                "is shown for every organizer. Choose one in the list.", who=args.get("organizer")))
         if filters.bad_organizer else None,
+        bad_people=escape(_("“%(value)s” is not an activity of the review queue whose people could be listed: "
+                            "the cards are shown as usual.", value=bad_people)) if bad_people is not None else None,
         held=held_items,
         reviewed=reviewed_items,
         # each with its type's name and why (``credit.year_over``: the years in words)
@@ -195,23 +203,43 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
         bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),
         bulk_actions={"approve": BULK_APPROVE, "credit": BULK_CREDIT},  # the triggers the bulk forms fire
-    ), 422 if bad else 200
+    ), 422 if bad or bad_people is not None else 200
 
 
-def _type_choices(sections: overview.QueueSections, words: Callable[[str, str, str], str]) -> list[tuple[str, str]]:
+def _read_sections(school_id: int, first: str, filters: _Filters, paged: bool = True) -> overview.QueueSections:
+    """The queue's three sections (``_queue_page``) bound to ``filters``, on the pages this request
+    asks for (``paged``; else the first ones: the statement built once)."""
+    args = request.args if paged else {}
+    return overview.review_sections(school_id, (
+        (Phase.AWAITING_REVIEW, args.get("after"), args.get("before")),
+        (Phase.CONFIRMED, args.get("rafter"), args.get("rbefore"), overview.OPEN_YEARS),
+        (Phase.CONFIRMED, args.get("cafter"), args.get("cbefore"), overview.CLOSED_YEARS),
+    ), type_key=filters.type_key, organizer_id=filters.organizer, first_year=first)
+
+
+def _type_choices(sections: overview.QueueSections, words: Callable[[str, str, str], str],
+                  filters: _Filters) -> list[tuple[str, str]]:
     """The type filter's choices: the school's enabled types and any other with cards in its
     queue (disabled since they were held, or no longer installed: named as the pages name them),
-    installed ones in the registry's order, then the others by key."""
+    installed ones in the registry's order, then the others by key. With an organiser chosen
+    (``filters``), only the types they have cards of in the queue (and the type chosen): no
+    choice leads to an empty queue."""
     installed = registry().types
     waiting = {w.type_key for w in sections.waiting}
     keys = [*sections.enabled, *(k for k in installed if k in waiting and k not in sections.enabled),
             *sorted(k for k in waiting if k not in installed)]
+    if filters.organizer is not None:
+        theirs = {w.type_key for w in sections.waiting if w.organizer_id == filters.organizer}
+        keys = [k for k in keys if k in theirs or k == filters.type_key]
     return [(key, words("type", key, "")) for key in keys]
 
 
-def _organizer_choices(sections: overview.QueueSections) -> list[tuple[int, str]]:
-    """The organiser filter's choices: who organises activities in the queue, in pinyin order."""
-    found = {w.organizer_id: w.organizer_name or "" for w in sections.waiting if w.organizer_id is not None}
+def _organizer_choices(sections: overview.QueueSections, filters: _Filters) -> list[tuple[int, str]]:
+    """The organiser filter's choices: who organises activities in the queue, in pinyin order;
+    with a type chosen (``filters``), who organises activities of that type in it (and the
+    organiser chosen): no choice leads to an empty queue."""
+    found = {w.organizer_id: w.organizer_name or "" for w in sections.waiting if w.organizer_id is not None
+             and (filters.type_key is None or w.type_key == filters.type_key or w.organizer_id == filters.organizer)}
     return by_pinyin(found.items(), lambda pair: pair[1])
 
 
@@ -224,6 +252,7 @@ class _PageConstants(NamedTuple):
     show_url: Callable[[int], str]
     decide_url: Callable[[int], str]
     evidence_url: Callable[[int], str]
+    queue_url: str
 
 
 def _page_constants() -> _PageConstants:
@@ -236,6 +265,7 @@ def _page_constants() -> _PageConstants:
             id_url("activities.show", "activity_id"),
             id_url("review.decide", "activity_id"),
             id_url("activities.evidence_file", "evidence_id"),
+            url_for("review.queue"),
         )
     return found
 
@@ -253,17 +283,50 @@ def _at_card(url: Callable[[int], str], query: str = "") -> Callable[[int], str]
 _PAGING = ("after", "before", "rafter", "rbefore", "cafter", "cbefore", "type", "organizer")
 
 
+def _people_asked() -> tuple[set[int], str | None]:
+    """The held cards to list whole (``?people=<activity id>``, any number), and the first value
+    that is no activity's id (refused: the page says so, 422, and lists no card whole for it). An
+    id of no card on the page lists none and is not refused: a link kept from before a decision
+    took its card out of the queue (or to another page) is no mistake of the reviewer's."""
+    ids: set[int] = set()
+    for raw in request.args.getlist("people"):
+        if not raw:  # an empty value asks nothing, as an empty filter does
+            continue
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID)) and access.id_in_range(int(raw))):
+            return ids, raw
+        ids.add(int(raw))
+    return ids, None
+
+
 def _paging(filters: _Filters | None = None) -> dict[str, Any]:
     """The paging arguments of this request that have a value; with the page's ``filters``, not
-    those it refused (a link repeats only what the queue has)."""
+    those it refused (a link repeats only what the queue has). The held cards listed whole
+    (``?people=``, those that are ids) come with them: a decision on another card returns to the
+    page with them still open (one decided out of the queue lists no one: ``_people_asked``)."""
     refused = {"type"} if filters is not None and filters.bad_type else set()
     refused |= {"organizer"} if filters is not None and filters.bad_organizer else set()
-    return {key: value for key in _PAGING if key not in refused and (value := request.args.get(key))}
+    paging: dict[str, Any] = {key: value for key in _PAGING if key not in refused and (value := request.args.get(key))}
+    if people := sorted(_people_asked()[0]):
+        paging["people"] = people
+    return paging
 
 
 def _back_to_queue():
-    """The queue again, on the page the decision was made on."""
-    return redirect(url_for("review.queue", **_paging()))
+    """The queue again, on the page the decision was made on, with the filters it asked for
+    that the queue has now (a hand-made or stale one is left out: the answer repeats only what
+    the queue's page would; the decision is made, or refused, as without it)."""
+    return redirect(url_for("review.queue", **_paging(_filters_now())))
+
+
+def _filters_now() -> _Filters | None:
+    """The filters this request carries, judged against the queue as it is now (``_Filters.judged``:
+    its first pages read once, only when a filter is asked); None when none is."""
+    asked = _Filters.asked()
+    if asked.type_key is None and asked.organizer is None:
+        return asked if asked.bad_type or asked.bad_organizer else None  # refused by its form alone
+    school = require_school()
+    first = transitions.first_year_to_credit(school)
+    return asked.judged(_read_sections(school.id, first, _Filters(None, None), paged=False))
 
 
 def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) -> dict[str, dict[str, Any]]:
@@ -288,8 +351,9 @@ def _labels(held: list[overview.QueueItem], reviewed: list[overview.QueueItem]) 
                 mine["needs"][t] = needs
             if asks := words("asks", key, t):  # a step that loses hours asks here as on its page
                 mine["asks"][t] = asks
-        roles = {qp.person.role for qp in item.participants}
-        kinds = {e.kind for e in item.activity_evidence} | {e.kind for qp in item.participants for e in qp.evidence}
+        roles = {qp.person.role for qp in item.participants} | {g.role for g in item.plain}
+        kinds = ({e.kind for e in item.activity_evidence} | {e.kind for qp in item.participants for e in qp.evidence}
+                 | {kind for qp in item.participants if qp.short for kind in qp.short})
         for role in roles:
             mine["roles"][role] = words("role", key, role)
         for kind in kinds:
@@ -420,7 +484,7 @@ def decide(activity_id: int):
         return _back_to_queue()
     hours = _adjustments() if step.adjusts_hours else {}
     error = _fire(activity_id, action, comment, hours, request.form.get("version"))
-    _report(act.id, act.title, error)
+    _report(act.id, act.title, error, action, act.type_key)
     if error and not isinstance(error, Already):
         # the queue again with the refusal beside the card and what was typed still in it: the
         # hours the reviewer changed; a box left as it was shows the figure as it is now (the
@@ -429,15 +493,21 @@ def decide(activity_id: int):
     return _back_to_queue()
 
 
-def _report(activity_id: int, title: str, error: str | Already | None) -> None:
-    """A refusal beside the activity's card, in words; a success at the top, by title (a step
-    sent twice: that it was taken already)."""
+def _report(activity_id: int, title: str, error: str | Already | None, trigger: str, type_key: str) -> None:
+    """A refusal beside the activity's card, in words; a success at the top, by title, with the
+    step taken and the state it left the activity in (a step sent twice: that it was taken already)."""
     if isinstance(error, Already):
         flash(error.text, "info")
     elif error:
         flash_at(f"activity-{activity_id}", error, "danger")
     else:
-        flash(_("“%(title)s”: done.", title=title), "success")
+        state = db.session.execute(select(Activity.state).where(Activity.id == activity_id)).scalar_one()
+        step, now = trigger_label(trigger, type_key), state_label(state, type_key)
+        done = step_hours_said(activity_id, trigger)  # the hours it approved, posted or took back
+        flash(_("“%(title)s”: step “%(step)s” taken; it is now “%(state)s”.", title=title, step=step, state=now)
+              if done is None else
+              _("“%(title)s”: step “%(step)s” taken, %(done)s; it is now “%(state)s”.", title=title, step=step,
+                done=done, state=now), "success")
 
 
 def _step(type_key: str, trigger: str) -> Transition | None:
@@ -467,14 +537,16 @@ def bulk():
         flash(_("Select at least one activity."), "warning")
         return _back_to_queue()
     done = 0
-    titles = dict(
-        db.session.execute(
-            select(Activity.id, Activity.title).where(Activity.id.in_(ids), Activity.school_id == require_school().id)
+    titles = {
+        aid: (title, type_key) for aid, title, type_key in db.session.execute(
+            select(Activity.id, Activity.title, Activity.type_key)
+            .where(Activity.id.in_(ids), Activity.school_id == require_school().id)
         ).all()
-    )
+    }
     for activity_id in dict.fromkeys(ids):
         error = _fire(activity_id, action, seen_version=request.form.get(f"version-{activity_id}"))
-        _report(activity_id, titles.get(activity_id, ""), error)
+        title, type_key = titles.get(activity_id, ("", ""))
+        _report(activity_id, title, error, action, type_key)
         done += 0 if error and not isinstance(error, Already) else 1
     flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
     return _back_to_queue()

@@ -19,14 +19,11 @@ from portal.messages import tr
 from portal.services import credits, locks, quotas, writing
 from portal.timeutil import current_school_year
 from portal.web.forms import ConfirmForm, apply_errors
+from portal.web.helpers import refused_with
 
 bp = Blueprint("writing", __name__)
 
-KIND_LABELS = {
-    "reading_notes": _l("Reading notes"),
-    "paper": _l("Paper or teaching essay"),
-    "reflection": _l("Teaching reflection"),
-}
+KIND_LABELS = writing.KIND_LABELS
 
 
 class WritingForm(FlaskForm):
@@ -47,7 +44,7 @@ def _refused(form: WritingForm, exc: Invalid) -> str:
     """The service's field errors beside the fields; the rest in the alert."""
     db.session.rollback()
     leftover = apply_errors(form, Invalid(exc.msg, {k: tr(v) for k, v in exc.fields.items()}))
-    return tr(exc) + (": " + "; ".join(leftover) if leftover else "")
+    return refused_with(tr(exc), leftover)
 
 
 @bp.route("/writing", methods=["GET", "POST"])

@@ -22,6 +22,7 @@ from portal.web import clashes, picker
 from portal.web.activities import SignupRefused
 from portal.web.activities import _page as activity_page
 from portal.web.forms import ConfirmForm
+from portal.web.helpers import refused_with
 
 bp = Blueprint("year", __name__)
 
@@ -300,7 +301,7 @@ def plan_deadline():
         plans.set_deadline(school, year, value, by=current_actor())
     except Invalid as exc:
         db.session.rollback()
-        return _plan_list(school, year, value, "; ".join(_field_errors(exc).values()), 422)
+        return _plan_list(school, year, value, _("; ").join(_field_errors(exc).values()), 422)
     flash(_("The deadline has been saved."), "success")
     return redirect(url_for("year.plan_list", year=year))
 
@@ -322,7 +323,7 @@ def plan_show(plan_id: int):
             db.session.rollback()
             error, status = tr(exc), exc.status
             if isinstance(exc, Invalid):
-                error += ": " + "; ".join(_field_errors(exc).values())
+                error = refused_with(error, _field_errors(exc).values())
         else:
             flash(_("Your decision has been saved."), "success")
             return redirect(url_for("year.plan_list", year=plan.school_year))

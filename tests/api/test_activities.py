@@ -95,12 +95,16 @@ def test_lifecycle_through_the_api_alone(world):
     assert {(x["user_id"], x["role"]) for x in act["participants"]} == {
         (p["t1"].id, "speaker"), (p["t2"].id, "attendee"), (p["t3"].id, "attendee")}
     assert act["allowed_triggers"] == ["hold", "cancel"]
+    assert act["attendance"] == {"people": 3, "present": 0, "partly": 0, "absent": 0, "excused": 0, "unrecorded": 3}
     aid = act["id"]
 
     r = attendance(world, aid, org)
     assert r.status_code == 200
     t3_row = next(x for x in r.get_json()["participants"] if x["user_id"] == p["t3"].id)
     assert (t3_row["attended_hours"], t3_row["absent_hours"], t3_row["excused_hours"]) == (1.5, 0.5, 1)
+    # each in one part, as the review queue's card counts them: t3 partly present, partly absent and on leave
+    assert r.get_json()["attendance"] == {"people": 3, "present": 2, "partly": 1, "absent": 0, "excused": 0,
+                                          "unrecorded": 0}
 
     r = fire(org, aid, "hold")
     assert r.status_code == 200 and r.get_json()["state"] == "held"
@@ -134,7 +138,7 @@ def test_lifecycle_through_the_api_alone(world):
         assert r.status_code == 200
         body = r.get_json()
         assert body["total_hours"] == hours and body["by_type"] == {"lecture": hours}
-        assert body["required_hours"] == 50 and body["status"] == "short" and body["year"] == "2026-2027"
+        assert body["required_hours"] == 50 and body["status"] == "in_progress" and body["year"] == "2026-2027"
         assert [e["hours"] for e in body["entries"]] == [hours] and body["entries"][0]["activity_id"] == aid
     t3_year = world.api("t3").get(f"/api/v1/users/{p['t3'].id}/credits?year=2026-2027").get_json()
     assert t3_year["absent_hours"] == {"1": 0.5, "2": 0.0}
@@ -449,7 +453,7 @@ def test_user_credits_permissions(world):
     r = world.api("t1").get(f"/api/v1/users/{p['t2'].id}/credits")
     assert r.status_code == 403
     body = world.api("reviewer").get(f"/api/v1/users/{p['t2'].id}/credits").get_json()
-    assert body["total_hours"] == 0 and body["status"] == "short" and body["entries"] == []
+    assert body["total_hours"] == 0 and body["status"] == "in_progress" and body["entries"] == []  # the year under way
     assert world.api("reviewer").get(f"/api/v1/users/{world.people2['t1'].id}/credits").status_code == 404
     r = world.api("t1").get(f"/api/v1/users/{p['t1'].id}/credits?year=2026-2028")
     assert r.status_code == 422 and "year" in r.get_json()["fields"]

@@ -49,6 +49,9 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/activities/{activity_id}/transitions", "POST"),
         ("/api/v1/activities/{activity_id}/history", "GET"),
         ("/api/v1/activities/{activity_id}/organizer", "PUT"),  # a school admin hands it over
+        ("/api/v1/activities/{activity_id}/corrections", "POST"),  # ask the admins to correct one's row or cancel
+        ("/api/v1/corrections", "GET"),
+        ("/api/v1/corrections/{request_id}/close", "POST"),  # another admin closes it: done or declined
         ("/api/v1/users/{user_id}/credits", "GET"),
         ("/api/v1/reports/credits", "GET"),
         ("/api/v1/me/writing", "GET"),  # the teacher's year (views_writing.py)

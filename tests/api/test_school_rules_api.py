@@ -63,7 +63,7 @@ def test_a_teacher_and_the_admin_read_every_rule_with_its_value_bounds_and_label
     assert district.status_code == 200 and _by_key(district.get_json()).keys() == rules.keys()
     hours = rules["required_hours"]
     assert (hours["type"], hours["minimum"], hours["maximum"], hours["step"]) == ("number", 0, 1000, 0.5)
-    assert hours["label"] == "Required hours per school year" and hours["label_zh"] == "每学年须完成学时"
+    assert hours["label"] == "Required hours per school year" and hours["label_zh"] == "每学年应修学时"
     switch = rules["quotas_decide"]
     assert switch["type"] == "boolean" and isinstance(switch["value"], bool)
     assert not {"minimum", "maximum", "step", "district"} & set(switch)

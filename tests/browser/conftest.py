@@ -175,6 +175,13 @@ class BrowserSession:
         failed = f"login as {username} failed on {page.url}:\n"
         assert "/login" not in page.url, failed + page.inner_text("body")
 
+    def preview_roster(self, roster: Path) -> None:
+        """Upload ``roster`` on the staff import page and open its preview (nothing imported yet)."""
+        self.goto("/admin/staff/import")
+        self.page.get_by_test_id("roster-file").set_input_files(str(roster))
+        with self.page.expect_navigation():
+            self.page.get_by_test_id("roster-preview").click()
+
     def logout(self) -> None:
         self.context.clear_cookies()
 
@@ -183,6 +190,18 @@ class BrowserSession:
         target = SCREENSHOTS / f"{name}.png"
         self.page.screenshot(path=str(target), full_page=full_page)
         return target
+
+    def assert_reads_down(self, label: str) -> None:
+        """On a phone the page reads down the screen: it fits the width (:meth:`assert_fits_width`)
+        and no box inside it scrolls sideways with more than it shows — the document can fit while
+        a table's box scrolls (the 学时汇总表's English cards, the audit trail's, the review queue's
+        reviewed rows). The activity page's workflow diagram scrolls on purpose and says so: not
+        for a page that shows one."""
+        self.assert_fits_width(label)
+        scrolled = self.page.evaluate("""() => [...document.querySelectorAll('main *')]
+          .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+          .map(e => `${e.className} ${e.scrollWidth}>${e.clientWidth}`)""")
+        assert scrolled == [], (label, scrolled)
 
     def assert_fits_width(self, label: str) -> None:
         """No horizontal scrolling: the document is not wider than the viewport — once the page

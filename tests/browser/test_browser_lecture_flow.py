@@ -126,6 +126,15 @@ def _submit(page, locator) -> None:
         locator.click()
 
 
+def _to_card(page, activity_id: int) -> None:
+    """On to the queue's page holding the activity's card (oldest first: a new one is on a later page)."""
+    for _ in range(10):
+        if page.get_by_test_id(f"queue-item-{activity_id}").count():
+            return
+        _submit(page, page.get_by_test_id("held-pager-next"))
+    raise AssertionError(f"no page of the queue holds activity {activity_id}")
+
+
 def _hours_total(session) -> Decimal:
     session.goto("/")
     return Decimal(session.page.get_by_test_id("hours-total").inner_text().strip())
@@ -217,8 +226,12 @@ def _run_lecture_flow(browse, live_server, labels: Labels) -> None:
     rpage = rev.page
     _submit(rpage, rpage.get_by_test_id("nav-review"))
     _check_texts(rev, labels, seen)
+    _to_card(rpage, activity_id)
     item = rpage.get_by_test_id(f"queue-item-{activity_id}")
     expect(item).to_contain_text(labels.title)
+    # two people (teacher1 on leave half an hour, the speaker on the plain rule): a row each, by name, as
+    # grouping them would write as many
+    expect(rpage.get_by_test_id(f"all-people-{activity_id}")).to_have_count(0)
     t1_row = rpage.get_by_test_id(f"queue-participant-{activity_id}-teacher1")
     expect(t1_row).to_contain_text(labels.reflection)
     expect(rpage.get_by_test_id(f"hours-{activity_id}-teacher1")).to_have_value("2.5")
@@ -240,6 +253,7 @@ def _run_lecture_flow(browse, live_server, labels: Labels) -> None:
 
     # … then the reviewer approves and posts the credits.
     rev.goto("/review")
+    _to_card(rpage, activity_id)
     expect(rpage.get_by_test_id(f"approve-{activity_id}")).to_have_text(labels.approve)
     _submit(rpage, rpage.get_by_test_id(f"approve-{activity_id}"))
     expect(rpage.get_by_test_id("flash-success")).to_be_visible()

@@ -391,3 +391,32 @@ def test_the_printed_home_lists_every_activity_of_the_forecast(browse):
     assert _chars(summary).replace(" ", "") not in flat
     for title in titles + folded + todo:
         assert _chars(title).replace(" ", "") in flat, title
+
+
+def test_the_printed_record_table_is_boxed_and_its_columns_fit_their_content(browse, live_server):
+    """成长档案 printed by the browser: the table's right border was lost (the table ran past the
+    paper's width) and its six columns were all one width (a fixed layout with none given), so
+    学期 took as much as the activity's title. Now, in print media at A4's width, every cell's
+    right border is drawn inside the page and the activity's column is wider than the semester's."""
+    t = browse(locale="zh-CN", viewport={"width": 700, "height": 1000})  # A4 less its margins: ~703 px
+    t.login("teacher1")
+    t.goto(f"/teachers/{live_server.user_id('teacher1')}/record")
+    t.page.emulate_media(media="print")
+    box = t.page.evaluate("""() => {
+      const table = document.querySelector('table.record-table');
+      const row = table.querySelector('tbody tr');
+      const cells = [...row.children].map(c => {
+        const r = c.getBoundingClientRect(), s = getComputedStyle(c);
+        return {w: r.width, right: r.right, border: parseFloat(s.borderRightWidth), style: s.borderRightStyle};
+      });
+      return {cells, page: document.documentElement.clientWidth, right: table.getBoundingClientRect().right};
+    }""")
+    cells = box["cells"]
+    assert len(cells) == 6, box
+    last = cells[-1]
+    assert last["border"] >= 1 and last["style"] == "solid", box
+    # the collapsed right border is drawn half beyond the table's box: the box ends inside the page
+    assert box["right"] + last["border"] / 2 <= box["page"] - 0.5, box
+    _read(t.page.pdf(format="A4"), "chromium-record-table.pdf")
+    date, title, kind, semester, hours, _remark = (c["w"] for c in cells)
+    assert title > semester * 1.5 and title > hours * 1.5, box

@@ -172,8 +172,10 @@ def test_the_figures_of_a_teachers_tables_are_in_view_on_a_phone(browse, live_se
                      f"/district/submissions/{_submission_id(live_server)}"],
         # the school's own submission: the same figures under its submit form
         "admin": ["/submission"],
-        # the 学分认定表: in English its headings ("Hours attended") made it 504 px wide (audit)
-        "reviewer": [f"/activities/{live_server.activity_id('lecture', 'credited')}/certificate"],
+        # the 学分认定表: in English its headings ("Hours attended") made it 504 px wide (audit); its
+        # roles ("Participant", "Lesson teacher", "Declaring teacher") still scrolled it 5 to 52 px
+        "reviewer": [f"/activities/{live_server.activity_id(key, 'credited')}/certificate"
+                     for key in ("lecture", "school_visit", "observation", "declared")],
     }
     for role, paths in pages.items():
         s = browse(locale=locale, viewport=PHONE, is_mobile=True, has_touch=True)

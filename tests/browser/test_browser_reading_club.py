@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_browser_lecture_flow import _hours_total, _ledger_total, _submit
+from tests.browser.test_browser_lecture_flow import _hours_total, _ledger_total, _submit, _to_card
 from tests.support.texts import prose
 
 pytestmark = pytest.mark.browser
@@ -89,6 +89,7 @@ def test_reading_club_plugin_in_a_real_browser(browse, live_server):
     reviewer = browse()
     reviewer.login("reviewer")
     reviewer.goto("/review")
+    _to_card(reviewer.page, activity_id)  # five held cards a page, oldest first
     _submit(reviewer.page, reviewer.page.get_by_test_id(f"approve-{activity_id}"))
     expect(reviewer.page.get_by_test_id("flash-success")).to_be_visible()
     _submit(reviewer.page, reviewer.page.get_by_test_id(f"credit-{activity_id}"))

@@ -196,13 +196,17 @@ def test_user_create_asks_for_the_password_when_it_is_not_given(app):
     assert users.verify_password(user, "quiet-password-42")
 
 
-def test_a_refusal_and_its_field_messages_are_both_english(app):
-    """A shell reads one language: the field lines under the headline are not Chinese."""
+def test_a_refusal_and_its_field_messages_are_each_said_chinese_then_english(app):
+    """The headline and each field line under it, as a start-up refusal is said (one rule:
+    ``portal.cli.common.said``): Chinese, then English, on its line. They were English only."""
     run(app, "school", "create", "S9", "第九小学")
     r = run(app, "user", "create", "x2", "--school", "S9", "--role", "teacher", "--password", "short")
     assert r.exit_code == 1
-    assert "password:" in r.output, r.output
-    assert not any("\u4e00" <= ch <= "\u9fff" for ch in r.output), r.output
+    head, field = r.output.strip().splitlines()
+    assert head.startswith("Error: ") and " — " in head and "\u4e00" <= head[len("Error: ")] <= "\u9fff", r.output
+    assert field.startswith("  password: ") and " — " in field, r.output
+    chinese, english = field.removeprefix("  password: ").split(" — ")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese) and english.isascii(), r.output
 
 
 def test_people_added_at_the_command_line_are_in_the_staff_log(app):
@@ -283,17 +287,22 @@ def test_an_unknown_person_is_quoted_as_every_refusal_quotes(app, demo, command)
     echoed the whole argument as Python writes it ('ho\\x07ld', 500 characters)."""
     r = run(app, *command, "ho\x07ld" + "x" * 500)
     assert r.exit_code == 1, r.output
-    assert r.output == "Error: no user 'ho\ufffdld" + "x" * 34 + "…'\n", r.output
+    quoted = "ho\ufffdld" + "x" * 34 + "…"
+    assert r.output.startswith("Error: ") and r.output.endswith(f" — no user '{quoted}'\n"), r.output
+    assert f"“{quoted}”" in r.output.split(" — ")[0], r.output  # the Chinese quotes it as Chinese does
 
 
 def test_a_person_without_a_district_role_and_an_unknown_activity_are_refused_by_the_catalogue(app, demo):
     from portal.messages import msg
 
+    def said(message) -> str:
+        return f"Error: {message.render('zh_Hans_CN')} — {message.english}\n"
+
     r = run(app, "district", "decide", "1", "accept", "--as", "teacher1")
-    assert r.exit_code == 1 and r.output == f"Error: {msg('cli.no_district_role', username='teacher1').english}\n"
+    assert r.exit_code == 1 and r.output == said(msg("cli.no_district_role", username="teacher1")), r.output
     assert "'teacher1' holds no district role" in r.output
     r = run(app, "activity", "fire", "99999999999999999999", "credit", "--as", "teacher1")
-    assert r.exit_code == 1 and r.output == f"Error: {msg('cli.no_activity', id=99999999999999999999).english}\n"
+    assert r.exit_code == 1 and r.output == said(msg("cli.no_activity", id=99999999999999999999)), r.output
 
 
 @pytest.mark.parametrize(("command", "model"), [(("school", "create"), School), (("district", "create"), "district")])

@@ -181,7 +181,9 @@ def test_a_database_that_cannot_be_reached_is_one_line(monkeypatch, tmp_path, co
     r = _flask(monkeypatch, tmp_path, *command, DATABASE_URL=url)
     assert r.exit_code == 1, r.output
     lines = [line for line in r.output.splitlines() if not line.startswith("INFO ")]  # alembic's own
-    assert len(lines) == 1 and lines[0].startswith("Error: cannot connect to the database"), r.output
+    # Chinese then English, as every refusal of the portal's commands (``cli.common.said``)
+    assert len(lines) == 1 and lines[0].startswith("Error: 无法连接数据库"), r.output
+    assert "cannot connect to the database" in lines[0], r.output
     assert "Connection refused" in lines[0] and "secret-pw" not in r.output
 
 

@@ -87,8 +87,6 @@ def prepare_approve(act: Activity, organizer: User, people: list[tuple[User, str
         for kind, count in reg.type.required_evidence_for(role, settings).items():
             for i in range(count):
                 activities.add_evidence(act, by, u.id, kind, f"{kind}{i}", text=TEXT if i == 0 else f"{TEXT}（第{i + 1}份）")
-        if act.type_key == "research" and role == "leader":
-            activities.add_evidence(act, by, u.id, "final_report", "结题报告", text=TEXT)
     if act.type_key == "school_visit":
         activities.add_evidence(act, organizer, people[0][0].id, "report_lesson", "汇报课", text=TEXT)
 

@@ -55,12 +55,14 @@ def _rows(act_id: int) -> dict[int, tuple]:
 
 def test_attendance_read_before_an_approval_is_not_written_after_it(app, s1, staff):
     """Race: the organiser opens the attendance form; the reviewer approves (1 h for the
-    organiser, t2's 3 h absence confirmed); the organiser then saves 3 h for themself and no
-    absence for t2. The save checked the state of the activity it had read ("held") and wrote
-    past the approval. Refused now: the write finds the activity confirmed."""
+    organiser, t2's 3 h absence confirmed); the organiser then saves no absence for t2 (their own
+    row as it stands: their own hours are not theirs to change, ``test_own_attendance.py``). The
+    save checked the state of the activity it had read ("held") and wrote past the approval.
+    Refused now: the write finds the activity confirmed."""
     seen = _approved_behind_its_back(app, s1, staff)
     before = _rows(seen.id)
-    rows = [{"user_id": u.id, "attended_hours": "3"} for u in (staff["organizer"], staff["t1"], staff["t2"])]
+    rows = [{"user_id": staff["organizer"].id, "attended_hours": "1"}]
+    rows += [{"user_id": u.id, "attended_hours": "3"} for u in (staff["t1"], staff["t2"])]
     with pytest.raises(Conflict):
         activities.record_attendance(seen, staff["organizer"], rows)
     db.session.rollback()

@@ -73,7 +73,7 @@ def test_summary_csv_matches_the_ledger(ledger, staff):
     by_user = _by_user(rows)
     t1 = by_user["t1"]
     assert (t1["专题讲座"], t1["课题研究"], t1["教学观摩"], t1["合计学时"], t1["应修学时"]) == ("6", "4.5", "0", "10.5", "50")
-    assert (t1["考核结果"], t1["说明"]) == ("未达标", "")
+    assert (t1["考核结果"], t1["说明"]) == ("进行中（学年结束时评定）", "")  # short so far: the year is under way
     t2 = by_user["t2"]
     assert (t2["专题讲座"], t2["课题研究"], t2["合计学时"], t2["第一学期未请假缺席学时"]) == ("3", "3", "6", "0")
     t3 = by_user["t3"]
@@ -88,7 +88,7 @@ def test_summary_csv_in_english(ledger):
     rows = _csv(exports.stream_summary_csv(ledger, YEAR, lang="en"))
     assert rows[0][:2] == ["Username", "Name"] and "Lecture" in rows[0] and "Research project" in rows[0]
     assert rows[0][-9:-7] == ["Status", "Note"] and rows[0][-1] == "Warnings"
-    assert _by_user(rows)["t1"]["Status"] == "Short"
+    assert _by_user(rows)["t1"]["Status"] == "In progress (not judged before the year ends)"  # under way
     assert _by_user(rows)["t3"]["Note"] == "Unexcused absence limit reached in the first semester"
 
 
@@ -249,6 +249,8 @@ def test_csv_is_streamed_in_chunks(ledger):
 
 
 def test_certificate_xlsx(ledger, staff):
+    from datetime import datetime
+
     from sqlalchemy import select
 
     from portal.extensions import db
@@ -263,8 +265,20 @@ def test_certificate_xlsx(ledger, staff):
     assert [1, "t1", "t1", "课题负责人", 3, 4.5] in values
     assert [2, "t2", "t2", "课题组成员", 3, 3] in values
     assert ["认定学时合计", 7.5] in values
-    assert ["审核人", "rev"] in values
     assert int(ws.page_setup.paperSize) == 9  # A4
+    # the paper form's signers, as the PDF's: each named once, with a line to sign on and the day of
+    # their step (the workbook said 审核人 and 认定人 twice each: a name row, then a signature row)
+    # 签名 three times: the table's column and the two signers
+    cells = [c for r in values for c in r]
+    assert [cells.count(label) for label in ("审核人", "认定人", "学校盖章", "签名")] == [1, 1, 1, 3]
+    reviewer = next(r for r in values if r[0] == "审核人")
+    assert reviewer[:4] == ["审核人", "rev", "签名", "审核日期"] and isinstance(reviewer[4], datetime)
+    assert next(r for r in values if r[0] == "认定人")[2:4] == ["签名", "认定日期"]
+    assert next(r for r in values if r[0] == "学校盖章") == ["学校盖章", "日期"]
+    english = [c for r in load_workbook(io.BytesIO(exports.certificate_xlsx(act, "en"))).worksheets[0].iter_rows(
+        values_only=True) for c in r if c is not None]
+    assert [english.count(label) for label in ("Reviewer", "Credits posted by", "School seal")] == [1, 1, 1]
+    assert english.count("Signature") == 3 and english.count("Approved on") == 1
 
 
 def test_certificate_of_an_uncredited_activity_is_refused(s1, staff):
@@ -358,7 +372,8 @@ def test_dates_are_dates_in_the_workbooks(ledger):
 
     act = db.session.execute(select(Activity).where(Activity.type_key == "research")).scalar_one()
     ws = load_workbook(io.BytesIO(exports.certificate_xlsx(act))).worksheets[0]
-    by_label = {row[0].value: row[2] for row in ws.iter_rows() if row[0].value and len(row) > 2}
+    by_label = {cell.value: row[i + (2 if i == 0 else 1)] for row in ws.iter_rows()  # a label, its value beside it
+                for i, cell in enumerate(row[:-1]) if isinstance(cell.value, str)}
     for label in ("活动时间", "审核日期", "认定日期"):
         cell = by_label[label]
         assert isinstance(cell.value, datetime) and cell.number_format == "yyyy-mm-dd", (label, cell.value)
@@ -381,3 +396,34 @@ def test_a_long_certificate_xlsx_prints_on_as_many_pages_as_it_needs(s1, staff):
     heading_row = next(row[0].row for row in ws.iter_rows() if row[0].value == "序号")
     assert ws.print_title_rows.replace("$", "") == f"{heading_row}:{heading_row}"
     assert sum(1 for row in ws.iter_rows() if isinstance(row[0].value, int)) == 80
+
+
+def test_the_district_ledger_lists_schools_and_teachers_by_pinyin_as_every_list(ledger, staff):
+    """The district's ledger lines came by school id and user id (the index's order): 逸夫小学
+    before 北苑小学, 张伟 before 艾静, where the district's summary — every list — files names by
+    their pinyin. They come in the summary's order now: schools by ``name_key``, then the code;
+    a school's teachers by ``pinyin_key`` of the name, then the id; each one's lines by type and
+    as written. Renamed here so that neither ids nor codes give that order."""
+    s2 = f.school("S2", types=("lecture",))
+    staff2 = f.staff(s2, prefix="b")
+    staff2["t1"].display_name, staff2["t2"].display_name = "周敏", "安然"
+    credited(s2, staff2, "lecture", [(staff2["t1"], "speaker"), (staff2["t2"], "attendee")], hours="4")
+    ledger.name, s2.name = "逸夫小学", "北苑小学"  # yi4 after bei3, though S1 < S2 and its id is lower
+    for key, name in f.TEACHER_NAMES.items():
+        staff[key].display_name = name  # t1 张伟, t2 艾静, t3 王雅琴: 艾 王 张
+    db.session.commit()
+
+    rows = _csv(exports.stream_district_csv(YEAR, ledger=True))
+    order = [(r[0], r[4]) for r in rows[1:]]
+    teachers = list(dict.fromkeys(order))
+    assert teachers == [("S2", "bt2"), ("S2", "bt1"), ("S1", "t2"), ("S1", "t3"), ("S1", "t1")]
+    assert order == sorted(order, key=teachers.index)  # each teacher's lines together
+    # as the district's summary lists them
+    summary = [(r[0], r[2]) for r in _csv(exports.stream_district_csv(YEAR))[1:]]
+    assert [t for t in summary if t in teachers] == teachers
+    # each one's lines by type, then as written: t3's credit before its reversal
+    assert [(r[8], r[11]) for r in rows[1:] if r[4] == "t3"] == [("专题讲座", "认定"), ("专题讲座", "撤销")]
+    out = io.BytesIO()
+    exports.district_xlsx(YEAR, out, ledger=True)
+    sheet = load_workbook(io.BytesIO(out.getvalue())).worksheets[0]
+    assert [(r[0], r[4]) for r in sheet.iter_rows(min_row=2, values_only=True)] == order

@@ -111,7 +111,7 @@ def test_the_years_quota_is_over_once_both_semesters_are_accepted():
 )
 def test_outlook(total, pending, status, today, outlook, beyond):
     items = [forecast.PendingActivity(None, "attendee", Decimal(h)) for h in pending]  # type: ignore[arg-type]
-    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, today, accepted=())
+    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, today, accepted=(), open_to_credits=True)
     assert (fc.outlook, fc.beyond_planned) == (outlook, Decimal(beyond))
     assert fc.needed == (0 if status == "exempt" else max(Decimal("50") - Decimal(total), Decimal("0")))
 
@@ -124,10 +124,17 @@ def test_a_year_the_district_accepted_promises_nothing(total, status, outlook):
     A district that collects semesters accepts the year as its two semesters: the same once both are."""
     items = [forecast.PendingActivity(None, "attendee", Decimal("20"))]  # type: ignore[arg-type]
     for accepted in ({WHOLE_YEAR}, {1, 2}):
-        fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=accepted)
+        fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=accepted,
+                                 open_to_credits=True)
         assert (fc.outlook, fc.pending, fc.pending_hours) == (outlook, [], 0), accepted
-    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted={1}).pending == items
-    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=()).pending == items
+    # a year closed to credits (``transitions.may_credit_in``) likewise, accepted or not
+    fc = forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=(),
+                           open_to_credits=False)
+    assert (fc.pending, fc.pending_hours) == ([], 0)
+    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted={1},
+                             open_to_credits=True).pending == items
+    assert forecast.forecast(facts(total_hours=Decimal(total)), status, items, date(2027, 1, 1), accepted=(),
+                             open_to_credits=True).pending == items
 
 
 def _held(aid: int, starts: datetime, ends: datetime) -> forecast.PendingActivity:
@@ -260,14 +267,15 @@ def test_no_page_export_or_api_answer_warns_an_exempt_teacher(app, client, s1, s
 def test_the_home_of_a_teacher_with_the_hours_but_not_the_writing(app, client, s1, staff):
     """With the school's rule that unmet writing makes the year short, a teacher past the hours
     read "-5 hours to go" and "the required hours are reached" on their home, where every other
-    page said 未达标 with its reason."""
+    page said 未达标 with its reason (now 进行中 on every page until the year is over)."""
     t1 = staff["t1"]
     schools.update_rules(s1, {"required_hours": 4, "quotas_decide": True}, by=SYSTEM)
     credited(s1, staff, "lecture", [(t1, "attendee")], hours="6", start=local_start(3))
     log_in(client, t1, s1.id)
     home = client.get("/?lang=zh_Hans_CN").text
     badge = home.split('data-testid="hours-status"')[1].split("</span>")[0]
-    assert 'data-status="short"' in badge and "未达标" in badge and "-" not in badge.split(">", 1)[1]
+    # the year is under way, so the verdict short reads in progress (assessment.so_far), never "-5"
+    assert 'data-status="in_progress"' in badge and "进行中" in badge and "-" not in badge.split(">", 1)[1]
     assert 'data-outlook="needs_more"' in home
     said = home.split('data-testid="forecast-outlook">')[1].split("</p>")[0]
     assert "已达到规定学时，但本学年尚未达标：未完成写作任务" in said and "还需" not in said

@@ -137,7 +137,7 @@ def test_credit_is_refused_before_the_end_with_the_local_end_and_nothing_changes
     with pytest.raises(Conflict) as err:
         f.fire(act, rev, "credit")
     assert err.value.message == (
-        f"the activity has not ended yet: its hours are credited once it ends, at {end} (school time)")
+        f"the activity has not ended yet: Post credits once it ends, at {end} (school time)")
     db.session.rollback()
     assert db.session.get(Activity, act.id).state == "reviewed"
     assert _count(TransitionLog) == logs and _count(CreditEntry) == 0
@@ -159,12 +159,13 @@ def test_credit_is_offered_and_posted_once_the_activity_has_ended(s1, staff, run
     assert db.session.scalar(select(CreditEntry.hours).where(CreditEntry.activity_id == act.id)) == D("3")
 
 
-def test_only_the_trigger_that_posts_credits_waits_for_the_end(app):
+def test_only_the_trigger_that_posts_credits_and_the_steps_a_type_declares_wait_for_the_end(app):
     from portal.registry import registry
 
     for key in registry().keys():
         definition = registry().definition(key)
-        assert [t.trigger for t in definition.transitions if definition.waits_for_end(t)] == ["credit"], key
+        declared = ["hold"] if key == "mentorship" else []  # held once its term is over
+        assert [t.trigger for t in definition.transitions if definition.waits_for_end(t)] == [*declared, "credit"], key
 
 
 # -- exemptions and text evidence ----------------------------------------------------------------

@@ -35,7 +35,8 @@ from tests.support.texts import prose
 
 PAST = "2025-2026"  # PAST_STARTS[0] falls in it
 #: the words of each status in the Chinese exports, as an auditor reads them
-WORDS = {"met": "达标", "short": "未达标", "not_recognised": "不予认定", "exempt": "免于考核"}
+WORDS = {"met": "达标", "short": "未达标", "not_recognised": "不予认定", "exempt": "免于考核",
+         "in_progress": "进行中（学年结束时评定）"}  # a year under way, short so far (assessment.so_far)
 
 
 def _build() -> dict:
@@ -69,7 +70,7 @@ def people(s1, staff, make_app, prepared) -> dict[str, User]:
 
 def _record_status(teacher: User, school: School, year: str) -> str:
     """The status the teacher's own 成长档案 shows for ``year`` (which must be on it)."""
-    found = {y.school_year: y.summary.assessment.status for y in credits.teacher_record(teacher, school)}
+    found = {y.school_year: y.summary.shown.status for y in credits.teacher_record(teacher, school)}
     assert year in found, (teacher.username, sorted(found))
     return found[year]
 
@@ -79,11 +80,11 @@ def _statuses_shown(app: Flask, school: School, people: dict[str, User], year: s
     the service, the stored rows, the summary page, CSV, XLSX, the API; and, without statuses,
     the printed 学时汇总表's /verify page (its teachers' ids) and the district's counts."""
     shown: dict[str, dict[str, str]] = {
-        "service": {ty.user.username: ty.assessment.status for ty in credits.school_summary(school, year)},
+        "service": {ty.user.username: ty.shown.status for ty in credits.school_summary(school, year)},
     }
     stored = teacher_years.summary_rows(school, year)
     assert stored is not None, "the year has stored rows"
-    shown["stored rows"] = {row.user.username: row.assessment.status for row in stored}
+    shown["stored rows"] = {row.user.username: row.shown.status for row in stored}
     status_of = {word: status for status, word in WORDS.items()}
     client = login(app.test_client(), people["admin"], school)
     page = client.get(f"/reports/summary?year={year}&lang=zh_Hans_CN").get_data(as_text=True)
@@ -123,7 +124,7 @@ def _district_counts(app: Flask, people: dict[str, User], code: str, year: str) 
     [
         ("t1", PAST, "not_recognised"),  # only an unexcused absence
         ("t2", PAST, "exempt"),  # only an exemption
-        ("t3", None, "short"),  # only their own writing (this year)
+        ("t3", None, "in_progress"),  # only their own writing (this year, under way: short so far)
     ],
 )
 def test_a_teacher_who_left_is_on_the_summary_of_a_year_their_record_shows(app, s1, people, who, year, status):
@@ -140,10 +141,11 @@ def test_a_teacher_who_left_is_on_the_summary_of_a_year_their_record_shows(app, 
     assert all(set(statuses) == listed for statuses in shown.values()), shown
     for username, got in shown["service"].items():
         person = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
-        assert got == credits.teacher_year(person, s1, year).assessment.status, username
+        assert got == credits.teacher_year(person, s1, year).shown.status, username
     counts = _district_counts(app, people, s1.code, year)
     assert counts["teachers"] == len(listed)
-    assert {k: v for k, v in counts["by_status"].items() if v} == dict(Counter(shown["service"].values()))
+    verdicts = Counter(ty.assessment.status for ty in credits.school_summary(s1, year))  # the district counts these
+    assert {k: v for k, v in counts["by_status"].items() if v} == dict(verdicts)
 
 
 def test_who_left_with_nothing_is_not_on_that_year_and_an_active_teacher_is_as_before(app, s1, people):
@@ -158,8 +160,11 @@ def test_who_left_with_nothing_is_not_on_that_year_and_an_active_teacher_is_as_b
     assert (t7.facts.total_hours, t7.assessment.status) == (6, "short")
     t4 = {ty.user.username: ty for ty in credits.school_summary(s1, PAST)}["t4"]
     assert (t4.facts.total_hours, t4.assessment.status) == (0, "short")
-    # nothing of t4's counts in either year: their record keeps to the current one
-    assert [y.school_year for y in credits.teacher_record(people["t4"], s1)] == [now]
+    # nothing of t4's counts in either year, but last year's summary assesses them (they taught
+    # here when it was over): their record lists it with the summary's figures, as the current one
+    record = credits.teacher_record(people["t4"], s1)
+    assert [y.school_year for y in record] == [now, PAST]
+    assert (record[1].summary.facts, record[1].summary.assessment) == (t4.facts, t4.assessment)
 
 
 def test_the_stored_rows_of_those_who_left_are_what_a_rebuild_computes(app, s1, people):
@@ -211,7 +216,7 @@ def test_written_evidence_handed_in_for_one_who_left_writes_their_row(app, s1, p
     staff_service.deactivate(s1, t8.id, by=access.actor(people["admin"].id, s1.id))
     activities.add_evidence(act, people["organizer"], t8.id, "reflection", "听课反思", text=TEXT)
     stored = {row.user.username: row.assessment.status for row in teacher_years.summary_rows(s1, now) or []}
-    assert stored["t8"] == _record_status(t8, s1, now) == "short"
+    assert stored["t8"] == "short" and _record_status(t8, s1, now) == "in_progress"  # the record: under way
     rows_are_a_rebuild(s1, (now,))
 
 

@@ -74,8 +74,8 @@ def test_the_reminder_names_the_short_months_in_both_languages(s1, staff, time_m
             if n.user_id == t1.id and n.params["quota"]["en"] == "Months with enough reading notes"]
     assert len(told) == 1
     said = notifications.text(told[0])
-    assert in_lang(said, "zh") == "读书笔记达标月数进度落后：已完成 2 / 3。未达标月份：2026年11月"
-    assert in_lang(said, "en") == ("Behind schedule: Months with enough reading notes, 2 of 3 done. "
+    assert in_lang(said, "zh") == "读书笔记达标月数进度落后：已完成 2 / 3 个月。未达标月份：2026年11月"
+    assert in_lang(said, "en") == ("Behind schedule: Months with enough reading notes, 2 of 3 months done. "
                                    "Months short: November 2026")
 
 

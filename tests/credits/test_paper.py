@@ -433,11 +433,14 @@ def test_a_summary_whose_assessments_changed_since_it_was_printed_says_so_on_ver
     html = anonymous.get(f"/verify/{code}").get_data(as_text=True)
     assert 'data-testid="verify-unchanged"' not in html and 'data-testid="verify-changed"' not in html
     changed = html.split('data-testid="verify-status-changed"')[1].split("</div>")[0]
-    for name, printed, today in ((NAMES[2], "未达标", "免于考核"), (NAMES[3], "未达标", "不予认定")):
+    # printed while the year is under way: short so far reads in progress (assessment.so_far)
+    for name, printed, today in ((NAMES[2], "进行中（学年结束时评定）", "免于考核"),
+                                 (NAMES[3], "进行中（学年结束时评定）", "不予认定")):
         assert re.search(rf"{name}\W*打印时为“{printed}”，现为“{today}”", changed), changed
     assert NAMES[0] not in changed and NAMES[1] not in changed  # the others' assessments are as printed
     english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
-    assert "printed Short, now Exempt." in english and "printed Short, now Not recognised." in english
+    was = "printed In progress (not judged before the year ends), now"
+    assert f"{was} Exempt." in english and f"{was} Not recognised." in english
 
 
 
@@ -457,9 +460,10 @@ def test_the_verify_page_shows_the_assessment_each_summary_line_printed(client, 
     assert "<th>考核结果</th>" in lines
     for user_id, status in printed.items():
         cell = re.search(rf'data-testid="verify-status-{user_id}">([^<]*)<', lines)
-        assert cell and cell.group(1) == {"short": "未达标", "met": "达标"}[status], (user_id, status)
+        assert cell and cell.group(1) == {"in_progress": "进行中（学年结束时评定）", "met": "达标"}[status], (user_id, status)
+    assert "in_progress" in printed.values()  # the year under way: short so far is not printed 未达标
     english = anonymous.get(f"/verify/{code}?lang=en").get_data(as_text=True)
-    assert re.search(r'data-testid="verify-status-\d+">Short<', english)
+    assert re.search(r'data-testid="verify-status-\d+">In progress \(not judged before the year ends\)<', english)
     cert = _code(_pdf(client.get(f"/activities/{world['act'].id}/certificate.pdf").data)[1]).replace("-", "")
     lines = anonymous.get(f"/verify/{cert}").get_data(as_text=True).split('id="verify-lines"')[1].split("</table>")[0]
     assert "verify-status-" not in lines and "考核结果" not in lines

@@ -62,7 +62,8 @@ def test_quotas_count_evidence_and_own_writing(s1, staff):
     q = year_quotas(t1, s1)
     assert q[("reading_notes", 0)] == (0, 10000) and q[("paper", 0)] == (0, 1)
     assert q[("reflections", 1)] == (0, 5) and q[("books", 2)] == (0, 1)
-    notes = "，".join(prose(6000, "notes")[i:i + 10] for i in range(0, 6000, 10))  # 6,000 characters, 599 commas
+    text = prose(6000, "notes")
+    notes = "，".join(text[i:i + 10] for i in range(0, 6000, 10))  # 6,000 characters, 599 commas
     writing.add_writing(s1, t1, "reading_notes", "《给教师的建议》", notes)
     writing.add_writing(s1, t1, "paper", "大单元教学初探", prose(2999, "论"))  # one short of a paper
     act = f.plan(s1, staff["organizer"], "lecture", [(t1, "attendee")], {"topic": "阅读"})

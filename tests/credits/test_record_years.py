@@ -127,26 +127,29 @@ def test_a_past_year_without_hours_is_on_the_record_as_on_the_summary(app, peopl
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
 
-def test_the_record_lists_the_years_the_figures_count_and_no_other(app, s1, people):
+def test_the_record_lists_the_years_the_summary_assesses_them_for(app, s1, people):
     """t4 has nothing of S1's in 2025-2026 (an absence a reviewer has not confirmed, an exemption
-    of another school): their record keeps to the current year; t7's hours bring the year as
-    before. Every year listed has the figures of its school summary."""
+    of another school), but taught at S1 when the year was over: its 学时汇总表 assesses them
+    (0 h, 未达标), and so does their record now — it kept to the current year, while the summary,
+    the 学时证明 and the API called 2025-2026 short. Every year listed has the figures of its
+    school summary, and the record lists each year the summary lists them in."""
     now = current_school_year(s1.timezone)
     got = {who: [y.school_year for y in credits.teacher_record(people[who], s1)]
            for who in ("t1", "t2", "t3", "t4", "t5", "t6", "t7")}
-    assert got == {"t1": [now, PAST], "t2": [now, PAST], "t3": [now, PAST], "t4": [now], "t5": [now, PAST],
-                   "t6": [now, PAST], "t7": [now, PAST]}
+    assert got == {who: [now, PAST] for who in got}
     summary = {row.user.id: row for row in credits.school_summary(s1, PAST)}
-    for who in ("t1", "t2", "t3", "t5", "t6", "t7"):
+    for who in ("t1", "t2", "t3", "t4", "t5", "t6", "t7"):
         year = credits.teacher_record(people[who], s1)[1]
         row = summary[people[who].id]
         assert (year.summary.facts, year.summary.assessment) == (row.facts, row.assessment), who
+    assert summary[people["t4"].id].assessment.status == "short"
     absent = credits.teacher_record(people["t1"], s1)[1].summary.facts
     assert (absent.absent_hours, credits.teacher_record(people["t5"], s1)[1].summary.facts.excused_hours) == (
         {1: 6}, {1: 6})
     client = login(app.test_client(), people["t4"])
-    assert f'data-year="{PAST}"' not in client.get(f"/teachers/{people['t4'].id}/record").get_data(as_text=True)
-
+    page = client.get(f"/teachers/{people['t4'].id}/record").get_data(as_text=True)
+    assert f'data-year="{PAST}"' in page and _attrs(page, f"record-status-{PAST}")[0] == "short"
+    assert _text(page, f"record-total-{PAST}") == "0"
 
 
 def test_the_demo_shows_a_past_year_exemption_on_the_record_and_its_page(make_app):
@@ -163,7 +166,10 @@ def test_the_demo_shows_a_past_year_exemption_on_the_record_and_its_page(make_ap
         teacher = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
         start = int(current_school_year(school.timezone)[:4])
         last = f"{start - 1}-{start}"
-        assert [y.school_year for y in credits.teacher_record(teacher, school)] == [f"{start}-{start + 1}", last]
+        years = [y.school_year for y in credits.teacher_record(teacher, school)]
+        assert years[:2] == [f"{start}-{start + 1}", last]
+        # an earlier year listed is one its summary assesses her for
+        assert all(teacher.id in {row.user.id for row in credits.school_summary(school, y)} for y in years[2:])
     client = site.test_client()
     log_in_as(client, username)
     record = client.get(f"/teachers/{teacher.id}/record").get_data(as_text=True)

@@ -43,6 +43,7 @@ from portal.extensions import db
 from portal.models import Activity, CreditEntry, School, User, YearSubmission
 from portal.policy import DISTRICT_ADMIN, DISTRICT_REVIEWER, Actor
 from portal.services import access, activities, districts, exemptions, staff, submissions, transitions, users
+from portal.timeutil import current_school_year
 from tests.credits.helpers import credited
 from tests.credits.test_same_figures_everywhere import (
     LANGS,
@@ -159,7 +160,7 @@ def check(walk: Walk, step: str) -> list[str]:
     app = walk.app
     with app.app_context():
         school = walk.school_now()
-        audit = Audit(reference([school], [YEAR]), [YEAR], {})
+        audit = Audit(reference([school], [YEAR]), [YEAR], {}, current={school.code: current_school_year(school.timezone)})
         # each step lays out one form of each kind (the others are read from their HTML), in
         # Chinese and English by turns: every step prints a real PDF of each, and each is
         # printed in both languages on the way

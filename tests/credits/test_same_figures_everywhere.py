@@ -73,15 +73,17 @@ from portal.assessment import IN_PROGRESS, STATUSES, QuotaFact, hours_recognised
 from portal.demo import DEMO_PASSWORD, READING_NOTES, STAFF_SINCE
 from portal.demo_district import load_district_demo
 from portal.extensions import db
-from portal.messages import heading, status_label
+from portal.messages import heading, status_label, status_short_label
 from portal.models import (
     TEACHER,
     Activity,
     CreditEntry,
     District,
     EarlierStint,
+    Exemption,
     GroupMember,
     Membership,
+    OwnWriting,
     School,
     TeachingGroup,
     User,
@@ -121,7 +123,23 @@ class Reference:
     school_id: int
     name: str
     teaching: bool  # teaches there today (else: left, with something counted that year)
-    on_record: bool = True  # the 成长档案 lists the year: the current one, or something of theirs counted
+    #: the 成长档案 lists the year: the current one, one with something of theirs counted, or one
+    #: the school holds anything of (its summary assesses them for it: they are of its teachers)
+    on_record: bool = True
+    #: the status as a person reads it: a year still under way (not over, not closed by the
+    #: district) is not short before its end — in progress (``assessment.so_far``)
+    shown: str = ""
+    #: the year is the school's current one and the district closed it already (accepted it
+    #: before its end): read as judged, as every surface must say it
+    closed_early: bool = False
+
+
+def reads_the_verdict(surface: str) -> bool:
+    """Whether ``surface`` shows the verdict itself, not the year as a person reads it so far:
+    the rounds a school sent (their rows were frozen as the district judges them). The home reads
+    as the record does (its badge says the hours still to go, or the year as read so far: a teacher
+    whose hours are met and a writing quota short read 未达标 there and 进行中 on the record)."""
+    return "submi" in surface
 
 
 @dataclass
@@ -139,6 +157,11 @@ class Audit:
     submitted: set[str] = field(default_factory=set)  # the years the demo's schools submitted
     laid_out: set[str] = field(default_factory=set)  # the forms read as a real PDF (see :func:`printed_lines`)
     lay_out_in: tuple[str, ...] = LANGS  # the languages a form is laid out in, once each
+    current: dict[str, str] = field(default_factory=dict)  # each school's year under way, by code
+
+    def now(self, code: str) -> str:
+        """The school year under way at the school ``code``, in its zone (:attr:`current`)."""
+        return self.current[code]
 
     def saw(self, surface: str, key: Key, **figures: Any) -> None:
         """``surface`` showed ``figures`` (names of :class:`Reference`) for the teacher-year ``key``."""
@@ -149,7 +172,7 @@ class Audit:
             self.problems.append(f"{surface}: {key} is no teacher-year of the reference")
             return
         for name, got in figures.items():
-            want = getattr(expected, name)
+            want = expected.shown if name == "status" and not reads_the_verdict(surface) else getattr(expected, name)
             if got != want:
                 self.problems.append(f"{surface}: {key} {name} = {got!r}, expected {want!r}")
 
@@ -334,8 +357,12 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
             accepted = _accepted(school, year)
             rules = _rules(school, accepted)
             counted = counted_people(school.id, year)
+            held = school_holds(school.id, year)
             people = {int(r["user_id"]) for r in accepted.rows} if accepted else teaching_then | counted
             current = year == current_school_year(school.timezone)
+            locked = set(db.session.execute(select(YearLock.semester).where(
+                YearLock.school_id == school.id, YearLock.school_year == year)).scalars())
+            closed = WHOLE_YEAR in locked or {1, 2} <= locked
             for uid in people:
                 user = db.session.get_one(User, uid)
                 total = D(totals.get(uid) or 0)
@@ -347,10 +374,20 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
                 where = (school.code, user.username, year)
                 assert ty.assessment.status == by_rule, (where, ty.assessment, by_rule)
                 assert ty.facts.total_hours == total, (where, ty.facts.total_hours, total)
+                # the auditor's reading of a year under way: the current one, not closed by an acceptance
+                # (the whole year's, or — a district collecting semesters — both semesters')
+                shown = IN_PROGRESS if by_rule == "short" and current and not closed else by_rule
                 out[where] = Reference(total, D(str(rules["required_hours"])), (absent.get(1, ZERO), absent.get(2, ZERO)),
                                        ty.assessment.status, quotas, uid, school.id, user.display_name, uid in teaching,
-                                       current or uid in counted)
+                                       current or uid in counted or held, shown, current and closed)
     return out
+
+
+def school_holds(school_id: int, year: str) -> bool:
+    """Whether the school holds anything of ``year`` — an activity, a ledger line, an exemption,
+    writing, the district's lock — read here: a year it assessed its teachers for."""
+    return any(db.session.execute(select(t.id).where(t.school_id == school_id, t.school_year == year).limit(1)).first()
+               for t in (Activity, CreditEntry, Exemption, OwnWriting, YearLock))
 
 
 # -- reading what a surface shows ---------------------------------------------------------------
@@ -465,7 +502,9 @@ class Words:
         keys = ("username", "total", "required", "absent_1", "absent_2", "status", "assessment", "school_code")
         self.head = {lang: {k: heading(k, lang) for k in keys} for lang in LANGS}
         # a first semester's round says 进行中 (the year not judged yet): read back as such
-        self.status = {lang: {status_label(s, lang): s for s in (*STATUSES, IN_PROGRESS)} for lang in LANGS}
+        # the long words, and the few the 学时汇总表 PDF prints (status_short_label)
+        self.status = {lang: {**{status_short_label(s, lang): s for s in (*STATUSES, IN_PROGRESS)},
+                              **{status_label(s, lang): s for s in (*STATUSES, IN_PROGRESS)}} for lang in LANGS}
         self.quota = {lang: {quota_label(QuotaFact(k, sem, 0, 0), lang): (k, sem) for k, sem in quotas} for lang in LANGS}
 
     def status_at_start(self, text: str, lang: str) -> str | None:
@@ -506,7 +545,7 @@ def teacher_surfaces(app: Flask, audit: Audit) -> None:
         audit.saw("home", key, total=hours(text_of(by_testid(home, "hours-total"))),
                   required=hours(text_of(by_testid(home, "hours-required"))),
                   status=attr(by_testid(home, "hours-status"), "data-status"), absent=absent, quotas=quotas)
-        if ref.on_record:  # the record lists the years with something counted (and the current one)
+        if ref.on_record:  # the record lists the years the school assessed them for (and the current one)
             record_page(audit, "record page (teacher)", client, key, ref)
 
         auth = {**api_token(client, username), "X-School": code}
@@ -536,6 +575,12 @@ def record_page(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: 
     """The 成长档案 page: the year's total, required hours, absence per semester and status."""
     year = key[2]
     doc = page(client, f"/teachers/{ref.user_id}/record{lang}")
+    # it lists the years over that the reference puts on their record, no fewer and no more
+    listed = {str(y) for y in doc.xpath('.//section[@class="record-year"]/@data-year')} - {audit.now(key[0])}
+    want = {y for (s, u, y), r in audit.ref.items() if (s, u) == key[:2] and r.on_record} - {audit.now(key[0])}
+    audit.compared += 1
+    if listed != want:
+        audit.problems.append(f"{surface}: {key[:2]} lists the years over {sorted(listed)}, expected {sorted(want)}")
     audit.saw(surface, key, total=hours(text_of(by_testid(doc, f"record-total-{year}"))),
               required=hours(text_of(by_testid(doc, f"record-required-{year}"))),
               absent=tuple(hours(text_of(by_testid(doc, f"record-absent-{year}-{sem}"))) for sem in (1, 2)),
@@ -588,7 +633,7 @@ def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, i
                     summary_pdf(audit, f"summary.pdf ({lang})", client, code, year, words, lang)
             for key, ref in audit.ref.items():
                 if key[0] != code or not ref.on_record:
-                    continue  # the record lists the years with something counted (and the current one)
+                    continue  # the record lists the years the school assessed them for (and the current one)
                 record_page(audit, f"record page (admin, {lang})", client, key, ref, f"?lang={PAGE_LANG[lang]}")
                 if new_in("record zh", (code, key[2]), {ref.status}) if lang == "zh" else new_in(
                         "record", (key[2],), {ref.status}):
@@ -631,10 +676,11 @@ def summary_page(audit: Audit, surface: str, client: FlaskClient, code: str, yea
             continue
         mine = [r for (s, _u, y), r in audit.ref.items() if s == code and y == year and r.user_id in members]
         want = {"teachers": len(mine), "hours": sum((r.total for r in mine if hours_recognised(r.status)), ZERO),
-                **Counter(r.status for r in mine)}
+                **Counter(r.shown for r in mine)}  # as the rows above read
         got = {"teachers": int(text_of(by_testid(doc, f"group-teachers-{group_id}")) or -1),
                "hours": hours(text_of(by_testid(doc, f"group-hours-{group_id}"))),
-               **{st: int(text_of(el)) for st in STATUSES if (el := by_testid(doc, f"group-{group_id}-{st}")) is not None}}
+               **{st: int(text_of(el)) for st in (*STATUSES, IN_PROGRESS)
+                  if (el := by_testid(doc, f"group-{group_id}-{st}")) is not None}}
         audit.read[f"{surface}: teaching groups"] += 1
         if got != want:
             audit.problems.append(f"{surface}: {code} {year} teaching group {group_id} shows {got}, expected {want}")
@@ -860,7 +906,8 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                               hours=hours(row["hours"]), **row["by_status"])
             # the dashboard's shares are of the submitted figures (latest round of each school), and
             # every surface of a round reads it as the round does: a first semester's is half the year
-            round_audit, audit_now = Audit(as_rounds_read(audit.ref, halves), audit.with_data, audit.groups), audit
+            round_audit, audit_now = Audit(as_rounds_read(audit.ref, halves), audit.with_data, audit.groups,
+                                         current=audit.current), audit
             audit = round_audit
             dash = get_ok(client, f"/api/v1/district/dashboard?year={year}", headers=auth).get_json()
             doc = page(client, f"/district/dashboard?year={year}")
@@ -1027,13 +1074,19 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
             .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
         ):
             groups.setdefault(group_id, (code, set()))[1].update({user_id} - {None})
-        audit = Audit(reference(schools, years), with_data, groups,
+        audit = Audit(reference(schools, years), with_data, groups, current={
+                          school.code: current_school_year(school.timezone) for school in schools},
                       submitted=set(db.session.execute(select(YearSubmission.school_year)).scalars()))
         words = Words({(k, sem) for r in audit.ref.values() for k, sem, _d, _t in r.quotas})
         codes = {s.code: s.id for s in schools}
         db.session.remove()
     assert len(codes) >= 5 and with_data and len(audit.ref) >= 40, (codes, years, len(audit.ref))
     assert {r.status for r in audit.ref.values()} == set(STATUSES), "the demo judged alike"
+    # short this year, read as in progress until the year is over; a past year short reads short
+    assert any(r.status == "short" and r.shown == IN_PROGRESS for r in audit.ref.values()), "no year under way"
+    assert any(r.shown == "short" for r in audit.ref.values()), "no year judged short"
+    # a year the district closed before its end (NORTH1's, accepted in the year): judged short, not in progress
+    assert any(r.closed_early and r.shown == "short" for r in audit.ref.values()), "no year closed before its end"
     assert {r.required for r in audit.ref.values()} == {D(12), D(50)}, "an accepted year judged by today's rules"
     assert not all(r.teaching for r in audit.ref.values()), "nobody left"
     assert any(not r.teaching and r.total == 0 and r.status == "exempt" for r in audit.ref.values()), \

@@ -85,13 +85,14 @@ def test_a_teacher_may_not_lower_the_mentors_articles(s1, staff):
 TERM_START, TERM_END = datetime(2025, 9, 8, 14, 0), datetime(2026, 1, 16, 17, 0)
 
 
-def _term_pairing(s1, staff, **settings):
+def _term_pairing(s1, staff, start=TERM_START, end=TERM_END, **settings):
+    """teacher3 mentoring teacher4 from ``start`` to ``end`` (the school's time), attendance recorded."""
     if settings:
         schools.set_type(s1, "mentorship", settings=settings, by=SYSTEM)
     org = staff["organizer"]
     act = activities.plan_activity(
-        s1, org, "mentorship", "师徒结对一学期", TERM_START.isoformat(timespec="minutes"),
-        TERM_END.isoformat(timespec="minutes"), "20",
+        s1, org, "mentorship", "师徒结对一学期", start.isoformat(timespec="minutes"),
+        end.isoformat(timespec="minutes"), "20",
         [{"user_id": staff["t3"].id, "role": "mentor"}, {"user_id": staff["t4"].id, "role": "mentee"}],
         DETAILS["mentorship"],
     )

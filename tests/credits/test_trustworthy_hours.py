@@ -140,7 +140,9 @@ def test_the_api_refuses_an_adjustment_above_the_rule_with_422(app, s1, staff, h
 def test_the_review_form_refuses_an_adjustment_above_the_rule_beside_the_name(app, client, s1, staff, held_lecture):
     act, t3 = held_lecture, staff["t3"]
     login(client, staff["reviewer"])
-    page = client.get("/review").get_data(as_text=True)
+    # the card lists t3 by name (recorded absent); everyone, with each one's ceiling, one click away
+    assert f'name="hours-{t3.id}"' in client.get("/review").get_data(as_text=True)
+    page = client.get(f"/review?people={act.id}").get_data(as_text=True)
     assert f'name="hours-{t3.id}"' in page and 'data-max="2"' in page and "最多 2" in page
     assert f'data-max="0" aria-describedby="max-{act.id}-{t3.id}"' in page  # recorded absent: nothing
     r = client.post(
@@ -446,7 +448,7 @@ def test_the_record_of_a_teacher_who_left_opens_where_the_summary_lists_them(app
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     token = tokens.issue(admin).token
     r = app.test_client().get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 200 and r.get_json()["total_hours"] == 2.5 and r.get_json()["status"] == row.assessment.status
+    assert r.status_code == 200 and r.get_json()["total_hours"] == 2.5 and r.get_json()["status"] == row.shown.status
     # someone who never belonged to the school is still not found
     stranger = f.person(f.school("S9"), "stranger", "teacher")
     assert client.get(f"/teachers/{stranger.id}/record").status_code == 404

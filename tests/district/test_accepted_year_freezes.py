@@ -320,7 +320,7 @@ def test_both_semesters_accepted_end_the_years_own_quota_and_outlook(app, world,
     assert outlook() == "unreachable"
     ty = credits.teacher_year(t3, world.s1, YEAR)
     assert forecast.forecast(ty.facts, ty.assessment.status, [], utcnow().date(),
-                             accepted=ty.accepted_periods).outlook == "unreachable"
+                             accepted=ty.accepted_periods, open_to_credits=True).outlook == "unreachable"
     district_notices.remind_quotas(utcnow())
     told = db.session.execute(select(Notification).where(Notification.user_id == t3.id,
                                                          Notification.kind == "quota_behind")).scalars().all()

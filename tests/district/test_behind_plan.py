@@ -73,8 +73,9 @@ def test_the_api_dashboard_has_the_schools_behind(app, world, plans, monkeypatch
     head = {"Authorization": f"Bearer {tokens.issue(world.reviewer1).token}"}
     got = app.test_client().get(f"/api/v1/district/dashboard?year={YEAR}", headers=head).get_json()
     assert [r["school"] for r in got["behind_plan"]] == ["S1", "S2"]
-    assert got["behind_plan"][0] == {"school": "S1", "name": world.s1.name, "planned": 3, "planned_hours": "14",
-                                      "held": 2, "held_hours": "6", "behind_hours": "8"}
+    assert got["behind_plan"][0] == {"school": "S1", "name": world.s1.name, "planned": 3, "planned_hours": 14,
+                                      "held": 2, "held_hours": 6, "behind_hours": 8}
+    assert all(type(got["behind_plan"][0][k]) is float for k in ("planned_hours", "held_hours", "behind_hours"))
 
 
 def test_the_dashboard_counts_the_months_begun_in_the_districts_time(world, monkeypatch):
@@ -110,4 +111,4 @@ def test_each_school_counts_the_months_begun_by_its_own_calendar(app, world, mon
     assert {r.school.code: r.planned_hours for r in dashboard.dashboard(world.d1.id, YEAR).behind} == got
     head = {"Authorization": f"Bearer {tokens.issue(world.reviewer1).token}"}
     api = app.test_client().get(f"/api/v1/district/dashboard?year={YEAR}", headers=head).get_json()
-    assert {r["school"]: r["planned_hours"] for r in api["behind_plan"]} == {"S1": "19", "S2": "2"}
+    assert {r["school"]: r["planned_hours"] for r in api["behind_plan"]} == {"S1": 19, "S2": 2}

@@ -63,6 +63,13 @@ def test_flask_demo_loads_a_district_with_schools_in_every_stage(app):
     logged = db.session.execute(select(School.code, StaffChange.changed_by).join(
         School, School.id == StaffChange.school_id).where(StaffChange.user_id == mover, StaffChange.what == "roles")).all()
     assert {code for code, by in logged if by is not None} == {"EAST1", "WEST1"}
+    # their home at WEST1 points to the hours EAST1 credited them this year, as EAST1's (credits.earlier_schools)
+    from tests.credits.helpers import login
+
+    east, west = (db.session.execute(select(School).where(School.code == code)).scalar_one() for code in ("EAST1", "WEST1"))
+    home = login(app.test_client(), db.session.get(User, mover), west).get("/?lang=zh_Hans_CN").get_data(as_text=True)
+    card = home.split('data-testid="earlier-schools"', 1)[-1].split("</section>", 1)[0]
+    assert east.name in card and "已认定" in card and "已认定 0 学时" not in card, card
     # the talk they organised at EAST1, days ahead, stays there for its admin to hand over: what
     # the move's confirmation lists ("to hand over"), and what EAST1's admin is told
     from portal.demo_district import SCHOOLS

@@ -21,7 +21,7 @@ from datetime import datetime
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from portal.models import YearSubmission
+from portal.models import Activity, YearSubmission
 from portal.policy import Actor
 from portal.services import submissions, tokens
 from tests.credits.helpers import credited, login
@@ -66,7 +66,10 @@ def test_a_first_semester_round_reads_as_half_the_year_everywhere(app, by_semest
 
     district = login(app.test_client(), world.reviewer1)
     page = district.get(f"/district/submissions/{first.id}").get_data(as_text=True)
-    assert _status(page, f"status-{t1}") == "in_progress" and "进行中" in page and "未达标" not in page
+    # the rules the round was judged by name 未达标 in the label of quotas_decide: not a verdict
+    verdicts = re.sub(r'<table[^>]*data-testid="judged-by".*?</table>', "", page, flags=re.S)
+    assert 'data-testid="judged-quotas_decide"' in page
+    assert _status(page, f"status-{t1}") == "in_progress" and "进行中" in page and "未达标" not in verdicts
     assert _status(page, f"status-{t3}") == "not_recognised"  # the first semester's absence decided it
     assert _status(page, f"status-{t4}") == "in_progress"  # the second semester's is not this round's
     assert f'data-testid="absent-{t4}-1"' in page and f'data-testid="absent-{t4}-2"' not in page
@@ -132,3 +135,30 @@ def test_a_first_semester_sent_again_once_the_second_is_accepted_judges_the_year
     district = login(app.test_client(), world.reviewer1)
     page = district.get(f"/district/submissions/{again.id}").get_data(as_text=True)
     assert _status(page, f"status-{t1}") == "short"
+
+
+def test_the_drill_in_of_a_first_semester_round_lists_the_first_semesters_absences_only(app, by_semester):
+    """The reviewer's drill-in (a round → a teacher) gave the first semester's absence in its
+    figures but listed the second semester's missed activities behind them (t4's 春季讲座, whose
+    link the round does not cover): it lists the activities of the semesters the round shows
+    (``submissions.absences_as_read``); the second semester's round lists both."""
+    world = by_semester
+    _year(world)
+    t3, t4 = world.staff["t3"].id, world.staff["t4"].id
+    spring = db.session.execute(db.select(Activity.id).where(Activity.title == "春季讲座")).scalar_one()
+    autumn = db.session.execute(db.select(Activity.id).where(Activity.title == "秋季讲座")).scalar_one()
+    first = submit_semester(world, 1)
+    district = login(app.test_client(), world.reviewer1)
+
+    page = district.get(f"/district/submissions/{first.id}/teachers/{t4}").get_data(as_text=True)
+    assert f'absence-of-{spring}' not in page and 'data-testid="teacher-absences"' not in page
+    assert district.get(f"/district/submissions/{first.id}/activities/{spring}").status_code == 404  # not the round's
+    page = district.get(f"/district/submissions/{first.id}/teachers/{t3}").get_data(as_text=True)
+    assert f'data-testid="absence-of-{autumn}"' in page  # the first semester's stays, its link the round's
+    assert district.get(f"/district/submissions/{first.id}/activities/{autumn}").status_code == 200
+
+    submissions.decide(first.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
+    db.session.commit()
+    second = submit_semester(world, 2)
+    page = district.get(f"/district/submissions/{second.id}/teachers/{t4}").get_data(as_text=True)
+    assert f'data-testid="absence-of-{spring}"' in page and 'data-testid="teacher-absent-2">5<' in page

@@ -199,7 +199,7 @@ def test_a_semester_of_a_year_accepted_whole_is_not_submitted_again(app, world):
         assert err.value.msg.code == "submission.already_accepted"
         db.session.rollback()
     assert db.session.execute(select(func.count()).select_from(SubmissionEvent)).scalar_one() == before
-    assert submissions.unfinished_before_submitting(world.s1.id, YEAR, (1, 2), submissions.rounds(world.s1.id, YEAR)) == []
+    assert submissions.unfinished_before_submitting(world.s1.id, YEAR, (1, 2), submissions.rounds(world.s1.id, YEAR)[0]) == []
     submissions.reopen(whole.id, "更正", by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
     assert submissions.submit(world.s1, YEAR, 1, by=_admin(world)).status == "submitted"  # reopened: open again
 

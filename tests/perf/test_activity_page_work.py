@@ -77,7 +77,7 @@ def test_the_steps_are_worked_out_once_per_workflow_state_and_language(app, gene
     client = login(app.test_client(), s.admin, s.school.id)
     asked: list[Any] = []
     real = activity_views.role_labels
-    monkeypatch.setattr(activity_views, "role_labels", lambda roles: asked.append(roles) or real(roles))
+    monkeypatch.setattr(activity_views, "role_labels", lambda roles, *rest: asked.append(roles) or real(roles, *rest))
     monkeypatch.setattr(activity_views, "_STEPS", KeptPer(512), raising=False)
     pages = {}
     for lang in ("zh", "en", "zh", "en"):
@@ -109,16 +109,17 @@ def test_kept_steps_equal_fresh_ones(app, lang):
         for key in registry().keys():
             definition = registry().get(key).engine.definition
             for state in {st for t in definition.transitions for st in t.sources}:
-                kept = activity_views._steps(definition, state)
+                declared = registry().self_declared(key)  # its organiser is the declaring teacher
+                kept = activity_views._steps(definition, state, declared)
                 assert list(kept.next_steps) == [
-                    (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles))))
+                    (t.label_en if lang_code() == "en" else t.label_zh, tr(role_labels(sorted(t.roles), declared)))
                     for t in definition.transitions if state in t.sources
                 ]
                 assert kept.comment_required == {t.trigger for t in definition.transitions if t.comment_required}
                 assert kept.going_back == {t.trigger for t in definition.transitions if definition.goes_back(t)}
                 assert set(kept.confirming) == {t.trigger for t in definition.transitions
                                                 if definition.asks_confirmation(t)}
-                assert kept is activity_views._steps(definition, state)
+                assert kept is activity_views._steps(definition, state, declared)
 
 
 def test_kept_per_keeps_the_object_beside_its_answer():

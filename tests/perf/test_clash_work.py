@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.hours import most_hours_between
+from portal.hours import most_hours_between, most_hours_of_seconds
 from portal.services import overlaps
 from portal.services.overlaps import ZERO, Attended, Clash
 
@@ -59,6 +59,10 @@ def _other(draw) -> Attended:
 @settings(max_examples=400, deadline=None)
 @given(span=_span(), hours=_hours, others=st.lists(_other(), max_size=12))
 def test_clash_answers_as_every_stretch_asked(span, hours, others):
+    _answers_as_every_stretch(span, hours, others)
+
+
+def _answers_as_every_stretch(span: tuple[datetime, datetime], hours: Decimal, others: list[Attended]) -> None:
     start, end = span
     new, old = overlaps.clash(start, end, hours, others), every_stretch(start, end, hours, others)
     assert new == old
@@ -73,3 +77,37 @@ def test_a_clash_names_the_first_other_of_the_tightest_stretch():
     found = overlaps.clash(day + timedelta(hours=1), day + timedelta(hours=2), Decimal("1"), others)
     assert found == every_stretch(day + timedelta(hours=1), day + timedelta(hours=2), Decimal("1"), others)
     assert found is not None and found.title == "上午教研" and found.left == ZERO
+
+
+# any second and microsecond, stretches a microsecond short of a half-hour step and longer than
+# the most an activity gives (round 52 asks each stretch's length as whole seconds)
+_instant = st.integers(0, 3 * 86_400 * 1_000_000).map(lambda us: BASE + timedelta(microseconds=us))
+
+
+@st.composite
+def _odd_span(draw) -> tuple[datetime, datetime]:
+    a = draw(_instant)
+    return a, a + draw(st.one_of(st.integers(0, 12 * 3_600_000_000).map(lambda us: timedelta(microseconds=us)),
+                                 st.integers(1, 80).map(lambda n: timedelta(minutes=22.5 * n, microseconds=-1)),
+                                 st.integers(1, 4).map(lambda n: timedelta(days=200 * n))))
+
+
+@st.composite
+def _odd_other(draw) -> Attended:
+    start, end = draw(_odd_span())
+    return Attended(draw(st.sampled_from(["讲座", "教研"])) + str(draw(st.integers(0, 9))), start, end, draw(_hours))
+
+
+@settings(max_examples=300, deadline=None)
+@given(span=_odd_span(), hours=_hours, others=st.lists(_odd_other(), max_size=16))
+def test_clash_answers_as_every_stretch_asked_at_any_second(span, hours, others):
+    _answers_as_every_stretch(span, hours, others)
+
+
+def test_the_most_of_a_stretch_is_one_rule_whatever_its_length_is_written_as():
+    for seconds in (-5, 0, 1, 1349, 1350, 1351, 2699, 2700, 2701, 86_400, 10**9):
+        at = BASE + timedelta(seconds=seconds)
+        assert most_hours_of_seconds(seconds) == most_hours_between(BASE, at)
+        assert str(most_hours_of_seconds(seconds)) == str(most_hours_between(BASE, at))
+    assert most_hours_of_seconds(1350) == Decimal("0.5") and most_hours_of_seconds(1351) == Decimal("1.0")
+    assert most_hours_of_seconds(10**9) == Decimal("999.5") and most_hours_of_seconds(-5) == ZERO

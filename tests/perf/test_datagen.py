@@ -294,3 +294,20 @@ def test_fates_follow_each_types_own_workflow():
     assert [t.dest for t in fate_steps(reflective, "held")] == ["held"]
     assert [t.trigger for t in fate_steps(reflective, "cancelled")] == ["cancel"]
     assert fate_steps(reflective, "planned") == ()
+
+
+def test_a_types_profile_is_asked_through_the_facade_and_a_failure_is_reported(make_app):
+    """The generator asks each type's volumes as a third party does (``Portal.sample_profile``):
+    inside its plugin's boundary. A type whose ``sample_profile`` raises is reported with its
+    plugin's name and generated at the default volumes; it called the method bare, and the
+    RuntimeError stopped the whole generation."""
+    from tests.plugins.test_broken_plugins import failures
+    from tests.plugins.test_request_time_failures import Plugin, one_role_type, raising
+
+    exploding = one_role_type("rt_profile", "测验课", "Quiz course", sample_profile=raising("profile exploded"))
+    app = make_app(EXTRA_PLUGINS=[("yx_profile", Plugin(exploding))])
+    with app.app_context():
+        generate(1, 10, 1, seed=1)
+        assert failures()["yx_profile"] == ("sample_profile of activity type 'rt_profile' raised RuntimeError: "
+                                            "profile exploded; the type was given the default volumes")
+        assert db.session.scalar(select(func.count(Activity.id)).where(Activity.type_key == "rt_profile")) > 0

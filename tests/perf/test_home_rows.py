@@ -7,12 +7,13 @@ that need escaping, an installed type and one that is not)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup
 
+from portal.timeutil import utcnow
 from portal.web.home_rows import entry_rows, pending_rows, waiting_rows
 
 # _body.html's loops as they were before the rows moved to Python (the outlook's list, the
@@ -109,7 +110,7 @@ WAITING = """  <ul class="list-group" data-testid="waiting-list">
     <li class="list-group-item" data-testid="waiting-{{ w.activity.id }}">
       <a href="{{ activity_url(w.activity.id) }}#evidence">{{ w.activity.title }}</a>
       <div class="small text-muted">
-        {% for kind, n in w.missing.items() %}{{ _('%(kind)s: %(n)s to upload', kind=evidence_kind_label(kind, w.activity.type_key), n=n) }}{% if not loop.last %}; {% endif %}{% endfor %}
+        {% if w.activity.ends_at > now %}{{ _('%(day)s (still to come)', day=local_time(w.activity.starts_at, False)) }}{% else %}{{ local_time(w.activity.starts_at, False) }}{% endif %} · {% for kind, n in w.missing.items() %}{{ _('%(kind)s: %(n)s to upload', kind=evidence_kind_label(kind, w.activity.type_key), n=n) }}{% if not loop.last %}; {% endif %}{% endfor %}
       </div>
     </li>
     {% endfor %}
@@ -125,6 +126,8 @@ class WaitingAct:
     id: int
     title: str
     type_key: str
+    starts_at: datetime = datetime(2026, 9, 30, 6, 0)
+    ends_at: datetime = datetime(2026, 9, 30, 8, 0)
 
 
 @dataclass
@@ -140,10 +143,15 @@ def test_waiting_rows_are_the_templates(app):
         Waiting(WaitingAct(5, "讲座 <一> & 'more'", key), {"reflection": 1, "photo": 2}),
         Waiting(WaitingAct(6, '"引号"', "gone<&>"), {"odd<&>": 3}),
         Waiting(WaitingAct(7, "one", key), {"reflection": 1}),
+        # still to come: its day said so (a visit's report waits for the visit)
+        Waiting(WaitingAct(8, "to come", key, utcnow() + timedelta(days=6), utcnow() + timedelta(days=6, hours=3)),
+                {"reflection": 1}),
     ]
     for lang in ("en", "zh"):
-        reference, made = _both(app, WAITING, WAITING_NEW, lang, waiting=waiting, activity_url=activity_url)
+        reference, made = _both(app, WAITING, WAITING_NEW, lang, waiting=waiting, activity_url=activity_url,
+                                now=utcnow())
         assert made == reference
+        assert made.count("2026-09-30 · ") == 3 and made.count("still to come") + made.count("尚未举行") == 1
         assert "讲座 &lt;一&gt; &amp; &#39;more&#39;" in made and "a=1&amp;b=&#39;2&#39;#evidence" in made
         assert made.count("upload; ") == 1 and "odd<&>" not in made  # two kinds joined once
 

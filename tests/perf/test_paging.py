@@ -173,7 +173,9 @@ PAGED: dict[str, tuple[str, str, str]] = {
 # The review queue's fifth statement reads who organised its activities before a handover and who
 # brought them into review (access.involved_before): they stay involved, so they neither approve nor stand in.
 # The sixth, whether each held one's latest step returned it (transitions.last_returns: its card says so).
-PINNED = {"review queue": 6, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
+# The seventh, the refusals of declarations declared again (transitions.refused_before), asked whenever
+# held cards are on the page, declarations among them or not: every page the same statements.
+PINNED = {"review queue": 7, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:
@@ -204,7 +206,7 @@ def _pages(app, queries: QueryCounter, s: Site, page: str) -> tuple[int, int]:
 @pytest.fixture
 def small_pages(monkeypatch):
     """Pages of two rows, so a small generated school has several of each list."""
-    for module, name in ((overview, "REVIEW_PAGE_SIZE"), (overview, "ACTIVITY_PAGE_SIZE"),
+    for module, name in ((overview, "REVIEW_PAGE_SIZE"), (overview, "HELD_PAGE_SIZE"), (overview, "ACTIVITY_PAGE_SIZE"),
                          (staff, "STAFF_PAGE_SIZE"), (overview, "DISTRICT_PAGE_SIZE")):
         monkeypatch.setattr(module, name, 2)
     from portal.audit import service

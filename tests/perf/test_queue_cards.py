@@ -75,10 +75,10 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
     {% if here|trim %}<tr><td></td><td colspan="4">{{ here }}</td></tr>{% endif %}
     <tr id="activity-{{ a.id }}" data-testid="reviewed-{{ a.id }}">
       <td>{% if 'credit' in item.allowed %}<label class="tap-select"><input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" aria-label="{{ a.title }}" data-testid="select-credit-{{ a.id }}"></label><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}">{% endif %}</td>
-      <td><a href="{{ show_url(a.id) }}">{{ a.title }}</a>{% if a.ends_at > now %}<div class="small text-muted" data-testid="after-end-{{ a.id }}">{{ tx['after_end']|replace('\u2063N\u2063', local_time(a.ends_at))|replace('\u2063S\u2063', labels[a.type_key]['triggers']['credit']) }}</div>{% endif %}{% if 'credit' in item.allowed %}<div><button type="submit" form="credit-form-{{ a.id }}" name="action" value="credit" class="btn btn-outline-primary btn-sm mt-1" aria-label="{{ labels[a.type_key]['triggers']['credit'] }}{{ tx['colon'] }}{{ a.title }}" data-testid="credit-{{ a.id }}">{{ labels[a.type_key]['triggers']['credit'] }}</button></div>{% endif %}</td>
-      <td>{{ labels[a.type_key]['name'] }}</td>
-      <td class="text-end">{{ item.size }}</td>
-      <td class="text-end">{{ item.would_get_total|hours }}</td>
+      <td class="stack-grow"><a href="{{ show_url(a.id) }}">{{ a.title }}</a>{% if a.ends_at > now %}<div class="small text-muted" data-testid="after-end-{{ a.id }}">{{ tx['after_end']|replace('\u2063N\u2063', local_time(a.ends_at))|replace('\u2063S\u2063', labels[a.type_key]['triggers']['credit']) }}</div>{% endif %}{% if 'credit' in item.allowed %}<div><button type="submit" form="credit-form-{{ a.id }}" name="action" value="credit" class="btn btn-outline-primary btn-sm mt-1" aria-label="{{ labels[a.type_key]['triggers']['credit'] }}{{ tx['colon'] }}{{ a.title }}" data-testid="credit-{{ a.id }}">{{ labels[a.type_key]['triggers']['credit'] }}</button></div>{% endif %}</td>
+      <td class="stack-inline" data-label="{{ tx['type'] }}">{{ labels[a.type_key]['name'] }}</td>
+      <td class="text-end stack-inline" data-label="{{ tx['participants'] }}">{{ item.size }}</td>
+      <td class="text-end stack-inline" data-label="{{ tx['hours'] }}">{{ item.would_get_total|hours }}</td>
     </tr>
     {% endfor %}
 {%- else -%}
@@ -110,7 +110,8 @@ TX = {"name": Markup("Name"), "role": Markup("Role"), "attended": Markup("Attend
       "none": Markup("none"), "hours": Markup("Hours to credit"), "at_most": Markup("at most \u2063N\u2063"),
       "unit": Markup("hours"), "materials": Markup("Organizer&#39;s materials"), "comment": Markup("Comment &amp; so"),
       "own": Markup("Yours: another reviewer"), "nothing": Markup("Nothing for you"), "colon": Markup("&amp;: "),
-      "comma": Markup(", "), "after_end": Markup("\u2063S\u2063 once it &amp; ends (\u2063N\u2063).")}
+      "comma": Markup(", "), "absent_n": Markup("absent \u2063N\u2063"), "excused_n": Markup("on leave \u2063N\u2063"),
+      "adjusted": Markup("adjusted"), "type": Markup("Type &amp; kind"), "participants": Markup("People"), "after_end": Markup("\u2063S\u2063 once it &amp; ends (\u2063N\u2063).")}
 LABELS = {
     "lecture": {"name": "讲座 <A&B>", "triggers": {"approve": "通过", "return": "退回 \"x\"", "credit": "认定 & 记"},
                 "roles": {"speaker": "主讲人", "attendee": "<听课>"}, "kinds": {"slides": "课件 & <PPT>", "notes": "笔记"}},

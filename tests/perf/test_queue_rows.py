@@ -23,7 +23,11 @@ REFERENCE = """{%- set aid = item.activity.id %}{% set roles = labels['roles'] %
   <tr data-testid="queue-participant-{{ aid }}-{{ u.username }}">
     <td class="text-nowrap stack-name">{{ u.display_name }}</td>
     <td class="text-nowrap stack-role">{{ roles[p.role] }}</td>
-    <td class="text-end text-nowrap" data-label="{{ tx['attended'] }}">{{ p.attended_hours|hours if p.attended_hours is not none else '—' }}</td>
+    <td class="text-end text-nowrap" data-label="{{ tx['attended'] }}">{{ p.attended_hours|hours if p.attended_hours is not none else '—' }}
+      {%- set why = [tx['absent_n']|replace('\u2063N\u2063', p.absent_hours|hours) if p.absent_hours else '',
+                     tx['excused_n']|replace('\u2063N\u2063', p.excused_hours|hours) if p.excused_hours else '',
+                     tx['adjusted'] if p.adjusted_hours is not none else '']|select|list %}
+      {%- if why %}<div class="small text-muted" data-testid="queue-why-{{ aid }}-{{ u.username }}">{{ why|map('safe')|join(tx['comma']) }}</div>{% endif %}</td>
     <td class="stack-full" data-label="{{ tx['evidence'] }}">
       {% for e in qp.evidence %}
       <details class="small">
@@ -51,6 +55,9 @@ class Row:
     user_id: int
     role: str
     attended_hours: Decimal | None
+    absent_hours: Decimal = Decimal(0)
+    excused_hours: Decimal = Decimal(0)
+    adjusted_hours: Decimal | None = None
 
 
 @dataclass
@@ -86,13 +93,17 @@ def _item() -> QueueItem:
         ], None),
         QueueParticipant(Row(3, "attendee", D("2.5")), Account(3, "t3", "孙三"), None, [Ev(10, "slides")], D("3")),
         QueueParticipant(Row(4, "odd&role", D("1")), Account(4, "t4", "李四"), D("1.5"), [], D("12.5")),
+        # named for hours missed (without leave, on leave) and adjusted: each says why
+        QueueParticipant(Row(5, "attendee", D("1"), D("1.5"), D("0.5"), D("1")), Account(5, "t5", "周五"), D("1"), [], D("1")),
+        QueueParticipant(Row(6, "attendee", D("0"), D("0"), D("3")), Account(6, "t6", "吴六"), D("0"), [], D("0")),
     ]
     return QueueItem(Act(), people, "组织者")
 
 
 TX = {"attended": Markup("Attended"), "evidence": Markup("Evidence"), "none": Markup("none"),
       "hours": Markup("Hours to credit"), "at_most": Markup("at most \u2063N\u2063 (&amp; so)"),
-      "colon": Markup("&amp;: ")}
+      "colon": Markup("&amp;: "), "comma": Markup("&amp;, "), "absent_n": Markup("absent \u2063N\u2063 (&amp;)"),
+      "excused_n": Markup("on leave \u2063N\u2063"), "adjusted": Markup("adjusted &amp; so")}
 LABELS = {"roles": {"speaker": "主讲人", "attendee": "<听课>", "odd&role": "A & B"},
           "kinds": {"reflection": "心得", "slides": "课件 & <PPT>"}}
 

@@ -143,6 +143,28 @@ def test_buttons_read_the_clock_once_and_ask_the_engine_once_per_kind(queue, mon
     assert len({id(found) for found in got.values()}) == len(acts)  # a list of its own for each
 
 
+def test_buttons_ask_whether_a_year_may_be_credited_once_per_year(queue, monkeypatch):
+    """``allowed_triggers_each`` asks whether hours of a school year may be posted now (the school
+    read, its year now worked out) once per school and year of the page, not once per activity
+    whose buttons could post them — the reviewed section's ten each asked it — and the answers
+    are still ``allowed_triggers``'s (``test_buttons_from_what_the_page_read_are_allowed_triggers``)."""
+    school_id, held, reviewed = queue
+    acts = [a for a, _u in held + reviewed]
+    viewer = db.session.execute(select(Membership.user_id).where(
+        Membership.school_id == school_id, Membership.role == "reviewer", Membership.active.is_(True))).scalars().first()
+    items = overview.queue_items(school_id, held + reviewed, detailed=[a.id for a, _u in held], viewer=viewer)
+    asked = []
+    real = transitions.may_credit_in
+    monkeypatch.setattr(transitions, "may_credit_in", lambda year, school: asked.append(year) or real(year, school))
+    got = transitions.allowed_triggers_each([i.activity for i in items], viewer, access.school_roles(viewer, school_id),
+                                            {i.activity.id: i.takes_part for i in items},
+                                            dict.fromkeys((a.id for a in acts), False))
+    posting = [a.id for a in acts if any(registry().types[a.type_key].engine.definition.transition(t).posts_credits
+                                         for t in got[a.id])]
+    assert len(posting) > 1  # the reviewer may credit several of the page's activities
+    assert sorted(asked) == sorted({a.school_year for a in acts if a.id in posting})  # before: once per activity
+
+
 def test_every_activity_detailed_by_default(queue):
     """Without ``detailed`` (``review_queue``) every activity has its evidence and ceilings."""
     school_id, held, reviewed = queue

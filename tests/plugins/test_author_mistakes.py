@@ -76,6 +76,18 @@ def with_states(*states: State) -> Any:
     return workflow
 
 
+def with_transitions(*transitions: Transition, guards: Any = None) -> Any:
+    def workflow(self: ActivityType) -> WorkflowExtension:
+        good = OnlineCourse().workflow()
+        return WorkflowExtension(states=good.states, transitions=transitions or good.transitions,
+                                 guards=good.guards if guards is None else guards)
+    return workflow
+
+
+COLLECT = OnlineCourse().workflow().transitions[0]
+APPROVE = OnlineCourse().workflow().transitions[1]
+
+
 def mistaken(**members: Any) -> type[ActivityType]:
     return type("Mistaken", (OnlineCourse,), members)
 
@@ -112,6 +124,29 @@ def test_the_course_as_written_loads(make_app):
      f"workflow of type '{KEY}' is invalid: TypeError: the English label of state 'studied': '' is not a text"),
     ({"workflow": with_states(State("studied", "证书已收齐", "Certificates in"))},
      f"workflow of type '{KEY}' is invalid: WorkflowExtensionError: state 'studied' declares no phase"),
+    # contract 1.20: what a Python slip made read as "unknown states ['h', 'e', 'l', 'l', 'd']", a bare
+    # TypeError naming neither the transition nor the fix, or nothing at all (a state nobody leaves)
+    ({"workflow": with_transitions(Transition("collect", ("held"), "studied", frozenset({"owner"}), "证书收齐", "Collect"),
+                                   APPROVE)},
+     f"workflow of type '{KEY}' is invalid: WorkflowExtensionError: transition 'collect' takes its sources as a "
+     "tuple of state names, ('planned',) with its comma, not str 'held'"),
+    ({"workflow": with_transitions(Transition("collect", ("held",), "studied", "owner", "证书收齐", "Collect"), APPROVE)},
+     f"workflow of type '{KEY}' is invalid: WorkflowExtensionError: transition 'collect' takes its roles as a set of "
+     "role names, frozenset({'owner'}), not str 'owner'"),
+    ({"workflow": with_transitions(COLLECT, APPROVE, guards={"collect": certificates_in})},
+     f"workflow of type '{KEY}' is invalid: WorkflowExtensionError: the guards of trigger 'collect' are a tuple of "
+     "functions, (guard,), not the function certificates_in"),
+    ({"workflow": lambda self: WorkflowExtension(
+        states=(State("enrolled", "已报名", "Enrolled", phase=Phase.OPEN), *OnlineCourse().workflow().states),
+        transitions=(Transition("enrol", ("planned",), "enrolled", frozenset({"owner"}), "报名截止", "Close enrolment"),
+                     COLLECT, APPROVE))},
+     f"workflow of type '{KEY}' is invalid: WorkflowExtensionError: state 'enrolled' is a dead end: no way from it "
+     "leads to the credits (it is left only by cancel); let a trigger lead on from it (re-route hold, approve or "
+     "credit to start from it, or add one of your own)"),
+    ({"roles": {"learner": Role(Text("学员", "Learner"), "Learner")}},  # type: ignore[arg-type]
+     f"role_label of activity type '{KEY}' is invalid: the Chinese label of role 'learner': Text('学员', 'Learner') "
+     "is a pair of texts, where one language's plain str is asked: give each language its own str "
+     "(Role('听众', 'Listener'), name_zh = '教研沙龙')"),
 ])
 def test_an_authors_mistake_is_refused_at_load_naming_it(make_app, members, error):
     """Before, a misspelt role in ``required_evidence`` or ``role_multipliers`` loaded and silently
@@ -122,7 +157,8 @@ def test_an_authors_mistake_is_refused_at_load_naming_it(make_app, members, erro
         assert registry().get(KEY) is None
         reported = failures()[PLUGIN]
     assert reported.startswith(error) and reported.endswith("the plugin was not loaded"), reported
-    if "'learnr'" in error or "'' is not a text" in error and "role" in error:  # the ones §10 shows
+    if ("'learnr'" in error or "'' is not a text" in error and "role" in error
+            or any(m in error for m in ("takes its", "are a tuple", "dead end", "pair of texts"))):  # §10 shows these
         assert reported.replace(KEY, "online_course") in GUIDE, reported
 
 

@@ -197,6 +197,9 @@ def test_web_pages_declare_and_refuse_bad_input(app, client, s1, staff):
     assert ok.status_code == 302
     act = db.session.execute(select(Activity).order_by(Activity.id.desc())).scalars().first()
     assert act.organizer_id == t1.id and act.type_key == KEY
+    # said as a declaration, with what comes next (it said 活动计划已保存, "the activity has been planned")
+    saved = client.get(ok.headers["Location"]).text
+    assert "申报已保存：请在下方上传所需材料，再提交审核。" in saved and "活动计划已保存" not in saved
     page = client.get(f"/activities/{act.id}?lang=en")
     assert "Submit the declaration" in page.text and "Certificate" in page.text
     assert 'data-testid="attendance-link"' not in page.text  # the declaration is the attendance

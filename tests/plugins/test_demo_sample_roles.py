@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wtforms import Form, StringField
 
 from portal.activity_types import ActivityType, Role, SampleEvidence, Text
-from portal.demo import DEMO_TEACHERS, demo_roles, demo_text, load_demo
+from portal.demo import DEMO_TEACHERS, demo_roles, demo_text, load_demo, session_tag
 from portal.extensions import db
 from portal.models import Activity, Evidence, Participation, User
 from portal.registry import registry
@@ -133,7 +133,17 @@ def test_required_evidence_a_type_also_gives_before_approve_is_handed_in_once(ma
 
 def test_demo_pieces_are_pieces_of_their_own():
     titles = [f"《{name}：《荷塘月色》（{tag}）》" for name in ("同课异构工作坊", "读书会")
-              for tag in ("筹备中", "待审核", "待认定", "已认定", "已取消")]
+              for tag in map(session_tag, range(5))]
     texts = [counted_text(demo_text(t)) for t in titles]
     assert not [(a, b) for a in texts for b in texts if a is not b and _mostly_the_same(a, b)]
     assert demo_text(titles[0]) == demo_text(titles[0])  # the same demo every time
+
+
+def test_a_demo_piece_has_the_characters_the_docs_promise():
+    """docs/plugins.md §3 *Demo and generated data*: a written piece the demo hands in has at least
+    140 characters as the portal counts them, so a type whose guard counts characters knows what
+    its default may ask (more, and the demo leaves the type out: its guard refuses)."""
+    from portal.textcount import chinese_count
+
+    titles = [f"《{a}》" + (f"（{i}）" if i else "") for a in ("", "读", "教研沙龙：作业设计") for i in range(6)]
+    assert min(chinese_count(demo_text(t)) for t in titles) >= 140

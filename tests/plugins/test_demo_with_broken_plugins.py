@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import Form, IntegerField
 from wtforms.validators import InputRequired
 
-from portal.activity_types import ActivityType
+from portal.activity_types import ActivityType, SampleProfile
 from portal.demo import gathering_types, load_demo
 from portal.extensions import db
 from portal.models import Activity
@@ -97,6 +97,28 @@ def test_a_sample_profile_that_raises_is_reported_and_the_type_not_used_for_the_
         "sample_profile of activity type 'demo_profile' raised RuntimeError: profile exploded")
     assert by_type["demo_profile"] > 0  # its details were fine: its demo activities were made
     assert "demo_profile" not in gathering  # reported failing: not used for the district's talks
+
+
+@pytest.mark.parametrize(("make", "problem"), [
+    (lambda: SampleProfile(5, ("a", "b"), (1, 2)), "group ('a', 'b') is not (min, max) shares of the staff from 0 to 1"),
+    (lambda: SampleProfile(5, (0.6, 0.2), (1, 2)), "group (0.6, 0.2) is not (min, max) shares of the staff from 0 to 1"),
+    (lambda: SampleProfile(float("nan"), (0.1, 0.2), (1, 2)), "per_100_teachers nan is not a number above 0 and at most 200"),
+    (lambda: SampleProfile(10**6, (0.1, 0.2), (1, 2)), "per_100_teachers 1000000 is not a number above 0 and at most 200"),
+    (lambda: SampleProfile(5, (0.1, 0.2), (0, 2)), "hours (0, 2) is not (min, max) hours from 0.5 to 999.5"),
+])
+def test_a_sample_profile_out_of_bounds_is_reported_and_the_demo_goes_on(make_app, demo_as_usual, make, problem):
+    """Contract 1.20: a profile is checked when it is made. The demo sorts the types by their
+    profile's share of the staff outside the plugin's boundary: a share that was no number
+    (``("a", "b")``) raised there and stopped ``flask demo`` for every type; a million activities
+    per 100 teachers would have had the generated district data run for ever."""
+    type_ = one_role_type("demo_volumes", "双师课堂", "Two-teacher lesson", sample_details=lambda self: {},
+                          sample_profile=lambda self: make())
+    usual, usual_gathering = demo_as_usual
+    by_type, failures, gathering = _demo_with(make_app, "broken_volumes", type_)
+    assert [f.error for f in failures][0] == (f"sample_profile of activity type 'demo_volumes' raised ValueError: "
+                                              f"SampleProfile: {problem}; the demo data went on without the type")
+    assert {k: n for k, n in by_type.items() if k != "demo_volumes"} == dict(usual)
+    assert "demo_volumes" not in gathering and gathering == usual_gathering
 
 
 def test_the_messages_are_in_the_chinese_catalogue():

@@ -10,11 +10,12 @@ import re
 from decimal import Decimal
 
 from wtforms import BooleanField, DecimalField, Form, IntegerField, StringField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.activity_types import Text
 from portal.extensions import db
 from portal.models import Activity, User
+from portal.registry import registry
 from tests.plugins.test_broken_plugins import client_for
 from tests.plugins.test_request_time_failures import Plugin, one_role_type
 from tests.support import factories as f
@@ -119,3 +120,33 @@ def test_no_number_field_takes_what_is_no_number(make_app):
     assert api.post("/api/v1/activities", data=body % "1.5", headers=head).status_code == 201
     with app.app_context():
         assert [a.details["share"] for a in db.session.query(Activity)] == [1.5]
+
+
+class _Ranged(Form):
+    lesson = StringField(Text("课题", "Lesson"), validators=[
+        DataRequired(), Length(max=6, message=Text("课题至多%(max)d个字", "a lesson of at most %(max)d characters"))])
+    designs = IntegerField(Text("执教教师人数", "Lesson designs"), validators=[
+        DataRequired(), NumberRange(2, 6, message=Text("须在%(min)s至%(max)s人之间", "from %(min)s to %(max)s designs"))])
+
+
+def test_a_validators_own_message_in_both_languages_takes_its_numbers(make_app):
+    """docs/plugins.md §3: "give a validator ``message=Text(…)`` for your own". ``Length`` and
+    ``NumberRange`` format their message (``message % dict(min=…, max=…)``), which a ``Text`` could
+    not do: the validator raised TypeError, and the type could not be planned at all (409)."""
+    app = make_app(EXTRA_PLUGINS=[("yx_ranged", Plugin(one_role_type("rt_ranged", "工作坊", "Workshop", form=_Ranged)))])
+    with app.app_context():
+        s = f.school("FR", types=("rt_ranged",))
+        school_id, organizer = s.id, f.staff(s)["organizer"].id
+    page = client_for(app, organizer, school_id)
+    plan = {k: v for k, v in PLAN.items() if k not in ("details-share", "details-recorded")}
+    bad = {**plan, "details-lesson": "一节很长很长的课题", "details-designs": "9"}
+    html = page.post("/activities/new/rt_ranged", data=bad).get_data(as_text=True)
+    assert (_error(html, "lesson"), _error(html, "designs")) == ("课题至多6个字", "须在2至6人之间")
+    html = page.post("/activities/new/rt_ranged?lang=en", data=bad).get_data(as_text=True)
+    assert _error(html, "designs") == "from 2 to 6 designs"
+    assert _error(html, "lesson") == "a lesson of at most 6 characters"
+    with app.app_context():
+        assert db.session.query(Activity).count() == 0
+        assert [x.error for x in registry().plugins.failures if x.plugin == "yx_ranged"] == []
+    r = page.post("/activities/new/rt_ranged", data={**plan, "details-lesson": "背影", "details-designs": "3"})
+    assert r.status_code == 302

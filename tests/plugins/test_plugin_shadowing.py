@@ -110,7 +110,7 @@ def test_a_relabelled_core_step_and_a_shared_state_load():
     of the same name as another type's keep loading."""
     definition = build_definition(_extension(
         State("prepared", "已备课", "Prepared", phase=Phase.OPEN),
-        Transition("hold", ("prepared",), "held", frozenset({"owner"}), "提交申报", "Submit")))
+        Transition("hold", ("planned", "prepared"), "held", frozenset({"owner"}), "提交申报", "Submit")))
     assert definition.transition("hold").label_zh == "提交申报"
 
 
@@ -122,9 +122,11 @@ class Labelled(ActivityType):
         self.state, self.label = state, label
 
     def workflow(self) -> WorkflowExtension:
-        return _extension(State(self.state, self.label, self.label, phase=Phase.OPEN),
-                          Transition(f"to_{self.state}", ("planned",), self.state, frozenset({"owner"}),
-                                     f"到{self.label}", f"To {self.label}"))
+        to_state = Transition(f"to_{self.state}", ("planned",), self.state, frozenset({"owner"}),
+                              f"到{self.label}", f"To {self.label}")
+        on = Transition("hold", ("planned", self.state), "held", frozenset({"owner"}), "标记为已举行", "Mark held")
+        return WorkflowExtension(states=(State(self.state, self.label, self.label, phase=Phase.OPEN),),
+                                 transitions=(to_state, on))
 
 
 def test_a_state_labelled_as_another_types_state_is_refused(make_app):

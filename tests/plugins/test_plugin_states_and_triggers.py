@@ -23,10 +23,12 @@ PHASES = "open, awaiting_review, confirmed, credited, closed"
 
 
 def with_state(key: str, state: State) -> object:
-    """A one-role type adding ``state`` after ``planned`` (trigger ``rehearse``)."""
+    """A one-role type adding ``state`` after ``planned`` (trigger ``rehearse``), ``hold`` leading on
+    from it (no dead end: contract 1.20)."""
     workflow = WorkflowExtension(
         states=(state,),
-        transitions=(Transition("rehearse", ("planned",), state.name, OWNER, "彩排", "Rehearse"),),
+        transitions=(Transition("rehearse", ("planned",), state.name, OWNER, "彩排", "Rehearse"),
+                     Transition("hold", ("planned", state.name), "held", OWNER, "标记为已举行", "Mark held")),
     )
     return one_role_type(key, "赛课", "Teaching contest", workflow=lambda self: workflow)
 

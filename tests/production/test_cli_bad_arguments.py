@@ -65,7 +65,8 @@ def test_a_time_zone_name_too_long_for_the_system_is_said_as_an_unknown_zone(app
     from portal.config import BadConfiguration
 
     result = app.test_cli_runner().invoke(args=["school", "create", "OKY", "新学校", "--timezone", LONG])
-    assert "timezone: unknown time zone x" in result.output and "…" in result.output, result.output
+    assert "timezone: 未知的时区 x" in result.output and "— unknown time zone x" in result.output, result.output
+    assert "…" in result.output
     with pytest.raises(BadConfiguration, match="DEFAULT_TIMEZONE='xxx"):
         create_app({"TESTING": True, "DEFAULT_TIMEZONE": LONG})
 
@@ -74,4 +75,5 @@ def test_an_output_name_too_long_is_said_in_one_line(app, demo, tmp_path):
     result = app.test_cli_runner().invoke(args=["credits", "export", "--school", "DEMO", "--year", "2026-2027",
                                                 "--format", "csv", "--output", str(tmp_path / LONG)])
     assert result.exit_code == 1 and result.output.strip().endswith(": File name too long"), result.output
-    assert result.output.startswith("Error: cannot write ") and result.output.count("\n") == 1
+    assert result.output.startswith("Error: 无法写入 ") and " — cannot write " in result.output
+    assert result.output.count("\n") == 1

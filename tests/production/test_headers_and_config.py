@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from portal import create_app
-from portal.config import DEV_SECRET_KEY, BadConfiguration, DefaultConfig, InsecureConfiguration
+from portal.config import (
+    DEV_PUBLIC_URL,
+    DEV_SECRET_KEY,
+    BadConfiguration,
+    DefaultConfig,
+    InsecureConfiguration,
+)
 from portal.extensions import db
 from portal.models import Activity, User
 from portal.security import CONTENT_SECURITY_POLICY
@@ -92,8 +98,9 @@ def test_production_needs_the_public_address(monkeypatch, tmp_path, make_app):
     """Links that leave the portal (certificates, QR codes, calendar feeds, email) are built from
     YANXIU_PUBLIC_URL, never from a request's Host header: production refuses to start on the
     development default and says which variable to set."""
-    with pytest.raises(InsecureConfiguration, match="YANXIU_PUBLIC_URL"):
-        make_app(**{**PRODUCTION, "PUBLIC_URL": DefaultConfig.PUBLIC_URL})
+    for unset in (DefaultConfig.PUBLIC_URL, DEV_PUBLIC_URL):  # none (a request's own in development), 5000's
+        with pytest.raises(InsecureConfiguration, match="YANXIU_PUBLIC_URL"):
+            make_app(**{**PRODUCTION, "PUBLIC_URL": unset})
     monkeypatch.setenv("YANXIU_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("YANXIU_INSTANCE_PATH", str(tmp_path / "instance"))

@@ -109,15 +109,55 @@ def test_the_flask_command_refuses_a_newer_database_as_a_process(app, tmp_path):
     _stamp_newer(app)
     with app.app_context():
         before = row_counts()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
-    env.update(YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    run = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "demo"],
-                         cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=120)
+    run = _flask(app, tmp_path, "--app", "wsgi", "demo")
     assert run.returncode == 1, run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and SAID in lines[0], run.stderr
     with app.app_context():
         assert row_counts() == before
+
+
+def _flask(app, tmp_path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
+    """``flask *args`` as an operator runs it, on the test's database, nothing on its input."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
+    env.update(YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               PYTHONSTARTUP="")
+    return subprocess.run([str(Path(sys.executable).parent / "flask"), *args], cwd=CHECKOUT, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+
+
+#: how ``flask run`` says it: gunicorn's words (``start.newer_database``), Chinese then English
+SAID_AT_START = f"upgraded by a newer release (revision {NEWER}, unknown to this code): install that release again"
+
+
+def test_flask_run_and_flask_shell_refuse_a_newer_database_as_gunicorn_and_the_commands_do(app, tmp_path):
+    """``flask run`` (the development server) and ``flask shell`` are Flask's commands, not the
+    app's: neither was checked, the server served the newer database and the shell opened on it
+    (here, with nothing on its input, it ended with exit 0; the server never ended). Now each
+    stops before serving or prompting, in one line, Chinese then English: the server in the words
+    of gunicorn's start, the shell in the commands' — loaded as ``wsgi`` and as the factory."""
+    _stamp_newer(app)
+    with app.app_context():
+        before = row_counts()
+    for args, said in ((("--app", "wsgi", "run", "--port", "0"), SAID_AT_START),
+                       (("--app", "portal:create_app", "run", "--port", "0", "--no-reload"), SAID_AT_START),
+                       (("--app", "wsgi", "shell"), SAID),
+                       (("--app", "portal:create_app", "shell"), SAID)):
+        run = _flask(app, tmp_path, *args, timeout=60)
+        lines = run.stderr.strip().splitlines()
+        assert run.returncode == 1, (args, run.stdout, run.stderr)
+        assert len(lines) == 1 and lines[0].startswith("Error: 数据库已被更新的版本升级") and said in lines[0], (
+            args, run.stderr)
+        assert "Traceback" not in run.stderr and ">>>" not in run.stdout + run.stderr
+    with app.app_context():
+        assert row_counts() == before
+    # their help, and Flask's ``routes`` (no rows read), still answer; the shell runs on the code's own version
+    for args in (("--app", "wsgi", "run", "--help"), ("--app", "wsgi", "shell", "--help"), ("--app", "wsgi", "routes")):
+        run = _flask(app, tmp_path, *args, timeout=60)
+        assert run.returncode == 0 and "newer release" not in run.stdout + run.stderr, (args, run.stderr)
+    replace_version(app, NEWER, core_head(app))
+    run = _flask(app, tmp_path, "--app", "wsgi", "shell", timeout=60)
+    assert run.returncode == 0 and "newer release" not in run.stderr, run.stderr
 
 
 def test_refused_before_the_command_pushes_its_app_context(make_app):
@@ -130,3 +170,15 @@ def test_refused_before_the_command_pushes_its_app_context(make_app):
     result = app.test_cli_runner().invoke(args=["school", "list"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
     assert SAID in result.output
+
+
+def test_flask_shell_still_opens_on_a_database_it_cannot_reach(app, tmp_path):
+    """The check reads the database's version; one that cannot be reached (a server down) is left
+    to what reads it first, as before: the shell opens, to look into why (no traceback at start)."""
+    unreachable = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql://nobody:not-a-password@127.0.0.1:1/none"
+    try:
+        run = _flask(app, tmp_path, "--app", "wsgi", "shell", timeout=60)
+    finally:
+        app.config["SQLALCHEMY_DATABASE_URI"] = unreachable
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr

@@ -188,6 +188,29 @@ def test_upload_checked_stored_privately_and_served_to_members_only(app, school_
     assert r.status_code == 404 and PDF not in r.data
 
 
+def test_a_text_upload_is_sent_with_its_charset_once(app, school_a):
+    """A .txt upload is stored as ``text/plain; charset=utf-8``; sent with it as the mimetype,
+    werkzeug added its own charset: ``text/plain; charset=utf-8; charset=utf-8`` on the page's
+    download (and the district's and the API's, one helper: ``downloads.evidence_response``)."""
+    s, _people, super_a, act = school_a
+    client = login_as(app.test_client(), _user(app, super_a), s)
+    r = client.post(f"/activities/{act}/evidence", data={
+        "kind": "reflection", "title": "文本", "user_id": str(super_a),
+        "file": (io.BytesIO("今天的课堂上学生积极发言。".encode()), "反思.txt"),
+    }, content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    with app.app_context():
+        ev = db.session.execute(select(Evidence).where(Evidence.title == "文本")).scalar_one()
+        assert ev.content_type == "text/plain; charset=utf-8"
+        from portal.downloads import evidence_response
+
+        with app.test_request_context():
+            assert evidence_response(ev).headers["Content-Type"] == "text/plain; charset=utf-8"
+        evidence_id = ev.id
+    r = client.get(f"/evidence/{evidence_id}")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/plain; charset=utf-8", r.headers["Content-Type"]
+
+
 def _login_from(app, address: str, username: str, password: str = f.PASSWORD):
     client = app.test_client()
     return client.post("/login", data={"username": username, "password": password},

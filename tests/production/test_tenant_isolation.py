@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import School, User
 from portal.services import tokens
 from tests.production.helpers import login_as
-from tests.production.two_schools import Tenant, build_tenant, tenant_snapshot
+from tests.production.two_schools import Tenant, ask_a_correction, build_tenant, tenant_snapshot
 from tests.support import factories as f
 
 B_MARKER = "乙校QZX"
@@ -49,6 +49,7 @@ def _build():
     )
     super_a = SimpleNamespace(id=super_a.id)
     b = build_tenant("ISB", "bzq", B_MARKER)
+    ask_a_correction(b, B_MARKER)
     db.session.remove()
     return a, super_a, b
 
@@ -67,6 +68,7 @@ def _b_values(b: Tenant) -> dict[str, list]:
         "school_id": [b.school.id],
         "school_code": [b.school.code],
         "code": [b.school.code],
+        "request_id": b.corrections,
     }
 
 
@@ -220,3 +222,5 @@ def test_walk_is_not_vacuous(walk_app, tenants):
     assert any(m in r.get_data(as_text=True) for m in b.markers)
     r = client.get(f"/evidence/{b.evidence[1].id}")
     assert r.status_code == 200 and b"PDFCONTENT" in r.data
+    r = client.get(f"/corrections/{b.corrections[0]}")  # the walk gives the correction pages B's request
+    assert r.status_code == 200 and f"{B_MARKER}更正理由" in r.get_data(as_text=True)

@@ -8,9 +8,18 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, Evidence, Membership, Participation, School, User
+from portal.models import (
+    Activity,
+    CorrectionRequest,
+    CreditEntry,
+    Evidence,
+    Membership,
+    Participation,
+    School,
+    User,
+)
 from portal.registry import registry
-from portal.services import activities
+from portal.services import access, activities, corrections
 from tests.support import factories as f
 
 PDF = b"%PDF-1.4\n% BSECRETPDFCONTENT\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -23,6 +32,7 @@ class Tenant:
     activities: list[SimpleNamespace]  # id, title, state: planned, held, reviewed, credited
     evidence: list[SimpleNamespace]  # id, stored_name, title
     markers: list[str] = field(default_factory=list)  # strings that must never reach school A
+    corrections: list[int] = field(default_factory=list)  # correction request ids (:func:`ask_a_correction`)
 
 
 def _first_kind(type_key: str) -> str:
@@ -76,6 +86,16 @@ def build_tenant(code: str, prefix: str, marker: str) -> Tenant:
     )
 
 
+def ask_a_correction(t: Tenant, marker: str) -> None:
+    """A teacher of ``t`` asks its admins to correct their row of the held activity (recorded by
+    its organiser), the reason a marker: the correction pages and API are walked with its id."""
+    held = db.session.get_one(Activity, t.activities[1].id)
+    req = corrections.ask(held, access.actor(t.people["t1"].id, t.school.id), corrections.ROW, "出席 2 学时",
+                          f"{marker}更正理由")
+    t.corrections.append(req.id)
+    t.markers.append(f"{marker}更正理由")
+
+
 def _plain(obj, *names: str) -> SimpleNamespace:
     """Detached copies, so tests can use ids after the request teardown ends the session."""
     return SimpleNamespace(**{n: getattr(obj, n) for n in names})
@@ -105,6 +125,11 @@ def tenant_snapshot(school_id: int) -> dict[str, object]:
         "members": db.session.execute(
             select(Membership.id, Membership.active, Membership.role).where(Membership.school_id == school_id)
             .order_by(Membership.id)
+        ).all(),
+        "corrections": db.session.execute(
+            select(CorrectionRequest.id, CorrectionRequest.status, CorrectionRequest.closed_by,
+                   CorrectionRequest.close_reason).where(CorrectionRequest.school_id == school_id)
+            .order_by(CorrectionRequest.id)
         ).all(),
         "users": db.session.execute(
             select(User.id, User.active, User.password_hash, User.session_version)

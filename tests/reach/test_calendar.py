@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.hours import fmt
-from portal.models import Activity, Membership
+from portal.models import Activity, DevelopmentPlan, Membership
 from portal.services import calendar_feeds as feeds
+from portal.services import plans
 from portal.timeutil import utcnow
 from tests.reach.helpers import school, user
 from tests.support.sessions import forged_host, log_in
@@ -91,10 +92,11 @@ def test_the_school_feed_has_every_activity_and_replacing_the_address_stops_the_
     assert app.test_client().get(first).status_code == 404
     assert app.test_client().get(second).status_code == 200
     mine = _make(client, "me")  # the personal feed is a separate address
-    # hers alone: the check-in demo lecture, the one whose sign-up list she is on (confirmed) and the
-    # maths group's session at its hour (the demo's clash); not the one held while she was away
-    # (demo_year), which is not hers (``stints``)
-    assert len(_activities(_parse(app.test_client(), mine))) == 3
+    # hers alone: the check-in demo lecture, the one whose sign-up list she is on (confirmed), the
+    # maths group's session at its hour (the demo's clash) and the talk she waits for a seat at
+    # (tentative); not the one held while she was away (demo_year), which is not hers (``stints``)
+    events = _activities(_parse(app.test_client(), mine))
+    assert sorted(str(e["STATUS"]) for e in events) == ["CONFIRMED"] * 3 + ["TENTATIVE"]
 
 
 def test_the_feed_address_is_on_the_public_address_whatever_the_host_header(make_app):
@@ -164,6 +166,11 @@ def test_the_feed_speaks_the_language_chosen_in_the_settings(make_app):
     app = make_app(demo=True)
     with app.app_context():
         teacher = user("teacher1")
+        # her plan, signed off in the demo, is returned to her: its deadline is in the feed again
+        # (a sent plan's is not: plans.SENT)
+        db.session.execute(update(DevelopmentPlan).where(DevelopmentPlan.user_id == teacher.id)
+                           .values(status=plans.RETURNED))
+        db.session.commit()
         client = log_in(app.test_client(), teacher, school().id)
     path = _make(client, "me")
     anonymous = app.test_client()
@@ -316,3 +323,66 @@ def test_a_cancelled_activity_stays_as_cancelled_with_a_later_sequence(make_app,
     assert str(after["STATUS"]) == "CANCELLED" and int(after["SEQUENCE"]) > int(before["SEQUENCE"])
     assert after.decoded("DTSTART") == before.decoded("DTSTART")  # the same event, in the school's zone
     assert after.decoded("DTSTART").utcoffset() == timedelta(hours=8)
+
+
+def test_a_personal_feed_has_what_they_signed_up_for_a_waiting_place_tentative(make_app):
+    """A teacher who signed up for a talk and holds a seat (teacher4, moved up from the waiting
+    list) did not find it in the phone calendar they subscribed to: the feed had only the
+    activities they were already on the list of. Now a seat is in it as any activity of theirs,
+    a place on the waiting list tentative (候补中), a withdrawn sign-up (teacher1's) not at all;
+    once the list is confirmed, the seats are its participants and whoever still waits has no
+    place."""
+    from portal.demo_year import SEATS, WAITING, WITHDRAWS, signup_title
+    from portal.services import access, signup
+
+    app = make_app(demo=True)
+    feeds_of = {}
+    with app.app_context():
+        for username in (SEATS[-1], WAITING[0], WITHDRAWS):
+            feeds_of[username] = _make(log_in(app.test_client(), user(username), school().id), "me")
+        act = db.session.execute(select(Activity).where(Activity.title == signup_title())).scalar_one()
+        act_id = act.id
+
+    def event(username: str):
+        found = [e for e in _activities(_parse(app.test_client(), feeds_of[username]))
+                 if str(e["UID"]).startswith(f"activity-{act_id}@")]
+        assert len(found) <= 1
+        return found[0] if found else None
+
+    seat, waits, withdrew = event(SEATS[-1]), event(WAITING[0]), event(WITHDRAWS)
+    assert seat is not None and str(seat["STATUS"]) == "CONFIRMED" and "候补" not in str(seat["DESCRIPTION"])
+    assert waits is not None and str(waits["STATUS"]) == "TENTATIVE"
+    assert str(waits["DESCRIPTION"]).startswith("候补中\n专题讲座 · 活动共 2 学时")
+    assert withdrew is None
+    with app.app_context():
+        act = db.session.get(Activity, act_id)
+        organizer = user("organizer")
+        signup.confirm(act, by=access.actor(organizer.id, school().id))
+    seat = event(SEATS[-1])
+    assert seat is not None and str(seat["STATUS"]) == "CONFIRMED"  # a participant now
+    assert event(WAITING[0]) is None
+
+
+@pytest.mark.parametrize(("address", "warned"), [
+    ("http://127.0.0.1:5000", True),
+    ("http://localhost:8000/yanxiu", True),
+    ("https://yanxiu.example.edu.cn", False),
+])
+def test_the_feed_page_says_when_its_address_leads_to_this_computer_only(make_app, address, warned):
+    """A feed address is shown once and copied into a phone's calendar: on the default public
+    address (this computer) the phone opens nothing, and the teacher learned it only from an
+    empty calendar. The page says so before the address is made — to a teacher in their words
+    (whom to ask, not the setting or this computer's address), to the school admin with the setting."""
+    app = make_app(demo=True, PUBLIC_URL=address)
+    with app.app_context():
+        teacher = log_in(app.test_client(), user("teacher1"), school().id)
+        admin = log_in(app.test_client(), user("admin"), school().id)
+    page = teacher.get("/calendar?lang=zh_Hans_CN").get_data(as_text=True)
+    assert ('data-testid="feed-local-address"' in page) is warned
+    if warned:
+        assert "请先联系学校管理员" in page
+        assert "YANXIU_PUBLIC_URL" not in page and address not in page
+    said = admin.get("/calendar?lang=en").get_data(as_text=True)
+    assert ('data-testid="feed-local-address"' in said) is warned
+    if warned:
+        assert address in said and "YANXIU_PUBLIC_URL" in said and "this computer only" in said

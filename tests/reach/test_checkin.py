@@ -17,7 +17,7 @@ from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
 from portal.models import CheckIn, Participation, YearSubmission
 from portal.policy import SYSTEM, Actor
-from portal.services import access, checkin, schools, staff, submissions
+from portal.services import access, activities, checkin, schools, staff, submissions
 from portal.timeutil import to_local, utcnow
 from tests.reach.helpers import activity, school, user
 from tests.support.sessions import forged_host, log_in
@@ -418,3 +418,40 @@ def test_a_teacher_of_two_schools_checks_in_whichever_school_is_chosen(make_app)
     assert outsider.post(f"/checkin/{act_id}").status_code == 404
     with app.app_context():
         assert count_checkins(act_id) == 3
+
+
+@pytest.mark.parametrize("username", ["teacher3", "organizer"])
+def test_a_declaration_has_no_check_in_nor_sign_in_sheet(make_app, username):
+    """A teacher's own declaration (学时申报) of a training held elsewhere offered its declarer a
+    扫码签到屏 and a 签到表 with their own name, on the phone, while its hours were on: check-in is
+    attendance, and a declaration's participant and hours are fixed when it is declared
+    (``declared.fixed``). Neither link is shown, both pages are refused, and a code of the
+    moment checks nobody in — for an organiser's own declaration too."""
+    app = make_app(demo=True)
+    with app.app_context():
+        declarer = user(username)
+        start = (utcnow() - timedelta(minutes=10)).replace(second=0, microsecond=0)
+        act = activities.plan_activity(school(), declarer, "declared", "区级培训：整本书阅读教学",
+                                       start.isoformat(timespec="minutes"),
+                                       (start + timedelta(hours=2)).isoformat(timespec="minutes"), "2", None,
+                                       {"provider": "区教师进修学校", "category": "district"})
+        act_id = act.id
+        client = log_in(app.test_client(), declarer, school().id)
+    page = client.get(f"/activities/{act_id}").get_data(as_text=True)
+    assert 'data-testid="participants"' in page  # the page is the declarer's to run
+    assert 'data-testid="checkin-screen-link"' not in page and 'data-testid="sign-in-sheet-link"' not in page
+    assert "扫码签到屏" not in page and "签到表" not in page
+    assert client.get(f"/activities/{act_id}/checkin/screen").status_code == 403
+    assert client.get(f"/activities/{act_id}/checkin/screen.json").status_code == 403
+    assert client.get(f"/activities/{act_id}/sign-in-sheet").status_code == 403
+    with app.app_context():
+        act = db.session.get(type(act), act_id)
+        now = utcnow()
+        with pytest.raises(Conflict) as refused:
+            checkin.require_open(act, school(), now)
+        assert refused.value.msg.code == "declared.fixed"
+        with pytest.raises(Conflict) as refused:
+            checkin.check_in(act, user(username), now, now)
+        assert refused.value.msg.code == "declared.fixed"
+        assert count_checkins(act_id) == 0
+        assert checkin.open_until(db.session.get(type(act), act_id), school(), utcnow()) is None

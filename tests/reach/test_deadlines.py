@@ -206,7 +206,14 @@ def test_calendar_feeds_have_the_deadlines_as_all_day_events(make_app):
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(days=1)
     assert not isinstance(event.decoded("DTSTART"), datetime)  # all day
     assert str(event["SUMMARY"]).endswith("学时汇总上报") and str(event["TRANSP"]) == "TRANSPARENT"
-    plan = mine[f"plan-deadline-{demo.id}-{year}"]
+    # teacher1's plan is signed off (the demo's): its deadline is no longer hers, as the reminders
+    # skip it (plans.SENT); teacher2's was returned to her: still due
+    assert plans.APPROVED == _plan_status(app, "teacher1") and f"plan-deadline-{demo.id}-{year}" not in mine
+    assert plans.RETURNED == _plan_status(app, "teacher2")
+    with app.app_context():
+        returned = log_in(app.test_client(), user("teacher2"), demo.id)
+    theirs = {str(e["UID"]).split("@")[0]: e for e in _feed(returned, "me").walk("VEVENT")}
+    plan = theirs[f"plan-deadline-{demo.id}-{year}"]
     assert plan.decoded("DTSTART") == plan_due
     admin_feed = {str(e["UID"]).split("@")[0] for e in _feed(admin, "me").walk("VEVENT")}
     assert f"deadline-{admins}" in admin_feed and f"deadline-{everyone}" in admin_feed
@@ -217,11 +224,20 @@ def test_calendar_feeds_have_the_deadlines_as_all_day_events(make_app):
     assert f"school-plan-deadline-{demo.id}-{plan_year}" in admin_feed  # the annual plan, for the school admin
     assert not any(uid.startswith("school-plan-deadline-") for uid in mine)  # not for a teacher
     school_feed = {str(e["UID"]).split("@")[0] for e in _feed(teacher, f"school:{demo.id}").walk("VEVENT")}
-    assert f"plan-deadline-{demo.id}-{year}" in school_feed and f"deadline-{everyone}" in school_feed
+    assert f"plan-deadline-{demo.id}-{year}" not in school_feed and f"deadline-{everyone}" in school_feed
+    theirs_too = {str(e["UID"]).split("@")[0] for e in _feed(returned, f"school:{demo.id}").walk("VEVENT")}
+    assert f"plan-deadline-{demo.id}-{year}" in theirs_too
     assert f"deadline-{admins}" not in school_feed  # the subscriber is a teacher
     with app.app_context():  # a feed asked twice has the same UIDs (calendars update, not duplicate)
         again = Calendar.from_ical(calendar_feeds.build(user("teacher1"), None))
         assert {str(e["UID"]).split("@")[0] for e in again.walk("VEVENT")} == set(mine)
+
+
+def _plan_status(app, username: str) -> str | None:
+    with app.app_context():
+        demo = school()
+        plan = plans.plan_of(demo.id, user(username).id, current_school_year(demo.timezone))
+        return None if plan is None else plan.status
 
 
 def _soon_in(app, days: int) -> str:

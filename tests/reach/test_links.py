@@ -60,6 +60,18 @@ def _two_schools(app):
     return school(), other
 
 
+def _plan_returned(username: str) -> None:
+    """The demo returns ``username``'s plan of this year to her: its deadline is hers again."""
+    from sqlalchemy import update
+
+    from portal.models import DevelopmentPlan
+    from portal.services import plans
+
+    db.session.execute(update(DevelopmentPlan).where(DevelopmentPlan.user_id == user(username).id)
+                       .values(status=plans.RETURNED))
+    db.session.commit()
+
+
 def test_a_notice_whose_link_names_no_school_opens_in_its_school(make_app):
     """A plan-deadline notice of the demo school, read by a teacher of two schools with the other
     chosen. Before: its link was ``/plan``, which showed the chosen school's plan, not the one
@@ -126,6 +138,7 @@ def test_a_feeds_deadlines_open_in_their_own_school(make_app):
     with app.app_context():
         demo, other = _two_schools(app)
         demo_id, other_id = demo.id, other.id
+        _plan_returned("teacher1")  # a sent plan's deadline is not in the feed (plans.SENT)
         client = log_in(app.test_client(), user("teacher1"), other_id)
     made = client.post("/calendar", data={"scope": "me"}).get_data(as_text=True)
     path = urlsplit(re.search(r'value="([^"]+)" data-testid="feed-url"', made).group(1)).path

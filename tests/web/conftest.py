@@ -8,18 +8,18 @@ so nothing cached on ``g`` or in a session's identity map leaks from one request
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.demo import DEMO_PASSWORD, walk
 from portal.extensions import db
-from portal.models import School, User
+from portal.models import Activity, School, User
 from portal.services import activities
-from portal.timeutil import utcnow
+from portal.timeutil import school_year_of, utcnow
 from workflows.definition import Phase
 
 
@@ -45,13 +45,22 @@ def as_user(site) -> Callable[[str], FlaskClient]:
     return make
 
 
+def first_held_day(school_id: int) -> datetime:
+    """A start a day before the school's oldest held activity of this school year (two days ago
+    if none): a card the queue's first page holds (``overview.HELD_PAGE_SIZE``, oldest first)."""
+    oldest = db.session.execute(select(func.min(Activity.starts_at)).where(
+        Activity.school_id == school_id, Activity.state == "held",
+        Activity.school_year == school_year_of(utcnow().date()))).scalar_one()
+    return (oldest if oldest is not None else utcnow() - timedelta(days=1)) - timedelta(days=1)
+
+
 @pytest.fixture
 def held(site) -> dict[str, int]:
     """A held lecture of the demo school: teacher1 attended 1 of 4 hours (3 h absent), teacher2 4."""
     with site.app_context():
         school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
         people = {u.username: u for u in db.session.execute(select(User)).scalars()}
-        start = utcnow() - timedelta(days=2)
+        start = first_held_day(school.id)
         act = activities.plan_activity(
             school, people["organizer"], "lecture", "看过再定的讲座",
             start.isoformat(timespec="minutes") + "+00:00",

@@ -100,6 +100,23 @@ def test_plan_form_takes_chinese_dates(site, as_user):
     assert r.status_code == 422 and 'data-testid="error-starts_at"' in r.get_data(as_text=True)
 
 
+def test_a_time_no_clock_shows_is_refused_as_it_was_typed(site, as_user):
+    """``2026-11-20 25:00`` was read into ISO text first and refused as “2026-11-20T25:00”: a
+    teacher read back a T she never typed. Refused as typed, nothing saved."""
+    c = as_user("teacher3")
+    with site.app_context():
+        before = db.session.execute(select(func.count(Activity.id))).scalar_one()
+    for typed in ("2026-11-20 25:00", "2026年11月20日 14:60"):
+        r = c.post("/activities/new/declared?lang=zh_Hans_CN", data={
+            "title": "网络课程", "starts_at": typed, "ends_at": typed, "hours": "3",
+            "details-provider": "国家中小学智慧教育平台", "details-category": "online"})
+        page = r.get_data(as_text=True)
+        assert r.status_code == 422 and f"日期时间格式有误：“{typed}”" in page, typed
+        assert "T25:00" not in page and "T14:60" not in page
+    with site.app_context():
+        assert db.session.execute(select(func.count(Activity.id))).scalar_one() == before
+
+
 def test_staff_birth_date_and_audit_filter(site, as_user):
     c = as_user("admin")
     page = c.get("/admin/staff").get_data(as_text=True)

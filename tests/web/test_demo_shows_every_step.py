@@ -194,9 +194,13 @@ def test_the_plan_deadline_is_near_and_the_teachers_without_a_sent_plan_were_rem
         assert 0 < (due - today).days <= PLAN_DEADLINE_DAYS
         sent = {"teacher1"}  # her plan signed off
         assert sorted(told) == sorted(u for u, _n, roles, *_ in STAFF if "teacher" in roles and u not in sent)
-    assert f"将于 {due.isoformat()} 截止" in as_user("teacher2").get("/notifications").get_data(as_text=True)
+    teacher2 = as_user("teacher2").get("/notifications").get_data(as_text=True)
+    assert f"将于 {due.isoformat()} 截止" in teacher2
+    assert "的个人发展计划被退回：" in teacher2  # the reviewer's return, told with its comment
     for username in sent:
-        assert "个人发展计划" not in as_user(username).get("/notifications").get_data(as_text=True)
+        page = as_user(username).get("/notifications").get_data(as_text=True)
+        assert f"将于 {due.isoformat()} 截止" not in page  # not reminded of the deadline
+        assert "的个人发展计划已同意" in page  # told of the sign-off instead
 
 
 def test_a_talk_awaiting_review_was_sent_back_with_a_comment(site, as_user):
@@ -246,6 +250,46 @@ def test_the_second_districts_school_was_reminded_of_its_annual_plans_deadline(s
         assert 0 < (due - today).days <= 5
         assert told == ["south1.t0"]
     assert due.isoformat() in as_user("south1.t0").get("/notifications").get_data(as_text=True)
+
+
+def test_the_districts_announcements_agree_with_the_annual_plans_deadline(site, as_user):
+    """The demo district announced 「下学年年度校本研修计划报送 2026-12-12」 to the school admins while
+    /school-plan said the plan was due 2027-06-30 (the district's setting). An announcement that
+    names sending the annual plan is on the district's deadline for it; the admins' announcement
+    days away (its reminders are sent) asks for something else, and the plan page keeps its day."""
+    from portal.models import DeadlineAnnouncement, District
+    from portal.services import school_plans
+    from portal.timeutil import current_school_year, school_year_after, to_local, utcnow
+
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        district = db.session.get_one(District, school.district_id)
+        today = to_local(utcnow(), school.timezone).date()
+        this_year = current_school_year(school.timezone)
+        plan_days = {school_plans.deadline(district, y) for y in (this_year, school_year_after(this_year))}
+        rows = db.session.execute(select(DeadlineAnnouncement).where(
+            DeadlineAnnouncement.district_id == district.id)).scalars().all()
+        for row in rows:
+            if "计划报送" in row.title:
+                assert row.due_on in plan_days, (row.title, row.due_on, plan_days)
+        admins = [r for r in rows if r.audience == "school_admins"]
+        assert admins and all(0 < (r.due_on - today).days <= 7 for r in admins)  # reminded days before
+        year = school_plans.next_year(school.timezone)
+        due = school_plans.deadline(district, year).isoformat()
+    page = as_user("admin").get(f"/school-plan?year={year}").get_data(as_text=True)
+    assert due in page
+
+
+def test_the_admins_home_lists_the_schools_work(site, as_user):
+    """The demo admin's home keeps the school's to-do list: while a day of the school year is left
+    for it, the teachers who have not sent their plan, due days away (the reminders' deadline)."""
+    page = as_user("admin").get("/").get_data(as_text=True)
+    todo = page.split('data-testid="school-todo"')[1].split("</section>")[0]
+    with site.app_context():
+        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+        near = _plan_deadline_can_be_near(school)
+    assert ('data-testid="todo-plans_not_sent"' in todo) == near
+    assert "名教师尚未提交个人发展计划" in todo or not near
 
 
 def test_every_kind_of_notification_was_sent(site):
@@ -390,3 +434,38 @@ def test_a_sign_up_list_the_organizer_confirmed(site, as_user):
         page = as_user(username).get(f"/activities/{act_id}").get_data(as_text=True)
         assert "名单已确认" in page.split('data-testid="signup-state">')[1][:20]
         assert f"/activities/{act_id}/signup/join" not in page  # closed: nobody signs up now
+
+
+def test_a_refused_declaration_declared_again_is_said_on_its_card(site, as_user):
+    """teacher2 declared the refused training again: the reviewer's card of it says it was
+    refused before, by whom, when and why (``transitions.refused_before``)."""
+    page = as_user("reviewer").get("/review").get_data(as_text=True)
+    assert page.count('data-testid="refused-before-') == 1
+    note = page.split('data-testid="refused-before-', 1)[1].split("</div>", 1)[0]
+    assert "此前申报过并被不予认定" in note and "审核人周明轩" in note and "所附证书与申报的培训不符，不予认定。" in note
+
+
+def test_a_certificate_on_two_teachers_declarations_is_told_to_the_reviewer(site, as_user):
+    """孙嘉怡 (teacher3) declared a training with the file of 王雅琴's credited declaration, and it
+    waits for review (``portal.demo_shared``): the reviewer's page of it names 王雅琴's declaration
+    and hers names it back; the two teachers are told nothing; no hour of hers counts yet."""
+    from portal.demo_shared import ALSO, HOLDER
+
+    with site.app_context():
+        school_id = _demo_school_id()
+        rows = db.session.execute(
+            select(Activity.id, Activity.state, Activity.type_key, User.username)
+            .join(User, User.id == Activity.organizer_id)
+            .where(Activity.school_id == school_id, Activity.title.endswith("（补报）"))).all()
+        assert len(rows) == 1
+        act_id, state, key, username = rows[0]
+        assert username in ALSO and registry().types[key].engine.definition.phase(state) is Phase.AWAITING_REVIEW
+        assert not db.session.execute(select(CreditEntry.id).where(CreditEntry.activity_id == act_id)).first()
+    page = as_user("reviewer").get(f"/activities/{act_id}").get_data(as_text=True)
+    note = page.split('data-testid="shared-certificate">', 1)[1].split("</div>", 1)[0]
+    assert "王雅琴" in note and "同一文件" in note
+    theirs = int(note.split('href="/activities/', 1)[1].split('"', 1)[0])
+    back = as_user("reviewer").get(f"/activities/{theirs}").get_data(as_text=True)
+    assert 'data-testid="shared-certificate"' in back and "（补报）" in back
+    assert 'data-testid="shared-certificate"' not in as_user(username).get(f"/activities/{act_id}").get_data(as_text=True)
+    assert 'data-testid="shared-certificate"' not in as_user(HOLDER).get(f"/activities/{theirs}").get_data(as_text=True)

@@ -217,7 +217,10 @@ def test_their_own_declaration_stays_theirs_to_run(app):
     with pytest.raises(GuardFailedError):  # the certificate is missing: the role is not what refuses it
         f.fire(mine, sc.organizer, "hold")
     db.session.rollback()
-    assert _web(app, "ho.org").get(f"/activities/{mine.id}/checkin/screen").status_code == 200
+    page = _web(app, "ho.org").get(f"/activities/{mine.id}")
+    assert page.status_code == 200 and 'data-testid="participants"' in page.get_data(as_text=True)
+    # nobody is checked in to a declaration (its participant and hours are fixed): no screen
+    assert _web(app, "ho.org").get(f"/activities/{mine.id}/checkin/screen").status_code == 403
     f.fire(db.session.get(Activity, mine.id), sc.organizer, "cancel")
     assert db.session.get(Activity, mine.id).state == "cancelled"
 

@@ -50,5 +50,5 @@ def test_exemptions_set_changed_and_removed_are_in_the_audit_trail(site, as_user
     csv = c.get("/admin/audit.csv?view=staff&person=teacher2").get_data(as_text=True).splitlines()
     ours = [line for line in csv if "免于考核" in line]
     assert len(ours) == 3
-    assert ours[0].split(",")[3:] == ["免于考核", f"{said}：借调到区教研室", "", "admin"]
-    assert ours[2].split(",")[3:] == ["免于考核", "", f"{said}：病假", "admin"]
+    assert ours[0].split(",")[3:] == ["免于考核", f"{said}：借调到区教研室", "无", "admin"]  # removed: said, not blank
+    assert ours[2].split(",")[3:] == ["免于考核", "无", f"{said}：病假", "admin"]

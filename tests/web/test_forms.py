@@ -8,9 +8,11 @@ import re
 
 from sqlalchemy import func, select
 
+from portal.demo import phase_title
 from portal.extensions import db
 from portal.models import Activity, Evidence, Participation, School, SchoolActivityType, User
 from portal.policy import SYSTEM
+from workflows.definition import Phase
 
 
 def _count(site, model) -> int:
@@ -66,7 +68,8 @@ def test_plan_shows_only_enabled_types(site, as_user):
 def test_attendance_errors_beside_each_field(site, as_user):
     with site.app_context():
         act = db.session.execute(select(Activity).where(  # the demo's held lecture, not the one of a year long over
-            Activity.state == "held", Activity.type_key == "lecture", Activity.title.contains("（待审核）"))).scalar_one()
+            Activity.state == "held", Activity.type_key == "lecture",
+            Activity.title == phase_title("lecture", Phase.AWAITING_REVIEW))).scalar_one()
         act_id = act.id
         people = db.session.execute(select(Participation.user_id).where(Participation.activity_id == act_id)).scalars().all()
         before = db.session.execute(
@@ -114,7 +117,8 @@ def test_evidence_refused_with_a_clear_message(site, as_user):
     with site.app_context():
         act_id = db.session.execute(
             select(Activity.id).where(Activity.state == "held", Activity.type_key == "lecture",
-                                      Activity.title.contains("（待审核）"))  # not the one of a year long over
+                                      # not the one of a year long over
+                                      Activity.title == phase_title("lecture", Phase.AWAITING_REVIEW))
         ).scalar_one()
     t1 = _user_id(site, "teacher1")
     c = as_user("teacher1")

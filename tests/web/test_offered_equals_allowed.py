@@ -203,10 +203,12 @@ def post_step(copy: Copy, activity_id: int, token: str, trigger: str, comment: s
                                                                  "trigger": trigger})
 
 
-def assert_refused(role: Role, copy: Copy, activity_id: int, token: str, trigger: str) -> None:
-    """A step the page does not offer: refused, in Chinese, and nothing changed."""
+def assert_refused(role: Role, copy: Copy, activity_id: int, token: str, trigger: str, before: dict[str, Any]) -> None:
+    """A step the page does not offer: refused, in Chinese, and nothing changed — the facts are
+    ``before``, read before the first step of this activity was refused (the caller reads them
+    once: each refusal is asserted to leave them as they were, so they are also the facts before
+    the next one)."""
     where = (role.username, activity_id, trigger)
-    before = copy.facts(activity_id)
     r = post_step(copy, activity_id, token, trigger, COMMENT)  # with a comment: refused for who or when, not for it
     after = copy.facts(activity_id)
     assert after == before, where
@@ -290,9 +292,10 @@ def test_what_the_page_offers_is_what_the_server_allows(make_app, role_name, loc
             assert status == 200 or api == [], (role.username, activity_id, status, api)
         assert set(buttons) <= set(workflow.triggers), buttons
         token = token_for(role, first, page)
+        before = first.facts(activity_id)
         for trigger in workflow.triggers:
             if trigger not in buttons:
-                assert_refused(role, first, activity_id, token, trigger)
+                assert_refused(role, first, activity_id, token, trigger, before)
         for index, trigger in enumerate(buttons):
             step = workflow.transition(trigger)
             pending.append((index, activity_id, trigger, buttons, step.comment_required, step.comment_when_others,

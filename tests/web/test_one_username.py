@@ -42,7 +42,7 @@ def test_no_second_account_in_another_case_width_or_look_alike(app, demo):
     for spelt in SPELLINGS:
         with pytest.raises(Invalid) as ours:
             users.create_user(spelt, "password-123", "冒名者", school, ["teacher"])
-        assert ours.value.fields["username"].code == "user.username_taken"
+        assert ours.value.fields["username"].code == "user.on_staff_already"
         with pytest.raises(Invalid) as theirs:  # another school learns nothing about who exists
             users.create_user(spelt, "password-123", "冒名者", other, ["teacher"])
         assert theirs.value.fields == {"username": users.USERNAME_UNAVAILABLE}
@@ -71,7 +71,7 @@ def test_a_chinese_username_is_one_and_kana_or_hangul_look_alikes_are_refused(ap
         assert refused.value.fields["username"].code == "user.username_format"
     with pytest.raises(Invalid) as taken:
         users.create_user("张伟", "password-123", "冒名者", school, ["teacher"])
-    assert taken.value.fields["username"].code == "user.username_taken"
+    assert taken.value.fields["username"].code == "user.on_staff_already"
     assert _count() == before + 2
     client = app.test_client()
     r = client.post("/login", data={"username": "张伟", "password": "password-123"})
@@ -87,11 +87,11 @@ def test_the_staff_page_the_roster_and_the_district_use_the_one_rule(app, demo):
                                           "roles": "teacher"})
     assert r.status_code == 422
     error = re.search(r'data-testid="error-username">([^<]*)<', r.get_data(as_text=True)).group(1)
-    assert error == "用户名“TEACHER1”已被使用"
+    assert error == "用户名“TEACHER1”（王雅琴）已在本校教职工名单中，无需再添加"
     roster = "username,name\nTeacher1,冒一\nnew.one,新一\nNEW.ONE,新二\nｎｅｗ.ｔｗｏ,新三\nnеw.three,新四\n"
     rows = staff.parse_roster(school, "roster.csv", roster.encode()).rows
     assert [[e.english for e in row.errors] for row in rows] == [
-        ["cell A2 (username): username 'Teacher1' is taken"], [],
+        ["cell A2 (username): 'Teacher1' (王雅琴) is on the staff already: there is nothing to add"], [],
         ["cell A4 (username): username 'NEW.ONE' is already on row 3 of the file: one row for each person"], [],
         ["cell A6 (username): username: 1–64 Latin letters (a–z), Chinese characters, digits, '.', '_' or '-'"]]
     r = client.post("/admin/staff/import", data={"file": (io.BytesIO(roster.encode()), "roster.csv"), "confirm": "1"},

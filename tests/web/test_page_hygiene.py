@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity
+from portal.models import Activity, CorrectionRequest
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 STYLE_ATTR = re.compile(r"\sstyle\s*=", re.I)
@@ -23,12 +23,18 @@ TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 def _pages(site) -> list[tuple[str, str]]:
     with site.app_context():
         acts = db.session.execute(select(Activity.id).order_by(Activity.id)).scalars().all()
+        asked = db.session.execute(select(CorrectionRequest.id, CorrectionRequest.activity_id)).all()
     pages = [("teacher1", "/"), ("teacher1", "/activities"), ("organizer", "/activities/new"),
              ("organizer", "/activities/new/observation"), ("reviewer", "/review"), ("admin", "/admin/types"),
              ("admin", "/admin/rules"), ("admin", "/admin/staff"), ("admin", "/admin/staff/import"),
              ("admin", "/admin/plugins"), ("district", "/district"), ("teacher1", "/password"),
              ("teacher1", "/nowhere"), ("organizer", f"/activities/{acts[0]}/attendance")]
     pages += [("organizer", f"/activities/{a}") for a in acts]
+    # correction requests (the demo's waiting and declined ones): the list, each, the form, the audit's view
+    pages += [("admin", "/corrections"), ("teacher3", "/corrections"), ("admin", "/admin/audit?view=corrections")]
+    pages += [("admin", f"/corrections/{r}") for r, _a in asked]
+    pages += [("teacher4", f"/activities/{a}/corrections/new?kind=row") for a in sorted({a for _r, a in asked})]
+    assert len(asked) == 2
     return pages
 
 

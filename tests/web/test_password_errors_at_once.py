@@ -60,3 +60,37 @@ def test_empty_fields_say_so_once_with_the_others(site):
     assert _account(site) == before
     r = c.post("/password", data={"current": DEMO_PASSWORD, "password": "new-secret-9", "confirm": "new-secret-9"})
     assert r.status_code == 302 and _account(site) != before  # all of it right: changed
+
+
+def test_a_password_that_is_the_username_or_the_current_one_is_refused_and_nothing_written(site):
+    """Eight characters were the only rule: ``teacher1`` took ``TEACHER1`` (the first guess of
+    anyone who sees her name on a list) and the current password "changed" to itself said 密码已修改
+    while whoever set it for her still knew it. Both refused beside the field, nothing written."""
+    c = site.test_client()
+    login(c, "teacher1")
+    before = _account(site)
+    for typed in ("teacher1", "TEACHER1", "ｔｅａｃｈｅｒ１"):
+        errors = _refused(c, "zh", {"current": DEMO_PASSWORD, "password": typed, "confirm": typed})
+        assert errors["password"] == ["不能与用户名相同：这是任何人都会最先尝试的密码"], (typed, errors)
+    errors = _refused(c, "zh", {"current": DEMO_PASSWORD, "password": DEMO_PASSWORD, "confirm": DEMO_PASSWORD})
+    assert errors == {"current": [], "password": ["这是您当前的密码：请设置一个新密码"], "confirm": []}, errors
+    errors = _refused(c, "en", {"current": DEMO_PASSWORD, "password": DEMO_PASSWORD, "confirm": DEMO_PASSWORD})
+    assert errors["password"] == ["This is your current password: choose a new one"], errors
+    assert _account(site) == before
+    assert login(site.test_client(), "teacher1", DEMO_PASSWORD).status_code == 302
+    r = c.post("/password", data={"current": DEMO_PASSWORD, "password": "teacher1-garden", "confirm": "teacher1-garden"})
+    assert r.status_code == 302 and _account(site) != before  # holding the username is no fault
+
+
+def test_the_command_line_refuses_a_new_account_whose_password_is_its_username(site):
+    with site.app_context():
+        people = db.session.execute(select(db.func.count(User.id))).scalar_one()
+    runner = site.test_cli_runner()
+    out = runner.invoke(args=["user", "create", "wang.fang", "--school", "DEMO", "--role", "teacher",
+                              "--name", "王芳", "--password", "Wang.Fang"])
+    assert out.exit_code != 0 and "must not be the username" in out.output, out.output
+    out = runner.invoke(args=["user", "set-password", "teacher2", "--password", "Teacher2"])
+    assert out.exit_code != 0 and "must not be the username" in out.output, out.output
+    with site.app_context():
+        assert db.session.execute(select(db.func.count(User.id))).scalar_one() == people
+    assert login(site.test_client(), "teacher2", DEMO_PASSWORD).status_code == 302

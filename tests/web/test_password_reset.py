@@ -265,6 +265,10 @@ def test_a_staff_row_offers_only_the_roles_its_account_may_be_given_and_says_why
     why = re.search(r'data-testid="roles-why-pw.t1">([^<]*)<', html).group(1)
     assert "不能授予审核人、学校管理员角色" in why and "系统运维人员" in why
     assert 'data-testid="roles-why-pw.t2"' not in html
+    two = a_client.get("/admin/staff?lang=en").get_data(as_text=True)  # two roles refused: the plural
+    assert re.search(r'data-testid="roles-why-pw.t1">The roles Reviewer, School admin are not given to this '
+                     r'account, whose password an administrator set', two)
+    a_client.get("/admin/staff?lang=zh")  # back to the Chinese the rest reads
     before = _roles_of(teacher.id, s.id), db.session.execute(select(func.count()).select_from(StaffChange)).scalar()
     r = a_client.post(f"/admin/staff/{teacher.id}/roles", data={"roles": ["teacher", "reviewer"]}, follow_redirects=True)
     assert "审核和管理角色不授予管理员设置过密码的账号" in r.get_data(as_text=True)
@@ -281,5 +285,9 @@ def test_a_staff_row_offers_only_the_roles_its_account_may_be_given_and_says_why
     assert " disabled" not in _checkbox(html, "pw.t1", "reviewer")
     assert " disabled" in _checkbox(html, "pw.t1", "school_admin") and " disabled" not in _checkbox(html, "pw.t2", "reviewer")
     english = a_client.get("/admin/staff?lang=en").get_data(as_text=True)
-    assert re.search(r'data-testid="roles-why-pw.t1">The roles School admin are not given to this account, whose '
+    # one role refused: the singular (it read "The roles School admin are …"), the Chinese the same words
+    assert re.search(r'data-testid="roles-why-pw.t1">The role School admin is not given to this account, whose '
                      r'password an administrator set', english)
+    assert "The roles School admin" not in english
+    why = re.search(r'data-testid="roles-why-pw.t1">([^<]*)<', html).group(1)
+    assert "不能授予学校管理员角色" in why and "系统运维人员" in why

@@ -43,14 +43,15 @@ def _links(page: str) -> list[str]:
     return re.findall(r'(?:href|action)="([^"]*)"', page)
 
 
-def approved_back_then(site, time_machine, phase: Phase = Phase.CONFIRMED) -> int:
-    """A lecture of the DEMO school held and approved (``phase``) in March 2025 (the school year 2024-2025),
-    its credits never posted: closed to credits now (December 2026: this year 2026-2027 and the last)."""
+def approved_back_then(site, time_machine, phase: Phase = Phase.CONFIRMED,
+                       start: datetime = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)) -> int:
+    """A lecture of the DEMO school held and approved (``phase``) in March 2025 (the school year 2024-2025;
+    or at ``start``), its credits never posted: closed to credits now (December 2026: this year 2026-2027
+    and the last)."""
     real = utcnow()
     with site.app_context():
         school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
         people = {u.username: u for u in db.session.execute(select(User)).scalars()}
-        start = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
         time_machine.move_to(start + timedelta(days=2))
         act = activities.plan_activity(
             school, people["organizer"], "lecture", "前年批过的讲座", start.isoformat(timespec="minutes"),
@@ -139,7 +140,7 @@ def test_a_bad_organizer_is_refused_with_the_whole_queue_and_changes_nothing(sit
         db.session.commit()
         other = theirs["organizer"].id
     # another school's organiser; someone of the school who organises nothing in the queue
-    value = {"other school": str(other), "nobody": str(people["teacher2"])}.get(value, value)
+    value = {"other school": str(other), "nobody": str(people["teacher5"])}.get(value, value)
     before = _rows(site, aid)
     whole = _count(reviewer.get("/review?lang=en").get_data(as_text=True), "Waiting for review")
     r = reviewer.get("/review", query_string={"lang": "en", "organizer": value})

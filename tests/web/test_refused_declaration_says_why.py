@@ -51,3 +51,22 @@ def test_an_activity_cancelled_before_it_took_place_has_no_refusal_note(site, as
         state = db.session.execute(select(Activity.state).where(Activity.id == aid)).scalar_one()
         assert registry().definition("lecture").phase(state) is Phase.CLOSED
     assert _note(as_user(name).get(f"/activities/{aid}").get_data(as_text=True)) is None
+
+
+@pytest.mark.parametrize(("lang", "said", "not_said"), [
+    ("zh", "提交申报（申报教师）", "活动组织者"), ("en", "Submit the declaration (the declaring teacher)", "organizer")])
+def test_the_declarer_is_named_as_such_in_the_next_step(site, as_user, lang, said, not_said):
+    """On her own declaration, the next step named the declaring teacher 活动组织者 (the ``owner``
+    of the workflow's step, as a lecture's organiser is named): the declaration's words are hers."""
+    with site.app_context():
+        declared = activity("declared", Phase.OPEN)
+        aid, declarer = declared.id, db.session.get(User, declared.organizer_id).username
+        lecture = activity("lecture", Phase.OPEN)
+        lid, organizer = lecture.id, db.session.get(User, lecture.organizer_id).username
+    page = as_user(declarer).get(f"/activities/{aid}?lang={lang}").get_data(as_text=True)
+    following = page.split('data-testid="workflow-next">', 1)[1].split("</p>", 1)[0]
+    assert said in following and not_said not in following, following
+    # a lecture's organiser is still its organiser
+    page = as_user(organizer).get(f"/activities/{lid}?lang={lang}").get_data(as_text=True)
+    following = page.split('data-testid="workflow-next">', 1)[1].split("</p>", 1)[0]
+    assert not_said in following, following

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.models import Activity, Membership, User
+from portal.services import overview
 
 
 def test_bulk_approve_reports_each_activity(site, as_user):
@@ -19,8 +20,10 @@ def test_bulk_approve_reports_each_activity(site, as_user):
     assert len(held) >= 5
     reviewer = as_user("reviewer")
     queue = reviewer.get("/review").get_data(as_text=True)
-    positions = [queue.index(f'data-testid="queue-item-{i}"') for i in oldest_first]
+    first = oldest_first[:overview.HELD_PAGE_SIZE]  # the first page's cards, the oldest
+    positions = [queue.index(f'data-testid="queue-item-{i}"') for i in first]
     assert positions == sorted(positions)  # oldest first (id breaks ties)
+    assert not any(f'data-testid="queue-item-{i}"' in queue for i in oldest_first[len(first):])
     r = reviewer.post("/review/bulk", data={"action": "approve", "ids": [str(i) for i in held]}, follow_redirects=True)
     html = r.get_data(as_text=True)
     with site.app_context():
@@ -82,13 +85,13 @@ def test_the_queue_offers_no_step_its_reviewer_may_not_take(site, as_user):
     from portal.messages import msg, tr
     from portal.models import School, User
     from portal.services import activities
-    from portal.timeutil import utcnow
+    from tests.web.conftest import first_held_day
     from workflows.definition import Phase
 
     with site.app_context():
         school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
         people = {u.username: u for u in db.session.execute(select(User)).scalars()}
-        start = utcnow() - timedelta(days=2)
+        start = first_held_day(school.id)  # the held one on the queue's first page
         made = {}
         for phase in (Phase.AWAITING_REVIEW, Phase.CONFIRMED):
             act = activities.plan_activity(

@@ -36,7 +36,7 @@ def test_csv_preview_reports_bad_rows_and_writes_nothing(site, as_user):
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "2 行可以导入，3 行有问题" in html
-    assert 'data-testid="roster-error-4"' in html and "用户名“teacher1”已被使用" in html
+    assert 'data-testid="roster-error-4"' in html and "用户名“teacher1”（王雅琴）已在本校教职工名单中，无需再添加" in html
     assert 'data-testid="roster-error-5"' in html and "性别须为 男 或 女" in html and "出生日期：请写成" in html
     assert "密码：至少 8 个字符" in html
     assert "username“wang.li”已在文件第 2 行出现：每人只占一行" in html and "未知角色：boss" in html

@@ -49,6 +49,46 @@ def test_an_exempt_teachers_home_says_exempt_as_the_record_and_the_summary_do(as
     assert seen, "no exempt teacher in the demo"
 
 
+def test_an_exempt_teachers_home_says_why_as_the_record_does(site, as_user):
+    """产假 or 临近退休: the 成长档案 says why beside 免于考核; the home said 免于考核 and
+    "本学年不参加考核" and never why, in either language."""
+    with site.app_context():
+        ids = dict(db.session.execute(select(User.username, User.id)).all())
+    seen = 0
+    for n in range(1, 7):
+        client = as_user(f"teacher{n}")
+        for year in ("", "?year=2025-2026"):
+            record = client.get(f"/teachers/{ids[f'teacher{n}']}/record{year}").get_data(as_text=True)
+            home = client.get(f"/{year}").get_data(as_text=True)
+            if 'data-status="exempt"' not in home:
+                assert 'data-testid="exempt-reason"' not in home, (n, year)
+                continue
+            seen += 1
+            said = re.search(r'data-testid="exempt-reason">\s*(.*?)\s*</div>', home, re.S)
+            assert said and said.group(1), (n, year)
+            assert f"· {said.group(1)}" in record, (n, year, said.group(1))  # the record's words
+    assert seen >= 2, "the demo's exempt years: teacher6's (near retirement) and teacher3's last year (产假)"
+    en = as_user("teacher6")
+    en.get("/lang/en")
+    assert re.search(r'data-testid="exempt-reason">\s*[A-Za-z]', en.get("/").get_data(as_text=True))
+
+
+def test_a_year_over_and_short_reads_not_met_on_the_home_as_everywhere(site, as_user):
+    """teacher1's 2025-2026 (over, nothing credited): her 学时证明, the summary and the API say
+    未达标; her home's badge said 还差 50 学时, hours still to earn in a year that takes no more.
+    It says 未达标, and why in the record's words; this year's badge still counts the hours to go."""
+    client = as_user("teacher1")
+    home = client.get("/?year=2025-2026").get_data(as_text=True)
+    badge = re.search(r'data-testid="hours-status" data-status="([a-z_]+)">\s*(.*?)\s*</span>', home, re.S)
+    assert badge and badge.groups() == ("short", "未达标"), badge and badge.groups()
+    why = re.search(r'data-testid="hours-why">(.*?)</ul>', home, re.S)
+    assert why and "还差 50 学时：应修 50 学时，已认定 0 学时。" in why.group(1)
+    now = client.get("/").get_data(as_text=True)
+    badge = re.search(r'data-testid="hours-status" data-status="([a-z_]+)">\s*(.*?)\s*</span>', now, re.S)
+    assert badge and badge.groups() == ("in_progress", "还差 24.5 学时"), badge and badge.groups()
+    assert 'data-testid="hours-why"' not in now
+
+
 def test_lists_and_labels_in_a_refusal_take_the_readers_punctuation(site, as_user):
     """「可进行：审核通过, 退回修改」 and 「缺少材料：…; 缺少材料：…」: the separators of a list
     and the colon after a name were ASCII inside Chinese sentences. They are msgids now."""

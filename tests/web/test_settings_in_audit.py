@@ -58,8 +58,29 @@ def test_rule_and_type_changes_are_in_the_audit_trail(site, as_user):
     assert rows == [
         ["活动类型", "专题讲座", "已启用：是", "已启用：否", "admin"],
         ["活动类型", "专题讲座", "主讲人学时倍数：2", "主讲人学时倍数：3", "admin"],
-        ["本校规则", "每学年须完成学时", form["required_hours"], "30", "admin"],
+        ["本校规则", "每学年应修学时", form["required_hours"], "30", "admin"],
     ]
     csv = c.get("/admin/audit.csv?view=settings").get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert csv[0] == "时间,变更,规则或活动类型,变更前,变更后,操作人"
     assert [line.split(",")[1:] for line in csv[1:4]] == rows
+
+
+def test_a_rules_change_is_named_in_the_audit_trail_as_the_rules_page_names_it(site, as_user):
+    """The admin changed 每学年应修学时 and 每学期未请假缺席达到多少学时即全年不予认定 on the rules
+    page and read 每学年须完成学时 and 学期未请假缺席达到此学时即不予认定 in the audit trail: two
+    wordings of one rule (the page's two hour fields had labels of their own). Every rule the
+    page shows is named by its declaration, on the page and in the log, in both languages."""
+    c = as_user("admin")
+    form = _rules_form(c)
+    changed = {"required_hours": "31", "absence_limit_hours": "6"}
+    assert c.post("/admin/rules", data={**form, **changed}).status_code == 302
+    for lang in ("zh_Hans_CN", "en"):
+        page = c.get(f"/admin/rules?lang={lang}").get_data(as_text=True)
+        labels = {key: re.sub(r"\s+", " ", text).strip()
+                  for key, text in re.findall(r'<label[^>]*for="([a-z_]+)"[^>]*>([^<]+)', page)}
+        log = c.get(f"/admin/audit?view=settings&lang={lang}").get_data(as_text=True)
+        named = {re.sub(r"<[^>]+>", "", cells[2]).strip()
+                 for row in re.findall(r"<tr>(.*?)</tr>", log, re.S)
+                 if len(cells := re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)) > 2}
+        for key in changed:
+            assert labels[key] in named, (lang, key, labels[key], named)

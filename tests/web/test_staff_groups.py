@@ -153,6 +153,14 @@ def test_adding_importing_and_deactivating_people_are_in_the_staff_log(site, as_
     assert _counts(site) == before
     table = c.get("/admin/audit?view=staff&person=teacher1").get_data(as_text=True)
     assert "教师" in table.split('class="table table-sm table-striped')[1].split("</table>")[0]
+    # no role left after the deactivation is said (无), not a blank cell; in English the roles are
+    # named as the staff pages name them ("Teacher"), not by their lower-case value
+    cells = table.split('class="table table-sm table-striped')[1].split("</table>")[0]
+    assert '<td class="col-after" data-label="变更后">无</td>' in cells
+    english = c.get("/admin/audit?view=staff&person=page.added&lang=en").get_data(as_text=True)
+    cells = english.split('class="table table-sm table-striped')[1].split("</table>")[0]
+    assert '<td class="col-after" data-label="After">Organizer, Teacher</td>' in cells
+    assert '<td class="col-before" data-label="Before">none</td>' in cells
 
 
 def test_a_group_saved_or_deleted_on_the_groups_page_is_in_each_persons_staff_log(app):

@@ -9,9 +9,9 @@ import re
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, CreditEntry, User, YearSubmission
+from portal.models import Activity, CreditEntry, School, User, YearSubmission
 from portal.services import overview
-from portal.timeutil import to_local
+from portal.timeutil import to_local, utcnow
 
 
 def _me(site, username: str = "teacher1") -> User:
@@ -66,10 +66,17 @@ def test_activity_page_agrees_with_the_home_todo_list_and_the_form_asks_for_it(s
         page = client.get(f"/activities/{act.id}?lang=en").get_data(as_text=True)
         if act.id in waiting:
             assert f'data-testid="waiting-{act.id}"' in home
-            assert 'data-testid="todo-missing"' in page and 'data-testid="no-triggers"' not in page
-            kind = next(iter(waiting[act.id]))
             select_html = page.split('data-testid="evidence-kind"')[1].split("</select>")[0]
-            assert re.search(rf'<option selected value="{kind}">|<option value="{kind}" selected', select_html), select_html
+            for kind in waiting[act.id]:
+                if f'value="{kind}"' in select_html:  # taken now: asked for, and the form's first missing one
+                    assert 'data-testid="todo-missing"' in page
+                else:  # on what took place (EvidenceKind.after_start): asked for with the start, not offered
+                    later = page.split('data-testid="todo-later">')[1].split("</div>")[0]
+                    assert act.starts_at > utcnow() and "once it has begun" in later, later
+            first = next((k for k in waiting[act.id] if f'value="{k}"' in select_html), None)
+            if first is not None:  # something to hand in now: the page does not say there is nothing to do
+                assert 'data-testid="no-triggers"' not in page
+                assert re.search(rf'<option selected value="{first}">|<option value="{first}" selected', select_html)
         else:
             assert f'data-testid="waiting-{act.id}"' not in home
             assert 'data-testid="todo-missing"' not in page
@@ -101,3 +108,25 @@ def test_the_demo_has_an_essay_written_in_word(site, as_user):
     assert words >= 3000 and (f">{words}<" in row or f">{words:,}<" in row)
     home = as_user("teacher2").get("/?lang=en").get_data(as_text=True)
     assert "1 of 1" in home.split("Paper or teaching essay")[1][:200]
+
+
+def test_the_todo_list_says_each_activitys_day_and_one_still_to_come(site, as_user):
+    """teacher1's home asked for a visit report (考察报告：还需上传 1 份) of 参观考察：实验小学（筹备中）
+    a week before the visit, with no day: as urgent as the one of the visit held last month. Each
+    row now says its activity's day, and one still to come says so (尚未举行)."""
+    from portal.timeutil import utcnow
+
+    me = _me(site)
+    with site.app_context():
+        school_id = db.session.execute(select(Activity.school_id)).scalars().first()
+        waiting = [w.activity for w in overview.waiting_on(me.id, school_id)]
+        tz = db.session.get(School, school_id).timezone
+    later = [a for a in waiting if a.ends_at > utcnow()]
+    done = [a for a in waiting if a.ends_at <= utcnow()]
+    assert later and done, "the demo leaves teacher1 evidence of activities held and to come"
+    home = as_user("teacher1").get("/").get_data(as_text=True)
+    for act in waiting:
+        row = home.split(f'data-testid="waiting-{act.id}"', 1)[1].split("</li>", 1)[0]
+        day = to_local(act.starts_at, tz).date().isoformat()
+        said = f"{day}（尚未举行） · " if act in later else f"{day} · "
+        assert said in row, row

@@ -202,3 +202,36 @@ def test_the_deadline_passes_at_the_end_of_its_day_in_the_schools_time(app, monk
         with pytest.raises(Conflict) as late:
             plans.save(s, p["t1"], "2026-2027", GOALS, by=actor(p["t1"], s), submit=True)
         assert late.value.msg.code == "plan.deadline_passed"
+
+
+def test_the_teacher_is_told_when_their_plan_is_returned_or_approved(sch):
+    """teacher2's plan was returned with a comment and nothing told her: no notice in the app,
+    no email; she learnt it only on opening /plan. Each decision is now a notice of hers (a kind
+    she may have emailed), with the comment, leading to that year's plan."""
+    from flask_babel import force_locale
+
+    from portal.models import Notification
+    from portal.services import notifications
+
+    s, p, year = sch
+    t = p["t1"]
+
+    def told() -> list[Notification]:
+        return list(db.session.execute(select(Notification).where(Notification.user_id == t.id)
+                                       .order_by(Notification.id)).scalars())
+
+    plan = plans.save(s, t, year, GOALS, by=actor(t, s), submit=True)
+    assert told() == []
+    plans.decide(plan, "return", "请补充读书计划", by=actor(p["admin"], s))
+    plan = plans.save(s, t, year, GOALS, "《课堂提问的艺术》", by=actor(t, s), submit=True)
+    plans.decide(plan, "approve", "", by=actor(p["reviewer"], s))
+    returned, approved = told()
+    assert (returned.kind, approved.kind) == ("plan_returned", "plan_approved")
+    assert returned.link == approved.link == f"/plan?year={year}" and returned.school_id == s.id
+    said = year.replace("-", "—") + "学年"
+    with force_locale("zh_Hans_CN"):
+        assert str(notifications.text(returned)) == f"您{said}的个人发展计划被退回：请补充读书计划"
+        assert str(notifications.text(approved)) == f"您{said}的个人发展计划已同意"
+    with force_locale("en"):
+        assert str(notifications.text(returned)).startswith("Your personal development plan for the ")
+    assert {"plan_approved", "plan_returned"} <= set(notifications.KINDS)  # on the settings page, to email

@@ -376,3 +376,42 @@ def test_one_who_left_and_came_back_finds_their_seat_given_and_the_capacity_kept
     assert signup.confirm(act, by=actor(p["organizer"], s)) == 1
     parts = set(db.session.execute(select(Participation.user_id).where(Participation.activity_id == act.id)).scalars())
     assert parts == {ts[1].id}
+
+
+def test_whoever_moves_up_from_the_waiting_list_is_told_they_have_a_seat(app):
+    """teacher4 moved up from the waiting list when teacher1 withdrew, and nothing told her: a
+    waiting place may never become one, so she had no reason to look. Each person moved up (a
+    withdrawal, a raised capacity) is told once, in the app and by email if they chose, with the
+    activity's time; nobody else is."""
+    from flask_babel import force_locale
+
+    from portal import jobs
+    from portal.models import Notification
+    from portal.services import notifications, reminders
+
+    s, p, ts, act = _open(capacity=1)
+    for t in ts[:4]:
+        signup.sign_up(act, t, by=actor(t, s))
+
+    def told() -> list[tuple[int, str]]:
+        db.session.commit()
+        for job in [t for t in jobs.queue(app).huey.pending() if t.name == "notifications.signup_seat"]:
+            reminders.signup_seat(*job.args)  # the worker's run; again (a retry, or queued twice) tells nobody twice
+        return [(n.user_id, n.kind) for n in db.session.execute(
+            select(Notification).where(Notification.kind == "signup_seat").order_by(Notification.id)).scalars()]
+
+    assert told() == []
+    signup.withdraw(act, ts[3], by=actor(ts[3], s))  # a waiting place freed: nobody moves up
+    assert told() == []
+    signup.withdraw(act, ts[0], by=actor(ts[0], s))  # the seat frees: ts[1] moves up
+    assert told() == [(ts[1].id, "signup_seat")]
+    signup.open_signup(act, 2, closes_in(6), by=actor(p["organizer"], s), tz=s.timezone)  # one more seat: ts[2]
+    assert told() == [(ts[1].id, "signup_seat"), (ts[2].id, "signup_seat")]
+    note = db.session.execute(select(Notification).where(Notification.user_id == ts[2].id)).scalar_one()
+    assert note.link == f"/activities/{act.id}" and note.school_id == s.id
+    with force_locale("zh_Hans_CN"):
+        said = str(notifications.text(note))
+    assert said.startswith(f"您已由候补转为正式名额：{act.title}（") and "）" in said
+    assert notifications.still_stands(note)
+    signup.withdraw(act, ts[2], by=actor(ts[2], s))
+    assert not notifications.still_stands(note)  # withdrew before the email went: nothing to tell

@@ -16,9 +16,10 @@ from pathlib import Path
 from portal.hookspecs import CONTRACT_VERSION, hookimpl
 from yanxiu_lesson_study.lesson_study import LessonStudy
 
-if tuple(int(x) for x in CONTRACT_VERSION.split(".")) < (1, 16) or CONTRACT_VERSION.split(".")[0] != "1":
-    # 1.16: Portal.year_locked and ActivitySnapshot.school_year / semester (no note in a locked year)
-    raise ImportError(f"written for plugin contract 1.16+ (1.x), the portal has {CONTRACT_VERSION}")
+if tuple(int(x) for x in CONTRACT_VERSION.split(".")) < (1, 21) or CONTRACT_VERSION.split(".")[0] != "1":
+    # 1.16: Portal.year_locked and ActivitySnapshot.school_year / semester (no note in a locked year);
+    # 1.21: Portal.said (the command's refusals, Chinese then English)
+    raise ImportError(f"written for plugin contract 1.21+ (1.x), the portal has {CONTRACT_VERSION}")
 
 __version__ = "1.0.0"
 HERE = Path(__file__).resolve().parent

@@ -1,0 +1,65 @@
+"""The wire format of correction requests (``portal.api.views_corrections``): the shapes here, the
+rest (a row's wanted reading, a decline's reason, who may ask or close) by the service with its
+coded messages (``x-data-rules``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, WithJsonSchema
+
+from portal.api.models import Body, Out, local_time
+from portal.api.typed_schemas import text
+from portal.models import CorrectionRequest, School
+from portal.services import corrections
+
+Kind = Literal["row", "cancel"]
+Status = Literal["open", "done", "declined", "moved_on"]
+Outcome = Literal["done", "declined"]
+assert set(Kind.__args__) == set(corrections.KINDS), "the API's kinds are the service's"  # type: ignore[attr-defined]
+assert set(Status.__args__) == set(corrections.STATUSES), "the API's statuses are the service's"  # type: ignore[attr-defined]
+assert set(Outcome.__args__) == set(corrections.OUTCOMES), "the API's outcomes are the service's"  # type: ignore[attr-defined]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=corrections.REASON_MAX),
+                   WithJsonSchema(text(corrections.REASON_MAX, nonblank=True))]
+Wanted = Annotated[str, StringConstraints(max_length=corrections.WANTED_MAX),
+                   WithJsonSchema(text(corrections.WANTED_MAX))]
+Comment = Annotated[str, StringConstraints(max_length=corrections.REASON_MAX),
+                    WithJsonSchema(text(corrections.REASON_MAX))]
+
+
+class CorrectionBody(Body):
+    kind: Kind = Field(description="`row`: one's own row of attendance should read `wanted`; `cancel`: the activity "
+                                   "cancelled")
+    wanted: Wanted = Field("", description="What one's own row should read, in one's words (required for `row`)")
+    reason: Reason = Field(description="Why (required)")
+
+
+class CloseBody(Body):
+    outcome: Outcome = Field(description="`done` once the change is made (attendance page, cancel), or `declined`")
+    reason: Comment = Field("", description="Required to decline")
+
+
+class CorrectionOut(Out):
+    id: int
+    activity_id: int
+    requester_id: int
+    kind: Kind
+    wanted: str
+    reason: str
+    status: Status = Field(description="`moved_on`: the activity was credited or cancelled before it was closed")
+    asked_at: str
+    closed_by: int | None = None
+    closed_at: str | None = None
+    close_reason: str
+
+    @classmethod
+    def of(cls, row: CorrectionRequest, school: School) -> CorrectionOut:
+        return cls(id=row.id, activity_id=row.activity_id, requester_id=row.requester_id, kind=row.kind,  # type: ignore[arg-type]
+                   wanted=row.wanted, reason=row.reason, status=row.status,  # type: ignore[arg-type]
+                   asked_at=local_time(row.created_at, school), closed_by=row.closed_by,
+                   closed_at=local_time(row.closed_at, school) if row.closed_at else None,
+                   close_reason=row.close_reason)
+
+
+class Corrections(Out):
+    items: list[CorrectionOut]

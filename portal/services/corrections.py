@@ -1,0 +1,238 @@
+"""Correction requests: one whom the portal sends to someone else — their own recorded row of an
+activity's attendance (:func:`policy.may_record_own_attendance`), a cancel withheld from them
+(:func:`policy.may_close_over_own_record`, or an organiser whose role no longer cancels) — asks the
+school's admins, with a reason. The request waits on the admins' to-do list
+(:mod:`portal.services.school_todo`) and reaches them as a notice; an admin who did not ask it
+(:func:`policy.may_close_correction`) makes the change through the existing pages (attendance,
+cancel) and closes it as done, or declines it with a reason; the requester is told either way. A
+request whose activity moved on first (credited or cancelled: its phase) closes saying so.
+
+The school's audit log lists them (``view=corrections``): who asked, why, who closed it and why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import policy
+from portal.database import write_transaction
+from portal.errors import Conflict, Invalid, NotFound
+from portal.extensions import db
+from portal.messages import msg
+from portal.models import SCHOOL_ADMIN, Activity, CorrectionRequest, Notification, Participation, School, User
+from portal.registry import registry
+from portal.services import access, activities, locks, notifications, transitions
+from portal.services.district_notices import school_admins
+from portal.services.notifications import NewNotification, notify_many
+from portal.textcount import chinese_count
+from portal.timeutil import to_local, utcnow, zone_of
+from workflows.definition import Phase
+
+ROW, CANCEL = "row", "cancel"
+KINDS = (ROW, CANCEL)
+OPEN, DONE, DECLINED, MOVED_ON = "open", "done", "declined", "moved_on"
+STATUSES = (OPEN, DONE, DECLINED, MOVED_ON)
+OUTCOMES = (DONE, DECLINED)  # what an admin closes one as
+REASON_MAX = 500
+WANTED_MAX = 100
+#: The phases after which nothing is corrected on an activity: its hours credited, or it cancelled.
+MOVED_ON_PHASES = frozenset({Phase.CREDITED, Phase.CLOSED})
+
+
+def moved_on(act: Activity) -> bool:
+    """Whether the activity went past what a request asks (credited or cancelled)."""
+    return registry().phase(act.type_key, act.state) in MOVED_ON_PHASES
+
+
+def _closing(act: Activity, triggers: Sequence[str]) -> list[str]:
+    definition = registry().definition(act.type_key)
+    return [t for t in triggers if definition.phase(definition.transition(t).dest) is Phase.CLOSED]
+
+
+def offered(act: Activity, actor: policy.Actor, own_row: Participation | None, allowed: Sequence[str],
+            withheld: Sequence[str], *, declared: bool, locked: bool) -> list[str]:
+    """The kinds of request ``actor`` may send about ``act``, from what its page has read: their
+    own row (``own_row``: once it is recorded), the steps offered to them (``allowed``) and those
+    withheld over their own unexcused absence (``withheld``). None on an activity that moved on,
+    nor in a semester the district accepted (``locked``: no admin changes a row or cancels there),
+    nor where no school admin but the asker could close it (:func:`closers`: asked only then)."""
+    if moved_on(act) or locked:
+        return []
+    out = []
+    recorded = own_row is not None and activities.has_record(own_row)  # nothing to correct before it is
+    if recorded and policy.may_ask_correction(
+            concerned=True, declared=declared, does_it_oneself=policy.may_record_own_attendance(actor, act, recorded=True)):
+        out.append(ROW)
+    runs_it = act.organizer_id == actor.user_id or bool(_closing(act, withheld))
+    if policy.may_ask_correction(concerned=runs_it, does_it_oneself=bool(_closing(act, allowed)), declared=declared):
+        out.append(CANCEL)
+    return out if out and closers(act.school_id, actor.user_id) else []
+
+
+def closers(school_id: int, requester_id: int) -> list[int]:
+    """The school's admins who may close a request of ``requester_id`` (:func:`policy.may_close_correction`):
+    those told of it. None in a school whose only admin asks (or that has none): nobody would ever close it."""
+    return [uid for uid in school_admins(school_id)
+            if policy.may_close_correction(policy.Actor.of(uid, {SCHOOL_ADMIN}), requester_id)]
+
+
+def offered_now(act: Activity, actor: policy.Actor) -> list[str]:
+    """:func:`offered`, read of the database (the service's own check)."""
+    people = list(db.session.execute(select(Participation).where(Participation.activity_id == act.id)).scalars())
+    ids = [p.user_id for p in people]
+    own = next((p for p in people if p.user_id == actor.user_id), None)
+    locked = locks.is_locked(act.school_id, act.school_year, act.semester)
+    allowed = transitions.allowed_triggers(act, actor.user_id, ids, actor.roles, locked)
+    withheld = transitions.withheld_over_own_record(
+        act, actor.user_id, allowed, own is not None and activities.records_absence(own), ids, actor.roles, locked)
+    return offered(act, actor, own, allowed, withheld, declared=registry().self_declared(act.type_key), locked=locked)
+
+
+def _text(value: Any, name: str, most: int, required: bool, fields: dict[str, Any], missing: str) -> str:
+    if value is not None and not isinstance(value, str):
+        fields[name] = msg("at_most_chars", n=most)
+        return ""
+    text = (value or "").strip()
+    if len(text) > most:
+        fields[name] = msg("at_most_chars", n=most)
+    elif required and not chinese_count(text):  # spaces, punctuation or invisible characters say nothing
+        fields[name] = msg(missing)
+    return text
+
+
+def ask(act: Activity, by: policy.Actor, kind: Any, wanted: Any, reason: Any) -> CorrectionRequest:
+    """Send a request about ``act`` (of the actor's school, read by the caller); refused with a
+    clear error and nothing written on bad input, where the actor may do it themself (or may not
+    ask it), on an activity that moved on, and while the same request of theirs is open (its day)."""
+    fields: dict[str, Any] = {}
+    if kind not in KINDS:
+        fields["kind"] = msg("correction.kind")
+    want = _text(wanted, "wanted", WANTED_MAX, kind == ROW, fields, "correction.wanted_required")
+    why = _text(reason, "reason", REASON_MAX, True, fields, "correction.reason_required")
+    if fields:
+        raise Invalid(msg("correction.not_sent"), fields)
+    if moved_on(act):
+        raise Conflict(msg("correction.moved_on"))
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # nothing is changed there: nothing to ask
+    if not (to := closers(act.school_id, by.user_id)):  # sent to nobody, it would wait for ever
+        raise Conflict(msg("correction.nobody_to_close"))
+    policy.require(kind in offered_now(act, by), f"correction.not_asked_{kind}")
+    first = _open_one(act.id, by.user_id, kind)
+    if first is not None:
+        raise Conflict(msg("correction.already_open", day=_day(act.school_id, first.created_at)))
+    try:
+        with write_transaction() as s:
+            access.require_still(s, by, lambda _now: True, "forbidden", school_id=act.school_id)
+            req = CorrectionRequest(school_id=act.school_id, activity_id=act.id, requester_id=by.user_id, kind=kind,
+                                    wanted=want if kind == ROW else "", reason=why, status=OPEN, close_reason="")
+            s.add(req)  # its trigger moves the school's data stamp: the admins' cached to-do list
+    except IntegrityError:  # the same request sent twice at once: the first stands
+        first = _open_one(act.id, by.user_id, kind)
+        raise Conflict(msg("correction.already_open", day=_day(act.school_id, first.created_at if first else utcnow()))) \
+            from None
+    name = db.session.get_one(User, by.user_id).display_name
+    notify_many([NewNotification(uid, "correction_asked", f"correction_asked:{req.id}:{uid}",
+                                 {"name": name, "title": act.title, "reason": why, "request": req.id},
+                                 f"/corrections/{req.id}",
+                                 act.school_id)
+                 for uid in to])
+    return req
+
+
+@notifications.stands_while("correction_asked")
+def _asked_stands(n: Notification) -> bool:
+    """The request still waits (closed by another admin while quiet hours held the email: nothing to tell)."""
+    ref = (n.params or {}).get("request")
+    req = db.session.get(CorrectionRequest, ref) if access.id_in_range(ref) else None
+    return req is not None and req.status == OPEN
+
+
+def _open_one(activity_id: int, user_id: int, kind: str) -> CorrectionRequest | None:
+    return db.session.execute(select(CorrectionRequest).where(
+        CorrectionRequest.activity_id == activity_id, CorrectionRequest.requester_id == user_id,
+        CorrectionRequest.kind == kind, CorrectionRequest.status == OPEN)).scalar()
+
+
+def _day(school_id: int, at: datetime) -> str:
+    return to_local(at, zone_of(db.session.get_one(School, school_id))).date().isoformat()
+
+
+def get(school_id: int, request_id: Any) -> CorrectionRequest:
+    """A request of this school; another school's is 'not found', never 'forbidden'."""
+    req = db.session.get(CorrectionRequest, request_id) if isinstance(request_id, int) and access.id_in_range(request_id) \
+        else None
+    if req is None or req.school_id != school_id:
+        raise NotFound(msg("correction.not_found"))
+    return req
+
+
+def close(req: CorrectionRequest, by: policy.Actor, outcome: Any, reason: Any) -> CorrectionRequest:
+    """Close an open request as done or declined (``reason`` required to decline); one whose
+    activity moved on closes as such, whatever was chosen. The requester is told."""
+    policy.require(policy.may_see_corrections(by), "policy.admin_only")
+    policy.require(policy.may_close_correction(by, req.requester_id), "correction.own")
+    fields: dict[str, Any] = {}
+    if outcome not in OUTCOMES:
+        fields["outcome"] = msg("correction.outcome")
+    gone = moved_on(db.session.get_one(Activity, req.activity_id))  # closes as such: no reason asked
+    why = _text(reason, "reason", REASON_MAX, outcome == DECLINED and not gone, fields, "correction.decline_reason")
+    if fields:
+        raise Invalid(msg("correction.not_closed"), fields)
+    with write_transaction() as s:
+        access.require_still(s, by, lambda now: policy.may_close_correction(now, req.requester_id), "correction.own",
+                             school_id=req.school_id)
+        now = s.execute(select(CorrectionRequest).where(CorrectionRequest.id == req.id).with_for_update()
+                        .execution_options(populate_existing=True)).scalar_one()
+        if now.status != OPEN:
+            raise Conflict(msg("correction.closed_already"))
+        act = s.get_one(Activity, now.activity_id)
+        now.status = MOVED_ON if moved_on(act) else str(outcome)
+        now.closed_by, now.closed_at, now.close_reason = by.user_id, utcnow(), why
+    notify_many([NewNotification(now.requester_id, "correction_closed", f"correction_closed:{now.id}",
+                                 {"title": act.title, "comment": why, "status": now.status}, f"/corrections/{now.id}",
+                                 now.school_id)])
+    return now
+
+
+class Row(NamedTuple):
+    request: CorrectionRequest
+    title: str
+    requester: str
+    closer: str | None
+
+
+def listed(school_id: int, *, status: str | None = None, requester_id: int | None = None,
+           limit: int | None = 100) -> list[Row]:
+    """The school's requests, newest first, with their activity's title and who asked and closed
+    them (one statement): open ones (``status``), or one person's (``requester_id``); ``limit``
+    None: all of them."""
+    closer = db.aliased(User)
+    q = (select(CorrectionRequest, Activity.title, User.display_name, closer.display_name)
+         .join(Activity, Activity.id == CorrectionRequest.activity_id)
+         .join(User, User.id == CorrectionRequest.requester_id)
+         .outerjoin(closer, closer.id == CorrectionRequest.closed_by)
+         .where(CorrectionRequest.school_id == school_id)
+         .order_by(CorrectionRequest.created_at.desc(), CorrectionRequest.id.desc()).limit(limit))
+    if status is not None:
+        q = q.where(CorrectionRequest.status == status)
+    if requester_id is not None:
+        q = q.where(CorrectionRequest.requester_id == requester_id)
+    return [Row(*r) for r in db.session.execute(q)]
+
+
+def waiting_on(school_id: int, actor: policy.Actor) -> tuple[int, datetime | None]:
+    """The open requests ``actor`` may close (not their own) and the oldest's time: one statement
+    (the to-do list's)."""
+    n, oldest = db.session.execute(
+        select(func.count(), func.min(CorrectionRequest.created_at)).where(
+            CorrectionRequest.school_id == school_id, CorrectionRequest.status == OPEN,
+            CorrectionRequest.requester_id != actor.user_id)).one()
+    return int(n or 0), oldest
+
+
+def local_day(school: School, at: datetime) -> date:
+    return to_local(at, zone_of(school)).date()

@@ -1,0 +1,226 @@
+"""Correction requests attacked (hFF's walk): a reason or a wanted row of invisible characters
+only, markup and spreadsheet formulas in what is asked, two identical requests sent at the same
+moment, two admins closing one request at once, an asker posing as another, and a request on a
+year the district accepted. Each refusal changes nothing."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from portal import policy
+from portal.errors import Conflict, Invalid
+from portal.extensions import db
+from portal.models import Activity, School, YearLock, YearSubmission
+from portal.services import access, corrections, staff
+from tests.corrections.test_corrections_api import _api
+from tests.corrections.test_corrections_service import _notices, _recorded_by_admin, _requests, _talk
+from tests.credits.helpers import login
+from tests.support import factories
+from tests.support.at_once import at_once, side_by_side
+
+INVISIBLE = ("\u200b\u2060", "\ufeff", "\u00ad \u200c", "。，", "  ")
+
+
+def _org(w):
+    return access.actor(w.people["organizer"].id, w.school.id)
+
+
+@pytest.mark.parametrize("blank", INVISIBLE)
+def test_a_reason_or_a_row_of_invisible_characters_says_nothing_and_is_refused(client, world, blank):
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    told = _notices(p["admin"], "correction_asked")
+    for wanted, reason, field in (("出席 3 小时", blank, "reason"), (blank, "签到表漏签", "wanted")):
+        with pytest.raises(Invalid) as e:
+            corrections.ask(act, _org(w), "row", wanted, reason)
+        assert field in e.value.fields
+    r = _api(client, p["organizer"]).post(f"/api/v1/activities/{act.id}/corrections",
+                                         json={"kind": "cancel", "reason": blank})
+    assert r.status_code == 422 and r.get_json()["fields"]["reason"] == "say why: a reason is required"
+    doc = client.get("/api/v1/openapi.json").get_json()  # a refusal the document declares (schemathesis's check)
+    rules = doc["paths"]["/api/v1/activities/{activity_id}/corrections"]["post"]["x-data-rules"]
+    assert any(x["field"] == "reason" and re.search(x["message"], r.get_json()["fields"]["reason"]) for x in rules)
+    web = login(client.application.test_client(), p["organizer"], w.school)
+    r = web.post(f"/activities/{act.id}/corrections/new", data={"kind": "cancel", "reason": blank})
+    assert r.status_code == 422
+    assert _requests() == [] and _notices(p["admin"], "correction_asked") == told
+    # a decline of invisible characters tells its asker nothing: refused, the request stays open
+    req = corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签")
+    with pytest.raises(Invalid) as e:
+        corrections.close(req, access.actor(p["admin"].id, w.school.id), "declined", blank)
+    assert "reason" in e.value.fields and _requests()[0][1] == "open"
+    assert _notices(p["organizer"], "correction_closed") == 0
+
+
+def test_markup_and_formulas_in_a_request_stay_text(app, world):
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    corrections.ask(act, _org(w), "row", "=1+2", '=HYPERLINK("x")<script>alert(1)</script>')
+    req = corrections.listed(w.school.id)[0].request
+    admin = login(app.test_client(), p["admin"], w.school)
+    for url in (f"/corrections/{req.id}", "/admin/audit?view=corrections", "/notifications"):
+        html = admin.get(url).get_data(as_text=True)
+        assert "<script>alert(1)" not in html, url
+    assert "&lt;script&gt;alert(1)" in admin.get(f"/corrections/{req.id}").get_data(as_text=True)
+    csv = admin.get("/admin/audit.csv?view=corrections").get_data(as_text=True)
+    assert "\"'=HYPERLINK(" in csv and ",=" not in csv and '"=' not in csv  # the formula is text to a spreadsheet
+
+
+def test_an_open_request_reads_waiting_in_chinese_not_a_link_word(app, world):
+    """Its status read 查看 (the catalogue's "Open" of a link) on the request, the lists and the audit CSV."""
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    req = corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签")
+    admin = login(app.test_client(), p["admin"], w.school)
+    for url in (f"/corrections/{req.id}?lang=zh_CN", "/corrections?lang=zh_CN"):
+        html = admin.get(url).get_data(as_text=True)
+        assert '<span data-testid="correction-status">待处理</span>' in html, url
+    assert ",待处理," in admin.get("/admin/audit.csv?view=corrections&lang=zh_CN").get_data(as_text=True)
+    html = admin.get(f"/corrections/{req.id}?lang=en").get_data(as_text=True)
+    assert '<span data-testid="correction-status">Waiting to be handled</span>' in html
+
+
+def test_the_same_request_sent_twice_at_once_is_written_once(app, world):
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    act_id, org_id, school_id = act.id, p["organizer"].id, w.school.id
+    db.session.commit()
+    db.session.remove()
+
+    def ask() -> None:
+        corrections.ask(db.session.get_one(Activity, act_id), access.actor(org_id, school_id), "row", "出席 3 小时",
+                        "签到表漏签")
+
+    assert at_once(app, 2, ask, Conflict) == [201, 422]
+    assert [r[1] for r in _requests()] == ["open"]
+
+
+def test_two_admins_closing_one_request_at_once_close_it_once(app, world):
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    req_id = corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签").id
+    ids, school_id, org = (p["admin"].id, p["admin2"].id), w.school.id, SimpleNamespace(id=p["organizer"].id)
+    db.session.commit()
+    db.session.remove()
+
+    def close(uid: int, outcome: str):
+        return lambda: corrections.close(corrections.get(school_id, req_id), access.actor(uid, school_id), outcome,
+                                         "已核对")
+
+    out = side_by_side(app, close(ids[0], "done"), close(ids[1], "declined"))
+    assert sorted(out) == ["correction.closed_already", "done"]
+    assert len(_requests()) == 1 and _requests()[0][1] in ("done", "declined")
+    assert _notices(org, "correction_closed") == 1
+
+
+def test_no_one_asks_as_another_or_of_another_school(client, world):
+    """A requester named in the body is refused (the caller asks, always); another school's
+    activity and request are 'not found'; a teacher reads only their own requests."""
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    t1 = _api(client, p["t1"])
+    r = t1.post(f"/api/v1/activities/{act.id}/corrections",
+                json={"kind": "row", "wanted": "出席", "reason": "代他申请", "requester_id": p["organizer"].id})
+    assert r.status_code == 422 and "requester_id" in r.get_json()["fields"]
+    req = corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签")
+    assert t1.get("/api/v1/corrections").get_json()["items"] == []
+    assert t1.post(f"/api/v1/corrections/{req.id}/close", json={"outcome": "done"}).status_code == 403
+    other = _api(client, w.people2["admin"])
+    assert other.get("/api/v1/corrections").get_json()["items"] == []
+    assert other.post(f"/api/v1/corrections/{req.id}/close", json={"outcome": "done", "reason": "x"}).status_code == 404
+    assert other.post(f"/api/v1/activities/{act.id}/corrections",
+                      json={"kind": "cancel", "reason": "x"}).status_code == 404
+    assert _requests()[0][1] == "open" and len(_requests()) == 1
+
+
+def test_a_request_on_a_year_the_district_accepted(app, world):
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    school = db.session.get_one(School, w.school.id)
+    sub = YearSubmission(district_id=school.district_id, school_id=school.id, school_year=act.school_year,
+                         semester=act.semester, status="accepted", submitted_by=p["admin"].id)
+    db.session.add(sub)
+    db.session.flush()
+    db.session.add(YearLock(school_id=school.id, school_year=act.school_year, semester=act.semester,
+                            submission_id=sub.id, locked_by=p["admin"].id))
+    db.session.commit()
+    """Nobody changes a row or cancels an activity there: the page offers no request, the service
+    refuses one saying the year is accepted (it was sent, and no admin could do it)."""
+    assert corrections.offered_now(act, _org(w)) == []
+    for kind in corrections.KINDS:
+        with pytest.raises(Conflict) as e:
+            corrections.ask(act, _org(w), kind, "出席 3 小时", "签到表漏签")
+        assert e.value.msg.code == "year.locked"
+    assert _requests() == [] and _notices(p["admin"], "correction_asked") == 0
+    html = login(app.test_client(), p["organizer"], w.school).get(f"/activities/{act.id}").get_data(as_text=True)
+    assert 'data-testid="ask-correction"' not in html
+
+
+def test_a_school_whose_only_admin_asks_sends_nobody_a_request(app, world):
+    """Nobody closes their own request: where the asker is the school's only admin it went to no
+    one, waited on nobody's to-do list and could never be closed. Not offered, refused saying why."""
+    s = factories.school("S3")
+    org = factories.person(s, "s3org", "organizer", "teacher")
+    adm = factories.person(s, "s3adm", "school_admin", "teacher")
+    act = factories.plan(s, org, "lecture", [(org, "speaker"), (adm, "attendee")], details={"topic": "作业设计"},
+                         title="单人管理员学校的讲座")
+    factories.attend(act, org, hours={adm.id: "0"}, absent={adm.id: str(act.hours)})
+    me = access.actor(adm.id, s.id)
+    assert corrections.offered_now(act, me) == []
+    for kind in corrections.KINDS:
+        with pytest.raises(Conflict) as e:
+            corrections.ask(act, me, kind, "出席 3 小时", "我当天在场")
+        assert e.value.msg.code == "correction.nobody_to_close"
+    assert _requests() == []
+    web = login(app.test_client(), adm, s)
+    assert 'data-testid="ask-correction"' not in web.get(f"/activities/{act.id}").get_data(as_text=True)
+    r = web.post(f"/activities/{act.id}/corrections/new?lang=zh_CN", data={"kind": "row", "wanted": "出席", "reason": "在场"})
+    assert r.status_code == 409 and "本校须先增设一名学校管理员" in r.get_data(as_text=True)
+    assert _requests() == []
+    # the organiser (not an admin) still asks for their own recorded row: the admin closes it
+    assert corrections.offered_now(act, access.actor(org.id, s.id)) == [corrections.ROW]
+
+
+def test_an_admin_makes_no_second_admin_account_to_close_their_own(world):
+    """A second admin account the asker controls: one they add has a password they typed, and a
+    role that decides hours is not given to it (``policy.may_give_role``)."""
+    w, p = world, world.people
+    act = _talk(w, p["admin"])
+    factories.attend(act, p["organizer"])
+    me = access.actor(p["admin"].id, w.school.id)
+    corrections.ask(act, me, "row", "请假 3 小时", "外出开会")
+    with pytest.raises(Invalid):
+        staff.add_person(w.school, "adminalt", "Sock-puppet-9", "郑小号", ["school_admin"], by=me)
+    alt = staff.add_person(w.school, "adminalt", "Sock-puppet-9", "郑小号", ["teacher"], by=me)
+    with pytest.raises(Invalid):
+        staff.set_roles(w.school, alt.id, ["teacher", "school_admin"], by=me)
+    assert not policy.may_see_corrections(access.actor(alt.id, w.school.id))
+    assert _requests()[0][1] == "open"
+
+
+def test_the_admins_list_shows_every_waiting_request_the_to_do_list_counts(app, world):
+    """101 teachers each ask about their row: the to-do list counted 101 and named the first's day,
+    the list showed the 100 newest — the oldest, the one waiting longest, was on no page."""
+    w, p = world, world.people
+    crowd = [factories.person(w.school, f"crowd{i:03}", "teacher") for i in range(101)]
+    act = factories.plan(w.school, p["organizer"], "lecture", [(u, "attendee") for u in crowd],
+                         details={"topic": "单元整体教学"}, title="全校大会")
+    factories.attend(act, p["admin"])
+    first = None
+    for u in crowd:
+        req = corrections.ask(act, access.actor(u.id, w.school.id), "row", "请假 3 小时", "当天病假")
+        first = first or req.id
+    admin = access.actor(p["admin"].id, w.school.id)
+    assert corrections.waiting_on(w.school.id, admin)[0] == 101
+    html = login(app.test_client(), p["admin"], w.school).get("/corrections").get_data(as_text=True)
+    assert html.count('data-status="open"') == 101 and f'data-testid="correction-{first}"' in html
