@@ -26,6 +26,10 @@ def test_one_year_of_the_record_and_a_year_not_on_it_fit_a_phone(browse, live_se
     expect(page.get_by_test_id("record-one-year")).to_be_hidden()  # the screen's link, not the paper's
     s.page.emulate_media(media="screen")
     page.get_by_test_id("record-all-years").click()
+    # the click navigates: wait for the page of every year before counting (counting at once
+    # read the page being left, 0 sections, in CI's PostgreSQL run)
+    page.wait_for_url(f"**/teachers/{teacher}/record")
+    expect(page.get_by_test_id("record-one-year")).to_have_count(0)
     assert page.locator("section.record-year").count() >= 2
     s.goto(f"/teachers/{teacher}/record?year=2019-2020")
     expect(page.get_by_test_id("record-year-not-on")).to_contain_text("2019—2020学年不在")
