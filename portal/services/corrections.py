@@ -73,6 +73,29 @@ def offered(act: Activity, actor: policy.Actor, own_row: Participation | None, a
     return out if out and closers(act.school_id, actor.user_id) else []
 
 
+class Offer(NamedTuple):
+    """What an activity's page offers its viewer (:func:`offer`): the kinds still to ask, and
+    their open requests of the other kinds offered (said with their day instead of the link)."""
+
+    to_ask: list[str]
+    waiting: list[CorrectionRequest]
+
+
+def offer(act: Activity, actor: policy.Actor, own_row: Participation | None, allowed: Sequence[str],
+          withheld: Sequence[str], *, declared: bool, locked: bool) -> Offer:
+    """:func:`offered`, less the kinds the viewer asked already and is waiting on (read only when
+    one is offered: one statement)."""
+    kinds = offered(act, actor, own_row, allowed, withheld, declared=declared, locked=locked)
+    waiting = _open_of(act.id, actor.user_id) if kinds else {}
+    return Offer([k for k in kinds if k not in waiting], [waiting[k] for k in kinds if k in waiting])
+
+
+def _open_of(activity_id: int, user_id: int) -> dict[str, CorrectionRequest]:
+    return {r.kind: r for r in db.session.execute(select(CorrectionRequest).where(
+        CorrectionRequest.activity_id == activity_id, CorrectionRequest.requester_id == user_id,
+        CorrectionRequest.status == OPEN).order_by(CorrectionRequest.id)).scalars()}
+
+
 def closers(school_id: int, requester_id: int) -> list[int]:
     """The school's admins who may close a request of ``requester_id`` (:func:`policy.may_close_correction`):
     those told of it. None in a school whose only admin asks (or that has none): nobody would ever close it."""
@@ -152,9 +175,7 @@ def _asked_stands(n: Notification) -> bool:
 
 
 def _open_one(activity_id: int, user_id: int, kind: str) -> CorrectionRequest | None:
-    return db.session.execute(select(CorrectionRequest).where(
-        CorrectionRequest.activity_id == activity_id, CorrectionRequest.requester_id == user_id,
-        CorrectionRequest.kind == kind, CorrectionRequest.status == OPEN)).scalar()
+    return _open_of(activity_id, user_id).get(kind)
 
 
 def _day(school_id: int, at: datetime) -> str:
