@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import policy
 from portal.database import write_transaction
-from portal.errors import Conflict, Invalid, NotFound
+from portal.errors import Conflict, DomainError, Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import SCHOOL_ADMIN, Activity, CorrectionRequest, Notification, Participation, School, User
@@ -138,15 +138,7 @@ def ask(act: Activity, by: policy.Actor, kind: Any, wanted: Any, reason: Any) ->
     why = _text(reason, "reason", REASON_MAX, True, fields, "correction.reason_required")
     if fields:
         raise Invalid(msg("correction.not_sent"), fields)
-    if moved_on(act):
-        raise Conflict(msg("correction.moved_on"))
-    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # nothing is changed there: nothing to ask
-    if not (to := closers(act.school_id, by.user_id)):  # sent to nobody, it would wait for ever
-        raise Conflict(msg("correction.nobody_to_close"))
-    policy.require(kind in offered_now(act, by), f"correction.not_asked_{kind}")
-    first = _open_one(act.id, by.user_id, kind)
-    if first is not None:
-        raise Conflict(msg("correction.already_open", day=_day(act.school_id, first.created_at)))
+    to = require_askable(act, by, kind)
     try:
         with write_transaction() as s:
             access.require_still(s, by, lambda _now: True, "forbidden", school_id=act.school_id)
@@ -164,6 +156,40 @@ def ask(act: Activity, by: policy.Actor, kind: Any, wanted: Any, reason: Any) ->
                                  act.school_id)
                  for uid in to])
     return req
+
+
+def require_askable(act: Activity, by: policy.Actor, kind: str) -> list[int]:
+    """The refusals of :func:`ask` once its input is read (``kind`` one of :data:`KINDS`): the
+    activity moved on, its semester accepted, nobody to close it, not the actor's to ask, or
+    theirs open already (its day). Returns the admins it goes to."""
+    if moved_on(act):
+        raise Conflict(msg("correction.moved_on"))
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # nothing is changed there: nothing to ask
+    if not (to := closers(act.school_id, by.user_id)):  # sent to nobody, it would wait for ever
+        raise Conflict(msg("correction.nobody_to_close"))
+    policy.require(kind in offered_now(act, by), f"correction.not_asked_{kind}")
+    first = _open_one(act.id, by.user_id, kind)
+    if first is not None:
+        raise Conflict(msg("correction.already_open", day=_day(act.school_id, first.created_at)))
+    return to
+
+
+def form_kind(act: Activity, by: policy.Actor, kind: Any) -> str:
+    """The kind the ask form opens with, refused as :func:`ask` would refuse sending it: ``kind``
+    where it names one, else the first that may be asked (none: refused as the first kind)."""
+    if kind in KINDS:
+        require_askable(act, by, kind)
+        return str(kind)
+    refused: DomainError | None = None
+    for k in KINDS:
+        try:
+            require_askable(act, by, k)
+        except DomainError as exc:
+            refused = refused or exc
+        else:
+            return k
+    assert refused is not None
+    raise refused
 
 
 @notifications.stands_while("correction_asked")

@@ -48,6 +48,8 @@ def ask(activity_id: int) -> Any:
             return redirect(url_for("activities.show", activity_id=act.id))
     elif request.method == "POST":
         error, status = _("The form expired: send it again."), 400
+    else:  # refused as sending it would be (the error page), not a form that cannot be sent
+        kind = corrections.form_kind(act, current_actor(), kind)
     return render_template("corrections/ask.html", act=act, kind=kind, wanted=wanted, reason=reason, error=error,
                            form=ConfirmForm(), kinds=corrections.KINDS, reason_max=corrections.REASON_MAX,
                            wanted_max=corrections.WANTED_MAX), status
