@@ -14,7 +14,7 @@ from portal.models import CorrectionRequest, School
 from portal.services import corrections
 
 Kind = Literal["row", "cancel"]
-Status = Literal["open", "done", "declined", "moved_on"]
+Status = Literal["open", "done", "declined", "moved_on", "locked"]
 Outcome = Literal["done", "declined"]
 assert set(Kind.__args__) == set(corrections.KINDS), "the API's kinds are the service's"  # type: ignore[attr-defined]
 assert set(Status.__args__) == set(corrections.STATUSES), "the API's statuses are the service's"  # type: ignore[attr-defined]
@@ -46,7 +46,9 @@ class CorrectionOut(Out):
     kind: Kind
     wanted: str
     reason: str
-    status: Status = Field(description="`moved_on`: the activity was credited or cancelled before it was closed")
+    status: Status = Field(description="`moved_on`: the activity was credited or cancelled before it was closed; "
+                                       "`locked`: the district accepted its semester before it was closed (nothing "
+                                       "changes there)")
     asked_at: str
     closed_by: int | None = None
     closed_at: str | None = None

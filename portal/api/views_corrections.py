@@ -27,7 +27,8 @@ typed_schemas.DATA_RULES.update({
     ],
     "close_correction": [
         {"field": "reason", "message": "^say why it is declined$", "rule": "a decline has a reason, in characters that"
-         " count (none is asked of a request whose activity was credited or cancelled: it closes as `moved_on`)"},
+         " count (none is asked of a request whose activity was credited or cancelled, or whose semester the district"
+         " accepted: it closes as `moved_on` or `locked`)"},
     ],
 })
 
@@ -70,8 +71,8 @@ def list_corrections() -> Corrections:
 def close_correction(request_id: int) -> CorrectionOut:
     """Close a correction request as done or declined (a school admin who did not ask it)
 
-    The requester is notified. A request whose activity was credited or cancelled since closes as `moved_on`,
-    whatever the outcome sent; one closed already is 409."""
+    The requester is notified. A request whose activity was credited or cancelled since closes as `moved_on`, one
+    whose semester the district accepted since as `locked`, whatever the outcome sent; one closed already is 409."""
     ctx = school_context()
     data = parsed(CloseBody)
     row = corrections.close(_request(request_id), ctx.actor(caller().user.id), data.outcome, data.reason)

@@ -34,8 +34,8 @@ from workflows.definition import Phase
 
 ROW, CANCEL = "row", "cancel"
 KINDS = (ROW, CANCEL)
-OPEN, DONE, DECLINED, MOVED_ON = "open", "done", "declined", "moved_on"
-STATUSES = (OPEN, DONE, DECLINED, MOVED_ON)
+OPEN, DONE, DECLINED, MOVED_ON, LOCKED = "open", "done", "declined", "moved_on", "locked"
+STATUSES = (OPEN, DONE, DECLINED, MOVED_ON, LOCKED)
 OUTCOMES = (DONE, DECLINED)  # what an admin closes one as
 REASON_MAX = 500
 WANTED_MAX = 100
@@ -46,6 +46,17 @@ MOVED_ON_PHASES = frozenset({Phase.CREDITED, Phase.CLOSED})
 def moved_on(act: Activity) -> bool:
     """Whether the activity went past what a request asks (credited or cancelled)."""
     return registry().phase(act.type_key, act.state) in MOVED_ON_PHASES
+
+
+def closes_as(act: Activity) -> str | None:
+    """What an open request on ``act`` closes as, whatever an admin picks: moved on (credited or
+    cancelled: :func:`moved_on`), or locked (its semester accepted by the district: nothing changes
+    there any more); None: as the admin closes it (done or declined)."""
+    if moved_on(act):
+        return MOVED_ON
+    if locks.is_locked(act.school_id, act.school_year, act.semester):
+        return LOCKED
+    return None
 
 
 def _closing(act: Activity, triggers: Sequence[str]) -> list[str]:
@@ -219,14 +230,15 @@ def get(school_id: int, request_id: Any) -> CorrectionRequest:
 
 def close(req: CorrectionRequest, by: policy.Actor, outcome: Any, reason: Any) -> CorrectionRequest:
     """Close an open request as done or declined (``reason`` required to decline); one whose
-    activity moved on closes as such, whatever was chosen. The requester is told."""
+    activity moved on, or whose semester the district accepted since, closes as such whatever was
+    chosen (:func:`closes_as`). The requester is told."""
     policy.require(policy.may_see_corrections(by), "policy.admin_only")
     policy.require(policy.may_close_correction(by, req.requester_id), "correction.own")
     fields: dict[str, Any] = {}
     if outcome not in OUTCOMES:
         fields["outcome"] = msg("correction.outcome")
-    gone = moved_on(db.session.get_one(Activity, req.activity_id))  # closes as such: no reason asked
-    why = _text(reason, "reason", REASON_MAX, outcome == DECLINED and not gone, fields, "correction.decline_reason")
+    gone = closes_as(db.session.get_one(Activity, req.activity_id))  # closes as such: no reason asked
+    why = _text(reason, "reason", REASON_MAX, outcome == DECLINED and gone is None, fields, "correction.decline_reason")
     if fields:
         raise Invalid(msg("correction.not_closed"), fields)
     with write_transaction() as s:
@@ -237,7 +249,7 @@ def close(req: CorrectionRequest, by: policy.Actor, outcome: Any, reason: Any) -
         if now.status != OPEN:
             raise Conflict(msg("correction.closed_already"))
         act = s.get_one(Activity, now.activity_id)
-        now.status = MOVED_ON if moved_on(act) else str(outcome)
+        now.status = closes_as(act) or str(outcome)
         now.closed_by, now.closed_at, now.close_reason = by.user_id, utcnow(), why
     notify_many([NewNotification(now.requester_id, "correction_closed", f"correction_closed:{now.id}",
                                  {"title": act.title, "comment": why, "status": now.status}, f"/corrections/{now.id}",

@@ -91,7 +91,7 @@ def show(request_id: int) -> Any:
     people = {u.id: u for u in db.session.query(User).filter(User.id.in_({req.requester_id, req.closed_by or 0}))}
     return render_template(
         "corrections/show.html", req=req, act=act, asker=people.get(req.requester_id),
-        closer=people.get(req.closed_by or 0), moved_on=corrections.moved_on(act), error=error, reason=reason,
+        closer=people.get(req.closed_by or 0), closes_as=corrections.closes_as(act), error=error, reason=reason,
         form=ConfirmForm(), may_close=req.status == corrections.OPEN and policy.may_close_correction(
             actor, req.requester_id), own=req.requester_id == actor.user_id, reason_max=corrections.REASON_MAX,
     ), status

@@ -142,18 +142,23 @@ def test_no_one_asks_as_another_or_of_another_school(client, world):
     assert _requests()[0][1] == "open" and len(_requests()) == 1
 
 
+def _accepted(w, act):
+    """The district accepts the semester of ``act``: its year is locked."""
+    school = db.session.get_one(School, w.school.id)
+    sub = YearSubmission(district_id=school.district_id, school_id=school.id, school_year=act.school_year,
+                         semester=act.semester, status="accepted", submitted_by=w.people["admin"].id)
+    db.session.add(sub)
+    db.session.flush()
+    db.session.add(YearLock(school_id=school.id, school_year=act.school_year, semester=act.semester,
+                            submission_id=sub.id, locked_by=w.people["admin"].id))
+    db.session.commit()
+
+
 def test_a_request_on_a_year_the_district_accepted(app, world):
     w, p = world, world.people
     act = _talk(w)
     _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
-    school = db.session.get_one(School, w.school.id)
-    sub = YearSubmission(district_id=school.district_id, school_id=school.id, school_year=act.school_year,
-                         semester=act.semester, status="accepted", submitted_by=p["admin"].id)
-    db.session.add(sub)
-    db.session.flush()
-    db.session.add(YearLock(school_id=school.id, school_year=act.school_year, semester=act.semester,
-                            submission_id=sub.id, locked_by=p["admin"].id))
-    db.session.commit()
+    _accepted(w, act)
     """Nobody changes a row or cancels an activity there: the page offers no request, the service
     refuses one saying the year is accepted (it was sent, and no admin could do it)."""
     assert corrections.offered_now(act, _org(w)) == []
@@ -224,3 +229,29 @@ def test_the_admins_list_shows_every_waiting_request_the_to_do_list_counts(app, 
     assert corrections.waiting_on(w.school.id, admin)[0] == 101
     html = login(app.test_client(), p["admin"], w.school).get("/corrections").get_data(as_text=True)
     assert html.count('data-status="open"') == 101 and f'data-testid="correction-{first}"' in html
+
+
+def test_a_request_open_when_the_district_accepts_its_semester_closes_saying_so(app, client, world):
+    """Asked before the district accepted the semester, it was closed as done or declined though
+    nothing could change any more: it closes as locked (学期已验收，无法更改) whatever the admin picks,
+    on the page, in the API and in its requester's notice; no reason is asked to decline it."""
+    w, p = world, world.people
+    act = _talk(w, p["t2"])
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    row = corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签")
+    t1 = corrections.ask(act, access.actor(p["t1"].id, w.school.id), "row", "请假 3 小时", "当天病假")
+    t2 = corrections.ask(act, access.actor(p["t2"].id, w.school.id), "row", "请假 3 小时", "外出开会")
+    _accepted(w, act)
+    admin = login(app.test_client(), p["admin"], w.school)
+    page = admin.get(f"/corrections/{row.id}?lang=zh_CN").get_data(as_text=True)
+    assert 'data-testid="correction-locked"' in page and "区里已验收该活动所在学期" in page
+    assert 'data-testid="correction-decline"' not in page
+    assert admin.post(f"/corrections/{row.id}", data={"outcome": "done", "reason": ""}).status_code == 302
+    corrections.close(t1, access.actor(p["admin"].id, w.school.id), "declined", "")  # no reason asked
+    r = _api(client, p["admin2"]).post(f"/api/v1/corrections/{t2.id}/close", json={"outcome": "done"})
+    assert r.status_code == 200 and r.get_json()["status"] == "locked"
+    assert [s for _id, s, *_ in _requests()] == ["locked"] * 3
+    mine = login(app.test_client(), p["organizer"], w.school).get("/corrections?lang=zh_CN").get_data(as_text=True)
+    assert "已关闭：学期已验收，无法更改" in mine
+    told = login(app.test_client(), p["t1"], w.school).get("/notifications?lang=zh_CN").get_data(as_text=True)
+    assert "该学期已验收，无法更改" in told and _notices(p["t1"], "correction_closed") == 1
