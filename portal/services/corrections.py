@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from portal import policy
+from portal import jobs, outbox, policy
 from portal.database import write_transaction
 from portal.errors import Conflict, DomainError, Invalid, NotFound
 from portal.extensions import db
@@ -30,7 +31,7 @@ from portal.services.district_notices import school_admins
 from portal.services.notifications import NewNotification, notify_many
 from portal.textcount import chinese_count
 from portal.timeutil import to_local, utcnow, zone_of
-from workflows.definition import Phase
+from workflows.definition import Phase, WorkflowDefinition
 
 ROW, CANCEL = "row", "cancel"
 KINDS = (ROW, CANCEL)
@@ -57,6 +58,43 @@ def closes_as(act: Activity) -> str | None:
     if locks.is_locked(act.school_id, act.school_year, act.semester):
         return LOCKED
     return None
+
+
+def activity_moved_on(s: Session, definition: WorkflowDefinition, act: Activity, to_state: str) -> None:
+    """Called by the transition service inside its write, the activity's step taken: one that takes
+    it into a phase past what a request asks (:data:`MOVED_ON_PHASES`: credited, or cancelled)
+    closes its open requests as moved on in the same transaction (the step, its log, its ledger and
+    them: whole or not at all); each requester is told once it commits."""
+    if definition.phase(to_state) not in MOVED_ON_PHASES:
+        return
+    closed = list(s.execute(select(CorrectionRequest).where(
+        CorrectionRequest.activity_id == act.id, CorrectionRequest.status == OPEN)
+        .order_by(CorrectionRequest.id).with_for_update()).scalars())
+    now = utcnow()
+    for req in closed:  # closed by nobody: the activity moved on (its trigger moves the school's data stamp)
+        req.status, req.closed_at = MOVED_ON, now
+    if closed:
+        s.flush()
+        outbox.enqueue_on_commit(MOVED_ON_JOB, [r.id for r in closed])
+
+
+MOVED_ON_JOB = "notifications.corrections_moved_on"
+
+
+@jobs.job(MOVED_ON_JOB)
+def tell_moved_on(request_ids: list[int]) -> list[int]:
+    """Each requester of these requests closed as moved on is told, once (the key of an admin's close)."""
+    rows = db.session.execute(select(CorrectionRequest, Activity.title).join(
+        Activity, Activity.id == CorrectionRequest.activity_id).where(
+        CorrectionRequest.id.in_(request_ids), CorrectionRequest.status == MOVED_ON)
+        .order_by(CorrectionRequest.id)).all()
+    return notify_many([_closed_notice(req, title) for req, title in rows])
+
+
+def _closed_notice(req: CorrectionRequest, title: str) -> NewNotification:
+    return NewNotification(req.requester_id, "correction_closed", f"correction_closed:{req.id}",
+                           {"title": title, "comment": req.close_reason, "status": req.status},
+                           f"/corrections/{req.id}", req.school_id)
 
 
 def _closing(act: Activity, triggers: Sequence[str]) -> list[str]:
@@ -251,9 +289,7 @@ def close(req: CorrectionRequest, by: policy.Actor, outcome: Any, reason: Any) -
         act = s.get_one(Activity, now.activity_id)
         now.status = closes_as(act) or str(outcome)
         now.closed_by, now.closed_at, now.close_reason = by.user_id, utcnow(), why
-    notify_many([NewNotification(now.requester_id, "correction_closed", f"correction_closed:{now.id}",
-                                 {"title": act.title, "comment": why, "status": now.status}, f"/corrections/{now.id}",
-                                 now.school_id)])
+    notify_many([_closed_notice(now, act.title)])
     return now
 
 
