@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, WithJsonSchema
 
-from portal.api.models import Body, Out, local_time
+from portal.api.models import Body, Out, SchoolQuery, local_time
 from portal.api.typed_schemas import text
 from portal.models import CorrectionRequest, School
 from portal.services import corrections
@@ -63,5 +63,14 @@ class CorrectionOut(Out):
                    close_reason=row.close_reason)
 
 
+class CorrectionsQuery(SchoolQuery):
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1")
+    per_page: int = Field(corrections.PAGE_SIZE, ge=1, le=100, description="Items per page (default 20)")
+
+
 class Corrections(Out):
     items: list[CorrectionOut]
+    page: int
+    per_page: int
+    total: int
+    pages: int

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from portal.errors import Conflict, DomainError, Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import SCHOOL_ADMIN, Activity, CorrectionRequest, Notification, Participation, School, User
+from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import access, activities, locks, notifications, transitions
 from portal.services.district_notices import school_admins
@@ -300,23 +301,49 @@ class Row(NamedTuple):
     closer: str | None
 
 
-def listed(school_id: int, *, status: str | None = None, requester_id: int | None = None,
-           limit: int | None = 100) -> list[Row]:
-    """The school's requests, newest first, with their activity's title and who asked and closed
-    them (one statement): open ones (``status``), or one person's (``requester_id``); ``limit``
-    None: all of them."""
+#: A list's sort (newest first) and page size: the web's keyset pages (``paging``), the API's numbered ones.
+KEYS = (Key(CorrectionRequest.created_at, datetime, descending=True), Key(CorrectionRequest.id, int, descending=True))
+PAGE_SIZE = 20
+
+
+def _query(school_id: int, status: str | None, requester_id: int | None) -> Select:
+    """The school's requests with their activity's title and who asked and closed them: open ones
+    (``status``), or one person's (``requester_id``); not sorted."""
     closer = db.aliased(User)
     q = (select(CorrectionRequest, Activity.title, User.display_name, closer.display_name)
          .join(Activity, Activity.id == CorrectionRequest.activity_id)
          .join(User, User.id == CorrectionRequest.requester_id)
          .outerjoin(closer, closer.id == CorrectionRequest.closed_by)
-         .where(CorrectionRequest.school_id == school_id)
-         .order_by(CorrectionRequest.created_at.desc(), CorrectionRequest.id.desc()).limit(limit))
+         .where(CorrectionRequest.school_id == school_id))
     if status is not None:
         q = q.where(CorrectionRequest.status == status)
     if requester_id is not None:
         q = q.where(CorrectionRequest.requester_id == requester_id)
+    return q
+
+
+def listed(school_id: int, *, status: str | None = None, requester_id: int | None = None,
+           limit: int | None = 100) -> list[Row]:
+    """The school's requests (:func:`_query`), newest first (one statement); ``limit`` None: all of them."""
+    q = _query(school_id, status, requester_id).order_by(*(k.column.desc() for k in KEYS)).limit(limit)
     return [Row(*r) for r in db.session.execute(q)]
+
+
+def page(school_id: int, *, status: str | None = None, requester_id: int | None = None, after: str | None = None,
+         before: str | None = None, size: int = PAGE_SIZE) -> Page[Row]:
+    """A page of :func:`listed`'s list by keyset (the web's lists: one statement, no count); a broken
+    cursor is :class:`Invalid`."""
+    return keyset(lambda q: [Row(*r) for r in db.session.execute(q)], _query(school_id, status, requester_id), KEYS,
+                  lambda r: (r.request.created_at, r.request.id), after=after, before=before, size=size)
+
+
+def numbered(school_id: int, *, requester_id: int | None, number: int, size: int) -> tuple[list[Row], int]:
+    """Page ``number`` (from 1) of :func:`listed`'s list, ``size`` a page, and how many in all (the
+    API's numbered pages, as its other lists: two statements)."""
+    q = _query(school_id, None, requester_id)
+    total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    rows = db.session.execute(q.order_by(*(k.column.desc() for k in KEYS)).limit(size).offset((number - 1) * size))
+    return [Row(*r) for r in rows], int(total)
 
 
 def waiting_on(school_id: int, actor: policy.Actor) -> tuple[int, datetime | None]:

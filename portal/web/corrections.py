@@ -60,11 +60,13 @@ def ask(activity_id: int) -> Any:
 def index() -> Any:
     school = require_school()
     actor = current_actor()
-    # every open one: the to-do list counts them all and names the day of the oldest, which the 100 newest left out
-    waiting = (corrections.listed(school.id, status=corrections.OPEN, limit=None)
-               if policy.may_see_corrections(actor) else [])
-    return render_template("corrections/index.html", school=school, actor=actor, waiting=waiting,
-                           mine=corrections.listed(school.id, requester_id=current_user.id))
+    # every open one, page by page: the to-do list counts them all and names the day of the oldest
+    waiting = (corrections.page(school.id, status=corrections.OPEN, after=request.args.get("wafter"),
+                                before=request.args.get("wbefore"))
+               if policy.may_see_corrections(actor) else None)
+    mine = corrections.page(school.id, requester_id=current_user.id, after=request.args.get("after"),
+                            before=request.args.get("before"))
+    return render_template("corrections/index.html", school=school, actor=actor, waiting=waiting, mine=mine)
 
 
 @bp.route("/corrections/<int:request_id>", methods=["GET", "POST"])
