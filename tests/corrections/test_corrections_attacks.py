@@ -21,6 +21,7 @@ from tests.credits.helpers import login
 from tests.support import factories
 from tests.support.at_once import at_once, side_by_side
 
+PAGE = 20  # the lists' page on /corrections (``corrections.PAGE_SIZE``)
 INVISIBLE = ("\u200b\u2060", "\ufeff", "\u00ad \u200c", "。，", "  ")
 
 
@@ -223,7 +224,7 @@ def _walk(client, url: str, testid: str) -> list[str]:
         html = r.get_data(as_text=True)
         section = html.split(f'data-testid="{testid}"', 1)[1].split("</section>", 1)[0]
         found = re.findall(r'data-testid="correction-(\d+)" data-status="(\w+)"', section)
-        assert 0 < len(found) <= corrections.PAGE_SIZE
+        assert 0 < len(found) <= PAGE
         seen += [f"{i}:{st}" for i, st in found]
         nxt = re.search(rf'href="([^"#]*)" data-testid="{testid}-pager-next"', section)
         url = nxt.group(1).replace("&amp;", "&") if nxt else ""
@@ -253,7 +254,7 @@ def test_the_lists_and_the_api_page_past_100(app, client, world):
     assert (len(body["items"]), body["page"], body["per_page"], body["total"], body["pages"]) == (100, 1, 100, 101, 2)
     last = api.get("/api/v1/corrections?per_page=100&page=2").get_json()
     assert [x["id"] for x in body["items"] + last["items"]] == list(reversed(made))
-    assert api.get("/api/v1/corrections").get_json()["per_page"] == corrections.PAGE_SIZE
+    assert api.get("/api/v1/corrections").get_json()["per_page"] == PAGE
     assert api.get("/api/v1/corrections?page=9").get_json()["items"] == []  # past the end: none, not an error
     for bad, field in (("page=0", "page"), ("page=x", "page"), ("per_page=101", "per_page"), ("per_page=0", "per_page"),
                        ("page=-1", "page")):
@@ -267,7 +268,7 @@ def test_ones_own_requests_page_too(app, world):
     w, p = world, world.people
     me = access.actor(p["t1"].id, w.school.id)
     made = []
-    for i in range(corrections.PAGE_SIZE + 1):
+    for i in range(PAGE + 1):
         act = factories.plan(w.school, p["organizer"], "lecture", [(p["t1"], "attendee")],
                              details={"topic": "单元整体教学"}, title=f"讲座{i}")
         factories.attend(act, p["organizer"])

@@ -40,6 +40,7 @@ def test_the_page_offering_a_correction_costs_the_same_once_one_is_open(app, que
     corrections.ask(act, access.actor(p["t1"].id, school.id), corrections.ROW, "出席 3 小时", "签到表漏签")
     db.session.commit()
     after, page = _page(app, queries, client, act.id)
-    assert (before, after) == (ASKING_PAGE, ASKING_PAGE), queries.report()
+    report = queries.report()
     assert 'data-testid="ask-correction-link"' not in page and 'data-testid="correction-asked"' in page
     assert "申请，待处理" in page and f"/corrections/{corrections.listed(school.id)[0].request.id}" in page
+    assert (before, after) == (ASKING_PAGE, ASKING_PAGE), report
