@@ -5,7 +5,10 @@ school's admins, with a reason. The request waits on the admins' to-do list
 (:mod:`portal.services.school_todo`) and reaches them as a notice; an admin who did not ask it
 (:func:`policy.may_close_correction`) makes the change through the existing pages (attendance,
 cancel) and closes it as done, or declines it with a reason; the requester is told either way. A
-request whose activity moved on first (credited or cancelled: its phase) closes saying so.
+request whose activity moved on first (credited or cancelled: its phase) is closed by that step
+(:func:`activity_moved_on`), its requester told; one whose semester the district accepted first
+closes as locked whatever the admin picks (:func:`closes_as`). The lists page (:func:`page`,
+:func:`numbered`).
 
 The school's audit log lists them (``view=corrections``): who asked, why, who closed it and why."""
 
