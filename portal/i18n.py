@@ -331,6 +331,13 @@ def _month_text(year: int, month: int, locale: str) -> str:
     return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(locale))
 
 
+def day_text(day: date) -> str:
+    """A day of the year in the viewer's language (skeleton ``MMMd``): 12月7日, Dec 7."""
+    ctx = _babel_context()
+    loc = (ctx.__dict__.get("babel_locale") or get_locale()) if ctx is not None else None
+    return format_skeleton("MMMd", day, locale=_locale(str(loc) if loc is not None else SUPPORTED[0]))
+
+
 def months_text(days: Iterable[date], joiner: str) -> list[str]:
     """Months in words, the year written once a run of months of one calendar year, where the
     viewer's language writes it: 2026年9月、10月、11月 (the year first in Chinese), "September,

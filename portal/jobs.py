@@ -47,7 +47,7 @@ EXTENSION = "yanxiu.jobs"
 #: Modules that declare jobs; imported when the app is made, so every process knows every job.
 JOB_MODULES = ("portal.outbox", "portal.services.delivery", "portal.services.reminders", "portal.services.export_jobs",
                "portal.services.district_notices", "portal.services.planner_stats",
-               "portal.services.teacher_years")
+               "portal.services.teacher_years", "portal.services.corrections")
 
 
 @dataclass(frozen=True)

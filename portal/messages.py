@@ -602,6 +602,8 @@ TEXTS: dict[str, Any] = {
     "notify.correction_declined": _l("Your correction request on %(title)s was declined: %(comment)s"),
     "notify.correction_moved_on": _l(
         "Your correction request on %(title)s was closed: the activity was credited or cancelled first"),
+    "notify.correction_locked": _l(
+        "Your correction request on %(title)s was closed: the district accepted its semester, nothing can change"),
     "notify.kind.correction_asked": _l("Someone asks the school's admins for a correction"),
     "notify.kind.correction_closed": _l("My correction request was done, declined or closed"),
     "notify.unknown": _l("A notification"),

@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, WithJsonSchema
 
-from portal.api.models import Body, Out, local_time
+from portal.api.models import Body, Out, SchoolQuery, local_time
 from portal.api.typed_schemas import text
 from portal.models import CorrectionRequest, School
 from portal.services import corrections
 
 Kind = Literal["row", "cancel"]
-Status = Literal["open", "done", "declined", "moved_on"]
+Status = Literal["open", "done", "declined", "moved_on", "locked"]
 Outcome = Literal["done", "declined"]
 assert set(Kind.__args__) == set(corrections.KINDS), "the API's kinds are the service's"  # type: ignore[attr-defined]
 assert set(Status.__args__) == set(corrections.STATUSES), "the API's statuses are the service's"  # type: ignore[attr-defined]
@@ -46,7 +46,9 @@ class CorrectionOut(Out):
     kind: Kind
     wanted: str
     reason: str
-    status: Status = Field(description="`moved_on`: the activity was credited or cancelled before it was closed")
+    status: Status = Field(description="`moved_on`: the activity was credited or cancelled before it was closed; "
+                                       "`locked`: the district accepted its semester before it was closed (nothing "
+                                       "changes there)")
     asked_at: str
     closed_by: int | None = None
     closed_at: str | None = None
@@ -61,5 +63,14 @@ class CorrectionOut(Out):
                    close_reason=row.close_reason)
 
 
+class CorrectionsQuery(SchoolQuery):
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1")
+    per_page: int = Field(corrections.PAGE_SIZE, ge=1, le=100, description="Items per page (default 20)")
+
+
 class Corrections(Out):
     items: list[CorrectionOut]
+    page: int
+    per_page: int
+    total: int
+    pages: int

@@ -10,7 +10,13 @@ from portal import policy
 from portal.api import typed_schemas
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
-from portal.api.models_corrections import CloseBody, CorrectionBody, CorrectionOut, Corrections
+from portal.api.models_corrections import (
+    CloseBody,
+    CorrectionBody,
+    CorrectionOut,
+    Corrections,
+    CorrectionsQuery,
+)
 from portal.api.openapi import operation
 from portal.api.views_activities import _activity
 from portal.models import CorrectionRequest
@@ -27,7 +33,8 @@ typed_schemas.DATA_RULES.update({
     ],
     "close_correction": [
         {"field": "reason", "message": "^say why it is declined$", "rule": "a decline has a reason, in characters that"
-         " count (none is asked of a request whose activity was credited or cancelled: it closes as `moved_on`)"},
+         " count (none is asked of a request whose activity was credited or cancelled, or whose semester the district"
+         " accepted: it closes as `moved_on` or `locked`)"},
     ],
 })
 
@@ -56,13 +63,16 @@ def ask_correction(activity_id: int) -> tuple[CorrectionOut, int]:
 
 
 @bp.get("/corrections")
-@operation(200, Corrections, "The requests, newest first")
+@operation(200, Corrections, "A page of requests, newest first", query=CorrectionsQuery)
 def list_corrections() -> Corrections:
-    """Correction requests: the school's (school admin), else the caller's own; newest first, at most 100"""
+    """Correction requests: the school's (school admin), else the caller's own; newest first, one page at a time"""
     ctx = school_context()
+    q = parsed(CorrectionsQuery, "query")
     who = ctx.actor(caller().user.id)
-    rows = corrections.listed(ctx.school.id, requester_id=None if policy.may_see_corrections(who) else who.user_id)
-    return Corrections(items=[CorrectionOut.of(r.request, ctx.school) for r in rows])
+    rows, total = corrections.numbered(ctx.school.id, number=q.page, size=q.per_page,
+                                       requester_id=None if policy.may_see_corrections(who) else who.user_id)
+    return Corrections(items=[CorrectionOut.of(r.request, ctx.school) for r in rows], page=q.page,
+                       per_page=q.per_page, total=total, pages=(total + q.per_page - 1) // q.per_page)
 
 
 @bp.post("/corrections/<int:request_id>/close")
@@ -70,8 +80,8 @@ def list_corrections() -> Corrections:
 def close_correction(request_id: int) -> CorrectionOut:
     """Close a correction request as done or declined (a school admin who did not ask it)
 
-    The requester is notified. A request whose activity was credited or cancelled since closes as `moved_on`,
-    whatever the outcome sent; one closed already is 409."""
+    The requester is notified. A request whose activity was credited or cancelled since closes as `moved_on`, one
+    whose semester the district accepted since as `locked`, whatever the outcome sent; one closed already is 409."""
     ctx = school_context()
     data = parsed(CloseBody)
     row = corrections.close(_request(request_id), ctx.actor(caller().user.id), data.outcome, data.reason)

@@ -15,8 +15,9 @@ from portal.timeutil import utcnow
 class CorrectionRequest(Model):
     """One person's request about one activity: ``kind`` (their own row should read ``wanted``,
     or the activity cancelled), why (``reason``), and how it was closed: ``status`` open, done,
-    declined (with the admin's ``close_reason``) or moved on (the activity was credited or
-    cancelled first). One open request per person, activity and kind (the partial unique index)."""
+    declined (with the admin's ``close_reason``), moved on (the activity was credited or
+    cancelled first: closed by that step, ``closed_by`` empty) or locked (the district accepted its
+    semester first). One open request per person, activity and kind (the partial unique index)."""
 
     __tablename__ = "correction_request"
     __table_args__ = (

@@ -5,7 +5,10 @@ school's admins, with a reason. The request waits on the admins' to-do list
 (:mod:`portal.services.school_todo`) and reaches them as a notice; an admin who did not ask it
 (:func:`policy.may_close_correction`) makes the change through the existing pages (attendance,
 cancel) and closes it as done, or declines it with a reason; the requester is told either way. A
-request whose activity moved on first (credited or cancelled: its phase) closes saying so.
+request whose activity moved on first (credited or cancelled: its phase) is closed by that step
+(:func:`activity_moved_on`), its requester told; one whose semester the district accepted first
+closes as locked whatever the admin picks (:func:`closes_as`). The lists page (:func:`page`,
+:func:`numbered`).
 
 The school's audit log lists them (``view=corrections``): who asked, why, who closed it and why."""
 
@@ -15,27 +18,29 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from portal import policy
+from portal import jobs, outbox, policy
 from portal.database import write_transaction
-from portal.errors import Conflict, Invalid, NotFound
+from portal.errors import Conflict, DomainError, Invalid, NotFound
 from portal.extensions import db
 from portal.messages import msg
 from portal.models import SCHOOL_ADMIN, Activity, CorrectionRequest, Notification, Participation, School, User
+from portal.paging import Key, Page, keyset
 from portal.registry import registry
 from portal.services import access, activities, locks, notifications, transitions
 from portal.services.district_notices import school_admins
 from portal.services.notifications import NewNotification, notify_many
 from portal.textcount import chinese_count
 from portal.timeutil import to_local, utcnow, zone_of
-from workflows.definition import Phase
+from workflows.definition import Phase, WorkflowDefinition
 
 ROW, CANCEL = "row", "cancel"
 KINDS = (ROW, CANCEL)
-OPEN, DONE, DECLINED, MOVED_ON = "open", "done", "declined", "moved_on"
-STATUSES = (OPEN, DONE, DECLINED, MOVED_ON)
+OPEN, DONE, DECLINED, MOVED_ON, LOCKED = "open", "done", "declined", "moved_on", "locked"
+STATUSES = (OPEN, DONE, DECLINED, MOVED_ON, LOCKED)
 OUTCOMES = (DONE, DECLINED)  # what an admin closes one as
 REASON_MAX = 500
 WANTED_MAX = 100
@@ -46,6 +51,54 @@ MOVED_ON_PHASES = frozenset({Phase.CREDITED, Phase.CLOSED})
 def moved_on(act: Activity) -> bool:
     """Whether the activity went past what a request asks (credited or cancelled)."""
     return registry().phase(act.type_key, act.state) in MOVED_ON_PHASES
+
+
+def closes_as(act: Activity) -> str | None:
+    """What an open request on ``act`` closes as, whatever an admin picks: moved on (credited or
+    cancelled: :func:`moved_on`), or locked (its semester accepted by the district: nothing changes
+    there any more); None: as the admin closes it (done or declined)."""
+    if moved_on(act):
+        return MOVED_ON
+    if locks.is_locked(act.school_id, act.school_year, act.semester):
+        return LOCKED
+    return None
+
+
+def activity_moved_on(s: Session, definition: WorkflowDefinition, act: Activity, to_state: str) -> None:
+    """Called by the transition service inside its write, the activity's step taken: one that takes
+    it into a phase past what a request asks (:data:`MOVED_ON_PHASES`: credited, or cancelled)
+    closes its open requests as moved on in the same transaction (the step, its log, its ledger and
+    them: whole or not at all); each requester is told once it commits."""
+    if definition.phase(to_state) not in MOVED_ON_PHASES:
+        return
+    closed = list(s.execute(select(CorrectionRequest).where(
+        CorrectionRequest.activity_id == act.id, CorrectionRequest.status == OPEN)
+        .order_by(CorrectionRequest.id).with_for_update()).scalars())
+    now = utcnow()
+    for req in closed:  # closed by nobody: the activity moved on (its trigger moves the school's data stamp)
+        req.status, req.closed_at = MOVED_ON, now
+    if closed:
+        s.flush()
+        outbox.enqueue_on_commit(MOVED_ON_JOB, [r.id for r in closed])
+
+
+MOVED_ON_JOB = "notifications.corrections_moved_on"
+
+
+@jobs.job(MOVED_ON_JOB)
+def tell_moved_on(request_ids: list[int]) -> list[int]:
+    """Each requester of these requests closed as moved on is told, once (the key of an admin's close)."""
+    rows = db.session.execute(select(CorrectionRequest, Activity.title).join(
+        Activity, Activity.id == CorrectionRequest.activity_id).where(
+        CorrectionRequest.id.in_(request_ids), CorrectionRequest.status == MOVED_ON)
+        .order_by(CorrectionRequest.id)).all()
+    return notify_many([_closed_notice(req, title) for req, title in rows])
+
+
+def _closed_notice(req: CorrectionRequest, title: str) -> NewNotification:
+    return NewNotification(req.requester_id, "correction_closed", f"correction_closed:{req.id}",
+                           {"title": title, "comment": req.close_reason, "status": req.status},
+                           f"/corrections/{req.id}", req.school_id)
 
 
 def _closing(act: Activity, triggers: Sequence[str]) -> list[str]:
@@ -71,6 +124,29 @@ def offered(act: Activity, actor: policy.Actor, own_row: Participation | None, a
     if policy.may_ask_correction(concerned=runs_it, does_it_oneself=bool(_closing(act, allowed)), declared=declared):
         out.append(CANCEL)
     return out if out and closers(act.school_id, actor.user_id) else []
+
+
+class Offer(NamedTuple):
+    """What an activity's page offers its viewer (:func:`offer`): the kinds still to ask, and
+    their open requests of the other kinds offered (said with their day instead of the link)."""
+
+    to_ask: list[str]
+    waiting: list[CorrectionRequest]
+
+
+def offer(act: Activity, actor: policy.Actor, own_row: Participation | None, allowed: Sequence[str],
+          withheld: Sequence[str], *, declared: bool, locked: bool) -> Offer:
+    """:func:`offered`, less the kinds the viewer asked already and is waiting on (read only when
+    one is offered: one statement)."""
+    kinds = offered(act, actor, own_row, allowed, withheld, declared=declared, locked=locked)
+    waiting = _open_of(act.id, actor.user_id) if kinds else {}
+    return Offer([k for k in kinds if k not in waiting], [waiting[k] for k in kinds if k in waiting])
+
+
+def _open_of(activity_id: int, user_id: int) -> dict[str, CorrectionRequest]:
+    return {r.kind: r for r in db.session.execute(select(CorrectionRequest).where(
+        CorrectionRequest.activity_id == activity_id, CorrectionRequest.requester_id == user_id,
+        CorrectionRequest.status == OPEN).order_by(CorrectionRequest.id)).scalars()}
 
 
 def closers(school_id: int, requester_id: int) -> list[int]:
@@ -115,15 +191,7 @@ def ask(act: Activity, by: policy.Actor, kind: Any, wanted: Any, reason: Any) ->
     why = _text(reason, "reason", REASON_MAX, True, fields, "correction.reason_required")
     if fields:
         raise Invalid(msg("correction.not_sent"), fields)
-    if moved_on(act):
-        raise Conflict(msg("correction.moved_on"))
-    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # nothing is changed there: nothing to ask
-    if not (to := closers(act.school_id, by.user_id)):  # sent to nobody, it would wait for ever
-        raise Conflict(msg("correction.nobody_to_close"))
-    policy.require(kind in offered_now(act, by), f"correction.not_asked_{kind}")
-    first = _open_one(act.id, by.user_id, kind)
-    if first is not None:
-        raise Conflict(msg("correction.already_open", day=_day(act.school_id, first.created_at)))
+    to = require_askable(act, by, kind)
     try:
         with write_transaction() as s:
             access.require_still(s, by, lambda _now: True, "forbidden", school_id=act.school_id)
@@ -143,6 +211,40 @@ def ask(act: Activity, by: policy.Actor, kind: Any, wanted: Any, reason: Any) ->
     return req
 
 
+def require_askable(act: Activity, by: policy.Actor, kind: str) -> list[int]:
+    """The refusals of :func:`ask` once its input is read (``kind`` one of :data:`KINDS`): the
+    activity moved on, its semester accepted, nobody to close it, not the actor's to ask, or
+    theirs open already (its day). Returns the admins it goes to."""
+    if moved_on(act):
+        raise Conflict(msg("correction.moved_on"))
+    locks.require_unlocked(act.school_id, act.school_year, act.semester)  # nothing is changed there: nothing to ask
+    if not (to := closers(act.school_id, by.user_id)):  # sent to nobody, it would wait for ever
+        raise Conflict(msg("correction.nobody_to_close"))
+    policy.require(kind in offered_now(act, by), f"correction.not_asked_{kind}")
+    first = _open_one(act.id, by.user_id, kind)
+    if first is not None:
+        raise Conflict(msg("correction.already_open", day=_day(act.school_id, first.created_at)))
+    return to
+
+
+def form_kind(act: Activity, by: policy.Actor, kind: Any) -> str:
+    """The kind the ask form opens with, refused as :func:`ask` would refuse sending it: ``kind``
+    where it names one, else the first that may be asked (none: refused as the first kind)."""
+    if kind in KINDS:
+        require_askable(act, by, kind)
+        return str(kind)
+    refused: DomainError | None = None
+    for k in KINDS:
+        try:
+            require_askable(act, by, k)
+        except DomainError as exc:
+            refused = refused or exc
+        else:
+            return k
+    assert refused is not None
+    raise refused
+
+
 @notifications.stands_while("correction_asked")
 def _asked_stands(n: Notification) -> bool:
     """The request still waits (closed by another admin while quiet hours held the email: nothing to tell)."""
@@ -152,9 +254,7 @@ def _asked_stands(n: Notification) -> bool:
 
 
 def _open_one(activity_id: int, user_id: int, kind: str) -> CorrectionRequest | None:
-    return db.session.execute(select(CorrectionRequest).where(
-        CorrectionRequest.activity_id == activity_id, CorrectionRequest.requester_id == user_id,
-        CorrectionRequest.kind == kind, CorrectionRequest.status == OPEN)).scalar()
+    return _open_of(activity_id, user_id).get(kind)
 
 
 def _day(school_id: int, at: datetime) -> str:
@@ -172,14 +272,15 @@ def get(school_id: int, request_id: Any) -> CorrectionRequest:
 
 def close(req: CorrectionRequest, by: policy.Actor, outcome: Any, reason: Any) -> CorrectionRequest:
     """Close an open request as done or declined (``reason`` required to decline); one whose
-    activity moved on closes as such, whatever was chosen. The requester is told."""
+    activity moved on, or whose semester the district accepted since, closes as such whatever was
+    chosen (:func:`closes_as`). The requester is told."""
     policy.require(policy.may_see_corrections(by), "policy.admin_only")
     policy.require(policy.may_close_correction(by, req.requester_id), "correction.own")
     fields: dict[str, Any] = {}
     if outcome not in OUTCOMES:
         fields["outcome"] = msg("correction.outcome")
-    gone = moved_on(db.session.get_one(Activity, req.activity_id))  # closes as such: no reason asked
-    why = _text(reason, "reason", REASON_MAX, outcome == DECLINED and not gone, fields, "correction.decline_reason")
+    gone = closes_as(db.session.get_one(Activity, req.activity_id))  # closes as such: no reason asked
+    why = _text(reason, "reason", REASON_MAX, outcome == DECLINED and gone is None, fields, "correction.decline_reason")
     if fields:
         raise Invalid(msg("correction.not_closed"), fields)
     with write_transaction() as s:
@@ -190,11 +291,9 @@ def close(req: CorrectionRequest, by: policy.Actor, outcome: Any, reason: Any) -
         if now.status != OPEN:
             raise Conflict(msg("correction.closed_already"))
         act = s.get_one(Activity, now.activity_id)
-        now.status = MOVED_ON if moved_on(act) else str(outcome)
+        now.status = closes_as(act) or str(outcome)
         now.closed_by, now.closed_at, now.close_reason = by.user_id, utcnow(), why
-    notify_many([NewNotification(now.requester_id, "correction_closed", f"correction_closed:{now.id}",
-                                 {"title": act.title, "comment": why, "status": now.status}, f"/corrections/{now.id}",
-                                 now.school_id)])
+    notify_many([_closed_notice(now, act.title)])
     return now
 
 
@@ -205,23 +304,49 @@ class Row(NamedTuple):
     closer: str | None
 
 
-def listed(school_id: int, *, status: str | None = None, requester_id: int | None = None,
-           limit: int | None = 100) -> list[Row]:
-    """The school's requests, newest first, with their activity's title and who asked and closed
-    them (one statement): open ones (``status``), or one person's (``requester_id``); ``limit``
-    None: all of them."""
+#: A list's sort (newest first) and page size: the web's keyset pages (``paging``), the API's numbered ones.
+KEYS = (Key(CorrectionRequest.created_at, datetime, descending=True), Key(CorrectionRequest.id, int, descending=True))
+PAGE_SIZE = 20
+
+
+def _query(school_id: int, status: str | None, requester_id: int | None) -> Select:
+    """The school's requests with their activity's title and who asked and closed them: open ones
+    (``status``), or one person's (``requester_id``); not sorted."""
     closer = db.aliased(User)
     q = (select(CorrectionRequest, Activity.title, User.display_name, closer.display_name)
          .join(Activity, Activity.id == CorrectionRequest.activity_id)
          .join(User, User.id == CorrectionRequest.requester_id)
          .outerjoin(closer, closer.id == CorrectionRequest.closed_by)
-         .where(CorrectionRequest.school_id == school_id)
-         .order_by(CorrectionRequest.created_at.desc(), CorrectionRequest.id.desc()).limit(limit))
+         .where(CorrectionRequest.school_id == school_id))
     if status is not None:
         q = q.where(CorrectionRequest.status == status)
     if requester_id is not None:
         q = q.where(CorrectionRequest.requester_id == requester_id)
+    return q
+
+
+def listed(school_id: int, *, status: str | None = None, requester_id: int | None = None,
+           limit: int | None = 100) -> list[Row]:
+    """The school's requests (:func:`_query`), newest first (one statement); ``limit`` None: all of them."""
+    q = _query(school_id, status, requester_id).order_by(*(k.column.desc() for k in KEYS)).limit(limit)
     return [Row(*r) for r in db.session.execute(q)]
+
+
+def page(school_id: int, *, status: str | None = None, requester_id: int | None = None, after: str | None = None,
+         before: str | None = None, size: int = PAGE_SIZE) -> Page[Row]:
+    """A page of :func:`listed`'s list by keyset (the web's lists: one statement, no count); a broken
+    cursor is :class:`Invalid`."""
+    return keyset(lambda q: [Row(*r) for r in db.session.execute(q)], _query(school_id, status, requester_id), KEYS,
+                  lambda r: (r.request.created_at, r.request.id), after=after, before=before, size=size)
+
+
+def numbered(school_id: int, *, requester_id: int | None, number: int, size: int) -> tuple[list[Row], int]:
+    """Page ``number`` (from 1) of :func:`listed`'s list, ``size`` a page, and how many in all (the
+    API's numbered pages, as its other lists: two statements)."""
+    q = _query(school_id, None, requester_id)
+    total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    rows = db.session.execute(q.order_by(*(k.column.desc() for k in KEYS)).limit(size).offset((number - 1) * size))
+    return [Row(*r) for r in rows], int(total)
 
 
 def waiting_on(school_id: int, actor: policy.Actor) -> tuple[int, datetime | None]:

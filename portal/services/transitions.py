@@ -481,6 +481,9 @@ def fire(
             )
             s.add(log_row)
             s.flush()
+            from portal.services import corrections  # corrections → transitions (what one may do oneself)
+
+            corrections.activity_moved_on(s, reg.engine.definition, act, to_state)  # its open requests closed
             reminders.transition_recorded(reg.engine.definition, log_row)  # review decisions notify people
             if _moves_teacher_years(reg, step, from_state, to_state, act.id):  # participants and writers
                 moved = {p.user_id for p in parts}

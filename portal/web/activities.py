@@ -398,8 +398,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         before) if reg and not _personal(act) else []
     reason_for = _reason_for_others(reg.engine.definition, act, allowed, me, participant_ids, signup) if reg else []
     # what the viewer may ask the school's admins for where the page sends them to someone else
-    ask_for = corrections.offered(act, current_actor(), own_row, allowed, not_over_mine,
-                                  declared=_personal(act), locked=bool(locked)) if reg else []
+    ask_for = corrections.offer(act, current_actor(), own_row, allowed, not_over_mine,
+                                declared=_personal(act), locked=bool(locked)) if reg else corrections.Offer([], [])
     organizer = _organizer(act.organizer_id, people, history)
     can_organize = reg is not None and policy.may_organise(current_actor(), act, declared=_personal(act))
     runs_checkin = reg is not None and policy.may_run_checkin(current_actor(), act, declared=_personal(act))

@@ -48,6 +48,8 @@ def ask(activity_id: int) -> Any:
             return redirect(url_for("activities.show", activity_id=act.id))
     elif request.method == "POST":
         error, status = _("The form expired: send it again."), 400
+    else:  # refused as sending it would be (the error page), not a form that cannot be sent
+        kind = corrections.form_kind(act, current_actor(), kind)
     return render_template("corrections/ask.html", act=act, kind=kind, wanted=wanted, reason=reason, error=error,
                            form=ConfirmForm(), kinds=corrections.KINDS, reason_max=corrections.REASON_MAX,
                            wanted_max=corrections.WANTED_MAX), status
@@ -58,11 +60,13 @@ def ask(activity_id: int) -> Any:
 def index() -> Any:
     school = require_school()
     actor = current_actor()
-    # every open one: the to-do list counts them all and names the day of the oldest, which the 100 newest left out
-    waiting = (corrections.listed(school.id, status=corrections.OPEN, limit=None)
-               if policy.may_see_corrections(actor) else [])
-    return render_template("corrections/index.html", school=school, actor=actor, waiting=waiting,
-                           mine=corrections.listed(school.id, requester_id=current_user.id))
+    # every open one, page by page: the to-do list counts them all and names the day of the oldest
+    waiting = (corrections.page(school.id, status=corrections.OPEN, after=request.args.get("wafter"),
+                                before=request.args.get("wbefore"))
+               if policy.may_see_corrections(actor) else None)
+    mine = corrections.page(school.id, requester_id=current_user.id, after=request.args.get("after"),
+                            before=request.args.get("before"))
+    return render_template("corrections/index.html", school=school, actor=actor, waiting=waiting, mine=mine)
 
 
 @bp.route("/corrections/<int:request_id>", methods=["GET", "POST"])
@@ -89,7 +93,7 @@ def show(request_id: int) -> Any:
     people = {u.id: u for u in db.session.query(User).filter(User.id.in_({req.requester_id, req.closed_by or 0}))}
     return render_template(
         "corrections/show.html", req=req, act=act, asker=people.get(req.requester_id),
-        closer=people.get(req.closed_by or 0), moved_on=corrections.moved_on(act), error=error, reason=reason,
+        closer=people.get(req.closed_by or 0), closes_as=corrections.closes_as(act), error=error, reason=reason,
         form=ConfirmForm(), may_close=req.status == corrections.OPEN and policy.may_close_correction(
             actor, req.requester_id), own=req.requester_id == actor.user_id, reason_max=corrections.REASON_MAX,
     ), status

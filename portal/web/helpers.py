@@ -25,7 +25,7 @@ from portal.once import once_each
 from portal.page_cache import navigation_bar
 from portal.registry import registry
 from portal.services import activities, corrections, credits, plans, school_plans, submissions, transitions
-from portal.timeutil import local_text, zone_of
+from portal.timeutil import local_text, to_local, zone_of
 from portal.web import picker
 from workflows.definition import Phase
 
@@ -238,10 +238,18 @@ def correction_asked(kind: str, wanted: str) -> str:
     return gettext("Please cancel this activity")
 
 
+def correction_waiting(req: Any) -> str:
+    """An open correction request of the viewer's, said where the page would offer to ask it:
+    the day it was asked (the school's), waiting."""
+    day = to_local(req.created_at, zone_of(current_school())).date()
+    return gettext("Asked on %(day)s, waiting to be handled", day=i18n.day_text(day))
+
+
 def correction_status(status: str) -> str:
     """Where a correction request stands, in words."""
     words = {corrections.OPEN: gettext("Waiting to be handled"),  # not "Open": the catalogue's link word (查看)
-             corrections.DONE: gettext("Done"), corrections.DECLINED: gettext("Declined")}
+             corrections.DONE: gettext("Done"), corrections.DECLINED: gettext("Declined"),
+             corrections.LOCKED: gettext("Closed: the semester was accepted, nothing can change")}
     return words.get(status) or gettext("Closed: the activity was credited or cancelled first")
 
 
@@ -447,6 +455,7 @@ def init_app(app: Flask) -> None:
         CORRECTION=SimpleNamespace(**vars(_statuses(corrections)), ROW=corrections.ROW, CANCEL=corrections.CANCEL),
         correction_asked=correction_asked,
         correction_status=correction_status,
+        correction_waiting=correction_waiting,
         type_name=type_name,
         type_order=lambda keys: registry().in_order(keys),
         state_label=state_label,

@@ -21,6 +21,7 @@ from tests.credits.helpers import login
 from tests.support import factories
 from tests.support.at_once import at_once, side_by_side
 
+PAGE = 20  # the lists' page on /corrections (``corrections.PAGE_SIZE``)
 INVISIBLE = ("\u200b\u2060", "\ufeff", "\u00ad \u200c", "。，", "  ")
 
 
@@ -142,18 +143,23 @@ def test_no_one_asks_as_another_or_of_another_school(client, world):
     assert _requests()[0][1] == "open" and len(_requests()) == 1
 
 
+def _accepted(w, act):
+    """The district accepts the semester of ``act``: its year is locked."""
+    school = db.session.get_one(School, w.school.id)
+    sub = YearSubmission(district_id=school.district_id, school_id=school.id, school_year=act.school_year,
+                         semester=act.semester, status="accepted", submitted_by=w.people["admin"].id)
+    db.session.add(sub)
+    db.session.flush()
+    db.session.add(YearLock(school_id=school.id, school_year=act.school_year, semester=act.semester,
+                            submission_id=sub.id, locked_by=w.people["admin"].id))
+    db.session.commit()
+
+
 def test_a_request_on_a_year_the_district_accepted(app, world):
     w, p = world, world.people
     act = _talk(w)
     _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
-    school = db.session.get_one(School, w.school.id)
-    sub = YearSubmission(district_id=school.district_id, school_id=school.id, school_year=act.school_year,
-                         semester=act.semester, status="accepted", submitted_by=p["admin"].id)
-    db.session.add(sub)
-    db.session.flush()
-    db.session.add(YearLock(school_id=school.id, school_year=act.school_year, semester=act.semester,
-                            submission_id=sub.id, locked_by=p["admin"].id))
-    db.session.commit()
+    _accepted(w, act)
     """Nobody changes a row or cancels an activity there: the page offers no request, the service
     refuses one saying the year is accepted (it was sent, and no admin could do it)."""
     assert corrections.offered_now(act, _org(w)) == []
@@ -208,19 +214,91 @@ def test_an_admin_makes_no_second_admin_account_to_close_their_own(world):
     assert _requests()[0][1] == "open"
 
 
-def test_the_admins_list_shows_every_waiting_request_the_to_do_list_counts(app, world):
-    """101 teachers each ask about their row: the to-do list counted 101 and named the first's day,
-    the list showed the 100 newest — the oldest, the one waiting longest, was on no page."""
+def _walk(client, url: str, testid: str) -> list[str]:
+    """The statuses of the requests of every page of a list on /corrections, following its pager's
+    next links from ``url`` (each page at most 20)."""
+    seen: list[str] = []
+    while url:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        html = r.get_data(as_text=True)
+        section = html.split(f'data-testid="{testid}"', 1)[1].split("</section>", 1)[0]
+        found = re.findall(r'data-testid="correction-(\d+)" data-status="(\w+)"', section)
+        assert 0 < len(found) <= PAGE
+        seen += [f"{i}:{st}" for i, st in found]
+        nxt = re.search(rf'href="([^"#]*)" data-testid="{testid}-pager-next"', section)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else ""
+    return seen
+
+
+def test_the_lists_and_the_api_page_past_100(app, client, world):
+    """101 teachers each ask about their row: the to-do list counted 101, the admins' list (then
+    every open one on one page) and the API (at most 100, no paging) stopped short. Each pages now:
+    the web by its pager (the oldest, waiting longest, on the last page), the API by ``page`` and
+    ``per_page`` as its other lists; a bad page value is refused clearly."""
     w, p = world, world.people
     crowd = [factories.person(w.school, f"crowd{i:03}", "teacher") for i in range(101)]
     act = factories.plan(w.school, p["organizer"], "lecture", [(u, "attendee") for u in crowd],
                          details={"topic": "单元整体教学"}, title="全校大会")
     factories.attend(act, p["admin"])
-    first = None
-    for u in crowd:
-        req = corrections.ask(act, access.actor(u.id, w.school.id), "row", "请假 3 小时", "当天病假")
-        first = first or req.id
+    made = [corrections.ask(act, access.actor(u.id, w.school.id), "row", "请假 3 小时", "当天病假").id for u in crowd]
     admin = access.actor(p["admin"].id, w.school.id)
     assert corrections.waiting_on(w.school.id, admin)[0] == 101
-    html = login(app.test_client(), p["admin"], w.school).get("/corrections").get_data(as_text=True)
-    assert html.count('data-status="open"') == 101 and f'data-testid="correction-{first}"' in html
+    web = login(app.test_client(), p["admin"], w.school)
+    seen = _walk(web, "/corrections", "corrections-waiting")
+    assert seen == [f"{i}:open" for i in reversed(made)]  # newest first, each once, the oldest last
+    assert web.get("/corrections?wafter=not-a-cursor").status_code == 422
+
+    api = _api(client, p["admin"])
+    body = api.get("/api/v1/corrections?per_page=100").get_json()
+    assert (len(body["items"]), body["page"], body["per_page"], body["total"], body["pages"]) == (100, 1, 100, 101, 2)
+    last = api.get("/api/v1/corrections?per_page=100&page=2").get_json()
+    assert [x["id"] for x in body["items"] + last["items"]] == list(reversed(made))
+    assert api.get("/api/v1/corrections").get_json()["per_page"] == PAGE
+    assert api.get("/api/v1/corrections?page=9").get_json()["items"] == []  # past the end: none, not an error
+    for bad, field in (("page=0", "page"), ("page=x", "page"), ("per_page=101", "per_page"), ("per_page=0", "per_page"),
+                       ("page=-1", "page")):
+        r = api.get(f"/api/v1/corrections?{bad}")
+        assert r.status_code == 422 and field in r.get_json()["fields"], (bad, r.get_json())
+    assert [s for _id, s, *_ in _requests()] == ["open"] * 101
+
+
+def test_ones_own_requests_page_too(app, world):
+    """我的申请 listed the 100 newest of one's requests: it pages as the admins' list does."""
+    w, p = world, world.people
+    me = access.actor(p["t1"].id, w.school.id)
+    made = []
+    for i in range(PAGE + 1):
+        act = factories.plan(w.school, p["organizer"], "lecture", [(p["t1"], "attendee")],
+                             details={"topic": "单元整体教学"}, title=f"讲座{i}")
+        factories.attend(act, p["organizer"])
+        made.append(corrections.ask(act, me, "row", "请假 3 小时", "当天病假").id)
+    web = login(app.test_client(), p["t1"], w.school)
+    assert _walk(web, "/corrections", "corrections-mine") == [f"{i}:open" for i in reversed(made)]
+    assert web.get("/corrections?before=2026-01-01~x").status_code == 422
+
+
+def test_a_request_open_when_the_district_accepts_its_semester_closes_saying_so(app, client, world):
+    """Asked before the district accepted the semester, it was closed as done or declined though
+    nothing could change any more: it closes as locked (学期已验收，无法更改) whatever the admin picks,
+    on the page, in the API and in its requester's notice; no reason is asked to decline it."""
+    w, p = world, world.people
+    act = _talk(w, p["t2"])
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    row = corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签")
+    t1 = corrections.ask(act, access.actor(p["t1"].id, w.school.id), "row", "请假 3 小时", "当天病假")
+    t2 = corrections.ask(act, access.actor(p["t2"].id, w.school.id), "row", "请假 3 小时", "外出开会")
+    _accepted(w, act)
+    admin = login(app.test_client(), p["admin"], w.school)
+    page = admin.get(f"/corrections/{row.id}?lang=zh_CN").get_data(as_text=True)
+    assert 'data-testid="correction-locked"' in page and "区里已验收该活动所在学期" in page
+    assert 'data-testid="correction-decline"' not in page
+    assert admin.post(f"/corrections/{row.id}", data={"outcome": "done", "reason": ""}).status_code == 302
+    corrections.close(t1, access.actor(p["admin"].id, w.school.id), "declined", "")  # no reason asked
+    r = _api(client, p["admin2"]).post(f"/api/v1/corrections/{t2.id}/close", json={"outcome": "done"})
+    assert r.status_code == 200 and r.get_json()["status"] == "locked"
+    assert [s for _id, s, *_ in _requests()] == ["locked"] * 3
+    mine = login(app.test_client(), p["organizer"], w.school).get("/corrections?lang=zh_CN").get_data(as_text=True)
+    assert "已关闭：学期已验收，无法更改" in mine
+    told = login(app.test_client(), p["t1"], w.school).get("/notifications?lang=zh_CN").get_data(as_text=True)
+    assert "该学期已验收，无法更改" in told and _notices(p["t1"], "correction_closed") == 1

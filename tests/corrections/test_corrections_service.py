@@ -8,12 +8,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal import policy
+from portal import jobs, policy
 from portal.errors import Conflict, Forbidden, Invalid, NotFound
 from portal.extensions import db
-from portal.models import CorrectionRequest, Notification
-from portal.services import access, activities, corrections, notifications, school_todo
+from portal.models import CorrectionRequest, Notification, OutboxJob
+from portal.services import access, activities, corrections, notifications, reminders, school_todo
 from portal.timeutil import to_local, utcnow
+from tests.credits.helpers import credited, ledger_total
 from tests.support import factories
 
 
@@ -42,6 +43,16 @@ def _requests():
 def _notices(user, kind):
     return db.session.execute(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.kind == kind)).scalar_one()
+
+
+def _run_moved_on_jobs() -> int:
+    """Run the queued jobs telling requesters their request closed as moved on (as a worker
+    would: tests' jobs wait in memory); how many were queued."""
+    queued = [t for t in jobs.queue().huey.pending() if t.name == corrections.MOVED_ON_JOB]
+    for task in queued:
+        corrections.tell_moved_on(*task.args)
+        corrections.tell_moved_on(*task.args)  # run again (a retry): nobody is told twice
+    return len(queued)
 
 
 def _today(w):
@@ -191,8 +202,11 @@ def test_a_request_on_an_activity_that_moved_on_says_so_and_closes(world):
     org = _actor(p["organizer"], w.school)
     req = corrections.ask(act, org, "row", "出席 3 小时", "漏签")
     factories.fire(act, p["admin2"], "cancel", "场地冲突")
-    assert corrections.moved_on(db.session.get_one(type(act), act.id))
-    corrections.close(req, _actor(p["admin"], w.school), "declined", "")  # no reason needed: it moved on
+    assert corrections.moved_on(db.session.get_one(type(act), act.id)) and _run_moved_on_jobs() == 1
+    # closed by the cancel itself (nobody closed it), its requester told once; no admin closes it again
+    assert _requests()[0][1:] == ("moved_on", "", None)
+    with pytest.raises(Conflict):
+        corrections.close(req, _actor(p["admin"], w.school), "declined", "")
     assert _requests()[0][1] == "moved_on"
     assert _notices(p["organizer"], "correction_closed") == 1
     assert "credited or cancelled first" in notifications.text(notifications.for_user(p["organizer"].id)[0]).english
@@ -200,3 +214,53 @@ def test_a_request_on_an_activity_that_moved_on_says_so_and_closes(world):
     with pytest.raises(Conflict):
         corrections.ask(db.session.get_one(type(act), act.id), org, "cancel", "", "请取消")
     assert _requests() == before
+
+
+def _reviewed_with_a_request(w):
+    """A lecture approved (its rows recorded by its organiser), t1 asking for their row, the
+    organiser for a cancel they may not do; the reviewer credits it next."""
+    p = w.people
+    act = credited(w.school, p, "lecture", [(p["organizer"], "speaker"), (p["t1"], "attendee")], until="reviewed",
+                   title="新课标专题讲座")
+    req = corrections.ask(act, _actor(p["t1"], w.school), "row", "请假 3 小时", "当天病假，已交假条")
+    return act, req
+
+
+def test_crediting_an_activity_closes_its_open_requests_and_tells_each_requester_once(app, world):
+    """A request did not close by itself when its activity was credited: it waited on the admins'
+    to-do list until one opened it. The step that credits closes it, in its own transaction."""
+    w, p = world, world.people
+    act, req = _reviewed_with_a_request(w)
+    admin = _actor(p["admin"], w.school)
+    assert school_todo.for_actor(w.school, admin, _today(w))  # waiting on the to-do list
+    factories.fire(act, p["reviewer"], "credit")
+    assert _requests()[0][1:] == ("moved_on", "", None) and _run_moved_on_jobs() == 1
+    assert _notices(p["t1"], "correction_closed") == 1
+    told = notifications.text(notifications.for_user(p["t1"].id)[0]).english
+    assert "credited or cancelled first" in told and "新课标专题讲座" in told
+    assert not any(t.kind == school_todo.CORRECTIONS_WAITING
+                   for t in school_todo.for_actor(w.school, admin, _today(w)))
+    with pytest.raises(Conflict):  # an admin opening it after: closed already, nobody told twice
+        corrections.close(req, admin, "done", "")
+    assert _notices(p["t1"], "correction_closed") == 1
+
+
+def test_a_credit_that_fails_leaves_its_requests_open(world, monkeypatch):
+    """The step, its log, its ledger and its requests: whole or not at all (a failure after the
+    requests were closed, inside the step's transaction, rolls all of it back)."""
+    w, p = world, world.people
+    act, _req = _reviewed_with_a_request(w)
+    state = act.state
+
+    def fails(*_args):
+        raise RuntimeError("after the requests were closed")
+
+    monkeypatch.setattr(reminders, "transition_recorded", fails)
+    with pytest.raises(RuntimeError):
+        factories.fire(act, p["reviewer"], "credit")
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert db.session.get_one(type(act), act.id).state == state
+    assert ledger_total(p["t1"].id, w.school.id) == 0
+    assert _requests()[0][1] == "open" and _run_moved_on_jobs() == 0
+    assert db.session.execute(select(func.count()).select_from(OutboxJob)).scalar_one() == 0

@@ -95,3 +95,46 @@ def test_ones_own_request_is_not_closed_by_oneself_nor_read_by_another_school(ap
     admin2 = _client(app, p["admin2"], w.school)
     assert admin2.post(f"/corrections/{req.id}", data={"outcome": "done", "reason": ""}).status_code == 302
     assert _requests()[0][1:] == ("done", "", p["admin2"].id)
+
+
+def test_the_ask_forms_get_refuses_as_sending_it_would(app, world):
+    """The form was shown to anyone of the school, though only sending it was refused: its GET now
+    answers each refusal with the POST's status and words (the one whose own row is not on the
+    activity, a request open already, an activity cancelled); where something may be asked it opens."""
+    w, p = world, world.people
+    act = _talk(w)
+    _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
+    ask = f"/activities/{act.id}/corrections/new"
+    send = {"wanted": "出席 3 小时", "reason": "签到表漏签"}
+
+    def both(client, kind):
+        got = client.get(f"{ask}?kind={kind}&lang=zh_CN")
+        sent = client.post(f"{ask}?lang=zh_CN", data={"kind": kind, **send})
+        return got, sent
+
+    def error_of(r):
+        html = r.get_data(as_text=True)
+        return next((t for t in ("只有您在此活动中的本人记录由他人记录时", "只有您负责、但不能亲自取消的活动",
+                                 "尚未处理完毕", "已认定学时或已取消") if t in html), html[-300:])
+
+    t2 = _client(app, p["t2"], w.school)  # not on the activity: nothing of theirs to correct
+    for kind in corrections.KINDS:
+        got, sent = both(t2, kind)
+        assert (got.status_code, error_of(got)) == (sent.status_code, error_of(sent)) == (403, error_of(sent)), kind
+    got = t2.get(f"{ask}?lang=zh_CN")  # no kind named: refused as the first kind is
+    assert got.status_code == 403 and error_of(got) == "只有您在此活动中的本人记录由他人记录时"
+    assert _requests() == []
+
+    org = _client(app, p["organizer"], w.school)
+    page = org.get(f"{ask}?lang=zh_CN")  # nothing named: the first kind they may ask, chosen
+    assert page.status_code == 200 and 'value="row" checked' in page.get_data(as_text=True)
+    assert org.post(ask, data={"kind": "row", **send}).status_code == 302
+    got, sent = both(org, "row")  # open already: both name its day
+    assert (got.status_code, sent.status_code) == (409, 409) and error_of(got) == error_of(sent) == "尚未处理完毕"
+    page = org.get(f"{ask}?lang=zh_CN")  # the cancel is still theirs to ask
+    assert page.status_code == 200 and 'value="cancel" checked' in page.get_data(as_text=True)
+
+    factories.fire(act, p["admin2"], "cancel", "场地冲突")
+    got, sent = both(org, "cancel")
+    assert (got.status_code, sent.status_code) == (409, 409) and error_of(got) == error_of(sent) == "已认定学时或已取消"
+    assert len(_requests()) == 1
