@@ -791,12 +791,14 @@ def _plan_and_submission(school: School) -> None:
     submissions.submit(school, year, by=admin)
 
 
-def walk(act: Activity, organizer: User, reviewer: User, phase: Phase, missed: Collection[int] = ()) -> None:
+def walk(act: Activity, organizer: User, reviewer: User, phase: Phase, missed: Collection[int] = (),
+         start: str | None = None) -> None:
     """Take a demo activity along its type's workflow to ``phase`` (its own states too), with
     the evidence and attendance each step's guards ask for (``missed``: the people absent from
-    all of it without leave; the last other one on leave for an hour)."""
+    all of it without leave; the last other one on leave for an hour); from ``start``, the state
+    it is in, when it was taken part of the way already."""
     definition = registry().types[act.type_key].engine.definition
-    for step in definition.way_to(phase):
+    for step in definition.way_to(phase, start):
         if definition.phase(step.dest) is Phase.CLOSED:
             transitions.fire(act.id, act.school_id, organizer, step.trigger, "时间冲突，改期")
             continue

@@ -379,6 +379,8 @@ TEXTS: dict[str, Any] = {
     "attendance.not_started": _l(
         "attendance can be recorded once the activity has started: it starts at %(start)s (school time)"
     ),
+    "attendance.year_over": _l("%(year)s is over: attendance is recorded only in this school year and the last one, "
+                               "from %(first)s"),
     "attendance.not_list": _l("attendance must be a non-empty list"),
     "attendance.refused": _l("attendance was not saved"),
     "attendance.object": _l("expected an object"),

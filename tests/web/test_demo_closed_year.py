@@ -182,3 +182,45 @@ def test_an_approval_of_another_years_activity_names_the_year_its_hours_count_in
         credited_text = notifications.text(Notification(kind="credited", params=about))
         assert credited_text.render("en") == ("The hours of 讲座 have been credited, in the second semester of the "
                                               f"{this_year.replace('-', '–')} school year")
+
+
+def test_nobody_rewrites_the_attendance_of_a_year_before_the_last(site, as_user):
+    """The organiser of the demo's held talk of a year closed to credits turned a teacher's row into
+    two hours of absence without leave, on the page and by the service; its approval (posting no
+    hours there) put that absence on the teacher's record of the year, two years on. Attendance is
+    entered in this school year and the last one only, as activities are dated: refused (409), the
+    rows and the record as they were; the page says why and offers no save."""
+    from portal.errors import Conflict
+    from portal.models import Participation
+
+    _approved, waiting = _closed(site)
+
+    def rows() -> list[tuple]:
+        return list(db.session.execute(select(
+            Participation.user_id, Participation.attended_hours, Participation.absent_hours,
+            Participation.excused_hours).where(Participation.activity_id == waiting.id)
+            .order_by(Participation.user_id)).all())
+
+    with site.app_context():
+        organizer = db.session.execute(select(User).where(User.username == "organizer")).scalar_one()
+        teacher = db.session.execute(select(User).where(User.username == "teacher2")).scalar_one()
+        before = rows()
+        assert before and all(attended is not None for _u, attended, _a, _e in before)
+        with pytest.raises(Conflict) as refused:
+            activities.record_attendance(waiting, organizer, [
+                {"user_id": teacher.id, "attended_hours": "0", "absent_hours": str(waiting.hours)}])
+        db.session.rollback()
+        assert refused.value.msg.code == "attendance.year_over"
+        assert rows() == before
+        teacher_id = teacher.id
+    said = waiting.school_year.replace("-", "—")
+    web = as_user("organizer")
+    page = web.get(f"/activities/{waiting.id}/attendance?lang=zh").get_data(as_text=True)
+    note = page.split('data-testid="attendance-year-over"', 1)[1].split("</div>", 1)[0]
+    assert f"{said}学年已结束" in note
+    assert 'data-testid="attendance-submit" disabled' in page
+    sent = web.post(f"/activities/{waiting.id}/attendance", data={
+        f"attended-{teacher_id}": "0", f"absent-{teacher_id}": str(waiting.hours), f"excused-{teacher_id}": "0"})
+    assert sent.status_code == 409
+    with site.app_context():
+        assert rows() == before
