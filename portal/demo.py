@@ -791,16 +791,20 @@ def _plan_and_submission(school: School) -> None:
     submissions.submit(school, year, by=admin)
 
 
-def walk(act: Activity, organizer: User, reviewer: User, phase: Phase, missed: Collection[int] = ()) -> None:
+def walk(act: Activity, organizer: User, reviewer: User, phase: Phase, missed: Collection[int] = (),
+         start: str | None = None, evidence: bool = True) -> None:
     """Take a demo activity along its type's workflow to ``phase`` (its own states too), with
     the evidence and attendance each step's guards ask for (``missed``: the people absent from
-    all of it without leave; the last other one on leave for an hour)."""
+    all of it without leave; the last other one on leave for an hour); from ``start``, the state
+    it is in, when it was taken part of the way already (``evidence`` False: its evidence handed
+    in already, :func:`hand_in`)."""
     definition = registry().types[act.type_key].engine.definition
-    for step in definition.way_to(phase):
+    for step in definition.way_to(phase, start):
         if definition.phase(step.dest) is Phase.CLOSED:
             transitions.fire(act.id, act.school_id, organizer, step.trigger, "时间冲突，改期")
             continue
-        _add_evidence(act, organizer, step)  # what the type's guards ask before it
+        if evidence:
+            _add_evidence(act, organizer, step)  # what the type's guards ask before it
         if step.not_before_start:  # held: the attendance first
             rows = [
                 {"user_id": p.user_id, "attended_hours": str(act.hours), "absent_hours": "0", "excused_hours": "0"}
@@ -812,6 +816,15 @@ def walk(act: Activity, organizer: User, reviewer: User, phase: Phase, missed: C
             activities.record_attendance(act, organizer, rows)
         actor = organizer if OWNER in step.roles else reviewer
         transitions.fire(act.id, act.school_id, actor, step.trigger, "材料齐全" if step.adjusts_hours else "")
+
+
+def hand_in(act: Activity, organizer: User, phase: Phase) -> None:
+    """The evidence the steps from the activity's state to ``phase`` ask (:func:`walk`), handed in
+    before they are taken."""
+    definition = registry().types[act.type_key].engine.definition
+    for step in definition.way_to(phase, act.state):
+        if definition.phase(step.dest) is not Phase.CLOSED:
+            _add_evidence(act, organizer, step)
 
 
 @contextmanager

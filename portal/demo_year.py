@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.database import write_transaction
-from portal.demo import details_titled, gathering_types, logged_back, main_and_lead, walk
+from portal.demo import details_titled, gathering_types, hand_in, logged_back, main_and_lead, walk
 from portal.extensions import db
 from portal.models import Activity, Evidence, School, Signup, User
-from portal.services import access, activities, groups, plans, reminders, signup, staff
+from portal.services import access, activities, groups, plans, reminders, signup, staff, teacher_years
 from portal.timeutil import (
     parse_iso,
     school_year_after,
@@ -235,10 +235,11 @@ def closed_year_title(subject: str) -> str:
 def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
     """The talks of :data:`CLOSED_YEAR`, in the year before the first one open to dating
     (``policy.first_year_to_date``: 2024–2025 in December 2026). The rule refuses to plan one
-    there, as it should: each is planned in this year and dated back to its day at once, as the
-    demo writes its other past (its evidence dated back too), then taken along its workflow by the
-    organizer and the reviewer (its hours counted in its own year): its evidence, and its steps
-    in its history, an hour after it ended (:func:`portal.demo.logged_back`)."""
+    there, as it should: each is planned in this year and held, its attendance and evidence
+    entered (nor are they entered in a year before the last: ``activities.year_over_refusal``),
+    then dated back to its day, as the demo writes its other past (its evidence dated back too),
+    and taken on along its workflow by the reviewer (its hours counted in its own year): its
+    evidence, and its steps in its history, an hour after it ended (:func:`portal.demo.logged_back`)."""
     kinds = gathering_types()
     if not kinds:
         return []
@@ -261,16 +262,29 @@ def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
         )
         day = first + timedelta(days=days)
         then = parse_iso(f"{day.isoformat()}T14:00", school.timezone)
+        walked = utcnow()
+        back = walked - (then + timedelta(hours=3))  # an hour after it ended
+        moved = act.starts_at - then  # how far back its day goes
+        with logged_back(back):  # held, its attendance and evidence in while its day is in a year open to them
+            walk(act, organizer, reviewer, Phase.AWAITING_REVIEW)
+            hand_in(act, organizer, phase)
+        # a piece its type dated before the start (yesterday's) goes back with it
+        dated = set(db.session.execute(select(Evidence.id).where(
+            Evidence.activity_id == act.id, Evidence.uploaded_at < walked)).scalars())
+        people = [p.user_id for p, _u in activities.participants_with_users(act.id)]
+        any_evidence = bool(activities.evidence_of(act.id))
         with write_transaction():  # dated back: its day, its year and semester
             act.starts_at, act.ends_at = then, then + timedelta(hours=2)
             act.school_year, act.semester = school_year_of(day), semester_of(day)
-        walked = utcnow()
-        back = walked - (then + timedelta(hours=3))  # an hour after it ended
+            if any_evidence:  # its writing counted there no more
+                teacher_years.refresh(school, this_year, people)
         with logged_back(back):  # its steps, in its history, taken then (append-only: written so)
-            walk(act, organizer, reviewer, phase)
+            walk(act, organizer, reviewer, phase, start=act.state, evidence=False)
         with write_transaction() as s:  # its evidence handed in then too
             for ev in s.execute(select(Evidence).where(Evidence.activity_id == act.id)).scalars():
-                if ev.uploaded_at >= walked:  # a piece its type dates before the start is dated so already
+                if ev.id in dated:
+                    ev.uploaded_at -= moved
+                elif ev.uploaded_at >= walked:  # a piece its type dates before the start is dated so already
                     ev.uploaded_at -= back
         made.append(act)
     return made

@@ -374,6 +374,8 @@ TEXTS: dict[str, Any] = {
     "plan.deadline_date": _l("a date such as 2026-10-31"),
     # -- the activity's life -------------------------------------------------------------------
     "activity.frozen": _l("this can no longer change: the activity is %(state)s"),
+    "activity.year_over": _l("%(year)s is over: attendance, participants and evidence are entered only in this school "
+                             "year and the last one, from %(first)s"),
     "activity.not_started": _l("the activity has not started yet: it starts at %(start)s (school time)"),
     "activity.not_ended": _l("the activity has not ended yet: %(trigger)s once it ends, at %(end)s (school time)"),
     "attendance.not_started": _l(

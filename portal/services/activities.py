@@ -534,9 +534,12 @@ def state_text(act: Activity) -> Text:
 
 
 def _require_open(act: Activity, what: str) -> None:
-    """Attendance, participants and evidence change only while the state's phase is editable."""
+    """Attendance, participants and evidence change only while the state's phase is editable,
+    and its year is open (:func:`year_over_refusal`)."""
     if not schools.registry().phase(act.type_key, act.state).editable:
         raise Conflict(msg("activity.frozen", state=state_text(act)), state=act.state)
+    if (over := year_over_refusal(act)) is not None:
+        raise Conflict(over, state=act.state)
 
 
 def has_started(act: Activity) -> bool:
@@ -566,6 +569,20 @@ def _require_started(act: Activity, what: str) -> None:
             state=act.state,
             starts_at=start,
         )
+
+
+def year_over_refusal(act: Activity) -> Msg | None:
+    """Why the activity's attendance, participants and evidence are no longer entered, or None:
+    its year is over (:func:`policy.may_date_in_year`: they are entered in this school year and
+    the last one, as activities are dated; a year before the last was the record of its time).
+    An organiser rewrote a row of a talk held two years before into absence without leave, and
+    its approval (which posts no hours there) put that absence on the year's record; a teacher
+    handed in a reflection on it and raised that year's count of reflections."""
+    this_year = school_year_now(db.session.get_one(School, act.school_id))
+    if policy.may_date_in_year(act.school_year, this_year):
+        return None
+    return msg("activity.year_over", year=SchoolYear.said(act.school_year),
+               first=SchoolYear.said(policy.first_year_to_date(this_year)))
 
 
 def _require_organizer(act: Activity, user_id: int) -> policy.Actor:

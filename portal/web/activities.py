@@ -975,6 +975,7 @@ def attendance(activity_id: int):
         checked=checked, not_mine=not_mine, own_once=own_once, own_by=own_by, own_other_admin=own_other_admin,
         tally=tally, closed=not registry().phase(act.type_key, act.state).editable,
         not_started=not activities.has_started(act),
+        year_over=tr(over) if (over := activities.year_over_refusal(act)) else None,
     ), status
 
 

@@ -182,3 +182,63 @@ def test_an_approval_of_another_years_activity_names_the_year_its_hours_count_in
         credited_text = notifications.text(Notification(kind="credited", params=about))
         assert credited_text.render("en") == ("The hours of 讲座 have been credited, in the second semester of the "
                                               f"{this_year.replace('-', '–')} school year")
+
+
+def test_nobody_rewrites_the_attendance_of_a_year_before_the_last(site, as_user):
+    """The organiser of the demo's held talk of a year closed to credits turned a teacher's row into
+    two hours of absence without leave, on the page and by the service; its approval (posting no
+    hours there) put that absence on the teacher's record of the year, two years on; and a teacher
+    handed in a reflection on it, raising that year's count of her reflections. Attendance,
+    participants and evidence are entered in this school year and the last one only, as
+    activities are dated: refused (409), the rows, the list and the year's writing as they were;
+    the attendance page says why and offers no save."""
+    from portal.errors import Conflict
+    from portal.models import Participation
+    from portal.services import credits
+
+    _approved, waiting = _closed(site)
+
+    def rows() -> list[tuple]:
+        return list(db.session.execute(select(
+            Participation.user_id, Participation.attended_hours, Participation.absent_hours,
+            Participation.excused_hours).where(Participation.activity_id == waiting.id)
+            .order_by(Participation.user_id)).all())
+
+    with site.app_context():
+        organizer = db.session.execute(select(User).where(User.username == "organizer")).scalar_one()
+        teacher = db.session.execute(select(User).where(User.username == "teacher2")).scalar_one()
+        before = rows()
+        assert before and all(attended is not None for _u, attended, _a, _e in before)
+        with pytest.raises(Conflict) as refused:
+            activities.record_attendance(waiting, organizer, [
+                {"user_id": teacher.id, "attended_hours": "0", "absent_hours": str(waiting.hours)}])
+        db.session.rollback()
+        assert refused.value.msg.code == "activity.year_over"
+        assert rows() == before
+        school = db.session.get_one(School, waiting.school_id)
+        reflections = [q.done for q in credits.teacher_year(teacher, school, waiting.school_year).facts.quotas]
+        pieces = len(activities.evidence_of(waiting.id))
+        with pytest.raises(Conflict) as refused:
+            activities.add_evidence(waiting, teacher, teacher.id, "reflection", "两年后补写的反思", text=(
+                "那节课上我发现自己提问太快，学生来不及思考。后来我改用小组讨论，先让每个组写下猜想，再请代表发言。"
+                "评价时不只看答案对错，而是看推理是否完整。有两个平时沉默的孩子主动举手，这让我很意外。"))
+        db.session.rollback()
+        assert refused.value.msg.code == "activity.year_over"
+        with pytest.raises(Conflict) as refused:
+            activities.remove_participant(waiting, organizer, teacher.id)
+        db.session.rollback()
+        assert refused.value.msg.code == "activity.year_over"
+        assert len(activities.evidence_of(waiting.id)) == pieces and rows() == before
+        assert [q.done for q in credits.teacher_year(teacher, school, waiting.school_year).facts.quotas] == reflections
+        teacher_id = teacher.id
+    said = waiting.school_year.replace("-", "—")
+    web = as_user("organizer")
+    page = web.get(f"/activities/{waiting.id}/attendance?lang=zh").get_data(as_text=True)
+    note = page.split('data-testid="attendance-year-over"', 1)[1].split("</div>", 1)[0]
+    assert f"{said}学年已结束" in note
+    assert 'data-testid="attendance-submit" disabled' in page
+    sent = web.post(f"/activities/{waiting.id}/attendance", data={
+        f"attended-{teacher_id}": "0", f"absent-{teacher_id}": str(waiting.hours), f"excused-{teacher_id}": "0"})
+    assert sent.status_code == 409
+    with site.app_context():
+        assert rows() == before
