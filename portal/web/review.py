@@ -153,7 +153,8 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         labels=_labels(held_items, reviewed_items),
         show_url=fixed.show_url,
         decide_url=_at_card(fixed.decide_url, urlencode(paging, doseq=True)),
-        people_url=_at_card(lambda aid: f"{fixed.queue_url}?{urlencode({**paging, 'people': aid})}"),
+        # a card listed whole as well as those open already (``?people=`` once each): none closes
+        people_url=_at_card(lambda aid: f"{fixed.queue_url}?{_opening(paging, open_here, aid)}"),
         evidence_url=fixed.evidence_url,
         adjusting=adjusting,
         commenting=fixed.commenting,
@@ -281,6 +282,12 @@ def _at_card(url: Callable[[int], str], query: str = "") -> Callable[[int], str]
 #: the queue's paging arguments and its filters (``_queue_page``): a decision's answer is the
 #: page it was made on, of the type and organiser it was filtered to
 _PAGING = ("after", "before", "rafter", "rbefore", "cafter", "cbefore", "type", "organizer")
+
+
+def _opening(paging: dict[str, Any], open_here: list[int], activity_id: int) -> str:
+    """The query of a card's 全部列出 link: the page's paging with the cards listed whole on it
+    and this one (a second card opened keeps the first open)."""
+    return urlencode({**paging, "people": sorted({*open_here, activity_id})}, doseq=True)
 
 
 def _people_asked() -> tuple[set[int], str | None]:
