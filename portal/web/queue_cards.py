@@ -28,7 +28,7 @@ from portal.once import once_each
 from portal.timeutil import utcnow
 from portal.web.escaping import html_text
 from portal.web.helpers import tally_said, tally_words
-from portal.web.queue_rows import MARK, people_rows
+from portal.web.queue_rows import MARK, people_rows, said_of
 from workflows.definition import CORE
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
@@ -157,7 +157,7 @@ class QueueCards:
                 f"    {select}\n"
                 f'    <a href="{html_text(self.show_url(aid))}" class="fw-bold queue-title">{title}</a>\n'
                 f'    <span class="text-muted small">{names(key)} · {html_text(self.when(a.starts_at))} · '
-                f'{figure(a.hours)} {tx["unit"]} · {html_text(item.organizer_name or "")}</span>\n'
+                f'{figure(a.hours)} {tx[said_of("unit", a.hours)]} · {html_text(item.organizer_name or "")}</span>\n'
                 "  </div>\n"
                 '  <div class="card-body">\n'
                 f"    {here}\n"

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import select
@@ -555,5 +556,6 @@ def bulk():
         title, type_key = titles.get(activity_id, ("", ""))
         _report(activity_id, title, error, action, type_key)
         done += 0 if error and not isinstance(error, Already) else 1
-    flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
+    flash(ngettext("%(done)s of %(num)s activity done.", "%(done)s of %(num)s activities done.", len(set(ids)),
+                   done=done), "info")
     return _back_to_queue()

@@ -244,7 +244,7 @@ def test_a_card_that_grouping_would_not_shorten_names_everyone(site, as_user):
 
 @pytest.mark.parametrize(("lang", "said"), [
     ("zh", "：已审核通过，核定 1 人共 {h} 学时，当前状态为“已审核”。"),
-    ("en", ": step “Approve” taken, {h} hours approved for 1 people; it is now “Reviewed”.")])
+    ("en", ": step “Approve” taken, {h} hours approved for 1 person; it is now “Reviewed”.")])
 def test_a_decision_says_the_step_taken_and_where_it_left_the_activity(site, as_user, lang, said):
     """The queue said 「“…”：已完成。」 after any step: approved, returned, refused or credited alike.
     It names the step and the state it left the activity in, in the workflow's words, and the
