@@ -17,7 +17,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from portal import policy
-from portal.current import allowed, current_roles, require_school
+from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
@@ -27,7 +27,7 @@ from portal.models import DISTRICT_ROLES, Activity
 from portal.once import Memo
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, overview, transitions
+from portal.services import access, overview, shared_certificates, transitions
 from portal.services.activities import participants_with_users
 from portal.sorting import by_pinyin
 from portal.timeutil import zone_of
@@ -136,10 +136,18 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
     returned = transitions.last_returns([item.activity.id for item in held_items])
     # a declaration declared again after a refusal: its card says who refused it, when and why (one statement)
     refused = transitions.refused_before(school.id, [item.activity for item in held_items], zone_of(school))
+    # a declaration whose certificate file or number is on another teacher's standing declaration: its
+    # card names theirs, as its page does (one statement whenever held cards are on the page, declarations
+    # among them or not: every page the same statements)
+    shared = shared_certificates.told_to_each(
+        current_actor(), school.id, [item.activity for item in held_items],
+        {item.activity.id: [shared_certificates.FileRow(e.stored_name, e.size, e.likeness) for e in item.files]
+         for item in held_items}, zone_of(school))
     for item in held_items:
         item.allowed = allowed[item.activity.id]
         item.returned = returned.get(item.activity.id)
         item.refused_before = refused.get(item.activity.id, ())
+        item.shared = shared.get(item.activity.id, ())
         earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
         item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
         item.adjustable = any(t in adjusting for t in item.allowed)
