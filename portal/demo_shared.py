@@ -2,10 +2,10 @@
 :data:`ALSO` free then) declares a training of yesterday morning with the very file of a district
 training 王雅琴 (teacher1) declared and had credited — a borrowed certificate, or the district's
 list naming everyone: the reviewer judges. Her declaration is submitted and waits for review, so
-the reviewer's page of it names 王雅琴's declaration (``shared_certificates``), and 王雅琴's names
-hers. Waiting, it counts no hour: no teacher's year moves; newer than the queue's other held
-cards, it comes last there. Which declaration stands and which step submits are the workflow's
-answers, never a state's or a trigger's name. Invented people."""
+the reviewer's page of it and its card in the review queue name 王雅琴's declaration
+(``shared_certificates``), and 王雅琴's names hers. Waiting, it counts no hour: no teacher's year
+moves; newer than the queue's other held cards, it comes last there. Which declaration stands and
+which step submits are the workflow's answers, never a state's or a trigger's name. Invented people."""
 
 from __future__ import annotations
 

@@ -298,10 +298,10 @@ def may_see_refusals_before(actor: Actor) -> bool:
 
 def may_see_shared_certificates(actor: Actor) -> bool:
     """Be told that a declaration's certificate file is on another teacher's declaration of the
-    school too (``shared_certificates.told_to``: whose, which) — on the declaration's page: who
-    reviews declarations and the school admin, who judge whether it is a list naming everyone or
-    a borrowed certificate; not the declarer or their peers (another teacher's declaration is
-    not theirs to see)."""
+    school too (``shared_certificates.told_to``: whose, which) — on the declaration's page and its
+    card in the review queue (``shared_certificates.told_to_each``): who reviews declarations and
+    the school admin, who judge whether it is a list naming everyone or a borrowed certificate;
+    not the declarer or their peers (another teacher's declaration is not theirs to see)."""
     return actor.has(REVIEWER, SCHOOL_ADMIN)
 
 

@@ -303,6 +303,8 @@ class QueueEvidence(NamedTuple):
     text: str | None
     stored_name: str | None
     filename: str | None
+    size: int = 0  # a file's size and likeness: a declaration's certificate compared with others'
+    likeness: str | None = None  # (``shared_certificates.shared_each``)
 
 
 @dataclass
@@ -363,6 +365,9 @@ class QueueItem:
     # a held card not listed whole: those on the plain rule, grouped (``participants``: the others, by name)
     plain: list[PlainGroup] = field(default_factory=list)
     tally: Tally | None = None  # a held card's people counted (present, absent, …), when not listed whole
+    files: list[QueueEvidence] = field(default_factory=list)  # its evidence with a file, whoever's (detailed only)
+    #: other teachers' declarations sharing its certificate (``shared_certificates.told_to_each``; set by the page)
+    shared: Any = ()
 
     @property
     def would_get_total(self) -> Decimal:
@@ -384,7 +389,7 @@ class QueueItem:
 QUEUE_EVIDENCE = (
     select(
         Evidence.id, Evidence.activity_id, Evidence.user_id, Evidence.kind, Evidence.title, Evidence.text,
-        Evidence.stored_name, Evidence.filename,
+        Evidence.stored_name, Evidence.filename, Evidence.size, Evidence.likeness,
     )
     .where(Evidence.activity_id.in_(bindparam("ids", expanding=True)))
     .order_by(Evidence.id)
@@ -701,9 +706,12 @@ def queue_items(
     for group in participant_groups(counted):
         groups[group[0].activity_id].append(group)
     evidence: dict[tuple[int, int], list[QueueEvidence]] = defaultdict(list)
+    files: dict[int, list[QueueEvidence]] = defaultdict(list)
     if shown:
         for e in map(QueueEvidence._make, conn.execute(QUEUE_EVIDENCE, {"ids": sorted(shown)}).all()):
             evidence[(e.activity_id, e.user_id)].append(e)
+            if e.stored_name:
+                files[e.activity_id].append(e)
     settings_cache = schools.all_type_settings(school_id) if settings is None else settings
     # the core rule's answers by type, shared by the page's activities (``credit_hours_each``),
     # and each type's rule with its plugin boundary, set up once per type, not once per activity.
@@ -759,7 +767,8 @@ def queue_items(
             if own and any(p.user_id == act.organizer_id for p in people_rows):
                 own = []
             out.append(QueueItem(act, people, organizer_name, own, notice=notice,
-                                 takes_part=viewer in [p.user_id for p in people_rows], plain=plain, tally=tally))
+                                 takes_part=viewer in [p.user_id for p in people_rows], plain=plain, tally=tally,
+                                 files=files.get(act.id, [])))
     return out
 
 

@@ -21,13 +21,17 @@ never reads a type's field itself; a declaration naming no number asks nothing m
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from portal import policy, same_certificate
+from portal.database import keep_compiled, read_rows
 from portal.extensions import db
 from portal.models import Activity, Evidence, User
+from portal.once import Memo
 from portal.plugin_data import type_answer
 from portal.registry import RegisteredType, TypeRegistry, registry
 from portal.timeutil import to_local
@@ -56,26 +60,116 @@ def _compared(likeness: str | None) -> str:
     return likeness
 
 
+class FileRow(NamedTuple):
+    """A declaration's certificate file as compared: where it is stored, its size and likeness."""
+
+    stored_name: str | None
+    size: int
+    likeness: str | None
+
+
 def shared_with_others(act: Activity, tz: str) -> list[SharedCertificate]:
     """The school's other teachers' standing declarations of the type carrying a file of
     ``act`` (the same bytes, or the same likeness) or naming its certificate number
-    (:func:`_same_number`), oldest first, each with what it shares; [] for an activity that is
-    no declaration, or has neither file nor number."""
+    (:func:`_number_of`), oldest first, each with what it shares; [] for an activity that is
+    no declaration, or has neither file nor number. Its files read (one statement), then
+    :func:`shared_each`."""
     if not registry().self_declared(act.type_key):
         return []
-    found = {c.activity_id: c for c in _same_file(act, tz)}
-    for c in _same_number(act, tz):
-        had = found.get(c.activity_id)
-        found[c.activity_id] = c if had is None else SharedCertificate(
-            had.activity_id, had.title, had.teacher, had.day, (FILE, NUMBER))
-    return [found[aid] for aid in sorted(found)]
+    mine = [FileRow(*row) for row in db.session.execute(
+        select(Evidence.stored_name, Evidence.size, Evidence.likeness)
+        .where(Evidence.activity_id == act.id, Evidence.stored_name.is_not(None)).order_by(Evidence.id)).all()]
+    return shared_each(act.school_id, [act], {act.id: mine}, tz).get(act.id, [])
 
 
-def _others(act: Activity, types: TypeRegistry) -> list[ColumnElement[bool]]:
-    """The school's other teachers' standing declarations of ``act``'s type."""
-    closed = types.definition(act.type_key).states_in(Phase.CLOSED)
-    return [Activity.school_id == act.school_id, Activity.type_key == act.type_key,
-            Activity.organizer_id != act.organizer_id, Activity.id != act.id, Activity.state.not_in(closed)]
+def shared_each(school_id: int, acts: Sequence[Any], files: Mapping[int, Sequence[FileRow]], tz: str,
+                fixed: bool = False) -> dict[int, list[SharedCertificate]]:
+    """:func:`shared_with_others` of each declaration among ``acts`` (rows with the attributes of
+    Activity the queue reads: id, type_key, organizer_id, details), their files given (``files``
+    by activity id), by id; one sharing nothing is left out. One statement for them all
+    (:func:`_candidates`), none when none of them has a file or names a number — unless
+    ``fixed``: then one whenever there are ``acts``, so that a page's statements do not depend on
+    which types it holds (the review queue's, as ``transitions.refused_before``). Only files of a
+    size of theirs are read, each once."""
+    types = registry()
+    declared = [a for a in acts if types.self_declared(a.type_key)]
+    numbers = {int(a.id): named for a in declared
+               if (reg := types.get(a.type_key)) is not None and (named := _number_of(reg, a.details))}
+    mine = {int(a.id): [f for f in files.get(a.id, ()) if f.stored_name] for a in declared}
+    if not acts or (not fixed and not numbers and not any(mine.values())):
+        return {}
+    rows = _candidates(school_id, declared, mine, numbers, types)
+    by_id = {int(r.id): r for r in rows}
+    their_number = Memo(lambda aid: _number_of(types.types[by_id[aid].type_key], by_id[aid].details))
+    bytes_of: Memo[bytes | None] = Memo(_stored)  # each file read once, whatever it is compared with
+    out: dict[int, list[SharedCertificate]] = {}
+    for a in declared:
+        aid, number = int(a.id), numbers.get(int(a.id))
+        likes = {like for f in mine[aid] if (like := _compared(f.likeness))}
+        found: dict[int, tuple[str, ...]] = {}
+        for r in rows:
+            cid = int(r.id)
+            if r.type_key != a.type_key or r.organizer_id == a.organizer_id or cid == aid:
+                continue
+            same_file = FILE in found.get(cid, ()) or (r.stored_name is not None and (
+                _compared(r.likeness) in likes or _same_bytes(mine[aid], int(r.size), str(r.stored_name), bytes_of)))
+            same_number = number is not None and their_number[cid] == number
+            if shared := (FILE,) * same_file + (NUMBER,) * same_number:
+                found[cid] = shared
+        if found:
+            out[aid] = [SharedCertificate(cid, by_id[cid].title, by_id[cid].display_name,
+                                          to_local(by_id[cid].starts_at, tz).date().isoformat(), by)
+                        for cid, by in sorted(found.items())]
+    return out
+
+
+#: The school's standing declarations of some types (``keys``; states closed in every one of them
+#: left out here, each type's own closed states by :func:`_candidates`), each with its files of a
+#: size or likeness among ``sizes``/``likes`` (a row each), those of the ``numbered`` types also
+#: without any (one row: their number is compared). Built once: one shape for every page.
+_CANDIDATES = keep_compiled(
+    select(Activity.id, Activity.organizer_id, Activity.type_key, Activity.state, Activity.title, Activity.starts_at,
+           User.display_name, Activity.details, Evidence.stored_name, Evidence.size, Evidence.likeness)
+    .join(User, User.id == Activity.organizer_id)
+    .outerjoin(Evidence, and_(Evidence.activity_id == Activity.id, Evidence.stored_name.is_not(None),
+                              or_(Evidence.size.in_(bindparam("sizes", expanding=True)),
+                                  Evidence.likeness.in_(bindparam("likes", expanding=True)))))
+    .where(Activity.school_id == bindparam("school_id"), Activity.type_key.in_(bindparam("keys", expanding=True)),
+           Activity.state.not_in(bindparam("closed", expanding=True)),
+           or_(Evidence.id.is_not(None), Activity.type_key.in_(bindparam("numbered", expanding=True))))
+    .order_by(Activity.id, Evidence.id)
+)
+
+
+def _candidates(school_id: int, declared: Sequence[Any], mine: Mapping[int, Sequence[FileRow]],
+                numbers: Mapping[int, str], types: TypeRegistry) -> list[Any]:
+    """:data:`_CANDIDATES` of the types of ``declared``, with the sizes and likenesses of ``mine``
+    and the types of those naming ``numbers``; not in a closed state of their own type."""
+    keys = sorted({a.type_key for a in declared})
+    closed = {key: types.definition(key).states_in(Phase.CLOSED) for key in keys}
+    rows = read_rows(_CANDIDATES, {
+        "school_id": school_id, "keys": keys,
+        "closed": sorted(set.intersection(*(set(c) for c in closed.values()))) if keys else [],
+        "sizes": sorted({int(f.size) for fs in mine.values() for f in fs}),
+        "likes": sorted({like for fs in mine.values() for f in fs if (like := _compared(f.likeness))}),
+        "numbered": sorted({a.type_key for a in declared if int(a.id) in numbers}),
+    }).all()
+    return [r for r in rows if r.state not in closed[r.type_key]]
+
+
+def _stored(name: str) -> bytes | None:
+    from portal.services.activities import stored_bytes  # activities imports much: on use
+
+    return stored_bytes(name)
+
+
+def _same_bytes(mine: Sequence[FileRow], size: int, stored: str, bytes_of: Memo[bytes | None]) -> bool:
+    """Whether the file ``stored`` of ``size`` bytes is one of ``mine`` byte for byte: only one of
+    theirs of a size of ``mine`` is read (a file gone from the folder is no certificate to compare)."""
+    if not any(int(f.size) == size for f in mine):
+        return False
+    theirs = bytes_of[stored]
+    return theirs is not None and any(int(f.size) == size and bytes_of[str(f.stored_name)] == theirs for f in mine)
 
 
 def _number_of(reg: RegisteredType, details: object) -> str:
@@ -92,70 +186,6 @@ def _text(answer: object) -> str:
     return answer
 
 
-def _same_number(act: Activity, tz: str) -> list[SharedCertificate]:
-    """The school's other teachers' standing declarations of the type whose certificate number
-    (as the type compares them) is ``act``'s, oldest first; [] (asking nothing of the database)
-    when ``act`` names none."""
-    types = registry()
-    reg = types.get(act.type_key)
-    number = _number_of(reg, act.details) if reg is not None else ""
-    if reg is None or not number:
-        return []
-    rows = db.session.execute(
-        select(Activity.id, Activity.title, Activity.starts_at, User.display_name, Activity.details)
-        .join(User, User.id == Activity.organizer_id)
-        .where(*_others(act, types)).order_by(Activity.id)
-    ).all()
-    return [SharedCertificate(int(aid), title, name, to_local(starts_at, tz).date().isoformat(), (NUMBER,))
-            for aid, title, starts_at, name, details in rows if _number_of(reg, details) == number]
-
-
-def _same_file(act: Activity, tz: str) -> list[SharedCertificate]:
-    """The school's other teachers' standing declarations of the type carrying a file of
-    ``act`` (the same bytes, or the same likeness), oldest first; [] when it has no file. Files
-    of the same size only are read."""
-    types = registry()
-    mine = db.session.execute(select(Evidence.stored_name, Evidence.size, Evidence.likeness)
-                              .where(Evidence.activity_id == act.id, Evidence.stored_name.is_not(None))).all()
-    if not mine:
-        return []
-    likenesses = {like for _n, _s, stored_like in mine if (like := _compared(stored_like))}
-    sizes = {int(size) for _n, size, _l in mine}
-    alike: ColumnElement[bool] = Evidence.size.in_(sorted(sizes))
-    if likenesses:
-        alike = or_(alike, Evidence.likeness.in_(sorted(likenesses)))
-    rows = db.session.execute(
-        select(Activity.id, Activity.title, Activity.starts_at, User.display_name,
-               Evidence.stored_name, Evidence.size, Evidence.likeness)
-        .join(Evidence, Evidence.activity_id == Activity.id)
-        .join(User, User.id == Activity.organizer_id)
-        .where(*_others(act, types), Evidence.stored_name.is_not(None), alike)
-        .order_by(Activity.id, Evidence.id)
-    ).all()
-    if not rows:
-        return []
-    from portal.services.activities import stored_bytes  # activities imports much: on use
-
-    my_bytes: dict[int, list[bytes]] = {}
-
-    def same_bytes(size: int, stored: str) -> bool:
-        if size not in sizes:
-            return False
-        if size not in my_bytes:
-            my_bytes[size] = [data for name, s, _l in mine if int(s) == size
-                              and (data := stored_bytes(str(name))) is not None]
-        theirs = stored_bytes(stored)  # a file gone from the folder is no certificate to compare
-        return theirs is not None and theirs in my_bytes[size]
-
-    found: dict[int, SharedCertificate] = {}
-    for aid, title, starts_at, name, stored, size, likeness in rows:
-        if aid in found:
-            continue
-        if _compared(likeness) in likenesses or same_bytes(int(size), str(stored)):
-            found[aid] = SharedCertificate(int(aid), title, name, to_local(starts_at, tz).date().isoformat())
-    return list(found.values())
-
-
 def told_to(who: policy.Actor, act: Activity, tz: str) -> list[SharedCertificate] | None:
     """:func:`shared_with_others`, told to ``who`` if they may be told
     (``policy.may_see_shared_certificates``); None, asking nothing, to anyone else."""
@@ -164,4 +194,15 @@ def told_to(who: policy.Actor, act: Activity, tz: str) -> list[SharedCertificate
     return shared_with_others(act, tz)
 
 
-__all__ = ["FILE", "NUMBER", "SharedCertificate", "shared_with_others", "told_to"]
+def told_to_each(who: policy.Actor, school_id: int, acts: Sequence[Any], files: Mapping[int, Sequence[FileRow]],
+                 tz: str) -> dict[int, list[SharedCertificate]]:
+    """:func:`shared_each` (``fixed``: one statement whenever there are ``acts``), told to ``who``
+    if they may be told (the review queue's cards, as the declaration's page tells them:
+    :func:`told_to`); {}, asking nothing, to anyone else."""
+    if not policy.may_see_shared_certificates(who):
+        return {}
+    return shared_each(school_id, acts, files, tz, fixed=True)
+
+
+__all__ = ["FILE", "NUMBER", "FileRow", "SharedCertificate", "shared_each", "shared_with_others", "told_to",
+           "told_to_each"]

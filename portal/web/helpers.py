@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from types import ModuleType, SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,16 +93,18 @@ def tally_said(attendance: activities.AttendanceTally, adjusted: int = 0, short:
         return w["comma"].join(w[part] % {"n": n} for part, n in pairs if n)
 
     parts = said((part, getattr(attendance, part)) for part in activities.ATTENDANCE_PARTS)
-    counted = w["whole"] % {"n": attendance.people, "parts": parts}
+    counted = w["whole_1" if attendance.people == 1 else "whole"] % {"n": attendance.people, "parts": parts}
     among = said((("adjusted", adjusted), ("short", short)))
     return f'{counted}{w["semicolon"]}{among}' if among else counted
 
 
 def tally_words() -> dict[str, str]:
-    """The words of :func:`tally_said` in the viewer's language, each with its ``%(n)s`` to fill."""
+    """The words of :func:`tally_said` in the viewer's language, each with its ``%(n)s`` to fill
+    (everyone counted: its English singular ``whole_1`` for one person)."""
     keep = {"n": "%(n)s", "parts": "%(parts)s"}
+    whole = [ngettext("%(n)s person: %(parts)s", "%(n)s people: %(parts)s", n, **keep) for n in (1, 2)]
     return {
-        "whole": gettext("%(n)s people: %(parts)s", **keep), "comma": gettext(", "), "semicolon": gettext("; "),
+        "whole_1": whole[0], "whole": whole[1], "comma": gettext(", "), "semicolon": gettext("; "),
         "present": gettext("%(n)s attended", **keep), "partly": gettext("%(n)s partly attended", **keep),
         "absent": gettext("%(n)s absent", **keep), "excused": gettext("%(n)s on leave", **keep),
         "unrecorded": gettext("%(n)s not recorded", **keep), "adjusted": gettext("%(n)s adjusted", **keep),
@@ -116,14 +119,23 @@ def step_hours_said(activity_id: int, trigger: str) -> str | None:
     done = transitions.step_hours(activity_id, current_user.id, trigger)
     if done is None:
         return None
-    return _STEP_HOURS[done.what](n=done.people, hours=fmt(done.hours))
+    return _STEP_HOURS[done.what](done.people, hours_said(done.hours))
 
 
-#: what a step did to hours (``transitions.StepHours.what``), with how many people and hours
-_STEP_HOURS: dict[str, Callable[..., str]] = {
-    transitions.APPROVED_HOURS: lambda **v: gettext("%(hours)s hours approved for %(n)s people", **v),
-    transitions.CREDITED: lambda **v: gettext("%(hours)s hours credited to %(n)s people", **v),
-    transitions.REVERSED: lambda **v: gettext("%(hours)s hours of %(n)s people taken back", **v),
+def hours_said(hours: Decimal) -> str:
+    """A figure of hours with its unit (「4 学时」, "1 hour", "1.5 hours": English singular for exactly 1)."""
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if hours == 1 else 2, hours=fmt(hours))
+
+
+#: what a step did to hours (``transitions.StepHours.what``), for how many people and the hours
+#: (:func:`hours_said`): English says "1 person", Chinese one form
+_STEP_HOURS: dict[str, Callable[[int, str], str]] = {
+    transitions.APPROVED_HOURS: lambda n, hours: ngettext(
+        "%(hours)s approved for %(num)s person", "%(hours)s approved for %(num)s people", n, hours=hours),
+    transitions.CREDITED: lambda n, hours: ngettext(
+        "%(hours)s credited to %(num)s person", "%(hours)s credited to %(num)s people", n, hours=hours),
+    transitions.REVERSED: lambda n, hours: ngettext(
+        "%(hours)s of %(num)s person taken back", "%(hours)s of %(num)s people taken back", n, hours=hours),
 }
 
 

@@ -25,10 +25,11 @@ from markupsafe import Markup, escape
 from portal.hours import fmt
 from portal.messages import tr
 from portal.once import once_each
+from portal.services.shared_certificates import FILE, NUMBER, SharedCertificate
 from portal.timeutil import utcnow
 from portal.web.escaping import html_text
 from portal.web.helpers import tally_said, tally_words
-from portal.web.queue_rows import MARK, people_rows
+from portal.web.queue_rows import MARK, people_rows, said_of
 from workflows.definition import CORE
 
 HEAD_WORDS = ("name", "role", "attended", "evidence", "hours")
@@ -130,6 +131,8 @@ class QueueCards:
                          for r in item.refused_before)
                 said = "".join(f'<p class="mb-0">{html_text(line)}</p>' for line in lines)
                 here += f'\n    <div class="alert alert-warning small py-2" data-testid="refused-before-{aid}">{said}</div>'
+            if item.shared:  # its certificate on another teacher's declaration: theirs named, as on its page
+                here += self._shared(item.shared, aid)
             if item.closed_year is not None:  # its year closed to credits: approving it posts nothing
                 here += (f'\n    <p class="alert alert-info small py-2" data-testid="closed-year-{aid}">'
                          f"{escape(item.closed_year)}</p>")
@@ -157,7 +160,7 @@ class QueueCards:
                 f"    {select}\n"
                 f'    <a href="{html_text(self.show_url(aid))}" class="fw-bold queue-title">{title}</a>\n'
                 f'    <span class="text-muted small">{names(key)} · {html_text(self.when(a.starts_at))} · '
-                f'{figure(a.hours)} {tx["unit"]} · {html_text(item.organizer_name or "")}</span>\n'
+                f'{figure(a.hours)} {tx[said_of("unit", a.hours)]} · {html_text(item.organizer_name or "")}</span>\n'
                 "  </div>\n"
                 '  <div class="card-body">\n'
                 f"    {here}\n"
@@ -175,6 +178,32 @@ class QueueCards:
                 "</div>\n"
             )
         return Markup("".join(out))  # noqa: S704 (escaped above; tx is the template's translated text)
+
+    def _shared(self, shared: Iterable[SharedCertificate], aid: int) -> str:
+        """The note of a declaration whose certificate file or number another teacher's standing
+        declaration carries too (``shared_certificates``), in the words of its page
+        (``activities/show.html``): what it shares, and theirs, each linked with what it shares."""
+        shared = list(shared)
+        by = {what for c in shared for what in c.by}
+        said = ""
+        if FILE in by:
+            file_said = escape(_("A file of this declaration is also the certificate of another teacher's declaration: "
+                                 "check that the certificate names this teacher (a list naming everyone who took "
+                                 "part is one file for all)."))
+            said += f'<p class="mb-1">{file_said}</p>'
+        if NUMBER in by:
+            number_said = escape(_("The certificate number of this declaration is also declared by another teacher: "
+                                   "check that the certificate is this teacher's own."))
+            said += f'<p class="mb-1" data-testid="shared-certificate-number-{aid}">{number_said}</p>'
+        badge = {FILE: escape(_("the same file")), NUMBER: escape(_("the same certificate number"))}
+        theirs = []
+        for c in shared:
+            named = html_text(_("%(teacher)s: “%(title)s” (%(day)s)", teacher=c.teacher, title=c.title, day=c.day))
+            badges = "".join(f' <span class="badge text-bg-light">{badge[what]}</span>' for what in c.by)
+            theirs.append(f'<li><a class="tap-link" href="{html_text(self.show_url(c.activity_id))}">{named}</a>'
+                          f"{badges}</li>")
+        return (f'\n    <div class="alert alert-warning small py-2" data-testid="shared-certificate-{aid}">'
+                f'{said}<ul class="mb-0">{"".join(theirs)}</ul></div>')
 
     def _button(self, trigger: str, type_key: str, aid: int) -> str:
         """One trigger's button (its style by what the transition asks: hours, a comment)."""

@@ -22,6 +22,12 @@ from portal.web.escaping import html_text
 MARK = "\u2063N\u2063"  # where ``tx['at_most']`` takes the figure (the template's placeholder)
 
 
+def said_of(word: str, n: object) -> str:
+    """The key in ``tx`` of ``word`` said of the number ``n``: its English singular ``<word>_1``
+    for exactly 1 (a Decimal too: 1.5 is plural), else ``word`` (Chinese has one form: the same)."""
+    return f"{word}_1" if n == 1 else word
+
+
 def people_rows(
     item: Any, editable: bool, tx: Mapping[str, str], labels: Mapping[str, Any], evidence_url: Callable[[int], str],
     typed: Mapping[str, str] | None = None,
@@ -104,9 +110,9 @@ def people_rows(
     for i, g in enumerate(item.plain):  # those on the plain rule, a row per role and hours (not by name)
         out.append(
             f'\n  \n  <tr class="table-light" data-testid="queue-plain-{aid}-{i}">\n'
-            f'    <td class="text-nowrap stack-name">{tx["people_n"].replace(MARK, str(int(g.n)))}</td>\n'
+            f'    <td class="text-nowrap stack-name">{tx[said_of("people", g.n)].replace(MARK, str(int(g.n)))}</td>\n'
             f'    <td class="text-nowrap stack-role">{roles[g.role]}{after_role}{figure[g.attended]}{before_evidence}'
-            f'{tx["pieces"].replace(MARK, str(int(g.pieces))) if g.pieces else no_evidence}{before_hours}'
+            f'{tx[said_of("pieces", g.pieces)].replace(MARK, str(int(g.pieces))) if g.pieces else no_evidence}{before_hours}'
             f'{tx["each"].replace(MARK, figure[g.would_get])}\n    </td>\n'
             "  </tr>\n  "
         )

@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import select
 
 from portal import policy
-from portal.current import allowed, current_roles, require_school
+from portal.current import allowed, current_actor, current_roles, require_school
 from portal.errors import DomainError, GuardFailedError
 from portal.extensions import db
 from portal.hours import BadHours, parse_hours
@@ -26,7 +27,7 @@ from portal.models import DISTRICT_ROLES, Activity
 from portal.once import Memo
 from portal.registry import registry
 from portal.security import MAX_ID
-from portal.services import access, overview, transitions
+from portal.services import access, overview, shared_certificates, transitions
 from portal.services.activities import participants_with_users
 from portal.sorting import by_pinyin
 from portal.timeutil import zone_of
@@ -135,10 +136,18 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
     returned = transitions.last_returns([item.activity.id for item in held_items])
     # a declaration declared again after a refusal: its card says who refused it, when and why (one statement)
     refused = transitions.refused_before(school.id, [item.activity for item in held_items], zone_of(school))
+    # a declaration whose certificate file or number is on another teacher's standing declaration: its
+    # card names theirs, as its page does (one statement whenever held cards are on the page, declarations
+    # among them or not: every page the same statements)
+    shared = shared_certificates.told_to_each(
+        current_actor(), school.id, [item.activity for item in held_items],
+        {item.activity.id: [shared_certificates.FileRow(e.stored_name, e.size, e.likeness) for e in item.files]
+         for item in held_items}, zone_of(school))
     for item in held_items:
         item.allowed = allowed[item.activity.id]
         item.returned = returned.get(item.activity.id)
         item.refused_before = refused.get(item.activity.id, ())
+        item.shared = shared.get(item.activity.id, ())
         earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
         item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
         item.adjustable = any(t in adjusting for t in item.allowed)
@@ -153,7 +162,8 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         labels=_labels(held_items, reviewed_items),
         show_url=fixed.show_url,
         decide_url=_at_card(fixed.decide_url, urlencode(paging, doseq=True)),
-        people_url=_at_card(lambda aid: f"{fixed.queue_url}?{urlencode({**paging, 'people': aid})}"),
+        # a card listed whole as well as those open already (``?people=`` once each): none closes
+        people_url=_at_card(lambda aid: f"{fixed.queue_url}?{_opening(paging, open_here, aid)}"),
         evidence_url=fixed.evidence_url,
         adjusting=adjusting,
         commenting=fixed.commenting,
@@ -281,6 +291,12 @@ def _at_card(url: Callable[[int], str], query: str = "") -> Callable[[int], str]
 #: the queue's paging arguments and its filters (``_queue_page``): a decision's answer is the
 #: page it was made on, of the type and organiser it was filtered to
 _PAGING = ("after", "before", "rafter", "rbefore", "cafter", "cbefore", "type", "organizer")
+
+
+def _opening(paging: dict[str, Any], open_here: list[int], activity_id: int) -> str:
+    """The query of a card's 全部列出 link: the page's paging with the cards listed whole on it
+    and this one (a second card opened keeps the first open)."""
+    return urlencode({**paging, "people": sorted({*open_here, activity_id})}, doseq=True)
 
 
 def _people_asked() -> tuple[set[int], str | None]:
@@ -548,5 +564,6 @@ def bulk():
         title, type_key = titles.get(activity_id, ("", ""))
         _report(activity_id, title, error, action, type_key)
         done += 0 if error and not isinstance(error, Already) else 1
-    flash(_("%(done)s of %(total)s activities done.", done=done, total=len(set(ids))), "info")
+    flash(ngettext("%(done)s of %(num)s activity done.", "%(done)s of %(num)s activities done.", len(set(ids)),
+                   done=done), "info")
     return _back_to_queue()

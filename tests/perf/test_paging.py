@@ -175,7 +175,9 @@ PAGED: dict[str, tuple[str, str, str]] = {
 # The sixth, whether each held one's latest step returned it (transitions.last_returns: its card says so).
 # The seventh, the refusals of declarations declared again (transitions.refused_before), asked whenever
 # held cards are on the page, declarations among them or not: every page the same statements.
-PINNED = {"review queue": 7, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
+# The eighth, likewise: the school's standing declarations sharing a held declaration's certificate file or
+# number (shared_certificates.told_to_each: its card names them).
+PINNED = {"review queue": 8, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:

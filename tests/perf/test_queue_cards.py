@@ -43,7 +43,7 @@ REFERENCE = """{% from "_messages.html" import messages_here %}
   <div class="card-header d-flex flex-wrap gap-2 align-items-center">
     {% if 'approve' in item.allowed %}<label class="tap-select"><input type="checkbox" class="form-check-input" name="ids" value="{{ a.id }}" form="bulk-approve" aria-label="{{ a.title }}" data-testid="select-{{ a.id }}"></label><input type="hidden" name="version-{{ a.id }}" value="{{ a.version }}" form="bulk-approve">{% endif %}
     <a href="{{ show_url(a.id) }}" class="fw-bold queue-title">{{ a.title }}</a>
-    <span class="text-muted small">{{ labels[a.type_key]['name'] }} · {{ local_time(a.starts_at) }} · {{ a.hours|hours }} {{ tx['unit'] }} · {{ item.organizer_name or '' }}</span>
+    <span class="text-muted small">{{ labels[a.type_key]['name'] }} · {{ local_time(a.starts_at) }} · {{ a.hours|hours }} {{ tx['unit_1'] if a.hours == 1 else tx['unit'] }} · {{ item.organizer_name or '' }}</span>
   </div>
   <div class="card-body">
     {% if flash_pending %}{{ messages_here('activity-' ~ a.id) }}{% endif %}
@@ -108,7 +108,7 @@ class Act:
 D = Decimal
 TX = {"name": Markup("Name"), "role": Markup("Role"), "attended": Markup("Attended"), "evidence": Markup("Evidence"),
       "none": Markup("none"), "hours": Markup("Hours to credit"), "at_most": Markup("at most \u2063N\u2063"),
-      "unit": Markup("hours"), "materials": Markup("Organizer&#39;s materials"), "comment": Markup("Comment &amp; so"),
+      "unit": Markup("hours"), "unit_1": Markup("hour"), "materials": Markup("Organizer&#39;s materials"), "comment": Markup("Comment &amp; so"),
       "own": Markup("Yours: another reviewer"), "nothing": Markup("Nothing for you"), "colon": Markup("&amp;: "),
       "comma": Markup(", "), "absent_n": Markup("absent \u2063N\u2063"), "excused_n": Markup("on leave \u2063N\u2063"),
       "adjusted": Markup("adjusted"), "type": Markup("Type &amp; kind"), "participants": Markup("People"), "after_end": Markup("\u2063S\u2063 once it &amp; ends (\u2063N\u2063).")}

@@ -99,3 +99,53 @@ def test_the_same_picture_in_other_bytes_is_the_same_certificate(app, s1, staff)
     db.session.commit()
     page = _page(app, staff["reviewer"], s1, borrowed.id)
     assert 'data-testid="shared-certificate"' in page and t1.display_name in page
+
+
+def _card_note(page: str, act_id: int) -> str:
+    """The shared-certificate note on the review queue's card of ``act_id`` ("" when there is none)."""
+    card = re.search(rf'data-testid="queue-item-{act_id}">(.*?)</form>', page, re.S)
+    assert card, "no card"
+    found = re.search(rf'data-testid="shared-certificate-{act_id}">(.*?)</div>', card.group(1), re.S)
+    return found.group(1) if found else ""
+
+
+def test_the_queue_cards_tell_it_as_the_declarations_pages_in_one_statement(app, s1, staff):  # noqa: F811
+    """The review queue's card of a held declaration says what its page says (who else declared the
+    certificate, linked, with what it shares), each card of the page read together: sharing
+    declarations added to the page add no statement; the declarer's peers are told nothing."""
+    from tests.support.spies import selects
+
+    t1, t2, t3, t4 = staff["t1"], staff["t2"], staff["t3"], staff["t4"]
+    day = past_start(3)
+    held = []
+    for who, title, data in ((t1, "区级骨干教师培训", T1_CERTIFICATE), (t4, "网络课程：大单元设计", b"%PDF-1.4 t4's own")):
+        act = declare(s1, who, hours="3", start=day, title=title)
+        _upload(act, who, data)
+        f.fire(act, who, "hold")
+        held.append(act.id)
+    db.session.commit()
+    reviewer = log_in(app.test_client(), staff["reviewer"], s1.id)
+
+    def queue() -> tuple[str, int]:
+        reviewer.get("/review?lang=zh_Hans_CN")  # first-request work is not the page's
+        with selects() as seen:
+            page = reviewer.get("/review?lang=zh_Hans_CN").get_data(as_text=True)
+        return page, len(seen)
+
+    alone, statements = queue()
+    assert 'data-testid="shared-certificate-' not in alone  # nothing shared yet: no note
+    for who, title in ((t2, "市级骨干教师培训"), (t3, "省级骨干教师培训")):  # t1's certificate, twice more
+        act = declare(s1, who, hours="3", start=day, title=title)
+        _upload(act, who, T1_CERTIFICATE)
+        f.fire(act, who, "hold")
+        held.append(act.id)
+    db.session.commit()
+    page, shared = queue()
+    assert shared == statements  # three cards told, one reading for the page as for none
+    for act_id in held:
+        note = _card_note(page, act_id)
+        told = note_of(_page(app, staff["reviewer"], s1, act_id))
+        assert (note == "") is (act_id == held[1])  # t4's own certificate: nothing to tell
+        assert re.findall(r'href="(/activities/\d+)"', note) == re.findall(r'href="(/activities/\d+)"', told)
+        assert re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", note)) == re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", told))
+    assert len(re.findall(r"<li>", _card_note(page, held[0]))) == 2 and t2.display_name in _card_note(page, held[0])

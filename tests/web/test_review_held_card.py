@@ -38,31 +38,35 @@ def _card(page: str, aid: int) -> str:
     return card[1]
 
 
+def _everyone_held(title: str, start) -> dict:
+    """A held lecture of every teacher of the demo school (4 hours) starting at ``start``: the first
+    absent 3 of them, the second on leave for all 4, the rest attended all 4."""
+    school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+    users = {u.username: u for u in db.session.execute(select(User)).scalars()}
+    teachers = list(db.session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school.id, Membership.role == "teacher", Membership.until.is_(None),
+               User.username.like("teacher%"))
+        .order_by(User.id)).scalars().unique())
+    act = activities.plan_activity(
+        school, users["organizer"], "lecture", title,
+        start.isoformat(timespec="minutes") + "+00:00",
+        (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+00:00", "4",
+        [{"user_id": t.id, "role": "attendee"} for t in teachers], {"topic": "作业设计"})
+    walk(act, users["organizer"], users["reviewer"], Phase.AWAITING_REVIEW)
+    activities.record_attendance(act, users["organizer"], [
+        {"user_id": teachers[0].id, "attended_hours": "1", "absent_hours": "3", "excused_hours": "0"},
+        {"user_id": teachers[1].id, "attended_hours": "0", "absent_hours": "0", "excused_hours": "4"},
+        *({"user_id": t.id, "attended_hours": "4", "absent_hours": "0", "excused_hours": "0"} for t in teachers[2:])])
+    db.session.commit()
+    return {"act": act.id, "people": [(t.id, t.username) for t in teachers]}
+
+
 @pytest.fixture
 def big(site) -> dict:
-    """A held lecture of every teacher of the demo school (4 hours): the first absent 3 of them,
-    the second on leave for all 4, the rest attended all 4."""
+    """:func:`_everyone_held`, the newest held card: on the queue's last page."""
     with site.app_context():
-        school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
-        users = {u.username: u for u in db.session.execute(select(User)).scalars()}
-        teachers = list(db.session.execute(
-            select(User).join(Membership, Membership.user_id == User.id)
-            .where(Membership.school_id == school.id, Membership.role == "teacher", Membership.until.is_(None),
-                   User.username.like("teacher%"))
-            .order_by(User.id)).scalars().unique())
-        start = utcnow() - timedelta(days=2)  # the newest held card: on the queue's last page
-        act = activities.plan_activity(
-            school, users["organizer"], "lecture", "人人都在的讲座",
-            start.isoformat(timespec="minutes") + "+00:00",
-            (start + timedelta(hours=4)).isoformat(timespec="minutes") + "+00:00", "4",
-            [{"user_id": t.id, "role": "attendee"} for t in teachers], {"topic": "作业设计"})
-        walk(act, users["organizer"], users["reviewer"], Phase.AWAITING_REVIEW)
-        activities.record_attendance(act, users["organizer"], [
-            {"user_id": teachers[0].id, "attended_hours": "1", "absent_hours": "3", "excused_hours": "0"},
-            {"user_id": teachers[1].id, "attended_hours": "0", "absent_hours": "0", "excused_hours": "4"},
-            *({"user_id": t.id, "attended_hours": "4", "absent_hours": "0", "excused_hours": "0"} for t in teachers[2:])])
-        db.session.commit()
-        return {"act": act.id, "people": [(t.id, t.username) for t in teachers]}
+        return _everyone_held("人人都在的讲座", utcnow() - timedelta(days=2))
 
 
 @pytest.mark.parametrize(("lang", "tally", "group", "whole"), [
@@ -147,6 +151,37 @@ def test_a_people_value_that_is_no_card_lists_no_one_whole_and_changes_nothing(s
     assert steps() == before
 
 
+def test_listing_a_second_card_whole_keeps_the_first_listed_whole(site, as_user, big):
+    """全部列出 on a second card kept only that one open (``?people=`` was replaced): its link keeps
+    those open already, so both cards list everyone; a value that is no id is still refused (422)."""
+    with site.app_context():
+        other = _everyone_held("人人都在的第二场讲座", utcnow() - timedelta(days=2, hours=-5))["act"]
+    aid, people = big["act"], big["people"]
+    reviewer = as_user("reviewer")
+    page, url = _queue_with(reviewer, aid)
+    assert f'data-testid="queue-item-{other}"' in page  # both on the queue's last page
+
+    def listed_whole(html: str, card: int) -> bool:
+        return (set(re.findall(rf'data-testid="queue-participant-{card}-([^"]+)"', _card(html, card)))
+                == {u for _i, u in people})
+
+    def follow(html: str, card: int) -> str:
+        link = re.search(rf'<a href="([^"]+)" data-testid="all-people-{card}"', _card(html, card))[1]
+        r = reviewer.get(link.split("#")[0].replace("&amp;", "&"))
+        assert r.status_code == 200
+        return r.get_data(as_text=True)
+
+    first = follow(page, aid)
+    assert listed_whole(first, aid) and not listed_whole(first, other)
+    both = follow(first, other)
+    assert listed_whole(both, aid) and listed_whole(both, other)
+    # the decide forms carry both, so a decision on a third card comes back with them open
+    action = re.search(rf'action="([^"]+)" data-testid="decide-form-{aid}"', both)[1].replace("&amp;", "&")
+    assert f"people={min(aid, other)}&people={max(aid, other)}" in action
+    refused = reviewer.get(f"{url}&people={aid}&people=abc&people={other}")
+    assert refused.status_code == 422 and 'data-testid="people-refused"' in refused.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("lang", "short"), [("zh", "材料不足"), ("en", "Evidence short")])
 def test_one_short_of_the_evidence_their_role_requires_is_named_with_what_is_missing(site, as_user, lang, short):
     """The demo's held observation lacks its observers' evaluations (its approval is refused for them):
@@ -209,7 +244,7 @@ def test_a_card_that_grouping_would_not_shorten_names_everyone(site, as_user):
 
 @pytest.mark.parametrize(("lang", "said"), [
     ("zh", "：已审核通过，核定 1 人共 {h} 学时，当前状态为“已审核”。"),
-    ("en", ": step “Approve” taken, {h} hours approved for 1 people; it is now “Reviewed”.")])
+    ("en", ": step “Approve” taken, {h} hours approved for 1 person; it is now “Reviewed”.")])
 def test_a_decision_says_the_step_taken_and_where_it_left_the_activity(site, as_user, lang, said):
     """The queue said 「“…”：已完成。」 after any step: approved, returned, refused or credited alike.
     It names the step and the state it left the activity in, in the workflow's words, and the
