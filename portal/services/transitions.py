@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, literal_column, null, select, type_coerce, union_all
+from sqlalchemy import bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -897,7 +897,8 @@ def _queue_history_query(open_: tuple[str, ...], review: tuple[str, ...]) -> Any
     each costing more to prepare and send than SQLite took to answer it. The refusals come in no
     order: :func:`queue_history` orders them as :data:`_REFUSALS_OF` does."""
     log = TransitionLog
-    typed = {c.key: type_coerce(null(), c.type) for c in (log.comment, log.created_at, User.display_name,
+    # NULLs typed: PostgreSQL matches a union's columns branch by branch, two untyped NULLs making text
+    typed = {c.key: cast(null(), c.type) for c in (log.comment, log.created_at, User.display_name,
                                                           Activity.type_key, Activity.organizer_id, Activity.title,
                                                           Activity.starts_at, Activity.ends_at)}
 
