@@ -898,9 +898,9 @@ def _queue_history_query(open_: tuple[str, ...], review: tuple[str, ...]) -> Any
     order: :func:`queue_history` orders them as :data:`_REFUSALS_OF` does."""
     log = TransitionLog
     # NULLs typed: PostgreSQL matches a union's columns branch by branch, two untyped NULLs making text
-    typed = {c.key: cast(null(), c.type) for c in (log.comment, log.created_at, User.display_name,
-                                                          Activity.type_key, Activity.organizer_id, Activity.title,
-                                                          Activity.starts_at, Activity.ends_at)}
+    typed = {c.key: cast(null(), c.type) for c in (log.comment, log.created_at, User.display_name, Activity.type_key,
+                                                    Activity.organizer_id, Activity.title, Activity.starts_at,
+                                                    Activity.ends_at)}
 
     def shape(part: int, **columns: Any) -> list[Any]:
         names = ("activity_id", "trigger", "from_state", "to_state", "actor_id", "payload", "comment", "created_at",
