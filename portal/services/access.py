@@ -244,21 +244,7 @@ class Earlier(NamedTuple):
 
 NOBODY_EARLIER = Earlier()
 
-# bound ``ids`` and the states of the open phase and of awaiting review, of every installed type
-# (the log's state names; what a phase holds is the workflows' to say). The payload is read of
-# a handover only (its ``from``): an attendance entry's (sixty people's hours) is not needed here
-_EARLIER_HANDS = (
-    select(TransitionLog.activity_id, TransitionLog.trigger, TransitionLog.from_state, TransitionLog.to_state,
-           TransitionLog.actor_id,
-           case((TransitionLog.trigger == HANDED_OVER, TransitionLog.payload), else_=null()))
-    .where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)),
-           TransitionLog.trigger.in_((HANDED_OVER, ATTENDANCE_RECORDED))
-           | (TransitionLog.from_state.in_(bindparam("open", expanding=True))
-              & TransitionLog.to_state.in_(bindparam("review", expanding=True))))
-)
-
-
-def _review_edges() -> tuple[list[str], list[str]]:
+def review_edges() -> tuple[list[str], list[str]]:
     """The states of the open phase and of awaiting review: a history entry from one of the
     first into one of the second brought the activity into review."""
     types = registry()
@@ -273,8 +259,39 @@ def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
     ids = sorted(set(activity_ids))
     if not ids:
         return {}
-    open_, review = _review_edges()
-    rows = read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review}).all()
+    open_, review = review_edges()
+    return earlier_of_rows(read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review}).all())
+
+
+def earlier_hands(ids: Any, from_open: Any, to_review: Any) -> Any:
+    """SQL: :func:`involved_before`'s condition on the history (``TransitionLog``): entries of
+    activities ``ids`` (a bound list) that handed one over, changed its attendance, or brought it
+    into review: ``from_open`` and ``to_review``, the conditions on the entry's states."""
+    return (TransitionLog.activity_id.in_(ids)
+            & (TransitionLog.trigger.in_((HANDED_OVER, ATTENDANCE_RECORDED)) | (from_open & to_review)))
+
+
+def handover_payload() -> Any:
+    """SQL: an entry's payload when it is a handover's (its ``from``), else NULL: an attendance
+    entry's (sixty people's hours) is not needed by :func:`involved_before`."""
+    return case((TransitionLog.trigger == HANDED_OVER, TransitionLog.payload), else_=null())
+
+
+# bound ``ids`` and the states of the open phase and of awaiting review, of every installed type
+# (the log's state names; what a phase holds is the workflows' to say)
+_EARLIER_HANDS = (
+    select(TransitionLog.activity_id, TransitionLog.trigger, TransitionLog.from_state, TransitionLog.to_state,
+           TransitionLog.actor_id, handover_payload())
+    .where(earlier_hands(bindparam("ids", expanding=True),
+                         TransitionLog.from_state.in_(bindparam("open", expanding=True)),
+                         TransitionLog.to_state.in_(bindparam("review", expanding=True))))
+)
+
+
+def earlier_of_rows(rows: Iterable[tuple[int, str, str, str, int, Any]]) -> dict[int, Earlier]:
+    """:func:`involved_before` of the history entries ``rows`` (activity id, trigger, from and to
+    state, actor, payload) read by :func:`earlier_hands`."""
+    open_, review = review_edges()
     found: dict[int, list[tuple[str, str, str, int, Any]]] = {}
     for activity_id, trigger, from_state, to_state, actor_id, payload in rows:
         found.setdefault(activity_id, []).append((trigger, from_state, to_state, actor_id, payload))
@@ -284,7 +301,7 @@ def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
 def involved_before_in(history: Iterable[Any]) -> Earlier:
     """:func:`involved_before` of one activity, read from its history (a page that reads it:
     ``TransitionLog``s or rows of their names, ``transitions.history_rows``)."""
-    open_, review = _review_edges()
+    open_, review = review_edges()
     return _earlier([(log.trigger, log.from_state, log.to_state, log.actor_id, log.payload) for log in history],
                     open_, review)
 

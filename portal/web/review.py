@@ -128,14 +128,15 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
     # what the viewer may do with each (its buttons, whether it is selectable for a bulk action): the
     # page read whether the viewer takes part; no activity of a locked year is on it
     # (``overview._waiting``: read with the activities, in the same statement)
-    before = access.involved_before(item.activity.id for item in items)  # handed over from them, held by them
+    # who had a hand in each before (handed over from them, held by them); whether a held card's latest step
+    # returned it; a declaration declared again after a refusal: its card says who refused it, when and why
+    # (one statement for the three)
+    before, returned, refused = transitions.queue_history(
+        school.id, [item.activity for item in items], [item.activity for item in held_items], zone_of(school))
     allowed = transitions.allowed_triggers_each(
         [item.activity for item in items], me, roles, {item.activity.id: item.takes_part for item in items},
         dict.fromkeys((item.activity.id for item in items), False), before,
     )
-    returned = transitions.last_returns([item.activity.id for item in held_items])
-    # a declaration declared again after a refusal: its card says who refused it, when and why (one statement)
-    refused = transitions.refused_before(school.id, [item.activity for item in held_items], zone_of(school))
     # a declaration whose certificate file or number is on another teacher's standing declaration: its
     # card names theirs, as its page does (one statement whenever held cards are on the page, declarations
     # among them or not: every page the same statements)
