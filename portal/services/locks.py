@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, exists, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from portal.database import is_sqlite, one_bound_each
+from portal.database import in_constants, is_sqlite
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.messages import SchoolYear, msg
@@ -77,8 +77,8 @@ def closes_year(lock: Any) -> ColumnElement[bool]:
         return and_(row.school_id == lock.school_id, row.school_year == lock.school_year)
 
     return or_(lock.semester == WHOLE_YEAR, and_(
-        one_bound_each(lock.semester, SEMESTERS),  # not an expanding list: in statements built once
-        exists().where(same_year(other), one_bound_each(other.semester, SEMESTERS), other.semester != lock.semester,
+        in_constants(lock.semester, SEMESTERS),  # not an expanding list: in statements built once
+        exists().where(same_year(other), in_constants(other.semester, SEMESTERS), other.semester != lock.semester,
                        other.id < lock.id),
         ~exists().where(same_year(whole), whole.semester == WHOLE_YEAR),
     ))
