@@ -713,7 +713,7 @@ def _teacher_year_statement(
     # filled the year: then its teachers are today's, as :func:`_teachers_of` lists them)
     kept = select(TeacherYearRow.user_id).where(TeacherYearRow.school_id == school_id,
                                                 TeacherYearRow.school_year == year)
-    in_year = case((kept.where(TeacherYearRow.user_id == uid).exists() | ~kept.exists(), 1), else_=0)
+    in_year = case((kept.where(TeacherYearRow.user_id == uid).exists() | ~kept.exists(), constant(1)), else_=constant(0))
     accepted = (
         select(
             constant("r"), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
@@ -739,7 +739,7 @@ def _teacher_year_statement(
     joined = select(
         constant("m"), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
-    ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
+    ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == constant(TEACHER),
             Membership.since.is_not(None))
     # the schools they left within the year (moved from): their ids, no statement more for the others
     left = select(

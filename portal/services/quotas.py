@@ -168,9 +168,9 @@ def _pieces_statement(counting: tuple[str, ...] | None = None, leave_out: bool =
         u.c.semester,
         u.c.title,
         func.count().label("pieces"),
-        func.sum(case((short, 0), else_=u.c.chars)).label("chars"),
+        func.sum(case((short, constant(0)), else_=u.c.chars)).label("chars"),
         func.max(u.c.chars).label("longest"),
-        func.sum(case((short, 0), else_=1)).label("counted"),
+        func.sum(case((short, constant(0)), else_=constant(1))).label("counted"),
         month,
     ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title, "month")  # its label: the CASE and its bounds once
 

@@ -1,8 +1,9 @@
 """The cold teacher home's statements bind only what the request brings (round 57): the code's
-own constants — kinds of the year's rows, states, months, the reading notes' kind — are written
-into the statements built once (``database.constant``), not bound and converted on every run.
-The teacher year's UNION ALL bound 121 values a run, 60-odd of them such constants, and its
-month bounds twice each (the writing's month grouped by its expression)."""
+own constants — kinds of the year's rows, states, months, semesters, the teacher's role, the
+reading notes' kind, a CASE's 0 and 1 — are written into the statements built once
+(``database.constant``), not bound and converted on every run. The teacher year's UNION ALL
+bound 121 values a run, 63 of them such constants, and its month bounds twice each (the
+writing's month grouped by its expression): now 45, each a value of the request."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from portal.models import Activity
 from tests.perf.conftest import login, site
 
 YEAR_UNION = "AS kind"  # the teacher year's statement names its first column so
-MOST_BOUND_IN_THE_YEAR = 58  # 121 before round 57 (tests/perf/conftest.py's generated school)
-MOST_BOUND_A_HOME = 84  # 152 before round 57: the login's 1, the year's, the activities', the plan's, entries', evidence's
+MOST_BOUND_IN_THE_YEAR = 45  # 121 before round 57 (tests/perf/conftest.py's generated school)
+MOST_BOUND_A_HOME = 68  # 152 before round 57: the login's 1, the year's, the activities', the plan's, entries', evidence's
 
 
 def test_the_cold_home_binds_the_requests_values_only(app, generated):
