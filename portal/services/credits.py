@@ -42,7 +42,7 @@ from sqlalchemy import (
 
 from portal import policy
 from portal.assessment import Assessment, QuotaFact, YearFacts, so_far
-from portal.database import keep_compiled, one_bound_each, read_rows
+from portal.database import constant, in_constants, keep_compiled, read_rows
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -660,7 +660,7 @@ def _teacher_year_statement(
     as bound parameters (and ``user_id`` for the writing of :func:`quotas.pieces_of_one`).
     Built once per set of states (``confirmed``: :func:`_confirmed_states`; ``counting``:
     :func:`quotas.counting_states`, both from the installed types' code), which are written in
-    as one bound value each: building it cost more than running it, and expanding lists were
+    as constants (``database.in_constants``): building it cost more than running it, and expanding lists were
     written into its SQL again on every run. Each row is ``kind``, ``key``, ``semester``,
     ``a``, ``b``, ``c``, ``d``, ``e``, ``f``; only the writing ("w") uses ``c`` to ``f``. The
     writing takes ``note_least`` (:func:`quotas.note_least`) and the month bounds
@@ -672,7 +672,7 @@ def _teacher_year_statement(
     school_id: BindParameter[int] = bindparam("school_id")
     year: BindParameter[str] = bindparam("year")
     by_type = select(
-        literal("t", String).label("kind"),
+        constant("t").label("kind"),
         CreditEntry.type_key.label("key"),
         cast(null(), Integer).label("semester"),
         func.sum(CreditEntry.hours).label("a"),
@@ -685,7 +685,7 @@ def _teacher_year_statement(
     by_type = by_type.group_by(CreditEntry.type_key)
     absences = (
         select(
-            literal("a", String),
+            constant("a"),
             cast(null(), String),
             Activity.semester,
             func.sum(Participation.absent_hours),
@@ -700,23 +700,23 @@ def _teacher_year_statement(
             Participation.user_id == uid,
             Activity.school_id == school_id,
             Activity.school_year == year,
-            one_bound_each(Activity.state, confirmed),
+            in_constants(Activity.state, confirmed),
             ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
         )
         .group_by(Activity.semester)
     )
     exemption = select(
-        literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
+        constant("e"), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
     # the teacher is in the accepted year: a row of theirs is kept, or none is (no write ever
     # filled the year: then its teachers are today's, as :func:`_teachers_of` lists them)
     kept = select(TeacherYearRow.user_id).where(TeacherYearRow.school_id == school_id,
                                                 TeacherYearRow.school_year == year)
-    in_year = case((kept.where(TeacherYearRow.user_id == uid).exists() | ~kept.exists(), 1), else_=0)
+    in_year = case((kept.where(TeacherYearRow.user_id == uid).exists() | ~kept.exists(), constant(1)), else_=constant(0))
     accepted = (
         select(
-            literal("r", String), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
+            constant("r"), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
             cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
         )
         .select_from(YearLock)
@@ -725,31 +725,31 @@ def _teacher_year_statement(
     )
     # the periods of the year the district accepted (its semesters, or the whole year)
     locked = select(
-        literal("l", String), cast(null(), String), YearLock.semester, cast(null(), Numeric),
+        constant("l"), cast(null(), String), YearLock.semester, cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(YearLock.school_id == school_id, YearLock.school_year == year)
     # the writing: title, semester, characters, longest piece, kind, pieces, pieces that count
     # (``note_least``: the reading notes' length the school's rule asks, :func:`quotas.note_least`)
     pieces = quotas.pieces_of_one(counting).subquery()
     writing = select(
-        literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
+        constant("w"), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
         pieces.c.kind, pieces.c.pieces, pieces.c.counted, pieces.c.month,
     )
     # when their teacher role here dates from (joined, or back after a gap), as text
     joined = select(
-        literal("m", String), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
+        constant("m"), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
-    ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
+    ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == constant(TEACHER),
             Membership.since.is_not(None))
     # the schools they left within the year (moved from): their ids, no statement more for the others
     left = select(
-        literal("o", String), cast(null(), String), Membership.school_id, cast(null(), Numeric),
+        constant("o"), cast(null(), String), Membership.school_id, cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(stints.left_in_year(uid, school_id, bindparam("year_from"), bindparam("year_to")))
     parts = [by_type, absences, exemption, accepted, locked, writing, joined, left]
     if with_types:
         parts.append(select(
-            literal("s", String), SchoolActivityType.type_key, cast(null(), Integer), cast(null(), Numeric),
+            constant("s"), SchoolActivityType.type_key, cast(null(), Integer), cast(null(), Numeric),
             cast(null(), Numeric), cast(SchoolActivityType.settings, String),
             cast(SchoolActivityType.enabled, Integer), cast(null(), Integer), cast(null(), Integer),
         ).where(SchoolActivityType.school_id == school_id))
@@ -794,7 +794,7 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
     least = quotas.note_least(school.rule)
     params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id, "note_least": least,
               **quotas.month_params(year, school.timezone), **_year_span(year, school.timezone)}
-    for kind, key, semester, a, b, c, d, e, f in read_rows(statement, params):
+    for kind, key, semester, a, b, c, d, e, f in read_rows(statement, params).all():
         if kind == "w":
             writing.append(quotas.piece_of((c, semester, key, d, a, b, e, f)))
         elif kind == "t":
