@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import policy
-from portal.database import keep_compiled, one_bound_each, read_rows, write_transaction
+from portal.database import in_constants, keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import ZERO, BadHours, fmt, parse_hours
@@ -916,8 +916,8 @@ def _queue_history_query(open_: tuple[str, ...], review: tuple[str, ...]) -> Any
     named = {"display_name": User.display_name, "type_key": Activity.type_key}
     earlier = select(*shape(_EARLIER, payload=access.handover_payload(),
                             **{k: v for k, v in steps.items() if k not in ("comment", "created_at")})).where(
-        access.earlier_hands(bindparam("ids", expanding=True), one_bound_each(log.from_state, open_),
-                             one_bound_each(log.to_state, review)))
+        access.earlier_hands(bindparam("ids", expanding=True), in_constants(log.from_state, open_),
+                             in_constants(log.to_state, review)))
     latest = (select(*shape(_LATEST, **steps, **named))
               .join(User, User.id == log.actor_id).join(Activity, Activity.id == log.activity_id)
               .where(_latest_of(bindparam("held", expanding=True))))
