@@ -55,7 +55,7 @@ from portal.sorting import by_pinyin
 from portal.textcount import counted_text
 from portal.timeutil import local_text, to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
-from workflows.definition import FORMER_OWNER, INVOLVED, OWNER, Phase, Transition
+from workflows.definition import FORMER_OWNER, HANDED_IN, INVOLVED, OWNER, Phase, Transition
 from workflows.errors import CommentRequired, GuardRaised, NotEnded
 
 log = logging.getLogger(__name__)
@@ -381,6 +381,8 @@ def fire(
         except TriggerNotPermitted:
             step = reg.engine.definition.transition(trigger)
             if step.independent and roles & INVOLVED and (step.roles | step.stand_in_roles) & roles:
+                if roles & INVOLVED == {HANDED_IN}:  # only their hand-in for another: said so
+                    raise Forbidden(msg(policy.HANDED_IN_REFUSAL)) from None
                 raise Forbidden(msg("trigger.independent", trigger=_step_label(reg, trigger))) from None
             if FORMER_OWNER in roles and OWNER in step.roles:  # its organiser, who lost the role
                 raise Forbidden(msg("policy.organiser_no_more")) from None
