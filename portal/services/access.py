@@ -270,7 +270,7 @@ _EARLIER_HANDS = (
                .join(Activity, Activity.id == Evidence.activity_id)
                .where(Evidence.activity_id.in_(bindparam("ids", expanding=True)),
                       Evidence.uploaded_by != Evidence.user_id,
-                      Activity.type_key.in_(bindparam("declared", expanding=True))))
+                      Activity.type_key.in_(bindparam("declaring", expanding=True))))
 )
 
 
@@ -290,8 +290,8 @@ def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
     if not ids:
         return {}
     open_, review = _review_edges()
-    declared = [key for key, reg in registry().types.items() if reg.decl.self_declared]
-    rows = read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review, "declared": declared}).all()
+    declaring = [key for key, reg in registry().types.items() if reg.decl.self_declared]  # the declarations
+    rows = read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review, "declaring": declaring}).all()
     found: dict[int, list[tuple[str, str, str, int, Any]]] = {}
     for activity_id, trigger, from_state, to_state, actor_id, payload in rows:
         found.setdefault(activity_id, []).append((trigger, from_state, to_state, actor_id, payload))

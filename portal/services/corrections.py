@@ -7,7 +7,9 @@ school's admins, with a reason. The request waits on the admins' to-do list
 cancel) and closes it as done, or declines it with a reason; the requester is told either way. A
 request whose activity moved on first (credited or cancelled: its phase) is closed by that step
 (:func:`activity_moved_on`), its requester told; one whose semester the district accepted first
-closes as locked whatever the admin picks (:func:`closes_as`). The lists page (:func:`page`,
+closes as locked whatever the admin picks (:func:`closes_as`). None is asked in a semester the district
+accepted nor in a school year that is over (:func:`activities.year_over_refusal`): nobody changes a
+row there. The lists page (:func:`page`,
 :func:`numbered`).
 
 The school's audit log lists them (``view=corrections``): who asked, why, who closed it and why."""
