@@ -50,6 +50,8 @@ TEXTS: dict[str, Any] = {
     ),
     "policy.not_self": _l("nobody may decide about their own hours; another school admin must do this"),
     "policy.own_activity": _l("You organized or took part in this activity: another reviewer must review it."),
+    "policy.handed_in": _l("You handed in evidence for this declaration: another reviewer or school admin must "
+                           "decide it."),
     "policy.read_record": _l("only the teacher, a reviewer, a school admin or the district may read this record"),
     "policy.requires_role": _l("requires role: %(roles)s"),
     "policy.district_only": _l("only the district may do this"),

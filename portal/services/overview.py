@@ -354,6 +354,7 @@ class QueueItem:
     activity_evidence: list[QueueEvidence] = field(default_factory=list)  # the organizer's own files
     allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
     own: bool = False  # the viewer organised or took part: someone else decides
+    handed_in: bool = False  # ``own`` only as they handed in evidence for another's declaration (set by the page)
     adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
     counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)

@@ -56,7 +56,7 @@ from portal.sorting import by_pinyin
 from portal.textcount import counted_text
 from portal.timeutil import local_text, to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
-from workflows.definition import FORMER_OWNER, INVOLVED, OWNER, Phase, Transition
+from workflows.definition import FORMER_OWNER, HANDED_IN, INVOLVED, OWNER, Phase, Transition
 from workflows.errors import CommentRequired, GuardRaised, NotEnded
 
 log = logging.getLogger(__name__)
@@ -382,6 +382,8 @@ def fire(
         except TriggerNotPermitted:
             step = reg.engine.definition.transition(trigger)
             if step.independent and roles & INVOLVED and (step.roles | step.stand_in_roles) & roles:
+                if roles & INVOLVED == {HANDED_IN}:  # only their hand-in for another: said so
+                    raise Forbidden(msg(policy.HANDED_IN_REFUSAL)) from None
                 raise Forbidden(msg("trigger.independent", trigger=_step_label(reg, trigger))) from None
             if FORMER_OWNER in roles and OWNER in step.roles:  # its organiser, who lost the role
                 raise Forbidden(msg("policy.organiser_no_more")) from None
@@ -918,6 +920,13 @@ def _queue_history_query(open_: tuple[str, ...], review: tuple[str, ...]) -> Any
                             **{k: v for k, v in steps.items() if k not in ("comment", "created_at")})).where(
         access.earlier_hands(bindparam("ids", expanding=True), in_constants(log.from_state, open_),
                              in_constants(log.to_state, review)))
+    # evidence handed in for another on a declaration, as :data:`access._EARLIER_HANDS` reads it too
+    handed_in = literal_column(f"'{access.HANDED_IN_ROW}'", log.trigger.type)
+    handed = (select(*shape(_EARLIER, activity_id=Evidence.activity_id, trigger=handed_in, actor_id=Evidence.uploaded_by,
+                            **{c.key: cast(null(), c.type) for c in (log.from_state, log.to_state, log.payload, log.id)}))
+              .join(Activity, Activity.id == Evidence.activity_id)
+              .where(access.handed_in_for_another(bindparam("ids", expanding=True),
+                                                  bindparam("declaring", expanding=True))))
     latest = (select(*shape(_LATEST, **steps, **named))
               .join(User, User.id == log.actor_id).join(Activity, Activity.id == log.activity_id)
               .where(_latest_of(bindparam("held", expanding=True))))
@@ -925,7 +934,7 @@ def _queue_history_query(open_: tuple[str, ...], review: tuple[str, ...]) -> Any
                              starts_at=Activity.starts_at, ends_at=Activity.ends_at))
                .join(Activity, Activity.id == log.activity_id).join(User, User.id == log.actor_id)
                .where(*_REFUSED_WHERE))
-    return keep_compiled(union_all(earlier, latest, refused))
+    return keep_compiled(union_all(earlier, handed, latest, refused))
 
 
 def queue_history(school_id: int, activities: Collection[Any], held: Collection[Any], tz: str) -> QueueHistory:
@@ -938,7 +947,7 @@ def queue_history(school_id: int, activities: Collection[Any], held: Collection[
     mine, bound = _declarations(held)
     rows = read_rows(_queue_history_query(tuple(open_), tuple(review)), {
         "ids": sorted({a.id for a in activities}), "held": sorted({a.id for a in held}), "school_id": school_id,
-        **bound}).all()
+        "declaring": access.declaring_types(), **bound}).all()
     parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
     for row in rows:
         parts[row.part].append(row)

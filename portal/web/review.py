@@ -149,8 +149,10 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         item.returned = returned.get(item.activity.id)
         item.refused_before = refused.get(item.activity.id, ())
         item.shared = shared.get(item.activity.id, ())
-        earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
-        item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
+        earlier = before.get(item.activity.id, access.NOBODY_EARLIER)
+        item.own = me == item.activity.organizer_id or me in earlier.people or item.takes_part
+        item.handed_in = item.own and me in earlier.handed_in and not (
+            me == item.activity.organizer_id or me in earlier.organisers | earlier.recorders or item.takes_part)
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]
@@ -210,6 +212,7 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
         own_refusal=escape(tr(msg(policy.OWN_ACTIVITY_REFUSAL))),  # why one's own card has no decision
+        handed_in_refusal=escape(tr(msg(policy.HANDED_IN_REFUSAL))),  # and one whose evidence they handed in
         # a bulk button only where some row of the page can be selected for it
         bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
         bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),
