@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, School, TransitionLog
+from portal.models import Activity, Evidence, Membership, School, TransitionLog
 from portal.registry import registry
 from portal.services import access, transitions
 from portal.timeutil import zone_of
@@ -45,14 +45,34 @@ def _returned_again(n: int) -> None:
     assert done
 
 
+def _handed_in_for_another() -> None:
+    """A piece of evidence of each declaration that has one handed in by another than its teacher (an
+    admin standing in, ``policy.hands_in_for_another``): who handed it in is involved, read by the
+    same statement."""
+    declaring = access.declaring_types()
+    pieces = db.session.execute(
+        select(Evidence, Activity).join(Activity, Activity.id == Evidence.activity_id)
+        .where(Activity.type_key.in_(declaring)).order_by(Evidence.id)).all()
+    changed = set()
+    for piece, act in pieces:
+        if act.id not in changed:
+            piece.uploaded_by = db.session.scalars(  # another of the school's people
+                select(Membership.user_id).where(Membership.school_id == act.school_id,
+                                                 Membership.user_id != piece.user_id).order_by(Membership.user_id)).first()
+            changed.add(act.id)
+    db.session.commit()
+    assert changed
+
+
 @pytest.mark.parametrize("held_are", ["awaiting review", "every activity"])
 def test_one_statement_the_three_answers(demo, queries, held_are):
     """Every school of the demo (activities of every type in every state: returned cards, a
     declaration declared again after a refusal, handovers): the page's activities those awaiting
     review and confirmed; held, those awaiting review, or every activity of the school (every
-    latest step and refusal asked). The answers are compared whole, the refusals in their order."""
+    latest step and refusal asked); declarations with evidence handed in by another. The answers are compared whole, the refusals in their order."""
     _returned_again(2)
-    found = {"before": 0, "returned": 0, "refused": 0}
+    _handed_in_for_another()
+    found = {"before": 0, "returned": 0, "refused": 0, "handed_in": 0}
     for school in db.session.scalars(select(School).order_by(School.id)).all():
         acts = db.session.scalars(select(Activity).where(Activity.school_id == school.id).order_by(Activity.id)).all()
         waiting = set(registry().states_in(Phase.AWAITING_REVIEW))
@@ -65,8 +85,9 @@ def test_one_statement_the_three_answers(demo, queries, held_are):
             got = transitions.queue_history(school.id, page + held, held, zone_of(school))
         assert queries.count == 1, queries.report()
         assert got == expected, school.code
-        for key in found:
+        for key in ("before", "returned", "refused"):
             found[key] += len(getattr(got, key))
+        found["handed_in"] += sum(len(e.handed_in) for e in got.before.values())
     # the demo has them all: the comparison compared something
     assert all(found.values()), found
 
