@@ -171,7 +171,8 @@ def summary():
             type_names=type_names,
             lines=summary_table.summary_lines(
                 rows, keys, type_names, today,
-                record_url=id_url("reports.teacher_record", "user_id", school=link_args.get("school")),
+                # the record of the summary's year (the whole record is a link away on it)
+                record_url=id_url("reports.teacher_record", "user_id", year=year, school=link_args.get("school")),
                 status_badge=get_template_attribute("reports/_macros.html", "status_badge"),
                 teaching=teaching,
                 accepted=accepted,  # what the district accepted is over
