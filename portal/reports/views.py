@@ -157,6 +157,9 @@ def summary():
     today = to_local(utcnow(), school.timezone).date()
 
     def render_table() -> str:
+        if not credits.year_on_record(school, year):  # said so, not a table of zeros (as the record says it)
+            return render_template("reports/_summary_body.html", school=school, year=year, link_args=link_args,
+                                   not_on_record=True)
         stored = teacher_years.summary_rows(school, year)  # the stored rows, else computed now
         rows: list[credits.SummaryRow] = [*credits.school_summary(school, year)] if stored is None else [*stored]
         keys = credits.type_keys_for_year(year, school.id, rows)
