@@ -15,11 +15,13 @@ import io
 
 import pytest
 from flask.testing import FlaskClient
+from flask_migrate import downgrade, upgrade
 from lxml import html as lxml_html
+from sqlalchemy import text
 
 from portal.extensions import db
-from portal.models import School, User
-from portal.services import credits, tokens
+from portal.models import School, TeacherYearRow, User
+from portal.services import credits, teacher_years, tokens
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import PAST_STARTS, credited, login, staff_and
@@ -112,3 +114,23 @@ def test_the_summary_names_open_the_record_of_its_year(app, s1, people):
     assert links and all(href.endswith(f"?year={PAST}") for href in links), links
     record = client.get(links[0]).get_data(as_text=True)
     assert 'data-testid="record-one-year"' in record
+
+
+def test_the_migration_removes_the_stored_rows_of_a_year_on_no_record(app, s1, people):
+    """Rows stored for every school of a year some school held (``rebuild-year-rows``) gave S1
+    a row of 0 h for each teacher of a year it holds nothing of: the district's counts read them.
+    The upgrade removes them; the rows of a year it holds are kept."""
+    teacher_years.refresh(s1, PAST)
+    columns = [c.name for c in TeacherYearRow.__table__.columns if c.name != "id"]
+    copied = ", ".join(":year" if c == "school_year" else c for c in columns)
+    db.session.execute(text(f"INSERT INTO teacher_year ({', '.join(columns)}) SELECT {copied} FROM teacher_year"
+                            " WHERE school_year = :past"), {"year": EMPTY, "past": PAST})
+    count = "SELECT count(*) FROM teacher_year WHERE school_year = :y"
+    kept = db.session.execute(text(count), {"y": PAST}).scalar()
+    assert kept and db.session.execute(text(count), {"y": EMPTY}).scalar() == kept
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="f1a7c3e9b2d4")
+    upgrade()
+    assert db.session.execute(text(count), {"y": EMPTY}).scalar() == 0
+    assert db.session.execute(text(count), {"y": PAST}).scalar() == kept
