@@ -160,6 +160,14 @@ TEXTS: dict[str, Any] = {
         "this teacher was not on the school's staff when %(year)s was over, and nothing of it is "
         "recorded for them: it is not their year here, and no certificate of its hours is issued"
     ),
+    # a year not on the record (credits.years_on_record, credits.on_record): no form of it is issued
+    "year.not_on_record": _l(
+        "%(year)s is not on this teacher's training record here (the school recorded nothing of that year, or "
+        "nothing of it counts for them and they are not on its teaching staff): no certificate of its hours is issued"
+    ),
+    "year.school_not_on_record": _l(
+        "the school recorded nothing of %(year)s: it is on no teacher's training record, and no summary of it is issued"
+    ),
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("%(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("%(year)s was accepted by the district and is locked"),
