@@ -929,7 +929,7 @@ def _queue_history_query(open_: tuple[str, ...], review: tuple[str, ...]) -> Any
                                                   bindparam("declaring", expanding=True))))
     latest = (select(*shape(_LATEST, **steps, **named))
               .join(User, User.id == log.actor_id).join(Activity, Activity.id == log.activity_id)
-              .where(_latest_of(bindparam("held", expanding=True))))
+              .where(_latest_of(bindparam("held_ids", expanding=True))))
     refused = (select(*shape(_REFUSED, **steps, **named, organizer_id=Activity.organizer_id, title=Activity.title,
                              starts_at=Activity.starts_at, ends_at=Activity.ends_at))
                .join(Activity, Activity.id == log.activity_id).join(User, User.id == log.actor_id)
@@ -946,7 +946,7 @@ def queue_history(school_id: int, activities: Collection[Any], held: Collection[
     open_, review = access.review_edges()
     mine, bound = _declarations(held)
     rows = read_rows(_queue_history_query(tuple(open_), tuple(review)), {
-        "ids": sorted({a.id for a in activities}), "held": sorted({a.id for a in held}), "school_id": school_id,
+        "ids": sorted({a.id for a in activities}), "held_ids": sorted({a.id for a in held}), "school_id": school_id,
         "declaring": access.declaring_types(), **bound}).all()
     parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
     for row in rows:

@@ -69,7 +69,8 @@ def test_one_statement_the_three_answers(demo, queries, held_are):
     """Every school of the demo (activities of every type in every state: returned cards, a
     declaration declared again after a refusal, handovers): the page's activities those awaiting
     review and confirmed; held, those awaiting review, or every activity of the school (every
-    latest step and refusal asked); declarations with evidence handed in by another. The answers are compared whole, the refusals in their order."""
+    latest step and refusal asked); declarations with evidence handed in by another. The answers
+    are compared whole, the refusals in their order."""
     _returned_again(2)
     _handed_in_for_another()
     found = {"before": 0, "returned": 0, "refused": 0, "handed_in": 0}
