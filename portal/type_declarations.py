@@ -307,7 +307,7 @@ def _setting_copy(s: Setting) -> Setting:
     """The portal's own :class:`Setting` of the same declaration (a subclass's methods are not
     kept), its default copied and its label a :class:`Text` of two plain texts."""
     label = None if s.label is None else Text(plain(s.label.zh), plain(s.label.en))
-    return Setting(copy.deepcopy(s.default), s.minimum, s.maximum, label, bool(s.integer), s.max_length)
+    return Setting(copy.deepcopy(s.default), s.minimum, s.maximum, label, bool(s.integer), s.max_length, bool(s.hours))
 
 
 def _mapping_of(value: Any, kind: type, nonempty: bool = False) -> str | None:
