@@ -92,6 +92,7 @@ class DeclaredTraining(ActivityType):
     roles = {DECLARANT: Role("申报教师", "Declaring teacher")}
     form = DeclaredForm
     self_declared = True
+    private_details = ("certificate_no",)  # the declarer's, the reviewers' and the admin's: not a peer's
     evidence_kinds = {CERTIFICATE: EvidenceKind("培训证书", "Certificate", written=False)}
     required_evidence = {DECLARANT: {CERTIFICATE: 1}}
     declared_settings = {

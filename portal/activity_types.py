@@ -363,6 +363,11 @@ class ActivityType:
     #: participants or records attendance. Review, crediting and separation of duties are the
     #: workflow's, as for every type (the declarer is owner and participant, so never decides).
     self_declared: ClassVar[bool] = False
+    #: Fields of the details form that are the declarer's own on a self-declared type (contract
+    #: 1.23): a certificate number. The declarer, the reviewers and the school admin read them;
+    #: the school's other teachers read the declaration without them (``policy.may_read_private``),
+    #: on its page and in the API. Names of the form's fields, checked at load.
+    private_details: ClassVar[tuple[str, ...]] = ()
     #: Whether this type's own :meth:`credit_hours` reads of a participant only their role and
     #: hours (attended, absent, excused), never who they are (contract 1.14). The core then asks it
     #: once per distinct role and hours of an activity, not once per person (a page listing sixty

@@ -115,6 +115,7 @@ CONTRACT_VERSION = "1.23"  # 1.1: activity_types.Setting, ActivityType.declared_
 #      school's other teachers' standing declarations naming the same one are told to the reviewers)
 # 1.23: Setting(hours=True) (a number of hours: half-hour steps within 0..999.5, checked by the one
 #      validator of settings and listed as multipleOf 0.5; refused at import off that grid)
+#      ActivityType.private_details (a declaration's fields its peers do not read: policy.may_read_private)
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
